@@ -1,0 +1,175 @@
+// Package cpu is aichain's pure-Go execution backend. It computes the
+// workload.Backend Dense operation on every core and is bit-identical to
+// workload.Reference, the naive definition of the arithmetic rule: each output
+// element is still one sequential float32 sum in index order from +0.0 with
+// every product rounded before the add (no FMA).
+//
+// Speed comes from computing many independent sums at once, never from
+// reordering one: a 2×4 register-blocked micro-kernel (2 input rows × 4
+// output columns, eight accumulators, both operands contiguous along k),
+// cache tiling over rows and columns, and tiling over k that carries each
+// element's partial sum through the output buffer in order (a float32 stored
+// and reloaded is exact). Tiles are shared by runtime.GOMAXPROCS goroutines.
+package cpu
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/aichain/aichain/workload"
+)
+
+// Tile sizes. rowTile must be even and colTile a multiple of 4.
+const (
+	rowTile = 32
+	colTile = 64
+	kTile   = 512
+)
+
+// Backend is the CPU backend. The zero value uses runtime.GOMAXPROCS(0)
+// goroutines.
+type Backend struct {
+	// Workers is the number of goroutines; 0 means runtime.GOMAXPROCS(0).
+	Workers int
+}
+
+var _ workload.Backend = (*Backend)(nil)
+
+// New returns a CPU backend using every core.
+func New() *Backend { return &Backend{} }
+
+// Name returns "cpu".
+func (b *Backend) Name() string { return "cpu" }
+
+// Dense implements workload.Backend.
+func (b *Backend) Dense(ctx context.Context, x []float32, rows, in int, w []float32, bias []float32, out int, relu bool) ([]float32, error) {
+	if err := workload.ValidateDense(x, rows, in, w, bias, out); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	y := make([]float32, rows*out)
+	rt := (rows + rowTile - 1) / rowTile
+	ct := (out + colTile - 1) / colTile
+	tiles := rt * ct
+	workers := b.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, tiles)
+	d := dense{x: x, rows: rows, in: in, w: w, bias: bias, out: out, relu: relu, y: y}
+	if workers <= 1 {
+		for t := 0; t < tiles; t++ {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			d.tile(t/ct, t%ct)
+		}
+		return y, nil
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var cancelled atomic.Bool
+	for g := 0; g < workers; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				t := int(next.Add(1) - 1)
+				if t >= tiles {
+					return
+				}
+				if ctx.Err() != nil {
+					cancelled.Store(true)
+					return
+				}
+				d.tile(t/ct, t%ct)
+			}
+		}()
+	}
+	wg.Wait()
+	if cancelled.Load() {
+		return nil, ctx.Err()
+	}
+	return y, nil
+}
+
+type dense struct {
+	x        []float32
+	rows, in int
+	w, bias  []float32
+	out      int
+	relu     bool
+	y        []float32
+}
+
+// tile computes output rows [rt·rowTile, …) × columns [ct·colTile, …).
+func (d *dense) tile(rt, ct int) {
+	r0, r1 := rt*rowTile, min((rt+1)*rowTile, d.rows)
+	o0, o1 := ct*colTile, min((ct+1)*colTile, d.out)
+	in, out := d.in, d.out
+	var c [8]float32
+	for k0 := 0; k0 < in; k0 += kTile {
+		k1 := min(k0+kTile, in)
+		for r := r0; r < r1; r += 2 {
+			ra, rb := r, min(r+1, r1-1) // an odd last row is computed twice
+			xa := d.x[ra*in+k0 : ra*in+k1]
+			xb := d.x[rb*in+k0 : rb*in+k1]
+			ya := d.y[ra*out : (ra+1)*out]
+			yb := d.y[rb*out : (rb+1)*out]
+			for o := o0; o < o1; o += 4 {
+				// Columns past o1 repeat the last one; their sums are dropped.
+				oa, ob, oc, od := o, min(o+1, o1-1), min(o+2, o1-1), min(o+3, o1-1)
+				c = [8]float32{ya[oa], ya[ob], ya[oc], ya[od], yb[oa], yb[ob], yb[oc], yb[od]}
+				kernel2x4(xa, xb,
+					d.w[oa*in+k0:oa*in+k1], d.w[ob*in+k0:ob*in+k1],
+					d.w[oc*in+k0:oc*in+k1], d.w[od*in+k0:od*in+k1], &c)
+				n := min(4, o1-o)
+				for j := 0; j < n; j++ {
+					ya[o+j] = c[j]
+				}
+				if rb != ra {
+					for j := 0; j < n; j++ {
+						yb[o+j] = c[4+j]
+					}
+				}
+			}
+		}
+	}
+	for r := r0; r < r1; r++ {
+		yr := d.y[r*out : (r+1)*out]
+		for o := o0; o < o1; o++ {
+			yr[o] = workload.Finish(yr[o], d.bias, o, d.relu)
+		}
+	}
+}
+
+// kernel2x4 continues eight independent sums: c[4a+b] += x_a[i]·w_b[i] for
+// i in order, each product rounded to float32 before the add.
+func kernel2x4(x0, x1, w0, w1, w2, w3 []float32, c *[8]float32) {
+	n := len(x0)
+	x1 = x1[:n]
+	w0 = w0[:n]
+	w1 = w1[:n]
+	w2 = w2[:n]
+	w3 = w3[:n]
+	c00, c01, c02, c03 := c[0], c[1], c[2], c[3]
+	c10, c11, c12, c13 := c[4], c[5], c[6], c[7]
+	for i := 0; i < n; i++ {
+		a0, a1 := x0[i], x1[i]
+		b0, b1, b2, b3 := w0[i], w1[i], w2[i], w3[i]
+		c00 += float32(a0 * b0)
+		c01 += float32(a0 * b1)
+		c02 += float32(a0 * b2)
+		c03 += float32(a0 * b3)
+		c10 += float32(a1 * b0)
+		c11 += float32(a1 * b1)
+		c12 += float32(a1 * b2)
+		c13 += float32(a1 * b3)
+	}
+	c[0], c[1], c[2], c[3] = c00, c01, c02, c03
+	c[4], c[5], c[6], c[7] = c10, c11, c12, c13
+}

@@ -1,0 +1,141 @@
+package workload
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/aichain/aichain/workload/merkle"
+)
+
+// VectorFile is the JSON file of known-answer test vectors
+// (workload/testdata/vectors.json). Every backend must reproduce every
+// vector's output root bit for bit.
+type VectorFile struct {
+	Version int      `json:"version"`
+	Vectors []Vector `json:"vectors"`
+}
+
+// Vector is one known-answer case. Exactly one of Gemm and MLP is set.
+type Vector struct {
+	Name       string      `json:"name"`
+	Kind       string      `json:"kind"`
+	Gemm       *GemmParams `json:"gemm,omitempty"`
+	MLP        *MLPVector  `json:"mlp,omitempty"`
+	ChunkCount int         `json:"chunk_count"`
+	OutputRoot string      `json:"output_root"`
+}
+
+// MLPVector names an mlp-f32 case's files (relative to the vector file's
+// directory) and the dataset's expected content_root.
+type MLPVector struct {
+	Model               string `json:"model"`
+	ModelSHA256         string `json:"model_sha256"`
+	Dataset             string `json:"dataset"`
+	DatasetSHA256       string `json:"dataset_sha256"`
+	ChunkRows           int    `json:"chunk_rows"`
+	DatasetRowsPerChunk int    `json:"dataset_rows_per_chunk"`
+	DatasetChunkCount   int    `json:"dataset_chunk_count"`
+	DatasetRoot         string `json:"dataset_root"`
+}
+
+// LoadVectors reads and strictly decodes a vector file.
+func LoadVectors(path string) (*VectorFile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var vf VectorFile
+	if err := dec.Decode(&vf); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrVector, path, err)
+	}
+	if vf.Version != 1 || len(vf.Vectors) == 0 {
+		return nil, fmt.Errorf("%w: %s: version %d with %d vectors", ErrVector, path, vf.Version, len(vf.Vectors))
+	}
+	return &vf, nil
+}
+
+// Job builds the vector's job; dir is the directory of the vector file.
+func (v *Vector) Job(dir string) (Job, error) {
+	switch {
+	case v.Kind == KindGemm && v.Gemm != nil && v.MLP == nil:
+		return NewGemmJob(*v.Gemm)
+	case v.Kind == KindMLP && v.MLP != nil && v.Gemm == nil:
+		m, d, err := v.MLP.Load(dir)
+		if err != nil {
+			return nil, err
+		}
+		return NewMLPJob(m, d, v.MLP.ChunkRows)
+	default:
+		return nil, fmt.Errorf("%w: %s: kind %q with gemm=%v mlp=%v", ErrVector, v.Name, v.Kind, v.Gemm != nil, v.MLP != nil)
+	}
+}
+
+// Load reads and parses the vector's model and dataset.
+func (mv *MLPVector) Load(dir string) (*Model, *Matrix, error) {
+	m, err := ReadSafetensorsFile(filepath.Join(dir, mv.Model), mv.ModelSHA256, Limits{})
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := ReadNPYFile(filepath.Join(dir, mv.Dataset), mv.DatasetSHA256, Limits{})
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, d, nil
+}
+
+// Check recomputes the vector with backend b: the whole output's root and
+// chunk count, every chunk again on its own (the verifier's path) and, for
+// mlp, the dataset's content_root. It returns an error describing the first
+// difference.
+func (v *Vector) Check(ctx context.Context, b Backend, dir string) error {
+	j, err := v.Job(dir)
+	if err != nil {
+		return err
+	}
+	chunks, err := ComputeChunks(ctx, j, b)
+	if err != nil {
+		return fmt.Errorf("%s on %s: %w", v.Name, b.Name(), err)
+	}
+	t, err := merkle.New(chunks)
+	if err != nil {
+		return err
+	}
+	root := t.Root()
+	if got := hex.EncodeToString(root[:]); got != v.OutputRoot || len(chunks) != v.ChunkCount {
+		return fmt.Errorf("%w: %s on %s: root %s with %d chunks, want %s with %d", ErrVector, v.Name, b.Name(), got, len(chunks), v.OutputRoot, v.ChunkCount)
+	}
+	for i := range chunks {
+		c, err := ComputeChunk(ctx, j, b, i)
+		if err != nil {
+			return fmt.Errorf("%s on %s: chunk %d: %w", v.Name, b.Name(), i, err)
+		}
+		p, err := t.Proof(i)
+		if err != nil {
+			return err
+		}
+		if err := merkle.Verify(root, uint64(i), uint64(len(chunks)), c, p); err != nil {
+			return fmt.Errorf("%s on %s: chunk %d computed alone: %w", v.Name, b.Name(), i, err)
+		}
+	}
+	if v.MLP != nil {
+		_, d, err := v.MLP.Load(dir)
+		if err != nil {
+			return err
+		}
+		dr, dn, err := DatasetRoot(d, v.MLP.DatasetRowsPerChunk)
+		if err != nil {
+			return err
+		}
+		if got := hex.EncodeToString(dr[:]); got != v.MLP.DatasetRoot || dn != v.MLP.DatasetChunkCount {
+			return fmt.Errorf("%w: %s: dataset root %s with %d chunks, want %s with %d", ErrVector, v.Name, got, dn, v.MLP.DatasetRoot, v.MLP.DatasetChunkCount)
+		}
+	}
+	return nil
+}
