@@ -87,6 +87,9 @@ import (
 	"github.com/cosmos/cosmos-sdk/x/staking"
 	stakingkeeper "github.com/cosmos/cosmos-sdk/x/staking/keeper"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
+
+	"github.com/aichain/aichain/types/common"
+	// aichain module imports (each module adds its own lines below).
 )
 
 // DefaultNodeHome is where aichaind keeps its config and data: ~/.aichain.
@@ -108,6 +111,10 @@ var maccPerms = map[string][]string{
 	stakingtypes.BondedPoolName:    {authtypes.Burner, authtypes.Staking},
 	stakingtypes.NotBondedPoolName: {authtypes.Burner, authtypes.Staking},
 	govtypes.ModuleName:            {authtypes.Burner},
+
+	// aichain: the reward pool receives protocol, market and platform fees.
+	common.RewardPoolName: nil,
+	// aichain module accounts (each module adds its own line below).
 }
 
 // blockedModuleAccounts may not receive coins through bank sends: a send to
@@ -150,6 +157,8 @@ type App struct {
 	EvidenceKeeper        evidencekeeper.Keeper
 	FeeGrantKeeper        feegrantkeeper.Keeper
 	ConsensusParamsKeeper consensusparamkeeper.Keeper
+
+	// aichain keepers (each module adds its own field below).
 
 	ModuleManager      *module.Manager
 	BasicModuleManager module.BasicManager
@@ -198,6 +207,7 @@ func New(
 		minttypes.StoreKey, distrtypes.StoreKey, slashingtypes.StoreKey,
 		govtypes.StoreKey, consensusparamtypes.StoreKey, upgradetypes.StoreKey,
 		feegrant.StoreKey, evidencetypes.StoreKey, authzkeeper.StoreKey,
+		// aichain store keys (each module adds its own line below).
 	)
 
 	app := &App{
@@ -276,6 +286,10 @@ func New(
 	)
 	app.EvidenceKeeper = *evidenceKeeper
 
+	// ---- aichain keepers, in dependency order: modelregistry and datamarket
+	// first, then compute (which uses both), then staking-rewards (which gov's
+	// tally uses: see the gov keeper above). Each module adds its block here.
+
 	app.ModuleManager = module.NewManager(
 		genutil.NewAppModule(app.AccountKeeper, app.StakingKeeper, app, txConfig),
 		auth.NewAppModule(appCodec, app.AccountKeeper, authsims.RandomGenesisAccounts, nil),
@@ -291,6 +305,7 @@ func New(
 		evidence.NewAppModule(app.EvidenceKeeper),
 		authzmodule.NewAppModule(appCodec, app.AuthzKeeper, app.AccountKeeper, app.BankKeeper, app.interfaceRegistry),
 		consensus.NewAppModule(appCodec, app.ConsensusParamsKeeper),
+		// aichain modules (each module adds its own line below).
 	)
 
 	// BasicModuleManager serves the CLI and genesis: it must know each module,
@@ -313,6 +328,7 @@ func New(
 	)
 	app.ModuleManager.SetOrderEndBlockers(
 		govtypes.ModuleName, stakingtypes.ModuleName, feegrant.ModuleName,
+		// aichain end blockers (each module adds its name below).
 	)
 	// genutil runs after staking (it needs the pools) and after bank (it needs balances).
 	genesisOrder := []string{
@@ -320,6 +336,7 @@ func New(
 		slashingtypes.ModuleName, govtypes.ModuleName, minttypes.ModuleName, genutiltypes.ModuleName,
 		evidencetypes.ModuleName, authz.ModuleName, feegrant.ModuleName, upgradetypes.ModuleName,
 		vestingtypes.ModuleName, consensusparamtypes.ModuleName,
+		// aichain modules, after bank (each module adds its name below).
 	}
 	app.ModuleManager.SetOrderInitGenesis(genesisOrder...)
 	app.ModuleManager.SetOrderExportGenesis(genesisOrder...)

@@ -1,0 +1,114 @@
+// Package common holds the types that several aichain modules share: the
+// revenue Share and its split rule, the reward pool's name, and the terms a
+// model or dataset sets for a compute job.
+package common
+
+import (
+	"errors"
+	"fmt"
+
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+)
+
+// RewardPoolName is the module account that receives every protocol, market
+// and platform fee; x/staking-rewards distributes it to lockers.
+const RewardPoolName = "reward_pool"
+
+// MaxShares bounds the number of shares of one split.
+const MaxShares = 32
+
+// BasisPoints is 100% in basis points.
+const BasisPoints = 10_000
+
+var (
+	// ErrInvalidShares is returned for an empty, oversized or malformed share list.
+	ErrInvalidShares = errors.New("invalid shares")
+)
+
+// ValidateShares checks a share list statelessly: 1..MaxShares shares, valid
+// and distinct addresses, every weight positive.
+func ValidateShares(shares []Share) error {
+	if len(shares) == 0 {
+		return fmt.Errorf("%w: at least one share is required", ErrInvalidShares)
+	}
+	if len(shares) > MaxShares {
+		return fmt.Errorf("%w: %d shares, at most %d", ErrInvalidShares, len(shares), MaxShares)
+	}
+	seen := make(map[string]bool, len(shares))
+	for i, s := range shares {
+		if _, err := sdk.AccAddressFromBech32(s.Address); err != nil {
+			return fmt.Errorf("%w: share %d: address %q: %v", ErrInvalidShares, i, s.Address, err)
+		}
+		if s.Weight == 0 {
+			return fmt.Errorf("%w: share %d (%s) has zero weight", ErrInvalidShares, i, s.Address)
+		}
+		if seen[s.Address] {
+			return fmt.Errorf("%w: address %s appears twice", ErrInvalidShares, s.Address)
+		}
+		seen[s.Address] = true
+	}
+	return nil
+}
+
+// SplitAmount splits amount over shares: share i gets floor(amount × w_i / Σw),
+// and what rounding leaves goes to the first share, so the parts always add up
+// to amount exactly. The shares must be valid (see ValidateShares).
+func SplitAmount(amount math.Int, shares []Share) ([]math.Int, error) {
+	if len(shares) == 0 {
+		return nil, fmt.Errorf("%w: nothing to split over", ErrInvalidShares)
+	}
+	if amount.IsNegative() {
+		return nil, fmt.Errorf("cannot split a negative amount %s", amount)
+	}
+	total := math.ZeroInt()
+	for _, s := range shares {
+		total = total.Add(math.NewIntFromUint64(uint64(s.Weight)))
+	}
+	if !total.IsPositive() {
+		return nil, fmt.Errorf("%w: total weight is zero", ErrInvalidShares)
+	}
+	parts := make([]math.Int, len(shares))
+	paid := math.ZeroInt()
+	for i, s := range shares {
+		parts[i] = amount.Mul(math.NewIntFromUint64(uint64(s.Weight))).Quo(total)
+		paid = paid.Add(parts[i])
+	}
+	parts[0] = parts[0].Add(amount.Sub(paid))
+	return parts, nil
+}
+
+// SplitCoins splits every denom of coins over shares with SplitAmount and
+// returns each share's coins (possibly empty), in share order.
+func SplitCoins(coins sdk.Coins, shares []Share) ([]sdk.Coins, error) {
+	out := make([]sdk.Coins, len(shares))
+	for i := range out {
+		out[i] = sdk.NewCoins()
+	}
+	for _, c := range coins {
+		parts, err := SplitAmount(c.Amount, shares)
+		if err != nil {
+			return nil, err
+		}
+		for i, p := range parts {
+			if p.IsPositive() {
+				out[i] = out[i].Add(sdk.NewCoin(c.Denom, p))
+			}
+		}
+	}
+	return out, nil
+}
+
+// FeePart returns floor(coins × bps / 10000) for each denom: the share of a
+// payment that a fee of bps basis points takes. The rest is coins minus it.
+func FeePart(coins sdk.Coins, bps uint32) sdk.Coins {
+	out := sdk.NewCoins()
+	for _, c := range coins {
+		fee := c.Amount.MulRaw(int64(bps)).QuoRaw(BasisPoints)
+		if fee.IsPositive() {
+			out = out.Add(sdk.NewCoin(c.Denom, fee))
+		}
+	}
+	return out
+}
