@@ -90,6 +90,18 @@ import (
 
 	"github.com/aichain/aichain/types/common"
 	// aichain module imports (each module adds its own lines below).
+	"github.com/aichain/aichain/x/compute"
+	computekeeper "github.com/aichain/aichain/x/compute/keeper"
+	computetypes "github.com/aichain/aichain/x/compute/types"
+	"github.com/aichain/aichain/x/datamarket"
+	datamarketkeeper "github.com/aichain/aichain/x/datamarket/keeper"
+	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
+	"github.com/aichain/aichain/x/modelregistry"
+	modelregistrykeeper "github.com/aichain/aichain/x/modelregistry/keeper"
+	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
+	stakingrewards "github.com/aichain/aichain/x/staking-rewards"
+	stakingrewardskeeper "github.com/aichain/aichain/x/staking-rewards/keeper"
+	stakingrewardstypes "github.com/aichain/aichain/x/staking-rewards/types"
 )
 
 // DefaultNodeHome is where aichaind keeps its config and data: ~/.aichain.
@@ -115,6 +127,9 @@ var maccPerms = map[string][]string{
 	// aichain: the reward pool receives protocol, market and platform fees.
 	common.RewardPoolName: nil,
 	// aichain module accounts (each module adds its own line below).
+	// compute holds provider bonds, job escrows and dispute deposits, and burns slashes.
+	computetypes.ModuleName:        {authtypes.Burner},
+	stakingrewardstypes.ModuleName: nil, // holds locked tokens
 }
 
 // blockedModuleAccounts may not receive coins through bank sends: a send to
@@ -126,6 +141,10 @@ var blockedModuleAccounts = map[string]bool{
 	stakingtypes.BondedPoolName:    true,
 	stakingtypes.NotBondedPoolName: true,
 	// gov is left unblocked so that funds can be sent to the community through it.
+	// aichain: escrow and lock accounts must hold exactly what their modules
+	// account for. The reward pool stays open: a gift to it is a fee like any other.
+	computetypes.ModuleName:        true,
+	stakingrewardstypes.ModuleName: true,
 }
 
 var (
@@ -159,6 +178,13 @@ type App struct {
 	ConsensusParamsKeeper consensusparamkeeper.Keeper
 
 	// aichain keepers (each module adds its own field below).
+	ComputeKeeper computekeeper.Keeper
+
+	DataMarketKeeper    datamarketkeeper.Keeper
+	ModelRegistryKeeper modelregistrykeeper.Keeper
+
+	// staking-rewards: gov's tally uses it.
+	StakingRewardsKeeper stakingrewardskeeper.Keeper
 
 	ModuleManager      *module.Manager
 	BasicModuleManager module.BasicManager
@@ -208,6 +234,10 @@ func New(
 		govtypes.StoreKey, consensusparamtypes.StoreKey, upgradetypes.StoreKey,
 		feegrant.StoreKey, evidencetypes.StoreKey, authzkeeper.StoreKey,
 		// aichain store keys (each module adds its own line below).
+		computetypes.StoreKey,
+		datamarkettypes.StoreKey,
+		stakingrewardstypes.StoreKey,
+		modelregistrytypes.StoreKey,
 	)
 
 	app := &App{
@@ -273,10 +303,19 @@ func New(
 		app.BaseApp, authority,
 	)
 
+	// staking-rewards is built before gov: gov tallies lock weight through it
+	// (voter power += lock weight; quorum over bonded stake + total lock weight).
+	app.StakingRewardsKeeper = stakingrewardskeeper.NewKeeper(
+		appCodec, runtime.NewKVStoreService(keys[stakingrewardstypes.StoreKey]), app.AccountKeeper,
+		app.BankKeeper, app.StakingKeeper, authority,
+	)
+
 	govConfig := govtypes.DefaultConfig()
 	govKeeper := govkeeper.NewKeeper(
 		appCodec, runtime.NewKVStoreService(keys[govtypes.StoreKey]), app.AccountKeeper, app.BankKeeper,
-		app.StakingKeeper, app.DistrKeeper, app.MsgServiceRouter(), govConfig, authority,
+		stakingrewardskeeper.NewGovStakingKeeper(app.StakingKeeper, app.StakingRewardsKeeper),
+		app.DistrKeeper, app.MsgServiceRouter(), govConfig, authority,
+		govkeeper.WithCustomCalculateVoteResultsAndVotingPowerFn(app.StakingRewardsKeeper.CalculateVoteResultsAndVotingPowerFn()),
 	)
 	app.GovKeeper = *govKeeper.SetHooks(govtypes.NewMultiGovHooks())
 
@@ -289,6 +328,28 @@ func New(
 	// ---- aichain keepers, in dependency order: modelregistry and datamarket
 	// first, then compute (which uses both), then staking-rewards (which gov's
 	// tally uses: see the gov keeper above). Each module adds its block here.
+
+	// modelregistry: models, per-use fees and shares; pays model fees out of
+	// the caller's module account (x/compute's), so it needs no account of its own.
+	app.ModelRegistryKeeper = modelregistrykeeper.NewKeeper(
+		appCodec, runtime.NewKVStoreService(keys[modelregistrytypes.StoreKey]),
+		app.AccountKeeper.AddressCodec(), app.BankKeeper, authority,
+	)
+
+	// datamarket: datasets, licences, access checks; licence payments go from
+	// the buyer straight to the shares and the reward pool, per-job fees out of
+	// x/compute's account, so it needs no account of its own.
+	app.DataMarketKeeper = datamarketkeeper.NewKeeper(
+		appCodec, runtime.NewKVStoreService(keys[datamarkettypes.StoreKey]), app.BankKeeper, authority,
+	)
+
+	// compute: GPU job auctions, escrow, settlement and slashing; holds bonds
+	// and escrows in its module account.
+	app.ComputeKeeper = computekeeper.NewKeeper(
+		appCodec, runtime.NewKVStoreService(keys[computetypes.StoreKey]), authority,
+		app.AccountKeeper, app.BankKeeper,
+		app.ModelRegistryKeeper, app.DataMarketKeeper,
+	)
 
 	app.ModuleManager = module.NewManager(
 		genutil.NewAppModule(app.AccountKeeper, app.StakingKeeper, app, txConfig),
@@ -306,6 +367,10 @@ func New(
 		authzmodule.NewAppModule(appCodec, app.AuthzKeeper, app.AccountKeeper, app.BankKeeper, app.interfaceRegistry),
 		consensus.NewAppModule(appCodec, app.ConsensusParamsKeeper),
 		// aichain modules (each module adds its own line below).
+		compute.NewAppModule(app.ComputeKeeper),
+		datamarket.NewAppModule(appCodec, app.DataMarketKeeper),
+		stakingrewards.NewAppModule(app.StakingRewardsKeeper),
+		modelregistry.NewAppModule(appCodec, app.ModelRegistryKeeper),
 	)
 
 	// BasicModuleManager serves the CLI and genesis: it must know each module,
@@ -325,10 +390,15 @@ func New(
 	app.ModuleManager.SetOrderBeginBlockers(
 		minttypes.ModuleName, distrtypes.ModuleName, slashingtypes.ModuleName,
 		evidencetypes.ModuleName, stakingtypes.ModuleName, authz.ModuleName,
+		// aichain begin blockers (each module adds its name below).
+		computetypes.ModuleName,
 	)
 	app.ModuleManager.SetOrderEndBlockers(
 		govtypes.ModuleName, stakingtypes.ModuleName, feegrant.ModuleName,
 		// aichain end blockers (each module adds its name below).
+		computetypes.ModuleName,
+		datamarkettypes.ModuleName,
+		stakingrewardstypes.ModuleName,
 	)
 	// genutil runs after staking (it needs the pools) and after bank (it needs balances).
 	genesisOrder := []string{
@@ -337,6 +407,10 @@ func New(
 		evidencetypes.ModuleName, authz.ModuleName, feegrant.ModuleName, upgradetypes.ModuleName,
 		vestingtypes.ModuleName, consensusparamtypes.ModuleName,
 		// aichain modules, after bank (each module adds its name below).
+		computetypes.ModuleName,
+		datamarkettypes.ModuleName,
+		stakingrewardstypes.ModuleName,
+		modelregistrytypes.ModuleName,
 	}
 	app.ModuleManager.SetOrderInitGenesis(genesisOrder...)
 	app.ModuleManager.SetOrderExportGenesis(genesisOrder...)
@@ -366,6 +440,8 @@ func New(
 	app.SetPreBlocker(app.PreBlocker)
 	app.SetBeginBlocker(app.BeginBlocker)
 	app.SetEndBlocker(app.EndBlocker)
+	// ABCI++: vote extensions carry the sidecars' verdicts (app/ve).
+	app.setVoteExtensions(logger, appOpts)
 
 	anteHandler, err := NewAnteHandler(HandlerOptions{
 		HandlerOptions: ante.HandlerOptions{

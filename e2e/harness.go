@@ -144,6 +144,10 @@ func NewChain(t testing.TB, n int, fundedKeys ...string) *Chain {
 		"--p2p-port", strconv.Itoa(base), "--rpc-port", strconv.Itoa(base + 1),
 		"--grpc-port", strconv.Itoa(base + 2), "--api-port", strconv.Itoa(base + 3),
 		"--port-step", strconv.Itoa(step),
+		// Each node's [verifier] address is its first spare port (SparePort(0)):
+		// a test that runs a sidecar listens there; otherwise nothing does and
+		// the node votes with empty extensions.
+		"--verifier-port", strconv.Itoa(base + 4),
 	}
 	if len(fundedKeys) > 0 {
 		args = append(args, "--funded-keys", strings.Join(fundedKeys, ","))

@@ -38,6 +38,7 @@ import (
 	genutilcli "github.com/cosmos/cosmos-sdk/x/genutil/client/cli"
 
 	"github.com/aichain/aichain/app"
+	"github.com/aichain/aichain/app/ve"
 )
 
 // NewRootCmd returns aichaind's root command.
@@ -115,13 +116,28 @@ func initCometBFTConfig() *cmtcfg.Config {
 	return cfg
 }
 
-// initAppConfig returns the app.toml template and defaults.
-func initAppConfig() (string, interface{}) {
+// AppConfig is app.toml: the SDK's sections and aichain's [verifier].
+type AppConfig struct {
+	serverconfig.Config `mapstructure:",squash"`
+	Verifier            ve.Config `mapstructure:"verifier"`
+}
+
+// AppConfigTemplate is app.toml's template.
+const AppConfigTemplate = serverconfig.DefaultConfigTemplate + ve.ConfigTemplate
+
+// DefaultAppConfig returns app.toml's defaults: no verifier sidecar (a
+// production validator opts in), and a non-zero minimum gas price.
+func DefaultAppConfig() AppConfig {
 	srvCfg := serverconfig.DefaultConfig()
 	// Validators must set a minimum gas price; 0uaic would let anyone fill
 	// blocks for free. Localnet and tests set their own.
 	srvCfg.MinGasPrices = "0.0025" + app.BondDenom
-	return serverconfig.DefaultConfigTemplate, srvCfg
+	return AppConfig{Config: *srvCfg, Verifier: ve.DefaultConfig()}
+}
+
+// initAppConfig returns the app.toml template and defaults.
+func initAppConfig() (string, interface{}) {
+	return AppConfigTemplate, DefaultAppConfig()
 }
 
 func initRootCmd(rootCmd *cobra.Command, txConfig client.TxConfig, basicManager module.BasicManager) {
@@ -129,7 +145,7 @@ func initRootCmd(rootCmd *cobra.Command, txConfig client.TxConfig, basicManager 
 	cfg.Seal()
 
 	rootCmd.AddCommand(
-		genutilcli.InitCmd(basicManager, app.DefaultNodeHome),
+		initCmd(basicManager),
 		NewTestnetCmd(basicManager),
 		debug.Cmd(),
 		confixcmd.ConfigCommand(),

@@ -48,6 +48,7 @@ const (
 	flagMinGasPrices  = "minimum-gas-prices"
 	flagAccountTokens = "account-tokens"
 	flagStakeTokens   = "stake-tokens"
+	flagVerifierPort  = "verifier-port"
 )
 
 // NodePorts are the listen ports of one testnet node, all on 127.0.0.1.
@@ -89,6 +90,7 @@ type initArgs struct {
 	accountTokens  math.Int
 	stakeTokens    math.Int
 	algo           string
+	verifierPort   int
 }
 
 func testnetInitFilesCmd(mbm module.BasicManager) *cobra.Command {
@@ -123,6 +125,7 @@ in genesis. Mnemonics are written to <home>/key_seed_<name>.json.`,
 			a.blockTime, _ = f.GetDuration(flagBlockTime)
 			a.minGasPrices, _ = f.GetString(flagMinGasPrices)
 			a.algo, _ = f.GetString(flags.FlagKeyType)
+			a.verifierPort, _ = f.GetInt(flagVerifierPort)
 			accountTokens, _ := f.GetString(flagAccountTokens)
 			stakeTokens, _ := f.GetString(flagStakeTokens)
 			var ok bool
@@ -175,6 +178,7 @@ in genesis. Mnemonics are written to <home>/key_seed_<name>.json.`,
 	cmd.Flags().String(flagMinGasPrices, "0"+app.BondDenom, "Minimum gas prices each node accepts")
 	cmd.Flags().String(flagAccountTokens, "1000000000000", "uaic given to every funded account and validator")
 	cmd.Flags().String(flagStakeTokens, "100000000000", "uaic each validator self-delegates")
+	cmd.Flags().Int(flagVerifierPort, 0, "node0's verifier sidecar port ([verifier] address 127.0.0.1:port, node i: port + port-step*i); 0: no sidecar")
 	return cmd
 }
 
@@ -295,7 +299,8 @@ func initTestnetFiles(cmd *cobra.Command, clientCtx client.Context, mbm module.B
 			return err
 		}
 
-		appCfg := srvconfig.DefaultConfig()
+		fullCfg := DefaultAppConfig()
+		appCfg := &fullCfg.Config
 		appCfg.MinGasPrices = a.minGasPrices
 		appCfg.API.Enable = true
 		appCfg.API.Swagger = false
@@ -304,7 +309,11 @@ func initTestnetFiles(cmd *cobra.Command, clientCtx client.Context, mbm module.B
 		appCfg.GRPC.Enable = true
 		appCfg.GRPC.Address = fmt.Sprintf("127.0.0.1:%d", n.ports.GRPC)
 		appCfg.Telemetry.Enabled = false
-		srvconfig.WriteConfigFile(filepath.Join(n.dir, "config", "app.toml"), appCfg)
+		if a.verifierPort > 0 {
+			fullCfg.Verifier.Address = fmt.Sprintf("127.0.0.1:%d", a.verifierPort+a.portStep*i)
+		}
+		srvconfig.SetConfigTemplate(AppConfigTemplate)
+		srvconfig.WriteConfigFile(filepath.Join(n.dir, "config", "app.toml"), fullCfg)
 
 		// client.toml: so that `--home nodeI` talks to this node and this chain.
 		if err := writeClientConfig(n.dir, a.chainID, a.keyringBackend, n.ports.RPC); err != nil {
@@ -377,6 +386,7 @@ func writeTestnetGenesis(
 	if err := appGenesis.ValidateAndComplete(); err != nil {
 		return err
 	}
+	EnableVoteExtensions(appGenesis)
 	for _, n := range nodes {
 		if err := appGenesis.SaveAs(n.cfg.GenesisFile()); err != nil {
 			return err

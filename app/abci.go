@@ -1,0 +1,40 @@
+package app
+
+import (
+	"cosmossdk.io/log"
+
+	"github.com/cosmos/cosmos-sdk/baseapp"
+	servertypes "github.com/cosmos/cosmos-sdk/server/types"
+
+	"github.com/aichain/aichain/app/ve"
+)
+
+// setVoteExtensions wires the ABCI++ handlers of package ve: ExtendVote asks
+// the sidecar of app.toml's [verifier] section for verdicts,
+// VerifyVoteExtension checks their form, the proposal handlers inject and
+// check the previous height's extended commit, and the pre-blocker hands the
+// verdicts to x/compute. Call it after the keepers and SetPreBlocker.
+func (app *App) setVoteExtensions(logger log.Logger, appOpts servertypes.AppOptions) {
+	cfg := ve.ReadConfig(appOpts)
+	var client ve.VerdictClient
+	if cfg.Address != "" {
+		c, err := ve.NewGRPCClient(cfg.Address)
+		if err != nil {
+			logger.Error("verifier sidecar disabled", "address", cfg.Address, "err", err)
+		} else {
+			client = c
+			// Debug, not Info: commands such as export print JSON on stdout, where the logger writes too.
+			logger.Debug("verifier sidecar configured", "address", cfg.Address, "timeout", cfg.Timeout)
+		}
+	}
+	voteExt := ve.NewVoteExtHandler(logger, client, cfg.Timeout)
+	app.SetExtendVoteHandler(voteExt.ExtendVote())
+	app.SetVerifyVoteExtensionHandler(voteExt.VerifyVoteExtension())
+
+	defaults := baseapp.NewDefaultProposalHandler(app.Mempool(), app)
+	proposals := ve.NewProposalHandler(logger, app.StakingKeeper, defaults.PrepareProposalHandler(), defaults.ProcessProposalHandler())
+	app.SetPrepareProposal(proposals.PrepareProposal())
+	app.SetProcessProposal(proposals.ProcessProposal())
+
+	app.SetPreBlocker(ve.NewPreBlocker(logger, app.ComputeKeeper, app.PreBlocker).PreBlock())
+}

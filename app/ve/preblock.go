@@ -1,0 +1,106 @@
+package ve
+
+import (
+	"context"
+	"fmt"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
+
+	"cosmossdk.io/log"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	computetypes "github.com/aichain/aichain/x/compute/types"
+)
+
+// VerdictSink receives one block's tallied verdicts (x/compute's keeper).
+type VerdictSink interface {
+	ApplyVerdicts(ctx context.Context, totalPower int64, votes []computetypes.ValidatorVerdicts) error
+}
+
+// PreBlocker wraps the app's pre-blocker: after the modules' pre-blockers
+// (upgrades first), it hands the verdicts of the injected extended commit to
+// x/compute, each validator weighed by its power in that commit, which is the
+// validator set of the height that signed them (connect#512).
+type PreBlocker struct {
+	logger log.Logger
+	sink   VerdictSink
+	next   sdk.PreBlocker
+}
+
+// NewPreBlocker wraps next.
+func NewPreBlocker(logger log.Logger, sink VerdictSink, next sdk.PreBlocker) *PreBlocker {
+	return &PreBlocker{logger: logger.With("module", "ve"), sink: sink, next: next}
+}
+
+// PreBlock runs the wrapped pre-blocker, then applies the verdicts. A block
+// that got here passed ProcessProposal on 2/3 of the validators (or is being
+// replayed), so a bad injection is skipped with a log line, never a halt.
+func (p *PreBlocker) PreBlock() sdk.PreBlocker {
+	return func(ctx sdk.Context, req *abci.RequestFinalizeBlock) (resp *sdk.ResponsePreBlock, err error) {
+		resp, err = p.next(ctx, req)
+		if err != nil {
+			return resp, err
+		}
+		if !ExtensionsEnabled(ctx, req.Height) || len(req.Txs) == 0 {
+			return resp, nil
+		}
+		total, votes, err := TallyInjection(req.Txs[0])
+		if err != nil {
+			p.logger.Error("skipping the verdicts of this block", "height", req.Height, "err", err)
+			return resp, nil
+		}
+		if len(votes) == 0 {
+			return resp, nil
+		}
+		// Apply in a cache so that a failing keeper call leaves no partial write.
+		cache, write := ctx.CacheContext()
+		if err := p.safeApply(cache, total, votes); err != nil {
+			p.logger.Error("x/compute refused this block's verdicts", "height", req.Height, "err", err)
+			return resp, nil
+		}
+		write()
+		return resp, nil
+	}
+}
+
+func (p *PreBlocker) safeApply(ctx sdk.Context, total int64, votes []computetypes.ValidatorVerdicts) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic in ApplyVerdicts: %v", r)
+		}
+	}()
+	return p.sink.ApplyVerdicts(ctx, total, votes)
+}
+
+// TallyInjection decodes an injected extended commit into each committing
+// validator's verdicts and power, and the total power of the commit.
+// Malformed extensions (which ProcessProposal rejects) are skipped.
+func TallyInjection(tx []byte) (int64, []computetypes.ValidatorVerdicts, error) {
+	eci, err := DecodeInjection(tx)
+	if err != nil {
+		return 0, nil, err
+	}
+	var total int64
+	var votes []computetypes.ValidatorVerdicts
+	for _, v := range eci.Votes {
+		if v.Validator.Power < 0 {
+			return 0, nil, fmt.Errorf("%w: negative power", ErrMalformedInjection)
+		}
+		total += v.Validator.Power
+		if v.BlockIdFlag != cmtproto.BlockIDFlagCommit || len(v.VoteExtension) == 0 {
+			continue
+		}
+		verdicts, err := DecodeExtension(v.VoteExtension)
+		if err != nil {
+			continue
+		}
+		votes = append(votes, computetypes.ValidatorVerdicts{
+			ConsAddress: v.Validator.Address,
+			Power:       v.Validator.Power,
+			Verdicts:    verdicts,
+		})
+	}
+	return total, votes, nil
+}

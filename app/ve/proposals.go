@@ -1,0 +1,202 @@
+package ve
+
+import (
+	"bytes"
+	"fmt"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	cryptoenc "github.com/cometbft/cometbft/crypto/encoding"
+	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
+	protoio "github.com/cosmos/gogoproto/io"
+
+	"cosmossdk.io/log"
+
+	"github.com/cosmos/cosmos-sdk/baseapp"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+)
+
+// ExtensionsEnabled tells whether the block at height carries the extended
+// commit of height-1: vote extensions were enabled at height-1.
+func ExtensionsEnabled(ctx sdk.Context, height int64) bool {
+	cp := ctx.ConsensusParams()
+	return cp.Abci != nil && cp.Abci.VoteExtensionsEnableHeight > 0 && height > cp.Abci.VoteExtensionsEnableHeight
+}
+
+// ProposalHandler wraps the app's PrepareProposal and ProcessProposal
+// handlers: with vote extensions on, the proposer injects the previous
+// height's extended commit as transaction 0, and every validator checks it.
+type ProposalHandler struct {
+	logger   log.Logger
+	valStore baseapp.ValidatorStore
+	prepare  sdk.PrepareProposalHandler
+	process  sdk.ProcessProposalHandler
+}
+
+// NewProposalHandler wraps prepare and process (the SDK's defaults, usually).
+func NewProposalHandler(logger log.Logger, valStore baseapp.ValidatorStore,
+	prepare sdk.PrepareProposalHandler, process sdk.ProcessProposalHandler,
+) *ProposalHandler {
+	return &ProposalHandler{logger: logger.With("module", "ve"), valStore: valStore, prepare: prepare, process: process}
+}
+
+// PrepareProposal re-validates every extension of the local last commit,
+// drops the bad ones (late precommits reach the proposer without
+// VerifyVoteExtension having run on them, cometbft#2523), and injects the
+// result as transaction 0, its bytes counted against the block's limit.
+func (h *ProposalHandler) PrepareProposal() sdk.PrepareProposalHandler {
+	return func(ctx sdk.Context, req *abci.RequestPrepareProposal) (resp *abci.ResponsePrepareProposal, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				h.logger.Error("PrepareProposal panicked; proposing no transactions", "height", req.Height, "panic", r)
+				resp, err = &abci.ResponsePrepareProposal{Txs: [][]byte{}}, nil
+			}
+		}()
+		// Nothing from the mempool can be an injection (CheckTx refuses it),
+		// but a proposal must never carry one in the wrong place.
+		inner := *req
+		inner.Txs = withoutInjections(req.Txs)
+		if !ExtensionsEnabled(ctx, req.Height) {
+			return h.prepare(ctx, &inner)
+		}
+
+		eci := h.pruneExtendedCommit(ctx, req.Height, req.LocalLastCommit)
+		if err := baseapp.ValidateVoteExtensions(ctx, h.valStore, req.Height, ctx.ChainID(), eci); err != nil {
+			// Other validators will reject this proposal and the round moves on;
+			// say so loudly, but do not halt.
+			h.logger.Error("extended commit does not validate after pruning", "height", req.Height, "err", err)
+		}
+		injected, err := EncodeInjection(eci)
+		if err != nil {
+			return nil, fmt.Errorf("encode injected commit: %w", err)
+		}
+		inner.MaxTxBytes -= int64(len(injected))
+		if inner.MaxTxBytes < 0 {
+			return nil, fmt.Errorf("injected commit (%d bytes) exceeds the block's byte limit %d", len(injected), req.MaxTxBytes)
+		}
+		resp, err = h.prepare(ctx, &inner)
+		if err != nil {
+			return nil, err
+		}
+		resp.Txs = append([][]byte{injected}, withoutInjections(resp.Txs)...)
+		return resp, nil
+	}
+}
+
+// ProcessProposal rejects a block that, with vote extensions on, lacks the
+// injected commit, carries a malformed or forged one (bad signatures, under
+// 2/3 of the power, not matching the block's LastCommit), or carries an
+// injection anywhere but at index 0; the other transactions go to the
+// wrapped handler.
+func (h *ProposalHandler) ProcessProposal() sdk.ProcessProposalHandler {
+	reject := &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}
+	return func(ctx sdk.Context, req *abci.RequestProcessProposal) (resp *abci.ResponseProcessProposal, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				h.logger.Error("ProcessProposal panicked; rejecting", "height", req.Height, "panic", r)
+				resp, err = reject, nil
+			}
+		}()
+		txs := req.Txs
+		if ExtensionsEnabled(ctx, req.Height) {
+			if len(txs) == 0 {
+				h.logger.Info("rejecting proposal: no injected extended commit", "height", req.Height)
+				return reject, nil
+			}
+			if err := h.checkInjection(ctx, req.Height, txs[0]); err != nil {
+				h.logger.Info("rejecting proposal: bad injected extended commit", "height", req.Height, "err", err)
+				return reject, nil
+			}
+			txs = txs[1:]
+		}
+		for _, tx := range txs {
+			if IsInjection(tx) {
+				h.logger.Info("rejecting proposal: injected commit out of place", "height", req.Height)
+				return reject, nil
+			}
+		}
+		inner := *req
+		inner.Txs = txs
+		return h.process(ctx, &inner)
+	}
+}
+
+func (h *ProposalHandler) checkInjection(ctx sdk.Context, height int64, tx []byte) error {
+	eci, err := DecodeInjection(tx)
+	if err != nil {
+		return err
+	}
+	for _, v := range eci.Votes {
+		if v.BlockIdFlag != cmtproto.BlockIDFlagCommit {
+			if len(v.VoteExtension) > 0 || len(v.ExtensionSignature) > 0 {
+				return fmt.Errorf("validator %X: extension on a vote that is not a commit vote", v.Validator.Address)
+			}
+			continue
+		}
+		if _, err := DecodeExtension(v.VoteExtension); err != nil {
+			return fmt.Errorf("validator %X: %w", v.Validator.Address, err)
+		}
+	}
+	// Signatures, ≥ 2/3 of the power, and consistency with the block's
+	// LastCommit (same validators, powers and order: connect#223).
+	return baseapp.ValidateVoteExtensions(ctx, h.valStore, height, ctx.ChainID(), eci)
+}
+
+// pruneExtendedCommit marks absent every commit vote whose extension is
+// malformed or whose extension signature does not verify, clearing its
+// extension, so that only checked extensions are injected.
+func (h *ProposalHandler) pruneExtendedCommit(ctx sdk.Context, height int64, in abci.ExtendedCommitInfo) abci.ExtendedCommitInfo {
+	out := abci.ExtendedCommitInfo{Round: in.Round, Votes: make([]abci.ExtendedVoteInfo, len(in.Votes))}
+	for i, v := range in.Votes {
+		out.Votes[i] = v
+		if v.BlockIdFlag != cmtproto.BlockIDFlagCommit {
+			out.Votes[i].VoteExtension, out.Votes[i].ExtensionSignature = nil, nil
+			continue
+		}
+		_, decErr := DecodeExtension(v.VoteExtension)
+		sigErr := h.verifyExtensionSignature(ctx, height, in.Round, v)
+		if decErr != nil || sigErr != nil {
+			h.logger.Info("dropping a vote extension from the proposal", "height", height,
+				"validator", fmt.Sprintf("%X", v.Validator.Address), "decode", decErr, "signature", sigErr)
+			out.Votes[i].BlockIdFlag = cmtproto.BlockIDFlagAbsent
+			out.Votes[i].VoteExtension, out.Votes[i].ExtensionSignature = nil, nil
+		}
+	}
+	return out
+}
+
+// verifyExtensionSignature checks one vote's extension signature as
+// baseapp.ValidateVoteExtensions does (the extension was signed at height-1).
+func (h *ProposalHandler) verifyExtensionSignature(ctx sdk.Context, height int64, round int32, v abci.ExtendedVoteInfo) error {
+	if len(v.ExtensionSignature) == 0 {
+		return fmt.Errorf("no extension signature")
+	}
+	pk, err := h.valStore.GetPubKeyByConsAddr(ctx, sdk.ConsAddress(v.Validator.Address))
+	if err != nil {
+		return err
+	}
+	cmtPK, err := cryptoenc.PubKeyFromProto(pk)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	cve := cmtproto.CanonicalVoteExtension{
+		Extension: v.VoteExtension, Height: height - 1, Round: int64(round), ChainId: ctx.ChainID(),
+	}
+	if err := protoio.NewDelimitedWriter(&buf).WriteMsg(&cve); err != nil {
+		return err
+	}
+	if !cmtPK.VerifySignature(buf.Bytes(), v.ExtensionSignature) {
+		return fmt.Errorf("extension signature does not verify")
+	}
+	return nil
+}
+
+func withoutInjections(txs [][]byte) [][]byte {
+	out := make([][]byte, 0, len(txs))
+	for _, tx := range txs {
+		if !IsInjection(tx) {
+			out = append(out, tx)
+		}
+	}
+	return out
+}

@@ -1,0 +1,231 @@
+package e2e
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aichain/aichain/workload"
+)
+
+// TestDatamarketDatasetServer runs the issue's acceptance on a real node and
+// a real aichain-dataserver: alice lists a dataset with a RENTAL offer, bob
+// buys it and downloads it in one command (bytes match the registered
+// sha256); unsigned and unlicensed requests are refused; after the rental
+// expires the same download is refused.
+func TestDatamarketDatasetServer(t *testing.T) {
+	c := NewChain(t, 1, "alice", "bob", "carol")
+	c.Start()
+	alice, bob, carol := c.Addr("alice"), c.Addr("bob"), c.Addr("carol")
+
+	// The dataset: a 40×3 float32 .npy in the server's data directory.
+	dataDir := t.TempDir()
+	m := &workload.Matrix{Rows: 40, Cols: 3, Data: make([]float32, 120)}
+	for i := range m.Data {
+		m.Data[i] = float32(i)*0.25 - 3
+	}
+	npy, err := workload.EncodeNPY(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	npyPath := filepath.Join(dataDir, "iris.npy")
+	if err := os.WriteFile(npyPath, npy, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(npy)
+	wantSHA := hex.EncodeToString(sum[:])
+
+	url := startDataserver(t, c, dataDir)
+
+	// alice lists it with a RENTAL offer of 20 blocks.
+	res := c.Tx("datamarket", "list-dataset", npyPath, "iris", "--rows-per-chunk", "8", "--uri", url,
+		"--description", "e2e dataset", "--offer", "rental:20:1000uaic", "--from", "alice")
+	if res.Code != 0 {
+		t.Fatalf("list-dataset: code %d: %s", res.Code, res.RawLog)
+	}
+	var ds struct {
+		Dataset struct {
+			ID     string `json:"id"`
+			Owner  string `json:"owner"`
+			Sha256 string `json:"sha256"`
+			Rows   string `json:"rows"`
+			Active bool   `json:"active"`
+		} `json:"dataset"`
+	}
+	getJSON(t, c, "/aichain/datamarket/v1/datasets/1", &ds)
+	if ds.Dataset.Owner != alice || ds.Dataset.Sha256 != wantSHA || ds.Dataset.Rows != "40" || !ds.Dataset.Active {
+		t.Fatalf("dataset over REST: %+v", ds.Dataset)
+	}
+
+	// carol needs an on-chain public key to be told 403 rather than 401.
+	if res := c.Tx("bank", "send", "carol", alice, "1uaic", "--from", "carol"); res.Code != 0 {
+		t.Fatalf("carol's send: %s", res.RawLog)
+	}
+
+	// bob buys the rental.
+	res = c.Tx("datamarket", "purchase-license", "1", "0", "--from", "bob")
+	if res.Code != 0 {
+		t.Fatalf("purchase-license: code %d: %s", res.Code, res.RawLog)
+	}
+	var lic struct {
+		License struct {
+			Licensee      string `json:"licensee"`
+			Kind          string `json:"kind"`
+			ExpiresHeight string `json:"expires_height"`
+		} `json:"license"`
+	}
+	if err := json.Unmarshal([]byte(c.CLI("q", "datamarket", "license", "1", "--output", "json")), &lic); err != nil {
+		t.Fatal(err)
+	}
+	expires, err := strconv.ParseInt(lic.License.ExpiresHeight, 10, 64)
+	if err != nil || lic.License.Licensee != bob || lic.License.Kind != "LICENSE_KIND_RENTAL" {
+		t.Fatalf("licence: %+v (%v)", lic.License, err)
+	}
+	var acc struct {
+		HasAccess bool   `json:"has_access"`
+		Reason    string `json:"reason"`
+	}
+	getJSON(t, c, "/aichain/datamarket/v1/datasets/1/access/"+bob, &acc)
+	if !acc.HasAccess || acc.Reason != "license" {
+		t.Fatalf("REST has-access for bob: %+v", acc)
+	}
+
+	// bob downloads in one command; the file matches the registered sha256.
+	out := filepath.Join(t.TempDir(), "bob.npy")
+	download := func(key, file string) (string, string, error) {
+		return c.CLIErr("q", "datamarket", "download", "1", url, "--from", key, "--keyring-backend", "test", "--output", file)
+	}
+	if stdout, stderr, err := download("bob", out); err != nil {
+		t.Fatalf("bob's download: %v\n%s\n%s", err, stdout, stderr)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := sha256.Sum256(got); hex.EncodeToString(s[:]) != wantSHA {
+		t.Fatalf("downloaded sha256 %x, registered %s", s, wantSHA)
+	}
+
+	// An unsigned request and an unlicensed key are refused.
+	resp, err := http.Get(url + "/v1/datasets/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("unsigned request: status %d, want 401", resp.StatusCode)
+	}
+	carolOut := filepath.Join(t.TempDir(), "carol.npy")
+	if _, stderr, err := download("carol", carolOut); err == nil || !strings.Contains(stderr, "403 no_access") {
+		t.Fatalf("carol (unlicensed): err=%v stderr=%s", err, stderr)
+	}
+	if _, err := os.Stat(carolOut); !os.IsNotExist(err) {
+		t.Fatal("a refused download wrote a file")
+	}
+	_ = carol
+
+	// After the rental expires the same download is refused.
+	c.WaitHeight(expires+1, 90*time.Second)
+	getJSON(t, c, "/aichain/datamarket/v1/datasets/1/access/"+bob, &acc)
+	if acc.HasAccess {
+		t.Fatalf("bob still has access after height %d: %+v", expires, acc)
+	}
+	if _, stderr, err := download("bob", filepath.Join(t.TempDir(), "again.npy")); err == nil || !strings.Contains(stderr, "403 no_access") {
+		t.Fatalf("download after expiry: err=%v stderr=%s", err, stderr)
+	}
+
+	// The market's state survives export → import → export.
+	c.WaitBlocks(1) // the EndBlocker has marked the licence expired
+	c.Stop()
+	exported, stderr, err := c.Exec("export", "--home", c.Home())
+	if err != nil {
+		t.Fatalf("export: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(exported, wantSHA) {
+		t.Fatal("the exported genesis lacks the dataset")
+	}
+	assertGenesisRoundTrip(t, []byte(exported))
+}
+
+func getJSON(t *testing.T, c *Chain, path string, v any) {
+	t.Helper()
+	var status int
+	var err error
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		status, err = c.GetJSON(path, v)
+		if err == nil && status == 200 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	if err != nil || status != 200 {
+		t.Fatalf("GET %s: status %d, err %v", path, status, err)
+	}
+}
+
+// startDataserver runs aichain-dataserver against node0 on a free loopback
+// port and returns its base URL.
+func startDataserver(t *testing.T, c *Chain, dataDir string) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	logf, err := os.Create(filepath.Join(t.TempDir(), "dataserver.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(filepath.Join(filepath.Dir(c.Bin), "aichain-dataserver"),
+		"--node", c.Nodes[0].GRPCAddr(), "--listen", addr, "--data-dir", dataDir)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		logf.Close()
+		if t.Failed() {
+			b, _ := os.ReadFile(logf.Name())
+			t.Logf("dataserver log:\n%s", b)
+		}
+	})
+	url := "http://" + addr
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(url + "/healthz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return url
+			}
+		}
+		select {
+		case <-done:
+			b, _ := os.ReadFile(logf.Name())
+			t.Fatalf("aichain-dataserver exited:\n%s", b)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	t.Fatal(fmt.Sprintf("aichain-dataserver did not answer on %s", url))
+	return ""
+}

@@ -1,0 +1,149 @@
+package compute
+
+import (
+	"encoding/hex"
+	"fmt"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	autocliv1 "cosmossdk.io/api/cosmos/autocli/v1"
+
+	"github.com/cosmos/cosmos-sdk/client/flags"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/version"
+
+	"github.com/aichain/aichain/x/compute/types"
+)
+
+const (
+	msgService   = "aichain.compute.v1.Msg"
+	queryService = "aichain.compute.v1.Query"
+)
+
+// AutoCLIOptions implements autocli.HasAutoCLIConfig.
+func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
+	app := version.AppName
+	return &autocliv1.ModuleOptions{
+		Query: &autocliv1.ServiceCommandDescriptor{
+			Service: queryService,
+			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
+				{RpcMethod: "Params", Use: "params", Short: "Show the compute params",
+					Example: fmt.Sprintf("%s q compute params", app)},
+				{RpcMethod: "Provider", Use: "provider [address]", Short: "Show a provider",
+					Example:        fmt.Sprintf("%s q compute provider aic1...", app),
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "address"}}},
+				{RpcMethod: "Providers", Use: "providers", Short: "List providers, optionally by status",
+					Example: fmt.Sprintf("%s q compute providers --status PROVIDER_STATUS_ACTIVE", app)},
+				{RpcMethod: "Job", Use: "job [job-id]", Short: "Show a job",
+					Example:        fmt.Sprintf("%s q compute job 1", app),
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}}},
+				{RpcMethod: "Jobs", Use: "jobs", Short: "List jobs, optionally by state, requester or provider",
+					Example: fmt.Sprintf("%s q compute jobs --state JOB_STATE_OPEN\n%s q compute jobs --requester aic1...", app, app)},
+				{RpcMethod: "Bids", Use: "bids [job-id]", Short: "List a job's bid commitments and revealed bids",
+					Example:        fmt.Sprintf("%s q compute bids 1", app),
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}}},
+				{RpcMethod: "PendingVerifications", Use: "pending-verifications", Short: "List the jobs validators must verify",
+					Example: fmt.Sprintf("%s q compute pending-verifications", app)},
+				{RpcMethod: "Stats", Use: "stats", Short: "Show jobs per state, active providers, GPUs online and fees",
+					Example: fmt.Sprintf("%s q compute stats", app)},
+			},
+		},
+		Tx: &autocliv1.ServiceCommandDescriptor{
+			Service:              msgService,
+			EnhanceCustomCommand: true,
+			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
+				{RpcMethod: "RegisterProvider", Use: "register-provider [moniker] [endpoint] [hardware-json] [bond]",
+					Short:   "Register as a GPU provider with a bond",
+					Example: fmt.Sprintf(`%s tx compute register-provider gpu-1 http://127.0.0.1:8090 '{"gpu_model":"A100","gpu_count":1,"vram_gib":80,"workloads":["gemm-f32"]}' 1000000000uaic --from provider`, app),
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{
+						{ProtoField: "moniker"}, {ProtoField: "endpoint"}, {ProtoField: "hardware"}, {ProtoField: "bond"},
+					}},
+				{RpcMethod: "UpdateProvider", Use: "update-provider [moniker] [endpoint] [hardware-json]",
+					Short:   "Update a provider's description, add bond (--add-bond) or unjail after the jail time",
+					Example: fmt.Sprintf(`%s tx compute update-provider gpu-1 http://127.0.0.1:8090 '{"gpu_count":2}' --add-bond 1000uaic --from provider`, app),
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{
+						{ProtoField: "moniker"}, {ProtoField: "endpoint"}, {ProtoField: "hardware"},
+					}},
+				{RpcMethod: "UnbondProvider", Use: "unbond-provider", Short: "Start returning the provider's bond (no open bids or live jobs)",
+					Example: fmt.Sprintf("%s tx compute unbond-provider --from provider", app)},
+				{RpcMethod: "CreateJob", Use: "create-job [workload-json] [max-price]",
+					Short:          "Create a job, escrowing max-price plus model and dataset fees",
+					Example:        fmt.Sprintf(`%s tx compute create-job '{"kind":"gemm-f32","gemm":{"m":64,"n":64,"k":64,"seed":7},"chunk_rows":16}' 5000uaic --commit-blocks 5 --reveal-blocks 5 --exec-blocks 20 --from alice`, app),
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "workload"}, {ProtoField: "max_price"}}},
+				{RpcMethod: "CancelJob", Use: "cancel-job [job-id]", Short: "Cancel a job before award (full refund)",
+					Example:        fmt.Sprintf("%s tx compute cancel-job 1 --from alice", app),
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}}},
+				{RpcMethod: "CommitBid", Use: "commit-bid [job-id] [commitment-hex]",
+					Short:          "Commit a sealed bid (see make-commitment)",
+					Example:        fmt.Sprintf("%s tx compute commit-bid 1 $(%s tx compute make-commitment 1 aic1... 1500uaic 0a0b0c) --from provider", app, app),
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}, {ProtoField: "commitment"}}},
+				{RpcMethod: "RevealBid", Use: "reveal-bid [job-id] [price] [salt-hex]", Short: "Reveal a committed bid",
+					Example:        fmt.Sprintf("%s tx compute reveal-bid 1 1500uaic 0a0b0c --from provider", app),
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}, {ProtoField: "price"}, {ProtoField: "salt"}}},
+				{RpcMethod: "SubmitResult", Use: "submit-result [job-id] [output-root-hex] [chunk-count]",
+					Short:   "Submit a job's result (winner only)",
+					Example: fmt.Sprintf("%s tx compute submit-result 1 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 4 --from provider", app),
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{
+						{ProtoField: "job_id"}, {ProtoField: "output_root"}, {ProtoField: "chunk_count"},
+					}},
+				{RpcMethod: "DisputeResult", Use: "dispute-result [job-id]", Short: "Force verification of a result (pays dispute_fee)",
+					Example:        fmt.Sprintf("%s tx compute dispute-result 1 --from alice", app),
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}}},
+				{RpcMethod: "UpdateParams", Skip: false, GovProposal: true, Use: "update-params [params-json]",
+					Short:          "Propose new compute params (gov authority only)",
+					Example:        fmt.Sprintf(`%s tx compute update-params '{...}' --from alice`, app),
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "params"}}},
+			},
+		},
+	}
+}
+
+// GetTxCmd returns the module's tx command; autocli adds the Msg commands to
+// it (EnhanceCustomCommand). Its own sub-command, make-commitment, is offline.
+func (AppModule) GetTxCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:                        types.ModuleName,
+		Short:                      "Transactions commands for the compute module",
+		DisableFlagParsing:         true,
+		SuggestionsMinimumDistance: 2,
+		RunE:                       func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(MakeCommitmentCmd())
+	return cmd
+}
+
+// MakeCommitmentCmd prints SHA-256(uint64be(job_id) ‖ provider ‖ price ‖ salt)
+// in hex, without a node.
+func MakeCommitmentCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "make-commitment [job-id] [provider] [price] [salt-hex]",
+		Short: "Compute a bid commitment offline (prints it in hex)",
+		Long: "Prints SHA-256(uint64be(job_id) ‖ provider address ‖ price as a coin string ‖ salt bytes) in hex, " +
+			"the commitment for commit-bid; reveal later with the same price and salt. Needs no node.",
+		Example: fmt.Sprintf("%s tx compute make-commitment 1 aic1... 1500uaic 0a0b0c", version.AppName),
+		Args:    cobra.ExactArgs(4),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			jobID, err := strconv.ParseUint(args[0], 10, 64)
+			if err != nil {
+				return fmt.Errorf("job-id %q: %w", args[0], err)
+			}
+			if _, err := sdk.AccAddressFromBech32(args[1]); err != nil {
+				return fmt.Errorf("provider %q: %w", args[1], err)
+			}
+			price, err := sdk.ParseCoinNormalized(args[2])
+			if err != nil {
+				return fmt.Errorf("price %q: %w", args[2], err)
+			}
+			salt, err := hex.DecodeString(args[3])
+			if err != nil {
+				return fmt.Errorf("salt-hex %q: %w", args[3], err)
+			}
+			_, err = fmt.Fprintln(cmd.OutOrStdout(), hex.EncodeToString(types.BidCommitment(jobID, args[1], price, salt)))
+			return err
+		},
+	}
+	// Accept the usual tx flags (ignored) so that scripts can pass them uniformly.
+	flags.AddTxFlagsToCmd(cmd)
+	return cmd
+}

@@ -1,0 +1,143 @@
+package keeper
+
+import (
+	"context"
+
+	"cosmossdk.io/collections"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/x/compute/types"
+)
+
+// InitGenesis loads the genesis state and rebuilds the height-keyed queues
+// and the state counters from the jobs and providers.
+func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
+	if err := gs.Validate(); err != nil {
+		return err
+	}
+	if err := k.Params.Set(ctx, gs.Params); err != nil {
+		return err
+	}
+	stats := types.Stats{
+		FeesPaid: gs.Stats.FeesPaid, ProtocolShare: gs.Stats.ProtocolShare, SlashedBurned: gs.Stats.SlashedBurned,
+	}
+	if err := k.Stats.Set(ctx, stats); err != nil {
+		return err
+	}
+	for _, p := range gs.Providers {
+		if p.Stats.Earned == nil {
+			p.Stats.Earned = sdk.NewCoins()
+		}
+		if err := k.saveProvider(ctx, nil, p); err != nil {
+			return err
+		}
+		if p.Status == types.ProviderStatus_PROVIDER_STATUS_UNBONDING {
+			if err := k.UnbondingQueue.Set(ctx, pairS(p.UnbondingEnd, p.Address)); err != nil {
+				return err
+			}
+		}
+	}
+	for _, j := range gs.Jobs {
+		if err := k.saveJob(ctx, types.JobState_JOB_STATE_UNSPECIFIED, j); err != nil {
+			return err
+		}
+		var q HeightQueue
+		var h int64
+		switch j.State {
+		case types.JobState_JOB_STATE_OPEN:
+			q, h = k.CommitEndQueue, j.CommitEnd
+		case types.JobState_JOB_STATE_REVEAL:
+			q, h = k.RevealEndQueue, j.RevealEnd
+		case types.JobState_JOB_STATE_ASSIGNED:
+			q, h = k.ExecDeadlineQueue, j.ExecDeadline
+		case types.JobState_JOB_STATE_SUBMITTED:
+			if j.Sample.Decided {
+				q, h = k.ChallengeEndQueue, j.ChallengeEnd
+			} else {
+				q, h = k.SampleQueue, j.Result.SubmittedHeight
+			}
+		case types.JobState_JOB_STATE_VERIFYING:
+			q, h = k.VerificationEndQueue, j.VerificationEnd
+		default:
+			continue
+		}
+		if err := q.Set(ctx, pair(h, j.Id)); err != nil {
+			return err
+		}
+	}
+	for _, c := range gs.BidCommits {
+		if err := k.BidCommits.Set(ctx, collections.Join(c.JobId, c.Provider), c); err != nil {
+			return err
+		}
+	}
+	for _, b := range gs.Bids {
+		if err := k.Bids.Set(ctx, collections.Join(b.JobId, b.Provider), b); err != nil {
+			return err
+		}
+	}
+	for _, t := range gs.Tallies {
+		if err := k.Tallies.Set(ctx, t.JobId, t.Tally); err != nil {
+			return err
+		}
+		for _, v := range t.Voters {
+			if err := k.Voters.Set(ctx, collections.Join(t.JobId, v)); err != nil {
+				return err
+			}
+		}
+	}
+	return k.JobSeq.Set(ctx, gs.NextJobId)
+}
+
+// ExportGenesis writes the whole state out.
+func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	gs := &types.GenesisState{Params: params}
+	if gs.NextJobId, err = k.JobSeq.Peek(ctx); err != nil {
+		return nil, err
+	}
+	if err := k.Providers.Walk(ctx, nil, func(_ string, p types.Provider) (bool, error) {
+		gs.Providers = append(gs.Providers, p)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := k.Jobs.Walk(ctx, nil, func(_ uint64, j types.Job) (bool, error) {
+		gs.Jobs = append(gs.Jobs, j)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := k.BidCommits.Walk(ctx, nil, func(_ collections.Pair[uint64, string], c types.BidCommit) (bool, error) {
+		gs.BidCommits = append(gs.BidCommits, c)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := k.Bids.Walk(ctx, nil, func(_ collections.Pair[uint64, string], b types.Bid) (bool, error) {
+		gs.Bids = append(gs.Bids, b)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := k.Tallies.Walk(ctx, nil, func(id uint64, t types.VerificationTally) (bool, error) {
+		entry := types.TallyEntry{JobId: id, Tally: t}
+		err := k.Voters.Walk(ctx, collections.NewPrefixedPairRange[uint64, []byte](id), func(key collections.Pair[uint64, []byte]) (bool, error) {
+			entry.Voters = append(entry.Voters, key.K2())
+			return false, nil
+		})
+		gs.Tallies = append(gs.Tallies, entry)
+		return false, err
+	}); err != nil {
+		return nil, err
+	}
+	stats, err := k.getStats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	gs.Stats = stats
+	return gs, nil
+}

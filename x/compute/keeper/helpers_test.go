@@ -1,0 +1,253 @@
+package keeper_test
+
+import (
+	"crypto/sha256"
+	"errors"
+	"testing"
+
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
+
+	"github.com/aichain/aichain/app/apptesting"
+	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/x/compute/keeper"
+	"github.com/aichain/aichain/x/compute/types"
+)
+
+const denom = "uaic"
+
+type suite struct {
+	t  *testing.T
+	ta *apptesting.TestApp
+	k  keeper.Keeper
+	ms types.MsgServer
+	q  types.QueryServer
+}
+
+func coin(n int64) sdk.Coin { return sdk.NewCoin(denom, math.NewInt(n)) }
+
+// testParams: short windows, small bonds, collateral = max(1000, 2 × max_price).
+func testParams() types.Params {
+	p := types.DefaultParams()
+	p.MinProviderBond = coin(1_000_000)
+	p.BidDeposit = coin(1_000)
+	p.CollateralRatioBps = 20_000
+	p.MinCommitBlocks, p.MinRevealBlocks = 1, 1
+	p.ChallengeBlocks, p.VerificationBlocks = 3, 3
+	p.JailBlocks = 10
+	p.UnbondingBlocks = 2
+	p.DisputeFee = coin(500)
+	p.SampleRateFloorBps = 0
+	p.ProtocolFeeBps = 1_000
+	p.SlashFractionFraud = 5_000
+	p.SlashFractionTimeout = 1_000
+	p.RequesterCompensationBps = 5_000
+	p.MaxBidsPerJob = 3
+	return p
+}
+
+func newSuite(t *testing.T) *suite {
+	t.Helper()
+	ta := apptesting.Setup(t, 6)
+	s := &suite{t: t, ta: ta, k: ta.ComputeKeeper}
+	s.ms = keeper.NewMsgServerImpl(s.k)
+	s.q = keeper.NewQuerier(s.k)
+	s.setParams(testParams())
+	s.inv()
+	return s
+}
+
+func (s *suite) setParams(p types.Params) {
+	s.t.Helper()
+	_, err := s.ms.UpdateParams(s.ta.Ctx, &types.MsgUpdateParams{
+		Authority: authtypes.NewModuleAddress(govtypes.ModuleName).String(), Params: p,
+	})
+	if err != nil {
+		s.t.Fatalf("update params: %v", err)
+	}
+}
+
+func (s *suite) params() types.Params {
+	p, err := s.k.Params.Get(s.ta.Ctx)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return p
+}
+
+// inv asserts the module's invariants.
+func (s *suite) inv() {
+	s.t.Helper()
+	if err := s.k.CheckInvariants(s.ta.Ctx); err != nil {
+		s.t.Fatalf("invariant: %v", err)
+	}
+}
+
+// next finalizes n blocks, checking the invariants after each.
+func (s *suite) next(n int) {
+	s.t.Helper()
+	for i := 0; i < n; i++ {
+		s.ta.NextBlock()
+		s.inv()
+	}
+}
+
+func (s *suite) height() int64 { return s.ta.Ctx.BlockHeight() }
+
+func (s *suite) acc(i int) sdk.AccAddress { return s.ta.Accounts[i].Address }
+
+func (s *suite) bal(a sdk.AccAddress) math.Int { return s.ta.Balance(a, denom) }
+
+func (s *suite) poolBal() math.Int {
+	return s.bal(authtypes.NewModuleAddress(common.RewardPoolName))
+}
+
+func (s *suite) moduleBal() math.Int {
+	return s.bal(authtypes.NewModuleAddress(types.ModuleName))
+}
+
+func gpuHW() types.Hardware {
+	return types.Hardware{GpuModel: "A100", GpuCount: 2, VramGib: 80, Workloads: []string{types.KindGemm}}
+}
+
+func (s *suite) register(a sdk.AccAddress, bond int64) {
+	s.t.Helper()
+	_, err := s.ms.RegisterProvider(s.ta.Ctx, &types.MsgRegisterProvider{
+		Operator: a.String(), Moniker: "gpu", Endpoint: "http://127.0.0.1:8090", Hardware: gpuHW(), Bond: coin(bond),
+	})
+	if err != nil {
+		s.t.Fatalf("register provider: %v", err)
+	}
+	s.inv()
+}
+
+func gemm() types.WorkloadSpec {
+	return types.WorkloadSpec{Kind: types.KindGemm, Gemm: &types.GemmSpec{M: 64, N: 32, K: 16, Seed: 7}, ChunkRows: 16}
+}
+
+func (s *suite) createMsg(req sdk.AccAddress, maxPrice int64) *types.MsgCreateJob {
+	return &types.MsgCreateJob{
+		Requester: req.String(), Workload: gemm(), MaxPrice: coin(maxPrice),
+		CommitBlocks: 2, RevealBlocks: 2, ExecBlocks: 3,
+	}
+}
+
+func (s *suite) create(req sdk.AccAddress, maxPrice int64) uint64 {
+	s.t.Helper()
+	res, err := s.ms.CreateJob(s.ta.Ctx, s.createMsg(req, maxPrice))
+	if err != nil {
+		s.t.Fatalf("create job: %v", err)
+	}
+	s.inv()
+	return res.JobId
+}
+
+func salt(a sdk.AccAddress) []byte { h := sha256.Sum256(a); return h[:8] }
+
+func (s *suite) commit(p sdk.AccAddress, job uint64, price int64) {
+	s.t.Helper()
+	_, err := s.ms.CommitBid(s.ta.Ctx, &types.MsgCommitBid{
+		Provider: p.String(), JobId: job, Commitment: types.BidCommitment(job, p.String(), coin(price), salt(p)),
+	})
+	if err != nil {
+		s.t.Fatalf("commit bid: %v", err)
+	}
+	s.inv()
+}
+
+func (s *suite) reveal(p sdk.AccAddress, job uint64, price int64) error {
+	_, err := s.ms.RevealBid(s.ta.Ctx, &types.MsgRevealBid{Provider: p.String(), JobId: job, Price: coin(price), Salt: salt(p)})
+	return err
+}
+
+func (s *suite) job(id uint64) types.Job {
+	s.t.Helper()
+	j, err := s.k.GetJob(s.ta.Ctx, id)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return j
+}
+
+func (s *suite) provider(a sdk.AccAddress) types.Provider {
+	s.t.Helper()
+	p, err := s.k.GetProvider(s.ta.Ctx, a.String())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return p
+}
+
+func (s *suite) wantState(id uint64, st types.JobState, reason types.CloseReason) {
+	s.t.Helper()
+	j := s.job(id)
+	if j.State != st || j.CloseReason != reason {
+		s.t.Fatalf("job %d: state %s reason %s, want %s %s", id, j.State, j.CloseReason, st, reason)
+	}
+}
+
+func wantErr(t *testing.T, err, target error) {
+	t.Helper()
+	if !errors.Is(err, target) {
+		t.Fatalf("got error %v, want %v", err, target)
+	}
+}
+
+// snapshot captures balances and the module's exported state, to prove that
+// a failed Msg changed nothing.
+type snapshot struct {
+	bals  []math.Int
+	state string
+}
+
+func (s *suite) snap(accs ...sdk.AccAddress) snapshot {
+	s.t.Helper()
+	sn := snapshot{}
+	for _, a := range append(accs, authtypes.NewModuleAddress(types.ModuleName), authtypes.NewModuleAddress(common.RewardPoolName)) {
+		sn.bals = append(sn.bals, s.bal(a))
+	}
+	gs, err := s.k.ExportGenesis(s.ta.Ctx)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	sn.state = gs.String()
+	return sn
+}
+
+func (s *suite) unchanged(before snapshot, accs ...sdk.AccAddress) {
+	s.t.Helper()
+	after := s.snap(accs...)
+	for i := range before.bals {
+		if !before.bals[i].Equal(after.bals[i]) {
+			s.t.Fatalf("balance %d changed: %s -> %s", i, before.bals[i], after.bals[i])
+		}
+	}
+	if before.state != after.state {
+		s.t.Fatalf("module state changed:\nbefore %s\nafter  %s", before.state, after.state)
+	}
+	s.inv()
+}
+
+// runAuction creates a job, has providers p1 and p2 commit and reveal, and
+// closes the auction: p1 wins at p2's price.
+func (s *suite) runAuction(req, p1, p2 sdk.AccAddress, price1, price2, maxPrice int64) uint64 {
+	s.t.Helper()
+	id := s.create(req, maxPrice)
+	s.commit(p1, id, price1)
+	s.commit(p2, id, price2)
+	s.next(3) // past commit_end (h+2): REVEAL
+	if err := s.reveal(p1, id, price1); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := s.reveal(p2, id, price2); err != nil {
+		s.t.Fatal(err)
+	}
+	s.next(2) // past reveal_end: ASSIGNED
+	s.wantState(id, types.JobState_JOB_STATE_ASSIGNED, types.CloseReason_CLOSE_REASON_UNSPECIFIED)
+	return id
+}
+
+var root32 = func() []byte { h := sha256.Sum256([]byte("output")); return h[:] }()

@@ -1,0 +1,319 @@
+// Package keeper holds x/compute's state and logic: providers, job auctions,
+// escrow, results, sampling, verification tallies, settlement and slashing.
+package keeper
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"cosmossdk.io/collections"
+	"cosmossdk.io/collections/indexes"
+	"cosmossdk.io/core/store"
+	"cosmossdk.io/log"
+
+	"github.com/cosmos/cosmos-sdk/codec"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/x/compute/types"
+)
+
+// HeightQueue is a queue of job ids keyed by (height, job id).
+type HeightQueue = collections.KeySet[collections.Pair[int64, uint64]]
+
+// ProviderIndexes index providers by status.
+type ProviderIndexes struct {
+	Status *indexes.Multi[int32, string, types.Provider]
+}
+
+// IndexesList implements collections.Indexes.
+func (i ProviderIndexes) IndexesList() []collections.Index[string, types.Provider] {
+	return []collections.Index[string, types.Provider]{i.Status}
+}
+
+// JobIndexes index jobs by state, requester and provider (winner; "" before award).
+type JobIndexes struct {
+	State     *indexes.Multi[int32, uint64, types.Job]
+	Requester *indexes.Multi[string, uint64, types.Job]
+	Provider  *indexes.Multi[string, uint64, types.Job]
+}
+
+// IndexesList implements collections.Indexes.
+func (i JobIndexes) IndexesList() []collections.Index[uint64, types.Job] {
+	return []collections.Index[uint64, types.Job]{i.State, i.Requester, i.Provider}
+}
+
+// Keeper is the compute module's keeper. All state lives in the collections below.
+type Keeper struct {
+	cdc          codec.BinaryCodec
+	storeService store.KVStoreService
+	authority    string
+
+	AccountKeeper types.AccountKeeper
+	BankKeeper    types.BankKeeper
+	// ModelKeeper and DatasetKeeper may be nil: jobs naming a model or dataset are then refused.
+	ModelKeeper   types.ModelKeeper
+	DatasetKeeper types.DatasetKeeper
+
+	Schema     collections.Schema
+	Params     collections.Item[types.Params]
+	Providers  *collections.IndexedMap[string, types.Provider, ProviderIndexes]
+	JobSeq     collections.Sequence
+	Jobs       *collections.IndexedMap[uint64, types.Job, JobIndexes]
+	BidCommits collections.Map[collections.Pair[uint64, string], types.BidCommit]
+	Bids       collections.Map[collections.Pair[uint64, string], types.Bid]
+
+	CommitEndQueue       HeightQueue
+	RevealEndQueue       HeightQueue
+	ExecDeadlineQueue    HeightQueue
+	ChallengeEndQueue    HeightQueue
+	VerificationEndQueue HeightQueue
+	SampleQueue          HeightQueue
+	UnbondingQueue       collections.KeySet[collections.Pair[int64, string]]
+
+	Tallies collections.Map[uint64, types.VerificationTally]
+	Voters  collections.KeySet[collections.Pair[uint64, []byte]]
+	Stats   collections.Item[types.Stats]
+
+	// Read-only views of the Multi indexes' key sets (same prefixes and key
+	// codecs), which query.CollectionPaginate can page through by prefix.
+	providersByStatus collections.KeySet[collections.Pair[int32, string]]
+	jobsByState       collections.KeySet[collections.Pair[int32, uint64]]
+	jobsByRequester   collections.KeySet[collections.Pair[string, uint64]]
+	jobsByProvider    collections.KeySet[collections.Pair[string, uint64]]
+}
+
+// NewKeeper builds the keeper. modelKeeper and datasetKeeper may be nil.
+func NewKeeper(
+	cdc codec.BinaryCodec,
+	storeService store.KVStoreService,
+	authority string,
+	ak types.AccountKeeper,
+	bk types.BankKeeper,
+	modelKeeper types.ModelKeeper,
+	datasetKeeper types.DatasetKeeper,
+) Keeper {
+	if ak.GetModuleAddress(types.ModuleName) == nil {
+		panic(fmt.Sprintf("the %s module account has not been set", types.ModuleName))
+	}
+	if _, err := sdk.AccAddressFromBech32(authority); err != nil {
+		panic(fmt.Errorf("invalid compute authority %q: %w", authority, err))
+	}
+	sb := collections.NewSchemaBuilder(storeService)
+	heightQueue := func(prefix collections.Prefix, name string) HeightQueue {
+		return collections.NewKeySet(sb, prefix, name, collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key))
+	}
+	k := Keeper{
+		cdc:           cdc,
+		storeService:  storeService,
+		authority:     authority,
+		AccountKeeper: ak,
+		BankKeeper:    bk,
+		ModelKeeper:   modelKeeper,
+		DatasetKeeper: datasetKeeper,
+		Params:        collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
+		Providers: collections.NewIndexedMap(sb, types.ProvidersKey, "providers", collections.StringKey,
+			codec.CollValue[types.Provider](cdc), ProviderIndexes{
+				Status: indexes.NewMulti(sb, types.ProvidersByStatusKey, "providers_by_status",
+					collections.Int32Key, collections.StringKey,
+					func(_ string, p types.Provider) (int32, error) { return int32(p.Status), nil }),
+			}),
+		JobSeq: collections.NewSequence(sb, types.JobSeqKey, "job_seq"),
+		Jobs: collections.NewIndexedMap(sb, types.JobsKey, "jobs", collections.Uint64Key,
+			codec.CollValue[types.Job](cdc), JobIndexes{
+				State: indexes.NewMulti(sb, types.JobsByStateKey, "jobs_by_state",
+					collections.Int32Key, collections.Uint64Key,
+					func(_ uint64, j types.Job) (int32, error) { return int32(j.State), nil }),
+				Requester: indexes.NewMulti(sb, types.JobsByRequesterKey, "jobs_by_requester",
+					collections.StringKey, collections.Uint64Key,
+					func(_ uint64, j types.Job) (string, error) { return j.Requester, nil }),
+				Provider: indexes.NewMulti(sb, types.JobsByProviderKey, "jobs_by_provider",
+					collections.StringKey, collections.Uint64Key,
+					func(_ uint64, j types.Job) (string, error) { return j.Winner, nil }),
+			}),
+		BidCommits: collections.NewMap(sb, types.BidCommitsKey, "bid_commits",
+			collections.PairKeyCodec(collections.Uint64Key, collections.StringKey), codec.CollValue[types.BidCommit](cdc)),
+		Bids: collections.NewMap(sb, types.BidsKey, "bids",
+			collections.PairKeyCodec(collections.Uint64Key, collections.StringKey), codec.CollValue[types.Bid](cdc)),
+		CommitEndQueue:       heightQueue(types.CommitEndQueueKey, "commit_end_queue"),
+		RevealEndQueue:       heightQueue(types.RevealEndQueueKey, "reveal_end_queue"),
+		ExecDeadlineQueue:    heightQueue(types.ExecDeadlineQueueKey, "exec_deadline_queue"),
+		ChallengeEndQueue:    heightQueue(types.ChallengeEndQueueKey, "challenge_end_queue"),
+		VerificationEndQueue: heightQueue(types.VerificationEndQueueKey, "verification_end_queue"),
+		SampleQueue:          heightQueue(types.SampleQueueKey, "sample_queue"),
+		UnbondingQueue: collections.NewKeySet(sb, types.UnbondingQueueKey, "unbonding_queue",
+			collections.PairKeyCodec(collections.Int64Key, collections.StringKey)),
+		Tallies: collections.NewMap(sb, types.TalliesKey, "tallies", collections.Uint64Key,
+			codec.CollValue[types.VerificationTally](cdc)),
+		Voters: collections.NewKeySet(sb, types.VotersKey, "voters",
+			collections.PairKeyCodec(collections.Uint64Key, collections.BytesKey)),
+		Stats: collections.NewItem(sb, types.StatsKey, "stats", codec.CollValue[types.Stats](cdc)),
+	}
+	schema, err := sb.Build()
+	if err != nil {
+		panic(err)
+	}
+	k.Schema = schema
+
+	// The views share the indexes' prefixes; they are built on a throwaway
+	// schema builder so that the real schema has each prefix exactly once.
+	views := collections.NewSchemaBuilder(storeService)
+	k.providersByStatus = collections.NewKeySet(views, types.ProvidersByStatusKey, "providers_by_status_view",
+		collections.PairKeyCodec(collections.Int32Key, collections.StringKey))
+	k.jobsByState = collections.NewKeySet(views, types.JobsByStateKey, "jobs_by_state_view",
+		collections.PairKeyCodec(collections.Int32Key, collections.Uint64Key))
+	k.jobsByRequester = collections.NewKeySet(views, types.JobsByRequesterKey, "jobs_by_requester_view",
+		collections.PairKeyCodec(collections.StringKey, collections.Uint64Key))
+	k.jobsByProvider = collections.NewKeySet(views, types.JobsByProviderKey, "jobs_by_provider_view",
+		collections.PairKeyCodec(collections.StringKey, collections.Uint64Key))
+	return k
+}
+
+// GetAuthority returns the address allowed to change params (the gov module).
+func (k Keeper) GetAuthority() string { return k.authority }
+
+// Logger returns the module's logger.
+func (k Keeper) Logger(ctx context.Context) log.Logger {
+	return sdk.UnwrapSDKContext(ctx).Logger().With("module", "x/"+types.ModuleName)
+}
+
+// GetParams returns the current params.
+func (k Keeper) GetParams(ctx context.Context) (types.Params, error) {
+	return k.Params.Get(ctx)
+}
+
+// ---- stats helpers
+
+func (k Keeper) getStats(ctx context.Context) (types.Stats, error) {
+	s, err := k.Stats.Get(ctx)
+	if err != nil && !isNotFound(err) {
+		return s, err
+	}
+	return s, nil
+}
+
+// addStateCount adds delta to a state's job counter. The list stays sorted by
+// state without zero entries, so that it has one canonical form.
+func addStateCount(s *types.Stats, st types.JobState, delta int64) {
+	for i := range s.JobsPerState {
+		if s.JobsPerState[i].State == st {
+			n := int64(s.JobsPerState[i].Count) + delta
+			if n <= 0 {
+				s.JobsPerState = append(s.JobsPerState[:i], s.JobsPerState[i+1:]...)
+				return
+			}
+			s.JobsPerState[i].Count = uint64(n)
+			return
+		}
+	}
+	if delta <= 0 {
+		return
+	}
+	i := sort.Search(len(s.JobsPerState), func(i int) bool { return s.JobsPerState[i].State > st })
+	s.JobsPerState = append(s.JobsPerState, types.StateCount{})
+	copy(s.JobsPerState[i+1:], s.JobsPerState[i:])
+	s.JobsPerState[i] = types.StateCount{State: st, Count: uint64(delta)}
+}
+
+func providerWeight(p *types.Provider) (uint64, uint64) {
+	if p == nil || p.Status != types.ProviderStatus_PROVIDER_STATUS_ACTIVE {
+		return 0, 0
+	}
+	return 1, uint64(p.Hardware.GpuCount)
+}
+
+// saveProvider writes p and keeps the active-provider and GPU counters right;
+// old is the stored value before the change (nil for a new provider).
+func (k Keeper) saveProvider(ctx context.Context, old *types.Provider, p types.Provider) error {
+	if err := k.Providers.Set(ctx, p.Address, p); err != nil {
+		return err
+	}
+	oa, og := providerWeight(old)
+	na, ng := providerWeight(&p)
+	if oa == na && og == ng {
+		return nil
+	}
+	s, err := k.getStats(ctx)
+	if err != nil {
+		return err
+	}
+	s.ActiveProviders = s.ActiveProviders + na - oa
+	s.GpusOnline = s.GpusOnline + ng - og
+	return k.Stats.Set(ctx, s)
+}
+
+// removeProvider deletes p and its counters.
+func (k Keeper) removeProvider(ctx context.Context, p types.Provider) error {
+	if err := k.Providers.Remove(ctx, p.Address); err != nil {
+		return err
+	}
+	a, g := providerWeight(&p)
+	if a == 0 && g == 0 {
+		return nil
+	}
+	s, err := k.getStats(ctx)
+	if err != nil {
+		return err
+	}
+	s.ActiveProviders -= a
+	s.GpusOnline -= g
+	return k.Stats.Set(ctx, s)
+}
+
+// saveJob writes j, keeping the per-state counters right and emitting a
+// state-change event when from differs from j.State (from is UNSPECIFIED for a new job).
+func (k Keeper) saveJob(ctx context.Context, from types.JobState, j types.Job) error {
+	if err := k.Jobs.Set(ctx, j.Id, j); err != nil {
+		return err
+	}
+	if from == j.State {
+		return nil
+	}
+	s, err := k.getStats(ctx)
+	if err != nil {
+		return err
+	}
+	if from != types.JobState_JOB_STATE_UNSPECIFIED {
+		addStateCount(&s, from, -1)
+	}
+	addStateCount(&s, j.State, 1)
+	if err := k.Stats.Set(ctx, s); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventJobStateChanged{JobId: j.Id, From: from, To: j.State})
+}
+
+func (k Keeper) addStatsCoins(ctx context.Context, paid, protocol, burned sdk.Coins) error {
+	s, err := k.getStats(ctx)
+	if err != nil {
+		return err
+	}
+	s.FeesPaid = s.FeesPaid.Add(paid...)
+	s.ProtocolShare = s.ProtocolShare.Add(protocol...)
+	s.SlashedBurned = s.SlashedBurned.Add(burned...)
+	return k.Stats.Set(ctx, s)
+}
+
+// GetJob returns a job or ErrJobNotFound.
+func (k Keeper) GetJob(ctx context.Context, id uint64) (types.Job, error) {
+	j, err := k.Jobs.Get(ctx, id)
+	if err != nil {
+		if isNotFound(err) {
+			return j, types.ErrJobNotFound.Wrapf("job %d", id)
+		}
+		return j, err
+	}
+	return j, nil
+}
+
+// GetProvider returns a provider or ErrProviderNotFound.
+func (k Keeper) GetProvider(ctx context.Context, addr string) (types.Provider, error) {
+	p, err := k.Providers.Get(ctx, addr)
+	if err != nil {
+		if isNotFound(err) {
+			return p, types.ErrProviderNotFound.Wrapf("provider %s", addr)
+		}
+		return p, err
+	}
+	return p, nil
+}

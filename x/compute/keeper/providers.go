@@ -1,0 +1,164 @@
+package keeper
+
+import (
+	"context"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/x/compute/types"
+)
+
+// RegisterProvider registers a new provider and moves its bond into the module.
+func (k Keeper) RegisterProvider(ctx context.Context, msg *types.MsgRegisterProvider) error {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if has, err := k.Providers.Has(ctx, msg.Operator); err != nil {
+		return err
+	} else if has {
+		return types.ErrProviderExists.Wrapf("provider %s", msg.Operator)
+	}
+	if msg.Bond.Denom != params.MinProviderBond.Denom || msg.Bond.IsLT(params.MinProviderBond) {
+		return types.ErrBondTooSmall.Wrapf("bond %s, min_provider_bond %s", msg.Bond, params.MinProviderBond)
+	}
+	op := sdk.MustAccAddressFromBech32(msg.Operator)
+	if err := k.BankKeeper.SendCoinsFromAccountToModule(ctx, op, types.ModuleName, sdk.NewCoins(msg.Bond)); err != nil {
+		return err
+	}
+	p := types.Provider{
+		Address:  msg.Operator,
+		Moniker:  msg.Moniker,
+		Endpoint: msg.Endpoint,
+		Hardware: msg.Hardware,
+		Bond:     msg.Bond,
+		Locked:   zeroCoin(msg.Bond.Denom),
+		Status:   types.ProviderStatus_PROVIDER_STATUS_ACTIVE,
+		Stats:    types.ProviderStats{Earned: sdk.NewCoins()},
+	}
+	if err := k.saveProvider(ctx, nil, p); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventProviderRegistered{Provider: p.Address, Bond: p.Bond.String()})
+}
+
+// UpdateProvider changes a provider's description, adds to its bond, and
+// unjails it once its jail time is over and its bond is at least min_provider_bond.
+func (k Keeper) UpdateProvider(ctx context.Context, msg *types.MsgUpdateProvider) error {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := k.GetProvider(ctx, msg.Operator)
+	if err != nil {
+		return err
+	}
+	if p.Status == types.ProviderStatus_PROVIDER_STATUS_UNBONDING {
+		return types.ErrProviderNotActive.Wrapf("provider %s is unbonding", p.Address)
+	}
+	old := p
+	addBond := !msg.AddBond.IsNil() && msg.AddBond.IsPositive()
+	if addBond {
+		if msg.AddBond.Denom != p.Bond.Denom {
+			return types.ErrInvalidPrice.Wrapf("add_bond denom %s, bond denom %s", msg.AddBond.Denom, p.Bond.Denom)
+		}
+	}
+	p.Moniker, p.Endpoint, p.Hardware = msg.Moniker, msg.Endpoint, msg.Hardware
+	if addBond {
+		p.Bond = p.Bond.Add(msg.AddBond)
+	}
+	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	if p.Status == types.ProviderStatus_PROVIDER_STATUS_JAILED && h >= p.JailedUntil {
+		if p.Bond.Denom != params.MinProviderBond.Denom || p.Bond.IsLT(params.MinProviderBond) {
+			return types.ErrBondTooSmall.Wrapf("bond %s is below min_provider_bond %s: add bond to unjail", p.Bond, params.MinProviderBond)
+		}
+		p.Status = types.ProviderStatus_PROVIDER_STATUS_ACTIVE
+		p.JailedUntil = 0
+	}
+	if addBond {
+		op := sdk.MustAccAddressFromBech32(msg.Operator)
+		if err := k.BankKeeper.SendCoinsFromAccountToModule(ctx, op, types.ModuleName, sdk.NewCoins(msg.AddBond)); err != nil {
+			return err
+		}
+	}
+	if err := k.saveProvider(ctx, &old, p); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventProviderUpdated{Provider: p.Address, Bond: p.Bond.String(), Status: p.Status})
+}
+
+// UnbondProvider starts the unbonding of a provider without locked collateral.
+func (k Keeper) UnbondProvider(ctx context.Context, msg *types.MsgUnbondProvider) (int64, error) {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return 0, err
+	}
+	p, err := k.GetProvider(ctx, msg.Operator)
+	if err != nil {
+		return 0, err
+	}
+	if p.Status == types.ProviderStatus_PROVIDER_STATUS_UNBONDING {
+		return 0, types.ErrProviderNotActive.Wrapf("provider %s is already unbonding", p.Address)
+	}
+	if p.Locked.IsPositive() {
+		return 0, types.ErrProviderBusy.Wrapf("%s locked by open bids or live jobs", p.Locked)
+	}
+	old := p
+	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	p.Status = types.ProviderStatus_PROVIDER_STATUS_UNBONDING
+	p.UnbondingEnd = h + int64(params.UnbondingBlocks)
+	if err := k.saveProvider(ctx, &old, p); err != nil {
+		return 0, err
+	}
+	if err := k.UnbondingQueue.Set(ctx, pairS(p.UnbondingEnd, p.Address)); err != nil {
+		return 0, err
+	}
+	return p.UnbondingEnd, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventProviderUnbonding{Provider: p.Address, UnbondingEnd: p.UnbondingEnd})
+}
+
+// completeUnbonding returns an unbonding provider's bond and deletes it.
+func (k Keeper) completeUnbonding(ctx context.Context, addr string) error {
+	p, err := k.Providers.Get(ctx, addr)
+	if err != nil {
+		if isNotFound(err) {
+			return nil
+		}
+		return err
+	}
+	if p.Status != types.ProviderStatus_PROVIDER_STATUS_UNBONDING {
+		return nil
+	}
+	if p.Bond.IsPositive() {
+		if err := k.BankKeeper.SendCoinsFromModuleToAccount(ctx, types.ModuleName, sdk.MustAccAddressFromBech32(addr), sdk.NewCoins(p.Bond)); err != nil {
+			return err
+		}
+	}
+	if err := k.removeProvider(ctx, p); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventProviderUnbonded{Provider: addr, Amount: p.Bond.String()})
+}
+
+// SampleRateBps is the provider's sampling rate in basis points: the floor
+// for a clean record, 100% within jail_blocks × recent_slash_window_multiplier
+// blocks of a slash, and otherwise
+// floor + (10000 − floor) × bad / (bad + completed + 1) with bad = failed + 2 × slashed.
+func SampleRateBps(p types.Provider, params types.Params, height int64) uint32 {
+	const full = 10_000
+	floor := uint64(params.SampleRateFloorBps)
+	if p.Stats.LastSlashHeight > 0 {
+		window := params.JailBlocks * params.RecentSlashWindowMultiplier
+		if height-p.Stats.LastSlashHeight < int64(window) {
+			return full
+		}
+	}
+	bad := p.Stats.Failed + 2*p.Stats.Slashed
+	if bad == 0 {
+		return uint32(floor)
+	}
+	rate := floor + (full-floor)*bad/(bad+p.Stats.Completed+1)
+	if rate > full {
+		rate = full
+	}
+	return uint32(rate)
+}

@@ -1,0 +1,42 @@
+package types
+
+import (
+	"context"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/types/common"
+)
+
+// AccountKeeper is what x/compute needs from x/auth.
+type AccountKeeper interface {
+	GetModuleAddress(moduleName string) sdk.AccAddress
+}
+
+// BankKeeper is what x/compute needs from x/bank.
+type BankKeeper interface {
+	SendCoinsFromAccountToModule(ctx context.Context, senderAddr sdk.AccAddress, recipientModule string, amt sdk.Coins) error
+	SendCoinsFromModuleToAccount(ctx context.Context, senderModule string, recipientAddr sdk.AccAddress, amt sdk.Coins) error
+	SendCoinsFromModuleToModule(ctx context.Context, senderModule, recipientModule string, amt sdk.Coins) error
+	BurnCoins(ctx context.Context, moduleName string, amt sdk.Coins) error
+	GetAllBalances(ctx context.Context, addr sdk.AccAddress) sdk.Coins
+	SpendableCoins(ctx context.Context, addr sdk.AccAddress) sdk.Coins
+}
+
+// ModelKeeper is what x/compute needs from x/modelregistry.
+type ModelKeeper interface {
+	// ModelTermsForJob returns the model's shape and the fee a job over `rows` dataset rows escrows, with the share snapshot it will be paid to; an error if the model does not exist, is deprecated, or is not mlp-f32.
+	ModelTermsForJob(ctx context.Context, modelID uint64, rows uint64) (common.ModelTerms, error)
+	// PayModelFee pays a settled job's model fee out of fromModule's account (platform fee to the reward pool, the rest over the shares) and records usage (one job, rows, revenue).
+	PayModelFee(ctx context.Context, modelID uint64, fromModule string, fee sdk.Coins, shares []common.Share, rows uint64) error
+}
+
+// DatasetKeeper is what x/compute needs from x/datamarket.
+type DatasetKeeper interface {
+	// DatasetTermsForJob: shape, content root, owner, and the PER_JOB fee (empty when the requester holds a licence); an error when the requester has no licence and there is no PER_JOB offer, or the dataset is unknown.
+	DatasetTermsForJob(ctx context.Context, datasetID uint64, requester string) (common.DatasetTerms, error)
+	PayDatasetFee(ctx context.Context, datasetID uint64, fromModule string, fee sdk.Coins, shares []common.Share) error
+	// GrantJobAccess lets the assigned provider of a live job read the dataset; RevokeJobAccess ends it when the job ends (any terminal state).
+	GrantJobAccess(ctx context.Context, datasetID, jobID uint64, provider string) error
+	RevokeJobAccess(ctx context.Context, datasetID, jobID uint64) error
+}

@@ -1,0 +1,96 @@
+package types
+
+import (
+	"bytes"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+)
+
+// DefaultGenesis returns the default genesis: default params, nothing else.
+func DefaultGenesis() *GenesisState {
+	return &GenesisState{Params: DefaultParams(), NextJobId: 1}
+}
+
+// Validate checks the genesis state's consistency.
+func (gs GenesisState) Validate() error {
+	if err := gs.Params.Validate(); err != nil {
+		return err
+	}
+	providers := make(map[string]bool, len(gs.Providers))
+	for _, p := range gs.Providers {
+		if err := ValidateAddress("provider", p.Address); err != nil {
+			return err
+		}
+		if providers[p.Address] {
+			return ErrInvalidGenesis.Wrapf("provider %s appears twice", p.Address)
+		}
+		providers[p.Address] = true
+		if p.Status == ProviderStatus_PROVIDER_STATUS_UNSPECIFIED {
+			return ErrInvalidGenesis.Wrapf("provider %s has no status", p.Address)
+		}
+		if err := p.Bond.Validate(); err != nil {
+			return ErrInvalidGenesis.Wrapf("provider %s bond: %v", p.Address, err)
+		}
+		if err := p.Locked.Validate(); err != nil || p.Locked.Denom != p.Bond.Denom || p.Locked.Amount.GT(p.Bond.Amount) {
+			return ErrInvalidGenesis.Wrapf("provider %s: locked %s must be a part of bond %s", p.Address, p.Locked, p.Bond)
+		}
+	}
+	jobs := make(map[uint64]Job, len(gs.Jobs))
+	for _, j := range gs.Jobs {
+		if j.Id == 0 || j.Id >= gs.NextJobId {
+			return ErrInvalidGenesis.Wrapf("job id %d must be in [1, next_job_id %d)", j.Id, gs.NextJobId)
+		}
+		if _, dup := jobs[j.Id]; dup {
+			return ErrInvalidGenesis.Wrapf("job %d appears twice", j.Id)
+		}
+		if j.State == JobState_JOB_STATE_UNSPECIFIED {
+			return ErrInvalidGenesis.Wrapf("job %d has no state", j.Id)
+		}
+		if err := ValidateAddress("requester", j.Requester); err != nil {
+			return err
+		}
+		if err := j.Escrow.Validate(); err != nil {
+			return ErrInvalidGenesis.Wrapf("job %d escrow: %v", j.Id, err)
+		}
+		jobs[j.Id] = j
+	}
+	if gs.NextJobId == 0 {
+		return ErrInvalidGenesis.Wrap("next_job_id must be at least 1")
+	}
+	for _, c := range gs.BidCommits {
+		if _, ok := jobs[c.JobId]; !ok {
+			return ErrInvalidGenesis.Wrapf("commitment for unknown job %d", c.JobId)
+		}
+		if !providers[c.Provider] {
+			return ErrInvalidGenesis.Wrapf("commitment from unknown provider %s", c.Provider)
+		}
+	}
+	for _, b := range gs.Bids {
+		if _, ok := jobs[b.JobId]; !ok {
+			return ErrInvalidGenesis.Wrapf("bid for unknown job %d", b.JobId)
+		}
+	}
+	for _, t := range gs.Tallies {
+		j, ok := jobs[t.JobId]
+		if !ok || j.State != JobState_JOB_STATE_VERIFYING {
+			return ErrInvalidGenesis.Wrapf("tally for job %d which is not VERIFYING", t.JobId)
+		}
+		for i := 1; i < len(t.Voters); i++ {
+			if bytes.Equal(t.Voters[i-1], t.Voters[i]) {
+				return ErrInvalidGenesis.Wrapf("job %d: voter %X twice", t.JobId, t.Voters[i])
+			}
+		}
+	}
+	return nil
+}
+
+// ValidateAddress checks a bech32 account address field.
+func ValidateAddress(field, addr string) error {
+	if addr == "" {
+		return ErrInvalidAddress.Wrapf("%s is empty", field)
+	}
+	if _, err := sdk.AccAddressFromBech32(addr); err != nil {
+		return ErrInvalidAddress.Wrapf("%s %q: %v", field, addr, err)
+	}
+	return nil
+}

@@ -1,0 +1,53 @@
+package types
+
+import "cosmossdk.io/collections"
+
+const (
+	// ModuleName is the compute module's name, store key and module account.
+	ModuleName = "compute"
+	// StoreKey is the compute module's KV store key.
+	StoreKey = ModuleName
+)
+
+var (
+	// ParamsKey holds the module's Params.
+	ParamsKey = collections.NewPrefix(0)
+	// ProvidersKey holds providers by address.
+	ProvidersKey = collections.NewPrefix(1)
+	// ProvidersByStatusKey indexes providers by (status, address).
+	ProvidersByStatusKey = collections.NewPrefix(2)
+	// JobSeqKey is the job id sequence.
+	JobSeqKey = collections.NewPrefix(3)
+	// JobsKey holds jobs by id.
+	JobsKey = collections.NewPrefix(4)
+	// JobsByStateKey indexes jobs by (state, id).
+	JobsByStateKey = collections.NewPrefix(5)
+	// JobsByRequesterKey indexes jobs by (requester, id).
+	JobsByRequesterKey = collections.NewPrefix(6)
+	// JobsByProviderKey indexes jobs by (winner, id); unawarded jobs are under "".
+	JobsByProviderKey = collections.NewPrefix(7)
+	// BidCommitsKey holds commitments by (job id, provider).
+	BidCommitsKey = collections.NewPrefix(8)
+	// BidsKey holds revealed bids by (job id, provider).
+	BidsKey = collections.NewPrefix(9)
+	// CommitEndQueueKey is the (height, job id) queue of commit-phase ends.
+	CommitEndQueueKey = collections.NewPrefix(10)
+	// RevealEndQueueKey is the (height, job id) queue of reveal-phase ends (auction close).
+	RevealEndQueueKey = collections.NewPrefix(11)
+	// ExecDeadlineQueueKey is the (height, job id) queue of execution deadlines.
+	ExecDeadlineQueueKey = collections.NewPrefix(12)
+	// ChallengeEndQueueKey is the (height, job id) queue of challenge-window ends.
+	ChallengeEndQueueKey = collections.NewPrefix(13)
+	// VerificationEndQueueKey is the (height, job id) queue of verification-window ends.
+	VerificationEndQueueKey = collections.NewPrefix(14)
+	// SampleQueueKey is the (submission height, job id) queue of sampling draws, run in the next block.
+	SampleQueueKey = collections.NewPrefix(15)
+	// UnbondingQueueKey is the (height, provider) queue of bond returns.
+	UnbondingQueueKey = collections.NewPrefix(16)
+	// TalliesKey holds the verdict tally of each VERIFYING job.
+	TalliesKey = collections.NewPrefix(17)
+	// VotersKey records (job id, consensus address) pairs that already voted.
+	VotersKey = collections.NewPrefix(18)
+	// StatsKey holds the module's running Stats.
+	StatsKey = collections.NewPrefix(19)
+)

@@ -1,0 +1,281 @@
+package types
+
+import (
+	"math"
+	"net/url"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/workload"
+)
+
+// Limits of the free-text and list fields.
+const (
+	MaxMonikerLen   = 70
+	MaxEndpointLen  = 256
+	MaxGPUModelLen  = 64
+	MaxWorkloads    = 8
+	MaxSaltLen      = 64
+	CommitmentLen   = 32
+	OutputRootLen   = 32
+	KindGemm        = workload.KindGemm
+	KindMLP         = "mlp-f32"
+	maxGemmDimBound = math.MaxInt32
+)
+
+var (
+	_ sdk.Msg = &MsgRegisterProvider{}
+	_ sdk.Msg = &MsgUpdateProvider{}
+	_ sdk.Msg = &MsgUnbondProvider{}
+	_ sdk.Msg = &MsgCreateJob{}
+	_ sdk.Msg = &MsgCancelJob{}
+	_ sdk.Msg = &MsgCommitBid{}
+	_ sdk.Msg = &MsgRevealBid{}
+	_ sdk.Msg = &MsgSubmitResult{}
+	_ sdk.Msg = &MsgDisputeResult{}
+	_ sdk.Msg = &MsgUpdateParams{}
+)
+
+func knownKind(k string) bool { return k == KindGemm || k == KindMLP }
+
+// Validate checks a hardware description (a provider's, or a job's minimum).
+func (h Hardware) Validate() error {
+	if len(h.GpuModel) > MaxGPUModelLen {
+		return ErrInvalidProvider.Wrapf("gpu_model longer than %d", MaxGPUModelLen)
+	}
+	if len(h.Workloads) > MaxWorkloads {
+		return ErrInvalidProvider.Wrapf("more than %d workloads", MaxWorkloads)
+	}
+	seen := map[string]bool{}
+	for _, w := range h.Workloads {
+		if !knownKind(w) {
+			return ErrInvalidProvider.Wrapf("unknown workload %q (want %s or %s)", w, KindGemm, KindMLP)
+		}
+		if seen[w] {
+			return ErrInvalidProvider.Wrapf("workload %q listed twice", w)
+		}
+		seen[w] = true
+	}
+	return nil
+}
+
+// Meets reports whether h satisfies the minimum min for a job of kind.
+func (h Hardware) Meets(min Hardware, kind string) bool {
+	if min.GpuModel != "" && min.GpuModel != h.GpuModel {
+		return false
+	}
+	if h.GpuCount < min.GpuCount || h.VramGib < min.VramGib {
+		return false
+	}
+	has := func(w string) bool {
+		for _, x := range h.Workloads {
+			if x == w {
+				return true
+			}
+		}
+		return false
+	}
+	if len(h.Workloads) > 0 && !has(kind) {
+		return false
+	}
+	for _, w := range min.Workloads {
+		if !has(w) {
+			return false
+		}
+	}
+	return true
+}
+
+func validateDescription(moniker, endpoint string, hw Hardware) error {
+	if moniker == "" || len(moniker) > MaxMonikerLen {
+		return ErrInvalidProvider.Wrapf("moniker must have 1 to %d characters", MaxMonikerLen)
+	}
+	if len(endpoint) > MaxEndpointLen {
+		return ErrInvalidProvider.Wrapf("endpoint longer than %d", MaxEndpointLen)
+	}
+	if endpoint != "" {
+		u, err := url.Parse(endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return ErrInvalidProvider.Wrapf("endpoint %q is not an http(s) URL", endpoint)
+		}
+	}
+	return hw.Validate()
+}
+
+// ValidateBasic checks the message without state.
+func (m *MsgRegisterProvider) ValidateBasic() error {
+	if err := ValidateAddress("operator", m.Operator); err != nil {
+		return err
+	}
+	if err := validateDescription(m.Moniker, m.Endpoint, m.Hardware); err != nil {
+		return err
+	}
+	if err := m.Bond.Validate(); err != nil || !m.Bond.IsPositive() {
+		return ErrBondTooSmall.Wrapf("bond %s must be a positive coin", m.Bond)
+	}
+	return nil
+}
+
+// ValidateBasic checks the message without state.
+func (m *MsgUpdateProvider) ValidateBasic() error {
+	if err := ValidateAddress("operator", m.Operator); err != nil {
+		return err
+	}
+	if err := validateDescription(m.Moniker, m.Endpoint, m.Hardware); err != nil {
+		return err
+	}
+	if !m.AddBond.IsNil() || m.AddBond.Denom != "" {
+		if err := m.AddBond.Validate(); err != nil {
+			return ErrInvalidPrice.Wrapf("add_bond: %v", err)
+		}
+	}
+	return nil
+}
+
+// ValidateBasic checks the message without state.
+func (m *MsgUnbondProvider) ValidateBasic() error {
+	return ValidateAddress("operator", m.Operator)
+}
+
+// Validate checks a workload spec without state and returns its row count
+// (0 for mlp, whose rows come from the dataset).
+func (w WorkloadSpec) Validate() (rows uint64, err error) {
+	if w.ChunkRows < 1 || w.ChunkRows > maxGemmDimBound {
+		return 0, ErrInvalidWorkload.Wrapf("chunk_rows %d must be in [1, %d]", w.ChunkRows, maxGemmDimBound)
+	}
+	switch w.Kind {
+	case KindGemm:
+		if w.Gemm == nil || w.Mlp != nil {
+			return 0, ErrInvalidWorkload.Wrap("a gemm-f32 workload needs gemm and no mlp")
+		}
+		g := w.Gemm
+		if g.M > maxGemmDimBound || g.N > maxGemmDimBound || g.K > maxGemmDimBound {
+			return 0, ErrInvalidWorkload.Wrapf("gemm dimensions m=%d n=%d k=%d too large", g.M, g.N, g.K)
+		}
+		p := workload.GemmParams{M: int(g.M), N: int(g.N), K: int(g.K), Seed: g.Seed, ChunkRows: int(w.ChunkRows)}
+		if err := p.Validate(); err != nil {
+			return 0, ErrInvalidWorkload.Wrap(err.Error())
+		}
+		return g.M, nil
+	case KindMLP:
+		if w.Mlp == nil || w.Gemm != nil {
+			return 0, ErrInvalidWorkload.Wrap("an mlp-f32 workload needs mlp and no gemm")
+		}
+		if w.Mlp.ModelId == 0 || w.Mlp.DatasetId == 0 {
+			return 0, ErrInvalidWorkload.Wrap("mlp needs model_id and dataset_id")
+		}
+		return 0, nil
+	default:
+		return 0, ErrInvalidWorkload.Wrapf("unknown kind %q (want %s or %s)", w.Kind, KindGemm, KindMLP)
+	}
+}
+
+// ChunkCountFor returns ceil(rows/chunk_rows) through the workload package.
+func ChunkCountFor(rows, chunkRows uint64) (uint64, error) {
+	if rows > maxGemmDimBound || chunkRows > maxGemmDimBound {
+		return 0, ErrInvalidWorkload.Wrapf("rows %d or chunk_rows %d too large", rows, chunkRows)
+	}
+	n, err := workload.ChunkCount(int(rows), int(chunkRows))
+	if err != nil {
+		return 0, ErrInvalidWorkload.Wrap(err.Error())
+	}
+	return uint64(n), nil
+}
+
+// ValidateBasic checks the message without state.
+func (m *MsgCreateJob) ValidateBasic() error {
+	if err := ValidateAddress("requester", m.Requester); err != nil {
+		return err
+	}
+	if _, err := m.Workload.Validate(); err != nil {
+		return err
+	}
+	if err := m.MaxPrice.Validate(); err != nil || !m.MaxPrice.IsPositive() {
+		return ErrInvalidPrice.Wrapf("max_price %s must be a positive coin", m.MaxPrice)
+	}
+	if m.CommitBlocks == 0 || m.RevealBlocks == 0 || m.ExecBlocks == 0 {
+		return ErrInvalidWindow.Wrap("commit_blocks, reveal_blocks and exec_blocks must be positive")
+	}
+	if err := m.MinHardware.Validate(); err != nil {
+		return ErrInvalidWorkload.Wrapf("min_hardware: %v", err)
+	}
+	return nil
+}
+
+// ValidateBasic checks the message without state.
+func (m *MsgCancelJob) ValidateBasic() error {
+	if err := ValidateAddress("requester", m.Requester); err != nil {
+		return err
+	}
+	if m.JobId == 0 {
+		return ErrJobNotFound.Wrap("job_id 0")
+	}
+	return nil
+}
+
+// ValidateBasic checks the message without state.
+func (m *MsgCommitBid) ValidateBasic() error {
+	if err := ValidateAddress("provider", m.Provider); err != nil {
+		return err
+	}
+	if m.JobId == 0 {
+		return ErrJobNotFound.Wrap("job_id 0")
+	}
+	if len(m.Commitment) != CommitmentLen {
+		return ErrInvalidCommitment.Wrapf("commitment has %d bytes, want %d (SHA-256)", len(m.Commitment), CommitmentLen)
+	}
+	return nil
+}
+
+// ValidateBasic checks the message without state.
+func (m *MsgRevealBid) ValidateBasic() error {
+	if err := ValidateAddress("provider", m.Provider); err != nil {
+		return err
+	}
+	if m.JobId == 0 {
+		return ErrJobNotFound.Wrap("job_id 0")
+	}
+	if err := m.Price.Validate(); err != nil || !m.Price.IsPositive() {
+		return ErrInvalidPrice.Wrapf("price %s must be a positive coin", m.Price)
+	}
+	if len(m.Salt) > MaxSaltLen {
+		return ErrBadCommitment.Wrapf("salt longer than %d bytes", MaxSaltLen)
+	}
+	return nil
+}
+
+// ValidateBasic checks the message without state.
+func (m *MsgSubmitResult) ValidateBasic() error {
+	if err := ValidateAddress("provider", m.Provider); err != nil {
+		return err
+	}
+	if m.JobId == 0 {
+		return ErrJobNotFound.Wrap("job_id 0")
+	}
+	if len(m.OutputRoot) != OutputRootLen {
+		return ErrInvalidResult.Wrapf("output_root has %d bytes, want %d", len(m.OutputRoot), OutputRootLen)
+	}
+	if m.ChunkCount == 0 {
+		return ErrInvalidResult.Wrap("chunk_count must be positive")
+	}
+	return nil
+}
+
+// ValidateBasic checks the message without state.
+func (m *MsgDisputeResult) ValidateBasic() error {
+	if err := ValidateAddress("requester", m.Requester); err != nil {
+		return err
+	}
+	if m.JobId == 0 {
+		return ErrJobNotFound.Wrap("job_id 0")
+	}
+	return nil
+}
+
+// ValidateBasic checks the message without state.
+func (m *MsgUpdateParams) ValidateBasic() error {
+	if err := ValidateAddress("authority", m.Authority); err != nil {
+		return err
+	}
+	return m.Params.Validate()
+}

@@ -1,0 +1,157 @@
+package types
+
+import (
+	"fmt"
+
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/types/common"
+)
+
+// DefaultBondDenom is the denom of bonds, prices and collateral in the default params.
+const DefaultBondDenom = "uaic"
+
+// Bounds that no params value may exceed.
+const (
+	MaxBidsPerJobLimit   = 100
+	MaxSamplesPerJob     = 64
+	MaxChunkCountLimit   = 1 << 20
+	MaxCollateralRatio   = 1_000_000 // 100×
+	MaxQueueItemsLimit   = 10_000
+	MaxWindowBlocksLimit = 10_000_000
+)
+
+// DefaultParams returns the production defaults. With a 20% sample floor and
+// a fraud slash of at least 5× the job's max_price (collateral_ratio_bps =
+// 50000), cheating does not pay: see the module README.
+func DefaultParams() Params {
+	return Params{
+		MinProviderBond:             sdk.NewCoin(DefaultBondDenom, math.NewInt(1_000_000_000)), // 1,000 AIC
+		BidDeposit:                  sdk.NewCoin(DefaultBondDenom, math.NewInt(1_000_000)),     // 1 AIC
+		CollateralRatioBps:          50_000,
+		MaxBidsPerJob:               20,
+		MinCommitBlocks:             5,
+		MaxCommitBlocks:             1_000,
+		MinRevealBlocks:             5,
+		MaxRevealBlocks:             1_000,
+		MaxExecBlocks:               10_000,
+		ProtocolFeeBps:              500,
+		SampleRateFloorBps:          2_000,
+		SamplesPerJob:               4,
+		ChallengeBlocks:             100,
+		VerificationBlocks:          50,
+		SlashFractionFraud:          5_000,
+		SlashFractionTimeout:        1_000,
+		RequesterCompensationBps:    5_000,
+		JailBlocks:                  1_000,
+		DisputeFee:                  sdk.NewCoin(DefaultBondDenom, math.NewInt(10_000_000)), // 10 AIC
+		MaxChunkCount:               65_536,
+		UnbondingBlocks:             1_000,
+		MaxQueueItemsPerBlock:       200,
+		RecentSlashWindowMultiplier: 10,
+	}
+}
+
+func validCoin(name string, c sdk.Coin, positive bool) error {
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if positive && !c.IsPositive() {
+		return fmt.Errorf("%s must be positive", name)
+	}
+	return nil
+}
+
+func validBps(name string, v uint32) error {
+	if v > common.BasisPoints {
+		return fmt.Errorf("%s %d exceeds %d basis points", name, v, common.BasisPoints)
+	}
+	return nil
+}
+
+func validRange(name string, minV, maxV, limit uint64) error {
+	if minV < 1 || minV > maxV || maxV > limit {
+		return fmt.Errorf("%s: need 1 <= min (%d) <= max (%d) <= %d", name, minV, maxV, limit)
+	}
+	return nil
+}
+
+// Validate checks every field.
+func (p Params) Validate() error {
+	if err := p.validate(); err != nil {
+		return ErrInvalidParams.Wrap(err.Error())
+	}
+	return nil
+}
+
+func (p Params) validate() error {
+	if err := validCoin("min_provider_bond", p.MinProviderBond, true); err != nil {
+		return err
+	}
+	if err := validCoin("bid_deposit", p.BidDeposit, true); err != nil {
+		return err
+	}
+	if p.BidDeposit.Denom != p.MinProviderBond.Denom {
+		return fmt.Errorf("bid_deposit denom %s differs from the bond denom %s", p.BidDeposit.Denom, p.MinProviderBond.Denom)
+	}
+	if err := validCoin("dispute_fee", p.DisputeFee, false); err != nil {
+		return err
+	}
+	if p.CollateralRatioBps > MaxCollateralRatio {
+		return fmt.Errorf("collateral_ratio_bps %d exceeds %d", p.CollateralRatioBps, MaxCollateralRatio)
+	}
+	if p.MaxBidsPerJob < 1 || p.MaxBidsPerJob > MaxBidsPerJobLimit {
+		return fmt.Errorf("max_bids_per_job %d must be in [1, %d]", p.MaxBidsPerJob, MaxBidsPerJobLimit)
+	}
+	if err := validRange("commit blocks", p.MinCommitBlocks, p.MaxCommitBlocks, MaxWindowBlocksLimit); err != nil {
+		return err
+	}
+	if err := validRange("reveal blocks", p.MinRevealBlocks, p.MaxRevealBlocks, MaxWindowBlocksLimit); err != nil {
+		return err
+	}
+	if p.MaxExecBlocks < 1 || p.MaxExecBlocks > MaxWindowBlocksLimit {
+		return fmt.Errorf("max_exec_blocks %d must be in [1, %d]", p.MaxExecBlocks, MaxWindowBlocksLimit)
+	}
+	for name, v := range map[string]uint32{
+		"protocol_fee_bps": p.ProtocolFeeBps, "sample_rate_floor_bps": p.SampleRateFloorBps,
+		"slash_fraction_fraud": p.SlashFractionFraud, "slash_fraction_timeout": p.SlashFractionTimeout,
+		"requester_compensation_bps": p.RequesterCompensationBps,
+	} {
+		if err := validBps(name, v); err != nil {
+			return err
+		}
+	}
+	if p.SamplesPerJob < 1 || p.SamplesPerJob > MaxSamplesPerJob {
+		return fmt.Errorf("samples_per_job %d must be in [1, %d]", p.SamplesPerJob, MaxSamplesPerJob)
+	}
+	for name, v := range map[string]uint64{
+		"challenge_blocks": p.ChallengeBlocks, "verification_blocks": p.VerificationBlocks,
+		"jail_blocks": p.JailBlocks, "unbonding_blocks": p.UnbondingBlocks,
+	} {
+		if v < 1 || v > MaxWindowBlocksLimit {
+			return fmt.Errorf("%s %d must be in [1, %d]", name, v, MaxWindowBlocksLimit)
+		}
+	}
+	if p.MaxChunkCount < 1 || p.MaxChunkCount > MaxChunkCountLimit {
+		return fmt.Errorf("max_chunk_count %d must be in [1, %d]", p.MaxChunkCount, MaxChunkCountLimit)
+	}
+	if p.MaxQueueItemsPerBlock < 1 || p.MaxQueueItemsPerBlock > MaxQueueItemsLimit {
+		return fmt.Errorf("max_queue_items_per_block %d must be in [1, %d]", p.MaxQueueItemsPerBlock, MaxQueueItemsLimit)
+	}
+	if p.RecentSlashWindowMultiplier > 1_000 {
+		return fmt.Errorf("recent_slash_window_multiplier %d exceeds 1000", p.RecentSlashWindowMultiplier)
+	}
+	return nil
+}
+
+// Collateral returns what a commitment on a job with maxPrice locks:
+// max(bid_deposit, collateral_ratio_bps × max_price / 10000), in the bond denom.
+func (p Params) Collateral(maxPrice sdk.Coin) sdk.Coin {
+	ratio := maxPrice.Amount.MulRaw(int64(p.CollateralRatioBps)).QuoRaw(common.BasisPoints)
+	if ratio.GT(p.BidDeposit.Amount) {
+		return sdk.NewCoin(p.BidDeposit.Denom, ratio)
+	}
+	return p.BidDeposit
+}

@@ -1,0 +1,133 @@
+package types_test
+
+import (
+	"encoding/hex"
+	"errors"
+	"strings"
+	"testing"
+
+	"cosmossdk.io/math"
+
+	"github.com/cosmos/cosmos-sdk/codec"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/x/compute/types"
+)
+
+func init() {
+	cfg := sdk.GetConfig()
+	cfg.SetBech32PrefixForAccount("aic", "aicpub")
+}
+
+// TestBidCommitmentVector pins the commitment encoding:
+// SHA-256(uint64be(7) ‖ "aic1provider" ‖ "1500uaic" ‖ 0x0a0b0c).
+func TestBidCommitmentVector(t *testing.T) {
+	got := hex.EncodeToString(types.BidCommitment(7, "aic1provider", sdk.NewCoin("uaic", math.NewInt(1500)), []byte{0x0a, 0x0b, 0x0c}))
+	const want = "87744cbd44643a124ce69e35adf37f182d1373d6ca514d253784aa7a35e9c3b2" // checked with Python hashlib
+	if got != want {
+		t.Fatalf("commitment %s, want %s", got, want)
+	}
+	if hex.EncodeToString(types.BidCommitment(8, "aic1provider", sdk.NewCoin("uaic", math.NewInt(1500)), []byte{0x0a, 0x0b, 0x0c})) == want {
+		t.Fatal("the job id does not change the commitment")
+	}
+}
+
+func TestParamsValidate(t *testing.T) {
+	if err := types.DefaultParams().Validate(); err != nil {
+		t.Fatalf("default params: %v", err)
+	}
+	for name, f := range map[string]func(p *types.Params){
+		"fee > 100%":       func(p *types.Params) { p.ProtocolFeeBps = 10_001 },
+		"no samples":       func(p *types.Params) { p.SamplesPerJob = 0 },
+		"min > max commit": func(p *types.Params) { p.MinCommitBlocks = 2_000 },
+		"zero bond":        func(p *types.Params) { p.MinProviderBond = sdk.NewCoin("uaic", math.ZeroInt()) },
+		"deposit denom":    func(p *types.Params) { p.BidDeposit = sdk.NewCoin("other", math.NewInt(1)) },
+		"no bids":          func(p *types.Params) { p.MaxBidsPerJob = 0 },
+		"zero chunks":      func(p *types.Params) { p.MaxChunkCount = 0 },
+		"zero cap":         func(p *types.Params) { p.MaxQueueItemsPerBlock = 0 },
+		"slash > 100%":     func(p *types.Params) { p.SlashFractionFraud = 10_001 },
+	} {
+		p := types.DefaultParams()
+		f(&p)
+		if err := p.Validate(); !errors.Is(err, types.ErrInvalidParams) {
+			t.Errorf("%s: got %v, want ErrInvalidParams", name, err)
+		}
+	}
+}
+
+func TestCollateral(t *testing.T) {
+	p := types.DefaultParams() // max(1 AIC, 5 × max_price)
+	if c := p.Collateral(sdk.NewCoin("uaic", math.NewInt(100))); !c.IsEqual(p.BidDeposit) {
+		t.Fatalf("small job collateral %s, want the bid deposit", c)
+	}
+	if c := p.Collateral(sdk.NewCoin("uaic", math.NewInt(1_000_000))); !c.Amount.Equal(math.NewInt(5_000_000)) {
+		t.Fatalf("collateral %s, want 5 × max_price", c)
+	}
+}
+
+func TestWorkloadValidate(t *testing.T) {
+	ok := types.WorkloadSpec{Kind: types.KindGemm, Gemm: &types.GemmSpec{M: 10, N: 4, K: 4}, ChunkRows: 4}
+	rows, err := ok.Validate()
+	if err != nil || rows != 10 {
+		t.Fatalf("gemm: rows %d err %v", rows, err)
+	}
+	if n, err := types.ChunkCountFor(rows, ok.ChunkRows); err != nil || n != 3 {
+		t.Fatalf("chunk count %d %v, want ceil(10/4) = 3", n, err)
+	}
+	bad := []types.WorkloadSpec{
+		{Kind: "x", ChunkRows: 1},
+		{Kind: types.KindGemm, ChunkRows: 1},
+		{Kind: types.KindGemm, Gemm: &types.GemmSpec{M: 1 << 20, N: 1 << 20, K: 1}, ChunkRows: 1},
+		{Kind: types.KindGemm, Gemm: &types.GemmSpec{M: 1, N: 1, K: 1}, Mlp: &types.MlpSpec{ModelId: 1, DatasetId: 1}, ChunkRows: 1},
+		{Kind: types.KindMLP, Mlp: &types.MlpSpec{ModelId: 1}, ChunkRows: 1},
+		{Kind: types.KindMLP, Mlp: &types.MlpSpec{ModelId: 1, DatasetId: 2}},
+	}
+	for i, w := range bad {
+		if _, err := w.Validate(); !errors.Is(err, types.ErrInvalidWorkload) {
+			t.Errorf("case %d: got %v, want ErrInvalidWorkload", i, err)
+		}
+	}
+}
+
+func TestHardwareMeets(t *testing.T) {
+	hw := types.Hardware{GpuModel: "A100", GpuCount: 2, VramGib: 80, Workloads: []string{types.KindGemm}}
+	if !hw.Meets(types.Hardware{GpuCount: 2, VramGib: 40}, types.KindGemm) {
+		t.Fatal("should meet")
+	}
+	for _, min := range []types.Hardware{{GpuCount: 3}, {VramGib: 81}, {GpuModel: "H100"}, {Workloads: []string{types.KindMLP}}} {
+		if hw.Meets(min, types.KindGemm) {
+			t.Errorf("meets %+v", min)
+		}
+	}
+	if hw.Meets(types.Hardware{}, types.KindMLP) {
+		t.Error("a gemm-only provider meets an mlp job")
+	}
+}
+
+func FuzzMsgCommitBidValidateBasic(f *testing.F) {
+	f.Add("aic1xyz", uint64(1), []byte("0123456789abcdef0123456789abcdef"))
+	f.Fuzz(func(t *testing.T, addr string, id uint64, c []byte) {
+		m := &types.MsgCommitBid{Provider: addr, JobId: id, Commitment: c}
+		if err := m.ValidateBasic(); err == nil && (id == 0 || len(c) != types.CommitmentLen) {
+			t.Fatalf("accepted %+v", m)
+		}
+	})
+}
+
+func TestAminoNames(t *testing.T) {
+	cdc := codec.NewLegacyAmino()
+	types.RegisterLegacyAminoCodec(cdc)
+	for name, msg := range map[string]sdk.Msg{
+		"aichain/compute/MsgCreateJob":    &types.MsgCreateJob{Requester: "aic1x"},
+		"aichain/compute/MsgCommitBid":    &types.MsgCommitBid{Provider: "aic1x"},
+		"aichain/compute/MsgUpdateParams": &types.MsgUpdateParams{Authority: "aic1x"},
+	} {
+		bz, err := cdc.MarshalJSON(msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(bz), `"type":"`+name+`"`) {
+			t.Fatalf("amino JSON %s lacks type %s", bz, name)
+		}
+	}
+}

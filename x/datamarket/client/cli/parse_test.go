@@ -1,0 +1,42 @@
+package cli
+
+import (
+	"testing"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/x/datamarket/types"
+)
+
+func TestParseOffer(t *testing.T) {
+	good := map[string]types.LicenseOffer{
+		"perpetual:100uaic":                 {Kind: types.LICENSE_KIND_PERPETUAL, Price: sdk.NewCoins(sdk.NewInt64Coin("uaic", 100))},
+		"rental:20:1000uaic":                {Kind: types.LICENSE_KIND_RENTAL, DurationBlocks: 20, Price: sdk.NewCoins(sdk.NewInt64Coin("uaic", 1000))},
+		"subscription:7:5uaic:transferable": {Kind: types.LICENSE_KIND_SUBSCRIPTION, PeriodBlocks: 7, Price: sdk.NewCoins(sdk.NewInt64Coin("uaic", 5)), Transferable: true},
+		"per-job:free":                      {Kind: types.LICENSE_KIND_PER_JOB},
+	}
+	for in, want := range good {
+		got, err := ParseOffer(in)
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if got.Kind != want.Kind || got.DurationBlocks != want.DurationBlocks || got.PeriodBlocks != want.PeriodBlocks ||
+			!got.Price.Equal(want.Price) || got.Transferable != want.Transferable {
+			t.Fatalf("%s: got %+v, want %+v", in, got, want)
+		}
+	}
+	for _, in := range []string{"", "lease:5uaic", "rental:5uaic", "rental:0:5uaic", "rental:x:5uaic", "perpetual", "perpetual:5:5uaic",
+		"perpetual:-5uaic", "per-job:5uaic:transferable"} {
+		if _, err := ParseOffer(in); err == nil {
+			t.Errorf("%q accepted", in)
+		}
+	}
+	if s, err := ParseShare("aic1abc:3"); err != nil || s.Weight != 3 || s.Address != "aic1abc" {
+		t.Fatalf("share: %+v, %v", s, err)
+	}
+	for _, in := range []string{"aic1abc", "aic1abc:0", "aic1abc:x"} {
+		if _, err := ParseShare(in); err == nil {
+			t.Errorf("share %q accepted", in)
+		}
+	}
+}

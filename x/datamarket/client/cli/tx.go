@@ -1,0 +1,240 @@
+// Package cli holds the datamarket commands that autocli cannot generate:
+// listing and updating a dataset from its .npy file, and the one-command
+// licensed download from an aichain-dataserver.
+package cli
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cosmos/cosmos-sdk/client"
+	"github.com/cosmos/cosmos-sdk/client/flags"
+	"github.com/cosmos/cosmos-sdk/client/tx"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/dataserver"
+	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/x/datamarket/types"
+)
+
+const (
+	flagRowsPerChunk = "rows-per-chunk"
+	flagURI          = "uri"
+	flagDescription  = "description"
+	flagOffer        = "offer"
+	flagShare        = "share"
+)
+
+// GetTxCmd returns the datamarket tx command with the custom subcommands.
+func GetTxCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:                        types.ModuleName,
+		Short:                      "Datamarket transactions: list datasets, buy and manage licences",
+		DisableFlagParsing:         true,
+		SuggestionsMinimumDistance: 2,
+		RunE:                       client.ValidateCmd,
+	}
+	cmd.AddCommand(ListDatasetCmd(), UpdateDatasetCmd())
+	return cmd
+}
+
+const offerHelp = `Offers (--offer, repeatable, at least one):
+  perpetual:PRICE              never expires, covers the version bought
+  rental:BLOCKS:PRICE          expires BLOCKS blocks after purchase or renewal
+  subscription:BLOCKS:PRICE    like rental, and covers new versions too
+  per-job:PRICE                paid by a compute job's escrow at settlement
+PRICE is coins (e.g. 1000uaic) or "free"; append ":transferable" to allow
+transfers. Shares (--share ADDRESS:WEIGHT, repeatable) split the revenue; the
+default is the owner alone.`
+
+// ParseOffer parses an --offer value (see offerHelp).
+func ParseOffer(s string) (types.LicenseOffer, error) {
+	parts := strings.Split(s, ":")
+	var o types.LicenseOffer
+	if n := len(parts); n > 0 && parts[n-1] == "transferable" {
+		o.Transferable = true
+		parts = parts[:n-1]
+	}
+	if len(parts) == 0 {
+		return o, fmt.Errorf("empty offer")
+	}
+	kind, rest := strings.ToLower(parts[0]), parts[1:]
+	switch kind {
+	case "perpetual":
+		o.Kind = types.LICENSE_KIND_PERPETUAL
+	case "per-job", "per_job", "perjob":
+		o.Kind = types.LICENSE_KIND_PER_JOB
+	case "rental", "subscription":
+		if len(rest) == 0 {
+			return o, fmt.Errorf("offer %q: %s needs BLOCKS", s, kind)
+		}
+		blocks, err := strconv.ParseUint(rest[0], 10, 64)
+		if err != nil || blocks == 0 {
+			return o, fmt.Errorf("offer %q: BLOCKS must be a positive integer", s)
+		}
+		rest = rest[1:]
+		if kind == "rental" {
+			o.Kind, o.DurationBlocks = types.LICENSE_KIND_RENTAL, blocks
+		} else {
+			o.Kind, o.PeriodBlocks = types.LICENSE_KIND_SUBSCRIPTION, blocks
+		}
+	default:
+		return o, fmt.Errorf("offer %q: unknown kind %q (perpetual, rental, subscription, per-job)", s, parts[0])
+	}
+	if len(rest) != 1 {
+		return o, fmt.Errorf("offer %q: expected exactly one PRICE", s)
+	}
+	if rest[0] != "free" {
+		price, err := sdk.ParseCoinsNormalized(rest[0])
+		if err != nil {
+			return o, fmt.Errorf("offer %q: price: %w", s, err)
+		}
+		o.Price = price
+	}
+	return o, o.Validate()
+}
+
+// ParseShare parses a --share ADDRESS:WEIGHT value.
+func ParseShare(s string) (common.Share, error) {
+	addr, w, ok := strings.Cut(s, ":")
+	if !ok {
+		return common.Share{}, fmt.Errorf("share %q: expected ADDRESS:WEIGHT", s)
+	}
+	weight, err := strconv.ParseUint(w, 10, 32)
+	if err != nil || weight == 0 {
+		return common.Share{}, fmt.Errorf("share %q: WEIGHT must be a positive integer", s)
+	}
+	return common.Share{Address: addr, Weight: uint32(weight)}, nil
+}
+
+func parseOffersAndShares(cmd *cobra.Command) ([]types.LicenseOffer, []common.Share, error) {
+	offerArgs, err := cmd.Flags().GetStringArray(flagOffer)
+	if err != nil {
+		return nil, nil, err
+	}
+	shareArgs, err := cmd.Flags().GetStringArray(flagShare)
+	if err != nil {
+		return nil, nil, err
+	}
+	var offers []types.LicenseOffer
+	for _, a := range offerArgs {
+		o, err := ParseOffer(a)
+		if err != nil {
+			return nil, nil, err
+		}
+		offers = append(offers, o)
+	}
+	var shares []common.Share
+	for _, a := range shareArgs {
+		sh, err := ParseShare(a)
+		if err != nil {
+			return nil, nil, err
+		}
+		shares = append(shares, sh)
+	}
+	return offers, shares, nil
+}
+
+// ListDatasetCmd lists a dataset from its .npy file.
+func ListDatasetCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "list-dataset [file.npy] [name]",
+		Short: "List a dataset: reads the .npy file and registers its sha256, shape and Merkle root",
+		Long: "List a dataset (format npy-f32: a 2-D little-endian float32 NumPy file). The file is read locally to\n" +
+			"compute its sha256, shape and content root over chunks of --rows-per-chunk rows; it is not uploaded.\n\n" + offerHelp,
+		Example: "aichaind tx datamarket list-dataset ./iris.npy iris --rows-per-chunk 16 --uri http://127.0.0.1:8090 \\\n" +
+			"  --offer rental:20:1000uaic --offer perpetual:50000uaic:transferable --from alice",
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			clientCtx, err := client.GetClientTxContext(cmd)
+			if err != nil {
+				return err
+			}
+			rpc, err := cmd.Flags().GetUint64(flagRowsPerChunk)
+			if err != nil {
+				return err
+			}
+			f, err := dataserver.DescribeFile(args[0], rpc)
+			if err != nil {
+				return err
+			}
+			offers, shares, err := parseOffersAndShares(cmd)
+			if err != nil {
+				return err
+			}
+			uri, _ := cmd.Flags().GetString(flagURI)
+			desc, _ := cmd.Flags().GetString(flagDescription)
+			msg := &types.MsgListDataset{
+				Owner: clientCtx.GetFromAddress().String(), Name: args[1], Description: desc, Format: types.FormatNpyF32,
+				Rows: f.Rows, Cols: f.Cols, RowsPerChunk: f.RowsPerChunk, ContentRoot: f.Root(), Sha256: f.Sha256,
+				Uri: uri, Offers: offers, Shares: shares,
+			}
+			if err := msg.ValidateBasic(); err != nil {
+				return err
+			}
+			return tx.GenerateOrBroadcastTxCLI(clientCtx, cmd.Flags(), msg)
+		},
+	}
+	addDatasetFlags(cmd)
+	cmd.Flags().String(flagDescription, "", "what the dataset holds")
+	cmd.Flags().StringArray(flagShare, nil, "revenue share ADDRESS:WEIGHT (repeatable; default: the owner alone)")
+	flags.AddTxFlagsToCmd(cmd)
+	return cmd
+}
+
+func addDatasetFlags(cmd *cobra.Command) {
+	cmd.Flags().Uint64(flagRowsPerChunk, 64, "rows per Merkle chunk (the content root is over chunks of this many rows)")
+	cmd.Flags().String(flagURI, "", "where the file is served (e.g. the aichain-dataserver URL)")
+	cmd.Flags().StringArray(flagOffer, nil, "licence offer (repeatable): perpetual:PRICE | rental:BLOCKS:PRICE | subscription:BLOCKS:PRICE | per-job:PRICE, optional :transferable")
+}
+
+// UpdateDatasetCmd publishes a new version of a dataset from its .npy file.
+func UpdateDatasetCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "update-dataset [dataset-id] [file.npy]",
+		Short: "Publish a new version of a dataset from its .npy file (SUBSCRIPTION licences cover it at once)",
+		Long: "Publish a new version: the file is read locally for its sha256, shape and content root. --offer, when\n" +
+			"given, replaces the offers; otherwise they stay.\n\n" + offerHelp,
+		Example: "aichaind tx datamarket update-dataset 1 ./iris-v2.npy --rows-per-chunk 16 --uri http://127.0.0.1:8090 --from alice",
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			clientCtx, err := client.GetClientTxContext(cmd)
+			if err != nil {
+				return err
+			}
+			id, err := strconv.ParseUint(args[0], 10, 64)
+			if err != nil {
+				return fmt.Errorf("dataset id %q: %w", args[0], err)
+			}
+			rpc, err := cmd.Flags().GetUint64(flagRowsPerChunk)
+			if err != nil {
+				return err
+			}
+			f, err := dataserver.DescribeFile(args[1], rpc)
+			if err != nil {
+				return err
+			}
+			offers, _, err := parseOffersAndShares(cmd)
+			if err != nil {
+				return err
+			}
+			uri, _ := cmd.Flags().GetString(flagURI)
+			msg := &types.MsgUpdateDataset{
+				Owner: clientCtx.GetFromAddress().String(), DatasetId: id, Rows: f.Rows, Cols: f.Cols,
+				RowsPerChunk: f.RowsPerChunk, ContentRoot: f.Root(), Sha256: f.Sha256, Uri: uri, Offers: offers,
+			}
+			if err := msg.ValidateBasic(); err != nil {
+				return err
+			}
+			return tx.GenerateOrBroadcastTxCLI(clientCtx, cmd.Flags(), msg)
+		},
+	}
+	addDatasetFlags(cmd)
+	cmd.Flags().StringArray(flagShare, nil, "not used by update-dataset")
+	_ = cmd.Flags().MarkHidden(flagShare)
+	flags.AddTxFlagsToCmd(cmd)
+	return cmd
+}

@@ -1,0 +1,179 @@
+package keeper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"cosmossdk.io/collections"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+
+	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/x/datamarket/types"
+)
+
+// This file is what x/compute uses (through its own expected_keepers.go).
+
+// DatasetTermsForJob returns what a job of requester that uses the dataset
+// must know and pay: the shape and content root, the owner, and the PER_JOB
+// fee with the shares it is split over. A requester with a valid licence pays
+// nothing (Fee empty) and gets the newest version its licence covers (its
+// licence works on a delisted dataset too); otherwise the dataset must be
+// listed and have a PER_JOB offer, whose price is the fee (current version).
+func (k Keeper) DatasetTermsForJob(ctx context.Context, datasetID uint64, requester string) (common.DatasetTerms, error) {
+	d, err := k.GetDataset(ctx, datasetID)
+	if err != nil {
+		return common.DatasetTerms{}, err
+	}
+	terms := func(v types.DatasetVersion, fee sdk.Coins) common.DatasetTerms {
+		return common.DatasetTerms{
+			Rows: v.Rows, Cols: v.Cols, RowsPerChunk: v.RowsPerChunk, ContentRoot: v.ContentRoot,
+			Owner: d.Owner, Fee: fee, Shares: d.Shares,
+		}
+	}
+	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	if requester == d.Owner {
+		return terms(versionOf(d, d.UpdatedHeight), sdk.NewCoins()), nil
+	}
+	// The newest version the requester's valid licences cover, if any.
+	v, err := k.newestCoveredVersion(ctx, d, requester, h)
+	if err != nil {
+		return common.DatasetTerms{}, err
+	}
+	if v > 0 {
+		dv, err := k.GetDatasetVersion(ctx, d.Id, v)
+		if err != nil {
+			return common.DatasetTerms{}, err
+		}
+		return terms(dv, sdk.NewCoins()), nil
+	}
+	if !d.Active {
+		return common.DatasetTerms{}, fmt.Errorf("%w: dataset %d, and %s holds no licence", types.ErrDatasetInactive, d.Id, requester)
+	}
+	for _, o := range d.Offers {
+		if o.Kind == types.LICENSE_KIND_PER_JOB {
+			return terms(versionOf(d, d.UpdatedHeight), o.Price), nil
+		}
+	}
+	return common.DatasetTerms{}, fmt.Errorf("%w: %s for dataset %d", types.ErrNoLicense, requester, d.Id)
+}
+
+// newestCoveredVersion returns the newest version of d that one of the
+// licensee's licences valid at height h covers, 0 when none does.
+func (k Keeper) newestCoveredVersion(ctx context.Context, d types.Dataset, licensee string, h int64) (uint64, error) {
+	iter, err := k.Licenses.Indexes.ByDatasetLicensee.MatchExact(ctx, collections.Join(d.Id, licensee))
+	if err != nil {
+		return 0, err
+	}
+	defer iter.Close()
+	var newest uint64
+	for ; iter.Valid(); iter.Next() {
+		id, err := iter.PrimaryKey()
+		if err != nil {
+			return 0, err
+		}
+		l, err := k.Licenses.Get(ctx, id)
+		if err != nil {
+			return 0, err
+		}
+		if !LicenseValidAt(l, h) {
+			continue
+		}
+		v := min(l.Version, d.Version)
+		if l.Kind == types.LICENSE_KIND_SUBSCRIPTION {
+			v = d.Version
+		}
+		newest = max(newest, v)
+	}
+	return newest, nil
+}
+
+// PayDatasetFee pays a settled job's dataset fee out of fromModule's account:
+// market_fee_bps of it to the reward pool, the rest split over shares (the
+// snapshot taken when the job was created). It checks the module's balance
+// before moving anything. An empty fee pays nothing.
+func (k Keeper) PayDatasetFee(ctx context.Context, datasetID uint64, fromModule string, fee sdk.Coins, shares []common.Share) error {
+	if fee.IsZero() {
+		return nil
+	}
+	if err := fee.Validate(); err != nil {
+		return fmt.Errorf("%w: %s: %v", types.ErrInvalidFee, fee, err)
+	}
+	if err := common.ValidateShares(shares); err != nil {
+		return fmt.Errorf("%w: %v", types.ErrInvalidShares, err)
+	}
+	if _, err := k.GetDataset(ctx, datasetID); err != nil {
+		return err
+	}
+	params, err := k.GetParams(ctx)
+	if err != nil {
+		return err
+	}
+	from := authtypes.NewModuleAddress(fromModule)
+	if spendable := k.bank.SpendableCoins(ctx, from); !spendable.IsAllGTE(fee) {
+		return fmt.Errorf("%w: module %s has %s, needs %s", types.ErrInsufficientFunds, fromModule, spendable, fee)
+	}
+	market := common.FeePart(fee, params.MarketFeeBps)
+	parts, err := common.SplitCoins(fee.Sub(market...), shares)
+	if err != nil {
+		return fmt.Errorf("%w: %v", types.ErrInvalidShares, err)
+	}
+	if !market.IsZero() {
+		if err := k.bank.SendCoinsFromModuleToModule(ctx, fromModule, common.RewardPoolName, market); err != nil {
+			return err
+		}
+	}
+	for i, part := range parts {
+		if part.IsZero() {
+			continue
+		}
+		addr, err := sdk.AccAddressFromBech32(shares[i].Address)
+		if err != nil {
+			return fmt.Errorf("%w: share %d: %v", types.ErrInvalidShares, i, err)
+		}
+		if err := k.bank.SendCoinsFromModuleToAccount(ctx, fromModule, addr, part); err != nil {
+			return err
+		}
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventDatasetFeePaid{
+		DatasetId: datasetID, FromModule: fromModule, Fee: fee, MarketFee: market,
+	})
+}
+
+// GrantJobAccess lets the assigned provider of a live job read the dataset
+// (HasAccess is true for it, for every version) until RevokeJobAccess.
+func (k Keeper) GrantJobAccess(ctx context.Context, datasetID, jobID uint64, provider string) error {
+	if _, err := sdk.AccAddressFromBech32(provider); err != nil {
+		return fmt.Errorf("%w: provider %q: %v", types.ErrInvalidRequest, provider, err)
+	}
+	if _, err := k.GetDataset(ctx, datasetID); err != nil {
+		return err
+	}
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	ja := types.JobAccess{DatasetId: datasetID, JobId: jobID, Provider: provider, GrantedHeight: sdkCtx.BlockHeight()}
+	if err := k.JobAccess.Set(ctx, collections.Join(datasetID, jobID), ja); err != nil {
+		return err
+	}
+	return sdkCtx.EventManager().EmitTypedEvent(&types.EventJobAccessGranted{DatasetId: datasetID, JobId: jobID, Provider: provider})
+}
+
+// RevokeJobAccess ends a job's access when the job ends. Revoking an access
+// that was never granted (or already revoked) is a no-op, so that every job
+// end may call it.
+func (k Keeper) RevokeJobAccess(ctx context.Context, datasetID, jobID uint64) error {
+	key := collections.Join(datasetID, jobID)
+	ja, err := k.JobAccess.Get(ctx, key)
+	if errors.Is(err, collections.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if err := k.JobAccess.Remove(ctx, key); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventJobAccessRevoked{
+		DatasetId: datasetID, JobId: jobID, Provider: ja.Provider,
+	})
+}

@@ -1,0 +1,199 @@
+package keeper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"cosmossdk.io/collections"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/x/datamarket/types"
+)
+
+// GetParams returns the params.
+func (k Keeper) GetParams(ctx context.Context) (types.Params, error) {
+	return k.Params.Get(ctx)
+}
+
+// GetDataset returns a dataset or ErrDatasetNotFound.
+func (k Keeper) GetDataset(ctx context.Context, id uint64) (types.Dataset, error) {
+	d, err := k.Datasets.Get(ctx, id)
+	if errors.Is(err, collections.ErrNotFound) {
+		return d, fmt.Errorf("%w: %d", types.ErrDatasetNotFound, id)
+	}
+	return d, err
+}
+
+// GetDatasetVersion returns one version of a dataset or ErrVersionNotFound.
+func (k Keeper) GetDatasetVersion(ctx context.Context, id, version uint64) (types.DatasetVersion, error) {
+	v, err := k.DatasetVersions.Get(ctx, collections.Join(id, version))
+	if errors.Is(err, collections.ErrNotFound) {
+		return v, fmt.Errorf("%w: dataset %d version %d", types.ErrVersionNotFound, id, version)
+	}
+	return v, err
+}
+
+// ListDataset lists a new dataset at version 1 and returns its id.
+func (k Keeper) ListDataset(ctx context.Context, msg *types.MsgListDataset) (uint64, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return 0, err
+	}
+	params, err := k.GetParams(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if err := params.CheckLimits(msg.Name, msg.Description, msg.Uri, msg.Offers); err != nil {
+		return 0, err
+	}
+	shares := msg.Shares
+	if len(shares) == 0 {
+		shares = []common.Share{{Address: msg.Owner, Weight: 1}}
+	}
+	id, err := k.DatasetSeq.Next(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if id == 0 { // the sequence starts at 0; ids start at 1
+		if id, err = k.DatasetSeq.Next(ctx); err != nil {
+			return 0, err
+		}
+	}
+	height := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	d := types.Dataset{
+		Id: id, Owner: msg.Owner, Name: msg.Name, Description: msg.Description, Format: msg.Format,
+		Rows: msg.Rows, Cols: msg.Cols, RowsPerChunk: msg.RowsPerChunk, ContentRoot: msg.ContentRoot,
+		Sha256: msg.Sha256, Uri: msg.Uri, Version: 1, Offers: msg.Offers, Shares: shares, Active: true,
+		CreatedHeight: height, UpdatedHeight: height,
+	}
+	if err := k.Datasets.Set(ctx, id, d); err != nil {
+		return 0, err
+	}
+	if err := k.DatasetVersions.Set(ctx, collections.Join(id, uint64(1)), versionOf(d, height)); err != nil {
+		return 0, err
+	}
+	return id, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventDatasetListed{
+		DatasetId: id, Owner: d.Owner, Name: d.Name, Sha256: d.Sha256,
+	})
+}
+
+func versionOf(d types.Dataset, height int64) types.DatasetVersion {
+	return types.DatasetVersion{
+		DatasetId: d.Id, Version: d.Version, Rows: d.Rows, Cols: d.Cols, RowsPerChunk: d.RowsPerChunk,
+		ContentRoot: d.ContentRoot, Sha256: d.Sha256, Uri: d.Uri, Height: height,
+	}
+}
+
+// ownedActiveDataset loads a dataset that signer owns and that is still listed.
+func (k Keeper) ownedActiveDataset(ctx context.Context, id uint64, signer string) (types.Dataset, error) {
+	d, err := k.GetDataset(ctx, id)
+	if err != nil {
+		return d, err
+	}
+	if d.Owner != signer {
+		return d, fmt.Errorf("%w: %s does not own dataset %d", types.ErrUnauthorized, signer, id)
+	}
+	if !d.Active {
+		return d, fmt.Errorf("%w: dataset %d", types.ErrDatasetInactive, id)
+	}
+	return d, nil
+}
+
+// UpdateDataset publishes a new version of a dataset and returns its number.
+// SUBSCRIPTION licences cover it at once; other licences stay on their version.
+func (k Keeper) UpdateDataset(ctx context.Context, msg *types.MsgUpdateDataset) (uint64, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return 0, err
+	}
+	d, err := k.ownedActiveDataset(ctx, msg.DatasetId, msg.Owner)
+	if err != nil {
+		return 0, err
+	}
+	params, err := k.GetParams(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if err := params.CheckLimits(d.Name, d.Description, msg.Uri, msg.Offers); err != nil {
+		return 0, err
+	}
+	if msg.Sha256 == d.Sha256 {
+		return 0, fmt.Errorf("%w: the new version has the same sha256 as version %d", types.ErrInvalidDataset, d.Version)
+	}
+	height := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	d.Version++
+	d.Rows, d.Cols, d.RowsPerChunk = msg.Rows, msg.Cols, msg.RowsPerChunk
+	d.ContentRoot, d.Sha256, d.Uri = msg.ContentRoot, msg.Sha256, msg.Uri
+	if len(msg.Offers) > 0 {
+		d.Offers = msg.Offers
+	}
+	d.UpdatedHeight = height
+	if err := k.Datasets.Set(ctx, d.Id, d); err != nil {
+		return 0, err
+	}
+	if err := k.DatasetVersions.Set(ctx, collections.Join(d.Id, d.Version), versionOf(d, height)); err != nil {
+		return 0, err
+	}
+	return d.Version, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventDatasetUpdated{
+		DatasetId: d.Id, Version: d.Version, Sha256: d.Sha256,
+	})
+}
+
+// DelistDataset stops all sales of a dataset; existing licences stay valid.
+func (k Keeper) DelistDataset(ctx context.Context, msg *types.MsgDelistDataset) error {
+	if err := msg.ValidateBasic(); err != nil {
+		return err
+	}
+	d, err := k.ownedActiveDataset(ctx, msg.DatasetId, msg.Owner)
+	if err != nil {
+		return err
+	}
+	d.Active = false
+	d.UpdatedHeight = sdk.UnwrapSDKContext(ctx).BlockHeight()
+	if err := k.Datasets.Set(ctx, d.Id, d); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventDatasetDelisted{DatasetId: d.Id})
+}
+
+// pay moves price from payer: market_fee_bps of it to the reward pool, the rest
+// split over shares (remainder to the first share). It checks the payer's
+// spendable balance before moving anything, and returns the market fee.
+func (k Keeper) pay(ctx context.Context, payer sdk.AccAddress, price sdk.Coins, shares []common.Share) (sdk.Coins, error) {
+	if price.IsZero() {
+		return sdk.NewCoins(), nil
+	}
+	params, err := k.GetParams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if spendable := k.bank.SpendableCoins(ctx, payer); !spendable.IsAllGTE(price) {
+		return nil, fmt.Errorf("%w: %s has %s spendable, needs %s", types.ErrInsufficientFunds, payer, spendable, price)
+	}
+	fee := common.FeePart(price, params.MarketFeeBps)
+	parts, err := common.SplitCoins(price.Sub(fee...), shares)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", types.ErrInvalidShares, err)
+	}
+	recipients := make([]sdk.AccAddress, len(shares))
+	for i, s := range shares {
+		if recipients[i], err = sdk.AccAddressFromBech32(s.Address); err != nil {
+			return nil, fmt.Errorf("%w: share %d: %v", types.ErrInvalidShares, i, err)
+		}
+	}
+	if !fee.IsZero() {
+		if err := k.bank.SendCoinsFromAccountToModule(ctx, payer, common.RewardPoolName, fee); err != nil {
+			return nil, err
+		}
+	}
+	for i, part := range parts {
+		if part.IsZero() {
+			continue
+		}
+		if err := k.bank.SendCoins(ctx, payer, recipients[i], part); err != nil {
+			return nil, err
+		}
+	}
+	return fee, nil
+}

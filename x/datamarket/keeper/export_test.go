@@ -1,0 +1,22 @@
+package keeper_test
+
+import (
+	"context"
+
+	"cosmossdk.io/collections"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/x/datamarket/keeper"
+)
+
+type collectionsPair = collections.Pair[int64, uint64]
+
+// The Keeper provides exactly what x/compute declares in its expected keepers.
+var _ interface {
+	DatasetTermsForJob(ctx context.Context, datasetID uint64, requester string) (common.DatasetTerms, error)
+	PayDatasetFee(ctx context.Context, datasetID uint64, fromModule string, fee sdk.Coins, shares []common.Share) error
+	GrantJobAccess(ctx context.Context, datasetID, jobID uint64, provider string) error
+	RevokeJobAccess(ctx context.Context, datasetID, jobID uint64) error
+} = keeper.Keeper{}

@@ -1,0 +1,136 @@
+package keeper
+
+import (
+	"context"
+
+	"cosmossdk.io/collections"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/types/query"
+
+	"github.com/aichain/aichain/x/datamarket/types"
+)
+
+type queryServer struct {
+	k Keeper
+}
+
+var _ types.QueryServer = queryServer{}
+
+// NewQuerier returns the datamarket query server.
+func NewQuerier(k Keeper) types.QueryServer { return queryServer{k: k} }
+
+// Params implements types.QueryServer.
+func (q queryServer) Params(ctx context.Context, req *types.QueryParamsRequest) (*types.QueryParamsResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	p, err := q.k.GetParams(ctx)
+	if err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	return &types.QueryParamsResponse{Params: p}, nil
+}
+
+// Dataset implements types.QueryServer.
+func (q queryServer) Dataset(ctx context.Context, req *types.QueryDatasetRequest) (*types.QueryDatasetResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	d, err := q.k.GetDataset(ctx, req.Id)
+	if err != nil {
+		return nil, err
+	}
+	return &types.QueryDatasetResponse{Dataset: d}, nil
+}
+
+// Datasets implements types.QueryServer: all datasets, or an owner's through
+// the owner index.
+func (q queryServer) Datasets(ctx context.Context, req *types.QueryDatasetsRequest) (*types.QueryDatasetsResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	if req.Owner == "" {
+		ds, page, err := query.CollectionPaginate(ctx, q.k.Datasets, req.Pagination,
+			func(_ uint64, d types.Dataset) (types.Dataset, error) { return d, nil })
+		if err != nil {
+			return nil, status.Error(codes.InvalidArgument, err.Error())
+		}
+		return &types.QueryDatasetsResponse{Datasets: ds, Pagination: page}, nil
+	}
+	if _, err := sdk.AccAddressFromBech32(req.Owner); err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "owner: %v", err)
+	}
+	ds, page, err := query.CollectionPaginate(ctx, q.k.datasetsByOwnerView, req.Pagination,
+		func(key collections.Pair[string, uint64], _ collections.NoValue) (types.Dataset, error) {
+			return q.k.Datasets.Get(ctx, key.K2())
+		}, query.WithCollectionPaginationPairPrefix[string, uint64](req.Owner))
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	return &types.QueryDatasetsResponse{Datasets: ds, Pagination: page}, nil
+}
+
+// DatasetVersion implements types.QueryServer.
+func (q queryServer) DatasetVersion(ctx context.Context, req *types.QueryDatasetVersionRequest) (*types.QueryDatasetVersionResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	v, err := q.k.GetDatasetVersion(ctx, req.DatasetId, req.Version)
+	if err != nil {
+		return nil, err
+	}
+	return &types.QueryDatasetVersionResponse{DatasetVersion: v}, nil
+}
+
+// License implements types.QueryServer.
+func (q queryServer) License(ctx context.Context, req *types.QueryLicenseRequest) (*types.QueryLicenseResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	l, err := q.k.GetLicense(ctx, req.Id)
+	if err != nil {
+		return nil, err
+	}
+	return &types.QueryLicenseResponse{License: l}, nil
+}
+
+// Licenses implements types.QueryServer: all licences, or a licensee's
+// through the licensee index.
+func (q queryServer) Licenses(ctx context.Context, req *types.QueryLicensesRequest) (*types.QueryLicensesResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	if req.Licensee == "" {
+		ls, page, err := query.CollectionPaginate(ctx, q.k.Licenses, req.Pagination,
+			func(_ uint64, l types.License) (types.License, error) { return l, nil })
+		if err != nil {
+			return nil, status.Error(codes.InvalidArgument, err.Error())
+		}
+		return &types.QueryLicensesResponse{Licenses: ls, Pagination: page}, nil
+	}
+	if _, err := sdk.AccAddressFromBech32(req.Licensee); err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "licensee: %v", err)
+	}
+	ls, page, err := query.CollectionPaginate(ctx, q.k.licensesByLicenseeView, req.Pagination,
+		func(key collections.Pair[string, uint64], _ collections.NoValue) (types.License, error) {
+			return q.k.Licenses.Get(ctx, key.K2())
+		}, query.WithCollectionPaginationPairPrefix[string, uint64](req.Licensee))
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	return &types.QueryLicensesResponse{Licenses: ls, Pagination: page}, nil
+}
+
+// HasAccess implements types.QueryServer.
+func (q queryServer) HasAccess(ctx context.Context, req *types.QueryHasAccessRequest) (*types.QueryHasAccessResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	if _, err := sdk.AccAddressFromBech32(req.Address); err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "address: %v", err)
+	}
+	return q.k.HasAccess(ctx, req.DatasetId, req.Address, req.Version)
+}

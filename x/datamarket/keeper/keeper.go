@@ -1,0 +1,156 @@
+// Package keeper holds the datamarket module's state and logic: datasets and
+// their versions, licences, per-job access, and the payments of licence sales
+// and per-job fees.
+package keeper
+
+import (
+	"context"
+	"fmt"
+
+	"cosmossdk.io/collections"
+	"cosmossdk.io/collections/indexes"
+	"cosmossdk.io/core/store"
+	"cosmossdk.io/log"
+
+	"github.com/cosmos/cosmos-sdk/codec"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/x/datamarket/types"
+)
+
+// DatasetIndexes are the secondary indexes of Datasets.
+type DatasetIndexes struct {
+	// ByOwner maps (owner, dataset id).
+	ByOwner *indexes.Multi[string, uint64, types.Dataset]
+}
+
+// IndexesList implements collections.Indexes.
+func (i DatasetIndexes) IndexesList() []collections.Index[uint64, types.Dataset] {
+	return []collections.Index[uint64, types.Dataset]{i.ByOwner}
+}
+
+// LicenseIndexes are the secondary indexes of Licenses.
+type LicenseIndexes struct {
+	// ByLicensee maps (licensee, licence id), for the Licenses query.
+	ByLicensee *indexes.Multi[string, uint64, types.License]
+	// ByDatasetLicensee maps ((dataset id, licensee), licence id), for HasAccess.
+	ByDatasetLicensee *indexes.Multi[collections.Pair[uint64, string], uint64, types.License]
+}
+
+// IndexesList implements collections.Indexes.
+func (i LicenseIndexes) IndexesList() []collections.Index[uint64, types.License] {
+	return []collections.Index[uint64, types.License]{i.ByLicensee, i.ByDatasetLicensee}
+}
+
+// JobAccessIndexes are the secondary indexes of JobAccess.
+type JobAccessIndexes struct {
+	// ByProvider maps ((dataset id, provider), (dataset id, job id)), for HasAccess.
+	ByProvider *indexes.Multi[collections.Pair[uint64, string], collections.Pair[uint64, uint64], types.JobAccess]
+}
+
+// IndexesList implements collections.Indexes.
+func (i JobAccessIndexes) IndexesList() []collections.Index[collections.Pair[uint64, uint64], types.JobAccess] {
+	return []collections.Index[collections.Pair[uint64, uint64], types.JobAccess]{i.ByProvider}
+}
+
+// Keeper is the datamarket keeper.
+type Keeper struct {
+	cdc          codec.BinaryCodec
+	storeService store.KVStoreService
+	bank         types.BankKeeper
+	// authority may change the params (the gov module account).
+	authority string
+
+	Schema collections.Schema
+	Params collections.Item[types.Params]
+	// DatasetSeq gives dataset ids, starting at 1.
+	DatasetSeq collections.Sequence
+	Datasets   *collections.IndexedMap[uint64, types.Dataset, DatasetIndexes]
+	// DatasetVersions keeps every version's content by (dataset id, version).
+	DatasetVersions collections.Map[collections.Pair[uint64, uint64], types.DatasetVersion]
+	// LicenseSeq gives licence ids, starting at 1.
+	LicenseSeq collections.Sequence
+	Licenses   *collections.IndexedMap[uint64, types.License, LicenseIndexes]
+	// ExpiryQueue holds (expires_height, licence id) of licences not yet marked expired.
+	ExpiryQueue collections.KeySet[collections.Pair[int64, uint64]]
+	// JobAccess maps (dataset id, job id) to the job's provider.
+	JobAccess *collections.IndexedMap[collections.Pair[uint64, uint64], types.JobAccess, JobAccessIndexes]
+
+	// Read-only views of the index key ranges, for paginated queries.
+	datasetsByOwnerView    collections.KeySet[collections.Pair[string, uint64]]
+	licensesByLicenseeView collections.KeySet[collections.Pair[string, uint64]]
+}
+
+// NewKeeper returns a datamarket keeper. authority is the gov module account address.
+func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, bank types.BankKeeper, authority string) Keeper {
+	if _, err := sdk.AccAddressFromBech32(authority); err != nil {
+		panic(fmt.Errorf("datamarket: invalid authority %q: %w", authority, err))
+	}
+	sb := collections.NewSchemaBuilder(storeService)
+	ownerKey := collections.PairKeyCodec(collections.StringKey, collections.Uint64Key)
+	k := Keeper{
+		cdc:          cdc,
+		storeService: storeService,
+		bank:         bank,
+		authority:    authority,
+		Params:       collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
+		DatasetSeq:   collections.NewSequence(sb, types.DatasetSeqKey, "dataset_seq"),
+		Datasets: collections.NewIndexedMap(sb, types.DatasetsKey, "datasets", collections.Uint64Key,
+			codec.CollValue[types.Dataset](cdc),
+			DatasetIndexes{
+				ByOwner: indexes.NewMulti(sb, types.DatasetsByOwnerKey, "datasets_by_owner",
+					collections.StringKey, collections.Uint64Key,
+					func(_ uint64, d types.Dataset) (string, error) { return d.Owner, nil }),
+			}),
+		DatasetVersions: collections.NewMap(sb, types.DatasetVersionsKey, "dataset_versions",
+			collections.PairKeyCodec(collections.Uint64Key, collections.Uint64Key), codec.CollValue[types.DatasetVersion](cdc)),
+		LicenseSeq: collections.NewSequence(sb, types.LicenseSeqKey, "license_seq"),
+		Licenses: collections.NewIndexedMap(sb, types.LicensesKey, "licenses", collections.Uint64Key,
+			codec.CollValue[types.License](cdc),
+			LicenseIndexes{
+				ByLicensee: indexes.NewMulti(sb, types.LicensesByLicenseeKey, "licenses_by_licensee",
+					collections.StringKey, collections.Uint64Key,
+					func(_ uint64, l types.License) (string, error) { return l.Licensee, nil }),
+				ByDatasetLicensee: indexes.NewMulti(sb, types.LicensesByDatasetLicenseeKey, "licenses_by_dataset_licensee",
+					collections.PairKeyCodec(collections.Uint64Key, collections.StringKey), collections.Uint64Key,
+					func(_ uint64, l types.License) (collections.Pair[uint64, string], error) {
+						return collections.Join(l.DatasetId, l.Licensee), nil
+					}),
+			}),
+		ExpiryQueue: collections.NewKeySet(sb, types.ExpiryQueueKey, "expiry_queue",
+			collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)),
+		JobAccess: collections.NewIndexedMap(sb, types.JobAccessKey, "job_access",
+			collections.PairKeyCodec(collections.Uint64Key, collections.Uint64Key), codec.CollValue[types.JobAccess](cdc),
+			JobAccessIndexes{
+				ByProvider: indexes.NewMulti(sb, types.JobAccessByProviderKey, "job_access_by_provider",
+					collections.PairKeyCodec(collections.Uint64Key, collections.StringKey),
+					collections.PairKeyCodec(collections.Uint64Key, collections.Uint64Key),
+					func(_ collections.Pair[uint64, uint64], j types.JobAccess) (collections.Pair[uint64, string], error) {
+						return collections.Join(j.DatasetId, j.Provider), nil
+					}),
+			}),
+	}
+	schema, err := sb.Build()
+	if err != nil {
+		panic(err)
+	}
+	k.Schema = schema
+
+	// The views read the index prefixes with the indexes' own key codec; they
+	// live in a separate schema because a prefix may be registered only once.
+	views := collections.NewSchemaBuilder(storeService)
+	k.datasetsByOwnerView = collections.NewKeySet(views, types.DatasetsByOwnerKey, "datasets_by_owner_view", ownerKey)
+	k.licensesByLicenseeView = collections.NewKeySet(views, types.LicensesByLicenseeKey, "licenses_by_licensee_view", ownerKey)
+	if _, err := views.Build(); err != nil {
+		panic(err)
+	}
+	return k
+}
+
+// GetAuthority returns the address allowed to change the params.
+func (k Keeper) GetAuthority() string { return k.authority }
+
+// Logger returns the module's logger.
+func (k Keeper) Logger(ctx context.Context) log.Logger {
+	return sdk.UnwrapSDKContext(ctx).Logger().With("module", "x/"+types.ModuleName)
+}

@@ -1,0 +1,313 @@
+package keeper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"cosmossdk.io/collections"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/x/datamarket/types"
+)
+
+// GetLicense returns a licence or ErrLicenseNotFound.
+func (k Keeper) GetLicense(ctx context.Context, id uint64) (types.License, error) {
+	l, err := k.Licenses.Get(ctx, id)
+	if errors.Is(err, collections.ErrNotFound) {
+		return l, fmt.Errorf("%w: %d", types.ErrLicenseNotFound, id)
+	}
+	return l, err
+}
+
+// LicenseValidAt reports whether a licence grants access at height h.
+func LicenseValidAt(l types.License, h int64) bool {
+	return l.ExpiresHeight == 0 || h < l.ExpiresHeight
+}
+
+// LicenseCovers reports whether a licence covers a dataset version: a
+// SUBSCRIPTION covers every version, other licences the versions up to the
+// one they were bought for.
+func LicenseCovers(l types.License, version uint64) bool {
+	return l.Kind == types.LICENSE_KIND_SUBSCRIPTION || version <= l.Version
+}
+
+// bestLicense returns the licensee's licence for the dataset that is valid at
+// height h and covers version, preferring one that never expires, then the
+// latest expiry; found is false when there is none.
+func (k Keeper) bestLicense(ctx context.Context, datasetID uint64, licensee string, version uint64, h int64) (best types.License, found bool, err error) {
+	iter, err := k.Licenses.Indexes.ByDatasetLicensee.MatchExact(ctx, collections.Join(datasetID, licensee))
+	if err != nil {
+		return best, false, err
+	}
+	defer iter.Close()
+	for ; iter.Valid(); iter.Next() {
+		id, err := iter.PrimaryKey()
+		if err != nil {
+			return best, false, err
+		}
+		l, err := k.Licenses.Get(ctx, id)
+		if err != nil {
+			return best, false, err
+		}
+		if !LicenseValidAt(l, h) || !LicenseCovers(l, version) {
+			continue
+		}
+		if !found || (best.ExpiresHeight != 0 && (l.ExpiresHeight == 0 || l.ExpiresHeight > best.ExpiresHeight)) {
+			best, found = l, true
+		}
+	}
+	return best, found, nil
+}
+
+// PurchaseLicense sells a licence under offer msg.OfferIndex of a listed
+// dataset and returns it.
+func (k Keeper) PurchaseLicense(ctx context.Context, msg *types.MsgPurchaseLicense) (types.License, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return types.License{}, err
+	}
+	d, err := k.GetDataset(ctx, msg.DatasetId)
+	if err != nil {
+		return types.License{}, err
+	}
+	if !d.Active {
+		return types.License{}, fmt.Errorf("%w: dataset %d sells no new licences", types.ErrDatasetInactive, d.Id)
+	}
+	if int(msg.OfferIndex) >= len(d.Offers) {
+		return types.License{}, fmt.Errorf("%w: dataset %d has %d offers, no index %d", types.ErrInvalidOffer, d.Id, len(d.Offers), msg.OfferIndex)
+	}
+	offer := d.Offers[msg.OfferIndex]
+	if offer.Kind == types.LICENSE_KIND_PER_JOB {
+		return types.License{}, fmt.Errorf("%w: a PER_JOB offer is paid by a compute job's escrow, not purchased", types.ErrInvalidOffer)
+	}
+	if msg.Buyer == d.Owner {
+		return types.License{}, fmt.Errorf("%w: the owner of dataset %d already has access", types.ErrInvalidRequest, d.Id)
+	}
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	h := sdkCtx.BlockHeight()
+	if held, found, err := k.bestLicense(ctx, d.Id, msg.Buyer, d.Version, h); err != nil {
+		return types.License{}, err
+	} else if found && held.Kind == offer.Kind {
+		return types.License{}, fmt.Errorf("%w: licence %d already covers dataset %d version %d (renew it instead)", types.ErrAlreadyLicensed, held.Id, d.Id, d.Version)
+	}
+	buyer, err := sdk.AccAddressFromBech32(msg.Buyer)
+	if err != nil {
+		return types.License{}, fmt.Errorf("%w: buyer: %v", types.ErrInvalidRequest, err)
+	}
+	fee, err := k.pay(ctx, buyer, offer.Price, d.Shares)
+	if err != nil {
+		return types.License{}, err
+	}
+	id, err := k.LicenseSeq.Next(ctx)
+	if err != nil {
+		return types.License{}, err
+	}
+	if id == 0 {
+		if id, err = k.LicenseSeq.Next(ctx); err != nil {
+			return types.License{}, err
+		}
+	}
+	l := types.License{
+		Id: id, DatasetId: d.Id, Licensee: msg.Buyer, Kind: offer.Kind, Version: d.Version,
+		OfferIndex: msg.OfferIndex, Price: offer.Price, TermBlocks: offer.Term(), Transferable: offer.Transferable,
+		PurchasedHeight: h,
+	}
+	if l.TermBlocks > 0 {
+		l.ExpiresHeight = h + int64(l.TermBlocks)
+	}
+	if err := k.setLicense(ctx, l); err != nil {
+		return types.License{}, err
+	}
+	return l, sdkCtx.EventManager().EmitTypedEvent(&types.EventLicensePurchased{
+		LicenseId: id, DatasetId: d.Id, Licensee: l.Licensee, Kind: l.Kind, Price: l.Price,
+		MarketFee: fee, ExpiresHeight: l.ExpiresHeight,
+	})
+}
+
+// setLicense stores a licence and queues its expiry.
+func (k Keeper) setLicense(ctx context.Context, l types.License) error {
+	if err := k.Licenses.Set(ctx, l.Id, l); err != nil {
+		return err
+	}
+	if l.ExpiresHeight > 0 && !l.Expired {
+		return k.ExpiryQueue.Set(ctx, collections.Join(l.ExpiresHeight, l.Id))
+	}
+	return nil
+}
+
+// RenewLicense extends a RENTAL or SUBSCRIPTION licence by its term, from its
+// expiry or from now if it has already expired, at the price it was bought
+// for. A SUBSCRIPTION also moves to the current version. The dataset must
+// still be listed.
+func (k Keeper) RenewLicense(ctx context.Context, msg *types.MsgRenewLicense) (types.License, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return types.License{}, err
+	}
+	l, err := k.GetLicense(ctx, msg.LicenseId)
+	if err != nil {
+		return l, err
+	}
+	if l.Licensee != msg.Licensee {
+		return l, fmt.Errorf("%w: licence %d belongs to %s", types.ErrUnauthorized, l.Id, l.Licensee)
+	}
+	if l.Kind != types.LICENSE_KIND_RENTAL && l.Kind != types.LICENSE_KIND_SUBSCRIPTION {
+		return l, fmt.Errorf("%w: a %s licence does not expire", types.ErrNotRenewable, l.Kind.Short())
+	}
+	d, err := k.GetDataset(ctx, l.DatasetId)
+	if err != nil {
+		return l, err
+	}
+	if !d.Active {
+		return l, fmt.Errorf("%w: dataset %d sells no renewals", types.ErrDatasetInactive, d.Id)
+	}
+	licensee, err := sdk.AccAddressFromBech32(l.Licensee)
+	if err != nil {
+		return l, err
+	}
+	if _, err := k.pay(ctx, licensee, l.Price, d.Shares); err != nil {
+		return l, err
+	}
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	h := sdkCtx.BlockHeight()
+	if err := k.ExpiryQueue.Remove(ctx, collections.Join(l.ExpiresHeight, l.Id)); err != nil {
+		return l, err
+	}
+	from := l.ExpiresHeight
+	if from < h {
+		from = h
+	}
+	l.ExpiresHeight = from + int64(l.TermBlocks)
+	l.Expired = false
+	if l.Kind == types.LICENSE_KIND_SUBSCRIPTION {
+		l.Version = d.Version
+	}
+	if err := k.setLicense(ctx, l); err != nil {
+		return l, err
+	}
+	return l, sdkCtx.EventManager().EmitTypedEvent(&types.EventLicenseRenewed{
+		LicenseId: l.Id, Price: l.Price, ExpiresHeight: l.ExpiresHeight,
+	})
+}
+
+// TransferLicense gives a transferable, unexpired licence to msg.Recipient.
+func (k Keeper) TransferLicense(ctx context.Context, msg *types.MsgTransferLicense) error {
+	if err := msg.ValidateBasic(); err != nil {
+		return err
+	}
+	l, err := k.GetLicense(ctx, msg.LicenseId)
+	if err != nil {
+		return err
+	}
+	if l.Licensee != msg.Licensee {
+		return fmt.Errorf("%w: licence %d belongs to %s", types.ErrUnauthorized, l.Id, l.Licensee)
+	}
+	if !l.Transferable {
+		return fmt.Errorf("%w: licence %d", types.ErrNotTransferable, l.Id)
+	}
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	if !LicenseValidAt(l, sdkCtx.BlockHeight()) {
+		return fmt.Errorf("%w: licence %d expired at height %d", types.ErrLicenseExpired, l.Id, l.ExpiresHeight)
+	}
+	from := l.Licensee
+	l.Licensee = msg.Recipient
+	if err := k.Licenses.Set(ctx, l.Id, l); err != nil {
+		return err
+	}
+	return sdkCtx.EventManager().EmitTypedEvent(&types.EventLicenseTransferred{LicenseId: l.Id, From: from, To: l.Licensee})
+}
+
+// HasAccess answers the HasAccess query: the owner, an unexpired licensee
+// whose licence covers the version (0 = current), or the provider of a live
+// job that uses the dataset may read it.
+func (k Keeper) HasAccess(ctx context.Context, datasetID uint64, address string, version uint64) (*types.QueryHasAccessResponse, error) {
+	d, err := k.GetDataset(ctx, datasetID)
+	if err != nil {
+		return nil, err
+	}
+	if version == 0 {
+		version = d.Version
+	}
+	if version > d.Version {
+		return nil, fmt.Errorf("%w: dataset %d has %d versions", types.ErrVersionNotFound, datasetID, d.Version)
+	}
+	res := &types.QueryHasAccessResponse{Version: version, Reason: "none"}
+	if address == d.Owner {
+		res.HasAccess, res.Reason = true, "owner"
+		return res, nil
+	}
+	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	l, found, err := k.bestLicense(ctx, datasetID, address, version, h)
+	if err != nil {
+		return nil, err
+	}
+	if found {
+		res.HasAccess, res.Reason, res.LicenseId, res.ExpiresHeight = true, "license", l.Id, l.ExpiresHeight
+		return res, nil
+	}
+	iter, err := k.JobAccess.Indexes.ByProvider.MatchExact(ctx, collections.Join(datasetID, address))
+	if err != nil {
+		return nil, err
+	}
+	defer iter.Close()
+	if iter.Valid() {
+		pk, err := iter.PrimaryKey()
+		if err != nil {
+			return nil, err
+		}
+		res.HasAccess, res.Reason, res.JobId = true, "job", pk.K2()
+	}
+	return res, nil
+}
+
+// ExpireLicenses marks the licences whose expiry height has been reached as
+// expired, at most max_expiries_per_block of them; the rest carry over to the
+// next block. Access itself never depends on this (it compares heights).
+func (k Keeper) ExpireLicenses(ctx context.Context) error {
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	params, err := k.GetParams(ctx)
+	if err != nil {
+		return err
+	}
+	rng := collections.NewPrefixUntilPairRange[int64, uint64](sdkCtx.BlockHeight())
+	iter, err := k.ExpiryQueue.Iterate(ctx, rng)
+	if err != nil {
+		return err
+	}
+	var due []collections.Pair[int64, uint64]
+	for ; iter.Valid() && uint32(len(due)) < params.MaxExpiriesPerBlock; iter.Next() {
+		key, err := iter.Key()
+		if err != nil {
+			iter.Close()
+			return err
+		}
+		due = append(due, key)
+	}
+	if err := iter.Close(); err != nil {
+		return err
+	}
+	for _, key := range due {
+		if err := k.ExpiryQueue.Remove(ctx, key); err != nil {
+			return err
+		}
+		l, err := k.Licenses.Get(ctx, key.K2())
+		if errors.Is(err, collections.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		if l.ExpiresHeight != key.K1() || l.Expired {
+			continue // renewed since it was queued
+		}
+		l.Expired = true
+		if err := k.Licenses.Set(ctx, l.Id, l); err != nil {
+			return err
+		}
+		if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventLicenseExpired{
+			LicenseId: l.Id, DatasetId: l.DatasetId, Licensee: l.Licensee,
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

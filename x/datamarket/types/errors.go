@@ -1,0 +1,26 @@
+package types
+
+import "cosmossdk.io/errors"
+
+// Registered errors of the datamarket module (codes start at 2: 1 is reserved).
+var (
+	ErrInvalidRequest    = errors.Register(ModuleName, 2, "invalid request")
+	ErrInvalidDataset    = errors.Register(ModuleName, 3, "invalid dataset")
+	ErrInvalidOffer      = errors.Register(ModuleName, 4, "invalid license offer")
+	ErrDatasetNotFound   = errors.Register(ModuleName, 5, "dataset not found")
+	ErrDatasetInactive   = errors.Register(ModuleName, 6, "dataset is delisted")
+	ErrLicenseNotFound   = errors.Register(ModuleName, 7, "license not found")
+	ErrUnauthorized      = errors.Register(ModuleName, 8, "unauthorized")
+	ErrNotTransferable   = errors.Register(ModuleName, 9, "license is not transferable")
+	ErrNotRenewable      = errors.Register(ModuleName, 10, "license is not renewable")
+	ErrLicenseExpired    = errors.Register(ModuleName, 11, "license has expired")
+	ErrAlreadyLicensed   = errors.Register(ModuleName, 12, "already licensed")
+	ErrInsufficientFunds = errors.Register(ModuleName, 13, "insufficient funds")
+	ErrNoLicense         = errors.Register(ModuleName, 14, "no license and no per-job offer")
+	ErrInvalidParams     = errors.Register(ModuleName, 15, "invalid params")
+	ErrInvalidGenesis    = errors.Register(ModuleName, 16, "invalid genesis")
+	ErrInvalidShares     = errors.Register(ModuleName, 17, "invalid shares")
+	ErrJobAccessNotFound = errors.Register(ModuleName, 18, "job access not found")
+	ErrVersionNotFound   = errors.Register(ModuleName, 19, "dataset version not found")
+	ErrInvalidFee        = errors.Register(ModuleName, 20, "invalid fee")
+)

@@ -1,0 +1,40 @@
+package types
+
+import "cosmossdk.io/collections"
+
+const (
+	// ModuleName is the module's name.
+	ModuleName = "datamarket"
+	// StoreKey is the module's KV store key.
+	StoreKey = ModuleName
+	// FormatNpyF32 is the only dataset format: a NumPy .npy file, dtype <f4,
+	// C order, 2-D.
+	FormatNpyF32 = "npy-f32"
+)
+
+var (
+	// ParamsKey holds the Params.
+	ParamsKey = collections.NewPrefix(0)
+	// DatasetSeqKey is the dataset id sequence.
+	DatasetSeqKey = collections.NewPrefix(1)
+	// DatasetsKey maps dataset id → Dataset.
+	DatasetsKey = collections.NewPrefix(2)
+	// DatasetsByOwnerKey indexes datasets by (owner, id).
+	DatasetsByOwnerKey = collections.NewPrefix(3)
+	// DatasetVersionsKey maps (dataset id, version) → DatasetVersion.
+	DatasetVersionsKey = collections.NewPrefix(4)
+	// LicenseSeqKey is the licence id sequence.
+	LicenseSeqKey = collections.NewPrefix(5)
+	// LicensesKey maps licence id → License.
+	LicensesKey = collections.NewPrefix(6)
+	// LicensesByLicenseeKey indexes licences by (licensee, id).
+	LicensesByLicenseeKey = collections.NewPrefix(7)
+	// LicensesByDatasetLicenseeKey indexes licences by ((dataset id, licensee), id).
+	LicensesByDatasetLicenseeKey = collections.NewPrefix(8)
+	// ExpiryQueueKey is the set of (expires_height, licence id) still to expire.
+	ExpiryQueueKey = collections.NewPrefix(9)
+	// JobAccessKey maps (dataset id, job id) → JobAccess.
+	JobAccessKey = collections.NewPrefix(10)
+	// JobAccessByProviderKey indexes job accesses by ((dataset id, provider), (dataset id, job id)).
+	JobAccessByProviderKey = collections.NewPrefix(11)
+)

@@ -1,0 +1,227 @@
+package types
+
+import (
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/workload/merkle"
+)
+
+var (
+	_ sdk.Msg = &MsgListDataset{}
+	_ sdk.Msg = &MsgUpdateDataset{}
+	_ sdk.Msg = &MsgDelistDataset{}
+	_ sdk.Msg = &MsgPurchaseLicense{}
+	_ sdk.Msg = &MsgRenewLicense{}
+	_ sdk.Msg = &MsgTransferLicense{}
+	_ sdk.Msg = &MsgUpdateParams{}
+)
+
+// Short returns the kind's name without its prefix ("PERPETUAL", "RENTAL", ...).
+func (k LicenseKind) Short() string {
+	return strings.TrimPrefix(k.String(), "LICENSE_KIND_")
+}
+
+// Term returns the offer's term in blocks: RENTAL's duration, SUBSCRIPTION's
+// period, 0 otherwise.
+func (o LicenseOffer) Term() uint64 {
+	switch o.Kind {
+	case LICENSE_KIND_RENTAL:
+		return o.DurationBlocks
+	case LICENSE_KIND_SUBSCRIPTION:
+		return o.PeriodBlocks
+	default:
+		return 0
+	}
+}
+
+// Validate checks an offer statelessly.
+func (o LicenseOffer) Validate() error {
+	switch o.Kind {
+	case LICENSE_KIND_PERPETUAL, LICENSE_KIND_PER_JOB:
+		if o.DurationBlocks != 0 || o.PeriodBlocks != 0 {
+			return fmt.Errorf("%w: a %s offer takes no duration or period", ErrInvalidOffer, o.Kind.Short())
+		}
+	case LICENSE_KIND_RENTAL:
+		if o.DurationBlocks == 0 || o.PeriodBlocks != 0 {
+			return fmt.Errorf("%w: a RENTAL offer needs duration_blocks > 0 and no period_blocks", ErrInvalidOffer)
+		}
+	case LICENSE_KIND_SUBSCRIPTION:
+		if o.PeriodBlocks == 0 || o.DurationBlocks != 0 {
+			return fmt.Errorf("%w: a SUBSCRIPTION offer needs period_blocks > 0 and no duration_blocks", ErrInvalidOffer)
+		}
+	default:
+		return fmt.Errorf("%w: unknown kind %d", ErrInvalidOffer, o.Kind)
+	}
+	if err := o.Price.Validate(); err != nil {
+		return fmt.Errorf("%w: price %s: %v", ErrInvalidOffer, o.Price, err)
+	}
+	if o.Kind == LICENSE_KIND_PER_JOB && o.Transferable {
+		return fmt.Errorf("%w: a PER_JOB offer cannot be transferable", ErrInvalidOffer)
+	}
+	return nil
+}
+
+// ValidateOffers checks an offer list: 1 or more valid offers, at most one PER_JOB.
+func ValidateOffers(offers []LicenseOffer) error {
+	if len(offers) == 0 {
+		return fmt.Errorf("%w: at least one offer is required", ErrInvalidOffer)
+	}
+	perJob := 0
+	for i, o := range offers {
+		if err := o.Validate(); err != nil {
+			return fmt.Errorf("offer %d: %w", i, err)
+		}
+		if o.Kind == LICENSE_KIND_PER_JOB {
+			perJob++
+		}
+	}
+	if perJob > 1 {
+		return fmt.Errorf("%w: at most one PER_JOB offer", ErrInvalidOffer)
+	}
+	return nil
+}
+
+// ValidateContent checks a dataset version's content fields statelessly.
+func ValidateContent(rows, cols, rowsPerChunk uint64, contentRoot []byte, sha string) error {
+	if rows == 0 || cols == 0 {
+		return fmt.Errorf("%w: rows and cols must be positive (got %d×%d)", ErrInvalidDataset, rows, cols)
+	}
+	if rows > 1<<40 || cols > 1<<20 {
+		return fmt.Errorf("%w: shape %d×%d is too large", ErrInvalidDataset, rows, cols)
+	}
+	if rowsPerChunk == 0 || rowsPerChunk > rows {
+		return fmt.Errorf("%w: rows_per_chunk must be in 1..rows (%d), got %d", ErrInvalidDataset, rows, rowsPerChunk)
+	}
+	if len(contentRoot) != merkle.HashSize {
+		return fmt.Errorf("%w: content_root must be %d bytes, got %d", ErrInvalidDataset, merkle.HashSize, len(contentRoot))
+	}
+	if err := ValidateSHA256(sha); err != nil {
+		return err
+	}
+	return nil
+}
+
+// ValidateSHA256 checks a lowercase hex SHA-256 digest.
+func ValidateSHA256(sha string) error {
+	if len(sha) != 64 || strings.ToLower(sha) != sha {
+		return fmt.Errorf("%w: sha256 must be 64 lowercase hex digits, got %q", ErrInvalidDataset, sha)
+	}
+	if _, err := hex.DecodeString(sha); err != nil {
+		return fmt.Errorf("%w: sha256 %q: %v", ErrInvalidDataset, sha, err)
+	}
+	return nil
+}
+
+func validateAddress(field, addr string) error {
+	if _, err := sdk.AccAddressFromBech32(addr); err != nil {
+		return fmt.Errorf("%w: %s %q: %v", ErrInvalidRequest, field, addr, err)
+	}
+	return nil
+}
+
+// ValidateBasic checks the message statelessly.
+func (m *MsgListDataset) ValidateBasic() error {
+	if err := validateAddress("owner", m.Owner); err != nil {
+		return err
+	}
+	if strings.TrimSpace(m.Name) == "" {
+		return fmt.Errorf("%w: name is required", ErrInvalidDataset)
+	}
+	if m.Format != FormatNpyF32 {
+		return fmt.Errorf("%w: format must be %q, got %q", ErrInvalidDataset, FormatNpyF32, m.Format)
+	}
+	if err := ValidateContent(m.Rows, m.Cols, m.RowsPerChunk, m.ContentRoot, m.Sha256); err != nil {
+		return err
+	}
+	if err := ValidateOffers(m.Offers); err != nil {
+		return err
+	}
+	if len(m.Shares) > 0 {
+		if err := common.ValidateShares(m.Shares); err != nil {
+			return fmt.Errorf("%w: %v", ErrInvalidShares, err)
+		}
+	}
+	return nil
+}
+
+// ValidateBasic checks the message statelessly.
+func (m *MsgUpdateDataset) ValidateBasic() error {
+	if err := validateAddress("owner", m.Owner); err != nil {
+		return err
+	}
+	if m.DatasetId == 0 {
+		return fmt.Errorf("%w: dataset_id is required", ErrInvalidRequest)
+	}
+	if err := ValidateContent(m.Rows, m.Cols, m.RowsPerChunk, m.ContentRoot, m.Sha256); err != nil {
+		return err
+	}
+	if len(m.Offers) > 0 {
+		if err := ValidateOffers(m.Offers); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ValidateBasic checks the message statelessly.
+func (m *MsgDelistDataset) ValidateBasic() error {
+	if err := validateAddress("owner", m.Owner); err != nil {
+		return err
+	}
+	if m.DatasetId == 0 {
+		return fmt.Errorf("%w: dataset_id is required", ErrInvalidRequest)
+	}
+	return nil
+}
+
+// ValidateBasic checks the message statelessly.
+func (m *MsgPurchaseLicense) ValidateBasic() error {
+	if err := validateAddress("buyer", m.Buyer); err != nil {
+		return err
+	}
+	if m.DatasetId == 0 {
+		return fmt.Errorf("%w: dataset_id is required", ErrInvalidRequest)
+	}
+	return nil
+}
+
+// ValidateBasic checks the message statelessly.
+func (m *MsgRenewLicense) ValidateBasic() error {
+	if err := validateAddress("licensee", m.Licensee); err != nil {
+		return err
+	}
+	if m.LicenseId == 0 {
+		return fmt.Errorf("%w: license_id is required", ErrInvalidRequest)
+	}
+	return nil
+}
+
+// ValidateBasic checks the message statelessly.
+func (m *MsgTransferLicense) ValidateBasic() error {
+	if err := validateAddress("licensee", m.Licensee); err != nil {
+		return err
+	}
+	if err := validateAddress("recipient", m.Recipient); err != nil {
+		return err
+	}
+	if m.LicenseId == 0 {
+		return fmt.Errorf("%w: license_id is required", ErrInvalidRequest)
+	}
+	if m.Licensee == m.Recipient {
+		return fmt.Errorf("%w: recipient is the licensee", ErrInvalidRequest)
+	}
+	return nil
+}
+
+// ValidateBasic checks the message statelessly.
+func (m *MsgUpdateParams) ValidateBasic() error {
+	if err := validateAddress("authority", m.Authority); err != nil {
+		return err
+	}
+	return m.Params.Validate()
+}

@@ -1,0 +1,122 @@
+package types_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"testing"
+
+	"github.com/cosmos/cosmos-sdk/codec"
+	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/x/datamarket/types"
+)
+
+func addr() string { return sdk.AccAddress(secp256k1.GenPrivKey().PubKey().Address()).String() }
+
+func validList() *types.MsgListDataset {
+	h := sha256.Sum256([]byte("x"))
+	return &types.MsgListDataset{
+		Owner: addr(), Name: "n", Format: types.FormatNpyF32, Rows: 10, Cols: 2, RowsPerChunk: 5,
+		ContentRoot: h[:], Sha256: hex.EncodeToString(h[:]),
+		Offers: []types.LicenseOffer{{Kind: types.LICENSE_KIND_RENTAL, DurationBlocks: 5, Price: sdk.NewCoins(sdk.NewInt64Coin("uaic", 3))}},
+	}
+}
+
+func TestValidateBasic(t *testing.T) {
+	if err := validList().ValidateBasic(); err != nil {
+		t.Fatalf("valid listing refused: %v", err)
+	}
+	a, b := addr(), addr()
+	valid := []sdk.HasValidateBasic{
+		&types.MsgPurchaseLicense{Buyer: a, DatasetId: 1},
+		&types.MsgRenewLicense{Licensee: a, LicenseId: 1},
+		&types.MsgTransferLicense{Licensee: a, LicenseId: 1, Recipient: b},
+		&types.MsgDelistDataset{Owner: a, DatasetId: 1},
+		&types.MsgUpdateParams{Authority: a, Params: types.DefaultParams()},
+	}
+	for _, m := range valid {
+		if err := m.ValidateBasic(); err != nil {
+			t.Errorf("%T refused: %v", m, err)
+		}
+	}
+	invalid := []sdk.HasValidateBasic{
+		&types.MsgPurchaseLicense{Buyer: a},
+		&types.MsgPurchaseLicense{Buyer: "x", DatasetId: 1},
+		&types.MsgRenewLicense{Licensee: a},
+		&types.MsgTransferLicense{Licensee: a, LicenseId: 1, Recipient: a},
+		&types.MsgTransferLicense{Licensee: a, LicenseId: 1, Recipient: "aic1"},
+		&types.MsgDelistDataset{Owner: a},
+		&types.MsgUpdateParams{Authority: a},
+		&types.MsgUpdateDataset{Owner: a, DatasetId: 1},
+	}
+	for _, m := range invalid {
+		if err := m.ValidateBasic(); err == nil {
+			t.Errorf("%T %+v accepted", m, m)
+		}
+	}
+}
+
+// TestAminoNames: every Msg signs under its registered amino name (the one
+// the proto's amino.name option declares).
+func TestAminoNames(t *testing.T) {
+	cdc := codec.NewLegacyAmino()
+	types.RegisterLegacyAminoCodec(cdc)
+	msgs := map[string]sdk.Msg{
+		"MsgListDataset":     validList(),
+		"MsgUpdateDataset":   &types.MsgUpdateDataset{},
+		"MsgDelistDataset":   &types.MsgDelistDataset{},
+		"MsgPurchaseLicense": &types.MsgPurchaseLicense{Buyer: addr(), DatasetId: 1},
+		"MsgRenewLicense":    &types.MsgRenewLicense{},
+		"MsgTransferLicense": &types.MsgTransferLicense{},
+		"MsgUpdateParams":    &types.MsgUpdateParams{Params: types.DefaultParams()},
+	}
+	for name, m := range msgs {
+		bz, err := cdc.MarshalJSON(m)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		want := `"type":"aichain/datamarket/` + name + `"`
+		if !strings.Contains(string(bz), want) {
+			t.Errorf("%s amino JSON %s lacks %s", name, bz, want)
+		}
+		if len("aichain/datamarket/"+name) >= 40 {
+			t.Errorf("amino name of %s is 40 characters or more", name)
+		}
+	}
+}
+
+func TestParamsValidate(t *testing.T) {
+	if err := types.DefaultParams().Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for name, mut := range map[string]func(p *types.Params){
+		"fee":       func(p *types.Params) { p.MarketFeeBps = 10_001 },
+		"offers":    func(p *types.Params) { p.MaxOffers = 0 },
+		"name":      func(p *types.Params) { p.MaxNameLen = 0 },
+		"uri":       func(p *types.Params) { p.MaxUriLen = 0 },
+		"term":      func(p *types.Params) { p.MaxTermBlocks = 0 },
+		"expiries":  func(p *types.Params) { p.MaxExpiriesPerBlock = 0 },
+		"many offs": func(p *types.Params) { p.MaxOffers = 65 },
+	} {
+		p := types.DefaultParams()
+		mut(&p)
+		if err := p.Validate(); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// FuzzListDatasetValidateBasic: ValidateBasic never panics on any input.
+func FuzzListDatasetValidateBasic(f *testing.F) {
+	f.Add("aic1x", "name", "npy-f32", uint64(10), uint64(2), uint64(5), []byte{1, 2}, "ab", uint8(2), uint64(3))
+	f.Fuzz(func(t *testing.T, owner, name, format string, rows, cols, rpc uint64, root []byte, sha string, kind uint8, term uint64) {
+		m := &types.MsgListDataset{
+			Owner: owner, Name: name, Format: format, Rows: rows, Cols: cols, RowsPerChunk: rpc,
+			ContentRoot: root, Sha256: sha,
+			Offers: []types.LicenseOffer{{Kind: types.LicenseKind(kind), DurationBlocks: term, PeriodBlocks: term}},
+		}
+		_ = m.ValidateBasic()
+	})
+}

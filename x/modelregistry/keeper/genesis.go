@@ -1,0 +1,49 @@
+package keeper
+
+import (
+	"context"
+
+	errorsmod "cosmossdk.io/errors"
+
+	"github.com/aichain/aichain/x/modelregistry/types"
+)
+
+// InitGenesis loads the module state from a validated genesis.
+func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
+	if err := gs.Validate(); err != nil {
+		return err
+	}
+	if err := k.Params.Set(ctx, gs.Params); err != nil {
+		return err
+	}
+	for _, m := range gs.Models {
+		if err := k.Models.Set(ctx, m.Id, m); err != nil {
+			return errorsmod.Wrapf(err, "model %d", m.Id)
+		}
+	}
+	return k.NextModelID.Set(ctx, gs.NextModelId)
+}
+
+// ExportGenesis returns the module state.
+func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	next, err := k.NextModelID.Peek(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if next == 0 {
+		next = 1
+	}
+	gs := &types.GenesisState{Params: params, Models: []types.Model{}, NextModelId: next}
+	err = k.Models.Walk(ctx, nil, func(_ uint64, m types.Model) (bool, error) {
+		gs.Models = append(gs.Models, m)
+		return false, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return gs, nil
+}

@@ -1,0 +1,150 @@
+// Package keeper holds the modelregistry state and its Msg and Query servers.
+package keeper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"cosmossdk.io/collections"
+	"cosmossdk.io/collections/indexes"
+	"cosmossdk.io/core/address"
+	corestore "cosmossdk.io/core/store"
+	errorsmod "cosmossdk.io/errors"
+	"cosmossdk.io/log"
+
+	"github.com/cosmos/cosmos-sdk/codec"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/x/modelregistry/types"
+)
+
+// ModelIndexes are the secondary indexes of Keeper.Models.
+type ModelIndexes struct {
+	// Owner indexes models by (owner, id).
+	Owner *indexes.Multi[sdk.AccAddress, uint64, types.Model]
+	// Name indexes models by (name, id): a name's versions in publication order.
+	Name *indexes.Multi[string, uint64, types.Model]
+	// NameVersion maps (name, version) to the model id and keeps it unique.
+	NameVersion *indexes.Unique[collections.Pair[string, string], uint64, types.Model]
+}
+
+// IndexesList implements collections.Indexes.
+func (i ModelIndexes) IndexesList() []collections.Index[uint64, types.Model] {
+	return []collections.Index[uint64, types.Model]{i.Owner, i.Name, i.NameVersion}
+}
+
+// NewModelIndexes builds the model indexes on a schema.
+func NewModelIndexes(sb *collections.SchemaBuilder, ac address.Codec) ModelIndexes {
+	return ModelIndexes{
+		Owner: indexes.NewMulti(sb, types.ModelsByOwnerKey, "models_by_owner",
+			sdk.AccAddressKey, collections.Uint64Key,
+			func(_ uint64, m types.Model) (sdk.AccAddress, error) {
+				bz, err := ac.StringToBytes(m.Owner)
+				if err != nil {
+					return nil, fmt.Errorf("model %d owner %q: %w", m.Id, m.Owner, err)
+				}
+				return bz, nil
+			}),
+		Name: indexes.NewMulti(sb, types.ModelsByNameKey, "models_by_name",
+			collections.StringKey, collections.Uint64Key,
+			func(_ uint64, m types.Model) (string, error) { return m.Name, nil }),
+		NameVersion: indexes.NewUnique(sb, types.ModelsByNameVersionKey, "models_by_name_version",
+			collections.PairKeyCodec(collections.StringKey, collections.StringKey), collections.Uint64Key,
+			func(_ uint64, m types.Model) (collections.Pair[string, string], error) {
+				return collections.Join(m.Name, m.Version), nil
+			}),
+	}
+}
+
+// Keeper keeps the model registry.
+type Keeper struct {
+	cdc          codec.BinaryCodec
+	storeService corestore.KVStoreService
+	addressCodec address.Codec
+	bankKeeper   types.BankKeeper
+	// authority may change the params (the gov module account).
+	authority string
+
+	Schema      collections.Schema
+	Params      collections.Item[types.Params]
+	NextModelID collections.Sequence
+	Models      *collections.IndexedMap[uint64, types.Model, ModelIndexes]
+}
+
+// NewKeeper returns a Keeper. authority is the address allowed to change params.
+func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, addressCodec address.Codec,
+	bankKeeper types.BankKeeper, authority string,
+) Keeper {
+	if _, err := addressCodec.StringToBytes(authority); err != nil {
+		panic(fmt.Errorf("modelregistry: invalid authority %q: %w", authority, err))
+	}
+	sb := collections.NewSchemaBuilder(storeService)
+	k := Keeper{
+		cdc:          cdc,
+		storeService: storeService,
+		addressCodec: addressCodec,
+		bankKeeper:   bankKeeper,
+		authority:    authority,
+		Params:       collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
+		NextModelID:  collections.NewSequence(sb, types.NextModelIDKey, "next_model_id"),
+		Models: collections.NewIndexedMap(sb, types.ModelsKey, "models", collections.Uint64Key,
+			codec.CollValue[types.Model](cdc), NewModelIndexes(sb, addressCodec)),
+	}
+	schema, err := sb.Build()
+	if err != nil {
+		panic(err)
+	}
+	k.Schema = schema
+	return k
+}
+
+// GetAuthority returns the address allowed to change params.
+func (k Keeper) GetAuthority() string { return k.authority }
+
+// Logger returns the module's logger.
+func (k Keeper) Logger(ctx context.Context) log.Logger {
+	return sdk.UnwrapSDKContext(ctx).Logger().With("module", "x/"+types.ModuleName)
+}
+
+// GetModel returns a model by id, or ErrModelNotFound.
+func (k Keeper) GetModel(ctx context.Context, id uint64) (types.Model, error) {
+	m, err := k.Models.Get(ctx, id)
+	if errors.Is(err, collections.ErrNotFound) {
+		return types.Model{}, errorsmod.Wrapf(types.ErrModelNotFound, "model %d", id)
+	}
+	if err != nil {
+		return types.Model{}, errorsmod.Wrapf(err, "read model %d", id)
+	}
+	return m, nil
+}
+
+// LatestVersion returns the most recently published version of a name, or
+// ErrNameNotFound. It reads one index entry: the name index is ordered by id.
+func (k Keeper) LatestVersion(ctx context.Context, name string) (types.Model, error) {
+	it, err := k.Models.Indexes.Name.Iterate(ctx, collections.NewPrefixedPairRange[string, uint64](name).Descending())
+	if err != nil {
+		return types.Model{}, err
+	}
+	defer it.Close()
+	if !it.Valid() {
+		return types.Model{}, errorsmod.Wrapf(types.ErrNameNotFound, "model name %q", name)
+	}
+	id, err := it.PrimaryKey()
+	if err != nil {
+		return types.Model{}, err
+	}
+	return k.GetModel(ctx, id)
+}
+
+// nextID returns a fresh model id; ids start at 1 (0 means "no model").
+func (k Keeper) nextID(ctx context.Context) (uint64, error) {
+	id, err := k.NextModelID.Next(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if id == 0 {
+		return k.NextModelID.Next(ctx)
+	}
+	return id, nil
+}

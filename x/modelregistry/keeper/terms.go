@@ -1,0 +1,120 @@
+package keeper
+
+import (
+	"context"
+	"math"
+
+	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/x/modelregistry/types"
+)
+
+// ModelTermsForJob returns the model's shape and the fee a job over `rows`
+// dataset rows escrows (fee_per_job + ceil(fee_per_1k_rows × rows / 1000),
+// see types.JobFee), with the share snapshot it will be paid to. It fails if
+// the model does not exist, is deprecated, or is not mlp-f32. x/compute calls
+// it when a job is created; later fee or share updates do not change the
+// terms of a job already created.
+func (k Keeper) ModelTermsForJob(ctx context.Context, modelID uint64, rows uint64) (common.ModelTerms, error) {
+	m, err := k.GetModel(ctx, modelID)
+	if err != nil {
+		return common.ModelTerms{}, err
+	}
+	if m.Status != types.MODEL_STATUS_ACTIVE {
+		return common.ModelTerms{}, errorsmod.Wrapf(types.ErrDeprecated, "model %d (%s %s) takes no new jobs", m.Id, m.Name, m.Version)
+	}
+	if m.Architecture != types.ArchitectureMLPF32 {
+		return common.ModelTerms{}, errorsmod.Wrapf(types.ErrUnsupportedArch, "model %d is %q, not %q", m.Id, m.Architecture, types.ArchitectureMLPF32)
+	}
+	fee, err := types.JobFee(m.FeePerJob, m.FeePer1kRows, rows)
+	if err != nil {
+		return common.ModelTerms{}, errorsmod.Wrapf(err, "model %d", m.Id)
+	}
+	return common.ModelTerms{
+		InputDim:  m.InputDim,
+		OutputDim: m.OutputDim,
+		Fee:       fee,
+		Shares:    append([]common.Share(nil), m.Shares...),
+	}, nil
+}
+
+// PayModelFee pays a settled job's model fee out of fromModule's module
+// account: platform_fee_bps of it (common.FeePart, rounded down) to the reward
+// pool, the rest split over shares with common.SplitCoins (remainder to the
+// first share), and records the use (jobs +1, rows, gross revenue). The model
+// may have been deprecated since the job was created. Either everything is
+// paid and recorded, or nothing is (the work runs in a cached context).
+func (k Keeper) PayModelFee(ctx context.Context, modelID uint64, fromModule string, fee sdk.Coins, shares []common.Share, rows uint64) error {
+	if err := fee.Validate(); err != nil {
+		return errorsmod.Wrapf(types.ErrFeePayment, "fee %s: %v", fee, err)
+	}
+	m, err := k.GetModel(ctx, modelID)
+	if err != nil {
+		return err
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return errorsmod.Wrap(err, "read params")
+	}
+
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	cacheCtx, write := sdkCtx.CacheContext()
+
+	platform := sdk.NewCoins()
+	if !fee.IsZero() {
+		if err := types.ValidateShares(shares); err != nil {
+			return errorsmod.Wrapf(err, "model %d fee shares", modelID)
+		}
+		platform = common.FeePart(fee, params.PlatformFeeBps)
+		rest, negative := fee.SafeSub(platform...)
+		if negative {
+			return errorsmod.Wrapf(types.ErrFeePayment, "platform fee %s exceeds fee %s", platform, fee)
+		}
+		parts, err := common.SplitCoins(rest, shares)
+		if err != nil {
+			return errorsmod.Wrapf(types.ErrFeePayment, "split %s: %v", rest, err)
+		}
+		if !platform.IsZero() {
+			if err := k.bankKeeper.SendCoinsFromModuleToModule(cacheCtx, fromModule, common.RewardPoolName, platform); err != nil {
+				return errorsmod.Wrapf(types.ErrFeePayment, "platform fee %s from %s: %v", platform, fromModule, err)
+			}
+		}
+		for i, s := range shares {
+			if parts[i].IsZero() {
+				continue
+			}
+			addr, err := k.addressCodec.StringToBytes(s.Address)
+			if err != nil {
+				return errorsmod.Wrapf(types.ErrInvalidShares, "share %d address %q: %v", i, s.Address, err)
+			}
+			if err := k.bankKeeper.SendCoinsFromModuleToAccount(cacheCtx, fromModule, addr, parts[i]); err != nil {
+				return errorsmod.Wrapf(types.ErrFeePayment, "share %d (%s) %s from %s: %v", i, s.Address, parts[i], fromModule, err)
+			}
+		}
+	}
+
+	m.Usage.Jobs = satAdd(m.Usage.Jobs, 1)
+	m.Usage.Rows = satAdd(m.Usage.Rows, rows)
+	m.Usage.Revenue = m.Usage.Revenue.Add(fee...)
+	if err := k.Models.Set(cacheCtx, m.Id, m); err != nil {
+		return errorsmod.Wrapf(err, "record usage of model %d", m.Id)
+	}
+	if err := cacheCtx.EventManager().EmitTypedEvent(&types.EventModelFeePaid{
+		ModelId: m.Id, FromModule: fromModule, Rows: rows, Fee: fee, PlatformFee: platform,
+	}); err != nil {
+		return err
+	}
+	write()
+	return nil
+}
+
+// satAdd adds two counters, saturating at the maximum instead of wrapping.
+func satAdd(a, b uint64) uint64 {
+	if a > math.MaxUint64-b {
+		return math.MaxUint64
+	}
+	return a + b
+}

@@ -1,0 +1,196 @@
+package simulation
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"cosmossdk.io/collections"
+
+	"github.com/cosmos/cosmos-sdk/testutil/simsx"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/x/modelregistry/keeper"
+	"github.com/aichain/aichain/x/modelregistry/types"
+)
+
+// simDenom is the chain's fee denom (app.BondDenom; the app package cannot be
+// imported from here).
+const simDenom = "uaic"
+
+func randFees(r *simsx.XRand, denom string) sdk.Coins {
+	if r.Intn(4) == 0 {
+		return sdk.NewCoins() // a free model
+	}
+	return sdk.NewCoins(sdk.NewInt64Coin(denom, int64(1+r.Intn(10_000))))
+}
+
+func randShares(testData *simsx.ChainDataSource, reporter simsx.SimulationReporter, owner simsx.SimAccount) []common.Share {
+	r := testData.Rand()
+	shares := []common.Share{{Address: owner.AddressBech32, Weight: uint32(1 + r.Intn(100))}}
+	if r.Bool() {
+		other := testData.AnyAccount(reporter, simsx.ExcludeAccounts(owner))
+		if !reporter.IsSkipped() {
+			shares = append(shares, common.Share{Address: other.AddressBech32, Weight: uint32(1 + r.Intn(100))})
+		}
+	}
+	return shares
+}
+
+func randIdent(r *simsx.XRand, prefix string) string {
+	return prefix + strings.ToLower(r.StringN(10))
+}
+
+func randSha(r *simsx.XRand) string {
+	h := sha256.Sum256([]byte(r.StringN(32)))
+	return hex.EncodeToString(h[:])
+}
+
+// randomModel picks an existing model; the reporter skips when there is none.
+func randomModel(ctx context.Context, k keeper.Keeper, r *simsx.XRand, reporter simsx.SimulationReporter) (types.Model, bool) {
+	next, err := k.NextModelID.Peek(ctx)
+	if err != nil || next <= 1 {
+		reporter.Skip("no models")
+		return types.Model{}, false
+	}
+	m, err := k.GetModel(ctx, r.Uint64InRange(1, next))
+	if err != nil {
+		reporter.Skip(err.Error())
+		return types.Model{}, false
+	}
+	return m, true
+}
+
+// ownedActiveModel picks an active model owned by a simulation account.
+func ownedActiveModel(ctx context.Context, k keeper.Keeper, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) (types.Model, simsx.SimAccount, bool) {
+	m, ok := randomModel(ctx, k, testData.Rand(), reporter)
+	if !ok {
+		return m, simsx.SimAccount{}, false
+	}
+	if m.Status != types.MODEL_STATUS_ACTIVE {
+		reporter.Skip("model deprecated")
+		return m, simsx.SimAccount{}, false
+	}
+	owner := testData.GetAccount(reporter, m.Owner)
+	return m, owner, !reporter.IsSkipped()
+}
+
+// MsgRegisterModelFactory registers a model under a fresh random name.
+func MsgRegisterModelFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgRegisterModel] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgRegisterModel) {
+		r := testData.Rand()
+		owner := testData.AnyAccount(reporter, simsx.WithSpendableBalance())
+		name := randIdent(r, "m")
+		if _, err := k.LatestVersion(ctx, name); err == nil {
+			reporter.Skip("name taken")
+		}
+		return []simsx.SimAccount{owner}, &types.MsgRegisterModel{
+			Owner: owner.AddressBech32, Name: name, Version: "1.0.0", Architecture: types.ArchitectureMLPF32,
+			Sha256: randSha(r), Uri: "https://models.example/" + name, InputDim: uint64(1 + r.Intn(64)),
+			OutputDim: uint64(1 + r.Intn(16)), License: "Apache-2.0",
+			FeePerJob: randFees(r, simDenom), FeePer1kRows: randFees(r, simDenom), Shares: randShares(testData, reporter, owner),
+		}
+	}
+}
+
+// MsgPublishVersionFactory publishes a new version of a name whose latest
+// version a simulation account owns.
+func MsgPublishVersionFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgPublishVersion] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgPublishVersion) {
+		r := testData.Rand()
+		m, ok := randomModel(ctx, k, r, reporter)
+		if !ok {
+			return nil, nil
+		}
+		latest, err := k.LatestVersion(ctx, m.Name)
+		if err != nil {
+			reporter.Skip(err.Error())
+			return nil, nil
+		}
+		owner := testData.GetAccount(reporter, latest.Owner)
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		version := fmt.Sprintf("%d.%d", latest.Id, r.Intn(1_000_000))
+		if _, err := k.Models.Indexes.NameVersion.MatchExact(ctx, collections.Join(m.Name, version)); err == nil {
+			reporter.Skip("version exists")
+		}
+		return []simsx.SimAccount{owner}, &types.MsgPublishVersion{
+			Owner: owner.AddressBech32, Name: m.Name, Version: version, Architecture: types.ArchitectureMLPF32,
+			Sha256: randSha(r), Uri: "https://models.example/" + m.Name + "/" + version, InputDim: latest.InputDim, OutputDim: latest.OutputDim,
+			License: latest.License, FeePerJob: randFees(r, simDenom), FeePer1kRows: randFees(r, simDenom),
+			Shares: randShares(testData, reporter, owner),
+		}
+	}
+}
+
+// MsgUpdateFeesFactory changes an active model's fees.
+func MsgUpdateFeesFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgUpdateFees] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgUpdateFees) {
+		m, owner, ok := ownedActiveModel(ctx, k, testData, reporter)
+		if !ok {
+			return nil, nil
+		}
+		r := testData.Rand()
+		return []simsx.SimAccount{owner}, &types.MsgUpdateFees{
+			Owner: owner.AddressBech32, ModelId: m.Id, FeePerJob: randFees(r, simDenom), FeePer1kRows: randFees(r, simDenom),
+		}
+	}
+}
+
+// MsgUpdateSharesFactory replaces an active model's shares.
+func MsgUpdateSharesFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgUpdateShares] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgUpdateShares) {
+		m, owner, ok := ownedActiveModel(ctx, k, testData, reporter)
+		if !ok {
+			return nil, nil
+		}
+		return []simsx.SimAccount{owner}, &types.MsgUpdateShares{
+			Owner: owner.AddressBech32, ModelId: m.Id, Shares: randShares(testData, reporter, owner),
+		}
+	}
+}
+
+// MsgDeprecateModelFactory deprecates an active model.
+func MsgDeprecateModelFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgDeprecateModel] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgDeprecateModel) {
+		m, owner, ok := ownedActiveModel(ctx, k, testData, reporter)
+		if !ok {
+			return nil, nil
+		}
+		return []simsx.SimAccount{owner}, &types.MsgDeprecateModel{Owner: owner.AddressBech32, ModelId: m.Id}
+	}
+}
+
+// MsgTransferOwnershipFactory gives a model to another simulation account.
+func MsgTransferOwnershipFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgTransferOwnership] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgTransferOwnership) {
+		m, ok := randomModel(ctx, k, testData.Rand(), reporter)
+		if !ok {
+			return nil, nil
+		}
+		owner := testData.GetAccount(reporter, m.Owner)
+		to := testData.AnyAccount(reporter, simsx.ExcludeAccounts(owner))
+		return []simsx.SimAccount{owner}, &types.MsgTransferOwnership{Owner: owner.AddressBech32, ModelId: m.Id, NewOwner: to.AddressBech32}
+	}
+}
+
+// MsgUpdateParamsFactory proposes random valid params through governance.
+func MsgUpdateParamsFactory() simsx.SimMsgFactoryFn[*types.MsgUpdateParams] {
+	return func(_ context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgUpdateParams) {
+		r := testData.Rand()
+		return nil, &types.MsgUpdateParams{
+			Authority: testData.ModuleAccountAddress(reporter, "gov"),
+			Params: types.Params{
+				PlatformFeeBps:   uint32(r.Intn(2001)),
+				MaxNameLength:    types.DefaultMaxNameLength,
+				MaxVersionLength: types.DefaultMaxVersionLength,
+				MaxUriLength:     types.DefaultMaxURILength,
+				MaxLicenseLength: types.DefaultMaxLicenseLength,
+			},
+		}
+	}
+}

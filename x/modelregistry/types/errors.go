@@ -1,0 +1,23 @@
+package types
+
+import "cosmossdk.io/errors"
+
+// Registered errors of the modelregistry module (codes start at 2: 1 is the
+// SDK's internal error).
+var (
+	ErrInvalidModel     = errors.Register(ModuleName, 2, "invalid model")
+	ErrModelNotFound    = errors.Register(ModuleName, 3, "model not found")
+	ErrDuplicateVersion = errors.Register(ModuleName, 4, "model name and version already registered")
+	ErrNameTaken        = errors.Register(ModuleName, 5, "model name already registered")
+	ErrNameNotFound     = errors.Register(ModuleName, 6, "model name not found")
+	ErrNotOwner         = errors.Register(ModuleName, 7, "signer is not the model's owner")
+	ErrDeprecated       = errors.Register(ModuleName, 8, "model is deprecated")
+	ErrInvalidFees      = errors.Register(ModuleName, 9, "invalid fees")
+	ErrInvalidShares    = errors.Register(ModuleName, 10, "invalid shares")
+	ErrInvalidParams    = errors.Register(ModuleName, 11, "invalid params")
+	ErrInvalidAuthority = errors.Register(ModuleName, 12, "invalid authority")
+	ErrUnsupportedArch  = errors.Register(ModuleName, 13, "unsupported model architecture")
+	ErrInvalidAddress   = errors.Register(ModuleName, 14, "invalid address")
+	ErrFeePayment       = errors.Register(ModuleName, 15, "model fee payment failed")
+	ErrInvalidGenesis   = errors.Register(ModuleName, 16, "invalid genesis")
+)

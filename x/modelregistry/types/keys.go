@@ -1,0 +1,28 @@
+package types
+
+import "cosmossdk.io/collections"
+
+const (
+	// ModuleName is the module's name.
+	ModuleName = "modelregistry"
+	// StoreKey is the module's KV store key.
+	StoreKey = ModuleName
+)
+
+// Store prefixes: every piece of state is a collection under one of these.
+var (
+	// ParamsKey holds the module Params (Item).
+	ParamsKey = collections.NewPrefix(0)
+	// NextModelIDKey holds the model id sequence (Sequence).
+	NextModelIDKey = collections.NewPrefix(1)
+	// ModelsKey holds the models by id (IndexedMap primary map).
+	ModelsKey = collections.NewPrefix(2)
+	// ModelsByOwnerKey indexes models by (owner, id) (Multi index).
+	ModelsByOwnerKey = collections.NewPrefix(3)
+	// ModelsByNameKey indexes models by (name, id), so that a name's versions
+	// come in publication order (Multi index).
+	ModelsByNameKey = collections.NewPrefix(4)
+	// ModelsByNameVersionKey maps (name, version) to the model id and keeps
+	// it unique (Unique index).
+	ModelsByNameVersionKey = collections.NewPrefix(5)
+)

@@ -1,0 +1,168 @@
+package types
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	errorsmod "cosmossdk.io/errors"
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/types/common"
+)
+
+// ArchitectureMLPF32 is the only architecture models may have today: dense
+// float32 layers with ReLU between them (the mlp-f32 workload).
+const ArchitectureMLPF32 = "mlp-f32"
+
+// MaxDim bounds a model's input and output dimensions.
+const MaxDim = 1 << 24
+
+// ValidateName checks a model name: 1..HardMaxNameLength bytes of ASCII
+// letters, digits, '.', '_' and '-', starting with a letter or digit (no '/',
+// so that a name is one REST path segment).
+func ValidateName(name string) error {
+	return validateIdent("name", name, HardMaxNameLength, "._-")
+}
+
+// ValidateVersion checks a version string: like a name, '+' also allowed.
+func ValidateVersion(version string) error {
+	return validateIdent("version", version, HardMaxVersionLength, "._-+")
+}
+
+func validateIdent(field, s string, maxLen int, extra string) error {
+	if s == "" {
+		return errorsmod.Wrapf(ErrInvalidModel, "%s is empty", field)
+	}
+	if len(s) > maxLen {
+		return errorsmod.Wrapf(ErrInvalidModel, "%s is %d bytes, at most %d", field, len(s), maxLen)
+	}
+	for i, r := range s {
+		alnum := r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))
+		if i == 0 && !alnum {
+			return errorsmod.Wrapf(ErrInvalidModel, "%s %q must start with a letter or digit", field, s)
+		}
+		if !alnum && !strings.ContainsRune(extra, r) {
+			return errorsmod.Wrapf(ErrInvalidModel, "%s %q: character %q not allowed (letters, digits and %q only)", field, s, r, extra)
+		}
+	}
+	return nil
+}
+
+// ValidateSha256 checks a lowercase hex SHA-256 digest.
+func ValidateSha256(h string) error {
+	if len(h) != 64 {
+		return errorsmod.Wrapf(ErrInvalidModel, "sha256 %q must be 64 lowercase hex characters, got %d", h, len(h))
+	}
+	for _, c := range h {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return errorsmod.Wrapf(ErrInvalidModel, "sha256 %q must be 64 lowercase hex characters", h)
+		}
+	}
+	return nil
+}
+
+// ValidateFees checks a fee: empty (free) or valid coins, sorted, positive.
+func ValidateFees(field string, fees sdk.Coins) error {
+	if err := fees.Validate(); err != nil {
+		return errorsmod.Wrapf(ErrInvalidFees, "%s %s: %v", field, fees, err)
+	}
+	return nil
+}
+
+// ValidateShares checks a share list with common.ValidateShares.
+func ValidateShares(shares []common.Share) error {
+	if err := common.ValidateShares(shares); err != nil {
+		return errorsmod.Wrap(ErrInvalidShares, err.Error())
+	}
+	return nil
+}
+
+// ValidateSpec checks, statelessly, the immutable description of a model
+// version and its fees and shares (length limits from Params are checked by
+// the keeper).
+func ValidateSpec(name, version, architecture, sha256, uri string, inputDim, outputDim uint64, license string,
+	feePerJob, feePer1kRows sdk.Coins, shares []common.Share,
+) error {
+	if err := ValidateName(name); err != nil {
+		return err
+	}
+	if err := ValidateVersion(version); err != nil {
+		return err
+	}
+	if architecture != ArchitectureMLPF32 {
+		return errorsmod.Wrapf(ErrUnsupportedArch, "architecture %q, only %q is supported", architecture, ArchitectureMLPF32)
+	}
+	if err := ValidateSha256(sha256); err != nil {
+		return err
+	}
+	if uri == "" || len(uri) > HardMaxURILength || strings.IndexFunc(uri, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		return errorsmod.Wrapf(ErrInvalidModel, "uri %q must be non-empty, at most %d bytes, without spaces", uri, HardMaxURILength)
+	}
+	if inputDim == 0 || inputDim > MaxDim || outputDim == 0 || outputDim > MaxDim {
+		return errorsmod.Wrapf(ErrInvalidModel, "input_dim %d and output_dim %d must be in [1, %d]", inputDim, outputDim, MaxDim)
+	}
+	if strings.TrimSpace(license) == "" || len(license) > HardMaxLicenseLength || !utf8.ValidString(license) {
+		return errorsmod.Wrapf(ErrInvalidModel, "license must be a non-empty SPDX id or UTF-8 text of at most %d bytes", HardMaxLicenseLength)
+	}
+	if err := ValidateFees("fee_per_job", feePerJob); err != nil {
+		return err
+	}
+	if err := ValidateFees("fee_per_1k_rows", feePer1kRows); err != nil {
+		return err
+	}
+	return ValidateShares(shares)
+}
+
+// Validate checks a stored model record (genesis).
+func (m Model) Validate() error {
+	if m.Id == 0 {
+		return errorsmod.Wrap(ErrInvalidModel, "id 0 is reserved")
+	}
+	if _, err := sdk.AccAddressFromBech32(m.Owner); err != nil {
+		return errorsmod.Wrapf(ErrInvalidAddress, "model %d owner %q: %v", m.Id, m.Owner, err)
+	}
+	if err := ValidateSpec(m.Name, m.Version, m.Architecture, m.Sha256, m.Uri, m.InputDim, m.OutputDim, m.License,
+		m.FeePerJob, m.FeePer1kRows, m.Shares); err != nil {
+		return errorsmod.Wrapf(err, "model %d", m.Id)
+	}
+	if m.Status != MODEL_STATUS_ACTIVE && m.Status != MODEL_STATUS_DEPRECATED {
+		return errorsmod.Wrapf(ErrInvalidModel, "model %d: status %s", m.Id, m.Status)
+	}
+	if err := m.Usage.Revenue.Validate(); err != nil {
+		return errorsmod.Wrapf(ErrInvalidModel, "model %d: usage revenue: %v", m.Id, err)
+	}
+	return nil
+}
+
+// JobFee returns the fee a job over `rows` dataset rows pays for a model:
+// fee_per_job + ceil(fee_per_1k_rows × rows / 1000), per denom. The per-row
+// part is rounded up, so that a job over fewer than 1000 rows of a model with
+// a per-1k-rows fee still pays at least 1 unit of each such denom: rounding
+// never makes model use free. An error is returned if an amount overflows.
+func JobFee(feePerJob, feePer1kRows sdk.Coins, rows uint64) (sdk.Coins, error) {
+	fee := sdk.NewCoins()
+	for _, c := range feePerJob {
+		if c.Amount.IsPositive() {
+			fee = fee.Add(c)
+		}
+	}
+	r := math.NewIntFromUint64(rows)
+	thousand := math.NewInt(1000)
+	for _, c := range feePer1kRows {
+		prod, err := c.Amount.SafeMul(r)
+		if err != nil {
+			return nil, errorsmod.Wrapf(ErrInvalidFees, "fee_per_1k_rows %s × %d rows overflows: %v", c, rows, err)
+		}
+		part := prod.Add(thousand.SubRaw(1)).Quo(thousand)
+		if part.IsPositive() {
+			if _, err := fee.AmountOf(c.Denom).SafeAdd(part); err != nil {
+				return nil, errorsmod.Wrapf(ErrInvalidFees, "fee of %s overflows: %v", c.Denom, err)
+			}
+			fee = fee.Add(sdk.NewCoin(c.Denom, part))
+		}
+	}
+	return fee, nil
+}

@@ -1,0 +1,104 @@
+package types
+
+import (
+	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+)
+
+var (
+	_ sdk.Msg = &MsgRegisterModel{}
+	_ sdk.Msg = &MsgPublishVersion{}
+	_ sdk.Msg = &MsgUpdateFees{}
+	_ sdk.Msg = &MsgUpdateShares{}
+	_ sdk.Msg = &MsgDeprecateModel{}
+	_ sdk.Msg = &MsgTransferOwnership{}
+	_ sdk.Msg = &MsgUpdateParams{}
+)
+
+func validateAddress(field, addr string) error {
+	if _, err := sdk.AccAddressFromBech32(addr); err != nil {
+		return errorsmod.Wrapf(ErrInvalidAddress, "%s %q: %v", field, addr, err)
+	}
+	return nil
+}
+
+func validateModelID(id uint64) error {
+	if id == 0 {
+		return errorsmod.Wrap(ErrInvalidModel, "model_id must be positive")
+	}
+	return nil
+}
+
+// ValidateBasic checks the message statelessly.
+func (m *MsgRegisterModel) ValidateBasic() error {
+	if err := validateAddress("owner", m.Owner); err != nil {
+		return err
+	}
+	return ValidateSpec(m.Name, m.Version, m.Architecture, m.Sha256, m.Uri, m.InputDim, m.OutputDim, m.License,
+		m.FeePerJob, m.FeePer1kRows, m.Shares)
+}
+
+// ValidateBasic checks the message statelessly.
+func (m *MsgPublishVersion) ValidateBasic() error {
+	if err := validateAddress("owner", m.Owner); err != nil {
+		return err
+	}
+	return ValidateSpec(m.Name, m.Version, m.Architecture, m.Sha256, m.Uri, m.InputDim, m.OutputDim, m.License,
+		m.FeePerJob, m.FeePer1kRows, m.Shares)
+}
+
+// ValidateBasic checks the message statelessly.
+func (m *MsgUpdateFees) ValidateBasic() error {
+	if err := validateAddress("owner", m.Owner); err != nil {
+		return err
+	}
+	if err := validateModelID(m.ModelId); err != nil {
+		return err
+	}
+	if err := ValidateFees("fee_per_job", m.FeePerJob); err != nil {
+		return err
+	}
+	return ValidateFees("fee_per_1k_rows", m.FeePer1kRows)
+}
+
+// ValidateBasic checks the message statelessly.
+func (m *MsgUpdateShares) ValidateBasic() error {
+	if err := validateAddress("owner", m.Owner); err != nil {
+		return err
+	}
+	if err := validateModelID(m.ModelId); err != nil {
+		return err
+	}
+	return ValidateShares(m.Shares)
+}
+
+// ValidateBasic checks the message statelessly.
+func (m *MsgDeprecateModel) ValidateBasic() error {
+	if err := validateAddress("owner", m.Owner); err != nil {
+		return err
+	}
+	return validateModelID(m.ModelId)
+}
+
+// ValidateBasic checks the message statelessly.
+func (m *MsgTransferOwnership) ValidateBasic() error {
+	if err := validateAddress("owner", m.Owner); err != nil {
+		return err
+	}
+	if err := validateAddress("new_owner", m.NewOwner); err != nil {
+		return err
+	}
+	if m.Owner == m.NewOwner {
+		return errorsmod.Wrap(ErrInvalidAddress, "new_owner is already the owner")
+	}
+	return validateModelID(m.ModelId)
+}
+
+// ValidateBasic checks the message statelessly.
+func (m *MsgUpdateParams) ValidateBasic() error {
+	if err := validateAddress("authority", m.Authority); err != nil {
+		return err
+	}
+	return m.Params.Validate()
+}

@@ -1,0 +1,83 @@
+package types
+
+import (
+	"fmt"
+
+	errorsmod "cosmossdk.io/errors"
+
+	"github.com/aichain/aichain/types/common"
+)
+
+// Default params.
+const (
+	// DefaultPlatformFeeBps: 5% of every model fee goes to the reward pool.
+	DefaultPlatformFeeBps uint32 = 500
+	// DefaultMaxNameLength bounds model names.
+	DefaultMaxNameLength uint32 = 64
+	// DefaultMaxVersionLength bounds version strings.
+	DefaultMaxVersionLength uint32 = 32
+	// DefaultMaxURILength bounds weights uris.
+	DefaultMaxURILength uint32 = 512
+	// DefaultMaxLicenseLength bounds license ids or texts.
+	DefaultMaxLicenseLength uint32 = 1024
+)
+
+// Hard caps that governance cannot raise the length limits above: they bound
+// the size of a model record in state.
+const (
+	HardMaxNameLength    = 128
+	HardMaxVersionLength = 64
+	HardMaxURILength     = 4096
+	HardMaxLicenseLength = 16384
+)
+
+// DefaultParams returns the default module params.
+func DefaultParams() Params {
+	return Params{
+		PlatformFeeBps:   DefaultPlatformFeeBps,
+		MaxNameLength:    DefaultMaxNameLength,
+		MaxVersionLength: DefaultMaxVersionLength,
+		MaxUriLength:     DefaultMaxURILength,
+		MaxLicenseLength: DefaultMaxLicenseLength,
+	}
+}
+
+// Validate checks the params.
+func (p Params) Validate() error {
+	if p.PlatformFeeBps > common.BasisPoints {
+		return errorsmod.Wrapf(ErrInvalidParams, "platform_fee_bps %d exceeds %d", p.PlatformFeeBps, common.BasisPoints)
+	}
+	for _, l := range []struct {
+		name     string
+		val, max uint32
+	}{
+		{"max_name_length", p.MaxNameLength, HardMaxNameLength},
+		{"max_version_length", p.MaxVersionLength, HardMaxVersionLength},
+		{"max_uri_length", p.MaxUriLength, HardMaxURILength},
+		{"max_license_length", p.MaxLicenseLength, HardMaxLicenseLength},
+	} {
+		if l.val == 0 || l.val > l.max {
+			return errorsmod.Wrapf(ErrInvalidParams, "%s %d must be in [1, %d]", l.name, l.val, l.max)
+		}
+	}
+	return nil
+}
+
+// CheckLengths checks a model's strings against the length limits.
+func (p Params) CheckLengths(name, version, uri, license string) error {
+	for _, l := range []struct {
+		field string
+		val   string
+		max   uint32
+	}{
+		{"name", name, p.MaxNameLength},
+		{"version", version, p.MaxVersionLength},
+		{"uri", uri, p.MaxUriLength},
+		{"license", license, p.MaxLicenseLength},
+	} {
+		if uint64(len(l.val)) > uint64(l.max) {
+			return errorsmod.Wrap(ErrInvalidModel, fmt.Sprintf("%s is %d bytes, at most %d", l.field, len(l.val), l.max))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,143 @@
+package types_test
+
+import (
+	"strings"
+	"testing"
+
+	"cosmossdk.io/math"
+
+	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/x/modelregistry/types"
+)
+
+func init() {
+	cfg := sdk.GetConfig()
+	cfg.SetBech32PrefixForAccount("aic", "aicpub")
+}
+
+func addr() string { return sdk.AccAddress(secp256k1.GenPrivKey().PubKey().Address()).String() }
+
+func validRegister() *types.MsgRegisterModel {
+	a := addr()
+	return &types.MsgRegisterModel{
+		Owner: a, Name: "iris-mlp", Version: "1.0.0", Architecture: types.ArchitectureMLPF32,
+		Sha256: strings.Repeat("0f", 32), Uri: "ipfs://bafy/iris.safetensors", InputDim: 4, OutputDim: 3,
+		License: "MIT", FeePerJob: sdk.NewCoins(sdk.NewInt64Coin("uaic", 10)),
+		Shares: []common.Share{{Address: a, Weight: 1}},
+	}
+}
+
+func TestValidateNameAndVersion(t *testing.T) {
+	for _, ok := range []string{"a", "iris-mlp", "Model_2.0", strings.Repeat("x", types.HardMaxNameLength)} {
+		if err := types.ValidateName(ok); err != nil {
+			t.Errorf("name %q refused: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "-lead", ".dot", "a/b", "sp ace", "ünï", strings.Repeat("x", types.HardMaxNameLength+1)} {
+		if err := types.ValidateName(bad); err == nil {
+			t.Errorf("name %q accepted", bad)
+		}
+	}
+	if err := types.ValidateVersion("1.0.0+build.5"); err != nil {
+		t.Errorf("semver with build metadata refused: %v", err)
+	}
+	if err := types.ValidateVersion("1 0"); err == nil {
+		t.Error("version with a space accepted")
+	}
+}
+
+func TestMsgValidateBasic(t *testing.T) {
+	if err := validRegister().ValidateBasic(); err != nil {
+		t.Fatalf("valid msg refused: %v", err)
+	}
+	cases := map[string]func(m *types.MsgRegisterModel){
+		"bad owner":        func(m *types.MsgRegisterModel) { m.Owner = "cosmos1xyz" },
+		"arch":             func(m *types.MsgRegisterModel) { m.Architecture = "" },
+		"short sha":        func(m *types.MsgRegisterModel) { m.Sha256 = "abc" },
+		"non-hex sha":      func(m *types.MsgRegisterModel) { m.Sha256 = strings.Repeat("zz", 32) },
+		"empty uri":        func(m *types.MsgRegisterModel) { m.Uri = "" },
+		"uri with space":   func(m *types.MsgRegisterModel) { m.Uri = "https://a b" },
+		"output dim zero":  func(m *types.MsgRegisterModel) { m.OutputDim = 0 },
+		"dim too large":    func(m *types.MsgRegisterModel) { m.InputDim = types.MaxDim + 1 },
+		"empty license":    func(m *types.MsgRegisterModel) { m.License = "" },
+		"negative fee":     func(m *types.MsgRegisterModel) { m.FeePer1kRows = sdk.Coins{{Denom: "uaic", Amount: math.NewInt(-5)}} },
+		"zero weight":      func(m *types.MsgRegisterModel) { m.Shares[0].Weight = 0 },
+		"no shares":        func(m *types.MsgRegisterModel) { m.Shares = nil },
+		"too many shares":  func(m *types.MsgRegisterModel) { m.Shares = make([]common.Share, common.MaxShares+1) },
+		"bad version char": func(m *types.MsgRegisterModel) { m.Version = "v1/2" },
+	}
+	for name, mutate := range cases {
+		m := validRegister()
+		mutate(m)
+		if err := m.ValidateBasic(); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	a, b := addr(), addr()
+	if err := (&types.MsgTransferOwnership{Owner: a, ModelId: 1, NewOwner: a}).ValidateBasic(); err == nil {
+		t.Error("transfer to self accepted")
+	}
+	if err := (&types.MsgTransferOwnership{Owner: a, ModelId: 1, NewOwner: b}).ValidateBasic(); err != nil {
+		t.Errorf("valid transfer refused: %v", err)
+	}
+	if err := (&types.MsgDeprecateModel{Owner: a}).ValidateBasic(); err == nil {
+		t.Error("model id 0 accepted")
+	}
+	if err := (&types.MsgUpdateParams{Authority: a, Params: types.Params{}}).ValidateBasic(); err == nil {
+		t.Error("zero params accepted")
+	}
+}
+
+func TestParamsValidate(t *testing.T) {
+	if err := types.DefaultParams().Validate(); err != nil {
+		t.Fatal(err)
+	}
+	p := types.DefaultParams()
+	p.MaxUriLength = types.HardMaxURILength + 1
+	if err := p.Validate(); err == nil {
+		t.Error("uri limit over the hard cap accepted")
+	}
+	p = types.DefaultParams()
+	p.PlatformFeeBps = common.BasisPoints
+	if err := p.Validate(); err != nil {
+		t.Errorf("100%% platform fee refused: %v", err)
+	}
+	if err := types.DefaultParams().CheckLengths("n", "v", strings.Repeat("u", int(types.DefaultMaxURILength)+1), "MIT"); err == nil {
+		t.Error("uri over the params limit accepted")
+	}
+}
+
+// FuzzMsgRegisterModel decodes arbitrary bytes as a MsgRegisterModel and runs
+// ValidateBasic and the fee computation on it: neither may panic, and an
+// accepted message always has a computable job fee.
+func FuzzMsgRegisterModel(f *testing.F) {
+	seed, err := validRegister().Marshal()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed, uint64(1500))
+	f.Add([]byte{}, uint64(0))
+	f.Add([]byte{0x0a, 0x03, 'a', 'b', 'c'}, uint64(1<<63))
+	f.Fuzz(func(t *testing.T, bz []byte, rows uint64) {
+		var m types.MsgRegisterModel
+		if err := m.Unmarshal(bz); err != nil {
+			return
+		}
+		if err := m.ValidateBasic(); err != nil {
+			return
+		}
+		fee, err := types.JobFee(m.FeePerJob, m.FeePer1kRows, rows)
+		if err != nil {
+			return
+		}
+		if !fee.IsValid() && !fee.IsZero() {
+			t.Fatalf("invalid fee %s from valid msg", fee)
+		}
+		if !fee.IsAllGTE(m.FeePerJob) {
+			t.Fatalf("job fee %s below fee_per_job %s", fee, m.FeePerJob)
+		}
+	})
+}

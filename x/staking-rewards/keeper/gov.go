@@ -1,0 +1,194 @@
+package keeper
+
+import (
+	"context"
+	"fmt"
+
+	"cosmossdk.io/collections"
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	govkeeper "github.com/cosmos/cosmos-sdk/x/gov/keeper"
+	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
+	v1 "github.com/cosmos/cosmos-sdk/x/gov/types/v1"
+	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
+)
+
+// Lock-weighted governance.
+//
+// x/gov's Tally calls a CalculateVoteResultsAndVotingPowerFn for the voters'
+// power and then measures quorum as that power over sk.TotalBondedTokens,
+// where sk is the staking keeper given to govkeeper.NewKeeper. The custom
+// function alone cannot change that denominator, so the app gives x/gov a
+// GovStakingKeeper: the real staking keeper whose TotalBondedTokens also
+// counts the total lock weight. x/gov uses its staking keeper only in Tally
+// (getCurrentValidators, the default tally function, TotalBondedTokens), so
+// nothing else in x/gov sees the difference.
+
+// GovStakingKeeper is the staking keeper that x/gov sees: TotalBondedTokens
+// is bonded stake plus total lock weight, the quorum's denominator.
+type GovStakingKeeper struct {
+	govtypes.StakingKeeper
+	k Keeper
+}
+
+var _ govtypes.StakingKeeper = GovStakingKeeper{}
+
+// NewGovStakingKeeper wraps sk for x/gov.
+func NewGovStakingKeeper(sk govtypes.StakingKeeper, k Keeper) GovStakingKeeper {
+	return GovStakingKeeper{StakingKeeper: sk, k: k}
+}
+
+// TotalBondedTokens returns bonded stake plus total lock weight.
+func (g GovStakingKeeper) TotalBondedTokens(ctx context.Context) (math.Int, error) {
+	bonded, err := g.StakingKeeper.TotalBondedTokens(ctx)
+	if err != nil {
+		return math.Int{}, err
+	}
+	w, err := g.k.TotalLockWeight(ctx)
+	if err != nil {
+		return math.Int{}, err
+	}
+	return bonded.Add(w), nil
+}
+
+// CalculateVoteResultsAndVotingPowerFn returns x/gov's tally function for
+// govkeeper.WithCustomCalculateVoteResultsAndVotingPowerFn. It is the SDK's
+// default (v0.53.8 x/gov/keeper/tally.go) — delegations count for the voter and
+// are deducted from their validators, whose own vote the remaining delegator
+// shares inherit — plus, for every voter, its lock weight split over its vote
+// options. Lock weight is not delegated, so validators never inherit it.
+func (k Keeper) CalculateVoteResultsAndVotingPowerFn() govkeeper.CalculateVoteResultsAndVotingPowerFn {
+	return func(
+		ctx context.Context,
+		gk govkeeper.Keeper,
+		proposal v1.Proposal,
+		validators map[string]v1.ValidatorGovInfo,
+	) (math.LegacyDec, map[v1.VoteOption]math.LegacyDec, error) {
+		totalVotingPower := math.LegacyZeroDec()
+		results := map[v1.VoteOption]math.LegacyDec{
+			v1.OptionYes:        math.LegacyZeroDec(),
+			v1.OptionAbstain:    math.LegacyZeroDec(),
+			v1.OptionNo:         math.LegacyZeroDec(),
+			v1.OptionNoWithVeto: math.LegacyZeroDec(),
+		}
+		addPower := func(options v1.WeightedVoteOptions, power math.LegacyDec) error {
+			for _, option := range options {
+				weight, err := math.LegacyNewDecFromStr(option.Weight)
+				if err != nil {
+					return fmt.Errorf("vote option weight %q: %w", option.Weight, err)
+				}
+				results[option.Option] = results[option.Option].Add(power.Mul(weight))
+			}
+			return nil
+		}
+
+		rng := collections.NewPrefixedPairRange[uint64, sdk.AccAddress](proposal.Id)
+		var votesToRemove []collections.Pair[uint64, sdk.AccAddress]
+		err := gk.Votes.Walk(ctx, rng, func(key collections.Pair[uint64, sdk.AccAddress], vote v1.Vote) (bool, error) {
+			voter, err := k.addressCodec.StringToBytes(vote.Voter)
+			if err != nil {
+				return false, err
+			}
+			valAddrStr, err := k.StakingKeeper.ValidatorAddressCodec().BytesToString(voter)
+			if err != nil {
+				return false, err
+			}
+			if val, ok := validators[valAddrStr]; ok {
+				val.Vote = vote.Options
+				validators[valAddrStr] = val
+			}
+
+			var innerErr error
+			err = k.StakingKeeper.IterateDelegations(ctx, voter, func(_ int64, delegation stakingtypes.DelegationI) bool {
+				valAddrStr := delegation.GetValidatorAddr()
+				if val, ok := validators[valAddrStr]; ok {
+					val.DelegatorDeductions = val.DelegatorDeductions.Add(delegation.GetShares())
+					validators[valAddrStr] = val
+					votingPower := delegation.GetShares().MulInt(val.BondedTokens).Quo(val.DelegatorShares)
+					if innerErr = addPower(vote.Options, votingPower); innerErr != nil {
+						return true
+					}
+					totalVotingPower = totalVotingPower.Add(votingPower)
+				}
+				return false
+			})
+			if err != nil {
+				return false, err
+			}
+			if innerErr != nil {
+				return false, innerErr
+			}
+
+			// The voter's own lock weight.
+			lockWeight, err := k.OwnerLockWeight(ctx, voter)
+			if err != nil {
+				return false, err
+			}
+			if lockWeight.IsPositive() {
+				power := math.LegacyNewDecFromInt(lockWeight)
+				if err := addPower(vote.Options, power); err != nil {
+					return false, err
+				}
+				totalVotingPower = totalVotingPower.Add(power)
+			}
+
+			votesToRemove = append(votesToRemove, key)
+			return false, nil
+		})
+		if err != nil {
+			return math.LegacyZeroDec(), nil, fmt.Errorf("error while iterating votes: %w", err)
+		}
+		for _, key := range votesToRemove {
+			if err := gk.Votes.Remove(ctx, key); err != nil {
+				return math.LegacyDec{}, nil, fmt.Errorf("error while removing vote (%d/%s): %w", key.K1(), key.K2(), err)
+			}
+		}
+
+		// Validators vote with the delegator shares that did not vote themselves.
+		// Sorted iteration keeps the sum's order deterministic.
+		for _, valAddr := range sortedKeys(validators) {
+			val := validators[valAddr]
+			if len(val.Vote) == 0 {
+				continue
+			}
+			sharesAfterDeductions := val.DelegatorShares.Sub(val.DelegatorDeductions)
+			votingPower := sharesAfterDeductions.MulInt(val.BondedTokens).Quo(val.DelegatorShares)
+			if err := addPower(val.Vote, votingPower); err != nil {
+				return math.LegacyDec{}, nil, err
+			}
+			totalVotingPower = totalVotingPower.Add(votingPower)
+		}
+		return totalVotingPower, results, nil
+	}
+}
+
+// DelegatedVotingPower is the power x/gov gives an address's own delegations:
+// Σ over delegations to bonded validators of shares × bonded tokens / shares.
+// (A validator's inherited power from delegators that do not vote is not
+// included: it depends on who votes.)
+func (k Keeper) DelegatedVotingPower(ctx context.Context, addr sdk.AccAddress) (math.LegacyDec, error) {
+	power := math.LegacyZeroDec()
+	var innerErr error
+	err := k.StakingKeeper.IterateDelegations(ctx, addr, func(_ int64, d stakingtypes.DelegationI) bool {
+		valAddr, err := k.StakingKeeper.ValidatorAddressCodec().StringToBytes(d.GetValidatorAddr())
+		if err != nil {
+			innerErr = err
+			return true
+		}
+		val, err := k.StakingKeeper.GetValidator(ctx, valAddr)
+		if err != nil {
+			innerErr = err
+			return true
+		}
+		if !val.IsBonded() || val.GetDelegatorShares().IsZero() {
+			return false
+		}
+		power = power.Add(d.GetShares().MulInt(val.GetBondedTokens()).Quo(val.GetDelegatorShares()))
+		return false
+	})
+	if err != nil {
+		return math.LegacyDec{}, err
+	}
+	return power, innerErr
+}

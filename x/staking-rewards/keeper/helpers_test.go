@@ -1,0 +1,282 @@
+package keeper_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"cosmossdk.io/collections"
+	"cosmossdk.io/math"
+	storetypes "cosmossdk.io/store/types"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/types/query"
+	minttypes "github.com/cosmos/cosmos-sdk/x/mint/types"
+
+	"github.com/aichain/aichain/app"
+	"github.com/aichain/aichain/app/apptesting"
+	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/x/staking-rewards/keeper"
+	"github.com/aichain/aichain/x/staking-rewards/types"
+)
+
+const (
+	week = 7 * 24 * time.Hour
+	year = 365 * 24 * time.Hour
+)
+
+type fixture struct {
+	t  *testing.T
+	ta *apptesting.TestApp
+	k  keeper.Keeper
+	ms types.MsgServer
+	q  types.QueryServer
+}
+
+func setup(t *testing.T, accounts int) *fixture {
+	t.Helper()
+	ta := apptesting.Setup(t, accounts)
+	k := ta.StakingRewardsKeeper
+	return &fixture{t: t, ta: ta, k: k, ms: keeper.NewMsgServerImpl(k), q: keeper.NewQueryServerImpl(k)}
+}
+
+func uaic(n int64) sdk.Coin { return sdk.NewInt64Coin(app.BondDenom, n) }
+
+// deliver runs fn like a tx: on a cache context whose writes are kept only on
+// success.
+func (f *fixture) deliver(fn func(ctx sdk.Context) error) error {
+	cc, write := f.ta.Ctx.CacheContext()
+	if err := fn(cc); err != nil {
+		return err
+	}
+	write()
+	return nil
+}
+
+func (f *fixture) lock(owner sdk.AccAddress, amount int64, d time.Duration) (uint64, error) {
+	var id uint64
+	err := f.deliver(func(ctx sdk.Context) error {
+		res, err := f.ms.Lock(ctx, &types.MsgLock{Owner: owner.String(), Amount: uaic(amount), Duration: d})
+		if err == nil {
+			id = res.LockId
+		}
+		return err
+	})
+	return id, err
+}
+
+func (f *fixture) mustLock(owner sdk.AccAddress, amount int64, d time.Duration) uint64 {
+	f.t.Helper()
+	id, err := f.lock(owner, amount, d)
+	if err != nil {
+		f.t.Fatalf("lock %d for %s: %v", amount, d, err)
+	}
+	return id
+}
+
+func (f *fixture) claim(owner sdk.AccAddress) (sdk.Coins, error) {
+	var paid sdk.Coins
+	err := f.deliver(func(ctx sdk.Context) error {
+		res, err := f.ms.ClaimRewards(ctx, &types.MsgClaimRewards{Owner: owner.String()})
+		if err == nil {
+			paid = res.Amount
+		}
+		return err
+	})
+	return paid, err
+}
+
+// deposit sends fees to the reward pool as other modules do.
+func (f *fixture) deposit(from sdk.AccAddress, coins sdk.Coins) {
+	f.t.Helper()
+	if err := f.ta.BankKeeper.SendCoinsFromAccountToModule(f.ta.Ctx, from, common.RewardPoolName, coins); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// mintToPool mints coins of any denom straight into the reward pool.
+func (f *fixture) mintToPool(coins sdk.Coins) {
+	f.t.Helper()
+	if err := f.ta.BankKeeper.MintCoins(f.ta.Ctx, minttypes.ModuleName, coins); err != nil {
+		f.t.Fatal(err)
+	}
+	if err := f.ta.BankKeeper.SendCoinsFromModuleToModule(f.ta.Ctx, minttypes.ModuleName, common.RewardPoolName, coins); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func (f *fixture) poolBalance() sdk.Coins {
+	return f.ta.BankKeeper.GetAllBalances(f.ta.Ctx, f.k.RewardPoolAddress())
+}
+
+func (f *fixture) moduleBalance() sdk.Coins {
+	return f.ta.BankKeeper.GetAllBalances(f.ta.Ctx, f.ta.AccountKeeper.GetModuleAddress(types.ModuleName))
+}
+
+func expectErr(t *testing.T, err, want error) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("want error %v, got success", want)
+	}
+	if !errors.Is(err, want) {
+		t.Fatalf("want error %v, got %v", want, err)
+	}
+}
+
+// snapshot is the state a failed Msg must not change.
+type snapshot struct {
+	balances map[string]sdk.Coins
+	totals   types.Totals
+	index    sdk.DecCoins
+	acc      sdk.DecCoins
+	locks    []types.Lock
+}
+
+func (f *fixture) snapshot(addrs ...sdk.AccAddress) snapshot {
+	f.t.Helper()
+	s := snapshot{balances: map[string]sdk.Coins{}}
+	all := append([]sdk.AccAddress{f.k.RewardPoolAddress(), f.ta.AccountKeeper.GetModuleAddress(types.ModuleName)}, addrs...)
+	for _, a := range all {
+		s.balances[a.String()] = f.ta.BankKeeper.GetAllBalances(f.ta.Ctx, a)
+	}
+	var err error
+	if s.totals, err = f.k.GetTotals(f.ta.Ctx); err != nil {
+		f.t.Fatal(err)
+	}
+	if s.index, err = f.k.GetRewardIndex(f.ta.Ctx); err != nil {
+		f.t.Fatal(err)
+	}
+	if s.acc, err = f.k.GetAccounted(f.ta.Ctx); err != nil {
+		f.t.Fatal(err)
+	}
+	if err := f.k.Locks.Walk(f.ta.Ctx, nil, func(_ uint64, l types.Lock) (bool, error) {
+		s.locks = append(s.locks, l)
+		return false, nil
+	}); err != nil {
+		f.t.Fatal(err)
+	}
+	return s
+}
+
+func (f *fixture) assertUnchanged(before snapshot, what string) {
+	f.t.Helper()
+	after := f.snapshot()
+	for a, b := range before.balances {
+		addr := sdk.MustAccAddressFromBech32(a)
+		if got := f.ta.BankKeeper.GetAllBalances(f.ta.Ctx, addr); !got.Equal(b) {
+			f.t.Fatalf("%s: balance of %s changed: %s -> %s", what, a, b, got)
+		}
+	}
+	bt, at := before.totals, after.totals
+	if !bt.Locked.Equal(at.Locked) || !bt.Unlocking.Equal(at.Unlocking) || !bt.Weight.Equal(at.Weight) || bt.LockCount != at.LockCount {
+		f.t.Fatalf("%s: totals changed: %v -> %v", what, before.totals, after.totals)
+	}
+	if !before.index.Equal(after.index) || !before.acc.Equal(after.acc) {
+		f.t.Fatalf("%s: reward accounting changed", what)
+	}
+	if len(before.locks) != len(after.locks) {
+		f.t.Fatalf("%s: lock count changed %d -> %d", what, len(before.locks), len(after.locks))
+	}
+	for i := range before.locks {
+		b1, _ := before.locks[i].Marshal()
+		b2, _ := after.locks[i].Marshal()
+		if string(b1) != string(b2) {
+			f.t.Fatalf("%s: lock %d changed: %v -> %v", what, before.locks[i].Id, before.locks[i], after.locks[i])
+		}
+	}
+}
+
+// checkInvariants asserts: the module account holds exactly the locked coins;
+// totals, owner weights and counts match the locks; Accounted equals
+// Σ weight × (index − paid) + Σ pending; and the reward pool holds at least
+// Accounted.
+func (f *fixture) checkInvariants() {
+	f.t.Helper()
+	ctx := f.ta.Ctx
+	index, err := f.k.GetRewardIndex(ctx)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	held := sdk.Coins{}
+	locked, unlocking, weight := math.ZeroInt(), math.ZeroInt(), math.ZeroInt()
+	ownerWeight := map[string]math.Int{}
+	owed := sdk.DecCoins{}
+	var count uint64
+	err = f.k.Locks.Walk(ctx, nil, func(_ uint64, l types.Lock) (bool, error) {
+		count++
+		held = held.Add(l.Amount)
+		if l.IsUnlocking() {
+			unlocking = unlocking.Add(l.Amount.Amount)
+			if !l.Weight.IsZero() {
+				f.t.Fatalf("unlocking lock %d has weight %s", l.Id, l.Weight)
+			}
+			return false, nil
+		}
+		locked = locked.Add(l.Amount.Amount)
+		weight = weight.Add(l.Weight)
+		if w, ok := ownerWeight[l.Owner]; ok {
+			ownerWeight[l.Owner] = w.Add(l.Weight)
+		} else {
+			ownerWeight[l.Owner] = l.Weight
+		}
+		diff, neg := index.SafeSub(l.RewardIndexPaid)
+		if neg {
+			f.t.Fatalf("lock %d paid index above the index", l.Id)
+		}
+		owed = owed.Add(diff.MulDec(math.LegacyNewDecFromInt(l.Weight))...)
+		return false, nil
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if got := f.moduleBalance(); !got.Equal(held) {
+		f.t.Fatalf("invariant: module account holds %s, locks hold %s", got, held)
+	}
+	totals, err := f.k.GetTotals(ctx)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if !totals.Locked.Equal(locked) || !totals.Unlocking.Equal(unlocking) || !totals.Weight.Equal(weight) || totals.LockCount != count {
+		f.t.Fatalf("invariant: totals %v, locks give locked %s unlocking %s weight %s count %d", totals, locked, unlocking, weight, count)
+	}
+	for owner, w := range ownerWeight {
+		got, err := f.k.OwnerLockWeight(ctx, sdk.MustAccAddressFromBech32(owner))
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		if !got.Equal(w) {
+			f.t.Fatalf("invariant: owner %s weight %s, locks give %s", owner, got, w)
+		}
+	}
+	if err := f.k.Pending.Walk(ctx, nil, func(_ sdk.AccAddress, b types.DecBalance) (bool, error) {
+		owed = owed.Add(b.Coins...)
+		return false, nil
+	}); err != nil {
+		f.t.Fatal(err)
+	}
+	acc, err := f.k.GetAccounted(ctx)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if !acc.Equal(owed) {
+		f.t.Fatalf("invariant: accounted %s, locks and pending owe %s", acc, owed)
+	}
+	pool := sdk.NewDecCoinsFromCoins(f.poolBalance()...)
+	if _, neg := pool.SafeSub(acc); neg {
+		f.t.Fatalf("invariant: reward pool %s holds less than owed %s", pool, acc)
+	}
+}
+
+func collectionsJoin(t time.Time, id uint64) collections.Pair[time.Time, uint64] {
+	return collections.Join(t, id)
+}
+
+func pageReq(key []byte, limit uint64) *query.PageRequest {
+	return &query.PageRequest{Key: key, Limit: limit}
+}
+
+func newGovStakingKeeper(f *fixture) keeper.GovStakingKeeper {
+	return keeper.NewGovStakingKeeper(f.ta.StakingKeeper, f.k)
+}
+
+func storeGasMeter() storetypes.GasMeter { return storetypes.NewInfiniteGasMeter() }

@@ -1,0 +1,324 @@
+package keeper
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
+
+	"github.com/aichain/aichain/x/staking-rewards/types"
+)
+
+func (k Keeper) updateTotals(ctx context.Context, fn func(t *types.Totals)) error {
+	t, err := k.GetTotals(ctx)
+	if err != nil {
+		return err
+	}
+	fn(&t)
+	if t.Locked.IsNegative() || t.Unlocking.IsNegative() || t.Weight.IsNegative() {
+		return errorsmod.Wrapf(types.ErrAccounting, "totals would be negative: %v", t)
+	}
+	return k.Totals.Set(ctx, t)
+}
+
+// ownedLock loads a lock and checks its owner.
+func (k Keeper) ownedLock(ctx context.Context, owner sdk.AccAddress, id uint64) (types.Lock, error) {
+	l, err := k.GetLock(ctx, id)
+	if err != nil {
+		return types.Lock{}, err
+	}
+	lockOwner, err := k.addressCodec.StringToBytes(l.Owner)
+	if err != nil {
+		return types.Lock{}, err
+	}
+	if !owner.Equals(sdk.AccAddress(lockOwner)) {
+		return types.Lock{}, errorsmod.Wrapf(types.ErrNotLockOwner, "lock %d belongs to %s", id, l.Owner)
+	}
+	return l, nil
+}
+
+// CreateLock locks amount from owner for the tier with the given duration.
+func (k Keeper) CreateLock(ctx context.Context, owner sdk.AccAddress, amount sdk.Coin, duration time.Duration) (uint64, error) {
+	params, err := k.GetParams(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if amount.Denom != params.LockDenom {
+		return 0, errorsmod.Wrapf(types.ErrInvalidAmount, "denom %q, only %q can be locked", amount.Denom, params.LockDenom)
+	}
+	if amount.Amount.LT(params.MinLockAmount) {
+		return 0, errorsmod.Wrapf(types.ErrInvalidAmount, "amount %s is below the minimum %s%s", amount, params.MinLockAmount, params.LockDenom)
+	}
+	tier, ok := params.Tier(duration)
+	if !ok {
+		return 0, errorsmod.Wrapf(types.ErrUnknownTier, "duration %s", duration)
+	}
+	n, err := k.ownerLockCount(ctx, owner)
+	if err != nil {
+		return 0, err
+	}
+	if n >= uint64(params.MaxLocksPerOwner) {
+		return 0, errorsmod.Wrapf(types.ErrTooManyLocks, "%s has %d locks, the maximum is %d", owner, n, params.MaxLocksPerOwner)
+	}
+	if spendable := k.BankKeeper.SpendableCoins(ctx, owner).AmountOf(amount.Denom); spendable.LT(amount.Amount) {
+		return 0, errorsmod.Wrapf(sdkerrors.ErrInsufficientFunds, "spendable %s%s < %s", spendable, amount.Denom, amount)
+	}
+	// Distribute what reached the pool before this lock existed.
+	if err := k.SyncRewards(ctx); err != nil {
+		return 0, err
+	}
+	index, err := k.GetRewardIndex(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if err := k.BankKeeper.SendCoinsFromAccountToModule(ctx, owner, types.ModuleName, sdk.NewCoins(amount)); err != nil {
+		return 0, errorsmod.Wrapf(err, "lock %s", amount)
+	}
+	id, err := k.LockSeq.Next(ctx)
+	if err != nil {
+		return 0, err
+	}
+	ownerStr, err := k.addressCodec.BytesToString(owner)
+	if err != nil {
+		return 0, err
+	}
+	l := types.Lock{
+		Id:              id,
+		Owner:           ownerStr,
+		Amount:          amount,
+		Duration:        duration,
+		Multiplier:      tier.Multiplier,
+		StartTime:       sdk.UnwrapSDKContext(ctx).BlockTime(),
+		RewardIndexPaid: index,
+		Weight:          types.LockWeight(amount.Amount, tier.Multiplier),
+	}
+	if err := k.Locks.Set(ctx, id, l); err != nil {
+		return 0, err
+	}
+	if err := k.addOwnerWeight(ctx, owner, l.Weight); err != nil {
+		return 0, err
+	}
+	if err := k.addOwnerLockCount(ctx, owner, 1); err != nil {
+		return 0, err
+	}
+	if err := k.updateTotals(ctx, func(t *types.Totals) {
+		t.Locked = t.Locked.Add(amount.Amount)
+		t.Weight = t.Weight.Add(l.Weight)
+		t.LockCount++
+	}); err != nil {
+		return 0, err
+	}
+	return id, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventLock{
+		LockId: id, Owner: ownerStr, Amount: amount, Duration: duration,
+		Multiplier: tier.Multiplier.String(), Weight: l.Weight.String(),
+	})
+}
+
+// ExtendLock moves a locked lock to a longer tier; its accrued rewards are
+// settled first, at the old weight.
+func (k Keeper) ExtendLock(ctx context.Context, owner sdk.AccAddress, id uint64, duration time.Duration) error {
+	l, err := k.ownedLock(ctx, owner, id)
+	if err != nil {
+		return err
+	}
+	if l.IsUnlocking() {
+		return errorsmod.Wrapf(types.ErrAlreadyUnlocking, "lock %d", id)
+	}
+	params, err := k.GetParams(ctx)
+	if err != nil {
+		return err
+	}
+	tier, ok := params.Tier(duration)
+	if !ok {
+		return errorsmod.Wrapf(types.ErrUnknownTier, "duration %s", duration)
+	}
+	if duration <= l.Duration {
+		return errorsmod.Wrapf(types.ErrNotLonger, "lock %d has duration %s, requested %s", id, l.Duration, duration)
+	}
+	if err := k.SyncRewards(ctx); err != nil {
+		return err
+	}
+	index, err := k.GetRewardIndex(ctx)
+	if err != nil {
+		return err
+	}
+	if err := k.settleLock(ctx, &l, owner, index); err != nil {
+		return err
+	}
+	oldDuration, oldWeight := l.Duration, l.Weight
+	l.Duration = duration
+	if tier.Multiplier.GT(l.Multiplier) {
+		l.Multiplier = tier.Multiplier
+	}
+	l.Weight = types.LockWeight(l.Amount.Amount, l.Multiplier)
+	if err := k.Locks.Set(ctx, id, l); err != nil {
+		return err
+	}
+	delta := l.Weight.Sub(oldWeight)
+	if err := k.addOwnerWeight(ctx, owner, delta); err != nil {
+		return err
+	}
+	if err := k.updateTotals(ctx, func(t *types.Totals) { t.Weight = t.Weight.Add(delta) }); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventExtendLock{
+		LockId: id, Owner: l.Owner, OldDuration: oldDuration, NewDuration: duration,
+		Multiplier: l.Multiplier.String(), Weight: l.Weight.String(),
+	})
+}
+
+// BeginUnlock starts a lock's unlocking period: its accrued rewards are
+// settled, its weight drops to zero, and it enters the unlock queue.
+func (k Keeper) BeginUnlock(ctx context.Context, owner sdk.AccAddress, id uint64) (time.Time, error) {
+	l, err := k.ownedLock(ctx, owner, id)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if l.IsUnlocking() {
+		return time.Time{}, errorsmod.Wrapf(types.ErrAlreadyUnlocking, "lock %d since %s", id, l.UnlockingSince)
+	}
+	now := sdk.UnwrapSDKContext(ctx).BlockTime()
+	if now.IsZero() {
+		return time.Time{}, errorsmod.Wrap(types.ErrAccounting, "block time is not set")
+	}
+	if err := k.SyncRewards(ctx); err != nil {
+		return time.Time{}, err
+	}
+	index, err := k.GetRewardIndex(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if err := k.settleLock(ctx, &l, owner, index); err != nil {
+		return time.Time{}, err
+	}
+	oldWeight := l.Weight
+	l.Weight = math.ZeroInt()
+	l.UnlockingSince = now
+	if err := k.Locks.Set(ctx, id, l); err != nil {
+		return time.Time{}, err
+	}
+	unlockTime := l.UnlockTime()
+	if err := k.UnlockQueue.Set(ctx, collections.Join(unlockTime, id)); err != nil {
+		return time.Time{}, err
+	}
+	if err := k.addOwnerWeight(ctx, owner, oldWeight.Neg()); err != nil {
+		return time.Time{}, err
+	}
+	if err := k.updateTotals(ctx, func(t *types.Totals) {
+		t.Weight = t.Weight.Sub(oldWeight)
+		t.Locked = t.Locked.Sub(l.Amount.Amount)
+		t.Unlocking = t.Unlocking.Add(l.Amount.Amount)
+	}); err != nil {
+		return time.Time{}, err
+	}
+	return unlockTime, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventBeginUnlock{
+		LockId: id, Owner: l.Owner, UnlockTime: unlockTime,
+	})
+}
+
+// Withdraw returns an unlocked lock's tokens to its owner once its duration
+// has passed since BeginUnlock.
+func (k Keeper) Withdraw(ctx context.Context, owner sdk.AccAddress, id uint64) (sdk.Coin, error) {
+	l, err := k.ownedLock(ctx, owner, id)
+	if err != nil {
+		return sdk.Coin{}, err
+	}
+	if !l.IsUnlocking() {
+		return sdk.Coin{}, errorsmod.Wrapf(types.ErrNotUnlocking, "lock %d: send MsgBeginUnlock first", id)
+	}
+	now := sdk.UnwrapSDKContext(ctx).BlockTime()
+	if now.Before(l.UnlockTime()) {
+		return sdk.Coin{}, errorsmod.Wrapf(types.ErrNotMatured, "lock %d unlocks at %s (now %s)", id, l.UnlockTime().UTC(), now.UTC())
+	}
+	return l.Amount, k.withdraw(ctx, l, owner, false)
+}
+
+// withdraw removes an unlocking lock and pays its tokens back.
+func (k Keeper) withdraw(ctx context.Context, l types.Lock, owner sdk.AccAddress, automatic bool) error {
+	if err := k.UnlockQueue.Remove(ctx, collections.Join(l.UnlockTime(), l.Id)); err != nil {
+		return err
+	}
+	if err := k.Locks.Remove(ctx, l.Id); err != nil {
+		return err
+	}
+	if err := k.addOwnerLockCount(ctx, owner, -1); err != nil {
+		return err
+	}
+	if err := k.updateTotals(ctx, func(t *types.Totals) {
+		t.Unlocking = t.Unlocking.Sub(l.Amount.Amount)
+		t.LockCount--
+	}); err != nil {
+		return err
+	}
+	if err := k.BankKeeper.SendCoinsFromModuleToAccount(ctx, types.ModuleName, owner, sdk.NewCoins(l.Amount)); err != nil {
+		return errorsmod.Wrapf(err, "return lock %d's %s to %s", l.Id, l.Amount, l.Owner)
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventWithdraw{
+		LockId: l.Id, Owner: l.Owner, Amount: l.Amount, Automatic: automatic,
+	})
+}
+
+// ProcessMaturedUnlocks pays back at most max_withdrawals_per_block matured
+// unlocking locks, oldest unlock time first; the rest carry over to the next
+// blocks. Each payout runs in its own cache context: one that fails is logged
+// and stays queued, and does not stop the others. Returns how many it paid.
+func (k Keeper) ProcessMaturedUnlocks(ctx context.Context) (int, error) {
+	params, err := k.GetParams(ctx)
+	if err != nil {
+		return 0, err
+	}
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	var due []collections.Pair[time.Time, uint64]
+	rng := collections.NewPrefixUntilPairRange[time.Time, uint64](sdkCtx.BlockTime())
+	err = k.UnlockQueue.Walk(ctx, rng, func(key collections.Pair[time.Time, uint64]) (bool, error) {
+		due = append(due, key)
+		return len(due) >= int(params.MaxWithdrawalsPerBlock), nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	paid := 0
+	for _, key := range due {
+		id := key.K2()
+		l, err := k.Locks.Get(ctx, id)
+		if errors.Is(err, collections.ErrNotFound) || (err == nil && !l.UnlockTime().Equal(key.K1())) {
+			// A stale entry (cannot happen through the Msgs): drop it rather
+			// than halt the chain.
+			k.Logger(ctx).Error("stale unlock queue entry removed", "lock", id, "time", key.K1())
+			if err := k.UnlockQueue.Remove(ctx, key); err != nil {
+				return paid, err
+			}
+			continue
+		}
+		if err != nil {
+			return paid, err
+		}
+		owner, err := k.addressCodec.StringToBytes(l.Owner)
+		if err != nil {
+			return paid, err
+		}
+		cacheCtx, write := sdkCtx.CacheContext()
+		if err := k.withdraw(cacheCtx, l, owner, true); err != nil {
+			k.Logger(ctx).Error("automatic withdrawal failed; retried next block", "lock", id, "err", err)
+			continue
+		}
+		write()
+		paid++
+	}
+	return paid, nil
+}
+
+// EndBlocker distributes new reward-pool coins and pays back matured locks.
+func (k Keeper) EndBlocker(ctx context.Context) error {
+	if err := k.SyncRewards(ctx); err != nil {
+		return err
+	}
+	_, err := k.ProcessMaturedUnlocks(ctx)
+	return err
+}

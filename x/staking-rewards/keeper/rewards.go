@@ -1,0 +1,249 @@
+package keeper
+
+import (
+	"context"
+
+	errorsmod "cosmossdk.io/errors"
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/x/staking-rewards/types"
+)
+
+// Reward accounting.
+//
+// The reward pool module account receives fees from other modules at any
+// time. The module keeps Accounted, the exact (18-decimal) total it owes
+// lockers: Σ over locks of weight × (index − paid index) plus every owner's
+// settled Pending balance. Whatever the pool holds above Accounted is new.
+//
+// SyncRewards (every EndBlock, and before any change of weight or a claim)
+// raises the index of each denom by Δ = truncate18(new / total_weight) and
+// adds exactly Δ × total_weight (≤ new) to Accounted. Cost: O(denoms in the
+// pool), independent of the number of locks.
+//
+// Dust rule: (1) the part of new that the 18-decimal truncation of Δ drops
+// stays unaccounted in the pool and is distributed by a later sync; (2) a claim
+// pays the truncation to whole coins of the owner's exact entitlement and
+// removes the whole exact entitlement from Accounted, so its fractional part
+// also becomes unaccounted and is distributed later to all weight. No coin is
+// lost, and none is paid twice: an entitlement is removed from Accounted
+// exactly when it is paid. When total weight is zero the pool is left alone.
+// Hence pool balance ≥ Accounted ≥ what all owners could claim, always.
+
+// SyncRewards distributes the reward pool's unaccounted coins over the current
+// total lock weight by raising the reward index.
+func (k Keeper) SyncRewards(ctx context.Context) error {
+	totals, err := k.GetTotals(ctx)
+	if err != nil {
+		return err
+	}
+	if !totals.Weight.IsPositive() {
+		return nil
+	}
+	accounted, err := k.GetAccounted(ctx)
+	if err != nil {
+		return err
+	}
+	index, err := k.GetRewardIndex(ctx)
+	if err != nil {
+		return err
+	}
+	pool := k.BankKeeper.GetAllBalances(ctx, k.RewardPoolAddress())
+	weight := math.LegacyNewDecFromInt(totals.Weight)
+	var distributed, delta sdk.DecCoins
+	for _, c := range pool {
+		unaccounted := math.LegacyNewDecFromInt(c.Amount).Sub(accounted.AmountOf(c.Denom))
+		if !unaccounted.IsPositive() {
+			continue
+		}
+		d := unaccounted.QuoTruncate(weight)
+		if !d.IsPositive() {
+			continue // too small for one step of the index: stays for later
+		}
+		delta = append(delta, sdk.NewDecCoinFromDec(c.Denom, d))
+		distributed = append(distributed, sdk.NewDecCoinFromDec(c.Denom, d.Mul(weight)))
+	}
+	if len(delta) == 0 {
+		return nil
+	}
+	// pool is sorted by denom, so delta and distributed are too.
+	index = index.Add(delta...)
+	accounted = accounted.Add(distributed...)
+	if err := k.RewardIndex.Set(ctx, types.DecBalance{Coins: index}); err != nil {
+		return err
+	}
+	if err := k.Accounted.Set(ctx, types.DecBalance{Coins: accounted}); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventRewardsDistributed{
+		Distributed: distributed,
+		TotalWeight: totals.Weight.String(),
+		RewardIndex: index,
+	})
+}
+
+// accrued is what a lock has earned since its paid index: weight × (index − paid), exact.
+func accrued(l types.Lock, index sdk.DecCoins) (sdk.DecCoins, error) {
+	if !l.Weight.IsPositive() {
+		return sdk.DecCoins{}, nil
+	}
+	diff, neg := index.SafeSub(l.RewardIndexPaid)
+	if neg {
+		return nil, errorsmod.Wrapf(types.ErrAccounting, "lock %d: paid index %s above index %s", l.Id, l.RewardIndexPaid, index)
+	}
+	return diff.MulDec(math.LegacyNewDecFromInt(l.Weight)), nil
+}
+
+// settleLock moves a lock's accrued rewards into its owner's Pending balance
+// and its paid index up to index; the caller saves the lock. Accounted does
+// not change: the rewards stay owed, only their place changes.
+func (k Keeper) settleLock(ctx context.Context, l *types.Lock, owner sdk.AccAddress, index sdk.DecCoins) error {
+	earned, err := accrued(*l, index)
+	if err != nil {
+		return err
+	}
+	l.RewardIndexPaid = index
+	if earned.IsZero() {
+		return nil
+	}
+	pending, err := k.GetPending(ctx, owner)
+	if err != nil {
+		return err
+	}
+	return k.Pending.Set(ctx, owner, types.DecBalance{Coins: pending.Add(earned...)})
+}
+
+// entitlement returns an owner's exact claimable rewards at the current index,
+// without changing state.
+func (k Keeper) entitlement(ctx context.Context, owner sdk.AccAddress) (sdk.DecCoins, error) {
+	index, err := k.GetRewardIndex(ctx)
+	if err != nil {
+		return nil, err
+	}
+	total, err := k.GetPending(ctx, owner)
+	if err != nil {
+		return nil, err
+	}
+	err = k.walkOwnerLocks(ctx, owner, func(l types.Lock) error {
+		earned, err := accrued(l, index)
+		if err != nil {
+			return err
+		}
+		total = total.Add(earned...)
+		return nil
+	})
+	return total, err
+}
+
+// walkOwnerLocks calls fn for each of the owner's locks, in id order.
+func (k Keeper) walkOwnerLocks(ctx context.Context, owner sdk.AccAddress, fn func(types.Lock) error) error {
+	it, err := k.Locks.Indexes.Owner.MatchExact(ctx, owner)
+	if err != nil {
+		return err
+	}
+	ids, err := it.PrimaryKeys() // closes the iterator
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		l, err := k.Locks.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := fn(l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PendingRewards returns what a claim by owner would pay now, including the
+// pool's coins not yet distributed (computed on a discarded cache context).
+func (k Keeper) PendingRewards(ctx context.Context, owner sdk.AccAddress) (sdk.Coins, error) {
+	cacheCtx, _ := sdk.UnwrapSDKContext(ctx).CacheContext()
+	if err := k.SyncRewards(cacheCtx); err != nil {
+		return nil, err
+	}
+	total, err := k.entitlement(cacheCtx, owner)
+	if err != nil {
+		return nil, err
+	}
+	pay, _ := total.TruncateDecimal()
+	return pay, nil
+}
+
+// ClaimRewards pays the owner's rewards: the truncation to whole coins of
+// Pending + Σ over its locks of weight × (index − paid). O(locks of the owner).
+// A claim that would pay nothing fails with ErrNoRewards and changes nothing.
+func (k Keeper) ClaimRewards(ctx context.Context, owner sdk.AccAddress) (sdk.Coins, error) {
+	cacheCtx, write := sdk.UnwrapSDKContext(ctx).CacheContext()
+	paid, err := k.claimRewards(cacheCtx, owner)
+	if err != nil {
+		return nil, err
+	}
+	write()
+	return paid, nil
+}
+
+func (k Keeper) claimRewards(ctx context.Context, owner sdk.AccAddress) (sdk.Coins, error) {
+	if err := k.SyncRewards(ctx); err != nil {
+		return nil, err
+	}
+	index, err := k.GetRewardIndex(ctx)
+	if err != nil {
+		return nil, err
+	}
+	total, err := k.GetPending(ctx, owner)
+	if err != nil {
+		return nil, err
+	}
+	err = k.walkOwnerLocks(ctx, owner, func(l types.Lock) error {
+		earned, err := accrued(l, index)
+		if err != nil {
+			return err
+		}
+		if earned.IsZero() {
+			return nil
+		}
+		total = total.Add(earned...)
+		l.RewardIndexPaid = index
+		return k.Locks.Set(ctx, l.Id, l)
+	})
+	if err != nil {
+		return nil, err
+	}
+	pay, _ := total.TruncateDecimal()
+	if pay.IsZero() {
+		return nil, errorsmod.Wrapf(types.ErrNoRewards, "owner %s", owner)
+	}
+	accounted, err := k.GetAccounted(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rest, neg := accounted.SafeSub(total)
+	if neg {
+		return nil, errorsmod.Wrapf(types.ErrAccounting, "claim %s exceeds accounted rewards %s", total, accounted)
+	}
+	if err := k.Accounted.Set(ctx, types.DecBalance{Coins: rest}); err != nil {
+		return nil, err
+	}
+	if err := k.Pending.Remove(ctx, owner); err != nil {
+		return nil, err
+	}
+	if err := k.BankKeeper.SendCoinsFromModuleToAccount(ctx, common.RewardPoolName, owner, pay); err != nil {
+		return nil, errorsmod.Wrapf(err, "pay rewards %s to %s", pay, owner)
+	}
+	ownerStr, err := k.addressCodec.BytesToString(owner)
+	if err != nil {
+		return nil, err
+	}
+	if err := sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventClaimRewards{
+		Owner: ownerStr, Amount: pay,
+	}); err != nil {
+		return nil, err
+	}
+	return pay, nil
+}

@@ -1,0 +1,39 @@
+package types
+
+import (
+	"context"
+
+	"cosmossdk.io/core/address"
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
+)
+
+// AccountKeeper is what the module needs from x/auth.
+type AccountKeeper interface {
+	AddressCodec() address.Codec
+	GetModuleAddress(name string) sdk.AccAddress
+	GetModuleAccount(ctx context.Context, name string) sdk.ModuleAccountI
+}
+
+// BankKeeper is what the module needs from x/bank.
+type BankKeeper interface {
+	GetAllBalances(ctx context.Context, addr sdk.AccAddress) sdk.Coins
+	GetBalance(ctx context.Context, addr sdk.AccAddress, denom string) sdk.Coin
+	SpendableCoins(ctx context.Context, addr sdk.AccAddress) sdk.Coins
+	SendCoinsFromAccountToModule(ctx context.Context, senderAddr sdk.AccAddress, recipientModule string, amt sdk.Coins) error
+	SendCoinsFromModuleToAccount(ctx context.Context, senderModule string, recipientAddr sdk.AccAddress, amt sdk.Coins) error
+}
+
+// StakingKeeper is what the module needs from x/staking: the voting power
+// that x/gov would count for a delegator, and the bonded total.
+type StakingKeeper interface {
+	ValidatorAddressCodec() address.Codec
+	TotalBondedTokens(ctx context.Context) (math.Int, error)
+	IterateDelegations(ctx context.Context, delegator sdk.AccAddress,
+		fn func(index int64, delegation stakingtypes.DelegationI) (stop bool)) error
+	IterateBondedValidatorsByPower(ctx context.Context,
+		fn func(index int64, validator stakingtypes.ValidatorI) (stop bool)) error
+	GetValidator(ctx context.Context, addr sdk.ValAddress) (stakingtypes.Validator, error)
+}

@@ -1,0 +1,99 @@
+package types
+
+import (
+	"fmt"
+	"time"
+
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+)
+
+// Bounds on the params.
+const (
+	// MaxLockTiers bounds the number of tiers.
+	MaxLockTiers = 16
+	// MaxLocksPerOwner bounds max_locks_per_owner (the work of one claim).
+	MaxLocksPerOwner = 1000
+)
+
+// MaxMultiplier bounds a tier's multiplier.
+var MaxMultiplier = math.LegacyNewDec(10)
+
+const day = 24 * time.Hour
+
+// DefaultParams are the production params: 7d ×1.0, 30d ×1.25, 90d ×1.5,
+// 365d ×2.0, locks of at least 1 AIC, at most 100 locks per owner and 100
+// automatic withdrawals per block.
+func DefaultParams() Params {
+	return Params{
+		LockTiers: []LockTier{
+			{Duration: 7 * day, Multiplier: math.LegacyOneDec()},
+			{Duration: 30 * day, Multiplier: math.LegacyNewDecWithPrec(125, 2)},
+			{Duration: 90 * day, Multiplier: math.LegacyNewDecWithPrec(15, 1)},
+			{Duration: 365 * day, Multiplier: math.LegacyNewDec(2)},
+		},
+		LockDenom:              DefaultLockDenom,
+		MinLockAmount:          math.NewInt(1_000_000),
+		MaxLocksPerOwner:       100,
+		MaxWithdrawalsPerBlock: 100,
+	}
+}
+
+// Validate checks the params statelessly.
+func (p Params) Validate() error {
+	if n := len(p.LockTiers); n == 0 || n > MaxLockTiers {
+		return fmt.Errorf("%w: %d lock tiers, want 1..%d", ErrInvalidParams, n, MaxLockTiers)
+	}
+	for i, t := range p.LockTiers {
+		if t.Duration <= 0 {
+			return fmt.Errorf("%w: tier %d: duration %s must be positive", ErrInvalidParams, i, t.Duration)
+		}
+		if t.Multiplier.IsNil() || !t.Multiplier.IsPositive() || t.Multiplier.GT(MaxMultiplier) {
+			return fmt.Errorf("%w: tier %d: multiplier %s must be in (0, %s]", ErrInvalidParams, i, t.Multiplier, MaxMultiplier)
+		}
+		if i > 0 {
+			prev := p.LockTiers[i-1]
+			if t.Duration <= prev.Duration {
+				return fmt.Errorf("%w: tier %d: durations must strictly increase (%s after %s)", ErrInvalidParams, i, t.Duration, prev.Duration)
+			}
+			if t.Multiplier.LT(prev.Multiplier) {
+				return fmt.Errorf("%w: tier %d: multipliers must not decrease (%s after %s)", ErrInvalidParams, i, t.Multiplier, prev.Multiplier)
+			}
+		}
+	}
+	if err := sdk.ValidateDenom(p.LockDenom); err != nil {
+		return fmt.Errorf("%w: lock_denom: %v", ErrInvalidParams, err)
+	}
+	if p.MinLockAmount.IsNil() || !p.MinLockAmount.IsPositive() {
+		return fmt.Errorf("%w: min_lock_amount must be positive", ErrInvalidParams)
+	}
+	if p.MaxLocksPerOwner == 0 || p.MaxLocksPerOwner > MaxLocksPerOwner {
+		return fmt.Errorf("%w: max_locks_per_owner %d, want 1..%d", ErrInvalidParams, p.MaxLocksPerOwner, MaxLocksPerOwner)
+	}
+	if p.MaxWithdrawalsPerBlock == 0 {
+		return fmt.Errorf("%w: max_withdrawals_per_block must be positive", ErrInvalidParams)
+	}
+	return nil
+}
+
+// Tier returns the tier with exactly the given duration.
+func (p Params) Tier(d time.Duration) (LockTier, bool) {
+	for _, t := range p.LockTiers {
+		if t.Duration == d {
+			return t, true
+		}
+	}
+	return LockTier{}, false
+}
+
+// LockWeight is floor(amount × multiplier).
+func LockWeight(amount math.Int, multiplier math.LegacyDec) math.Int {
+	return multiplier.MulInt(amount).TruncateInt()
+}
+
+// IsUnlocking reports whether the lock has begun unlocking.
+func (l Lock) IsUnlocking() bool { return !l.UnlockingSince.IsZero() }
+
+// UnlockTime is when an unlocking lock can be withdrawn.
+func (l Lock) UnlockTime() time.Time { return l.UnlockingSince.Add(l.Duration) }
