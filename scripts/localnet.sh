@@ -26,7 +26,7 @@ else
   echo "Creating a new chain in $ROOT"
   "$BIN" testnet init-files --v 1 --output-dir "$ROOT" --chain-id "$CHAIN_ID" \
     --keyring-backend test --funded-keys "$(IFS=,; echo "${KEYS[*]}")" \
-    --block-time 1s --minimum-gas-prices 0uaic >/dev/null
+    --block-time 1s --minimum-gas-prices 0uaic --verifier-port 9191 >/dev/null
 fi
 
 addr() { "$BIN" keys show "$1" -a --keyring-backend test --home "$HOME_DIR"; }
@@ -44,9 +44,37 @@ INFO
 for k in "${KEYS[@]}"; do printf '    %-9s %s\n' "$k" "$(addr "$k")"; done
 cat <<INFO
 
+Beside the node (logs under $ROOT/logs):
+  verifier sidecar  gRPC 127.0.0.1:9191, metrics http://127.0.0.1:9192/metrics   (logs/sidecar.log)
+  provider agent    key provider, chunks http://127.0.0.1:8081, metrics /metrics  (logs/provider.log)
+  dataset server    http://127.0.0.1:8090, serves .npy files put in $HOME_DIR/datasets (logs/dataserver.log)
+
 Try: $BIN q bank balances \$($BIN keys show alice -a --keyring-backend test --home $HOME_DIR) --home $HOME_DIR
 
-Starting the node; Ctrl-C stops it.
+Starting the node; Ctrl-C stops everything.
 INFO
 
-exec "$BIN" start --home "$HOME_DIR"
+mkdir -p "$ROOT/logs" "$HOME_DIR/datasets"
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+"$BUILDDIR/aichain-sidecar" --node 127.0.0.1:9090 --listen 127.0.0.1:9191 --metrics 127.0.0.1:9192 \
+  --backend auto >>"$ROOT/logs/sidecar.log" 2>&1 &
+pids+=($!)
+"$BUILDDIR/aichain-provider" --node 127.0.0.1:9090 --chain-id "$CHAIN_ID" --home "$HOME_DIR" \
+  --keyring-backend test --from provider --data-dir "$ROOT/provider" --listen 127.0.0.1:8081 \
+  --backend auto --moniker localnet-provider >>"$ROOT/logs/provider.log" 2>&1 &
+pids+=($!)
+
+"$BUILDDIR/aichain-dataserver" --node 127.0.0.1:9090 --listen 127.0.0.1:8090 \
+  --data-dir "$HOME_DIR/datasets" >>"$ROOT/logs/dataserver.log" 2>&1 &
+pids+=($!)
+
+"$BIN" start --home "$HOME_DIR" &
+pids+=($!)
+wait "${pids[-1]}"

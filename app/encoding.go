@@ -1,0 +1,41 @@
+package app
+
+import (
+	"os"
+
+	dbm "github.com/cosmos/cosmos-db"
+
+	"cosmossdk.io/log"
+
+	"github.com/cosmos/cosmos-sdk/client"
+	"github.com/cosmos/cosmos-sdk/codec"
+	"github.com/cosmos/cosmos-sdk/codec/types"
+	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
+)
+
+// EncodingConfig is what a client of the chain needs to encode, sign and
+// decode its transactions and query responses.
+type EncodingConfig struct {
+	InterfaceRegistry types.InterfaceRegistry
+	Codec             codec.Codec
+	TxConfig          client.TxConfig
+	Amino             *codec.LegacyAmino
+}
+
+// MakeEncodingConfig returns the app's encoding config, every module's types
+// registered. It builds a throw-away in-memory app, the one place where the
+// registrations are made.
+func MakeEncodingConfig() EncodingConfig {
+	dir, err := os.MkdirTemp("", "aichain-encoding")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	a := New(log.NewNopLogger(), dbm.NewMemDB(), nil, true, simtestutil.NewAppOptionsWithFlagHome(dir))
+	return EncodingConfig{
+		InterfaceRegistry: a.InterfaceRegistry(),
+		Codec:             a.AppCodec(),
+		TxConfig:          a.TxConfig(),
+		Amino:             a.LegacyAmino(),
+	}
+}

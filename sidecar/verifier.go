@@ -1,0 +1,288 @@
+// Package sidecar is the validator's verifier: it reads the jobs under
+// verification from its node, fetches each sampled chunk and its Merkle proof
+// from the job's provider, checks the proof against the on-chain root,
+// recomputes the chunk with its own backend, and keeps a verdict ready for
+// the node's next vote extension. Verification runs in the background on a
+// bounded worker pool; the node's call only reads what is ready.
+package sidecar
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cosmos/cosmos-sdk/types/query"
+
+	"github.com/aichain/aichain/jobexec"
+	"github.com/aichain/aichain/workload"
+	computetypes "github.com/aichain/aichain/x/compute/types"
+)
+
+// Config configures a Verifier.
+type Config struct {
+	PollInterval time.Duration // how often to read PendingVerifications (default 1 s)
+	Workers      int           // concurrent jobs under check (default 2)
+	FetchTimeout time.Duration // per chunk request (default 5 s)
+	FetchRetries int           // attempts per chunk before UNAVAILABLE (default 3)
+	RetryBackoff time.Duration // wait between attempts (default 1 s)
+	MaxChunkSize int64         // largest chunk body accepted (default 64 MiB)
+}
+
+func (c *Config) defaults() {
+	if c.PollInterval <= 0 {
+		c.PollInterval = time.Second
+	}
+	if c.Workers <= 0 {
+		c.Workers = 2
+	}
+	if c.FetchTimeout <= 0 {
+		c.FetchTimeout = 5 * time.Second
+	}
+	if c.FetchRetries <= 0 {
+		c.FetchRetries = 3
+	}
+	if c.RetryBackoff <= 0 {
+		c.RetryBackoff = time.Second
+	}
+	if c.MaxChunkSize <= 0 {
+		c.MaxChunkSize = 64 << 20
+	}
+}
+
+// PendingSource lists the jobs under verification (the node's query).
+type PendingSource interface {
+	PendingVerifications(ctx context.Context) ([]computetypes.PendingVerification, error)
+}
+
+// Verifier keeps verdicts ready.
+type Verifier struct {
+	cfg     Config
+	source  PendingSource
+	backend workload.Backend
+	http    *http.Client
+	log     *slog.Logger
+	metrics *Metrics
+
+	mu       sync.Mutex
+	verdicts map[uint64]computetypes.Verdict // ready verdicts of jobs still pending
+	inFlight map[uint64]bool
+	pending  map[uint64]bool // jobs pending at the last poll
+	work     chan computetypes.PendingVerification
+}
+
+// New returns a verifier; it does nothing until Run.
+func New(cfg Config, source PendingSource, backend workload.Backend, logger *slog.Logger, m *Metrics) *Verifier {
+	cfg.defaults()
+	return &Verifier{
+		cfg: cfg, source: source, backend: backend, log: logger, metrics: m,
+		http:     &http.Client{Timeout: cfg.FetchTimeout},
+		verdicts: map[uint64]computetypes.Verdict{},
+		inFlight: map[uint64]bool{},
+		pending:  map[uint64]bool{},
+		work:     make(chan computetypes.PendingVerification, 1024),
+	}
+}
+
+// Run polls and verifies until ctx ends.
+func (v *Verifier) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for i := 0; i < v.cfg.Workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case pv := <-v.work:
+					v.check(ctx, pv)
+				}
+			}
+		}()
+	}
+	for {
+		if err := v.Poll(ctx); err != nil && ctx.Err() == nil {
+			v.log.Warn("cannot read pending verifications", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			wg.Wait()
+			return
+		case <-time.After(v.cfg.PollInterval):
+		}
+	}
+}
+
+// Poll reads the pending jobs once, forgets verdicts of jobs no longer
+// pending and queues new ones.
+func (v *Verifier) Poll(ctx context.Context) error {
+	pvs, err := v.source.PendingVerifications(ctx)
+	if err != nil {
+		return err
+	}
+	now := make(map[uint64]bool, len(pvs))
+	var queue []computetypes.PendingVerification
+	v.mu.Lock()
+	for _, pv := range pvs {
+		now[pv.JobId] = true
+		if _, done := v.verdicts[pv.JobId]; done || v.inFlight[pv.JobId] {
+			continue
+		}
+		v.inFlight[pv.JobId] = true
+		queue = append(queue, pv)
+	}
+	for id := range v.verdicts {
+		if !now[id] {
+			delete(v.verdicts, id)
+		}
+	}
+	v.pending = now
+	v.metrics.Pending.Set(float64(len(pvs)))
+	v.mu.Unlock()
+	for _, pv := range queue {
+		select {
+		case v.work <- pv:
+		default:
+			// The queue is full: try this job again at the next poll.
+			v.mu.Lock()
+			delete(v.inFlight, pv.JobId)
+			v.mu.Unlock()
+		}
+	}
+	return nil
+}
+
+// Ready returns the verdicts ready now, for jobs still pending, by job id.
+// Jobs this sidecar abstained on (it could not run the workload) are left out.
+func (v *Verifier) Ready() []computetypes.JobVerdict {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	out := make([]computetypes.JobVerdict, 0, len(v.verdicts))
+	for id, verdict := range v.verdicts {
+		if v.pending[id] && verdict != computetypes.Verdict_VERDICT_UNSPECIFIED {
+			out = append(out, computetypes.JobVerdict{JobId: id, Verdict: verdict})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].JobId < out[j].JobId })
+	return out
+}
+
+func (v *Verifier) check(ctx context.Context, pv computetypes.PendingVerification) {
+	start := time.Now()
+	verdict, reason := v.Verify(ctx, pv)
+	if ctx.Err() != nil {
+		return
+	}
+	v.mu.Lock()
+	delete(v.inFlight, pv.JobId)
+	v.verdicts[pv.JobId] = verdict
+	v.mu.Unlock()
+	v.metrics.Verdicts.WithLabelValues(strings.TrimPrefix(verdict.String(), "VERDICT_")).Inc()
+	v.metrics.Latency.Observe(time.Since(start).Seconds())
+	v.log.Info("verdict ready", "job", pv.JobId, "verdict", verdict.String(), "reason", reason,
+		"samples", len(pv.Indices), "seconds", time.Since(start).Seconds())
+}
+
+// Verify checks one job's sampled chunks and returns the verdict and why.
+func (v *Verifier) Verify(ctx context.Context, pv computetypes.PendingVerification) (computetypes.Verdict, string) {
+	job, err := jobexec.FromSpec(ctx, pv.Workload, nil)
+	if err != nil {
+		// The chain accepted this workload: failing to run it is this
+		// sidecar's limit, not the provider's fault, so abstain.
+		return computetypes.Verdict_VERDICT_UNSPECIFIED, "cannot run workload: " + err.Error()
+	}
+	for _, idx := range pv.Indices {
+		resp, err := v.fetch(ctx, pv, idx)
+		if err != nil {
+			return computetypes.Verdict_VERDICT_UNAVAILABLE, fmt.Sprintf("chunk %d: %v", idx, err)
+		}
+		want, err := workload.ComputeChunk(ctx, job, v.backend, int(idx))
+		if err != nil {
+			return computetypes.Verdict_VERDICT_UNSPECIFIED, fmt.Sprintf("recompute chunk %d: %v", idx, err)
+		}
+		if !bytes.Equal(want, resp.Data) {
+			return computetypes.Verdict_VERDICT_INVALID, fmt.Sprintf("chunk %d differs from its recomputation", idx)
+		}
+	}
+	return computetypes.Verdict_VERDICT_VALID, fmt.Sprintf("%d sampled chunks match", len(pv.Indices))
+}
+
+// fetch gets one chunk with its proof and checks the proof against the
+// on-chain root, retrying on network errors and bad answers.
+func (v *Verifier) fetch(ctx context.Context, pv computetypes.PendingVerification, idx uint64) (jobexec.ChunkResponse, error) {
+	url := fmt.Sprintf("%s/v1/jobs/%d/chunks/%d", strings.TrimRight(pv.ProviderEndpoint, "/"), pv.JobId, idx)
+	var lastErr error
+	for attempt := 0; attempt < v.cfg.FetchRetries; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return jobexec.ChunkResponse{}, ctx.Err()
+			case <-time.After(v.cfg.RetryBackoff):
+			}
+		}
+		resp, err := v.fetchOnce(ctx, url)
+		if err == nil {
+			if err = resp.Verify(pv.OutputRoot, pv.ChunkCount, idx); err == nil {
+				return resp, nil
+			}
+			err = fmt.Errorf("proof does not verify against the on-chain root: %w", err)
+		}
+		lastErr = err
+		v.log.Debug("chunk fetch failed", "url", url, "attempt", attempt+1, "err", err)
+	}
+	return jobexec.ChunkResponse{}, lastErr
+}
+
+func (v *Verifier) fetchOnce(ctx context.Context, url string) (jobexec.ChunkResponse, error) {
+	var out jobexec.ChunkResponse
+	ctx, cancel := context.WithTimeout(ctx, v.cfg.FetchTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return out, err
+	}
+	res, err := v.http.Do(req)
+	if err != nil {
+		return out, err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(res.Body, 512))
+		return out, fmt.Errorf("HTTP %d: %s", res.StatusCode, strings.TrimSpace(string(body)))
+	}
+	dec := json.NewDecoder(io.LimitReader(res.Body, v.cfg.MaxChunkSize*2))
+	if err := dec.Decode(&out); err != nil {
+		return out, fmt.Errorf("decode chunk response: %w", err)
+	}
+	return out, nil
+}
+
+// NodeSource reads PendingVerifications from a node over gRPC.
+type NodeSource struct{ Query computetypes.QueryClient }
+
+// PendingVerifications lists every pending verification, page by page.
+func (s NodeSource) PendingVerifications(ctx context.Context) ([]computetypes.PendingVerification, error) {
+	var out []computetypes.PendingVerification
+	var key []byte
+	for {
+		res, err := s.Query.PendingVerifications(ctx, &computetypes.QueryPendingVerificationsRequest{
+			Pagination: &query.PageRequest{Key: key, Limit: 200},
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, res.Pending...)
+		if res.Pagination == nil || len(res.Pagination.NextKey) == 0 {
+			return out, nil
+		}
+		key = res.Pagination.NextKey
+	}
+}
