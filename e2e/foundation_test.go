@@ -72,6 +72,21 @@ func TestBankSendCLIgRPCREST(t *testing.T) {
 		t.Fatalf("alice over gRPC: got %s, want %s", got, want)
 	}
 
+	// Without --chain-id: the home's client.toml supplies it,
+	// as the README's first transaction relies on.
+	out, stderr, err := c.Exec("tx", "bank", "send", "alice", bob, "5uaic", "--home", c.Home(),
+		"--keyring-backend", "test", "--yes", "--output", "json", "--node", c.Nodes[0].RPCAddr())
+	if err != nil {
+		t.Fatalf("send with the chain-id from client.toml: %v\n%s%s", err, out, stderr)
+	}
+	var sent TxResult
+	if err := json.Unmarshal([]byte(out), &sent); err != nil || sent.Code != 0 {
+		t.Fatalf("send with the chain-id from client.toml: %v %+v", err, sent)
+	}
+	c.WaitTx(sent.TxHash)
+	bobBefore = bobBefore.AddRaw(5)
+	aliceBefore = aliceBefore.SubRaw(5)
+
 	// REST: the gateway serves the same balance.
 	var rest struct {
 		Balance struct {
@@ -98,7 +113,7 @@ func TestBankSendCLIgRPCREST(t *testing.T) {
 	// Bad input: each is refused with a clear error, and no balance moves.
 	aliceMid, bobMid := balance(alice), balance(bob)
 
-	_, stderr, err := c.CLIErr("tx", "bank", "send", "alice", "aic1notanaddress", "10uaic", "--from", "alice")
+	_, stderr, err = c.CLIErr("tx", "bank", "send", "alice", "aic1notanaddress", "10uaic", "--from", "alice")
 	if err == nil || !strings.Contains(stderr, "bech32") {
 		t.Fatalf("bad address: want a bech32 error, got err=%v stderr=%q", err, stderr)
 	}

@@ -100,8 +100,11 @@ func NewRootCmd() *cobra.Command {
 	initRootCmd(rootCmd, tempApp.TxConfig(), tempApp.BasicModuleManager)
 
 	autoCliOpts := tempApp.AutoCliOpts()
-	initClientCtx, _ = config.ReadFromClientConfig(initClientCtx)
-	autoCliOpts.ClientCtx = initClientCtx
+	// A viper of its own: ReadFromClientConfig adds the default home's config
+	// path to the viper it is given, and a shared one would then find
+	// ~/.aichain/config/client.toml before --home's (losing its chain-id).
+	autoCliCtx, _ := config.ReadFromClientConfig(initClientCtx.WithViper(""))
+	autoCliOpts.ClientCtx = autoCliCtx
 	if err := autoCliOpts.EnhanceRootCommand(rootCmd); err != nil {
 		panic(err)
 	}
