@@ -105,6 +105,11 @@ type ChunkResponse struct {
 	OutputRoot string   `json:"output_root"`
 	Data       []byte   `json:"data"`
 	Proof      []string `json:"proof"`
+	// Inputs (mlp-f32 only) are the dataset chunks that cover this output
+	// chunk's rows, in order, each with its proof against the dataset's
+	// content_root in a tree of InputChunkCount leaves.
+	Inputs          []InputChunk `json:"inputs,omitempty"`
+	InputChunkCount uint64       `json:"input_chunk_count,omitempty"`
 }
 
 // NewChunkResponse builds the response for chunk i of a tree.

@@ -66,6 +66,17 @@ type Config struct {
 	PollInterval time.Duration
 	Hardware     computetypes.Hardware
 	Fault        Fault
+	// MLP supplies the model and dataset of mlp-f32 jobs (nil: the agent
+	// cannot run them).
+	MLP MLPResolver
+}
+
+// MLPResolver is what the agent needs for mlp-f32 jobs: the model and the
+// dataset to run them, and the dataset's chunks and tree to serve the input
+// rows of each output chunk with their proofs. jobexec.ChainResolver is one.
+type MLPResolver interface {
+	jobexec.Resolver
+	DatasetFile(ctx context.Context, datasetID uint64) (*jobexec.DatasetFile, error)
 }
 
 // Agent is a running provider agent.
@@ -284,7 +295,11 @@ func isTerminal(s computetypes.JobState) bool {
 func (a *Agent) execute(ctx context.Context, job computetypes.Job) error {
 	rec, _ := a.state.Get(job.Id)
 	if !rec.Executed {
-		w, err := jobexec.FromSpec(ctx, job.Workload, nil)
+		var resolver jobexec.Resolver
+		if a.cfg.MLP != nil {
+			resolver = a.cfg.MLP
+		}
+		w, err := jobexec.FromSpec(ctx, job.Workload, resolver)
 		if err != nil {
 			return err
 		}
@@ -320,6 +335,9 @@ func (a *Agent) execute(ctx context.Context, job computetypes.Job) error {
 		a.log.Info("job executed", "job", job.Id, "chunks", n, "seconds", math.Round(time.Since(start).Seconds()*1000)/1000)
 		if err := a.state.Update(job.Id, func(r *JobRecord) {
 			r.Executed, r.OutputRoot, r.ChunkCount = true, root[:], uint64(n)
+			if job.Workload.Kind == workload.KindMLP && job.Workload.Mlp != nil {
+				r.DatasetID, r.ChunkRows = job.Workload.Mlp.DatasetId, job.Workload.ChunkRows
+			}
 		}); err != nil {
 			return err
 		}

@@ -62,6 +62,22 @@ func (a *Agent) serveChunk(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
+	if rec.DatasetID != 0 {
+		if a.cfg.MLP == nil {
+			httpError(w, http.StatusInternalServerError, "this agent has no dataset source")
+			return
+		}
+		ds, err := a.cfg.MLP.DatasetFile(r.Context(), rec.DatasetID)
+		if err != nil {
+			httpError(w, http.StatusServiceUnavailable, "cannot load the job's dataset")
+			a.log.Error("load dataset", "job", id, "dataset", rec.DatasetID, "err", err)
+			return
+		}
+		if err := resp.AttachInputs(ds, rec.ChunkRows); err != nil {
+			httpError(w, http.StatusInternalServerError, err.Error())
+			return
+		}
+	}
 	a.metrics.ChunksServed.Inc()
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(resp)

@@ -22,12 +22,16 @@ import (
 	sdkmath "cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/types/tx/signing"
 
 	"github.com/aichain/aichain/accel"
 	"github.com/aichain/aichain/chainclient"
+	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/provider"
 	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
+	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
+	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
 )
 
 func main() {
@@ -102,7 +106,18 @@ func run(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	hw := computetypes.Hardware{GpuModel: "cpu", GpuCount: 0, Workloads: []string{workload.KindGemm}}
+	kr, keyName := client.Keyring(), client.KeyName()
+	resolver := jobexec.NewChainResolver(jobexec.ResolverConfig{
+		Models:   modelregistrytypes.NewQueryClient(client.Conn),
+		Datasets: datamarkettypes.NewQueryClient(client.Conn),
+		Address:  client.Address().String(),
+		Sign: func(msg []byte) ([]byte, error) {
+			sig, _, err := kr.Sign(keyName, msg, signing.SignMode_SIGN_MODE_DIRECT)
+			return sig, err
+		},
+		CacheDir: filepath.Join(*dataDir, "cache"),
+	})
+	hw := computetypes.Hardware{GpuModel: "cpu", GpuCount: 0, Workloads: []string{workload.KindGemm, workload.KindMLP}}
 	if backend.Name() == accel.CUDA {
 		hw.GpuModel, hw.GpuCount = deviceName(backend), 1
 	}
@@ -114,7 +129,7 @@ func run(args []string, stderr io.Writer) error {
 	agent := provider.NewAgent(provider.Config{
 		Moniker: *moniker, Endpoint: *endpoint, Bond: bondCoin, Register: *register,
 		Pricing:      provider.Pricing{PerGFLOP: per, Floor: floorCoin},
-		PollInterval: *poll, Hardware: hw, Fault: fault,
+		PollInterval: *poll, Hardware: hw, Fault: fault, MLP: resolver,
 	}, client, backend, state, provider.NewChunkStore(*dataDir), logger, metrics)
 
 	ln, err := net.Listen("tcp", *listen)

@@ -21,9 +21,12 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/aichain/aichain/accel"
+	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/sidecar"
 	sidecartypes "github.com/aichain/aichain/sidecar/types"
 	computetypes "github.com/aichain/aichain/x/compute/types"
+	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
+	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
 )
 
 func main() {
@@ -45,6 +48,7 @@ func run(args []string) error {
 		fetchTO     = fs.Duration("fetch-timeout", 5*time.Second, "timeout of one chunk request to a provider")
 		retries     = fs.Int("fetch-retries", 3, "attempts per chunk before the verdict is UNAVAILABLE")
 		logLevel    = fs.String("log-level", "info", "debug | info | warn | error")
+		cacheDir    = fs.String("cache-dir", "", "where fetched model weights are cached (empty: memory only)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -70,6 +74,13 @@ func run(args []string) error {
 	metrics := sidecar.NewMetrics(backend.Name())
 	v := sidecar.New(sidecar.Config{
 		PollInterval: *poll, Workers: *workers, FetchTimeout: *fetchTO, FetchRetries: *retries,
+		// mlp-f32: public model weights by uri, dataset records from the node;
+		// no signing key, so no dataset downloads (the provider serves the rows).
+		MLP: jobexec.NewChainResolver(jobexec.ResolverConfig{
+			Models:   modelregistrytypes.NewQueryClient(conn),
+			Datasets: datamarkettypes.NewQueryClient(conn),
+			CacheDir: *cacheDir,
+		}),
 	}, sidecar.NodeSource{Query: computetypes.NewQueryClient(conn)}, backend, logger, metrics)
 
 	ln, err := net.Listen("tcp", *listen)

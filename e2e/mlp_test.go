@@ -1,0 +1,266 @@
+package e2e
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/aichain/aichain/jobexec"
+	"github.com/aichain/aichain/workload"
+)
+
+// mlpModel is a 3→5→2 model with fixed, non-trivial weights (some hidden
+// units go negative, so ReLU matters).
+func mlpModel() *workload.Model {
+	w0 := make([]float32, 15)
+	for i := range w0 {
+		w0[i] = float32(i%7)*0.25 - 0.8
+	}
+	w1 := make([]float32, 10)
+	for i := range w1 {
+		w1[i] = float32(i%5)*0.5 - 1
+	}
+	return &workload.Model{Layers: []workload.Layer{
+		{In: 3, Out: 5, Weight: w0, Bias: []float32{0.1, -0.2, 0.3, -0.4, 0.5}},
+		{In: 5, Out: 2, Weight: w1, Bias: []float32{0.05, -0.05}},
+	}}
+}
+
+// paramBps reads an integer *_bps field of a module's REST params.
+func paramBps(t *testing.T, c *Chain, path, field string) int64 {
+	t.Helper()
+	var res struct {
+		Params map[string]any `json:"params"`
+	}
+	srREST(t, c, path, &res)
+	n, err := strconv.ParseInt(fmt.Sprint(res.Params[field]), 10, 64)
+	if err != nil {
+		t.Fatalf("%s %s = %v: %v", path, field, res.Params[field], err)
+	}
+	return n
+}
+
+// TestMLPJobEndToEnd runs an mlp-f32 job through a real provider agent, a
+// real verifier sidecar and a real dataset server on a one-validator chain:
+// alice registers a model (weights served over HTTP) with two shares and
+// lists a dataset with a PER_JOB offer and two shares; bob creates an mlp
+// job; the provider bids, downloads the dataset with a signed request
+// (job access), executes and submits; the sidecar checks every sampled chunk
+// from the served input rows; the job settles VALID and every party is paid
+// to the coin.
+func TestMLPJobEndToEnd(t *testing.T) {
+	c := NewChain(t, 1, "alice", "bob", "carol", "dave", "provider")
+	c.EditGenesis(func(app map[string]json.RawMessage) {
+		var compute map[string]any
+		if err := json.Unmarshal(app["compute"], &compute); err != nil {
+			t.Fatal(err)
+		}
+		params := compute["params"].(map[string]any)
+		params["sample_rate_floor_bps"] = 10000 // every job is sampled
+		params["samples_per_job"] = 5           // all 5 chunks
+		params["verification_blocks"] = "20"
+		params["challenge_blocks"] = "6"
+		b, err := json.Marshal(compute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		app["compute"] = b
+	})
+	c.Start()
+	n := c.Nodes[0]
+	dir := t.TempDir()
+	alice, bob, carol, dave, prov := c.Addr("alice"), c.Addr("bob"), c.Addr("carol"), c.Addr("dave"), c.Addr("provider")
+
+	// The fee parameters this test's arithmetic assumes (the defaults).
+	if got := paramBps(t, c, "/aichain/compute/v1/params", "protocol_fee_bps"); got != 500 {
+		t.Fatalf("protocol_fee_bps %d, this test assumes 500", got)
+	}
+	if got := paramBps(t, c, "/aichain/modelregistry/v1/params", "platform_fee_bps"); got != 500 {
+		t.Fatalf("platform_fee_bps %d, this test assumes 500", got)
+	}
+	if got := paramBps(t, c, "/aichain/datamarket/v1/params", "market_fee_bps"); got != 250 {
+		t.Fatalf("market_fee_bps %d, this test assumes 250", got)
+	}
+
+	// The model's weights, served over HTTP on loopback.
+	model := mlpModel()
+	weights, err := workload.EncodeSafetensors(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	modelSum := sha256.Sum256(weights)
+	modelSHA := hex.EncodeToString(modelSum[:])
+	weightSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(weights) }))
+	t.Cleanup(weightSrv.Close)
+
+	// alice registers it: 1000uaic per job + 50uaic per 1k rows, shares alice 70 / carol 30.
+	res := c.Tx("modelregistry", "register-model", "e2e-mlp", "1.0.0", modelSHA, weightSrv.URL+"/e2e.safetensors",
+		"3", "2", "MIT", "--fee-per-job", "1000uaic", "--fee-per-1k-rows", "50uaic",
+		"--shares", fmt.Sprintf(`{"address":%q,"weight":70}`, alice),
+		"--shares", fmt.Sprintf(`{"address":%q,"weight":30}`, carol), "--from", "alice")
+	okTx(t, "register-model", res)
+
+	// The dataset: 40×3 rows on a real dataset server, chunks of 6 rows (so
+	// an output chunk of 8 rows spans two or three dataset chunks).
+	dataDir := t.TempDir()
+	data := &workload.Matrix{Rows: 40, Cols: 3, Data: make([]float32, 120)}
+	for i := range data.Data {
+		data.Data[i] = float32(i%11)*0.3 - 1.2
+	}
+	npy, err := workload.EncodeNPY(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	npyPath := filepath.Join(dataDir, "rows.npy")
+	if err := os.WriteFile(npyPath, npy, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	url := startDataserver(t, c, dataDir)
+	res = c.Tx("datamarket", "list-dataset", npyPath, "e2e-rows", "--rows-per-chunk", "6", "--uri", url,
+		"--offer", "per-job:700uaic", "--share", alice+":60", "--share", dave+":40", "--from", "alice")
+	okTx(t, "list-dataset", res)
+
+	// The sidecar and the provider agent.
+	sidecar := StartProcess(t, dir, "sidecar", "aichain-sidecar",
+		"--node", n.GRPCAddr(), "--listen", fmt.Sprintf("127.0.0.1:%d", n.SparePort(0)), "--metrics", "",
+		"--backend", "cpu", "--poll", "300ms", "--fetch-timeout", "2s", "--fetch-retries", "2",
+		"--cache-dir", filepath.Join(dir, "sidecar-cache"))
+	provider := StartProcess(t, dir, "provider", "aichain-provider",
+		"--node", n.GRPCAddr(), "--chain-id", ChainID, "--home", c.Home(), "--keyring-backend", "test",
+		"--from", "provider", "--data-dir", filepath.Join(dir, "provider"), "--listen", fmt.Sprintf("127.0.0.1:%d", n.SparePort(1)),
+		"--backend", "cpu", "--bond", "50000000uaic", "--min-price", "1000uaic", "--poll", "300ms", "--moniker", "mlp-provider")
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if _, _, err := c.CLIErr("q", "compute", "provider", prov); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("provider never registered:\n%s", provider.LogTail(20))
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	pool := srModuleAddr(t, "reward_pool")
+	accounts := []string{alice, bob, carol, dave, prov, pool}
+	before := map[string]int64{}
+	for _, a := range accounts {
+		before[a] = c.restBalance(t, a).Int64()
+	}
+
+	// bob creates the mlp job (max price 5000uaic).
+	res = c.Tx("compute", "create-job", `{"kind":"mlp-f32","mlp":{"model_id":1,"dataset_id":1},"chunk_rows":8}`, "5000uaic",
+		"--commit-blocks", "3", "--reveal-blocks", "3", "--exec-blocks", "40", "--from", "bob")
+	okTx(t, "create-job", res)
+	id := ""
+	for _, ev := range res.Events {
+		for _, a := range ev.Attributes {
+			if a.Key == "job_id" {
+				id = trimQuotes(a.Value)
+			}
+		}
+	}
+	if id == "" {
+		t.Fatalf("create-job emitted no job_id: %+v", res.Events)
+	}
+	j := c.waitJob(t, id, 180*time.Second, "JOB_STATE_SETTLED", "JOB_STATE_FAILED", "JOB_STATE_EXPIRED")
+	if j.State != "JOB_STATE_SETTLED" || j.CloseReason != "CLOSE_REASON_SETTLED" {
+		t.Fatalf("mlp job ended %s / %s, want SETTLED by verification\nprovider:\n%s\nsidecar:\n%s",
+			j.State, j.CloseReason, provider.LogTail(30), sidecar.LogTail(30))
+	}
+	if !j.Sample.Selected || len(j.Sample.Indices) == 0 || j.Winner != prov {
+		t.Fatalf("job %s: sample %+v, winner %s", id, j.Sample, j.Winner)
+	}
+	// The output root is exactly the model over the dataset.
+	job, err := workload.NewMLPJob(model, data, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRoot, wantChunks, err := workload.OutputRoot(t.Context(), job, workload.Reference{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := base64.StdEncoding.DecodeString(j.Result.OutputRoot)
+	if err != nil || string(root) != string(wantRoot[:]) || j.Result.ChunkCount != strconv.Itoa(wantChunks) {
+		t.Fatalf("output root %x / %s chunks, want %x / %d (%v)", root, j.Result.ChunkCount, wantRoot, wantChunks, err)
+	}
+	// A served chunk carries its input rows, which verify against the content root.
+	var ds struct {
+		Dataset struct {
+			ContentRoot string `json:"content_root"`
+		} `json:"dataset"`
+	}
+	getJSON(t, c, "/aichain/datamarket/v1/datasets/1", &ds)
+	contentRoot, err := base64.StdEncoding.DecodeString(ds.Dataset.ContentRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/v1/jobs/%s/chunks/2", n.SparePort(1), id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chunk jobexec.ChunkResponse
+	err = json.NewDecoder(resp.Body).Decode(&chunk)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chunk.Verify(root, uint64(wantChunks), 2); err != nil {
+		t.Fatalf("chunk 2: %v", err)
+	}
+	rows, nrows, err := chunk.VerifyInputs(contentRoot, 40, 3, 6, 8)
+	if err != nil || nrows != 8 || rows[0] != data.Data[16*3] {
+		t.Fatalf("chunk 2's input rows: %d rows, %v", nrows, err)
+	}
+
+	// Payments, to the coin. Clearing price: the single valid bid clears at
+	// max_price, 5000. Protocol fee 5% = 250, the provider gets 4750.
+	// Model fee 1000 + ceil(50×40/1000) = 1002: platform 5% = 50 to the pool,
+	// 952 split 70/30 = 666.4/285.6 → 666 + 1 remainder = 667 alice, 285 carol.
+	// Dataset fee 700: market 2.5% = 17 to the pool, 683 split 60/40 =
+	// 409.8/273.2 → 409 + 1 remainder = 410 alice, 273 dave.
+	// bob escrowed 5000 + 1002 + 700 = 6702 and spent all of it: refund 0.
+	want := map[string]int64{
+		alice: 667 + 410,
+		carol: 285,
+		dave:  273,
+		prov:  4750,
+		pool:  250 + 50 + 17,
+		bob:   -6702,
+	}
+	names := map[string]string{alice: "alice", bob: "bob", carol: "carol", dave: "dave", prov: "provider", pool: "reward pool"}
+	for _, a := range accounts {
+		if got := c.restBalance(t, a).Int64() - before[a]; got != want[a] {
+			t.Errorf("%s: balance changed by %d uaic, want %d", names[a], got, want[a])
+		}
+	}
+
+	// The model registry records the use: one job over the dataset's 40 rows.
+	var usage struct {
+		ModelID string `json:"model_id"`
+		Usage   struct {
+			Jobs string `json:"jobs"`
+			Rows string `json:"rows"`
+		} `json:"usage"`
+	}
+	if err := json.Unmarshal([]byte(c.CLI("q", "modelregistry", "usage", "1", "--output", "json")), &usage); err != nil {
+		t.Fatal(err)
+	}
+	if usage.Usage.Jobs != "1" || usage.Usage.Rows != "40" {
+		t.Fatalf("model usage %+v, want 1 job over 40 rows", usage)
+	}
+}
+
+func trimQuotes(s string) string {
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		return s[1 : len(s)-1]
+	}
+	return s
+}

@@ -1,0 +1,141 @@
+package jobexec
+
+import (
+	"encoding/hex"
+	"fmt"
+
+	"github.com/aichain/aichain/workload"
+	"github.com/aichain/aichain/workload/merkle"
+)
+
+// InputChunk is one dataset row chunk served with an mlp-f32 output chunk:
+// its index in the dataset, its bytes (little-endian float32 rows, base64 in
+// JSON) and its Merkle proof (hex siblings, leaf to root) against the
+// dataset's content_root.
+type InputChunk struct {
+	Index uint64   `json:"index"`
+	Data  []byte   `json:"data"`
+	Proof []string `json:"proof"`
+}
+
+// InputChunkRange returns the dataset chunks [first, last] that cover output
+// chunk i of a job over rows dataset rows in output chunks of chunkRows rows,
+// the dataset being chunked by rowsPerChunk rows.
+func InputChunkRange(rows, chunkRows, rowsPerChunk, i uint64) (first, last uint64, err error) {
+	if rowsPerChunk == 0 {
+		return 0, 0, fmt.Errorf("%w: rows_per_chunk=0", workload.ErrInvalidParams)
+	}
+	r0, r1, err := rowRange(rows, chunkRows, i)
+	if err != nil {
+		return 0, 0, err
+	}
+	return r0 / rowsPerChunk, (r1 - 1) / rowsPerChunk, nil
+}
+
+func rowRange(rows, chunkRows, i uint64) (uint64, uint64, error) {
+	r, err := toInt("rows", rows)
+	if err != nil {
+		return 0, 0, err
+	}
+	cr, err := toInt("chunk_rows", chunkRows)
+	if err != nil {
+		return 0, 0, err
+	}
+	idx, err := toInt("chunk index", i)
+	if err != nil {
+		return 0, 0, err
+	}
+	r0, r1, err := workload.ChunkRange(r, cr, idx)
+	return uint64(r0), uint64(r1), err
+}
+
+// AttachInputs adds to r the dataset chunks that cover its output rows, with
+// their proofs from the dataset's tree.
+func (r *ChunkResponse) AttachInputs(ds *DatasetFile, chunkRows uint64) error {
+	first, last, err := InputChunkRange(ds.Record.Rows, chunkRows, ds.Record.RowsPerChunk, r.Index)
+	if err != nil {
+		return err
+	}
+	if last >= uint64(len(ds.Chunks)) {
+		return fmt.Errorf("input chunk %d of %d", last, len(ds.Chunks))
+	}
+	r.InputChunkCount = uint64(ds.Tree.Len())
+	r.Inputs = r.Inputs[:0]
+	for j := first; j <= last; j++ {
+		p, err := ds.Tree.Proof(int(j))
+		if err != nil {
+			return err
+		}
+		in := InputChunk{Index: j, Data: ds.Chunks[j]}
+		for _, s := range p.Slices() {
+			in.Proof = append(in.Proof, hex.EncodeToString(s))
+		}
+		r.Inputs = append(r.Inputs, in)
+	}
+	return nil
+}
+
+// VerifyInputs checks the served input chunks of output chunk r.Index
+// against a dataset's on-chain content_root (rows×cols, chunked by
+// rowsPerChunk rows) and returns the dataset rows of that output chunk
+// (row-major float32) and their count. Exactly the covering chunks, in
+// order, must be served, each with a valid proof.
+func (r ChunkResponse) VerifyInputs(contentRoot []byte, rows, cols, rowsPerChunk, chunkRows uint64) ([]float32, int, error) {
+	if len(contentRoot) != merkle.HashSize {
+		return nil, 0, fmt.Errorf("on-chain content root has %d bytes", len(contentRoot))
+	}
+	c, err := toInt("cols", cols)
+	if err != nil || c < 1 {
+		return nil, 0, fmt.Errorf("dataset cols %d: %w", cols, err)
+	}
+	first, last, err := InputChunkRange(rows, chunkRows, rowsPerChunk, r.Index)
+	if err != nil {
+		return nil, 0, err
+	}
+	n := (rows-1)/rowsPerChunk + 1
+	if r.InputChunkCount != n {
+		return nil, 0, fmt.Errorf("served input chunk count %d, the dataset has %d", r.InputChunkCount, n)
+	}
+	if uint64(len(r.Inputs)) != last-first+1 {
+		return nil, 0, fmt.Errorf("served %d input chunks, want chunks %d..%d", len(r.Inputs), first, last)
+	}
+	var root merkle.Hash
+	copy(root[:], contentRoot)
+	var vals []float32
+	for k, in := range r.Inputs {
+		want := first + uint64(k)
+		if in.Index != want {
+			return nil, 0, fmt.Errorf("input %d is dataset chunk %d, want %d", k, in.Index, want)
+		}
+		siblings := make([][]byte, len(in.Proof))
+		for i, s := range in.Proof {
+			b, err := hex.DecodeString(s)
+			if err != nil {
+				return nil, 0, fmt.Errorf("input chunk %d proof sibling %d: %w", in.Index, i, err)
+			}
+			siblings[i] = b
+		}
+		proof, err := merkle.ProofFromSlices(siblings)
+		if err != nil {
+			return nil, 0, fmt.Errorf("input chunk %d: %w", in.Index, err)
+		}
+		if err := merkle.Verify(root, in.Index, n, in.Data, proof); err != nil {
+			return nil, 0, fmt.Errorf("input chunk %d does not verify against the content root: %w", in.Index, err)
+		}
+		v, got, err := workload.DecodeChunkRows(in.Data, c)
+		if err != nil {
+			return nil, 0, fmt.Errorf("input chunk %d: %w", in.Index, err)
+		}
+		wantRows := min(rowsPerChunk, rows-in.Index*rowsPerChunk)
+		if uint64(got) != wantRows {
+			return nil, 0, fmt.Errorf("input chunk %d has %d rows, want %d", in.Index, got, wantRows)
+		}
+		vals = append(vals, v...)
+	}
+	r0, r1, err := rowRange(rows, chunkRows, r.Index)
+	if err != nil {
+		return nil, 0, err
+	}
+	off := (r0 - first*rowsPerChunk) * cols
+	return vals[off : off+(r1-r0)*cols], int(r1 - r0), nil
+}

@@ -1,0 +1,293 @@
+package jobexec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aichain/aichain/dataserver"
+	"github.com/aichain/aichain/workload"
+	"github.com/aichain/aichain/workload/merkle"
+	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
+	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
+)
+
+// DatasetFile is a dataset checked against its on-chain record: the parsed
+// matrix, its row chunks and their Merkle tree (whose root is the record's
+// content_root).
+type DatasetFile struct {
+	Record datamarkettypes.Dataset
+	Matrix *workload.Matrix
+	Chunks [][]byte
+	Tree   *merkle.Tree
+}
+
+// ResolverConfig configures a ChainResolver.
+type ResolverConfig struct {
+	// Models and Datasets read the on-chain records (gRPC query clients).
+	Models   modelregistrytypes.QueryClient
+	Datasets datamarkettypes.QueryClient
+	// Address and Sign identify the account whose signed requests fetch
+	// datasets from their dataset servers (the provider's key, which has
+	// access while it is a live job's assigned provider). Nil Sign: this
+	// resolver fetches no datasets (a verifier needs only models).
+	Address string
+	Sign    dataserver.Signer
+	// CacheDir, when set, keeps fetched files on disk by sha256
+	// (<dir>/models/<sha>.safetensors, <dir>/datasets/<sha>.npy).
+	CacheDir string
+	// HTTP fetches model weights (default: 5-minute timeout).
+	HTTP *http.Client
+	// Limits bound the parsers.
+	Limits workload.Limits
+}
+
+// ChainResolver is the Resolver of an agent connected to a node: it reads the
+// model and dataset records from the chain, fetches the weights from the
+// model's uri (http, https or file) and the dataset from its dataset server
+// with a signed request, checks both against the on-chain sha256 (and the
+// dataset's shape and content_root) before use, and caches them by id in
+// memory and by sha256 on disk.
+type ChainResolver struct {
+	cfg ResolverConfig
+
+	mu       sync.Mutex
+	models   map[uint64]cachedModel
+	datasets map[uint64]*DatasetFile
+}
+
+type cachedModel struct {
+	sha   string
+	model *workload.Model
+}
+
+var _ Resolver = (*ChainResolver)(nil)
+
+// NewChainResolver returns a resolver.
+func NewChainResolver(cfg ResolverConfig) *ChainResolver {
+	if cfg.HTTP == nil {
+		cfg.HTTP = &http.Client{Timeout: 5 * time.Minute}
+	}
+	return &ChainResolver{cfg: cfg, models: map[uint64]cachedModel{}, datasets: map[uint64]*DatasetFile{}}
+}
+
+// Model returns the checked weights of an on-chain model.
+func (r *ChainResolver) Model(ctx context.Context, modelID uint64) (*workload.Model, error) {
+	if r.cfg.Models == nil {
+		return nil, fmt.Errorf("%w: no model registry client", ErrUnsupported)
+	}
+	res, err := r.cfg.Models.Model(ctx, &modelregistrytypes.QueryModelRequest{Id: modelID})
+	if err != nil {
+		return nil, fmt.Errorf("query model %d: %w", modelID, err)
+	}
+	rec := res.Model
+	sha := strings.ToLower(rec.Sha256)
+	r.mu.Lock()
+	c, ok := r.models[modelID]
+	r.mu.Unlock()
+	if ok && c.sha == sha {
+		return c.model, nil
+	}
+	data, err := r.cached("models", sha+".safetensors", sha)
+	if err != nil {
+		if data, err = r.fetchURI(ctx, rec.Uri); err != nil {
+			return nil, fmt.Errorf("fetch model %d weights from %q: %w", modelID, rec.Uri, err)
+		}
+	}
+	m, err := workload.ParseSafetensors(data, sha, r.cfg.Limits)
+	if err != nil {
+		return nil, fmt.Errorf("model %d weights from %q: %w", modelID, rec.Uri, err)
+	}
+	if rec.InputDim != uint64(m.InputDim()) || rec.OutputDim != uint64(m.OutputDim()) {
+		return nil, fmt.Errorf("model %d weights are %d→%d, the chain records %d→%d",
+			modelID, m.InputDim(), m.OutputDim(), rec.InputDim, rec.OutputDim)
+	}
+	r.store("models", sha+".safetensors", data)
+	r.mu.Lock()
+	r.models[modelID] = cachedModel{sha: sha, model: m}
+	r.mu.Unlock()
+	return m, nil
+}
+
+// DatasetRecord reads a dataset's on-chain record.
+func (r *ChainResolver) DatasetRecord(ctx context.Context, datasetID uint64) (datamarkettypes.Dataset, error) {
+	if r.cfg.Datasets == nil {
+		return datamarkettypes.Dataset{}, fmt.Errorf("%w: no datamarket client", ErrUnsupported)
+	}
+	res, err := r.cfg.Datasets.Dataset(ctx, &datamarkettypes.QueryDatasetRequest{Id: datasetID})
+	if err != nil {
+		return datamarkettypes.Dataset{}, fmt.Errorf("query dataset %d: %w", datasetID, err)
+	}
+	return res.Dataset, nil
+}
+
+// Dataset returns the checked rows of an on-chain dataset (its current version).
+func (r *ChainResolver) Dataset(ctx context.Context, datasetID uint64) (*workload.Matrix, error) {
+	f, err := r.DatasetFile(ctx, datasetID)
+	if err != nil {
+		return nil, err
+	}
+	return f.Matrix, nil
+}
+
+// DatasetFile returns the dataset's current version checked against its
+// on-chain sha256, shape and content_root, with its chunks and tree.
+func (r *ChainResolver) DatasetFile(ctx context.Context, datasetID uint64) (*DatasetFile, error) {
+	rec, err := r.DatasetRecord(ctx, datasetID)
+	if err != nil {
+		return nil, err
+	}
+	sha := strings.ToLower(rec.Sha256)
+	r.mu.Lock()
+	f, ok := r.datasets[datasetID]
+	r.mu.Unlock()
+	if ok && f.Record.Sha256 == rec.Sha256 && f.Record.Version == rec.Version {
+		return f, nil
+	}
+	data, err := r.cached("datasets", sha+".npy", sha)
+	if err != nil {
+		if r.cfg.Sign == nil {
+			return nil, fmt.Errorf("%w: no key to fetch dataset %d with", ErrUnsupported, datasetID)
+		}
+		if rec.Uri == "" {
+			return nil, fmt.Errorf("dataset %d has no uri", datasetID)
+		}
+		c := &dataserver.Client{BaseURL: rec.Uri, Address: r.cfg.Address, Sign: r.cfg.Sign, HTTP: r.cfg.HTTP}
+		if data, err = c.Download(ctx, datasetID, rec.Version, sha); err != nil {
+			return nil, fmt.Errorf("download dataset %d version %d from %s: %w", datasetID, rec.Version, rec.Uri, err)
+		}
+	}
+	f, err = CheckDataset(rec, data, r.cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
+	r.store("datasets", sha+".npy", data)
+	r.mu.Lock()
+	r.datasets[datasetID] = f
+	r.mu.Unlock()
+	return f, nil
+}
+
+// CheckDataset parses a dataset file and checks it against its on-chain
+// record: sha256, rows, cols and the content_root over rows_per_chunk chunks.
+func CheckDataset(rec datamarkettypes.Dataset, data []byte, lim workload.Limits) (*DatasetFile, error) {
+	m, err := workload.ParseNPY(data, rec.Sha256, lim)
+	if err != nil {
+		return nil, fmt.Errorf("dataset %d: %w", rec.Id, err)
+	}
+	if uint64(m.Rows) != rec.Rows || uint64(m.Cols) != rec.Cols {
+		return nil, fmt.Errorf("dataset %d is %d×%d, the chain records %d×%d", rec.Id, m.Rows, m.Cols, rec.Rows, rec.Cols)
+	}
+	rpc, err := toInt("rows_per_chunk", rec.RowsPerChunk)
+	if err != nil {
+		return nil, err
+	}
+	chunks, err := workload.DatasetChunks(m, rpc)
+	if err != nil {
+		return nil, fmt.Errorf("dataset %d: %w", rec.Id, err)
+	}
+	tree, err := merkle.New(chunks)
+	if err != nil {
+		return nil, err
+	}
+	root := tree.Root()
+	if string(root[:]) != string(rec.ContentRoot) {
+		return nil, fmt.Errorf("dataset %d: content root %x, the chain records %x", rec.Id, root, rec.ContentRoot)
+	}
+	return &DatasetFile{Record: rec, Matrix: m, Chunks: chunks, Tree: tree}, nil
+}
+
+// cached reads a cached file whose name embeds its sha256; the parser checks
+// the digest again.
+func (r *ChainResolver) cached(kind, name, sha string) ([]byte, error) {
+	if r.cfg.CacheDir == "" || len(sha) != 64 {
+		return nil, os.ErrNotExist
+	}
+	data, err := os.ReadFile(filepath.Join(r.cfg.CacheDir, kind, name))
+	if err != nil {
+		return nil, err
+	}
+	if workload.CheckDigest(data, sha) != nil {
+		return nil, os.ErrNotExist
+	}
+	return data, nil
+}
+
+// store writes a checked file to the disk cache (best effort: a cache that
+// cannot be written only costs a fetch later).
+func (r *ChainResolver) store(kind, name string, data []byte) {
+	if r.cfg.CacheDir == "" {
+		return
+	}
+	dir := filepath.Join(r.cfg.CacheDir, kind)
+	path := filepath.Join(dir, name)
+	if _, err := os.Stat(path); err == nil {
+		return
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return
+	}
+	tmp, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return
+	}
+	_, werr := tmp.Write(data)
+	cerr := tmp.Close()
+	if werr != nil || cerr != nil || os.Rename(tmp.Name(), path) != nil {
+		_ = os.Remove(tmp.Name())
+	}
+}
+
+// fetchURI reads an http(s):// or file:// uri, up to the file size limit.
+func (r *ChainResolver) fetchURI(ctx context.Context, uri string) ([]byte, error) {
+	max := r.cfg.Limits.MaxFileBytes
+	if max <= 0 {
+		max = workload.DefaultLimits().MaxFileBytes
+	}
+	u, err := url.Parse(uri)
+	if err != nil {
+		return nil, err
+	}
+	var body io.Reader
+	switch u.Scheme {
+	case "file":
+		f, err := os.Open(u.Path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		body = f
+	case "http", "https":
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
+		if err != nil {
+			return nil, err
+		}
+		res, err := r.cfg.HTTP.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		defer res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("HTTP %d", res.StatusCode)
+		}
+		body = res.Body
+	default:
+		return nil, fmt.Errorf("%w: uri scheme %q (want http, https or file)", ErrUnsupported, u.Scheme)
+	}
+	data, err := io.ReadAll(io.LimitReader(body, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, errors.New("file exceeds the size limit")
+	}
+	return data, nil
+}
