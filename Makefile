@@ -15,7 +15,7 @@ BUILD_FLAGS := -mod=readonly -trimpath -ldflags '$(LDFLAGS)'
 # The binaries: the node and the off-chain agents that exist so far.
 BINARIES := $(notdir $(wildcard cmd/*))
 
-.PHONY: all build install test test-short bench lint fmt vet proto-tools proto-gen proto-check \
+.PHONY: all build install test test-sim-long test-short bench lint fmt vet proto-tools proto-gen proto-check \
 	clang-tools ptx ptx-check localnet localnet-reset clean
 
 all: build
@@ -31,6 +31,11 @@ install:
 # loopback ports).
 test:
 	$(GO) test -count=1 -timeout 20m ./...
+
+# Long simulations: 8 seeds × 500 blocks × 200 operations, invariants after
+# every block, determinism and import/export (make test runs a short version).
+test-sim-long:
+	$(GO) test -count=1 -timeout 3h ./app/ -run 'TestAppSimulation$$|TestAppStateDeterminism|TestAppImportExport' -SimLong -v
 
 # Unit tests only: skips the multi-process end-to-end tests.
 test-short:

@@ -78,6 +78,7 @@ import (
 	govclient "github.com/cosmos/cosmos-sdk/x/gov/client"
 	govkeeper "github.com/cosmos/cosmos-sdk/x/gov/keeper"
 	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
+	govv1beta1 "github.com/cosmos/cosmos-sdk/x/gov/types/v1beta1"
 	"github.com/cosmos/cosmos-sdk/x/mint"
 	mintkeeper "github.com/cosmos/cosmos-sdk/x/mint/keeper"
 	minttypes "github.com/cosmos/cosmos-sdk/x/mint/types"
@@ -317,6 +318,10 @@ func New(
 		app.DistrKeeper, app.MsgServiceRouter(), govConfig, authority,
 		govkeeper.WithCustomCalculateVoteResultsAndVotingPowerFn(app.StakingRewardsKeeper.CalculateVoteResultsAndVotingPowerFn()),
 	)
+	// Legacy (v1beta1) text proposals still route through gov's own handler.
+	legacyGovRouter := govv1beta1.NewRouter()
+	legacyGovRouter.AddRoute(govtypes.RouterKey, govv1beta1.ProposalHandler)
+	govKeeper.SetLegacyRouter(legacyGovRouter)
 	app.GovKeeper = *govKeeper.SetHooks(govtypes.NewMultiGovHooks())
 
 	evidenceKeeper := evidencekeeper.NewKeeper(

@@ -76,7 +76,7 @@ type Config struct {
 // rows of each output chunk with their proofs. jobexec.ChainResolver is one.
 type MLPResolver interface {
 	jobexec.Resolver
-	DatasetFile(ctx context.Context, datasetID uint64) (*jobexec.DatasetFile, error)
+	DatasetFile(ctx context.Context, datasetID, version uint64) (*jobexec.DatasetFile, error)
 }
 
 // Agent is a running provider agent.
@@ -264,7 +264,7 @@ func (a *Agent) runAwardedJobs(ctx context.Context) error {
 		}
 		rec, _ := a.state.Get(job.Id)
 		if job.State != computetypes.JobState_JOB_STATE_ASSIGNED {
-			if !rec.Done && isTerminal(job.State) {
+			if !rec.Done && job.State.IsTerminal() {
 				errs = append(errs, a.state.Update(job.Id, func(r *JobRecord) { r.Done = true }))
 				a.log.Info("job ended", "job", job.Id, "state", job.State.String(), "reason", job.CloseReason.String())
 			}
@@ -281,15 +281,6 @@ func (a *Agent) runAwardedJobs(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-func isTerminal(s computetypes.JobState) bool {
-	switch s {
-	case computetypes.JobState_JOB_STATE_SETTLED, computetypes.JobState_JOB_STATE_CANCELLED,
-		computetypes.JobState_JOB_STATE_EXPIRED, computetypes.JobState_JOB_STATE_FAILED:
-		return true
-	}
-	return false
-}
-
 // execute runs an awarded job (unless a restart finds it already run),
 // stores its chunks and submits the root.
 func (a *Agent) execute(ctx context.Context, job computetypes.Job) error {
@@ -299,7 +290,7 @@ func (a *Agent) execute(ctx context.Context, job computetypes.Job) error {
 		if a.cfg.MLP != nil {
 			resolver = a.cfg.MLP
 		}
-		w, err := jobexec.FromSpec(ctx, job.Workload, resolver)
+		w, err := jobexec.FromJob(ctx, job.Workload, job.DatasetVersion, resolver)
 		if err != nil {
 			return err
 		}
@@ -337,6 +328,7 @@ func (a *Agent) execute(ctx context.Context, job computetypes.Job) error {
 			r.Executed, r.OutputRoot, r.ChunkCount = true, root[:], uint64(n)
 			if job.Workload.Kind == workload.KindMLP && job.Workload.Mlp != nil {
 				r.DatasetID, r.ChunkRows = job.Workload.Mlp.DatasetId, job.Workload.ChunkRows
+				r.DatasetVersion = job.DatasetVersion
 			}
 		}); err != nil {
 			return err

@@ -11,14 +11,7 @@ import (
 func isNotFound(err error) bool { return errors.Is(err, collections.ErrNotFound) }
 
 // IsTerminal reports whether a job state is final.
-func IsTerminal(s types.JobState) bool {
-	switch s {
-	case types.JobState_JOB_STATE_SETTLED, types.JobState_JOB_STATE_CANCELLED,
-		types.JobState_JOB_STATE_EXPIRED, types.JobState_JOB_STATE_FAILED:
-		return true
-	}
-	return false
-}
+func IsTerminal(s types.JobState) bool { return s.IsTerminal() }
 
 // holdsWinnerCollateral reports whether the job's winner collateral is locked.
 func holdsWinnerCollateral(s types.JobState) bool {

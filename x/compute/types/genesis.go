@@ -61,8 +61,10 @@ func (gs GenesisState) Validate() error {
 		if _, ok := jobs[c.JobId]; !ok {
 			return ErrInvalidGenesis.Wrapf("commitment for unknown job %d", c.JobId)
 		}
-		if !providers[c.Provider] {
-			return ErrInvalidGenesis.Wrapf("commitment from unknown provider %s", c.Provider)
+		// A provider may unbond and be removed once its jobs have ended, so
+		// only a live job's commitments must name a known provider.
+		if !providers[c.Provider] && !jobs[c.JobId].State.IsTerminal() {
+			return ErrInvalidGenesis.Wrapf("commitment from unknown provider %s on live job %d", c.Provider, c.JobId)
 		}
 	}
 	for _, b := range gs.Bids {
@@ -93,4 +95,15 @@ func ValidateAddress(field, addr string) error {
 		return ErrInvalidAddress.Wrapf("%s %q: %v", field, addr, err)
 	}
 	return nil
+}
+
+// IsTerminal reports whether a job state is final: SETTLED, CANCELLED,
+// EXPIRED or FAILED.
+func (s JobState) IsTerminal() bool {
+	switch s {
+	case JobState_JOB_STATE_SETTLED, JobState_JOB_STATE_CANCELLED,
+		JobState_JOB_STATE_EXPIRED, JobState_JOB_STATE_FAILED:
+		return true
+	}
+	return false
 }

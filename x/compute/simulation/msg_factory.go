@@ -1,0 +1,421 @@
+package simulation
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+
+	"cosmossdk.io/collections"
+	"cosmossdk.io/math"
+
+	"github.com/cosmos/cosmos-sdk/testutil/simsx"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/x/compute/keeper"
+	"github.com/aichain/aichain/x/compute/types"
+)
+
+// maxCandidates bounds how many index entries a factory looks at.
+const maxCandidates = 64
+
+// BidSecret returns the price and salt a simulated provider commits to for a
+// job: both follow from (job, provider), so the reveal factory can open the
+// commitment without remembering anything.
+func BidSecret(jobID uint64, provider string, maxPrice sdk.Coin) (sdk.Coin, []byte) {
+	h := sha256.New()
+	var id [8]byte
+	binary.BigEndian.PutUint64(id[:], jobID)
+	h.Write([]byte("aichain/sim/bid"))
+	h.Write(id[:])
+	h.Write([]byte(provider))
+	sum := h.Sum(nil)
+	amt := math.NewInt(1)
+	if maxPrice.Amount.GT(math.OneInt()) {
+		amt = math.NewIntFromUint64(binary.BigEndian.Uint64(sum[:8])).Mod(maxPrice.Amount).AddRaw(1)
+	}
+	return sdk.NewCoin(maxPrice.Denom, amt), sum[8:24]
+}
+
+func randHardware(r *simsx.XRand) types.Hardware {
+	hw := types.Hardware{
+		GpuModel: []string{"A100", "H100", "L4"}[r.Intn(3)],
+		GpuCount: uint32(1 + r.Intn(8)),
+		VramGib:  uint32(16 + r.Intn(65)),
+	}
+	switch r.Intn(3) {
+	case 0: // any workload
+	case 1:
+		hw.Workloads = []string{types.KindGemm}
+	default:
+		hw.Workloads = []string{types.KindGemm, types.KindMLP}
+	}
+	return hw
+}
+
+// jobsIn returns up to maxCandidates ids of jobs in a state.
+func jobsIn(ctx context.Context, k keeper.Keeper, st types.JobState) ([]uint64, error) {
+	it, err := k.Jobs.Indexes.State.MatchExact(ctx, int32(st))
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var ids []uint64
+	for ; it.Valid() && len(ids) < maxCandidates; it.Next() {
+		id, err := it.PrimaryKey()
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// randomJobIn picks a job in one of the states; the reporter skips when there is none.
+func randomJobIn(ctx context.Context, k keeper.Keeper, r *simsx.XRand, reporter simsx.SimulationReporter, st types.JobState) (types.Job, bool) {
+	ids, err := jobsIn(ctx, k, st)
+	if err != nil {
+		reporter.Skip(err.Error())
+		return types.Job{}, false
+	}
+	if len(ids) == 0 {
+		reporter.Skip("no job in " + st.String())
+		return types.Job{}, false
+	}
+	j, err := k.GetJob(ctx, ids[r.Intn(len(ids))])
+	if err != nil {
+		reporter.Skip(err.Error())
+		return j, false
+	}
+	return j, true
+}
+
+// providersIn returns up to maxCandidates providers with a status.
+func providersIn(ctx context.Context, k keeper.Keeper, st types.ProviderStatus) ([]types.Provider, error) {
+	it, err := k.Providers.Indexes.Status.MatchExact(ctx, int32(st))
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var out []types.Provider
+	for ; it.Valid() && len(out) < maxCandidates; it.Next() {
+		addr, err := it.PrimaryKey()
+		if err != nil {
+			return nil, err
+		}
+		p, err := k.GetProvider(ctx, addr)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// randomProvider picks a provider (of the given statuses) that is a simulation account.
+func randomProvider(ctx context.Context, k keeper.Keeper, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter, sts ...types.ProviderStatus) (types.Provider, simsx.SimAccount, bool) {
+	var all []types.Provider
+	for _, st := range sts {
+		ps, err := providersIn(ctx, k, st)
+		if err != nil {
+			reporter.Skip(err.Error())
+			return types.Provider{}, simsx.SimAccount{}, false
+		}
+		all = append(all, ps...)
+	}
+	if len(all) == 0 {
+		reporter.Skip("no provider")
+		return types.Provider{}, simsx.SimAccount{}, false
+	}
+	p := all[testData.Rand().Intn(len(all))]
+	acc := testData.GetAccount(reporter, p.Address)
+	return p, acc, !reporter.IsSkipped()
+}
+
+// MsgRegisterProviderFactory registers a simulation account as a provider.
+func MsgRegisterProviderFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgRegisterProvider] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgRegisterProvider) {
+		r := testData.Rand()
+		params, err := k.GetParams(ctx)
+		if err != nil {
+			reporter.Skip(err.Error())
+			return nil, nil
+		}
+		bond := params.MinProviderBond.AddAmount(params.MinProviderBond.Amount.MulRaw(int64(r.Intn(5))))
+		op := testData.AnyAccount(reporter, simsx.WithLiquidBalanceGTE(bond))
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		if has, err := k.Providers.Has(ctx, op.AddressBech32); err != nil || has {
+			reporter.Skip("already a provider")
+			return nil, nil
+		}
+		if !op.LiquidBalance().BlockAmount(bond) {
+			reporter.Skip("cannot reserve the bond")
+			return nil, nil
+		}
+		return []simsx.SimAccount{op}, &types.MsgRegisterProvider{
+			Operator: op.AddressBech32, Moniker: "sim-" + r.StringN(6),
+			Endpoint: fmt.Sprintf("http://provider-%d.example:8090", r.Intn(1000)),
+			Hardware: randHardware(r), Bond: bond,
+		}
+	}
+}
+
+// MsgUpdateProviderFactory changes a provider's description and may add bond
+// (enough to unjail it when its jail time is over).
+func MsgUpdateProviderFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgUpdateProvider] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgUpdateProvider) {
+		r := testData.Rand()
+		params, err := k.GetParams(ctx)
+		if err != nil {
+			reporter.Skip(err.Error())
+			return nil, nil
+		}
+		p, op, ok := randomProvider(ctx, k, testData, reporter,
+			types.ProviderStatus_PROVIDER_STATUS_ACTIVE, types.ProviderStatus_PROVIDER_STATUS_JAILED)
+		if !ok {
+			return nil, nil
+		}
+		add := coin(0)
+		if r.Bool() {
+			add = coin(int64(1 + r.Intn(10_000)))
+		}
+		h := sdk.UnwrapSDKContext(ctx).BlockHeight()
+		if p.Status == types.ProviderStatus_PROVIDER_STATUS_JAILED && h >= p.JailedUntil && p.Bond.Add(add).IsLT(params.MinProviderBond) {
+			add = params.MinProviderBond.Sub(p.Bond)
+		}
+		if add.IsPositive() && !op.LiquidBalance().BlockAmount(add) {
+			reporter.Skip("cannot reserve the added bond")
+			return nil, nil
+		}
+		return []simsx.SimAccount{op}, &types.MsgUpdateProvider{
+			Operator: op.AddressBech32, Moniker: "sim-" + r.StringN(6), Endpoint: p.Endpoint,
+			Hardware: randHardware(r), AddBond: add,
+		}
+	}
+}
+
+// MsgUnbondProviderFactory unbonds a provider without locked collateral.
+func MsgUnbondProviderFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgUnbondProvider] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgUnbondProvider) {
+		p, op, ok := randomProvider(ctx, k, testData, reporter,
+			types.ProviderStatus_PROVIDER_STATUS_ACTIVE, types.ProviderStatus_PROVIDER_STATUS_JAILED)
+		if !ok {
+			return nil, nil
+		}
+		if p.Locked.IsPositive() {
+			reporter.Skip("provider has locked collateral")
+			return nil, nil
+		}
+		return []simsx.SimAccount{op}, &types.MsgUnbondProvider{Operator: op.AddressBech32}
+	}
+}
+
+// MsgCreateJobFactory posts a small gemm job.
+func MsgCreateJobFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgCreateJob] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgCreateJob) {
+		r := testData.Rand()
+		params, err := k.GetParams(ctx)
+		if err != nil {
+			reporter.Skip(err.Error())
+			return nil, nil
+		}
+		maxPrice := coin(int64(1 + r.Intn(100_000)))
+		req := testData.AnyAccount(reporter, simsx.WithLiquidBalanceGTE(maxPrice))
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		if !req.LiquidBalance().BlockAmount(maxPrice) {
+			reporter.Skip("cannot reserve max_price")
+			return nil, nil
+		}
+		rows := uint64(1 + r.Intn(256))
+		chunkRows := uint64(1 + r.Intn(int(rows)))
+		if n, err := types.ChunkCountFor(rows, chunkRows); err != nil || n > params.MaxChunkCount {
+			chunkRows = rows // a single chunk always fits
+		}
+		msg := &types.MsgCreateJob{
+			Requester: req.AddressBech32,
+			Workload: types.WorkloadSpec{
+				Kind:      types.KindGemm,
+				Gemm:      &types.GemmSpec{M: rows, N: uint64(1 + r.Intn(64)), K: uint64(1 + r.Intn(64)), Seed: r.Uint64()},
+				ChunkRows: chunkRows,
+			},
+			MaxPrice:     maxPrice,
+			CommitBlocks: params.MinCommitBlocks + uint64(r.Intn(int(params.MaxCommitBlocks-params.MinCommitBlocks+1))),
+			RevealBlocks: params.MinRevealBlocks + uint64(r.Intn(int(params.MaxRevealBlocks-params.MinRevealBlocks+1))),
+			ExecBlocks:   uint64(1 + r.Intn(int(params.MaxExecBlocks))),
+		}
+		if r.Intn(4) == 0 {
+			msg.MinHardware = types.Hardware{GpuCount: uint32(1 + r.Intn(4))}
+		}
+		return []simsx.SimAccount{req}, msg
+	}
+}
+
+// MsgCancelJobFactory cancels a job still in auction.
+func MsgCancelJobFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgCancelJob] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgCancelJob) {
+		r := testData.Rand()
+		st := types.JobState_JOB_STATE_OPEN
+		if r.Bool() {
+			st = types.JobState_JOB_STATE_REVEAL
+		}
+		j, ok := randomJobIn(ctx, k, r, reporter, st)
+		if !ok {
+			return nil, nil
+		}
+		req := testData.GetAccount(reporter, j.Requester)
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		return []simsx.SimAccount{req}, &types.MsgCancelJob{Requester: req.AddressBech32, JobId: j.Id}
+	}
+}
+
+// MsgCommitBidFactory commits a sealed bid (see BidSecret) from an eligible provider.
+func MsgCommitBidFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgCommitBid] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgCommitBid) {
+		r := testData.Rand()
+		params, err := k.GetParams(ctx)
+		if err != nil {
+			reporter.Skip(err.Error())
+			return nil, nil
+		}
+		j, ok := randomJobIn(ctx, k, r, reporter, types.JobState_JOB_STATE_OPEN)
+		if !ok {
+			return nil, nil
+		}
+		if j.CommitCount >= params.MaxBidsPerJob {
+			reporter.Skip("job has all its commitments")
+			return nil, nil
+		}
+		p, op, ok := randomProvider(ctx, k, testData, reporter, types.ProviderStatus_PROVIDER_STATUS_ACTIVE)
+		if !ok {
+			return nil, nil
+		}
+		collateral := params.Collateral(j.MaxPrice)
+		switch has, err := k.BidCommits.Has(ctx, collections.Join(j.Id, p.Address)); {
+		case err != nil || has:
+			reporter.Skip("already committed")
+		case p.Address == j.Requester:
+			reporter.Skip("own job")
+		case !p.Hardware.Meets(j.MinHardware, j.Workload.Kind):
+			reporter.Skip("hardware too small")
+		case p.Bond.Denom != collateral.Denom || p.Bond.Sub(p.Locked).IsLT(collateral):
+			reporter.Skip("not enough free bond")
+		}
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		price, salt := BidSecret(j.Id, p.Address, j.MaxPrice)
+		return []simsx.SimAccount{op}, &types.MsgCommitBid{
+			Provider: op.AddressBech32, JobId: j.Id, Commitment: types.BidCommitment(j.Id, p.Address, price, salt),
+		}
+	}
+}
+
+// MsgRevealBidFactory opens an unrevealed commitment of a job in its reveal phase.
+func MsgRevealBidFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgRevealBid] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgRevealBid) {
+		r := testData.Rand()
+		j, ok := randomJobIn(ctx, k, r, reporter, types.JobState_JOB_STATE_REVEAL)
+		if !ok {
+			return nil, nil
+		}
+		if sdk.UnwrapSDKContext(ctx).BlockHeight() > j.RevealEnd {
+			reporter.Skip("reveal window over")
+			return nil, nil
+		}
+		it, err := k.BidCommits.Iterate(ctx, collections.NewPrefixedPairRange[uint64, string](j.Id))
+		if err != nil {
+			reporter.Skip(err.Error())
+			return nil, nil
+		}
+		cs, err := it.Values()
+		if err != nil {
+			reporter.Skip(err.Error())
+			return nil, nil
+		}
+		var open []types.BidCommit
+		for _, c := range cs {
+			if !c.Revealed {
+				open = append(open, c)
+			}
+		}
+		if len(open) == 0 {
+			reporter.Skip("nothing to reveal")
+			return nil, nil
+		}
+		c := open[r.Intn(len(open))]
+		op := testData.GetAccount(reporter, c.Provider)
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		price, salt := BidSecret(j.Id, c.Provider, j.MaxPrice)
+		return []simsx.SimAccount{op}, &types.MsgRevealBid{Provider: c.Provider, JobId: j.Id, Price: price, Salt: salt}
+	}
+}
+
+// MsgSubmitResultFactory has the winner submit a (random) root with the right chunk count.
+func MsgSubmitResultFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgSubmitResult] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgSubmitResult) {
+		r := testData.Rand()
+		j, ok := randomJobIn(ctx, k, r, reporter, types.JobState_JOB_STATE_ASSIGNED)
+		if !ok {
+			return nil, nil
+		}
+		if sdk.UnwrapSDKContext(ctx).BlockHeight() > j.ExecDeadline {
+			reporter.Skip("deadline passed")
+			return nil, nil
+		}
+		op := testData.GetAccount(reporter, j.Winner)
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		root := sha256.Sum256([]byte(r.StringN(32)))
+		return []simsx.SimAccount{op}, &types.MsgSubmitResult{
+			Provider: j.Winner, JobId: j.Id, OutputRoot: root[:], ChunkCount: j.ExpectedChunkCount,
+		}
+	}
+}
+
+// MsgDisputeResultFactory has the requester dispute an unsampled result in its challenge window.
+func MsgDisputeResultFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgDisputeResult] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgDisputeResult) {
+		r := testData.Rand()
+		params, err := k.GetParams(ctx)
+		if err != nil {
+			reporter.Skip(err.Error())
+			return nil, nil
+		}
+		j, ok := randomJobIn(ctx, k, r, reporter, types.JobState_JOB_STATE_SUBMITTED)
+		if !ok {
+			return nil, nil
+		}
+		if !j.Sample.Decided || sdk.UnwrapSDKContext(ctx).BlockHeight() > j.ChallengeEnd {
+			reporter.Skip("not in its challenge window")
+			return nil, nil
+		}
+		req := testData.GetAccount(reporter, j.Requester)
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		if params.DisputeFee.IsPositive() && !req.LiquidBalance().BlockAmount(params.DisputeFee) {
+			reporter.Skip("cannot pay the dispute fee")
+			return nil, nil
+		}
+		return []simsx.SimAccount{req}, &types.MsgDisputeResult{Requester: req.AddressBech32, JobId: j.Id}
+	}
+}
+
+// MsgUpdateParamsFactory proposes random valid params (a governance message).
+func MsgUpdateParamsFactory() simsx.SimMsgFactoryFn[*types.MsgUpdateParams] {
+	return func(_ context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgUpdateParams) {
+		return nil, &types.MsgUpdateParams{
+			Authority: testData.ModuleAccountAddress(reporter, "gov"),
+			Params:    GenParams(testData.Rand().Rand),
+		}
+	}
+}
