@@ -22,7 +22,8 @@ var ErrUnsupported = errors.New("unsupported workload")
 // Resolver supplies the model and dataset of an mlp-f32 job.
 type Resolver interface {
 	Model(ctx context.Context, modelID uint64) (*workload.Model, error)
-	Dataset(ctx context.Context, datasetID uint64) (*workload.Matrix, error)
+	// Dataset returns a version of a dataset (0: the current one).
+	Dataset(ctx context.Context, datasetID, version uint64) (*workload.Matrix, error)
 }
 
 func toInt(name string, v uint64) (int, error) {
@@ -58,6 +59,12 @@ func GemmParams(spec computetypes.WorkloadSpec) (workload.GemmParams, error) {
 // FromSpec returns the workload of a job spec. An mlp-f32 spec needs a
 // Resolver; nil gives ErrUnsupported.
 func FromSpec(ctx context.Context, spec computetypes.WorkloadSpec, r Resolver) (workload.Job, error) {
+	return FromJob(ctx, spec, 0, r)
+}
+
+// FromJob is FromSpec for a job whose mlp dataset version is fixed on chain
+// (Job.dataset_version; 0: the current version).
+func FromJob(ctx context.Context, spec computetypes.WorkloadSpec, datasetVersion uint64, r Resolver) (workload.Job, error) {
 	switch spec.Kind {
 	case workload.KindGemm:
 		p, err := GemmParams(spec)
@@ -77,7 +84,7 @@ func FromSpec(ctx context.Context, spec computetypes.WorkloadSpec, r Resolver) (
 		if err != nil {
 			return nil, fmt.Errorf("model %d: %w", spec.Mlp.ModelId, err)
 		}
-		data, err := r.Dataset(ctx, spec.Mlp.DatasetId)
+		data, err := r.Dataset(ctx, spec.Mlp.DatasetId, datasetVersion)
 		if err != nil {
 			return nil, fmt.Errorf("dataset %d: %w", spec.Mlp.DatasetId, err)
 		}

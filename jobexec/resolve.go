@@ -117,8 +117,9 @@ func (r *ChainResolver) Model(ctx context.Context, modelID uint64) (*workload.Mo
 	return m, nil
 }
 
-// DatasetRecord reads a dataset's on-chain record.
-func (r *ChainResolver) DatasetRecord(ctx context.Context, datasetID uint64) (datamarkettypes.Dataset, error) {
+// DatasetRecord reads a dataset's on-chain record as of a version (0: the
+// current one): the version's shape, chunking, content_root, sha256 and uri.
+func (r *ChainResolver) DatasetRecord(ctx context.Context, datasetID, version uint64) (datamarkettypes.Dataset, error) {
 	if r.cfg.Datasets == nil {
 		return datamarkettypes.Dataset{}, fmt.Errorf("%w: no datamarket client", ErrUnsupported)
 	}
@@ -126,22 +127,33 @@ func (r *ChainResolver) DatasetRecord(ctx context.Context, datasetID uint64) (da
 	if err != nil {
 		return datamarkettypes.Dataset{}, fmt.Errorf("query dataset %d: %w", datasetID, err)
 	}
-	return res.Dataset, nil
+	rec := res.Dataset
+	if version == 0 || version == rec.Version {
+		return rec, nil
+	}
+	vres, err := r.cfg.Datasets.DatasetVersion(ctx, &datamarkettypes.QueryDatasetVersionRequest{DatasetId: datasetID, Version: version})
+	if err != nil {
+		return datamarkettypes.Dataset{}, fmt.Errorf("query dataset %d version %d: %w", datasetID, version, err)
+	}
+	v := vres.DatasetVersion
+	rec.Version, rec.Rows, rec.Cols, rec.RowsPerChunk = v.Version, v.Rows, v.Cols, v.RowsPerChunk
+	rec.ContentRoot, rec.Sha256, rec.Uri = v.ContentRoot, v.Sha256, v.Uri
+	return rec, nil
 }
 
-// Dataset returns the checked rows of an on-chain dataset (its current version).
-func (r *ChainResolver) Dataset(ctx context.Context, datasetID uint64) (*workload.Matrix, error) {
-	f, err := r.DatasetFile(ctx, datasetID)
+// Dataset returns the checked rows of a version of an on-chain dataset (0: current).
+func (r *ChainResolver) Dataset(ctx context.Context, datasetID, version uint64) (*workload.Matrix, error) {
+	f, err := r.DatasetFile(ctx, datasetID, version)
 	if err != nil {
 		return nil, err
 	}
 	return f.Matrix, nil
 }
 
-// DatasetFile returns the dataset's current version checked against its
+// DatasetFile returns a version of the dataset (0: current) checked against its
 // on-chain sha256, shape and content_root, with its chunks and tree.
-func (r *ChainResolver) DatasetFile(ctx context.Context, datasetID uint64) (*DatasetFile, error) {
-	rec, err := r.DatasetRecord(ctx, datasetID)
+func (r *ChainResolver) DatasetFile(ctx context.Context, datasetID, version uint64) (*DatasetFile, error) {
+	rec, err := r.DatasetRecord(ctx, datasetID, version)
 	if err != nil {
 		return nil, err
 	}

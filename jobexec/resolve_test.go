@@ -252,14 +252,14 @@ func TestChainResolver(t *testing.T) {
 	if err := os.Remove(weightPath); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.Dataset(ctx, 1); err != nil || downloads.Load() != 1 {
+	if _, err := r.Dataset(ctx, 1, 0); err != nil || downloads.Load() != 1 {
 		t.Fatalf("cached dataset: %v, downloads %d", err, downloads.Load())
 	}
 	r2 := NewChainResolver(cfg)
 	if _, err := r2.Model(ctx, 4); err != nil {
 		t.Fatalf("model from the disk cache: %v", err)
 	}
-	if _, err := r2.DatasetFile(ctx, 1); err != nil || downloads.Load() != 1 {
+	if _, err := r2.DatasetFile(ctx, 1, 0); err != nil || downloads.Load() != 1 {
 		t.Fatalf("dataset from the disk cache: %v, downloads %d", err, downloads.Load())
 	}
 
@@ -282,7 +282,7 @@ func TestChainResolver(t *testing.T) {
 	if _, err := NewChainResolver(ResolverConfig{Models: fakeModels{model: bad}}).Model(ctx, 4); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("ftp uri: %v", err)
 	}
-	if _, err := NewChainResolver(ResolverConfig{Datasets: fakeDatasets{ds: rec}}).Dataset(ctx, 1); !errors.Is(err, ErrUnsupported) {
+	if _, err := NewChainResolver(ResolverConfig{Datasets: fakeDatasets{ds: rec}}).Dataset(ctx, 1, 0); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("dataset without a key: %v", err)
 	}
 	// Over HTTP.

@@ -25,9 +25,11 @@ type fakeMLP struct {
 
 func (f fakeMLP) Model(context.Context, uint64) (*workload.Model, error) { return f.model, nil }
 
-func (f fakeMLP) Dataset(context.Context, uint64) (*workload.Matrix, error) { return f.ds.Matrix, nil }
+func (f fakeMLP) Dataset(context.Context, uint64, uint64) (*workload.Matrix, error) {
+	return f.ds.Matrix, nil
+}
 
-func (f fakeMLP) DatasetFile(_ context.Context, id uint64) (*jobexec.DatasetFile, error) {
+func (f fakeMLP) DatasetFile(_ context.Context, id, _ uint64) (*jobexec.DatasetFile, error) {
 	if id != f.ds.Record.Id {
 		return nil, errors.New("dataset not found")
 	}

@@ -67,7 +67,7 @@ func (a *Agent) serveChunk(w http.ResponseWriter, r *http.Request) {
 			httpError(w, http.StatusInternalServerError, "this agent has no dataset source")
 			return
 		}
-		ds, err := a.cfg.MLP.DatasetFile(r.Context(), rec.DatasetID)
+		ds, err := a.cfg.MLP.DatasetFile(r.Context(), rec.DatasetID, rec.DatasetVersion)
 		if err != nil {
 			httpError(w, http.StatusServiceUnavailable, "cannot load the job's dataset")
 			a.log.Error("load dataset", "job", id, "dataset", rec.DatasetID, "err", err)

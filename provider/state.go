@@ -22,9 +22,10 @@ type JobRecord struct {
 	ChunkCount uint64 `json:"chunk_count,omitempty"`
 	// DatasetID and ChunkRows (mlp-f32 jobs) let the chunk server attach
 	// each output chunk's input rows.
-	DatasetID uint64 `json:"dataset_id,omitempty"`
-	ChunkRows uint64 `json:"chunk_rows,omitempty"`
-	Submitted bool   `json:"submitted"`
+	DatasetID      uint64 `json:"dataset_id,omitempty"`
+	DatasetVersion uint64 `json:"dataset_version,omitempty"`
+	ChunkRows      uint64 `json:"chunk_rows,omitempty"`
+	Submitted      bool   `json:"submitted"`
 	// Done: the job ended (or was lost) and needs no more work.
 	Done  bool   `json:"done"`
 	Error string `json:"error,omitempty"`

@@ -68,7 +68,7 @@ func (s mlpSource) Model(_ context.Context, id uint64) (*workload.Model, error) 
 	return s.model, nil
 }
 
-func (s mlpSource) DatasetRecord(_ context.Context, id uint64) (datamarkettypes.Dataset, error) {
+func (s mlpSource) DatasetRecord(_ context.Context, id, _ uint64) (datamarkettypes.Dataset, error) {
 	if id != s.ds.Id {
 		return datamarkettypes.Dataset{}, errors.New("dataset not found")
 	}

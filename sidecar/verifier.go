@@ -201,7 +201,7 @@ func (v *Verifier) check(ctx context.Context, pv computetypes.PendingVerificatio
 // without a signing key is one.
 type MLPSource interface {
 	Model(ctx context.Context, modelID uint64) (*workload.Model, error)
-	DatasetRecord(ctx context.Context, datasetID uint64) (datamarkettypes.Dataset, error)
+	DatasetRecord(ctx context.Context, datasetID, version uint64) (datamarkettypes.Dataset, error)
 }
 
 // recomputer checks a served chunk's extra material (mlp input rows) and
@@ -211,9 +211,10 @@ type recomputer struct {
 	recompute func(ctx context.Context, resp jobexec.ChunkResponse) ([]byte, error)
 }
 
-func (v *Verifier) recomputerFor(ctx context.Context, spec computetypes.WorkloadSpec) (recomputer, error) {
+func (v *Verifier) recomputerFor(ctx context.Context, pv computetypes.PendingVerification) (recomputer, error) {
+	spec := pv.Workload
 	if spec.Kind == workload.KindMLP && spec.Mlp != nil && v.cfg.MLP != nil {
-		return v.mlpRecomputer(ctx, spec)
+		return v.mlpRecomputer(ctx, pv)
 	}
 	job, err := jobexec.FromSpec(ctx, spec, nil)
 	if err != nil {
@@ -230,14 +231,20 @@ func (v *Verifier) recomputerFor(ctx context.Context, spec computetypes.Workload
 // mlpRecomputer recomputes an mlp-f32 output chunk from the input rows the
 // provider serves with it, once they verify against the dataset's on-chain
 // content_root: a validator needs no dataset licence.
-func (v *Verifier) mlpRecomputer(ctx context.Context, spec computetypes.WorkloadSpec) (recomputer, error) {
+func (v *Verifier) mlpRecomputer(ctx context.Context, pv computetypes.PendingVerification) (recomputer, error) {
+	spec := pv.Workload
 	model, err := v.cfg.MLP.Model(ctx, spec.Mlp.ModelId)
 	if err != nil {
 		return recomputer{}, fmt.Errorf("model %d: %w", spec.Mlp.ModelId, err)
 	}
-	ds, err := v.cfg.MLP.DatasetRecord(ctx, spec.Mlp.DatasetId)
+	// The job runs on the dataset version fixed when it was created.
+	ds, err := v.cfg.MLP.DatasetRecord(ctx, spec.Mlp.DatasetId, pv.DatasetVersion)
 	if err != nil {
 		return recomputer{}, fmt.Errorf("dataset %d: %w", spec.Mlp.DatasetId, err)
+	}
+	if len(pv.DatasetContentRoot) > 0 && !bytes.Equal(ds.ContentRoot, pv.DatasetContentRoot) {
+		return recomputer{}, fmt.Errorf("dataset %d version %d: content root %x, the job records %x",
+			spec.Mlp.DatasetId, pv.DatasetVersion, ds.ContentRoot, pv.DatasetContentRoot)
 	}
 	if ds.Cols != uint64(model.InputDim()) {
 		return recomputer{}, fmt.Errorf("dataset %d has %d columns, model %d input is %d", ds.Id, ds.Cols, spec.Mlp.ModelId, model.InputDim())
@@ -269,7 +276,7 @@ func (v *Verifier) mlpRecomputer(ctx context.Context, spec computetypes.Workload
 
 // Verify checks one job's sampled chunks and returns the verdict and why.
 func (v *Verifier) Verify(ctx context.Context, pv computetypes.PendingVerification) (computetypes.Verdict, string) {
-	rc, err := v.recomputerFor(ctx, pv.Workload)
+	rc, err := v.recomputerFor(ctx, pv)
 	if err != nil {
 		// The chain accepted this workload: failing to run it is this
 		// sidecar's limit, not the provider's fault, so abstain.

@@ -17,6 +17,8 @@ type ModelTerms struct {
 // DatasetTerms are what x/datamarket tells x/compute about a dataset when a
 // job that uses it is created.
 type DatasetTerms struct {
+	// Version is the dataset version the job runs on; ContentRoot is its root.
+	Version      uint64
 	Rows         uint64
 	Cols         uint64
 	RowsPerChunk uint64

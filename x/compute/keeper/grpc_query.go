@@ -197,6 +197,7 @@ func (q querier) PendingVerifications(ctx context.Context, req *types.QueryPendi
 			pv := types.PendingVerification{
 				JobId: j.Id, Workload: j.Workload, Indices: j.Sample.Indices, OutputRoot: j.Result.OutputRoot,
 				ChunkCount: j.Result.ChunkCount, Provider: j.Winner, VerificationEnd: j.VerificationEnd,
+				DatasetVersion: j.DatasetVersion, DatasetContentRoot: j.DatasetContentRoot,
 			}
 			if p, err := q.Keeper.Providers.Get(ctx, j.Winner); err == nil {
 				pv.ProviderEndpoint = p.Endpoint

@@ -92,6 +92,7 @@ func (k Keeper) CreateJob(ctx context.Context, msg *types.MsgCreateJob) (uint64,
 		job.ModelId, job.DatasetId = msg.Workload.Mlp.ModelId, msg.Workload.Mlp.DatasetId
 		job.ModelFee, job.ModelShares = mterms.Fee, mterms.Shares
 		job.DatasetFee, job.DatasetShares = dterms.Fee, dterms.Shares
+		job.DatasetVersion, job.DatasetContentRoot = dterms.Version, dterms.ContentRoot
 	}
 	chunks, err := types.ChunkCountFor(rows, msg.Workload.ChunkRows)
 	if err != nil {

@@ -61,6 +61,10 @@ func TestRefundsPayNoModelOrDatasetFee(t *testing.T) {
 	if got := before.bals[3].Sub(s.bal(bob)); got.Int64() != escrow {
 		t.Fatalf("bob paid %s into escrow, want %d", got, escrow)
 	}
+	// The job fixes the dataset version and root it runs on.
+	if j := s.job(res.JobId); j.DatasetVersion != 1 || !bytes.Equal(j.DatasetContentRoot, bytes.Repeat([]byte{7}, 32)) {
+		t.Fatalf("job dataset snapshot: version %d root %x, want version 1 and the listed root", j.DatasetVersion, j.DatasetContentRoot)
+	}
 	if _, err := s.ms.CancelJob(s.ta.Ctx, &types.MsgCancelJob{Requester: bob.String(), JobId: res.JobId}); err != nil {
 		t.Fatalf("cancel: %v", err)
 	}
