@@ -127,3 +127,27 @@ func (c *Chain) EditGenesis(edit func(appState map[string]json.RawMessage)) {
 		}
 	}
 }
+
+// SetComputeParams overrides x/compute params in every node's genesis before
+// Start (values as in genesis JSON: uint64 fields as strings).
+func (c *Chain) SetComputeParams(values map[string]any) {
+	c.t.Helper()
+	c.EditGenesis(func(app map[string]json.RawMessage) {
+		var compute map[string]any
+		if err := json.Unmarshal(app["compute"], &compute); err != nil {
+			c.t.Fatal(err)
+		}
+		params, ok := compute["params"].(map[string]any)
+		if !ok {
+			c.t.Fatal("compute genesis has no params")
+		}
+		for k, v := range values {
+			params[k] = v
+		}
+		b, err := json.Marshal(compute)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		app["compute"] = b
+	})
+}

@@ -25,6 +25,14 @@ type computeJob struct {
 		Denom  string `json:"denom"`
 		Amount string `json:"amount"`
 	} `json:"clearing_price"`
+	Sample struct {
+		Selected bool     `json:"selected"`
+		Indices  []string `json:"indices"`
+	} `json:"sample"`
+	Result struct {
+		OutputRoot string `json:"output_root"` // base64
+		ChunkCount string `json:"chunk_count"`
+	} `json:"result"`
 }
 
 func (c *Chain) computeJobCLI(t *testing.T, id string) computeJob {
@@ -53,7 +61,8 @@ func (c *Chain) waitJobState(t *testing.T, id string, timeout time.Duration, sta
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
-	t.Fatalf("job %s: state %s after %s, want one of %v", id, j.State, timeout, states)
+	t.Fatalf("job %s: state %s (reason %s) after %s, want one of %v\nnode:\n%s",
+		id, j.State, j.CloseReason, timeout, states, c.Nodes[0].LogTail(30))
 	return j
 }
 

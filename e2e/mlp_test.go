@@ -59,21 +59,11 @@ func paramBps(t *testing.T, c *Chain, path, field string) int64 {
 // to the coin.
 func TestMLPJobEndToEnd(t *testing.T) {
 	c := NewChain(t, 1, "alice", "bob", "carol", "dave", "provider")
-	c.EditGenesis(func(app map[string]json.RawMessage) {
-		var compute map[string]any
-		if err := json.Unmarshal(app["compute"], &compute); err != nil {
-			t.Fatal(err)
-		}
-		params := compute["params"].(map[string]any)
-		params["sample_rate_floor_bps"] = 10000 // every job is sampled
-		params["samples_per_job"] = 5           // all 5 chunks
-		params["verification_blocks"] = "20"
-		params["challenge_blocks"] = "6"
-		b, err := json.Marshal(compute)
-		if err != nil {
-			t.Fatal(err)
-		}
-		app["compute"] = b
+	c.SetComputeParams(map[string]any{
+		"sample_rate_floor_bps": 10000, // every job is sampled
+		"samples_per_job":       5,     // all 5 chunks
+		"verification_blocks":   "20",
+		"challenge_blocks":      "6",
 	})
 	c.Start()
 	n := c.Nodes[0]
@@ -170,7 +160,7 @@ func TestMLPJobEndToEnd(t *testing.T) {
 	if id == "" {
 		t.Fatalf("create-job emitted no job_id: %+v", res.Events)
 	}
-	j := c.waitJob(t, id, 180*time.Second, "JOB_STATE_SETTLED", "JOB_STATE_FAILED", "JOB_STATE_EXPIRED")
+	j := c.waitJobState(t, id, 180*time.Second, "JOB_STATE_SETTLED", "JOB_STATE_FAILED", "JOB_STATE_EXPIRED")
 	if j.State != "JOB_STATE_SETTLED" || j.CloseReason != "CLOSE_REASON_SETTLED" {
 		t.Fatalf("mlp job ended %s / %s, want SETTLED by verification\nprovider:\n%s\nsidecar:\n%s",
 			j.State, j.CloseReason, provider.LogTail(30), sidecar.LogTail(30))

@@ -13,52 +13,6 @@ import (
 	"github.com/aichain/aichain/jobexec"
 )
 
-// job is the part of `q compute job` that these tests read.
-type job struct {
-	ID          string `json:"id"`
-	State       string `json:"state"`
-	CloseReason string `json:"close_reason"`
-	Winner      string `json:"winner"`
-	Sample      struct {
-		Selected bool     `json:"selected"`
-		Indices  []string `json:"indices"`
-	} `json:"sample"`
-	Result struct {
-		OutputRoot string `json:"output_root"`
-		ChunkCount string `json:"chunk_count"`
-	} `json:"result"`
-}
-
-func (c *Chain) job(t *testing.T, id string) job {
-	t.Helper()
-	out := c.CLI("q", "compute", "job", id, "--output", "json")
-	var res struct {
-		Job job `json:"job"`
-	}
-	if err := json.Unmarshal([]byte(out), &res); err != nil {
-		t.Fatalf("decode job %s: %v\n%s", id, err, out)
-	}
-	return res.Job
-}
-
-// waitJob waits until job id is in one of the given states.
-func (c *Chain) waitJob(t *testing.T, id string, timeout time.Duration, states ...string) job {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	var j job
-	for time.Now().Before(deadline) {
-		j = c.job(t, id)
-		for _, s := range states {
-			if j.State == s {
-				return j
-			}
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	t.Fatalf("job %s still %s (reason %s) after %s, want %v\nnode:\n%s", id, j.State, j.CloseReason, timeout, states, c.Nodes[0].LogTail(30))
-	return j
-}
-
 func (c *Chain) providerBond(t *testing.T, addr string) int64 {
 	t.Helper()
 	out := c.CLI("q", "compute", "provider", addr, "--output", "json")
@@ -108,21 +62,11 @@ func (c *Chain) createGemmJob(t *testing.T, seed int) string {
 //     settles as inconclusive when the verification window ends.
 func TestVerifiedComputeEndToEnd(t *testing.T) {
 	c := NewChain(t, 1, "alice", "provider", "cheat")
-	c.EditGenesis(func(app map[string]json.RawMessage) {
-		var compute map[string]any
-		if err := json.Unmarshal(app["compute"], &compute); err != nil {
-			t.Fatal(err)
-		}
-		params := compute["params"].(map[string]any)
-		params["sample_rate_floor_bps"] = 10000 // every job is sampled
-		params["samples_per_job"] = 4           // all 4 chunks of these jobs
-		params["verification_blocks"] = "12"
-		params["challenge_blocks"] = "6"
-		b, err := json.Marshal(compute)
-		if err != nil {
-			t.Fatal(err)
-		}
-		app["compute"] = b
+	c.SetComputeParams(map[string]any{
+		"sample_rate_floor_bps": 10000, // every job is sampled
+		"samples_per_job":       4,     // all 4 chunks of these jobs
+		"verification_blocks":   "12",
+		"challenge_blocks":      "6",
 	})
 	c.Start()
 	n := c.Nodes[0]
@@ -144,7 +88,7 @@ func TestVerifiedComputeEndToEnd(t *testing.T) {
 	// 1. Honest provider: sampled, verified VALID by the sidecar, settled.
 	honest := startProvider("provider", n.SparePort(1))
 	id := c.createGemmJob(t, 1)
-	j := c.waitJob(t, id, 120*time.Second, "JOB_STATE_SETTLED", "JOB_STATE_FAILED", "JOB_STATE_EXPIRED")
+	j := c.waitJobState(t, id, 120*time.Second, "JOB_STATE_SETTLED", "JOB_STATE_FAILED", "JOB_STATE_EXPIRED")
 	if j.State != "JOB_STATE_SETTLED" || j.CloseReason != "CLOSE_REASON_SETTLED" {
 		t.Fatalf("honest job ended %s / %s, want SETTLED by verification\nprovider:\n%s\nsidecar:\n%s",
 			j.State, j.CloseReason, honest.LogTail(20), sidecar.LogTail(20))
@@ -191,7 +135,7 @@ func TestVerifiedComputeEndToEnd(t *testing.T) {
 	}
 	bondBefore := c.providerBond(t, cheatAddr)
 	id = c.createGemmJob(t, 2)
-	j = c.waitJob(t, id, 120*time.Second, "JOB_STATE_SETTLED", "JOB_STATE_FAILED", "JOB_STATE_EXPIRED")
+	j = c.waitJobState(t, id, 120*time.Second, "JOB_STATE_SETTLED", "JOB_STATE_FAILED", "JOB_STATE_EXPIRED")
 	if j.State != "JOB_STATE_FAILED" || j.CloseReason != "CLOSE_REASON_FRAUD" {
 		t.Fatalf("corrupt job ended %s / %s, want FAILED by fraud\ncheat:\n%s\nsidecar:\n%s",
 			j.State, j.CloseReason, cheat.LogTail(20), sidecar.LogTail(20))
@@ -205,7 +149,7 @@ func TestVerifiedComputeEndToEnd(t *testing.T) {
 	sidecar.Kill()
 	startProvider("provider", n.SparePort(1))
 	id = c.createGemmJob(t, 3)
-	j = c.waitJob(t, id, 120*time.Second, "JOB_STATE_SETTLED", "JOB_STATE_FAILED", "JOB_STATE_EXPIRED")
+	j = c.waitJobState(t, id, 120*time.Second, "JOB_STATE_SETTLED", "JOB_STATE_FAILED", "JOB_STATE_EXPIRED")
 	if j.State != "JOB_STATE_SETTLED" || j.CloseReason != "CLOSE_REASON_SETTLED_INCONCLUSIVE" {
 		t.Fatalf("job without a sidecar ended %s / %s, want SETTLED_INCONCLUSIVE", j.State, j.CloseReason)
 	}
