@@ -48,6 +48,8 @@ func DownloadCmd() *cobra.Command {
 		Example: "aichaind q datamarket download 1 http://127.0.0.1:8090 --from bob --output iris.npy",
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// The arguments parsed: a refusal from here on is not a usage error.
+			cmd.SilenceUsage = true
 			clientCtx, err := client.GetClientQueryContext(cmd)
 			if err != nil {
 				return err
