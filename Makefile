@@ -16,7 +16,7 @@ BUILD_FLAGS := -mod=readonly -trimpath -ldflags '$(LDFLAGS)'
 BINARIES := $(notdir $(wildcard cmd/*))
 
 .PHONY: all build install test test-sim-long test-short bench lint fmt vet proto-tools proto-gen proto-check \
-	clang-tools ptx ptx-check localnet localnet-reset clean
+	clang-tools ptx ptx-check localnet localnet-reset localnet-multi localnet-multi-reset clean
 
 all: build
 
@@ -88,6 +88,14 @@ localnet: build
 
 localnet-reset: build
 	LOCALNET_RESET=1 ./scripts/localnet.sh
+
+# Four validators on 127.0.0.1 under build/localnet-multi, each with its own
+# sidecar, plus a provider agent and a dataset server; Ctrl-C stops them all.
+localnet-multi: build
+	VALIDATORS=4 ./scripts/localnet.sh
+
+localnet-multi-reset: build
+	VALIDATORS=4 LOCALNET_RESET=1 ./scripts/localnet.sh
 
 clean:
 	rm -rf $(BUILDDIR)

@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
-# Runs a one-validator aichain network under build/localnet, in the foreground
-# until Ctrl-C. A second run continues the same chain; LOCALNET_RESET=1 (or
-# `make localnet-reset`) deletes it and starts a new one.
+# Runs a local aichain network in the foreground until Ctrl-C: VALIDATORS
+# validators (default 1) on 127.0.0.1, each with its own verifier sidecar,
+# plus one provider agent and one dataset server. One validator lives under
+# build/localnet (`make localnet`), four under build/localnet-multi
+# (`make localnet-multi`). A second run continues the same chain;
+# LOCALNET_RESET=1 (or `make localnet-reset`) deletes it and starts anew.
+#
+# Node i listens on node0's ports + 10*i: P2P 26656, RPC 26657, gRPC 9090,
+# REST 1317; its sidecar on 9191 (gRPC) and 9192 (metrics).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILDDIR=${BUILDDIR:-$PWD/build}
 BIN=$BUILDDIR/aichaind
-ROOT=$BUILDDIR/localnet
+N=${VALIDATORS:-1}
+if [ "$N" = 1 ]; then ROOT=${LOCALNET_DIR:-$BUILDDIR/localnet}; else ROOT=${LOCALNET_DIR:-$BUILDDIR/localnet-multi}; fi
 HOME_DIR=$ROOT/node0
 CHAIN_ID=aichain-local-1
 KEYS=(alice bob provider)
+STEP=10
 
 [ -x "$BIN" ] || { echo "missing $BIN: run make build" >&2; exit 1; }
+[[ "$N" =~ ^[1-9][0-9]*$ ]] || { echo "VALIDATORS must be a positive number, got $N" >&2; exit 1; }
 
 if [ "${LOCALNET_RESET:-0}" = 1 ] && [ -d "$ROOT" ]; then
   echo "LOCALNET_RESET=1: deleting $ROOT"
@@ -20,38 +29,42 @@ if [ "${LOCALNET_RESET:-0}" = 1 ] && [ -d "$ROOT" ]; then
 fi
 
 if [ -f "$HOME_DIR/config/genesis.json" ]; then
+  have=$(ls -d "$ROOT"/node* | wc -l)
+  [ "$have" = "$N" ] || { echo "$ROOT holds $have validators, not $N: run with LOCALNET_RESET=1" >&2; exit 1; }
   echo "Reusing the chain in $ROOT (it continues from its last block)."
-  echo "To start over: make localnet-reset"
+  echo "To start over: make localnet-reset (or LOCALNET_RESET=1)"
 else
-  echo "Creating a new chain in $ROOT"
-  "$BIN" testnet init-files --v 1 --output-dir "$ROOT" --chain-id "$CHAIN_ID" \
+  echo "Creating a new chain of $N validator(s) in $ROOT"
+  "$BIN" testnet init-files --v "$N" --output-dir "$ROOT" --chain-id "$CHAIN_ID" \
     --keyring-backend test --funded-keys "$(IFS=,; echo "${KEYS[*]}")" \
-    --block-time 1s --minimum-gas-prices 0uaic --verifier-port 9191 >/dev/null
+    --block-time 1s --minimum-gas-prices 0uaic --verifier-port 9191 --port-step $STEP >/dev/null
 fi
 
 addr() { "$BIN" keys show "$1" -a --keyring-backend test --home "$HOME_DIR"; }
 
+echo
+echo "aichain localnet (chain-id $CHAIN_ID), $N validator(s), logs under $ROOT/logs"
+for ((i = 0; i < N; i++)); do
+  d=$((STEP * i))
+  printf '  node%d  home %s\n         RPC http://127.0.0.1:%d  gRPC 127.0.0.1:%d  REST http://127.0.0.1:%d  sidecar 127.0.0.1:%d\n' \
+    "$i" "$ROOT/node$i" $((26657 + d)) $((9090 + d)) $((1317 + d)) $((9191 + d))
+done
 cat <<INFO
-
-aichain localnet (chain-id $CHAIN_ID)
-  home      $HOME_DIR
-  RPC       http://127.0.0.1:26657
-  gRPC      127.0.0.1:9090  (reflection on: grpcurl -plaintext 127.0.0.1:9090 list)
-  REST      http://127.0.0.1:1317
+  gRPC reflection is on: grpcurl -plaintext 127.0.0.1:9090 list
   keys (keyring-backend test, --home $HOME_DIR):
     validator $(addr node0)  (key name node0)
 INFO
 for k in "${KEYS[@]}"; do printf '    %-9s %s\n' "$k" "$(addr "$k")"; done
 cat <<INFO
 
-Beside the node (logs under $ROOT/logs):
-  verifier sidecar  gRPC 127.0.0.1:9191, metrics http://127.0.0.1:9192/metrics   (logs/sidecar.log)
-  provider agent    key provider, chunks http://127.0.0.1:8081, metrics /metrics  (logs/provider.log)
-  dataset server    http://127.0.0.1:8090, serves .npy files put in $HOME_DIR/datasets (logs/dataserver.log)
+Beside the nodes:
+  verifier sidecars  one per validator (logs/sidecar<i>.log, metrics on the sidecar port + 1)
+  provider agent     key provider, chunks http://127.0.0.1:8081, metrics /metrics  (logs/provider.log)
+  dataset server     http://127.0.0.1:8090, serves .npy files put in $HOME_DIR/datasets (logs/dataserver.log)
 
 Try: $BIN q bank balances \$($BIN keys show alice -a --keyring-backend test --home $HOME_DIR) --home $HOME_DIR
 
-Starting the node; Ctrl-C stops everything.
+Starting; Ctrl-C stops everything.
 INFO
 
 mkdir -p "$ROOT/logs" "$HOME_DIR/datasets"
@@ -63,18 +76,26 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-"$BUILDDIR/aichain-sidecar" --node 127.0.0.1:9090 --listen 127.0.0.1:9191 --metrics 127.0.0.1:9192 \
-  --backend auto >>"$ROOT/logs/sidecar.log" 2>&1 &
-pids+=($!)
+for ((i = 0; i < N; i++)); do
+  d=$((STEP * i))
+  "$BUILDDIR/aichain-sidecar" --node 127.0.0.1:$((9090 + d)) --listen 127.0.0.1:$((9191 + d)) \
+    --metrics 127.0.0.1:$((9192 + d)) --backend auto >>"$ROOT/logs/sidecar$i.log" 2>&1 &
+  pids+=($!)
+done
 "$BUILDDIR/aichain-provider" --node 127.0.0.1:9090 --chain-id "$CHAIN_ID" --home "$HOME_DIR" \
   --keyring-backend test --from provider --data-dir "$ROOT/provider" --listen 127.0.0.1:8081 \
   --backend auto --moniker localnet-provider >>"$ROOT/logs/provider.log" 2>&1 &
 pids+=($!)
-
 "$BUILDDIR/aichain-dataserver" --node 127.0.0.1:9090 --listen 127.0.0.1:8090 \
   --data-dir "$HOME_DIR/datasets" >>"$ROOT/logs/dataserver.log" 2>&1 &
 pids+=($!)
 
+# Node0 in the foreground of this script (its log on the terminal), the
+# others in the background (logs/node<i>.log).
+for ((i = 1; i < N; i++)); do
+  "$BIN" start --home "$ROOT/node$i" >>"$ROOT/logs/node$i.log" 2>&1 &
+  pids+=($!)
+done
 "$BIN" start --home "$HOME_DIR" &
 pids+=($!)
 wait "${pids[-1]}"
