@@ -46,6 +46,31 @@ func writeExample(path string) error {
 	return nil
 }
 
+// writeExampleModel writes a seeded mlp-f32 model, 4 inputs → 8 (ReLU) → 2,
+// so that the example dataset can run through it as an mlp job.
+func writeExampleModel(path string) error {
+	fill := func(n int, seed uint64) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = workload.UnitFloat(workload.SplitMixAt(seed, uint64(i)))
+		}
+		return v
+	}
+	m := &workload.Model{Layers: []workload.Layer{
+		{In: 4, Out: 8, Weight: fill(32, 11), Bias: fill(8, 12)},
+		{In: 8, Out: 2, Weight: fill(16, 13), Bias: fill(2, 14)},
+	}}
+	data, err := workload.EncodeSafetensors(m)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("wrote %s: mlp-f32 4→8→2, sha256 %s\n", path, workload.SHA256Hex(data))
+	return nil
+}
+
 type datasetFlag map[uint64]string
 
 func (d datasetFlag) String() string { return fmt.Sprint(map[uint64]string(d)) }
@@ -74,12 +99,20 @@ func main() {
 	window := flag.Duration("window", 60*time.Second, "how old a signed request may be; nonces are remembered as long")
 	flag.Var(datasets, "dataset", "ID=PATH: serve this file as dataset ID (repeatable; checked against the chain at start)")
 	example := flag.String("write-example", "", "write a small example dataset (64×4 float32 .npy) to this file and exit")
+	exampleModel := flag.String("write-example-model", "", "write a small example model (mlp-f32 4→8→2, .safetensors) that fits the example dataset, and exit")
 	flag.Parse()
 
 	logger := log.New(os.Stderr, "aichain-dataserver: ", log.LstdFlags)
-	if *example != "" {
-		if err := writeExample(*example); err != nil {
-			logger.Fatal(err)
+	if *example != "" || *exampleModel != "" {
+		if *example != "" {
+			if err := writeExample(*example); err != nil {
+				logger.Fatal(err)
+			}
+		}
+		if *exampleModel != "" {
+			if err := writeExampleModel(*exampleModel); err != nil {
+				logger.Fatal(err)
+			}
 		}
 		return
 	}
