@@ -16,28 +16,54 @@ import (
 type Process struct {
 	Name string
 	Log  string
+	path string
+	args []string
 	cmd  *exec.Cmd
 	done chan struct{}
 }
 
 // StartProcess starts one of the repository's binaries with args, logging to
-// <dir>/<name>.log, and stops it when the test ends.
+// <dir>/<name>.log, and stops it when the test ends (printing the end of its
+// log if the test failed).
 func StartProcess(t testing.TB, dir, name, binary string, args ...string) *Process {
 	t.Helper()
-	logPath := filepath.Join(dir, name+".log")
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
+	p := &Process{Name: name, Log: filepath.Join(dir, name+".log"), path: filepath.Join(Binaries(t), binary), args: args}
+	if err := p.start(); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(filepath.Join(Binaries(t), binary), args...)
+	t.Cleanup(func() {
+		p.Stop()
+		if t.Failed() {
+			t.Logf("%s log (last 40 lines):\n%s", name, p.LogTail(40))
+		}
+	})
+	return p
+}
+
+func (p *Process) start() error {
+	logf, err := os.OpenFile(p.Log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(p.path, p.args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
+		_ = logf.Close()
+		return fmt.Errorf("start %s: %w", p.Name, err)
 	}
-	p := &Process{Name: name, Log: logPath, cmd: cmd, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); _ = logf.Close(); close(p.done) }()
-	t.Cleanup(p.Stop)
-	return p
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); _ = logf.Close(); close(done) }()
+	p.cmd, p.done = cmd, done
+	return nil
+}
+
+// Restart starts an exited process again with the same arguments and log
+// (after Kill or Stop); the test's cleanup stops it as before.
+func (p *Process) Restart() error {
+	if !p.Exited() {
+		return fmt.Errorf("%s is still running", p.Name)
+	}
+	return p.start()
 }
 
 // Stop interrupts the process and waits for it (killing it after 10 s).
@@ -150,4 +176,40 @@ func (c *Chain) SetComputeParams(values map[string]any) {
 		}
 		app["compute"] = b
 	})
+}
+
+// StartSidecar starts aichain-sidecar (CPU backend) beside node n, listening
+// on the node's spare port 0, where the node's [verifier] address points.
+func StartSidecar(t testing.TB, dir, name string, n *Node) *Process {
+	t.Helper()
+	return StartProcess(t, dir, name, "aichain-sidecar",
+		"--node", n.GRPCAddr(), "--listen", fmt.Sprintf("127.0.0.1:%d", n.SparePort(0)), "--metrics", "",
+		"--backend", "cpu", "--poll", "300ms", "--fetch-timeout", "2s", "--fetch-retries", "2",
+		"--cache-dir", filepath.Join(dir, name+"-cache"))
+}
+
+// StartProvider starts aichain-provider (CPU backend) for key, a key in
+// node0's keyring, serving chunks on port and bidding minPrice (the floor:
+// the test jobs are too small for per-GFLOP pricing to matter). It registers
+// with a 50,000,000uaic bond if key is not a provider yet; the call returns
+// once the chain knows key as a provider.
+func (c *Chain) StartProvider(t testing.TB, dir, key string, port int, minPrice string, extra ...string) *Process {
+	t.Helper()
+	args := append([]string{
+		"--node", c.Nodes[0].GRPCAddr(), "--chain-id", ChainID, "--home", c.Home(), "--keyring-backend", "test",
+		"--from", key, "--data-dir", filepath.Join(dir, key), "--listen", fmt.Sprintf("127.0.0.1:%d", port),
+		"--backend", "cpu", "--bond", "50000000uaic", "--min-price", minPrice, "--poll", "300ms", "--moniker", key,
+	}, extra...)
+	p := StartProcess(t, dir, key, "aichain-provider", args...)
+	addr := c.Addr(key)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if _, _, err := c.CLIErr("q", "compute", "provider", addr); err == nil {
+			return p
+		}
+		if p.Exited() || time.Now().After(deadline) {
+			t.Fatalf("provider %s never registered:\n%s", key, p.LogTail(20))
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
 }

@@ -224,6 +224,18 @@ func (n *Node) Stop() {
 	n.cmd = nil
 }
 
+// Kill kills the node's process at once (SIGKILL), as a crash or a power
+// cut would; Start starts it again on the same home.
+func (n *Node) Kill() {
+	if n.cmd == nil {
+		return
+	}
+	_ = n.cmd.Process.Kill()
+	<-n.done
+	_ = n.log.Close()
+	n.cmd = nil
+}
+
 // LogTail returns the last lines of the node's log, for failure messages.
 func (n *Node) LogTail(lines int) string {
 	b, _ := os.ReadFile(filepath.Join(n.Home, "node.log"))
@@ -243,27 +255,47 @@ func (n *Node) GRPCAddr() string { return fmt.Sprintf("127.0.0.1:%d", n.Ports.GR
 // RESTAddr is the node's REST base URL.
 func (n *Node) RESTAddr() string { return fmt.Sprintf("http://127.0.0.1:%d", n.Ports.API) }
 
-// Height returns the node's latest block height from its RPC status.
-func (n *Node) Height() (int64, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+// RPC GETs a CometBFT RPC path (e.g. "/status", "/block?height=5") from the
+// node and decodes its "result" into v.
+func (n *Node) RPC(path string, v any) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d/status", n.Ports.RPC), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d%s", n.Ports.RPC, path), nil)
+	if err != nil {
+		return err
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer resp.Body.Close()
-	var st struct {
-		Result struct {
-			SyncInfo struct {
-				LatestBlockHeight string `json:"latest_block_height"`
-			} `json:"sync_info"`
-		} `json:"result"`
+	var body struct {
+		Result json.RawMessage `json:"result"`
+		Error  *struct {
+			Message string `json:"message"`
+			Data    string `json:"data"`
+		} `json:"error"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return fmt.Errorf("%s %s: %w", n.Name, path, err)
+	}
+	if body.Error != nil {
+		return fmt.Errorf("%s %s: %s: %s", n.Name, path, body.Error.Message, body.Error.Data)
+	}
+	return json.Unmarshal(body.Result, v)
+}
+
+// Height returns the node's latest block height from its RPC status.
+func (n *Node) Height() (int64, error) {
+	var st struct {
+		SyncInfo struct {
+			LatestBlockHeight string `json:"latest_block_height"`
+		} `json:"sync_info"`
+	}
+	if err := n.RPC("/status", &st); err != nil {
 		return 0, err
 	}
-	return strconv.ParseInt(st.Result.SyncInfo.LatestBlockHeight, 10, 64)
+	return strconv.ParseInt(st.SyncInfo.LatestBlockHeight, 10, 64)
 }
 
 // WaitHeight waits until node0 reaches height h.

@@ -70,74 +70,12 @@ func TestMLPJobEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	alice, bob, carol, dave, prov := c.Addr("alice"), c.Addr("bob"), c.Addr("carol"), c.Addr("dave"), c.Addr("provider")
 
-	// The fee parameters this test's arithmetic assumes (the defaults).
-	if got := paramBps(t, c, "/aichain/compute/v1/params", "protocol_fee_bps"); got != 500 {
-		t.Fatalf("protocol_fee_bps %d, this test assumes 500", got)
-	}
-	if got := paramBps(t, c, "/aichain/modelregistry/v1/params", "platform_fee_bps"); got != 500 {
-		t.Fatalf("platform_fee_bps %d, this test assumes 500", got)
-	}
-	if got := paramBps(t, c, "/aichain/datamarket/v1/params", "market_fee_bps"); got != 250 {
-		t.Fatalf("market_fee_bps %d, this test assumes 250", got)
-	}
-
-	// The model's weights, served over HTTP on loopback.
-	model := mlpModel()
-	weights, err := workload.EncodeSafetensors(model)
-	if err != nil {
-		t.Fatal(err)
-	}
-	modelSum := sha256.Sum256(weights)
-	modelSHA := hex.EncodeToString(modelSum[:])
-	weightSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(weights) }))
-	t.Cleanup(weightSrv.Close)
-
-	// alice registers it: 1000uaic per job + 50uaic per 1k rows, shares alice 70 / carol 30.
-	res := c.Tx("modelregistry", "register-model", "e2e-mlp", "1.0.0", modelSHA, weightSrv.URL+"/e2e.safetensors",
-		"3", "2", "MIT", "--fee-per-job", "1000uaic", "--fee-per-1k-rows", "50uaic",
-		"--shares", fmt.Sprintf(`{"address":%q,"weight":70}`, alice),
-		"--shares", fmt.Sprintf(`{"address":%q,"weight":30}`, carol), "--from", "alice")
-	okTx(t, "register-model", res)
-
-	// The dataset: 40×3 rows on a real dataset server, chunks of 6 rows (so
-	// an output chunk of 8 rows spans two or three dataset chunks).
-	dataDir := t.TempDir()
-	data := &workload.Matrix{Rows: 40, Cols: 3, Data: make([]float32, 120)}
-	for i := range data.Data {
-		data.Data[i] = float32(i%11)*0.3 - 1.2
-	}
-	npy, err := workload.EncodeNPY(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	npyPath := filepath.Join(dataDir, "rows.npy")
-	if err := os.WriteFile(npyPath, npy, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	url := startDataserver(t, c, dataDir)
-	res = c.Tx("datamarket", "list-dataset", npyPath, "e2e-rows", "--rows-per-chunk", "6", "--uri", url,
-		"--offer", "per-job:700uaic", "--share", alice+":60", "--share", dave+":40", "--from", "alice")
-	okTx(t, "list-dataset", res)
+	assertDefaultFees(t, c)
+	m := listMLPMarket(t, c)
 
 	// The sidecar and the provider agent.
-	sidecar := StartProcess(t, dir, "sidecar", "aichain-sidecar",
-		"--node", n.GRPCAddr(), "--listen", fmt.Sprintf("127.0.0.1:%d", n.SparePort(0)), "--metrics", "",
-		"--backend", "cpu", "--poll", "300ms", "--fetch-timeout", "2s", "--fetch-retries", "2",
-		"--cache-dir", filepath.Join(dir, "sidecar-cache"))
-	provider := StartProcess(t, dir, "provider", "aichain-provider",
-		"--node", n.GRPCAddr(), "--chain-id", ChainID, "--home", c.Home(), "--keyring-backend", "test",
-		"--from", "provider", "--data-dir", filepath.Join(dir, "provider"), "--listen", fmt.Sprintf("127.0.0.1:%d", n.SparePort(1)),
-		"--backend", "cpu", "--bond", "50000000uaic", "--min-price", "1000uaic", "--poll", "300ms", "--moniker", "mlp-provider")
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if _, _, err := c.CLIErr("q", "compute", "provider", prov); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("provider never registered:\n%s", provider.LogTail(20))
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
+	sidecar := StartSidecar(t, dir, "sidecar", n)
+	provider := c.StartProvider(t, dir, "provider", n.SparePort(1), "1000uaic")
 	pool := srModuleAddr(t, "reward_pool")
 	accounts := []string{alice, bob, carol, dave, prov, pool}
 	before := map[string]int64{}
@@ -146,20 +84,7 @@ func TestMLPJobEndToEnd(t *testing.T) {
 	}
 
 	// bob creates the mlp job (max price 5000uaic).
-	res = c.Tx("compute", "create-job", `{"kind":"mlp-f32","mlp":{"model_id":1,"dataset_id":1},"chunk_rows":8}`, "5000uaic",
-		"--commit-blocks", "3", "--reveal-blocks", "3", "--exec-blocks", "40", "--from", "bob")
-	okTx(t, "create-job", res)
-	id := ""
-	for _, ev := range res.Events {
-		for _, a := range ev.Attributes {
-			if a.Key == "job_id" {
-				id = trimQuotes(a.Value)
-			}
-		}
-	}
-	if id == "" {
-		t.Fatalf("create-job emitted no job_id: %+v", res.Events)
-	}
+	id := c.createMLPJob(t)
 	j := c.waitJobState(t, id, 180*time.Second, "JOB_STATE_SETTLED", "JOB_STATE_FAILED", "JOB_STATE_EXPIRED")
 	if j.State != "JOB_STATE_SETTLED" || j.CloseReason != "CLOSE_REASON_SETTLED" {
 		t.Fatalf("mlp job ended %s / %s, want SETTLED by verification\nprovider:\n%s\nsidecar:\n%s",
@@ -169,7 +94,7 @@ func TestMLPJobEndToEnd(t *testing.T) {
 		t.Fatalf("job %s: sample %+v, winner %s", id, j.Sample, j.Winner)
 	}
 	// The output root is exactly the model over the dataset.
-	job, err := workload.NewMLPJob(model, data, 8)
+	job, err := workload.NewMLPJob(m.Model, m.Data, 8)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,24 +131,15 @@ func TestMLPJobEndToEnd(t *testing.T) {
 		t.Fatalf("chunk 2: %v", err)
 	}
 	rows, nrows, err := chunk.VerifyInputs(contentRoot, 40, 3, 6, 8)
-	if err != nil || nrows != 8 || rows[0] != data.Data[16*3] {
+	if err != nil || nrows != 8 || rows[0] != m.Data.Data[16*3] {
 		t.Fatalf("chunk 2's input rows: %d rows, %v", nrows, err)
 	}
 
-	// Payments, to the coin. Clearing price: the single valid bid clears at
-	// max_price, 5000. Protocol fee 5% = 250, the provider gets 4750.
-	// Model fee 1000 + ceil(50×40/1000) = 1002: platform 5% = 50 to the pool,
-	// 952 split 70/30 = 666.4/285.6 → 666 + 1 remainder = 667 alice, 285 carol.
-	// Dataset fee 700: market 2.5% = 17 to the pool, 683 split 60/40 =
-	// 409.8/273.2 → 409 + 1 remainder = 410 alice, 273 dave.
-	// bob escrowed 5000 + 1002 + 700 = 6702 and spent all of it: refund 0.
-	want := map[string]int64{
-		alice: 667 + 410,
-		carol: 285,
-		dave:  273,
-		prov:  4750,
-		pool:  250 + 50 + 17,
-		bob:   -6702,
+	// Payments, to the coin: the single valid bid clears at max_price, 5000.
+	want := mlpPayouts(5000)
+	want = map[string]int64{
+		alice: want["alice"], carol: want["carol"], dave: want["dave"],
+		prov: want["provider"], pool: want["pool"], bob: want["bob"],
 	}
 	names := map[string]string{alice: "alice", bob: "bob", carol: "carol", dave: "dave", prov: "provider", pool: "reward pool"}
 	for _, a := range accounts {
@@ -245,6 +161,118 @@ func TestMLPJobEndToEnd(t *testing.T) {
 	}
 	if usage.Usage.Jobs != "1" || usage.Usage.Rows != "40" {
 		t.Fatalf("model usage %+v, want 1 job over 40 rows", usage)
+	}
+}
+
+// assertDefaultFees fails the test unless the fee parameters are the
+// defaults that mlpPayouts assumes.
+func assertDefaultFees(t *testing.T, c *Chain) {
+	t.Helper()
+	if got := paramBps(t, c, "/aichain/compute/v1/params", "protocol_fee_bps"); got != 500 {
+		t.Fatalf("protocol_fee_bps %d, this test assumes 500", got)
+	}
+	if got := paramBps(t, c, "/aichain/modelregistry/v1/params", "platform_fee_bps"); got != 500 {
+		t.Fatalf("platform_fee_bps %d, this test assumes 500", got)
+	}
+	if got := paramBps(t, c, "/aichain/datamarket/v1/params", "market_fee_bps"); got != 250 {
+		t.Fatalf("market_fee_bps %d, this test assumes 250", got)
+	}
+}
+
+// createMLPJob has bob create an mlp-f32 job on model 1 over dataset 1
+// (chunks of 8 rows, max price 5000uaic) and returns its id; extra flags
+// override the defaults.
+func (c *Chain) createMLPJob(t *testing.T, extra ...string) string {
+	t.Helper()
+	args := append([]string{"compute", "create-job", `{"kind":"mlp-f32","mlp":{"model_id":1,"dataset_id":1},"chunk_rows":8}`, "5000uaic",
+		"--commit-blocks", "3", "--reveal-blocks", "3", "--exec-blocks", "40", "--from", "bob"}, extra...)
+	return jobIDOf(t, c.Tx(args...))
+}
+
+// jobIDOf returns the job id a successful create-job tx emitted.
+func jobIDOf(t *testing.T, res TxResult) string {
+	t.Helper()
+	okTx(t, "create-job", res)
+	for _, ev := range res.Events {
+		for _, a := range ev.Attributes {
+			if a.Key == "job_id" {
+				return trimQuotes(a.Value)
+			}
+		}
+	}
+	t.Fatalf("create-job emitted no job_id: %+v", res.Events)
+	return ""
+}
+
+// mlpMarket is the model and the dataset that listMLPMarket put on the market.
+type mlpMarket struct {
+	Model *workload.Model
+	Data  *workload.Matrix
+}
+
+// listMLPMarket has alice register mlpModel as model 1 (weights served over
+// HTTP on loopback; 1000uaic per job + 50uaic per 1k rows; shares alice 70 /
+// carol 30) and list a 40×3 dataset on a real dataset server as dataset 1
+// (chunks of 6 rows, so an output chunk of 8 rows spans two or three dataset
+// chunks; a PER_JOB offer of 700uaic; shares alice 60 / dave 40).
+func listMLPMarket(t *testing.T, c *Chain) mlpMarket {
+	t.Helper()
+	alice, carol, dave := c.Addr("alice"), c.Addr("carol"), c.Addr("dave")
+	model := mlpModel()
+	weights, err := workload.EncodeSafetensors(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	modelSum := sha256.Sum256(weights)
+	modelSHA := hex.EncodeToString(modelSum[:])
+	weightSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(weights) }))
+	t.Cleanup(weightSrv.Close)
+	res := c.Tx("modelregistry", "register-model", "e2e-mlp", "1.0.0", modelSHA, weightSrv.URL+"/e2e.safetensors",
+		"3", "2", "MIT", "--fee-per-job", "1000uaic", "--fee-per-1k-rows", "50uaic",
+		"--shares", fmt.Sprintf(`{"address":%q,"weight":70}`, alice),
+		"--shares", fmt.Sprintf(`{"address":%q,"weight":30}`, carol), "--from", "alice")
+	okTx(t, "register-model", res)
+
+	dataDir := t.TempDir()
+	data := &workload.Matrix{Rows: 40, Cols: 3, Data: make([]float32, 120)}
+	for i := range data.Data {
+		data.Data[i] = float32(i%11)*0.3 - 1.2
+	}
+	npy, err := workload.EncodeNPY(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	npyPath := filepath.Join(dataDir, "rows.npy")
+	if err := os.WriteFile(npyPath, npy, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	url := startDataserver(t, c, dataDir)
+	res = c.Tx("datamarket", "list-dataset", npyPath, "e2e-rows", "--rows-per-chunk", "6", "--uri", url,
+		"--offer", "per-job:700uaic", "--share", alice+":60", "--share", dave+":40", "--from", "alice")
+	okTx(t, "list-dataset", res)
+	return mlpMarket{Model: model, Data: data}
+}
+
+// mlpPayouts is how a settled mlp job on listMLPMarket's model and dataset
+// (40 rows) moves each party's balance when it clears at price (uaic), by
+// role: "alice", "carol", "dave", "provider", "pool" (the reward pool) and
+// "bob" (the requester).
+//
+// Protocol fee 5% of the price to the pool, the rest to the provider. Model
+// fee 1000 + ceil(50×40/1000) = 1002: platform 5% = 50 to the pool, 952 split
+// 70/30 = 666.4/285.6 → 666 + 1 remainder = 667 alice, 285 carol. Dataset
+// fee 700: market 2.5% = 17 to the pool, 683 split 60/40 = 409.8/273.2 →
+// 409 + 1 remainder = 410 alice, 273 dave. The requester pays price + 1002 +
+// 700 and gets the rest of its escrow back.
+func mlpPayouts(price int64) map[string]int64 {
+	fee := price * 500 / 10000
+	return map[string]int64{
+		"alice":    667 + 410,
+		"carol":    285,
+		"dave":     273,
+		"provider": price - fee,
+		"pool":     fee + 50 + 17,
+		"bob":      -(price + 1002 + 700),
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -33,23 +32,15 @@ func (c *Chain) providerBond(t *testing.T, addr string) int64 {
 	return n
 }
 
-func (c *Chain) createGemmJob(t *testing.T, seed int) string {
+// createGemmJob has alice create a 32×16×8 gemm job (4 chunks) with max
+// price 5000uaic and returns its id; extra flags override the defaults
+// (the last of a repeated flag wins).
+func (c *Chain) createGemmJob(t *testing.T, seed int, extra ...string) string {
 	t.Helper()
 	spec := fmt.Sprintf(`{"kind":"gemm-f32","gemm":{"m":32,"n":16,"k":8,"seed":%d},"chunk_rows":8}`, seed)
-	res := c.Tx("compute", "create-job", spec, "5000uaic", "--commit-blocks", "3", "--reveal-blocks", "3",
-		"--exec-blocks", "40", "--from", "alice")
-	if res.Code != 0 {
-		t.Fatalf("create-job: code %d: %s", res.Code, res.RawLog)
-	}
-	for _, ev := range res.Events {
-		for _, a := range ev.Attributes {
-			if a.Key == "job_id" {
-				return strings.Trim(a.Value, `"`)
-			}
-		}
-	}
-	t.Fatalf("create-job emitted no job_id: %+v", res.Events)
-	return ""
+	args := append([]string{"compute", "create-job", spec, "5000uaic", "--commit-blocks", "3", "--reveal-blocks", "3",
+		"--exec-blocks", "40", "--from", "alice"}, extra...)
+	return jobIDOf(t, c.Tx(args...))
 }
 
 // TestVerifiedComputeEndToEnd runs a real provider agent and a real verifier
@@ -72,21 +63,9 @@ func TestVerifiedComputeEndToEnd(t *testing.T) {
 	n := c.Nodes[0]
 	dir := t.TempDir()
 
-	sidecar := StartProcess(t, dir, "sidecar", "aichain-sidecar",
-		"--node", n.GRPCAddr(), "--listen", fmt.Sprintf("127.0.0.1:%d", n.SparePort(0)), "--metrics", "",
-		"--backend", "cpu", "--poll", "300ms", "--fetch-timeout", "2s", "--fetch-retries", "2")
-	startProvider := func(key string, port int, extra ...string) *Process {
-		args := append([]string{
-			"--node", n.GRPCAddr(), "--chain-id", ChainID, "--home", c.Home(), "--keyring-backend", "test",
-			"--from", key, "--data-dir", dir + "/" + key, "--listen", fmt.Sprintf("127.0.0.1:%d", port),
-			"--backend", "cpu", "--bond", "50000000uaic", "--min-price", "1000uaic", "--poll", "300ms",
-			"--moniker", key,
-		}, extra...)
-		return StartProcess(t, dir, key, "aichain-provider", args...)
-	}
-
+	sidecar := StartSidecar(t, dir, "sidecar", n)
 	// 1. Honest provider: sampled, verified VALID by the sidecar, settled.
-	honest := startProvider("provider", n.SparePort(1))
+	honest := c.StartProvider(t, dir, "provider", n.SparePort(1), "1000uaic")
 	id := c.createGemmJob(t, 1)
 	j := c.waitJobState(t, id, 120*time.Second, "JOB_STATE_SETTLED", "JOB_STATE_FAILED", "JOB_STATE_EXPIRED")
 	if j.State != "JOB_STATE_SETTLED" || j.CloseReason != "CLOSE_REASON_SETTLED" {
@@ -122,17 +101,7 @@ func TestVerifiedComputeEndToEnd(t *testing.T) {
 
 	// 2. A provider that corrupts a chunk: INVALID, fraud, slashed.
 	cheatAddr := c.Addr("cheat")
-	cheat := startProvider("cheat", n.SparePort(2), "--fault-corrupt-chunk", "1")
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if _, _, err := c.CLIErr("q", "compute", "provider", cheatAddr); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("cheat never registered:\n%s", cheat.LogTail(20))
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
+	cheat := c.StartProvider(t, dir, "cheat", n.SparePort(2), "1000uaic", "--fault-corrupt-chunk", "1")
 	bondBefore := c.providerBond(t, cheatAddr)
 	id = c.createGemmJob(t, 2)
 	j = c.waitJobState(t, id, 120*time.Second, "JOB_STATE_SETTLED", "JOB_STATE_FAILED", "JOB_STATE_EXPIRED")
@@ -147,7 +116,7 @@ func TestVerifiedComputeEndToEnd(t *testing.T) {
 
 	// 3. Sidecar killed: blocks go on, and the job settles as inconclusive.
 	sidecar.Kill()
-	startProvider("provider", n.SparePort(1))
+	c.StartProvider(t, dir, "provider", n.SparePort(1), "1000uaic")
 	id = c.createGemmJob(t, 3)
 	j = c.waitJobState(t, id, 120*time.Second, "JOB_STATE_SETTLED", "JOB_STATE_FAILED", "JOB_STATE_EXPIRED")
 	if j.State != "JOB_STATE_SETTLED" || j.CloseReason != "CLOSE_REASON_SETTLED_INCONCLUSIVE" {
