@@ -3,9 +3,9 @@ package keeper
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
@@ -50,14 +50,14 @@ func (k Keeper) DatasetTermsForJob(ctx context.Context, datasetID uint64, reques
 		return terms(dv, sdk.NewCoins()), nil
 	}
 	if !d.Active {
-		return common.DatasetTerms{}, fmt.Errorf("%w: dataset %d, and %s holds no licence", types.ErrDatasetInactive, d.Id, requester)
+		return common.DatasetTerms{}, errorsmod.Wrapf(types.ErrDatasetInactive, "dataset %d, and %s holds no licence", d.Id, requester)
 	}
 	for _, o := range d.Offers {
 		if o.Kind == types.LICENSE_KIND_PER_JOB {
 			return terms(versionOf(d, d.UpdatedHeight), o.Price), nil
 		}
 	}
-	return common.DatasetTerms{}, fmt.Errorf("%w: %s for dataset %d", types.ErrNoLicense, requester, d.Id)
+	return common.DatasetTerms{}, errorsmod.Wrapf(types.ErrNoLicense, "%s for dataset %d", requester, d.Id)
 }
 
 // newestCoveredVersion returns the newest version of d that one of the
@@ -99,10 +99,10 @@ func (k Keeper) PayDatasetFee(ctx context.Context, datasetID uint64, fromModule 
 		return nil
 	}
 	if err := fee.Validate(); err != nil {
-		return fmt.Errorf("%w: %s: %v", types.ErrInvalidFee, fee, err)
+		return errorsmod.Wrapf(types.ErrInvalidFee, "%s: %v", fee, err)
 	}
 	if err := common.ValidateShares(shares); err != nil {
-		return fmt.Errorf("%w: %v", types.ErrInvalidShares, err)
+		return errorsmod.Wrapf(types.ErrInvalidShares, "%v", err)
 	}
 	if _, err := k.GetDataset(ctx, datasetID); err != nil {
 		return err
@@ -113,12 +113,12 @@ func (k Keeper) PayDatasetFee(ctx context.Context, datasetID uint64, fromModule 
 	}
 	from := authtypes.NewModuleAddress(fromModule)
 	if spendable := k.bank.SpendableCoins(ctx, from); !spendable.IsAllGTE(fee) {
-		return fmt.Errorf("%w: module %s has %s, needs %s", types.ErrInsufficientFunds, fromModule, spendable, fee)
+		return errorsmod.Wrapf(types.ErrInsufficientFunds, "module %s has %s, needs %s", fromModule, spendable, fee)
 	}
 	market := common.FeePart(fee, params.MarketFeeBps)
 	parts, err := common.SplitCoins(fee.Sub(market...), shares)
 	if err != nil {
-		return fmt.Errorf("%w: %v", types.ErrInvalidShares, err)
+		return errorsmod.Wrapf(types.ErrInvalidShares, "%v", err)
 	}
 	if !market.IsZero() {
 		if err := k.bank.SendCoinsFromModuleToModule(ctx, fromModule, common.RewardPoolName, market); err != nil {
@@ -131,7 +131,7 @@ func (k Keeper) PayDatasetFee(ctx context.Context, datasetID uint64, fromModule 
 		}
 		addr, err := sdk.AccAddressFromBech32(shares[i].Address)
 		if err != nil {
-			return fmt.Errorf("%w: share %d: %v", types.ErrInvalidShares, i, err)
+			return errorsmod.Wrapf(types.ErrInvalidShares, "share %d: %v", i, err)
 		}
 		if err := k.bank.SendCoinsFromModuleToAccount(ctx, fromModule, addr, part); err != nil {
 			return err
@@ -146,7 +146,7 @@ func (k Keeper) PayDatasetFee(ctx context.Context, datasetID uint64, fromModule 
 // (HasAccess is true for it, for every version) until RevokeJobAccess.
 func (k Keeper) GrantJobAccess(ctx context.Context, datasetID, jobID uint64, provider string) error {
 	if _, err := sdk.AccAddressFromBech32(provider); err != nil {
-		return fmt.Errorf("%w: provider %q: %v", types.ErrInvalidRequest, provider, err)
+		return errorsmod.Wrapf(types.ErrInvalidRequest, "provider %q: %v", provider, err)
 	}
 	if _, err := k.GetDataset(ctx, datasetID); err != nil {
 		return err

@@ -3,9 +3,9 @@ package keeper
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -22,7 +22,7 @@ func (k Keeper) GetParams(ctx context.Context) (types.Params, error) {
 func (k Keeper) GetDataset(ctx context.Context, id uint64) (types.Dataset, error) {
 	d, err := k.Datasets.Get(ctx, id)
 	if errors.Is(err, collections.ErrNotFound) {
-		return d, fmt.Errorf("%w: %d", types.ErrDatasetNotFound, id)
+		return d, errorsmod.Wrapf(types.ErrDatasetNotFound, "%d", id)
 	}
 	return d, err
 }
@@ -31,7 +31,7 @@ func (k Keeper) GetDataset(ctx context.Context, id uint64) (types.Dataset, error
 func (k Keeper) GetDatasetVersion(ctx context.Context, id, version uint64) (types.DatasetVersion, error) {
 	v, err := k.DatasetVersions.Get(ctx, collections.Join(id, version))
 	if errors.Is(err, collections.ErrNotFound) {
-		return v, fmt.Errorf("%w: dataset %d version %d", types.ErrVersionNotFound, id, version)
+		return v, errorsmod.Wrapf(types.ErrVersionNotFound, "dataset %d version %d", id, version)
 	}
 	return v, err
 }
@@ -93,10 +93,10 @@ func (k Keeper) ownedActiveDataset(ctx context.Context, id uint64, signer string
 		return d, err
 	}
 	if d.Owner != signer {
-		return d, fmt.Errorf("%w: %s does not own dataset %d", types.ErrUnauthorized, signer, id)
+		return d, errorsmod.Wrapf(types.ErrUnauthorized, "%s does not own dataset %d", signer, id)
 	}
 	if !d.Active {
-		return d, fmt.Errorf("%w: dataset %d", types.ErrDatasetInactive, id)
+		return d, errorsmod.Wrapf(types.ErrDatasetInactive, "dataset %d", id)
 	}
 	return d, nil
 }
@@ -119,7 +119,7 @@ func (k Keeper) UpdateDataset(ctx context.Context, msg *types.MsgUpdateDataset) 
 		return 0, err
 	}
 	if msg.Sha256 == d.Sha256 {
-		return 0, fmt.Errorf("%w: the new version has the same sha256 as version %d", types.ErrInvalidDataset, d.Version)
+		return 0, errorsmod.Wrapf(types.ErrInvalidDataset, "the new version has the same sha256 as version %d", d.Version)
 	}
 	height := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	d.Version++
@@ -169,17 +169,17 @@ func (k Keeper) pay(ctx context.Context, payer sdk.AccAddress, price sdk.Coins, 
 		return nil, err
 	}
 	if spendable := k.bank.SpendableCoins(ctx, payer); !spendable.IsAllGTE(price) {
-		return nil, fmt.Errorf("%w: %s has %s spendable, needs %s", types.ErrInsufficientFunds, payer, spendable, price)
+		return nil, errorsmod.Wrapf(types.ErrInsufficientFunds, "%s has %s spendable, needs %s", payer, spendable, price)
 	}
 	fee := common.FeePart(price, params.MarketFeeBps)
 	parts, err := common.SplitCoins(price.Sub(fee...), shares)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", types.ErrInvalidShares, err)
+		return nil, errorsmod.Wrapf(types.ErrInvalidShares, "%v", err)
 	}
 	recipients := make([]sdk.AccAddress, len(shares))
 	for i, s := range shares {
 		if recipients[i], err = sdk.AccAddressFromBech32(s.Address); err != nil {
-			return nil, fmt.Errorf("%w: share %d: %v", types.ErrInvalidShares, i, err)
+			return nil, errorsmod.Wrapf(types.ErrInvalidShares, "share %d: %v", i, err)
 		}
 	}
 	if !fee.IsZero() {

@@ -9,6 +9,7 @@ import (
 	"math/rand"
 	"testing"
 
+	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -159,6 +160,15 @@ func (s *suite) expectFail(what string, want error, f func() error) {
 	}
 	if want != nil && !errors.Is(err, want) {
 		s.t.Fatalf("%s: got %v, want %v", what, err, want)
+	}
+	// Users see the registered code, not "undefined" code 1: the SDK finds
+	// it through Cause(), which only errorsmod wrapping provides.
+	var registered *errorsmod.Error
+	if errors.As(want, &registered) {
+		space, code, _ := errorsmod.ABCIInfo(err, false)
+		if space != registered.Codespace() || code != registered.ABCICode() {
+			s.t.Fatalf("%s: %v reaches users as %s/%d, want %s/%d", what, err, space, code, registered.Codespace(), registered.ABCICode())
+		}
 	}
 	s.unchanged(before, what)
 }

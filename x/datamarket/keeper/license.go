@@ -3,9 +3,9 @@ package keeper
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -16,7 +16,7 @@ import (
 func (k Keeper) GetLicense(ctx context.Context, id uint64) (types.License, error) {
 	l, err := k.Licenses.Get(ctx, id)
 	if errors.Is(err, collections.ErrNotFound) {
-		return l, fmt.Errorf("%w: %d", types.ErrLicenseNotFound, id)
+		return l, errorsmod.Wrapf(types.ErrLicenseNotFound, "%d", id)
 	}
 	return l, err
 }
@@ -72,28 +72,28 @@ func (k Keeper) PurchaseLicense(ctx context.Context, msg *types.MsgPurchaseLicen
 		return types.License{}, err
 	}
 	if !d.Active {
-		return types.License{}, fmt.Errorf("%w: dataset %d sells no new licences", types.ErrDatasetInactive, d.Id)
+		return types.License{}, errorsmod.Wrapf(types.ErrDatasetInactive, "dataset %d sells no new licences", d.Id)
 	}
 	if int(msg.OfferIndex) >= len(d.Offers) {
-		return types.License{}, fmt.Errorf("%w: dataset %d has %d offers, no index %d", types.ErrInvalidOffer, d.Id, len(d.Offers), msg.OfferIndex)
+		return types.License{}, errorsmod.Wrapf(types.ErrInvalidOffer, "dataset %d has %d offers, no index %d", d.Id, len(d.Offers), msg.OfferIndex)
 	}
 	offer := d.Offers[msg.OfferIndex]
 	if offer.Kind == types.LICENSE_KIND_PER_JOB {
-		return types.License{}, fmt.Errorf("%w: a PER_JOB offer is paid by a compute job's escrow, not purchased", types.ErrInvalidOffer)
+		return types.License{}, errorsmod.Wrap(types.ErrInvalidOffer, "a PER_JOB offer is paid by a compute job's escrow, not purchased")
 	}
 	if msg.Buyer == d.Owner {
-		return types.License{}, fmt.Errorf("%w: the owner of dataset %d already has access", types.ErrInvalidRequest, d.Id)
+		return types.License{}, errorsmod.Wrapf(types.ErrInvalidRequest, "the owner of dataset %d already has access", d.Id)
 	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	h := sdkCtx.BlockHeight()
 	if held, found, err := k.bestLicense(ctx, d.Id, msg.Buyer, d.Version, h); err != nil {
 		return types.License{}, err
 	} else if found && held.Kind == offer.Kind {
-		return types.License{}, fmt.Errorf("%w: licence %d already covers dataset %d version %d (renew it instead)", types.ErrAlreadyLicensed, held.Id, d.Id, d.Version)
+		return types.License{}, errorsmod.Wrapf(types.ErrAlreadyLicensed, "licence %d already covers dataset %d version %d (renew it instead)", held.Id, d.Id, d.Version)
 	}
 	buyer, err := sdk.AccAddressFromBech32(msg.Buyer)
 	if err != nil {
-		return types.License{}, fmt.Errorf("%w: buyer: %v", types.ErrInvalidRequest, err)
+		return types.License{}, errorsmod.Wrapf(types.ErrInvalidRequest, "buyer: %v", err)
 	}
 	fee, err := k.pay(ctx, buyer, offer.Price, d.Shares)
 	if err != nil {
@@ -149,17 +149,17 @@ func (k Keeper) RenewLicense(ctx context.Context, msg *types.MsgRenewLicense) (t
 		return l, err
 	}
 	if l.Licensee != msg.Licensee {
-		return l, fmt.Errorf("%w: licence %d belongs to %s", types.ErrUnauthorized, l.Id, l.Licensee)
+		return l, errorsmod.Wrapf(types.ErrUnauthorized, "licence %d belongs to %s", l.Id, l.Licensee)
 	}
 	if l.Kind != types.LICENSE_KIND_RENTAL && l.Kind != types.LICENSE_KIND_SUBSCRIPTION {
-		return l, fmt.Errorf("%w: a %s licence does not expire", types.ErrNotRenewable, l.Kind.Short())
+		return l, errorsmod.Wrapf(types.ErrNotRenewable, "a %s licence does not expire", l.Kind.Short())
 	}
 	d, err := k.GetDataset(ctx, l.DatasetId)
 	if err != nil {
 		return l, err
 	}
 	if !d.Active {
-		return l, fmt.Errorf("%w: dataset %d sells no renewals", types.ErrDatasetInactive, d.Id)
+		return l, errorsmod.Wrapf(types.ErrDatasetInactive, "dataset %d sells no renewals", d.Id)
 	}
 	licensee, err := sdk.AccAddressFromBech32(l.Licensee)
 	if err != nil {
@@ -200,14 +200,14 @@ func (k Keeper) TransferLicense(ctx context.Context, msg *types.MsgTransferLicen
 		return err
 	}
 	if l.Licensee != msg.Licensee {
-		return fmt.Errorf("%w: licence %d belongs to %s", types.ErrUnauthorized, l.Id, l.Licensee)
+		return errorsmod.Wrapf(types.ErrUnauthorized, "licence %d belongs to %s", l.Id, l.Licensee)
 	}
 	if !l.Transferable {
-		return fmt.Errorf("%w: licence %d", types.ErrNotTransferable, l.Id)
+		return errorsmod.Wrapf(types.ErrNotTransferable, "licence %d", l.Id)
 	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	if !LicenseValidAt(l, sdkCtx.BlockHeight()) {
-		return fmt.Errorf("%w: licence %d expired at height %d", types.ErrLicenseExpired, l.Id, l.ExpiresHeight)
+		return errorsmod.Wrapf(types.ErrLicenseExpired, "licence %d expired at height %d", l.Id, l.ExpiresHeight)
 	}
 	from := l.Licensee
 	l.Licensee = msg.Recipient
@@ -229,7 +229,7 @@ func (k Keeper) HasAccess(ctx context.Context, datasetID uint64, address string,
 		version = d.Version
 	}
 	if version > d.Version {
-		return nil, fmt.Errorf("%w: dataset %d has %d versions", types.ErrVersionNotFound, datasetID, d.Version)
+		return nil, errorsmod.Wrapf(types.ErrVersionNotFound, "dataset %d has %d versions", datasetID, d.Version)
 	}
 	res := &types.QueryHasAccessResponse{Version: version, Reason: "none"}
 	if address == d.Owner {

@@ -2,7 +2,8 @@ package keeper
 
 import (
 	"context"
-	"fmt"
+
+	errorsmod "cosmossdk.io/errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -73,7 +74,7 @@ func (s msgServer) TransferLicense(ctx context.Context, msg *types.MsgTransferLi
 // UpdateParams implements types.MsgServer: only the authority may change the params.
 func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
 	if msg.Authority != s.k.authority {
-		return nil, fmt.Errorf("%w: expected authority %s, got %s", types.ErrUnauthorized, s.k.authority, msg.Authority)
+		return nil, errorsmod.Wrapf(types.ErrUnauthorized, "expected authority %s, got %s", s.k.authority, msg.Authority)
 	}
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err

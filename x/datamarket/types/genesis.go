@@ -1,7 +1,7 @@
 package types
 
 import (
-	"fmt"
+	errorsmod "cosmossdk.io/errors"
 
 	"github.com/aichain/aichain/types/common"
 )
@@ -18,30 +18,30 @@ func (gs GenesisState) Validate() error {
 		return err
 	}
 	if gs.NextDatasetId == 0 || gs.NextLicenseId == 0 {
-		return fmt.Errorf("%w: next ids must be positive", ErrInvalidGenesis)
+		return errorsmod.Wrap(ErrInvalidGenesis, "next ids must be positive")
 	}
 	datasets := make(map[uint64]Dataset, len(gs.Datasets))
 	for _, d := range gs.Datasets {
 		if d.Id == 0 || d.Id >= gs.NextDatasetId {
-			return fmt.Errorf("%w: dataset id %d outside 1..%d", ErrInvalidGenesis, d.Id, gs.NextDatasetId-1)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset id %d outside 1..%d", d.Id, gs.NextDatasetId-1)
 		}
 		if _, dup := datasets[d.Id]; dup {
-			return fmt.Errorf("%w: dataset %d appears twice", ErrInvalidGenesis, d.Id)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d appears twice", d.Id)
 		}
 		if err := validateAddress("owner", d.Owner); err != nil {
-			return fmt.Errorf("%w: dataset %d: %v", ErrInvalidGenesis, d.Id, err)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: %v", d.Id, err)
 		}
 		if d.Format != FormatNpyF32 || d.Version == 0 {
-			return fmt.Errorf("%w: dataset %d: bad format or version", ErrInvalidGenesis, d.Id)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: bad format or version", d.Id)
 		}
 		if err := ValidateContent(d.Rows, d.Cols, d.RowsPerChunk, d.ContentRoot, d.Sha256); err != nil {
-			return fmt.Errorf("%w: dataset %d: %v", ErrInvalidGenesis, d.Id, err)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: %v", d.Id, err)
 		}
 		if err := ValidateOffers(d.Offers); err != nil {
-			return fmt.Errorf("%w: dataset %d: %v", ErrInvalidGenesis, d.Id, err)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: %v", d.Id, err)
 		}
 		if err := common.ValidateShares(d.Shares); err != nil {
-			return fmt.Errorf("%w: dataset %d: %v", ErrInvalidGenesis, d.Id, err)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: %v", d.Id, err)
 		}
 		datasets[d.Id] = d
 	}
@@ -50,49 +50,49 @@ func (gs GenesisState) Validate() error {
 	for _, v := range gs.DatasetVersions {
 		d, ok := datasets[v.DatasetId]
 		if !ok {
-			return fmt.Errorf("%w: version %d of unknown dataset %d", ErrInvalidGenesis, v.Version, v.DatasetId)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "version %d of unknown dataset %d", v.Version, v.DatasetId)
 		}
 		if v.Version == 0 || v.Version > d.Version {
-			return fmt.Errorf("%w: dataset %d: version %d outside 1..%d", ErrInvalidGenesis, v.DatasetId, v.Version, d.Version)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: version %d outside 1..%d", v.DatasetId, v.Version, d.Version)
 		}
 		if versions[vkey{v.DatasetId, v.Version}] {
-			return fmt.Errorf("%w: dataset %d version %d appears twice", ErrInvalidGenesis, v.DatasetId, v.Version)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d version %d appears twice", v.DatasetId, v.Version)
 		}
 		if err := ValidateContent(v.Rows, v.Cols, v.RowsPerChunk, v.ContentRoot, v.Sha256); err != nil {
-			return fmt.Errorf("%w: dataset %d version %d: %v", ErrInvalidGenesis, v.DatasetId, v.Version, err)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d version %d: %v", v.DatasetId, v.Version, err)
 		}
 		versions[vkey{v.DatasetId, v.Version}] = true
 	}
 	for id, d := range datasets {
 		if !versions[vkey{id, d.Version}] {
-			return fmt.Errorf("%w: dataset %d has no record of its current version %d", ErrInvalidGenesis, id, d.Version)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d has no record of its current version %d", id, d.Version)
 		}
 	}
 	licenses := make(map[uint64]bool, len(gs.Licenses))
 	for _, l := range gs.Licenses {
 		if l.Id == 0 || l.Id >= gs.NextLicenseId {
-			return fmt.Errorf("%w: license id %d outside 1..%d", ErrInvalidGenesis, l.Id, gs.NextLicenseId-1)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "license id %d outside 1..%d", l.Id, gs.NextLicenseId-1)
 		}
 		if licenses[l.Id] {
-			return fmt.Errorf("%w: license %d appears twice", ErrInvalidGenesis, l.Id)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "license %d appears twice", l.Id)
 		}
 		d, ok := datasets[l.DatasetId]
 		if !ok {
-			return fmt.Errorf("%w: license %d of unknown dataset %d", ErrInvalidGenesis, l.Id, l.DatasetId)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "license %d of unknown dataset %d", l.Id, l.DatasetId)
 		}
 		if err := validateAddress("licensee", l.Licensee); err != nil {
-			return fmt.Errorf("%w: license %d: %v", ErrInvalidGenesis, l.Id, err)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "license %d: %v", l.Id, err)
 		}
 		switch l.Kind {
 		case LICENSE_KIND_PERPETUAL, LICENSE_KIND_RENTAL, LICENSE_KIND_SUBSCRIPTION:
 		default:
-			return fmt.Errorf("%w: license %d has kind %s", ErrInvalidGenesis, l.Id, l.Kind)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "license %d has kind %s", l.Id, l.Kind)
 		}
 		if l.Version == 0 || l.Version > d.Version || l.ExpiresHeight < 0 {
-			return fmt.Errorf("%w: license %d: bad version or expiry", ErrInvalidGenesis, l.Id)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "license %d: bad version or expiry", l.Id)
 		}
 		if err := l.Price.Validate(); err != nil {
-			return fmt.Errorf("%w: license %d: price: %v", ErrInvalidGenesis, l.Id, err)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "license %d: price: %v", l.Id, err)
 		}
 		licenses[l.Id] = true
 	}
@@ -100,13 +100,13 @@ func (gs GenesisState) Validate() error {
 	jobs := make(map[jkey]bool, len(gs.JobAccesses))
 	for _, j := range gs.JobAccesses {
 		if _, ok := datasets[j.DatasetId]; !ok {
-			return fmt.Errorf("%w: job %d access to unknown dataset %d", ErrInvalidGenesis, j.JobId, j.DatasetId)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "job %d access to unknown dataset %d", j.JobId, j.DatasetId)
 		}
 		if err := validateAddress("provider", j.Provider); err != nil {
-			return fmt.Errorf("%w: job %d: %v", ErrInvalidGenesis, j.JobId, err)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "job %d: %v", j.JobId, err)
 		}
 		if jobs[jkey{j.DatasetId, j.JobId}] {
-			return fmt.Errorf("%w: job access (%d, %d) appears twice", ErrInvalidGenesis, j.DatasetId, j.JobId)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "job access (%d, %d) appears twice", j.DatasetId, j.JobId)
 		}
 		jobs[jkey{j.DatasetId, j.JobId}] = true
 	}

@@ -2,8 +2,9 @@ package types
 
 import (
 	"encoding/hex"
-	"fmt"
 	"strings"
+
+	errorsmod "cosmossdk.io/errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -44,24 +45,24 @@ func (o LicenseOffer) Validate() error {
 	switch o.Kind {
 	case LICENSE_KIND_PERPETUAL, LICENSE_KIND_PER_JOB:
 		if o.DurationBlocks != 0 || o.PeriodBlocks != 0 {
-			return fmt.Errorf("%w: a %s offer takes no duration or period", ErrInvalidOffer, o.Kind.Short())
+			return errorsmod.Wrapf(ErrInvalidOffer, "a %s offer takes no duration or period", o.Kind.Short())
 		}
 	case LICENSE_KIND_RENTAL:
 		if o.DurationBlocks == 0 || o.PeriodBlocks != 0 {
-			return fmt.Errorf("%w: a RENTAL offer needs duration_blocks > 0 and no period_blocks", ErrInvalidOffer)
+			return errorsmod.Wrap(ErrInvalidOffer, "a RENTAL offer needs duration_blocks > 0 and no period_blocks")
 		}
 	case LICENSE_KIND_SUBSCRIPTION:
 		if o.PeriodBlocks == 0 || o.DurationBlocks != 0 {
-			return fmt.Errorf("%w: a SUBSCRIPTION offer needs period_blocks > 0 and no duration_blocks", ErrInvalidOffer)
+			return errorsmod.Wrap(ErrInvalidOffer, "a SUBSCRIPTION offer needs period_blocks > 0 and no duration_blocks")
 		}
 	default:
-		return fmt.Errorf("%w: unknown kind %d", ErrInvalidOffer, o.Kind)
+		return errorsmod.Wrapf(ErrInvalidOffer, "unknown kind %d", o.Kind)
 	}
 	if err := o.Price.Validate(); err != nil {
-		return fmt.Errorf("%w: price %s: %v", ErrInvalidOffer, o.Price, err)
+		return errorsmod.Wrapf(ErrInvalidOffer, "price %s: %v", o.Price, err)
 	}
 	if o.Kind == LICENSE_KIND_PER_JOB && o.Transferable {
-		return fmt.Errorf("%w: a PER_JOB offer cannot be transferable", ErrInvalidOffer)
+		return errorsmod.Wrap(ErrInvalidOffer, "a PER_JOB offer cannot be transferable")
 	}
 	return nil
 }
@@ -69,19 +70,19 @@ func (o LicenseOffer) Validate() error {
 // ValidateOffers checks an offer list: 1 or more valid offers, at most one PER_JOB.
 func ValidateOffers(offers []LicenseOffer) error {
 	if len(offers) == 0 {
-		return fmt.Errorf("%w: at least one offer is required", ErrInvalidOffer)
+		return errorsmod.Wrap(ErrInvalidOffer, "at least one offer is required")
 	}
 	perJob := 0
 	for i, o := range offers {
 		if err := o.Validate(); err != nil {
-			return fmt.Errorf("offer %d: %w", i, err)
+			return errorsmod.Wrapf(err, "offer %d", i)
 		}
 		if o.Kind == LICENSE_KIND_PER_JOB {
 			perJob++
 		}
 	}
 	if perJob > 1 {
-		return fmt.Errorf("%w: at most one PER_JOB offer", ErrInvalidOffer)
+		return errorsmod.Wrap(ErrInvalidOffer, "at most one PER_JOB offer")
 	}
 	return nil
 }
@@ -89,16 +90,16 @@ func ValidateOffers(offers []LicenseOffer) error {
 // ValidateContent checks a dataset version's content fields statelessly.
 func ValidateContent(rows, cols, rowsPerChunk uint64, contentRoot []byte, sha string) error {
 	if rows == 0 || cols == 0 {
-		return fmt.Errorf("%w: rows and cols must be positive (got %d×%d)", ErrInvalidDataset, rows, cols)
+		return errorsmod.Wrapf(ErrInvalidDataset, "rows and cols must be positive (got %d×%d)", rows, cols)
 	}
 	if rows > 1<<40 || cols > 1<<20 {
-		return fmt.Errorf("%w: shape %d×%d is too large", ErrInvalidDataset, rows, cols)
+		return errorsmod.Wrapf(ErrInvalidDataset, "shape %d×%d is too large", rows, cols)
 	}
 	if rowsPerChunk == 0 || rowsPerChunk > rows {
-		return fmt.Errorf("%w: rows_per_chunk must be in 1..rows (%d), got %d", ErrInvalidDataset, rows, rowsPerChunk)
+		return errorsmod.Wrapf(ErrInvalidDataset, "rows_per_chunk must be in 1..rows (%d), got %d", rows, rowsPerChunk)
 	}
 	if len(contentRoot) != merkle.HashSize {
-		return fmt.Errorf("%w: content_root must be %d bytes, got %d", ErrInvalidDataset, merkle.HashSize, len(contentRoot))
+		return errorsmod.Wrapf(ErrInvalidDataset, "content_root must be %d bytes, got %d", merkle.HashSize, len(contentRoot))
 	}
 	if err := ValidateSHA256(sha); err != nil {
 		return err
@@ -109,17 +110,17 @@ func ValidateContent(rows, cols, rowsPerChunk uint64, contentRoot []byte, sha st
 // ValidateSHA256 checks a lowercase hex SHA-256 digest.
 func ValidateSHA256(sha string) error {
 	if len(sha) != 64 || strings.ToLower(sha) != sha {
-		return fmt.Errorf("%w: sha256 must be 64 lowercase hex digits, got %q", ErrInvalidDataset, sha)
+		return errorsmod.Wrapf(ErrInvalidDataset, "sha256 must be 64 lowercase hex digits, got %q", sha)
 	}
 	if _, err := hex.DecodeString(sha); err != nil {
-		return fmt.Errorf("%w: sha256 %q: %v", ErrInvalidDataset, sha, err)
+		return errorsmod.Wrapf(ErrInvalidDataset, "sha256 %q: %v", sha, err)
 	}
 	return nil
 }
 
 func validateAddress(field, addr string) error {
 	if _, err := sdk.AccAddressFromBech32(addr); err != nil {
-		return fmt.Errorf("%w: %s %q: %v", ErrInvalidRequest, field, addr, err)
+		return errorsmod.Wrapf(ErrInvalidRequest, "%s %q: %v", field, addr, err)
 	}
 	return nil
 }
@@ -130,10 +131,10 @@ func (m *MsgListDataset) ValidateBasic() error {
 		return err
 	}
 	if strings.TrimSpace(m.Name) == "" {
-		return fmt.Errorf("%w: name is required", ErrInvalidDataset)
+		return errorsmod.Wrap(ErrInvalidDataset, "name is required")
 	}
 	if m.Format != FormatNpyF32 {
-		return fmt.Errorf("%w: format must be %q, got %q", ErrInvalidDataset, FormatNpyF32, m.Format)
+		return errorsmod.Wrapf(ErrInvalidDataset, "format must be %q, got %q", FormatNpyF32, m.Format)
 	}
 	if err := ValidateContent(m.Rows, m.Cols, m.RowsPerChunk, m.ContentRoot, m.Sha256); err != nil {
 		return err
@@ -143,7 +144,7 @@ func (m *MsgListDataset) ValidateBasic() error {
 	}
 	if len(m.Shares) > 0 {
 		if err := common.ValidateShares(m.Shares); err != nil {
-			return fmt.Errorf("%w: %v", ErrInvalidShares, err)
+			return errorsmod.Wrap(ErrInvalidShares, err.Error())
 		}
 	}
 	return nil
@@ -155,7 +156,7 @@ func (m *MsgUpdateDataset) ValidateBasic() error {
 		return err
 	}
 	if m.DatasetId == 0 {
-		return fmt.Errorf("%w: dataset_id is required", ErrInvalidRequest)
+		return errorsmod.Wrap(ErrInvalidRequest, "dataset_id is required")
 	}
 	if err := ValidateContent(m.Rows, m.Cols, m.RowsPerChunk, m.ContentRoot, m.Sha256); err != nil {
 		return err
@@ -174,7 +175,7 @@ func (m *MsgDelistDataset) ValidateBasic() error {
 		return err
 	}
 	if m.DatasetId == 0 {
-		return fmt.Errorf("%w: dataset_id is required", ErrInvalidRequest)
+		return errorsmod.Wrap(ErrInvalidRequest, "dataset_id is required")
 	}
 	return nil
 }
@@ -185,7 +186,7 @@ func (m *MsgPurchaseLicense) ValidateBasic() error {
 		return err
 	}
 	if m.DatasetId == 0 {
-		return fmt.Errorf("%w: dataset_id is required", ErrInvalidRequest)
+		return errorsmod.Wrap(ErrInvalidRequest, "dataset_id is required")
 	}
 	return nil
 }
@@ -196,7 +197,7 @@ func (m *MsgRenewLicense) ValidateBasic() error {
 		return err
 	}
 	if m.LicenseId == 0 {
-		return fmt.Errorf("%w: license_id is required", ErrInvalidRequest)
+		return errorsmod.Wrap(ErrInvalidRequest, "license_id is required")
 	}
 	return nil
 }
@@ -210,10 +211,10 @@ func (m *MsgTransferLicense) ValidateBasic() error {
 		return err
 	}
 	if m.LicenseId == 0 {
-		return fmt.Errorf("%w: license_id is required", ErrInvalidRequest)
+		return errorsmod.Wrap(ErrInvalidRequest, "license_id is required")
 	}
 	if m.Licensee == m.Recipient {
-		return fmt.Errorf("%w: recipient is the licensee", ErrInvalidRequest)
+		return errorsmod.Wrap(ErrInvalidRequest, "recipient is the licensee")
 	}
 	return nil
 }

@@ -1,7 +1,7 @@
 package types
 
 import (
-	"fmt"
+	errorsmod "cosmossdk.io/errors"
 
 	"github.com/aichain/aichain/types/common"
 )
@@ -33,22 +33,22 @@ func DefaultParams() Params {
 // Validate checks the params.
 func (p Params) Validate() error {
 	if p.MarketFeeBps > common.BasisPoints {
-		return fmt.Errorf("%w: market_fee_bps %d exceeds %d", ErrInvalidParams, p.MarketFeeBps, common.BasisPoints)
+		return errorsmod.Wrapf(ErrInvalidParams, "market_fee_bps %d exceeds %d", p.MarketFeeBps, common.BasisPoints)
 	}
 	if p.MaxOffers == 0 || p.MaxOffers > 64 {
-		return fmt.Errorf("%w: max_offers must be in 1..64, got %d", ErrInvalidParams, p.MaxOffers)
+		return errorsmod.Wrapf(ErrInvalidParams, "max_offers must be in 1..64, got %d", p.MaxOffers)
 	}
 	if p.MaxNameLen == 0 {
-		return fmt.Errorf("%w: max_name_len must be positive", ErrInvalidParams)
+		return errorsmod.Wrap(ErrInvalidParams, "max_name_len must be positive")
 	}
 	if p.MaxUriLen == 0 {
-		return fmt.Errorf("%w: max_uri_len must be positive", ErrInvalidParams)
+		return errorsmod.Wrap(ErrInvalidParams, "max_uri_len must be positive")
 	}
 	if p.MaxTermBlocks == 0 {
-		return fmt.Errorf("%w: max_term_blocks must be positive", ErrInvalidParams)
+		return errorsmod.Wrap(ErrInvalidParams, "max_term_blocks must be positive")
 	}
 	if p.MaxExpiriesPerBlock == 0 {
-		return fmt.Errorf("%w: max_expiries_per_block must be positive", ErrInvalidParams)
+		return errorsmod.Wrap(ErrInvalidParams, "max_expiries_per_block must be positive")
 	}
 	return nil
 }
@@ -56,20 +56,20 @@ func (p Params) Validate() error {
 // CheckLimits checks a dataset's strings and offers against the params.
 func (p Params) CheckLimits(name, description, uri string, offers []LicenseOffer) error {
 	if uint32(len(name)) > p.MaxNameLen {
-		return fmt.Errorf("%w: name is %d bytes, at most %d", ErrInvalidDataset, len(name), p.MaxNameLen)
+		return errorsmod.Wrapf(ErrInvalidDataset, "name is %d bytes, at most %d", len(name), p.MaxNameLen)
 	}
 	if uint32(len(description)) > p.MaxDescriptionLen {
-		return fmt.Errorf("%w: description is %d bytes, at most %d", ErrInvalidDataset, len(description), p.MaxDescriptionLen)
+		return errorsmod.Wrapf(ErrInvalidDataset, "description is %d bytes, at most %d", len(description), p.MaxDescriptionLen)
 	}
 	if uint32(len(uri)) > p.MaxUriLen {
-		return fmt.Errorf("%w: uri is %d bytes, at most %d", ErrInvalidDataset, len(uri), p.MaxUriLen)
+		return errorsmod.Wrapf(ErrInvalidDataset, "uri is %d bytes, at most %d", len(uri), p.MaxUriLen)
 	}
 	if uint32(len(offers)) > p.MaxOffers {
-		return fmt.Errorf("%w: %d offers, at most %d", ErrInvalidOffer, len(offers), p.MaxOffers)
+		return errorsmod.Wrapf(ErrInvalidOffer, "%d offers, at most %d", len(offers), p.MaxOffers)
 	}
 	for i, o := range offers {
 		if o.Term() > p.MaxTermBlocks {
-			return fmt.Errorf("%w: offer %d: term %d blocks exceeds max_term_blocks %d", ErrInvalidOffer, i, o.Term(), p.MaxTermBlocks)
+			return errorsmod.Wrapf(ErrInvalidOffer, "offer %d: term %d blocks exceeds max_term_blocks %d", i, o.Term(), p.MaxTermBlocks)
 		}
 	}
 	return nil

@@ -2,9 +2,9 @@ package keeper
 
 import (
 	"context"
-	"fmt"
 
 	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -82,11 +82,11 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	}
 	moduleBalance := k.BankKeeper.GetAllBalances(ctx, k.AccountKeeper.GetModuleAddress(types.ModuleName))
 	if !moduleBalance.IsAllGTE(held) {
-		return fmt.Errorf("%w: module account holds %s, locks hold %s", types.ErrInvalidGenesis, moduleBalance, held)
+		return errorsmod.Wrapf(types.ErrInvalidGenesis, "module account holds %s, locks hold %s", moduleBalance, held)
 	}
 	pool := sdk.NewDecCoinsFromCoins(k.BankKeeper.GetAllBalances(ctx, k.RewardPoolAddress())...)
 	if _, neg := pool.SafeSub(accounted); neg {
-		return fmt.Errorf("%w: reward pool holds %s, lockers are owed %s", types.ErrInvalidGenesis, pool, accounted)
+		return errorsmod.Wrapf(types.ErrInvalidGenesis, "reward pool holds %s, lockers are owed %s", pool, accounted)
 	}
 	return nil
 }

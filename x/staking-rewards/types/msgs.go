@@ -1,8 +1,6 @@
 package types
 
 import (
-	"fmt"
-
 	errorsmod "cosmossdk.io/errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -85,7 +83,7 @@ func (m *MsgUpdateParams) ValidateBasic() error {
 		return err
 	}
 	if err := m.Params.Validate(); err != nil {
-		return fmt.Errorf("params: %w", err)
+		return errorsmod.Wrap(err, "params")
 	}
 	return nil
 }

@@ -1,9 +1,9 @@
 package types
 
 import (
-	"fmt"
 	"time"
 
+	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -43,36 +43,36 @@ func DefaultParams() Params {
 // Validate checks the params statelessly.
 func (p Params) Validate() error {
 	if n := len(p.LockTiers); n == 0 || n > MaxLockTiers {
-		return fmt.Errorf("%w: %d lock tiers, want 1..%d", ErrInvalidParams, n, MaxLockTiers)
+		return errorsmod.Wrapf(ErrInvalidParams, "%d lock tiers, want 1..%d", n, MaxLockTiers)
 	}
 	for i, t := range p.LockTiers {
 		if t.Duration <= 0 {
-			return fmt.Errorf("%w: tier %d: duration %s must be positive", ErrInvalidParams, i, t.Duration)
+			return errorsmod.Wrapf(ErrInvalidParams, "tier %d: duration %s must be positive", i, t.Duration)
 		}
 		if t.Multiplier.IsNil() || !t.Multiplier.IsPositive() || t.Multiplier.GT(MaxMultiplier) {
-			return fmt.Errorf("%w: tier %d: multiplier %s must be in (0, %s]", ErrInvalidParams, i, t.Multiplier, MaxMultiplier)
+			return errorsmod.Wrapf(ErrInvalidParams, "tier %d: multiplier %s must be in (0, %s]", i, t.Multiplier, MaxMultiplier)
 		}
 		if i > 0 {
 			prev := p.LockTiers[i-1]
 			if t.Duration <= prev.Duration {
-				return fmt.Errorf("%w: tier %d: durations must strictly increase (%s after %s)", ErrInvalidParams, i, t.Duration, prev.Duration)
+				return errorsmod.Wrapf(ErrInvalidParams, "tier %d: durations must strictly increase (%s after %s)", i, t.Duration, prev.Duration)
 			}
 			if t.Multiplier.LT(prev.Multiplier) {
-				return fmt.Errorf("%w: tier %d: multipliers must not decrease (%s after %s)", ErrInvalidParams, i, t.Multiplier, prev.Multiplier)
+				return errorsmod.Wrapf(ErrInvalidParams, "tier %d: multipliers must not decrease (%s after %s)", i, t.Multiplier, prev.Multiplier)
 			}
 		}
 	}
 	if err := sdk.ValidateDenom(p.LockDenom); err != nil {
-		return fmt.Errorf("%w: lock_denom: %v", ErrInvalidParams, err)
+		return errorsmod.Wrapf(ErrInvalidParams, "lock_denom: %v", err)
 	}
 	if p.MinLockAmount.IsNil() || !p.MinLockAmount.IsPositive() {
-		return fmt.Errorf("%w: min_lock_amount must be positive", ErrInvalidParams)
+		return errorsmod.Wrap(ErrInvalidParams, "min_lock_amount must be positive")
 	}
 	if p.MaxLocksPerOwner == 0 || p.MaxLocksPerOwner > MaxLocksPerOwner {
-		return fmt.Errorf("%w: max_locks_per_owner %d, want 1..%d", ErrInvalidParams, p.MaxLocksPerOwner, MaxLocksPerOwner)
+		return errorsmod.Wrapf(ErrInvalidParams, "max_locks_per_owner %d, want 1..%d", p.MaxLocksPerOwner, MaxLocksPerOwner)
 	}
 	if p.MaxWithdrawalsPerBlock == 0 {
-		return fmt.Errorf("%w: max_withdrawals_per_block must be positive", ErrInvalidParams)
+		return errorsmod.Wrap(ErrInvalidParams, "max_withdrawals_per_block must be positive")
 	}
 	return nil
 }
