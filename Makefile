@@ -15,7 +15,7 @@ BUILD_FLAGS := -mod=readonly -trimpath -ldflags '$(LDFLAGS)'
 # The binaries: the node and the off-chain agents that exist so far.
 BINARIES := $(notdir $(wildcard cmd/*))
 
-.PHONY: all build install test test-sim-long test-short bench lint fmt vet proto-tools proto-gen proto-check \
+.PHONY: all build install test test-sim-long test-short bench fuzz lint fmt vet proto-tools proto-gen proto-check \
 	clang-tools ptx ptx-check localnet localnet-reset localnet-multi localnet-multi-reset clean
 
 all: build
@@ -44,6 +44,12 @@ test-short:
 # Benchmarks of the hot paths (one pass each; raise -benchtime to measure).
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+
+# Every fuzz target (func Fuzz... in a *_test.go) for FUZZTIME each, stopping
+# at the first failure; `FUZZTIME=2m make fuzz` for a longer run.
+FUZZTIME ?= 10s
+fuzz:
+	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
 
 fmt:
 	gofmt -w $$(git ls-files '*.go' | grep -v '\.pb\(\.gw\)\?\.go$$')
