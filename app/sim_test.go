@@ -4,7 +4,9 @@ package app
 // against a real app with random genesis params and accounts. The short
 // default (2 seeds × 30 blocks × 50 operations) runs with `go test ./app/`;
 // `go test ./app/ -run 'TestAppSim|TestAppStateDeterminism|TestAppImportExport' -SimLong`
-// runs 8 seeds with the simulator's own defaults (-NumBlocks 500 -BlockSize 200).
+// runs 8 seeds with the simulator's own defaults (-NumBlocks 500 -BlockSize 200);
+// TestAppSimulationAfterImport (sim_afterimport_test.go) goes on simulating
+// on a fresh chain started from the export.
 // Every simulator flag (-Seed, -NumBlocks, -BlockSize, -Verbose, ...) is honoured.
 //
 // The invariants are asserted after EVERY block: the simulated app's
@@ -13,9 +15,12 @@ package app
 // checked once more on the final state, whose export must also be a valid
 // genesis for every module.
 //
-// Known: longer runs (e.g. -Seed 4 -NumBlocks 60) currently fail in x/compute:
-// a provider removed after unbonding leaves its past bid commitments behind,
-// and the exported genesis is refused ("commitment from unknown provider").
+// The simulator runs no vote extensions: the simulated validators' verdicts on
+// the jobs under verification are applied in every block before the modules'
+// end-blockers (sim_verdicts_test.go), so that jobs settle on a VALID quorum
+// or fail as fraud (slash and jail) as on a real chain; finalChecks logs the
+// counts and fails a run in which enough jobs were verified but none reached
+// a verdict.
 
 import (
 	"encoding/json"
@@ -67,6 +72,17 @@ const (
 	simGenesisTime = 1_700_000_000
 )
 
+// At least one job must reach a verdict (VALID quorum or fraud) through the
+// simulated verdicts once minVerifyingForVerdicts jobs were under
+// verification, and in any run of minBlocksForVerdicts blocks or more; once
+// minVerifyingForBoth were, both outcomes must have occurred (about one job in
+// seven cheats: the odds that none of 40 does are 0.2%).
+const (
+	minVerifyingForVerdicts = 3
+	minBlocksForVerdicts    = 100
+	minVerifyingForBoth     = 40
+)
+
 var (
 	shortSeeds = []int64{1, 7}
 	longSeeds  = []int64{1, 2, 4, 7, 32, 123, 582, 1893}
@@ -102,18 +118,27 @@ func simConfig(t *testing.T) (simtypes.Config, []int64) {
 // simHook counts the blocks whose invariants were checked and holds the
 // check, so that a test can swap it (to prove that a broken invariant fails).
 type simHook struct {
-	checked atomic.Int64
-	check   func(ctx sdk.Context, app *App) error
+	checked  atomic.Int64
+	check    func(ctx sdk.Context, app *App) error
+	verdicts simVerdicts
+	// lastTime is the last block's time (unix nanoseconds), the genesis time
+	// of a chain started from the exported state.
+	lastTime atomic.Int64
 }
 
-// appFactory builds the app like the node does, with the EndBlocker wrapped
-// by the per-block invariant check.
+// appFactory builds the app like the node does, with the EndBlocker wrapped:
+// the simulated validators' verdicts on the jobs under verification are
+// applied before the modules' end-blockers (sim_verdicts_test.go), and the
+// invariants are checked after them.
 func (h *simHook) appFactory(
 	logger log.Logger, db dbm.DB, traceStore io.Writer, loadLatest bool,
 	appOpts servertypes.AppOptions, baseAppOptions ...func(*baseapp.BaseApp),
 ) *App {
 	app := New(logger, db, traceStore, false, appOpts, baseAppOptions...)
 	app.SetEndBlocker(func(ctx sdk.Context) (sdk.EndBlock, error) {
+		if err := h.verdicts.apply(ctx, app); err != nil {
+			return sdk.EndBlock{}, fmt.Errorf("simulated verdicts at height %d: %w", ctx.BlockHeight(), err)
+		}
 		res, err := app.EndBlocker(ctx)
 		if err != nil {
 			return res, err
@@ -122,6 +147,7 @@ func (h *simHook) appFactory(
 			return res, fmt.Errorf("invariant broken at height %d: %w", ctx.BlockHeight(), err)
 		}
 		h.checked.Add(1)
+		h.lastTime.Store(ctx.BlockTime().UnixNano())
 		return res, nil
 	})
 	if loadLatest {
@@ -245,6 +271,15 @@ func (h *simHook) finalChecks(tb testing.TB, ti simsx.TestInstance[*App]) {
 		tb.Fatal(err)
 	}
 	tb.Logf("x/compute after %d blocks: %d jobs, stats %s", app.LastBlockHeight(), next-1, stats.String())
+	verified, fraud, seen := h.verdicts.verified.Load(), h.verdicts.fraud.Load(), h.verdicts.seenJobs()
+	tb.Logf("simulated verdicts: %d jobs under verification, votes in %d blocks, %d jobs settled verified, %d failed as fraud",
+		seen, h.verdicts.applied.Load(), verified, fraud)
+	if verified+fraud == 0 && (seen >= minVerifyingForVerdicts || ti.Cfg.NumBlocks >= minBlocksForVerdicts) {
+		tb.Fatalf("%d blocks, %d jobs under verification, and no job reached a verdict (settled verified or fraud)", ti.Cfg.NumBlocks, seen)
+	}
+	if seen >= minVerifyingForBoth && (verified == 0 || fraud == 0) {
+		tb.Fatalf("%d jobs under verification, but %d settled verified and %d failed as fraud: both outcomes must occur", seen, verified, fraud)
+	}
 	if next <= 1 {
 		tb.Fatalf("the simulation created no compute job")
 	}
@@ -276,11 +311,13 @@ func TestAppSimulation(t *testing.T) {
 	}
 }
 
-// TestAppStateDeterminism runs one seed twice: both runs must end on the same app hash.
+// TestAppStateDeterminism runs one seed twice: both runs must end on the same
+// app hash. The short run uses the last short seed, whose jobs reach the
+// simulated verdicts.
 func TestAppStateDeterminism(t *testing.T) {
 	cfg, seeds := simConfig(t)
 	if !flagSimLong {
-		seeds = seeds[:1]
+		seeds = seeds[len(seeds)-1:]
 	}
 	for _, seed := range seeds {
 		var hashes [][]byte

@@ -15,6 +15,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/codec"
 	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
+	"github.com/cosmos/cosmos-sdk/testutil/simsx"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/module"
 	simtypes "github.com/cosmos/cosmos-sdk/types/simulation"
@@ -133,14 +134,21 @@ func (am AppModule) RegisterStoreDecoder(sdr simtypes.StoreDecoderRegistry) {
 	sdr[types.StoreKey] = simtypes.NewStoreDecoderFuncFromCollectionsSchema(am.keeper.Schema)
 }
 
-// ProposalMsgs returns the params proposal for the simulation.
-func (AppModule) ProposalMsgs(_ module.SimulationState) []simtypes.WeightedProposalMsg {
-	return simulation.ProposalMsgs()
+// WeightedOperations is the legacy entry point; the simulation uses WeightedOperationsX.
+func (AppModule) WeightedOperations(module.SimulationState) []simtypes.WeightedOperation {
+	return nil
 }
 
-// WeightedOperations returns no user operations yet: lock, extend, unlock,
-// withdraw and claim are covered by the keeper's randomized reference test
-// instead (see keeper/reference_test.go).
-func (AppModule) WeightedOperations(_ module.SimulationState) []simtypes.WeightedOperation {
-	return nil
+// WeightedOperationsX registers a message factory for every Msg but MsgUpdateParams.
+func (am AppModule) WeightedOperationsX(weight simsx.WeightSource, reg simsx.Registry) {
+	reg.Add(weight.Get("msg_lock", 100), simulation.MsgLockFactory(am.keeper))
+	reg.Add(weight.Get("msg_extend_lock", 30), simulation.MsgExtendLockFactory(am.keeper))
+	reg.Add(weight.Get("msg_begin_unlock", 40), simulation.MsgBeginUnlockFactory(am.keeper))
+	reg.Add(weight.Get("msg_withdraw", 40), simulation.MsgWithdrawFactory(am.keeper))
+	reg.Add(weight.Get("msg_claim_rewards", 50), simulation.MsgClaimRewardsFactory(am.keeper))
+}
+
+// ProposalMsgsX registers MsgUpdateParams as a governance proposal message.
+func (AppModule) ProposalMsgsX(weight simsx.WeightSource, reg simsx.Registry) {
+	reg.Add(weight.Get("msg_update_params", 20), simulation.MsgUpdateParamsFactory())
 }

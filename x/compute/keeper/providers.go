@@ -2,6 +2,9 @@ package keeper
 
 import (
 	"context"
+	"fmt"
+
+	"cosmossdk.io/collections"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -103,6 +106,17 @@ func (k Keeper) UnbondProvider(ctx context.Context, msg *types.MsgUnbondProvider
 	if p.Locked.IsPositive() {
 		return 0, types.ErrProviderBusy.Wrapf("%s locked by open bids or live jobs", p.Locked)
 	}
+	if p.Stats.Slashed > 0 {
+		// A slash caps the lock at the remaining bond, so a slashed
+		// provider's lock may be zero while it still has commitments in
+		// auction or a won job that has not ended: check those directly.
+		// Once unbonding, it can neither bid nor win, so none can arise later.
+		if what, busy, err := k.liveObligation(ctx, p.Address); err != nil {
+			return 0, err
+		} else if busy {
+			return 0, types.ErrProviderBusy.Wrapf("provider %s still has %s", p.Address, what)
+		}
+	}
 	old := p
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	p.Status = types.ProviderStatus_PROVIDER_STATUS_UNBONDING
@@ -114,6 +128,43 @@ func (k Keeper) UnbondProvider(ctx context.Context, msg *types.MsgUnbondProvider
 		return 0, err
 	}
 	return p.UnbondingEnd, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventProviderUnbonding{Provider: p.Address, UnbondingEnd: p.UnbondingEnd})
+}
+
+// liveObligation reports whether addr has a commitment on a job still in
+// auction (OPEN or REVEAL) or is the winner of a job that has not ended
+// (ASSIGNED, SUBMITTED or VERIFYING), and which. It reads the by-state index
+// of the jobs in auction (one commitment lookup each) and the provider's won
+// jobs through the by-provider index; UnbondProvider calls it only for a
+// provider whose lock is zero after a slash.
+func (k Keeper) liveObligation(ctx context.Context, addr string) (string, bool, error) {
+	for _, st := range []types.JobState{types.JobState_JOB_STATE_OPEN, types.JobState_JOB_STATE_REVEAL} {
+		var found string
+		err := k.jobsByState.Walk(ctx, collections.NewPrefixedPairRange[int32, uint64](int32(st)),
+			func(key collections.Pair[int32, uint64]) (bool, error) {
+				has, err := k.BidCommits.Has(ctx, collections.Join(key.K2(), addr))
+				if has {
+					found = fmt.Sprintf("a commitment on job %d (%s)", key.K2(), st)
+				}
+				return has, err
+			})
+		if err != nil || found != "" {
+			return found, found != "", err
+		}
+	}
+	var found string
+	err := k.jobsByProvider.Walk(ctx, collections.NewPrefixedPairRange[string, uint64](addr),
+		func(key collections.Pair[string, uint64]) (bool, error) {
+			j, err := k.Jobs.Get(ctx, key.K2())
+			if err != nil {
+				return true, err
+			}
+			if holdsWinnerCollateral(j.State) {
+				found = fmt.Sprintf("won job %d (%s)", j.Id, j.State)
+				return true, nil
+			}
+			return false, nil
+		})
+	return found, found != "", err
 }
 
 // completeUnbonding returns an unbonding provider's bond and deletes it.

@@ -57,11 +57,10 @@ func factoryParams() types.Params {
 	p.MaxExecBlocks = 5
 	p.SampleRateFloorBps = 0
 	p.ChallengeBlocks, p.VerificationBlocks = 5, 2
-	// Unbonding never completes within the test: a provider removed after
-	// unbonding leaves its past commitments behind, which ExportGenesis
-	// exports and Validate then refuses ("commitment from unknown provider"),
-	// a known x/compute issue reported to its owner.
-	p.JailBlocks, p.UnbondingBlocks = 3, 1_000
+	// Unbonding completes within the test, so providers are removed while
+	// their past commitments stay as bid history, and the export must still
+	// validate.
+	p.JailBlocks, p.UnbondingBlocks = 3, 10
 	return p
 }
 

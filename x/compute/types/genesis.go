@@ -52,6 +52,11 @@ func (gs GenesisState) Validate() error {
 		if err := j.Escrow.Validate(); err != nil {
 			return ErrInvalidGenesis.Wrapf("job %d escrow: %v", j.Id, err)
 		}
+		// A won job that has not ended holds its winner's collateral: the
+		// winner cannot unbond before it ends, so it must be a provider.
+		if j.State.HoldsWinnerCollateral() && !providers[j.Winner] {
+			return ErrInvalidGenesis.Wrapf("job %d is %s but its winner %q is not a provider", j.Id, j.State, j.Winner)
+		}
 		jobs[j.Id] = j
 	}
 	if gs.NextJobId == 0 {
@@ -61,10 +66,14 @@ func (gs GenesisState) Validate() error {
 		if _, ok := jobs[c.JobId]; !ok {
 			return ErrInvalidGenesis.Wrapf("commitment for unknown job %d", c.JobId)
 		}
-		// A provider may unbond and be removed once its jobs have ended, so
-		// only a live job's commitments must name a known provider.
-		if !providers[c.Provider] && !jobs[c.JobId].State.IsTerminal() {
-			return ErrInvalidGenesis.Wrapf("commitment from unknown provider %s on live job %d", c.Provider, c.JobId)
+		// Commitments stay as the job's bid history. Only while its job is in
+		// auction does a commitment lock collateral, so that a provider cannot
+		// unbond; once the auction closed (the losers' collateral released),
+		// or the job ended, its provider may have unbonded and been removed.
+		st := jobs[c.JobId].State
+		inAuction := st == JobState_JOB_STATE_OPEN || st == JobState_JOB_STATE_REVEAL
+		if inAuction && !providers[c.Provider] {
+			return ErrInvalidGenesis.Wrapf("commitment from unknown provider %s on job %d in %s", c.Provider, c.JobId, st)
 		}
 	}
 	for _, b := range gs.Bids {
@@ -95,6 +104,17 @@ func ValidateAddress(field, addr string) error {
 		return ErrInvalidAddress.Wrapf("%s %q: %v", field, addr, err)
 	}
 	return nil
+}
+
+// HoldsWinnerCollateral reports whether a job in this state has a winner
+// whose collateral stays locked until the job ends: ASSIGNED, SUBMITTED or
+// VERIFYING.
+func (s JobState) HoldsWinnerCollateral() bool {
+	switch s {
+	case JobState_JOB_STATE_ASSIGNED, JobState_JOB_STATE_SUBMITTED, JobState_JOB_STATE_VERIFYING:
+		return true
+	}
+	return false
 }
 
 // IsTerminal reports whether a job state is final: SETTLED, CANCELLED,

@@ -1,19 +1,16 @@
 // Package simulation holds the staking-rewards pieces of the SDK's
-// simulation: randomized genesis params, the store decoder (from the
-// collections schema, in module.go) and the params proposal message.
+// simulation: randomized genesis params and simsx message factories for every
+// Msg (MsgUpdateParams as a governance proposal); the store decoder comes from
+// the collections schema (module.go).
 package simulation
 
 import (
 	"math/rand"
+	"time"
 
 	"cosmossdk.io/math"
 
-	sdk "github.com/cosmos/cosmos-sdk/types"
-	"github.com/cosmos/cosmos-sdk/types/address"
 	"github.com/cosmos/cosmos-sdk/types/module"
-	simtypes "github.com/cosmos/cosmos-sdk/types/simulation"
-	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
-	"github.com/cosmos/cosmos-sdk/x/simulation"
 
 	"github.com/aichain/aichain/x/staking-rewards/types"
 )
@@ -21,13 +18,25 @@ import (
 // ParamsKey names the params in the simulation's app params.
 const ParamsKey = "stakingrewards_params"
 
-// GenParams returns random valid params: the default tiers, a random
-// minimum lock and random per-owner and per-block caps.
+// GenParams returns random valid params: the default tiers or the same
+// multipliers over short durations (a simulated block lasts 1.4 to 2.8 hours,
+// so that locks mature within a run), a random minimum lock, and random
+// per-owner and per-block caps (sometimes so small that matured unlocks wait
+// in the queue for a MsgWithdraw).
 func GenParams(r *rand.Rand) types.Params {
 	p := types.DefaultParams()
+	if r.Intn(2) == 0 {
+		unit := []time.Duration{time.Hour, 6 * time.Hour, 24 * time.Hour}[r.Intn(3)]
+		for i, n := range []time.Duration{1, 4, 12, 52} {
+			p.LockTiers[i].Duration = n * unit
+		}
+	}
 	p.MinLockAmount = math.NewInt(1 + r.Int63n(1_000_000))
 	p.MaxLocksPerOwner = uint32(1 + r.Intn(100))
 	p.MaxWithdrawalsPerBlock = uint32(1 + r.Intn(100))
+	if r.Intn(2) == 0 {
+		p.MaxWithdrawalsPerBlock = uint32(1 + r.Intn(2))
+	}
 	return p
 }
 
@@ -38,17 +47,4 @@ func RandomizedGenState(simState *module.SimulationState) {
 	gen := types.DefaultGenesis()
 	gen.Params = params
 	simState.GenState[types.ModuleName] = simState.Cdc.MustMarshalJSON(gen)
-}
-
-// ProposalMsgs returns the governance proposal messages of the module.
-func ProposalMsgs() []simtypes.WeightedProposalMsg {
-	return []simtypes.WeightedProposalMsg{
-		simulation.NewWeightedProposalMsg("msg_update_params", 100,
-			func(r *rand.Rand, _ sdk.Context, _ []simtypes.Account) sdk.Msg {
-				return &types.MsgUpdateParams{
-					Authority: sdk.AccAddress(address.Module(govtypes.ModuleName)).String(),
-					Params:    GenParams(r),
-				}
-			}),
-	}
 }

@@ -32,12 +32,26 @@ func TestRandomizedGenStateIsValid(t *testing.T) {
 			t.Fatalf("seed %d: invalid random genesis: %v", seed, err)
 		}
 	}
-	msgs := simulation.ProposalMsgs()
-	if len(msgs) != 1 {
-		t.Fatalf("%d proposal msgs", len(msgs))
+}
+
+// TestGenParamsValid checks that random params always validate and that both
+// tier sets and small withdrawal caps are drawn.
+func TestGenParamsValid(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	short, smallCap := 0, 0
+	for i := 0; i < 1000; i++ {
+		p := simulation.GenParams(r)
+		if err := p.Validate(); err != nil {
+			t.Fatalf("draw %d: %v\n%v", i, err, p)
+		}
+		if p.LockTiers[0].Duration != types.DefaultParams().LockTiers[0].Duration {
+			short++
+		}
+		if p.MaxWithdrawalsPerBlock <= 2 {
+			smallCap++
+		}
 	}
-	m, ok := msgs[0].MsgSimulatorFn()(rand.New(rand.NewSource(1)), sdkCtxZero(), nil).(*types.MsgUpdateParams)
-	if !ok || m.Params.Validate() != nil {
-		t.Fatalf("proposal msg %v", m)
+	if short == 0 || short == 1000 || smallCap == 0 {
+		t.Fatalf("short tiers in %d draws, small caps in %d of 1000", short, smallCap)
 	}
 }
