@@ -26,24 +26,35 @@ import (
 	computetypes "github.com/aichain/aichain/x/compute/types"
 )
 
-// Pricing is the bid policy: price = max(Floor, ceil(PerGFLOP × GFLOP)) in
-// Floor's denom, and no bid above a job's max_price.
+// Pricing is the bid policy, in Floor's denom: the highest of Floor,
+// ceil(PerGFLOP × GFLOP) for a gemm job and ceil(PerKRows × rows / 1000) for
+// an mlp job (rows: the dataset's rows, as the job records them), and no bid
+// above a job's max_price. A nil rate prices by the floor alone.
 type Pricing struct {
 	PerGFLOP sdkmath.LegacyDec
+	PerKRows sdkmath.LegacyDec
 	Floor    sdk.Coin
 }
 
 // Price returns the bid for a job, or false to skip it.
-func (p Pricing) Price(spec computetypes.WorkloadSpec, maxPrice sdk.Coin) (sdk.Coin, bool) {
+func (p Pricing) Price(job computetypes.Job) (sdk.Coin, bool) {
 	amount := p.Floor.Amount
-	if g := jobexec.GFLOP(spec); g > 0 && !p.PerGFLOP.IsNil() {
-		byWork := p.PerGFLOP.Mul(sdkmath.LegacyMustNewDecFromStr(fmt.Sprintf("%.9f", g))).Ceil().TruncateInt()
-		if byWork.GT(amount) {
-			amount = byWork
+	raise := func(rate sdkmath.LegacyDec, work sdkmath.LegacyDec) {
+		if rate.IsNil() || !work.IsPositive() {
+			return
+		}
+		if by := rate.Mul(work).Ceil().TruncateInt(); by.GT(amount) {
+			amount = by
 		}
 	}
+	if g := jobexec.GFLOP(job.Workload); g > 0 {
+		raise(p.PerGFLOP, sdkmath.LegacyMustNewDecFromStr(fmt.Sprintf("%.9f", g)))
+	}
+	if job.Workload.Kind == workload.KindMLP {
+		raise(p.PerKRows, sdkmath.LegacyNewDec(int64(min(job.Rows, 1<<62))).QuoInt64(1000))
+	}
 	price := sdk.NewCoin(p.Floor.Denom, amount)
-	if maxPrice.Denom != price.Denom || price.Amount.GT(maxPrice.Amount) {
+	if job.MaxPrice.Denom != price.Denom || price.Amount.GT(job.MaxPrice.Amount) {
 		return price, false
 	}
 	return price, true
@@ -189,7 +200,7 @@ func (a *Agent) bidOnOpenJobs(ctx context.Context) error {
 		if _, seen := a.state.Get(job.Id); seen || !a.supports(job.Workload.Kind) {
 			continue
 		}
-		price, ok := a.cfg.Pricing.Price(job.Workload, job.MaxPrice)
+		price, ok := a.cfg.Pricing.Price(job)
 		if !ok {
 			a.log.Info("not bidding: price above the job's max_price", "job", job.Id, "price", price.String(), "max_price", job.MaxPrice.String())
 			errs = append(errs, a.state.Update(job.Id, func(r *JobRecord) { r.Done, r.Error = true, "price above max_price" }))

@@ -19,22 +19,38 @@ import (
 
 func TestPricing(t *testing.T) {
 	p := Pricing{PerGFLOP: sdkmath.LegacyMustNewDecFromStr("10"), Floor: sdk.NewInt64Coin("uaic", 1000)}
+	job := func(spec computetypes.WorkloadSpec, rows uint64, maxPrice sdk.Coin) computetypes.Job {
+		return computetypes.Job{Workload: spec, Rows: rows, MaxPrice: maxPrice}
+	}
 	small := computetypes.WorkloadSpec{Kind: "gemm-f32", Gemm: &computetypes.GemmSpec{M: 64, N: 64, K: 64}, ChunkRows: 8}
 	big := computetypes.WorkloadSpec{Kind: "gemm-f32", Gemm: &computetypes.GemmSpec{M: 2048, N: 2048, K: 2048}, ChunkRows: 64}
-	if price, ok := p.Price(small, sdk.NewInt64Coin("uaic", 5000)); !ok || price.Amount.Int64() != 1000 {
+	if price, ok := p.Price(job(small, 64, sdk.NewInt64Coin("uaic", 5000))); !ok || price.Amount.Int64() != 1000 {
 		t.Fatalf("small job: %v %v, want the 1000uaic floor", price, ok)
 	}
 	// 2·2048³ = 17.18 GFLOP × 10 = 171.8 → below the floor too; use a larger rate.
 	p.PerGFLOP = sdkmath.LegacyMustNewDecFromStr("100")
-	price, ok := p.Price(big, sdk.NewInt64Coin("uaic", 1_000_000))
+	price, ok := p.Price(job(big, 2048, sdk.NewInt64Coin("uaic", 1_000_000)))
 	if !ok || price.Amount.Int64() != 1718 { // ceil(17.179869184 × 100)
 		t.Fatalf("big job: %v %v, want 1718uaic", price, ok)
 	}
-	if _, ok := p.Price(big, sdk.NewInt64Coin("uaic", 1717)); ok {
+	if _, ok := p.Price(job(big, 2048, sdk.NewInt64Coin("uaic", 1717))); ok {
 		t.Fatal("bid above max_price")
 	}
-	if _, ok := p.Price(big, sdk.NewInt64Coin("uother", 1_000_000)); ok {
+	if _, ok := p.Price(job(big, 2048, sdk.NewInt64Coin("uother", 1_000_000))); ok {
 		t.Fatal("bid in another denom")
+	}
+
+	// mlp jobs are priced by the dataset's rows; the GFLOP rate does not apply.
+	mlp := computetypes.WorkloadSpec{Kind: "mlp-f32", Mlp: &computetypes.MlpSpec{ModelId: 1, DatasetId: 1}, ChunkRows: 8}
+	if price, ok := p.Price(job(mlp, 1_000_000, sdk.NewInt64Coin("uaic", 1_000_000))); !ok || price.Amount.Int64() != 1000 {
+		t.Fatalf("mlp job without a row rate: %v %v, want the floor", price, ok)
+	}
+	p.PerKRows = sdkmath.LegacyMustNewDecFromStr("2.5")
+	if price, ok := p.Price(job(mlp, 1_000_001, sdk.NewInt64Coin("uaic", 1_000_000))); !ok || price.Amount.Int64() != 2501 {
+		t.Fatalf("mlp job over 1,000,001 rows: %v %v, want ceil(2.5 × 1000.001) = 2501uaic", price, ok)
+	}
+	if price, ok := p.Price(job(mlp, 40, sdk.NewInt64Coin("uaic", 5000))); !ok || price.Amount.Int64() != 1000 {
+		t.Fatalf("small mlp job: %v %v, want the floor", price, ok)
 	}
 }
 

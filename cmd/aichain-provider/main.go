@@ -56,7 +56,8 @@ func run(args []string, stderr io.Writer) error {
 		moniker      = fs.String("moniker", "aichain-provider", "provider name shown on chain")
 		bond         = fs.String("bond", "100000000uaic", "bond to register with")
 		register     = fs.Bool("register", true, "register as a provider if not yet registered")
-		perGFLOP     = fs.String("price-per-gflop", "10", "bid price per GFLOP of work, in the floor's denom")
+		perGFLOP     = fs.String("price-per-gflop", "10", "gemm jobs: bid price per GFLOP of work, in the floor's denom")
+		perKRows     = fs.String("price-per-1k-rows", "10", "mlp jobs: bid price per 1000 dataset rows, in the floor's denom")
 		floor        = fs.String("min-price", "1000uaic", "lowest bid")
 		gasPrices    = fs.String("gas-prices", "0uaic", "gas prices for the agent's transactions")
 		poll         = fs.Duration("poll", time.Second, "how often to look for work")
@@ -83,6 +84,10 @@ func run(args []string, stderr io.Writer) error {
 	per, err := sdkmath.LegacyNewDecFromStr(*perGFLOP)
 	if err != nil || per.IsNegative() {
 		return fmt.Errorf("--price-per-gflop %q must be a non-negative decimal", *perGFLOP)
+	}
+	perRows, err := sdkmath.LegacyNewDecFromStr(*perKRows)
+	if err != nil || perRows.IsNegative() {
+		return fmt.Errorf("--price-per-1k-rows %q must be a non-negative decimal", *perKRows)
 	}
 	if *endpoint == "" {
 		*endpoint = "http://" + *listen
@@ -128,7 +133,7 @@ func run(args []string, stderr io.Writer) error {
 	metrics := provider.NewMetrics()
 	agent := provider.NewAgent(provider.Config{
 		Moniker: *moniker, Endpoint: *endpoint, Bond: bondCoin, Register: *register,
-		Pricing:      provider.Pricing{PerGFLOP: per, Floor: floorCoin},
+		Pricing:      provider.Pricing{PerGFLOP: per, PerKRows: perRows, Floor: floorCoin},
 		PollInterval: *poll, Hardware: hw, Fault: fault, MLP: resolver,
 	}, client, backend, state, provider.NewChunkStore(*dataDir), logger, metrics)
 
