@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,10 @@ import (
 	slashingtypes "github.com/cosmos/cosmos-sdk/x/slashing/types"
 	"github.com/cosmos/cosmos-sdk/x/staking"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
+
+	computetypes "github.com/aichain/aichain/x/compute/types"
+	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
+	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
 )
 
 // ExportAppStateAndValidators exports the state of the application for a
@@ -196,7 +201,7 @@ func (app *App) prepForZeroHeightGenesis(ctx sdk.Context, jailAllowedAddrs []str
 	}
 
 	// Reset the start height of every validator's signing info.
-	return app.SlashingKeeper.IterateValidatorSigningInfos(ctx,
+	err = app.SlashingKeeper.IterateValidatorSigningInfos(ctx,
 		func(addr sdk.ConsAddress, info slashingtypes.ValidatorSigningInfo) (stop bool) {
 			info.StartHeight = 0
 			if err := app.SlashingKeeper.SetValidatorSigningInfo(ctx, addr, info); err != nil {
@@ -204,4 +209,25 @@ func (app *App) prepForZeroHeightGenesis(ctx sdk.Context, jailAllowedAddrs []str
 			}
 			return false
 		})
+	if err != nil {
+		return err
+	}
+
+	// aichain's modules store absolute heights (job windows, jail and
+	// unbonding ends, licence expiries, their height-keyed queues): rebase
+	// them so that the new chain, which starts at height 1, sees every
+	// deadline after the blocks it had left (ctx is at the export height).
+	for _, m := range []struct {
+		name string
+		prep func(context.Context) error
+	}{
+		{computetypes.ModuleName, app.ComputeKeeper.PrepareForZeroHeight},
+		{datamarkettypes.ModuleName, app.DataMarketKeeper.PrepareForZeroHeight},
+		{modelregistrytypes.ModuleName, app.ModelRegistryKeeper.PrepareForZeroHeight},
+	} {
+		if err := m.prep(ctx); err != nil {
+			return fmt.Errorf("%s: %w", m.name, err)
+		}
+	}
+	return nil
 }

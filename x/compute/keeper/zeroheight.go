@@ -1,0 +1,200 @@
+package keeper
+
+import (
+	"context"
+
+	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/x/compute/types"
+)
+
+// RebaseHeight maps a height h of a chain exported at height exportHeight
+// (its last committed block) to the chain restarted from that export at
+// height 1 (`aichaind export --for-zero-height`):
+//
+//	h > exportHeight:  h − exportHeight
+//	h ≤ exportHeight:  0
+//
+// The new chain's genesis (height 0) stands for the export height and its
+// first block (height 1) for the block that would have followed the export,
+// so a deadline still ahead keeps exactly the number of blocks it had left,
+// and a height at or before the export — a historical height, or a deadline
+// already due whose queue entry was carried over by the per-block cap — is 0:
+// in the past of every new block, so what was due stays due and fires in
+// block 1. Unset heights (0) stay 0.
+func RebaseHeight(h, exportHeight int64) int64 {
+	if h <= exportHeight {
+		return 0
+	}
+	return h - exportHeight
+}
+
+// PrepareForZeroHeight rebases every height the module stores, with
+// RebaseHeight and ctx's height as the export height, for a zero-height
+// export; app.prepForZeroHeightGenesis calls it before the genesis is
+// written. It rewrites:
+//   - jobs: commit_end, reveal_end, exec_deadline, challenge_end and
+//     verification_end (the deadlines), created_height, closed_height and
+//     result.submitted_height (history; submitted_height of a job whose
+//     sampling draw has not run yet keys the sample queue, and becomes 0 so
+//     that block 1 draws it with its own header hash, as block H+1 would have);
+//   - commitments: height (history);
+//   - providers: jailed_until (unjailing stays possible after the blocks of
+//     jail that were left, at once if the jail was over) and unbonding_end;
+//   - providers' stats.last_slash_height, which drives the recent-slash
+//     window of SampleRateBps: a provider whose window is still open at the
+//     new chain's first block gets 1, so that it is sampled at 100% for one
+//     full window from the restart (never fewer blocks than it had left: we
+//     err towards verification, since 0 would mean "never slashed" and a
+//     negative height is not a height); one whose window had closed gets 0,
+//     which yields the same rate (stats.slashed still counts the slash);
+//   - the height-keyed queues (commit end, reveal end, exec deadline,
+//     challenge end, verification end, sample, unbonding): every key's height
+//     with the same rule, so that each live job's or provider's queue key
+//     still equals its stored deadline.
+//
+// Nothing else changes: no coins move, no job or provider changes state, so
+// CheckInvariants holds after it as before. It reads every job, commitment
+// and provider, which the export does anyway.
+func (k Keeper) PrepareForZeroHeight(ctx context.Context) error {
+	exportHeight := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	if exportHeight <= 0 {
+		return nil // already at genesis: nothing to rebase
+	}
+	rebase := func(h int64) int64 { return RebaseHeight(h, exportHeight) }
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return errorsmod.Wrap(err, "zero-height export: params")
+	}
+
+	if err := k.rebaseJobs(ctx, rebase); err != nil {
+		return err
+	}
+	if err := k.rebaseCommits(ctx, rebase); err != nil {
+		return err
+	}
+	if err := k.rebaseProviders(ctx, exportHeight, params, rebase); err != nil {
+		return err
+	}
+	for _, q := range []struct {
+		name  string
+		queue HeightQueue
+	}{
+		{"commit end", k.CommitEndQueue},
+		{"reveal end", k.RevealEndQueue},
+		{"exec deadline", k.ExecDeadlineQueue},
+		{"challenge end", k.ChallengeEndQueue},
+		{"verification end", k.VerificationEndQueue},
+		{"sample", k.SampleQueue},
+	} {
+		if err := rebaseQueue(ctx, q.queue, rebase); err != nil {
+			return errorsmod.Wrapf(err, "zero-height export: %s queue", q.name)
+		}
+	}
+	if err := rebaseQueue(ctx, k.UnbondingQueue, rebase); err != nil {
+		return errorsmod.Wrap(err, "zero-height export: unbonding queue")
+	}
+	k.Logger(ctx).Info("heights rebased for a zero-height genesis", "export_height", exportHeight)
+	return nil
+}
+
+func (k Keeper) rebaseJobs(ctx context.Context, rebase func(int64) int64) error {
+	it, err := k.Jobs.Iterate(ctx, nil)
+	if err != nil {
+		return errorsmod.Wrap(err, "zero-height export: jobs")
+	}
+	jobs, err := it.Values()
+	if err != nil {
+		return errorsmod.Wrap(err, "zero-height export: jobs")
+	}
+	for _, j := range jobs {
+		j.CommitEnd = rebase(j.CommitEnd)
+		j.RevealEnd = rebase(j.RevealEnd)
+		j.ExecDeadline = rebase(j.ExecDeadline)
+		j.ChallengeEnd = rebase(j.ChallengeEnd)
+		j.VerificationEnd = rebase(j.VerificationEnd)
+		j.CreatedHeight = rebase(j.CreatedHeight)
+		j.ClosedHeight = rebase(j.ClosedHeight)
+		j.Result.SubmittedHeight = rebase(j.Result.SubmittedHeight)
+		// The state is unchanged, so neither the indexes nor the counters move.
+		if err := k.Jobs.Set(ctx, j.Id, j); err != nil {
+			return errorsmod.Wrapf(err, "zero-height export: job %d", j.Id)
+		}
+	}
+	return nil
+}
+
+func (k Keeper) rebaseCommits(ctx context.Context, rebase func(int64) int64) error {
+	it, err := k.BidCommits.Iterate(ctx, nil)
+	if err != nil {
+		return errorsmod.Wrap(err, "zero-height export: commitments")
+	}
+	commits, err := it.KeyValues()
+	if err != nil {
+		return errorsmod.Wrap(err, "zero-height export: commitments")
+	}
+	for _, kv := range commits {
+		c := kv.Value
+		c.Height = rebase(c.Height)
+		if err := k.BidCommits.Set(ctx, kv.Key, c); err != nil {
+			return errorsmod.Wrapf(err, "zero-height export: commitment of %s on job %d", c.Provider, c.JobId)
+		}
+	}
+	return nil
+}
+
+func (k Keeper) rebaseProviders(ctx context.Context, exportHeight int64, params types.Params, rebase func(int64) int64) error {
+	it, err := k.Providers.Iterate(ctx, nil)
+	if err != nil {
+		return errorsmod.Wrap(err, "zero-height export: providers")
+	}
+	provs, err := it.Values()
+	if err != nil {
+		return errorsmod.Wrap(err, "zero-height export: providers")
+	}
+	window := int64(params.JailBlocks * params.RecentSlashWindowMultiplier)
+	for _, p := range provs {
+		p.JailedUntil = rebase(p.JailedUntil)
+		p.UnbondingEnd = rebase(p.UnbondingEnd)
+		if last := p.Stats.LastSlashHeight; last > 0 {
+			// SampleRateBps at the block after the export (H+1): is the
+			// recent-slash window still open?
+			if exportHeight+1-last < window {
+				p.Stats.LastSlashHeight = 1
+			} else {
+				p.Stats.LastSlashHeight = 0
+			}
+		}
+		// Status and weights are unchanged: no counter moves.
+		if err := k.Providers.Set(ctx, p.Address, p); err != nil {
+			return errorsmod.Wrapf(err, "zero-height export: provider %s", p.Address)
+		}
+	}
+	return nil
+}
+
+// rebaseQueue rewrites every (height, id) key of q to (rebase(height), id).
+// The keys are read first and the queue rewritten after, so that no key is
+// moved twice.
+func rebaseQueue[K any](ctx context.Context, q collections.KeySet[collections.Pair[int64, K]], rebase func(int64) int64) error {
+	it, err := q.Iterate(ctx, nil)
+	if err != nil {
+		return err
+	}
+	keys, err := it.Keys()
+	if err != nil {
+		return err
+	}
+	if err := q.Clear(ctx, nil); err != nil {
+		return err
+	}
+	for _, key := range keys {
+		if err := q.Set(ctx, collections.Join(rebase(key.K1()), key.K2())); err != nil {
+			return err
+		}
+	}
+	return nil
+}
