@@ -380,17 +380,20 @@ func (c *Chain) Addr(key string) string {
 
 // TxResult is what a tx command returns and the chain recorded for it.
 type TxResult struct {
-	TxHash string `json:"txhash"`
-	Code   uint32 `json:"code"`
-	RawLog string `json:"raw_log"`
-	Height string `json:"height"`
-	Events []struct {
-		Type       string `json:"type"`
-		Attributes []struct {
-			Key   string `json:"key"`
-			Value string `json:"value"`
-		} `json:"attributes"`
-	} `json:"events"`
+	TxHash string  `json:"txhash"`
+	Code   uint32  `json:"code"`
+	RawLog string  `json:"raw_log"`
+	Height string  `json:"height"`
+	Events []Event `json:"events"`
+}
+
+// Event is an ABCI event as the CLI and CometBFT's RPC print it.
+type Event struct {
+	Type       string `json:"type"`
+	Attributes []struct {
+		Key   string `json:"key"`
+		Value string `json:"value"`
+	} `json:"attributes"`
 }
 
 // Tx broadcasts a tx through the CLI, waits for it to be included, and

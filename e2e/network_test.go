@@ -358,13 +358,7 @@ func (nw *network) assertVerdicts(t *testing.T, id, want string, min int) {
 	verdicts := map[string]string{}
 	for h := from; h <= to; h++ {
 		var res struct {
-			Events []struct {
-				Type       string `json:"type"`
-				Attributes []struct {
-					Key   string `json:"key"`
-					Value string `json:"value"`
-				} `json:"attributes"`
-			} `json:"finalize_block_events"`
+			Events []Event `json:"finalize_block_events"`
 		}
 		if err := c.Nodes[0].RPC(fmt.Sprintf("/block_results?height=%d", h), &res); err != nil {
 			t.Fatal(err)
