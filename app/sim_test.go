@@ -298,17 +298,41 @@ func hasAnyProvider(tb testing.TB, ctx sdk.Context, app *App) bool {
 	return it.Valid()
 }
 
+// forSeeds runs run for each seed from the flags (only the last one unless
+// -SimLong, when lastOnly), each in its own subtest.
+func forSeeds(t *testing.T, lastOnly bool, run func(t *testing.T, cfg simtypes.Config, seed int64)) {
+	t.Helper()
+	cfg, seeds := simConfig(t)
+	if lastOnly && !flagSimLong {
+		seeds = seeds[len(seeds)-1:]
+	}
+	for _, seed := range seeds {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) { run(t, cfg, seed) })
+	}
+}
+
+// simulate runs one seed on this hook's app, from the state that
+// stateFactory builds, with the invariants checked after every block; then
+// finalChecks and the more checks run on the final state.
+func (h *simHook) simulate(tb testing.TB, cfg simtypes.Config, stateFactory func(*App) simsx.SimStateFactory, seed int64,
+	more ...func(tb testing.TB, ti simsx.TestInstance[*App], accs []simtypes.Account),
+) {
+	tb.Helper()
+	simsx.RunWithSeed(tb, cfg, h.appFactory, stateFactory, seed, nil,
+		func(tb testing.TB, ti simsx.TestInstance[*App], accs []simtypes.Account) {
+			h.finalChecks(tb, ti)
+			for _, check := range more {
+				check(tb, ti, accs)
+			}
+		})
+}
+
 // TestAppSimulation runs the full app with every module's factories and
 // asserts the invariants after every block.
 func TestAppSimulation(t *testing.T) {
-	cfg, seeds := simConfig(t)
-	for _, seed := range seeds {
-		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
-			h := newSimHook()
-			simsx.RunWithSeed(t, cfg, h.appFactory, setupStateFactory, seed, nil,
-				func(tb testing.TB, ti simsx.TestInstance[*App], _ []simtypes.Account) { h.finalChecks(tb, ti) })
-		})
-	}
+	forSeeds(t, false, func(t *testing.T, cfg simtypes.Config, seed int64) {
+		newSimHook().simulate(t, cfg, setupStateFactory, seed)
+	})
 }
 
 // TestAppStateDeterminism runs one seed twice: both runs must end on the same
@@ -354,20 +378,10 @@ var importExportSkipPrefixes = map[string][][]byte{
 // TestAppImportExport simulates, exports the state, imports it into a fresh
 // app and compares every module store, as the SDK's TestAppImportExport does.
 func TestAppImportExport(t *testing.T) {
-	cfg, seeds := simConfig(t)
-	if !flagSimLong {
-		seeds = seeds[len(seeds)-1:]
-	}
-	for _, seed := range seeds {
-		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
-			h := newSimHook()
-			simsx.RunWithSeed(t, cfg, h.appFactory, setupStateFactory, seed, nil,
-				func(tb testing.TB, ti simsx.TestInstance[*App], _ []simtypes.Account) {
-					h.finalChecks(tb, ti)
-					assertImportExport(tb, ti)
-				})
-		})
-	}
+	forSeeds(t, true, func(t *testing.T, cfg simtypes.Config, seed int64) {
+		newSimHook().simulate(t, cfg, setupStateFactory, seed,
+			func(tb testing.TB, ti simsx.TestInstance[*App], _ []simtypes.Account) { assertImportExport(tb, ti) })
+	})
 }
 
 func assertImportExport(tb testing.TB, ti simsx.TestInstance[*App]) {

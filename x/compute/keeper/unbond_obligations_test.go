@@ -6,8 +6,9 @@ import (
 	"github.com/aichain/aichain/x/compute/types"
 )
 
-// exportValid asserts that the module's exported state is a valid genesis.
-func (s *suite) exportValid() {
+// exportValid asserts that the module's exported state is a valid genesis
+// and returns it.
+func (s *suite) exportValid() *types.GenesisState {
 	s.t.Helper()
 	gs, err := s.k.ExportGenesis(s.ta.Ctx)
 	if err != nil {
@@ -16,6 +17,7 @@ func (s *suite) exportValid() {
 	if err := gs.Validate(); err != nil {
 		s.t.Fatalf("the exported state is not a valid genesis: %v", err)
 	}
+	return gs
 }
 
 // TestSlashedProviderCannotUnbondWithLiveObligations: a 100% fraud slash
@@ -37,23 +39,17 @@ func TestSlashedProviderCannotUnbondWithLiveObligations(t *testing.T) {
 	req, p1, p2 := s.acc(0), s.acc(1), s.acc(2)
 	s.register(p1, 1_000_000)
 	s.register(p2, 1_000_000)
-	// p1 wins A and C.
-	a, c := s.create(req, 10_000), s.create(req, 10_000)
-	for _, id := range []uint64{a, c} {
-		s.commit(p1, id, 3_000)
-		s.commit(p2, id, 4_000)
-	}
-	s.next(3)
-	for _, id := range []uint64{a, c} {
-		if err := s.reveal(p1, id, 3_000); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.reveal(p2, id, 4_000); err != nil {
+	// p1 wins A and submits its result (it stays under verification for
+	// VerificationBlocks), then wins C.
+	a := s.runAuction(req, p1, p2, 3_000, 4_000, 10_000)
+	submit := func(id uint64) {
+		t.Helper()
+		if _, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: p1.String(), JobId: id, OutputRoot: root32, ChunkCount: 4}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	s.next(2)
-	s.wantState(c, types.JobState_JOB_STATE_ASSIGNED, types.CloseReason_CLOSE_REASON_UNSPECIFIED)
+	submit(a)
+	c := s.runAuction(req, p1, p2, 3_000, 4_000, 10_000)
 	// B runs long enough to stay live until the end.
 	msgB := s.createMsg(req, 10_000)
 	msgB.ExecBlocks = 50
@@ -64,13 +60,11 @@ func TestSlashedProviderCannotUnbondWithLiveObligations(t *testing.T) {
 	b := res.JobId
 	s.commit(p1, b, 2_000)
 	s.commit(p2, b, 5_000)
-	for _, id := range []uint64{a, c} {
-		if _, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: p1.String(), JobId: id, OutputRoot: root32, ChunkCount: 4}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	submit(c)
 	s.next(3) // A and C are VERIFYING, B is in REVEAL
-	s.wantState(c, types.JobState_JOB_STATE_VERIFYING, types.CloseReason_CLOSE_REASON_UNSPECIFIED)
+	for _, id := range []uint64{a, c} {
+		s.wantState(id, types.JobState_JOB_STATE_VERIFYING, types.CloseReason_CLOSE_REASON_UNSPECIFIED)
+	}
 	if err := s.reveal(p1, b, 2_000); err != nil {
 		t.Fatal(err)
 	}
@@ -131,13 +125,7 @@ func TestGenesisRefusesUnknownWinnerOfLiveJob(t *testing.T) {
 	s.register(p1, 1_000_000)
 	s.register(p2, 1_000_000)
 	id := s.runAuction(req, p1, p2, 3_000, 4_000, 10_000)
-	gs, err := s.k.ExportGenesis(s.ta.Ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := gs.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	gs := s.exportValid()
 	var loser, winner []types.Provider
 	for _, pr := range gs.Providers {
 		if pr.Address == p2.String() {

@@ -7,41 +7,15 @@ import (
 
 	"cosmossdk.io/math"
 
-	"github.com/cosmos/cosmos-sdk/testutil/simsx"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/kv"
 	simtypes "github.com/cosmos/cosmos-sdk/types/simulation"
-	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
-	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
 
 	"github.com/aichain/aichain/app/apptesting"
 	"github.com/aichain/aichain/x/compute"
-	"github.com/aichain/aichain/x/compute/keeper"
 	"github.com/aichain/aichain/x/compute/simulation"
 	"github.com/aichain/aichain/x/compute/types"
 )
-
-type collect struct {
-	factories []simsx.SimMsgFactoryX
-	weights   []uint32
-	total     uint32
-}
-
-func (c *collect) Add(w uint32, f simsx.SimMsgFactoryX) {
-	c.factories, c.weights, c.total = append(c.factories, f), append(c.weights, w), c.total+w
-}
-
-// pick draws a factory by weight, as the simulator does.
-func (c *collect) pick(r *rand.Rand) simsx.SimMsgFactoryX {
-	n := uint32(r.Int63n(int64(c.total)))
-	for i, w := range c.weights {
-		if n < w {
-			return c.factories[i]
-		}
-		n -= w
-	}
-	return c.factories[len(c.factories)-1]
-}
 
 func coin(n int64) sdk.Coin { return sdk.NewCoin(types.DefaultBondDenom, math.NewInt(n)) }
 
@@ -72,64 +46,16 @@ func factoryParams() types.Params {
 func TestMsgFactories(t *testing.T) {
 	ta := apptesting.Setup(t, 8)
 	k := ta.ComputeKeeper
-	ms := keeper.NewMsgServerImpl(k)
-	gov := authtypes.NewModuleAddress(govtypes.ModuleName).String()
-	setParams := func() {
-		t.Helper()
-		if _, err := ms.UpdateParams(ta.Ctx, &types.MsgUpdateParams{Authority: gov, Params: factoryParams()}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	setParams()
-
 	am := compute.NewAppModule(k)
-	var reg collect
-	weights := simsx.WeightSourceFn(func(_ string, d uint32) uint32 { return d })
-	am.WeightedOperationsX(weights, &reg)
-	am.ProposalMsgsX(weights, &reg)
-	if len(reg.factories) != 10 {
-		t.Fatalf("%d factories, want 10 (one per Msg)", len(reg.factories))
-	}
-	accs := make([]simtypes.Account, len(ta.Accounts))
-	for i, a := range ta.Accounts {
-		accs[i] = simtypes.Account{PrivKey: a.Priv, PubKey: a.Priv.PubKey(), Address: a.Address, AddressBech32: a.String()}
-	}
-	r := rand.New(rand.NewSource(3))
-	delivered := map[string]int{}
-	for round := 0; round < 150; round++ {
-		testData := simsx.NewChainDataSource(ta.Ctx, r, ta.AccountKeeper, ta.BankKeeper, ta.AccountKeeper.AddressCodec(), accs...)
-		for op := 0; op < 12; op++ {
-			f := reg.pick(r)
-			reporter := simsx.NewBasicSimulationReporter()
-			signers, msg := f.Create()(ta.Ctx, testData, reporter)
-			if reporter.IsSkipped() {
-				continue
-			}
-			name := sdk.MsgTypeURL(msg)
-			short := name[strings.LastIndex(name, ".")+1:]
-			if short != "MsgUpdateParams" && len(signers) != 1 {
-				t.Fatalf("%s: %d signers", name, len(signers))
-			}
-			if _, err := ta.MsgServiceRouter().Handler(msg)(ta.Ctx, msg); err != nil {
-				t.Fatalf("round %d: %s from the factory refused: %v\n%v", round, name, err, msg)
-			}
-			if short == "MsgUpdateParams" {
-				setParams() // keep the short windows
-			}
-			delivered[short]++
-		}
-		ta.NextBlock()
-		if err := k.CheckInvariants(ta.Ctx); err != nil {
-			t.Fatalf("round %d: %v", round, err)
-		}
-	}
-	for _, name := range []string{"MsgRegisterProvider", "MsgUpdateProvider", "MsgUnbondProvider", "MsgCreateJob",
-		"MsgCancelJob", "MsgCommitBid", "MsgRevealBid", "MsgSubmitResult", "MsgDisputeResult", "MsgUpdateParams"} {
-		if delivered[name] == 0 {
-			t.Errorf("%s never delivered (%v)", name, delivered)
-		}
-	}
-	t.Logf("delivered: %v", delivered)
+	gs := apptesting.RunSimFactories(t, ta, apptesting.SimFactories{
+		Module: am, Factories: 10, Seed: 3, Rounds: 150, OpsPerRound: 12, BlockEvery: 1,
+		// Keep the short windows.
+		SetParams:  &types.MsgUpdateParams{Authority: apptesting.GovAuthority(), Params: factoryParams()},
+		Invariants: func() error { return k.CheckInvariants(ta.Ctx) },
+		MustDeliver: []string{"MsgRegisterProvider", "MsgUpdateProvider", "MsgUnbondProvider", "MsgCreateJob",
+			"MsgCancelJob", "MsgCommitBid", "MsgRevealBid", "MsgSubmitResult", "MsgDisputeResult", "MsgUpdateParams"},
+	}, k.ExportGenesis)
+
 	stats, err := k.Stats.Get(ta.Ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -140,13 +66,6 @@ func TestMsgFactories(t *testing.T) {
 	}
 	if !settled {
 		t.Errorf("no job settled: %s", stats.String())
-	}
-	gs, err := k.ExportGenesis(ta.Ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := gs.Validate(); err != nil {
-		t.Fatalf("state after the simulation is not a valid genesis: %v", err)
 	}
 
 	// The store decoder renders two job entries.

@@ -8,8 +8,6 @@ import (
 
 	"cosmossdk.io/collections"
 
-	"github.com/cosmos/cosmos-sdk/testutil/simsx"
-	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/kv"
 	"github.com/cosmos/cosmos-sdk/types/module"
 	simtypes "github.com/cosmos/cosmos-sdk/types/simulation"
@@ -20,10 +18,6 @@ import (
 	"github.com/aichain/aichain/x/modelregistry/types"
 )
 
-type collect struct{ factories []simsx.SimMsgFactoryX }
-
-func (c *collect) Add(_ uint32, f simsx.SimMsgFactoryX) { c.factories = append(c.factories, f) }
-
 // TestMsgFactories runs the module's registered simulation factories against
 // a real app many times: every message they produce (that they do not skip)
 // must be accepted, every Msg type must be produced, and the state must stay a
@@ -31,57 +25,13 @@ func (c *collect) Add(_ uint32, f simsx.SimMsgFactoryX) { c.factories = append(c
 func TestMsgFactories(t *testing.T) {
 	ta := apptesting.Setup(t, 6)
 	k := ta.ModelRegistryKeeper
-	am := modelregistry.NewAppModule(ta.AppCodec(), k)
-	var reg collect
-	weights := simsx.WeightSourceFn(func(_ string, d uint32) uint32 { return d })
-	am.WeightedOperationsX(weights, &reg)
-	am.ProposalMsgsX(weights, &reg)
-	if len(reg.factories) != 7 {
-		t.Fatalf("%d factories registered, want 7 (one per Msg)", len(reg.factories))
-	}
-
-	accs := make([]simtypes.Account, len(ta.Accounts))
-	for i, a := range ta.Accounts {
-		accs[i] = simtypes.Account{PrivKey: a.Priv, PubKey: a.Priv.PubKey(), Address: a.Address, AddressBech32: a.String()}
-	}
-	r := rand.New(rand.NewSource(3))
-	testData := simsx.NewChainDataSource(ta.Ctx, r, ta.AccountKeeper, ta.BankKeeper, ta.AccountKeeper.AddressCodec(), accs...)
-
-	delivered := map[string]int{}
-	for round := 0; round < 150; round++ {
-		for _, f := range reg.factories {
-			reporter := simsx.NewBasicSimulationReporter()
-			signers, msg := f.Create()(ta.Ctx, testData, reporter)
-			if reporter.IsSkipped() {
-				continue
-			}
-			name := sdkMsgName(msg)
-			if name != "MsgUpdateParams" && len(signers) != 1 {
-				t.Fatalf("%s: %d signers, want 1", name, len(signers))
-			}
-			handler := ta.MsgServiceRouter().Handler(msg)
-			if handler == nil {
-				t.Fatalf("no handler for %s", name)
-			}
-			if _, err := handler(ta.Ctx, msg); err != nil {
-				t.Fatalf("round %d: %s produced by the factory was refused: %v\n%v", round, name, err, msg)
-			}
-			delivered[name]++
-		}
-	}
-	t.Logf("delivered: %v", delivered)
-	for _, name := range []string{"MsgRegisterModel", "MsgPublishVersion", "MsgUpdateFees", "MsgUpdateShares",
-		"MsgDeprecateModel", "MsgTransferOwnership", "MsgUpdateParams"} {
-		if delivered[name] == 0 {
-			t.Errorf("%s never delivered (delivered: %v)", name, delivered)
-		}
-	}
-	gs, err := k.ExportGenesis(ta.Ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := gs.Validate(); err != nil {
-		t.Fatalf("state after the simulation is not a valid genesis: %v", err)
+	gs := apptesting.RunSimFactories(t, ta, apptesting.SimFactories{
+		Module: modelregistry.NewAppModule(ta.AppCodec(), k), Factories: 7, Seed: 3, Rounds: 150,
+		MustDeliver: []string{"MsgRegisterModel", "MsgPublishVersion", "MsgUpdateFees", "MsgUpdateShares",
+			"MsgDeprecateModel", "MsgTransferOwnership", "MsgUpdateParams"},
+	}, k.ExportGenesis)
+	if len(gs.Models) == 0 {
+		t.Fatal("no model left to decode")
 	}
 
 	// The store decoder renders a model entry.
@@ -98,11 +48,6 @@ func TestMsgFactories(t *testing.T) {
 	if out := decode(kv.Pair{Key: key, Value: bz}, kv.Pair{Key: key, Value: bz}); !strings.Contains(out, m.Name) {
 		t.Fatalf("decoded model entry %q does not show the model", out)
 	}
-}
-
-func sdkMsgName(msg sdk.Msg) string {
-	url := sdk.MsgTypeURL(msg)
-	return url[strings.LastIndex(url, ".")+1:]
 }
 
 // TestRandomizedGenState: the random genesis is valid.

@@ -1,6 +1,7 @@
 package simulation_test
 
 import (
+	"fmt"
 	"math/rand"
 	"strings"
 	"testing"
@@ -8,12 +9,10 @@ import (
 
 	"cosmossdk.io/collections"
 
-	"github.com/cosmos/cosmos-sdk/testutil/simsx"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/kv"
 	simtypes "github.com/cosmos/cosmos-sdk/types/simulation"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
-	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
 
 	"github.com/aichain/aichain/app/apptesting"
 	stakingrewards "github.com/aichain/aichain/x/staking-rewards"
@@ -44,75 +43,19 @@ func factoryParams() types.Params {
 func TestMsgFactories(t *testing.T) {
 	ta := apptesting.Setup(t, 8)
 	k := ta.StakingRewardsKeeper
-	ms := keeper.NewMsgServerImpl(k)
-	gov := authtypes.NewModuleAddress(govtypes.ModuleName).String()
-	setParams := func() {
-		t.Helper()
-		if _, err := ms.UpdateParams(ta.Ctx, &types.MsgUpdateParams{Authority: gov, Params: factoryParams()}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	setParams()
-
 	am := stakingrewards.NewAppModule(k)
-	var reg collect
-	weights := simsx.WeightSourceFn(func(_ string, d uint32) uint32 { return d })
-	am.WeightedOperationsX(weights, &reg)
-	am.ProposalMsgsX(weights, &reg)
-	if len(reg.factories) != 6 {
-		t.Fatalf("%d factories, want 6 (one per Msg)", len(reg.factories))
-	}
-	accs := make([]simtypes.Account, len(ta.Accounts))
-	for i, a := range ta.Accounts {
-		accs[i] = simtypes.Account{PrivKey: a.Priv, PubKey: a.Priv.PubKey(), Address: a.Address, AddressBech32: a.String()}
-	}
-	r := rand.New(rand.NewSource(5))
-	delivered := map[string]int{}
-	for round := 0; round < 120; round++ {
+	gs := apptesting.RunSimFactories(t, ta, apptesting.SimFactories{
+		Module: am, Factories: 6, Seed: 5, Rounds: 120, OpsPerRound: 10, BlockEvery: 1, BlockTime: 2 * time.Hour,
 		// A protocol fee reaches the pool every block.
-		fee := sdk.NewCoins(sdk.NewInt64Coin(types.DefaultLockDenom, int64(1_000+r.Intn(100_000))))
-		if err := ta.BankKeeper.SendCoins(ta.Ctx, ta.Accounts[0].Address, k.RewardPoolAddress(), fee); err != nil {
-			t.Fatal(err)
-		}
-		testData := simsx.NewChainDataSource(ta.Ctx, r, ta.AccountKeeper, ta.BankKeeper, ta.AccountKeeper.AddressCodec(), accs...)
-		for op := 0; op < 10; op++ {
-			f := reg.pick(r)
-			reporter := simsx.NewBasicSimulationReporter()
-			signers, msg := f.Create()(ta.Ctx, testData, reporter)
-			if reporter.IsSkipped() {
-				continue
-			}
-			name := sdk.MsgTypeURL(msg)
-			short := name[strings.LastIndex(name, ".")+1:]
-			if short != "MsgUpdateParams" && len(signers) != 1 {
-				t.Fatalf("%s: %d signers", name, len(signers))
-			}
-			if _, err := ta.MsgServiceRouter().Handler(msg)(ta.Ctx, msg); err != nil {
-				t.Fatalf("round %d: %s from the factory refused: %v\n%v", round, name, err, msg)
-			}
-			if short == "MsgUpdateParams" {
-				setParams() // keep the short tiers
-			}
-			delivered[short]++
-		}
-		ta.NextBlockAfter(2 * time.Hour)
-		if err := checkBooks(ta, k); err != nil {
-			t.Fatalf("round %d: %v", round, err)
-		}
-	}
-	t.Logf("delivered: %v", delivered)
-	for _, name := range []string{"MsgLock", "MsgExtendLock", "MsgBeginUnlock", "MsgWithdraw", "MsgClaimRewards", "MsgUpdateParams"} {
-		if delivered[name] == 0 {
-			t.Errorf("%s never delivered (%v)", name, delivered)
-		}
-	}
-	gs, err := k.ExportGenesis(ta.Ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := gs.Validate(); err != nil {
-		t.Fatalf("state after the simulation is not a valid genesis: %v", err)
-	}
+		BeforeRound: func(r *rand.Rand) error {
+			fee := sdk.NewCoins(sdk.NewInt64Coin(types.DefaultLockDenom, int64(1_000+r.Intn(100_000))))
+			return ta.BankKeeper.SendCoins(ta.Ctx, ta.Accounts[0].Address, k.RewardPoolAddress(), fee)
+		},
+		// Keep the short tiers.
+		SetParams:   &types.MsgUpdateParams{Authority: apptesting.GovAuthority(), Params: factoryParams()},
+		Invariants:  func() error { return checkBooks(ta, k) },
+		MustDeliver: []string{"MsgLock", "MsgExtendLock", "MsgBeginUnlock", "MsgWithdraw", "MsgClaimRewards", "MsgUpdateParams"},
+	}, k.ExportGenesis)
 	if len(gs.Locks) == 0 {
 		t.Fatal("no lock left to decode")
 	}
@@ -147,7 +90,7 @@ func checkBooks(ta *apptesting.TestApp, k keeper.Keeper) error {
 	}
 	held := ta.Balance(authtypes.NewModuleAddress(types.ModuleName), params.LockDenom)
 	if want := totals.Locked.Add(totals.Unlocking); !held.Equal(want) {
-		return errorf("module account holds %s, locks hold %s", held, want)
+		return fmt.Errorf("module account holds %s, locks hold %s", held, want)
 	}
 	owed, err := k.GetAccounted(ta.Ctx)
 	if err != nil {
@@ -155,7 +98,7 @@ func checkBooks(ta *apptesting.TestApp, k keeper.Keeper) error {
 	}
 	pool := sdk.NewDecCoinsFromCoins(ta.BankKeeper.GetAllBalances(ta.Ctx, k.RewardPoolAddress())...)
 	if _, neg := pool.SafeSub(owed); neg {
-		return errorf("reward pool holds %s, lockers are owed %s", pool, owed)
+		return fmt.Errorf("reward pool holds %s, lockers are owed %s", pool, owed)
 	}
 	return nil
 }
