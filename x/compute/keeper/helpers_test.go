@@ -251,3 +251,26 @@ func (s *suite) runAuction(req, p1, p2 sdk.AccAddress, price1, price2, maxPrice 
 }
 
 var root32 = func() []byte { h := sha256.Sum256([]byte("output")); return h[:] }()
+
+// revealAndConvict reveals p1's 2,000 and p2's 5,000 bids on job b (in
+// REVEAL), then has 11 of 30 power find job a, won by p1, INVALID; it checks
+// that a failed as fraud and that p1, under a 100% fraud slash, has nothing
+// bonded or locked left.
+func (s *suite) revealAndConvict(a, b uint64, p1, p2 sdk.AccAddress) {
+	s.t.Helper()
+	if err := s.reveal(p1, b, 2_000); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := s.reveal(p2, b, 5_000); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := s.k.ApplyVerdicts(s.ta.Ctx, 30, []types.ValidatorVerdicts{{ConsAddress: []byte("v"), Power: 11,
+		Verdicts: []types.JobVerdict{{JobId: a, Verdict: types.Verdict_VERDICT_INVALID}}}}); err != nil {
+		s.t.Fatal(err)
+	}
+	s.inv()
+	s.wantState(a, types.JobState_JOB_STATE_FAILED, types.CloseReason_CLOSE_REASON_FRAUD)
+	if pr := s.provider(p1); !pr.Bond.IsZero() || !pr.Locked.IsZero() {
+		s.t.Fatalf("p1 after a 100%% slash: bond %s locked %s, want nothing", pr.Bond, pr.Locked)
+	}
+}

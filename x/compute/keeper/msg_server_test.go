@@ -748,21 +748,7 @@ func TestSlashBelowOpenCommitments(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.next(3) // A is VERIFYING, B is in REVEAL
-	if err := s.reveal(p1, b, 2_000); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.reveal(p2, b, 5_000); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.k.ApplyVerdicts(s.ta.Ctx, 30, []types.ValidatorVerdicts{{ConsAddress: []byte("v"), Power: 11,
-		Verdicts: []types.JobVerdict{{JobId: a, Verdict: types.Verdict_VERDICT_INVALID}}}}); err != nil {
-		t.Fatal(err)
-	}
-	s.inv()
-	s.wantState(a, types.JobState_JOB_STATE_FAILED, types.CloseReason_CLOSE_REASON_FRAUD)
-	if pr := s.provider(p1); !pr.Bond.IsZero() || !pr.Locked.IsZero() {
-		t.Fatalf("p1 after a 100%% slash: %+v", pr)
-	}
+	s.revealAndConvict(a, b, p1, p2)
 	s.next(3)
 	j := s.job(b)
 	if j.State != types.JobState_JOB_STATE_ASSIGNED || j.Winner != p2.String() || !j.ClearingPrice.IsEqual(coin(10_000)) {

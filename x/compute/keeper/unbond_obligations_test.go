@@ -65,21 +65,7 @@ func TestSlashedProviderCannotUnbondWithLiveObligations(t *testing.T) {
 	for _, id := range []uint64{a, c} {
 		s.wantState(id, types.JobState_JOB_STATE_VERIFYING, types.CloseReason_CLOSE_REASON_UNSPECIFIED)
 	}
-	if err := s.reveal(p1, b, 2_000); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.reveal(p2, b, 5_000); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.k.ApplyVerdicts(s.ta.Ctx, 30, []types.ValidatorVerdicts{{ConsAddress: []byte("v"), Power: 11,
-		Verdicts: []types.JobVerdict{{JobId: a, Verdict: types.Verdict_VERDICT_INVALID}}}}); err != nil {
-		t.Fatal(err)
-	}
-	s.inv()
-	s.wantState(a, types.JobState_JOB_STATE_FAILED, types.CloseReason_CLOSE_REASON_FRAUD)
-	if pr := s.provider(p1); !pr.Bond.IsZero() || !pr.Locked.IsZero() {
-		t.Fatalf("p1 after a 100%% slash: bond %s locked %s, want nothing", pr.Bond, pr.Locked)
-	}
+	s.revealAndConvict(a, b, p1, p2)
 
 	// A commitment on B (in auction) and the won job C (VERIFYING) are live.
 	sn := s.snap(p1, req)
