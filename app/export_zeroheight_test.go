@@ -9,13 +9,9 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
-	dbm "github.com/cosmos/cosmos-db"
 
-	"cosmossdk.io/log"
 	"cosmossdk.io/math"
 
-	"github.com/cosmos/cosmos-sdk/baseapp"
-	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
@@ -41,17 +37,8 @@ type zhChain struct {
 
 func startFromGenesis(t *testing.T, appState json.RawMessage, genesisTime time.Time) *zhChain {
 	t.Helper()
-	a := app.New(log.NewNopLogger(), dbm.NewMemDB(), nil, true,
-		simtestutil.NewAppOptionsWithFlagHome(t.TempDir()), baseapp.SetChainID(apptesting.ChainID))
-	if _, err := a.InitChain(&abci.RequestInitChain{
-		ChainId:         apptesting.ChainID,
-		ConsensusParams: simtestutil.DefaultConsensusParams,
-		AppStateBytes:   appState,
-		Time:            genesisTime,
-		InitialHeight:   1,
-	}); err != nil {
-		t.Fatalf("InitChain from the zero-height export: %v", err)
-	}
+	a := apptesting.NewApp(t)
+	apptesting.InitChain(t, a, appState, genesisTime)
 	return &zhChain{t: t, app: a, time: genesisTime}
 }
 

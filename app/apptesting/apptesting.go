@@ -53,8 +53,7 @@ var DefaultBalance = math.NewInt(1_000_000_000_000)
 // and n funded accounts, with its first block begun.
 func Setup(t testing.TB, n int) *TestApp {
 	t.Helper()
-	a := app.New(log.NewNopLogger(), dbm.NewMemDB(), nil, true,
-		simtestutil.NewAppOptionsWithFlagHome(t.TempDir()), baseapp.SetChainID(ChainID))
+	a := NewApp(t)
 
 	valSet, err := simtestutil.CreateRandomValidatorSet()
 	if err != nil {
@@ -83,22 +82,36 @@ func Setup(t testing.TB, n int) *TestApp {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	if _, err := a.InitChain(&abci.RequestInitChain{
-		ChainId:         ChainID,
-		Validators:      []abci.ValidatorUpdate{},
-		ConsensusParams: simtestutil.DefaultConsensusParams,
-		AppStateBytes:   stateBytes,
-		Time:            now,
-		InitialHeight:   1,
-	}); err != nil {
-		t.Fatalf("InitChain: %v", err)
-	}
+	InitChain(t, a, stateBytes, now)
 	ta := &TestApp{App: a, T: t, Accounts: accounts[1:]}
 	ta.header = cmtproto.Header{ChainID: ChainID, Height: 1, Time: now}
 	ta.Ctx = a.NewUncachedContext(false, ta.header)
 	// Finish block 1 so that the app has committed state.
 	ta.NextBlock()
 	return ta
+}
+
+// NewApp returns a fresh app on an in-memory database, not yet initialised.
+func NewApp(t testing.TB) *app.App {
+	return app.New(log.NewNopLogger(), dbm.NewMemDB(), nil, true,
+		simtestutil.NewAppOptionsWithFlagHome(t.TempDir()), baseapp.SetChainID(ChainID))
+}
+
+// InitChain initialises a from a genesis app state at height 1, as a node
+// does on its first start (the SDK's default consensus params, validators
+// from the genesis).
+func InitChain(t testing.TB, a *app.App, appState []byte, genesisTime time.Time) {
+	t.Helper()
+	if _, err := a.InitChain(&abci.RequestInitChain{
+		ChainId:         ChainID,
+		Validators:      []abci.ValidatorUpdate{},
+		ConsensusParams: simtestutil.DefaultConsensusParams,
+		AppStateBytes:   appState,
+		Time:            genesisTime,
+		InitialHeight:   1,
+	}); err != nil {
+		t.Fatalf("InitChain: %v", err)
+	}
 }
 
 // NextBlock finalizes and commits the current height (running the
