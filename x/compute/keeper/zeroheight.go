@@ -8,32 +8,12 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/compute/types"
 )
 
-// RebaseHeight maps a height h of a chain exported at height exportHeight
-// (its last committed block) to the chain restarted from that export at
-// height 1 (`aichaind export --for-zero-height`):
-//
-//	h > exportHeight:  h − exportHeight
-//	h ≤ exportHeight:  0
-//
-// The new chain's genesis (height 0) stands for the export height and its
-// first block (height 1) for the block that would have followed the export,
-// so a deadline still ahead keeps exactly the number of blocks it had left,
-// and a height at or before the export — a historical height, or a deadline
-// already due whose queue entry was carried over by the per-block cap — is 0:
-// in the past of every new block, so what was due stays due and fires in
-// block 1. Unset heights (0) stay 0.
-func RebaseHeight(h, exportHeight int64) int64 {
-	if h <= exportHeight {
-		return 0
-	}
-	return h - exportHeight
-}
-
 // PrepareForZeroHeight rebases every height the module stores, with
-// RebaseHeight and ctx's height as the export height, for a zero-height
+// common.RebaseHeight and ctx's height as the export height, for a zero-height
 // export; app.prepForZeroHeightGenesis calls it before the genesis is
 // written. It rewrites:
 //   - jobs: commit_end, reveal_end, exec_deadline, challenge_end and
@@ -64,7 +44,7 @@ func (k Keeper) PrepareForZeroHeight(ctx context.Context) error {
 	if exportHeight <= 0 {
 		return nil // already at genesis: nothing to rebase
 	}
-	rebase := func(h int64) int64 { return RebaseHeight(h, exportHeight) }
+	rebase := func(h int64) int64 { return common.RebaseHeight(h, exportHeight) }
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return errorsmod.Wrap(err, "zero-height export: params")

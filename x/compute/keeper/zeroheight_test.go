@@ -7,24 +7,9 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	"github.com/aichain/aichain/x/compute/keeper"
+	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/compute/types"
 )
-
-func TestRebaseHeight(t *testing.T) {
-	for _, c := range []struct{ h, export, want int64 }{
-		{0, 100, 0},   // unset stays unset
-		{50, 100, 0},  // history, or a deadline already due
-		{100, 100, 0}, // the export height is the new genesis
-		{101, 100, 1}, // due in the block after the export: block 1
-		{130, 100, 30},
-		{7, 0, 7}, // nothing to shift
-	} {
-		if got := keeper.RebaseHeight(c.h, c.export); got != c.want {
-			t.Errorf("RebaseHeight(%d, %d) = %d, want %d", c.h, c.export, got, c.want)
-		}
-	}
-}
 
 // qkey is a queue key by value (collections.Pair holds pointers).
 type qkey[K comparable] struct {
@@ -221,7 +206,7 @@ func TestPrepareForZeroHeight(t *testing.T) {
 	if err := s.k.CheckInvariants(ctx); err != nil {
 		t.Fatalf("invariants after the rebase: %v", err)
 	}
-	rb := func(h int64) int64 { return keeper.RebaseHeight(h, exportH) }
+	rb := func(h int64) int64 { return common.RebaseHeight(h, exportH) }
 	for _, id := range ids {
 		b, j := before[id], s.job(id)
 		if j.State != b.State || j.CommitEnd != rb(b.CommitEnd) || j.RevealEnd != rb(b.RevealEnd) ||
@@ -295,7 +280,7 @@ func TestPrepareForZeroHeightKeepsDueEntriesDue(t *testing.T) {
 	if err := s.k.PrepareForZeroHeight(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if j := s.job(b); j.CommitEnd != 0 || j.RevealEnd != keeper.RebaseHeight(due+2, exportH) {
+	if j := s.job(b); j.CommitEnd != 0 || j.RevealEnd != common.RebaseHeight(due+2, exportH) {
 		t.Fatalf("carried-over job: commit_end %d reveal_end %d", j.CommitEnd, j.RevealEnd)
 	}
 	if has, err := s.k.CommitEndQueue.Has(ctx, collections.Join(int64(0), b)); err != nil || !has {

@@ -7,20 +7,9 @@ import (
 	errorsmod "cosmossdk.io/errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
-)
 
-// RebaseHeight maps a height h of a chain exported at height exportHeight
-// (its last committed block) to the chain restarted from that export at
-// height 1: h − exportHeight when h is after the export, 0 when it is at or
-// before it (the new genesis, height 0, stands for the export height). It is
-// the rule x/compute uses too; the module applies it to its historical
-// heights.
-func RebaseHeight(h, exportHeight int64) int64 {
-	if h <= exportHeight {
-		return 0
-	}
-	return h - exportHeight
-}
+	"github.com/aichain/aichain/types/common"
+)
 
 // RebaseExpiry maps a licence's expires_height the same way, except that an
 // expiry at or before the export becomes 1 rather than 0 (which means
@@ -33,7 +22,7 @@ func RebaseExpiry(expires, exportHeight int64) int64 {
 	if expires == 0 {
 		return 0
 	}
-	return max(RebaseHeight(expires, exportHeight), 1)
+	return max(common.RebaseHeight(expires, exportHeight), 1)
 }
 
 // PrepareForZeroHeight rebases every height the module stores for a
@@ -41,11 +30,11 @@ func RebaseExpiry(expires, exportHeight int64) int64 {
 // as the export height; app.prepForZeroHeightGenesis calls it before the
 // genesis is written:
 //   - licences: expires_height with RebaseExpiry, purchased_height (history)
-//     with RebaseHeight;
+//     with common.RebaseHeight;
 //   - the expiry queue: every (expires_height, licence id) key with
 //     RebaseExpiry, so that each key still equals its licence's expiry;
 //   - datasets' created_height and updated_height, versions' height and job
-//     accesses' granted_height (history) with RebaseHeight, so all become 0:
+//     accesses' granted_height (history) with common.RebaseHeight, so all become 0:
 //     nothing reads them but explorers.
 //
 // No coins move and no access changes at any height of the new chain that
@@ -55,7 +44,7 @@ func (k Keeper) PrepareForZeroHeight(ctx context.Context) error {
 	if exportHeight <= 0 {
 		return nil // already at genesis: nothing to rebase
 	}
-	hist := func(h int64) int64 { return RebaseHeight(h, exportHeight) }
+	hist := func(h int64) int64 { return common.RebaseHeight(h, exportHeight) }
 
 	licenses, err := iterValues(k.Licenses.Iterate(ctx, nil))
 	if err != nil {

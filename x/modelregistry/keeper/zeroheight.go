@@ -6,6 +6,8 @@ import (
 	errorsmod "cosmossdk.io/errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/types/common"
 )
 
 // PrepareForZeroHeight rebases the only height the module stores, a model's
@@ -28,11 +30,7 @@ func (k Keeper) PrepareForZeroHeight(ctx context.Context) error {
 		return errorsmod.Wrap(err, "zero-height export: models")
 	}
 	for _, m := range models {
-		if m.CreatedHeight <= exportHeight {
-			m.CreatedHeight = 0
-		} else {
-			m.CreatedHeight -= exportHeight
-		}
+		m.CreatedHeight = common.RebaseHeight(m.CreatedHeight, exportHeight)
 		if err := k.Models.Set(ctx, m.Id, m); err != nil {
 			return errorsmod.Wrapf(err, "zero-height export: model %d", m.Id)
 		}
