@@ -41,7 +41,7 @@ func paramBps(t *testing.T, c *Chain, path, field string) int64 {
 	var res struct {
 		Params map[string]any `json:"params"`
 	}
-	srREST(t, c, path, &res)
+	getJSON(t, c, path, &res)
 	n, err := strconv.ParseInt(fmt.Sprint(res.Params[field]), 10, 64)
 	if err != nil {
 		t.Fatalf("%s %s = %v: %v", path, field, res.Params[field], err)

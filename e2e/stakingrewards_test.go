@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,39 +22,10 @@ func srModuleAddr(t *testing.T, name string) string {
 	return s
 }
 
-// srREST GETs a REST path into v, retrying while the node catches up.
-func srREST(t *testing.T, c *Chain, path string, v any) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		status, err := c.GetJSON(path, v)
-		if err == nil && status == 200 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("REST %s: status %d, err %v", path, status, err)
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
-}
-
-func srBalance(t *testing.T, c *Chain, addr string) string {
-	t.Helper()
-	var out struct {
-		Balance struct {
-			Amount string `json:"amount"`
-		} `json:"balance"`
-	}
-	srREST(t, c, "/cosmos/bank/v1beta1/balances/"+addr+"/by_denom?denom=uaic", &out)
-	return out.Balance.Amount
-}
-
 func srTxOK(t *testing.T, c *Chain, args ...string) TxResult {
 	t.Helper()
 	res := c.Tx(args...)
-	if res.Code != 0 {
-		t.Fatalf("tx %s: code %d: %s", strings.Join(args, " "), res.Code, res.RawLog)
-	}
+	okTx(t, strings.Join(args, " "), res)
 	return res
 }
 
@@ -96,7 +66,7 @@ func TestStakingRewardsLockClaimGovern(t *testing.T) {
 			MinLockAmount string `json:"min_lock_amount"`
 		} `json:"params"`
 	}
-	srREST(t, c, "/aichain/stakingrewards/v1/params", &params)
+	getJSON(t, c, "/aichain/stakingrewards/v1/params", &params)
 	tiers := params.Params.LockTiers
 	if len(tiers) != 4 || tiers[3].Duration != "600s" || !strings.HasPrefix(tiers[3].Multiplier, "2.0") {
 		t.Fatalf("localnet tiers %+v, want 1m..10m with 10m ×2", tiers)
@@ -121,7 +91,7 @@ func TestStakingRewardsLockClaimGovern(t *testing.T) {
 			Weight string `json:"weight"`
 		} `json:"locks"`
 	}
-	srREST(t, c, "/aichain/stakingrewards/v1/owners/"+alice+"/locks", &locks)
+	getJSON(t, c, "/aichain/stakingrewards/v1/owners/"+alice+"/locks", &locks)
 	if len(locks.Locks) != 1 || locks.Locks[0].Weight != "200000000000" || locks.Locks[0].Owner != alice {
 		t.Fatalf("alice's locks %+v", locks.Locks)
 	}
@@ -151,22 +121,19 @@ func TestStakingRewardsLockClaimGovern(t *testing.T) {
 		t.Fatalf("CLI pending rewards %+v, want 1000000uaic", pending.Rewards)
 	}
 	pending.Rewards = nil
-	srREST(t, c, "/aichain/stakingrewards/v1/pending_rewards/"+alice, &pending)
+	getJSON(t, c, "/aichain/stakingrewards/v1/pending_rewards/"+alice, &pending)
 	if len(pending.Rewards) != 1 || pending.Rewards[0].Amount != "1000000" {
 		t.Fatalf("REST pending rewards %+v, want 1000000uaic", pending.Rewards)
 	}
 
 	// The claim pays them (the localnet's gas price is 0: no fee).
-	before := srBalance(t, c, alice)
+	before := c.restBalance(t, alice)
 	res = srTxOK(t, c, "stakingrewards", "claim-rewards", "--from", "alice")
-	after := srBalance(t, c, alice)
-	var b, a int64
-	fmt.Sscan(before, &b)
-	fmt.Sscan(after, &a)
-	if a-b != 1_000_000 {
+	after := c.restBalance(t, alice)
+	if after.Sub(before).Int64() != 1_000_000 {
 		t.Fatalf("alice's balance %s -> %s, want +1000000", before, after)
 	}
-	if got := srBalance(t, c, pool); got != "0" {
+	if got := c.restBalance(t, pool); !got.IsZero() {
 		t.Fatalf("reward pool keeps %s after the claim, want 0", got)
 	}
 	// Nothing left: a second claim is refused.
@@ -184,7 +151,7 @@ func TestStakingRewardsLockClaimGovern(t *testing.T) {
 			} `json:"min_deposit"`
 		} `json:"params"`
 	}
-	srREST(t, c, "/cosmos/gov/v1/params/deposit", &govParams)
+	getJSON(t, c, "/cosmos/gov/v1/params/deposit", &govParams)
 	deposit := govParams.Params.MinDeposit[0].Amount + govParams.Params.MinDeposit[0].Denom
 	proposal := map[string]any{
 		"messages": []any{map[string]any{
@@ -227,7 +194,7 @@ func TestStakingRewardsLockClaimGovern(t *testing.T) {
 	}
 	deadline := time.Now().Add(120 * time.Second)
 	for {
-		srREST(t, c, "/cosmos/gov/v1/proposals/"+id, &prop)
+		getJSON(t, c, "/cosmos/gov/v1/proposals/"+id, &prop)
 		if prop.Proposal.Status != "PROPOSAL_STATUS_VOTING_PERIOD" || time.Now().After(deadline) {
 			break
 		}
@@ -239,7 +206,7 @@ func TestStakingRewardsLockClaimGovern(t *testing.T) {
 	if prop.Proposal.FinalTallyResult.YesCount != "200000000000" {
 		t.Fatalf("yes tally %s, want alice's lock weight 200000000000", prop.Proposal.FinalTallyResult.YesCount)
 	}
-	srREST(t, c, "/aichain/stakingrewards/v1/params", &params)
+	getJSON(t, c, "/aichain/stakingrewards/v1/params", &params)
 	if params.Params.MinLockAmount != "2000000" {
 		t.Fatalf("min_lock_amount %s after the proposal, want 2000000", params.Params.MinLockAmount)
 	}
@@ -256,7 +223,7 @@ func TestStakingRewardsLockClaimGovern(t *testing.T) {
 			Unlocking string `json:"unlocking"`
 		} `json:"totals"`
 	}
-	srREST(t, c, "/aichain/stakingrewards/v1/totals", &totals)
+	getJSON(t, c, "/aichain/stakingrewards/v1/totals", &totals)
 	if totals.Totals.Weight != "0" || totals.Totals.Unlocking != "100000000000" {
 		t.Fatalf("totals after begin-unlock %+v", totals.Totals)
 	}
