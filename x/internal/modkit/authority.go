@@ -1,0 +1,30 @@
+package modkit
+
+import (
+	"cosmossdk.io/core/address"
+	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+)
+
+// CheckAuthority returns errInvalidSigner (the module's registered
+// "invalid authority" error) unless got is the module's authority.
+func CheckAuthority(authority, got string, errInvalidSigner *errorsmod.Error) error {
+	if got != authority {
+		return errorsmod.Wrapf(errInvalidSigner, "expected %s, got %s", authority, got)
+	}
+	return nil
+}
+
+// Signer decodes a message's signer field with the address codec; errAddress
+// is the module's registered invalid-address error.
+func Signer(ac address.Codec, field, addr string, errAddress *errorsmod.Error) (sdk.AccAddress, error) {
+	bz, err := ac.StringToBytes(addr)
+	if err != nil {
+		return nil, errorsmod.Wrapf(errAddress, "%s %q: %v", field, addr, err)
+	}
+	return bz, nil
+}
+
+func moduleAddress(name string) sdk.AccAddress { return authtypes.NewModuleAddress(name) }

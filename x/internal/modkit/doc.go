@@ -1,0 +1,19 @@
+// Package modkit holds the pieces that aichain's four modules (x/compute,
+// x/datamarket, x/modelregistry, x/staking-rewards) share, so that each
+// problem is solved once, one way:
+//
+//   - Paginate and PaginateRef: list queries through a collection or one
+//     reference key of an index, with the SDK's PageRequest semantics and
+//     gRPC status errors.
+//   - DrainDue: the due-queue drain of a Begin/EndBlocker, with one failure
+//     policy (each entry in its own cache context, a recover, a failed entry
+//     re-queued behind the backlog with an event; never dropped, never halting
+//     the block).
+//   - PayShares: paying an amount over revenue shares (the fee part to the
+//     reward pool, the blocked-address check, a cache context, the remainder
+//     rule in one place).
+//   - CheckAuthority and Signer: the message server's authority check and
+//     signer decoding.
+//
+// The package is internal to x/: only modules import it.
+package modkit
