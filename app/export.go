@@ -55,90 +55,126 @@ func (app *App) ExportAppStateAndValidators(
 }
 
 // prepForZeroHeightGenesis withdraws every reward and commission, resets the
-// distribution and staking records to height zero, and jails validators
-// outside jailAllowedAddrs if that list is given.
+// distribution and staking records to height zero, jails validators outside
+// jailAllowedAddrs if that list is given, and rebases aichain's own heights.
 func (app *App) prepForZeroHeightGenesis(ctx sdk.Context, jailAllowedAddrs []string) error {
-	applyAllowedAddrs := len(jailAllowedAddrs) > 0
-	allowedAddrsMap := make(map[string]bool, len(jailAllowedAddrs))
-	for _, addr := range jailAllowedAddrs {
-		if _, err := sdk.ValAddressFromBech32(addr); err != nil {
-			return fmt.Errorf("jail allowed address %q: %w", addr, err)
-		}
-		allowedAddrsMap[addr] = true
+	allowed, err := jailAllowlist(jailAllowedAddrs)
+	if err != nil {
+		return err
 	}
+	dels, err := app.withdrawAllRewards(ctx)
+	if err != nil {
+		return err
+	}
+	app.DistrKeeper.DeleteAllValidatorSlashEvents(ctx)
+	app.DistrKeeper.DeleteAllValidatorHistoricalRewards(ctx)
+	// The reinitialised distribution records start at height zero.
+	if err := app.reinitDistribution(ctx.WithBlockHeight(0), dels); err != nil {
+		return err
+	}
+	if err := app.resetUnbondingHeights(ctx); err != nil {
+		return err
+	}
+	if err := app.resetValidators(ctx, allowed); err != nil {
+		return err
+	}
+	if err := app.resetSigningInfos(ctx); err != nil {
+		return err
+	}
+	return app.rebaseAichainHeights(ctx)
+}
 
+// jailAllowlist parses the validators that stay unjailed; nil means all do.
+func jailAllowlist(addrs []string) (map[string]bool, error) {
+	if len(addrs) == 0 {
+		return nil, nil
+	}
+	allowed := make(map[string]bool, len(addrs))
+	for _, addr := range addrs {
+		if _, err := sdk.ValAddressFromBech32(addr); err != nil {
+			return nil, fmt.Errorf("jail allowed address %q: %w", addr, err)
+		}
+		allowed[addr] = true
+	}
+	return allowed, nil
+}
+
+// forEachValidator calls fn for every validator, stopping at the first error.
+func (app *App) forEachValidator(ctx sdk.Context, fn func(valBz []byte) error) error {
 	valCodec := app.StakingKeeper.ValidatorAddressCodec()
-
-	// Withdraw all validator commission.
+	var ferr error
 	err := app.StakingKeeper.IterateValidators(ctx, func(_ int64, val stakingtypes.ValidatorI) (stop bool) {
 		valBz, err := valCodec.StringToBytes(val.GetOperator())
-		if err != nil {
-			panic(err)
+		if err == nil {
+			err = fn(valBz)
 		}
+		ferr = err
+		return err != nil
+	})
+	return errors.Join(err, ferr)
+}
+
+// withdrawAllRewards withdraws every validator's commission and every
+// delegator's rewards, and returns the delegations.
+func (app *App) withdrawAllRewards(ctx sdk.Context) ([]stakingtypes.Delegation, error) {
+	err := app.forEachValidator(ctx, func(valBz []byte) error {
 		_, _ = app.DistrKeeper.WithdrawValidatorCommission(ctx, valBz) // nothing to withdraw is fine
-		return false
+		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-
-	// Withdraw all delegator rewards.
 	dels, err := app.StakingKeeper.GetAllDelegations(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, delegation := range dels {
 		valAddr, err := sdk.ValAddressFromBech32(delegation.ValidatorAddress)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		delAddr := sdk.MustAccAddressFromBech32(delegation.DelegatorAddress)
+		delAddr, err := sdk.AccAddressFromBech32(delegation.DelegatorAddress)
+		if err != nil {
+			return nil, err
+		}
 		if _, err := app.DistrKeeper.WithdrawDelegationRewards(ctx, delAddr, valAddr); err != nil {
-			return fmt.Errorf("withdraw rewards of %s: %w", delegation.DelegatorAddress, err)
+			return nil, fmt.Errorf("withdraw rewards of %s: %w", delegation.DelegatorAddress, err)
 		}
 	}
+	return dels, nil
+}
 
-	app.DistrKeeper.DeleteAllValidatorSlashEvents(ctx)
-	app.DistrKeeper.DeleteAllValidatorHistoricalRewards(ctx)
-
-	// Set the context height to zero so that the reinitialised records start there.
-	height := ctx.BlockHeight()
-	ctx = ctx.WithBlockHeight(0)
-
-	// Reinitialise every validator.
-	err = app.StakingKeeper.IterateValidators(ctx, func(_ int64, val stakingtypes.ValidatorI) (stop bool) {
-		valBz, err := valCodec.StringToBytes(val.GetOperator())
-		if err != nil {
-			panic(err)
-		}
+// reinitDistribution moves each validator's outstanding scraps to the
+// community pool and re-creates the distribution records of every validator
+// and delegation (ctx at height zero).
+func (app *App) reinitDistribution(ctx sdk.Context, dels []stakingtypes.Delegation) error {
+	err := app.forEachValidator(ctx, func(valBz []byte) error {
 		scraps, err := app.DistrKeeper.GetValidatorOutstandingRewardsCoins(ctx, valBz)
 		if err != nil {
-			panic(err)
+			return err
 		}
 		feePool, err := app.DistrKeeper.FeePool.Get(ctx)
 		if err != nil {
-			panic(err)
+			return err
 		}
 		feePool.CommunityPool = feePool.CommunityPool.Add(scraps...)
 		if err := app.DistrKeeper.FeePool.Set(ctx, feePool); err != nil {
-			panic(err)
+			return err
 		}
-		if err := app.DistrKeeper.Hooks().AfterValidatorCreated(ctx, valBz); err != nil {
-			panic(err)
-		}
-		return false
+		return app.DistrKeeper.Hooks().AfterValidatorCreated(ctx, valBz)
 	})
 	if err != nil {
 		return err
 	}
-
-	// Reinitialise every delegation.
 	for _, del := range dels {
 		valAddr, err := sdk.ValAddressFromBech32(del.ValidatorAddress)
 		if err != nil {
 			return err
 		}
-		delAddr := sdk.MustAccAddressFromBech32(del.DelegatorAddress)
+		delAddr, err := sdk.AccAddressFromBech32(del.DelegatorAddress)
+		if err != nil {
+			return err
+		}
 		if err := app.DistrKeeper.Hooks().BeforeDelegationCreated(ctx, delAddr, valAddr); err != nil {
 			return err
 		}
@@ -146,35 +182,36 @@ func (app *App) prepForZeroHeightGenesis(ctx sdk.Context, jailAllowedAddrs []str
 			return err
 		}
 	}
-	ctx = ctx.WithBlockHeight(height)
+	return nil
+}
 
-	// Reset redelegation and unbonding creation heights.
-	err = app.StakingKeeper.IterateRedelegations(ctx, func(_ int64, red stakingtypes.Redelegation) (stop bool) {
+// resetUnbondingHeights sets every redelegation and unbonding entry's
+// creation height to zero.
+func (app *App) resetUnbondingHeights(ctx sdk.Context) error {
+	var ferr error
+	err := app.StakingKeeper.IterateRedelegations(ctx, func(_ int64, red stakingtypes.Redelegation) (stop bool) {
 		for i := range red.Entries {
 			red.Entries[i].CreationHeight = 0
 		}
-		if err := app.StakingKeeper.SetRedelegation(ctx, red); err != nil {
-			panic(err)
-		}
-		return false
+		ferr = app.StakingKeeper.SetRedelegation(ctx, red)
+		return ferr != nil
 	})
-	if err != nil {
+	if err = errors.Join(err, ferr); err != nil {
 		return err
 	}
 	err = app.StakingKeeper.IterateUnbondingDelegations(ctx, func(_ int64, ubd stakingtypes.UnbondingDelegation) (stop bool) {
 		for i := range ubd.Entries {
 			ubd.Entries[i].CreationHeight = 0
 		}
-		if err := app.StakingKeeper.SetUnbondingDelegation(ctx, ubd); err != nil {
-			panic(err)
-		}
-		return false
+		ferr = app.StakingKeeper.SetUnbondingDelegation(ctx, ubd)
+		return ferr != nil
 	})
-	if err != nil {
-		return err
-	}
+	return errors.Join(err, ferr)
+}
 
-	// Reset validator bond heights, jailing the ones not allowed.
+// resetValidators zeroes every validator's unbonding height and jails the
+// ones not in allowed (when allowed is not nil), then applies the set.
+func (app *App) resetValidators(ctx sdk.Context, allowed map[string]bool) error {
 	store := ctx.KVStore(app.keys[stakingtypes.StoreKey])
 	iter := storetypes.KVStoreReversePrefixIterator(store, stakingtypes.ValidatorsKey)
 	for ; iter.Valid(); iter.Next() {
@@ -185,7 +222,7 @@ func (app *App) prepForZeroHeightGenesis(ctx sdk.Context, jailAllowedAddrs []str
 			return fmt.Errorf("validator %s in the index but not in the store: %w", addr, err)
 		}
 		validator.UnbondingHeight = 0
-		if applyAllowedAddrs && !allowedAddrsMap[addr.String()] {
+		if allowed != nil && !allowed[addr.String()] {
 			validator.Jailed = true
 		}
 		if err := app.StakingKeeper.SetValidator(ctx, validator); err != nil {
@@ -196,27 +233,29 @@ func (app *App) prepForZeroHeightGenesis(ctx sdk.Context, jailAllowedAddrs []str
 	if err := iter.Close(); err != nil {
 		return err
 	}
-	if _, err := app.StakingKeeper.ApplyAndReturnValidatorSetUpdates(ctx); err != nil {
-		return err
-	}
+	_, err := app.StakingKeeper.ApplyAndReturnValidatorSetUpdates(ctx)
+	return err
+}
 
-	// Reset the start height of every validator's signing info.
-	err = app.SlashingKeeper.IterateValidatorSigningInfos(ctx,
+// resetSigningInfos sets the start height of every validator's signing info to zero.
+func (app *App) resetSigningInfos(ctx sdk.Context) error {
+	var ferr error
+	err := app.SlashingKeeper.IterateValidatorSigningInfos(ctx,
 		func(addr sdk.ConsAddress, info slashingtypes.ValidatorSigningInfo) (stop bool) {
 			info.StartHeight = 0
 			if err := app.SlashingKeeper.SetValidatorSigningInfo(ctx, addr, info); err != nil {
-				panic(errors.Join(errors.New("reset signing info"), err))
+				ferr = fmt.Errorf("reset signing info of %s: %w", addr, err)
 			}
-			return false
+			return ferr != nil
 		})
-	if err != nil {
-		return err
-	}
+	return errors.Join(err, ferr)
+}
 
-	// aichain's modules store absolute heights (job windows, jail and
-	// unbonding ends, licence expiries, their height-keyed queues): rebase
-	// them so that the new chain, which starts at height 1, sees every
-	// deadline after the blocks it had left (ctx is at the export height).
+// rebaseAichainHeights: aichain's modules store absolute heights (job
+// windows, jail and unbonding ends, licence expiries, their height-keyed
+// queues); rebase them so that the new chain, which starts at height 1, sees
+// every deadline after the blocks it had left (ctx is at the export height).
+func (app *App) rebaseAichainHeights(ctx sdk.Context) error {
 	for _, m := range []struct {
 		name string
 		prep func(context.Context) error

@@ -68,96 +68,30 @@ func RunSimFactories[G interface{ Validate() error }](t testing.TB, ta *TestApp,
 	export func(context.Context) (G, error),
 ) G {
 	t.Helper()
-	var reg weightedFactories
+	run := &simRun{t: t, ta: ta, c: c, delivered: map[string]int{}}
 	weights := simsx.WeightSourceFn(func(_ string, d uint32) uint32 { return d })
-	c.Module.WeightedOperationsX(weights, &reg)
-	c.Module.ProposalMsgsX(weights, &reg)
-	if len(reg.factories) != c.Factories {
-		t.Fatalf("%d factories, want %d (one per Msg)", len(reg.factories), c.Factories)
+	c.Module.WeightedOperationsX(weights, &run.reg)
+	c.Module.ProposalMsgsX(weights, &run.reg)
+	if len(run.reg.factories) != c.Factories {
+		t.Fatalf("%d factories, want %d (one per Msg)", len(run.reg.factories), c.Factories)
 	}
-	if c.OpsPerRound > 0 && reg.total == 0 {
+	if c.OpsPerRound > 0 && run.reg.total == 0 {
 		t.Fatalf("the factories' weights add up to 0: nothing to draw")
 	}
-	accs := make([]simtypes.Account, len(ta.Accounts))
-	for i, a := range ta.Accounts {
-		accs[i] = simtypes.Account{PrivKey: a.Priv, PubKey: a.Priv.PubKey(), Address: a.Address, AddressBech32: a.String()}
+	for _, a := range ta.Accounts {
+		run.accs = append(run.accs, simtypes.Account{PrivKey: a.Priv, PubKey: a.Priv.PubKey(), Address: a.Address, AddressBech32: a.String()})
 	}
-	setParams := func() error {
-		if c.SetParams == nil {
-			return nil
-		}
-		handler := ta.MsgServiceRouter().Handler(c.SetParams)
-		if handler == nil {
-			return fmt.Errorf("no handler for %s", sdk.MsgTypeURL(c.SetParams))
-		}
-		_, err := handler(ta.Ctx, c.SetParams)
-		return err
-	}
-	if err := setParams(); err != nil {
+	if err := run.setParams(); err != nil {
 		t.Fatalf("set params: %v", err)
 	}
 	r := rand.New(rand.NewSource(c.Seed))
-	delivered := map[string]int{}
-	deliver := func(round int, f simsx.SimMsgFactoryX, testData *simsx.ChainDataSource) {
-		t.Helper()
-		reporter := simsx.NewBasicSimulationReporter()
-		signers, msg := f.Create()(ta.Ctx, testData, reporter)
-		if reporter.IsSkipped() {
-			return
-		}
-		url := sdk.MsgTypeURL(msg)
-		name := url[strings.LastIndex(url, ".")+1:]
-		if name != "MsgUpdateParams" && len(signers) != 1 {
-			t.Fatalf("%s: %d signers, want 1", url, len(signers))
-		}
-		handler := ta.MsgServiceRouter().Handler(msg)
-		if handler == nil {
-			t.Fatalf("no handler for %s", url)
-		}
-		if _, err := handler(ta.Ctx, msg); err != nil {
-			t.Fatalf("round %d: %s from the factory refused: %v\n%v", round, url, err, msg)
-		}
-		if name == "MsgUpdateParams" {
-			if err := setParams(); err != nil {
-				t.Fatalf("round %d: set params after %s: %v", round, url, err)
-			}
-		}
-		delivered[name]++
-	}
 	for round := 0; round < c.Rounds; round++ {
-		if c.BeforeRound != nil {
-			if err := c.BeforeRound(r); err != nil {
-				t.Fatalf("round %d: %v", round, err)
-			}
-		}
-		testData := simsx.NewChainDataSource(ta.Ctx, r, ta.AccountKeeper, ta.BankKeeper, ta.AccountKeeper.AddressCodec(), accs...)
-		if c.OpsPerRound == 0 {
-			for _, f := range reg.factories {
-				deliver(round, f, testData)
-			}
-		} else {
-			for op := 0; op < c.OpsPerRound; op++ {
-				deliver(round, reg.pick(r), testData)
-			}
-		}
-		if c.BlockEvery == 0 || round%c.BlockEvery != c.BlockEvery-1 {
-			continue
-		}
-		if c.BlockTime == 0 {
-			ta.NextBlock()
-		} else {
-			ta.NextBlockAfter(c.BlockTime)
-		}
-		if c.Invariants != nil {
-			if err := c.Invariants(); err != nil {
-				t.Fatalf("round %d: %v", round, err)
-			}
-		}
+		run.round(r, round)
 	}
-	t.Logf("delivered: %v", delivered)
+	t.Logf("delivered: %v", run.delivered)
 	for _, name := range c.MustDeliver {
-		if delivered[name] == 0 {
-			t.Errorf("%s never delivered (%v)", name, delivered)
+		if run.delivered[name] == 0 {
+			t.Errorf("%s never delivered (%v)", name, run.delivered)
 		}
 	}
 	gs, err := export(ta.Ctx)
@@ -168,6 +102,94 @@ func RunSimFactories[G interface{ Validate() error }](t testing.TB, ta *TestApp,
 		t.Fatalf("state after the simulation is not a valid genesis: %v", err)
 	}
 	return gs
+}
+
+// simRun is one RunSimFactories run.
+type simRun struct {
+	t         testing.TB
+	ta        *TestApp
+	c         SimFactories
+	reg       weightedFactories
+	accs      []simtypes.Account
+	delivered map[string]int
+}
+
+// setParams delivers the run's MsgUpdateParams, if it has one.
+func (s *simRun) setParams() error {
+	if s.c.SetParams == nil {
+		return nil
+	}
+	handler := s.ta.MsgServiceRouter().Handler(s.c.SetParams)
+	if handler == nil {
+		return fmt.Errorf("no handler for %s", sdk.MsgTypeURL(s.c.SetParams))
+	}
+	_, err := handler(s.ta.Ctx, s.c.SetParams)
+	return err
+}
+
+// round delivers one round of messages, then ends a block and checks the
+// invariants when the round closes one.
+func (s *simRun) round(r *rand.Rand, round int) {
+	t, c := s.t, s.c
+	t.Helper()
+	if c.BeforeRound != nil {
+		if err := c.BeforeRound(r); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+	}
+	testData := simsx.NewChainDataSource(s.ta.Ctx, r, s.ta.AccountKeeper, s.ta.BankKeeper, s.ta.AccountKeeper.AddressCodec(), s.accs...)
+	if c.OpsPerRound == 0 {
+		for _, f := range s.reg.factories {
+			s.deliver(round, f, testData)
+		}
+	} else {
+		for op := 0; op < c.OpsPerRound; op++ {
+			s.deliver(round, s.reg.pick(r), testData)
+		}
+	}
+	if c.BlockEvery == 0 || round%c.BlockEvery != c.BlockEvery-1 {
+		return
+	}
+	if c.BlockTime == 0 {
+		s.ta.NextBlock()
+	} else {
+		s.ta.NextBlockAfter(c.BlockTime)
+	}
+	if c.Invariants != nil {
+		if err := c.Invariants(); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+	}
+}
+
+// deliver creates one message with a factory and delivers it through the
+// app's Msg router, unless the factory skips.
+func (s *simRun) deliver(round int, f simsx.SimMsgFactoryX, testData *simsx.ChainDataSource) {
+	t := s.t
+	t.Helper()
+	reporter := simsx.NewBasicSimulationReporter()
+	signers, msg := f.Create()(s.ta.Ctx, testData, reporter)
+	if reporter.IsSkipped() {
+		return
+	}
+	url := sdk.MsgTypeURL(msg)
+	name := url[strings.LastIndex(url, ".")+1:]
+	if name != "MsgUpdateParams" && len(signers) != 1 {
+		t.Fatalf("%s: %d signers, want 1", url, len(signers))
+	}
+	handler := s.ta.MsgServiceRouter().Handler(msg)
+	if handler == nil {
+		t.Fatalf("no handler for %s", url)
+	}
+	if _, err := handler(s.ta.Ctx, msg); err != nil {
+		t.Fatalf("round %d: %s from the factory refused: %v\n%v", round, url, err, msg)
+	}
+	if name == "MsgUpdateParams" {
+		if err := s.setParams(); err != nil {
+			t.Fatalf("round %d: set params after %s: %v", round, url, err)
+		}
+	}
+	s.delivered[name]++
 }
 
 // weightedFactories is a simsx.Registry that keeps the factories and their

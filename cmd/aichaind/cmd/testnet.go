@@ -110,59 +110,21 @@ in genesis. Mnemonics are written to <home>/key_seed_<name>.json.`,
 			if err != nil {
 				return err
 			}
-			var a initArgs
-			f := cmd.Flags()
-			a.chainID, _ = f.GetString(flags.FlagChainID)
-			a.outputDir, _ = f.GetString(flagOutputDir)
-			a.keyringBackend, _ = f.GetString(flags.FlagKeyringBackend)
-			a.numValidators, _ = f.GetInt(flagNumValidators)
-			a.fundedKeys, _ = f.GetStringSlice(flagFundedKeys)
-			a.ports.P2P, _ = f.GetInt(flagP2PPort)
-			a.ports.RPC, _ = f.GetInt(flagRPCPort)
-			a.ports.GRPC, _ = f.GetInt(flagGRPCPort)
-			a.ports.API, _ = f.GetInt(flagAPIPort)
-			a.portStep, _ = f.GetInt(flagPortStep)
-			a.blockTime, _ = f.GetDuration(flagBlockTime)
-			a.minGasPrices, _ = f.GetString(flagMinGasPrices)
-			a.algo, _ = f.GetString(flags.FlagKeyType)
-			a.verifierPort, _ = f.GetInt(flagVerifierPort)
-			accountTokens, _ := f.GetString(flagAccountTokens)
-			stakeTokens, _ := f.GetString(flagStakeTokens)
-			var ok bool
-			if a.accountTokens, ok = math.NewIntFromString(accountTokens); !ok || !a.accountTokens.IsPositive() {
-				return fmt.Errorf("--%s: %q is not a positive integer", flagAccountTokens, accountTokens)
+			a, err := readInitArgs(cmd)
+			if err != nil {
+				return err
 			}
-			if a.stakeTokens, ok = math.NewIntFromString(stakeTokens); !ok || !a.stakeTokens.IsPositive() {
-				return fmt.Errorf("--%s: %q is not a positive integer", flagStakeTokens, stakeTokens)
-			}
-			if a.stakeTokens.GT(a.accountTokens) {
-				return fmt.Errorf("--%s must not exceed --%s", flagStakeTokens, flagAccountTokens)
-			}
-			if a.numValidators < 1 {
-				return fmt.Errorf("--%s must be at least 1", flagNumValidators)
-			}
-			if a.chainID == "" {
-				return fmt.Errorf("--%s is required", flags.FlagChainID)
-			}
-			if a.numValidators > 1 && a.portStep < 1 {
-				return fmt.Errorf("--%s must be positive", flagPortStep)
-			}
-			seen := map[int]string{}
-			for i := 0; i < a.numValidators; i++ {
-				for _, p := range a.ports.For(a.portStep, i).all() {
-					if p < 1024 || p > 65535 {
-						return fmt.Errorf("node%d: port %d is out of range 1024..65535", i, p)
-					}
-					if other, dup := seen[p]; dup {
-						return fmt.Errorf("node%d: port %d is also used by %s: choose another --%s", i, p, other, flagPortStep)
-					}
-					seen[p] = fmt.Sprintf("node%d", i)
-				}
+			if err := a.validate(); err != nil {
+				return err
 			}
 			return initTestnetFiles(cmd, clientCtx, mbm, a)
 		},
 	}
+	addInitFilesFlags(cmd)
+	return cmd
+}
 
+func addInitFilesFlags(cmd *cobra.Command) {
 	cmd.Flags().Int(flagNumValidators, 1, "Number of validators")
 	cmd.Flags().StringP(flagOutputDir, "o", "./build/testnet", "Directory that receives one home per validator")
 	cmd.Flags().String(flags.FlagChainID, "aichain-local-1", "Chain ID")
@@ -179,7 +141,66 @@ in genesis. Mnemonics are written to <home>/key_seed_<name>.json.`,
 	cmd.Flags().String(flagAccountTokens, "1000000000000", "uaic given to every funded account and validator")
 	cmd.Flags().String(flagStakeTokens, "100000000000", "uaic each validator self-delegates")
 	cmd.Flags().Int(flagVerifierPort, 0, "node0's verifier sidecar port ([verifier] address 127.0.0.1:port, node i: port + port-step*i); 0: no sidecar")
-	return cmd
+}
+
+// readInitArgs reads the init-files flags.
+func readInitArgs(cmd *cobra.Command) (initArgs, error) {
+	var a initArgs
+	f := cmd.Flags()
+	a.chainID, _ = f.GetString(flags.FlagChainID)
+	a.outputDir, _ = f.GetString(flagOutputDir)
+	a.keyringBackend, _ = f.GetString(flags.FlagKeyringBackend)
+	a.numValidators, _ = f.GetInt(flagNumValidators)
+	a.fundedKeys, _ = f.GetStringSlice(flagFundedKeys)
+	a.ports.P2P, _ = f.GetInt(flagP2PPort)
+	a.ports.RPC, _ = f.GetInt(flagRPCPort)
+	a.ports.GRPC, _ = f.GetInt(flagGRPCPort)
+	a.ports.API, _ = f.GetInt(flagAPIPort)
+	a.portStep, _ = f.GetInt(flagPortStep)
+	a.blockTime, _ = f.GetDuration(flagBlockTime)
+	a.minGasPrices, _ = f.GetString(flagMinGasPrices)
+	a.algo, _ = f.GetString(flags.FlagKeyType)
+	a.verifierPort, _ = f.GetInt(flagVerifierPort)
+	accountTokens, _ := f.GetString(flagAccountTokens)
+	stakeTokens, _ := f.GetString(flagStakeTokens)
+	var ok bool
+	if a.accountTokens, ok = math.NewIntFromString(accountTokens); !ok || !a.accountTokens.IsPositive() {
+		return a, fmt.Errorf("--%s: %q is not a positive integer", flagAccountTokens, accountTokens)
+	}
+	if a.stakeTokens, ok = math.NewIntFromString(stakeTokens); !ok || !a.stakeTokens.IsPositive() {
+		return a, fmt.Errorf("--%s: %q is not a positive integer", flagStakeTokens, stakeTokens)
+	}
+	return a, nil
+}
+
+// validate checks the arguments together: token amounts, counts and that no
+// two nodes share a port.
+func (a initArgs) validate() error {
+	if a.stakeTokens.GT(a.accountTokens) {
+		return fmt.Errorf("--%s must not exceed --%s", flagStakeTokens, flagAccountTokens)
+	}
+	if a.numValidators < 1 {
+		return fmt.Errorf("--%s must be at least 1", flagNumValidators)
+	}
+	if a.chainID == "" {
+		return fmt.Errorf("--%s is required", flags.FlagChainID)
+	}
+	if a.numValidators > 1 && a.portStep < 1 {
+		return fmt.Errorf("--%s must be positive", flagPortStep)
+	}
+	seen := map[int]string{}
+	for i := 0; i < a.numValidators; i++ {
+		for _, p := range a.ports.For(a.portStep, i).all() {
+			if p < 1024 || p > 65535 {
+				return fmt.Errorf("node%d: port %d is out of range 1024..65535", i, p)
+			}
+			if other, dup := seen[p]; dup {
+				return fmt.Errorf("node%d: port %d is also used by %s: choose another --%s", i, p, other, flagPortStep)
+			}
+			seen[p] = fmt.Sprintf("node%d", i)
+		}
+	}
+	return nil
 }
 
 type nodeInfo struct {
@@ -191,141 +212,185 @@ type nodeInfo struct {
 	valPub cryptotypes.PubKey
 }
 
+// testnetGenesis collects the accounts and balances that genesis funds.
+type testnetGenesis struct {
+	accounts []authtypes.GenesisAccount
+	balances []banktypes.Balance
+}
+
+func (g *testnetGenesis) fund(addr sdk.AccAddress, amount math.Int) {
+	g.accounts = append(g.accounts, authtypes.NewBaseAccount(addr, nil, 0, 0))
+	g.balances = append(g.balances, banktypes.Balance{
+		Address: addr.String(),
+		Coins:   sdk.NewCoins(sdk.NewCoin(app.BondDenom, amount)),
+	})
+}
+
 func initTestnetFiles(cmd *cobra.Command, clientCtx client.Context, mbm module.BasicManager, a initArgs) error {
-	out := cmd.OutOrStdout()
 	gentxsDir := filepath.Join(a.outputDir, "gentxs")
 	if err := os.MkdirAll(gentxsDir, 0o755); err != nil {
 		return err
 	}
-
 	var (
-		genAccounts []authtypes.GenesisAccount
-		genBalances []banktypes.Balance
-		nodes       []nodeInfo
+		gen   testnetGenesis
+		nodes []nodeInfo
 	)
-	fund := func(addr sdk.AccAddress) {
-		genAccounts = append(genAccounts, authtypes.NewBaseAccount(addr, nil, 0, 0))
-		genBalances = append(genBalances, banktypes.Balance{
-			Address: addr.String(),
-			Coins:   sdk.NewCoins(sdk.NewCoin(app.BondDenom, a.accountTokens)),
-		})
-	}
-
 	for i := 0; i < a.numValidators; i++ {
-		n := nodeInfo{name: fmt.Sprintf("node%d", i), dir: filepath.Join(a.outputDir, fmt.Sprintf("node%d", i))}
-		n.ports = a.ports.For(a.portStep, i)
-		if err := os.MkdirAll(filepath.Join(n.dir, "config"), 0o755); err != nil {
-			return err
-		}
-
-		n.cfg = cmtconfig.DefaultConfig()
-		n.cfg.SetRoot(n.dir)
-		n.cfg.Moniker = n.name
-		n.cfg.P2P.ListenAddress = fmt.Sprintf("tcp://127.0.0.1:%d", n.ports.P2P)
-		n.cfg.P2P.ExternalAddress = ""
-		n.cfg.P2P.AllowDuplicateIP = true
-		n.cfg.P2P.AddrBookStrict = false
-		n.cfg.RPC.ListenAddress = fmt.Sprintf("tcp://127.0.0.1:%d", n.ports.RPC)
-		n.cfg.RPC.PprofListenAddress = ""
-		n.cfg.Consensus.TimeoutCommit = a.blockTime
-		n.cfg.Instrumentation.Prometheus = false
-
-		var err error
-		n.nodeID, n.valPub, err = genutil.InitializeNodeValidatorFiles(n.cfg)
+		n, err := initNode(cmd, clientCtx, a, i, gentxsDir, &gen)
 		if err != nil {
-			return fmt.Errorf("%s: validator files: %w", n.name, err)
-		}
-
-		kb, err := keyring.New(sdk.KeyringServiceName(), a.keyringBackend, n.dir, bufio.NewReader(cmd.InOrStdin()), clientCtx.Codec)
-		if err != nil {
-			return err
-		}
-		algo, err := keyring.NewSigningAlgoFromString(a.algo, keyring.SigningAlgoList{hd.Secp256k1})
-		if err != nil {
-			return err
-		}
-		names := []string{n.name}
-		if i == 0 {
-			names = append(names, a.fundedKeys...)
-		}
-		var valAddr sdk.AccAddress
-		for _, name := range names {
-			addr, secret, err := testutil.GenerateSaveCoinKey(kb, name, "", true, algo)
-			if err != nil {
-				return fmt.Errorf("key %s: %w", name, err)
-			}
-			seed, err := json.Marshal(map[string]string{"name": name, "address": addr.String(), "secret": secret})
-			if err != nil {
-				return err
-			}
-			if err := os.WriteFile(filepath.Join(n.dir, "key_seed_"+name+".json"), seed, 0o600); err != nil {
-				return err
-			}
-			fund(addr)
-			if name == n.name {
-				valAddr = addr
-			}
-		}
-
-		msg, err := stakingtypes.NewMsgCreateValidator(
-			sdk.ValAddress(valAddr).String(), n.valPub,
-			sdk.NewCoin(app.BondDenom, a.stakeTokens),
-			stakingtypes.NewDescription(n.name, "", "", "", ""),
-			stakingtypes.NewCommissionRates(math.LegacyNewDecWithPrec(5, 2), math.LegacyNewDecWithPrec(20, 2), math.LegacyNewDecWithPrec(1, 2)),
-			math.OneInt(),
-		)
-		if err != nil {
-			return err
-		}
-		txBuilder := clientCtx.TxConfig.NewTxBuilder()
-		if err := txBuilder.SetMsgs(msg); err != nil {
-			return err
-		}
-		memo := fmt.Sprintf("%s@%s", n.nodeID, net.JoinHostPort("127.0.0.1", fmt.Sprint(n.ports.P2P)))
-		txBuilder.SetMemo(memo)
-		txFactory := tx.Factory{}.
-			WithChainID(a.chainID).
-			WithMemo(memo).
-			WithKeybase(kb).
-			WithTxConfig(clientCtx.TxConfig)
-		if err := tx.Sign(cmd.Context(), txFactory, n.name, txBuilder, true); err != nil {
-			return fmt.Errorf("%s: sign gentx: %w", n.name, err)
-		}
-		txBz, err := clientCtx.TxConfig.TxJSONEncoder()(txBuilder.GetTx())
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(gentxsDir, n.name+".json"), txBz, 0o644); err != nil {
-			return err
-		}
-
-		fullCfg := DefaultAppConfig()
-		appCfg := &fullCfg.Config
-		appCfg.MinGasPrices = a.minGasPrices
-		appCfg.API.Enable = true
-		appCfg.API.Swagger = false
-		appCfg.API.EnableUnsafeCORS = true
-		appCfg.API.Address = fmt.Sprintf("tcp://127.0.0.1:%d", n.ports.API)
-		appCfg.GRPC.Enable = true
-		appCfg.GRPC.Address = fmt.Sprintf("127.0.0.1:%d", n.ports.GRPC)
-		appCfg.Telemetry.Enabled = false
-		if a.verifierPort > 0 {
-			fullCfg.Verifier.Address = fmt.Sprintf("127.0.0.1:%d", a.verifierPort+a.portStep*i)
-		}
-		srvconfig.SetConfigTemplate(AppConfigTemplate)
-		srvconfig.WriteConfigFile(filepath.Join(n.dir, "config", "app.toml"), fullCfg)
-
-		// client.toml: so that `--home nodeI` talks to this node and this chain.
-		if err := writeClientConfig(n.dir, a.chainID, a.keyringBackend, n.ports.RPC); err != nil {
 			return err
 		}
 		nodes = append(nodes, n)
 	}
-
-	if err := writeTestnetGenesis(clientCtx, mbm, a, genAccounts, genBalances, nodes); err != nil {
+	if err := writeTestnetGenesis(clientCtx, mbm, a, gen.accounts, gen.balances, nodes); err != nil {
 		return err
 	}
+	if err := collectGentxs(clientCtx, a, gentxsDir, nodes); err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "Initialized %d validator(s) under %s (chain-id %s)\n", a.numValidators, a.outputDir, a.chainID)
+	for _, n := range nodes {
+		fmt.Fprintf(out, "  %s: rpc 127.0.0.1:%d  grpc 127.0.0.1:%d  rest 127.0.0.1:%d  p2p 127.0.0.1:%d\n",
+			n.name, n.ports.RPC, n.ports.GRPC, n.ports.API, n.ports.P2P)
+	}
+	return nil
+}
 
+// initNode writes node i's home: CometBFT config and validator files, its
+// keys (node0 also gets the funded keys), its gentx, app.toml and client.toml.
+func initNode(cmd *cobra.Command, clientCtx client.Context, a initArgs, i int, gentxsDir string, gen *testnetGenesis) (nodeInfo, error) {
+	n := nodeInfo{name: fmt.Sprintf("node%d", i), dir: filepath.Join(a.outputDir, fmt.Sprintf("node%d", i))}
+	n.ports = a.ports.For(a.portStep, i)
+	if err := os.MkdirAll(filepath.Join(n.dir, "config"), 0o755); err != nil {
+		return n, err
+	}
+	n.cfg = nodeCometConfig(n, a.blockTime)
+	var err error
+	n.nodeID, n.valPub, err = genutil.InitializeNodeValidatorFiles(n.cfg)
+	if err != nil {
+		return n, fmt.Errorf("%s: validator files: %w", n.name, err)
+	}
+	kb, err := keyring.New(sdk.KeyringServiceName(), a.keyringBackend, n.dir, bufio.NewReader(cmd.InOrStdin()), clientCtx.Codec)
+	if err != nil {
+		return n, err
+	}
+	names := []string{n.name}
+	if i == 0 {
+		names = append(names, a.fundedKeys...)
+	}
+	valAddr, err := createNodeKeys(kb, a, n, names, gen)
+	if err != nil {
+		return n, err
+	}
+	if err := writeGentx(cmd, clientCtx, a, n, kb, valAddr, gentxsDir); err != nil {
+		return n, err
+	}
+	writeNodeAppConfig(a, n, i)
+	// client.toml: so that `--home nodeI` talks to this node and this chain.
+	return n, writeClientConfig(n.dir, a.chainID, a.keyringBackend, n.ports.RPC)
+}
+
+// nodeCometConfig is a node's config.toml: every listener on 127.0.0.1.
+func nodeCometConfig(n nodeInfo, blockTime time.Duration) *cmtconfig.Config {
+	cfg := cmtconfig.DefaultConfig()
+	cfg.SetRoot(n.dir)
+	cfg.Moniker = n.name
+	cfg.P2P.ListenAddress = fmt.Sprintf("tcp://127.0.0.1:%d", n.ports.P2P)
+	cfg.P2P.ExternalAddress = ""
+	cfg.P2P.AllowDuplicateIP = true
+	cfg.P2P.AddrBookStrict = false
+	cfg.RPC.ListenAddress = fmt.Sprintf("tcp://127.0.0.1:%d", n.ports.RPC)
+	cfg.RPC.PprofListenAddress = ""
+	cfg.Consensus.TimeoutCommit = blockTime
+	cfg.Instrumentation.Prometheus = false
+	return cfg
+}
+
+// createNodeKeys creates the named keys in a node's keyring, writes their
+// mnemonics beside it, funds them in genesis, and returns the validator's.
+func createNodeKeys(kb keyring.Keyring, a initArgs, n nodeInfo, names []string, gen *testnetGenesis) (sdk.AccAddress, error) {
+	algo, err := keyring.NewSigningAlgoFromString(a.algo, keyring.SigningAlgoList{hd.Secp256k1})
+	if err != nil {
+		return nil, err
+	}
+	var valAddr sdk.AccAddress
+	for _, name := range names {
+		addr, secret, err := testutil.GenerateSaveCoinKey(kb, name, "", true, algo)
+		if err != nil {
+			return nil, fmt.Errorf("key %s: %w", name, err)
+		}
+		seed, err := json.Marshal(map[string]string{"name": name, "address": addr.String(), "secret": secret})
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(n.dir, "key_seed_"+name+".json"), seed, 0o600); err != nil {
+			return nil, err
+		}
+		gen.fund(addr, a.accountTokens)
+		if name == n.name {
+			valAddr = addr
+		}
+	}
+	return valAddr, nil
+}
+
+// writeGentx signs the node's MsgCreateValidator (its self-delegation) into gentxsDir.
+func writeGentx(cmd *cobra.Command, clientCtx client.Context, a initArgs, n nodeInfo, kb keyring.Keyring, valAddr sdk.AccAddress, gentxsDir string) error {
+	msg, err := stakingtypes.NewMsgCreateValidator(
+		sdk.ValAddress(valAddr).String(), n.valPub,
+		sdk.NewCoin(app.BondDenom, a.stakeTokens),
+		stakingtypes.NewDescription(n.name, "", "", "", ""),
+		stakingtypes.NewCommissionRates(math.LegacyNewDecWithPrec(5, 2), math.LegacyNewDecWithPrec(20, 2), math.LegacyNewDecWithPrec(1, 2)),
+		math.OneInt(),
+	)
+	if err != nil {
+		return err
+	}
+	txBuilder := clientCtx.TxConfig.NewTxBuilder()
+	if err := txBuilder.SetMsgs(msg); err != nil {
+		return err
+	}
+	memo := fmt.Sprintf("%s@%s", n.nodeID, net.JoinHostPort("127.0.0.1", fmt.Sprint(n.ports.P2P)))
+	txBuilder.SetMemo(memo)
+	txFactory := tx.Factory{}.
+		WithChainID(a.chainID).
+		WithMemo(memo).
+		WithKeybase(kb).
+		WithTxConfig(clientCtx.TxConfig)
+	if err := tx.Sign(cmd.Context(), txFactory, n.name, txBuilder, true); err != nil {
+		return fmt.Errorf("%s: sign gentx: %w", n.name, err)
+	}
+	txBz, err := clientCtx.TxConfig.TxJSONEncoder()(txBuilder.GetTx())
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(gentxsDir, n.name+".json"), txBz, 0o644)
+}
+
+// writeNodeAppConfig writes node i's app.toml: gRPC and REST on 127.0.0.1,
+// and its sidecar's address when the testnet has sidecars.
+func writeNodeAppConfig(a initArgs, n nodeInfo, i int) {
+	fullCfg := DefaultAppConfig()
+	appCfg := &fullCfg.Config
+	appCfg.MinGasPrices = a.minGasPrices
+	appCfg.API.Enable = true
+	appCfg.API.Swagger = false
+	appCfg.API.EnableUnsafeCORS = true
+	appCfg.API.Address = fmt.Sprintf("tcp://127.0.0.1:%d", n.ports.API)
+	appCfg.GRPC.Enable = true
+	appCfg.GRPC.Address = fmt.Sprintf("127.0.0.1:%d", n.ports.GRPC)
+	appCfg.Telemetry.Enabled = false
+	if a.verifierPort > 0 {
+		fullCfg.Verifier.Address = fmt.Sprintf("127.0.0.1:%d", a.verifierPort+a.portStep*i)
+	}
+	srvconfig.SetConfigTemplate(AppConfigTemplate)
+	srvconfig.WriteConfigFile(filepath.Join(n.dir, "config", "app.toml"), fullCfg)
+}
+
+// collectGentxs puts every gentx into each node's genesis and writes its
+// config.toml with the persistent peers.
+func collectGentxs(clientCtx client.Context, a initArgs, gentxsDir string, nodes []nodeInfo) error {
 	genTime := cmttime.Now()
 	for _, n := range nodes {
 		initCfg := genutiltypes.NewInitConfig(a.chainID, gentxsDir, n.nodeID, n.valPub)
@@ -343,12 +408,6 @@ func initTestnetFiles(cmd *cobra.Command, clientCtx client.Context, mbm module.B
 		}
 		// GenAppStateFromConfig wrote the persistent peers; keep our listen settings too.
 		cmtconfig.WriteConfigFile(filepath.Join(n.dir, "config", "config.toml"), n.cfg)
-	}
-
-	fmt.Fprintf(out, "Initialized %d validator(s) under %s (chain-id %s)\n", a.numValidators, a.outputDir, a.chainID)
-	for _, n := range nodes {
-		fmt.Fprintf(out, "  %s: rpc 127.0.0.1:%d  grpc 127.0.0.1:%d  rest 127.0.0.1:%d  p2p 127.0.0.1:%d\n",
-			n.name, n.ports.RPC, n.ports.GRPC, n.ports.API, n.ports.P2P)
 	}
 	return nil
 }

@@ -1,0 +1,74 @@
+package app
+
+import (
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+	distrtypes "github.com/cosmos/cosmos-sdk/x/distribution/types"
+	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
+	minttypes "github.com/cosmos/cosmos-sdk/x/mint/types"
+	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
+
+	"github.com/aichain/aichain/types/common"
+	// aichain module imports (each module adds its own lines below).
+
+	computetypes "github.com/aichain/aichain/x/compute/types"
+	stakingrewardstypes "github.com/aichain/aichain/x/staking-rewards/types"
+)
+
+// maccPerms lists every module account and what it may do with coins.
+var maccPerms = map[string][]string{
+	authtypes.FeeCollectorName:     nil,
+	distrtypes.ModuleName:          nil,
+	minttypes.ModuleName:           {authtypes.Minter},
+	stakingtypes.BondedPoolName:    {authtypes.Burner, authtypes.Staking},
+	stakingtypes.NotBondedPoolName: {authtypes.Burner, authtypes.Staking},
+	govtypes.ModuleName:            {authtypes.Burner},
+
+	// aichain: the reward pool receives protocol, market and platform fees.
+	common.RewardPoolName: nil,
+	// aichain module accounts (each module adds its own line below).
+	// compute holds provider bonds, job escrows and dispute deposits, and burns slashes.
+	computetypes.ModuleName:        {authtypes.Burner},
+	stakingrewardstypes.ModuleName: nil, // holds locked tokens
+}
+
+// blockedModuleAccounts may not receive coins through bank sends: a send to
+// them would change a module's books behind its back.
+var blockedModuleAccounts = map[string]bool{
+	authtypes.FeeCollectorName:     true,
+	distrtypes.ModuleName:          true,
+	minttypes.ModuleName:           true,
+	stakingtypes.BondedPoolName:    true,
+	stakingtypes.NotBondedPoolName: true,
+	// gov is left unblocked so that funds can be sent to the community through it.
+	// aichain: escrow and lock accounts must hold exactly what their modules
+	// account for. The reward pool stays open: a gift to it is a fee like any other.
+	computetypes.ModuleName:        true,
+	stakingrewardstypes.ModuleName: true,
+}
+
+// ModuleAccountAddrs returns every module account address.
+func ModuleAccountAddrs() map[string]bool {
+	addrs := make(map[string]bool, len(maccPerms))
+	for acc := range maccPerms {
+		addrs[authtypes.NewModuleAddress(acc).String()] = true
+	}
+	return addrs
+}
+
+// BlockedAddresses returns the module accounts that may not receive bank sends.
+func BlockedAddresses() map[string]bool {
+	addrs := make(map[string]bool, len(blockedModuleAccounts))
+	for acc := range blockedModuleAccounts {
+		addrs[authtypes.NewModuleAddress(acc).String()] = true
+	}
+	return addrs
+}
+
+// GetMaccPerms returns a copy of the module account permissions.
+func GetMaccPerms() map[string][]string {
+	out := make(map[string][]string, len(maccPerms))
+	for k, v := range maccPerms {
+		out[k] = append([]string(nil), v...)
+	}
+	return out
+}
