@@ -7,6 +7,7 @@ import (
 	servertypes "github.com/cosmos/cosmos-sdk/server/types"
 
 	"github.com/aichain/aichain/app/ve"
+	vetypes "github.com/aichain/aichain/app/ve/types"
 )
 
 // setVoteExtensions wires the ABCI++ handlers of package ve: ExtendVote asks
@@ -27,14 +28,17 @@ func (app *App) setVoteExtensions(logger log.Logger, appOpts servertypes.AppOpti
 			logger.Debug("verifier sidecar configured", "address", cfg.Address, "timeout", cfg.Timeout)
 		}
 	}
+	vetypes.RegisterMsgServer(app.MsgServiceRouter(), vetypes.Server{})
 	voteExt := ve.NewVoteExtHandler(logger, client, cfg.Timeout)
 	app.SetExtendVoteHandler(voteExt.ExtendVote())
 	app.SetVerifyVoteExtensionHandler(voteExt.VerifyVoteExtension())
 
+	injections := ve.Injections{TxConfig: app.txConfig}
 	defaults := baseapp.NewDefaultProposalHandler(app.Mempool(), app)
-	proposals := ve.NewProposalHandler(logger, app.StakingKeeper, defaults.PrepareProposalHandler(), defaults.ProcessProposalHandler())
+	proposals := ve.NewProposalHandler(logger, app.StakingKeeper, injections,
+		defaults.PrepareProposalHandler(), defaults.ProcessProposalHandler())
 	app.SetPrepareProposal(proposals.PrepareProposal())
 	app.SetProcessProposal(proposals.ProcessProposal())
 
-	app.SetPreBlocker(ve.NewPreBlocker(logger, app.ComputeKeeper, app.PreBlocker).PreBlock())
+	app.SetPreBlocker(ve.NewPreBlocker(logger, app.ComputeKeeper, injections, app.PreBlocker).PreBlock())
 }

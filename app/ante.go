@@ -6,6 +6,8 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 	"github.com/cosmos/cosmos-sdk/x/auth/ante"
+
+	"github.com/aichain/aichain/app/ve"
 )
 
 // HandlerOptions are what the ante handler needs: the SDK's options, kept as
@@ -15,7 +17,8 @@ type HandlerOptions struct {
 }
 
 // NewAnteHandler returns the ante handler: the SDK's standard chain of
-// decorators (fees, signatures, sequences, gas).
+// decorators (fees, signatures, sequences, gas), behind one gate for the
+// proposer's injected transaction (see injectionGate).
 func NewAnteHandler(options HandlerOptions) (sdk.AnteHandler, error) {
 	if options.AccountKeeper == nil {
 		return nil, errorsmod.Wrap(sdkerrors.ErrLogic, "account keeper is required for the ante handler")
@@ -26,5 +29,33 @@ func NewAnteHandler(options HandlerOptions) (sdk.AnteHandler, error) {
 	if options.SignModeHandler == nil {
 		return nil, errorsmod.Wrap(sdkerrors.ErrLogic, "sign mode handler is required for the ante handler")
 	}
-	return ante.NewAnteHandler(options.HandlerOptions)
+	std, err := ante.NewAnteHandler(options.HandlerOptions)
+	if err != nil {
+		return nil, err
+	}
+	return injectionGate(std), nil
+}
+
+// injectionGate lets the block proposer's unsigned MsgInjectVerdicts
+// transaction through only when a block is finalized: ProcessProposal has
+// then checked that it is transaction 0 and that the commit it carries is
+// signed by 2/3 of the power. Everywhere else — CheckTx and ReCheckTx (the
+// mempool), simulation, and proposal preparation — a transaction holding
+// the message is refused, so no account can send one, and one that shares a
+// transaction with other messages is refused always. Every other transaction
+// goes through the standard chain.
+func injectionGate(next sdk.AnteHandler) sdk.AnteHandler {
+	return func(ctx sdk.Context, tx sdk.Tx, simulate bool) (sdk.Context, error) {
+		if !ve.HoldsInjection(tx) {
+			return next(ctx, tx, simulate)
+		}
+		if len(tx.GetMsgs()) != 1 {
+			return ctx, errorsmod.Wrap(sdkerrors.ErrInvalidRequest, "MsgInjectVerdicts must be alone in its transaction")
+		}
+		if simulate || ctx.ExecMode() != sdk.ExecModeFinalize {
+			return ctx, errorsmod.Wrap(sdkerrors.ErrInvalidRequest,
+				"MsgInjectVerdicts is put in a block by its proposer; it cannot be sent or simulated")
+		}
+		return ctx, nil
+	}
 }

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 
+	vetypes "github.com/aichain/aichain/app/ve/types"
+
 	dbm "github.com/cosmos/cosmos-db"
 	"github.com/cosmos/gogoproto/proto"
 	"github.com/spf13/cast"
@@ -23,7 +25,6 @@ import (
 	"cosmossdk.io/x/feegrant"
 	feegrantkeeper "cosmossdk.io/x/feegrant/keeper"
 	feegrantmodule "cosmossdk.io/x/feegrant/module"
-	"cosmossdk.io/x/tx/signing"
 	"cosmossdk.io/x/upgrade"
 	upgradekeeper "cosmossdk.io/x/upgrade/keeper"
 	upgradetypes "cosmossdk.io/x/upgrade/types"
@@ -160,11 +161,8 @@ func New(
 	baseAppOptions ...func(*baseapp.BaseApp),
 ) *App {
 	interfaceRegistry, err := types.NewInterfaceRegistryWithOptions(types.InterfaceRegistryOptions{
-		ProtoFiles: proto.HybridResolver,
-		SigningOptions: signing.Options{
-			AddressCodec:          address.NewBech32Codec(Bech32Prefix),
-			ValidatorAddressCodec: address.NewBech32Codec(Bech32PrefixValAddr),
-		},
+		ProtoFiles:     proto.HybridResolver,
+		SigningOptions: SigningOptions(),
 	})
 	if err != nil {
 		panic(err)
@@ -179,6 +177,8 @@ func New(
 
 	std.RegisterLegacyAminoCodec(legacyAmino)
 	std.RegisterInterfaces(interfaceRegistry)
+	vetypes.RegisterInterfaces(interfaceRegistry)
+	vetypes.RegisterLegacyAminoCodec(legacyAmino)
 
 	bApp := baseapp.NewBaseApp(AppName, logger, db, txConfig.TxDecoder(), baseAppOptions...)
 	bApp.SetCommitMultiStoreTracer(traceStore)

@@ -17,6 +17,10 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"github.com/cosmos/cosmos-sdk/client"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	vetypes "github.com/aichain/aichain/app/ve/types"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 )
 
@@ -34,13 +38,6 @@ var (
 	// ErrMalformedInjection is an injected extended commit that does not decode.
 	ErrMalformedInjection = errors.New("malformed injected extended commit")
 )
-
-// injectionPrefix starts the special transaction 0 that carries the previous
-// height's extended commit. Its first byte (0x61: field 12, fixed64) can
-// never begin a valid SDK transaction, so the tx decoder, and with it
-// CheckTx, always refuses it: it cannot enter through the mempool and is
-// never executed as a normal transaction.
-var injectionPrefix = []byte("aichain/ve-commit/v1\x00")
 
 func validVerdict(v computetypes.Verdict) bool {
 	switch v {
@@ -121,27 +118,71 @@ func DecodeExtension(bz []byte) ([]computetypes.JobVerdict, error) {
 	return out, nil
 }
 
-// EncodeInjection returns transaction 0 of a block: the prefix and the
-// previous height's extended commit.
-func EncodeInjection(eci abci.ExtendedCommitInfo) ([]byte, error) {
+// Injections encodes and recognises transaction 0 of a block: an unsigned
+// SDK transaction holding one MsgInjectVerdicts, which every explorer and
+// the SDK's own tx service decode like any other transaction.
+type Injections struct {
+	TxConfig client.TxConfig
+}
+
+// typeURL is in the bytes of every transaction that holds the message.
+var typeURL = []byte(vetypes.TypeURL)
+
+// Encode returns transaction 0 of the block after height: the extended
+// commit of height in a MsgInjectVerdicts.
+func (in Injections) Encode(height int64, eci abci.ExtendedCommitInfo) ([]byte, error) {
 	bz, err := eci.Marshal()
 	if err != nil {
 		return nil, err
 	}
-	return append(append([]byte{}, injectionPrefix...), bz...), nil
+	b := in.TxConfig.NewTxBuilder()
+	if err := b.SetMsgs(&vetypes.MsgInjectVerdicts{Height: height, ExtendedCommitInfo: bz}); err != nil {
+		return nil, err
+	}
+	return in.TxConfig.TxEncoder()(b.GetTx())
 }
 
-// IsInjection tells whether a transaction is an injected extended commit.
-func IsInjection(tx []byte) bool { return bytes.HasPrefix(tx, injectionPrefix) }
+// Holds tells whether a transaction holds a MsgInjectVerdicts (alone or among
+// other messages). Bytes that do not decode hold none.
+func (in Injections) Holds(tx []byte) bool {
+	if !bytes.Contains(tx, typeURL) {
+		return false
+	}
+	decoded, err := in.TxConfig.TxDecoder()(tx)
+	if err != nil {
+		return false
+	}
+	return HoldsInjection(decoded)
+}
 
-// DecodeInjection decodes an injected extended commit.
-func DecodeInjection(tx []byte) (abci.ExtendedCommitInfo, error) {
+// HoldsInjection tells whether a decoded transaction holds a MsgInjectVerdicts.
+func HoldsInjection(tx sdk.Tx) bool {
+	for _, m := range tx.GetMsgs() {
+		if _, ok := m.(*vetypes.MsgInjectVerdicts); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Decode decodes an injection: a transaction of exactly one
+// MsgInjectVerdicts, and the extended commit it carries.
+func (in Injections) Decode(tx []byte) (int64, abci.ExtendedCommitInfo, error) {
 	var eci abci.ExtendedCommitInfo
-	if !IsInjection(tx) {
-		return eci, fmt.Errorf("%w: missing prefix", ErrMalformedInjection)
+	decoded, err := in.TxConfig.TxDecoder()(tx)
+	if err != nil {
+		return 0, eci, fmt.Errorf("%w: %v", ErrMalformedInjection, err)
 	}
-	if err := eci.Unmarshal(tx[len(injectionPrefix):]); err != nil {
-		return eci, fmt.Errorf("%w: %v", ErrMalformedInjection, err)
+	msgs := decoded.GetMsgs()
+	if len(msgs) != 1 {
+		return 0, eci, fmt.Errorf("%w: %d messages, want one MsgInjectVerdicts", ErrMalformedInjection, len(msgs))
 	}
-	return eci, nil
+	msg, ok := msgs[0].(*vetypes.MsgInjectVerdicts)
+	if !ok {
+		return 0, eci, fmt.Errorf("%w: holds %s, not MsgInjectVerdicts", ErrMalformedInjection, sdk.MsgTypeURL(msgs[0]))
+	}
+	if err := eci.Unmarshal(msg.ExtendedCommitInfo); err != nil {
+		return 0, eci, fmt.Errorf("%w: %v", ErrMalformedInjection, err)
+	}
+	return msg.Height, eci, nil
 }

@@ -24,14 +24,15 @@ type VerdictSink interface {
 // x/compute, each validator weighed by its power in that commit, which is the
 // validator set of the height that signed them (connect#512).
 type PreBlocker struct {
-	logger log.Logger
-	sink   VerdictSink
-	next   sdk.PreBlocker
+	logger     log.Logger
+	sink       VerdictSink
+	injections Injections
+	next       sdk.PreBlocker
 }
 
 // NewPreBlocker wraps next.
-func NewPreBlocker(logger log.Logger, sink VerdictSink, next sdk.PreBlocker) *PreBlocker {
-	return &PreBlocker{logger: logger.With("module", "ve"), sink: sink, next: next}
+func NewPreBlocker(logger log.Logger, sink VerdictSink, injections Injections, next sdk.PreBlocker) *PreBlocker {
+	return &PreBlocker{logger: logger.With("module", "ve"), sink: sink, injections: injections, next: next}
 }
 
 // PreBlock runs the wrapped pre-blocker, then applies the verdicts. A block
@@ -46,7 +47,7 @@ func (p *PreBlocker) PreBlock() sdk.PreBlocker {
 		if !ExtensionsEnabled(ctx, req.Height) || len(req.Txs) == 0 {
 			return resp, nil
 		}
-		total, votes, err := TallyInjection(req.Txs[0])
+		total, votes, err := p.injections.Tally(req.Txs[0])
 		if err != nil {
 			p.logger.Error("skipping the verdicts of this block", "height", req.Height, "err", err)
 			return resp, nil
@@ -74,11 +75,11 @@ func (p *PreBlocker) safeApply(ctx sdk.Context, total int64, votes []computetype
 	return p.sink.ApplyVerdicts(ctx, total, votes)
 }
 
-// TallyInjection decodes an injected extended commit into each committing
+// Tally decodes an injected extended commit into each committing
 // validator's verdicts and power, and the total power of the commit.
 // Malformed extensions (which ProcessProposal rejects) are skipped.
-func TallyInjection(tx []byte) (int64, []computetypes.ValidatorVerdicts, error) {
-	eci, err := DecodeInjection(tx)
+func (in Injections) Tally(tx []byte) (int64, []computetypes.ValidatorVerdicts, error) {
+	_, eci, err := in.Decode(tx)
 	if err != nil {
 		return 0, nil, err
 	}

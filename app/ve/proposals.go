@@ -26,17 +26,21 @@ func ExtensionsEnabled(ctx sdk.Context, height int64) bool {
 // handlers: with vote extensions on, the proposer injects the previous
 // height's extended commit as transaction 0, and every validator checks it.
 type ProposalHandler struct {
-	logger   log.Logger
-	valStore baseapp.ValidatorStore
-	prepare  sdk.PrepareProposalHandler
-	process  sdk.ProcessProposalHandler
+	logger     log.Logger
+	valStore   baseapp.ValidatorStore
+	injections Injections
+	prepare    sdk.PrepareProposalHandler
+	process    sdk.ProcessProposalHandler
 }
 
 // NewProposalHandler wraps prepare and process (the SDK's defaults, usually).
-func NewProposalHandler(logger log.Logger, valStore baseapp.ValidatorStore,
+func NewProposalHandler(logger log.Logger, valStore baseapp.ValidatorStore, injections Injections,
 	prepare sdk.PrepareProposalHandler, process sdk.ProcessProposalHandler,
 ) *ProposalHandler {
-	return &ProposalHandler{logger: logger.With("module", "ve"), valStore: valStore, prepare: prepare, process: process}
+	return &ProposalHandler{
+		logger: logger.With("module", "ve"), valStore: valStore, injections: injections,
+		prepare: prepare, process: process,
+	}
 }
 
 // PrepareProposal re-validates every extension of the local last commit,
@@ -54,7 +58,7 @@ func (h *ProposalHandler) PrepareProposal() sdk.PrepareProposalHandler {
 		// Nothing from the mempool can be an injection (CheckTx refuses it),
 		// but a proposal must never carry one in the wrong place.
 		inner := *req
-		inner.Txs = withoutInjections(req.Txs)
+		inner.Txs = h.withoutInjections(req.Txs)
 		if !ExtensionsEnabled(ctx, req.Height) {
 			return h.prepare(ctx, &inner)
 		}
@@ -65,7 +69,7 @@ func (h *ProposalHandler) PrepareProposal() sdk.PrepareProposalHandler {
 			// say so loudly, but do not halt.
 			h.logger.Error("extended commit does not validate after pruning", "height", req.Height, "err", err)
 		}
-		injected, err := EncodeInjection(eci)
+		injected, err := h.injections.Encode(req.Height-1, eci)
 		if err != nil {
 			return nil, fmt.Errorf("encode injected commit: %w", err)
 		}
@@ -77,7 +81,7 @@ func (h *ProposalHandler) PrepareProposal() sdk.PrepareProposalHandler {
 		if err != nil {
 			return nil, err
 		}
-		resp.Txs = append([][]byte{injected}, withoutInjections(resp.Txs)...)
+		resp.Txs = append([][]byte{injected}, h.withoutInjections(resp.Txs)...)
 		return resp, nil
 	}
 }
@@ -109,7 +113,7 @@ func (h *ProposalHandler) ProcessProposal() sdk.ProcessProposalHandler {
 			txs = txs[1:]
 		}
 		for _, tx := range txs {
-			if IsInjection(tx) {
+			if h.injections.Holds(tx) {
 				h.logger.Info("rejecting proposal: injected commit out of place", "height", req.Height)
 				return reject, nil
 			}
@@ -121,9 +125,12 @@ func (h *ProposalHandler) ProcessProposal() sdk.ProcessProposalHandler {
 }
 
 func (h *ProposalHandler) checkInjection(ctx sdk.Context, height int64, tx []byte) error {
-	eci, err := DecodeInjection(tx)
+	injHeight, eci, err := h.injections.Decode(tx)
 	if err != nil {
 		return err
+	}
+	if injHeight != height-1 {
+		return fmt.Errorf("%w: carries height %d, want %d", ErrMalformedInjection, injHeight, height-1)
 	}
 	for _, v := range eci.Votes {
 		if v.BlockIdFlag != cmtproto.BlockIDFlagCommit {
@@ -191,10 +198,10 @@ func (h *ProposalHandler) verifyExtensionSignature(ctx sdk.Context, height int64
 	return nil
 }
 
-func withoutInjections(txs [][]byte) [][]byte {
+func (h *ProposalHandler) withoutInjections(txs [][]byte) [][]byte {
 	out := make([][]byte, 0, len(txs))
 	for _, tx := range txs {
-		if !IsInjection(tx) {
+		if !h.injections.Holds(tx) {
 			out = append(out, tx)
 		}
 	}

@@ -15,16 +15,23 @@ import (
 	cmtprotocrypto "github.com/cometbft/cometbft/proto/tendermint/crypto"
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 	protoio "github.com/cosmos/gogoproto/io"
+	gogoproto "github.com/cosmos/gogoproto/proto"
 
 	"cosmossdk.io/core/comet"
 	"cosmossdk.io/core/header"
 	"cosmossdk.io/log"
 	storetypes "cosmossdk.io/store/types"
+	"cosmossdk.io/x/tx/signing"
 
+	"github.com/cosmos/cosmos-sdk/codec"
+	"github.com/cosmos/cosmos-sdk/codec/address"
+	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
 	sdktestutil "github.com/cosmos/cosmos-sdk/testutil"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	vetypes "github.com/aichain/aichain/app/ve/types"
 	computetypes "github.com/aichain/aichain/x/compute/types"
+	authtx "github.com/cosmos/cosmos-sdk/x/auth/tx"
 )
 
 const testChainID = "aichain-test-1"
@@ -319,7 +326,8 @@ func TestPrepareAndProcessProposal(t *testing.T) {
 	last := nw.commit(t, h, exts, []bool{true, true, true, true})
 	ctx := veCtx(h, last)
 	rec := &recorder{}
-	ph := NewProposalHandler(log.NewNopLogger(), nw.store, rec.prepare, rec.process)
+	inj := testInjections(t)
+	ph := NewProposalHandler(log.NewNopLogger(), nw.store, inj, rec.prepare, rec.process)
 
 	userTx := []byte("user-tx")
 	resp, err := ph.PrepareProposal()(ctx, &abci.RequestPrepareProposal{
@@ -328,15 +336,18 @@ func TestPrepareAndProcessProposal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(resp.Txs) != 2 || !IsInjection(resp.Txs[0]) || !bytes.Equal(resp.Txs[1], userTx) {
+	if len(resp.Txs) != 2 || !inj.Holds(resp.Txs[0]) || !bytes.Equal(resp.Txs[1], userTx) {
 		t.Fatalf("proposal txs: want [injection, user tx], got %d txs", len(resp.Txs))
 	}
 	if want := int64(1<<20) - int64(len(resp.Txs[0])); rec.prepareMax != want {
 		t.Fatalf("inner prepare got MaxTxBytes %d, want %d (injection counted)", rec.prepareMax, want)
 	}
-	injected, err := DecodeInjection(resp.Txs[0])
+	injHeight, injected, err := inj.Decode(resp.Txs[0])
 	if err != nil {
 		t.Fatal(err)
+	}
+	if injHeight != h-1 {
+		t.Fatalf("the injection carries height %d, want %d", injHeight, h-1)
 	}
 	if injected.Votes[2].BlockIdFlag != cmtproto.BlockIDFlagAbsent || len(injected.Votes[2].VoteExtension) != 0 {
 		t.Fatal("the malformed extension was not pruned from the proposal")
@@ -369,12 +380,12 @@ func TestPrepareAndProcessProposal(t *testing.T) {
 	forged := injected
 	forged.Votes = append([]abci.ExtendedVoteInfo{}, injected.Votes...)
 	forged.Votes[0].VoteExtension = ext(t, computetypes.JobVerdict{JobId: 1, Verdict: invalid})
-	bz, _ := EncodeInjection(forged)
+	bz, _ := inj.Encode(h-1, forged)
 	if st := process([][]byte{bz}); st != abci.ResponseProcessProposal_REJECT {
 		t.Fatal("a forged extension was accepted")
 	}
 	// Malformed extension with a valid signature (not pruned by a faulty proposer).
-	unpruned, _ := EncodeInjection(last)
+	unpruned, _ := inj.Encode(h-1, last)
 	if st := process([][]byte{unpruned}); st != abci.ResponseProcessProposal_REJECT {
 		t.Fatal("a malformed extension was accepted")
 	}
@@ -382,7 +393,7 @@ func TestPrepareAndProcessProposal(t *testing.T) {
 	thin := injected
 	thin.Votes = append([]abci.ExtendedVoteInfo{}, injected.Votes...)
 	thin.Votes[1] = abci.ExtendedVoteInfo{Validator: thin.Votes[1].Validator, BlockIdFlag: cmtproto.BlockIDFlagAbsent}
-	bz, _ = EncodeInjection(thin)
+	bz, _ = inj.Encode(h-1, thin)
 	if st := process([][]byte{bz}); st != abci.ResponseProcessProposal_REJECT {
 		t.Fatal("an extended commit under 2/3 of the power was accepted")
 	}
@@ -390,14 +401,61 @@ func TestPrepareAndProcessProposal(t *testing.T) {
 	stranger := injected
 	stranger.Votes = append([]abci.ExtendedVoteInfo{}, injected.Votes...)
 	stranger.Votes[3].Validator.Address = ed25519.GenPrivKey().PubKey().Address()
-	bz, _ = EncodeInjection(stranger)
+	bz, _ = inj.Encode(h-1, stranger)
 	if st := process([][]byte{bz}); st != abci.ResponseProcessProposal_REJECT {
 		t.Fatal("an extended commit that does not match LastCommit was accepted")
 	}
-	// Garbage after the prefix.
-	if st := process([][]byte{append(append([]byte{}, injectionPrefix...), 0xff, 0x01)}); st != abci.ResponseProcessProposal_REJECT {
+	// The commit of another height.
+	bz, _ = inj.Encode(h-2, injected)
+	if st := process([][]byte{bz}); st != abci.ResponseProcessProposal_REJECT {
+		t.Fatal("an injection of the wrong height was accepted")
+	}
+	// Garbage in the message.
+	if st := process([][]byte{injectionTx(t, inj, &vetypes.MsgInjectVerdicts{Height: h - 1, ExtendedCommitInfo: []byte{0xff, 0x01}})}); st != abci.ResponseProcessProposal_REJECT {
 		t.Fatal("a malformed injection was accepted")
 	}
+	// Two injections in one transaction, at index 0.
+	double := injectionTx(t, inj, &vetypes.MsgInjectVerdicts{Height: h - 1}, &vetypes.MsgInjectVerdicts{Height: h - 1})
+	if st := process([][]byte{double}); st != abci.ResponseProcessProposal_REJECT {
+		t.Fatal("a transaction of two injections was accepted")
+	}
+	// An honest injection, then a transaction that smuggles a second one.
+	if st := process([][]byte{resp.Txs[0], double}); st != abci.ResponseProcessProposal_REJECT {
+		t.Fatal("a smuggled injection after index 0 was accepted")
+	}
+}
+
+// testInjections is the injection codec of a client that knows aichain's
+// transaction types (as the node and every explorer's node do).
+func testInjections(t testing.TB) Injections {
+	t.Helper()
+	opts := signing.Options{
+		AddressCodec:          address.NewBech32Codec("aic"),
+		ValidatorAddressCodec: address.NewBech32Codec("aicvaloper"),
+	}
+	vetypes.DefineCustomGetSigners(&opts)
+	reg, err := codectypes.NewInterfaceRegistryWithOptions(codectypes.InterfaceRegistryOptions{
+		ProtoFiles: gogoproto.HybridResolver, SigningOptions: opts,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vetypes.RegisterInterfaces(reg)
+	return Injections{TxConfig: authtx.NewTxConfig(codec.NewProtoCodec(reg), authtx.DefaultSignModes)}
+}
+
+// injectionTx builds an unsigned transaction of the given messages.
+func injectionTx(t testing.TB, inj Injections, msgs ...sdk.Msg) []byte {
+	t.Helper()
+	b := inj.TxConfig.NewTxBuilder()
+	if err := b.SetMsgs(msgs...); err != nil {
+		t.Fatal(err)
+	}
+	bz, err := inj.TxConfig.TxEncoder()(b.GetTx())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bz
 }
 
 type sink struct {
@@ -422,7 +480,8 @@ func TestPreBlockerTalliesByPower(t *testing.T) {
 		ext(t, computetypes.JobVerdict{JobId: 7, Verdict: valid}),
 	}
 	last := nw.commit(t, h, exts, []bool{true, true, false, true})
-	tx, err := EncodeInjection(last)
+	inj := testInjections(t)
+	tx, err := inj.Encode(h-1, last)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -432,7 +491,7 @@ func TestPreBlockerTalliesByPower(t *testing.T) {
 		called = true
 		return &sdk.ResponsePreBlock{}, nil
 	}
-	pb := NewPreBlocker(log.NewNopLogger(), s, next).PreBlock()
+	pb := NewPreBlocker(log.NewNopLogger(), s, inj, next).PreBlock()
 	if _, err := pb(veCtx(h, last), &abci.RequestFinalizeBlock{Height: h, Txs: [][]byte{tx}}); err != nil {
 		t.Fatal(err)
 	}
@@ -482,8 +541,15 @@ func FuzzDecodeExtension(f *testing.F) {
 }
 
 func FuzzDecodeInjection(f *testing.F) {
-	f.Add(append(append([]byte{}, injectionPrefix...), 0x08, 0x01))
+	inj := testInjections(f)
+	good, err := inj.Encode(4, abci.ExtendedCommitInfo{Votes: []abci.ExtendedVoteInfo{{Validator: abci.Validator{Address: []byte{1}, Power: 3}}}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(injectionTx(f, inj, &vetypes.MsgInjectVerdicts{Height: 1, ExtendedCommitInfo: []byte{0x08, 0x01}}))
 	f.Fuzz(func(t *testing.T, bz []byte) {
-		_, _, _ = TallyInjection(bz) // must not panic
+		_, _, _ = inj.Tally(bz) // must not panic
+		_ = inj.Holds(bz)
 	})
 }
