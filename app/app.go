@@ -9,6 +9,9 @@ import (
 	"os"
 	"path/filepath"
 
+	signingtypes "github.com/cosmos/cosmos-sdk/types/tx/signing"
+	txmodule "github.com/cosmos/cosmos-sdk/x/auth/tx/config"
+
 	vetypes "github.com/aichain/aichain/app/ve/types"
 
 	dbm "github.com/cosmos/cosmos-db"
@@ -222,6 +225,16 @@ func New(
 		appCodec, runtime.NewKVStoreService(keys[banktypes.StoreKey]), app.AccountKeeper,
 		BlockedAddresses(), authority, logger,
 	)
+	// SIGN_MODE_TEXTUAL (what a Ledger shows and signs) renders coins with
+	// the bank's denom metadata, so its tx config comes after the bank keeper.
+	txConfig, err = authtx.NewTxConfigWithOptions(appCodec, authtx.ConfigOptions{
+		EnabledSignModes:           append(append([]signingtypes.SignMode{}, authtx.DefaultSignModes...), signingtypes.SignMode_SIGN_MODE_TEXTUAL),
+		TextualCoinMetadataQueryFn: txmodule.NewBankKeeperCoinMetadataQueryFn(app.BankKeeper),
+	})
+	if err != nil {
+		panic(err)
+	}
+	app.txConfig = txConfig
 	app.StakingKeeper = stakingkeeper.NewKeeper(
 		appCodec, runtime.NewKVStoreService(keys[stakingtypes.StoreKey]), app.AccountKeeper, app.BankKeeper,
 		authority, address.NewBech32Codec(Bech32PrefixValAddr), address.NewBech32Codec(Bech32PrefixConsAddr),
@@ -342,6 +355,7 @@ func New(
 		map[string]module.AppModuleBasic{
 			genutiltypes.ModuleName: genutil.NewAppModuleBasic(genutiltypes.DefaultMessageValidator),
 			govtypes.ModuleName:     gov.NewAppModuleBasic([]govclient.ProposalHandler{}),
+			banktypes.ModuleName:    bankBasic{app.ModuleManager.Modules[banktypes.ModuleName].(bank.AppModule)},
 		},
 	)
 	app.BasicModuleManager.RegisterLegacyAminoCodec(legacyAmino)

@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 
+	"github.com/cosmos/cosmos-sdk/types/tx/signing"
+
 	cmtcfg "github.com/cometbft/cometbft/config"
 	dbm "github.com/cosmos/cosmos-db"
 	"github.com/spf13/cast"
@@ -81,7 +83,7 @@ func NewRootCmd() *cobra.Command {
 			// SIGN_MODE_TEXTUAL needs a node to read coin metadata from.
 			if !initClientCtx.Offline {
 				txConfig, err := tx.NewTxConfigWithOptions(initClientCtx.Codec, tx.ConfigOptions{
-					EnabledSignModes:           tx.DefaultSignModes,
+					EnabledSignModes:           append(append([]signing.SignMode{}, tx.DefaultSignModes...), signing.SignMode_SIGN_MODE_TEXTUAL),
 					TextualCoinMetadataQueryFn: authtxconfig.NewGRPCCoinMetadataQueryFn(initClientCtx),
 				})
 				if err != nil {
