@@ -12,11 +12,17 @@ LDFLAGS := -X github.com/cosmos/cosmos-sdk/version.Name=aichain \
 	-X github.com/cosmos/cosmos-sdk/version.Commit=$(COMMIT)
 BUILD_FLAGS := -mod=readonly -trimpath -ldflags '$(LDFLAGS)'
 
+# Ledger support is built in (as the SDK's own Makefile does): `keys add
+# --ledger` talks to the device over USB HID (cgo; gcc is enough). Every go
+# command run by make, and the binaries the end-to-end tests build, get the
+# tag through GOFLAGS, so one build serves the binaries, the tests and vet.
+export GOFLAGS := $(strip $(GOFLAGS) -tags=ledger)
+
 # The binaries: the node and the off-chain agents that exist so far.
 BINARIES := $(notdir $(wildcard cmd/*))
 
 .PHONY: all build install test test-sim-long test-short bench fuzz lint fmt vet proto-tools proto-gen proto-check \
-	clang-tools ptx ptx-check localnet localnet-reset localnet-multi localnet-multi-reset clean
+	clang-tools ptx ptx-check chain-registry localnet localnet-reset localnet-multi localnet-multi-reset clean
 
 all: build
 
@@ -91,6 +97,11 @@ ptx-check: clang-tools
 # Running it again continues the same chain; `make localnet-reset` starts over.
 localnet: build
 	./scripts/localnet.sh
+
+# The chain-registry entries (chain.json, assetlist.json) of the localnet and
+# of the public testnet template, written from their genesis and config.
+chain-registry: build
+	./scripts/chain-registry.sh
 
 localnet-reset: build
 	LOCALNET_RESET=1 ./scripts/localnet.sh

@@ -152,6 +152,7 @@ func initRootCmd(rootCmd *cobra.Command, txConfig client.TxConfig, basicManager 
 	rootCmd.AddCommand(
 		initCmd(basicManager),
 		NewTestnetCmd(basicManager),
+		chainRegistryCmd(),
 		debug.Cmd(),
 		confixcmd.ConfigCommand(),
 		pruning.Cmd(newApp, app.DefaultNodeHome),
