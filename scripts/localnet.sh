@@ -37,7 +37,7 @@ else
   echo "Creating a new chain of $N validator(s) in $ROOT"
   "$BIN" testnet init-files --v "$N" --output-dir "$ROOT" --chain-id "$CHAIN_ID" \
     --keyring-backend test --funded-keys "$(IFS=,; echo "${KEYS[*]}")" \
-    --block-time 1s --minimum-gas-prices 0uaic --verifier-port 9191 --port-step $STEP >/dev/null
+    --block-time 1s --minimum-gas-prices 0uaic --verifier-port 9191 --prometheus-port 26660 --port-step $STEP >/dev/null
 fi
 
 addr() { "$BIN" keys show "$1" -a --keyring-backend test --home "$HOME_DIR"; }
@@ -48,9 +48,12 @@ for ((i = 0; i < N; i++)); do
   d=$((STEP * i))
   printf '  node%d  home %s\n         RPC http://127.0.0.1:%d  gRPC 127.0.0.1:%d  REST http://127.0.0.1:%d  sidecar 127.0.0.1:%d\n' \
     "$i" "$ROOT/node$i" $((26657 + d)) $((9090 + d)) $((1317 + d)) $((9191 + d))
+  printf '         metrics: CometBFT http://127.0.0.1:%d/metrics, SDK http://127.0.0.1:%d/metrics?format=prometheus\n' \
+    $((26660 + d)) $((1317 + d))
 done
 cat <<INFO
   gRPC reflection is on: grpcurl -plaintext 127.0.0.1:9090 list
+  RPC and REST answer browser apps from any origin (CORS *), for explorers and wallets.
   keys (keyring-backend test, --home $HOME_DIR):
     validator $(addr node0)  (key name node0)
 INFO

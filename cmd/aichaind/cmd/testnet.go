@@ -49,6 +49,7 @@ const (
 	flagAccountTokens = "account-tokens"
 	flagStakeTokens   = "stake-tokens"
 	flagVerifierPort  = "verifier-port"
+	flagPromPort      = "prometheus-port"
 )
 
 // NodePorts are the listen ports of one testnet node, all on 127.0.0.1.
@@ -91,6 +92,7 @@ type initArgs struct {
 	stakeTokens    math.Int
 	algo           string
 	verifierPort   int
+	promPort       int
 }
 
 func testnetInitFilesCmd(mbm module.BasicManager) *cobra.Command {
@@ -141,6 +143,7 @@ func addInitFilesFlags(cmd *cobra.Command) {
 	cmd.Flags().String(flagAccountTokens, "1000000000000", "uaic given to every funded account and validator")
 	cmd.Flags().String(flagStakeTokens, "100000000000", "uaic each validator self-delegates")
 	cmd.Flags().Int(flagVerifierPort, 0, "node0's verifier sidecar port ([verifier] address 127.0.0.1:port, node i: port + port-step*i); 0: no sidecar")
+	cmd.Flags().Int(flagPromPort, 0, "node0's CometBFT Prometheus port (node i: port + port-step*i), and the SDK's telemetry on the REST server's /metrics; 0: off")
 }
 
 // readInitArgs reads the init-files flags.
@@ -161,6 +164,7 @@ func readInitArgs(cmd *cobra.Command) (initArgs, error) {
 	a.minGasPrices, _ = f.GetString(flagMinGasPrices)
 	a.algo, _ = f.GetString(flags.FlagKeyType)
 	a.verifierPort, _ = f.GetInt(flagVerifierPort)
+	a.promPort, _ = f.GetInt(flagPromPort)
 	accountTokens, _ := f.GetString(flagAccountTokens)
 	stakeTokens, _ := f.GetString(flagStakeTokens)
 	var ok bool
@@ -190,7 +194,13 @@ func (a initArgs) validate() error {
 	}
 	seen := map[int]string{}
 	for i := 0; i < a.numValidators; i++ {
-		for _, p := range a.ports.For(a.portStep, i).all() {
+		ports := a.ports.For(a.portStep, i).all()
+		for _, extra := range []int{a.promPort, a.verifierPort} {
+			if extra > 0 {
+				ports = append(ports, extra+a.portStep*i)
+			}
+		}
+		for _, p := range ports {
 			if p < 1024 || p > 65535 {
 				return fmt.Errorf("node%d: port %d is out of range 1024..65535", i, p)
 			}
@@ -266,6 +276,10 @@ func initNode(cmd *cobra.Command, clientCtx client.Context, a initArgs, i int, g
 		return n, err
 	}
 	n.cfg = nodeCometConfig(n, a.blockTime)
+	if a.promPort > 0 {
+		n.cfg.Instrumentation.Prometheus = true
+		n.cfg.Instrumentation.PrometheusListenAddr = fmt.Sprintf("127.0.0.1:%d", a.promPort+a.portStep*i)
+	}
 	var err error
 	n.nodeID, n.valPub, err = genutil.InitializeNodeValidatorFiles(n.cfg)
 	if err != nil {
@@ -291,7 +305,9 @@ func initNode(cmd *cobra.Command, clientCtx client.Context, a initArgs, i int, g
 	return n, writeClientConfig(n.dir, a.chainID, a.keyringBackend, n.ports.RPC)
 }
 
-// nodeCometConfig is a node's config.toml: every listener on 127.0.0.1.
+// nodeCometConfig is a node's config.toml: every listener on 127.0.0.1, and
+// the RPC open to browser apps (explorers, wallets) on any origin, as a
+// local network wants; a public node sets its own origins (see the README).
 func nodeCometConfig(n nodeInfo, blockTime time.Duration) *cmtconfig.Config {
 	cfg := cmtconfig.DefaultConfig()
 	cfg.SetRoot(n.dir)
@@ -302,6 +318,7 @@ func nodeCometConfig(n nodeInfo, blockTime time.Duration) *cmtconfig.Config {
 	cfg.P2P.AddrBookStrict = false
 	cfg.RPC.ListenAddress = fmt.Sprintf("tcp://127.0.0.1:%d", n.ports.RPC)
 	cfg.RPC.PprofListenAddress = ""
+	cfg.RPC.CORSAllowedOrigins = []string{"*"}
 	cfg.Consensus.TimeoutCommit = blockTime
 	cfg.Instrumentation.Prometheus = false
 	return cfg
@@ -380,7 +397,12 @@ func writeNodeAppConfig(a initArgs, n nodeInfo, i int) {
 	appCfg.API.Address = fmt.Sprintf("tcp://127.0.0.1:%d", n.ports.API)
 	appCfg.GRPC.Enable = true
 	appCfg.GRPC.Address = fmt.Sprintf("127.0.0.1:%d", n.ports.GRPC)
-	appCfg.Telemetry.Enabled = false
+	appCfg.Telemetry.Enabled = a.promPort > 0
+	if a.promPort > 0 {
+		appCfg.Telemetry.PrometheusRetentionTime = 60
+		appCfg.Telemetry.EnableHostnameLabel = false
+		appCfg.Telemetry.ServiceName = "aichaind"
+	}
 	if a.verifierPort > 0 {
 		fullCfg.Verifier.Address = fmt.Sprintf("127.0.0.1:%d", a.verifierPort+a.portStep*i)
 	}
