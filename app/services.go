@@ -3,6 +3,12 @@ package app
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
+
+	"github.com/cosmos/cosmos-sdk/telemetry"
+	"github.com/hashicorp/go-metrics"
+
+	computetypes "github.com/aichain/aichain/x/compute/types"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
@@ -41,7 +47,37 @@ func (app *App) BeginBlocker(ctx sdk.Context) (sdk.BeginBlock, error) {
 
 // EndBlocker runs the modules' end-blockers.
 func (app *App) EndBlocker(ctx sdk.Context) (sdk.EndBlock, error) {
-	return app.ModuleManager.EndBlock(ctx)
+	res, err := app.ModuleManager.EndBlock(ctx)
+	if err == nil {
+		app.reportComputeGauges(ctx)
+	}
+	return res, err
+}
+
+// reportComputeGauges sets the telemetry gauges of x/compute's counters
+// (aichain_compute_jobs{state}, aichain_compute_active_providers,
+// aichain_compute_gpus_online): one read of the stats, when telemetry is on.
+func (app *App) reportComputeGauges(ctx sdk.Context) {
+	if !telemetry.IsTelemetryEnabled() {
+		return
+	}
+	s, err := app.ComputeKeeper.Stats.Get(ctx)
+	if err != nil {
+		return // no jobs yet
+	}
+	counts := map[computetypes.JobState]uint64{}
+	for _, c := range s.JobsPerState {
+		counts[c.State] = c.Count
+	}
+	for state, name := range computetypes.JobState_name {
+		if computetypes.JobState(state) == computetypes.JobState_JOB_STATE_UNSPECIFIED {
+			continue
+		}
+		telemetry.SetGaugeWithLabels([]string{"aichain", "compute", "jobs"}, float32(counts[computetypes.JobState(state)]),
+			[]metrics.Label{telemetry.NewLabel("state", strings.TrimPrefix(name, "JOB_STATE_"))})
+	}
+	telemetry.SetGauge(float32(s.ActiveProviders), "aichain", "compute", "active_providers")
+	telemetry.SetGauge(float32(s.GpusOnline), "aichain", "compute", "gpus_online")
 }
 
 // InitChainer initialises every module from the genesis app state.

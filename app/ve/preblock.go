@@ -55,6 +55,9 @@ func (p *PreBlocker) PreBlock() sdk.PreBlocker {
 		if len(votes) == 0 {
 			return resp, nil
 		}
+		for _, v := range votes {
+			countVerdicts("verdicts_tallied", v.Verdicts)
+		}
 		// Apply in a cache so that a failing keeper call leaves no partial write.
 		cache, write := ctx.CacheContext()
 		if err := p.safeApply(cache, total, votes); err != nil {

@@ -17,6 +17,7 @@ type VoteExtHandler struct {
 	logger  log.Logger
 	client  VerdictClient // nil: no sidecar
 	timeout time.Duration
+	health  sidecarHealth
 }
 
 // NewVoteExtHandler returns the handler; client may be nil (no sidecar).
@@ -39,23 +40,41 @@ func (h *VoteExtHandler) ExtendVote() sdk.ExtendVoteHandler {
 			}
 		}()
 		if h.client == nil {
+			countExtendVote(ExtendVoteNoSidecar)
 			return empty, nil
 		}
 		cctx, cancel := context.WithTimeout(context.Background(), h.timeout)
 		defer cancel()
+		start := time.Now()
 		verdicts, err := h.client.Verdicts(cctx, req.Height)
+		measureSidecar(start)
 		if err != nil {
-			h.logger.Info("sidecar gave no verdicts; voting with an empty extension", "height", req.Height, "err", err)
+			countExtendVote(ExtendVoteSidecarErr)
+			if h.health.failed(req.Height) {
+				h.logger.Warn("the verifier sidecar gives no verdicts: this validator votes with empty extensions and "+
+					"does not take part in verification (check [verifier] in app.toml and the sidecar's log)",
+					"height", req.Height, "err", err)
+			} else {
+				h.logger.Info("sidecar gave no verdicts; voting with an empty extension", "height", req.Height, "err", err)
+			}
 			return empty, nil
+		}
+		if h.health.ok() {
+			h.logger.Warn("the verifier sidecar answers again", "height", req.Height)
 		}
 		bz, err := EncodeExtension(verdicts)
 		if err != nil {
+			countExtendVote(ExtendVoteEncodeError)
 			h.logger.Error("cannot encode verdicts; voting with an empty extension", "height", req.Height, "err", err)
 			return empty, nil
 		}
-		if len(bz) > 0 {
-			h.logger.Debug("extending vote", "height", req.Height, "verdicts", len(verdicts), "bytes", len(bz))
+		if len(bz) == 0 {
+			countExtendVote(ExtendVoteEmpty)
+			return &abci.ResponseExtendVote{VoteExtension: bz}, nil
 		}
+		countExtendVote(ExtendVoteVerdicts)
+		countVerdicts("verdicts_sent", verdicts)
+		h.logger.Debug("extending vote", "height", req.Height, "verdicts", len(verdicts), "bytes", len(bz))
 		return &abci.ResponseExtendVote{VoteExtension: bz}, nil
 	}
 }

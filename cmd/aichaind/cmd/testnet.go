@@ -401,7 +401,6 @@ func writeNodeAppConfig(a initArgs, n nodeInfo, i int) {
 	if a.promPort > 0 {
 		appCfg.Telemetry.PrometheusRetentionTime = 60
 		appCfg.Telemetry.EnableHostnameLabel = false
-		appCfg.Telemetry.ServiceName = "aichaind"
 	}
 	if a.verifierPort > 0 {
 		fullCfg.Verifier.Address = fmt.Sprintf("127.0.0.1:%d", a.verifierPort+a.portStep*i)
