@@ -338,7 +338,7 @@ func New(
 	// the caller's module account (x/compute's), so it needs no account of its own.
 	app.ModelRegistryKeeper = modelregistrykeeper.NewKeeper(
 		appCodec, runtime.NewKVStoreService(keys[modelregistrytypes.StoreKey]),
-		app.AccountKeeper.AddressCodec(), app.BankKeeper, authority,
+		app.AccountKeeper, app.BankKeeper, authority,
 	)
 
 	// datamarket: datasets, licences, access checks; licence payments go from

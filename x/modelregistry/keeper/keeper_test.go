@@ -392,7 +392,7 @@ func TestUpdateParams(t *testing.T) {
 	p := types.DefaultParams()
 	p.PlatformFeeBps = 1234
 	_, err := f.srv.UpdateParams(f.ta.Ctx, &types.MsgUpdateParams{Authority: f.addr(0), Params: p})
-	wantErr(t, err, types.ErrInvalidAuthority, "non-gov authority")
+	wantErr(t, err, types.ErrInvalidSigner, "non-gov authority")
 	bad := p
 	bad.PlatformFeeBps = 10_001
 	_, err = f.srv.UpdateParams(f.ta.Ctx, &types.MsgUpdateParams{Authority: gov, Params: bad})
