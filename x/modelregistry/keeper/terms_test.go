@@ -11,6 +11,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	minttypes "github.com/cosmos/cosmos-sdk/x/mint/types"
+	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 
 	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/modelregistry/types"
@@ -174,5 +175,65 @@ func TestPayModelFeeFailures(t *testing.T) {
 	}
 	if u := f.model(t, id).Usage; u.Jobs != 1 || u.Rows != 7 || !u.Revenue.IsZero() {
 		t.Fatalf("usage after a free job: %+v", u)
+	}
+}
+
+// TestRevenueToModuleAccountRefused: a model owner cannot route its revenue
+// into a module account (here the staking bonded pool, whose balance must
+// equal staking's books) — not at registration, not by a share update, and
+// a share snapshot that names one is refused at payment before any coin
+// moves. Balances are checked to the coin.
+func TestRevenueToModuleAccountRefused(t *testing.T) {
+	f := setup(t)
+	alice := f.addr(0)
+	ctx := f.ta.Ctx
+	bonded := authtypes.NewModuleAddress(stakingtypes.BondedPoolName)
+	payer := authtypes.NewModuleAddress(minttypes.ModuleName)
+	pool := authtypes.NewModuleAddress(common.RewardPoolName)
+	attack := []common.Share{{Address: alice, Weight: 1}, {Address: bonded.String(), Weight: 99}}
+	if err := f.ta.BankKeeper.MintCoins(ctx, minttypes.ModuleName, coins(10_000)); err != nil {
+		t.Fatal(err)
+	}
+	balances := func() []math.Int {
+		var out []math.Int
+		for _, a := range []sdk.AccAddress{bonded, payer, pool, f.ta.Accounts[0].Address} {
+			out = append(out, f.ta.Balance(a, denom))
+		}
+		return out
+	}
+	unchanged := func(what string, before []math.Int) {
+		t.Helper()
+		for i, b := range balances() {
+			if !b.Equal(before[i]) {
+				t.Fatalf("%s: balance %d moved: %s -> %s", what, i, before[i], b)
+			}
+		}
+	}
+
+	before, state := balances(), f.snapshot(t)
+	_, err := f.srv.RegisterModel(ctx, registerMsg(alice, "m", "1", attack...))
+	wantErr(t, err, types.ErrInvalidShares, "registration with a module-account share")
+	if f.snapshot(t) != state {
+		t.Fatal("refused registration changed state")
+	}
+	unchanged("registration", before)
+
+	id := f.register(t, registerMsg(alice, "m", "1"))
+	state = f.snapshot(t)
+	_, err = f.srv.UpdateShares(ctx, &types.MsgUpdateShares{Owner: alice, ModelId: id, Shares: attack})
+	wantErr(t, err, types.ErrInvalidShares, "share update to a module account")
+	if f.snapshot(t) != state {
+		t.Fatal("refused share update changed state")
+	}
+	unchanged("share update", before)
+
+	err = f.k.PayModelFee(ctx, id, minttypes.ModuleName, coins(1000), attack, 10)
+	wantErr(t, err, types.ErrInvalidShares, "payment to a module-account share")
+	if f.snapshot(t) != state {
+		t.Fatal("refused payment recorded usage")
+	}
+	unchanged("payment", before)
+	if got := f.ta.Balance(payer, denom); !got.Equal(math.NewInt(10_000)) {
+		t.Fatalf("payer holds %s, want 10000", got)
 	}
 }
