@@ -345,7 +345,8 @@ func New(
 	// the buyer straight to the shares and the reward pool, per-job fees out of
 	// x/compute's account, so it needs no account of its own.
 	app.DataMarketKeeper = datamarketkeeper.NewKeeper(
-		appCodec, runtime.NewKVStoreService(keys[datamarkettypes.StoreKey]), app.BankKeeper, authority,
+		appCodec, runtime.NewKVStoreService(keys[datamarkettypes.StoreKey]), app.AccountKeeper,
+		app.BankKeeper, authority,
 	)
 
 	// compute: GPU job auctions, escrow, settlement and slashing; holds bonds

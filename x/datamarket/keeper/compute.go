@@ -129,7 +129,7 @@ func (k Keeper) PayDatasetFee(ctx context.Context, datasetID uint64, fromModule 
 		if part.IsZero() {
 			continue
 		}
-		addr, err := sdk.AccAddressFromBech32(shares[i].Address)
+		addr, err := k.addressCodec.StringToBytes(shares[i].Address)
 		if err != nil {
 			return errorsmod.Wrapf(types.ErrInvalidShares, "share %d: %v", i, err)
 		}
@@ -145,7 +145,7 @@ func (k Keeper) PayDatasetFee(ctx context.Context, datasetID uint64, fromModule 
 // GrantJobAccess lets the assigned provider of a live job read the dataset
 // (HasAccess is true for it, for every version) until RevokeJobAccess.
 func (k Keeper) GrantJobAccess(ctx context.Context, datasetID, jobID uint64, provider string) error {
-	if _, err := sdk.AccAddressFromBech32(provider); err != nil {
+	if _, err := k.addressCodec.StringToBytes(provider); err != nil {
 		return errorsmod.Wrapf(types.ErrInvalidRequest, "provider %q: %v", provider, err)
 	}
 	if _, err := k.GetDataset(ctx, datasetID); err != nil {

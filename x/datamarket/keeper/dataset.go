@@ -18,6 +18,15 @@ func (k Keeper) GetParams(ctx context.Context) (types.Params, error) {
 	return k.Params.Get(ctx)
 }
 
+// UpdateParams sets the params (the caller has checked the authority and
+// validated them).
+func (k Keeper) UpdateParams(ctx context.Context, params types.Params) error {
+	if err := k.Params.Set(ctx, params); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventParamsUpdated{Params: params})
+}
+
 // GetDataset returns a dataset or ErrDatasetNotFound.
 func (k Keeper) GetDataset(ctx context.Context, id uint64) (types.Dataset, error) {
 	d, err := k.Datasets.Get(ctx, id)
@@ -36,11 +45,9 @@ func (k Keeper) GetDatasetVersion(ctx context.Context, id, version uint64) (type
 	return v, err
 }
 
-// ListDataset lists a new dataset at version 1 and returns its id.
+// ListDataset lists a new dataset at version 1 and returns its id (msg has
+// passed ValidateBasic).
 func (k Keeper) ListDataset(ctx context.Context, msg *types.MsgListDataset) (uint64, error) {
-	if err := msg.ValidateBasic(); err != nil {
-		return 0, err
-	}
 	params, err := k.GetParams(ctx)
 	if err != nil {
 		return 0, err
@@ -101,12 +108,10 @@ func (k Keeper) ownedActiveDataset(ctx context.Context, id uint64, signer string
 	return d, nil
 }
 
-// UpdateDataset publishes a new version of a dataset and returns its number.
-// SUBSCRIPTION licences cover it at once; other licences stay on their version.
+// UpdateDataset publishes a new version of a dataset and returns its number
+// (msg has passed ValidateBasic). SUBSCRIPTION licences cover it at once;
+// other licences stay on their version.
 func (k Keeper) UpdateDataset(ctx context.Context, msg *types.MsgUpdateDataset) (uint64, error) {
-	if err := msg.ValidateBasic(); err != nil {
-		return 0, err
-	}
 	d, err := k.ownedActiveDataset(ctx, msg.DatasetId, msg.Owner)
 	if err != nil {
 		return 0, err
@@ -140,11 +145,9 @@ func (k Keeper) UpdateDataset(ctx context.Context, msg *types.MsgUpdateDataset) 
 	})
 }
 
-// DelistDataset stops all sales of a dataset; existing licences stay valid.
+// DelistDataset stops all sales of a dataset; existing licences stay valid
+// (msg has passed ValidateBasic).
 func (k Keeper) DelistDataset(ctx context.Context, msg *types.MsgDelistDataset) error {
-	if err := msg.ValidateBasic(); err != nil {
-		return err
-	}
 	d, err := k.ownedActiveDataset(ctx, msg.DatasetId, msg.Owner)
 	if err != nil {
 		return err
@@ -178,7 +181,7 @@ func (k Keeper) pay(ctx context.Context, payer sdk.AccAddress, price sdk.Coins, 
 	}
 	recipients := make([]sdk.AccAddress, len(shares))
 	for i, s := range shares {
-		if recipients[i], err = sdk.AccAddressFromBech32(s.Address); err != nil {
+		if recipients[i], err = k.addressCodec.StringToBytes(s.Address); err != nil {
 			return nil, errorsmod.Wrapf(types.ErrInvalidShares, "share %d: %v", i, err)
 		}
 	}

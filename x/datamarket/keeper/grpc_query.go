@@ -7,7 +7,6 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
 
 	"github.com/aichain/aichain/x/datamarket/types"
@@ -19,8 +18,8 @@ type queryServer struct {
 
 var _ types.QueryServer = queryServer{}
 
-// NewQuerier returns the datamarket query server.
-func NewQuerier(k Keeper) types.QueryServer { return queryServer{k: k} }
+// NewQueryServerImpl returns the datamarket query server.
+func NewQueryServerImpl(k Keeper) types.QueryServer { return queryServer{k: k} }
 
 // Params implements types.QueryServer.
 func (q queryServer) Params(ctx context.Context, req *types.QueryParamsRequest) (*types.QueryParamsResponse, error) {
@@ -60,7 +59,7 @@ func (q queryServer) Datasets(ctx context.Context, req *types.QueryDatasetsReque
 		}
 		return &types.QueryDatasetsResponse{Datasets: ds, Pagination: page}, nil
 	}
-	if _, err := sdk.AccAddressFromBech32(req.Owner); err != nil {
+	if _, err := q.k.addressCodec.StringToBytes(req.Owner); err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "owner: %v", err)
 	}
 	ds, page, err := query.CollectionPaginate(ctx, q.k.datasetsByOwnerView, req.Pagination,
@@ -111,7 +110,7 @@ func (q queryServer) Licenses(ctx context.Context, req *types.QueryLicensesReque
 		}
 		return &types.QueryLicensesResponse{Licenses: ls, Pagination: page}, nil
 	}
-	if _, err := sdk.AccAddressFromBech32(req.Licensee); err != nil {
+	if _, err := q.k.addressCodec.StringToBytes(req.Licensee); err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "licensee: %v", err)
 	}
 	ls, page, err := query.CollectionPaginate(ctx, q.k.licensesByLicenseeView, req.Pagination,
@@ -129,7 +128,7 @@ func (q queryServer) HasAccess(ctx context.Context, req *types.QueryHasAccessReq
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	if _, err := sdk.AccAddressFromBech32(req.Address); err != nil {
+	if _, err := q.k.addressCodec.StringToBytes(req.Address); err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "address: %v", err)
 	}
 	return q.k.HasAccess(ctx, req.DatasetId, req.Address, req.Version)

@@ -9,6 +9,7 @@ import (
 
 	"cosmossdk.io/collections"
 	"cosmossdk.io/collections/indexes"
+	"cosmossdk.io/core/address"
 	"cosmossdk.io/core/store"
 	"cosmossdk.io/log"
 
@@ -57,6 +58,7 @@ func (i JobAccessIndexes) IndexesList() []collections.Index[collections.Pair[uin
 type Keeper struct {
 	cdc          codec.BinaryCodec
 	storeService store.KVStoreService
+	addressCodec address.Codec
 	bank         types.BankKeeper
 	// authority may change the params (the gov module account).
 	authority string
@@ -81,9 +83,13 @@ type Keeper struct {
 	licensesByLicenseeView collections.KeySet[collections.Pair[string, uint64]]
 }
 
-// NewKeeper returns a datamarket keeper. authority is the gov module account address.
-func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, bank types.BankKeeper, authority string) Keeper {
-	if _, err := sdk.AccAddressFromBech32(authority); err != nil {
+// NewKeeper returns a datamarket keeper; the address codec is ak's.
+// authority is the gov module account address.
+func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, ak types.AccountKeeper,
+	bk types.BankKeeper, authority string,
+) Keeper {
+	addressCodec := ak.AddressCodec()
+	if _, err := addressCodec.StringToBytes(authority); err != nil {
 		panic(fmt.Errorf("datamarket: invalid authority %q: %w", authority, err))
 	}
 	sb := collections.NewSchemaBuilder(storeService)
@@ -91,7 +97,8 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, bank ty
 	k := Keeper{
 		cdc:          cdc,
 		storeService: storeService,
-		bank:         bank,
+		addressCodec: addressCodec,
+		bank:         bk,
 		authority:    authority,
 		Params:       collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		DatasetSeq:   collections.NewSequence(sb, types.DatasetSeqKey, "dataset_seq"),

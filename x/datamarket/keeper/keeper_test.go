@@ -43,7 +43,7 @@ func setup(t *testing.T) *suite {
 	ta := apptesting.Setup(t, 3)
 	k := ta.DataMarketKeeper
 	return &suite{
-		t: t, ta: ta, k: k, ms: keeper.NewMsgServerImpl(k), q: keeper.NewQuerier(k),
+		t: t, ta: ta, k: k, ms: keeper.NewMsgServerImpl(k), q: keeper.NewQueryServerImpl(k),
 		owner: ta.Accounts[0], buyer: ta.Accounts[1], other: ta.Accounts[2],
 		pool: authtypes.NewModuleAddress(common.RewardPoolName),
 	}
@@ -955,7 +955,7 @@ func TestGenesisRoundTrip(t *testing.T) {
 		t.Fatalf("round trip differs:\n%s\n%s", a, b)
 	}
 	// The imported chain behaves the same: indexes and queue were rebuilt.
-	fq := keeper.NewQuerier(fresh.DataMarketKeeper)
+	fq := keeper.NewQueryServerImpl(fresh.DataMarketKeeper)
 	acc, err := fq.HasAccess(fresh.Ctx, &types.QueryHasAccessRequest{DatasetId: id, Address: s.other.String()})
 	if err != nil || !acc.HasAccess {
 		t.Fatalf("access after import: %+v, %v", acc, err)

@@ -61,12 +61,10 @@ func (k Keeper) bestLicense(ctx context.Context, datasetID uint64, licensee stri
 	return best, found, nil
 }
 
-// PurchaseLicense sells a licence under offer msg.OfferIndex of a listed
-// dataset and returns it.
-func (k Keeper) PurchaseLicense(ctx context.Context, msg *types.MsgPurchaseLicense) (types.License, error) {
-	if err := msg.ValidateBasic(); err != nil {
-		return types.License{}, err
-	}
+// PurchaseLicense sells buyer (msg.Buyer, decoded) a licence under offer
+// msg.OfferIndex of a listed dataset and returns it (msg has passed
+// ValidateBasic).
+func (k Keeper) PurchaseLicense(ctx context.Context, buyer sdk.AccAddress, msg *types.MsgPurchaseLicense) (types.License, error) {
 	d, err := k.GetDataset(ctx, msg.DatasetId)
 	if err != nil {
 		return types.License{}, err
@@ -90,10 +88,6 @@ func (k Keeper) PurchaseLicense(ctx context.Context, msg *types.MsgPurchaseLicen
 		return types.License{}, err
 	} else if found && held.Kind == offer.Kind {
 		return types.License{}, errorsmod.Wrapf(types.ErrAlreadyLicensed, "licence %d already covers dataset %d version %d (renew it instead)", held.Id, d.Id, d.Version)
-	}
-	buyer, err := sdk.AccAddressFromBech32(msg.Buyer)
-	if err != nil {
-		return types.License{}, errorsmod.Wrapf(types.ErrInvalidRequest, "buyer: %v", err)
 	}
 	fee, err := k.pay(ctx, buyer, offer.Price, d.Shares)
 	if err != nil {
@@ -139,11 +133,8 @@ func (k Keeper) setLicense(ctx context.Context, l types.License) error {
 // RenewLicense extends a RENTAL or SUBSCRIPTION licence by its term, from its
 // expiry or from now if it has already expired, at the price it was bought
 // for. A SUBSCRIPTION also moves to the current version. The dataset must
-// still be listed.
+// still be listed (msg has passed ValidateBasic).
 func (k Keeper) RenewLicense(ctx context.Context, msg *types.MsgRenewLicense) (types.License, error) {
-	if err := msg.ValidateBasic(); err != nil {
-		return types.License{}, err
-	}
 	l, err := k.GetLicense(ctx, msg.LicenseId)
 	if err != nil {
 		return l, err
@@ -161,7 +152,7 @@ func (k Keeper) RenewLicense(ctx context.Context, msg *types.MsgRenewLicense) (t
 	if !d.Active {
 		return l, errorsmod.Wrapf(types.ErrDatasetInactive, "dataset %d sells no renewals", d.Id)
 	}
-	licensee, err := sdk.AccAddressFromBech32(l.Licensee)
+	licensee, err := k.addressCodec.StringToBytes(l.Licensee)
 	if err != nil {
 		return l, err
 	}
@@ -190,11 +181,9 @@ func (k Keeper) RenewLicense(ctx context.Context, msg *types.MsgRenewLicense) (t
 	})
 }
 
-// TransferLicense gives a transferable, unexpired licence to msg.Recipient.
+// TransferLicense gives a transferable, unexpired licence to msg.Recipient
+// (msg has passed ValidateBasic).
 func (k Keeper) TransferLicense(ctx context.Context, msg *types.MsgTransferLicense) error {
-	if err := msg.ValidateBasic(); err != nil {
-		return err
-	}
 	l, err := k.GetLicense(ctx, msg.LicenseId)
 	if err != nil {
 		return err
