@@ -17,6 +17,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/x/datamarket/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 // DatasetIndexes are the secondary indexes of Datasets.
@@ -93,7 +94,6 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, ak type
 		panic(fmt.Errorf("datamarket: invalid authority %q: %w", authority, err))
 	}
 	sb := collections.NewSchemaBuilder(storeService)
-	ownerKey := collections.PairKeyCodec(collections.StringKey, collections.Uint64Key)
 	k := Keeper{
 		cdc:          cdc,
 		storeService: storeService,
@@ -143,14 +143,12 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, ak type
 	}
 	k.Schema = schema
 
-	// The views read the index prefixes with the indexes' own key codec; they
-	// live in a separate schema because a prefix may be registered only once.
-	views := collections.NewSchemaBuilder(storeService)
-	k.datasetsByOwnerView = collections.NewKeySet(views, types.DatasetsByOwnerKey, "datasets_by_owner_view", ownerKey)
-	k.licensesByLicenseeView = collections.NewKeySet(views, types.LicensesByLicenseeKey, "licenses_by_licensee_view", ownerKey)
-	if _, err := views.Build(); err != nil {
-		panic(err)
-	}
+	// The views read the index prefixes with the indexes' own key codecs
+	// (modkit.IndexView: outside the schema, which holds each prefix once).
+	k.datasetsByOwnerView = modkit.IndexView(storeService, types.DatasetsByOwnerKey, "datasets_by_owner",
+		collections.StringKey, collections.Uint64Key)
+	k.licensesByLicenseeView = modkit.IndexView(storeService, types.LicensesByLicenseeKey, "licenses_by_licensee",
+		collections.StringKey, collections.Uint64Key)
 	return k
 }
 
