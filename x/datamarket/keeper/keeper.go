@@ -55,6 +55,9 @@ func (i JobAccessIndexes) IndexesList() []collections.Index[collections.Pair[uin
 	return []collections.Index[collections.Pair[uint64, uint64], types.JobAccess]{i.ByProvider}
 }
 
+// expiryQueueName is ExpiryQueue's schema name.
+const expiryQueueName = "expiry_queue"
+
 // Keeper is the datamarket keeper.
 type Keeper struct {
 	cdc          codec.BinaryCodec
@@ -124,7 +127,7 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, ak type
 						return collections.Join(l.DatasetId, l.Licensee), nil
 					}),
 			}),
-		ExpiryQueue: collections.NewKeySet(sb, types.ExpiryQueueKey, "expiry_queue",
+		ExpiryQueue: collections.NewKeySet(sb, types.ExpiryQueueKey, expiryQueueName,
 			collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)),
 		JobAccess: collections.NewIndexedMap(sb, types.JobAccessKey, "job_access",
 			collections.PairKeyCodec(collections.Uint64Key, collections.Uint64Key), codec.CollValue[types.JobAccess](cdc),
