@@ -11,6 +11,7 @@ import (
 
 	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/datamarket/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 // GetParams returns the params.
@@ -58,6 +59,9 @@ func (k Keeper) ListDataset(ctx context.Context, msg *types.MsgListDataset) (uin
 	shares := msg.Shares
 	if len(shares) == 0 {
 		shares = []common.Share{{Address: msg.Owner, Weight: 1}}
+	}
+	if err := k.payout().CheckShares(shares); err != nil {
+		return 0, err
 	}
 	id, err := k.DatasetSeq.Next(ctx)
 	if err != nil {
@@ -160,9 +164,10 @@ func (k Keeper) DelistDataset(ctx context.Context, msg *types.MsgDelistDataset) 
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventDatasetDelisted{DatasetId: d.Id})
 }
 
-// pay moves price from payer: market_fee_bps of it to the reward pool, the rest
-// split over shares (remainder to the first share). It checks the payer's
-// spendable balance before moving anything, and returns the market fee.
+// pay moves price from payer with modkit.Payout: market_fee_bps of it to the
+// reward pool, the rest split over shares (remainder to the first share). It
+// checks the shares (no blocked module account) and the payer's spendable
+// balance before moving anything, and returns the market fee.
 func (k Keeper) pay(ctx context.Context, payer sdk.AccAddress, price sdk.Coins, shares []common.Share) (sdk.Coins, error) {
 	if price.IsZero() {
 		return sdk.NewCoins(), nil
@@ -171,32 +176,9 @@ func (k Keeper) pay(ctx context.Context, payer sdk.AccAddress, price sdk.Coins, 
 	if err != nil {
 		return nil, err
 	}
-	if spendable := k.bank.SpendableCoins(ctx, payer); !spendable.IsAllGTE(price) {
-		return nil, errorsmod.Wrapf(types.ErrInsufficientFunds, "%s has %s spendable, needs %s", payer, spendable, price)
-	}
-	fee := common.FeePart(price, params.MarketFeeBps)
-	parts, err := common.SplitCoins(price.Sub(fee...), shares)
+	paid, err := k.payout().Pay(ctx, modkit.FromAccount(payer), price, params.MarketFeeBps, shares)
 	if err != nil {
-		return nil, errorsmod.Wrapf(types.ErrInvalidShares, "%v", err)
+		return nil, err
 	}
-	recipients := make([]sdk.AccAddress, len(shares))
-	for i, s := range shares {
-		if recipients[i], err = k.addressCodec.StringToBytes(s.Address); err != nil {
-			return nil, errorsmod.Wrapf(types.ErrInvalidShares, "share %d: %v", i, err)
-		}
-	}
-	if !fee.IsZero() {
-		if err := k.bank.SendCoinsFromAccountToModule(ctx, payer, common.RewardPoolName, fee); err != nil {
-			return nil, err
-		}
-	}
-	for i, part := range parts {
-		if part.IsZero() {
-			continue
-		}
-		if err := k.bank.SendCoins(ctx, payer, recipients[i], part); err != nil {
-			return nil, err
-		}
-	}
-	return fee, nil
+	return paid.Fee, nil
 }

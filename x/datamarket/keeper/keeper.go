@@ -162,3 +162,12 @@ func (k Keeper) GetAuthority() string { return k.authority }
 func (k Keeper) Logger(ctx context.Context) log.Logger {
 	return sdk.UnwrapSDKContext(ctx).Logger().With("module", "x/"+types.ModuleName)
 }
+
+// payout pays licence prices and per-job fees over revenue shares; its errors
+// are this module's.
+func (k Keeper) payout() modkit.Payout {
+	return modkit.Payout{
+		Bank: k.bank, Addresses: k.addressCodec,
+		ErrShares: types.ErrInvalidShares, ErrFunds: types.ErrInsufficientFunds,
+	}
+}
