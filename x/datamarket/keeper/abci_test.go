@@ -174,3 +174,42 @@ func TestStaleExpiryEntryIsNoop(t *testing.T) {
 		t.Fatal("the licence's own entry was lost")
 	}
 }
+
+// TestExpiryQueueCap: with max_expiries_per_block = 2, five licences due at
+// the same height are marked over three blocks.
+func TestExpiryQueueCap(t *testing.T) {
+	s := setup(t)
+	p := types.DefaultParams()
+	p.MaxExpiriesPerBlock = 2
+	if err := s.k.Params.Set(s.ta.Ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	id := s.list(listMsg(s.owner.String(), rental(1, 10)))
+	var ids []uint64
+	for i := 0; i < 5; i++ {
+		ids = append(ids, s.buy(s.ta.NewAccount(coins(100)).String(), id, 0).LicenseId)
+	}
+	expired := func() int {
+		n := 0
+		for _, lid := range ids {
+			l, _ := s.k.GetLicense(s.ta.Ctx, lid)
+			if l.Expired {
+				n++
+			}
+		}
+		return n
+	}
+	s.ta.NextBlock() // height h+1 = expiry; its EndBlocker marks 2
+	s.ta.NextBlock()
+	if n := expired(); n != 2 {
+		t.Fatalf("after the first due block: %d marked, want 2", n)
+	}
+	s.ta.NextBlock()
+	if n := expired(); n != 4 {
+		t.Fatalf("after the second: %d marked, want 4", n)
+	}
+	s.ta.NextBlock()
+	if n := expired(); n != 5 {
+		t.Fatalf("after the third: %d marked, want 5", n)
+	}
+}

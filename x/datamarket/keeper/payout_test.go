@@ -10,6 +10,12 @@ import (
 
 	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/datamarket/types"
+
+	"fmt"
+	"math/rand"
+
+	"cosmossdk.io/math"
+	"github.com/aichain/aichain/app/apptesting"
 )
 
 // TestRevenueToModuleAccountRefused: a dataset owner cannot route licence or
@@ -59,5 +65,47 @@ func TestRevenueToModuleAccountRefused(t *testing.T) {
 	s.unchanged(before, "refused per-job fee", bonded, escrow)
 	if got := s.ta.Balance(escrow, denom); !got.Equal(coins(5000).AmountOf(denom)) {
 		t.Fatalf("escrow holds %s, want 5000", got)
+	}
+}
+
+// TestSplitRoundingConserves buys licences at random prices from datasets
+// with random shares: the buyer pays exactly the price, and the pool and the
+// shares receive exactly the price between them (no coin lost or created).
+func TestSplitRoundingConserves(t *testing.T) {
+	s := setup(t)
+	r := rand.New(rand.NewSource(42))
+	for trial := 0; trial < 25; trial++ {
+		n := 1 + r.Intn(6)
+		accs := make([]apptesting.Account, n)
+		shares := make([]common.Share, n)
+		for i := range shares {
+			accs[i] = s.ta.NewAccount(coins(1))
+			shares[i] = common.Share{Address: accs[i].String(), Weight: uint32(1 + r.Intn(1000))}
+		}
+		price := 1 + r.Int63n(1_000_003)
+		m := listMsg(s.owner.String(), perpetual(price, false))
+		m.Sha256 = shaOf(fmt.Sprint("trial", trial))
+		m.Shares = shares
+		id := s.list(m)
+		buyer := s.ta.NewAccount(coins(price))
+		before := make([]math.Int, n)
+		for i, a := range accs {
+			before[i] = s.ta.Balance(a.Address, denom)
+		}
+		poolBefore := s.ta.Balance(s.pool, denom)
+		s.buy(buyer.String(), id, 0)
+		if !s.ta.Balance(buyer.Address, denom).IsZero() {
+			t.Fatalf("trial %d: buyer kept %s", trial, s.ta.Balance(buyer.Address, denom))
+		}
+		received := s.ta.Balance(s.pool, denom).Sub(poolBefore)
+		if want := common.FeePart(coins(price), types.DefaultMarketFeeBps).AmountOf(denom); !received.Equal(want) {
+			t.Fatalf("trial %d: pool got %s, want %s", trial, received, want)
+		}
+		for i, a := range accs {
+			received = received.Add(s.ta.Balance(a.Address, denom).Sub(before[i]))
+		}
+		if !received.Equal(math.NewInt(price)) {
+			t.Fatalf("trial %d: %d shares received %s in all, price %d", trial, n, received, price)
+		}
 	}
 }
