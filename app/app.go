@@ -375,7 +375,7 @@ func New(
 		// aichain modules (each module adds its own line below).
 		compute.NewAppModule(app.ComputeKeeper),
 		datamarket.NewAppModule(appCodec, app.DataMarketKeeper),
-		stakingrewards.NewAppModule(app.StakingRewardsKeeper),
+		stakingrewards.NewAppModule(appCodec, app.StakingRewardsKeeper),
 		modelregistry.NewAppModule(appCodec, app.ModelRegistryKeeper),
 	)
 

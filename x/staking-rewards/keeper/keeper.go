@@ -148,6 +148,28 @@ func (k Keeper) GetParams(ctx context.Context) (types.Params, error) {
 	return k.Params.Get(ctx)
 }
 
+// UpdateParams sets the params on behalf of authority (the caller has checked
+// it and validated them). The lock denom cannot change while locks exist.
+func (k Keeper) UpdateParams(ctx context.Context, authority string, params types.Params) error {
+	current, err := k.GetParams(ctx)
+	if err != nil {
+		return err
+	}
+	if params.LockDenom != current.LockDenom {
+		totals, err := k.GetTotals(ctx)
+		if err != nil {
+			return err
+		}
+		if totals.LockCount > 0 {
+			return errorsmod.Wrapf(types.ErrInvalidParams, "lock_denom cannot change while %d locks exist", totals.LockCount)
+		}
+	}
+	if err := k.Params.Set(ctx, params); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventUpdateParams{Authority: authority})
+}
+
 // GetTotals returns the totals (zero before the first lock).
 func (k Keeper) GetTotals(ctx context.Context) (types.Totals, error) {
 	t, err := k.Totals.Get(ctx)
