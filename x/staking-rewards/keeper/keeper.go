@@ -21,6 +21,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/x/internal/modkit"
 	"github.com/aichain/aichain/x/staking-rewards/types"
 )
 
@@ -95,7 +96,6 @@ func NewKeeper(
 	}
 	addrCodec := ak.AddressCodec()
 	sb := collections.NewSchemaBuilder(storeService)
-	ownerKey := collections.PairKeyCodec(sdk.AccAddressKey, collections.Uint64Key)
 	k := Keeper{
 		cdc:           cdc,
 		storeService:  storeService,
@@ -128,10 +128,10 @@ func NewKeeper(
 		panic(err)
 	}
 	k.Schema = schema
-	// A read-only view of the owner index, built outside the schema (it shares
-	// the index's prefix on purpose).
-	k.locksByOwner = collections.NewKeySet(collections.NewSchemaBuilder(storeService), types.LocksByOwnerKey,
-		"locks_by_owner_view", ownerKey)
+	// A read-only view of the owner index (outside the schema, which holds
+	// each prefix once).
+	k.locksByOwner = modkit.IndexView(storeService, types.LocksByOwnerKey, "locks_by_owner",
+		sdk.AccAddressKey, collections.Uint64Key)
 	return k
 }
 
