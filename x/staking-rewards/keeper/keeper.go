@@ -36,6 +36,9 @@ func (i LockIndexes) IndexesList() []collections.Index[uint64, types.Lock] {
 	return []collections.Index[uint64, types.Lock]{i.Owner}
 }
 
+// unlockQueueName is UnlockQueue's schema name.
+const unlockQueueName = "unlock_queue"
+
 // Keeper keeps the module's state.
 type Keeper struct {
 	cdc          codec.BinaryCodec
@@ -114,7 +117,7 @@ func NewKeeper(
 						return addrCodec.StringToBytes(l.Owner)
 					}),
 			}),
-		UnlockQueue: collections.NewKeySet(sb, types.UnlockQueueKey, "unlock_queue",
+		UnlockQueue: collections.NewKeySet(sb, types.UnlockQueueKey, unlockQueueName,
 			collections.PairKeyCodec(sdk.TimeKey, collections.Uint64Key)),
 		OwnerWeight:    collections.NewMap(sb, types.OwnerWeightKey, "owner_weight", sdk.AccAddressKey, sdk.IntValue),
 		OwnerLockCount: collections.NewMap(sb, types.OwnerLockCountKey, "owner_lock_count", sdk.AccAddressKey, collections.Uint64Value),
