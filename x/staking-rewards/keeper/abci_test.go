@@ -213,3 +213,55 @@ func mustGetLock(f *fixture, id uint64) types.Lock {
 	}
 	return l
 }
+
+func TestAutomaticWithdrawalIsCappedPerBlock(t *testing.T) {
+	f := setup(t, 2)
+	alice := f.ta.Accounts[0].Address
+	p, _ := f.k.GetParams(f.ta.Ctx)
+	p.MaxWithdrawalsPerBlock = 2
+	if err := f.k.Params.Set(f.ta.Ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	start := f.ta.Balance(alice, "uaic")
+	for i := 0; i < 5; i++ {
+		id := f.mustLock(alice, 1_000_000, week)
+		if _, err := f.k.BeginUnlock(f.ta.Ctx, alice, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.ta.NextBlockAfter(week) // the next block's time is at maturity
+	count := func() uint64 {
+		tot, _ := f.k.GetTotals(f.ta.Ctx)
+		return tot.LockCount
+	}
+	if count() != 5 {
+		t.Fatalf("locks before maturity: %d", count())
+	}
+	for _, want := range []uint64{3, 1, 0} {
+		f.ta.NextBlock()
+		if got := count(); got != want {
+			t.Fatalf("locks left %d, want %d (cap 2 per block)", got, want)
+		}
+		f.checkInvariants()
+	}
+	if got := f.ta.Balance(alice, "uaic"); !got.Equal(start) {
+		t.Fatalf("alice %s after automatic withdrawals, want %s", got, start)
+	}
+}
+
+// TestStaleUnlockQueueEntryDoesNotHalt: an unlock-queue entry without its
+// lock (impossible through the Msgs) is dropped by the EndBlocker instead of
+// failing the block.
+func TestStaleUnlockQueueEntryDoesNotHalt(t *testing.T) {
+	f := setup(t, 1)
+	key := collectionsJoin(f.ta.Ctx.BlockTime().Add(-time.Hour), 12345)
+	if err := f.k.UnlockQueue.Set(f.ta.Ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.k.EndBlocker(f.ta.Ctx); err != nil {
+		t.Fatalf("EndBlocker: %v", err)
+	}
+	if has, _ := f.k.UnlockQueue.Has(f.ta.Ctx, key); has {
+		t.Fatal("stale entry still queued")
+	}
+}
