@@ -33,18 +33,9 @@ func (k Keeper) ownedModel(ctx context.Context, id uint64, signer sdk.AccAddress
 		return m, err
 	}
 	if !k.isAddress(m.Owner, signer) {
-		return m, errorsmod.Wrapf(types.ErrNotOwner, "model %d is owned by %s, not %s", id, m.Owner, k.addressString(signer))
+		return m, errorsmod.Wrapf(types.ErrNotOwner, "model %d is owned by %s, not %s", id, m.Owner, signer)
 	}
 	return m, nil
-}
-
-// addressString is addr in the codec's form, for messages.
-func (k Keeper) addressString(addr sdk.AccAddress) string {
-	s, err := k.addressCodec.BytesToString(addr)
-	if err != nil {
-		return addr.String()
-	}
-	return s
 }
 
 // newModel validates and stores a new model version and returns it.
@@ -114,7 +105,7 @@ func (k Keeper) PublishVersion(ctx context.Context, owner sdk.AccAddress, spec t
 	}
 	if !k.isAddress(latest.Owner, owner) {
 		return 0, errorsmod.Wrapf(types.ErrNotOwner, "model name %q: its latest version %s (model %d) is owned by %s, not %s",
-			spec.Name, latest.Version, latest.Id, latest.Owner, k.addressString(owner))
+			spec.Name, latest.Version, latest.Id, latest.Owner, owner)
 	}
 	m, err := k.newModel(ctx, owner, spec)
 	if err != nil {
