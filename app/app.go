@@ -308,14 +308,15 @@ func New(
 	// the caller's module account (x/compute's), so it needs no account of its own.
 	app.ModelRegistryKeeper = modelregistrykeeper.NewKeeper(
 		appCodec, runtime.NewKVStoreService(keys[modelregistrytypes.StoreKey]),
-		app.AccountKeeper.AddressCodec(), app.BankKeeper, authority,
+		app.AccountKeeper, app.BankKeeper, authority,
 	)
 
 	// datamarket: datasets, licences, access checks; licence payments go from
 	// the buyer straight to the shares and the reward pool, per-job fees out of
 	// x/compute's account, so it needs no account of its own.
 	app.DataMarketKeeper = datamarketkeeper.NewKeeper(
-		appCodec, runtime.NewKVStoreService(keys[datamarkettypes.StoreKey]), app.BankKeeper, authority,
+		appCodec, runtime.NewKVStoreService(keys[datamarkettypes.StoreKey]), app.AccountKeeper,
+		app.BankKeeper, authority,
 	)
 
 	// compute: GPU job auctions, escrow, settlement and slashing; holds bonds
@@ -344,7 +345,7 @@ func New(
 		// aichain modules (each module adds its own line below).
 		compute.NewAppModule(app.ComputeKeeper),
 		datamarket.NewAppModule(appCodec, app.DataMarketKeeper),
-		stakingrewards.NewAppModule(app.StakingRewardsKeeper),
+		stakingrewards.NewAppModule(appCodec, app.StakingRewardsKeeper),
 		modelregistry.NewAppModule(appCodec, app.ModelRegistryKeeper),
 	)
 

@@ -4,104 +4,113 @@ import autocliv1 "cosmossdk.io/api/cosmos/autocli/v1"
 
 // AutoCLIOptions implements autocli.HasAutoCLIConfig.
 func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
-	return &autocliv1.ModuleOptions{
-		Query: &autocliv1.ServiceCommandDescriptor{
-			Service:              "aichain.datamarket.v1.Query",
-			EnhanceCustomCommand: true,
-			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
-				{
-					RpcMethod: "Params",
-					Use:       "params",
-					Short:     "Show the datamarket params",
-					Example:   "aichaind q datamarket params",
-				},
-				{
-					RpcMethod:      "Dataset",
-					Use:            "dataset [id]",
-					Short:          "Show a dataset",
-					Example:        "aichaind q datamarket dataset 1",
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "id"}},
-				},
-				{
-					RpcMethod: "Datasets",
-					Use:       "datasets",
-					Short:     "List datasets, all or one owner's (--owner)",
-					Example:   "aichaind q datamarket datasets --owner aic1...\naichaind q datamarket datasets --limit 10",
-				},
-				{
-					RpcMethod:      "DatasetVersion",
-					Use:            "dataset-version [dataset-id] [version]",
-					Short:          "Show one version of a dataset (content root, sha256, shape)",
-					Example:        "aichaind q datamarket dataset-version 1 2",
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "dataset_id"}, {ProtoField: "version"}},
-				},
-				{
-					RpcMethod:      "License",
-					Use:            "license [id]",
-					Short:          "Show a licence",
-					Example:        "aichaind q datamarket license 1",
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "id"}},
-				},
-				{
-					RpcMethod: "Licenses",
-					Use:       "licenses",
-					Short:     "List licences, all or one licensee's (--licensee)",
-					Example:   "aichaind q datamarket licenses --licensee aic1...",
-				},
-				{
-					RpcMethod:      "HasAccess",
-					Use:            "has-access [dataset-id] [address]",
-					Short:          "Tell whether an address may read a dataset now (--dataset-version, default current)",
-					Example:        "aichaind q datamarket has-access 1 aic1...\naichaind q datamarket has-access 1 aic1... --dataset-version 2",
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "dataset_id"}, {ProtoField: "address"}},
-					// "version" would clash with the node config's version key that the CLI binds to flags.
-					FlagOptions: map[string]*autocliv1.FlagOptions{"version": {Name: "dataset-version", Usage: "dataset version (0 = current)"}},
-				},
+	return &autocliv1.ModuleOptions{Query: queryCommands(), Tx: txCommands()}
+}
+
+// queryCommands describes the query commands; autocli adds them to the
+// custom ones (download).
+func queryCommands() *autocliv1.ServiceCommandDescriptor {
+	return &autocliv1.ServiceCommandDescriptor{
+		Service:              "aichain.datamarket.v1.Query",
+		EnhanceCustomCommand: true,
+		RpcCommandOptions: []*autocliv1.RpcCommandOptions{
+			{
+				RpcMethod: "Params",
+				Use:       "params",
+				Short:     "Show the datamarket params",
+				Example:   "aichaind q datamarket params",
+			},
+			{
+				RpcMethod:      "Dataset",
+				Use:            "dataset [id]",
+				Short:          "Show a dataset",
+				Example:        "aichaind q datamarket dataset 1",
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "id"}},
+			},
+			{
+				RpcMethod: "Datasets",
+				Use:       "datasets",
+				Short:     "List datasets, all or one owner's (--owner)",
+				Example:   "aichaind q datamarket datasets --owner aic1...\naichaind q datamarket datasets --limit 10",
+			},
+			{
+				RpcMethod:      "DatasetVersion",
+				Use:            "dataset-version [dataset-id] [version]",
+				Short:          "Show one version of a dataset (content root, sha256, shape)",
+				Example:        "aichaind q datamarket dataset-version 1 2",
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "dataset_id"}, {ProtoField: "version"}},
+			},
+			{
+				RpcMethod:      "License",
+				Use:            "license [id]",
+				Short:          "Show a licence",
+				Example:        "aichaind q datamarket license 1",
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "id"}},
+			},
+			{
+				RpcMethod: "Licenses",
+				Use:       "licenses",
+				Short:     "List licences, all or one licensee's (--licensee)",
+				Example:   "aichaind q datamarket licenses --licensee aic1...",
+			},
+			{
+				RpcMethod:      "HasAccess",
+				Use:            "has-access [dataset-id] [address]",
+				Short:          "Tell whether an address may read a dataset now (--dataset-version, default current)",
+				Example:        "aichaind q datamarket has-access 1 aic1...\naichaind q datamarket has-access 1 aic1... --dataset-version 2",
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "dataset_id"}, {ProtoField: "address"}},
+				// "version" would clash with the node config's version key that the CLI binds to flags.
+				FlagOptions: map[string]*autocliv1.FlagOptions{"version": {Name: "dataset-version", Usage: "dataset version (0 = current)"}},
 			},
 		},
-		Tx: &autocliv1.ServiceCommandDescriptor{
-			Service:              "aichain.datamarket.v1.Msg",
-			EnhanceCustomCommand: true,
-			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
-				// list-dataset and update-dataset are custom commands that read the .npy file.
-				{RpcMethod: "ListDataset", Skip: true},
-				{RpcMethod: "UpdateDataset", Skip: true},
-				{
-					RpcMethod:      "DelistDataset",
-					Use:            "delist-dataset [dataset-id]",
-					Short:          "Delist a dataset: no new sales, existing licences stay valid",
-					Example:        "aichaind tx datamarket delist-dataset 1 --from alice",
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "dataset_id"}},
-				},
-				{
-					RpcMethod:      "PurchaseLicense",
-					Use:            "purchase-license [dataset-id] [offer-index]",
-					Short:          "Buy a licence under one of a dataset's offers (index from 0)",
-					Example:        "aichaind tx datamarket purchase-license 1 0 --from bob",
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "dataset_id"}, {ProtoField: "offer_index"}},
-				},
-				{
-					RpcMethod:      "RenewLicense",
-					Use:            "renew-license [license-id]",
-					Short:          "Renew a RENTAL or SUBSCRIPTION licence for one more term at its price",
-					Example:        "aichaind tx datamarket renew-license 1 --from bob",
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "license_id"}},
-				},
-				{
-					RpcMethod:      "TransferLicense",
-					Use:            "transfer-license [license-id] [recipient]",
-					Short:          "Give a transferable licence to another account",
-					Example:        "aichaind tx datamarket transfer-license 1 aic1... --from bob",
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "license_id"}, {ProtoField: "recipient"}},
-				},
-				{
-					RpcMethod:      "UpdateParams",
-					Use:            "update-params-proposal [params]",
-					Short:          "Submit a governance proposal to change the datamarket params",
-					Example:        `aichaind tx datamarket update-params-proposal '{"market_fee_bps":300,"max_offers":8,"max_name_len":128,"max_description_len":2048,"max_uri_len":512,"max_term_blocks":"10000000","max_expiries_per_block":200}' --from alice --deposit 10000000uaic`,
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "params"}},
-					GovProposal:    true,
-				},
+	}
+}
+
+// txCommands describes the tx commands; autocli adds them to the custom ones
+// (list-dataset, update-dataset).
+func txCommands() *autocliv1.ServiceCommandDescriptor {
+	return &autocliv1.ServiceCommandDescriptor{
+		Service:              "aichain.datamarket.v1.Msg",
+		EnhanceCustomCommand: true,
+		RpcCommandOptions: []*autocliv1.RpcCommandOptions{
+			// list-dataset and update-dataset are custom commands that read the .npy file.
+			{RpcMethod: "ListDataset", Skip: true},
+			{RpcMethod: "UpdateDataset", Skip: true},
+			{
+				RpcMethod:      "DelistDataset",
+				Use:            "delist-dataset [dataset-id]",
+				Short:          "Delist a dataset: no new sales, existing licences stay valid",
+				Example:        "aichaind tx datamarket delist-dataset 1 --from alice",
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "dataset_id"}},
+			},
+			{
+				RpcMethod:      "PurchaseLicense",
+				Use:            "purchase-license [dataset-id] [offer-index]",
+				Short:          "Buy a licence under one of a dataset's offers (index from 0)",
+				Example:        "aichaind tx datamarket purchase-license 1 0 --from bob",
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "dataset_id"}, {ProtoField: "offer_index"}},
+			},
+			{
+				RpcMethod:      "RenewLicense",
+				Use:            "renew-license [license-id]",
+				Short:          "Renew a RENTAL or SUBSCRIPTION licence for one more term at its price",
+				Example:        "aichaind tx datamarket renew-license 1 --from bob",
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "license_id"}},
+			},
+			{
+				RpcMethod:      "TransferLicense",
+				Use:            "transfer-license [license-id] [recipient]",
+				Short:          "Give a transferable licence to another account",
+				Example:        "aichaind tx datamarket transfer-license 1 aic1... --from bob",
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "license_id"}, {ProtoField: "recipient"}},
+			},
+			{
+				RpcMethod:      "UpdateParams",
+				Use:            "update-params-proposal [params]",
+				Short:          "Submit a governance proposal to change the datamarket params",
+				Example:        `aichaind tx datamarket update-params-proposal '{"market_fee_bps":300,"max_offers":8,"max_name_len":128,"max_description_len":2048,"max_uri_len":512,"max_term_blocks":"10000000","max_expiries_per_block":200}' --from alice --deposit 10000000uaic`,
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "params"}},
+				GovProposal:    true,
 			},
 		},
 	}

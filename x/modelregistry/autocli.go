@@ -13,132 +13,143 @@ const app = "aichaind"
 
 const exampleSha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
+const sharesUsage = `a revenue share as JSON, repeat for each: '{"address":"aic1...","weight":70}'`
+
 // AutoCLIOptions implements autocli.HasAutoCLIConfig: every tx and query
 // command of the module, generated from the proto services.
 func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
-	sharesUsage := `a revenue share as JSON, repeat for each: '{"address":"aic1...","weight":70}'`
-	return &autocliv1.ModuleOptions{
-		Query: &autocliv1.ServiceCommandDescriptor{
-			Service: types.Query_serviceDesc.ServiceName,
-			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
-				{
-					RpcMethod: "Params",
-					Use:       "params",
-					Short:     "Show the module params (platform fee, length limits)",
-					Example:   fmt.Sprintf("%s q modelregistry params", app),
-				},
-				{
-					RpcMethod:      "Model",
-					Use:            "model <id>",
-					Short:          "Show a model version by id",
-					Example:        fmt.Sprintf("%s q modelregistry model 1", app),
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "id"}},
-				},
-				{
-					RpcMethod: "Models",
-					Use:       "models [--owner aic1...]",
-					Short:     "List models by id, all of them or one owner's",
-					Example:   fmt.Sprintf("%s q modelregistry models --owner aic1... --page-limit 20", app),
-				},
-				{
-					RpcMethod:      "ModelVersions",
-					Use:            "model-versions <name>",
-					Short:          "List every version of a model name, oldest first",
-					Example:        fmt.Sprintf("%s q modelregistry model-versions iris-mlp", app),
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "name"}},
-				},
-				{
-					RpcMethod:      "Usage",
-					Use:            "usage <model-id>",
-					Short:          "Show a model's usage: settled jobs, rows and revenue",
-					Example:        fmt.Sprintf("%s q modelregistry usage 1", app),
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "model_id"}},
-				},
+	return &autocliv1.ModuleOptions{Query: queryCommands(), Tx: txCommands()}
+}
+
+// queryCommands describes the query commands.
+func queryCommands() *autocliv1.ServiceCommandDescriptor {
+	return &autocliv1.ServiceCommandDescriptor{
+		Service: types.Query_serviceDesc.ServiceName,
+		RpcCommandOptions: []*autocliv1.RpcCommandOptions{
+			{
+				RpcMethod: "Params",
+				Use:       "params",
+				Short:     "Show the module params (platform fee, length limits)",
+				Example:   fmt.Sprintf("%s q modelregistry params", app),
+			},
+			{
+				RpcMethod:      "Model",
+				Use:            "model <id>",
+				Short:          "Show a model version by id",
+				Example:        fmt.Sprintf("%s q modelregistry model 1", app),
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "id"}},
+			},
+			{
+				RpcMethod: "Models",
+				Use:       "models [--owner aic1...]",
+				Short:     "List models by id, all of them or one owner's",
+				Example:   fmt.Sprintf("%s q modelregistry models --owner aic1... --page-limit 20", app),
+			},
+			{
+				RpcMethod:      "ModelVersions",
+				Use:            "model-versions <name>",
+				Short:          "List every version of a model name, oldest first",
+				Example:        fmt.Sprintf("%s q modelregistry model-versions iris-mlp", app),
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "name"}},
+			},
+			{
+				RpcMethod:      "Usage",
+				Use:            "usage <model-id>",
+				Short:          "Show a model's usage: settled jobs, rows and revenue",
+				Example:        fmt.Sprintf("%s q modelregistry usage 1", app),
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "model_id"}},
 			},
 		},
-		Tx: &autocliv1.ServiceCommandDescriptor{
-			Service: types.Msg_serviceDesc.ServiceName,
-			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
-				{
-					RpcMethod: "RegisterModel",
-					Use:       "register-model <name> <version> <sha256> <uri> <input-dim> <output-dim> <license>",
-					Short:     "Register a new model name with its first version; you own it",
-					Long: "Register a model: the lowercase hex SHA-256 and the uri of its safetensors weights, its input and " +
-						"output dimensions and its license (an SPDX id or text). A job pays fee_per_job + " +
-						"ceil(fee_per_1k_rows × rows / 1000); the platform fee goes to the reward pool, the rest is split over the shares.",
-					Example: fmt.Sprintf(`%s tx modelregistry register-model iris-mlp 1.0.0 %s https://example.org/iris.safetensors 4 3 Apache-2.0 \
+	}
+}
+
+// txCommands describes the tx commands.
+func txCommands() *autocliv1.ServiceCommandDescriptor {
+	return &autocliv1.ServiceCommandDescriptor{
+		Service: types.Msg_serviceDesc.ServiceName,
+		RpcCommandOptions: []*autocliv1.RpcCommandOptions{
+			{
+				RpcMethod: "RegisterModel",
+				Use:       "register-model <name> <version> <sha256> <uri> <input-dim> <output-dim> <license>",
+				Short:     "Register a new model name with its first version; you own it",
+				Long: "Register a model: the lowercase hex SHA-256 and the uri of its safetensors weights, its input and " +
+					"output dimensions and its license (an SPDX id or text). A job pays fee_per_job + " +
+					"ceil(fee_per_1k_rows × rows / 1000); the platform fee goes to the reward pool, the rest is split over the shares.",
+				Example: fmt.Sprintf(`%s tx modelregistry register-model iris-mlp 1.0.0 %s https://example.org/iris.safetensors 4 3 Apache-2.0 \
   --fee-per-job 1000uaic --fee-per-1k-rows 50uaic \
   --shares '{"address":"aic1...","weight":70}' --shares '{"address":"aic1...","weight":30}' --from alice`, app, exampleSha),
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{
-						{ProtoField: "name"}, {ProtoField: "version"}, {ProtoField: "sha256"}, {ProtoField: "uri"},
-						{ProtoField: "input_dim"}, {ProtoField: "output_dim"}, {ProtoField: "license"},
-					},
-					FlagOptions: map[string]*autocliv1.FlagOptions{
-						"architecture":    {DefaultValue: types.ArchitectureMLPF32, Usage: "model architecture (only mlp-f32, the default)"},
-						"fee_per_job":     {Usage: "fee per job, repeat for each denom (e.g. 1000uaic)"},
-						"fee_per_1k_rows": {Name: "fee-per-1k-rows", Usage: "fee per 1000 dataset rows, rounded up, repeat for each denom"},
-						"shares":          {Usage: sharesUsage},
-					},
-				},
-				{
-					RpcMethod: "PublishVersion",
-					Use:       "publish-version <name> <version> <sha256> <uri> <input-dim> <output-dim> <license>",
-					Short:     "Publish a new, immutable version of a model name you own (a new model id)",
-					Example: fmt.Sprintf(`%s tx modelregistry publish-version iris-mlp 1.1.0 %s https://example.org/iris-1.1.safetensors 4 3 Apache-2.0 \
+				PositionalArgs: specArgs(),
+				FlagOptions:    specFlags(),
+			},
+			{
+				RpcMethod: "PublishVersion",
+				Use:       "publish-version <name> <version> <sha256> <uri> <input-dim> <output-dim> <license>",
+				Short:     "Publish a new, immutable version of a model name you own (a new model id)",
+				Example: fmt.Sprintf(`%s tx modelregistry publish-version iris-mlp 1.1.0 %s https://example.org/iris-1.1.safetensors 4 3 Apache-2.0 \
   --fee-per-job 1000uaic --shares '{"address":"aic1...","weight":1}' --from alice`, app, exampleSha),
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{
-						{ProtoField: "name"}, {ProtoField: "version"}, {ProtoField: "sha256"}, {ProtoField: "uri"},
-						{ProtoField: "input_dim"}, {ProtoField: "output_dim"}, {ProtoField: "license"},
-					},
-					FlagOptions: map[string]*autocliv1.FlagOptions{
-						"architecture":    {DefaultValue: types.ArchitectureMLPF32, Usage: "model architecture (only mlp-f32, the default)"},
-						"fee_per_job":     {Usage: "fee per job, repeat for each denom (e.g. 1000uaic)"},
-						"fee_per_1k_rows": {Name: "fee-per-1k-rows", Usage: "fee per 1000 dataset rows, rounded up, repeat for each denom"},
-						"shares":          {Usage: sharesUsage},
-					},
-				},
-				{
-					RpcMethod:      "UpdateFees",
-					Use:            "update-fees <model-id> [--fee-per-job coin]... [--fee-per-1k-rows coin]...",
-					Short:          "Set a model's fees for jobs created from now on (no flag: free)",
-					Example:        fmt.Sprintf("%s tx modelregistry update-fees 1 --fee-per-job 2000uaic --fee-per-1k-rows 10uaic --from alice", app),
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "model_id"}},
-					FlagOptions: map[string]*autocliv1.FlagOptions{
-						"fee_per_job":     {Usage: "fee per job, repeat for each denom (e.g. 1000uaic)"},
-						"fee_per_1k_rows": {Name: "fee-per-1k-rows", Usage: "fee per 1000 dataset rows, rounded up, repeat for each denom"},
-					},
-				},
-				{
-					RpcMethod:      "UpdateShares",
-					Use:            "update-shares <model-id> --shares json...",
-					Short:          "Replace a model's revenue shares for jobs created from now on",
-					Example:        fmt.Sprintf(`%s tx modelregistry update-shares 1 --shares '{"address":"aic1...","weight":1}' --from alice`, app),
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "model_id"}},
-					FlagOptions:    map[string]*autocliv1.FlagOptions{"shares": {Usage: sharesUsage}},
-				},
-				{
-					RpcMethod:      "DeprecateModel",
-					Use:            "deprecate-model <model-id>",
-					Short:          "Deprecate a model: no new job may use it (jobs already created still pay it)",
-					Example:        fmt.Sprintf("%s tx modelregistry deprecate-model 1 --from alice", app),
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "model_id"}},
-				},
-				{
-					RpcMethod:      "TransferOwnership",
-					Use:            "transfer-ownership <model-id> <new-owner>",
-					Short:          "Give a model to a new owner",
-					Example:        fmt.Sprintf("%s tx modelregistry transfer-ownership 1 aic1... --from alice", app),
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "model_id"}, {ProtoField: "new_owner"}},
-				},
-				{
-					RpcMethod:      "UpdateParams",
-					Use:            "update-params-proposal <params-json>",
-					Short:          "Submit a governance proposal to change the module params",
-					Example:        fmt.Sprintf(`%s tx modelregistry update-params-proposal '{"platform_fee_bps":500,"max_name_length":64,"max_version_length":32,"max_uri_length":512,"max_license_length":1024}' --from alice`, app),
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "params"}},
-					GovProposal:    true,
+				PositionalArgs: specArgs(),
+				FlagOptions:    specFlags(),
+			},
+			{
+				RpcMethod:      "UpdateFees",
+				Use:            "update-fees <model-id> [--fee-per-job coin]... [--fee-per-1k-rows coin]...",
+				Short:          "Set a model's fees for jobs created from now on (no flag: free)",
+				Example:        fmt.Sprintf("%s tx modelregistry update-fees 1 --fee-per-job 2000uaic --fee-per-1k-rows 10uaic --from alice", app),
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "model_id"}},
+				FlagOptions: map[string]*autocliv1.FlagOptions{
+					"fee_per_job":     {Usage: "fee per job, repeat for each denom (e.g. 1000uaic)"},
+					"fee_per_1k_rows": {Name: "fee-per-1k-rows", Usage: "fee per 1000 dataset rows, rounded up, repeat for each denom"},
 				},
 			},
+			{
+				RpcMethod:      "UpdateShares",
+				Use:            "update-shares <model-id> --shares json...",
+				Short:          "Replace a model's revenue shares for jobs created from now on",
+				Example:        fmt.Sprintf(`%s tx modelregistry update-shares 1 --shares '{"address":"aic1...","weight":1}' --from alice`, app),
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "model_id"}},
+				FlagOptions:    map[string]*autocliv1.FlagOptions{"shares": {Usage: sharesUsage}},
+			},
+			{
+				RpcMethod:      "DeprecateModel",
+				Use:            "deprecate-model <model-id>",
+				Short:          "Deprecate a model: no new job may use it (jobs already created still pay it)",
+				Example:        fmt.Sprintf("%s tx modelregistry deprecate-model 1 --from alice", app),
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "model_id"}},
+			},
+			{
+				RpcMethod:      "TransferOwnership",
+				Use:            "transfer-ownership <model-id> <new-owner>",
+				Short:          "Give a model to a new owner",
+				Example:        fmt.Sprintf("%s tx modelregistry transfer-ownership 1 aic1... --from alice", app),
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "model_id"}, {ProtoField: "new_owner"}},
+			},
+			{
+				RpcMethod:      "UpdateParams",
+				Use:            "update-params-proposal <params-json>",
+				Short:          "Submit a governance proposal to change the module params",
+				Example:        fmt.Sprintf(`%s tx modelregistry update-params-proposal '{"platform_fee_bps":500,"max_name_length":64,"max_version_length":32,"max_uri_length":512,"max_license_length":1024}' --from alice`, app),
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "params"}},
+				GovProposal:    true,
+			},
 		},
+	}
+}
+
+// specArgs are the positional arguments of a model version (register-model,
+// publish-version).
+func specArgs() []*autocliv1.PositionalArgDescriptor {
+	return []*autocliv1.PositionalArgDescriptor{
+		{ProtoField: "name"}, {ProtoField: "version"}, {ProtoField: "sha256"}, {ProtoField: "uri"},
+		{ProtoField: "input_dim"}, {ProtoField: "output_dim"}, {ProtoField: "license"},
+	}
+}
+
+// specFlags are the flags of a model version: architecture, fees, shares.
+func specFlags() map[string]*autocliv1.FlagOptions {
+	return map[string]*autocliv1.FlagOptions{
+		"architecture":    {DefaultValue: types.ArchitectureMLPF32, Usage: "model architecture (only mlp-f32, the default)"},
+		"fee_per_job":     {Usage: "fee per job, repeat for each denom (e.g. 1000uaic)"},
+		"fee_per_1k_rows": {Name: "fee-per-1k-rows", Usage: "fee per 1000 dataset rows, rounded up, repeat for each denom"},
+		"shares":          {Usage: sharesUsage},
 	}
 }

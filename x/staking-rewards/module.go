@@ -40,12 +40,13 @@ var (
 
 // AppModule is the staking-rewards module.
 type AppModule struct {
+	cdc    codec.Codec
 	keeper keeper.Keeper
 }
 
 // NewAppModule returns the module over its keeper.
-func NewAppModule(k keeper.Keeper) AppModule {
-	return AppModule{keeper: k}
+func NewAppModule(cdc codec.Codec, k keeper.Keeper) AppModule {
+	return AppModule{cdc: cdc, keeper: k}
 }
 
 // IsAppModule implements appmodule.AppModule.

@@ -35,7 +35,7 @@ func benchState(b *testing.B, n int) (*apptesting.TestApp, []apptesting.Account)
 // on chain (a lookup through the (dataset, licensee) index).
 func BenchmarkHasAccess(b *testing.B) {
 	ta, buyers := benchState(b, 2000)
-	q := keeper.NewQuerier(ta.DataMarketKeeper)
+	q := keeper.NewQueryServerImpl(ta.DataMarketKeeper)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		id := uint64(1 + i%2000)

@@ -8,10 +8,10 @@ import (
 	errorsmod "cosmossdk.io/errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
-	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
 	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/datamarket/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 // This file is what x/compute uses (through its own expected_keepers.go).
@@ -90,10 +90,11 @@ func (k Keeper) newestCoveredVersion(ctx context.Context, d types.Dataset, licen
 	return newest, nil
 }
 
-// PayDatasetFee pays a settled job's dataset fee out of fromModule's account:
-// market_fee_bps of it to the reward pool, the rest split over shares (the
-// snapshot taken when the job was created). It checks the module's balance
-// before moving anything. An empty fee pays nothing.
+// PayDatasetFee pays a settled job's dataset fee out of fromModule's account
+// with modkit.Payout: market_fee_bps of it to the reward pool, the rest split
+// over shares (the snapshot taken when the job was created; no share may be a
+// blocked module account). It checks the module's balance before moving
+// anything and is all or nothing. An empty fee pays nothing.
 func (k Keeper) PayDatasetFee(ctx context.Context, datasetID uint64, fromModule string, fee sdk.Coins, shares []common.Share) error {
 	if fee.IsZero() {
 		return nil
@@ -111,41 +112,21 @@ func (k Keeper) PayDatasetFee(ctx context.Context, datasetID uint64, fromModule 
 	if err != nil {
 		return err
 	}
-	from := authtypes.NewModuleAddress(fromModule)
-	if spendable := k.bank.SpendableCoins(ctx, from); !spendable.IsAllGTE(fee) {
-		return errorsmod.Wrapf(types.ErrInsufficientFunds, "module %s has %s, needs %s", fromModule, spendable, fee)
-	}
-	market := common.FeePart(fee, params.MarketFeeBps)
-	parts, err := common.SplitCoins(fee.Sub(market...), shares)
-	if err != nil {
-		return errorsmod.Wrapf(types.ErrInvalidShares, "%v", err)
-	}
-	if !market.IsZero() {
-		if err := k.bank.SendCoinsFromModuleToModule(ctx, fromModule, common.RewardPoolName, market); err != nil {
-			return err
-		}
-	}
-	for i, part := range parts {
-		if part.IsZero() {
-			continue
-		}
-		addr, err := sdk.AccAddressFromBech32(shares[i].Address)
+	return modkit.RunCached(ctx, func(ctx context.Context) error {
+		paid, err := k.payout().Pay(ctx, modkit.FromModule(fromModule), fee, params.MarketFeeBps, shares)
 		if err != nil {
-			return errorsmod.Wrapf(types.ErrInvalidShares, "share %d: %v", i, err)
-		}
-		if err := k.bank.SendCoinsFromModuleToAccount(ctx, fromModule, addr, part); err != nil {
 			return err
 		}
-	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventDatasetFeePaid{
-		DatasetId: datasetID, FromModule: fromModule, Fee: fee, MarketFee: market,
+		return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventDatasetFeePaid{
+			DatasetId: datasetID, FromModule: fromModule, Fee: fee, MarketFee: paid.Fee,
+		})
 	})
 }
 
 // GrantJobAccess lets the assigned provider of a live job read the dataset
 // (HasAccess is true for it, for every version) until RevokeJobAccess.
 func (k Keeper) GrantJobAccess(ctx context.Context, datasetID, jobID uint64, provider string) error {
-	if _, err := sdk.AccAddressFromBech32(provider); err != nil {
+	if _, err := k.addressCodec.StringToBytes(provider); err != nil {
 		return errorsmod.Wrapf(types.ErrInvalidRequest, "provider %q: %v", provider, err)
 	}
 	if _, err := k.GetDataset(ctx, datasetID); err != nil {

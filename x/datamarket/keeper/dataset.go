@@ -11,11 +11,21 @@ import (
 
 	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/datamarket/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 // GetParams returns the params.
 func (k Keeper) GetParams(ctx context.Context) (types.Params, error) {
 	return k.Params.Get(ctx)
+}
+
+// UpdateParams sets the params (the caller has checked the authority and
+// validated them).
+func (k Keeper) UpdateParams(ctx context.Context, params types.Params) error {
+	if err := k.Params.Set(ctx, params); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventParamsUpdated{Params: params})
 }
 
 // GetDataset returns a dataset or ErrDatasetNotFound.
@@ -36,11 +46,9 @@ func (k Keeper) GetDatasetVersion(ctx context.Context, id, version uint64) (type
 	return v, err
 }
 
-// ListDataset lists a new dataset at version 1 and returns its id.
+// ListDataset lists a new dataset at version 1 and returns its id (msg has
+// passed ValidateBasic).
 func (k Keeper) ListDataset(ctx context.Context, msg *types.MsgListDataset) (uint64, error) {
-	if err := msg.ValidateBasic(); err != nil {
-		return 0, err
-	}
 	params, err := k.GetParams(ctx)
 	if err != nil {
 		return 0, err
@@ -51,6 +59,9 @@ func (k Keeper) ListDataset(ctx context.Context, msg *types.MsgListDataset) (uin
 	shares := msg.Shares
 	if len(shares) == 0 {
 		shares = []common.Share{{Address: msg.Owner, Weight: 1}}
+	}
+	if err := k.payout().CheckShares(shares); err != nil {
+		return 0, err
 	}
 	id, err := k.DatasetSeq.Next(ctx)
 	if err != nil {
@@ -101,12 +112,10 @@ func (k Keeper) ownedActiveDataset(ctx context.Context, id uint64, signer string
 	return d, nil
 }
 
-// UpdateDataset publishes a new version of a dataset and returns its number.
-// SUBSCRIPTION licences cover it at once; other licences stay on their version.
+// UpdateDataset publishes a new version of a dataset and returns its number
+// (msg has passed ValidateBasic). SUBSCRIPTION licences cover it at once;
+// other licences stay on their version.
 func (k Keeper) UpdateDataset(ctx context.Context, msg *types.MsgUpdateDataset) (uint64, error) {
-	if err := msg.ValidateBasic(); err != nil {
-		return 0, err
-	}
 	d, err := k.ownedActiveDataset(ctx, msg.DatasetId, msg.Owner)
 	if err != nil {
 		return 0, err
@@ -140,11 +149,9 @@ func (k Keeper) UpdateDataset(ctx context.Context, msg *types.MsgUpdateDataset) 
 	})
 }
 
-// DelistDataset stops all sales of a dataset; existing licences stay valid.
+// DelistDataset stops all sales of a dataset; existing licences stay valid
+// (msg has passed ValidateBasic).
 func (k Keeper) DelistDataset(ctx context.Context, msg *types.MsgDelistDataset) error {
-	if err := msg.ValidateBasic(); err != nil {
-		return err
-	}
 	d, err := k.ownedActiveDataset(ctx, msg.DatasetId, msg.Owner)
 	if err != nil {
 		return err
@@ -157,9 +164,10 @@ func (k Keeper) DelistDataset(ctx context.Context, msg *types.MsgDelistDataset) 
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventDatasetDelisted{DatasetId: d.Id})
 }
 
-// pay moves price from payer: market_fee_bps of it to the reward pool, the rest
-// split over shares (remainder to the first share). It checks the payer's
-// spendable balance before moving anything, and returns the market fee.
+// pay moves price from payer with modkit.Payout: market_fee_bps of it to the
+// reward pool, the rest split over shares (remainder to the first share). It
+// checks the shares (no blocked module account) and the payer's spendable
+// balance before moving anything, and returns the market fee.
 func (k Keeper) pay(ctx context.Context, payer sdk.AccAddress, price sdk.Coins, shares []common.Share) (sdk.Coins, error) {
 	if price.IsZero() {
 		return sdk.NewCoins(), nil
@@ -168,32 +176,9 @@ func (k Keeper) pay(ctx context.Context, payer sdk.AccAddress, price sdk.Coins, 
 	if err != nil {
 		return nil, err
 	}
-	if spendable := k.bank.SpendableCoins(ctx, payer); !spendable.IsAllGTE(price) {
-		return nil, errorsmod.Wrapf(types.ErrInsufficientFunds, "%s has %s spendable, needs %s", payer, spendable, price)
-	}
-	fee := common.FeePart(price, params.MarketFeeBps)
-	parts, err := common.SplitCoins(price.Sub(fee...), shares)
+	paid, err := k.payout().Pay(ctx, modkit.FromAccount(payer), price, params.MarketFeeBps, shares)
 	if err != nil {
-		return nil, errorsmod.Wrapf(types.ErrInvalidShares, "%v", err)
+		return nil, err
 	}
-	recipients := make([]sdk.AccAddress, len(shares))
-	for i, s := range shares {
-		if recipients[i], err = sdk.AccAddressFromBech32(s.Address); err != nil {
-			return nil, errorsmod.Wrapf(types.ErrInvalidShares, "share %d: %v", i, err)
-		}
-	}
-	if !fee.IsZero() {
-		if err := k.bank.SendCoinsFromAccountToModule(ctx, payer, common.RewardPoolName, fee); err != nil {
-			return nil, err
-		}
-	}
-	for i, part := range parts {
-		if part.IsZero() {
-			continue
-		}
-		if err := k.bank.SendCoins(ctx, payer, recipients[i], part); err != nil {
-			return nil, err
-		}
-	}
-	return fee, nil
+	return paid.Fee, nil
 }

@@ -3,14 +3,11 @@ package keeper
 import (
 	"context"
 
-	"cosmossdk.io/collections"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	sdk "github.com/cosmos/cosmos-sdk/types"
-	"github.com/cosmos/cosmos-sdk/types/query"
-
 	"github.com/aichain/aichain/x/datamarket/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 type queryServer struct {
@@ -19,8 +16,8 @@ type queryServer struct {
 
 var _ types.QueryServer = queryServer{}
 
-// NewQuerier returns the datamarket query server.
-func NewQuerier(k Keeper) types.QueryServer { return queryServer{k: k} }
+// NewQueryServerImpl returns the datamarket query server.
+func NewQueryServerImpl(k Keeper) types.QueryServer { return queryServer{k: k} }
 
 // Params implements types.QueryServer.
 func (q queryServer) Params(ctx context.Context, req *types.QueryParamsRequest) (*types.QueryParamsResponse, error) {
@@ -53,22 +50,19 @@ func (q queryServer) Datasets(ctx context.Context, req *types.QueryDatasetsReque
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
 	if req.Owner == "" {
-		ds, page, err := query.CollectionPaginate(ctx, q.k.Datasets, req.Pagination,
+		ds, page, err := modkit.Paginate(ctx, q.k.Datasets, req.Pagination,
 			func(_ uint64, d types.Dataset) (types.Dataset, error) { return d, nil })
 		if err != nil {
-			return nil, status.Error(codes.InvalidArgument, err.Error())
+			return nil, err
 		}
 		return &types.QueryDatasetsResponse{Datasets: ds, Pagination: page}, nil
 	}
-	if _, err := sdk.AccAddressFromBech32(req.Owner); err != nil {
+	if _, err := q.k.addressCodec.StringToBytes(req.Owner); err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "owner: %v", err)
 	}
-	ds, page, err := query.CollectionPaginate(ctx, q.k.datasetsByOwnerView, req.Pagination,
-		func(key collections.Pair[string, uint64], _ collections.NoValue) (types.Dataset, error) {
-			return q.k.Datasets.Get(ctx, key.K2())
-		}, query.WithCollectionPaginationPairPrefix[string, uint64](req.Owner))
+	ds, page, err := modkit.PaginateRef(ctx, q.k.datasetsByOwnerView, req.Owner, req.Pagination, q.k.Datasets.Get)
 	if err != nil {
-		return nil, status.Error(codes.InvalidArgument, err.Error())
+		return nil, err
 	}
 	return &types.QueryDatasetsResponse{Datasets: ds, Pagination: page}, nil
 }
@@ -104,22 +98,19 @@ func (q queryServer) Licenses(ctx context.Context, req *types.QueryLicensesReque
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
 	if req.Licensee == "" {
-		ls, page, err := query.CollectionPaginate(ctx, q.k.Licenses, req.Pagination,
+		ls, page, err := modkit.Paginate(ctx, q.k.Licenses, req.Pagination,
 			func(_ uint64, l types.License) (types.License, error) { return l, nil })
 		if err != nil {
-			return nil, status.Error(codes.InvalidArgument, err.Error())
+			return nil, err
 		}
 		return &types.QueryLicensesResponse{Licenses: ls, Pagination: page}, nil
 	}
-	if _, err := sdk.AccAddressFromBech32(req.Licensee); err != nil {
+	if _, err := q.k.addressCodec.StringToBytes(req.Licensee); err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "licensee: %v", err)
 	}
-	ls, page, err := query.CollectionPaginate(ctx, q.k.licensesByLicenseeView, req.Pagination,
-		func(key collections.Pair[string, uint64], _ collections.NoValue) (types.License, error) {
-			return q.k.Licenses.Get(ctx, key.K2())
-		}, query.WithCollectionPaginationPairPrefix[string, uint64](req.Licensee))
+	ls, page, err := modkit.PaginateRef(ctx, q.k.licensesByLicenseeView, req.Licensee, req.Pagination, q.k.Licenses.Get)
 	if err != nil {
-		return nil, status.Error(codes.InvalidArgument, err.Error())
+		return nil, err
 	}
 	return &types.QueryLicensesResponse{Licenses: ls, Pagination: page}, nil
 }
@@ -129,7 +120,7 @@ func (q queryServer) HasAccess(ctx context.Context, req *types.QueryHasAccessReq
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	if _, err := sdk.AccAddressFromBech32(req.Address); err != nil {
+	if _, err := q.k.addressCodec.StringToBytes(req.Address); err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "address: %v", err)
 	}
 	return q.k.HasAccess(ctx, req.DatasetId, req.Address, req.Version)

@@ -9,6 +9,7 @@ import (
 
 	"cosmossdk.io/collections"
 	"cosmossdk.io/collections/indexes"
+	"cosmossdk.io/core/address"
 	"cosmossdk.io/core/store"
 	"cosmossdk.io/log"
 
@@ -16,6 +17,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/x/datamarket/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 // DatasetIndexes are the secondary indexes of Datasets.
@@ -53,10 +55,14 @@ func (i JobAccessIndexes) IndexesList() []collections.Index[collections.Pair[uin
 	return []collections.Index[collections.Pair[uint64, uint64], types.JobAccess]{i.ByProvider}
 }
 
+// expiryQueueName is ExpiryQueue's schema name.
+const expiryQueueName = "expiry_queue"
+
 // Keeper is the datamarket keeper.
 type Keeper struct {
 	cdc          codec.BinaryCodec
 	storeService store.KVStoreService
+	addressCodec address.Codec
 	bank         types.BankKeeper
 	// authority may change the params (the gov module account).
 	authority string
@@ -81,17 +87,21 @@ type Keeper struct {
 	licensesByLicenseeView collections.KeySet[collections.Pair[string, uint64]]
 }
 
-// NewKeeper returns a datamarket keeper. authority is the gov module account address.
-func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, bank types.BankKeeper, authority string) Keeper {
-	if _, err := sdk.AccAddressFromBech32(authority); err != nil {
+// NewKeeper returns a datamarket keeper; the address codec is ak's.
+// authority is the gov module account address.
+func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, ak types.AccountKeeper,
+	bk types.BankKeeper, authority string,
+) Keeper {
+	addressCodec := ak.AddressCodec()
+	if _, err := addressCodec.StringToBytes(authority); err != nil {
 		panic(fmt.Errorf("datamarket: invalid authority %q: %w", authority, err))
 	}
 	sb := collections.NewSchemaBuilder(storeService)
-	ownerKey := collections.PairKeyCodec(collections.StringKey, collections.Uint64Key)
 	k := Keeper{
 		cdc:          cdc,
 		storeService: storeService,
-		bank:         bank,
+		addressCodec: addressCodec,
+		bank:         bk,
 		authority:    authority,
 		Params:       collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		DatasetSeq:   collections.NewSequence(sb, types.DatasetSeqKey, "dataset_seq"),
@@ -117,7 +127,7 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, bank ty
 						return collections.Join(l.DatasetId, l.Licensee), nil
 					}),
 			}),
-		ExpiryQueue: collections.NewKeySet(sb, types.ExpiryQueueKey, "expiry_queue",
+		ExpiryQueue: collections.NewKeySet(sb, types.ExpiryQueueKey, expiryQueueName,
 			collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)),
 		JobAccess: collections.NewIndexedMap(sb, types.JobAccessKey, "job_access",
 			collections.PairKeyCodec(collections.Uint64Key, collections.Uint64Key), codec.CollValue[types.JobAccess](cdc),
@@ -136,14 +146,12 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, bank ty
 	}
 	k.Schema = schema
 
-	// The views read the index prefixes with the indexes' own key codec; they
-	// live in a separate schema because a prefix may be registered only once.
-	views := collections.NewSchemaBuilder(storeService)
-	k.datasetsByOwnerView = collections.NewKeySet(views, types.DatasetsByOwnerKey, "datasets_by_owner_view", ownerKey)
-	k.licensesByLicenseeView = collections.NewKeySet(views, types.LicensesByLicenseeKey, "licenses_by_licensee_view", ownerKey)
-	if _, err := views.Build(); err != nil {
-		panic(err)
-	}
+	// The views read the index prefixes with the indexes' own key codecs
+	// (modkit.IndexView: outside the schema, which holds each prefix once).
+	k.datasetsByOwnerView = modkit.IndexView(storeService, types.DatasetsByOwnerKey, "datasets_by_owner",
+		collections.StringKey, collections.Uint64Key)
+	k.licensesByLicenseeView = modkit.IndexView(storeService, types.LicensesByLicenseeKey, "licenses_by_licensee",
+		collections.StringKey, collections.Uint64Key)
 	return k
 }
 
@@ -153,4 +161,13 @@ func (k Keeper) GetAuthority() string { return k.authority }
 // Logger returns the module's logger.
 func (k Keeper) Logger(ctx context.Context) log.Logger {
 	return sdk.UnwrapSDKContext(ctx).Logger().With("module", "x/"+types.ModuleName)
+}
+
+// payout pays licence prices and per-job fees over revenue shares; its errors
+// are this module's.
+func (k Keeper) payout() modkit.Payout {
+	return modkit.Payout{
+		Bank: k.bank, Addresses: k.addressCodec,
+		ErrShares: types.ErrInvalidShares, ErrFunds: types.ErrInsufficientFunds,
+	}
 }

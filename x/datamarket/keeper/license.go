@@ -61,12 +61,10 @@ func (k Keeper) bestLicense(ctx context.Context, datasetID uint64, licensee stri
 	return best, found, nil
 }
 
-// PurchaseLicense sells a licence under offer msg.OfferIndex of a listed
-// dataset and returns it.
-func (k Keeper) PurchaseLicense(ctx context.Context, msg *types.MsgPurchaseLicense) (types.License, error) {
-	if err := msg.ValidateBasic(); err != nil {
-		return types.License{}, err
-	}
+// PurchaseLicense sells buyer (msg.Buyer, decoded) a licence under offer
+// msg.OfferIndex of a listed dataset and returns it (msg has passed
+// ValidateBasic).
+func (k Keeper) PurchaseLicense(ctx context.Context, buyer sdk.AccAddress, msg *types.MsgPurchaseLicense) (types.License, error) {
 	d, err := k.GetDataset(ctx, msg.DatasetId)
 	if err != nil {
 		return types.License{}, err
@@ -90,10 +88,6 @@ func (k Keeper) PurchaseLicense(ctx context.Context, msg *types.MsgPurchaseLicen
 		return types.License{}, err
 	} else if found && held.Kind == offer.Kind {
 		return types.License{}, errorsmod.Wrapf(types.ErrAlreadyLicensed, "licence %d already covers dataset %d version %d (renew it instead)", held.Id, d.Id, d.Version)
-	}
-	buyer, err := sdk.AccAddressFromBech32(msg.Buyer)
-	if err != nil {
-		return types.License{}, errorsmod.Wrapf(types.ErrInvalidRequest, "buyer: %v", err)
 	}
 	fee, err := k.pay(ctx, buyer, offer.Price, d.Shares)
 	if err != nil {
@@ -139,11 +133,8 @@ func (k Keeper) setLicense(ctx context.Context, l types.License) error {
 // RenewLicense extends a RENTAL or SUBSCRIPTION licence by its term, from its
 // expiry or from now if it has already expired, at the price it was bought
 // for. A SUBSCRIPTION also moves to the current version. The dataset must
-// still be listed.
+// still be listed (msg has passed ValidateBasic).
 func (k Keeper) RenewLicense(ctx context.Context, msg *types.MsgRenewLicense) (types.License, error) {
-	if err := msg.ValidateBasic(); err != nil {
-		return types.License{}, err
-	}
 	l, err := k.GetLicense(ctx, msg.LicenseId)
 	if err != nil {
 		return l, err
@@ -161,7 +152,7 @@ func (k Keeper) RenewLicense(ctx context.Context, msg *types.MsgRenewLicense) (t
 	if !d.Active {
 		return l, errorsmod.Wrapf(types.ErrDatasetInactive, "dataset %d sells no renewals", d.Id)
 	}
-	licensee, err := sdk.AccAddressFromBech32(l.Licensee)
+	licensee, err := k.addressCodec.StringToBytes(l.Licensee)
 	if err != nil {
 		return l, err
 	}
@@ -190,11 +181,9 @@ func (k Keeper) RenewLicense(ctx context.Context, msg *types.MsgRenewLicense) (t
 	})
 }
 
-// TransferLicense gives a transferable, unexpired licence to msg.Recipient.
+// TransferLicense gives a transferable, unexpired licence to msg.Recipient
+// (msg has passed ValidateBasic).
 func (k Keeper) TransferLicense(ctx context.Context, msg *types.MsgTransferLicense) error {
-	if err := msg.ValidateBasic(); err != nil {
-		return err
-	}
 	l, err := k.GetLicense(ctx, msg.LicenseId)
 	if err != nil {
 		return err
@@ -258,56 +247,4 @@ func (k Keeper) HasAccess(ctx context.Context, datasetID uint64, address string,
 		res.HasAccess, res.Reason, res.JobId = true, "job", pk.K2()
 	}
 	return res, nil
-}
-
-// ExpireLicenses marks the licences whose expiry height has been reached as
-// expired, at most max_expiries_per_block of them; the rest carry over to the
-// next block. Access itself never depends on this (it compares heights).
-func (k Keeper) ExpireLicenses(ctx context.Context) error {
-	sdkCtx := sdk.UnwrapSDKContext(ctx)
-	params, err := k.GetParams(ctx)
-	if err != nil {
-		return err
-	}
-	rng := collections.NewPrefixUntilPairRange[int64, uint64](sdkCtx.BlockHeight())
-	iter, err := k.ExpiryQueue.Iterate(ctx, rng)
-	if err != nil {
-		return err
-	}
-	var due []collections.Pair[int64, uint64]
-	for ; iter.Valid() && uint32(len(due)) < params.MaxExpiriesPerBlock; iter.Next() {
-		key, err := iter.Key()
-		if err != nil {
-			iter.Close()
-			return err
-		}
-		due = append(due, key)
-	}
-	if err := iter.Close(); err != nil {
-		return err
-	}
-	for _, key := range due {
-		if err := k.ExpiryQueue.Remove(ctx, key); err != nil {
-			return err
-		}
-		l, err := k.Licenses.Get(ctx, key.K2())
-		if errors.Is(err, collections.ErrNotFound) {
-			continue
-		} else if err != nil {
-			return err
-		}
-		if l.ExpiresHeight != key.K1() || l.Expired {
-			continue // renewed since it was queued
-		}
-		l.Expired = true
-		if err := k.Licenses.Set(ctx, l.Id, l); err != nil {
-			return err
-		}
-		if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventLicenseExpired{
-			LicenseId: l.Id, DatasetId: l.DatasetId, Licensee: l.Licensee,
-		}); err != nil {
-			return err
-		}
-	}
-	return nil
 }

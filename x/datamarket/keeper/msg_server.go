@@ -3,25 +3,28 @@ package keeper
 import (
 	"context"
 
-	errorsmod "cosmossdk.io/errors"
-
-	sdk "github.com/cosmos/cosmos-sdk/types"
-
 	"github.com/aichain/aichain/x/datamarket/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 type msgServer struct {
-	k Keeper
+	Keeper
 }
 
 var _ types.MsgServer = msgServer{}
 
 // NewMsgServerImpl returns the datamarket Msg server.
-func NewMsgServerImpl(k Keeper) types.MsgServer { return msgServer{k: k} }
+func NewMsgServerImpl(k Keeper) types.MsgServer { return msgServer{Keeper: k} }
 
 // ListDataset implements types.MsgServer.
 func (s msgServer) ListDataset(ctx context.Context, msg *types.MsgListDataset) (*types.MsgListDatasetResponse, error) {
-	id, err := s.k.ListDataset(ctx, msg)
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	if _, err := modkit.Signer(s.addressCodec, "owner", msg.Owner, types.ErrInvalidRequest); err != nil {
+		return nil, err
+	}
+	id, err := s.Keeper.ListDataset(ctx, msg)
 	if err != nil {
 		return nil, err
 	}
@@ -30,7 +33,13 @@ func (s msgServer) ListDataset(ctx context.Context, msg *types.MsgListDataset) (
 
 // UpdateDataset implements types.MsgServer.
 func (s msgServer) UpdateDataset(ctx context.Context, msg *types.MsgUpdateDataset) (*types.MsgUpdateDatasetResponse, error) {
-	v, err := s.k.UpdateDataset(ctx, msg)
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	if _, err := modkit.Signer(s.addressCodec, "owner", msg.Owner, types.ErrInvalidRequest); err != nil {
+		return nil, err
+	}
+	v, err := s.Keeper.UpdateDataset(ctx, msg)
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +48,13 @@ func (s msgServer) UpdateDataset(ctx context.Context, msg *types.MsgUpdateDatase
 
 // DelistDataset implements types.MsgServer.
 func (s msgServer) DelistDataset(ctx context.Context, msg *types.MsgDelistDataset) (*types.MsgDelistDatasetResponse, error) {
-	if err := s.k.DelistDataset(ctx, msg); err != nil {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	if _, err := modkit.Signer(s.addressCodec, "owner", msg.Owner, types.ErrInvalidRequest); err != nil {
+		return nil, err
+	}
+	if err := s.Keeper.DelistDataset(ctx, msg); err != nil {
 		return nil, err
 	}
 	return &types.MsgDelistDatasetResponse{}, nil
@@ -47,7 +62,14 @@ func (s msgServer) DelistDataset(ctx context.Context, msg *types.MsgDelistDatase
 
 // PurchaseLicense implements types.MsgServer.
 func (s msgServer) PurchaseLicense(ctx context.Context, msg *types.MsgPurchaseLicense) (*types.MsgPurchaseLicenseResponse, error) {
-	l, err := s.k.PurchaseLicense(ctx, msg)
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	buyer, err := modkit.Signer(s.addressCodec, "buyer", msg.Buyer, types.ErrInvalidRequest)
+	if err != nil {
+		return nil, err
+	}
+	l, err := s.Keeper.PurchaseLicense(ctx, buyer, msg)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +78,13 @@ func (s msgServer) PurchaseLicense(ctx context.Context, msg *types.MsgPurchaseLi
 
 // RenewLicense implements types.MsgServer.
 func (s msgServer) RenewLicense(ctx context.Context, msg *types.MsgRenewLicense) (*types.MsgRenewLicenseResponse, error) {
-	l, err := s.k.RenewLicense(ctx, msg)
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	if _, err := modkit.Signer(s.addressCodec, "licensee", msg.Licensee, types.ErrInvalidRequest); err != nil {
+		return nil, err
+	}
+	l, err := s.Keeper.RenewLicense(ctx, msg)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +93,16 @@ func (s msgServer) RenewLicense(ctx context.Context, msg *types.MsgRenewLicense)
 
 // TransferLicense implements types.MsgServer.
 func (s msgServer) TransferLicense(ctx context.Context, msg *types.MsgTransferLicense) (*types.MsgTransferLicenseResponse, error) {
-	if err := s.k.TransferLicense(ctx, msg); err != nil {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	if _, err := modkit.Signer(s.addressCodec, "licensee", msg.Licensee, types.ErrInvalidRequest); err != nil {
+		return nil, err
+	}
+	if _, err := modkit.Signer(s.addressCodec, "recipient", msg.Recipient, types.ErrInvalidRequest); err != nil {
+		return nil, err
+	}
+	if err := s.Keeper.TransferLicense(ctx, msg); err != nil {
 		return nil, err
 	}
 	return &types.MsgTransferLicenseResponse{}, nil
@@ -73,16 +110,13 @@ func (s msgServer) TransferLicense(ctx context.Context, msg *types.MsgTransferLi
 
 // UpdateParams implements types.MsgServer: only the authority may change the params.
 func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
-	if msg.Authority != s.k.authority {
-		return nil, errorsmod.Wrapf(types.ErrUnauthorized, "expected authority %s, got %s", s.k.authority, msg.Authority)
+	if err := modkit.CheckAuthority(s.authority, msg.Authority, types.ErrInvalidSigner); err != nil {
+		return nil, err
 	}
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	if err := s.k.Params.Set(ctx, msg.Params); err != nil {
-		return nil, err
-	}
-	if err := sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventParamsUpdated{Params: msg.Params}); err != nil {
+	if err := s.Keeper.UpdateParams(ctx, msg.Params); err != nil {
 		return nil, err
 	}
 	return &types.MsgUpdateParamsResponse{}, nil

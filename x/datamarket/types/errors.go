@@ -23,4 +23,8 @@ var (
 	ErrJobAccessNotFound = errors.Register(ModuleName, 18, "job access not found")
 	ErrVersionNotFound   = errors.Register(ModuleName, 19, "dataset version not found")
 	ErrInvalidFee        = errors.Register(ModuleName, 20, "invalid fee")
+
+	// ErrInvalidSigner is the authority error (MsgUpdateParams signed by
+	// anyone but the gov account): the registered ErrUnauthorized, code 8.
+	ErrInvalidSigner = ErrUnauthorized
 )

@@ -3,15 +3,24 @@ package types
 import (
 	"context"
 
+	"cosmossdk.io/core/address"
+
 	sdk "github.com/cosmos/cosmos-sdk/types"
 )
 
-// BankKeeper is what the datamarket needs from x/bank: licence payments go
-// straight from the buyer; per-job fees come out of x/compute's escrow.
+// AccountKeeper is what the datamarket needs from x/auth: the address codec.
+type AccountKeeper interface {
+	AddressCodec() address.Codec
+}
+
+// BankKeeper is what the datamarket needs from x/bank (modkit.Payout):
+// licence payments go straight from the buyer; per-job fees come out of
+// x/compute's escrow; no share may be an address the bank blocks.
 type BankKeeper interface {
 	SpendableCoins(ctx context.Context, addr sdk.AccAddress) sdk.Coins
 	SendCoins(ctx context.Context, fromAddr, toAddr sdk.AccAddress, amt sdk.Coins) error
 	SendCoinsFromAccountToModule(ctx context.Context, senderAddr sdk.AccAddress, recipientModule string, amt sdk.Coins) error
 	SendCoinsFromModuleToAccount(ctx context.Context, senderModule string, recipientAddr sdk.AccAddress, amt sdk.Coins) error
 	SendCoinsFromModuleToModule(ctx context.Context, senderModule, recipientModule string, amt sdk.Coins) error
+	BlockedAddr(addr sdk.AccAddress) bool
 }

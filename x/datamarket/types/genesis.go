@@ -20,31 +20,53 @@ func (gs GenesisState) Validate() error {
 	if gs.NextDatasetId == 0 || gs.NextLicenseId == 0 {
 		return errorsmod.Wrap(ErrInvalidGenesis, "next ids must be positive")
 	}
+	datasets, err := gs.validateDatasets()
+	if err != nil {
+		return err
+	}
+	if err := gs.validateVersions(datasets); err != nil {
+		return err
+	}
+	if err := gs.validateLicenses(datasets); err != nil {
+		return err
+	}
+	return gs.validateJobAccesses(datasets)
+}
+
+// validateDatasets checks each dataset record and returns them by id.
+func (gs GenesisState) validateDatasets() (map[uint64]Dataset, error) {
 	datasets := make(map[uint64]Dataset, len(gs.Datasets))
 	for _, d := range gs.Datasets {
 		if d.Id == 0 || d.Id >= gs.NextDatasetId {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset id %d outside 1..%d", d.Id, gs.NextDatasetId-1)
+			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset id %d outside 1..%d", d.Id, gs.NextDatasetId-1)
 		}
 		if _, dup := datasets[d.Id]; dup {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d appears twice", d.Id)
+			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d appears twice", d.Id)
 		}
 		if err := validateAddress("owner", d.Owner); err != nil {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: %v", d.Id, err)
+			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: %v", d.Id, err)
 		}
 		if d.Format != FormatNpyF32 || d.Version == 0 {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: bad format or version", d.Id)
+			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: bad format or version", d.Id)
 		}
 		if err := ValidateContent(d.Rows, d.Cols, d.RowsPerChunk, d.ContentRoot, d.Sha256); err != nil {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: %v", d.Id, err)
+			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: %v", d.Id, err)
 		}
 		if err := ValidateOffers(d.Offers); err != nil {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: %v", d.Id, err)
+			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: %v", d.Id, err)
 		}
 		if err := common.ValidateShares(d.Shares); err != nil {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: %v", d.Id, err)
+			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: %v", d.Id, err)
 		}
 		datasets[d.Id] = d
 	}
+	return datasets, nil
+}
+
+// validateVersions checks the version records: each of a known dataset, at
+// most its current version, once, well-formed; and every dataset's current
+// version present.
+func (gs GenesisState) validateVersions(datasets map[uint64]Dataset) error {
 	type vkey struct{ id, v uint64 }
 	versions := make(map[vkey]bool, len(gs.DatasetVersions))
 	for _, v := range gs.DatasetVersions {
@@ -68,6 +90,12 @@ func (gs GenesisState) Validate() error {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d has no record of its current version %d", id, d.Version)
 		}
 	}
+	return nil
+}
+
+// validateLicenses checks the licences: ids unique and below the sequence,
+// of known datasets and versions, of a sold kind, well-formed.
+func (gs GenesisState) validateLicenses(datasets map[uint64]Dataset) error {
 	licenses := make(map[uint64]bool, len(gs.Licenses))
 	for _, l := range gs.Licenses {
 		if l.Id == 0 || l.Id >= gs.NextLicenseId {
@@ -96,6 +124,12 @@ func (gs GenesisState) Validate() error {
 		}
 		licenses[l.Id] = true
 	}
+	return nil
+}
+
+// validateJobAccesses checks the job accesses: of known datasets, with a
+// valid provider, each (dataset, job) once.
+func (gs GenesisState) validateJobAccesses(datasets map[uint64]Dataset) error {
 	type jkey struct{ d, j uint64 }
 	jobs := make(map[jkey]bool, len(gs.JobAccesses))
 	for _, j := range gs.JobAccesses {

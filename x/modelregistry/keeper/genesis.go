@@ -21,7 +21,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 			return errorsmod.Wrapf(err, "model %d", m.Id)
 		}
 	}
-	return k.NextModelID.Set(ctx, gs.NextModelId)
+	return k.ModelSeq.Set(ctx, gs.NextModelId)
 }
 
 // ExportGenesis returns the module state.
@@ -30,7 +30,7 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 	if err != nil {
 		return nil, err
 	}
-	next, err := k.NextModelID.Peek(ctx)
+	next, err := k.ModelSeq.Peek(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -2,17 +2,15 @@ package keeper
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"cosmossdk.io/collections"
-	"cosmossdk.io/collections/indexes"
-
+	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
 
+	"github.com/aichain/aichain/x/internal/modkit"
 	"github.com/aichain/aichain/x/modelregistry/types"
 )
 
@@ -55,10 +53,10 @@ func (q queryServer) Models(ctx context.Context, req *types.QueryModelsRequest) 
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
 	if req.Owner == "" {
-		models, page, err := query.CollectionPaginate(ctx, q.k.Models, req.Pagination,
+		models, page, err := modkit.Paginate(ctx, q.k.Models, req.Pagination,
 			func(_ uint64, m types.Model) (types.Model, error) { return m, nil })
 		if err != nil {
-			return nil, status.Error(codes.InvalidArgument, err.Error())
+			return nil, err
 		}
 		return &types.QueryModelsResponse{Models: models, Pagination: page}, nil
 	}
@@ -66,7 +64,10 @@ func (q queryServer) Models(ctx context.Context, req *types.QueryModelsRequest) 
 	if err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "owner %q: %v", req.Owner, err)
 	}
-	models, page, err := paginateIndex(ctx, q.k, q.k.Models.Indexes.Owner, owner, req.Pagination)
+	if err := checkPageKey(req.Pagination); err != nil {
+		return nil, err
+	}
+	models, page, err := modkit.PaginateRef(ctx, q.k.modelsByOwner, sdk.AccAddress(owner), req.Pagination, q.k.GetModel)
 	if err != nil {
 		return nil, err
 	}
@@ -81,11 +82,23 @@ func (q queryServer) ModelVersions(ctx context.Context, req *types.QueryModelVer
 	if err := types.ValidateName(req.Name); err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
-	models, page, err := paginateIndex(ctx, q.k, q.k.Models.Indexes.Name, req.Name, req.Pagination)
+	if err := checkPageKey(req.Pagination); err != nil {
+		return nil, err
+	}
+	models, page, err := modkit.PaginateRef(ctx, q.k.modelsByName, req.Name, req.Pagination, q.k.GetModel)
 	if err != nil {
 		return nil, err
 	}
 	return &types.QueryModelVersionsResponse{Models: models, Pagination: page}, nil
+}
+
+// checkPageKey refuses a page key that is not a model id: under one index
+// reference, a page key (and a next_key) is the 8-byte big-endian model id.
+func checkPageKey(req *query.PageRequest) error {
+	if req != nil && len(req.Key) > 0 && len(req.Key) != 8 {
+		return status.Errorf(codes.InvalidArgument, "pagination: key must be 8 bytes, got %d", len(req.Key))
+	}
+	return nil
 }
 
 // Usage returns a model's usage counters.
@@ -105,81 +118,4 @@ func queryErr(err error) error {
 		return status.Error(codes.NotFound, err.Error())
 	}
 	return status.Error(codes.Internal, err.Error())
-}
-
-// paginateIndex pages the models under one reference key of a Multi index
-// (keyed (ref, model id)), walking only that key's range of the index. It
-// follows query.PageRequest: key (the 8-byte big-endian model id to start
-// at) or offset, limit (default query.DefaultLimit), count_total and reverse.
-func paginateIndex[R any](ctx context.Context, k Keeper, idx *indexes.Multi[R, uint64, types.Model], ref R,
-	req *query.PageRequest,
-) ([]types.Model, *query.PageResponse, error) {
-	if req == nil {
-		req = &query.PageRequest{}
-	}
-	if req.Offset > 0 && len(req.Key) > 0 {
-		return nil, nil, status.Error(codes.InvalidArgument, "pagination: set key or offset, not both")
-	}
-	limit := req.Limit
-	if limit == 0 {
-		limit = query.DefaultLimit
-	}
-	rng := collections.NewPrefixedPairRange[R, uint64](ref)
-	if len(req.Key) > 0 {
-		if len(req.Key) != 8 {
-			return nil, nil, status.Errorf(codes.InvalidArgument, "pagination: key must be 8 bytes, got %d", len(req.Key))
-		}
-		start := binary.BigEndian.Uint64(req.Key)
-		if req.Reverse {
-			rng = rng.EndInclusive(start)
-		} else {
-			rng = rng.StartInclusive(start)
-		}
-	}
-	if req.Reverse {
-		rng = rng.Descending()
-	}
-	it, err := idx.Iterate(ctx, rng)
-	if err != nil {
-		return nil, nil, status.Error(codes.Internal, err.Error())
-	}
-	defer it.Close()
-
-	countTotal := req.CountTotal && len(req.Key) == 0
-	var (
-		models []types.Model
-		seen   uint64
-		res    = &query.PageResponse{}
-	)
-	for ; it.Valid(); it.Next() {
-		id, err := it.PrimaryKey()
-		if err != nil {
-			return nil, nil, status.Error(codes.Internal, err.Error())
-		}
-		seen++
-		if seen <= req.Offset {
-			continue
-		}
-		if uint64(len(models)) == limit {
-			if res.NextKey == nil {
-				res.NextKey = binary.BigEndian.AppendUint64(nil, id)
-			}
-			if !countTotal {
-				break
-			}
-			continue
-		}
-		m, err := k.GetModel(ctx, id)
-		if err != nil {
-			return nil, nil, status.Error(codes.Internal, err.Error())
-		}
-		models = append(models, m)
-	}
-	if countTotal {
-		res.Total = seen
-	}
-	if models == nil {
-		models = []types.Model{}
-	}
-	return models, res, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/aichain/aichain/x/internal/modkit"
 	"github.com/aichain/aichain/x/modelregistry/types"
 )
 
@@ -66,16 +67,23 @@ type Keeper struct {
 	// authority may change the params (the gov module account).
 	authority string
 
-	Schema      collections.Schema
-	Params      collections.Item[types.Params]
-	NextModelID collections.Sequence
-	Models      *collections.IndexedMap[uint64, types.Model, ModelIndexes]
+	Schema collections.Schema
+	Params collections.Item[types.Params]
+	// ModelSeq gives model ids, starting at 1.
+	ModelSeq collections.Sequence
+	Models   *collections.IndexedMap[uint64, types.Model, ModelIndexes]
+
+	// Read-only views of the owner and name indexes, for paginated queries.
+	modelsByOwner collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
+	modelsByName  collections.KeySet[collections.Pair[string, uint64]]
 }
 
-// NewKeeper returns a Keeper. authority is the address allowed to change params.
-func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, addressCodec address.Codec,
-	bankKeeper types.BankKeeper, authority string,
+// NewKeeper returns a Keeper; the address codec is ak's. authority is the
+// address allowed to change params.
+func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, ak types.AccountKeeper,
+	bk types.BankKeeper, authority string,
 ) Keeper {
+	addressCodec := ak.AddressCodec()
 	if _, err := addressCodec.StringToBytes(authority); err != nil {
 		panic(fmt.Errorf("modelregistry: invalid authority %q: %w", authority, err))
 	}
@@ -84,12 +92,16 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, add
 		cdc:          cdc,
 		storeService: storeService,
 		addressCodec: addressCodec,
-		bankKeeper:   bankKeeper,
+		bankKeeper:   bk,
 		authority:    authority,
 		Params:       collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
-		NextModelID:  collections.NewSequence(sb, types.NextModelIDKey, "next_model_id"),
+		ModelSeq:     collections.NewSequence(sb, types.ModelSeqKey, "model_seq"),
 		Models: collections.NewIndexedMap(sb, types.ModelsKey, "models", collections.Uint64Key,
 			codec.CollValue[types.Model](cdc), NewModelIndexes(sb, addressCodec)),
+		modelsByOwner: modkit.IndexView(storeService, types.ModelsByOwnerKey, "models_by_owner",
+			sdk.AccAddressKey, collections.Uint64Key),
+		modelsByName: modkit.IndexView(storeService, types.ModelsByNameKey, "models_by_name",
+			collections.StringKey, collections.Uint64Key),
 	}
 	schema, err := sb.Build()
 	if err != nil {
@@ -101,6 +113,15 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, add
 
 // GetAuthority returns the address allowed to change params.
 func (k Keeper) GetAuthority() string { return k.authority }
+
+// UpdateParams sets the params (the caller has checked the authority and
+// validated them).
+func (k Keeper) UpdateParams(ctx context.Context, params types.Params) error {
+	if err := k.Params.Set(ctx, params); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventParamsUpdated{Params: params})
+}
 
 // Logger returns the module's logger.
 func (k Keeper) Logger(ctx context.Context) log.Logger {
@@ -139,12 +160,20 @@ func (k Keeper) LatestVersion(ctx context.Context, name string) (types.Model, er
 
 // nextID returns a fresh model id; ids start at 1 (0 means "no model").
 func (k Keeper) nextID(ctx context.Context) (uint64, error) {
-	id, err := k.NextModelID.Next(ctx)
+	id, err := k.ModelSeq.Next(ctx)
 	if err != nil {
 		return 0, err
 	}
 	if id == 0 {
-		return k.NextModelID.Next(ctx)
+		return k.ModelSeq.Next(ctx)
 	}
 	return id, nil
+}
+
+// payout pays model fees over revenue shares; its errors are this module's.
+func (k Keeper) payout() modkit.Payout {
+	return modkit.Payout{
+		Bank: k.bankKeeper, Addresses: k.addressCodec,
+		ErrShares: types.ErrInvalidShares, ErrFunds: types.ErrFeePayment,
+	}
 }

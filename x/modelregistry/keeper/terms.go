@@ -9,6 +9,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/x/internal/modkit"
 	"github.com/aichain/aichain/x/modelregistry/types"
 )
 
@@ -42,11 +43,12 @@ func (k Keeper) ModelTermsForJob(ctx context.Context, modelID uint64, rows uint6
 }
 
 // PayModelFee pays a settled job's model fee out of fromModule's module
-// account: platform_fee_bps of it (common.FeePart, rounded down) to the reward
-// pool, the rest split over shares with common.SplitCoins (remainder to the
-// first share), and records the use (jobs +1, rows, gross revenue). The model
-// may have been deprecated since the job was created. Either everything is
-// paid and recorded, or nothing is (the work runs in a cached context).
+// account with modkit.Payout: platform_fee_bps of it (common.FeePart, rounded
+// down) to the reward pool, the rest split over shares with common.SplitCoins
+// (remainder to the first share; no share may be a blocked module account),
+// and records the use (jobs +1, rows, gross revenue). The model may have been
+// deprecated since the job was created. Either everything is paid and
+// recorded, or nothing is (the work runs in a cache context).
 func (k Keeper) PayModelFee(ctx context.Context, modelID uint64, fromModule string, fee sdk.Coins, shares []common.Share, rows uint64) error {
 	if err := fee.Validate(); err != nil {
 		return errorsmod.Wrapf(types.ErrFeePayment, "fee %s: %v", fee, err)
@@ -59,56 +61,21 @@ func (k Keeper) PayModelFee(ctx context.Context, modelID uint64, fromModule stri
 	if err != nil {
 		return errorsmod.Wrap(err, "read params")
 	}
-
-	sdkCtx := sdk.UnwrapSDKContext(ctx)
-	cacheCtx, write := sdkCtx.CacheContext()
-
-	platform := sdk.NewCoins()
-	if !fee.IsZero() {
-		if err := types.ValidateShares(shares); err != nil {
-			return errorsmod.Wrapf(err, "model %d fee shares", modelID)
-		}
-		platform = common.FeePart(fee, params.PlatformFeeBps)
-		rest, negative := fee.SafeSub(platform...)
-		if negative {
-			return errorsmod.Wrapf(types.ErrFeePayment, "platform fee %s exceeds fee %s", platform, fee)
-		}
-		parts, err := common.SplitCoins(rest, shares)
+	return modkit.RunCached(ctx, func(ctx context.Context) error {
+		paid, err := k.payout().Pay(ctx, modkit.FromModule(fromModule), fee, params.PlatformFeeBps, shares)
 		if err != nil {
-			return errorsmod.Wrapf(types.ErrFeePayment, "split %s: %v", rest, err)
+			return errorsmod.Wrapf(err, "model %d fee", modelID)
 		}
-		if !platform.IsZero() {
-			if err := k.bankKeeper.SendCoinsFromModuleToModule(cacheCtx, fromModule, common.RewardPoolName, platform); err != nil {
-				return errorsmod.Wrapf(types.ErrFeePayment, "platform fee %s from %s: %v", platform, fromModule, err)
-			}
+		m.Usage.Jobs = satAdd(m.Usage.Jobs, 1)
+		m.Usage.Rows = satAdd(m.Usage.Rows, rows)
+		m.Usage.Revenue = m.Usage.Revenue.Add(fee...)
+		if err := k.Models.Set(ctx, m.Id, m); err != nil {
+			return errorsmod.Wrapf(err, "record usage of model %d", m.Id)
 		}
-		for i, s := range shares {
-			if parts[i].IsZero() {
-				continue
-			}
-			addr, err := k.addressCodec.StringToBytes(s.Address)
-			if err != nil {
-				return errorsmod.Wrapf(types.ErrInvalidShares, "share %d address %q: %v", i, s.Address, err)
-			}
-			if err := k.bankKeeper.SendCoinsFromModuleToAccount(cacheCtx, fromModule, addr, parts[i]); err != nil {
-				return errorsmod.Wrapf(types.ErrFeePayment, "share %d (%s) %s from %s: %v", i, s.Address, parts[i], fromModule, err)
-			}
-		}
-	}
-
-	m.Usage.Jobs = satAdd(m.Usage.Jobs, 1)
-	m.Usage.Rows = satAdd(m.Usage.Rows, rows)
-	m.Usage.Revenue = m.Usage.Revenue.Add(fee...)
-	if err := k.Models.Set(cacheCtx, m.Id, m); err != nil {
-		return errorsmod.Wrapf(err, "record usage of model %d", m.Id)
-	}
-	if err := cacheCtx.EventManager().EmitTypedEvent(&types.EventModelFeePaid{
-		ModelId: m.Id, FromModule: fromModule, Rows: rows, Fee: fee, PlatformFee: platform,
-	}); err != nil {
-		return err
-	}
-	write()
-	return nil
+		return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventModelFeePaid{
+			ModelId: m.Id, FromModule: fromModule, Rows: rows, Fee: fee, PlatformFee: paid.Fee,
+		})
+	})
 }
 
 // satAdd adds two counters, saturating at the maximum instead of wrapping.

@@ -51,7 +51,7 @@ func randSha(r *simsx.XRand) string {
 
 // randomModel picks an existing model; the reporter skips when there is none.
 func randomModel(ctx context.Context, k keeper.Keeper, r *simsx.XRand, reporter simsx.SimulationReporter) (types.Model, bool) {
-	next, err := k.NextModelID.Peek(ctx)
+	next, err := k.ModelSeq.Peek(ctx)
 	if err != nil || next <= 1 {
 		reporter.Skip("no models")
 		return types.Model{}, false

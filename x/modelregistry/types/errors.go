@@ -15,7 +15,7 @@ var (
 	ErrInvalidFees      = errors.Register(ModuleName, 9, "invalid fees")
 	ErrInvalidShares    = errors.Register(ModuleName, 10, "invalid shares")
 	ErrInvalidParams    = errors.Register(ModuleName, 11, "invalid params")
-	ErrInvalidAuthority = errors.Register(ModuleName, 12, "invalid authority")
+	ErrInvalidSigner    = errors.Register(ModuleName, 12, "invalid authority")
 	ErrUnsupportedArch  = errors.Register(ModuleName, 13, "unsupported model architecture")
 	ErrInvalidAddress   = errors.Register(ModuleName, 14, "invalid address")
 	ErrFeePayment       = errors.Register(ModuleName, 15, "model fee payment failed")

@@ -3,12 +3,23 @@ package types
 import (
 	"context"
 
+	"cosmossdk.io/core/address"
+
 	sdk "github.com/cosmos/cosmos-sdk/types"
 )
 
+// AccountKeeper is what the module needs from x/auth: the address codec.
+type AccountKeeper interface {
+	AddressCodec() address.Codec
+}
+
 // BankKeeper is what the module needs from x/bank: paying a model fee out of
-// the calling module's account, and knowing which addresses may not receive.
+// the calling module's account (modkit.Payout), and knowing which addresses
+// may not receive.
 type BankKeeper interface {
+	SpendableCoins(ctx context.Context, addr sdk.AccAddress) sdk.Coins
+	SendCoins(ctx context.Context, fromAddr, toAddr sdk.AccAddress, amt sdk.Coins) error
+	SendCoinsFromAccountToModule(ctx context.Context, senderAddr sdk.AccAddress, recipientModule string, amt sdk.Coins) error
 	SendCoinsFromModuleToModule(ctx context.Context, senderModule, recipientModule string, amt sdk.Coins) error
 	SendCoinsFromModuleToAccount(ctx context.Context, senderModule string, recipientAddr sdk.AccAddress, amt sdk.Coins) error
 	BlockedAddr(addr sdk.AccAddress) bool

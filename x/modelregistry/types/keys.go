@@ -13,8 +13,8 @@ const (
 var (
 	// ParamsKey holds the module Params (Item).
 	ParamsKey = collections.NewPrefix(0)
-	// NextModelIDKey holds the model id sequence (Sequence).
-	NextModelIDKey = collections.NewPrefix(1)
+	// ModelSeqKey holds the model id sequence (Sequence).
+	ModelSeqKey = collections.NewPrefix(1)
 	// ModelsKey holds the models by id (IndexedMap primary map).
 	ModelsKey = collections.NewPrefix(2)
 	// ModelsByOwnerKey indexes models by (owner, id) (Multi index).

@@ -4,6 +4,8 @@ import (
 	errorsmod "cosmossdk.io/errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/types/common"
 )
 
 var (
@@ -101,4 +103,32 @@ func (m *MsgUpdateParams) ValidateBasic() error {
 		return err
 	}
 	return m.Params.Validate()
+}
+
+// ModelSpec is what a registration or a new version describes: the
+// immutable model version with its fees and shares.
+type ModelSpec struct {
+	Name, Version, Architecture, Sha256, Uri string
+	InputDim, OutputDim                      uint64
+	License                                  string
+	FeePerJob, FeePer1kRows                  sdk.Coins
+	Shares                                   []common.Share
+}
+
+// Spec returns the model version the message registers.
+func (m *MsgRegisterModel) Spec() ModelSpec {
+	return ModelSpec{
+		Name: m.Name, Version: m.Version, Architecture: m.Architecture, Sha256: m.Sha256, Uri: m.Uri,
+		InputDim: m.InputDim, OutputDim: m.OutputDim, License: m.License,
+		FeePerJob: m.FeePerJob, FeePer1kRows: m.FeePer1kRows, Shares: m.Shares,
+	}
+}
+
+// Spec returns the model version the message publishes.
+func (m *MsgPublishVersion) Spec() ModelSpec {
+	return ModelSpec{
+		Name: m.Name, Version: m.Version, Architecture: m.Architecture, Sha256: m.Sha256, Uri: m.Uri,
+		InputDim: m.InputDim, OutputDim: m.OutputDim, License: m.License,
+		FeePerJob: m.FeePerJob, FeePer1kRows: m.FeePer1kRows, Shares: m.Shares,
+	}
 }

@@ -65,77 +65,8 @@ func (k Keeper) CalculateVoteResultsAndVotingPowerFn() govkeeper.CalculateVoteRe
 		proposal v1.Proposal,
 		validators map[string]v1.ValidatorGovInfo,
 	) (math.LegacyDec, map[v1.VoteOption]math.LegacyDec, error) {
-		totalVotingPower := math.LegacyZeroDec()
-		results := map[v1.VoteOption]math.LegacyDec{
-			v1.OptionYes:        math.LegacyZeroDec(),
-			v1.OptionAbstain:    math.LegacyZeroDec(),
-			v1.OptionNo:         math.LegacyZeroDec(),
-			v1.OptionNoWithVeto: math.LegacyZeroDec(),
-		}
-		addPower := func(options v1.WeightedVoteOptions, power math.LegacyDec) error {
-			for _, option := range options {
-				weight, err := math.LegacyNewDecFromStr(option.Weight)
-				if err != nil {
-					return fmt.Errorf("vote option weight %q: %w", option.Weight, err)
-				}
-				results[option.Option] = results[option.Option].Add(power.Mul(weight))
-			}
-			return nil
-		}
-
-		rng := collections.NewPrefixedPairRange[uint64, sdk.AccAddress](proposal.Id)
-		var votesToRemove []collections.Pair[uint64, sdk.AccAddress]
-		err := gk.Votes.Walk(ctx, rng, func(key collections.Pair[uint64, sdk.AccAddress], vote v1.Vote) (bool, error) {
-			voter, err := k.addressCodec.StringToBytes(vote.Voter)
-			if err != nil {
-				return false, err
-			}
-			valAddrStr, err := k.StakingKeeper.ValidatorAddressCodec().BytesToString(voter)
-			if err != nil {
-				return false, err
-			}
-			if val, ok := validators[valAddrStr]; ok {
-				val.Vote = vote.Options
-				validators[valAddrStr] = val
-			}
-
-			var innerErr error
-			err = k.StakingKeeper.IterateDelegations(ctx, voter, func(_ int64, delegation stakingtypes.DelegationI) bool {
-				valAddrStr := delegation.GetValidatorAddr()
-				if val, ok := validators[valAddrStr]; ok {
-					val.DelegatorDeductions = val.DelegatorDeductions.Add(delegation.GetShares())
-					validators[valAddrStr] = val
-					votingPower := delegation.GetShares().MulInt(val.BondedTokens).Quo(val.DelegatorShares)
-					if innerErr = addPower(vote.Options, votingPower); innerErr != nil {
-						return true
-					}
-					totalVotingPower = totalVotingPower.Add(votingPower)
-				}
-				return false
-			})
-			if err != nil {
-				return false, err
-			}
-			if innerErr != nil {
-				return false, innerErr
-			}
-
-			// The voter's own lock weight.
-			lockWeight, err := k.OwnerLockWeight(ctx, voter)
-			if err != nil {
-				return false, err
-			}
-			if lockWeight.IsPositive() {
-				power := math.LegacyNewDecFromInt(lockWeight)
-				if err := addPower(vote.Options, power); err != nil {
-					return false, err
-				}
-				totalVotingPower = totalVotingPower.Add(power)
-			}
-
-			votesToRemove = append(votesToRemove, key)
-			return false, nil
-		})
+		t := newTally()
+		votesToRemove, err := k.tallyVoters(ctx, gk, proposal.Id, validators, t)
 		if err != nil {
 			return math.LegacyZeroDec(), nil, fmt.Errorf("error while iterating votes: %w", err)
 		}
@@ -144,23 +75,131 @@ func (k Keeper) CalculateVoteResultsAndVotingPowerFn() govkeeper.CalculateVoteRe
 				return math.LegacyDec{}, nil, fmt.Errorf("error while removing vote (%d/%s): %w", key.K1(), key.K2(), err)
 			}
 		}
-
-		// Validators vote with the delegator shares that did not vote themselves.
-		// Sorted iteration keeps the sum's order deterministic.
-		for _, valAddr := range sortedKeys(validators) {
-			val := validators[valAddr]
-			if len(val.Vote) == 0 {
-				continue
-			}
-			sharesAfterDeductions := val.DelegatorShares.Sub(val.DelegatorDeductions)
-			votingPower := sharesAfterDeductions.MulInt(val.BondedTokens).Quo(val.DelegatorShares)
-			if err := addPower(val.Vote, votingPower); err != nil {
-				return math.LegacyDec{}, nil, err
-			}
-			totalVotingPower = totalVotingPower.Add(votingPower)
+		if err := tallyValidators(validators, t); err != nil {
+			return math.LegacyDec{}, nil, err
 		}
-		return totalVotingPower, results, nil
+		return t.total, t.results, nil
 	}
+}
+
+// tally is a proposal's running tally: the total voting power and the power
+// per vote option.
+type tally struct {
+	total   math.LegacyDec
+	results map[v1.VoteOption]math.LegacyDec
+}
+
+func newTally() *tally {
+	return &tally{
+		total: math.LegacyZeroDec(),
+		results: map[v1.VoteOption]math.LegacyDec{
+			v1.OptionYes:        math.LegacyZeroDec(),
+			v1.OptionAbstain:    math.LegacyZeroDec(),
+			v1.OptionNo:         math.LegacyZeroDec(),
+			v1.OptionNoWithVeto: math.LegacyZeroDec(),
+		},
+	}
+}
+
+// addPower splits power over the vote options by their weights.
+func (t *tally) addPower(options v1.WeightedVoteOptions, power math.LegacyDec) error {
+	for _, option := range options {
+		weight, err := math.LegacyNewDecFromStr(option.Weight)
+		if err != nil {
+			return fmt.Errorf("vote option weight %q: %w", option.Weight, err)
+		}
+		t.results[option.Option] = t.results[option.Option].Add(power.Mul(weight))
+	}
+	return nil
+}
+
+// tallyVoters counts every vote of the proposal (tallyVote) and returns
+// their keys, for x/gov's removal once the walk is over.
+func (k Keeper) tallyVoters(ctx context.Context, gk govkeeper.Keeper, proposalID uint64,
+	validators map[string]v1.ValidatorGovInfo, t *tally,
+) ([]collections.Pair[uint64, sdk.AccAddress], error) {
+	rng := collections.NewPrefixedPairRange[uint64, sdk.AccAddress](proposalID)
+	var votesToRemove []collections.Pair[uint64, sdk.AccAddress]
+	err := gk.Votes.Walk(ctx, rng, func(key collections.Pair[uint64, sdk.AccAddress], vote v1.Vote) (bool, error) {
+		if err := k.tallyVote(ctx, vote, validators, t); err != nil {
+			return false, err
+		}
+		votesToRemove = append(votesToRemove, key)
+		return false, nil
+	})
+	return votesToRemove, err
+}
+
+// tallyVote counts one vote: a validator's own vote is recorded for
+// tallyValidators; the voter's delegations count for it and are deducted
+// from their validators; and its lock weight counts for it.
+func (k Keeper) tallyVote(ctx context.Context, vote v1.Vote, validators map[string]v1.ValidatorGovInfo, t *tally) error {
+	voter, err := k.addressCodec.StringToBytes(vote.Voter)
+	if err != nil {
+		return err
+	}
+	valAddrStr, err := k.StakingKeeper.ValidatorAddressCodec().BytesToString(voter)
+	if err != nil {
+		return err
+	}
+	if val, ok := validators[valAddrStr]; ok {
+		val.Vote = vote.Options
+		validators[valAddrStr] = val
+	}
+
+	var innerErr error
+	err = k.StakingKeeper.IterateDelegations(ctx, voter, func(_ int64, delegation stakingtypes.DelegationI) bool {
+		valAddrStr := delegation.GetValidatorAddr()
+		if val, ok := validators[valAddrStr]; ok {
+			val.DelegatorDeductions = val.DelegatorDeductions.Add(delegation.GetShares())
+			validators[valAddrStr] = val
+			votingPower := delegation.GetShares().MulInt(val.BondedTokens).Quo(val.DelegatorShares)
+			if innerErr = t.addPower(vote.Options, votingPower); innerErr != nil {
+				return true
+			}
+			t.total = t.total.Add(votingPower)
+		}
+		return false
+	})
+	if err != nil {
+		return err
+	}
+	if innerErr != nil {
+		return innerErr
+	}
+
+	// The voter's own lock weight.
+	lockWeight, err := k.OwnerLockWeight(ctx, voter)
+	if err != nil {
+		return err
+	}
+	if lockWeight.IsPositive() {
+		power := math.LegacyNewDecFromInt(lockWeight)
+		if err := t.addPower(vote.Options, power); err != nil {
+			return err
+		}
+		t.total = t.total.Add(power)
+	}
+	return nil
+}
+
+// tallyValidators counts the validators that voted with the delegator shares
+// that did not vote themselves. Sorted iteration keeps the sum's order
+// deterministic.
+func tallyValidators(validators map[string]v1.ValidatorGovInfo, t *tally) error {
+	for _, valAddr := range sortedKeys(validators) {
+		val := validators[valAddr]
+		if len(val.Vote) == 0 {
+			continue
+		}
+		sharesAfterDeductions := val.DelegatorShares.Sub(val.DelegatorDeductions)
+		votingPower := sharesAfterDeductions.MulInt(val.BondedTokens).Quo(val.DelegatorShares)
+		if err := t.addPower(val.Vote, votingPower); err != nil {
+			return err
+		}
+		t.total = t.total.Add(votingPower)
+	}
+	return nil
 }
 
 // DelegatedVotingPower is the power x/gov gives an address's own delegations:

@@ -10,8 +10,8 @@ import (
 	"google.golang.org/grpc/status"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
-	"github.com/cosmos/cosmos-sdk/types/query"
 
+	"github.com/aichain/aichain/x/internal/modkit"
 	"github.com/aichain/aichain/x/staking-rewards/types"
 )
 
@@ -71,14 +71,9 @@ func (q queryServer) Locks(ctx context.Context, req *types.QueryLocksRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	locks, page, err := query.CollectionPaginate(ctx, q.k.locksByOwner, req.Pagination,
-		func(key collections.Pair[sdk.AccAddress, uint64], _ collections.NoValue) (types.Lock, error) {
-			return q.k.Locks.Get(ctx, key.K2())
-		},
-		query.WithCollectionPaginationPairPrefix[sdk.AccAddress, uint64](owner),
-	)
+	locks, page, err := modkit.PaginateRef(ctx, q.k.locksByOwner, owner, req.Pagination, q.k.Locks.Get)
 	if err != nil {
-		return nil, status.Error(codes.Internal, err.Error())
+		return nil, err
 	}
 	return &types.QueryLocksResponse{Locks: locks, Pagination: page}, nil
 }

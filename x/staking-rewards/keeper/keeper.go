@@ -21,6 +21,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/x/internal/modkit"
 	"github.com/aichain/aichain/x/staking-rewards/types"
 )
 
@@ -34,6 +35,9 @@ type LockIndexes struct {
 func (i LockIndexes) IndexesList() []collections.Index[uint64, types.Lock] {
 	return []collections.Index[uint64, types.Lock]{i.Owner}
 }
+
+// unlockQueueName is UnlockQueue's schema name.
+const unlockQueueName = "unlock_queue"
 
 // Keeper keeps the module's state.
 type Keeper struct {
@@ -95,7 +99,6 @@ func NewKeeper(
 	}
 	addrCodec := ak.AddressCodec()
 	sb := collections.NewSchemaBuilder(storeService)
-	ownerKey := collections.PairKeyCodec(sdk.AccAddressKey, collections.Uint64Key)
 	k := Keeper{
 		cdc:           cdc,
 		storeService:  storeService,
@@ -114,7 +117,7 @@ func NewKeeper(
 						return addrCodec.StringToBytes(l.Owner)
 					}),
 			}),
-		UnlockQueue: collections.NewKeySet(sb, types.UnlockQueueKey, "unlock_queue",
+		UnlockQueue: collections.NewKeySet(sb, types.UnlockQueueKey, unlockQueueName,
 			collections.PairKeyCodec(sdk.TimeKey, collections.Uint64Key)),
 		OwnerWeight:    collections.NewMap(sb, types.OwnerWeightKey, "owner_weight", sdk.AccAddressKey, sdk.IntValue),
 		OwnerLockCount: collections.NewMap(sb, types.OwnerLockCountKey, "owner_lock_count", sdk.AccAddressKey, collections.Uint64Value),
@@ -128,10 +131,10 @@ func NewKeeper(
 		panic(err)
 	}
 	k.Schema = schema
-	// A read-only view of the owner index, built outside the schema (it shares
-	// the index's prefix on purpose).
-	k.locksByOwner = collections.NewKeySet(collections.NewSchemaBuilder(storeService), types.LocksByOwnerKey,
-		"locks_by_owner_view", ownerKey)
+	// A read-only view of the owner index (outside the schema, which holds
+	// each prefix once).
+	k.locksByOwner = modkit.IndexView(storeService, types.LocksByOwnerKey, "locks_by_owner",
+		sdk.AccAddressKey, collections.Uint64Key)
 	return k
 }
 
@@ -146,6 +149,28 @@ func (k Keeper) Logger(ctx context.Context) log.Logger {
 // GetParams returns the params.
 func (k Keeper) GetParams(ctx context.Context) (types.Params, error) {
 	return k.Params.Get(ctx)
+}
+
+// UpdateParams sets the params on behalf of authority (the caller has checked
+// it and validated them). The lock denom cannot change while locks exist.
+func (k Keeper) UpdateParams(ctx context.Context, authority string, params types.Params) error {
+	current, err := k.GetParams(ctx)
+	if err != nil {
+		return err
+	}
+	if params.LockDenom != current.LockDenom {
+		totals, err := k.GetTotals(ctx)
+		if err != nil {
+			return err
+		}
+		if totals.LockCount > 0 {
+			return errorsmod.Wrapf(types.ErrInvalidParams, "lock_denom cannot change while %d locks exist", totals.LockCount)
+		}
+	}
+	if err := k.Params.Set(ctx, params); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventUpdateParams{Authority: authority})
 }
 
 // GetTotals returns the totals (zero before the first lock).

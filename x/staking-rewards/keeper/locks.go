@@ -2,7 +2,6 @@ package keeper
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"cosmossdk.io/collections"
@@ -262,63 +261,4 @@ func (k Keeper) withdraw(ctx context.Context, l types.Lock, owner sdk.AccAddress
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventWithdraw{
 		LockId: l.Id, Owner: l.Owner, Amount: l.Amount, Automatic: automatic,
 	})
-}
-
-// ProcessMaturedUnlocks pays back at most max_withdrawals_per_block matured
-// unlocking locks, oldest unlock time first; the rest carry over to the next
-// blocks. Each payout runs in its own cache context: one that fails is logged
-// and stays queued, and does not stop the others. Returns how many it paid.
-func (k Keeper) ProcessMaturedUnlocks(ctx context.Context) (int, error) {
-	params, err := k.GetParams(ctx)
-	if err != nil {
-		return 0, err
-	}
-	sdkCtx := sdk.UnwrapSDKContext(ctx)
-	var due []collections.Pair[time.Time, uint64]
-	rng := collections.NewPrefixUntilPairRange[time.Time, uint64](sdkCtx.BlockTime())
-	err = k.UnlockQueue.Walk(ctx, rng, func(key collections.Pair[time.Time, uint64]) (bool, error) {
-		due = append(due, key)
-		return len(due) >= int(params.MaxWithdrawalsPerBlock), nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	paid := 0
-	for _, key := range due {
-		id := key.K2()
-		l, err := k.Locks.Get(ctx, id)
-		if errors.Is(err, collections.ErrNotFound) || (err == nil && !l.UnlockTime().Equal(key.K1())) {
-			// A stale entry (cannot happen through the Msgs): drop it rather
-			// than halt the chain.
-			k.Logger(ctx).Error("stale unlock queue entry removed", "lock", id, "time", key.K1())
-			if err := k.UnlockQueue.Remove(ctx, key); err != nil {
-				return paid, err
-			}
-			continue
-		}
-		if err != nil {
-			return paid, err
-		}
-		owner, err := k.addressCodec.StringToBytes(l.Owner)
-		if err != nil {
-			return paid, err
-		}
-		cacheCtx, write := sdkCtx.CacheContext()
-		if err := k.withdraw(cacheCtx, l, owner, true); err != nil {
-			k.Logger(ctx).Error("automatic withdrawal failed; retried next block", "lock", id, "err", err)
-			continue
-		}
-		write()
-		paid++
-	}
-	return paid, nil
-}
-
-// EndBlocker distributes new reward-pool coins and pays back matured locks.
-func (k Keeper) EndBlocker(ctx context.Context) error {
-	if err := k.SyncRewards(ctx); err != nil {
-		return err
-	}
-	_, err := k.ProcessMaturedUnlocks(ctx)
-	return err
 }

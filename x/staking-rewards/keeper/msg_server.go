@@ -3,10 +3,9 @@ package keeper
 import (
 	"context"
 
-	errorsmod "cosmossdk.io/errors"
-
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/aichain/aichain/x/internal/modkit"
 	"github.com/aichain/aichain/x/staking-rewards/types"
 )
 
@@ -21,12 +20,8 @@ func NewMsgServerImpl(k Keeper) types.MsgServer {
 	return msgServer{Keeper: k}
 }
 
-func (k msgServer) signer(addr string) (sdk.AccAddress, error) {
-	bz, err := k.addressCodec.StringToBytes(addr)
-	if err != nil {
-		return nil, errorsmod.Wrapf(types.ErrInvalidAddress, "%q: %v", addr, err)
-	}
-	return bz, nil
+func (k msgServer) signer(field, addr string) (sdk.AccAddress, error) {
+	return modkit.Signer(k.addressCodec, field, addr, types.ErrInvalidAddress)
 }
 
 // Lock implements types.MsgServer.
@@ -34,7 +29,7 @@ func (k msgServer) Lock(ctx context.Context, msg *types.MsgLock) (*types.MsgLock
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	owner, err := k.signer(msg.Owner)
+	owner, err := k.signer("owner", msg.Owner)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +45,7 @@ func (k msgServer) ExtendLock(ctx context.Context, msg *types.MsgExtendLock) (*t
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	owner, err := k.signer(msg.Owner)
+	owner, err := k.signer("owner", msg.Owner)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +60,7 @@ func (k msgServer) BeginUnlock(ctx context.Context, msg *types.MsgBeginUnlock) (
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	owner, err := k.signer(msg.Owner)
+	owner, err := k.signer("owner", msg.Owner)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +76,7 @@ func (k msgServer) Withdraw(ctx context.Context, msg *types.MsgWithdraw) (*types
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	owner, err := k.signer(msg.Owner)
+	owner, err := k.signer("owner", msg.Owner)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +92,7 @@ func (k msgServer) ClaimRewards(ctx context.Context, msg *types.MsgClaimRewards)
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	owner, err := k.signer(msg.Owner)
+	owner, err := k.signer("owner", msg.Owner)
 	if err != nil {
 		return nil, err
 	}
@@ -108,31 +103,16 @@ func (k msgServer) ClaimRewards(ctx context.Context, msg *types.MsgClaimRewards)
 	return &types.MsgClaimRewardsResponse{Amount: paid}, nil
 }
 
-// UpdateParams implements types.MsgServer.
+// UpdateParams implements types.MsgServer: only the authority may change the
+// params.
 func (k msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
-	if msg.Authority != k.authority {
-		return nil, errorsmod.Wrapf(types.ErrInvalidSigner, "invalid authority; expected %s, got %s", k.authority, msg.Authority)
+	if err := modkit.CheckAuthority(k.authority, msg.Authority, types.ErrInvalidSigner); err != nil {
+		return nil, err
 	}
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	current, err := k.GetParams(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if msg.Params.LockDenom != current.LockDenom {
-		totals, err := k.GetTotals(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if totals.LockCount > 0 {
-			return nil, errorsmod.Wrapf(types.ErrInvalidParams, "lock_denom cannot change while %d locks exist", totals.LockCount)
-		}
-	}
-	if err := k.Params.Set(ctx, msg.Params); err != nil {
-		return nil, err
-	}
-	if err := sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventUpdateParams{Authority: msg.Authority}); err != nil {
+	if err := k.Keeper.UpdateParams(ctx, msg.Authority, msg.Params); err != nil {
 		return nil, err
 	}
 	return &types.MsgUpdateParamsResponse{}, nil

@@ -43,7 +43,7 @@ func factoryParams() types.Params {
 func TestMsgFactories(t *testing.T) {
 	ta := apptesting.Setup(t, 8)
 	k := ta.StakingRewardsKeeper
-	am := stakingrewards.NewAppModule(k)
+	am := stakingrewards.NewAppModule(ta.AppCodec(), k)
 	gs := apptesting.RunSimFactories(t, ta, apptesting.SimFactories{
 		Module: am, Factories: 6, Seed: 5, Rounds: 120, OpsPerRound: 10, BlockEvery: 1, BlockTime: 2 * time.Hour,
 		// A protocol fee reaches the pool every block.

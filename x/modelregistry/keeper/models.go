@@ -1,0 +1,194 @@
+package keeper
+
+import (
+	"bytes"
+	"context"
+	"errors"
+
+	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/x/modelregistry/types"
+)
+
+// checkShares refuses shares that could never be paid: addresses that the
+// bank keeper does not let receive coins (module accounts).
+func (k Keeper) checkShares(shares []common.Share) error {
+	return k.payout().CheckShares(shares)
+}
+
+// isAddress reports whether the stored address string is addr.
+func (k Keeper) isAddress(stored string, addr sdk.AccAddress) bool {
+	bz, err := k.addressCodec.StringToBytes(stored)
+	return err == nil && bytes.Equal(bz, addr)
+}
+
+// ownedModel loads a model and checks that signer owns it.
+func (k Keeper) ownedModel(ctx context.Context, id uint64, signer sdk.AccAddress) (types.Model, error) {
+	m, err := k.GetModel(ctx, id)
+	if err != nil {
+		return m, err
+	}
+	if !k.isAddress(m.Owner, signer) {
+		return m, errorsmod.Wrapf(types.ErrNotOwner, "model %d is owned by %s, not %s", id, m.Owner, signer)
+	}
+	return m, nil
+}
+
+// newModel validates and stores a new model version and returns it.
+func (k Keeper) newModel(ctx context.Context, owner sdk.AccAddress, spec types.ModelSpec) (types.Model, error) {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return types.Model{}, errorsmod.Wrap(err, "read params")
+	}
+	if err := params.CheckLengths(spec.Name, spec.Version, spec.Uri, spec.License); err != nil {
+		return types.Model{}, err
+	}
+	if err := k.checkShares(spec.Shares); err != nil {
+		return types.Model{}, err
+	}
+	if _, err := k.Models.Indexes.NameVersion.MatchExact(ctx, collections.Join(spec.Name, spec.Version)); err == nil {
+		return types.Model{}, errorsmod.Wrapf(types.ErrDuplicateVersion, "model %s version %s", spec.Name, spec.Version)
+	} else if !errors.Is(err, collections.ErrNotFound) {
+		return types.Model{}, err
+	}
+	ownerStr, err := k.addressCodec.BytesToString(owner)
+	if err != nil {
+		return types.Model{}, errorsmod.Wrapf(types.ErrInvalidAddress, "owner: %v", err)
+	}
+	id, err := k.nextID(ctx)
+	if err != nil {
+		return types.Model{}, err
+	}
+	m := types.Model{
+		Id: id, Owner: ownerStr, Name: spec.Name, Version: spec.Version, Architecture: spec.Architecture,
+		Sha256: spec.Sha256, Uri: spec.Uri, InputDim: spec.InputDim, OutputDim: spec.OutputDim, License: spec.License,
+		FeePerJob: spec.FeePerJob, FeePer1kRows: spec.FeePer1kRows, Shares: spec.Shares,
+		Status: types.MODEL_STATUS_ACTIVE, Usage: types.Usage{Revenue: sdk.NewCoins()},
+		CreatedHeight: sdk.UnwrapSDKContext(ctx).BlockHeight(),
+	}
+	if err := k.Models.Set(ctx, id, m); err != nil {
+		return types.Model{}, errorsmod.Wrapf(err, "store model %d", id)
+	}
+	return m, nil
+}
+
+// RegisterModel registers the first version of a new model name and returns
+// its id.
+func (k Keeper) RegisterModel(ctx context.Context, owner sdk.AccAddress, spec types.ModelSpec) (uint64, error) {
+	if _, err := k.Models.Indexes.NameVersion.MatchExact(ctx, collections.Join(spec.Name, spec.Version)); err == nil {
+		return 0, errorsmod.Wrapf(types.ErrDuplicateVersion, "model %s version %s", spec.Name, spec.Version)
+	}
+	if latest, err := k.LatestVersion(ctx, spec.Name); err == nil {
+		return 0, errorsmod.Wrapf(types.ErrNameTaken, "model name %q belongs to %s: publish a new version with MsgPublishVersion", spec.Name, latest.Owner)
+	} else if !errors.Is(err, types.ErrNameNotFound) {
+		return 0, err
+	}
+	m, err := k.newModel(ctx, owner, spec)
+	if err != nil {
+		return 0, err
+	}
+	return m.Id, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventModelRegistered{
+		ModelId: m.Id, Owner: m.Owner, Name: m.Name, Version: m.Version, Sha256: m.Sha256,
+	})
+}
+
+// PublishVersion publishes a new version of a name whose latest version owner
+// owns, and returns its id.
+func (k Keeper) PublishVersion(ctx context.Context, owner sdk.AccAddress, spec types.ModelSpec) (uint64, error) {
+	latest, err := k.LatestVersion(ctx, spec.Name)
+	if err != nil {
+		return 0, err
+	}
+	if !k.isAddress(latest.Owner, owner) {
+		return 0, errorsmod.Wrapf(types.ErrNotOwner, "model name %q: its latest version %s (model %d) is owned by %s, not %s",
+			spec.Name, latest.Version, latest.Id, latest.Owner, owner)
+	}
+	m, err := k.newModel(ctx, owner, spec)
+	if err != nil {
+		return 0, err
+	}
+	return m.Id, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventVersionPublished{
+		ModelId: m.Id, Owner: m.Owner, Name: m.Name, Version: m.Version, Sha256: m.Sha256, PreviousModelId: latest.Id,
+	})
+}
+
+// UpdateFees sets a model's fees; jobs created afterwards use them.
+func (k Keeper) UpdateFees(ctx context.Context, owner sdk.AccAddress, id uint64, feePerJob, feePer1kRows sdk.Coins) error {
+	m, err := k.ownedModel(ctx, id, owner)
+	if err != nil {
+		return err
+	}
+	if m.Status == types.MODEL_STATUS_DEPRECATED {
+		return errorsmod.Wrapf(types.ErrDeprecated, "model %d: fees of a deprecated model cannot change", m.Id)
+	}
+	m.FeePerJob, m.FeePer1kRows = feePerJob, feePer1kRows
+	if err := k.Models.Set(ctx, m.Id, m); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventFeesUpdated{
+		ModelId: m.Id, FeePerJob: m.FeePerJob, FeePer1kRows: m.FeePer1kRows,
+	})
+}
+
+// UpdateShares replaces a model's shares; jobs created afterwards use them.
+func (k Keeper) UpdateShares(ctx context.Context, owner sdk.AccAddress, id uint64, shares []common.Share) error {
+	m, err := k.ownedModel(ctx, id, owner)
+	if err != nil {
+		return err
+	}
+	if m.Status == types.MODEL_STATUS_DEPRECATED {
+		return errorsmod.Wrapf(types.ErrDeprecated, "model %d: shares of a deprecated model cannot change", m.Id)
+	}
+	if err := k.checkShares(shares); err != nil {
+		return err
+	}
+	m.Shares = shares
+	if err := k.Models.Set(ctx, m.Id, m); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventSharesUpdated{
+		ModelId: m.Id, Shares: m.Shares,
+	})
+}
+
+// DeprecateModel stops new jobs from using a model.
+func (k Keeper) DeprecateModel(ctx context.Context, owner sdk.AccAddress, id uint64) error {
+	m, err := k.ownedModel(ctx, id, owner)
+	if err != nil {
+		return err
+	}
+	if m.Status == types.MODEL_STATUS_DEPRECATED {
+		return errorsmod.Wrapf(types.ErrDeprecated, "model %d is already deprecated", m.Id)
+	}
+	m.Status = types.MODEL_STATUS_DEPRECATED
+	if err := k.Models.Set(ctx, m.Id, m); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventModelDeprecated{ModelId: m.Id})
+}
+
+// TransferOwnership gives a model to a new owner. Whoever owns a name's latest
+// version may publish its next version.
+func (k Keeper) TransferOwnership(ctx context.Context, owner sdk.AccAddress, id uint64, newOwner sdk.AccAddress) error {
+	m, err := k.ownedModel(ctx, id, owner)
+	if err != nil {
+		return err
+	}
+	previous := m.Owner
+	if m.Owner, err = k.addressCodec.BytesToString(newOwner); err != nil {
+		return errorsmod.Wrapf(types.ErrInvalidAddress, "new_owner: %v", err)
+	}
+	if k.isAddress(previous, newOwner) {
+		return errorsmod.Wrapf(types.ErrInvalidAddress, "model %d is already owned by %s", m.Id, previous)
+	}
+	if err := k.Models.Set(ctx, m.Id, m); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventOwnershipTransferred{
+		ModelId: m.Id, PreviousOwner: previous, NewOwner: m.Owner,
+	})
+}
