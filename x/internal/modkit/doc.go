@@ -9,7 +9,7 @@
 //     policy (each entry in its own cache context, a recover, a failed entry
 //     re-queued behind the backlog with an event; never dropped, never halting
 //     the block).
-//   - PayShares: paying an amount over revenue shares (the fee part to the
+//   - Payout: paying an amount over revenue shares (the fee part to the
 //     reward pool, the blocked-address check, a cache context, the remainder
 //     rule in one place).
 //   - CheckAuthority and Signer: the message server's authority check and
