@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/aichain/aichain/accel/treehash"
 	"github.com/aichain/aichain/workload"
 	"github.com/aichain/aichain/workload/merkle"
 )
@@ -42,7 +43,7 @@ func Describe(data []byte, rowsPerChunk uint64) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	tree, err := merkle.New(chunks)
+	tree, err := treehash.New(chunks)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aichain/aichain/accel/treehash"
 	"github.com/aichain/aichain/dataserver"
 	"github.com/aichain/aichain/workload"
 	"github.com/aichain/aichain/workload/merkle"
@@ -206,7 +207,7 @@ func CheckDataset(rec datamarkettypes.Dataset, data []byte, lim workload.Limits)
 	if err != nil {
 		return nil, fmt.Errorf("dataset %d: %w", rec.Id, err)
 	}
-	tree, err := merkle.New(chunks)
+	tree, err := treehash.New(chunks)
 	if err != nil {
 		return nil, err
 	}
