@@ -17,6 +17,7 @@ import (
 
 	"github.com/aichain/aichain/dataserver"
 	"github.com/aichain/aichain/workload"
+	"github.com/aichain/aichain/workload/dataset"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
@@ -44,7 +45,7 @@ func testData() *workload.Matrix {
 // record describes a dataset file as x/datamarket would.
 func record(t *testing.T, npy []byte, m *workload.Matrix, rpc int) datamarkettypes.Dataset {
 	t.Helper()
-	root, _, err := workload.DatasetRoot(m, rpc)
+	root, _, err := dataset.Root(m, rpc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/aichain/aichain/accel/cpu"
 	"github.com/aichain/aichain/testutil/vectors"
 	"github.com/aichain/aichain/workload"
+	"github.com/aichain/aichain/workload/dataset"
 )
 
 var update = flag.Bool("update", false, "regenerate testdata (model, dataset, vectors.json) from the CPU backend")
@@ -91,7 +92,7 @@ func generateVectors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			root, n, err := workload.DatasetRoot(d, v.MLP.DatasetRowsPerChunk)
+			root, n, err := dataset.Root(d, v.MLP.DatasetRowsPerChunk)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 
 	"github.com/aichain/aichain/workload"
+	"github.com/aichain/aichain/workload/dataset"
 	"github.com/aichain/aichain/workload/merkle"
 )
 
@@ -138,7 +139,7 @@ func (v *Vector) Check(ctx context.Context, b workload.Backend, dir string) erro
 		if err != nil {
 			return err
 		}
-		dr, dn, err := workload.DatasetRoot(d, v.MLP.DatasetRowsPerChunk)
+		dr, dn, err := dataset.Root(d, v.MLP.DatasetRowsPerChunk)
 		if err != nil {
 			return err
 		}
