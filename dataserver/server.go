@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/aichain/aichain/workload/dataset"
+	"github.com/aichain/aichain/workload/merkle"
 )
 
 // Config configures a Server.
@@ -183,18 +184,15 @@ func (s *Server) serveChunk(w http.ResponseWriter, r *http.Request) {
 		if err != nil || idx >= uint64(len(f.Chunks)) {
 			e = herr(http.StatusNotFound, "not_found", "chunk %q: the dataset has chunks 0..%d", r.PathValue("index"), len(f.Chunks)-1)
 		} else {
-			proof, err := f.Tree.Proof(int(idx))
+			chunk, err := merkle.NewChunk(f.Tree, int(idx), f.Chunks[idx])
 			if err != nil {
 				e = herr(http.StatusInternalServerError, "internal", "proof: %v", err)
 			} else {
 				res := ChunkResponse{
-					DatasetID: id, Version: version, Index: idx, ChunkCount: uint64(len(f.Chunks)),
+					DatasetID: id, Version: version, Chunk: chunk, ChunkCount: uint64(len(f.Chunks)),
 					RowsPerChunk: f.RowsPerChunk, Cols: f.Cols, RowStart: idx * f.RowsPerChunk,
 					RowEnd:      min((idx+1)*f.RowsPerChunk, f.Rows),
-					ContentRoot: hex.EncodeToString(f.Root()), Data: f.Chunks[idx],
-				}
-				for _, h := range proof {
-					res.Proof = append(res.Proof, hex.EncodeToString(h[:]))
+					ContentRoot: hex.EncodeToString(f.Root()),
 				}
 				w.Header().Set("Content-Type", "application/json")
 				_ = json.NewEncoder(w).Encode(res)

@@ -98,7 +98,7 @@ func fuzzDataset(t testing.TB) *DatasetFile {
 func FuzzVerifyInputs(f *testing.F) {
 	ds := fuzzDataset(f)
 	for _, c := range []struct{ index, chunkRows uint64 }{{0, 5}, {2, 7}, {3, 10}, {0, 40}} {
-		r := ChunkResponse{JobID: 3, Index: c.index}
+		r := ChunkResponse{JobID: 3, Chunk: merkle.Chunk{Index: c.index}}
 		if err := r.AttachInputs(ds, c.chunkRows); err != nil {
 			f.Fatal(err)
 		}

@@ -6,13 +6,11 @@ package jobexec
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
 
 	"github.com/aichain/aichain/workload"
-	"github.com/aichain/aichain/workload/merkle"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 )
 
@@ -100,64 +98,4 @@ func GFLOP(spec computetypes.WorkloadSpec) float64 {
 		return 2 * float64(spec.Gemm.M) * float64(spec.Gemm.N) * float64(spec.Gemm.K) / 1e9
 	}
 	return 0
-}
-
-// ChunkResponse is the JSON body of GET /v1/jobs/{id}/chunks/{i}: the chunk's
-// bytes (base64 in JSON) and its Merkle inclusion proof (hex siblings, leaf
-// to root) against the job's output root.
-type ChunkResponse struct {
-	JobID      uint64   `json:"job_id"`
-	Index      uint64   `json:"index"`
-	ChunkCount uint64   `json:"chunk_count"`
-	OutputRoot string   `json:"output_root"`
-	Data       []byte   `json:"data"`
-	Proof      []string `json:"proof"`
-	// Inputs (mlp-f32 only) are the dataset chunks that cover this output
-	// chunk's rows, in order, each with its proof against the dataset's
-	// content_root in a tree of InputChunkCount leaves.
-	Inputs          []InputChunk `json:"inputs,omitempty"`
-	InputChunkCount uint64       `json:"input_chunk_count,omitempty"`
-}
-
-// NewChunkResponse builds the response for chunk i of a tree.
-func NewChunkResponse(jobID uint64, tree *merkle.Tree, i int, data []byte) (ChunkResponse, error) {
-	p, err := tree.Proof(i)
-	if err != nil {
-		return ChunkResponse{}, err
-	}
-	root := tree.Root()
-	resp := ChunkResponse{
-		JobID: jobID, Index: uint64(i), ChunkCount: uint64(tree.Len()),
-		OutputRoot: hex.EncodeToString(root[:]), Data: data,
-	}
-	for _, s := range p.Slices() {
-		resp.Proof = append(resp.Proof, hex.EncodeToString(s))
-	}
-	return resp, nil
-}
-
-// Verify checks the chunk against the on-chain root and chunk count: the
-// proof must lead from this chunk at this index to that root.
-func (r ChunkResponse) Verify(root []byte, chunkCount, index uint64) error {
-	if r.Index != index {
-		return fmt.Errorf("served chunk %d, asked for %d", r.Index, index)
-	}
-	if len(root) != len(merkle.Hash{}) {
-		return fmt.Errorf("on-chain root has %d bytes", len(root))
-	}
-	siblings := make([][]byte, len(r.Proof))
-	for i, s := range r.Proof {
-		b, err := hex.DecodeString(s)
-		if err != nil {
-			return fmt.Errorf("proof sibling %d: %w", i, err)
-		}
-		siblings[i] = b
-	}
-	proof, err := merkle.ProofFromSlices(siblings)
-	if err != nil {
-		return err
-	}
-	var h merkle.Hash
-	copy(h[:], root)
-	return merkle.Verify(h, index, chunkCount, r.Data, proof)
 }
