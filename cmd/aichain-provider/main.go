@@ -122,7 +122,8 @@ func run(args []string, stderr io.Writer) error {
 		},
 		CacheDir: filepath.Join(*dataDir, "cache"),
 	})
-	hw := computetypes.Hardware{GpuModel: "cpu", GpuCount: 0, Workloads: []string{workload.KindGemm, workload.KindMLP}}
+	// The agent advertises the kinds of the jobexec table it can run.
+	hw := computetypes.Hardware{GpuModel: "cpu", GpuCount: 0}
 	if backend.Name() == accel.CUDA {
 		hw.GpuModel, hw.GpuCount = deviceName(backend), 1
 	}
