@@ -206,3 +206,28 @@ func f() { go func() {}(); _ = strings.ToUpper; _ = os.Args; _ = http.Get }
 		t.Fatalf("generated file checked: %q", got)
 	}
 }
+
+// agents are the off-chain programs and the packages they are built from.
+var agents = []string{
+	"./chainclient", "./provider", "./sidecar", "./dataserver", "./jobexec",
+	"./cmd/aichain-provider", "./cmd/aichain-sidecar", "./cmd/aichain-dataserver",
+}
+
+// TestAgentsBuildNoApp: the agents take the chain's prefixes and codecs from
+// app/params and chainclient, never from package app (which wires every
+// keeper into a whole node).
+func TestAgentsBuildNoApp(t *testing.T) {
+	for _, a := range agents {
+		cmd := exec.Command("go", "list", "-deps", a)
+		cmd.Dir = "../.."
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v", a, err)
+		}
+		for _, d := range strings.Fields(string(out)) {
+			if d == module+"/app" || strings.HasPrefix(d, module+"/app/") && d != module+"/app/params" {
+				t.Errorf("%s depends on %s", a, d)
+			}
+		}
+	}
+}
