@@ -7,24 +7,19 @@ import (
 
 	"cosmossdk.io/log"
 
-	"github.com/cosmos/cosmos-sdk/client"
-	"github.com/cosmos/cosmos-sdk/codec"
-	"github.com/cosmos/cosmos-sdk/codec/types"
 	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
+
+	"github.com/aichain/aichain/app/params"
 )
 
 // EncodingConfig is what a client of the chain needs to encode, sign and
 // decode its transactions and query responses.
-type EncodingConfig struct {
-	InterfaceRegistry types.InterfaceRegistry
-	Codec             codec.Codec
-	TxConfig          client.TxConfig
-	Amino             *codec.LegacyAmino
-}
+type EncodingConfig = params.EncodingConfig
 
 // MakeEncodingConfig returns the app's encoding config, every module's types
 // registered. It builds a throw-away in-memory app, the one place where the
-// registrations are made.
+// registrations are made. Agents, which must not build an app, use
+// chainclient.MakeEncodingConfig: the same codecs for the types they use.
 func MakeEncodingConfig() EncodingConfig {
 	dir, err := os.MkdirTemp("", "aichain-encoding")
 	if err != nil {

@@ -25,7 +25,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/types/tx/signing"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
-	"github.com/aichain/aichain/app"
+	"github.com/aichain/aichain/app/params"
 )
 
 // ErrTxFailed is a transaction the chain refused (CheckTx) or that failed in
@@ -48,7 +48,7 @@ type Config struct {
 type Client struct {
 	cfg      Config
 	Conn     *grpc.ClientConn
-	Enc      app.EncodingConfig
+	Enc      params.EncodingConfig
 	kr       keyring.Keyring
 	addr     sdk.AccAddress
 	txSvc    txtypes.ServiceClient
@@ -69,7 +69,10 @@ func New(cfg Config) (*Client, error) {
 	if cfg.TxTimeout <= 0 {
 		cfg.TxTimeout = 30 * time.Second
 	}
-	enc := app.MakeEncodingConfig()
+	enc, err := MakeEncodingConfig()
+	if err != nil {
+		return nil, err
+	}
 	conn, err := grpc.NewClient(cfg.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		return nil, fmt.Errorf("node %s: %w", cfg.GRPCAddr, err)

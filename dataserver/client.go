@@ -155,15 +155,7 @@ func VerifyChunk(cr *ChunkResponse, contentRoot []byte) error {
 	}
 	var root merkle.Hash
 	copy(root[:], contentRoot)
-	proof := make(merkle.Proof, len(cr.Proof))
-	for i, h := range cr.Proof {
-		b, err := hex.DecodeString(h)
-		if err != nil || len(b) != merkle.HashSize {
-			return fmt.Errorf("proof element %d is not a %d-byte hex hash", i, merkle.HashSize)
-		}
-		copy(proof[i][:], b)
-	}
-	if err := merkle.Verify(root, cr.Index, cr.ChunkCount, cr.Data, proof); err != nil {
+	if err := cr.Chunk.Verify(root, cr.ChunkCount); err != nil {
 		return fmt.Errorf("chunk %d does not verify against the content root: %w", cr.Index, err)
 	}
 	return nil

@@ -39,6 +39,8 @@ package dataserver
 import (
 	"fmt"
 	"strings"
+
+	"github.com/aichain/aichain/workload/merkle"
 )
 
 // Header names of a signed request.
@@ -63,11 +65,13 @@ func CanonicalMessage(datasetID uint64, address string, timestamp int64, nonce, 
 	}, "\n"))
 }
 
-// ChunkResponse is the JSON body of a chunk request.
+// ChunkResponse is the JSON body of a chunk request. Its chunk carries the
+// index, the chunk's rows as little-endian float32 (base64) and the Merkle
+// audit path (siblings from the leaf up, hex) against the content root.
 type ChunkResponse struct {
-	DatasetID    uint64 `json:"dataset_id"`
-	Version      uint64 `json:"version"`
-	Index        uint64 `json:"index"`
+	DatasetID uint64 `json:"dataset_id"`
+	Version   uint64 `json:"version"`
+	merkle.Chunk
 	ChunkCount   uint64 `json:"chunk_count"`
 	RowsPerChunk uint64 `json:"rows_per_chunk"`
 	Cols         uint64 `json:"cols"`
@@ -75,10 +79,6 @@ type ChunkResponse struct {
 	RowEnd       uint64 `json:"row_end"`
 	// ContentRoot is the on-chain content_root, hex.
 	ContentRoot string `json:"content_root"`
-	// Data is the chunk's rows as little-endian float32, base64.
-	Data []byte `json:"data"`
-	// Proof is the Merkle audit path (siblings from the leaf up), hex.
-	Proof []string `json:"proof"`
 }
 
 // ErrorResponse is the JSON body of an error.

@@ -17,6 +17,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/aichain/aichain/workload/dataset"
+	"github.com/aichain/aichain/workload/merkle"
 )
 
 // Config configures a Server.
@@ -53,7 +56,7 @@ type Server struct {
 	cfg Config
 
 	mu     sync.Mutex
-	files  map[fileKey]*File
+	files  map[fileKey]*dataset.Description
 	dir    map[string]dirEntry // path → sha256 (cached by size and mtime)
 	nonces map[string]time.Time
 }
@@ -79,7 +82,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.ChainTimeout = 10 * time.Second
 	}
 	return &Server{
-		cfg: cfg, files: map[fileKey]*File{}, dir: map[string]dirEntry{}, nonces: map[string]time.Time{},
+		cfg: cfg, files: map[fileKey]*dataset.Description{}, dir: map[string]dirEntry{}, nonces: map[string]time.Time{},
 	}, nil
 }
 
@@ -111,10 +114,9 @@ func (s *Server) Preload(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("dataset %d (%s): %w", id, path, err)
 			}
-			if err := f.CheckAgainst(dv.Sha256, dv.Rows, dv.Cols, dv.RowsPerChunk, dv.ContentRoot); err != nil {
+			if err := f.Check(dv.Sha256, dv.Rows, dv.Cols, dv.RowsPerChunk, dv.ContentRoot); err != nil {
 				return fmt.Errorf("dataset %d version %d (%s): %w", id, v, path, err)
 			}
-			f.Path = path
 			s.mu.Lock()
 			s.files[fileKey{id, v}] = f
 			s.mu.Unlock()
@@ -182,18 +184,15 @@ func (s *Server) serveChunk(w http.ResponseWriter, r *http.Request) {
 		if err != nil || idx >= uint64(len(f.Chunks)) {
 			e = herr(http.StatusNotFound, "not_found", "chunk %q: the dataset has chunks 0..%d", r.PathValue("index"), len(f.Chunks)-1)
 		} else {
-			proof, err := f.Tree.Proof(int(idx))
+			chunk, err := merkle.NewChunk(f.Tree, int(idx), f.Chunks[idx])
 			if err != nil {
 				e = herr(http.StatusInternalServerError, "internal", "proof: %v", err)
 			} else {
 				res := ChunkResponse{
-					DatasetID: id, Version: version, Index: idx, ChunkCount: uint64(len(f.Chunks)),
+					DatasetID: id, Version: version, Chunk: chunk, ChunkCount: uint64(len(f.Chunks)),
 					RowsPerChunk: f.RowsPerChunk, Cols: f.Cols, RowStart: idx * f.RowsPerChunk,
 					RowEnd:      min((idx+1)*f.RowsPerChunk, f.Rows),
-					ContentRoot: hex.EncodeToString(f.Root()), Data: f.Chunks[idx],
-				}
-				for _, h := range proof {
-					res.Proof = append(res.Proof, hex.EncodeToString(h[:]))
+					ContentRoot: hex.EncodeToString(f.Root()),
 				}
 				w.Header().Set("Content-Type", "application/json")
 				_ = json.NewEncoder(w).Encode(res)
@@ -208,7 +207,7 @@ func (s *Server) serveChunk(w http.ResponseWriter, r *http.Request) {
 // authorize resolves the dataset version the request names, checks that this
 // server holds it, checks the signature, freshness and nonce, then asks the
 // chain whether the signer has access.
-func (s *Server) authorize(r *http.Request) (*File, uint64, uint64, *httpError) {
+func (s *Server) authorize(r *http.Request) (*dataset.Description, uint64, uint64, *httpError) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.ChainTimeout)
 	defer cancel()
 	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
@@ -248,7 +247,7 @@ func chainError(err error, format string, args ...any) *httpError {
 }
 
 // lookup finds the file of dataset id at version (0 = current on chain).
-func (s *Server) lookup(ctx context.Context, id, version uint64) (*File, uint64, *httpError) {
+func (s *Server) lookup(ctx context.Context, id, version uint64) (*dataset.Description, uint64, *httpError) {
 	d, err := s.cfg.Chain.Dataset(ctx, id)
 	if err != nil {
 		return nil, 0, chainError(err, "dataset %d", id)
@@ -281,7 +280,7 @@ func (s *Server) lookup(ctx context.Context, id, version uint64) (*File, uint64,
 	}
 	f, err = DescribeFile(path, dv.RowsPerChunk)
 	if err == nil {
-		err = f.CheckAgainst(dv.Sha256, dv.Rows, dv.Cols, dv.RowsPerChunk, dv.ContentRoot)
+		err = f.Check(dv.Sha256, dv.Rows, dv.Cols, dv.RowsPerChunk, dv.ContentRoot)
 	}
 	if err != nil {
 		s.cfg.Logger.Printf("dataset %d version %d: %s does not match the chain: %v", id, version, path, err)

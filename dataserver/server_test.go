@@ -19,6 +19,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/workload"
+	"github.com/aichain/aichain/workload/dataset"
 	"github.com/aichain/aichain/x/datamarket/types"
 )
 
@@ -82,7 +83,7 @@ func (a account) client(url string) *Client {
 }
 
 // testNPY writes a rows×cols dataset and returns its path and description.
-func testNPY(t *testing.T, dir string, rows, cols int, seed float32) (string, *File) {
+func testNPY(t *testing.T, dir string, rows, cols int, seed float32) (string, *dataset.Description) {
 	t.Helper()
 	m := &workload.Matrix{Rows: rows, Cols: cols, Data: make([]float32, rows*cols)}
 	for i := range m.Data {
@@ -109,7 +110,7 @@ type fixture struct {
 	url      string
 	licensee account
 	stranger account
-	file     *File
+	file     *dataset.Description
 	now      time.Time
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/aichain/aichain/workload"
+	"github.com/aichain/aichain/workload/dataset"
 	"github.com/aichain/aichain/workload/merkle"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
@@ -75,7 +76,7 @@ func fuzzDataset(t testing.TB) *DatasetFile {
 	for i := range m.Data {
 		m.Data[i] = float32(i%11)*0.3 - 1.2
 	}
-	chunks, err := workload.DatasetChunks(m, 8)
+	chunks, err := dataset.Chunks(m, 8)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,8 +86,8 @@ func fuzzDataset(t testing.TB) *DatasetFile {
 	}
 	root := tree.Root()
 	return &DatasetFile{
-		Record: datamarkettypes.Dataset{Id: 1, Rows: 40, Cols: 3, RowsPerChunk: 8, ContentRoot: root[:]},
-		Matrix: m, Chunks: chunks, Tree: tree,
+		Record:      datamarkettypes.Dataset{Id: 1, Rows: 40, Cols: 3, RowsPerChunk: 8, ContentRoot: root[:]},
+		Description: &dataset.Description{Matrix: m, Chunks: chunks, Tree: tree},
 	}
 }
 
@@ -97,7 +98,7 @@ func fuzzDataset(t testing.TB) *DatasetFile {
 func FuzzVerifyInputs(f *testing.F) {
 	ds := fuzzDataset(f)
 	for _, c := range []struct{ index, chunkRows uint64 }{{0, 5}, {2, 7}, {3, 10}, {0, 40}} {
-		r := ChunkResponse{JobID: 3, Index: c.index}
+		r := ChunkResponse{JobID: 3, Chunk: merkle.Chunk{Index: c.index}}
 		if err := r.AttachInputs(ds, c.chunkRows); err != nil {
 			f.Fatal(err)
 		}

@@ -1,22 +1,11 @@
 package jobexec
 
 import (
-	"encoding/hex"
 	"fmt"
 
 	"github.com/aichain/aichain/workload"
 	"github.com/aichain/aichain/workload/merkle"
 )
-
-// InputChunk is one dataset row chunk served with an mlp-f32 output chunk:
-// its index in the dataset, its bytes (little-endian float32 rows, base64 in
-// JSON) and its Merkle proof (hex siblings, leaf to root) against the
-// dataset's content_root.
-type InputChunk struct {
-	Index uint64   `json:"index"`
-	Data  []byte   `json:"data"`
-	Proof []string `json:"proof"`
-}
 
 // InputChunkRange returns the dataset chunks [first, last] that cover output
 // chunk i of a job over rows dataset rows in output chunks of chunkRows rows,
@@ -62,13 +51,9 @@ func (r *ChunkResponse) AttachInputs(ds *DatasetFile, chunkRows uint64) error {
 	r.InputChunkCount = uint64(ds.Tree.Len())
 	r.Inputs = r.Inputs[:0]
 	for j := first; j <= last; j++ {
-		p, err := ds.Tree.Proof(int(j))
+		in, err := merkle.NewChunk(ds.Tree, int(j), ds.Chunks[j])
 		if err != nil {
 			return err
-		}
-		in := InputChunk{Index: j, Data: ds.Chunks[j]}
-		for _, s := range p.Slices() {
-			in.Proof = append(in.Proof, hex.EncodeToString(s))
 		}
 		r.Inputs = append(r.Inputs, in)
 	}
@@ -107,19 +92,7 @@ func (r ChunkResponse) VerifyInputs(contentRoot []byte, rows, cols, rowsPerChunk
 		if in.Index != want {
 			return nil, 0, fmt.Errorf("input %d is dataset chunk %d, want %d", k, in.Index, want)
 		}
-		siblings := make([][]byte, len(in.Proof))
-		for i, s := range in.Proof {
-			b, err := hex.DecodeString(s)
-			if err != nil {
-				return nil, 0, fmt.Errorf("input chunk %d proof sibling %d: %w", in.Index, i, err)
-			}
-			siblings[i] = b
-		}
-		proof, err := merkle.ProofFromSlices(siblings)
-		if err != nil {
-			return nil, 0, fmt.Errorf("input chunk %d: %w", in.Index, err)
-		}
-		if err := merkle.Verify(root, in.Index, n, in.Data, proof); err != nil {
+		if err := in.Verify(root, n); err != nil {
 			return nil, 0, fmt.Errorf("input chunk %d does not verify against the content root: %w", in.Index, err)
 		}
 		v, got, err := workload.DecodeChunkRows(in.Data, c)

@@ -13,21 +13,20 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aichain/aichain/accel/treehash"
 	"github.com/aichain/aichain/dataserver"
 	"github.com/aichain/aichain/workload"
-	"github.com/aichain/aichain/workload/merkle"
+	"github.com/aichain/aichain/workload/dataset"
 	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
 )
 
-// DatasetFile is a dataset checked against its on-chain record: the parsed
-// matrix, its row chunks and their Merkle tree (whose root is the record's
-// content_root).
+// DatasetFile is a dataset file checked against its on-chain record: its
+// description (the parsed matrix, its row chunks and their Merkle tree, whose
+// root is the record's content_root) and the record.
 type DatasetFile struct {
 	Record datamarkettypes.Dataset
-	Matrix *workload.Matrix
-	Chunks [][]byte
-	Tree   *merkle.Tree
+	*dataset.Description
 }
 
 // ResolverConfig configures a ChainResolver.
@@ -191,30 +190,14 @@ func (r *ChainResolver) DatasetFile(ctx context.Context, datasetID, version uint
 // CheckDataset parses a dataset file and checks it against its on-chain
 // record: sha256, rows, cols and the content_root over rows_per_chunk chunks.
 func CheckDataset(rec datamarkettypes.Dataset, data []byte, lim workload.Limits) (*DatasetFile, error) {
-	m, err := workload.ParseNPY(data, rec.Sha256, lim)
+	d, err := dataset.DescribeWith(data, rec.RowsPerChunk, dataset.Options{Limits: lim, Tree: treehash.New})
 	if err != nil {
 		return nil, fmt.Errorf("dataset %d: %w", rec.Id, err)
 	}
-	if uint64(m.Rows) != rec.Rows || uint64(m.Cols) != rec.Cols {
-		return nil, fmt.Errorf("dataset %d is %d×%d, the chain records %d×%d", rec.Id, m.Rows, m.Cols, rec.Rows, rec.Cols)
-	}
-	rpc, err := toInt("rows_per_chunk", rec.RowsPerChunk)
-	if err != nil {
-		return nil, err
-	}
-	chunks, err := workload.DatasetChunks(m, rpc)
-	if err != nil {
+	if err := d.Check(rec.Sha256, rec.Rows, rec.Cols, rec.RowsPerChunk, rec.ContentRoot); err != nil {
 		return nil, fmt.Errorf("dataset %d: %w", rec.Id, err)
 	}
-	tree, err := merkle.New(chunks)
-	if err != nil {
-		return nil, err
-	}
-	root := tree.Root()
-	if string(root[:]) != string(rec.ContentRoot) {
-		return nil, fmt.Errorf("dataset %d: content root %x, the chain records %x", rec.Id, root, rec.ContentRoot)
-	}
-	return &DatasetFile{Record: rec, Matrix: m, Chunks: chunks, Tree: tree}, nil
+	return &DatasetFile{Record: rec, Description: d}, nil
 }
 
 // cached reads a cached file whose name embeds its sha256; the parser checks

@@ -17,6 +17,8 @@ import (
 
 	"github.com/aichain/aichain/dataserver"
 	"github.com/aichain/aichain/workload"
+	"github.com/aichain/aichain/workload/dataset"
+	"github.com/aichain/aichain/workload/merkle"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
@@ -44,7 +46,7 @@ func testData() *workload.Matrix {
 // record describes a dataset file as x/datamarket would.
 func record(t *testing.T, npy []byte, m *workload.Matrix, rpc int) datamarkettypes.Dataset {
 	t.Helper()
-	root, _, err := workload.DatasetRoot(m, rpc)
+	root, _, err := dataset.Root(m, rpc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +92,7 @@ func TestInputsAttachAndVerify(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := uint64(0); i < 5; i++ {
-		resp := ChunkResponse{Index: i}
+		resp := ChunkResponse{Chunk: merkle.Chunk{Index: i}}
 		if err := resp.AttachInputs(ds, 8); err != nil {
 			t.Fatal(err)
 		}
@@ -117,7 +119,7 @@ func TestInputsAttachAndVerify(t *testing.T) {
 		}
 	}
 
-	good := ChunkResponse{Index: 2}
+	good := ChunkResponse{Chunk: merkle.Chunk{Index: 2}}
 	if err := good.AttachInputs(ds, 8); err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +144,7 @@ func TestInputsAttachAndVerify(t *testing.T) {
 	badProof.Inputs[0].Proof[0] = "zz"
 	for name, c := range map[string]ChunkResponse{
 		"tampered": tampered, "dropped": dropped, "reordered": reordered, "bad count": badCount, "bad proof": badProof,
-		"none": {Index: 2},
+		"none": {Chunk: merkle.Chunk{Index: 2}},
 	} {
 		if _, _, err := c.VerifyInputs(rec.ContentRoot, 40, 3, 6, 8); err == nil {
 			t.Errorf("%s inputs verified", name)

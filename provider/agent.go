@@ -27,9 +27,10 @@ import (
 )
 
 // Pricing is the bid policy, in Floor's denom: the highest of Floor,
-// ceil(PerGFLOP × GFLOP) for a gemm job and ceil(PerKRows × rows / 1000) for
-// an mlp job (rows: the dataset's rows, as the job records them), and no bid
-// above a job's max_price. A nil rate prices by the floor alone.
+// ceil(PerGFLOP × GFLOP) and ceil(PerKRows × rows / 1000), with the job's
+// work as its kind's row in the jobexec table estimates it (GFLOP for a gemm
+// job; rows for an mlp job: the dataset's rows, as the job records them),
+// and no bid above a job's max_price. A nil rate prices by the floor alone.
 type Pricing struct {
 	PerGFLOP sdkmath.LegacyDec
 	PerKRows sdkmath.LegacyDec
@@ -47,11 +48,12 @@ func (p Pricing) Price(job computetypes.Job) (sdk.Coin, bool) {
 			amount = by
 		}
 	}
-	if g := jobexec.GFLOP(job.Workload); g > 0 {
-		raise(p.PerGFLOP, sdkmath.LegacyMustNewDecFromStr(fmt.Sprintf("%.9f", g)))
+	work := jobexec.WorkOf(job)
+	if work.GFLOP > 0 {
+		raise(p.PerGFLOP, sdkmath.LegacyMustNewDecFromStr(fmt.Sprintf("%.9f", work.GFLOP)))
 	}
-	if job.Workload.Kind == workload.KindMLP {
-		raise(p.PerKRows, sdkmath.LegacyNewDec(int64(min(job.Rows, 1<<62))).QuoInt64(1000))
+	if work.Rows > 0 {
+		raise(p.PerKRows, sdkmath.LegacyNewDec(int64(min(work.Rows, 1<<62))).QuoInt64(1000))
 	}
 	price := sdk.NewCoin(p.Floor.Denom, amount)
 	if job.MaxPrice.Denom != price.Denom || price.Amount.GT(job.MaxPrice.Amount) {
@@ -75,19 +77,25 @@ type Config struct {
 	Register     bool // register (with Bond) when not yet a provider
 	Pricing      Pricing
 	PollInterval time.Duration
-	Hardware     computetypes.Hardware
-	Fault        Fault
-	// MLP supplies the model and dataset of mlp-f32 jobs (nil: the agent
-	// cannot run them).
+	// Hardware is registered with the provider; NewAgent sets its Workloads
+	// to the kinds of the jobexec table that this configuration can run.
+	Hardware computetypes.Hardware
+	Fault    Fault
+	// MLP supplies the models and datasets of the kinds that need them
+	// (mlp-f32; nil: the agent runs only kinds that need neither).
 	MLP MLPResolver
 }
 
-// MLPResolver is what the agent needs for mlp-f32 jobs: the model and the
-// dataset to run them, and the dataset's chunks and tree to serve the input
-// rows of each output chunk with their proofs. jobexec.ChainResolver is one.
-type MLPResolver interface {
-	jobexec.Resolver
-	DatasetFile(ctx context.Context, datasetID, version uint64) (*jobexec.DatasetFile, error)
+// MLPResolver is what the agent needs for kinds that read models and
+// datasets (mlp-f32): the model and the dataset to run them, and the
+// dataset's chunks and tree to serve the input rows of each output chunk
+// with their proofs. jobexec.ChainResolver is one.
+type MLPResolver = jobexec.ProviderSource
+
+// Workloads returns the kinds of the jobexec table that an agent with this
+// configuration can run: what it advertises and bids on.
+func (c Config) Workloads() []string {
+	return jobexec.Runnable(jobexec.Needs{Model: c.MLP != nil, Dataset: c.MLP != nil})
 }
 
 // Agent is a running provider agent.
@@ -108,6 +116,7 @@ func NewAgent(cfg Config, client *chainclient.Client, backend workload.Backend, 
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = time.Second
 	}
+	cfg.Hardware.Workloads = cfg.Workloads()
 	return &Agent{
 		cfg: cfg, client: client, query: computetypes.NewQueryClient(client.Conn), backend: backend,
 		state: state, store: store, log: logger, metrics: m, me: client.Address().String(),
@@ -297,51 +306,7 @@ func (a *Agent) runAwardedJobs(ctx context.Context) error {
 func (a *Agent) execute(ctx context.Context, job computetypes.Job) error {
 	rec, _ := a.state.Get(job.Id)
 	if !rec.Executed {
-		var resolver jobexec.Resolver
-		if a.cfg.MLP != nil {
-			resolver = a.cfg.MLP
-		}
-		w, err := jobexec.FromJob(ctx, job.Workload, job.DatasetVersion, resolver)
-		if err != nil {
-			return err
-		}
-		n, err := workload.JobChunkCount(w)
-		if err != nil {
-			return err
-		}
-		a.log.Info("executing job", "job", job.Id, "kind", w.Kind(), "rows", w.Rows(), "cols", w.Cols(), "chunks", n, "deadline", job.ExecDeadline)
-		start := time.Now()
-		chunks := make([][]byte, n)
-		lastLog := time.Now()
-		for i := 0; i < n; i++ {
-			if chunks[i], err = workload.ComputeChunk(ctx, w, a.backend, i); err != nil {
-				return fmt.Errorf("chunk %d: %w", i, err)
-			}
-			if time.Since(lastLog) > 5*time.Second {
-				a.log.Info("job progress", "job", job.Id, "chunks_done", i+1, "of", n, "elapsed", time.Since(start).Round(time.Millisecond))
-				lastLog = time.Now()
-			}
-		}
-		if c := a.cfg.Fault.CorruptChunk; c >= 0 {
-			i := c % n
-			chunks[i][0] ^= 0x01
-			a.log.Warn("FAULT MODE: corrupted an output chunk before committing", "job", job.Id, "chunk", i)
-		}
-		tree, err := a.store.Put(job.Id, chunks)
-		if err != nil {
-			return err
-		}
-		root := tree.Root()
-		a.metrics.ExecSeconds.Observe(time.Since(start).Seconds())
-		a.metrics.JobsExecuted.Inc()
-		a.log.Info("job executed", "job", job.Id, "chunks", n, "seconds", math.Round(time.Since(start).Seconds()*1000)/1000)
-		if err := a.state.Update(job.Id, func(r *JobRecord) {
-			r.Executed, r.OutputRoot, r.ChunkCount = true, root[:], uint64(n)
-			if job.Workload.Kind == workload.KindMLP && job.Workload.Mlp != nil {
-				r.DatasetID, r.ChunkRows = job.Workload.Mlp.DatasetId, job.Workload.ChunkRows
-				r.DatasetVersion = job.DatasetVersion
-			}
-		}); err != nil {
+		if err := a.compute(ctx, job); err != nil {
 			return err
 		}
 		rec, _ = a.state.Get(job.Id)
@@ -354,4 +319,63 @@ func (a *Agent) execute(ctx context.Context, job computetypes.Job) error {
 	a.metrics.ResultsSubmitted.Inc()
 	a.log.Info("submitted result", "job", job.Id, "root", fmt.Sprintf("%x", rec.OutputRoot))
 	return a.state.Update(job.Id, func(r *JobRecord) { r.Submitted = true })
+}
+
+// compute runs an awarded job through its kind's row, stores its chunks and
+// records the result and what serving its chunks needs.
+func (a *Agent) compute(ctx context.Context, job computetypes.Job) error {
+	var resolver jobexec.Resolver
+	if a.cfg.MLP != nil {
+		resolver = a.cfg.MLP
+	}
+	w, err := jobexec.FromJob(ctx, job.Workload, job.DatasetVersion, resolver)
+	if err != nil {
+		return err
+	}
+	n, err := workload.JobChunkCount(w)
+	if err != nil {
+		return err
+	}
+	a.log.Info("executing job", "job", job.Id, "kind", w.Kind(), "rows", w.Rows(), "cols", w.Cols(), "chunks", n, "deadline", job.ExecDeadline)
+	start := time.Now()
+	chunks, err := a.computeChunks(ctx, job.Id, w, n, start)
+	if err != nil {
+		return err
+	}
+	if c := a.cfg.Fault.CorruptChunk; c >= 0 {
+		i := c % n
+		chunks[i][0] ^= 0x01
+		a.log.Warn("FAULT MODE: corrupted an output chunk before committing", "job", job.Id, "chunk", i)
+	}
+	tree, err := a.store.Put(job.Id, chunks)
+	if err != nil {
+		return err
+	}
+	root := tree.Root()
+	a.metrics.ExecSeconds.Observe(time.Since(start).Seconds())
+	a.metrics.JobsExecuted.Inc()
+	a.log.Info("job executed", "job", job.Id, "chunks", n, "seconds", math.Round(time.Since(start).Seconds()*1000)/1000)
+	served := jobexec.ServedOf(job)
+	return a.state.Update(job.Id, func(r *JobRecord) {
+		r.Executed, r.OutputRoot, r.ChunkCount = true, root[:], uint64(n)
+		r.Kind, r.DatasetID, r.DatasetVersion, r.ChunkRows = served.Kind, served.DatasetID, served.DatasetVersion, served.ChunkRows
+	})
+}
+
+// computeChunks computes the n output chunks of w one by one, logging
+// progress every 5 seconds.
+func (a *Agent) computeChunks(ctx context.Context, jobID uint64, w workload.Job, n int, start time.Time) ([][]byte, error) {
+	chunks := make([][]byte, n)
+	lastLog := time.Now()
+	for i := 0; i < n; i++ {
+		var err error
+		if chunks[i], err = workload.ComputeChunk(ctx, w, a.backend, i); err != nil {
+			return nil, fmt.Errorf("chunk %d: %w", i, err)
+		}
+		if time.Since(lastLog) > 5*time.Second {
+			a.log.Info("job progress", "job", jobID, "chunks_done", i+1, "of", n, "elapsed", time.Since(start).Round(time.Millisecond))
+			lastLog = time.Now()
+		}
+	}
+	return chunks, nil
 }

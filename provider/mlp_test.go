@@ -15,6 +15,7 @@ import (
 	"github.com/aichain/aichain/accel/cpu"
 	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/workload"
+	"github.com/aichain/aichain/workload/dataset"
 	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 )
 
@@ -52,7 +53,7 @@ func TestChunkServerServesMLPInputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	root, _, err := workload.DatasetRoot(m, 4)
+	root, _, err := dataset.Root(m, 4)
 	if err != nil {
 		t.Fatal(err)
 	}

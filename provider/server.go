@@ -2,6 +2,7 @@ package provider
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -9,6 +10,14 @@ import (
 
 	"github.com/aichain/aichain/jobexec"
 )
+
+// inputs is the source of the material served with chunks (nil: none).
+func (a *Agent) inputs() jobexec.InputSource {
+	if a.cfg.MLP == nil {
+		return nil
+	}
+	return a.cfg.MLP
+}
 
 // Handler serves GET /v1/jobs/{id}/chunks/{i} (a jobexec.ChunkResponse),
 // GET /healthz and GET /metrics.
@@ -57,26 +66,18 @@ func (a *Agent) serveChunk(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusInternalServerError, "cannot read the chunk")
 		return
 	}
-	resp, err := jobexec.NewChunkResponse(id, tree, i, data)
+	resp, err := jobexec.ServeChunk(r.Context(), id, rec.served(), tree, i, data, a.inputs())
 	if err != nil {
-		httpError(w, http.StatusInternalServerError, err.Error())
-		return
-	}
-	if rec.DatasetID != 0 {
-		if a.cfg.MLP == nil {
-			httpError(w, http.StatusInternalServerError, "this agent has no dataset source")
-			return
-		}
-		ds, err := a.cfg.MLP.DatasetFile(r.Context(), rec.DatasetID, rec.DatasetVersion)
-		if err != nil {
-			httpError(w, http.StatusServiceUnavailable, "cannot load the job's dataset")
-			a.log.Error("load dataset", "job", id, "dataset", rec.DatasetID, "err", err)
-			return
-		}
-		if err := resp.AttachInputs(ds, rec.ChunkRows); err != nil {
+		var se *jobexec.ServeError
+		if !errors.As(err, &se) {
 			httpError(w, http.StatusInternalServerError, err.Error())
 			return
 		}
+		httpError(w, se.Status, se.Message)
+		if se.Err != nil {
+			a.log.Error("load the chunk's inputs", "job", id, "kind", rec.served().Kind, "err", se.Err)
+		}
+		return
 	}
 	a.metrics.ChunksServed.Inc()
 	w.Header().Set("Content-Type", "application/json")

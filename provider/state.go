@@ -7,6 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/aichain/aichain/jobexec"
+	"github.com/aichain/aichain/workload"
 )
 
 // JobRecord is what the agent remembers about one job, on disk, so that a
@@ -20,8 +23,10 @@ type JobRecord struct {
 	Executed   bool   `json:"executed"`
 	OutputRoot []byte `json:"output_root,omitempty"`
 	ChunkCount uint64 `json:"chunk_count,omitempty"`
-	// DatasetID and ChunkRows (mlp-f32 jobs) let the chunk server attach
-	// each output chunk's input rows.
+	// Kind, DatasetID, DatasetVersion and ChunkRows are what the chunk server
+	// needs to serve the job's chunks (jobexec.Served): DatasetID and
+	// ChunkRows (mlp-f32 jobs) let it attach each output chunk's input rows.
+	Kind           string `json:"kind,omitempty"`
 	DatasetID      uint64 `json:"dataset_id,omitempty"`
 	DatasetVersion uint64 `json:"dataset_version,omitempty"`
 	ChunkRows      uint64 `json:"chunk_rows,omitempty"`
@@ -29,6 +34,20 @@ type JobRecord struct {
 	// Done: the job ended (or was lost) and needs no more work.
 	Done  bool   `json:"done"`
 	Error string `json:"error,omitempty"`
+}
+
+// served is what the chunk server needs of the job. Records written before
+// the kind was recorded name none: mlp-f32 jobs recorded their dataset,
+// gemm-f32 jobs none.
+func (r JobRecord) served() jobexec.Served {
+	s := jobexec.Served{Kind: r.Kind, DatasetID: r.DatasetID, DatasetVersion: r.DatasetVersion, ChunkRows: r.ChunkRows}
+	if s.Kind == "" {
+		s.Kind = workload.KindGemm
+		if r.DatasetID != 0 {
+			s.Kind = workload.KindMLP
+		}
+	}
+	return s
 }
 
 // State is the agent's persistent memory: one JSON file, rewritten

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/aichain/aichain/accel/treehash"
 	"github.com/aichain/aichain/workload/merkle"
 )
 
@@ -41,7 +42,7 @@ func (s *ChunkStore) Put(id uint64, chunks [][]byte) (*merkle.Tree, error) {
 			return nil, err
 		}
 	}
-	tree, err := merkle.New(chunks)
+	tree, err := treehash.New(chunks)
 	if err != nil {
 		return nil, err
 	}

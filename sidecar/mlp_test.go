@@ -16,6 +16,7 @@ import (
 	"github.com/aichain/aichain/accel/cpu"
 	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/workload"
+	"github.com/aichain/aichain/workload/dataset"
 	"github.com/aichain/aichain/workload/merkle"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
@@ -43,7 +44,7 @@ func mlpFixture(t *testing.T) (*workload.Model, *jobexec.DatasetFile) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	root, _, err := workload.DatasetRoot(m, 5)
+	root, _, err := dataset.Root(m, 5)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,6 @@ import (
 	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
-	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 )
 
 // Config configures a Verifier.
@@ -35,8 +34,8 @@ type Config struct {
 	FetchRetries int           // attempts per chunk before UNAVAILABLE (default 3)
 	RetryBackoff time.Duration // wait between attempts (default 1 s)
 	MaxChunkSize int64         // largest chunk body accepted (default 64 MiB)
-	// MLP, when set, lets the verifier check mlp-f32 jobs; without it the
-	// sidecar abstains on them.
+	// MLP, when set, lets the verifier check the kinds that read models and
+	// datasets (mlp-f32); without it the sidecar abstains on them.
 	MLP MLPSource
 }
 
@@ -195,99 +194,26 @@ func (v *Verifier) check(ctx context.Context, pv computetypes.PendingVerificatio
 		"samples", len(pv.Indices), "seconds", time.Since(start).Seconds())
 }
 
-// MLPSource gives a verifier what it needs for mlp-f32 jobs: the model's
-// weights (public, fetched by uri and checked against the on-chain sha256)
-// and the dataset's on-chain record (its content_root). jobexec.ChainResolver
-// without a signing key is one.
-type MLPSource interface {
-	Model(ctx context.Context, modelID uint64) (*workload.Model, error)
-	DatasetRecord(ctx context.Context, datasetID, version uint64) (datamarkettypes.Dataset, error)
-}
-
-// recomputer checks a served chunk's extra material (mlp input rows) and
-// recomputes the chunk.
-type recomputer struct {
-	check     func(resp jobexec.ChunkResponse) error
-	recompute func(ctx context.Context, resp jobexec.ChunkResponse) ([]byte, error)
-}
-
-func (v *Verifier) recomputerFor(ctx context.Context, pv computetypes.PendingVerification) (recomputer, error) {
-	spec := pv.Workload
-	if spec.Kind == workload.KindMLP && spec.Mlp != nil && v.cfg.MLP != nil {
-		return v.mlpRecomputer(ctx, pv)
-	}
-	job, err := jobexec.FromSpec(ctx, spec, nil)
-	if err != nil {
-		return recomputer{}, err
-	}
-	return recomputer{
-		check: func(jobexec.ChunkResponse) error { return nil },
-		recompute: func(ctx context.Context, resp jobexec.ChunkResponse) ([]byte, error) {
-			return workload.ComputeChunk(ctx, job, v.backend, int(resp.Index))
-		},
-	}, nil
-}
-
-// mlpRecomputer recomputes an mlp-f32 output chunk from the input rows the
-// provider serves with it, once they verify against the dataset's on-chain
-// content_root: a validator needs no dataset licence.
-func (v *Verifier) mlpRecomputer(ctx context.Context, pv computetypes.PendingVerification) (recomputer, error) {
-	spec := pv.Workload
-	model, err := v.cfg.MLP.Model(ctx, spec.Mlp.ModelId)
-	if err != nil {
-		return recomputer{}, fmt.Errorf("model %d: %w", spec.Mlp.ModelId, err)
-	}
-	// The job runs on the dataset version fixed when it was created.
-	ds, err := v.cfg.MLP.DatasetRecord(ctx, spec.Mlp.DatasetId, pv.DatasetVersion)
-	if err != nil {
-		return recomputer{}, fmt.Errorf("dataset %d: %w", spec.Mlp.DatasetId, err)
-	}
-	if len(pv.DatasetContentRoot) > 0 && !bytes.Equal(ds.ContentRoot, pv.DatasetContentRoot) {
-		return recomputer{}, fmt.Errorf("dataset %d version %d: content root %x, the job records %x",
-			spec.Mlp.DatasetId, pv.DatasetVersion, ds.ContentRoot, pv.DatasetContentRoot)
-	}
-	if ds.Cols != uint64(model.InputDim()) {
-		return recomputer{}, fmt.Errorf("dataset %d has %d columns, model %d input is %d", ds.Id, ds.Cols, spec.Mlp.ModelId, model.InputDim())
-	}
-	inputs := func(resp jobexec.ChunkResponse) ([]float32, int, error) {
-		return resp.VerifyInputs(ds.ContentRoot, ds.Rows, ds.Cols, ds.RowsPerChunk, spec.ChunkRows)
-	}
-	return recomputer{
-		check: func(resp jobexec.ChunkResponse) error {
-			_, _, err := inputs(resp)
-			return err
-		},
-		recompute: func(ctx context.Context, resp jobexec.ChunkResponse) ([]byte, error) {
-			x, rows, err := inputs(resp)
-			if err != nil {
-				return nil, err
-			}
-			y, err := model.Forward(ctx, v.backend, x, rows)
-			if err != nil {
-				return nil, err
-			}
-			if len(y) != rows*model.OutputDim() {
-				return nil, fmt.Errorf("%w: backend %s returned %d values for %d×%d", workload.ErrShape, v.backend.Name(), len(y), rows, model.OutputDim())
-			}
-			return workload.EncodeFloats(y), nil
-		},
-	}, nil
-}
+// MLPSource gives a verifier what kinds that read models and datasets
+// (mlp-f32) need: the model's weights (public, fetched by uri and checked
+// against the on-chain sha256) and the dataset's on-chain record (its
+// content_root). jobexec.ChainResolver without a signing key is one.
+type MLPSource = jobexec.VerifySource
 
 // Verify checks one job's sampled chunks and returns the verdict and why.
 func (v *Verifier) Verify(ctx context.Context, pv computetypes.PendingVerification) (computetypes.Verdict, string) {
-	rc, err := v.recomputerFor(ctx, pv)
+	rc, err := jobexec.NewRecomputer(ctx, pv, v.cfg.MLP, v.backend)
 	if err != nil {
 		// The chain accepted this workload: failing to run it is this
 		// sidecar's limit, not the provider's fault, so abstain.
 		return computetypes.Verdict_VERDICT_UNSPECIFIED, "cannot run workload: " + err.Error()
 	}
 	for _, idx := range pv.Indices {
-		resp, err := v.fetch(ctx, pv, idx, rc.check)
+		resp, err := v.fetch(ctx, pv, idx, rc.Check)
 		if err != nil {
 			return computetypes.Verdict_VERDICT_UNAVAILABLE, fmt.Sprintf("chunk %d: %v", idx, err)
 		}
-		want, err := rc.recompute(ctx, resp)
+		want, err := rc.Recompute(ctx, resp)
 		if err != nil {
 			return computetypes.Verdict_VERDICT_UNSPECIFIED, fmt.Sprintf("recompute chunk %d: %v", idx, err)
 		}

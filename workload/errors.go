@@ -31,6 +31,4 @@ var (
 	ErrUnknownTensor = errors.New("workload: unknown tensor")
 	// ErrLayers reports missing or inconsistent layers in a model.
 	ErrLayers = errors.New("workload: inconsistent model layers")
-	// ErrVector reports a malformed test-vector file.
-	ErrVector = errors.New("workload: bad test vector")
 )

@@ -4,8 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
-	"os"
 )
 
 // Limits bound what the model and dataset parsers accept. A zero field means
@@ -67,29 +65,4 @@ func CheckDigest(data []byte, expected string) error {
 		return fmt.Errorf("%w: got %x, want %s", ErrDigestMismatch, got, expected)
 	}
 	return nil
-}
-
-// readLimited reads a whole file, refusing files above max bytes before
-// reading them.
-func readLimited(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.Size() > max {
-		return nil, fmt.Errorf("%w: %s is %d bytes, limit %d", ErrTooLarge, path, st.Size(), max)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("%w: %s exceeds %d bytes", ErrTooLarge, path, max)
-	}
-	return data, nil
 }

@@ -3,8 +3,6 @@ package workload
 import (
 	"context"
 	"fmt"
-
-	"github.com/aichain/aichain/workload/merkle"
 )
 
 // KindMLP is the mlp-f32 workload kind.
@@ -63,27 +61,4 @@ func (j *MLPJob) ComputeRows(ctx context.Context, b Backend, r0, r1 int) ([]floa
 	}
 	c := j.data.Cols
 	return j.model.Forward(ctx, b, j.data.Data[r0*c:r1*c], r1-r0)
-}
-
-// DatasetChunks splits a dataset into its encoded chunks of rowsPerChunk
-// rows (the same encoding as output chunks).
-func DatasetChunks(m *Matrix, rowsPerChunk int) ([][]byte, error) {
-	if err := m.Validate(); err != nil {
-		return nil, err
-	}
-	return SplitChunks(m.Data, m.Rows, m.Cols, rowsPerChunk)
-}
-
-// DatasetRoot returns a dataset's content_root: the Merkle root over its
-// chunks of rowsPerChunk rows, and the chunk count.
-func DatasetRoot(m *Matrix, rowsPerChunk int) ([32]byte, int, error) {
-	chunks, err := DatasetChunks(m, rowsPerChunk)
-	if err != nil {
-		return [32]byte{}, 0, err
-	}
-	root, err := merkle.RootOf(chunks)
-	if err != nil {
-		return [32]byte{}, 0, err
-	}
-	return root, len(chunks), nil
 }

@@ -47,17 +47,6 @@ func ParseNPY(data []byte, expectedSHA256 string, lim Limits) (*Matrix, error) {
 	return decodeNPY(data, lim)
 }
 
-// ReadNPYFile reads a .npy file (refusing it by size before reading) and
-// parses it with ParseNPY.
-func ReadNPYFile(path, expectedSHA256 string, lim Limits) (*Matrix, error) {
-	lim = lim.withDefaults()
-	data, err := readLimited(path, lim.MaxFileBytes)
-	if err != nil {
-		return nil, err
-	}
-	return ParseNPY(data, expectedSHA256, lim)
-}
-
 func decodeNPY(data []byte, lim Limits) (*Matrix, error) {
 	if len(data) < len(npyMagic)+2 || string(data[:len(npyMagic)]) != npyMagic {
 		return nil, fmt.Errorf("%w: npy: missing magic string", ErrMalformed)

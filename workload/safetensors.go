@@ -124,17 +124,6 @@ func ParseSafetensors(data []byte, expectedSHA256 string, lim Limits) (*Model, e
 	return decodeSafetensors(data, lim)
 }
 
-// ReadSafetensorsFile reads a safetensors file (refusing it by size before
-// reading) and parses it with ParseSafetensors.
-func ReadSafetensorsFile(path, expectedSHA256 string, lim Limits) (*Model, error) {
-	lim = lim.withDefaults()
-	data, err := readLimited(path, lim.MaxFileBytes)
-	if err != nil {
-		return nil, err
-	}
-	return ParseSafetensors(data, expectedSHA256, lim)
-}
-
 func decodeSafetensors(data []byte, lim Limits) (*Model, error) {
 	if len(data) < 8 {
 		return nil, fmt.Errorf("%w: safetensors: %d bytes, shorter than the header length", ErrMalformed, len(data))

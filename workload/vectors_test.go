@@ -10,7 +10,9 @@ import (
 	"testing"
 
 	"github.com/aichain/aichain/accel/cpu"
+	"github.com/aichain/aichain/testutil/vectors"
 	"github.com/aichain/aichain/workload"
+	"github.com/aichain/aichain/workload/dataset"
 )
 
 var update = flag.Bool("update", false, "regenerate testdata (model, dataset, vectors.json) from the CPU backend")
@@ -53,13 +55,13 @@ func vectorDataset() *workload.Matrix {
 	return d
 }
 
-func vectorCases() []workload.Vector {
-	return []workload.Vector{
+func vectorCases() []vectors.Vector {
+	return []vectors.Vector{
 		{Name: "gemm-64x48x32-seed1-chunk8", Kind: workload.KindGemm, Gemm: &workload.GemmParams{M: 64, N: 48, K: 32, Seed: 1, ChunkRows: 8}},
 		{Name: "gemm-37x29x41-seed42-chunk5", Kind: workload.KindGemm, Gemm: &workload.GemmParams{M: 37, N: 29, K: 41, Seed: 42, ChunkRows: 5}},
 		{Name: "gemm-1x1x1-seed0-chunk1", Kind: workload.KindGemm, Gemm: &workload.GemmParams{M: 1, N: 1, K: 1, Seed: 0, ChunkRows: 1}},
 		{Name: "gemm-70x67x600-seed18446744073709551615-chunk16", Kind: workload.KindGemm, Gemm: &workload.GemmParams{M: 70, N: 67, K: 600, Seed: 18446744073709551615, ChunkRows: 16}},
-		{Name: "mlp-12-16-10-3-rows23-chunk4", Kind: workload.KindMLP, MLP: &workload.MLPVector{
+		{Name: "mlp-12-16-10-3-rows23-chunk4", Kind: workload.KindMLP, MLP: &vectors.MLPVector{
 			Model: modelFile, Dataset: datasetFile, ChunkRows: 4, DatasetRowsPerChunk: 5,
 		}},
 	}
@@ -81,7 +83,7 @@ func generateVectors(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	vf := workload.VectorFile{Version: 1}
+	vf := vectors.VectorFile{Version: 1}
 	for _, v := range vectorCases() {
 		if v.MLP != nil {
 			v.MLP.ModelSHA256 = workload.SHA256Hex(model)
@@ -90,7 +92,7 @@ func generateVectors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			root, n, err := workload.DatasetRoot(d, v.MLP.DatasetRowsPerChunk)
+			root, n, err := dataset.Root(d, v.MLP.DatasetRowsPerChunk)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -123,7 +125,7 @@ func TestVectors(t *testing.T) {
 	if *update {
 		generateVectors(t)
 	}
-	vf, err := workload.LoadVectors(vectorFile)
+	vf, err := vectors.LoadVectors(vectorFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +163,7 @@ func TestVectorFilesReproducible(t *testing.T) {
 }
 
 func TestVectorTampering(t *testing.T) {
-	vf, err := workload.LoadVectors(vectorFile)
+	vf, err := vectors.LoadVectors(vectorFile)
 	if err != nil {
 		t.Fatal(err)
 	}

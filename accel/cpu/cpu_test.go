@@ -6,6 +6,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/aichain/aichain/testutil/vectors"
 	"github.com/aichain/aichain/workload"
 )
 
@@ -141,7 +142,7 @@ func TestDenseErrors(t *testing.T) {
 }
 
 func TestGemmVectors(t *testing.T) {
-	vf, err := workload.LoadVectors("../../workload/testdata/vectors.json")
+	vf, err := vectors.LoadVectors("../../workload/testdata/vectors.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/aichain/aichain/accel/cpu"
+	"github.com/aichain/aichain/testutil/vectors"
 	"github.com/aichain/aichain/workload"
 )
 
@@ -59,7 +60,7 @@ func TestFakeDeviceServes(t *testing.T) {
 	if len(f.mem) != 0 {
 		t.Fatalf("self-test leaked %d device buffers", len(f.mem))
 	}
-	vf, err := workload.LoadVectors("../../workload/testdata/vectors.json")
+	vf, err := vectors.LoadVectors("../../workload/testdata/vectors.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +189,7 @@ func openDevice(tb testing.TB) *Backend {
 
 func TestDeviceVectors(t *testing.T) {
 	b := openDevice(t)
-	vf, err := workload.LoadVectors("../../workload/testdata/vectors.json")
+	vf, err := vectors.LoadVectors("../../workload/testdata/vectors.json")
 	if err != nil {
 		t.Fatal(err)
 	}

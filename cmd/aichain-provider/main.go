@@ -41,78 +41,122 @@ func main() {
 	}
 }
 
-func run(args []string, stderr io.Writer) error {
+// options are the command line's flags.
+type options struct {
+	node, chainID, home, keyringBackend, from string
+	dataDir, listen, endpoint, backend        string
+	moniker, bond, perGFLOP, perKRows, floor  string
+	gasPrices, logLevel                       string
+	register                                  bool
+	poll                                      time.Duration
+	corruptChunk                              int
+}
+
+func parseFlags(args []string) (*options, error) {
 	fs := flag.NewFlagSet("aichain-provider", flag.ContinueOnError)
-	var (
-		node         = fs.String("node", "127.0.0.1:9090", "gRPC address of an aichaind node")
-		chainID      = fs.String("chain-id", "aichain-local-1", "chain-id")
-		home         = fs.String("home", os.ExpandEnv("$HOME/.aichain"), "directory of the keyring that holds --from")
-		backendKR    = fs.String("keyring-backend", "test", "keyring backend: test | file | os")
-		from         = fs.String("from", "provider", "key name of the provider account")
-		dataDir      = fs.String("data-dir", os.ExpandEnv("$HOME/.aichain-provider"), "where chunks and the agent's state live")
-		listen       = fs.String("listen", "127.0.0.1:8081", "address of the chunk server")
-		endpoint     = fs.String("endpoint", "", "public URL of the chunk server (default http://<listen>)")
-		backendName  = fs.String("backend", "auto", "execution backend: auto | cpu | cuda")
-		moniker      = fs.String("moniker", "aichain-provider", "provider name shown on chain")
-		bond         = fs.String("bond", "100000000uaic", "bond to register with")
-		register     = fs.Bool("register", true, "register as a provider if not yet registered")
-		perGFLOP     = fs.String("price-per-gflop", "10", "gemm jobs: bid price per GFLOP of work, in the floor's denom")
-		perKRows     = fs.String("price-per-1k-rows", "10", "mlp jobs: bid price per 1000 dataset rows, in the floor's denom")
-		floor        = fs.String("min-price", "1000uaic", "lowest bid")
-		gasPrices    = fs.String("gas-prices", "0uaic", "gas prices for the agent's transactions")
-		poll         = fs.Duration("poll", time.Second, "how often to look for work")
-		corruptChunk = fs.Int("fault-corrupt-chunk", -1, "TEST NETWORKS ONLY: corrupt this output chunk of every job (-1: never)")
-		logLevel     = fs.String("log-level", "info", "debug | info | warn | error")
-	)
+	o := &options{}
+	fs.StringVar(&o.node, "node", "127.0.0.1:9090", "gRPC address of an aichaind node")
+	fs.StringVar(&o.chainID, "chain-id", "aichain-local-1", "chain-id")
+	fs.StringVar(&o.home, "home", os.ExpandEnv("$HOME/.aichain"), "directory of the keyring that holds --from")
+	fs.StringVar(&o.keyringBackend, "keyring-backend", "test", "keyring backend: test | file | os")
+	fs.StringVar(&o.from, "from", "provider", "key name of the provider account")
+	fs.StringVar(&o.dataDir, "data-dir", os.ExpandEnv("$HOME/.aichain-provider"), "where chunks and the agent's state live")
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:8081", "address of the chunk server")
+	fs.StringVar(&o.endpoint, "endpoint", "", "public URL of the chunk server (default http://<listen>)")
+	fs.StringVar(&o.backend, "backend", "auto", "execution backend: auto | cpu | cuda")
+	fs.StringVar(&o.moniker, "moniker", "aichain-provider", "provider name shown on chain")
+	fs.StringVar(&o.bond, "bond", "100000000uaic", "bond to register with")
+	fs.BoolVar(&o.register, "register", true, "register as a provider if not yet registered")
+	fs.StringVar(&o.perGFLOP, "price-per-gflop", "10", "gemm jobs: bid price per GFLOP of work, in the floor's denom")
+	fs.StringVar(&o.perKRows, "price-per-1k-rows", "10", "mlp jobs: bid price per 1000 dataset rows, in the floor's denom")
+	fs.StringVar(&o.floor, "min-price", "1000uaic", "lowest bid")
+	fs.StringVar(&o.gasPrices, "gas-prices", "0uaic", "gas prices for the agent's transactions")
+	fs.DurationVar(&o.poll, "poll", time.Second, "how often to look for work")
+	fs.IntVar(&o.corruptChunk, "fault-corrupt-chunk", -1, "TEST NETWORKS ONLY: corrupt this output chunk of every job (-1: never)")
+	fs.StringVar(&o.logLevel, "log-level", "info", "debug | info | warn | error")
 	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if o.endpoint == "" {
+		o.endpoint = "http://" + o.listen
+	}
+	return o, nil
+}
+
+// agentConfig is the agent's configuration from the flags, without the
+// parts that need the node or the backend (MLP, Hardware).
+func (o *options) agentConfig() (provider.Config, error) {
+	bond, err := sdk.ParseCoinNormalized(o.bond)
+	if err != nil {
+		return provider.Config{}, fmt.Errorf("--bond: %w", err)
+	}
+	floor, err := sdk.ParseCoinNormalized(o.floor)
+	if err != nil {
+		return provider.Config{}, fmt.Errorf("--min-price: %w", err)
+	}
+	perGFLOP, err := sdkmath.LegacyNewDecFromStr(o.perGFLOP)
+	if err != nil || perGFLOP.IsNegative() {
+		return provider.Config{}, fmt.Errorf("--price-per-gflop %q must be a non-negative decimal", o.perGFLOP)
+	}
+	perKRows, err := sdkmath.LegacyNewDecFromStr(o.perKRows)
+	if err != nil || perKRows.IsNegative() {
+		return provider.Config{}, fmt.Errorf("--price-per-1k-rows %q must be a non-negative decimal", o.perKRows)
+	}
+	return provider.Config{
+		Moniker: o.moniker, Endpoint: o.endpoint, Bond: bond, Register: o.register,
+		Pricing:      provider.Pricing{PerGFLOP: perGFLOP, PerKRows: perKRows, Floor: floor},
+		PollInterval: o.poll, Fault: provider.Fault{CorruptChunk: o.corruptChunk},
+	}, nil
+}
+
+func run(args []string, stderr io.Writer) error {
+	o, err := parseFlags(args)
+	if err != nil {
 		return err
 	}
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-
-	bondCoin, err := sdk.ParseCoinNormalized(*bond)
+	cfg, err := o.agentConfig()
 	if err != nil {
-		return fmt.Errorf("--bond: %w", err)
+		return err
 	}
-	floorCoin, err := sdk.ParseCoinNormalized(*floor)
-	if err != nil {
-		return fmt.Errorf("--min-price: %w", err)
-	}
-	per, err := sdkmath.LegacyNewDecFromStr(*perGFLOP)
-	if err != nil || per.IsNegative() {
-		return fmt.Errorf("--price-per-gflop %q must be a non-negative decimal", *perGFLOP)
-	}
-	perRows, err := sdkmath.LegacyNewDecFromStr(*perKRows)
-	if err != nil || perRows.IsNegative() {
-		return fmt.Errorf("--price-per-1k-rows %q must be a non-negative decimal", *perKRows)
-	}
-	if *endpoint == "" {
-		*endpoint = "http://" + *listen
-	}
-
-	backend, err := accel.Open(*backendName, accel.WithLogf(func(f string, a ...any) { logger.Info(fmt.Sprintf(f, a...)) }))
+	backend, err := accel.Open(o.backend, accel.WithLogf(func(f string, a ...any) { logger.Info(fmt.Sprintf(f, a...)) }))
 	if err != nil {
 		return err
 	}
 	defer accel.Close(backend)
-
 	client, err := chainclient.New(chainclient.Config{
-		GRPCAddr: *node, ChainID: *chainID, KeyringDir: *home, KeyringBackend: *backendKR, From: *from, GasPrices: *gasPrices,
+		GRPCAddr: o.node, ChainID: o.chainID, KeyringDir: o.home, KeyringBackend: o.keyringBackend, From: o.from, GasPrices: o.gasPrices,
 	})
 	if err != nil {
 		return err
 	}
 	defer client.Close()
-
-	state, err := provider.LoadState(filepath.Join(*dataDir, "state.json"))
+	state, err := provider.LoadState(filepath.Join(o.dataDir, "state.json"))
 	if err != nil {
 		return err
 	}
+	cfg.MLP = newResolver(client, filepath.Join(o.dataDir, "cache"))
+	// The agent advertises the kinds of the jobexec table it can run.
+	cfg.Hardware = computetypes.Hardware{GpuModel: "cpu", GpuCount: 0}
+	if backend.Name() == accel.CUDA {
+		cfg.Hardware.GpuModel, cfg.Hardware.GpuCount = deviceName(backend), 1
+	}
+	if cfg.Fault.CorruptChunk >= 0 {
+		logger.Warn("FAULT MODE ON: this agent commits corrupted results; use on test networks only", "chunk", cfg.Fault.CorruptChunk)
+	}
+	agent := provider.NewAgent(cfg, client, backend, state, provider.NewChunkStore(o.dataDir), logger, provider.NewMetrics())
+	return serve(agent, o.listen, o.endpoint, logger)
+}
+
+// newResolver fetches models and datasets for jobs, signing dataset requests
+// with the agent's key, and caches them under cacheDir.
+func newResolver(client *chainclient.Client, cacheDir string) *jobexec.ChainResolver {
 	kr, keyName := client.Keyring(), client.KeyName()
-	resolver := jobexec.NewChainResolver(jobexec.ResolverConfig{
+	return jobexec.NewChainResolver(jobexec.ResolverConfig{
 		Models:   modelregistrytypes.NewQueryClient(client.Conn),
 		Datasets: datamarkettypes.NewQueryClient(client.Conn),
 		Address:  client.Address().String(),
@@ -120,24 +164,14 @@ func run(args []string, stderr io.Writer) error {
 			sig, _, err := kr.Sign(keyName, msg, signing.SignMode_SIGN_MODE_DIRECT)
 			return sig, err
 		},
-		CacheDir: filepath.Join(*dataDir, "cache"),
+		CacheDir: cacheDir,
 	})
-	hw := computetypes.Hardware{GpuModel: "cpu", GpuCount: 0, Workloads: []string{workload.KindGemm, workload.KindMLP}}
-	if backend.Name() == accel.CUDA {
-		hw.GpuModel, hw.GpuCount = deviceName(backend), 1
-	}
-	fault := provider.Fault{CorruptChunk: *corruptChunk}
-	if fault.CorruptChunk >= 0 {
-		logger.Warn("FAULT MODE ON: this agent commits corrupted results; use on test networks only", "chunk", fault.CorruptChunk)
-	}
-	metrics := provider.NewMetrics()
-	agent := provider.NewAgent(provider.Config{
-		Moniker: *moniker, Endpoint: *endpoint, Bond: bondCoin, Register: *register,
-		Pricing:      provider.Pricing{PerGFLOP: per, PerKRows: perRows, Floor: floorCoin},
-		PollInterval: *poll, Hardware: hw, Fault: fault, MLP: resolver,
-	}, client, backend, state, provider.NewChunkStore(*dataDir), logger, metrics)
+}
 
-	ln, err := net.Listen("tcp", *listen)
+// serve runs the chunk server on listen and the agent until SIGINT or
+// SIGTERM.
+func serve(agent *provider.Agent, listen, endpoint string, logger *slog.Logger) error {
+	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return err
 	}
@@ -147,14 +181,16 @@ func run(args []string, stderr io.Writer) error {
 			logger.Error("chunk server stopped", "err", err)
 		}
 	}()
-	logger.Info("chunk server listening", "addr", ln.Addr().String(), "endpoint", *endpoint)
+	logger.Info("chunk server listening", "addr", ln.Addr().String(), "endpoint", endpoint)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err = agent.Run(ctx)
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_ = srv.Shutdown(shutdown)
+	if serr := srv.Shutdown(shutdown); serr != nil {
+		logger.Warn("chunk server shutdown", "err", serr)
+	}
 	return err
 }
 

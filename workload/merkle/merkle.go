@@ -26,8 +26,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"runtime"
-	"sync"
 )
 
 // HashSize is the size of every hash in the tree.
@@ -84,38 +82,16 @@ type Tree struct {
 	levels [][]Hash
 }
 
-// parallelLeafBytes is the total chunk size above which leaves are hashed on
-// all cores.
-const parallelLeafBytes = 1 << 20
-
-// New hashes the chunks as leaves 0..n-1 and builds the tree.
+// New hashes the chunks as leaves 0..n-1, one after the other, and builds
+// the tree. Agents that commit to large outputs hash the leaves on all cores
+// with package accel/treehash, which builds the same tree.
 func New(chunks [][]byte) (*Tree, error) {
 	if len(chunks) == 0 {
 		return nil, ErrEmpty
 	}
 	leaves := make([]Hash, len(chunks))
-	total := 0
-	for _, c := range chunks {
-		total += len(c)
-	}
-	workers := runtime.GOMAXPROCS(0)
-	if total < parallelLeafBytes || workers < 2 || len(chunks) < 2 {
-		for i, c := range chunks {
-			leaves[i] = LeafHash(uint64(i), c)
-		}
-	} else {
-		workers = min(workers, len(chunks))
-		var wg sync.WaitGroup
-		for w := 0; w < workers; w++ {
-			wg.Add(1)
-			go func(w int) {
-				defer wg.Done()
-				for i := w; i < len(chunks); i += workers {
-					leaves[i] = LeafHash(uint64(i), chunks[i])
-				}
-			}(w)
-		}
-		wg.Wait()
+	for i, c := range chunks {
+		leaves[i] = LeafHash(uint64(i), c)
 	}
 	return FromLeafHashes(leaves)
 }

@@ -116,7 +116,7 @@ func TestTreeMatchesRFC6962(t *testing.T) {
 			}
 		}
 	}
-	// Parallel leaf hashing (large chunks) gives the same tree.
+	// Large chunks give the same tree (accel/treehash hashes them on all cores).
 	big := make([][]byte, 33)
 	for i := range big {
 		big[i] = bytes.Repeat([]byte{byte(i)}, 40000)

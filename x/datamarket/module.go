@@ -80,12 +80,14 @@ func (AppModule) RegisterGRPCGatewayRoutes(clientCtx client.Context, mux *gwrunt
 	}
 }
 
-// GetTxCmd returns the custom tx commands (list-dataset, update-dataset read
-// the .npy file); autocli adds the others (EnhanceCustomCommand).
+// GetTxCmd returns the module's tx command; autocli adds the generated
+// commands (EnhanceCustomCommand) and the node binary list-dataset and
+// update-dataset, which read the .npy file.
 func (AppModule) GetTxCmd() *cobra.Command { return cli.GetTxCmd() }
 
-// GetQueryCmd returns the custom query commands (download); autocli adds the
-// others (EnhanceCustomCommand).
+// GetQueryCmd returns the module's query command; autocli adds the generated
+// commands (EnhanceCustomCommand) and the node binary download, which talks
+// to a dataset server.
 func (AppModule) GetQueryCmd() *cobra.Command { return cli.GetQueryCmd() }
 
 // RegisterServices registers the Msg and Query services.

@@ -1,6 +1,9 @@
 // Package cli holds the datamarket commands that autocli cannot generate:
-// listing and updating a dataset from its .npy file, and the one-command
-// licensed download from an aichain-dataserver.
+// listing and updating a dataset from the description of its .npy file, and
+// their flag parsers. It opens no files: the node binary (cmd/aichaind)
+// gives the commands a DescribeFileFunc that reads the file, adds them to
+// the module's tx command, and adds the licensed download (which talks to a
+// dataset server) to its query command.
 package cli
 
 import (
@@ -15,8 +18,8 @@ import (
 	"github.com/cosmos/cosmos-sdk/client/tx"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	"github.com/aichain/aichain/dataserver"
 	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/workload/dataset"
 	"github.com/aichain/aichain/x/datamarket/types"
 )
 
@@ -28,18 +31,22 @@ const (
 	flagShare        = "share"
 )
 
-// GetTxCmd returns the datamarket tx command with the custom subcommands.
+// GetTxCmd returns the datamarket tx command. autocli adds the generated
+// transactions to it, and the node binary adds list-dataset and
+// update-dataset (ListDatasetCmd, UpdateDatasetCmd), which read a file.
 func GetTxCmd() *cobra.Command {
-	cmd := &cobra.Command{
+	return &cobra.Command{
 		Use:                        types.ModuleName,
 		Short:                      "Datamarket transactions: list datasets, buy and manage licences",
 		DisableFlagParsing:         true,
 		SuggestionsMinimumDistance: 2,
 		RunE:                       client.ValidateCmd,
 	}
-	cmd.AddCommand(ListDatasetCmd(), UpdateDatasetCmd())
-	return cmd
 }
+
+// DescribeFileFunc reads a dataset file (.npy, npy-f32) and describes it
+// over chunks of rowsPerChunk rows.
+type DescribeFileFunc func(path string, rowsPerChunk uint64) (*dataset.Description, error)
 
 const offerHelp = `Offers (--offer, repeatable, at least one):
   perpetual:PRICE              never expires, covers the version bought
@@ -138,8 +145,8 @@ func parseOffersAndShares(cmd *cobra.Command) ([]types.LicenseOffer, []common.Sh
 	return offers, shares, nil
 }
 
-// ListDatasetCmd lists a dataset from its .npy file.
-func ListDatasetCmd() *cobra.Command {
+// ListDatasetCmd lists a dataset from its .npy file, described by describe.
+func ListDatasetCmd(describe DescribeFileFunc) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list-dataset [file.npy] [name]",
 		Short: "List a dataset: reads the .npy file and registers its sha256, shape and Merkle root",
@@ -157,7 +164,7 @@ func ListDatasetCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			f, err := dataserver.DescribeFile(args[0], rpc)
+			f, err := describe(args[0], rpc)
 			if err != nil {
 				return err
 			}
@@ -191,8 +198,9 @@ func addDatasetFlags(cmd *cobra.Command) {
 	cmd.Flags().StringArray(flagOffer, nil, "licence offer (repeatable): perpetual:PRICE | rental:BLOCKS:PRICE | subscription:BLOCKS:PRICE | per-job:PRICE, optional :transferable")
 }
 
-// UpdateDatasetCmd publishes a new version of a dataset from its .npy file.
-func UpdateDatasetCmd() *cobra.Command {
+// UpdateDatasetCmd publishes a new version of a dataset from its .npy file,
+// described by describe.
+func UpdateDatasetCmd(describe DescribeFileFunc) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "update-dataset [dataset-id] [file.npy]",
 		Short: "Publish a new version of a dataset from its .npy file (SUBSCRIPTION licences cover it at once)",
@@ -213,7 +221,7 @@ func UpdateDatasetCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			f, err := dataserver.DescribeFile(args[1], rpc)
+			f, err := describe(args[1], rpc)
 			if err != nil {
 				return err
 			}

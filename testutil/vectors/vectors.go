@@ -1,16 +1,26 @@
-package workload
+// Package vectors loads and checks aichain's known-answer test vectors
+// (workload/testdata/vectors.json): every backend must reproduce every
+// vector's output root bit for bit. It reads files, so it is for tests only.
+package vectors
 
 import (
 	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 
+	"github.com/aichain/aichain/workload"
+	"github.com/aichain/aichain/workload/dataset"
 	"github.com/aichain/aichain/workload/merkle"
 )
+
+// ErrVector reports a malformed test-vector file or a vector a backend does
+// not reproduce.
+var ErrVector = errors.New("vectors: bad test vector")
 
 // VectorFile is the JSON file of known-answer test vectors
 // (workload/testdata/vectors.json). Every backend must reproduce every
@@ -22,12 +32,12 @@ type VectorFile struct {
 
 // Vector is one known-answer case. Exactly one of Gemm and MLP is set.
 type Vector struct {
-	Name       string      `json:"name"`
-	Kind       string      `json:"kind"`
-	Gemm       *GemmParams `json:"gemm,omitempty"`
-	MLP        *MLPVector  `json:"mlp,omitempty"`
-	ChunkCount int         `json:"chunk_count"`
-	OutputRoot string      `json:"output_root"`
+	Name       string               `json:"name"`
+	Kind       string               `json:"kind"`
+	Gemm       *workload.GemmParams `json:"gemm,omitempty"`
+	MLP        *MLPVector           `json:"mlp,omitempty"`
+	ChunkCount int                  `json:"chunk_count"`
+	OutputRoot string               `json:"output_root"`
 }
 
 // MLPVector names an mlp-f32 case's files (relative to the vector file's
@@ -62,28 +72,28 @@ func LoadVectors(path string) (*VectorFile, error) {
 }
 
 // Job builds the vector's job; dir is the directory of the vector file.
-func (v *Vector) Job(dir string) (Job, error) {
+func (v *Vector) Job(dir string) (workload.Job, error) {
 	switch {
-	case v.Kind == KindGemm && v.Gemm != nil && v.MLP == nil:
-		return NewGemmJob(*v.Gemm)
-	case v.Kind == KindMLP && v.MLP != nil && v.Gemm == nil:
+	case v.Kind == workload.KindGemm && v.Gemm != nil && v.MLP == nil:
+		return workload.NewGemmJob(*v.Gemm)
+	case v.Kind == workload.KindMLP && v.MLP != nil && v.Gemm == nil:
 		m, d, err := v.MLP.Load(dir)
 		if err != nil {
 			return nil, err
 		}
-		return NewMLPJob(m, d, v.MLP.ChunkRows)
+		return workload.NewMLPJob(m, d, v.MLP.ChunkRows)
 	default:
 		return nil, fmt.Errorf("%w: %s: kind %q with gemm=%v mlp=%v", ErrVector, v.Name, v.Kind, v.Gemm != nil, v.MLP != nil)
 	}
 }
 
 // Load reads and parses the vector's model and dataset.
-func (mv *MLPVector) Load(dir string) (*Model, *Matrix, error) {
-	m, err := ReadSafetensorsFile(filepath.Join(dir, mv.Model), mv.ModelSHA256, Limits{})
+func (mv *MLPVector) Load(dir string) (*workload.Model, *workload.Matrix, error) {
+	m, err := ReadSafetensorsFile(filepath.Join(dir, mv.Model), mv.ModelSHA256, workload.Limits{})
 	if err != nil {
 		return nil, nil, err
 	}
-	d, err := ReadNPYFile(filepath.Join(dir, mv.Dataset), mv.DatasetSHA256, Limits{})
+	d, err := ReadNPYFile(filepath.Join(dir, mv.Dataset), mv.DatasetSHA256, workload.Limits{})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -94,12 +104,12 @@ func (mv *MLPVector) Load(dir string) (*Model, *Matrix, error) {
 // chunk count, every chunk again on its own (the verifier's path) and, for
 // mlp, the dataset's content_root. It returns an error describing the first
 // difference.
-func (v *Vector) Check(ctx context.Context, b Backend, dir string) error {
+func (v *Vector) Check(ctx context.Context, b workload.Backend, dir string) error {
 	j, err := v.Job(dir)
 	if err != nil {
 		return err
 	}
-	chunks, err := ComputeChunks(ctx, j, b)
+	chunks, err := workload.ComputeChunks(ctx, j, b)
 	if err != nil {
 		return fmt.Errorf("%s on %s: %w", v.Name, b.Name(), err)
 	}
@@ -112,7 +122,7 @@ func (v *Vector) Check(ctx context.Context, b Backend, dir string) error {
 		return fmt.Errorf("%w: %s on %s: root %s with %d chunks, want %s with %d", ErrVector, v.Name, b.Name(), got, len(chunks), v.OutputRoot, v.ChunkCount)
 	}
 	for i := range chunks {
-		c, err := ComputeChunk(ctx, j, b, i)
+		c, err := workload.ComputeChunk(ctx, j, b, i)
 		if err != nil {
 			return fmt.Errorf("%s on %s: chunk %d: %w", v.Name, b.Name(), i, err)
 		}
@@ -129,7 +139,7 @@ func (v *Vector) Check(ctx context.Context, b Backend, dir string) error {
 		if err != nil {
 			return err
 		}
-		dr, dn, err := DatasetRoot(d, v.MLP.DatasetRowsPerChunk)
+		dr, dn, err := dataset.Root(d, v.MLP.DatasetRowsPerChunk)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,205 @@
+package jobexec
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/aichain/aichain/workload"
+	computetypes "github.com/aichain/aichain/x/compute/types"
+	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
+)
+
+// Kind is one row of the agents' table of workload kinds: everything the
+// provider agent and the verifier sidecar do differently for one kind.
+// Name and Build are required; the other fields have defaults.
+type Kind struct {
+	// Name is the kind's on-chain name (WorkloadSpec.kind), a workload.Kind*
+	// constant.
+	Name string
+	// Needs says what Build needs from the Resolver (and Verifier from the
+	// VerifySource); an agent that lacks it neither bids on nor verifies
+	// the kind.
+	Needs Needs
+	// Build turns a job's spec into its workload; datasetVersion is the
+	// dataset version the job fixed on chain (0: the current one). r is
+	// non-nil when Needs asks for anything.
+	Build func(ctx context.Context, spec computetypes.WorkloadSpec, datasetVersion uint64, r Resolver) (workload.Job, error)
+	// Work estimates a job's work, for pricing (nil: no work, the floor
+	// price).
+	Work func(job computetypes.Job) Work
+	// Served says what a provider keeps of an executed job to serve its
+	// chunks (nil: the kind alone).
+	Served func(job computetypes.Job) Served
+	// Serve adds to a served output chunk the material a verifier needs
+	// besides it (nil: nothing). src is nil when the agent has no input
+	// source.
+	Serve func(ctx context.Context, s Served, src InputSource, resp *ChunkResponse) error
+	// Verifier prepares the check of a job's sampled chunks: Check verifies
+	// what Serve added, Recompute recomputes the chunk (nil: no material,
+	// and the chunk recomputed from Build's workload with no Resolver). src
+	// is non-nil when Needs asks for anything.
+	Verifier func(ctx context.Context, pv computetypes.PendingVerification, src VerifySource, b workload.Backend) (Recomputer, error)
+}
+
+// Needs says what a kind needs from an agent's sources to run or verify.
+type Needs struct {
+	// Model: a model's weights (public, fetched by uri).
+	Model bool
+	// Dataset: a dataset's rows. A provider fetches them with its key; a
+	// verifier reads the dataset's on-chain record and takes the rows the
+	// provider serves, proven against it.
+	Dataset bool
+}
+
+// MetBy reports whether have supplies everything n asks for.
+func (n Needs) MetBy(have Needs) bool {
+	return (!n.Model || have.Model) && (!n.Dataset || have.Dataset)
+}
+
+func (n Needs) any() bool { return n.Model || n.Dataset }
+
+// String names what n asks for: "a model and dataset", "a model", "a
+// dataset" or "nothing".
+func (n Needs) String() string {
+	switch {
+	case n.Model && n.Dataset:
+		return "a model and dataset"
+	case n.Model:
+		return "a model"
+	case n.Dataset:
+		return "a dataset"
+	}
+	return "nothing"
+}
+
+// Work is a job's amount of work for pricing: a provider bids the highest of
+// its floor and each amount times its rate.
+type Work struct {
+	// GFLOP is the floating-point work in 10^9 operations (a multiply and an
+	// add per term), priced per GFLOP.
+	GFLOP float64
+	// Rows is the number of dataset rows the job runs over, priced per 1000
+	// rows.
+	Rows uint64
+}
+
+// Served is what a provider keeps of an executed job to serve its output
+// chunks: the job's kind and, for a kind that serves dataset rows with each
+// chunk, the dataset version and the output chunking.
+type Served struct {
+	Kind           string
+	DatasetID      uint64
+	DatasetVersion uint64
+	ChunkRows      uint64
+}
+
+// InputSource gives a provider's chunk server the checked dataset files whose
+// rows it serves with output chunks.
+type InputSource interface {
+	DatasetFile(ctx context.Context, datasetID, version uint64) (*DatasetFile, error)
+}
+
+// ProviderSource is what a provider agent gives the table: the Resolver to
+// run jobs and the InputSource to serve them. ChainResolver is one.
+type ProviderSource interface {
+	Resolver
+	InputSource
+}
+
+// VerifySource is what a verifier gives the table: public model weights and
+// on-chain dataset records (not the rows: the provider serves those with
+// their proofs). ChainResolver without a signing key is one.
+type VerifySource interface {
+	Model(ctx context.Context, modelID uint64) (*workload.Model, error)
+	DatasetRecord(ctx context.Context, datasetID, version uint64) (datamarkettypes.Dataset, error)
+}
+
+// ServeError is a failure to serve a chunk's material: the chunk server
+// answers Status with Message, and logs Err (nil: nothing to log).
+type ServeError struct {
+	Status  int
+	Message string
+	Err     error
+}
+
+func (e *ServeError) Error() string {
+	if e.Err == nil {
+		return e.Message
+	}
+	return e.Message + ": " + e.Err.Error()
+}
+
+func (e *ServeError) Unwrap() error { return e.Err }
+
+// Recomputer checks a job's served chunks: Check verifies the material served
+// with a chunk, Recompute recomputes the chunk.
+type Recomputer struct {
+	Check     func(resp ChunkResponse) error
+	Recompute func(ctx context.Context, resp ChunkResponse) ([]byte, error)
+}
+
+var table = struct {
+	sync.RWMutex
+	kinds map[string]Kind
+}{kinds: map[string]Kind{}}
+
+// Register adds a kind to the table. It panics on a kind without a name or a
+// Build, and on a name already registered.
+func Register(k Kind) {
+	if k.Name == "" || k.Build == nil {
+		panic(fmt.Sprintf("jobexec: kind %q registered without a name or a Build", k.Name))
+	}
+	table.Lock()
+	defer table.Unlock()
+	if _, dup := table.kinds[k.Name]; dup {
+		panic(fmt.Sprintf("jobexec: kind %q registered twice", k.Name))
+	}
+	table.kinds[k.Name] = k
+}
+
+// Lookup returns the row of a kind.
+func Lookup(name string) (Kind, bool) {
+	table.RLock()
+	defer table.RUnlock()
+	k, ok := table.kinds[name]
+	return k, ok
+}
+
+// Kinds returns every registered kind, by name.
+func Kinds() []Kind {
+	table.RLock()
+	out := make([]Kind, 0, len(table.kinds))
+	for _, k := range table.kinds {
+		out = append(out, k)
+	}
+	table.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Runnable returns the names of the kinds an agent whose sources supply have
+// can run, by name: what a provider advertises.
+func Runnable(have Needs) []string {
+	var out []string
+	for _, k := range Kinds() {
+		if k.Needs.MetBy(have) {
+			out = append(out, k.Name)
+		}
+	}
+	return out
+}
+
+func lookup(name string) (Kind, error) {
+	k, ok := Lookup(name)
+	if !ok {
+		return Kind{}, fmt.Errorf("%w: kind %q", ErrUnsupported, name)
+	}
+	return k, nil
+}
+
+// needsError is a kind's refusal to run without the sources it needs.
+func needsError(k Kind) error {
+	return fmt.Errorf("%w: %s needs %s source", ErrUnsupported, k.Name, k.Needs)
+}

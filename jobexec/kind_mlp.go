@@ -1,0 +1,118 @@
+package jobexec
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/aichain/aichain/workload"
+	computetypes "github.com/aichain/aichain/x/compute/types"
+)
+
+// mlp-f32: every row of a dataset through a model. The provider needs both
+// (the dataset fetched with its key) and serves, with each output chunk, the
+// dataset chunks that cover its rows with their proofs against the dataset's
+// content_root; a verifier checks those rows and recomputes the chunk from
+// them, so it needs the model and the dataset's record but no licence.
+func init() {
+	Register(Kind{
+		Name:  workload.KindMLP,
+		Needs: Needs{Model: true, Dataset: true},
+		Build: buildMLP,
+		Work:  func(job computetypes.Job) Work { return Work{Rows: job.Rows} },
+		Served: func(job computetypes.Job) Served {
+			s := Served{Kind: workload.KindMLP}
+			if m := job.Workload.Mlp; m != nil {
+				s.DatasetID, s.DatasetVersion, s.ChunkRows = m.DatasetId, job.DatasetVersion, job.Workload.ChunkRows
+			}
+			return s
+		},
+		Serve:    serveMLPInputs,
+		Verifier: verifyMLP,
+	})
+}
+
+func buildMLP(ctx context.Context, spec computetypes.WorkloadSpec, datasetVersion uint64, r Resolver) (workload.Job, error) {
+	if spec.Mlp == nil {
+		return nil, fmt.Errorf("%w: %s needs a model and dataset source", ErrUnsupported, workload.KindMLP)
+	}
+	chunkRows, err := toInt("chunk_rows", spec.ChunkRows)
+	if err != nil {
+		return nil, err
+	}
+	model, err := r.Model(ctx, spec.Mlp.ModelId)
+	if err != nil {
+		return nil, fmt.Errorf("model %d: %w", spec.Mlp.ModelId, err)
+	}
+	data, err := r.Dataset(ctx, spec.Mlp.DatasetId, datasetVersion)
+	if err != nil {
+		return nil, fmt.Errorf("dataset %d: %w", spec.Mlp.DatasetId, err)
+	}
+	return workload.NewMLPJob(model, data, chunkRows)
+}
+
+// serveMLPInputs attaches the dataset rows of an output chunk.
+func serveMLPInputs(ctx context.Context, s Served, src InputSource, resp *ChunkResponse) error {
+	if s.DatasetID == 0 {
+		return nil
+	}
+	if src == nil {
+		return &ServeError{Status: http.StatusInternalServerError, Message: "this agent has no dataset source"}
+	}
+	ds, err := src.DatasetFile(ctx, s.DatasetID, s.DatasetVersion)
+	if err != nil {
+		return &ServeError{Status: http.StatusServiceUnavailable, Message: "cannot load the job's dataset",
+			Err: fmt.Errorf("dataset %d: %w", s.DatasetID, err)}
+	}
+	return resp.AttachInputs(ds, s.ChunkRows)
+}
+
+// verifyMLP recomputes an mlp-f32 output chunk from the input rows the
+// provider serves with it, once they verify against the dataset's on-chain
+// content_root: a validator needs no dataset licence.
+func verifyMLP(ctx context.Context, pv computetypes.PendingVerification, src VerifySource, b workload.Backend) (Recomputer, error) {
+	spec := pv.Workload
+	if spec.Mlp == nil {
+		return Recomputer{}, fmt.Errorf("%w: %s needs a model and dataset source", ErrUnsupported, workload.KindMLP)
+	}
+	model, err := src.Model(ctx, spec.Mlp.ModelId)
+	if err != nil {
+		return Recomputer{}, fmt.Errorf("model %d: %w", spec.Mlp.ModelId, err)
+	}
+	// The job runs on the dataset version fixed when it was created.
+	ds, err := src.DatasetRecord(ctx, spec.Mlp.DatasetId, pv.DatasetVersion)
+	if err != nil {
+		return Recomputer{}, fmt.Errorf("dataset %d: %w", spec.Mlp.DatasetId, err)
+	}
+	if len(pv.DatasetContentRoot) > 0 && !bytes.Equal(ds.ContentRoot, pv.DatasetContentRoot) {
+		return Recomputer{}, fmt.Errorf("dataset %d version %d: content root %x, the job records %x",
+			spec.Mlp.DatasetId, pv.DatasetVersion, ds.ContentRoot, pv.DatasetContentRoot)
+	}
+	if ds.Cols != uint64(model.InputDim()) {
+		return Recomputer{}, fmt.Errorf("dataset %d has %d columns, model %d input is %d", ds.Id, ds.Cols, spec.Mlp.ModelId, model.InputDim())
+	}
+	inputs := func(resp ChunkResponse) ([]float32, int, error) {
+		return resp.VerifyInputs(ds.ContentRoot, ds.Rows, ds.Cols, ds.RowsPerChunk, spec.ChunkRows)
+	}
+	return Recomputer{
+		Check: func(resp ChunkResponse) error {
+			_, _, err := inputs(resp)
+			return err
+		},
+		Recompute: func(ctx context.Context, resp ChunkResponse) ([]byte, error) {
+			x, rows, err := inputs(resp)
+			if err != nil {
+				return nil, err
+			}
+			y, err := model.Forward(ctx, b, x, rows)
+			if err != nil {
+				return nil, err
+			}
+			if len(y) != rows*model.OutputDim() {
+				return nil, fmt.Errorf("%w: backend %s returned %d values for %d×%d", workload.ErrShape, b.Name(), len(y), rows, model.OutputDim())
+			}
+			return workload.EncodeFloats(y), nil
+		},
+	}, nil
+}

@@ -1,0 +1,114 @@
+package dataset
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/aichain/aichain/workload"
+	"github.com/aichain/aichain/workload/merkle"
+)
+
+func matrix(rows, cols int) *workload.Matrix {
+	m := &workload.Matrix{Rows: rows, Cols: cols, Data: make([]float32, rows*cols)}
+	for i := range m.Data {
+		m.Data[i] = workload.UnitFloat(workload.SplitMixAt(5, uint64(i))) * 3
+	}
+	return m
+}
+
+// TestDescribeMatchesChunks: the chunks Describe takes from the file's body
+// are the bytes Chunks encodes from the parsed rows, for both .npy versions
+// and every chunking, so the content_root is the same either way.
+func TestDescribeMatchesChunks(t *testing.T) {
+	for _, shape := range [][2]int{{1, 1}, {10, 3}, {37, 12}, {64, 4}} {
+		m := matrix(shape[0], shape[1])
+		for _, version := range []int{1, 2} {
+			data, err := workload.EncodeNPYVersion(m, version)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rpc := 1; rpc <= m.Rows; rpc += max(1, m.Rows/5) {
+				d, err := Describe(data, uint64(rpc))
+				if err != nil {
+					t.Fatalf("%v v%d rpc %d: %v", shape, version, rpc, err)
+				}
+				want, err := Chunks(m, rpc)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(d.Chunks) != len(want) || d.ChunkCount() != uint64(len(want)) {
+					t.Fatalf("%v rpc %d: %d chunks, want %d", shape, rpc, len(d.Chunks), len(want))
+				}
+				for i := range want {
+					if !bytes.Equal(d.Chunks[i], want[i]) {
+						t.Fatalf("%v v%d rpc %d: chunk %d differs", shape, version, rpc, i)
+					}
+				}
+				root, n, err := Root(m, rpc)
+				if err != nil || n != len(want) || !bytes.Equal(d.Root(), root[:]) {
+					t.Fatalf("%v rpc %d: root %x, Root %x (%d, %v)", shape, rpc, d.Root(), root, n, err)
+				}
+				if d.Sha256 != workload.SHA256Hex(data) || d.Rows != uint64(m.Rows) || d.Cols != uint64(m.Cols) ||
+					d.RowsPerChunk != uint64(rpc) || !bytes.Equal(d.Data, data) || d.Matrix.Rows != m.Rows {
+					t.Fatalf("%v rpc %d: description %+v", shape, rpc, d)
+				}
+				if err := d.Check(d.Sha256, d.Rows, d.Cols, d.RowsPerChunk, root[:]); err != nil {
+					t.Fatalf("%v rpc %d: own description refused: %v", shape, rpc, err)
+				}
+			}
+		}
+	}
+}
+
+func TestDescribeRefuses(t *testing.T) {
+	data, err := workload.EncodeNPY(matrix(10, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rpc := range []uint64{0, 11} {
+		if _, err := Describe(data, rpc); err == nil || !strings.Contains(err.Error(), "rows_per_chunk must be in 1..10") {
+			t.Errorf("rows_per_chunk %d: %v", rpc, err)
+		}
+	}
+	if _, err := Describe(data[:len(data)-1], 4); !errors.Is(err, workload.ErrMalformed) {
+		t.Errorf("truncated file: %v", err)
+	}
+	if _, err := DescribeWith(data, 4, Options{Limits: workload.Limits{MaxFileBytes: 16}}); !errors.Is(err, workload.ErrTooLarge) {
+		t.Errorf("file above the limit: %v", err)
+	}
+	built := 0
+	d, err := DescribeWith(data, 4, Options{Tree: func(c [][]byte) (*merkle.Tree, error) { built++; return merkle.New(c) }})
+	if err != nil || built != 1 || d.ChunkCount() != 3 {
+		t.Fatalf("Options.Tree: %v, built %d", err, built)
+	}
+}
+
+func TestCheckRefusesMismatches(t *testing.T) {
+	data, err := workload.EncodeNPY(matrix(10, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Describe(data, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Check(strings.ToUpper(d.Sha256), 10, 3, 4, d.Root()); err != nil {
+		t.Fatalf("upper-case sha256: %v", err)
+	}
+	otherRoot := append([]byte(nil), d.Root()...)
+	otherRoot[3] ^= 1
+	for name, err := range map[string]error{
+		"sha":  d.Check(strings.Repeat("0", 64), 10, 3, 4, d.Root()),
+		"rows": d.Check(d.Sha256, 11, 3, 4, d.Root()),
+		"cols": d.Check(d.Sha256, 10, 2, 4, d.Root()),
+		"rpc":  d.Check(d.Sha256, 10, 3, 5, d.Root()),
+		"root": d.Check(d.Sha256, 10, 3, 4, otherRoot),
+		"none": d.Check(d.Sha256, 10, 3, 4, nil),
+	} {
+		if err == nil {
+			t.Errorf("%s mismatch accepted", name)
+		}
+	}
+}
