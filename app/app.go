@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/aichain/aichain/app/params"
+
 	signingtypes "github.com/cosmos/cosmos-sdk/types/tx/signing"
 	txmodule "github.com/cosmos/cosmos-sdk/x/auth/tx/config"
 
@@ -165,7 +167,7 @@ func New(
 ) *App {
 	interfaceRegistry, err := types.NewInterfaceRegistryWithOptions(types.InterfaceRegistryOptions{
 		ProtoFiles:     proto.HybridResolver,
-		SigningOptions: SigningOptions(),
+		SigningOptions: params.SigningOptions(),
 	})
 	if err != nil {
 		panic(err)

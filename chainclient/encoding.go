@@ -3,10 +3,9 @@ package chainclient
 import (
 	"fmt"
 
-	"cosmossdk.io/x/tx/signing"
+	vetypes "github.com/aichain/aichain/app/ve/types"
 
 	"github.com/cosmos/cosmos-sdk/codec"
-	"github.com/cosmos/cosmos-sdk/codec/address"
 	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
 	"github.com/cosmos/cosmos-sdk/std"
 	authtx "github.com/cosmos/cosmos-sdk/x/auth/tx"
@@ -24,17 +23,14 @@ import (
 // MakeEncodingConfig returns the codecs an agent signs, encodes and decodes
 // aichain transactions with, built from codecs alone (app.MakeEncodingConfig
 // builds a whole app for them): an interface registry with aichain's address
-// codecs, the SDK's std and crypto types, auth and bank, and the four aichain
-// modules' types; a proto codec; the auth module's TxConfig with the default
+// codecs, the SDK's std and crypto types, auth and bank, the block's injected
+// MsgInjectVerdicts, and the four aichain modules' types; a proto codec; the auth module's TxConfig with the default
 // sign modes; and legacy amino with the same registrations. For these types
 // it signs and encodes exactly as the app's config does.
 func MakeEncodingConfig() (params.EncodingConfig, error) {
 	registry, err := codectypes.NewInterfaceRegistryWithOptions(codectypes.InterfaceRegistryOptions{
-		ProtoFiles: proto.HybridResolver,
-		SigningOptions: signing.Options{
-			AddressCodec:          address.NewBech32Codec(params.Bech32Prefix),
-			ValidatorAddressCodec: address.NewBech32Codec(params.Bech32PrefixValAddr),
-		},
+		ProtoFiles:     proto.HybridResolver,
+		SigningOptions: params.SigningOptions(),
 	})
 	if err != nil {
 		return params.EncodingConfig{}, fmt.Errorf("interface registry: %w", err)
@@ -48,6 +44,7 @@ func MakeEncodingConfig() (params.EncodingConfig, error) {
 		ifaces func(codectypes.InterfaceRegistry)
 	}{
 		{std.RegisterLegacyAminoCodec, std.RegisterInterfaces},
+		{vetypes.RegisterLegacyAminoCodec, vetypes.RegisterInterfaces},
 		{authtypes.RegisterLegacyAminoCodec, authtypes.RegisterInterfaces},
 		{banktypes.RegisterLegacyAminoCodec, banktypes.RegisterInterfaces},
 		{computetypes.RegisterLegacyAminoCodec, computetypes.RegisterInterfaces},
