@@ -3,8 +3,6 @@ package keeper
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"sort"
 
@@ -505,47 +503,6 @@ func (k Keeper) SubmitResult(ctx context.Context, msg *types.MsgSubmitResult) er
 	})
 }
 
-// SampleSeed is SHA-256("aichain/sample" ‖ headerHash ‖ uint64be(jobID)).
-func SampleSeed(headerHash []byte, jobID uint64) [32]byte {
-	h := sha256.New()
-	h.Write([]byte("aichain/sample"))
-	h.Write(headerHash)
-	var id [8]byte
-	binary.BigEndian.PutUint64(id[:], jobID)
-	h.Write(id[:])
-	var out [32]byte
-	copy(out[:], h.Sum(nil))
-	return out
-}
-
-// SampleIndices derives n distinct chunk indices in [0, chunkCount) from the
-// seed: index_i = uint64be(SHA-256(seed ‖ uint64be(counter))[:8]) mod chunkCount
-// for counter = 0, 1, …, skipping repeats; all chunks when chunkCount <= n. Sorted.
-func SampleIndices(seed [32]byte, chunkCount uint64, n uint32) []uint64 {
-	if chunkCount <= uint64(n) {
-		out := make([]uint64, chunkCount)
-		for i := range out {
-			out[i] = uint64(i)
-		}
-		return out
-	}
-	seen := make(map[uint64]bool, n)
-	out := make([]uint64, 0, n)
-	var buf [40]byte
-	copy(buf[:32], seed[:])
-	for counter := uint64(0); uint32(len(out)) < n; counter++ {
-		binary.BigEndian.PutUint64(buf[32:], counter)
-		d := sha256.Sum256(buf[:])
-		idx := binary.BigEndian.Uint64(d[:8]) % chunkCount
-		if !seen[idx] {
-			seen[idx] = true
-			out = append(out, idx)
-		}
-	}
-	sort.Slice(out, func(a, b int) bool { return out[a] < out[b] })
-	return out
-}
-
 // decideSample runs the sampling draw of a job submitted in an earlier block.
 func (k Keeper) decideSample(ctx context.Context, id uint64) error {
 	job, err := k.Jobs.Get(ctx, id)
@@ -563,8 +520,8 @@ func (k Keeper) decideSample(ctx context.Context, id uint64) error {
 		return err
 	}
 	rate := SampleRateBps(p, params, h)
-	seed := SampleSeed(sdkCtx.HeaderHash(), id)
-	selected := binary.BigEndian.Uint64(seed[:8])%common.BasisPoints < uint64(rate)
+	seed := types.SampleSeed(sdkCtx.HeaderHash(), id)
+	selected := types.SampleSelected(seed, rate)
 	job.Sample.Decided = true
 	var deadline int64
 	if selected {
@@ -590,7 +547,7 @@ func (k Keeper) decideSample(ctx context.Context, id uint64) error {
 func (k Keeper) startVerification(ctx context.Context, job *types.Job, seed [32]byte, params types.Params) error {
 	from := job.State
 	job.Sample.Selected = true
-	job.Sample.Indices = SampleIndices(seed, job.Result.ChunkCount, params.SamplesPerJob)
+	job.Sample.Indices = types.SampleIndices(seed, job.Result.ChunkCount, params.SamplesPerJob)
 	job.State = types.JobState_JOB_STATE_VERIFYING
 	job.VerificationEnd = sdk.UnwrapSDKContext(ctx).BlockHeight() + int64(params.VerificationBlocks)
 	if err := k.saveJob(ctx, from, *job); err != nil {
@@ -636,7 +593,7 @@ func (k Keeper) DisputeResult(ctx context.Context, msg *types.MsgDisputeResult) 
 		return err
 	}
 	job.Sample.Disputed = true
-	if err := k.startVerification(ctx, &job, SampleSeed(sdkCtx.HeaderHash(), job.Id), params); err != nil {
+	if err := k.startVerification(ctx, &job, types.SampleSeed(sdkCtx.HeaderHash(), job.Id), params); err != nil {
 		return err
 	}
 	return sdkCtx.EventManager().EmitTypedEvent(&types.EventResultDisputed{JobId: job.Id, Requester: msg.Requester, Fee: job.DisputeDeposit.String()})
