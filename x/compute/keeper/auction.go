@@ -1,0 +1,282 @@
+package keeper
+
+import (
+	"bytes"
+	"context"
+	"sort"
+
+	"cosmossdk.io/collections"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/x/compute/types"
+)
+
+// releaseCommitments unlocks every commitment's collateral of a job that did
+// not reach award (cancel). Bounded by max_bids_per_job.
+func (k Keeper) releaseCommitments(ctx context.Context, jobID uint64) error {
+	commits, err := k.jobCommits(ctx, jobID)
+	if err != nil {
+		return err
+	}
+	for _, c := range commits {
+		if err := k.unlock(ctx, c.Provider, c.Deposit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (k Keeper) jobCommits(ctx context.Context, jobID uint64) ([]types.BidCommit, error) {
+	it, err := k.BidCommits.Iterate(ctx, collections.NewPrefixedPairRange[uint64, string](jobID))
+	if err != nil {
+		return nil, err
+	}
+	return it.Values()
+}
+
+func (k Keeper) unlock(ctx context.Context, addr string, amt sdk.Coin) error {
+	p, err := k.GetProvider(ctx, addr)
+	if err != nil {
+		return err
+	}
+	old := p
+	p.Locked = subClamp(p.Locked, amt)
+	return k.saveProvider(ctx, &old, p)
+}
+
+// subClamp returns a − b, or zero when b exceeds a. A slash can leave a
+// provider's bond below what its open commitments had locked (the lock is
+// then capped at the bond), so releases and forfeits are clamped to what is
+// still locked rather than failing and stranding a job.
+func subClamp(a, b sdk.Coin) sdk.Coin {
+	if a.Denom != b.Denom || a.IsLT(b) {
+		return zeroCoin(a.Denom)
+	}
+	return a.Sub(b)
+}
+
+// CommitBid records a sealed bid and locks its collateral from the bond.
+func (k Keeper) CommitBid(ctx context.Context, msg *types.MsgCommitBid) error {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	job, err := k.GetJob(ctx, msg.JobId)
+	if err != nil {
+		return err
+	}
+	if job.State != types.JobState_JOB_STATE_OPEN {
+		return types.ErrCommitWindowClosed.Wrapf("job %d is %s", job.Id, job.State)
+	}
+	if msg.Provider == job.Requester {
+		return types.ErrOwnBid.Wrapf("job %d", job.Id)
+	}
+	p, err := k.GetProvider(ctx, msg.Provider)
+	if err != nil {
+		return err
+	}
+	if p.Status != types.ProviderStatus_PROVIDER_STATUS_ACTIVE {
+		return types.ErrProviderNotActive.Wrapf("provider %s is %s", p.Address, p.Status)
+	}
+	if !p.Hardware.Meets(job.MinHardware, job.Workload.Kind) {
+		return types.ErrHardwareMismatch.Wrapf("job %d needs %s for %s", job.Id, job.MinHardware.String(), job.Workload.Kind)
+	}
+	key := collections.Join(job.Id, msg.Provider)
+	if has, err := k.BidCommits.Has(ctx, key); err != nil {
+		return err
+	} else if has {
+		return types.ErrBidExists.Wrapf("job %d, provider %s", job.Id, msg.Provider)
+	}
+	if job.CommitCount >= params.MaxBidsPerJob {
+		return types.ErrTooManyBids.Wrapf("job %d has %d commitments", job.Id, job.CommitCount)
+	}
+	collateral := params.Collateral(job.MaxPrice)
+	if p.Bond.Denom != collateral.Denom || p.Bond.Sub(p.Locked).IsLT(collateral) {
+		return types.ErrInsufficientCollateral.Wrapf("free bond %s, collateral %s", p.Bond.Sub(p.Locked), collateral)
+	}
+	old := p
+	p.Locked = p.Locked.Add(collateral)
+	if err := k.saveProvider(ctx, &old, p); err != nil {
+		return err
+	}
+	c := types.BidCommit{
+		JobId: job.Id, Provider: msg.Provider, Commitment: msg.Commitment, Deposit: collateral,
+		Order: job.CommitCount, Height: sdk.UnwrapSDKContext(ctx).BlockHeight(),
+	}
+	if err := k.BidCommits.Set(ctx, key, c); err != nil {
+		return err
+	}
+	job.CommitCount++
+	if err := k.saveJob(ctx, job.State, job); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventBidCommitted{JobId: job.Id, Provider: msg.Provider, Deposit: collateral.String()})
+}
+
+// RevealBid opens a commitment during the reveal phase.
+func (k Keeper) RevealBid(ctx context.Context, msg *types.MsgRevealBid) error {
+	job, err := k.GetJob(ctx, msg.JobId)
+	if err != nil {
+		return err
+	}
+	key := collections.Join(job.Id, msg.Provider)
+	c, err := k.BidCommits.Get(ctx, key)
+	if err != nil {
+		if isNotFound(err) {
+			return types.ErrBidNotFound.Wrapf("job %d, provider %s", job.Id, msg.Provider)
+		}
+		return err
+	}
+	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	switch {
+	case job.State == types.JobState_JOB_STATE_OPEN:
+		return types.ErrWrongState.Wrapf("job %d: the reveal phase starts after height %d", job.Id, job.CommitEnd)
+	case job.State != types.JobState_JOB_STATE_REVEAL || h > job.RevealEnd:
+		return types.ErrRevealWindowClosed.Wrapf("job %d is %s; the reveal window ended at height %d", job.Id, job.State, job.RevealEnd)
+	}
+	if c.Revealed {
+		return types.ErrAlreadyRevealed.Wrapf("job %d, provider %s", job.Id, msg.Provider)
+	}
+	if msg.Price.Denom != job.MaxPrice.Denom || job.MaxPrice.IsLT(msg.Price) {
+		return types.ErrInvalidPrice.Wrapf("price %s must be at most max_price %s", msg.Price, job.MaxPrice)
+	}
+	if want := types.BidCommitment(job.Id, msg.Provider, msg.Price, msg.Salt); !bytes.Equal(want, c.Commitment) {
+		return types.ErrBadCommitment.Wrapf("job %d, provider %s: SHA-256(job_id ‖ provider ‖ %s ‖ salt) = %X, committed %X",
+			job.Id, msg.Provider, msg.Price, want, c.Commitment)
+	}
+	c.Revealed = true
+	if err := k.BidCommits.Set(ctx, key, c); err != nil {
+		return err
+	}
+	if err := k.Bids.Set(ctx, key, types.Bid{JobId: job.Id, Provider: msg.Provider, Price: msg.Price}); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventBidRevealed{JobId: job.Id, Provider: msg.Provider, Price: msg.Price.String()})
+}
+
+// endCommitPhase moves an OPEN job to REVEAL, or expires it without bids.
+func (k Keeper) endCommitPhase(ctx context.Context, id uint64) error {
+	job, err := k.Jobs.Get(ctx, id)
+	if err != nil || job.State != types.JobState_JOB_STATE_OPEN {
+		return ignoreNotFound(err)
+	}
+	if job.CommitCount == 0 {
+		return k.closeWithRefund(ctx, job, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_NO_BIDS)
+	}
+	from := job.State
+	job.State = types.JobState_JOB_STATE_REVEAL
+	if err := k.saveJob(ctx, from, job); err != nil {
+		return err
+	}
+	return k.RevealEndQueue.Set(ctx, pair(job.RevealEnd, job.Id))
+}
+
+type revealed struct {
+	commit types.BidCommit
+	price  sdk.Coin
+	slash  uint64
+}
+
+// closeAuction awards a REVEAL job at the second-lowest price, forfeits
+// unrevealed deposits to the reward pool and releases the losers' collateral.
+func (k Keeper) closeAuction(ctx context.Context, id uint64) error {
+	job, err := k.Jobs.Get(ctx, id)
+	if err != nil || job.State != types.JobState_JOB_STATE_REVEAL {
+		return ignoreNotFound(err)
+	}
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	commits, err := k.jobCommits(ctx, id)
+	if err != nil {
+		return err
+	}
+	var valid []revealed
+	forfeited := sdk.NewCoins()
+	for _, c := range commits {
+		p, err := k.GetProvider(ctx, c.Provider)
+		if err != nil {
+			return err
+		}
+		if !c.Revealed {
+			old := p
+			take := c.Deposit
+			if p.Bond.IsLT(take) {
+				take = p.Bond
+			}
+			p.Locked = subClamp(p.Locked, take)
+			p.Bond = p.Bond.Sub(take)
+			if err := k.saveProvider(ctx, &old, p); err != nil {
+				return err
+			}
+			forfeited = forfeited.Add(take)
+			if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventDepositForfeited{JobId: id, Provider: c.Provider, Amount: c.Deposit.String()}); err != nil {
+				return err
+			}
+			continue
+		}
+		bid, err := k.Bids.Get(ctx, collections.Join(id, c.Provider))
+		if err != nil {
+			return err
+		}
+		if p.Status != types.ProviderStatus_PROVIDER_STATUS_ACTIVE {
+			// A provider jailed since it bid cannot win: release it.
+			if err := k.unlock(ctx, c.Provider, c.Deposit); err != nil {
+				return err
+			}
+			continue
+		}
+		valid = append(valid, revealed{commit: c, price: bid.Price, slash: p.Stats.Slashed})
+	}
+	if !forfeited.IsZero() {
+		if err := k.BankKeeper.SendCoinsFromModuleToModule(ctx, types.ModuleName, common.RewardPoolName, forfeited); err != nil {
+			return err
+		}
+		if err := k.addStatsCoins(ctx, nil, forfeited, nil); err != nil {
+			return err
+		}
+	}
+	if len(valid) == 0 {
+		return k.closeWithRefund(ctx, job, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_NO_VALID_REVEAL)
+	}
+	sort.SliceStable(valid, func(a, b int) bool {
+		va, vb := valid[a], valid[b]
+		if !va.price.Amount.Equal(vb.price.Amount) {
+			return va.price.Amount.LT(vb.price.Amount)
+		}
+		if va.slash != vb.slash {
+			return va.slash < vb.slash
+		}
+		return va.commit.Order < vb.commit.Order
+	})
+	win := valid[0]
+	clearing := job.MaxPrice
+	if len(valid) > 1 {
+		clearing = valid[1].price
+	}
+	for _, v := range valid[1:] {
+		if err := k.unlock(ctx, v.commit.Provider, v.commit.Deposit); err != nil {
+			return err
+		}
+	}
+	from := job.State
+	job.State = types.JobState_JOB_STATE_ASSIGNED
+	job.Winner = win.commit.Provider
+	job.ClearingPrice = clearing
+	job.WinnerCollateral = win.commit.Deposit
+	job.ExecDeadline = sdkCtx.BlockHeight() + int64(job.ExecBlocks)
+	if err := k.saveJob(ctx, from, job); err != nil {
+		return err
+	}
+	if err := k.ExecDeadlineQueue.Set(ctx, pair(job.ExecDeadline, id)); err != nil {
+		return err
+	}
+	if job.DatasetId != 0 && k.DatasetKeeper != nil {
+		if err := k.DatasetKeeper.GrantJobAccess(ctx, job.DatasetId, id, job.Winner); err != nil {
+			return err
+		}
+	}
+	return sdkCtx.EventManager().EmitTypedEvent(&types.EventJobAwarded{
+		JobId: id, Winner: job.Winner, ClearingPrice: clearing.String(), ExecDeadline: job.ExecDeadline,
+	})
+}
