@@ -5,92 +5,94 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/compute/types"
 )
 
-// CreateJob escrows max_price plus the model and dataset fees and opens the auction.
+// CreateJob escrows max_price plus the model and dataset fees and opens the
+// auction. The workload is validated and resolved (rows, model and dataset
+// terms) through its kind's row of the workload table.
 func (k Keeper) CreateJob(ctx context.Context, msg *types.MsgCreateJob) (uint64, error) {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return 0, err
 	}
-	sdkCtx := sdk.UnwrapSDKContext(ctx)
-	h := sdkCtx.BlockHeight()
-	if msg.MaxPrice.Denom != params.MinProviderBond.Denom {
-		return 0, types.ErrInvalidPrice.Wrapf("max_price denom %s, want %s", msg.MaxPrice.Denom, params.MinProviderBond.Denom)
+	if err := checkJobRequest(params, msg); err != nil {
+		return 0, err
 	}
-	if msg.CommitBlocks < params.MinCommitBlocks || msg.CommitBlocks > params.MaxCommitBlocks {
-		return 0, types.ErrInvalidWindow.Wrapf("commit_blocks %d not in [%d, %d]", msg.CommitBlocks, params.MinCommitBlocks, params.MaxCommitBlocks)
-	}
-	if msg.RevealBlocks < params.MinRevealBlocks || msg.RevealBlocks > params.MaxRevealBlocks {
-		return 0, types.ErrInvalidWindow.Wrapf("reveal_blocks %d not in [%d, %d]", msg.RevealBlocks, params.MinRevealBlocks, params.MaxRevealBlocks)
-	}
-	if msg.ExecBlocks > params.MaxExecBlocks {
-		return 0, types.ErrInvalidWindow.Wrapf("exec_blocks %d exceeds max_exec_blocks %d", msg.ExecBlocks, params.MaxExecBlocks)
-	}
-	rows, err := msg.Workload.Validate()
+	kind, terms, err := types.ResolveWorkload(ctx, k.kindState(), msg.Workload, msg.Requester)
 	if err != nil {
 		return 0, err
 	}
-	job := types.Job{
-		Requester:        msg.Requester,
-		Workload:         msg.Workload,
-		MaxPrice:         msg.MaxPrice,
-		MinHardware:      msg.MinHardware,
-		ExecBlocks:       msg.ExecBlocks,
-		State:            types.JobState_JOB_STATE_OPEN,
-		ClearingPrice:    zeroCoin(msg.MaxPrice.Denom),
-		CreatedHeight:    h,
-		CommitEnd:        h + int64(msg.CommitBlocks),
-		RevealEnd:        h + int64(msg.CommitBlocks) + int64(msg.RevealBlocks),
-		WinnerCollateral: zeroCoin(msg.MaxPrice.Denom),
-		ModelFee:         sdk.NewCoins(),
-		DatasetFee:       sdk.NewCoins(),
-		DisputeDeposit:   sdk.NewCoins(),
-	}
-	if msg.Workload.Kind == types.KindMLP {
-		if k.DatasetKeeper == nil {
-			return 0, types.ErrDatasetsUnavailable.Wrapf("dataset %d", msg.Workload.Mlp.DatasetId)
-		}
-		if k.ModelKeeper == nil {
-			return 0, types.ErrModelsUnavailable.Wrapf("model %d", msg.Workload.Mlp.ModelId)
-		}
-		dterms, err := k.DatasetKeeper.DatasetTermsForJob(ctx, msg.Workload.Mlp.DatasetId, msg.Requester)
-		if err != nil {
-			return 0, types.ErrInvalidWorkload.Wrapf("dataset %d: %v", msg.Workload.Mlp.DatasetId, err)
-		}
-		mterms, err := k.ModelKeeper.ModelTermsForJob(ctx, msg.Workload.Mlp.ModelId, dterms.Rows)
-		if err != nil {
-			return 0, types.ErrInvalidWorkload.Wrapf("model %d: %v", msg.Workload.Mlp.ModelId, err)
-		}
-		if mterms.InputDim != dterms.Cols {
-			return 0, types.ErrShapeMismatch.Wrapf("model %d input_dim %d, dataset %d cols %d",
-				msg.Workload.Mlp.ModelId, mterms.InputDim, msg.Workload.Mlp.DatasetId, dterms.Cols)
-		}
-		if err := checkFee("model fee", mterms.Fee, mterms.Shares); err != nil {
-			return 0, err
-		}
-		if err := checkFee("dataset fee", dterms.Fee, dterms.Shares); err != nil {
-			return 0, err
-		}
-		rows = dterms.Rows
-		job.ModelId, job.DatasetId = msg.Workload.Mlp.ModelId, msg.Workload.Mlp.DatasetId
-		job.ModelFee, job.ModelShares = mterms.Fee, mterms.Shares
-		job.DatasetFee, job.DatasetShares = dterms.Fee, dterms.Shares
-		job.DatasetVersion, job.DatasetContentRoot = dterms.Version, dterms.ContentRoot
-	}
-	chunks, err := types.ChunkCountFor(rows, msg.Workload.ChunkRows)
+	chunks, err := kind.ChunkCount(terms.Shape.Rows, msg.Workload.ChunkRows)
 	if err != nil {
 		return 0, err
 	}
 	if chunks > params.MaxChunkCount {
 		return 0, types.ErrInvalidWorkload.Wrapf("%d chunks exceed max_chunk_count %d", chunks, params.MaxChunkCount)
 	}
-	job.Rows, job.ExpectedChunkCount = rows, chunks
-	job.Escrow = sdk.NewCoins(msg.MaxPrice).Add(job.ModelFee...).Add(job.DatasetFee...)
+	job := newJob(msg, sdk.UnwrapSDKContext(ctx).BlockHeight(), terms, chunks)
+	return k.openJob(ctx, job)
+}
 
-	requester := sdk.MustAccAddressFromBech32(msg.Requester)
+// kindState is what the workload table's rows may read: the model and
+// dataset keepers (nil when not wired).
+func (k Keeper) kindState() types.KindState {
+	return types.KindState{Models: k.ModelKeeper, Datasets: k.DatasetKeeper}
+}
+
+// checkJobRequest checks a job's price denom and windows against the params.
+func checkJobRequest(params types.Params, msg *types.MsgCreateJob) error {
+	if msg.MaxPrice.Denom != params.MinProviderBond.Denom {
+		return types.ErrInvalidPrice.Wrapf("max_price denom %s, want %s", msg.MaxPrice.Denom, params.MinProviderBond.Denom)
+	}
+	if msg.CommitBlocks < params.MinCommitBlocks || msg.CommitBlocks > params.MaxCommitBlocks {
+		return types.ErrInvalidWindow.Wrapf("commit_blocks %d not in [%d, %d]", msg.CommitBlocks, params.MinCommitBlocks, params.MaxCommitBlocks)
+	}
+	if msg.RevealBlocks < params.MinRevealBlocks || msg.RevealBlocks > params.MaxRevealBlocks {
+		return types.ErrInvalidWindow.Wrapf("reveal_blocks %d not in [%d, %d]", msg.RevealBlocks, params.MinRevealBlocks, params.MaxRevealBlocks)
+	}
+	if msg.ExecBlocks > params.MaxExecBlocks {
+		return types.ErrInvalidWindow.Wrapf("exec_blocks %d exceeds max_exec_blocks %d", msg.ExecBlocks, params.MaxExecBlocks)
+	}
+	return nil
+}
+
+// newJob is the OPEN job a request creates at height h, with the terms its
+// kind resolved and its escrow: max_price plus the model and dataset fees.
+func newJob(msg *types.MsgCreateJob, h int64, terms types.JobTerms, chunks uint64) types.Job {
+	job := types.Job{
+		Requester:          msg.Requester,
+		Workload:           msg.Workload,
+		MaxPrice:           msg.MaxPrice,
+		MinHardware:        msg.MinHardware,
+		ExecBlocks:         msg.ExecBlocks,
+		State:              types.JobState_JOB_STATE_OPEN,
+		ClearingPrice:      zeroCoin(msg.MaxPrice.Denom),
+		CreatedHeight:      h,
+		CommitEnd:          h + int64(msg.CommitBlocks),
+		RevealEnd:          h + int64(msg.CommitBlocks) + int64(msg.RevealBlocks),
+		WinnerCollateral:   zeroCoin(msg.MaxPrice.Denom),
+		ModelFee:           sdk.NewCoins(),
+		DatasetFee:         sdk.NewCoins(),
+		DisputeDeposit:     sdk.NewCoins(),
+		Rows:               terms.Shape.Rows,
+		ExpectedChunkCount: chunks,
+	}
+	if terms.ModelID != 0 {
+		job.ModelId, job.ModelFee, job.ModelShares = terms.ModelID, terms.Model.Fee, terms.Model.Shares
+	}
+	if terms.DatasetID != 0 {
+		job.DatasetId, job.DatasetFee, job.DatasetShares = terms.DatasetID, terms.Dataset.Fee, terms.Dataset.Shares
+		job.DatasetVersion, job.DatasetContentRoot = terms.Dataset.Version, terms.Dataset.ContentRoot
+	}
+	job.Escrow = sdk.NewCoins(msg.MaxPrice).Add(job.ModelFee...).Add(job.DatasetFee...)
+	return job
+}
+
+// openJob moves the job's escrow into the module account, gives it an id,
+// stores it and queues the end of its commit phase.
+func (k Keeper) openJob(ctx context.Context, job types.Job) (uint64, error) {
+	requester := sdk.MustAccAddressFromBech32(job.Requester)
 	if err := k.BankKeeper.SendCoinsFromAccountToModule(ctx, requester, types.ModuleName, job.Escrow); err != nil {
 		return 0, err
 	}
@@ -105,23 +107,10 @@ func (k Keeper) CreateJob(ctx context.Context, msg *types.MsgCreateJob) (uint64,
 	if err := k.CommitEndQueue.Set(ctx, pair(job.CommitEnd, id)); err != nil {
 		return 0, err
 	}
-	return id, sdkCtx.EventManager().EmitTypedEvent(&types.EventJobCreated{
+	return id, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventJobCreated{
 		JobId: id, Requester: job.Requester, Kind: job.Workload.Kind, Escrow: job.Escrow.String(),
 		CommitEnd: job.CommitEnd, RevealEnd: job.RevealEnd,
 	})
-}
-
-func checkFee(what string, fee sdk.Coins, shares []common.Share) error {
-	if err := fee.Validate(); err != nil {
-		return types.ErrInvalidWorkload.Wrapf("%s %s: %v", what, fee, err)
-	}
-	if fee.IsZero() {
-		return nil
-	}
-	if err := common.ValidateShares(shares); err != nil {
-		return types.ErrInvalidWorkload.Wrapf("%s shares: %v", what, err)
-	}
-	return nil
 }
 
 // CancelJob refunds a job before award, releasing every commitment's collateral.
