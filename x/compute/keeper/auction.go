@@ -186,43 +186,58 @@ func (k Keeper) closeAuction(ctx context.Context, id uint64) error {
 	if err != nil || job.State != types.JobState_JOB_STATE_REVEAL {
 		return ignoreNotFound(err)
 	}
-	sdkCtx := sdk.UnwrapSDKContext(ctx)
-	commits, err := k.jobCommits(ctx, id)
+	valid, err := k.openReveals(ctx, id)
 	if err != nil {
 		return err
+	}
+	if len(valid) == 0 {
+		return k.closeWithRefund(ctx, job, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_NO_VALID_REVEAL)
+	}
+	rankBids(valid)
+	clearing := job.MaxPrice
+	if len(valid) > 1 {
+		clearing = valid[1].price
+	}
+	for _, v := range valid[1:] {
+		if err := k.unlock(ctx, v.commit.Provider, v.commit.Deposit); err != nil {
+			return err
+		}
+	}
+	return k.award(ctx, job, valid[0].commit, clearing)
+}
+
+// openReveals goes through a job's commitments at the close of its auction:
+// an unrevealed one forfeits its deposit (taken from the bond, sent to the
+// reward pool), a revealed one from a provider no longer ACTIVE is released,
+// and the revealed bids of ACTIVE providers are returned.
+func (k Keeper) openReveals(ctx context.Context, id uint64) ([]revealed, error) {
+	commits, err := k.jobCommits(ctx, id)
+	if err != nil {
+		return nil, err
 	}
 	var valid []revealed
 	forfeited := sdk.NewCoins()
 	for _, c := range commits {
 		p, err := k.GetProvider(ctx, c.Provider)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !c.Revealed {
-			old := p
-			take := c.Deposit
-			if p.Bond.IsLT(take) {
-				take = p.Bond
-			}
-			p.Locked = subClamp(p.Locked, take)
-			p.Bond = p.Bond.Sub(take)
-			if err := k.saveProvider(ctx, &old, p); err != nil {
-				return err
+			take, err := k.forfeitDeposit(ctx, p, c)
+			if err != nil {
+				return nil, err
 			}
 			forfeited = forfeited.Add(take)
-			if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventDepositForfeited{JobId: id, Provider: c.Provider, Amount: c.Deposit.String()}); err != nil {
-				return err
-			}
 			continue
 		}
 		bid, err := k.Bids.Get(ctx, collections.Join(id, c.Provider))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if p.Status != types.ProviderStatus_PROVIDER_STATUS_ACTIVE {
 			// A provider jailed since it bid cannot win: release it.
 			if err := k.unlock(ctx, c.Provider, c.Deposit); err != nil {
-				return err
+				return nil, err
 			}
 			continue
 		}
@@ -230,15 +245,36 @@ func (k Keeper) closeAuction(ctx context.Context, id uint64) error {
 	}
 	if !forfeited.IsZero() {
 		if err := k.BankKeeper.SendCoinsFromModuleToModule(ctx, types.ModuleName, common.RewardPoolName, forfeited); err != nil {
-			return err
+			return nil, err
 		}
 		if err := k.addStatsCoins(ctx, nil, forfeited, nil); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	if len(valid) == 0 {
-		return k.closeWithRefund(ctx, job, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_NO_VALID_REVEAL)
+	return valid, nil
+}
+
+// forfeitDeposit takes an unrevealed commitment's deposit (at most the
+// remaining bond) from its provider's bond and lock, and returns it.
+func (k Keeper) forfeitDeposit(ctx context.Context, p types.Provider, c types.BidCommit) (sdk.Coin, error) {
+	old := p
+	take := c.Deposit
+	if p.Bond.IsLT(take) {
+		take = p.Bond
 	}
+	p.Locked = subClamp(p.Locked, take)
+	p.Bond = p.Bond.Sub(take)
+	if err := k.saveProvider(ctx, &old, p); err != nil {
+		return sdk.Coin{}, err
+	}
+	return take, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventDepositForfeited{
+		JobId: c.JobId, Provider: c.Provider, Amount: c.Deposit.String(),
+	})
+}
+
+// rankBids orders revealed bids: lowest price first, ties by fewer slashes,
+// then by the earlier commitment.
+func rankBids(valid []revealed) {
 	sort.SliceStable(valid, func(a, b int) bool {
 		va, vb := valid[a], valid[b]
 		if !va.price.Amount.Equal(vb.price.Amount) {
@@ -249,34 +285,31 @@ func (k Keeper) closeAuction(ctx context.Context, id uint64) error {
 		}
 		return va.commit.Order < vb.commit.Order
 	})
-	win := valid[0]
-	clearing := job.MaxPrice
-	if len(valid) > 1 {
-		clearing = valid[1].price
-	}
-	for _, v := range valid[1:] {
-		if err := k.unlock(ctx, v.commit.Provider, v.commit.Deposit); err != nil {
-			return err
-		}
-	}
+}
+
+// award assigns the job to the winning commitment at the clearing price: its
+// collateral stays locked, its execution deadline is queued, and it gets
+// access to the job's dataset.
+func (k Keeper) award(ctx context.Context, job types.Job, win types.BidCommit, clearing sdk.Coin) error {
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	from := job.State
 	job.State = types.JobState_JOB_STATE_ASSIGNED
-	job.Winner = win.commit.Provider
+	job.Winner = win.Provider
 	job.ClearingPrice = clearing
-	job.WinnerCollateral = win.commit.Deposit
+	job.WinnerCollateral = win.Deposit
 	job.ExecDeadline = sdkCtx.BlockHeight() + int64(job.ExecBlocks)
 	if err := k.saveJob(ctx, from, job); err != nil {
 		return err
 	}
-	if err := k.ExecDeadlineQueue.Set(ctx, pair(job.ExecDeadline, id)); err != nil {
+	if err := k.ExecDeadlineQueue.Set(ctx, pair(job.ExecDeadline, job.Id)); err != nil {
 		return err
 	}
 	if job.DatasetId != 0 && k.DatasetKeeper != nil {
-		if err := k.DatasetKeeper.GrantJobAccess(ctx, job.DatasetId, id, job.Winner); err != nil {
+		if err := k.DatasetKeeper.GrantJobAccess(ctx, job.DatasetId, job.Id, job.Winner); err != nil {
 			return err
 		}
 	}
 	return sdkCtx.EventManager().EmitTypedEvent(&types.EventJobAwarded{
-		JobId: id, Winner: job.Winner, ClearingPrice: clearing.String(), ExecDeadline: job.ExecDeadline,
+		JobId: job.Id, Winner: job.Winner, ClearingPrice: clearing.String(), ExecDeadline: job.ExecDeadline,
 	})
 }

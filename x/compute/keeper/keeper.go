@@ -112,25 +112,9 @@ func NewKeeper(
 		ModelKeeper:   modelKeeper,
 		DatasetKeeper: datasetKeeper,
 		Params:        collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
-		Providers: collections.NewIndexedMap(sb, types.ProvidersKey, "providers", collections.StringKey,
-			codec.CollValue[types.Provider](cdc), ProviderIndexes{
-				Status: indexes.NewMulti(sb, types.ProvidersByStatusKey, "providers_by_status",
-					collections.Int32Key, collections.StringKey,
-					func(_ string, p types.Provider) (int32, error) { return int32(p.Status), nil }),
-			}),
-		JobSeq: collections.NewSequence(sb, types.JobSeqKey, "job_seq"),
-		Jobs: collections.NewIndexedMap(sb, types.JobsKey, "jobs", collections.Uint64Key,
-			codec.CollValue[types.Job](cdc), JobIndexes{
-				State: indexes.NewMulti(sb, types.JobsByStateKey, "jobs_by_state",
-					collections.Int32Key, collections.Uint64Key,
-					func(_ uint64, j types.Job) (int32, error) { return int32(j.State), nil }),
-				Requester: indexes.NewMulti(sb, types.JobsByRequesterKey, "jobs_by_requester",
-					collections.StringKey, collections.Uint64Key,
-					func(_ uint64, j types.Job) (string, error) { return j.Requester, nil }),
-				Provider: indexes.NewMulti(sb, types.JobsByProviderKey, "jobs_by_provider",
-					collections.StringKey, collections.Uint64Key,
-					func(_ uint64, j types.Job) (string, error) { return j.Winner, nil }),
-			}),
+		Providers:     newProviders(sb, cdc),
+		JobSeq:        collections.NewSequence(sb, types.JobSeqKey, "job_seq"),
+		Jobs:          newJobs(sb, cdc),
 		BidCommits: collections.NewMap(sb, types.BidCommitsKey, "bid_commits",
 			collections.PairKeyCodec(collections.Uint64Key, collections.StringKey), codec.CollValue[types.BidCommit](cdc)),
 		Bids: collections.NewMap(sb, types.BidsKey, "bids",
@@ -167,6 +151,32 @@ func NewKeeper(
 	k.jobsByProvider = collections.NewKeySet(views, types.JobsByProviderKey, "jobs_by_provider_view",
 		collections.PairKeyCodec(collections.StringKey, collections.Uint64Key))
 	return k
+}
+
+// newProviders declares the providers, indexed by status.
+func newProviders(sb *collections.SchemaBuilder, cdc codec.BinaryCodec) *collections.IndexedMap[string, types.Provider, ProviderIndexes] {
+	return collections.NewIndexedMap(sb, types.ProvidersKey, "providers", collections.StringKey,
+		codec.CollValue[types.Provider](cdc), ProviderIndexes{
+			Status: indexes.NewMulti(sb, types.ProvidersByStatusKey, "providers_by_status",
+				collections.Int32Key, collections.StringKey,
+				func(_ string, p types.Provider) (int32, error) { return int32(p.Status), nil }),
+		})
+}
+
+// newJobs declares the jobs, indexed by state, requester and winner.
+func newJobs(sb *collections.SchemaBuilder, cdc codec.BinaryCodec) *collections.IndexedMap[uint64, types.Job, JobIndexes] {
+	return collections.NewIndexedMap(sb, types.JobsKey, "jobs", collections.Uint64Key,
+		codec.CollValue[types.Job](cdc), JobIndexes{
+			State: indexes.NewMulti(sb, types.JobsByStateKey, "jobs_by_state",
+				collections.Int32Key, collections.Uint64Key,
+				func(_ uint64, j types.Job) (int32, error) { return int32(j.State), nil }),
+			Requester: indexes.NewMulti(sb, types.JobsByRequesterKey, "jobs_by_requester",
+				collections.StringKey, collections.Uint64Key,
+				func(_ uint64, j types.Job) (string, error) { return j.Requester, nil }),
+			Provider: indexes.NewMulti(sb, types.JobsByProviderKey, "jobs_by_provider",
+				collections.StringKey, collections.Uint64Key,
+				func(_ uint64, j types.Job) (string, error) { return j.Winner, nil }),
+		})
 }
 
 // GetAuthority returns the address allowed to change params (the gov module).

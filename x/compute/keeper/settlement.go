@@ -13,14 +13,23 @@ import (
 // deposit) to the requester; nothing goes to the model or dataset.
 func (k Keeper) closeWithRefund(ctx context.Context, job types.Job, state types.JobState, reason types.CloseReason) error {
 	refund := job.Escrow.Add(job.DisputeDeposit...)
-	if !refund.IsZero() {
-		if err := k.BankKeeper.SendCoinsFromModuleToAccount(ctx, types.ModuleName, sdk.MustAccAddressFromBech32(job.Requester), refund); err != nil {
-			return err
-		}
+	if err := k.refund(ctx, job, refund); err != nil {
+		return err
 	}
 	return k.closeJob(ctx, job, state, reason, sdk.NewCoins(), sdk.NewCoins(), refund)
 }
 
+// refund sends coins out of the module account to a job's requester.
+func (k Keeper) refund(ctx context.Context, job types.Job, amt sdk.Coins) error {
+	if amt.IsZero() {
+		return nil
+	}
+	return k.BankKeeper.SendCoinsFromModuleToAccount(ctx, types.ModuleName, sdk.MustAccAddressFromBech32(job.Requester), amt)
+}
+
+// closeJob ends a job in a terminal state: its verification records and
+// queue entry, its dataset access, its stored state and close reason, and an
+// EventJobClosed with what was paid, the protocol fee and the refund.
 func (k Keeper) closeJob(ctx context.Context, job types.Job, state types.JobState, reason types.CloseReason, paid, fee, refund sdk.Coins) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	from := job.State
@@ -55,7 +64,6 @@ func (k Keeper) settle(ctx context.Context, job types.Job, inconclusive bool) er
 	if err != nil {
 		return err
 	}
-	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	price := sdk.NewCoins(job.ClearingPrice)
 	fee := common.FeePart(price, params.ProtocolFeeBps)
 	pay := price.Sub(fee...)
@@ -70,8 +78,31 @@ func (k Keeper) settle(ctx context.Context, job types.Job, inconclusive bool) er
 	} else {
 		toPool = toPool.Add(job.DisputeDeposit...)
 	}
-	winner := sdk.MustAccAddressFromBech32(job.Winner)
+	if err := k.payOut(ctx, job, pay, toPool, refund); err != nil {
+		return err
+	}
+	if err := k.creditWinner(ctx, job, pay); err != nil {
+		return err
+	}
+	if err := k.addStatsCoins(ctx, pay, toPool, nil); err != nil {
+		return err
+	}
+	reason := types.CloseReason_CLOSE_REASON_SETTLED
+	if inconclusive {
+		reason = types.CloseReason_CLOSE_REASON_SETTLED_INCONCLUSIVE
+		if err := k.emitInconclusive(ctx, job.Id); err != nil {
+			return err
+		}
+	}
+	return k.closeJob(ctx, job, types.JobState_JOB_STATE_SETTLED, reason, pay, toPool, refund)
+}
+
+// payOut moves a settled job's escrow out of the module account: pay to the
+// winner, toPool to the reward pool, the model and dataset fees through
+// their keepers, refund to the requester.
+func (k Keeper) payOut(ctx context.Context, job types.Job, pay, toPool, refund sdk.Coins) error {
 	if !pay.IsZero() {
+		winner := sdk.MustAccAddressFromBech32(job.Winner)
 		if err := k.BankKeeper.SendCoinsFromModuleToAccount(ctx, types.ModuleName, winner, pay); err != nil {
 			return err
 		}
@@ -97,11 +128,12 @@ func (k Keeper) settle(ctx context.Context, job types.Job, inconclusive bool) er
 			return err
 		}
 	}
-	if !refund.IsZero() {
-		if err := k.BankKeeper.SendCoinsFromModuleToAccount(ctx, types.ModuleName, sdk.MustAccAddressFromBech32(job.Requester), refund); err != nil {
-			return err
-		}
-	}
+	return k.refund(ctx, job, refund)
+}
+
+// creditWinner releases a settled job's collateral and counts the job and
+// its payment in the winner's stats.
+func (k Keeper) creditWinner(ctx context.Context, job types.Job, pay sdk.Coins) error {
 	p, err := k.GetProvider(ctx, job.Winner)
 	if err != nil {
 		return err
@@ -110,26 +142,18 @@ func (k Keeper) settle(ctx context.Context, job types.Job, inconclusive bool) er
 	p.Locked = subClamp(p.Locked, job.WinnerCollateral)
 	p.Stats.Completed++
 	p.Stats.Earned = p.Stats.Earned.Add(pay...)
-	if err := k.saveProvider(ctx, &old, p); err != nil {
+	return k.saveProvider(ctx, &old, p)
+}
+
+// emitInconclusive reports the tally of a job settled without a quorum.
+func (k Keeper) emitInconclusive(ctx context.Context, jobID uint64) error {
+	tally, err := k.Tallies.Get(ctx, jobID)
+	if err != nil && !isNotFound(err) {
 		return err
 	}
-	if err := k.addStatsCoins(ctx, pay, toPool, nil); err != nil {
-		return err
-	}
-	reason := types.CloseReason_CLOSE_REASON_SETTLED
-	if inconclusive {
-		reason = types.CloseReason_CLOSE_REASON_SETTLED_INCONCLUSIVE
-		tally, err := k.Tallies.Get(ctx, job.Id)
-		if err != nil && !isNotFound(err) {
-			return err
-		}
-		if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventVerificationInconclusive{
-			JobId: job.Id, ValidPower: tally.ValidPower, InvalidPower: tally.InvalidPower, UnavailablePower: tally.UnavailablePower,
-		}); err != nil {
-			return err
-		}
-	}
-	return k.closeJob(ctx, job, types.JobState_JOB_STATE_SETTLED, reason, pay, toPool, refund)
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventVerificationInconclusive{
+		JobId: jobID, ValidPower: tally.ValidPower, InvalidPower: tally.InvalidPower, UnavailablePower: tally.UnavailablePower,
+	})
 }
 
 // slash takes amount from the winner's bond: requester_compensation_bps of it
