@@ -57,23 +57,28 @@ func subClamp(a, b sdk.Coin) sdk.Coin {
 	return a.Sub(b)
 }
 
-// CommitBid records a sealed bid and locks its collateral from the bond.
-func (k Keeper) CommitBid(ctx context.Context, msg *types.MsgCommitBid) error {
+// CommitBid records provider's sealed bid (commitment, see
+// types.BidCommitment) on a job and locks its collateral from the bond.
+func (k Keeper) CommitBid(ctx context.Context, provider sdk.AccAddress, jobID uint64, commitment []byte) error {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return err
 	}
-	job, err := k.GetJob(ctx, msg.JobId)
+	addr, err := k.addrString(provider)
+	if err != nil {
+		return err
+	}
+	job, err := k.GetJob(ctx, jobID)
 	if err != nil {
 		return err
 	}
 	if job.State != types.JobState_JOB_STATE_OPEN {
 		return types.ErrCommitWindowClosed.Wrapf("job %d is %s", job.Id, job.State)
 	}
-	if msg.Provider == job.Requester {
+	if addr == job.Requester {
 		return types.ErrOwnBid.Wrapf("job %d", job.Id)
 	}
-	p, err := k.GetProvider(ctx, msg.Provider)
+	p, err := k.GetProvider(ctx, addr)
 	if err != nil {
 		return err
 	}
@@ -83,11 +88,11 @@ func (k Keeper) CommitBid(ctx context.Context, msg *types.MsgCommitBid) error {
 	if !p.Hardware.Meets(job.MinHardware, job.Workload.Kind) {
 		return types.ErrHardwareMismatch.Wrapf("job %d needs %s for %s", job.Id, job.MinHardware.String(), job.Workload.Kind)
 	}
-	key := collections.Join(job.Id, msg.Provider)
+	key := collections.Join(job.Id, addr)
 	if has, err := k.BidCommits.Has(ctx, key); err != nil {
 		return err
 	} else if has {
-		return types.ErrBidExists.Wrapf("job %d, provider %s", job.Id, msg.Provider)
+		return types.ErrBidExists.Wrapf("job %d, provider %s", job.Id, addr)
 	}
 	if job.CommitCount >= params.MaxBidsPerJob {
 		return types.ErrTooManyBids.Wrapf("job %d has %d commitments", job.Id, job.CommitCount)
@@ -102,7 +107,7 @@ func (k Keeper) CommitBid(ctx context.Context, msg *types.MsgCommitBid) error {
 		return err
 	}
 	c := types.BidCommit{
-		JobId: job.Id, Provider: msg.Provider, Commitment: msg.Commitment, Deposit: collateral,
+		JobId: job.Id, Provider: addr, Commitment: commitment, Deposit: collateral,
 		Order: job.CommitCount, Height: sdk.UnwrapSDKContext(ctx).BlockHeight(),
 	}
 	if err := k.BidCommits.Set(ctx, key, c); err != nil {
@@ -112,20 +117,25 @@ func (k Keeper) CommitBid(ctx context.Context, msg *types.MsgCommitBid) error {
 	if err := k.saveJob(ctx, job.State, job); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventBidCommitted{JobId: job.Id, Provider: msg.Provider, Deposit: collateral.String()})
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventBidCommitted{JobId: job.Id, Provider: addr, Deposit: collateral.String()})
 }
 
-// RevealBid opens a commitment during the reveal phase.
-func (k Keeper) RevealBid(ctx context.Context, msg *types.MsgRevealBid) error {
-	job, err := k.GetJob(ctx, msg.JobId)
+// RevealBid opens provider's commitment on a job during the reveal phase
+// with the price and salt it committed to.
+func (k Keeper) RevealBid(ctx context.Context, provider sdk.AccAddress, jobID uint64, price sdk.Coin, salt []byte) error {
+	job, err := k.GetJob(ctx, jobID)
 	if err != nil {
 		return err
 	}
-	key := collections.Join(job.Id, msg.Provider)
+	addr, err := k.addrString(provider)
+	if err != nil {
+		return err
+	}
+	key := collections.Join(job.Id, addr)
 	c, err := k.BidCommits.Get(ctx, key)
 	if err != nil {
 		if isNotFound(err) {
-			return types.ErrBidNotFound.Wrapf("job %d, provider %s", job.Id, msg.Provider)
+			return types.ErrBidNotFound.Wrapf("job %d, provider %s", job.Id, addr)
 		}
 		return err
 	}
@@ -137,23 +147,23 @@ func (k Keeper) RevealBid(ctx context.Context, msg *types.MsgRevealBid) error {
 		return types.ErrRevealWindowClosed.Wrapf("job %d is %s; the reveal window ended at height %d", job.Id, job.State, job.RevealEnd)
 	}
 	if c.Revealed {
-		return types.ErrAlreadyRevealed.Wrapf("job %d, provider %s", job.Id, msg.Provider)
+		return types.ErrAlreadyRevealed.Wrapf("job %d, provider %s", job.Id, addr)
 	}
-	if msg.Price.Denom != job.MaxPrice.Denom || job.MaxPrice.IsLT(msg.Price) {
-		return types.ErrInvalidPrice.Wrapf("price %s must be at most max_price %s", msg.Price, job.MaxPrice)
+	if price.Denom != job.MaxPrice.Denom || job.MaxPrice.IsLT(price) {
+		return types.ErrInvalidPrice.Wrapf("price %s must be at most max_price %s", price, job.MaxPrice)
 	}
-	if want := types.BidCommitment(job.Id, msg.Provider, msg.Price, msg.Salt); !bytes.Equal(want, c.Commitment) {
+	if want := types.BidCommitment(job.Id, addr, price, salt); !bytes.Equal(want, c.Commitment) {
 		return types.ErrBadCommitment.Wrapf("job %d, provider %s: SHA-256(job_id ‖ provider ‖ %s ‖ salt) = %X, committed %X",
-			job.Id, msg.Provider, msg.Price, want, c.Commitment)
+			job.Id, addr, price, want, c.Commitment)
 	}
 	c.Revealed = true
 	if err := k.BidCommits.Set(ctx, key, c); err != nil {
 		return err
 	}
-	if err := k.Bids.Set(ctx, key, types.Bid{JobId: job.Id, Provider: msg.Provider, Price: msg.Price}); err != nil {
+	if err := k.Bids.Set(ctx, key, types.Bid{JobId: job.Id, Provider: addr, Price: price}); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventBidRevealed{JobId: job.Id, Provider: msg.Provider, Price: msg.Price.String()})
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventBidRevealed{JobId: job.Id, Provider: addr, Price: price.String()})
 }
 
 // endCommitPhase moves an OPEN job to REVEAL, or expires it without bids.

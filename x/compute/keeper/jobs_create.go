@@ -8,18 +8,24 @@ import (
 	"github.com/aichain/aichain/x/compute/types"
 )
 
-// CreateJob escrows max_price plus the model and dataset fees and opens the
-// auction. The workload is validated and resolved (rows, model and dataset
-// terms) through its kind's row of the workload table.
-func (k Keeper) CreateJob(ctx context.Context, msg *types.MsgCreateJob) (uint64, error) {
+// CreateJob opens the auction of the job msg asks for, for requester (msg's
+// decoded requester; msg passed ValidateBasic), and returns its id. It
+// escrows max_price plus the model and dataset fees. The workload is
+// validated and resolved (rows, model and dataset terms) through its kind's
+// row of the workload table.
+func (k Keeper) CreateJob(ctx context.Context, requester sdk.AccAddress, msg *types.MsgCreateJob) (uint64, error) {
 	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return 0, err
+	}
+	reqAddr, err := k.addrString(requester)
 	if err != nil {
 		return 0, err
 	}
 	if err := checkJobRequest(params, msg); err != nil {
 		return 0, err
 	}
-	kind, terms, err := types.ResolveWorkload(ctx, k.kindState(), msg.Workload, msg.Requester)
+	kind, terms, err := types.ResolveWorkload(ctx, k.kindState(), msg.Workload, reqAddr)
 	if err != nil {
 		return 0, err
 	}
@@ -30,8 +36,8 @@ func (k Keeper) CreateJob(ctx context.Context, msg *types.MsgCreateJob) (uint64,
 	if chunks > params.MaxChunkCount {
 		return 0, types.ErrInvalidWorkload.Wrapf("%d chunks exceed max_chunk_count %d", chunks, params.MaxChunkCount)
 	}
-	job := newJob(msg, sdk.UnwrapSDKContext(ctx).BlockHeight(), terms, chunks)
-	return k.openJob(ctx, job)
+	job := newJob(reqAddr, msg, sdk.UnwrapSDKContext(ctx).BlockHeight(), terms, chunks)
+	return k.openJob(ctx, requester, job)
 }
 
 // kindState is what the workload table's rows may read: the model and
@@ -59,9 +65,9 @@ func checkJobRequest(params types.Params, msg *types.MsgCreateJob) error {
 
 // newJob is the OPEN job a request creates at height h, with the terms its
 // kind resolved and its escrow: max_price plus the model and dataset fees.
-func newJob(msg *types.MsgCreateJob, h int64, terms types.JobTerms, chunks uint64) types.Job {
+func newJob(requester string, msg *types.MsgCreateJob, h int64, terms types.JobTerms, chunks uint64) types.Job {
 	job := types.Job{
-		Requester:          msg.Requester,
+		Requester:          requester,
 		Workload:           msg.Workload,
 		MaxPrice:           msg.MaxPrice,
 		MinHardware:        msg.MinHardware,
@@ -91,8 +97,7 @@ func newJob(msg *types.MsgCreateJob, h int64, terms types.JobTerms, chunks uint6
 
 // openJob moves the job's escrow into the module account, gives it an id,
 // stores it and queues the end of its commit phase.
-func (k Keeper) openJob(ctx context.Context, job types.Job) (uint64, error) {
-	requester := sdk.MustAccAddressFromBech32(job.Requester)
+func (k Keeper) openJob(ctx context.Context, requester sdk.AccAddress, job types.Job) (uint64, error) {
 	if err := k.BankKeeper.SendCoinsFromAccountToModule(ctx, requester, types.ModuleName, job.Escrow); err != nil {
 		return 0, err
 	}
@@ -113,13 +118,18 @@ func (k Keeper) openJob(ctx context.Context, job types.Job) (uint64, error) {
 	})
 }
 
-// CancelJob refunds a job before award, releasing every commitment's collateral.
-func (k Keeper) CancelJob(ctx context.Context, msg *types.MsgCancelJob) error {
-	job, err := k.GetJob(ctx, msg.JobId)
+// CancelJob refunds a job of requester before award, releasing every
+// commitment's collateral.
+func (k Keeper) CancelJob(ctx context.Context, requester sdk.AccAddress, jobID uint64) error {
+	job, err := k.GetJob(ctx, jobID)
 	if err != nil {
 		return err
 	}
-	if job.Requester != msg.Requester {
+	reqAddr, err := k.addrString(requester)
+	if err != nil {
+		return err
+	}
+	if job.Requester != reqAddr {
 		return types.ErrNotRequester.Wrapf("job %d belongs to %s", job.Id, job.Requester)
 	}
 	if job.State != types.JobState_JOB_STATE_OPEN && job.State != types.JobState_JOB_STATE_REVEAL {

@@ -9,14 +9,19 @@ import (
 	"github.com/aichain/aichain/x/compute/types"
 )
 
-// SubmitResult records the winner's result; the sampling draw happens in the next block.
-func (k Keeper) SubmitResult(ctx context.Context, msg *types.MsgSubmitResult) error {
-	job, err := k.GetJob(ctx, msg.JobId)
+// SubmitResult records the winner's result on a job: the Merkle root of its
+// output chunks and their count. The sampling draw happens in the next block.
+func (k Keeper) SubmitResult(ctx context.Context, provider sdk.AccAddress, jobID uint64, outputRoot []byte, chunkCount uint64) error {
+	job, err := k.GetJob(ctx, jobID)
 	if err != nil {
 		return err
 	}
-	if job.Winner == "" || job.Winner != msg.Provider {
-		return types.ErrNotWinner.Wrapf("job %d: %s is not its winner", job.Id, msg.Provider)
+	addr, err := k.addrString(provider)
+	if err != nil {
+		return err
+	}
+	if job.Winner == "" || job.Winner != addr {
+		return types.ErrNotWinner.Wrapf("job %d: %s is not its winner", job.Id, addr)
 	}
 	if job.State != types.JobState_JOB_STATE_ASSIGNED {
 		return types.ErrWrongState.Wrapf("job %d is %s, want ASSIGNED", job.Id, job.State)
@@ -25,15 +30,15 @@ func (k Keeper) SubmitResult(ctx context.Context, msg *types.MsgSubmitResult) er
 	if h > job.ExecDeadline {
 		return types.ErrDeadlinePassed.Wrapf("job %d: execution deadline was height %d", job.Id, job.ExecDeadline)
 	}
-	if msg.ChunkCount != job.ExpectedChunkCount {
+	if chunkCount != job.ExpectedChunkCount {
 		return types.ErrInvalidResult.Wrapf("chunk_count %d, the workload has %d chunks (ceil(rows %d / chunk_rows %d))",
-			msg.ChunkCount, job.ExpectedChunkCount, job.Rows, job.Workload.ChunkRows)
+			chunkCount, job.ExpectedChunkCount, job.Rows, job.Workload.ChunkRows)
 	}
 	if err := k.ExecDeadlineQueue.Remove(ctx, pair(job.ExecDeadline, job.Id)); err != nil {
 		return err
 	}
 	from := job.State
-	job.Result = types.JobResult{OutputRoot: msg.OutputRoot, ChunkCount: msg.ChunkCount, SubmittedHeight: h}
+	job.Result = types.JobResult{OutputRoot: outputRoot, ChunkCount: chunkCount, SubmittedHeight: h}
 	job.State = types.JobState_JOB_STATE_SUBMITTED
 	if err := k.saveJob(ctx, from, job); err != nil {
 		return err
@@ -42,7 +47,7 @@ func (k Keeper) SubmitResult(ctx context.Context, msg *types.MsgSubmitResult) er
 		return err
 	}
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventResultSubmitted{
-		JobId: job.Id, Provider: msg.Provider, OutputRoot: hex.EncodeToString(msg.OutputRoot), ChunkCount: msg.ChunkCount,
+		JobId: job.Id, Provider: addr, OutputRoot: hex.EncodeToString(outputRoot), ChunkCount: chunkCount,
 	})
 }
 
@@ -105,16 +110,20 @@ func (k Keeper) startVerification(ctx context.Context, job *types.Job, seed [32]
 // DisputeResult lets the requester force verification of an unsampled result
 // during its challenge window, paying dispute_fee (returned if fraud is proven
 // or the verification is inconclusive, sent to the reward pool otherwise).
-func (k Keeper) DisputeResult(ctx context.Context, msg *types.MsgDisputeResult) error {
+func (k Keeper) DisputeResult(ctx context.Context, requester sdk.AccAddress, jobID uint64) error {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return err
 	}
-	job, err := k.GetJob(ctx, msg.JobId)
+	job, err := k.GetJob(ctx, jobID)
 	if err != nil {
 		return err
 	}
-	if job.Requester != msg.Requester {
+	reqAddr, err := k.addrString(requester)
+	if err != nil {
+		return err
+	}
+	if job.Requester != reqAddr {
 		return types.ErrNotRequester.Wrapf("job %d belongs to %s", job.Id, job.Requester)
 	}
 	if job.State != types.JobState_JOB_STATE_SUBMITTED || !job.Sample.Decided {
@@ -127,7 +136,7 @@ func (k Keeper) DisputeResult(ctx context.Context, msg *types.MsgDisputeResult) 
 	}
 	if params.DisputeFee.IsPositive() {
 		fee := sdk.NewCoins(params.DisputeFee)
-		if err := k.BankKeeper.SendCoinsFromAccountToModule(ctx, sdk.MustAccAddressFromBech32(msg.Requester), types.ModuleName, fee); err != nil {
+		if err := k.BankKeeper.SendCoinsFromAccountToModule(ctx, requester, types.ModuleName, fee); err != nil {
 			return err
 		}
 		job.DisputeDeposit = job.DisputeDeposit.Add(fee...)
@@ -139,5 +148,5 @@ func (k Keeper) DisputeResult(ctx context.Context, msg *types.MsgDisputeResult) 
 	if err := k.startVerification(ctx, &job, types.SampleSeed(sdkCtx.HeaderHash(), job.Id), params); err != nil {
 		return err
 	}
-	return sdkCtx.EventManager().EmitTypedEvent(&types.EventResultDisputed{JobId: job.Id, Requester: msg.Requester, Fee: job.DisputeDeposit.String()})
+	return sdkCtx.EventManager().EmitTypedEvent(&types.EventResultDisputed{JobId: job.Id, Requester: reqAddr, Fee: job.DisputeDeposit.String()})
 }

@@ -24,7 +24,11 @@ func (k Keeper) refund(ctx context.Context, job types.Job, amt sdk.Coins) error 
 	if amt.IsZero() {
 		return nil
 	}
-	return k.BankKeeper.SendCoinsFromModuleToAccount(ctx, types.ModuleName, sdk.MustAccAddressFromBech32(job.Requester), amt)
+	requester, err := k.accAddress("requester", job.Requester)
+	if err != nil {
+		return err
+	}
+	return k.BankKeeper.SendCoinsFromModuleToAccount(ctx, types.ModuleName, requester, amt)
 }
 
 // closeJob ends a job in a terminal state: its verification records and
@@ -102,7 +106,10 @@ func (k Keeper) settle(ctx context.Context, job types.Job, inconclusive bool) er
 // their keepers, refund to the requester.
 func (k Keeper) payOut(ctx context.Context, job types.Job, pay, toPool, refund sdk.Coins) error {
 	if !pay.IsZero() {
-		winner := sdk.MustAccAddressFromBech32(job.Winner)
+		winner, err := k.accAddress("winner", job.Winner)
+		if err != nil {
+			return err
+		}
 		if err := k.BankKeeper.SendCoinsFromModuleToAccount(ctx, types.ModuleName, winner, pay); err != nil {
 			return err
 		}
@@ -180,10 +187,8 @@ func (k Keeper) slash(ctx context.Context, job types.Job, fractionBps uint32, re
 	slashed := sdk.NewCoins(sdk.NewCoin(p.Bond.Denom, amt))
 	comp := common.FeePart(slashed, params.RequesterCompensationBps)
 	burn := slashed.Sub(comp...)
-	if !comp.IsZero() {
-		if err := k.BankKeeper.SendCoinsFromModuleToAccount(ctx, types.ModuleName, sdk.MustAccAddressFromBech32(job.Requester), comp); err != nil {
-			return nil, err
-		}
+	if err := k.refund(ctx, job, comp); err != nil {
+		return nil, err
 	}
 	if !burn.IsZero() {
 		if err := k.BankKeeper.BurnCoins(ctx, types.ModuleName, burn); err != nil {
