@@ -172,6 +172,9 @@ func (k Keeper) endCommitPhase(ctx context.Context, id uint64) error {
 	if err != nil || job.State != types.JobState_JOB_STATE_OPEN {
 		return ignoreNotFound(err)
 	}
+	if early, err := filedEarly(ctx, k.CommitEndQueue, job.CommitEnd, job.CommitEnd, id); err != nil || early {
+		return err
+	}
 	if job.CommitCount == 0 {
 		return k.closeWithRefund(ctx, job, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_NO_BIDS)
 	}
@@ -195,6 +198,9 @@ func (k Keeper) closeAuction(ctx context.Context, id uint64) error {
 	job, err := k.Jobs.Get(ctx, id)
 	if err != nil || job.State != types.JobState_JOB_STATE_REVEAL {
 		return ignoreNotFound(err)
+	}
+	if early, err := filedEarly(ctx, k.RevealEndQueue, job.RevealEnd, job.RevealEnd, id); err != nil || early {
+		return err
 	}
 	valid, err := k.openReveals(ctx, id)
 	if err != nil {

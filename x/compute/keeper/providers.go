@@ -192,6 +192,9 @@ func (k Keeper) completeUnbonding(ctx context.Context, addr string) error {
 	if p.Status != types.ProviderStatus_PROVIDER_STATUS_UNBONDING {
 		return nil
 	}
+	if early, err := filedEarly(ctx, k.UnbondingQueue, p.UnbondingEnd, p.UnbondingEnd, addr); err != nil || early {
+		return err
+	}
 	if p.Bond.IsPositive() {
 		op, err := k.accAddress("provider", addr)
 		if err != nil {

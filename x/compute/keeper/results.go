@@ -57,6 +57,9 @@ func (k Keeper) decideSample(ctx context.Context, id uint64) error {
 	if err != nil || job.State != types.JobState_JOB_STATE_SUBMITTED || job.Sample.Decided {
 		return ignoreNotFound(err)
 	}
+	if early, err := filedEarly(ctx, k.SampleQueue, job.Result.SubmittedHeight, job.Result.SubmittedHeight+1, id); err != nil || early {
+		return err
+	}
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return err

@@ -240,6 +240,9 @@ func (k Keeper) execTimeout(ctx context.Context, id uint64) error {
 	if err != nil || job.State != types.JobState_JOB_STATE_ASSIGNED {
 		return ignoreNotFound(err)
 	}
+	if early, err := filedEarly(ctx, k.ExecDeadlineQueue, job.ExecDeadline, job.ExecDeadline, id); err != nil || early {
+		return err
+	}
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return err
@@ -250,18 +253,28 @@ func (k Keeper) execTimeout(ctx context.Context, id uint64) error {
 	return k.closeWithRefund(ctx, job, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_EXECUTION_TIMEOUT)
 }
 
+// endChallenge settles an unsampled result whose challenge window ended
+// without a dispute.
 func (k Keeper) endChallenge(ctx context.Context, id uint64) error {
 	job, err := k.Jobs.Get(ctx, id)
 	if err != nil || job.State != types.JobState_JOB_STATE_SUBMITTED || !job.Sample.Decided {
 		return ignoreNotFound(err)
 	}
+	if early, err := filedEarly(ctx, k.ChallengeEndQueue, job.ChallengeEnd, job.ChallengeEnd, id); err != nil || early {
+		return err
+	}
 	return k.settle(ctx, job, false)
 }
 
+// endVerification settles a VERIFYING job that reached no quorum by its
+// verification deadline, as inconclusive.
 func (k Keeper) endVerification(ctx context.Context, id uint64) error {
 	job, err := k.Jobs.Get(ctx, id)
 	if err != nil || job.State != types.JobState_JOB_STATE_VERIFYING {
 		return ignoreNotFound(err)
+	}
+	if early, err := filedEarly(ctx, k.VerificationEndQueue, job.VerificationEnd, job.VerificationEnd, id); err != nil || early {
+		return err
 	}
 	return k.settle(ctx, job, true)
 }
