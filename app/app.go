@@ -324,9 +324,9 @@ func New(
 	// compute: GPU job auctions, escrow, settlement and slashing; holds bonds
 	// and escrows in its module account.
 	app.ComputeKeeper = computekeeper.NewKeeper(
-		appCodec, runtime.NewKVStoreService(keys[computetypes.StoreKey]), authority,
+		appCodec, runtime.NewKVStoreService(keys[computetypes.StoreKey]),
 		app.AccountKeeper, app.BankKeeper,
-		app.ModelRegistryKeeper, app.DataMarketKeeper,
+		app.ModelRegistryKeeper, app.DataMarketKeeper, authority,
 	)
 
 	app.ModuleManager = module.NewManager(
@@ -345,7 +345,7 @@ func New(
 		authzmodule.NewAppModule(appCodec, app.AuthzKeeper, app.AccountKeeper, app.BankKeeper, app.interfaceRegistry),
 		consensus.NewAppModule(appCodec, app.ConsensusParamsKeeper),
 		// aichain modules (each module adds its own line below).
-		compute.NewAppModule(app.ComputeKeeper),
+		compute.NewAppModule(appCodec, app.ComputeKeeper),
 		datamarket.NewAppModule(appCodec, app.DataMarketKeeper),
 		stakingrewards.NewAppModule(appCodec, app.StakingRewardsKeeper),
 		modelregistry.NewAppModule(appCodec, app.ModelRegistryKeeper),

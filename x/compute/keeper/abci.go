@@ -6,26 +6,33 @@ import (
 	"cosmossdk.io/collections"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/x/compute/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 // BeginBlocker runs the sampling draw of every job whose result was submitted
 // in an earlier block, with this block's header hash (at most
-// max_queue_items_per_block per block; the rest carry over).
+// max_queue_items_per_block per block; the rest carry over). The sample
+// queue is keyed by submission height, so at height h it is drained up to
+// h − 1; a draw that fails is retried under key h, in the next block.
 func (k Keeper) BeginBlocker(ctx context.Context) error {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return err
 	}
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
-	_, err = drainQueue(ctx, k, k.SampleQueue, h-1, int(params.MaxQueueItemsPerBlock), k.decideSample)
+	_, err = modkit.DrainDue(ctx, drain(k.SampleQueue, k.decideSample), h-1, h, int(params.MaxQueueItemsPerBlock))
 	return err
 }
 
-// EndBlocker drains the height-keyed queues up to the current height: commit
-// ends, auction closes, execution deadlines, challenge and verification ends,
-// and bond returns. Its cost is O(due entries), capped at
+// EndBlocker drains the height-keyed queues up to the current height h:
+// commit ends, auction closes, execution deadlines, challenge and
+// verification ends, and bond returns. Its cost is O(due entries), capped at
 // max_queue_items_per_block per block with carry-over; open jobs that are not
-// due are never read.
+// due are never read. Each entry runs in a cache context of its own
+// (modkit.DrainDue); one that fails is re-queued at h + 1 with an
+// EventQueueEntryRetried, never dropped, and never halts the block.
 func (k Keeper) EndBlocker(ctx context.Context) error {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
@@ -33,20 +40,17 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 	}
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	budget := int(params.MaxQueueItemsPerBlock)
-	for _, q := range []struct {
-		queue HeightQueue
-		fn    func(context.Context, uint64) error
-	}{
-		{k.CommitEndQueue, k.endCommitPhase},
-		{k.RevealEndQueue, k.closeAuction},
-		{k.ExecDeadlineQueue, k.execTimeout},
-		{k.ChallengeEndQueue, k.endChallenge},
-		{k.VerificationEndQueue, k.endVerification},
+	for _, d := range []modkit.Drain[int64, uint64]{
+		drain(k.CommitEndQueue, k.endCommitPhase),
+		drain(k.RevealEndQueue, k.closeAuction),
+		drain(k.ExecDeadlineQueue, k.execTimeout),
+		drain(k.ChallengeEndQueue, k.endChallenge),
+		drain(k.VerificationEndQueue, k.endVerification),
 	} {
 		if budget <= 0 {
 			return nil
 		}
-		n, err := drainQueue(ctx, k, q.queue, h, budget, q.fn)
+		n, err := modkit.DrainDue(ctx, d, h, h+1, budget)
 		if err != nil {
 			return err
 		}
@@ -55,46 +59,32 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 	if budget <= 0 {
 		return nil
 	}
-	_, err = drainQueue(ctx, k, k.UnbondingQueue, h, budget, k.completeUnbonding)
+	_, err = modkit.DrainDue(ctx, drain(k.UnbondingQueue, k.completeUnbonding), h, h+1, budget)
 	return err
 }
 
-// drainQueue removes and handles up to limit entries with height <= upTo.
-// Each entry runs in a cache context written only on success; a failing entry
-// is logged and dropped so that one bad job cannot halt the chain.
-func drainQueue[K any](ctx context.Context, k Keeper, q collections.KeySet[collections.Pair[int64, K]], upTo int64, limit int,
-	fn func(context.Context, K) error,
-) (int, error) {
-	if limit <= 0 {
-		return 0, nil
+// drain describes one of the module's height-keyed queues for
+// modkit.DrainDue, named by its schema name. The handler looks at the state
+// it needs (the job's state, the provider's status), never at the entry's
+// height: a retried entry comes back under a later one.
+func drain[K any](q collections.KeySet[collections.Pair[int64, K]], handle func(context.Context, K) error) modkit.Drain[int64, K] {
+	return modkit.Drain[int64, K]{
+		Module: types.ModuleName,
+		Name:   collections.Map[collections.Pair[int64, K], collections.NoValue](q).GetName(),
+		Queue:  q,
+		Handle: handle,
 	}
-	it, err := q.Iterate(ctx, collections.NewPrefixUntilPairRange[int64, K](upTo))
-	if err != nil {
-		return 0, err
+}
+
+// filedEarly keeps the handlers' rule that an entry is handled at or after
+// the deadline stored on its job or provider, whatever its key: an entry that
+// falls due before height dueAt is filed again at key (the deadline's key)
+// and filedEarly reports true. The module files entries at their deadline
+// and DrainDue re-queues failed ones later, so a running chain never files
+// one early; this guards the rule for any other writer of a queue.
+func filedEarly[K any](ctx context.Context, q collections.KeySet[collections.Pair[int64, K]], key, dueAt int64, id K) (bool, error) {
+	if sdk.UnwrapSDKContext(ctx).BlockHeight() >= dueAt {
+		return false, nil
 	}
-	var due []collections.Pair[int64, K]
-	for ; it.Valid() && len(due) < limit; it.Next() {
-		key, err := it.Key()
-		if err != nil {
-			it.Close()
-			return 0, err
-		}
-		due = append(due, key)
-	}
-	if err := it.Close(); err != nil {
-		return 0, err
-	}
-	sdkCtx := sdk.UnwrapSDKContext(ctx)
-	for _, key := range due {
-		if err := q.Remove(ctx, key); err != nil {
-			return 0, err
-		}
-		cacheCtx, write := sdkCtx.CacheContext()
-		if err := fn(cacheCtx, key.K2()); err != nil {
-			k.Logger(ctx).Error("queue entry failed and was dropped", "height", key.K1(), "id", key.K2(), "err", err)
-			continue
-		}
-		write()
-	}
-	return len(due), nil
+	return true, q.Set(ctx, collections.Join(key, id))
 }

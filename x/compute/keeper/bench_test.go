@@ -87,34 +87,6 @@ func BenchmarkEndBlocker(b *testing.B) {
 	}
 }
 
-func TestSampleIndices(t *testing.T) {
-	seed := keeper.SampleSeed([]byte("header"), 42)
-	idx := keeper.SampleIndices(seed, 1000, 8)
-	if len(idx) != 8 {
-		t.Fatalf("%d indices", len(idx))
-	}
-	for i, v := range idx {
-		if v >= 1000 || (i > 0 && idx[i-1] >= v) {
-			t.Fatalf("indices not distinct, sorted and in range: %v", idx)
-		}
-	}
-	again := keeper.SampleIndices(seed, 1000, 8)
-	for i := range idx {
-		if idx[i] != again[i] {
-			t.Fatal("not deterministic")
-		}
-	}
-	if other := keeper.SampleIndices(keeper.SampleSeed([]byte("header"), 43), 1000, 8); fmt.Sprint(other) == fmt.Sprint(idx) {
-		t.Fatal("the job id does not change the sample")
-	}
-	if all := keeper.SampleIndices(seed, 3, 8); fmt.Sprint(all) != "[0 1 2]" {
-		t.Fatalf("few chunks: %v, want all", all)
-	}
-	if few := keeper.SampleIndices(seed, 9, 8); len(few) != 8 {
-		t.Fatalf("9 chunks, 8 samples: %v", few)
-	}
-}
-
 func TestSampleRate(t *testing.T) {
 	p := types.DefaultParams() // floor 20%
 	clean := types.Provider{}

@@ -54,7 +54,7 @@ func newSuite(t *testing.T) *suite {
 	ta := apptesting.Setup(t, 6)
 	s := &suite{t: t, ta: ta, k: ta.ComputeKeeper}
 	s.ms = keeper.NewMsgServerImpl(s.k)
-	s.q = keeper.NewQuerier(s.k)
+	s.q = keeper.NewQueryServerImpl(s.k)
 	s.setParams(testParams())
 	s.inv()
 	return s

@@ -19,43 +19,75 @@ import (
 //     and at most its bond;
 //   - the per-state job counters and the active-provider and GPU counters match the state.
 func (k Keeper) CheckInvariants(ctx context.Context) error {
-	want := sdk.NewCoins()
-	locked := map[string]sdk.Coins{}
-	bonds := map[string]types.Provider{}
-	var active, gpus uint64
-	pit, err := k.Providers.Iterate(ctx, nil)
+	b, err := k.bookProviders(ctx)
 	if err != nil {
 		return err
 	}
-	provs, err := pit.Values()
-	if err != nil {
+	if err := k.bookJobs(ctx, &b); err != nil {
 		return err
+	}
+	have := k.BankKeeper.GetAllBalances(ctx, k.AccountKeeper.GetModuleAddress(types.ModuleName))
+	if !have.Equal(b.want) {
+		return types.ErrInvariant.Wrapf("module account holds %s, bonds + live escrows are %s", have, b.want)
+	}
+	if err := b.checkLocks(); err != nil {
+		return err
+	}
+	return k.checkStats(ctx, b)
+}
+
+// books is what the state says the module holds and counts.
+type books struct {
+	want        sdk.Coins                 // bonds plus live escrows and dispute deposits
+	locked      map[string]sdk.Coins      // collateral each provider's commitments and won jobs hold
+	providers   map[string]types.Provider // by address
+	active      uint64
+	gpus        uint64
+	jobsByState map[types.JobState]uint64
+}
+
+// bookProviders counts the providers' bonds, and the active ones and their GPUs.
+func (k Keeper) bookProviders(ctx context.Context) (books, error) {
+	b := books{want: sdk.NewCoins(), locked: map[string]sdk.Coins{}, providers: map[string]types.Provider{},
+		jobsByState: map[types.JobState]uint64{}}
+	it, err := k.Providers.Iterate(ctx, nil)
+	if err != nil {
+		return b, err
+	}
+	provs, err := it.Values()
+	if err != nil {
+		return b, err
 	}
 	for _, p := range provs {
-		want = want.Add(p.Bond)
-		bonds[p.Address] = p
-		locked[p.Address] = sdk.NewCoins()
+		b.want = b.want.Add(p.Bond)
+		b.providers[p.Address] = p
+		b.locked[p.Address] = sdk.NewCoins()
 		if p.Status == types.ProviderStatus_PROVIDER_STATUS_ACTIVE {
-			active++
-			gpus += uint64(p.Hardware.GpuCount)
+			b.active++
+			b.gpus += uint64(p.Hardware.GpuCount)
 		}
 	}
-	counts := map[types.JobState]uint64{}
-	jit, err := k.Jobs.Iterate(ctx, nil)
+	return b, nil
+}
+
+// bookJobs counts the jobs per state, the live jobs' escrows and the
+// collateral their commitments and winners hold.
+func (k Keeper) bookJobs(ctx context.Context, b *books) error {
+	it, err := k.Jobs.Iterate(ctx, nil)
 	if err != nil {
 		return err
 	}
-	jobs, err := jit.Values()
+	jobs, err := it.Values()
 	if err != nil {
 		return err
 	}
 	for _, j := range jobs {
-		counts[j.State]++
+		b.jobsByState[j.State]++
 		if !IsTerminal(j.State) {
-			want = want.Add(j.Escrow...).Add(j.DisputeDeposit...)
+			b.want = b.want.Add(j.Escrow...).Add(j.DisputeDeposit...)
 		}
 		if holdsWinnerCollateral(j.State) {
-			locked[j.Winner] = locked[j.Winner].Add(j.WinnerCollateral)
+			b.locked[j.Winner] = b.locked[j.Winner].Add(j.WinnerCollateral)
 		}
 		if j.State == types.JobState_JOB_STATE_OPEN || j.State == types.JobState_JOB_STATE_REVEAL {
 			commits, err := k.jobCommits(ctx, j.Id)
@@ -63,16 +95,18 @@ func (k Keeper) CheckInvariants(ctx context.Context) error {
 				return err
 			}
 			for _, c := range commits {
-				locked[c.Provider] = locked[c.Provider].Add(c.Deposit)
+				b.locked[c.Provider] = b.locked[c.Provider].Add(c.Deposit)
 			}
 		}
 	}
-	have := k.BankKeeper.GetAllBalances(ctx, k.AccountKeeper.GetModuleAddress(types.ModuleName))
-	if !have.Equal(want) {
-		return types.ErrInvariant.Wrapf("module account holds %s, bonds + live escrows are %s", have, want)
-	}
-	for addr, l := range locked {
-		p, ok := bonds[addr]
+	return nil
+}
+
+// checkLocks compares each provider's lock with what its commitments and won
+// jobs hold, and with its bond.
+func (b books) checkLocks() error {
+	for addr, l := range b.locked {
+		p, ok := b.providers[addr]
 		if !ok {
 			return types.ErrInvariant.Wrapf("collateral %s locked for unknown provider %s", l, addr)
 		}
@@ -86,13 +120,22 @@ func (k Keeper) CheckInvariants(ctx context.Context) error {
 			return types.ErrInvariant.Wrapf("provider %s: locked %s exceeds bond %s", addr, p.Locked, p.Bond)
 		}
 	}
+	return nil
+}
+
+// checkStats compares the Stats counters with the state.
+func (k Keeper) checkStats(ctx context.Context, b books) error {
 	stats, err := k.getStats(ctx)
 	if err != nil {
 		return err
 	}
-	if stats.ActiveProviders != active || stats.GpusOnline != gpus {
+	if stats.ActiveProviders != b.active || stats.GpusOnline != b.gpus {
 		return types.ErrInvariant.Wrapf("stats: %d active providers / %d GPUs, state has %d / %d",
-			stats.ActiveProviders, stats.GpusOnline, active, gpus)
+			stats.ActiveProviders, stats.GpusOnline, b.active, b.gpus)
+	}
+	counts := make(map[types.JobState]uint64, len(b.jobsByState))
+	for st, n := range b.jobsByState {
+		counts[st] = n
 	}
 	for _, sc := range stats.JobsPerState {
 		if counts[sc.State] != sc.Count {

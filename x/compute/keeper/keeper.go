@@ -9,6 +9,7 @@ import (
 
 	"cosmossdk.io/collections"
 	"cosmossdk.io/collections/indexes"
+	"cosmossdk.io/core/address"
 	"cosmossdk.io/core/store"
 	"cosmossdk.io/log"
 
@@ -16,6 +17,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/x/compute/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 // HeightQueue is a queue of job ids keyed by (height, job id).
@@ -48,6 +50,7 @@ type Keeper struct {
 	cdc          codec.BinaryCodec
 	storeService store.KVStoreService
 	authority    string
+	addressCodec address.Codec
 
 	AccountKeeper types.AccountKeeper
 	BankKeeper    types.BankKeeper
@@ -75,28 +78,30 @@ type Keeper struct {
 	Voters  collections.KeySet[collections.Pair[uint64, []byte]]
 	Stats   collections.Item[types.Stats]
 
-	// Read-only views of the Multi indexes' key sets (same prefixes and key
-	// codecs), which query.CollectionPaginate can page through by prefix.
+	// Read-only views of the Multi indexes' key sets (modkit.IndexView: same
+	// prefixes and key codecs), which the queries page through by reference.
 	providersByStatus collections.KeySet[collections.Pair[int32, string]]
 	jobsByState       collections.KeySet[collections.Pair[int32, uint64]]
 	jobsByRequester   collections.KeySet[collections.Pair[string, uint64]]
 	jobsByProvider    collections.KeySet[collections.Pair[string, uint64]]
 }
 
-// NewKeeper builds the keeper. modelKeeper and datasetKeeper may be nil.
+// NewKeeper builds the keeper; the address codec is the AccountKeeper's.
+// modelKeeper and datasetKeeper may be nil: jobs naming a model or a dataset
+// are then refused. authority may change the params (the gov module).
 func NewKeeper(
 	cdc codec.BinaryCodec,
 	storeService store.KVStoreService,
-	authority string,
 	ak types.AccountKeeper,
 	bk types.BankKeeper,
 	modelKeeper types.ModelKeeper,
 	datasetKeeper types.DatasetKeeper,
+	authority string,
 ) Keeper {
 	if ak.GetModuleAddress(types.ModuleName) == nil {
 		panic(fmt.Sprintf("the %s module account has not been set", types.ModuleName))
 	}
-	if _, err := sdk.AccAddressFromBech32(authority); err != nil {
+	if _, err := ak.AddressCodec().StringToBytes(authority); err != nil {
 		panic(fmt.Errorf("invalid compute authority %q: %w", authority, err))
 	}
 	sb := collections.NewSchemaBuilder(storeService)
@@ -107,30 +112,15 @@ func NewKeeper(
 		cdc:           cdc,
 		storeService:  storeService,
 		authority:     authority,
+		addressCodec:  ak.AddressCodec(),
 		AccountKeeper: ak,
 		BankKeeper:    bk,
 		ModelKeeper:   modelKeeper,
 		DatasetKeeper: datasetKeeper,
 		Params:        collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
-		Providers: collections.NewIndexedMap(sb, types.ProvidersKey, "providers", collections.StringKey,
-			codec.CollValue[types.Provider](cdc), ProviderIndexes{
-				Status: indexes.NewMulti(sb, types.ProvidersByStatusKey, "providers_by_status",
-					collections.Int32Key, collections.StringKey,
-					func(_ string, p types.Provider) (int32, error) { return int32(p.Status), nil }),
-			}),
-		JobSeq: collections.NewSequence(sb, types.JobSeqKey, "job_seq"),
-		Jobs: collections.NewIndexedMap(sb, types.JobsKey, "jobs", collections.Uint64Key,
-			codec.CollValue[types.Job](cdc), JobIndexes{
-				State: indexes.NewMulti(sb, types.JobsByStateKey, "jobs_by_state",
-					collections.Int32Key, collections.Uint64Key,
-					func(_ uint64, j types.Job) (int32, error) { return int32(j.State), nil }),
-				Requester: indexes.NewMulti(sb, types.JobsByRequesterKey, "jobs_by_requester",
-					collections.StringKey, collections.Uint64Key,
-					func(_ uint64, j types.Job) (string, error) { return j.Requester, nil }),
-				Provider: indexes.NewMulti(sb, types.JobsByProviderKey, "jobs_by_provider",
-					collections.StringKey, collections.Uint64Key,
-					func(_ uint64, j types.Job) (string, error) { return j.Winner, nil }),
-			}),
+		Providers:     newProviders(sb, cdc),
+		JobSeq:        collections.NewSequence(sb, types.JobSeqKey, "job_seq"),
+		Jobs:          newJobs(sb, cdc),
 		BidCommits: collections.NewMap(sb, types.BidCommitsKey, "bid_commits",
 			collections.PairKeyCodec(collections.Uint64Key, collections.StringKey), codec.CollValue[types.BidCommit](cdc)),
 		Bids: collections.NewMap(sb, types.BidsKey, "bids",
@@ -154,23 +144,59 @@ func NewKeeper(
 		panic(err)
 	}
 	k.Schema = schema
-
-	// The views share the indexes' prefixes; they are built on a throwaway
-	// schema builder so that the real schema has each prefix exactly once.
-	views := collections.NewSchemaBuilder(storeService)
-	k.providersByStatus = collections.NewKeySet(views, types.ProvidersByStatusKey, "providers_by_status_view",
-		collections.PairKeyCodec(collections.Int32Key, collections.StringKey))
-	k.jobsByState = collections.NewKeySet(views, types.JobsByStateKey, "jobs_by_state_view",
-		collections.PairKeyCodec(collections.Int32Key, collections.Uint64Key))
-	k.jobsByRequester = collections.NewKeySet(views, types.JobsByRequesterKey, "jobs_by_requester_view",
-		collections.PairKeyCodec(collections.StringKey, collections.Uint64Key))
-	k.jobsByProvider = collections.NewKeySet(views, types.JobsByProviderKey, "jobs_by_provider_view",
-		collections.PairKeyCodec(collections.StringKey, collections.Uint64Key))
+	k.providersByStatus = modkit.IndexView(storeService, types.ProvidersByStatusKey, "providers_by_status",
+		collections.Int32Key, collections.StringKey)
+	k.jobsByState = modkit.IndexView(storeService, types.JobsByStateKey, "jobs_by_state", collections.Int32Key, collections.Uint64Key)
+	k.jobsByRequester = modkit.IndexView(storeService, types.JobsByRequesterKey, "jobs_by_requester",
+		collections.StringKey, collections.Uint64Key)
+	k.jobsByProvider = modkit.IndexView(storeService, types.JobsByProviderKey, "jobs_by_provider",
+		collections.StringKey, collections.Uint64Key)
 	return k
+}
+
+// newProviders declares the providers, indexed by status.
+func newProviders(sb *collections.SchemaBuilder, cdc codec.BinaryCodec) *collections.IndexedMap[string, types.Provider, ProviderIndexes] {
+	return collections.NewIndexedMap(sb, types.ProvidersKey, "providers", collections.StringKey,
+		codec.CollValue[types.Provider](cdc), ProviderIndexes{
+			Status: indexes.NewMulti(sb, types.ProvidersByStatusKey, "providers_by_status",
+				collections.Int32Key, collections.StringKey,
+				func(_ string, p types.Provider) (int32, error) { return int32(p.Status), nil }),
+		})
+}
+
+// newJobs declares the jobs, indexed by state, requester and winner.
+func newJobs(sb *collections.SchemaBuilder, cdc codec.BinaryCodec) *collections.IndexedMap[uint64, types.Job, JobIndexes] {
+	return collections.NewIndexedMap(sb, types.JobsKey, "jobs", collections.Uint64Key,
+		codec.CollValue[types.Job](cdc), JobIndexes{
+			State: indexes.NewMulti(sb, types.JobsByStateKey, "jobs_by_state",
+				collections.Int32Key, collections.Uint64Key,
+				func(_ uint64, j types.Job) (int32, error) { return int32(j.State), nil }),
+			Requester: indexes.NewMulti(sb, types.JobsByRequesterKey, "jobs_by_requester",
+				collections.StringKey, collections.Uint64Key,
+				func(_ uint64, j types.Job) (string, error) { return j.Requester, nil }),
+			Provider: indexes.NewMulti(sb, types.JobsByProviderKey, "jobs_by_provider",
+				collections.StringKey, collections.Uint64Key,
+				func(_ uint64, j types.Job) (string, error) { return j.Winner, nil }),
+		})
 }
 
 // GetAuthority returns the address allowed to change params (the gov module).
 func (k Keeper) GetAuthority() string { return k.authority }
+
+// addrString is an address in the address codec's (canonical) form, as the
+// module stores it.
+func (k Keeper) addrString(a sdk.AccAddress) (string, error) {
+	s, err := k.addressCodec.BytesToString(a)
+	if err != nil {
+		return "", types.ErrInvalidAddress.Wrapf("%X: %v", []byte(a), err)
+	}
+	return s, nil
+}
+
+// accAddress decodes a stored address (a job's requester or winner, a provider).
+func (k Keeper) accAddress(field, s string) (sdk.AccAddress, error) {
+	return modkit.Signer(k.addressCodec, field, s, types.ErrInvalidAddress)
+}
 
 // Logger returns the module's logger.
 func (k Keeper) Logger(ctx context.Context) log.Logger {
@@ -180,6 +206,18 @@ func (k Keeper) Logger(ctx context.Context) log.Logger {
 // GetParams returns the current params.
 func (k Keeper) GetParams(ctx context.Context) (types.Params, error) {
 	return k.Params.Get(ctx)
+}
+
+// UpdateParams validates and stores new params, the authority's change (the
+// Msg server checks the signer), and emits EventParamsUpdated.
+func (k Keeper) UpdateParams(ctx context.Context, p types.Params) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if err := k.Params.Set(ctx, p); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventParamsUpdated{Authority: k.authority})
 }
 
 // ---- stats helpers

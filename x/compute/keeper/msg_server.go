@@ -3,9 +3,8 @@ package keeper
 import (
 	"context"
 
-	sdk "github.com/cosmos/cosmos-sdk/types"
-
 	"github.com/aichain/aichain/x/compute/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 type msgServer struct {
@@ -14,9 +13,11 @@ type msgServer struct {
 
 var _ types.MsgServer = msgServer{}
 
-// NewMsgServerImpl returns the module's Msg service over the keeper.
+// NewMsgServerImpl returns the module's Msg service over the keeper. Each
+// handler validates the message, decodes its signer with the address codec,
+// and calls one keeper method.
 func NewMsgServerImpl(k Keeper) types.MsgServer {
-	return &msgServer{Keeper: k}
+	return msgServer{Keeper: k}
 }
 
 // RegisterProvider implements types.MsgServer.
@@ -24,7 +25,11 @@ func (s msgServer) RegisterProvider(ctx context.Context, msg *types.MsgRegisterP
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	if err := s.Keeper.RegisterProvider(ctx, msg); err != nil {
+	op, err := modkit.Signer(s.addressCodec, "operator", msg.Operator, types.ErrInvalidAddress)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Keeper.RegisterProvider(ctx, op, msg.Moniker, msg.Endpoint, msg.Hardware, msg.Bond); err != nil {
 		return nil, err
 	}
 	return &types.MsgRegisterProviderResponse{}, nil
@@ -35,7 +40,11 @@ func (s msgServer) UpdateProvider(ctx context.Context, msg *types.MsgUpdateProvi
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	if err := s.Keeper.UpdateProvider(ctx, msg); err != nil {
+	op, err := modkit.Signer(s.addressCodec, "operator", msg.Operator, types.ErrInvalidAddress)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Keeper.UpdateProvider(ctx, op, msg.Moniker, msg.Endpoint, msg.Hardware, msg.AddBond); err != nil {
 		return nil, err
 	}
 	return &types.MsgUpdateProviderResponse{}, nil
@@ -46,7 +55,11 @@ func (s msgServer) UnbondProvider(ctx context.Context, msg *types.MsgUnbondProvi
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	end, err := s.Keeper.UnbondProvider(ctx, msg)
+	op, err := modkit.Signer(s.addressCodec, "operator", msg.Operator, types.ErrInvalidAddress)
+	if err != nil {
+		return nil, err
+	}
+	end, err := s.Keeper.UnbondProvider(ctx, op)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +71,11 @@ func (s msgServer) CreateJob(ctx context.Context, msg *types.MsgCreateJob) (*typ
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	id, err := s.Keeper.CreateJob(ctx, msg)
+	requester, err := modkit.Signer(s.addressCodec, "requester", msg.Requester, types.ErrInvalidAddress)
+	if err != nil {
+		return nil, err
+	}
+	id, err := s.Keeper.CreateJob(ctx, requester, msg)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +87,11 @@ func (s msgServer) CancelJob(ctx context.Context, msg *types.MsgCancelJob) (*typ
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	if err := s.Keeper.CancelJob(ctx, msg); err != nil {
+	requester, err := modkit.Signer(s.addressCodec, "requester", msg.Requester, types.ErrInvalidAddress)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Keeper.CancelJob(ctx, requester, msg.JobId); err != nil {
 		return nil, err
 	}
 	return &types.MsgCancelJobResponse{}, nil
@@ -81,7 +102,11 @@ func (s msgServer) CommitBid(ctx context.Context, msg *types.MsgCommitBid) (*typ
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	if err := s.Keeper.CommitBid(ctx, msg); err != nil {
+	provider, err := modkit.Signer(s.addressCodec, "provider", msg.Provider, types.ErrInvalidAddress)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Keeper.CommitBid(ctx, provider, msg.JobId, msg.Commitment); err != nil {
 		return nil, err
 	}
 	return &types.MsgCommitBidResponse{}, nil
@@ -92,7 +117,11 @@ func (s msgServer) RevealBid(ctx context.Context, msg *types.MsgRevealBid) (*typ
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	if err := s.Keeper.RevealBid(ctx, msg); err != nil {
+	provider, err := modkit.Signer(s.addressCodec, "provider", msg.Provider, types.ErrInvalidAddress)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Keeper.RevealBid(ctx, provider, msg.JobId, msg.Price, msg.Salt); err != nil {
 		return nil, err
 	}
 	return &types.MsgRevealBidResponse{}, nil
@@ -103,7 +132,11 @@ func (s msgServer) SubmitResult(ctx context.Context, msg *types.MsgSubmitResult)
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	if err := s.Keeper.SubmitResult(ctx, msg); err != nil {
+	provider, err := modkit.Signer(s.addressCodec, "provider", msg.Provider, types.ErrInvalidAddress)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Keeper.SubmitResult(ctx, provider, msg.JobId, msg.OutputRoot, msg.ChunkCount); err != nil {
 		return nil, err
 	}
 	return &types.MsgSubmitResultResponse{}, nil
@@ -114,24 +147,26 @@ func (s msgServer) DisputeResult(ctx context.Context, msg *types.MsgDisputeResul
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	if err := s.Keeper.DisputeResult(ctx, msg); err != nil {
+	requester, err := modkit.Signer(s.addressCodec, "requester", msg.Requester, types.ErrInvalidAddress)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Keeper.DisputeResult(ctx, requester, msg.JobId); err != nil {
 		return nil, err
 	}
 	return &types.MsgDisputeResultResponse{}, nil
 }
 
-// UpdateParams implements types.MsgServer: only the authority may change params.
+// UpdateParams implements types.MsgServer: only the authority may change
+// params. The authority is checked before the message is validated.
 func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
-	if msg.Authority != s.authority {
-		return nil, types.ErrInvalidSigner.Wrapf("expected %s, got %s", s.authority, msg.Authority)
-	}
-	if err := msg.Params.Validate(); err != nil {
+	if err := modkit.CheckAuthority(s.authority, msg.Authority, types.ErrInvalidSigner); err != nil {
 		return nil, err
 	}
-	if err := s.Params.Set(ctx, msg.Params); err != nil {
+	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	if err := sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventParamsUpdated{Authority: msg.Authority}); err != nil {
+	if err := s.Keeper.UpdateParams(ctx, msg.Params); err != nil {
 		return nil, err
 	}
 	return &types.MsgUpdateParamsResponse{}, nil

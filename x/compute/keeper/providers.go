@@ -11,31 +11,35 @@ import (
 	"github.com/aichain/aichain/x/compute/types"
 )
 
-// RegisterProvider registers a new provider and moves its bond into the module.
-func (k Keeper) RegisterProvider(ctx context.Context, msg *types.MsgRegisterProvider) error {
+// RegisterProvider registers op as a new provider with a description and
+// moves its bond into the module.
+func (k Keeper) RegisterProvider(ctx context.Context, op sdk.AccAddress, moniker, endpoint string, hw types.Hardware, bond sdk.Coin) error {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return err
 	}
-	if has, err := k.Providers.Has(ctx, msg.Operator); err != nil {
+	addr, err := k.addrString(op)
+	if err != nil {
+		return err
+	}
+	if has, err := k.Providers.Has(ctx, addr); err != nil {
 		return err
 	} else if has {
-		return types.ErrProviderExists.Wrapf("provider %s", msg.Operator)
+		return types.ErrProviderExists.Wrapf("provider %s", addr)
 	}
-	if msg.Bond.Denom != params.MinProviderBond.Denom || msg.Bond.IsLT(params.MinProviderBond) {
-		return types.ErrBondTooSmall.Wrapf("bond %s, min_provider_bond %s", msg.Bond, params.MinProviderBond)
+	if bond.Denom != params.MinProviderBond.Denom || bond.IsLT(params.MinProviderBond) {
+		return types.ErrBondTooSmall.Wrapf("bond %s, min_provider_bond %s", bond, params.MinProviderBond)
 	}
-	op := sdk.MustAccAddressFromBech32(msg.Operator)
-	if err := k.BankKeeper.SendCoinsFromAccountToModule(ctx, op, types.ModuleName, sdk.NewCoins(msg.Bond)); err != nil {
+	if err := k.BankKeeper.SendCoinsFromAccountToModule(ctx, op, types.ModuleName, sdk.NewCoins(bond)); err != nil {
 		return err
 	}
 	p := types.Provider{
-		Address:  msg.Operator,
-		Moniker:  msg.Moniker,
-		Endpoint: msg.Endpoint,
-		Hardware: msg.Hardware,
-		Bond:     msg.Bond,
-		Locked:   zeroCoin(msg.Bond.Denom),
+		Address:  addr,
+		Moniker:  moniker,
+		Endpoint: endpoint,
+		Hardware: hw,
+		Bond:     bond,
+		Locked:   zeroCoin(bond.Denom),
 		Status:   types.ProviderStatus_PROVIDER_STATUS_ACTIVE,
 		Stats:    types.ProviderStats{Earned: sdk.NewCoins()},
 	}
@@ -45,14 +49,19 @@ func (k Keeper) RegisterProvider(ctx context.Context, msg *types.MsgRegisterProv
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventProviderRegistered{Provider: p.Address, Bond: p.Bond.String()})
 }
 
-// UpdateProvider changes a provider's description, adds to its bond, and
-// unjails it once its jail time is over and its bond is at least min_provider_bond.
-func (k Keeper) UpdateProvider(ctx context.Context, msg *types.MsgUpdateProvider) error {
+// UpdateProvider changes a provider's description, adds addBond (if
+// positive) to its bond, and unjails it once its jail time is over and its
+// bond is at least min_provider_bond.
+func (k Keeper) UpdateProvider(ctx context.Context, op sdk.AccAddress, moniker, endpoint string, hw types.Hardware, addBond sdk.Coin) error {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return err
 	}
-	p, err := k.GetProvider(ctx, msg.Operator)
+	addr, err := k.addrString(op)
+	if err != nil {
+		return err
+	}
+	p, err := k.GetProvider(ctx, addr)
 	if err != nil {
 		return err
 	}
@@ -60,15 +69,15 @@ func (k Keeper) UpdateProvider(ctx context.Context, msg *types.MsgUpdateProvider
 		return types.ErrProviderNotActive.Wrapf("provider %s is unbonding", p.Address)
 	}
 	old := p
-	addBond := !msg.AddBond.IsNil() && msg.AddBond.IsPositive()
-	if addBond {
-		if msg.AddBond.Denom != p.Bond.Denom {
-			return types.ErrInvalidPrice.Wrapf("add_bond denom %s, bond denom %s", msg.AddBond.Denom, p.Bond.Denom)
+	adding := !addBond.IsNil() && addBond.IsPositive()
+	if adding {
+		if addBond.Denom != p.Bond.Denom {
+			return types.ErrInvalidPrice.Wrapf("add_bond denom %s, bond denom %s", addBond.Denom, p.Bond.Denom)
 		}
 	}
-	p.Moniker, p.Endpoint, p.Hardware = msg.Moniker, msg.Endpoint, msg.Hardware
-	if addBond {
-		p.Bond = p.Bond.Add(msg.AddBond)
+	p.Moniker, p.Endpoint, p.Hardware = moniker, endpoint, hw
+	if adding {
+		p.Bond = p.Bond.Add(addBond)
 	}
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	if p.Status == types.ProviderStatus_PROVIDER_STATUS_JAILED && h >= p.JailedUntil {
@@ -78,9 +87,8 @@ func (k Keeper) UpdateProvider(ctx context.Context, msg *types.MsgUpdateProvider
 		p.Status = types.ProviderStatus_PROVIDER_STATUS_ACTIVE
 		p.JailedUntil = 0
 	}
-	if addBond {
-		op := sdk.MustAccAddressFromBech32(msg.Operator)
-		if err := k.BankKeeper.SendCoinsFromAccountToModule(ctx, op, types.ModuleName, sdk.NewCoins(msg.AddBond)); err != nil {
+	if adding {
+		if err := k.BankKeeper.SendCoinsFromAccountToModule(ctx, op, types.ModuleName, sdk.NewCoins(addBond)); err != nil {
 			return err
 		}
 	}
@@ -90,13 +98,18 @@ func (k Keeper) UpdateProvider(ctx context.Context, msg *types.MsgUpdateProvider
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventProviderUpdated{Provider: p.Address, Bond: p.Bond.String(), Status: p.Status})
 }
 
-// UnbondProvider starts the unbonding of a provider without locked collateral.
-func (k Keeper) UnbondProvider(ctx context.Context, msg *types.MsgUnbondProvider) (int64, error) {
+// UnbondProvider starts the unbonding of a provider without locked
+// collateral and returns the height at which its bond returns.
+func (k Keeper) UnbondProvider(ctx context.Context, op sdk.AccAddress) (int64, error) {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return 0, err
 	}
-	p, err := k.GetProvider(ctx, msg.Operator)
+	addr, err := k.addrString(op)
+	if err != nil {
+		return 0, err
+	}
+	p, err := k.GetProvider(ctx, addr)
 	if err != nil {
 		return 0, err
 	}
@@ -179,8 +192,15 @@ func (k Keeper) completeUnbonding(ctx context.Context, addr string) error {
 	if p.Status != types.ProviderStatus_PROVIDER_STATUS_UNBONDING {
 		return nil
 	}
+	if early, err := filedEarly(ctx, k.UnbondingQueue, p.UnbondingEnd, p.UnbondingEnd, addr); err != nil || early {
+		return err
+	}
 	if p.Bond.IsPositive() {
-		if err := k.BankKeeper.SendCoinsFromModuleToAccount(ctx, types.ModuleName, sdk.MustAccAddressFromBech32(addr), sdk.NewCoins(p.Bond)); err != nil {
+		op, err := k.accAddress("provider", addr)
+		if err != nil {
+			return err
+		}
+		if err := k.BankKeeper.SendCoinsFromModuleToAccount(ctx, types.ModuleName, op, sdk.NewCoins(p.Bond)); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,9 @@ import (
 	"errors"
 
 	"cosmossdk.io/collections"
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/x/compute/types"
 )
@@ -20,4 +23,17 @@ func holdsWinnerCollateral(s types.JobState) bool {
 		return true
 	}
 	return false
+}
+
+func pair(h int64, id uint64) collections.Pair[int64, uint64] { return collections.Join(h, id) }
+
+func pairS(h int64, addr string) collections.Pair[int64, string] { return collections.Join(h, addr) }
+
+func zeroCoin(denom string) sdk.Coin { return sdk.NewCoin(denom, math.ZeroInt()) }
+
+func ignoreNotFound(err error) error {
+	if err == nil || isNotFound(err) {
+		return nil
+	}
+	return err
 }

@@ -9,6 +9,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/x/compute/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 // ApplyVerdicts records one block's verdicts: each entry is a validator
@@ -101,21 +102,21 @@ func (k Keeper) applyVerdict(ctx context.Context, totalPower int64, v types.Vali
 		return false, err
 	}
 
-	var finalize func(sdk.Context) error
+	var finalize func(context.Context) error
 	switch {
 	case 3*tally.ValidPower >= 2*totalPower:
-		finalize = func(c sdk.Context) error { return k.settle(c, job, false) }
+		finalize = func(c context.Context) error { return k.settle(c, job, false) }
 	case 3*(tally.InvalidPower+tally.UnavailablePower) > totalPower:
-		finalize = func(c sdk.Context) error { return k.failFraud(c, job) }
+		finalize = func(c context.Context) error { return k.failFraud(c, job) }
 	default:
 		return false, nil
 	}
-	cacheCtx, write := sdkCtx.CacheContext()
-	if err := finalize(cacheCtx); err != nil {
+	// All or nothing; a failure leaves the job VERIFYING for a later verdict
+	// or its verification deadline (the tally above is kept).
+	if err := modkit.RunCached(ctx, finalize); err != nil {
 		logger.Error("verification outcome not applied; the job stays VERIFYING", "job_id", job.Id, "err", err)
 		return false, nil
 	}
-	write()
 	return true, nil
 }
 

@@ -45,12 +45,35 @@ func randHardware(r *simsx.XRand) types.Hardware {
 	}
 	switch r.Intn(3) {
 	case 0: // any workload
-	case 1:
-		hw.Workloads = []string{types.KindGemm}
-	default:
-		hw.Workloads = []string{types.KindGemm, types.KindMLP}
+	case 1: // the kinds the simulation creates jobs of
+		hw.Workloads = kindNames(simulatedKinds())
+	default: // every kind of the workload table
+		hw.Workloads = kindNames(types.Kinds())
 	}
 	return hw
+}
+
+// simulatedKinds are the rows of the workload table with a spec generator.
+func simulatedKinds() []types.WorkloadKind {
+	var out []types.WorkloadKind
+	for _, k := range types.Kinds() {
+		if k.RandomSpec != nil {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// kindNames lists the kinds' names, at most types.MaxWorkloads of them.
+func kindNames(ks []types.WorkloadKind) []string {
+	names := make([]string, 0, len(ks))
+	for _, k := range ks {
+		if len(names) == types.MaxWorkloads {
+			break
+		}
+		names = append(names, k.Name)
+	}
+	return names
 }
 
 // jobsIn returns up to maxCandidates ids of jobs in a state.
@@ -212,13 +235,19 @@ func MsgUnbondProviderFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgU
 	}
 }
 
-// MsgCreateJobFactory posts a small gemm job.
+// MsgCreateJobFactory posts a small job of a kind the workload table can
+// generate (RandomSpec).
 func MsgCreateJobFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgCreateJob] {
 	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgCreateJob) {
 		r := testData.Rand()
 		params, err := k.GetParams(ctx)
 		if err != nil {
 			reporter.Skip(err.Error())
+			return nil, nil
+		}
+		kinds := simulatedKinds()
+		if len(kinds) == 0 {
+			reporter.Skip("no workload kind can be simulated")
 			return nil, nil
 		}
 		maxPrice := coin(int64(1 + r.Intn(100_000)))
@@ -230,18 +259,13 @@ func MsgCreateJobFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgCreate
 			reporter.Skip("cannot reserve max_price")
 			return nil, nil
 		}
-		rows := uint64(1 + r.Intn(256))
-		chunkRows := uint64(1 + r.Intn(int(rows)))
-		if n, err := types.ChunkCountFor(rows, chunkRows); err != nil || n > params.MaxChunkCount {
-			chunkRows = rows // a single chunk always fits
+		kind := kinds[0]
+		if len(kinds) > 1 {
+			kind = kinds[r.Intn(len(kinds))]
 		}
 		msg := &types.MsgCreateJob{
-			Requester: req.AddressBech32,
-			Workload: types.WorkloadSpec{
-				Kind:      types.KindGemm,
-				Gemm:      &types.GemmSpec{M: rows, N: uint64(1 + r.Intn(64)), K: uint64(1 + r.Intn(64)), Seed: r.Uint64()},
-				ChunkRows: chunkRows,
-			},
+			Requester:    req.AddressBech32,
+			Workload:     kind.RandomSpec(r.Rand, params.MaxChunkCount),
 			MaxPrice:     maxPrice,
 			CommitBlocks: params.MinCommitBlocks + uint64(r.Intn(int(params.MaxCommitBlocks-params.MinCommitBlocks+1))),
 			RevealBlocks: params.MinRevealBlocks + uint64(r.Intn(int(params.MaxRevealBlocks-params.MinRevealBlocks+1))),

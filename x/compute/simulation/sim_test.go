@@ -46,7 +46,7 @@ func factoryParams() types.Params {
 func TestMsgFactories(t *testing.T) {
 	ta := apptesting.Setup(t, 8)
 	k := ta.ComputeKeeper
-	am := compute.NewAppModule(k)
+	am := compute.NewAppModule(ta.AppCodec(), k)
 	gs := apptesting.RunSimFactories(t, ta, apptesting.SimFactories{
 		Module: am, Factories: 10, Seed: 3, Rounds: 150, OpsPerRound: 12, BlockEvery: 1,
 		// Keep the short windows.

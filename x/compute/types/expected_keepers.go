@@ -3,6 +3,8 @@ package types
 import (
 	"context"
 
+	"cosmossdk.io/core/address"
+
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/types/common"
@@ -10,6 +12,8 @@ import (
 
 // AccountKeeper is what x/compute needs from x/auth.
 type AccountKeeper interface {
+	// AddressCodec is the chain's account address codec (bech32 "aic").
+	AddressCodec() address.Codec
 	GetModuleAddress(moduleName string) sdk.AccAddress
 }
 

@@ -16,52 +16,80 @@ func (gs GenesisState) Validate() error {
 	if err := gs.Params.Validate(); err != nil {
 		return err
 	}
-	providers := make(map[string]bool, len(gs.Providers))
-	for _, p := range gs.Providers {
-		if err := ValidateAddress("provider", p.Address); err != nil {
-			return err
-		}
-		if providers[p.Address] {
-			return ErrInvalidGenesis.Wrapf("provider %s appears twice", p.Address)
-		}
-		providers[p.Address] = true
-		if p.Status == ProviderStatus_PROVIDER_STATUS_UNSPECIFIED {
-			return ErrInvalidGenesis.Wrapf("provider %s has no status", p.Address)
-		}
-		if err := p.Bond.Validate(); err != nil {
-			return ErrInvalidGenesis.Wrapf("provider %s bond: %v", p.Address, err)
-		}
-		if err := p.Locked.Validate(); err != nil || p.Locked.Denom != p.Bond.Denom || p.Locked.Amount.GT(p.Bond.Amount) {
-			return ErrInvalidGenesis.Wrapf("provider %s: locked %s must be a part of bond %s", p.Address, p.Locked, p.Bond)
-		}
+	providers, err := gs.validateProviders()
+	if err != nil {
+		return err
 	}
-	jobs := make(map[uint64]Job, len(gs.Jobs))
-	for _, j := range gs.Jobs {
-		if j.Id == 0 || j.Id >= gs.NextJobId {
-			return ErrInvalidGenesis.Wrapf("job id %d must be in [1, next_job_id %d)", j.Id, gs.NextJobId)
-		}
-		if _, dup := jobs[j.Id]; dup {
-			return ErrInvalidGenesis.Wrapf("job %d appears twice", j.Id)
-		}
-		if j.State == JobState_JOB_STATE_UNSPECIFIED {
-			return ErrInvalidGenesis.Wrapf("job %d has no state", j.Id)
-		}
-		if err := ValidateAddress("requester", j.Requester); err != nil {
-			return err
-		}
-		if err := j.Escrow.Validate(); err != nil {
-			return ErrInvalidGenesis.Wrapf("job %d escrow: %v", j.Id, err)
-		}
-		// A won job that has not ended holds its winner's collateral: the
-		// winner cannot unbond before it ends, so it must be a provider.
-		if j.State.HoldsWinnerCollateral() && !providers[j.Winner] {
-			return ErrInvalidGenesis.Wrapf("job %d is %s but its winner %q is not a provider", j.Id, j.State, j.Winner)
-		}
-		jobs[j.Id] = j
+	jobs, err := gs.validateJobs(providers)
+	if err != nil {
+		return err
 	}
 	if gs.NextJobId == 0 {
 		return ErrInvalidGenesis.Wrap("next_job_id must be at least 1")
 	}
+	if err := gs.validateBids(jobs, providers); err != nil {
+		return err
+	}
+	return gs.validateTallies(jobs)
+}
+
+// validateProviders checks each provider and returns the set of addresses.
+func (gs GenesisState) validateProviders() (map[string]bool, error) {
+	providers := make(map[string]bool, len(gs.Providers))
+	for _, p := range gs.Providers {
+		if err := ValidateAddress("provider", p.Address); err != nil {
+			return nil, err
+		}
+		if providers[p.Address] {
+			return nil, ErrInvalidGenesis.Wrapf("provider %s appears twice", p.Address)
+		}
+		providers[p.Address] = true
+		if p.Status == ProviderStatus_PROVIDER_STATUS_UNSPECIFIED {
+			return nil, ErrInvalidGenesis.Wrapf("provider %s has no status", p.Address)
+		}
+		if err := p.Bond.Validate(); err != nil {
+			return nil, ErrInvalidGenesis.Wrapf("provider %s bond: %v", p.Address, err)
+		}
+		if err := p.Locked.Validate(); err != nil || p.Locked.Denom != p.Bond.Denom || p.Locked.Amount.GT(p.Bond.Amount) {
+			return nil, ErrInvalidGenesis.Wrapf("provider %s: locked %s must be a part of bond %s", p.Address, p.Locked, p.Bond)
+		}
+	}
+	return providers, nil
+}
+
+// validateJobs checks each job against next_job_id and the providers, and
+// returns the jobs by id.
+func (gs GenesisState) validateJobs(providers map[string]bool) (map[uint64]Job, error) {
+	jobs := make(map[uint64]Job, len(gs.Jobs))
+	for _, j := range gs.Jobs {
+		if j.Id == 0 || j.Id >= gs.NextJobId {
+			return nil, ErrInvalidGenesis.Wrapf("job id %d must be in [1, next_job_id %d)", j.Id, gs.NextJobId)
+		}
+		if _, dup := jobs[j.Id]; dup {
+			return nil, ErrInvalidGenesis.Wrapf("job %d appears twice", j.Id)
+		}
+		if j.State == JobState_JOB_STATE_UNSPECIFIED {
+			return nil, ErrInvalidGenesis.Wrapf("job %d has no state", j.Id)
+		}
+		if err := ValidateAddress("requester", j.Requester); err != nil {
+			return nil, err
+		}
+		if err := j.Escrow.Validate(); err != nil {
+			return nil, ErrInvalidGenesis.Wrapf("job %d escrow: %v", j.Id, err)
+		}
+		// A won job that has not ended holds its winner's collateral: the
+		// winner cannot unbond before it ends, so it must be a provider.
+		if j.State.HoldsWinnerCollateral() && !providers[j.Winner] {
+			return nil, ErrInvalidGenesis.Wrapf("job %d is %s but its winner %q is not a provider", j.Id, j.State, j.Winner)
+		}
+		jobs[j.Id] = j
+	}
+	return jobs, nil
+}
+
+// validateBids checks that commitments and bids belong to known jobs, and
+// that a commitment on a job in auction is a provider's.
+func (gs GenesisState) validateBids(jobs map[uint64]Job, providers map[string]bool) error {
 	for _, c := range gs.BidCommits {
 		if _, ok := jobs[c.JobId]; !ok {
 			return ErrInvalidGenesis.Wrapf("commitment for unknown job %d", c.JobId)
@@ -81,6 +109,12 @@ func (gs GenesisState) Validate() error {
 			return ErrInvalidGenesis.Wrapf("bid for unknown job %d", b.JobId)
 		}
 	}
+	return nil
+}
+
+// validateTallies checks that tallies belong to VERIFYING jobs and list each
+// voter once.
+func (gs GenesisState) validateTallies(jobs map[uint64]Job) error {
 	for _, t := range gs.Tallies {
 		j, ok := jobs[t.JobId]
 		if !ok || j.State != JobState_JOB_STATE_VERIFYING {

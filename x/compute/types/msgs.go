@@ -1,7 +1,6 @@
 package types
 
 import (
-	"math"
 	"net/url"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -11,16 +10,13 @@ import (
 
 // Limits of the free-text and list fields.
 const (
-	MaxMonikerLen   = 70
-	MaxEndpointLen  = 256
-	MaxGPUModelLen  = 64
-	MaxWorkloads    = 8
-	MaxSaltLen      = 64
-	CommitmentLen   = 32
-	OutputRootLen   = 32
-	KindGemm        = workload.KindGemm
-	KindMLP         = "mlp-f32"
-	maxGemmDimBound = math.MaxInt32
+	MaxMonikerLen  = 70
+	MaxEndpointLen = 256
+	MaxGPUModelLen = 64
+	MaxWorkloads   = 8
+	MaxSaltLen     = 64
+	CommitmentLen  = 32
+	OutputRootLen  = 32
 )
 
 var (
@@ -36,8 +32,6 @@ var (
 	_ sdk.Msg = &MsgUpdateParams{}
 )
 
-func knownKind(k string) bool { return k == KindGemm || k == KindMLP }
-
 // Validate checks a hardware description (a provider's, or a job's minimum).
 func (h Hardware) Validate() error {
 	if len(h.GpuModel) > MaxGPUModelLen {
@@ -48,8 +42,8 @@ func (h Hardware) Validate() error {
 	}
 	seen := map[string]bool{}
 	for _, w := range h.Workloads {
-		if !knownKind(w) {
-			return ErrInvalidProvider.Wrapf("unknown workload %q (want %s or %s)", w, KindGemm, KindMLP)
+		if _, ok := LookupKind(w); !ok {
+			return ErrInvalidProvider.Wrapf("unknown workload %q (want %s)", w, kindList())
 		}
 		if seen[w] {
 			return ErrInvalidProvider.Wrapf("workload %q listed twice", w)
@@ -137,42 +131,26 @@ func (m *MsgUnbondProvider) ValidateBasic() error {
 	return ValidateAddress("operator", m.Operator)
 }
 
-// Validate checks a workload spec without state and returns its row count
-// (0 for mlp, whose rows come from the dataset).
+// Validate checks a workload spec without state through its kind's row of
+// the workload table (kind.go) and returns its row count when the spec alone
+// fixes it (0 for mlp, whose rows come from the dataset).
 func (w WorkloadSpec) Validate() (rows uint64, err error) {
-	if w.ChunkRows < 1 || w.ChunkRows > maxGemmDimBound {
-		return 0, ErrInvalidWorkload.Wrapf("chunk_rows %d must be in [1, %d]", w.ChunkRows, maxGemmDimBound)
+	if w.ChunkRows < 1 || w.ChunkRows > maxSize {
+		return 0, ErrInvalidWorkload.Wrapf("chunk_rows %d must be in [1, %d]", w.ChunkRows, maxSize)
 	}
-	switch w.Kind {
-	case KindGemm:
-		if w.Gemm == nil || w.Mlp != nil {
-			return 0, ErrInvalidWorkload.Wrap("a gemm-f32 workload needs gemm and no mlp")
-		}
-		g := w.Gemm
-		if g.M > maxGemmDimBound || g.N > maxGemmDimBound || g.K > maxGemmDimBound {
-			return 0, ErrInvalidWorkload.Wrapf("gemm dimensions m=%d n=%d k=%d too large", g.M, g.N, g.K)
-		}
-		p := workload.GemmParams{M: int(g.M), N: int(g.N), K: int(g.K), Seed: g.Seed, ChunkRows: int(w.ChunkRows)}
-		if err := p.Validate(); err != nil {
-			return 0, ErrInvalidWorkload.Wrap(err.Error())
-		}
-		return g.M, nil
-	case KindMLP:
-		if w.Mlp == nil || w.Gemm != nil {
-			return 0, ErrInvalidWorkload.Wrap("an mlp-f32 workload needs mlp and no gemm")
-		}
-		if w.Mlp.ModelId == 0 || w.Mlp.DatasetId == 0 {
-			return 0, ErrInvalidWorkload.Wrap("mlp needs model_id and dataset_id")
-		}
-		return 0, nil
-	default:
-		return 0, ErrInvalidWorkload.Wrapf("unknown kind %q (want %s or %s)", w.Kind, KindGemm, KindMLP)
+	k, ok := LookupKind(w.Kind)
+	if !ok {
+		return 0, ErrInvalidWorkload.Wrapf("unknown kind %q (want %s)", w.Kind, kindList())
 	}
+	if err := k.checkSpec(w); err != nil {
+		return 0, err
+	}
+	return k.Validate(w)
 }
 
 // ChunkCountFor returns ceil(rows/chunk_rows) through the workload package.
 func ChunkCountFor(rows, chunkRows uint64) (uint64, error) {
-	if rows > maxGemmDimBound || chunkRows > maxGemmDimBound {
+	if rows > maxSize || chunkRows > maxSize {
 		return 0, ErrInvalidWorkload.Wrapf("rows %d or chunk_rows %d too large", rows, chunkRows)
 	}
 	n, err := workload.ChunkCount(int(rows), int(chunkRows))

@@ -1,0 +1,148 @@
+package keeper
+
+import (
+	"context"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/x/compute/types"
+)
+
+// CreateJob opens the auction of the job msg asks for, for requester (msg's
+// decoded requester; msg passed ValidateBasic), and returns its id. It
+// escrows max_price plus the model and dataset fees. The workload is
+// validated and resolved (rows, model and dataset terms) through its kind's
+// row of the workload table.
+func (k Keeper) CreateJob(ctx context.Context, requester sdk.AccAddress, msg *types.MsgCreateJob) (uint64, error) {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return 0, err
+	}
+	reqAddr, err := k.addrString(requester)
+	if err != nil {
+		return 0, err
+	}
+	if err := checkJobRequest(params, msg); err != nil {
+		return 0, err
+	}
+	kind, terms, err := types.ResolveWorkload(ctx, k.kindState(), msg.Workload, reqAddr)
+	if err != nil {
+		return 0, err
+	}
+	chunks, err := kind.ChunkCount(terms.Shape.Rows, msg.Workload.ChunkRows)
+	if err != nil {
+		return 0, err
+	}
+	if chunks > params.MaxChunkCount {
+		return 0, types.ErrInvalidWorkload.Wrapf("%d chunks exceed max_chunk_count %d", chunks, params.MaxChunkCount)
+	}
+	job := newJob(reqAddr, msg, sdk.UnwrapSDKContext(ctx).BlockHeight(), terms, chunks)
+	return k.openJob(ctx, requester, job)
+}
+
+// kindState is what the workload table's rows may read: the model and
+// dataset keepers (nil when not wired).
+func (k Keeper) kindState() types.KindState {
+	return types.KindState{Models: k.ModelKeeper, Datasets: k.DatasetKeeper}
+}
+
+// checkJobRequest checks a job's price denom and windows against the params.
+func checkJobRequest(params types.Params, msg *types.MsgCreateJob) error {
+	if msg.MaxPrice.Denom != params.MinProviderBond.Denom {
+		return types.ErrInvalidPrice.Wrapf("max_price denom %s, want %s", msg.MaxPrice.Denom, params.MinProviderBond.Denom)
+	}
+	if msg.CommitBlocks < params.MinCommitBlocks || msg.CommitBlocks > params.MaxCommitBlocks {
+		return types.ErrInvalidWindow.Wrapf("commit_blocks %d not in [%d, %d]", msg.CommitBlocks, params.MinCommitBlocks, params.MaxCommitBlocks)
+	}
+	if msg.RevealBlocks < params.MinRevealBlocks || msg.RevealBlocks > params.MaxRevealBlocks {
+		return types.ErrInvalidWindow.Wrapf("reveal_blocks %d not in [%d, %d]", msg.RevealBlocks, params.MinRevealBlocks, params.MaxRevealBlocks)
+	}
+	if msg.ExecBlocks > params.MaxExecBlocks {
+		return types.ErrInvalidWindow.Wrapf("exec_blocks %d exceeds max_exec_blocks %d", msg.ExecBlocks, params.MaxExecBlocks)
+	}
+	return nil
+}
+
+// newJob is the OPEN job a request creates at height h, with the terms its
+// kind resolved and its escrow: max_price plus the model and dataset fees.
+func newJob(requester string, msg *types.MsgCreateJob, h int64, terms types.JobTerms, chunks uint64) types.Job {
+	job := types.Job{
+		Requester:          requester,
+		Workload:           msg.Workload,
+		MaxPrice:           msg.MaxPrice,
+		MinHardware:        msg.MinHardware,
+		ExecBlocks:         msg.ExecBlocks,
+		State:              types.JobState_JOB_STATE_OPEN,
+		ClearingPrice:      zeroCoin(msg.MaxPrice.Denom),
+		CreatedHeight:      h,
+		CommitEnd:          h + int64(msg.CommitBlocks),
+		RevealEnd:          h + int64(msg.CommitBlocks) + int64(msg.RevealBlocks),
+		WinnerCollateral:   zeroCoin(msg.MaxPrice.Denom),
+		ModelFee:           sdk.NewCoins(),
+		DatasetFee:         sdk.NewCoins(),
+		DisputeDeposit:     sdk.NewCoins(),
+		Rows:               terms.Shape.Rows,
+		ExpectedChunkCount: chunks,
+	}
+	if terms.ModelID != 0 {
+		job.ModelId, job.ModelFee, job.ModelShares = terms.ModelID, terms.Model.Fee, terms.Model.Shares
+	}
+	if terms.DatasetID != 0 {
+		job.DatasetId, job.DatasetFee, job.DatasetShares = terms.DatasetID, terms.Dataset.Fee, terms.Dataset.Shares
+		job.DatasetVersion, job.DatasetContentRoot = terms.Dataset.Version, terms.Dataset.ContentRoot
+	}
+	job.Escrow = sdk.NewCoins(msg.MaxPrice).Add(job.ModelFee...).Add(job.DatasetFee...)
+	return job
+}
+
+// openJob moves the job's escrow into the module account, gives it an id,
+// stores it and queues the end of its commit phase.
+func (k Keeper) openJob(ctx context.Context, requester sdk.AccAddress, job types.Job) (uint64, error) {
+	if err := k.BankKeeper.SendCoinsFromAccountToModule(ctx, requester, types.ModuleName, job.Escrow); err != nil {
+		return 0, err
+	}
+	id, err := k.JobSeq.Next(ctx)
+	if err != nil {
+		return 0, err
+	}
+	job.Id = id
+	if err := k.saveJob(ctx, types.JobState_JOB_STATE_UNSPECIFIED, job); err != nil {
+		return 0, err
+	}
+	if err := k.CommitEndQueue.Set(ctx, pair(job.CommitEnd, id)); err != nil {
+		return 0, err
+	}
+	return id, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventJobCreated{
+		JobId: id, Requester: job.Requester, Kind: job.Workload.Kind, Escrow: job.Escrow.String(),
+		CommitEnd: job.CommitEnd, RevealEnd: job.RevealEnd,
+	})
+}
+
+// CancelJob refunds a job of requester before award, releasing every
+// commitment's collateral.
+func (k Keeper) CancelJob(ctx context.Context, requester sdk.AccAddress, jobID uint64) error {
+	job, err := k.GetJob(ctx, jobID)
+	if err != nil {
+		return err
+	}
+	reqAddr, err := k.addrString(requester)
+	if err != nil {
+		return err
+	}
+	if job.Requester != reqAddr {
+		return types.ErrNotRequester.Wrapf("job %d belongs to %s", job.Id, job.Requester)
+	}
+	if job.State != types.JobState_JOB_STATE_OPEN && job.State != types.JobState_JOB_STATE_REVEAL {
+		return types.ErrWrongState.Wrapf("job %d is %s: only OPEN or REVEAL jobs can be cancelled", job.Id, job.State)
+	}
+	if err := k.releaseCommitments(ctx, job.Id); err != nil {
+		return err
+	}
+	if err := k.CommitEndQueue.Remove(ctx, pair(job.CommitEnd, job.Id)); err != nil {
+		return err
+	}
+	if err := k.RevealEndQueue.Remove(ctx, pair(job.RevealEnd, job.Id)); err != nil {
+		return err
+	}
+	return k.closeWithRefund(ctx, job, types.JobState_JOB_STATE_CANCELLED, types.CloseReason_CLOSE_REASON_REQUESTER_CANCELLED)
+}

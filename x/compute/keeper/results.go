@@ -1,0 +1,155 @@
+package keeper
+
+import (
+	"context"
+	"encoding/hex"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/x/compute/types"
+)
+
+// SubmitResult records the winner's result on a job: the Merkle root of its
+// output chunks and their count. The sampling draw happens in the next block.
+func (k Keeper) SubmitResult(ctx context.Context, provider sdk.AccAddress, jobID uint64, outputRoot []byte, chunkCount uint64) error {
+	job, err := k.GetJob(ctx, jobID)
+	if err != nil {
+		return err
+	}
+	addr, err := k.addrString(provider)
+	if err != nil {
+		return err
+	}
+	if job.Winner == "" || job.Winner != addr {
+		return types.ErrNotWinner.Wrapf("job %d: %s is not its winner", job.Id, addr)
+	}
+	if job.State != types.JobState_JOB_STATE_ASSIGNED {
+		return types.ErrWrongState.Wrapf("job %d is %s, want ASSIGNED", job.Id, job.State)
+	}
+	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	if h > job.ExecDeadline {
+		return types.ErrDeadlinePassed.Wrapf("job %d: execution deadline was height %d", job.Id, job.ExecDeadline)
+	}
+	if chunkCount != job.ExpectedChunkCount {
+		return types.ErrInvalidResult.Wrapf("chunk_count %d, the workload has %d chunks (ceil(rows %d / chunk_rows %d))",
+			chunkCount, job.ExpectedChunkCount, job.Rows, job.Workload.ChunkRows)
+	}
+	if err := k.ExecDeadlineQueue.Remove(ctx, pair(job.ExecDeadline, job.Id)); err != nil {
+		return err
+	}
+	from := job.State
+	job.Result = types.JobResult{OutputRoot: outputRoot, ChunkCount: chunkCount, SubmittedHeight: h}
+	job.State = types.JobState_JOB_STATE_SUBMITTED
+	if err := k.saveJob(ctx, from, job); err != nil {
+		return err
+	}
+	if err := k.SampleQueue.Set(ctx, pair(h, job.Id)); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventResultSubmitted{
+		JobId: job.Id, Provider: addr, OutputRoot: hex.EncodeToString(outputRoot), ChunkCount: chunkCount,
+	})
+}
+
+// decideSample runs the sampling draw of a job submitted in an earlier block.
+func (k Keeper) decideSample(ctx context.Context, id uint64) error {
+	job, err := k.Jobs.Get(ctx, id)
+	if err != nil || job.State != types.JobState_JOB_STATE_SUBMITTED || job.Sample.Decided {
+		return ignoreNotFound(err)
+	}
+	if early, err := filedEarly(ctx, k.SampleQueue, job.Result.SubmittedHeight, job.Result.SubmittedHeight+1, id); err != nil || early {
+		return err
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	h := sdkCtx.BlockHeight()
+	p, err := k.GetProvider(ctx, job.Winner)
+	if err != nil {
+		return err
+	}
+	rate := SampleRateBps(p, params, h)
+	seed := types.SampleSeed(sdkCtx.HeaderHash(), id)
+	selected := types.SampleSelected(seed, rate)
+	job.Sample.Decided = true
+	var deadline int64
+	if selected {
+		if err := k.startVerification(ctx, &job, seed, params); err != nil {
+			return err
+		}
+		deadline = job.VerificationEnd
+	} else {
+		job.ChallengeEnd = h + int64(params.ChallengeBlocks)
+		deadline = job.ChallengeEnd
+		if err := k.saveJob(ctx, job.State, job); err != nil {
+			return err
+		}
+		if err := k.ChallengeEndQueue.Set(ctx, pair(job.ChallengeEnd, id)); err != nil {
+			return err
+		}
+	}
+	return sdkCtx.EventManager().EmitTypedEvent(&types.EventJobSampled{
+		JobId: id, Selected: selected, Indices: job.Sample.Indices, SampleRateBps: rate, Deadline: deadline,
+	})
+}
+
+func (k Keeper) startVerification(ctx context.Context, job *types.Job, seed [32]byte, params types.Params) error {
+	from := job.State
+	job.Sample.Selected = true
+	job.Sample.Indices = types.SampleIndices(seed, job.Result.ChunkCount, params.SamplesPerJob)
+	job.State = types.JobState_JOB_STATE_VERIFYING
+	job.VerificationEnd = sdk.UnwrapSDKContext(ctx).BlockHeight() + int64(params.VerificationBlocks)
+	if err := k.saveJob(ctx, from, *job); err != nil {
+		return err
+	}
+	if err := k.Tallies.Set(ctx, job.Id, types.VerificationTally{}); err != nil {
+		return err
+	}
+	return k.VerificationEndQueue.Set(ctx, pair(job.VerificationEnd, job.Id))
+}
+
+// DisputeResult lets the requester force verification of an unsampled result
+// during its challenge window, paying dispute_fee (returned if fraud is proven
+// or the verification is inconclusive, sent to the reward pool otherwise).
+func (k Keeper) DisputeResult(ctx context.Context, requester sdk.AccAddress, jobID uint64) error {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	job, err := k.GetJob(ctx, jobID)
+	if err != nil {
+		return err
+	}
+	reqAddr, err := k.addrString(requester)
+	if err != nil {
+		return err
+	}
+	if job.Requester != reqAddr {
+		return types.ErrNotRequester.Wrapf("job %d belongs to %s", job.Id, job.Requester)
+	}
+	if job.State != types.JobState_JOB_STATE_SUBMITTED || !job.Sample.Decided {
+		return types.ErrWrongState.Wrapf("job %d is %s (sampling decided: %t): only results in their challenge window can be disputed",
+			job.Id, job.State, job.Sample.Decided)
+	}
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	if sdkCtx.BlockHeight() > job.ChallengeEnd {
+		return types.ErrDeadlinePassed.Wrapf("job %d: challenge window ended at height %d", job.Id, job.ChallengeEnd)
+	}
+	if params.DisputeFee.IsPositive() {
+		fee := sdk.NewCoins(params.DisputeFee)
+		if err := k.BankKeeper.SendCoinsFromAccountToModule(ctx, requester, types.ModuleName, fee); err != nil {
+			return err
+		}
+		job.DisputeDeposit = job.DisputeDeposit.Add(fee...)
+	}
+	if err := k.ChallengeEndQueue.Remove(ctx, pair(job.ChallengeEnd, job.Id)); err != nil {
+		return err
+	}
+	job.Sample.Disputed = true
+	if err := k.startVerification(ctx, &job, types.SampleSeed(sdkCtx.HeaderHash(), job.Id), params); err != nil {
+		return err
+	}
+	return sdkCtx.EventManager().EmitTypedEvent(&types.EventResultDisputed{JobId: job.Id, Requester: reqAddr, Fee: job.DisputeDeposit.String()})
+}

@@ -1,0 +1,64 @@
+package types
+
+import (
+	"context"
+
+	"github.com/aichain/aichain/workload"
+)
+
+// KindMLP is the mlp-f32 workload kind.
+const KindMLP = workload.KindMLP
+
+func init() { RegisterKind(mlpKind()) }
+
+// mlpKind is the mlp-f32 row: every row of a dataset (x/datamarket) through
+// a model's dense layers (x/modelregistry). The spec names both; the rows
+// and their columns come from the dataset, the output columns from the
+// model, whose input_dim must equal the dataset's columns. The job records
+// the model's and the dataset's fees and share snapshots and the dataset
+// version and root it runs on. The work depends on the model's hidden
+// widths, which are not on chain (MulAdds 0: mlp jobs are priced by rows).
+// Not simulated: it needs a model and a dataset on chain.
+func mlpKind() WorkloadKind {
+	return WorkloadKind{
+		Name:     KindMLP,
+		Spec:     SpecMLP,
+		Validate: validateMLP,
+		Resolve:  resolveMLP,
+		MaxRows:  maxSize,
+	}
+}
+
+func validateMLP(w WorkloadSpec) (uint64, error) {
+	if w.Mlp.ModelId == 0 || w.Mlp.DatasetId == 0 {
+		return 0, ErrInvalidWorkload.Wrap("mlp needs model_id and dataset_id")
+	}
+	return 0, nil
+}
+
+func resolveMLP(ctx context.Context, st KindState, w WorkloadSpec, requester string) (JobTerms, error) {
+	m := w.Mlp
+	if st.Datasets == nil {
+		return JobTerms{}, ErrDatasetsUnavailable.Wrapf("dataset %d", m.DatasetId)
+	}
+	if st.Models == nil {
+		return JobTerms{}, ErrModelsUnavailable.Wrapf("model %d", m.ModelId)
+	}
+	dterms, err := st.Datasets.DatasetTermsForJob(ctx, m.DatasetId, requester)
+	if err != nil {
+		return JobTerms{}, ErrInvalidWorkload.Wrapf("dataset %d: %v", m.DatasetId, err)
+	}
+	mterms, err := st.Models.ModelTermsForJob(ctx, m.ModelId, dterms.Rows)
+	if err != nil {
+		return JobTerms{}, ErrInvalidWorkload.Wrapf("model %d: %v", m.ModelId, err)
+	}
+	if mterms.InputDim != dterms.Cols {
+		return JobTerms{}, ErrShapeMismatch.Wrapf("model %d input_dim %d, dataset %d cols %d",
+			m.ModelId, mterms.InputDim, m.DatasetId, dterms.Cols)
+	}
+	return JobTerms{
+		Shape:   WorkloadShape{Rows: dterms.Rows, Cols: mterms.OutputDim},
+		ModelID: m.ModelId, Model: mterms,
+		DatasetID: m.DatasetId, Dataset: dterms,
+	}, nil
+}
