@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aichain/aichain/workload"
+
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 
@@ -113,7 +115,7 @@ func TestZeroHeightExportRebasesDeadlines(t *testing.T) {
 	req := ta.Accounts[0].Address
 	p1, p2, p3, p4 := ta.Accounts[1].Address, ta.Accounts[2].Address, ta.Accounts[3].Address, ta.Accounts[4].Address
 	buyer := ta.Accounts[5].Address
-	hw := computetypes.Hardware{GpuModel: "A100", GpuCount: 1, VramGib: 80, Workloads: []string{computetypes.KindGemm}}
+	hw := computetypes.Hardware{GpuModel: "A100", GpuCount: 1, VramGib: 80, Workloads: []string{workload.KindGemm}}
 	for _, p := range []sdk.AccAddress{p1, p2, p3, p4} {
 		_, err := cms.RegisterProvider(ta.Ctx, &computetypes.MsgRegisterProvider{
 			Operator: p.String(), Moniker: "gpu", Endpoint: "http://127.0.0.1:8090", Hardware: hw, Bond: zhCoin(1_000_000),
@@ -125,7 +127,7 @@ func TestZeroHeightExportRebasesDeadlines(t *testing.T) {
 		t.Helper()
 		res, err := cms.CreateJob(ta.Ctx, &computetypes.MsgCreateJob{
 			Requester: req.String(), MaxPrice: zhCoin(10_000), CommitBlocks: commit, RevealBlocks: reveal, ExecBlocks: exec,
-			Workload: computetypes.WorkloadSpec{Kind: computetypes.KindGemm, Gemm: &computetypes.GemmSpec{M: 64, N: 32, K: 16, Seed: 7}, ChunkRows: 16},
+			Workload: computetypes.WorkloadSpec{Kind: workload.KindGemm, Gemm: &computetypes.GemmSpec{M: 64, N: 32, K: 16, Seed: 7}, ChunkRows: 16},
 		})
 		must(err)
 		return res.JobId

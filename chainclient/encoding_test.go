@@ -5,6 +5,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/aichain/aichain/workload"
+
 	"github.com/cosmos/cosmos-sdk/client/tx"
 	"github.com/cosmos/cosmos-sdk/crypto/hd"
 	"github.com/cosmos/cosmos-sdk/crypto/keyring"
@@ -65,9 +67,9 @@ func TestLightEncodingMatchesApp(t *testing.T) {
 	}
 	create := &computetypes.MsgCreateJob{
 		Requester: addr.String(),
-		Workload:  computetypes.WorkloadSpec{Kind: computetypes.KindGemm, Gemm: &computetypes.GemmSpec{M: 64, N: 64, K: 64, Seed: 7}, ChunkRows: 16},
+		Workload:  computetypes.WorkloadSpec{Kind: workload.KindGemm, Gemm: &computetypes.GemmSpec{M: 64, N: 64, K: 64, Seed: 7}, ChunkRows: 16},
 		MaxPrice:  sdk.NewInt64Coin(params.BondDenom, 5000), CommitBlocks: 5, RevealBlocks: 5, ExecBlocks: 30,
-		MinHardware: computetypes.Hardware{GpuCount: 1, Workloads: []string{computetypes.KindGemm}},
+		MinHardware: computetypes.Hardware{GpuCount: 1, Workloads: []string{workload.KindGemm}},
 	}
 	commit := &computetypes.MsgCommitBid{Provider: addr.String(), JobId: 9, Commitment: bytes.Repeat([]byte{0xab}, 32)}
 	for _, mode := range []signing.SignMode{signing.SignMode_SIGN_MODE_DIRECT, signing.SignMode_SIGN_MODE_LEGACY_AMINO_JSON} {

@@ -147,9 +147,9 @@ func FuzzVerifyInputs(f *testing.F) {
 // accepts must convert to runnable parameters with the same chunk count.
 func FuzzFromSpec(f *testing.F) {
 	for _, s := range []computetypes.WorkloadSpec{
-		{Kind: computetypes.KindGemm, Gemm: &computetypes.GemmSpec{M: 10, N: 4, K: 4, Seed: 1}, ChunkRows: 4},
-		{Kind: computetypes.KindGemm, Gemm: &computetypes.GemmSpec{M: math.MaxInt32, N: 1, K: 1}, ChunkRows: math.MaxInt32},
-		{Kind: computetypes.KindMLP, Mlp: &computetypes.MlpSpec{ModelId: 1, DatasetId: 2}, ChunkRows: 8},
+		{Kind: workload.KindGemm, Gemm: &computetypes.GemmSpec{M: 10, N: 4, K: 4, Seed: 1}, ChunkRows: 4},
+		{Kind: workload.KindGemm, Gemm: &computetypes.GemmSpec{M: math.MaxInt32, N: 1, K: 1}, ChunkRows: math.MaxInt32},
+		{Kind: workload.KindMLP, Mlp: &computetypes.MlpSpec{ModelId: 1, DatasetId: 2}, ChunkRows: 8},
 		{Kind: "x", ChunkRows: 1},
 	} {
 		bz, err := s.Marshal()
@@ -167,7 +167,7 @@ func FuzzFromSpec(f *testing.F) {
 		if g := GFLOP(spec); g < 0 || math.IsNaN(g) || math.IsInf(g, 0) {
 			t.Fatalf("GFLOP %v", g)
 		}
-		if spec.Kind != computetypes.KindGemm {
+		if spec.Kind != workload.KindGemm {
 			if _, err := FromSpec(t.Context(), spec, nil); err == nil {
 				t.Fatalf("kind %q without a resolver accepted", spec.Kind)
 			}

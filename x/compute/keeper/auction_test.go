@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/aichain/aichain/workload"
+
 	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -42,7 +44,7 @@ func TestCreateAndCancelJob(t *testing.T) {
 		{"zero chunk rows", mk(func(m *types.MsgCreateJob) { m.Workload.ChunkRows = 0 }), types.ErrInvalidWorkload},
 		{"too many chunks", mk(func(m *types.MsgCreateJob) { m.Workload.Gemm.M = 70_000; m.Workload.ChunkRows = 1 }), types.ErrInvalidWorkload},
 		{"mlp with an unknown dataset", mk(func(m *types.MsgCreateJob) {
-			m.Workload = types.WorkloadSpec{Kind: types.KindMLP, Mlp: &types.MlpSpec{ModelId: 1, DatasetId: 1}, ChunkRows: 8}
+			m.Workload = types.WorkloadSpec{Kind: workload.KindMLP, Mlp: &types.MlpSpec{ModelId: 1, DatasetId: 1}, ChunkRows: 8}
 		}), types.ErrInvalidWorkload},
 		{"commit window too long", mk(func(m *types.MsgCreateJob) { m.CommitBlocks = 5_000 }), types.ErrInvalidWindow},
 		{"exec too long", mk(func(m *types.MsgCreateJob) { m.ExecBlocks = 50_000 }), types.ErrInvalidWindow},

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/aichain/aichain/workload"
+
 	"cosmossdk.io/collections"
 	storetypes "cosmossdk.io/store/types"
 
@@ -28,7 +30,7 @@ func seedOpenJobs(tb testing.TB, k keeper.Keeper, ctx sdk.Context, n int) {
 		}
 		j := types.Job{
 			Id: id, Requester: req, State: types.JobState_JOB_STATE_OPEN, MaxPrice: sdk.NewInt64Coin("uaic", 1000),
-			Workload:  types.WorkloadSpec{Kind: types.KindGemm, Gemm: &types.GemmSpec{M: 8, N: 8, K: 8}, ChunkRows: 4},
+			Workload:  types.WorkloadSpec{Kind: workload.KindGemm, Gemm: &types.GemmSpec{M: 8, N: 8, K: 8}, ChunkRows: 4},
 			CommitEnd: far, RevealEnd: far + 10, CreatedHeight: ctx.BlockHeight(),
 		}
 		if err := k.Jobs.Set(ctx, id, j); err != nil {

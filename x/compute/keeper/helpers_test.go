@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/aichain/aichain/workload"
+
 	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -110,7 +112,7 @@ func (s *suite) moduleBal() math.Int {
 }
 
 func gpuHW() types.Hardware {
-	return types.Hardware{GpuModel: "A100", GpuCount: 2, VramGib: 80, Workloads: []string{types.KindGemm}}
+	return types.Hardware{GpuModel: "A100", GpuCount: 2, VramGib: 80, Workloads: []string{workload.KindGemm}}
 }
 
 func (s *suite) register(a sdk.AccAddress, bond int64) {
@@ -125,7 +127,7 @@ func (s *suite) register(a sdk.AccAddress, bond int64) {
 }
 
 func gemm() types.WorkloadSpec {
-	return types.WorkloadSpec{Kind: types.KindGemm, Gemm: &types.GemmSpec{M: 64, N: 32, K: 16, Seed: 7}, ChunkRows: 16}
+	return types.WorkloadSpec{Kind: workload.KindGemm, Gemm: &types.GemmSpec{M: 64, N: 32, K: 16, Seed: 7}, ChunkRows: 16}
 }
 
 func (s *suite) createMsg(req sdk.AccAddress, maxPrice int64) *types.MsgCreateJob {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/aichain/aichain/workload"
+
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/types/common"
@@ -45,7 +47,7 @@ func TestRefundsPayNoModelOrDatasetFee(t *testing.T) {
 
 	mlp := func() *types.MsgCreateJob {
 		m := s.createMsg(bob, 5000)
-		m.Workload = types.WorkloadSpec{Kind: types.KindMLP, Mlp: &types.MlpSpec{ModelId: 1, DatasetId: 1}, ChunkRows: 8}
+		m.Workload = types.WorkloadSpec{Kind: workload.KindMLP, Mlp: &types.MlpSpec{ModelId: 1, DatasetId: 1}, ChunkRows: 8}
 		return m
 	}
 	// 5000 + model 300 + ceil(1000 × 40 / 1000) = 40 + dataset 700.

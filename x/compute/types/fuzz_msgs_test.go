@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/aichain/aichain/workload"
+
 	"cosmossdk.io/math"
 
 	"github.com/cosmos/cosmos-sdk/codec"
@@ -43,9 +45,9 @@ func fuzzSeeds(t testing.TB) []msgfuzz.Seed {
 	a := msgfuzz.Addr(t, 1)
 	coin := sdk.NewInt64Coin("uaic", 1500)
 	root := bytes.Repeat([]byte{7}, 32)
-	hw := types.Hardware{GpuModel: "A100", GpuCount: 1, VramGib: 40, Workloads: []string{types.KindGemm, types.KindMLP}}
-	gemm := types.WorkloadSpec{Kind: types.KindGemm, Gemm: &types.GemmSpec{M: 8, N: 4, K: 4, Seed: 3}, ChunkRows: 4}
-	mlp := types.WorkloadSpec{Kind: types.KindMLP, Mlp: &types.MlpSpec{ModelId: 1, DatasetId: 2}, ChunkRows: 16}
+	hw := types.Hardware{GpuModel: "A100", GpuCount: 1, VramGib: 40, Workloads: []string{workload.KindGemm, workload.KindMLP}}
+	gemm := types.WorkloadSpec{Kind: workload.KindGemm, Gemm: &types.GemmSpec{M: 8, N: 4, K: 4, Seed: 3}, ChunkRows: 4}
+	mlp := types.WorkloadSpec{Kind: workload.KindMLP, Mlp: &types.MlpSpec{ModelId: 1, DatasetId: 2}, ChunkRows: 16}
 	return []msgfuzz.Seed{
 		msgfuzz.Valid(&types.MsgRegisterProvider{Operator: a, Moniker: "p", Endpoint: "https://p.example:8443", Hardware: hw, Bond: coin}),
 		msgfuzz.Valid(&types.MsgUpdateProvider{Operator: a, Moniker: "p2", Hardware: hw, AddBond: coin}),
@@ -61,7 +63,7 @@ func fuzzSeeds(t testing.TB) []msgfuzz.Seed {
 		// Invalid ones.
 		msgfuzz.Invalid(&types.MsgRegisterProvider{Operator: "cosmos1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqnrql8a", Moniker: "p", Bond: coin}),
 		msgfuzz.Invalid(&types.MsgRegisterProvider{Operator: a, Moniker: "p", Endpoint: "ftp://x", Bond: coin}),
-		msgfuzz.Invalid(&types.MsgCreateJob{Requester: a, Workload: types.WorkloadSpec{Kind: types.KindGemm, ChunkRows: 1}, MaxPrice: coin, CommitBlocks: 1, RevealBlocks: 1, ExecBlocks: 1}),
+		msgfuzz.Invalid(&types.MsgCreateJob{Requester: a, Workload: types.WorkloadSpec{Kind: workload.KindGemm, ChunkRows: 1}, MaxPrice: coin, CommitBlocks: 1, RevealBlocks: 1, ExecBlocks: 1}),
 		msgfuzz.Invalid(&types.MsgCreateJob{Requester: a, Workload: gemm, MaxPrice: sdk.Coin{Denom: "uaic", Amount: math.NewInt(-1)}, CommitBlocks: 1, RevealBlocks: 1, ExecBlocks: 1}),
 		msgfuzz.Invalid(&types.MsgCommitBid{Provider: a, JobId: 1, Commitment: root[:31]}),
 		msgfuzz.Invalid(&types.MsgRevealBid{Provider: a, JobId: 1, Price: coin, Salt: make([]byte, types.MaxSaltLen+1)}),
@@ -75,7 +77,7 @@ func assertHardware(t testing.TB, hw types.Hardware) {
 		t.Fatalf("hardware %+v accepted", hw)
 	}
 	for _, w := range hw.Workloads {
-		if w != types.KindGemm && w != types.KindMLP {
+		if w != workload.KindGemm && w != workload.KindMLP {
 			t.Fatalf("workload %q accepted", w)
 		}
 	}
@@ -115,14 +117,14 @@ func assertValid(t testing.TB, msg msgfuzz.Msg, signer []byte) {
 			t.Fatalf("workload %+v accepted: %v", w, err)
 		}
 		switch w.Kind {
-		case types.KindGemm:
+		case workload.KindGemm:
 			if w.Gemm == nil || w.Mlp != nil || rows != w.Gemm.M || rows == 0 {
 				t.Fatalf("gemm workload %+v accepted (rows %d)", w, rows)
 			}
 			if _, err := types.ChunkCountFor(rows, w.ChunkRows); err != nil {
 				t.Fatalf("gemm workload %+v accepted, but no chunk count: %v", w, err)
 			}
-		case types.KindMLP:
+		case workload.KindMLP:
 			if w.Mlp == nil || w.Gemm != nil || w.Mlp.ModelId == 0 || w.Mlp.DatasetId == 0 {
 				t.Fatalf("mlp workload %+v accepted", w)
 			}

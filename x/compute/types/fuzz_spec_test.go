@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/aichain/aichain/workload"
+
 	gogoproto "github.com/cosmos/gogoproto/proto"
 	"google.golang.org/protobuf/encoding/protojson"
 	protov2 "google.golang.org/protobuf/proto"
@@ -70,7 +72,7 @@ func FuzzWorkloadSpecJSON(f *testing.F) {
 		if spec.ChunkRows == 0 {
 			t.Fatalf("chunk_rows 0 accepted: %+v", spec)
 		}
-		if spec.Kind == types.KindGemm {
+		if spec.Kind == workload.KindGemm {
 			if n, err := types.ChunkCountFor(rows, spec.ChunkRows); err != nil || n == 0 || rows != spec.Gemm.M {
 				t.Fatalf("accepted %+v has rows %d, chunk count %d (%v)", spec, rows, n, err)
 			}

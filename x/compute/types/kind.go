@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -24,39 +25,62 @@ import (
 // gemm's dimensions): the workload package computes in int.
 const maxSize = math.MaxInt32
 
-// SpecField is the WorkloadSpec sub-message that carries a kind's parameters.
-type SpecField int
+// SpecField names the WorkloadSpec sub-message that carries a kind's
+// parameters, by its proto field name. Every message-typed field of
+// WorkloadSpec is such a sub-message, found by reflection: a kind that needs
+// a new one adds the proto field and names it in its row, nothing else.
+type SpecField string
 
 const (
 	// SpecGemm is WorkloadSpec.gemm (GemmSpec: m, n, k, seed).
-	SpecGemm SpecField = iota + 1
+	SpecGemm SpecField = "gemm"
 	// SpecMLP is WorkloadSpec.mlp (MlpSpec: model_id, dataset_id).
-	SpecMLP
+	SpecMLP SpecField = "mlp"
 )
 
-// specFields lists every sub-message of WorkloadSpec: a spec sets exactly the
-// one its kind uses.
-var specFields = []SpecField{SpecGemm, SpecMLP}
-
 // String returns the sub-message's field name.
-func (f SpecField) String() string {
-	switch f {
-	case SpecGemm:
-		return "gemm"
-	case SpecMLP:
-		return "mlp"
+func (f SpecField) String() string { return string(f) }
+
+// specFieldIndex maps each sub-message's proto field name to its index in
+// the WorkloadSpec struct: the pointer fields with a protobuf tag.
+var specFieldIndex = func() map[SpecField]int {
+	out := map[SpecField]int{}
+	t := reflect.TypeOf(WorkloadSpec{})
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag, ok := f.Tag.Lookup("protobuf")
+		if !ok || f.Type.Kind() != reflect.Pointer {
+			continue
+		}
+		for _, part := range strings.Split(tag, ",") {
+			if name, ok := strings.CutPrefix(part, "name="); ok {
+				out[SpecField(name)] = i
+			}
+		}
 	}
-	return fmt.Sprintf("SpecField(%d)", int(f))
+	return out
+}()
+
+// specFields lists WorkloadSpec's sub-messages in field order.
+var specFields = func() []SpecField {
+	out := make([]SpecField, 0, len(specFieldIndex))
+	for f := range specFieldIndex {
+		out = append(out, f)
+	}
+	sort.Slice(out, func(a, b int) bool { return specFieldIndex[out[a]] < specFieldIndex[out[b]] })
+	return out
+}()
+
+// valid reports whether f is a sub-message of WorkloadSpec.
+func (f SpecField) valid() bool {
+	_, ok := specFieldIndex[f]
+	return ok
 }
 
+// isSet reports whether w sets the sub-message f.
 func (f SpecField) isSet(w WorkloadSpec) bool {
-	switch f {
-	case SpecGemm:
-		return w.Gemm != nil
-	case SpecMLP:
-		return w.Mlp != nil
-	}
-	return false
+	i, ok := specFieldIndex[f]
+	return ok && !reflect.ValueOf(w).Field(i).IsNil()
 }
 
 // WorkloadShape is what a job computes: Rows output rows of Cols float32
@@ -123,7 +147,7 @@ func RegisterKind(k WorkloadKind) {
 	case k.Validate == nil || k.Resolve == nil:
 		panic(fmt.Sprintf("workload kind %q lacks Validate or Resolve", k.Name))
 	case !k.Spec.valid():
-		panic(fmt.Sprintf("workload kind %q: unknown spec field %d", k.Name, int(k.Spec)))
+		panic(fmt.Sprintf("workload kind %q: WorkloadSpec has no sub-message %q", k.Name, string(k.Spec)))
 	case k.MaxRows == 0 || k.MaxRows > maxSize:
 		panic(fmt.Sprintf("workload kind %q: max rows %d not in [1, %d]", k.Name, k.MaxRows, maxSize))
 	}
@@ -131,15 +155,6 @@ func RegisterKind(k WorkloadKind) {
 		panic(fmt.Sprintf("workload kind %q registered twice", k.Name))
 	}
 	kinds[k.Name] = k
-}
-
-func (f SpecField) valid() bool {
-	for _, g := range specFields {
-		if f == g {
-			return true
-		}
-	}
-	return false
 }
 
 // LookupKind returns the row of a kind.

@@ -7,9 +7,6 @@ import (
 	"github.com/aichain/aichain/workload"
 )
 
-// KindGemm is the gemm-f32 workload kind.
-const KindGemm = workload.KindGemm
-
 func init() { RegisterKind(gemmKind()) }
 
 // gemmKind is the gemm-f32 row: C (m×n) = A (m×k) · B (k×n), A and B filled
@@ -18,7 +15,7 @@ func init() { RegisterKind(gemmKind()) }
 // 2^31 − 1 and each matrix at most workload.MaxDenseElements elements.
 func gemmKind() WorkloadKind {
 	return WorkloadKind{
-		Name:       KindGemm,
+		Name:       workload.KindGemm,
 		Spec:       SpecGemm,
 		Validate:   validateGemm,
 		Resolve:    resolveGemm,
@@ -53,7 +50,7 @@ func randomGemm(r *rand.Rand, maxChunks uint64) WorkloadSpec {
 		chunkRows = rows // a single chunk always fits
 	}
 	return WorkloadSpec{
-		Kind:      KindGemm,
+		Kind:      workload.KindGemm,
 		Gemm:      &GemmSpec{M: rows, N: uint64(1 + r.Intn(64)), K: uint64(1 + r.Intn(64)), Seed: r.Uint64()},
 		ChunkRows: chunkRows,
 	}

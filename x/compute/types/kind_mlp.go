@@ -6,9 +6,6 @@ import (
 	"github.com/aichain/aichain/workload"
 )
 
-// KindMLP is the mlp-f32 workload kind.
-const KindMLP = workload.KindMLP
-
 func init() { RegisterKind(mlpKind()) }
 
 // mlpKind is the mlp-f32 row: every row of a dataset (x/datamarket) through
@@ -21,7 +18,7 @@ func init() { RegisterKind(mlpKind()) }
 // Not simulated: it needs a model and a dataset on chain.
 func mlpKind() WorkloadKind {
 	return WorkloadKind{
-		Name:     KindMLP,
+		Name:     workload.KindMLP,
 		Spec:     SpecMLP,
 		Validate: validateMLP,
 		Resolve:  resolveMLP,

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aichain/aichain/workload"
+
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/types/common"
@@ -21,11 +23,11 @@ func TestKindTable(t *testing.T) {
 	if strings.Join(names, ",") != "gemm-f32,mlp-f32" {
 		t.Fatalf("kinds %v", names)
 	}
-	gemm, ok := types.LookupKind(types.KindGemm)
+	gemm, ok := types.LookupKind(workload.KindGemm)
 	if !ok || gemm.Spec != types.SpecGemm || gemm.RandomSpec == nil {
 		t.Fatalf("gemm row %+v", gemm)
 	}
-	if mlp, ok := types.LookupKind(types.KindMLP); !ok || mlp.Spec != types.SpecMLP || mlp.RandomSpec != nil {
+	if mlp, ok := types.LookupKind(workload.KindMLP); !ok || mlp.Spec != types.SpecMLP || mlp.RandomSpec != nil {
 		t.Fatalf("mlp row %+v", mlp)
 	}
 	if _, ok := types.LookupKind("conv-f32"); ok {
@@ -45,8 +47,14 @@ func TestKindTable(t *testing.T) {
 	incomplete.Name, incomplete.Resolve = "x-f32", nil
 	mustPanic("no Resolve", incomplete)
 	noSpec := gemm
-	noSpec.Name, noSpec.Spec = "y-f32", 0
+	noSpec.Name, noSpec.Spec = "y-f32", ""
 	mustPanic("no spec field", noSpec)
+	unknownSpec := gemm
+	unknownSpec.Name, unknownSpec.Spec = "w-f32", "conv"
+	mustPanic("a spec field WorkloadSpec lacks", unknownSpec)
+	kindField := gemm
+	kindField.Name, kindField.Spec = "v-f32", "kind"
+	mustPanic("a scalar field as spec", kindField)
 	noRows := gemm
 	noRows.Name, noRows.MaxRows = "z-f32", 0
 	mustPanic("no max rows", noRows)
@@ -63,8 +71,8 @@ func TestKindMessages(t *testing.T) {
 		want string
 	}{
 		{types.WorkloadSpec{Kind: "x", ChunkRows: 1}, `unknown kind "x" (want gemm-f32 or mlp-f32)`},
-		{types.WorkloadSpec{Kind: types.KindGemm, ChunkRows: 1}, "a gemm-f32 workload needs gemm and no mlp"},
-		{types.WorkloadSpec{Kind: types.KindMLP, Gemm: &types.GemmSpec{M: 1}, Mlp: &types.MlpSpec{ModelId: 1, DatasetId: 1}, ChunkRows: 1},
+		{types.WorkloadSpec{Kind: workload.KindGemm, ChunkRows: 1}, "a gemm-f32 workload needs gemm and no mlp"},
+		{types.WorkloadSpec{Kind: workload.KindMLP, Gemm: &types.GemmSpec{M: 1}, Mlp: &types.MlpSpec{ModelId: 1, DatasetId: 1}, ChunkRows: 1},
 			"an mlp-f32 workload needs mlp and no gemm"},
 	} {
 		if _, err := c.spec.Validate(); !errors.Is(err, types.ErrInvalidWorkload) || !strings.Contains(err.Error(), c.want) {
@@ -78,9 +86,9 @@ func TestKindMessages(t *testing.T) {
 }
 
 func TestResolveGemm(t *testing.T) {
-	w := types.WorkloadSpec{Kind: types.KindGemm, Gemm: &types.GemmSpec{M: 10, N: 4, K: 3}, ChunkRows: 4}
+	w := types.WorkloadSpec{Kind: workload.KindGemm, Gemm: &types.GemmSpec{M: 10, N: 4, K: 3}, ChunkRows: 4}
 	k, terms, err := types.ResolveWorkload(context.Background(), types.KindState{}, w, "aic1x")
-	if err != nil || k.Name != types.KindGemm {
+	if err != nil || k.Name != workload.KindGemm {
 		t.Fatalf("%s %v", k.Name, err)
 	}
 	if terms.Shape != (types.WorkloadShape{Rows: 10, Cols: 4, MulAdds: 120}) || terms.ModelID != 0 || terms.DatasetID != 0 {
@@ -99,7 +107,7 @@ func TestResolveGemm(t *testing.T) {
 // TestRandomGemmValid: the simulation's generator only draws valid specs
 // within the chunk limit.
 func TestRandomGemmValid(t *testing.T) {
-	k, _ := types.LookupKind(types.KindGemm)
+	k, _ := types.LookupKind(workload.KindGemm)
 	r := rand.New(rand.NewSource(1))
 	for i := 0; i < 1000; i++ {
 		maxChunks := uint64(1 + r.Intn(20))
@@ -152,7 +160,7 @@ func (fakeDatasets) RevokeJobAccess(context.Context, uint64, uint64) error {
 // columns from the model, and refuses what CreateJob refused before the table.
 func TestResolveMLP(t *testing.T) {
 	ctx := context.Background()
-	w := types.WorkloadSpec{Kind: types.KindMLP, Mlp: &types.MlpSpec{ModelId: 3, DatasetId: 5}, ChunkRows: 8}
+	w := types.WorkloadSpec{Kind: workload.KindMLP, Mlp: &types.MlpSpec{ModelId: 3, DatasetId: 5}, ChunkRows: 8}
 	shares := []common.Share{{Address: sdk.AccAddress(make([]byte, 20)).String(), Weight: 1}}
 	models := fakeModels{terms: common.ModelTerms{InputDim: 4, OutputDim: 2, Fee: sdk.NewCoins(sdk.NewInt64Coin("uaic", 300)), Shares: shares}}
 	datasets := fakeDatasets{terms: common.DatasetTerms{Version: 2, Rows: 40, Cols: 4, ContentRoot: []byte{7},

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aichain/aichain/workload"
+
 	"cosmossdk.io/math"
 
 	"github.com/cosmos/cosmos-sdk/codec"
@@ -66,7 +68,7 @@ func TestCollateral(t *testing.T) {
 }
 
 func TestWorkloadValidate(t *testing.T) {
-	ok := types.WorkloadSpec{Kind: types.KindGemm, Gemm: &types.GemmSpec{M: 10, N: 4, K: 4}, ChunkRows: 4}
+	ok := types.WorkloadSpec{Kind: workload.KindGemm, Gemm: &types.GemmSpec{M: 10, N: 4, K: 4}, ChunkRows: 4}
 	rows, err := ok.Validate()
 	if err != nil || rows != 10 {
 		t.Fatalf("gemm: rows %d err %v", rows, err)
@@ -76,11 +78,11 @@ func TestWorkloadValidate(t *testing.T) {
 	}
 	bad := []types.WorkloadSpec{
 		{Kind: "x", ChunkRows: 1},
-		{Kind: types.KindGemm, ChunkRows: 1},
-		{Kind: types.KindGemm, Gemm: &types.GemmSpec{M: 1 << 20, N: 1 << 20, K: 1}, ChunkRows: 1},
-		{Kind: types.KindGemm, Gemm: &types.GemmSpec{M: 1, N: 1, K: 1}, Mlp: &types.MlpSpec{ModelId: 1, DatasetId: 1}, ChunkRows: 1},
-		{Kind: types.KindMLP, Mlp: &types.MlpSpec{ModelId: 1}, ChunkRows: 1},
-		{Kind: types.KindMLP, Mlp: &types.MlpSpec{ModelId: 1, DatasetId: 2}},
+		{Kind: workload.KindGemm, ChunkRows: 1},
+		{Kind: workload.KindGemm, Gemm: &types.GemmSpec{M: 1 << 20, N: 1 << 20, K: 1}, ChunkRows: 1},
+		{Kind: workload.KindGemm, Gemm: &types.GemmSpec{M: 1, N: 1, K: 1}, Mlp: &types.MlpSpec{ModelId: 1, DatasetId: 1}, ChunkRows: 1},
+		{Kind: workload.KindMLP, Mlp: &types.MlpSpec{ModelId: 1}, ChunkRows: 1},
+		{Kind: workload.KindMLP, Mlp: &types.MlpSpec{ModelId: 1, DatasetId: 2}},
 	}
 	for i, w := range bad {
 		if _, err := w.Validate(); !errors.Is(err, types.ErrInvalidWorkload) {
@@ -90,16 +92,16 @@ func TestWorkloadValidate(t *testing.T) {
 }
 
 func TestHardwareMeets(t *testing.T) {
-	hw := types.Hardware{GpuModel: "A100", GpuCount: 2, VramGib: 80, Workloads: []string{types.KindGemm}}
-	if !hw.Meets(types.Hardware{GpuCount: 2, VramGib: 40}, types.KindGemm) {
+	hw := types.Hardware{GpuModel: "A100", GpuCount: 2, VramGib: 80, Workloads: []string{workload.KindGemm}}
+	if !hw.Meets(types.Hardware{GpuCount: 2, VramGib: 40}, workload.KindGemm) {
 		t.Fatal("should meet")
 	}
-	for _, min := range []types.Hardware{{GpuCount: 3}, {VramGib: 81}, {GpuModel: "H100"}, {Workloads: []string{types.KindMLP}}} {
-		if hw.Meets(min, types.KindGemm) {
+	for _, min := range []types.Hardware{{GpuCount: 3}, {VramGib: 81}, {GpuModel: "H100"}, {Workloads: []string{workload.KindMLP}}} {
+		if hw.Meets(min, workload.KindGemm) {
 			t.Errorf("meets %+v", min)
 		}
 	}
-	if hw.Meets(types.Hardware{}, types.KindMLP) {
+	if hw.Meets(types.Hardware{}, workload.KindMLP) {
 		t.Error("a gemm-only provider meets an mlp job")
 	}
 }

@@ -11,11 +11,12 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/workload"
 )
 
 // ArchitectureMLPF32 is the only architecture models may have today: dense
 // float32 layers with ReLU between them (the mlp-f32 workload).
-const ArchitectureMLPF32 = "mlp-f32"
+const ArchitectureMLPF32 = workload.KindMLP
 
 // MaxDim bounds a model's input and output dimensions.
 const MaxDim = 1 << 24
