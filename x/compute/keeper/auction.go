@@ -123,11 +123,7 @@ func (k Keeper) CommitBid(ctx context.Context, provider sdk.AccAddress, jobID ui
 // RevealBid opens provider's commitment on a job during the reveal phase
 // with the price and salt it committed to.
 func (k Keeper) RevealBid(ctx context.Context, provider sdk.AccAddress, jobID uint64, price sdk.Coin, salt []byte) error {
-	job, err := k.GetJob(ctx, jobID)
-	if err != nil {
-		return err
-	}
-	addr, err := k.addrString(provider)
+	job, addr, err := k.jobAndActor(ctx, jobID, provider)
 	if err != nil {
 		return err
 	}

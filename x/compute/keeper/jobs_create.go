@@ -121,16 +121,9 @@ func (k Keeper) openJob(ctx context.Context, requester sdk.AccAddress, job types
 // CancelJob refunds a job of requester before award, releasing every
 // commitment's collateral.
 func (k Keeper) CancelJob(ctx context.Context, requester sdk.AccAddress, jobID uint64) error {
-	job, err := k.GetJob(ctx, jobID)
+	job, err := k.requesterJob(ctx, jobID, requester)
 	if err != nil {
 		return err
-	}
-	reqAddr, err := k.addrString(requester)
-	if err != nil {
-		return err
-	}
-	if job.Requester != reqAddr {
-		return types.ErrNotRequester.Wrapf("job %d belongs to %s", job.Id, job.Requester)
 	}
 	if job.State != types.JobState_JOB_STATE_OPEN && job.State != types.JobState_JOB_STATE_REVEAL {
 		return types.ErrWrongState.Wrapf("job %d is %s: only OPEN or REVEAL jobs can be cancelled", job.Id, job.State)

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/aichain/aichain/testutil/events"
 
 	"cosmossdk.io/collections"
 	"cosmossdk.io/math"
@@ -15,23 +15,6 @@ import (
 	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/compute/types"
 )
-
-// retried returns the EventQueueEntryRetried events of ctx.
-func retried(t *testing.T, ctx sdk.Context) []common.EventQueueEntryRetried {
-	t.Helper()
-	var out []common.EventQueueEntryRetried
-	for _, ev := range ctx.EventManager().Events() {
-		if ev.Type != "aichain.common.v1.EventQueueEntryRetried" {
-			continue
-		}
-		msg, err := sdk.ParseTypedEvent(abci.Event(ev))
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, *msg.(*common.EventQueueEntryRetried))
-	}
-	return out
-}
 
 // twoSubmittedJobs runs jobs A (max_price 100,000) and B (10,000) side by
 // side: p1 wins both at p2's 4,000 and submits both results in one block;
@@ -94,7 +77,7 @@ func TestQueueEntryRetried(t *testing.T) {
 	s.wantState(a, types.JobState_JOB_STATE_SUBMITTED, types.CloseReason_CLOSE_REASON_UNSPECIFIED)
 	s.wantState(b, types.JobState_JOB_STATE_SETTLED, types.CloseReason_CLOSE_REASON_SETTLED)
 	wantQueued(t, s, a, h+1)
-	evs := retried(t, ctx)
+	evs := events.Typed[common.EventQueueEntryRetried](t, ctx)
 	if len(evs) != 1 || evs[0].Module != "compute" || evs[0].Queue != "challenge_end_queue" || evs[0].Id != fmt.Sprint(a) ||
 		evs[0].Due != fmt.Sprint(h) || evs[0].RetryAt != fmt.Sprint(h+1) || !strings.Contains(evs[0].Error, "insufficient funds") {
 		t.Fatalf("retry events %+v", evs)

@@ -12,11 +12,7 @@ import (
 // SubmitResult records the winner's result on a job: the Merkle root of its
 // output chunks and their count. The sampling draw happens in the next block.
 func (k Keeper) SubmitResult(ctx context.Context, provider sdk.AccAddress, jobID uint64, outputRoot []byte, chunkCount uint64) error {
-	job, err := k.GetJob(ctx, jobID)
-	if err != nil {
-		return err
-	}
-	addr, err := k.addrString(provider)
+	job, addr, err := k.jobAndActor(ctx, jobID, provider)
 	if err != nil {
 		return err
 	}
@@ -118,16 +114,9 @@ func (k Keeper) DisputeResult(ctx context.Context, requester sdk.AccAddress, job
 	if err != nil {
 		return err
 	}
-	job, err := k.GetJob(ctx, jobID)
+	job, err := k.requesterJob(ctx, jobID, requester)
 	if err != nil {
 		return err
-	}
-	reqAddr, err := k.addrString(requester)
-	if err != nil {
-		return err
-	}
-	if job.Requester != reqAddr {
-		return types.ErrNotRequester.Wrapf("job %d belongs to %s", job.Id, job.Requester)
 	}
 	if job.State != types.JobState_JOB_STATE_SUBMITTED || !job.Sample.Decided {
 		return types.ErrWrongState.Wrapf("job %d is %s (sampling decided: %t): only results in their challenge window can be disputed",
@@ -151,5 +140,5 @@ func (k Keeper) DisputeResult(ctx context.Context, requester sdk.AccAddress, job
 	if err := k.startVerification(ctx, &job, types.SampleSeed(sdkCtx.HeaderHash(), job.Id), params); err != nil {
 		return err
 	}
-	return sdkCtx.EventManager().EmitTypedEvent(&types.EventResultDisputed{JobId: job.Id, Requester: reqAddr, Fee: job.DisputeDeposit.String()})
+	return sdkCtx.EventManager().EmitTypedEvent(&types.EventResultDisputed{JobId: job.Id, Requester: job.Requester, Fee: job.DisputeDeposit.String()})
 }

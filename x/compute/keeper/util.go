@@ -1,6 +1,7 @@
 package keeper
 
 import (
+	"context"
 	"errors"
 
 	"cosmossdk.io/collections"
@@ -36,4 +37,26 @@ func ignoreNotFound(err error) error {
 		return nil
 	}
 	return err
+}
+
+// jobAndActor reads a job and the bech32 form of the account acting on it.
+func (k Keeper) jobAndActor(ctx context.Context, jobID uint64, actor sdk.AccAddress) (types.Job, string, error) {
+	job, err := k.GetJob(ctx, jobID)
+	if err != nil {
+		return job, "", err
+	}
+	addr, err := k.addrString(actor)
+	return job, addr, err
+}
+
+// requesterJob reads a job that requester asked for, or ErrNotRequester.
+func (k Keeper) requesterJob(ctx context.Context, jobID uint64, requester sdk.AccAddress) (types.Job, error) {
+	job, addr, err := k.jobAndActor(ctx, jobID, requester)
+	if err != nil {
+		return job, err
+	}
+	if job.Requester != addr {
+		return job, types.ErrNotRequester.Wrapf("job %d belongs to %s", job.Id, job.Requester)
+	}
+	return job, nil
 }

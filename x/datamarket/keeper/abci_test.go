@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"testing"
 
-	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/aichain/aichain/testutil/events"
 
 	"cosmossdk.io/collections"
 	"cosmossdk.io/math"
@@ -15,23 +15,6 @@ import (
 	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/datamarket/types"
 )
-
-// typedEvents returns the events of one type emitted on ctx, decoded.
-func typedEvents[T any](t *testing.T, ctx sdk.Context, typ string) []T {
-	t.Helper()
-	var out []T
-	for _, ev := range ctx.EventManager().Events() {
-		if ev.Type != typ {
-			continue
-		}
-		msg, err := sdk.ParseTypedEvent(abci.Event(ev))
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, *any(msg).(*T))
-	}
-	return out
-}
 
 // licenceKey is the raw store key of a licence (LicensesKey ‖ uint64be id).
 func licenceKey(id uint64) []byte {
@@ -90,11 +73,11 @@ func TestExpiryQueueEntryFailureRetried(t *testing.T) {
 			t.Fatalf("licence %d in the failing block: %+v, %v", lid, l, err)
 		}
 	}
-	expired := typedEvents[types.EventLicenseExpired](t, ctx, "aichain.datamarket.v1.EventLicenseExpired")
+	expired := events.Typed[types.EventLicenseExpired](t, ctx)
 	if len(expired) != 2 || expired[0].LicenseId != lids[0] || expired[1].LicenseId != lids[2] {
 		t.Fatalf("expired events %+v, want licences %d and %d", expired, lids[0], lids[2])
 	}
-	retried := typedEvents[common.EventQueueEntryRetried](t, ctx, "aichain.common.v1.EventQueueEntryRetried")
+	retried := events.Typed[common.EventQueueEntryRetried](t, ctx)
 	if len(retried) != 1 || retried[0].Module != types.ModuleName || retried[0].Queue != "expiry_queue" ||
 		retried[0].Id != fmt.Sprint(failed) || retried[0].Due != fmt.Sprint(expiry) || retried[0].RetryAt != fmt.Sprint(expiry+1) ||
 		retried[0].Error == "" {
@@ -125,7 +108,7 @@ func TestExpiryQueueEntryFailureRetried(t *testing.T) {
 	if l, err := s.k.GetLicense(ctx, failed); err != nil || !l.Expired {
 		t.Fatalf("retried licence: %+v, %v", l, err)
 	}
-	if ev := typedEvents[types.EventLicenseExpired](t, ctx, "aichain.datamarket.v1.EventLicenseExpired"); len(ev) != 1 || ev[0].LicenseId != failed {
+	if ev := events.Typed[types.EventLicenseExpired](t, ctx); len(ev) != 1 || ev[0].LicenseId != failed {
 		t.Fatalf("expired events of the retry: %+v", ev)
 	}
 	if has, err := s.k.ExpiryQueue.Has(ctx, collections.Join(expiry+1, failed)); err != nil || has {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/aichain/aichain/testutil/events"
+
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -47,22 +49,6 @@ func newEnv(t *testing.T) env {
 	ctx := testutil.DefaultContextWithDB(t, key, storetypes.NewTransientStoreKey("transient")).Ctx.WithBlockHeight(10)
 	service := runtime.NewKVStoreService(key)
 	return env{ctx: ctx, service: service, sb: collections.NewSchemaBuilder(service)}
-}
-
-func retriedEvents(t *testing.T, ctx sdk.Context) []common.EventQueueEntryRetried {
-	t.Helper()
-	var out []common.EventQueueEntryRetried
-	for _, ev := range ctx.EventManager().Events() {
-		if ev.Type != "aichain.common.v1.EventQueueEntryRetried" {
-			continue
-		}
-		msg, err := sdk.ParseTypedEvent(abciEvent(ev))
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, *msg.(*common.EventQueueEntryRetried))
-	}
-	return out
 }
 
 // TestDrainDueFailurePolicy drains a queue in which one handler fails and one
@@ -131,7 +117,7 @@ func TestDrainDueFailurePolicy(t *testing.T) {
 			t.Fatalf("queue holds %v, want %v", left, want)
 		}
 	}
-	evs := retriedEvents(t, e.ctx)
+	evs := events.Typed[common.EventQueueEntryRetried](t, e.ctx)
 	if len(evs) != 2 || evs[0].Id != "2" || evs[0].Due != "5" || evs[0].RetryAt != "11" || evs[0].Error != "boom" ||
 		evs[1].Id != "4" || evs[1].Error != "panic: kaboom" {
 		t.Fatalf("retry events %+v", evs)

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/aichain/aichain/testutil/events"
 
 	"cosmossdk.io/math"
 
@@ -14,23 +14,6 @@ import (
 	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/staking-rewards/types"
 )
-
-// typedEvents returns the events of one type emitted on ctx, decoded.
-func typedEvents[T any](t *testing.T, ctx sdk.Context, typ string) []T {
-	t.Helper()
-	var out []T
-	for _, ev := range ctx.EventManager().Events() {
-		if ev.Type != typ {
-			continue
-		}
-		msg, err := sdk.ParseTypedEvent(abci.Event(ev))
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, *any(msg).(*T))
-	}
-	return out
-}
 
 // unlockAll locks amounts for a week, one lock per owner, and begins
 // unlocking them all in the same block; it returns the lock ids and their
@@ -103,11 +86,11 @@ func TestUnlockQueueEntryFailureRetried(t *testing.T) {
 			t.Fatalf("lock %d still exists after its withdrawal", ids[i])
 		}
 	}
-	withdrawn := typedEvents[types.EventWithdraw](t, ctx, "aichain.stakingrewards.v1.EventWithdraw")
+	withdrawn := events.Typed[types.EventWithdraw](t, ctx)
 	if len(withdrawn) != 2 || withdrawn[0].LockId != ids[0] || withdrawn[1].LockId != ids[2] || !withdrawn[0].Automatic {
 		t.Fatalf("withdrawals %+v, want locks %d and %d", withdrawn, ids[0], ids[2])
 	}
-	retried := typedEvents[common.EventQueueEntryRetried](t, ctx, "aichain.common.v1.EventQueueEntryRetried")
+	retried := events.Typed[common.EventQueueEntryRetried](t, ctx)
 	if len(retried) != 1 || retried[0].Module != types.ModuleName || retried[0].Queue != "unlock_queue" ||
 		retried[0].Id != fmt.Sprint(failed) || retried[0].Due != unlockAt.UTC().Format(time.RFC3339Nano) ||
 		retried[0].RetryAt != now.UTC().Format(time.RFC3339Nano) || retried[0].Error == "" {
@@ -140,7 +123,7 @@ func TestUnlockQueueEntryFailureRetried(t *testing.T) {
 	if err := f.k.EndBlocker(ctx); err != nil {
 		t.Fatalf("EndBlocker: %v", err)
 	}
-	if ev := typedEvents[types.EventWithdraw](t, ctx, "aichain.stakingrewards.v1.EventWithdraw"); len(ev) != 1 || ev[0].LockId != failed {
+	if ev := events.Typed[types.EventWithdraw](t, ctx); len(ev) != 1 || ev[0].LockId != failed {
 		t.Fatalf("withdrawals of the retry: %+v", ev)
 	}
 	for i, o := range owners {
