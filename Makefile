@@ -76,11 +76,12 @@ proto-tools:
 proto-gen: proto-tools
 	./scripts/protocgen.sh
 
-# Regenerate and fail if the committed generated code differs.
+# Regenerate and fail if the committed generated code (Go, gateway routes and
+# the OpenAPI files in app/openapi) differs.
 proto-check: proto-gen
-	@if ! git diff --quiet -- '*.pb.go' '*.pb.gw.go' || [ -n "$$(git ls-files --others --exclude-standard -- '*.pb.go' '*.pb.gw.go')" ]; then \
-		echo "generated protobuf code is out of date: run make proto-gen and commit"; \
-		git status --short -- '*.pb.go' '*.pb.gw.go'; exit 1; \
+	@if ! git diff --quiet -- '*.pb.go' '*.pb.gw.go' 'app/openapi/*.swagger.json' || [ -n "$$(git ls-files --others --exclude-standard -- '*.pb.go' '*.pb.gw.go' 'app/openapi/*.swagger.json')" ]; then \
+		echo "generated protobuf code or OpenAPI is out of date: run make proto-gen and commit"; \
+		git status --short -- '*.pb.go' '*.pb.gw.go' 'app/openapi/*.swagger.json'; exit 1; \
 	fi; echo "proto-check: generated code is up to date"
 
 # CUDA kernels to PTX with Debian's clang (no NVIDIA toolkit needed).

@@ -13,7 +13,7 @@ import (
 // extended commit (tx 0) among them, decode through the SDK's tx service,
 // `q txs --query tx.height=N` and GetBlockWithTxs, in line with the block's
 // tx results; the injected tx succeeded; uaic has denom metadata; and the
-// RPC answers a browser's CORS preflight.
+// RPC answers a browser's CORS preflight; /swagger describes every route.
 func TestExplorerSeesEveryTransaction(t *testing.T) {
 	c := NewChain(t, 1, "alice", "bob")
 	c.Start()
@@ -102,6 +102,19 @@ func TestExplorerSeesEveryTransaction(t *testing.T) {
 	if status, err := c.GetJSON("/cosmos/bank/v1beta1/denoms_metadata/uaic", &meta); err != nil || status != http.StatusOK ||
 		meta.Metadata.Base != "uaic" || meta.Metadata.Display != "aic" {
 		t.Fatalf("denom metadata of uaic: HTTP %d %+v %v", status, meta, err)
+	}
+
+	// The REST API's description, aichain's routes merged with the SDK's.
+	var spec struct {
+		Paths map[string]json.RawMessage `json:"paths"`
+	}
+	if status, err := c.GetJSON("/swagger/swagger.yaml", &spec); err != nil || status != http.StatusOK {
+		t.Fatalf("/swagger/swagger.yaml: HTTP %d, %v", status, err)
+	}
+	for _, path := range []string{"/aichain/compute/v1/jobs", "/aichain/datamarket/v1/datasets", "/cosmos/bank/v1beta1/balances/{address}"} {
+		if _, ok := spec.Paths[path]; !ok {
+			t.Errorf("the served OpenAPI lacks %s", path)
+		}
 	}
 
 	// A browser explorer's CORS preflight to the RPC.

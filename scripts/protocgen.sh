@@ -19,6 +19,7 @@ SYS=/usr/include
 
 BIN=$(mktemp -d)
 OUT=$(mktemp -d)
+mkdir -p "$OUT/openapi"
 trap 'rm -rf "$BIN" "$OUT"' EXIT
 GOBIN=$BIN go install tool
 
@@ -34,9 +35,23 @@ for dir in "${dirs[@]}"; do
     $files
 done
 
+# OpenAPI (Swagger 2.0) of every aichain REST route: one file per module, from
+# its query service's google.api.http rules. app/openapi embeds them and serves
+# them, merged with the SDK's, at /swagger.
+for q in $(find proto -name query.proto | sort); do
+  mod=$(basename "$(dirname "$(dirname "$q")")")
+  protoc "${INCLUDES[@]}" \
+    --plugin=protoc-gen-swagger="$BIN/protoc-gen-swagger" \
+    --swagger_out=logtostderr=true,allow_merge=true,merge_file_name="$mod",fqn_for_swagger_name=true:"$OUT/openapi" \
+    "$q"
+done
+
 # A full run first removes what an earlier run generated, so that nothing stale stays.
 if [ $# -eq 0 ]; then
   find . -path ./build -prune -o \( -name '*.pb.go' -o -name '*.pb.gw.go' \) -print | xargs -r rm -f
 fi
 cp -r "$OUT/github.com/aichain/aichain/." .
+mkdir -p app/openapi
+rm -f app/openapi/*.swagger.json
+cp "$OUT"/openapi/*.swagger.json app/openapi/
 echo "proto-gen: ok"

@@ -392,7 +392,7 @@ func writeNodeAppConfig(a initArgs, n nodeInfo, i int) {
 	appCfg := &fullCfg.Config
 	appCfg.MinGasPrices = a.minGasPrices
 	appCfg.API.Enable = true
-	appCfg.API.Swagger = false
+	appCfg.API.Swagger = true
 	appCfg.API.EnableUnsafeCORS = true
 	appCfg.API.Address = fmt.Sprintf("tcp://127.0.0.1:%d", n.ports.API)
 	appCfg.GRPC.Enable = true
