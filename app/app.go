@@ -202,6 +202,10 @@ func New(
 		stakingrewardstypes.StoreKey,
 		modelregistrytypes.StoreKey,
 	)
+	// Stores that named upgrades add (see upgrades.go).
+	for _, name := range upgradeStoreKeys() {
+		keys[name] = storetypes.NewKVStoreKey(name)
+	}
 
 	app := &App{
 		BaseApp:           bApp,

@@ -6,7 +6,6 @@ import (
 
 	storetypes "cosmossdk.io/store/types"
 	upgradetypes "cosmossdk.io/x/upgrade/types"
-
 	"github.com/cosmos/cosmos-sdk/types/module"
 )
 
@@ -14,21 +13,39 @@ import (
 // cosmovisor's upgrades/<name>/ folder), the migrations it runs, and the
 // stores it adds or removes.
 type Upgrade struct {
-	Name          string
-	CreateHandler func(mm *module.Manager, cfg module.Configurator) upgradetypes.UpgradeHandler
+	Name string
+	// CreateHandler returns the handler that runs at the upgrade height in
+	// the new binary; nil runs the module migrations that module version
+	// bumps ask for (RunMigrations).
+	CreateHandler func(app *App) upgradetypes.UpgradeHandler
+	// StoreUpgrades are the stores the upgrade adds, renames or deletes; an
+	// added store is mounted by the new binary from the start.
 	StoreUpgrades storetypes.StoreUpgrades
 }
 
-// Upgrades lists every named upgrade this binary can apply. To add one: append
-// an Upgrade here, name it in a MsgSoftwareUpgrade proposal, and ship the
-// binary under cosmovisor's upgrades/<name>/bin.
+// Upgrades lists every named upgrade this binary can apply. To add one:
+// append an Upgrade here (or from an init in a file of its own), name it in a
+// MsgSoftwareUpgrade proposal, and ship the binary under cosmovisor's
+// upgrades/<name>/bin. e2e/upgrade_test.go rehearses the whole path with a
+// test upgrade (upgrades_rehearsal.go, built only with -tags upgrade_rehearsal).
 var Upgrades = []Upgrade{}
 
 // defaultUpgradeHandler runs the module migrations that module version bumps ask for.
-func defaultUpgradeHandler(mm *module.Manager, cfg module.Configurator) upgradetypes.UpgradeHandler {
+func defaultUpgradeHandler(app *App) upgradetypes.UpgradeHandler {
 	return func(ctx context.Context, _ upgradetypes.Plan, fromVM module.VersionMap) (module.VersionMap, error) {
-		return mm.RunMigrations(ctx, cfg, fromVM)
+		return app.ModuleManager.RunMigrations(ctx, app.configurator, fromVM)
 	}
+}
+
+// upgradeStoreKeys are the stores that the known upgrades add: the binary
+// mounts them whether or not the upgrade has run yet (a store that does not
+// exist yet is created by the upgrade's store loader at its height).
+func upgradeStoreKeys() []string {
+	var out []string
+	for _, u := range Upgrades {
+		out = append(out, u.StoreUpgrades.Added...)
+	}
+	return out
 }
 
 func (app *App) setUpgradeHandlers() {
@@ -37,7 +54,7 @@ func (app *App) setUpgradeHandlers() {
 		if create == nil {
 			create = defaultUpgradeHandler
 		}
-		app.UpgradeKeeper.SetUpgradeHandler(u.Name, create(app.ModuleManager, app.configurator))
+		app.UpgradeKeeper.SetUpgradeHandler(u.Name, create(app))
 	}
 
 	upgradeInfo, err := app.UpgradeKeeper.ReadUpgradeInfoFromDisk()

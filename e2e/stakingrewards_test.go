@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -143,63 +141,20 @@ func TestStakingRewardsLockClaimGovern(t *testing.T) {
 	}
 
 	// Governance: a params proposal voted by alice alone.
-	var govParams struct {
-		Params struct {
-			MinDeposit []struct {
-				Denom  string `json:"denom"`
-				Amount string `json:"amount"`
-			} `json:"min_deposit"`
-		} `json:"params"`
-	}
-	getJSON(t, c, "/cosmos/gov/v1/params/deposit", &govParams)
-	deposit := govParams.Params.MinDeposit[0].Amount + govParams.Params.MinDeposit[0].Denom
-	proposal := map[string]any{
-		"messages": []any{map[string]any{
-			"@type":     "/aichain.stakingrewards.v1.MsgUpdateParams",
-			"authority": srModuleAddr(t, "gov"),
-			"params": map[string]any{
-				"lock_tiers":                tiers,
-				"lock_denom":                "uaic",
-				"min_lock_amount":           "2000000",
-				"max_locks_per_owner":       100,
-				"max_withdrawals_per_block": 100,
-			},
-		}},
-		"deposit":  deposit,
-		"title":    "Raise the minimum lock",
-		"summary":  "min_lock_amount 1 AIC -> 2 AIC",
-		"metadata": "",
-	}
-	bz, _ := json.Marshal(proposal)
-	file := filepath.Join(t.TempDir(), "proposal.json")
-	if err := os.WriteFile(file, bz, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	res = srTxOK(t, c, "gov", "submit-proposal", file, "--from", "alice", "--gas", "400000")
-	id := srEventAttr(res, "submit_proposal", "proposal_id")
-	if id == "" {
-		t.Fatalf("no proposal id in %+v", res.Events)
-	}
+	id := c.SubmitProposal("alice", "Raise the minimum lock", map[string]any{
+		"@type":     "/aichain.stakingrewards.v1.MsgUpdateParams",
+		"authority": srModuleAddr(t, "gov"),
+		"params": map[string]any{
+			"lock_tiers":                tiers,
+			"lock_denom":                "uaic",
+			"min_lock_amount":           "2000000",
+			"max_locks_per_owner":       100,
+			"max_withdrawals_per_block": 100,
+		},
+	})
 	srTxOK(t, c, "gov", "vote", id, "yes", "--from", "alice")
-
-	var prop struct {
-		Proposal struct {
-			Status           string `json:"status"`
-			FinalTallyResult struct {
-				YesCount string `json:"yes_count"`
-				NoCount  string `json:"no_count"`
-			} `json:"final_tally_result"`
-			FailedReason string `json:"failed_reason"`
-		} `json:"proposal"`
-	}
-	deadline := time.Now().Add(120 * time.Second)
-	for {
-		getJSON(t, c, "/cosmos/gov/v1/proposals/"+id, &prop)
-		if prop.Proposal.Status != "PROPOSAL_STATUS_VOTING_PERIOD" || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(2 * time.Second)
-	}
+	var prop struct{ Proposal Proposal }
+	prop.Proposal = c.WaitProposal(id, 120*time.Second)
 	if prop.Proposal.Status != "PROPOSAL_STATUS_PASSED" {
 		t.Fatalf("proposal %s: %s (tally %+v, %s), want PASSED", id, prop.Proposal.Status, prop.Proposal.FinalTallyResult, prop.Proposal.FailedReason)
 	}
