@@ -196,7 +196,7 @@ func StartSidecar(t testing.TB, dir, name string, n *Node) *Process {
 func (c *Chain) StartProvider(t testing.TB, dir, key string, port int, minPrice string, extra ...string) *Process {
 	t.Helper()
 	args := append([]string{
-		"--node", c.Nodes[0].GRPCAddr(), "--chain-id", ChainID, "--home", c.Home(), "--keyring-backend", "test",
+		"--node", c.Nodes[0].GRPCAddr(), "--chain-id", c.ChainID, "--home", c.Home(), "--keyring-backend", "test",
 		"--from", key, "--data-dir", filepath.Join(dir, key), "--listen", fmt.Sprintf("127.0.0.1:%d", port),
 		"--backend", "cpu", "--bond", "50000000uaic", "--min-price", minPrice, "--poll", "300ms", "--moniker", key,
 	}, extra...)
