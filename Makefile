@@ -22,7 +22,7 @@ export GOFLAGS := $(strip $(GOFLAGS) -tags=ledger)
 BINARIES := $(notdir $(wildcard cmd/*))
 
 .PHONY: all build install test test-sim-long test-short bench fuzz lint fmt vet proto-tools proto-gen proto-check \
-	clang-tools ptx ptx-check chain-registry localnet localnet-reset localnet-multi localnet-multi-reset clean
+	clang-tools ptx ptx-check chain-registry relayer localnet-ibc localnet localnet-reset localnet-multi localnet-multi-reset clean
 
 all: build
 
@@ -98,6 +98,17 @@ ptx-check: clang-tools
 # Running it again continues the same chain; `make localnet-reset` starts over.
 localnet: build
 	./scripts/localnet.sh
+
+# The Go relayer, pinned in tools/relayer/go.mod (a module of its own: it
+# brings its own SDK and ibc-go versions).
+relayer: $(BUILDDIR)/rly
+$(BUILDDIR)/rly: tools/relayer/go.mod tools/relayer/go.sum
+	@mkdir -p $(BUILDDIR)
+	cd tools/relayer && GOFLAGS=-mod=readonly $(GO) build -o $(BUILDDIR)/rly github.com/cosmos/relayer/v2
+
+# Two chains (aichain-a-1, aichain-b-1) and the relayer between them.
+localnet-ibc: build relayer
+	./scripts/localnet-ibc.sh
 
 # The chain-registry entries (chain.json, assetlist.json) of the localnet and
 # of the public testnet template, written from their genesis and config.

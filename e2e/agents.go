@@ -22,12 +22,17 @@ type Process struct {
 	done chan struct{}
 }
 
-// StartProcess starts one of the repository's binaries with args, logging to
-// <dir>/<name>.log, and stops it when the test ends (printing the end of its
-// log if the test failed).
+// StartProcess starts one of the repository's binaries (or, given an
+// absolute path, that program) with args, logging to <dir>/<name>.log, and
+// stops it when the test ends (printing the end of its log if the test
+// failed).
 func StartProcess(t testing.TB, dir, name, binary string, args ...string) *Process {
 	t.Helper()
-	p := &Process{Name: name, Log: filepath.Join(dir, name+".log"), path: filepath.Join(Binaries(t), binary), args: args}
+	path := binary
+	if !filepath.IsAbs(binary) {
+		path = filepath.Join(Binaries(t), binary)
+	}
+	p := &Process{Name: name, Log: filepath.Join(dir, name+".log"), path: path, args: args}
 	if err := p.start(); err != nil {
 		t.Fatal(err)
 	}
