@@ -60,7 +60,7 @@ func (k Keeper) ListDataset(ctx context.Context, msg *types.MsgListDataset) (uin
 	if len(shares) == 0 {
 		shares = []common.Share{{Address: msg.Owner, Weight: 1}}
 	}
-	if err := k.payout().CheckShares(shares); err != nil {
+	if shares, err = k.payout().CheckShares(ctx, shares); err != nil {
 		return 0, err
 	}
 	id, err := k.DatasetSeq.Next(ctx)

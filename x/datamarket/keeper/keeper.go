@@ -64,6 +64,7 @@ type Keeper struct {
 	storeService store.KVStoreService
 	addressCodec address.Codec
 	bank         types.BankKeeper
+	modules      modkit.ModuleAccounts
 	// authority may change the params (the gov module account).
 	authority string
 
@@ -102,6 +103,7 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, ak type
 		storeService: storeService,
 		addressCodec: addressCodec,
 		bank:         bk,
+		modules:      modkit.NewModuleAccounts(ak),
 		authority:    authority,
 		Params:       collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		DatasetSeq:   collections.NewSequence(sb, types.DatasetSeqKey, "dataset_seq"),
@@ -167,7 +169,7 @@ func (k Keeper) Logger(ctx context.Context) log.Logger {
 // are this module's.
 func (k Keeper) payout() modkit.Payout {
 	return modkit.Payout{
-		Bank: k.bank, Addresses: k.addressCodec,
+		Bank: k.bank, Accounts: k.modules, Addresses: k.addressCodec,
 		ErrShares: types.ErrInvalidShares, ErrFunds: types.ErrInsufficientFunds,
 	}
 }
