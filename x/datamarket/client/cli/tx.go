@@ -1,6 +1,8 @@
 // Package cli holds the datamarket commands that autocli cannot generate:
-// listing and updating a dataset from its .npy file, and the one-command
-// licensed download from an aichain-dataserver.
+// listing and updating a dataset from its .npy file, purchases and renewals
+// whose max_price defaults to the price queried now, share updates from
+// ADDRESS:WEIGHT arguments, and the one-command licensed download from an
+// aichain-dataserver.
 package cli
 
 import (
@@ -37,7 +39,7 @@ func GetTxCmd() *cobra.Command {
 		SuggestionsMinimumDistance: 2,
 		RunE:                       client.ValidateCmd,
 	}
-	cmd.AddCommand(ListDatasetCmd(), UpdateDatasetCmd())
+	cmd.AddCommand(ListDatasetCmd(), UpdateDatasetCmd(), PurchaseLicenseCmd(), RenewLicenseCmd(), UpdateDatasetSharesCmd())
 	return cmd
 }
 
