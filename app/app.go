@@ -299,9 +299,11 @@ func New(
 
 	// staking-rewards is built before gov: gov tallies lock weight through it
 	// (voter power += lock weight; quorum over bonded stake + total lock weight).
+	// Reward-pool coins that arrive while no lock has weight go to the
+	// community pool (x/distribution) rather than to the first locker.
 	app.StakingRewardsKeeper = stakingrewardskeeper.NewKeeper(
 		appCodec, runtime.NewKVStoreService(keys[stakingrewardstypes.StoreKey]), app.AccountKeeper,
-		app.BankKeeper, app.StakingKeeper, authority,
+		app.BankKeeper, app.StakingKeeper, app.DistrKeeper, authority,
 	)
 
 	govConfig := govtypes.DefaultConfig()

@@ -208,10 +208,10 @@ func TestZeroHeightExportRebasesDeadlines(t *testing.T) {
 	})
 	must(err)
 	ds := listed.DatasetId
-	short, err := dms.PurchaseLicense(ta.Ctx, &dmtypes.MsgPurchaseLicense{Buyer: buyer.String(), DatasetId: ds, OfferIndex: 0})
+	short, err := dms.PurchaseLicense(ta.Ctx, &dmtypes.MsgPurchaseLicense{Buyer: buyer.String(), DatasetId: ds, OfferIndex: 0, MaxPrice: zhCoin(100)})
 	must(err)
 	blocks(5)
-	long, err := dms.PurchaseLicense(ta.Ctx, &dmtypes.MsgPurchaseLicense{Buyer: ta.Accounts[6].Address.String(), DatasetId: ds, OfferIndex: 1})
+	long, err := dms.PurchaseLicense(ta.Ctx, &dmtypes.MsgPurchaseLicense{Buyer: ta.Accounts[6].Address.String(), DatasetId: ds, OfferIndex: 1, MaxPrice: zhCoin(100)})
 	must(err)
 	blocks(4)
 	if l, err := dk.GetLicense(ta.Ctx, short.LicenseId); err != nil || !l.Expired {

@@ -19,10 +19,11 @@ import (
 )
 
 // TestDatamarketDatasetServer runs the issue's acceptance on a real node and
-// a real aichain-dataserver: alice lists a dataset with a RENTAL offer, bob
-// buys it and downloads it in one command (bytes match the registered
-// sha256); unsigned and unlicensed requests are refused; after the rental
-// expires the same download is refused.
+// a real aichain-dataserver: alice lists a dataset with a RENTAL offer;
+// carol's listing of the same file is refused; bob buys it (the CLI caps the
+// purchase at the price it queries) and downloads it in one command (bytes
+// match the registered sha256); unsigned and unlicensed requests are
+// refused; after the rental expires the same download is refused.
 func TestDatamarketDatasetServer(t *testing.T) {
 	c := NewChain(t, 1, "alice", "bob", "carol")
 	c.Start()
@@ -70,6 +71,17 @@ func TestDatamarketDatasetServer(t *testing.T) {
 	// carol needs an on-chain public key to be told 403 rather than 401.
 	if res := c.Tx("bank", "send", "carol", alice, "1uaic", "--from", "carol"); res.Code != 0 {
 		t.Fatalf("carol's send: %s", res.RawLog)
+	}
+
+	// A copied listing is refused (issue 17, item 1): carol lists alice's file
+	// as "her" dataset, to own an id under which it would be served.
+	res = c.Tx("datamarket", "list-dataset", npyPath, "iris-copy", "--rows-per-chunk", "8", "--uri", url,
+		"--offer", "perpetual:1uaic", "--from", "carol")
+	if res.Code != 21 || !strings.Contains(res.RawLog, "content already listed") {
+		t.Fatalf("copied listing: code %d: %s (want datamarket code 21, content already listed)", res.Code, res.RawLog)
+	}
+	if _, stderr, err := c.CLIErr("q", "datamarket", "dataset", "2"); err == nil || !strings.Contains(stderr, "not found") {
+		t.Fatalf("a copied listing left dataset 2: %v %s", err, stderr)
 	}
 
 	// bob buys the rental.

@@ -1,9 +1,11 @@
 // Package cli holds the datamarket commands that autocli cannot generate:
-// listing and updating a dataset from the description of its .npy file, and
-// their flag parsers. It opens no files: the node binary (cmd/aichaind)
-// gives the commands a DescribeFileFunc that reads the file, adds them to
-// the module's tx command, and adds the licensed download (which talks to a
-// dataset server) to its query command.
+// listing and updating a dataset from the description of its .npy file,
+// purchases and renewals whose max_price defaults to the price queried now,
+// share updates from ADDRESS:WEIGHT arguments, and their flag parsers. It
+// opens no files: the node binary (cmd/aichaind) gives the listing commands
+// a DescribeFileFunc that reads the file, adds them to the module's tx
+// command, and adds the licensed download (which talks to a dataset server)
+// to its query command.
 package cli
 
 import (
@@ -31,17 +33,20 @@ const (
 	flagShare        = "share"
 )
 
-// GetTxCmd returns the datamarket tx command. autocli adds the generated
+// GetTxCmd returns the datamarket tx command with purchase-license,
+// renew-license and update-dataset-shares. autocli adds the generated
 // transactions to it, and the node binary adds list-dataset and
 // update-dataset (ListDatasetCmd, UpdateDatasetCmd), which read a file.
 func GetTxCmd() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:                        types.ModuleName,
 		Short:                      "Datamarket transactions: list datasets, buy and manage licences",
 		DisableFlagParsing:         true,
 		SuggestionsMinimumDistance: 2,
 		RunE:                       client.ValidateCmd,
 	}
+	cmd.AddCommand(PurchaseLicenseCmd(), RenewLicenseCmd(), UpdateDatasetSharesCmd())
+	return cmd
 }
 
 // DescribeFileFunc reads a dataset file (.npy, npy-f32) and describes it
