@@ -229,8 +229,8 @@ func listMLPMarket(t *testing.T, c *Chain) mlpMarket {
 	t.Cleanup(weightSrv.Close)
 	res := c.Tx("modelregistry", "register-model", "e2e-mlp", "1.0.0", modelSHA, weightSrv.URL+"/e2e.safetensors",
 		"3", "2", "MIT", "--fee-per-job", "1000uaic", "--fee-per-1k-rows", "50uaic",
-		"--shares", fmt.Sprintf(`{"address":%q,"weight":70}`, alice),
-		"--shares", fmt.Sprintf(`{"address":%q,"weight":30}`, carol), "--from", "alice")
+		"--shares", alice+":70",
+		"--shares", carol+":30", "--from", "alice")
 	okTx(t, "register-model", res)
 
 	dataDir := t.TempDir()
@@ -248,7 +248,7 @@ func listMLPMarket(t *testing.T, c *Chain) mlpMarket {
 	}
 	url := startDataserver(t, c, dataDir)
 	res = c.Tx("datamarket", "list-dataset", npyPath, "e2e-rows", "--rows-per-chunk", "6", "--uri", url,
-		"--offer", "per-job:700uaic", "--share", alice+":60", "--share", dave+":40", "--from", "alice")
+		"--offer", "per-job:700uaic", "--shares", alice+":60", "--shares", dave+":40", "--from", "alice")
 	okTx(t, "list-dataset", res)
 	return mlpMarket{Model: model, Data: data}
 }

@@ -30,7 +30,7 @@ const (
 	flagURI          = "uri"
 	flagDescription  = "description"
 	flagOffer        = "offer"
-	flagShare        = "share"
+	flagShare        = "shares"
 )
 
 // GetTxCmd returns the datamarket tx command with purchase-license,
@@ -59,7 +59,7 @@ const offerHelp = `Offers (--offer, repeatable, at least one):
   subscription:BLOCKS:PRICE    like rental, and covers new versions too
   per-job:PRICE                paid by a compute job's escrow at settlement
 PRICE is coins (e.g. 1000uaic) or "free"; append ":transferable" to allow
-transfers. Shares (--share ADDRESS:WEIGHT, repeatable) split the revenue; the
+transfers. Shares (--shares ADDRESS:WEIGHT, repeatable) split the revenue; the
 default is the owner alone.`
 
 // ParseOffer parses an --offer value (see offerHelp).
@@ -109,18 +109,8 @@ func ParseOffer(s string) (types.LicenseOffer, error) {
 	return o, o.Validate()
 }
 
-// ParseShare parses a --share ADDRESS:WEIGHT value.
-func ParseShare(s string) (common.Share, error) {
-	addr, w, ok := strings.Cut(s, ":")
-	if !ok {
-		return common.Share{}, fmt.Errorf("share %q: expected ADDRESS:WEIGHT", s)
-	}
-	weight, err := strconv.ParseUint(w, 10, 32)
-	if err != nil || weight == 0 {
-		return common.Share{}, fmt.Errorf("share %q: WEIGHT must be a positive integer", s)
-	}
-	return common.Share{Address: addr, Weight: uint32(weight)}, nil
-}
+// ParseShare parses a --shares ADDRESS:WEIGHT value (common.ParseShare).
+func ParseShare(s string) (common.Share, error) { return common.ParseShare(s) }
 
 func parseOffersAndShares(cmd *cobra.Command) ([]types.LicenseOffer, []common.Share, error) {
 	offerArgs, err := cmd.Flags().GetStringArray(flagOffer)
