@@ -61,7 +61,9 @@ func enhanceRootCommand(rootCmd *cobra.Command, opts autocli.AppOptions) error {
 const shareName protoreflect.FullName = "aichain.common.v1.Share"
 
 // shareType is the flag type of a Share: ADDRESS:WEIGHT.
-type shareType struct{ desc protoreflect.MessageDescriptor }
+type shareType struct {
+	desc protoreflect.MessageDescriptor
+}
 
 func (t shareType) NewValue(*context.Context, *flag.Builder) flag.Value {
 	return &shareValue{desc: t.desc}
