@@ -31,7 +31,7 @@ func queryCommands() *autocliv1.ServiceCommandDescriptor {
 				RpcMethod: "Datasets",
 				Use:       "datasets",
 				Short:     "List datasets, all or one owner's (--owner)",
-				Example:   "aichaind q datamarket datasets --owner aic1...\naichaind q datamarket datasets --limit 10",
+				Example:   "aichaind q datamarket datasets --owner aic1...\naichaind q datamarket datasets --page-limit 10",
 			},
 			{
 				RpcMethod:      "DatasetVersion",
