@@ -67,10 +67,10 @@ func TestVerify(t *testing.T) {
 		req  func() *http.Request
 		kind error
 	}{
-		"unsigned":          {func() *http.Request { return httptest.NewRequest("GET", "/v1/datasets/1", nil) }, ErrMissing},
-		"another audience":  {func() *http.Request { return newSigned(t, s, "http://127.0.0.1:9999", "/v1/datasets/1", now) }, ErrAudience},
-		"stale":             {func() *http.Request { return newSigned(t, s, "http://127.0.0.1:8090", "/x", now.Add(-2*time.Minute)) }, ErrStale},
-		"future":            {func() *http.Request { return newSigned(t, s, "http://127.0.0.1:8090", "/x", now.Add(time.Minute)) }, ErrFuture},
+		"unsigned":         {func() *http.Request { return httptest.NewRequest("GET", "/v1/datasets/1", nil) }, ErrMissing},
+		"another audience": {func() *http.Request { return newSigned(t, s, "http://127.0.0.1:9999", "/v1/datasets/1", now) }, ErrAudience},
+		"stale":            {func() *http.Request { return newSigned(t, s, "http://127.0.0.1:8090", "/x", now.Add(-2*time.Minute)) }, ErrStale},
+		"future":           {func() *http.Request { return newSigned(t, s, "http://127.0.0.1:8090", "/x", now.Add(time.Minute)) }, ErrFuture},
 		"path changed": {func() *http.Request {
 			r := newSigned(t, s, "http://127.0.0.1:8090", "/v1/datasets/1", now)
 			r.URL.Path = "/v1/datasets/2"

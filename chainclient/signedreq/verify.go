@@ -15,13 +15,13 @@ import (
 // Refusal kinds: the sentinel errors a verification fails with (errors.Is).
 // Each one's text is the code a server answers with.
 var (
-	ErrMissing      = errors.New("missing_signature")
-	ErrMalformed    = errors.New("bad_signature")
-	ErrAudience     = errors.New("wrong_audience")
-	ErrStale        = errors.New("stale_request")
-	ErrFuture       = errors.New("future_request")
-	ErrReplayed     = errors.New("replayed_request")
-	ErrTooMany      = errors.New("too_many_requests")
+	ErrMissing   = errors.New("missing_signature")
+	ErrMalformed = errors.New("bad_signature")
+	ErrAudience  = errors.New("wrong_audience")
+	ErrStale     = errors.New("stale_request")
+	ErrFuture    = errors.New("future_request")
+	ErrReplayed  = errors.New("replayed_request")
+	ErrTooMany   = errors.New("too_many_requests")
 )
 
 // Error is a refused request: its kind (one of the sentinels above), the
