@@ -22,10 +22,10 @@ import (
 	sdkmath "cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
-	"github.com/cosmos/cosmos-sdk/types/tx/signing"
 
 	"github.com/aichain/aichain/accel"
 	"github.com/aichain/aichain/chainclient"
+	"github.com/aichain/aichain/chainclient/signedreq"
 	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/provider"
 	"github.com/aichain/aichain/workload"
@@ -139,7 +139,9 @@ func run(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg.MLP = newResolver(client, filepath.Join(o.dataDir, "cache"))
+	if cfg.MLP, err = newResolver(client, filepath.Join(o.dataDir, "cache")); err != nil {
+		return err
+	}
 	// The agent advertises the kinds of the jobexec table it can run.
 	cfg.Hardware = computetypes.Hardware{GpuModel: "cpu", GpuCount: 0}
 	if backend.Name() == accel.CUDA {
@@ -154,18 +156,18 @@ func run(args []string, stderr io.Writer) error {
 
 // newResolver fetches models and datasets for jobs, signing dataset requests
 // with the agent's key, and caches them under cacheDir.
-func newResolver(client *chainclient.Client, cacheDir string) *jobexec.ChainResolver {
-	kr, keyName := client.Keyring(), client.KeyName()
+func newResolver(client *chainclient.Client, cacheDir string) (*jobexec.ChainResolver, error) {
+	signer, err := signedreq.KeyringSigner(client.Keyring(), client.KeyName(), "aic")
+	if err != nil {
+		return nil, err
+	}
 	return jobexec.NewChainResolver(jobexec.ResolverConfig{
 		Models:   modelregistrytypes.NewQueryClient(client.Conn),
 		Datasets: datamarkettypes.NewQueryClient(client.Conn),
-		Address:  client.Address().String(),
-		Sign: func(msg []byte) ([]byte, error) {
-			sig, _, err := kr.Sign(keyName, msg, signing.SignMode_SIGN_MODE_DIRECT)
-			return sig, err
-		},
+		Signer:   signer,
 		CacheDir: cacheDir,
-	})
+		Fetch:    jobexec.FetchPolicy{AllowLocal: true},
+	}), nil
 }
 
 // serve runs the chunk server on listen and the agent until SIGINT or
