@@ -151,12 +151,8 @@ func New(cfg Config) (*Server, error) {
 // versions. Call it at start and on SIGHUP; the server keeps serving with
 // the previous index while it runs, and keeps it if Load fails.
 func (s *Server) Load(ctx context.Context) error {
-	extra := make([]string, 0, len(s.cfg.Datasets))
-	for _, p := range s.cfg.Datasets {
-		extra = append(extra, p)
-	}
 	start := time.Now()
-	n, err := s.index.build(s.cfg.DataDir, extra)
+	n, err := s.index.build(s.cfg.DataDir, s.explicitFiles())
 	if err != nil {
 		return err
 	}
@@ -200,8 +196,9 @@ func (s *Server) refreshSoon(ctx context.Context) bool {
 	return false
 }
 
-// Run re-reads the owners' listings every Refresh until ctx ends, so that
-// a dataset they list later is served without a restart.
+// Run re-indexes the folder (hashing only new or changed files) and
+// re-reads the owners' listings every Refresh until ctx ends, so that a
+// dataset listed later is served without a restart.
 func (s *Server) Run(ctx context.Context) {
 	t := time.NewTicker(s.cfg.Refresh)
 	defer t.Stop()
@@ -210,11 +207,22 @@ func (s *Server) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			if _, err := s.index.build(s.cfg.DataDir, s.explicitFiles()); err != nil {
+				s.cfg.Logger.Warn("cannot re-index the folder; keeping the last index", "err", err)
+			}
 			if err := s.refreshCatalog(ctx); err != nil && ctx.Err() == nil {
 				s.cfg.Logger.Warn("cannot re-read the served datasets; keeping the last list", "err", err)
 			}
 		}
 	}
+}
+
+func (s *Server) explicitFiles() []string {
+	extra := make([]string, 0, len(s.cfg.Datasets))
+	for _, p := range s.cfg.Datasets {
+		extra = append(extra, p)
+	}
+	return extra
 }
 
 // Handler returns the HTTP handler.
