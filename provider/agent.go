@@ -132,13 +132,14 @@ type Agent struct {
 	deleted []uint64
 
 	// Owned by the pipeline goroutine.
-	height  int64
-	params  computetypes.Params
-	skip    map[uint64]int64 // open jobs decided against, until their commit end
-	queued  map[uint64]bool  // won jobs handed to the workers
-	execCh  chan uint64
-	doneCh  chan execResult
-	backlog []uint64
+	height   int64
+	listedAt int64 // height of the last listing of open jobs
+	params   computetypes.Params
+	skip     map[uint64]int64 // open jobs decided against, until their commit end
+	queued   map[uint64]bool  // won jobs handed to the workers
+	execCh   chan uint64
+	doneCh   chan execResult
+	backlog  []uint64
 }
 
 // jobView is what the agent last saw of a job: its state and winner, and

@@ -24,7 +24,10 @@ func (a *Agent) step(ctx context.Context, b chainclient.Block) error {
 	errs = append(errs, a.confirm(ctx, b))
 	errs = append(errs, a.learn(ctx))
 	errs = append(errs, a.reveal(ctx))
-	if created || !b.Full || b.Height%10 == 0 || a.retryableBids() {
+	// New jobs show in events; without events (polling), after a restart
+	// and every 5 blocks anyway, the open jobs are listed.
+	if created || !b.Full || b.Height-a.listedAt >= 5 || a.retryableBids() {
+		a.listedAt = b.Height
 		errs = append(errs, a.bid(ctx))
 	}
 	a.award()
