@@ -19,7 +19,7 @@ BUILD_FLAGS := -mod=readonly -trimpath -ldflags '$(LDFLAGS)'
 export GOFLAGS := $(strip $(GOFLAGS) -tags=ledger)
 
 # The binaries: the node and the off-chain agents that exist so far.
-BINARIES := $(notdir $(wildcard cmd/*))
+BINARIES := $(filter-out internal,$(notdir $(wildcard cmd/*)))
 
 .PHONY: bench-provider
 .PHONY: all build install test test-sim-long test-short bench fuzz lint fmt vet proto-tools proto-gen proto-check \

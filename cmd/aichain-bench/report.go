@@ -76,7 +76,7 @@ func stopText(secs float64) string {
 	if secs == 0 {
 		return "not measured (--restart=false)"
 	}
-	return fmt.Sprintf("%.2f s, then restarted and finished", secs)
+	return fmt.Sprintf("%.3f s, then restarted and finished", secs)
 }
 
 // write saves the table, the series and the chart, and prints the table.
