@@ -42,16 +42,22 @@ type Sent struct {
 	Gas      uint64
 }
 
-// NodeGasPrices returns the node's minimum gas prices (its app.toml), or
-// DefaultGasPrice if the node does not answer or names none.
+// NodeGasPrices returns the node's minimum gas prices (its app.toml; the
+// node reports a zero price as none), or DefaultGasPrice if the node does
+// not answer the query.
 func (c *Client) NodeGasPrices(ctx context.Context) (sdk.DecCoins, error) {
 	res, err := node.NewServiceClient(c.Conn).Config(ctx, &node.ConfigRequest{})
-	if err == nil && res.MinimumGasPrice != "" {
-		if p, perr := sdk.ParseDecCoins(res.MinimumGasPrice); perr == nil {
-			return p, nil
-		}
+	if err != nil {
+		return sdk.ParseDecCoins(DefaultGasPrice)
 	}
-	return sdk.ParseDecCoins(DefaultGasPrice)
+	if res.MinimumGasPrice == "" {
+		return sdk.DecCoins{}, nil
+	}
+	p, err := sdk.ParseDecCoins(res.MinimumGasPrice)
+	if err != nil {
+		return nil, fmt.Errorf("the node's minimum gas price %q: %w", res.MinimumGasPrice, err)
+	}
+	return p, nil
 }
 
 // SetGasPrices sets the price of the client's transactions.
