@@ -49,7 +49,7 @@ func readCatalog(ctx context.Context, chain Chain, owners []string, explicit map
 	for _, owner := range owners {
 		ds, err := chain.DatasetsOf(ctx, owner)
 		if err != nil {
-			return nil, fmt.Errorf("datasets of %s: %w", owner, err)
+			return nil, fmt.Errorf("%w: datasets of %s: %w", ErrChainUnavailable, owner, err)
 		}
 		for _, d := range ds {
 			// The chain lists by owner; check it anyway, so that a node
@@ -62,7 +62,7 @@ func readCatalog(ctx context.Context, chain Chain, owners []string, explicit map
 	for id, path := range explicit {
 		d, err := chain.Dataset(ctx, id)
 		if err != nil {
-			return nil, fmt.Errorf("dataset %d: %w", id, err)
+			return nil, chainErr(err, "dataset %d", id)
 		}
 		out[id] = servedDataset{id: id, owner: d.Owner, version: d.Version, file: path}
 	}
@@ -71,6 +71,21 @@ func readCatalog(ctx context.Context, chain Chain, owners []string, explicit map
 
 // errFileChanged is a served file that changed on disk since it was indexed.
 var errFileChanged = errors.New("file changed on disk")
+
+// ErrChainUnavailable is a chain query that failed for another reason than
+// a missing record (the node is not up yet, or does not answer): loading
+// may be tried again.
+var ErrChainUnavailable = errors.New("chain unavailable")
+
+// chainErr marks a failed chain query as ErrChainUnavailable unless it is
+// ErrNotFound.
+func chainErr(err error, format string, args ...any) error {
+	what := fmt.Sprintf(format, args...)
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return fmt.Errorf("%w: %s: %w", ErrChainUnavailable, what, err)
+}
 
 // checkExplicit checks that each explicitly mapped file is one of its
 // dataset's on-chain versions (by sha256), so that a wrong mapping fails at
@@ -83,13 +98,13 @@ func (s *Server) checkExplicit(ctx context.Context) error {
 		}
 		d, err := s.cfg.Chain.Dataset(ctx, id)
 		if err != nil {
-			return fmt.Errorf("dataset %d: %w", id, err)
+			return chainErr(err, "dataset %d", id)
 		}
 		found := false
 		for v := d.Version; v >= 1 && !found; v-- {
 			dv, err := s.version(ctx, id, v)
 			if err != nil {
-				return fmt.Errorf("dataset %d version %d: %w", id, v, err)
+				return chainErr(err, "dataset %d version %d", id, v)
 			}
 			if strings.EqualFold(dv.Sha256, e.sha) {
 				if _, err := s.tree(e, dv); err != nil {

@@ -26,7 +26,8 @@ type fakeChain struct {
 	datasets map[uint64]types.Dataset
 	versions map[[2]uint64]types.DatasetVersion
 	access   map[accessKey]bool
-	calls    int // every query
+	calls    int   // every query
+	down     error // returned by every listing while set
 }
 
 func (c *fakeChain) Dataset(_ context.Context, id uint64) (types.Dataset, error) {
@@ -44,6 +45,9 @@ func (c *fakeChain) DatasetsOf(_ context.Context, owner string) ([]types.Dataset
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.calls++
+	if c.down != nil {
+		return nil, c.down
+	}
 	var out []types.Dataset
 	for _, d := range c.datasets {
 		if d.Owner == owner {

@@ -284,3 +284,25 @@ func TestNewRefusesNothingToServe(t *testing.T) {
 		}
 	}
 }
+
+// A node that does not answer yet makes Load fail with ErrChainUnavailable
+// (the command retries); a file that is none of its dataset's versions does
+// not (the command stops).
+func TestLoadTellsAnUnreadyChainFromAMismatch(t *testing.T) {
+	fx := newFixture(t, true)
+	fx.chain.mu.Lock()
+	fx.chain.down = errors.New("aichain is not ready; please wait for first block")
+	fx.chain.mu.Unlock()
+	if err := fx.srv.Load(context.Background()); !errors.Is(err, ErrChainUnavailable) {
+		t.Fatalf("node not ready: %v", err)
+	}
+	chain := &fakeChain{datasets: map[uint64]types.Dataset{}, versions: map[[2]uint64]types.DatasetVersion{}, access: map[accessKey]bool{}}
+	path, _ := testNPY(t, t.TempDir(), 10, 3, 9)
+	srv, err := New(Config{Chain: chain, Datasets: map[uint64]string{1: path}, Audiences: []string{"http://x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Load(context.Background()); err == nil || errors.Is(err, ErrChainUnavailable) {
+		t.Fatalf("explicit file of an unknown dataset: %v", err)
+	}
+}

@@ -142,15 +142,38 @@ func run(ctx context.Context, fs *pflag.FlagSet, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	lctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-	err = srv.Load(lctx)
-	cancel()
-	if err != nil {
-		return fmt.Errorf("refusing to start: %w", err)
+	if err := load(ctx, srv, log); err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return nil
 	}
 	go srv.Run(ctx)
 	go reloadOnHUP(ctx, srv, log)
 	return c.serve(ctx, srv, log)
+}
+
+// load indexes the folder and reads the served datasets, waiting for a node
+// that is not up yet (a local network starts the server beside it); a file
+// that does not match the chain stops the server.
+func load(ctx context.Context, srv *dataserver.Server, log *slog.Logger) error {
+	for {
+		lctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+		err := srv.Load(lctx)
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return nil
+		}
+		if !errors.Is(err, dataserver.ErrChainUnavailable) {
+			return fmt.Errorf("refusing to start: %w", err)
+		}
+		log.Warn("cannot read the chain yet; retrying", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(2 * time.Second):
+		}
+	}
 }
 
 // reloadOnHUP re-indexes the folder and re-reads the listings on SIGHUP.
