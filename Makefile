@@ -19,8 +19,9 @@ BUILD_FLAGS := -mod=readonly -trimpath -ldflags '$(LDFLAGS)'
 export GOFLAGS := $(strip $(GOFLAGS) -tags=ledger)
 
 # The binaries: the node and the off-chain agents that exist so far.
-BINARIES := $(notdir $(wildcard cmd/*))
+BINARIES := $(filter-out internal,$(notdir $(wildcard cmd/*)))
 
+.PHONY: bench-provider
 .PHONY: all build install test test-sim-long test-short bench fuzz lint fmt vet proto-tools proto-gen proto-check \
 	clang-tools ptx ptx-check chain-registry relayer localnet-ibc localnet localnet-reset localnet-multi localnet-multi-reset clean
 
@@ -36,7 +37,7 @@ install:
 # Every test, the end-to-end ones too (they build aichaind and run it on free
 # loopback ports).
 test:
-	$(GO) test -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -timeout 40m ./...
 
 # Long simulations: 8 seeds × 500 blocks × 200 operations, invariants after
 # every block, determinism and import/export (make test runs a short version).
@@ -50,6 +51,15 @@ test-short:
 # Benchmarks of the hot paths (one pass each; raise -benchtime to measure).
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+
+# The provider agent's capacity benchmark: a fresh local network as `make
+# localnet` makes it (on ports from 36656, so a running localnet is left
+# alone), BENCH_JOBS gemm jobs in one block against one provider agent on
+# the CPU backend, the agent SIGTERMed mid-run and restarted. Table, series
+# and chart (PNG) in build/bench.
+BENCH_JOBS ?= 500
+bench-provider: build
+	$(BUILDDIR)/aichain-bench provider --bin $(BUILDDIR) --out $(BUILDDIR)/bench --jobs $(BENCH_JOBS)
 
 # Every fuzz target (func Fuzz... in a *_test.go) for FUZZTIME each, stopping
 # at the first failure; `FUZZTIME=2m make fuzz` for a longer run.

@@ -46,7 +46,7 @@ func TestDatamarketDatasetServer(t *testing.T) {
 	sum := sha256.Sum256(npy)
 	wantSHA := hex.EncodeToString(sum[:])
 
-	url := startDataserver(t, c, dataDir)
+	url := startDataserver(t, c, dataDir, alice)
 
 	// alice lists it with a RENTAL offer of 20 blocks.
 	res := c.Tx("datamarket", "list-dataset", npyPath, "iris", "--rows-per-chunk", "8", "--uri", url,
@@ -187,8 +187,9 @@ func getJSON(t *testing.T, c *Chain, path string, v any) {
 }
 
 // startDataserver runs aichain-dataserver against node0 on a free loopback
-// port and returns its base URL.
-func startDataserver(t *testing.T, c *Chain, dataDir string) string {
+// port, serving the datasets the owners list with files in dataDir, and
+// returns its base URL.
+func startDataserver(t *testing.T, c *Chain, dataDir string, owners ...string) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -200,9 +201,13 @@ func startDataserver(t *testing.T, c *Chain, dataDir string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(filepath.Join(filepath.Dir(c.Bin), "aichain-dataserver"),
-		"--node", c.Nodes[0].GRPCAddr(), "--listen", addr, "--data-dir", dataDir)
+	args := []string{"--node", c.Nodes[0].GRPCAddr(), "--listen", addr, "--data-dir", dataDir, "--refresh", "1s"}
+	for _, o := range owners {
+		args = append(args, "--owner", o)
+	}
+	cmd := exec.Command(filepath.Join(filepath.Dir(c.Bin), "aichain-dataserver"), args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,8 @@ func Binaries(t testing.TB) string {
 			buildErr = err
 			return
 		}
-		cmd := exec.Command("go", "build", "-o", buildDir+"/", "./cmd/...")
+		// faultinject: the provider's fault flag, which only test builds have.
+		cmd := exec.Command("go", "build", "-tags", buildTags(), "-o", buildDir+"/", "./cmd/...")
 		cmd.Dir = root
 		out, err := cmd.CombinedOutput()
 		if err != nil {
@@ -55,6 +56,19 @@ func Binaries(t testing.TB) string {
 		t.Fatal(buildErr)
 	}
 	return buildDir
+}
+
+// buildTags are the tags of the test binaries: faultinject, and the ones
+// GOFLAGS names (make test sets -tags=ledger there; an explicit -tags would
+// replace it).
+func buildTags() string {
+	tags := []string{"faultinject"}
+	for _, f := range strings.Fields(os.Getenv("GOFLAGS")) {
+		if t, ok := strings.CutPrefix(f, "-tags="); ok {
+			tags = append(tags, strings.Split(t, ",")...)
+		}
+	}
+	return strings.Join(tags, ",")
 }
 
 func repoRoot() (string, error) {

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aichain/aichain/chainclient/signedreq"
 	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/workload"
 )
@@ -117,16 +119,7 @@ func TestMLPJobEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/v1/jobs/%s/chunks/2", n.SparePort(1), id))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var chunk jobexec.ChunkResponse
-	err = json.NewDecoder(resp.Body).Decode(&chunk)
-	resp.Body.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	chunk := c.fetchChunk(t, "node0", n.SparePort(1), id, 2) // as the validator's operator: with the input rows
 	if err := chunk.Verify(root, uint64(wantChunks), 2); err != nil {
 		t.Fatalf("chunk 2: %v", err)
 	}
@@ -134,6 +127,7 @@ func TestMLPJobEndToEnd(t *testing.T) {
 	if err != nil || nrows != 8 || rows[0] != m.Data.Data[16*3] {
 		t.Fatalf("chunk 2's input rows: %d rows, %v", nrows, err)
 	}
+	assertChunkAccess(t, c, n.SparePort(1), id, chunk)
 
 	// Payments, to the coin: the single valid bid clears at max_price, 5000.
 	want := mlpPayouts(5000)
@@ -246,7 +240,7 @@ func listMLPMarket(t *testing.T, c *Chain) mlpMarket {
 	if err := os.WriteFile(npyPath, npy, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	url := startDataserver(t, c, dataDir)
+	url := startDataserver(t, c, dataDir, alice)
 	res = c.Tx("datamarket", "list-dataset", npyPath, "e2e-rows", "--rows-per-chunk", "6", "--uri", url,
 		"--offer", "per-job:700uaic", "--shares", alice+":60", "--shares", dave+":40", "--from", "alice")
 	okTx(t, "list-dataset", res)
@@ -281,4 +275,31 @@ func trimQuotes(s string) string {
 		return s[1 : len(s)-1]
 	}
 	return s
+}
+
+// assertChunkAccess: the requester (bob) reads the output chunk without the
+// dataset's rows; carol (no part in the job) and an unsigned request read
+// nothing — no byte of the output or of the licensed rows leaves the agent.
+func assertChunkAccess(t *testing.T, c *Chain, port int, id string, full jobexec.ChunkResponse) {
+	t.Helper()
+	bobs := c.fetchChunk(t, "bob", port, id, 2)
+	if len(bobs.Inputs) != 0 || string(bobs.Data) != string(full.Data) {
+		t.Fatalf("the requester's chunk: %d input chunks", len(bobs.Inputs))
+	}
+	secrets := [][]byte{full.Data}
+	for _, in := range full.Inputs {
+		secrets = append(secrets, in.Data)
+	}
+	base, path := fmt.Sprintf("http://127.0.0.1:%d", port), fmt.Sprintf("/v1/jobs/%s/chunks/2", id)
+	for who, s := range map[string]signedreq.Signer{"carol": c.Signer(t, "carol"), "unsigned": nil} {
+		status, body := SignedGet(t, s, base, path)
+		if status == http.StatusOK {
+			t.Fatalf("%s read a chunk", who)
+		}
+		for _, sec := range secrets {
+			if bytes.Contains(body, []byte(base64.StdEncoding.EncodeToString(sec))) || bytes.Contains(body, sec) {
+				t.Fatalf("%s: protected bytes left the agent", who)
+			}
+		}
+	}
 }

@@ -110,6 +110,9 @@ func NewRootCmd() *cobra.Command {
 	if err := enhanceRootCommand(rootCmd, autoCliOpts); err != nil {
 		panic(err)
 	}
+	if err := addComputeCommands(rootCmd); err != nil {
+		panic(err)
+	}
 	if err := addDatamarketCommands(rootCmd); err != nil {
 		panic(err)
 	}
