@@ -104,9 +104,9 @@ func newExampleWorld(t *testing.T) *exampleWorld {
 			t.Fatal(err)
 		}
 	}
-	w := &exampleWorld{c: c, dir: dir}
-	w.dataserver = startDataserver(t, c, dir)
 	alice, carol := c.Addr("alice"), c.Addr("carol")
+	w := &exampleWorld{c: c, dir: dir}
+	w.dataserver = startDataserver(t, c, dir, alice)
 	hw := `{"gpu_model":"A100","gpu_count":1,"vram_gib":80,"workloads":["gemm-f32"]}`
 	for _, tx := range [][]string{
 		{"compute", "register-provider", "alice-gpu", "http://127.0.0.1:8090", hw, "1000000000uaic", "--from", "alice"},
