@@ -3,28 +3,17 @@ package dataserver
 import (
 	"bytes"
 	"encoding/base64"
-	"io"
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/aichain/aichain/testutil/signedhttp"
 
 	"github.com/aichain/aichain/chainclient/signedreq"
 )
 
 // get sends req and returns the status and the whole body.
-func get(t *testing.T, req *http.Request) (int, []byte) {
-	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, body
-}
+func get(t *testing.T, req *http.Request) (int, []byte) { return signedhttp.Do(t, req) }
 
 // assertNoByteLeaves fails if body holds any row of the protected file, raw
 // or base64 (a chunk's encoding).

@@ -1,13 +1,12 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"testing"
-	"time"
+
+	"github.com/aichain/aichain/testutil/signedhttp"
 
 	"github.com/cosmos/cosmos-sdk/crypto/keyring"
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -44,27 +43,7 @@ func SignedGet(t testing.TB, s signedreq.Signer, base, path string) (int, []byte
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s != nil {
-		if err := signedreq.Sign(req, s, aud, time.Now()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, body
+	return signedhttp.Get(t, s, aud, base+path)
 }
 
 // fetchChunk fetches chunk i of a job from a provider agent as key.

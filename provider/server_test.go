@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aichain/aichain/testutil/signedhttp"
+
 	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
 
 	"github.com/aichain/aichain/chainclient/signedreq"
@@ -60,22 +62,7 @@ func newServed(t *testing.T, id uint64, chunks [][]byte, cfg Config, rec Record)
 
 func (s *served) get(t *testing.T, who signedreq.Signer, audience, path string) (int, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, s.url+path, nil)
-	if who != nil {
-		if err := signedreq.Sign(req, who, audience, time.Now()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, body
+	return signedhttp.Get(t, who, audience, s.url+path)
 }
 
 // assertNoByteLeaves fails if body holds any chunk, raw or base64.
