@@ -37,7 +37,7 @@ install:
 # Every test, the end-to-end ones too (they build aichaind and run it on free
 # loopback ports).
 test:
-	$(GO) test -count=1 -timeout 40m ./...
+	$(GO) test -count=1 -parallel 3 -timeout 40m ./...
 
 # Long simulations: 8 seeds × 500 blocks × 200 operations, invariants after
 # every block, determinism and import/export (make test runs a short version).

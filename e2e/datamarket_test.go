@@ -25,6 +25,7 @@ import (
 // match the registered sha256); unsigned and unlicensed requests are
 // refused; after the rental expires the same download is refused.
 func TestDatamarketDatasetServer(t *testing.T) {
+	t.Parallel() // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice", "bob", "carol")
 	c.Start()
 	alice, bob, carol := c.Addr("alice"), c.Addr("bob"), c.Addr("carol")

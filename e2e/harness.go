@@ -34,6 +34,16 @@ var (
 // directory that holds them.
 func Binaries(t testing.TB) string {
 	t.Helper()
+	dir, err := buildBinaries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// buildBinaries builds the cmd/ binaries, once (the test binaries carry the
+// fault-injection flag: -tags faultinject).
+func buildBinaries() (string, error) {
 	buildOnce.Do(func() {
 		buildDir, buildErr = os.MkdirTemp("", "aichain-e2e-bin")
 		if buildErr != nil {
@@ -44,7 +54,6 @@ func Binaries(t testing.TB) string {
 			buildErr = err
 			return
 		}
-		// faultinject: the provider's fault flag, which only test builds have.
 		cmd := exec.Command("go", "build", "-tags", buildTags(), "-o", buildDir+"/", "./cmd/...")
 		cmd.Dir = root
 		out, err := cmd.CombinedOutput()
@@ -52,10 +61,7 @@ func Binaries(t testing.TB) string {
 			buildErr = fmt.Errorf("go build ./cmd/...: %w\n%s", err, out)
 		}
 	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return buildDir
+	return buildDir, buildErr
 }
 
 // buildTags are the tags of the test binaries: faultinject, and the ones

@@ -28,6 +28,14 @@ var (
 // per test process, or uses build/rly when `make relayer` made it.
 func Relayer(t testing.TB) string {
 	t.Helper()
+	bin, err := buildRelayer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+func buildRelayer() (string, error) {
 	relayerOnce.Do(func() {
 		root, err := repoRoot()
 		if err != nil {
@@ -45,10 +53,7 @@ func Relayer(t testing.TB) string {
 			relayerErr = fmt.Errorf("build the relayer: %w\n%s", err, out)
 		}
 	})
-	if relayerErr != nil {
-		t.Fatal(relayerErr)
-	}
-	return relayerBin
+	return relayerBin, relayerErr
 }
 
 // rlyHome is one relayer configuration between two chains.
@@ -141,6 +146,7 @@ func (c *Chain) waitBalance(t *testing.T, addr, denom string, want math.Int, tim
 // back, and checks every balance to the coin on both chains: the sender's,
 // the receiver's voucher, and the escrow on A.
 func TestIBCTransfer(t *testing.T) {
+	t.Parallel() // a chain of its own on free ports; runs beside the others
 	rly := Relayer(t)
 	a := NewChainID(t, "aichain-a-1", 1, "alice", "relayer")
 	b := NewChainID(t, "aichain-b-1", 1, "bob", "relayer")

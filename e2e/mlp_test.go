@@ -60,6 +60,7 @@ func paramBps(t *testing.T, c *Chain, path, field string) int64 {
 // from the served input rows; the job settles VALID and every party is paid
 // to the coin.
 func TestMLPJobEndToEnd(t *testing.T) {
+	t.Parallel() // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice", "bob", "carol", "dave", "provider")
 	c.SetComputeParams(map[string]any{
 		"sample_rate_floor_bps": 10000, // every job is sampled

@@ -76,6 +76,7 @@ func mrQueryModel(t *testing.T, c *Chain, id string) mrModel {
 // its fees, bob's update is refused with a clear error, alice publishes a
 // second version and deprecates the first.
 func TestModelRegistryCLIREST(t *testing.T) {
+	t.Parallel() // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice", "bob")
 	c.Start()
 	alice, bob := c.Addr("alice"), c.Addr("bob")

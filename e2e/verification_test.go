@@ -49,6 +49,7 @@ func (c *Chain) createGemmJob(t *testing.T, seed int, extra ...string) string {
 //  3. with the sidecar killed the chain keeps making blocks and a sampled job
 //     settles as inconclusive when the verification window ends.
 func TestVerifiedComputeEndToEnd(t *testing.T) {
+	t.Parallel() // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice", "provider", "cheat")
 	c.SetComputeParams(map[string]any{
 		"sample_rate_floor_bps": 10000, // every job is sampled
