@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -86,8 +87,12 @@ type exampleWorld struct {
 func newExampleWorld(t *testing.T) *exampleWorld {
 	t.Helper()
 	c := NewChain(t, 1, "alice", "bob", "carol", "provider")
+	c.SetComputeParams(map[string]any{"sample_rate_floor_bps": 0, "challenge_blocks": "4"})
 	c.Start()
 	dir := t.TempDir()
+	// A provider agent wins job 1 and serves its result, for
+	// `q compute result 1`.
+	c.StartProvider(t, dir, "provider", c.Nodes[0].SparePort(1), "1000uaic")
 	for _, f := range []struct {
 		name string
 		rows int
@@ -122,6 +127,7 @@ func newExampleWorld(t *testing.T) *exampleWorld {
 	} {
 		okTx(t, strings.Join(tx[:2], " "), c.Tx(append(tx, "--gas", "400000")...))
 	}
+	c.waitJobState(t, "1", 120*time.Second, "JOB_STATE_SUBMITTED", "JOB_STATE_SETTLED")
 	w.subs = strings.NewReplacer(
 		"<appd> ", "aichaind ",
 		"aic1alice...", alice, "aic1carol...", carol, "aic1...", alice,

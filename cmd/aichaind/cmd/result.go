@@ -53,7 +53,7 @@ func resultCmd() *cobra.Command {
 			"proof is checked against the output_root the chain records; the file is a NumPy .npy of rows × cols\n" +
 			"float32. An interrupted download resumes from OUTPUT.part; the whole file is checked against the root\n" +
 			"before it is renamed to OUTPUT.",
-		Example: "aichaind q compute result 42 --from alice --output result.npy",
+		Example: "aichaind q compute result 1 --from alice --output result.npy",
 		Args:    cobra.ExactArgs(1),
 		RunE:    runResult,
 	}
