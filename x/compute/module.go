@@ -156,6 +156,7 @@ func (am AppModule) WeightedOperationsX(weight simsx.WeightSource, reg simsx.Reg
 	reg.Add(weight.Get("msg_reveal_bid", 100), simulation.MsgRevealBidFactory(am.keeper))
 	reg.Add(weight.Get("msg_submit_result", 80), simulation.MsgSubmitResultFactory(am.keeper))
 	reg.Add(weight.Get("msg_dispute_result", 20), simulation.MsgDisputeResultFactory(am.keeper))
+	reg.Add(weight.Get("msg_abort_job", 10), simulation.MsgAbortJobFactory(am.keeper))
 }
 
 // ProposalMsgsX registers MsgUpdateParams as a governance proposal message.
