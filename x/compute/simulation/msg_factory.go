@@ -226,8 +226,8 @@ func MsgUnbondProviderFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgU
 		if !ok {
 			return nil, nil
 		}
-		if p.Locked.IsPositive() {
-			reporter.Skip("provider has locked collateral")
+		if p.Locked.IsPositive() || p.Obligations > 0 {
+			reporter.Skip("provider has locked collateral or obligations")
 			return nil, nil
 		}
 		return []simsx.SimAccount{op}, &types.MsgUnbondProvider{Operator: op.AddressBech32}

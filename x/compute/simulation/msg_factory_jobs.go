@@ -151,8 +151,8 @@ func MsgRevealBidFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgReveal
 		if !ok {
 			return nil, nil
 		}
-		if sdk.UnwrapSDKContext(ctx).BlockHeight() > j.RevealEnd {
-			reporter.Skip("reveal window over")
+		if h := sdk.UnwrapSDKContext(ctx).BlockHeight(); h <= j.CommitEnd || h > j.RevealEnd {
+			reporter.Skip("not in the reveal window")
 			return nil, nil
 		}
 		it, err := k.BidCommits.Iterate(ctx, collections.NewPrefixedPairRange[uint64, string](j.Id))
