@@ -202,6 +202,9 @@ type MLPSource = jobexec.VerifySource
 
 // Verify checks one job's sampled chunks and returns the verdict and why.
 func (v *Verifier) Verify(ctx context.Context, pv computetypes.PendingVerification) (computetypes.Verdict, string) {
+	if pv.InputsCheck { // an aborted job: check its inputs (inputs.go)
+		return v.checkInputs(ctx, pv)
+	}
 	rc, err := jobexec.NewRecomputer(ctx, pv, v.cfg.MLP, v.backend)
 	if err != nil {
 		// The chain accepted this workload: failing to run it is this
