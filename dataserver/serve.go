@@ -72,6 +72,13 @@ func (s *Server) authorize(r *http.Request) (*grant, *httpError) {
 	if !ok {
 		return nil, herr(http.StatusNotFound, "not_found", "this server does not serve dataset %d", id)
 	}
+	if version != 0 {
+		// The file first: a 403 below then tells a validator's signed probe
+		// (an aborted job's input check) that this server holds the version.
+		if _, e := s.locate(r.Context(), d, version, signed.Address); e != nil {
+			return nil, e
+		}
+	}
 	version, e := s.hasAccess(r.Context(), id, signed.Address, version)
 	if e != nil {
 		return nil, e

@@ -306,3 +306,20 @@ func TestLoadTellsAnUnreadyChainFromAMismatch(t *testing.T) {
 		t.Fatalf("explicit file of an unknown dataset: %v", err)
 	}
 }
+
+// A validator's signed probe (an aborted job's input check, sidecar
+// inputs.go) tells a version the server holds (403: no licence) from one it
+// does not (404), and reads no byte of either.
+func TestSignedProbeTellsHeldFromMissing(t *testing.T) {
+	fx := newFixture(t, false)
+	ctx := context.Background()
+	got, err := fx.stranger.client(fx.url).Download(ctx, 1, 1, fx.expect())
+	wantHTTPError(t, err, 403, "no_access")
+	if len(got) != 0 {
+		t.Fatalf("a probe read %d bytes", len(got))
+	}
+	_, f2 := testNPY(t, t.TempDir(), 10, 3, 2) // listed on chain, not in the server's folder
+	fx.chain.list(1, 2, fx.owner.addr(), f2)
+	_, err = fx.stranger.client(fx.url).Download(ctx, 1, 2, Expect{Sha256: f2.Sha256, Rows: 10, Cols: 3})
+	wantHTTPError(t, err, 404, "not_found")
+}

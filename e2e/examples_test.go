@@ -50,12 +50,17 @@ func aichainExamples(t *testing.T) []example {
 
 // joinContinuations splits an Example into its commands: lines that start
 // a command (with the binary's name), continuation lines (ending in \)
-// joined to them.
+// joined to them. A line that sets shell variables with read (read C S <<<
+// "$(aichaind …)") is run before every command after it, which use them.
 func joinContinuations(text string) []string {
 	var out []string
-	var cur string
+	var cur, setup string
 	for _, raw := range strings.Split(text, "\n") {
 		line := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(raw), "$ "))
+		if strings.HasPrefix(line, "read ") {
+			setup += line + " && "
+			continue
+		}
 		if cur != "" {
 			cur += " " + strings.TrimSuffix(line, "\\")
 			if !strings.HasSuffix(line, "\\") {
@@ -67,10 +72,10 @@ func joinContinuations(text string) []string {
 			continue
 		}
 		if strings.HasSuffix(line, "\\") {
-			cur = strings.TrimSuffix(line, "\\")
+			cur = setup + strings.TrimSuffix(line, "\\")
 			continue
 		}
-		out = append(out, line)
+		out = append(out, setup+line)
 	}
 	return out
 }

@@ -172,15 +172,25 @@ func assertDefaultFees(t *testing.T, c *Chain) {
 	if got := paramBps(t, c, "/aichain/datamarket/v1/params", "market_fee_bps"); got != 250 {
 		t.Fatalf("market_fee_bps %d, this test assumes 250", got)
 	}
+	var res struct {
+		Params struct {
+			JobCreationFee struct{ Amount string } `json:"job_creation_fee"`
+		} `json:"params"`
+	}
+	getJSON(t, c, "/aichain/compute/v1/params", &res)
+	if res.Params.JobCreationFee.Amount != strconv.Itoa(localnetCreationFee) {
+		t.Fatalf("job_creation_fee %s, this test assumes %d", res.Params.JobCreationFee.Amount, localnetCreationFee)
+	}
 }
 
 // createMLPJob has bob create an mlp-f32 job on model 1 over dataset 1
-// (chunks of 8 rows, max price 5000uaic) and returns its id; extra flags
-// override the defaults.
+// (chunks of 8 rows, max price 5000uaic, the model's and the dataset's fees
+// as their caps) and returns its id; extra flags override the defaults.
 func (c *Chain) createMLPJob(t *testing.T, extra ...string) string {
 	t.Helper()
 	args := append([]string{"compute", "create-job", `{"kind":"mlp-f32","mlp":{"model_id":1,"dataset_id":1},"chunk_rows":8}`, "5000uaic",
-		"--commit-blocks", "3", "--reveal-blocks", "3", "--exec-blocks", "40", "--from", "bob"}, extra...)
+		"--commit-blocks", "3", "--reveal-blocks", "3", "--exec-blocks", "40", "--from", "bob",
+		"--max-model-fee", "1002uaic", "--max-dataset-fee", "700uaic"}, extra...)
 	return jobIDOf(t, c.Tx(args...))
 }
 
@@ -258,7 +268,8 @@ func listMLPMarket(t *testing.T, c *Chain) mlpMarket {
 // 70/30 = 666.4/285.6 → 666 + 1 remainder = 667 alice, 285 carol. Dataset
 // fee 700: market 2.5% = 17 to the pool, 683 split 60/40 = 409.8/273.2 →
 // 409 + 1 remainder = 410 alice, 273 dave. The requester pays price + 1002 +
-// 700 and gets the rest of its escrow back.
+// 700 and the job creation fee (to the pool), and gets the rest of its
+// escrow back.
 func mlpPayouts(price int64) map[string]int64 {
 	fee := price * 500 / 10000
 	return map[string]int64{
@@ -266,8 +277,8 @@ func mlpPayouts(price int64) map[string]int64 {
 		"carol":    285,
 		"dave":     273,
 		"provider": price - fee,
-		"pool":     fee + 50 + 17,
-		"bob":      -(price + 1002 + 700),
+		"pool":     fee + 50 + 17 + localnetCreationFee,
+		"bob":      -(price + 1002 + 700 + localnetCreationFee),
 	}
 }
 

@@ -238,6 +238,9 @@ type MLPSource = jobexec.VerifySource
 
 // Verify checks one job's sampled chunks and returns the verdict and why.
 func (v *Verifier) Verify(ctx context.Context, pv computetypes.PendingVerification) (computetypes.Verdict, string) {
+	if pv.InputsCheck { // an aborted job: check its inputs (inputs.go)
+		return v.checkInputs(ctx, pv)
+	}
 	if v.cfg.Signer == nil {
 		return computetypes.Verdict_VERDICT_UNSPECIFIED, "no signing key: providers serve chunks to validators' operators only"
 	}
