@@ -19,7 +19,8 @@ import (
 // The input check of an aborted job (x/compute MsgAbortJob). Its winner says
 // the job's inputs are unavailable; PendingVerifications lists the job with
 // inputs_check set, and the sidecar tries the inputs as the winner would and
-// votes VERDICT_INPUTS_AVAILABLE or VERDICT_INPUTS_UNAVAILABLE. A job whose
+// votes VERDICT_INPUTS_AVAILABLE, VERDICT_INPUTS_UNAVAILABLE or (its
+// dataset's server failing) VERDICT_DATASET_UNAVAILABLE. A job whose
 // inputs were found unavailable by more than 1/3 of the power (or by no
 // quorum) ends with the winner's collateral released; found available by
 // 2/3, the abort is a timeout.
@@ -42,6 +43,11 @@ import (
 // inputs are called unavailable. A sidecar that cannot check (no model or
 // dataset source, an unsupported uri) abstains.
 
+// errDatasetGone marks an input check that failed on the dataset's server:
+// the verdict is then VERDICT_DATASET_UNAVAILABLE, which also refunds the
+// dataset fee (x/compute abort.go).
+var errDatasetGone = errors.New("the dataset version is not served")
+
 // checkInputs returns the verdict on an aborted job's inputs, and why.
 func (v *Verifier) checkInputs(ctx context.Context, pv computetypes.PendingVerification) (computetypes.Verdict, string) {
 	if v.cfg.MLP == nil {
@@ -60,6 +66,9 @@ func (v *Verifier) checkInputs(ctx context.Context, pv computetypes.PendingVerif
 			}
 		}
 		lastErr = v.inputsOnce(ctx, pv)
+		if errors.Is(lastErr, errDatasetGone) && attempt == v.cfg.FetchRetries-1 {
+			return computetypes.Verdict_VERDICT_DATASET_UNAVAILABLE, lastErr.Error()
+		}
 		if lastErr == nil {
 			return computetypes.Verdict_VERDICT_INPUTS_AVAILABLE, "the model and the dataset version are available"
 		}
@@ -80,7 +89,7 @@ func (v *Verifier) inputsOnce(ctx context.Context, pv computetypes.PendingVerifi
 			return fmt.Errorf("dataset %d version %d record: %w", pv.DatasetId, pv.DatasetVersion, err)
 		}
 		if err := v.probeDataset(ctx, rec.Uri, pv.DatasetId, rec.Version); err != nil {
-			return fmt.Errorf("dataset %d version %d: %w", pv.DatasetId, rec.Version, err)
+			return fmt.Errorf("%w: dataset %d version %d: %w", errDatasetGone, pv.DatasetId, rec.Version, err)
 		}
 		rows, cols = rec.Rows, rec.Cols
 	}

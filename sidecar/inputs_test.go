@@ -21,8 +21,9 @@ import (
 // winner aborted it), the sidecar votes INPUTS_AVAILABLE when the model
 // loads and runs on the dataset and the dataset's server holds the version
 // (a 403 to the validator's signed probe: no licence, but the file is
-// there), INPUTS_UNAVAILABLE when the server does not hold it, refuses the
-// signature, does not answer, the model is gone or cannot run on the rows,
+// there), DATASET_UNAVAILABLE when the server does not hold it, refuses the
+// signature or does not answer, INPUTS_UNAVAILABLE when the model is gone or
+// cannot run on the rows,
 // and abstains without a source or a signing key.
 func TestInputsCheckOfAnAbortedJob(t *testing.T) {
 	model, ds := mlpFixture(t)
@@ -62,7 +63,7 @@ func TestInputsCheckOfAnAbortedJob(t *testing.T) {
 		t.Fatalf("probed %q", probed)
 	}
 	for _, status = range []int{http.StatusNotFound, http.StatusUnauthorized} {
-		check(newV(mlpSource{model: model, ds: rec}), pv, computetypes.Verdict_VERDICT_INPUTS_UNAVAILABLE)
+		check(newV(mlpSource{model: model, ds: rec}), pv, computetypes.Verdict_VERDICT_DATASET_UNAVAILABLE)
 	}
 	status = http.StatusForbidden
 
@@ -76,7 +77,7 @@ func TestInputsCheckOfAnAbortedJob(t *testing.T) {
 
 	down := rec
 	down.Uri = "http://127.0.0.1:1" // nothing listens
-	check(newV(mlpSource{model: model, ds: down}), pv, computetypes.Verdict_VERDICT_INPUTS_UNAVAILABLE)
+	check(newV(mlpSource{model: model, ds: down}), pv, computetypes.Verdict_VERDICT_DATASET_UNAVAILABLE)
 
 	check(newV(nil), pv, computetypes.Verdict_VERDICT_UNSPECIFIED)
 	cfg.Signer = nil

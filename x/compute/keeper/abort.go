@@ -21,7 +21,12 @@ import (
 //   - more than 1/3 of the power finds them unavailable: the abort stands
 //     (EXPIRED/ABORTED): the winner's collateral is released with no payment
 //     and no penalty, the requester refunded its escrow (the creation fee
-//     stays paid);
+//     stays paid) but for the dataset fee, which the winner's access made
+//     the owner's — unless more than 1/3 found the dataset itself
+//     unavailable (VERDICT_DATASET_UNAVAILABLE), when it is refunded too: a
+//     requester cannot read a dataset through its own provider and get the
+//     fee back by making its model vanish, and an owner that serves nothing
+//     is paid nothing;
 //   - at least 2/3 finds them available: the abort was false, and is a
 //     timeout (EXPIRED/EXECUTION_TIMEOUT with the timeout penalty);
 //   - no quorum by the end: the abort stands (nobody could show the inputs
@@ -82,8 +87,9 @@ func (k Keeper) AbortJob(ctx context.Context, provider sdk.AccAddress, jobID uin
 // abortOutcome is what an ABORTING job's tally decides, if anything yet.
 func abortOutcome(job types.Job, t types.VerificationTally, totalPower int64) func(context.Context, Keeper) error {
 	switch {
-	case 3*t.InputsUnavailablePower > totalPower:
-		return func(ctx context.Context, k Keeper) error { return k.abortStands(ctx, job, t, true) }
+	case 3*(t.InputsUnavailablePower+t.DatasetUnavailablePower) > totalPower:
+		datasetGone := 3*t.DatasetUnavailablePower > totalPower
+		return func(ctx context.Context, k Keeper) error { return k.abortStands(ctx, job, t, true, datasetGone) }
 	case 3*t.InputsAvailablePower >= 2*totalPower:
 		return func(ctx context.Context, k Keeper) error { return k.abortIsTimeout(ctx, job, t) }
 	}
@@ -93,8 +99,9 @@ func abortOutcome(job types.Job, t types.VerificationTally, totalPower int64) fu
 // abortStands ends an abort whose inputs were found unavailable (or that
 // reached no quorum): the winner's obligation ends and its collateral is
 // released, with no payment and no penalty; the requester gets its escrow
-// back; the job is EXPIRED/ABORTED.
-func (k Keeper) abortStands(ctx context.Context, job types.Job, t types.VerificationTally, quorum bool) error {
+// back, the dataset fee only when the dataset was found gone; the job is
+// EXPIRED/ABORTED.
+func (k Keeper) abortStands(ctx context.Context, job types.Job, t types.VerificationTally, quorum, datasetGone bool) error {
 	if err := k.emitAbortDecided(ctx, job.Id, t, false, quorum); err != nil {
 		return err
 	}
@@ -108,6 +115,9 @@ func (k Keeper) abortStands(ctx context.Context, job types.Job, t types.Verifica
 		if err := k.saveProvider(ctx, &old, p); err != nil {
 			return err
 		}
+	}
+	if datasetGone {
+		job.DatasetFeeOwed = false // the owner served nothing: refunded
 	}
 	return k.closeWithRefund(ctx, job, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_ABORTED)
 }
@@ -126,12 +136,13 @@ func (k Keeper) endAbort(ctx context.Context, job types.Job) error {
 	if err != nil && !isNotFound(err) {
 		return err
 	}
-	return k.abortStands(ctx, job, t, false)
+	return k.abortStands(ctx, job, t, false, false)
 }
 
 func (k Keeper) emitAbortDecided(ctx context.Context, jobID uint64, t types.VerificationTally, available, quorum bool) error {
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventAbortDecided{
 		JobId: jobID, InputsAvailable: available, Quorum: quorum,
-		AvailablePower: t.InputsAvailablePower, UnavailablePower: t.InputsUnavailablePower,
+		AvailablePower: t.InputsAvailablePower, UnavailablePower: t.InputsUnavailablePower + t.DatasetUnavailablePower,
+		DatasetUnavailablePower: t.DatasetUnavailablePower,
 	})
 }

@@ -31,8 +31,10 @@ func (s *suite) abortSetup(req, prov, owner sdk.AccAddress) uint64 {
 // through the vote-extension path:
 //   - unavailable (> 1/3 of the power): the winner's collateral is released
 //     with no penalty, the requester refunded its escrow but not the creation
-//     fee, the model and dataset owners paid nothing: the withholding owner
-//     (here the requester itself) loses the fee and gains nothing;
+//     fee, the model owner paid nothing; the dataset fee, which the winner's
+//     access made the owner's, is refunded only when > 1/3 found the dataset
+//     itself unavailable (DATASET_UNAVAILABLE): the withholding owner (here
+//     the requester itself) loses the fees and gains nothing;
 //   - available (≥ 2/3): the abort was false, and is a timeout;
 //   - no quorum by the end: the abort stands;
 //   - a job without inputs (gemm) cannot lack them: its abort is a timeout at
@@ -68,9 +70,26 @@ func TestAttackInputsVanishAfterAward(t *testing.T) {
 		s.verdicts(id, types.Verdict_VERDICT_INPUTS_AVAILABLE, 'a', 10, 10)
 		s.wantState(id, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_EXECUTION_TIMEOUT)
 		s.bondOf(prov, bond-20_000, 0, 0)
-		l.delta("requester", req, 0) // its fee back as compensation, nothing more
-		l.delta("owner of the inputs", owner, 0)
-		l.delta("reward pool", poolAddr(), 20_000)
+		// Its creation and dataset fees back as compensation, nothing more;
+		// the owner, whose data the winner was granted, is paid.
+		l.delta("requester", req, 0)
+		l.delta("owner of the inputs", owner, datasetFee-marketFee(datasetFee))
+		l.delta("reward pool", poolAddr(), 20_000-datasetFee+marketFee(datasetFee))
+	})
+	t.Run("dataset unavailable: the dataset fee is refunded too", func(t *testing.T) {
+		s := newSuite(t)
+		s.setParams(attackParams())
+		req, prov, owner := s.acc(0), s.acc(1), s.acc(2)
+		s.registerAny(prov, bond)
+		l := s.ledger(req, prov, owner)
+		id := s.abortSetup(req, prov, owner)
+		s.verdicts(id, types.Verdict_VERDICT_DATASET_UNAVAILABLE, 'k', 11)
+		s.wantState(id, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_ABORTED)
+		s.bondOf(prov, bond, 0, 0)
+		l.delta("provider's account", prov, 0)
+		l.delta("requester", req, -creationFee)
+		l.delta("owner that served nothing", owner, 0)
+		l.delta("module account", moduleAddr(), 0)
 	})
 	t.Run("no quorum: the abort stands", func(t *testing.T) {
 		s := newSuite(t)
@@ -85,8 +104,9 @@ func TestAttackInputsVanishAfterAward(t *testing.T) {
 		}
 		s.wantState(id, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_ABORTED)
 		s.bondOf(prov, bond, 0, 0)
-		l.delta("requester", req, -creationFee)
-		l.delta("owner of the inputs", owner, 0)
+		// Nobody showed the dataset gone: the winner had it, its fee is the owner's.
+		l.delta("requester", req, -creationFee-datasetFee)
+		l.delta("owner of the inputs", owner, datasetFee-marketFee(datasetFee))
 	})
 	t.Run("a job without inputs times out at once", func(t *testing.T) {
 		s := newSuite(t)

@@ -169,3 +169,8 @@ func (s *suite) verdicts(id uint64, v types.Verdict, from byte, powers ...int64)
 func collectionsKey(id uint64, provider string) collections.Pair[uint64, string] {
 	return collections.Join(id, provider)
 }
+
+// marketFee is x/datamarket's cut of a dataset fee at its default params.
+func marketFee(amount int64) int64 {
+	return amount * int64(dmtypes.DefaultParams().MarketFeeBps) / 10_000
+}

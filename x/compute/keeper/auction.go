@@ -300,7 +300,10 @@ func rankBids(valid []revealed) {
 
 // award assigns the job to the winning commitment at the clearing price: its
 // collateral stays locked, its execution deadline is queued, and it gets
-// access to the job's dataset.
+// access to the dataset version the job pinned — which makes the dataset fee
+// the owner's (dataset_fee_owed), paid when the job closes: a requester that
+// runs its own provider cannot read the data and then take the fee back by
+// letting the job time out.
 func (k Keeper) award(ctx context.Context, job types.Job, win types.BidCommit, clearing sdk.Coin) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	from := job.State
@@ -309,14 +312,16 @@ func (k Keeper) award(ctx context.Context, job types.Job, win types.BidCommit, c
 	job.ClearingPrice = clearing
 	job.WinnerCollateral = win.Deposit
 	job.ExecDeadline = sdkCtx.BlockHeight() + int64(job.ExecBlocks)
+	grant := job.DatasetId != 0 && k.DatasetKeeper != nil
+	job.DatasetFeeOwed = grant
 	if err := k.saveJob(ctx, from, job); err != nil {
 		return err
 	}
 	if err := k.ExecDeadlineQueue.Set(ctx, pair(job.ExecDeadline, job.Id)); err != nil {
 		return err
 	}
-	if job.DatasetId != 0 && k.DatasetKeeper != nil {
-		if err := k.DatasetKeeper.GrantJobAccess(ctx, job.DatasetId, job.Id, job.Winner); err != nil {
+	if grant {
+		if err := k.DatasetKeeper.GrantJobAccessVersion(ctx, job.DatasetId, job.Id, job.DatasetVersion, job.Winner); err != nil {
 			return err
 		}
 	}

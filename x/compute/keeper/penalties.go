@@ -83,9 +83,10 @@ func (k Keeper) failFraud(ctx context.Context, job types.Job) error {
 
 // timeoutPenalty is what a winner without a result owes, sized to its job:
 // it forfeits slash_fraction_timeout of the job's collateral (at most its
-// bond). The requester, refunded its escrow in full, has lost only the
-// creation fee it paid, so its compensation is requester_compensation_bps of
-// the penalty capped at that fee; the rest goes to the reward pool (never to
+// bond). The requester, refunded its escrow, has lost the creation fee it
+// paid and the dataset fee the winner's access made the owner's, so its
+// compensation is requester_compensation_bps of the penalty capped at those;
+// the rest goes to the reward pool (never to
 // the requester: a timeout it provoked earns it nothing). The job's
 // obligation ends; the timeout counts in the winner's record, and
 // timeout_jail_threshold timeouts in a row (no completed job between) jail it.
@@ -100,7 +101,11 @@ func (k Keeper) timeoutPenalty(ctx context.Context, job types.Job, params types.
 	amt = math.MinInt(amt, p.Bond.Amount)
 	penalty := sdk.NewCoins(sdk.NewCoin(p.Bond.Denom, amt))
 	comp := common.FeePart(penalty, params.RequesterCompensationBps)
-	if lost := creationFee(job); !comp.IsAllLTE(lost) {
+	lost := creationFee(job)
+	if job.DatasetFeeOwed {
+		lost = lost.Add(job.DatasetFee...)
+	}
+	if !comp.IsAllLTE(lost) {
 		comp = comp.Min(lost)
 	}
 	toPool := penalty.Sub(comp...)

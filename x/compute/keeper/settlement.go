@@ -7,13 +7,25 @@ import (
 
 	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/compute/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
-// closeWithRefund ends a job, returning its whole escrow (and any dispute
-// deposit) to the requester; nothing goes to the model or dataset. The
-// creation fee, paid to the reward pool at creation, is not refunded.
+// closeWithRefund ends a job, returning its escrow (and any dispute
+// deposit) to the requester; nothing goes to the model. The dataset fee, once
+// owed (the winner was granted the data), goes to the dataset's owner
+// instead. The creation fee, paid to the reward pool at creation, is not
+// refunded.
 func (k Keeper) closeWithRefund(ctx context.Context, job types.Job, state types.JobState, reason types.CloseReason) error {
 	refund := job.Escrow.Add(job.DisputeDeposit...)
+	if job.DatasetFeeOwed {
+		var neg bool
+		if refund, neg = refund.SafeSub(job.DatasetFee...); neg {
+			return types.ErrInvariant.Wrapf("job %d: escrow %s below its dataset fee %s", job.Id, job.Escrow, job.DatasetFee)
+		}
+		if err := k.payDatasetFee(ctx, job); err != nil {
+			return err
+		}
+	}
 	if err := k.refund(ctx, job, refund); err != nil {
 		return err
 	}
@@ -127,23 +139,54 @@ func (k Keeper) payOut(ctx context.Context, job types.Job, pay, toPool, refund s
 			return err
 		}
 	}
-	if err := k.payOrRedirect(ctx, job.Id, "model_fee", job.ModelFee, func(ctx context.Context) error {
-		if k.ModelKeeper == nil {
-			return types.ErrModelsUnavailable.Wrapf("job %d owes a model fee", job.Id)
-		}
-		return k.ModelKeeper.PayModelFee(ctx, job.ModelId, types.ModuleName, job.ModelFee, job.ModelShares, job.Rows)
-	}); err != nil {
+	if err := k.payModelFee(ctx, job); err != nil {
 		return err
 	}
-	if err := k.payOrRedirect(ctx, job.Id, "dataset_fee", job.DatasetFee, func(ctx context.Context) error {
-		if k.DatasetKeeper == nil {
-			return types.ErrDatasetsUnavailable.Wrapf("job %d owes a dataset fee", job.Id)
-		}
-		return k.DatasetKeeper.PayDatasetFee(ctx, job.DatasetId, types.ModuleName, job.DatasetFee, job.DatasetShares)
-	}); err != nil {
+	if err := k.payDatasetFee(ctx, job); err != nil {
 		return err
 	}
 	return k.refund(ctx, job, refund)
+}
+
+// payModelFee pays a settled job's model fee through x/modelregistry, which
+// records the use; a free model's use is recorded too (a zero fee).
+func (k Keeper) payModelFee(ctx context.Context, job types.Job) error {
+	if job.ModelId == 0 {
+		return nil
+	}
+	pay := func(ctx context.Context) error {
+		if k.ModelKeeper == nil {
+			return types.ErrModelsUnavailable.Wrapf("job %d ran a model", job.Id)
+		}
+		return k.ModelKeeper.PayModelFee(ctx, job.ModelId, types.ModuleName, job.ModelFee, job.ModelShares, job.Rows)
+	}
+	if !job.ModelFee.IsZero() {
+		return k.payOrRedirect(ctx, job.Id, "model_fee", job.ModelFee, pay)
+	}
+	if err := modkit.RunCached(ctx, pay); err != nil {
+		// Nothing to pay: the use went unrecorded, said so in the log and an event.
+		k.Logger(ctx).Error("model use not recorded", "job_id", job.Id, "model_id", job.ModelId, "err", err)
+		return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventPayoutRedirected{
+			JobId: job.Id, What: "model_usage", Amount: sdk.NewCoins().String(), Error: err.Error(),
+		})
+	}
+	return nil
+}
+
+// payDatasetFee pays a job's dataset fee to the dataset's owner: charged
+// once through the job's access when the fee is owed (ChargeJobDatasetFee),
+// else (a job awarded before the owed-fee rule) paid as a settlement fee. A
+// fee that cannot be paid goes to the reward pool (payOrRedirect).
+func (k Keeper) payDatasetFee(ctx context.Context, job types.Job) error {
+	return k.payOrRedirect(ctx, job.Id, "dataset_fee", job.DatasetFee, func(ctx context.Context) error {
+		if k.DatasetKeeper == nil {
+			return types.ErrDatasetsUnavailable.Wrapf("job %d owes a dataset fee", job.Id)
+		}
+		if job.DatasetFeeOwed {
+			return k.DatasetKeeper.ChargeJobDatasetFee(ctx, job.DatasetId, job.Id, types.ModuleName, job.DatasetFee, job.DatasetShares)
+		}
+		return k.DatasetKeeper.PayDatasetFee(ctx, job.DatasetId, types.ModuleName, job.DatasetFee, job.DatasetShares)
+	})
 }
 
 // creditWinner ends a settled job's obligation on its winner, releases its

@@ -31,6 +31,8 @@ var verdictKinds = map[types.Verdict]verdictKind{
 		func(t *types.VerificationTally) *int64 { return &t.InputsAvailablePower }},
 	types.Verdict_VERDICT_INPUTS_UNAVAILABLE: {types.JobState_JOB_STATE_ABORTING,
 		func(t *types.VerificationTally) *int64 { return &t.InputsUnavailablePower }},
+	types.Verdict_VERDICT_DATASET_UNAVAILABLE: {types.JobState_JOB_STATE_ABORTING,
+		func(t *types.VerificationTally) *int64 { return &t.DatasetUnavailablePower }},
 }
 
 // ApplyVerdicts records one block's verdicts: each entry is a validator
@@ -38,7 +40,8 @@ var verdictKinds = map[types.Verdict]verdictKind{
 // totalPower is the bonded power of the set that voted (the previous height's
 // set). Per job, a validator counts once; a verdict counts only on a job in
 // the state its kind is about (VALID, INVALID, UNAVAILABLE on a VERIFYING
-// job; INPUTS_AVAILABLE, INPUTS_UNAVAILABLE on an ABORTING one) and is
+// job; INPUTS_AVAILABLE, INPUTS_UNAVAILABLE, DATASET_UNAVAILABLE on an
+// ABORTING one) and is
 // ignored otherwise. VERIFYING: once ≥ 2/3 of totalPower says VALID the job
 // settles; once > 1/3 says INVALID or UNAVAILABLE it fails as fraud.
 // ABORTING: see abort.go. Bad entries are skipped with a log line; a job

@@ -39,8 +39,11 @@ type ModelKeeper interface {
 type DatasetKeeper interface {
 	// DatasetTermsForJob: shape, content root, owner, and the PER_JOB fee (empty when the requester holds a licence); an error when the requester has no licence and there is no PER_JOB offer, or the dataset is unknown.
 	DatasetTermsForJob(ctx context.Context, datasetID uint64, requester string) (common.DatasetTerms, error)
+	// PayDatasetFee pays the dataset fee of a job whose winner was never granted access under the owed-fee rule (a job awarded before it).
 	PayDatasetFee(ctx context.Context, datasetID uint64, fromModule string, fee sdk.Coins, shares []common.Share) error
-	// GrantJobAccess lets the assigned provider of a live job read the dataset; RevokeJobAccess ends it when the job ends (any terminal state).
-	GrantJobAccess(ctx context.Context, datasetID, jobID uint64, provider string) error
+	// GrantJobAccessVersion lets the winner of a live job read the one dataset version the job pinned; RevokeJobAccess ends it when the job ends (any terminal state).
+	GrantJobAccessVersion(ctx context.Context, datasetID, jobID, version uint64, provider string) error
+	// ChargeJobDatasetFee pays a granted job's dataset fee to the owner, once per job (a second call is a no-op).
+	ChargeJobDatasetFee(ctx context.Context, datasetID, jobID uint64, fromModule string, fee sdk.Coins, shares []common.Share) error
 	RevokeJobAccess(ctx context.Context, datasetID, jobID uint64) error
 }

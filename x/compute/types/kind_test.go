@@ -148,7 +148,10 @@ func (fakeDatasets) PayDatasetFee(context.Context, uint64, string, sdk.Coins, []
 	return errors.New("not in this test")
 }
 
-func (fakeDatasets) GrantJobAccess(context.Context, uint64, uint64, string) error {
+func (fakeDatasets) ChargeJobDatasetFee(context.Context, uint64, uint64, string, sdk.Coins, []common.Share) error {
+	return nil
+}
+func (fakeDatasets) GrantJobAccessVersion(context.Context, uint64, uint64, uint64, string) error {
 	return errors.New("not in this test")
 }
 
