@@ -1,7 +1,7 @@
 // Command aichain-bench has two benchmarks. `chain` measures committed
 // transactions per second of every aichain message kind against bank send
-// on a fresh local network (see docs/bench-chain.md). `provider` measures the provider agent's capacity on a local
-// network made as `make localnet` makes it: N small gemm jobs posted in one
+// on a fresh local network (docs/bench-chain.md). `provider` measures the
+// provider agent's capacity on a local network made as `make localnet` makes it: N small gemm jobs posted in one
 // block against one provider agent on the CPU backend, beside a verifier
 // sidecar. It reports jobs settled per minute, bids and reveals per block,
 // forfeits, the agent's memory and how long it took to stop on SIGTERM
