@@ -21,7 +21,7 @@ export GOFLAGS := $(strip $(GOFLAGS) -tags=ledger)
 # The binaries: the node and the off-chain agents that exist so far.
 BINARIES := $(filter-out internal,$(notdir $(wildcard cmd/*)))
 
-.PHONY: bench-provider
+.PHONY: bench-provider bench-chain
 .PHONY: all build install test test-sim-long test-short bench fuzz lint fmt vet proto-tools proto-gen proto-check \
 	clang-tools ptx ptx-check chain-registry relayer localnet-ibc localnet localnet-reset localnet-multi localnet-multi-reset clean
 
@@ -51,6 +51,16 @@ test-short:
 # Benchmarks of the hot paths (one pass each; raise -benchtime to measure).
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+
+# Committed tx/s of every message kind against bank send, on a fresh local
+# network as `make localnet` makes it (ports from 36756, so a running
+# localnet is left alone): BENCH_ACCOUNTS accounts × BENCH_PER_ACCOUNT txs
+# per kind, pre-signed and broadcast over gRPC at once. Table, JSON and chart
+# (PNG) in build/bench; docs/bench-chain.md explains the columns.
+BENCH_ACCOUNTS ?= 20
+BENCH_PER_ACCOUNT ?= 100
+bench-chain: build
+	$(BUILDDIR)/aichain-bench chain --bin $(BUILDDIR) --out $(BUILDDIR)/bench --accounts $(BENCH_ACCOUNTS) --per-account $(BENCH_PER_ACCOUNT)
 
 # The provider agent's capacity benchmark: a fresh local network as `make
 # localnet` makes it (on ports from 36656, so a running localnet is left

@@ -1,18 +1,24 @@
-// Command aichain-bench measures the provider agent's capacity on a local
-// network made as `make localnet` makes it: N small gemm jobs posted in one
+// Command aichain-bench has two benchmarks. `chain` measures committed
+// transactions per second of every aichain message kind against bank send
+// on a fresh local network (docs/bench-chain.md). `provider` measures the
+// provider agent's capacity on a local network made as `make localnet` makes it: N small gemm jobs posted in one
 // block against one provider agent on the CPU backend, beside a verifier
 // sidecar. It reports jobs settled per minute, bids and reveals per block,
 // forfeits, the agent's memory and how long it took to stop on SIGTERM
 // mid-run, as a table (Markdown) and a PNG chart of jobs by state over time.
 //
+//	make bench-chain                       # every kind, 20 accounts, results in build/bench
 //	make bench-provider                    # 500 jobs, results in build/bench
 //	aichain-bench provider --jobs 500 --out build/bench
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,8 +26,13 @@ import (
 
 func main() {
 	root := &cobra.Command{Use: "aichain-bench", Short: "Capacity benchmarks of aichain's agents", SilenceUsage: true}
-	root.AddCommand(providerCmd())
-	if err := root.Execute(); err != nil {
+	root.AddCommand(providerCmd(), chainCmd())
+	// SIGINT or SIGTERM cancels the run: the node is stopped and what was
+	// measured so far is written before the command exits.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := root.ExecuteContext(ctx)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "aichain-bench:", err)
 		os.Exit(1)
 	}

@@ -125,11 +125,7 @@ func (nw *network) rpc() string  { return fmt.Sprintf("tcp://127.0.0.1:%d", nw.p
 // start starts the node, waits for its first blocks, then the sidecar and
 // the provider agent (bond 100 AIC: 500 bids of 0.1 AIC collateral).
 func (nw *network) start(ctx context.Context) error {
-	nw.node = nw.proc("node", "aichaind", "start", "--home", nw.home, "--log_no_color")
-	if err := nw.node.start(); err != nil {
-		return err
-	}
-	if err := waitGRPC(ctx, nw.grpc()); err != nil {
+	if err := nw.startNode(ctx); err != nil {
 		return err
 	}
 	nw.sidecar = nw.proc("sidecar", "aichain-sidecar", "--node", nw.grpc(), "--listen", fmt.Sprintf("127.0.0.1:%d", nw.port(4)),
@@ -147,6 +143,15 @@ func (nw *network) start(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// startNode starts the node and waits until it answers over gRPC.
+func (nw *network) startNode(ctx context.Context) error {
+	nw.node = nw.proc("node", "aichaind", "start", "--home", nw.home, "--log_no_color")
+	if err := nw.node.start(); err != nil {
+		return err
+	}
+	return waitGRPC(ctx, nw.grpc())
 }
 
 func (nw *network) stop() {

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// chainOptions are the options of the chain benchmark.
+type chainOptions struct {
+	options                      // bin, out, blockTime, timeout, basePort
+	accounts       int           // funded accounts that sign
+	perAccount     int           // txs of each kind per account
+	kinds          []string      // kinds to measure (default all)
+	phaseTime      time.Duration // stop broadcasting a kind after this long
+	windows        jobWindows
+	profile        []string // kinds to profile (CPU and allocations)
+	profileSeconds int
+}
+
+func chainCmd() *cobra.Command {
+	o := &chainOptions{}
+	var kinds string
+	cmd := &cobra.Command{
+		Use:   "chain",
+		Short: "Committed tx/s of every message kind on a fresh local network, against bank send in the same run",
+		Long: "Creates a fresh one-validator network under --out/chain (as make localnet does, on ports from --base-port, with\n" +
+			"CometBFT's Prometheus metrics and pprof on loopback), funds --accounts accounts from alice, and for each kind in\n" +
+			"turn pre-signs --per-account transactions per account, broadcasts them over gRPC from all accounts at once, reads\n" +
+			"the blocks that committed them, and reports committed tx/s, its ratio to bank send, gas used, CheckTx and\n" +
+			"FinalizeBlock time per tx (CometBFT's abci_connection_method_timing_seconds) and block interval percentiles.\n" +
+			"Writes chain-bench.md (the table), chain-bench.json and chain-bench.png (tx/s per kind) to --out. --profile\n" +
+			"takes a CPU and an allocation profile of the node (pprof) while the named kinds run.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if o.kinds, err = parseKinds(kinds); err != nil {
+				return err
+			}
+			return runChain(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.bin, "bin", "build", "directory holding aichaind")
+	f.StringVar(&o.out, "out", filepath.Join("build", "bench"), "output directory (its chain/ is replaced)")
+	f.IntVar(&o.accounts, "accounts", 20, "funded accounts broadcasting at once (at least 2)")
+	f.IntVar(&o.perAccount, "per-account", 100, "transactions of each kind per account (at most 100: max_locks_per_owner)")
+	f.StringVar(&kinds, "kinds", "all", "comma-separated kinds to measure: "+strings.Join(kindFlags(), ", ")+" (bank send always runs)")
+	f.DurationVar(&o.phaseTime, "phase-time", 30*time.Second, "stop broadcasting one kind after this long")
+	f.Uint64Var(&o.windows.commit, "commit-blocks", 10, "commit window of the benchmark's jobs")
+	f.Uint64Var(&o.windows.reveal, "reveal-blocks", 20, "reveal window of the benchmark's jobs")
+	f.Uint64Var(&o.windows.exec, "exec-blocks", 60, "execution window of the benchmark's jobs")
+	f.DurationVar(&o.blockTime, "block-time", time.Second, "block time of the network")
+	f.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long")
+	f.IntVar(&o.basePort, "base-port", 36756, "first of the ports used (P2P; RPC +1, gRPC +2, REST +3, verifier +4, Prometheus +5, pprof +6)")
+	f.StringSliceVar(&o.profile, "profile", nil, "kinds to profile (CPU and allocations of the node while they run), e.g. create,commit")
+	f.IntVar(&o.profileSeconds, "profile-seconds", 5, "length of each profile")
+	return cmd
+}
+
+// kindFlag maps the short names the flags take to kinds.
+var kindFlag = map[string]string{
+	"send": kindSend, "model": kindModel, "lock": kindLock, "licence": kindLicence, "create": kindCreate,
+	"commit": kindCommit, "reveal": kindReveal, "submit": kindSubmit, "claim": kindClaim,
+}
+
+func kindFlags() []string {
+	var out []string
+	for _, k := range allKinds {
+		for f, v := range kindFlag {
+			if v == k {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+// parseKinds returns the kinds named (in run order, bank send first), and
+// the kinds they need to run first (a reveal needs its commit, and so on).
+func parseKinds(s string) ([]string, error) {
+	if s == "" || s == "all" {
+		return allKinds, nil
+	}
+	want := map[string]bool{kindSend: true}
+	for _, f := range strings.Split(s, ",") {
+		k, ok := kindFlag[strings.TrimSpace(f)]
+		if !ok {
+			return nil, fmt.Errorf("unknown kind %q (want %s)", f, strings.Join(kindFlags(), ", "))
+		}
+		want[k] = true
+	}
+	needs := map[string][]string{kindSubmit: {kindReveal}, kindReveal: {kindCommit}, kindCommit: {kindCreate}, kindClaim: {kindLock, kindCreate}}
+	for _, k := range []string{kindClaim, kindSubmit, kindReveal, kindCommit} {
+		if want[k] {
+			for _, n := range needs[k] {
+				want[n] = true
+			}
+		}
+	}
+	var out []string
+	for _, k := range allKinds {
+		if want[k] {
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}
+
+// networkFor is the provider benchmark's network, on the chain benchmark's
+// ports, with Prometheus and pprof on loopback.
+func networkFor(o *chainOptions) (*network, error) {
+	nw := &network{o: &o.options}
+	if err := nw.create(); err != nil {
+		return nil, err
+	}
+	cfg := filepath.Join(nw.home, "config", "config.toml")
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		return nil, err
+	}
+	for key, val := range map[string]string{
+		"prometheus":             "true",
+		"prometheus_listen_addr": strconv.Quote(fmt.Sprintf("127.0.0.1:%d", nw.port(5))),
+		"pprof_laddr":            strconv.Quote(fmt.Sprintf("127.0.0.1:%d", nw.port(6))),
+		"size":                   "20000", // mempool: every phase's txs at once
+	} {
+		re := regexp.MustCompile(`(?m)^` + key + ` = .*$`)
+		if !re.Match(b) {
+			return nil, fmt.Errorf("%s has no %s setting", cfg, key)
+		}
+		b = re.ReplaceAll(b, []byte(key+" = "+val))
+	}
+	return nw, os.WriteFile(cfg, b, 0o644)
+}
+
+func (nw *network) metricsURL() string { return fmt.Sprintf("http://127.0.0.1:%d/metrics", nw.port(5)) }
+func (nw *network) pprofURL() string {
+	return fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/", nw.port(6))
+}
+
+// runChain runs the chain benchmark.
+func runChain(ctx context.Context, o *chainOptions) error {
+	if o.accounts < 2 || o.perAccount < 1 || o.perAccount > 100 {
+		return fmt.Errorf("--accounts must be at least 2 and --per-account in 1..100")
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	if err := os.MkdirAll(o.out, 0o755); err != nil {
+		return err
+	}
+	nw, err := networkFor(o)
+	if err != nil {
+		return err
+	}
+	defer nw.stop()
+	if err := nw.startNode(ctx); err != nil {
+		return err
+	}
+	r, err := newChainRun(ctx, o, nw)
+	if err != nil {
+		return err
+	}
+	defer r.close()
+	res, err := r.run(ctx)
+	if res != nil {
+		if werr := res.write(); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	return err
+}

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"cosmossdk.io/math"
+
+	"github.com/cosmos/cosmos-sdk/client/tx"
+	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	txtypes "github.com/cosmos/cosmos-sdk/types/tx"
+	"github.com/cosmos/cosmos-sdk/types/tx/signing"
+	authsigning "github.com/cosmos/cosmos-sdk/x/auth/signing"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+
+	"github.com/aichain/aichain/app/params"
+	"github.com/aichain/aichain/chainclient"
+)
+
+// account is one of the benchmark's funded accounts: a key derived from its
+// index (the same accounts every run), its account number and the sequence
+// of the next transaction signed for it.
+type account struct {
+	priv *secp256k1.PrivKey
+	addr sdk.AccAddress
+	bech string
+	num  uint64
+	seq  uint64
+}
+
+func newAccounts(n int) []*account {
+	out := make([]*account, n)
+	for i := range out {
+		priv := secp256k1.GenPrivKeyFromSecret([]byte(fmt.Sprintf("aichain-bench-chain-%d", i)))
+		addr := sdk.AccAddress(priv.PubKey().Address())
+		out[i] = &account{priv: priv, addr: addr, bech: addr.String()}
+	}
+	return out
+}
+
+// signer pre-signs transactions offline (SIGN_MODE_DIRECT, no fee: the
+// localnet's minimum gas price is zero).
+type signer struct {
+	chainID string
+	enc     params.EncodingConfig
+}
+
+// sign signs msgs for a with its next sequence and returns the tx bytes and
+// their hash (upper-case hex, as the node reports it).
+func (s signer) sign(a *account, gas uint64, msgs ...sdk.Msg) ([]byte, string, error) {
+	txb := s.enc.TxConfig.NewTxBuilder()
+	if err := txb.SetMsgs(msgs...); err != nil {
+		return nil, "", err
+	}
+	txb.SetGasLimit(gas)
+	pub := a.priv.PubKey()
+	empty := signing.SignatureV2{PubKey: pub, Data: &signing.SingleSignatureData{SignMode: signing.SignMode_SIGN_MODE_DIRECT}, Sequence: a.seq}
+	if err := txb.SetSignatures(empty); err != nil {
+		return nil, "", err
+	}
+	data := authsigning.SignerData{ChainID: s.chainID, AccountNumber: a.num, Sequence: a.seq, PubKey: pub, Address: a.bech}
+	sig, err := tx.SignWithPrivKey(context.Background(), signing.SignMode_SIGN_MODE_DIRECT, data, txb, a.priv, s.enc.TxConfig, a.seq)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := txb.SetSignatures(sig); err != nil {
+		return nil, "", err
+	}
+	bz, err := s.enc.TxConfig.TxEncoder()(txb.GetTx())
+	if err != nil {
+		return nil, "", err
+	}
+	a.seq++
+	sum := sha256.Sum256(bz)
+	return bz, strings.ToUpper(hex.EncodeToString(sum[:])), nil
+}
+
+// fund sends each account funds from the localnet key (alice) in one
+// multi-send, and waits for it to be in a block.
+func fund(ctx context.Context, alice *chainclient.Client, accs []*account, each int64) error {
+	amt := sdk.NewCoins(coin(each))
+	out := make([]banktypes.Output, len(accs))
+	for i, a := range accs {
+		out[i] = banktypes.Output{Address: a.bech, Coins: amt}
+	}
+	total := sdk.NewCoins(sdk.NewCoin(denom, math.NewInt(each).MulRaw(int64(len(accs)))))
+	msg := &banktypes.MsgMultiSend{Inputs: []banktypes.Input{{Address: alice.Address().String(), Coins: total}}, Outputs: out}
+	_, err := alice.Broadcast(ctx, msg)
+	return err
+}
+
+// refresh reads every account's number and sequence from the node.
+func refresh(ctx context.Context, q authtypes.QueryClient, accs []*account) error {
+	for _, a := range accs {
+		res, err := q.AccountInfo(ctx, &authtypes.QueryAccountInfoRequest{Address: a.bech})
+		if err != nil {
+			return fmt.Errorf("account %s: %w", a.bech, err)
+		}
+		a.num, a.seq = res.Info.AccountNumber, res.Info.Sequence
+	}
+	return nil
+}
+
+// signed is one pre-signed transaction.
+type signed struct {
+	bytes []byte
+	hash  string
+}
+
+// broadcastOutcome is what the node's CheckTx said of a phase's txs.
+type broadcastOutcome struct {
+	accepted []string // hashes in the mempool
+	rejected int
+	firstErr string
+	elapsed  time.Duration
+}
+
+// broadcast sends every account's txs, in sequence order, from one goroutine
+// per account at once, over gRPC (sync mode: each returns after CheckTx).
+// An account stops at its first refused tx (the rest would have the wrong
+// sequence), and all stop at the deadline or when ctx ends.
+func broadcast(ctx context.Context, svc txtypes.ServiceClient, perAccount [][]signed, deadline time.Time) broadcastOutcome {
+	var (
+		mu  sync.Mutex
+		out broadcastOutcome
+		wg  sync.WaitGroup
+	)
+	start := time.Now()
+	for _, txs := range perAccount {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k, t := range txs {
+				if ctx.Err() != nil || time.Now().After(deadline) {
+					return
+				}
+				res, err := svc.BroadcastTx(ctx, &txtypes.BroadcastTxRequest{TxBytes: t.bytes, Mode: txtypes.BroadcastMode_BROADCAST_MODE_SYNC})
+				mu.Lock()
+				if err == nil && res.TxResponse.Code == 0 {
+					out.accepted = append(out.accepted, t.hash)
+					mu.Unlock()
+					continue
+				}
+				out.rejected += len(txs) - k
+				if out.firstErr == "" {
+					out.firstErr = errors.Join(err, rejection(res)).Error()
+				}
+				mu.Unlock()
+				return
+			}
+		}()
+	}
+	wg.Wait()
+	out.elapsed = time.Since(start)
+	return out
+}
+
+func rejection(res *txtypes.BroadcastTxResponse) error {
+	if res == nil || res.TxResponse == nil {
+		return nil
+	}
+	return fmt.Errorf("CheckTx %s/%d: %s", res.TxResponse.Codespace, res.TxResponse.Code, res.TxResponse.RawLog)
+}

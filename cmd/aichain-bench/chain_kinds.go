@@ -1,0 +1,156 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+
+	"github.com/aichain/aichain/types/common"
+	computetypes "github.com/aichain/aichain/x/compute/types"
+	dmtypes "github.com/aichain/aichain/x/datamarket/types"
+	mrtypes "github.com/aichain/aichain/x/modelregistry/types"
+	srtypes "github.com/aichain/aichain/x/staking-rewards/types"
+)
+
+// The kinds of transaction the chain benchmark measures, in the order it
+// runs them: each kind after the ones whose state it needs (a bid needs a
+// job, a reveal its commitment, a result an awarded job, a claim locks and
+// the creation fees the jobs paid into the reward pool).
+const (
+	kindSend     = "bank send"
+	kindModel    = "register model"
+	kindLock     = "lock"
+	kindLicence  = "purchase licence"
+	kindCreate   = "create job"
+	kindCommit   = "commit bid"
+	kindReveal   = "reveal bid"
+	kindSubmit   = "submit result"
+	kindClaim    = "claim rewards"
+	kindProvider = "setup: register provider"
+	kindDataset  = "setup: list dataset"
+)
+
+// allKinds are the measured kinds in run order.
+var allKinds = []string{kindSend, kindModel, kindLock, kindLicence, kindCreate, kindCommit, kindReveal, kindSubmit, kindClaim}
+
+// Amounts the transactions move (uaic): small against the accounts' funds.
+const (
+	denom        = "uaic"
+	jobMaxPrice  = 5_000
+	bidPrice     = 4_000
+	licencePrice = 100
+	lockAmount   = 1_000_000 // the default min_lock_amount
+	providerBond = 10_000_000
+	gemmSize     = 16 // m = n = k; one chunk of 16 rows
+)
+
+// gasLimit is the gas limit each kind is signed with: above what it uses
+// (the table reports gas used), so that no transaction runs out.
+func gasLimit(kind string) uint64 {
+	switch kind {
+	case kindSend:
+		return 150_000
+	case kindCreate, kindDataset, kindModel:
+		return 400_000
+	case kindClaim:
+		return 2_000_000 // a claim walks all the owner's locks (up to 100 here)
+	default:
+		return 300_000
+	}
+}
+
+func coin(n int64) sdk.Coin { return sdk.NewCoin(denom, math.NewInt(n)) }
+
+// sendMsg is bank send number j of from to to.
+func sendMsg(from, to string) sdk.Msg {
+	return &banktypes.MsgSend{FromAddress: from, ToAddress: to, Amount: sdk.NewCoins(coin(1))}
+}
+
+// providerMsg registers owner as a compute provider with the localnet's
+// minimum bond (enough collateral for every bid the benchmark commits).
+func providerMsg(owner string) sdk.Msg {
+	return &computetypes.MsgRegisterProvider{
+		Operator: owner, Moniker: "bench", Endpoint: "http://127.0.0.1:9",
+		Hardware: computetypes.Hardware{Workloads: []string{"gemm-f32"}}, Bond: coin(providerBond),
+	}
+}
+
+// modelMsg registers model j of account i (a unique name).
+func modelMsg(owner string, i, j int) sdk.Msg {
+	name := fmt.Sprintf("bench-%d-%d", i, j)
+	sum := sha256.Sum256([]byte(name))
+	return &mrtypes.MsgRegisterModel{
+		Owner: owner, Name: name, Version: "1.0.0", Architecture: mrtypes.ArchitectureMLPF32,
+		Sha256: hex.EncodeToString(sum[:]), Uri: "https://models.example/" + name,
+		InputDim: 4, OutputDim: 2, License: "MIT",
+		Shares: []common.Share{{Address: owner, Weight: 1}},
+	}
+}
+
+// lockMsg locks the minimum amount for the shortest localnet tier.
+func lockMsg(owner string) sdk.Msg {
+	return &srtypes.MsgLock{Owner: owner, Amount: coin(lockAmount), Duration: time.Minute}
+}
+
+// claimMsg claims owner's lock rewards.
+func claimMsg(owner string) sdk.Msg { return &srtypes.MsgClaimRewards{Owner: owner} }
+
+// datasetMsg lists dataset j of owner with one perpetual offer.
+func datasetMsg(owner string, j int) sdk.Msg {
+	name := fmt.Sprintf("bench-%d", j)
+	sum := sha256.Sum256([]byte(name))
+	return &dmtypes.MsgListDataset{
+		Owner: owner, Name: name, Format: dmtypes.FormatNpyF32, Rows: 16, Cols: 4, RowsPerChunk: 16,
+		ContentRoot: sum[:], Sha256: hex.EncodeToString(sum[:]), Uri: "http://127.0.0.1:9",
+		Offers: []dmtypes.LicenseOffer{{Kind: dmtypes.LICENSE_KIND_PERPETUAL, Price: sdk.NewCoins(coin(licencePrice))}},
+	}
+}
+
+// licenceMsg buys the perpetual licence of a dataset, capped at its price.
+func licenceMsg(buyer string, datasetID uint64) sdk.Msg {
+	return &dmtypes.MsgPurchaseLicense{Buyer: buyer, DatasetId: datasetID, OfferIndex: 0, MaxPrice: coin(licencePrice)}
+}
+
+// jobWindows are the auction and execution windows of the benchmark's jobs.
+type jobWindows struct{ commit, reveal, exec uint64 }
+
+// createMsg creates a small gemm job (one chunk) that pays the creation fee
+// and caps no model or dataset fee (it uses neither).
+func createMsg(requester string, seed uint64, w jobWindows) sdk.Msg {
+	return &computetypes.MsgCreateJob{
+		Requester: requester, MaxPrice: coin(jobMaxPrice),
+		Workload: computetypes.WorkloadSpec{Kind: "gemm-f32", ChunkRows: gemmSize,
+			Gemm: &computetypes.GemmSpec{M: gemmSize, N: gemmSize, K: gemmSize, Seed: seed}},
+		CommitBlocks: w.commit, RevealBlocks: w.reveal, ExecBlocks: w.exec,
+	}
+}
+
+// bidSalt is the 16-byte salt of provider's bid on job (the shortest the
+// chain accepts; the benchmark needs no secrecy, only a valid opening).
+func bidSalt(jobID uint64, provider string) []byte {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%d/%s", jobID, provider)))
+	return sum[:computetypes.MinSaltLen]
+}
+
+// commitMsg commits provider's sealed bid on job.
+func commitMsg(provider string, jobID uint64) sdk.Msg {
+	c := computetypes.BidCommitment(jobID, provider, coin(bidPrice), bidSalt(jobID, provider))
+	return &computetypes.MsgCommitBid{Provider: provider, JobId: jobID, Commitment: c}
+}
+
+// revealMsg opens provider's bid on job.
+func revealMsg(provider string, jobID uint64) sdk.Msg {
+	return &computetypes.MsgRevealBid{Provider: provider, JobId: jobID, Price: coin(bidPrice), Salt: bidSalt(jobID, provider)}
+}
+
+// submitMsg submits the (unchecked) result of an awarded job: one chunk.
+func submitMsg(provider string, jobID uint64) sdk.Msg {
+	root := sha256.Sum256([]byte(fmt.Sprintf("result-%d", jobID)))
+	return &computetypes.MsgSubmitResult{Provider: provider, JobId: jobID, OutputRoot: root[:], ChunkCount: 1}
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+)
+
+// phase pre-signs the messages msgs gives each account (one message per
+// tx), broadcasts them from all accounts at once, reads the blocks until
+// they are all committed, and measures the kind from those blocks and the
+// node's timings around them.
+func (r *chainRun) phase(ctx context.Context, kind string, msgs func(i int) []sdk.Msg) (kindResult, []blockInfo, error) {
+	per, total, err := r.presign(kind, msgs)
+	if err != nil {
+		return kindResult{}, nil, err
+	}
+	if _, err := r.blocks.readTo(ctx); err != nil {
+		return kindResult{}, nil, err
+	}
+	before, err := scrapeTimings(ctx, r.nw.metricsURL(), r.nw.node.cmd.Process.Pid)
+	if err != nil {
+		return kindResult{}, nil, fmt.Errorf("node metrics: %w", err)
+	}
+	prev := r.blocks.blocks[len(r.blocks.blocks)-1:]
+	wait := r.profile(ctx, kind)
+	out := broadcast(ctx, r.svc, per, time.Now().Add(r.o.phaseTime))
+	want := make(map[string]bool, len(out.accepted))
+	for _, h := range out.accepted {
+		want[h] = true
+	}
+	blocks, err := r.blocks.waitFor(ctx, want, 20*time.Second)
+	wait()
+	if err != nil {
+		return kindResult{}, blocks, err
+	}
+	after, err := scrapeTimings(ctx, r.nw.metricsURL(), r.nw.node.cmd.Process.Pid)
+	if err != nil {
+		return kindResult{}, blocks, fmt.Errorf("node metrics: %w", err)
+	}
+	res := measure(kind, want, append(prev, blocks...), after.sub(before))
+	res.Signed, res.Rejected, res.FirstError = total, out.rejected, out.firstErr
+	fmt.Printf("%-26s signed %5d  CheckTx refused %4d  committed %5d (failed %d) in %d blocks, %.1f s: %.0f tx/s, gas %.0f; per tx: node CPU %.0f µs, FinalizeBlock %.0f µs\n",
+		kind, total, out.rejected, res.Committed, res.Failed, res.Blocks, res.Seconds, res.TxPerSec, res.GasMean, res.CPUMicros, res.FinalizeMicros)
+	for _, e := range []string{res.FirstError, res.FirstFailure} {
+		if e != "" {
+			fmt.Printf("    first error: %.300s\n", e)
+		}
+	}
+	if out.rejected > 0 || len(want) > res.Committed {
+		// Some sequences were not used: read them back from the node.
+		err = refresh(ctx, r.auth, r.accs)
+	}
+	if kind != kindProvider && kind != kindDataset {
+		r.res.Intervals = append(r.res.Intervals, loadedIntervals(append(prev, blocks...), want)...)
+	}
+	return res, blocks, err
+}
+
+// presign signs every account's txs of kind, accounts in parallel.
+func (r *chainRun) presign(kind string, msgs func(i int) []sdk.Msg) ([][]signed, int, error) {
+	per := make([][]signed, len(r.accs))
+	errs := make([]error, len(r.accs))
+	var wg sync.WaitGroup
+	for i, a := range r.accs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, m := range msgs(i) {
+				bz, hash, err := r.sg.sign(a, gasLimit(kind), m)
+				if err != nil {
+					errs[i] = fmt.Errorf("sign %s: %w", kind, err)
+					return
+				}
+				per[i] = append(per[i], signed{bytes: bz, hash: hash})
+			}
+		}()
+	}
+	wg.Wait()
+	total := 0
+	for i := range per {
+		if errs[i] != nil {
+			return nil, 0, errs[i]
+		}
+		total += len(per[i])
+	}
+	return per, total, nil
+}
+
+// loadedIntervals returns the intervals (s) before each block that holds
+// one of the hashes: the block intervals under load.
+func loadedIntervals(blocks []blockInfo, hashes map[string]bool) []float64 {
+	var out []float64
+	for i := 1; i < len(blocks); i++ {
+		for _, t := range blocks[i].Txs {
+			if hashes[t.Hash] {
+				out = append(out, blocks[i].Time.Sub(blocks[i-1].Time).Seconds())
+				break
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"image/color"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+)
+
+// chainResult is what the chain benchmark measured.
+type chainResult struct {
+	Date       string       `json:"date"`
+	Machine    string       `json:"machine"`
+	Accounts   int          `json:"accounts"`
+	PerAccount int          `json:"per_account"`
+	BlockTime  string       `json:"block_time"`
+	Kinds      []kindResult `json:"kinds"`
+	// Intervals are the block intervals (s) before each block holding a
+	// measured kind's tx.
+	Intervals []float64 `json:"block_intervals_s"`
+	options   *chainOptions
+}
+
+// ratio is a kind's committed tx/s over bank send's in the same run (0
+// without a send measurement).
+func (c *chainResult) ratio(k kindResult) float64 {
+	for _, s := range c.Kinds {
+		if s.Kind == kindSend && s.TxPerSec > 0 {
+			return k.TxPerSec / s.TxPerSec
+		}
+	}
+	return 0
+}
+
+// table is the Markdown table of the run.
+func (c *chainResult) table() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Measured %s on %s: one validator, %s blocks, %d accounts × %d txs per kind, broadcast over gRPC at once.\n\n",
+		c.Date, c.Machine, c.BlockTime, c.Accounts, c.PerAccount)
+	b.WriteString("| kind | committed (failed) | blocks | committed tx/s | × bank send | gas used / tx | node CPU µs / tx | FinalizeBlock µs / tx | CheckTx etc. µs / tx | CheckTx latency µs |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, k := range c.Kinds {
+		fmt.Fprintf(&b, "| %s | %d (%d) | %d | %.0f | %.2f | %.0f | %.0f | %.0f | %.0f | %.0f |\n",
+			k.Kind, k.Committed, k.Failed, k.Blocks, k.TxPerSec, c.ratio(k), k.GasMean, k.CPUMicros, k.FinalizeMicros, k.CheckTxMicros, k.CheckTxLatency)
+	}
+	iv := c.Intervals
+	fmt.Fprintf(&b, "\nBlock interval under load (%d blocks): p50 %.2f s, p90 %.2f s, p99 %.2f s, max %.2f s.\n",
+		len(iv), percentile(iv, 50), percentile(iv, 90), percentile(iv, 99), percentile(iv, 100))
+	for _, k := range c.Kinds {
+		if k.Rejected > 0 {
+			fmt.Fprintf(&b, "\n%s: CheckTx refused %d of %d (%.200s).", k.Kind, k.Rejected, k.Signed, k.FirstError)
+		}
+		if k.Failed > 0 {
+			fmt.Fprintf(&b, "\n%s: %d failed in the block (%.200s).", k.Kind, k.Failed, k.FirstFailure)
+		}
+	}
+	b.WriteString("\n\nPer tx, over each kind's phase, divided by the txs committed: node CPU is the node process's user+system time\n" +
+		"(/proc); FinalizeBlock is CometBFT's abci_connection_method_timing_seconds{method=\"finalize_block\"} (Prometheus),\n" +
+		"the phase's blocks whole (begin and end blockers too); CheckTx etc. is node CPU less FinalizeBlock: CheckTx with\n" +
+		"the mempool's rechecks, gRPC ingest and consensus. CheckTx latency is the mean of {method=\"check_tx\"}, which\n" +
+		"includes each call's wait for the app's lock while other txs are checked or a block is finalized.\n")
+	return b.String()
+}
+
+func (c *chainResult) path(ext string) string {
+	return filepath.Join(c.options.out, "chain-bench."+ext)
+}
+
+// write saves the table, the measurements and the chart, and prints the
+// table.
+func (c *chainResult) write() error {
+	table := c.table()
+	fmt.Print("\n" + table)
+	if err := os.WriteFile(c.path("md"), []byte(table), 0o644); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(c, "", " ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(c.path("json"), b, 0o644); err != nil {
+		return err
+	}
+	if len(c.Kinds) == 0 {
+		return nil
+	}
+	return c.chart()
+}
+
+// chart draws committed tx/s per kind, bank send's rate as a line.
+func (c *chainResult) chart() error {
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("Committed tx/s per kind (%d accounts, %s blocks, %s)", c.Accounts, c.BlockTime, c.Date)
+	p.Y.Label.Text = "committed tx/s"
+	vals := make(plotter.Values, len(c.Kinds))
+	names := make([]string, len(c.Kinds))
+	var send float64
+	for i, k := range c.Kinds {
+		vals[i], names[i] = k.TxPerSec, strings.ReplaceAll(k.Kind, " ", "\n")
+		if k.Kind == kindSend {
+			send = k.TxPerSec
+		}
+	}
+	bars, err := plotter.NewBarChart(vals, vg.Points(28))
+	if err != nil {
+		return err
+	}
+	bars.Color = color.RGBA{40, 90, 200, 255}
+	p.Add(bars, plotter.NewGrid())
+	if send > 0 {
+		for _, f := range []float64{1, 0.9} {
+			line, err := plotter.NewLine(plotter.XYs{{X: -0.5, Y: send * f}, {X: float64(len(vals)) - 0.5, Y: send * f}})
+			if err != nil {
+				return err
+			}
+			line.Color, line.Dashes = color.RGBA{200, 40, 40, 255}, []vg.Length{vg.Points(4), vg.Points(3)}
+			p.Add(line)
+			p.Legend.Add(fmt.Sprintf("%.1f × bank send", f), line)
+		}
+	}
+	p.NominalX(names...)
+	p.Legend.Top = true
+	return p.Save(10*vg.Inch, 5*vg.Inch, c.path("png"))
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/chainclient"
+)
+
+// Every kind's message passes its stateless checks (the chain's CheckTx and
+// message server run them), with the current rules: salts of 16 bytes, a
+// licence purchase capped by max_price, windows set.
+func TestKindMessagesValidate(t *testing.T) {
+	accs := newAccounts(2)
+	a, b := accs[0].bech, accs[1].bech
+	w := jobWindows{commit: 10, reveal: 20, exec: 60}
+	for name, m := range map[string]sdk.Msg{
+		kindSend: sendMsg(a, b), kindProvider: providerMsg(a), kindModel: modelMsg(a, 0, 1), kindLock: lockMsg(a),
+		kindClaim: claimMsg(a), kindDataset: datasetMsg(a, 3), kindLicence: licenceMsg(b, 7), kindCreate: createMsg(a, 1, w),
+		kindCommit: commitMsg(b, 5), kindReveal: revealMsg(b, 5), kindSubmit: submitMsg(b, 5),
+	} {
+		v, ok := m.(sdk.HasValidateBasic)
+		if !ok {
+			continue // bank's MsgSend checks in its handler
+		}
+		if err := v.ValidateBasic(); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// A pre-signed tx decodes with the chain's codecs, carries the account's
+// sequence, and advances it.
+func TestSignerSignsWithSequence(t *testing.T) {
+	enc, err := chainclient.MakeEncodingConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := newAccounts(1)[0]
+	acc.num, acc.seq = 7, 3
+	s := signer{chainID: "aichain-local-1", enc: enc}
+	bz, hash, err := s.sign(acc, 100_000, sendMsg(acc.bech, acc.bech))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc.seq != 4 || len(hash) != 64 {
+		t.Fatalf("seq %d, hash %q", acc.seq, hash)
+	}
+	tx, err := enc.TxConfig.TxDecoder()(bz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sigTx, ok := tx.(interface {
+		GetGas() uint64
+		GetMsgs() []sdk.Msg
+	})
+	if !ok || sigTx.GetGas() != 100_000 || len(sigTx.GetMsgs()) != 1 {
+		t.Fatalf("decoded %T", tx)
+	}
+}
+
+func TestParseKindsAddsWhatAKindNeeds(t *testing.T) {
+	got, err := parseKinds("submit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{kindSend, kindCreate, kindCommit, kindReveal, kindSubmit}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	if _, err := parseKinds("send,nope"); err == nil {
+		t.Fatal("an unknown kind was accepted")
+	}
+}
+
+func TestParseTimings(t *testing.T) {
+	text := `# HELP cometbft_abci_connection_method_timing_seconds Timing for each ABCI method.
+cometbft_abci_connection_method_timing_seconds_bucket{chain_id="c",method="check_tx",type="async",le="0.0001"} 3
+cometbft_abci_connection_method_timing_seconds_sum{chain_id="c",method="check_tx",type="async"} 1.5
+cometbft_abci_connection_method_timing_seconds_count{chain_id="c",method="check_tx",type="async"} 1000
+cometbft_abci_connection_method_timing_seconds_sum{chain_id="c",method="check_tx",type="sync"} 0.5
+cometbft_abci_connection_method_timing_seconds_count{chain_id="c",method="check_tx",type="sync"} 10
+cometbft_abci_connection_method_timing_seconds_sum{chain_id="c",method="finalize_block",type="sync"} 2.25
+cometbft_abci_connection_method_timing_seconds_count{chain_id="c",method="finalize_block",type="sync"} 9
+cometbft_abci_connection_method_timing_seconds_sum{chain_id="c",method="commit",type="sync"} 7
+`
+	got, err := parseTimings(strings.NewReader(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.CheckTx != (abciTiming{2, 1010}) || got.Finalize != (abciTiming{2.25, 9}) {
+		t.Fatalf("got %+v", got)
+	}
+	cpu, err := parseCPU("42 (aichaind x) S 1 2 3 4 5 6 7 8 9 10 250 50 0 0")
+	if err != nil || cpu != 3 {
+		t.Fatalf("cpu %v, %v", cpu, err)
+	}
+}
+
+// The rate runs from the block before the kind's first to its last; failed
+// txs count as committed and are reported apart; other txs are ignored.
+func TestMeasure(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	blocks := []blockInfo{
+		{Height: 1, Time: t0, Txs: []txInfo{{Hash: "OTHER"}}},
+		{Height: 2, Time: t0.Add(time.Second), Txs: []txInfo{{Hash: "A", GasUsed: 100}, {Hash: "B", GasUsed: 300, Code: 5, Log: "boom"}}},
+		{Height: 3, Time: t0.Add(2500 * time.Millisecond), Txs: []txInfo{{Hash: "C", GasUsed: 200}, {Hash: "OTHER2"}}},
+		{Height: 4, Time: t0.Add(4 * time.Second)},
+	}
+	hashes := map[string]bool{"A": true, "B": true, "C": true}
+	r := measure("k", hashes, blocks, nodeTimings{Finalize: abciTiming{Sum: 0.003}, CPUSeconds: 0.006, CheckTx: abciTiming{Sum: 1, Count: 4}})
+	if r.Committed != 3 || r.Failed != 1 || r.FirstFailure != "boom" || r.Blocks != 2 {
+		t.Fatalf("%+v", r)
+	}
+	if r.Seconds != 2.5 || r.TxPerSec != 3/2.5 || r.GasMean != 200 {
+		t.Fatalf("%+v", r)
+	}
+	if r.FinalizeMicros != 1000 || r.CPUMicros != 2000 || r.CheckTxMicros != 1000 || r.CheckTxLatency != 250000 {
+		t.Fatalf("%+v", r)
+	}
+	if iv := loadedIntervals(blocks, hashes); len(iv) != 2 || iv[0] != 1 || iv[1] != 1.5 {
+		t.Fatalf("intervals %v", iv)
+	}
+	xs := []float64{5, 1, 3, 2, 4}
+	if percentile(xs, 50) != 3 || percentile(xs, 99) != 5 || percentile(xs, 0) != 1 || percentile(nil, 50) != 0 {
+		t.Fatal("percentile")
+	}
+}
+
+// The table gives each kind's ratio to bank send measured in the same run.
+func TestTableRatio(t *testing.T) {
+	c := &chainResult{Date: "d", Machine: "m", Accounts: 2, PerAccount: 3, BlockTime: "1s",
+		Kinds:     []kindResult{{Kind: kindSend, TxPerSec: 1000}, {Kind: kindCreate, TxPerSec: 900, Failed: 1, FirstFailure: "x"}},
+		Intervals: []float64{1, 1.2}}
+	tab := c.table()
+	for _, want := range []string{"| bank send | 0 (0) | 0 | 1000 | 1.00 |", "| create job | 0 (1) | 0 | 900 | 0.90 |", "p99 1.20 s", "create job: 1 failed"} {
+		if !strings.Contains(tab, want) {
+			t.Errorf("table lacks %q:\n%s", want, tab)
+		}
+	}
+}
