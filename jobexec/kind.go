@@ -99,6 +99,9 @@ type Served struct {
 // rows it serves with output chunks.
 type InputSource interface {
 	DatasetFile(ctx context.Context, datasetID, version uint64) (*DatasetFile, error)
+	// DatasetServed tells whether a version's server serves it, reading no
+	// rows (nil: it does).
+	DatasetServed(ctx context.Context, datasetID, version uint64) error
 }
 
 // ProviderSource is what a provider agent gives the table: the Resolver to

@@ -151,6 +151,21 @@ func (r *ChainResolver) DatasetRecord(ctx context.Context, datasetID, version ui
 	return rec, nil
 }
 
+// DatasetServed asks a version's dataset server whether it serves it,
+// without reading its rows (dataserver.Client.Holds): what a provider can
+// check before it bids, since the rows open to it only once it has won.
+func (r *ChainResolver) DatasetServed(ctx context.Context, datasetID, version uint64) error {
+	if r.cfg.Signer == nil {
+		return fmt.Errorf("%w: no key to ask dataset %d's server with", ErrUnsupported, datasetID)
+	}
+	rec, err := r.DatasetRecord(ctx, datasetID, version)
+	if err != nil {
+		return err
+	}
+	c := &dataserver.Client{BaseURL: rec.Uri, Signer: r.cfg.Signer, HTTP: r.cfg.HTTP}
+	return c.Holds(ctx, rec.Id, rec.Version)
+}
+
 // Dataset returns the checked rows of a version of an on-chain dataset (0: current).
 func (r *ChainResolver) Dataset(ctx context.Context, datasetID, version uint64) (*workload.Matrix, error) {
 	f, err := r.DatasetFile(ctx, datasetID, version)

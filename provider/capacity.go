@@ -146,6 +146,12 @@ func (a *Agent) shape(ctx context.Context, job computetypes.Job) (rows, cols uin
 		if float64(rows)*float64(m.InputDim())*4 > float64(a.cfg.MaxOutputBytes) {
 			return 0, 0, 0, "dataset size"
 		}
+		// The rows open to the winner only; its server must hold the
+		// version the job pinned before a bid binds the collateral.
+		if err := a.cfg.MLP.DatasetServed(ctx, job.Workload.Mlp.DatasetId, job.DatasetVersion); err != nil {
+			a.log.Info("not bidding: dataset not served", "job", job.Id, "dataset", job.Workload.Mlp.DatasetId, "version", job.DatasetVersion, "err", err)
+			return 0, 0, 0, "dataset"
+		}
 		return rows, uint64(m.OutputDim()), 2 * macs * float64(rows) / 1e9, ""
 	}
 	return 0, 0, 0, "kind"

@@ -4,13 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
-	"github.com/aichain/aichain/chainclient/signedreq"
+	"github.com/aichain/aichain/dataserver"
 	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
@@ -117,8 +114,8 @@ func (v *Verifier) inputsOnce(ctx context.Context, pv computetypes.PendingVerifi
 	return nil
 }
 
-// probeDataset asks the dataset's server, without a signature, for the
-// version's first chunk: see the comment above for what its answer means.
+// probeDataset asks the dataset's server, with a request signed by the
+// operator key, whether it serves the version (dataserver.Client.Holds).
 func (v *Verifier) probeDataset(ctx context.Context, base string, id, version uint64) error {
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -126,28 +123,9 @@ func (v *Verifier) probeDataset(ctx context.Context, base string, id, version ui
 	}
 	ctx, cancel := context.WithTimeout(ctx, v.cfg.FetchTimeout)
 	defer cancel()
-	target := fmt.Sprintf("%s/v1/datasets/%d/chunks/0?version=%d", strings.TrimRight(base, "/"), id, version)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
-	if err != nil {
-		return err
+	c := &dataserver.Client{BaseURL: base, Signer: v.cfg.Signer, HTTP: v.http}
+	if err := c.Holds(ctx, id, version); err != nil {
+		return fmt.Errorf("its server %s: %w", base, err)
 	}
-	audience, err := signedreq.Audience(base)
-	if err != nil {
-		return err
-	}
-	if err := signedreq.Sign(req, v.cfg.Signer, audience, time.Now()); err != nil {
-		return err
-	}
-	res, err := v.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("its server %s does not answer: %w", base, err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(res.Body, 512))
-	switch res.StatusCode {
-	case http.StatusOK, http.StatusForbidden:
-		return nil
-	default:
-		return fmt.Errorf("its server %s answers HTTP %d: %s", base, res.StatusCode, strings.TrimSpace(string(body)))
-	}
+	return nil
 }
