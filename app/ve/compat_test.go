@@ -70,7 +70,9 @@ func TestAttackRollingUpgradeAddsVerdictKind(t *testing.T) {
 	}
 
 	s := &sink{}
-	next := func(sdk.Context, *abci.RequestFinalizeBlock) (*sdk.ResponsePreBlock, error) { return &sdk.ResponsePreBlock{}, nil }
+	next := func(sdk.Context, *abci.RequestFinalizeBlock) (*sdk.ResponsePreBlock, error) {
+		return &sdk.ResponsePreBlock{}, nil
+	}
 	pb := NewPreBlocker(log.NewNopLogger(), s, inj, next).PreBlock()
 	if _, err := pb(ctx, &abci.RequestFinalizeBlock{Height: h, Txs: prep.Txs}); err != nil {
 		t.Fatal(err)

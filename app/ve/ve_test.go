@@ -115,8 +115,8 @@ func TestDecodeExtensionRefusesMalformed(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases := map[string][]byte{
-		"garbage":     []byte{0xff, 0xff, 0xff},
-		"oversized":   bytes.Repeat([]byte{0}, MaxExtensionBytes+1),
+		"garbage":   []byte{0xff, 0xff, 0xff},
+		"oversized": bytes.Repeat([]byte{0}, MaxExtensionBytes+1),
 		"duplicate job": mustMarshal(t, computetypes.VoteExtension{Verdicts: []*computetypes.JobVerdict{
 			{JobId: 3, Verdict: valid}, {JobId: 3, Verdict: invalid}}}),
 		"out of order": mustMarshal(t, computetypes.VoteExtension{Verdicts: []*computetypes.JobVerdict{
