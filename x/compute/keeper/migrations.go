@@ -34,7 +34,9 @@ func (m Migrator) Migrate1to2(ctx sdk.Context) error {
 	if err != nil {
 		return errorsmod.Wrap(err, "migrate compute 1→2: params")
 	}
-	params = withNewParams(params)
+	// withV3Params too: the params are validated by this binary's rules,
+	// which know the version-3 fields (Migrate2to3 sets them again, the same).
+	params = withV3Params(withNewParams(params))
 	if err := params.Validate(); err != nil {
 		return errorsmod.Wrap(err, "migrate compute 1→2")
 	}
@@ -63,6 +65,30 @@ func withNewParams(p types.Params) types.Params {
 	p.TimeoutJailThreshold, p.RetentionBlocks = d.TimeoutJailThreshold, d.RetentionBlocks
 	p.JobCreationFee = sdk.NewCoin(p.MinProviderBond.Denom, d.JobCreationFee.Amount)
 	p.SlashFractionTimeout = d.SlashFractionTimeout
+	return p
+}
+
+// Migrate2to3 brings a version-2 store to the verification rules of issue
+// 15: the params unavailable_span_blocks and max_dispute_chunks take their
+// defaults. Jobs need nothing: verification_extended starts false (a job
+// under verification at the upgrade still gets its one extension) and no
+// dispute named chunks before.
+func (m Migrator) Migrate2to3(ctx sdk.Context) error {
+	params, err := m.k.Params.Get(ctx)
+	if err != nil {
+		return errorsmod.Wrap(err, "migrate compute 2→3: params")
+	}
+	params = withV3Params(params)
+	if err := params.Validate(); err != nil {
+		return errorsmod.Wrap(err, "migrate compute 2→3")
+	}
+	return m.k.Params.Set(ctx, params)
+}
+
+// withV3Params gives the params version 3 added their defaults.
+func withV3Params(p types.Params) types.Params {
+	d := types.DefaultParams()
+	p.UnavailableSpanBlocks, p.MaxDisputeChunks = d.UnavailableSpanBlocks, d.MaxDisputeChunks
 	return p
 }
 

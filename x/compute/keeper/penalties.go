@@ -91,13 +91,22 @@ func (k Keeper) failFraud(ctx context.Context, job types.Job) error {
 // obligation ends; the timeout counts in the winner's record, and
 // timeout_jail_threshold timeouts in a row (no completed job between) jail it.
 func (k Keeper) timeoutPenalty(ctx context.Context, job types.Job, params types.Params) error {
+	return k.forfeitCollateral(ctx, job, params, params.SlashFractionTimeout, types.CloseReason_CLOSE_REASON_EXECUTION_TIMEOUT)
+}
+
+// forfeitCollateral takes fractionBps of the job's collateral (at most the
+// bond) from its winner, as timeoutPenalty describes: the requester's
+// compensation capped at its creation fee and the dataset fee once owed (what
+// it lost), the rest to the reward pool; the
+// failure counts as a timeout in the winner's record.
+func (k Keeper) forfeitCollateral(ctx context.Context, job types.Job, params types.Params, fractionBps uint32, reason types.CloseReason) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	p, err := k.GetProvider(ctx, job.Winner)
 	if err != nil {
 		return err
 	}
 	old := p
-	amt := job.WinnerCollateral.Amount.MulRaw(int64(params.SlashFractionTimeout)).QuoRaw(common.BasisPoints)
+	amt := job.WinnerCollateral.Amount.MulRaw(int64(fractionBps)).QuoRaw(common.BasisPoints)
 	amt = math.MinInt(amt, p.Bond.Amount)
 	penalty := sdk.NewCoins(sdk.NewCoin(p.Bond.Denom, amt))
 	comp := common.FeePart(penalty, params.RequesterCompensationBps)
@@ -132,7 +141,7 @@ func (k Keeper) timeoutPenalty(ctx context.Context, job types.Job, params types.
 	}
 	return sdkCtx.EventManager().EmitTypedEvent(&types.EventProviderSlashed{
 		Provider: p.Address, JobId: job.Id, Amount: penalty.String(), ToRequester: comp.String(), Burned: sdk.NewCoins().String(),
-		Reason: types.CloseReason_CLOSE_REASON_EXECUTION_TIMEOUT, ToRewardPool: toPool.String(),
+		Reason: reason, ToRewardPool: toPool.String(),
 	})
 }
 
