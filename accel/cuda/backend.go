@@ -198,4 +198,3 @@ func (b *Backend) Dense(ctx context.Context, x []float32, rows, in int, w []floa
 	}
 	return y, nil
 }
-

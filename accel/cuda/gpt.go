@@ -267,7 +267,9 @@ func (k gptKernels) elementwise(fn string, x, y workload.GPTBuffer, n int) error
 	return err
 }
 
-func (k gptKernels) GELU(x workload.GPTBuffer, n int) error { return k.elementwise(KernelGELU, x, nil, n) }
+func (k gptKernels) GELU(x workload.GPTBuffer, n int) error {
+	return k.elementwise(KernelGELU, x, nil, n)
+}
 
 func (k gptKernels) Add(x, y workload.GPTBuffer, n int) error {
 	return k.elementwise(KernelAdd, x, y, n)
