@@ -67,6 +67,9 @@ type Fault struct {
 	// CorruptChunk, when ≥ 0, flips a bit in that output chunk (modulo the
 	// chunk count) before committing: the root is consistent, the data wrong.
 	CorruptChunk int
+	// ChangeToken, when set, changes one generated token before committing
+	// (see TokenChange).
+	ChangeToken *TokenChange
 }
 
 // Config configures an Agent.
@@ -346,6 +349,10 @@ func (a *Agent) compute(ctx context.Context, job computetypes.Job) error {
 		i := c % n
 		chunks[i][0] ^= 0x01
 		a.log.Warn("FAULT MODE: corrupted an output chunk before committing", "job", job.Id, "chunk", i)
+	}
+	if tc := a.cfg.Fault.ChangeToken; tc != nil {
+		chunk, row, from, to := tc.Apply(chunks, w.Cols())
+		a.log.Warn("FAULT MODE: changed a generated token before committing", "job", job.Id, "chunk", chunk, "row", row, "from", from, "to", to)
 	}
 	tree, err := a.store.Put(job.Id, chunks)
 	if err != nil {

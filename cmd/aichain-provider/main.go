@@ -50,6 +50,7 @@ type options struct {
 	register                                  bool
 	poll                                      time.Duration
 	corruptChunk                              int
+	changeToken                               string
 }
 
 func parseFlags(args []string) (*options, error) {
@@ -67,12 +68,13 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.moniker, "moniker", "aichain-provider", "provider name shown on chain")
 	fs.StringVar(&o.bond, "bond", "100000000uaic", "bond to register with")
 	fs.BoolVar(&o.register, "register", true, "register as a provider if not yet registered")
-	fs.StringVar(&o.perGFLOP, "price-per-gflop", "10", "gemm jobs: bid price per GFLOP of work, in the floor's denom")
+	fs.StringVar(&o.perGFLOP, "price-per-gflop", "10", "gemm and gpt jobs: bid price per GFLOP of work (2 × the job's mul_adds), in the floor's denom")
 	fs.StringVar(&o.perKRows, "price-per-1k-rows", "10", "mlp jobs: bid price per 1000 dataset rows, in the floor's denom")
 	fs.StringVar(&o.floor, "min-price", "1000uaic", "lowest bid")
 	fs.StringVar(&o.gasPrices, "gas-prices", "0uaic", "gas prices for the agent's transactions")
 	fs.DurationVar(&o.poll, "poll", time.Second, "how often to look for work")
 	fs.IntVar(&o.corruptChunk, "fault-corrupt-chunk", -1, "TEST NETWORKS ONLY: corrupt this output chunk of every job (-1: never)")
+	fs.StringVar(&o.changeToken, "fault-change-token", "", "TEST NETWORKS ONLY: CHUNK:ROW — change the first generated token of that prompt of every job")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug | info | warn | error")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -102,10 +104,16 @@ func (o *options) agentConfig() (provider.Config, error) {
 	if err != nil || perKRows.IsNegative() {
 		return provider.Config{}, fmt.Errorf("--price-per-1k-rows %q must be a non-negative decimal", o.perKRows)
 	}
+	fault := provider.Fault{CorruptChunk: o.corruptChunk}
+	if o.changeToken != "" {
+		if fault.ChangeToken, err = provider.ParseTokenChange(o.changeToken); err != nil {
+			return provider.Config{}, fmt.Errorf("--fault-change-token: %w", err)
+		}
+	}
 	return provider.Config{
 		Moniker: o.moniker, Endpoint: o.endpoint, Bond: bond, Register: o.register,
 		Pricing:      provider.Pricing{PerGFLOP: perGFLOP, PerKRows: perKRows, Floor: floor},
-		PollInterval: o.poll, Fault: provider.Fault{CorruptChunk: o.corruptChunk},
+		PollInterval: o.poll, Fault: fault,
 	}, nil
 }
 
@@ -145,8 +153,9 @@ func run(args []string, stderr io.Writer) error {
 	if backend.Name() == accel.CUDA {
 		cfg.Hardware.GpuModel, cfg.Hardware.GpuCount = deviceName(backend), 1
 	}
-	if cfg.Fault.CorruptChunk >= 0 {
-		logger.Warn("FAULT MODE ON: this agent commits corrupted results; use on test networks only", "chunk", cfg.Fault.CorruptChunk)
+	if cfg.Fault.CorruptChunk >= 0 || cfg.Fault.ChangeToken != nil {
+		logger.Warn("FAULT MODE ON: this agent commits corrupted results; use on test networks only",
+			"chunk", cfg.Fault.CorruptChunk, "change_token", o.changeToken)
 	}
 	agent := provider.NewAgent(cfg, client, backend, state, provider.NewChunkStore(o.dataDir), logger, provider.NewMetrics())
 	return serve(agent, o.listen, o.endpoint, logger)
