@@ -220,9 +220,11 @@ func isMaskBuffer(name string, layers int) bool {
 // one SplitMix64 stream of state seed, tensor after tensor in the order of
 // the safetensors file, each value in the file's layout: u = UnitFloat(next)
 // and the value float32(u·scale) with the scale of the tensor's role — ln
-// gains 1 + float32(u·0.125), ln biases and dense biases u·0.125, wte u, wpe
-// u·0.5, a dense weight with n inputs u·(1/√n) (scale rounded as in
-// AttentionScale). Used for the example and benchmark models.
+// gains 1 + float32(u·0.125), ln biases and dense biases u·0.125, wte and
+// wpe u·0.25, a dense weight with n inputs u·(2/√n) (1/√n rounded as in
+// AttentionScale, then doubled: exact). Small embeddings and strong blocks
+// keep the tied LM head from echoing the last token. Used for the example,
+// test and benchmark models.
 func RandomGPT(cfg GPTConfig, seed uint64) (*GPTModel, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -238,12 +240,10 @@ func RandomGPT(cfg GPTConfig, seed uint64) (*GPTModel, error) {
 		gain := strings.HasSuffix(t.name, "ln_1.weight") || strings.HasSuffix(t.name, "ln_2.weight") || t.name == "ln_f.weight"
 		var scale float32
 		switch {
-		case t.name == "wte.weight":
-			scale = 1
-		case t.name == "wpe.weight":
-			scale = 0.5
+		case t.name == "wte.weight" || t.name == "wpe.weight":
+			scale = 0.25
 		case len(t.shape) == 2:
-			scale = AttentionScale(t.shape[0]) // file layout [in, out]: n = in
+			scale = 2 * AttentionScale(t.shape[0]) // file layout [in, out]: n = in
 		default:
 			scale = 0.125
 		}
