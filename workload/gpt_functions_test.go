@@ -22,7 +22,6 @@ type fnCase struct {
 	Y string `json:"y"`
 }
 
-
 type layerNormCase struct {
 	X []string `json:"x"`
 	G []string `json:"g"`
