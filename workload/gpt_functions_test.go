@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"testing"
 
 	"github.com/aichain/aichain/workload"
@@ -138,4 +139,20 @@ func TestGPTFunctionVectors(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("%s differs from the functions' results: regenerate it with -update and review the diff", gptFunctionsFile)
 	}
+}
+
+// TestIndependentGPTCheck runs the Python implementation written from
+// docs/gpt-f32.md alone (testdata/independent_gpt_check.py): it must
+// reproduce every function vector and both gpt-f32 vectors' generated ids
+// and roots. It skips where python3 is not installed.
+func TestIndependentGPTCheck(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not on PATH: the independent implementation cannot run here")
+	}
+	out, err := exec.Command(py, "testdata/independent_gpt_check.py").CombinedOutput()
+	if err != nil {
+		t.Fatalf("independent_gpt_check.py: %v\n%s", err, out)
+	}
+	t.Logf("%s", out)
 }
