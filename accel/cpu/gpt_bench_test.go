@@ -130,7 +130,7 @@ func timeProducts(t testing.TB, shapes [][3]int) (dense, sgemm time.Duration) {
 
 // TestGPTBenchmarkTable prints the README's gpt-f32 benchmark table:
 //
-//	go test ./accel/cpu -run TestGPTBenchmarkTable -gptbench -v
+//	go test ./accel/cpu -run TestGPTBenchmarkTable -v -args -gptbench
 func TestGPTBenchmarkTable(t *testing.T) {
 	if !*gptBench {
 		t.Skip("run with -gptbench (a GPT-2-small-shaped model: about a minute and 1.5 GB)")
