@@ -19,10 +19,11 @@ BUILD_FLAGS := -mod=readonly -trimpath -ldflags '$(LDFLAGS)'
 export GOFLAGS := $(strip $(GOFLAGS) -tags=ledger)
 
 # The binaries: the node and the off-chain agents that exist so far.
-BINARIES := $(notdir $(wildcard cmd/*))
+BINARIES := $(filter-out internal,$(notdir $(wildcard cmd/*)))
 
+.PHONY: bench-provider
 .PHONY: all build install test test-sim-long test-short bench fuzz lint fmt vet proto-tools proto-gen proto-check \
-	clang-tools ptx ptx-check chain-registry localnet localnet-reset localnet-multi localnet-multi-reset clean
+	clang-tools ptx ptx-check chain-registry relayer localnet-ibc localnet localnet-reset localnet-multi localnet-multi-reset clean
 
 all: build
 
@@ -36,7 +37,7 @@ install:
 # Every test, the end-to-end ones too (they build aichaind and run it on free
 # loopback ports).
 test:
-	$(GO) test -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -parallel 3 -timeout 40m ./...
 
 # Long simulations: 8 seeds × 500 blocks × 200 operations, invariants after
 # every block, determinism and import/export (make test runs a short version).
@@ -50,6 +51,15 @@ test-short:
 # Benchmarks of the hot paths (one pass each; raise -benchtime to measure).
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+
+# The provider agent's capacity benchmark: a fresh local network as `make
+# localnet` makes it (on ports from 36656, so a running localnet is left
+# alone), BENCH_JOBS gemm jobs in one block against one provider agent on
+# the CPU backend, the agent SIGTERMed mid-run and restarted. Table, series
+# and chart (PNG) in build/bench.
+BENCH_JOBS ?= 500
+bench-provider: build
+	$(BUILDDIR)/aichain-bench provider --bin $(BUILDDIR) --out $(BUILDDIR)/bench --jobs $(BENCH_JOBS)
 
 # Every fuzz target (func Fuzz... in a *_test.go) for FUZZTIME each, stopping
 # at the first failure; `FUZZTIME=2m make fuzz` for a longer run.
@@ -98,6 +108,17 @@ ptx-check: clang-tools
 # Running it again continues the same chain; `make localnet-reset` starts over.
 localnet: build
 	./scripts/localnet.sh
+
+# The Go relayer, pinned in tools/relayer/go.mod (a module of its own: it
+# brings its own SDK and ibc-go versions).
+relayer: $(BUILDDIR)/rly
+$(BUILDDIR)/rly: tools/relayer/go.mod tools/relayer/go.sum
+	@mkdir -p $(BUILDDIR)
+	cd tools/relayer && GOFLAGS=-mod=readonly $(GO) build -o $(BUILDDIR)/rly github.com/cosmos/relayer/v2
+
+# Two chains (aichain-a-1, aichain-b-1) and the relayer between them.
+localnet-ibc: build relayer
+	./scripts/localnet-ibc.sh
 
 # The chain-registry entries (chain.json, assetlist.json) of the localnet and
 # of the public testnet template, written from their genesis and config.

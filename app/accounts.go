@@ -6,6 +6,8 @@ import (
 	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
 	minttypes "github.com/cosmos/cosmos-sdk/x/mint/types"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
+	icatypes "github.com/cosmos/ibc-go/v10/modules/apps/27-interchain-accounts/types"
+	ibctransfertypes "github.com/cosmos/ibc-go/v10/modules/apps/transfer/types"
 
 	"github.com/aichain/aichain/types/common"
 	// aichain module imports (each module adds its own lines below).
@@ -22,6 +24,9 @@ var maccPerms = map[string][]string{
 	stakingtypes.BondedPoolName:    {authtypes.Burner, authtypes.Staking},
 	stakingtypes.NotBondedPoolName: {authtypes.Burner, authtypes.Staking},
 	govtypes.ModuleName:            {authtypes.Burner},
+	// IBC: transfer mints and burns vouchers, interchain accounts hold none.
+	ibctransfertypes.ModuleName: {authtypes.Minter, authtypes.Burner},
+	icatypes.ModuleName:         nil,
 
 	// aichain: the reward pool receives protocol, market and platform fees.
 	common.RewardPoolName: nil,

@@ -2,6 +2,8 @@ package app
 
 import (
 	errorsmod "cosmossdk.io/errors"
+	ibcante "github.com/cosmos/ibc-go/v10/modules/core/ante"
+	ibckeeper "github.com/cosmos/ibc-go/v10/modules/core/keeper"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
@@ -14,11 +16,15 @@ import (
 // a struct of its own so that aichain's decorators can add to it.
 type HandlerOptions struct {
 	ante.HandlerOptions
+	// IBCKeeper lets the redundant-relay decorator refuse IBC packets and
+	// updates that are already on chain (relayers racing each other).
+	IBCKeeper *ibckeeper.Keeper
 }
 
 // NewAnteHandler returns the ante handler: the SDK's standard chain of
-// decorators (fees, signatures, sequences, gas), behind one gate for the
-// proposer's injected transaction (see injectionGate).
+// decorators (fees, signatures, sequences, gas) and ibc-go's redundant-relay
+// decorator, behind one gate for the proposer's injected transaction (see
+// injectionGate).
 func NewAnteHandler(options HandlerOptions) (sdk.AnteHandler, error) {
 	if options.AccountKeeper == nil {
 		return nil, errorsmod.Wrap(sdkerrors.ErrLogic, "account keeper is required for the ante handler")
@@ -29,11 +35,23 @@ func NewAnteHandler(options HandlerOptions) (sdk.AnteHandler, error) {
 	if options.SignModeHandler == nil {
 		return nil, errorsmod.Wrap(sdkerrors.ErrLogic, "sign mode handler is required for the ante handler")
 	}
+	if options.IBCKeeper == nil {
+		return nil, errorsmod.Wrap(sdkerrors.ErrLogic, "IBC keeper is required for the ante handler")
+	}
 	std, err := ante.NewAnteHandler(options.HandlerOptions)
 	if err != nil {
 		return nil, err
 	}
-	return injectionGate(std), nil
+	relay := ibcante.NewRedundantRelayDecorator(options.IBCKeeper)
+	done := func(ctx sdk.Context, _ sdk.Tx, _ bool) (sdk.Context, error) { return ctx, nil }
+	withRelay := func(ctx sdk.Context, tx sdk.Tx, simulate bool) (sdk.Context, error) {
+		ctx, err := std(ctx, tx, simulate)
+		if err != nil {
+			return ctx, err
+		}
+		return relay.AnteHandle(ctx, tx, simulate, done)
+	}
+	return injectionGate(withRelay), nil
 }
 
 // injectionGate lets the block proposer's unsigned MsgInjectVerdicts

@@ -9,6 +9,14 @@ import (
 	"os"
 	"path/filepath"
 
+	icacontrollerkeeper "github.com/cosmos/ibc-go/v10/modules/apps/27-interchain-accounts/controller/keeper"
+	icahostkeeper "github.com/cosmos/ibc-go/v10/modules/apps/27-interchain-accounts/host/keeper"
+	icatypes "github.com/cosmos/ibc-go/v10/modules/apps/27-interchain-accounts/types"
+	ibctransferkeeper "github.com/cosmos/ibc-go/v10/modules/apps/transfer/keeper"
+	ibctransfertypes "github.com/cosmos/ibc-go/v10/modules/apps/transfer/types"
+	ibcexported "github.com/cosmos/ibc-go/v10/modules/core/exported"
+	ibckeeper "github.com/cosmos/ibc-go/v10/modules/core/keeper"
+
 	"github.com/aichain/aichain/app/params"
 
 	signingtypes "github.com/cosmos/cosmos-sdk/types/tx/signing"
@@ -141,6 +149,12 @@ type App struct {
 	FeeGrantKeeper        feegrantkeeper.Keeper
 	ConsensusParamsKeeper consensusparamkeeper.Keeper
 
+	// IBC keepers (ibc.go). IBCKeeper is a pointer: its routers are set on it.
+	IBCKeeper           *ibckeeper.Keeper
+	TransferKeeper      ibctransferkeeper.Keeper
+	ICAControllerKeeper icacontrollerkeeper.Keeper
+	ICAHostKeeper       icahostkeeper.Keeper
+
 	// aichain keepers (each module adds its own field below).
 	ComputeKeeper computekeeper.Keeper
 
@@ -202,6 +216,9 @@ func New(
 		stakingrewardstypes.StoreKey,
 		modelregistrytypes.StoreKey,
 	)
+	for _, name := range ibcStoreKeys {
+		keys[name] = storetypes.NewKVStoreKey(name)
+	}
 	// Stores that named upgrades add (see upgrades.go).
 	for _, name := range upgradeStoreKeys() {
 		keys[name] = storetypes.NewKVStoreKey(name)
@@ -282,9 +299,11 @@ func New(
 
 	// staking-rewards is built before gov: gov tallies lock weight through it
 	// (voter power += lock weight; quorum over bonded stake + total lock weight).
+	// Reward-pool coins that arrive while no lock has weight go to the
+	// community pool (x/distribution) rather than to the first locker.
 	app.StakingRewardsKeeper = stakingrewardskeeper.NewKeeper(
 		appCodec, runtime.NewKVStoreService(keys[stakingrewardstypes.StoreKey]), app.AccountKeeper,
-		app.BankKeeper, app.StakingKeeper, authority,
+		app.BankKeeper, app.StakingKeeper, app.DistrKeeper, authority,
 	)
 
 	govConfig := govtypes.DefaultConfig()
@@ -332,8 +351,9 @@ func New(
 		app.AccountKeeper, app.BankKeeper,
 		app.ModelRegistryKeeper, app.DataMarketKeeper, authority,
 	)
+	ibcModules := app.newIBC(appCodec, keys, authority)
 
-	app.ModuleManager = module.NewManager(
+	app.ModuleManager = module.NewManager(append([]module.AppModule{
 		genutil.NewAppModule(app.AccountKeeper, app.StakingKeeper, app, txConfig),
 		auth.NewAppModule(appCodec, app.AccountKeeper, authsims.RandomGenesisAccounts, nil),
 		vesting.NewAppModule(app.AccountKeeper, app.BankKeeper),
@@ -353,7 +373,7 @@ func New(
 		datamarket.NewAppModule(appCodec, app.DataMarketKeeper),
 		stakingrewards.NewAppModule(appCodec, app.StakingRewardsKeeper),
 		modelregistry.NewAppModule(appCodec, app.ModelRegistryKeeper),
-	)
+	}, ibcModules...)...)
 
 	// BasicModuleManager serves the CLI and genesis: it must know each module,
 	// with genutil and gov given what they need to validate and to render.
@@ -373,11 +393,13 @@ func New(
 	app.ModuleManager.SetOrderBeginBlockers(
 		minttypes.ModuleName, distrtypes.ModuleName, slashingtypes.ModuleName,
 		evidencetypes.ModuleName, stakingtypes.ModuleName, authz.ModuleName,
+		ibcexported.ModuleName, ibctransfertypes.ModuleName, icatypes.ModuleName,
 		// aichain begin blockers (each module adds its name below).
 		computetypes.ModuleName,
 	)
 	app.ModuleManager.SetOrderEndBlockers(
 		govtypes.ModuleName, stakingtypes.ModuleName, feegrant.ModuleName,
+		ibcexported.ModuleName, ibctransfertypes.ModuleName, icatypes.ModuleName,
 		// aichain end blockers (each module adds its name below).
 		computetypes.ModuleName,
 		datamarkettypes.ModuleName,
@@ -389,6 +411,7 @@ func New(
 		slashingtypes.ModuleName, govtypes.ModuleName, minttypes.ModuleName, genutiltypes.ModuleName,
 		evidencetypes.ModuleName, authz.ModuleName, feegrant.ModuleName, upgradetypes.ModuleName,
 		vestingtypes.ModuleName, consensusparamtypes.ModuleName,
+		ibcexported.ModuleName, ibctransfertypes.ModuleName, icatypes.ModuleName,
 		// aichain modules, after bank (each module adds its name below).
 		computetypes.ModuleName,
 		datamarkettypes.ModuleName,
@@ -434,6 +457,7 @@ func New(
 			FeegrantKeeper:  app.FeeGrantKeeper,
 			SigGasConsumer:  ante.DefaultSigVerificationGasConsumer,
 		},
+		IBCKeeper: app.IBCKeeper,
 	})
 	if err != nil {
 		panic(fmt.Errorf("ante handler: %w", err))

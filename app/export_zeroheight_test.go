@@ -103,7 +103,7 @@ func TestZeroHeightExportRebasesDeadlines(t *testing.T) {
 
 	params := computetypes.DefaultParams()
 	params.MinProviderBond, params.BidDeposit, params.CollateralRatioBps = zhCoin(1_000_000), zhCoin(1_000), 20_000
-	params.MinCommitBlocks, params.MinRevealBlocks = 1, 1
+	params.MinCommitBlocks, params.MinRevealBlocks, params.MinExecBlocks = 1, 1, 1
 	params.ChallengeBlocks, params.VerificationBlocks = 3, 30
 	params.JailBlocks, params.UnbondingBlocks = 40, 30
 	params.SampleRateFloorBps = 10_000 // every result is verified
@@ -122,7 +122,7 @@ func TestZeroHeightExportRebasesDeadlines(t *testing.T) {
 		})
 		must(err)
 	}
-	salt := []byte("salt")
+	salt := []byte("a salt, 16 bytes")
 	create := func(commit, reveal, exec uint64) uint64 {
 		t.Helper()
 		res, err := cms.CreateJob(ta.Ctx, &computetypes.MsgCreateJob{
@@ -208,10 +208,10 @@ func TestZeroHeightExportRebasesDeadlines(t *testing.T) {
 	})
 	must(err)
 	ds := listed.DatasetId
-	short, err := dms.PurchaseLicense(ta.Ctx, &dmtypes.MsgPurchaseLicense{Buyer: buyer.String(), DatasetId: ds, OfferIndex: 0})
+	short, err := dms.PurchaseLicense(ta.Ctx, &dmtypes.MsgPurchaseLicense{Buyer: buyer.String(), DatasetId: ds, OfferIndex: 0, MaxPrice: zhCoin(100)})
 	must(err)
 	blocks(5)
-	long, err := dms.PurchaseLicense(ta.Ctx, &dmtypes.MsgPurchaseLicense{Buyer: ta.Accounts[6].Address.String(), DatasetId: ds, OfferIndex: 1})
+	long, err := dms.PurchaseLicense(ta.Ctx, &dmtypes.MsgPurchaseLicense{Buyer: ta.Accounts[6].Address.String(), DatasetId: ds, OfferIndex: 1, MaxPrice: zhCoin(100)})
 	must(err)
 	blocks(4)
 	if l, err := dk.GetLicense(ta.Ctx, short.LicenseId); err != nil || !l.Expired {
@@ -335,7 +335,7 @@ func TestZeroHeightExportRebasesDeadlines(t *testing.T) {
 		// Jail: unjailing is refused before jailed_until and works from it.
 		unjailCtx := c.inBlock(n)
 		_, err := nms.UpdateProvider(unjailCtx, &computetypes.MsgUpdateProvider{
-			Operator: p3.String(), Moniker: "gpu", Hardware: hw, AddBond: zhCoin(500_000),
+			Operator: p3.String(), Moniker: "gpu", Endpoint: "http://127.0.0.1:8090", Hardware: hw, AddBond: zhCoin(500_000),
 		})
 		must(err)
 		status := mustProvider(t, nk, unjailCtx, p3).Status

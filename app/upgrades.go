@@ -28,7 +28,16 @@ type Upgrade struct {
 // MsgSoftwareUpgrade proposal, and ship the binary under cosmovisor's
 // upgrades/<name>/bin. e2e/upgrade_test.go rehearses the whole path with a
 // test upgrade (upgrades_rehearsal.go, built only with -tags upgrade_rehearsal).
-var Upgrades = []Upgrade{}
+var Upgrades = []Upgrade{
+	// v2-ibc brings IBC to a chain that started without it: core IBC, the
+	// 07-tendermint client, ICS-20 transfer and interchain accounts. Their
+	// stores are added at the upgrade height and RunMigrations initialises
+	// each new module from its default genesis.
+	{Name: UpgradeIBC, StoreUpgrades: storetypes.StoreUpgrades{Added: ibcStoreKeys}},
+}
+
+// UpgradeIBC is the name of the upgrade that adds IBC to a running chain.
+const UpgradeIBC = "v2-ibc"
 
 // defaultUpgradeHandler runs the module migrations that module version bumps ask for.
 func defaultUpgradeHandler(app *App) upgradetypes.UpgradeHandler {

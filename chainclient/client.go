@@ -1,28 +1,23 @@
 // Package chainclient is the Go client that aichain's off-chain agents (the
 // provider agent, the verifier sidecar) use to talk to a node: gRPC queries,
-// and transactions signed with a keyring key and broadcast over gRPC, each
-// waited for until it is in a block.
+// and transactions signed with a keyring key and broadcast over gRPC —
+// either waited for until they are in a block (Broadcast), or sent with a
+// tracked account sequence without waiting (Send), many in flight at once.
 package chainclient
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
-	"strings"
 	"sync"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
-	sdkmath "cosmossdk.io/math"
-
-	"github.com/cosmos/cosmos-sdk/client/tx"
 	"github.com/cosmos/cosmos-sdk/crypto/keyring"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	txtypes "github.com/cosmos/cosmos-sdk/types/tx"
-	"github.com/cosmos/cosmos-sdk/types/tx/signing"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
 	"github.com/aichain/aichain/app/params"
@@ -126,94 +121,25 @@ func (c *Client) refreshAccount(ctx context.Context) error {
 
 // Broadcast signs msgs with the client's key, broadcasts them, waits until
 // the tx is in a block and returns its result. A tx refused by CheckTx or
-// failed in its block returns ErrTxFailed with the code and log. On an
-// account-sequence mismatch it re-reads the account and tries once more.
+// failed in its block returns ErrTxFailed with the code and log.
 func (c *Client) Broadcast(ctx context.Context, msgs ...sdk.Msg) (*sdk.TxResponse, error) {
-	if c.kr == nil {
-		return nil, errors.New("chainclient: no signing key (From is empty)")
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var lastErr error
-	for attempt := 0; attempt < 2; attempt++ {
-		if !c.haveSeq || attempt > 0 {
-			if err := c.refreshAccount(ctx); err != nil {
-				return nil, err
-			}
-		}
-		hash, err := c.signAndSend(ctx, msgs)
-		if err != nil {
-			lastErr = err
-			if strings.Contains(err.Error(), "account sequence mismatch") || strings.Contains(err.Error(), "incorrect account sequence") {
-				c.haveSeq = false
-				continue
-			}
-			return nil, err
-		}
-		c.seq++
-		return c.WaitTx(ctx, hash)
-	}
-	return nil, lastErr
-}
-
-func (c *Client) signAndSend(ctx context.Context, msgs []sdk.Msg) (string, error) {
-	txf := tx.Factory{}.
-		WithChainID(c.cfg.ChainID).
-		WithKeybase(c.kr).
-		WithTxConfig(c.Enc.TxConfig).
-		WithAccountNumber(c.accNum).
-		WithSequence(c.seq).
-		WithSignMode(signing.SignMode_SIGN_MODE_DIRECT)
-
-	sim, err := txf.WithGas(0).BuildSimTx(msgs...)
+	sent, err := c.Send(ctx, 0, msgs...)
 	if err != nil {
-		return "", fmt.Errorf("build simulation tx: %w", err)
+		return nil, err
 	}
-	simRes, err := c.txSvc.Simulate(ctx, &txtypes.SimulateRequest{TxBytes: sim})
-	if err != nil {
-		return "", fmt.Errorf("%w: simulation: %v", ErrTxFailed, err)
-	}
-	gas := uint64(math.Ceil(float64(simRes.GasInfo.GasUsed) * c.cfg.GasAdjustment))
-	txf = txf.WithGas(gas)
-	if !c.gasPrice.IsZero() {
-		fees := sdk.NewCoins()
-		for _, p := range c.gasPrice {
-			amt := p.Amount.MulInt(sdkmath.NewIntFromUint64(gas)).Ceil().TruncateInt()
-			fees = fees.Add(sdk.NewCoin(p.Denom, amt))
-		}
-		txf = txf.WithFees(fees.String())
-	}
-	txb, err := txf.BuildUnsignedTx(msgs...)
-	if err != nil {
-		return "", err
-	}
-	if err := tx.Sign(ctx, txf, c.cfg.From, txb, true); err != nil {
-		return "", fmt.Errorf("sign: %w", err)
-	}
-	bz, err := c.Enc.TxConfig.TxEncoder()(txb.GetTx())
-	if err != nil {
-		return "", err
-	}
-	res, err := c.txSvc.BroadcastTx(ctx, &txtypes.BroadcastTxRequest{TxBytes: bz, Mode: txtypes.BroadcastMode_BROADCAST_MODE_SYNC})
-	if err != nil {
-		return "", fmt.Errorf("broadcast: %w", err)
-	}
-	if res.TxResponse.Code != 0 {
-		return "", fmt.Errorf("%w: CheckTx code %d: %s", ErrTxFailed, res.TxResponse.Code, res.TxResponse.RawLog)
-	}
-	return res.TxResponse.TxHash, nil
+	return c.WaitTx(ctx, sent.Hash)
 }
 
 // WaitTx waits until the tx with this hash is in a block.
 func (c *Client) WaitTx(ctx context.Context, hash string) (*sdk.TxResponse, error) {
 	deadline := time.Now().Add(c.cfg.TxTimeout)
 	for {
-		res, err := c.txSvc.GetTx(ctx, &txtypes.GetTxRequest{Hash: hash})
-		if err == nil && res.TxResponse != nil {
-			if res.TxResponse.Code != 0 {
-				return res.TxResponse, fmt.Errorf("%w: tx %s code %d: %s", ErrTxFailed, hash, res.TxResponse.Code, res.TxResponse.RawLog)
+		res, found, err := c.TxResult(ctx, hash)
+		if err == nil && found {
+			if res.Code != 0 {
+				return res, fmt.Errorf("%w: tx %s code %d: %s", ErrTxFailed, hash, res.Code, res.RawLog)
 			}
-			return res.TxResponse, nil
+			return res, nil
 		}
 		if time.Now().After(deadline) {
 			return nil, fmt.Errorf("tx %s not in a block after %s", hash, c.cfg.TxTimeout)

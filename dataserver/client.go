@@ -1,12 +1,12 @@
 package dataserver
 
 import (
+	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,17 +15,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aichain/aichain/chainclient/signedreq"
 	"github.com/aichain/aichain/workload/merkle"
 )
 
-// Signer signs a message with an account's secp256k1 key.
-type Signer func(msg []byte) ([]byte, error)
+// MaxNPYHeader is the most a .npy file holds besides its rows: the magic,
+// version, header length and a header of up to 65,535 bytes (format 1.0;
+// larger 2.0 headers are refused by the parsers anyway).
+const MaxNPYHeader = 10 + 65_535
 
 // Client makes signed requests to an aichain-dataserver.
 type Client struct {
 	BaseURL string
-	Address string
-	Sign    Signer
+	Signer  signedreq.Signer
 	HTTP    *http.Client
 	Now     func() time.Time
 }
@@ -41,14 +43,24 @@ func (e *HTTPError) Error() string {
 	return fmt.Sprintf("dataserver refused the request: %d %s: %s", e.Status, e.Code, e.Message)
 }
 
+// Errors of a served body that does not match the chain.
+var (
+	ErrTooLarge = errors.New("the server sent more than the chain's record allows")
+	ErrMismatch = errors.New("the served data does not match the chain")
+)
+
 func (c *Client) httpClient() *http.Client {
 	if c.HTTP != nil {
 		return c.HTTP
 	}
-	return &http.Client{Timeout: 5 * time.Minute}
+	return &http.Client{Timeout: 30 * time.Minute}
 }
 
-func (c *Client) get(ctx context.Context, datasetID uint64, path string, version uint64) (*http.Response, error) {
+func (c *Client) get(ctx context.Context, path string, version uint64) (*http.Response, error) {
+	audience, err := signedreq.Audience(c.BaseURL)
+	if err != nil {
+		return nil, err
+	}
 	u, err := url.Parse(strings.TrimRight(c.BaseURL, "/") + path)
 	if err != nil {
 		return nil, err
@@ -60,7 +72,11 @@ func (c *Client) get(ctx context.Context, datasetID uint64, path string, version
 	if err != nil {
 		return nil, err
 	}
-	if err := c.SignRequest(req, datasetID); err != nil {
+	now := time.Now
+	if c.Now != nil {
+		now = c.Now
+	}
+	if err := signedreq.Sign(req, c.Signer, audience, now()); err != nil {
 		return nil, err
 	}
 	resp, err := c.httpClient().Do(req)
@@ -69,81 +85,100 @@ func (c *Client) get(ctx context.Context, datasetID uint64, path string, version
 	}
 	if resp.StatusCode != http.StatusOK {
 		defer resp.Body.Close()
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		var er ErrorResponse
-		if json.Unmarshal(body, &er) != nil || er.Error == "" {
-			er = ErrorResponse{Error: http.StatusText(resp.StatusCode), Message: strings.TrimSpace(string(body))}
-		}
-		return nil, &HTTPError{Status: resp.StatusCode, Code: er.Error, Message: er.Message}
+		return nil, readHTTPError(resp)
 	}
 	return resp, nil
 }
 
-// SignRequest adds the signature headers for dataset datasetID to req.
-func (c *Client) SignRequest(req *http.Request, datasetID uint64) error {
-	now := time.Now
-	if c.Now != nil {
-		now = c.Now
-	}
-	var n [16]byte
-	if _, err := rand.Read(n[:]); err != nil {
-		return err
-	}
-	nonce := hex.EncodeToString(n[:])
-	ts := now().Unix()
-	sig, err := c.Sign(CanonicalMessage(datasetID, c.Address, ts, nonce, req.URL.RequestURI()))
+func readHTTPError(resp *http.Response) error {
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if err != nil {
-		return fmt.Errorf("sign the request: %w", err)
+		return fmt.Errorf("HTTP %d: %w", resp.StatusCode, err)
 	}
-	req.Header.Set(HeaderAddress, c.Address)
-	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
-	req.Header.Set(HeaderNonce, nonce)
-	req.Header.Set(HeaderSignature, base64.StdEncoding.EncodeToString(sig))
-	return nil
+	var er ErrorResponse
+	if json.Unmarshal(body, &er) != nil || er.Error == "" {
+		er = ErrorResponse{Error: http.StatusText(resp.StatusCode), Message: strings.TrimSpace(string(body))}
+	}
+	return &HTTPError{Status: resp.StatusCode, Code: er.Error, Message: er.Message}
 }
 
-// Download fetches a dataset's file (version 0 = current) and checks it
-// against expectedSHA256 (hex) when that is not empty.
-func (c *Client) Download(ctx context.Context, datasetID, version uint64, expectedSHA256 string) ([]byte, error) {
-	resp, err := c.get(ctx, datasetID, fmt.Sprintf("/v1/datasets/%d", datasetID), version)
+// Expect is what the chain records of a version: the download must match.
+type Expect struct {
+	// Sha256 (hex) of the file; empty: not checked.
+	Sha256 string
+	// Rows and Cols bound the body: at most rows·cols·4 + MaxNPYHeader
+	// bytes are read (0: MaxBytes alone).
+	Rows, Cols uint64
+	// MaxBytes caps the body when Rows or Cols is 0 (default 1 GiB).
+	MaxBytes int64
+}
+
+func (e Expect) limit() int64 {
+	if e.Rows > 0 && e.Cols > 0 && e.Rows <= 1<<40/e.Cols {
+		return int64(e.Rows*e.Cols)*4 + MaxNPYHeader
+	}
+	if e.MaxBytes > 0 {
+		return e.MaxBytes
+	}
+	return 1 << 30
+}
+
+// DownloadTo streams a dataset's file (version 0 = current) into w, reading
+// no more than the chain's record allows, and checks its sha256.
+func (c *Client) DownloadTo(ctx context.Context, w io.Writer, datasetID, version uint64, want Expect) (int64, error) {
+	resp, err := c.get(ctx, fmt.Sprintf("/v1/datasets/%d", datasetID), version)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	limit := want.limit()
+	if resp.ContentLength > limit {
+		return 0, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, resp.ContentLength, limit)
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return n, err
+	}
+	if n > limit {
+		return n, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, limit)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); want.Sha256 != "" && !strings.EqualFold(got, want.Sha256) {
+		return n, fmt.Errorf("%w: the file has sha256 %s, the chain records %s", ErrMismatch, got, want.Sha256)
+	}
+	return n, nil
+}
+
+// Download is DownloadTo into memory.
+func (c *Client) Download(ctx context.Context, datasetID, version uint64, want Expect) ([]byte, error) {
+	var b bytes.Buffer
+	if _, err := c.DownloadTo(ctx, &b, datasetID, version, want); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// Chunk fetches row chunk i and verifies its Merkle proof against the
+// on-chain content root in a tree of chunkCount leaves (ceil(rows /
+// rows_per_chunk) of the on-chain record: the root alone does not commit to
+// the count). The body is limited to what a chunk of rowsPerChunk×cols
+// float32 with its proof can take.
+func (c *Client) Chunk(ctx context.Context, datasetID, version, i uint64, contentRoot []byte, chunkCount, rowsPerChunk, cols uint64) (*ChunkResponse, error) {
+	resp, err := c.get(ctx, fmt.Sprintf("/v1/datasets/%d/chunks/%d", datasetID, i), version)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if expectedSHA256 != "" {
-		sum := sha256.Sum256(data)
-		if got := hex.EncodeToString(sum[:]); got != expectedSHA256 {
-			return nil, fmt.Errorf("downloaded file has sha256 %s, the chain records %s", got, expectedSHA256)
-		}
-	}
-	return data, nil
-}
-
-// Chunk fetches row chunk i and, when contentRoot (the on-chain root) is not
-// nil, verifies its Merkle proof against it in a tree of chunkCount leaves
-// (ceil(rows / rows_per_chunk) of the on-chain record: the root alone does not
-// commit to the count).
-func (c *Client) Chunk(ctx context.Context, datasetID, version, i uint64, contentRoot []byte, chunkCount uint64) (*ChunkResponse, error) {
-	resp, err := c.get(ctx, datasetID, fmt.Sprintf("/v1/datasets/%d/chunks/%d", datasetID, i), version)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
+	limit := int64(rowsPerChunk*cols*4)*4/3 + 4096 + merkle.MaxProofLen*70
 	var cr ChunkResponse
-	if err := json.NewDecoder(resp.Body).Decode(&cr); err != nil {
-		return nil, fmt.Errorf("decode chunk: %w", err)
+	if err := json.NewDecoder(io.LimitReader(resp.Body, limit)).Decode(&cr); err != nil {
+		return nil, fmt.Errorf("decode chunk (at most %d bytes): %w", limit, err)
 	}
-	if contentRoot != nil {
-		if cr.ChunkCount != chunkCount || cr.Index != i {
-			return nil, fmt.Errorf("server sent chunk %d of %d, asked for chunk %d of %d", cr.Index, cr.ChunkCount, i, chunkCount)
-		}
-		if err := VerifyChunk(&cr, contentRoot); err != nil {
-			return nil, err
-		}
+	if cr.ChunkCount != chunkCount || cr.Index != i {
+		return nil, fmt.Errorf("%w: chunk %d of %d sent, asked for chunk %d of %d", ErrMismatch, cr.Index, cr.ChunkCount, i, chunkCount)
+	}
+	if err := VerifyChunk(&cr, contentRoot); err != nil {
+		return nil, err
 	}
 	return &cr, nil
 }
@@ -151,12 +186,12 @@ func (c *Client) Chunk(ctx context.Context, datasetID, version, i uint64, conten
 // VerifyChunk checks a chunk's Merkle proof against a content root.
 func VerifyChunk(cr *ChunkResponse, contentRoot []byte) error {
 	if len(contentRoot) != merkle.HashSize {
-		return fmt.Errorf("content root must be %d bytes", merkle.HashSize)
+		return fmt.Errorf("%w: content root must be %d bytes", ErrMismatch, merkle.HashSize)
 	}
 	var root merkle.Hash
 	copy(root[:], contentRoot)
 	if err := cr.Chunk.Verify(root, cr.ChunkCount); err != nil {
-		return fmt.Errorf("chunk %d does not verify against the content root: %w", cr.Index, err)
+		return fmt.Errorf("%w: chunk %d does not verify against the content root: %w", ErrMismatch, cr.Index, err)
 	}
 	return nil
 }

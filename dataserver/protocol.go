@@ -1,69 +1,64 @@
 // Package dataserver is aichain's licence-gated dataset server and its client.
 //
-// # Protocol
+// # What it serves
 //
-// The server holds dataset files (NumPy .npy, format npy-f32) whose sha256
-// matches a version recorded on chain by x/datamarket, and serves:
+// The server holds dataset files (NumPy .npy, format npy-f32) and serves a
+// dataset only when it was configured for it: the dataset's on-chain owner is
+// one of its --owner addresses (files found in its folder by sha256), or the
+// dataset's id is mapped to a file explicitly (--dataset ID=PATH). A listing
+// that copies another owner's sha256 is someone else's dataset: the server
+// does not serve it, whatever the chain says about its access.
 //
-//	GET /v1/datasets/{id}[?version=V]            the whole file (application/octet-stream)
+//	GET /v1/datasets/{id}[?version=V]            the whole file (application/octet-stream, Range supported)
 //	GET /v1/datasets/{id}/chunks/{i}[?version=V] row chunk i with its Merkle proof (JSON, see ChunkResponse)
 //
-// V defaults to the dataset's current on-chain version. Every request must be
-// signed by an account for which the chain's HasAccess query is true. The
-// request carries four headers:
+// V defaults to the dataset's current on-chain version.
 //
-//	X-Aichain-Address    the bech32 account address
-//	X-Aichain-Timestamp  Unix seconds when the request was signed
-//	X-Aichain-Nonce      a fresh random string (8..128 characters)
-//	X-Aichain-Signature  base64 of the secp256k1 signature (64 bytes, r‖s) over
-//	                     CanonicalMessage: "aichain-dataserver/v1\n{dataset id}\n
-//	                     {address}\n{timestamp}\n{nonce}\n{request URI}"
+// # Who may read
 //
-// The signature is made with the account's own key (the Cosmos secp256k1
-// scheme: ECDSA over SHA-256 of the message) and checked against the public key
-// the chain records for the account (x/auth), so the account must have sent
-// at least one transaction. Errors are JSON {"error": code, "message": text}:
+// Every request is signed with the scheme of package chainclient/signedreq
+// (ADR-036 arbitrary messages, as Keplr, Leap and a Ledger sign them) for
+// this server's audience (its public base URL). In order, with no disk or
+// chain work before the signature holds:
 //
-//	400 bad_request       malformed id, chunk index or version
-//	401 missing_signature a header is missing
-//	401 stale_request     the timestamp is older than the window (60 s by default)
-//	401 future_request    the timestamp is ahead of the server's clock (beyond 5 s)
-//	401 replayed_request  the nonce was already used by this address within the window
-//	401 unknown_account   the chain has no account, or no public key, for the address
-//	401 bad_signature     the signature does not verify with the account's key
-//	403 no_access         HasAccess is false (no valid licence, not the owner or a job's provider)
-//	404 not_found         the chain has no such dataset/version, or this server does not hold it
-//	502 chain_unavailable the node did not answer
+//  1. the signature, its audience and freshness (CPU only);
+//  2. the signer's access: x/datamarket's HasAccess for the dataset and
+//     version (a licence, the owner, or the assigned provider of a live job
+//     that uses it), cached briefly, with a bound on concurrent chain look-ups;
+//  3. the nonce, recorded only now (so that only accounts with access fill
+//     the replay store);
+//  4. the file: a dataset this server serves, the version's file in its index.
+//
+// Errors are JSON {"error": code, "message": text}:
+//
+//	400 bad_request        malformed id, chunk index or version
+//	401 missing_signature  a signature header is missing
+//	401 bad_signature      malformed headers, a key that is not the signer's, or a signature that does not verify
+//	401 wrong_audience     signed for another server
+//	401 stale_request      older than the window (60 s by default)
+//	401 future_request     ahead of the server's clock (beyond 5 s)
+//	401 replayed_request   the nonce was already used
+//	403 no_access          HasAccess is false
+//	404 not_found          this server does not serve that dataset, version or chunk
+//	429 too_many_requests  the signer's fresh requests exceed the per-address cap
+//	502 chain_unavailable  the node did not answer
+//	503 busy               too many chain look-ups at once, or a file changed on disk (retry)
 package dataserver
 
 import (
-	"fmt"
-	"strings"
-
+	"github.com/aichain/aichain/chainclient/signedreq"
 	"github.com/aichain/aichain/workload/merkle"
 )
 
-// Header names of a signed request.
+// Header names of a signed request (package signedreq) and of a served file.
 const (
-	HeaderAddress   = "X-Aichain-Address"
-	HeaderTimestamp = "X-Aichain-Timestamp"
-	HeaderNonce     = "X-Aichain-Nonce"
-	HeaderSignature = "X-Aichain-Signature"
+	HeaderAddress   = signedreq.HeaderAddress
+	HeaderSignature = signedreq.HeaderSignature
 
 	// HeaderSha256 and HeaderVersion describe a served file.
 	HeaderSha256  = "X-Aichain-Sha256"
 	HeaderVersion = "X-Aichain-Version"
-
-	// SignDomain starts every signed message.
-	SignDomain = "aichain-dataserver/v1"
 )
-
-// CanonicalMessage is the exact byte string a request's signature covers.
-func CanonicalMessage(datasetID uint64, address string, timestamp int64, nonce, requestURI string) []byte {
-	return []byte(strings.Join([]string{
-		SignDomain, fmt.Sprint(datasetID), address, fmt.Sprint(timestamp), nonce, requestURI,
-	}, "\n"))
-}
 
 // ChunkResponse is the JSON body of a chunk request. Its chunk carries the
 // index, the chunk's rows as little-endian float32 (base64) and the Merkle

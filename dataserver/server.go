@@ -2,155 +2,227 @@ package dataserver
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"log"
+	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/aichain/aichain/workload/dataset"
-	"github.com/aichain/aichain/workload/merkle"
+	"github.com/aichain/aichain/chainclient/signedreq"
+	"github.com/aichain/aichain/x/datamarket/types"
 )
 
 // Config configures a Server.
 type Config struct {
 	Chain Chain
-	// Datasets maps dataset ids to files; each is checked at Preload.
+	// Owners: serve the datasets these accounts own, from the files in
+	// DataDir with their versions' sha256.
+	Owners []string
+	// Datasets maps dataset ids to files, served whoever owns them; each is
+	// checked against the chain at start.
 	Datasets map[uint64]string
-	// DataDir, when set, is scanned for .npy files: a request for a dataset
-	// version is served from the file whose sha256 the chain records for it.
+	// DataDir is indexed (sha256 of every .npy file) at start and on Reload.
 	DataDir string
-	// Window is how old a request's timestamp may be (default 60 s); nonces
-	// are remembered for as long.
-	Window time.Duration
-	// FutureSkew is how far ahead of the server's clock a timestamp may be (default 5 s).
-	FutureSkew time.Duration
+	// Audiences are this server's public base URLs (signedreq.Audience):
+	// requests signed for another server are refused.
+	Audiences []string
+	// Prefix is the bech32 account prefix (default "aic").
+	Prefix string
+	// Window is how old a request may be (default 60 s); FutureSkew how far
+	// ahead (default 5 s).
+	Window, FutureSkew time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Logger logs refusals and loads (default: discard).
-	Logger *log.Logger
+	Logger *slog.Logger
 	// ChainTimeout bounds each chain query (default 10 s).
 	ChainTimeout time.Duration
+	// Refresh is how often the owners' listings are re-read (default 30 s).
+	Refresh time.Duration
+	// AccessTTL is how long a HasAccess answer is reused (default 5 s).
+	AccessTTL time.Duration
+	// MaxChainLookups bounds concurrent access look-ups (default 16); more
+	// are refused with 503.
+	MaxChainLookups int
+	// MaxTrees bounds the cached Merkle trees (default 64); MaxAccess the
+	// cached access answers (default 65,536).
+	MaxTrees, MaxAccess int
+	// NoncesPerAddress caps one account's requests per window (default 20,000).
+	NoncesPerAddress int
 }
 
-type fileKey struct{ id, version uint64 }
-
-type dirEntry struct {
-	size  int64
-	mtime time.Time
-	sha   string
+func (c *Config) defaults() {
+	if c.Prefix == "" {
+		c.Prefix = "aic"
+	}
+	if c.Window <= 0 {
+		c.Window = 60 * time.Second
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if c.ChainTimeout <= 0 {
+		c.ChainTimeout = 10 * time.Second
+	}
+	if c.Refresh <= 0 {
+		c.Refresh = 30 * time.Second
+	}
+	if c.AccessTTL <= 0 {
+		c.AccessTTL = 5 * time.Second
+	}
+	if c.MaxChainLookups <= 0 {
+		c.MaxChainLookups = 16
+	}
+	if c.MaxTrees <= 0 {
+		c.MaxTrees = 64
+	}
+	if c.MaxAccess <= 0 {
+		c.MaxAccess = 65_536
+	}
 }
 
-// Server serves dataset files to licensed, signed requests.
+type accessKey struct {
+	id      uint64
+	addr    string
+	version uint64
+}
+
+type accessAnswer struct {
+	ok      bool
+	version uint64
+}
+
+// Server serves dataset files to signed requests of accounts with access.
 type Server struct {
-	cfg Config
+	cfg      Config
+	verifier *signedreq.Verifier
+	nonces   *signedreq.NonceStore
+	index    index
+	catalog  catalog
+	versions *lru[[2]uint64, types.DatasetVersion]
+	trees    *lru[treeKey, *fileTree]
+	access   *lru[accessKey, accessAnswer]
+	lookups  chan struct{}
+	building chan struct{}
 
-	mu     sync.Mutex
-	files  map[fileKey]*dataset.Description
-	dir    map[string]dirEntry // path → sha256 (cached by size and mtime)
-	nonces map[string]time.Time
+	refreshMu   sync.Mutex
+	lastRefresh time.Time
 }
 
-// New returns a server; call Preload to check the explicitly mapped files.
+// ErrConfig is a server configuration that cannot work.
+var ErrConfig = errors.New("dataserver: bad configuration")
+
+// New returns a server; call Load before serving.
 func New(cfg Config) (*Server, error) {
 	if cfg.Chain == nil {
-		return nil, errors.New("dataserver: no chain")
+		return nil, fmt.Errorf("%w: no chain", ErrConfig)
 	}
-	if cfg.Window <= 0 {
-		cfg.Window = 60 * time.Second
+	if len(cfg.Audiences) == 0 {
+		return nil, fmt.Errorf("%w: no audience (the server's public base URL)", ErrConfig)
 	}
-	if cfg.FutureSkew <= 0 {
-		cfg.FutureSkew = 5 * time.Second
+	if len(cfg.Owners) == 0 && len(cfg.Datasets) == 0 {
+		return nil, fmt.Errorf("%w: nothing to serve: give owners (with a data dir) or explicit datasets", ErrConfig)
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
+	if len(cfg.Owners) > 0 && cfg.DataDir == "" {
+		return nil, fmt.Errorf("%w: owners given without a data dir to find their files in", ErrConfig)
 	}
-	if cfg.Logger == nil {
-		cfg.Logger = log.New(io.Discard, "", 0)
-	}
-	if cfg.ChainTimeout <= 0 {
-		cfg.ChainTimeout = 10 * time.Second
-	}
+	cfg.defaults()
 	return &Server{
-		cfg: cfg, files: map[fileKey]*dataset.Description{}, dir: map[string]dirEntry{}, nonces: map[string]time.Time{},
+		cfg: cfg,
+		verifier: &signedreq.Verifier{Audiences: cfg.Audiences, Prefix: cfg.Prefix, Window: cfg.Window,
+			FutureSkew: cfg.FutureSkew, Now: cfg.Now},
+		nonces:   &signedreq.NonceStore{Window: cfg.Window, PerAddress: cfg.NoncesPerAddress},
+		catalog:  catalog{byID: map[uint64]servedDataset{}},
+		versions: newLRU[[2]uint64, types.DatasetVersion](4096),
+		trees:    newLRU[treeKey, *fileTree](cfg.MaxTrees),
+		access:   newLRU[accessKey, accessAnswer](cfg.MaxAccess),
+		lookups:  make(chan struct{}, cfg.MaxChainLookups),
+		building: make(chan struct{}, 2),
 	}, nil
 }
 
-// Preload checks every explicitly mapped file against the chain: its sha256
-// must be one of the dataset's versions (newest first), and its shape and
-// Merkle root must match that version's record. It fails on the first mismatch.
-func (s *Server) Preload(ctx context.Context) error {
-	for id, path := range s.cfg.Datasets {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return fmt.Errorf("dataset %d: %w", id, err)
-		}
-		sum := sha256.Sum256(data)
-		sha := hex.EncodeToString(sum[:])
-		d, err := s.cfg.Chain.Dataset(ctx, id)
-		if err != nil {
-			return fmt.Errorf("dataset %d: %w", id, err)
-		}
-		found := false
-		for v := d.Version; v >= 1 && !found; v-- {
-			dv, err := s.cfg.Chain.DatasetVersion(ctx, id, v)
-			if err != nil {
-				return fmt.Errorf("dataset %d version %d: %w", id, v, err)
-			}
-			if dv.Sha256 != sha {
-				continue
-			}
-			f, err := Describe(data, dv.RowsPerChunk)
-			if err != nil {
-				return fmt.Errorf("dataset %d (%s): %w", id, path, err)
-			}
-			if err := f.Check(dv.Sha256, dv.Rows, dv.Cols, dv.RowsPerChunk, dv.ContentRoot); err != nil {
-				return fmt.Errorf("dataset %d version %d (%s): %w", id, v, path, err)
-			}
-			s.mu.Lock()
-			s.files[fileKey{id, v}] = f
-			s.mu.Unlock()
-			s.cfg.Logger.Printf("serving dataset %d version %d from %s (sha256 %s)", id, v, path, sha)
-			found = true
-		}
-		if !found {
-			return fmt.Errorf("dataset %d: %s has sha256 %s, which is none of the dataset's %d on-chain versions (current %s)",
-				id, path, sha, d.Version, d.Sha256)
-		}
+// Load indexes the folder and the explicit files, reads the served datasets
+// from the chain, and checks every explicit file against its dataset's
+// versions. Call it at start and on SIGHUP; the server keeps serving with
+// the previous index while it runs, and keeps it if Load fails.
+func (s *Server) Load(ctx context.Context) error {
+	start := time.Now()
+	n, err := s.index.build(s.cfg.DataDir, s.explicitFiles())
+	if err != nil {
+		return err
 	}
+	if err := s.checkExplicit(ctx); err != nil {
+		return err
+	}
+	if err := s.refreshCatalog(ctx); err != nil {
+		return err
+	}
+	s.cfg.Logger.Info("indexed", "files", n, "datasets_served", s.catalog.len(), "seconds", time.Since(start).Seconds())
 	return nil
 }
 
-// httpError is a refusal with its status and code.
-type httpError struct {
-	status int
-	code   string
-	msg    string
-}
-
-func (e *httpError) Error() string { return e.code + ": " + e.msg }
-
-func herr(status int, code, format string, args ...any) *httpError {
-	return &httpError{status: status, code: code, msg: fmt.Sprintf(format, args...)}
-}
-
-func writeError(w http.ResponseWriter, e *httpError) {
-	w.Header().Set("Content-Type", "application/json")
-	if e.status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `AichainSignature realm="aichain-dataserver"`)
+func (s *Server) refreshCatalog(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.ChainTimeout)
+	defer cancel()
+	byID, err := readCatalog(ctx, s.cfg.Chain, s.cfg.Owners, s.cfg.Datasets)
+	if err != nil {
+		return err
 	}
-	w.WriteHeader(e.status)
-	_ = json.NewEncoder(w).Encode(ErrorResponse{Error: e.code, Message: e.msg})
+	s.catalog.mu.Lock()
+	s.catalog.byID = byID
+	s.catalog.mu.Unlock()
+	return nil
+}
+
+// refreshSoon re-reads the served datasets for a signed request that names
+// one not in the list (an owner may have just listed it), at most once every
+// 2 seconds whoever asks; it reports whether it re-read them.
+func (s *Server) refreshSoon(ctx context.Context) bool {
+	s.refreshMu.Lock()
+	defer s.refreshMu.Unlock()
+	if now := s.cfg.Now(); now.Sub(s.lastRefresh) >= 2*time.Second {
+		s.lastRefresh = now
+		if err := s.refreshCatalog(ctx); err != nil {
+			s.cfg.Logger.Warn("cannot re-read the served datasets", "err", err)
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+// Run re-indexes the folder (hashing only new or changed files) and
+// re-reads the owners' listings every Refresh until ctx ends, so that a
+// dataset listed later is served without a restart.
+func (s *Server) Run(ctx context.Context) {
+	t := time.NewTicker(s.cfg.Refresh)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.index.build(s.cfg.DataDir, s.explicitFiles()); err != nil {
+				s.cfg.Logger.Warn("cannot re-index the folder; keeping the last index", "err", err)
+			}
+			if err := s.refreshCatalog(ctx); err != nil && ctx.Err() == nil {
+				s.cfg.Logger.Warn("cannot re-read the served datasets; keeping the last list", "err", err)
+			}
+		}
+	}
+}
+
+func (s *Server) explicitFiles() []string {
+	extra := make([]string, 0, len(s.cfg.Datasets))
+	for _, p := range s.cfg.Datasets {
+		extra = append(extra, p)
+	}
+	return extra
 }
 
 // Handler returns the HTTP handler.
@@ -160,243 +232,4 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/datasets/{id}/chunks/{index}", s.serveChunk)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 	return mux
-}
-
-func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
-	f, id, version, e := s.authorize(r)
-	if e != nil {
-		s.cfg.Logger.Printf("refused %s %s: %v", r.Method, r.URL.RequestURI(), e)
-		writeError(w, e)
-		return
-	}
-	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Length", strconv.Itoa(len(f.Data)))
-	w.Header().Set(HeaderSha256, f.Sha256)
-	w.Header().Set(HeaderVersion, strconv.FormatUint(version, 10))
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="dataset-%d-v%d.npy"`, id, version))
-	_, _ = w.Write(f.Data)
-}
-
-func (s *Server) serveChunk(w http.ResponseWriter, r *http.Request) {
-	f, id, version, e := s.authorize(r)
-	if e == nil && f != nil {
-		idx, err := strconv.ParseUint(r.PathValue("index"), 10, 64)
-		if err != nil || idx >= uint64(len(f.Chunks)) {
-			e = herr(http.StatusNotFound, "not_found", "chunk %q: the dataset has chunks 0..%d", r.PathValue("index"), len(f.Chunks)-1)
-		} else {
-			chunk, err := merkle.NewChunk(f.Tree, int(idx), f.Chunks[idx])
-			if err != nil {
-				e = herr(http.StatusInternalServerError, "internal", "proof: %v", err)
-			} else {
-				res := ChunkResponse{
-					DatasetID: id, Version: version, Chunk: chunk, ChunkCount: uint64(len(f.Chunks)),
-					RowsPerChunk: f.RowsPerChunk, Cols: f.Cols, RowStart: idx * f.RowsPerChunk,
-					RowEnd:      min((idx+1)*f.RowsPerChunk, f.Rows),
-					ContentRoot: hex.EncodeToString(f.Root()),
-				}
-				w.Header().Set("Content-Type", "application/json")
-				_ = json.NewEncoder(w).Encode(res)
-				return
-			}
-		}
-	}
-	s.cfg.Logger.Printf("refused %s %s: %v", r.Method, r.URL.RequestURI(), e)
-	writeError(w, e)
-}
-
-// authorize resolves the dataset version the request names, checks that this
-// server holds it, checks the signature, freshness and nonce, then asks the
-// chain whether the signer has access.
-func (s *Server) authorize(r *http.Request) (*dataset.Description, uint64, uint64, *httpError) {
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.ChainTimeout)
-	defer cancel()
-	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
-	if err != nil || id == 0 {
-		return nil, 0, 0, herr(http.StatusBadRequest, "bad_request", "dataset id %q is not a positive integer", r.PathValue("id"))
-	}
-	var version uint64
-	if v := r.URL.Query().Get("version"); v != "" {
-		if version, err = strconv.ParseUint(v, 10, 64); err != nil || version == 0 {
-			return nil, 0, 0, herr(http.StatusBadRequest, "bad_request", "version %q is not a positive integer", v)
-		}
-	}
-	f, version, e := s.lookup(ctx, id, version)
-	if e != nil {
-		return nil, 0, 0, e
-	}
-	address, e := s.verifySignature(ctx, r, id)
-	if e != nil {
-		return nil, 0, 0, e
-	}
-	ok, err := s.cfg.Chain.HasAccess(ctx, id, address, version)
-	if err != nil {
-		return nil, 0, 0, chainError(err, "access of %s to dataset %d", address, id)
-	}
-	if !ok {
-		return nil, 0, 0, herr(http.StatusForbidden, "no_access",
-			"%s has no valid licence for dataset %d version %d (buy one: aichaind tx datamarket purchase-license)", address, id, version)
-	}
-	return f, id, version, nil
-}
-
-func chainError(err error, format string, args ...any) *httpError {
-	if errors.Is(err, ErrNotFound) {
-		return herr(http.StatusNotFound, "not_found", "%s: %v", fmt.Sprintf(format, args...), err)
-	}
-	return herr(http.StatusBadGateway, "chain_unavailable", "%s: %v", fmt.Sprintf(format, args...), err)
-}
-
-// lookup finds the file of dataset id at version (0 = current on chain).
-func (s *Server) lookup(ctx context.Context, id, version uint64) (*dataset.Description, uint64, *httpError) {
-	d, err := s.cfg.Chain.Dataset(ctx, id)
-	if err != nil {
-		return nil, 0, chainError(err, "dataset %d", id)
-	}
-	if version == 0 {
-		version = d.Version
-	}
-	if version > d.Version {
-		return nil, 0, herr(http.StatusNotFound, "not_found", "dataset %d has %d versions", id, d.Version)
-	}
-	s.mu.Lock()
-	f := s.files[fileKey{id, version}]
-	s.mu.Unlock()
-	if f != nil {
-		return f, version, nil
-	}
-	if s.cfg.DataDir == "" {
-		return nil, 0, herr(http.StatusNotFound, "not_found", "this server does not hold dataset %d version %d", id, version)
-	}
-	dv, err := s.cfg.Chain.DatasetVersion(ctx, id, version)
-	if err != nil {
-		return nil, 0, chainError(err, "dataset %d version %d", id, version)
-	}
-	path, err := s.findInDir(dv.Sha256)
-	if err != nil {
-		return nil, 0, herr(http.StatusInternalServerError, "internal", "scan %s: %v", s.cfg.DataDir, err)
-	}
-	if path == "" {
-		return nil, 0, herr(http.StatusNotFound, "not_found", "this server does not hold dataset %d version %d (sha256 %s)", id, version, dv.Sha256)
-	}
-	f, err = DescribeFile(path, dv.RowsPerChunk)
-	if err == nil {
-		err = f.Check(dv.Sha256, dv.Rows, dv.Cols, dv.RowsPerChunk, dv.ContentRoot)
-	}
-	if err != nil {
-		s.cfg.Logger.Printf("dataset %d version %d: %s does not match the chain: %v", id, version, path, err)
-		return nil, 0, herr(http.StatusNotFound, "not_found", "this server's file for dataset %d version %d does not match the chain", id, version)
-	}
-	s.mu.Lock()
-	s.files[fileKey{id, version}] = f
-	s.mu.Unlock()
-	s.cfg.Logger.Printf("serving dataset %d version %d from %s (sha256 %s)", id, version, path, f.Sha256)
-	return f, version, nil
-}
-
-// findInDir returns the .npy file under DataDir with the given sha256 ("" if
-// none), hashing only files that are new or changed since the last scan.
-func (s *Server) findInDir(sha string) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	found := ""
-	err := filepath.WalkDir(s.cfg.DataDir, func(path string, de os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if de.IsDir() || !strings.HasSuffix(de.Name(), ".npy") {
-			return nil
-		}
-		info, err := de.Info()
-		if err != nil {
-			return err
-		}
-		e, ok := s.dir[path]
-		if !ok || e.size != info.Size() || !e.mtime.Equal(info.ModTime()) {
-			data, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			sum := sha256.Sum256(data)
-			e = dirEntry{size: info.Size(), mtime: info.ModTime(), sha: hex.EncodeToString(sum[:])}
-			s.dir[path] = e
-		}
-		if e.sha == sha && found == "" {
-			found = path
-		}
-		return nil
-	})
-	return found, err
-}
-
-// verifySignature checks the request's headers and signature and returns the
-// signer's address.
-func (s *Server) verifySignature(ctx context.Context, r *http.Request, id uint64) (string, *httpError) {
-	address := r.Header.Get(HeaderAddress)
-	tsText := r.Header.Get(HeaderTimestamp)
-	nonce := r.Header.Get(HeaderNonce)
-	sigText := r.Header.Get(HeaderSignature)
-	if address == "" || tsText == "" || nonce == "" || sigText == "" {
-		return "", herr(http.StatusUnauthorized, "missing_signature",
-			"sign the request: headers %s, %s, %s and %s are required", HeaderAddress, HeaderTimestamp, HeaderNonce, HeaderSignature)
-	}
-	ts, err := strconv.ParseInt(tsText, 10, 64)
-	if err != nil {
-		return "", herr(http.StatusUnauthorized, "bad_signature", "timestamp %q is not Unix seconds", tsText)
-	}
-	now := s.cfg.Now()
-	signedAt := time.Unix(ts, 0)
-	if now.Sub(signedAt) > s.cfg.Window {
-		return "", herr(http.StatusUnauthorized, "stale_request", "signed at %s, more than %s ago", signedAt.UTC().Format(time.RFC3339), s.cfg.Window)
-	}
-	if signedAt.Sub(now) > s.cfg.FutureSkew {
-		return "", herr(http.StatusUnauthorized, "future_request", "signed at %s, ahead of the server's clock", signedAt.UTC().Format(time.RFC3339))
-	}
-	if len(nonce) < 8 || len(nonce) > 128 {
-		return "", herr(http.StatusUnauthorized, "bad_signature", "nonce must be 8..128 characters")
-	}
-	sig, err := base64.StdEncoding.DecodeString(sigText)
-	if err != nil {
-		return "", herr(http.StatusUnauthorized, "bad_signature", "signature is not base64: %v", err)
-	}
-	pub, err := s.cfg.Chain.PubKey(ctx, address)
-	if err != nil {
-		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrNoPubKey) {
-			return "", herr(http.StatusUnauthorized, "unknown_account", "%s: %v", address, err)
-		}
-		return "", chainError(err, "account %s", address)
-	}
-	if !pub.VerifySignature(CanonicalMessage(id, address, ts, nonce, r.URL.RequestURI()), sig) {
-		return "", herr(http.StatusUnauthorized, "bad_signature", "the signature does not verify with %s's on-chain key", address)
-	}
-	if !s.useNonce(address, nonce, now) {
-		return "", herr(http.StatusUnauthorized, "replayed_request", "nonce %q was already used", nonce)
-	}
-	return address, nil
-}
-
-// useNonce records a nonce; false if the address used it within the window.
-// Entries older than the window are dropped (their requests are stale anyway).
-func (s *Server) useNonce(address, nonce string, now time.Time) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for k, t := range s.nonces {
-		if now.Sub(t) > 2*s.cfg.Window {
-			delete(s.nonces, k)
-		}
-	}
-	key := address + "\n" + nonce
-	if _, seen := s.nonces[key]; seen {
-		return false
-	}
-	s.nonces[key] = now
-	return true
-}
-
-func containsAny(s string, subs ...string) bool {
-	for _, sub := range subs {
-		if strings.Contains(s, sub) {
-			return true
-		}
-	}
-	return false
 }

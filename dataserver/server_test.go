@@ -1,149 +1,22 @@
 package dataserver
 
 import (
+	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strconv"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
-	cryptotypes "github.com/cosmos/cosmos-sdk/crypto/types"
-	sdk "github.com/cosmos/cosmos-sdk/types"
-
-	"github.com/aichain/aichain/workload"
-	"github.com/aichain/aichain/workload/dataset"
+	"github.com/aichain/aichain/chainclient/signedreq"
+	"github.com/aichain/aichain/workload/merkle"
 	"github.com/aichain/aichain/x/datamarket/types"
 )
-
-type fakeChain struct {
-	mu       sync.Mutex
-	pubkeys  map[string]cryptotypes.PubKey
-	datasets map[uint64]types.Dataset
-	versions map[[2]uint64]types.DatasetVersion
-	access   map[string]bool // address → access to every dataset
-	calls    int
-}
-
-func (c *fakeChain) PubKey(_ context.Context, addr string) (cryptotypes.PubKey, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	pk, ok := c.pubkeys[addr]
-	if !ok {
-		return nil, ErrNotFound
-	}
-	if pk == nil {
-		return nil, ErrNoPubKey
-	}
-	return pk, nil
-}
-
-func (c *fakeChain) Dataset(_ context.Context, id uint64) (types.Dataset, error) {
-	d, ok := c.datasets[id]
-	if !ok {
-		return d, ErrNotFound
-	}
-	return d, nil
-}
-
-func (c *fakeChain) DatasetVersion(_ context.Context, id, v uint64) (types.DatasetVersion, error) {
-	dv, ok := c.versions[[2]uint64{id, v}]
-	if !ok {
-		return dv, ErrNotFound
-	}
-	return dv, nil
-}
-
-func (c *fakeChain) HasAccess(_ context.Context, _ uint64, addr string, _ uint64) (bool, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.calls++
-	return c.access[addr], nil
-}
-
-type account struct {
-	priv *secp256k1.PrivKey
-	addr string
-}
-
-func newAccount() account {
-	priv := secp256k1.GenPrivKey()
-	return account{priv: priv, addr: sdk.AccAddress(priv.PubKey().Address()).String()}
-}
-
-func (a account) client(url string) *Client {
-	return &Client{BaseURL: url, Address: a.addr, Sign: a.priv.Sign}
-}
-
-// testNPY writes a rows×cols dataset and returns its path and description.
-func testNPY(t *testing.T, dir string, rows, cols int, seed float32) (string, *dataset.Description) {
-	t.Helper()
-	m := &workload.Matrix{Rows: rows, Cols: cols, Data: make([]float32, rows*cols)}
-	for i := range m.Data {
-		m.Data[i] = seed + float32(i)/7
-	}
-	data, err := workload.EncodeNPY(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "data-"+strconv.Itoa(int(seed))+".npy")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f, err := Describe(data, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return path, f
-}
-
-type fixture struct {
-	chain    *fakeChain
-	srv      *Server
-	url      string
-	licensee account
-	stranger account
-	file     *dataset.Description
-	now      time.Time
-}
-
-func newFixture(t *testing.T, useDir bool) *fixture {
-	t.Helper()
-	dir := t.TempDir()
-	path, f := testNPY(t, dir, 10, 3, 1)
-	licensee, stranger := newAccount(), newAccount()
-	chain := &fakeChain{
-		pubkeys:  map[string]cryptotypes.PubKey{licensee.addr: licensee.priv.PubKey(), stranger.addr: stranger.priv.PubKey()},
-		datasets: map[uint64]types.Dataset{1: {Id: 1, Version: 1, Sha256: f.Sha256}},
-		versions: map[[2]uint64]types.DatasetVersion{{1, 1}: {
-			DatasetId: 1, Version: 1, Rows: 10, Cols: 3, RowsPerChunk: 4, ContentRoot: f.Root(), Sha256: f.Sha256,
-		}},
-		access: map[string]bool{licensee.addr: true},
-	}
-	cfg := Config{Chain: chain, Window: time.Minute}
-	if useDir {
-		cfg.DataDir = dir
-	} else {
-		cfg.Datasets = map[uint64]string{1: path}
-	}
-	srv, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Preload(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	return &fixture{chain: chain, srv: srv, url: hs.URL, licensee: licensee, stranger: stranger, file: f}
-}
 
 func wantHTTPError(t *testing.T, err error, status int, code string) {
 	t.Helper()
@@ -156,57 +29,112 @@ func wantHTTPError(t *testing.T, err error, status int, code string) {
 	}
 }
 
+func (fx *fixture) expect() Expect {
+	return Expect{Sha256: fx.file.Sha256, Rows: fx.file.Rows, Cols: fx.file.Cols}
+}
+
+func (fx *fixture) chunk(c *Client, i uint64) (*ChunkResponse, error) {
+	return c.Chunk(context.Background(), 1, 0, i, fx.file.Root(), fx.file.ChunkCount(), fx.file.RowsPerChunk, fx.file.Cols)
+}
+
 func TestServeLicensee(t *testing.T) {
-	for _, useDir := range []bool{false, true} {
-		fx := newFixture(t, useDir)
+	for _, byOwner := range []bool{false, true} {
+		fx := newFixture(t, byOwner)
 		c := fx.licensee.client(fx.url)
-		data, err := c.Download(context.Background(), 1, 0, fx.file.Sha256)
+		data, err := c.Download(context.Background(), 1, 0, fx.expect())
 		if err != nil {
-			t.Fatalf("dir=%v: %v", useDir, err)
+			t.Fatalf("byOwner=%v: %v", byOwner, err)
 		}
-		if string(data) != string(fx.file.Data) {
+		if !bytes.Equal(data, fx.file.Data) {
 			t.Fatal("served bytes differ from the file")
 		}
-		n := uint64(len(fx.file.Chunks))
+		n := fx.file.ChunkCount()
 		for i := uint64(0); i < n; i++ {
-			cr, err := c.Chunk(context.Background(), 1, 0, i, fx.file.Root(), n)
+			cr, err := fx.chunk(c, i)
 			if err != nil {
 				t.Fatalf("chunk %d: %v", i, err)
 			}
-			if string(cr.Data) != string(fx.file.Chunks[i]) || cr.RowStart != i*4 || cr.RowEnd != min((i+1)*4, 10) {
+			want, err := merkle.NewChunk(fx.file.Tree, int(i), fx.file.Chunks[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(cr.Data, want.Data) || cr.RowStart != i*4 || cr.RowEnd != min((i+1)*4, 10) || cr.Cols != 3 {
 				t.Fatalf("chunk %d: %+v", i, cr)
 			}
-			rows, _, err := workload.DecodeChunkRows(cr.Data, 3)
-			if err != nil || len(rows) != int(cr.RowEnd-cr.RowStart)*3 {
-				t.Fatalf("chunk %d rows: %d, %v", i, len(rows), err)
-			}
 		}
-		// A tampered chunk does not verify.
-		cr, err := c.Chunk(context.Background(), 1, 0, 1, fx.file.Root(), n)
+		cr, err := fx.chunk(c, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
 		cr.Data[0] ^= 1
-		if err := VerifyChunk(cr, fx.file.Root()); err == nil {
-			t.Fatal("tampered chunk verified")
+		if err := VerifyChunk(cr, fx.file.Root()); !errors.Is(err, ErrMismatch) {
+			t.Fatalf("tampered chunk: %v", err)
 		}
-		if _, err := c.Chunk(context.Background(), 1, 0, n, fx.file.Root(), n); err == nil {
-			t.Fatal("chunk beyond the end served")
-		} else {
-			wantHTTPError(t, err, 404, "not_found")
+		_, err = fx.chunk(c, n)
+		wantHTTPError(t, err, 404, "not_found")
+		wrong := fx.expect()
+		wrong.Sha256 = hex.EncodeToString(make([]byte, 32))
+		if _, err := c.Download(context.Background(), 1, 0, wrong); !errors.Is(err, ErrMismatch) {
+			t.Fatalf("sha256 mismatch: %v", err)
 		}
-		// A wrong expected sha256 is caught by the client.
-		if _, err := c.Download(context.Background(), 1, 0, hex.EncodeToString(make([]byte, 32))); err == nil {
-			t.Fatal("sha256 mismatch not detected")
+		small := Expect{Sha256: fx.file.Sha256, MaxBytes: 50}
+		if _, err := c.Download(context.Background(), 1, 0, small); !errors.Is(err, ErrTooLarge) {
+			t.Fatalf("body beyond the chain's size: %v", err)
 		}
+	}
+}
+
+// The streamed chunk JSON is exactly what encoding/json writes.
+func TestChunkStreamIsTheWireType(t *testing.T) {
+	fx := newFixture(t, true)
+	req, _ := http.NewRequest(http.MethodGet, fx.url+"/v1/datasets/1/chunks/2", nil)
+	if err := signedreq.Sign(req, fx.licensee, fx.url, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk, err := merkle.NewChunk(fx.file.Tree, 2, fx.file.Chunks[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := json.Marshal(ChunkResponse{DatasetID: 1, Version: 1, Chunk: chunk, ChunkCount: 3, RowsPerChunk: 4, Cols: 3,
+		RowStart: 8, RowEnd: 10, ContentRoot: hex.EncodeToString(fx.file.Root())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(bytes.TrimSpace(got)) != string(want) {
+		t.Fatalf("streamed\n%s\nencoding/json\n%s", got, want)
+	}
+}
+
+func TestRangeRequest(t *testing.T) {
+	fx := newFixture(t, true)
+	req, _ := http.NewRequest(http.MethodGet, fx.url+"/v1/datasets/1", nil)
+	req.Header.Set("Range", "bytes=10-19")
+	if err := signedreq.Sign(req, fx.licensee, fx.url, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(got, fx.file.Data[10:20]) {
+		t.Fatalf("range: %d %x", resp.StatusCode, got)
 	}
 }
 
 func TestRefusals(t *testing.T) {
 	fx := newFixture(t, false)
 	ctx := context.Background()
-
-	// Unsigned.
 	resp, err := http.Get(fx.url + "/v1/datasets/1")
 	if err != nil {
 		t.Fatal(err)
@@ -215,29 +143,21 @@ func TestRefusals(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("unsigned: %d", resp.StatusCode)
 	}
-
-	// Unlicensed (valid signature, no access).
-	_, err = fx.stranger.client(fx.url).Download(ctx, 1, 0, "")
+	_, err = fx.stranger.client(fx.url).Download(ctx, 1, 0, fx.expect())
 	wantHTTPError(t, err, 403, "no_access")
 
-	// Foreign key: the stranger signs a request that claims the licensee's address.
-	foreign := &Client{BaseURL: fx.url, Address: fx.licensee.addr, Sign: fx.stranger.priv.Sign}
-	_, err = foreign.Download(ctx, 1, 0, "")
-	wantHTTPError(t, err, 401, "bad_signature")
-
-	// Stale and future timestamps.
 	stale := fx.licensee.client(fx.url)
 	stale.Now = func() time.Time { return time.Now().Add(-2 * time.Minute) }
-	_, err = stale.Download(ctx, 1, 0, "")
+	_, err = stale.Download(ctx, 1, 0, fx.expect())
 	wantHTTPError(t, err, 401, "stale_request")
 	future := fx.licensee.client(fx.url)
 	future.Now = func() time.Time { return time.Now().Add(time.Minute) }
-	_, err = future.Download(ctx, 1, 0, "")
+	_, err = future.Download(ctx, 1, 0, fx.expect())
 	wantHTTPError(t, err, 401, "future_request")
 
 	// Replay: the same signed request twice.
 	req, _ := http.NewRequest(http.MethodGet, fx.url+"/v1/datasets/1", nil)
-	if err := fx.licensee.client(fx.url).SignRequest(req, 1); err != nil {
+	if err := signedreq.Sign(req, fx.licensee, fx.url, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	for i, want := range []int{200, 401} {
@@ -251,47 +171,9 @@ func TestRefusals(t *testing.T) {
 		}
 	}
 
-	// A signature for another path (dataset id in the message differs).
-	req, _ = http.NewRequest(http.MethodGet, fx.url+"/v1/datasets/1", nil)
-	if err := fx.licensee.client(fx.url).SignRequest(req, 2); err != nil {
-		t.Fatal(err)
-	}
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 401 {
-		t.Fatalf("signature for another dataset: %d", resp.StatusCode)
-	}
-
-	// Garbage signature and unknown account.
-	req, _ = http.NewRequest(http.MethodGet, fx.url+"/v1/datasets/1", nil)
-	req.Header.Set(HeaderAddress, fx.licensee.addr)
-	req.Header.Set(HeaderTimestamp, strconv.FormatInt(time.Now().Unix(), 10))
-	req.Header.Set(HeaderNonce, "0123456789abcdef")
-	req.Header.Set(HeaderSignature, base64.StdEncoding.EncodeToString([]byte("nonsense")))
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 401 {
-		t.Fatalf("garbage signature: %d", resp.StatusCode)
-	}
-	_, err = newAccount().client(fx.url).Download(ctx, 1, 0, "")
-	wantHTTPError(t, err, 401, "unknown_account")
-	noKey := newAccount()
-	fx.chain.mu.Lock()
-	fx.chain.pubkeys[noKey.addr] = nil
-	fx.chain.mu.Unlock()
-	_, err = noKey.client(fx.url).Download(ctx, 1, 0, "")
-	wantHTTPError(t, err, 401, "unknown_account")
-
-	// Unknown dataset and bad ids.
-	_, err = fx.licensee.client(fx.url).Download(ctx, 2, 0, "")
+	_, err = fx.licensee.client(fx.url).Download(ctx, 2, 0, fx.expect())
 	wantHTTPError(t, err, 404, "not_found")
-	_, err = fx.licensee.client(fx.url).Download(ctx, 1, 5, "")
+	_, err = fx.licensee.client(fx.url).Download(ctx, 1, 5, fx.expect())
 	wantHTTPError(t, err, 404, "not_found")
 	resp, err = http.Get(fx.url + "/v1/datasets/abc")
 	if err != nil {
@@ -301,53 +183,143 @@ func TestRefusals(t *testing.T) {
 	if resp.StatusCode != 400 {
 		t.Fatalf("bad id: %d", resp.StatusCode)
 	}
-
-	// Access revoked on chain (e.g. the rental expired): refused at once.
-	fx.chain.mu.Lock()
-	fx.chain.access[fx.licensee.addr] = false
-	fx.chain.mu.Unlock()
-	_, err = fx.licensee.client(fx.url).Download(ctx, 1, 0, "")
+	// Access revoked on chain (the rental expired): refused once the short
+	// access cache has passed.
+	fx.chain.grant(1, fx.licensee.addr(), 1, false)
+	time.Sleep(5100 * time.Millisecond)
+	_, err = fx.licensee.client(fx.url).Download(ctx, 1, 0, fx.expect())
 	wantHTTPError(t, err, 403, "no_access")
 }
 
-func TestPreloadRefusesMismatch(t *testing.T) {
+// A licence for version 1 does not open version 2, and the owner reads both.
+func TestAccessIsPerDatasetAndVersion(t *testing.T) {
+	fx := newFixture(t, true)
+	path2, f2 := testNPY(t, fx.dir, 10, 3, 2)
+	fx.chain.list(1, 2, fx.owner.addr(), f2)
+	if err := fx.srv.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	v2 := Expect{Sha256: f2.Sha256, Rows: 10, Cols: 3}
+	_, err := fx.licensee.client(fx.url).Download(ctx, 1, 2, v2)
+	wantHTTPError(t, err, 403, "no_access")
+	_, err = fx.licensee.client(fx.url).Download(ctx, 1, 0, v2) // 0: the current version, now 2
+	wantHTTPError(t, err, 403, "no_access")
+	if _, err := fx.licensee.client(fx.url).Download(ctx, 1, 1, fx.expect()); err != nil {
+		t.Fatalf("version 1 with a version-1 licence: %v", err)
+	}
+	got, err := fx.owner.client(fx.url).Download(ctx, 1, 2, v2)
+	want, _ := os.ReadFile(path2)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("owner's download of version 2: %v", err)
+	}
+	// Another dataset of the same owner: the licence of dataset 1 is not for it.
+	_, f3 := testNPY(t, fx.dir, 10, 3, 3)
+	fx.chain.list(3, 1, fx.owner.addr(), f3)
+	if err := fx.srv.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, err = fx.licensee.client(fx.url).Download(ctx, 3, 0, Expect{Sha256: f3.Sha256, Rows: 10, Cols: 3})
+	wantHTTPError(t, err, 403, "no_access")
+}
+
+func TestReloadServesNewFiles(t *testing.T) {
+	fx := newFixture(t, true)
+	_, f := testNPY(t, filepath.Join(fx.dir), 10, 3, 4)
+	fx.chain.list(4, 1, fx.owner.addr(), f)
+	fx.chain.grant(4, fx.licensee.addr(), 1, true)
+	ctx := context.Background()
+	_, err := fx.licensee.client(fx.url).Download(ctx, 4, 0, Expect{Sha256: f.Sha256})
+	wantHTTPError(t, err, 404, "not_found") // not yet in the catalog
+	if err := fx.srv.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.licensee.client(fx.url).Download(ctx, 4, 0, Expect{Sha256: f.Sha256}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLoadRefusesAMismatchedExplicitFile(t *testing.T) {
 	dir := t.TempDir()
 	path, f := testNPY(t, dir, 10, 3, 1)
 	other, _ := testNPY(t, dir, 10, 3, 2)
-	good := types.DatasetVersion{DatasetId: 1, Version: 1, Rows: 10, Cols: 3, RowsPerChunk: 4, ContentRoot: f.Root(), Sha256: f.Sha256}
-	badRoot := good
-	badRoot.ContentRoot = make([]byte, 32)
-	cases := map[string]struct {
-		path string
-		v    types.DatasetVersion
+	owner := newAccount().addr()
+	for name, c := range map[string]struct {
+		path    string
+		badRoot bool
+		onChain bool
 	}{
-		"other file":       {other, good},
-		"wrong root":       {path, badRoot},
-		"unknown on chain": {path, types.DatasetVersion{}},
-	}
-	for name, c := range cases {
-		chain := &fakeChain{
-			datasets: map[uint64]types.Dataset{},
-			versions: map[[2]uint64]types.DatasetVersion{},
+		"another file":     {other, false, true},
+		"wrong root":       {path, true, true},
+		"unknown on chain": {path, false, false},
+	} {
+		chain := &fakeChain{datasets: map[uint64]types.Dataset{}, versions: map[[2]uint64]types.DatasetVersion{}, access: map[accessKey]bool{}}
+		if c.onChain {
+			chain.list(1, 1, owner, f)
 		}
-		if c.v.Version != 0 {
-			chain.datasets[1] = types.Dataset{Id: 1, Version: 1, Sha256: c.v.Sha256}
-			chain.versions[[2]uint64{1, 1}] = c.v
+		if c.badRoot {
+			dv := chain.versions[[2]uint64{1, 1}]
+			dv.ContentRoot = make([]byte, 32)
+			chain.versions[[2]uint64{1, 1}] = dv
 		}
-		srv, err := New(Config{Chain: chain, Datasets: map[uint64]string{1: c.path}})
+		srv, err := New(Config{Chain: chain, Datasets: map[uint64]string{1: c.path}, Audiences: []string{"http://x"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := srv.Preload(context.Background()); err == nil {
-			t.Errorf("%s: preload accepted", name)
+		if err := srv.Load(context.Background()); err == nil {
+			t.Errorf("%s: load accepted", name)
 		}
 	}
 }
 
-func TestCanonicalMessage(t *testing.T) {
-	got := string(CanonicalMessage(7, "aic1x", 1700000000, "abcd1234", "/v1/datasets/7"))
-	want := "aichain-dataserver/v1\n7\naic1x\n1700000000\nabcd1234\n/v1/datasets/7"
-	if got != want {
-		t.Fatalf("canonical message %q, want %q", got, want)
+func TestNewRefusesNothingToServe(t *testing.T) {
+	chain := &fakeChain{}
+	for name, cfg := range map[string]Config{
+		"no audience":   {Chain: chain, Owners: []string{"aic1x"}, DataDir: "."},
+		"nothing":       {Chain: chain, Audiences: []string{"http://x"}},
+		"owner, no dir": {Chain: chain, Owners: []string{"aic1x"}, Audiences: []string{"http://x"}},
+	} {
+		if _, err := New(cfg); !errors.Is(err, ErrConfig) {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
+}
+
+// A node that does not answer yet makes Load fail with ErrChainUnavailable
+// (the command retries); a file that is none of its dataset's versions does
+// not (the command stops).
+func TestLoadTellsAnUnreadyChainFromAMismatch(t *testing.T) {
+	fx := newFixture(t, true)
+	fx.chain.mu.Lock()
+	fx.chain.down = errors.New("aichain is not ready; please wait for first block")
+	fx.chain.mu.Unlock()
+	if err := fx.srv.Load(context.Background()); !errors.Is(err, ErrChainUnavailable) {
+		t.Fatalf("node not ready: %v", err)
+	}
+	chain := &fakeChain{datasets: map[uint64]types.Dataset{}, versions: map[[2]uint64]types.DatasetVersion{}, access: map[accessKey]bool{}}
+	path, _ := testNPY(t, t.TempDir(), 10, 3, 9)
+	srv, err := New(Config{Chain: chain, Datasets: map[uint64]string{1: path}, Audiences: []string{"http://x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Load(context.Background()); err == nil || errors.Is(err, ErrChainUnavailable) {
+		t.Fatalf("explicit file of an unknown dataset: %v", err)
+	}
+}
+
+// A validator's signed probe (an aborted job's input check, sidecar
+// inputs.go) tells a version the server holds (403: no licence) from one it
+// does not (404), and reads no byte of either.
+func TestSignedProbeTellsHeldFromMissing(t *testing.T) {
+	fx := newFixture(t, false)
+	ctx := context.Background()
+	got, err := fx.stranger.client(fx.url).Download(ctx, 1, 1, fx.expect())
+	wantHTTPError(t, err, 403, "no_access")
+	if len(got) != 0 {
+		t.Fatalf("a probe read %d bytes", len(got))
+	}
+	_, f2 := testNPY(t, t.TempDir(), 10, 3, 2) // listed on chain, not in the server's folder
+	fx.chain.list(1, 2, fx.owner.addr(), f2)
+	_, err = fx.stranger.client(fx.url).Download(ctx, 1, 2, Expect{Sha256: f2.Sha256, Rows: 10, Cols: 3})
+	wantHTTPError(t, err, 404, "not_found")
 }

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -22,12 +23,17 @@ type Process struct {
 	done chan struct{}
 }
 
-// StartProcess starts one of the repository's binaries with args, logging to
-// <dir>/<name>.log, and stops it when the test ends (printing the end of its
-// log if the test failed).
+// StartProcess starts one of the repository's binaries (or, given an
+// absolute path, that program) with args, logging to <dir>/<name>.log, and
+// stops it when the test ends (printing the end of its log if the test
+// failed).
 func StartProcess(t testing.TB, dir, name, binary string, args ...string) *Process {
 	t.Helper()
-	p := &Process{Name: name, Log: filepath.Join(dir, name+".log"), path: filepath.Join(Binaries(t), binary), args: args}
+	path := binary
+	if !filepath.IsAbs(binary) {
+		path = filepath.Join(Binaries(t), binary)
+	}
+	p := &Process{Name: name, Log: filepath.Join(dir, name+".log"), path: path, args: args}
 	if err := p.start(); err != nil {
 		t.Fatal(err)
 	}
@@ -47,6 +53,8 @@ func (p *Process) start() error {
 	}
 	cmd := exec.Command(p.path, p.args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
+	// A home of its own: no config file of the machine's user is read.
+	cmd.Env = append(os.Environ(), "HOME="+filepath.Dir(p.Log))
 	if err := cmd.Start(); err != nil {
 		_ = logf.Close()
 		return fmt.Errorf("start %s: %w", p.Name, err)
@@ -179,12 +187,15 @@ func (c *Chain) SetComputeParams(values map[string]any) {
 }
 
 // StartSidecar starts aichain-sidecar (CPU backend) beside node n, listening
-// on the node's spare port 0, where the node's [verifier] address points.
+// on the node's spare port 0, where the node's [verifier] address points. It
+// signs chunk requests with the validator's operator key (the node's own
+// key, named after it, in its home), and reaches loopback providers.
 func StartSidecar(t testing.TB, dir, name string, n *Node) *Process {
 	t.Helper()
 	return StartProcess(t, dir, name, "aichain-sidecar",
 		"--node", n.GRPCAddr(), "--listen", fmt.Sprintf("127.0.0.1:%d", n.SparePort(0)), "--metrics", "",
-		"--backend", "cpu", "--poll", "300ms", "--fetch-timeout", "2s", "--fetch-retries", "2",
+		"--home", n.Home, "--keyring-backend", "test", "--from", n.Name, "--local-network",
+		"--backend", "cpu", "--poll", "300ms", "--fetch-timeout", "2s", "--fetch-retries", "2", "--unavailable-after", "2s",
 		"--cache-dir", filepath.Join(dir, name+"-cache"))
 }
 
@@ -196,9 +207,10 @@ func StartSidecar(t testing.TB, dir, name string, n *Node) *Process {
 func (c *Chain) StartProvider(t testing.TB, dir, key string, port int, minPrice string, extra ...string) *Process {
 	t.Helper()
 	args := append([]string{
-		"--node", c.Nodes[0].GRPCAddr(), "--chain-id", ChainID, "--home", c.Home(), "--keyring-backend", "test",
-		"--from", key, "--data-dir", filepath.Join(dir, key), "--listen", fmt.Sprintf("127.0.0.1:%d", port),
-		"--backend", "cpu", "--bond", "50000000uaic", "--min-price", minPrice, "--poll", "300ms", "--moniker", key,
+		"--node", c.Nodes[0].GRPCAddr(), "--rpc", c.Nodes[0].RPCAddr(), "--chain-id", c.ChainID, "--home", c.Home(),
+		"--keyring-backend", "test", "--from", key, "--data-dir", filepath.Join(dir, key),
+		"--listen", fmt.Sprintf("127.0.0.1:%d", port), "--metrics", "",
+		"--backend", "cpu", "--bond", "50000000uaic", "--min-price", minPrice, "--moniker", key,
 	}, extra...)
 	p := StartProcess(t, dir, key, "aichain-provider", args...)
 	addr := c.Addr(key)
@@ -211,5 +223,23 @@ func (c *Chain) StartProvider(t testing.TB, dir, key string, port int, minPrice 
 			t.Fatalf("provider %s never registered:\n%s", key, p.LogTail(20))
 		}
 		time.Sleep(300 * time.Millisecond)
+	}
+}
+
+// Terminate sends SIGTERM and returns how long the process took to exit
+// (killing it after limit; exited false then).
+func (p *Process) Terminate(limit time.Duration) (took time.Duration, exited bool) {
+	if p.cmd == nil || p.cmd.Process == nil || p.Exited() {
+		return 0, true
+	}
+	start := time.Now()
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+		return time.Since(start), true
+	case <-time.After(limit):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		return time.Since(start), false
 	}
 }

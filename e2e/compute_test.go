@@ -90,6 +90,10 @@ func (c *Chain) restBalance(t *testing.T, addr string) math.Int {
 	return math.Int{}
 }
 
+// localnetCreationFee is the job_creation_fee of every localnet genesis
+// (cmd/aichaind/cmd/localnet_compute.go), in uaic.
+const localnetCreationFee = 10_000
+
 func okTx(t *testing.T, what string, res TxResult) {
 	t.Helper()
 	if res.Code != 0 {
@@ -112,6 +116,7 @@ func rejected(t *testing.T, what string, res TxResult, msg string) {
 // commitment, a late reveal and a non-winner's result are rejected with clear
 // errors and move no coin. The job is read back over the CLI and REST.
 func TestComputeAuctionLifecycleCLI(t *testing.T) {
+	t.Parallel() // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice", "provider", "prov2")
 	c.Start()
 	alice, p1, p2 := c.Addr("alice"), c.Addr("provider"), c.Addr("prov2")
@@ -135,28 +140,35 @@ func TestComputeAuctionLifecycleCLI(t *testing.T) {
 		t.Fatalf("new job state %s", j.State)
 	}
 
-	commitment := func(provider, price, salt string) string {
-		return strings.TrimSpace(c.CLI("tx", "compute", "make-commitment", id, provider, price, salt))
+	// p1 lets make-commitment draw its salt; p2 gives one (16 bytes at least).
+	drawn := strings.Fields(c.CLI("tx", "compute", "make-commitment", id, p1, "1500uaic"))
+	if len(drawn) != 2 {
+		t.Fatalf("make-commitment printed %q, want a commitment and a salt", drawn)
 	}
-	c1, c2 := commitment(p1, "1500uaic", "0a0b0c"), commitment(p2, "2000uaic", "0d0e0f")
+	c1, salt1 := drawn[0], drawn[1]
+	const salt2 = "0d0e0f101112131415161718191a1b1c"
+	c2 := strings.TrimSpace(c.CLI("tx", "compute", "make-commitment", id, p2, "2000uaic", salt2))
 	if b, err := hex.DecodeString(c1); err != nil || len(b) != 32 {
 		t.Fatalf("make-commitment printed %q", c1)
+	}
+	if _, _, err := c.CLIErr("tx", "compute", "make-commitment", id, p2, "2000uaic", "0a0b0c"); err == nil {
+		t.Fatal("make-commitment accepted a 3-byte salt")
 	}
 	okTx(t, "commit p1", tx("compute", "commit-bid", id, c1, "--from", "provider"))
 	okTx(t, "commit p2", tx("compute", "commit-bid", id, c2, "--from", "prov2"))
 
 	c.waitJobState(t, id, 60*time.Second, "JOB_STATE_REVEAL")
 	p2Before := c.restBalance(t, p2)
-	rejected(t, "bad commitment", tx("compute", "reveal-bid", id, "1999uaic", "0d0e0f", "--from", "prov2"),
+	rejected(t, "bad commitment", tx("compute", "reveal-bid", id, "1999uaic", salt2, "--from", "prov2"),
 		"reveal does not match the commitment")
-	okTx(t, "reveal p1", tx("compute", "reveal-bid", id, "1500uaic", "0a0b0c", "--from", "provider"))
-	okTx(t, "reveal p2", tx("compute", "reveal-bid", id, "2000uaic", "0d0e0f", "--from", "prov2"))
+	okTx(t, "reveal p1", tx("compute", "reveal-bid", id, "1500uaic", salt1, "--from", "provider"))
+	okTx(t, "reveal p2", tx("compute", "reveal-bid", id, "2000uaic", salt2, "--from", "prov2"))
 
 	j := c.waitJobState(t, id, 60*time.Second, "JOB_STATE_ASSIGNED")
 	if j.Winner != p1 || j.ClearingPrice.Amount != "2000" {
 		t.Fatalf("award: winner %s at %s, want %s at the second price 2000", j.Winner, j.ClearingPrice.Amount, p1)
 	}
-	rejected(t, "late reveal", tx("compute", "reveal-bid", id, "2000uaic", "0d0e0f", "--from", "prov2"), "reveal window is closed")
+	rejected(t, "late reveal", tx("compute", "reveal-bid", id, "2000uaic", salt2, "--from", "prov2"), "reveal window is closed")
 	root := strings.Repeat("ab", 32)
 	rejected(t, "non-winner result", tx("compute", "submit-result", id, root, "4", "--from", "prov2"), "not the job's winner")
 	if got := c.restBalance(t, p2); !got.Equal(p2Before) {
@@ -169,16 +181,17 @@ func TestComputeAuctionLifecycleCLI(t *testing.T) {
 		t.Fatalf("close reason %s", j.CloseReason)
 	}
 
-	// Money: the winner gets 2000 minus the 5% protocol fee, the pool the fee,
-	// alice pays exactly the clearing price; the module holds only the bonds.
+	// Money: the winner gets 2000 minus the 5% protocol fee, the pool the fee
+	// and the creation fee, alice pays exactly the clearing price and the
+	// creation fee; the module holds only the bonds.
 	if got := c.restBalance(t, p1).Sub(p1Start); !got.Equal(math.NewInt(1_900)) {
 		t.Fatalf("winner earned %s, want 1900", got)
 	}
-	if got := aliceStart.Sub(c.restBalance(t, alice)); !got.Equal(math.NewInt(2_000)) {
-		t.Fatalf("alice paid %s, want 2000", got)
+	if got := aliceStart.Sub(c.restBalance(t, alice)); !got.Equal(math.NewInt(2_000 + localnetCreationFee)) {
+		t.Fatalf("alice paid %s, want 2000 + the %d creation fee", got, localnetCreationFee)
 	}
-	if got := c.restBalance(t, poolAddr).Sub(poolStart); !got.GTE(math.NewInt(100)) {
-		t.Fatalf("reward pool got %s, want at least the 100 protocol fee", got)
+	if got := c.restBalance(t, poolAddr).Sub(poolStart); !got.GTE(math.NewInt(100 + localnetCreationFee)) {
+		t.Fatalf("reward pool got %s, want at least the 100 protocol fee and the creation fee", got)
 	}
 	if got := c.restBalance(t, computeAddr); !got.Equal(math.NewInt(20_000_000)) {
 		t.Fatalf("compute module holds %s, want the two bonds 20000000", got)

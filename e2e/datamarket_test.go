@@ -19,11 +19,13 @@ import (
 )
 
 // TestDatamarketDatasetServer runs the issue's acceptance on a real node and
-// a real aichain-dataserver: alice lists a dataset with a RENTAL offer, bob
-// buys it and downloads it in one command (bytes match the registered
-// sha256); unsigned and unlicensed requests are refused; after the rental
-// expires the same download is refused.
+// a real aichain-dataserver: alice lists a dataset with a RENTAL offer;
+// carol's listing of the same file is refused; bob buys it (the CLI caps the
+// purchase at the price it queries) and downloads it in one command (bytes
+// match the registered sha256); unsigned and unlicensed requests are
+// refused; after the rental expires the same download is refused.
 func TestDatamarketDatasetServer(t *testing.T) {
+	t.Parallel() // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice", "bob", "carol")
 	c.Start()
 	alice, bob, carol := c.Addr("alice"), c.Addr("bob"), c.Addr("carol")
@@ -45,7 +47,7 @@ func TestDatamarketDatasetServer(t *testing.T) {
 	sum := sha256.Sum256(npy)
 	wantSHA := hex.EncodeToString(sum[:])
 
-	url := startDataserver(t, c, dataDir)
+	url := startDataserver(t, c, dataDir, alice)
 
 	// alice lists it with a RENTAL offer of 20 blocks.
 	res := c.Tx("datamarket", "list-dataset", npyPath, "iris", "--rows-per-chunk", "8", "--uri", url,
@@ -70,6 +72,17 @@ func TestDatamarketDatasetServer(t *testing.T) {
 	// carol needs an on-chain public key to be told 403 rather than 401.
 	if res := c.Tx("bank", "send", "carol", alice, "1uaic", "--from", "carol"); res.Code != 0 {
 		t.Fatalf("carol's send: %s", res.RawLog)
+	}
+
+	// A copied listing is refused (issue 17, item 1): carol lists alice's file
+	// as "her" dataset, to own an id under which it would be served.
+	res = c.Tx("datamarket", "list-dataset", npyPath, "iris-copy", "--rows-per-chunk", "8", "--uri", url,
+		"--offer", "perpetual:1uaic", "--from", "carol")
+	if res.Code != 21 || !strings.Contains(res.RawLog, "content already listed") {
+		t.Fatalf("copied listing: code %d: %s (want datamarket code 21, content already listed)", res.Code, res.RawLog)
+	}
+	if _, stderr, err := c.CLIErr("q", "datamarket", "dataset", "2"); err == nil || !strings.Contains(stderr, "not found") {
+		t.Fatalf("a copied listing left dataset 2: %v %s", err, stderr)
 	}
 
 	// bob buys the rental.
@@ -175,8 +188,9 @@ func getJSON(t *testing.T, c *Chain, path string, v any) {
 }
 
 // startDataserver runs aichain-dataserver against node0 on a free loopback
-// port and returns its base URL.
-func startDataserver(t *testing.T, c *Chain, dataDir string) string {
+// port, serving the datasets the owners list with files in dataDir, and
+// returns its base URL.
+func startDataserver(t *testing.T, c *Chain, dataDir string, owners ...string) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -188,9 +202,13 @@ func startDataserver(t *testing.T, c *Chain, dataDir string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(filepath.Join(filepath.Dir(c.Bin), "aichain-dataserver"),
-		"--node", c.Nodes[0].GRPCAddr(), "--listen", addr, "--data-dir", dataDir)
+	args := []string{"--node", c.Nodes[0].GRPCAddr(), "--listen", addr, "--data-dir", dataDir, "--refresh", "1s"}
+	for _, o := range owners {
+		args = append(args, "--owner", o)
+	}
+	cmd := exec.Command(filepath.Join(filepath.Dir(c.Bin), "aichain-dataserver"), args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

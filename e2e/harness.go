@@ -34,6 +34,16 @@ var (
 // directory that holds them.
 func Binaries(t testing.TB) string {
 	t.Helper()
+	dir, err := buildBinaries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// buildBinaries builds the cmd/ binaries, once (the test binaries carry the
+// fault-injection flag: -tags faultinject).
+func buildBinaries() (string, error) {
 	buildOnce.Do(func() {
 		buildDir, buildErr = os.MkdirTemp("", "aichain-e2e-bin")
 		if buildErr != nil {
@@ -44,17 +54,27 @@ func Binaries(t testing.TB) string {
 			buildErr = err
 			return
 		}
-		cmd := exec.Command("go", "build", "-o", buildDir+"/", "./cmd/...")
+		cmd := exec.Command("go", "build", "-tags", buildTags(), "-o", buildDir+"/", "./cmd/...")
 		cmd.Dir = root
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build ./cmd/...: %w\n%s", err, out)
 		}
 	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+	return buildDir, buildErr
+}
+
+// buildTags are the tags of the test binaries: faultinject, and the ones
+// GOFLAGS names (make test sets -tags=ledger there; an explicit -tags would
+// replace it).
+func buildTags() string {
+	tags := []string{"faultinject"}
+	for _, f := range strings.Fields(os.Getenv("GOFLAGS")) {
+		if t, ok := strings.CutPrefix(f, "-tags="); ok {
+			tags = append(tags, strings.Split(t, ",")...)
+		}
 	}
-	return buildDir
+	return strings.Join(tags, ",")
 }
 
 func repoRoot() (string, error) {
@@ -90,10 +110,11 @@ type Node struct {
 
 // Chain is a local network of validators started from `aichaind testnet init-files`.
 type Chain struct {
-	t     testing.TB
-	Bin   string
-	Dir   string
-	Nodes []*Node
+	t       testing.TB
+	Bin     string
+	Dir     string
+	ChainID string
+	Nodes   []*Node
 }
 
 // freePortBlock finds n×step consecutive ports that are free now, starting
@@ -131,6 +152,13 @@ func freePortBlock(t testing.TB, nodes, step int) int {
 // funded keys (created in node0's keyring) and returns it, not started.
 func NewChain(t testing.TB, n int, fundedKeys ...string) *Chain {
 	t.Helper()
+	return NewChainID(t, ChainID, n, fundedKeys...)
+}
+
+// NewChainID is NewChain for a network of another chain-id (a second chain,
+// for IBC).
+func NewChainID(t testing.TB, chainID string, n int, fundedKeys ...string) *Chain {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end test: skipped with -short (make test runs it)")
 	}
@@ -139,7 +167,7 @@ func NewChain(t testing.TB, n int, fundedKeys ...string) *Chain {
 	const step = 10
 	base := freePortBlock(t, n, step)
 	args := []string{
-		"testnet", "init-files", "--v", strconv.Itoa(n), "--output-dir", dir, "--chain-id", ChainID,
+		"testnet", "init-files", "--v", strconv.Itoa(n), "--output-dir", dir, "--chain-id", chainID,
 		"--keyring-backend", "test", "--block-time", "500ms", "--minimum-gas-prices", "0uaic",
 		"--p2p-port", strconv.Itoa(base), "--rpc-port", strconv.Itoa(base + 1),
 		"--grpc-port", strconv.Itoa(base + 2), "--api-port", strconv.Itoa(base + 3),
@@ -156,7 +184,7 @@ func NewChain(t testing.TB, n int, fundedKeys ...string) *Chain {
 	if err != nil {
 		t.Fatalf("testnet init-files: %v\n%s", err, out)
 	}
-	c := &Chain{t: t, Bin: bin, Dir: dir}
+	c := &Chain{t: t, Bin: bin, Dir: dir, ChainID: chainID}
 	for i := 0; i < n; i++ {
 		b := base + step*i
 		c.Nodes = append(c.Nodes, &Node{
@@ -364,7 +392,7 @@ func (c *Chain) clientFlags(args []string) []string {
 		flags = append(flags, "--node", c.Nodes[0].RPCAddr())
 	}
 	if len(args) > 0 && args[0] == "tx" {
-		flags = append(flags, "--chain-id", ChainID, "--keyring-backend", "test", "--yes", "--output", "json")
+		flags = append(flags, "--chain-id", c.ChainID, "--keyring-backend", "test", "--yes", "--output", "json")
 	}
 	if len(args) > 0 && args[0] == "keys" {
 		flags = append(flags, "--keyring-backend", "test")

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aichain/aichain/chainclient/signedreq"
 	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/workload"
 )
@@ -58,6 +60,7 @@ func paramBps(t *testing.T, c *Chain, path, field string) int64 {
 // from the served input rows; the job settles VALID and every party is paid
 // to the coin.
 func TestMLPJobEndToEnd(t *testing.T) {
+	t.Parallel() // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice", "bob", "carol", "dave", "provider")
 	c.SetComputeParams(map[string]any{
 		"sample_rate_floor_bps": 10000, // every job is sampled
@@ -117,16 +120,7 @@ func TestMLPJobEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/v1/jobs/%s/chunks/2", n.SparePort(1), id))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var chunk jobexec.ChunkResponse
-	err = json.NewDecoder(resp.Body).Decode(&chunk)
-	resp.Body.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	chunk := c.fetchChunk(t, "node0", n.SparePort(1), id, 2) // as the validator's operator: with the input rows
 	if err := chunk.Verify(root, uint64(wantChunks), 2); err != nil {
 		t.Fatalf("chunk 2: %v", err)
 	}
@@ -134,6 +128,7 @@ func TestMLPJobEndToEnd(t *testing.T) {
 	if err != nil || nrows != 8 || rows[0] != m.Data.Data[16*3] {
 		t.Fatalf("chunk 2's input rows: %d rows, %v", nrows, err)
 	}
+	assertChunkAccess(t, c, n.SparePort(1), id, chunk)
 
 	// Payments, to the coin: the single valid bid clears at max_price, 5000.
 	want := mlpPayouts(5000)
@@ -177,15 +172,25 @@ func assertDefaultFees(t *testing.T, c *Chain) {
 	if got := paramBps(t, c, "/aichain/datamarket/v1/params", "market_fee_bps"); got != 250 {
 		t.Fatalf("market_fee_bps %d, this test assumes 250", got)
 	}
+	var res struct {
+		Params struct {
+			JobCreationFee struct{ Amount string } `json:"job_creation_fee"`
+		} `json:"params"`
+	}
+	getJSON(t, c, "/aichain/compute/v1/params", &res)
+	if res.Params.JobCreationFee.Amount != strconv.Itoa(localnetCreationFee) {
+		t.Fatalf("job_creation_fee %s, this test assumes %d", res.Params.JobCreationFee.Amount, localnetCreationFee)
+	}
 }
 
 // createMLPJob has bob create an mlp-f32 job on model 1 over dataset 1
-// (chunks of 8 rows, max price 5000uaic) and returns its id; extra flags
-// override the defaults.
+// (chunks of 8 rows, max price 5000uaic, the model's and the dataset's fees
+// as their caps) and returns its id; extra flags override the defaults.
 func (c *Chain) createMLPJob(t *testing.T, extra ...string) string {
 	t.Helper()
 	args := append([]string{"compute", "create-job", `{"kind":"mlp-f32","mlp":{"model_id":1,"dataset_id":1},"chunk_rows":8}`, "5000uaic",
-		"--commit-blocks", "3", "--reveal-blocks", "3", "--exec-blocks", "40", "--from", "bob"}, extra...)
+		"--commit-blocks", "3", "--reveal-blocks", "3", "--exec-blocks", "40", "--from", "bob",
+		"--max-model-fee", "1002uaic", "--max-dataset-fee", "700uaic"}, extra...)
 	return jobIDOf(t, c.Tx(args...))
 }
 
@@ -229,8 +234,8 @@ func listMLPMarket(t *testing.T, c *Chain) mlpMarket {
 	t.Cleanup(weightSrv.Close)
 	res := c.Tx("modelregistry", "register-model", "e2e-mlp", "1.0.0", modelSHA, weightSrv.URL+"/e2e.safetensors",
 		"3", "2", "MIT", "--fee-per-job", "1000uaic", "--fee-per-1k-rows", "50uaic",
-		"--shares", fmt.Sprintf(`{"address":%q,"weight":70}`, alice),
-		"--shares", fmt.Sprintf(`{"address":%q,"weight":30}`, carol), "--from", "alice")
+		"--shares", alice+":70",
+		"--shares", carol+":30", "--from", "alice")
 	okTx(t, "register-model", res)
 
 	dataDir := t.TempDir()
@@ -246,9 +251,9 @@ func listMLPMarket(t *testing.T, c *Chain) mlpMarket {
 	if err := os.WriteFile(npyPath, npy, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	url := startDataserver(t, c, dataDir)
+	url := startDataserver(t, c, dataDir, alice)
 	res = c.Tx("datamarket", "list-dataset", npyPath, "e2e-rows", "--rows-per-chunk", "6", "--uri", url,
-		"--offer", "per-job:700uaic", "--share", alice+":60", "--share", dave+":40", "--from", "alice")
+		"--offer", "per-job:700uaic", "--shares", alice+":60", "--shares", dave+":40", "--from", "alice")
 	okTx(t, "list-dataset", res)
 	return mlpMarket{Model: model, Data: data}
 }
@@ -263,7 +268,8 @@ func listMLPMarket(t *testing.T, c *Chain) mlpMarket {
 // 70/30 = 666.4/285.6 → 666 + 1 remainder = 667 alice, 285 carol. Dataset
 // fee 700: market 2.5% = 17 to the pool, 683 split 60/40 = 409.8/273.2 →
 // 409 + 1 remainder = 410 alice, 273 dave. The requester pays price + 1002 +
-// 700 and gets the rest of its escrow back.
+// 700 and the job creation fee (to the pool), and gets the rest of its
+// escrow back.
 func mlpPayouts(price int64) map[string]int64 {
 	fee := price * 500 / 10000
 	return map[string]int64{
@@ -271,8 +277,8 @@ func mlpPayouts(price int64) map[string]int64 {
 		"carol":    285,
 		"dave":     273,
 		"provider": price - fee,
-		"pool":     fee + 50 + 17,
-		"bob":      -(price + 1002 + 700),
+		"pool":     fee + 50 + 17 + localnetCreationFee,
+		"bob":      -(price + 1002 + 700 + localnetCreationFee),
 	}
 }
 
@@ -281,4 +287,31 @@ func trimQuotes(s string) string {
 		return s[1 : len(s)-1]
 	}
 	return s
+}
+
+// assertChunkAccess: the requester (bob) reads the output chunk without the
+// dataset's rows; carol (no part in the job) and an unsigned request read
+// nothing — no byte of the output or of the licensed rows leaves the agent.
+func assertChunkAccess(t *testing.T, c *Chain, port int, id string, full jobexec.ChunkResponse) {
+	t.Helper()
+	bobs := c.fetchChunk(t, "bob", port, id, 2)
+	if len(bobs.Inputs) != 0 || string(bobs.Data) != string(full.Data) {
+		t.Fatalf("the requester's chunk: %d input chunks", len(bobs.Inputs))
+	}
+	secrets := [][]byte{full.Data}
+	for _, in := range full.Inputs {
+		secrets = append(secrets, in.Data)
+	}
+	base, path := fmt.Sprintf("http://127.0.0.1:%d", port), fmt.Sprintf("/v1/jobs/%s/chunks/2", id)
+	for who, s := range map[string]signedreq.Signer{"carol": c.Signer(t, "carol"), "unsigned": nil} {
+		status, body := SignedGet(t, s, base, path)
+		if status == http.StatusOK {
+			t.Fatalf("%s read a chunk", who)
+		}
+		for _, sec := range secrets {
+			if bytes.Contains(body, []byte(base64.StdEncoding.EncodeToString(sec))) || bytes.Contains(body, sec) {
+				t.Fatalf("%s: protected bytes left the agent", who)
+			}
+		}
+	}
 }

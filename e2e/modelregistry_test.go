@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -77,6 +76,7 @@ func mrQueryModel(t *testing.T, c *Chain, id string) mrModel {
 // its fees, bob's update is refused with a clear error, alice publishes a
 // second version and deprecates the first.
 func TestModelRegistryCLIREST(t *testing.T) {
+	t.Parallel() // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice", "bob")
 	c.Start()
 	alice, bob := c.Addr("alice"), c.Addr("bob")
@@ -85,8 +85,8 @@ func TestModelRegistryCLIREST(t *testing.T) {
 	res := c.Tx("modelregistry", "register-model", "iris-mlp", "1.0.0", sha, "https://models.example/iris.safetensors",
 		"4", "3", "Apache-2.0",
 		"--fee-per-job", "1000uaic", "--fee-per-1k-rows", "50uaic",
-		"--shares", fmt.Sprintf(`{"address":%q,"weight":70}`, alice),
-		"--shares", fmt.Sprintf(`{"address":%q,"weight":30}`, bob),
+		"--shares", alice+":70",
+		"--shares", bob+":30",
 		"--from", "alice")
 	if res.Code != 0 {
 		t.Fatalf("register-model: code %d: %s", res.Code, res.RawLog)
@@ -151,12 +151,12 @@ func TestModelRegistryCLIREST(t *testing.T) {
 		t.Fatalf("bob's deprecate-model: want a not-owner rejection, got code %d: %s", res.Code, res.RawLog)
 	}
 	// Bad input is refused before it reaches a block.
-	res = c.Tx("modelregistry", "update-shares", "1", "--shares", fmt.Sprintf(`{"address":%q,"weight":0}`, alice), "--from", "alice")
-	if res.Code == 0 || !strings.Contains(res.RawLog, "zero weight") {
-		t.Fatalf("zero-weight share: want a rejection, got code %d: %s", res.Code, res.RawLog)
+	if _, stderr, err := c.CLIErr("tx", "modelregistry", "update-shares", "1", "--shares", alice+":0", "--from", "alice"); err == nil ||
+		!strings.Contains(stderr, "WEIGHT must be a positive integer") {
+		t.Fatalf("zero-weight share: want the CLI to refuse it, got %v: %s", err, stderr)
 	}
 	res = c.Tx("modelregistry", "register-model", "iris-mlp", "1.0.0", sha, "https://x/y", "4", "3", "MIT",
-		"--shares", fmt.Sprintf(`{"address":%q,"weight":1}`, bob), "--from", "bob")
+		"--shares", bob+":1", "--from", "bob")
 	if res.Code == 0 || !strings.Contains(res.RawLog, "already registered") {
 		t.Fatalf("duplicate name and version: want a rejection, got code %d: %s", res.Code, res.RawLog)
 	}
@@ -167,7 +167,7 @@ func TestModelRegistryCLIREST(t *testing.T) {
 	// A second version (signed with amino JSON, as a Ledger would), then the
 	// first is deprecated.
 	res = c.Tx("modelregistry", "publish-version", "iris-mlp", "1.1.0", strings.Repeat("cd", 32), "https://models.example/iris-1.1.safetensors",
-		"4", "3", "Apache-2.0", "--fee-per-job", "1500uaic", "--shares", fmt.Sprintf(`{"address":%q,"weight":1}`, alice), "--from", "alice",
+		"4", "3", "Apache-2.0", "--fee-per-job", "1500uaic", "--shares", alice+":1", "--from", "alice",
 		"--sign-mode", "amino-json")
 	if res.Code != 0 {
 		t.Fatalf("publish-version: code %d: %s", res.Code, res.RawLog)

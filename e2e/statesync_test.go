@@ -56,7 +56,7 @@ func TestStateSyncJoin(t *testing.T) {
 
 	// The joiner: a fresh home with the network's genesis, on node3's spare ports.
 	home := filepath.Join(c.Dir, "joiner")
-	if out, errOut, err := c.Exec("init", "joiner", "--chain-id", ChainID, "--home", home); err != nil {
+	if out, errOut, err := c.Exec("init", "joiner", "--chain-id", c.ChainID, "--home", home); err != nil {
 		t.Fatalf("init: %v\n%s%s", err, out, errOut)
 	}
 	genesis, err := os.ReadFile(filepath.Join(c.Nodes[0].Home, "config", "genesis.json"))

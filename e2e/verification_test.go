@@ -4,12 +4,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strconv"
 	"testing"
 	"time"
-
-	"github.com/aichain/aichain/jobexec"
 )
 
 func (c *Chain) providerBond(t *testing.T, addr string) int64 {
@@ -52,6 +49,7 @@ func (c *Chain) createGemmJob(t *testing.T, seed int, extra ...string) string {
 //  3. with the sidecar killed the chain keeps making blocks and a sampled job
 //     settles as inconclusive when the verification window ends.
 func TestVerifiedComputeEndToEnd(t *testing.T) {
+	t.Parallel() // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice", "provider", "cheat")
 	c.SetComputeParams(map[string]any{
 		"sample_rate_floor_bps": 10000, // every job is sampled
@@ -78,22 +76,13 @@ func TestVerifiedComputeEndToEnd(t *testing.T) {
 	if j.Winner != c.Addr("provider") {
 		t.Fatalf("winner %s, want the provider agent", j.Winner)
 	}
-	// A chunk fetched as a user would (curl) verifies against the on-chain root.
+	// A chunk fetched by the requester verifies against the on-chain root.
 	root, err := base64.StdEncoding.DecodeString(j.Result.OutputRoot)
 	if err != nil {
 		t.Fatalf("output_root %q: %v", j.Result.OutputRoot, err)
 	}
 	chunkCount, _ := strconv.ParseUint(j.Result.ChunkCount, 10, 64)
-	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/v1/jobs/%s/chunks/2", n.SparePort(1), id))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var chunk jobexec.ChunkResponse
-	err = json.NewDecoder(resp.Body).Decode(&chunk)
-	resp.Body.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	chunk := c.fetchChunk(t, "alice", n.SparePort(1), id, 2)
 	if err := chunk.Verify(root, chunkCount, 2); err != nil {
 		t.Fatalf("served chunk 2 does not verify against the on-chain root: %v", err)
 	}

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
+
+	"github.com/aichain/aichain/chainclient/signedreq"
 	"github.com/aichain/aichain/workload"
 	"github.com/aichain/aichain/workload/dataset"
 	"github.com/aichain/aichain/workload/merkle"
@@ -66,9 +69,9 @@ func newGPTFixture(t *testing.T) gptFixture {
 		ContentRoot: desc.Root(), Sha256: desc.Sha256, Version: 1, Uri: srv.URL}
 	mrec := modelregistrytypes.Model{Id: 7, Architecture: workload.KindGPT, Sha256: workload.SHA256Hex(weights),
 		Uri: "file://" + path, InputDim: 256, OutputDim: 256, Gpt: &testGPTConfig}
-	cfg := ResolverConfig{Models: fakeModels{model: mrec}, Datasets: fakeDatasets{ds: rec}}
+	cfg := ResolverConfig{Models: fakeModels{model: mrec}, Datasets: fakeDatasets{ds: rec}, Fetch: FetchPolicy{AllowLocal: true}}
 	verifier := NewChainResolver(cfg)
-	cfg.Address, cfg.Sign = "aic1provider", func(msg []byte) ([]byte, error) { return []byte("sig"), nil }
+	cfg.Signer = signedreq.PrivKeySigner{Key: secp256k1.GenPrivKey(), Prefix: "aic"}
 	return gptFixture{model: model, prompts: p, rec: rec, provider: NewChainResolver(cfg), verifier: verifier}
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aichain/aichain/accel/treehash"
+	"github.com/aichain/aichain/chainclient/signedreq"
 	"github.com/aichain/aichain/dataserver"
 	"github.com/aichain/aichain/workload"
 	"github.com/aichain/aichain/workload/dataset"
@@ -34,16 +35,18 @@ type ResolverConfig struct {
 	// Models and Datasets read the on-chain records (gRPC query clients).
 	Models   modelregistrytypes.QueryClient
 	Datasets datamarkettypes.QueryClient
-	// Address and Sign identify the account whose signed requests fetch
-	// datasets from their dataset servers (the provider's key, which has
-	// access while it is a live job's assigned provider). Nil Sign: this
-	// resolver fetches no datasets (a verifier needs only models).
-	Address string
-	Sign    dataserver.Signer
+	// Signer signs the requests that fetch datasets from their dataset
+	// servers (the provider's key, which has access while it is a live
+	// job's assigned provider). Nil: this resolver fetches no datasets (a
+	// verifier needs only models).
+	Signer signedreq.Signer
 	// CacheDir, when set, keeps fetched files on disk by sha256
 	// (<dir>/models/<sha>.safetensors, <dir>/datasets/<sha>.npy).
 	CacheDir string
-	// HTTP fetches model weights (default: 5-minute timeout).
+	// Fetch is how URIs are fetched: public http(s) hosts only unless
+	// AllowLocal, with time bounds and a memory of failures.
+	Fetch FetchPolicy
+	// HTTP fetches models and datasets (default: Fetch.HTTPClient()).
 	HTTP *http.Client
 	// Limits bound the parsers.
 	Limits workload.Limits
@@ -62,6 +65,7 @@ type ChainResolver struct {
 	models    map[uint64]cachedModel
 	gptModels map[uint64]cachedGPT
 	datasets  map[uint64]*DatasetFile
+	failed    failures
 }
 
 type cachedModel struct {
@@ -73,10 +77,12 @@ var _ Resolver = (*ChainResolver)(nil)
 
 // NewChainResolver returns a resolver.
 func NewChainResolver(cfg ResolverConfig) *ChainResolver {
+	cfg.Fetch = cfg.Fetch.withDefaults()
 	if cfg.HTTP == nil {
-		cfg.HTTP = &http.Client{Timeout: 5 * time.Minute}
+		cfg.HTTP = cfg.Fetch.HTTPClient()
 	}
-	return &ChainResolver{cfg: cfg, models: map[uint64]cachedModel{}, gptModels: map[uint64]cachedGPT{}, datasets: map[uint64]*DatasetFile{}}
+	return &ChainResolver{cfg: cfg, models: map[uint64]cachedModel{}, gptModels: map[uint64]cachedGPT{},
+		datasets: map[uint64]*DatasetFile{}, failed: failures{ttl: cfg.Fetch.FailureTTL}}
 }
 
 // Model returns the checked weights of an on-chain model.
@@ -115,13 +121,19 @@ func (r *ChainResolver) Model(ctx context.Context, modelID uint64) (*workload.Mo
 	return m, nil
 }
 
-// weights reads a model's weights file from the disk cache or its uri.
+// weights reads a model's weights file from the disk cache or its uri; a
+// failed fetch is remembered (failures) and not retried before its ttl.
 func (r *ChainResolver) weights(ctx context.Context, modelID uint64, sha, uri string) ([]byte, error) {
 	data, err := r.cached("models", sha+".safetensors", sha)
 	if err == nil {
 		return data, nil
 	}
+	key := "model:" + sha + ":" + uri
+	if err := r.failed.check(key, time.Now()); err != nil {
+		return nil, fmt.Errorf("fetch model %d weights from %q: %w", modelID, uri, err)
+	}
 	if data, err = r.fetchURI(ctx, uri); err != nil {
+		r.failed.record(key, err, time.Now())
 		return nil, fmt.Errorf("fetch model %d weights from %q: %w", modelID, uri, err)
 	}
 	return data, nil
@@ -179,15 +191,8 @@ func (r *ChainResolver) DatasetFile(ctx context.Context, datasetID, version uint
 	}
 	data, err := r.cached("datasets", sha+".npy", sha)
 	if err != nil {
-		if r.cfg.Sign == nil {
-			return nil, fmt.Errorf("%w: no key to fetch dataset %d with", ErrUnsupported, datasetID)
-		}
-		if rec.Uri == "" {
-			return nil, fmt.Errorf("dataset %d has no uri", datasetID)
-		}
-		c := &dataserver.Client{BaseURL: rec.Uri, Address: r.cfg.Address, Sign: r.cfg.Sign, HTTP: r.cfg.HTTP}
-		if data, err = c.Download(ctx, datasetID, rec.Version, sha); err != nil {
-			return nil, fmt.Errorf("download dataset %d version %d from %s: %w", datasetID, rec.Version, rec.Uri, err)
+		if data, err = r.download(ctx, rec); err != nil {
+			return nil, err
 		}
 	}
 	f, err = CheckDataset(rec, data, r.cfg.Limits)
@@ -199,6 +204,28 @@ func (r *ChainResolver) DatasetFile(ctx context.Context, datasetID, version uint
 	r.datasets[datasetID] = f
 	r.mu.Unlock()
 	return f, nil
+}
+
+// download fetches a dataset version from its dataset server with a signed
+// request, reading no more than its on-chain shape allows.
+func (r *ChainResolver) download(ctx context.Context, rec datamarkettypes.Dataset) ([]byte, error) {
+	if r.cfg.Signer == nil {
+		return nil, fmt.Errorf("%w: no key to fetch dataset %d with", ErrUnsupported, rec.Id)
+	}
+	if rec.Uri == "" {
+		return nil, fmt.Errorf("dataset %d has no uri", rec.Id)
+	}
+	key := fmt.Sprintf("dataset:%d:%d:%s", rec.Id, rec.Version, rec.Uri)
+	if err := r.failed.check(key, time.Now()); err != nil {
+		return nil, fmt.Errorf("download dataset %d version %d from %s: %w", rec.Id, rec.Version, rec.Uri, err)
+	}
+	c := &dataserver.Client{BaseURL: rec.Uri, Signer: r.cfg.Signer, HTTP: r.cfg.HTTP}
+	data, err := c.Download(ctx, rec.Id, rec.Version, dataserver.Expect{Sha256: rec.Sha256, Rows: rec.Rows, Cols: rec.Cols})
+	if err != nil {
+		r.failed.record(key, err, time.Now())
+		return nil, fmt.Errorf("download dataset %d version %d from %s: %w", rec.Id, rec.Version, rec.Uri, err)
+	}
+	return data, nil
 }
 
 // CheckDataset parses a dataset file and checks it against its on-chain
@@ -269,15 +296,15 @@ func (r *ChainResolver) fetchURI(ctx context.Context, uri string) ([]byte, error
 		return nil, err
 	}
 	var body io.Reader
-	switch u.Scheme {
-	case "file":
+	switch {
+	case u.Scheme == "file" && r.cfg.Fetch.AllowLocal:
 		f, err := os.Open(u.Path)
 		if err != nil {
 			return nil, err
 		}
 		defer f.Close()
 		body = f
-	case "http", "https":
+	case u.Scheme == "http" || u.Scheme == "https":
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
 		if err != nil {
 			return nil, err
@@ -290,9 +317,12 @@ func (r *ChainResolver) fetchURI(ctx context.Context, uri string) ([]byte, error
 		if res.StatusCode != http.StatusOK {
 			return nil, fmt.Errorf("HTTP %d", res.StatusCode)
 		}
+		if res.ContentLength > max {
+			return nil, fmt.Errorf("%w: %d bytes, limit %d", workload.ErrTooLarge, res.ContentLength, max)
+		}
 		body = res.Body
 	default:
-		return nil, fmt.Errorf("%w: uri scheme %q (want http, https or file)", ErrUnsupported, u.Scheme)
+		return nil, fmt.Errorf("%w: uri scheme %q (want http or https; file only on a local network)", ErrUnsupported, u.Scheme)
 	}
 	data, err := io.ReadAll(io.LimitReader(body, max+1))
 	if err != nil {

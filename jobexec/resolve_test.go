@@ -15,7 +15,9 @@ import (
 
 	"google.golang.org/grpc"
 
-	"github.com/aichain/aichain/dataserver"
+	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
+
+	"github.com/aichain/aichain/chainclient/signedreq"
 	"github.com/aichain/aichain/workload"
 	"github.com/aichain/aichain/workload/dataset"
 	"github.com/aichain/aichain/workload/merkle"
@@ -203,7 +205,7 @@ func TestChainResolver(t *testing.T) {
 	var downloads atomic.Int32
 	var sawAddr, sawSig string
 	dsSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sawAddr, sawSig = r.Header.Get(dataserver.HeaderAddress), r.Header.Get(dataserver.HeaderSignature)
+		sawAddr, sawSig = r.Header.Get(signedreq.HeaderAddress), r.Header.Get(signedreq.HeaderSignature)
 		if r.URL.Path != "/v1/datasets/1" || sawSig == "" {
 			http.Error(w, `{"error":"missing_signature"}`, http.StatusUnauthorized)
 			return
@@ -214,11 +216,11 @@ func TestChainResolver(t *testing.T) {
 	defer dsSrv.Close()
 	rec := record(t, npy, m, 6)
 	rec.Uri = dsSrv.URL
+	signer := signedreq.PrivKeySigner{Key: secp256k1.GenPrivKey(), Prefix: "aic"}
 	mrec := modelregistrytypes.Model{Id: 4, Sha256: workload.SHA256Hex(weights), Uri: "file://" + weightPath, InputDim: 3, OutputDim: 2}
 	cfg := ResolverConfig{
 		Models: fakeModels{model: mrec}, Datasets: fakeDatasets{ds: rec},
-		Address: "aic1provider", Sign: func(msg []byte) ([]byte, error) { return []byte("sig:" + string(msg[:10])), nil },
-		CacheDir: filepath.Join(dir, "cache"),
+		Signer: signer, CacheDir: filepath.Join(dir, "cache"), Fetch: FetchPolicy{AllowLocal: true},
 	}
 	r := NewChainResolver(cfg)
 
@@ -246,7 +248,7 @@ func TestChainResolver(t *testing.T) {
 	if err != nil || gotRoot != wantRoot {
 		t.Fatalf("resolved job root %x, want %x (%v)", gotRoot, wantRoot, err)
 	}
-	if sawAddr != "aic1provider" || !strings.HasPrefix(mustB64(t, sawSig), "sig:") || downloads.Load() != 1 {
+	if sawAddr != signer.Address() || len(mustB64(t, sawSig)) != 64 || downloads.Load() != 1 {
 		t.Fatalf("dataset request: address %q signature %q downloads %d", sawAddr, sawSig, downloads.Load())
 	}
 
@@ -269,19 +271,20 @@ func TestChainResolver(t *testing.T) {
 	if err := os.WriteFile(weightPath, weights, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	local := FetchPolicy{AllowLocal: true}
 	bad := mrec
 	bad.Sha256 = strings.Repeat("ab", 32)
-	if _, err := NewChainResolver(ResolverConfig{Models: fakeModels{model: bad}}).Model(ctx, 4); err == nil {
+	if _, err := NewChainResolver(ResolverConfig{Models: fakeModels{model: bad}, Fetch: local}).Model(ctx, 4); err == nil {
 		t.Error("weights with another sha256 accepted")
 	}
 	bad = mrec
 	bad.OutputDim = 3
-	if _, err := NewChainResolver(ResolverConfig{Models: fakeModels{model: bad}}).Model(ctx, 4); err == nil {
+	if _, err := NewChainResolver(ResolverConfig{Models: fakeModels{model: bad}, Fetch: local}).Model(ctx, 4); err == nil {
 		t.Error("weights of another shape accepted")
 	}
 	bad = mrec
 	bad.Uri = "ftp://x/y"
-	if _, err := NewChainResolver(ResolverConfig{Models: fakeModels{model: bad}}).Model(ctx, 4); !errors.Is(err, ErrUnsupported) {
+	if _, err := NewChainResolver(ResolverConfig{Models: fakeModels{model: bad}, Fetch: local}).Model(ctx, 4); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("ftp uri: %v", err)
 	}
 	if _, err := NewChainResolver(ResolverConfig{Datasets: fakeDatasets{ds: rec}}).Dataset(ctx, 1, 0); !errors.Is(err, ErrUnsupported) {
@@ -292,7 +295,7 @@ func TestChainResolver(t *testing.T) {
 	defer wSrv.Close()
 	httpRec := mrec
 	httpRec.Uri = wSrv.URL + "/m.safetensors"
-	if _, err := NewChainResolver(ResolverConfig{Models: fakeModels{model: httpRec}}).Model(ctx, 4); err != nil {
+	if _, err := NewChainResolver(ResolverConfig{Models: fakeModels{model: httpRec}, Fetch: local}).Model(ctx, 4); err != nil {
 		t.Errorf("model over http: %v", err)
 	}
 }

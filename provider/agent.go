@@ -1,24 +1,28 @@
 // Package provider is the aichain provider agent: it keeps a GPU (or CPU)
-// provider registered, bids on open jobs by its pricing policy in the sealed
-// auction, runs the jobs it wins with its backend, stores the output chunks,
-// submits the Merkle root, and serves each chunk with its proof to the
-// validators' verifier sidecars.
+// provider registered, bids in the sealed auctions of the jobs it can
+// finish, runs the ones it wins in a bounded worker pool, submits their
+// Merkle roots, and serves each output chunk with its proof to the job's
+// requester and the validators' sidecars (signed requests only).
+//
+// It is a pipeline driven by new blocks (a websocket subscription to the
+// node's NewBlock events, or polling when that is down). Each block it
+// first confirms its transactions in flight, then reveals (a missed reveal
+// forfeits a deposit), then commits new bids, then submits finished
+// results — each kind many messages to a transaction, signed with a tracked
+// account sequence and never waited for. Execution runs beside the pipeline
+// and never delays a reveal. Its state is a compact record per job in an
+// embedded store, written once per block, purged after settlement.
 package provider
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
-	"strings"
+	"sync"
 	"time"
 
-	sdkmath "cosmossdk.io/math"
-
 	sdk "github.com/cosmos/cosmos-sdk/types"
-	"github.com/cosmos/cosmos-sdk/types/query"
 
 	"github.com/aichain/aichain/chainclient"
 	"github.com/aichain/aichain/jobexec"
@@ -26,43 +30,8 @@ import (
 	computetypes "github.com/aichain/aichain/x/compute/types"
 )
 
-// Pricing is the bid policy, in Floor's denom: the highest of Floor,
-// ceil(PerGFLOP × GFLOP) and ceil(PerKRows × rows / 1000), with the job's
-// work as its kind's row in the jobexec table estimates it (GFLOP for a gemm
-// job; rows for an mlp job: the dataset's rows, as the job records them),
-// and no bid above a job's max_price. A nil rate prices by the floor alone.
-type Pricing struct {
-	PerGFLOP sdkmath.LegacyDec
-	PerKRows sdkmath.LegacyDec
-	Floor    sdk.Coin
-}
-
-// Price returns the bid for a job, or false to skip it.
-func (p Pricing) Price(job computetypes.Job) (sdk.Coin, bool) {
-	amount := p.Floor.Amount
-	raise := func(rate sdkmath.LegacyDec, work sdkmath.LegacyDec) {
-		if rate.IsNil() || !work.IsPositive() {
-			return
-		}
-		if by := rate.Mul(work).Ceil().TruncateInt(); by.GT(amount) {
-			amount = by
-		}
-	}
-	work := jobexec.WorkOf(job)
-	if work.GFLOP > 0 {
-		raise(p.PerGFLOP, sdkmath.LegacyMustNewDecFromStr(fmt.Sprintf("%.9f", work.GFLOP)))
-	}
-	if work.Rows > 0 {
-		raise(p.PerKRows, sdkmath.LegacyNewDec(int64(min(work.Rows, 1<<62))).QuoInt64(1000))
-	}
-	price := sdk.NewCoin(p.Floor.Denom, amount)
-	if job.MaxPrice.Denom != price.Denom || price.Amount.GT(job.MaxPrice.Amount) {
-		return price, false
-	}
-	return price, true
-}
-
-// Fault makes the agent misbehave on purpose, for test networks only.
+// Fault makes the agent misbehave on purpose, for test networks only; the
+// command sets it only in binaries built with the faultinject tag.
 type Fault struct {
 	// CorruptChunk, when ≥ 0, flips a bit in that output chunk (modulo the
 	// chunk count) before committing: the root is consistent, the data wrong.
@@ -74,12 +43,12 @@ type Fault struct {
 
 // Config configures an Agent.
 type Config struct {
-	Moniker      string
-	Endpoint     string // public URL of this agent's chunk server
-	Bond         sdk.Coin
-	Register     bool // register (with Bond) when not yet a provider
-	Pricing      Pricing
-	PollInterval time.Duration
+	Moniker  string
+	Endpoint string // public URL of this agent's chunk server
+	// Bond to register with; zero: the chain's min_provider_bond.
+	Bond     sdk.Coin
+	Register bool // register when not yet a provider
+	Pricing  Pricing
 	// Hardware is registered with the provider; NewAgent sets its Workloads
 	// to the kinds of the jobexec table that this configuration can run.
 	Hardware computetypes.Hardware
@@ -87,12 +56,56 @@ type Config struct {
 	// MLP supplies the models and datasets of the kinds that need them
 	// (mlp-f32; nil: the agent runs only kinds that need neither).
 	MLP MLPResolver
+	// Workers execute jobs at once (default 2).
+	Workers int
+	// BatchSize is the most messages in one transaction (default 100).
+	BatchSize int
+	// Safety is the share of a job's execution window the agent plans to
+	// use, queue included (default 0.5).
+	Safety float64
+	// MaxChunkBytes and MaxOutputBytes bound the jobs it bids on (default
+	// 16 MiB and 4 GiB).
+	MaxChunkBytes, MaxOutputBytes uint64
+	// Retention is how long a finished job's chunks are kept (default 24 h).
+	Retention time.Duration
+	// TxTimeoutBlocks: a tx not in a block after this many blocks is checked
+	// against the chain (default 8).
+	TxTimeoutBlocks int64
+	// Watch is how new blocks are seen (websocket RPC address, polling).
+	Watch chainclient.WatchConfig
+	// Prefix is the bech32 account prefix (default "aic").
+	Prefix string
+}
+
+func (c *Config) defaults() {
+	if c.Workers <= 0 {
+		c.Workers = 2
+	}
+	if c.BatchSize <= 0 {
+		c.BatchSize = 100
+	}
+	if c.Safety <= 0 || c.Safety > 1 {
+		c.Safety = 0.5
+	}
+	if c.MaxChunkBytes == 0 {
+		c.MaxChunkBytes = 16 << 20
+	}
+	if c.MaxOutputBytes == 0 {
+		c.MaxOutputBytes = 4 << 30
+	}
+	if c.Retention <= 0 {
+		c.Retention = 24 * time.Hour
+	}
+	if c.TxTimeoutBlocks <= 0 {
+		c.TxTimeoutBlocks = 8
+	}
+	if c.Prefix == "" {
+		c.Prefix = "aic"
+	}
 }
 
 // MLPResolver is what the agent needs for kinds that read models and
-// datasets (mlp-f32): the model and the dataset to run them, and the
-// dataset's chunks and tree to serve the input rows of each output chunk
-// with their proofs. jobexec.ChainResolver is one.
+// datasets (mlp-f32). jobexec.ChainResolver is one.
 type MLPResolver = jobexec.ProviderSource
 
 // Workloads returns the kinds of the jobexec table that an agent with this
@@ -107,282 +120,191 @@ type Agent struct {
 	client  *chainclient.Client
 	query   computetypes.QueryClient
 	backend workload.Backend
-	state   *State
-	store   *ChunkStore
+	store   *Store
+	chunks  *ChunkStore
 	log     *slog.Logger
 	metrics *Metrics
 	me      string
+	auth    *authorizer
+	cap     *capacity
+
+	mu      sync.Mutex
+	recs    map[uint64]*Record
+	view    map[uint64]jobView // what the agent knows of each record's job on chain (not persisted)
+	dirty   map[uint64]bool
+	deleted []uint64
+
+	// Owned by the pipeline goroutine.
+	height   int64
+	listedAt int64 // height of the last listing of open jobs
+	params   computetypes.Params
+	skip     map[uint64]int64 // open jobs decided against, until their commit end
+	queued   map[uint64]bool  // won jobs handed to the workers
+	execCh   chan uint64
+	doneCh   chan execResult
+	backlog  []uint64
+}
+
+// jobView is what the agent last saw of a job: its state and winner, and
+// at which height.
+type jobView struct {
+	state  computetypes.JobState
+	winner string
+	at     int64
+	asked  int64 // height of the last query about it
 }
 
 // NewAgent returns an agent; it does nothing until Run.
-func NewAgent(cfg Config, client *chainclient.Client, backend workload.Backend, state *State, store *ChunkStore, logger *slog.Logger, m *Metrics) *Agent {
-	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = time.Second
-	}
+func NewAgent(cfg Config, client *chainclient.Client, backend workload.Backend, store *Store, chunks *ChunkStore, logger *slog.Logger, m *Metrics) *Agent {
+	cfg.defaults()
 	cfg.Hardware.Workloads = cfg.Workloads()
-	return &Agent{
+	a := &Agent{
 		cfg: cfg, client: client, query: computetypes.NewQueryClient(client.Conn), backend: backend,
-		state: state, store: store, log: logger, metrics: m, me: client.Address().String(),
+		store: store, chunks: chunks, log: logger, metrics: m, me: client.Address().String(),
+		recs: map[uint64]*Record{}, view: map[uint64]jobView{}, dirty: map[uint64]bool{},
+		skip: map[uint64]int64{}, queued: map[uint64]bool{},
+		execCh: make(chan uint64, 4096), doneCh: make(chan execResult, 4096),
 	}
+	a.auth = newAuthorizer(a, cfg.Prefix)
+	a.cap = newCapacity(cfg.Workers)
+	return a
 }
 
-// Run works until ctx ends: one pass every PollInterval.
+// ErrNotProvider is an account that is not a provider and may not register.
+var ErrNotProvider = errors.New("not a registered provider")
+
+// Run works until ctx ends, then returns within a few seconds whatever the
+// backlog: executions in progress are abandoned (and run again after a
+// restart), everything decided is already in the store.
 func (a *Agent) Run(ctx context.Context) error {
-	a.log.Info("provider agent started", "address", a.me, "backend", a.backend.Name(), "endpoint", a.cfg.Endpoint)
+	recs, err := a.store.Load()
+	if err != nil {
+		return err
+	}
+	a.recs = recs
+	a.auth.loadJobs(recs)
+	a.cap.calibrate(ctx, a.backend, a.log)
+	if err := a.start(ctx); err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < a.cfg.Workers; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.worker(ctx) }()
+	}
+	wg.Add(1)
+	go func() { defer wg.Done(); a.auth.refreshValidators(ctx, a.log) }()
+	a.log.Info("provider agent started", "address", a.me, "backend", a.backend.Name(), "endpoint", a.cfg.Endpoint,
+		"workers", a.cfg.Workers, "gflops", fmt.Sprintf("%.2f", a.cap.gflops), "jobs_in_store", len(recs))
+	err = a.loop(ctx)
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(3 * time.Second):
+		a.log.Warn("workers still busy at shutdown; their jobs run again after a restart")
+	}
+	return errors.Join(err, a.flush())
+}
+
+// start reads the params and registers the provider if needed.
+func (a *Agent) start(ctx context.Context) error {
 	for {
-		if err := a.Step(ctx); err != nil && ctx.Err() == nil {
-			a.log.Warn("pass failed; retrying", "err", err)
+		err := a.refreshParams(ctx)
+		if err == nil {
+			err = a.ensureRegistered(ctx)
 		}
+		if err == nil || errors.Is(err, ErrNotProvider) || errors.Is(err, ErrBondTooSmall) {
+			return err
+		}
+		a.log.Warn("cannot reach the chain yet; retrying", "err", err)
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(a.cfg.PollInterval):
+		case <-time.After(time.Second):
 		}
 	}
 }
 
-// Step makes one pass: registration, new bids, reveals, awarded jobs.
-func (a *Agent) Step(ctx context.Context) error {
-	registered, err := a.ensureRegistered(ctx)
-	if err != nil || !registered {
-		return err
-	}
-	return errors.Join(a.bidOnOpenJobs(ctx), a.revealBids(ctx), a.runAwardedJobs(ctx))
-}
-
-func (a *Agent) ensureRegistered(ctx context.Context) (bool, error) {
-	res, err := a.query.Provider(ctx, &computetypes.QueryProviderRequest{Address: a.me})
-	if err == nil {
-		if res.Provider.Status != computetypes.ProviderStatus_PROVIDER_STATUS_ACTIVE {
-			a.log.Debug("provider is not active", "status", res.Provider.Status.String())
-			return false, nil
-		}
-		return true, nil
-	}
-	if !strings.Contains(err.Error(), "not found") {
-		return false, fmt.Errorf("query provider: %w", err)
-	}
-	if !a.cfg.Register {
-		return false, fmt.Errorf("%s is not a registered provider (run with --register)", a.me)
-	}
-	a.log.Info("registering as a provider", "bond", a.cfg.Bond.String(), "endpoint", a.cfg.Endpoint)
-	_, err = a.client.Broadcast(ctx, &computetypes.MsgRegisterProvider{
-		Operator: a.me, Moniker: a.cfg.Moniker, Endpoint: a.cfg.Endpoint, Hardware: a.cfg.Hardware, Bond: a.cfg.Bond,
-	})
-	if err != nil {
-		return false, fmt.Errorf("register: %w", err)
-	}
-	return true, nil
-}
-
-// jobs lists every job in a state or of a provider, page by page.
-func (a *Agent) jobs(ctx context.Context, req computetypes.QueryJobsRequest) ([]computetypes.Job, error) {
-	var out []computetypes.Job
-	var key []byte
+// loop runs the pipeline on every new block and records finished
+// executions, until ctx ends.
+func (a *Agent) loop(ctx context.Context) error {
+	blocks := a.client.WatchBlocks(ctx, a.cfg.Watch)
 	for {
-		req.Pagination = &query.PageRequest{Key: key, Limit: 100}
-		res, err := a.query.Jobs(ctx, &req)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, res.Jobs...)
-		if res.Pagination == nil || len(res.Pagination.NextKey) == 0 {
-			return out, nil
-		}
-		key = res.Pagination.NextKey
-	}
-}
-
-func (a *Agent) supports(kind string) bool {
-	for _, w := range a.cfg.Hardware.Workloads {
-		if w == kind {
-			return true
-		}
-	}
-	return false
-}
-
-func (a *Agent) bidOnOpenJobs(ctx context.Context) error {
-	open, err := a.jobs(ctx, computetypes.QueryJobsRequest{State: computetypes.JobState_JOB_STATE_OPEN})
-	if err != nil {
-		return fmt.Errorf("list open jobs: %w", err)
-	}
-	var errs []error
-	for _, job := range open {
-		if _, seen := a.state.Get(job.Id); seen || !a.supports(job.Workload.Kind) {
-			continue
-		}
-		price, ok := a.cfg.Pricing.Price(job)
-		if !ok {
-			a.log.Info("not bidding: price above the job's max_price", "job", job.Id, "price", price.String(), "max_price", job.MaxPrice.String())
-			errs = append(errs, a.state.Update(job.Id, func(r *JobRecord) { r.Done, r.Error = true, "price above max_price" }))
-			continue
-		}
-		salt := make([]byte, 32)
-		if _, err := rand.Read(salt); err != nil {
-			return err
-		}
-		// Remember the salt before the commitment is on chain: a restart must be able to reveal.
-		if err := a.state.Update(job.Id, func(r *JobRecord) { r.Price, r.Salt = price.String(), salt }); err != nil {
-			return err
-		}
-		commitment := computetypes.BidCommitment(job.Id, a.me, price, salt)
-		if _, err := a.client.Broadcast(ctx, &computetypes.MsgCommitBid{Provider: a.me, JobId: job.Id, Commitment: commitment}); err != nil {
-			a.log.Warn("commit bid failed", "job", job.Id, "err", err)
-			errs = append(errs, a.state.Update(job.Id, func(r *JobRecord) { r.Done, r.Error = true, "commit failed: "+err.Error() }))
-			continue
-		}
-		a.metrics.BidsCommitted.Inc()
-		a.log.Info("committed a sealed bid", "job", job.Id, "price", price.String())
-		errs = append(errs, a.state.Update(job.Id, func(r *JobRecord) { r.Committed = true }))
-	}
-	return errors.Join(errs...)
-}
-
-func (a *Agent) revealBids(ctx context.Context) error {
-	var errs []error
-	for _, rec := range a.state.Pending() {
-		if !rec.Committed || rec.Revealed {
-			continue
-		}
-		res, err := a.query.Job(ctx, &computetypes.QueryJobRequest{JobId: rec.JobID})
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		switch res.Job.State {
-		case computetypes.JobState_JOB_STATE_OPEN:
-			continue // not yet
-		case computetypes.JobState_JOB_STATE_REVEAL:
-		default:
-			errs = append(errs, a.state.Update(rec.JobID, func(r *JobRecord) { r.Done, r.Error = true, "reveal window missed" }))
-			continue
-		}
-		price, err := sdk.ParseCoinNormalized(rec.Price)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if _, err := a.client.Broadcast(ctx, &computetypes.MsgRevealBid{Provider: a.me, JobId: rec.JobID, Price: price, Salt: rec.Salt}); err != nil {
-			a.log.Warn("reveal failed", "job", rec.JobID, "err", err)
-			errs = append(errs, err)
-			continue
-		}
-		a.metrics.BidsRevealed.Inc()
-		a.log.Info("revealed bid", "job", rec.JobID, "price", rec.Price)
-		errs = append(errs, a.state.Update(rec.JobID, func(r *JobRecord) { r.Revealed = true }))
-	}
-	return errors.Join(errs...)
-}
-
-func (a *Agent) runAwardedJobs(ctx context.Context) error {
-	won, err := a.jobs(ctx, computetypes.QueryJobsRequest{Provider: a.me})
-	if err != nil {
-		return fmt.Errorf("list my jobs: %w", err)
-	}
-	var errs []error
-	for _, job := range won {
-		if job.Winner != a.me {
-			continue
-		}
-		rec, _ := a.state.Get(job.Id)
-		if job.State != computetypes.JobState_JOB_STATE_ASSIGNED {
-			if !rec.Done && job.State.IsTerminal() {
-				errs = append(errs, a.state.Update(job.Id, func(r *JobRecord) { r.Done = true }))
-				a.log.Info("job ended", "job", job.Id, "state", job.State.String(), "reason", job.CloseReason.String())
+		select {
+		case <-ctx.Done():
+			return nil
+		case res := <-a.doneCh:
+			a.executed(res)
+		case b, ok := <-blocks:
+			if !ok {
+				return nil
 			}
-			continue
+			a.drainDone()
+			if err := a.step(ctx, b); err != nil && ctx.Err() == nil {
+				a.log.Warn("block step failed; the next block retries", "height", b.Height, "err", err)
+			}
 		}
-		if rec.Submitted {
-			continue
+	}
+}
+
+func (a *Agent) drainDone() {
+	for {
+		select {
+		case res := <-a.doneCh:
+			a.executed(res)
+		default:
+			return
 		}
-		if err := a.execute(ctx, job); err != nil {
-			a.log.Error("job failed", "job", job.Id, "err", err)
-			errs = append(errs, a.state.Update(job.Id, func(r *JobRecord) { r.Error = err.Error() }))
+	}
+}
+
+func (a *Agent) refreshParams(ctx context.Context) error {
+	res, err := a.query.Params(ctx, &computetypes.QueryParamsRequest{})
+	if err != nil {
+		return fmt.Errorf("params: %w", err)
+	}
+	a.params = res.Params
+	return nil
+}
+
+// touch marks a record changed (saved at the end of the step).
+func (a *Agent) touch(r *Record) {
+	a.mu.Lock()
+	a.dirty[r.ID] = true
+	a.mu.Unlock()
+}
+
+// forget deletes a record (and its chunks) at the end of the step.
+func (a *Agent) forget(id uint64) {
+	a.mu.Lock()
+	delete(a.recs, id)
+	delete(a.view, id)
+	delete(a.dirty, id)
+	a.deleted = append(a.deleted, id)
+	a.mu.Unlock()
+	a.auth.dropJob(id)
+}
+
+// flush writes the changed records and deletions in one transaction.
+func (a *Agent) flush() error {
+	a.mu.Lock()
+	recs := make([]*Record, 0, len(a.dirty))
+	for id := range a.dirty {
+		if r, ok := a.recs[id]; ok {
+			c := *r
+			recs = append(recs, &c)
 		}
+	}
+	deleted := a.deleted
+	a.dirty, a.deleted = map[uint64]bool{}, nil
+	a.mu.Unlock()
+	if err := a.store.Save(recs, deleted); err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	var errs []error
+	for _, id := range deleted {
+		errs = append(errs, a.chunks.Remove(id))
 	}
 	return errors.Join(errs...)
-}
-
-// execute runs an awarded job (unless a restart finds it already run),
-// stores its chunks and submits the root.
-func (a *Agent) execute(ctx context.Context, job computetypes.Job) error {
-	rec, _ := a.state.Get(job.Id)
-	if !rec.Executed {
-		if err := a.compute(ctx, job); err != nil {
-			return err
-		}
-		rec, _ = a.state.Get(job.Id)
-	}
-	if _, err := a.client.Broadcast(ctx, &computetypes.MsgSubmitResult{
-		Provider: a.me, JobId: job.Id, OutputRoot: rec.OutputRoot, ChunkCount: rec.ChunkCount,
-	}); err != nil {
-		return fmt.Errorf("submit result: %w", err)
-	}
-	a.metrics.ResultsSubmitted.Inc()
-	a.log.Info("submitted result", "job", job.Id, "root", fmt.Sprintf("%x", rec.OutputRoot))
-	return a.state.Update(job.Id, func(r *JobRecord) { r.Submitted = true })
-}
-
-// compute runs an awarded job through its kind's row, stores its chunks and
-// records the result and what serving its chunks needs.
-func (a *Agent) compute(ctx context.Context, job computetypes.Job) error {
-	var resolver jobexec.Resolver
-	if a.cfg.MLP != nil {
-		resolver = a.cfg.MLP
-	}
-	w, err := jobexec.FromJob(ctx, job.Workload, job.DatasetVersion, resolver)
-	if err != nil {
-		return err
-	}
-	n, err := workload.JobChunkCount(w)
-	if err != nil {
-		return err
-	}
-	a.log.Info("executing job", "job", job.Id, "kind", w.Kind(), "rows", w.Rows(), "cols", w.Cols(), "chunks", n, "deadline", job.ExecDeadline)
-	start := time.Now()
-	chunks, err := a.computeChunks(ctx, job.Id, w, n, start)
-	if err != nil {
-		return err
-	}
-	if c := a.cfg.Fault.CorruptChunk; c >= 0 {
-		i := c % n
-		chunks[i][0] ^= 0x01
-		a.log.Warn("FAULT MODE: corrupted an output chunk before committing", "job", job.Id, "chunk", i)
-	}
-	if tc := a.cfg.Fault.ChangeToken; tc != nil {
-		chunk, row, from, to := tc.Apply(chunks, w.Cols())
-		a.log.Warn("FAULT MODE: changed a generated token before committing", "job", job.Id, "chunk", chunk, "row", row, "from", from, "to", to)
-	}
-	tree, err := a.store.Put(job.Id, chunks)
-	if err != nil {
-		return err
-	}
-	root := tree.Root()
-	a.metrics.ExecSeconds.Observe(time.Since(start).Seconds())
-	a.metrics.JobsExecuted.Inc()
-	a.log.Info("job executed", "job", job.Id, "chunks", n, "seconds", math.Round(time.Since(start).Seconds()*1000)/1000)
-	served := jobexec.ServedOf(job)
-	return a.state.Update(job.Id, func(r *JobRecord) {
-		r.Executed, r.OutputRoot, r.ChunkCount = true, root[:], uint64(n)
-		r.Kind, r.DatasetID, r.DatasetVersion, r.ChunkRows = served.Kind, served.DatasetID, served.DatasetVersion, served.ChunkRows
-	})
-}
-
-// computeChunks computes the n output chunks of w one by one, logging
-// progress every 5 seconds.
-func (a *Agent) computeChunks(ctx context.Context, jobID uint64, w workload.Job, n int, start time.Time) ([][]byte, error) {
-	chunks := make([][]byte, n)
-	lastLog := time.Now()
-	for i := 0; i < n; i++ {
-		var err error
-		if chunks[i], err = workload.ComputeChunk(ctx, w, a.backend, i); err != nil {
-			return nil, fmt.Errorf("chunk %d: %w", i, err)
-		}
-		if time.Since(lastLog) > 5*time.Second {
-			a.log.Info("job progress", "job", jobID, "chunks_done", i+1, "of", n, "elapsed", time.Since(start).Round(time.Millisecond))
-			lastLog = time.Now()
-		}
-	}
-	return chunks, nil
 }

@@ -2,31 +2,67 @@ package provider
 
 import "github.com/prometheus/client_golang/prometheus"
 
-// Metrics are the agent's Prometheus metrics, served at /metrics.
+// Metrics are the agent's Prometheus metrics, served on the metrics
+// listener (never on the public chunk server).
 type Metrics struct {
 	Registry         *prometheus.Registry
 	BidsCommitted    prometheus.Counter
 	BidsRevealed     prometheus.Counter
+	JobsWon          prometheus.Counter
 	JobsExecuted     prometheus.Counter
+	ExecFailures     prometheus.Counter
 	ResultsSubmitted prometheus.Counter
+	MissedReveals    prometheus.Counter
+	Timeouts         prometheus.Counter
+	FailedTxs        prometheus.Counter
 	ChunksServed     prometheus.Counter
+	Txs              *prometheus.CounterVec
+	Msgs             *prometheus.CounterVec
+	Skipped          *prometheus.CounterVec
+	Refused          *prometheus.CounterVec
+	Jobs             *prometheus.GaugeVec
+	Height           prometheus.Gauge
+	BlockSeconds     prometheus.Gauge
 	ExecSeconds      prometheus.Histogram
+}
+
+func counter(name, help string) prometheus.Counter {
+	return prometheus.NewCounter(prometheus.CounterOpts{Name: "aichain_provider_" + name, Help: help})
+}
+
+func counterVec(name, help, label string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: "aichain_provider_" + name, Help: help}, []string{label})
 }
 
 // NewMetrics registers the agent's metrics in a fresh registry.
 func NewMetrics() *Metrics {
 	m := &Metrics{
 		Registry:         prometheus.NewRegistry(),
-		BidsCommitted:    prometheus.NewCounter(prometheus.CounterOpts{Name: "aichain_provider_bids_committed_total", Help: "Sealed bids committed."}),
-		BidsRevealed:     prometheus.NewCounter(prometheus.CounterOpts{Name: "aichain_provider_bids_revealed_total", Help: "Bids revealed."}),
-		JobsExecuted:     prometheus.NewCounter(prometheus.CounterOpts{Name: "aichain_provider_jobs_executed_total", Help: "Awarded jobs executed."}),
-		ResultsSubmitted: prometheus.NewCounter(prometheus.CounterOpts{Name: "aichain_provider_results_submitted_total", Help: "Results submitted on chain."}),
-		ChunksServed:     prometheus.NewCounter(prometheus.CounterOpts{Name: "aichain_provider_chunks_served_total", Help: "Chunks served with proofs."}),
+		BidsCommitted:    counter("bids_committed_total", "Sealed bids committed (in a block)."),
+		BidsRevealed:     counter("bids_revealed_total", "Bids revealed (in a block)."),
+		JobsWon:          counter("jobs_won_total", "Auctions won."),
+		JobsExecuted:     counter("jobs_executed_total", "Awarded jobs executed."),
+		ExecFailures:     counter("exec_failures_total", "Executions that failed."),
+		ResultsSubmitted: counter("results_submitted_total", "Results submitted (in a block)."),
+		MissedReveals:    counter("missed_reveals_total", "Committed bids whose reveal window passed unrevealed (deposit forfeited)."),
+		Timeouts:         counter("timeouts_total", "Won jobs whose result was not in by the deadline."),
+		FailedTxs:        counter("failed_txs_total", "Transactions that failed in their block."),
+		ChunksServed:     counter("chunks_served_total", "Chunks served with proofs."),
+		Txs:              counterVec("txs_total", "Transactions sent, by kind (commit, reveal, result).", "kind"),
+		Msgs:             counterVec("msgs_total", "Messages sent, by kind.", "kind"),
+		Skipped:          counterVec("jobs_skipped_total", "Open jobs not bid on, by reason.", "reason"),
+		Refused:          counterVec("requests_refused_total", "Chunk requests refused, by code.", "code"),
+		Jobs: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "aichain_provider_jobs", Help: "Jobs in the agent's store, by phase."},
+			[]string{"phase"}),
+		Height:       prometheus.NewGauge(prometheus.GaugeOpts{Name: "aichain_provider_height", Help: "Latest block height seen."}),
+		BlockSeconds: prometheus.NewGauge(prometheus.GaugeOpts{Name: "aichain_provider_block_seconds", Help: "Measured block interval."}),
 		ExecSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "aichain_provider_exec_seconds", Help: "Wall time of a job's execution.",
-			Buckets: prometheus.ExponentialBuckets(0.01, 4, 10),
+			Buckets: prometheus.ExponentialBuckets(0.001, 4, 12),
 		}),
 	}
-	m.Registry.MustRegister(m.BidsCommitted, m.BidsRevealed, m.JobsExecuted, m.ResultsSubmitted, m.ChunksServed, m.ExecSeconds)
+	m.Registry.MustRegister(m.BidsCommitted, m.BidsRevealed, m.JobsWon, m.JobsExecuted, m.ExecFailures, m.ResultsSubmitted,
+		m.MissedReveals, m.Timeouts, m.FailedTxs, m.ChunksServed, m.Txs, m.Msgs, m.Skipped, m.Refused, m.Jobs, m.Height,
+		m.BlockSeconds, m.ExecSeconds)
 	return m
 }

@@ -1,14 +1,11 @@
 package provider
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -37,10 +34,11 @@ func (f fakeMLP) DatasetFile(_ context.Context, id, _ uint64) (*jobexec.DatasetF
 	return f.ds, nil
 }
 
-// TestChunkServerServesMLPInputs: an mlp job's chunk comes with the dataset
-// rows it was computed from, each proven against the content root, and a
-// verifier recomputes the chunk from them alone.
-func TestChunkServerServesMLPInputs(t *testing.T) {
+// An mlp job's chunk comes to a validator with the dataset rows it was
+// computed from, each proven against the content root, and a verifier
+// recomputes the chunk from them alone; the requester gets the output
+// without the rows, anyone else nothing.
+func TestAttackUnauthorisedFetchOfInputRows(t *testing.T) {
 	model := &workload.Model{Layers: []workload.Layer{
 		{In: 2, Out: 3, Weight: []float32{1, -1, 0.5, 2, -0.25, 0.75}, Bias: []float32{0.1, 0, -0.1}},
 		{In: 3, Out: 1, Weight: []float32{1, -2, 0.5}},
@@ -70,34 +68,16 @@ func TestChunkServerServesMLPInputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	store := NewChunkStore(dir)
-	tree, err := store.Put(11, chunks)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := tree.Root()
-	state, _ := LoadState(filepath.Join(dir, "state.json"))
-	_ = state.Update(11, func(r *JobRecord) {
-		r.Executed, r.ChunkCount, r.OutputRoot, r.DatasetID, r.ChunkRows = true, uint64(len(chunks)), out[:], 5, 6
-	})
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a := &Agent{cfg: Config{MLP: fakeMLP{model: model, ds: ds}}, state: state, store: store, metrics: NewMetrics(), log: logger}
-	srv := httptest.NewServer(a.Handler())
-	defer srv.Close()
-
+	sv := newServed(t, 11, chunks, Config{MLP: fakeMLP{model: model, ds: ds}},
+		Record{Kind: workload.KindMLP, DatasetID: 5, ChunkRows: 6})
+	out := sv.root
 	for i := range chunks {
-		res, err := http.Get(srv.URL + "/v1/jobs/11/chunks/" + strconv.Itoa(i))
-		if err != nil {
-			t.Fatal(err)
-		}
+		status, body := sv.get(t, sv.validator, sv.url, "/v1/jobs/11/chunks/"+strconv.Itoa(i))
 		var cr jobexec.ChunkResponse
-		err = json.NewDecoder(res.Body).Decode(&cr)
-		res.Body.Close()
-		if err != nil {
-			t.Fatal(err)
+		if err := json.Unmarshal(body, &cr); err != nil || status != http.StatusOK {
+			t.Fatalf("chunk %d: %d %v", i, status, err)
 		}
-		if err := cr.Verify(out[:], uint64(len(chunks)), uint64(i)); err != nil {
+		if err := cr.Verify(out, uint64(len(chunks)), uint64(i)); err != nil {
 			t.Fatalf("chunk %d: %v", i, err)
 		}
 		x, rows, err := cr.VerifyInputs(root[:], 23, 2, 4, 6)
@@ -113,15 +93,24 @@ func TestChunkServerServesMLPInputs(t *testing.T) {
 		}
 	}
 
+	// The requester gets its output, never the dataset's rows; a stranger
+	// gets neither.
+	status, body := sv.get(t, sv.requester, sv.url, "/v1/jobs/11/chunks/1")
+	var cr jobexec.ChunkResponse
+	if err := json.Unmarshal(body, &cr); err != nil || status != http.StatusOK || len(cr.Inputs) != 0 || !bytes.Equal(cr.Data, chunks[1]) {
+		t.Fatalf("requester's chunk: %d %v, %d input chunks", status, err, len(cr.Inputs))
+	}
+	assertNoByteLeaves(t, "requester", body, ds.Chunks...)
+	status, body = sv.get(t, sv.stranger, sv.url, "/v1/jobs/11/chunks/1")
+	if status != http.StatusForbidden {
+		t.Fatalf("stranger: %d", status)
+	}
+	assertNoByteLeaves(t, "stranger", body, append(append([][]byte{}, ds.Chunks...), chunks...)...)
+
 	// An agent that lost its dataset source refuses rather than serving a
 	// chunk without its rows.
-	a.cfg.MLP = nil
-	res, err := http.Get(srv.URL + "/v1/jobs/11/chunks/0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode == http.StatusOK {
+	sv.a.cfg.MLP = nil
+	if status, _ := sv.get(t, sv.validator, sv.url, "/v1/jobs/11/chunks/0"); status == http.StatusOK {
 		t.Fatal("mlp chunk served without its input rows")
 	}
 }

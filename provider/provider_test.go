@@ -1,11 +1,7 @@
 package provider
 
 import (
-	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
+	"bytes"
 	"path/filepath"
 	"testing"
 
@@ -13,7 +9,6 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	"github.com/aichain/aichain/jobexec"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 )
 
@@ -27,7 +22,6 @@ func TestPricing(t *testing.T) {
 	if price, ok := p.Price(job(small, 64, sdk.NewInt64Coin("uaic", 5000))); !ok || price.Amount.Int64() != 1000 {
 		t.Fatalf("small job: %v %v, want the 1000uaic floor", price, ok)
 	}
-	// 2·2048³ = 17.18 GFLOP × 10 = 171.8 → below the floor too; use a larger rate.
 	p.PerGFLOP = sdkmath.LegacyMustNewDecFromStr("100")
 	price, ok := p.Price(job(big, 2048, sdk.NewInt64Coin("uaic", 1_000_000)))
 	if !ok || price.Amount.Int64() != 1718 { // ceil(17.179869184 × 100)
@@ -39,82 +33,85 @@ func TestPricing(t *testing.T) {
 	if _, ok := p.Price(job(big, 2048, sdk.NewInt64Coin("uother", 1_000_000))); ok {
 		t.Fatal("bid in another denom")
 	}
-
-	// mlp jobs are priced by the dataset's rows; the GFLOP rate does not apply.
 	mlp := computetypes.WorkloadSpec{Kind: "mlp-f32", Mlp: &computetypes.MlpSpec{ModelId: 1, DatasetId: 1}, ChunkRows: 8}
 	if price, ok := p.Price(job(mlp, 1_000_000, sdk.NewInt64Coin("uaic", 1_000_000))); !ok || price.Amount.Int64() != 1000 {
 		t.Fatalf("mlp job without a row rate: %v %v, want the floor", price, ok)
 	}
 	p.PerKRows = sdkmath.LegacyMustNewDecFromStr("2.5")
 	if price, ok := p.Price(job(mlp, 1_000_001, sdk.NewInt64Coin("uaic", 1_000_000))); !ok || price.Amount.Int64() != 2501 {
-		t.Fatalf("mlp job over 1,000,001 rows: %v %v, want ceil(2.5 × 1000.001) = 2501uaic", price, ok)
-	}
-	if price, ok := p.Price(job(mlp, 40, sdk.NewInt64Coin("uaic", 5000))); !ok || price.Amount.Int64() != 1000 {
-		t.Fatalf("small mlp job: %v %v, want the floor", price, ok)
+		t.Fatalf("mlp job over 1,000,001 rows: %v %v, want 2501uaic", price, ok)
 	}
 }
 
-func TestStateSurvivesRestart(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
-	s, err := LoadState(path)
+// The store keeps every record across a restart, and deletes in the same
+// transaction as it writes.
+func TestStoreSurvivesRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	s, err := OpenStore(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Update(3, func(r *JobRecord) { r.Price, r.Salt, r.Committed = "10uaic", []byte{1, 2}, true }); err != nil {
+	recs := []*Record{
+		{ID: 3, Phase: PhaseCommitted, Price: "10uaic", Salt: []byte{1, 2}, CommitEnd: 7, RevealEnd: 9},
+		{ID: 4, Phase: PhaseExecuted, OutputRoot: bytes.Repeat([]byte{7}, 32), ChunkCount: 4, ChunkBytes: 64},
+	}
+	if err := s.Save(recs, nil); err != nil {
 		t.Fatal(err)
 	}
-	again, err := LoadState(path)
+	if _, err := OpenStore(path); err == nil {
+		t.Fatal("a second process opened the same store")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = OpenStore(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, ok := again.Get(3)
-	if !ok || !r.Committed || r.Price != "10uaic" || len(r.Salt) != 2 {
-		t.Fatalf("record after reload: %+v %v", r, ok)
+	defer s.Close()
+	got, err := s.Load()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if len(again.Pending()) != 1 {
-		t.Fatal("pending job lost")
+	if r := got[3]; r == nil || r.Phase != PhaseCommitted || r.Price != "10uaic" || !bytes.Equal(r.Salt, []byte{1, 2}) || r.RevealEnd != 9 {
+		t.Fatalf("record 3 after reopening: %+v", r)
+	}
+	if r := got[4]; r == nil || r.ChunkCount != 4 || len(r.OutputRoot) != 32 {
+		t.Fatalf("record 4 after reopening: %+v", r)
+	}
+	if err := s.Save([]*Record{{ID: 5, Phase: PhaseBid}}, []uint64{3}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ = s.Load(); len(got) != 2 || got[3] != nil || got[5] == nil {
+		t.Fatalf("after saving 5 and deleting 3: %v", got)
 	}
 }
 
-func TestChunkServer(t *testing.T) {
+func TestChunkStore(t *testing.T) {
 	dir := t.TempDir()
-	store := NewChunkStore(dir)
-	chunks := [][]byte{[]byte("chunk zero"), []byte("chunk one"), []byte("chunk two")}
-	tree, err := store.Put(9, chunks)
+	chunks := [][]byte{[]byte("chunk 0."), []byte("chunk 1."), []byte("last")}
+	tree, err := NewChunkStore(dir, 4).Put(9, chunks)
 	if err != nil {
 		t.Fatal(err)
 	}
-	state, _ := LoadState(filepath.Join(dir, "state.json"))
-	root := tree.Root()
-	_ = state.Update(9, func(r *JobRecord) { r.Executed, r.ChunkCount, r.OutputRoot = true, 3, root[:] })
-	// A fresh store (as after a restart) rebuilds the tree from disk.
-	a := &Agent{state: state, store: NewChunkStore(dir), metrics: NewMetrics(), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	srv := httptest.NewServer(a.Handler())
-	defer srv.Close()
-
-	res, err := http.Get(srv.URL + "/v1/jobs/9/chunks/2")
-	if err != nil {
+	s := NewChunkStore(dir, 4) // as after a restart
+	for i, want := range chunks {
+		got, err := s.Chunk(9, uint64(i), 3, 8)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("chunk %d: %q %v", i, got, err)
+		}
+	}
+	again, err := s.Tree(9, 3, 8)
+	if err != nil || again.Root() != tree.Root() {
+		t.Fatalf("rebuilt tree: %v", err)
+	}
+	if _, err := s.Chunk(9, 3, 3, 8); err == nil {
+		t.Fatal("chunk past the end")
+	}
+	if err := s.Remove(9); err != nil {
 		t.Fatal(err)
 	}
-	defer res.Body.Close()
-	var cr jobexec.ChunkResponse
-	if err := json.NewDecoder(res.Body).Decode(&cr); err != nil {
-		t.Fatal(err)
-	}
-	if err := cr.Verify(root[:], 3, 2); err != nil {
-		t.Fatalf("served chunk does not verify: %v", err)
-	}
-	if string(cr.Data) != "chunk two" {
-		t.Fatalf("served %q", cr.Data)
-	}
-	for _, path := range []string{"/v1/jobs/9/chunks/3", "/v1/jobs/8/chunks/0", "/v1/jobs/x/chunks/0"} {
-		r, err := http.Get(srv.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r.Body.Close()
-		if r.StatusCode == http.StatusOK {
-			t.Fatalf("%s: served", path)
-		}
+	if _, err := s.Chunk(9, 0, 3, 8); err == nil {
+		t.Fatal("chunk after removal")
 	}
 }

@@ -1,81 +1,241 @@
 package provider
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/cosmos/cosmos-sdk/types/bech32"
+	"github.com/cosmos/cosmos-sdk/types/query"
+	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
+
+	"github.com/aichain/aichain/chainclient/signedreq"
 	"github.com/aichain/aichain/jobexec"
 )
 
-// inputs is the source of the material served with chunks (nil: none).
-func (a *Agent) inputs() jobexec.InputSource {
-	if a.cfg.MLP == nil {
-		return nil
-	}
-	return a.cfg.MLP
+// servedJob is what the chunk server knows of an executed job, in memory,
+// so that who may read it is decided without disk or chain work.
+type servedJob struct {
+	requester  string
+	count      uint64
+	chunkBytes uint64
+	served     jobexec.Served
 }
 
-// Handler serves GET /v1/jobs/{id}/chunks/{i} (a jobexec.ChunkResponse),
-// GET /healthz and GET /metrics.
+// authorizer decides who reads which chunk: a job's output chunks go to its
+// requester and to the operators of bonded validators (whose sidecars sign
+// with the operator's account key); the input rows served with an mlp
+// chunk go to the validators only (the requester may hold no dataset
+// licence).
+type authorizer struct {
+	a        *Agent
+	prefix   string
+	verifier *signedreq.Verifier
+	nonces   *signedreq.NonceStore
+
+	mu         sync.RWMutex
+	jobs       map[uint64]servedJob
+	validators map[string]bool
+}
+
+func newAuthorizer(a *Agent, prefix string) *authorizer {
+	z := &authorizer{a: a, prefix: prefix, jobs: map[uint64]servedJob{}, validators: map[string]bool{},
+		nonces: &signedreq.NonceStore{}}
+	z.verifier = &signedreq.Verifier{Prefix: prefix}
+	if aud, err := signedreq.Audience(a.cfg.Endpoint); err == nil {
+		z.verifier.Audiences = []string{aud}
+	}
+	return z
+}
+
+func (z *authorizer) loadJobs(recs map[uint64]*Record) {
+	for _, r := range recs {
+		if r.Phase >= PhaseExecuted {
+			z.addJob(r)
+		}
+	}
+}
+
+func (z *authorizer) addJob(r *Record) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	z.jobs[r.ID] = servedJob{requester: r.Requester, count: r.ChunkCount, chunkBytes: r.ChunkBytes, served: r.served()}
+}
+
+func (z *authorizer) dropJob(id uint64) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	delete(z.jobs, id)
+}
+
+// setValidators replaces the set of accounts allowed as verifiers.
+func (z *authorizer) setValidators(accounts map[string]bool) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	z.validators = accounts
+}
+
+// refreshValidators reads the bonded validators every 30 s until ctx ends.
+func (z *authorizer) refreshValidators(ctx context.Context, log *slog.Logger) {
+	for {
+		if accs, err := z.bondedOperators(ctx); err == nil {
+			z.setValidators(accs)
+		} else if ctx.Err() == nil {
+			log.Warn("cannot read the bonded validators; keeping the last set", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(30 * time.Second):
+		}
+	}
+}
+
+// bondedOperators returns the account addresses of the bonded validators'
+// operators.
+func (z *authorizer) bondedOperators(ctx context.Context) (map[string]bool, error) {
+	qc := stakingtypes.NewQueryClient(z.a.client.Conn)
+	out := map[string]bool{}
+	var key []byte
+	for {
+		res, err := qc.Validators(ctx, &stakingtypes.QueryValidatorsRequest{
+			Status: stakingtypes.Bonded.String(), Pagination: &query.PageRequest{Key: key, Limit: 200},
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range res.Validators {
+			_, bz, err := bech32.DecodeAndConvert(v.OperatorAddress)
+			if err != nil {
+				continue
+			}
+			if acc, err := bech32.ConvertAndEncode(z.prefix, bz); err == nil {
+				out[acc] = true
+			}
+		}
+		if res.Pagination == nil || len(res.Pagination.NextKey) == 0 {
+			return out, nil
+		}
+		key = res.Pagination.NextKey
+	}
+}
+
+// Handler serves GET /v1/jobs/{id}/chunks/{i} (a jobexec.ChunkResponse, to
+// signed requests only) and GET /healthz. Metrics are on MetricsHandler, for
+// a separate listener.
 func (a *Agent) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/jobs/{id}/chunks/{i}", a.serveChunk)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	return mux
+}
+
+// MetricsHandler serves GET /metrics.
+func (a *Agent) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.Registry, promhttp.HandlerOpts{}))
 	return mux
 }
 
-func httpError(w http.ResponseWriter, code int, msg string) {
+func httpError(w http.ResponseWriter, code int, kind, msg string) {
 	w.Header().Set("Content-Type", "application/json")
+	if code == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `ADR036 realm="aichain-provider"`)
+	}
 	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(map[string]string{"error": msg})
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": kind, "message": msg})
 }
 
+// serveChunk checks, in order: the request's form, its signature (CPU
+// only), that the signer may read the job (memory only), the nonce; only
+// then does it read the chunk from disk.
 func (a *Agent) serveChunk(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	id, err1 := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	i, err2 := strconv.ParseUint(r.PathValue("i"), 10, 64)
+	if err1 != nil || err2 != nil {
+		httpError(w, http.StatusBadRequest, "bad_request", "job id and chunk index must be non-negative numbers")
+		return
+	}
+	z := a.auth
+	signed, err := z.verifier.Verify(r)
 	if err != nil {
-		httpError(w, http.StatusBadRequest, "job id must be a number")
+		a.refuse(w, err)
 		return
 	}
-	i, err := strconv.Atoi(r.PathValue("i"))
-	if err != nil || i < 0 {
-		httpError(w, http.StatusBadRequest, "chunk index must be a non-negative number")
+	z.mu.RLock()
+	job, held := z.jobs[id]
+	validator := z.validators[signed.Address]
+	z.mu.RUnlock()
+	switch {
+	case !held:
+		a.metrics.Refused.WithLabelValues("not_found").Inc()
+		httpError(w, http.StatusNotFound, "not_found", "this provider holds no result for that job")
+		return
+	case signed.Address != job.requester && !validator:
+		a.metrics.Refused.WithLabelValues("no_access").Inc()
+		httpError(w, http.StatusForbidden, "no_access", "only the job's requester and bonded validators read its chunks")
 		return
 	}
-	rec, ok := a.state.Get(id)
-	if !ok || !rec.Executed {
-		httpError(w, http.StatusNotFound, "this provider holds no result for that job")
+	if err := z.nonces.Use(signed, time.Now()); err != nil {
+		a.refuse(w, err)
 		return
 	}
-	if uint64(i) >= rec.ChunkCount {
-		httpError(w, http.StatusNotFound, "chunk index out of range")
+	if i >= job.count {
+		httpError(w, http.StatusNotFound, "not_found", "chunk index out of range")
 		return
 	}
-	tree, err := a.store.Tree(id, int(rec.ChunkCount))
+	a.writeChunk(w, r, id, i, job, validator)
+}
+
+func (a *Agent) refuse(w http.ResponseWriter, err error) {
+	var se *signedreq.Error
+	if errors.As(err, &se) {
+		a.metrics.Refused.WithLabelValues(se.Code()).Inc()
+		httpError(w, se.Status, se.Code(), se.Detail)
+		return
+	}
+	httpError(w, http.StatusUnauthorized, "bad_signature", err.Error())
+}
+
+// writeChunk reads chunk i and its proof and, for a validator, the input
+// rows its kind serves with it.
+func (a *Agent) writeChunk(w http.ResponseWriter, r *http.Request, id, i uint64, job servedJob, withInputs bool) {
+	tree, err := a.chunks.Tree(id, job.count, job.chunkBytes)
 	if err != nil {
-		httpError(w, http.StatusInternalServerError, "cannot load the job's chunks")
 		a.log.Error("load tree", "job", id, "err", err)
+		httpError(w, http.StatusInternalServerError, "internal", "cannot load the job's chunks")
 		return
 	}
-	data, err := a.store.Chunk(id, i)
+	data, err := a.chunks.Chunk(id, i, job.count, job.chunkBytes)
 	if err != nil {
-		httpError(w, http.StatusInternalServerError, "cannot read the chunk")
+		httpError(w, http.StatusInternalServerError, "internal", "cannot read the chunk")
 		return
 	}
-	resp, err := jobexec.ServeChunk(r.Context(), id, rec.served(), tree, i, data, a.inputs())
+	var src jobexec.InputSource
+	if withInputs && a.cfg.MLP != nil {
+		src = a.cfg.MLP
+	}
+	served := job.served
+	if !withInputs {
+		served.DatasetID = 0 // the requester gets the output alone
+	}
+	resp, err := jobexec.ServeChunk(r.Context(), id, served, tree, int(i), data, src)
 	if err != nil {
 		var se *jobexec.ServeError
 		if !errors.As(err, &se) {
-			httpError(w, http.StatusInternalServerError, err.Error())
+			httpError(w, http.StatusInternalServerError, "internal", err.Error())
 			return
 		}
-		httpError(w, se.Status, se.Message)
+		httpError(w, se.Status, "unavailable", se.Message)
 		if se.Err != nil {
-			a.log.Error("load the chunk's inputs", "job", id, "kind", rec.served().Kind, "err", se.Err)
+			a.log.Error("load the chunk's inputs", "job", id, "err", se.Err)
 		}
 		return
 	}

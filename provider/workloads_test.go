@@ -26,16 +26,13 @@ func TestAdvertisedWorkloads(t *testing.T) {
 	}
 }
 
-// TestServedOfLegacyRecords: records written before the kind was recorded
-// are served as the kind their dataset tells.
-func TestServedOfLegacyRecords(t *testing.T) {
-	if s := (JobRecord{}).served(); s.Kind != workload.KindGemm {
-		t.Errorf("legacy gemm record served as %q", s.Kind)
+// TestServedOfRecords: a record serves the kind it recorded; one without a
+// kind is a gemm job.
+func TestServedOfRecords(t *testing.T) {
+	if s := (&Record{}).served(); s.Kind != workload.KindGemm {
+		t.Errorf("record without a kind served as %q", s.Kind)
 	}
-	if s := (JobRecord{DatasetID: 5, ChunkRows: 6}).served(); s.Kind != workload.KindMLP || s.DatasetID != 5 || s.ChunkRows != 6 {
-		t.Errorf("legacy mlp record served as %+v", s)
-	}
-	if s := (JobRecord{Kind: "toy"}).served(); s.Kind != "toy" {
-		t.Errorf("recorded kind served as %q", s.Kind)
+	if s := (&Record{Kind: workload.KindMLP, DatasetID: 5, ChunkRows: 6}).served(); s.Kind != workload.KindMLP || s.DatasetID != 5 || s.ChunkRows != 6 {
+		t.Errorf("mlp record served as %+v", s)
 	}
 }

@@ -62,8 +62,8 @@ cat <<INFO
 
 Beside the nodes:
   verifier sidecars  one per validator (logs/sidecar<i>.log, metrics on the sidecar port + 1)
-  provider agent     key provider, chunks http://127.0.0.1:8081, metrics /metrics  (logs/provider.log)
-  dataset server     http://127.0.0.1:8090, serves .npy files put in $HOME_DIR/datasets (logs/dataserver.log)
+  provider agent     key provider, chunks http://127.0.0.1:8081 (signed requests), metrics http://127.0.0.1:8082/metrics  (logs/provider.log)
+  dataset server     http://127.0.0.1:8090, serves alice's and bob's datasets from .npy files in $HOME_DIR/datasets (logs/dataserver.log)
 
 Try: $BIN q bank balances \$($BIN keys show alice -a --keyring-backend test --home $HOME_DIR) --home $HOME_DIR
 
@@ -81,16 +81,21 @@ trap cleanup EXIT INT TERM
 
 for ((i = 0; i < N; i++)); do
   d=$((STEP * i))
+  # Each sidecar signs its chunk requests with its validator's operator key
+  # (node<i> in that node's keyring); providers serve bonded validators only.
   "$BUILDDIR/aichain-sidecar" --node 127.0.0.1:$((9090 + d)) --listen 127.0.0.1:$((9191 + d)) \
-    --metrics 127.0.0.1:$((9192 + d)) --backend auto >>"$ROOT/logs/sidecar$i.log" 2>&1 &
+    --metrics 127.0.0.1:$((9192 + d)) --home "$ROOT/node$i" --keyring-backend test --from "node$i" \
+    --local-network --backend auto >>"$ROOT/logs/sidecar$i.log" 2>&1 &
   pids+=($!)
 done
-"$BUILDDIR/aichain-provider" --node 127.0.0.1:9090 --chain-id "$CHAIN_ID" --home "$HOME_DIR" \
-  --keyring-backend test --from provider --data-dir "$ROOT/provider" --listen 127.0.0.1:8081 \
+"$BUILDDIR/aichain-provider" --node 127.0.0.1:9090 --rpc tcp://127.0.0.1:26657 --chain-id "$CHAIN_ID" --home "$HOME_DIR" \
+  --keyring-backend test --from provider --data-dir "$ROOT/provider" --listen 127.0.0.1:8081 --metrics 127.0.0.1:8082 \
   --backend auto --moniker localnet-provider >>"$ROOT/logs/provider.log" 2>&1 &
 pids+=($!)
+# The dataset server serves the datasets alice and bob list with files in
+# datasets/ (a copy listed by anyone else is not served).
 "$BUILDDIR/aichain-dataserver" --node 127.0.0.1:9090 --listen 127.0.0.1:8090 \
-  --data-dir "$HOME_DIR/datasets" >>"$ROOT/logs/dataserver.log" 2>&1 &
+  --owner "$(addr alice)" --owner "$(addr bob)" --data-dir "$HOME_DIR/datasets" >>"$ROOT/logs/dataserver.log" 2>&1 &
 pids+=($!)
 
 # Node0 in the foreground of this script (its log on the terminal), the

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aichain/aichain/accel/cpu"
 	"github.com/aichain/aichain/jobexec"
@@ -97,8 +96,9 @@ func TestGPTVerdicts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := New(Config{FetchTimeout: 300 * time.Millisecond, FetchRetries: 2, RetryBackoff: 10 * time.Millisecond, MLP: gptSource{model}},
-		nil, cpu.New(), slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics("cpu"))
+	cfg := testConfig()
+	cfg.MLP = gptSource{model}
+	v := New(cfg, nil, cpu.New(), slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics("cpu"))
 	pv := func(url string, root merkle.Hash, n int, indices ...uint64) computetypes.PendingVerification {
 		return computetypes.PendingVerification{JobId: 9, Workload: gptSpec, Indices: indices, OutputRoot: root[:],
 			ChunkCount: uint64(n), ProviderEndpoint: url}

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aichain/aichain/accel/cpu"
 	"github.com/aichain/aichain/jobexec"
@@ -118,9 +117,9 @@ func mlpProvider(t *testing.T, model *workload.Model, ds *jobexec.DatasetFile, c
 
 func TestMLPVerdicts(t *testing.T) {
 	model, ds := mlpFixture(t)
-	v := New(Config{FetchTimeout: 300 * time.Millisecond, FetchRetries: 2, RetryBackoff: 10 * time.Millisecond,
-		MLP: mlpSource{model: model, ds: ds.Record}},
-		nil, cpu.New(), slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics("cpu"))
+	cfg := testConfig()
+	cfg.MLP = mlpSource{model: model, ds: ds.Record}
+	v := New(cfg, nil, cpu.New(), slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics("cpu"))
 	pv := func(url string, root merkle.Hash, n int, indices ...uint64) computetypes.PendingVerification {
 		return computetypes.PendingVerification{JobId: 9, Workload: mlpSpec, Indices: indices, OutputRoot: root[:],
 			ChunkCount: uint64(n), ProviderEndpoint: url}

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/types/query"
 
+	"github.com/aichain/aichain/chainclient/signedreq"
 	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
@@ -34,9 +36,20 @@ type Config struct {
 	FetchRetries int           // attempts per chunk before UNAVAILABLE (default 3)
 	RetryBackoff time.Duration // wait between attempts (default 1 s)
 	MaxChunkSize int64         // largest chunk body accepted (default 64 MiB)
+	// UnavailableAfter is how long a provider must fail to serve a sampled
+	// chunk, retried at every poll, before the verdict is UNAVAILABLE
+	// (default 15 s): a provider that is briefly down is not penalised.
+	UnavailableAfter time.Duration
 	// MLP, when set, lets the verifier check the kinds that read models and
 	// datasets (mlp-f32); without it the sidecar abstains on them.
 	MLP MLPSource
+	// Signer signs chunk requests (the validator's operator key: providers
+	// serve chunks to bonded validators' operators only). Nil: the sidecar
+	// abstains, since no provider would serve it.
+	Signer signedreq.Signer
+	// Fetch is how provider endpoints are reached (public hosts only unless
+	// AllowLocal).
+	Fetch jobexec.FetchPolicy
 }
 
 func (c *Config) defaults() {
@@ -58,6 +71,9 @@ func (c *Config) defaults() {
 	if c.MaxChunkSize <= 0 {
 		c.MaxChunkSize = 64 << 20
 	}
+	if c.UnavailableAfter <= 0 {
+		c.UnavailableAfter = 15 * time.Second
+	}
 }
 
 // PendingSource lists the jobs under verification (the node's query).
@@ -77,7 +93,8 @@ type Verifier struct {
 	mu       sync.Mutex
 	verdicts map[uint64]computetypes.Verdict // ready verdicts of jobs still pending
 	inFlight map[uint64]bool
-	pending  map[uint64]bool // jobs pending at the last poll
+	pending  map[uint64]bool      // jobs pending at the last poll
+	failing  map[uint64]time.Time // jobs whose chunks failed to fetch, since
 	work     chan computetypes.PendingVerification
 }
 
@@ -86,10 +103,11 @@ func New(cfg Config, source PendingSource, backend workload.Backend, logger *slo
 	cfg.defaults()
 	return &Verifier{
 		cfg: cfg, source: source, backend: backend, log: logger, metrics: m,
-		http:     &http.Client{Timeout: cfg.FetchTimeout},
+		http:     cfg.Fetch.HTTPClient(),
 		verdicts: map[uint64]computetypes.Verdict{},
 		inFlight: map[uint64]bool{},
 		pending:  map[uint64]bool{},
+		failing:  map[uint64]time.Time{},
 		work:     make(chan computetypes.PendingVerification, 1024),
 	}
 }
@@ -147,6 +165,11 @@ func (v *Verifier) Poll(ctx context.Context) error {
 			delete(v.verdicts, id)
 		}
 	}
+	for id := range v.failing {
+		if !now[id] {
+			delete(v.failing, id)
+		}
+	}
 	v.pending = now
 	v.metrics.Pending.Set(float64(len(pvs)))
 	v.mu.Unlock()
@@ -186,6 +209,19 @@ func (v *Verifier) check(ctx context.Context, pv computetypes.PendingVerificatio
 	}
 	v.mu.Lock()
 	delete(v.inFlight, pv.JobId)
+	if verdict == computetypes.Verdict_VERDICT_UNAVAILABLE {
+		first, seen := v.failing[pv.JobId]
+		if !seen {
+			first = start
+			v.failing[pv.JobId] = first
+		}
+		if time.Since(first) < v.cfg.UnavailableAfter {
+			// Not yet: the next poll queues the job again.
+			v.mu.Unlock()
+			v.log.Info("chunks not served yet; retrying at the next poll", "job", pv.JobId, "reason", reason)
+			return
+		}
+	}
 	v.verdicts[pv.JobId] = verdict
 	v.mu.Unlock()
 	v.metrics.Verdicts.WithLabelValues(strings.TrimPrefix(verdict.String(), "VERDICT_")).Inc()
@@ -202,6 +238,12 @@ type MLPSource = jobexec.VerifySource
 
 // Verify checks one job's sampled chunks and returns the verdict and why.
 func (v *Verifier) Verify(ctx context.Context, pv computetypes.PendingVerification) (computetypes.Verdict, string) {
+	if pv.InputsCheck { // an aborted job: check its inputs (inputs.go)
+		return v.checkInputs(ctx, pv)
+	}
+	if v.cfg.Signer == nil {
+		return computetypes.Verdict_VERDICT_UNSPECIFIED, "no signing key: providers serve chunks to validators' operators only"
+	}
 	rc, err := jobexec.NewRecomputer(ctx, pv, v.cfg.MLP, v.backend)
 	if err != nil {
 		// The chain accepted this workload: failing to run it is this
@@ -237,7 +279,7 @@ func (v *Verifier) fetch(ctx context.Context, pv computetypes.PendingVerificatio
 			case <-time.After(v.cfg.RetryBackoff):
 			}
 		}
-		resp, err := v.fetchOnce(ctx, url)
+		resp, err := v.fetchOnce(ctx, pv.ProviderEndpoint, url)
 		if err == nil {
 			if err = resp.Verify(pv.OutputRoot, pv.ChunkCount, idx); err != nil {
 				err = fmt.Errorf("proof does not verify against the on-chain root: %w", err)
@@ -253,12 +295,19 @@ func (v *Verifier) fetch(ctx context.Context, pv computetypes.PendingVerificatio
 	return jobexec.ChunkResponse{}, lastErr
 }
 
-func (v *Verifier) fetchOnce(ctx context.Context, url string) (jobexec.ChunkResponse, error) {
+func (v *Verifier) fetchOnce(ctx context.Context, endpoint, url string) (jobexec.ChunkResponse, error) {
 	var out jobexec.ChunkResponse
 	ctx, cancel := context.WithTimeout(ctx, v.cfg.FetchTimeout)
 	defer cancel()
+	audience, err := signedreq.Audience(endpoint)
+	if err != nil {
+		return out, err
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
+		return out, err
+	}
+	if err := signedreq.Sign(req, v.cfg.Signer, audience, time.Now()); err != nil {
 		return out, err
 	}
 	res, err := v.http.Do(req)
@@ -267,8 +316,8 @@ func (v *Verifier) fetchOnce(ctx context.Context, url string) (jobexec.ChunkResp
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
-		body, _ := io.ReadAll(io.LimitReader(res.Body, 512))
-		return out, fmt.Errorf("HTTP %d: %s", res.StatusCode, strings.TrimSpace(string(body)))
+		body, err := io.ReadAll(io.LimitReader(res.Body, 512))
+		return out, errors.Join(fmt.Errorf("HTTP %d: %s", res.StatusCode, strings.TrimSpace(string(body))), err)
 	}
 	dec := json.NewDecoder(io.LimitReader(res.Body, v.cfg.MaxChunkSize*2))
 	if err := dec.Decode(&out); err != nil {

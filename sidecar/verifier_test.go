@@ -12,7 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
+
 	"github.com/aichain/aichain/accel/cpu"
+	"github.com/aichain/aichain/chainclient/signedreq"
 	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/workload"
 	"github.com/aichain/aichain/workload/merkle"
@@ -62,9 +65,16 @@ func (s staticSource) PendingVerifications(context.Context) ([]computetypes.Pend
 	return s, nil
 }
 
+// testConfig is a sidecar on a local network, signing with a validator's
+// operator key.
+func testConfig() Config {
+	return Config{FetchTimeout: 300 * time.Millisecond, FetchRetries: 2, RetryBackoff: 10 * time.Millisecond,
+		Signer: signedreq.PrivKeySigner{Key: secp256k1.GenPrivKey(), Prefix: "aic"}, Fetch: jobexec.FetchPolicy{AllowLocal: true},
+		UnavailableAfter: time.Millisecond}
+}
+
 func newVerifier(src PendingSource) *Verifier {
-	return New(Config{FetchTimeout: 300 * time.Millisecond, FetchRetries: 2, RetryBackoff: 10 * time.Millisecond},
-		src, cpu.New(), slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics("cpu"))
+	return New(testConfig(), src, cpu.New(), slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics("cpu"))
 }
 
 func pending(endpoint string, root merkle.Hash, n int, indices ...uint64) computetypes.PendingVerification {
@@ -139,5 +149,63 @@ func TestRunKeepsVerdictsOfPendingJobsOnly(t *testing.T) {
 	}
 	if got := v.Ready(); len(got) != 0 {
 		t.Fatalf("verdicts of a finished job still served: %v", got)
+	}
+}
+
+// A sidecar signs every chunk request for the provider's endpoint, and one
+// without a key abstains rather than call a provider UNAVAILABLE; off a
+// local network it does not reach a loopback endpoint at all.
+func TestSignedRequestsAndLocalAddresses(t *testing.T) {
+	honest, root, n := provider(t, -1)
+	var signed bool
+	check := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		signed = r.Header.Get(signedreq.HeaderSignature) != "" && r.Header.Get(signedreq.HeaderAudience) != ""
+		http.Redirect(w, r, honest.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	defer check.Close()
+	ctx := context.Background()
+	v := newVerifier(nil)
+	if _, _ = v.Verify(ctx, pending(check.URL, root, n, 0)); !signed {
+		t.Fatal("the chunk request was not signed")
+	}
+	cfg := testConfig()
+	cfg.Signer = nil
+	noKey := New(cfg, nil, cpu.New(), slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics("cpu"))
+	if got, _ := noKey.Verify(ctx, pending(honest.URL, root, n, 0)); got != computetypes.Verdict_VERDICT_UNSPECIFIED {
+		t.Fatalf("sidecar without a key: %v", got)
+	}
+	cfg = testConfig()
+	cfg.Fetch.AllowLocal = false
+	public := New(cfg, nil, cpu.New(), slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics("cpu"))
+	if got, why := public.Verify(ctx, pending(honest.URL, root, n, 0)); got != computetypes.Verdict_VERDICT_UNAVAILABLE || !strings.Contains(why, "not allowed") {
+		t.Fatalf("loopback endpoint off a local network: %v (%s)", got, why)
+	}
+}
+
+// A provider that fails to serve is retried at later polls, and called
+// UNAVAILABLE only once it has failed for UnavailableAfter.
+func TestUnavailableOnlyAfterTheRetrySpan(t *testing.T) {
+	honest, root, n := provider(t, -1)
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	cfg := testConfig()
+	cfg.UnavailableAfter = time.Hour
+	v := New(cfg, staticSource{pending(down.URL, root, n, 0)}, cpu.New(), slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics("cpu"))
+	ctx := context.Background()
+	if err := v.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	v.check(ctx, <-v.work)
+	if got := v.Ready(); len(got) != 0 {
+		t.Fatalf("verdict after one failed attempt: %v", got)
+	}
+	// The provider comes back: the next poll checks again, and it is VALID.
+	v.source = staticSource{pending(honest.URL, root, n, 0)}
+	if err := v.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	v.check(ctx, <-v.work)
+	if got := v.Ready(); len(got) != 1 || got[0].Verdict != computetypes.Verdict_VERDICT_VALID {
+		t.Fatalf("after the provider came back: %v", got)
 	}
 }

@@ -39,13 +39,11 @@ var (
 	ErrMalformedInjection = errors.New("malformed injected extended commit")
 )
 
-func validVerdict(v computetypes.Verdict) bool {
-	switch v {
-	case computetypes.Verdict_VERDICT_VALID, computetypes.Verdict_VERDICT_INVALID, computetypes.Verdict_VERDICT_UNAVAILABLE:
-		return true
-	}
-	return false
-}
+// validVerdict accepts every verdict kind x/compute defines (its Verdict
+// enum but UNSPECIFIED): VALID, INVALID, UNAVAILABLE on results under
+// verification, INPUTS_AVAILABLE and INPUTS_UNAVAILABLE on aborted jobs. A
+// kind added to verification.proto is accepted here with no change.
+func validVerdict(v computetypes.Verdict) bool { return v.Known() }
 
 // EncodeExtension returns the canonical vote extension for a set of
 // verdicts: unknown verdict kinds and job 0 dropped, one verdict per job (the

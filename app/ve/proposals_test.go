@@ -286,3 +286,35 @@ func FuzzDecodeInjection(f *testing.F) {
 		_ = inj.Holds(bz)
 	})
 }
+
+// TestPreBlockerPassesAbortVerdicts: the verdicts sidecars cast on an
+// aborted job's inputs reach x/compute's tally through the injected commit,
+// each validator weighed by its power, as the verification verdicts do.
+func TestPreBlockerPassesAbortVerdicts(t *testing.T) {
+	const h = 5
+	nw := newNetwork(3) // 10 each
+	gone := computetypes.JobVerdict{JobId: 3, Verdict: computetypes.Verdict_VERDICT_INPUTS_UNAVAILABLE}
+	there := computetypes.JobVerdict{JobId: 3, Verdict: computetypes.Verdict_VERDICT_INPUTS_AVAILABLE}
+	last := nw.commit(t, h, [][]byte{ext(t, gone), ext(t, gone), ext(t, there)}, []bool{true, true, true})
+	inj := testInjections(t)
+	tx, err := inj.Encode(h-1, last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &sink{}
+	next := func(sdk.Context, *abci.RequestFinalizeBlock) (*sdk.ResponsePreBlock, error) {
+		return &sdk.ResponsePreBlock{}, nil
+	}
+	if _, err := NewPreBlocker(log.NewNopLogger(), s, inj, next).PreBlock()(veCtx(h, last), &abci.RequestFinalizeBlock{Height: h, Txs: [][]byte{tx}}); err != nil {
+		t.Fatal(err)
+	}
+	byKind := map[computetypes.Verdict]int64{}
+	for _, v := range s.votes {
+		for _, jv := range v.Verdicts {
+			byKind[jv.Verdict] += v.Power
+		}
+	}
+	if s.total != 30 || byKind[gone.Verdict] != 20 || byKind[there.Verdict] != 10 {
+		t.Fatalf("total %d, powers by kind %v", s.total, byKind)
+	}
+}

@@ -37,7 +37,8 @@ var (
 
 func TestEncodeDecodeRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
-	kinds := []computetypes.Verdict{valid, invalid, unavailable, computetypes.Verdict_VERDICT_UNSPECIFIED, 9}
+	kinds := []computetypes.Verdict{valid, invalid, unavailable, computetypes.Verdict_VERDICT_UNSPECIFIED, 9,
+		computetypes.Verdict_VERDICT_INPUTS_AVAILABLE, computetypes.Verdict_VERDICT_INPUTS_UNAVAILABLE}
 	for trial := 0; trial < 500; trial++ {
 		n := r.Intn(50)
 		in := make([]computetypes.JobVerdict, n)
@@ -70,6 +71,30 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 				t.Fatalf("trial %d: job %d verdict %v, want %v", trial, v.JobId, v.Verdict, want[v.JobId])
 			}
 		}
+	}
+}
+
+// TestAbortVerdictKindsEncode: the verdicts a sidecar casts on an aborted
+// job's inputs (INPUTS_AVAILABLE, INPUTS_UNAVAILABLE) are well-formed
+// extensions, in the one canonical encoding; a kind no version defines is not.
+func TestAbortVerdictKindsEncode(t *testing.T) {
+	in := []computetypes.JobVerdict{
+		{JobId: 4, Verdict: computetypes.Verdict_VERDICT_INPUTS_UNAVAILABLE},
+		{JobId: 2, Verdict: computetypes.Verdict_VERDICT_INPUTS_AVAILABLE},
+		{JobId: 3, Verdict: valid},
+	}
+	bz, err := EncodeExtension(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := DecodeExtension(bz)
+	if err != nil || len(out) != 3 || out[0].Verdict != computetypes.Verdict_VERDICT_INPUTS_AVAILABLE ||
+		out[2].Verdict != computetypes.Verdict_VERDICT_INPUTS_UNAVAILABLE {
+		t.Fatalf("decoded %+v, %v", out, err)
+	}
+	unknown := mustMarshal(t, computetypes.VoteExtension{Verdicts: []*computetypes.JobVerdict{{JobId: 1, Verdict: 99}}})
+	if _, err := DecodeExtension(unknown); !errors.Is(err, ErrMalformedExtension) {
+		t.Fatalf("verdict kind 99: %v, want ErrMalformedExtension", err)
 	}
 }
 

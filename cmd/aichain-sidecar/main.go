@@ -1,89 +1,122 @@
 // Command aichain-sidecar is a validator's verifier: it re-executes sampled
 // chunks of compute results and serves verdicts to its own node, which puts
-// them in its vote extensions.
+// them in its vote extensions. It fetches chunks from providers with
+// requests signed by the validator's operator key.
+//
+//	aichain-sidecar init     # a commented config file with every default
+//	aichain-sidecar --node 127.0.0.1:9090 --home ~/.aichain --from validator
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/pflag"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/aichain/aichain/accel"
+	"github.com/aichain/aichain/chainclient"
+	"github.com/aichain/aichain/chainclient/signedreq"
+	"github.com/aichain/aichain/cmd/internal/agentcli"
 	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/sidecar"
 	sidecartypes "github.com/aichain/aichain/sidecar/types"
+	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	app := agentcli.App{
+		Name:  "aichain-sidecar",
+		Short: "aichain validator's verifier sidecar",
+		Long: "aichain-sidecar reads the jobs under verification from its validator's node, fetches each sampled chunk\n" +
+			"from the job's provider (signed with the validator's operator key, which providers serve), checks its\n" +
+			"proof against the on-chain root, recomputes it, and keeps a verdict ready for the node's vote extension.",
+		Flags: flags,
+		Run:   run,
+	}
+	if err := app.Command().Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "aichain-sidecar:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
-	fs := flag.NewFlagSet("aichain-sidecar", flag.ContinueOnError)
-	var (
-		node        = fs.String("node", "127.0.0.1:9090", "gRPC address of this validator's aichaind node")
-		listen      = fs.String("listen", "127.0.0.1:9191", "gRPC address the node calls (app.toml [verifier] address)")
-		metricsAddr = fs.String("metrics", "127.0.0.1:9192", "address of the Prometheus /metrics endpoint (empty: off)")
-		backendName = fs.String("backend", "auto", "execution backend: auto | cpu | cuda")
-		workers     = fs.Int("workers", 2, "jobs verified at once")
-		poll        = fs.Duration("poll", time.Second, "how often to read pending verifications")
-		fetchTO     = fs.Duration("fetch-timeout", 5*time.Second, "timeout of one chunk request to a provider")
-		retries     = fs.Int("fetch-retries", 3, "attempts per chunk before the verdict is UNAVAILABLE")
-		logLevel    = fs.String("log-level", "info", "debug | info | warn | error")
-		cacheDir    = fs.String("cache-dir", "", "where fetched model weights are cached (empty: memory only)")
-	)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return err
-	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+func flags(fs *pflag.FlagSet) {
+	home, _ := os.UserHomeDir()
+	fs.String("node", "127.0.0.1:9090", "gRPC address of this validator's aichaind node")
+	fs.String("listen", "127.0.0.1:9191", "gRPC address the node calls (app.toml [verifier] address)")
+	fs.String("metrics", "127.0.0.1:9192", "address of the Prometheus /metrics endpoint (empty: off)")
+	fs.String("home", home+"/.aichain", "directory of the keyring that holds --from")
+	fs.String("keyring-backend", "test", "keyring backend: test | file | os")
+	fs.String("from", "", "key name of the validator's operator account: chunk requests are signed with it (required)")
+	fs.String("backend", "auto", "execution backend: auto | cpu | cuda")
+	fs.Int("workers", 2, "jobs verified at once")
+	fs.Duration("poll", time.Second, "how often to read pending verifications")
+	fs.Duration("fetch-timeout", 5*time.Second, "timeout of one chunk request to a provider")
+	fs.Int("fetch-retries", 3, "attempts per chunk at each poll")
+	fs.Duration("unavailable-after", 15*time.Second, "how long a provider must fail to serve before the verdict is UNAVAILABLE")
+	fs.String("cache-dir", "", "where fetched model weights are cached (empty: memory only)")
+	fs.Int64("max-fetch-bytes", 256<<20, "largest model file fetched")
+	fs.Bool("local-network", false, "a local test network: reach providers and models on loopback, private or file:// addresses")
+}
 
-	backend, err := accel.Open(*backendName, accel.WithLogf(func(f string, a ...any) { logger.Info(fmt.Sprintf(f, a...)) }))
+func run(ctx context.Context, fs *pflag.FlagSet, log *slog.Logger) error {
+	get := func(n string) string { v, _ := fs.GetString(n); return v }
+	if get("from") == "" {
+		return errors.New("--from is required: the validator's operator key, whose signature providers accept")
+	}
+	backend, err := accel.Open(get("backend"), accel.WithLogf(func(f string, a ...any) { log.Info(fmt.Sprintf(f, a...)) }))
 	if err != nil {
 		return err
 	}
 	defer accel.Close(backend)
-
-	conn, err := grpc.NewClient(*node, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	client, err := chainclient.New(chainclient.Config{GRPCAddr: get("node"), KeyringDir: get("home"),
+		KeyringBackend: get("keyring-backend"), From: get("from")})
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
-
+	defer client.Close()
+	signer, err := signedreq.KeyringSigner(client.Keyring(), client.KeyName(), "aic")
+	if err != nil {
+		return err
+	}
 	metrics := sidecar.NewMetrics(backend.Name())
-	v := sidecar.New(sidecar.Config{
-		PollInterval: *poll, Workers: *workers, FetchTimeout: *fetchTO, FetchRetries: *retries,
-		// mlp-f32: public model weights by uri, dataset records from the node;
-		// no signing key, so no dataset downloads (the provider serves the rows).
-		MLP: jobexec.NewChainResolver(jobexec.ResolverConfig{
-			Models:   modelregistrytypes.NewQueryClient(conn),
-			Datasets: datamarkettypes.NewQueryClient(conn),
-			CacheDir: *cacheDir,
-		}),
-	}, sidecar.NodeSource{Query: computetypes.NewQueryClient(conn)}, backend, logger, metrics)
+	v := sidecar.New(verifierConfig(fs, client, signer), sidecar.NodeSource{Query: computetypes.NewQueryClient(client.Conn)}, backend, log, metrics)
+	return serve(ctx, fs, v, metrics, backend, log, signer.Address())
+}
 
-	ln, err := net.Listen("tcp", *listen)
+func verifierConfig(fs *pflag.FlagSet, client *chainclient.Client, signer signedreq.Signer) sidecar.Config {
+	local, _ := fs.GetBool("local-network")
+	maxBytes, _ := fs.GetInt64("max-fetch-bytes")
+	cacheDir, _ := fs.GetString("cache-dir")
+	cfg := sidecar.Config{Signer: signer, Fetch: jobexec.FetchPolicy{AllowLocal: local}}
+	cfg.PollInterval, _ = fs.GetDuration("poll")
+	cfg.Workers, _ = fs.GetInt("workers")
+	cfg.FetchTimeout, _ = fs.GetDuration("fetch-timeout")
+	cfg.FetchRetries, _ = fs.GetInt("fetch-retries")
+	cfg.UnavailableAfter, _ = fs.GetDuration("unavailable-after")
+	// mlp-f32: public model weights by uri, dataset records from the node;
+	// the provider serves the dataset rows with their proofs.
+	cfg.MLP = jobexec.NewChainResolver(jobexec.ResolverConfig{
+		Models: modelregistrytypes.NewQueryClient(client.Conn), Datasets: datamarkettypes.NewQueryClient(client.Conn),
+		CacheDir: cacheDir, Fetch: cfg.Fetch, Limits: workload.Limits{MaxFileBytes: maxBytes},
+	})
+	return cfg
+}
+
+func serve(ctx context.Context, fs *pflag.FlagSet, v *sidecar.Verifier, metrics *sidecar.Metrics, backend workload.Backend, log *slog.Logger, signer string) error {
+	listen, _ := fs.GetString("listen")
+	metricsAddr, _ := fs.GetString("metrics")
+	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return err
 	}
@@ -91,28 +124,31 @@ func run(args []string) error {
 	sidecartypes.RegisterVerifierServer(gs, sidecar.NewServer(v))
 	go func() {
 		if err := gs.Serve(ln); err != nil {
-			logger.Error("gRPC server stopped", "err", err)
+			log.Error("gRPC server stopped", "err", err)
 		}
 	}()
 	var ms *http.Server
-	if *metricsAddr != "" {
+	if metricsAddr != "" {
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
-		ms = &http.Server{Addr: *metricsAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		ms = &http.Server{Addr: metricsAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 		go func() {
 			if err := ms.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				logger.Error("metrics server stopped", "err", err)
+				log.Error("metrics server stopped", "err", err)
 			}
 		}()
 	}
-	logger.Info("sidecar started", "node", *node, "listen", ln.Addr().String(), "backend", backend.Name())
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	log.Info("sidecar started", "listen", ln.Addr().String(), "backend", backend.Name(), "signer", signer)
 	v.Run(ctx)
-	gs.GracefulStop()
+	stopped := make(chan struct{})
+	go func() { gs.GracefulStop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(2 * time.Second):
+		gs.Stop()
+	}
 	if ms != nil {
-		_ = ms.Close()
+		return ms.Close()
 	}
 	return nil
 }

@@ -6,6 +6,8 @@ package common
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"cosmossdk.io/math"
 
@@ -111,4 +113,18 @@ func FeePart(coins sdk.Coins, bps uint32) sdk.Coins {
 		}
 	}
 	return out
+}
+
+// ParseShare parses a share written ADDRESS:WEIGHT, the one syntax every
+// command line uses for revenue shares (`--shares aic1…:70`).
+func ParseShare(s string) (Share, error) {
+	addr, w, ok := strings.Cut(strings.TrimSpace(s), ":")
+	if !ok || addr == "" {
+		return Share{}, fmt.Errorf("%w: share %q: expected ADDRESS:WEIGHT", ErrInvalidShares, s)
+	}
+	weight, err := strconv.ParseUint(w, 10, 32)
+	if err != nil || weight == 0 {
+		return Share{}, fmt.Errorf("%w: share %q: WEIGHT must be a positive integer below 2^32", ErrInvalidShares, s)
+	}
+	return Share{Address: addr, Weight: uint32(weight)}, nil
 }

@@ -1,6 +1,7 @@
 package compute
 
 import (
+	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"strconv"
@@ -23,78 +24,92 @@ const (
 
 // AutoCLIOptions implements autocli.HasAutoCLIConfig.
 func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
-	app := version.AppName
-	return &autocliv1.ModuleOptions{
-		Query: &autocliv1.ServiceCommandDescriptor{
-			Service: queryService,
-			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
-				{RpcMethod: "Params", Use: "params", Short: "Show the compute params",
-					Example: fmt.Sprintf("%s q compute params", app)},
-				{RpcMethod: "Provider", Use: "provider [address]", Short: "Show a provider",
-					Example:        fmt.Sprintf("%s q compute provider aic1...", app),
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "address"}}},
-				{RpcMethod: "Providers", Use: "providers", Short: "List providers, optionally by status",
-					Example: fmt.Sprintf("%s q compute providers --status PROVIDER_STATUS_ACTIVE", app)},
-				{RpcMethod: "Job", Use: "job [job-id]", Short: "Show a job",
-					Example:        fmt.Sprintf("%s q compute job 1", app),
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}}},
-				{RpcMethod: "Jobs", Use: "jobs", Short: "List jobs, optionally by state, requester or provider",
-					Example: fmt.Sprintf("%s q compute jobs --state JOB_STATE_OPEN\n%s q compute jobs --requester aic1...", app, app)},
-				{RpcMethod: "Bids", Use: "bids [job-id]", Short: "List a job's bid commitments and revealed bids",
-					Example:        fmt.Sprintf("%s q compute bids 1", app),
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}}},
-				{RpcMethod: "PendingVerifications", Use: "pending-verifications", Short: "List the jobs validators must verify",
-					Example: fmt.Sprintf("%s q compute pending-verifications", app)},
-				{RpcMethod: "Stats", Use: "stats", Short: "Show jobs per state, active providers, GPUs online and fees",
-					Example: fmt.Sprintf("%s q compute stats", app)},
-			},
+	return &autocliv1.ModuleOptions{Query: queryCommands(version.AppName), Tx: txCommands(version.AppName)}
+}
+
+// queryCommands describes the query commands.
+func queryCommands(app string) *autocliv1.ServiceCommandDescriptor {
+	return &autocliv1.ServiceCommandDescriptor{
+		Service: queryService,
+		RpcCommandOptions: []*autocliv1.RpcCommandOptions{
+			{RpcMethod: "Params", Use: "params", Short: "Show the compute params",
+				Example: fmt.Sprintf("%s q compute params", app)},
+			{RpcMethod: "Provider", Use: "provider [address]", Short: "Show a provider",
+				Example:        fmt.Sprintf("%s q compute provider aic1...", app),
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "address"}}},
+			{RpcMethod: "Providers", Use: "providers", Short: "List providers, optionally by status",
+				Example: fmt.Sprintf("%s q compute providers --status active", app)},
+			{RpcMethod: "Job", Use: "job [job-id]", Short: "Show a job",
+				Example:        fmt.Sprintf("%s q compute job 1", app),
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}}},
+			{RpcMethod: "Jobs", Use: "jobs", Short: "List jobs, optionally by state, requester or provider",
+				Example: fmt.Sprintf("%s q compute jobs --state open\n%s q compute jobs --requester aic1...", app, app)},
+			{RpcMethod: "Bids", Use: "bids [job-id]", Short: "List a job's bid commitments and revealed bids",
+				Example:        fmt.Sprintf("%s q compute bids 1", app),
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}}},
+			{RpcMethod: "PendingVerifications", Use: "pending-verifications", Short: "List the jobs validators must verify",
+				Example: fmt.Sprintf("%s q compute pending-verifications", app)},
+			{RpcMethod: "Stats", Use: "stats", Short: "Show jobs per state, active providers, GPUs online and fees",
+				Example: fmt.Sprintf("%s q compute stats", app)},
 		},
-		Tx: &autocliv1.ServiceCommandDescriptor{
-			Service:              msgService,
-			EnhanceCustomCommand: true,
-			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
-				{RpcMethod: "RegisterProvider", Use: "register-provider [moniker] [endpoint] [hardware-json] [bond]",
-					Short:   "Register as a GPU provider with a bond",
-					Example: fmt.Sprintf(`%s tx compute register-provider gpu-1 http://127.0.0.1:8090 '{"gpu_model":"A100","gpu_count":1,"vram_gib":80,"workloads":["gemm-f32"]}' 1000000000uaic --from provider`, app),
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{
-						{ProtoField: "moniker"}, {ProtoField: "endpoint"}, {ProtoField: "hardware"}, {ProtoField: "bond"},
-					}},
-				{RpcMethod: "UpdateProvider", Use: "update-provider [moniker] [endpoint] [hardware-json]",
-					Short:   "Update a provider's description, add bond (--add-bond) or unjail after the jail time",
-					Example: fmt.Sprintf(`%s tx compute update-provider gpu-1 http://127.0.0.1:8090 '{"gpu_count":2}' --add-bond 1000uaic --from provider`, app),
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{
-						{ProtoField: "moniker"}, {ProtoField: "endpoint"}, {ProtoField: "hardware"},
-					}},
-				{RpcMethod: "UnbondProvider", Use: "unbond-provider", Short: "Start returning the provider's bond (no open bids or live jobs)",
-					Example: fmt.Sprintf("%s tx compute unbond-provider --from provider", app)},
-				{RpcMethod: "CreateJob", Use: "create-job [workload-json] [max-price]",
-					Short:          "Create a job, escrowing max-price plus model and dataset fees",
-					Example:        fmt.Sprintf(`%s tx compute create-job '{"kind":"gemm-f32","gemm":{"m":64,"n":64,"k":64,"seed":7},"chunk_rows":16}' 5000uaic --commit-blocks 5 --reveal-blocks 5 --exec-blocks 20 --from alice`, app),
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "workload"}, {ProtoField: "max_price"}}},
-				{RpcMethod: "CancelJob", Use: "cancel-job [job-id]", Short: "Cancel a job before award (full refund)",
-					Example:        fmt.Sprintf("%s tx compute cancel-job 1 --from alice", app),
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}}},
-				{RpcMethod: "CommitBid", Use: "commit-bid [job-id] [commitment-hex]",
-					Short:          "Commit a sealed bid (see make-commitment)",
-					Example:        fmt.Sprintf("%s tx compute commit-bid 1 $(%s tx compute make-commitment 1 aic1... 1500uaic 0a0b0c) --from provider", app, app),
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}, {ProtoField: "commitment"}}},
-				{RpcMethod: "RevealBid", Use: "reveal-bid [job-id] [price] [salt-hex]", Short: "Reveal a committed bid",
-					Example:        fmt.Sprintf("%s tx compute reveal-bid 1 1500uaic 0a0b0c --from provider", app),
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}, {ProtoField: "price"}, {ProtoField: "salt"}}},
-				{RpcMethod: "SubmitResult", Use: "submit-result [job-id] [output-root-hex] [chunk-count]",
-					Short:   "Submit a job's result (winner only)",
-					Example: fmt.Sprintf("%s tx compute submit-result 1 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 4 --from provider", app),
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{
-						{ProtoField: "job_id"}, {ProtoField: "output_root"}, {ProtoField: "chunk_count"},
-					}},
-				{RpcMethod: "DisputeResult", Use: "dispute-result [job-id]", Short: "Force verification of a result (pays dispute_fee)",
-					Example:        fmt.Sprintf("%s tx compute dispute-result 1 --from alice", app),
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}}},
-				{RpcMethod: "UpdateParams", Skip: false, GovProposal: true, Use: "update-params [params-json]",
-					Short:          "Propose new compute params (gov authority only)",
-					Example:        fmt.Sprintf(`%s tx compute update-params '{...}' --from alice`, app),
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "params"}}},
-			},
+	}
+}
+
+// txCommands describes the Msg commands.
+func txCommands(app string) *autocliv1.ServiceCommandDescriptor {
+	return &autocliv1.ServiceCommandDescriptor{
+		Service:              msgService,
+		EnhanceCustomCommand: true,
+		RpcCommandOptions: []*autocliv1.RpcCommandOptions{
+			{RpcMethod: "RegisterProvider", Use: "register-provider [moniker] [endpoint] [hardware-json] [bond]",
+				Short:   "Register as a GPU provider with a bond",
+				Example: fmt.Sprintf(`%s tx compute register-provider gpu-1 http://127.0.0.1:8090 '{"gpu_model":"A100","gpu_count":1,"vram_gib":80,"workloads":["gemm-f32"]}' 1000000000uaic --from provider`, app),
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{
+					{ProtoField: "moniker"}, {ProtoField: "endpoint"}, {ProtoField: "hardware"}, {ProtoField: "bond"},
+				}},
+			{RpcMethod: "UpdateProvider", Use: "update-provider [moniker] [endpoint] [hardware-json]",
+				Short:   "Update a provider's description, add bond (--add-bond) or unjail after the jail time",
+				Example: fmt.Sprintf(`%s tx compute update-provider gpu-1 http://127.0.0.1:8090 '{"gpu_count":2}' --add-bond 1000uaic --from provider`, app),
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{
+					{ProtoField: "moniker"}, {ProtoField: "endpoint"}, {ProtoField: "hardware"},
+				}},
+			{RpcMethod: "UnbondProvider", Use: "unbond-provider", Short: "Start returning the provider's bond (no open bids or live jobs)",
+				Example: fmt.Sprintf("%s tx compute unbond-provider --from provider", app)},
+			{RpcMethod: "CreateJob", Use: "create-job [workload-json] [max-price]",
+				Short: "Create a job, escrowing max-price plus the model and dataset fees (each at most its cap) and paying the job_creation_fee",
+				Example: fmt.Sprintf(`%s tx compute create-job '{"kind":"gemm-f32","gemm":{"m":64,"n":64,"k":64,"seed":7},"chunk_rows":16}' 5000uaic --commit-blocks 5 --reveal-blocks 5 --exec-blocks 20 --from alice
+%s tx compute create-job '{"kind":"mlp-f32","mlp":{"model_id":1,"dataset_id":1},"chunk_rows":8}' 5000uaic --max-model-fee 200uaic --max-dataset-fee 1000uaic --exec-blocks 40 --from alice`, app, app),
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "workload"}, {ProtoField: "max_price"}}},
+			{RpcMethod: "CancelJob", Use: "cancel-job [job-id]", Short: "Cancel a job in its commit phase (escrow refunded, creation fee not)",
+				Example:        fmt.Sprintf("%s tx compute cancel-job 1 --from alice", app),
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}}},
+			{RpcMethod: "CommitBid", Use: "commit-bid [job-id] [commitment-hex]",
+				Short:          "Commit a sealed bid (see make-commitment)",
+				Example:        fmt.Sprintf("read C S <<< \"$(%s tx compute make-commitment 1 aic1... 1500uaic)\"\n%s tx compute commit-bid 1 $C --from provider", app, app),
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}, {ProtoField: "commitment"}}},
+			{RpcMethod: "RevealBid", Use: "reveal-bid [job-id] [price] [salt-hex]", Short: "Reveal a committed bid (the salt make-commitment printed, 16 to 64 bytes)",
+				Example:        fmt.Sprintf("%s tx compute reveal-bid 1 1500uaic 5f1c0e8a9b2d4c6e8f0a1b3c5d7e9f10213243546576879801a2b3c4d5e6f708 --from provider", app),
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}, {ProtoField: "price"}, {ProtoField: "salt"}}},
+			{RpcMethod: "SubmitResult", Use: "submit-result [job-id] [output-root-hex] [chunk-count]",
+				Short:   "Submit a job's result (winner only)",
+				Example: fmt.Sprintf("%s tx compute submit-result 1 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 4 --from provider", app),
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{
+					{ProtoField: "job_id"}, {ProtoField: "output_root"}, {ProtoField: "chunk_count"},
+				}},
+			{RpcMethod: "DisputeResult", Use: "dispute-result [job-id]", Short: "Force verification of a result (pays dispute_fee)",
+				Example:        fmt.Sprintf("%s tx compute dispute-result 1 --from alice", app),
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}}},
+			{RpcMethod: "AbortJob", Use: "abort-job [job-id] [reason]",
+				Short: "Give up a won job whose inputs are unavailable (winner only, before the deadline); validators check the inputs",
+				Long: "Aborts an ASSIGNED job. A job without inputs (gemm) times out at once. Otherwise the validators' sidecars check " +
+					"the job's model and dataset: found unavailable (or no quorum), the collateral is released and the requester refunded; " +
+					"found available, the abort is a timeout and the collateral is forfeited.",
+				Example:        fmt.Sprintf("%s tx compute abort-job 1 inputs-unavailable --from provider", app),
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}, {ProtoField: "reason"}}},
+			{RpcMethod: "UpdateParams", Skip: false, GovProposal: true, Use: "update-params-proposal [params-json]",
+				Short:          "Propose new compute params (gov authority only)",
+				Example:        fmt.Sprintf(`%s tx compute update-params-proposal '{"min_provider_bond":{"denom":"uaic","amount":"1000000000"},"bid_deposit":{"denom":"uaic","amount":"1000000"},"collateral_ratio_bps":50000,"max_bids_per_job":20,"min_commit_blocks":"5","max_commit_blocks":"1000","min_reveal_blocks":"5","max_reveal_blocks":"1000","max_exec_blocks":"10000","protocol_fee_bps":500,"sample_rate_floor_bps":2000,"samples_per_job":4,"challenge_blocks":"100","verification_blocks":"50","slash_fraction_fraud":5000,"slash_fraction_timeout":10000,"requester_compensation_bps":5000,"jail_blocks":"1000","dispute_fee":{"denom":"uaic","amount":"10000000"},"max_chunk_count":"65536","unbonding_blocks":"1000","max_queue_items_per_block":200,"recent_slash_window_multiplier":"10","min_exec_blocks":"20","max_chunk_bytes":"4194304","job_creation_fee":{"denom":"uaic","amount":"100000"},"max_work_per_exec_block":"1000000000","timeout_jail_threshold":3,"retention_blocks":"100000"}' --deposit 10000000uaic --title "Compute params" --summary "The defaults" --from alice`, app),
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "params"}}},
 		},
 	}
 }
@@ -114,15 +129,18 @@ func (AppModule) GetTxCmd() *cobra.Command {
 }
 
 // MakeCommitmentCmd prints SHA-256(uint64be(job_id) ‖ provider ‖ price ‖ salt)
-// in hex, without a node.
+// in hex, without a node. Without a salt it draws 32 random bytes and prints
+// the commitment and the salt (keep it: the reveal needs it).
 func MakeCommitmentCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "make-commitment [job-id] [provider] [price] [salt-hex]",
-		Short: "Compute a bid commitment offline (prints it in hex)",
+		Short: "Compute a bid commitment offline (prints it in hex; without a salt, also a fresh random salt)",
 		Long: "Prints SHA-256(uint64be(job_id) ‖ provider address ‖ price as a coin string ‖ salt bytes) in hex, " +
-			"the commitment for commit-bid; reveal later with the same price and salt. Needs no node.",
-		Example: fmt.Sprintf("%s tx compute make-commitment 1 aic1... 1500uaic 0a0b0c", version.AppName),
-		Args:    cobra.ExactArgs(4),
+			"the commitment for commit-bid; reveal later with the same price and salt. Without salt-hex it draws a " +
+			fmt.Sprintf("random %d-byte salt and prints \"<commitment> <salt>\"; a given salt must have %d to %d bytes. Needs no node.",
+				generatedSaltLen, types.MinSaltLen, types.MaxSaltLen),
+		Example: fmt.Sprintf("%s tx compute make-commitment 1 aic1... 1500uaic\nread C S <<< \"$(%s tx compute make-commitment 1 aic1... 1500uaic)\"", version.AppName, version.AppName),
+		Args:    cobra.RangeArgs(3, 4),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			jobID, err := strconv.ParseUint(args[0], 10, 64)
 			if err != nil {
@@ -135,15 +153,42 @@ func MakeCommitmentCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("price %q: %w", args[2], err)
 			}
-			salt, err := hex.DecodeString(args[3])
+			salt, generated, err := commitmentSalt(args[3:])
 			if err != nil {
-				return fmt.Errorf("salt-hex %q: %w", args[3], err)
+				return err
 			}
-			_, err = fmt.Fprintln(cmd.OutOrStdout(), hex.EncodeToString(types.BidCommitment(jobID, args[1], price, salt)))
+			out := hex.EncodeToString(types.BidCommitment(jobID, args[1], price, salt))
+			if generated {
+				out += " " + hex.EncodeToString(salt)
+			}
+			_, err = fmt.Fprintln(cmd.OutOrStdout(), out)
 			return err
 		},
 	}
 	// Accept the usual tx flags (ignored) so that scripts can pass them uniformly.
 	flags.AddTxFlagsToCmd(cmd)
 	return cmd
+}
+
+// generatedSaltLen is the length of the salt make-commitment draws.
+const generatedSaltLen = 32
+
+// commitmentSalt decodes the salt argument, or draws a random one when there
+// is none (generated reports which).
+func commitmentSalt(args []string) ([]byte, bool, error) {
+	if len(args) == 0 {
+		salt := make([]byte, generatedSaltLen)
+		if _, err := rand.Read(salt); err != nil {
+			return nil, false, fmt.Errorf("draw a salt: %w", err)
+		}
+		return salt, true, nil
+	}
+	salt, err := hex.DecodeString(args[0])
+	if err != nil {
+		return nil, false, fmt.Errorf("salt-hex %q: %w", args[0], err)
+	}
+	if len(salt) < types.MinSaltLen || len(salt) > types.MaxSaltLen {
+		return nil, false, fmt.Errorf("salt-hex has %d bytes, want %d to %d: omit it to draw a random one", len(salt), types.MinSaltLen, types.MaxSaltLen)
+	}
+	return salt, false, nil
 }

@@ -24,8 +24,9 @@ import (
 	"github.com/aichain/aichain/x/compute/types"
 )
 
-// ConsensusVersion is the module's state-machine version.
-const ConsensusVersion = 1
+// ConsensusVersion is the module's state-machine version: 2 since the
+// economics of issue 14 (keeper.Migrator.Migrate1to2).
+const ConsensusVersion = 2
 
 var (
 	_ module.AppModuleBasic      = AppModule{}
@@ -77,10 +78,14 @@ func (AppModule) RegisterGRPCGatewayRoutes(clientCtx client.Context, mux *gwrunt
 	}
 }
 
-// RegisterServices registers the Msg and Query services.
+// RegisterServices registers the Msg and Query services and the store
+// migrations.
 func (am AppModule) RegisterServices(cfg module.Configurator) {
 	types.RegisterMsgServer(cfg.MsgServer(), keeper.NewMsgServerImpl(am.keeper))
 	types.RegisterQueryServer(cfg.QueryServer(), keeper.NewQueryServerImpl(am.keeper))
+	if err := cfg.RegisterMigration(types.ModuleName, 1, keeper.NewMigrator(am.keeper).Migrate1to2); err != nil {
+		panic(fmt.Errorf("register the %s 1→2 migration: %w", types.ModuleName, err))
+	}
 }
 
 // DefaultGenesis returns the default genesis state.
@@ -156,6 +161,7 @@ func (am AppModule) WeightedOperationsX(weight simsx.WeightSource, reg simsx.Reg
 	reg.Add(weight.Get("msg_reveal_bid", 100), simulation.MsgRevealBidFactory(am.keeper))
 	reg.Add(weight.Get("msg_submit_result", 80), simulation.MsgSubmitResultFactory(am.keeper))
 	reg.Add(weight.Get("msg_dispute_result", 20), simulation.MsgDisputeResultFactory(am.keeper))
+	reg.Add(weight.Get("msg_abort_job", 10), simulation.MsgAbortJobFactory(am.keeper))
 }
 
 // ProposalMsgsX registers MsgUpdateParams as a governance proposal message.

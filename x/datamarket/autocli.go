@@ -31,7 +31,7 @@ func queryCommands() *autocliv1.ServiceCommandDescriptor {
 				RpcMethod: "Datasets",
 				Use:       "datasets",
 				Short:     "List datasets, all or one owner's (--owner)",
-				Example:   "aichaind q datamarket datasets --owner aic1...\naichaind q datamarket datasets --limit 10",
+				Example:   "aichaind q datamarket datasets --owner aic1...\naichaind q datamarket datasets --page-limit 10",
 			},
 			{
 				RpcMethod:      "DatasetVersion",
@@ -67,7 +67,8 @@ func queryCommands() *autocliv1.ServiceCommandDescriptor {
 }
 
 // txCommands describes the tx commands; autocli adds them to the custom ones
-// (list-dataset, update-dataset).
+// (list-dataset, update-dataset, purchase-license, renew-license,
+// update-dataset-shares).
 func txCommands() *autocliv1.ServiceCommandDescriptor {
 	return &autocliv1.ServiceCommandDescriptor{
 		Service:              "aichain.datamarket.v1.Msg",
@@ -83,26 +84,25 @@ func txCommands() *autocliv1.ServiceCommandDescriptor {
 				Example:        "aichaind tx datamarket delist-dataset 1 --from alice",
 				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "dataset_id"}},
 			},
-			{
-				RpcMethod:      "PurchaseLicense",
-				Use:            "purchase-license [dataset-id] [offer-index]",
-				Short:          "Buy a licence under one of a dataset's offers (index from 0)",
-				Example:        "aichaind tx datamarket purchase-license 1 0 --from bob",
-				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "dataset_id"}, {ProtoField: "offer_index"}},
-			},
-			{
-				RpcMethod:      "RenewLicense",
-				Use:            "renew-license [license-id]",
-				Short:          "Renew a RENTAL or SUBSCRIPTION licence for one more term at its price",
-				Example:        "aichaind tx datamarket renew-license 1 --from bob",
-				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "license_id"}},
-			},
+			// purchase-license, renew-license and update-dataset-shares are custom
+			// commands: max_price defaults to the price queried now; shares are
+			// ADDRESS:WEIGHT arguments.
+			{RpcMethod: "PurchaseLicense", Skip: true},
+			{RpcMethod: "RenewLicense", Skip: true},
+			{RpcMethod: "UpdateDatasetShares", Skip: true},
 			{
 				RpcMethod:      "TransferLicense",
 				Use:            "transfer-license [license-id] [recipient]",
 				Short:          "Give a transferable licence to another account",
 				Example:        "aichaind tx datamarket transfer-license 1 aic1... --from bob",
 				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "license_id"}, {ProtoField: "recipient"}},
+			},
+			{
+				RpcMethod:      "TransferDataset",
+				Use:            "transfer-dataset [dataset-id] [new-owner]",
+				Short:          "Give a dataset to another account (not a module account); licences stay valid, shares do not change",
+				Example:        "aichaind tx datamarket transfer-dataset 1 aic1... --from alice",
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "dataset_id"}, {ProtoField: "new_owner"}},
 			},
 			{
 				RpcMethod:      "UpdateParams",

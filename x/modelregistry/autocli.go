@@ -13,7 +13,7 @@ const app = "aichaind"
 
 const exampleSha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
-const sharesUsage = `a revenue share as JSON, repeat for each: '{"address":"aic1...","weight":70}'`
+const sharesUsage = `a revenue share ADDRESS:WEIGHT, repeat the flag for each: --shares aic1...:70 --shares aic1...:30`
 
 // AutoCLIOptions implements autocli.HasAutoCLIConfig: every tx and query
 // command of the module, generated from the proto services.
@@ -80,8 +80,8 @@ func txCommands() *autocliv1.ServiceCommandDescriptor {
 					"are its vocabulary, and a job's rows are its prompts.",
 				Example: fmt.Sprintf(`%s tx modelregistry register-model iris-mlp 1.0.0 %s https://example.org/iris.safetensors 4 3 Apache-2.0 \
   --fee-per-job 1000uaic --fee-per-1k-rows 50uaic \
-  --shares '{"address":"aic1...","weight":70}' --shares '{"address":"aic1...","weight":30}' --from alice
-%[1]s tx modelregistry register-model tiny-gpt 1.0.0 %[2]s file:///models/tiny-gpt.safetensors 256 256 MIT \
+  --shares aic1...:70 --shares aic1...:30 --from alice
+%[1]s tx modelregistry register-model tiny-gpt 1.0.0 %[2]s https://example.org/tiny-gpt.safetensors 256 256 MIT \
   --architecture gpt-f32 --gpt '{"layers":2,"heads":4,"embed":64,"vocab":256,"context":128}' --fee-per-1k-rows 1000uaic --from alice`, app, exampleSha),
 				PositionalArgs: specArgs(),
 				FlagOptions:    specFlags(),
@@ -91,7 +91,7 @@ func txCommands() *autocliv1.ServiceCommandDescriptor {
 				Use:       "publish-version <name> <version> <sha256> <uri> <input-dim> <output-dim> <license>",
 				Short:     "Publish a new, immutable version of a model name you own (a new model id)",
 				Example: fmt.Sprintf(`%s tx modelregistry publish-version iris-mlp 1.1.0 %s https://example.org/iris-1.1.safetensors 4 3 Apache-2.0 \
-  --fee-per-job 1000uaic --shares '{"address":"aic1...","weight":1}' --from alice`, app, exampleSha),
+  --fee-per-job 1000uaic --shares aic1...:1 --from alice`, app, exampleSha),
 				PositionalArgs: specArgs(),
 				FlagOptions:    specFlags(),
 			},
@@ -108,9 +108,9 @@ func txCommands() *autocliv1.ServiceCommandDescriptor {
 			},
 			{
 				RpcMethod:      "UpdateShares",
-				Use:            "update-shares <model-id> --shares json...",
+				Use:            "update-shares <model-id> --shares ADDRESS:WEIGHT...",
 				Short:          "Replace a model's revenue shares for jobs created from now on",
-				Example:        fmt.Sprintf(`%s tx modelregistry update-shares 1 --shares '{"address":"aic1...","weight":1}' --from alice`, app),
+				Example:        fmt.Sprintf(`%s tx modelregistry update-shares 1 --shares aic1...:1 --from alice`, app),
 				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "model_id"}},
 				FlagOptions:    map[string]*autocliv1.FlagOptions{"shares": {Usage: sharesUsage}},
 			},

@@ -33,7 +33,7 @@ func queryCommands() *autocliv1.ServiceCommandDescriptor {
 				RpcMethod:      "Locks",
 				Use:            "locks [owner]",
 				Short:          "List an owner's locks",
-				Example:        "aichaind q stakingrewards locks aic1... --limit 10",
+				Example:        "aichaind q stakingrewards locks aic1... --page-limit 10",
 				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "owner"}},
 			},
 			{

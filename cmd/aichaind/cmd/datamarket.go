@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,8 +14,8 @@ import (
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/client/flags"
 	sdk "github.com/cosmos/cosmos-sdk/types"
-	"github.com/cosmos/cosmos-sdk/types/tx/signing"
 
+	"github.com/aichain/aichain/chainclient/signedreq"
 	"github.com/aichain/aichain/dataserver"
 	"github.com/aichain/aichain/x/datamarket/client/cli"
 	"github.com/aichain/aichain/x/datamarket/types"
@@ -66,10 +67,11 @@ func downloadCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "download [dataset-id] [server-url]",
 		Short: "Download a licensed dataset from an aichain-dataserver, signed with --from, checked against the chain's sha256",
-		Long: "Download a dataset file from an aichain-dataserver. The request is signed with the --from key (the server\n" +
-			"checks the signature against the account's on-chain public key and asks the chain whether the account\n" +
-			"has access); the file is written to --output only if its sha256 equals the one the chain records for the\n" +
-			"version (--dataset-version, default the current one).",
+		Long: "Download a dataset file from an aichain-dataserver. The request is signed with the --from key as an\n" +
+			"ADR-036 arbitrary message bound to the server's URL (a Ledger key signs it on the device); the server\n" +
+			"checks the signature, asks the chain whether the account has access, and streams the file. It is\n" +
+			"written to --output only if it is no larger than the chain's shape allows and its sha256 equals the one\n" +
+			"the chain records for the version (--dataset-version, default the current one).",
 		Example: "aichaind q datamarket download 1 http://127.0.0.1:8090 --from bob --output iris.npy",
 		Args:    cobra.ExactArgs(2),
 		RunE:    runDownload,
@@ -102,19 +104,16 @@ func runDownload(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	sha, err := d.chainSha256(cmd.Context())
+	rec, err := d.chainVersion(cmd.Context())
 	if err != nil {
 		return err
 	}
-	data, err := d.fetch(cmd.Context(), sha)
+	n, err := d.fetch(cmd.Context(), rec)
 	if err != nil {
-		return err
-	}
-	if err := writeFileAtomic(d.out, data); err != nil {
 		return err
 	}
 	return d.clientCtx.PrintString(fmt.Sprintf("wrote %d bytes of dataset %d version %d to %s (sha256 %s, verified against the chain)\n",
-		len(data), d.id, d.version, d.out, sha))
+		n, d.id, d.version, d.out, rec.Sha256))
 }
 
 // parseDownload reads the command's arguments, flags and signing key.
@@ -153,54 +152,53 @@ func parseDownload(cmd *cobra.Command, args []string) (*download, error) {
 	return d, nil
 }
 
-// chainSha256 resolves the version (0: the current one) and returns the
-// sha256 the chain records for it.
-func (d *download) chainSha256(ctx context.Context) (string, error) {
+// chainVersion resolves the version (0: the current one) and returns what
+// the chain records of it.
+func (d *download) chainVersion(ctx context.Context) (types.DatasetVersion, error) {
 	qc := types.NewQueryClient(d.clientCtx)
 	if d.version == 0 {
 		res, err := qc.Dataset(ctx, &types.QueryDatasetRequest{Id: d.id})
 		if err != nil {
-			return "", fmt.Errorf("dataset %d: %w", d.id, err)
+			return types.DatasetVersion{}, fmt.Errorf("dataset %d: %w", d.id, err)
 		}
 		d.version = res.Dataset.Version
 	}
 	res, err := qc.DatasetVersion(ctx, &types.QueryDatasetVersionRequest{DatasetId: d.id, Version: d.version})
 	if err != nil {
-		return "", fmt.Errorf("dataset %d version %d: %w", d.id, d.version, err)
+		return types.DatasetVersion{}, fmt.Errorf("dataset %d version %d: %w", d.id, d.version, err)
 	}
-	return res.DatasetVersion.Sha256, nil
+	return res.DatasetVersion, nil
 }
 
-// fetch downloads the file with a request signed by the key, checked against
-// sha.
-func (d *download) fetch(ctx context.Context, sha string) ([]byte, error) {
-	kr, name := d.clientCtx.Keyring, d.keyName
-	c := &dataserver.Client{
-		BaseURL: d.server,
-		Address: d.addr.String(),
-		Sign: func(msg []byte) ([]byte, error) {
-			sig, _, err := kr.Sign(name, msg, signing.SignMode_SIGN_MODE_DIRECT)
-			return sig, err
-		},
+// fetch streams the file, signed by the key (ADR-036), into a temporary
+// file beside the output, no larger than the chain's shape allows, and
+// renames it into place only if its sha256 is the chain's.
+func (d *download) fetch(ctx context.Context, rec types.DatasetVersion) (int64, error) {
+	signer, err := signedreq.KeyringSigner(d.clientCtx.Keyring, d.keyName, sdk.GetConfig().GetBech32AccountAddrPrefix())
+	if err != nil {
+		return 0, err
 	}
-	return c.Download(ctx, d.id, d.version, sha)
+	c := &dataserver.Client{BaseURL: d.server, Signer: signer}
+	want := dataserver.Expect{Sha256: rec.Sha256, Rows: rec.Rows, Cols: rec.Cols}
+	return writeFileAtomic(d.out, func(w io.Writer) (int64, error) { return c.DownloadTo(ctx, w, d.id, d.version, want) })
 }
 
-// writeFileAtomic writes data to path through a temporary file in the same
+// writeFileAtomic writes to path through a temporary file in the same
 // directory, so that path is either absent or complete.
-func writeFileAtomic(path string, data []byte) error {
+func writeFileAtomic(path string, write func(io.Writer) (int64, error)) (int64, error) {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".download-*")
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if _, err := tmp.Write(data); err != nil {
-		return errors.Join(err, tmp.Close(), os.Remove(tmp.Name()))
+	n, err := write(tmp)
+	if err != nil {
+		return n, errors.Join(err, tmp.Close(), os.Remove(tmp.Name()))
 	}
 	if err := tmp.Close(); err != nil {
-		return errors.Join(err, os.Remove(tmp.Name()))
+		return n, errors.Join(err, os.Remove(tmp.Name()))
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return errors.Join(err, os.Remove(tmp.Name()))
+		return n, errors.Join(err, os.Remove(tmp.Name()))
 	}
-	return nil
+	return n, nil
 }

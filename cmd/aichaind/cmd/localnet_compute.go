@@ -31,7 +31,8 @@ func localnetCompute(cdc codec.JSONCodec, appState map[string]json.RawMessage) {
 	p.DisputeFee = sdk.NewCoin(p.DisputeFee.Denom, math.NewInt(100_000))
 	p.MinCommitBlocks, p.MaxCommitBlocks = 2, 100
 	p.MinRevealBlocks, p.MaxRevealBlocks = 2, 100
-	p.MaxExecBlocks = 1_000
+	p.MinExecBlocks, p.MaxExecBlocks = 5, 1_000
+	p.JobCreationFee = sdk.NewCoin(denom, math.NewInt(10_000)) // 0.01 AIC
 	p.ChallengeBlocks = 10
 	p.VerificationBlocks = 10
 	p.JailBlocks = 20

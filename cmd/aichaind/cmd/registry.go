@@ -42,7 +42,7 @@ metadata) come from <home>/config/genesis.json; the endpoints default to what th
 --home serves (config.toml's rpc.laddr, app.toml's api and grpc addresses) and the minimum gas
 price to app.toml's minimum-gas-prices. Give public endpoints with --public-rpc, --public-rest and --public-grpc.`,
 		Example: `aichaind chain-registry --home build/localnet/node0 --chain-name aichainlocal --network-type devnet --out chain-registry/localnet
-aichaind chain-registry --home ./testnet-genesis --chain-name aichaintestnet --network-type testnet --status upcoming \
+aichaind chain-registry --home ~/.aichain --chain-name aichaintestnet --network-type testnet --status upcoming \
   --public-rpc https://rpc.testnet.aichain.example --public-rest https://rest.testnet.aichain.example \
   --public-grpc grpc.testnet.aichain.example:443 --out chain-registry/testnet`,
 		Args: cobra.NoArgs,

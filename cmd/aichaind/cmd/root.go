@@ -107,7 +107,10 @@ func NewRootCmd() *cobra.Command {
 	// ~/.aichain/config/client.toml before --home's (losing its chain-id).
 	autoCliCtx, _ := config.ReadFromClientConfig(initClientCtx.WithViper(""))
 	autoCliOpts.ClientCtx = autoCliCtx
-	if err := autoCliOpts.EnhanceRootCommand(rootCmd); err != nil {
+	if err := enhanceRootCommand(rootCmd, autoCliOpts); err != nil {
+		panic(err)
+	}
+	if err := addComputeCommands(rootCmd); err != nil {
 		panic(err)
 	}
 	if err := addDatamarketCommands(rootCmd); err != nil {

@@ -28,10 +28,14 @@ func (k Keeper) BeginBlocker(ctx context.Context) error {
 
 // EndBlocker drains the height-keyed queues up to the current height h:
 // commit ends, auction closes, execution deadlines, challenge and
-// verification ends, and bond returns. Its cost is O(due entries), capped at
-// max_queue_items_per_block per block with carry-over; open jobs that are not
-// due are never read. Each entry runs in a cache context of its own
-// (modkit.DrainDue); one that fails is re-queued at h + 1 with an
+// verification ends, prunings and bond returns. Each queue has a budget of
+// its own, max_queue_items_per_block entries per block with carry-over, so
+// that a backlog in one (say, thousands of spam jobs closing their commit
+// phase at once) cannot delay another's deadlines; and the auction phases
+// are by height (CommitBid, RevealBid), so a backlog in the commit-end queue
+// cannot close a reveal window either. The cost is O(due entries); open jobs
+// that are not due are never read. Each entry runs in a cache context of its
+// own (modkit.DrainDue); one that fails is re-queued at h + 1 with an
 // EventQueueEntryRetried, never dropped, and never halts the block.
 func (k Keeper) EndBlocker(ctx context.Context) error {
 	params, err := k.Params.Get(ctx)
@@ -46,18 +50,11 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 		drain(k.ExecDeadlineQueue, k.execTimeout),
 		drain(k.ChallengeEndQueue, k.endChallenge),
 		drain(k.VerificationEndQueue, k.endVerification),
+		drain(k.PruneQueue, k.pruneJob),
 	} {
-		if budget <= 0 {
-			return nil
-		}
-		n, err := modkit.DrainDue(ctx, d, h, h+1, budget)
-		if err != nil {
+		if _, err := modkit.DrainDue(ctx, d, h, h+1, budget); err != nil {
 			return err
 		}
-		budget -= n
-	}
-	if budget <= 0 {
-		return nil
 	}
 	_, err = modkit.DrainDue(ctx, drain(k.UnbondingQueue, k.completeUnbonding), h, h+1, budget)
 	return err

@@ -6,27 +6,13 @@ import (
 	"sort"
 
 	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/compute/types"
 )
-
-// releaseCommitments unlocks every commitment's collateral of a job that did
-// not reach award (cancel). Bounded by max_bids_per_job.
-func (k Keeper) releaseCommitments(ctx context.Context, jobID uint64) error {
-	commits, err := k.jobCommits(ctx, jobID)
-	if err != nil {
-		return err
-	}
-	for _, c := range commits {
-		if err := k.unlock(ctx, c.Provider, c.Deposit); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 func (k Keeper) jobCommits(ctx context.Context, jobID uint64) ([]types.BidCommit, error) {
 	it, err := k.BidCommits.Iterate(ctx, collections.NewPrefixedPairRange[uint64, string](jobID))
@@ -36,44 +22,23 @@ func (k Keeper) jobCommits(ctx context.Context, jobID uint64) ([]types.BidCommit
 	return it.Values()
 }
 
-func (k Keeper) unlock(ctx context.Context, addr string, amt sdk.Coin) error {
-	p, err := k.GetProvider(ctx, addr)
-	if err != nil {
-		return err
-	}
-	old := p
-	p.Locked = subClamp(p.Locked, amt)
-	return k.saveProvider(ctx, &old, p)
-}
-
-// subClamp returns a − b, or zero when b exceeds a. A slash can leave a
-// provider's bond below what its open commitments had locked (the lock is
-// then capped at the bond), so releases and forfeits are clamped to what is
-// still locked rather than failing and stranding a job.
-func subClamp(a, b sdk.Coin) sdk.Coin {
-	if a.Denom != b.Denom || a.IsLT(b) {
-		return zeroCoin(a.Denom)
-	}
-	return a.Sub(b)
-}
-
 // CommitBid records provider's sealed bid (commitment, see
-// types.BidCommitment) on a job and locks its collateral from the bond.
+// types.BidCommitment) on a job in its commit phase (OPEN, at most
+// commit_end: the phase is by height, whatever a queue backlog left in the
+// stored state), locks its collateral from the bond and counts the
+// commitment among the provider's obligations.
 func (k Keeper) CommitBid(ctx context.Context, provider sdk.AccAddress, jobID uint64, commitment []byte) error {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return err
 	}
-	addr, err := k.addrString(provider)
+	job, addr, err := k.jobAndActor(ctx, jobID, provider)
 	if err != nil {
 		return err
 	}
-	job, err := k.GetJob(ctx, jobID)
-	if err != nil {
-		return err
-	}
-	if job.State != types.JobState_JOB_STATE_OPEN {
-		return types.ErrCommitWindowClosed.Wrapf("job %d is %s", job.Id, job.State)
+	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	if job.State != types.JobState_JOB_STATE_OPEN || h > job.CommitEnd {
+		return types.ErrCommitWindowClosed.Wrapf("job %d is %s at height %d; its commit phase ends at height %d", job.Id, job.State, h, job.CommitEnd)
 	}
 	if addr == job.Requester {
 		return types.ErrOwnBid.Wrapf("job %d", job.Id)
@@ -82,11 +47,8 @@ func (k Keeper) CommitBid(ctx context.Context, provider sdk.AccAddress, jobID ui
 	if err != nil {
 		return err
 	}
-	if p.Status != types.ProviderStatus_PROVIDER_STATUS_ACTIVE {
-		return types.ErrProviderNotActive.Wrapf("provider %s is %s", p.Address, p.Status)
-	}
-	if !p.Hardware.Meets(job.MinHardware, job.Workload.Kind) {
-		return types.ErrHardwareMismatch.Wrapf("job %d needs %s for %s", job.Id, job.MinHardware.String(), job.Workload.Kind)
+	if err := checkBidder(job, p); err != nil {
+		return err
 	}
 	key := collections.Join(job.Id, addr)
 	if has, err := k.BidCommits.Has(ctx, key); err != nil {
@@ -103,12 +65,12 @@ func (k Keeper) CommitBid(ctx context.Context, provider sdk.AccAddress, jobID ui
 	}
 	old := p
 	p.Locked = p.Locked.Add(collateral)
+	p.Obligations++
 	if err := k.saveProvider(ctx, &old, p); err != nil {
 		return err
 	}
 	c := types.BidCommit{
-		JobId: job.Id, Provider: addr, Commitment: commitment, Deposit: collateral,
-		Order: job.CommitCount, Height: sdk.UnwrapSDKContext(ctx).BlockHeight(),
+		JobId: job.Id, Provider: addr, Commitment: commitment, Deposit: collateral, Order: job.CommitCount, Height: h,
 	}
 	if err := k.BidCommits.Set(ctx, key, c); err != nil {
 		return err
@@ -120,8 +82,27 @@ func (k Keeper) CommitBid(ctx context.Context, provider sdk.AccAddress, jobID ui
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventBidCommitted{JobId: job.Id, Provider: addr, Deposit: collateral.String()})
 }
 
+// checkBidder checks that provider p may bid on job: ACTIVE, with an endpoint a sidecar can fetch its chunks from (a provider
+// registered before endpoints were checked may have none), and with the
+// hardware the job asks for.
+func checkBidder(job types.Job, p types.Provider) error {
+	if p.Status != types.ProviderStatus_PROVIDER_STATUS_ACTIVE {
+		return types.ErrProviderNotActive.Wrapf("provider %s is %s", p.Address, p.Status)
+	}
+	if err := types.ValidateEndpoint(p.Endpoint); err != nil {
+		return errorsmod.Wrapf(err, "provider %s cannot be assigned jobs until it sets one (update-provider)", p.Address)
+	}
+	if !p.Hardware.Meets(job.MinHardware, job.Workload.Kind) {
+		return types.ErrHardwareMismatch.Wrapf("job %d needs %s for %s", job.Id, job.MinHardware.String(), job.Workload.Kind)
+	}
+	return nil
+}
+
 // RevealBid opens provider's commitment on a job during the reveal phase
-// with the price and salt it committed to.
+// with the price and salt it committed to. The phase is by height:
+// commit_end < h ≤ reveal_end, whatever the stored state (a job whose
+// commit-end entry waits in a queue backlog is still OPEN), so that no
+// backlog can close a reveal window early.
 func (k Keeper) RevealBid(ctx context.Context, provider sdk.AccAddress, jobID uint64, price sdk.Coin, salt []byte) error {
 	job, addr, err := k.jobAndActor(ctx, jobID, provider)
 	if err != nil {
@@ -137,10 +118,12 @@ func (k Keeper) RevealBid(ctx context.Context, provider sdk.AccAddress, jobID ui
 	}
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	switch {
-	case job.State == types.JobState_JOB_STATE_OPEN:
-		return types.ErrWrongState.Wrapf("job %d: the reveal phase starts after height %d", job.Id, job.CommitEnd)
-	case job.State != types.JobState_JOB_STATE_REVEAL || h > job.RevealEnd:
+	case !job.State.InAuction():
 		return types.ErrRevealWindowClosed.Wrapf("job %d is %s; the reveal window ended at height %d", job.Id, job.State, job.RevealEnd)
+	case h <= job.CommitEnd:
+		return types.ErrWrongState.Wrapf("job %d: the reveal phase starts after height %d", job.Id, job.CommitEnd)
+	case h > job.RevealEnd:
+		return types.ErrRevealWindowClosed.Wrapf("job %d: the reveal window ended at height %d", job.Id, job.RevealEnd)
 	}
 	if c.Revealed {
 		return types.ErrAlreadyRevealed.Wrapf("job %d, provider %s", job.Id, addr)
@@ -211,7 +194,7 @@ func (k Keeper) closeAuction(ctx context.Context, id uint64) error {
 		clearing = valid[1].price
 	}
 	for _, v := range valid[1:] {
-		if err := k.unlock(ctx, v.commit.Provider, v.commit.Deposit); err != nil {
+		if err := k.releaseCommitment(ctx, v.commit); err != nil {
 			return err
 		}
 	}
@@ -219,10 +202,15 @@ func (k Keeper) closeAuction(ctx context.Context, id uint64) error {
 }
 
 // openReveals goes through a job's commitments at the close of its auction:
-// an unrevealed one forfeits its deposit (taken from the bond, sent to the
-// reward pool), a revealed one from a provider no longer ACTIVE is released,
-// and the revealed bids of ACTIVE providers are returned.
+// an unrevealed one forfeits bid_deposit (taken from the bond, sent to the
+// reward pool; the rest of its collateral is released), a revealed one from
+// a provider no longer ACTIVE is released, and the revealed bids of ACTIVE
+// providers are returned.
 func (k Keeper) openReveals(ctx context.Context, id uint64) ([]revealed, error) {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
 	commits, err := k.jobCommits(ctx, id)
 	if err != nil {
 		return nil, err
@@ -235,7 +223,7 @@ func (k Keeper) openReveals(ctx context.Context, id uint64) ([]revealed, error) 
 			return nil, err
 		}
 		if !c.Revealed {
-			take, err := k.forfeitDeposit(ctx, p, c)
+			take, err := k.forfeitDeposit(ctx, p, c, params.BidDeposit)
 			if err != nil {
 				return nil, err
 			}
@@ -248,7 +236,7 @@ func (k Keeper) openReveals(ctx context.Context, id uint64) ([]revealed, error) 
 		}
 		if p.Status != types.ProviderStatus_PROVIDER_STATUS_ACTIVE {
 			// A provider jailed since it bid cannot win: release it.
-			if err := k.unlock(ctx, c.Provider, c.Deposit); err != nil {
+			if err := k.releaseCommitment(ctx, c); err != nil {
 				return nil, err
 			}
 			continue
@@ -266,21 +254,32 @@ func (k Keeper) openReveals(ctx context.Context, id uint64) ([]revealed, error) 
 	return valid, nil
 }
 
-// forfeitDeposit takes an unrevealed commitment's deposit (at most the
-// remaining bond) from its provider's bond and lock, and returns it.
-func (k Keeper) forfeitDeposit(ctx context.Context, p types.Provider, c types.BidCommit) (sdk.Coin, error) {
+// forfeitDeposit ends an unrevealed commitment: it forfeits bidDeposit (at
+// most the commitment's collateral and the remaining bond), taken from its
+// provider's bond; the rest of the collateral is released. It returns what
+// was taken. The penalty is the deposit the design names, never the whole
+// collateral: a provider that cannot reveal loses what a bid is worth, not
+// collateral_ratio × max_price.
+func (k Keeper) forfeitDeposit(ctx context.Context, p types.Provider, c types.BidCommit, bidDeposit sdk.Coin) (sdk.Coin, error) {
 	old := p
 	take := c.Deposit
+	if bidDeposit.Denom == take.Denom && bidDeposit.IsLT(take) {
+		take = bidDeposit
+	}
 	if p.Bond.IsLT(take) {
 		take = p.Bond
 	}
-	p.Locked = subClamp(p.Locked, take)
+	p.Locked = subClamp(p.Locked, c.Deposit)
 	p.Bond = p.Bond.Sub(take)
+	if p.Locked.Amount.GT(p.Bond.Amount) {
+		p.Locked = p.Bond
+	}
+	dropObligation(&p)
 	if err := k.saveProvider(ctx, &old, p); err != nil {
 		return sdk.Coin{}, err
 	}
 	return take, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventDepositForfeited{
-		JobId: c.JobId, Provider: c.Provider, Amount: c.Deposit.String(),
+		JobId: c.JobId, Provider: c.Provider, Amount: take.String(),
 	})
 }
 

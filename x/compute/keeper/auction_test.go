@@ -157,12 +157,13 @@ func TestCommitRevealFailures(t *testing.T) {
 	sn = s.snap(all...)
 	wantErr(t, s.reveal(p2, id, 6_000), types.ErrRevealWindowClosed)
 	s.unchanged(sn, all...)
-	// p1 alone revealed: it wins at max_price; p2 and p3 forfeit their deposits.
+	// p1 alone revealed: it wins at max_price; p2 and p3 forfeit bid_deposit
+	// (1000), not their whole 20000 collateral.
 	j := s.job(id)
 	if j.Winner != p1.String() || !j.ClearingPrice.IsEqual(coin(10_000)) {
 		t.Fatalf("winner %s at %s", j.Winner, j.ClearingPrice)
 	}
-	if b := s.provider(p2).Bond; !b.IsEqual(coin(1_000_000 - 20_000)) {
-		t.Fatalf("p2 bond after forfeit %s", b)
+	if p := s.provider(p2); !p.Bond.IsEqual(coin(1_000_000-1_000)) || !p.Locked.IsZero() {
+		t.Fatalf("p2 after forfeit: bond %s locked %s", p.Bond, p.Locked)
 	}
 }

@@ -1,6 +1,7 @@
 package keeper_test
 
 import (
+	"cosmossdk.io/math"
 	"fmt"
 	"testing"
 
@@ -95,11 +96,15 @@ func TestSampleRate(t *testing.T) {
 	if r := keeper.SampleRateBps(clean, p, 100); r != 2_000 {
 		t.Fatalf("clean %d", r)
 	}
-	bad := types.Provider{Stats: types.ProviderStats{Completed: 1, Failed: 1}}
+	// The record is weighted by value: a timeout on a job of max_price 1000
+	// and one completed job paid 1999: bad / (bad + good + 1) = 1/3.
+	bad := types.Provider{Stats: types.ProviderStats{Completed: 1, Failed: 1,
+		FailedValue: math.NewInt(1_000), CompletedValue: math.NewInt(1_999)}}
 	if r := keeper.SampleRateBps(bad, p, 100); r != 2_000+8_000*1/3 {
 		t.Fatalf("one failure in two jobs %d", r)
 	}
-	recent := types.Provider{Stats: types.ProviderStats{Completed: 100, Slashed: 1, Failed: 1, LastSlashHeight: 50}}
+	recent := types.Provider{Stats: types.ProviderStats{Completed: 100, Slashed: 1, Failed: 1, LastSlashHeight: 50,
+		FailedValue: math.NewInt(3_000), CompletedValue: math.NewInt(100_000)}}
 	if r := keeper.SampleRateBps(recent, p, 100); r != 10_000 {
 		t.Fatalf("recent slash %d", r)
 	}

@@ -10,8 +10,10 @@ import (
 	"github.com/aichain/aichain/x/compute/types"
 )
 
-// InitGenesis loads the genesis state and rebuilds the height-keyed queues
-// and the state counters from the jobs and providers.
+// InitGenesis loads the genesis state and rebuilds the height-keyed queues,
+// the set of jobs under check and the state counters from the jobs and
+// providers (a terminal state's counter keeps the pruned jobs the exported
+// Stats counted).
 func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	if err := gs.Validate(); err != nil {
 		return err
@@ -21,50 +23,23 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	}
 	stats := types.Stats{
 		FeesPaid: gs.Stats.FeesPaid, ProtocolShare: gs.Stats.ProtocolShare, SlashedBurned: gs.Stats.SlashedBurned,
+		JobsPruned: gs.Stats.JobsPruned,
 	}
 	if err := k.Stats.Set(ctx, stats); err != nil {
 		return err
 	}
 	for _, p := range gs.Providers {
-		if p.Stats.Earned == nil {
-			p.Stats.Earned = sdk.NewCoins()
-		}
-		if err := k.saveProvider(ctx, nil, p); err != nil {
+		if err := k.initProvider(ctx, p); err != nil {
 			return err
-		}
-		if p.Status == types.ProviderStatus_PROVIDER_STATUS_UNBONDING {
-			if err := k.UnbondingQueue.Set(ctx, pairS(p.UnbondingEnd, p.Address)); err != nil {
-				return err
-			}
 		}
 	}
 	for _, j := range gs.Jobs {
-		if err := k.saveJob(ctx, types.JobState_JOB_STATE_UNSPECIFIED, j); err != nil {
+		if err := k.initJob(ctx, gs.Params, j); err != nil {
 			return err
 		}
-		var q HeightQueue
-		var h int64
-		switch j.State {
-		case types.JobState_JOB_STATE_OPEN:
-			q, h = k.CommitEndQueue, j.CommitEnd
-		case types.JobState_JOB_STATE_REVEAL:
-			q, h = k.RevealEndQueue, j.RevealEnd
-		case types.JobState_JOB_STATE_ASSIGNED:
-			q, h = k.ExecDeadlineQueue, j.ExecDeadline
-		case types.JobState_JOB_STATE_SUBMITTED:
-			if j.Sample.Decided {
-				q, h = k.ChallengeEndQueue, j.ChallengeEnd
-			} else {
-				q, h = k.SampleQueue, j.Result.SubmittedHeight
-			}
-		case types.JobState_JOB_STATE_VERIFYING:
-			q, h = k.VerificationEndQueue, j.VerificationEnd
-		default:
-			continue
-		}
-		if err := q.Set(ctx, pair(h, j.Id)); err != nil {
-			return err
-		}
+	}
+	if err := k.addPrunedCounts(ctx, gs.Stats.JobsPerState); err != nil {
+		return err
 	}
 	for _, c := range gs.BidCommits {
 		if err := k.BidCommits.Set(ctx, collections.Join(c.JobId, c.Provider), c); err != nil {
@@ -87,6 +62,74 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		}
 	}
 	return k.JobSeq.Set(ctx, gs.NextJobId)
+}
+
+// initProvider stores a genesis provider (unset record fields as zero) and
+// queues its bond return if it is unbonding.
+func (k Keeper) initProvider(ctx context.Context, p types.Provider) error {
+	if p.Stats.Earned == nil {
+		p.Stats.Earned = sdk.NewCoins()
+	}
+	p.Stats.CompletedValue, p.Stats.FailedValue = valueOf(p.Stats.CompletedValue), valueOf(p.Stats.FailedValue)
+	if err := k.saveProvider(ctx, nil, p); err != nil {
+		return err
+	}
+	if p.Status != types.ProviderStatus_PROVIDER_STATUS_UNBONDING {
+		return nil
+	}
+	return k.UnbondingQueue.Set(ctx, pairS(p.UnbondingEnd, p.Address))
+}
+
+// initJob stores a genesis job and files it in the queue of its next
+// deadline (its pruning, for a terminal job).
+func (k Keeper) initJob(ctx context.Context, params types.Params, j types.Job) error {
+	if err := k.saveJob(ctx, types.JobState_JOB_STATE_UNSPECIFIED, j); err != nil {
+		return err
+	}
+	var q HeightQueue
+	var h int64
+	switch j.State {
+	case types.JobState_JOB_STATE_OPEN:
+		q, h = k.CommitEndQueue, j.CommitEnd
+	case types.JobState_JOB_STATE_REVEAL:
+		q, h = k.RevealEndQueue, j.RevealEnd
+	case types.JobState_JOB_STATE_ASSIGNED:
+		q, h = k.ExecDeadlineQueue, j.ExecDeadline
+	case types.JobState_JOB_STATE_SUBMITTED:
+		if j.Sample.Decided {
+			q, h = k.ChallengeEndQueue, j.ChallengeEnd
+		} else {
+			q, h = k.SampleQueue, j.Result.SubmittedHeight
+		}
+	case types.JobState_JOB_STATE_VERIFYING, types.JobState_JOB_STATE_ABORTING:
+		q, h = k.VerificationEndQueue, j.VerificationEnd
+	default:
+		if !j.State.IsTerminal() {
+			return nil
+		}
+		q, h = k.PruneQueue, pruneHeight(j, params)
+	}
+	return q.Set(ctx, pair(h, j.Id))
+}
+
+// addPrunedCounts adds to each terminal state's counter the jobs the
+// exported counters held beyond the stored ones: the pruned jobs, which
+// genesis Validate checked add up to jobs_pruned.
+func (k Keeper) addPrunedCounts(ctx context.Context, exported []types.StateCount) error {
+	s, err := k.getStats(ctx)
+	if err != nil {
+		return err
+	}
+	stored := make(map[types.JobState]uint64, len(s.JobsPerState))
+	for _, sc := range s.JobsPerState {
+		stored[sc.State] = sc.Count
+	}
+	for _, sc := range exported {
+		if sc.State.IsTerminal() && sc.Count > stored[sc.State] {
+			addStateCount(&s, sc.State, int64(sc.Count-stored[sc.State]))
+		}
+	}
+	return k.Stats.Set(ctx, s)
 }
 
 // ExportGenesis writes the whole state out.

@@ -174,14 +174,17 @@ func (q queryServer) Bids(ctx context.Context, req *types.QueryBidsRequest) (*ty
 	return res, nil
 }
 
-// PendingVerifications implements types.QueryServer: the VERIFYING jobs, with
-// what a sidecar needs to check them.
+// PendingVerifications implements types.QueryServer: the jobs under a
+// sidecar check (VERIFYING: sampled chunks; ABORTING: inputs, with
+// inputs_check set), by id, with what a sidecar needs to check them.
 func (q queryServer) PendingVerifications(ctx context.Context, req *types.QueryPendingVerificationsRequest) (*types.QueryPendingVerificationsResponse, error) {
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	out, page, err := modkit.PaginateRef(ctx, q.k.jobsByState, int32(types.JobState_JOB_STATE_VERIFYING), req.Pagination,
-		q.pendingVerification)
+	out, page, err := modkit.Paginate(ctx, q.k.PendingChecks, req.Pagination,
+		func(id uint64, _ collections.NoValue) (types.PendingVerification, error) {
+			return q.pendingVerification(ctx, id)
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -198,6 +201,7 @@ func (q queryServer) pendingVerification(ctx context.Context, id uint64) (types.
 		JobId: j.Id, Workload: j.Workload, Indices: j.Sample.Indices, OutputRoot: j.Result.OutputRoot,
 		ChunkCount: j.Result.ChunkCount, Provider: j.Winner, VerificationEnd: j.VerificationEnd,
 		DatasetVersion: j.DatasetVersion, DatasetContentRoot: j.DatasetContentRoot,
+		InputsCheck: j.State == types.JobState_JOB_STATE_ABORTING, ModelId: j.ModelId, DatasetId: j.DatasetId,
 	}
 	if p, err := q.k.Providers.Get(ctx, j.Winner); err == nil {
 		pv.ProviderEndpoint = p.Endpoint

@@ -31,7 +31,8 @@ type suite struct {
 
 func coin(n int64) sdk.Coin { return sdk.NewCoin(denom, math.NewInt(n)) }
 
-// testParams: short windows, small bonds, collateral = max(1000, 2 × max_price).
+// testParams: short windows, small bonds, collateral = max(1000, 2 × max_price),
+// no creation fee (the attack tests set one).
 func testParams() types.Params {
 	p := types.DefaultParams()
 	p.MinProviderBond = coin(1_000_000)
@@ -45,9 +46,11 @@ func testParams() types.Params {
 	p.SampleRateFloorBps = 0
 	p.ProtocolFeeBps = 1_000
 	p.SlashFractionFraud = 5_000
-	p.SlashFractionTimeout = 1_000
+	p.SlashFractionTimeout = 10_000 // the whole collateral
 	p.RequesterCompensationBps = 5_000
 	p.MaxBidsPerJob = 3
+	p.MinExecBlocks = 1
+	p.JobCreationFee = coin(0)
 	return p
 }
 
@@ -147,7 +150,7 @@ func (s *suite) create(req sdk.AccAddress, maxPrice int64) uint64 {
 	return res.JobId
 }
 
-func salt(a sdk.AccAddress) []byte { h := sha256.Sum256(a); return h[:8] }
+func salt(a sdk.AccAddress) []byte { h := sha256.Sum256(a); return h[:types.MinSaltLen] }
 
 func (s *suite) commit(p sdk.AccAddress, job uint64, price int64) {
 	s.t.Helper()

@@ -16,8 +16,12 @@ import (
 //   - each provider's locked collateral is the sum of its commitments on jobs
 //     still in auction plus its collateral on live won jobs (at most that sum
 //     once it was slashed, as a slash caps the lock at the remaining bond),
-//     and at most its bond;
-//   - the per-state job counters and the active-provider and GPU counters match the state.
+//     and at most its bond; its obligation counter is exactly the number of
+//     those commitments and jobs;
+//   - the per-state job counters and the active-provider and GPU counters
+//     match the state (a terminal state's counter also counts the pruned
+//     jobs: their sum over terminal states is jobs_pruned);
+//   - the set of jobs under check is exactly the VERIFYING and ABORTING jobs.
 func (k Keeper) CheckInvariants(ctx context.Context) error {
 	b, err := k.bookProviders(ctx)
 	if err != nil {
@@ -33,6 +37,9 @@ func (k Keeper) CheckInvariants(ctx context.Context) error {
 	if err := b.checkLocks(); err != nil {
 		return err
 	}
+	if err := k.checkPendingChecks(ctx, b); err != nil {
+		return err
+	}
 	return k.checkStats(ctx, b)
 }
 
@@ -40,6 +47,8 @@ func (k Keeper) CheckInvariants(ctx context.Context) error {
 type books struct {
 	want        sdk.Coins                 // bonds plus live escrows and dispute deposits
 	locked      map[string]sdk.Coins      // collateral each provider's commitments and won jobs hold
+	obligations map[string]uint64         // how many commitments in auction and live won jobs each has
+	underCheck  uint64                    // VERIFYING and ABORTING jobs
 	providers   map[string]types.Provider // by address
 	active      uint64
 	gpus        uint64
@@ -49,7 +58,7 @@ type books struct {
 // bookProviders counts the providers' bonds, and the active ones and their GPUs.
 func (k Keeper) bookProviders(ctx context.Context) (books, error) {
 	b := books{want: sdk.NewCoins(), locked: map[string]sdk.Coins{}, providers: map[string]types.Provider{},
-		jobsByState: map[types.JobState]uint64{}}
+		obligations: map[string]uint64{}, jobsByState: map[types.JobState]uint64{}}
 	it, err := k.Providers.Iterate(ctx, nil)
 	if err != nil {
 		return b, err
@@ -86,16 +95,21 @@ func (k Keeper) bookJobs(ctx context.Context, b *books) error {
 		if !IsTerminal(j.State) {
 			b.want = b.want.Add(j.Escrow...).Add(j.DisputeDeposit...)
 		}
+		if j.State.UnderCheck() {
+			b.underCheck++
+		}
 		if holdsWinnerCollateral(j.State) {
 			b.locked[j.Winner] = b.locked[j.Winner].Add(j.WinnerCollateral)
+			b.obligations[j.Winner]++
 		}
-		if j.State == types.JobState_JOB_STATE_OPEN || j.State == types.JobState_JOB_STATE_REVEAL {
+		if j.State.InAuction() {
 			commits, err := k.jobCommits(ctx, j.Id)
 			if err != nil {
 				return err
 			}
 			for _, c := range commits {
 				b.locked[c.Provider] = b.locked[c.Provider].Add(c.Deposit)
+				b.obligations[c.Provider]++
 			}
 		}
 	}
@@ -120,6 +134,39 @@ func (b books) checkLocks() error {
 			return types.ErrInvariant.Wrapf("provider %s: locked %s exceeds bond %s", addr, p.Locked, p.Bond)
 		}
 	}
+	for addr, p := range b.providers {
+		if p.Obligations != b.obligations[addr] {
+			return types.ErrInvariant.Wrapf("provider %s: %d obligations counted, state has %d", addr, p.Obligations, b.obligations[addr])
+		}
+	}
+	for addr, n := range b.obligations {
+		if _, ok := b.providers[addr]; !ok && n > 0 {
+			return types.ErrInvariant.Wrapf("%d obligations of unknown provider %s", n, addr)
+		}
+	}
+	return nil
+}
+
+// checkPendingChecks compares the set of jobs under check with the state.
+func (k Keeper) checkPendingChecks(ctx context.Context, b books) error {
+	var n uint64
+	err := k.PendingChecks.Walk(ctx, nil, func(id uint64) (bool, error) {
+		j, err := k.Jobs.Get(ctx, id)
+		if err != nil {
+			return true, types.ErrInvariant.Wrapf("pending check of job %d: %v", id, err)
+		}
+		if !j.State.UnderCheck() {
+			return true, types.ErrInvariant.Wrapf("job %d is %s but listed as under check", id, j.State)
+		}
+		n++
+		return false, nil
+	})
+	if err != nil {
+		return err
+	}
+	if n != b.underCheck {
+		return types.ErrInvariant.Wrapf("%d jobs listed as under check, state has %d", n, b.underCheck)
+	}
 	return nil
 }
 
@@ -137,11 +184,18 @@ func (k Keeper) checkStats(ctx context.Context, b books) error {
 	for st, n := range b.jobsByState {
 		counts[st] = n
 	}
+	var pruned uint64
 	for _, sc := range stats.JobsPerState {
-		if counts[sc.State] != sc.Count {
+		switch {
+		case sc.State.IsTerminal() && sc.Count >= counts[sc.State]:
+			pruned += sc.Count - counts[sc.State]
+		case counts[sc.State] != sc.Count:
 			return types.ErrInvariant.Wrapf("stats: %d %s jobs, state has %d", sc.Count, sc.State, counts[sc.State])
 		}
 		delete(counts, sc.State)
+	}
+	if pruned != stats.JobsPruned {
+		return types.ErrInvariant.Wrapf("stats: terminal counters exceed the stored jobs by %d, jobs_pruned is %d", pruned, stats.JobsPruned)
 	}
 	for st, n := range counts {
 		if n != 0 {

@@ -5,14 +5,17 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/compute/types"
 )
 
 // CreateJob opens the auction of the job msg asks for, for requester (msg's
 // decoded requester; msg passed ValidateBasic), and returns its id. It
-// escrows max_price plus the model and dataset fees. The workload is
-// validated and resolved (rows, model and dataset terms) through its kind's
-// row of the workload table.
+// escrows max_price plus the model and dataset fees (each at most the
+// message's cap) and pays the non-refundable job_creation_fee to the reward
+// pool. The workload is validated and resolved (rows, model and dataset
+// terms) through its kind's row of the workload table, and admitted against
+// the params (chunk bytes, sizes, work per exec block).
 func (k Keeper) CreateJob(ctx context.Context, requester sdk.AccAddress, msg *types.MsgCreateJob) (uint64, error) {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
@@ -36,8 +39,28 @@ func (k Keeper) CreateJob(ctx context.Context, requester sdk.AccAddress, msg *ty
 	if chunks > params.MaxChunkCount {
 		return 0, types.ErrInvalidWorkload.Wrapf("%d chunks exceed max_chunk_count %d", chunks, params.MaxChunkCount)
 	}
+	if err := params.AdmitJob(terms.Shape, msg.Workload.ChunkRows, msg.ExecBlocks); err != nil {
+		return 0, err
+	}
+	if err := checkFeeCaps(msg, terms); err != nil {
+		return 0, err
+	}
 	job := newJob(reqAddr, msg, sdk.UnwrapSDKContext(ctx).BlockHeight(), terms, chunks)
+	job.ProtocolFeeBps, job.CreationFee = params.ProtocolFeeBps, params.JobCreationFee
 	return k.openJob(ctx, requester, job)
+}
+
+// checkFeeCaps refuses a job whose model or dataset fee exceeds the
+// requester's cap (an empty cap allows no fee): a fee raised ahead of the
+// transaction cannot take more than the requester agreed to.
+func checkFeeCaps(msg *types.MsgCreateJob, terms types.JobTerms) error {
+	if !terms.Model.Fee.IsAllLTE(msg.MaxModelFee) {
+		return types.ErrFeeAboveCap.Wrapf("model %d fee %s exceeds max_model_fee %q", terms.ModelID, terms.Model.Fee, msg.MaxModelFee)
+	}
+	if !terms.Dataset.Fee.IsAllLTE(msg.MaxDatasetFee) {
+		return types.ErrFeeAboveCap.Wrapf("dataset %d fee %s exceeds max_dataset_fee %q", terms.DatasetID, terms.Dataset.Fee, msg.MaxDatasetFee)
+	}
+	return nil
 }
 
 // kindState is what the workload table's rows may read: the model and
@@ -57,8 +80,8 @@ func checkJobRequest(params types.Params, msg *types.MsgCreateJob) error {
 	if msg.RevealBlocks < params.MinRevealBlocks || msg.RevealBlocks > params.MaxRevealBlocks {
 		return types.ErrInvalidWindow.Wrapf("reveal_blocks %d not in [%d, %d]", msg.RevealBlocks, params.MinRevealBlocks, params.MaxRevealBlocks)
 	}
-	if msg.ExecBlocks > params.MaxExecBlocks {
-		return types.ErrInvalidWindow.Wrapf("exec_blocks %d exceeds max_exec_blocks %d", msg.ExecBlocks, params.MaxExecBlocks)
+	if msg.ExecBlocks < params.MinExecBlocks || msg.ExecBlocks > params.MaxExecBlocks {
+		return types.ErrInvalidWindow.Wrapf("exec_blocks %d not in [%d, %d]", msg.ExecBlocks, params.MinExecBlocks, params.MaxExecBlocks)
 	}
 	return nil
 }
@@ -78,6 +101,7 @@ func newJob(requester string, msg *types.MsgCreateJob, h int64, terms types.JobT
 		CommitEnd:          h + int64(msg.CommitBlocks),
 		RevealEnd:          h + int64(msg.CommitBlocks) + int64(msg.RevealBlocks),
 		WinnerCollateral:   zeroCoin(msg.MaxPrice.Denom),
+		CreationFee:        zeroCoin(msg.MaxPrice.Denom),
 		ModelFee:           sdk.NewCoins(),
 		DatasetFee:         sdk.NewCoins(),
 		DisputeDeposit:     sdk.NewCoins(),
@@ -96,9 +120,19 @@ func newJob(requester string, msg *types.MsgCreateJob, h int64, terms types.JobT
 	return job
 }
 
-// openJob moves the job's escrow into the module account, gives it an id,
-// stores it and queues the end of its commit phase.
+// openJob pays the creation fee to the reward pool, moves the job's escrow
+// into the module account, gives the job an id, stores it and queues the end
+// of its commit phase.
 func (k Keeper) openJob(ctx context.Context, requester sdk.AccAddress, job types.Job) (uint64, error) {
+	if job.CreationFee.IsPositive() {
+		fee := sdk.NewCoins(job.CreationFee)
+		if err := k.BankKeeper.SendCoinsFromAccountToModule(ctx, requester, common.RewardPoolName, fee); err != nil {
+			return 0, err
+		}
+		if err := k.addStatsCoins(ctx, nil, fee, nil); err != nil {
+			return 0, err
+		}
+	}
 	if err := k.BankKeeper.SendCoinsFromAccountToModule(ctx, requester, types.ModuleName, job.Escrow); err != nil {
 		return 0, err
 	}
@@ -115,27 +149,28 @@ func (k Keeper) openJob(ctx context.Context, requester sdk.AccAddress, job types
 	}
 	return id, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventJobCreated{
 		JobId: id, Requester: job.Requester, Kind: job.Workload.Kind, Escrow: job.Escrow.String(),
-		CommitEnd: job.CommitEnd, RevealEnd: job.RevealEnd,
+		CommitEnd: job.CommitEnd, RevealEnd: job.RevealEnd, CreationFee: job.CreationFee.String(),
 	})
 }
 
-// CancelJob refunds a job of requester before award, releasing every
-// commitment's collateral.
+// CancelJob refunds a job of requester in its commit phase (OPEN, at most
+// commit_end), releasing every commitment's collateral. Once the commit
+// phase is over the bids are being opened and the bidders have locked
+// collateral for the whole reveal window: the job can no longer be
+// cancelled. The creation fee is not refunded.
 func (k Keeper) CancelJob(ctx context.Context, requester sdk.AccAddress, jobID uint64) error {
 	job, err := k.requesterJob(ctx, jobID, requester)
 	if err != nil {
 		return err
 	}
-	if job.State != types.JobState_JOB_STATE_OPEN && job.State != types.JobState_JOB_STATE_REVEAL {
-		return types.ErrWrongState.Wrapf("job %d is %s: only OPEN or REVEAL jobs can be cancelled", job.Id, job.State)
+	if h := sdk.UnwrapSDKContext(ctx).BlockHeight(); job.State != types.JobState_JOB_STATE_OPEN || h > job.CommitEnd {
+		return types.ErrWrongState.Wrapf("job %d is %s at height %d: only a job in its commit phase (OPEN, up to height %d) can be cancelled",
+			job.Id, job.State, h, job.CommitEnd)
 	}
 	if err := k.releaseCommitments(ctx, job.Id); err != nil {
 		return err
 	}
 	if err := k.CommitEndQueue.Remove(ctx, pair(job.CommitEnd, job.Id)); err != nil {
-		return err
-	}
-	if err := k.RevealEndQueue.Remove(ctx, pair(job.RevealEnd, job.Id)); err != nil {
 		return err
 	}
 	return k.closeWithRefund(ctx, job, types.JobState_JOB_STATE_CANCELLED, types.CloseReason_CLOSE_REASON_REQUESTER_CANCELLED)

@@ -72,7 +72,12 @@ type Keeper struct {
 	ChallengeEndQueue    HeightQueue
 	VerificationEndQueue HeightQueue
 	SampleQueue          HeightQueue
+	PruneQueue           HeightQueue
 	UnbondingQueue       collections.KeySet[collections.Pair[int64, string]]
+
+	// PendingChecks holds the jobs under a sidecar check (VERIFYING or
+	// ABORTING), kept by saveJob.
+	PendingChecks collections.KeySet[uint64]
 
 	Tallies collections.Map[uint64, types.VerificationTally]
 	Voters  collections.KeySet[collections.Pair[uint64, []byte]]
@@ -131,6 +136,8 @@ func NewKeeper(
 		ChallengeEndQueue:    heightQueue(types.ChallengeEndQueueKey, "challenge_end_queue"),
 		VerificationEndQueue: heightQueue(types.VerificationEndQueueKey, "verification_end_queue"),
 		SampleQueue:          heightQueue(types.SampleQueueKey, "sample_queue"),
+		PruneQueue:           heightQueue(types.PruneQueueKey, "prune_queue"),
+		PendingChecks:        collections.NewKeySet(sb, types.PendingChecksKey, "pending_checks", collections.Uint64Key),
 		UnbondingQueue: collections.NewKeySet(sb, types.UnbondingQueueKey, "unbonding_queue",
 			collections.PairKeyCodec(collections.Int64Key, collections.StringKey)),
 		Tallies: collections.NewMap(sb, types.TalliesKey, "tallies", collections.Uint64Key,
@@ -280,6 +287,18 @@ func (k Keeper) saveProvider(ctx context.Context, old *types.Provider, p types.P
 	return k.Stats.Set(ctx, s)
 }
 
+// trackCheck keeps PendingChecks: a job enters it when it starts a check
+// (VERIFYING or ABORTING) and leaves it when the check ends.
+func (k Keeper) trackCheck(ctx context.Context, from types.JobState, j types.Job) error {
+	switch was, is := from.UnderCheck(), j.State.UnderCheck(); {
+	case is && !was:
+		return k.PendingChecks.Set(ctx, j.Id)
+	case was && !is:
+		return k.PendingChecks.Remove(ctx, j.Id)
+	}
+	return nil
+}
+
 // removeProvider deletes p and its counters.
 func (k Keeper) removeProvider(ctx context.Context, p types.Provider) error {
 	if err := k.Providers.Remove(ctx, p.Address); err != nil {
@@ -298,14 +317,18 @@ func (k Keeper) removeProvider(ctx context.Context, p types.Provider) error {
 	return k.Stats.Set(ctx, s)
 }
 
-// saveJob writes j, keeping the per-state counters right and emitting a
-// state-change event when from differs from j.State (from is UNSPECIFIED for a new job).
+// saveJob writes j, keeping the per-state counters and the set of jobs
+// under check right and emitting a state-change event when from differs from
+// j.State (from is UNSPECIFIED for a new job).
 func (k Keeper) saveJob(ctx context.Context, from types.JobState, j types.Job) error {
 	if err := k.Jobs.Set(ctx, j.Id, j); err != nil {
 		return err
 	}
 	if from == j.State {
 		return nil
+	}
+	if err := k.trackCheck(ctx, from, j); err != nil {
+		return err
 	}
 	s, err := k.getStats(ctx)
 	if err != nil {

@@ -157,6 +157,21 @@ func (s msgServer) DisputeResult(ctx context.Context, msg *types.MsgDisputeResul
 	return &types.MsgDisputeResultResponse{}, nil
 }
 
+// AbortJob implements types.MsgServer.
+func (s msgServer) AbortJob(ctx context.Context, msg *types.MsgAbortJob) (*types.MsgAbortJobResponse, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	provider, err := modkit.Signer(s.addressCodec, "provider", msg.Provider, types.ErrInvalidAddress)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Keeper.AbortJob(ctx, provider, msg.JobId, msg.Reason); err != nil {
+		return nil, err
+	}
+	return &types.MsgAbortJobResponse{}, nil
+}
+
 // UpdateParams implements types.MsgServer: only the authority may change
 // params. The authority is checked before the message is validated.
 func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {

@@ -2,9 +2,8 @@ package keeper
 
 import (
 	"context"
-	"fmt"
 
-	"cosmossdk.io/collections"
+	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -41,7 +40,7 @@ func (k Keeper) RegisterProvider(ctx context.Context, op sdk.AccAddress, moniker
 		Bond:     bond,
 		Locked:   zeroCoin(bond.Denom),
 		Status:   types.ProviderStatus_PROVIDER_STATUS_ACTIVE,
-		Stats:    types.ProviderStats{Earned: sdk.NewCoins()},
+		Stats:    types.ProviderStats{Earned: sdk.NewCoins(), CompletedValue: math.ZeroInt(), FailedValue: math.ZeroInt()},
 	}
 	if err := k.saveProvider(ctx, nil, p); err != nil {
 		return err
@@ -116,19 +115,13 @@ func (k Keeper) UnbondProvider(ctx context.Context, op sdk.AccAddress) (int64, e
 	if p.Status == types.ProviderStatus_PROVIDER_STATUS_UNBONDING {
 		return 0, types.ErrProviderNotActive.Wrapf("provider %s is already unbonding", p.Address)
 	}
-	if p.Locked.IsPositive() {
-		return 0, types.ErrProviderBusy.Wrapf("%s locked by open bids or live jobs", p.Locked)
-	}
-	if p.Stats.Slashed > 0 {
-		// A slash caps the lock at the remaining bond, so a slashed
-		// provider's lock may be zero while it still has commitments in
-		// auction or a won job that has not ended: check those directly.
-		// Once unbonding, it can neither bid nor win, so none can arise later.
-		if what, busy, err := k.liveObligation(ctx, p.Address); err != nil {
-			return 0, err
-		} else if busy {
-			return 0, types.ErrProviderBusy.Wrapf("provider %s still has %s", p.Address, what)
-		}
+	// The obligation counter is exact (obligations.go), so this check costs
+	// the same however many jobs exist; a slash may cap the lock at a
+	// smaller bond, but never the count. Once unbonding, a provider can
+	// neither bid nor win, so no obligation can arise later.
+	if p.Obligations > 0 || p.Locked.IsPositive() {
+		return 0, types.ErrProviderBusy.Wrapf("provider %s has %d open commitments or live won jobs (%s locked)",
+			p.Address, p.Obligations, p.Locked)
 	}
 	old := p
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
@@ -141,43 +134,6 @@ func (k Keeper) UnbondProvider(ctx context.Context, op sdk.AccAddress) (int64, e
 		return 0, err
 	}
 	return p.UnbondingEnd, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventProviderUnbonding{Provider: p.Address, UnbondingEnd: p.UnbondingEnd})
-}
-
-// liveObligation reports whether addr has a commitment on a job still in
-// auction (OPEN or REVEAL) or is the winner of a job that has not ended
-// (ASSIGNED, SUBMITTED or VERIFYING), and which. It reads the by-state index
-// of the jobs in auction (one commitment lookup each) and the provider's won
-// jobs through the by-provider index; UnbondProvider calls it only for a
-// provider whose lock is zero after a slash.
-func (k Keeper) liveObligation(ctx context.Context, addr string) (string, bool, error) {
-	for _, st := range []types.JobState{types.JobState_JOB_STATE_OPEN, types.JobState_JOB_STATE_REVEAL} {
-		var found string
-		err := k.jobsByState.Walk(ctx, collections.NewPrefixedPairRange[int32, uint64](int32(st)),
-			func(key collections.Pair[int32, uint64]) (bool, error) {
-				has, err := k.BidCommits.Has(ctx, collections.Join(key.K2(), addr))
-				if has {
-					found = fmt.Sprintf("a commitment on job %d (%s)", key.K2(), st)
-				}
-				return has, err
-			})
-		if err != nil || found != "" {
-			return found, found != "", err
-		}
-	}
-	var found string
-	err := k.jobsByProvider.Walk(ctx, collections.NewPrefixedPairRange[string, uint64](addr),
-		func(key collections.Pair[string, uint64]) (bool, error) {
-			j, err := k.Jobs.Get(ctx, key.K2())
-			if err != nil {
-				return true, err
-			}
-			if holdsWinnerCollateral(j.State) {
-				found = fmt.Sprintf("won job %d (%s)", j.Id, j.State)
-				return true, nil
-			}
-			return false, nil
-		})
-	return found, found != "", err
 }
 
 // completeUnbonding returns an unbonding provider's bond and deletes it.
@@ -208,28 +164,4 @@ func (k Keeper) completeUnbonding(ctx context.Context, addr string) error {
 		return err
 	}
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventProviderUnbonded{Provider: addr, Amount: p.Bond.String()})
-}
-
-// SampleRateBps is the provider's sampling rate in basis points: the floor
-// for a clean record, 100% within jail_blocks × recent_slash_window_multiplier
-// blocks of a slash, and otherwise
-// floor + (10000 − floor) × bad / (bad + completed + 1) with bad = failed + 2 × slashed.
-func SampleRateBps(p types.Provider, params types.Params, height int64) uint32 {
-	const full = 10_000
-	floor := uint64(params.SampleRateFloorBps)
-	if p.Stats.LastSlashHeight > 0 {
-		window := params.JailBlocks * params.RecentSlashWindowMultiplier
-		if height-p.Stats.LastSlashHeight < int64(window) {
-			return full
-		}
-	}
-	bad := p.Stats.Failed + 2*p.Stats.Slashed
-	if bad == 0 {
-		return uint32(floor)
-	}
-	rate := floor + (full-floor)*bad/(bad+p.Stats.Completed+1)
-	if rate > full {
-		rate = full
-	}
-	return uint32(rate)
 }

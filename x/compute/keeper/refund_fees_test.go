@@ -48,6 +48,7 @@ func TestRefundsPayNoModelOrDatasetFee(t *testing.T) {
 	mlp := func() *types.MsgCreateJob {
 		m := s.createMsg(bob, 5000)
 		m.Workload = types.WorkloadSpec{Kind: workload.KindMLP, Mlp: &types.MlpSpec{ModelId: 1, DatasetId: 1}, ChunkRows: 8}
+		m.MaxModelFee, m.MaxDatasetFee = sdk.NewCoins(coin(340)), sdk.NewCoins(coin(700))
 		return m
 	}
 	// 5000 + model 300 + ceil(1000 × 40 / 1000) = 40 + dataset 700.

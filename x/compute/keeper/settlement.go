@@ -10,7 +10,8 @@ import (
 )
 
 // closeWithRefund ends a job, returning its whole escrow (and any dispute
-// deposit) to the requester; nothing goes to the model or dataset.
+// deposit) to the requester; nothing goes to the model or dataset. The
+// creation fee, paid to the reward pool at creation, is not refunded.
 func (k Keeper) closeWithRefund(ctx context.Context, job types.Job, state types.JobState, reason types.CloseReason) error {
 	refund := job.Escrow.Add(job.DisputeDeposit...)
 	if err := k.refund(ctx, job, refund); err != nil {
@@ -19,25 +20,30 @@ func (k Keeper) closeWithRefund(ctx context.Context, job types.Job, state types.
 	return k.closeJob(ctx, job, state, reason, sdk.NewCoins(), sdk.NewCoins(), refund)
 }
 
-// refund sends coins out of the module account to a job's requester.
+// refund sends coins out of the module account to a job's requester; a
+// refund that cannot be paid goes to the reward pool (payOrRedirect).
 func (k Keeper) refund(ctx context.Context, job types.Job, amt sdk.Coins) error {
-	if amt.IsZero() {
-		return nil
-	}
-	requester, err := k.accAddress("requester", job.Requester)
-	if err != nil {
-		return err
-	}
-	return k.BankKeeper.SendCoinsFromModuleToAccount(ctx, types.ModuleName, requester, amt)
+	return k.payOrRedirect(ctx, job.Id, "refund", amt, func(ctx context.Context) error {
+		requester, err := k.accAddress("requester", job.Requester)
+		if err != nil {
+			return err
+		}
+		return k.BankKeeper.SendCoinsFromModuleToAccount(ctx, types.ModuleName, requester, amt)
+	})
 }
 
 // closeJob ends a job in a terminal state: its verification records and
-// queue entry, its dataset access, its stored state and close reason, and an
-// EventJobClosed with what was paid, the protocol fee and the refund.
+// queue entry, its dataset access, its stored state and close reason, its
+// pruning after retention_blocks, and an EventJobClosed with what was paid,
+// the protocol fee and the refund.
 func (k Keeper) closeJob(ctx context.Context, job types.Job, state types.JobState, reason types.CloseReason, paid, fee, refund sdk.Coins) error {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	from := job.State
-	if from == types.JobState_JOB_STATE_VERIFYING {
+	if from.UnderCheck() {
 		if err := k.clearTally(ctx, job.Id); err != nil {
 			return err
 		}
@@ -54,22 +60,22 @@ func (k Keeper) closeJob(ctx context.Context, job types.Job, state types.JobStat
 	if err := k.saveJob(ctx, from, job); err != nil {
 		return err
 	}
+	if err := k.PruneQueue.Set(ctx, pair(pruneHeight(job, params), job.Id)); err != nil {
+		return err
+	}
 	return sdkCtx.EventManager().EmitTypedEvent(&types.EventJobClosed{
 		JobId: job.Id, State: state, CloseReason: reason,
 		ProviderPayment: paid.String(), ProtocolFee: fee.String(), Refund: refund.String(),
 	})
 }
 
-// settle pays a job out: clearing price minus the protocol fee to the winner,
-// the protocol fee to the reward pool, the model and dataset fees through
-// their keepers, the rest of the escrow back to the requester.
+// settle pays a job out: clearing price minus the protocol fee in force when
+// the job was created (job.protocol_fee_bps) to the winner, the protocol fee
+// to the reward pool, the model and dataset fees through their keepers, the
+// rest of the escrow back to the requester.
 func (k Keeper) settle(ctx context.Context, job types.Job, inconclusive bool) error {
-	params, err := k.Params.Get(ctx)
-	if err != nil {
-		return err
-	}
 	price := sdk.NewCoins(job.ClearingPrice)
-	fee := common.FeePart(price, params.ProtocolFeeBps)
+	fee := common.FeePart(price, job.ProtocolFeeBps)
 	pay := price.Sub(fee...)
 	spent := price.Add(job.ModelFee...).Add(job.DatasetFee...)
 	refund, neg := job.Escrow.SafeSub(spent...)
@@ -103,52 +109,56 @@ func (k Keeper) settle(ctx context.Context, job types.Job, inconclusive bool) er
 
 // payOut moves a settled job's escrow out of the module account: pay to the
 // winner, toPool to the reward pool, the model and dataset fees through
-// their keepers, refund to the requester.
+// their keepers, refund to the requester. Each payout but the reward pool's
+// is all or nothing on its own; one that fails goes to the reward pool
+// instead (payOrRedirect), so that no payee can freeze the job.
 func (k Keeper) payOut(ctx context.Context, job types.Job, pay, toPool, refund sdk.Coins) error {
-	if !pay.IsZero() {
+	if err := k.payOrRedirect(ctx, job.Id, "provider_payment", pay, func(ctx context.Context) error {
 		winner, err := k.accAddress("winner", job.Winner)
 		if err != nil {
 			return err
 		}
-		if err := k.BankKeeper.SendCoinsFromModuleToAccount(ctx, types.ModuleName, winner, pay); err != nil {
-			return err
-		}
+		return k.BankKeeper.SendCoinsFromModuleToAccount(ctx, types.ModuleName, winner, pay)
+	}); err != nil {
+		return err
 	}
 	if !toPool.IsZero() {
 		if err := k.BankKeeper.SendCoinsFromModuleToModule(ctx, types.ModuleName, common.RewardPoolName, toPool); err != nil {
 			return err
 		}
 	}
-	if !job.ModelFee.IsZero() {
+	if err := k.payOrRedirect(ctx, job.Id, "model_fee", job.ModelFee, func(ctx context.Context) error {
 		if k.ModelKeeper == nil {
 			return types.ErrModelsUnavailable.Wrapf("job %d owes a model fee", job.Id)
 		}
-		if err := k.ModelKeeper.PayModelFee(ctx, job.ModelId, types.ModuleName, job.ModelFee, job.ModelShares, job.Rows); err != nil {
-			return err
-		}
+		return k.ModelKeeper.PayModelFee(ctx, job.ModelId, types.ModuleName, job.ModelFee, job.ModelShares, job.Rows)
+	}); err != nil {
+		return err
 	}
-	if !job.DatasetFee.IsZero() {
+	if err := k.payOrRedirect(ctx, job.Id, "dataset_fee", job.DatasetFee, func(ctx context.Context) error {
 		if k.DatasetKeeper == nil {
 			return types.ErrDatasetsUnavailable.Wrapf("job %d owes a dataset fee", job.Id)
 		}
-		if err := k.DatasetKeeper.PayDatasetFee(ctx, job.DatasetId, types.ModuleName, job.DatasetFee, job.DatasetShares); err != nil {
-			return err
-		}
+		return k.DatasetKeeper.PayDatasetFee(ctx, job.DatasetId, types.ModuleName, job.DatasetFee, job.DatasetShares)
+	}); err != nil {
+		return err
 	}
 	return k.refund(ctx, job, refund)
 }
 
-// creditWinner releases a settled job's collateral and counts the job and
-// its payment in the winner's stats.
+// creditWinner ends a settled job's obligation on its winner, releases its
+// collateral and counts the job, its payment and its value in the winner's
+// record (which also ends a run of timeouts). A winner no longer on record
+// (it cannot unbond with an obligation, so only a broken genesis gets here)
+// is skipped: the payment went to its account anyway.
 func (k Keeper) creditWinner(ctx context.Context, job types.Job, pay sdk.Coins) error {
-	p, err := k.GetProvider(ctx, job.Winner)
+	p, err := k.Providers.Get(ctx, job.Winner)
 	if err != nil {
-		return err
+		return ignoreNotFound(err)
 	}
 	old := p
-	p.Locked = subClamp(p.Locked, job.WinnerCollateral)
-	p.Stats.Completed++
-	p.Stats.Earned = p.Stats.Earned.Add(pay...)
+	releaseWinner(&p, job)
+	recordCompleted(&p, job, pay)
 	return k.saveProvider(ctx, &old, p)
 }
 
@@ -161,96 +171,6 @@ func (k Keeper) emitInconclusive(ctx context.Context, jobID uint64) error {
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventVerificationInconclusive{
 		JobId: jobID, ValidPower: tally.ValidPower, InvalidPower: tally.InvalidPower, UnavailablePower: tally.UnavailablePower,
 	})
-}
-
-// slash takes amount from the winner's bond: requester_compensation_bps of it
-// to the requester, the rest burned. It also releases the job's collateral.
-func (k Keeper) slash(ctx context.Context, job types.Job, fractionBps uint32, reason types.CloseReason, jail bool) (sdk.Coins, error) {
-	params, err := k.Params.Get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sdkCtx := sdk.UnwrapSDKContext(ctx)
-	h := sdkCtx.BlockHeight()
-	p, err := k.GetProvider(ctx, job.Winner)
-	if err != nil {
-		return nil, err
-	}
-	old := p
-	amt := p.Bond.Amount.MulRaw(int64(fractionBps)).QuoRaw(common.BasisPoints)
-	if reason == types.CloseReason_CLOSE_REASON_FRAUD && amt.LT(job.WinnerCollateral.Amount) {
-		amt = job.WinnerCollateral.Amount
-	}
-	if amt.GT(p.Bond.Amount) {
-		amt = p.Bond.Amount
-	}
-	slashed := sdk.NewCoins(sdk.NewCoin(p.Bond.Denom, amt))
-	comp := common.FeePart(slashed, params.RequesterCompensationBps)
-	burn := slashed.Sub(comp...)
-	if err := k.refund(ctx, job, comp); err != nil {
-		return nil, err
-	}
-	if !burn.IsZero() {
-		if err := k.BankKeeper.BurnCoins(ctx, types.ModuleName, burn); err != nil {
-			return nil, err
-		}
-	}
-	p.Bond = p.Bond.SubAmount(amt)
-	p.Locked = subClamp(p.Locked, job.WinnerCollateral)
-	if p.Locked.Amount.GT(p.Bond.Amount) {
-		// Other bids' collateral can no longer be fully covered: cap it.
-		p.Locked = p.Bond
-	}
-	p.Stats.Failed++
-	p.Stats.Slashed++
-	p.Stats.LastSlashHeight = h
-	if jail && p.Status != types.ProviderStatus_PROVIDER_STATUS_UNBONDING {
-		p.Status = types.ProviderStatus_PROVIDER_STATUS_JAILED
-		p.JailedUntil = h + int64(params.JailBlocks)
-		if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventProviderJailed{Provider: p.Address, JailedUntil: p.JailedUntil}); err != nil {
-			return nil, err
-		}
-	}
-	if err := k.saveProvider(ctx, &old, p); err != nil {
-		return nil, err
-	}
-	if err := k.addStatsCoins(ctx, nil, nil, burn); err != nil {
-		return nil, err
-	}
-	return comp, sdkCtx.EventManager().EmitTypedEvent(&types.EventProviderSlashed{
-		Provider: p.Address, JobId: job.Id, Amount: slashed.String(), ToRequester: comp.String(), Burned: burn.String(), Reason: reason,
-	})
-}
-
-// failFraud slashes and jails the winner, refunds the requester in full and fails the job.
-func (k Keeper) failFraud(ctx context.Context, job types.Job) error {
-	params, err := k.Params.Get(ctx)
-	if err != nil {
-		return err
-	}
-	if _, err := k.slash(ctx, job, params.SlashFractionFraud, types.CloseReason_CLOSE_REASON_FRAUD, true); err != nil {
-		return err
-	}
-	return k.closeWithRefund(ctx, job, types.JobState_JOB_STATE_FAILED, types.CloseReason_CLOSE_REASON_FRAUD)
-}
-
-// execTimeout slashes a winner without a result by its deadline and refunds the requester.
-func (k Keeper) execTimeout(ctx context.Context, id uint64) error {
-	job, err := k.Jobs.Get(ctx, id)
-	if err != nil || job.State != types.JobState_JOB_STATE_ASSIGNED {
-		return ignoreNotFound(err)
-	}
-	if early, err := filedEarly(ctx, k.ExecDeadlineQueue, job.ExecDeadline, job.ExecDeadline, id); err != nil || early {
-		return err
-	}
-	params, err := k.Params.Get(ctx)
-	if err != nil {
-		return err
-	}
-	if _, err := k.slash(ctx, job, params.SlashFractionTimeout, types.CloseReason_CLOSE_REASON_EXECUTION_TIMEOUT, false); err != nil {
-		return err
-	}
-	return k.closeWithRefund(ctx, job, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_EXECUTION_TIMEOUT)
 }
 
 // endChallenge settles an unsampled result whose challenge window ended
@@ -266,15 +186,19 @@ func (k Keeper) endChallenge(ctx context.Context, id uint64) error {
 	return k.settle(ctx, job, false)
 }
 
-// endVerification settles a VERIFYING job that reached no quorum by its
-// verification deadline, as inconclusive.
+// endVerification ends a check that reached no quorum by its deadline: a
+// VERIFYING job settles as inconclusive; an ABORTING job's abort stands
+// (endAbort).
 func (k Keeper) endVerification(ctx context.Context, id uint64) error {
 	job, err := k.Jobs.Get(ctx, id)
-	if err != nil || job.State != types.JobState_JOB_STATE_VERIFYING {
+	if err != nil || !job.State.UnderCheck() {
 		return ignoreNotFound(err)
 	}
 	if early, err := filedEarly(ctx, k.VerificationEndQueue, job.VerificationEnd, job.VerificationEnd, id); err != nil || early {
 		return err
+	}
+	if job.State == types.JobState_JOB_STATE_ABORTING {
+		return k.endAbort(ctx, job)
 	}
 	return k.settle(ctx, job, true)
 }

@@ -18,19 +18,19 @@ func isNotFound(err error) bool { return errors.Is(err, collections.ErrNotFound)
 func IsTerminal(s types.JobState) bool { return s.IsTerminal() }
 
 // holdsWinnerCollateral reports whether the job's winner collateral is locked.
-func holdsWinnerCollateral(s types.JobState) bool {
-	switch s {
-	case types.JobState_JOB_STATE_ASSIGNED, types.JobState_JOB_STATE_SUBMITTED, types.JobState_JOB_STATE_VERIFYING:
-		return true
-	}
-	return false
-}
+func holdsWinnerCollateral(s types.JobState) bool { return s.HoldsWinnerCollateral() }
 
 func pair(h int64, id uint64) collections.Pair[int64, uint64] { return collections.Join(h, id) }
 
 func pairS(h int64, addr string) collections.Pair[int64, string] { return collections.Join(h, addr) }
 
 func zeroCoin(denom string) sdk.Coin { return sdk.NewCoin(denom, math.ZeroInt()) }
+
+// pruneHeight is when a terminal job is pruned: retention_blocks after it
+// closed.
+func pruneHeight(job types.Job, params types.Params) int64 {
+	return job.ClosedHeight + int64(params.RetentionBlocks)
+}
 
 func ignoreNotFound(err error) error {
 	if err == nil || isNotFound(err) {

@@ -12,14 +12,38 @@ import (
 	"github.com/aichain/aichain/x/internal/modkit"
 )
 
+// verdictKind is one row of the verdict table: the job state the verdict
+// is about, and the tally field it adds its power to. A new verdict kind is
+// one more row (and, when it decides something new, its outcome rule).
+type verdictKind struct {
+	state types.JobState
+	count func(*types.VerificationTally) *int64
+}
+
+var verdictKinds = map[types.Verdict]verdictKind{
+	types.Verdict_VERDICT_VALID: {types.JobState_JOB_STATE_VERIFYING,
+		func(t *types.VerificationTally) *int64 { return &t.ValidPower }},
+	types.Verdict_VERDICT_INVALID: {types.JobState_JOB_STATE_VERIFYING,
+		func(t *types.VerificationTally) *int64 { return &t.InvalidPower }},
+	types.Verdict_VERDICT_UNAVAILABLE: {types.JobState_JOB_STATE_VERIFYING,
+		func(t *types.VerificationTally) *int64 { return &t.UnavailablePower }},
+	types.Verdict_VERDICT_INPUTS_AVAILABLE: {types.JobState_JOB_STATE_ABORTING,
+		func(t *types.VerificationTally) *int64 { return &t.InputsAvailablePower }},
+	types.Verdict_VERDICT_INPUTS_UNAVAILABLE: {types.JobState_JOB_STATE_ABORTING,
+		func(t *types.VerificationTally) *int64 { return &t.InputsUnavailablePower }},
+}
+
 // ApplyVerdicts records one block's verdicts: each entry is a validator
 // (consensus address bytes), its voting power, and its verdicts on jobs.
 // totalPower is the bonded power of the set that voted (the previous height's
-// set). Per job, a validator counts once; verdicts on jobs that are not
-// VERIFYING are ignored. Once ≥ 2/3 of totalPower says VALID the job settles;
-// once > 1/3 says INVALID or UNAVAILABLE it fails as fraud. Bad entries are
-// skipped with a log line; a job whose outcome cannot be applied is logged and
-// left for its verification deadline. It returns an error only for store failures.
+// set). Per job, a validator counts once; a verdict counts only on a job in
+// the state its kind is about (VALID, INVALID, UNAVAILABLE on a VERIFYING
+// job; INPUTS_AVAILABLE, INPUTS_UNAVAILABLE on an ABORTING one) and is
+// ignored otherwise. VERIFYING: once ≥ 2/3 of totalPower says VALID the job
+// settles; once > 1/3 says INVALID or UNAVAILABLE it fails as fraud.
+// ABORTING: see abort.go. Bad entries are skipped with a log line; a job
+// whose outcome cannot be applied is logged and left for its deadline. It
+// returns an error only for store failures.
 func (k Keeper) ApplyVerdicts(ctx context.Context, totalPower int64, votes []types.ValidatorVerdicts) error {
 	logger := k.Logger(ctx)
 	if totalPower <= 0 {
@@ -53,71 +77,78 @@ func (k Keeper) ApplyVerdicts(ctx context.Context, totalPower int64, votes []typ
 // applyVerdict adds one verdict and, if a threshold is crossed, finalizes the
 // job in a cache context (written only on success). done reports a finalized job.
 func (k Keeper) applyVerdict(ctx context.Context, totalPower int64, v types.ValidatorVerdicts, jv types.JobVerdict) (done bool, err error) {
-	logger := k.Logger(ctx)
-	switch jv.Verdict {
-	case types.Verdict_VERDICT_VALID, types.Verdict_VERDICT_INVALID, types.Verdict_VERDICT_UNAVAILABLE:
-	default:
-		logger.Error("verdict skipped: unknown verdict", "job_id", jv.JobId, "verdict", int32(jv.Verdict))
+	job, tally, recorded, err := k.recordVerdict(ctx, v, jv)
+	if err != nil || !recorded {
+		return false, err
+	}
+	var finalize func(context.Context, Keeper) error
+	if job.State == types.JobState_JOB_STATE_ABORTING {
+		finalize = abortOutcome(job, tally, totalPower)
+	} else {
+		finalize = verificationOutcome(job, tally, totalPower)
+	}
+	if finalize == nil {
 		return false, nil
+	}
+	// All or nothing; a failure leaves the job under check for a later
+	// verdict or its deadline (the tally above is kept).
+	if err := modkit.RunCached(ctx, func(c context.Context) error { return finalize(c, k) }); err != nil {
+		k.Logger(ctx).Error("verification outcome not applied; the job stays under check", "job_id", job.Id, "state", job.State.String(), "err", err)
+		return false, nil
+	}
+	return true, nil
+}
+
+// recordVerdict adds one validator's verdict to its job's tally, once per
+// validator and job, if the verdict's kind is about the job's state. It
+// returns the job and its new tally, and whether the verdict counted.
+func (k Keeper) recordVerdict(ctx context.Context, v types.ValidatorVerdicts, jv types.JobVerdict) (types.Job, types.VerificationTally, bool, error) {
+	var tally types.VerificationTally
+	kind, known := verdictKinds[jv.Verdict]
+	if !known {
+		k.Logger(ctx).Error("verdict skipped: unknown verdict", "job_id", jv.JobId, "verdict", int32(jv.Verdict))
+		return types.Job{}, tally, false, nil
 	}
 	job, err := k.Jobs.Get(ctx, jv.JobId)
 	if err != nil {
 		if isNotFound(err) {
-			logger.Debug("verdict skipped: unknown job", "job_id", jv.JobId)
-			return false, nil
+			k.Logger(ctx).Debug("verdict skipped: unknown job", "job_id", jv.JobId)
+			return job, tally, false, nil
 		}
-		return false, err
+		return job, tally, false, err
 	}
-	if job.State != types.JobState_JOB_STATE_VERIFYING {
-		return false, nil
+	if job.State != kind.state {
+		return job, tally, false, nil
 	}
 	key := collections.Join(jv.JobId, v.ConsAddress)
-	if voted, err := k.Voters.Has(ctx, key); err != nil {
-		return false, err
-	} else if voted {
-		return false, nil
+	if voted, err := k.Voters.Has(ctx, key); err != nil || voted {
+		return job, tally, false, err
 	}
-	tally, err := k.Tallies.Get(ctx, jv.JobId)
-	if err != nil && !isNotFound(err) {
-		return false, err
+	if tally, err = k.Tallies.Get(ctx, jv.JobId); err != nil && !isNotFound(err) {
+		return job, tally, false, err
 	}
-	switch jv.Verdict {
-	case types.Verdict_VERDICT_VALID:
-		tally.ValidPower += v.Power
-	case types.Verdict_VERDICT_INVALID:
-		tally.InvalidPower += v.Power
-	case types.Verdict_VERDICT_UNAVAILABLE:
-		tally.UnavailablePower += v.Power
-	}
+	*kind.count(&tally) += v.Power
 	if err := k.Voters.Set(ctx, key); err != nil {
-		return false, err
+		return job, tally, false, err
 	}
 	if err := k.Tallies.Set(ctx, jv.JobId, tally); err != nil {
-		return false, err
+		return job, tally, false, err
 	}
-	sdkCtx := sdk.UnwrapSDKContext(ctx)
-	if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventVerdictRecorded{
+	err = sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventVerdictRecorded{
 		JobId: jv.JobId, Validator: sdk.ConsAddress(v.ConsAddress).String(), Power: v.Power, Verdict: jv.Verdict.String(),
-	}); err != nil {
-		return false, err
-	}
+	})
+	return job, tally, err == nil, err
+}
 
-	var finalize func(context.Context) error
+// verificationOutcome is what a VERIFYING job's tally decides, if anything yet.
+func verificationOutcome(job types.Job, t types.VerificationTally, totalPower int64) func(context.Context, Keeper) error {
 	switch {
-	case 3*tally.ValidPower >= 2*totalPower:
-		finalize = func(c context.Context) error { return k.settle(c, job, false) }
-	case 3*(tally.InvalidPower+tally.UnavailablePower) > totalPower:
-		finalize = func(c context.Context) error { return k.failFraud(c, job) }
-	default:
-		return false, nil
+	case 3*t.ValidPower >= 2*totalPower:
+		return func(ctx context.Context, k Keeper) error { return k.settle(ctx, job, false) }
+	case 3*(t.InvalidPower+t.UnavailablePower) > totalPower:
+		return func(ctx context.Context, k Keeper) error { return k.failFraud(ctx, job) }
 	}
-	// All or nothing; a failure leaves the job VERIFYING for a later verdict
-	// or its verification deadline (the tally above is kept).
-	if err := modkit.RunCached(ctx, finalize); err != nil {
-		logger.Error("verification outcome not applied; the job stays VERIFYING", "job_id", job.Id, "err", err)
-		return false, nil
-	}
-	return true, nil
+	return nil
 }
 
 // clearTally deletes a job's tally and voter records (bounded by the validator count).

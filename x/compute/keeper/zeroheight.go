@@ -34,7 +34,10 @@ import (
 //   - the height-keyed queues (commit end, reveal end, exec deadline,
 //     challenge end, verification end, sample, unbonding): every key's height
 //     with the same rule, so that each live job's or provider's queue key
-//     still equals its stored deadline.
+//     still equals its stored deadline;
+//   - the prune queue: a terminal job's entry moves to its rebased
+//     closed_height (0) + retention_blocks, so that a restarted chain keeps
+//     its history for one full retention window.
 //
 // Nothing else changes: no coins move, no job or provider changes state, so
 // CheckInvariants holds after it as before. It reads every job, commitment
@@ -50,7 +53,7 @@ func (k Keeper) PrepareForZeroHeight(ctx context.Context) error {
 		return errorsmod.Wrap(err, "zero-height export: params")
 	}
 
-	if err := k.rebaseJobs(ctx, rebase); err != nil {
+	if err := k.rebaseJobs(ctx, params, rebase); err != nil {
 		return err
 	}
 	if err := k.rebaseCommits(ctx, rebase); err != nil {
@@ -81,7 +84,7 @@ func (k Keeper) PrepareForZeroHeight(ctx context.Context) error {
 	return nil
 }
 
-func (k Keeper) rebaseJobs(ctx context.Context, rebase func(int64) int64) error {
+func (k Keeper) rebaseJobs(ctx context.Context, params types.Params, rebase func(int64) int64) error {
 	it, err := k.Jobs.Iterate(ctx, nil)
 	if err != nil {
 		return errorsmod.Wrap(err, "zero-height export: jobs")
@@ -91,6 +94,11 @@ func (k Keeper) rebaseJobs(ctx context.Context, rebase func(int64) int64) error 
 		return errorsmod.Wrap(err, "zero-height export: jobs")
 	}
 	for _, j := range jobs {
+		if j.State.IsTerminal() {
+			if err := k.PruneQueue.Remove(ctx, pair(pruneHeight(j, params), j.Id)); err != nil {
+				return errorsmod.Wrapf(err, "zero-height export: prune entry of job %d", j.Id)
+			}
+		}
 		j.CommitEnd = rebase(j.CommitEnd)
 		j.RevealEnd = rebase(j.RevealEnd)
 		j.ExecDeadline = rebase(j.ExecDeadline)
@@ -102,6 +110,11 @@ func (k Keeper) rebaseJobs(ctx context.Context, rebase func(int64) int64) error 
 		// The state is unchanged, so neither the indexes nor the counters move.
 		if err := k.Jobs.Set(ctx, j.Id, j); err != nil {
 			return errorsmod.Wrapf(err, "zero-height export: job %d", j.Id)
+		}
+		if j.State.IsTerminal() {
+			if err := k.PruneQueue.Set(ctx, pair(pruneHeight(j, params), j.Id)); err != nil {
+				return errorsmod.Wrapf(err, "zero-height export: prune entry of job %d", j.Id)
+			}
 		}
 	}
 	return nil

@@ -33,7 +33,8 @@ func GenParams(r *rand.Rand) types.Params {
 	p.MaxCommitBlocks = p.MinCommitBlocks + uint64(r.Intn(10))
 	p.MinRevealBlocks = uint64(1 + r.Intn(3))
 	p.MaxRevealBlocks = p.MinRevealBlocks + uint64(r.Intn(10))
-	p.MaxExecBlocks = uint64(1 + r.Intn(20))
+	p.MinExecBlocks = uint64(1 + r.Intn(3))
+	p.MaxExecBlocks = p.MinExecBlocks + uint64(r.Intn(20))
 	p.ProtocolFeeBps = uint32(r.Intn(2_001))
 	p.SampleRateFloorBps = uint32(r.Intn(10_001))
 	p.SamplesPerJob = uint32(1 + r.Intn(8))
@@ -48,6 +49,11 @@ func GenParams(r *rand.Rand) types.Params {
 	p.UnbondingBlocks = uint64(1 + r.Intn(20))
 	p.MaxQueueItemsPerBlock = uint32(1 + r.Intn(200))
 	p.RecentSlashWindowMultiplier = uint64(r.Intn(20))
+	p.MaxChunkBytes = uint64(64<<10 + r.Intn(64<<20-64<<10+1))
+	p.JobCreationFee = coin(int64(r.Intn(1_000)))
+	p.MaxWorkPerExecBlock = uint64(100_000 + r.Intn(10_000_000))
+	p.TimeoutJailThreshold = uint32(1 + r.Intn(5))
+	p.RetentionBlocks = uint64(1 + r.Intn(50))
 	return p
 }
 

@@ -28,7 +28,9 @@ func factoryParams() types.Params {
 	p.MaxBidsPerJob = 5
 	p.MinCommitBlocks, p.MaxCommitBlocks = 1, 3
 	p.MinRevealBlocks, p.MaxRevealBlocks = 1, 3
-	p.MaxExecBlocks = 5
+	p.MinExecBlocks, p.MaxExecBlocks = 1, 5
+	// Terminal jobs are pruned within the run.
+	p.RetentionBlocks = 20
 	p.SampleRateFloorBps = 0
 	p.ChallengeBlocks, p.VerificationBlocks = 5, 2
 	// Unbonding completes within the test, so providers are removed while
@@ -48,12 +50,12 @@ func TestMsgFactories(t *testing.T) {
 	k := ta.ComputeKeeper
 	am := compute.NewAppModule(ta.AppCodec(), k)
 	gs := apptesting.RunSimFactories(t, ta, apptesting.SimFactories{
-		Module: am, Factories: 10, Seed: 3, Rounds: 200, OpsPerRound: 12, BlockEvery: 1,
+		Module: am, Factories: 11, Seed: 3, Rounds: 200, OpsPerRound: 12, BlockEvery: 1,
 		// Keep the short windows.
 		SetParams:  &types.MsgUpdateParams{Authority: apptesting.GovAuthority(), Params: factoryParams()},
 		Invariants: func() error { return k.CheckInvariants(ta.Ctx) },
 		MustDeliver: []string{"MsgRegisterProvider", "MsgUpdateProvider", "MsgUnbondProvider", "MsgCreateJob",
-			"MsgCancelJob", "MsgCommitBid", "MsgRevealBid", "MsgSubmitResult", "MsgDisputeResult", "MsgUpdateParams"},
+			"MsgCancelJob", "MsgCommitBid", "MsgRevealBid", "MsgSubmitResult", "MsgDisputeResult", "MsgAbortJob", "MsgUpdateParams"},
 	}, k.ExportGenesis)
 
 	stats, err := k.Stats.Get(ta.Ctx)

@@ -19,6 +19,7 @@ func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 	legacy.RegisterAminoMsg(cdc, &MsgRevealBid{}, "aichain/compute/MsgRevealBid")
 	legacy.RegisterAminoMsg(cdc, &MsgSubmitResult{}, "aichain/compute/MsgSubmitResult")
 	legacy.RegisterAminoMsg(cdc, &MsgDisputeResult{}, "aichain/compute/MsgDisputeResult")
+	legacy.RegisterAminoMsg(cdc, &MsgAbortJob{}, "aichain/compute/MsgAbortJob")
 	legacy.RegisterAminoMsg(cdc, &MsgUpdateParams{}, "aichain/compute/MsgUpdateParams")
 }
 
@@ -27,7 +28,7 @@ func RegisterInterfaces(registry codectypes.InterfaceRegistry) {
 	registry.RegisterImplementations((*sdk.Msg)(nil),
 		&MsgRegisterProvider{}, &MsgUpdateProvider{}, &MsgUnbondProvider{},
 		&MsgCreateJob{}, &MsgCancelJob{}, &MsgCommitBid{}, &MsgRevealBid{},
-		&MsgSubmitResult{}, &MsgDisputeResult{}, &MsgUpdateParams{},
+		&MsgSubmitResult{}, &MsgDisputeResult{}, &MsgAbortJob{}, &MsgUpdateParams{},
 	)
 	msgservice.RegisterMsgServiceDesc(registry, &_Msg_serviceDesc)
 }

@@ -39,4 +39,5 @@ var (
 	ErrInvalidRequest         = errors.Register(ModuleName, 34, "invalid request")
 	ErrShapeMismatch          = errors.Register(ModuleName, 35, "model input dimension does not match dataset columns")
 	ErrOwnBid                 = errors.Register(ModuleName, 36, "a requester may not bid on its own job")
+	ErrFeeAboveCap            = errors.Register(ModuleName, 37, "fee exceeds the requester's cap")
 )

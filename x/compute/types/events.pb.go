@@ -291,12 +291,13 @@ func (m *EventProviderJailed) GetJailedUntil() int64 {
 }
 
 type EventProviderSlashed struct {
-	Provider    string      `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
-	JobId       uint64      `protobuf:"varint,2,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
-	Amount      string      `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
-	ToRequester string      `protobuf:"bytes,4,opt,name=to_requester,json=toRequester,proto3" json:"to_requester,omitempty"`
-	Burned      string      `protobuf:"bytes,5,opt,name=burned,proto3" json:"burned,omitempty"`
-	Reason      CloseReason `protobuf:"varint,6,opt,name=reason,proto3,enum=aichain.compute.v1.CloseReason" json:"reason,omitempty"`
+	Provider     string      `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	JobId        uint64      `protobuf:"varint,2,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	Amount       string      `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	ToRequester  string      `protobuf:"bytes,4,opt,name=to_requester,json=toRequester,proto3" json:"to_requester,omitempty"`
+	Burned       string      `protobuf:"bytes,5,opt,name=burned,proto3" json:"burned,omitempty"`
+	Reason       CloseReason `protobuf:"varint,6,opt,name=reason,proto3,enum=aichain.compute.v1.CloseReason" json:"reason,omitempty"`
+	ToRewardPool string      `protobuf:"bytes,7,opt,name=to_reward_pool,json=toRewardPool,proto3" json:"to_reward_pool,omitempty"`
 }
 
 func (m *EventProviderSlashed) Reset()         { *m = EventProviderSlashed{} }
@@ -374,13 +375,21 @@ func (m *EventProviderSlashed) GetReason() CloseReason {
 	return CloseReason_CLOSE_REASON_UNSPECIFIED
 }
 
+func (m *EventProviderSlashed) GetToRewardPool() string {
+	if m != nil {
+		return m.ToRewardPool
+	}
+	return ""
+}
+
 type EventJobCreated struct {
-	JobId     uint64 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
-	Requester string `protobuf:"bytes,2,opt,name=requester,proto3" json:"requester,omitempty"`
-	Kind      string `protobuf:"bytes,3,opt,name=kind,proto3" json:"kind,omitempty"`
-	Escrow    string `protobuf:"bytes,4,opt,name=escrow,proto3" json:"escrow,omitempty"`
-	CommitEnd int64  `protobuf:"varint,5,opt,name=commit_end,json=commitEnd,proto3" json:"commit_end,omitempty"`
-	RevealEnd int64  `protobuf:"varint,6,opt,name=reveal_end,json=revealEnd,proto3" json:"reveal_end,omitempty"`
+	JobId       uint64 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	Requester   string `protobuf:"bytes,2,opt,name=requester,proto3" json:"requester,omitempty"`
+	Kind        string `protobuf:"bytes,3,opt,name=kind,proto3" json:"kind,omitempty"`
+	Escrow      string `protobuf:"bytes,4,opt,name=escrow,proto3" json:"escrow,omitempty"`
+	CommitEnd   int64  `protobuf:"varint,5,opt,name=commit_end,json=commitEnd,proto3" json:"commit_end,omitempty"`
+	RevealEnd   int64  `protobuf:"varint,6,opt,name=reveal_end,json=revealEnd,proto3" json:"reveal_end,omitempty"`
+	CreationFee string `protobuf:"bytes,7,opt,name=creation_fee,json=creationFee,proto3" json:"creation_fee,omitempty"`
 }
 
 func (m *EventJobCreated) Reset()         { *m = EventJobCreated{} }
@@ -456,6 +465,13 @@ func (m *EventJobCreated) GetRevealEnd() int64 {
 		return m.RevealEnd
 	}
 	return 0
+}
+
+func (m *EventJobCreated) GetCreationFee() string {
+	if m != nil {
+		return m.CreationFee
+	}
+	return ""
 }
 
 type EventJobStateChanged struct {
@@ -1234,6 +1250,286 @@ func (m *EventParamsUpdated) GetAuthority() string {
 	return ""
 }
 
+// EventJobAborted: the winner aborted; the input check ends at check_end.
+type EventJobAborted struct {
+	JobId    uint64      `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	Provider string      `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
+	Reason   AbortReason `protobuf:"varint,3,opt,name=reason,proto3,enum=aichain.compute.v1.AbortReason" json:"reason,omitempty"`
+	CheckEnd int64       `protobuf:"varint,4,opt,name=check_end,json=checkEnd,proto3" json:"check_end,omitempty"`
+}
+
+func (m *EventJobAborted) Reset()         { *m = EventJobAborted{} }
+func (m *EventJobAborted) String() string { return proto.CompactTextString(m) }
+func (*EventJobAborted) ProtoMessage()    {}
+func (*EventJobAborted) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b52d41ed7b7daa16, []int{19}
+}
+func (m *EventJobAborted) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventJobAborted) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventJobAborted.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventJobAborted) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventJobAborted.Merge(m, src)
+}
+func (m *EventJobAborted) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventJobAborted) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventJobAborted.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventJobAborted proto.InternalMessageInfo
+
+func (m *EventJobAborted) GetJobId() uint64 {
+	if m != nil {
+		return m.JobId
+	}
+	return 0
+}
+
+func (m *EventJobAborted) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *EventJobAborted) GetReason() AbortReason {
+	if m != nil {
+		return m.Reason
+	}
+	return AbortReason_ABORT_REASON_UNSPECIFIED
+}
+
+func (m *EventJobAborted) GetCheckEnd() int64 {
+	if m != nil {
+		return m.CheckEnd
+	}
+	return 0
+}
+
+// EventAbortDecided: the outcome of an abort's input check (available means
+// the abort is a timeout), with the powers that voted.
+type EventAbortDecided struct {
+	JobId            uint64 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	InputsAvailable  bool   `protobuf:"varint,2,opt,name=inputs_available,json=inputsAvailable,proto3" json:"inputs_available,omitempty"`
+	AvailablePower   int64  `protobuf:"varint,3,opt,name=available_power,json=availablePower,proto3" json:"available_power,omitempty"`
+	UnavailablePower int64  `protobuf:"varint,4,opt,name=unavailable_power,json=unavailablePower,proto3" json:"unavailable_power,omitempty"`
+	Quorum           bool   `protobuf:"varint,5,opt,name=quorum,proto3" json:"quorum,omitempty"`
+}
+
+func (m *EventAbortDecided) Reset()         { *m = EventAbortDecided{} }
+func (m *EventAbortDecided) String() string { return proto.CompactTextString(m) }
+func (*EventAbortDecided) ProtoMessage()    {}
+func (*EventAbortDecided) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b52d41ed7b7daa16, []int{20}
+}
+func (m *EventAbortDecided) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventAbortDecided) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventAbortDecided.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventAbortDecided) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventAbortDecided.Merge(m, src)
+}
+func (m *EventAbortDecided) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventAbortDecided) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventAbortDecided.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventAbortDecided proto.InternalMessageInfo
+
+func (m *EventAbortDecided) GetJobId() uint64 {
+	if m != nil {
+		return m.JobId
+	}
+	return 0
+}
+
+func (m *EventAbortDecided) GetInputsAvailable() bool {
+	if m != nil {
+		return m.InputsAvailable
+	}
+	return false
+}
+
+func (m *EventAbortDecided) GetAvailablePower() int64 {
+	if m != nil {
+		return m.AvailablePower
+	}
+	return 0
+}
+
+func (m *EventAbortDecided) GetUnavailablePower() int64 {
+	if m != nil {
+		return m.UnavailablePower
+	}
+	return 0
+}
+
+func (m *EventAbortDecided) GetQuorum() bool {
+	if m != nil {
+		return m.Quorum
+	}
+	return false
+}
+
+// EventPayoutRedirected: a settled job's payout (what: "model_fee" or
+// "dataset_fee") could not be paid; it went to the reward pool instead and
+// the job settled.
+type EventPayoutRedirected struct {
+	JobId  uint64 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	What   string `protobuf:"bytes,2,opt,name=what,proto3" json:"what,omitempty"`
+	Amount string `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	Error  string `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+}
+
+func (m *EventPayoutRedirected) Reset()         { *m = EventPayoutRedirected{} }
+func (m *EventPayoutRedirected) String() string { return proto.CompactTextString(m) }
+func (*EventPayoutRedirected) ProtoMessage()    {}
+func (*EventPayoutRedirected) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b52d41ed7b7daa16, []int{21}
+}
+func (m *EventPayoutRedirected) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventPayoutRedirected) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventPayoutRedirected.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventPayoutRedirected) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventPayoutRedirected.Merge(m, src)
+}
+func (m *EventPayoutRedirected) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventPayoutRedirected) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventPayoutRedirected.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventPayoutRedirected proto.InternalMessageInfo
+
+func (m *EventPayoutRedirected) GetJobId() uint64 {
+	if m != nil {
+		return m.JobId
+	}
+	return 0
+}
+
+func (m *EventPayoutRedirected) GetWhat() string {
+	if m != nil {
+		return m.What
+	}
+	return ""
+}
+
+func (m *EventPayoutRedirected) GetAmount() string {
+	if m != nil {
+		return m.Amount
+	}
+	return ""
+}
+
+func (m *EventPayoutRedirected) GetError() string {
+	if m != nil {
+		return m.Error
+	}
+	return ""
+}
+
+// EventJobPruned: a terminal job, its commitments and its bids were removed
+// after retention_blocks.
+type EventJobPruned struct {
+	JobId        uint64   `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	State        JobState `protobuf:"varint,2,opt,name=state,proto3,enum=aichain.compute.v1.JobState" json:"state,omitempty"`
+	ClosedHeight int64    `protobuf:"varint,3,opt,name=closed_height,json=closedHeight,proto3" json:"closed_height,omitempty"`
+}
+
+func (m *EventJobPruned) Reset()         { *m = EventJobPruned{} }
+func (m *EventJobPruned) String() string { return proto.CompactTextString(m) }
+func (*EventJobPruned) ProtoMessage()    {}
+func (*EventJobPruned) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b52d41ed7b7daa16, []int{22}
+}
+func (m *EventJobPruned) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventJobPruned) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventJobPruned.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventJobPruned) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventJobPruned.Merge(m, src)
+}
+func (m *EventJobPruned) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventJobPruned) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventJobPruned.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventJobPruned proto.InternalMessageInfo
+
+func (m *EventJobPruned) GetJobId() uint64 {
+	if m != nil {
+		return m.JobId
+	}
+	return 0
+}
+
+func (m *EventJobPruned) GetState() JobState {
+	if m != nil {
+		return m.State
+	}
+	return JobState_JOB_STATE_UNSPECIFIED
+}
+
+func (m *EventJobPruned) GetClosedHeight() int64 {
+	if m != nil {
+		return m.ClosedHeight
+	}
+	return 0
+}
+
 func init() {
 	proto.RegisterType((*EventProviderRegistered)(nil), "aichain.compute.v1.EventProviderRegistered")
 	proto.RegisterType((*EventProviderUpdated)(nil), "aichain.compute.v1.EventProviderUpdated")
@@ -1254,76 +1550,93 @@ func init() {
 	proto.RegisterType((*EventVerificationInconclusive)(nil), "aichain.compute.v1.EventVerificationInconclusive")
 	proto.RegisterType((*EventJobClosed)(nil), "aichain.compute.v1.EventJobClosed")
 	proto.RegisterType((*EventParamsUpdated)(nil), "aichain.compute.v1.EventParamsUpdated")
+	proto.RegisterType((*EventJobAborted)(nil), "aichain.compute.v1.EventJobAborted")
+	proto.RegisterType((*EventAbortDecided)(nil), "aichain.compute.v1.EventAbortDecided")
+	proto.RegisterType((*EventPayoutRedirected)(nil), "aichain.compute.v1.EventPayoutRedirected")
+	proto.RegisterType((*EventJobPruned)(nil), "aichain.compute.v1.EventJobPruned")
 }
 
 func init() { proto.RegisterFile("aichain/compute/v1/events.proto", fileDescriptor_b52d41ed7b7daa16) }
 
 var fileDescriptor_b52d41ed7b7daa16 = []byte{
-	// 1023 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x9c, 0x56, 0x4b, 0x6f, 0x1c, 0x45,
-	0x10, 0xf6, 0x78, 0xd7, 0x4b, 0xb6, 0xd6, 0xaf, 0x0c, 0x89, 0x59, 0x45, 0xce, 0xda, 0x4c, 0x04,
-	0x32, 0x0f, 0xd9, 0xc4, 0x1c, 0x90, 0xb8, 0xe1, 0x47, 0x24, 0x9b, 0x8b, 0xd5, 0x26, 0x48, 0x3c,
-	0xa4, 0xa1, 0x67, 0xa6, 0xec, 0x6d, 0x67, 0xb6, 0x7b, 0xe8, 0xe9, 0x59, 0xc7, 0xe2, 0x86, 0xc4,
-	0x09, 0x90, 0xf8, 0x0d, 0xdc, 0xb8, 0xf1, 0x33, 0x38, 0xe6, 0x82, 0xc4, 0x11, 0xd9, 0x7f, 0x04,
-	0xf5, 0x6b, 0xbc, 0x0e, 0xde, 0x75, 0xe2, 0xd3, 0x6e, 0x7d, 0x5d, 0x5d, 0xfd, 0x55, 0xf5, 0xd7,
-	0x55, 0x03, 0x2b, 0x94, 0xa5, 0x7d, 0xca, 0xf8, 0x46, 0x2a, 0x06, 0x45, 0xa5, 0x70, 0x63, 0xf8,
-	0x78, 0x03, 0x87, 0xc8, 0x55, 0xb9, 0x5e, 0x48, 0xa1, 0x44, 0x18, 0x3a, 0x87, 0x75, 0xe7, 0xb0,
-	0x3e, 0x7c, 0xfc, 0x60, 0xf5, 0x9a, 0x4d, 0x7e, 0xd9, 0xec, 0x8a, 0xf6, 0xe0, 0xad, 0x5d, 0x1d,
-	0xe5, 0x40, 0x8a, 0x21, 0xcb, 0x50, 0x12, 0x3c, 0x66, 0xa5, 0x42, 0x89, 0x59, 0xf8, 0x00, 0xee,
-	0x14, 0x0e, 0xed, 0x06, 0xab, 0xc1, 0x5a, 0x9b, 0xd4, 0x76, 0x18, 0x42, 0x33, 0x11, 0x3c, 0xeb,
-	0x4e, 0x1b, 0xdc, 0xfc, 0x8f, 0x7e, 0x0c, 0xe0, 0xde, 0x95, 0x58, 0x4f, 0x8b, 0x8c, 0xaa, 0xd7,
-	0x0f, 0x14, 0x7e, 0x0a, 0xad, 0x52, 0x51, 0x55, 0x95, 0xdd, 0xc6, 0x6a, 0xb0, 0x36, 0xbf, 0x19,
-	0xad, 0xff, 0x3f, 0xb5, 0x75, 0x7f, 0xc8, 0xa1, 0xf1, 0x24, 0x6e, 0x47, 0xf4, 0x15, 0x2c, 0x5d,
-	0xe5, 0xc0, 0x75, 0x48, 0xc6, 0x8f, 0x27, 0xb2, 0x78, 0x04, 0x73, 0x95, 0x77, 0x8c, 0xd1, 0xd1,
-	0x69, 0x90, 0xd9, 0x1a, 0xdc, 0xe5, 0x59, 0xf4, 0x39, 0xdc, 0xbf, 0x26, 0xf4, 0x0d, 0xf9, 0x2d,
-	0x41, 0x8b, 0x0e, 0x44, 0xc5, 0x95, 0xcb, 0xd0, 0x59, 0xd1, 0x17, 0xf0, 0xe6, 0x95, 0x60, 0xfb,
-	0x94, 0xe5, 0x37, 0x84, 0x7a, 0x1b, 0x66, 0x4f, 0x8c, 0x57, 0x5c, 0x71, 0xc5, 0x72, 0xc7, 0xb1,
-	0x63, 0xb1, 0xa7, 0x1a, 0x8a, 0xfe, 0x7e, 0xf9, 0x0a, 0x0e, 0x73, 0x5a, 0xf6, 0x6f, 0x88, 0x7b,
-	0x1f, 0x5a, 0x27, 0x22, 0x89, 0x99, 0xcd, 0xba, 0x49, 0x66, 0x4e, 0x44, 0xb2, 0x97, 0x8d, 0x30,
-	0x6f, 0x8c, 0x32, 0xd7, 0x34, 0x94, 0x88, 0x25, 0x7e, 0x5f, 0xa1, 0x16, 0x4a, 0xb7, 0x69, 0x56,
-	0x3b, 0x4a, 0x10, 0x0f, 0xe9, 0xad, 0x49, 0x25, 0x39, 0x66, 0xdd, 0x19, 0xbb, 0xd5, 0x5a, 0xe1,
-	0x27, 0xd0, 0x92, 0x48, 0x4b, 0xc1, 0xbb, 0x2d, 0x73, 0xb1, 0x2b, 0xd7, 0x5d, 0xec, 0x76, 0x2e,
-	0x4a, 0x24, 0xc6, 0x8d, 0x38, 0xf7, 0xe8, 0xcf, 0x00, 0x16, 0x4c, 0x5e, 0xfb, 0x22, 0xd9, 0x96,
-	0x68, 0x54, 0x75, 0x49, 0x3b, 0x18, 0xa5, 0xbd, 0x0c, 0xed, 0x4b, 0x6e, 0xb6, 0xe6, 0x97, 0x80,
-	0x96, 0xdb, 0x33, 0xc6, 0x33, 0x97, 0x92, 0xf9, 0xaf, 0xd9, 0x62, 0x99, 0x4a, 0x71, 0xea, 0x52,
-	0x71, 0x56, 0xf8, 0x10, 0x20, 0x15, 0x83, 0x01, 0x53, 0x46, 0x11, 0x33, 0xa6, 0xda, 0x6d, 0x8b,
-	0xec, 0xf2, 0x4c, 0x2f, 0x4b, 0x1c, 0x22, 0xcd, 0xcd, 0x72, 0xcb, 0x2e, 0x5b, 0x44, 0xab, 0xe5,
-	0x57, 0x7f, 0x15, 0xfb, 0x22, 0xd1, 0x1a, 0xc5, 0xed, 0x3e, 0xe5, 0xc7, 0xe3, 0x79, 0x7f, 0x04,
-	0xcd, 0x23, 0x29, 0x06, 0x86, 0xf2, 0xfc, 0xe6, 0xf2, 0x75, 0x95, 0xf1, 0x91, 0x88, 0xf1, 0x0c,
-	0x3f, 0x84, 0x69, 0x25, 0xdc, 0x13, 0x99, 0xec, 0x3f, 0xad, 0x44, 0xf4, 0x1d, 0xdc, 0x35, 0x74,
-	0xb6, 0x58, 0xb6, 0x6d, 0x72, 0x98, 0x50, 0xc3, 0x51, 0xb5, 0x4c, 0xbf, 0xa4, 0x96, 0x2e, 0xbc,
-	0x91, 0x61, 0x21, 0x4a, 0xe6, 0x75, 0xe1, 0xcd, 0xe8, 0x1b, 0x58, 0xf4, 0x27, 0x10, 0x53, 0x86,
-	0xdb, 0x1d, 0x70, 0x0f, 0x66, 0x0a, 0xc9, 0x52, 0x74, 0xe1, 0xad, 0x11, 0x25, 0xee, 0xf1, 0xed,
-	0xd8, 0xc3, 0x9e, 0x08, 0x79, 0x84, 0xec, 0x96, 0x29, 0x8c, 0x51, 0x76, 0xf4, 0xcb, 0x88, 0xca,
-	0x3e, 0x3b, 0xa5, 0x32, 0x1b, 0x1f, 0x7e, 0x09, 0x5a, 0xa7, 0x8c, 0xf3, 0x3a, 0xb8, 0xb3, 0xc2,
-	0x77, 0x60, 0x3e, 0xcd, 0x91, 0x4a, 0xdd, 0x47, 0x46, 0xb3, 0x98, 0xf3, 0xe8, 0x81, 0x06, 0x75,
-	0xbf, 0xc1, 0xe7, 0x98, 0xc6, 0x19, 0xd2, 0x2c, 0x67, 0x1c, 0x8d, 0xf2, 0x1a, 0x64, 0x56, 0x83,
-	0x3b, 0x0e, 0x8b, 0x7e, 0xf6, 0x0a, 0x22, 0x58, 0x56, 0xb9, 0x3a, 0xac, 0x92, 0xdb, 0xdf, 0xda,
-	0x0a, 0x74, 0x44, 0xa5, 0x8a, 0x4a, 0xc5, 0x52, 0x08, 0x9f, 0x37, 0x58, 0x88, 0x08, 0xa1, 0xb4,
-	0x43, 0xda, 0xaf, 0xf8, 0xb3, 0x38, 0x35, 0x85, 0x69, 0x9a, 0xc0, 0x60, 0xa0, 0x6d, 0x53, 0x9c,
-	0xdf, 0x47, 0x8a, 0x73, 0x48, 0x07, 0xc5, 0xe4, 0xdb, 0x2d, 0x31, 0xc7, 0x54, 0xa1, 0x6d, 0x29,
-	0x77, 0x48, 0x6d, 0x6b, 0xf9, 0x30, 0x9e, 0xb1, 0x14, 0x75, 0x73, 0x6f, 0xac, 0x35, 0x89, 0x37,
-	0xc3, 0x77, 0x61, 0xa1, 0x34, 0x71, 0x63, 0x49, 0x15, 0xc6, 0x49, 0x51, 0x1a, 0x16, 0x73, 0x64,
-	0xce, 0xc2, 0x84, 0x2a, 0xdc, 0x2a, 0x4a, 0x1d, 0xbd, 0x2e, 0x9b, 0x7d, 0x94, 0xb5, 0x1d, 0x7d,
-	0xeb, 0xba, 0xaa, 0xad, 0xd8, 0x0e, 0x2b, 0xf5, 0x53, 0xb8, 0x65, 0xab, 0x58, 0x84, 0xc6, 0x11,
-	0xfa, 0xfb, 0xd3, 0x7f, 0xa3, 0x1f, 0xdc, 0x7d, 0x7c, 0x89, 0x32, 0x63, 0xa9, 0x22, 0x98, 0x8a,
-	0x49, 0x1a, 0x59, 0x86, 0xf6, 0x90, 0xe6, 0x2c, 0xa3, 0x4a, 0xd4, 0xe1, 0x6b, 0xc0, 0xc8, 0x5c,
-	0x9c, 0xa2, 0x34, 0x07, 0x34, 0x88, 0x35, 0x74, 0x79, 0x86, 0x36, 0xba, 0x6b, 0x46, 0xde, 0x8c,
-	0xfe, 0x08, 0xe0, 0xa1, 0x3f, 0x9d, 0x1d, 0xb1, 0x94, 0x2a, 0x26, 0xf8, 0x1e, 0x4f, 0x05, 0x4f,
-	0xf3, 0xaa, 0x64, 0x43, 0x1c, 0x47, 0x63, 0x05, 0x3a, 0xe6, 0xd4, 0xd8, 0x1e, 0x67, 0xa7, 0x06,
-	0x18, 0xe8, 0xc0, 0x9c, 0xf9, 0x08, 0xe6, 0x18, 0x1f, 0x75, 0xb1, 0x8c, 0x66, 0x1d, 0x68, 0x9d,
-	0x3e, 0x80, 0xbb, 0x15, 0xa7, 0x43, 0xca, 0x72, 0x9a, 0xe4, 0xe8, 0x1c, 0xad, 0x6a, 0x17, 0x47,
-	0x16, 0x8c, 0x73, 0xf4, 0xd3, 0x34, 0xcc, 0xd7, 0xed, 0x5a, 0xb7, 0xf3, 0xb1, 0x35, 0xda, 0x84,
-	0x19, 0x3d, 0xb8, 0xf1, 0x95, 0xda, 0x9e, 0x75, 0x0d, 0xb7, 0x60, 0x36, 0xd5, 0x41, 0x63, 0x37,
-	0x4b, 0x1a, 0xaf, 0x36, 0x4b, 0x3a, 0xe9, 0xa5, 0x11, 0xbe, 0x07, 0x8b, 0xfe, 0x6d, 0xc4, 0x05,
-	0x3d, 0x1b, 0x20, 0xf7, 0x05, 0x5f, 0xf0, 0xf8, 0x81, 0x85, 0xf5, 0xbc, 0x33, 0x9f, 0x4a, 0xa9,
-	0xc8, 0x63, 0x2d, 0x08, 0x3b, 0xd2, 0x3a, 0x1e, 0x7b, 0x82, 0xa8, 0xbb, 0x81, 0xc4, 0xa3, 0xca,
-	0x8d, 0x81, 0x36, 0x71, 0x56, 0xb4, 0x09, 0xa1, 0x9d, 0xc6, 0x54, 0xd2, 0x41, 0xe9, 0x3f, 0x87,
-	0x96, 0xa1, 0x4d, 0x2b, 0xd5, 0x17, 0x92, 0xa9, 0x33, 0x37, 0x8c, 0x2f, 0x81, 0xad, 0x9d, 0xbf,
-	0xce, 0x7b, 0xc1, 0x8b, 0xf3, 0x5e, 0xf0, 0xef, 0x79, 0x2f, 0xf8, 0xed, 0xa2, 0x37, 0xf5, 0xe2,
-	0xa2, 0x37, 0xf5, 0xcf, 0x45, 0x6f, 0xea, 0xeb, 0xf7, 0x8f, 0x99, 0xea, 0x57, 0x89, 0xce, 0x6f,
-	0xc3, 0x7f, 0xd7, 0xf9, 0xdf, 0xe7, 0xf5, 0x17, 0x9e, 0x3a, 0x2b, 0xb0, 0x4c, 0x5a, 0x86, 0xde,
-	0xc7, 0xff, 0x05, 0x00, 0x00, 0xff, 0xff, 0x5f, 0x49, 0x35, 0xbe, 0x36, 0x0a, 0x00, 0x00,
+	// 1222 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xac, 0x57, 0x4b, 0x6f, 0x1c, 0xc5,
+	0x13, 0xcf, 0x78, 0x1f, 0xf1, 0xd6, 0x3e, 0xec, 0xcc, 0x3f, 0xc9, 0x7f, 0x15, 0x9c, 0x75, 0x32,
+	0xe1, 0x91, 0x00, 0xb2, 0x89, 0x39, 0x20, 0x71, 0x8b, 0xed, 0x44, 0x24, 0x5c, 0x56, 0x63, 0x82,
+	0xc4, 0x43, 0x1a, 0x7a, 0x66, 0xca, 0xde, 0x4e, 0x66, 0xbb, 0x27, 0x3d, 0x3d, 0xeb, 0x58, 0x5c,
+	0x10, 0x12, 0x27, 0x40, 0xe2, 0xcc, 0x91, 0x1b, 0x9f, 0x83, 0x0b, 0xc7, 0x48, 0x5c, 0x38, 0x22,
+	0xfb, 0x63, 0x70, 0x41, 0xfd, 0xda, 0x5d, 0x1b, 0xef, 0x3a, 0xb1, 0x38, 0xed, 0xd4, 0xaf, 0xab,
+	0xab, 0xeb, 0xf1, 0xeb, 0xaa, 0x5e, 0x58, 0x25, 0x34, 0x19, 0x10, 0xca, 0xd6, 0x13, 0x3e, 0xcc,
+	0x4b, 0x89, 0xeb, 0xa3, 0xbb, 0xeb, 0x38, 0x42, 0x26, 0x8b, 0xb5, 0x5c, 0x70, 0xc9, 0x7d, 0xdf,
+	0x2a, 0xac, 0x59, 0x85, 0xb5, 0xd1, 0xdd, 0x6b, 0x37, 0x4e, 0xd9, 0xe4, 0x96, 0xf5, 0xae, 0xe0,
+	0x21, 0xfc, 0xff, 0xbe, 0xb2, 0xd2, 0x17, 0x7c, 0x44, 0x53, 0x14, 0x21, 0xee, 0xd1, 0x42, 0xa2,
+	0xc0, 0xd4, 0xbf, 0x06, 0x8b, 0xb9, 0x45, 0xbb, 0xde, 0x0d, 0xef, 0x76, 0x23, 0x1c, 0xcb, 0xbe,
+	0x0f, 0xd5, 0x98, 0xb3, 0xb4, 0xbb, 0xa0, 0x71, 0xfd, 0x1d, 0x7c, 0xeb, 0xc1, 0xe5, 0x63, 0xb6,
+	0x1e, 0xe7, 0x29, 0x91, 0xaf, 0x6e, 0xc8, 0xff, 0x10, 0xea, 0x85, 0x24, 0xb2, 0x2c, 0xba, 0x95,
+	0x1b, 0xde, 0xed, 0xce, 0x46, 0xb0, 0xf6, 0xef, 0xd0, 0xd6, 0xdc, 0x21, 0x3b, 0x5a, 0x33, 0xb4,
+	0x3b, 0x82, 0xcf, 0xe0, 0xea, 0x71, 0x1f, 0x98, 0x32, 0x49, 0xd9, 0xde, 0x5c, 0x2f, 0x6e, 0x41,
+	0xbb, 0x74, 0x8a, 0x11, 0x5a, 0x77, 0x2a, 0x61, 0x6b, 0x0c, 0xde, 0x67, 0x69, 0xf0, 0x31, 0x5c,
+	0x39, 0xc5, 0xf4, 0x19, 0xf1, 0x5d, 0x85, 0x3a, 0x19, 0xf2, 0x92, 0x49, 0x1b, 0xa1, 0x95, 0x82,
+	0x4f, 0xe0, 0x7f, 0xc7, 0x8c, 0x3d, 0x22, 0x34, 0x3b, 0xc3, 0xd4, 0x4d, 0x68, 0x3d, 0xd1, 0x5a,
+	0x51, 0xc9, 0x24, 0xcd, 0xac, 0x8f, 0x4d, 0x83, 0x3d, 0x56, 0x50, 0xf0, 0xf7, 0xc9, 0x12, 0xec,
+	0x64, 0xa4, 0x18, 0x9c, 0x61, 0xf7, 0x0a, 0xd4, 0x9f, 0xf0, 0x38, 0xa2, 0x26, 0xea, 0x6a, 0x58,
+	0x7b, 0xc2, 0xe3, 0x87, 0xe9, 0x94, 0xe7, 0x95, 0x69, 0xcf, 0x95, 0x1b, 0x92, 0x47, 0x02, 0x9f,
+	0x95, 0xa8, 0x88, 0xd2, 0xad, 0xea, 0xd5, 0xa6, 0xe4, 0xa1, 0x83, 0xd4, 0xd6, 0xb8, 0x14, 0x0c,
+	0xd3, 0x6e, 0xcd, 0x6c, 0x35, 0x92, 0xff, 0x01, 0xd4, 0x05, 0x92, 0x82, 0xb3, 0x6e, 0x5d, 0x17,
+	0x76, 0xf5, 0xb4, 0xc2, 0x6e, 0x65, 0xbc, 0xc0, 0x50, 0xab, 0x85, 0x56, 0xdd, 0x7f, 0x1d, 0x3a,
+	0xfa, 0xcc, 0x7d, 0x22, 0xd2, 0x28, 0xe7, 0x3c, 0xeb, 0x5e, 0xd4, 0x86, 0x5b, 0xea, 0x54, 0x05,
+	0xf6, 0x39, 0xcf, 0x82, 0x3f, 0x3c, 0x58, 0xd2, 0xd1, 0x3f, 0xe2, 0xf1, 0x96, 0x40, 0xcd, 0xbd,
+	0x49, 0x70, 0xde, 0x74, 0x70, 0x2b, 0xd0, 0x98, 0x44, 0x60, 0x2a, 0x33, 0x01, 0x14, 0x29, 0x9f,
+	0x52, 0x96, 0xda, 0xc0, 0xf5, 0xb7, 0x8a, 0x09, 0x8b, 0x44, 0xf0, 0x7d, 0x1b, 0xb0, 0x95, 0xfc,
+	0xeb, 0x00, 0x09, 0x1f, 0x0e, 0xa9, 0xd4, 0xbc, 0xa9, 0xe9, 0x9a, 0x34, 0x0c, 0x72, 0x9f, 0xa5,
+	0x6a, 0x59, 0xe0, 0x08, 0x49, 0xa6, 0x97, 0xeb, 0x66, 0xd9, 0x20, 0x6a, 0xf9, 0x26, 0xb4, 0x12,
+	0xe5, 0x29, 0xe5, 0x2c, 0xda, 0x45, 0xb4, 0x61, 0x35, 0x1d, 0xf6, 0x00, 0x31, 0xf8, 0xd1, 0xd5,
+	0xf4, 0x11, 0x8f, 0x15, 0xd9, 0x71, 0x6b, 0x40, 0xd8, 0xde, 0xec, 0xd0, 0xde, 0x83, 0xea, 0xae,
+	0xe0, 0x43, 0x1d, 0x55, 0x67, 0x63, 0xe5, 0xb4, 0x14, 0x3b, 0x4b, 0xa1, 0xd6, 0xf4, 0xdf, 0x85,
+	0x05, 0xc9, 0xed, 0x5d, 0x9b, 0xaf, 0xbf, 0x20, 0x79, 0xf0, 0x15, 0x5c, 0xd2, 0xee, 0x6c, 0xd2,
+	0x74, 0x4b, 0x87, 0x39, 0x27, 0xcd, 0xd3, 0xb4, 0x5b, 0x38, 0x41, 0xbb, 0x2e, 0x5c, 0x4c, 0x31,
+	0xe7, 0x05, 0x75, 0x04, 0x73, 0x62, 0xf0, 0x05, 0x2c, 0xbb, 0x13, 0x42, 0x9d, 0xa9, 0xf3, 0x1d,
+	0x70, 0x19, 0x6a, 0xb9, 0xa0, 0x09, 0x5a, 0xf3, 0x46, 0x08, 0x62, 0x7b, 0x8b, 0xb7, 0xcd, 0x61,
+	0x0f, 0xb8, 0xd8, 0x45, 0x7a, 0xce, 0x10, 0x66, 0x5c, 0x91, 0xe0, 0x87, 0x29, 0x22, 0xde, 0x53,
+	0xf4, 0x9c, 0x6d, 0xfe, 0x2a, 0xd4, 0xf7, 0x29, 0x63, 0x63, 0xe3, 0x56, 0xf2, 0xdf, 0x80, 0x4e,
+	0x92, 0x21, 0x11, 0xaa, 0x21, 0x4d, 0x47, 0xd1, 0x76, 0x68, 0x5f, 0x81, 0xaa, 0x71, 0xe1, 0x73,
+	0x4c, 0xa2, 0x14, 0x49, 0x9a, 0x51, 0x86, 0x9a, 0x9c, 0x95, 0xb0, 0xa5, 0xc0, 0x6d, 0x8b, 0x05,
+	0xdf, 0x3b, 0x06, 0x85, 0x58, 0x94, 0x99, 0xdc, 0x29, 0xe3, 0xf3, 0x57, 0x6d, 0x15, 0x9a, 0xbc,
+	0x94, 0x79, 0x29, 0x23, 0xc1, 0xb9, 0x8b, 0x1b, 0x0c, 0x14, 0x72, 0x2e, 0x95, 0x42, 0x32, 0x28,
+	0xd9, 0xd3, 0x28, 0xd1, 0x89, 0xa9, 0x6a, 0xc3, 0xa0, 0xa1, 0x2d, 0x9d, 0x9c, 0x5f, 0xa6, 0x92,
+	0xb3, 0x43, 0x86, 0xf9, 0xfc, 0xea, 0x16, 0x98, 0x61, 0x22, 0xd1, 0xf4, 0xa6, 0xc5, 0x70, 0x2c,
+	0x2b, 0xfa, 0x50, 0x96, 0xd2, 0x04, 0xd5, 0x94, 0xa8, 0xdc, 0xae, 0x86, 0x4e, 0xf4, 0xdf, 0x84,
+	0xa5, 0x42, 0xdb, 0x8d, 0x04, 0x91, 0x18, 0xc5, 0x79, 0xa1, 0xbd, 0x68, 0x87, 0x6d, 0x03, 0x87,
+	0x44, 0xe2, 0x66, 0x5e, 0x28, 0xeb, 0xe3, 0xb4, 0x99, 0x7b, 0x3b, 0x96, 0x83, 0x2f, 0x6d, 0x7b,
+	0x36, 0x19, 0xdb, 0xa6, 0x85, 0xba, 0x0a, 0xe7, 0xec, 0x26, 0xcb, 0x50, 0x51, 0x57, 0xdb, 0xa4,
+	0x4a, 0x7d, 0x06, 0x5f, 0xdb, 0x7a, 0x7c, 0x8a, 0x22, 0xa5, 0x89, 0x0c, 0x31, 0xe1, 0xf3, 0x38,
+	0xb2, 0x02, 0x8d, 0x11, 0xc9, 0x68, 0x4a, 0x24, 0x1f, 0x9b, 0x1f, 0x03, 0x9a, 0xe6, 0x7c, 0x1f,
+	0x85, 0x3e, 0xa0, 0x12, 0x1a, 0x41, 0xa5, 0x67, 0x64, 0xac, 0xdb, 0x7e, 0xe5, 0xc4, 0xe0, 0x57,
+	0x0f, 0xae, 0xbb, 0xd3, 0xe9, 0x2e, 0x4d, 0x74, 0xa3, 0x79, 0xc8, 0x12, 0xce, 0x92, 0xac, 0x2c,
+	0xe8, 0x08, 0x67, 0xb9, 0xb1, 0x0a, 0x4d, 0x7d, 0x6a, 0x64, 0x8e, 0x33, 0xe3, 0x07, 0x34, 0xd4,
+	0xd7, 0x67, 0xde, 0x82, 0x36, 0x65, 0xd3, 0x2a, 0xc6, 0xa3, 0x96, 0x05, 0x8d, 0xd2, 0x3b, 0x70,
+	0xa9, 0x64, 0x64, 0x44, 0x68, 0x46, 0xe2, 0x0c, 0xad, 0xa2, 0x61, 0xed, 0xf2, 0xd4, 0x82, 0x56,
+	0x0e, 0xbe, 0x5b, 0x80, 0xce, 0xb8, 0xa3, 0xab, 0xb9, 0x30, 0x33, 0x47, 0x1b, 0x50, 0x53, 0x2f,
+	0x00, 0x7c, 0xa9, 0xb6, 0x67, 0x54, 0xfd, 0x4d, 0x68, 0x25, 0xca, 0x68, 0x64, 0x87, 0x52, 0xe5,
+	0xe5, 0x86, 0x52, 0x33, 0x99, 0x08, 0xfe, 0x1d, 0x58, 0x76, 0x77, 0x23, 0xca, 0xc9, 0xc1, 0x10,
+	0x99, 0x4b, 0xf8, 0x92, 0xc3, 0xfb, 0x06, 0x56, 0xbd, 0x5e, 0xbf, 0xb9, 0x12, 0x9e, 0xe9, 0x5e,
+	0x6f, 0x66, 0x63, 0xd3, 0x61, 0x0f, 0x10, 0x55, 0x37, 0x10, 0xb8, 0x5b, 0xda, 0x49, 0xd1, 0x08,
+	0xad, 0x14, 0x6c, 0x80, 0x6f, 0xc6, 0x3a, 0x11, 0x64, 0x58, 0xb8, 0x77, 0xd5, 0x0a, 0x34, 0x48,
+	0x29, 0x07, 0x5c, 0x50, 0x79, 0x60, 0xa7, 0xfa, 0x04, 0x08, 0x7e, 0x9e, 0x6e, 0x42, 0x31, 0x17,
+	0xe7, 0xbc, 0xf0, 0x93, 0x99, 0x3d, 0x27, 0x3d, 0xda, 0xfe, 0x89, 0x99, 0xfd, 0x1a, 0x34, 0x92,
+	0x01, 0x26, 0x4f, 0xf5, 0xe0, 0x33, 0x05, 0x5e, 0xd4, 0x80, 0x7a, 0x4b, 0xfd, 0xe6, 0xd9, 0x29,
+	0xa2, 0x77, 0x6e, 0x63, 0x42, 0xe7, 0xf0, 0xff, 0x0e, 0x2c, 0x53, 0x96, 0x97, 0xb2, 0x88, 0xc6,
+	0xf4, 0xb0, 0xed, 0x60, 0xc9, 0xe0, 0xf7, 0x1c, 0xec, 0xbf, 0x05, 0x4b, 0x27, 0xb9, 0x65, 0x48,
+	0xd8, 0x39, 0xce, 0xac, 0x57, 0xa2, 0xa1, 0x2a, 0xcb, 0xb3, 0x92, 0x8b, 0x72, 0xa8, 0x6b, 0xb6,
+	0x18, 0x5a, 0x29, 0xc8, 0xdd, 0x8b, 0x90, 0x1c, 0xf0, 0x52, 0x86, 0x98, 0x52, 0x61, 0x9a, 0xd3,
+	0x8c, 0x40, 0x7c, 0xa8, 0xee, 0x0f, 0x88, 0x7b, 0x0a, 0xea, 0xef, 0x99, 0xcf, 0xac, 0xcb, 0x50,
+	0x43, 0x21, 0xb8, 0x7b, 0x5f, 0x19, 0x21, 0xf8, 0xc6, 0x9b, 0x5c, 0x88, 0xbe, 0x28, 0xd9, 0x7f,
+	0x7b, 0x21, 0x6e, 0x41, 0x5b, 0x73, 0x3b, 0x8d, 0x06, 0x48, 0xf7, 0x06, 0xd2, 0x5d, 0x60, 0x03,
+	0x7e, 0xa4, 0xb1, 0xcd, 0xed, 0xdf, 0x0f, 0x7b, 0xde, 0x8b, 0xc3, 0x9e, 0xf7, 0xd7, 0x61, 0xcf,
+	0xfb, 0xe9, 0xa8, 0x77, 0xe1, 0xc5, 0x51, 0xef, 0xc2, 0x9f, 0x47, 0xbd, 0x0b, 0x9f, 0xbf, 0xbd,
+	0x47, 0xe5, 0xa0, 0x8c, 0xd5, 0x09, 0xeb, 0xee, 0x8f, 0x87, 0xfb, 0x7d, 0x3e, 0xfe, 0x0b, 0x22,
+	0x0f, 0x72, 0x2c, 0xe2, 0xba, 0xa6, 0xfd, 0xfb, 0xff, 0x04, 0x00, 0x00, 0xff, 0xff, 0x38, 0x90,
+	0x57, 0x4a, 0xd7, 0x0c, 0x00, 0x00,
 }
 
 func (m *EventProviderRegistered) Marshal() (dAtA []byte, err error) {
@@ -1532,6 +1845,13 @@ func (m *EventProviderSlashed) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if len(m.ToRewardPool) > 0 {
+		i -= len(m.ToRewardPool)
+		copy(dAtA[i:], m.ToRewardPool)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.ToRewardPool)))
+		i--
+		dAtA[i] = 0x3a
+	}
 	if m.Reason != 0 {
 		i = encodeVarintEvents(dAtA, i, uint64(m.Reason))
 		i--
@@ -1593,6 +1913,13 @@ func (m *EventJobCreated) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if len(m.CreationFee) > 0 {
+		i -= len(m.CreationFee)
+		copy(dAtA[i:], m.CreationFee)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.CreationFee)))
+		i--
+		dAtA[i] = 0x3a
+	}
 	if m.RevealEnd != 0 {
 		i = encodeVarintEvents(dAtA, i, uint64(m.RevealEnd))
 		i--
@@ -2177,6 +2504,196 @@ func (m *EventParamsUpdated) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	return len(dAtA) - i, nil
 }
 
+func (m *EventJobAborted) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventJobAborted) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventJobAborted) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.CheckEnd != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.CheckEnd))
+		i--
+		dAtA[i] = 0x20
+	}
+	if m.Reason != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.Reason))
+		i--
+		dAtA[i] = 0x18
+	}
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.JobId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.JobId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventAbortDecided) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventAbortDecided) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventAbortDecided) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Quorum {
+		i--
+		if m.Quorum {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x28
+	}
+	if m.UnavailablePower != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.UnavailablePower))
+		i--
+		dAtA[i] = 0x20
+	}
+	if m.AvailablePower != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.AvailablePower))
+		i--
+		dAtA[i] = 0x18
+	}
+	if m.InputsAvailable {
+		i--
+		if m.InputsAvailable {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.JobId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.JobId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventPayoutRedirected) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventPayoutRedirected) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventPayoutRedirected) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Error) > 0 {
+		i -= len(m.Error)
+		copy(dAtA[i:], m.Error)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Error)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if len(m.Amount) > 0 {
+		i -= len(m.Amount)
+		copy(dAtA[i:], m.Amount)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Amount)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.What) > 0 {
+		i -= len(m.What)
+		copy(dAtA[i:], m.What)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.What)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.JobId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.JobId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventJobPruned) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventJobPruned) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventJobPruned) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.ClosedHeight != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.ClosedHeight))
+		i--
+		dAtA[i] = 0x18
+	}
+	if m.State != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.State))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.JobId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.JobId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintEvents(dAtA []byte, offset int, v uint64) int {
 	offset -= sovEvents(v)
 	base := offset
@@ -2302,6 +2819,10 @@ func (m *EventProviderSlashed) Size() (n int) {
 	if m.Reason != 0 {
 		n += 1 + sovEvents(uint64(m.Reason))
 	}
+	l = len(m.ToRewardPool)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
 	return n
 }
 
@@ -2331,6 +2852,10 @@ func (m *EventJobCreated) Size() (n int) {
 	}
 	if m.RevealEnd != 0 {
 		n += 1 + sovEvents(uint64(m.RevealEnd))
+	}
+	l = len(m.CreationFee)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
 	}
 	return n
 }
@@ -2590,6 +3115,94 @@ func (m *EventParamsUpdated) Size() (n int) {
 	l = len(m.Authority)
 	if l > 0 {
 		n += 1 + l + sovEvents(uint64(l))
+	}
+	return n
+}
+
+func (m *EventJobAborted) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.JobId != 0 {
+		n += 1 + sovEvents(uint64(m.JobId))
+	}
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	if m.Reason != 0 {
+		n += 1 + sovEvents(uint64(m.Reason))
+	}
+	if m.CheckEnd != 0 {
+		n += 1 + sovEvents(uint64(m.CheckEnd))
+	}
+	return n
+}
+
+func (m *EventAbortDecided) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.JobId != 0 {
+		n += 1 + sovEvents(uint64(m.JobId))
+	}
+	if m.InputsAvailable {
+		n += 2
+	}
+	if m.AvailablePower != 0 {
+		n += 1 + sovEvents(uint64(m.AvailablePower))
+	}
+	if m.UnavailablePower != 0 {
+		n += 1 + sovEvents(uint64(m.UnavailablePower))
+	}
+	if m.Quorum {
+		n += 2
+	}
+	return n
+}
+
+func (m *EventPayoutRedirected) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.JobId != 0 {
+		n += 1 + sovEvents(uint64(m.JobId))
+	}
+	l = len(m.What)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = len(m.Amount)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = len(m.Error)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	return n
+}
+
+func (m *EventJobPruned) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.JobId != 0 {
+		n += 1 + sovEvents(uint64(m.JobId))
+	}
+	if m.State != 0 {
+		n += 1 + sovEvents(uint64(m.State))
+	}
+	if m.ClosedHeight != 0 {
+		n += 1 + sovEvents(uint64(m.ClosedHeight))
 	}
 	return n
 }
@@ -3358,6 +3971,38 @@ func (m *EventProviderSlashed) Unmarshal(dAtA []byte) error {
 					break
 				}
 			}
+		case 7:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ToRewardPool", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ToRewardPool = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
 		default:
 			iNdEx = preIndex
 			skippy, err := skipEvents(dAtA[iNdEx:])
@@ -3561,6 +4206,38 @@ func (m *EventJobCreated) Unmarshal(dAtA []byte) error {
 					break
 				}
 			}
+		case 7:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field CreationFee", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.CreationFee = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
 		default:
 			iNdEx = preIndex
 			skippy, err := skipEvents(dAtA[iNdEx:])
@@ -5270,6 +5947,564 @@ func (m *EventParamsUpdated) Unmarshal(dAtA []byte) error {
 			}
 			m.Authority = string(dAtA[iNdEx:postIndex])
 			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventJobAborted) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventJobAborted: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventJobAborted: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field JobId", wireType)
+			}
+			m.JobId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.JobId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Reason", wireType)
+			}
+			m.Reason = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Reason |= AbortReason(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field CheckEnd", wireType)
+			}
+			m.CheckEnd = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.CheckEnd |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventAbortDecided) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventAbortDecided: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventAbortDecided: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field JobId", wireType)
+			}
+			m.JobId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.JobId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field InputsAvailable", wireType)
+			}
+			var v int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				v |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			m.InputsAvailable = bool(v != 0)
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field AvailablePower", wireType)
+			}
+			m.AvailablePower = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.AvailablePower |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field UnavailablePower", wireType)
+			}
+			m.UnavailablePower = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.UnavailablePower |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Quorum", wireType)
+			}
+			var v int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				v |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			m.Quorum = bool(v != 0)
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventPayoutRedirected) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventPayoutRedirected: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventPayoutRedirected: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field JobId", wireType)
+			}
+			m.JobId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.JobId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field What", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.What = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Amount", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Amount = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Error", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Error = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventJobPruned) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventJobPruned: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventJobPruned: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field JobId", wireType)
+			}
+			m.JobId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.JobId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field State", wireType)
+			}
+			m.State = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.State |= JobState(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ClosedHeight", wireType)
+			}
+			m.ClosedHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ClosedHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
 		default:
 			iNdEx = preIndex
 			skippy, err := skipEvents(dAtA[iNdEx:])

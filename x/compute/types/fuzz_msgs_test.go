@@ -28,7 +28,7 @@ var fuzzHarness = &msgfuzz.Harness{
 	Msgs: []msgfuzz.Msg{ // the order of the inputs' selector byte: append only
 		&types.MsgRegisterProvider{}, &types.MsgUpdateProvider{}, &types.MsgUnbondProvider{},
 		&types.MsgCreateJob{}, &types.MsgCancelJob{}, &types.MsgCommitBid{}, &types.MsgRevealBid{},
-		&types.MsgSubmitResult{}, &types.MsgDisputeResult{}, &types.MsgUpdateParams{},
+		&types.MsgSubmitResult{}, &types.MsgDisputeResult{}, &types.MsgUpdateParams{}, &types.MsgAbortJob{},
 	},
 }
 
@@ -50,16 +50,18 @@ func fuzzSeeds(t testing.TB) []msgfuzz.Seed {
 	mlp := types.WorkloadSpec{Kind: workload.KindMLP, Mlp: &types.MlpSpec{ModelId: 1, DatasetId: 2}, ChunkRows: 16}
 	return []msgfuzz.Seed{
 		msgfuzz.Valid(&types.MsgRegisterProvider{Operator: a, Moniker: "p", Endpoint: "https://p.example:8443", Hardware: hw, Bond: coin}),
-		msgfuzz.Valid(&types.MsgUpdateProvider{Operator: a, Moniker: "p2", Hardware: hw, AddBond: coin}),
+		msgfuzz.Valid(&types.MsgUpdateProvider{Operator: a, Moniker: "p2", Endpoint: "http://10.0.0.2:8090/agent", Hardware: hw, AddBond: coin}),
 		msgfuzz.Valid(&types.MsgUnbondProvider{Operator: a}),
 		msgfuzz.Valid(&types.MsgCreateJob{Requester: a, Workload: gemm, MaxPrice: coin, CommitBlocks: 5, RevealBlocks: 5, ExecBlocks: 20, MinHardware: types.Hardware{GpuCount: 1}}),
 		msgfuzz.Valid(&types.MsgCancelJob{Requester: a, JobId: 1}),
 		msgfuzz.Valid(&types.MsgCommitBid{Provider: a, JobId: 1, Commitment: root}),
-		msgfuzz.Valid(&types.MsgRevealBid{Provider: a, JobId: 1, Price: coin, Salt: []byte("salt")}),
+		msgfuzz.Valid(&types.MsgRevealBid{Provider: a, JobId: 1, Price: coin, Salt: []byte("a salt of 16 byt")}),
 		msgfuzz.Valid(&types.MsgSubmitResult{Provider: a, JobId: 1, OutputRoot: root, ChunkCount: 2}),
 		msgfuzz.Valid(&types.MsgDisputeResult{Requester: a, JobId: 1}),
 		msgfuzz.Valid(&types.MsgUpdateParams{Authority: a, Params: types.DefaultParams()}),
-		msgfuzz.Valid(&types.MsgCreateJob{Requester: a, Workload: mlp, MaxPrice: coin, CommitBlocks: 1, RevealBlocks: 1, ExecBlocks: 1}),
+		msgfuzz.Valid(&types.MsgCreateJob{Requester: a, Workload: mlp, MaxPrice: coin, CommitBlocks: 1, RevealBlocks: 1, ExecBlocks: 1,
+			MaxModelFee: sdk.NewCoins(coin), MaxDatasetFee: sdk.NewCoins(coin)}),
+		msgfuzz.Valid(&types.MsgAbortJob{Provider: a, JobId: 1, Reason: types.AbortReason_ABORT_REASON_INPUTS_UNAVAILABLE}),
 		// Invalid ones.
 		msgfuzz.Invalid(&types.MsgRegisterProvider{Operator: "cosmos1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqnrql8a", Moniker: "p", Bond: coin}),
 		msgfuzz.Invalid(&types.MsgRegisterProvider{Operator: a, Moniker: "p", Endpoint: "ftp://x", Bond: coin}),
@@ -67,6 +69,12 @@ func fuzzSeeds(t testing.TB) []msgfuzz.Seed {
 		msgfuzz.Invalid(&types.MsgCreateJob{Requester: a, Workload: gemm, MaxPrice: sdk.Coin{Denom: "uaic", Amount: math.NewInt(-1)}, CommitBlocks: 1, RevealBlocks: 1, ExecBlocks: 1}),
 		msgfuzz.Invalid(&types.MsgCommitBid{Provider: a, JobId: 1, Commitment: root[:31]}),
 		msgfuzz.Invalid(&types.MsgRevealBid{Provider: a, JobId: 1, Price: coin, Salt: make([]byte, types.MaxSaltLen+1)}),
+		msgfuzz.Invalid(&types.MsgRevealBid{Provider: a, JobId: 1, Price: coin, Salt: []byte("0a0b0c")}),
+		msgfuzz.Invalid(&types.MsgUpdateProvider{Operator: a, Moniker: "p2", Hardware: hw}),
+		msgfuzz.Invalid(&types.MsgRegisterProvider{Operator: a, Moniker: "p", Endpoint: "http://user@p.example", Bond: coin}),
+		msgfuzz.Invalid(&types.MsgAbortJob{Provider: a, JobId: 1}),
+		msgfuzz.Invalid(&types.MsgCreateJob{Requester: a, Workload: gemm, MaxPrice: coin, CommitBlocks: 1, RevealBlocks: 1, ExecBlocks: 1,
+			MaxModelFee: sdk.Coins{sdk.Coin{Denom: "uaic", Amount: math.NewInt(-1)}}}),
 		msgfuzz.Invalid(&types.MsgSubmitResult{Provider: a, JobId: 0, OutputRoot: root, ChunkCount: 2}),
 		msgfuzz.Invalid(&types.MsgUpdateParams{Authority: a}),
 	}
@@ -84,7 +92,7 @@ func assertHardware(t testing.TB, hw types.Hardware) {
 }
 
 func assertDescription(t testing.TB, moniker, endpoint string, hw types.Hardware) {
-	if moniker == "" || len(moniker) > types.MaxMonikerLen || len(endpoint) > types.MaxEndpointLen {
+	if moniker == "" || len(moniker) > types.MaxMonikerLen || types.ValidateEndpoint(endpoint) != nil {
 		t.Fatalf("moniker %q / endpoint %q accepted", moniker, endpoint)
 	}
 	assertHardware(t, hw)
@@ -132,6 +140,9 @@ func assertValid(t testing.TB, msg msgfuzz.Msg, signer []byte) {
 			t.Fatalf("workload kind %q accepted", w.Kind)
 		}
 		assertHardware(t, m.MinHardware)
+		if m.MaxModelFee.Validate() != nil || m.MaxDatasetFee.Validate() != nil {
+			t.Fatalf("fee caps %s / %s accepted", m.MaxModelFee, m.MaxDatasetFee)
+		}
 	case *types.MsgCancelJob:
 		msgfuzz.AssertAic(t, "requester", m.Requester, signer)
 		if m.JobId == 0 {
@@ -145,7 +156,7 @@ func assertValid(t testing.TB, msg msgfuzz.Msg, signer []byte) {
 	case *types.MsgRevealBid:
 		msgfuzz.AssertAic(t, "provider", m.Provider, signer)
 		msgfuzz.AssertPositiveCoin(t, "price", m.Price)
-		if m.JobId == 0 || len(m.Salt) > types.MaxSaltLen {
+		if m.JobId == 0 || len(m.Salt) < types.MinSaltLen || len(m.Salt) > types.MaxSaltLen {
 			t.Fatalf("job %d salt %d bytes accepted", m.JobId, len(m.Salt))
 		}
 	case *types.MsgSubmitResult:
@@ -157,6 +168,11 @@ func assertValid(t testing.TB, msg msgfuzz.Msg, signer []byte) {
 		msgfuzz.AssertAic(t, "requester", m.Requester, signer)
 		if m.JobId == 0 {
 			t.Fatal("job_id 0 accepted")
+		}
+	case *types.MsgAbortJob:
+		msgfuzz.AssertAic(t, "provider", m.Provider, signer)
+		if m.JobId == 0 || m.Reason != types.AbortReason_ABORT_REASON_INPUTS_UNAVAILABLE {
+			t.Fatalf("abort %+v accepted", m)
 		}
 	case *types.MsgUpdateParams:
 		msgfuzz.AssertAic(t, "authority", m.Authority, signer)

@@ -30,7 +30,56 @@ func (gs GenesisState) Validate() error {
 	if err := gs.validateBids(jobs, providers); err != nil {
 		return err
 	}
+	if err := gs.validateObligations(jobs); err != nil {
+		return err
+	}
+	if err := gs.validatePruned(); err != nil {
+		return err
+	}
 	return gs.validateTallies(jobs)
+}
+
+// validateObligations checks each provider's obligation counter against its
+// commitments on jobs in auction and its won jobs that have not ended: a
+// provider imported with too low a count could unbond from under a job.
+func (gs GenesisState) validateObligations(jobs map[uint64]Job) error {
+	want := map[string]uint64{}
+	for _, j := range jobs {
+		if j.State.HoldsWinnerCollateral() {
+			want[j.Winner]++
+		}
+	}
+	for _, c := range gs.BidCommits {
+		if jobs[c.JobId].State.InAuction() {
+			want[c.Provider]++
+		}
+	}
+	for _, p := range gs.Providers {
+		if p.Obligations != want[p.Address] {
+			return ErrInvalidGenesis.Wrapf("provider %s: obligations %d, its commitments in auction and live won jobs are %d",
+				p.Address, p.Obligations, want[p.Address])
+		}
+	}
+	return nil
+}
+
+// validatePruned checks that the terminal counters of stats exceed the
+// stored terminal jobs by exactly jobs_pruned (the pruned jobs they still count).
+func (gs GenesisState) validatePruned() error {
+	stored := map[JobState]uint64{}
+	for _, j := range gs.Jobs {
+		stored[j.State]++
+	}
+	var pruned uint64
+	for _, sc := range gs.Stats.JobsPerState {
+		if sc.State.IsTerminal() && sc.Count > stored[sc.State] {
+			pruned += sc.Count - stored[sc.State]
+		}
+	}
+	if pruned != gs.Stats.JobsPruned {
+		return ErrInvalidGenesis.Wrapf("stats count %d more terminal jobs than are stored, jobs_pruned is %d", pruned, gs.Stats.JobsPruned)
+	}
+	return nil
 }
 
 // validateProviders checks each provider and returns the set of addresses.
@@ -117,8 +166,8 @@ func (gs GenesisState) validateBids(jobs map[uint64]Job, providers map[string]bo
 func (gs GenesisState) validateTallies(jobs map[uint64]Job) error {
 	for _, t := range gs.Tallies {
 		j, ok := jobs[t.JobId]
-		if !ok || j.State != JobState_JOB_STATE_VERIFYING {
-			return ErrInvalidGenesis.Wrapf("tally for job %d which is not VERIFYING", t.JobId)
+		if !ok || !j.State.UnderCheck() {
+			return ErrInvalidGenesis.Wrapf("tally for job %d which is not VERIFYING or ABORTING", t.JobId)
 		}
 		for i := 1; i < len(t.Voters); i++ {
 			if bytes.Equal(t.Voters[i-1], t.Voters[i]) {
@@ -141,14 +190,28 @@ func ValidateAddress(field, addr string) error {
 }
 
 // HoldsWinnerCollateral reports whether a job in this state has a winner
-// whose collateral stays locked until the job ends: ASSIGNED, SUBMITTED or
-// VERIFYING.
+// whose collateral stays locked until the job ends: ASSIGNED, SUBMITTED,
+// VERIFYING or ABORTING.
 func (s JobState) HoldsWinnerCollateral() bool {
 	switch s {
-	case JobState_JOB_STATE_ASSIGNED, JobState_JOB_STATE_SUBMITTED, JobState_JOB_STATE_VERIFYING:
+	case JobState_JOB_STATE_ASSIGNED, JobState_JOB_STATE_SUBMITTED, JobState_JOB_STATE_VERIFYING,
+		JobState_JOB_STATE_ABORTING:
 		return true
 	}
 	return false
+}
+
+// UnderCheck reports whether the validators' sidecars check a job in this
+// state through vote extensions: its sampled chunks (VERIFYING) or its
+// inputs (ABORTING).
+func (s JobState) UnderCheck() bool {
+	return s == JobState_JOB_STATE_VERIFYING || s == JobState_JOB_STATE_ABORTING
+}
+
+// InAuction reports whether a job in this state is in its auction (OPEN or
+// REVEAL), where commitments lock collateral.
+func (s JobState) InAuction() bool {
+	return s == JobState_JOB_STATE_OPEN || s == JobState_JOB_STATE_REVEAL
 }
 
 // IsTerminal reports whether a job state is final: SETTLED, CANCELLED,

@@ -50,4 +50,10 @@ var (
 	VotersKey = collections.NewPrefix(18)
 	// StatsKey holds the module's running Stats.
 	StatsKey = collections.NewPrefix(19)
+	// PruneQueueKey is the (height, job id) queue of terminal jobs to prune
+	// (closed_height + retention_blocks).
+	PruneQueueKey = collections.NewPrefix(20)
+	// PendingChecksKey holds the ids of the jobs the sidecars check
+	// (VERIFYING or ABORTING), which PendingVerifications pages.
+	PendingChecksKey = collections.NewPrefix(21)
 )

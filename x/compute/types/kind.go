@@ -89,11 +89,15 @@ func (f SpecField) isSet(w WorkloadSpec) bool {
 // WorkloadShape is what a job computes: Rows output rows of Cols float32
 // values each, for MulAdds multiply-adds. MulAdds is 0 when the chain cannot
 // know the work (an mlp model's hidden widths are in its weights file, off
-// chain; such jobs are priced by rows).
+// chain; such jobs are priced by rows). A kind that reads a dataset sets
+// InputCols and InputRowsPerChunk (the dataset's columns and chunking): a
+// provider serves the dataset chunks that cover each output chunk with it.
 type WorkloadShape struct {
-	Rows    uint64
-	Cols    uint64
-	MulAdds uint64
+	Rows              uint64
+	Cols              uint64
+	MulAdds           uint64
+	InputCols         uint64
+	InputRowsPerChunk uint64
 }
 
 // KindState is what a kind may read from state to resolve a job: the other

@@ -16,11 +16,6 @@ const (
 	// carries inline (longer jobs list a prompt dataset).
 	GPTMaxInlinePrompts = 64
 	GPTMaxInlineTokens  = 4096
-	// GPTMaxChunkBytes bounds an output chunk: chunk_rows × (max_new_tokens
-	// + vocab) × 4 bytes. A verifier fetches a sampled chunk in one HTTP
-	// response (base64 in JSON: 4/3 of this), well within the sidecar's 64
-	// MiB limit; with GPT-2's vocabulary it allows 41 prompts per chunk.
-	GPTMaxChunkBytes = 8 << 20
 	// GPTMaxChunkMulAdds bounds the work of recomputing one chunk (what a
 	// verifier spends per sampled chunk): 2^37 ≈ 1.4·10^11 multiply-adds,
 	// one GPT-2-small prompt over its whole 1024-token context, about two
@@ -37,9 +32,13 @@ const (
 // (x/modelregistry, whose config gives the shape) of prompts listed inline
 // or read from an npy-i32 dataset (x/datamarket). Rows are prompts; an
 // output row is max_new_tokens ids then the vocabulary's logits. The work
-// is Σ over prompts of workload.GPTConfig.MulAdds — tokens × parameters,
-// plus attention — with a dataset's prompts counted at its full width.
-// Not simulated: it needs a model on chain.
+// (WorkloadShape.MulAdds, recorded as the job's mul_adds: what
+// max_work_per_exec_block admits and providers price) is Σ over prompts of
+// workload.GPTConfig.MulAdds — tokens × parameters, plus attention — with a
+// dataset's prompts counted at its full width. A sampled chunk's bytes (its
+// output rows, and a dataset's prompt chunks served with them: InputCols,
+// InputRowsPerChunk) are admitted against max_chunk_bytes like every kind's
+// (Params.AdmitJob). Not simulated: it needs a model on chain.
 func gptKind() WorkloadKind {
 	return WorkloadKind{
 		Name:     workload.KindGPT,
@@ -153,13 +152,15 @@ func resolveGPT(ctx context.Context, st KindState, w WorkloadSpec, requester str
 	t := JobTerms{Shape: shape, ModelID: g.ModelId, Model: mterms}
 	if p.datasetID != 0 {
 		t.DatasetID, t.Dataset = p.datasetID, p.dataset
+		t.Shape.InputCols, t.Shape.InputRowsPerChunk = p.dataset.Cols, p.dataset.RowsPerChunk
 	}
 	return t, nil
 }
 
 // gptShape sizes a job and applies the kind's limits: prompts that fit the
-// context with their new tokens, inline tokens in the vocabulary, chunk
-// bytes, the work of one chunk and of the whole job.
+// context with their new tokens, inline tokens in the vocabulary, the work
+// of one chunk and of the whole job. (Chunk bytes are the params'
+// max_chunk_bytes, checked by Params.AdmitJob.)
 func gptShape(cfg workload.GPTConfig, g *GptSpec, chunkRows uint64, p gptPrompts) (WorkloadShape, error) {
 	maxNew := int(g.MaxNewTokens)
 	if p.width > math.MaxInt32 || cfg.CheckDecode(int(p.width), maxNew) != nil {
@@ -174,9 +175,6 @@ func gptShape(cfg workload.GPTConfig, g *GptSpec, chunkRows uint64, p gptPrompts
 	}
 	cols := uint64(maxNew + cfg.Vocab)
 	perChunk := min(max(chunkRows, 1), p.rows)
-	if perChunk > GPTMaxChunkBytes/(4*cols) {
-		return WorkloadShape{}, ErrInvalidWorkload.Wrapf("chunks of %d prompts × %d values exceed %d bytes: lower chunk_rows", perChunk, cols, GPTMaxChunkBytes)
-	}
 	one := cfg.MulAdds(int(p.width), maxNew) // the widest prompt
 	if one > GPTMaxChunkMulAdds/perChunk {
 		return WorkloadShape{}, ErrInvalidWorkload.Wrapf("a chunk of %d prompts is %d multiply-adds each, over %d per chunk: lower chunk_rows or the prompts", perChunk, one, uint64(GPTMaxChunkMulAdds))

@@ -70,18 +70,24 @@ func TestResolveGPTInline(t *testing.T) {
 			t.Errorf("%s: got %v, want %q", name, err, c.want)
 		}
 	}
-	// 42 GPT-2 prompts in a chunk: 42 × 50258 × 4 bytes > 8 MiB.
+	// The chunk bytes are the params' max_chunk_bytes, as for every kind: at
+	// the default 4 MiB, 20 GPT-2 prompts fit in a chunk (20 × 50258 × 4
+	// bytes) and 21 do not.
 	many := inlineGPT(1)
-	for i := 0; i < 42; i++ {
+	for i := 0; i < 21; i++ {
 		many.Gpt.Prompts = append(many.Gpt.Prompts, types.GptPrompt{Tokens: []uint32{1}})
 	}
-	many.ChunkRows = 42
-	if _, _, err := types.ResolveWorkload(ctx, types.KindState{Models: gptModels(gpt2)}, many, "aic1req"); err == nil || !strings.Contains(err.Error(), "exceed 8388608 bytes") {
-		t.Fatalf("42 GPT-2 prompts per chunk: %v", err)
-	}
-	many.ChunkRows = 41
-	if _, _, err := types.ResolveWorkload(ctx, types.KindState{Models: gptModels(gpt2)}, many, "aic1req"); err != nil {
-		t.Fatalf("41 GPT-2 prompts per chunk: %v", err)
+	params := types.DefaultParams()
+	for rows, want := range map[uint64]string{21: "more than max_chunk_bytes 4194304", 20: ""} {
+		many.ChunkRows = rows
+		_, terms, err := types.ResolveWorkload(ctx, types.KindState{Models: gptModels(gpt2)}, many, "aic1req")
+		if err != nil {
+			t.Fatalf("%d GPT-2 prompts per chunk: %v", rows, err)
+		}
+		err = params.AdmitJob(terms.Shape, rows, params.MaxExecBlocks)
+		if (want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), want)) {
+			t.Fatalf("%d GPT-2 prompts per chunk: %v, want %q", rows, err, want)
+		}
 	}
 }
 
@@ -99,7 +105,8 @@ func TestResolveGPTDataset(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := workload.GPTConfig{Layers: 2, Heads: 4, Embed: 64, Vocab: 256, Context: 128}
-	if terms.Shape != (types.WorkloadShape{Rows: 10, Cols: 264, MulAdds: 10 * cfg.MulAdds(12, 8)}) || terms.DatasetID != 9 || terms.Dataset.Version != 1 {
+	if terms.Shape != (types.WorkloadShape{Rows: 10, Cols: 264, MulAdds: 10 * cfg.MulAdds(12, 8), InputCols: 12, InputRowsPerChunk: 4}) ||
+		terms.DatasetID != 9 || terms.Dataset.Version != 1 {
 		t.Fatalf("terms %+v", terms)
 	}
 	f32 := ds

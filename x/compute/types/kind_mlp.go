@@ -64,7 +64,8 @@ func resolveMLP(ctx context.Context, st KindState, w WorkloadSpec, requester str
 			m.ModelId, mterms.InputDim, m.DatasetId, dterms.Cols)
 	}
 	return JobTerms{
-		Shape:   WorkloadShape{Rows: dterms.Rows, Cols: mterms.OutputDim},
+		Shape: WorkloadShape{Rows: dterms.Rows, Cols: mterms.OutputDim,
+			InputCols: dterms.Cols, InputRowsPerChunk: dterms.RowsPerChunk},
 		ModelID: m.ModelId, Model: mterms,
 		DatasetID: m.DatasetId, Dataset: dterms,
 	}, nil

@@ -169,7 +169,7 @@ func TestResolveMLP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if terms.Shape != (types.WorkloadShape{Rows: 40, Cols: 2}) || terms.ModelID != 3 || terms.DatasetID != 5 ||
+	if terms.Shape != (types.WorkloadShape{Rows: 40, Cols: 2, InputCols: 4}) || terms.ModelID != 3 || terms.DatasetID != 5 ||
 		terms.Dataset.Version != 2 || !terms.Model.Fee.Equal(models.terms.Fee) {
 		t.Fatalf("terms %+v", terms)
 	}

@@ -2,6 +2,8 @@ package types
 
 import (
 	"net/url"
+	"strconv"
+	"strings"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -15,8 +17,12 @@ const (
 	MaxGPUModelLen = 64
 	MaxWorkloads   = 8
 	MaxSaltLen     = 64
-	CommitmentLen  = 32
-	OutputRootLen  = 32
+	// MinSaltLen is the shortest salt a reveal may open a commitment with:
+	// 16 bytes, so that nobody can grind a commitment's price before it is
+	// revealed.
+	MinSaltLen    = 16
+	CommitmentLen = 32
+	OutputRootLen = 32
 )
 
 var (
@@ -29,6 +35,7 @@ var (
 	_ sdk.Msg = &MsgRevealBid{}
 	_ sdk.Msg = &MsgSubmitResult{}
 	_ sdk.Msg = &MsgDisputeResult{}
+	_ sdk.Msg = &MsgAbortJob{}
 	_ sdk.Msg = &MsgUpdateParams{}
 )
 
@@ -84,16 +91,48 @@ func validateDescription(moniker, endpoint string, hw Hardware) error {
 	if moniker == "" || len(moniker) > MaxMonikerLen {
 		return ErrInvalidProvider.Wrapf("moniker must have 1 to %d characters", MaxMonikerLen)
 	}
-	if len(endpoint) > MaxEndpointLen {
-		return ErrInvalidProvider.Wrapf("endpoint longer than %d", MaxEndpointLen)
-	}
-	if endpoint != "" {
-		u, err := url.Parse(endpoint)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return ErrInvalidProvider.Wrapf("endpoint %q is not an http(s) URL", endpoint)
-		}
+	if err := ValidateEndpoint(endpoint); err != nil {
+		return err
 	}
 	return hw.Validate()
+}
+
+// ValidateEndpoint checks a provider's endpoint, the base URL sidecars and
+// requesters fetch its chunks from: a non-empty http(s) URL with a host, an
+// optional port in 1..65535 and path, and no user info, query, fragment or
+// spaces. A provider without such an endpoint cannot serve a sampled chunk,
+// so it can neither register nor bid.
+func ValidateEndpoint(endpoint string) error {
+	bad := func(why string) error {
+		return ErrInvalidProvider.Wrapf("endpoint %q is not a reachable-looking http(s) URL: %s", endpoint, why)
+	}
+	switch {
+	case endpoint == "":
+		return bad("empty")
+	case len(endpoint) > MaxEndpointLen:
+		return ErrInvalidProvider.Wrapf("endpoint longer than %d", MaxEndpointLen)
+	case strings.ContainsFunc(endpoint, func(r rune) bool { return r <= ' ' || r == 0x7f }):
+		return bad("spaces or control characters")
+	}
+	u, err := url.Parse(endpoint)
+	switch {
+	case err != nil:
+		return bad(err.Error())
+	case u.Scheme != "http" && u.Scheme != "https":
+		return bad("the scheme must be http or https")
+	case u.Hostname() == "":
+		return bad("no host")
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "":
+		return bad("user info, a query or a fragment")
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return bad("port out of range")
+		}
+	} else if strings.HasSuffix(u.Host, ":") {
+		return bad("empty port")
+	}
+	return nil
 }
 
 // ValidateBasic checks the message without state.
@@ -177,6 +216,12 @@ func (m *MsgCreateJob) ValidateBasic() error {
 	if err := m.MinHardware.Validate(); err != nil {
 		return ErrInvalidWorkload.Wrapf("min_hardware: %v", err)
 	}
+	if err := m.MaxModelFee.Validate(); err != nil {
+		return ErrInvalidPrice.Wrapf("max_model_fee %s: %v", m.MaxModelFee, err)
+	}
+	if err := m.MaxDatasetFee.Validate(); err != nil {
+		return ErrInvalidPrice.Wrapf("max_dataset_fee %s: %v", m.MaxDatasetFee, err)
+	}
 	return nil
 }
 
@@ -216,8 +261,8 @@ func (m *MsgRevealBid) ValidateBasic() error {
 	if err := m.Price.Validate(); err != nil || !m.Price.IsPositive() {
 		return ErrInvalidPrice.Wrapf("price %s must be a positive coin", m.Price)
 	}
-	if len(m.Salt) > MaxSaltLen {
-		return ErrBadCommitment.Wrapf("salt longer than %d bytes", MaxSaltLen)
+	if len(m.Salt) < MinSaltLen || len(m.Salt) > MaxSaltLen {
+		return ErrBadCommitment.Wrapf("salt has %d bytes, want %d to %d (random)", len(m.Salt), MinSaltLen, MaxSaltLen)
 	}
 	return nil
 }
@@ -246,6 +291,20 @@ func (m *MsgDisputeResult) ValidateBasic() error {
 	}
 	if m.JobId == 0 {
 		return ErrJobNotFound.Wrap("job_id 0")
+	}
+	return nil
+}
+
+// ValidateBasic checks the message without state.
+func (m *MsgAbortJob) ValidateBasic() error {
+	if err := ValidateAddress("provider", m.Provider); err != nil {
+		return err
+	}
+	if m.JobId == 0 {
+		return ErrJobNotFound.Wrap("job_id 0")
+	}
+	if _, known := AbortReason_name[int32(m.Reason)]; !known || m.Reason == AbortReason_ABORT_REASON_UNSPECIFIED {
+		return ErrInvalidRequest.Wrapf("abort reason %d: want ABORT_REASON_INPUTS_UNAVAILABLE", m.Reason)
 	}
 	return nil
 }

@@ -21,11 +21,22 @@ const (
 	MaxCollateralRatio   = 1_000_000 // 100×
 	MaxQueueItemsLimit   = 10_000
 	MaxWindowBlocksLimit = 10_000_000
+	// MaxChunkBytesLimit bounds max_chunk_bytes: the sidecar's own
+	// per-response limit (64 MiB).
+	MaxChunkBytesLimit = 64 << 20
+	// MinChunkBytesLimit: a chunk must be able to hold at least one row of
+	// 256 float32 columns.
+	MinChunkBytesLimit   = 1 << 10
+	MaxTimeoutJailLimit  = 1_000
+	MaxRecentSlashWindow = 1_000
 )
 
 // DefaultParams returns the production defaults. With a 20% sample floor and
 // a fraud slash of at least 5× the job's max_price (collateral_ratio_bps =
-// 50000), cheating does not pay: see the module README.
+// 50000), cheating does not pay; a timeout costs the winner the job's
+// collateral and pays the requester at most its creation fee, so griefing
+// does not pay either: see the module README, whose tables are generated
+// from these values (TestReadmeEconomics).
 func DefaultParams() Params {
 	return Params{
 		MinProviderBond:             sdk.NewCoin(DefaultBondDenom, math.NewInt(1_000_000_000)), // 1,000 AIC
@@ -43,7 +54,7 @@ func DefaultParams() Params {
 		ChallengeBlocks:             100,
 		VerificationBlocks:          50,
 		SlashFractionFraud:          5_000,
-		SlashFractionTimeout:        1_000,
+		SlashFractionTimeout:        10_000, // of the job's collateral
 		RequesterCompensationBps:    5_000,
 		JailBlocks:                  1_000,
 		DisputeFee:                  sdk.NewCoin(DefaultBondDenom, math.NewInt(10_000_000)), // 10 AIC
@@ -51,6 +62,12 @@ func DefaultParams() Params {
 		UnbondingBlocks:             1_000,
 		MaxQueueItemsPerBlock:       200,
 		RecentSlashWindowMultiplier: 10,
+		MinExecBlocks:               20,
+		MaxChunkBytes:               4 << 20,                                             // 4 MiB
+		JobCreationFee:              sdk.NewCoin(DefaultBondDenom, math.NewInt(100_000)), // 0.1 AIC
+		MaxWorkPerExecBlock:         1_000_000_000,
+		TimeoutJailThreshold:        3,
+		RetentionBlocks:             100_000,
 	}
 }
 
@@ -99,6 +116,12 @@ func (p Params) validate() error {
 	if err := validCoin("dispute_fee", p.DisputeFee, false); err != nil {
 		return err
 	}
+	if err := validCoin("job_creation_fee", p.JobCreationFee, false); err != nil {
+		return err
+	}
+	if p.JobCreationFee.Denom != p.MinProviderBond.Denom {
+		return fmt.Errorf("job_creation_fee denom %s differs from the bond denom %s", p.JobCreationFee.Denom, p.MinProviderBond.Denom)
+	}
 	if p.CollateralRatioBps > MaxCollateralRatio {
 		return fmt.Errorf("collateral_ratio_bps %d exceeds %d", p.CollateralRatioBps, MaxCollateralRatio)
 	}
@@ -111,8 +134,8 @@ func (p Params) validate() error {
 	if err := validRange("reveal blocks", p.MinRevealBlocks, p.MaxRevealBlocks, MaxWindowBlocksLimit); err != nil {
 		return err
 	}
-	if p.MaxExecBlocks < 1 || p.MaxExecBlocks > MaxWindowBlocksLimit {
-		return fmt.Errorf("max_exec_blocks %d must be in [1, %d]", p.MaxExecBlocks, MaxWindowBlocksLimit)
+	if err := validRange("exec blocks", p.MinExecBlocks, p.MaxExecBlocks, MaxWindowBlocksLimit); err != nil {
+		return err
 	}
 	for name, v := range map[string]uint32{
 		"protocol_fee_bps": p.ProtocolFeeBps, "sample_rate_floor_bps": p.SampleRateFloorBps,
@@ -128,7 +151,7 @@ func (p Params) validate() error {
 	}
 	for name, v := range map[string]uint64{
 		"challenge_blocks": p.ChallengeBlocks, "verification_blocks": p.VerificationBlocks,
-		"jail_blocks": p.JailBlocks, "unbonding_blocks": p.UnbondingBlocks,
+		"jail_blocks": p.JailBlocks, "unbonding_blocks": p.UnbondingBlocks, "retention_blocks": p.RetentionBlocks,
 	} {
 		if v < 1 || v > MaxWindowBlocksLimit {
 			return fmt.Errorf("%s %d must be in [1, %d]", name, v, MaxWindowBlocksLimit)
@@ -140,8 +163,22 @@ func (p Params) validate() error {
 	if p.MaxQueueItemsPerBlock < 1 || p.MaxQueueItemsPerBlock > MaxQueueItemsLimit {
 		return fmt.Errorf("max_queue_items_per_block %d must be in [1, %d]", p.MaxQueueItemsPerBlock, MaxQueueItemsLimit)
 	}
-	if p.RecentSlashWindowMultiplier > 1_000 {
-		return fmt.Errorf("recent_slash_window_multiplier %d exceeds 1000", p.RecentSlashWindowMultiplier)
+	if p.RecentSlashWindowMultiplier > MaxRecentSlashWindow {
+		return fmt.Errorf("recent_slash_window_multiplier %d exceeds %d", p.RecentSlashWindowMultiplier, MaxRecentSlashWindow)
+	}
+	return p.validateAdmission()
+}
+
+// validateAdmission checks the limits a new job is admitted under.
+func (p Params) validateAdmission() error {
+	if p.MaxChunkBytes < MinChunkBytesLimit || p.MaxChunkBytes > MaxChunkBytesLimit {
+		return fmt.Errorf("max_chunk_bytes %d must be in [%d, %d]", p.MaxChunkBytes, MinChunkBytesLimit, MaxChunkBytesLimit)
+	}
+	if p.MaxWorkPerExecBlock < 1 {
+		return fmt.Errorf("max_work_per_exec_block must be positive")
+	}
+	if p.TimeoutJailThreshold < 1 || p.TimeoutJailThreshold > MaxTimeoutJailLimit {
+		return fmt.Errorf("timeout_jail_threshold %d must be in [1, %d]", p.TimeoutJailThreshold, MaxTimeoutJailLimit)
 	}
 	return nil
 }

@@ -23,7 +23,7 @@ func benchState(b *testing.B, n int) (*apptesting.TestApp, []apptesting.Account)
 			b.Fatal(err)
 		}
 		buyer := ta.Accounts[1+i%9]
-		if _, err := ms.PurchaseLicense(ta.Ctx, &types.MsgPurchaseLicense{Buyer: buyer.String(), DatasetId: res.DatasetId}); err != nil {
+		if _, err := ms.PurchaseLicense(ta.Ctx, &types.MsgPurchaseLicense{Buyer: buyer.String(), DatasetId: res.DatasetId, MaxPrice: ample}); err != nil {
 			b.Fatal(err)
 		}
 	}

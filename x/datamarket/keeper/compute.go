@@ -23,6 +23,10 @@ import (
 // licence works on a delisted dataset too); otherwise the dataset must be
 // listed and have a PER_JOB offer, whose price is the fee (current version).
 func (k Keeper) DatasetTermsForJob(ctx context.Context, datasetID uint64, requester string) (common.DatasetTerms, error) {
+	reqAddr, reqStr, err := k.canonical("requester", requester)
+	if err != nil {
+		return common.DatasetTerms{}, err
+	}
 	d, err := k.GetDataset(ctx, datasetID)
 	if err != nil {
 		return common.DatasetTerms{}, err
@@ -34,11 +38,11 @@ func (k Keeper) DatasetTermsForJob(ctx context.Context, datasetID uint64, reques
 		}
 	}
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
-	if requester == d.Owner {
+	if k.isAddress(d.Owner, reqAddr) {
 		return terms(versionOf(d, d.UpdatedHeight), sdk.NewCoins()), nil
 	}
 	// The newest version the requester's valid licences cover, if any.
-	v, err := k.newestCoveredVersion(ctx, d, requester, h)
+	v, err := k.newestCoveredVersion(ctx, d, reqStr, h)
 	if err != nil {
 		return common.DatasetTerms{}, err
 	}
@@ -63,39 +67,32 @@ func (k Keeper) DatasetTermsForJob(ctx context.Context, datasetID uint64, reques
 // newestCoveredVersion returns the newest version of d that one of the
 // licensee's licences valid at height h covers, 0 when none does.
 func (k Keeper) newestCoveredVersion(ctx context.Context, d types.Dataset, licensee string, h int64) (uint64, error) {
-	iter, err := k.Licenses.Indexes.ByDatasetLicensee.MatchExact(ctx, collections.Join(d.Id, licensee))
-	if err != nil {
-		return 0, err
-	}
-	defer iter.Close()
 	var newest uint64
-	for ; iter.Valid(); iter.Next() {
-		id, err := iter.PrimaryKey()
-		if err != nil {
-			return 0, err
-		}
-		l, err := k.Licenses.Get(ctx, id)
-		if err != nil {
-			return 0, err
-		}
+	err := k.walkLicenses(ctx, d.Id, licensee, func(l types.License) bool {
 		if !LicenseValidAt(l, h) {
-			continue
+			return false
 		}
 		v := min(l.Version, d.Version)
 		if l.Kind == types.LICENSE_KIND_SUBSCRIPTION {
 			v = d.Version
 		}
 		newest = max(newest, v)
-	}
-	return newest, nil
+		return false
+	})
+	return newest, err
 }
 
 // PayDatasetFee pays a settled job's dataset fee out of fromModule's account
 // with modkit.Payout: market_fee_bps of it to the reward pool, the rest split
 // over shares (the snapshot taken when the job was created; no share may be a
-// blocked module account). It checks the module's balance before moving
+// module account). It checks the module's balance before moving
 // anything and is all or nothing. An empty fee pays nothing.
 func (k Keeper) PayDatasetFee(ctx context.Context, datasetID uint64, fromModule string, fee sdk.Coins, shares []common.Share) error {
+	return k.payDatasetFee(ctx, datasetID, 0, fromModule, fee, shares)
+}
+
+// payDatasetFee is PayDatasetFee for job jobID (0: not named).
+func (k Keeper) payDatasetFee(ctx context.Context, datasetID, jobID uint64, fromModule string, fee sdk.Coins, shares []common.Share) error {
 	if fee.IsZero() {
 		return nil
 	}
@@ -118,26 +115,79 @@ func (k Keeper) PayDatasetFee(ctx context.Context, datasetID uint64, fromModule 
 			return err
 		}
 		return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventDatasetFeePaid{
-			DatasetId: datasetID, FromModule: fromModule, Fee: fee, MarketFee: paid.Fee,
+			DatasetId: datasetID, FromModule: fromModule, Fee: fee, MarketFee: paid.Fee, JobId: jobID,
 		})
 	})
 }
 
-// GrantJobAccess lets the assigned provider of a live job read the dataset
-// (HasAccess is true for it, for every version) until RevokeJobAccess.
+// GrantJobAccess lets the assigned provider of a live job read the dataset's
+// current version until RevokeJobAccess: GrantJobAccessVersion with version
+// 0, for a caller that does not know the version the job pinned. x/compute
+// should call GrantJobAccessVersion with Job.dataset_version.
 func (k Keeper) GrantJobAccess(ctx context.Context, datasetID, jobID uint64, provider string) error {
-	if _, err := k.addressCodec.StringToBytes(provider); err != nil {
-		return errorsmod.Wrapf(types.ErrInvalidRequest, "provider %q: %v", provider, err)
+	return k.GrantJobAccessVersion(ctx, datasetID, jobID, 0, provider)
+}
+
+// GrantJobAccessVersion lets the assigned provider of a live job read one
+// version of the dataset — the version the job pinned when it was created
+// (0: the current version) — until RevokeJobAccess: HasAccess is true for
+// that provider at that version only. Granting again (a new winner) replaces
+// the provider and keeps a fee already charged.
+func (k Keeper) GrantJobAccessVersion(ctx context.Context, datasetID, jobID, version uint64, provider string) error {
+	_, providerStr, err := k.canonical("provider", provider)
+	if err != nil {
+		return err
 	}
-	if _, err := k.GetDataset(ctx, datasetID); err != nil {
+	d, err := k.GetDataset(ctx, datasetID)
+	if err != nil {
+		return err
+	}
+	if version == 0 {
+		version = d.Version
+	}
+	if _, err := k.GetDatasetVersion(ctx, datasetID, version); err != nil {
+		return err
+	}
+	key := collections.Join(datasetID, jobID)
+	ja, err := k.JobAccess.Get(ctx, key)
+	if err != nil && !errors.Is(err, collections.ErrNotFound) {
 		return err
 	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
-	ja := types.JobAccess{DatasetId: datasetID, JobId: jobID, Provider: provider, GrantedHeight: sdkCtx.BlockHeight()}
-	if err := k.JobAccess.Set(ctx, collections.Join(datasetID, jobID), ja); err != nil {
+	ja.DatasetId, ja.JobId, ja.Provider, ja.GrantedHeight, ja.Version = datasetID, jobID, providerStr, sdkCtx.BlockHeight(), version
+	if err := k.JobAccess.Set(ctx, key, ja); err != nil {
 		return err
 	}
-	return sdkCtx.EventManager().EmitTypedEvent(&types.EventJobAccessGranted{DatasetId: datasetID, JobId: jobID, Provider: provider})
+	return sdkCtx.EventManager().EmitTypedEvent(&types.EventJobAccessGranted{
+		DatasetId: datasetID, JobId: jobID, Provider: providerStr, Version: version,
+	})
+}
+
+// ChargeJobDatasetFee takes a job's dataset fee when its provider is granted
+// access (after GrantJobAccessVersion; ErrJobAccessNotFound before), out of
+// fromModule's account (x/compute's escrow) with modkit.Payout, like
+// PayDatasetFee. It charges once per job: a later call for the same job is a
+// no-op, so that the fee is never taken twice, and once taken it is the
+// owner's (x/compute must not refund it). An empty fee charges nothing but
+// still marks the job charged.
+func (k Keeper) ChargeJobDatasetFee(ctx context.Context, datasetID, jobID uint64, fromModule string, fee sdk.Coins, shares []common.Share) error {
+	key := collections.Join(datasetID, jobID)
+	ja, err := k.JobAccess.Get(ctx, key)
+	if errors.Is(err, collections.ErrNotFound) {
+		return errorsmod.Wrapf(types.ErrJobAccessNotFound, "job %d has no access to dataset %d: grant it first", jobID, datasetID)
+	} else if err != nil {
+		return err
+	}
+	if ja.FeeCharged {
+		return nil
+	}
+	return modkit.RunCached(ctx, func(ctx context.Context) error {
+		if err := k.payDatasetFee(ctx, datasetID, jobID, fromModule, fee, shares); err != nil {
+			return err
+		}
+		ja.FeeCharged, ja.Fee = true, sdk.NewCoins(fee...)
+		return k.JobAccess.Set(ctx, key, ja)
+	})
 }
 
 // RevokeJobAccess ends a job's access when the job ends. Revoking an access

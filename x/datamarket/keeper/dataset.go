@@ -46,9 +46,11 @@ func (k Keeper) GetDatasetVersion(ctx context.Context, id, version uint64) (type
 	return v, err
 }
 
-// ListDataset lists a new dataset at version 1 and returns its id (msg has
-// passed ValidateBasic).
-func (k Keeper) ListDataset(ctx context.Context, msg *types.MsgListDataset) (uint64, error) {
+// ListDataset lists a new dataset of owner (the decoded msg.Owner) at
+// version 1 and returns its id (msg has passed ValidateBasic). Its content
+// must be no dataset's yet (checkContent) and no share may be a module
+// account; addresses are stored in their canonical form.
+func (k Keeper) ListDataset(ctx context.Context, owner sdk.AccAddress, msg *types.MsgListDataset) (uint64, error) {
 	params, err := k.GetParams(ctx)
 	if err != nil {
 		return 0, err
@@ -56,11 +58,18 @@ func (k Keeper) ListDataset(ctx context.Context, msg *types.MsgListDataset) (uin
 	if err := params.CheckLimits(msg.Name, msg.Description, msg.Uri, msg.Offers); err != nil {
 		return 0, err
 	}
+	ownerStr, err := k.addrString(owner)
+	if err != nil {
+		return 0, err
+	}
 	shares := msg.Shares
 	if len(shares) == 0 {
-		shares = []common.Share{{Address: msg.Owner, Weight: 1}}
+		shares = []common.Share{{Address: ownerStr, Weight: 1}}
 	}
-	if err := k.payout().CheckShares(shares); err != nil {
+	if shares, err = k.payout().CheckShares(ctx, shares); err != nil {
+		return 0, err
+	}
+	if err := k.checkContent(ctx, 0, msg.ContentRoot, msg.Sha256); err != nil {
 		return 0, err
 	}
 	id, err := k.DatasetSeq.Next(ctx)
@@ -74,7 +83,7 @@ func (k Keeper) ListDataset(ctx context.Context, msg *types.MsgListDataset) (uin
 	}
 	height := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	d := types.Dataset{
-		Id: id, Owner: msg.Owner, Name: msg.Name, Description: msg.Description, Format: msg.Format,
+		Id: id, Owner: ownerStr, Name: msg.Name, Description: msg.Description, Format: msg.Format,
 		Rows: msg.Rows, Cols: msg.Cols, RowsPerChunk: msg.RowsPerChunk, ContentRoot: msg.ContentRoot,
 		Sha256: msg.Sha256, Uri: msg.Uri, Version: 1, Offers: msg.Offers, Shares: shares, Active: true,
 		CreatedHeight: height, UpdatedHeight: height,
@@ -97,26 +106,13 @@ func versionOf(d types.Dataset, height int64) types.DatasetVersion {
 	}
 }
 
-// ownedActiveDataset loads a dataset that signer owns and that is still listed.
-func (k Keeper) ownedActiveDataset(ctx context.Context, id uint64, signer string) (types.Dataset, error) {
-	d, err := k.GetDataset(ctx, id)
-	if err != nil {
-		return d, err
-	}
-	if d.Owner != signer {
-		return d, errorsmod.Wrapf(types.ErrUnauthorized, "%s does not own dataset %d", signer, id)
-	}
-	if !d.Active {
-		return d, errorsmod.Wrapf(types.ErrDatasetInactive, "dataset %d", id)
-	}
-	return d, nil
-}
-
-// UpdateDataset publishes a new version of a dataset and returns its number
-// (msg has passed ValidateBasic). SUBSCRIPTION licences cover it at once;
-// other licences stay on their version.
-func (k Keeper) UpdateDataset(ctx context.Context, msg *types.MsgUpdateDataset) (uint64, error) {
-	d, err := k.ownedActiveDataset(ctx, msg.DatasetId, msg.Owner)
+// UpdateDataset publishes a new version of owner's listed dataset and
+// returns its number (msg has passed ValidateBasic). The content must differ
+// from the current version's and be no other dataset's (an earlier version of
+// this one may come back). SUBSCRIPTION licences cover it at once; other
+// licences stay on their version.
+func (k Keeper) UpdateDataset(ctx context.Context, owner sdk.AccAddress, msg *types.MsgUpdateDataset) (uint64, error) {
+	d, err := k.ownedActiveDataset(ctx, msg.DatasetId, owner)
 	if err != nil {
 		return 0, err
 	}
@@ -129,6 +125,9 @@ func (k Keeper) UpdateDataset(ctx context.Context, msg *types.MsgUpdateDataset) 
 	}
 	if msg.Sha256 == d.Sha256 {
 		return 0, errorsmod.Wrapf(types.ErrInvalidDataset, "the new version has the same sha256 as version %d", d.Version)
+	}
+	if err := k.checkContent(ctx, d.Id, msg.ContentRoot, msg.Sha256); err != nil {
+		return 0, err
 	}
 	height := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	d.Version++
@@ -149,10 +148,10 @@ func (k Keeper) UpdateDataset(ctx context.Context, msg *types.MsgUpdateDataset) 
 	})
 }
 
-// DelistDataset stops all sales of a dataset; existing licences stay valid
-// (msg has passed ValidateBasic).
-func (k Keeper) DelistDataset(ctx context.Context, msg *types.MsgDelistDataset) error {
-	d, err := k.ownedActiveDataset(ctx, msg.DatasetId, msg.Owner)
+// DelistDataset stops all sales of owner's dataset; existing licences stay
+// valid.
+func (k Keeper) DelistDataset(ctx context.Context, owner sdk.AccAddress, id uint64) error {
+	d, err := k.ownedActiveDataset(ctx, id, owner)
 	if err != nil {
 		return err
 	}
@@ -166,8 +165,8 @@ func (k Keeper) DelistDataset(ctx context.Context, msg *types.MsgDelistDataset) 
 
 // pay moves price from payer with modkit.Payout: market_fee_bps of it to the
 // reward pool, the rest split over shares (remainder to the first share). It
-// checks the shares (no blocked module account) and the payer's spendable
-// balance before moving anything, and returns the market fee.
+// checks the shares (no module account) and the payer's spendable balance
+// before moving anything, and returns the market fee.
 func (k Keeper) pay(ctx context.Context, payer sdk.AccAddress, price sdk.Coins, shares []common.Share) (sdk.Coins, error) {
 	if price.IsZero() {
 		return sdk.NewCoins(), nil

@@ -2,8 +2,10 @@ package keeper_test
 
 import (
 	"bytes"
-	"errors"
 	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"cosmossdk.io/math"
 
@@ -88,6 +90,15 @@ func TestListDataset(t *testing.T) {
 	}
 }
 
+func listedDataset(t *testing.T, s *suite, id uint64) types.Dataset {
+	t.Helper()
+	d, err := s.k.GetDataset(s.ta.Ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 func TestUpdateAndDelistDataset(t *testing.T) {
 	s := setup(t)
 	owner, buyer, other := s.owner.String(), s.buyer.String(), s.other.String()
@@ -111,9 +122,10 @@ func TestUpdateAndDelistDataset(t *testing.T) {
 		_, err := s.ms.UpdateDataset(s.ta.Ctx, &m)
 		return err
 	})
+	listedSha := listedDataset(t, s, id).Sha256
 	s.expectFail("update with same sha", types.ErrInvalidDataset, func() error {
 		m := *upd
-		m.Sha256 = shaOf(owner)
+		m.Sha256 = listedSha
 		_, err := s.ms.UpdateDataset(s.ta.Ctx, &m)
 		return err
 	})
@@ -146,7 +158,7 @@ func TestUpdateAndDelistDataset(t *testing.T) {
 	if err != nil || !a.HasAccess || a.LicenseId != perp.LicenseId {
 		t.Fatalf("perpetual licensee on v1: %+v, %v", a, err)
 	}
-	if _, err := s.q.HasAccess(s.ta.Ctx, &types.QueryHasAccessRequest{DatasetId: id, Address: buyer, Version: 3}); !errors.Is(err, types.ErrVersionNotFound) {
+	if _, err := s.q.HasAccess(s.ta.Ctx, &types.QueryHasAccessRequest{DatasetId: id, Address: buyer, Version: 3}); status.Code(err) != codes.NotFound {
 		t.Fatalf("version 3: %v", err)
 	}
 	// The perpetual licensee may now buy v2.
@@ -175,7 +187,7 @@ func TestUpdateAndDelistDataset(t *testing.T) {
 	})
 	newcomer := s.ta.NewAccount(coins(1_000_000))
 	s.expectFail("buy delisted", types.ErrDatasetInactive, func() error {
-		_, err := s.ms.PurchaseLicense(s.ta.Ctx, &types.MsgPurchaseLicense{Buyer: newcomer.String(), DatasetId: id})
+		_, err := s.ms.PurchaseLicense(s.ta.Ctx, &types.MsgPurchaseLicense{Buyer: newcomer.String(), DatasetId: id, MaxPrice: ample})
 		return err
 	})
 	// Licences stay valid after delisting.

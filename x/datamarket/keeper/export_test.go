@@ -20,3 +20,10 @@ var _ interface {
 	GrantJobAccess(ctx context.Context, datasetID, jobID uint64, provider string) error
 	RevokeJobAccess(ctx context.Context, datasetID, jobID uint64) error
 } = keeper.Keeper{}
+
+// And what x/compute is to call next (issue 17, item 3): access to the job's
+// pinned version, and the dataset fee charged when access is granted.
+var _ interface {
+	GrantJobAccessVersion(ctx context.Context, datasetID, jobID, version uint64, provider string) error
+	ChargeJobDatasetFee(ctx context.Context, datasetID, jobID uint64, fromModule string, fee sdk.Coins, shares []common.Share) error
+} = keeper.Keeper{}

@@ -4,15 +4,23 @@ import (
 	"context"
 
 	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
 
 	"github.com/aichain/aichain/x/datamarket/types"
 )
 
-// InitGenesis writes the genesis state; the expiry queue is rebuilt from the
-// licences.
+// InitGenesis writes the genesis state; the expiry queue and the indexes
+// (content, owner, licensee, provider) are rebuilt from the records. Beyond
+// gs.Validate, it checks what needs state: no dataset's owner or share is a
+// module account.
 func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	if err := gs.Validate(); err != nil {
 		return err
+	}
+	for _, d := range gs.Datasets {
+		if err := k.checkDatasetAccounts(ctx, d); err != nil {
+			return errorsmod.Wrapf(types.ErrInvalidGenesis, "dataset %d: %v", d.Id, err)
+		}
 	}
 	if err := k.Params.Set(ctx, gs.Params); err != nil {
 		return err
@@ -44,6 +52,20 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		}
 	}
 	return nil
+}
+
+// checkDatasetAccounts refuses a dataset whose owner or a share is a module
+// account.
+func (k Keeper) checkDatasetAccounts(ctx context.Context, d types.Dataset) error {
+	owner, err := k.addressCodec.StringToBytes(d.Owner)
+	if err != nil {
+		return err
+	}
+	if k.isModuleAccount(ctx, owner) {
+		return errorsmod.Wrapf(types.ErrInvalidOwner, "owner %s is a module account", d.Owner)
+	}
+	_, err = k.payout().CheckShares(ctx, d.Shares)
+	return err
 }
 
 // ExportGenesis reads the whole state.

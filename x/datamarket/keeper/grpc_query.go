@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"context"
+	"errors"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -38,7 +39,7 @@ func (q queryServer) Dataset(ctx context.Context, req *types.QueryDatasetRequest
 	}
 	d, err := q.k.GetDataset(ctx, req.Id)
 	if err != nil {
-		return nil, err
+		return nil, queryErr(err)
 	}
 	return &types.QueryDatasetResponse{Dataset: d}, nil
 }
@@ -57,10 +58,11 @@ func (q queryServer) Datasets(ctx context.Context, req *types.QueryDatasetsReque
 		}
 		return &types.QueryDatasetsResponse{Datasets: ds, Pagination: page}, nil
 	}
-	if _, err := q.k.addressCodec.StringToBytes(req.Owner); err != nil {
-		return nil, status.Errorf(codes.InvalidArgument, "owner: %v", err)
+	_, owner, err := q.k.canonical("owner", req.Owner)
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
-	ds, page, err := modkit.PaginateRef(ctx, q.k.datasetsByOwnerView, req.Owner, req.Pagination, q.k.Datasets.Get)
+	ds, page, err := modkit.PaginateRef(ctx, q.k.datasetsByOwnerView, owner, req.Pagination, q.k.Datasets.Get)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +76,7 @@ func (q queryServer) DatasetVersion(ctx context.Context, req *types.QueryDataset
 	}
 	v, err := q.k.GetDatasetVersion(ctx, req.DatasetId, req.Version)
 	if err != nil {
-		return nil, err
+		return nil, queryErr(err)
 	}
 	return &types.QueryDatasetVersionResponse{DatasetVersion: v}, nil
 }
@@ -86,7 +88,7 @@ func (q queryServer) License(ctx context.Context, req *types.QueryLicenseRequest
 	}
 	l, err := q.k.GetLicense(ctx, req.Id)
 	if err != nil {
-		return nil, err
+		return nil, queryErr(err)
 	}
 	return &types.QueryLicenseResponse{License: l}, nil
 }
@@ -105,10 +107,11 @@ func (q queryServer) Licenses(ctx context.Context, req *types.QueryLicensesReque
 		}
 		return &types.QueryLicensesResponse{Licenses: ls, Pagination: page}, nil
 	}
-	if _, err := q.k.addressCodec.StringToBytes(req.Licensee); err != nil {
-		return nil, status.Errorf(codes.InvalidArgument, "licensee: %v", err)
+	_, licensee, err := q.k.canonical("licensee", req.Licensee)
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
-	ls, page, err := modkit.PaginateRef(ctx, q.k.licensesByLicenseeView, req.Licensee, req.Pagination, q.k.Licenses.Get)
+	ls, page, err := modkit.PaginateRef(ctx, q.k.licensesByLicenseeView, licensee, req.Pagination, q.k.Licenses.Get)
 	if err != nil {
 		return nil, err
 	}
@@ -123,5 +126,20 @@ func (q queryServer) HasAccess(ctx context.Context, req *types.QueryHasAccessReq
 	if _, err := q.k.addressCodec.StringToBytes(req.Address); err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "address: %v", err)
 	}
-	return q.k.HasAccess(ctx, req.DatasetId, req.Address, req.Version)
+	res, err := q.k.HasAccess(ctx, req.DatasetId, req.Address, req.Version)
+	if err != nil {
+		return nil, queryErr(err)
+	}
+	return res, nil
+}
+
+// queryErr maps a keeper error to a gRPC status: what does not exist is
+// NotFound, anything else Internal.
+func queryErr(err error) error {
+	switch {
+	case errors.Is(err, types.ErrDatasetNotFound), errors.Is(err, types.ErrVersionNotFound), errors.Is(err, types.ErrLicenseNotFound):
+		return status.Error(codes.NotFound, err.Error())
+	default:
+		return status.Error(codes.Internal, err.Error())
+	}
 }

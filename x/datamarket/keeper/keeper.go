@@ -11,6 +11,7 @@ import (
 	"cosmossdk.io/collections/indexes"
 	"cosmossdk.io/core/address"
 	"cosmossdk.io/core/store"
+	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/log"
 
 	"github.com/cosmos/cosmos-sdk/codec"
@@ -44,6 +45,20 @@ func (i LicenseIndexes) IndexesList() []collections.Index[uint64, types.License]
 	return []collections.Index[uint64, types.License]{i.ByLicensee, i.ByDatasetLicensee}
 }
 
+// VersionIndexes are the secondary indexes of DatasetVersions: which dataset a
+// file belongs to, by its Merkle root and by its sha256. Every entry under one
+// root (or sha256) is of one dataset: ListDataset and UpdateDataset refuse
+// another's content, so the first entry answers.
+type VersionIndexes struct {
+	ByRoot   *indexes.Multi[[]byte, collections.Pair[uint64, uint64], types.DatasetVersion]
+	BySha256 *indexes.Multi[string, collections.Pair[uint64, uint64], types.DatasetVersion]
+}
+
+// IndexesList implements collections.Indexes.
+func (i VersionIndexes) IndexesList() []collections.Index[collections.Pair[uint64, uint64], types.DatasetVersion] {
+	return []collections.Index[collections.Pair[uint64, uint64], types.DatasetVersion]{i.ByRoot, i.BySha256}
+}
+
 // JobAccessIndexes are the secondary indexes of JobAccess.
 type JobAccessIndexes struct {
 	// ByProvider maps ((dataset id, provider), (dataset id, job id)), for HasAccess.
@@ -64,6 +79,7 @@ type Keeper struct {
 	storeService store.KVStoreService
 	addressCodec address.Codec
 	bank         types.BankKeeper
+	modules      modkit.ModuleAccounts
 	// authority may change the params (the gov module account).
 	authority string
 
@@ -72,8 +88,9 @@ type Keeper struct {
 	// DatasetSeq gives dataset ids, starting at 1.
 	DatasetSeq collections.Sequence
 	Datasets   *collections.IndexedMap[uint64, types.Dataset, DatasetIndexes]
-	// DatasetVersions keeps every version's content by (dataset id, version).
-	DatasetVersions collections.Map[collections.Pair[uint64, uint64], types.DatasetVersion]
+	// DatasetVersions keeps every version's content by (dataset id, version),
+	// indexed by content root and by sha256.
+	DatasetVersions *collections.IndexedMap[collections.Pair[uint64, uint64], types.DatasetVersion, VersionIndexes]
 	// LicenseSeq gives licence ids, starting at 1.
 	LicenseSeq collections.Sequence
 	Licenses   *collections.IndexedMap[uint64, types.License, LicenseIndexes]
@@ -102,6 +119,7 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, ak type
 		storeService: storeService,
 		addressCodec: addressCodec,
 		bank:         bk,
+		modules:      modkit.NewModuleAccounts(ak),
 		authority:    authority,
 		Params:       collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		DatasetSeq:   collections.NewSequence(sb, types.DatasetSeqKey, "dataset_seq"),
@@ -112,8 +130,18 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, ak type
 					collections.StringKey, collections.Uint64Key,
 					func(_ uint64, d types.Dataset) (string, error) { return d.Owner, nil }),
 			}),
-		DatasetVersions: collections.NewMap(sb, types.DatasetVersionsKey, "dataset_versions",
-			collections.PairKeyCodec(collections.Uint64Key, collections.Uint64Key), codec.CollValue[types.DatasetVersion](cdc)),
+		DatasetVersions: collections.NewIndexedMap(sb, types.DatasetVersionsKey, "dataset_versions",
+			collections.PairKeyCodec(collections.Uint64Key, collections.Uint64Key), codec.CollValue[types.DatasetVersion](cdc),
+			VersionIndexes{
+				ByRoot: indexes.NewMulti(sb, types.DatasetVersionsByRootKey, "dataset_versions_by_root",
+					collections.BytesKey, collections.PairKeyCodec(collections.Uint64Key, collections.Uint64Key),
+					func(_ collections.Pair[uint64, uint64], v types.DatasetVersion) ([]byte, error) {
+						return v.ContentRoot, nil
+					}),
+				BySha256: indexes.NewMulti(sb, types.DatasetVersionsBySha256Key, "dataset_versions_by_sha256",
+					collections.StringKey, collections.PairKeyCodec(collections.Uint64Key, collections.Uint64Key),
+					func(_ collections.Pair[uint64, uint64], v types.DatasetVersion) (string, error) { return v.Sha256, nil }),
+			}),
 		LicenseSeq: collections.NewSequence(sb, types.LicenseSeqKey, "license_seq"),
 		Licenses: collections.NewIndexedMap(sb, types.LicensesKey, "licenses", collections.Uint64Key,
 			codec.CollValue[types.License](cdc),
@@ -163,11 +191,32 @@ func (k Keeper) Logger(ctx context.Context) log.Logger {
 	return sdk.UnwrapSDKContext(ctx).Logger().With("module", "x/"+types.ModuleName)
 }
 
+// canonical decodes an address and returns it with its canonical string: the
+// one spelling stored, indexed and compared.
+func (k Keeper) canonical(field, addr string) (sdk.AccAddress, string, error) {
+	return modkit.Canonical(k.addressCodec, field, addr, types.ErrInvalidRequest)
+}
+
+// addrString is a decoded address's canonical string.
+func (k Keeper) addrString(addr sdk.AccAddress) (string, error) {
+	s, err := k.addressCodec.BytesToString(addr)
+	if err != nil {
+		return "", errorsmod.Wrapf(types.ErrInvalidRequest, "address %x: %v", []byte(addr), err)
+	}
+	return s, nil
+}
+
+// isModuleAccount reports whether addr is a module account (declared by the
+// app or stored as one), or an address the bank blocks.
+func (k Keeper) isModuleAccount(ctx context.Context, addr sdk.AccAddress) bool {
+	return k.bank.BlockedAddr(addr) || k.modules.IsModuleAccount(ctx, addr)
+}
+
 // payout pays licence prices and per-job fees over revenue shares; its errors
 // are this module's.
 func (k Keeper) payout() modkit.Payout {
 	return modkit.Payout{
-		Bank: k.bank, Addresses: k.addressCodec,
+		Bank: k.bank, Accounts: k.modules, Addresses: k.addressCodec,
 		ErrShares: types.ErrInvalidShares, ErrFunds: types.ErrInsufficientFunds,
 	}
 }

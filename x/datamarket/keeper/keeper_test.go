@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"testing"
 
 	errorsmod "cosmossdk.io/errors"
@@ -73,12 +74,36 @@ func rootOf(s string) []byte {
 	return h[:]
 }
 
+// listed counts listMsg's messages, so that each lists a file of its own: a
+// file belongs to the first dataset that lists it.
+var listed int
+
 func listMsg(owner string, offers ...types.LicenseOffer) *types.MsgListDataset {
+	listed++
+	file := fmt.Sprint(owner, "/", listed)
 	return &types.MsgListDataset{
 		Owner: owner, Name: "iris", Description: "150 flowers", Format: types.FormatNpyF32,
-		Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: rootOf(owner), Sha256: shaOf(owner),
+		Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: rootOf(file), Sha256: shaOf(file),
 		Uri: "http://127.0.0.1:8090", Offers: offers,
 	}
+}
+
+// ample is a max_price no test price reaches, for purchases and renewals
+// that a test refuses for another reason (or does not mean to cap).
+var ample = sdk.NewInt64Coin(denom, 1_000_000_000_000_000)
+
+// priceCap is what the CLI would sign for an offer: its current price as
+// max_price (0uaic for a free offer).
+func (s *suite) priceCap(id uint64, offer uint32) sdk.Coin {
+	s.t.Helper()
+	d, err := s.k.GetDataset(s.ta.Ctx, id)
+	if err != nil || int(offer) >= len(d.Offers) || len(d.Offers[offer].Price) > 1 {
+		return ample
+	}
+	if len(d.Offers[offer].Price) == 0 {
+		return sdk.NewInt64Coin(denom, 0)
+	}
+	return d.Offers[offer].Price[0]
 }
 
 func (s *suite) list(msg *types.MsgListDataset) uint64 {
@@ -92,7 +117,9 @@ func (s *suite) list(msg *types.MsgListDataset) uint64 {
 
 func (s *suite) buy(buyer string, id uint64, offer uint32) *types.MsgPurchaseLicenseResponse {
 	s.t.Helper()
-	res, err := s.ms.PurchaseLicense(s.ta.Ctx, &types.MsgPurchaseLicense{Buyer: buyer, DatasetId: id, OfferIndex: offer})
+	res, err := s.ms.PurchaseLicense(s.ta.Ctx, &types.MsgPurchaseLicense{
+		Buyer: buyer, DatasetId: id, OfferIndex: offer, MaxPrice: s.priceCap(id, offer),
+	})
 	if err != nil {
 		s.t.Fatalf("purchase: %v", err)
 	}

@@ -33,82 +33,134 @@ func LicenseCovers(l types.License, version uint64) bool {
 	return l.Kind == types.LICENSE_KIND_SUBSCRIPTION || version <= l.Version
 }
 
-// bestLicense returns the licensee's licence for the dataset that is valid at
-// height h and covers version, preferring one that never expires, then the
-// latest expiry; found is false when there is none.
-func (k Keeper) bestLicense(ctx context.Context, datasetID uint64, licensee string, version uint64, h int64) (best types.License, found bool, err error) {
+// walkLicenses calls fn for each of licensee's licences of a dataset (the
+// ByDatasetLicensee index: only that pair's entries are read), until fn
+// returns true.
+func (k Keeper) walkLicenses(ctx context.Context, datasetID uint64, licensee string, fn func(types.License) bool) error {
 	iter, err := k.Licenses.Indexes.ByDatasetLicensee.MatchExact(ctx, collections.Join(datasetID, licensee))
 	if err != nil {
-		return best, false, err
+		return err
 	}
 	defer iter.Close()
 	for ; iter.Valid(); iter.Next() {
 		id, err := iter.PrimaryKey()
 		if err != nil {
-			return best, false, err
+			return err
 		}
 		l, err := k.Licenses.Get(ctx, id)
 		if err != nil {
-			return best, false, err
+			return err
 		}
+		if fn(l) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// bestLicense returns the licensee's licence for the dataset that is valid at
+// height h and covers version, preferring one that never expires, then the
+// latest expiry; found is false when there is none.
+func (k Keeper) bestLicense(ctx context.Context, datasetID uint64, licensee string, version uint64, h int64) (best types.License, found bool, err error) {
+	err = k.walkLicenses(ctx, datasetID, licensee, func(l types.License) bool {
 		if !LicenseValidAt(l, h) || !LicenseCovers(l, version) {
-			continue
+			return false
 		}
 		if !found || (best.ExpiresHeight != 0 && (l.ExpiresHeight == 0 || l.ExpiresHeight > best.ExpiresHeight)) {
 			best, found = l, true
 		}
-	}
-	return best, found, nil
+		return false
+	})
+	return best, found, err
 }
 
-// PurchaseLicense sells buyer (msg.Buyer, decoded) a licence under offer
+// heldOfKind returns a licence of the given kind that the licensee holds for
+// the dataset, valid at h and covering version: every such licence is
+// compared, not only the best one, so that licences of one kind never stack.
+func (k Keeper) heldOfKind(ctx context.Context, datasetID uint64, licensee string, kind types.LicenseKind, version uint64, h int64) (held types.License, found bool, err error) {
+	err = k.walkLicenses(ctx, datasetID, licensee, func(l types.License) bool {
+		if l.Kind == kind && LicenseValidAt(l, h) && LicenseCovers(l, version) {
+			held, found = l, true
+		}
+		return found
+	})
+	return held, found, err
+}
+
+// HoldsLicenseOfKind reports whether licensee (canonical) holds a licence of
+// the kind for the dataset that is valid now and covers its current version:
+// then a purchase under an offer of that kind is refused (ErrAlreadyLicensed).
+func (k Keeper) HoldsLicenseOfKind(ctx context.Context, d types.Dataset, licensee string, kind types.LicenseKind) (bool, error) {
+	_, found, err := k.heldOfKind(ctx, d.Id, licensee, kind, d.Version, sdk.UnwrapSDKContext(ctx).BlockHeight())
+	return found, err
+}
+
+// sellableOffer returns offer index of a listed dataset, refusing PER_JOB
+// offers (a compute job's escrow pays those).
+func sellableOffer(d types.Dataset, index uint32) (types.LicenseOffer, error) {
+	if !d.Active {
+		return types.LicenseOffer{}, errorsmod.Wrapf(types.ErrDatasetInactive, "dataset %d sells no new licences", d.Id)
+	}
+	if int(index) >= len(d.Offers) {
+		return types.LicenseOffer{}, errorsmod.Wrapf(types.ErrInvalidOffer, "dataset %d has %d offers, no index %d", d.Id, len(d.Offers), index)
+	}
+	offer := d.Offers[index]
+	if offer.Kind == types.LICENSE_KIND_PER_JOB {
+		return offer, errorsmod.Wrap(types.ErrInvalidOffer, "a PER_JOB offer is paid by a compute job's escrow, not purchased")
+	}
+	return offer, nil
+}
+
+// PurchaseLicense sells buyer (the decoded msg.Buyer) a licence under offer
 // msg.OfferIndex of a listed dataset and returns it (msg has passed
-// ValidateBasic).
+// ValidateBasic). The offer's price at execution must be within
+// msg.MaxPrice; a buyer who holds a valid licence of the same kind covering
+// the current version is refused; the term is capped at max_term_blocks.
 func (k Keeper) PurchaseLicense(ctx context.Context, buyer sdk.AccAddress, msg *types.MsgPurchaseLicense) (types.License, error) {
+	buyerStr, err := k.addrString(buyer)
+	if err != nil {
+		return types.License{}, err
+	}
 	d, err := k.GetDataset(ctx, msg.DatasetId)
 	if err != nil {
 		return types.License{}, err
 	}
-	if !d.Active {
-		return types.License{}, errorsmod.Wrapf(types.ErrDatasetInactive, "dataset %d sells no new licences", d.Id)
+	offer, err := sellableOffer(d, msg.OfferIndex)
+	if err != nil {
+		return types.License{}, err
 	}
-	if int(msg.OfferIndex) >= len(d.Offers) {
-		return types.License{}, errorsmod.Wrapf(types.ErrInvalidOffer, "dataset %d has %d offers, no index %d", d.Id, len(d.Offers), msg.OfferIndex)
-	}
-	offer := d.Offers[msg.OfferIndex]
-	if offer.Kind == types.LICENSE_KIND_PER_JOB {
-		return types.License{}, errorsmod.Wrap(types.ErrInvalidOffer, "a PER_JOB offer is paid by a compute job's escrow, not purchased")
-	}
-	if msg.Buyer == d.Owner {
+	if k.isAddress(d.Owner, buyer) {
 		return types.License{}, errorsmod.Wrapf(types.ErrInvalidRequest, "the owner of dataset %d already has access", d.Id)
+	}
+	if err := types.CheckMaxPrice(offer.Price, msg.MaxPrice); err != nil {
+		return types.License{}, errorsmod.Wrapf(err, "dataset %d offer %d", d.Id, msg.OfferIndex)
 	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	h := sdkCtx.BlockHeight()
-	if held, found, err := k.bestLicense(ctx, d.Id, msg.Buyer, d.Version, h); err != nil {
+	if held, found, err := k.heldOfKind(ctx, d.Id, buyerStr, offer.Kind, d.Version, h); err != nil {
 		return types.License{}, err
-	} else if found && held.Kind == offer.Kind {
+	} else if found {
 		return types.License{}, errorsmod.Wrapf(types.ErrAlreadyLicensed, "licence %d already covers dataset %d version %d (renew it instead)", held.Id, d.Id, d.Version)
+	}
+	params, err := k.GetParams(ctx)
+	if err != nil {
+		return types.License{}, err
 	}
 	fee, err := k.pay(ctx, buyer, offer.Price, d.Shares)
 	if err != nil {
 		return types.License{}, err
 	}
-	id, err := k.LicenseSeq.Next(ctx)
+	id, err := k.nextLicenseID(ctx)
 	if err != nil {
 		return types.License{}, err
 	}
-	if id == 0 {
-		if id, err = k.LicenseSeq.Next(ctx); err != nil {
-			return types.License{}, err
-		}
-	}
 	l := types.License{
-		Id: id, DatasetId: d.Id, Licensee: msg.Buyer, Kind: offer.Kind, Version: d.Version,
+		Id: id, DatasetId: d.Id, Licensee: buyerStr, Kind: offer.Kind, Version: d.Version,
 		OfferIndex: msg.OfferIndex, Price: offer.Price, TermBlocks: offer.Term(), Transferable: offer.Transferable,
 		PurchasedHeight: h,
 	}
 	if l.TermBlocks > 0 {
-		l.ExpiresHeight = h + int64(l.TermBlocks)
+		l.ExpiresHeight = h + int64(min(l.TermBlocks, params.MaxTermBlocks))
 	}
 	if err := k.setLicense(ctx, l); err != nil {
 		return types.License{}, err
@@ -117,6 +169,15 @@ func (k Keeper) PurchaseLicense(ctx context.Context, buyer sdk.AccAddress, msg *
 		LicenseId: id, DatasetId: d.Id, Licensee: l.Licensee, Kind: l.Kind, Price: l.Price,
 		MarketFee: fee, ExpiresHeight: l.ExpiresHeight,
 	})
+}
+
+// nextLicenseID returns a fresh licence id; ids start at 1.
+func (k Keeper) nextLicenseID(ctx context.Context) (uint64, error) {
+	id, err := k.LicenseSeq.Next(ctx)
+	if err != nil || id != 0 {
+		return id, err
+	}
+	return k.LicenseSeq.Next(ctx)
 }
 
 // setLicense stores a licence and queues its expiry.
@@ -130,66 +191,18 @@ func (k Keeper) setLicense(ctx context.Context, l types.License) error {
 	return nil
 }
 
-// RenewLicense extends a RENTAL or SUBSCRIPTION licence by its term, from its
-// expiry or from now if it has already expired, at the price it was bought
-// for. A SUBSCRIPTION also moves to the current version. The dataset must
-// still be listed (msg has passed ValidateBasic).
-func (k Keeper) RenewLicense(ctx context.Context, msg *types.MsgRenewLicense) (types.License, error) {
-	l, err := k.GetLicense(ctx, msg.LicenseId)
-	if err != nil {
-		return l, err
-	}
-	if l.Licensee != msg.Licensee {
-		return l, errorsmod.Wrapf(types.ErrUnauthorized, "licence %d belongs to %s", l.Id, l.Licensee)
-	}
-	if l.Kind != types.LICENSE_KIND_RENTAL && l.Kind != types.LICENSE_KIND_SUBSCRIPTION {
-		return l, errorsmod.Wrapf(types.ErrNotRenewable, "a %s licence does not expire", l.Kind.Short())
-	}
-	d, err := k.GetDataset(ctx, l.DatasetId)
-	if err != nil {
-		return l, err
-	}
-	if !d.Active {
-		return l, errorsmod.Wrapf(types.ErrDatasetInactive, "dataset %d sells no renewals", d.Id)
-	}
-	licensee, err := k.addressCodec.StringToBytes(l.Licensee)
-	if err != nil {
-		return l, err
-	}
-	if _, err := k.pay(ctx, licensee, l.Price, d.Shares); err != nil {
-		return l, err
-	}
-	sdkCtx := sdk.UnwrapSDKContext(ctx)
-	h := sdkCtx.BlockHeight()
-	if err := k.ExpiryQueue.Remove(ctx, collections.Join(l.ExpiresHeight, l.Id)); err != nil {
-		return l, err
-	}
-	from := l.ExpiresHeight
-	if from < h {
-		from = h
-	}
-	l.ExpiresHeight = from + int64(l.TermBlocks)
-	l.Expired = false
-	if l.Kind == types.LICENSE_KIND_SUBSCRIPTION {
-		l.Version = d.Version
-	}
-	if err := k.setLicense(ctx, l); err != nil {
-		return l, err
-	}
-	return l, sdkCtx.EventManager().EmitTypedEvent(&types.EventLicenseRenewed{
-		LicenseId: l.Id, Price: l.Price, ExpiresHeight: l.ExpiresHeight,
-	})
-}
-
-// TransferLicense gives a transferable, unexpired licence to msg.Recipient
-// (msg has passed ValidateBasic).
-func (k Keeper) TransferLicense(ctx context.Context, msg *types.MsgTransferLicense) error {
-	l, err := k.GetLicense(ctx, msg.LicenseId)
+// TransferLicense gives licensee's transferable, unexpired licence to
+// recipient.
+func (k Keeper) TransferLicense(ctx context.Context, licensee sdk.AccAddress, id uint64, recipient sdk.AccAddress) error {
+	l, err := k.GetLicense(ctx, id)
 	if err != nil {
 		return err
 	}
-	if l.Licensee != msg.Licensee {
+	if !k.isAddress(l.Licensee, licensee) {
 		return errorsmod.Wrapf(types.ErrUnauthorized, "licence %d belongs to %s", l.Id, l.Licensee)
+	}
+	if licensee.Equals(recipient) {
+		return errorsmod.Wrap(types.ErrInvalidRequest, "recipient is the licensee")
 	}
 	if !l.Transferable {
 		return errorsmod.Wrapf(types.ErrNotTransferable, "licence %d", l.Id)
@@ -199,52 +212,11 @@ func (k Keeper) TransferLicense(ctx context.Context, msg *types.MsgTransferLicen
 		return errorsmod.Wrapf(types.ErrLicenseExpired, "licence %d expired at height %d", l.Id, l.ExpiresHeight)
 	}
 	from := l.Licensee
-	l.Licensee = msg.Recipient
+	if l.Licensee, err = k.addrString(recipient); err != nil {
+		return err
+	}
 	if err := k.Licenses.Set(ctx, l.Id, l); err != nil {
 		return err
 	}
 	return sdkCtx.EventManager().EmitTypedEvent(&types.EventLicenseTransferred{LicenseId: l.Id, From: from, To: l.Licensee})
-}
-
-// HasAccess answers the HasAccess query: the owner, an unexpired licensee
-// whose licence covers the version (0 = current), or the provider of a live
-// job that uses the dataset may read it.
-func (k Keeper) HasAccess(ctx context.Context, datasetID uint64, address string, version uint64) (*types.QueryHasAccessResponse, error) {
-	d, err := k.GetDataset(ctx, datasetID)
-	if err != nil {
-		return nil, err
-	}
-	if version == 0 {
-		version = d.Version
-	}
-	if version > d.Version {
-		return nil, errorsmod.Wrapf(types.ErrVersionNotFound, "dataset %d has %d versions", datasetID, d.Version)
-	}
-	res := &types.QueryHasAccessResponse{Version: version, Reason: "none"}
-	if address == d.Owner {
-		res.HasAccess, res.Reason = true, "owner"
-		return res, nil
-	}
-	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
-	l, found, err := k.bestLicense(ctx, datasetID, address, version, h)
-	if err != nil {
-		return nil, err
-	}
-	if found {
-		res.HasAccess, res.Reason, res.LicenseId, res.ExpiresHeight = true, "license", l.Id, l.ExpiresHeight
-		return res, nil
-	}
-	iter, err := k.JobAccess.Indexes.ByProvider.MatchExact(ctx, collections.Join(datasetID, address))
-	if err != nil {
-		return nil, err
-	}
-	defer iter.Close()
-	if iter.Valid() {
-		pk, err := iter.PrimaryKey()
-		if err != nil {
-			return nil, err
-		}
-		res.HasAccess, res.Reason, res.JobId = true, "job", pk.K2()
-	}
-	return res, nil
 }

@@ -52,14 +52,14 @@ func TestPurchaseLicense(t *testing.T) {
 		want error
 		msg  types.MsgPurchaseLicense
 	}{
-		{"bad buyer", types.ErrInvalidRequest, types.MsgPurchaseLicense{Buyer: "x", DatasetId: id}},
-		{"zero dataset", types.ErrInvalidRequest, types.MsgPurchaseLicense{Buyer: buyer}},
-		{"unknown dataset", types.ErrDatasetNotFound, types.MsgPurchaseLicense{Buyer: buyer, DatasetId: 9}},
-		{"offer out of range", types.ErrInvalidOffer, types.MsgPurchaseLicense{Buyer: s.other.String(), DatasetId: id, OfferIndex: 2}},
-		{"per-job offer", types.ErrInvalidOffer, types.MsgPurchaseLicense{Buyer: s.other.String(), DatasetId: id, OfferIndex: 1}},
-		{"owner buys", types.ErrInvalidRequest, types.MsgPurchaseLicense{Buyer: owner, DatasetId: id}},
-		{"already licensed", types.ErrAlreadyLicensed, types.MsgPurchaseLicense{Buyer: buyer, DatasetId: id}},
-		{"insufficient funds", types.ErrInsufficientFunds, types.MsgPurchaseLicense{Buyer: poor.String(), DatasetId: id}},
+		{"bad buyer", types.ErrInvalidRequest, types.MsgPurchaseLicense{Buyer: "x", DatasetId: id, MaxPrice: ample}},
+		{"zero dataset", types.ErrInvalidRequest, types.MsgPurchaseLicense{Buyer: buyer, MaxPrice: ample}},
+		{"unknown dataset", types.ErrDatasetNotFound, types.MsgPurchaseLicense{Buyer: buyer, DatasetId: 9, MaxPrice: ample}},
+		{"offer out of range", types.ErrInvalidOffer, types.MsgPurchaseLicense{Buyer: s.other.String(), DatasetId: id, OfferIndex: 2, MaxPrice: ample}},
+		{"per-job offer", types.ErrInvalidOffer, types.MsgPurchaseLicense{Buyer: s.other.String(), DatasetId: id, OfferIndex: 1, MaxPrice: ample}},
+		{"owner buys", types.ErrInvalidRequest, types.MsgPurchaseLicense{Buyer: owner, DatasetId: id, MaxPrice: ample}},
+		{"already licensed", types.ErrAlreadyLicensed, types.MsgPurchaseLicense{Buyer: buyer, DatasetId: id, MaxPrice: ample}},
+		{"insufficient funds", types.ErrInsufficientFunds, types.MsgPurchaseLicense{Buyer: poor.String(), DatasetId: id, MaxPrice: ample}},
 	}
 	for _, c := range cases {
 		msg := c.msg
@@ -103,7 +103,7 @@ func TestRentalExpiry(t *testing.T) {
 		t.Fatalf("terms after expiry: %v", err)
 	}
 	// Transfer of an expired licence is refused even if transferable (it is not here either).
-	renew, err := s.ms.RenewLicense(s.ta.Ctx, &types.MsgRenewLicense{Licensee: buyer, LicenseId: res.LicenseId})
+	renew, err := s.ms.RenewLicense(s.ta.Ctx, &types.MsgRenewLicense{Licensee: buyer, LicenseId: res.LicenseId, MaxPrice: ample})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestSubscriptionRenewal(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := s.ta.Balance(s.buyer.Address, denom)
-	renew, err := s.ms.RenewLicense(s.ta.Ctx, &types.MsgRenewLicense{Licensee: buyer, LicenseId: res.LicenseId})
+	renew, err := s.ms.RenewLicense(s.ta.Ctx, &types.MsgRenewLicense{Licensee: buyer, LicenseId: res.LicenseId, MaxPrice: ample})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +179,7 @@ func TestRenewLicenseFailures(t *testing.T) {
 	perp := s.buy(s.other.String(), id, 1)
 	renew := func(who string, lid uint64) func() error {
 		return func() error {
-			_, err := s.ms.RenewLicense(s.ta.Ctx, &types.MsgRenewLicense{Licensee: who, LicenseId: lid})
+			_, err := s.ms.RenewLicense(s.ta.Ctx, &types.MsgRenewLicense{Licensee: who, LicenseId: lid, MaxPrice: ample})
 			return err
 		}
 	}

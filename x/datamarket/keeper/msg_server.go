@@ -3,6 +3,8 @@ package keeper
 import (
 	"context"
 
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
 	"github.com/aichain/aichain/x/datamarket/types"
 	"github.com/aichain/aichain/x/internal/modkit"
 )
@@ -16,15 +18,20 @@ var _ types.MsgServer = msgServer{}
 // NewMsgServerImpl returns the datamarket Msg server.
 func NewMsgServerImpl(k Keeper) types.MsgServer { return msgServer{Keeper: k} }
 
+func (s msgServer) signer(field, addr string) (sdk.AccAddress, error) {
+	return modkit.Signer(s.addressCodec, field, addr, types.ErrInvalidRequest)
+}
+
 // ListDataset implements types.MsgServer.
 func (s msgServer) ListDataset(ctx context.Context, msg *types.MsgListDataset) (*types.MsgListDatasetResponse, error) {
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	if _, err := modkit.Signer(s.addressCodec, "owner", msg.Owner, types.ErrInvalidRequest); err != nil {
+	owner, err := s.signer("owner", msg.Owner)
+	if err != nil {
 		return nil, err
 	}
-	id, err := s.Keeper.ListDataset(ctx, msg)
+	id, err := s.Keeper.ListDataset(ctx, owner, msg)
 	if err != nil {
 		return nil, err
 	}
@@ -36,10 +43,11 @@ func (s msgServer) UpdateDataset(ctx context.Context, msg *types.MsgUpdateDatase
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	if _, err := modkit.Signer(s.addressCodec, "owner", msg.Owner, types.ErrInvalidRequest); err != nil {
+	owner, err := s.signer("owner", msg.Owner)
+	if err != nil {
 		return nil, err
 	}
-	v, err := s.Keeper.UpdateDataset(ctx, msg)
+	v, err := s.Keeper.UpdateDataset(ctx, owner, msg)
 	if err != nil {
 		return nil, err
 	}
@@ -51,10 +59,11 @@ func (s msgServer) DelistDataset(ctx context.Context, msg *types.MsgDelistDatase
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	if _, err := modkit.Signer(s.addressCodec, "owner", msg.Owner, types.ErrInvalidRequest); err != nil {
+	owner, err := s.signer("owner", msg.Owner)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.Keeper.DelistDataset(ctx, msg); err != nil {
+	if err := s.Keeper.DelistDataset(ctx, owner, msg.DatasetId); err != nil {
 		return nil, err
 	}
 	return &types.MsgDelistDatasetResponse{}, nil
@@ -65,7 +74,7 @@ func (s msgServer) PurchaseLicense(ctx context.Context, msg *types.MsgPurchaseLi
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	buyer, err := modkit.Signer(s.addressCodec, "buyer", msg.Buyer, types.ErrInvalidRequest)
+	buyer, err := s.signer("buyer", msg.Buyer)
 	if err != nil {
 		return nil, err
 	}
@@ -81,10 +90,11 @@ func (s msgServer) RenewLicense(ctx context.Context, msg *types.MsgRenewLicense)
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	if _, err := modkit.Signer(s.addressCodec, "licensee", msg.Licensee, types.ErrInvalidRequest); err != nil {
+	licensee, err := s.signer("licensee", msg.Licensee)
+	if err != nil {
 		return nil, err
 	}
-	l, err := s.Keeper.RenewLicense(ctx, msg)
+	l, err := s.Keeper.RenewLicense(ctx, licensee, msg)
 	if err != nil {
 		return nil, err
 	}
@@ -96,16 +106,52 @@ func (s msgServer) TransferLicense(ctx context.Context, msg *types.MsgTransferLi
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	if _, err := modkit.Signer(s.addressCodec, "licensee", msg.Licensee, types.ErrInvalidRequest); err != nil {
+	licensee, err := s.signer("licensee", msg.Licensee)
+	if err != nil {
 		return nil, err
 	}
-	if _, err := modkit.Signer(s.addressCodec, "recipient", msg.Recipient, types.ErrInvalidRequest); err != nil {
+	recipient, err := s.signer("recipient", msg.Recipient)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.Keeper.TransferLicense(ctx, msg); err != nil {
+	if err := s.Keeper.TransferLicense(ctx, licensee, msg.LicenseId, recipient); err != nil {
 		return nil, err
 	}
 	return &types.MsgTransferLicenseResponse{}, nil
+}
+
+// UpdateDatasetShares implements types.MsgServer.
+func (s msgServer) UpdateDatasetShares(ctx context.Context, msg *types.MsgUpdateDatasetShares) (*types.MsgUpdateDatasetSharesResponse, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	owner, err := s.signer("owner", msg.Owner)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Keeper.UpdateDatasetShares(ctx, owner, msg.DatasetId, msg.Shares); err != nil {
+		return nil, err
+	}
+	return &types.MsgUpdateDatasetSharesResponse{}, nil
+}
+
+// TransferDataset implements types.MsgServer.
+func (s msgServer) TransferDataset(ctx context.Context, msg *types.MsgTransferDataset) (*types.MsgTransferDatasetResponse, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	owner, err := s.signer("owner", msg.Owner)
+	if err != nil {
+		return nil, err
+	}
+	newOwner, err := s.signer("new_owner", msg.NewOwner)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Keeper.TransferDataset(ctx, owner, msg.DatasetId, newOwner); err != nil {
+		return nil, err
+	}
+	return &types.MsgTransferDatasetResponse{}, nil
 }
 
 // UpdateParams implements types.MsgServer: only the authority may change the params.

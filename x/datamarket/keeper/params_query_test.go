@@ -2,9 +2,12 @@ package keeper_test
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
+	"strings"
 	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"cosmossdk.io/math"
 
@@ -13,6 +16,7 @@ import (
 	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
 
 	"github.com/aichain/aichain/app/apptesting"
+	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/datamarket/keeper"
 	"github.com/aichain/aichain/x/datamarket/types"
 )
@@ -35,6 +39,13 @@ func TestUpdateParams(t *testing.T) {
 	bad = p
 	bad.MaxExpiriesPerBlock = 0
 	s.expectFail("zero expiry cap", types.ErrInvalidParams, func() error {
+		_, err := s.ms.UpdateParams(s.ta.Ctx, &types.MsgUpdateParams{Authority: gov, Params: bad})
+		return err
+	})
+	// max_term_blocks is added to heights: near 2^63 it would overflow.
+	bad = p
+	bad.MaxTermBlocks = 1<<63 - 1
+	s.expectFail("term overflowing int64", types.ErrInvalidParams, func() error {
 		_, err := s.ms.UpdateParams(s.ta.Ctx, &types.MsgUpdateParams{Authority: gov, Params: bad})
 		return err
 	})
@@ -84,11 +95,26 @@ func TestQueries(t *testing.T) {
 	if _, err := s.q.Datasets(s.ta.Ctx, &types.QueryDatasetsRequest{Owner: "bad"}); err == nil {
 		t.Fatal("bad owner accepted")
 	}
-	if _, err := s.q.Dataset(s.ta.Ctx, &types.QueryDatasetRequest{Id: 9}); !errors.Is(err, types.ErrDatasetNotFound) {
-		t.Fatalf("unknown dataset: %v", err)
-	}
-	if _, err := s.q.License(s.ta.Ctx, &types.QueryLicenseRequest{Id: 9}); !errors.Is(err, types.ErrLicenseNotFound) {
-		t.Fatalf("unknown licence: %v", err)
+	// What does not exist is gRPC NotFound, in every query.
+	for name, f := range map[string]func() error{
+		"dataset": func() error { _, err := s.q.Dataset(s.ta.Ctx, &types.QueryDatasetRequest{Id: 9}); return err },
+		"licence": func() error { _, err := s.q.License(s.ta.Ctx, &types.QueryLicenseRequest{Id: 9}); return err },
+		"version": func() error {
+			_, err := s.q.DatasetVersion(s.ta.Ctx, &types.QueryDatasetVersionRequest{DatasetId: 1, Version: 7})
+			return err
+		},
+		"access to an unknown dataset": func() error {
+			_, err := s.q.HasAccess(s.ta.Ctx, &types.QueryHasAccessRequest{DatasetId: 9, Address: owner})
+			return err
+		},
+		"access to an unknown version": func() error {
+			_, err := s.q.HasAccess(s.ta.Ctx, &types.QueryHasAccessRequest{DatasetId: 1, Address: owner, Version: 7})
+			return err
+		},
+	} {
+		if err := f(); status.Code(err) != codes.NotFound {
+			t.Errorf("unknown %s: %v, want NotFound", name, err)
+		}
 	}
 	if _, err := s.q.HasAccess(s.ta.Ctx, &types.QueryHasAccessRequest{DatasetId: 1, Address: "bad"}); err == nil {
 		t.Fatal("bad address accepted")
@@ -122,7 +148,14 @@ func TestGenesisRoundTrip(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.k.GrantJobAccess(s.ta.Ctx, id, 3, s.other.String()); err != nil {
+	prov := s.ta.NewAccount(coins(1)).String()
+	if err := s.k.GrantJobAccessVersion(s.ta.Ctx, id, 3, 1, prov); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ta.BankKeeper.SendCoinsFromAccountToModule(s.ta.Ctx, s.buyer.Address, govtypes.ModuleName, coins(100)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.k.ChargeJobDatasetFee(s.ta.Ctx, id, 3, govtypes.ModuleName, coins(40), []common.Share{{Address: owner, Weight: 1}}); err != nil {
 		t.Fatal(err)
 	}
 	exported, err := s.k.ExportGenesis(s.ta.Ctx)
@@ -152,9 +185,24 @@ func TestGenesisRoundTrip(t *testing.T) {
 	}
 	// The imported chain behaves the same: indexes and queue were rebuilt.
 	fq := keeper.NewQueryServerImpl(fresh.DataMarketKeeper)
-	acc, err := fq.HasAccess(fresh.Ctx, &types.QueryHasAccessRequest{DatasetId: id, Address: s.other.String()})
-	if err != nil || !acc.HasAccess {
-		t.Fatalf("access after import: %+v, %v", acc, err)
+	acc, err := fq.HasAccess(fresh.Ctx, &types.QueryHasAccessRequest{DatasetId: id, Address: prov})
+	if err != nil || acc.HasAccess {
+		t.Fatalf("job access to the current version after import: %+v, %v", acc, err)
+	}
+	acc, err = fq.HasAccess(fresh.Ctx, &types.QueryHasAccessRequest{DatasetId: id, Address: prov, Version: 1})
+	if err != nil || !acc.HasAccess || acc.Reason != "job" || acc.JobId != 3 {
+		t.Fatalf("access to version 1 after import: %+v, %v", acc, err)
+	}
+	if ja := exported.JobAccesses[0]; ja.Version != 1 || !ja.FeeCharged || !ja.Fee.Equal(coins(40)) {
+		t.Fatalf("job access exported as %+v", ja)
+	}
+	// The content indexes were rebuilt: both versions' files are still the dataset's.
+	for _, v := range exported.DatasetVersions {
+		m := listMsg(fresh.Accounts[0].String(), perpetual(1, false))
+		m.ContentRoot, m.Sha256 = v.ContentRoot, v.Sha256
+		if _, err := keeper.NewMsgServerImpl(fresh.DataMarketKeeper).ListDataset(fresh.Ctx, m); !types.ErrContentTaken.Is(err) {
+			t.Fatalf("version %d's file listed again after import: %v", v.Version, err)
+		}
 	}
 	n := 0
 	if err := fresh.DataMarketKeeper.ExpiryQueue.Walk(fresh.Ctx, nil, func(collectionsPair) (bool, error) { n++; return false, nil }); err != nil || n != 2 {
@@ -171,6 +219,20 @@ func TestGenesisRoundTrip(t *testing.T) {
 		"bad params":           func(g *types.GenesisState) { g.Params.MaxOffers = 0 },
 		"job of nothing":       func(g *types.GenesisState) { g.JobAccesses[0].DatasetId = 5 },
 		"per-job licence kind": func(g *types.GenesisState) { g.Licenses[0].Kind = types.LICENSE_KIND_PER_JOB },
+		"job of no version":    func(g *types.GenesisState) { g.JobAccesses[0].Version = 0 },
+		"job of a future one":  func(g *types.GenesisState) { g.JobAccesses[0].Version = 3 },
+		"fee not charged":      func(g *types.GenesisState) { g.JobAccesses[0].FeeCharged = false },
+		"upper-case owner":     func(g *types.GenesisState) { g.Datasets[0].Owner = strings.ToUpper(g.Datasets[0].Owner) },
+		"upper-case licensee":  func(g *types.GenesisState) { g.Licenses[0].Licensee = strings.ToUpper(g.Licenses[0].Licensee) },
+		"content of another": func(g *types.GenesisState) {
+			d := g.Datasets[0]
+			d.Id, d.Version = 2, 1
+			v := g.DatasetVersions[0]
+			v.DatasetId = 2
+			d.ContentRoot, d.Sha256 = v.ContentRoot, v.Sha256
+			g.Datasets, g.DatasetVersions, g.NextDatasetId = append(g.Datasets, d), append(g.DatasetVersions, v), 3
+		},
+		"current content differs": func(g *types.GenesisState) { g.Datasets[0].Sha256 = shaOf("other") },
 	}
 	for name, mut := range mutations {
 		g, err := s.k.ExportGenesis(s.ta.Ctx)
@@ -184,5 +246,18 @@ func TestGenesisRoundTrip(t *testing.T) {
 	}
 	if err := types.DefaultGenesis().Validate(); err != nil {
 		t.Fatalf("default genesis: %v", err)
+	}
+	// Against state: a share to a module account is refused at import.
+	g, err := s.k.ExportGenesis(s.ta.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Datasets[0].Shares = []common.Share{{Address: authtypes.NewModuleAddress(common.RewardPoolName).String(), Weight: 1}}
+	if err := g.Validate(); err != nil {
+		t.Fatalf("statelessly the genesis is valid: %v", err)
+	}
+	other := apptesting.Setup(t, 1)
+	if err := other.DataMarketKeeper.InitGenesis(other.Ctx, g); !types.ErrInvalidGenesis.Is(err) {
+		t.Fatalf("a share to the reward pool at import: %v", err)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
 	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/datamarket/types"
 
@@ -19,8 +21,8 @@ import (
 )
 
 // TestRevenueToModuleAccountRefused: a dataset owner cannot route licence or
-// per-job revenue into a module account (here the staking bonded pool, whose
-// balance must equal staking's books). Listing with such a share is refused;
+// per-job revenue into a module account (the staking bonded pool, whose
+// balance must equal staking's books, or the reward pool). Listing with such a share is refused;
 // and a dataset that carries one anyway (written before the check existed)
 // can neither sell a licence nor be paid a per-job fee. Every refusal is the
 // typed ErrInvalidShares and moves no coin, to the coin.
@@ -31,13 +33,18 @@ func TestRevenueToModuleAccountRefused(t *testing.T) {
 	escrow := authtypes.NewModuleAddress(govtypes.ModuleName) // stands in for x/compute's escrow
 	attack := []common.Share{{Address: owner, Weight: 1}, {Address: bonded.String(), Weight: 99}}
 
-	m := listMsg(owner, perpetual(1000, false), perJob(500))
-	m.Shares = attack
-	before := s.snap(bonded)
-	if _, err := s.ms.ListDataset(s.ta.Ctx, m); !errors.Is(err, types.ErrInvalidShares) {
-		t.Fatalf("listing with a module-account share: %v, want ErrInvalidShares", err)
+	// The bonded pool (blocked by x/bank) and the reward pool (open to
+	// gifts, which are fees, but no revenue share's): both refused.
+	rewardPool := authtypes.NewModuleAddress(common.RewardPoolName)
+	for _, mod := range []sdk.AccAddress{bonded, rewardPool} {
+		m := listMsg(owner, perpetual(1000, false), perJob(500))
+		m.Shares = []common.Share{{Address: owner, Weight: 1}, {Address: mod.String(), Weight: 99}}
+		before := s.snap(bonded)
+		if _, err := s.ms.ListDataset(s.ta.Ctx, m); !errors.Is(err, types.ErrInvalidShares) {
+			t.Fatalf("listing with a share to %s: %v, want ErrInvalidShares", mod, err)
+		}
+		s.unchanged(before, "refused listing", bonded)
 	}
-	s.unchanged(before, "refused listing", bonded)
 
 	// A dataset that carries such a share anyway.
 	id := s.list(listMsg(owner, perpetual(1000, false), perJob(500)))
@@ -52,8 +59,8 @@ func TestRevenueToModuleAccountRefused(t *testing.T) {
 	if err := s.ta.BankKeeper.SendCoinsFromAccountToModule(s.ta.Ctx, s.other.Address, govtypes.ModuleName, coins(5000)); err != nil {
 		t.Fatal(err)
 	}
-	before = s.snap(bonded, escrow)
-	_, err = s.ms.PurchaseLicense(s.ta.Ctx, &types.MsgPurchaseLicense{Buyer: s.buyer.String(), DatasetId: id})
+	before := s.snap(bonded, escrow)
+	_, err = s.ms.PurchaseLicense(s.ta.Ctx, &types.MsgPurchaseLicense{Buyer: s.buyer.String(), DatasetId: id, MaxPrice: ample})
 	if !errors.Is(err, types.ErrInvalidShares) {
 		t.Fatalf("purchase paying a module-account share: %v, want ErrInvalidShares", err)
 	}

@@ -182,22 +182,28 @@ func MsgPurchaseLicenseFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.Msg
 				return nil, nil
 			}
 		}
-		access, err := k.HasAccess(ctx, d.Id, buyer.AddressBech32, 0)
-		if err != nil {
-			reporter.Skip(err.Error())
+		held, err := k.HoldsLicenseOfKind(ctx, d, buyer.AddressBech32, offer.Kind)
+		if err != nil || held {
+			reporter.Skip("already licensed")
 			return nil, nil
 		}
-		if access.LicenseId != 0 {
-			if l, err := k.GetLicense(ctx, access.LicenseId); err != nil || l.Kind == offer.Kind {
-				reporter.Skip("already licensed")
-				return nil, nil
-			}
+		return []simsx.SimAccount{buyer}, &types.MsgPurchaseLicense{
+			Buyer: buyer.AddressBech32, DatasetId: d.Id, OfferIndex: uint32(idx), MaxPrice: priceCap(offer.Price),
 		}
-		return []simsx.SimAccount{buyer}, &types.MsgPurchaseLicense{Buyer: buyer.AddressBech32, DatasetId: d.Id, OfferIndex: uint32(idx)}
 	}
 }
 
-// MsgRenewLicenseFactory renews a RENTAL or SUBSCRIPTION licence of a listed dataset.
+// priceCap is the max_price the CLI fills in for a price: the price itself
+// (the factories' offers have one denom), 0uaic when free.
+func priceCap(price sdk.Coins) sdk.Coin {
+	if len(price) == 0 {
+		return sdk.NewInt64Coin(simDenom, 0)
+	}
+	return price[0]
+}
+
+// MsgRenewLicenseFactory renews a RENTAL or SUBSCRIPTION licence of a listed
+// dataset under its current offer of the kind, when that fits max_term_blocks.
 func MsgRenewLicenseFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgRenewLicense] {
 	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgRenewLicense) {
 		l, ok := randomLicense(ctx, k, testData.Rand(), reporter)
@@ -208,21 +214,31 @@ func MsgRenewLicenseFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgRen
 			reporter.Skip("not renewable")
 			return nil, nil
 		}
-		if d, err := k.GetDataset(ctx, l.DatasetId); err != nil || !d.Active {
+		d, err := k.GetDataset(ctx, l.DatasetId)
+		if err != nil || !d.Active {
 			reporter.Skip("dataset delisted")
+			return nil, nil
+		}
+		_, offer, err := types.RenewalOffer(d, l)
+		if err != nil {
+			reporter.Skip(err.Error())
+			return nil, nil
+		}
+		if _, err := k.RenewedExpiry(ctx, l, offer); err != nil {
+			reporter.Skip(err.Error())
 			return nil, nil
 		}
 		licensee := testData.GetAccount(reporter, l.Licensee)
 		if reporter.IsSkipped() {
 			return nil, nil
 		}
-		for _, c := range l.Price {
+		for _, c := range offer.Price {
 			if !licensee.LiquidBalance().BlockAmount(c) {
 				reporter.Skip("cannot pay the renewal")
 				return nil, nil
 			}
 		}
-		return []simsx.SimAccount{licensee}, &types.MsgRenewLicense{Licensee: l.Licensee, LicenseId: l.Id}
+		return []simsx.SimAccount{licensee}, &types.MsgRenewLicense{Licensee: l.Licensee, LicenseId: l.Id, MaxPrice: priceCap(offer.Price)}
 	}
 }
 
@@ -246,11 +262,46 @@ func MsgTransferLicenseFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.Msg
 	}
 }
 
+// MsgUpdateDatasetSharesFactory gives a dataset new shares: its owner and
+// another account.
+func MsgUpdateDatasetSharesFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgUpdateDatasetShares] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgUpdateDatasetShares) {
+		d, ok := randomDataset(ctx, k, testData.Rand(), reporter)
+		if !ok {
+			return nil, nil
+		}
+		owner := testData.GetAccount(reporter, d.Owner)
+		other := testData.AnyAccount(reporter, simsx.ExcludeAccounts(owner))
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		r := testData.Rand()
+		return []simsx.SimAccount{owner}, &types.MsgUpdateDatasetShares{Owner: owner.AddressBech32, DatasetId: d.Id, Shares: []common.Share{
+			{Address: owner.AddressBech32, Weight: uint32(1 + r.Intn(100))}, {Address: other.AddressBech32, Weight: uint32(1 + r.Intn(100))},
+		}}
+	}
+}
+
+// MsgTransferDatasetFactory gives a dataset to another account.
+func MsgTransferDatasetFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgTransferDataset] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgTransferDataset) {
+		d, ok := randomDataset(ctx, k, testData.Rand(), reporter)
+		if !ok {
+			return nil, nil
+		}
+		owner := testData.GetAccount(reporter, d.Owner)
+		to := testData.AnyAccount(reporter, simsx.ExcludeAccounts(owner))
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		return []simsx.SimAccount{owner}, &types.MsgTransferDataset{Owner: owner.AddressBech32, DatasetId: d.Id, NewOwner: to.AddressBech32}
+	}
+}
+
 // MsgUpdateParamsFactory proposes random valid params (a governance message).
 func MsgUpdateParamsFactory() simsx.SimMsgFactoryFn[*types.MsgUpdateParams] {
 	return func(_ context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgUpdateParams) {
-		p := types.DefaultParams()
-		p.MarketFeeBps = uint32(testData.Rand().Intn(2001))
+		p := GenParams(testData.Rand().Rand)
 		return nil, &types.MsgUpdateParams{Authority: testData.ModuleAccountAddress(reporter, "gov"), Params: p}
 	}
 }

@@ -17,6 +17,9 @@ func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 	legacy.RegisterAminoMsg(cdc, &MsgPurchaseLicense{}, "aichain/datamarket/MsgPurchaseLicense")
 	legacy.RegisterAminoMsg(cdc, &MsgRenewLicense{}, "aichain/datamarket/MsgRenewLicense")
 	legacy.RegisterAminoMsg(cdc, &MsgTransferLicense{}, "aichain/datamarket/MsgTransferLicense")
+	// "aichain/datamarket/MsgUpdateDatasetShares" would pass amino's 39-character limit.
+	legacy.RegisterAminoMsg(cdc, &MsgUpdateDatasetShares{}, "aichain/datamarket/MsgUpdateShares")
+	legacy.RegisterAminoMsg(cdc, &MsgTransferDataset{}, "aichain/datamarket/MsgTransferDataset")
 	legacy.RegisterAminoMsg(cdc, &MsgUpdateParams{}, "aichain/datamarket/MsgUpdateParams")
 }
 
@@ -29,6 +32,8 @@ func RegisterInterfaces(registry codectypes.InterfaceRegistry) {
 		&MsgPurchaseLicense{},
 		&MsgRenewLicense{},
 		&MsgTransferLicense{},
+		&MsgUpdateDatasetShares{},
+		&MsgTransferDataset{},
 		&MsgUpdateParams{},
 	)
 	msgservice.RegisterMsgServiceDesc(registry, &_Msg_serviceDesc)

@@ -23,6 +23,10 @@ var (
 	ErrJobAccessNotFound = errors.Register(ModuleName, 18, "job access not found")
 	ErrVersionNotFound   = errors.Register(ModuleName, 19, "dataset version not found")
 	ErrInvalidFee        = errors.Register(ModuleName, 20, "invalid fee")
+	ErrContentTaken      = errors.Register(ModuleName, 21, "content already listed")
+	ErrPriceAboveMax     = errors.Register(ModuleName, 22, "price above max_price")
+	ErrRenewalTooEarly   = errors.Register(ModuleName, 23, "renewal would run past max_term_blocks")
+	ErrInvalidOwner      = errors.Register(ModuleName, 24, "invalid owner")
 
 	// ErrInvalidSigner is the authority error (MsgUpdateParams signed by
 	// anyone but the gov account): the registered ErrUnauthorized, code 8.

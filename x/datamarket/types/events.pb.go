@@ -5,6 +5,7 @@ package types
 
 import (
 	fmt "fmt"
+	common "github.com/aichain/aichain/types/common"
 	github_com_cosmos_cosmos_sdk_types "github.com/cosmos/cosmos-sdk/types"
 	types "github.com/cosmos/cosmos-sdk/types"
 	_ "github.com/cosmos/cosmos-sdk/types/tx/amino"
@@ -294,11 +295,15 @@ func (m *EventLicensePurchased) GetExpiresHeight() int64 {
 	return 0
 }
 
-// EventLicenseRenewed is emitted when a licence is renewed.
+// EventLicenseRenewed is emitted when a licence is renewed (under the
+// dataset's current offer of its kind).
 type EventLicenseRenewed struct {
 	LicenseId     uint64                                   `protobuf:"varint,1,opt,name=license_id,json=licenseId,proto3" json:"license_id,omitempty"`
 	Price         github_com_cosmos_cosmos_sdk_types.Coins `protobuf:"bytes,2,rep,name=price,proto3,castrepeated=github.com/cosmos/cosmos-sdk/types.Coins" json:"price"`
 	ExpiresHeight int64                                    `protobuf:"varint,3,opt,name=expires_height,json=expiresHeight,proto3" json:"expires_height,omitempty"`
+	// offer_index and term_blocks are the offer renewed under.
+	OfferIndex uint32 `protobuf:"varint,4,opt,name=offer_index,json=offerIndex,proto3" json:"offer_index,omitempty"`
+	TermBlocks uint64 `protobuf:"varint,5,opt,name=term_blocks,json=termBlocks,proto3" json:"term_blocks,omitempty"`
 }
 
 func (m *EventLicenseRenewed) Reset()         { *m = EventLicenseRenewed{} }
@@ -351,6 +356,20 @@ func (m *EventLicenseRenewed) GetPrice() github_com_cosmos_cosmos_sdk_types.Coin
 func (m *EventLicenseRenewed) GetExpiresHeight() int64 {
 	if m != nil {
 		return m.ExpiresHeight
+	}
+	return 0
+}
+
+func (m *EventLicenseRenewed) GetOfferIndex() uint32 {
+	if m != nil {
+		return m.OfferIndex
+	}
+	return 0
+}
+
+func (m *EventLicenseRenewed) GetTermBlocks() uint64 {
+	if m != nil {
+		return m.TermBlocks
 	}
 	return 0
 }
@@ -483,6 +502,8 @@ type EventDatasetFeePaid struct {
 	FromModule string                                   `protobuf:"bytes,2,opt,name=from_module,json=fromModule,proto3" json:"from_module,omitempty"`
 	Fee        github_com_cosmos_cosmos_sdk_types.Coins `protobuf:"bytes,3,rep,name=fee,proto3,castrepeated=github.com/cosmos/cosmos-sdk/types.Coins" json:"fee"`
 	MarketFee  github_com_cosmos_cosmos_sdk_types.Coins `protobuf:"bytes,4,rep,name=market_fee,json=marketFee,proto3,castrepeated=github.com/cosmos/cosmos-sdk/types.Coins" json:"market_fee"`
+	// job_id is the job charged when access was granted (0: paid at settlement).
+	JobId uint64 `protobuf:"varint,5,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
 }
 
 func (m *EventDatasetFeePaid) Reset()         { *m = EventDatasetFeePaid{} }
@@ -546,11 +567,20 @@ func (m *EventDatasetFeePaid) GetMarketFee() github_com_cosmos_cosmos_sdk_types.
 	return nil
 }
 
+func (m *EventDatasetFeePaid) GetJobId() uint64 {
+	if m != nil {
+		return m.JobId
+	}
+	return 0
+}
+
 // EventJobAccessGranted is emitted when a job's provider gets access.
 type EventJobAccessGranted struct {
 	DatasetId uint64 `protobuf:"varint,1,opt,name=dataset_id,json=datasetId,proto3" json:"dataset_id,omitempty"`
 	JobId     uint64 `protobuf:"varint,2,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
 	Provider  string `protobuf:"bytes,3,opt,name=provider,proto3" json:"provider,omitempty"`
+	// version is the one dataset version the access covers.
+	Version uint64 `protobuf:"varint,4,opt,name=version,proto3" json:"version,omitempty"`
 }
 
 func (m *EventJobAccessGranted) Reset()         { *m = EventJobAccessGranted{} }
@@ -607,6 +637,127 @@ func (m *EventJobAccessGranted) GetProvider() string {
 	return ""
 }
 
+func (m *EventJobAccessGranted) GetVersion() uint64 {
+	if m != nil {
+		return m.Version
+	}
+	return 0
+}
+
+// EventDatasetSharesUpdated is emitted when an owner replaces the shares.
+type EventDatasetSharesUpdated struct {
+	DatasetId uint64         `protobuf:"varint,1,opt,name=dataset_id,json=datasetId,proto3" json:"dataset_id,omitempty"`
+	Shares    []common.Share `protobuf:"bytes,2,rep,name=shares,proto3" json:"shares"`
+}
+
+func (m *EventDatasetSharesUpdated) Reset()         { *m = EventDatasetSharesUpdated{} }
+func (m *EventDatasetSharesUpdated) String() string { return proto.CompactTextString(m) }
+func (*EventDatasetSharesUpdated) ProtoMessage()    {}
+func (*EventDatasetSharesUpdated) Descriptor() ([]byte, []int) {
+	return fileDescriptor_dbe8f90186dc2ec9, []int{9}
+}
+func (m *EventDatasetSharesUpdated) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventDatasetSharesUpdated) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventDatasetSharesUpdated.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventDatasetSharesUpdated) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventDatasetSharesUpdated.Merge(m, src)
+}
+func (m *EventDatasetSharesUpdated) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventDatasetSharesUpdated) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventDatasetSharesUpdated.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventDatasetSharesUpdated proto.InternalMessageInfo
+
+func (m *EventDatasetSharesUpdated) GetDatasetId() uint64 {
+	if m != nil {
+		return m.DatasetId
+	}
+	return 0
+}
+
+func (m *EventDatasetSharesUpdated) GetShares() []common.Share {
+	if m != nil {
+		return m.Shares
+	}
+	return nil
+}
+
+// EventDatasetTransferred is emitted when a dataset changes owner.
+type EventDatasetTransferred struct {
+	DatasetId     uint64 `protobuf:"varint,1,opt,name=dataset_id,json=datasetId,proto3" json:"dataset_id,omitempty"`
+	PreviousOwner string `protobuf:"bytes,2,opt,name=previous_owner,json=previousOwner,proto3" json:"previous_owner,omitempty"`
+	NewOwner      string `protobuf:"bytes,3,opt,name=new_owner,json=newOwner,proto3" json:"new_owner,omitempty"`
+}
+
+func (m *EventDatasetTransferred) Reset()         { *m = EventDatasetTransferred{} }
+func (m *EventDatasetTransferred) String() string { return proto.CompactTextString(m) }
+func (*EventDatasetTransferred) ProtoMessage()    {}
+func (*EventDatasetTransferred) Descriptor() ([]byte, []int) {
+	return fileDescriptor_dbe8f90186dc2ec9, []int{10}
+}
+func (m *EventDatasetTransferred) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventDatasetTransferred) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventDatasetTransferred.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventDatasetTransferred) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventDatasetTransferred.Merge(m, src)
+}
+func (m *EventDatasetTransferred) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventDatasetTransferred) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventDatasetTransferred.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventDatasetTransferred proto.InternalMessageInfo
+
+func (m *EventDatasetTransferred) GetDatasetId() uint64 {
+	if m != nil {
+		return m.DatasetId
+	}
+	return 0
+}
+
+func (m *EventDatasetTransferred) GetPreviousOwner() string {
+	if m != nil {
+		return m.PreviousOwner
+	}
+	return ""
+}
+
+func (m *EventDatasetTransferred) GetNewOwner() string {
+	if m != nil {
+		return m.NewOwner
+	}
+	return ""
+}
+
 // EventJobAccessRevoked is emitted when a job's access ends.
 type EventJobAccessRevoked struct {
 	DatasetId uint64 `protobuf:"varint,1,opt,name=dataset_id,json=datasetId,proto3" json:"dataset_id,omitempty"`
@@ -618,7 +769,7 @@ func (m *EventJobAccessRevoked) Reset()         { *m = EventJobAccessRevoked{} }
 func (m *EventJobAccessRevoked) String() string { return proto.CompactTextString(m) }
 func (*EventJobAccessRevoked) ProtoMessage()    {}
 func (*EventJobAccessRevoked) Descriptor() ([]byte, []int) {
-	return fileDescriptor_dbe8f90186dc2ec9, []int{9}
+	return fileDescriptor_dbe8f90186dc2ec9, []int{11}
 }
 func (m *EventJobAccessRevoked) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -677,7 +828,7 @@ func (m *EventParamsUpdated) Reset()         { *m = EventParamsUpdated{} }
 func (m *EventParamsUpdated) String() string { return proto.CompactTextString(m) }
 func (*EventParamsUpdated) ProtoMessage()    {}
 func (*EventParamsUpdated) Descriptor() ([]byte, []int) {
-	return fileDescriptor_dbe8f90186dc2ec9, []int{10}
+	return fileDescriptor_dbe8f90186dc2ec9, []int{12}
 }
 func (m *EventParamsUpdated) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -723,6 +874,8 @@ func init() {
 	proto.RegisterType((*EventLicenseExpired)(nil), "aichain.datamarket.v1.EventLicenseExpired")
 	proto.RegisterType((*EventDatasetFeePaid)(nil), "aichain.datamarket.v1.EventDatasetFeePaid")
 	proto.RegisterType((*EventJobAccessGranted)(nil), "aichain.datamarket.v1.EventJobAccessGranted")
+	proto.RegisterType((*EventDatasetSharesUpdated)(nil), "aichain.datamarket.v1.EventDatasetSharesUpdated")
+	proto.RegisterType((*EventDatasetTransferred)(nil), "aichain.datamarket.v1.EventDatasetTransferred")
 	proto.RegisterType((*EventJobAccessRevoked)(nil), "aichain.datamarket.v1.EventJobAccessRevoked")
 	proto.RegisterType((*EventParamsUpdated)(nil), "aichain.datamarket.v1.EventParamsUpdated")
 }
@@ -732,51 +885,60 @@ func init() {
 }
 
 var fileDescriptor_dbe8f90186dc2ec9 = []byte{
-	// 690 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xb4, 0x55, 0xcd, 0x6e, 0xd3, 0x4a,
-	0x14, 0x8e, 0x13, 0x27, 0xbd, 0x9d, 0xea, 0x56, 0xba, 0x73, 0x5b, 0x30, 0x95, 0x9a, 0x46, 0x96,
-	0x40, 0x11, 0x52, 0x6d, 0x25, 0xa8, 0xdd, 0xb0, 0xa2, 0xf4, 0x87, 0x42, 0x91, 0x8a, 0x05, 0x1b,
-	0x84, 0x14, 0x8d, 0xed, 0x93, 0x64, 0x9a, 0x7a, 0xc6, 0x9a, 0x71, 0xdc, 0xf2, 0x16, 0x3c, 0x06,
-	0x74, 0xc5, 0x3b, 0xb0, 0xe9, 0xb2, 0x4b, 0x56, 0x80, 0xda, 0x05, 0xaf, 0x81, 0x3c, 0x1e, 0xb7,
-	0xee, 0x0f, 0x6a, 0x37, 0xd9, 0xc4, 0x73, 0xbe, 0x9c, 0x33, 0xdf, 0xf9, 0xf9, 0x66, 0x06, 0xd9,
-	0x84, 0x06, 0x43, 0x42, 0x99, 0x1b, 0x92, 0x84, 0x44, 0x44, 0x8c, 0x20, 0x71, 0xd3, 0x8e, 0x0b,
-	0x29, 0xb0, 0x44, 0x3a, 0xb1, 0xe0, 0x09, 0xc7, 0xf3, 0xda, 0xc7, 0xb9, 0xf0, 0x71, 0xd2, 0xce,
-	0xc2, 0x7f, 0x24, 0xa2, 0x8c, 0xbb, 0xea, 0x37, 0xf7, 0x5c, 0x68, 0x06, 0x5c, 0x46, 0x5c, 0xba,
-	0x3e, 0x91, 0xe0, 0xa6, 0x1d, 0x1f, 0x12, 0xd2, 0x71, 0x03, 0x4e, 0x99, 0xfe, 0x7f, 0x6e, 0xc0,
-	0x07, 0x5c, 0x2d, 0xdd, 0x6c, 0xa5, 0xd1, 0x47, 0x37, 0xe7, 0x50, 0x62, 0x53, 0x7e, 0xf6, 0x18,
-	0xe1, 0x8d, 0x2c, 0xaf, 0x75, 0x92, 0x10, 0x09, 0xc9, 0x0e, 0x95, 0x09, 0x84, 0x78, 0x11, 0xa1,
-	0x30, 0x07, 0x7a, 0x34, 0xb4, 0x8c, 0x96, 0xd1, 0x36, 0xbd, 0x69, 0x8d, 0x6c, 0x87, 0x78, 0x0e,
-	0xd5, 0xf9, 0x01, 0x03, 0x61, 0x55, 0x5b, 0x46, 0x7b, 0xda, 0xcb, 0x0d, 0x8c, 0x91, 0xc9, 0x48,
-	0x04, 0x56, 0x4d, 0x81, 0x6a, 0x8d, 0xef, 0xa1, 0x86, 0x1c, 0x92, 0xee, 0xca, 0xaa, 0x65, 0x2a,
-	0x54, 0x5b, 0x76, 0x1f, 0xfd, 0x5f, 0xa6, 0x7d, 0x17, 0x87, 0xe4, 0x0e, 0xbc, 0x16, 0x9a, 0x4a,
-	0x41, 0x48, 0xca, 0x99, 0x62, 0x36, 0xbd, 0xc2, 0x2c, 0xf1, 0xd4, 0x2e, 0xf1, 0xac, 0xa0, 0xb9,
-	0x32, 0xcf, 0x3a, 0xec, 0xdf, 0xa5, 0x40, 0xfb, 0x4b, 0x0d, 0xcd, 0xab, 0xb8, 0x1d, 0x1a, 0x00,
-	0x93, 0xb0, 0x3b, 0x16, 0xc1, 0x90, 0xc8, 0x3c, 0x70, 0x3f, 0xc7, 0x4a, 0x81, 0x1a, 0xd9, 0xbe,
-	0xba, 0x6f, 0xf5, 0x6a, 0x01, 0x0b, 0xe8, 0x1f, 0xed, 0x5b, 0xb4, 0xe9, 0xdc, 0xc6, 0xab, 0xc8,
-	0x1c, 0x51, 0x16, 0xaa, 0x46, 0xcd, 0x76, 0x6d, 0xe7, 0x46, 0x81, 0x38, 0x3a, 0xa1, 0x57, 0x94,
-	0x85, 0x9e, 0xf2, 0xc7, 0x7d, 0x54, 0x8f, 0x05, 0x0d, 0xc0, 0xaa, 0xb7, 0x6a, 0xed, 0x99, 0xee,
-	0x03, 0x27, 0xd7, 0x8b, 0x93, 0xe9, 0xc5, 0xd1, 0x7a, 0x71, 0x9e, 0x73, 0xca, 0xd6, 0x56, 0x8e,
-	0x7f, 0x2c, 0x55, 0x8e, 0x7e, 0x2e, 0xb5, 0x07, 0x34, 0x19, 0x8e, 0x7d, 0x27, 0xe0, 0x91, 0xab,
-	0xc5, 0x95, 0x7f, 0x96, 0x65, 0x38, 0x72, 0x93, 0x8f, 0x31, 0x48, 0x15, 0x20, 0x3f, 0xff, 0xfe,
-	0xfa, 0xd8, 0xf0, 0xf2, 0xed, 0x31, 0x47, 0x28, 0x4f, 0xa3, 0xd7, 0x07, 0xb0, 0x1a, 0x13, 0x22,
-	0x9b, 0xce, 0x39, 0x36, 0x01, 0xf0, 0x43, 0x34, 0x0b, 0x87, 0x31, 0x15, 0x20, 0x7b, 0x43, 0xa0,
-	0x83, 0x61, 0x62, 0x4d, 0xb5, 0x8c, 0x76, 0xcd, 0xfb, 0x57, 0xa3, 0x2f, 0x14, 0x68, 0x7f, 0x33,
-	0xb4, 0x96, 0x74, 0x6b, 0x3c, 0x60, 0x70, 0x70, 0xfb, 0xa4, 0xce, 0xdb, 0x56, 0x9d, 0x6c, 0xdb,
-	0xae, 0x57, 0x51, 0xbb, 0xa9, 0x8a, 0x0f, 0xe8, 0x7e, 0xb9, 0x88, 0xb7, 0x82, 0x30, 0xd9, 0x07,
-	0x21, 0x6e, 0x2f, 0x04, 0x23, 0xb3, 0x2f, 0x78, 0xa4, 0xcf, 0xa2, 0x5a, 0xe3, 0x59, 0x54, 0x4d,
-	0xb8, 0x56, 0x58, 0x35, 0xe1, 0x36, 0xbf, 0xdc, 0xa2, 0x0d, 0x45, 0x3d, 0x41, 0x31, 0xdb, 0x47,
-	0xd5, 0xcb, 0x07, 0x7c, 0x13, 0x60, 0x97, 0xd0, 0x5b, 0x0f, 0xf8, 0x12, 0x9a, 0xc9, 0xf2, 0xef,
-	0x45, 0x3c, 0x1c, 0xef, 0x83, 0x2e, 0x09, 0x65, 0xd0, 0x6b, 0x85, 0x60, 0x1f, 0xd5, 0xfa, 0x8a,
-	0x6e, 0x32, 0x33, 0xcb, 0x36, 0xbf, 0x22, 0x74, 0x73, 0xe2, 0x42, 0xb7, 0xa9, 0xbe, 0x6c, 0x5e,
-	0x72, 0xff, 0x59, 0x10, 0x80, 0x94, 0x5b, 0x82, 0xb0, 0x3b, 0x5c, 0x87, 0xf3, 0xa8, 0xb1, 0xc7,
-	0xfd, 0x8b, 0xd9, 0xd4, 0xf7, 0xb8, 0x9f, 0xcf, 0x25, 0x16, 0x3c, 0xa5, 0x21, 0x88, 0x62, 0x2e,
-	0x85, 0x7d, 0x9d, 0xca, 0x83, 0x94, 0x8f, 0x26, 0x42, 0xf5, 0x46, 0xbf, 0x2c, 0xbb, 0x44, 0x90,
-	0x48, 0x16, 0x37, 0xfc, 0x53, 0xd4, 0x88, 0x15, 0xa0, 0x38, 0x66, 0xba, 0x8b, 0x7f, 0xb9, 0xe7,
-	0xf2, 0xa8, 0x35, 0x33, 0x6b, 0xae, 0xa7, 0x43, 0xd6, 0xb6, 0x8e, 0x4f, 0x9b, 0xc6, 0xc9, 0x69,
-	0xd3, 0xf8, 0x75, 0xda, 0x34, 0x3e, 0x9d, 0x35, 0x2b, 0x27, 0x67, 0xcd, 0xca, 0xf7, 0xb3, 0x66,
-	0xe5, 0xfd, 0x72, 0xa9, 0xf9, 0xc5, 0xcb, 0x57, 0x7c, 0x0f, 0xcb, 0x6f, 0xa0, 0x9a, 0x83, 0xdf,
-	0x50, 0x8f, 0xdf, 0x93, 0x3f, 0x01, 0x00, 0x00, 0xff, 0xff, 0x4f, 0x35, 0xcf, 0xe4, 0xaa, 0x07,
-	0x00, 0x00,
+	// 847 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xb4, 0x56, 0x4f, 0x8f, 0xe3, 0x34,
+	0x14, 0x9f, 0xa4, 0x69, 0x97, 0x7a, 0x34, 0x23, 0x11, 0x66, 0x20, 0x3b, 0x68, 0x3a, 0x55, 0xa4,
+	0x45, 0x15, 0xd2, 0x26, 0x6a, 0xd1, 0xec, 0x65, 0x4f, 0x94, 0xfd, 0x43, 0x61, 0x11, 0x43, 0x80,
+	0x0b, 0x42, 0xaa, 0x9c, 0xe4, 0xa5, 0xf5, 0xb6, 0xb1, 0x23, 0x3b, 0x4d, 0x07, 0x89, 0x1b, 0xe2,
+	0xce, 0xc7, 0x00, 0x4e, 0x7c, 0x05, 0x6e, 0x7b, 0xdc, 0x23, 0x27, 0x40, 0x33, 0x07, 0xbe, 0x06,
+	0xb2, 0xe3, 0x74, 0xd3, 0x32, 0xec, 0xf4, 0xd2, 0x4b, 0x6b, 0xff, 0xf2, 0x9e, 0x7f, 0xcf, 0x3f,
+	0xbf, 0xf7, 0x6c, 0xe4, 0x62, 0x12, 0x4d, 0x31, 0xa1, 0x7e, 0x8c, 0x73, 0x9c, 0x62, 0x3e, 0x83,
+	0xdc, 0x2f, 0xfa, 0x3e, 0x14, 0x40, 0x73, 0xe1, 0x65, 0x9c, 0xe5, 0xcc, 0x3e, 0xd6, 0x36, 0xde,
+	0x2b, 0x1b, 0xaf, 0xe8, 0x9f, 0xbc, 0x89, 0x53, 0x42, 0x99, 0xaf, 0x7e, 0x4b, 0xcb, 0x93, 0x4e,
+	0xc4, 0x44, 0xca, 0x84, 0x1f, 0x62, 0x01, 0x7e, 0xd1, 0x0f, 0x21, 0xc7, 0x7d, 0x3f, 0x62, 0x84,
+	0xea, 0xef, 0x47, 0x13, 0x36, 0x61, 0x6a, 0xe8, 0xcb, 0x91, 0x46, 0x4f, 0xab, 0x18, 0x22, 0x96,
+	0xa6, 0x8c, 0x4a, 0x7e, 0x31, 0xc5, 0x1c, 0xf4, 0xe7, 0xf7, 0x6e, 0x0e, 0xb1, 0x16, 0x8c, 0xb2,
+	0x73, 0x17, 0xc8, 0x7e, 0x2c, 0xc3, 0x7e, 0x84, 0x73, 0x2c, 0x20, 0x7f, 0x46, 0x44, 0x0e, 0xb1,
+	0x7d, 0x8a, 0x50, 0x5c, 0x02, 0x63, 0x12, 0x3b, 0x46, 0xd7, 0xe8, 0x59, 0x41, 0x5b, 0x23, 0xa3,
+	0xd8, 0x3e, 0x42, 0x4d, 0xb6, 0xa4, 0xc0, 0x1d, 0xb3, 0x6b, 0xf4, 0xda, 0x41, 0x39, 0xb1, 0x6d,
+	0x64, 0x51, 0x9c, 0x82, 0xd3, 0x50, 0xa0, 0x1a, 0xdb, 0x6f, 0xa3, 0x96, 0x98, 0xe2, 0xc1, 0xf9,
+	0x03, 0xc7, 0x52, 0xa8, 0x9e, 0xb9, 0x09, 0x7a, 0xab, 0x4e, 0xfb, 0x75, 0x16, 0xe3, 0x2d, 0x78,
+	0x1d, 0x74, 0xa7, 0x00, 0x2e, 0x08, 0xa3, 0x8a, 0xd9, 0x0a, 0xaa, 0x69, 0x8d, 0xa7, 0xb1, 0xc6,
+	0x73, 0x8e, 0x8e, 0xea, 0x3c, 0x8f, 0x60, 0xbe, 0xcd, 0x06, 0xdd, 0x5f, 0x1a, 0xe8, 0x58, 0xf9,
+	0x3d, 0x23, 0x11, 0x50, 0x01, 0x17, 0x0b, 0x1e, 0x4d, 0xb1, 0x28, 0x1d, 0xe7, 0x25, 0x56, 0x73,
+	0xd4, 0xc8, 0x68, 0x73, 0x5d, 0x73, 0x73, 0x03, 0x27, 0xe8, 0x0d, 0x6d, 0x5b, 0xc9, 0xb4, 0x9a,
+	0xdb, 0x0f, 0x90, 0x35, 0x23, 0x34, 0x56, 0x42, 0x1d, 0x0e, 0x5c, 0xef, 0xc6, 0xfc, 0xf1, 0x74,
+	0x40, 0x9f, 0x12, 0x1a, 0x07, 0xca, 0xde, 0x4e, 0x50, 0x33, 0xe3, 0x24, 0x02, 0xa7, 0xd9, 0x6d,
+	0xf4, 0xf6, 0x07, 0x77, 0xbd, 0x32, 0x9d, 0x3c, 0x99, 0x4e, 0x9e, 0x4e, 0x27, 0xef, 0x23, 0x46,
+	0xe8, 0xf0, 0xfc, 0xc5, 0x9f, 0x67, 0x7b, 0xbf, 0xfe, 0x75, 0xd6, 0x9b, 0x90, 0x7c, 0xba, 0x08,
+	0xbd, 0x88, 0xa5, 0xbe, 0xce, 0xbd, 0xf2, 0xef, 0xbe, 0x88, 0x67, 0x7e, 0xfe, 0x5d, 0x06, 0x42,
+	0x39, 0x88, 0x9f, 0xff, 0xf9, 0xed, 0x7d, 0x23, 0x28, 0x97, 0xb7, 0x19, 0x42, 0x65, 0x18, 0xe3,
+	0x04, 0xc0, 0x69, 0xed, 0x88, 0xac, 0x5d, 0x72, 0x3c, 0x01, 0xb0, 0xef, 0xa1, 0x43, 0xb8, 0xcc,
+	0x08, 0x07, 0x31, 0x9e, 0x02, 0x99, 0x4c, 0x73, 0xe7, 0x4e, 0xd7, 0xe8, 0x35, 0x82, 0x03, 0x8d,
+	0x7e, 0xac, 0x40, 0xf7, 0x47, 0x53, 0xe7, 0x92, 0x96, 0x26, 0x00, 0x0a, 0xcb, 0xdb, 0x4f, 0x6a,
+	0x25, 0x9b, 0xb9, 0x5b, 0xd9, 0xfe, 0xbb, 0x8b, 0xc6, 0x0d, 0xbb, 0xb0, 0xcf, 0xd0, 0x3e, 0x4b,
+	0x12, 0xe0, 0x63, 0x42, 0x63, 0xb8, 0x54, 0x49, 0x70, 0x10, 0x20, 0x05, 0x8d, 0x24, 0x22, 0x0d,
+	0x72, 0xe0, 0xe9, 0x38, 0x9c, 0xb3, 0x68, 0x26, 0x9c, 0xa6, 0xda, 0x0f, 0x92, 0xd0, 0x50, 0x21,
+	0xee, 0xb7, 0xe8, 0x9d, 0xba, 0x0c, 0x5f, 0x71, 0x4c, 0x45, 0x02, 0x9c, 0xdf, 0x2e, 0x85, 0x8d,
+	0xac, 0x84, 0xb3, 0x54, 0x57, 0xb3, 0x1a, 0xdb, 0x87, 0xc8, 0xcc, 0x99, 0xce, 0x51, 0x33, 0x67,
+	0x2e, 0x5b, 0x17, 0xf9, 0xb1, 0x0a, 0x7e, 0x87, 0xe5, 0xe0, 0xfe, 0x6e, 0xae, 0xb7, 0x88, 0x27,
+	0x00, 0x17, 0x98, 0xdc, 0xda, 0x22, 0xce, 0xd0, 0xbe, 0x8c, 0x7f, 0x9c, 0xb2, 0x78, 0x31, 0x07,
+	0xbd, 0x25, 0x24, 0xa1, 0xcf, 0x14, 0x62, 0x87, 0xa8, 0x91, 0x28, 0xba, 0xdd, 0x9c, 0xba, 0x5c,
+	0x7c, 0xa3, 0x54, 0xac, 0xdd, 0x97, 0xca, 0x31, 0x6a, 0x3d, 0x67, 0xa1, 0x14, 0xa4, 0xcc, 0x8b,
+	0xe6, 0x73, 0x16, 0x8e, 0x62, 0xf7, 0x07, 0x43, 0xb7, 0xb1, 0x4f, 0x58, 0xf8, 0x61, 0x14, 0x81,
+	0x10, 0x4f, 0x39, 0xa6, 0x5b, 0x34, 0xda, 0x57, 0xeb, 0x99, 0xb5, 0xf5, 0xe4, 0x79, 0x65, 0x9c,
+	0x15, 0x24, 0x06, 0x5e, 0x9d, 0x57, 0x35, 0xaf, 0xf7, 0x66, 0x6b, 0xad, 0x37, 0xbb, 0x4b, 0x74,
+	0xb7, 0x7e, 0x90, 0x5f, 0xca, 0x5b, 0x4a, 0x6c, 0xd9, 0xf1, 0x1f, 0xaa, 0xbe, 0xce, 0x41, 0xe8,
+	0x32, 0x75, 0x56, 0x6d, 0xb1, 0xbc, 0xf6, 0x64, 0x4b, 0x54, 0x0b, 0x0e, 0xdb, 0x52, 0xc4, 0x52,
+	0x18, 0xed, 0xe2, 0x7e, 0xaf, 0x2b, 0x42, 0x13, 0x6f, 0x54, 0xc4, 0xeb, 0x68, 0xef, 0xa1, 0xc3,
+	0x8c, 0x43, 0x41, 0xd8, 0x42, 0x8c, 0xeb, 0x37, 0xdd, 0x41, 0x85, 0x7e, 0xae, 0x6e, 0xbc, 0x77,
+	0x51, 0x9b, 0xc2, 0x52, 0x5b, 0x68, 0x41, 0x28, 0x2c, 0xd5, 0x47, 0x97, 0x6c, 0x6a, 0x1f, 0x40,
+	0xc1, 0x66, 0xbb, 0xd0, 0xde, 0xfd, 0x42, 0x5f, 0xe2, 0x17, 0x98, 0xe3, 0x74, 0x25, 0xed, 0x43,
+	0xd4, 0xca, 0x14, 0xa0, 0x38, 0xf6, 0x07, 0xa7, 0xff, 0x73, 0xa5, 0x94, 0x5e, 0x43, 0x4b, 0x0a,
+	0x18, 0x68, 0x97, 0xe1, 0xd3, 0x17, 0x57, 0x1d, 0xe3, 0xe5, 0x55, 0xc7, 0xf8, 0xfb, 0xaa, 0x63,
+	0xfc, 0x74, 0xdd, 0xd9, 0x7b, 0x79, 0xdd, 0xd9, 0xfb, 0xe3, 0xba, 0xb3, 0xf7, 0xcd, 0xfd, 0x5a,
+	0x96, 0x56, 0x8f, 0x8c, 0xea, 0xff, 0xb2, 0xfe, 0xdc, 0x50, 0x09, 0x1b, 0xb6, 0xd4, 0x3b, 0xe3,
+	0x83, 0x7f, 0x03, 0x00, 0x00, 0xff, 0xff, 0xf7, 0x45, 0xc3, 0x6f, 0x34, 0x09, 0x00, 0x00,
 }
 
 func (m *EventDatasetListed) Marshal() (dAtA []byte, err error) {
@@ -994,6 +1156,16 @@ func (m *EventLicenseRenewed) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if m.TermBlocks != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.TermBlocks))
+		i--
+		dAtA[i] = 0x28
+	}
+	if m.OfferIndex != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.OfferIndex))
+		i--
+		dAtA[i] = 0x20
+	}
 	if m.ExpiresHeight != 0 {
 		i = encodeVarintEvents(dAtA, i, uint64(m.ExpiresHeight))
 		i--
@@ -1123,6 +1295,11 @@ func (m *EventDatasetFeePaid) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if m.JobId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.JobId))
+		i--
+		dAtA[i] = 0x28
+	}
 	if len(m.MarketFee) > 0 {
 		for iNdEx := len(m.MarketFee) - 1; iNdEx >= 0; iNdEx-- {
 			{
@@ -1186,6 +1363,11 @@ func (m *EventJobAccessGranted) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if m.Version != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.Version))
+		i--
+		dAtA[i] = 0x20
+	}
 	if len(m.Provider) > 0 {
 		i -= len(m.Provider)
 		copy(dAtA[i:], m.Provider)
@@ -1197,6 +1379,90 @@ func (m *EventJobAccessGranted) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 		i = encodeVarintEvents(dAtA, i, uint64(m.JobId))
 		i--
 		dAtA[i] = 0x10
+	}
+	if m.DatasetId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.DatasetId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventDatasetSharesUpdated) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventDatasetSharesUpdated) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventDatasetSharesUpdated) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Shares) > 0 {
+		for iNdEx := len(m.Shares) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Shares[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintEvents(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x12
+		}
+	}
+	if m.DatasetId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.DatasetId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventDatasetTransferred) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventDatasetTransferred) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventDatasetTransferred) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.NewOwner) > 0 {
+		i -= len(m.NewOwner)
+		copy(dAtA[i:], m.NewOwner)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.NewOwner)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.PreviousOwner) > 0 {
+		i -= len(m.PreviousOwner)
+		copy(dAtA[i:], m.PreviousOwner)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.PreviousOwner)))
+		i--
+		dAtA[i] = 0x12
 	}
 	if m.DatasetId != 0 {
 		i = encodeVarintEvents(dAtA, i, uint64(m.DatasetId))
@@ -1400,6 +1666,12 @@ func (m *EventLicenseRenewed) Size() (n int) {
 	if m.ExpiresHeight != 0 {
 		n += 1 + sovEvents(uint64(m.ExpiresHeight))
 	}
+	if m.OfferIndex != 0 {
+		n += 1 + sovEvents(uint64(m.OfferIndex))
+	}
+	if m.TermBlocks != 0 {
+		n += 1 + sovEvents(uint64(m.TermBlocks))
+	}
 	return n
 }
 
@@ -1467,6 +1739,9 @@ func (m *EventDatasetFeePaid) Size() (n int) {
 			n += 1 + l + sovEvents(uint64(l))
 		}
 	}
+	if m.JobId != 0 {
+		n += 1 + sovEvents(uint64(m.JobId))
+	}
 	return n
 }
 
@@ -1483,6 +1758,47 @@ func (m *EventJobAccessGranted) Size() (n int) {
 		n += 1 + sovEvents(uint64(m.JobId))
 	}
 	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	if m.Version != 0 {
+		n += 1 + sovEvents(uint64(m.Version))
+	}
+	return n
+}
+
+func (m *EventDatasetSharesUpdated) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.DatasetId != 0 {
+		n += 1 + sovEvents(uint64(m.DatasetId))
+	}
+	if len(m.Shares) > 0 {
+		for _, e := range m.Shares {
+			l = e.Size()
+			n += 1 + l + sovEvents(uint64(l))
+		}
+	}
+	return n
+}
+
+func (m *EventDatasetTransferred) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.DatasetId != 0 {
+		n += 1 + sovEvents(uint64(m.DatasetId))
+	}
+	l = len(m.PreviousOwner)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = len(m.NewOwner)
 	if l > 0 {
 		n += 1 + l + sovEvents(uint64(l))
 	}
@@ -2206,6 +2522,44 @@ func (m *EventLicenseRenewed) Unmarshal(dAtA []byte) error {
 					break
 				}
 			}
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field OfferIndex", wireType)
+			}
+			m.OfferIndex = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.OfferIndex |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TermBlocks", wireType)
+			}
+			m.TermBlocks = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.TermBlocks |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
 		default:
 			iNdEx = preIndex
 			skippy, err := skipEvents(dAtA[iNdEx:])
@@ -2628,6 +2982,25 @@ func (m *EventDatasetFeePaid) Unmarshal(dAtA []byte) error {
 				return err
 			}
 			iNdEx = postIndex
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field JobId", wireType)
+			}
+			m.JobId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.JobId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
 		default:
 			iNdEx = preIndex
 			skippy, err := skipEvents(dAtA[iNdEx:])
@@ -2747,6 +3120,261 @@ func (m *EventJobAccessGranted) Unmarshal(dAtA []byte) error {
 				return io.ErrUnexpectedEOF
 			}
 			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Version", wireType)
+			}
+			m.Version = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Version |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventDatasetSharesUpdated) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventDatasetSharesUpdated: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventDatasetSharesUpdated: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DatasetId", wireType)
+			}
+			m.DatasetId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.DatasetId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Shares", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Shares = append(m.Shares, common.Share{})
+			if err := m.Shares[len(m.Shares)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventDatasetTransferred) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventDatasetTransferred: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventDatasetTransferred: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DatasetId", wireType)
+			}
+			m.DatasetId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.DatasetId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PreviousOwner", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.PreviousOwner = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field NewOwner", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.NewOwner = string(dAtA[iNdEx:postIndex])
 			iNdEx = postIndex
 		default:
 			iNdEx = preIndex

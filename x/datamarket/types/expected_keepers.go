@@ -6,11 +6,16 @@ import (
 	"cosmossdk.io/core/address"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 )
 
-// AccountKeeper is what the datamarket needs from x/auth: the address codec.
+// AccountKeeper is what the datamarket needs from x/auth: the address codec,
+// and telling module accounts apart (modkit.NewModuleAccounts): no share and
+// no owner may be one.
 type AccountKeeper interface {
 	AddressCodec() address.Codec
+	GetAccount(ctx context.Context, addr sdk.AccAddress) sdk.AccountI
+	GetModulePermissions() map[string]authtypes.PermissionsForAddress
 }
 
 // BankKeeper is what the datamarket needs from x/bank (modkit.Payout):

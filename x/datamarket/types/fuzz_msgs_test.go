@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"cosmossdk.io/math"
+
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/testutil/msgfuzz"
@@ -32,7 +34,7 @@ var fuzzHarness = &msgfuzz.Harness{
 	Msgs: []msgfuzz.Msg{ // the order of the inputs' selector byte: append only
 		&types.MsgListDataset{}, &types.MsgUpdateDataset{}, &types.MsgDelistDataset{},
 		&types.MsgPurchaseLicense{}, &types.MsgRenewLicense{}, &types.MsgTransferLicense{},
-		&types.MsgUpdateParams{},
+		&types.MsgUpdateParams{}, &types.MsgUpdateDatasetShares{}, &types.MsgTransferDataset{},
 	},
 }
 
@@ -62,10 +64,12 @@ func fuzzSeeds(t testing.TB) []msgfuzz.Seed {
 		msgfuzz.Valid(list()),
 		msgfuzz.Valid(&types.MsgUpdateDataset{Owner: a, DatasetId: 1, Rows: 4, Cols: 4, RowsPerChunk: 4, ContentRoot: h[:], Sha256: sha}),
 		msgfuzz.Valid(&types.MsgDelistDataset{Owner: a, DatasetId: 1}),
-		msgfuzz.Valid(&types.MsgPurchaseLicense{Buyer: a, DatasetId: 1, OfferIndex: 2}),
-		msgfuzz.Valid(&types.MsgRenewLicense{Licensee: a, LicenseId: 1}),
+		msgfuzz.Valid(&types.MsgPurchaseLicense{Buyer: a, DatasetId: 1, OfferIndex: 2, MaxPrice: sdk.NewInt64Coin("uaic", 3)}),
+		msgfuzz.Valid(&types.MsgRenewLicense{Licensee: a, LicenseId: 1, MaxPrice: sdk.NewInt64Coin("uaic", 0)}),
 		msgfuzz.Valid(&types.MsgTransferLicense{Licensee: a, LicenseId: 1, Recipient: b}),
 		msgfuzz.Valid(&types.MsgUpdateParams{Authority: a, Params: types.DefaultParams()}),
+		msgfuzz.Valid(&types.MsgUpdateDatasetShares{Owner: a, DatasetId: 1, Shares: []common.Share{{Address: b, Weight: 2}}}),
+		msgfuzz.Valid(&types.MsgTransferDataset{Owner: a, DatasetId: 1, NewOwner: b}),
 		// Invalid ones.
 		msgfuzz.Invalid(badFormat),
 		msgfuzz.Invalid(badShares),
@@ -75,6 +79,10 @@ func fuzzSeeds(t testing.TB) []msgfuzz.Seed {
 		msgfuzz.Invalid(&types.MsgPurchaseLicense{Buyer: "cosmos1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqnrql8a", DatasetId: 1}),
 		msgfuzz.Invalid(&types.MsgTransferLicense{Licensee: a, LicenseId: 1, Recipient: a}),
 		msgfuzz.Invalid(&types.MsgUpdateParams{Authority: a}),
+		msgfuzz.Invalid(&types.MsgPurchaseLicense{Buyer: a, DatasetId: 1}), // no max_price
+		msgfuzz.Invalid(&types.MsgRenewLicense{Licensee: a, LicenseId: 1, MaxPrice: sdk.Coin{Denom: "uaic", Amount: math.NewInt(-1)}}),
+		msgfuzz.Invalid(&types.MsgUpdateDatasetShares{Owner: a, DatasetId: 1}),
+		msgfuzz.Invalid(&types.MsgTransferDataset{Owner: a, DatasetId: 1, NewOwner: a}),
 	}
 }
 
@@ -118,6 +126,12 @@ func assertOffers(t testing.TB, offers []types.LicenseOffer) {
 	}
 }
 
+func assertMaxPrice(t testing.TB, max sdk.Coin) {
+	if sdk.ValidateDenom(max.Denom) != nil || max.Amount.IsNil() || max.Amount.IsNegative() {
+		t.Fatalf("max_price %v accepted", max)
+	}
+}
+
 // assertValid checks what ValidateBasic promises for an accepted Msg.
 func assertValid(t testing.TB, msg msgfuzz.Msg, signer []byte) {
 	switch m := msg.(type) {
@@ -150,10 +164,24 @@ func assertValid(t testing.TB, msg msgfuzz.Msg, signer []byte) {
 		if m.DatasetId == 0 {
 			t.Fatal("dataset_id 0 accepted")
 		}
+		assertMaxPrice(t, m.MaxPrice)
 	case *types.MsgRenewLicense:
 		msgfuzz.AssertAic(t, "licensee", m.Licensee, signer)
 		if m.LicenseId == 0 {
 			t.Fatal("license_id 0 accepted")
+		}
+		assertMaxPrice(t, m.MaxPrice)
+	case *types.MsgUpdateDatasetShares:
+		msgfuzz.AssertAic(t, "owner", m.Owner, signer)
+		if m.DatasetId == 0 {
+			t.Fatal("dataset_id 0 accepted")
+		}
+		msgfuzz.AssertShares(t, m.Shares)
+	case *types.MsgTransferDataset:
+		msgfuzz.AssertAic(t, "owner", m.Owner, signer)
+		msgfuzz.AssertAic(t, "new_owner", m.NewOwner, nil)
+		if m.DatasetId == 0 || strings.EqualFold(m.Owner, m.NewOwner) {
+			t.Fatalf("dataset transfer %+v accepted", m)
 		}
 	case *types.MsgTransferLicense:
 		msgfuzz.AssertAic(t, "licensee", m.Licensee, signer)

@@ -1,7 +1,11 @@
 package types
 
 import (
+	"bytes"
+
 	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/types/common"
 )
@@ -43,7 +47,7 @@ func (gs GenesisState) validateDatasets() (map[uint64]Dataset, error) {
 		if _, dup := datasets[d.Id]; dup {
 			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d appears twice", d.Id)
 		}
-		if err := validateAddress("owner", d.Owner); err != nil {
+		if err := canonicalAddress("owner", d.Owner); err != nil {
 			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: %v", d.Id, err)
 		}
 		if !ValidFormat(d.Format) || d.Version == 0 {
@@ -58,17 +62,24 @@ func (gs GenesisState) validateDatasets() (map[uint64]Dataset, error) {
 		if err := common.ValidateShares(d.Shares); err != nil {
 			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: %v", d.Id, err)
 		}
+		for _, sh := range d.Shares {
+			if err := canonicalAddress("share", sh.Address); err != nil {
+				return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: %v", d.Id, err)
+			}
+		}
 		datasets[d.Id] = d
 	}
 	return datasets, nil
 }
 
 // validateVersions checks the version records: each of a known dataset, at
-// most its current version, once, well-formed; and every dataset's current
-// version present.
+// most its current version, once, well-formed, its content (root and sha256)
+// no other dataset's; and every dataset's current version present, with the
+// dataset's content.
 func (gs GenesisState) validateVersions(datasets map[uint64]Dataset) error {
 	type vkey struct{ id, v uint64 }
 	versions := make(map[vkey]bool, len(gs.DatasetVersions))
+	owners := make(map[string]uint64, 2*len(gs.DatasetVersions)) // "r"+root or "s"+sha256 → dataset id
 	for _, v := range gs.DatasetVersions {
 		d, ok := datasets[v.DatasetId]
 		if !ok {
@@ -83,12 +94,34 @@ func (gs GenesisState) validateVersions(datasets map[uint64]Dataset) error {
 		if err := ValidateContent(v.Rows, v.Cols, v.RowsPerChunk, v.ContentRoot, v.Sha256); err != nil {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d version %d: %v", v.DatasetId, v.Version, err)
 		}
+		for _, c := range []string{"r" + string(v.ContentRoot), "s" + v.Sha256} {
+			if other, ok := owners[c]; ok && other != v.DatasetId {
+				return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d version %d has the content of dataset %d", v.DatasetId, v.Version, other)
+			}
+			owners[c] = v.DatasetId
+		}
+		if v.Version == d.Version && (!bytes.Equal(v.ContentRoot, d.ContentRoot) || v.Sha256 != d.Sha256) {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: its content differs from its version %d record", d.Id, d.Version)
+		}
 		versions[vkey{v.DatasetId, v.Version}] = true
 	}
 	for id, d := range datasets {
 		if !versions[vkey{id, d.Version}] {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d has no record of its current version %d", id, d.Version)
 		}
+	}
+	return nil
+}
+
+// canonicalAddress checks an address stored in state: valid, and in the one
+// spelling (lower-case bech32) under which it is indexed and compared.
+func canonicalAddress(field, addr string) error {
+	acc, err := sdk.AccAddressFromBech32(addr)
+	if err != nil {
+		return errorsmod.Wrapf(ErrInvalidRequest, "%s %q: %v", field, addr, err)
+	}
+	if acc.String() != addr {
+		return errorsmod.Wrapf(ErrInvalidRequest, "%s %q is not in canonical form %s", field, addr, acc)
 	}
 	return nil
 }
@@ -108,7 +141,7 @@ func (gs GenesisState) validateLicenses(datasets map[uint64]Dataset) error {
 		if !ok {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "license %d of unknown dataset %d", l.Id, l.DatasetId)
 		}
-		if err := validateAddress("licensee", l.Licensee); err != nil {
+		if err := canonicalAddress("licensee", l.Licensee); err != nil {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "license %d: %v", l.Id, err)
 		}
 		switch l.Kind {
@@ -127,17 +160,24 @@ func (gs GenesisState) validateLicenses(datasets map[uint64]Dataset) error {
 	return nil
 }
 
-// validateJobAccesses checks the job accesses: of known datasets, with a
-// valid provider, each (dataset, job) once.
+// validateJobAccesses checks the job accesses: of known datasets and
+// versions, with a valid provider and fee, each (dataset, job) once.
 func (gs GenesisState) validateJobAccesses(datasets map[uint64]Dataset) error {
 	type jkey struct{ d, j uint64 }
 	jobs := make(map[jkey]bool, len(gs.JobAccesses))
 	for _, j := range gs.JobAccesses {
-		if _, ok := datasets[j.DatasetId]; !ok {
+		d, ok := datasets[j.DatasetId]
+		if !ok {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "job %d access to unknown dataset %d", j.JobId, j.DatasetId)
 		}
-		if err := validateAddress("provider", j.Provider); err != nil {
+		if j.Version == 0 || j.Version > d.Version {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "job %d: version %d outside 1..%d", j.JobId, j.Version, d.Version)
+		}
+		if err := canonicalAddress("provider", j.Provider); err != nil {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "job %d: %v", j.JobId, err)
+		}
+		if err := j.Fee.Validate(); err != nil || (!j.FeeCharged && !j.Fee.IsZero()) {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "job %d: fee %s (charged %t): %v", j.JobId, j.Fee, j.FeeCharged, err)
 		}
 		if jobs[jkey{j.DatasetId, j.JobId}] {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "job access (%d, %d) appears twice", j.DatasetId, j.JobId)

@@ -39,6 +39,12 @@ var (
 	JobAccessKey = collections.NewPrefix(10)
 	// JobAccessByProviderKey indexes job accesses by ((dataset id, provider), (dataset id, job id)).
 	JobAccessByProviderKey = collections.NewPrefix(11)
+	// DatasetVersionsByRootKey indexes versions by (content_root, (dataset id, version)):
+	// which dataset a file's Merkle root belongs to.
+	DatasetVersionsByRootKey = collections.NewPrefix(12)
+	// DatasetVersionsBySha256Key indexes versions by (sha256, (dataset id, version)):
+	// which dataset a file's digest belongs to.
+	DatasetVersionsBySha256Key = collections.NewPrefix(13)
 )
 
 // ValidFormat reports whether format is a dataset format: npy-f32 or

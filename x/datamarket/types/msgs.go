@@ -19,6 +19,8 @@ var (
 	_ sdk.Msg = &MsgPurchaseLicense{}
 	_ sdk.Msg = &MsgRenewLicense{}
 	_ sdk.Msg = &MsgTransferLicense{}
+	_ sdk.Msg = &MsgUpdateDatasetShares{}
+	_ sdk.Msg = &MsgTransferDataset{}
 	_ sdk.Msg = &MsgUpdateParams{}
 )
 
@@ -38,6 +40,23 @@ func (o LicenseOffer) Term() uint64 {
 	default:
 		return 0
 	}
+}
+
+// RenewalOffer is the offer a licence renews under: the dataset's current
+// offer of the licence's kind — the one at the licence's offer index if it
+// is still of that kind, else the first of that kind. Price and term are
+// today's, never the licence's old snapshot. ErrNotRenewable when the
+// dataset no longer offers the kind.
+func RenewalOffer(d Dataset, l License) (uint32, LicenseOffer, error) {
+	if int(l.OfferIndex) < len(d.Offers) && d.Offers[l.OfferIndex].Kind == l.Kind {
+		return l.OfferIndex, d.Offers[l.OfferIndex], nil
+	}
+	for i, o := range d.Offers {
+		if o.Kind == l.Kind {
+			return uint32(i), o, nil
+		}
+	}
+	return 0, LicenseOffer{}, errorsmod.Wrapf(ErrNotRenewable, "dataset %d no longer offers %s licences", d.Id, l.Kind.Short())
 }
 
 // Validate checks an offer statelessly.
@@ -60,6 +79,11 @@ func (o LicenseOffer) Validate() error {
 	}
 	if err := o.Price.Validate(); err != nil {
 		return errorsmod.Wrapf(ErrInvalidOffer, "price %s: %v", o.Price, err)
+	}
+	if len(o.Price) > 1 {
+		// A buyer caps a purchase with one max_price coin: a price of several
+		// denoms could never be bought.
+		return errorsmod.Wrapf(ErrInvalidOffer, "price %s: one denom at most", o.Price)
 	}
 	if o.Kind == LICENSE_KIND_PER_JOB && o.Transferable {
 		return errorsmod.Wrap(ErrInvalidOffer, "a PER_JOB offer cannot be transferable")
@@ -180,6 +204,33 @@ func (m *MsgDelistDataset) ValidateBasic() error {
 	return nil
 }
 
+// ValidateMaxPrice checks a purchase's or renewal's max_price: it is
+// required (a valid denom; the amount may be zero, which buys only a free
+// offer), so that no wallet signs a purchase without a cap.
+func ValidateMaxPrice(max sdk.Coin) error {
+	if max.Denom == "" || max.Amount.IsNil() {
+		return errorsmod.Wrap(ErrInvalidRequest, "max_price is required (e.g. 1000uaic; 0uaic buys only a free offer)")
+	}
+	if err := sdk.ValidateDenom(max.Denom); err != nil {
+		return errorsmod.Wrapf(ErrInvalidRequest, "max_price denom %q: %v", max.Denom, err)
+	}
+	if max.Amount.IsNegative() {
+		return errorsmod.Wrapf(ErrInvalidRequest, "max_price %s is negative", max)
+	}
+	return nil
+}
+
+// CheckMaxPrice refuses a price above max: a coin of another denom, or more
+// of max's denom. A free price passes any max.
+func CheckMaxPrice(price sdk.Coins, max sdk.Coin) error {
+	for _, c := range price {
+		if c.Denom != max.Denom || c.Amount.GT(max.Amount) {
+			return errorsmod.Wrapf(ErrPriceAboveMax, "the price is %s, max_price %s", price, max)
+		}
+	}
+	return nil
+}
+
 // ValidateBasic checks the message statelessly.
 func (m *MsgPurchaseLicense) ValidateBasic() error {
 	if err := validateAddress("buyer", m.Buyer); err != nil {
@@ -188,7 +239,7 @@ func (m *MsgPurchaseLicense) ValidateBasic() error {
 	if m.DatasetId == 0 {
 		return errorsmod.Wrap(ErrInvalidRequest, "dataset_id is required")
 	}
-	return nil
+	return ValidateMaxPrice(m.MaxPrice)
 }
 
 // ValidateBasic checks the message statelessly.
@@ -198,6 +249,39 @@ func (m *MsgRenewLicense) ValidateBasic() error {
 	}
 	if m.LicenseId == 0 {
 		return errorsmod.Wrap(ErrInvalidRequest, "license_id is required")
+	}
+	return ValidateMaxPrice(m.MaxPrice)
+}
+
+// ValidateBasic checks the message statelessly.
+func (m *MsgUpdateDatasetShares) ValidateBasic() error {
+	if err := validateAddress("owner", m.Owner); err != nil {
+		return err
+	}
+	if m.DatasetId == 0 {
+		return errorsmod.Wrap(ErrInvalidRequest, "dataset_id is required")
+	}
+	if err := common.ValidateShares(m.Shares); err != nil {
+		return errorsmod.Wrap(ErrInvalidShares, err.Error())
+	}
+	return nil
+}
+
+// ValidateBasic checks the message statelessly.
+func (m *MsgTransferDataset) ValidateBasic() error {
+	owner, err := sdk.AccAddressFromBech32(m.Owner)
+	if err != nil {
+		return errorsmod.Wrapf(ErrInvalidRequest, "owner %q: %v", m.Owner, err)
+	}
+	newOwner, err := sdk.AccAddressFromBech32(m.NewOwner)
+	if err != nil {
+		return errorsmod.Wrapf(ErrInvalidRequest, "new_owner %q: %v", m.NewOwner, err)
+	}
+	if m.DatasetId == 0 {
+		return errorsmod.Wrap(ErrInvalidRequest, "dataset_id is required")
+	}
+	if owner.Equals(newOwner) {
+		return errorsmod.Wrap(ErrInvalidOwner, "new_owner is the owner")
 	}
 	return nil
 }

@@ -6,10 +6,13 @@ import (
 	"strings"
 	"testing"
 
+	"cosmossdk.io/math"
+
 	"github.com/cosmos/cosmos-sdk/codec"
 	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/datamarket/types"
 )
 
@@ -24,14 +27,26 @@ func validList() *types.MsgListDataset {
 	}
 }
 
+// twoDenomOffer lists an offer priced in two denoms: one max_price coin
+// could never cover it.
+func twoDenomOffer() *types.MsgListDataset {
+	m := validList()
+	m.Offers[0].Price = sdk.NewCoins(sdk.NewInt64Coin("uaic", 3), sdk.NewInt64Coin("ufoo", 1))
+	return m
+}
+
 func TestValidateBasic(t *testing.T) {
 	if err := validList().ValidateBasic(); err != nil {
 		t.Fatalf("valid listing refused: %v", err)
 	}
 	a, b := addr(), addr()
+	capped := sdk.NewInt64Coin("uaic", 10)
 	valid := []sdk.HasValidateBasic{
-		&types.MsgPurchaseLicense{Buyer: a, DatasetId: 1},
-		&types.MsgRenewLicense{Licensee: a, LicenseId: 1},
+		&types.MsgPurchaseLicense{Buyer: a, DatasetId: 1, MaxPrice: capped},
+		&types.MsgPurchaseLicense{Buyer: a, DatasetId: 1, MaxPrice: sdk.NewInt64Coin("uaic", 0)},
+		&types.MsgRenewLicense{Licensee: a, LicenseId: 1, MaxPrice: capped},
+		&types.MsgUpdateDatasetShares{Owner: a, DatasetId: 1, Shares: []common.Share{{Address: b, Weight: 1}}},
+		&types.MsgTransferDataset{Owner: a, DatasetId: 1, NewOwner: b},
 		&types.MsgTransferLicense{Licensee: a, LicenseId: 1, Recipient: b},
 		&types.MsgDelistDataset{Owner: a, DatasetId: 1},
 		&types.MsgUpdateParams{Authority: a, Params: types.DefaultParams()},
@@ -42,14 +57,24 @@ func TestValidateBasic(t *testing.T) {
 		}
 	}
 	invalid := []sdk.HasValidateBasic{
-		&types.MsgPurchaseLicense{Buyer: a},
-		&types.MsgPurchaseLicense{Buyer: "x", DatasetId: 1},
-		&types.MsgRenewLicense{Licensee: a},
+		&types.MsgPurchaseLicense{Buyer: a, MaxPrice: capped},
+		&types.MsgPurchaseLicense{Buyer: "x", DatasetId: 1, MaxPrice: capped},
+		&types.MsgPurchaseLicense{Buyer: a, DatasetId: 1}, // no max_price: uncapped
+		&types.MsgPurchaseLicense{Buyer: a, DatasetId: 1, MaxPrice: sdk.Coin{Denom: "uaic"}},
+		&types.MsgPurchaseLicense{Buyer: a, DatasetId: 1, MaxPrice: sdk.Coin{Denom: "u!", Amount: math.NewInt(1)}},
+		&types.MsgRenewLicense{Licensee: a, MaxPrice: capped},
+		&types.MsgRenewLicense{Licensee: a, LicenseId: 1},
+		&types.MsgUpdateDatasetShares{Owner: a, DatasetId: 1},
+		&types.MsgUpdateDatasetShares{Owner: a, Shares: []common.Share{{Address: b, Weight: 1}}},
+		&types.MsgTransferDataset{Owner: a, DatasetId: 1, NewOwner: a},
+		&types.MsgTransferDataset{Owner: a, DatasetId: 1, NewOwner: strings.ToUpper(a)},
+		&types.MsgTransferDataset{Owner: a, NewOwner: b},
 		&types.MsgTransferLicense{Licensee: a, LicenseId: 1, Recipient: a},
 		&types.MsgTransferLicense{Licensee: a, LicenseId: 1, Recipient: "aic1"},
 		&types.MsgDelistDataset{Owner: a},
 		&types.MsgUpdateParams{Authority: a},
 		&types.MsgUpdateDataset{Owner: a, DatasetId: 1},
+		twoDenomOffer(),
 	}
 	for _, m := range invalid {
 		if err := m.ValidateBasic(); err == nil {
@@ -71,6 +96,8 @@ func TestAminoNames(t *testing.T) {
 		"MsgRenewLicense":    &types.MsgRenewLicense{},
 		"MsgTransferLicense": &types.MsgTransferLicense{},
 		"MsgUpdateParams":    &types.MsgUpdateParams{Params: types.DefaultParams()},
+		"MsgUpdateShares":    &types.MsgUpdateDatasetShares{}, // MsgUpdateDatasetShares: the full name is too long
+		"MsgTransferDataset": &types.MsgTransferDataset{},
 	}
 	for name, m := range msgs {
 		bz, err := cdc.MarshalJSON(m)
@@ -99,6 +126,13 @@ func TestParamsValidate(t *testing.T) {
 		"term":      func(p *types.Params) { p.MaxTermBlocks = 0 },
 		"expiries":  func(p *types.Params) { p.MaxExpiriesPerBlock = 0 },
 		"many offs": func(p *types.Params) { p.MaxOffers = 65 },
+		// Bounded above: an expiry height is a height plus at most max_term_blocks.
+		"term overflows int64": func(p *types.Params) { p.MaxTermBlocks = 1 << 63 },
+		"term too long":        func(p *types.Params) { p.MaxTermBlocks = types.HardMaxTermBlocks + 1 },
+		"long name":            func(p *types.Params) { p.MaxNameLen = types.HardMaxNameLen + 1 },
+		"long description":     func(p *types.Params) { p.MaxDescriptionLen = types.HardMaxDescriptionLen + 1 },
+		"long uri":             func(p *types.Params) { p.MaxUriLen = types.HardMaxURILen + 1 },
+		"many expiries":        func(p *types.Params) { p.MaxExpiriesPerBlock = types.HardMaxExpiriesPerBlock + 1 },
 	} {
 		p := types.DefaultParams()
 		mut(&p)
@@ -119,4 +153,38 @@ func FuzzListDatasetValidateBasic(f *testing.F) {
 		}
 		_ = m.ValidateBasic()
 	})
+}
+
+// TestParamsAtTheirBounds: every param may be set to its upper bound, and a
+// height plus max_term_blocks at that bound still fits an int64 many times
+// over.
+func TestParamsAtTheirBounds(t *testing.T) {
+	p := types.Params{
+		MarketFeeBps: 10_000, MaxOffers: types.HardMaxOffers, MaxNameLen: types.HardMaxNameLen,
+		MaxDescriptionLen: types.HardMaxDescriptionLen, MaxUriLen: types.HardMaxURILen,
+		MaxTermBlocks: types.HardMaxTermBlocks, MaxExpiriesPerBlock: types.HardMaxExpiriesPerBlock,
+	}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if const63 := uint64(1<<63 - 1); types.HardMaxTermBlocks > const63/1000 {
+		t.Fatalf("HardMaxTermBlocks %d leaves no room for heights", types.HardMaxTermBlocks)
+	}
+}
+
+func TestCheckMaxPrice(t *testing.T) {
+	c := func(s string) sdk.Coins {
+		cs, err := sdk.ParseCoinsNormalized(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cs
+	}
+	max := sdk.NewInt64Coin("uaic", 100)
+	for price, ok := range map[string]bool{"": true, "100uaic": true, "99uaic": true, "101uaic": false, "1ufoo": false, "50uaic,1ufoo": false} {
+		err := types.CheckMaxPrice(c(price), max)
+		if ok != (err == nil) || (err != nil && !types.ErrPriceAboveMax.Is(err)) {
+			t.Errorf("price %q under %s: %v", price, max, err)
+		}
+	}
 }

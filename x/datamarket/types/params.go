@@ -17,6 +17,18 @@ const (
 	DefaultMaxExpiriesPerBlock uint32 = 200
 )
 
+// Upper bounds of the params: governance cannot set a value above them.
+const (
+	HardMaxOffers           uint32 = 64
+	HardMaxNameLen          uint32 = 1024
+	HardMaxDescriptionLen   uint32 = 64 * 1024
+	HardMaxURILen           uint32 = 4096
+	HardMaxExpiriesPerBlock uint32 = 10_000
+	// HardMaxTermBlocks (~95 years of 3 s blocks) keeps every expiry height,
+	// a height plus at most this many blocks, far inside int64.
+	HardMaxTermBlocks uint64 = 1_000_000_000
+)
+
 // DefaultParams returns the default params.
 func DefaultParams() Params {
 	return Params{
@@ -30,25 +42,25 @@ func DefaultParams() Params {
 	}
 }
 
-// Validate checks the params.
+// Validate checks the params: each within its bounds.
 func (p Params) Validate() error {
 	if p.MarketFeeBps > common.BasisPoints {
 		return errorsmod.Wrapf(ErrInvalidParams, "market_fee_bps %d exceeds %d", p.MarketFeeBps, common.BasisPoints)
 	}
-	if p.MaxOffers == 0 || p.MaxOffers > 64 {
-		return errorsmod.Wrapf(ErrInvalidParams, "max_offers must be in 1..64, got %d", p.MaxOffers)
-	}
-	if p.MaxNameLen == 0 {
-		return errorsmod.Wrap(ErrInvalidParams, "max_name_len must be positive")
-	}
-	if p.MaxUriLen == 0 {
-		return errorsmod.Wrap(ErrInvalidParams, "max_uri_len must be positive")
-	}
-	if p.MaxTermBlocks == 0 {
-		return errorsmod.Wrap(ErrInvalidParams, "max_term_blocks must be positive")
-	}
-	if p.MaxExpiriesPerBlock == 0 {
-		return errorsmod.Wrap(ErrInvalidParams, "max_expiries_per_block must be positive")
+	for _, b := range []struct {
+		name          string
+		v, min, limit uint64
+	}{
+		{"max_offers", uint64(p.MaxOffers), 1, uint64(HardMaxOffers)},
+		{"max_name_len", uint64(p.MaxNameLen), 1, uint64(HardMaxNameLen)},
+		{"max_description_len", uint64(p.MaxDescriptionLen), 0, uint64(HardMaxDescriptionLen)},
+		{"max_uri_len", uint64(p.MaxUriLen), 1, uint64(HardMaxURILen)},
+		{"max_term_blocks", p.MaxTermBlocks, 1, HardMaxTermBlocks},
+		{"max_expiries_per_block", uint64(p.MaxExpiriesPerBlock), 1, uint64(HardMaxExpiriesPerBlock)},
+	} {
+		if b.v < b.min || b.v > b.limit {
+			return errorsmod.Wrapf(ErrInvalidParams, "%s must be in %d..%d, got %d", b.name, b.min, b.limit, b.v)
+		}
 	}
 	return nil
 }

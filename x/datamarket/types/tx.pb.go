@@ -8,6 +8,7 @@ import (
 	fmt "fmt"
 	common "github.com/aichain/aichain/types/common"
 	_ "github.com/cosmos/cosmos-proto"
+	types "github.com/cosmos/cosmos-sdk/types"
 	_ "github.com/cosmos/cosmos-sdk/types/msgservice"
 	_ "github.com/cosmos/cosmos-sdk/types/tx/amino"
 	_ "github.com/cosmos/gogoproto/gogoproto"
@@ -462,6 +463,11 @@ type MsgPurchaseLicense struct {
 	Buyer      string `protobuf:"bytes,1,opt,name=buyer,proto3" json:"buyer,omitempty"`
 	DatasetId  uint64 `protobuf:"varint,2,opt,name=dataset_id,json=datasetId,proto3" json:"dataset_id,omitempty"`
 	OfferIndex uint32 `protobuf:"varint,3,opt,name=offer_index,json=offerIndex,proto3" json:"offer_index,omitempty"`
+	// max_price is the most the buyer pays: the purchase is refused when the
+	// offer's price (at execution) has a coin above it or of another denom. It
+	// is required (a zero amount buys only a free offer), so that an owner who
+	// raises the price ahead of the buyer's transaction takes nothing.
+	MaxPrice types.Coin `protobuf:"bytes,4,opt,name=max_price,json=maxPrice,proto3" json:"max_price"`
 }
 
 func (m *MsgPurchaseLicense) Reset()         { *m = MsgPurchaseLicense{} }
@@ -516,6 +522,13 @@ func (m *MsgPurchaseLicense) GetOfferIndex() uint32 {
 		return m.OfferIndex
 	}
 	return 0
+}
+
+func (m *MsgPurchaseLicense) GetMaxPrice() types.Coin {
+	if m != nil {
+		return m.MaxPrice
+	}
+	return types.Coin{}
 }
 
 // MsgPurchaseLicenseResponse returns the new licence.
@@ -575,6 +588,10 @@ func (m *MsgPurchaseLicenseResponse) GetExpiresHeight() int64 {
 type MsgRenewLicense struct {
 	Licensee  string `protobuf:"bytes,1,opt,name=licensee,proto3" json:"licensee,omitempty"`
 	LicenseId uint64 `protobuf:"varint,2,opt,name=license_id,json=licenseId,proto3" json:"license_id,omitempty"`
+	// max_price is the most the licensee pays for the renewal under the
+	// dataset's current offer of the licence's kind; required, as in
+	// MsgPurchaseLicense.
+	MaxPrice types.Coin `protobuf:"bytes,3,opt,name=max_price,json=maxPrice,proto3" json:"max_price"`
 }
 
 func (m *MsgRenewLicense) Reset()         { *m = MsgRenewLicense{} }
@@ -622,6 +639,13 @@ func (m *MsgRenewLicense) GetLicenseId() uint64 {
 		return m.LicenseId
 	}
 	return 0
+}
+
+func (m *MsgRenewLicense) GetMaxPrice() types.Coin {
+	if m != nil {
+		return m.MaxPrice
+	}
+	return types.Coin{}
 }
 
 // MsgRenewLicenseResponse returns the new expiry height.
@@ -767,6 +791,205 @@ func (m *MsgTransferLicenseResponse) XXX_DiscardUnknown() {
 
 var xxx_messageInfo_MsgTransferLicenseResponse proto.InternalMessageInfo
 
+// MsgUpdateDatasetShares replaces a dataset's revenue shares. No share may
+// name a module account; sales and per-job fees from then on use them.
+type MsgUpdateDatasetShares struct {
+	Owner     string         `protobuf:"bytes,1,opt,name=owner,proto3" json:"owner,omitempty"`
+	DatasetId uint64         `protobuf:"varint,2,opt,name=dataset_id,json=datasetId,proto3" json:"dataset_id,omitempty"`
+	Shares    []common.Share `protobuf:"bytes,3,rep,name=shares,proto3" json:"shares"`
+}
+
+func (m *MsgUpdateDatasetShares) Reset()         { *m = MsgUpdateDatasetShares{} }
+func (m *MsgUpdateDatasetShares) String() string { return proto.CompactTextString(m) }
+func (*MsgUpdateDatasetShares) ProtoMessage()    {}
+func (*MsgUpdateDatasetShares) Descriptor() ([]byte, []int) {
+	return fileDescriptor_872db20ec40974da, []int{12}
+}
+func (m *MsgUpdateDatasetShares) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgUpdateDatasetShares) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgUpdateDatasetShares.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgUpdateDatasetShares) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgUpdateDatasetShares.Merge(m, src)
+}
+func (m *MsgUpdateDatasetShares) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgUpdateDatasetShares) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgUpdateDatasetShares.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgUpdateDatasetShares proto.InternalMessageInfo
+
+func (m *MsgUpdateDatasetShares) GetOwner() string {
+	if m != nil {
+		return m.Owner
+	}
+	return ""
+}
+
+func (m *MsgUpdateDatasetShares) GetDatasetId() uint64 {
+	if m != nil {
+		return m.DatasetId
+	}
+	return 0
+}
+
+func (m *MsgUpdateDatasetShares) GetShares() []common.Share {
+	if m != nil {
+		return m.Shares
+	}
+	return nil
+}
+
+// MsgUpdateDatasetSharesResponse is empty.
+type MsgUpdateDatasetSharesResponse struct {
+}
+
+func (m *MsgUpdateDatasetSharesResponse) Reset()         { *m = MsgUpdateDatasetSharesResponse{} }
+func (m *MsgUpdateDatasetSharesResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgUpdateDatasetSharesResponse) ProtoMessage()    {}
+func (*MsgUpdateDatasetSharesResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_872db20ec40974da, []int{13}
+}
+func (m *MsgUpdateDatasetSharesResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgUpdateDatasetSharesResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgUpdateDatasetSharesResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgUpdateDatasetSharesResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgUpdateDatasetSharesResponse.Merge(m, src)
+}
+func (m *MsgUpdateDatasetSharesResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgUpdateDatasetSharesResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgUpdateDatasetSharesResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgUpdateDatasetSharesResponse proto.InternalMessageInfo
+
+// MsgTransferDataset gives a dataset to new_owner (not a module account).
+// Licences stay valid; the shares do not change (the new owner sets them with
+// MsgUpdateDatasetShares).
+type MsgTransferDataset struct {
+	Owner     string `protobuf:"bytes,1,opt,name=owner,proto3" json:"owner,omitempty"`
+	DatasetId uint64 `protobuf:"varint,2,opt,name=dataset_id,json=datasetId,proto3" json:"dataset_id,omitempty"`
+	NewOwner  string `protobuf:"bytes,3,opt,name=new_owner,json=newOwner,proto3" json:"new_owner,omitempty"`
+}
+
+func (m *MsgTransferDataset) Reset()         { *m = MsgTransferDataset{} }
+func (m *MsgTransferDataset) String() string { return proto.CompactTextString(m) }
+func (*MsgTransferDataset) ProtoMessage()    {}
+func (*MsgTransferDataset) Descriptor() ([]byte, []int) {
+	return fileDescriptor_872db20ec40974da, []int{14}
+}
+func (m *MsgTransferDataset) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgTransferDataset) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgTransferDataset.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgTransferDataset) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgTransferDataset.Merge(m, src)
+}
+func (m *MsgTransferDataset) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgTransferDataset) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgTransferDataset.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgTransferDataset proto.InternalMessageInfo
+
+func (m *MsgTransferDataset) GetOwner() string {
+	if m != nil {
+		return m.Owner
+	}
+	return ""
+}
+
+func (m *MsgTransferDataset) GetDatasetId() uint64 {
+	if m != nil {
+		return m.DatasetId
+	}
+	return 0
+}
+
+func (m *MsgTransferDataset) GetNewOwner() string {
+	if m != nil {
+		return m.NewOwner
+	}
+	return ""
+}
+
+// MsgTransferDatasetResponse is empty.
+type MsgTransferDatasetResponse struct {
+}
+
+func (m *MsgTransferDatasetResponse) Reset()         { *m = MsgTransferDatasetResponse{} }
+func (m *MsgTransferDatasetResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgTransferDatasetResponse) ProtoMessage()    {}
+func (*MsgTransferDatasetResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_872db20ec40974da, []int{15}
+}
+func (m *MsgTransferDatasetResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgTransferDatasetResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgTransferDatasetResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgTransferDatasetResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgTransferDatasetResponse.Merge(m, src)
+}
+func (m *MsgTransferDatasetResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgTransferDatasetResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgTransferDatasetResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgTransferDatasetResponse proto.InternalMessageInfo
+
 // MsgUpdateParams changes the params; authority is the gov module account.
 type MsgUpdateParams struct {
 	Authority string `protobuf:"bytes,1,opt,name=authority,proto3" json:"authority,omitempty"`
@@ -777,7 +1000,7 @@ func (m *MsgUpdateParams) Reset()         { *m = MsgUpdateParams{} }
 func (m *MsgUpdateParams) String() string { return proto.CompactTextString(m) }
 func (*MsgUpdateParams) ProtoMessage()    {}
 func (*MsgUpdateParams) Descriptor() ([]byte, []int) {
-	return fileDescriptor_872db20ec40974da, []int{12}
+	return fileDescriptor_872db20ec40974da, []int{16}
 }
 func (m *MsgUpdateParams) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -828,7 +1051,7 @@ func (m *MsgUpdateParamsResponse) Reset()         { *m = MsgUpdateParamsResponse
 func (m *MsgUpdateParamsResponse) String() string { return proto.CompactTextString(m) }
 func (*MsgUpdateParamsResponse) ProtoMessage()    {}
 func (*MsgUpdateParamsResponse) Descriptor() ([]byte, []int) {
-	return fileDescriptor_872db20ec40974da, []int{13}
+	return fileDescriptor_872db20ec40974da, []int{17}
 }
 func (m *MsgUpdateParamsResponse) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -870,6 +1093,10 @@ func init() {
 	proto.RegisterType((*MsgRenewLicenseResponse)(nil), "aichain.datamarket.v1.MsgRenewLicenseResponse")
 	proto.RegisterType((*MsgTransferLicense)(nil), "aichain.datamarket.v1.MsgTransferLicense")
 	proto.RegisterType((*MsgTransferLicenseResponse)(nil), "aichain.datamarket.v1.MsgTransferLicenseResponse")
+	proto.RegisterType((*MsgUpdateDatasetShares)(nil), "aichain.datamarket.v1.MsgUpdateDatasetShares")
+	proto.RegisterType((*MsgUpdateDatasetSharesResponse)(nil), "aichain.datamarket.v1.MsgUpdateDatasetSharesResponse")
+	proto.RegisterType((*MsgTransferDataset)(nil), "aichain.datamarket.v1.MsgTransferDataset")
+	proto.RegisterType((*MsgTransferDatasetResponse)(nil), "aichain.datamarket.v1.MsgTransferDatasetResponse")
 	proto.RegisterType((*MsgUpdateParams)(nil), "aichain.datamarket.v1.MsgUpdateParams")
 	proto.RegisterType((*MsgUpdateParamsResponse)(nil), "aichain.datamarket.v1.MsgUpdateParamsResponse")
 }
@@ -877,71 +1104,82 @@ func init() {
 func init() { proto.RegisterFile("aichain/datamarket/v1/tx.proto", fileDescriptor_872db20ec40974da) }
 
 var fileDescriptor_872db20ec40974da = []byte{
-	// 1024 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xb4, 0x56, 0xbf, 0x6f, 0x23, 0x45,
-	0x14, 0xce, 0xc6, 0x8e, 0x13, 0x8f, 0x9d, 0xdc, 0x31, 0x3a, 0xee, 0xf6, 0x2c, 0xe2, 0xf3, 0xed,
-	0x91, 0x10, 0x22, 0xc5, 0x26, 0x26, 0x97, 0x93, 0x5c, 0xdd, 0x85, 0x13, 0x10, 0xe9, 0x2c, 0xa2,
-	0x3d, 0x68, 0x68, 0xac, 0xc9, 0xee, 0x78, 0x3d, 0xba, 0xec, 0x8e, 0x35, 0x33, 0xce, 0x8f, 0x0e,
-	0x51, 0x52, 0xd1, 0xd0, 0xf1, 0x07, 0x50, 0xa6, 0xa0, 0xa2, 0xa4, 0xba, 0xf2, 0x44, 0x85, 0x40,
-	0x42, 0x28, 0x29, 0xf2, 0x07, 0x50, 0xd1, 0xa1, 0x99, 0x59, 0xaf, 0x77, 0x37, 0xeb, 0x8d, 0x05,
-	0xa2, 0x49, 0x76, 0xbf, 0xf7, 0xed, 0x9b, 0xf7, 0xcd, 0xf7, 0xde, 0x8c, 0x41, 0x1d, 0x11, 0x67,
-	0x80, 0x48, 0xd0, 0x72, 0x91, 0x40, 0x3e, 0x62, 0xaf, 0xb0, 0x68, 0x1d, 0x6f, 0xb7, 0xc4, 0x69,
-	0x73, 0xc8, 0xa8, 0xa0, 0xf0, 0xed, 0x30, 0xde, 0x9c, 0xc4, 0x9b, 0xc7, 0xdb, 0xb5, 0xb7, 0x90,
-	0x4f, 0x02, 0xda, 0x52, 0x7f, 0x35, 0xb3, 0x76, 0xcf, 0xa1, 0xdc, 0xa7, 0xbc, 0xe5, 0x73, 0x4f,
-	0x66, 0xf0, 0xb9, 0x17, 0x06, 0xee, 0xeb, 0x40, 0x4f, 0xbd, 0xb5, 0xf4, 0x4b, 0x18, 0xba, 0xe3,
-	0x51, 0x8f, 0x6a, 0x5c, 0x3e, 0x85, 0xe8, 0xea, 0xb8, 0x26, 0x87, 0xfa, 0x3e, 0x0d, 0x64, 0x36,
-	0x3e, 0x40, 0x0c, 0x87, 0xe1, 0xf5, 0xec, 0x92, 0x63, 0x05, 0x2a, 0x9e, 0xf5, 0x7b, 0x01, 0xac,
-	0x74, 0xb9, 0xf7, 0x82, 0x70, 0xf1, 0x1c, 0x09, 0xc4, 0xb1, 0x80, 0x4d, 0xb0, 0x40, 0x4f, 0x02,
-	0xcc, 0x4c, 0xa3, 0x61, 0x6c, 0x94, 0xf7, 0xcc, 0x5f, 0x7e, 0xdc, 0xba, 0x13, 0x16, 0xf4, 0xcc,
-	0x75, 0x19, 0xe6, 0xfc, 0xa5, 0x60, 0x24, 0xf0, 0x6c, 0x4d, 0x83, 0x10, 0x14, 0x03, 0xe4, 0x63,
-	0x73, 0x5e, 0xd2, 0x6d, 0xf5, 0x0c, 0x1b, 0xa0, 0xe2, 0x62, 0xee, 0x30, 0x32, 0x14, 0x84, 0x06,
-	0x66, 0x41, 0x85, 0xe2, 0x10, 0xbc, 0x0b, 0x4a, 0x7d, 0xca, 0x7c, 0x24, 0xcc, 0xa2, 0x0a, 0x86,
-	0x6f, 0x32, 0x1b, 0xa3, 0x27, 0xdc, 0x5c, 0x68, 0x18, 0x1b, 0x45, 0x5b, 0x3d, 0x4b, 0xcc, 0xa1,
-	0x47, 0xdc, 0x2c, 0x69, 0x4c, 0x3e, 0xc3, 0x77, 0xc1, 0x8a, 0x8c, 0xf5, 0x86, 0x98, 0xf5, 0x9c,
-	0xc1, 0x28, 0x78, 0x65, 0x2e, 0xaa, 0x68, 0x55, 0xa2, 0x07, 0x98, 0x7d, 0x24, 0x31, 0xf8, 0x10,
-	0x54, 0x1d, 0x1a, 0x08, 0x1c, 0x88, 0x1e, 0xa3, 0x54, 0x98, 0x4b, 0x0d, 0x63, 0xa3, 0x6a, 0x57,
-	0x42, 0xcc, 0xa6, 0x54, 0xc8, 0x42, 0xf8, 0x00, 0xb5, 0x1f, 0xef, 0x9a, 0x65, 0x5d, 0x88, 0x7e,
-	0x83, 0xb7, 0x41, 0x61, 0xc4, 0x88, 0x09, 0x14, 0x28, 0x1f, 0xe1, 0xc7, 0xa0, 0x44, 0xfb, 0x7d,
-	0xcc, 0xb8, 0x59, 0x69, 0x14, 0x36, 0x2a, 0xed, 0x47, 0xcd, 0x4c, 0xdf, 0x9b, 0x2f, 0x88, 0x83,
-	0x03, 0x8e, 0x3f, 0x93, 0xdc, 0xbd, 0xf2, 0xeb, 0x3f, 0x1e, 0xcc, 0xfd, 0x70, 0x75, 0xbe, 0x69,
-	0xd8, 0xe1, 0xd7, 0x70, 0x57, 0xad, 0xc8, 0x30, 0x37, 0xab, 0x2a, 0x8f, 0x19, 0xe5, 0xd1, 0x5e,
-	0xca, 0x1c, 0x2f, 0x25, 0x61, 0xaf, 0x28, 0x3f, 0xb6, 0x43, 0x76, 0xe7, 0x83, 0xaf, 0xaf, 0xce,
-	0x37, 0xf5, 0xa6, 0x7f, 0x73, 0x75, 0xbe, 0xf9, 0x30, 0xc3, 0xe2, 0xa4, 0x95, 0xd6, 0x13, 0x70,
-	0x37, 0x89, 0xd8, 0x98, 0x0f, 0x69, 0xc0, 0x31, 0x5c, 0x05, 0xc0, 0xd5, 0x50, 0x8f, 0xb8, 0xca,
-	0xe9, 0xa2, 0x5d, 0x0e, 0x91, 0x7d, 0xd7, 0xfa, 0x6b, 0x1e, 0xdc, 0xee, 0x72, 0xef, 0x8b, 0xa1,
-	0x8b, 0x04, 0xfe, 0xb7, 0x8d, 0x91, 0x5c, 0x63, 0x3e, 0xb5, 0x46, 0xe4, 0x74, 0x21, 0xc3, 0xe9,
-	0x62, 0xae, 0xd3, 0x0b, 0x33, 0x38, 0x5d, 0xca, 0x73, 0x7a, 0x31, 0xcb, 0xe9, 0xa5, 0x89, 0xd3,
-	0xcf, 0x22, 0xa7, 0xcb, 0xb3, 0x3b, 0x1d, 0x9a, 0xa5, 0x3f, 0xec, 0xb4, 0x93, 0x66, 0x3d, 0xca,
-	0x36, 0x2b, 0xb1, 0xc1, 0xd6, 0x0e, 0x30, 0xd3, 0x58, 0x64, 0x98, 0x09, 0x16, 0x8f, 0x31, 0xe3,
-	0x72, 0x9a, 0xb4, 0x5b, 0xe3, 0x57, 0xeb, 0x3b, 0x43, 0x79, 0xf5, 0x1c, 0x1f, 0xfd, 0x87, 0x21,
-	0xce, 0xf7, 0x6a, 0x46, 0x35, 0x89, 0x12, 0xac, 0x9a, 0x52, 0x93, 0xc0, 0xc6, 0x6a, 0xac, 0x9f,
-	0x0c, 0x00, 0xbb, 0xdc, 0x3b, 0x18, 0x31, 0x67, 0x80, 0x38, 0x0e, 0xf7, 0x51, 0x56, 0x7d, 0x38,
-	0x3a, 0x9b, 0xa5, 0x6a, 0x45, 0xbb, 0xa9, 0xc3, 0x1e, 0x80, 0x8a, 0x72, 0xa3, 0x47, 0x02, 0x17,
-	0x9f, 0xaa, 0x46, 0x5b, 0xb6, 0x81, 0x82, 0xf6, 0x25, 0xd2, 0xd9, 0x51, 0xb2, 0x54, 0x2e, 0x29,
-	0x6b, 0x2d, 0x5b, 0x56, 0xaa, 0x4a, 0xeb, 0x10, 0xd4, 0xae, 0xa3, 0xf1, 0xc9, 0x3a, 0xd2, 0x50,
-	0x6c, 0xb2, 0x42, 0x64, 0xdf, 0x85, 0x6b, 0x60, 0x05, 0x9f, 0x0e, 0x09, 0xc3, 0xbc, 0x37, 0xc0,
-	0xc4, 0x1b, 0x08, 0x55, 0x76, 0xc1, 0x5e, 0x0e, 0xd1, 0x4f, 0x15, 0x68, 0x7d, 0x6f, 0x80, 0x5b,
-	0x5d, 0xee, 0xd9, 0x38, 0xc0, 0x27, 0xe3, 0xdd, 0xd9, 0x01, 0x4b, 0x61, 0x1e, 0x7c, 0xe3, 0x06,
-	0x45, 0xcc, 0x54, 0x3d, 0xf3, 0xa9, 0x7a, 0xf4, 0x16, 0x44, 0x6c, 0xb9, 0x0b, 0x56, 0xf6, 0x2e,
-	0xc4, 0x4b, 0xb1, 0x9e, 0x82, 0x7b, 0x29, 0x28, 0xd2, 0x7f, 0x5d, 0xa0, 0x91, 0x25, 0xf0, 0x37,
-	0xdd, 0x01, 0x9f, 0x33, 0x14, 0xf0, 0x3e, 0x66, 0xff, 0xa7, 0x46, 0xb8, 0x0b, 0xca, 0x0c, 0x3b,
-	0x64, 0x48, 0x70, 0x20, 0xf4, 0x5d, 0x94, 0x93, 0x75, 0x42, 0xed, 0x3c, 0xb9, 0xb6, 0x37, 0x53,
-	0x3a, 0x24, 0xa5, 0xc2, 0x7a, 0x47, 0x75, 0x48, 0x0a, 0x8d, 0x9a, 0xff, 0x67, 0xed, 0xad, 0x9e,
-	0xf3, 0x03, 0xc4, 0x90, 0x2f, 0xef, 0x84, 0x32, 0x1a, 0x89, 0x01, 0x65, 0x44, 0x9c, 0xdd, 0x28,
-	0x7c, 0x42, 0x85, 0x4f, 0x41, 0x69, 0xa8, 0x32, 0x28, 0xd5, 0x95, 0xf6, 0xea, 0x94, 0x93, 0x4a,
-	0x2f, 0x93, 0xb8, 0x8d, 0xf4, 0x77, 0x9d, 0xc7, 0x52, 0xe4, 0x24, 0x63, 0x4e, 0x07, 0xc4, 0x0b,
-	0xb6, 0xee, 0xab, 0x0e, 0x88, 0x43, 0x63, 0x7d, 0xed, 0xbf, 0x17, 0x40, 0xa1, 0xcb, 0x3d, 0xe8,
-	0x80, 0x4a, 0xfc, 0x77, 0xc5, 0xda, 0x94, 0xd2, 0x92, 0x37, 0x54, 0x6d, 0x6b, 0x26, 0x5a, 0xd4,
-	0x6e, 0x04, 0x2c, 0x27, 0x6f, 0xa9, 0xf7, 0xa6, 0x7f, 0x9f, 0x20, 0xd6, 0x5a, 0x33, 0x12, 0xe3,
-	0x4b, 0x25, 0x0f, 0xd9, 0x9c, 0xa5, 0x12, 0xc4, 0xbc, 0xa5, 0x32, 0xcf, 0x47, 0x48, 0xc1, 0xad,
-	0xf4, 0xd9, 0xf8, 0xfe, 0xf4, 0x1c, 0x29, 0x6a, 0x6d, 0x7b, 0x66, 0x6a, 0xb4, 0x60, 0x1f, 0x54,
-	0x13, 0x67, 0xcd, 0xfa, 0xf4, 0x14, 0x71, 0x5e, 0xad, 0x39, 0x1b, 0x2f, 0x2e, 0x2c, 0x3d, 0xf2,
-	0x39, 0xc2, 0x52, 0xd4, 0x3c, 0x61, 0x53, 0x86, 0x4d, 0x0a, 0x4b, 0x0c, 0xda, 0xfa, 0x4d, 0xae,
-	0x6b, 0x5e, 0x9e, 0xb0, 0xac, 0xa6, 0xaf, 0x2d, 0x7c, 0x25, 0xa7, 0x6a, 0xef, 0x93, 0xd7, 0x17,
-	0x75, 0xe3, 0xcd, 0x45, 0xdd, 0xf8, 0xf3, 0xa2, 0x6e, 0x7c, 0x7b, 0x59, 0x9f, 0x7b, 0x73, 0x59,
-	0x9f, 0xfb, 0xf5, 0xb2, 0x3e, 0xf7, 0xe5, 0x96, 0x47, 0xc4, 0x60, 0x74, 0x28, 0x7f, 0xe3, 0xb5,
-	0xc6, 0xf3, 0x35, 0xfe, 0x7f, 0x1a, 0x9f, 0x34, 0x71, 0x36, 0xc4, 0xfc, 0xb0, 0xa4, 0x7e, 0x9f,
-	0x7f, 0xf8, 0x4f, 0x00, 0x00, 0x00, 0xff, 0xff, 0xd2, 0x2c, 0x55, 0x6d, 0x7c, 0x0c, 0x00, 0x00,
+	// 1192 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xb4, 0x57, 0xcf, 0x6f, 0x1b, 0xc5,
+	0x17, 0xcf, 0xc6, 0x8e, 0x13, 0x8f, 0xd3, 0x1f, 0xdf, 0xfd, 0x96, 0x76, 0x63, 0x11, 0xd7, 0xdd,
+	0x92, 0x10, 0x22, 0xc5, 0xc6, 0x26, 0x49, 0xa5, 0x70, 0x69, 0xd2, 0x0a, 0x88, 0xd4, 0xa8, 0xd1,
+	0x16, 0x2e, 0x5c, 0xac, 0xf1, 0x7a, 0xb2, 0x1e, 0x35, 0xbb, 0x63, 0xcd, 0x8c, 0x13, 0x47, 0x5c,
+	0x10, 0x47, 0x4e, 0x5c, 0xf8, 0x1f, 0x38, 0xe6, 0xc0, 0x5f, 0xc0, 0xa9, 0xc7, 0x88, 0x0b, 0x08,
+	0x24, 0x40, 0xc9, 0x21, 0x7f, 0x00, 0x67, 0x24, 0x34, 0x3f, 0xbc, 0xd9, 0xdd, 0xac, 0xed, 0xa5,
+	0xd0, 0x4b, 0xb2, 0xfb, 0x79, 0x9f, 0x79, 0xf3, 0xde, 0xfb, 0xcc, 0xbc, 0xb7, 0x06, 0x15, 0x88,
+	0xdd, 0x2e, 0xc4, 0x41, 0xbd, 0x03, 0x39, 0xf4, 0x21, 0x7d, 0x89, 0x78, 0xfd, 0xa8, 0x51, 0xe7,
+	0x83, 0x5a, 0x8f, 0x12, 0x4e, 0xcc, 0xb7, 0xb4, 0xbd, 0x76, 0x65, 0xaf, 0x1d, 0x35, 0xca, 0xff,
+	0x83, 0x3e, 0x0e, 0x48, 0x5d, 0xfe, 0x55, 0xcc, 0x72, 0xc5, 0x25, 0xcc, 0x27, 0xac, 0xde, 0x86,
+	0x0c, 0xd5, 0x8f, 0x1a, 0x6d, 0xc4, 0x61, 0xa3, 0xee, 0x12, 0x1c, 0x68, 0xfb, 0x3d, 0x6d, 0xf7,
+	0x99, 0x27, 0x76, 0xf0, 0x99, 0xa7, 0x0d, 0x0b, 0xca, 0xd0, 0x92, 0x6f, 0x75, 0xf5, 0xa2, 0x4d,
+	0x77, 0x3c, 0xe2, 0x11, 0x85, 0x8b, 0x27, 0x8d, 0x2e, 0x0e, 0x63, 0x76, 0x89, 0xef, 0x93, 0x40,
+	0x78, 0x63, 0x5d, 0x48, 0x91, 0x36, 0x2f, 0xa7, 0xa7, 0x14, 0x49, 0x40, 0xf2, 0xec, 0x5f, 0x73,
+	0xe0, 0xe6, 0x1e, 0xf3, 0x9e, 0x61, 0xc6, 0x9f, 0x42, 0x0e, 0x19, 0xe2, 0x66, 0x0d, 0xcc, 0x90,
+	0xe3, 0x00, 0x51, 0xcb, 0xa8, 0x1a, 0x2b, 0xc5, 0x1d, 0xeb, 0xc7, 0xef, 0xd7, 0xee, 0xe8, 0x80,
+	0xb6, 0x3b, 0x1d, 0x8a, 0x18, 0x7b, 0xc1, 0x29, 0x0e, 0x3c, 0x47, 0xd1, 0x4c, 0x13, 0xe4, 0x03,
+	0xe8, 0x23, 0x6b, 0x5a, 0xd0, 0x1d, 0xf9, 0x6c, 0x56, 0x41, 0xa9, 0x83, 0x98, 0x4b, 0x71, 0x8f,
+	0x63, 0x12, 0x58, 0x39, 0x69, 0x8a, 0x42, 0xe6, 0x5d, 0x50, 0x38, 0x20, 0xd4, 0x87, 0xdc, 0xca,
+	0x4b, 0xa3, 0x7e, 0x13, 0xde, 0x28, 0x39, 0x66, 0xd6, 0x4c, 0xd5, 0x58, 0xc9, 0x3b, 0xf2, 0x59,
+	0x60, 0x2e, 0x39, 0x64, 0x56, 0x41, 0x61, 0xe2, 0xd9, 0x7c, 0x07, 0xdc, 0x14, 0xb6, 0x56, 0x0f,
+	0xd1, 0x96, 0xdb, 0xed, 0x07, 0x2f, 0xad, 0x59, 0x69, 0x9d, 0x17, 0xe8, 0x3e, 0xa2, 0x4f, 0x04,
+	0x66, 0x3e, 0x00, 0xf3, 0x2e, 0x09, 0x38, 0x0a, 0x78, 0x8b, 0x12, 0xc2, 0xad, 0xb9, 0xaa, 0xb1,
+	0x32, 0xef, 0x94, 0x34, 0xe6, 0x10, 0xc2, 0x45, 0x20, 0xac, 0x0b, 0x9b, 0x1b, 0x9b, 0x56, 0x51,
+	0x05, 0xa2, 0xde, 0xcc, 0xdb, 0x20, 0xd7, 0xa7, 0xd8, 0x02, 0x12, 0x14, 0x8f, 0xe6, 0x47, 0xa0,
+	0x40, 0x0e, 0x0e, 0x10, 0x65, 0x56, 0xa9, 0x9a, 0x5b, 0x29, 0x35, 0x1f, 0xd6, 0x52, 0xcf, 0x45,
+	0xed, 0x19, 0x76, 0x51, 0xc0, 0xd0, 0x73, 0xc1, 0xdd, 0x29, 0xbe, 0xfa, 0xed, 0xfe, 0xd4, 0x77,
+	0x97, 0xa7, 0xab, 0x86, 0xa3, 0x57, 0x9b, 0x9b, 0x72, 0x47, 0x8a, 0x98, 0x35, 0x2f, 0xfd, 0x58,
+	0xa1, 0x1f, 0xa5, 0xa5, 0xf0, 0xf1, 0x42, 0x10, 0x76, 0xf2, 0x62, 0xb1, 0xa3, 0xd9, 0x5b, 0xef,
+	0x7f, 0x75, 0x79, 0xba, 0xaa, 0x8a, 0xfe, 0xf5, 0xe5, 0xe9, 0xea, 0x83, 0x14, 0x89, 0xe3, 0x52,
+	0xda, 0x8f, 0xc0, 0xdd, 0x38, 0xe2, 0x20, 0xd6, 0x23, 0x01, 0x43, 0xe6, 0x22, 0x00, 0x1d, 0x05,
+	0xb5, 0x70, 0x47, 0x2a, 0x9d, 0x77, 0x8a, 0x1a, 0xd9, 0xed, 0xd8, 0x7f, 0x4e, 0x83, 0xdb, 0x7b,
+	0xcc, 0xfb, 0xac, 0xd7, 0x81, 0x1c, 0xbd, 0xee, 0xc1, 0x88, 0xef, 0x31, 0x9d, 0xd8, 0x23, 0x54,
+	0x3a, 0x97, 0xa2, 0x74, 0x7e, 0xac, 0xd2, 0x33, 0x19, 0x94, 0x2e, 0x8c, 0x53, 0x7a, 0x36, 0x4d,
+	0xe9, 0xb9, 0x2b, 0xa5, 0xb7, 0x43, 0xa5, 0x8b, 0xd9, 0x95, 0xd6, 0x62, 0xa9, 0x85, 0x5b, 0xcd,
+	0xb8, 0x58, 0x0f, 0xd3, 0xc5, 0x8a, 0x15, 0xd8, 0x5e, 0x07, 0x56, 0x12, 0x0b, 0x05, 0xb3, 0xc0,
+	0xec, 0x11, 0xa2, 0x4c, 0xdc, 0x26, 0xa5, 0xd6, 0xf0, 0xd5, 0xfe, 0xd6, 0x90, 0x5a, 0x3d, 0x45,
+	0x87, 0xff, 0xe2, 0x12, 0x8f, 0xd7, 0x2a, 0x63, 0x36, 0xb1, 0x10, 0xec, 0xb2, 0xcc, 0x26, 0x86,
+	0x0d, 0xb3, 0xb1, 0xff, 0x32, 0x80, 0xb9, 0xc7, 0xbc, 0xfd, 0x3e, 0x75, 0xbb, 0x90, 0x21, 0x5d,
+	0x47, 0x11, 0x75, 0xbb, 0x7f, 0x92, 0x25, 0x6a, 0x49, 0x9b, 0x74, 0xc2, 0xee, 0x83, 0x92, 0x54,
+	0xa3, 0x85, 0x83, 0x0e, 0x1a, 0xc8, 0x83, 0x76, 0xc3, 0x01, 0x12, 0xda, 0x15, 0x88, 0xb9, 0x0d,
+	0x8a, 0x3e, 0x1c, 0xb4, 0x7a, 0x14, 0xbb, 0x48, 0x9e, 0xb9, 0x52, 0x73, 0xa1, 0xa6, 0x37, 0x14,
+	0x2d, 0xbc, 0xa6, 0x5b, 0x78, 0xed, 0x09, 0xc1, 0x41, 0xf4, 0x2a, 0xcf, 0xf9, 0x70, 0xb0, 0x2f,
+	0x56, 0x6d, 0xad, 0xcb, 0xca, 0xc8, 0x70, 0x44, 0x65, 0x96, 0xd2, 0x2b, 0x93, 0x48, 0xd4, 0x6e,
+	0x83, 0xf2, 0x75, 0x34, 0x7a, 0x39, 0x0f, 0x15, 0x14, 0xb9, 0x9c, 0x1a, 0xd9, 0xed, 0x98, 0x4b,
+	0xe0, 0x26, 0x1a, 0xf4, 0x30, 0x45, 0xac, 0xd5, 0x45, 0xd8, 0xeb, 0x72, 0x99, 0x79, 0xce, 0xb9,
+	0xa1, 0xd1, 0x4f, 0x24, 0x68, 0xff, 0x6e, 0x80, 0x5b, 0x7b, 0xcc, 0x73, 0x50, 0x80, 0x8e, 0x87,
+	0x05, 0x5e, 0x07, 0x73, 0xda, 0x0f, 0x9a, 0x58, 0xe3, 0x90, 0x99, 0x88, 0x67, 0x3a, 0x19, 0x4f,
+	0xac, 0x8a, 0xb9, 0xd7, 0xaf, 0x62, 0xb8, 0xa1, 0x28, 0xa4, 0x9d, 0x5e, 0xc8, 0x68, 0x36, 0xf6,
+	0x63, 0x70, 0x2f, 0x01, 0x85, 0x25, 0xbc, 0x5e, 0x23, 0x23, 0xad, 0x46, 0xbf, 0xa8, 0x73, 0xf8,
+	0x29, 0x85, 0x01, 0x3b, 0x40, 0xf4, 0x8d, 0x96, 0x69, 0x13, 0x14, 0x29, 0x72, 0x71, 0x0f, 0xa3,
+	0x80, 0xab, 0x89, 0x38, 0xc6, 0xeb, 0x15, 0x75, 0xeb, 0xd1, 0xb5, 0xda, 0x8c, 0x38, 0x64, 0x89,
+	0x2c, 0xec, 0xb7, 0xe5, 0x21, 0x4b, 0xa0, 0xe1, 0x15, 0xfc, 0xc9, 0x90, 0xc3, 0x21, 0xd6, 0x6d,
+	0xe4, 0xd4, 0x61, 0xff, 0x75, 0xa3, 0xff, 0x30, 0x9c, 0x77, 0xb9, 0x09, 0xf3, 0x2e, 0x3a, 0x2c,
+	0xf5, 0xd0, 0x6b, 0xc4, 0x3b, 0x8f, 0x3d, 0xae, 0x8f, 0xaa, 0xf0, 0xed, 0x2a, 0xa8, 0xa4, 0x27,
+	0x16, 0xe6, 0x7e, 0x16, 0x97, 0xfd, 0x0d, 0x0d, 0xb8, 0x0d, 0x50, 0x0c, 0xd0, 0x71, 0x4b, 0xb9,
+	0x9c, 0x24, 0xf8, 0x5c, 0x80, 0x8e, 0x9f, 0x0b, 0xa6, 0xee, 0x28, 0x61, 0xc6, 0x13, 0xc4, 0x1e,
+	0x76, 0xdb, 0xb8, 0xd8, 0xc9, 0x7e, 0xfb, 0x83, 0xea, 0x05, 0xaa, 0x26, 0xfb, 0x90, 0x42, 0x5f,
+	0x7c, 0x86, 0x14, 0x61, 0x9f, 0x77, 0x09, 0xc5, 0xfc, 0x64, 0x62, 0xc6, 0x57, 0x54, 0xf3, 0x31,
+	0x28, 0xf4, 0xa4, 0x07, 0x99, 0x71, 0xa9, 0xb9, 0x38, 0x62, 0x38, 0xaa, 0x6d, 0x62, 0x9a, 0xaa,
+	0x75, 0x5b, 0x1b, 0x22, 0xc3, 0x2b, 0x8f, 0x13, 0x75, 0x55, 0x9e, 0xec, 0x05, 0x79, 0xdd, 0xa3,
+	0xd0, 0x30, 0xbf, 0xe6, 0xe5, 0x2c, 0xc8, 0xed, 0x31, 0xcf, 0x74, 0x41, 0x29, 0xfa, 0x29, 0xbb,
+	0x34, 0x22, 0xb4, 0xf8, 0x47, 0x51, 0x79, 0x2d, 0x13, 0x2d, 0xec, 0x2d, 0x18, 0xdc, 0x88, 0x7f,
+	0x18, 0xbd, 0x3b, 0x7a, 0x7d, 0x8c, 0x58, 0xae, 0x67, 0x24, 0x46, 0xb7, 0x8a, 0xcf, 0xf5, 0x31,
+	0x5b, 0xc5, 0x88, 0xe3, 0xb6, 0x4a, 0x1d, 0xc9, 0x26, 0x01, 0xb7, 0x92, 0xe3, 0xf8, 0xbd, 0xd1,
+	0x3e, 0x12, 0xd4, 0x72, 0x23, 0x33, 0x35, 0xdc, 0xf0, 0x00, 0xcc, 0xc7, 0x66, 0xd3, 0xf2, 0x68,
+	0x17, 0x51, 0x5e, 0xb9, 0x96, 0x8d, 0x17, 0x4d, 0x2c, 0xd9, 0xdf, 0xc7, 0x24, 0x96, 0xa0, 0x8e,
+	0x4b, 0x6c, 0x44, 0x67, 0x35, 0xbf, 0x00, 0xff, 0x4f, 0xeb, 0xaa, 0x6b, 0x19, 0xc5, 0x57, 0xf4,
+	0xf2, 0xc6, 0x3f, 0xa2, 0xa7, 0x65, 0x3b, 0x3c, 0x33, 0x19, 0xb2, 0x1d, 0x9e, 0x9a, 0x46, 0x66,
+	0x6a, 0x54, 0xc6, 0x58, 0x5b, 0x59, 0x9e, 0x14, 0xb7, 0xe2, 0x8d, 0x93, 0x31, 0xed, 0x8a, 0x97,
+	0x67, 0xbe, 0x14, 0x3d, 0x64, 0xe7, 0xe3, 0x57, 0xe7, 0x15, 0xe3, 0xec, 0xbc, 0x62, 0xfc, 0x71,
+	0x5e, 0x31, 0xbe, 0xb9, 0xa8, 0x4c, 0x9d, 0x5d, 0x54, 0xa6, 0x7e, 0xbe, 0xa8, 0x4c, 0x7d, 0xbe,
+	0xe6, 0x61, 0xde, 0xed, 0xb7, 0xc5, 0x50, 0xa9, 0x0f, 0xbb, 0xc9, 0xf0, 0xff, 0x20, 0xda, 0x57,
+	0xf8, 0x49, 0x0f, 0xb1, 0x76, 0x41, 0xfe, 0x00, 0xfe, 0xe0, 0xef, 0x00, 0x00, 0x00, 0xff, 0xff,
+	0x55, 0x3b, 0xed, 0x19, 0xfd, 0x0f, 0x00, 0x00,
 }
 
 // Reference imports to suppress errors if they are not otherwise used.
@@ -968,6 +1206,10 @@ type MsgClient interface {
 	RenewLicense(ctx context.Context, in *MsgRenewLicense, opts ...grpc.CallOption) (*MsgRenewLicenseResponse, error)
 	// TransferLicense gives a transferable licence to another account.
 	TransferLicense(ctx context.Context, in *MsgTransferLicense, opts ...grpc.CallOption) (*MsgTransferLicenseResponse, error)
+	// UpdateDatasetShares replaces a dataset's revenue shares (owner only).
+	UpdateDatasetShares(ctx context.Context, in *MsgUpdateDatasetShares, opts ...grpc.CallOption) (*MsgUpdateDatasetSharesResponse, error)
+	// TransferDataset gives a dataset to another owner; licences stay valid.
+	TransferDataset(ctx context.Context, in *MsgTransferDataset, opts ...grpc.CallOption) (*MsgTransferDatasetResponse, error)
 	// UpdateParams changes the params (governance only).
 	UpdateParams(ctx context.Context, in *MsgUpdateParams, opts ...grpc.CallOption) (*MsgUpdateParamsResponse, error)
 }
@@ -1034,6 +1276,24 @@ func (c *msgClient) TransferLicense(ctx context.Context, in *MsgTransferLicense,
 	return out, nil
 }
 
+func (c *msgClient) UpdateDatasetShares(ctx context.Context, in *MsgUpdateDatasetShares, opts ...grpc.CallOption) (*MsgUpdateDatasetSharesResponse, error) {
+	out := new(MsgUpdateDatasetSharesResponse)
+	err := c.cc.Invoke(ctx, "/aichain.datamarket.v1.Msg/UpdateDatasetShares", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *msgClient) TransferDataset(ctx context.Context, in *MsgTransferDataset, opts ...grpc.CallOption) (*MsgTransferDatasetResponse, error) {
+	out := new(MsgTransferDatasetResponse)
+	err := c.cc.Invoke(ctx, "/aichain.datamarket.v1.Msg/TransferDataset", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *msgClient) UpdateParams(ctx context.Context, in *MsgUpdateParams, opts ...grpc.CallOption) (*MsgUpdateParamsResponse, error) {
 	out := new(MsgUpdateParamsResponse)
 	err := c.cc.Invoke(ctx, "/aichain.datamarket.v1.Msg/UpdateParams", in, out, opts...)
@@ -1057,6 +1317,10 @@ type MsgServer interface {
 	RenewLicense(context.Context, *MsgRenewLicense) (*MsgRenewLicenseResponse, error)
 	// TransferLicense gives a transferable licence to another account.
 	TransferLicense(context.Context, *MsgTransferLicense) (*MsgTransferLicenseResponse, error)
+	// UpdateDatasetShares replaces a dataset's revenue shares (owner only).
+	UpdateDatasetShares(context.Context, *MsgUpdateDatasetShares) (*MsgUpdateDatasetSharesResponse, error)
+	// TransferDataset gives a dataset to another owner; licences stay valid.
+	TransferDataset(context.Context, *MsgTransferDataset) (*MsgTransferDatasetResponse, error)
 	// UpdateParams changes the params (governance only).
 	UpdateParams(context.Context, *MsgUpdateParams) (*MsgUpdateParamsResponse, error)
 }
@@ -1082,6 +1346,12 @@ func (*UnimplementedMsgServer) RenewLicense(ctx context.Context, req *MsgRenewLi
 }
 func (*UnimplementedMsgServer) TransferLicense(ctx context.Context, req *MsgTransferLicense) (*MsgTransferLicenseResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method TransferLicense not implemented")
+}
+func (*UnimplementedMsgServer) UpdateDatasetShares(ctx context.Context, req *MsgUpdateDatasetShares) (*MsgUpdateDatasetSharesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method UpdateDatasetShares not implemented")
+}
+func (*UnimplementedMsgServer) TransferDataset(ctx context.Context, req *MsgTransferDataset) (*MsgTransferDatasetResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method TransferDataset not implemented")
 }
 func (*UnimplementedMsgServer) UpdateParams(ctx context.Context, req *MsgUpdateParams) (*MsgUpdateParamsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method UpdateParams not implemented")
@@ -1199,6 +1469,42 @@ func _Msg_TransferLicense_Handler(srv interface{}, ctx context.Context, dec func
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Msg_UpdateDatasetShares_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgUpdateDatasetShares)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).UpdateDatasetShares(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/aichain.datamarket.v1.Msg/UpdateDatasetShares",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).UpdateDatasetShares(ctx, req.(*MsgUpdateDatasetShares))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Msg_TransferDataset_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgTransferDataset)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).TransferDataset(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/aichain.datamarket.v1.Msg/TransferDataset",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).TransferDataset(ctx, req.(*MsgTransferDataset))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Msg_UpdateParams_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(MsgUpdateParams)
 	if err := dec(in); err != nil {
@@ -1245,6 +1551,14 @@ var _Msg_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "TransferLicense",
 			Handler:    _Msg_TransferLicense_Handler,
+		},
+		{
+			MethodName: "UpdateDatasetShares",
+			Handler:    _Msg_UpdateDatasetShares_Handler,
+		},
+		{
+			MethodName: "TransferDataset",
+			Handler:    _Msg_TransferDataset_Handler,
 		},
 		{
 			MethodName: "UpdateParams",
@@ -1589,6 +1903,16 @@ func (m *MsgPurchaseLicense) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	{
+		size, err := m.MaxPrice.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintTx(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x22
 	if m.OfferIndex != 0 {
 		i = encodeVarintTx(dAtA, i, uint64(m.OfferIndex))
 		i--
@@ -1662,6 +1986,16 @@ func (m *MsgRenewLicense) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	{
+		size, err := m.MaxPrice.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintTx(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x1a
 	if m.LicenseId != 0 {
 		i = encodeVarintTx(dAtA, i, uint64(m.LicenseId))
 		i--
@@ -1763,6 +2097,143 @@ func (m *MsgTransferLicenseResponse) MarshalTo(dAtA []byte) (int, error) {
 }
 
 func (m *MsgTransferLicenseResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgUpdateDatasetShares) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgUpdateDatasetShares) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgUpdateDatasetShares) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Shares) > 0 {
+		for iNdEx := len(m.Shares) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Shares[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintTx(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x1a
+		}
+	}
+	if m.DatasetId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.DatasetId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Owner) > 0 {
+		i -= len(m.Owner)
+		copy(dAtA[i:], m.Owner)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Owner)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgUpdateDatasetSharesResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgUpdateDatasetSharesResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgUpdateDatasetSharesResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgTransferDataset) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgTransferDataset) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgTransferDataset) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.NewOwner) > 0 {
+		i -= len(m.NewOwner)
+		copy(dAtA[i:], m.NewOwner)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.NewOwner)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.DatasetId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.DatasetId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Owner) > 0 {
+		i -= len(m.Owner)
+		copy(dAtA[i:], m.Owner)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Owner)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgTransferDatasetResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgTransferDatasetResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgTransferDatasetResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	i := len(dAtA)
 	_ = i
 	var l int
@@ -2010,6 +2481,8 @@ func (m *MsgPurchaseLicense) Size() (n int) {
 	if m.OfferIndex != 0 {
 		n += 1 + sovTx(uint64(m.OfferIndex))
 	}
+	l = m.MaxPrice.Size()
+	n += 1 + l + sovTx(uint64(l))
 	return n
 }
 
@@ -2041,6 +2514,8 @@ func (m *MsgRenewLicense) Size() (n int) {
 	if m.LicenseId != 0 {
 		n += 1 + sovTx(uint64(m.LicenseId))
 	}
+	l = m.MaxPrice.Size()
+	n += 1 + l + sovTx(uint64(l))
 	return n
 }
 
@@ -2077,6 +2552,66 @@ func (m *MsgTransferLicense) Size() (n int) {
 }
 
 func (m *MsgTransferLicenseResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	return n
+}
+
+func (m *MsgUpdateDatasetShares) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Owner)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.DatasetId != 0 {
+		n += 1 + sovTx(uint64(m.DatasetId))
+	}
+	if len(m.Shares) > 0 {
+		for _, e := range m.Shares {
+			l = e.Size()
+			n += 1 + l + sovTx(uint64(l))
+		}
+	}
+	return n
+}
+
+func (m *MsgUpdateDatasetSharesResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	return n
+}
+
+func (m *MsgTransferDataset) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Owner)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.DatasetId != 0 {
+		n += 1 + sovTx(uint64(m.DatasetId))
+	}
+	l = len(m.NewOwner)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	return n
+}
+
+func (m *MsgTransferDatasetResponse) Size() (n int) {
 	if m == nil {
 		return 0
 	}
@@ -3194,6 +3729,39 @@ func (m *MsgPurchaseLicense) Unmarshal(dAtA []byte) error {
 					break
 				}
 			}
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MaxPrice", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.MaxPrice.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
 		default:
 			iNdEx = preIndex
 			skippy, err := skipTx(dAtA[iNdEx:])
@@ -3383,6 +3951,39 @@ func (m *MsgRenewLicense) Unmarshal(dAtA []byte) error {
 					break
 				}
 			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MaxPrice", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.MaxPrice.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
 		default:
 			iNdEx = preIndex
 			skippy, err := skipTx(dAtA[iNdEx:])
@@ -3633,6 +4234,374 @@ func (m *MsgTransferLicenseResponse) Unmarshal(dAtA []byte) error {
 		}
 		if fieldNum <= 0 {
 			return fmt.Errorf("proto: MsgTransferLicenseResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgUpdateDatasetShares) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgUpdateDatasetShares: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgUpdateDatasetShares: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Owner", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Owner = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DatasetId", wireType)
+			}
+			m.DatasetId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.DatasetId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Shares", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Shares = append(m.Shares, common.Share{})
+			if err := m.Shares[len(m.Shares)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgUpdateDatasetSharesResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgUpdateDatasetSharesResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgUpdateDatasetSharesResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgTransferDataset) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgTransferDataset: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgTransferDataset: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Owner", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Owner = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DatasetId", wireType)
+			}
+			m.DatasetId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.DatasetId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field NewOwner", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.NewOwner = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgTransferDatasetResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgTransferDatasetResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgTransferDatasetResponse: illegal tag %d (wire type %d)", fieldNum, wire)
 		}
 		switch fieldNum {
 		default:

@@ -28,3 +28,19 @@ func Signer(ac address.Codec, field, addr string, errAddress *errorsmod.Error) (
 }
 
 func moduleAddress(name string) sdk.AccAddress { return authtypes.NewModuleAddress(name) }
+
+// Canonical decodes addr with the address codec and encodes it again: the
+// one spelling under which an address is stored, indexed and compared
+// (bech32 also accepts an all-upper-case string). errAddress is the module's
+// registered invalid-address error.
+func Canonical(ac address.Codec, field, addr string, errAddress *errorsmod.Error) (sdk.AccAddress, string, error) {
+	bz, err := Signer(ac, field, addr, errAddress)
+	if err != nil {
+		return nil, "", err
+	}
+	s, err := ac.BytesToString(bz)
+	if err != nil {
+		return nil, "", errorsmod.Wrapf(errAddress, "%s %q: %v", field, addr, err)
+	}
+	return bz, s, nil
+}

@@ -10,10 +10,11 @@
 //     re-queued behind the backlog with an event; never dropped, never halting
 //     the block).
 //   - Payout: paying an amount over revenue shares (the fee part to the
-//     reward pool, the blocked-address check, a cache context, the remainder
-//     rule in one place).
-//   - CheckAuthority and Signer: the message server's authority check and
-//     signer decoding.
+//     reward pool, the module-account check of CheckShares, a cache context,
+//     the remainder rule in one place); NewModuleAccounts tells module
+//     accounts apart through x/auth.
+//   - CheckAuthority, Signer and Canonical: the message server's authority
+//     check, signer decoding, and the one spelling of an address to store.
 //
 // The package is internal to x/: only modules import it.
 package modkit

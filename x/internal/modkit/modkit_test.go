@@ -3,6 +3,7 @@ package modkit_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/aichain/aichain/testutil/events"
@@ -302,7 +303,7 @@ func acc(n byte) sdk.AccAddress { return sdk.AccAddress(append(make([]byte, 19),
 func TestPayShares(t *testing.T) {
 	e := newEnv(t)
 	bank := newBank(t, e)
-	p := modkit.Payout{Bank: bank, Addresses: addresscodec.NewBech32Codec("cosmos"), ErrShares: errShares, ErrFunds: errFunds}
+	p := modkit.Payout{Bank: bank, Accounts: modules(), Addresses: addresscodec.NewBech32Codec("cosmos"), ErrShares: errShares, ErrFunds: errFunds}
 	buyer, a, b := acc(1), acc(2), acc(3)
 	if err := bank.balances.Set(e.ctx, collections.Join([]byte(buyer), "uaic"), math.NewInt(5000)); err != nil {
 		t.Fatal(err)
@@ -339,7 +340,7 @@ func TestPayShares(t *testing.T) {
 func TestPayRevenueToModuleAccountRefused(t *testing.T) {
 	e := newEnv(t)
 	bank := newBank(t, e)
-	p := modkit.Payout{Bank: bank, Addresses: addresscodec.NewBech32Codec("cosmos"), ErrShares: errShares, ErrFunds: errFunds}
+	p := modkit.Payout{Bank: bank, Accounts: modules(), Addresses: addresscodec.NewBech32Codec("cosmos"), ErrShares: errShares, ErrFunds: errFunds}
 	buyer := acc(1)
 	if err := bank.balances.Set(e.ctx, collections.Join([]byte(buyer), "uaic"), math.NewInt(5000)); err != nil {
 		t.Fatal(err)
@@ -352,9 +353,56 @@ func TestPayRevenueToModuleAccountRefused(t *testing.T) {
 	if got := bank.balance(e.ctx, buyer, "uaic"); got != 5000 {
 		t.Fatalf("buyer has %d after a refused payout, want 5000", got)
 	}
-	if err := p.CheckShares(shares); !errShares.Is(err) {
+	if _, err := p.CheckShares(e.ctx, shares); !errShares.Is(err) {
 		t.Fatalf("CheckShares: %v", err)
 	}
+	// Not blocked by the bank, still a module account: the reward pool, and
+	// one that only exists in state.
+	for _, mod := range []sdk.AccAddress{authtypes.NewModuleAddress(common.RewardPoolName), acc(9)} {
+		shares := []common.Share{{Address: acc(2).String(), Weight: 1}, {Address: mod.String(), Weight: 1}}
+		if _, err := p.Pay(e.ctx, modkit.FromAccount(buyer), sdk.NewCoins(sdk.NewInt64Coin("uaic", 1000)), 250, shares); !errShares.Is(err) {
+			t.Fatalf("share to module account %s: %v, want the shares error", mod, err)
+		}
+	}
+	if got := bank.balance(e.ctx, buyer, "uaic"); got != 5000 {
+		t.Fatalf("buyer has %d after refused payouts, want 5000", got)
+	}
+}
+
+// TestCheckSharesCanonical: shares come back in the codec's spelling, and
+// two spellings of one account are one account.
+func TestCheckSharesCanonical(t *testing.T) {
+	e := newEnv(t)
+	p := modkit.Payout{Bank: newBank(t, e), Accounts: modules(), Addresses: addresscodec.NewBech32Codec("cosmos"), ErrShares: errShares, ErrFunds: errFunds}
+	lower := acc(2).String()
+	upper := strings.ToUpper(lower)
+	got, err := p.CheckShares(e.ctx, []common.Share{{Address: upper, Weight: 3}, {Address: acc(3).String(), Weight: 1}})
+	if err != nil || got[0].Address != lower || got[0].Weight != 3 || got[1].Address != acc(3).String() {
+		t.Fatalf("canonical shares: %+v, %v", got, err)
+	}
+	if _, err := p.CheckShares(e.ctx, []common.Share{{Address: upper, Weight: 1}, {Address: lower, Weight: 1}}); !errShares.Is(err) {
+		t.Fatalf("one account in two spellings: %v, want the shares error", err)
+	}
+	p.Accounts = nil
+	if _, err := p.CheckShares(e.ctx, []common.Share{{Address: lower, Weight: 1}}); !errShares.Is(err) {
+		t.Fatalf("no module-account test: %v, want the shares error", err)
+	}
+}
+
+// fakeModules is a ModuleAccounts: the app's module names, and acc(9), an
+// account stored as a module account.
+type fakeModules map[string]bool
+
+func (f fakeModules) IsModuleAccount(_ context.Context, addr sdk.AccAddress) bool {
+	return f[string(addr)]
+}
+
+func modules() fakeModules {
+	f := fakeModules{string(acc(9)): true}
+	for _, name := range []string{"compute", "escrow", common.RewardPoolName, "bonded_tokens_pool"} {
+		f[string(authtypes.NewModuleAddress(name))] = true
+	}
+	return f
 }
 
 // TestPayAllOrNothing: when a later transfer fails, the earlier ones are
@@ -364,7 +412,7 @@ func TestPayAllOrNothing(t *testing.T) {
 	bank := newBank(t, e)
 	buyer, a, b := acc(1), acc(2), acc(3)
 	bank.failTo = b.String()
-	p := modkit.Payout{Bank: bank, Addresses: addresscodec.NewBech32Codec("cosmos"), ErrShares: errShares, ErrFunds: errFunds}
+	p := modkit.Payout{Bank: bank, Accounts: modules(), Addresses: addresscodec.NewBech32Codec("cosmos"), ErrShares: errShares, ErrFunds: errFunds}
 	if err := bank.balances.Set(e.ctx, collections.Join([]byte(buyer), "uaic"), math.NewInt(5000)); err != nil {
 		t.Fatal(err)
 	}
@@ -399,5 +447,40 @@ func TestCheckAuthorityAndSigner(t *testing.T) {
 	}
 	if a, err := modkit.Signer(ac, "owner", acc(7).String(), errAddr); err != nil || !a.Equals(acc(7)) {
 		t.Fatalf("got %v, %v", a, err)
+	}
+}
+
+// fakeAuth is an x/auth keeper with two declared module accounts and one
+// module account stored at an address no declared name gives.
+type fakeAuth struct{ stored sdk.AccAddress }
+
+func (f fakeAuth) GetAccount(_ context.Context, addr sdk.AccAddress) sdk.AccountI {
+	if addr.Equals(f.stored) {
+		return authtypes.NewModuleAccount(authtypes.NewBaseAccountWithAddress(addr), "legacy")
+	}
+	return authtypes.NewBaseAccountWithAddress(addr)
+}
+
+func (fakeAuth) GetModulePermissions() map[string]authtypes.PermissionsForAddress {
+	return map[string]authtypes.PermissionsForAddress{
+		common.RewardPoolName: authtypes.NewPermissionsForAddress(common.RewardPoolName, nil),
+		"bonded_tokens_pool":  authtypes.NewPermissionsForAddress("bonded_tokens_pool", []string{authtypes.Staking}),
+	}
+}
+
+// TestNewModuleAccounts: declared module accounts count whether created or
+// not, a stored module account counts, a user account does not.
+func TestNewModuleAccounts(t *testing.T) {
+	e := newEnv(t)
+	m := modkit.NewModuleAccounts(fakeAuth{stored: acc(5)})
+	for addr, want := range map[string]bool{
+		string(authtypes.NewModuleAddress(common.RewardPoolName)): true,
+		string(authtypes.NewModuleAddress("bonded_tokens_pool")):  true,
+		string(acc(5)): true,
+		string(acc(6)): false,
+	} {
+		if got := m.IsModuleAccount(e.ctx, sdk.AccAddress(addr)); got != want {
+			t.Errorf("%s: module account = %t, want %t", sdk.AccAddress(addr), got, want)
+		}
 	}
 }

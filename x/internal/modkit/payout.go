@@ -7,6 +7,7 @@ import (
 	errorsmod "cosmossdk.io/errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
 	"github.com/aichain/aichain/types/common"
 )
@@ -36,14 +37,55 @@ func FromModule(name string) Payer { return Payer{Module: name} }
 // FromAccount is the payer of an account's coins (a buyer).
 func FromAccount(addr sdk.AccAddress) Payer { return Payer{Account: addr} }
 
+// ModuleAccounts tells module accounts apart from the accounts of people:
+// revenue shares may name none of them (a module's balance must equal its
+// books), whether x/bank blocks sends to it or not.
+type ModuleAccounts interface {
+	IsModuleAccount(ctx context.Context, addr sdk.AccAddress) bool
+}
+
+// AuthKeeper is what NewModuleAccounts needs from x/auth.
+type AuthKeeper interface {
+	GetAccount(ctx context.Context, addr sdk.AccAddress) sdk.AccountI
+	GetModulePermissions() map[string]authtypes.PermissionsForAddress
+}
+
+type moduleAccounts struct {
+	ak    AuthKeeper
+	perms map[string]bool // module addresses of the app's maccPerms, as raw bytes
+}
+
+// NewModuleAccounts returns x/auth's test of a module account: an address
+// of the app's module account permissions (maccPerms: every module account
+// the app declares, created in state yet or not), or an account stored as a
+// sdk.ModuleAccountI.
+func NewModuleAccounts(ak AuthKeeper) ModuleAccounts {
+	perms := make(map[string]bool)
+	for _, p := range ak.GetModulePermissions() {
+		perms[string(p.GetAddress())] = true
+	}
+	return moduleAccounts{ak: ak, perms: perms}
+}
+
+// IsModuleAccount implements ModuleAccounts.
+func (m moduleAccounts) IsModuleAccount(ctx context.Context, addr sdk.AccAddress) bool {
+	if m.perms[string(addr)] {
+		return true
+	}
+	_, ok := m.ak.GetAccount(ctx, addr).(sdk.ModuleAccountI)
+	return ok
+}
+
 // Payout pays amounts over revenue shares for one module. Its errors wrap the
 // module's own registered errors, so that users see that module's codes.
 type Payout struct {
-	Bank      PayoutBank
+	Bank PayoutBank
+	// Accounts tells module accounts apart (NewModuleAccounts); required.
+	Accounts  ModuleAccounts
 	Addresses address.Codec
 	// ErrShares is returned for invalid shares and for a share whose
-	// address is blocked (a module account); ErrFunds when the payer cannot
-	// cover the amount.
+	// address is a module account; ErrFunds when the payer cannot cover
+	// the amount.
 	ErrShares, ErrFunds *errorsmod.Error
 }
 
@@ -57,13 +99,13 @@ type Paid struct {
 // Plan computes a payout without moving anything: fee = floor(amount ×
 // feeBps / 10000) per denom (common.FeePart) to the reward pool, and the rest
 // split over shares by weight with the remainder to the first share
-// (common.SplitCoins). Every share address must decode and must not be a
-// blocked address: revenue can never be pushed into a module account.
-func (p Payout) Plan(amount sdk.Coins, feeBps uint32, shares []common.Share) (Paid, []sdk.AccAddress, error) {
+// (common.SplitCoins). The shares must pass CheckShares: revenue can never be
+// pushed into a module account.
+func (p Payout) Plan(ctx context.Context, amount sdk.Coins, feeBps uint32, shares []common.Share) (Paid, []sdk.AccAddress, error) {
 	if err := amount.Validate(); err != nil {
 		return Paid{}, nil, errorsmod.Wrapf(p.ErrFunds, "amount %s: %v", amount, err)
 	}
-	if err := p.CheckShares(shares); err != nil {
+	if _, err := p.CheckShares(ctx, shares); err != nil {
 		return Paid{}, nil, err
 	}
 	recipients := make([]sdk.AccAddress, len(shares))
@@ -82,23 +124,41 @@ func (p Payout) Plan(amount sdk.Coins, feeBps uint32, shares []common.Share) (Pa
 	return Paid{Fee: fee, Parts: parts}, recipients, nil
 }
 
-// CheckShares checks a share list against state as well as statelessly: no
-// share may name a blocked address. Call it where shares are set (listing,
-// registration, share updates) as well as before paying.
-func (p Payout) CheckShares(shares []common.Share) error {
+// CheckShares checks a share list against state as well as statelessly, and
+// returns it with every address in the codec's canonical form (the form to
+// store: bech32 also accepts upper case). No two shares may name the same
+// account (in any spelling), and no share may name a module account: neither
+// one x/bank blocks nor any other (the reward pool, gov, a module account
+// created in state). Call it wherever shares are set (listing, registration,
+// share updates, genesis) as well as before paying.
+func (p Payout) CheckShares(ctx context.Context, shares []common.Share) ([]common.Share, error) {
 	if err := common.ValidateShares(shares); err != nil {
-		return errorsmod.Wrapf(p.ErrShares, "%v", err)
+		return nil, errorsmod.Wrapf(p.ErrShares, "%v", err)
 	}
+	if p.Accounts == nil {
+		return nil, errorsmod.Wrap(p.ErrShares, "no module-account test configured")
+	}
+	out := make([]common.Share, len(shares))
+	seen := make(map[string]bool, len(shares))
 	for i, s := range shares {
 		addr, err := p.Addresses.StringToBytes(s.Address)
 		if err != nil {
-			return errorsmod.Wrapf(p.ErrShares, "share %d address %q: %v", i, s.Address, err)
+			return nil, errorsmod.Wrapf(p.ErrShares, "share %d address %q: %v", i, s.Address, err)
 		}
-		if p.Bank.BlockedAddr(addr) {
-			return errorsmod.Wrapf(p.ErrShares, "share %d (%s) is a module account that may not receive revenue", i, s.Address)
+		if seen[string(addr)] {
+			return nil, errorsmod.Wrapf(p.ErrShares, "share %d (%s) names an account that an earlier share names", i, s.Address)
 		}
+		seen[string(addr)] = true
+		if p.Bank.BlockedAddr(addr) || p.Accounts.IsModuleAccount(ctx, addr) {
+			return nil, errorsmod.Wrapf(p.ErrShares, "share %d (%s) is a module account that may not receive revenue", i, s.Address)
+		}
+		canonical, err := p.Addresses.BytesToString(addr)
+		if err != nil {
+			return nil, errorsmod.Wrapf(p.ErrShares, "share %d address %q: %v", i, s.Address, err)
+		}
+		out[i] = common.Share{Address: canonical, Weight: s.Weight}
 	}
-	return nil
+	return out, nil
 }
 
 // Pay moves amount from payer: the fee part to the reward pool, the rest over
@@ -109,7 +169,7 @@ func (p Payout) Pay(ctx context.Context, from Payer, amount sdk.Coins, feeBps ui
 	if amount.IsZero() {
 		return Paid{Fee: sdk.NewCoins(), Parts: make([]sdk.Coins, len(shares))}, nil
 	}
-	paid, recipients, err := p.Plan(amount, feeBps, shares)
+	paid, recipients, err := p.Plan(ctx, amount, feeBps, shares)
 	if err != nil {
 		return Paid{}, err
 	}

@@ -8,10 +8,24 @@ import (
 	"github.com/aichain/aichain/x/modelregistry/types"
 )
 
-// InitGenesis loads the module state from a validated genesis.
+// InitGenesis loads the module state from a validated genesis; the indexes
+// are rebuilt from the models. Beyond gs.Validate, it checks what needs
+// state: no model's owner or share is a module account.
 func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	if err := gs.Validate(); err != nil {
 		return err
+	}
+	for _, m := range gs.Models {
+		owner, err := k.addressCodec.StringToBytes(m.Owner)
+		if err != nil {
+			return errorsmod.Wrapf(types.ErrInvalidGenesis, "model %d owner: %v", m.Id, err)
+		}
+		if k.isModuleAccount(ctx, owner) {
+			return errorsmod.Wrapf(types.ErrInvalidGenesis, "model %d: owner %s is a module account", m.Id, m.Owner)
+		}
+		if _, err := k.checkShares(ctx, m.Shares); err != nil {
+			return errorsmod.Wrapf(types.ErrInvalidGenesis, "model %d: %v", m.Id, err)
+		}
 	}
 	if err := k.Params.Set(ctx, gs.Params); err != nil {
 		return err

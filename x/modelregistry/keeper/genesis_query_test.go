@@ -3,12 +3,14 @@ package keeper_test
 import (
 	"encoding/binary"
 	"errors"
+	"strings"
 	"testing"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"github.com/cosmos/cosmos-sdk/types/query"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	minttypes "github.com/cosmos/cosmos-sdk/x/mint/types"
 
 	"github.com/aichain/aichain/types/common"
@@ -89,6 +91,16 @@ func TestGenesisRoundTrip(t *testing.T) {
 	if !errors.Is(err, types.ErrDuplicateVersion) {
 		t.Fatalf("name×version uniqueness lost on import: %v", err)
 	}
+	_, err = g.srv.RegisterModel(g.ta.Ctx, registerMsg(alice, "A", "9"))
+	if !errors.Is(err, types.ErrNameTaken) {
+		t.Fatalf("case-folded name index lost on import: %v", err)
+	}
+	// Against state: a share to a module account is refused at import.
+	bad := setup(t)
+	imported.Models[0].Shares = []common.Share{{Address: authtypes.NewModuleAddress(common.RewardPoolName).String(), Weight: 1}}
+	if err := bad.k.InitGenesis(bad.ta.Ctx, &imported); !errors.Is(err, types.ErrInvalidGenesis) {
+		t.Fatalf("a share to the reward pool at import: %v", err)
+	}
 	if id := g.register(t, registerMsg(alice, "c", "1")); id != 4 {
 		t.Fatalf("id after import = %d, want 4", id)
 	}
@@ -115,6 +127,8 @@ func TestGenesisValidate(t *testing.T) {
 	badStatus.Status = types.MODEL_STATUS_UNSPECIFIED
 	badParams := types.DefaultParams()
 	badParams.PlatformFeeBps = 20_000
+	upperOwner := m(1, "a", "1")
+	upperOwner.Owner = strings.ToUpper(upperOwner.Owner)
 	for name, gs := range map[string]types.GenesisState{
 		"duplicate id":            {Params: types.DefaultParams(), Models: []types.Model{m(1, "a", "1"), m(1, "b", "1")}, NextModelId: 3},
 		"duplicate name×version":  {Params: types.DefaultParams(), Models: []types.Model{m(1, "a", "1"), m(2, "a", "1")}, NextModelId: 3},
@@ -123,6 +137,8 @@ func TestGenesisValidate(t *testing.T) {
 		"next id zero":            {Params: types.DefaultParams(), NextModelId: 0},
 		"unspecified status":      {Params: types.DefaultParams(), Models: []types.Model{badStatus}, NextModelId: 3},
 		"platform fee over 100 %": {Params: badParams, NextModelId: 1},
+		"names equal up to case":  {Params: types.DefaultParams(), Models: []types.Model{m(1, "a", "1"), m(2, "A", "2")}, NextModelId: 3},
+		"upper-case owner":        {Params: types.DefaultParams(), Models: []types.Model{upperOwner}, NextModelId: 3},
 	} {
 		if err := gs.Validate(); err == nil {
 			t.Errorf("%s: accepted", name)

@@ -28,11 +28,15 @@ type ModelIndexes struct {
 	Name *indexes.Multi[string, uint64, types.Model]
 	// NameVersion maps (name, version) to the model id and keeps it unique.
 	NameVersion *indexes.Unique[collections.Pair[string, string], uint64, types.Model]
+	// FoldedName indexes models by (types.FoldName(name), id): every entry
+	// under one folded name has one exact name (RegisterModel refuses a
+	// look-alike).
+	FoldedName *indexes.Multi[string, uint64, types.Model]
 }
 
 // IndexesList implements collections.Indexes.
 func (i ModelIndexes) IndexesList() []collections.Index[uint64, types.Model] {
-	return []collections.Index[uint64, types.Model]{i.Owner, i.Name, i.NameVersion}
+	return []collections.Index[uint64, types.Model]{i.Owner, i.Name, i.NameVersion, i.FoldedName}
 }
 
 // NewModelIndexes builds the model indexes on a schema.
@@ -55,6 +59,9 @@ func NewModelIndexes(sb *collections.SchemaBuilder, ac address.Codec) ModelIndex
 			func(_ uint64, m types.Model) (collections.Pair[string, string], error) {
 				return collections.Join(m.Name, m.Version), nil
 			}),
+		FoldedName: indexes.NewMulti(sb, types.ModelsByFoldedNameKey, "models_by_folded_name",
+			collections.StringKey, collections.Uint64Key,
+			func(_ uint64, m types.Model) (string, error) { return types.FoldName(m.Name), nil }),
 	}
 }
 
@@ -64,6 +71,7 @@ type Keeper struct {
 	storeService corestore.KVStoreService
 	addressCodec address.Codec
 	bankKeeper   types.BankKeeper
+	modules      modkit.ModuleAccounts
 	// authority may change the params (the gov module account).
 	authority string
 
@@ -93,6 +101,7 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, ak 
 		storeService: storeService,
 		addressCodec: addressCodec,
 		bankKeeper:   bk,
+		modules:      modkit.NewModuleAccounts(ak),
 		authority:    authority,
 		Params:       collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		ModelSeq:     collections.NewSequence(sb, types.ModelSeqKey, "model_seq"),
@@ -173,7 +182,7 @@ func (k Keeper) nextID(ctx context.Context) (uint64, error) {
 // payout pays model fees over revenue shares; its errors are this module's.
 func (k Keeper) payout() modkit.Payout {
 	return modkit.Payout{
-		Bank: k.bankKeeper, Addresses: k.addressCodec,
+		Bank: k.bankKeeper, Accounts: k.modules, Addresses: k.addressCodec,
 		ErrShares: types.ErrInvalidShares, ErrFunds: types.ErrFeePayment,
 	}
 }

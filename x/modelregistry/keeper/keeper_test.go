@@ -236,3 +236,31 @@ func TestPublishVersion(t *testing.T) {
 		t.Fatalf("versions of iris-mlp: %+v, want [%d %d]", vs.Models, v1, v2)
 	}
 }
+
+// TestLookAlikeModelNameRefused (item 12): "Llama" is registered; an
+// impostor registers "llama" or "LLAMA" so that a requester who types the
+// name pays the impostor's model. Names equal up to case are one name: the
+// registration is refused (ErrNameTaken) and changes nothing; the owner goes
+// on publishing under the exact name.
+func TestLookAlikeModelNameRefused(t *testing.T) {
+	f := setup(t)
+	alice, mallory := f.addr(0), f.addr(1)
+	f.register(t, registerMsg(alice, "Llama", "1"))
+	state := f.snapshot(t)
+	for _, name := range []string{"llama", "LLAMA", "lLaMa"} {
+		for _, who := range []string{mallory, alice} {
+			_, err := f.srv.RegisterModel(f.ta.Ctx, registerMsg(who, name, "1"))
+			wantErr(t, err, types.ErrNameTaken, "look-alike "+name)
+		}
+	}
+	if f.snapshot(t) != state {
+		t.Fatal("refused look-alikes changed state")
+	}
+	_, err := f.srv.PublishVersion(f.ta.Ctx, publishMsg(registerMsg(mallory, "llama", "2")))
+	wantErr(t, err, types.ErrNameNotFound, "a version under a look-alike")
+	if _, err := f.srv.PublishVersion(f.ta.Ctx, publishMsg(registerMsg(alice, "Llama", "2"))); err != nil {
+		t.Fatalf("the owner publishes under the exact name: %v", err)
+	}
+	// An unrelated name is free.
+	f.register(t, registerMsg(mallory, "llama-2", "1"))
+}

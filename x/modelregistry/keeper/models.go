@@ -14,10 +14,41 @@ import (
 	"github.com/aichain/aichain/x/modelregistry/types"
 )
 
-// checkShares refuses shares that could never be paid: addresses that the
-// bank keeper does not let receive coins (module accounts).
-func (k Keeper) checkShares(shares []common.Share) error {
-	return k.payout().CheckShares(shares)
+// checkShares refuses shares that name a module account (modkit.Payout.
+// CheckShares) and returns them in canonical form, the form to store.
+func (k Keeper) checkShares(ctx context.Context, shares []common.Share) ([]common.Share, error) {
+	return k.payout().CheckShares(ctx, shares)
+}
+
+// isModuleAccount reports whether addr is a module account (declared by the
+// app or stored as one), or an address the bank blocks.
+func (k Keeper) isModuleAccount(ctx context.Context, addr sdk.AccAddress) bool {
+	return k.bankKeeper.BlockedAddr(addr) || k.modules.IsModuleAccount(ctx, addr)
+}
+
+// checkFoldedName refuses a name equal up to case to a registered name that
+// is not exactly it (types.FoldName): one entry of the FoldedName index.
+func (k Keeper) checkFoldedName(ctx context.Context, name string) error {
+	it, err := k.Models.Indexes.FoldedName.MatchExact(ctx, types.FoldName(name))
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	if !it.Valid() {
+		return nil
+	}
+	id, err := it.PrimaryKey()
+	if err != nil {
+		return err
+	}
+	m, err := k.GetModel(ctx, id)
+	if err != nil {
+		return err
+	}
+	if m.Name != name {
+		return errorsmod.Wrapf(types.ErrNameTaken, "model name %q is registered as %q (names equal up to case are one name)", name, m.Name)
+	}
+	return nil
 }
 
 // isAddress reports whether the stored address string is addr.
@@ -47,7 +78,8 @@ func (k Keeper) newModel(ctx context.Context, owner sdk.AccAddress, spec types.M
 	if err := params.CheckLengths(spec.Name, spec.Version, spec.Uri, spec.License); err != nil {
 		return types.Model{}, err
 	}
-	if err := k.checkShares(spec.Shares); err != nil {
+	shares, err := k.checkShares(ctx, spec.Shares)
+	if err != nil {
 		return types.Model{}, err
 	}
 	if _, err := k.Models.Indexes.NameVersion.MatchExact(ctx, collections.Join(spec.Name, spec.Version)); err == nil {
@@ -66,7 +98,7 @@ func (k Keeper) newModel(ctx context.Context, owner sdk.AccAddress, spec types.M
 	m := types.Model{
 		Id: id, Owner: ownerStr, Name: spec.Name, Version: spec.Version, Architecture: spec.Architecture,
 		Sha256: spec.Sha256, Uri: spec.Uri, InputDim: spec.InputDim, OutputDim: spec.OutputDim, Gpt: spec.Gpt, License: spec.License,
-		FeePerJob: spec.FeePerJob, FeePer1kRows: spec.FeePer1kRows, Shares: spec.Shares,
+		FeePerJob: spec.FeePerJob, FeePer1kRows: spec.FeePer1kRows, Shares: shares,
 		Status: types.MODEL_STATUS_ACTIVE, Usage: types.Usage{Revenue: sdk.NewCoins()},
 		CreatedHeight: sdk.UnwrapSDKContext(ctx).BlockHeight(),
 	}
@@ -77,8 +109,11 @@ func (k Keeper) newModel(ctx context.Context, owner sdk.AccAddress, spec types.M
 }
 
 // RegisterModel registers the first version of a new model name and returns
-// its id.
+// its id. A name equal up to case to a registered one is refused.
 func (k Keeper) RegisterModel(ctx context.Context, owner sdk.AccAddress, spec types.ModelSpec) (uint64, error) {
+	if err := k.checkFoldedName(ctx, spec.Name); err != nil {
+		return 0, err
+	}
 	if _, err := k.Models.Indexes.NameVersion.MatchExact(ctx, collections.Join(spec.Name, spec.Version)); err == nil {
 		return 0, errorsmod.Wrapf(types.ErrDuplicateVersion, "model %s version %s", spec.Name, spec.Version)
 	}
@@ -143,10 +178,9 @@ func (k Keeper) UpdateShares(ctx context.Context, owner sdk.AccAddress, id uint6
 	if m.Status == types.MODEL_STATUS_DEPRECATED {
 		return errorsmod.Wrapf(types.ErrDeprecated, "model %d: shares of a deprecated model cannot change", m.Id)
 	}
-	if err := k.checkShares(shares); err != nil {
+	if m.Shares, err = k.checkShares(ctx, shares); err != nil {
 		return err
 	}
-	m.Shares = shares
 	if err := k.Models.Set(ctx, m.Id, m); err != nil {
 		return err
 	}
@@ -171,12 +205,15 @@ func (k Keeper) DeprecateModel(ctx context.Context, owner sdk.AccAddress, id uin
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventModelDeprecated{ModelId: m.Id})
 }
 
-// TransferOwnership gives a model to a new owner. Whoever owns a name's latest
-// version may publish its next version.
+// TransferOwnership gives a model to a new owner, which may not be a module
+// account. Whoever owns a name's latest version may publish its next version.
 func (k Keeper) TransferOwnership(ctx context.Context, owner sdk.AccAddress, id uint64, newOwner sdk.AccAddress) error {
 	m, err := k.ownedModel(ctx, id, owner)
 	if err != nil {
 		return err
+	}
+	if k.isModuleAccount(ctx, newOwner) {
+		return errorsmod.Wrapf(types.ErrInvalidOwner, "%s is a module account", newOwner)
 	}
 	previous := m.Owner
 	if m.Owner, err = k.addressCodec.BytesToString(newOwner); err != nil {

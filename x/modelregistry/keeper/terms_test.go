@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math/big"
 	"math/rand"
+	"strconv"
+	"strings"
 	"testing"
 
 	"cosmossdk.io/math"
@@ -179,9 +181,10 @@ func TestPayModelFeeFailures(t *testing.T) {
 }
 
 // TestRevenueToModuleAccountRefused: a model owner cannot route its revenue
-// into a module account (here the staking bonded pool, whose balance must
-// equal staking's books) — not at registration, not by a share update, and
-// a share snapshot that names one is refused at payment before any coin
+// into a module account (the staking bonded pool, whose balance must equal
+// staking's books, the reward pool, x/compute's escrow, gov) — not at
+// registration, not by a share update, not by giving it the model — and a
+// share snapshot that names one is refused at payment before any coin
 // moves. Balances are checked to the coin.
 func TestRevenueToModuleAccountRefused(t *testing.T) {
 	f := setup(t)
@@ -211,21 +214,33 @@ func TestRevenueToModuleAccountRefused(t *testing.T) {
 	}
 
 	before, state := balances(), f.snapshot(t)
-	_, err := f.srv.RegisterModel(ctx, registerMsg(alice, "m", "1", attack...))
-	wantErr(t, err, types.ErrInvalidShares, "registration with a module-account share")
-	if f.snapshot(t) != state {
-		t.Fatal("refused registration changed state")
+	id := uint64(0)
+	// The bonded pool (blocked by x/bank) and the reward pool (open to gifts,
+	// which are fees, but no revenue share's), and any other module account.
+	for i, mod := range []sdk.AccAddress{bonded, pool, authtypes.NewModuleAddress("compute"), authtypes.NewModuleAddress("gov")} {
+		shares := []common.Share{{Address: alice, Weight: 1}, {Address: mod.String(), Weight: 99}}
+		_, err := f.srv.RegisterModel(ctx, registerMsg(alice, "n"+strconv.Itoa(i), "1", shares...))
+		wantErr(t, err, types.ErrInvalidShares, "registration with a share to "+mod.String())
+		if f.snapshot(t) != state {
+			t.Fatal("refused registration changed state")
+		}
+		unchanged("registration", before)
+		if id == 0 {
+			id = f.register(t, registerMsg(alice, "m", "1"))
+			state = f.snapshot(t)
+		}
+		_, err = f.srv.UpdateShares(ctx, &types.MsgUpdateShares{Owner: alice, ModelId: id, Shares: shares})
+		wantErr(t, err, types.ErrInvalidShares, "share update to "+mod.String())
+		_, err = f.srv.TransferOwnership(ctx, &types.MsgTransferOwnership{Owner: alice, ModelId: id, NewOwner: mod.String()})
+		wantErr(t, err, types.ErrInvalidOwner, "transfer to "+mod.String())
+		if f.snapshot(t) != state {
+			t.Fatal("refused share update or transfer changed state")
+		}
+		unchanged("share update", before)
 	}
-	unchanged("registration", before)
-
-	id := f.register(t, registerMsg(alice, "m", "1"))
-	state = f.snapshot(t)
-	_, err = f.srv.UpdateShares(ctx, &types.MsgUpdateShares{Owner: alice, ModelId: id, Shares: attack})
-	wantErr(t, err, types.ErrInvalidShares, "share update to a module account")
-	if f.snapshot(t) != state {
-		t.Fatal("refused share update changed state")
-	}
-	unchanged("share update", before)
+	_, err := f.srv.UpdateShares(ctx, &types.MsgUpdateShares{Owner: alice, ModelId: id,
+		Shares: []common.Share{{Address: alice, Weight: 1}, {Address: strings.ToUpper(alice), Weight: 1}}})
+	wantErr(t, err, types.ErrInvalidShares, "one account in two spellings")
 
 	err = f.k.PayModelFee(ctx, id, minttypes.ModuleName, coins(1000), attack, 10)
 	wantErr(t, err, types.ErrInvalidShares, "payment to a module-account share")
@@ -235,5 +250,42 @@ func TestRevenueToModuleAccountRefused(t *testing.T) {
 	unchanged("payment", before)
 	if got := f.ta.Balance(payer, denom); !got.Equal(math.NewInt(10_000)) {
 		t.Fatalf("payer holds %s, want 10000", got)
+	}
+}
+
+// TestFreeModelMetered (item 7): a model with no fee is still metered: its
+// use is recorded (one job, the rows) with no coin moving, so a free model's
+// usage is as visible as a paid one's.
+func TestFreeModelMetered(t *testing.T) {
+	f := setup(t)
+	alice := f.addr(0)
+	ctx := f.ta.Ctx
+	r := registerMsg(alice, "free", "1")
+	r.FeePerJob, r.FeePer1kRows = nil, nil
+	id := f.register(t, r)
+	terms, err := f.k.ModelTermsForJob(ctx, id, 500)
+	if err != nil || !terms.Fee.IsZero() {
+		t.Fatalf("terms of a free model: %+v, %v", terms, err)
+	}
+	payer := authtypes.NewModuleAddress(minttypes.ModuleName)
+	pool := authtypes.NewModuleAddress(common.RewardPoolName)
+	before := []math.Int{f.ta.Balance(payer, denom), f.ta.Balance(pool, denom), f.ta.Balance(f.ta.Accounts[0].Address, denom)}
+	for i := 0; i < 2; i++ {
+		if err := f.k.PayModelFee(ctx, id, minttypes.ModuleName, sdk.NewCoins(), terms.Shares, 500); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, a := range []sdk.AccAddress{payer, pool, f.ta.Accounts[0].Address} {
+		if got := f.ta.Balance(a, denom); !got.Equal(before[i]) {
+			t.Fatalf("balance %d moved: %s -> %s", i, before[i], got)
+		}
+	}
+	u := f.model(t, id).Usage
+	if u.Jobs != 2 || u.Rows != 1000 || !u.Revenue.IsZero() {
+		t.Fatalf("usage of a free model: %+v, want 2 jobs, 1000 rows, no revenue", u)
+	}
+	res, err := f.q.Usage(ctx, &types.QueryUsageRequest{ModelId: id})
+	if err != nil || res.Usage.Jobs != 2 {
+		t.Fatalf("usage query: %+v, %v", res, err)
 	}
 }

@@ -20,4 +20,5 @@ var (
 	ErrInvalidAddress   = errors.Register(ModuleName, 14, "invalid address")
 	ErrFeePayment       = errors.Register(ModuleName, 15, "model fee payment failed")
 	ErrInvalidGenesis   = errors.Register(ModuleName, 16, "invalid genesis")
+	ErrInvalidOwner     = errors.Register(ModuleName, 17, "invalid owner")
 )

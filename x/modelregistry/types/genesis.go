@@ -11,7 +11,8 @@ func DefaultGenesis() *GenesisState {
 }
 
 // Validate checks the genesis state: valid params and models, unique ids
-// below next_model_id, unique (name, version) pairs.
+// below next_model_id, unique (name, version) pairs, and no two names equal
+// up to case (FoldName).
 func (gs GenesisState) Validate() error {
 	if err := gs.Params.Validate(); err != nil {
 		return err
@@ -21,6 +22,7 @@ func (gs GenesisState) Validate() error {
 	}
 	ids := make(map[uint64]bool, len(gs.Models))
 	nameVersions := make(map[[2]string]bool, len(gs.Models))
+	folded := make(map[string]string, len(gs.Models)) // FoldName(name) → name
 	for _, m := range gs.Models {
 		if err := m.Validate(); err != nil {
 			return errorsmod.Wrap(ErrInvalidGenesis, err.Error())
@@ -37,6 +39,10 @@ func (gs GenesisState) Validate() error {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "model %s version %s appears twice", m.Name, m.Version)
 		}
 		nameVersions[nv] = true
+		if other, ok := folded[FoldName(m.Name)]; ok && other != m.Name {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "model names %q and %q are equal up to case", other, m.Name)
+		}
+		folded[FoldName(m.Name)] = m.Name
 	}
 	return nil
 }

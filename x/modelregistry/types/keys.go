@@ -25,4 +25,7 @@ var (
 	// ModelsByNameVersionKey maps (name, version) to the model id and keeps
 	// it unique (Unique index).
 	ModelsByNameVersionKey = collections.NewPrefix(5)
+	// ModelsByFoldedNameKey indexes models by (FoldName(name), id), so that
+	// names equal up to case are one name (Multi index).
+	ModelsByFoldedNameKey = collections.NewPrefix(6)
 )

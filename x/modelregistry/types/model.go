@@ -23,6 +23,12 @@ func ValidateName(name string) error {
 	return validateIdent("name", name, HardMaxNameLength, "._-")
 }
 
+// FoldName is the form under which model names are compared for
+// uniqueness: two names equal up to case are one name, so that no one can
+// register "Llama" beside "llama". Names are ASCII (ValidateName), for which
+// strings.ToLower is Unicode simple case folding.
+func FoldName(name string) string { return strings.ToLower(name) }
+
 // ValidateVersion checks a version string: like a name, '+' also allowed.
 func ValidateVersion(version string) error {
 	return validateIdent("version", version, HardMaxVersionLength, "._-+")
@@ -114,8 +120,13 @@ func (m Model) Validate() error {
 	if m.Id == 0 {
 		return errorsmod.Wrap(ErrInvalidModel, "id 0 is reserved")
 	}
-	if _, err := sdk.AccAddressFromBech32(m.Owner); err != nil {
-		return errorsmod.Wrapf(ErrInvalidAddress, "model %d owner %q: %v", m.Id, m.Owner, err)
+	if err := canonicalAddress("owner", m.Owner); err != nil {
+		return errorsmod.Wrapf(err, "model %d", m.Id)
+	}
+	for _, s := range m.Shares {
+		if err := canonicalAddress("share", s.Address); err != nil {
+			return errorsmod.Wrapf(err, "model %d", m.Id)
+		}
 	}
 	if err := ValidateSpec(m.Name, m.Version, m.Architecture, m.Sha256, m.Uri, m.InputDim, m.OutputDim, m.Gpt, m.License,
 		m.FeePerJob, m.FeePer1kRows, m.Shares); err != nil {
@@ -126,6 +137,19 @@ func (m Model) Validate() error {
 	}
 	if err := m.Usage.Revenue.Validate(); err != nil {
 		return errorsmod.Wrapf(ErrInvalidModel, "model %d: usage revenue: %v", m.Id, err)
+	}
+	return nil
+}
+
+// canonicalAddress checks an address stored in state: valid, and in the one
+// spelling (lower-case bech32) under which it is indexed and compared.
+func canonicalAddress(field, addr string) error {
+	acc, err := sdk.AccAddressFromBech32(addr)
+	if err != nil {
+		return errorsmod.Wrapf(ErrInvalidAddress, "%s %q: %v", field, addr, err)
+	}
+	if acc.String() != addr {
+		return errorsmod.Wrapf(ErrInvalidAddress, "%s %q is not in canonical form %s", field, addr, acc)
 	}
 	return nil
 }

@@ -75,9 +75,7 @@ func (k Keeper) CalculateVoteResultsAndVotingPowerFn() govkeeper.CalculateVoteRe
 				return math.LegacyDec{}, nil, fmt.Errorf("error while removing vote (%d/%s): %w", key.K1(), key.K2(), err)
 			}
 		}
-		if err := tallyValidators(validators, t); err != nil {
-			return math.LegacyDec{}, nil, err
-		}
+		tallyValidators(validators, t)
 		return t.total, t.results, nil
 	}
 }
@@ -101,16 +99,19 @@ func newTally() *tally {
 	}
 }
 
-// addPower splits power over the vote options by their weights.
-func (t *tally) addPower(options v1.WeightedVoteOptions, power math.LegacyDec) error {
+// addPower splits power over the vote options by their weights. An option
+// whose weight does not parse (x/gov validates weights when a vote is cast,
+// so only a corrupt store holds one) counts for nothing, as in the SDK's
+// tally, which ignores the parse error: one bad vote never fails the
+// EndBlocker that tallies.
+func (t *tally) addPower(options v1.WeightedVoteOptions, power math.LegacyDec) {
 	for _, option := range options {
 		weight, err := math.LegacyNewDecFromStr(option.Weight)
-		if err != nil {
-			return fmt.Errorf("vote option weight %q: %w", option.Weight, err)
+		if err != nil || weight.IsNegative() {
+			continue
 		}
 		t.results[option.Option] = t.results[option.Option].Add(power.Mul(weight))
 	}
-	return nil
 }
 
 // tallyVoters counts every vote of the proposal (tallyVote) and returns
@@ -147,25 +148,19 @@ func (k Keeper) tallyVote(ctx context.Context, vote v1.Vote, validators map[stri
 		validators[valAddrStr] = val
 	}
 
-	var innerErr error
 	err = k.StakingKeeper.IterateDelegations(ctx, voter, func(_ int64, delegation stakingtypes.DelegationI) bool {
 		valAddrStr := delegation.GetValidatorAddr()
 		if val, ok := validators[valAddrStr]; ok {
 			val.DelegatorDeductions = val.DelegatorDeductions.Add(delegation.GetShares())
 			validators[valAddrStr] = val
 			votingPower := delegation.GetShares().MulInt(val.BondedTokens).Quo(val.DelegatorShares)
-			if innerErr = t.addPower(vote.Options, votingPower); innerErr != nil {
-				return true
-			}
+			t.addPower(vote.Options, votingPower)
 			t.total = t.total.Add(votingPower)
 		}
 		return false
 	})
 	if err != nil {
 		return err
-	}
-	if innerErr != nil {
-		return innerErr
 	}
 
 	// The voter's own lock weight.
@@ -175,9 +170,7 @@ func (k Keeper) tallyVote(ctx context.Context, vote v1.Vote, validators map[stri
 	}
 	if lockWeight.IsPositive() {
 		power := math.LegacyNewDecFromInt(lockWeight)
-		if err := t.addPower(vote.Options, power); err != nil {
-			return err
-		}
+		t.addPower(vote.Options, power)
 		t.total = t.total.Add(power)
 	}
 	return nil
@@ -186,7 +179,7 @@ func (k Keeper) tallyVote(ctx context.Context, vote v1.Vote, validators map[stri
 // tallyValidators counts the validators that voted with the delegator shares
 // that did not vote themselves. Sorted iteration keeps the sum's order
 // deterministic.
-func tallyValidators(validators map[string]v1.ValidatorGovInfo, t *tally) error {
+func tallyValidators(validators map[string]v1.ValidatorGovInfo, t *tally) {
 	for _, valAddr := range sortedKeys(validators) {
 		val := validators[valAddr]
 		if len(val.Vote) == 0 {
@@ -194,12 +187,9 @@ func tallyValidators(validators map[string]v1.ValidatorGovInfo, t *tally) error 
 		}
 		sharesAfterDeductions := val.DelegatorShares.Sub(val.DelegatorDeductions)
 		votingPower := sharesAfterDeductions.MulInt(val.BondedTokens).Quo(val.DelegatorShares)
-		if err := t.addPower(val.Vote, votingPower); err != nil {
-			return err
-		}
+		t.addPower(val.Vote, votingPower)
 		t.total = t.total.Add(votingPower)
 	}
-	return nil
 }
 
 // DelegatedVotingPower is the power x/gov gives an address's own delegations:

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"cosmossdk.io/collections"
 	"cosmossdk.io/math"
 
 	"github.com/cosmos/cosmos-sdk/crypto/keys/ed25519"
@@ -195,5 +196,44 @@ func TestGovTallyKeepsValidatorInheritance(t *testing.T) {
 	}
 	if p.Status != govv1.StatusRejected {
 		t.Fatalf("status %s, want REJECTED (Yes 1.5 of 3.5)", p.Status)
+	}
+}
+
+// TestGovTallySkipsMalformedWeight (item 12): a vote whose option weight
+// does not parse (x/gov checks weights when a vote is cast, so only a
+// corrupt store or a migration can hold one) counts for nothing, as in the
+// SDK's tally; it does not fail the tally, and so never the EndBlocker.
+func TestGovTallySkipsMalformedWeight(t *testing.T) {
+	f := setup(t, 3)
+	alice, bob, proposer := f.ta.Accounts[0].Address, f.ta.Accounts[1].Address, f.ta.Accounts[2].Address
+	f.mustLock(alice, 1_000_000, week) // weight 1M
+	f.mustLock(bob, 1_000_000, year)   // weight 2M
+	f.ta.NextBlock()
+	id := f.proposeParams(proposer, 8_000_000)
+	f.vote(bob, id, govv1.OptionYes)
+	bad := govv1.NewVote(id, alice, govv1.WeightedVoteOptions{{Option: govv1.OptionNo, Weight: "not-a-number"}}, "")
+	if err := f.ta.GovKeeper.Votes.Set(f.ta.Ctx, collections.Join(id, alice), bad); err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.ta.GovKeeper.Proposals.Get(f.ta.Ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache, _ := f.ta.Ctx.CacheContext()
+	total, results, err := f.k.CalculateVoteResultsAndVotingPowerFn()(cache, f.ta.GovKeeper, p, map[string]govv1.ValidatorGovInfo{})
+	if err != nil {
+		t.Fatalf("tally with a malformed weight: %v", err)
+	}
+	if !results[govv1.OptionYes].Equal(math.LegacyNewDec(2_000_000)) || !results[govv1.OptionNo].IsZero() ||
+		!total.Equal(math.LegacyNewDec(3_000_000)) {
+		t.Fatalf("tally: total %s, results %v; want yes 2000000, no 0, total 3000000", total, results)
+	}
+	f.endVoting() // the EndBlocker tallies it for real
+	p, err = f.ta.GovKeeper.Proposals.Get(f.ta.Ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Status == govv1.StatusVotingPeriod || p.FinalTallyResult.YesCount != "2000000" || p.FinalTallyResult.NoCount != "0" {
+		t.Fatalf("proposal after the tally: %s %+v", p.Status, p.FinalTallyResult)
 	}
 }

@@ -49,6 +49,7 @@ type Keeper struct {
 	AccountKeeper types.AccountKeeper
 	BankKeeper    types.BankKeeper
 	StakingKeeper types.StakingKeeper
+	DistrKeeper   types.DistributionKeeper
 
 	Schema collections.Schema
 	// Params are the governance-controlled params.
@@ -79,13 +80,15 @@ type Keeper struct {
 }
 
 // NewKeeper returns the keeper. authority is the address allowed to change
-// the params (the gov module account).
+// the params (the gov module account); dk receives the reward-pool coins
+// that arrive while no lock has weight.
 func NewKeeper(
 	cdc codec.BinaryCodec,
 	storeService store.KVStoreService,
 	ak types.AccountKeeper,
 	bk types.BankKeeper,
 	sk types.StakingKeeper,
+	dk types.DistributionKeeper,
 	authority string,
 ) Keeper {
 	if addr := ak.GetModuleAddress(types.ModuleName); addr == nil {
@@ -107,6 +110,7 @@ func NewKeeper(
 		AccountKeeper: ak,
 		BankKeeper:    bk,
 		StakingKeeper: sk,
+		DistrKeeper:   dk,
 		Params:        collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		LockSeq:       collections.NewSequence(sb, types.LockSeqKey, "lock_seq"),
 		Locks: collections.NewIndexedMap(sb, types.LocksKey, "locks", collections.Uint64Key,
@@ -152,8 +156,12 @@ func (k Keeper) GetParams(ctx context.Context) (types.Params, error) {
 }
 
 // UpdateParams sets the params on behalf of authority (the caller has checked
-// it and validated them). The lock denom cannot change while locks exist.
+// it and validated them). The lock denom must be the bond denom, and cannot
+// change while locks exist.
 func (k Keeper) UpdateParams(ctx context.Context, authority string, params types.Params) error {
+	if err := k.checkLockDenom(ctx, params); err != nil {
+		return err
+	}
 	current, err := k.GetParams(ctx)
 	if err != nil {
 		return err
@@ -171,6 +179,20 @@ func (k Keeper) UpdateParams(ctx context.Context, authority string, params types
 		return err
 	}
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventUpdateParams{Authority: authority})
+}
+
+// checkLockDenom refuses params whose lock denom is not x/staking's bond
+// denom: lock weight is added to bonded stake in x/gov's tally, so it must be
+// counted in the same unit.
+func (k Keeper) checkLockDenom(ctx context.Context, params types.Params) error {
+	bond, err := k.StakingKeeper.BondDenom(ctx)
+	if err != nil {
+		return err
+	}
+	if params.LockDenom != bond {
+		return errorsmod.Wrapf(types.ErrInvalidParams, "lock_denom %q must be the bond denom %q", params.LockDenom, bond)
+	}
+	return nil
 }
 
 // GetTotals returns the totals (zero before the first lock).

@@ -68,8 +68,12 @@ func (k Keeper) CreateLock(ctx context.Context, owner sdk.AccAddress, amount sdk
 	if spendable := k.BankKeeper.SpendableCoins(ctx, owner).AmountOf(amount.Denom); spendable.LT(amount.Amount) {
 		return 0, errorsmod.Wrapf(sdkerrors.ErrInsufficientFunds, "spendable %s%s < %s", spendable, amount.Denom, amount)
 	}
-	// Distribute what reached the pool before this lock existed.
+	// Distribute what reached the pool before this lock existed — or, if no
+	// lock has weight, send it to the community pool: it is not this lock's.
 	if err := k.SyncRewards(ctx); err != nil {
+		return 0, err
+	}
+	if err := k.releaseBacklog(ctx); err != nil {
 		return 0, err
 	}
 	index, err := k.GetRewardIndex(ctx)

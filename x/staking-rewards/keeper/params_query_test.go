@@ -37,12 +37,38 @@ func TestUpdateParams(t *testing.T) {
 		t.Fatalf("min lock amount %s after update", got.MinLockAmount)
 	}
 
-	// The lock denom cannot change while locks exist.
-	f.mustLock(f.ta.Accounts[0].Address, 1_000_000, week)
+	// The lock denom must be the bond denom (lock weight is added to bonded
+	// stake in the tally), with locks or without.
 	bad = p
 	bad.LockDenom = "ufoo"
 	_, err = f.ms.UpdateParams(f.ta.Ctx, &types.MsgUpdateParams{Authority: authority, Params: bad})
 	expectErr(t, err, types.ErrInvalidParams)
+	f.mustLock(f.ta.Accounts[0].Address, 1_000_000, week)
+	_, err = f.ms.UpdateParams(f.ta.Ctx, &types.MsgUpdateParams{Authority: authority, Params: bad})
+	expectErr(t, err, types.ErrInvalidParams)
+	// A genesis with another lock denom is refused too.
+	gs := types.DefaultGenesis()
+	gs.Params.LockDenom = "ufoo"
+	g := setup(t, 1)
+	if err := g.k.InitGenesis(g.ta.Ctx, gs); !types.ErrInvalidParams.Is(err) {
+		t.Fatalf("a genesis locking ufoo: %v", err)
+	}
+}
+
+// TestEveryTierWeighsAtLeastOne (item 12): a tier whose multiplier turns a
+// minimum lock into weight 0 would let locks exist that earn nothing and
+// count nothing (and, for sums over weight, divide by nothing): refused.
+func TestEveryTierWeighsAtLeastOne(t *testing.T) {
+	p := types.DefaultParams()
+	p.MinLockAmount = math.NewInt(1)
+	p.LockTiers[0].Multiplier = math.LegacyNewDecWithPrec(5, 1) // 1 × 0.5 → weight 0
+	if err := p.Validate(); !types.ErrInvalidParams.Is(err) {
+		t.Fatalf("a tier weighing 0: %v", err)
+	}
+	p.MinLockAmount = math.NewInt(2) // 2 × 0.5 → weight 1
+	if err := p.Validate(); err != nil {
+		t.Fatalf("every tier weighs at least 1: %v", err)
+	}
 }
 
 func TestParamsValidate(t *testing.T) {

@@ -18,19 +18,23 @@ import (
 // refModel is a brute-force reference of the reward rules with exact
 // rationals: at every sync point (each block's end, and before every lock,
 // extend, begin-unlock and claim) the pool's undistributed coins are split
-// over the locks in proportion to their weights; a claim pays the floor of
-// the owner's entitlement and returns its fraction to the undistributed coins.
+// over the locks in proportion to their weights (with no weight they wait,
+// and a lock that ends the no-weight period first sends their whole coins to
+// the community pool); a claim pays the floor of the owner's entitlement and
+// returns its fraction to the undistributed coins.
 type refModel struct {
 	weights       map[uint64]*big.Int // lock id -> weight (0 when unlocking)
 	owners        map[uint64]string
 	entitled      map[string]map[string]*big.Rat // owner -> denom -> amount
 	undistributed map[string]*big.Rat
+	community     map[string]*big.Int // sent to the community pool
 }
 
 func newRef() *refModel {
 	return &refModel{
 		weights: map[uint64]*big.Int{}, owners: map[uint64]string{},
 		entitled: map[string]map[string]*big.Rat{}, undistributed: map[string]*big.Rat{},
+		community: map[string]*big.Int{},
 	}
 }
 
@@ -56,6 +60,25 @@ func (r *refModel) sync() {
 			r.add(r.owners[id], denom, share)
 		}
 		r.undistributed[denom] = new(big.Rat)
+	}
+}
+
+// beforeLock is a lock's sync: with no weight, the undistributed whole coins
+// go to the community pool.
+func (r *refModel) beforeLock() {
+	r.sync()
+	for _, w := range r.weights {
+		if w.Sign() > 0 {
+			return
+		}
+	}
+	for denom, amt := range r.undistributed {
+		whole := new(big.Int).Quo(amt.Num(), amt.Denom())
+		if r.community[denom] == nil {
+			r.community[denom] = new(big.Int)
+		}
+		r.community[denom].Add(r.community[denom], whole)
+		amt.Sub(amt, new(big.Rat).SetInt(whole))
 	}
 }
 
@@ -149,7 +172,6 @@ func runReference(t *testing.T, seed int64, steps int) {
 		case op < 2: // lock
 			amount := int64(1_000_000 + rng.Intn(50_000_000))
 			tier := tiers[rng.Intn(len(tiers))]
-			ref.sync()
 			id, err := f.lock(owner, amount, tier.Duration)
 			if err != nil {
 				if errors.Is(err, types.ErrTooManyLocks) {
@@ -157,6 +179,7 @@ func runReference(t *testing.T, seed int64, steps int) {
 				}
 				t.Fatal(err)
 			}
+			ref.beforeLock()
 			ref.weights[id] = types.LockWeight(math.NewInt(amount), tier.Multiplier).BigInt()
 			ref.owners[id] = owner.String()
 		case op < 3: // extend or begin unlock one of the owner's locked locks
@@ -229,11 +252,16 @@ func runReference(t *testing.T, seed int64, steps int) {
 		f.checkInvariants()
 	}
 
-	// Conservation: whatever was deposited was paid or is still in the pool.
+	// Conservation: whatever was deposited was paid, went to the community
+	// pool while no lock had weight, or is still in the pool.
 	pool := f.poolBalance()
 	for denom, dep := range deposited {
-		if got := paidTotal[denom].Add(pool.AmountOf(denom)); !got.Equal(dep) {
-			t.Fatalf("seed %d %s: paid %s + pool %s != deposited %s", seed, denom, paidTotal[denom], pool.AmountOf(denom), dep)
+		community := math.ZeroInt()
+		if c := ref.community[denom]; c != nil {
+			community = math.NewIntFromBigInt(c)
+		}
+		if got := paidTotal[denom].Add(community).Add(pool.AmountOf(denom)); !got.Equal(dep) {
+			t.Fatalf("seed %d %s: paid %s + community %s + pool %s != deposited %s", seed, denom, paidTotal[denom], community, pool.AmountOf(denom), dep)
 		}
 	}
 	t.Logf("seed %d: max |chain − reference| per payout = %d", seed, maxDiff)

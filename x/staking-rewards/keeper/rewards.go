@@ -30,8 +30,17 @@ import (
 // removes the whole exact entitlement from Accounted, so its fractional part
 // also becomes unaccounted and is distributed later to all weight. No coin is
 // lost, and none is paid twice: an entitlement is removed from Accounted
-// exactly when it is paid. When total weight is zero the pool is left alone.
-// Hence pool balance ≥ Accounted ≥ what all owners could claim, always.
+// exactly when it is paid. Hence pool balance ≥ Accounted ≥ what all owners
+// could claim, always.
+//
+// No weight, no reward: while total weight is zero, SyncRewards leaves the
+// pool alone, and the lock that ends the no-weight period first sends the
+// pool's unaccounted coins (whole coins of pool − Accounted) to the
+// community pool (x/distribution, releaseBacklog), with an
+// EventRewardsToCommunityPool. Otherwise whoever locked first — the minimum,
+// even in the same block as the fees — would take every fee paid while no
+// one was locked. Lockers still owed (Pending, settled before their weight
+// left) keep what Accounted holds.
 
 // SyncRewards distributes the reward pool's unaccounted coins over the current
 // total lock weight by raising the reward index.
@@ -83,6 +92,35 @@ func (k Keeper) SyncRewards(ctx context.Context) error {
 		TotalWeight: totals.Weight.String(),
 		RewardIndex: index,
 	})
+}
+
+// releaseBacklog sends the reward pool's unaccounted whole coins to the
+// community pool if no lock has weight: CreateLock calls it before its lock
+// adds weight, so that the lock earns only what arrives after it.
+func (k Keeper) releaseBacklog(ctx context.Context) error {
+	totals, err := k.GetTotals(ctx)
+	if err != nil || totals.Weight.IsPositive() {
+		return err
+	}
+	accounted, err := k.GetAccounted(ctx)
+	if err != nil {
+		return err
+	}
+	poolAddr := k.RewardPoolAddress()
+	var amount sdk.Coins
+	for _, c := range k.BankKeeper.GetAllBalances(ctx, poolAddr) {
+		whole := math.LegacyNewDecFromInt(c.Amount).Sub(accounted.AmountOf(c.Denom)).TruncateInt()
+		if whole.IsPositive() {
+			amount = amount.Add(sdk.NewCoin(c.Denom, whole))
+		}
+	}
+	if amount.IsZero() {
+		return nil
+	}
+	if err := k.DistrKeeper.FundCommunityPool(ctx, amount, poolAddr); err != nil {
+		return errorsmod.Wrapf(err, "send %s from the reward pool to the community pool", amount)
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventRewardsToCommunityPool{Amount: amount})
 }
 
 // accrued is what a lock has earned since its paid index: weight × (index − paid), exact.

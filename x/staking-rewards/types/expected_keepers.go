@@ -30,10 +30,18 @@ type BankKeeper interface {
 // that x/gov would count for a delegator, and the bonded total.
 type StakingKeeper interface {
 	ValidatorAddressCodec() address.Codec
+	// BondDenom is the staking denom: the only one that may be locked.
+	BondDenom(ctx context.Context) (string, error)
 	TotalBondedTokens(ctx context.Context) (math.Int, error)
 	IterateDelegations(ctx context.Context, delegator sdk.AccAddress,
 		fn func(index int64, delegation stakingtypes.DelegationI) (stop bool)) error
 	IterateBondedValidatorsByPower(ctx context.Context,
 		fn func(index int64, validator stakingtypes.ValidatorI) (stop bool)) error
 	GetValidator(ctx context.Context, addr sdk.ValAddress) (stakingtypes.Validator, error)
+}
+
+// DistributionKeeper is what the module needs from x/distribution: reward-pool
+// coins that arrive while no lock has weight go to the community pool.
+type DistributionKeeper interface {
+	FundCommunityPool(ctx context.Context, amount sdk.Coins, sender sdk.AccAddress) error
 }

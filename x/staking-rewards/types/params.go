@@ -68,6 +68,12 @@ func (p Params) Validate() error {
 	if p.MinLockAmount.IsNil() || !p.MinLockAmount.IsPositive() {
 		return errorsmod.Wrap(ErrInvalidParams, "min_lock_amount must be positive")
 	}
+	for i, t := range p.LockTiers {
+		if !LockWeight(p.MinLockAmount, t.Multiplier).IsPositive() {
+			return errorsmod.Wrapf(ErrInvalidParams, "tier %d: a lock of min_lock_amount %s × %s would weigh 0; every lock must weigh at least 1",
+				i, p.MinLockAmount, t.Multiplier)
+		}
+	}
 	if p.MaxLocksPerOwner == 0 || p.MaxLocksPerOwner > MaxLocksPerOwner {
 		return errorsmod.Wrapf(ErrInvalidParams, "max_locks_per_owner %d, want 1..%d", p.MaxLocksPerOwner, MaxLocksPerOwner)
 	}

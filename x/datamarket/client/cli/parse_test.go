@@ -40,3 +40,15 @@ func TestParseOffer(t *testing.T) {
 		}
 	}
 }
+
+func TestDefaultMaxPrice(t *testing.T) {
+	if c, err := DefaultMaxPrice(sdk.NewCoins(sdk.NewInt64Coin("uaic", 1000))); err != nil || c.String() != "1000uaic" {
+		t.Fatalf("one coin: %v, %v", c, err)
+	}
+	if c, err := DefaultMaxPrice(nil); err != nil || !c.IsZero() || c.Denom != sdk.DefaultBondDenom {
+		t.Fatalf("free: %v, %v", c, err)
+	}
+	if _, err := DefaultMaxPrice(sdk.NewCoins(sdk.NewInt64Coin("uaic", 1), sdk.NewInt64Coin("ufoo", 1))); err == nil {
+		t.Fatal("two denoms: no error")
+	}
+}

@@ -1,9 +1,11 @@
 // Package cli holds the datamarket commands that autocli cannot generate:
-// listing and updating a dataset from the description of its .npy file, and
-// their flag parsers. It opens no files: the node binary (cmd/aichaind)
-// gives the commands a DescribeFileFunc that reads the file, adds them to
-// the module's tx command, and adds the licensed download (which talks to a
-// dataset server) to its query command.
+// listing and updating a dataset from the description of its .npy file,
+// purchases and renewals whose max_price defaults to the price queried now,
+// share updates from ADDRESS:WEIGHT arguments, and their flag parsers. It
+// opens no files: the node binary (cmd/aichaind) gives the listing commands
+// a DescribeFileFunc that reads the file, adds them to the module's tx
+// command, and adds the licensed download (which talks to a dataset server)
+// to its query command.
 package cli
 
 import (
@@ -28,20 +30,23 @@ const (
 	flagURI          = "uri"
 	flagDescription  = "description"
 	flagOffer        = "offer"
-	flagShare        = "share"
+	flagShare        = "shares"
 )
 
-// GetTxCmd returns the datamarket tx command. autocli adds the generated
+// GetTxCmd returns the datamarket tx command with purchase-license,
+// renew-license and update-dataset-shares. autocli adds the generated
 // transactions to it, and the node binary adds list-dataset and
 // update-dataset (ListDatasetCmd, UpdateDatasetCmd), which read a file.
 func GetTxCmd() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:                        types.ModuleName,
 		Short:                      "Datamarket transactions: list datasets, buy and manage licences",
 		DisableFlagParsing:         true,
 		SuggestionsMinimumDistance: 2,
 		RunE:                       client.ValidateCmd,
 	}
+	cmd.AddCommand(PurchaseLicenseCmd(), RenewLicenseCmd(), UpdateDatasetSharesCmd())
+	return cmd
 }
 
 // DescribeFileFunc reads a dataset file (.npy, npy-f32 or npy-i32) and describes it
@@ -54,7 +59,7 @@ const offerHelp = `Offers (--offer, repeatable, at least one):
   subscription:BLOCKS:PRICE    like rental, and covers new versions too
   per-job:PRICE                paid by a compute job's escrow at settlement
 PRICE is coins (e.g. 1000uaic) or "free"; append ":transferable" to allow
-transfers. Shares (--share ADDRESS:WEIGHT, repeatable) split the revenue; the
+transfers. Shares (--shares ADDRESS:WEIGHT, repeatable) split the revenue; the
 default is the owner alone.`
 
 // ParseOffer parses an --offer value (see offerHelp).
@@ -104,18 +109,8 @@ func ParseOffer(s string) (types.LicenseOffer, error) {
 	return o, o.Validate()
 }
 
-// ParseShare parses a --share ADDRESS:WEIGHT value.
-func ParseShare(s string) (common.Share, error) {
-	addr, w, ok := strings.Cut(s, ":")
-	if !ok {
-		return common.Share{}, fmt.Errorf("share %q: expected ADDRESS:WEIGHT", s)
-	}
-	weight, err := strconv.ParseUint(w, 10, 32)
-	if err != nil || weight == 0 {
-		return common.Share{}, fmt.Errorf("share %q: WEIGHT must be a positive integer", s)
-	}
-	return common.Share{Address: addr, Weight: uint32(weight)}, nil
-}
+// ParseShare parses a --shares ADDRESS:WEIGHT value (common.ParseShare).
+func ParseShare(s string) (common.Share, error) { return common.ParseShare(s) }
 
 func parseOffersAndShares(cmd *cobra.Command) ([]types.LicenseOffer, []common.Share, error) {
 	offerArgs, err := cmd.Flags().GetStringArray(flagOffer)

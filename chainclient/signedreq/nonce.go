@@ -1,0 +1,108 @@
+package signedreq
+
+import (
+	"sync"
+	"time"
+)
+
+// NonceStore remembers the nonces of accepted requests for as long as their
+// timestamps are fresh, so that a replayed request is refused. Nonces are
+// kept in sets by time bucket (one bucket per window, by the signed
+// timestamp): buckets older than the window are dropped whole, never swept
+// entry by entry. Each address may hold at most PerAddress nonces per bucket
+// and the store at most MaxTotal: past either the request is refused as too
+// many (429). Record a nonce only after the signer's access is checked, so
+// that only accounts with access can fill the store.
+type NonceStore struct {
+	// Window is the verifier's window (default 60 s).
+	Window time.Duration
+	// PerAddress caps one address's nonces per bucket (default 20,000).
+	PerAddress int
+	// MaxTotal caps the nonces held (default 2,000,000).
+	MaxTotal int
+
+	mu      sync.Mutex
+	buckets map[int64]map[string]map[string]struct{}
+	total   int
+	counts  map[int64]int
+}
+
+func (s *NonceStore) limits() (time.Duration, int, int) {
+	w, per, max := s.Window, s.PerAddress, s.MaxTotal
+	if w <= 0 {
+		w = 60 * time.Second
+	}
+	if per <= 0 {
+		per = 20_000
+	}
+	if max <= 0 {
+		max = 2_000_000
+	}
+	return w, per, max
+}
+
+// Use records the nonce of a verified request, or refuses it as replayed or
+// too many. now is the server's clock.
+func (s *NonceStore) Use(v *Verified, now time.Time) error {
+	w, per, max := s.limits()
+	width := int64(w / time.Second)
+	if width < 1 {
+		width = 1
+	}
+	id := floorDiv(v.Timestamp, width)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.buckets == nil {
+		s.buckets, s.counts = map[int64]map[string]map[string]struct{}{}, map[int64]int{}
+	}
+	s.dropOld(floorDiv(now.Unix(), width) - 2)
+	b := s.buckets[id]
+	if b == nil {
+		b = map[string]map[string]struct{}{}
+		s.buckets[id] = b
+	}
+	set := b[v.Address]
+	if _, seen := set[v.Nonce]; seen {
+		return refuse(ErrReplayed, "nonce %q was already used", v.Nonce)
+	}
+	if len(set) >= per {
+		return refuse(ErrTooMany, "%s sent more than %d requests in %s", v.Address, per, w)
+	}
+	if s.total >= max {
+		return refuse(ErrTooMany, "the server holds %d fresh requests; try again shortly", max)
+	}
+	if set == nil {
+		set = map[string]struct{}{}
+		b[v.Address] = set
+	}
+	set[v.Nonce] = struct{}{}
+	s.total++
+	s.counts[id]++
+	return nil
+}
+
+// dropOld drops the buckets before id: requests signed then are stale.
+func (s *NonceStore) dropOld(id int64) {
+	for k := range s.buckets {
+		if k < id {
+			s.total -= s.counts[k]
+			delete(s.buckets, k)
+			delete(s.counts, k)
+		}
+	}
+}
+
+// Len is the number of nonces held.
+func (s *NonceStore) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.total
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}

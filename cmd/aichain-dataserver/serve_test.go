@@ -1,0 +1,56 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+// A plain-HTTP listener off loopback is refused unless TLS is configured or
+// --allow-plain-http says a TLS proxy is in front.
+func TestPlainHTTPOnlyOnLoopback(t *testing.T) {
+	for _, c := range []struct {
+		cfg config
+		ok  bool
+	}{
+		{config{listen: "127.0.0.1:8090"}, true},
+		{config{listen: "[::1]:8090"}, true},
+		{config{listen: "localhost:8090"}, true},
+		{config{listen: "0.0.0.0:8090"}, false},
+		{config{listen: ":8090"}, false},
+		{config{listen: "10.1.2.3:8090"}, false},
+		{config{listen: "0.0.0.0:8090", allowPlain: true}, true},
+		{config{listen: "0.0.0.0:8090", certFile: "c.pem", keyFile: "k.pem"}, true},
+	} {
+		if err := c.cfg.checkListener(); (err == nil) != c.ok {
+			t.Errorf("%+v: %v", c.cfg, err)
+		}
+	}
+}
+
+// The audience defaults to the listener's URL, https with TLS, and every
+// --public-url is normalised; a certificate without its key is refused.
+func TestAudiences(t *testing.T) {
+	read := func(args ...string) (*config, error) {
+		fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+		flags(fs)
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		return readConfig(fs)
+	}
+	c, err := read("--listen", "127.0.0.1:8090")
+	if err != nil || len(c.server.Audiences) != 1 || c.server.Audiences[0] != "http://127.0.0.1:8090" {
+		t.Fatalf("default audience: %v %v", c, err)
+	}
+	c, err = read("--tls-cert", "c.pem", "--tls-key", "k.pem", "--public-url", "HTTPS://Data.Example.org:443/datasets", "--public-url", "https://1.2.3.4:8443")
+	if err != nil || c.server.Audiences[0] != "https://data.example.org" || c.server.Audiences[1] != "https://1.2.3.4:8443" {
+		t.Fatalf("public URLs: %v %v", c.server.Audiences, err)
+	}
+	if _, err := read("--tls-cert", "c.pem"); err == nil {
+		t.Fatal("a certificate without its key accepted")
+	}
+	if _, err := read("--dataset", "x=/tmp/a.npy"); err == nil {
+		t.Fatal("a bad --dataset accepted")
+	}
+}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+func parse(t *testing.T, args ...string) (*options, error) {
+	t.Helper()
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	flags(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	return readOptions(fs)
+}
+
+// Off a local network the agent never registers an endpoint nobody can
+// reach: --endpoint is required and may not be loopback or private.
+func TestEndpointOffALocalNetwork(t *testing.T) {
+	if _, err := parse(t, "--chain-id", "aichain-1"); err == nil || !strings.Contains(err.Error(), "--endpoint is required") {
+		t.Fatalf("no endpoint on aichain-1: %v", err)
+	}
+	for _, ep := range []string{"http://127.0.0.1:8081", "http://localhost:8081", "http://10.0.0.5:8081", "ftp://gpu.example.org"} {
+		if _, err := parse(t, "--chain-id", "aichain-1", "--endpoint", ep); err == nil {
+			t.Errorf("endpoint %s accepted on aichain-1", ep)
+		}
+	}
+	if o, err := parse(t, "--chain-id", "aichain-1", "--endpoint", "https://gpu.example.org:8081"); err != nil || o.cfg.Endpoint != "https://gpu.example.org:8081" {
+		t.Fatalf("public endpoint: %v", err)
+	}
+	if o, err := parse(t, "--chain-id", "aichain-local-1"); err != nil || o.cfg.Endpoint != "http://127.0.0.1:8081" {
+		t.Fatalf("localnet default endpoint: %v %+v", err, o)
+	}
+	if _, err := parse(t, "--chain-id", "aichain-1", "--endpoint", "http://127.0.0.1:8081", "--local-network"); err != nil {
+		t.Fatalf("--local-network: %v", err)
+	}
+}
+
+// Money-safe defaults: the bond defaults to the chain's minimum (empty
+// here), the gas price to the node's, metrics listen apart from the chunk
+// server, and a release build has no fault flag.
+func TestDefaults(t *testing.T) {
+	o, err := parse(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.cfg.Bond.IsNil() || o.gasPrices != "" || o.metrics == o.listen || o.metrics == "" {
+		t.Fatalf("defaults: bond %v, gas prices %q, metrics %q, listen %q", o.cfg.Bond, o.gasPrices, o.metrics, o.listen)
+	}
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	flags(fs)
+	if fs.Lookup("fault-corrupt-chunk") != nil || o.cfg.Fault.CorruptChunk != -1 {
+		t.Fatal("a build without the faultinject tag has the fault flag")
+	}
+	plain := &options{listen: "0.0.0.0:8081", chainID: "aichain-1"}
+	if err := plain.checkListener(); err == nil {
+		t.Fatal("plain HTTP on 0.0.0.0 off a local network accepted")
+	}
+}

@@ -1,0 +1,139 @@
+package dataserver
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// indexed is one file of the index: where it is, and what it was when
+// hashed (a file that changed since is not served until re-indexed).
+type indexed struct {
+	path  string
+	size  int64
+	mtime time.Time
+	sha   string
+}
+
+// index maps the sha256 of every .npy file under a folder (and of the
+// explicitly mapped files) to the file. It is built at start and on Reload
+// (SIGHUP), never on a request.
+type index struct {
+	mu    sync.RWMutex
+	bySha map[string]indexed
+	// prev keeps the hashes of the last build, so that a reload hashes only
+	// new or changed files.
+	prev map[string]indexed
+}
+
+// hashFile returns the lower-case hex sha256 of a file, read in a stream.
+func hashFile(path string) (indexed, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return indexed{}, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return indexed{}, err
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return indexed{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return indexed{path: path, size: st.Size(), mtime: st.ModTime(), sha: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// build indexes dir (when not empty) and the extra files; it replaces the
+// index only when every file could be read.
+func (x *index) build(dir string, extra []string) (int, error) {
+	x.mu.RLock()
+	prev := x.prev
+	x.mu.RUnlock()
+	byPath := map[string]indexed{}
+	add := func(path string, info fs.FileInfo) error {
+		if e, ok := prev[path]; ok && e.size == info.Size() && e.mtime.Equal(info.ModTime()) {
+			byPath[path] = e
+			return nil
+		}
+		e, err := hashFile(path)
+		if err != nil {
+			return err
+		}
+		byPath[path] = e
+		return nil
+	}
+	if dir != "" {
+		err := filepath.WalkDir(dir, func(path string, de fs.DirEntry, err error) error {
+			if err != nil || de.IsDir() || !strings.HasSuffix(de.Name(), ".npy") {
+				return err
+			}
+			info, err := de.Info()
+			if err != nil {
+				return err
+			}
+			return add(path, info)
+		})
+		if err != nil {
+			return 0, fmt.Errorf("index %s: %w", dir, err)
+		}
+	}
+	for _, path := range extra {
+		info, err := os.Stat(path)
+		if err != nil {
+			return 0, err
+		}
+		if err := add(path, info); err != nil {
+			return 0, err
+		}
+	}
+	bySha := make(map[string]indexed, len(byPath))
+	for _, e := range byPath {
+		if old, dup := bySha[e.sha]; !dup || e.path < old.path {
+			bySha[e.sha] = e
+		}
+	}
+	x.mu.Lock()
+	x.bySha, x.prev = bySha, byPath
+	x.mu.Unlock()
+	return len(byPath), nil
+}
+
+// lookup returns the file with this sha256.
+func (x *index) lookup(sha string) (indexed, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	e, ok := x.bySha[strings.ToLower(sha)]
+	return e, ok
+}
+
+// open opens an indexed file and checks that it has not changed since it
+// was hashed (size and modification time).
+func (e indexed) open() (*os.File, error) {
+	f, err := os.Open(e.path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err == nil && (st.Size() != e.size || !st.ModTime().Equal(e.mtime)) {
+		err = fmt.Errorf("%w: %s changed since it was indexed", errFileChanged, e.path)
+	}
+	if err != nil {
+		return nil, errorsJoinClose(err, f)
+	}
+	return f, nil
+}
+
+func errorsJoinClose(err error, c io.Closer) error {
+	if cerr := c.Close(); cerr != nil {
+		return fmt.Errorf("%w (close: %v)", err, cerr)
+	}
+	return err
+}

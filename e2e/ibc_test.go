@@ -1,0 +1,186 @@
+package e2e
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"cosmossdk.io/math"
+
+	ibctransfertypes "github.com/cosmos/ibc-go/v10/modules/apps/transfer/types"
+)
+
+var (
+	relayerOnce sync.Once
+	relayerBin  string
+	relayerErr  error
+)
+
+// Relayer builds the Go relayer (rly, pinned in tools/relayer/go.mod) once
+// per test process, or uses build/rly when `make relayer` made it.
+func Relayer(t testing.TB) string {
+	t.Helper()
+	bin, err := buildRelayer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+func buildRelayer() (string, error) {
+	relayerOnce.Do(func() {
+		root, err := repoRoot()
+		if err != nil {
+			relayerErr = err
+			return
+		}
+		relayerBin = filepath.Join(root, "build", "rly")
+		if _, err := os.Stat(relayerBin); err == nil {
+			return
+		}
+		cmd := exec.Command("go", "build", "-o", relayerBin, "github.com/cosmos/relayer/v2")
+		cmd.Dir = filepath.Join(root, "tools", "relayer")
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=readonly")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			relayerErr = fmt.Errorf("build the relayer: %w\n%s", err, out)
+		}
+	})
+	return relayerBin, relayerErr
+}
+
+// rlyHome is one relayer configuration between two chains.
+type rlyHome struct {
+	t    *testing.T
+	bin  string
+	home string
+}
+
+func (r rlyHome) run(args ...string) string {
+	r.t.Helper()
+	out, err := exec.Command(r.bin, append(args, "--home", r.home)...).CombinedOutput()
+	if err != nil {
+		r.t.Fatalf("rly %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// addChain tells the relayer about a chain and restores its key "relayer"
+// from the mnemonic init-files wrote for it.
+func (r rlyHome) addChain(c *Chain) {
+	r.t.Helper()
+	cfg := map[string]any{"type": "cosmos", "value": map[string]any{
+		"key": "relayer", "chain-id": c.ChainID, "rpc-addr": fmt.Sprintf("http://127.0.0.1:%d", c.Nodes[0].Ports.RPC),
+		"account-prefix": "aic", "keyring-backend": "test", "gas-adjustment": 1.5, "gas-prices": "0uaic",
+		"min-gas-amount": 0, "debug": false, "timeout": "20s", "output-format": "json", "sign-mode": "direct",
+	}}
+	bz, _ := json.Marshal(cfg)
+	file := filepath.Join(r.home, c.ChainID+".json")
+	if err := os.WriteFile(file, bz, 0o644); err != nil {
+		r.t.Fatal(err)
+	}
+	r.run("chains", "add", "--file", file, c.ChainID)
+	seed, err := os.ReadFile(filepath.Join(c.Home(), "key_seed_relayer.json"))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	var key struct {
+		Secret string `json:"secret"`
+	}
+	if err := json.Unmarshal(seed, &key); err != nil {
+		r.t.Fatal(err)
+	}
+	r.run("keys", "restore", c.ChainID, "relayer", key.Secret)
+}
+
+// ibcDenom is the voucher denom of base received over channel on port transfer.
+func ibcDenom(channel, base string) string {
+	sum := sha256.Sum256([]byte("transfer/" + channel + "/" + base))
+	return "ibc/" + strings.ToUpper(hex.EncodeToString(sum[:]))
+}
+
+// balanceOf reads one denom's balance over REST.
+func (c *Chain) balanceOf(t *testing.T, addr, denom string) math.Int {
+	t.Helper()
+	var res struct {
+		Balance struct {
+			Amount string `json:"amount"`
+		} `json:"balance"`
+	}
+	getJSON(t, c, "/cosmos/bank/v1beta1/balances/"+addr+"/by_denom?denom="+denom, &res)
+	if res.Balance.Amount == "" {
+		return math.ZeroInt()
+	}
+	amt, ok := math.NewIntFromString(res.Balance.Amount)
+	if !ok {
+		t.Fatalf("balance %q", res.Balance.Amount)
+	}
+	return amt
+}
+
+// waitBalance waits until addr holds want of denom on c.
+func (c *Chain) waitBalance(t *testing.T, addr, denom string, want math.Int, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		got := c.balanceOf(t, addr, denom)
+		if got.Equal(want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s on %s holds %s %s, want %s", addr, c.ChainID, got, denom, want)
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// TestIBCTransfer links two aichain chains with the Go relayer (clients,
+// connection, an ICS-20 channel), sends uaic from chain A to chain B and
+// back, and checks every balance to the coin on both chains: the sender's,
+// the receiver's voucher, and the escrow on A.
+func TestIBCTransfer(t *testing.T) {
+	t.Parallel() // a chain of its own on free ports; runs beside the others
+	rly := Relayer(t)
+	a := NewChainID(t, "aichain-a-1", 1, "alice", "relayer")
+	b := NewChainID(t, "aichain-b-1", 1, "bob", "relayer")
+	a.Start()
+	b.Start()
+	r := rlyHome{t: t, bin: rly, home: t.TempDir()}
+	r.run("config", "init")
+	r.addChain(a)
+	r.addChain(b)
+	r.run("paths", "new", a.ChainID, b.ChainID, "ab")
+	r.run("tx", "link", "ab", "--src-port", "transfer", "--dst-port", "transfer", "--version", "ics20-1")
+	relayer := StartProcess(t, r.home, "rly", rly, "start", "ab", "--home", r.home)
+	defer relayer.Stop()
+
+	alice, bob := a.Addr("alice"), b.Addr("bob")
+	voucher := ibcDenom("channel-0", "uaic")
+	escrow := ibctransfertypes.GetEscrowAddress("transfer", "channel-0").String()
+	aliceBefore := a.balanceOf(t, alice, "uaic")
+
+	okTx(t, "transfer A→B", a.Tx("ibc-transfer", "transfer", "transfer", "channel-0", bob, "1234uaic", "--from", "alice"))
+	b.waitBalance(t, bob, voucher, math.NewInt(1234), 90*time.Second)
+	if got := a.balanceOf(t, alice, "uaic"); !aliceBefore.Sub(got).Equal(math.NewInt(1234)) {
+		t.Fatalf("alice paid %s for the transfer, want 1234 (zero gas price)", aliceBefore.Sub(got))
+	}
+	if got := a.balanceOf(t, escrow, "uaic"); !got.Equal(math.NewInt(1234)) {
+		t.Fatalf("chain A's channel escrow holds %s uaic, want 1234", got)
+	}
+
+	okTx(t, "transfer B→A", b.Tx("ibc-transfer", "transfer", "transfer", "channel-0", alice, "234"+voucher, "--from", "bob"))
+	a.waitBalance(t, alice, "uaic", aliceBefore.Sub(math.NewInt(1000)), 90*time.Second)
+	if got := b.balanceOf(t, bob, voucher); !got.Equal(math.NewInt(1000)) {
+		t.Fatalf("bob holds %s %s after sending 234 back, want 1000", got, voucher)
+	}
+	if got := a.balanceOf(t, escrow, "uaic"); !got.Equal(math.NewInt(1000)) {
+		t.Fatalf("chain A's channel escrow holds %s uaic after the return, want 1000", got)
+	}
+}

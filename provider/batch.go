@@ -1,0 +1,63 @@
+package provider
+
+import (
+	"context"
+	"errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/chainclient"
+)
+
+// item is one message of a batch, for one job.
+type item struct {
+	id  uint64
+	msg sdk.Msg
+}
+
+// sendAll sends items in transactions of at most BatchSize messages, each
+// simulated first; a batch the node refuses is split in halves until the
+// refused messages stand alone, and those are handed to refused. sent is
+// called with each accepted tx's items. It stops at the first error that is
+// not a refusal (the node is unreachable, the context ended).
+func (a *Agent) sendAll(ctx context.Context, kind string, items []item, sent func([]item, chainclient.Sent), refused func(item, error)) error {
+	for len(items) > 0 {
+		n := min(len(items), a.cfg.BatchSize)
+		if err := a.sendBatch(ctx, kind, items[:n], sent, refused); err != nil {
+			return err
+		}
+		items = items[n:]
+	}
+	return nil
+}
+
+func (a *Agent) sendBatch(ctx context.Context, kind string, items []item, sent func([]item, chainclient.Sent), refused func(item, error)) error {
+	msgs := make([]sdk.Msg, len(items))
+	for i, it := range items {
+		msgs[i] = it.msg
+	}
+	gas, err := a.client.Simulate(ctx, msgs...)
+	if errors.Is(err, chainclient.ErrSimulation) {
+		if len(items) == 1 {
+			refused(items[0], err)
+			return nil
+		}
+		half := len(items) / 2
+		if err := a.sendBatch(ctx, kind, items[:half], sent, refused); err != nil {
+			return err
+		}
+		return a.sendBatch(ctx, kind, items[half:], sent, refused)
+	}
+	if err != nil {
+		return err
+	}
+	s, err := a.client.Send(ctx, gas, msgs...)
+	if err != nil {
+		return err
+	}
+	a.metrics.Txs.WithLabelValues(kind).Inc()
+	a.metrics.Msgs.WithLabelValues(kind).Add(float64(len(items)))
+	a.log.Debug("sent", "kind", kind, "msgs", len(items), "tx", s.Hash, "sequence", s.Sequence, "gas", gas)
+	sent(items, s)
+	return nil
+}

@@ -1,0 +1,152 @@
+package provider
+
+import (
+	"context"
+	"log/slog"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/aichain/aichain/jobexec"
+	"github.com/aichain/aichain/workload"
+	computetypes "github.com/aichain/aichain/x/compute/types"
+)
+
+// capacity is what the agent knows of its own speed and of the chain's
+// block time, to bid only on jobs it can finish in their windows.
+type capacity struct {
+	workers int
+	gflops  float64 // measured at start on the backend
+
+	mu        sync.Mutex
+	lastH     int64
+	lastT     time.Time
+	blockSecs float64 // moving average of the block interval
+	// perJob is the overhead a job costs besides its arithmetic (queries,
+	// disk, hashing), a moving average of what executions measured.
+	perJob float64
+}
+
+func newCapacity(workers int) *capacity {
+	return &capacity{workers: max(workers, 1), gflops: 1, blockSecs: 1, perJob: 0.02}
+}
+
+// calibrate measures the backend on a small gemm (a few milliseconds).
+func (c *capacity) calibrate(ctx context.Context, b workload.Backend, log *slog.Logger) {
+	job, err := workload.NewGemmJob(workload.GemmParams{M: 192, N: 192, K: 192, ChunkRows: 64, Seed: 1})
+	if err != nil {
+		return
+	}
+	start := time.Now()
+	const rounds = 3
+	for r := 0; r < rounds; r++ {
+		if _, err := workload.ComputeChunks(ctx, job, b); err != nil {
+			log.Warn("backend calibration failed; assuming 1 GFLOP/s", "err", err)
+			return
+		}
+	}
+	secs := time.Since(start).Seconds()
+	if secs > 0 {
+		c.gflops = rounds * 2 * 192 * 192 * 192 / 1e9 / secs
+	}
+}
+
+// observeBlock updates the block interval from consecutive block times.
+func (c *capacity) observeBlock(h int64, t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.lastH > 0 && h > c.lastH && !t.IsZero() && t.After(c.lastT) {
+		d := t.Sub(c.lastT).Seconds() / float64(h-c.lastH)
+		c.blockSecs = 0.8*c.blockSecs + 0.2*d
+	}
+	if !t.IsZero() {
+		c.lastH, c.lastT = h, t
+	}
+}
+
+func (c *capacity) blockTime() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Duration(c.blockSecs * float64(time.Second))
+}
+
+// observeJob updates the per-job overhead from an execution's wall time
+// and its arithmetic estimate.
+func (c *capacity) observeJob(gflop, secs float64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	over := math.Max(secs-gflop/c.gflops, 0)
+	c.perJob = 0.9*c.perJob + 0.1*over
+}
+
+// seconds estimates a job's execution time from its floating-point work.
+func (c *capacity) seconds(gflop float64) float64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return gflop/c.gflops + c.perJob
+}
+
+// fits reports whether a job of est seconds, queued behind every job the
+// agent has bid on or won and not yet executed, finishes within safety ×
+// its execution window (execBlocks × the block interval).
+func (c *capacity) fits(recs map[uint64]*Record, est float64, execBlocks uint64, safety float64) bool {
+	queued := est
+	for _, r := range recs {
+		if r.Phase <= PhaseWon {
+			queued += r.EstSeconds
+		}
+	}
+	c.mu.Lock()
+	window := float64(execBlocks) * c.blockSecs * safety
+	c.mu.Unlock()
+	return queued/float64(c.workers) <= window
+}
+
+// estimate returns a job's estimated execution seconds, or why the agent
+// will not bid on it: a kind it cannot run, output beyond its limits, or a
+// model it cannot fetch and check now (an mlp job's model is fetched and
+// hashed before the agent commits to it; its dataset, which only the
+// winner may read, is checked against its size limits).
+func (a *Agent) estimate(ctx context.Context, job computetypes.Job) (float64, string) {
+	k, ok := jobexec.Lookup(job.Workload.Kind)
+	if !ok || !k.Needs.MetBy(jobexec.Needs{Model: a.cfg.MLP != nil, Dataset: a.cfg.MLP != nil}) {
+		return 0, "kind"
+	}
+	if a.params.MaxChunkCount > 0 && job.ExpectedChunkCount > a.params.MaxChunkCount {
+		return 0, "chunk count"
+	}
+	rows, cols, gflop, why := a.shape(ctx, job)
+	if why != "" {
+		return 0, why
+	}
+	chunkBytes := min(job.Workload.ChunkRows, rows) * cols * 4
+	if chunkBytes > a.cfg.MaxChunkBytes || rows*cols*4 > a.cfg.MaxOutputBytes || cols == 0 {
+		return 0, "output size"
+	}
+	return a.cap.seconds(gflop), ""
+}
+
+// shape returns a job's output rows and columns and its GFLOP.
+func (a *Agent) shape(ctx context.Context, job computetypes.Job) (rows, cols uint64, gflop float64, why string) {
+	switch {
+	case job.Workload.Gemm != nil:
+		g := job.Workload.Gemm
+		return g.M, g.N, jobexec.WorkOf(job).GFLOP, ""
+	case job.Workload.Mlp != nil && a.cfg.MLP != nil:
+		m, err := a.cfg.MLP.Model(ctx, job.Workload.Mlp.ModelId)
+		if err != nil {
+			a.log.Info("not bidding: model unavailable", "job", job.Id, "model", job.Workload.Mlp.ModelId, "err", err)
+			return 0, 0, 0, "model"
+		}
+		macs := 0.0
+		for _, l := range m.Layers {
+			macs += float64(l.In) * float64(l.Out)
+		}
+		rows = job.Rows
+		if float64(rows)*float64(m.InputDim())*4 > float64(a.cfg.MaxOutputBytes) {
+			return 0, 0, 0, "dataset size"
+		}
+		return rows, uint64(m.OutputDim()), 2 * macs * float64(rows) / 1e9, ""
+	}
+	return 0, 0, 0, "kind"
+}

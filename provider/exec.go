@@ -1,0 +1,209 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/aichain/aichain/jobexec"
+	"github.com/aichain/aichain/workload"
+	computetypes "github.com/aichain/aichain/x/compute/types"
+)
+
+// execResult is a finished execution, handed back to the pipeline.
+type execResult struct {
+	id         uint64
+	root       []byte
+	count      uint64
+	chunkBytes uint64
+	served     jobexec.Served
+	gflop      float64
+	secs       float64
+	err        error
+}
+
+// award moves revealed bids whose winner is known: won jobs go to the
+// workers, lost ones are forgotten (their collateral is released on chain).
+func (a *Agent) award() {
+	for id, r := range a.recs {
+		if r.Phase != PhaseRevealed {
+			continue
+		}
+		v := a.view[id]
+		switch {
+		case v.winner == a.me:
+			r.Phase = PhaseWon
+			a.metrics.JobsWon.Inc()
+			a.touch(r)
+		case v.winner != "" || v.state.IsTerminal():
+			a.forget(id)
+		}
+	}
+}
+
+// dispatch hands won jobs to the workers, earliest deadline first, as far
+// as the queue takes them.
+func (a *Agent) dispatch() {
+	var won []*Record
+	for id, r := range a.recs {
+		if r.Phase == PhaseWon && !a.queued[id] {
+			won = append(won, r)
+		}
+	}
+	sort.Slice(won, func(i, j int) bool { return won[i].Deadline < won[j].Deadline })
+	for _, r := range won {
+		select {
+		case a.execCh <- r.ID:
+			a.queued[r.ID] = true
+		default:
+			return
+		}
+	}
+}
+
+// worker executes queued jobs until ctx ends.
+func (a *Agent) worker(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case id := <-a.execCh:
+			res := a.execute(ctx, id)
+			if ctx.Err() != nil {
+				return
+			}
+			select {
+			case a.doneCh <- res:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+// execute runs a job through its kind's row, stores its chunks and returns
+// its root.
+func (a *Agent) execute(ctx context.Context, id uint64) execResult {
+	res := execResult{id: id}
+	jr, err := a.query.Job(ctx, &computetypes.QueryJobRequest{JobId: id})
+	if err != nil {
+		res.err = fmt.Errorf("query job: %w", err)
+		return res
+	}
+	job := jr.Job
+	var resolver jobexec.Resolver
+	if a.cfg.MLP != nil {
+		resolver = a.cfg.MLP
+	}
+	w, err := jobexec.FromJob(ctx, job.Workload, job.DatasetVersion, resolver)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	start := time.Now()
+	chunks, err := workload.ComputeChunks(ctx, w, a.backend)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	if c := a.cfg.Fault.CorruptChunk; c >= 0 && len(chunks) > 0 {
+		i := c % len(chunks)
+		chunks[i][0] ^= 0x01
+		a.log.Warn("FAULT MODE: corrupted an output chunk before committing", "job", id, "chunk", i)
+	}
+	if tc := a.cfg.Fault.ChangeToken; tc != nil {
+		chunk, row, from, to := tc.Apply(chunks, w.Cols())
+		a.log.Warn("FAULT MODE: changed a generated token before committing", "job", id, "chunk", chunk, "row", row, "from", from, "to", to)
+	}
+	tree, err := a.chunks.Put(id, chunks)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	root := tree.Root()
+	res.root, res.count, res.chunkBytes = root[:], uint64(len(chunks)), uint64(len(chunks[0]))
+	res.served, res.gflop = jobexec.ServedOf(job), jobexec.WorkOf(job).GFLOP
+	res.secs = time.Since(start).Seconds()
+	return res
+}
+
+// executed records a finished execution; the next block submits it.
+func (a *Agent) executed(res execResult) {
+	r, ok := a.recs[res.id]
+	if !ok || r.Phase != PhaseWon {
+		return
+	}
+	if res.err != nil {
+		a.metrics.ExecFailures.Inc()
+		a.log.Error("job failed", "job", res.id, "err", res.err)
+		r.Error = res.err.Error()
+		a.touch(r)
+		return
+	}
+	r.Phase, r.OutputRoot, r.ChunkCount, r.ChunkBytes = PhaseExecuted, res.root, res.count, res.chunkBytes
+	r.Kind, r.DatasetID, r.DatasetVersion, r.ChunkRows = res.served.Kind, res.served.DatasetID, res.served.DatasetVersion, res.served.ChunkRows
+	a.touch(r)
+	a.auth.addJob(r)
+	a.cap.observeJob(res.gflop, res.secs)
+	a.metrics.JobsExecuted.Inc()
+	a.metrics.ExecSeconds.Observe(res.secs)
+	a.log.Debug("job executed", "job", res.id, "chunks", res.count, "seconds", res.secs)
+}
+
+// submit sends the roots of executed jobs whose deadline the tx can meet.
+func (a *Agent) submit(ctx context.Context) error {
+	var items []item
+	for id, r := range a.recs {
+		if r.Phase != PhaseExecuted || r.PendingTx != "" || (r.Deadline > 0 && a.height+1 > r.Deadline) {
+			continue
+		}
+		items = append(items, item{id: id, msg: &computetypes.MsgSubmitResult{
+			Provider: a.me, JobId: id, OutputRoot: r.OutputRoot, ChunkCount: r.ChunkCount,
+		}})
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	sort.Slice(items, func(i, j int) bool { return items[i].id < items[j].id })
+	return a.sendAll(ctx, "result", items, a.markSent, func(it item, err error) {
+		a.log.Warn("result refused by the node; asking the chain about the job", "job", it.id, "err", err)
+		v := a.view[it.id]
+		v.asked, v.at = 0, 0
+		a.view[it.id] = v
+	})
+}
+
+// retire ends and purges: bids whose window passed unsent, reveals missed,
+// jobs over on chain (their chunks kept for the retention window), and
+// records whose retention has passed.
+func (a *Agent) retire() {
+	h, now := a.height, time.Now()
+	for id, r := range a.recs {
+		v := a.view[id]
+		switch {
+		case r.Phase == PhaseBid && r.PendingTx == "" && r.CommitEnd < h+1:
+			a.forget(id)
+		case r.Phase == PhaseCommitted && h > r.RevealEnd:
+			a.metrics.MissedReveals.Inc()
+			a.log.Error("reveal missed: the bid's deposit is forfeited", "job", id, "reveal_end", r.RevealEnd)
+			a.forget(id)
+		case r.Phase <= PhaseRevealed && v.state.IsTerminal():
+			a.forget(id)
+		case r.Phase >= PhaseWon && r.Phase < PhaseEnded && (v.state.IsTerminal() || r.Phase < PhaseSubmitted && r.Deadline > 0 && h > r.Deadline):
+			if r.Phase < PhaseSubmitted {
+				a.metrics.Timeouts.Inc()
+				a.log.Error("job ended before its result was in", "job", id, "deadline", r.Deadline, "state", v.state.String())
+			}
+			r.Phase, r.EndedAt = PhaseEnded, now.Unix()
+			a.touch(r)
+		case r.Phase == PhaseEnded && now.Sub(time.Unix(r.EndedAt, 0)) > a.cfg.Retention:
+			a.forget(id)
+		}
+	}
+	for id, end := range a.skip {
+		if end < h {
+			delete(a.skip, id)
+		}
+	}
+}

@@ -1,0 +1,89 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"sync"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	computetypes "github.com/aichain/aichain/x/compute/types"
+)
+
+// maxQueriesPerBlock bounds the job queries one step makes when events are
+// missing (after a restart, or while polling).
+const maxQueriesPerBlock = 300
+
+// learn queries the jobs whose next move depends on a state the agent has
+// not seen in events: a commitment past its commit end (has the reveal
+// phase begun?), a reveal past its reveal end (who won?), and a won job not
+// heard of for 20 blocks (is it over?).
+func (a *Agent) learn(ctx context.Context) error {
+	h := a.height
+	var ids []uint64
+	for id, r := range a.recs {
+		v := a.view[id]
+		if r.PendingTx != "" || v.asked >= h-1 {
+			continue
+		}
+		need := false
+		switch r.Phase {
+		case PhaseCommitted:
+			need = h > r.CommitEnd+1 && v.state != computetypes.JobState_JOB_STATE_REVEAL
+		case PhaseRevealed:
+			need = h > r.RevealEnd+1 && v.winner == "" && !v.state.IsTerminal()
+		case PhaseWon, PhaseExecuted, PhaseSubmitted:
+			need = h-max(v.at, v.asked) >= 20 || (r.Deadline == 0 && v.asked == 0)
+		}
+		if need {
+			ids = append(ids, id)
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	if len(ids) > maxQueriesPerBlock {
+		ids = ids[:maxQueriesPerBlock]
+	}
+	jobs, missing, err := a.fetchJobs(ctx, ids)
+	for _, j := range jobs {
+		a.seeJob(j)
+	}
+	for _, id := range missing {
+		a.forget(id)
+	}
+	return err
+}
+
+// fetchJobs queries jobs eight at a time; missing are ids the chain does
+// not know.
+func (a *Agent) fetchJobs(ctx context.Context, ids []uint64) ([]computetypes.Job, []uint64, error) {
+	var (
+		mu      sync.Mutex
+		jobs    []computetypes.Job
+		missing []uint64
+		errs    []error
+		wg      sync.WaitGroup
+	)
+	sem := make(chan struct{}, 8)
+	for _, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(id uint64) {
+			defer func() { <-sem; wg.Done() }()
+			res, err := a.query.Job(ctx, &computetypes.QueryJobRequest{JobId: id})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case status.Code(err) == codes.NotFound:
+				missing = append(missing, id)
+			case err != nil:
+				errs = append(errs, err)
+			default:
+				jobs = append(jobs, res.Job)
+			}
+		}(id)
+	}
+	wg.Wait()
+	return jobs, missing, errors.Join(errs...)
+}

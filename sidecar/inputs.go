@@ -1,0 +1,144 @@
+package sidecar
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aichain/aichain/chainclient/signedreq"
+	"github.com/aichain/aichain/jobexec"
+	"github.com/aichain/aichain/workload"
+	computetypes "github.com/aichain/aichain/x/compute/types"
+)
+
+// The input check of an aborted job (x/compute MsgAbortJob). Its winner says
+// the job's inputs are unavailable; PendingVerifications lists the job with
+// inputs_check set, and the sidecar tries the inputs as the winner would and
+// votes VERDICT_INPUTS_AVAILABLE or VERDICT_INPUTS_UNAVAILABLE. A job whose
+// inputs were found unavailable by more than 1/3 of the power (or by no
+// quorum) ends with the winner's collateral released; found available by
+// 2/3, the abort is a timeout.
+//
+//   - The model's weights are fetched from their uri and checked against the
+//     on-chain sha256 and shape (jobexec's resolver, as for verification),
+//     and must run on the dataset: its columns are the model's input, and
+//     every layer's activation over its rows fits workload.MaxDenseElements
+//     (what workload.NewMLPJob accepts).
+//   - The dataset version's record is read from the chain. A validator holds
+//     no licence, so it cannot download the file: it asks the dataset's
+//     server for the version's first chunk in a request signed with its
+//     operator key. aichain-dataserver finds the version's file before it
+//     checks the licence, so a 403 (no licence) or 200 means it holds the
+//     version; a 404 that it does not, and a 401 (it refuses a validator's
+//     valid signature) count as unavailable. A server that answers the probe but refuses the winner itself
+//     is not caught (see the x/compute README).
+//
+// Each check is tried FetchRetries times, RetryBackoff apart, before the
+// inputs are called unavailable. A sidecar that cannot check (no model or
+// dataset source, an unsupported uri) abstains.
+
+// checkInputs returns the verdict on an aborted job's inputs, and why.
+func (v *Verifier) checkInputs(ctx context.Context, pv computetypes.PendingVerification) (computetypes.Verdict, string) {
+	if v.cfg.MLP == nil {
+		return computetypes.Verdict_VERDICT_UNSPECIFIED, "no model or dataset source: abstaining on input checks"
+	}
+	if pv.DatasetId != 0 && v.cfg.Signer == nil {
+		return computetypes.Verdict_VERDICT_UNSPECIFIED, "no signing key: dataset servers answer signed probes only"
+	}
+	var lastErr error
+	for attempt := 0; attempt < v.cfg.FetchRetries; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return computetypes.Verdict_VERDICT_UNSPECIFIED, ctx.Err().Error()
+			case <-time.After(v.cfg.RetryBackoff):
+			}
+		}
+		lastErr = v.inputsOnce(ctx, pv)
+		if lastErr == nil {
+			return computetypes.Verdict_VERDICT_INPUTS_AVAILABLE, "the model and the dataset version are available"
+		}
+		if errors.Is(lastErr, jobexec.ErrUnsupported) {
+			return computetypes.Verdict_VERDICT_UNSPECIFIED, "cannot check the inputs: " + lastErr.Error()
+		}
+		v.log.Debug("input check failed", "job", pv.JobId, "attempt", attempt+1, "err", lastErr)
+	}
+	return computetypes.Verdict_VERDICT_INPUTS_UNAVAILABLE, lastErr.Error()
+}
+
+// inputsOnce checks the job's inputs once: nil when they are available.
+func (v *Verifier) inputsOnce(ctx context.Context, pv computetypes.PendingVerification) error {
+	var rows, cols uint64
+	if pv.DatasetId != 0 {
+		rec, err := v.cfg.MLP.DatasetRecord(ctx, pv.DatasetId, pv.DatasetVersion)
+		if err != nil {
+			return fmt.Errorf("dataset %d version %d record: %w", pv.DatasetId, pv.DatasetVersion, err)
+		}
+		if err := v.probeDataset(ctx, rec.Uri, pv.DatasetId, rec.Version); err != nil {
+			return fmt.Errorf("dataset %d version %d: %w", pv.DatasetId, rec.Version, err)
+		}
+		rows, cols = rec.Rows, rec.Cols
+	}
+	if pv.ModelId == 0 {
+		return nil
+	}
+	m, err := v.cfg.MLP.Model(ctx, pv.ModelId)
+	if err != nil {
+		return fmt.Errorf("model %d: %w", pv.ModelId, err)
+	}
+	if err := m.Validate(); err != nil {
+		return fmt.Errorf("model %d: %w", pv.ModelId, err)
+	}
+	if pv.DatasetId == 0 {
+		return nil
+	}
+	if cols != uint64(m.InputDim()) {
+		return fmt.Errorf("model %d takes %d inputs, the dataset has %d columns", pv.ModelId, m.InputDim(), cols)
+	}
+	for i, l := range m.Layers {
+		if l.Out > 0 && rows > uint64(workload.MaxDenseElements/l.Out) {
+			return fmt.Errorf("model %d layer %d: activation %d×%d exceeds %d values", pv.ModelId, i, rows, l.Out, workload.MaxDenseElements)
+		}
+	}
+	return nil
+}
+
+// probeDataset asks the dataset's server, without a signature, for the
+// version's first chunk: see the comment above for what its answer means.
+func (v *Verifier) probeDataset(ctx context.Context, base string, id, version uint64) error {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("no http(s) server for the dataset (uri %q)", base)
+	}
+	ctx, cancel := context.WithTimeout(ctx, v.cfg.FetchTimeout)
+	defer cancel()
+	target := fmt.Sprintf("%s/v1/datasets/%d/chunks/0?version=%d", strings.TrimRight(base, "/"), id, version)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return err
+	}
+	audience, err := signedreq.Audience(base)
+	if err != nil {
+		return err
+	}
+	if err := signedreq.Sign(req, v.cfg.Signer, audience, time.Now()); err != nil {
+		return err
+	}
+	res, err := v.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("its server %s does not answer: %w", base, err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(res.Body, 512))
+	switch res.StatusCode {
+	case http.StatusOK, http.StatusForbidden:
+		return nil
+	default:
+		return fmt.Errorf("its server %s answers HTTP %d: %s", base, res.StatusCode, strings.TrimSpace(string(body)))
+	}
+}

@@ -1,0 +1,159 @@
+package compute_test
+
+import (
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/x/compute/keeper"
+	"github.com/aichain/aichain/x/compute/types"
+)
+
+var update = flag.Bool("update", false, "rewrite the generated part of README.md from the default params")
+
+const (
+	beginMark = "<!-- BEGIN GENERATED: go test ./x/compute -run TestReadmeEconomics -update -->"
+	endMark   = "<!-- END GENERATED -->"
+)
+
+// TestReadmeEconomics checks that the numbers of the README's economics
+// section are those of types.DefaultParams: the part between the markers is
+// generated from them (run with -update to rewrite it after a default changes).
+func TestReadmeEconomics(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(readme)
+	i, j := strings.Index(text, beginMark), strings.Index(text, endMark)
+	if i < 0 || j < i {
+		t.Fatalf("README.md lacks the generated economics section (%q … %q)", beginMark, endMark)
+	}
+	want := beginMark + "\n" + economics(types.DefaultParams()) + endMark
+	got := text[i : j+len(endMark)]
+	if got == want {
+		return
+	}
+	if *update {
+		if err := os.WriteFile("README.md", []byte(text[:i]+want+text[j+len(endMark):]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Fatalf("README.md's generated economics differ from the default params; run go test ./x/compute -run TestReadmeEconomics -update\n--- want\n%s\n--- got\n%s", want, got)
+}
+
+// refPrice is the max_price of the reference job the tables use: 100 AIC.
+const refPrice = 100_000_000
+
+// aic formats an amount of uaic in AIC.
+func aic(uaic int64) string {
+	s := fmt.Sprintf("%.6f", float64(uaic)/1e6)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return s + " AIC"
+}
+
+func bps(v uint32) string { return fmt.Sprintf("%g%%", float64(v)/100) }
+
+// economics renders the generated section from params p.
+func economics(p types.Params) string {
+	var b strings.Builder
+	b.WriteString(paramsTable(p))
+	b.WriteString(attackTable(p))
+	b.WriteString(detectionTable(p))
+	return b.String()
+}
+
+// paramsTable lists every param with its default, in proto field order.
+func paramsTable(p types.Params) string {
+	var b strings.Builder
+	b.WriteString("\n#### Params (defaults)\n\n| param | default |\n|---|---|\n")
+	v, t := reflect.ValueOf(p), reflect.TypeOf(p)
+	for i := 0; i < t.NumField(); i++ {
+		name := ""
+		for _, part := range strings.Split(t.Field(i).Tag.Get("protobuf"), ",") {
+			if n, ok := strings.CutPrefix(part, "name="); ok {
+				name = n
+			}
+		}
+		if name == "" {
+			continue
+		}
+		val := fmt.Sprint(v.Field(i).Interface())
+		if c, ok := v.Field(i).Interface().(sdk.Coin); ok {
+			val = fmt.Sprintf("%s (%s)", c, aic(c.Amount.Int64()))
+		}
+		fmt.Fprintf(&b, "| `%s` | %s |\n", name, val)
+	}
+	return b.String()
+}
+
+// attackTable gives, for each attack of issue 14, what it costs the attacker
+// and what it gains at the default params, on a job of max_price refPrice.
+func attackTable(p types.Params) string {
+	fee := p.JobCreationFee.Amount.Int64()
+	collateral := p.Collateral(sdk.NewInt64Coin(types.DefaultBondDenom, refPrice)).Amount.Int64()
+	penalty := collateral * int64(p.SlashFractionTimeout) / common.BasisPoints
+	comp := min(penalty*int64(p.RequesterCompensationBps)/common.BasisPoints, fee)
+	spamJobs := int64(p.MaxQueueItemsPerBlock) * int64(p.MinRevealBlocks+1)
+	oldTimeout := p.MinProviderBond.Amount.Int64() / 10 / 2
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n#### Attacks at the defaults (job of max_price %s, collateral %s)\n\n", aic(refPrice), aic(collateral))
+	b.WriteString("| # | attack | attacker's cost | attacker's gain | honest party | test |\n|---|---|---|---|---|---|\n")
+	rows := [][]string{
+		{"1", "timeout griefing (requester)", fmt.Sprintf("%s creation fee + gas per job", aic(fee)),
+			fmt.Sprintf("compensation ≤ its creation fee: %s, so 0 net (was %s: half of 10%% of a minimum bond)", aic(comp), aic(oldTimeout)),
+			fmt.Sprintf("exec window ≥ %d blocks, ≤ %d multiply-adds per block, chunks ≤ %d bytes: a provider that can deliver does; one that does not forfeits its %s collateral, never more (%s to the pool)",
+				p.MinExecBlocks, p.MaxWorkPerExecBlock, p.MaxChunkBytes, aic(penalty), aic(penalty-comp)), "`TestAttackTimeoutGriefing`"},
+		{"2", "oversized chunks (requester)", "gas: refused at creation", "0",
+			fmt.Sprintf("every sampled chunk's response (output + covering input rows) ≤ %d bytes", p.MaxChunkBytes), "`TestAttackOversizedChunks`"},
+		{"3", "inputs that vanish after award (requester or owner withholds)", aic(fee) + " creation fee", "0",
+			"the winner aborts: > 1/3 of the power finds the inputs unavailable (or no quorum): collateral released, no penalty", "`TestAttackInputsVanishAfterAward`"},
+		{"3'", "false abort (provider)", fmt.Sprintf("its %s collateral (≥ 2/3 find the inputs: a timeout)", aic(penalty)), "0", "requester refunded, compensated its fee", "`TestAttackInputsVanishAfterAward`"},
+		{"4", "reveal-window wipeout (anyone)", fmt.Sprintf("%s per spam job: %s for the %d jobs that used to wipe a %d-block reveal window", aic(fee), aic(fee*spamJobs), spamJobs, p.MinRevealBlocks),
+			"0: reveals are valid by height, each queue has its own budget", "bidders reveal in their window; nothing forfeited", "`TestAttackRevealWindowWipeout`"},
+		{"5", "forfeit out of proportion (requester baits bidders)", "—", "0", fmt.Sprintf("an unrevealed bid forfeits bid_deposit %s (was the whole %s collateral)", aic(p.BidDeposit.Amount.Int64()), aic(collateral)), "`TestAttackForfeitOutOfProportion`"},
+		{"6", "cancel after prices are public (requester)", "refused after commit_end; a cancel in the commit phase keeps the " + aic(fee) + " fee", "0", "bidders released whole", "`TestAttackCancelAfterPricesPublic`"},
+		{"7", "grinding a weak commitment (competitor)", fmt.Sprintf("2^%d salts per price: salts are %d..%d bytes", 8*types.MinSaltLen, types.MinSaltLen, types.MaxSaltLen), "0", "make-commitment draws 32 random bytes", "`TestAttackWeakCommitment`"},
+		{"8", "washing a record (provider + accomplice)", fmt.Sprintf("a fraud on a job of max_price V weighs 3V: washing half of it needs 3V of settled jobs, paying %s protocol fee and %s per job", bps(p.ProtocolFeeBps), aic(fee)), "0 with cheap jobs (the rate does not move)", "—", "`TestAttackWashingARecord`"},
+		{"9", "frozen escrow (a payee whose payout fails)", "its own payout (sent to the reward pool)", "0", "the job settles, the winner is paid and can unbond", "`TestAttackFrozenEscrow`"},
+		{"10", "unbounded unbonding work (anyone opening jobs)", aic(fee) + " per job", "0: unbonding reads one counter", "the provider unbonds at the same gas whatever the jobs", "`TestAttackUnboundedUnbond`"},
+		{"11", "fee changed after creation (governance)", "—", "0", "the job's protocol_fee_bps is the one at creation", "`TestAttackProtocolFeeChangedAfterCreation`"},
+		{"12", "state that grows forever (spammer)", fmt.Sprintf("%s per job, kept %d blocks after it ends", aic(fee), p.RetentionBlocks), "0", "terminal jobs, commitments and bids pruned; Stats keep counting", "`TestAttackStateGrowsForever`"},
+		{"13", "an unreachable endpoint (provider)", "gas: refused at registration", "0", "a provider without one cannot bid", "`TestAttackProviderEndpointUnchecked`"},
+	}
+	for _, r := range rows {
+		b.WriteString("| " + strings.Join(r, " | ") + " |\n")
+	}
+	return b.String()
+}
+
+// detectionTable gives, for a provider that skips a fraction f of the chunks
+// of a job, the chance it is caught at the floor rate, the slash and payment
+// it then loses, and what it saves (both in units of max_price P).
+func detectionTable(p types.Params) string {
+	floor := float64(p.SampleRateFloorBps) / common.BasisPoints
+	s := float64(p.SamplesPerJob)
+	slash := float64(p.CollateralRatioBps) / common.BasisPoints // S ≥ collateral = ratio × P
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n#### Cheating at the defaults\n\nDetection: `p = rate × (1 − (1 − f)^samples)` with rate ≥ %s and samples = %d; caught, the provider loses "+
+		"the slash S ≥ max(%s of its bond, its collateral %g × P) and the payment P; it saves at most f × P.\n\n",
+		bps(p.SampleRateFloorBps), p.SamplesPerJob, bps(p.SlashFractionFraud), slash)
+	b.WriteString("| f (chunks skipped) | p at the floor | expected loss p × (S + P) | saving f × P | loss / saving |\n|---|---|---|---|---|\n")
+	for _, f := range []float64{0.01, 0.1, 0.25, 0.5, 1} {
+		pc := floor * (1 - math.Pow(1-f, s))
+		loss := pc * (slash + 1)
+		fmt.Fprintf(&b, "| %g | %.4f | %.4f P | %g P | %.2f |\n", f, pc, loss, f, loss/f)
+	}
+	clean := keeper.SampleRateBps(types.Provider{}, p, 1)
+	fmt.Fprintf(&b, "\nA clean record is sampled at %s; after a fraud slash, at 100%% for jail_blocks × recent_slash_window_multiplier = %d blocks, "+
+		"then at `floor + (1 − floor) × bad / (bad + good + 1)` (values in uaic).\n", bps(clean), p.JailBlocks*p.RecentSlashWindowMultiplier)
+	return b.String()
+}

@@ -1,0 +1,137 @@
+package keeper
+
+import (
+	"context"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/x/compute/types"
+)
+
+// Aborting a job (MsgAbortJob). A winner whose job's inputs (the model's
+// weights, the dataset) vanish after award has a way out other than the
+// timeout penalty, and a winner that merely gives up does not get one:
+//   - a job without inputs (gemm: everything follows from the spec) cannot
+//     lack them, so its abort is a timeout at once;
+//   - otherwise the job goes ABORTING for verification_blocks, during which
+//     the validators' sidecars try to fetch and check the inputs and vote
+//     VERDICT_INPUTS_AVAILABLE or VERDICT_INPUTS_UNAVAILABLE through the
+//     vote-extension path (PendingVerifications lists the job with
+//     inputs_check set);
+//   - more than 1/3 of the power finds them unavailable: the abort stands
+//     (EXPIRED/ABORTED): the winner's collateral is released with no payment
+//     and no penalty, the requester refunded its escrow (the creation fee
+//     stays paid);
+//   - at least 2/3 finds them available: the abort was false, and is a
+//     timeout (EXPIRED/EXECUTION_TIMEOUT with the timeout penalty);
+//   - no quorum by the end: the abort stands (nobody could show the inputs
+//     were there); the winner is paid nothing and the requester loses only
+//     the creation fee, as for any job that does not run.
+// The thresholds are those of verification: a coalition below 1/3 of the
+// power can neither make available inputs look missing (it needs more than
+// 1/3) nor missing inputs look available (it needs 2/3).
+
+// AbortJob records the winner's abort of its ASSIGNED job before its
+// execution deadline.
+func (k Keeper) AbortJob(ctx context.Context, provider sdk.AccAddress, jobID uint64, reason types.AbortReason) error {
+	job, addr, err := k.jobAndActor(ctx, jobID, provider)
+	if err != nil {
+		return err
+	}
+	if job.Winner == "" || job.Winner != addr {
+		return types.ErrNotWinner.Wrapf("job %d: %s is not its winner", job.Id, addr)
+	}
+	if job.State != types.JobState_JOB_STATE_ASSIGNED {
+		return types.ErrWrongState.Wrapf("job %d is %s, want ASSIGNED", job.Id, job.State)
+	}
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	h := sdkCtx.BlockHeight()
+	if h > job.ExecDeadline {
+		return types.ErrDeadlinePassed.Wrapf("job %d: execution deadline was height %d", job.Id, job.ExecDeadline)
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if err := k.ExecDeadlineQueue.Remove(ctx, pair(job.ExecDeadline, job.Id)); err != nil {
+		return err
+	}
+	if job.ModelId == 0 && job.DatasetId == 0 {
+		if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventJobAborted{JobId: job.Id, Provider: addr, Reason: reason}); err != nil {
+			return err
+		}
+		return k.timeOut(ctx, job)
+	}
+	from := job.State
+	job.State, job.AbortReason = types.JobState_JOB_STATE_ABORTING, reason
+	job.VerificationEnd = h + int64(params.VerificationBlocks)
+	if err := k.saveJob(ctx, from, job); err != nil {
+		return err
+	}
+	if err := k.Tallies.Set(ctx, job.Id, types.VerificationTally{}); err != nil {
+		return err
+	}
+	if err := k.VerificationEndQueue.Set(ctx, pair(job.VerificationEnd, job.Id)); err != nil {
+		return err
+	}
+	return sdkCtx.EventManager().EmitTypedEvent(&types.EventJobAborted{
+		JobId: job.Id, Provider: addr, Reason: reason, CheckEnd: job.VerificationEnd,
+	})
+}
+
+// abortOutcome is what an ABORTING job's tally decides, if anything yet.
+func abortOutcome(job types.Job, t types.VerificationTally, totalPower int64) func(context.Context, Keeper) error {
+	switch {
+	case 3*t.InputsUnavailablePower > totalPower:
+		return func(ctx context.Context, k Keeper) error { return k.abortStands(ctx, job, t, true) }
+	case 3*t.InputsAvailablePower >= 2*totalPower:
+		return func(ctx context.Context, k Keeper) error { return k.abortIsTimeout(ctx, job, t) }
+	}
+	return nil
+}
+
+// abortStands ends an abort whose inputs were found unavailable (or that
+// reached no quorum): the winner's obligation ends and its collateral is
+// released, with no payment and no penalty; the requester gets its escrow
+// back; the job is EXPIRED/ABORTED.
+func (k Keeper) abortStands(ctx context.Context, job types.Job, t types.VerificationTally, quorum bool) error {
+	if err := k.emitAbortDecided(ctx, job.Id, t, false, quorum); err != nil {
+		return err
+	}
+	p, err := k.Providers.Get(ctx, job.Winner)
+	if err != nil && !isNotFound(err) {
+		return err
+	}
+	if err == nil {
+		old := p
+		releaseWinner(&p, job)
+		if err := k.saveProvider(ctx, &old, p); err != nil {
+			return err
+		}
+	}
+	return k.closeWithRefund(ctx, job, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_ABORTED)
+}
+
+// abortIsTimeout ends an abort whose inputs were found available: a timeout.
+func (k Keeper) abortIsTimeout(ctx context.Context, job types.Job, t types.VerificationTally) error {
+	if err := k.emitAbortDecided(ctx, job.Id, t, true, true); err != nil {
+		return err
+	}
+	return k.timeOut(ctx, job)
+}
+
+// endAbort ends an abort check that reached no quorum by its deadline.
+func (k Keeper) endAbort(ctx context.Context, job types.Job) error {
+	t, err := k.Tallies.Get(ctx, job.Id)
+	if err != nil && !isNotFound(err) {
+		return err
+	}
+	return k.abortStands(ctx, job, t, false)
+}
+
+func (k Keeper) emitAbortDecided(ctx context.Context, jobID uint64, t types.VerificationTally, available, quorum bool) error {
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventAbortDecided{
+		JobId: jobID, InputsAvailable: available, Quorum: quorum,
+		AvailablePower: t.InputsAvailablePower, UnavailablePower: t.InputsUnavailablePower,
+	})
+}

@@ -1,0 +1,137 @@
+package keeper_test
+
+import (
+	"testing"
+
+	"github.com/aichain/aichain/x/compute/types"
+)
+
+// TestAttackRevealWindowWipeout (issue 14, attack 4). All queues shared one
+// per-block budget and RevealBid required the stored REVEAL state: an
+// attacker creating more than budget × (reveal_blocks + 1) jobs with the
+// same commit end (refunded in full at NO_BIDS: only gas) held other jobs in
+// OPEN past their reveal_end, and every bidder on them forfeited. Now the
+// phases are by height (a reveal is valid when commit_end < h ≤ reveal_end,
+// whatever the stored state), each queue has its own budget, and every job
+// pays a non-refundable creation fee: the honest bidder reveals in its
+// window and wins with its bond whole; the attacker pays 12 creation fees.
+func TestAttackRevealWindowWipeout(t *testing.T) {
+	s := newSuite(t)
+	p := attackParams()
+	p.MaxQueueItemsPerBlock = 2
+	s.setParams(p)
+	attacker, victim, prov := s.acc(0), s.acc(1), s.acc(2)
+	const bond, spam = 1_000_000, 12
+	s.register(prov, bond)
+	l := s.ledger(attacker, victim, prov)
+
+	for i := 0; i < spam; i++ { // one block: all commit ends at h + 2, ahead of the victim's job
+		s.create(attacker, 1_000)
+	}
+	id := s.create(victim, 10_000)
+	s.commit(prov, id, 7_000)
+	job := s.job(id)
+	for s.height() <= job.CommitEnd {
+		s.next(1)
+	}
+	// Past commit_end the victim's job is still OPEN: its commit-end entry
+	// waits behind the spam (2 entries per block). The reveal is in its window.
+	if st := s.job(id).State; st != types.JobState_JOB_STATE_OPEN {
+		t.Fatalf("victim's job is %s: the backlog did not hold it (the test needs it held)", st)
+	}
+	if err := s.reveal(prov, id, 7_000); err != nil {
+		t.Fatalf("reveal in the window, with the job still OPEN: %v", err)
+	}
+	s.inv()
+	for i := 0; i < 20 && s.job(id).State != types.JobState_JOB_STATE_ASSIGNED; i++ {
+		s.next(1)
+	}
+	if j := s.job(id); j.State != types.JobState_JOB_STATE_ASSIGNED || j.Winner != prov.String() || !j.ClearingPrice.IsEqual(coin(10_000)) {
+		t.Fatalf("victim's job: %s, winner %s at %s", j.State, j.Winner, j.ClearingPrice)
+	}
+	// The honest bidder forfeited nothing: its collateral is locked for the job it won.
+	s.bondOf(prov, bond, 20_000, 1)
+	l.delta("bidder's account", prov, 0)
+	// The spam expired without bids: escrows refunded, creation fees kept.
+	l.delta("attacker", attacker, -spam*creationFee)
+	l.delta("victim (creation fee, escrow of a live job)", victim, -creationFee-10_000)
+	l.delta("reward pool", poolAddr(), (spam+1)*creationFee)
+}
+
+// TestAttackForfeitOutOfProportion (issue 14, attack 5). An unrevealed
+// commitment forfeited its whole collateral (collateral_ratio × max_price:
+// here 2,000,000 on a job of max_price 1,000,000), not the bid_deposit the
+// design names. Now it forfeits bid_deposit (1,000) to the reward pool, the
+// rest of its collateral is released, and the requester is refunded.
+func TestAttackForfeitOutOfProportion(t *testing.T) {
+	s := newSuite(t)
+	s.setParams(attackParams())
+	req, prov := s.acc(0), s.acc(1)
+	const bond = 3_000_000
+	s.register(prov, bond)
+	l := s.ledger(req, prov)
+	id := s.create(req, 1_000_000)
+	s.commit(prov, id, 900_000)
+	s.bondOf(prov, bond, 2_000_000, 1)
+	s.next(6) // commit and reveal windows pass without a reveal
+	s.wantState(id, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_NO_VALID_REVEAL)
+	s.bondOf(prov, bond-1_000, 0, 0)
+	l.delta("provider's account", prov, 0)
+	l.delta("requester", req, -creationFee)
+	l.delta("reward pool", poolAddr(), creationFee+1_000)
+	l.delta("module account", moduleAddr(), -1_000)
+}
+
+// TestAttackCancelAfterPricesPublic (issue 14, attack 6). A requester could
+// cancel during REVEAL, once the bids were being opened and every bidder had
+// locked collateral for two windows. Now a job can be cancelled only in its
+// commit phase (OPEN, at most commit_end), and never for free: the creation
+// fee stays paid. After commit_end the cancel is refused and moves nothing;
+// the auction goes on and the bidders are released or awarded as usual.
+func TestAttackCancelAfterPricesPublic(t *testing.T) {
+	s := newSuite(t)
+	s.setParams(attackParams())
+	req, p1, p2 := s.acc(0), s.acc(1), s.acc(2)
+	const bond = 1_000_000
+	s.register(p1, bond)
+	s.register(p2, bond)
+	l := s.ledger(req, p1, p2)
+
+	// In the commit phase: cancelled, escrow refunded, the fee kept,
+	// the bidder released whole.
+	early := s.create(req, 10_000)
+	s.commit(p1, early, 5_000)
+	if _, err := s.ms.CancelJob(s.ta.Ctx, &types.MsgCancelJob{Requester: req.String(), JobId: early}); err != nil {
+		t.Fatal(err)
+	}
+	s.inv()
+	s.bondOf(p1, bond, 0, 0)
+	l.delta("requester after an early cancel", req, -creationFee)
+
+	// After the commit phase (p1's price is public once revealed): refused.
+	id := s.create(req, 10_000)
+	s.commit(p1, id, 5_000)
+	s.commit(p2, id, 6_000)
+	for s.height() <= s.job(id).CommitEnd {
+		s.next(1)
+	}
+	if err := s.reveal(p1, id, 5_000); err != nil {
+		t.Fatal(err)
+	}
+	before := s.snap(req, p1, p2)
+	_, err := s.ms.CancelJob(s.ta.Ctx, &types.MsgCancelJob{Requester: req.String(), JobId: id})
+	wantErr(t, err, types.ErrWrongState)
+	s.unchanged(before, req, p1, p2)
+	if err := s.reveal(p2, id, 6_000); err != nil {
+		t.Fatal(err)
+	}
+	for s.job(id).State != types.JobState_JOB_STATE_ASSIGNED {
+		s.next(1)
+	}
+	// p1 won at p2's price; p2, the loser, is released whole.
+	s.bondOf(p1, bond, 20_000, 1)
+	s.bondOf(p2, bond, 0, 0)
+	l.delta("p1's account", p1, 0)
+	l.delta("p2's account", p2, 0)
+	l.delta("requester", req, -2*creationFee-10_000)
+}

@@ -1,0 +1,171 @@
+package keeper_test
+
+import (
+	"bytes"
+	"cosmossdk.io/collections"
+
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+
+	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/workload"
+	"github.com/aichain/aichain/x/compute/types"
+	dmkeeper "github.com/aichain/aichain/x/datamarket/keeper"
+	dmtypes "github.com/aichain/aichain/x/datamarket/types"
+	mrkeeper "github.com/aichain/aichain/x/modelregistry/keeper"
+	mrtypes "github.com/aichain/aichain/x/modelregistry/types"
+)
+
+// The attack suite (issue 14): one test per attack, named after it. Each
+// asserts balances to the coin — the attacker ends with less than it
+// started or gains nothing, the honest party loses nothing — and the
+// module's invariants after every step (s.inv after each Msg, s.next after
+// each block).
+
+// creationFee is the job_creation_fee of the attack tests.
+const creationFee = 1_000
+
+// attackParams are the test params with a creation fee and a minimum
+// execution window.
+func attackParams() types.Params {
+	p := testParams()
+	p.JobCreationFee = coin(creationFee)
+	p.MinExecBlocks = 3
+	return p
+}
+
+// ledger remembers balances, to assert each account's change to the coin.
+type ledger struct {
+	s      *suite
+	before map[string]math.Int
+}
+
+func (s *suite) ledger(accs ...sdk.AccAddress) ledger {
+	l := ledger{s: s, before: map[string]math.Int{}}
+	for _, a := range append(accs, moduleAddr(), poolAddr()) {
+		l.before[a.String()] = s.bal(a)
+	}
+	return l
+}
+
+// delta asserts that a's balance changed by exactly want since the ledger
+// was taken.
+func (l ledger) delta(what string, a sdk.AccAddress, want int64) {
+	l.s.t.Helper()
+	if got := l.s.bal(a).Sub(l.before[a.String()]); !got.Equal(math.NewInt(want)) {
+		l.s.t.Fatalf("%s: balance changed by %s, want %d", what, got, want)
+	}
+}
+
+func moduleAddr() sdk.AccAddress { return authtypes.NewModuleAddress(types.ModuleName) }
+
+func poolAddr() sdk.AccAddress { return authtypes.NewModuleAddress(common.RewardPoolName) }
+
+// bondOf asserts a provider's bond, lock and obligation count.
+func (s *suite) bondOf(a sdk.AccAddress, bond, locked int64, obligations uint64) {
+	s.t.Helper()
+	p := s.provider(a)
+	if !p.Bond.IsEqual(coin(bond)) || !p.Locked.IsEqual(coin(locked)) || p.Obligations != obligations {
+		s.t.Fatalf("provider %s: bond %s locked %s obligations %d, want %d / %d / %d",
+			a, p.Bond, p.Locked, p.Obligations, bond, locked, obligations)
+	}
+}
+
+// registerAny registers a as a provider of every workload kind (gemm and mlp).
+func (s *suite) registerAny(a sdk.AccAddress, bond int64) {
+	s.t.Helper()
+	hw := gpuHW()
+	hw.Workloads = nil
+	_, err := s.ms.RegisterProvider(s.ta.Ctx, &types.MsgRegisterProvider{
+		Operator: a.String(), Moniker: "any", Endpoint: "http://127.0.0.1:8090", Hardware: hw, Bond: coin(bond),
+	})
+	if err != nil {
+		s.t.Fatalf("register provider: %v", err)
+	}
+	s.inv()
+}
+
+// win has p commit price on job id and, once revealed alone, win it at
+// max_price; it returns once the job is ASSIGNED.
+func (s *suite) win(p sdk.AccAddress, id uint64, price int64) {
+	s.t.Helper()
+	s.commit(p, id, price)
+	for s.height() <= s.job(id).CommitEnd {
+		s.next(1)
+	}
+	if err := s.reveal(p, id, price); err != nil {
+		s.t.Fatal(err)
+	}
+	for s.job(id).State != types.JobState_JOB_STATE_ASSIGNED {
+		s.next(1)
+	}
+}
+
+// mlpFees are the model and dataset fees of the inputs mlpInputs lists.
+const (
+	modelFee   = 300 + 40 // fee_per_job + 1000 per 1k rows × 40 rows
+	datasetFee = 700
+)
+
+// mlpInputs registers a model (owner) and lists a dataset (owner, with a
+// PER_JOB offer) that an mlp job can run on, and returns the workload.
+func (s *suite) mlpInputs(owner sdk.AccAddress) types.WorkloadSpec {
+	s.t.Helper()
+	_, err := mrkeeper.NewMsgServerImpl(s.ta.ModelRegistryKeeper).RegisterModel(s.ta.Ctx, &mrtypes.MsgRegisterModel{
+		Owner: owner.String(), Name: "tiny", Version: "v1", Architecture: "mlp-f32",
+		Sha256: string(bytes.Repeat([]byte("ab"), 32)), Uri: "https://models.example/tiny.safetensors",
+		InputDim: 3, OutputDim: 2, License: "MIT",
+		FeePerJob: sdk.NewCoins(coin(300)), FeePer1kRows: sdk.NewCoins(coin(1000)),
+		Shares: []common.Share{{Address: owner.String(), Weight: 1}},
+	})
+	if err != nil {
+		s.t.Fatalf("register model: %v", err)
+	}
+	_, err = dmkeeper.NewMsgServerImpl(s.ta.DataMarketKeeper).ListDataset(s.ta.Ctx, &dmtypes.MsgListDataset{
+		Owner: owner.String(), Name: "rows", Format: "npy-f32", Rows: 40, Cols: 3, RowsPerChunk: 8,
+		ContentRoot: bytes.Repeat([]byte{7}, 32), Sha256: string(bytes.Repeat([]byte("cd"), 32)),
+		Uri:    "http://127.0.0.1:8090",
+		Offers: []dmtypes.LicenseOffer{{Kind: dmtypes.LICENSE_KIND_PER_JOB, Price: sdk.NewCoins(coin(datasetFee))}},
+	})
+	if err != nil {
+		s.t.Fatalf("list dataset: %v", err)
+	}
+	s.inv()
+	return types.WorkloadSpec{Kind: workload.KindMLP, Mlp: &types.MlpSpec{ModelId: 1, DatasetId: 1}, ChunkRows: 8}
+}
+
+// mlpJob creates req's mlp job over the inputs of mlpInputs with the fee caps
+// it needs, and returns its id.
+func (s *suite) mlpJob(req sdk.AccAddress, w types.WorkloadSpec, maxPrice int64) uint64 {
+	s.t.Helper()
+	m := s.createMsg(req, maxPrice)
+	m.Workload = w
+	m.MaxModelFee, m.MaxDatasetFee = sdk.NewCoins(coin(modelFee)), sdk.NewCoins(coin(datasetFee))
+	res, err := s.ms.CreateJob(s.ta.Ctx, m)
+	if err != nil {
+		s.t.Fatalf("create mlp job: %v", err)
+	}
+	s.inv()
+	return res.JobId
+}
+
+// verdicts has validators from, from+1, … of the given powers (out of a
+// total of 30) vote v on a job.
+func (s *suite) verdicts(id uint64, v types.Verdict, from byte, powers ...int64) {
+	s.t.Helper()
+	var votes []types.ValidatorVerdicts
+	for i, p := range powers {
+		votes = append(votes, types.ValidatorVerdicts{ConsAddress: []byte{from + byte(i)}, Power: p,
+			Verdicts: []types.JobVerdict{{JobId: id, Verdict: v}}})
+	}
+	if err := s.k.ApplyVerdicts(s.ta.Ctx, 30, votes); err != nil {
+		s.t.Fatal(err)
+	}
+	s.inv()
+}
+
+func collectionsKey(id uint64, provider string) collections.Pair[uint64, string] {
+	return collections.Join(id, provider)
+}

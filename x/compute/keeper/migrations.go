@@ -1,0 +1,121 @@
+package keeper
+
+import (
+	"context"
+
+	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/x/compute/types"
+)
+
+// Migrator runs the module's store migrations.
+type Migrator struct{ k Keeper }
+
+// NewMigrator returns the module's migrator.
+func NewMigrator(k Keeper) Migrator { return Migrator{k: k} }
+
+// Migrate1to2 brings a version-1 store to the economics of issue 14, once,
+// at the upgrade height (it reads every job, commitment and provider):
+//   - the new params take their defaults (min_exec_blocks, max_chunk_bytes,
+//     job_creation_fee, max_work_per_exec_block, timeout_jail_threshold,
+//     retention_blocks), and slash_fraction_timeout, now a fraction of the
+//     job's collateral instead of the bond, takes its new default;
+//   - each live job snapshots the protocol fee in force (the best record of
+//     its terms there is) and a zero creation fee; a job under check is
+//     listed in PendingChecks; a terminal job is filed for pruning;
+//   - each job records its work (mul_adds) where its kind sizes it from the
+//     spec alone (gemm: m·n·k); a kind that needs state to size it (mlp,
+//     whose work the chain does not know) leaves 0, as at creation;
+//   - each provider's obligation counter is counted from its commitments on
+//     jobs in auction and its live won jobs, and its value-weighted record
+//     starts at zero.
+func (m Migrator) Migrate1to2(ctx sdk.Context) error {
+	k := m.k
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return errorsmod.Wrap(err, "migrate compute 1→2: params")
+	}
+	params = withNewParams(params)
+	if err := params.Validate(); err != nil {
+		return errorsmod.Wrap(err, "migrate compute 1→2")
+	}
+	if err := k.Params.Set(ctx, params); err != nil {
+		return err
+	}
+	obligations := map[string]uint64{}
+	err = k.Jobs.Walk(ctx, nil, func(id uint64, j types.Job) (bool, error) {
+		return false, k.migrateJob(ctx, params, j, obligations)
+	})
+	if err != nil {
+		return errorsmod.Wrap(err, "migrate compute 1→2: jobs")
+	}
+	return k.Providers.Walk(ctx, nil, func(addr string, p types.Provider) (bool, error) {
+		p.Obligations = obligations[addr]
+		p.Stats.CompletedValue, p.Stats.FailedValue = valueOf(p.Stats.CompletedValue), valueOf(p.Stats.FailedValue)
+		return false, k.Providers.Set(ctx, addr, p)
+	})
+}
+
+// withNewParams gives the params version 2 added their defaults.
+func withNewParams(p types.Params) types.Params {
+	d := types.DefaultParams()
+	p.MinExecBlocks = min(d.MinExecBlocks, p.MaxExecBlocks)
+	p.MaxChunkBytes, p.MaxWorkPerExecBlock = d.MaxChunkBytes, d.MaxWorkPerExecBlock
+	p.TimeoutJailThreshold, p.RetentionBlocks = d.TimeoutJailThreshold, d.RetentionBlocks
+	p.JobCreationFee = sdk.NewCoin(p.MinProviderBond.Denom, d.JobCreationFee.Amount)
+	p.SlashFractionTimeout = d.SlashFractionTimeout
+	return p
+}
+
+// migrateJob snapshots a job's terms, files it where version 2 keeps it, and
+// counts the obligations it holds.
+func (k Keeper) migrateJob(ctx context.Context, params types.Params, j types.Job, obligations map[string]uint64) error {
+	if j.CreationFee.Amount.IsNil() {
+		j.CreationFee = zeroCoin(params.MinProviderBond.Denom)
+	}
+	if j.MulAdds == 0 {
+		j.MulAdds = specWork(ctx, j)
+	}
+	switch {
+	case j.State.IsTerminal():
+		if err := k.PruneQueue.Set(ctx, pair(pruneHeight(j, params), j.Id)); err != nil {
+			return err
+		}
+	default:
+		j.ProtocolFeeBps = params.ProtocolFeeBps
+	}
+	if j.State.UnderCheck() {
+		if err := k.PendingChecks.Set(ctx, j.Id); err != nil {
+			return err
+		}
+	}
+	if j.State.HoldsWinnerCollateral() {
+		obligations[j.Winner]++
+	}
+	if j.State.InAuction() {
+		commits, err := k.jobCommits(ctx, j.Id)
+		if err != nil {
+			return err
+		}
+		for _, c := range commits {
+			obligations[c.Provider]++
+		}
+	}
+	return k.Jobs.Set(ctx, j.Id, j)
+}
+
+// specWork is a job's work as its kind sizes it from the spec alone, with no
+// module state: 0 when the kind is unknown or needs state (mlp, gpt).
+func specWork(ctx context.Context, j types.Job) uint64 {
+	kind, ok := types.LookupKind(j.Workload.Kind)
+	if !ok {
+		return 0
+	}
+	terms, err := kind.Resolve(ctx, types.KindState{}, j.Workload, j.Requester)
+	if err != nil {
+		return 0
+	}
+	return terms.Shape.MulAdds
+}

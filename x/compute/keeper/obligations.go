@@ -1,0 +1,72 @@
+package keeper
+
+import (
+	"context"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/x/compute/types"
+)
+
+// A provider's obligations are its commitments on jobs in auction plus its
+// won jobs that have not ended, counted exactly in Provider.obligations: a
+// commitment adds one (CommitBid); releasing or forfeiting it drops one; a
+// winning commitment becomes the won job's obligation and drops when the job
+// ends (settlement, slash, timeout, abort). UnbondProvider reads the counter
+// instead of walking jobs, so its cost does not grow with the jobs on chain;
+// CheckInvariants recounts it from the state.
+
+// dropObligation takes one obligation off p (never below zero: the
+// invariant check reports a count that drifted).
+func dropObligation(p *types.Provider) {
+	if p.Obligations > 0 {
+		p.Obligations--
+	}
+}
+
+// releaseCommitment ends a commitment that did not win (a cancelled job, a
+// loser, a revealed bid of a provider no longer active): its collateral is
+// unlocked and its obligation dropped.
+func (k Keeper) releaseCommitment(ctx context.Context, c types.BidCommit) error {
+	p, err := k.GetProvider(ctx, c.Provider)
+	if err != nil {
+		return err
+	}
+	old := p
+	p.Locked = subClamp(p.Locked, c.Deposit)
+	dropObligation(&p)
+	return k.saveProvider(ctx, &old, p)
+}
+
+// releaseCommitments releases every commitment of a job that did not reach
+// award (cancel). Bounded by max_bids_per_job.
+func (k Keeper) releaseCommitments(ctx context.Context, jobID uint64) error {
+	commits, err := k.jobCommits(ctx, jobID)
+	if err != nil {
+		return err
+	}
+	for _, c := range commits {
+		if err := k.releaseCommitment(ctx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// releaseWinner ends a won job's obligation on p (in memory): its
+// collateral is unlocked and the count dropped. The caller saves p.
+func releaseWinner(p *types.Provider, job types.Job) {
+	p.Locked = subClamp(p.Locked, job.WinnerCollateral)
+	dropObligation(p)
+}
+
+// subClamp returns a − b, or zero when b exceeds a. A slash can leave a
+// provider's bond below what its open commitments had locked (the lock is
+// then capped at the bond), so releases and forfeits are clamped to what is
+// still locked rather than failing and stranding a job.
+func subClamp(a, b sdk.Coin) sdk.Coin {
+	if a.Denom != b.Denom || a.IsLT(b) {
+		return zeroCoin(a.Denom)
+	}
+	return a.Sub(b)
+}

@@ -1,0 +1,166 @@
+package keeper
+
+import (
+	"context"
+
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/x/compute/types"
+)
+
+// slashFraud takes max(slash_fraction_fraud × bond, the job's collateral)
+// (at most the bond) from the winner: requester_compensation_bps of it to the
+// requester, the rest burned. It ends the job's obligation, records the
+// fraud (sampled at 100% for the recent-slash window) and jails the winner.
+func (k Keeper) slashFraud(ctx context.Context, job types.Job, params types.Params) error {
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	h := sdkCtx.BlockHeight()
+	p, err := k.GetProvider(ctx, job.Winner)
+	if err != nil {
+		return err
+	}
+	old := p
+	amt := p.Bond.Amount.MulRaw(int64(params.SlashFractionFraud)).QuoRaw(common.BasisPoints)
+	amt = math.MinInt(math.MaxInt(amt, job.WinnerCollateral.Amount), p.Bond.Amount)
+	slashed := sdk.NewCoins(sdk.NewCoin(p.Bond.Denom, amt))
+	comp := common.FeePart(slashed, params.RequesterCompensationBps)
+	burn := slashed.Sub(comp...)
+	if err := k.refund(ctx, job, comp); err != nil {
+		return err
+	}
+	if !burn.IsZero() {
+		if err := k.BankKeeper.BurnCoins(ctx, types.ModuleName, burn); err != nil {
+			return err
+		}
+	}
+	p.Bond = p.Bond.SubAmount(amt)
+	releaseWinner(&p, job)
+	if p.Locked.Amount.GT(p.Bond.Amount) {
+		// Other bids' collateral can no longer be fully covered: cap it.
+		p.Locked = p.Bond
+	}
+	recordFraud(&p, job, h)
+	if err := k.jail(ctx, &p, params, h); err != nil {
+		return err
+	}
+	if err := k.saveProvider(ctx, &old, p); err != nil {
+		return err
+	}
+	if err := k.addStatsCoins(ctx, nil, nil, burn); err != nil {
+		return err
+	}
+	return sdkCtx.EventManager().EmitTypedEvent(&types.EventProviderSlashed{
+		Provider: p.Address, JobId: job.Id, Amount: slashed.String(), ToRequester: comp.String(), Burned: burn.String(),
+		Reason: types.CloseReason_CLOSE_REASON_FRAUD, ToRewardPool: sdk.NewCoins().String(),
+	})
+}
+
+// jail jails p until jail_blocks from h (an unbonding provider stays
+// unbonding: it can neither bid nor win anyway).
+func (k Keeper) jail(ctx context.Context, p *types.Provider, params types.Params, h int64) error {
+	if p.Status == types.ProviderStatus_PROVIDER_STATUS_UNBONDING {
+		return nil
+	}
+	p.Status = types.ProviderStatus_PROVIDER_STATUS_JAILED
+	p.JailedUntil = h + int64(params.JailBlocks)
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventProviderJailed{Provider: p.Address, JailedUntil: p.JailedUntil})
+}
+
+// failFraud slashes and jails the winner, refunds the requester in full and fails the job.
+func (k Keeper) failFraud(ctx context.Context, job types.Job) error {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if err := k.slashFraud(ctx, job, params); err != nil {
+		return err
+	}
+	return k.closeWithRefund(ctx, job, types.JobState_JOB_STATE_FAILED, types.CloseReason_CLOSE_REASON_FRAUD)
+}
+
+// timeoutPenalty is what a winner without a result owes, sized to its job:
+// it forfeits slash_fraction_timeout of the job's collateral (at most its
+// bond). The requester, refunded its escrow in full, has lost only the
+// creation fee it paid, so its compensation is requester_compensation_bps of
+// the penalty capped at that fee; the rest goes to the reward pool (never to
+// the requester: a timeout it provoked earns it nothing). The job's
+// obligation ends; the timeout counts in the winner's record, and
+// timeout_jail_threshold timeouts in a row (no completed job between) jail it.
+func (k Keeper) timeoutPenalty(ctx context.Context, job types.Job, params types.Params) error {
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	p, err := k.GetProvider(ctx, job.Winner)
+	if err != nil {
+		return err
+	}
+	old := p
+	amt := job.WinnerCollateral.Amount.MulRaw(int64(params.SlashFractionTimeout)).QuoRaw(common.BasisPoints)
+	amt = math.MinInt(amt, p.Bond.Amount)
+	penalty := sdk.NewCoins(sdk.NewCoin(p.Bond.Denom, amt))
+	comp := common.FeePart(penalty, params.RequesterCompensationBps)
+	if lost := creationFee(job); !comp.IsAllLTE(lost) {
+		comp = comp.Min(lost)
+	}
+	toPool := penalty.Sub(comp...)
+	if err := k.refund(ctx, job, comp); err != nil {
+		return err
+	}
+	if !toPool.IsZero() {
+		if err := k.BankKeeper.SendCoinsFromModuleToModule(ctx, types.ModuleName, common.RewardPoolName, toPool); err != nil {
+			return err
+		}
+	}
+	p.Bond = p.Bond.SubAmount(amt)
+	releaseWinner(&p, job)
+	if recordTimeout(&p, job) >= params.TimeoutJailThreshold {
+		if err := k.jail(ctx, &p, params, sdkCtx.BlockHeight()); err != nil {
+			return err
+		}
+	}
+	if err := k.saveProvider(ctx, &old, p); err != nil {
+		return err
+	}
+	if err := k.addStatsCoins(ctx, nil, toPool, nil); err != nil {
+		return err
+	}
+	return sdkCtx.EventManager().EmitTypedEvent(&types.EventProviderSlashed{
+		Provider: p.Address, JobId: job.Id, Amount: penalty.String(), ToRequester: comp.String(), Burned: sdk.NewCoins().String(),
+		Reason: types.CloseReason_CLOSE_REASON_EXECUTION_TIMEOUT, ToRewardPool: toPool.String(),
+	})
+}
+
+// creationFee is the non-refundable fee a job's requester paid (none for a
+// job created before the fee existed).
+func creationFee(job types.Job) sdk.Coins {
+	if job.CreationFee.Amount.IsNil() || !job.CreationFee.IsPositive() {
+		return sdk.NewCoins()
+	}
+	return sdk.NewCoins(job.CreationFee)
+}
+
+// timeOut ends a won job as a timeout: the winner's penalty, a full refund
+// of the escrow, EXPIRED/EXECUTION_TIMEOUT.
+func (k Keeper) timeOut(ctx context.Context, job types.Job) error {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if err := k.timeoutPenalty(ctx, job, params); err != nil {
+		return err
+	}
+	return k.closeWithRefund(ctx, job, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_EXECUTION_TIMEOUT)
+}
+
+// execTimeout ends a job whose winner submitted no result by its deadline.
+func (k Keeper) execTimeout(ctx context.Context, id uint64) error {
+	job, err := k.Jobs.Get(ctx, id)
+	if err != nil || job.State != types.JobState_JOB_STATE_ASSIGNED {
+		return ignoreNotFound(err)
+	}
+	if early, err := filedEarly(ctx, k.ExecDeadlineQueue, job.ExecDeadline, job.ExecDeadline, id); err != nil || early {
+		return err
+	}
+	return k.timeOut(ctx, job)
+}

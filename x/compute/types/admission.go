@@ -1,0 +1,78 @@
+package types
+
+import (
+	"math/bits"
+
+	"github.com/aichain/aichain/workload"
+)
+
+// float32Bytes is the size of one output or input value.
+const float32Bytes = 4
+
+// mul returns a × b, or ok = false when it overflows uint64.
+func mul(a, b uint64) (uint64, bool) {
+	hi, lo := bits.Mul64(a, b)
+	return lo, hi == 0
+}
+
+// ChunkBytes is the largest response a sidecar fetches for one sampled chunk
+// of a job of this shape in chunks of chunkRows rows: the output rows
+// (min(chunk_rows, rows) × cols float32s) plus, for a kind that reads a
+// dataset, the dataset chunks that cover them (at most
+// (rows_in_chunk − 1) / rows_per_chunk + 2 chunks of rows_per_chunk rows of
+// input_cols float32s). ok is false when the size overflows uint64.
+func (s WorkloadShape) ChunkBytes(chunkRows uint64) (uint64, bool) {
+	r := min(chunkRows, s.Rows)
+	out, ok := mul(r, s.Cols)
+	if !ok {
+		return 0, false
+	}
+	out, ok = mul(out, float32Bytes)
+	if !ok || s.InputCols == 0 || s.InputRowsPerChunk == 0 || r == 0 {
+		return out, ok
+	}
+	rpc := min(s.InputRowsPerChunk, s.Rows)
+	covering := min((r-1)/s.InputRowsPerChunk+2, (s.Rows-1)/s.InputRowsPerChunk+1)
+	in, ok := mul(covering, rpc)
+	if ok {
+		in, ok = mul(in, s.InputCols)
+	}
+	if ok {
+		in, ok = mul(in, float32Bytes)
+	}
+	if !ok || out+in < out {
+		return 0, false
+	}
+	return out + in, true
+}
+
+// AdmitJob checks a new job's sizes against the params, so that every job
+// the chain accepts is one an agent can handle: each sampled chunk's
+// response at most max_chunk_bytes (what a sidecar fetches within its
+// timeout), the output and the input each at most workload.MaxDenseElements
+// values (what the backends accept), and, when the chain knows the work, an
+// execution window of at least one block per max_work_per_exec_block
+// multiply-adds. execBlocks passed the window bounds already.
+func (p Params) AdmitJob(s WorkloadShape, chunkRows, execBlocks uint64) error {
+	size, ok := s.ChunkBytes(chunkRows)
+	if !ok || size > p.MaxChunkBytes {
+		return ErrInvalidWorkload.Wrapf("a sampled chunk of %d rows (%d output columns, %d input columns) is %d bytes, more than max_chunk_bytes %d: use a smaller chunk_rows",
+			min(chunkRows, s.Rows), s.Cols, s.InputCols, size, p.MaxChunkBytes)
+	}
+	for _, d := range []struct {
+		what       string
+		rows, cols uint64
+	}{{"output", s.Rows, s.Cols}, {"input", s.Rows, s.InputCols}} {
+		if n, ok := mul(d.rows, d.cols); !ok || n > workload.MaxDenseElements {
+			return ErrInvalidWorkload.Wrapf("%s %d×%d exceeds %d values", d.what, d.rows, d.cols, uint64(workload.MaxDenseElements))
+		}
+	}
+	if s.MulAdds > 0 {
+		need := (s.MulAdds-1)/p.MaxWorkPerExecBlock + 1
+		if execBlocks < need {
+			return ErrInvalidWindow.Wrapf("%d multiply-adds need exec_blocks ≥ %d (max_work_per_exec_block %d), got %d",
+				s.MulAdds, need, p.MaxWorkPerExecBlock, execBlocks)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,94 @@
+package keeper
+
+import (
+	"bytes"
+	"context"
+
+	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/x/datamarket/types"
+)
+
+// isAddress reports whether a stored address string is addr (compared as
+// bytes, so that no spelling of an address can differ from another).
+func (k Keeper) isAddress(stored string, addr sdk.AccAddress) bool {
+	bz, err := k.addressCodec.StringToBytes(stored)
+	return err == nil && bytes.Equal(bz, addr)
+}
+
+// ownedDataset loads a dataset that signer owns, listed or not.
+func (k Keeper) ownedDataset(ctx context.Context, id uint64, signer sdk.AccAddress) (types.Dataset, error) {
+	d, err := k.GetDataset(ctx, id)
+	if err != nil {
+		return d, err
+	}
+	if !k.isAddress(d.Owner, signer) {
+		return d, errorsmod.Wrapf(types.ErrUnauthorized, "dataset %d is owned by %s, not %s", id, d.Owner, signer)
+	}
+	return d, nil
+}
+
+// ownedActiveDataset loads a dataset that signer owns and that is still listed.
+func (k Keeper) ownedActiveDataset(ctx context.Context, id uint64, signer sdk.AccAddress) (types.Dataset, error) {
+	d, err := k.ownedDataset(ctx, id, signer)
+	if err != nil {
+		return d, err
+	}
+	if !d.Active {
+		return d, errorsmod.Wrapf(types.ErrDatasetInactive, "dataset %d", id)
+	}
+	return d, nil
+}
+
+// UpdateDatasetShares replaces the revenue shares of owner's dataset (listed
+// or not). No share may be a module account (modkit.Payout.CheckShares);
+// the shares are stored in canonical form. Sales, renewals and per-job fees
+// of jobs created from now on pay them; a job already created keeps the
+// snapshot it took.
+func (k Keeper) UpdateDatasetShares(ctx context.Context, owner sdk.AccAddress, id uint64, shares []common.Share) error {
+	d, err := k.ownedDataset(ctx, id, owner)
+	if err != nil {
+		return err
+	}
+	if d.Shares, err = k.payout().CheckShares(ctx, shares); err != nil {
+		return err
+	}
+	d.UpdatedHeight = sdk.UnwrapSDKContext(ctx).BlockHeight()
+	if err := k.Datasets.Set(ctx, d.Id, d); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventDatasetSharesUpdated{
+		DatasetId: d.Id, Shares: d.Shares,
+	})
+}
+
+// TransferDataset gives owner's dataset (listed or not) to newOwner, which
+// may not be a module account. Licences stay valid (they name the dataset,
+// not its owner); the shares do not change; the owner's access moves with
+// the dataset.
+func (k Keeper) TransferDataset(ctx context.Context, owner sdk.AccAddress, id uint64, newOwner sdk.AccAddress) error {
+	d, err := k.ownedDataset(ctx, id, owner)
+	if err != nil {
+		return err
+	}
+	if k.isModuleAccount(ctx, newOwner) {
+		return errorsmod.Wrapf(types.ErrInvalidOwner, "%s is a module account", newOwner)
+	}
+	if k.isAddress(d.Owner, newOwner) {
+		return errorsmod.Wrapf(types.ErrInvalidOwner, "dataset %d is already owned by %s", d.Id, d.Owner)
+	}
+	previous := d.Owner
+	if d.Owner, err = k.addrString(newOwner); err != nil {
+		return err
+	}
+	d.UpdatedHeight = sdk.UnwrapSDKContext(ctx).BlockHeight()
+	if err := k.Datasets.Set(ctx, d.Id, d); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventDatasetTransferred{
+		DatasetId: d.Id, PreviousOwner: previous, NewOwner: d.Owner,
+	})
+}
