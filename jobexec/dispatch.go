@@ -99,3 +99,10 @@ func NewRecomputer(ctx context.Context, pv computetypes.PendingVerification, src
 		},
 	}, nil
 }
+
+// MulAddsWork is the work of a job whose kind the chain sizes: its mul_adds
+// (x/compute's one notion of a job's work, the one max_work_per_exec_block
+// admits), two floating-point operations each.
+func MulAddsWork(job computetypes.Job) Work {
+	return Work{GFLOP: 2 * float64(job.MulAdds) / 1e9}
+}

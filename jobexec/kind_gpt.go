@@ -15,13 +15,13 @@ import (
 // PromptSource) and serves with each output chunk, proven against the
 // dataset's content_root, so that a verifier needs no licence. A verifier
 // recomputes a sampled chunk from its prompts alone. The work is the job's
-// mul_adds, as the chain sized it.
+// mul_adds, as the chain sized it (MulAddsWork).
 func init() {
 	Register(Kind{
 		Name:  workload.KindGPT,
 		Needs: Needs{Model: true, Dataset: true},
 		Build: buildGPT,
-		Work:  func(job computetypes.Job) Work { return Work{GFLOP: 2 * float64(job.MulAdds) / 1e9} },
+		Work:  MulAddsWork,
 		Served: func(job computetypes.Job) Served {
 			s := Served{Kind: workload.KindGPT}
 			if g := job.Workload.Gpt; g != nil && g.DatasetId != 0 {
