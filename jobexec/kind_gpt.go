@@ -7,6 +7,7 @@ import (
 
 	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
+	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 )
 
 // gpt-f32: greedy decoding of prompts with a gpt-f32 model. The model comes
@@ -29,9 +30,34 @@ func init() {
 			}
 			return s
 		},
-		Serve:    serveMLPInputs, // the dataset chunks under an output chunk's rows, when there is a dataset
-		Verifier: verifyGPT,
+		Serve:       serveMLPInputs, // the dataset chunks under an output chunk's rows, when there is a dataset
+		Verifier:    verifyGPT,
+		CheckInputs: checkGPTInputs,
 	})
+}
+
+// checkGPTInputs: the model's weights load (checked against the on-chain
+// sha256 and parsed with its on-chain config), and a prompt dataset is
+// npy-i32 with prompts that fit the model's context with the new tokens.
+func checkGPTInputs(ctx context.Context, pv computetypes.PendingVerification, src VerifySource, ds *datamarkettypes.Dataset) error {
+	_, maxNew, _, err := gptArgs(pv.Workload)
+	if err != nil {
+		return err
+	}
+	m, err := gptModel(ctx, src, pv.ModelId)
+	if err != nil {
+		return err
+	}
+	if ds == nil {
+		return nil
+	}
+	if ds.Format != datamarkettypes.FormatNpyI32 {
+		return fmt.Errorf("dataset %d is %q, gpt prompts are %s", ds.Id, ds.Format, datamarkettypes.FormatNpyI32)
+	}
+	if ds.Cols > uint64(workload.MaxGPTContext) {
+		return fmt.Errorf("dataset %d: prompts of %d tokens exceed %d", ds.Id, ds.Cols, workload.MaxGPTContext)
+	}
+	return m.Config.CheckDecode(int(ds.Cols), maxNew)
 }
 
 // gptArgs converts a gpt-f32 spec's sizes.

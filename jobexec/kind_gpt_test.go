@@ -194,3 +194,26 @@ func bytesOf(chunks [][]byte) []string {
 	}
 	return out
 }
+
+// TestGPTCheckInputs: an aborted gpt-f32 job's inputs are available when its
+// model loads as a gpt-f32 model and its npy-i32 prompts fit the context
+// with the new tokens.
+func TestGPTCheckInputs(t *testing.T) {
+	ctx := context.Background()
+	f := newGPTFixture(t)
+	spec := computetypes.WorkloadSpec{Kind: workload.KindGPT, Gpt: &computetypes.GptSpec{ModelId: 7, DatasetId: 2, MaxNewTokens: 5}, ChunkRows: 3}
+	pv := computetypes.PendingVerification{Workload: spec, InputsCheck: true, ModelId: 7, DatasetId: 2, DatasetVersion: 1}
+	if err := CheckInputs(ctx, pv, f.verifier, &f.rec); err != nil {
+		t.Fatal(err)
+	}
+	long := pv
+	long.Workload.Gpt = &computetypes.GptSpec{ModelId: 7, DatasetId: 2, MaxNewTokens: 19} // 6 + 19 > 24
+	if err := CheckInputs(ctx, long, f.verifier, &f.rec); err == nil {
+		t.Fatal("prompts past the context accepted")
+	}
+	f32 := f.rec
+	f32.Format = datamarkettypes.FormatNpyF32
+	if err := CheckInputs(ctx, pv, f.verifier, &f32); err == nil {
+		t.Fatal("an npy-f32 prompt dataset accepted")
+	}
+}

@@ -122,3 +122,43 @@ func TestGPTVerdicts(t *testing.T) {
 		t.Fatalf("sidecar without a model source: %v", got)
 	}
 }
+
+// TestGPTInputsCheck: the input check of an aborted gpt-f32 job loads the
+// model as a gpt-f32 model (not as an mlp one): INPUTS_AVAILABLE when it
+// loads, INPUTS_UNAVAILABLE when it does not, and an abstention from a
+// sidecar with no source of gpt-f32 models.
+func TestGPTInputsCheck(t *testing.T) {
+	model, err := workload.RandomGPT(workload.GPTConfig{Layers: 1, Heads: 2, Embed: 16, Vocab: 256, Context: 16}, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig()
+	cfg.MLP = gptSource{model}
+	v := New(cfg, nil, cpu.New(), slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics("cpu"))
+	pv := computetypes.PendingVerification{JobId: 9, Workload: gptSpec, InputsCheck: true, ModelId: 6}
+	ctx := context.Background()
+	if got, why := v.Verify(ctx, pv); got != computetypes.Verdict_VERDICT_INPUTS_AVAILABLE {
+		t.Fatalf("a gpt-f32 model that loads: %v (%s)", got, why)
+	}
+	gone := pv
+	gone.ModelId = 7
+	if got, why := v.Verify(ctx, gone); got != computetypes.Verdict_VERDICT_INPUTS_UNAVAILABLE {
+		t.Fatalf("a gpt-f32 model that does not load: %v (%s)", got, why)
+	}
+	cfg.MLP = mlpOnly{}
+	noGPT := New(cfg, nil, cpu.New(), slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics("cpu"))
+	if got, why := noGPT.Verify(ctx, pv); got != computetypes.Verdict_VERDICT_UNSPECIFIED {
+		t.Fatalf("a sidecar without gpt-f32 models: %v (%s)", got, why)
+	}
+}
+
+// mlpOnly is a verifier's source with no gpt-f32 models.
+type mlpOnly struct{}
+
+func (mlpOnly) Model(context.Context, uint64) (*workload.Model, error) {
+	return nil, errors.New("no models")
+}
+
+func (mlpOnly) DatasetRecord(context.Context, uint64, uint64) (datamarkettypes.Dataset, error) {
+	return datamarkettypes.Dataset{}, errors.New("no datasets")
+}
