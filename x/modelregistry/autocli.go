@@ -82,7 +82,8 @@ func txCommands() *autocliv1.ServiceCommandDescriptor {
   --fee-per-job 1000uaic --fee-per-1k-rows 50uaic \
   --shares aic1...:70 --shares aic1...:30 --from alice
 %[1]s tx modelregistry register-model tiny-gpt 1.0.0 %[2]s https://example.org/tiny-gpt.safetensors 256 256 MIT \
-  --architecture gpt-f32 --gpt '{"layers":2,"heads":4,"embed":64,"vocab":256,"context":128}' --fee-per-1k-rows 1000uaic --from alice`, app, exampleSha),
+  --architecture gpt-f32 --gpt '{"layers":2,"heads":4,"embed":64,"vocab":256,"context":128}' --fee-per-1k-rows 1000uaic \
+  --shares aic1...:1 --from alice`, app, exampleSha),
 				PositionalArgs: specArgs(),
 				FlagOptions:    specFlags(),
 			},
