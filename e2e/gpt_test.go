@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"cosmossdk.io/math"
+
 	"github.com/aichain/aichain/workload"
 )
 
@@ -40,6 +42,7 @@ var gptE2EPrompts = []string{"Hello, chain", "The quick brown fox", "1+1=", "aic
 //     fails for fraud and the cheat is slashed and jailed, while the honest
 //     provider keeps its bond.
 func TestGPTFourValidators(t *testing.T) {
+	t.Parallel() // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 4, "alice", "bob", "prov1", "cheat")
 	c.SetComputeParams(map[string]any{
 		"sample_rate_floor_bps": 10000, // every job is sampled
@@ -55,7 +58,7 @@ func TestGPTFourValidators(t *testing.T) {
 	}
 	nw := &network{c: c, dir: dir, sidecars: sidecars}
 	model := registerGPTModel(t, c)
-	prompts := listPromptDataset(t, c)
+	prompts, promptsFile := listPromptDataset(t, c)
 	nw.prov1 = c.StartProvider(t, dir, "prov1", c.Nodes[0].SparePort(1), "1000uaic")
 	nw.prov1Bond = c.providerBond(t, c.Addr("prov1"))
 
@@ -63,7 +66,7 @@ func TestGPTFourValidators(t *testing.T) {
 		name string
 		run  func(*testing.T)
 	}{
-		{"honest", func(t *testing.T) { gptHonest(t, nw, model, prompts) }},
+		{"honest", func(t *testing.T) { gptHonest(t, nw, model, prompts, promptsFile) }},
 		{"cheat", func(t *testing.T) { gptCheat(t, nw) }},
 	} {
 		if !t.Run(phase.name, phase.run) {
@@ -95,7 +98,7 @@ func registerGPTModel(t *testing.T, c *Chain) *workload.GPTModel {
 	}
 	okTx(t, "register-model", c.Tx("modelregistry", "register-model", "tiny-gpt", "1.0.0", workload.SHA256Hex(weights),
 		srv.URL+"/tiny-gpt.safetensors", "256", "256", "MIT", "--architecture", "gpt-f32", "--gpt", string(cfg),
-		"--fee-per-job", "100uaic", "--shares", fmt.Sprintf(`{"address":%q,"weight":1}`, c.Addr("alice")), "--from", "alice"))
+		"--fee-per-job", "100uaic", "--shares", c.Addr("alice")+":1", "--from", "alice"))
 	var mr struct {
 		Model struct {
 			Architecture string             `json:"architecture"`
@@ -110,8 +113,9 @@ func registerGPTModel(t *testing.T, c *Chain) *workload.GPTModel {
 }
 
 // listPromptDataset writes gptE2EPrompts as an npy-i32 file and has alice
-// list it as dataset 1 (rows_per_chunk 3) on a real dataset server.
-func listPromptDataset(t *testing.T, c *Chain) *workload.TokenMatrix {
+// list it as dataset 1 (rows_per_chunk 3) on a real dataset server that
+// serves alice's datasets; it returns the prompts and the file.
+func listPromptDataset(t *testing.T, c *Chain) (*workload.TokenMatrix, string) {
 	t.Helper()
 	dataDir := t.TempDir()
 	path := filepath.Join(dataDir, "prompts.npy")
@@ -127,7 +131,7 @@ func listPromptDataset(t *testing.T, c *Chain) *workload.TokenMatrix {
 	if err != nil {
 		t.Fatal(err)
 	}
-	url := startDataserver(t, c, dataDir)
+	url := startDataserver(t, c, dataDir, c.Addr("alice"))
 	okTx(t, "list-dataset", c.Tx("datamarket", "list-dataset", path, "e2e-prompts", "--rows-per-chunk", "3", "--uri", url,
 		"--offer", "per-job:500uaic", "--from", "alice"))
 	var ds struct {
@@ -139,20 +143,23 @@ func listPromptDataset(t *testing.T, c *Chain) *workload.TokenMatrix {
 	if ds.Dataset.Format != "npy-i32" {
 		t.Fatalf("dataset format %q, want npy-i32", ds.Dataset.Format)
 	}
-	return p
+	return p, path
 }
 
 // createGPTJob has bob create a gpt-f32 job with spec's gpt sub-message and
-// chunk_rows 2.
+// chunk_rows 2, the model's and the dataset's fees as their caps (it pays
+// the job_creation_fee besides).
 func (nw *network) createGPTJob(t *testing.T, gpt string) string {
 	t.Helper()
 	spec := fmt.Sprintf(`{"kind":"gpt-f32","gpt":%s,"chunk_rows":2}`, gpt)
 	return jobIDOf(t, nw.c.Tx("compute", "create-job", spec, "5000uaic", "--commit-blocks", "6", "--reveal-blocks", "6",
-		"--exec-blocks", "60", "--from", "bob"))
+		"--exec-blocks", "60", "--max-model-fee", "100uaic", "--max-dataset-fee", "500uaic", "--from", "bob"))
 }
 
-func gptHonest(t *testing.T, nw *network, model *workload.GPTModel, prompts *workload.TokenMatrix) {
+func gptHonest(t *testing.T, nw *network, model *workload.GPTModel, prompts *workload.TokenMatrix, promptsFile string) {
 	c := nw.c
+	bob := c.Addr("bob")
+	bobStart := c.restBalance(t, bob)
 	id := nw.createGPTJob(t, `{"model_id":1,"dataset_id":1,"max_new_tokens":12}`)
 	var created struct {
 		Job struct {
@@ -177,6 +184,11 @@ func gptHonest(t *testing.T, nw *network, model *workload.GPTModel, prompts *wor
 		t.Fatalf("sampled chunks %v, want all 3", j.Sample.Indices)
 	}
 	nw.assertVerifiedByAll(t, id, 3)
+	// Bob paid the clearing price (the single bid clears at max_price), the
+	// model's 100 and the dataset's 500 per job, and the creation fee.
+	if got := bobStart.Sub(c.restBalance(t, bob)); !got.Equal(math.NewInt(5_000 + 100 + 500 + localnetCreationFee)) {
+		t.Fatalf("bob paid %s, want 5000 + 100 + 500 + the %d creation fee", got, localnetCreationFee)
+	}
 	// The committed output is the reference's, bit for bit.
 	gj, err := workload.NewGPTJob(model, prompts, 12, 2)
 	if err != nil {
@@ -190,8 +202,12 @@ func gptHonest(t *testing.T, nw *network, model *workload.GPTModel, prompts *wor
 	if err != nil || string(root) != string(wantRoot[:]) || j.Result.ChunkCount != strconv.Itoa(wantChunks) {
 		t.Fatalf("output root %x / %s chunks, want %x / %d (%v)", root, j.Result.ChunkCount, wantRoot, wantChunks, err)
 	}
-	// aichain-gpt fetches the chunks, checks them against the root and prints the text.
-	out, err := exec.Command(filepath.Join(Binaries(t), "aichain-gpt"), "text", id, "--node", c.Nodes[0].GRPCAddr()).CombinedOutput()
+	// aichain-gpt fetches the chunks as the requester (the provider serves
+	// them to bob, the prompt rows only to validators), checks them against
+	// the root and prints the text with the prompts of the dataset's file,
+	// checked against the chain.
+	out, err := exec.Command(filepath.Join(Binaries(t), "aichain-gpt"), "text", id, "--node", c.Nodes[0].GRPCAddr(),
+		"--from", "bob", "--home", c.Home(), "--keyring-backend", "test", "--prompts", promptsFile).CombinedOutput()
 	if err != nil {
 		t.Fatalf("aichain-gpt text: %v\n%s", err, out)
 	}

@@ -6,7 +6,7 @@
 //
 //	aichain-gpt model tiny-gpt.safetensors [--seed 1] [--layers 2 --heads 4 --embed 64 --context 128]
 //	aichain-gpt prompts prompts.npy "Hello, chain" "The quick brown fox"
-//	aichain-gpt text 7 [--node 127.0.0.1:9090] [--output result.npy]
+//	aichain-gpt text 7 --from bob [--node 127.0.0.1:9090] [--prompts prompts.npy] [--output result.npy]
 package main
 
 import (
@@ -34,9 +34,11 @@ const usage = `usage:
       write a byte-level gpt-f32 model (vocabulary 256) with weights drawn from the seed
   aichain-gpt prompts FILE TEXT...
       write the texts' UTF-8 bytes as an npy-i32 prompt dataset, one prompt per row, padded with -1
-  aichain-gpt text JOB_ID [--node HOST:PORT] [--output FILE.npy]
-      fetch a gpt-f32 job's result from its provider, check every chunk's proof against the
-      on-chain output root, and print each prompt with its generated text`
+  aichain-gpt text JOB_ID --from KEY [--home DIR] [--keyring-backend B] [--node HOST:PORT]
+                  [--prompts DATASET.npy] [--output FILE.npy]
+      fetch a gpt-f32 job's result from its provider with requests signed by the requester's
+      key, check every chunk's proof against the on-chain output root, and print each prompt
+      with its generated text (a dataset job's prompts from --prompts, checked against the chain)`
 
 // errUsage reports a command line that does not match usage.
 var errUsage = errors.New(usage)
@@ -150,7 +152,12 @@ func writePrompts(args []string, out io.Writer) error {
 
 func printText(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("text", flag.ContinueOnError)
-	node := fs.String("node", "127.0.0.1:9090", "gRPC address of an aichaind node")
+	var o fetchOpts
+	fs.StringVar(&o.node, "node", "127.0.0.1:9090", "gRPC address of an aichaind node")
+	fs.StringVar(&o.home, "home", os.ExpandEnv("$HOME/.aichain"), "directory of the keyring that holds --from")
+	fs.StringVar(&o.keyringBackend, "keyring-backend", "test", "keyring backend: test | file | os")
+	fs.StringVar(&o.from, "from", "", "key of the job's requester, which signs the chunk requests (required)")
+	fs.StringVar(&o.promptsFile, "prompts", "", "the prompt dataset's .npy file, checked against the chain, to show a dataset job's prompts")
 	output := fs.String("output", "", "also write the verified output rows to this .npy file (float32)")
 	timeout := fs.Duration("timeout", time.Minute, "give up after this long")
 	pos, err := parse(fs, args)
@@ -160,13 +167,16 @@ func printText(args []string, out io.Writer) error {
 	if len(pos) != 1 {
 		return errUsage
 	}
+	if o.from == "" {
+		return fmt.Errorf("--from KEY is required: the provider serves a job's chunks to its requester\n\n%s", usage)
+	}
 	var id uint64
 	if _, err := fmt.Sscan(pos[0], &id); err != nil || id == 0 {
 		return fmt.Errorf("job id %q is not a positive integer", pos[0])
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	res, err := fetchResult(ctx, *node, id)
+	res, err := fetchResult(ctx, o, id)
 	if err != nil {
 		return err
 	}

@@ -9,10 +9,10 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-
+	"github.com/aichain/aichain/chainclient"
+	"github.com/aichain/aichain/chainclient/signedreq"
 	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
@@ -20,9 +20,9 @@ import (
 	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
 )
 
-// maxResponse bounds one chunk response (a gpt-f32 chunk is at most 8 MiB,
-// base64 in JSON).
-const maxResponse = 64 << 20
+// maxResponse bounds one chunk response: a chunk is at most the chain's
+// max_chunk_bytes (at most 64 MiB), base64 in JSON.
+const maxResponse = 64<<20*4/3 + 64<<10
 
 // result is a gpt-f32 job's verified output: its rows (maxNew ids, then
 // vocab logits) and each row's prompt.
@@ -40,12 +40,30 @@ type chainQueries struct {
 	datasets datamarkettypes.QueryClient
 }
 
-func fetchResult(ctx context.Context, node string, id uint64) (*result, error) {
-	conn, err := grpc.NewClient(node, grpc.WithTransportCredentials(insecure.NewCredentials()))
+// fetchOpts are where the tool reads a result: the node, the requester's key
+// that signs the chunk requests (the provider serves a job's chunks to its
+// requester and to bonded validators only), and optionally the prompt
+// dataset's file.
+type fetchOpts struct {
+	node, home, keyringBackend, from string
+	// promptsFile is the prompt dataset's npy-i32 file, for a dataset job
+	// whose provider does not serve the prompt rows to the requester (it
+	// serves them to validators only); it is checked against the dataset's
+	// on-chain record. Empty: such prompts are shown by their row number.
+	promptsFile string
+}
+
+func fetchResult(ctx context.Context, o fetchOpts, id uint64) (*result, error) {
+	client, err := chainclient.New(chainclient.Config{GRPCAddr: o.node, KeyringDir: o.home, KeyringBackend: o.keyringBackend, From: o.from})
 	if err != nil {
 		return nil, err
 	}
-	defer conn.Close()
+	defer client.Close()
+	signer, err := signedreq.KeyringSigner(client.Keyring(), client.KeyName(), "aic")
+	if err != nil {
+		return nil, err
+	}
+	conn := client.Conn
 	q := chainQueries{computetypes.NewQueryClient(conn), modelregistrytypes.NewQueryClient(conn), datamarkettypes.NewQueryClient(conn)}
 	jr, err := q.compute.Job(ctx, &computetypes.QueryJobRequest{JobId: id})
 	if err != nil {
@@ -68,57 +86,94 @@ func fetchResult(ctx context.Context, node string, id uint64) (*result, error) {
 		return nil, fmt.Errorf("model %d: not a gpt-f32 model (%v)", g.ModelId, err)
 	}
 	res := &result{id: id, maxNew: int(g.MaxNewTokens), vocab: int(mr.Model.Gpt.Vocab)}
-	prompts, err := res.promptReader(ctx, q, job)
+	prompts, err := res.promptReader(ctx, q, job, o.promptsFile)
 	if err != nil {
 		return nil, err
 	}
 	for i := uint64(0); i < job.Result.ChunkCount; i++ {
-		resp, err := fetchChunk(ctx, pr.Provider.Endpoint, id, i)
+		resp, err := fetchChunk(ctx, signer, pr.Provider.Endpoint, id, i)
 		if err != nil {
 			return nil, err
 		}
-		if err := resp.Verify(job.Result.OutputRoot, job.Result.ChunkCount, i); err != nil {
-			return nil, fmt.Errorf("chunk %d does not verify against the on-chain root: %w", i, err)
-		}
-		v, n, err := workload.DecodeChunkRows(resp.Data, res.maxNew+res.vocab)
-		if err != nil {
-			return nil, fmt.Errorf("chunk %d: %w", i, err)
-		}
-		p, err := prompts(resp)
-		if err != nil {
-			return nil, fmt.Errorf("chunk %d prompts: %w", i, err)
-		}
-		cols := res.maxNew + res.vocab
-		for r := 0; r < n; r++ {
-			res.rows = append(res.rows, v[r*cols:(r+1)*cols])
-			res.prompts = append(res.prompts, p.Row(r))
+		if err := res.add(job, resp, prompts); err != nil {
+			return nil, err
 		}
 	}
 	return res, nil
 }
 
+// add checks a served chunk against the job's on-chain root and appends its
+// rows and their prompts.
+func (res *result) add(job computetypes.Job, resp jobexec.ChunkResponse, prompts func(jobexec.ChunkResponse) (*workload.TokenMatrix, error)) error {
+	i := resp.Index
+	if err := resp.Verify(job.Result.OutputRoot, job.Result.ChunkCount, i); err != nil {
+		return fmt.Errorf("chunk %d does not verify against the on-chain root: %w", i, err)
+	}
+	cols := res.maxNew + res.vocab
+	v, n, err := workload.DecodeChunkRows(resp.Data, cols)
+	if err != nil {
+		return fmt.Errorf("chunk %d: %w", i, err)
+	}
+	p, err := prompts(resp)
+	if err != nil {
+		return fmt.Errorf("chunk %d prompts: %w", i, err)
+	}
+	for r := 0; r < n; r++ {
+		res.rows = append(res.rows, v[r*cols:(r+1)*cols])
+		if p != nil && r < p.Rows {
+			res.prompts = append(res.prompts, p.Row(r))
+		} else {
+			res.prompts = append(res.prompts, nil)
+		}
+	}
+	return nil
+}
+
 // promptReader returns how to read the prompts of a served chunk: from the
-// spec (inline prompts) or from the served dataset rows, checked against
-// the dataset's on-chain content root.
-func (res *result) promptReader(ctx context.Context, q chainQueries, job computetypes.Job) (func(jobexec.ChunkResponse) (*workload.TokenMatrix, error), error) {
+// spec (inline prompts); for a dataset job, from the served dataset rows
+// (served to validators), checked against the dataset's on-chain content
+// root, or else from promptsFile, checked whole against the same record; or
+// none (nil rows).
+func (res *result) promptReader(ctx context.Context, q chainQueries, job computetypes.Job, promptsFile string) (func(jobexec.ChunkResponse) (*workload.TokenMatrix, error), error) {
 	g := job.Workload.Gpt
 	chunkRows := job.Workload.ChunkRows
+	slice := func(all *workload.TokenMatrix) func(jobexec.ChunkResponse) (*workload.TokenMatrix, error) {
+		return func(resp jobexec.ChunkResponse) (*workload.TokenMatrix, error) {
+			r0 := min(int(resp.Index*chunkRows), all.Rows)
+			r1 := min(r0+int(chunkRows), all.Rows)
+			return &workload.TokenMatrix{Rows: r1 - r0, Cols: all.Cols, Data: all.Data[r0*all.Cols : r1*all.Cols]}, nil
+		}
+	}
 	if g.DatasetId == 0 {
 		all, err := jobexec.InlinePrompts(g)
 		if err != nil {
 			return nil, err
 		}
-		return func(resp jobexec.ChunkResponse) (*workload.TokenMatrix, error) {
-			r0 := int(resp.Index * chunkRows)
-			r1 := min(r0+int(chunkRows), all.Rows)
-			return &workload.TokenMatrix{Rows: r1 - r0, Cols: all.Cols, Data: all.Data[r0*all.Cols : r1*all.Cols]}, nil
-		}, nil
+		return slice(all), nil
 	}
 	ds, err := jobexec.NewChainResolver(jobexec.ResolverConfig{Datasets: q.datasets}).DatasetRecord(ctx, g.DatasetId, job.DatasetVersion)
 	if err != nil {
 		return nil, err
 	}
+	var fromFile func(jobexec.ChunkResponse) (*workload.TokenMatrix, error)
+	if promptsFile != "" {
+		data, err := os.ReadFile(promptsFile)
+		if err != nil {
+			return nil, err
+		}
+		f, err := jobexec.CheckDataset(ds, data, workload.Limits{})
+		if err != nil || f.Tokens == nil {
+			return nil, fmt.Errorf("--prompts %s is not dataset %d version %d (npy-i32): %v", promptsFile, ds.Id, ds.Version, err)
+		}
+		fromFile = slice(f.Tokens)
+	}
 	return func(resp jobexec.ChunkResponse) (*workload.TokenMatrix, error) {
+		if len(resp.Inputs) == 0 {
+			if fromFile != nil {
+				return fromFile(resp)
+			}
+			return nil, nil
+		}
 		raw, n, err := resp.VerifyInputBytes(ds.ContentRoot, ds.Rows, ds.Cols, ds.RowsPerChunk, chunkRows)
 		if err != nil {
 			return nil, err
@@ -127,11 +182,21 @@ func (res *result) promptReader(ctx context.Context, q chainQueries, job compute
 	}, nil
 }
 
-func fetchChunk(ctx context.Context, endpoint string, id, i uint64) (jobexec.ChunkResponse, error) {
+// fetchChunk fetches chunk i with a request signed by signer, bound to the
+// provider's URL.
+func fetchChunk(ctx context.Context, signer signedreq.Signer, endpoint string, id, i uint64) (jobexec.ChunkResponse, error) {
 	var out jobexec.ChunkResponse
-	url := fmt.Sprintf("%s/v1/jobs/%d/chunks/%d", strings.TrimRight(endpoint, "/"), id, i)
+	base := strings.TrimRight(endpoint, "/")
+	audience, err := signedreq.Audience(base)
+	if err != nil {
+		return out, err
+	}
+	url := fmt.Sprintf("%s/v1/jobs/%d/chunks/%d", base, id, i)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
+		return out, err
+	}
+	if err := signedreq.Sign(req, signer, audience, time.Now()); err != nil {
 		return out, err
 	}
 	res, err := http.DefaultClient.Do(req)
@@ -165,15 +230,16 @@ func (res *result) text(ids []int32) string {
 func (res *result) print(out io.Writer) {
 	fmt.Fprintf(out, "job %d: %d prompts, %d new tokens each (every chunk checked against the on-chain root)\n", res.id, len(res.rows), res.maxNew)
 	for r, row := range res.rows {
+		if res.prompts[r] == nil {
+			fmt.Fprintf(out, "%3d  (prompt dataset row %d: --prompts FILE shows it) → %s\n", r, r, res.text(generated(row, res.maxNew)))
+			continue
+		}
 		prompt, ok := workload.PromptTokens(res.prompts[r], res.vocab)
 		if !ok || (res.maxNew > 0 && row[0] < 0) {
 			fmt.Fprintf(out, "%3d  invalid prompt %v\n", r, res.prompts[r])
 			continue
 		}
-		gen := make([]int32, res.maxNew)
-		for n := range gen {
-			gen[n] = int32(row[n])
-		}
+		gen := generated(row, res.maxNew)
 		logits := row[res.maxNew:]
 		next := workload.Argmax(logits)
 		fmt.Fprintf(out, "%3d  %s → %s  (next token %d, logit %.4g)\n", r, res.text(prompt), res.text(gen), next, logits[next])
@@ -195,4 +261,13 @@ func (res *result) writeNPY(path string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "wrote %s: %d×%d float32 (ids, then logits)\n", path, m.Rows, m.Cols)
 	return nil
+}
+
+// generated returns an output row's generated token ids.
+func generated(row []float32, maxNew int) []int32 {
+	gen := make([]int32, maxNew)
+	for n := range gen {
+		gen[n] = int32(row[n])
+	}
+	return gen
 }
