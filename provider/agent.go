@@ -41,6 +41,9 @@ type Fault struct {
 	// request: an endpoint down for a while (a short outage, or withholding
 	// for the whole verification window).
 	WithholdFor time.Duration
+	// ChangeToken, when set, changes one generated token before committing
+	// (see TokenChange).
+	ChangeToken *TokenChange
 }
 
 // Config configures an Agent.

@@ -114,6 +114,10 @@ func (a *Agent) execute(ctx context.Context, id uint64) execResult {
 		chunks[i][0] ^= 0x01
 		a.log.Warn("FAULT MODE: corrupted an output chunk before committing", "job", id, "chunk", i)
 	}
+	if tc := a.cfg.Fault.ChangeToken; tc != nil {
+		chunk, row, from, to := tc.Apply(chunks, w.Cols())
+		a.log.Warn("FAULT MODE: changed a generated token before committing", "job", id, "chunk", chunk, "row", row, "from", from, "to", to)
+	}
 	tree, err := a.chunks.Put(id, chunks)
 	if err != nil {
 		res.err = err

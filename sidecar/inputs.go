@@ -9,8 +9,8 @@ import (
 
 	"github.com/aichain/aichain/dataserver"
 	"github.com/aichain/aichain/jobexec"
-	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
+	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 )
 
 // The input check of an aborted job (x/compute MsgAbortJob). Its winner says
@@ -24,9 +24,11 @@ import (
 //
 //   - The model's weights are fetched from their uri and checked against the
 //     on-chain sha256 and shape (jobexec's resolver, as for verification),
-//     and must run on the dataset: its columns are the model's input, and
-//     every layer's activation over its rows fits workload.MaxDenseElements
-//     (what workload.NewMLPJob accepts).
+//     and must run on the dataset, as the job's kind says (its row's
+//     CheckInputs in jobexec: for mlp-f32 the dataset's columns are the
+//     model's input and every layer's activation over its rows fits
+//     workload.MaxDenseElements; for gpt-f32 the weights parse with the
+//     on-chain config and the npy-i32 prompts fit its context).
 //   - The dataset version's record is read from the chain. A validator holds
 //     no licence, so it cannot download the file: it asks the dataset's
 //     server for the version's first chunk in a request signed with its
@@ -79,7 +81,7 @@ func (v *Verifier) checkInputs(ctx context.Context, pv computetypes.PendingVerif
 
 // inputsOnce checks the job's inputs once: nil when they are available.
 func (v *Verifier) inputsOnce(ctx context.Context, pv computetypes.PendingVerification) error {
-	var rows, cols uint64
+	var ds *datamarkettypes.Dataset
 	if pv.DatasetId != 0 {
 		rec, err := v.cfg.MLP.DatasetRecord(ctx, pv.DatasetId, pv.DatasetVersion)
 		if err != nil {
@@ -88,30 +90,9 @@ func (v *Verifier) inputsOnce(ctx context.Context, pv computetypes.PendingVerifi
 		if err := v.probeDataset(ctx, rec.Uri, pv.DatasetId, rec.Version); err != nil {
 			return fmt.Errorf("%w: dataset %d version %d: %w", errDatasetGone, pv.DatasetId, rec.Version, err)
 		}
-		rows, cols = rec.Rows, rec.Cols
+		ds = &rec
 	}
-	if pv.ModelId == 0 {
-		return nil
-	}
-	m, err := v.cfg.MLP.Model(ctx, pv.ModelId)
-	if err != nil {
-		return fmt.Errorf("model %d: %w", pv.ModelId, err)
-	}
-	if err := m.Validate(); err != nil {
-		return fmt.Errorf("model %d: %w", pv.ModelId, err)
-	}
-	if pv.DatasetId == 0 {
-		return nil
-	}
-	if cols != uint64(m.InputDim()) {
-		return fmt.Errorf("model %d takes %d inputs, the dataset has %d columns", pv.ModelId, m.InputDim(), cols)
-	}
-	for i, l := range m.Layers {
-		if l.Out > 0 && rows > uint64(workload.MaxDenseElements/l.Out) {
-			return fmt.Errorf("model %d layer %d: activation %d×%d exceeds %d values", pv.ModelId, i, rows, l.Out, workload.MaxDenseElements)
-		}
-	}
-	return nil
+	return jobexec.CheckInputs(ctx, pv, v.cfg.MLP, ds)
 }
 
 // probeDataset asks the dataset's server, with a request signed by the

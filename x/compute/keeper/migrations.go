@@ -25,6 +25,9 @@ func NewMigrator(k Keeper) Migrator { return Migrator{k: k} }
 //   - each live job snapshots the protocol fee in force (the best record of
 //     its terms there is) and a zero creation fee; a job under check is
 //     listed in PendingChecks; a terminal job is filed for pruning;
+//   - each job records its work (mul_adds) where its kind sizes it from the
+//     spec alone (gemm: m·n·k); a kind that needs state to size it (mlp,
+//     whose work the chain does not know) leaves 0, as at creation;
 //   - each provider's obligation counter is counted from its commitments on
 //     jobs in auction and its live won jobs, and its value-weighted record
 //     starts at zero.
@@ -98,6 +101,9 @@ func (k Keeper) migrateJob(ctx context.Context, params types.Params, j types.Job
 	if j.CreationFee.Amount.IsNil() {
 		j.CreationFee = zeroCoin(params.MinProviderBond.Denom)
 	}
+	if j.MulAdds == 0 {
+		j.MulAdds = specWork(ctx, j)
+	}
 	switch {
 	case j.State.IsTerminal():
 		if err := k.PruneQueue.Set(ctx, pair(pruneHeight(j, params), j.Id)); err != nil {
@@ -124,4 +130,18 @@ func (k Keeper) migrateJob(ctx context.Context, params types.Params, j types.Job
 		}
 	}
 	return k.Jobs.Set(ctx, j.Id, j)
+}
+
+// specWork is a job's work as its kind sizes it from the spec alone, with no
+// module state: 0 when the kind is unknown or needs state (mlp, gpt).
+func specWork(ctx context.Context, j types.Job) uint64 {
+	kind, ok := types.LookupKind(j.Workload.Kind)
+	if !ok {
+		return 0
+	}
+	terms, err := kind.Resolve(ctx, types.KindState{}, j.Workload, j.Requester)
+	if err != nil {
+		return 0
+	}
+	return terms.Shape.MulAdds
 }

@@ -51,7 +51,7 @@ func TestMigrate1to2(t *testing.T) {
 	must(t, s.k.Params.Set(s.ta.Ctx, old))
 	for _, id := range []uint64{verifying, assigned, open, expired} {
 		j := s.job(id)
-		j.ProtocolFeeBps, j.CreationFee = 0, sdk.Coin{}
+		j.ProtocolFeeBps, j.CreationFee, j.MulAdds = 0, sdk.Coin{}, 0
 		must(t, s.k.Jobs.Set(s.ta.Ctx, id, j))
 	}
 	must(t, s.k.PendingChecks.Clear(s.ta.Ctx, nil))
@@ -74,6 +74,12 @@ func TestMigrate1to2(t *testing.T) {
 	}
 	if j := s.job(assigned); j.ProtocolFeeBps != p.ProtocolFeeBps || !j.CreationFee.IsZero() {
 		t.Fatalf("live job's snapshot: fee %d bps, creation fee %s", j.ProtocolFeeBps, j.CreationFee)
+	}
+	for _, id := range []uint64{verifying, assigned, open, expired} {
+		j := s.job(id)
+		if g := j.Workload.Gemm; j.MulAdds == 0 || j.MulAdds != g.M*g.N*g.K {
+			t.Fatalf("job %d's work after the migration: %d mul_adds, want m·n·k of %+v", id, j.MulAdds, g)
+		}
 	}
 	for i, b := range before.bals {
 		if after := s.snap(req, p1, p2).bals[i]; !after.Equal(b) {
