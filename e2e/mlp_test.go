@@ -215,6 +215,8 @@ type mlpMarket struct {
 	Data  *workload.Matrix
 	// StopDataserver stops the dataset's server.
 	StopDataserver func()
+	// DataURL is the dataset server's URL; DataDir the folder it serves.
+	DataURL, DataDir string
 }
 
 // listMLPMarket has alice register mlpModel as model 1 (weights served over
@@ -257,7 +259,7 @@ func listMLPMarket(t *testing.T, c *Chain) mlpMarket {
 	res = c.Tx("datamarket", "list-dataset", npyPath, "e2e-rows", "--rows-per-chunk", "6", "--uri", url,
 		"--offer", "per-job:700uaic", "--shares", alice+":60", "--shares", dave+":40", "--from", "alice")
 	okTx(t, "list-dataset", res)
-	return mlpMarket{Model: model, Data: data, StopDataserver: stop}
+	return mlpMarket{Model: model, Data: data, StopDataserver: stop, DataURL: url, DataDir: dataDir}
 }
 
 // mlpPayouts is how a settled mlp job on listMLPMarket's model and dataset
