@@ -28,7 +28,7 @@ import (
 )
 
 // ConsensusVersion is the module's consensus version.
-const ConsensusVersion = 1
+const ConsensusVersion = 2
 
 var (
 	_ module.HasGenesis          = AppModule{}
@@ -94,6 +94,9 @@ func (AppModule) GetQueryCmd() *cobra.Command { return cli.GetQueryCmd() }
 func (am AppModule) RegisterServices(cfg module.Configurator) {
 	types.RegisterMsgServer(cfg.MsgServer(), keeper.NewMsgServerImpl(am.keeper))
 	types.RegisterQueryServer(cfg.QueryServer(), keeper.NewQueryServerImpl(am.keeper))
+	if err := cfg.RegisterMigration(types.ModuleName, 1, keeper.NewMigrator(am.keeper).Migrate1to2); err != nil {
+		panic(fmt.Errorf("register the %s 1→2 migration: %w", types.ModuleName, err))
+	}
 }
 
 // DefaultGenesis returns the default genesis.

@@ -72,7 +72,7 @@ func (k Keeper) jobAccessFor(ctx context.Context, datasetID uint64, provider str
 		if err != nil {
 			return 0, false, err
 		}
-		if ja.Version == version {
+		if ja.Version == version || ja.Version == 0 { // 0: granted before versions were pinned (Migrate1to2)
 			return ja.JobId, true, nil
 		}
 	}

@@ -1,0 +1,61 @@
+package keeper
+
+import (
+	"context"
+
+	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+)
+
+// Migrator runs the module's store migrations.
+type Migrator struct{ k Keeper }
+
+// NewMigrator returns the module's migrator.
+func NewMigrator(k Keeper) Migrator { return Migrator{k: k} }
+
+// Migrate1to2 brings a version-1 store to the hardening of issue 17, once,
+// at the upgrade height: the secondary indexes it added (versions by content
+// root and by sha256, licences by dataset and licensee, job accesses by
+// provider) are built by writing every dataset, version, licence and job
+// access again (each map read whole first, then written: no write under an
+// open iterator). A job access granted before the upgrade carries no
+// version (0) and keeps reading any version until its job ends, as it was
+// granted; every grant after it names the job's pinned version.
+func (m Migrator) Migrate1to2(ctx sdk.Context) error {
+	k := m.k
+	if err := rewrite(ctx, k.Datasets); err != nil {
+		return errorsmod.Wrap(err, "migrate datamarket 1→2: datasets")
+	}
+	if err := rewrite(ctx, k.DatasetVersions); err != nil {
+		return errorsmod.Wrap(err, "migrate datamarket 1→2: dataset versions")
+	}
+	if err := rewrite(ctx, k.Licenses); err != nil {
+		return errorsmod.Wrap(err, "migrate datamarket 1→2: licences")
+	}
+	if err := rewrite(ctx, k.JobAccess); err != nil {
+		return errorsmod.Wrap(err, "migrate datamarket 1→2: job accesses")
+	}
+	return nil
+}
+
+// rewrite writes every entry of an indexed map again, which references it in
+// every index the map has now.
+func rewrite[K, V any, I collections.Indexes[K, V]](ctx context.Context, m *collections.IndexedMap[K, V, I]) error {
+	var keys []K
+	var values []V
+	err := m.Walk(ctx, nil, func(k K, v V) (bool, error) {
+		keys, values = append(keys, k), append(values, v)
+		return false, nil
+	})
+	if err != nil {
+		return err
+	}
+	for i := range keys {
+		if err := m.Set(ctx, keys[i], values[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
