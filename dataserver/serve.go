@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aichain/aichain/chainclient/signedreq"
 	"github.com/aichain/aichain/workload/merkle"
@@ -120,7 +121,14 @@ func (s *Server) hasAccess(ctx context.Context, id uint64, address string, versi
 			return 0, herr(http.StatusBadGateway, "chain_unavailable", "cannot check access of %s to dataset %d", address, id)
 		}
 		ans = accessAnswer{ok: has, version: v}
-		s.access.put(key, ans, s.cfg.Now().Add(s.cfg.AccessTTL))
+		ttl := s.cfg.AccessTTL
+		if !has {
+			// A refusal is kept a second at most: access opens at any block
+			// (a purchase, a job's award), and the prover of a bid asked
+			// just before its award must not be refused after it.
+			ttl = min(ttl, time.Second)
+		}
+		s.access.put(key, ans, s.cfg.Now().Add(ttl))
 	}
 	if !ans.ok {
 		return 0, herr(http.StatusForbidden, "no_access",

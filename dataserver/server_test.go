@@ -323,3 +323,19 @@ func TestSignedProbeTellsHeldFromMissing(t *testing.T) {
 	_, err = fx.stranger.client(fx.url).Download(ctx, 1, 2, Expect{Sha256: f2.Sha256, Rows: 10, Cols: 3})
 	wantHTTPError(t, err, 404, "not_found")
 }
+
+// A refusal is remembered a second at most: the winner of a job, refused
+// just before its award (its bid's probe), reads the rows a second after
+// the chain grants it access, where a granted access is reused for the
+// whole AccessTTL.
+func TestRefusalIsNotCachedLong(t *testing.T) {
+	fx := newFixture(t, false)
+	ctx := context.Background()
+	_, err := fx.stranger.client(fx.url).Download(ctx, 1, 1, fx.expect())
+	wantHTTPError(t, err, 403, "no_access")
+	fx.chain.grant(1, fx.stranger.addr(), 1, true) // the award
+	time.Sleep(1100 * time.Millisecond)
+	if _, err := fx.stranger.client(fx.url).Download(ctx, 1, 1, fx.expect()); err != nil {
+		t.Fatalf("a second after the grant: %v", err)
+	}
+}

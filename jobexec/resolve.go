@@ -237,7 +237,12 @@ func (r *ChainResolver) download(ctx context.Context, rec datamarkettypes.Datase
 	c := &dataserver.Client{BaseURL: rec.Uri, Signer: r.cfg.Signer, HTTP: r.cfg.HTTP}
 	data, err := c.Download(ctx, rec.Id, rec.Version, dataserver.Expect{Sha256: rec.Sha256, Rows: rec.Rows, Cols: rec.Cols})
 	if err != nil {
-		r.failed.record(key, err, time.Now())
+		// A refusal for want of access is not remembered: access opens at a
+		// block (the job's award), and the next try may pass.
+		var he *dataserver.HTTPError
+		if !errors.As(err, &he) || he.Status != http.StatusForbidden {
+			r.failed.record(key, err, time.Now())
+		}
 		return nil, fmt.Errorf("download dataset %d version %d from %s: %w", rec.Id, rec.Version, rec.Uri, err)
 	}
 	return data, nil
