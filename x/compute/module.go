@@ -25,8 +25,9 @@ import (
 )
 
 // ConsensusVersion is the module's state-machine version: 2 since the
-// economics of issue 14 (keeper.Migrator.Migrate1to2).
-const ConsensusVersion = 2
+// economics of issue 14 (keeper.Migrator.Migrate1to2), 3 since the
+// per-denom payments of issue 19 (keeper.Migrator.Migrate2to3).
+const ConsensusVersion = 3
 
 var (
 	_ module.AppModuleBasic      = AppModule{}
@@ -85,6 +86,9 @@ func (am AppModule) RegisterServices(cfg module.Configurator) {
 	types.RegisterQueryServer(cfg.QueryServer(), keeper.NewQueryServerImpl(am.keeper))
 	if err := cfg.RegisterMigration(types.ModuleName, 1, keeper.NewMigrator(am.keeper).Migrate1to2); err != nil {
 		panic(fmt.Errorf("register the %s 1→2 migration: %w", types.ModuleName, err))
+	}
+	if err := cfg.RegisterMigration(types.ModuleName, 2, keeper.NewMigrator(am.keeper).Migrate2to3); err != nil {
+		panic(fmt.Errorf("register the %s 2→3 migration: %w", types.ModuleName, err))
 	}
 }
 

@@ -63,6 +63,11 @@ func withNewParams(p types.Params) types.Params {
 	p.TimeoutJailThreshold, p.RetentionBlocks = d.TimeoutJailThreshold, d.RetentionBlocks
 	p.JobCreationFee = sdk.NewCoin(p.MinProviderBond.Denom, d.JobCreationFee.Amount)
 	p.SlashFractionTimeout = d.SlashFractionTimeout
+	if len(p.AllowedDenoms) == 0 {
+		// Version 3's param (Migrate2to3), so that the params validate under
+		// this binary's rules when a version-1 store migrates through both.
+		p.AllowedDenoms = []string{p.MinProviderBond.Denom}
+	}
 	return p
 }
 
@@ -98,4 +103,24 @@ func (k Keeper) migrateJob(ctx context.Context, params types.Params, j types.Job
 		}
 	}
 	return k.Jobs.Set(ctx, j.Id, j)
+}
+
+// Migrate2to3 brings a version-2 store to the per-denom payments of issue
+// 19: allowed_denoms, which version 2 did not have, becomes the bond denom
+// alone (the default: jobs stay priced in uaic until governance adds a
+// denom). No job or commitment changes: their price collateral, unset, reads
+// as none, which is right for jobs that could only be priced in the bond
+// denom; no coin moves.
+func (m Migrator) Migrate2to3(ctx sdk.Context) error {
+	params, err := m.k.Params.Get(ctx)
+	if err != nil {
+		return errorsmod.Wrap(err, "migrate compute 2→3: params")
+	}
+	if len(params.AllowedDenoms) == 0 {
+		params.AllowedDenoms = []string{params.MinProviderBond.Denom}
+	}
+	if err := params.Validate(); err != nil {
+		return errorsmod.Wrap(err, "migrate compute 2→3")
+	}
+	return m.k.Params.Set(ctx, params)
 }
