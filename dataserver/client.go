@@ -195,3 +195,29 @@ func VerifyChunk(cr *ChunkResponse, contentRoot []byte) error {
 	}
 	return nil
 }
+
+// ErrNotServed is a server's answer that it does not serve a dataset
+// version: it does not hold the file (404) or refuses a valid signature.
+var ErrNotServed = errors.New("the dataset server does not serve the version")
+
+// Holds asks the server, with a signed request for the version's first
+// chunk, whether it serves the version, without reading its rows: nil when
+// it does (200, or 403: the signer holds no licence yet, and the server
+// looks the file up before the licence), ErrNotServed when it answers that
+// it does not, another error when it cannot be asked (not reachable, no
+// key). A bidding provider and a validator's sidecar checking an aborted
+// job's inputs both ask it.
+func (c *Client) Holds(ctx context.Context, datasetID, version uint64) error {
+	resp, err := c.get(ctx, fmt.Sprintf("/v1/datasets/%d/chunks/0", datasetID), version)
+	if err == nil {
+		return resp.Body.Close()
+	}
+	var he *HTTPError
+	switch {
+	case errors.As(err, &he) && he.Status == http.StatusForbidden:
+		return nil
+	case errors.As(err, &he):
+		return fmt.Errorf("%w: dataset %d version %d: %w", ErrNotServed, datasetID, version, err)
+	}
+	return err
+}

@@ -195,7 +195,7 @@ func StartSidecar(t testing.TB, dir, name string, n *Node) *Process {
 	return StartProcess(t, dir, name, "aichain-sidecar",
 		"--node", n.GRPCAddr(), "--listen", fmt.Sprintf("127.0.0.1:%d", n.SparePort(0)), "--metrics", "",
 		"--home", n.Home, "--keyring-backend", "test", "--from", n.Name, "--local-network",
-		"--backend", "cpu", "--poll", "300ms", "--fetch-timeout", "2s", "--fetch-retries", "2", "--unavailable-after", "2s",
+		"--backend", "cpu", "--poll", "300ms", "--fetch-timeout", "2s", "--fetch-retries", "2",
 		"--cache-dir", filepath.Join(dir, name+"-cache"))
 }
 

@@ -192,6 +192,14 @@ func getJSON(t *testing.T, c *Chain, path string, v any) {
 // returns its base URL.
 func startDataserver(t *testing.T, c *Chain, dataDir string, owners ...string) string {
 	t.Helper()
+	url, _ := startDataserverProc(t, c, dataDir, owners...)
+	return url
+}
+
+// startDataserverProc is startDataserver that also returns a function that
+// stops the server (at once, and again harmlessly at cleanup).
+func startDataserverProc(t *testing.T, c *Chain, dataDir string, owners ...string) (string, func()) {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -214,7 +222,7 @@ func startDataserver(t *testing.T, c *Chain, dataDir string, owners ...string) s
 	}
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
+	stop := func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		select {
 		case <-done:
@@ -222,6 +230,9 @@ func startDataserver(t *testing.T, c *Chain, dataDir string, owners ...string) s
 			_ = cmd.Process.Kill()
 			<-done
 		}
+	}
+	t.Cleanup(func() {
+		stop()
 		logf.Close()
 		if t.Failed() {
 			b, _ := os.ReadFile(logf.Name())
@@ -234,7 +245,7 @@ func startDataserver(t *testing.T, c *Chain, dataDir string, owners ...string) s
 		if resp, err := http.Get(url + "/healthz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return url
+				return url, stop
 			}
 		}
 		select {
@@ -245,5 +256,5 @@ func startDataserver(t *testing.T, c *Chain, dataDir string, owners ...string) s
 		}
 	}
 	t.Fatal(fmt.Sprintf("aichain-dataserver did not answer on %s", url))
-	return ""
+	return "", stop
 }

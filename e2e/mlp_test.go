@@ -213,6 +213,8 @@ func jobIDOf(t *testing.T, res TxResult) string {
 type mlpMarket struct {
 	Model *workload.Model
 	Data  *workload.Matrix
+	// StopDataserver stops the dataset's server.
+	StopDataserver func()
 }
 
 // listMLPMarket has alice register mlpModel as model 1 (weights served over
@@ -251,11 +253,11 @@ func listMLPMarket(t *testing.T, c *Chain) mlpMarket {
 	if err := os.WriteFile(npyPath, npy, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	url := startDataserver(t, c, dataDir, alice)
+	url, stop := startDataserverProc(t, c, dataDir, alice)
 	res = c.Tx("datamarket", "list-dataset", npyPath, "e2e-rows", "--rows-per-chunk", "6", "--uri", url,
 		"--offer", "per-job:700uaic", "--shares", alice+":60", "--shares", dave+":40", "--from", "alice")
 	okTx(t, "list-dataset", res)
-	return mlpMarket{Model: model, Data: data}
+	return mlpMarket{Model: model, Data: data, StopDataserver: stop}
 }
 
 // mlpPayouts is how a settled mlp job on listMLPMarket's model and dataset

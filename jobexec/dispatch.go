@@ -6,6 +6,7 @@ import (
 	"github.com/aichain/aichain/workload"
 	"github.com/aichain/aichain/workload/merkle"
 	computetypes "github.com/aichain/aichain/x/compute/types"
+	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 )
 
 // FromSpec returns the workload of a job spec. A kind that needs a model or
@@ -98,4 +99,29 @@ func NewRecomputer(ctx context.Context, pv computetypes.PendingVerification, src
 			return workload.ComputeChunk(ctx, job, b, int(resp.Index))
 		},
 	}, nil
+}
+
+// CheckInputs checks, for an aborted job's input check, that its model loads
+// and runs on its inputs (ds: the dataset version's record, nil without a
+// dataset) through its kind's row: ErrUnsupported for a kind not in the
+// table.
+func CheckInputs(ctx context.Context, pv computetypes.PendingVerification, src VerifySource, ds *datamarkettypes.Dataset) error {
+	k, err := lookup(pv.Workload.Kind)
+	if err != nil {
+		return err
+	}
+	if k.CheckInputs == nil || pv.ModelId == 0 {
+		return nil
+	}
+	if src == nil {
+		return needsError(k)
+	}
+	return k.CheckInputs(ctx, pv, src, ds)
+}
+
+// MulAddsWork is the work of a job whose kind the chain sizes: its mul_adds
+// (x/compute's one notion of a job's work, the one max_work_per_exec_block
+// admits), two floating-point operations each.
+func MulAddsWork(job computetypes.Job) Work {
+	return Work{GFLOP: 2 * float64(job.MulAdds) / 1e9}
 }

@@ -66,6 +66,18 @@ func (r *ChunkResponse) AttachInputs(ds *DatasetFile, chunkRows uint64) error {
 // (row-major float32) and their count. Exactly the covering chunks, in
 // order, must be served, each with a valid proof.
 func (r ChunkResponse) VerifyInputs(contentRoot []byte, rows, cols, rowsPerChunk, chunkRows uint64) ([]float32, int, error) {
+	b, n, err := r.VerifyInputBytes(contentRoot, rows, cols, rowsPerChunk, chunkRows)
+	if err != nil {
+		return nil, 0, err
+	}
+	v, err := workload.DecodeFloats(b)
+	return v, n, err
+}
+
+// VerifyInputBytes is VerifyInputs for any dataset format of 4-byte values
+// (npy-f32, npy-i32): it returns the rows' bytes (little-endian, row-major)
+// and their count.
+func (r ChunkResponse) VerifyInputBytes(contentRoot []byte, rows, cols, rowsPerChunk, chunkRows uint64) ([]byte, int, error) {
 	if len(contentRoot) != merkle.HashSize {
 		return nil, 0, fmt.Errorf("on-chain content root has %d bytes", len(contentRoot))
 	}
@@ -86,7 +98,7 @@ func (r ChunkResponse) VerifyInputs(contentRoot []byte, rows, cols, rowsPerChunk
 	}
 	var root merkle.Hash
 	copy(root[:], contentRoot)
-	var vals []float32
+	var vals []byte
 	for k, in := range r.Inputs {
 		want := first + uint64(k)
 		if in.Index != want {
@@ -95,20 +107,17 @@ func (r ChunkResponse) VerifyInputs(contentRoot []byte, rows, cols, rowsPerChunk
 		if err := in.Verify(root, n); err != nil {
 			return nil, 0, fmt.Errorf("input chunk %d does not verify against the content root: %w", in.Index, err)
 		}
-		v, got, err := workload.DecodeChunkRows(in.Data, c)
-		if err != nil {
-			return nil, 0, fmt.Errorf("input chunk %d: %w", in.Index, err)
-		}
+		rowBytes := 4 * uint64(c)
 		wantRows := min(rowsPerChunk, rows-in.Index*rowsPerChunk)
-		if uint64(got) != wantRows {
-			return nil, 0, fmt.Errorf("input chunk %d has %d rows, want %d", in.Index, got, wantRows)
+		if uint64(len(in.Data)) != wantRows*rowBytes {
+			return nil, 0, fmt.Errorf("input chunk %d has %d bytes, want %d rows of %d", in.Index, len(in.Data), wantRows, rowBytes)
 		}
-		vals = append(vals, v...)
+		vals = append(vals, in.Data...)
 	}
 	r0, r1, err := rowRange(rows, chunkRows, r.Index)
 	if err != nil {
 		return nil, 0, err
 	}
-	off := (r0 - first*rowsPerChunk) * cols
-	return vals[off : off+(r1-r0)*cols], int(r1 - r0), nil
+	off := (r0 - first*rowsPerChunk) * cols * 4
+	return vals[off : off+(r1-r0)*cols*4], int(r1 - r0), nil
 }

@@ -41,6 +41,11 @@ type Kind struct {
 	// and the chunk recomputed from Build's workload with no Resolver). src
 	// is non-nil when Needs asks for anything.
 	Verifier func(ctx context.Context, pv computetypes.PendingVerification, src VerifySource, b workload.Backend) (Recomputer, error)
+	// CheckInputs checks, for an aborted job's input check (x/compute
+	// MsgAbortJob), that the job's model loads and runs on its inputs; ds is
+	// the dataset version's on-chain record (nil without a dataset), whose
+	// availability the caller checks. Nil: nothing to check beyond it.
+	CheckInputs func(ctx context.Context, pv computetypes.PendingVerification, src VerifySource, ds *datamarkettypes.Dataset) error
 }
 
 // Needs says what a kind needs from an agent's sources to run or verify.
@@ -99,6 +104,9 @@ type Served struct {
 // rows it serves with output chunks.
 type InputSource interface {
 	DatasetFile(ctx context.Context, datasetID, version uint64) (*DatasetFile, error)
+	// DatasetServed tells whether a version's server serves it, reading no
+	// rows (nil: it does).
+	DatasetServed(ctx context.Context, datasetID, version uint64) error
 }
 
 // ProviderSource is what a provider agent gives the table: the Resolver to

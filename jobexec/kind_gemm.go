@@ -21,7 +21,10 @@ func init() {
 			return workload.NewGemmJob(p)
 		},
 		Work: func(job computetypes.Job) Work {
-			g := job.Workload.Gemm
+			if job.MulAdds > 0 { // the chain's sizing, recorded at creation
+				return MulAddsWork(job)
+			}
+			g := job.Workload.Gemm // a spec not on chain: the same m·n·k
 			if g == nil {
 				return Work{}
 			}

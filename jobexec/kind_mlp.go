@@ -8,6 +8,7 @@ import (
 
 	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
+	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 )
 
 // mlp-f32: every row of a dataset through a model. The provider needs both
@@ -28,9 +29,36 @@ func init() {
 			}
 			return s
 		},
-		Serve:    serveMLPInputs,
-		Verifier: verifyMLP,
+		Serve:       serveMLPInputs,
+		Verifier:    verifyMLP,
+		CheckInputs: checkMLPInputs,
 	})
+}
+
+// checkMLPInputs: the model's weights load (fetched from their uri and
+// checked against the on-chain sha256 and shape) and run on the dataset: its
+// columns are the model's input, and every layer's activation over its rows
+// fits workload.MaxDenseElements (what workload.NewMLPJob accepts).
+func checkMLPInputs(ctx context.Context, pv computetypes.PendingVerification, src VerifySource, ds *datamarkettypes.Dataset) error {
+	m, err := src.Model(ctx, pv.ModelId)
+	if err != nil {
+		return fmt.Errorf("model %d: %w", pv.ModelId, err)
+	}
+	if err := m.Validate(); err != nil {
+		return fmt.Errorf("model %d: %w", pv.ModelId, err)
+	}
+	if ds == nil {
+		return nil
+	}
+	if ds.Cols != uint64(m.InputDim()) {
+		return fmt.Errorf("model %d takes %d inputs, the dataset has %d columns", pv.ModelId, m.InputDim(), ds.Cols)
+	}
+	for i, l := range m.Layers {
+		if l.Out > 0 && ds.Rows > uint64(workload.MaxDenseElements/l.Out) {
+			return fmt.Errorf("model %d layer %d: activation %d×%d exceeds %d values", pv.ModelId, i, ds.Rows, l.Out, workload.MaxDenseElements)
+		}
+	}
+	return nil
 }
 
 func buildMLP(ctx context.Context, spec computetypes.WorkloadSpec, datasetVersion uint64, r Resolver) (workload.Job, error) {

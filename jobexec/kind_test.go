@@ -88,10 +88,10 @@ func TestKindTable(t *testing.T) {
 	if got, want := Runnable(Needs{}), []string{workload.KindGemm, toyKind}; !reflect.DeepEqual(got, want) {
 		t.Errorf("runnable without sources: %v, want %v", got, want)
 	}
-	if got, want := Runnable(Needs{Model: true, Dataset: true}), []string{workload.KindGemm, workload.KindMLP, toyKind}; !reflect.DeepEqual(got, want) {
+	if got, want := Runnable(Needs{Model: true, Dataset: true}), []string{workload.KindGemm, workload.KindGPT, workload.KindMLP, toyKind}; !reflect.DeepEqual(got, want) {
 		t.Errorf("runnable with a resolver: %v, want %v", got, want)
 	}
-	if got := Runnable(Needs{Model: true}); len(got) != 2 {
+	if got := Runnable(Needs{Model: true}); len(got) != 2 { // gpt-f32 needs a dataset source too (prompt datasets)
 		t.Errorf("runnable with models only: %v", got)
 	}
 	if k, ok := Lookup(workload.KindMLP); !ok || k.Needs.String() != "a model and dataset" {

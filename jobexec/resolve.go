@@ -61,10 +61,11 @@ type ResolverConfig struct {
 type ChainResolver struct {
 	cfg ResolverConfig
 
-	mu       sync.Mutex
-	models   map[uint64]cachedModel
-	datasets map[uint64]*DatasetFile
-	failed   failures
+	mu        sync.Mutex
+	models    map[uint64]cachedModel
+	gptModels map[uint64]cachedGPT
+	datasets  map[uint64]*DatasetFile
+	failed    failures
 }
 
 type cachedModel struct {
@@ -80,8 +81,8 @@ func NewChainResolver(cfg ResolverConfig) *ChainResolver {
 	if cfg.HTTP == nil {
 		cfg.HTTP = cfg.Fetch.HTTPClient()
 	}
-	return &ChainResolver{cfg: cfg, models: map[uint64]cachedModel{}, datasets: map[uint64]*DatasetFile{},
-		failed: failures{ttl: cfg.Fetch.FailureTTL}}
+	return &ChainResolver{cfg: cfg, models: map[uint64]cachedModel{}, gptModels: map[uint64]cachedGPT{},
+		datasets: map[uint64]*DatasetFile{}, failed: failures{ttl: cfg.Fetch.FailureTTL}}
 }
 
 // Model returns the checked weights of an on-chain model.
@@ -101,16 +102,9 @@ func (r *ChainResolver) Model(ctx context.Context, modelID uint64) (*workload.Mo
 	if ok && c.sha == sha {
 		return c.model, nil
 	}
-	data, err := r.cached("models", sha+".safetensors", sha)
+	data, err := r.weights(ctx, modelID, sha, rec.Uri)
 	if err != nil {
-		key := "model:" + sha + ":" + rec.Uri
-		if err := r.failed.check(key, time.Now()); err != nil {
-			return nil, fmt.Errorf("fetch model %d weights from %q: %w", modelID, rec.Uri, err)
-		}
-		if data, err = r.fetchURI(ctx, rec.Uri); err != nil {
-			r.failed.record(key, err, time.Now())
-			return nil, fmt.Errorf("fetch model %d weights from %q: %w", modelID, rec.Uri, err)
-		}
+		return nil, err
 	}
 	m, err := workload.ParseSafetensors(data, sha, r.cfg.Limits)
 	if err != nil {
@@ -125,6 +119,24 @@ func (r *ChainResolver) Model(ctx context.Context, modelID uint64) (*workload.Mo
 	r.models[modelID] = cachedModel{sha: sha, model: m}
 	r.mu.Unlock()
 	return m, nil
+}
+
+// weights reads a model's weights file from the disk cache or its uri; a
+// failed fetch is remembered (failures) and not retried before its ttl.
+func (r *ChainResolver) weights(ctx context.Context, modelID uint64, sha, uri string) ([]byte, error) {
+	data, err := r.cached("models", sha+".safetensors", sha)
+	if err == nil {
+		return data, nil
+	}
+	key := "model:" + sha + ":" + uri
+	if err := r.failed.check(key, time.Now()); err != nil {
+		return nil, fmt.Errorf("fetch model %d weights from %q: %w", modelID, uri, err)
+	}
+	if data, err = r.fetchURI(ctx, uri); err != nil {
+		r.failed.record(key, err, time.Now())
+		return nil, fmt.Errorf("fetch model %d weights from %q: %w", modelID, uri, err)
+	}
+	return data, nil
 }
 
 // DatasetRecord reads a dataset's on-chain record as of a version (0: the
@@ -151,11 +163,29 @@ func (r *ChainResolver) DatasetRecord(ctx context.Context, datasetID, version ui
 	return rec, nil
 }
 
+// DatasetServed asks a version's dataset server whether it serves it,
+// without reading its rows (dataserver.Client.Holds): what a provider can
+// check before it bids, since the rows open to it only once it has won.
+func (r *ChainResolver) DatasetServed(ctx context.Context, datasetID, version uint64) error {
+	if r.cfg.Signer == nil {
+		return fmt.Errorf("%w: no key to ask dataset %d's server with", ErrUnsupported, datasetID)
+	}
+	rec, err := r.DatasetRecord(ctx, datasetID, version)
+	if err != nil {
+		return err
+	}
+	c := &dataserver.Client{BaseURL: rec.Uri, Signer: r.cfg.Signer, HTTP: r.cfg.HTTP}
+	return c.Holds(ctx, rec.Id, rec.Version)
+}
+
 // Dataset returns the checked rows of a version of an on-chain dataset (0: current).
 func (r *ChainResolver) Dataset(ctx context.Context, datasetID, version uint64) (*workload.Matrix, error) {
 	f, err := r.DatasetFile(ctx, datasetID, version)
 	if err != nil {
 		return nil, err
+	}
+	if f.Matrix == nil {
+		return nil, fmt.Errorf("%w: dataset %d is %s, not npy-f32", ErrUnsupported, datasetID, f.Format)
 	}
 	return f.Matrix, nil
 }
@@ -221,6 +251,9 @@ func CheckDataset(rec datamarkettypes.Dataset, data []byte, lim workload.Limits)
 		return nil, fmt.Errorf("dataset %d: %w", rec.Id, err)
 	}
 	if err := d.Check(rec.Sha256, rec.Rows, rec.Cols, rec.RowsPerChunk, rec.ContentRoot); err != nil {
+		return nil, fmt.Errorf("dataset %d: %w", rec.Id, err)
+	}
+	if err := d.CheckFormat(rec.Format); err != nil {
 		return nil, fmt.Errorf("dataset %d: %w", rec.Id, err)
 	}
 	return &DatasetFile{Record: rec, Description: d}, nil

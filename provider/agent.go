@@ -36,6 +36,14 @@ type Fault struct {
 	// CorruptChunk, when ≥ 0, flips a bit in that output chunk (modulo the
 	// chunk count) before committing: the root is consistent, the data wrong.
 	CorruptChunk int
+	// WithholdFor, when positive, makes the chunk server answer 503 to every
+	// request for a job's chunks for this long after the job's first chunk
+	// request: an endpoint down for a while (a short outage, or withholding
+	// for the whole verification window).
+	WithholdFor time.Duration
+	// ChangeToken, when set, changes one generated token before committing
+	// (see TokenChange).
+	ChangeToken *TokenChange
 }
 
 // Config configures an Agent.
@@ -124,6 +132,8 @@ type Agent struct {
 	me      string
 	auth    *authorizer
 	cap     *capacity
+
+	withheldSince sync.Map // job id → time of its first chunk request (Fault.WithholdFor)
 
 	mu      sync.Mutex
 	recs    map[uint64]*Record

@@ -104,8 +104,8 @@ func (c *capacity) fits(recs map[uint64]*Record, est float64, execBlocks uint64,
 
 // estimate returns a job's estimated execution seconds, or why the agent
 // will not bid on it: a kind it cannot run, output beyond its limits, or a
-// model it cannot fetch and check now (an mlp job's model is fetched and
-// hashed before the agent commits to it; its dataset, which only the
+// model it cannot fetch and check now (an mlp or gpt job's model is fetched
+// and hashed before the agent commits to it; its dataset, which only the
 // winner may read, is checked against its size limits).
 func (a *Agent) estimate(ctx context.Context, job computetypes.Job) (float64, string) {
 	k, ok := jobexec.Lookup(job.Workload.Kind)
@@ -146,7 +146,46 @@ func (a *Agent) shape(ctx context.Context, job computetypes.Job) (rows, cols uin
 		if float64(rows)*float64(m.InputDim())*4 > float64(a.cfg.MaxOutputBytes) {
 			return 0, 0, 0, "dataset size"
 		}
+		if why := a.datasetServed(ctx, job, job.Workload.Mlp.DatasetId); why != "" {
+			return 0, 0, 0, why
+		}
 		return rows, uint64(m.OutputDim()), 2 * macs * float64(rows) / 1e9, ""
+	case job.Workload.Gpt != nil && a.cfg.MLP != nil:
+		return a.gptShape(ctx, job)
 	}
 	return 0, 0, 0, "kind"
+}
+
+// gptShape: a gpt-f32 job's model is fetched and checked (against its
+// on-chain sha256 and config) before the agent commits to it; an output row
+// is max_new_tokens ids and the vocabulary's logits; the work is the job's
+// mul_adds.
+func (a *Agent) gptShape(ctx context.Context, job computetypes.Job) (rows, cols uint64, gflop float64, why string) {
+	g := job.Workload.Gpt
+	gs, ok := a.cfg.MLP.(jobexec.GPTSource)
+	if !ok {
+		return 0, 0, 0, "kind"
+	}
+	m, err := gs.GPTModel(ctx, g.ModelId)
+	if err != nil {
+		a.log.Info("not bidding: model unavailable", "job", job.Id, "model", g.ModelId, "err", err)
+		return 0, 0, 0, "model"
+	}
+	if g.DatasetId != 0 {
+		if why := a.datasetServed(ctx, job, g.DatasetId); why != "" {
+			return 0, 0, 0, why
+		}
+	}
+	return job.Rows, uint64(g.MaxNewTokens) + uint64(m.Config.Vocab), jobexec.WorkOf(job).GFLOP, ""
+}
+
+// datasetServed: a dataset's rows open to the winner only, so before a bid
+// binds the collateral the dataset's server must say it serves the version
+// the job pinned (why is "dataset" when it does not).
+func (a *Agent) datasetServed(ctx context.Context, job computetypes.Job, datasetID uint64) string {
+	if err := a.cfg.MLP.DatasetServed(ctx, datasetID, job.DatasetVersion); err != nil {
+		a.log.Info("not bidding: dataset not served", "job", job.Id, "dataset", datasetID, "version", job.DatasetVersion, "err", err)
+		return "dataset"
+	}
+	return ""
 }

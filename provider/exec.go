@@ -21,6 +21,7 @@ type execResult struct {
 	gflop      float64
 	secs       float64
 	err        error
+	inputs     bool // err is a failure to fetch the job's model or dataset
 }
 
 // award moves revealed bids whose winner is known: won jobs go to the
@@ -47,7 +48,7 @@ func (a *Agent) award() {
 func (a *Agent) dispatch() {
 	var won []*Record
 	for id, r := range a.recs {
-		if r.Phase == PhaseWon && !a.queued[id] {
+		if r.Phase == PhaseWon && !a.queued[id] && !r.Abort && a.height >= r.RetryAt {
 			won = append(won, r)
 		}
 	}
@@ -98,7 +99,8 @@ func (a *Agent) execute(ctx context.Context, id uint64) execResult {
 	}
 	w, err := jobexec.FromJob(ctx, job.Workload, job.DatasetVersion, resolver)
 	if err != nil {
-		res.err = err
+		// Building a job the chain accepted fails only on its inputs.
+		res.err, res.inputs = err, ctx.Err() == nil
 		return res
 	}
 	start := time.Now()
@@ -111,6 +113,10 @@ func (a *Agent) execute(ctx context.Context, id uint64) execResult {
 		i := c % len(chunks)
 		chunks[i][0] ^= 0x01
 		a.log.Warn("FAULT MODE: corrupted an output chunk before committing", "job", id, "chunk", i)
+	}
+	if tc := a.cfg.Fault.ChangeToken; tc != nil {
+		chunk, row, from, to := tc.Apply(chunks, w.Cols())
+		a.log.Warn("FAULT MODE: changed a generated token before committing", "job", id, "chunk", chunk, "row", row, "from", from, "to", to)
 	}
 	tree, err := a.chunks.Put(id, chunks)
 	if err != nil {
@@ -128,6 +134,10 @@ func (a *Agent) execute(ctx context.Context, id uint64) execResult {
 func (a *Agent) executed(res execResult) {
 	r, ok := a.recs[res.id]
 	if !ok || r.Phase != PhaseWon {
+		return
+	}
+	if res.err != nil && res.inputs {
+		a.inputsFailed(r, res.err)
 		return
 	}
 	if res.err != nil {

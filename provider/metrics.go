@@ -14,6 +14,7 @@ type Metrics struct {
 	ResultsSubmitted prometheus.Counter
 	MissedReveals    prometheus.Counter
 	Timeouts         prometheus.Counter
+	Aborts           prometheus.Counter
 	FailedTxs        prometheus.Counter
 	ChunksServed     prometheus.Counter
 	Txs              *prometheus.CounterVec
@@ -46,6 +47,7 @@ func NewMetrics() *Metrics {
 		ResultsSubmitted: counter("results_submitted_total", "Results submitted (in a block)."),
 		MissedReveals:    counter("missed_reveals_total", "Committed bids whose reveal window passed unrevealed (deposit forfeited)."),
 		Timeouts:         counter("timeouts_total", "Won jobs whose result was not in by the deadline."),
+		Aborts:           counter("aborts_total", "Won jobs aborted (in a block) because their inputs could not be fetched."),
 		FailedTxs:        counter("failed_txs_total", "Transactions that failed in their block."),
 		ChunksServed:     counter("chunks_served_total", "Chunks served with proofs."),
 		Txs:              counterVec("txs_total", "Transactions sent, by kind (commit, reveal, result).", "kind"),
@@ -61,7 +63,7 @@ func NewMetrics() *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.001, 4, 12),
 		}),
 	}
-	m.Registry.MustRegister(m.BidsCommitted, m.BidsRevealed, m.JobsWon, m.JobsExecuted, m.ExecFailures, m.ResultsSubmitted,
+	m.Registry.MustRegister(m.BidsCommitted, m.BidsRevealed, m.JobsWon, m.JobsExecuted, m.ExecFailures, m.ResultsSubmitted, m.Aborts,
 		m.MissedReveals, m.Timeouts, m.FailedTxs, m.ChunksServed, m.Txs, m.Msgs, m.Skipped, m.Refused, m.Jobs, m.Height,
 		m.BlockSeconds, m.ExecSeconds)
 	return m

@@ -27,6 +27,13 @@ func (f fakeMLP) Dataset(context.Context, uint64, uint64) (*workload.Matrix, err
 	return f.ds.Matrix, nil
 }
 
+func (f fakeMLP) DatasetServed(_ context.Context, id, _ uint64) error {
+	if f.ds == nil || id != f.ds.Record.Id {
+		return errors.New("dataset not served")
+	}
+	return nil
+}
+
 func (f fakeMLP) DatasetFile(_ context.Context, id, _ uint64) (*jobexec.DatasetFile, error) {
 	if id != f.ds.Record.Id {
 		return nil, errors.New("dataset not found")

@@ -33,6 +33,7 @@ func (a *Agent) step(ctx context.Context, b chainclient.Block) error {
 	a.award()
 	a.dispatch()
 	errs = append(errs, a.submit(ctx))
+	errs = append(errs, a.abort(ctx))
 	a.retire()
 	if b.Height%100 == 0 {
 		errs = append(errs, a.refreshParams(ctx))
@@ -160,6 +161,10 @@ func (a *Agent) advance(r *Record) {
 	case PhaseExecuted:
 		r.Phase = PhaseSubmitted
 		a.metrics.ResultsSubmitted.Inc()
+	case PhaseWon:
+		if r.Abort {
+			a.aborted(r)
+		}
 	}
 	r.PendingTx = ""
 	a.touch(r)
@@ -190,6 +195,14 @@ func (a *Agent) checkTimedOut(ctx context.Context, hash string, recs []*Record) 
 
 // onChain reports whether the chain has what r's pending tx was sending.
 func (a *Agent) onChain(ctx context.Context, r *Record) (bool, error) {
+	if r.Phase == PhaseWon && r.Abort {
+		res, err := a.query.Job(ctx, &computetypes.QueryJobRequest{JobId: r.ID})
+		if err != nil {
+			return false, err
+		}
+		a.seeJob(res.Job)
+		return res.Job.State == computetypes.JobState_JOB_STATE_ABORTING || res.Job.AbortReason != computetypes.AbortReason_ABORT_REASON_UNSPECIFIED, nil
+	}
 	if r.Phase == PhaseExecuted {
 		res, err := a.query.Job(ctx, &computetypes.QueryJobRequest{JobId: r.ID})
 		if err != nil {

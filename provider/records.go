@@ -79,6 +79,12 @@ type Record struct {
 	// EndedAt is when the job was seen over on chain (Unix seconds).
 	EndedAt int64  `json:"ea,omitempty"`
 	Error   string `json:"er,omitempty"`
+	// InputFailures counts failed fetches of a won job's inputs; RetryAt is
+	// the height of the next attempt; Abort marks the job for MsgAbortJob
+	// (abort.go).
+	InputFailures int   `json:"if,omitempty"`
+	RetryAt       int64 `json:"ra,omitempty"`
+	Abort         bool  `json:"ab,omitempty"`
 }
 
 func (r *Record) served() jobexec.Served {

@@ -163,6 +163,10 @@ func (a *Agent) serveChunk(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, "bad_request", "job id and chunk index must be non-negative numbers")
 		return
 	}
+	if a.withholding(id) {
+		httpError(w, http.StatusServiceUnavailable, "unavailable", "withheld (fault injection)")
+		return
+	}
 	z := a.auth
 	signed, err := z.verifier.Verify(r)
 	if err != nil {
@@ -242,4 +246,16 @@ func (a *Agent) writeChunk(w http.ResponseWriter, r *http.Request, id, i uint64,
 	a.metrics.ChunksServed.Inc()
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(resp)
+}
+
+// withholding tells whether the Fault.WithholdFor outage of job id is on: it
+// starts at the job's first chunk request.
+func (a *Agent) withholding(id uint64) bool {
+	d := a.cfg.Fault.WithholdFor
+	if d <= 0 {
+		return false
+	}
+	now := time.Now()
+	first, _ := a.withheldSince.LoadOrStore(id, now)
+	return now.Sub(first.(time.Time)) < d
 }

@@ -9,14 +9,14 @@ import (
 )
 
 // TestAdvertisedWorkloads: the agent advertises the kinds of the jobexec
-// table its configuration can run, mlp-f32 only with a model and dataset
+// table its configuration can run, mlp-f32 and gpt-f32 only with a model and dataset
 // source.
 func TestAdvertisedWorkloads(t *testing.T) {
 	if got, want := (Config{}).Workloads(), []string{workload.KindGemm}; !reflect.DeepEqual(got, want) {
 		t.Errorf("without a resolver: %v, want %v", got, want)
 	}
 	withMLP := Config{MLP: jobexec.NewChainResolver(jobexec.ResolverConfig{})}
-	if got, want := withMLP.Workloads(), []string{workload.KindGemm, workload.KindMLP}; !reflect.DeepEqual(got, want) {
+	if got, want := withMLP.Workloads(), []string{workload.KindGemm, workload.KindGPT, workload.KindMLP}; !reflect.DeepEqual(got, want) {
 		t.Errorf("with a resolver: %v, want %v", got, want)
 	}
 	for _, kind := range withMLP.Workloads() {

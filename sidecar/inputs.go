@@ -4,16 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
-	"github.com/aichain/aichain/chainclient/signedreq"
+	"github.com/aichain/aichain/dataserver"
 	"github.com/aichain/aichain/jobexec"
-	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
+	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 )
 
 // The input check of an aborted job (x/compute MsgAbortJob). Its winner says
@@ -27,9 +24,11 @@ import (
 //
 //   - The model's weights are fetched from their uri and checked against the
 //     on-chain sha256 and shape (jobexec's resolver, as for verification),
-//     and must run on the dataset: its columns are the model's input, and
-//     every layer's activation over its rows fits workload.MaxDenseElements
-//     (what workload.NewMLPJob accepts).
+//     and must run on the dataset, as the job's kind says (its row's
+//     CheckInputs in jobexec: for mlp-f32 the dataset's columns are the
+//     model's input and every layer's activation over its rows fits
+//     workload.MaxDenseElements; for gpt-f32 the weights parse with the
+//     on-chain config and the npy-i32 prompts fit its context).
 //   - The dataset version's record is read from the chain. A validator holds
 //     no licence, so it cannot download the file: it asks the dataset's
 //     server for the version's first chunk in a request signed with its
@@ -82,7 +81,7 @@ func (v *Verifier) checkInputs(ctx context.Context, pv computetypes.PendingVerif
 
 // inputsOnce checks the job's inputs once: nil when they are available.
 func (v *Verifier) inputsOnce(ctx context.Context, pv computetypes.PendingVerification) error {
-	var rows, cols uint64
+	var ds *datamarkettypes.Dataset
 	if pv.DatasetId != 0 {
 		rec, err := v.cfg.MLP.DatasetRecord(ctx, pv.DatasetId, pv.DatasetVersion)
 		if err != nil {
@@ -91,34 +90,13 @@ func (v *Verifier) inputsOnce(ctx context.Context, pv computetypes.PendingVerifi
 		if err := v.probeDataset(ctx, rec.Uri, pv.DatasetId, rec.Version); err != nil {
 			return fmt.Errorf("%w: dataset %d version %d: %w", errDatasetGone, pv.DatasetId, rec.Version, err)
 		}
-		rows, cols = rec.Rows, rec.Cols
+		ds = &rec
 	}
-	if pv.ModelId == 0 {
-		return nil
-	}
-	m, err := v.cfg.MLP.Model(ctx, pv.ModelId)
-	if err != nil {
-		return fmt.Errorf("model %d: %w", pv.ModelId, err)
-	}
-	if err := m.Validate(); err != nil {
-		return fmt.Errorf("model %d: %w", pv.ModelId, err)
-	}
-	if pv.DatasetId == 0 {
-		return nil
-	}
-	if cols != uint64(m.InputDim()) {
-		return fmt.Errorf("model %d takes %d inputs, the dataset has %d columns", pv.ModelId, m.InputDim(), cols)
-	}
-	for i, l := range m.Layers {
-		if l.Out > 0 && rows > uint64(workload.MaxDenseElements/l.Out) {
-			return fmt.Errorf("model %d layer %d: activation %d×%d exceeds %d values", pv.ModelId, i, rows, l.Out, workload.MaxDenseElements)
-		}
-	}
-	return nil
+	return jobexec.CheckInputs(ctx, pv, v.cfg.MLP, ds)
 }
 
-// probeDataset asks the dataset's server, without a signature, for the
-// version's first chunk: see the comment above for what its answer means.
+// probeDataset asks the dataset's server, with a request signed by the
+// operator key, whether it serves the version (dataserver.Client.Holds).
 func (v *Verifier) probeDataset(ctx context.Context, base string, id, version uint64) error {
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -126,28 +104,9 @@ func (v *Verifier) probeDataset(ctx context.Context, base string, id, version ui
 	}
 	ctx, cancel := context.WithTimeout(ctx, v.cfg.FetchTimeout)
 	defer cancel()
-	target := fmt.Sprintf("%s/v1/datasets/%d/chunks/0?version=%d", strings.TrimRight(base, "/"), id, version)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
-	if err != nil {
-		return err
+	c := &dataserver.Client{BaseURL: base, Signer: v.cfg.Signer, HTTP: v.http}
+	if err := c.Holds(ctx, id, version); err != nil {
+		return fmt.Errorf("its server %s: %w", base, err)
 	}
-	audience, err := signedreq.Audience(base)
-	if err != nil {
-		return err
-	}
-	if err := signedreq.Sign(req, v.cfg.Signer, audience, time.Now()); err != nil {
-		return err
-	}
-	res, err := v.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("its server %s does not answer: %w", base, err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(res.Body, 512))
-	switch res.StatusCode {
-	case http.StatusOK, http.StatusForbidden:
-		return nil
-	default:
-		return fmt.Errorf("its server %s answers HTTP %d: %s", base, res.StatusCode, strings.TrimSpace(string(body)))
-	}
+	return nil
 }

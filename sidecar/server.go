@@ -16,8 +16,8 @@ type Server struct {
 // NewServer returns the gRPC service of a verifier.
 func NewServer(v *Verifier) *Server { return &Server{v: v} }
 
-// Verdicts returns the ready verdicts.
-func (s *Server) Verdicts(_ context.Context, _ *sidecartypes.VerdictsRequest) (*sidecartypes.VerdictsResponse, error) {
+// Verdicts returns the verdicts ready for the vote at the request's height.
+func (s *Server) Verdicts(_ context.Context, req *sidecartypes.VerdictsRequest) (*sidecartypes.VerdictsResponse, error) {
 	s.v.metrics.Served.Inc()
-	return &sidecartypes.VerdictsResponse{Verdicts: s.v.Ready()}, nil
+	return &sidecartypes.VerdictsResponse{Verdicts: s.v.Ready(req.GetHeight())}, nil
 }

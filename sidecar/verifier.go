@@ -3,7 +3,8 @@
 // from the job's provider, checks the proof against the on-chain root,
 // recomputes the chunk with its own backend, and keeps a verdict ready for
 // the node's next vote extension. Verification runs in the background on a
-// bounded worker pool; the node's call only reads what is ready.
+// bounded worker pool, the most urgent window first (schedule.go); the
+// node's call only reads what is ready.
 package sidecar
 
 import (
@@ -15,7 +16,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -33,13 +33,15 @@ type Config struct {
 	PollInterval time.Duration // how often to read PendingVerifications (default 1 s)
 	Workers      int           // concurrent jobs under check (default 2)
 	FetchTimeout time.Duration // per chunk request (default 5 s)
-	FetchRetries int           // attempts per chunk before UNAVAILABLE (default 3)
+	FetchRetries int           // attempts per chunk at each check (default 3)
 	RetryBackoff time.Duration // wait between attempts (default 1 s)
-	MaxChunkSize int64         // largest chunk body accepted (default 64 MiB)
-	// UnavailableAfter is how long a provider must fail to serve a sampled
-	// chunk, retried at every poll, before the verdict is UNAVAILABLE
-	// (default 15 s): a provider that is briefly down is not penalised.
-	UnavailableAfter time.Duration
+	MaxChunkSize int64         // largest chunk accepted whatever the chain says (default 64 MiB)
+	// Connectivity is the sidecar's check of its own network, run before it
+	// counts a failed fetch against a provider: when it fails, the sidecar
+	// abstains (and restarts the provider's span), so a validator with a
+	// broken network never votes UNAVAILABLE. Nil: the network is assumed up
+	// (ProbeConnectivity builds one from probe URLs).
+	Connectivity func(ctx context.Context) error
 	// MLP, when set, lets the verifier check the kinds that read models and
 	// datasets (mlp-f32); without it the sidecar abstains on them.
 	MLP MLPSource
@@ -71,17 +73,21 @@ func (c *Config) defaults() {
 	if c.MaxChunkSize <= 0 {
 		c.MaxChunkSize = 64 << 20
 	}
-	if c.UnavailableAfter <= 0 {
-		c.UnavailableAfter = 15 * time.Second
-	}
+}
+
+// Pending is one read of the jobs under verification, at a block height.
+type Pending struct {
+	Height int64
+	Jobs   []computetypes.PendingVerification
 }
 
 // PendingSource lists the jobs under verification (the node's query).
 type PendingSource interface {
-	PendingVerifications(ctx context.Context) ([]computetypes.PendingVerification, error)
+	PendingVerifications(ctx context.Context) (Pending, error)
 }
 
-// Verifier keeps verdicts ready.
+// Verifier keeps verdicts ready (schedule.go: which job it checks next,
+// when a failure becomes UNAVAILABLE, which verdicts it sends).
 type Verifier struct {
 	cfg     Config
 	source  PendingSource
@@ -90,12 +96,10 @@ type Verifier struct {
 	log     *slog.Logger
 	metrics *Metrics
 
-	mu       sync.Mutex
-	verdicts map[uint64]computetypes.Verdict // ready verdicts of jobs still pending
-	inFlight map[uint64]bool
-	pending  map[uint64]bool      // jobs pending at the last poll
-	failing  map[uint64]time.Time // jobs whose chunks failed to fetch, since
-	work     chan computetypes.PendingVerification
+	mu     sync.Mutex
+	jobs   map[uint64]*jobState // jobs pending at the last poll
+	height int64                // the height of the last poll
+	wake   chan struct{}
 }
 
 // New returns a verifier; it does nothing until Run.
@@ -103,12 +107,9 @@ func New(cfg Config, source PendingSource, backend workload.Backend, logger *slo
 	cfg.defaults()
 	return &Verifier{
 		cfg: cfg, source: source, backend: backend, log: logger, metrics: m,
-		http:     cfg.Fetch.HTTPClient(),
-		verdicts: map[uint64]computetypes.Verdict{},
-		inFlight: map[uint64]bool{},
-		pending:  map[uint64]bool{},
-		failing:  map[uint64]time.Time{},
-		work:     make(chan computetypes.PendingVerification, 1024),
+		http: cfg.Fetch.HTTPClient(),
+		jobs: map[uint64]*jobState{},
+		wake: make(chan struct{}, cfg.Workers),
 	}
 }
 
@@ -119,14 +120,7 @@ func (v *Verifier) Run(ctx context.Context) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case pv := <-v.work:
-					v.check(ctx, pv)
-				}
-			}
+			v.work(ctx)
 		}()
 	}
 	for {
@@ -140,94 +134,6 @@ func (v *Verifier) Run(ctx context.Context) {
 		case <-time.After(v.cfg.PollInterval):
 		}
 	}
-}
-
-// Poll reads the pending jobs once, forgets verdicts of jobs no longer
-// pending and queues new ones.
-func (v *Verifier) Poll(ctx context.Context) error {
-	pvs, err := v.source.PendingVerifications(ctx)
-	if err != nil {
-		return err
-	}
-	now := make(map[uint64]bool, len(pvs))
-	var queue []computetypes.PendingVerification
-	v.mu.Lock()
-	for _, pv := range pvs {
-		now[pv.JobId] = true
-		if _, done := v.verdicts[pv.JobId]; done || v.inFlight[pv.JobId] {
-			continue
-		}
-		v.inFlight[pv.JobId] = true
-		queue = append(queue, pv)
-	}
-	for id := range v.verdicts {
-		if !now[id] {
-			delete(v.verdicts, id)
-		}
-	}
-	for id := range v.failing {
-		if !now[id] {
-			delete(v.failing, id)
-		}
-	}
-	v.pending = now
-	v.metrics.Pending.Set(float64(len(pvs)))
-	v.mu.Unlock()
-	for _, pv := range queue {
-		select {
-		case v.work <- pv:
-		default:
-			// The queue is full: try this job again at the next poll.
-			v.mu.Lock()
-			delete(v.inFlight, pv.JobId)
-			v.mu.Unlock()
-		}
-	}
-	return nil
-}
-
-// Ready returns the verdicts ready now, for jobs still pending, by job id.
-// Jobs this sidecar abstained on (it could not run the workload) are left out.
-func (v *Verifier) Ready() []computetypes.JobVerdict {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	out := make([]computetypes.JobVerdict, 0, len(v.verdicts))
-	for id, verdict := range v.verdicts {
-		if v.pending[id] && verdict != computetypes.Verdict_VERDICT_UNSPECIFIED {
-			out = append(out, computetypes.JobVerdict{JobId: id, Verdict: verdict})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].JobId < out[j].JobId })
-	return out
-}
-
-func (v *Verifier) check(ctx context.Context, pv computetypes.PendingVerification) {
-	start := time.Now()
-	verdict, reason := v.Verify(ctx, pv)
-	if ctx.Err() != nil {
-		return
-	}
-	v.mu.Lock()
-	delete(v.inFlight, pv.JobId)
-	if verdict == computetypes.Verdict_VERDICT_UNAVAILABLE {
-		first, seen := v.failing[pv.JobId]
-		if !seen {
-			first = start
-			v.failing[pv.JobId] = first
-		}
-		if time.Since(first) < v.cfg.UnavailableAfter {
-			// Not yet: the next poll queues the job again.
-			v.mu.Unlock()
-			v.log.Info("chunks not served yet; retrying at the next poll", "job", pv.JobId, "reason", reason)
-			return
-		}
-	}
-	v.verdicts[pv.JobId] = verdict
-	v.mu.Unlock()
-	v.metrics.Verdicts.WithLabelValues(strings.TrimPrefix(verdict.String(), "VERDICT_")).Inc()
-	v.metrics.Latency.Observe(time.Since(start).Seconds())
-	v.log.Info("verdict ready", "job", pv.JobId, "verdict", verdict.String(), "reason", reason,
-		"samples", len(pv.Indices), "seconds", time.Since(start).Seconds())
 }
 
 // MLPSource gives a verifier what kinds that read models and datasets
@@ -279,7 +185,7 @@ func (v *Verifier) fetch(ctx context.Context, pv computetypes.PendingVerificatio
 			case <-time.After(v.cfg.RetryBackoff):
 			}
 		}
-		resp, err := v.fetchOnce(ctx, pv.ProviderEndpoint, url)
+		resp, err := v.fetchOnce(ctx, pv.ProviderEndpoint, url, v.chunkLimit(pv))
 		if err == nil {
 			if err = resp.Verify(pv.OutputRoot, pv.ChunkCount, idx); err != nil {
 				err = fmt.Errorf("proof does not verify against the on-chain root: %w", err)
@@ -295,7 +201,17 @@ func (v *Verifier) fetch(ctx context.Context, pv computetypes.PendingVerificatio
 	return jobexec.ChunkResponse{}, lastErr
 }
 
-func (v *Verifier) fetchOnce(ctx context.Context, endpoint, url string) (jobexec.ChunkResponse, error) {
+// chunkLimit bounds the chunk data a provider may send for one sampled
+// chunk: the chain's max_chunk_bytes (which admission holds every job to),
+// at most MaxChunkSize.
+func (v *Verifier) chunkLimit(pv computetypes.PendingVerification) int64 {
+	if pv.MaxChunkBytes > 0 && int64(pv.MaxChunkBytes) < v.cfg.MaxChunkSize {
+		return int64(pv.MaxChunkBytes)
+	}
+	return v.cfg.MaxChunkSize
+}
+
+func (v *Verifier) fetchOnce(ctx context.Context, endpoint, url string, limit int64) (jobexec.ChunkResponse, error) {
 	var out jobexec.ChunkResponse
 	ctx, cancel := context.WithTimeout(ctx, v.cfg.FetchTimeout)
 	defer cancel()
@@ -319,9 +235,14 @@ func (v *Verifier) fetchOnce(ctx context.Context, endpoint, url string) (jobexec
 		body, err := io.ReadAll(io.LimitReader(res.Body, 512))
 		return out, errors.Join(fmt.Errorf("HTTP %d: %s", res.StatusCode, strings.TrimSpace(string(body))), err)
 	}
-	dec := json.NewDecoder(io.LimitReader(res.Body, v.cfg.MaxChunkSize*2))
+	// Base64 data, its proof and (mlp) the input rows with theirs: twice the
+	// chunk bound and a margin.
+	dec := json.NewDecoder(io.LimitReader(res.Body, 2*limit+64<<10))
 	if err := dec.Decode(&out); err != nil {
 		return out, fmt.Errorf("decode chunk response: %w", err)
+	}
+	if int64(len(out.Data)) > limit {
+		return out, fmt.Errorf("chunk of %d bytes, the chain allows %d", len(out.Data), limit)
 	}
 	return out, nil
 }
@@ -329,18 +250,22 @@ func (v *Verifier) fetchOnce(ctx context.Context, endpoint, url string) (jobexec
 // NodeSource reads PendingVerifications from a node over gRPC.
 type NodeSource struct{ Query computetypes.QueryClient }
 
-// PendingVerifications lists every pending verification, page by page.
-func (s NodeSource) PendingVerifications(ctx context.Context) ([]computetypes.PendingVerification, error) {
-	var out []computetypes.PendingVerification
+// PendingVerifications lists every pending verification, page by page, at
+// the height of the first page.
+func (s NodeSource) PendingVerifications(ctx context.Context) (Pending, error) {
+	var out Pending
 	var key []byte
 	for {
 		res, err := s.Query.PendingVerifications(ctx, &computetypes.QueryPendingVerificationsRequest{
 			Pagination: &query.PageRequest{Key: key, Limit: 200},
 		})
 		if err != nil {
-			return nil, err
+			return Pending{}, err
 		}
-		out = append(out, res.Pending...)
+		if out.Height == 0 {
+			out.Height = res.Height
+		}
+		out.Jobs = append(out.Jobs, res.Pending...)
 		if res.Pagination == nil || len(res.Pagination.NextKey) == 0 {
 			return out, nil
 		}

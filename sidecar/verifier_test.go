@@ -59,18 +59,18 @@ func provider(t *testing.T, corrupt int) (*httptest.Server, merkle.Hash, int) {
 	return srv, tree.Root(), len(chunks)
 }
 
+// staticSource lists its jobs at height 1.
 type staticSource []computetypes.PendingVerification
 
-func (s staticSource) PendingVerifications(context.Context) ([]computetypes.PendingVerification, error) {
-	return s, nil
+func (s staticSource) PendingVerifications(context.Context) (Pending, error) {
+	return Pending{Height: 1, Jobs: s}, nil
 }
 
 // testConfig is a sidecar on a local network, signing with a validator's
 // operator key.
 func testConfig() Config {
 	return Config{FetchTimeout: 300 * time.Millisecond, FetchRetries: 2, RetryBackoff: 10 * time.Millisecond,
-		Signer: signedreq.PrivKeySigner{Key: secp256k1.GenPrivKey(), Prefix: "aic"}, Fetch: jobexec.FetchPolicy{AllowLocal: true},
-		UnavailableAfter: time.Millisecond}
+		Signer: signedreq.PrivKeySigner{Key: secp256k1.GenPrivKey(), Prefix: "aic"}, Fetch: jobexec.FetchPolicy{AllowLocal: true}}
 }
 
 func newVerifier(src PendingSource) *Verifier {
@@ -80,7 +80,7 @@ func newVerifier(src PendingSource) *Verifier {
 func pending(endpoint string, root merkle.Hash, n int, indices ...uint64) computetypes.PendingVerification {
 	return computetypes.PendingVerification{
 		JobId: 7, Workload: spec, Indices: indices, OutputRoot: root[:], ChunkCount: uint64(n),
-		ProviderEndpoint: endpoint,
+		ProviderEndpoint: endpoint, VerificationEnd: 1_000, UnavailableSpanBlocks: 3,
 	}
 }
 
@@ -133,10 +133,10 @@ func TestRunKeepsVerdictsOfPendingJobsOnly(t *testing.T) {
 	done := make(chan struct{})
 	go func() { v.Run(ctx); close(done) }()
 	deadline := time.Now().Add(10 * time.Second)
-	for len(v.Ready()) == 0 && time.Now().Before(deadline) {
+	for len(v.Ready(1)) == 0 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	ready := v.Ready()
+	ready := v.Ready(1)
 	if len(ready) != 1 || ready[0].JobId != 7 || ready[0].Verdict != computetypes.Verdict_VERDICT_VALID {
 		t.Fatalf("ready verdicts %v, want job 7 VALID", ready)
 	}
@@ -147,7 +147,7 @@ func TestRunKeepsVerdictsOfPendingJobsOnly(t *testing.T) {
 	if err := v.Poll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got := v.Ready(); len(got) != 0 {
+	if got := v.Ready(1); len(got) != 0 {
 		t.Fatalf("verdicts of a finished job still served: %v", got)
 	}
 }
@@ -179,33 +179,5 @@ func TestSignedRequestsAndLocalAddresses(t *testing.T) {
 	public := New(cfg, nil, cpu.New(), slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics("cpu"))
 	if got, why := public.Verify(ctx, pending(honest.URL, root, n, 0)); got != computetypes.Verdict_VERDICT_UNAVAILABLE || !strings.Contains(why, "not allowed") {
 		t.Fatalf("loopback endpoint off a local network: %v (%s)", got, why)
-	}
-}
-
-// A provider that fails to serve is retried at later polls, and called
-// UNAVAILABLE only once it has failed for UnavailableAfter.
-func TestUnavailableOnlyAfterTheRetrySpan(t *testing.T) {
-	honest, root, n := provider(t, -1)
-	down := httptest.NewServer(http.NotFoundHandler())
-	down.Close()
-	cfg := testConfig()
-	cfg.UnavailableAfter = time.Hour
-	v := New(cfg, staticSource{pending(down.URL, root, n, 0)}, cpu.New(), slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics("cpu"))
-	ctx := context.Background()
-	if err := v.Poll(ctx); err != nil {
-		t.Fatal(err)
-	}
-	v.check(ctx, <-v.work)
-	if got := v.Ready(); len(got) != 0 {
-		t.Fatalf("verdict after one failed attempt: %v", got)
-	}
-	// The provider comes back: the next poll checks again, and it is VALID.
-	v.source = staticSource{pending(honest.URL, root, n, 0)}
-	if err := v.Poll(ctx); err != nil {
-		t.Fatal(err)
-	}
-	v.check(ctx, <-v.work)
-	if got := v.Ready(); len(got) != 1 || got[0].Verdict != computetypes.Verdict_VERDICT_VALID {
-		t.Fatalf("after the provider came back: %v", got)
 	}
 }

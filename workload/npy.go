@@ -27,6 +27,13 @@ func (m *Matrix) Validate() error {
 
 const npyMagic = "\x93NUMPY"
 
+// The .npy dtypes accepted: little-endian float32 (npy-f32 datasets) and
+// little-endian int32 (npy-i32 datasets: token ids).
+const (
+	npyF32 = "<f4"
+	npyI32 = "<i4"
+)
+
 // ParseNPY checks data against the expected SHA-256 (hex), then decodes a
 // .npy file holding a 2-D little-endian float32 array in C order.
 //
@@ -48,52 +55,65 @@ func ParseNPY(data []byte, expectedSHA256 string, lim Limits) (*Matrix, error) {
 }
 
 func decodeNPY(data []byte, lim Limits) (*Matrix, error) {
-	if len(data) < len(npyMagic)+2 || string(data[:len(npyMagic)]) != npyMagic {
-		return nil, fmt.Errorf("%w: npy: missing magic string", ErrMalformed)
-	}
-	major, minor := data[6], data[7]
-	var hlen, pre int
-	switch {
-	case major == 1 && minor == 0:
-		if len(data) < 10 {
-			return nil, fmt.Errorf("%w: npy: truncated header length", ErrMalformed)
-		}
-		hlen, pre = int(binary.LittleEndian.Uint16(data[8:])), 10
-	case major == 2 && minor == 0:
-		if len(data) < 12 {
-			return nil, fmt.Errorf("%w: npy: truncated header length", ErrMalformed)
-		}
-		h := binary.LittleEndian.Uint32(data[8:])
-		if uint64(h) > uint64(lim.MaxHeaderBytes) {
-			return nil, fmt.Errorf("%w: npy header of %d bytes, limit %d", ErrTooLarge, h, lim.MaxHeaderBytes)
-		}
-		hlen, pre = int(h), 12
-	default:
-		return nil, fmt.Errorf("%w: npy format version %d.%d (want 1.0 or 2.0)", ErrUnsupported, major, minor)
-	}
-	if hlen > lim.MaxHeaderBytes {
-		return nil, fmt.Errorf("%w: npy header of %d bytes, limit %d", ErrTooLarge, hlen, lim.MaxHeaderBytes)
-	}
-	if len(data)-pre < hlen {
-		return nil, fmt.Errorf("%w: npy: header of %d bytes truncated at %d", ErrMalformed, hlen, len(data)-pre)
-	}
-	hdr := data[pre : pre+hlen]
-	rows, cols, err := parseNPYHeader(hdr)
+	descr, rows, cols, body, err := npyLayout(data, lim)
 	if err != nil {
 		return nil, err
 	}
-	if int64(rows) > lim.MaxElements/int64(cols) {
-		return nil, fmt.Errorf("%w: npy array %d×%d exceeds %d elements", ErrTooLarge, rows, cols, lim.MaxElements)
-	}
-	body := data[pre+hlen:]
-	if int64(len(body)) != int64(rows)*int64(cols)*4 {
-		return nil, fmt.Errorf("%w: npy data is %d bytes, shape (%d, %d) needs %d", ErrMalformed, len(body), rows, cols, int64(rows)*int64(cols)*4)
+	if descr != npyF32 {
+		return nil, fmt.Errorf("%w: npy dtype %q (want '<f4')", ErrUnsupported, descr)
 	}
 	v, err := decodeFinite(body, "npy")
 	if err != nil {
 		return nil, err
 	}
 	return &Matrix{Rows: rows, Cols: cols, Data: v}, nil
+}
+
+// npyLayout checks a .npy file's framing and header and returns its dtype
+// ('<f4' or '<i4'), its shape and its data bytes (exactly rows·cols·4).
+func npyLayout(data []byte, lim Limits) (descr string, rows, cols int, body []byte, err error) {
+	if len(data) < len(npyMagic)+2 || string(data[:len(npyMagic)]) != npyMagic {
+		return "", 0, 0, nil, fmt.Errorf("%w: npy: missing magic string", ErrMalformed)
+	}
+	major, minor := data[6], data[7]
+	var hlen, pre int
+	switch {
+	case major == 1 && minor == 0:
+		if len(data) < 10 {
+			return "", 0, 0, nil, fmt.Errorf("%w: npy: truncated header length", ErrMalformed)
+		}
+		hlen, pre = int(binary.LittleEndian.Uint16(data[8:])), 10
+	case major == 2 && minor == 0:
+		if len(data) < 12 {
+			return "", 0, 0, nil, fmt.Errorf("%w: npy: truncated header length", ErrMalformed)
+		}
+		h := binary.LittleEndian.Uint32(data[8:])
+		if uint64(h) > uint64(lim.MaxHeaderBytes) {
+			return "", 0, 0, nil, fmt.Errorf("%w: npy header of %d bytes, limit %d", ErrTooLarge, h, lim.MaxHeaderBytes)
+		}
+		hlen, pre = int(h), 12
+	default:
+		return "", 0, 0, nil, fmt.Errorf("%w: npy format version %d.%d (want 1.0 or 2.0)", ErrUnsupported, major, minor)
+	}
+	if hlen > lim.MaxHeaderBytes {
+		return "", 0, 0, nil, fmt.Errorf("%w: npy header of %d bytes, limit %d", ErrTooLarge, hlen, lim.MaxHeaderBytes)
+	}
+	if len(data)-pre < hlen {
+		return "", 0, 0, nil, fmt.Errorf("%w: npy: header of %d bytes truncated at %d", ErrMalformed, hlen, len(data)-pre)
+	}
+	hdr := data[pre : pre+hlen]
+	descr, rows, cols, err = parseNPYHeader(hdr)
+	if err != nil {
+		return "", 0, 0, nil, err
+	}
+	if int64(rows) > lim.MaxElements/int64(cols) {
+		return "", 0, 0, nil, fmt.Errorf("%w: npy array %d×%d exceeds %d elements", ErrTooLarge, rows, cols, lim.MaxElements)
+	}
+	body = data[pre+hlen:]
+	if int64(len(body)) != int64(rows)*int64(cols)*4 {
+		return "", 0, 0, nil, fmt.Errorf("%w: npy data is %d bytes, shape (%d, %d) needs %d", ErrMalformed, len(body), rows, cols, int64(rows)*int64(cols)*4)
+	}
+	return descr, rows, cols, body, nil
 }
 
 func decodeFinite(b []byte, what string) ([]float32, error) {
@@ -109,52 +129,52 @@ func decodeFinite(b []byte, what string) ([]float32, error) {
 }
 
 // parseNPYHeader parses the Python dict literal of a .npy header.
-func parseNPYHeader(h []byte) (rows, cols int, err error) {
+func parseNPYHeader(h []byte) (descr string, rows, cols int, err error) {
 	if len(h) == 0 || h[len(h)-1] != '\n' {
-		return 0, 0, fmt.Errorf("%w: npy header does not end in newline", ErrMalformed)
+		return "", 0, 0, fmt.Errorf("%w: npy header does not end in newline", ErrMalformed)
 	}
 	for _, c := range h {
 		if c < 0x20 && c != '\n' || c > 0x7e {
-			return 0, 0, fmt.Errorf("%w: npy header has non-printable byte 0x%02x", ErrMalformed, c)
+			return "", 0, 0, fmt.Errorf("%w: npy header has non-printable byte 0x%02x", ErrMalformed, c)
 		}
 	}
 	p := &pyLit{s: string(h[:len(h)-1])}
 	fields, err := p.dict()
 	if err != nil {
-		return 0, 0, err
+		return "", 0, 0, err
 	}
 	p.space()
 	if p.i != len(p.s) {
-		return 0, 0, fmt.Errorf("%w: npy header has trailing text %q", ErrMalformed, p.s[p.i:])
+		return "", 0, 0, fmt.Errorf("%w: npy header has trailing text %q", ErrMalformed, p.s[p.i:])
 	}
 	descr, ok := fields["descr"].(string)
 	if !ok {
-		return 0, 0, fmt.Errorf("%w: npy header 'descr' missing or not a string", ErrMalformed)
+		return "", 0, 0, fmt.Errorf("%w: npy header 'descr' missing or not a string", ErrMalformed)
 	}
-	if descr != "<f4" {
-		return 0, 0, fmt.Errorf("%w: npy dtype %q (want '<f4')", ErrUnsupported, descr)
+	if descr != npyF32 && descr != npyI32 {
+		return "", 0, 0, fmt.Errorf("%w: npy dtype %q (want '<f4' or '<i4')", ErrUnsupported, descr)
 	}
 	fo, ok := fields["fortran_order"].(bool)
 	if !ok {
-		return 0, 0, fmt.Errorf("%w: npy header 'fortran_order' missing or not a bool", ErrMalformed)
+		return "", 0, 0, fmt.Errorf("%w: npy header 'fortran_order' missing or not a bool", ErrMalformed)
 	}
 	if fo {
-		return 0, 0, fmt.Errorf("%w: npy fortran_order True (want C order)", ErrUnsupported)
+		return "", 0, 0, fmt.Errorf("%w: npy fortran_order True (want C order)", ErrUnsupported)
 	}
 	shape, ok := fields["shape"].([]int)
 	if !ok {
-		return 0, 0, fmt.Errorf("%w: npy header 'shape' missing or not a tuple", ErrMalformed)
+		return "", 0, 0, fmt.Errorf("%w: npy header 'shape' missing or not a tuple", ErrMalformed)
 	}
 	if len(fields) != 3 {
-		return 0, 0, fmt.Errorf("%w: npy header has %d keys (want descr, fortran_order, shape)", ErrMalformed, len(fields))
+		return "", 0, 0, fmt.Errorf("%w: npy header has %d keys (want descr, fortran_order, shape)", ErrMalformed, len(fields))
 	}
 	if len(shape) != 2 {
-		return 0, 0, fmt.Errorf("%w: npy array of %d dimensions (want 2)", ErrUnsupported, len(shape))
+		return "", 0, 0, fmt.Errorf("%w: npy array of %d dimensions (want 2)", ErrUnsupported, len(shape))
 	}
 	if shape[0] < 1 || shape[1] < 1 {
-		return 0, 0, fmt.Errorf("%w: npy shape (%d, %d) must be positive", ErrShape, shape[0], shape[1])
+		return "", 0, 0, fmt.Errorf("%w: npy shape (%d, %d) must be positive", ErrShape, shape[0], shape[1])
 	}
-	return shape[0], shape[1], nil
+	return descr, shape[0], shape[1], nil
 }
 
 // pyLit is a parser for the tiny subset of Python literals .npy headers use.
@@ -318,6 +338,12 @@ func EncodeNPYVersion(m *Matrix, major int) ([]byte, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
+	return encodeNPY(npyF32, m.Rows, m.Cols, EncodeFloats(m.Data), major)
+}
+
+// encodeNPY frames rows×cols values of dtype descr (body, little-endian, C
+// order) as a .npy file of format version major.0.
+func encodeNPY(descr string, rows, cols int, body []byte, major int) ([]byte, error) {
 	var pre int
 	switch major {
 	case 1:
@@ -327,11 +353,11 @@ func EncodeNPYVersion(m *Matrix, major int) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("%w: npy version %d.0", ErrUnsupported, major)
 	}
-	dict := fmt.Sprintf("{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }", m.Rows, m.Cols)
+	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': (%d, %d), }", descr, rows, cols)
 	total := pre + len(dict) + 1
 	pad := (64 - total%64) % 64
 	hdr := dict + strings.Repeat(" ", pad) + "\n"
-	out := make([]byte, 0, pre+len(hdr)+4*len(m.Data))
+	out := make([]byte, 0, pre+len(hdr)+len(body))
 	out = append(out, npyMagic...)
 	out = append(out, byte(major), 0)
 	if major == 1 {
@@ -340,5 +366,5 @@ func EncodeNPYVersion(m *Matrix, major int) ([]byte, error) {
 		out = binary.LittleEndian.AppendUint32(out, uint32(len(hdr)))
 	}
 	out = append(out, hdr...)
-	return append(out, EncodeFloats(m.Data)...), nil
+	return append(out, body...), nil
 }

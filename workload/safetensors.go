@@ -1,16 +1,10 @@
 package workload
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"fmt"
-	"io"
-	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // Layer is one dense layer of a model: y = x·Weightᵀ + Bias.
@@ -78,22 +72,6 @@ func (m *Model) Forward(ctx context.Context, b Backend, x []float32, rows int) (
 	return x, nil
 }
 
-// tensorInfo is one safetensors header entry.
-type tensorInfo struct {
-	DType       string   `json:"dtype"`
-	Shape       []uint64 `json:"shape"`
-	DataOffsets []uint64 `json:"data_offsets"`
-}
-
-type namedTensor struct {
-	name   string
-	layer  int
-	bias   bool
-	info   tensorInfo
-	elems  int64
-	values []float32
-}
-
 // ParseSafetensors checks data against the expected SHA-256 (hex), then
 // decodes a safetensors model.
 //
@@ -125,30 +103,8 @@ func ParseSafetensors(data []byte, expectedSHA256 string, lim Limits) (*Model, e
 }
 
 func decodeSafetensors(data []byte, lim Limits) (*Model, error) {
-	if len(data) < 8 {
-		return nil, fmt.Errorf("%w: safetensors: %d bytes, shorter than the header length", ErrMalformed, len(data))
-	}
-	n := binary.LittleEndian.Uint64(data)
-	if n > uint64(lim.MaxHeaderBytes) {
-		return nil, fmt.Errorf("%w: safetensors header of %d bytes, limit %d", ErrTooLarge, n, lim.MaxHeaderBytes)
-	}
-	if n > uint64(len(data)-8) {
-		return nil, fmt.Errorf("%w: safetensors header of %d bytes truncated at %d", ErrMalformed, n, len(data)-8)
-	}
-	hdr := data[8 : 8+n]
-	buf := data[8+n:]
-	if len(hdr) == 0 || hdr[0] != '{' {
-		return nil, fmt.Errorf("%w: safetensors header does not start with '{'", ErrMalformed)
-	}
-	if !utf8.Valid(hdr) {
-		return nil, fmt.Errorf("%w: safetensors header is not UTF-8", ErrMalformed)
-	}
-	hdr = bytes.TrimRight(hdr, " ")
-	meta, tensors, err := parseSTHeader(hdr, lim)
+	meta, tensors, buf, err := readSafetensors(data, lim, parseTensorName)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkSTLayout(tensors, uint64(len(buf))); err != nil {
 		return nil, err
 	}
 	m, err := assembleModel(tensors)
@@ -177,131 +133,6 @@ func decodeSafetensors(data []byte, lim Limits) (*Model, error) {
 	return m, nil
 }
 
-// parseSTHeader decodes the JSON header strictly.
-func parseSTHeader(hdr []byte, lim Limits) (map[string]string, []*namedTensor, error) {
-	dec := json.NewDecoder(bytes.NewReader(hdr))
-	if err := expectDelim(dec, '{'); err != nil {
-		return nil, nil, err
-	}
-	var meta map[string]string
-	var tensors []*namedTensor
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, nil, fmt.Errorf("%w: safetensors header: %v", ErrMalformed, err)
-		}
-		name, ok := tok.(string)
-		if !ok {
-			return nil, nil, fmt.Errorf("%w: safetensors header: expected a key", ErrMalformed)
-		}
-		if seen[name] {
-			return nil, nil, fmt.Errorf("%w: safetensors header: duplicate key %q", ErrMalformed, name)
-		}
-		seen[name] = true
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, nil, fmt.Errorf("%w: safetensors header: value of %q: %v", ErrMalformed, name, err)
-		}
-		if err := noDuplicateKeys(raw); err != nil {
-			return nil, nil, fmt.Errorf("%w: safetensors header: value of %q: %v", ErrMalformed, name, err)
-		}
-		if name == "__metadata__" {
-			if err := json.Unmarshal(raw, &meta); err != nil || meta == nil {
-				return nil, nil, fmt.Errorf("%w: safetensors __metadata__ must be an object of strings", ErrMalformed)
-			}
-			continue
-		}
-		if len(tensors) >= lim.MaxTensors {
-			return nil, nil, fmt.Errorf("%w: more than %d tensors", ErrTooLarge, lim.MaxTensors)
-		}
-		t, err := parseTensorName(name, lim)
-		if err != nil {
-			return nil, nil, err
-		}
-		d := json.NewDecoder(bytes.NewReader(raw))
-		d.DisallowUnknownFields()
-		if err := d.Decode(&t.info); err != nil {
-			return nil, nil, fmt.Errorf("%w: safetensors tensor %q: %v", ErrMalformed, name, err)
-		}
-		if err := checkTensorInfo(t, lim); err != nil {
-			return nil, nil, err
-		}
-		tensors = append(tensors, t)
-	}
-	if err := expectDelim(dec, '}'); err != nil {
-		return nil, nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, nil, fmt.Errorf("%w: safetensors header: trailing data after the object", ErrMalformed)
-	}
-	return meta, tensors, nil
-}
-
-func expectDelim(dec *json.Decoder, d json.Delim) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return fmt.Errorf("%w: safetensors header: %v", ErrMalformed, err)
-	}
-	if tok != d {
-		return fmt.Errorf("%w: safetensors header: expected %q", ErrMalformed, d)
-	}
-	return nil
-}
-
-// noDuplicateKeys reports duplicate keys in a JSON object (at any depth).
-func noDuplicateKeys(raw []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	type frame struct {
-		obj    bool
-		keys   map[string]bool
-		expKey bool
-	}
-	var stack []*frame
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		var top *frame
-		if len(stack) > 0 {
-			top = stack[len(stack)-1]
-		}
-		if top != nil && top.obj && top.expKey {
-			if d, ok := tok.(json.Delim); ok && d == '}' {
-				stack = stack[:len(stack)-1]
-				if len(stack) > 0 && stack[len(stack)-1].obj {
-					stack[len(stack)-1].expKey = true
-				}
-				continue
-			}
-			k, _ := tok.(string)
-			if top.keys[k] {
-				return fmt.Errorf("duplicate key %q", k)
-			}
-			top.keys[k] = true
-			top.expKey = false
-			continue
-		}
-		switch tok {
-		case json.Delim('{'):
-			stack = append(stack, &frame{obj: true, keys: map[string]bool{}, expKey: true})
-			continue
-		case json.Delim('['):
-			stack = append(stack, &frame{})
-			continue
-		case json.Delim(']'):
-			stack = stack[:len(stack)-1]
-		}
-		if len(stack) > 0 && stack[len(stack)-1].obj {
-			stack[len(stack)-1].expKey = true
-		}
-	}
-}
-
 func parseTensorName(name string, lim Limits) (*namedTensor, error) {
 	rest, ok := strings.CutPrefix(name, "layers.")
 	if !ok {
@@ -320,66 +151,11 @@ func parseTensorName(name string, lim Limits) (*namedTensor, error) {
 	if err != nil || i >= lim.MaxTensors {
 		return nil, fmt.Errorf("%w: layer index in %q above %d", ErrTooLarge, name, lim.MaxTensors)
 	}
-	return &namedTensor{name: name, layer: i, bias: kind == "bias"}, nil
-}
-
-func checkTensorInfo(t *namedTensor, lim Limits) error {
-	if t.info.DType == "" || t.info.Shape == nil || t.info.DataOffsets == nil {
-		return fmt.Errorf("%w: tensor %q needs dtype, shape and data_offsets", ErrMalformed, t.name)
-	}
-	if t.info.DType != "F32" {
-		return fmt.Errorf("%w: tensor %q has dtype %s (want F32)", ErrUnsupported, t.name, t.info.DType)
-	}
 	rank := 2
-	if t.bias {
+	if kind == "bias" {
 		rank = 1
 	}
-	if len(t.info.Shape) != rank {
-		return fmt.Errorf("%w: tensor %q has shape %v (want %d dimensions)", ErrShape, t.name, t.info.Shape, rank)
-	}
-	elems := int64(1)
-	for _, d := range t.info.Shape {
-		if d < 1 {
-			return fmt.Errorf("%w: tensor %q has shape %v (dimensions must be positive)", ErrShape, t.name, t.info.Shape)
-		}
-		if d > uint64(lim.MaxElements) || uint64(elems) > uint64(lim.MaxElements)/d {
-			return fmt.Errorf("%w: tensor %q of shape %v exceeds %d elements", ErrTooLarge, t.name, t.info.Shape, lim.MaxElements)
-		}
-		elems *= int64(d)
-	}
-	t.elems = elems
-	if len(t.info.DataOffsets) != 2 {
-		return fmt.Errorf("%w: tensor %q data_offsets has %d values (want 2)", ErrMalformed, t.name, len(t.info.DataOffsets))
-	}
-	b, e := t.info.DataOffsets[0], t.info.DataOffsets[1]
-	if e < b || e-b != uint64(elems)*4 {
-		return fmt.Errorf("%w: tensor %q data_offsets [%d, %d) do not hold %d float32", ErrMalformed, t.name, b, e, elems)
-	}
-	return nil
-}
-
-// checkSTLayout checks that the tensors tile the data buffer exactly.
-func checkSTLayout(ts []*namedTensor, bufLen uint64) error {
-	sorted := append([]*namedTensor(nil), ts...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].info.DataOffsets[0] < sorted[j].info.DataOffsets[0] })
-	var pos uint64
-	for _, t := range sorted {
-		b, e := t.info.DataOffsets[0], t.info.DataOffsets[1]
-		if e > bufLen {
-			return fmt.Errorf("%w: tensor %q data_offsets [%d, %d) beyond the %d-byte buffer", ErrMalformed, t.name, b, e, bufLen)
-		}
-		if b < pos {
-			return fmt.Errorf("%w: tensor %q data_offsets [%d, %d) overlap another tensor", ErrMalformed, t.name, b, e)
-		}
-		if b > pos {
-			return fmt.Errorf("%w: data buffer has a hole at [%d, %d)", ErrMalformed, pos, b)
-		}
-		pos = e
-	}
-	if pos != bufLen {
-		return fmt.Errorf("%w: data buffer has %d bytes not covered by any tensor", ErrMalformed, bufLen-pos)
-	}
-	return nil
+	return &namedTensor{name: name, layer: i, bias: kind == "bias", rank: rank}, nil
 }
 
 func assembleModel(ts []*namedTensor) (*Model, error) {
@@ -424,48 +200,12 @@ func EncodeSafetensors(m *Model) ([]byte, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
-	var h bytes.Buffer
-	h.WriteByte('{')
-	first := true
-	sep := func() {
-		if !first {
-			h.WriteByte(',')
-		}
-		first = false
-	}
-	if len(m.Metadata) > 0 {
-		sep()
-		mb, err := json.Marshal(m.Metadata) // encoding/json sorts map keys
-		if err != nil {
-			return nil, fmt.Errorf("%w: metadata: %v", ErrMalformed, err)
-		}
-		h.WriteString(`"__metadata__":`)
-		h.Write(mb)
-	}
-	var off uint64
-	var body []byte
-	add := func(name string, shape []int, v []float32) {
-		sep()
-		end := off + 4*uint64(len(v))
-		dims := make([]string, len(shape))
-		for i, d := range shape {
-			dims[i] = strconv.Itoa(d)
-		}
-		fmt.Fprintf(&h, `%q:{"dtype":"F32","shape":[%s],"data_offsets":[%d,%d]}`, name, strings.Join(dims, ","), off, end)
-		body = append(body, EncodeFloats(v)...)
-		off = end
-	}
+	var ts []stTensor
 	for i, l := range m.Layers {
-		add(fmt.Sprintf("layers.%d.weight", i), []int{l.Out, l.In}, l.Weight)
+		ts = append(ts, stTensor{fmt.Sprintf("layers.%d.weight", i), []int{l.Out, l.In}, l.Weight})
 		if l.Bias != nil {
-			add(fmt.Sprintf("layers.%d.bias", i), []int{l.Out}, l.Bias)
+			ts = append(ts, stTensor{fmt.Sprintf("layers.%d.bias", i), []int{l.Out}, l.Bias})
 		}
 	}
-	h.WriteByte('}')
-	for h.Len()%8 != 0 {
-		h.WriteByte(' ')
-	}
-	out := binary.LittleEndian.AppendUint64(nil, uint64(h.Len()))
-	out = append(out, h.Bytes()...)
-	return append(out, body...), nil
+	return encodeSafetensors(m.Metadata, ts)
 }

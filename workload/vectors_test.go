@@ -64,6 +64,12 @@ func vectorCases() []vectors.Vector {
 		{Name: "mlp-12-16-10-3-rows23-chunk4", Kind: workload.KindMLP, MLP: &vectors.MLPVector{
 			Model: modelFile, Dataset: datasetFile, ChunkRows: 4, DatasetRowsPerChunk: 5,
 		}},
+		{Name: "gpt-2x4x32-v256-ctx48-prompts7-new6-chunk3", Kind: workload.KindGPT, GPT: &vectors.GPTVector{
+			Model: gptModelFile, Config: gptVectorConfig, Prompts: gptPromptsFile, MaxNewTokens: 6, ChunkRows: 3,
+		}},
+		{Name: "gpt-2x4x32-v256-ctx48-prompts7-new0-chunk7", Kind: workload.KindGPT, GPT: &vectors.GPTVector{
+			Model: gptModelFile, Config: gptVectorConfig, Prompts: gptPromptsFile, MaxNewTokens: 0, ChunkRows: 7,
+		}},
 	}
 }
 
@@ -82,6 +88,7 @@ func generateVectors(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(vectorDir, datasetFile), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	gptModel, gptPrompts := writeGPTVectorFiles(t)
 	ctx := context.Background()
 	vf := vectors.VectorFile{Version: 1}
 	for _, v := range vectorCases() {
@@ -97,6 +104,15 @@ func generateVectors(t *testing.T) {
 				t.Fatal(err)
 			}
 			v.MLP.DatasetRoot, v.MLP.DatasetChunkCount = hex.EncodeToString(root[:]), n
+		}
+		if v.GPT != nil {
+			v.GPT.ModelSHA256, v.GPT.PromptsSHA256 = workload.SHA256Hex(gptModel), workload.SHA256Hex(gptPrompts)
+			m, p, err := v.GPT.Load(vectorDir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := workload.ReferenceGPTRows(m, p, v.GPT.MaxNewTokens)
+			v.GPT.Generated = vectors.GeneratedIDs(out, p.Rows, v.GPT.MaxNewTokens, m.Config.Vocab)
 		}
 		j, err := v.Job(vectorDir)
 		if err != nil {
@@ -151,7 +167,8 @@ func TestVectors(t *testing.T) {
 func TestVectorFilesReproducible(t *testing.T) {
 	model, _ := workload.EncodeSafetensors(vectorModel())
 	data, _ := workload.EncodeNPY(vectorDataset())
-	for name, want := range map[string][]byte{modelFile: model, datasetFile: data} {
+	gm, gp := gptVectorFiles(t)
+	for name, want := range map[string][]byte{modelFile: model, datasetFile: data, gptModelFile: gm, gptPromptsFile: gp} {
 		got, err := os.ReadFile(filepath.Join(vectorDir, name))
 		if err != nil {
 			t.Fatal(err)
@@ -172,11 +189,18 @@ func TestVectorTampering(t *testing.T) {
 	if err := v.Check(context.Background(), workload.Reference{}, vectorDir); err == nil {
 		t.Fatal("a wrong root passed")
 	}
-	v = vf.Vectors[len(vf.Vectors)-1]
+	v = vf.Vectors[4]
 	mv := *v.MLP
 	mv.ModelSHA256 = mv.DatasetSHA256
 	v.MLP = &mv
 	if err := v.Check(context.Background(), workload.Reference{}, vectorDir); err == nil {
 		t.Fatal("a wrong model digest passed")
+	}
+	v = vf.Vectors[5]
+	gv := *v.GPT
+	gv.Generated = append([][]int32{{1, 2, 3, 4, 5, 6}}, gv.Generated[1:]...)
+	v.GPT = &gv
+	if err := v.Check(context.Background(), workload.Reference{}, vectorDir); err == nil {
+		t.Fatal("wrong generated ids passed")
 	}
 }

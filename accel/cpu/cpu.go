@@ -115,7 +115,11 @@ func (d *dense) tile(rt, ct int) {
 	for k0 := 0; k0 < in; k0 += kTile {
 		k1 := min(k0+kTile, in)
 		for r := r0; r < r1; r += 2 {
-			ra, rb := r, min(r+1, r1-1) // an odd last row is computed twice
+			if r == r1-1 {
+				d.row(r, o0, o1, k0, k1) // an odd last row alone
+				break
+			}
+			ra, rb := r, r+1
 			xa := d.x[ra*in+k0 : ra*in+k1]
 			xb := d.x[rb*in+k0 : rb*in+k1]
 			ya := d.y[ra*out : (ra+1)*out]
@@ -131,10 +135,8 @@ func (d *dense) tile(rt, ct int) {
 				for j := 0; j < n; j++ {
 					ya[o+j] = c[j]
 				}
-				if rb != ra {
-					for j := 0; j < n; j++ {
-						yb[o+j] = c[4+j]
-					}
+				for j := 0; j < n; j++ {
+					yb[o+j] = c[4+j]
 				}
 			}
 		}
@@ -145,6 +147,48 @@ func (d *dense) tile(rt, ct int) {
 			yr[o] = workload.Finish(yr[o], d.bias, o, d.relu)
 		}
 	}
+}
+
+// row continues the sums of one output row r over k in [k0, k1), eight
+// columns at a time (a decode step's single row, or a tile's odd last row).
+func (d *dense) row(r, o0, o1, k0, k1 int) {
+	in := d.in
+	x := d.x[r*in+k0 : r*in+k1]
+	y := d.y[r*d.out : (r+1)*d.out]
+	var c [8]float32
+	for o := o0; o < o1; o += 8 {
+		var ws [8][]float32
+		for j := range ws {
+			oj := min(o+j, o1-1) // columns past o1 repeat the last one; dropped
+			ws[j] = d.w[oj*in+k0 : oj*in+k1]
+			c[j] = y[oj]
+		}
+		kernel1x8(x, &ws, &c)
+		for j := 0; j < min(8, o1-o); j++ {
+			y[o+j] = c[j]
+		}
+	}
+}
+
+// kernel1x8 continues eight independent sums: c[b] += x[i]·w_b[i] for i in
+// order, each product rounded to float32 before the add.
+func kernel1x8(x []float32, w *[8][]float32, c *[8]float32) {
+	n := len(x)
+	w0, w1, w2, w3 := w[0][:n], w[1][:n], w[2][:n], w[3][:n]
+	w4, w5, w6, w7 := w[4][:n], w[5][:n], w[6][:n], w[7][:n]
+	c0, c1, c2, c3, c4, c5, c6, c7 := c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]
+	for i := 0; i < n; i++ {
+		a := x[i]
+		c0 += float32(a * w0[i])
+		c1 += float32(a * w1[i])
+		c2 += float32(a * w2[i])
+		c3 += float32(a * w3[i])
+		c4 += float32(a * w4[i])
+		c5 += float32(a * w5[i])
+		c6 += float32(a * w6[i])
+		c7 += float32(a * w7[i])
+	}
+	c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7] = c0, c1, c2, c3, c4, c5, c6, c7
 }
 
 // kernel2x4 continues eight independent sums: c[4a+b] += x_a[i]·w_b[i] for

@@ -1,5 +1,6 @@
 // Package cuda is aichain's CUDA execution backend. It implements the
-// workload.Backend Dense operation with the kernel in dense.cu, compiled to
+// workload.Backend Dense operation with the kernel in dense.cu, and the
+// gpt-f32 kernels (workload.GPTKernels) with dense.cu and gpt.cu, compiled to
 // PTX by gen-ptx.sh (Debian clang-19's NVPTX backend, no CUDA toolkit) and
 // embedded in the binary. The CUDA driver API is loaded at run time from
 // libcuda.so.1 with github.com/ebitengine/purego: no cgo, nothing CUDA at
@@ -9,9 +10,10 @@
 // The kernel follows the workload arithmetic rule (sequential float32 sums
 // with __nvvm_mul_rn_f / __nvvm_add_rn_f, never fused), so its results are
 // bit-identical to the CPU backend. Open proves it on the device at hand: a
-// known-answer self-test compares several Dense shapes and a gemm-f32 output
-// root with the CPU backend, and on any bit difference Open fails with
-// ErrSelfTestMismatch and no backend is returned.
+// known-answer self-test compares several Dense shapes, a gemm-f32 output
+// root, every gpt-f32 kernel and a gpt-f32 output root with the CPU backend,
+// and on any bit difference Open fails with ErrSelfTestMismatch and no
+// backend is returned.
 package cuda
 
 import (
@@ -23,8 +25,23 @@ import (
 //go:embed dense.ptx
 var densePTX []byte
 
+//go:embed gpt.ptx
+var gptPTX []byte
+
 // KernelName is the entry point of the Dense kernel in dense.ptx.
 const KernelName = "aichain_dense_f32"
+
+// The entry points of the gpt-f32 kernels in gpt.ptx.
+const (
+	KernelLayerNorm = "aichain_layernorm_f32"
+	KernelGELU      = "aichain_gelu_f32"
+	KernelAdd       = "aichain_add_f32"
+	KernelStoreKV   = "aichain_store_kv_f32"
+	KernelAttention = "aichain_attention_f32"
+)
+
+// gptKernelNames lists the gpt-f32 kernels, loaded from gpt.ptx by Open.
+var gptKernelNames = []string{KernelLayerNorm, KernelGELU, KernelAdd, KernelStoreKV, KernelAttention}
 
 // Errors returned by Open and the backend (test with errors.Is).
 var (
@@ -87,3 +104,6 @@ func IsUnavailable(err error) bool {
 
 // PTX returns the embedded PTX of the Dense kernel.
 func PTX() []byte { return append([]byte(nil), densePTX...) }
+
+// GPTPTX returns the embedded PTX of the gpt-f32 kernels.
+func GPTPTX() []byte { return append([]byte(nil), gptPTX...) }

@@ -131,41 +131,53 @@ func TestFakeDriverFailures(t *testing.T) {
 }
 
 func TestPTXRule(t *testing.T) {
-	ptx := string(PTX())
-	for _, want := range []string{".entry " + KernelName + "(", "mul.rn.f32", "add.rn.f32", "0f7FC00000"} {
-		if !strings.Contains(ptx, want) {
-			t.Errorf("PTX lacks %q", want)
+	for name, ptx := range map[string]string{"dense.ptx": string(PTX()), "gpt.ptx": string(GPTPTX())} {
+		want := []string{"mul.rn.f32", "add.rn.f32"}
+		if name == "dense.ptx" {
+			want = append(want, ".entry "+KernelName+"(", "0f7FC00000")
+		} else {
+			for _, k := range gptKernelNames {
+				want = append(want, ".entry "+k+"(")
+			}
+			want = append(want, "div.rn.f32", "sqrt.rn.f32")
 		}
-	}
-	for _, bad := range []string{"fma.", "mad.", ".ftz"} {
-		if strings.Contains(ptx, bad) {
-			t.Errorf("PTX contains %q: the arithmetic rule forbids fused or flushed operations", bad)
+		for _, w := range want {
+			if !strings.Contains(ptx, w) {
+				t.Errorf("%s lacks %q", name, w)
+			}
+		}
+		for _, bad := range []string{"fma.", "mad.", ".ftz", ".approx", "ex2.", "tanh."} {
+			if strings.Contains(ptx, bad) {
+				t.Errorf("%s contains %q: the arithmetic rule forbids fused, flushed or approximate operations", name, bad)
+			}
 		}
 	}
 }
 
-// TestPTXUpToDate recompiles dense.cu with clang-19 and compares the result
-// with the committed dense.ptx byte for byte.
+// TestPTXUpToDate recompiles dense.cu and gpt.cu with clang-19 and compares
+// the results with the committed PTX byte for byte.
 func TestPTXUpToDate(t *testing.T) {
 	if _, err := exec.LookPath("clang-19"); err != nil {
-		t.Skip("clang-19 not on PATH (install Debian package clang-19); cannot check dense.ptx against dense.cu")
+		t.Skip("clang-19 not on PATH (install Debian package clang-19); cannot check the PTX against the .cu sources")
 	}
-	out := filepath.Join(t.TempDir(), "dense.ptx")
-	cmd := exec.Command("sh", "gen-ptx.sh", out)
+	dir := t.TempDir()
+	cmd := exec.Command("sh", "gen-ptx.sh", dir)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("gen-ptx.sh: %v\n%s", err, msg)
 	}
-	got, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, densePTX) {
-		t.Fatal("dense.ptx is stale: run accel/cuda/gen-ptx.sh and commit the result")
+	for name, committed := range map[string][]byte{"dense.ptx": densePTX, "gpt.ptx": gptPTX} {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, committed) {
+			t.Errorf("%s is stale: run accel/cuda/gen-ptx.sh (make ptx) and commit the result", name)
+		}
 	}
 }
 
 func TestGenPTXMissingClang(t *testing.T) {
-	cmd := exec.Command("sh", "gen-ptx.sh", filepath.Join(t.TempDir(), "x.ptx"))
+	cmd := exec.Command("sh", "gen-ptx.sh", t.TempDir())
 	cmd.Env = append(os.Environ(), "CLANG=clang-does-not-exist")
 	msg, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(msg), "apt-get install clang-19") {

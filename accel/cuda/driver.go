@@ -18,6 +18,8 @@ type driver interface {
 	memFree(ptr uint64) error
 	htod(dst uint64, src []float32) error
 	dtoh(dst []float32, src uint64) error
+	// memsetZero sets n float32 (4-byte words) at ptr to zero.
+	memsetZero(ptr uint64, n uint64) error
 	// launch runs fn; every arg is a uint64 (device pointer) or an int32.
 	launch(fn uintptr, grid, block [3]uint32, sharedBytes uint32, args ...any) error
 	synchronize() error

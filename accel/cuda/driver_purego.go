@@ -26,6 +26,7 @@ type libDriver struct {
 	cuMemFree           func(ptr uint64) int32
 	cuMemcpyHtoD        func(dst uint64, src unsafe.Pointer, bytes uintptr) int32
 	cuMemcpyDtoH        func(dst unsafe.Pointer, src uint64, bytes uintptr) int32
+	cuMemsetD32         func(dst uint64, value uint32, n uintptr) int32
 	cuLaunchKernel      func(fn uintptr, gx, gy, gz, bx, by, bz, shared uint32, stream uintptr, params unsafe.Pointer, extra unsafe.Pointer) int32
 	cuCtxSynchronize    func() int32
 	cuGetErrorString    func(code int32, str **byte) int32
@@ -55,6 +56,7 @@ func openSystemDriver() (driver, error) {
 		{&d.cuMemFree, "cuMemFree_v2"},
 		{&d.cuMemcpyHtoD, "cuMemcpyHtoD_v2"},
 		{&d.cuMemcpyDtoH, "cuMemcpyDtoH_v2"},
+		{&d.cuMemsetD32, "cuMemsetD32_v2"},
 		{&d.cuLaunchKernel, "cuLaunchKernel"},
 		{&d.cuCtxSynchronize, "cuCtxSynchronize"},
 		{&d.cuGetErrorString, "cuGetErrorString"},
@@ -183,6 +185,13 @@ func (d *libDriver) dtoh(dst []float32, src uint64) error {
 	err := d.check("cuMemcpyDtoH_v2", d.cuMemcpyDtoH(unsafe.Pointer(&dst[0]), src, uintptr(4*len(dst))))
 	runtime.KeepAlive(dst)
 	return err
+}
+
+func (d *libDriver) memsetZero(dst uint64, n uint64) error {
+	if n == 0 {
+		return nil
+	}
+	return d.check("cuMemsetD32_v2", d.cuMemsetD32(dst, 0, uintptr(n)))
 }
 
 func (d *libDriver) launch(fn uintptr, grid, block [3]uint32, sharedBytes uint32, args ...any) error {

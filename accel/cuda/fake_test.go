@@ -18,6 +18,8 @@ type fakeDriver struct {
 	allocErrAt int // fail the n-th allocation (1-based); 0 = never
 	corrupt    bool
 	corruptAt  int // corrupt only from the n-th launch on (1-based)
+	// corruptKernel, when set, corrupts every launch of that gpt kernel.
+	corruptKernel string
 
 	mem      map[uint64][]float32
 	next     uint64
@@ -74,10 +76,24 @@ func (f *fakeDriver) unloadModule(mod uintptr) error {
 }
 
 func (f *fakeDriver) getFunction(mod uintptr, name string) (uintptr, error) {
-	if !f.modules[mod] || name != KernelName {
-		return 0, &Error{Op: "cuModuleGetFunction", Code: 500}
+	if f.modules[mod] && name == KernelName {
+		return 0xF00, nil
 	}
-	return 0xF00, nil
+	for i, n := range gptKernelNames {
+		if f.modules[mod] && name == n {
+			return uintptr(0xF01 + i), nil
+		}
+	}
+	return 0, &Error{Op: "cuModuleGetFunction", Code: 500}
+}
+
+func (f *fakeDriver) memsetZero(p uint64, n uint64) error {
+	m, ok := f.mem[p]
+	if !ok || uint64(len(m)) < n {
+		return &Error{Op: "cuMemsetD32_v2", Code: 1}
+	}
+	clear(m[:n])
+	return nil
 }
 
 func (f *fakeDriver) memAlloc(bytes uint64) (uint64, error) {
@@ -112,16 +128,25 @@ func (f *fakeDriver) htod(dst uint64, src []float32) error {
 }
 
 func (f *fakeDriver) dtoh(dst []float32, src uint64) error {
-	m, ok := f.mem[src]
-	if !ok || len(m) != len(dst) {
-		return &Error{Op: "cuMemcpyDtoH_v2", Code: 1}
+	// src may point inside a buffer (a download from an offset).
+	for base, m := range f.mem {
+		if src >= base && src < base+4*uint64(len(m)) && (src-base)%4 == 0 {
+			off := int(src-base) / 4
+			if off+len(dst) > len(m) {
+				break
+			}
+			copy(dst, m[off:])
+			return nil
+		}
 	}
-	copy(dst, m)
-	return nil
+	return &Error{Op: "cuMemcpyDtoH_v2", Code: 1}
 }
 
 func (f *fakeDriver) launch(fn uintptr, grid, block [3]uint32, shared uint32, args ...any) error {
 	f.launches++
+	if fn > 0xF00 && fn <= uintptr(0xF00+len(gptKernelNames)) {
+		return f.launchGPT(gptKernelNames[fn-0xF01], grid, block, shared, args)
+	}
 	if fn != 0xF00 || len(args) != 9 {
 		return fmt.Errorf("fake: bad launch of %#x with %d args", fn, len(args))
 	}

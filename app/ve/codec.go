@@ -25,24 +25,29 @@ import (
 )
 
 const (
-	// MaxExtensionBytes bounds one validator's vote extension.
+	// ExtensionFormat is the vote-extension format this binary writes
+	// (README.md). Format 1 leaves VoteExtension.version absent: nodes that
+	// predate the field then accept it byte for byte.
+	ExtensionFormat = 1
+	// MaxExtensionBytes bounds one validator's vote extension (every format).
 	MaxExtensionBytes = 64 << 10
-	// MaxVerdictsPerExtension bounds the verdicts in one vote extension.
-	MaxVerdictsPerExtension = 2048
+	// MaxVerdictsPerExtension bounds the verdicts in one vote extension
+	// (every format): a sidecar with more ready sends a rotating subset.
+	MaxVerdictsPerExtension = computetypes.MaxVerdictsPerExtension
 )
 
 var (
-	// ErrMalformedExtension is a vote extension that is not the canonical
-	// encoding of a valid VoteExtension.
+	// ErrMalformedExtension is a vote extension that breaks the rules every
+	// format keeps (DecodeExtension).
 	ErrMalformedExtension = errors.New("malformed vote extension")
 	// ErrMalformedInjection is an injected extended commit that does not decode.
 	ErrMalformedInjection = errors.New("malformed injected extended commit")
 )
 
-// validVerdict accepts every verdict kind x/compute defines (its Verdict
-// enum but UNSPECIFIED): VALID, INVALID, UNAVAILABLE on results under
-// verification, INPUTS_AVAILABLE and INPUTS_UNAVAILABLE on aborted jobs. A
-// kind added to verification.proto is accepted here with no change.
+// validVerdict tells the verdict kinds this binary writes and tallies: every
+// kind x/compute defines (its Verdict enum but UNSPECIFIED). A kind added to
+// verification.proto is accepted here with no change. Kinds it does not know
+// are still accepted on the wire (DecodeExtension) and dropped in the tally.
 func validVerdict(v computetypes.Verdict) bool { return v.Known() }
 
 // EncodeExtension returns the canonical vote extension for a set of
@@ -81,11 +86,15 @@ func EncodeExtension(verdicts []computetypes.JobVerdict) ([]byte, error) {
 	return bz, nil
 }
 
-// DecodeExtension decodes and checks a vote extension: empty is valid (no
-// verdicts); otherwise it must be at most MaxExtensionBytes, decode as a
-// VoteExtension, hold 1..MaxVerdictsPerExtension verdicts of a known kind on
-// jobs in strictly increasing id order, and be byte-for-byte the canonical
-// encoding (so that no two encodings of the same verdicts exist).
+// DecodeExtension decodes and checks a vote extension by the rules every
+// format keeps, so that a node accepts the extensions of a newer format
+// (cometbft rejects a precommit whose extension its app rejects; a rolling
+// upgrade that adds a verdict kind must not halt the chain): empty is valid
+// (no verdicts); otherwise at most MaxExtensionBytes that decode as a
+// VoteExtension holding 1..MaxVerdictsPerExtension verdicts on jobs in
+// strictly increasing id order, job 0 never. Verdict kinds and fields this
+// binary does not know are accepted and returned as they are (the PreBlocker
+// drops unknown kinds: Tally); the bytes need not be this binary's encoding.
 func DecodeExtension(bz []byte) ([]computetypes.JobVerdict, error) {
 	if len(bz) == 0 {
 		return nil, nil
@@ -103,17 +112,24 @@ func DecodeExtension(bz []byte) ([]computetypes.JobVerdict, error) {
 	out := make([]computetypes.JobVerdict, len(ext.Verdicts))
 	var last uint64
 	for i, v := range ext.Verdicts {
-		if v == nil || v.JobId == 0 || v.JobId <= last || !validVerdict(v.Verdict) {
-			return nil, fmt.Errorf("%w: verdict %d is out of order, on job 0, or of an unknown kind", ErrMalformedExtension, i)
+		if v == nil || v.JobId == 0 || v.JobId <= last {
+			return nil, fmt.Errorf("%w: verdict %d is out of order or on job 0", ErrMalformedExtension, i)
 		}
 		last = v.JobId
 		out[i] = *v
 	}
-	canonical, err := ext.Marshal()
-	if err != nil || !bytes.Equal(canonical, bz) {
-		return nil, fmt.Errorf("%w: not the canonical encoding", ErrMalformedExtension)
-	}
 	return out, nil
+}
+
+// KnownVerdicts keeps the verdicts of kinds this binary tallies, in order.
+func KnownVerdicts(vs []computetypes.JobVerdict) []computetypes.JobVerdict {
+	out := make([]computetypes.JobVerdict, 0, len(vs))
+	for _, v := range vs {
+		if validVerdict(v.Verdict) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // Injections encodes and recognises transaction 0 of a block: an unsigned

@@ -80,7 +80,8 @@ func (p *PreBlocker) safeApply(ctx sdk.Context, total int64, votes []computetype
 
 // Tally decodes an injected extended commit into each committing
 // validator's verdicts and power, and the total power of the commit.
-// Malformed extensions (which ProcessProposal rejects) are skipped.
+// Malformed extensions (which ProcessProposal rejects) are skipped, and so
+// are verdicts of kinds this binary does not know (a newer format's).
 func (in Injections) Tally(tx []byte) (int64, []computetypes.ValidatorVerdicts, error) {
 	_, eci, err := in.Decode(tx)
 	if err != nil {
@@ -98,6 +99,9 @@ func (in Injections) Tally(tx []byte) (int64, []computetypes.ValidatorVerdicts, 
 		}
 		verdicts, err := DecodeExtension(v.VoteExtension)
 		if err != nil {
+			continue
+		}
+		if verdicts = KnownVerdicts(verdicts); len(verdicts) == 0 {
 			continue
 		}
 		votes = append(votes, computetypes.ValidatorVerdicts{

@@ -3,6 +3,7 @@ package ve
 import (
 	"bytes"
 	"fmt"
+	"sort"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cryptoenc "github.com/cometbft/cometbft/crypto/encoding"
@@ -69,14 +70,11 @@ func (h *ProposalHandler) PrepareProposal() sdk.PrepareProposalHandler {
 			// say so loudly, but do not halt.
 			h.logger.Error("extended commit does not validate after pruning", "height", req.Height, "err", err)
 		}
-		injected, err := h.injections.Encode(req.Height-1, eci)
+		injected, err := h.fitInjection(req.Height, req.MaxTxBytes, eci)
 		if err != nil {
-			return nil, fmt.Errorf("encode injected commit: %w", err)
+			return nil, err
 		}
 		inner.MaxTxBytes -= int64(len(injected))
-		if inner.MaxTxBytes < 0 {
-			return nil, fmt.Errorf("injected commit (%d bytes) exceeds the block's byte limit %d", len(injected), req.MaxTxBytes)
-		}
 		resp, err = h.prepare(ctx, &inner)
 		if err != nil {
 			return nil, err
@@ -146,6 +144,65 @@ func (h *ProposalHandler) checkInjection(ctx sdk.Context, height int64, tx []byt
 	// Signatures, ≥ 2/3 of the power, and consistency with the block's
 	// LastCommit (same validators, powers and order: connect#223).
 	return baseapp.ValidateVoteExtensions(ctx, h.valStore, height, ctx.ChainID(), eci)
+}
+
+// fitInjection encodes the injected commit and, while it exceeds maxTxBytes,
+// drops the largest extensions (their votes marked absent, ties broken by
+// address) as long as the commit votes left keep more than 2/3 of the power,
+// which ValidateVoteExtensions requires. Only a block too small for the
+// extensions of 2/3 of the power (each at most MaxExtensionBytes) gets an
+// error: the round is then lost, as CometBFT would refuse the proposal.
+func (h *ProposalHandler) fitInjection(height, maxTxBytes int64, eci abci.ExtendedCommitInfo) ([]byte, error) {
+	injected, err := h.injections.Encode(height-1, eci)
+	if err != nil {
+		return nil, fmt.Errorf("encode injected commit: %w", err)
+	}
+	if int64(len(injected)) <= maxTxBytes {
+		return injected, nil
+	}
+	var total, committed int64
+	var droppable []int
+	for i, v := range eci.Votes {
+		total += v.Validator.Power
+		if v.BlockIdFlag == cmtproto.BlockIDFlagCommit {
+			committed += v.Validator.Power
+			if len(v.VoteExtension) > 0 {
+				droppable = append(droppable, i)
+			}
+		}
+	}
+	sort.SliceStable(droppable, func(a, b int) bool {
+		va, vb := eci.Votes[droppable[a]], eci.Votes[droppable[b]]
+		if len(va.VoteExtension) != len(vb.VoteExtension) {
+			return len(va.VoteExtension) > len(vb.VoteExtension)
+		}
+		return bytes.Compare(va.Validator.Address, vb.Validator.Address) < 0
+	})
+	required := total*2/3 + 1
+	dropped := 0
+	for _, i := range droppable {
+		if int64(len(injected)) <= maxTxBytes {
+			break
+		}
+		v := &eci.Votes[i]
+		if committed-v.Validator.Power < required {
+			continue
+		}
+		committed -= v.Validator.Power
+		v.BlockIdFlag, v.VoteExtension, v.ExtensionSignature = cmtproto.BlockIDFlagAbsent, nil, nil
+		dropped++
+		if injected, err = h.injections.Encode(height-1, eci); err != nil {
+			return nil, fmt.Errorf("encode injected commit: %w", err)
+		}
+	}
+	if dropped > 0 {
+		h.logger.Info("dropped vote extensions to fit the block", "height", height, "dropped", dropped, "bytes", len(injected))
+	}
+	if int64(len(injected)) > maxTxBytes {
+		return nil, fmt.Errorf("injected commit (%d bytes, extensions of 2/3 of the power) exceeds the block's byte limit %d",
+			len(injected), maxTxBytes)
+	}
+	return injected, nil
 }
 
 // pruneExtendedCommit marks absent every commit vote whose extension is

@@ -255,24 +255,6 @@ func TestPreBlockerTalliesByPower(t *testing.T) {
 	}
 }
 
-func FuzzDecodeExtension(f *testing.F) {
-	good, _ := EncodeExtension([]computetypes.JobVerdict{{JobId: 1, Verdict: valid}, {JobId: 9, Verdict: unavailable}})
-	f.Add(good)
-	f.Add([]byte{})
-	f.Add([]byte{0x0a, 0x04, 0x08, 0x01, 0x10, 0x01})
-	f.Fuzz(func(t *testing.T, bz []byte) {
-		verdicts, err := DecodeExtension(bz)
-		if err != nil {
-			return
-		}
-		// Whatever decodes re-encodes to the same bytes: one encoding per verdict set.
-		again, err := EncodeExtension(verdicts)
-		if err != nil || !bytes.Equal(again, bz) {
-			t.Fatalf("decoded extension does not re-encode to itself: %x vs %x (%v)", again, bz, err)
-		}
-	})
-}
-
 func FuzzDecodeInjection(f *testing.F) {
 	inj := testInjections(f)
 	good, err := inj.Encode(4, abci.ExtendedCommitInfo{Votes: []abci.ExtendedVoteInfo{{Validator: abci.Validator{Address: []byte{1}, Power: 3}}}})

@@ -12,4 +12,6 @@ import (
 // with -tags faultinject (the end-to-end tests build them so).
 func faultFlags(*pflag.FlagSet) {}
 
-func faultConfig(*pflag.FlagSet) provider.Fault { return provider.Fault{CorruptChunk: -1} }
+func faultConfig(*pflag.FlagSet) (provider.Fault, error) {
+	return provider.Fault{CorruptChunk: -1}, nil
+}

@@ -105,8 +105,9 @@ func (o *options) finish(client *chainclient.Client, backend workload.Backend, l
 		}
 	}
 	cfg.Watch = chainclient.WatchConfig{RPC: o.rpc, Log: log}
-	if cfg.Fault.CorruptChunk >= 0 {
-		log.Warn("FAULT MODE ON: this agent commits corrupted results; test networks only", "chunk", cfg.Fault.CorruptChunk)
+	if cfg.Fault.CorruptChunk >= 0 || cfg.Fault.ChangeToken != nil {
+		log.Warn("FAULT MODE ON: this agent commits corrupted results; test networks only",
+			"chunk", cfg.Fault.CorruptChunk, "change_token", cfg.Fault.ChangeToken != nil)
 	}
 	return cfg, nil
 }

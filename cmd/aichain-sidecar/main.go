@@ -63,7 +63,10 @@ func flags(fs *pflag.FlagSet) {
 	fs.Duration("poll", time.Second, "how often to read pending verifications")
 	fs.Duration("fetch-timeout", 5*time.Second, "timeout of one chunk request to a provider")
 	fs.Int("fetch-retries", 3, "attempts per chunk at each poll")
-	fs.Duration("unavailable-after", 15*time.Second, "how long a provider must fail to serve before the verdict is UNAVAILABLE")
+	fs.Duration("unavailable-after", 0, "deprecated, ignored: a provider is UNAVAILABLE after failing across the chain's unavailable_span_blocks")
+	_ = fs.MarkDeprecated("unavailable-after", "the span is the chain's unavailable_span_blocks")
+	fs.StringSlice("probe-url", nil, "URLs the sidecar checks its own network with before it counts a failed fetch against a provider "+
+		"(any answer passes; none answer: it abstains); empty: no check")
 	fs.String("cache-dir", "", "where fetched model weights are cached (empty: memory only)")
 	fs.Int64("max-fetch-bytes", 256<<20, "largest model file fetched")
 	fs.Bool("local-network", false, "a local test network: reach providers and models on loopback, private or file:// addresses")
@@ -103,7 +106,8 @@ func verifierConfig(fs *pflag.FlagSet, client *chainclient.Client, signer signed
 	cfg.Workers, _ = fs.GetInt("workers")
 	cfg.FetchTimeout, _ = fs.GetDuration("fetch-timeout")
 	cfg.FetchRetries, _ = fs.GetInt("fetch-retries")
-	cfg.UnavailableAfter, _ = fs.GetDuration("unavailable-after")
+	probes, _ := fs.GetStringSlice("probe-url")
+	cfg.Connectivity = sidecar.ProbeConnectivity(cfg.Fetch.HTTPClient(), probes, cfg.FetchTimeout)
 	// mlp-f32: public model weights by uri, dataset records from the node;
 	// the provider serves the dataset rows with their proofs.
 	cfg.MLP = jobexec.NewChainResolver(jobexec.ResolverConfig{

@@ -30,14 +30,70 @@ type VectorFile struct {
 	Vectors []Vector `json:"vectors"`
 }
 
-// Vector is one known-answer case. Exactly one of Gemm and MLP is set.
+// Vector is one known-answer case. Exactly one of Gemm, MLP and GPT is
+// set.
 type Vector struct {
 	Name       string               `json:"name"`
 	Kind       string               `json:"kind"`
 	Gemm       *workload.GemmParams `json:"gemm,omitempty"`
 	MLP        *MLPVector           `json:"mlp,omitempty"`
+	GPT        *GPTVector           `json:"gpt,omitempty"`
 	ChunkCount int                  `json:"chunk_count"`
 	OutputRoot string               `json:"output_root"`
+}
+
+// GPTVector names a gpt-f32 case's files (relative to the vector file's
+// directory): the model (GPT-2 safetensors) with its config, the prompts
+// (npy-i32, one per row, padded with -1), and the expected generated ids of
+// each prompt (null for an invalid prompt row), which a new implementation
+// can compare before it gets the logits' bits right.
+type GPTVector struct {
+	Model         string             `json:"model"`
+	ModelSHA256   string             `json:"model_sha256"`
+	Config        workload.GPTConfig `json:"config"`
+	Prompts       string             `json:"prompts"`
+	PromptsSHA256 string             `json:"prompts_sha256"`
+	MaxNewTokens  int                `json:"max_new_tokens"`
+	ChunkRows     int                `json:"chunk_rows"`
+	Generated     [][]int32          `json:"generated"`
+}
+
+// Load reads and parses the vector's model and prompts.
+func (gv *GPTVector) Load(dir string) (*workload.GPTModel, *workload.TokenMatrix, error) {
+	data, err := readLimited(filepath.Join(dir, gv.Model), workload.DefaultLimits().MaxFileBytes)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := workload.ParseGPTSafetensors(data, gv.ModelSHA256, gv.Config, workload.Limits{})
+	if err != nil {
+		return nil, nil, err
+	}
+	pd, err := readLimited(filepath.Join(dir, gv.Prompts), workload.DefaultLimits().MaxFileBytes)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := workload.ParseNPYInt32(pd, gv.PromptsSHA256, workload.Limits{})
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, p, nil
+}
+
+// GeneratedIDs returns each output row's generated ids (nil for an invalid
+// prompt's row: ids −1, logits NaN).
+func GeneratedIDs(out []float32, rows, maxNew, vocab int) [][]int32 {
+	gen := make([][]int32, rows)
+	for r := range gen {
+		row := out[r*(maxNew+vocab):]
+		if (maxNew > 0 && row[0] < 0) || (maxNew == 0 && row[0] != row[0]) {
+			continue
+		}
+		gen[r] = make([]int32, maxNew)
+		for n := range gen[r] {
+			gen[r][n] = int32(row[n])
+		}
+	}
+	return gen
 }
 
 // MLPVector names an mlp-f32 case's files (relative to the vector file's
@@ -76,14 +132,20 @@ func (v *Vector) Job(dir string) (workload.Job, error) {
 	switch {
 	case v.Kind == workload.KindGemm && v.Gemm != nil && v.MLP == nil:
 		return workload.NewGemmJob(*v.Gemm)
-	case v.Kind == workload.KindMLP && v.MLP != nil && v.Gemm == nil:
+	case v.Kind == workload.KindMLP && v.MLP != nil && v.Gemm == nil && v.GPT == nil:
 		m, d, err := v.MLP.Load(dir)
 		if err != nil {
 			return nil, err
 		}
 		return workload.NewMLPJob(m, d, v.MLP.ChunkRows)
+	case v.Kind == workload.KindGPT && v.GPT != nil && v.Gemm == nil && v.MLP == nil:
+		m, p, err := v.GPT.Load(dir)
+		if err != nil {
+			return nil, err
+		}
+		return workload.NewGPTJob(m, p, v.GPT.MaxNewTokens, v.GPT.ChunkRows)
 	default:
-		return nil, fmt.Errorf("%w: %s: kind %q with gemm=%v mlp=%v", ErrVector, v.Name, v.Kind, v.Gemm != nil, v.MLP != nil)
+		return nil, fmt.Errorf("%w: %s: kind %q with gemm=%v mlp=%v gpt=%v", ErrVector, v.Name, v.Kind, v.Gemm != nil, v.MLP != nil, v.GPT != nil)
 	}
 }
 
@@ -134,6 +196,11 @@ func (v *Vector) Check(ctx context.Context, b workload.Backend, dir string) erro
 			return fmt.Errorf("%s on %s: chunk %d computed alone: %w", v.Name, b.Name(), i, err)
 		}
 	}
+	if v.GPT != nil {
+		if err := v.checkGenerated(chunks); err != nil {
+			return fmt.Errorf("%s on %s: %w", v.Name, b.Name(), err)
+		}
+	}
 	if v.MLP != nil {
 		_, d, err := v.MLP.Load(dir)
 		if err != nil {
@@ -146,6 +213,25 @@ func (v *Vector) Check(ctx context.Context, b workload.Backend, dir string) erro
 		if got := hex.EncodeToString(dr[:]); got != v.MLP.DatasetRoot || dn != v.MLP.DatasetChunkCount {
 			return fmt.Errorf("%w: %s: dataset root %s with %d chunks, want %s with %d", ErrVector, v.Name, got, dn, v.MLP.DatasetRoot, v.MLP.DatasetChunkCount)
 		}
+	}
+	return nil
+}
+
+// checkGenerated compares the generated ids in the chunks with the vector's.
+func (v *Vector) checkGenerated(chunks [][]byte) error {
+	var all []byte
+	for _, c := range chunks {
+		all = append(all, c...)
+	}
+	out, err := workload.DecodeFloats(all)
+	if err != nil {
+		return err
+	}
+	g := v.GPT
+	cols := g.MaxNewTokens + g.Config.Vocab
+	got := GeneratedIDs(out, len(out)/cols, g.MaxNewTokens, g.Config.Vocab)
+	if fmt.Sprint(got) != fmt.Sprint(g.Generated) {
+		return fmt.Errorf("%w: generated %v, want %v", ErrVector, got, g.Generated)
 	}
 	return nil
 }

@@ -7,16 +7,28 @@ import sdk "github.com/cosmos/cosmos-sdk/types"
 // shares it will be split over (a snapshot: later fee or share updates do not
 // change a job already created).
 type ModelTerms struct {
-	InputDim  uint64
-	OutputDim uint64
+	// Architecture is the model's workload kind ("mlp-f32", "gpt-f32").
+	Architecture string
+	InputDim     uint64
+	OutputDim    uint64
+	// GPT is a gpt-f32 model's configuration (zero for other architectures).
+	GPT GPTShape
 	// Fee is fee_per_job + fee_per_1k_rows × rows / 1000, rounded up.
 	Fee    sdk.Coins
 	Shares []Share
 }
 
+// GPTShape is a gpt-f32 model's configuration: transformer blocks,
+// attention heads, embedding width, vocabulary and context length.
+type GPTShape struct {
+	Layers, Heads, Embed, Vocab, Context uint64
+}
+
 // DatasetTerms are what x/datamarket tells x/compute about a dataset when a
 // job that uses it is created.
 type DatasetTerms struct {
+	// Format is the dataset's file format ("npy-f32", "npy-i32").
+	Format string
 	// Version is the dataset version the job runs on; ContentRoot is its root.
 	Version      uint64
 	Rows         uint64

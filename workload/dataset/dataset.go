@@ -19,19 +19,31 @@ import (
 	"github.com/aichain/aichain/workload/merkle"
 )
 
-// Description is a dataset file (format npy-f32) with everything
+// The dataset formats, as x/datamarket spells them: a 2-D NumPy .npy file
+// in C order of little-endian float32 ('<f4') or int32 ('<i4', token ids:
+// the prompts of gpt-f32 jobs) values.
+const (
+	FormatNPYF32 = "npy-f32"
+	FormatNPYI32 = "npy-i32"
+)
+
+// Description is a dataset file (format npy-f32 or npy-i32) with everything
 // x/datamarket records about it.
 type Description struct {
+	// Format is FormatNPYF32 or FormatNPYI32, from the file's dtype.
+	Format string
 	// Sha256 is the lower-case hex SHA-256 of Data.
 	Sha256       string
 	Rows, Cols   uint64
 	RowsPerChunk uint64
 	// Data is the .npy file.
 	Data []byte
-	// Matrix is the file's rows.
+	// Matrix is the file's rows (npy-f32; nil for npy-i32).
 	Matrix *workload.Matrix
-	// Chunks are the row chunks of RowsPerChunk rows (little-endian float32,
-	// row-major), views of Data's body.
+	// Tokens is the file's rows (npy-i32; nil for npy-f32).
+	Tokens *workload.TokenMatrix
+	// Chunks are the row chunks of RowsPerChunk rows (the little-endian
+	// 4-byte values, row-major), views of Data's body.
 	Chunks [][]byte
 	// Tree is the Merkle tree over Chunks.
 	Tree *merkle.Tree
@@ -56,50 +68,60 @@ func Describe(data []byte, rowsPerChunk uint64) (*Description, error) {
 // DescribeWith is Describe with options.
 func DescribeWith(data []byte, rowsPerChunk uint64, opts Options) (*Description, error) {
 	sha := workload.SHA256Hex(data)
-	m, err := workload.ParseNPY(data, sha, opts.Limits)
+	dtype, err := workload.NPYDType(data, opts.Limits)
 	if err != nil {
 		return nil, err
 	}
-	if rowsPerChunk == 0 || rowsPerChunk > uint64(m.Rows) {
-		return nil, fmt.Errorf("rows_per_chunk must be in 1..%d (the file's rows), got %d", m.Rows, rowsPerChunk)
+	d := &Description{Sha256: sha, Data: data}
+	var rows, cols int
+	if dtype == "<i4" {
+		if d.Tokens, err = workload.ParseNPYInt32(data, sha, opts.Limits); err != nil {
+			return nil, err
+		}
+		d.Format, rows, cols = FormatNPYI32, d.Tokens.Rows, d.Tokens.Cols
+	} else {
+		if d.Matrix, err = workload.ParseNPY(data, sha, opts.Limits); err != nil {
+			return nil, err
+		}
+		d.Format, rows, cols = FormatNPYF32, d.Matrix.Rows, d.Matrix.Cols
 	}
-	chunks, err := bodyChunks(data, m, int(rowsPerChunk))
-	if err != nil {
+	if rowsPerChunk == 0 || rowsPerChunk > uint64(rows) {
+		return nil, fmt.Errorf("rows_per_chunk must be in 1..%d (the file's rows), got %d", rows, rowsPerChunk)
+	}
+	if d.Chunks, err = bodyChunks(data, rows, cols, int(rowsPerChunk)); err != nil {
 		return nil, err
 	}
 	build := opts.Tree
 	if build == nil {
 		build = merkle.New
 	}
-	tree, err := build(chunks)
-	if err != nil {
+	if d.Tree, err = build(d.Chunks); err != nil {
 		return nil, err
 	}
-	return &Description{
-		Sha256: sha, Rows: uint64(m.Rows), Cols: uint64(m.Cols), RowsPerChunk: rowsPerChunk,
-		Data: data, Matrix: m, Chunks: chunks, Tree: tree,
-	}, nil
+	d.Rows, d.Cols, d.RowsPerChunk = uint64(rows), uint64(cols), rowsPerChunk
+	return d, nil
 }
 
-// bodyChunks splits the body of a .npy file that ParseNPY accepted into row
-// chunks without copying it: that body is the file's last rows·cols·4 bytes,
-// the rows as little-endian float32 in C order, which is exactly the chunks'
-// encoding (Chunks of the parsed matrix gives the same bytes).
-func bodyChunks(data []byte, m *workload.Matrix, rowsPerChunk int) ([][]byte, error) {
-	n, err := workload.ChunkCount(m.Rows, rowsPerChunk)
+// bodyChunks splits the body of a .npy file that the parsers accepted into
+// row chunks without copying it: that body is the file's last rows·cols·4
+// bytes, the rows as little-endian 4-byte values in C order, which is
+// exactly the chunks' encoding (Chunks of the parsed matrix gives the same
+// bytes).
+func bodyChunks(data []byte, rows, cols, rowsPerChunk int) ([][]byte, error) {
+	n, err := workload.ChunkCount(rows, rowsPerChunk)
 	if err != nil {
 		return nil, err
 	}
-	rowBytes := 4 * m.Cols
-	size := m.Rows * rowBytes
+	rowBytes := 4 * cols
+	size := rows * rowBytes
 	if size > len(data) {
-		return nil, fmt.Errorf("%w: %d×%d rows in a %d-byte file", workload.ErrShape, m.Rows, m.Cols, len(data))
+		return nil, fmt.Errorf("%w: %d×%d rows in a %d-byte file", workload.ErrShape, rows, cols, len(data))
 	}
 	body := data[len(data)-size:]
 	chunks := make([][]byte, n)
 	for i := range chunks {
 		r0 := i * rowsPerChunk
-		r1 := min(r0+rowsPerChunk, m.Rows)
+		r1 := min(r0+rowsPerChunk, rows)
 		chunks[i] = body[r0*rowBytes : r1*rowBytes : r1*rowBytes]
 	}
 	return chunks, nil
@@ -115,7 +137,8 @@ func (d *Description) Root() []byte {
 func (d *Description) ChunkCount() uint64 { return uint64(len(d.Chunks)) }
 
 // Check checks that the file is exactly a version recorded on chain: its
-// sha256, rows, cols, rows_per_chunk and content_root.
+// sha256, rows, cols, rows_per_chunk and content_root. (The format follows
+// from the sha256; CheckFormat compares it with a record's.)
 func (d *Description) Check(sha256 string, rows, cols, rowsPerChunk uint64, contentRoot []byte) error {
 	if !strings.EqualFold(d.Sha256, sha256) {
 		return fmt.Errorf("sha256 %s, the chain records %s", d.Sha256, sha256)
@@ -150,4 +173,37 @@ func Root(m *workload.Matrix, rowsPerChunk int) ([32]byte, int, error) {
 		return [32]byte{}, 0, err
 	}
 	return root, len(chunks), nil
+}
+
+// CheckFormat checks the file's format against a recorded one (an empty
+// record is npy-f32, the only format before npy-i32).
+func (d *Description) CheckFormat(format string) error {
+	if format == "" {
+		format = FormatNPYF32
+	}
+	if d.Format != format {
+		return fmt.Errorf("format %s, the chain records %s", d.Format, format)
+	}
+	return nil
+}
+
+// TokenChunks splits a token matrix into its encoded chunks of rowsPerChunk
+// rows (little-endian int32, row-major): an npy-i32 dataset's chunks.
+func TokenChunks(m *workload.TokenMatrix, rowsPerChunk int) ([][]byte, error) {
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	n, err := workload.ChunkCount(m.Rows, rowsPerChunk)
+	if err != nil {
+		return nil, err
+	}
+	buf := workload.EncodeInts(m.Data)
+	out := make([][]byte, n)
+	rowBytes := 4 * m.Cols
+	for i := range out {
+		r0 := i * rowsPerChunk
+		r1 := min(r0+rowsPerChunk, m.Rows)
+		out[i] = buf[r0*rowBytes : r1*rowBytes : r1*rowBytes]
+	}
+	return out, nil
 }

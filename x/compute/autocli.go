@@ -97,7 +97,9 @@ func txCommands(app string) *autocliv1.ServiceCommandDescriptor {
 					{ProtoField: "job_id"}, {ProtoField: "output_root"}, {ProtoField: "chunk_count"},
 				}},
 			{RpcMethod: "DisputeResult", Use: "dispute-result [job-id]", Short: "Force verification of a result (pays dispute_fee)",
-				Example:        fmt.Sprintf("%s tx compute dispute-result 1 --from alice", app),
+				Long: "Forces verification of an unsampled result in its challenge window. --chunk-indices names chunks the " +
+					"validators' sidecars must fetch and check besides the sampled ones (at most max_dispute_chunks).",
+				Example:        fmt.Sprintf("%s tx compute dispute-result 1 --chunk-indices 0,7 --from alice", app),
 				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}}},
 			{RpcMethod: "AbortJob", Use: "abort-job [job-id] [reason]",
 				Short: "Give up a won job whose inputs are unavailable (winner only, before the deadline); validators check the inputs",

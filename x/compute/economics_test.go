@@ -128,6 +128,18 @@ func attackTable(p types.Params) string {
 		{"11", "fee changed after creation (governance)", "—", "0", "the job's protocol_fee_bps is the one at creation", "`TestAttackProtocolFeeChangedAfterCreation`"},
 		{"12", "state that grows forever (spammer)", fmt.Sprintf("%s per job, kept %d blocks after it ends", aic(fee), p.RetentionBlocks), "0", "terminal jobs, commitments and bids pruned; Stats keep counting", "`TestAttackStateGrowsForever`"},
 		{"13", "an unreachable endpoint (provider)", "gas: refused at registration", "0", "a provider without one cannot bid", "`TestAttackProviderEndpointUnchecked`"},
+		{"14", "an outage counted as fraud (requester floods the endpoint; validator with a broken network)",
+			fmt.Sprintf("the %s dispute fee, and a flood longer than %d blocks", aic(p.DisputeFee.Amount.Int64()), p.UnavailableSpan()),
+			"0: UNAVAILABLE needs failures across the span with the sidecar's own network up",
+			fmt.Sprintf("a brief outage decides nothing; withholding by > 1/3 costs the %s collateral (%s to the pool), never the fraud slash (%s of the bond), no jail",
+				aic(collateral), aic(collateral-min(collateral*int64(p.RequesterCompensationBps)/common.BasisPoints, fee)), bps(p.SlashFractionFraud)),
+			"`TestAttackOutageCountedAsFraud`, sidecar `TestAttackDisputeAndFloodEndpoint`, `TestAttackBrokenValidatorNetwork`, e2e `TestOutageIsNotFraud`"},
+		{"15", "clogging verification (provider)", "its work: nothing is paid", "0: no quorum after the window and one extension refunds the requester",
+			fmt.Sprintf("escrow back after 2 × %d blocks (the %s creation fee is gone), collateral released", p.VerificationBlocks, aic(fee)),
+			"`TestAttackClogVerificationPays`, sidecar `TestAttackClogTheQueue`, `TestAttackOnlyLowestIDsFit`"},
+		{"16", "withholding unsampled chunks from the requester (provider)", fmt.Sprintf("its %s collateral once a dispute names them", aic(collateral)), "0",
+			fmt.Sprintf("a dispute names up to %d chunks; escrow and dispute fee back when they are withheld from the validators", p.MaxDisputeChunks),
+			"`TestAttackWithholdFromRequester`"},
 	}
 	for _, r := range rows {
 		b.WriteString("| " + strings.Join(r, " | ") + " |\n")
@@ -144,8 +156,9 @@ func detectionTable(p types.Params) string {
 	slash := float64(p.CollateralRatioBps) / common.BasisPoints // S ≥ collateral = ratio × P
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n#### Cheating at the defaults\n\nDetection: `p = rate × (1 − (1 − f)^samples)` with rate ≥ %s and samples = %d; caught, the provider loses "+
-		"the slash S ≥ max(%s of its bond, its collateral %g × P) and the payment P; it saves at most f × P.\n\n",
-		bps(p.SampleRateFloorBps), p.SamplesPerJob, bps(p.SlashFractionFraud), slash)
+		"S ≥ its collateral %g × P (the fraud slash max(%s of its bond, the collateral) if it serves the bad chunk, the collateral if it withholds it) "+
+		"and the payment P; it saves at most f × P. The table uses the lower bound S = %g × P.\n\n",
+		bps(p.SampleRateFloorBps), p.SamplesPerJob, slash, bps(p.SlashFractionFraud), slash)
 	b.WriteString("| f (chunks skipped) | p at the floor | expected loss p × (S + P) | saving f × P | loss / saving |\n|---|---|---|---|---|\n")
 	for _, f := range []float64{0.01, 0.1, 0.25, 0.5, 1} {
 		pc := floor * (1 - math.Pow(1-f, s))

@@ -74,10 +74,16 @@ func txCommands() *autocliv1.ServiceCommandDescriptor {
 				Short:     "Register a new model name with its first version; you own it",
 				Long: "Register a model: the lowercase hex SHA-256 and the uri of its safetensors weights, its input and " +
 					"output dimensions and its license (an SPDX id or text). A job pays fee_per_job + " +
-					"ceil(fee_per_1k_rows × rows / 1000); the platform fee goes to the reward pool, the rest is split over the shares.",
+					"ceil(fee_per_1k_rows × rows / 1000); the platform fee goes to the reward pool, the rest is split over the shares.\n\n" +
+					"A gpt-f32 model (GPT-2 architecture, safetensors with GPT-2's tensor names) takes --architecture gpt-f32 and " +
+					"--gpt '{\"layers\":2,\"heads\":4,\"embed\":64,\"vocab\":256,\"context\":128}'; its input-dim and output-dim " +
+					"are its vocabulary, and a job's rows are its prompts.",
 				Example: fmt.Sprintf(`%s tx modelregistry register-model iris-mlp 1.0.0 %s https://example.org/iris.safetensors 4 3 Apache-2.0 \
   --fee-per-job 1000uaic --fee-per-1k-rows 50uaic \
-  --shares aic1...:70 --shares aic1...:30 --from alice`, app, exampleSha),
+  --shares aic1...:70 --shares aic1...:30 --from alice
+%[1]s tx modelregistry register-model tiny-gpt 1.0.0 %[2]s https://example.org/tiny-gpt.safetensors 256 256 MIT \
+  --architecture gpt-f32 --gpt '{"layers":2,"heads":4,"embed":64,"vocab":256,"context":128}' --fee-per-1k-rows 1000uaic \
+  --shares aic1...:1 --from alice`, app, exampleSha),
 				PositionalArgs: specArgs(),
 				FlagOptions:    specFlags(),
 			},
@@ -147,7 +153,8 @@ func specArgs() []*autocliv1.PositionalArgDescriptor {
 // specFlags are the flags of a model version: architecture, fees, shares.
 func specFlags() map[string]*autocliv1.FlagOptions {
 	return map[string]*autocliv1.FlagOptions{
-		"architecture":    {DefaultValue: types.ArchitectureMLPF32, Usage: "model architecture (only mlp-f32, the default)"},
+		"architecture":    {DefaultValue: types.ArchitectureMLPF32, Usage: "model architecture: mlp-f32 (the default) or gpt-f32"},
+		"gpt":             {Usage: `a gpt-f32 model's config as JSON: '{"layers":12,"heads":12,"embed":768,"vocab":50257,"context":1024}'`},
 		"fee_per_job":     {Usage: "fee per job, repeat for each denom (e.g. 1000uaic)"},
 		"fee_per_1k_rows": {Name: "fee-per-1k-rows", Usage: "fee per 1000 dataset rows, rounded up, repeat for each denom"},
 		"shares":          {Usage: sharesUsage},

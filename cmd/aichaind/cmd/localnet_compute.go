@@ -35,6 +35,7 @@ func localnetCompute(cdc codec.JSONCodec, appState map[string]json.RawMessage) {
 	p.JobCreationFee = sdk.NewCoin(denom, math.NewInt(10_000)) // 0.01 AIC
 	p.ChallengeBlocks = 10
 	p.VerificationBlocks = 10
+	p.UnavailableSpanBlocks = 5 // half the window: a provider down for 5 blocks is withholding
 	p.JailBlocks = 20
 	p.UnbondingBlocks = 10
 	appState[computetypes.ModuleName] = cdc.MustMarshalJSON(&gs)

@@ -46,6 +46,11 @@ func seedJobs(tb testing.TB, k keeper.Keeper, ctx sdk.Context, n int, st types.J
 		if err := k.SaveJob(ctx, types.JobState_JOB_STATE_UNSPECIFIED, j); err != nil {
 			tb.Fatal(err)
 		}
+		if st.UnderCheck() { // a job under check has a tally, as the chain opens it
+			if err := k.Tallies.Set(ctx, id, types.VerificationTally{}); err != nil {
+				tb.Fatal(err)
+			}
+		}
 		if commitEnd > 0 {
 			if err := k.CommitEndQueue.Set(ctx, collections.Join(commitEnd, id)); err != nil {
 				tb.Fatal(err)

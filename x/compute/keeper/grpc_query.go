@@ -8,6 +8,8 @@ import (
 
 	"cosmossdk.io/collections"
 
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
 	"github.com/aichain/aichain/x/compute/types"
 	"github.com/aichain/aichain/x/internal/modkit"
 )
@@ -181,14 +183,21 @@ func (q queryServer) PendingVerifications(ctx context.Context, req *types.QueryP
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
+	params, err := q.k.Params.Get(ctx)
+	if err != nil {
+		return nil, queryErr(err)
+	}
 	out, page, err := modkit.Paginate(ctx, q.k.PendingChecks, req.Pagination,
 		func(id uint64, _ collections.NoValue) (types.PendingVerification, error) {
-			return q.pendingVerification(ctx, id)
+			pv, err := q.pendingVerification(ctx, id)
+			pv.UnavailableSpanBlocks, pv.MaxChunkBytes = params.UnavailableSpan(), params.MaxChunkBytes
+			return pv, err
 		})
 	if err != nil {
 		return nil, err
 	}
-	return &types.QueryPendingVerificationsResponse{Pending: out, Pagination: page}, nil
+	return &types.QueryPendingVerificationsResponse{Pending: out, Pagination: page,
+		Height: sdk.UnwrapSDKContext(ctx).BlockHeight()}, nil
 }
 
 // pendingVerification is what a sidecar needs to check a VERIFYING job.

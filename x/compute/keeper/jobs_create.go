@@ -126,6 +126,7 @@ func newJob(requester string, msg *types.MsgCreateJob, h int64, terms types.JobT
 		DatasetFee:            sdk.NewCoins(),
 		DisputeDeposit:        sdk.NewCoins(),
 		Rows:                  terms.Shape.Rows,
+		MulAdds:               terms.Shape.MulAdds,
 		ExpectedChunkCount:    chunks,
 	}
 	if terms.ModelID != 0 {

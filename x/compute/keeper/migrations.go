@@ -25,6 +25,9 @@ func NewMigrator(k Keeper) Migrator { return Migrator{k: k} }
 //   - each live job snapshots the protocol fee in force (the best record of
 //     its terms there is) and a zero creation fee; a job under check is
 //     listed in PendingChecks; a terminal job is filed for pruning;
+//   - each job records its work (mul_adds) where its kind sizes it from the
+//     spec alone (gemm: m·n·k); a kind that needs state to size it (mlp,
+//     whose work the chain does not know) leaves 0, as at creation;
 //   - each provider's obligation counter is counted from its commitments on
 //     jobs in auction and its live won jobs, and its value-weighted record
 //     starts at zero.
@@ -34,7 +37,10 @@ func (m Migrator) Migrate1to2(ctx sdk.Context) error {
 	if err != nil {
 		return errorsmod.Wrap(err, "migrate compute 1→2: params")
 	}
-	params = withNewParams(params)
+	// withV3Params and withV4Params too: the params are validated by this
+	// binary's rules, which know the later fields (the later migrations set
+	// them again, the same).
+	params = withV4Params(withV3Params(withNewParams(params)))
 	if err := params.Validate(); err != nil {
 		return errorsmod.Wrap(err, "migrate compute 1→2")
 	}
@@ -63,11 +69,30 @@ func withNewParams(p types.Params) types.Params {
 	p.TimeoutJailThreshold, p.RetentionBlocks = d.TimeoutJailThreshold, d.RetentionBlocks
 	p.JobCreationFee = sdk.NewCoin(p.MinProviderBond.Denom, d.JobCreationFee.Amount)
 	p.SlashFractionTimeout = d.SlashFractionTimeout
-	if len(p.AllowedDenoms) == 0 {
-		// Version 3's param (Migrate2to3), so that the params validate under
-		// this binary's rules when a version-1 store migrates through both.
-		p.AllowedDenoms = []string{p.MinProviderBond.Denom}
+	return p
+}
+
+// Migrate2to3 brings a version-2 store to the verification rules of issue
+// 15: the params unavailable_span_blocks and max_dispute_chunks take their
+// defaults. Jobs need nothing: verification_extended starts false (a job
+// under verification at the upgrade still gets its one extension) and no
+// dispute named chunks before.
+func (m Migrator) Migrate2to3(ctx sdk.Context) error {
+	params, err := m.k.Params.Get(ctx)
+	if err != nil {
+		return errorsmod.Wrap(err, "migrate compute 2→3: params")
 	}
+	params = withV4Params(withV3Params(params)) // version 4's too, to validate under this binary's rules
+	if err := params.Validate(); err != nil {
+		return errorsmod.Wrap(err, "migrate compute 2→3")
+	}
+	return m.k.Params.Set(ctx, params)
+}
+
+// withV3Params gives the params version 3 added their defaults.
+func withV3Params(p types.Params) types.Params {
+	d := types.DefaultParams()
+	p.UnavailableSpanBlocks, p.MaxDisputeChunks = d.UnavailableSpanBlocks, d.MaxDisputeChunks
 	return p
 }
 
@@ -76,6 +101,9 @@ func withNewParams(p types.Params) types.Params {
 func (k Keeper) migrateJob(ctx context.Context, params types.Params, j types.Job, obligations map[string]uint64) error {
 	if j.CreationFee.Amount.IsNil() {
 		j.CreationFee = zeroCoin(params.MinProviderBond.Denom)
+	}
+	if j.MulAdds == 0 {
+		j.MulAdds = specWork(ctx, j)
 	}
 	switch {
 	case j.State.IsTerminal():
@@ -105,22 +133,43 @@ func (k Keeper) migrateJob(ctx context.Context, params types.Params, j types.Job
 	return k.Jobs.Set(ctx, j.Id, j)
 }
 
-// Migrate2to3 brings a version-2 store to the per-denom payments of issue
-// 19: allowed_denoms, which version 2 did not have, becomes the bond denom
+// specWork is a job's work as its kind sizes it from the spec alone, with no
+// module state: 0 when the kind is unknown or needs state (mlp, gpt).
+func specWork(ctx context.Context, j types.Job) uint64 {
+	kind, ok := types.LookupKind(j.Workload.Kind)
+	if !ok {
+		return 0
+	}
+	terms, err := kind.Resolve(ctx, types.KindState{}, j.Workload, j.Requester)
+	if err != nil {
+		return 0
+	}
+	return terms.Shape.MulAdds
+}
+
+// Migrate3to4 brings a version-3 store to the per-denom payments of issue
+// 19: allowed_denoms, which version 3 did not have, becomes the bond denom
 // alone (the default: jobs stay priced in uaic until governance adds a
 // denom). No job or commitment changes: their price collateral, unset, reads
 // as none, which is right for jobs that could only be priced in the bond
 // denom; no coin moves.
-func (m Migrator) Migrate2to3(ctx sdk.Context) error {
+func (m Migrator) Migrate3to4(ctx sdk.Context) error {
 	params, err := m.k.Params.Get(ctx)
 	if err != nil {
-		return errorsmod.Wrap(err, "migrate compute 2→3: params")
+		return errorsmod.Wrap(err, "migrate compute 3→4: params")
 	}
-	if len(params.AllowedDenoms) == 0 {
-		params.AllowedDenoms = []string{params.MinProviderBond.Denom}
-	}
+	params = withV4Params(params)
 	if err := params.Validate(); err != nil {
-		return errorsmod.Wrap(err, "migrate compute 2→3")
+		return errorsmod.Wrap(err, "migrate compute 3→4")
 	}
 	return m.k.Params.Set(ctx, params)
+}
+
+// withV4Params gives the params version 4 added their defaults:
+// allowed_denoms is the bond denom alone when unset.
+func withV4Params(p types.Params) types.Params {
+	if len(p.AllowedDenoms) == 0 {
+		p.AllowedDenoms = []string{p.MinProviderBond.Denom}
+	}
+	return p
 }

@@ -7,12 +7,12 @@ import (
 	"github.com/aichain/aichain/x/compute/types"
 )
 
-// TestMigrate2to3: a version-2 store has no allowed_denoms (its params fail
+// TestMigrate3to4: a version-3 store has no allowed_denoms (its params fail
 // this binary's validation) and jobs whose commitments carry no price
 // collateral. The migration sets allowed_denoms to the bond denom alone, the
 // default; no coin moves, every invariant holds, and the live jobs run on:
 // one settles, one is refunded.
-func TestMigrate2to3(t *testing.T) {
+func TestMigrate3to4(t *testing.T) {
 	s := newSuite(t)
 	req, p1, p2 := s.acc(0), s.acc(1), s.acc(2)
 	s.register(p1, 1_000_000)
@@ -24,12 +24,12 @@ func TestMigrate2to3(t *testing.T) {
 	old := s.params()
 	old.AllowedDenoms = nil
 	if err := old.Validate(); err == nil {
-		t.Fatal("params without allowed_denoms validate: the test does not reproduce a version-2 store")
+		t.Fatal("params without allowed_denoms validate: the test does not reproduce a version-3 store")
 	}
 	must(t, s.k.Params.Set(s.ta.Ctx, old))
 	before := s.snap(req, p1, p2)
 
-	must(t, keeper.NewMigrator(s.k).Migrate2to3(s.ta.Ctx))
+	must(t, keeper.NewMigrator(s.k).Migrate3to4(s.ta.Ctx))
 	got := s.params()
 	if err := got.Validate(); err != nil || len(got.AllowedDenoms) != 1 || got.AllowedDenoms[0] != denom {
 		t.Fatalf("allowed_denoms after the migration %v: %v", got.AllowedDenoms, err)

@@ -34,6 +34,7 @@ func TestNewParamsGovernable(t *testing.T) {
 	p := s.params()
 	p.MinExecBlocks, p.MaxChunkBytes, p.JobCreationFee = 7, 1<<20, coin(2_500)
 	p.MaxWorkPerExecBlock, p.TimeoutJailThreshold, p.RetentionBlocks = 12_345, 4, 777
+	p.UnavailableSpanBlocks, p.MaxDisputeChunks = 9, 5
 	sn := s.snap()
 	for name, edit := range map[string]func(*types.Params){
 		"min_exec_blocks 0":              func(q *types.Params) { q.MinExecBlocks = 0 },
@@ -44,6 +45,9 @@ func TestNewParamsGovernable(t *testing.T) {
 		"max_work_per_exec_block 0":      func(q *types.Params) { q.MaxWorkPerExecBlock = 0 },
 		"timeout_jail_threshold 0":       func(q *types.Params) { q.TimeoutJailThreshold = 0 },
 		"retention_blocks 0":             func(q *types.Params) { q.RetentionBlocks = 0 },
+		"unavailable_span_blocks 0":      func(q *types.Params) { q.UnavailableSpanBlocks = 0 },
+		"max_dispute_chunks 0":           func(q *types.Params) { q.MaxDisputeChunks = 0 },
+		"max_dispute_chunks above limit": func(q *types.Params) { q.MaxDisputeChunks = types.MaxDisputeChunksLimit + 1 },
 	} {
 		bad := p
 		edit(&bad)

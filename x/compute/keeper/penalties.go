@@ -85,7 +85,8 @@ func (k Keeper) failFraud(ctx context.Context, job types.Job) error {
 
 // timeoutPenalty is what a winner without a result owes, sized to its job:
 // it forfeits slash_fraction_timeout of the job's collateral in each denom
-// it was posted in (timeoutPenaltyOf: the bond's lock, and a price collateral). The requester, refunded its escrow, has lost the creation fee it
+// it was posted in (collateralPenalty: the bond's lock, and a price
+// collateral). The requester, refunded its escrow, has lost the creation fee it
 // paid and the dataset fee the winner's access made the owner's, so its
 // compensation is requester_compensation_bps of the penalty capped at those,
 // denom by denom (no oracle converts one into another);
@@ -94,13 +95,23 @@ func (k Keeper) failFraud(ctx context.Context, job types.Job) error {
 // obligation ends; the timeout counts in the winner's record, and
 // timeout_jail_threshold timeouts in a row (no completed job between) jail it.
 func (k Keeper) timeoutPenalty(ctx context.Context, job types.Job, params types.Params) error {
+	return k.forfeitCollateral(ctx, job, params, params.SlashFractionTimeout, types.CloseReason_CLOSE_REASON_EXECUTION_TIMEOUT)
+}
+
+// forfeitCollateral takes fractionBps of the job's collateral in each denom
+// (collateralPenalty; at most the bond) from its winner, as timeoutPenalty
+// describes: the requester's compensation capped, denom by denom, at its
+// creation fee and the dataset fee once owed (what it lost), the rest to the
+// reward pool; the
+// failure counts as a timeout in the winner's record.
+func (k Keeper) forfeitCollateral(ctx context.Context, job types.Job, params types.Params, fractionBps uint32, reason types.CloseReason) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	p, err := k.GetProvider(ctx, job.Winner)
 	if err != nil {
 		return err
 	}
 	old := p
-	penalty, amt, back := timeoutPenaltyOf(job, p, params)
+	penalty, amt, back := collateralPenalty(job, p, fractionBps)
 	if err := k.returnPriceCollateral(ctx, job.Id, job.Winner, back); err != nil {
 		return err
 	}
@@ -136,18 +147,18 @@ func (k Keeper) timeoutPenalty(ctx context.Context, job types.Job, params types.
 	}
 	return sdkCtx.EventManager().EmitTypedEvent(&types.EventProviderSlashed{
 		Provider: p.Address, JobId: job.Id, Amount: penalty.String(), ToRequester: comp.String(), Burned: sdk.NewCoins().String(),
-		Reason: types.CloseReason_CLOSE_REASON_EXECUTION_TIMEOUT, ToRewardPool: toPool.String(),
+		Reason: reason, ToRewardPool: toPool.String(),
 	})
 }
 
-// timeoutPenaltyOf sizes a timeout's penalty on p, the winner of job, to
-// the job's collateral, per denom: slash_fraction_timeout of the collateral
-// locked from the bond (at most the bond: fromBond, bond denom) and, for a
-// job priced in another denom, of its price collateral, whose remainder
-// (back) goes back to the provider.
-func timeoutPenaltyOf(job types.Job, p types.Provider, params types.Params) (penalty sdk.Coins, fromBond math.Int, back sdk.Coin) {
+// collateralPenalty sizes a penalty of fractionBps of the job's collateral
+// on p, its winner, per denom: of the collateral locked from the bond (at
+// most the bond: fromBond, bond denom) and, for a job priced in another
+// denom, of its price collateral, whose remainder (back) goes back to the
+// provider.
+func collateralPenalty(job types.Job, p types.Provider, fractionBps uint32) (penalty sdk.Coins, fromBond math.Int, back sdk.Coin) {
 	frac := func(a math.Int) math.Int {
-		return a.MulRaw(int64(params.SlashFractionTimeout)).QuoRaw(common.BasisPoints)
+		return a.MulRaw(int64(fractionBps)).QuoRaw(common.BasisPoints)
 	}
 	fromBond = math.MinInt(frac(job.WinnerCollateral.Amount), p.Bond.Amount)
 	penalty = sdk.NewCoins(sdk.NewCoin(p.Bond.Denom, fromBond))

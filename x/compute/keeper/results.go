@@ -3,6 +3,7 @@ package keeper
 import (
 	"context"
 	"encoding/hex"
+	"slices"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -94,7 +95,7 @@ func (k Keeper) decideSample(ctx context.Context, id uint64) error {
 func (k Keeper) startVerification(ctx context.Context, job *types.Job, seed [32]byte, params types.Params) error {
 	from := job.State
 	job.Sample.Selected = true
-	job.Sample.Indices = types.SampleIndices(seed, job.Result.ChunkCount, params.SamplesPerJob)
+	job.Sample.Indices = withRequested(types.SampleIndices(seed, job.Result.ChunkCount, params.SamplesPerJob), job.Sample.Requested)
 	job.State = types.JobState_JOB_STATE_VERIFYING
 	job.VerificationEnd = sdk.UnwrapSDKContext(ctx).BlockHeight() + int64(params.VerificationBlocks)
 	if err := k.saveJob(ctx, from, *job); err != nil {
@@ -106,10 +107,23 @@ func (k Keeper) startVerification(ctx context.Context, job *types.Job, seed [32]
 	return k.VerificationEndQueue.Set(ctx, pair(job.VerificationEnd, job.Id))
 }
 
+// withRequested adds the chunks a requester named to the sampled ones, in
+// increasing order, each once.
+func withRequested(sampled, requested []uint64) []uint64 {
+	if len(requested) == 0 {
+		return sampled
+	}
+	out := append(append([]uint64{}, sampled...), requested...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // DisputeResult lets the requester force verification of an unsampled result
 // during its challenge window, paying dispute_fee (returned if fraud is proven
-// or the verification is inconclusive, sent to the reward pool otherwise).
-func (k Keeper) DisputeResult(ctx context.Context, requester sdk.AccAddress, jobID uint64) error {
+// or the verification is inconclusive or withheld, sent to the reward pool
+// otherwise). chunkIndices (at most max_dispute_chunks) are checked besides
+// the sampled chunks.
+func (k Keeper) DisputeResult(ctx context.Context, requester sdk.AccAddress, jobID uint64, chunkIndices []uint64) error {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return err
@@ -126,6 +140,10 @@ func (k Keeper) DisputeResult(ctx context.Context, requester sdk.AccAddress, job
 	if sdkCtx.BlockHeight() > job.ChallengeEnd {
 		return types.ErrDeadlinePassed.Wrapf("job %d: challenge window ended at height %d", job.Id, job.ChallengeEnd)
 	}
+	if err := params.ValidateChunkIndices(chunkIndices, job.Result.ChunkCount); err != nil {
+		return err
+	}
+	job.Sample.Requested = withRequested(nil, chunkIndices)
 	if params.DisputeFee.IsPositive() {
 		fee := sdk.NewCoins(params.DisputeFee)
 		if err := k.BankKeeper.SendCoinsFromAccountToModule(ctx, requester, types.ModuleName, fee); err != nil {

@@ -233,8 +233,8 @@ func (k Keeper) endChallenge(ctx context.Context, id uint64) error {
 }
 
 // endVerification ends a check that reached no quorum by its deadline: a
-// VERIFYING job settles as inconclusive; an ABORTING job's abort stands
-// (endAbort).
+// VERIFYING job's window is extended once, then it closes inconclusive with
+// nothing paid (endInconclusive); an ABORTING job's abort stands (endAbort).
 func (k Keeper) endVerification(ctx context.Context, id uint64) error {
 	job, err := k.Jobs.Get(ctx, id)
 	if err != nil || !job.State.UnderCheck() {
@@ -246,5 +246,5 @@ func (k Keeper) endVerification(ctx context.Context, id uint64) error {
 	if job.State == types.JobState_JOB_STATE_ABORTING {
 		return k.endAbort(ctx, job)
 	}
-	return k.settle(ctx, job, true)
+	return k.endInconclusive(ctx, job)
 }

@@ -117,7 +117,7 @@ func TestFraudSlashesAndJails(t *testing.T) {
 	supplyBefore := s.ta.BankKeeper.GetSupply(s.ta.Ctx, denom).Amount
 	votes := []types.ValidatorVerdicts{
 		{ConsAddress: []byte("val-a"), Power: 20, Verdicts: []types.JobVerdict{{JobId: id, Verdict: types.Verdict_VERDICT_INVALID}}},
-		{ConsAddress: []byte("val-b"), Power: 14, Verdicts: []types.JobVerdict{{JobId: id, Verdict: types.Verdict_VERDICT_UNAVAILABLE}}},
+		{ConsAddress: []byte("val-b"), Power: 14, Verdicts: []types.JobVerdict{{JobId: id, Verdict: types.Verdict_VERDICT_INVALID}}},
 	}
 	if err := s.k.ApplyVerdicts(s.ta.Ctx, 100, votes); err != nil {
 		t.Fatal(err)
@@ -194,7 +194,8 @@ func TestUnsampledSettlesAfterChallengeAndDispute(t *testing.T) {
 		t.Fatalf("requester paid %s", got)
 	}
 
-	// Job B: disputed; no verdicts arrive: settles inconclusive, dispute fee returned.
+	// Job B: disputed; no verdicts arrive: the window is extended once, then
+	// the job closes inconclusive: escrow and dispute fee returned, nothing paid.
 	b := s.runAuction(req, p1, p2, 3_000, 4_000, 10_000)
 	if _, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: p1.String(), JobId: b, OutputRoot: root32, ChunkCount: 4}); err != nil {
 		t.Fatal(err)
@@ -215,12 +216,16 @@ func TestUnsampledSettlesAfterChallengeAndDispute(t *testing.T) {
 	_, err = s.ms.DisputeResult(s.ta.Ctx, &types.MsgDisputeResult{Requester: req.String(), JobId: b})
 	wantErr(t, err, types.ErrWrongState)
 	s.next(4)
-	s.wantState(b, types.JobState_JOB_STATE_SETTLED, types.CloseReason_CLOSE_REASON_SETTLED_INCONCLUSIVE)
-	if got := before.Sub(s.bal(req)); !got.Equal(math.NewInt(-6_000)) {
-		t.Fatalf("requester net %s: refund 6000, dispute fee back", got)
+	if j := s.job(b); j.State != types.JobState_JOB_STATE_VERIFYING || !j.VerificationExtended {
+		t.Fatalf("after the first window: %s, extended %t", j.State, j.VerificationExtended)
 	}
-	if got := s.poolBal().Sub(poolBefore); !got.Equal(math.NewInt(800)) {
-		t.Fatalf("pool got %s, want 2 × 400", got)
+	s.next(3)
+	s.wantState(b, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_VERIFICATION_INCONCLUSIVE)
+	if got := before.Sub(s.bal(req)); !got.Equal(math.NewInt(-10_000)) {
+		t.Fatalf("requester net %s: the whole escrow (10000) back, dispute fee back", got)
+	}
+	if got := s.poolBal().Sub(poolBefore); !got.Equal(math.NewInt(400)) {
+		t.Fatalf("pool got %s, want job A's 400 only", got)
 	}
 }
 

@@ -41,9 +41,7 @@ var verdictKinds = map[types.Verdict]verdictKind{
 // set). Per job, a validator counts once; a verdict counts only on a job in
 // the state its kind is about (VALID, INVALID, UNAVAILABLE on a VERIFYING
 // job; INPUTS_AVAILABLE, INPUTS_UNAVAILABLE, DATASET_UNAVAILABLE on an
-// ABORTING one) and is
-// ignored otherwise. VERIFYING: once ≥ 2/3 of totalPower says VALID the job
-// settles; once > 1/3 says INVALID or UNAVAILABLE it fails as fraud.
+// ABORTING one) and is ignored otherwise. VERIFYING: see verificationOutcome.
 // ABORTING: see abort.go. Bad entries are skipped with a log line; a job
 // whose outcome cannot be applied is logged and left for its deadline. It
 // returns an error only for store failures.
@@ -112,23 +110,27 @@ func (k Keeper) recordVerdict(ctx context.Context, v types.ValidatorVerdicts, jv
 		k.Logger(ctx).Error("verdict skipped: unknown verdict", "job_id", jv.JobId, "verdict", int32(jv.Verdict))
 		return types.Job{}, tally, false, nil
 	}
-	job, err := k.Jobs.Get(ctx, jv.JobId)
+	// A job under check has a tally: look that up (and the voter record)
+	// before reading the whole job, so that verdicts on unknown, closed or
+	// already-voted jobs cost two small reads.
+	tally, err := k.Tallies.Get(ctx, jv.JobId)
 	if err != nil {
 		if isNotFound(err) {
-			k.Logger(ctx).Debug("verdict skipped: unknown job", "job_id", jv.JobId)
-			return job, tally, false, nil
+			k.Logger(ctx).Debug("verdict skipped: no job under check", "job_id", jv.JobId)
+			return types.Job{}, tally, false, nil
 		}
-		return job, tally, false, err
-	}
-	if job.State != kind.state {
-		return job, tally, false, nil
+		return types.Job{}, tally, false, err
 	}
 	key := collections.Join(jv.JobId, v.ConsAddress)
 	if voted, err := k.Voters.Has(ctx, key); err != nil || voted {
-		return job, tally, false, err
+		return types.Job{}, tally, false, err
 	}
-	if tally, err = k.Tallies.Get(ctx, jv.JobId); err != nil && !isNotFound(err) {
-		return job, tally, false, err
+	job, err := k.Jobs.Get(ctx, jv.JobId)
+	if err != nil {
+		return job, tally, false, ignoreNotFound(err)
+	}
+	if job.State != kind.state {
+		return job, tally, false, nil
 	}
 	*kind.count(&tally) += v.Power
 	if err := k.Voters.Set(ctx, key); err != nil {
@@ -143,13 +145,20 @@ func (k Keeper) recordVerdict(ctx context.Context, v types.ValidatorVerdicts, jv
 	return job, tally, err == nil, err
 }
 
-// verificationOutcome is what a VERIFYING job's tally decides, if anything yet.
+// verificationOutcome is what a VERIFYING job's tally decides, if anything
+// yet: ≥ 2/3 VALID settles; > 1/3 INVALID (a chunk whose proof verifies
+// against the root but whose bytes differ from the recomputation) is fraud;
+// > 1/3 UNAVAILABLE (sidecars that failed to fetch across
+// unavailable_span_blocks) is withholding, which costs the job's collateral,
+// not the fraud slash. Anything else waits for the window's end (outcomes.go).
 func verificationOutcome(job types.Job, t types.VerificationTally, totalPower int64) func(context.Context, Keeper) error {
 	switch {
 	case 3*t.ValidPower >= 2*totalPower:
 		return func(ctx context.Context, k Keeper) error { return k.settle(ctx, job, false) }
-	case 3*(t.InvalidPower+t.UnavailablePower) > totalPower:
+	case 3*t.InvalidPower > totalPower:
 		return func(ctx context.Context, k Keeper) error { return k.failFraud(ctx, job) }
+	case 3*t.UnavailablePower > totalPower:
+		return func(ctx context.Context, k Keeper) error { return k.withhold(ctx, job) }
 	}
 	return nil
 }

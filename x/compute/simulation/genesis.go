@@ -59,6 +59,8 @@ func GenParams(r *rand.Rand) types.Params {
 	p.MaxWorkPerExecBlock = uint64(100_000 + r.Intn(10_000_000))
 	p.TimeoutJailThreshold = uint32(1 + r.Intn(5))
 	p.RetentionBlocks = uint64(1 + r.Intn(50))
+	p.UnavailableSpanBlocks = uint64(1 + r.Intn(10))
+	p.MaxDisputeChunks = uint32(1 + r.Intn(8))
 	p.AllowedDenoms = []string{simDenom, SimIBCDenom}
 	return p
 }

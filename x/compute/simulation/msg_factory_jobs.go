@@ -249,7 +249,14 @@ func MsgDisputeResultFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgDi
 			reporter.Skip("cannot pay the dispute fee")
 			return nil, nil
 		}
-		return []simsx.SimAccount{req}, &types.MsgDisputeResult{Requester: req.AddressBech32, JobId: j.Id}
+		// Name up to max_dispute_chunks distinct chunks to check besides the sample.
+		var indices []uint64
+		if n := min(uint64(r.Intn(int(params.MaxDisputeChunks)+1)), j.Result.ChunkCount); n > 0 {
+			for _, i := range r.Perm(int(j.Result.ChunkCount))[:n] {
+				indices = append(indices, uint64(i))
+			}
+		}
+		return []simsx.SimAccount{req}, &types.MsgDisputeResult{Requester: req.AddressBech32, JobId: j.Id, ChunkIndices: indices}
 	}
 }
 

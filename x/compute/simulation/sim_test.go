@@ -79,7 +79,7 @@ func TestMsgFactories(t *testing.T) {
 	k := ta.ComputeKeeper
 	am := compute.NewAppModule(ta.AppCodec(), k)
 	gs := apptesting.RunSimFactories(t, ta, apptesting.SimFactories{
-		Module: am, Factories: 11, Seed: 5, Rounds: 150, OpsPerRound: 12, BlockEvery: 1,
+		Module: am, Factories: 11, Seed: 5, Rounds: 200, OpsPerRound: 12, BlockEvery: 1,
 		// Keep the short windows.
 		SetParams:  &types.MsgUpdateParams{Authority: apptesting.GovAuthority(), Params: factoryParams()},
 		Invariants: func() error { return k.CheckInvariants(ta.Ctx) },

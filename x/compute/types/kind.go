@@ -15,7 +15,7 @@ import (
 )
 
 // The workload table: one row (WorkloadKind) per kind of job, registered
-// with RegisterKind (kind_gemm.go, kind_mlp.go). Spec validation
+// with RegisterKind (kind_gemm.go, kind_mlp.go, kind_gpt.go). Spec validation
 // (WorkloadSpec.Validate), hardware descriptions (Hardware.Validate), job
 // creation (ResolveWorkload, in the keeper's CreateJob) and the simulation's
 // job factory read the table; nothing else switches on a kind. A new kind is
@@ -36,6 +36,9 @@ const (
 	SpecGemm SpecField = "gemm"
 	// SpecMLP is WorkloadSpec.mlp (MlpSpec: model_id, dataset_id).
 	SpecMLP SpecField = "mlp"
+	// SpecGPT is WorkloadSpec.gpt (GptSpec: model_id, dataset_id or
+	// prompts, max_new_tokens).
+	SpecGPT SpecField = "gpt"
 )
 
 // String returns the sub-message's field name.

@@ -8,6 +8,10 @@ import (
 
 func init() { RegisterKind(mlpKind()) }
 
+// mlpDatasetFormat is the dataset format mlp jobs read (x/datamarket's
+// npy-f32).
+const mlpDatasetFormat = "npy-f32"
+
 // mlpKind is the mlp-f32 row: every row of a dataset (x/datamarket) through
 // a model's dense layers (x/modelregistry). The spec names both; the rows
 // and their columns come from the dataset, the output columns from the
@@ -48,6 +52,12 @@ func resolveMLP(ctx context.Context, st KindState, w WorkloadSpec, requester str
 	mterms, err := st.Models.ModelTermsForJob(ctx, m.ModelId, dterms.Rows)
 	if err != nil {
 		return JobTerms{}, ErrInvalidWorkload.Wrapf("model %d: %v", m.ModelId, err)
+	}
+	if mterms.Architecture != workload.KindMLP {
+		return JobTerms{}, ErrInvalidWorkload.Wrapf("model %d is %q, an %s job needs an %s model", m.ModelId, mterms.Architecture, workload.KindMLP, workload.KindMLP)
+	}
+	if dterms.Format != "" && dterms.Format != mlpDatasetFormat {
+		return JobTerms{}, ErrInvalidWorkload.Wrapf("dataset %d is %s, an %s job reads %s rows", m.DatasetId, dterms.Format, workload.KindMLP, mlpDatasetFormat)
 	}
 	if mterms.InputDim != dterms.Cols {
 		return JobTerms{}, ErrShapeMismatch.Wrapf("model %d input_dim %d, dataset %d cols %d",

@@ -20,7 +20,7 @@ func TestKindTable(t *testing.T) {
 	for _, k := range types.Kinds() {
 		names = append(names, k.Name)
 	}
-	if strings.Join(names, ",") != "gemm-f32,mlp-f32" {
+	if strings.Join(names, ",") != "gemm-f32,gpt-f32,mlp-f32" {
 		t.Fatalf("kinds %v", names)
 	}
 	gemm, ok := types.LookupKind(workload.KindGemm)
@@ -70,17 +70,17 @@ func TestKindMessages(t *testing.T) {
 		spec types.WorkloadSpec
 		want string
 	}{
-		{types.WorkloadSpec{Kind: "x", ChunkRows: 1}, `unknown kind "x" (want gemm-f32 or mlp-f32)`},
-		{types.WorkloadSpec{Kind: workload.KindGemm, ChunkRows: 1}, "a gemm-f32 workload needs gemm and no mlp"},
+		{types.WorkloadSpec{Kind: "x", ChunkRows: 1}, `unknown kind "x" (want gemm-f32, gpt-f32 or mlp-f32)`},
+		{types.WorkloadSpec{Kind: workload.KindGemm, ChunkRows: 1}, "a gemm-f32 workload needs gemm and no mlp or gpt"},
 		{types.WorkloadSpec{Kind: workload.KindMLP, Gemm: &types.GemmSpec{M: 1}, Mlp: &types.MlpSpec{ModelId: 1, DatasetId: 1}, ChunkRows: 1},
-			"an mlp-f32 workload needs mlp and no gemm"},
+			"an mlp-f32 workload needs mlp and no gemm or gpt"},
 	} {
 		if _, err := c.spec.Validate(); !errors.Is(err, types.ErrInvalidWorkload) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: got %v, want %q", c.spec, err, c.want)
 		}
 	}
 	hw := types.Hardware{Workloads: []string{"x"}}
-	if err := hw.Validate(); !errors.Is(err, types.ErrInvalidProvider) || !strings.Contains(err.Error(), `unknown workload "x" (want gemm-f32 or mlp-f32)`) {
+	if err := hw.Validate(); !errors.Is(err, types.ErrInvalidProvider) || !strings.Contains(err.Error(), `unknown workload "x" (want gemm-f32, gpt-f32 or mlp-f32)`) {
 		t.Errorf("hardware: %v", err)
 	}
 }
@@ -165,7 +165,7 @@ func TestResolveMLP(t *testing.T) {
 	ctx := context.Background()
 	w := types.WorkloadSpec{Kind: workload.KindMLP, Mlp: &types.MlpSpec{ModelId: 3, DatasetId: 5}, ChunkRows: 8}
 	shares := []common.Share{{Address: sdk.AccAddress(make([]byte, 20)).String(), Weight: 1}}
-	models := fakeModels{terms: common.ModelTerms{InputDim: 4, OutputDim: 2, Fee: sdk.NewCoins(sdk.NewInt64Coin("uaic", 300)), Shares: shares}}
+	models := fakeModels{terms: common.ModelTerms{Architecture: workload.KindMLP, InputDim: 4, OutputDim: 2, Fee: sdk.NewCoins(sdk.NewInt64Coin("uaic", 300)), Shares: shares}}
 	datasets := fakeDatasets{terms: common.DatasetTerms{Version: 2, Rows: 40, Cols: 4, ContentRoot: []byte{7},
 		Fee: sdk.NewCoins(sdk.NewInt64Coin("uaic", 700)), Shares: shares}}
 	_, terms, err := types.ResolveWorkload(ctx, types.KindState{Models: models, Datasets: datasets}, w, "aic1req")

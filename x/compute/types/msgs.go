@@ -292,6 +292,36 @@ func (m *MsgDisputeResult) ValidateBasic() error {
 	if m.JobId == 0 {
 		return ErrJobNotFound.Wrap("job_id 0")
 	}
+	return validChunkIndices(m.ChunkIndices, MaxDisputeChunksLimit)
+}
+
+// validChunkIndices checks a dispute's chunk indices: at most limit, no index twice.
+func validChunkIndices(indices []uint64, limit int) error {
+	if len(indices) > limit {
+		return ErrInvalidRequest.Wrapf("%d chunk indices, at most %d", len(indices), limit)
+	}
+	seen := make(map[uint64]bool, len(indices))
+	for _, i := range indices {
+		if seen[i] {
+			return ErrInvalidRequest.Wrapf("chunk index %d named twice", i)
+		}
+		seen[i] = true
+	}
+	return nil
+}
+
+// ValidateChunkIndices checks a dispute's chunk indices against the params
+// and the result: at most max_dispute_chunks, each below chunkCount, none
+// twice.
+func (p Params) ValidateChunkIndices(indices []uint64, chunkCount uint64) error {
+	if err := validChunkIndices(indices, int(p.MaxDisputeChunks)); err != nil {
+		return err
+	}
+	for _, i := range indices {
+		if i >= chunkCount {
+			return ErrInvalidRequest.Wrapf("chunk index %d, the result has %d chunks", i, chunkCount)
+		}
+	}
 	return nil
 }
 

@@ -29,6 +29,9 @@ const (
 	MinChunkBytesLimit   = 1 << 10
 	MaxTimeoutJailLimit  = 1_000
 	MaxRecentSlashWindow = 1_000
+	// MaxDisputeChunksLimit bounds max_dispute_chunks: with the sampled
+	// chunks, what one sidecar fetches for one job stays small.
+	MaxDisputeChunksLimit = 256
 )
 
 // DefaultParams returns the production defaults. With a 20% sample floor and
@@ -68,8 +71,18 @@ func DefaultParams() Params {
 		MaxWorkPerExecBlock:         1_000_000_000,
 		TimeoutJailThreshold:        3,
 		RetentionBlocks:             100_000,
+		UnavailableSpanBlocks:       20,
+		MaxDisputeChunks:            16,
 		AllowedDenoms:               []string{DefaultBondDenom},
 	}
+}
+
+// UnavailableSpan is the span of blocks across which a sidecar must fail to
+// fetch a sampled chunk before it votes UNAVAILABLE: unavailable_span_blocks,
+// at most the verification window (so a provider that withholds for the
+// whole window, which is extended once without a quorum, is always found).
+func (p Params) UnavailableSpan() uint64 {
+	return min(p.UnavailableSpanBlocks, p.VerificationBlocks)
 }
 
 // MaxAllowedDenoms bounds allowed_denoms.
@@ -226,6 +239,17 @@ func (p Params) validateAdmission() error {
 	}
 	if p.TimeoutJailThreshold < 1 || p.TimeoutJailThreshold > MaxTimeoutJailLimit {
 		return fmt.Errorf("timeout_jail_threshold %d must be in [1, %d]", p.TimeoutJailThreshold, MaxTimeoutJailLimit)
+	}
+	return p.validateVerification()
+}
+
+// validateVerification checks the params of withholding and disputes.
+func (p Params) validateVerification() error {
+	if p.UnavailableSpanBlocks < 1 || p.UnavailableSpanBlocks > MaxWindowBlocksLimit {
+		return fmt.Errorf("unavailable_span_blocks %d must be in [1, %d]", p.UnavailableSpanBlocks, MaxWindowBlocksLimit)
+	}
+	if p.MaxDisputeChunks < 1 || p.MaxDisputeChunks > MaxDisputeChunksLimit {
+		return fmt.Errorf("max_dispute_chunks %d must be in [1, %d]", p.MaxDisputeChunks, MaxDisputeChunksLimit)
 	}
 	return p.validateAllowedDenoms()
 }

@@ -159,3 +159,36 @@ func TestAminoNames(t *testing.T) {
 		}
 	}
 }
+
+// TestDisputeChunkIndices: a dispute names at most MaxDisputeChunksLimit
+// chunks statelessly, and at most max_dispute_chunks chunks of the result,
+// none twice.
+func TestDisputeChunkIndices(t *testing.T) {
+	req := sdk.AccAddress(make([]byte, 20)).String()
+	many := make([]uint64, types.MaxDisputeChunksLimit+1)
+	for i := range many {
+		many[i] = uint64(i)
+	}
+	for name, indices := range map[string][]uint64{"too many": many, "twice": {2, 2}} {
+		m := types.MsgDisputeResult{Requester: req, JobId: 1, ChunkIndices: indices}
+		if err := m.ValidateBasic(); !errors.Is(err, types.ErrInvalidRequest) {
+			t.Fatalf("%s: %v, want ErrInvalidRequest", name, err)
+		}
+	}
+	m := types.MsgDisputeResult{Requester: req, JobId: 1, ChunkIndices: many[:types.MaxDisputeChunksLimit]}
+	if err := m.ValidateBasic(); err != nil {
+		t.Fatalf("%d distinct chunks: %v", types.MaxDisputeChunksLimit, err)
+	}
+	p := types.DefaultParams()
+	if err := p.ValidateChunkIndices([]uint64{0, 3}, 4); err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct {
+		indices []uint64
+		count   uint64
+	}{"beyond the result": {[]uint64{4}, 4}, "above max_dispute_chunks": {many[:p.MaxDisputeChunks+1], 1 << 20}} {
+		if err := p.ValidateChunkIndices(c.indices, c.count); !errors.Is(err, types.ErrInvalidRequest) {
+			t.Fatalf("%s: %v, want ErrInvalidRequest", name, err)
+		}
+	}
+}

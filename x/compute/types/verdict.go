@@ -8,3 +8,8 @@ func (v Verdict) Known() bool {
 	_, ok := Verdict_name[int32(v)]
 	return ok && v != Verdict_VERDICT_UNSPECIFIED
 }
+
+// MaxVerdictsPerExtension bounds the verdicts in one validator's vote
+// extension (app/ve); a sidecar with more verdicts ready sends a rotating
+// subset of this many.
+const MaxVerdictsPerExtension = 2048

@@ -33,7 +33,7 @@ func (k Keeper) DatasetTermsForJob(ctx context.Context, datasetID uint64, reques
 	}
 	terms := func(v types.DatasetVersion, fee sdk.Coins) common.DatasetTerms {
 		return common.DatasetTerms{
-			Version: v.Version, Rows: v.Rows, Cols: v.Cols, RowsPerChunk: v.RowsPerChunk, ContentRoot: v.ContentRoot,
+			Format: d.Format, Version: v.Version, Rows: v.Rows, Cols: v.Cols, RowsPerChunk: v.RowsPerChunk, ContentRoot: v.ContentRoot,
 			Owner: d.Owner, Fee: fee, Shares: d.Shares,
 		}
 	}

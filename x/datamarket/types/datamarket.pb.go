@@ -158,7 +158,8 @@ type Dataset struct {
 	Owner       string `protobuf:"bytes,2,opt,name=owner,proto3" json:"owner,omitempty"`
 	Name        string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
 	Description string `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
-	// format is "npy-f32": a NumPy .npy file, dtype <f4, C order, 2-D.
+	// format is "npy-f32" (a NumPy .npy file, dtype <f4, C order, 2-D) or
+	// "npy-i32" (dtype <i4: token ids, e.g. gpt-f32 prompts).
 	Format       string `protobuf:"bytes,5,opt,name=format,proto3" json:"format,omitempty"`
 	Rows         uint64 `protobuf:"varint,6,opt,name=rows,proto3" json:"rows,omitempty"`
 	Cols         uint64 `protobuf:"varint,7,opt,name=cols,proto3" json:"cols,omitempty"`

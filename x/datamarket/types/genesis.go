@@ -50,7 +50,7 @@ func (gs GenesisState) validateDatasets() (map[uint64]Dataset, error) {
 		if err := canonicalAddress("owner", d.Owner); err != nil {
 			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: %v", d.Id, err)
 		}
-		if d.Format != FormatNpyF32 || d.Version == 0 {
+		if !ValidFormat(d.Format) || d.Version == 0 {
 			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: bad format or version", d.Id)
 		}
 		if err := ValidateContent(d.Rows, d.Cols, d.RowsPerChunk, d.ContentRoot, d.Sha256); err != nil {

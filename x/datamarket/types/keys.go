@@ -7,9 +7,11 @@ const (
 	ModuleName = "datamarket"
 	// StoreKey is the module's KV store key.
 	StoreKey = ModuleName
-	// FormatNpyF32 is the only dataset format: a NumPy .npy file, dtype <f4,
-	// C order, 2-D.
+	// FormatNpyF32 is a NumPy .npy file, dtype <f4, C order, 2-D.
 	FormatNpyF32 = "npy-f32"
+	// FormatNpyI32 is a NumPy .npy file, dtype <i4, C order, 2-D: token ids
+	// (gpt-f32 prompts, one per row, padded at the end with -1).
+	FormatNpyI32 = "npy-i32"
 )
 
 var (
@@ -44,3 +46,7 @@ var (
 	// which dataset a file's digest belongs to.
 	DatasetVersionsBySha256Key = collections.NewPrefix(13)
 )
+
+// ValidFormat reports whether format is a dataset format: npy-f32 or
+// npy-i32.
+func ValidFormat(format string) bool { return format == FormatNpyF32 || format == FormatNpyI32 }

@@ -157,8 +157,8 @@ func (m *MsgListDataset) ValidateBasic() error {
 	if strings.TrimSpace(m.Name) == "" {
 		return errorsmod.Wrap(ErrInvalidDataset, "name is required")
 	}
-	if m.Format != FormatNpyF32 {
-		return errorsmod.Wrapf(ErrInvalidDataset, "format must be %q, got %q", FormatNpyF32, m.Format)
+	if !ValidFormat(m.Format) {
+		return errorsmod.Wrapf(ErrInvalidDataset, "format must be %q or %q, got %q", FormatNpyF32, FormatNpyI32, m.Format)
 	}
 	if err := ValidateContent(m.Rows, m.Cols, m.RowsPerChunk, m.ContentRoot, m.Sha256); err != nil {
 		return err

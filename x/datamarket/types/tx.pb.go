@@ -38,7 +38,7 @@ type MsgListDataset struct {
 	Owner       string `protobuf:"bytes,1,opt,name=owner,proto3" json:"owner,omitempty"`
 	Name        string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	Description string `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
-	// format must be "npy-f32".
+	// format must be "npy-f32" or "npy-i32".
 	Format       string         `protobuf:"bytes,4,opt,name=format,proto3" json:"format,omitempty"`
 	Rows         uint64         `protobuf:"varint,5,opt,name=rows,proto3" json:"rows,omitempty"`
 	Cols         uint64         `protobuf:"varint,6,opt,name=cols,proto3" json:"cols,omitempty"`

@@ -73,7 +73,7 @@ func registerMsg(owner, name, version string, shares ...common.Share) *types.Msg
 func publishMsg(r *types.MsgRegisterModel) *types.MsgPublishVersion {
 	return &types.MsgPublishVersion{
 		Owner: r.Owner, Name: r.Name, Version: r.Version, Architecture: r.Architecture, Sha256: r.Sha256,
-		Uri: r.Uri, InputDim: r.InputDim, OutputDim: r.OutputDim, License: r.License,
+		Uri: r.Uri, InputDim: r.InputDim, OutputDim: r.OutputDim, Gpt: r.Gpt, License: r.License,
 		FeePerJob: r.FeePerJob, FeePer1kRows: r.FeePer1kRows, Shares: r.Shares,
 	}
 }

@@ -13,12 +13,13 @@ import (
 	"github.com/aichain/aichain/x/modelregistry/types"
 )
 
-// ModelTermsForJob returns the model's shape and the fee a job over `rows`
-// dataset rows escrows (fee_per_job + ceil(fee_per_1k_rows × rows / 1000),
+// ModelTermsForJob returns the model's architecture and shape (with a
+// gpt-f32 model's config) and the fee a job over `rows` rows (dataset rows,
+// or prompts) escrows (fee_per_job + ceil(fee_per_1k_rows × rows / 1000),
 // see types.JobFee), with the share snapshot it will be paid to. It fails if
-// the model does not exist, is deprecated, or is not mlp-f32. x/compute calls
-// it when a job is created; later fee or share updates do not change the
-// terms of a job already created.
+// the model does not exist or is deprecated; the job's kind checks the
+// architecture. x/compute calls it when a job is created; later fee or share
+// updates do not change the terms of a job already created.
 func (k Keeper) ModelTermsForJob(ctx context.Context, modelID uint64, rows uint64) (common.ModelTerms, error) {
 	m, err := k.GetModel(ctx, modelID)
 	if err != nil {
@@ -27,18 +28,21 @@ func (k Keeper) ModelTermsForJob(ctx context.Context, modelID uint64, rows uint6
 	if m.Status != types.MODEL_STATUS_ACTIVE {
 		return common.ModelTerms{}, errorsmod.Wrapf(types.ErrDeprecated, "model %d (%s %s) takes no new jobs", m.Id, m.Name, m.Version)
 	}
-	if m.Architecture != types.ArchitectureMLPF32 {
-		return common.ModelTerms{}, errorsmod.Wrapf(types.ErrUnsupportedArch, "model %d is %q, not %q", m.Id, m.Architecture, types.ArchitectureMLPF32)
-	}
 	fee, err := types.JobFee(m.FeePerJob, m.FeePer1kRows, rows)
 	if err != nil {
 		return common.ModelTerms{}, errorsmod.Wrapf(err, "model %d", m.Id)
 	}
+	var gpt common.GPTShape
+	if m.Gpt != nil {
+		gpt = m.Gpt.Shape()
+	}
 	return common.ModelTerms{
-		InputDim:  m.InputDim,
-		OutputDim: m.OutputDim,
-		Fee:       fee,
-		Shares:    append([]common.Share(nil), m.Shares...),
+		Architecture: m.Architecture,
+		GPT:          gpt,
+		InputDim:     m.InputDim,
+		OutputDim:    m.OutputDim,
+		Fee:          fee,
+		Shares:       append([]common.Share(nil), m.Shares...),
 	}, nil
 }
 

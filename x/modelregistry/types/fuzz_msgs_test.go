@@ -81,7 +81,7 @@ func assertIdent(t testing.TB, field, s string, maxLen int, extra string) {
 func assertSpec(t testing.TB, name, version, arch, sha, uri string, in, out uint64, license string, perJob, per1k sdk.Coins, shares []common.Share) {
 	assertIdent(t, "name", name, types.HardMaxNameLength, "._-")
 	assertIdent(t, "version", version, types.HardMaxVersionLength, "._-+")
-	if arch != types.ArchitectureMLPF32 {
+	if arch != types.ArchitectureMLPF32 { // a gpt-f32 model needs its config, which these messages lack
 		t.Fatalf("architecture %q accepted", arch)
 	}
 	if len(sha) != 64 || strings.Trim(sha, "0123456789abcdef") != "" {

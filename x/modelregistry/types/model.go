@@ -11,12 +11,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/types/common"
-	"github.com/aichain/aichain/workload"
 )
-
-// ArchitectureMLPF32 is the only architecture models may have today: dense
-// float32 layers with ReLU between them (the mlp-f32 workload).
-const ArchitectureMLPF32 = workload.KindMLP
 
 // MaxDim bounds a model's input and output dimensions.
 const MaxDim = 1 << 24
@@ -90,7 +85,7 @@ func ValidateShares(shares []common.Share) error {
 // ValidateSpec checks, statelessly, the immutable description of a model
 // version and its fees and shares (length limits from Params are checked by
 // the keeper).
-func ValidateSpec(name, version, architecture, sha256, uri string, inputDim, outputDim uint64, license string,
+func ValidateSpec(name, version, architecture, sha256, uri string, inputDim, outputDim uint64, gpt *GptConfig, license string,
 	feePerJob, feePer1kRows sdk.Coins, shares []common.Share,
 ) error {
 	if err := ValidateName(name); err != nil {
@@ -99,17 +94,14 @@ func ValidateSpec(name, version, architecture, sha256, uri string, inputDim, out
 	if err := ValidateVersion(version); err != nil {
 		return err
 	}
-	if architecture != ArchitectureMLPF32 {
-		return errorsmod.Wrapf(ErrUnsupportedArch, "architecture %q, only %q is supported", architecture, ArchitectureMLPF32)
+	if err := ValidateArchitecture(architecture, inputDim, outputDim, gpt); err != nil {
+		return err
 	}
 	if err := ValidateSha256(sha256); err != nil {
 		return err
 	}
 	if uri == "" || len(uri) > HardMaxURILength || strings.IndexFunc(uri, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
 		return errorsmod.Wrapf(ErrInvalidModel, "uri %q must be non-empty, at most %d bytes, without spaces", uri, HardMaxURILength)
-	}
-	if inputDim == 0 || inputDim > MaxDim || outputDim == 0 || outputDim > MaxDim {
-		return errorsmod.Wrapf(ErrInvalidModel, "input_dim %d and output_dim %d must be in [1, %d]", inputDim, outputDim, MaxDim)
 	}
 	if strings.TrimSpace(license) == "" || len(license) > HardMaxLicenseLength || !utf8.ValidString(license) {
 		return errorsmod.Wrapf(ErrInvalidModel, "license must be a non-empty SPDX id or UTF-8 text of at most %d bytes", HardMaxLicenseLength)
@@ -136,7 +128,7 @@ func (m Model) Validate() error {
 			return errorsmod.Wrapf(err, "model %d", m.Id)
 		}
 	}
-	if err := ValidateSpec(m.Name, m.Version, m.Architecture, m.Sha256, m.Uri, m.InputDim, m.OutputDim, m.License,
+	if err := ValidateSpec(m.Name, m.Version, m.Architecture, m.Sha256, m.Uri, m.InputDim, m.OutputDim, m.Gpt, m.License,
 		m.FeePerJob, m.FeePer1kRows, m.Shares); err != nil {
 		return errorsmod.Wrapf(err, "model %d", m.Id)
 	}

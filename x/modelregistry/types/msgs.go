@@ -37,7 +37,7 @@ func (m *MsgRegisterModel) ValidateBasic() error {
 	if err := validateAddress("owner", m.Owner); err != nil {
 		return err
 	}
-	return ValidateSpec(m.Name, m.Version, m.Architecture, m.Sha256, m.Uri, m.InputDim, m.OutputDim, m.License,
+	return ValidateSpec(m.Name, m.Version, m.Architecture, m.Sha256, m.Uri, m.InputDim, m.OutputDim, m.Gpt, m.License,
 		m.FeePerJob, m.FeePer1kRows, m.Shares)
 }
 
@@ -46,7 +46,7 @@ func (m *MsgPublishVersion) ValidateBasic() error {
 	if err := validateAddress("owner", m.Owner); err != nil {
 		return err
 	}
-	return ValidateSpec(m.Name, m.Version, m.Architecture, m.Sha256, m.Uri, m.InputDim, m.OutputDim, m.License,
+	return ValidateSpec(m.Name, m.Version, m.Architecture, m.Sha256, m.Uri, m.InputDim, m.OutputDim, m.Gpt, m.License,
 		m.FeePerJob, m.FeePer1kRows, m.Shares)
 }
 
@@ -110,16 +110,18 @@ func (m *MsgUpdateParams) ValidateBasic() error {
 type ModelSpec struct {
 	Name, Version, Architecture, Sha256, Uri string
 	InputDim, OutputDim                      uint64
-	License                                  string
-	FeePerJob, FeePer1kRows                  sdk.Coins
-	Shares                                   []common.Share
+	// Gpt is a gpt-f32 model's config (nil for other architectures).
+	Gpt                     *GptConfig
+	License                 string
+	FeePerJob, FeePer1kRows sdk.Coins
+	Shares                  []common.Share
 }
 
 // Spec returns the model version the message registers.
 func (m *MsgRegisterModel) Spec() ModelSpec {
 	return ModelSpec{
 		Name: m.Name, Version: m.Version, Architecture: m.Architecture, Sha256: m.Sha256, Uri: m.Uri,
-		InputDim: m.InputDim, OutputDim: m.OutputDim, License: m.License,
+		InputDim: m.InputDim, OutputDim: m.OutputDim, Gpt: m.Gpt, License: m.License,
 		FeePerJob: m.FeePerJob, FeePer1kRows: m.FeePer1kRows, Shares: m.Shares,
 	}
 }
@@ -128,7 +130,7 @@ func (m *MsgRegisterModel) Spec() ModelSpec {
 func (m *MsgPublishVersion) Spec() ModelSpec {
 	return ModelSpec{
 		Name: m.Name, Version: m.Version, Architecture: m.Architecture, Sha256: m.Sha256, Uri: m.Uri,
-		InputDim: m.InputDim, OutputDim: m.OutputDim, License: m.License,
+		InputDim: m.InputDim, OutputDim: m.OutputDim, Gpt: m.Gpt, License: m.License,
 		FeePerJob: m.FeePerJob, FeePer1kRows: m.FeePer1kRows, Shares: m.Shares,
 	}
 }

@@ -49,7 +49,7 @@ func GetTxCmd() *cobra.Command {
 	return cmd
 }
 
-// DescribeFileFunc reads a dataset file (.npy, npy-f32) and describes it
+// DescribeFileFunc reads a dataset file (.npy, npy-f32 or npy-i32) and describes it
 // over chunks of rowsPerChunk rows.
 type DescribeFileFunc func(path string, rowsPerChunk uint64) (*dataset.Description, error)
 
@@ -145,7 +145,8 @@ func ListDatasetCmd(describe DescribeFileFunc) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list-dataset [file.npy] [name]",
 		Short: "List a dataset: reads the .npy file and registers its sha256, shape and Merkle root",
-		Long: "List a dataset (format npy-f32: a 2-D little-endian float32 NumPy file). The file is read locally to\n" +
+		Long: "List a dataset (format npy-f32: a 2-D little-endian float32 NumPy file; or npy-i32: int32, token ids,\n" +
+			"e.g. gpt-f32 prompts padded with -1; the format follows the file's dtype). The file is read locally to\n" +
 			"compute its sha256, shape and content root over chunks of --rows-per-chunk rows; it is not uploaded.\n\n" + offerHelp,
 		Example: "aichaind tx datamarket list-dataset ./iris.npy iris --rows-per-chunk 16 --uri http://127.0.0.1:8090 \\\n" +
 			"  --offer rental:20:1000uaic --offer perpetual:50000uaic:transferable --from alice",
@@ -170,7 +171,7 @@ func ListDatasetCmd(describe DescribeFileFunc) *cobra.Command {
 			uri, _ := cmd.Flags().GetString(flagURI)
 			desc, _ := cmd.Flags().GetString(flagDescription)
 			msg := &types.MsgListDataset{
-				Owner: clientCtx.GetFromAddress().String(), Name: args[1], Description: desc, Format: types.FormatNpyF32,
+				Owner: clientCtx.GetFromAddress().String(), Name: args[1], Description: desc, Format: f.Format,
 				Rows: f.Rows, Cols: f.Cols, RowsPerChunk: f.RowsPerChunk, ContentRoot: f.Root(), Sha256: f.Sha256,
 				Uri: uri, Offers: offers, Shares: shares,
 			}

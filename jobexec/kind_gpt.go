@@ -1,0 +1,201 @@
+package jobexec
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"github.com/aichain/aichain/workload"
+	computetypes "github.com/aichain/aichain/x/compute/types"
+	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
+)
+
+// gpt-f32: greedy decoding of prompts with a gpt-f32 model. The model comes
+// from its uri (a GPTSource); the prompts are inline in the spec or the rows
+// of an npy-i32 dataset, which a provider fetches with its key (a
+// PromptSource) and serves with each output chunk, proven against the
+// dataset's content_root, so that a verifier needs no licence. A verifier
+// recomputes a sampled chunk from its prompts alone. The work is the job's
+// mul_adds, as the chain sized it (MulAddsWork).
+func init() {
+	Register(Kind{
+		Name:  workload.KindGPT,
+		Needs: Needs{Model: true, Dataset: true},
+		Build: buildGPT,
+		Work:  MulAddsWork,
+		Served: func(job computetypes.Job) Served {
+			s := Served{Kind: workload.KindGPT}
+			if g := job.Workload.Gpt; g != nil && g.DatasetId != 0 {
+				s.DatasetID, s.DatasetVersion, s.ChunkRows = g.DatasetId, job.DatasetVersion, job.Workload.ChunkRows
+			}
+			return s
+		},
+		Serve:       serveMLPInputs, // the dataset chunks under an output chunk's rows, when there is a dataset
+		Verifier:    verifyGPT,
+		CheckInputs: checkGPTInputs,
+	})
+}
+
+// checkGPTInputs: the model's weights load (checked against the on-chain
+// sha256 and parsed with its on-chain config), and a prompt dataset is
+// npy-i32 with prompts that fit the model's context with the new tokens.
+func checkGPTInputs(ctx context.Context, pv computetypes.PendingVerification, src VerifySource, ds *datamarkettypes.Dataset) error {
+	_, maxNew, _, err := gptArgs(pv.Workload)
+	if err != nil {
+		return err
+	}
+	m, err := gptModel(ctx, src, pv.ModelId)
+	if err != nil {
+		return err
+	}
+	if ds == nil {
+		return nil
+	}
+	if ds.Format != datamarkettypes.FormatNpyI32 {
+		return fmt.Errorf("dataset %d is %q, gpt prompts are %s", ds.Id, ds.Format, datamarkettypes.FormatNpyI32)
+	}
+	if ds.Cols > uint64(workload.MaxGPTContext) {
+		return fmt.Errorf("dataset %d: prompts of %d tokens exceed %d", ds.Id, ds.Cols, workload.MaxGPTContext)
+	}
+	return m.Config.CheckDecode(int(ds.Cols), maxNew)
+}
+
+// gptArgs converts a gpt-f32 spec's sizes.
+func gptArgs(spec computetypes.WorkloadSpec) (*computetypes.GptSpec, int, int, error) {
+	g := spec.Gpt
+	if spec.Kind != workload.KindGPT || g == nil {
+		return nil, 0, 0, fmt.Errorf("%w: not a %s spec", ErrUnsupported, workload.KindGPT)
+	}
+	maxNew, err := toInt("max_new_tokens", uint64(g.MaxNewTokens))
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	chunkRows, err := toInt("chunk_rows", spec.ChunkRows)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	return g, maxNew, chunkRows, nil
+}
+
+// InlinePrompts returns a spec's inline prompts as prompt rows, padded at
+// the end with workload.PromptPad to the longest one.
+func InlinePrompts(g *computetypes.GptSpec) (*workload.TokenMatrix, error) {
+	width := 0
+	for _, p := range g.Prompts {
+		width = max(width, len(p.Tokens))
+	}
+	if len(g.Prompts) == 0 || width == 0 {
+		return nil, fmt.Errorf("%w: no inline prompts", workload.ErrInvalidParams)
+	}
+	m := &workload.TokenMatrix{Rows: len(g.Prompts), Cols: width, Data: make([]int32, len(g.Prompts)*width)}
+	for r, p := range g.Prompts {
+		row := m.Row(r)
+		for c := range row {
+			row[c] = workload.PromptPad
+			if c < len(p.Tokens) {
+				if p.Tokens[c] > uint32(workload.MaxGPTVocab) {
+					return nil, fmt.Errorf("%w: prompt %d token %d", workload.ErrInvalidParams, r, p.Tokens[c])
+				}
+				row[c] = int32(p.Tokens[c])
+			}
+		}
+	}
+	return m, nil
+}
+
+func gptModel(ctx context.Context, src any, modelID uint64) (*workload.GPTModel, error) {
+	gs, ok := src.(GPTSource)
+	if !ok {
+		return nil, fmt.Errorf("%w: this agent has no source of %s models", ErrUnsupported, workload.KindGPT)
+	}
+	m, err := gs.GPTModel(ctx, modelID)
+	if err != nil {
+		return nil, fmt.Errorf("model %d: %w", modelID, err)
+	}
+	return m, nil
+}
+
+func buildGPT(ctx context.Context, spec computetypes.WorkloadSpec, datasetVersion uint64, r Resolver) (workload.Job, error) {
+	g, maxNew, chunkRows, err := gptArgs(spec)
+	if err != nil {
+		return nil, err
+	}
+	model, err := gptModel(ctx, r, g.ModelId)
+	if err != nil {
+		return nil, err
+	}
+	var prompts *workload.TokenMatrix
+	if g.DatasetId == 0 {
+		prompts, err = InlinePrompts(g)
+	} else if ps, ok := r.(PromptSource); ok {
+		prompts, err = ps.Prompts(ctx, g.DatasetId, datasetVersion)
+	} else {
+		err = fmt.Errorf("%w: this agent has no source of prompt datasets", ErrUnsupported)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("prompts: %w", err)
+	}
+	return workload.NewGPTJob(model, prompts, maxNew, chunkRows)
+}
+
+// verifyGPT recomputes a gpt-f32 output chunk from its prompts: the spec's
+// inline prompts, or the dataset rows the provider serves with the chunk
+// once they verify against the dataset's on-chain content_root.
+func verifyGPT(ctx context.Context, pv computetypes.PendingVerification, src VerifySource, b workload.Backend) (Recomputer, error) {
+	g, maxNew, chunkRows, err := gptArgs(pv.Workload)
+	if err != nil {
+		return Recomputer{}, err
+	}
+	model, err := gptModel(ctx, src, g.ModelId)
+	if err != nil {
+		return Recomputer{}, err
+	}
+	if g.DatasetId == 0 {
+		prompts, err := InlinePrompts(g)
+		if err != nil {
+			return Recomputer{}, err
+		}
+		job, err := workload.NewGPTJob(model, prompts, maxNew, chunkRows)
+		if err != nil {
+			return Recomputer{}, err
+		}
+		return Recomputer{
+			Check: func(ChunkResponse) error { return nil },
+			Recompute: func(ctx context.Context, resp ChunkResponse) ([]byte, error) {
+				return workload.ComputeChunk(ctx, job, b, int(resp.Index))
+			},
+		}, nil
+	}
+	ds, err := src.DatasetRecord(ctx, g.DatasetId, pv.DatasetVersion)
+	if err != nil {
+		return Recomputer{}, fmt.Errorf("dataset %d: %w", g.DatasetId, err)
+	}
+	if len(pv.DatasetContentRoot) > 0 && !bytes.Equal(ds.ContentRoot, pv.DatasetContentRoot) {
+		return Recomputer{}, fmt.Errorf("dataset %d version %d: content root %x, the job records %x",
+			g.DatasetId, pv.DatasetVersion, ds.ContentRoot, pv.DatasetContentRoot)
+	}
+	prompts := func(resp ChunkResponse) (*workload.TokenMatrix, error) {
+		raw, rows, err := resp.VerifyInputBytes(ds.ContentRoot, ds.Rows, ds.Cols, ds.RowsPerChunk, pv.Workload.ChunkRows)
+		if err != nil {
+			return nil, err
+		}
+		return &workload.TokenMatrix{Rows: rows, Cols: int(ds.Cols), Data: workload.DecodeInts(raw)}, nil
+	}
+	return Recomputer{
+		Check: func(resp ChunkResponse) error {
+			_, err := prompts(resp)
+			return err
+		},
+		Recompute: func(ctx context.Context, resp ChunkResponse) ([]byte, error) {
+			p, err := prompts(resp)
+			if err != nil {
+				return nil, err
+			}
+			job, err := workload.NewGPTJob(model, p, maxNew, p.Rows)
+			if err != nil {
+				return nil, err
+			}
+			return workload.ComputeChunk(ctx, job, b, 0)
+		},
+	}, nil
+}

@@ -1,0 +1,251 @@
+package sidecar
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	computetypes "github.com/aichain/aichain/x/compute/types"
+)
+
+// Scheduling (issue 15). Verification must not be cheap to clog, and an
+// outage must not pass for withholding:
+//   - the workers take the queued job whose window ends first (then the
+//     lowest id), not the oldest;
+//   - each check runs under a context of its own, cancelled when its job
+//     leaves the pending list or its window ends (the height of a poll
+//     reaches verification_end), so no work outlives the window;
+//   - a failed fetch is UNAVAILABLE only once the provider has failed at
+//     polls spanning unavailable_span_blocks (from the chain) and only while
+//     this sidecar's own connectivity check passes; before that, or when
+//     the check fails, the job is tried again at the next poll;
+//   - with more verdicts ready than fit in one extension, Ready sends a
+//     window of them that rotates with the height.
+
+// defaultSpanBlocks is the span used with a node that does not say it.
+const defaultSpanBlocks = 10
+
+// jobState is what the verifier knows of one pending job.
+type jobState struct {
+	pv      computetypes.PendingVerification
+	verdict computetypes.Verdict // UNSPECIFIED with done: abstained
+	done    bool
+	queued  bool
+	running bool
+	cancel  context.CancelFunc
+	// failingSince is the height of the poll at which fetching first failed
+	// with this sidecar's network up (0: not failing).
+	failingSince int64
+}
+
+// Poll reads the pending jobs once: it forgets jobs no longer pending (and
+// cancels their checks), cancels the checks of jobs whose window has ended,
+// and queues the jobs without a verdict.
+func (v *Verifier) Poll(ctx context.Context) error {
+	res, err := v.source.PendingVerifications(ctx)
+	if err != nil {
+		return err
+	}
+	v.mu.Lock()
+	seen := make(map[uint64]bool, len(res.Jobs))
+	for _, pv := range res.Jobs {
+		seen[pv.JobId] = true
+		js := v.jobs[pv.JobId]
+		if js == nil {
+			js = &jobState{}
+			v.jobs[pv.JobId] = js
+		}
+		js.pv = pv // a window extended by the chain moves verification_end
+		switch {
+		case res.Height >= pv.VerificationEnd:
+			js.queued = false
+			js.stop()
+		case !js.done && !js.running:
+			js.queued = true
+		}
+	}
+	for id, js := range v.jobs {
+		if !seen[id] {
+			js.stop()
+			delete(v.jobs, id)
+		}
+	}
+	v.height = res.Height
+	v.metrics.Pending.Set(float64(len(res.Jobs)))
+	v.mu.Unlock()
+	for i := 0; i < v.cfg.Workers; i++ {
+		select {
+		case v.wake <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+
+func (js *jobState) stop() {
+	if js.cancel != nil {
+		js.cancel()
+		js.cancel = nil
+	}
+}
+
+// work runs checks until ctx ends, the most urgent job first.
+func (v *Verifier) work(ctx context.Context) {
+	for {
+		id, pv, jctx, ok := v.next(ctx)
+		if !ok {
+			select {
+			case <-ctx.Done():
+				return
+			case <-v.wake:
+			case <-time.After(v.cfg.PollInterval):
+			}
+			continue
+		}
+		v.check(jctx, id, pv)
+	}
+}
+
+// next takes the queued job whose window ends first and gives it a context
+// that its window's end or its leaving the pending list cancels.
+func (v *Verifier) next(ctx context.Context) (uint64, computetypes.PendingVerification, context.Context, bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	var best *jobState
+	for _, js := range v.jobs {
+		if !js.queued {
+			continue
+		}
+		if best == nil || js.pv.VerificationEnd < best.pv.VerificationEnd ||
+			(js.pv.VerificationEnd == best.pv.VerificationEnd && js.pv.JobId < best.pv.JobId) {
+			best = js
+		}
+	}
+	if best == nil || ctx.Err() != nil {
+		return 0, computetypes.PendingVerification{}, nil, false
+	}
+	jctx, cancel := context.WithCancel(ctx)
+	best.queued, best.running, best.cancel = false, true, cancel
+	return best.pv.JobId, best.pv, jctx, true
+}
+
+// check verifies one job and records its verdict: a failed fetch becomes
+// UNAVAILABLE only across the span, with this sidecar's network up.
+func (v *Verifier) check(ctx context.Context, id uint64, pv computetypes.PendingVerification) {
+	start := time.Now()
+	verdict, reason := v.Verify(ctx, pv)
+	connected := true
+	if verdict == computetypes.Verdict_VERDICT_UNAVAILABLE && ctx.Err() == nil && v.cfg.Connectivity != nil {
+		if err := v.cfg.Connectivity(ctx); err != nil {
+			connected = false
+			reason = "own connectivity check failed: " + err.Error()
+		}
+	}
+	v.mu.Lock()
+	js := v.jobs[id]
+	if js == nil || !js.running {
+		v.mu.Unlock()
+		return // dropped while checked
+	}
+	cancelled := ctx.Err() != nil
+	js.running = false
+	js.stop()
+	if cancelled {
+		v.mu.Unlock()
+		return // cancelled: dropped, window over, or shutting down
+	}
+	if verdict == computetypes.Verdict_VERDICT_UNAVAILABLE {
+		if wait := js.failing(connected, v.height); wait > 0 {
+			v.mu.Unlock()
+			v.log.Info("chunks not served; trying again at the next poll", "job", id, "reason", reason,
+				"blocks_left_before_unavailable", wait)
+			return
+		}
+	}
+	js.verdict, js.done = verdict, true
+	v.mu.Unlock()
+	v.metrics.Verdicts.WithLabelValues(strings.TrimPrefix(verdict.String(), "VERDICT_")).Inc()
+	v.metrics.Latency.Observe(time.Since(start).Seconds())
+	v.log.Info("verdict ready", "job", id, "verdict", verdict.String(), "reason", reason,
+		"samples", len(pv.Indices), "seconds", time.Since(start).Seconds())
+}
+
+// failing records a failed fetch at height h and returns how many more
+// blocks the provider must keep failing before the verdict is UNAVAILABLE
+// (0: now). With this sidecar's own network down the failure does not
+// count, and the span starts again.
+func (js *jobState) failing(connected bool, h int64) int64 {
+	if !connected {
+		js.failingSince = 0
+		return 1
+	}
+	if js.failingSince == 0 || h < js.failingSince {
+		js.failingSince = h
+	}
+	span := int64(js.pv.UnavailableSpanBlocks)
+	if span <= 0 {
+		span = defaultSpanBlocks
+	}
+	if left := js.failingSince + span - h; left > 0 {
+		return left
+	}
+	return 0
+}
+
+// Ready returns the verdicts ready for the vote at height, by job id: all
+// of them, or, with more than MaxVerdictsPerExtension ready, a window of
+// that many that rotates with the height, so that every verdict is sent
+// within a few heights whatever its job id. Jobs this sidecar abstained on
+// are left out.
+func (v *Verifier) Ready(height int64) []computetypes.JobVerdict {
+	v.mu.Lock()
+	out := make([]computetypes.JobVerdict, 0, len(v.jobs))
+	for id, js := range v.jobs {
+		if js.done && js.verdict != computetypes.Verdict_VERDICT_UNSPECIFIED {
+			out = append(out, computetypes.JobVerdict{JobId: id, Verdict: js.verdict})
+		}
+	}
+	v.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].JobId < out[j].JobId })
+	const limit = computetypes.MaxVerdictsPerExtension
+	if len(out) <= limit {
+		return out
+	}
+	n := uint64(len(out))
+	first := uint64(max(height, 0)) % n * limit % n
+	window := make([]computetypes.JobVerdict, 0, limit)
+	for i := uint64(0); i < limit; i++ {
+		window = append(window, out[(first+i)%n])
+	}
+	sort.Slice(window, func(i, j int) bool { return window[i].JobId < window[j].JobId })
+	return window
+}
+
+// ProbeConnectivity returns a connectivity check that passes when any of
+// urls answers an HTTP request (any status) within timeout; no urls: nil
+// (no check).
+func ProbeConnectivity(client *http.Client, urls []string, timeout time.Duration) func(context.Context) error {
+	if len(urls) == 0 {
+		return nil
+	}
+	return func(ctx context.Context) error {
+		var lastErr error
+		for _, u := range urls {
+			pctx, cancel := context.WithTimeout(ctx, timeout)
+			req, err := http.NewRequestWithContext(pctx, http.MethodHead, u, nil)
+			if err == nil {
+				var res *http.Response
+				if res, err = client.Do(req); err == nil {
+					_ = res.Body.Close()
+					cancel()
+					return nil
+				}
+			}
+			cancel()
+			lastErr = err
+		}
+		return lastErr
+	}
+}

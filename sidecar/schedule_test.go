@@ -1,0 +1,277 @@
+package sidecar
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aichain/aichain/accel/cpu"
+	computetypes "github.com/aichain/aichain/x/compute/types"
+)
+
+// chainSource is a node whose height and pending list a test moves.
+type chainSource struct {
+	mu     sync.Mutex
+	height int64
+	jobs   []computetypes.PendingVerification
+}
+
+func (c *chainSource) PendingVerifications(context.Context) (Pending, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return Pending{Height: c.height, Jobs: append([]computetypes.PendingVerification{}, c.jobs...)}, nil
+}
+
+func (c *chainSource) set(h int64, jobs ...computetypes.PendingVerification) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.height, c.jobs = h, jobs
+}
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// step polls at height h and runs the check the poll queued, as a worker would.
+func step(t *testing.T, v *Verifier, src *chainSource, h int64, jobs ...computetypes.PendingVerification) {
+	t.Helper()
+	src.set(h, jobs...)
+	if err := v.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if id, pv, ctx, ok := v.next(context.Background()); ok {
+		v.check(ctx, id, pv)
+	}
+}
+
+// switchable serves a job's chunks while up, and refuses connections' worth
+// of answers (503) while down.
+type switchable struct {
+	up   atomic.Bool
+	real http.Handler
+}
+
+func (s *switchable) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.up.Load() {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+		return
+	}
+	s.real.ServeHTTP(w, r)
+}
+
+func switchableProvider(t *testing.T) (*switchable, string, computetypes.PendingVerification) {
+	t.Helper()
+	honest, root, n := provider(t, -1)
+	sw := &switchable{real: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, honest.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	})}
+	srv := httptest.NewServer(sw)
+	t.Cleanup(srv.Close)
+	return sw, srv.URL, pending(srv.URL, root, n, 0, 2)
+}
+
+// TestAttackDisputeAndFloodEndpoint (issue 15, item 2): a requester disputes
+// and floods the provider's endpoint for a while; the old sidecar turned
+// three failed fetches into a permanent UNAVAILABLE, which counted as fraud.
+// Now an outage shorter than unavailable_span_blocks gives no verdict at
+// all, and once the provider serves again its result is VALID.
+func TestAttackDisputeAndFloodEndpoint(t *testing.T) {
+	sw, _, pv := switchableProvider(t)
+	pv.UnavailableSpanBlocks = 5
+	src := &chainSource{}
+	v := New(testConfig(), src, cpu.New(), quiet(), NewMetrics("cpu"))
+	for h := int64(10); h < 15; h++ { // down at heights 10..14: four blocks of failing
+		step(t, v, src, h, pv)
+		if got := v.Ready(h); len(got) != 0 {
+			t.Fatalf("verdict at height %d, inside the span: %v", h, got)
+		}
+	}
+	sw.up.Store(true)
+	step(t, v, src, 15, pv)
+	if got := v.Ready(15); len(got) != 1 || got[0].Verdict != computetypes.Verdict_VERDICT_VALID {
+		t.Fatalf("after the outage: %v, want VALID", got)
+	}
+}
+
+// TestWithholdingAcrossTheSpanIsUnavailable: a provider that fails at polls
+// spanning unavailable_span_blocks is UNAVAILABLE.
+func TestWithholdingAcrossTheSpanIsUnavailable(t *testing.T) {
+	_, _, pv := switchableProvider(t)
+	pv.UnavailableSpanBlocks = 5
+	src := &chainSource{}
+	v := New(testConfig(), src, cpu.New(), quiet(), NewMetrics("cpu"))
+	for h := int64(10); h <= 15; h++ {
+		step(t, v, src, h, pv)
+	}
+	if got := v.Ready(15); len(got) != 1 || got[0].Verdict != computetypes.Verdict_VERDICT_UNAVAILABLE {
+		t.Fatalf("after failing from height 10 to 15: %v, want UNAVAILABLE", got)
+	}
+}
+
+// TestAttackBrokenValidatorNetwork (issue 15, item 2): a validator whose own
+// network is down used to vote UNAVAILABLE on everything. Its sidecar checks
+// its connectivity before counting a failure and abstains while the check
+// fails; once the network is back, the span starts again.
+func TestAttackBrokenValidatorNetwork(t *testing.T) {
+	_, _, pv := switchableProvider(t)
+	pv.UnavailableSpanBlocks = 3
+	var offline atomic.Bool
+	offline.Store(true)
+	cfg := testConfig()
+	cfg.Connectivity = func(context.Context) error {
+		if offline.Load() {
+			return errors.New("no route")
+		}
+		return nil
+	}
+	src := &chainSource{}
+	v := New(cfg, src, cpu.New(), quiet(), NewMetrics("cpu"))
+	for h := int64(10); h <= 20; h++ {
+		step(t, v, src, h, pv)
+		if got := v.Ready(h); len(got) != 0 {
+			t.Fatalf("verdict at height %d with the validator's own network down: %v", h, got)
+		}
+	}
+	offline.Store(false)
+	for h := int64(21); h < 24; h++ { // the span counts from 21 again
+		step(t, v, src, h, pv)
+		if got := v.Ready(h); len(got) != 0 {
+			t.Fatalf("verdict at height %d, %d blocks after the network came back: %v", h, h-21, got)
+		}
+	}
+	step(t, v, src, 24, pv)
+	if got := v.Ready(24); len(got) != 1 || got[0].Verdict != computetypes.Verdict_VERDICT_UNAVAILABLE {
+		t.Fatalf("after a span with the network up: %v, want UNAVAILABLE", got)
+	}
+}
+
+// TestProbeConnectivity: any answer passes; no answer fails; no URL, no check.
+func TestProbeConnectivity(t *testing.T) {
+	up := httptest.NewServer(http.NotFoundHandler())
+	defer up.Close()
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	if ProbeConnectivity(http.DefaultClient, nil, time.Second) != nil {
+		t.Fatal("a check without probe URLs")
+	}
+	if err := ProbeConnectivity(http.DefaultClient, []string{down.URL, up.URL}, time.Second)(context.Background()); err != nil {
+		t.Fatalf("one probe answers: %v", err)
+	}
+	if err := ProbeConnectivity(http.DefaultClient, []string{down.URL}, time.Second)(context.Background()); err == nil {
+		t.Fatal("no probe answers, and the check passes")
+	}
+}
+
+// TestAttackClogTheQueue (issue 15, item 3): a cheater floods verification
+// with jobs so that a FIFO queue reaches its own job only after its window.
+// Workers take the job whose window ends first; a check is cancelled when
+// its job leaves the pending list or its window ends, so a stalling provider
+// holds a worker no longer than its window.
+func TestAttackClogTheQueue(t *testing.T) {
+	_, root, n := provider(t, -1)
+	stalled := make(chan struct{}, 8)
+	staller := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		stalled <- struct{}{}
+		<-r.Context().Done()
+	}))
+	defer staller.Close()
+	cfg := testConfig()
+	cfg.FetchTimeout = time.Minute
+	src := &chainSource{}
+	v := New(cfg, src, cpu.New(), quiet(), NewMetrics("cpu"))
+	var jobs []computetypes.PendingVerification
+	for id := uint64(1); id <= 5; id++ { // the clog: low ids, late windows
+		pv := pending(staller.URL, root, n, 0)
+		pv.JobId, pv.VerificationEnd = id, 500
+		jobs = append(jobs, pv)
+	}
+	urgent := pending(staller.URL, root, n, 0)
+	urgent.JobId, urgent.VerificationEnd = 99, 20
+	src.set(10, append(jobs, urgent)...)
+	if err := v.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	id, pv, ctx, ok := v.next(context.Background())
+	if !ok || id != 99 {
+		t.Fatalf("first job taken: %d (%t), want the one whose window ends first (99)", id, ok)
+	}
+	// The check stalls on the provider until its window ends.
+	done := make(chan struct{})
+	go func() { v.check(ctx, id, pv); close(done) }()
+	<-stalled
+	src.set(20, append(jobs, urgent)...)
+	if err := v.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the check went on after its window ended")
+	}
+	// A job that leaves the pending list is cancelled and forgotten too.
+	id, pv, ctx, _ = v.next(context.Background())
+	done = make(chan struct{})
+	go func() { v.check(ctx, id, pv); close(done) }()
+	<-stalled
+	src.set(21)
+	if err := v.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the check went on after its job left the pending list")
+	}
+	if got := v.Ready(21); len(got) != 0 || len(v.jobs) != 0 {
+		t.Fatalf("after the list emptied: verdicts %v, %d jobs kept", got, len(v.jobs))
+	}
+}
+
+// TestAttackOnlyLowestIDsFit (issue 15, item 3): only the lowest 2048 job
+// ids used to fit in an extension, so a cheater with a high id behind a
+// flood of low ones was never voted on. Ready sends a window that rotates
+// with the height: within two heights every ready verdict has been sent.
+func TestAttackOnlyLowestIDsFit(t *testing.T) {
+	v := New(testConfig(), nil, cpu.New(), quiet(), NewMetrics("cpu"))
+	const total = computetypes.MaxVerdictsPerExtension + 1000
+	for id := uint64(1); id <= total; id++ {
+		v.jobs[id] = &jobState{done: true, verdict: computetypes.Verdict_VERDICT_VALID}
+	}
+	sent := map[uint64]bool{}
+	for h := int64(1); h <= 2; h++ {
+		got := v.Ready(h)
+		if len(got) != computetypes.MaxVerdictsPerExtension {
+			t.Fatalf("height %d: %d verdicts, want %d", h, len(got), computetypes.MaxVerdictsPerExtension)
+		}
+		for i, jv := range got {
+			if i > 0 && got[i-1].JobId >= jv.JobId {
+				t.Fatalf("height %d: verdicts out of order at %d", h, i)
+			}
+			sent[jv.JobId] = true
+		}
+	}
+	if len(sent) != total {
+		t.Fatalf("%d of %d verdicts sent in two heights", len(sent), total)
+	}
+}
+
+// TestChunkBoundedByTheChain (issue 15, item 3): a provider that sends a
+// chunk larger than the chain's max_chunk_bytes is refused before any
+// recomputation.
+func TestChunkBoundedByTheChain(t *testing.T) {
+	honest, root, n := provider(t, -1)
+	v := New(testConfig(), nil, cpu.New(), quiet(), NewMetrics("cpu"))
+	pv := pending(honest.URL, root, n, 0)
+	if got, why := v.Verify(context.Background(), pv); got != computetypes.Verdict_VERDICT_VALID {
+		t.Fatalf("within the bound: %v (%s)", got, why)
+	}
+	pv.MaxChunkBytes = 8 // the chunk has 4 rows × 16 columns × 4 bytes
+	if got, _ := v.Verify(context.Background(), pv); got != computetypes.Verdict_VERDICT_UNAVAILABLE {
+		t.Fatalf("a chunk over max_chunk_bytes: %v, want UNAVAILABLE", got)
+	}
+}

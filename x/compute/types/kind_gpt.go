@@ -1,0 +1,208 @@
+package types
+
+import (
+	"context"
+	"math"
+
+	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/workload"
+)
+
+func init() { RegisterKind(gptKind()) }
+
+// Limits of a gpt-f32 job, on top of the model's own (context, vocabulary).
+const (
+	// GPTMaxInlinePrompts and GPTMaxInlineTokens bound the prompts a spec
+	// carries inline (longer jobs list a prompt dataset).
+	GPTMaxInlinePrompts = 64
+	GPTMaxInlineTokens  = 4096
+	// GPTMaxChunkMulAdds bounds the work of recomputing one chunk (what a
+	// verifier spends per sampled chunk): 2^37 ≈ 1.4·10^11 multiply-adds,
+	// one GPT-2-small prompt over its whole 1024-token context, about two
+	// minutes on a two-core CPU and seconds on a GPU.
+	GPTMaxChunkMulAdds = 1 << 37
+	// GPTMaxJobMulAdds bounds a whole job's work (2^50 ≈ 10^15).
+	GPTMaxJobMulAdds = 1 << 50
+	// gptDatasetFormat is the format of a prompt dataset (x/datamarket's
+	// npy-i32: one prompt per row, padded at the end with -1).
+	gptDatasetFormat = "npy-i32"
+)
+
+// gptKind is the gpt-f32 row: greedy decoding with a gpt-f32 model
+// (x/modelregistry, whose config gives the shape) of prompts listed inline
+// or read from an npy-i32 dataset (x/datamarket). Rows are prompts; an
+// output row is max_new_tokens ids then the vocabulary's logits. The work
+// (WorkloadShape.MulAdds, recorded as the job's mul_adds: what
+// max_work_per_exec_block admits and providers price) is Σ over prompts of
+// workload.GPTConfig.MulAdds — tokens × parameters, plus attention — with a
+// dataset's prompts counted at its full width. A sampled chunk's bytes (its
+// output rows, and a dataset's prompt chunks served with them: InputCols,
+// InputRowsPerChunk) are admitted against max_chunk_bytes like every kind's
+// (Params.AdmitJob). Not simulated: it needs a model on chain.
+func gptKind() WorkloadKind {
+	return WorkloadKind{
+		Name:     workload.KindGPT,
+		Spec:     SpecGPT,
+		Validate: validateGPT,
+		Resolve:  resolveGPT,
+		MaxRows:  1 << 20,
+	}
+}
+
+func validateGPT(w WorkloadSpec) (uint64, error) {
+	g := w.Gpt
+	if g.ModelId == 0 {
+		return 0, ErrInvalidWorkload.Wrap("gpt needs model_id")
+	}
+	if g.MaxNewTokens > workload.MaxGPTContext {
+		return 0, ErrInvalidWorkload.Wrapf("gpt max_new_tokens %d exceeds %d", g.MaxNewTokens, workload.MaxGPTContext)
+	}
+	if (g.DatasetId == 0) == (len(g.Prompts) == 0) {
+		return 0, ErrInvalidWorkload.Wrap("gpt needs exactly one of dataset_id and inline prompts")
+	}
+	if g.DatasetId != 0 {
+		return 0, nil
+	}
+	if len(g.Prompts) > GPTMaxInlinePrompts {
+		return 0, ErrInvalidWorkload.Wrapf("%d inline prompts, at most %d (list a prompt dataset)", len(g.Prompts), GPTMaxInlinePrompts)
+	}
+	total := 0
+	for i, p := range g.Prompts {
+		if len(p.Tokens) == 0 {
+			return 0, ErrInvalidWorkload.Wrapf("gpt prompt %d is empty", i)
+		}
+		total += len(p.Tokens)
+	}
+	if total > GPTMaxInlineTokens {
+		return 0, ErrInvalidWorkload.Wrapf("%d inline prompt tokens, at most %d", total, GPTMaxInlineTokens)
+	}
+	return uint64(len(g.Prompts)), nil
+}
+
+// gptConfig converts a model's on-chain configuration.
+func gptConfig(s common.GPTShape) (workload.GPTConfig, error) {
+	for _, v := range []uint64{s.Layers, s.Heads, s.Embed, s.Vocab, s.Context} {
+		if v > math.MaxInt32 {
+			return workload.GPTConfig{}, ErrInvalidWorkload.Wrapf("gpt config %+v out of range", s)
+		}
+	}
+	c := workload.GPTConfig{Layers: int(s.Layers), Heads: int(s.Heads), Embed: int(s.Embed), Vocab: int(s.Vocab), Context: int(s.Context)}
+	if err := c.Validate(); err != nil {
+		return c, ErrInvalidWorkload.Wrap(err.Error())
+	}
+	return c, nil
+}
+
+// gptPrompts is what a job's prompts are for sizing it: their count, their
+// width (the longest inline prompt, or the dataset's columns) and the
+// dataset's terms when they come from one.
+type gptPrompts struct {
+	rows, width uint64
+	lens        []int // inline prompts' lengths; nil for a dataset
+	datasetID   uint64
+	dataset     common.DatasetTerms
+}
+
+func readGPTPrompts(ctx context.Context, st KindState, g *GptSpec, requester string) (gptPrompts, error) {
+	if g.DatasetId == 0 {
+		p := gptPrompts{rows: uint64(len(g.Prompts))}
+		for _, pr := range g.Prompts {
+			p.lens = append(p.lens, len(pr.Tokens))
+			p.width = max(p.width, uint64(len(pr.Tokens)))
+		}
+		return p, nil
+	}
+	if st.Datasets == nil {
+		return gptPrompts{}, ErrDatasetsUnavailable.Wrapf("dataset %d", g.DatasetId)
+	}
+	d, err := st.Datasets.DatasetTermsForJob(ctx, g.DatasetId, requester)
+	if err != nil {
+		return gptPrompts{}, ErrInvalidWorkload.Wrapf("dataset %d: %v", g.DatasetId, err)
+	}
+	if d.Format != gptDatasetFormat {
+		return gptPrompts{}, ErrInvalidWorkload.Wrapf("dataset %d is %q, gpt prompts are a %s dataset", g.DatasetId, d.Format, gptDatasetFormat)
+	}
+	return gptPrompts{rows: d.Rows, width: d.Cols, datasetID: g.DatasetId, dataset: d}, nil
+}
+
+func resolveGPT(ctx context.Context, st KindState, w WorkloadSpec, requester string) (JobTerms, error) {
+	g := w.Gpt
+	if st.Models == nil {
+		return JobTerms{}, ErrModelsUnavailable.Wrapf("model %d", g.ModelId)
+	}
+	p, err := readGPTPrompts(ctx, st, g, requester)
+	if err != nil {
+		return JobTerms{}, err
+	}
+	mterms, err := st.Models.ModelTermsForJob(ctx, g.ModelId, p.rows)
+	if err != nil {
+		return JobTerms{}, ErrInvalidWorkload.Wrapf("model %d: %v", g.ModelId, err)
+	}
+	if mterms.Architecture != workload.KindGPT {
+		return JobTerms{}, ErrInvalidWorkload.Wrapf("model %d is %q, a %s job needs a %s model", g.ModelId, mterms.Architecture, workload.KindGPT, workload.KindGPT)
+	}
+	cfg, err := gptConfig(mterms.GPT)
+	if err != nil {
+		return JobTerms{}, err
+	}
+	shape, err := gptShape(cfg, g, w.ChunkRows, p)
+	if err != nil {
+		return JobTerms{}, err
+	}
+	t := JobTerms{Shape: shape, ModelID: g.ModelId, Model: mterms}
+	if p.datasetID != 0 {
+		t.DatasetID, t.Dataset = p.datasetID, p.dataset
+		t.Shape.InputCols, t.Shape.InputRowsPerChunk = p.dataset.Cols, p.dataset.RowsPerChunk
+	}
+	return t, nil
+}
+
+// gptShape sizes a job and applies the kind's limits: prompts that fit the
+// context with their new tokens, inline tokens in the vocabulary, the work
+// of one chunk and of the whole job. (Chunk bytes are the params'
+// max_chunk_bytes, checked by Params.AdmitJob.)
+func gptShape(cfg workload.GPTConfig, g *GptSpec, chunkRows uint64, p gptPrompts) (WorkloadShape, error) {
+	maxNew := int(g.MaxNewTokens)
+	if p.width > math.MaxInt32 || cfg.CheckDecode(int(p.width), maxNew) != nil {
+		return WorkloadShape{}, ErrInvalidWorkload.Wrapf("prompts of %d tokens + %d new tokens exceed the model's context of %d", p.width, maxNew, cfg.Context)
+	}
+	for i, pr := range g.Prompts {
+		for _, tok := range pr.Tokens {
+			if tok >= uint32(cfg.Vocab) {
+				return WorkloadShape{}, ErrInvalidWorkload.Wrapf("prompt %d: token %d is outside the vocabulary of %d", i, tok, cfg.Vocab)
+			}
+		}
+	}
+	cols := uint64(maxNew + cfg.Vocab)
+	perChunk := min(max(chunkRows, 1), p.rows)
+	one := cfg.MulAdds(int(p.width), maxNew) // the widest prompt
+	if one > GPTMaxChunkMulAdds/perChunk {
+		return WorkloadShape{}, ErrInvalidWorkload.Wrapf("a chunk of %d prompts is %d multiply-adds each, over %d per chunk: lower chunk_rows or the prompts", perChunk, one, uint64(GPTMaxChunkMulAdds))
+	}
+	var work uint64
+	if p.lens == nil {
+		work = satMul(p.rows, one)
+	} else {
+		for _, n := range p.lens {
+			work = satAdd(work, cfg.MulAdds(n, maxNew))
+		}
+	}
+	if work > GPTMaxJobMulAdds {
+		return WorkloadShape{}, ErrInvalidWorkload.Wrapf("the job is %d multiply-adds, over %d", work, uint64(GPTMaxJobMulAdds))
+	}
+	return WorkloadShape{Rows: p.rows, Cols: cols, MulAdds: work}, nil
+}
+
+func satMul(a, b uint64) uint64 {
+	if a != 0 && b > math.MaxUint64/a {
+		return math.MaxUint64
+	}
+	return a * b
+}
+
+func satAdd(a, b uint64) uint64 {
+	if a > math.MaxUint64-b {
+		return math.MaxUint64
+	}
+	return a + b
+}
