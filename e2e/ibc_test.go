@@ -15,6 +15,9 @@ import (
 
 	"cosmossdk.io/math"
 
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+
 	ibctransfertypes "github.com/cosmos/ibc-go/v10/modules/apps/transfer/types"
 )
 
@@ -144,12 +147,19 @@ func (c *Chain) waitBalance(t *testing.T, addr, denom string, want math.Int, tim
 // TestIBCTransfer links two aichain chains with the Go relayer (clients,
 // connection, an ICS-20 channel), sends uaic from chain A to chain B and
 // back, and checks every balance to the coin on both chains: the sender's,
-// the receiver's voucher, and the escrow on A.
+// the receiver's voucher, and the escrow on A. Then chain B's token pays for
+// a job on chain A (ibcJobPaidInVoucher).
 func TestIBCTransfer(t *testing.T) {
 	t.Parallel() // a chain of its own on free ports; runs beside the others
 	rly := Relayer(t)
-	a := NewChainID(t, "aichain-a-1", 1, "alice", "relayer")
+	a := NewChainID(t, "aichain-a-1", 1, "alice", "relayer", "provider")
 	b := NewChainID(t, "aichain-b-1", 1, "bob", "relayer")
+	// Chain A's genesis allows chain B's uaic, as it will arrive over A's
+	// channel-0 (the first channel of a fresh chain), for jobs; no sampling
+	// (this test is about the payment, not verification).
+	a.SetComputeParams(map[string]any{"allowed_denoms": []string{"uaic", ibcDenom("channel-0", "uaic")},
+		"collateral_ratio_bps": 20_000, "sample_rate_floor_bps": 0, "challenge_blocks": "4",
+		"job_creation_fee": map[string]string{"denom": "uaic", "amount": "100000"}})
 	a.Start()
 	b.Start()
 	r := rlyHome{t: t, bin: rly, home: t.TempDir()}
@@ -182,5 +192,61 @@ func TestIBCTransfer(t *testing.T) {
 	}
 	if got := a.balanceOf(t, escrow, "uaic"); !got.Equal(math.NewInt(1000)) {
 		t.Fatalf("chain A's channel escrow holds %s uaic after the return, want 1000", got)
+	}
+	ibcJobPaidInVoucher(t, a, b)
+}
+
+// ibcJobPaidInVoucher: bob sends chain B's uaic to alice and the provider on
+// chain A over the relayer; alice's job on A is priced in that voucher
+// (allowed in A's genesis), bid on by the real provider agent (which accepts
+// the voucher: --min-price 1000uaic,1000ibc/…), executed, settled and paid
+// in the voucher, every balance checked to the coin; the provider then sends
+// its earnings back to chain B, where they arrive as B's own uaic.
+func ibcJobPaidInVoucher(t *testing.T, a, b *Chain) {
+	alice, bob, prov := a.Addr("alice"), b.Addr("bob"), a.Addr("provider")
+	bOnA := ibcDenom("channel-0", "uaic") // B's uaic on A, as ibc-go names it
+	escrowB := ibctransfertypes.GetEscrowAddress("transfer", "channel-0").String()
+	escrowBefore, bobBefore := b.balanceOf(t, escrowB, "uaic"), b.balanceOf(t, bob, "uaic")
+	okTx(t, "B's uaic to alice on A", b.Tx("ibc-transfer", "transfer", "transfer", "channel-0", alice, "100000uaic", "--from", "bob"))
+	okTx(t, "B's uaic to the provider on A", b.Tx("ibc-transfer", "transfer", "transfer", "channel-0", prov, "20000uaic", "--from", "bob"))
+	a.waitBalance(t, alice, bOnA, math.NewInt(100_000), 90*time.Second)
+	a.waitBalance(t, prov, bOnA, math.NewInt(20_000), 90*time.Second)
+	if got := b.balanceOf(t, escrowB, "uaic").Sub(escrowBefore); !got.Equal(math.NewInt(120_000)) {
+		t.Fatalf("chain B's escrow took %s uaic, want 120000", got)
+	}
+
+	agent := a.StartProvider(t, t.TempDir(), "provider", a.Nodes[0].SparePort(1), "1000uaic,1000"+bOnA, "--local-network")
+	defer agent.Stop()
+	aliceUaic := a.balanceOf(t, alice, "uaic")
+	pool := sdk.MustBech32ifyAddressBytes("aic", authtypes.NewModuleAddress("reward_pool"))
+	compute := sdk.MustBech32ifyAddressBytes("aic", authtypes.NewModuleAddress("compute"))
+	id := jobIDOf(t, a.Tx("compute", "create-job", `{"kind":"gemm-f32","gemm":{"m":64,"n":16,"k":16,"seed":7},"chunk_rows":16}`,
+		"5000"+bOnA, "--commit-blocks", "8", "--reveal-blocks", "8", "--exec-blocks", "40", "--from", "alice", "--gas", "600000"))
+	j := a.waitJobState(t, id, 120*time.Second, "JOB_STATE_SETTLED", "JOB_STATE_EXPIRED", "JOB_STATE_FAILED")
+	if j.State != "JOB_STATE_SETTLED" || j.Winner != prov {
+		t.Fatalf("voucher job %s: %s (%s), winner %s; agent:\n%s", id, j.State, j.CloseReason, j.Winner, agent.LogTail(20))
+	}
+	// One bid: the clearing price is max_price, 5000 vouchers; 5% protocol
+	// fee (250) to the reward pool, 4750 to the provider, whose 10000
+	// vouchers of collateral (2 × max_price) came back.
+	for _, c := range []struct {
+		who, addr string
+		want      int64
+	}{{"alice", alice, 95_000}, {"provider", prov, 24_750}, {"reward pool", pool, 250}, {"compute module", compute, 0}} {
+		if got := a.balanceOf(t, c.addr, bOnA); !got.Equal(math.NewInt(c.want)) {
+			t.Fatalf("%s holds %s %s after the job, want %d", c.who, got, bOnA, c.want)
+		}
+	}
+	if paid := aliceUaic.Sub(a.balanceOf(t, alice, "uaic")); !paid.Equal(math.NewInt(100_000)) {
+		t.Fatalf("alice paid %s uaic, want the 100000 creation fee only", paid)
+	}
+
+	okTx(t, "earnings back to B", a.Tx("ibc-transfer", "transfer", "transfer", "channel-0", bob, "4750"+bOnA, "--from", "provider"))
+	b.waitBalance(t, bob, "uaic", bobBefore.Sub(math.NewInt(120_000-4_750)), 90*time.Second)
+	if got := b.balanceOf(t, escrowB, "uaic").Sub(escrowBefore); !got.Equal(math.NewInt(120_000 - 4_750)) {
+		t.Fatalf("chain B's escrow holds %s more uaic, want %d", got, 120_000-4_750)
+	}
+	if got := a.balanceOf(t, prov, bOnA); !got.Equal(math.NewInt(20_000)) {
+		t.Fatalf("provider holds %s %s after sending its earnings home, want 20000", got, bOnA)
 	}
 }

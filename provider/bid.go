@@ -106,11 +106,17 @@ func (a *Agent) decide(ctx context.Context, job computetypes.Job, budget *sdk.Co
 	if job.CommitEnd < a.height+2 {
 		return nil, "commit window closing"
 	}
+	if !a.cfg.Pricing.Accepts(job.MaxPrice.Denom) {
+		return nil, "denom"
+	}
 	price, ok := a.cfg.Pricing.Price(job)
 	if !ok {
 		return nil, "price above max_price"
 	}
-	collateral := a.params.Collateral(job.MaxPrice)
+	// The lock from the bond; a job in another denom also takes its price
+	// collateral from the account (a commit the chain refuses for want of it
+	// is skipped, see commit).
+	collateral, _ := a.params.BidCollateral(job.MaxPrice)
 	if budget.Denom != collateral.Denom || budget.IsLT(collateral) {
 		return nil, "bond"
 	}

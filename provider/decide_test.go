@@ -82,6 +82,21 @@ func TestDecideBidsOnlyOnWhatItCanFinish(t *testing.T) {
 			t.Errorf("%s: record %v, why %q, want %q", name, r != nil, why, c.why)
 		}
 	}
+	// Jobs priced in a denom the agent has no floor for are skipped; with a
+	// floor for the voucher it bids in the voucher, locking only bid_deposit
+	// from the bond.
+	const voucher = "ibc/27394FB092D2ECCD56123C74F36E4C1F926001CEADA9CA97EA622B25F41E5EB2"
+	inVoucher := gemmJob(9, 64, 40)
+	inVoucher.MaxPrice = sdk.NewInt64Coin(voucher, 5000)
+	if r, why := a.decide(ctx, inVoucher, &rich); r != nil || why != "denom" {
+		t.Fatalf("voucher job without a voucher floor: %v %q", r != nil, why)
+	}
+	a.cfg.Pricing.Floors = sdk.NewCoins(sdk.NewInt64Coin(voucher, 700))
+	r, why := a.decide(ctx, inVoucher, &rich)
+	if r == nil || r.Price != "700"+voucher || r.Collateral != a.params.BidDeposit.String() {
+		t.Fatalf("voucher job with a floor: %+v %q", r, why)
+	}
+	delete(a.recs, 9)
 	// The queue counts: once enough work is bid on, the next job no longer fits.
 	for i := uint64(0); i < 50; i++ {
 		a.recs[100+i] = &Record{ID: 100 + i, Phase: PhaseBid, EstSeconds: 1}

@@ -2,8 +2,12 @@
 # Two aichain chains on 127.0.0.1 and the Go relayer between them, until
 # Ctrl-C: chain A (aichain-a-1: RPC 26657, gRPC 9090, REST 1317) and chain B
 # (aichain-b-1: RPC 36657, gRPC 19090, REST 11317), each one validator with
-# the keys alice, bob and relayer; an ICS-20 channel between their transfer
-# ports, whose ids it prints. State under build/localnet-ibc (reset with
+# the keys alice, bob and relayer (and provider on A); an ICS-20 channel
+# between their transfer ports, whose ids it prints. Chain A's genesis allows
+# chain B's uaic (its voucher ibc/<hash> of transfer/channel-0/uaic) for
+# compute jobs, and a provider agent on A bids on jobs in uaic or in that
+# voucher (no verifier sidecars here: chain A samples no results, a short
+# challenge window). State under build/localnet-ibc (reset with
 # LOCALNET_RESET=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,14 +20,24 @@ RH=$ROOT/relayer
 [ "${LOCALNET_RESET:-0}" = 1 ] && rm -rf "$ROOT"
 mkdir -p "$ROOT/logs"
 
-init() { # name chain-id p2p rpc grpc api
-  [ -f "$ROOT/$1/node0/config/genesis.json" ] && return
+# B's uaic as it arrives on A over A's channel-0 (the first channel of a
+# fresh chain), named as ibc-go names vouchers: sha256 of the trace.
+VOUCHER=ibc/$(printf 'transfer/channel-0/uaic' | sha256sum | cut -c1-64 | tr a-f A-F)
+
+init() { # name chain-id p2p rpc grpc api keys; returns 1 if it already existed
+  [ -f "$ROOT/$1/node0/config/genesis.json" ] && return 1
   "$BIN" testnet init-files --v 1 --output-dir "$ROOT/$1" --chain-id "$2" --keyring-backend test \
-    --funded-keys alice,bob,relayer --block-time 1s --minimum-gas-prices 0uaic \
+    --funded-keys "$7" --block-time 1s --minimum-gas-prices 0uaic \
     --p2p-port "$3" --rpc-port "$4" --grpc-port "$5" --api-port "$6" >/dev/null
 }
-init a aichain-a-1 26656 26657 9090 1317
-init b aichain-b-1 36656 36657 19090 11317
+if init a aichain-a-1 26656 26657 9090 1317 alice,bob,relayer,provider; then
+  command -v jq >/dev/null || { echo "jq is needed to edit chain A's genesis (apt-get install jq)" >&2; rm -rf "$ROOT/a"; exit 1; }
+  g=$ROOT/a/node0/config/genesis.json
+  jq --arg v "$VOUCHER" '.app_state.compute.params.allowed_denoms += [$v]
+    | .app_state.compute.params.sample_rate_floor_bps = 0 | .app_state.compute.params.challenge_blocks = "5"' "$g" >"$g.new"
+  mv "$g.new" "$g"
+fi
+init b aichain-b-1 36656 36657 19090 11317 alice,bob,relayer || true
 
 pids=()
 cleanup() {
@@ -62,13 +76,20 @@ cat <<INFO
 aichain IBC localnet under $ROOT (logs in $ROOT/logs):
   chain A aichain-a-1  RPC http://127.0.0.1:26657  gRPC 127.0.0.1:9090   REST http://127.0.0.1:1317   home $ROOT/a/node0
   chain B aichain-b-1  RPC http://127.0.0.1:36657  gRPC 127.0.0.1:19090  REST http://127.0.0.1:11317  home $ROOT/b/node0
-  channels: $("$RLY" q channels aichain-a-1 --home "$RH" 2>/dev/null | sed -n 's/.*"channel_id":"\([^"]*\)".*"counterparty":{"port_id":"transfer","channel_id":"\([^"]*\)".*/A \1 <-> B \2 (port transfer)/p' | head -1)
+  channels: $("$RLY" q channels aichain-a-1 --home "$RH" 2>/dev/null | sed -n 's/^{"chain_id":"[^"]*","channel_id":"\([^"]*\)".*"counterparty":{[^}]*"channel_id":"\([^"]*\)".*/A \1 <-> B \2 (port transfer)/p' | head -1)
   voucher of uaic on B: ibc/$(printf 'transfer/channel-0/uaic' | sha256sum | cut -c1-64 | tr a-f A-F)
+  B's uaic on A (allowed for jobs on A): $VOUCHER
+  provider agent on A: key provider, --min-price 1000uaic,1000$VOUCHER (logs/provider-a.log)
 
 Try: $BIN tx ibc-transfer transfer transfer channel-0 \$($BIN keys show bob -a --keyring-backend test --home $ROOT/b/node0) 1000uaic \\
        --from alice --keyring-backend test --home $ROOT/a/node0 --yes
 Relaying until Ctrl-C.
 INFO
+"$BUILDDIR/aichain-provider" --node 127.0.0.1:9090 --rpc tcp://127.0.0.1:26657 --chain-id aichain-a-1 \
+  --home "$ROOT/a/node0" --keyring-backend test --from provider --data-dir "$ROOT/provider-a" \
+  --listen 127.0.0.1:8081 --metrics 127.0.0.1:8082 --backend auto --moniker ibc-provider --local-network \
+  --min-price "1000uaic,1000$VOUCHER" >>"$ROOT/logs/provider-a.log" 2>&1 &
+pids+=($!)
 "$RLY" start ab --home "$RH" >>"$ROOT/logs/relayer.log" 2>&1 &
 pids+=($!)
 wait "${pids[-1]}"

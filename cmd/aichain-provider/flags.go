@@ -41,9 +41,9 @@ func flags(fs *pflag.FlagSet) {
 	fs.String("moniker", "aichain-provider", "provider name shown on chain")
 	fs.String("bond", "", "bond to register with (empty: the chain's min_provider_bond)")
 	fs.Bool("register", true, "register as a provider if not yet registered")
-	fs.String("price-per-gflop", "10", "gemm and gpt jobs: bid price per GFLOP of work (2 × the job's mul_adds), in the floor's denom")
+	fs.String("price-per-gflop", "10", "gemm and gpt jobs: bid price per GFLOP of work (2 × the job's mul_adds), in units of the job's denom")
 	fs.String("price-per-1k-rows", "10", "mlp jobs: bid price per 1000 dataset rows, in the floor's denom")
-	fs.String("min-price", "1000uaic", "lowest bid")
+	fs.String("min-price", "1000uaic", "lowest bid in each denom the agent accepts, one coin per denom (e.g. 1000uaic,500ibc/<hash>); jobs priced in other denoms are skipped")
 	fs.String("gas-prices", "", "gas prices for the agent's transactions (empty: the node's minimum, else "+chainclient.DefaultGasPrice+")")
 	fs.Duration("retention", 24*time.Hour, "how long a finished job's chunks stay served after the job ends")
 	fs.Uint64("max-chunk-bytes", 16<<20, "largest output chunk the agent bids on")
@@ -138,9 +138,9 @@ func agentConfig(fs *pflag.FlagSet) (provider.Config, error) {
 			return provider.Config{}, fmt.Errorf("--bond: %w", err)
 		}
 	}
-	floor, err := sdk.ParseCoinNormalized(get("min-price"))
-	if err != nil {
-		return provider.Config{}, fmt.Errorf("--min-price: %w", err)
+	floors, err := sdk.ParseCoinsNormalized(get("min-price"))
+	if err != nil || len(floors) == 0 {
+		return provider.Config{}, fmt.Errorf("--min-price %q: one coin per accepted denom, e.g. 1000uaic,500ibc/<hash>: %v", get("min-price"), err)
 	}
 	perGFLOP, err := sdkmath.LegacyNewDecFromStr(get("price-per-gflop"))
 	if err != nil || perGFLOP.IsNegative() {
@@ -155,7 +155,7 @@ func agentConfig(fs *pflag.FlagSet) (provider.Config, error) {
 		return provider.Config{}, err
 	}
 	cfg := provider.Config{Moniker: get("moniker"), Bond: bond,
-		Pricing: provider.Pricing{PerGFLOP: perGFLOP, PerKRows: perKRows, Floor: floor}, Fault: fault}
+		Pricing: provider.Pricing{PerGFLOP: perGFLOP, PerKRows: perKRows, Floors: floors}, Fault: fault}
 	cfg.Register, _ = fs.GetBool("register")
 	cfg.BatchSize, _ = fs.GetInt("batch-size")
 	cfg.Safety, _ = fs.GetFloat64("safety")

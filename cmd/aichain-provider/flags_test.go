@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/spf13/pflag"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
 )
 
 func parse(t *testing.T, args ...string) (*options, error) {
@@ -58,5 +60,24 @@ func TestDefaults(t *testing.T) {
 	plain := &options{listen: "0.0.0.0:8081", chainID: "aichain-1"}
 	if err := plain.checkListener(); err == nil {
 		t.Fatal("plain HTTP on 0.0.0.0 off a local network accepted")
+	}
+}
+
+// --min-price takes one coin per accepted denom (an IBC voucher's ibc/<hash>
+// as ibc-go writes it, upper-case hex), and refuses an empty or malformed list.
+func TestMinPricePerDenom(t *testing.T) {
+	const voucher = "ibc/27394FB092D2ECCD56123C74F36E4C1F926001CEADA9CA97EA622B25F41E5EB2"
+	o, err := parse(t, "--min-price", "1000uaic,500"+voucher)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sdk.NewCoins(sdk.NewInt64Coin("uaic", 1000), sdk.NewInt64Coin(voucher, 500))
+	if !o.cfg.Pricing.Floors.Equal(want) || !o.cfg.Pricing.Accepts(voucher) || o.cfg.Pricing.Accepts("ustake") {
+		t.Fatalf("floors %s, want %s", o.cfg.Pricing.Floors, want)
+	}
+	for _, bad := range []string{"", "0uaic", "uaic", "1uaic,2uaic"} {
+		if _, err := parse(t, "--min-price", bad); err == nil {
+			t.Errorf("--min-price %q accepted", bad)
+		}
 	}
 }

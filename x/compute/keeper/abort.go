@@ -105,6 +105,9 @@ func (k Keeper) abortStands(ctx context.Context, job types.Job, t types.Verifica
 	if err := k.emitAbortDecided(ctx, job.Id, t, false, quorum); err != nil {
 		return err
 	}
+	if err := k.returnPriceCollateral(ctx, job.Id, job.Winner, job.WinnerPriceCollateral); err != nil {
+		return err
+	}
 	p, err := k.Providers.Get(ctx, job.Winner)
 	if err != nil && !isNotFound(err) {
 		return err

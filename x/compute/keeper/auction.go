@@ -59,9 +59,9 @@ func (k Keeper) CommitBid(ctx context.Context, provider sdk.AccAddress, jobID ui
 	if job.CommitCount >= params.MaxBidsPerJob {
 		return types.ErrTooManyBids.Wrapf("job %d has %d commitments", job.Id, job.CommitCount)
 	}
-	collateral := params.Collateral(job.MaxPrice)
-	if p.Bond.Denom != collateral.Denom || p.Bond.Sub(p.Locked).IsLT(collateral) {
-		return types.ErrInsufficientCollateral.Wrapf("free bond %s, collateral %s", p.Bond.Sub(p.Locked), collateral)
+	collateral, priceCollateral, err := k.postCollateral(ctx, provider, p, params, job)
+	if err != nil {
+		return err
 	}
 	old := p
 	p.Locked = p.Locked.Add(collateral)
@@ -71,6 +71,7 @@ func (k Keeper) CommitBid(ctx context.Context, provider sdk.AccAddress, jobID ui
 	}
 	c := types.BidCommit{
 		JobId: job.Id, Provider: addr, Commitment: commitment, Deposit: collateral, Order: job.CommitCount, Height: h,
+		PriceCollateral: priceCollateral,
 	}
 	if err := k.BidCommits.Set(ctx, key, c); err != nil {
 		return err
@@ -79,7 +80,29 @@ func (k Keeper) CommitBid(ctx context.Context, provider sdk.AccAddress, jobID ui
 	if err := k.saveJob(ctx, job.State, job); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventBidCommitted{JobId: job.Id, Provider: addr, Deposit: collateral.String()})
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventBidCommitted{
+		JobId: job.Id, Provider: addr, Deposit: sdk.NewCoins(collateral, priceCollateral).String(),
+	})
+}
+
+// postCollateral checks and takes what provider p's commitment on job puts
+// up (types.Params.BidCollateral): the lock from its free bond (the caller
+// records it), and for a job priced in a denom other than the bond denom the
+// price collateral, moved from its account into the module here. A bond in
+// another denom or too little free bond or balance is ErrInsufficientCollateral.
+func (k Keeper) postCollateral(ctx context.Context, provider sdk.AccAddress, p types.Provider, params types.Params, job types.Job) (lock, price sdk.Coin, err error) {
+	lock, price = params.BidCollateral(job.MaxPrice)
+	if p.Bond.Denom != lock.Denom || p.Bond.Sub(p.Locked).IsLT(lock) {
+		return lock, price, types.ErrInsufficientCollateral.Wrapf("free bond %s, collateral %s", p.Bond.Sub(p.Locked), lock)
+	}
+	if !price.IsPositive() {
+		return lock, price, nil
+	}
+	if have := k.BankKeeper.SpendableCoins(ctx, provider).AmountOf(price.Denom); have.LT(price.Amount) {
+		return lock, price, types.ErrInsufficientCollateral.Wrapf("job %d is priced in %s: collateral %s from the account, which has %s%s",
+			job.Id, price.Denom, price, have, price.Denom)
+	}
+	return lock, price, k.BankKeeper.SendCoinsFromAccountToModule(ctx, provider, types.ModuleName, sdk.NewCoins(price))
 }
 
 // checkBidder checks that provider p may bid on job: ACTIVE, with an endpoint a sidecar can fetch its chunks from (a provider
@@ -256,7 +279,8 @@ func (k Keeper) openReveals(ctx context.Context, id uint64) ([]revealed, error) 
 
 // forfeitDeposit ends an unrevealed commitment: it forfeits bidDeposit (at
 // most the commitment's collateral and the remaining bond), taken from its
-// provider's bond; the rest of the collateral is released. It returns what
+// provider's bond; the rest of the collateral is released, and a price
+// collateral (a job in another denom) goes back to the provider's account. It returns what
 // was taken. The penalty is the deposit the design names, never the whole
 // collateral: a provider that cannot reveal loses what a bid is worth, not
 // collateral_ratio × max_price.
@@ -276,6 +300,9 @@ func (k Keeper) forfeitDeposit(ctx context.Context, p types.Provider, c types.Bi
 	}
 	dropObligation(&p)
 	if err := k.saveProvider(ctx, &old, p); err != nil {
+		return sdk.Coin{}, err
+	}
+	if err := k.returnPriceCollateral(ctx, c.JobId, c.Provider, c.PriceCollateral); err != nil {
 		return sdk.Coin{}, err
 	}
 	return take, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventDepositForfeited{
@@ -311,6 +338,7 @@ func (k Keeper) award(ctx context.Context, job types.Job, win types.BidCommit, c
 	job.Winner = win.Provider
 	job.ClearingPrice = clearing
 	job.WinnerCollateral = win.Deposit
+	job.WinnerPriceCollateral = win.PriceCollateral
 	job.ExecDeadline = sdkCtx.BlockHeight() + int64(job.ExecBlocks)
 	grant := job.DatasetId != 0 && k.DatasetKeeper != nil
 	job.DatasetFeeOwed = grant

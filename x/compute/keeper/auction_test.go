@@ -49,7 +49,7 @@ func TestCreateAndCancelJob(t *testing.T) {
 		{"commit window too long", mk(func(m *types.MsgCreateJob) { m.CommitBlocks = 5_000 }), types.ErrInvalidWindow},
 		{"exec too long", mk(func(m *types.MsgCreateJob) { m.ExecBlocks = 50_000 }), types.ErrInvalidWindow},
 		{"zero price", mk(func(m *types.MsgCreateJob) { m.MaxPrice = coin(0) }), types.ErrInvalidPrice},
-		{"other denom", mk(func(m *types.MsgCreateJob) { m.MaxPrice = sdk.NewCoin("foo", math.NewInt(5)) }), types.ErrInvalidPrice},
+		{"other denom", mk(func(m *types.MsgCreateJob) { m.MaxPrice = sdk.NewCoin("foo", math.NewInt(5)) }), types.ErrDenomNotAllowed},
 		{"underfunded", mk(func(m *types.MsgCreateJob) { m.Requester = poor.Address.String() }), sdkerrors.ErrInsufficientFunds},
 	}
 	for _, c := range cases {

@@ -11,8 +11,10 @@ import (
 
 // CheckInvariants checks the module's books (for tests and simulations; it
 // walks all state):
-//   - the module account holds exactly the providers' bonds plus the escrows
-//     and dispute deposits of live (non-terminal) jobs;
+//   - the module account holds exactly, in every denom, the providers' bonds
+//     plus the escrows and dispute deposits of live (non-terminal) jobs plus
+//     the price collateral (jobs priced in a denom other than the bond
+//     denom) of commitments on jobs in auction and of live won jobs;
 //   - each provider's locked collateral is the sum of its commitments on jobs
 //     still in auction plus its collateral on live won jobs (at most that sum
 //     once it was slashed, as a slash caps the lock at the remaining bond),
@@ -32,7 +34,7 @@ func (k Keeper) CheckInvariants(ctx context.Context) error {
 	}
 	have := k.BankKeeper.GetAllBalances(ctx, k.AccountKeeper.GetModuleAddress(types.ModuleName))
 	if !have.Equal(b.want) {
-		return types.ErrInvariant.Wrapf("module account holds %s, bonds + live escrows are %s", have, b.want)
+		return types.ErrInvariant.Wrapf("module account holds %s, bonds + live escrows + price collateral are %s (per denom)", have, b.want)
 	}
 	if err := b.checkLocks(); err != nil {
 		return err
@@ -45,7 +47,7 @@ func (k Keeper) CheckInvariants(ctx context.Context) error {
 
 // books is what the state says the module holds and counts.
 type books struct {
-	want        sdk.Coins                 // bonds plus live escrows and dispute deposits
+	want        sdk.Coins                 // bonds plus live escrows, dispute deposits and price collateral
 	locked      map[string]sdk.Coins      // collateral each provider's commitments and won jobs hold
 	obligations map[string]uint64         // how many commitments in auction and live won jobs each has
 	underCheck  uint64                    // VERIFYING and ABORTING jobs
@@ -101,6 +103,9 @@ func (k Keeper) bookJobs(ctx context.Context, b *books) error {
 		if holdsWinnerCollateral(j.State) {
 			b.locked[j.Winner] = b.locked[j.Winner].Add(j.WinnerCollateral)
 			b.obligations[j.Winner]++
+			if err := b.holdPriceCollateral(j, j.WinnerPriceCollateral); err != nil {
+				return err
+			}
 		}
 		if j.State.InAuction() {
 			commits, err := k.jobCommits(ctx, j.Id)
@@ -110,9 +115,23 @@ func (k Keeper) bookJobs(ctx context.Context, b *books) error {
 			for _, c := range commits {
 				b.locked[c.Provider] = b.locked[c.Provider].Add(c.Deposit)
 				b.obligations[c.Provider]++
+				if err := b.holdPriceCollateral(j, c.PriceCollateral); err != nil {
+					return err
+				}
 			}
 		}
 	}
+	return nil
+}
+
+// holdPriceCollateral counts a price collateral the module holds for job (a
+// live commitment's or its winner's), which must be in the job's denom.
+func (b *books) holdPriceCollateral(j types.Job, c sdk.Coin) error {
+	pc := priceCollateral(c)
+	if !pc.IsZero() && pc[0].Denom != j.MaxPrice.Denom {
+		return types.ErrInvariant.Wrapf("job %d priced in %s holds price collateral %s", j.Id, j.MaxPrice.Denom, pc)
+	}
+	b.want = b.want.Add(pc...)
 	return nil
 }
 

@@ -3,6 +3,8 @@ package keeper
 import (
 	"context"
 
+	errorsmod "cosmossdk.io/errors"
+
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/types/common"
@@ -45,6 +47,9 @@ func (k Keeper) CreateJob(ctx context.Context, requester sdk.AccAddress, msg *ty
 	if err := checkFeeCaps(msg, terms); err != nil {
 		return 0, err
 	}
+	if err := checkFeeDenoms(params, terms); err != nil {
+		return 0, err
+	}
 	job := newJob(reqAddr, msg, sdk.UnwrapSDKContext(ctx).BlockHeight(), terms, chunks)
 	job.ProtocolFeeBps, job.CreationFee = params.ProtocolFeeBps, params.JobCreationFee
 	return k.openJob(ctx, requester, job)
@@ -63,16 +68,30 @@ func checkFeeCaps(msg *types.MsgCreateJob, terms types.JobTerms) error {
 	return nil
 }
 
+// checkFeeDenoms refuses a job whose model or dataset is priced in a denom
+// not in allowed_denoms: the job would escrow (and its settlement pay out)
+// a coin the chain has not accepted for jobs.
+func checkFeeDenoms(params types.Params, terms types.JobTerms) error {
+	if err := params.CheckAllowed("model fee", terms.Model.Fee); err != nil {
+		return errorsmod.Wrapf(err, "model %d", terms.ModelID)
+	}
+	if err := params.CheckAllowed("dataset fee", terms.Dataset.Fee); err != nil {
+		return errorsmod.Wrapf(err, "dataset %d", terms.DatasetID)
+	}
+	return nil
+}
+
 // kindState is what the workload table's rows may read: the model and
 // dataset keepers (nil when not wired).
 func (k Keeper) kindState() types.KindState {
 	return types.KindState{Models: k.ModelKeeper, Datasets: k.DatasetKeeper}
 }
 
-// checkJobRequest checks a job's price denom and windows against the params.
+// checkJobRequest checks a job's price denom (one of allowed_denoms) and
+// windows against the params.
 func checkJobRequest(params types.Params, msg *types.MsgCreateJob) error {
-	if msg.MaxPrice.Denom != params.MinProviderBond.Denom {
-		return types.ErrInvalidPrice.Wrapf("max_price denom %s, want %s", msg.MaxPrice.Denom, params.MinProviderBond.Denom)
+	if !params.IsAllowedDenom(msg.MaxPrice.Denom) {
+		return types.ErrDenomNotAllowed.Wrapf("max_price %s: allowed denoms are %v", msg.MaxPrice, params.AllowedDenoms)
 	}
 	if msg.CommitBlocks < params.MinCommitBlocks || msg.CommitBlocks > params.MaxCommitBlocks {
 		return types.ErrInvalidWindow.Wrapf("commit_blocks %d not in [%d, %d]", msg.CommitBlocks, params.MinCommitBlocks, params.MaxCommitBlocks)
@@ -90,24 +109,25 @@ func checkJobRequest(params types.Params, msg *types.MsgCreateJob) error {
 // kind resolved and its escrow: max_price plus the model and dataset fees.
 func newJob(requester string, msg *types.MsgCreateJob, h int64, terms types.JobTerms, chunks uint64) types.Job {
 	job := types.Job{
-		Requester:          requester,
-		Workload:           msg.Workload,
-		MaxPrice:           msg.MaxPrice,
-		MinHardware:        msg.MinHardware,
-		ExecBlocks:         msg.ExecBlocks,
-		State:              types.JobState_JOB_STATE_OPEN,
-		ClearingPrice:      zeroCoin(msg.MaxPrice.Denom),
-		CreatedHeight:      h,
-		CommitEnd:          h + int64(msg.CommitBlocks),
-		RevealEnd:          h + int64(msg.CommitBlocks) + int64(msg.RevealBlocks),
-		WinnerCollateral:   zeroCoin(msg.MaxPrice.Denom),
-		CreationFee:        zeroCoin(msg.MaxPrice.Denom),
-		ModelFee:           sdk.NewCoins(),
-		DatasetFee:         sdk.NewCoins(),
-		DisputeDeposit:     sdk.NewCoins(),
-		Rows:               terms.Shape.Rows,
-		MulAdds:            terms.Shape.MulAdds,
-		ExpectedChunkCount: chunks,
+		Requester:             requester,
+		Workload:              msg.Workload,
+		MaxPrice:              msg.MaxPrice,
+		MinHardware:           msg.MinHardware,
+		ExecBlocks:            msg.ExecBlocks,
+		State:                 types.JobState_JOB_STATE_OPEN,
+		ClearingPrice:         zeroCoin(msg.MaxPrice.Denom),
+		CreatedHeight:         h,
+		CommitEnd:             h + int64(msg.CommitBlocks),
+		RevealEnd:             h + int64(msg.CommitBlocks) + int64(msg.RevealBlocks),
+		WinnerCollateral:      zeroCoin(msg.MaxPrice.Denom),
+		WinnerPriceCollateral: zeroCoin(msg.MaxPrice.Denom),
+		CreationFee:           zeroCoin(msg.MaxPrice.Denom),
+		ModelFee:              sdk.NewCoins(),
+		DatasetFee:            sdk.NewCoins(),
+		DisputeDeposit:        sdk.NewCoins(),
+		Rows:                  terms.Shape.Rows,
+		MulAdds:               terms.Shape.MulAdds,
+		ExpectedChunkCount:    chunks,
 	}
 	if terms.ModelID != 0 {
 		job.ModelId, job.ModelFee, job.ModelShares = terms.ModelID, terms.Model.Fee, terms.Model.Shares

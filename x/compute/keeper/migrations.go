@@ -37,9 +37,10 @@ func (m Migrator) Migrate1to2(ctx sdk.Context) error {
 	if err != nil {
 		return errorsmod.Wrap(err, "migrate compute 1→2: params")
 	}
-	// withV3Params too: the params are validated by this binary's rules,
-	// which know the version-3 fields (Migrate2to3 sets them again, the same).
-	params = withV3Params(withNewParams(params))
+	// withV3Params and withV4Params too: the params are validated by this
+	// binary's rules, which know the later fields (the later migrations set
+	// them again, the same).
+	params = withV4Params(withV3Params(withNewParams(params)))
 	if err := params.Validate(); err != nil {
 		return errorsmod.Wrap(err, "migrate compute 1→2")
 	}
@@ -81,7 +82,7 @@ func (m Migrator) Migrate2to3(ctx sdk.Context) error {
 	if err != nil {
 		return errorsmod.Wrap(err, "migrate compute 2→3: params")
 	}
-	params = withV3Params(params)
+	params = withV4Params(withV3Params(params)) // version 4's too, to validate under this binary's rules
 	if err := params.Validate(); err != nil {
 		return errorsmod.Wrap(err, "migrate compute 2→3")
 	}
@@ -144,4 +145,31 @@ func specWork(ctx context.Context, j types.Job) uint64 {
 		return 0
 	}
 	return terms.Shape.MulAdds
+}
+
+// Migrate3to4 brings a version-3 store to the per-denom payments of issue
+// 19: allowed_denoms, which version 3 did not have, becomes the bond denom
+// alone (the default: jobs stay priced in uaic until governance adds a
+// denom). No job or commitment changes: their price collateral, unset, reads
+// as none, which is right for jobs that could only be priced in the bond
+// denom; no coin moves.
+func (m Migrator) Migrate3to4(ctx sdk.Context) error {
+	params, err := m.k.Params.Get(ctx)
+	if err != nil {
+		return errorsmod.Wrap(err, "migrate compute 3→4: params")
+	}
+	params = withV4Params(params)
+	if err := params.Validate(); err != nil {
+		return errorsmod.Wrap(err, "migrate compute 3→4")
+	}
+	return m.k.Params.Set(ctx, params)
+}
+
+// withV4Params gives the params version 4 added their defaults:
+// allowed_denoms is the bond denom alone when unset.
+func withV4Params(p types.Params) types.Params {
+	if len(p.AllowedDenoms) == 0 {
+		p.AllowedDenoms = []string{p.MinProviderBond.Denom}
+	}
+	return p
 }

@@ -26,7 +26,7 @@ func dropObligation(p *types.Provider) {
 
 // releaseCommitment ends a commitment that did not win (a cancelled job, a
 // loser, a revealed bid of a provider no longer active): its collateral is
-// unlocked and its obligation dropped.
+// unlocked (a price collateral returned) and its obligation dropped.
 func (k Keeper) releaseCommitment(ctx context.Context, c types.BidCommit) error {
 	p, err := k.GetProvider(ctx, c.Provider)
 	if err != nil {
@@ -35,7 +35,34 @@ func (k Keeper) releaseCommitment(ctx context.Context, c types.BidCommit) error 
 	old := p
 	p.Locked = subClamp(p.Locked, c.Deposit)
 	dropObligation(&p)
-	return k.saveProvider(ctx, &old, p)
+	if err := k.saveProvider(ctx, &old, p); err != nil {
+		return err
+	}
+	return k.returnPriceCollateral(ctx, c.JobId, c.Provider, c.PriceCollateral)
+}
+
+// returnPriceCollateral sends a released price collateral (a commitment's,
+// or a won job's after any penalty) from the module back to provider's
+// account; one that cannot be paid goes to the reward pool (payOrRedirect).
+// A zero or unset collateral (a bond-denom job) moves nothing.
+func (k Keeper) returnPriceCollateral(ctx context.Context, jobID uint64, provider string, amt sdk.Coin) error {
+	coins := priceCollateral(amt)
+	return k.payOrRedirect(ctx, jobID, "price_collateral", coins, func(ctx context.Context) error {
+		addr, err := k.accAddress("provider", provider)
+		if err != nil {
+			return err
+		}
+		return k.BankKeeper.SendCoinsFromModuleToAccount(ctx, types.ModuleName, addr, coins)
+	})
+}
+
+// priceCollateral is a stored price collateral as coins: none when unset (a
+// bond-denom job, or one stored before the field existed) or zero.
+func priceCollateral(c sdk.Coin) sdk.Coins {
+	if c.Amount.IsNil() || !c.Amount.IsPositive() {
+		return sdk.NewCoins()
+	}
+	return sdk.NewCoins(c)
 }
 
 // releaseCommitments releases every commitment of a job that did not reach

@@ -75,9 +75,13 @@ func (k Keeper) extendVerification(ctx context.Context, job types.Job) error {
 }
 
 // releaseCollateral ends a job's obligation on its winner and unlocks the
-// job's collateral, with nothing paid and nothing counted in its record. A
-// winner no longer on record is skipped (as in creditWinner).
+// job's collateral (a price collateral back to its account), with nothing
+// paid and nothing counted in its record. A winner no longer on record is
+// skipped (as in creditWinner).
 func (k Keeper) releaseCollateral(ctx context.Context, job types.Job) error {
+	if err := k.returnPriceCollateral(ctx, job.Id, job.Winner, job.WinnerPriceCollateral); err != nil {
+		return err
+	}
 	p, err := k.Providers.Get(ctx, job.Winner)
 	if err != nil {
 		return ignoreNotFound(err)

@@ -12,8 +12,9 @@ import (
 )
 
 // slashFraud takes max(slash_fraction_fraud × bond, the job's collateral)
-// (at most the bond) from the winner: requester_compensation_bps of it to the
-// requester, the rest burned. It ends the job's obligation, records the
+// (at most the bond) from the winner, and for a job priced in another denom
+// the whole price collateral too: requester_compensation_bps of each denom
+// to the requester, the rest burned. It ends the job's obligation, records the
 // fraud (sampled at 100% for the recent-slash window) and jails the winner.
 func (k Keeper) slashFraud(ctx context.Context, job types.Job, params types.Params) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
@@ -25,7 +26,8 @@ func (k Keeper) slashFraud(ctx context.Context, job types.Job, params types.Para
 	old := p
 	amt := p.Bond.Amount.MulRaw(int64(params.SlashFractionFraud)).QuoRaw(common.BasisPoints)
 	amt = math.MinInt(math.MaxInt(amt, job.WinnerCollateral.Amount), p.Bond.Amount)
-	slashed := sdk.NewCoins(sdk.NewCoin(p.Bond.Denom, amt))
+	// A job in another denom also forfeits the whole price collateral.
+	slashed := sdk.NewCoins(sdk.NewCoin(p.Bond.Denom, amt)).Add(priceCollateral(job.WinnerPriceCollateral)...)
 	comp := common.FeePart(slashed, params.RequesterCompensationBps)
 	burn := slashed.Sub(comp...)
 	if err := k.refund(ctx, job, comp); err != nil {
@@ -82,10 +84,12 @@ func (k Keeper) failFraud(ctx context.Context, job types.Job) error {
 }
 
 // timeoutPenalty is what a winner without a result owes, sized to its job:
-// it forfeits slash_fraction_timeout of the job's collateral (at most its
-// bond). The requester, refunded its escrow, has lost the creation fee it
+// it forfeits slash_fraction_timeout of the job's collateral in each denom
+// it was posted in (collateralPenalty: the bond's lock, and a price
+// collateral). The requester, refunded its escrow, has lost the creation fee it
 // paid and the dataset fee the winner's access made the owner's, so its
-// compensation is requester_compensation_bps of the penalty capped at those;
+// compensation is requester_compensation_bps of the penalty capped at those,
+// denom by denom (no oracle converts one into another);
 // the rest goes to the reward pool (never to
 // the requester: a timeout it provoked earns it nothing). The job's
 // obligation ends; the timeout counts in the winner's record, and
@@ -94,10 +98,11 @@ func (k Keeper) timeoutPenalty(ctx context.Context, job types.Job, params types.
 	return k.forfeitCollateral(ctx, job, params, params.SlashFractionTimeout, types.CloseReason_CLOSE_REASON_EXECUTION_TIMEOUT)
 }
 
-// forfeitCollateral takes fractionBps of the job's collateral (at most the
-// bond) from its winner, as timeoutPenalty describes: the requester's
-// compensation capped at its creation fee and the dataset fee once owed (what
-// it lost), the rest to the reward pool; the
+// forfeitCollateral takes fractionBps of the job's collateral in each denom
+// (collateralPenalty; at most the bond) from its winner, as timeoutPenalty
+// describes: the requester's compensation capped, denom by denom, at its
+// creation fee and the dataset fee once owed (what it lost), the rest to the
+// reward pool; the
 // failure counts as a timeout in the winner's record.
 func (k Keeper) forfeitCollateral(ctx context.Context, job types.Job, params types.Params, fractionBps uint32, reason types.CloseReason) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
@@ -106,9 +111,10 @@ func (k Keeper) forfeitCollateral(ctx context.Context, job types.Job, params typ
 		return err
 	}
 	old := p
-	amt := job.WinnerCollateral.Amount.MulRaw(int64(fractionBps)).QuoRaw(common.BasisPoints)
-	amt = math.MinInt(amt, p.Bond.Amount)
-	penalty := sdk.NewCoins(sdk.NewCoin(p.Bond.Denom, amt))
+	penalty, amt, back := collateralPenalty(job, p, fractionBps)
+	if err := k.returnPriceCollateral(ctx, job.Id, job.Winner, back); err != nil {
+		return err
+	}
 	comp := common.FeePart(penalty, params.RequesterCompensationBps)
 	lost := creationFee(job)
 	if job.DatasetFeeOwed {
@@ -143,6 +149,24 @@ func (k Keeper) forfeitCollateral(ctx context.Context, job types.Job, params typ
 		Provider: p.Address, JobId: job.Id, Amount: penalty.String(), ToRequester: comp.String(), Burned: sdk.NewCoins().String(),
 		Reason: reason, ToRewardPool: toPool.String(),
 	})
+}
+
+// collateralPenalty sizes a penalty of fractionBps of the job's collateral
+// on p, its winner, per denom: of the collateral locked from the bond (at
+// most the bond: fromBond, bond denom) and, for a job priced in another
+// denom, of its price collateral, whose remainder (back) goes back to the
+// provider.
+func collateralPenalty(job types.Job, p types.Provider, fractionBps uint32) (penalty sdk.Coins, fromBond math.Int, back sdk.Coin) {
+	frac := func(a math.Int) math.Int {
+		return a.MulRaw(int64(fractionBps)).QuoRaw(common.BasisPoints)
+	}
+	fromBond = math.MinInt(frac(job.WinnerCollateral.Amount), p.Bond.Amount)
+	penalty = sdk.NewCoins(sdk.NewCoin(p.Bond.Denom, fromBond))
+	if pc := priceCollateral(job.WinnerPriceCollateral); !pc.IsZero() {
+		cut := sdk.NewCoin(pc[0].Denom, frac(pc[0].Amount))
+		penalty, back = penalty.Add(cut), pc[0].Sub(cut)
+	}
+	return penalty, fromBond, back
 }
 
 // creationFee is the non-refundable fee a job's requester paid (none for a

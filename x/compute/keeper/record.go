@@ -18,6 +18,12 @@ import (
 // slashed). To halve the excess rate after failing on a job of value V, a
 // provider must complete jobs worth as much as the failure weighs, paying
 // the protocol fee on each.
+//
+// Values are bond-denom amounts; with no price oracle a job priced in
+// another denom cannot be valued in it, so it adds nothing to
+// completed_value (no reputation bought with a cheap denom) and its failures
+// weigh by the collateral locked from the bond for it (bid_deposit): see
+// bondValue.
 
 // fraudWeight is how many times its max_price a fraud adds to failed_value.
 const fraudWeight = 3
@@ -30,12 +36,28 @@ func valueOf(i math.Int) math.Int {
 	return i
 }
 
+// inBondDenom reports whether a won job is priced in the bond denom (that of
+// the collateral its winner locked from the bond).
+func inBondDenom(job types.Job) bool { return job.MaxPrice.Denom == job.WinnerCollateral.Denom }
+
+// bondValue is what a won job weighs in a record, in the bond denom: its
+// max_price, or for a job priced in another denom the collateral its winner
+// locked from the bond.
+func bondValue(job types.Job) math.Int {
+	if inBondDenom(job) {
+		return job.MaxPrice.Amount
+	}
+	return job.WinnerCollateral.Amount
+}
+
 // recordCompleted counts a settled job: one more completed job, its payment
 // earned, its clearing price in completed_value; a run of timeouts ends.
 func recordCompleted(p *types.Provider, job types.Job, pay sdk.Coins) {
 	p.Stats.Completed++
 	p.Stats.Earned = p.Stats.Earned.Add(pay...)
-	p.Stats.CompletedValue = valueOf(p.Stats.CompletedValue).Add(job.ClearingPrice.Amount)
+	if inBondDenom(job) {
+		p.Stats.CompletedValue = valueOf(p.Stats.CompletedValue).Add(job.ClearingPrice.Amount)
+	}
 	p.Stats.ConsecutiveTimeouts = 0
 }
 
@@ -43,7 +65,7 @@ func recordCompleted(p *types.Provider, job types.Job, pay sdk.Coins) {
 // failed_value, one more consecutive timeout) and returns the run's length.
 func recordTimeout(p *types.Provider, job types.Job) uint32 {
 	p.Stats.Failed++
-	p.Stats.FailedValue = valueOf(p.Stats.FailedValue).Add(job.MaxPrice.Amount)
+	p.Stats.FailedValue = valueOf(p.Stats.FailedValue).Add(bondValue(job))
 	p.Stats.ConsecutiveTimeouts++
 	return p.Stats.ConsecutiveTimeouts
 }
@@ -55,7 +77,7 @@ func recordFraud(p *types.Provider, job types.Job, h int64) {
 	p.Stats.Failed++
 	p.Stats.Slashed++
 	p.Stats.LastSlashHeight = h
-	p.Stats.FailedValue = valueOf(p.Stats.FailedValue).Add(job.MaxPrice.Amount.MulRaw(fraudWeight))
+	p.Stats.FailedValue = valueOf(p.Stats.FailedValue).Add(bondValue(job).MulRaw(fraudWeight))
 }
 
 // SampleRateBps is the provider's sampling rate in basis points: 10000

@@ -190,11 +190,14 @@ func (k Keeper) payDatasetFee(ctx context.Context, job types.Job) error {
 }
 
 // creditWinner ends a settled job's obligation on its winner, releases its
-// collateral and counts the job, its payment and its value in the winner's
+// collateral (a price collateral back to its account) and counts the job, its payment and its value in the winner's
 // record (which also ends a run of timeouts). A winner no longer on record
 // (it cannot unbond with an obligation, so only a broken genesis gets here)
 // is skipped: the payment went to its account anyway.
 func (k Keeper) creditWinner(ctx context.Context, job types.Job, pay sdk.Coins) error {
+	if err := k.returnPriceCollateral(ctx, job.Id, job.Winner, job.WinnerPriceCollateral); err != nil {
+		return err
+	}
 	p, err := k.Providers.Get(ctx, job.Winner)
 	if err != nil {
 		return ignoreNotFound(err)

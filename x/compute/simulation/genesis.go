@@ -19,6 +19,11 @@ const ParamsKey = "compute_params"
 // simDenom is the chain's bond denom (app.BondDenom; the app package cannot be imported here).
 const simDenom = types.DefaultBondDenom
 
+// SimIBCDenom is the extra denom simulated jobs may be priced in: the IBC
+// voucher of "transfer/channel-0/ustake", as ibc-go names it (sha256 of the
+// trace; TestSimIBCDenomIsTheVoucher checks it against ibc-go).
+const SimIBCDenom = "ibc/9B5FB81FDBC0A3A2F707A4B3C217B4E7FF7CB24830F4502D9410D5EA475097D4"
+
 func coin(n int64) sdk.Coin { return sdk.NewCoin(simDenom, math.NewInt(n)) }
 
 // GenParams returns random valid params with small bonds and short windows,
@@ -56,6 +61,7 @@ func GenParams(r *rand.Rand) types.Params {
 	p.RetentionBlocks = uint64(1 + r.Intn(50))
 	p.UnavailableSpanBlocks = uint64(1 + r.Intn(10))
 	p.MaxDisputeChunks = uint32(1 + r.Intn(8))
+	p.AllowedDenoms = []string{simDenom, SimIBCDenom}
 	return p
 }
 

@@ -29,9 +29,13 @@ func MsgCreateJobFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgCreate
 			reporter.Skip("no workload kind can be simulated")
 			return nil, nil
 		}
+		// Half the jobs are priced in another allowed denom (an IBC voucher).
 		maxPrice := coin(int64(1 + r.Intn(100_000)))
-		cost := maxPrice.Add(params.JobCreationFee)
-		req := testData.AnyAccount(reporter, simsx.WithLiquidBalanceGTE(cost))
+		if n := len(params.AllowedDenoms); n > 1 && r.Intn(2) == 0 {
+			maxPrice.Denom = params.AllowedDenoms[1+r.Intn(n-1)]
+		}
+		cost := sdk.NewCoins(maxPrice).Add(params.JobCreationFee)
+		req := testData.AnyAccount(reporter, simsx.WithLiquidBalanceGTE(cost...))
 		if reporter.IsSkipped() {
 			return nil, nil
 		}
@@ -54,12 +58,22 @@ func MsgCreateJobFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgCreate
 			reporter.Skip("the params do not admit this job")
 			return nil, nil
 		}
-		if !req.LiquidBalance().BlockAmount(cost) {
+		if !blockAll(&req, cost) {
 			reporter.Skip("cannot reserve max_price and the creation fee")
 			return nil, nil
 		}
 		return []simsx.SimAccount{req}, msg
 	}
+}
+
+// blockAll reserves coins of acc's liquid balance for one message.
+func blockAll(acc *simsx.SimAccount, coins sdk.Coins) bool {
+	for _, c := range coins {
+		if !acc.LiquidBalance().BlockAmount(c) {
+			return false
+		}
+	}
+	return true
 }
 
 // admitted reports whether the params admit msg's job (sizes and the work
@@ -120,7 +134,7 @@ func MsgCommitBidFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgCommit
 		if !ok {
 			return nil, nil
 		}
-		collateral := params.Collateral(j.MaxPrice)
+		collateral, priceCollateral := params.BidCollateral(j.MaxPrice)
 		switch has, err := k.BidCommits.Has(ctx, collections.Join(j.Id, p.Address)); {
 		case sdk.UnwrapSDKContext(ctx).BlockHeight() > j.CommitEnd:
 			reporter.Skip("commit phase over")
@@ -132,6 +146,8 @@ func MsgCommitBidFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgCommit
 			reporter.Skip("hardware too small")
 		case p.Bond.Denom != collateral.Denom || p.Bond.Sub(p.Locked).IsLT(collateral):
 			reporter.Skip("not enough free bond")
+		case priceCollateral.IsPositive() && !blockAll(&op, sdk.NewCoins(priceCollateral)):
+			reporter.Skip("cannot post the price collateral")
 		}
 		if reporter.IsSkipped() {
 			return nil, nil

@@ -40,4 +40,5 @@ var (
 	ErrShapeMismatch          = errors.Register(ModuleName, 35, "model input dimension does not match dataset columns")
 	ErrOwnBid                 = errors.Register(ModuleName, 36, "a requester may not bid on its own job")
 	ErrFeeAboveCap            = errors.Register(ModuleName, 37, "fee exceeds the requester's cap")
+	ErrDenomNotAllowed        = errors.Register(ModuleName, 50, "denom not allowed for jobs (allowed_denoms)")
 )

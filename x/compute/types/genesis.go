@@ -2,6 +2,7 @@ package types
 
 import (
 	"bytes"
+	"fmt"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 )
@@ -131,6 +132,9 @@ func (gs GenesisState) validateJobs(providers map[string]bool) (map[uint64]Job, 
 		if j.State.HoldsWinnerCollateral() && !providers[j.Winner] {
 			return nil, ErrInvalidGenesis.Wrapf("job %d is %s but its winner %q is not a provider", j.Id, j.State, j.Winner)
 		}
+		if err := validPriceCollateral(j, j.WinnerPriceCollateral); err != nil {
+			return nil, ErrInvalidGenesis.Wrapf("job %d winner: %v", j.Id, err)
+		}
 		jobs[j.Id] = j
 	}
 	return jobs, nil
@@ -152,11 +156,30 @@ func (gs GenesisState) validateBids(jobs map[uint64]Job, providers map[string]bo
 		if inAuction && !providers[c.Provider] {
 			return ErrInvalidGenesis.Wrapf("commitment from unknown provider %s on job %d in %s", c.Provider, c.JobId, st)
 		}
+		if err := validPriceCollateral(jobs[c.JobId], c.PriceCollateral); err != nil {
+			return ErrInvalidGenesis.Wrapf("commitment of %s on job %d: %v", c.Provider, c.JobId, err)
+		}
 	}
 	for _, b := range gs.Bids {
 		if _, ok := jobs[b.JobId]; !ok {
 			return ErrInvalidGenesis.Wrapf("bid for unknown job %d", b.JobId)
 		}
+	}
+	return nil
+}
+
+// validPriceCollateral checks a commitment's or a winner's price collateral:
+// unset (a bond-denom job, or a store from before the field), or a valid coin
+// in its job's denom.
+func validPriceCollateral(j Job, c sdk.Coin) error {
+	if c.Amount.IsNil() || (c.Denom == "" && c.Amount.IsZero()) {
+		return nil
+	}
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("price collateral: %w", err)
+	}
+	if c.Denom != j.MaxPrice.Denom {
+		return fmt.Errorf("price collateral %s not in the job's denom %s", c, j.MaxPrice.Denom)
 	}
 	return nil
 }

@@ -73,6 +73,7 @@ func DefaultParams() Params {
 		RetentionBlocks:             100_000,
 		UnavailableSpanBlocks:       20,
 		MaxDisputeChunks:            16,
+		AllowedDenoms:               []string{DefaultBondDenom},
 	}
 }
 
@@ -82,6 +83,52 @@ func DefaultParams() Params {
 // whole window, which is extended once without a quorum, is always found).
 func (p Params) UnavailableSpan() uint64 {
 	return min(p.UnavailableSpanBlocks, p.VerificationBlocks)
+}
+
+// MaxAllowedDenoms bounds allowed_denoms.
+const MaxAllowedDenoms = 32
+
+// validateAllowedDenoms checks allowed_denoms: non-empty, at most
+// MaxAllowedDenoms valid denoms without duplicates, the bond denom among them.
+func (p Params) validateAllowedDenoms() error {
+	if len(p.AllowedDenoms) == 0 || len(p.AllowedDenoms) > MaxAllowedDenoms {
+		return fmt.Errorf("allowed_denoms: need 1 to %d denoms, have %d", MaxAllowedDenoms, len(p.AllowedDenoms))
+	}
+	seen := make(map[string]bool, len(p.AllowedDenoms))
+	for _, d := range p.AllowedDenoms {
+		if err := sdk.ValidateDenom(d); err != nil {
+			return fmt.Errorf("allowed_denoms: %w", err)
+		}
+		if seen[d] {
+			return fmt.Errorf("allowed_denoms: %s appears twice", d)
+		}
+		seen[d] = true
+	}
+	if !seen[p.MinProviderBond.Denom] {
+		return fmt.Errorf("allowed_denoms %v must include the bond denom %s", p.AllowedDenoms, p.MinProviderBond.Denom)
+	}
+	return nil
+}
+
+// IsAllowedDenom reports whether a job may be priced and escrowed in denom.
+func (p Params) IsAllowedDenom(denom string) bool {
+	for _, d := range p.AllowedDenoms {
+		if d == denom {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckAllowed returns ErrDenomNotAllowed unless every coin of what (a job's
+// price or fee) is in an allowed denom.
+func (p Params) CheckAllowed(what string, coins sdk.Coins) error {
+	for _, c := range coins {
+		if !p.IsAllowedDenom(c.Denom) {
+			return ErrDenomNotAllowed.Wrapf("%s %s: allowed denoms are %v", what, c, p.AllowedDenoms)
+		}
+	}
+	return nil
 }
 
 func validCoin(name string, c sdk.Coin, positive bool) error {
@@ -204,7 +251,23 @@ func (p Params) validateVerification() error {
 	if p.MaxDisputeChunks < 1 || p.MaxDisputeChunks > MaxDisputeChunksLimit {
 		return fmt.Errorf("max_dispute_chunks %d must be in [1, %d]", p.MaxDisputeChunks, MaxDisputeChunksLimit)
 	}
-	return nil
+	return p.validateAllowedDenoms()
+}
+
+// BidCollateral returns what a commitment on a job with maxPrice puts up:
+//   - a job priced in the bond denom: lock = Collateral(maxPrice) from the
+//     bond, no price collateral;
+//   - a job priced in another denom (no price oracle converts it to the bond
+//     denom): lock = bid_deposit from the bond (what the bond-denominated
+//     penalties — a missed reveal, the fraud slash floor — are sized on), and
+//     price collateral = collateral_ratio_bps × max_price in the job's denom,
+//     deposited from the provider's account and held in the module.
+func (p Params) BidCollateral(maxPrice sdk.Coin) (lock, price sdk.Coin) {
+	if maxPrice.Denom == p.BidDeposit.Denom {
+		return p.Collateral(maxPrice), sdk.NewCoin(maxPrice.Denom, math.ZeroInt())
+	}
+	ratio := maxPrice.Amount.MulRaw(int64(p.CollateralRatioBps)).QuoRaw(common.BasisPoints)
+	return p.BidDeposit, sdk.NewCoin(maxPrice.Denom, ratio)
 }
 
 // Collateral returns what a commitment on a job with maxPrice locks:

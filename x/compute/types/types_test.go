@@ -48,6 +48,10 @@ func TestParamsValidate(t *testing.T) {
 		"zero chunks":      func(p *types.Params) { p.MaxChunkCount = 0 },
 		"zero cap":         func(p *types.Params) { p.MaxQueueItemsPerBlock = 0 },
 		"slash > 100%":     func(p *types.Params) { p.SlashFractionFraud = 10_001 },
+		"no denoms":        func(p *types.Params) { p.AllowedDenoms = nil },
+		"bad denom":        func(p *types.Params) { p.AllowedDenoms = []string{"uaic", "1bad"} },
+		"duplicate denom":  func(p *types.Params) { p.AllowedDenoms = []string{"uaic", "ibc/AB", "ibc/AB"} },
+		"no bond denom":    func(p *types.Params) { p.AllowedDenoms = []string{"ibc/AB"} },
 	} {
 		p := types.DefaultParams()
 		f(&p)
@@ -64,6 +68,28 @@ func TestCollateral(t *testing.T) {
 	}
 	if c := p.Collateral(sdk.NewCoin("uaic", math.NewInt(1_000_000))); !c.Amount.Equal(math.NewInt(5_000_000)) {
 		t.Fatalf("collateral %s, want 5 × max_price", c)
+	}
+}
+
+// TestBidCollateral: a bond-denom job locks Collateral from the bond and
+// posts no price collateral; a job in another denom locks bid_deposit from
+// the bond and posts collateral_ratio × max_price in its own denom.
+func TestBidCollateral(t *testing.T) {
+	p := types.DefaultParams()
+	p.AllowedDenoms = append(p.AllowedDenoms, "ibc/AB")
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	lock, price := p.BidCollateral(sdk.NewCoin("uaic", math.NewInt(1_000_000)))
+	if !lock.Amount.Equal(math.NewInt(5_000_000)) || lock.Denom != "uaic" || !price.IsZero() {
+		t.Fatalf("uaic job: lock %s, price collateral %s", lock, price)
+	}
+	lock, price = p.BidCollateral(sdk.NewCoin("ibc/AB", math.NewInt(1_000_000)))
+	if !lock.IsEqual(p.BidDeposit) || !price.IsEqual(sdk.NewCoin("ibc/AB", math.NewInt(5_000_000))) {
+		t.Fatalf("voucher job: lock %s, price collateral %s", lock, price)
+	}
+	if !p.IsAllowedDenom("ibc/AB") || p.IsAllowedDenom("ibc/CD") {
+		t.Fatal("IsAllowedDenom")
 	}
 }
 
