@@ -173,6 +173,15 @@ func TestIBCTransfer(t *testing.T) {
 
 	alice, bob := a.Addr("alice"), b.Addr("bob")
 	voucher := ibcDenom("channel-0", "uaic")
+	// Wallets read which denoms a job may be priced in over REST.
+	var allowed struct {
+		Denoms    []string `json:"denoms"`
+		BondDenom string   `json:"bond_denom"`
+	}
+	getJSON(t, a, "/aichain/compute/v1/allowed_denoms", &allowed)
+	if len(allowed.Denoms) != 2 || allowed.Denoms[1] != voucher || allowed.BondDenom != "uaic" {
+		t.Fatalf("allowed denoms on A: %+v, want uaic and %s", allowed, voucher)
+	}
 	escrow := ibctransfertypes.GetEscrowAddress("transfer", "channel-0").String()
 	aliceBefore := a.balanceOf(t, alice, "uaic")
 

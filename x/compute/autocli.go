@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/cosmos/gogoproto/jsonpb"
 	"github.com/spf13/cobra"
 
 	autocliv1 "cosmossdk.io/api/cosmos/autocli/v1"
@@ -51,6 +52,8 @@ func queryCommands(app string) *autocliv1.ServiceCommandDescriptor {
 				Example: fmt.Sprintf("%s q compute pending-verifications", app)},
 			{RpcMethod: "Stats", Use: "stats", Short: "Show jobs per state, active providers, GPUs online and fees",
 				Example: fmt.Sprintf("%s q compute stats", app)},
+			{RpcMethod: "AllowedDenoms", Use: "allowed-denoms", Short: "List the denoms a job may be priced and escrowed in (IBC vouchers as ibc/<hash>)",
+				Example: fmt.Sprintf("%s q compute allowed-denoms", app)},
 		},
 	}
 }
@@ -109,8 +112,9 @@ func txCommands(app string) *autocliv1.ServiceCommandDescriptor {
 				Example:        fmt.Sprintf("%s tx compute abort-job 1 inputs-unavailable --from provider", app),
 				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}, {ProtoField: "reason"}}},
 			{RpcMethod: "UpdateParams", Skip: false, GovProposal: true, Use: "update-params-proposal [params-json]",
-				Short:          "Propose new compute params (gov authority only)",
-				Example:        fmt.Sprintf(`%s tx compute update-params-proposal '{"min_provider_bond":{"denom":"uaic","amount":"1000000000"},"bid_deposit":{"denom":"uaic","amount":"1000000"},"collateral_ratio_bps":50000,"max_bids_per_job":20,"min_commit_blocks":"5","max_commit_blocks":"1000","min_reveal_blocks":"5","max_reveal_blocks":"1000","max_exec_blocks":"10000","protocol_fee_bps":500,"sample_rate_floor_bps":2000,"samples_per_job":4,"challenge_blocks":"100","verification_blocks":"50","slash_fraction_fraud":5000,"slash_fraction_timeout":10000,"requester_compensation_bps":5000,"jail_blocks":"1000","dispute_fee":{"denom":"uaic","amount":"10000000"},"max_chunk_count":"65536","unbonding_blocks":"1000","max_queue_items_per_block":200,"recent_slash_window_multiplier":"10","min_exec_blocks":"20","max_chunk_bytes":"4194304","job_creation_fee":{"denom":"uaic","amount":"100000"},"max_work_per_exec_block":"1000000000","timeout_jail_threshold":3,"retention_blocks":"100000"}' --deposit 10000000uaic --title "Compute params" --summary "The defaults" --from alice`, app),
+				Short: "Propose new compute params (gov authority only)",
+				Example: fmt.Sprintf(`%s tx compute update-params-proposal '%s' --deposit 10000000uaic --title "Compute params" --summary "The defaults" --from alice`,
+					app, defaultParamsJSON()),
 				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "params"}}},
 		},
 	}
@@ -193,4 +197,15 @@ func commitmentSalt(args []string) ([]byte, bool, error) {
 		return nil, false, fmt.Errorf("salt-hex has %d bytes, want %d to %d: omit it to draw a random one", len(salt), types.MinSaltLen, types.MaxSaltLen)
 	}
 	return salt, false, nil
+}
+
+// defaultParamsJSON is the default params in the JSON the governance
+// command takes: the example proposes them, whatever fields params gain.
+func defaultParamsJSON() string {
+	p := types.DefaultParams()
+	bz, err := (&jsonpb.Marshaler{OrigName: true}).MarshalToString(&p)
+	if err != nil {
+		return "{}"
+	}
+	return bz
 }

@@ -231,3 +231,15 @@ func (q queryServer) Stats(ctx context.Context, req *types.QueryStatsRequest) (*
 	}
 	return &types.QueryStatsResponse{Stats: s}, nil
 }
+
+// AllowedDenoms implements types.QueryServer.
+func (q queryServer) AllowedDenoms(ctx context.Context, req *types.QueryAllowedDenomsRequest) (*types.QueryAllowedDenomsResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	p, err := q.k.Params.Get(ctx)
+	if err != nil {
+		return nil, queryErr(err)
+	}
+	return &types.QueryAllowedDenomsResponse{Denoms: p.AllowedDenoms, BondDenom: p.MinProviderBond.Denom}, nil
+}
