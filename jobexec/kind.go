@@ -41,11 +41,37 @@ type Kind struct {
 	// and the chunk recomputed from Build's workload with no Resolver). src
 	// is non-nil when Needs asks for anything.
 	Verifier func(ctx context.Context, pv computetypes.PendingVerification, src VerifySource, b workload.Backend) (Recomputer, error)
+	// Size sizes a job for a provider's bid, from its spec and the inputs
+	// the provider may fetch before it wins (a model's weights; never a
+	// dataset's rows, which open to the winner only). An error is inputs
+	// the provider cannot get (ErrUnsupported: its source cannot serve the
+	// kind). Nil: providers do not bid on the kind.
+	Size func(ctx context.Context, job computetypes.Job, src ProviderSource) (BidShape, error)
 	// CheckInputs checks, for an aborted job's input check (x/compute
 	// MsgAbortJob), that the job's model loads and runs on its inputs; ds is
 	// the dataset version's on-chain record (nil without a dataset), whose
 	// availability the caller checks. Nil: nothing to check beyond it.
 	CheckInputs func(ctx context.Context, pv computetypes.PendingVerification, src VerifySource, ds *datamarkettypes.Dataset) error
+}
+
+// BidShape is what a provider weighs before it bids on a job: its output of
+// Rows × Cols float32 values, the input rows it will hold (InputBytes), its
+// work in GFLOP, and the dataset whose server must serve the job's pinned
+// version (0: none).
+type BidShape struct {
+	Rows, Cols, InputBytes uint64
+	GFLOP                  float64
+	DatasetID              uint64
+}
+
+// SizeOf sizes a job for a bid through its kind's row (Kind.Size);
+// ErrUnsupported for a kind that has no sizing or no row.
+func SizeOf(ctx context.Context, job computetypes.Job, src ProviderSource) (BidShape, error) {
+	k, ok := Lookup(job.Workload.Kind)
+	if !ok || k.Size == nil {
+		return BidShape{}, fmt.Errorf("%w: no bid sizing for kind %q", ErrUnsupported, job.Workload.Kind)
+	}
+	return k.Size(ctx, job, src)
 }
 
 // Needs says what a kind needs from an agent's sources to run or verify.

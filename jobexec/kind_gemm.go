@@ -30,6 +30,13 @@ func init() {
 			}
 			return Work{GFLOP: 2 * float64(g.M) * float64(g.N) * float64(g.K) / 1e9}
 		},
+		Size: func(_ context.Context, job computetypes.Job, _ ProviderSource) (BidShape, error) {
+			g := job.Workload.Gemm
+			if g == nil {
+				return BidShape{}, fmt.Errorf("%w: a %s job without its gemm spec", ErrUnsupported, workload.KindGemm)
+			}
+			return BidShape{Rows: g.M, Cols: g.N, GFLOP: WorkOf(job).GFLOP}, nil
+		},
 	})
 }
 

@@ -33,7 +33,24 @@ func init() {
 		Serve:       serveMLPInputs, // the dataset chunks under an output chunk's rows, when there is a dataset
 		Verifier:    verifyGPT,
 		CheckInputs: checkGPTInputs,
+		Size:        sizeGPT,
 	})
+}
+
+// sizeGPT: the model is fetched and checked (against its on-chain sha256 and
+// config) before a bid; an output row is max_new_tokens ids and the
+// vocabulary's logits; the work is the job's mul_adds.
+func sizeGPT(ctx context.Context, job computetypes.Job, src ProviderSource) (BidShape, error) {
+	g := job.Workload.Gpt
+	gs, ok := src.(GPTSource)
+	if g == nil || !ok {
+		return BidShape{}, fmt.Errorf("%w: %s needs its spec and a gpt-f32 model source", ErrUnsupported, workload.KindGPT)
+	}
+	m, err := gs.GPTModel(ctx, g.ModelId)
+	if err != nil {
+		return BidShape{}, fmt.Errorf("model %d: %w", g.ModelId, err)
+	}
+	return BidShape{Rows: job.Rows, Cols: uint64(g.MaxNewTokens) + uint64(m.Config.Vocab), GFLOP: WorkOf(job).GFLOP, DatasetID: g.DatasetId}, nil
 }
 
 // checkGPTInputs: the model's weights load (checked against the on-chain

@@ -32,6 +32,7 @@ func init() {
 		Serve:       serveMLPInputs,
 		Verifier:    verifyMLP,
 		CheckInputs: checkMLPInputs,
+		Size:        sizeMLP,
 	})
 }
 
@@ -142,5 +143,27 @@ func verifyMLP(ctx context.Context, pv computetypes.PendingVerification, src Ver
 			}
 			return workload.EncodeFloats(y), nil
 		},
+	}, nil
+}
+
+// sizeMLP: the model's weights are fetched and checked (against the on-chain
+// sha256 and shape) before a bid; the output is a row of OutputDim values
+// per dataset row, the work 2·Σ in·out per row.
+func sizeMLP(ctx context.Context, job computetypes.Job, src ProviderSource) (BidShape, error) {
+	m := job.Workload.Mlp
+	if m == nil || src == nil {
+		return BidShape{}, fmt.Errorf("%w: %s needs its spec and a model source", ErrUnsupported, workload.KindMLP)
+	}
+	model, err := src.Model(ctx, m.ModelId)
+	if err != nil {
+		return BidShape{}, fmt.Errorf("model %d: %w", m.ModelId, err)
+	}
+	macs := 0.0
+	for _, l := range model.Layers {
+		macs += float64(l.In) * float64(l.Out)
+	}
+	return BidShape{
+		Rows: job.Rows, Cols: uint64(model.OutputDim()), InputBytes: job.Rows * uint64(model.InputDim()) * 4,
+		GFLOP: 2 * macs * float64(job.Rows) / 1e9, DatasetID: m.DatasetId,
 	}, nil
 }

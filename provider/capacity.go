@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"math"
 	"sync"
@@ -126,57 +127,32 @@ func (a *Agent) estimate(ctx context.Context, job computetypes.Job) (float64, st
 	return a.cap.seconds(gflop), ""
 }
 
-// shape returns a job's output rows and columns and its GFLOP.
+// shape sizes a job through its kind's row (jobexec.SizeOf: the model
+// fetched and checked first where the kind has one), then applies the
+// agent's own limit on the input rows it holds and asks the dataset's
+// server whether it serves the job's pinned version.
 func (a *Agent) shape(ctx context.Context, job computetypes.Job) (rows, cols uint64, gflop float64, why string) {
+	var src jobexec.ProviderSource
+	if a.cfg.MLP != nil {
+		src = a.cfg.MLP
+	}
+	s, err := jobexec.SizeOf(ctx, job, src)
 	switch {
-	case job.Workload.Gemm != nil:
-		g := job.Workload.Gemm
-		return g.M, g.N, jobexec.WorkOf(job).GFLOP, ""
-	case job.Workload.Mlp != nil && a.cfg.MLP != nil:
-		m, err := a.cfg.MLP.Model(ctx, job.Workload.Mlp.ModelId)
-		if err != nil {
-			a.log.Info("not bidding: model unavailable", "job", job.Id, "model", job.Workload.Mlp.ModelId, "err", err)
-			return 0, 0, 0, "model"
-		}
-		macs := 0.0
-		for _, l := range m.Layers {
-			macs += float64(l.In) * float64(l.Out)
-		}
-		rows = job.Rows
-		if float64(rows)*float64(m.InputDim())*4 > float64(a.cfg.MaxOutputBytes) {
-			return 0, 0, 0, "dataset size"
-		}
-		if why := a.datasetServed(ctx, job, job.Workload.Mlp.DatasetId); why != "" {
-			return 0, 0, 0, why
-		}
-		return rows, uint64(m.OutputDim()), 2 * macs * float64(rows) / 1e9, ""
-	case job.Workload.Gpt != nil && a.cfg.MLP != nil:
-		return a.gptShape(ctx, job)
-	}
-	return 0, 0, 0, "kind"
-}
-
-// gptShape: a gpt-f32 job's model is fetched and checked (against its
-// on-chain sha256 and config) before the agent commits to it; an output row
-// is max_new_tokens ids and the vocabulary's logits; the work is the job's
-// mul_adds.
-func (a *Agent) gptShape(ctx context.Context, job computetypes.Job) (rows, cols uint64, gflop float64, why string) {
-	g := job.Workload.Gpt
-	gs, ok := a.cfg.MLP.(jobexec.GPTSource)
-	if !ok {
+	case errors.Is(err, jobexec.ErrUnsupported):
 		return 0, 0, 0, "kind"
-	}
-	m, err := gs.GPTModel(ctx, g.ModelId)
-	if err != nil {
-		a.log.Info("not bidding: model unavailable", "job", job.Id, "model", g.ModelId, "err", err)
+	case err != nil:
+		a.log.Info("not bidding: model unavailable", "job", job.Id, "err", err)
 		return 0, 0, 0, "model"
 	}
-	if g.DatasetId != 0 {
-		if why := a.datasetServed(ctx, job, g.DatasetId); why != "" {
+	if s.InputBytes > a.cfg.MaxOutputBytes {
+		return 0, 0, 0, "dataset size"
+	}
+	if s.DatasetID != 0 {
+		if why := a.datasetServed(ctx, job, s.DatasetID); why != "" {
 			return 0, 0, 0, why
 		}
 	}
-	return job.Rows, uint64(g.MaxNewTokens) + uint64(m.Config.Vocab), jobexec.WorkOf(job).GFLOP, ""
+	return s.Rows, s.Cols, s.GFLOP, ""
 }
 
 // datasetServed: a dataset's rows open to the winner only, so before a bid

@@ -75,6 +75,12 @@ func init() {
 			g := j.Workload.Gemm
 			return jobexec.Work{GFLOP: 2 * float64(g.M) * float64(g.N) * float64(g.K) / 1e9}
 		},
+		// What a provider weighs before it bids: without this row the
+		// provider agent does not bid on the kind.
+		Size: func(_ context.Context, j computetypes.Job, _ jobexec.ProviderSource) (jobexec.BidShape, error) {
+			g := j.Workload.Gemm
+			return jobexec.BidShape{Rows: g.M, Cols: g.N, GFLOP: jobexec.WorkOf(j).GFLOP}, nil
+		},
 		Verifier: func(ctx context.Context, pv computetypes.PendingVerification, _ jobexec.VerifySource, b workload.Backend) (jobexec.Recomputer, error) {
 			job, err := build(ctx, pv.Workload, 0, nil)
 			if err != nil {
@@ -139,6 +145,9 @@ func TestNewKindThroughBothTables(t *testing.T) {
 	}
 	if w := jobexec.WorkOf(job); w.GFLOP <= 0 {
 		t.Fatalf("the agents' table prices the job at %+v", w)
+	}
+	if s, err := jobexec.SizeOf(context.Background(), job, nil); err != nil || s.Rows != 37 || s.Cols != 9 || s.GFLOP <= 0 {
+		t.Fatalf("the agents' table sizes the job for a bid at %+v (%v)", s, err)
 	}
 
 	ctx := context.Background()
