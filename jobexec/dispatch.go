@@ -93,12 +93,18 @@ func NewRecomputer(ctx context.Context, pv computetypes.PendingVerification, src
 	if err != nil {
 		return Recomputer{}, err
 	}
+	return specRecomputer(job, b), nil
+}
+
+// specRecomputer checks a chunk that carries no material beside its bytes by
+// recomputing it from job, a workload that follows from the spec alone.
+func specRecomputer(job workload.Job, b workload.Backend) Recomputer {
 	return Recomputer{
 		Check: func(ChunkResponse) error { return nil },
 		Recompute: func(ctx context.Context, resp ChunkResponse) ([]byte, error) {
 			return workload.ComputeChunk(ctx, job, b, int(resp.Index))
 		},
-	}, nil
+	}
 }
 
 // CheckInputs checks, for an aborted job's input check, that its model loads

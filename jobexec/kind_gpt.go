@@ -176,12 +176,7 @@ func verifyGPT(ctx context.Context, pv computetypes.PendingVerification, src Ver
 		if err != nil {
 			return Recomputer{}, err
 		}
-		return Recomputer{
-			Check: func(ChunkResponse) error { return nil },
-			Recompute: func(ctx context.Context, resp ChunkResponse) ([]byte, error) {
-				return workload.ComputeChunk(ctx, job, b, int(resp.Index))
-			},
-		}, nil
+		return specRecomputer(job, b), nil
 	}
 	ds, err := src.DatasetRecord(ctx, g.DatasetId, pv.DatasetVersion)
 	if err != nil {

@@ -39,15 +39,9 @@ import (
 // AbortJob records the winner's abort of its ASSIGNED job before its
 // execution deadline.
 func (k Keeper) AbortJob(ctx context.Context, provider sdk.AccAddress, jobID uint64, reason types.AbortReason) error {
-	job, addr, err := k.jobAndActor(ctx, jobID, provider)
+	job, addr, err := k.assignedToWinner(ctx, jobID, provider)
 	if err != nil {
 		return err
-	}
-	if job.Winner == "" || job.Winner != addr {
-		return types.ErrNotWinner.Wrapf("job %d: %s is not its winner", job.Id, addr)
-	}
-	if job.State != types.JobState_JOB_STATE_ASSIGNED {
-		return types.ErrWrongState.Wrapf("job %d is %s, want ASSIGNED", job.Id, job.State)
 	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	h := sdkCtx.BlockHeight()
@@ -105,19 +99,8 @@ func (k Keeper) abortStands(ctx context.Context, job types.Job, t types.Verifica
 	if err := k.emitAbortDecided(ctx, job.Id, t, false, quorum); err != nil {
 		return err
 	}
-	if err := k.returnPriceCollateral(ctx, job.Id, job.Winner, job.WinnerPriceCollateral); err != nil {
+	if err := k.releaseCollateral(ctx, job); err != nil {
 		return err
-	}
-	p, err := k.Providers.Get(ctx, job.Winner)
-	if err != nil && !isNotFound(err) {
-		return err
-	}
-	if err == nil {
-		old := p
-		releaseWinner(&p, job)
-		if err := k.saveProvider(ctx, &old, p); err != nil {
-			return err
-		}
 	}
 	if datasetGone {
 		job.DatasetFeeOwed = false // the owner served nothing: refunded

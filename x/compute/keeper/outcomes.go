@@ -79,6 +79,14 @@ func (k Keeper) extendVerification(ctx context.Context, job types.Job) error {
 // paid and nothing counted in its record. A winner no longer on record is
 // skipped (as in creditWinner).
 func (k Keeper) releaseCollateral(ctx context.Context, job types.Job) error {
+	return k.endObligation(ctx, job, nil)
+}
+
+// endObligation ends a job's obligation on its winner: its price collateral
+// back to its account, its bond lock released, and record (when not nil)
+// applied to its provider record before it is saved. A winner no longer on
+// record is skipped.
+func (k Keeper) endObligation(ctx context.Context, job types.Job, record func(*types.Provider)) error {
 	if err := k.returnPriceCollateral(ctx, job.Id, job.Winner, job.WinnerPriceCollateral); err != nil {
 		return err
 	}
@@ -88,5 +96,8 @@ func (k Keeper) releaseCollateral(ctx context.Context, job types.Job) error {
 	}
 	old := p
 	releaseWinner(&p, job)
+	if record != nil {
+		record(&p)
+	}
 	return k.saveProvider(ctx, &old, p)
 }

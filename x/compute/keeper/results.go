@@ -13,15 +13,9 @@ import (
 // SubmitResult records the winner's result on a job: the Merkle root of its
 // output chunks and their count. The sampling draw happens in the next block.
 func (k Keeper) SubmitResult(ctx context.Context, provider sdk.AccAddress, jobID uint64, outputRoot []byte, chunkCount uint64) error {
-	job, addr, err := k.jobAndActor(ctx, jobID, provider)
+	job, addr, err := k.assignedToWinner(ctx, jobID, provider)
 	if err != nil {
 		return err
-	}
-	if job.Winner == "" || job.Winner != addr {
-		return types.ErrNotWinner.Wrapf("job %d: %s is not its winner", job.Id, addr)
-	}
-	if job.State != types.JobState_JOB_STATE_ASSIGNED {
-		return types.ErrWrongState.Wrapf("job %d is %s, want ASSIGNED", job.Id, job.State)
 	}
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	if h > job.ExecDeadline {
@@ -159,4 +153,20 @@ func (k Keeper) DisputeResult(ctx context.Context, requester sdk.AccAddress, job
 		return err
 	}
 	return sdkCtx.EventManager().EmitTypedEvent(&types.EventResultDisputed{JobId: job.Id, Requester: job.Requester, Fee: job.DisputeDeposit.String()})
+}
+
+// assignedToWinner returns an ASSIGNED job and the winner's address, when
+// provider is its winner: what SubmitResult and AbortJob act on.
+func (k Keeper) assignedToWinner(ctx context.Context, jobID uint64, provider sdk.AccAddress) (types.Job, string, error) {
+	job, addr, err := k.jobAndActor(ctx, jobID, provider)
+	if err != nil {
+		return job, addr, err
+	}
+	if job.Winner == "" || job.Winner != addr {
+		return job, addr, types.ErrNotWinner.Wrapf("job %d: %s is not its winner", job.Id, addr)
+	}
+	if job.State != types.JobState_JOB_STATE_ASSIGNED {
+		return job, addr, types.ErrWrongState.Wrapf("job %d is %s, want ASSIGNED", job.Id, job.State)
+	}
+	return job, addr, nil
 }

@@ -195,17 +195,7 @@ func (k Keeper) payDatasetFee(ctx context.Context, job types.Job) error {
 // (it cannot unbond with an obligation, so only a broken genesis gets here)
 // is skipped: the payment went to its account anyway.
 func (k Keeper) creditWinner(ctx context.Context, job types.Job, pay sdk.Coins) error {
-	if err := k.returnPriceCollateral(ctx, job.Id, job.Winner, job.WinnerPriceCollateral); err != nil {
-		return err
-	}
-	p, err := k.Providers.Get(ctx, job.Winner)
-	if err != nil {
-		return ignoreNotFound(err)
-	}
-	old := p
-	releaseWinner(&p, job)
-	recordCompleted(&p, job, pay)
-	return k.saveProvider(ctx, &old, p)
+	return k.endObligation(ctx, job, func(p *types.Provider) { recordCompleted(p, job, pay) })
 }
 
 // emitInconclusive reports the tally of a job settled without a quorum.
