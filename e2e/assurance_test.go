@@ -64,10 +64,8 @@ func (c *Chain) validatorOperators(t *testing.T) map[string]string {
 	t.Helper()
 	var res struct {
 		Validators []struct {
-			OperatorAddress string `json:"operator_address"`
-			ConsensusPubkey struct {
-				Key string `json:"key"`
-			} `json:"consensus_pubkey"`
+			OperatorAddress string         `json:"operator_address"`
+			ConsensusPubkey map[string]any `json:"consensus_pubkey"` // {"@type", "key"} or {"type", "value"}
 		} `json:"validators"`
 	}
 	out := c.CLI("q", "staking", "validators", "--output", "json")
@@ -76,8 +74,12 @@ func (c *Chain) validatorOperators(t *testing.T) map[string]string {
 	}
 	ops := map[string]string{}
 	for _, v := range res.Validators {
-		pk, err := base64.StdEncoding.DecodeString(v.ConsensusPubkey.Key)
-		if err != nil {
+		key, _ := v.ConsensusPubkey["key"].(string)
+		if key == "" {
+			key, _ = v.ConsensusPubkey["value"].(string)
+		}
+		pk, err := base64.StdEncoding.DecodeString(key)
+		if err != nil || len(pk) == 0 {
 			t.Fatalf("validator %s pubkey: %v", v.OperatorAddress, err)
 		}
 		sum := sha256.Sum256(pk)
@@ -90,6 +92,9 @@ func (c *Chain) validatorOperators(t *testing.T) map[string]string {
 			t.Fatal(err)
 		}
 		ops[strings.ToUpper(hex.EncodeToString(sum[:20]))] = acc
+	}
+	if len(ops) != len(res.Validators) || len(ops) == 0 {
+		t.Fatalf("%d operators for %d validators:\n%s", len(ops), len(res.Validators), out)
 	}
 	return ops
 }
