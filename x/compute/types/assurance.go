@@ -125,6 +125,11 @@ func validAssurance(j Job) error {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
+	for _, cv := range j.CountedVerdicts {
+		if len(cv.Validator) == 0 || cv.Power <= 0 {
+			return fmt.Errorf("counted verdict of %X with power %d", cv.Validator, cv.Power)
+		}
+	}
 	if !j.VerificationFeePaid.IsAllLTE(j.VerificationFee) {
 		return fmt.Errorf("verification_fee_paid %s exceeds verification_fee %s", j.VerificationFeePaid, j.VerificationFee)
 	}
