@@ -50,8 +50,8 @@ func samplesFor(job types.Job, params types.Params) uint32 {
 // assurance, so that the fee can be paid by power when the job closes. A
 // validator counts once per job (the tally's Voters record guarantees it).
 func countVerdict(job *types.Job, v types.ValidatorVerdicts, verdict types.Verdict) bool {
-	if job.SamplesBought == 0 || job.VerificationFee.IsZero() {
-		return false
+	if job.State != types.JobState_JOB_STATE_VERIFYING || job.SamplesBought == 0 || job.VerificationFee.IsZero() {
+		return false // an ABORTING job's input check is not the verification bought
 	}
 	job.CountedVerdicts = append(job.CountedVerdicts, types.CountedVerdict{
 		Validator: v.ConsAddress, Power: v.Power, Verdict: verdict,
