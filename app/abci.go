@@ -30,7 +30,7 @@ func (app *App) setVoteExtensions(logger log.Logger, appOpts servertypes.AppOpti
 	}
 	vetypes.RegisterMsgServer(app.MsgServiceRouter(), vetypes.Server{})
 	voteExt := ve.NewVoteExtHandler(logger, client, cfg.Timeout)
-	app.SetExtendVoteHandler(voteExt.ExtendVote())
+	app.SetExtendVoteHandler(ve.WithWrittenFormat(voteExt.ExtendVote()))
 	app.SetVerifyVoteExtensionHandler(voteExt.VerifyVoteExtension())
 
 	injections := ve.Injections{TxConfig: app.txConfig}
