@@ -6,8 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -97,23 +95,6 @@ func (c *Chain) validatorOperators(t *testing.T) map[string]string {
 		t.Fatalf("%d operators for %d validators:\n%s", len(ops), len(res.Validators), out)
 	}
 	return ops
-}
-
-// nodeConsAddress reads a node's consensus address (hex) from its
-// priv_validator_key.json.
-func nodeConsAddress(t *testing.T, n *Node) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(n.Home, "config", "priv_validator_key.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var k struct {
-		Address string `json:"address"`
-	}
-	if err := json.Unmarshal(b, &k); err != nil {
-		t.Fatal(err)
-	}
-	return strings.ToUpper(k.Address)
 }
 
 // TestFullAssuranceEndToEnd (issue 15, item 5) runs on four validators, each
