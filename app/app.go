@@ -351,6 +351,7 @@ func New(
 		app.AccountKeeper, app.BankKeeper,
 		app.ModelRegistryKeeper, app.DataMarketKeeper, authority,
 	)
+	app.ComputeKeeper.Validators = app.StakingKeeper
 	ibcModules := app.newIBC(appCodec, keys, authority)
 
 	app.ModuleManager = module.NewManager(append([]module.AppModule{

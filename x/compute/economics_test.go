@@ -140,6 +140,15 @@ func attackTable(p types.Params) string {
 		{"16", "withholding unsampled chunks from the requester (provider)", fmt.Sprintf("its %s collateral once a dispute names them", aic(collateral)), "0",
 			fmt.Sprintf("a dispute names up to %d chunks; escrow and dispute fee back when they are withheld from the validators", p.MaxDisputeChunks),
 			"`TestAttackWithholdFromRequester`"},
+		{"17", "a requester that buys FULL and wants the fee back (requester)", fmt.Sprintf("%s per chunk bought, escrowed at creation", aic(p.VerificationFeePerSample.Amount.Int64())),
+			"0: the fee goes to the validators whose verdict decided; it comes back only when no verdict decided anything", "every result of the job verified on the chunks bought", "`TestAttackFullAssuranceFeeBack`, e2e `TestFullAssuranceEndToEnd`"},
+		{"18", "free-riding on the verification fee (validator)", "—", "0 without a counted verdict that is the outcome: not voting, voting against it, or after the decision",
+			"the fee split by power among the deciding verdicts, dust to the pool", "`TestAttackNonVoterGetsNoFee`"},
+		{"19", "clogging or withholding a FULL job (provider)", fmt.Sprintf("its work (inconclusive), its %s collateral (withheld)", aic(collateral)), "0",
+			"inconclusive: escrow and fee back; withheld: fee to the validators, the requester compensated up to its creation fee plus the fee", "`TestAttackClogFullAssurance`, `TestAttackWithholdFullAssurance`"},
+		{"20", "verification work bomb (requester buys FULL on a huge job)", "gas: refused at creation", "0",
+			fmt.Sprintf("at most %d chunks, samples × chunk bytes ≤ max_chunk_bytes × verification_blocks, sampled work ≤ max_work_per_exec_block × verification_blocks", types.MaxAssuranceSamples),
+			"`TestAttackAssuranceWorkBomb`"},
 	}
 	for _, r := range rows {
 		b.WriteString("| " + strings.Join(r, " | ") + " |\n")

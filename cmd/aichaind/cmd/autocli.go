@@ -18,12 +18,14 @@ import (
 	sdkflags "github.com/cosmos/cosmos-sdk/client/flags"
 
 	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/x/compute"
 )
 
 // enhanceRootCommand adds the modules' autocli commands, as autocli's own
 // EnhanceRootCommand does, with one more flag type: every revenue share
 // (aichain.common.v1.Share, in any module's message) is written
-// ADDRESS:WEIGHT on the command line, the same syntax everywhere.
+// ADDRESS:WEIGHT on the command line, the same syntax everywhere; and
+// create-job gains --assurance-samples and --assurance-full.
 func enhanceRootCommand(rootCmd *cobra.Command, opts autocli.AppOptions) error {
 	files, err := proto.MergedRegistry()
 	if err != nil {
@@ -55,7 +57,10 @@ func enhanceRootCommand(rootCmd *cobra.Command, opts autocli.AppOptions) error {
 		return fmt.Errorf("%s is not a message", shareName)
 	}
 	builder.DefineMessageFlagType(shareName, shareType{desc: md})
-	return opts.EnhanceRootCommandWithBuilder(rootCmd, builder)
+	if err := opts.EnhanceRootCommandWithBuilder(rootCmd, builder); err != nil {
+		return err
+	}
+	return compute.AddAssuranceFlags(rootCmd)
 }
 
 const shareName protoreflect.FullName = "aichain.common.v1.Share"

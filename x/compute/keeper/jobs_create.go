@@ -50,8 +50,14 @@ func (k Keeper) CreateJob(ctx context.Context, requester sdk.AccAddress, msg *ty
 	if err := checkFeeDenoms(params, terms); err != nil {
 		return 0, err
 	}
+	assurance := assuranceOf(msg)
+	bought, err := params.AdmitAssurance(assurance, terms.Shape, msg.Workload.ChunkRows, chunks)
+	if err != nil {
+		return 0, err
+	}
 	job := newJob(reqAddr, msg, sdk.UnwrapSDKContext(ctx).BlockHeight(), terms, chunks)
 	job.ProtocolFeeBps, job.CreationFee = params.ProtocolFeeBps, params.JobCreationFee
+	withAssurance(&job, assurance, bought)
 	return k.openJob(ctx, requester, job)
 }
 

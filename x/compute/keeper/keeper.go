@@ -57,6 +57,9 @@ type Keeper struct {
 	// ModelKeeper and DatasetKeeper may be nil: jobs naming a model or dataset are then refused.
 	ModelKeeper   types.ModelKeeper
 	DatasetKeeper types.DatasetKeeper
+	// Validators resolves the validators paid a verification fee; set after
+	// NewKeeper (app.go). Nil: their shares go to the reward pool.
+	Validators types.ValidatorKeeper
 
 	Schema     collections.Schema
 	Params     collections.Item[types.Params]

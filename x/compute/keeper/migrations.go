@@ -37,10 +37,10 @@ func (m Migrator) Migrate1to2(ctx sdk.Context) error {
 	if err != nil {
 		return errorsmod.Wrap(err, "migrate compute 1→2: params")
 	}
-	// withV3Params and withV4Params too: the params are validated by this
+	// withV3Params, withV4Params and withV5Params too: the params are validated by this
 	// binary's rules, which know the later fields (the later migrations set
 	// them again, the same).
-	params = withV4Params(withV3Params(withNewParams(params)))
+	params = withV5Params(withV4Params(withV3Params(withNewParams(params))))
 	if err := params.Validate(); err != nil {
 		return errorsmod.Wrap(err, "migrate compute 1→2")
 	}
@@ -82,7 +82,7 @@ func (m Migrator) Migrate2to3(ctx sdk.Context) error {
 	if err != nil {
 		return errorsmod.Wrap(err, "migrate compute 2→3: params")
 	}
-	params = withV4Params(withV3Params(params)) // version 4's too, to validate under this binary's rules
+	params = withV5Params(withV4Params(withV3Params(params))) // later versions' too, to validate under this binary's rules
 	if err := params.Validate(); err != nil {
 		return errorsmod.Wrap(err, "migrate compute 2→3")
 	}
@@ -158,7 +158,7 @@ func (m Migrator) Migrate3to4(ctx sdk.Context) error {
 	if err != nil {
 		return errorsmod.Wrap(err, "migrate compute 3→4: params")
 	}
-	params = withV4Params(params)
+	params = withV5Params(withV4Params(params)) // version 5's too, to validate under this binary's rules
 	if err := params.Validate(); err != nil {
 		return errorsmod.Wrap(err, "migrate compute 3→4")
 	}
@@ -170,6 +170,34 @@ func (m Migrator) Migrate3to4(ctx sdk.Context) error {
 func withV4Params(p types.Params) types.Params {
 	if len(p.AllowedDenoms) == 0 {
 		p.AllowedDenoms = []string{p.MinProviderBond.Denom}
+	}
+	return p
+}
+
+// Migrate4to5 brings a version-4 store to buyer-chosen assurance (issue 15,
+// item 5): verification_fee_per_sample, which version 4 did not have, takes
+// its default amount in the bond denom. Jobs need nothing: a job created
+// before bought no assurance (samples_bought 0, no verification fee, an
+// empty counted_verdicts), which is how version 5 reads the unset fields;
+// no coin moves.
+func (m Migrator) Migrate4to5(ctx sdk.Context) error {
+	params, err := m.k.Params.Get(ctx)
+	if err != nil {
+		return errorsmod.Wrap(err, "migrate compute 4→5: params")
+	}
+	params = withV5Params(params)
+	if err := params.Validate(); err != nil {
+		return errorsmod.Wrap(err, "migrate compute 4→5")
+	}
+	return m.k.Params.Set(ctx, params)
+}
+
+// withV5Params gives the params version 5 added their defaults:
+// verification_fee_per_sample, when unset, is the default amount in the
+// bond denom.
+func withV5Params(p types.Params) types.Params {
+	if p.VerificationFeePerSample.Denom == "" || p.VerificationFeePerSample.Amount.IsNil() {
+		p.VerificationFeePerSample = sdk.NewCoin(p.MinProviderBond.Denom, types.DefaultParams().VerificationFeePerSample.Amount)
 	}
 	return p
 }

@@ -120,6 +120,9 @@ func (k Keeper) forfeitCollateral(ctx context.Context, job types.Job, params typ
 	if job.DatasetFeeOwed {
 		lost = lost.Add(job.DatasetFee...)
 	}
+	// A withheld result also cost the requester the verification fee the
+	// validators were paid for finding it withheld.
+	lost = lost.Add(job.VerificationFeePaid...)
 	if !comp.IsAllLTE(lost) {
 		comp = comp.Min(lost)
 	}

@@ -63,7 +63,7 @@ func (k Keeper) decideSample(ctx context.Context, id uint64) error {
 	}
 	rate := SampleRateBps(p, params, h)
 	seed := types.SampleSeed(sdkCtx.HeaderHash(), id)
-	selected := types.SampleSelected(seed, rate)
+	selected := job.SamplesBought > 0 || types.SampleSelected(seed, rate) // assurance: always verified
 	job.Sample.Decided = true
 	var deadline int64
 	if selected {
@@ -89,7 +89,7 @@ func (k Keeper) decideSample(ctx context.Context, id uint64) error {
 func (k Keeper) startVerification(ctx context.Context, job *types.Job, seed [32]byte, params types.Params) error {
 	from := job.State
 	job.Sample.Selected = true
-	job.Sample.Indices = withRequested(types.SampleIndices(seed, job.Result.ChunkCount, params.SamplesPerJob), job.Sample.Requested)
+	job.Sample.Indices = withRequested(types.SampleIndices(seed, job.Result.ChunkCount, samplesFor(*job, params)), job.Sample.Requested)
 	job.State = types.JobState_JOB_STATE_VERIFYING
 	job.VerificationEnd = sdk.UnwrapSDKContext(ctx).BlockHeight() + int64(params.VerificationBlocks)
 	if err := k.saveJob(ctx, from, *job); err != nil {

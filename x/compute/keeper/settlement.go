@@ -11,12 +11,15 @@ import (
 )
 
 // closeWithRefund ends a job, returning its escrow (and any dispute
-// deposit) to the requester; nothing goes to the model. The dataset fee, once
+// deposit) to the requester, less a verification fee already paid; nothing goes to the model. The dataset fee, once
 // owed (the winner was granted the data), goes to the dataset's owner
 // instead. The creation fee, paid to the reward pool at creation, is not
 // refunded.
 func (k Keeper) closeWithRefund(ctx context.Context, job types.Job, state types.JobState, reason types.CloseReason) error {
-	refund := job.Escrow.Add(job.DisputeDeposit...)
+	refund, neg := job.Escrow.Add(job.DisputeDeposit...).SafeSub(job.VerificationFeePaid...)
+	if neg {
+		return types.ErrInvariant.Wrapf("job %d: escrow %s below its verification fee paid %s", job.Id, job.Escrow, job.VerificationFeePaid)
+	}
 	if job.DatasetFeeOwed {
 		var neg bool
 		if refund, neg = refund.SafeSub(job.DatasetFee...); neg {
@@ -84,12 +87,13 @@ func (k Keeper) closeJob(ctx context.Context, job types.Job, state types.JobStat
 // settle pays a job out: clearing price minus the protocol fee in force when
 // the job was created (job.protocol_fee_bps) to the winner, the protocol fee
 // to the reward pool, the model and dataset fees through their keepers, the
-// rest of the escrow back to the requester.
+// rest of the escrow (less a verification fee already paid to the
+// validators) back to the requester.
 func (k Keeper) settle(ctx context.Context, job types.Job, inconclusive bool) error {
 	price := sdk.NewCoins(job.ClearingPrice)
 	fee := common.FeePart(price, job.ProtocolFeeBps)
 	pay := price.Sub(fee...)
-	spent := price.Add(job.ModelFee...).Add(job.DatasetFee...)
+	spent := price.Add(job.ModelFee...).Add(job.DatasetFee...).Add(job.VerificationFeePaid...)
 	refund, neg := job.Escrow.SafeSub(spent...)
 	if neg {
 		return types.ErrInvariant.Wrapf("job %d: escrow %s below what it owes %s", job.Id, job.Escrow, spent)

@@ -136,6 +136,11 @@ func (k Keeper) recordVerdict(ctx context.Context, v types.ValidatorVerdicts, jv
 	if err := k.Voters.Set(ctx, key); err != nil {
 		return job, tally, false, err
 	}
+	if countVerdict(&job, v, jv.Verdict) {
+		if err := k.saveJob(ctx, job.State, job); err != nil {
+			return job, tally, false, err
+		}
+	}
 	if err := k.Tallies.Set(ctx, jv.JobId, tally); err != nil {
 		return job, tally, false, err
 	}
@@ -151,16 +156,30 @@ func (k Keeper) recordVerdict(ctx context.Context, v types.ValidatorVerdicts, jv
 // > 1/3 UNAVAILABLE (sidecars that failed to fetch across
 // unavailable_span_blocks) is withholding, which costs the job's collateral,
 // not the fraud slash. Anything else waits for the window's end (outcomes.go).
+// A job's verification fee goes to the validators whose verdict is the
+// outcome (payVerificationFee) before the job closes.
 func verificationOutcome(job types.Job, t types.VerificationTally, totalPower int64) func(context.Context, Keeper) error {
+	var outcome types.Verdict
+	var close func(Keeper, context.Context, types.Job) error
 	switch {
 	case 3*t.ValidPower >= 2*totalPower:
-		return func(ctx context.Context, k Keeper) error { return k.settle(ctx, job, false) }
+		outcome, close = types.Verdict_VERDICT_VALID, func(k Keeper, ctx context.Context, j types.Job) error { return k.settle(ctx, j, false) }
 	case 3*t.InvalidPower > totalPower:
-		return func(ctx context.Context, k Keeper) error { return k.failFraud(ctx, job) }
+		outcome, close = types.Verdict_VERDICT_INVALID, Keeper.failFraud
 	case 3*t.UnavailablePower > totalPower:
-		return func(ctx context.Context, k Keeper) error { return k.withhold(ctx, job) }
+		outcome, close = types.Verdict_VERDICT_UNAVAILABLE, Keeper.withhold
+	default:
+		return nil
 	}
-	return nil
+	// The verification fee first: to the validators whose verdict is the
+	// outcome (the close then refunds the requester the rest of the escrow).
+	return func(ctx context.Context, k Keeper) error {
+		j, err := k.payVerificationFee(ctx, job, outcome)
+		if err != nil {
+			return err
+		}
+		return close(k, ctx, j)
+	}
 }
 
 // clearTally deletes a job's tally and voter records (bounded by the validator count).

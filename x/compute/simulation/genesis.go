@@ -56,6 +56,7 @@ func GenParams(r *rand.Rand) types.Params {
 	p.RecentSlashWindowMultiplier = uint64(r.Intn(20))
 	p.MaxChunkBytes = uint64(64<<10 + r.Intn(64<<20-64<<10+1))
 	p.JobCreationFee = coin(int64(r.Intn(1_000)))
+	p.VerificationFeePerSample = coin(int64(r.Intn(100)))
 	p.MaxWorkPerExecBlock = uint64(100_000 + r.Intn(10_000_000))
 	p.TimeoutJailThreshold = uint32(1 + r.Intn(5))
 	p.RetentionBlocks = uint64(1 + r.Intn(50))

@@ -3,6 +3,7 @@ package simulation
 import (
 	"context"
 	"crypto/sha256"
+	"math/rand"
 
 	"cosmossdk.io/collections"
 
@@ -58,6 +59,7 @@ func MsgCreateJobFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgCreate
 			reporter.Skip("the params do not admit this job")
 			return nil, nil
 		}
+		cost = cost.Add(randomAssurance(ctx, r.Rand, params, msg)...)
 		if !blockAll(&req, cost) {
 			reporter.Skip("cannot reserve max_price and the creation fee")
 			return nil, nil
@@ -91,6 +93,33 @@ func admitted(ctx context.Context, k keeper.Keeper, params types.Params, msg *ty
 		msg.ExecBlocks = max(msg.ExecBlocks, min((w-1)/params.MaxWorkPerExecBlock+1, params.MaxExecBlocks))
 	}
 	return params.AdmitJob(terms.Shape, msg.Workload.ChunkRows, msg.ExecBlocks) == nil
+}
+
+// randomAssurance gives a third of the jobs an assurance the params admit
+// (full, or samples from the floor to the chunk count) and returns its
+// verification fee.
+func randomAssurance(ctx context.Context, r *rand.Rand, params types.Params, msg *types.MsgCreateJob) sdk.Coins {
+	if r.Intn(3) != 0 {
+		return nil
+	}
+	kind, terms, err := types.ResolveWorkload(ctx, types.KindState{}, msg.Workload, msg.Requester)
+	if err != nil {
+		return nil
+	}
+	chunks, err := kind.ChunkCount(terms.Shape.Rows, msg.Workload.ChunkRows)
+	if err != nil || chunks < uint64(params.SamplesPerJob) {
+		return nil
+	}
+	a := types.Assurance{Full: r.Intn(2) == 0}
+	if !a.Full {
+		a.Samples = params.SamplesPerJob + uint32(r.Int63n(int64(min(chunks, types.MaxAssuranceSamples)-uint64(params.SamplesPerJob)+1)))
+	}
+	bought, err := params.AdmitAssurance(a, terms.Shape, msg.Workload.ChunkRows, chunks)
+	if err != nil {
+		return nil
+	}
+	msg.Assurance = &a
+	return bought.Fee
 }
 
 // MsgCancelJobFactory cancels a job in its commit phase.

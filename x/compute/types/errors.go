@@ -41,4 +41,5 @@ var (
 	ErrOwnBid                 = errors.Register(ModuleName, 36, "a requester may not bid on its own job")
 	ErrFeeAboveCap            = errors.Register(ModuleName, 37, "fee exceeds the requester's cap")
 	ErrDenomNotAllowed        = errors.Register(ModuleName, 50, "denom not allowed for jobs (allowed_denoms)")
+	ErrInvalidAssurance       = errors.Register(ModuleName, 57, "invalid assurance")
 )

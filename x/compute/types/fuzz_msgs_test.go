@@ -62,6 +62,10 @@ func fuzzSeeds(t testing.TB) []msgfuzz.Seed {
 		msgfuzz.Valid(&types.MsgCreateJob{Requester: a, Workload: mlp, MaxPrice: coin, CommitBlocks: 1, RevealBlocks: 1, ExecBlocks: 1,
 			MaxModelFee: sdk.NewCoins(coin), MaxDatasetFee: sdk.NewCoins(coin)}),
 		msgfuzz.Valid(&types.MsgAbortJob{Provider: a, JobId: 1, Reason: types.AbortReason_ABORT_REASON_INPUTS_UNAVAILABLE}),
+		msgfuzz.Valid(&types.MsgCreateJob{Requester: a, Workload: gemm, MaxPrice: coin, CommitBlocks: 5, RevealBlocks: 5, ExecBlocks: 20,
+			Assurance: &types.Assurance{Full: true}}),
+		msgfuzz.Valid(&types.MsgCreateJob{Requester: a, Workload: gemm, MaxPrice: coin, CommitBlocks: 5, RevealBlocks: 5, ExecBlocks: 20,
+			Assurance: &types.Assurance{Samples: 8}}),
 		// Invalid ones.
 		msgfuzz.Invalid(&types.MsgRegisterProvider{Operator: "cosmos1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqnrql8a", Moniker: "p", Bond: coin}),
 		msgfuzz.Invalid(&types.MsgRegisterProvider{Operator: a, Moniker: "p", Endpoint: "ftp://x", Bond: coin}),
@@ -77,6 +81,10 @@ func fuzzSeeds(t testing.TB) []msgfuzz.Seed {
 			MaxModelFee: sdk.Coins{sdk.Coin{Denom: "uaic", Amount: math.NewInt(-1)}}}),
 		msgfuzz.Invalid(&types.MsgSubmitResult{Provider: a, JobId: 0, OutputRoot: root, ChunkCount: 2}),
 		msgfuzz.Invalid(&types.MsgUpdateParams{Authority: a}),
+		msgfuzz.Invalid(&types.MsgCreateJob{Requester: a, Workload: gemm, MaxPrice: coin, CommitBlocks: 1, RevealBlocks: 1, ExecBlocks: 1,
+			Assurance: &types.Assurance{Samples: 4, Full: true}}),
+		msgfuzz.Invalid(&types.MsgCreateJob{Requester: a, Workload: gemm, MaxPrice: coin, CommitBlocks: 1, RevealBlocks: 1, ExecBlocks: 1,
+			Assurance: &types.Assurance{Samples: types.MaxAssuranceSamples + 1}}),
 	}
 }
 

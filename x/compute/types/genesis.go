@@ -127,6 +127,9 @@ func (gs GenesisState) validateJobs(providers map[string]bool) (map[uint64]Job, 
 		if err := j.Escrow.Validate(); err != nil {
 			return nil, ErrInvalidGenesis.Wrapf("job %d escrow: %v", j.Id, err)
 		}
+		if err := validAssurance(j); err != nil {
+			return nil, ErrInvalidGenesis.Wrapf("job %d: %v", j.Id, err)
+		}
 		// A won job that has not ended holds its winner's collateral: the
 		// winner cannot unbond before it ends, so it must be a provider.
 		if j.State.HoldsWinnerCollateral() && !providers[j.Winner] {

@@ -222,7 +222,7 @@ func (m *MsgCreateJob) ValidateBasic() error {
 	if err := m.MaxDatasetFee.Validate(); err != nil {
 		return ErrInvalidPrice.Wrapf("max_dataset_fee %s: %v", m.MaxDatasetFee, err)
 	}
-	return nil
+	return m.Assurance.Validate()
 }
 
 // ValidateBasic checks the message without state.

@@ -68,6 +68,7 @@ func DefaultParams() Params {
 		MinExecBlocks:               20,
 		MaxChunkBytes:               4 << 20,                                             // 4 MiB
 		JobCreationFee:              sdk.NewCoin(DefaultBondDenom, math.NewInt(100_000)), // 0.1 AIC
+		VerificationFeePerSample:    sdk.NewCoin(DefaultBondDenom, math.NewInt(10_000)),  // 0.01 AIC per sampled chunk
 		MaxWorkPerExecBlock:         1_000_000_000,
 		TimeoutJailThreshold:        3,
 		RetentionBlocks:             100_000,
@@ -181,6 +182,12 @@ func (p Params) validate() error {
 	}
 	if p.JobCreationFee.Denom != p.MinProviderBond.Denom {
 		return fmt.Errorf("job_creation_fee denom %s differs from the bond denom %s", p.JobCreationFee.Denom, p.MinProviderBond.Denom)
+	}
+	if err := validCoin("verification_fee_per_sample", p.VerificationFeePerSample, false); err != nil {
+		return err
+	}
+	if p.VerificationFeePerSample.Denom != p.MinProviderBond.Denom {
+		return fmt.Errorf("verification_fee_per_sample denom %s differs from the bond denom %s", p.VerificationFeePerSample.Denom, p.MinProviderBond.Denom)
 	}
 	if p.CollateralRatioBps > MaxCollateralRatio {
 		return fmt.Errorf("collateral_ratio_bps %d exceeds %d", p.CollateralRatioBps, MaxCollateralRatio)

@@ -1,0 +1,142 @@
+package keeper
+
+import (
+	"context"
+
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/x/compute/types"
+)
+
+// Buyer-chosen assurance (issue 15, item 5; README "Buyer-chosen
+// assurance"). A job that buys assurance escrows verification_fee_per_sample
+// × samples_bought with its max_price; every result is verified on that many
+// chunks; when the job closes, the fee goes to the validators whose verdicts
+// decided the verification (by power), or back to the requester when no
+// verdict decided anything.
+
+// assuranceOf is the assurance a MsgCreateJob asks for (none when absent).
+func assuranceOf(msg *types.MsgCreateJob) types.Assurance {
+	if msg.Assurance == nil {
+		return types.Assurance{}
+	}
+	return *msg.Assurance
+}
+
+// withAssurance records on a new job what its assurance buys and escrows
+// the fee with it.
+func withAssurance(job *types.Job, a types.Assurance, bought types.AssuranceTerms) {
+	job.Assurance = a
+	job.SamplesBought = bought.Samples
+	job.VerificationFee = bought.Fee
+	job.DetectionBps = bought.DetectionBps
+	job.VerificationFeePaid = sdk.NewCoins()
+	job.Escrow = job.Escrow.Add(bought.Fee...)
+}
+
+// samplesFor is how many chunks a job's verification checks: what its
+// assurance bought, else samples_per_job.
+func samplesFor(job types.Job, params types.Params) uint32 {
+	if job.SamplesBought > 0 {
+		return uint32(min(job.SamplesBought, types.MaxAssuranceSamples))
+	}
+	return params.SamplesPerJob
+}
+
+// countVerdict keeps a verdict counted on a VERIFYING job that bought
+// assurance, so that the fee can be paid by power when the job closes. A
+// validator counts once per job (the tally's Voters record guarantees it).
+func countVerdict(job *types.Job, v types.ValidatorVerdicts, verdict types.Verdict) bool {
+	if job.State != types.JobState_JOB_STATE_VERIFYING || job.SamplesBought == 0 || job.VerificationFee.IsZero() {
+		return false // an ABORTING job's input check is not the verification bought
+	}
+	job.CountedVerdicts = append(job.CountedVerdicts, types.CountedVerdict{
+		Validator: v.ConsAddress, Power: v.Power, Verdict: verdict,
+	})
+	return true
+}
+
+// payVerificationFee pays a closing job's verification fee to the
+// validators whose counted verdict is outcome (the verdict that decided the
+// verification), each floor(fee × power / their total power) to its
+// operator's account; the rounding dust, and the share of a validator whose
+// operator cannot be found or paid, go to the reward pool. With no such
+// verdict nothing is paid and the fee stays in the escrow (refunded with
+// it). It returns the job with verification_fee_paid set: the part of the
+// escrow that left for the validators and the pool.
+func (k Keeper) payVerificationFee(ctx context.Context, job types.Job, outcome types.Verdict) (types.Job, error) {
+	var total int64
+	for _, cv := range job.CountedVerdicts {
+		if cv.Verdict == outcome {
+			total += cv.Power
+		}
+	}
+	if total <= 0 || job.VerificationFee.IsZero() {
+		return job, nil
+	}
+	paid := sdk.NewCoins()
+	for _, cv := range job.CountedVerdicts {
+		if cv.Verdict != outcome {
+			continue
+		}
+		share := feeShare(job.VerificationFee, cv.Power, total)
+		if err := k.payValidator(ctx, job.Id, cv, share); err != nil {
+			return job, err
+		}
+		paid = paid.Add(share...)
+	}
+	dust := job.VerificationFee.Sub(paid...)
+	if !dust.IsZero() {
+		if err := k.BankKeeper.SendCoinsFromModuleToModule(ctx, types.ModuleName, common.RewardPoolName, dust); err != nil {
+			return job, err
+		}
+		if err := k.addStatsCoins(ctx, nil, dust, nil); err != nil {
+			return job, err
+		}
+	}
+	job.VerificationFeePaid = job.VerificationFee
+	return job, nil
+}
+
+// feeShare is floor(fee × power / total), denom by denom.
+func feeShare(fee sdk.Coins, power, total int64) sdk.Coins {
+	out := sdk.NewCoins()
+	for _, c := range fee {
+		out = out.Add(sdk.NewCoin(c.Denom, c.Amount.Mul(math.NewInt(power)).Quo(math.NewInt(total))))
+	}
+	return out
+}
+
+// payValidator pays one validator's share of a verification fee to its
+// operator's account (payOrRedirect: a validator that cannot be found, or
+// whose account refuses coins, leaves its share to the reward pool).
+func (k Keeper) payValidator(ctx context.Context, jobID uint64, cv types.CountedVerdict, share sdk.Coins) error {
+	var operator string
+	err := k.payOrRedirect(ctx, jobID, "verification_fee", share, func(ctx context.Context) error {
+		if k.Validators == nil {
+			return types.ErrInvalidRequest.Wrap("no validator keeper wired")
+		}
+		val, err := k.Validators.GetValidatorByConsAddr(ctx, sdk.ConsAddress(cv.Validator))
+		if err != nil {
+			return err
+		}
+		bz, err := k.Validators.ValidatorAddressCodec().StringToBytes(val.GetOperator())
+		if err != nil {
+			return err
+		}
+		if err := k.BankKeeper.SendCoinsFromModuleToAccount(ctx, types.ModuleName, sdk.AccAddress(bz), share); err != nil {
+			return err
+		}
+		operator = val.GetOperator()
+		return nil
+	})
+	if err != nil || operator == "" {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventVerificationFeePaid{
+		JobId: jobID, Validator: operator, Power: cv.Power, Amount: share.String(),
+	})
+}

@@ -1,0 +1,140 @@
+package types
+
+import (
+	"fmt"
+	"math/bits"
+
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/types/common"
+)
+
+// MaxAssuranceSamples bounds the chunks a job's assurance may buy (samples,
+// or the chunk count of a full job): the sampled indices are stored on the
+// job and listed in every PendingVerifications page (200 entries of at most
+// this many indices stay well under gRPC's 4 MiB message limit), and the
+// sampling draw of at most this many distinct indices is a few thousand
+// hashes in the block after submission.
+const MaxAssuranceSamples = 2048
+
+// Validate checks an assurance without state: samples and full are
+// exclusive (full checks every chunk: set one or the other), and samples is
+// at most MaxAssuranceSamples. A nil assurance buys none.
+func (a *Assurance) Validate() error {
+	if a == nil {
+		return nil
+	}
+	if a.Full && a.Samples != 0 {
+		return ErrInvalidAssurance.Wrapf("full and samples %d both set: full checks every chunk; set one", a.Samples)
+	}
+	if a.Samples > MaxAssuranceSamples {
+		return ErrInvalidAssurance.Wrapf("samples %d exceed %d", a.Samples, MaxAssuranceSamples)
+	}
+	return nil
+}
+
+// Bought reports whether the assurance buys verification.
+func (a Assurance) Bought() bool { return a.Full || a.Samples > 0 }
+
+// AssuranceTerms is what a job's assurance buys and costs.
+type AssuranceTerms struct {
+	// Samples is the number of chunks every result is checked on (0: none bought).
+	Samples uint64
+	// Fee is verification_fee_per_sample × Samples (empty when nothing is bought or the fee is zero).
+	Fee sdk.Coins
+	// DetectionBps is Samples × 10000 / chunks, rounded down (10000 for full).
+	DetectionBps uint32
+}
+
+// AdmitAssurance checks a new job's assurance against the params and its
+// shape (chunks chunks of chunkRows rows), and returns what it buys and
+// costs. Samples must be at least samples_per_job (the floor) and at most
+// the chunk count (more is full); full buys every chunk. Either way at most
+// MaxAssuranceSamples chunks, and the work every validator's sidecar does
+// stays within the chain's limits over one verification window:
+//   - bytes: samples × the chunk response size ≤ max_chunk_bytes ×
+//     verification_blocks (one largest chunk per block of the window);
+//   - work, when the chain knows it (mul_adds): the sampled share of the
+//     job's multiply-adds ≤ max_work_per_exec_block × verification_blocks
+//     (the pace admission holds the provider to).
+func (p Params) AdmitAssurance(a Assurance, s WorkloadShape, chunkRows, chunks uint64) (AssuranceTerms, error) {
+	if err := a.Validate(); err != nil || !a.Bought() {
+		return AssuranceTerms{Fee: sdk.NewCoins()}, err
+	}
+	samples := uint64(a.Samples)
+	if a.Full {
+		samples = chunks
+	} else if a.Samples < p.SamplesPerJob {
+		return AssuranceTerms{}, ErrInvalidAssurance.Wrapf("samples %d below samples_per_job %d", a.Samples, p.SamplesPerJob)
+	} else if samples > chunks {
+		return AssuranceTerms{}, ErrInvalidAssurance.Wrapf("samples %d exceed the job's %d chunks: buy full", a.Samples, chunks)
+	}
+	if samples == 0 || samples > MaxAssuranceSamples {
+		return AssuranceTerms{}, ErrInvalidAssurance.Wrapf("%d chunks: assurance buys 1 to %d", samples, MaxAssuranceSamples)
+	}
+	if err := p.admitVerificationWork(s, chunkRows, chunks, samples); err != nil {
+		return AssuranceTerms{}, err
+	}
+	fee := sdk.NewCoins(sdk.NewCoin(p.VerificationFeePerSample.Denom, p.VerificationFeePerSample.Amount.Mul(math.NewIntFromUint64(samples))))
+	return AssuranceTerms{Samples: samples, Fee: fee, DetectionBps: uint32(samples * common.BasisPoints / chunks)}, nil
+}
+
+// admitVerificationWork bounds what checking samples of chunks chunks costs
+// each validator's sidecar (AdmitAssurance).
+func (p Params) admitVerificationWork(s WorkloadShape, chunkRows, chunks, samples uint64) error {
+	size, ok := s.ChunkBytes(chunkRows)
+	total, ok2 := mul(size, samples)
+	budget, ok3 := mul(p.MaxChunkBytes, p.VerificationBlocks)
+	if !ok || !ok2 || (ok3 && total > budget) {
+		return ErrInvalidAssurance.Wrapf("%d chunks of %d bytes exceed max_chunk_bytes %d × verification_blocks %d",
+			samples, size, p.MaxChunkBytes, p.VerificationBlocks)
+	}
+	if s.MulAdds == 0 {
+		return nil
+	}
+	// ceil(mul_adds × samples / chunks), without overflow.
+	hi, lo := bits.Mul64(s.MulAdds, samples)
+	if hi >= chunks {
+		return ErrInvalidAssurance.Wrapf("the checked work of %d of %d chunks overflows", samples, chunks)
+	}
+	work, rem := bits.Div64(hi, lo, chunks)
+	if rem > 0 {
+		work++
+	}
+	if budget, ok := mul(p.MaxWorkPerExecBlock, p.VerificationBlocks); ok && work > budget {
+		return ErrInvalidAssurance.Wrapf("checking %d of %d chunks is %d multiply-adds, more than max_work_per_exec_block %d × verification_blocks %d",
+			samples, chunks, work, p.MaxWorkPerExecBlock, p.VerificationBlocks)
+	}
+	return nil
+}
+
+// validAssurance checks a job's assurance record (genesis): a valid
+// assurance, at most MaxAssuranceSamples bought, and a verification fee
+// (and the part of it paid) that are valid coins within the escrow.
+func validAssurance(j Job) error {
+	if err := j.Assurance.Validate(); err != nil {
+		return err
+	}
+	if j.SamplesBought > MaxAssuranceSamples || j.DetectionBps > common.BasisPoints {
+		return fmt.Errorf("samples_bought %d or detection_bps %d out of range", j.SamplesBought, j.DetectionBps)
+	}
+	for name, c := range map[string]sdk.Coins{"verification_fee": j.VerificationFee, "verification_fee_paid": j.VerificationFeePaid} {
+		if err := c.Validate(); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	for _, cv := range j.CountedVerdicts {
+		if len(cv.Validator) == 0 || cv.Power <= 0 {
+			return fmt.Errorf("counted verdict of %X with power %d", cv.Validator, cv.Power)
+		}
+	}
+	if !j.VerificationFeePaid.IsAllLTE(j.VerificationFee) {
+		return fmt.Errorf("verification_fee_paid %s exceeds verification_fee %s", j.VerificationFeePaid, j.VerificationFee)
+	}
+	if !j.State.IsTerminal() && !j.VerificationFee.IsAllLTE(j.Escrow) {
+		return fmt.Errorf("verification_fee %s exceeds escrow %s", j.VerificationFee, j.Escrow)
+	}
+	return nil
+}
