@@ -104,7 +104,7 @@ func (k Keeper) CreateLock(ctx context.Context, owner sdk.AccAddress, amount sdk
 	if err := k.Locks.Set(ctx, id, l); err != nil {
 		return 0, err
 	}
-	if err := k.addOwnerWeight(ctx, owner, l.Weight); err != nil {
+	if err := k.settleOwner(ctx, owner, l.Weight, index); err != nil {
 		return 0, err
 	}
 	if err := k.addOwnerLockCount(ctx, owner, 1); err != nil {
@@ -123,8 +123,8 @@ func (k Keeper) CreateLock(ctx context.Context, owner sdk.AccAddress, amount sdk
 	})
 }
 
-// ExtendLock moves a locked lock to a longer tier; its accrued rewards are
-// settled first, at the old weight.
+// ExtendLock moves a locked lock to a longer tier; its owner's accrued
+// rewards are settled first, at the old weight.
 func (k Keeper) ExtendLock(ctx context.Context, owner sdk.AccAddress, id uint64, duration time.Duration) error {
 	l, err := k.ownedLock(ctx, owner, id)
 	if err != nil {
@@ -151,10 +151,8 @@ func (k Keeper) ExtendLock(ctx context.Context, owner sdk.AccAddress, id uint64,
 	if err != nil {
 		return err
 	}
-	if err := k.settleLock(ctx, &l, owner, index); err != nil {
-		return err
-	}
 	oldDuration, oldWeight := l.Duration, l.Weight
+	l.RewardIndexPaid = index
 	l.Duration = duration
 	if tier.Multiplier.GT(l.Multiplier) {
 		l.Multiplier = tier.Multiplier
@@ -164,7 +162,8 @@ func (k Keeper) ExtendLock(ctx context.Context, owner sdk.AccAddress, id uint64,
 		return err
 	}
 	delta := l.Weight.Sub(oldWeight)
-	if err := k.addOwnerWeight(ctx, owner, delta); err != nil {
+	// The owner's rewards are settled at the old weight, then it changes.
+	if err := k.settleOwner(ctx, owner, delta, index); err != nil {
 		return err
 	}
 	if err := k.updateTotals(ctx, func(t *types.Totals) { t.Weight = t.Weight.Add(delta) }); err != nil {
@@ -176,8 +175,8 @@ func (k Keeper) ExtendLock(ctx context.Context, owner sdk.AccAddress, id uint64,
 	})
 }
 
-// BeginUnlock starts a lock's unlocking period: its accrued rewards are
-// settled, its weight drops to zero, and it enters the unlock queue.
+// BeginUnlock starts a lock's unlocking period: its owner's accrued rewards
+// are settled, the lock's weight drops to zero, and it enters the unlock queue.
 func (k Keeper) BeginUnlock(ctx context.Context, owner sdk.AccAddress, id uint64) (time.Time, error) {
 	l, err := k.ownedLock(ctx, owner, id)
 	if err != nil {
@@ -197,10 +196,8 @@ func (k Keeper) BeginUnlock(ctx context.Context, owner sdk.AccAddress, id uint64
 	if err != nil {
 		return time.Time{}, err
 	}
-	if err := k.settleLock(ctx, &l, owner, index); err != nil {
-		return time.Time{}, err
-	}
 	oldWeight := l.Weight
+	l.RewardIndexPaid = index
 	l.Weight = math.ZeroInt()
 	l.UnlockingSince = now
 	if err := k.Locks.Set(ctx, id, l); err != nil {
@@ -210,7 +207,7 @@ func (k Keeper) BeginUnlock(ctx context.Context, owner sdk.AccAddress, id uint64
 	if err := k.UnlockQueue.Set(ctx, collections.Join(unlockTime, id)); err != nil {
 		return time.Time{}, err
 	}
-	if err := k.addOwnerWeight(ctx, owner, oldWeight.Neg()); err != nil {
+	if err := k.settleOwner(ctx, owner, oldWeight.Neg(), index); err != nil {
 		return time.Time{}, err
 	}
 	if err := k.updateTotals(ctx, func(t *types.Totals) {
