@@ -8,8 +8,8 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
-	sdk "github.com/cosmos/cosmos-sdk/types"
 	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
+	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/app/apptesting"
 )
@@ -145,4 +145,3 @@ func (tb *txBench) run(txs [][]byte) txCost {
 	}
 	return txCost{d: d, allocs: m1.Mallocs - m0.Mallocs, n: len(txs)}
 }
-
