@@ -9,6 +9,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/codec"
 
 	"github.com/aichain/aichain/x/compute/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 // Writing a job with its indexes. collections' IndexedMap.Set hands each
@@ -24,18 +25,16 @@ import (
 // index added to JobIndexes must be added here too; TestPutJobKeepsIndexes
 // fails until it is.
 
-// jobsView is the Jobs map's storage without its indexes, on a schema
-// builder of its own (the module's schema holds each prefix once).
+// jobsView is the Jobs map's storage without its indexes.
 func jobsView(storeService store.KVStoreService, cdc codec.BinaryCodec) collections.Map[uint64, types.Job] {
-	sb := collections.NewSchemaBuilder(storeService)
-	return collections.NewMap(sb, types.JobsKey, "jobs_view", collections.Uint64Key, codec.CollValue[types.Job](cdc))
+	return modkit.MapView(storeService, types.JobsKey, "jobs", collections.Uint64Key, codec.CollValue[types.Job](cdc))
 }
 
 // putJob writes j and its index entries.
 func (k Keeper) putJob(ctx context.Context, j types.Job) error {
 	old, err := k.jobsRaw.Get(ctx, j.Id)
 	if isNotFound(err) {
-		return k.Jobs.Set(ctx, j.Id, j) // a new job: no stored value to read
+		return modkit.InsertIndexed(ctx, k.Jobs, k.jobsRaw, j.Id, j) // a new job
 	}
 	if err != nil {
 		return err

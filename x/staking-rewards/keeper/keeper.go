@@ -83,6 +83,9 @@ type Keeper struct {
 	// locksByOwner reads the owner index's keys (same prefix and key codec as
 	// Locks.Indexes.Owner) so that the Locks query can paginate them.
 	locksByOwner collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
+	// locksRaw is Locks' storage without its index (CreateLock inserts
+	// through it with modkit.InsertIndexed).
+	locksRaw collections.Map[uint64, types.Lock]
 }
 
 // NewKeeper returns the keeper. authority is the address allowed to change
@@ -146,6 +149,7 @@ func NewKeeper(
 	// each prefix once).
 	k.locksByOwner = modkit.IndexView(storeService, types.LocksByOwnerKey, "locks_by_owner",
 		sdk.AccAddressKey, collections.Uint64Key)
+	k.locksRaw = modkit.MapView(storeService, types.LocksKey, "locks", collections.Uint64Key, codec.CollValue[types.Lock](cdc))
 	return k
 }
 

@@ -11,6 +11,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 
+	"github.com/aichain/aichain/x/internal/modkit"
 	"github.com/aichain/aichain/x/staking-rewards/types"
 )
 
@@ -20,6 +21,11 @@ func (k Keeper) updateTotals(ctx context.Context, fn func(t *types.Totals)) erro
 		return err
 	}
 	fn(&t)
+	return k.setTotals(ctx, t)
+}
+
+// setTotals stores the totals, refusing negative figures.
+func (k Keeper) setTotals(ctx context.Context, t types.Totals) error {
 	if t.Locked.IsNegative() || t.Unlocking.IsNegative() || t.Weight.IsNegative() {
 		return errorsmod.Wrapf(types.ErrAccounting, "totals would be negative: %v", t)
 	}
@@ -70,14 +76,11 @@ func (k Keeper) CreateLock(ctx context.Context, owner sdk.AccAddress, amount sdk
 	}
 	// Distribute what reached the pool before this lock existed — or, if no
 	// lock has weight, send it to the community pool: it is not this lock's.
-	if err := k.SyncRewards(ctx); err != nil {
-		return 0, err
-	}
-	if err := k.releaseBacklog(ctx); err != nil {
-		return 0, err
-	}
-	index, err := k.GetRewardIndex(ctx)
+	totals, index, err := k.syncRewards(ctx)
 	if err != nil {
+		return 0, err
+	}
+	if err := k.releaseBacklog(ctx, totals); err != nil {
 		return 0, err
 	}
 	if err := k.BankKeeper.SendCoinsFromAccountToModule(ctx, owner, types.ModuleName, sdk.NewCoins(amount)); err != nil {
@@ -101,7 +104,7 @@ func (k Keeper) CreateLock(ctx context.Context, owner sdk.AccAddress, amount sdk
 		RewardIndexPaid: index,
 		Weight:          types.LockWeight(amount.Amount, tier.Multiplier),
 	}
-	if err := k.Locks.Set(ctx, id, l); err != nil {
+	if err := modkit.InsertIndexed(ctx, k.Locks, k.locksRaw, id, l); err != nil { // id is fresh
 		return 0, err
 	}
 	if err := k.settleOwner(ctx, owner, l.Weight, index); err != nil {
@@ -110,11 +113,10 @@ func (k Keeper) CreateLock(ctx context.Context, owner sdk.AccAddress, amount sdk
 	if err := k.addOwnerLockCount(ctx, owner, 1); err != nil {
 		return 0, err
 	}
-	if err := k.updateTotals(ctx, func(t *types.Totals) {
-		t.Locked = t.Locked.Add(amount.Amount)
-		t.Weight = t.Weight.Add(l.Weight)
-		t.LockCount++
-	}); err != nil {
+	totals.Locked = totals.Locked.Add(amount.Amount)
+	totals.Weight = totals.Weight.Add(l.Weight)
+	totals.LockCount++
+	if err := k.setTotals(ctx, totals); err != nil {
 		return 0, err
 	}
 	return id, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventLock{
@@ -144,10 +146,7 @@ func (k Keeper) ExtendLock(ctx context.Context, owner sdk.AccAddress, id uint64,
 	if duration <= l.Duration {
 		return errorsmod.Wrapf(types.ErrNotLonger, "lock %d has duration %s, requested %s", id, l.Duration, duration)
 	}
-	if err := k.SyncRewards(ctx); err != nil {
-		return err
-	}
-	index, err := k.GetRewardIndex(ctx)
+	totals, index, err := k.syncRewards(ctx)
 	if err != nil {
 		return err
 	}
@@ -166,7 +165,8 @@ func (k Keeper) ExtendLock(ctx context.Context, owner sdk.AccAddress, id uint64,
 	if err := k.settleOwner(ctx, owner, delta, index); err != nil {
 		return err
 	}
-	if err := k.updateTotals(ctx, func(t *types.Totals) { t.Weight = t.Weight.Add(delta) }); err != nil {
+	totals.Weight = totals.Weight.Add(delta)
+	if err := k.setTotals(ctx, totals); err != nil {
 		return err
 	}
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventExtendLock{
@@ -189,10 +189,7 @@ func (k Keeper) BeginUnlock(ctx context.Context, owner sdk.AccAddress, id uint64
 	if now.IsZero() {
 		return time.Time{}, errorsmod.Wrap(types.ErrAccounting, "block time is not set")
 	}
-	if err := k.SyncRewards(ctx); err != nil {
-		return time.Time{}, err
-	}
-	index, err := k.GetRewardIndex(ctx)
+	totals, index, err := k.syncRewards(ctx)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -210,11 +207,10 @@ func (k Keeper) BeginUnlock(ctx context.Context, owner sdk.AccAddress, id uint64
 	if err := k.settleOwner(ctx, owner, oldWeight.Neg(), index); err != nil {
 		return time.Time{}, err
 	}
-	if err := k.updateTotals(ctx, func(t *types.Totals) {
-		t.Weight = t.Weight.Sub(oldWeight)
-		t.Locked = t.Locked.Sub(l.Amount.Amount)
-		t.Unlocking = t.Unlocking.Add(l.Amount.Amount)
-	}); err != nil {
+	totals.Weight = totals.Weight.Sub(oldWeight)
+	totals.Locked = totals.Locked.Sub(l.Amount.Amount)
+	totals.Unlocking = totals.Unlocking.Add(l.Amount.Amount)
+	if err := k.setTotals(ctx, totals); err != nil {
 		return time.Time{}, err
 	}
 	return unlockTime, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventBeginUnlock{

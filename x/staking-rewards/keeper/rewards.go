@@ -47,20 +47,24 @@ import (
 // SyncRewards distributes the reward pool's unaccounted coins over the current
 // total lock weight by raising the reward index.
 func (k Keeper) SyncRewards(ctx context.Context) error {
+	_, _, err := k.syncRewards(ctx)
+	return err
+}
+
+// syncRewards is SyncRewards; it returns the totals and the index after the
+// sync, so that its callers do not read them again (each read is charged).
+func (k Keeper) syncRewards(ctx context.Context) (types.Totals, sdk.DecCoins, error) {
 	totals, err := k.GetTotals(ctx)
 	if err != nil {
-		return err
+		return totals, nil, err
 	}
-	if !totals.Weight.IsPositive() {
-		return nil
+	index, err := k.GetRewardIndex(ctx)
+	if err != nil || !totals.Weight.IsPositive() {
+		return totals, index, err
 	}
 	accounted, err := k.GetAccounted(ctx)
 	if err != nil {
-		return err
-	}
-	index, err := k.GetRewardIndex(ctx)
-	if err != nil {
-		return err
+		return totals, nil, err
 	}
 	pool := k.BankKeeper.GetAllBalances(ctx, k.RewardPoolAddress())
 	weight := math.LegacyNewDecFromInt(totals.Weight)
@@ -78,18 +82,18 @@ func (k Keeper) SyncRewards(ctx context.Context) error {
 		distributed = append(distributed, sdk.NewDecCoinFromDec(c.Denom, d.Mul(weight)))
 	}
 	if len(delta) == 0 {
-		return nil
+		return totals, index, nil
 	}
 	// pool is sorted by denom, so delta and distributed are too.
 	index = index.Add(delta...)
 	accounted = accounted.Add(distributed...)
 	if err := k.RewardIndex.Set(ctx, types.DecBalance{Coins: index}); err != nil {
-		return err
+		return totals, nil, err
 	}
 	if err := k.Accounted.Set(ctx, types.DecBalance{Coins: accounted}); err != nil {
-		return err
+		return totals, nil, err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventRewardsDistributed{
+	return totals, index, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventRewardsDistributed{
 		Distributed: distributed,
 		TotalWeight: totals.Weight.String(),
 		RewardIndex: index,
@@ -97,12 +101,12 @@ func (k Keeper) SyncRewards(ctx context.Context) error {
 }
 
 // releaseBacklog sends the reward pool's unaccounted whole coins to the
-// community pool if no lock has weight: CreateLock calls it before its lock
-// adds weight, so that the lock earns only what arrives after it.
-func (k Keeper) releaseBacklog(ctx context.Context) error {
-	totals, err := k.GetTotals(ctx)
-	if err != nil || totals.Weight.IsPositive() {
-		return err
+// community pool if no lock has weight (totals are the current ones):
+// CreateLock calls it before its lock adds weight, so that the lock earns
+// only what arrives after it.
+func (k Keeper) releaseBacklog(ctx context.Context, totals types.Totals) error {
+	if totals.Weight.IsPositive() {
+		return nil
 	}
 	accounted, err := k.GetAccounted(ctx)
 	if err != nil {
@@ -264,10 +268,7 @@ func (k Keeper) ClaimRewards(ctx context.Context, owner sdk.AccAddress) (sdk.Coi
 }
 
 func (k Keeper) claimRewards(ctx context.Context, owner sdk.AccAddress) (sdk.Coins, error) {
-	if err := k.SyncRewards(ctx); err != nil {
-		return nil, err
-	}
-	index, err := k.GetRewardIndex(ctx)
+	_, index, err := k.syncRewards(ctx)
 	if err != nil {
 		return nil, err
 	}
