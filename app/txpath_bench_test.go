@@ -22,7 +22,7 @@ import (
 // submitted result's sampling draw, counts). Transactions are signed before
 // the clock starts. Each round runs a block of bank sends and a block of
 // the kind, one transaction per account, on the same app; the metrics are
-// per transaction: µs/tx and allocs/tx of the kind, and x-send, the
+// per transaction: µs/tx, allocs/tx and gas/tx of the kind, and x-send, the
 // kind's time over the bank sends' in the same rounds (the target
 // is x-send ≤ 1.11, i.e. ≥ 0.9 × bank send's rate). Ratios, not absolute
 // times, are what carry over between runs on a shared machine.
@@ -41,6 +41,7 @@ func BenchmarkTxPath(b *testing.B) {
 			b.ReportMetric(0, "ns/op")
 			b.ReportMetric(kind.usPerTx(), "µs/tx")
 			b.ReportMetric(kind.allocsPerTx(), "allocs/tx")
+			b.ReportMetric(float64(kind.gas)/float64(kind.n), "gas/tx")
 			b.ReportMetric(send.usPerTx(), "send-µs/tx")
 			b.ReportMetric(kind.usPerTx()/send.usPerTx(), "x-send")
 		})
@@ -112,10 +113,13 @@ func (tb *txBench) sign(msgs []sdk.Msg) [][]byte {
 type txCost struct {
 	d      time.Duration
 	allocs uint64
+	gas    int64
 	n      int
 }
 
-func (c *txCost) add(o txCost) { c.d, c.allocs, c.n = c.d+o.d, c.allocs+o.allocs, c.n+o.n }
+func (c *txCost) add(o txCost) {
+	c.d, c.allocs, c.gas, c.n = c.d+o.d, c.allocs+o.allocs, c.gas+o.gas, c.n+o.n
+}
 
 func (c txCost) usPerTx() float64 { return float64(c.d.Microseconds()) / float64(c.n) }
 
@@ -138,10 +142,12 @@ func (tb *txBench) run(txs [][]byte) txCost {
 	tb.ta.NextBlockWithTxs(nil)
 	d := time.Since(start)
 	runtime.ReadMemStats(&m1)
+	var gas int64
 	for i, r := range results {
 		if r.Code != 0 {
 			tb.b.Fatalf("tx %d failed: %s", i, r.Log)
 		}
+		gas += r.GasUsed
 	}
-	return txCost{d: d, allocs: m1.Mallocs - m0.Mallocs, n: len(txs)}
+	return txCost{d: d, allocs: m1.Mallocs - m0.Mallocs, gas: gas, n: len(txs)}
 }
