@@ -93,7 +93,11 @@ func (k Keeper) initLocks(ctx context.Context, gs *types.GenesisState) (types.To
 		if err != nil {
 			return totals, nil, nil, err
 		}
-		if err := k.Locks.Set(ctx, l.Id, l); err != nil {
+		stored := l
+		if !l.IsUnlocking() && l.Weight.IsPositive() {
+			stored.RewardIndexPaid = nil // its owner's paid index applies
+		}
+		if err := k.Locks.Set(ctx, l.Id, stored); err != nil {
 			return totals, nil, nil, err
 		}
 		if err := k.addOwnerLockCount(ctx, owner, 1); err != nil {
@@ -146,8 +150,8 @@ func (k Keeper) initOwnerWeight(ctx context.Context, owner sdk.AccAddress, weigh
 
 // withOwnerPaid returns the lock with, if it has weight, its owner's paid
 // index as its own: since version 2 a weighted lock's rewards are settled
-// with its owner's (OwnerIndexPaid), and the lock's stored index only tells
-// when the lock last changed.
+// with its owner's (OwnerIndexPaid) and its stored index is empty (an
+// unlocking lock keeps the index it was settled at when it began unlocking).
 func (k Keeper) withOwnerPaid(ctx context.Context, l types.Lock) (types.Lock, error) {
 	if l.IsUnlocking() || !l.Weight.IsPositive() {
 		return l, nil

@@ -101,7 +101,8 @@ func (k Keeper) CreateLock(ctx context.Context, owner sdk.AccAddress, amount sdk
 		Duration:        duration,
 		Multiplier:      tier.Multiplier,
 		StartTime:       sdk.UnwrapSDKContext(ctx).BlockTime(),
-		RewardIndexPaid: index,
+		// RewardIndexPaid stays empty: a weighted lock earns through its
+		// owner's paid index (OwnerIndexPaid).
 		Weight:          types.LockWeight(amount.Amount, tier.Multiplier),
 	}
 	if err := modkit.InsertIndexed(ctx, k.Locks, k.locksRaw, id, l); err != nil { // id is fresh
@@ -151,7 +152,6 @@ func (k Keeper) ExtendLock(ctx context.Context, owner sdk.AccAddress, id uint64,
 		return err
 	}
 	oldDuration, oldWeight := l.Duration, l.Weight
-	l.RewardIndexPaid = index
 	l.Duration = duration
 	if tier.Multiplier.GT(l.Multiplier) {
 		l.Multiplier = tier.Multiplier
@@ -194,7 +194,7 @@ func (k Keeper) BeginUnlock(ctx context.Context, owner sdk.AccAddress, id uint64
 		return time.Time{}, err
 	}
 	oldWeight := l.Weight
-	l.RewardIndexPaid = index
+	l.RewardIndexPaid = index // settled up to here; it earns no more
 	l.Weight = math.ZeroInt()
 	l.UnlockingSince = now
 	if err := k.Locks.Set(ctx, id, l); err != nil {

@@ -18,7 +18,8 @@ func NewMigrator(k Keeper) Migrator { return Migrator{k: k} }
 // per owner (OwnerIndexPaid), once, at the upgrade height (it reads every
 // lock): each weighted lock's accrual at the current index, weight × (index −
 // its paid index), goes to its owner's Pending, and every owner with weight
-// gets the current index as its paid index. No one's entitlement changes
+// gets the current index as its paid index; a weighted lock's own paid index
+// is emptied (as version 2 keeps it). No one's entitlement changes
 // (the accruals are exact), nor does Accounted, which already holds them.
 // From then on a claim settles the owner's aggregate weight, whatever the
 // number of its locks.
@@ -47,6 +48,10 @@ func (m Migrator) Migrate1to2(ctx sdk.Context) error {
 			return errorsmod.Wrapf(err, "migrate staking-rewards 1→2: lock %d owner", l.Id)
 		}
 		if err := k.OwnerIndexPaid.Set(ctx, owner, types.DecBalance{Coins: index}); err != nil {
+			return err
+		}
+		l.RewardIndexPaid = nil // the owner's paid index applies
+		if err := k.Locks.Set(ctx, l.Id, l); err != nil {
 			return err
 		}
 		if earned.IsZero() {
