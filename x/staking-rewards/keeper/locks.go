@@ -95,15 +95,15 @@ func (k Keeper) CreateLock(ctx context.Context, owner sdk.AccAddress, amount sdk
 		return 0, err
 	}
 	l := types.Lock{
-		Id:              id,
-		Owner:           ownerStr,
-		Amount:          amount,
-		Duration:        duration,
-		Multiplier:      tier.Multiplier,
-		StartTime:       sdk.UnwrapSDKContext(ctx).BlockTime(),
+		Id:         id,
+		Owner:      ownerStr,
+		Amount:     amount,
+		Duration:   duration,
+		Multiplier: tier.Multiplier,
+		StartTime:  sdk.UnwrapSDKContext(ctx).BlockTime(),
 		// RewardIndexPaid stays empty: a weighted lock earns through its
 		// owner's paid index (OwnerIndexPaid).
-		Weight:          types.LockWeight(amount.Amount, tier.Multiplier),
+		Weight: types.LockWeight(amount.Amount, tier.Multiplier),
 	}
 	if err := modkit.InsertIndexed(ctx, k.Locks, k.locksRaw, id, l); err != nil { // id is fresh
 		return 0, err
