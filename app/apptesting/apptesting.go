@@ -125,11 +125,28 @@ func (ta *TestApp) NextBlock() sdk.Context {
 // NextBlockAfter is NextBlock with a chosen block time step.
 func (ta *TestApp) NextBlockAfter(d time.Duration) sdk.Context {
 	ta.T.Helper()
-	if _, err := ta.FinalizeBlock(&abci.RequestFinalizeBlock{
+	ta.finalize(nil, d)
+	return ta.Ctx
+}
+
+// NextBlockWithTxs finalizes and commits the current height as a block that
+// holds txs (encoded, in order), as a node does after consensus, and returns
+// each tx's result; the next block is 1 s later. A failed tx is in the results,
+// not an error.
+func (ta *TestApp) NextBlockWithTxs(txs [][]byte) []*abci.ExecTxResult {
+	ta.T.Helper()
+	return ta.finalize(txs, time.Second)
+}
+
+func (ta *TestApp) finalize(txs [][]byte, d time.Duration) []*abci.ExecTxResult {
+	ta.T.Helper()
+	res, err := ta.FinalizeBlock(&abci.RequestFinalizeBlock{
 		Height: ta.header.Height,
 		Time:   ta.header.Time,
 		Hash:   []byte("block-hash-for-tests-0000000000000000"),
-	}); err != nil {
+		Txs:    txs,
+	})
+	if err != nil {
 		ta.T.Fatalf("FinalizeBlock %d: %v", ta.header.Height, err)
 	}
 	if _, err := ta.Commit(); err != nil {
@@ -138,7 +155,7 @@ func (ta *TestApp) NextBlockAfter(d time.Duration) sdk.Context {
 	ta.header.Height++
 	ta.header.Time = ta.header.Time.Add(d)
 	ta.Ctx = ta.NewUncachedContext(false, ta.header).WithHeaderHash([]byte("block-hash-for-tests-0000000000000000"))
-	return ta.Ctx
+	return res.TxResults
 }
 
 // Balance returns an address's balance of a denom.

@@ -58,8 +58,6 @@ func gasLimit(kind string) uint64 {
 		return 150_000
 	case kindCreate, kindDataset, kindModel:
 		return 400_000
-	case kindClaim:
-		return 2_000_000 // a claim walks all the owner's locks (up to 100 here)
 	default:
 		return 300_000
 	}

@@ -25,8 +25,9 @@ import (
 	"github.com/aichain/aichain/x/staking-rewards/types"
 )
 
-// ConsensusVersion is the module's consensus version.
-const ConsensusVersion = 1
+// ConsensusVersion is the module's consensus version: 2 since rewards are
+// settled per owner instead of per lock (keeper.Migrator.Migrate1to2).
+const ConsensusVersion = 2
 
 var (
 	_ module.HasGenesis          = AppModule{}
@@ -75,10 +76,14 @@ func (AppModule) RegisterGRPCGatewayRoutes(clientCtx client.Context, mux *gwrunt
 	}
 }
 
-// RegisterServices registers the Msg and Query services.
+// RegisterServices registers the Msg and Query services and the store
+// migrations.
 func (am AppModule) RegisterServices(cfg module.Configurator) {
 	types.RegisterMsgServer(cfg.MsgServer(), keeper.NewMsgServerImpl(am.keeper))
 	types.RegisterQueryServer(cfg.QueryServer(), keeper.NewQueryServerImpl(am.keeper))
+	if err := cfg.RegisterMigration(types.ModuleName, 1, keeper.NewMigrator(am.keeper).Migrate1to2); err != nil {
+		panic(fmt.Errorf("register the %s 1→2 migration: %w", types.ModuleName, err))
+	}
 }
 
 // DefaultGenesis returns the default genesis.

@@ -181,3 +181,24 @@ func TestBlockAtScaleDoesTheWork(t *testing.T) {
 		t.Fatalf("expired %d (want %d), verdicts recorded %d (want %d)", expired, p.MaxQueueItemsPerBlock, recorded, 10*scaleVals)
 	}
 }
+
+// BenchmarkExpiringJobs times one block's EndBlocker work on
+// max_queue_items_per_block (200) jobs whose commit phase ends with no bid
+// (each is refunded, closed, filed for pruning, with its events), on a cache
+// of the committed state; metric µs/expired_job (docs/bench-chain-profiles.md).
+func BenchmarkExpiringJobs(b *testing.B) {
+	ta := apptesting.Setup(b, 1)
+	k := ta.ComputeKeeper
+	due := ta.Ctx.BlockHeight() + 5
+	const n = 200
+	seedJobs(b, k, ta.Ctx, n, types.JobState_JOB_STATE_OPEN, due)
+	ta.NextBlock()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, _, err := blockWork(k, ta.Ctx, due, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*n), "µs/expired_job")
+}

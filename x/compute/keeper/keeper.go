@@ -92,6 +92,8 @@ type Keeper struct {
 	jobsByState       collections.KeySet[collections.Pair[int32, uint64]]
 	jobsByRequester   collections.KeySet[collections.Pair[string, uint64]]
 	jobsByProvider    collections.KeySet[collections.Pair[string, uint64]]
+	// jobsRaw is the Jobs map without its indexes (jobstore.go keeps them).
+	jobsRaw collections.Map[uint64, types.Job]
 }
 
 // NewKeeper builds the keeper; the address codec is the AccountKeeper's.
@@ -161,6 +163,7 @@ func NewKeeper(
 		collections.StringKey, collections.Uint64Key)
 	k.jobsByProvider = modkit.IndexView(storeService, types.JobsByProviderKey, "jobs_by_provider",
 		collections.StringKey, collections.Uint64Key)
+	k.jobsRaw = jobsView(storeService, cdc)
 	return k
 }
 
@@ -324,7 +327,7 @@ func (k Keeper) removeProvider(ctx context.Context, p types.Provider) error {
 // under check right and emitting a state-change event when from differs from
 // j.State (from is UNSPECIFIED for a new job).
 func (k Keeper) saveJob(ctx context.Context, from types.JobState, j types.Job) error {
-	if err := k.Jobs.Set(ctx, j.Id, j); err != nil {
+	if err := k.putJob(ctx, j); err != nil {
 		return err
 	}
 	if from == j.State {

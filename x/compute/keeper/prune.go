@@ -42,7 +42,7 @@ func (k Keeper) pruneJob(ctx context.Context, id uint64) error {
 	if err := k.Bids.Clear(ctx, rng); err != nil {
 		return err
 	}
-	if err := k.Jobs.Remove(ctx, id); err != nil {
+	if err := k.removeJob(ctx, job); err != nil {
 		return err
 	}
 	s, err := k.getStats(ctx)

@@ -42,7 +42,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		}
 	}
 	for _, l := range gs.Licenses {
-		if err := k.setLicense(ctx, l); err != nil {
+		if err := k.setLicense(ctx, l, false); err != nil {
 			return err
 		}
 	}

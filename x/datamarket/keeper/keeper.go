@@ -94,6 +94,9 @@ type Keeper struct {
 	// LicenseSeq gives licence ids, starting at 1.
 	LicenseSeq collections.Sequence
 	Licenses   *collections.IndexedMap[uint64, types.License, LicenseIndexes]
+	// licensesRaw is Licenses' storage without its indexes (a purchase
+	// inserts through it with modkit.InsertIndexed).
+	licensesRaw collections.Map[uint64, types.License]
 	// ExpiryQueue holds (expires_height, licence id) of licences not yet marked expired.
 	ExpiryQueue collections.KeySet[collections.Pair[int64, uint64]]
 	// JobAccess maps (dataset id, job id) to the job's provider.
@@ -173,6 +176,8 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, ak type
 		panic(err)
 	}
 	k.Schema = schema
+	k.licensesRaw = modkit.MapView(storeService, types.LicensesKey, "licenses", collections.Uint64Key,
+		codec.CollValue[types.License](cdc))
 
 	// The views read the index prefixes with the indexes' own key codecs
 	// (modkit.IndexView: outside the schema, which holds each prefix once).

@@ -10,6 +10,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/x/datamarket/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 // GetLicense returns a licence or ErrLicenseNotFound.
@@ -162,7 +163,7 @@ func (k Keeper) PurchaseLicense(ctx context.Context, buyer sdk.AccAddress, msg *
 	if l.TermBlocks > 0 {
 		l.ExpiresHeight = h + int64(min(l.TermBlocks, params.MaxTermBlocks))
 	}
-	if err := k.setLicense(ctx, l); err != nil {
+	if err := k.setLicense(ctx, l, true); err != nil {
 		return types.License{}, err
 	}
 	return l, sdkCtx.EventManager().EmitTypedEvent(&types.EventLicensePurchased{
@@ -180,9 +181,16 @@ func (k Keeper) nextLicenseID(ctx context.Context) (uint64, error) {
 	return k.LicenseSeq.Next(ctx)
 }
 
-// setLicense stores a licence and queues its expiry.
-func (k Keeper) setLicense(ctx context.Context, l types.License) error {
-	if err := k.Licenses.Set(ctx, l.Id, l); err != nil {
+// setLicense stores a licence and queues its expiry; fresh says its id is
+// new (no old index entries to drop: modkit.InsertIndexed).
+func (k Keeper) setLicense(ctx context.Context, l types.License, fresh bool) error {
+	set := k.Licenses.Set
+	if fresh {
+		set = func(ctx context.Context, id uint64, l types.License) error {
+			return modkit.InsertIndexed(ctx, k.Licenses, k.licensesRaw, id, l)
+		}
+	}
+	if err := set(ctx, l.Id, l); err != nil {
 		return err
 	}
 	if l.ExpiresHeight > 0 && !l.Expired {

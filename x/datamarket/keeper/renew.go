@@ -90,7 +90,7 @@ func (k Keeper) RenewLicense(ctx context.Context, licensee sdk.AccAddress, msg *
 	if l.Kind == types.LICENSE_KIND_SUBSCRIPTION {
 		l.Version = d.Version
 	}
-	if err := k.setLicense(ctx, l); err != nil {
+	if err := k.setLicense(ctx, l, false); err != nil {
 		return l, err
 	}
 	return l, sdkCtx.EventManager().EmitTypedEvent(&types.EventLicenseRenewed{

@@ -84,6 +84,9 @@ type Keeper struct {
 	// Read-only views of the owner and name indexes, for paginated queries.
 	modelsByOwner collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
 	modelsByName  collections.KeySet[collections.Pair[string, uint64]]
+	// modelsRaw is Models' storage without its indexes (newModel inserts
+	// through it with modkit.InsertIndexed).
+	modelsRaw collections.Map[uint64, types.Model]
 }
 
 // NewKeeper returns a Keeper; the address codec is ak's. authority is the
@@ -111,6 +114,8 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, ak 
 			sdk.AccAddressKey, collections.Uint64Key),
 		modelsByName: modkit.IndexView(storeService, types.ModelsByNameKey, "models_by_name",
 			collections.StringKey, collections.Uint64Key),
+		modelsRaw: modkit.MapView(storeService, types.ModelsKey, "models", collections.Uint64Key,
+			codec.CollValue[types.Model](cdc)),
 	}
 	schema, err := sb.Build()
 	if err != nil {

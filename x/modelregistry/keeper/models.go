@@ -11,6 +11,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/x/internal/modkit"
 	"github.com/aichain/aichain/x/modelregistry/types"
 )
 
@@ -102,7 +103,8 @@ func (k Keeper) newModel(ctx context.Context, owner sdk.AccAddress, spec types.M
 		Status: types.MODEL_STATUS_ACTIVE, Usage: types.Usage{Revenue: sdk.NewCoins()},
 		CreatedHeight: sdk.UnwrapSDKContext(ctx).BlockHeight(),
 	}
-	if err := k.Models.Set(ctx, id, m); err != nil {
+	// id is fresh: no old value for the indexes to drop.
+	if err := modkit.InsertIndexed(ctx, k.Models, k.modelsRaw, id, m); err != nil {
 		return types.Model{}, errorsmod.Wrapf(err, "store model %d", id)
 	}
 	return m, nil

@@ -55,6 +55,9 @@ func (q queryServer) Lock(ctx context.Context, req *types.QueryLockRequest) (*ty
 	if errors.Is(err, collections.ErrNotFound) {
 		return nil, status.Errorf(codes.NotFound, "lock %d not found", req.LockId)
 	}
+	if err == nil {
+		l, err = q.k.withOwnerPaid(ctx, l)
+	}
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
@@ -71,7 +74,13 @@ func (q queryServer) Locks(ctx context.Context, req *types.QueryLocksRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	locks, page, err := modkit.PaginateRef(ctx, q.k.locksByOwner, owner, req.Pagination, q.k.Locks.Get)
+	locks, page, err := modkit.PaginateRef(ctx, q.k.locksByOwner, owner, req.Pagination, func(ctx context.Context, id uint64) (types.Lock, error) {
+		l, err := q.k.Locks.Get(ctx, id)
+		if err != nil {
+			return l, err
+		}
+		return q.k.withOwnerPaid(ctx, l)
+	})
 	if err != nil {
 		return nil, err
 	}

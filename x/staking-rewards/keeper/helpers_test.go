@@ -188,7 +188,7 @@ func (f *fixture) assertUnchanged(before snapshot, what string) {
 
 // checkInvariants asserts: the module account holds exactly the locked coins;
 // totals, owner weights and counts match the locks; Accounted equals
-// Σ weight × (index − paid) + Σ pending; and the reward pool holds at least
+// Σ owner weight × (index − owner paid index) + Σ pending; and the reward pool holds at least
 // Accounted.
 func (f *fixture) checkInvariants() {
 	f.t.Helper()
@@ -219,11 +219,6 @@ func (f *fixture) checkInvariants() {
 		} else {
 			ownerWeight[l.Owner] = l.Weight
 		}
-		diff, neg := index.SafeSub(l.RewardIndexPaid)
-		if neg {
-			f.t.Fatalf("lock %d paid index above the index", l.Id)
-		}
-		owed = owed.Add(diff.MulDec(math.LegacyNewDecFromInt(l.Weight))...)
 		return false, nil
 	})
 	if err != nil {
@@ -247,6 +242,32 @@ func (f *fixture) checkInvariants() {
 		if !got.Equal(w) {
 			f.t.Fatalf("invariant: owner %s weight %s, locks give %s", owner, got, w)
 		}
+	}
+	// Each owner with weight owes weight × (index − its paid index); exactly
+	// the owners with weight have a paid index.
+	nPaid := 0
+	if err := f.k.OwnerIndexPaid.Walk(ctx, nil, func(owner sdk.AccAddress, p types.DecBalance) (bool, error) {
+		nPaid++
+		w, ok := ownerWeight[owner.String()]
+		if !ok || !w.IsPositive() {
+			f.t.Fatalf("invariant: owner %s has a paid index and no weight", owner)
+		}
+		diff, neg := index.SafeSub(p.Coins)
+		if neg {
+			f.t.Fatalf("invariant: owner %s paid index above the index", owner)
+		}
+		owed = owed.Add(diff.MulDec(math.LegacyNewDecFromInt(w))...)
+		return false, nil
+	}); err != nil {
+		f.t.Fatal(err)
+	}
+	for _, w := range ownerWeight {
+		if w.IsPositive() {
+			nPaid--
+		}
+	}
+	if nPaid != 0 {
+		f.t.Fatalf("invariant: owners with weight and owners with a paid index differ")
 	}
 	if err := f.k.Pending.Walk(ctx, nil, func(_ sdk.AccAddress, b types.DecBalance) (bool, error) {
 		owed = owed.Add(b.Coins...)

@@ -64,12 +64,18 @@ type Keeper struct {
 	OwnerWeight collections.Map[sdk.AccAddress, math.Int]
 	// OwnerLockCount is each owner's number of locks (absent when zero).
 	OwnerLockCount collections.Map[sdk.AccAddress, uint64]
+	// OwnerIndexPaid is, for each owner with weight, the reward index up to
+	// which its weight's rewards are settled into Pending: the owner earns
+	// OwnerWeight × (RewardIndex − OwnerIndexPaid) on top of Pending, so a
+	// claim costs the same whatever the number of its locks (absent when the
+	// owner has no weight).
+	OwnerIndexPaid collections.Map[sdk.AccAddress, types.DecBalance]
 	// Pending is each owner's settled, unclaimed exact reward balance.
 	Pending collections.Map[sdk.AccAddress, types.DecBalance]
 	// RewardIndex is the global reward-per-weight index (multi-denom).
 	RewardIndex collections.Item[types.DecBalance]
-	// Accounted is the exact total owed to lockers: Σ weight × (index − paid)
-	// over the locks plus Σ Pending. The reward pool's balance above it is new.
+	// Accounted is the exact total owed to lockers: Σ OwnerWeight × (index −
+	// OwnerIndexPaid) over the owners plus Σ Pending. The reward pool's balance above it is new.
 	Accounted collections.Item[types.DecBalance]
 	// Totals are the aggregate figures.
 	Totals collections.Item[types.Totals]
@@ -77,6 +83,9 @@ type Keeper struct {
 	// locksByOwner reads the owner index's keys (same prefix and key codec as
 	// Locks.Indexes.Owner) so that the Locks query can paginate them.
 	locksByOwner collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
+	// locksRaw is Locks' storage without its index (CreateLock inserts
+	// through it with modkit.InsertIndexed).
+	locksRaw collections.Map[uint64, types.Lock]
 }
 
 // NewKeeper returns the keeper. authority is the address allowed to change
@@ -125,6 +134,7 @@ func NewKeeper(
 			collections.PairKeyCodec(sdk.TimeKey, collections.Uint64Key)),
 		OwnerWeight:    collections.NewMap(sb, types.OwnerWeightKey, "owner_weight", sdk.AccAddressKey, sdk.IntValue),
 		OwnerLockCount: collections.NewMap(sb, types.OwnerLockCountKey, "owner_lock_count", sdk.AccAddressKey, collections.Uint64Value),
+		OwnerIndexPaid: collections.NewMap(sb, types.OwnerIndexPaidKey, "owner_index_paid", sdk.AccAddressKey, codec.CollValue[types.DecBalance](cdc)),
 		Pending:        collections.NewMap(sb, types.PendingKey, "pending", sdk.AccAddressKey, codec.CollValue[types.DecBalance](cdc)),
 		RewardIndex:    collections.NewItem(sb, types.RewardIndexKey, "reward_index", codec.CollValue[types.DecBalance](cdc)),
 		Accounted:      collections.NewItem(sb, types.AccountedKey, "accounted", codec.CollValue[types.DecBalance](cdc)),
@@ -139,6 +149,7 @@ func NewKeeper(
 	// each prefix once).
 	k.locksByOwner = modkit.IndexView(storeService, types.LocksByOwnerKey, "locks_by_owner",
 		sdk.AccAddressKey, collections.Uint64Key)
+	k.locksRaw = modkit.MapView(storeService, types.LocksKey, "locks", collections.Uint64Key, codec.CollValue[types.Lock](cdc))
 	return k
 }
 
@@ -268,21 +279,6 @@ func (k Keeper) GetLock(ctx context.Context, id uint64) (types.Lock, error) {
 // RewardPoolAddress is the reward pool module account's address.
 func (k Keeper) RewardPoolAddress() sdk.AccAddress {
 	return k.AccountKeeper.GetModuleAddress(common.RewardPoolName)
-}
-
-func (k Keeper) addOwnerWeight(ctx context.Context, owner sdk.AccAddress, delta math.Int) error {
-	w, err := k.OwnerLockWeight(ctx, owner)
-	if err != nil {
-		return err
-	}
-	w = w.Add(delta)
-	if w.IsNegative() {
-		return errorsmod.Wrapf(types.ErrAccounting, "owner %s weight would be negative", owner)
-	}
-	if w.IsZero() {
-		return k.OwnerWeight.Remove(ctx, owner)
-	}
-	return k.OwnerWeight.Set(ctx, owner, w)
 }
 
 func (k Keeper) addOwnerLockCount(ctx context.Context, owner sdk.AccAddress, delta int64) error {

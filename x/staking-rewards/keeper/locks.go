@@ -11,6 +11,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 
+	"github.com/aichain/aichain/x/internal/modkit"
 	"github.com/aichain/aichain/x/staking-rewards/types"
 )
 
@@ -20,6 +21,11 @@ func (k Keeper) updateTotals(ctx context.Context, fn func(t *types.Totals)) erro
 		return err
 	}
 	fn(&t)
+	return k.setTotals(ctx, t)
+}
+
+// setTotals stores the totals, refusing negative figures.
+func (k Keeper) setTotals(ctx context.Context, t types.Totals) error {
 	if t.Locked.IsNegative() || t.Unlocking.IsNegative() || t.Weight.IsNegative() {
 		return errorsmod.Wrapf(types.ErrAccounting, "totals would be negative: %v", t)
 	}
@@ -70,14 +76,11 @@ func (k Keeper) CreateLock(ctx context.Context, owner sdk.AccAddress, amount sdk
 	}
 	// Distribute what reached the pool before this lock existed — or, if no
 	// lock has weight, send it to the community pool: it is not this lock's.
-	if err := k.SyncRewards(ctx); err != nil {
-		return 0, err
-	}
-	if err := k.releaseBacklog(ctx); err != nil {
-		return 0, err
-	}
-	index, err := k.GetRewardIndex(ctx)
+	totals, index, err := k.syncRewards(ctx)
 	if err != nil {
+		return 0, err
+	}
+	if err := k.releaseBacklog(ctx, totals); err != nil {
 		return 0, err
 	}
 	if err := k.BankKeeper.SendCoinsFromAccountToModule(ctx, owner, types.ModuleName, sdk.NewCoins(amount)); err != nil {
@@ -92,29 +95,29 @@ func (k Keeper) CreateLock(ctx context.Context, owner sdk.AccAddress, amount sdk
 		return 0, err
 	}
 	l := types.Lock{
-		Id:              id,
-		Owner:           ownerStr,
-		Amount:          amount,
-		Duration:        duration,
-		Multiplier:      tier.Multiplier,
-		StartTime:       sdk.UnwrapSDKContext(ctx).BlockTime(),
-		RewardIndexPaid: index,
-		Weight:          types.LockWeight(amount.Amount, tier.Multiplier),
+		Id:         id,
+		Owner:      ownerStr,
+		Amount:     amount,
+		Duration:   duration,
+		Multiplier: tier.Multiplier,
+		StartTime:  sdk.UnwrapSDKContext(ctx).BlockTime(),
+		// RewardIndexPaid stays empty: a weighted lock earns through its
+		// owner's paid index (OwnerIndexPaid).
+		Weight: types.LockWeight(amount.Amount, tier.Multiplier),
 	}
-	if err := k.Locks.Set(ctx, id, l); err != nil {
+	if err := modkit.InsertIndexed(ctx, k.Locks, k.locksRaw, id, l); err != nil { // id is fresh
 		return 0, err
 	}
-	if err := k.addOwnerWeight(ctx, owner, l.Weight); err != nil {
+	if err := k.settleOwner(ctx, owner, l.Weight, index); err != nil {
 		return 0, err
 	}
 	if err := k.addOwnerLockCount(ctx, owner, 1); err != nil {
 		return 0, err
 	}
-	if err := k.updateTotals(ctx, func(t *types.Totals) {
-		t.Locked = t.Locked.Add(amount.Amount)
-		t.Weight = t.Weight.Add(l.Weight)
-		t.LockCount++
-	}); err != nil {
+	totals.Locked = totals.Locked.Add(amount.Amount)
+	totals.Weight = totals.Weight.Add(l.Weight)
+	totals.LockCount++
+	if err := k.setTotals(ctx, totals); err != nil {
 		return 0, err
 	}
 	return id, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventLock{
@@ -123,8 +126,8 @@ func (k Keeper) CreateLock(ctx context.Context, owner sdk.AccAddress, amount sdk
 	})
 }
 
-// ExtendLock moves a locked lock to a longer tier; its accrued rewards are
-// settled first, at the old weight.
+// ExtendLock moves a locked lock to a longer tier; its owner's accrued
+// rewards are settled first, at the old weight.
 func (k Keeper) ExtendLock(ctx context.Context, owner sdk.AccAddress, id uint64, duration time.Duration) error {
 	l, err := k.ownedLock(ctx, owner, id)
 	if err != nil {
@@ -144,14 +147,8 @@ func (k Keeper) ExtendLock(ctx context.Context, owner sdk.AccAddress, id uint64,
 	if duration <= l.Duration {
 		return errorsmod.Wrapf(types.ErrNotLonger, "lock %d has duration %s, requested %s", id, l.Duration, duration)
 	}
-	if err := k.SyncRewards(ctx); err != nil {
-		return err
-	}
-	index, err := k.GetRewardIndex(ctx)
+	totals, index, err := k.syncRewards(ctx)
 	if err != nil {
-		return err
-	}
-	if err := k.settleLock(ctx, &l, owner, index); err != nil {
 		return err
 	}
 	oldDuration, oldWeight := l.Duration, l.Weight
@@ -164,10 +161,12 @@ func (k Keeper) ExtendLock(ctx context.Context, owner sdk.AccAddress, id uint64,
 		return err
 	}
 	delta := l.Weight.Sub(oldWeight)
-	if err := k.addOwnerWeight(ctx, owner, delta); err != nil {
+	// The owner's rewards are settled at the old weight, then it changes.
+	if err := k.settleOwner(ctx, owner, delta, index); err != nil {
 		return err
 	}
-	if err := k.updateTotals(ctx, func(t *types.Totals) { t.Weight = t.Weight.Add(delta) }); err != nil {
+	totals.Weight = totals.Weight.Add(delta)
+	if err := k.setTotals(ctx, totals); err != nil {
 		return err
 	}
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventExtendLock{
@@ -176,8 +175,8 @@ func (k Keeper) ExtendLock(ctx context.Context, owner sdk.AccAddress, id uint64,
 	})
 }
 
-// BeginUnlock starts a lock's unlocking period: its accrued rewards are
-// settled, its weight drops to zero, and it enters the unlock queue.
+// BeginUnlock starts a lock's unlocking period: its owner's accrued rewards
+// are settled, the lock's weight drops to zero, and it enters the unlock queue.
 func (k Keeper) BeginUnlock(ctx context.Context, owner sdk.AccAddress, id uint64) (time.Time, error) {
 	l, err := k.ownedLock(ctx, owner, id)
 	if err != nil {
@@ -190,17 +189,12 @@ func (k Keeper) BeginUnlock(ctx context.Context, owner sdk.AccAddress, id uint64
 	if now.IsZero() {
 		return time.Time{}, errorsmod.Wrap(types.ErrAccounting, "block time is not set")
 	}
-	if err := k.SyncRewards(ctx); err != nil {
-		return time.Time{}, err
-	}
-	index, err := k.GetRewardIndex(ctx)
+	totals, index, err := k.syncRewards(ctx)
 	if err != nil {
 		return time.Time{}, err
 	}
-	if err := k.settleLock(ctx, &l, owner, index); err != nil {
-		return time.Time{}, err
-	}
 	oldWeight := l.Weight
+	l.RewardIndexPaid = index // settled up to here; it earns no more
 	l.Weight = math.ZeroInt()
 	l.UnlockingSince = now
 	if err := k.Locks.Set(ctx, id, l); err != nil {
@@ -210,14 +204,13 @@ func (k Keeper) BeginUnlock(ctx context.Context, owner sdk.AccAddress, id uint64
 	if err := k.UnlockQueue.Set(ctx, collections.Join(unlockTime, id)); err != nil {
 		return time.Time{}, err
 	}
-	if err := k.addOwnerWeight(ctx, owner, oldWeight.Neg()); err != nil {
+	if err := k.settleOwner(ctx, owner, oldWeight.Neg(), index); err != nil {
 		return time.Time{}, err
 	}
-	if err := k.updateTotals(ctx, func(t *types.Totals) {
-		t.Weight = t.Weight.Sub(oldWeight)
-		t.Locked = t.Locked.Sub(l.Amount.Amount)
-		t.Unlocking = t.Unlocking.Add(l.Amount.Amount)
-	}); err != nil {
+	totals.Weight = totals.Weight.Sub(oldWeight)
+	totals.Locked = totals.Locked.Sub(l.Amount.Amount)
+	totals.Unlocking = totals.Unlocking.Add(l.Amount.Amount)
+	if err := k.setTotals(ctx, totals); err != nil {
 		return time.Time{}, err
 	}
 	return unlockTime, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventBeginUnlock{

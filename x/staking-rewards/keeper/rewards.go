@@ -2,7 +2,9 @@ package keeper
 
 import (
 	"context"
+	"errors"
 
+	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
 
@@ -45,20 +47,24 @@ import (
 // SyncRewards distributes the reward pool's unaccounted coins over the current
 // total lock weight by raising the reward index.
 func (k Keeper) SyncRewards(ctx context.Context) error {
+	_, _, err := k.syncRewards(ctx)
+	return err
+}
+
+// syncRewards is SyncRewards; it returns the totals and the index after the
+// sync, so that its callers do not read them again (each read is charged).
+func (k Keeper) syncRewards(ctx context.Context) (types.Totals, sdk.DecCoins, error) {
 	totals, err := k.GetTotals(ctx)
 	if err != nil {
-		return err
+		return totals, nil, err
 	}
-	if !totals.Weight.IsPositive() {
-		return nil
+	index, err := k.GetRewardIndex(ctx)
+	if err != nil || !totals.Weight.IsPositive() {
+		return totals, index, err
 	}
 	accounted, err := k.GetAccounted(ctx)
 	if err != nil {
-		return err
-	}
-	index, err := k.GetRewardIndex(ctx)
-	if err != nil {
-		return err
+		return totals, nil, err
 	}
 	pool := k.BankKeeper.GetAllBalances(ctx, k.RewardPoolAddress())
 	weight := math.LegacyNewDecFromInt(totals.Weight)
@@ -76,18 +82,18 @@ func (k Keeper) SyncRewards(ctx context.Context) error {
 		distributed = append(distributed, sdk.NewDecCoinFromDec(c.Denom, d.Mul(weight)))
 	}
 	if len(delta) == 0 {
-		return nil
+		return totals, index, nil
 	}
 	// pool is sorted by denom, so delta and distributed are too.
 	index = index.Add(delta...)
 	accounted = accounted.Add(distributed...)
 	if err := k.RewardIndex.Set(ctx, types.DecBalance{Coins: index}); err != nil {
-		return err
+		return totals, nil, err
 	}
 	if err := k.Accounted.Set(ctx, types.DecBalance{Coins: accounted}); err != nil {
-		return err
+		return totals, nil, err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventRewardsDistributed{
+	return totals, index, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventRewardsDistributed{
 		Distributed: distributed,
 		TotalWeight: totals.Weight.String(),
 		RewardIndex: index,
@@ -95,12 +101,12 @@ func (k Keeper) SyncRewards(ctx context.Context) error {
 }
 
 // releaseBacklog sends the reward pool's unaccounted whole coins to the
-// community pool if no lock has weight: CreateLock calls it before its lock
-// adds weight, so that the lock earns only what arrives after it.
-func (k Keeper) releaseBacklog(ctx context.Context) error {
-	totals, err := k.GetTotals(ctx)
-	if err != nil || totals.Weight.IsPositive() {
-		return err
+// community pool if no lock has weight (totals are the current ones):
+// CreateLock calls it before its lock adds weight, so that the lock earns
+// only what arrives after it.
+func (k Keeper) releaseBacklog(ctx context.Context, totals types.Totals) error {
+	if totals.Weight.IsPositive() {
+		return nil
 	}
 	accounted, err := k.GetAccounted(ctx)
 	if err != nil {
@@ -124,6 +130,9 @@ func (k Keeper) releaseBacklog(ctx context.Context) error {
 }
 
 // accrued is what a lock has earned since its paid index: weight × (index − paid), exact.
+// Since version 2 an owner's weighted locks earn through the owner's paid
+// index (ownerAccrued); InitGenesis and the migration use this for locks
+// that carry their own.
 func accrued(l types.Lock, index sdk.DecCoins) (sdk.DecCoins, error) {
 	if !l.Weight.IsPositive() {
 		return sdk.DecCoins{}, nil
@@ -135,27 +144,80 @@ func accrued(l types.Lock, index sdk.DecCoins) (sdk.DecCoins, error) {
 	return diff.MulDec(math.LegacyNewDecFromInt(l.Weight)), nil
 }
 
-// settleLock moves a lock's accrued rewards into its owner's Pending balance
-// and its paid index up to index; the caller saves the lock. Accounted does
-// not change: the rewards stay owed, only their place changes.
-func (k Keeper) settleLock(ctx context.Context, l *types.Lock, owner sdk.AccAddress, index sdk.DecCoins) error {
-	earned, err := accrued(*l, index)
+// ownerAccrued is what an owner's weight has earned since its paid index:
+// OwnerWeight × (index − OwnerIndexPaid), exact. It equals Σ over the
+// owner's locks of weight × (index − paid) in the per-lock accounting:
+// products of an integer weight and an 18-decimal index are exact, so the
+// sum does not depend on how the weight is split. O(1) in the owner's locks.
+func (k Keeper) ownerAccrued(ctx context.Context, owner sdk.AccAddress, weight math.Int, index sdk.DecCoins) (sdk.DecCoins, error) {
+	if !weight.IsPositive() {
+		return sdk.DecCoins{}, nil
+	}
+	paid, err := k.OwnerIndexPaid.Get(ctx, owner)
+	if errors.Is(err, collections.ErrNotFound) {
+		return nil, errorsmod.Wrapf(types.ErrAccounting, "owner %s has weight %s and no paid index", owner, weight)
+	} else if err != nil {
+		return nil, err
+	}
+	diff, neg := index.SafeSub(paid.Coins)
+	if neg {
+		return nil, errorsmod.Wrapf(types.ErrAccounting, "owner %s: paid index %s above index %s", owner, paid.Coins, index)
+	}
+	return diff.MulDec(math.LegacyNewDecFromInt(weight)), nil
+}
+
+// settleOwner moves what the owner's weight has accrued up to index into its
+// Pending balance, sets its paid index to index, and then adds delta to its
+// weight (removing weight and paid index when the weight becomes zero). Every
+// change of an owner's weight goes through it, and so does a claim (delta
+// zero). Accounted does not change: the rewards stay owed, only their place
+// changes.
+func (k Keeper) settleOwner(ctx context.Context, owner sdk.AccAddress, delta math.Int, index sdk.DecCoins) error {
+	w, err := k.OwnerLockWeight(ctx, owner)
 	if err != nil {
 		return err
 	}
-	l.RewardIndexPaid = index
-	if earned.IsZero() {
+	if w.IsZero() && delta.IsZero() {
 		return nil
 	}
+	earned, err := k.ownerAccrued(ctx, owner, w, index)
+	if err != nil {
+		return err
+	}
+	if !earned.IsZero() {
+		if err := k.addPending(ctx, owner, earned); err != nil {
+			return err
+		}
+	}
+	w = w.Add(delta)
+	if w.IsNegative() {
+		return errorsmod.Wrapf(types.ErrAccounting, "owner %s weight would be negative", owner)
+	}
+	if w.IsZero() {
+		if err := k.OwnerIndexPaid.Remove(ctx, owner); err != nil {
+			return err
+		}
+		return k.OwnerWeight.Remove(ctx, owner)
+	}
+	if err := k.OwnerIndexPaid.Set(ctx, owner, types.DecBalance{Coins: index}); err != nil {
+		return err
+	}
+	if delta.IsZero() {
+		return nil
+	}
+	return k.OwnerWeight.Set(ctx, owner, w)
+}
+
+func (k Keeper) addPending(ctx context.Context, owner sdk.AccAddress, amount sdk.DecCoins) error {
 	pending, err := k.GetPending(ctx, owner)
 	if err != nil {
 		return err
 	}
-	return k.Pending.Set(ctx, owner, types.DecBalance{Coins: pending.Add(earned...)})
+	return k.Pending.Set(ctx, owner, types.DecBalance{Coins: pending.Add(amount...)})
 }
 
 // entitlement returns an owner's exact claimable rewards at the current index,
-// without changing state.
+// without changing state. O(1) in the owner's locks.
 func (k Keeper) entitlement(ctx context.Context, owner sdk.AccAddress) (sdk.DecCoins, error) {
 	index, err := k.GetRewardIndex(ctx)
 	if err != nil {
@@ -165,37 +227,15 @@ func (k Keeper) entitlement(ctx context.Context, owner sdk.AccAddress) (sdk.DecC
 	if err != nil {
 		return nil, err
 	}
-	err = k.walkOwnerLocks(ctx, owner, func(l types.Lock) error {
-		earned, err := accrued(l, index)
-		if err != nil {
-			return err
-		}
-		total = total.Add(earned...)
-		return nil
-	})
-	return total, err
-}
-
-// walkOwnerLocks calls fn for each of the owner's locks, in id order.
-func (k Keeper) walkOwnerLocks(ctx context.Context, owner sdk.AccAddress, fn func(types.Lock) error) error {
-	it, err := k.Locks.Indexes.Owner.MatchExact(ctx, owner)
+	w, err := k.OwnerLockWeight(ctx, owner)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	ids, err := it.PrimaryKeys() // closes the iterator
+	earned, err := k.ownerAccrued(ctx, owner, w, index)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	for _, id := range ids {
-		l, err := k.Locks.Get(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := fn(l); err != nil {
-			return err
-		}
-	}
-	return nil
+	return total.Add(earned...), nil
 }
 
 // PendingRewards returns what a claim by owner would pay now, including the
@@ -214,7 +254,8 @@ func (k Keeper) PendingRewards(ctx context.Context, owner sdk.AccAddress) (sdk.C
 }
 
 // ClaimRewards pays the owner's rewards: the truncation to whole coins of
-// Pending + Σ over its locks of weight × (index − paid). O(locks of the owner).
+// Pending + OwnerWeight × (index − OwnerIndexPaid). O(1): the same work
+// and gas whatever the number of the owner's locks.
 // A claim that would pay nothing fails with ErrNoRewards and changes nothing.
 func (k Keeper) ClaimRewards(ctx context.Context, owner sdk.AccAddress) (sdk.Coins, error) {
 	cacheCtx, write := sdk.UnwrapSDKContext(ctx).CacheContext()
@@ -227,29 +268,14 @@ func (k Keeper) ClaimRewards(ctx context.Context, owner sdk.AccAddress) (sdk.Coi
 }
 
 func (k Keeper) claimRewards(ctx context.Context, owner sdk.AccAddress) (sdk.Coins, error) {
-	if err := k.SyncRewards(ctx); err != nil {
+	_, index, err := k.syncRewards(ctx)
+	if err != nil {
 		return nil, err
 	}
-	index, err := k.GetRewardIndex(ctx)
-	if err != nil {
+	if err := k.settleOwner(ctx, owner, math.ZeroInt(), index); err != nil {
 		return nil, err
 	}
 	total, err := k.GetPending(ctx, owner)
-	if err != nil {
-		return nil, err
-	}
-	err = k.walkOwnerLocks(ctx, owner, func(l types.Lock) error {
-		earned, err := accrued(l, index)
-		if err != nil {
-			return err
-		}
-		if earned.IsZero() {
-			return nil
-		}
-		total = total.Add(earned...)
-		l.RewardIndexPaid = index
-		return k.Locks.Set(ctx, l.Id, l)
-	})
 	if err != nil {
 		return nil, err
 	}

@@ -36,4 +36,7 @@ var (
 	AccountedKey = collections.NewPrefix(9)
 	// TotalsKey holds the aggregate figures.
 	TotalsKey = collections.NewPrefix(10)
+	// OwnerIndexPaidKey holds, for each owner with lock weight, the reward
+	// index up to which that weight's rewards are settled (since version 2).
+	OwnerIndexPaidKey = collections.NewPrefix(11)
 )

@@ -13,7 +13,8 @@ import (
 const (
 	// MaxLockTiers bounds the number of tiers.
 	MaxLockTiers = 16
-	// MaxLocksPerOwner bounds max_locks_per_owner (the work of one claim).
+	// MaxLocksPerOwner bounds max_locks_per_owner (state per owner; a claim
+	// costs the same whatever the number of locks).
 	MaxLocksPerOwner = 1000
 )
 

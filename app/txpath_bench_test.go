@@ -1,0 +1,171 @@
+package app_test
+
+import (
+	"math/rand"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/app/apptesting"
+)
+
+// BenchmarkTxPath measures each aichain message kind's full transaction
+// path in the real app, as a node runs it: CheckTx of every transaction
+// (decode, ante: fees, signature verification), then FinalizeBlock and
+// Commit of a block that holds them (ante again and the message), then
+// one empty block (so that work a kind leaves to the next block, such as a
+// submitted result's sampling draw, counts). Transactions are signed before
+// the clock starts. Each round runs a block of bank sends and a block of
+// the kind, one transaction per account, on the same app; the metrics are
+// per transaction: µs/tx (wall), cpu-µs/tx (the process's CPU time, which
+// other work on a shared machine does not inflate), allocs/tx and gas/tx of
+// the kind, and x-send, the kind's CPU time over the bank sends' in the
+// same rounds (the target is x-send ≤ 1.11, i.e. ≥ 0.9 × bank
+// send's rate on a CPU-bound node). Ratios, not absolute times, are what
+// carry over between runs; gas and allocations are exact.
+//
+//	go test ./app -run '^$' -bench TxPath -benchtime 5x
+func BenchmarkTxPath(b *testing.B) {
+	for _, k := range txKinds() {
+		b.Run(k.name, func(b *testing.B) {
+			tb := newTxBench(b, txBenchAccounts)
+			state := k.setup(tb)
+			var kind, send txCost
+			for i := 0; i < b.N; i++ {
+				send.add(tb.run(tb.sign(tb.repeat(func(j int) sdk.Msg { return sendMsg(tb, j) }))))
+				kind.add(tb.run(tb.sign(k.round(tb, state, i))))
+			}
+			b.ReportMetric(0, "ns/op")
+			b.ReportMetric(kind.usPerTx(), "µs/tx")
+			b.ReportMetric(kind.cpuUsPerTx(), "cpu-µs/tx")
+			b.ReportMetric(kind.allocsPerTx(), "allocs/tx")
+			b.ReportMetric(float64(kind.gas)/float64(kind.n), "gas/tx")
+			b.ReportMetric(send.cpuUsPerTx(), "send-cpu-µs/tx")
+			b.ReportMetric(kind.cpuUsPerTx()/send.cpuUsPerTx(), "x-send")
+		})
+	}
+}
+
+// txBenchAccounts is the number of accounts, and of transactions a block.
+const txBenchAccounts = 40
+
+// txKind is a measured kind: setup prepares state once (untimed); round
+// returns the messages of round i, one per account, in account order, after
+// preparing what they need (untimed).
+type txKind struct {
+	name  string
+	setup func(tb *txBench) any
+	round func(tb *txBench, state any, i int) []sdk.Msg
+}
+
+type txBench struct {
+	b      *testing.B
+	ta     *apptesting.TestApp
+	accNum []uint64
+	seq    []uint64
+	rng    *rand.Rand
+}
+
+func newTxBench(b *testing.B, n int) *txBench {
+	b.StopTimer()
+	ta := apptesting.Setup(b, n)
+	tb := &txBench{b: b, ta: ta, rng: rand.New(rand.NewSource(1))}
+	for _, a := range ta.Accounts {
+		acc := ta.AccountKeeper.GetAccount(ta.Ctx, a.Address)
+		tb.accNum = append(tb.accNum, acc.GetAccountNumber())
+		tb.seq = append(tb.seq, acc.GetSequence())
+	}
+	return tb
+}
+
+func (tb *txBench) addr(i int) string { return tb.ta.Accounts[i%len(tb.ta.Accounts)].Address.String() }
+
+func (tb *txBench) repeat(f func(j int) sdk.Msg) []sdk.Msg {
+	msgs := make([]sdk.Msg, len(tb.ta.Accounts))
+	for j := range msgs {
+		msgs[j] = f(j)
+	}
+	return msgs
+}
+
+// sign signs msgs[j] from account j (its single signer), with the account's
+// next sequence.
+func (tb *txBench) sign(msgs []sdk.Msg) [][]byte {
+	cfg := tb.ta.TxConfig()
+	out := make([][]byte, len(msgs))
+	for j, m := range msgs {
+		tx, err := simtestutil.GenSignedMockTx(tb.rng, cfg, []sdk.Msg{m}, sdk.Coins{}, 5_000_000,
+			apptesting.ChainID, []uint64{tb.accNum[j]}, []uint64{tb.seq[j]}, tb.ta.Accounts[j].Priv)
+		if err != nil {
+			tb.b.Fatal(err)
+		}
+		tb.seq[j]++
+		if out[j], err = cfg.TxEncoder()(tx); err != nil {
+			tb.b.Fatal(err)
+		}
+	}
+	return out
+}
+
+// txCost is the time and allocations of measured transactions.
+type txCost struct {
+	d      time.Duration // wall time
+	cpu    time.Duration // the process's CPU time (user + system)
+	allocs uint64
+	gas    int64
+	n      int
+}
+
+func (c *txCost) add(o txCost) {
+	c.d, c.cpu, c.allocs, c.gas, c.n = c.d+o.d, c.cpu+o.cpu, c.allocs+o.allocs, c.gas+o.gas, c.n+o.n
+}
+
+func (c txCost) usPerTx() float64 { return float64(c.d.Microseconds()) / float64(c.n) }
+
+func (c txCost) cpuUsPerTx() float64 { return float64(c.cpu.Microseconds()) / float64(c.n) }
+
+// cpuTime is the process's user + system CPU time so far: unlike wall time,
+// it does not count the time the process waits for a core that other work
+// holds (the development machine is shared).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func (c txCost) allocsPerTx() float64 { return float64(c.allocs) / float64(c.n) }
+
+// run is the timed part: CheckTx of each tx, the block that holds them, and
+// an empty block. Every tx must succeed.
+func (tb *txBench) run(txs [][]byte) txCost {
+	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
+	start, startCPU := time.Now(), cpuTime()
+	for _, tx := range txs {
+		res, err := tb.ta.CheckTx(&abci.RequestCheckTx{Tx: tx, Type: abci.CheckTxType_New})
+		if err != nil || res.Code != 0 {
+			tb.b.Fatalf("CheckTx: %v %s", err, res.GetLog())
+		}
+	}
+	results := tb.ta.NextBlockWithTxs(txs)
+	tb.ta.NextBlockWithTxs(nil)
+	d, cpu := time.Since(start), cpuTime()-startCPU
+	runtime.ReadMemStats(&m1)
+	var gas int64
+	for i, r := range results {
+		if r.Code != 0 {
+			tb.b.Fatalf("tx %d failed: %s", i, r.Log)
+		}
+		gas += r.GasUsed
+	}
+	return txCost{d: d, cpu: cpu, allocs: m1.Mallocs - m0.Mallocs, gas: gas, n: len(txs)}
+}

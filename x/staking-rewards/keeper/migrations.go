@@ -1,0 +1,65 @@
+package keeper
+
+import (
+	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/x/staking-rewards/types"
+)
+
+// Migrator runs the module's store migrations.
+type Migrator struct{ k Keeper }
+
+// NewMigrator returns the module's migrator.
+func NewMigrator(k Keeper) Migrator { return Migrator{k: k} }
+
+// Migrate1to2 moves the reward accounting from a paid index per lock to one
+// per owner (OwnerIndexPaid), once, at the upgrade height (it reads every
+// lock): each weighted lock's accrual at the current index, weight × (index −
+// its paid index), goes to its owner's Pending, and every owner with weight
+// gets the current index as its paid index; a weighted lock's own paid index
+// is emptied (as version 2 keeps it). No one's entitlement changes
+// (the accruals are exact), nor does Accounted, which already holds them.
+// From then on a claim settles the owner's aggregate weight, whatever the
+// number of its locks.
+func (m Migrator) Migrate1to2(ctx sdk.Context) error {
+	k := m.k
+	index, err := k.GetRewardIndex(ctx)
+	if err != nil {
+		return errorsmod.Wrap(err, "migrate staking-rewards 1→2: reward index")
+	}
+	var locks []types.Lock
+	if err := k.Locks.Walk(ctx, nil, func(_ uint64, l types.Lock) (bool, error) {
+		if !l.IsUnlocking() && l.Weight.IsPositive() {
+			locks = append(locks, l)
+		}
+		return false, nil
+	}); err != nil {
+		return errorsmod.Wrap(err, "migrate staking-rewards 1→2: locks")
+	}
+	for _, l := range locks {
+		earned, err := accrued(l, index)
+		if err != nil {
+			return err
+		}
+		owner, err := k.addressCodec.StringToBytes(l.Owner)
+		if err != nil {
+			return errorsmod.Wrapf(err, "migrate staking-rewards 1→2: lock %d owner", l.Id)
+		}
+		if err := k.OwnerIndexPaid.Set(ctx, owner, types.DecBalance{Coins: index}); err != nil {
+			return err
+		}
+		l.RewardIndexPaid = nil // the owner's paid index applies
+		if err := k.Locks.Set(ctx, l.Id, l); err != nil {
+			return err
+		}
+		if earned.IsZero() {
+			continue
+		}
+		if err := k.addPending(ctx, owner, earned); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,171 @@
+package keeper_test
+
+import (
+	"testing"
+
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/x/staking-rewards/keeper"
+	"github.com/aichain/aichain/x/staking-rewards/types"
+)
+
+// toVersion1 rewrites the store as version 1 kept it: a paid index on each
+// weighted lock (its owner's), no OwnerIndexPaid; then, to give an owner
+// locks with different paid indexes, settles its last lock alone at the
+// current index (its accrual moves to Pending, as version 1 did when a lock
+// changed). It returns each owner's exact entitlement by the version-1 rule.
+func toVersion1(t *testing.T, f *fixture) map[string]sdk.DecCoins {
+	t.Helper()
+	ctx := f.ta.Ctx
+	index, err := f.k.GetRewardIndex(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var locks []types.Lock
+	if err := f.k.Locks.Walk(ctx, nil, func(_ uint64, l types.Lock) (bool, error) {
+		locks = append(locks, l)
+		return false, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	lastOf := map[string]int{}
+	for i, l := range locks {
+		if l.IsUnlocking() {
+			continue
+		}
+		p, err := f.k.OwnerIndexPaid.Get(ctx, sdk.MustAccAddressFromBech32(l.Owner))
+		if err != nil {
+			t.Fatal(err)
+		}
+		locks[i].RewardIndexPaid = p.Coins
+		lastOf[l.Owner] = i
+	}
+	for owner, i := range lastOf {
+		l := &locks[i]
+		earned := index.Sub(l.RewardIndexPaid).MulDec(math.LegacyNewDecFromInt(l.Weight))
+		addr := sdk.MustAccAddressFromBech32(owner)
+		pending, _ := f.k.GetPending(ctx, addr)
+		if err := f.k.Pending.Set(ctx, addr, types.DecBalance{Coins: pending.Add(earned...)}); err != nil {
+			t.Fatal(err)
+		}
+		l.RewardIndexPaid = index
+		if err := f.k.OwnerIndexPaid.Remove(ctx, addr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[string]sdk.DecCoins{}
+	for _, l := range locks {
+		if err := f.k.Locks.Set(ctx, l.Id, l); err != nil {
+			t.Fatal(err)
+		}
+		if l.IsUnlocking() {
+			continue
+		}
+		want[l.Owner] = want[l.Owner].Add(index.Sub(l.RewardIndexPaid).MulDec(math.LegacyNewDecFromInt(l.Weight))...)
+	}
+	for owner := range want {
+		pending, _ := f.k.GetPending(ctx, sdk.MustAccAddressFromBech32(owner))
+		want[owner] = want[owner].Add(pending...)
+	}
+	return want
+}
+
+// TestMigrate1to2: after the migration every owner is owed exactly what the
+// per-lock accounting owed it, the invariants hold, and claims pay it.
+func TestMigrate1to2(t *testing.T) {
+	f := setup(t, 3)
+	alice, bob, payer := f.ta.Accounts[0].Address, f.ta.Accounts[1].Address, f.ta.Accounts[2].Address
+	f.mustLock(alice, 3_000_000, year)
+	f.mustLock(alice, 5_000_000, week)
+	f.deposit(payer, sdk.NewCoins(uaic(1_234_567)))
+	f.ta.NextBlock()
+	f.mustLock(alice, 2_000_000, week)
+	f.mustLock(bob, 7_000_000, week)
+	id := f.mustLock(bob, 4_000_000, week)
+	f.deposit(payer, sdk.NewCoins(uaic(987_654)))
+	f.ta.NextBlock()
+	if _, err := f.k.BeginUnlock(f.ta.Ctx, bob, id); err != nil {
+		t.Fatal(err)
+	}
+	f.deposit(payer, sdk.NewCoins(uaic(555_555)))
+	f.ta.NextBlock()
+
+	want := toVersion1(t, f)
+	if err := keeper.NewMigrator(f.k).Migrate1to2(f.ta.Ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.checkInvariants()
+	index, _ := f.k.GetRewardIndex(f.ta.Ctx)
+	for owner, w := range want {
+		addr := sdk.MustAccAddressFromBech32(owner)
+		pending, _ := f.k.GetPending(f.ta.Ctx, addr)
+		p, err := f.k.OwnerIndexPaid.Get(f.ta.Ctx, addr)
+		if err != nil || !p.Coins.Equal(index) {
+			t.Fatalf("%s: paid index %v (%v), want the index %s", owner, p.Coins, err, index)
+		}
+		if !pending.Equal(w) {
+			t.Fatalf("%s: owed %s after the migration, %s before", owner, pending, w)
+		}
+		paid, err := f.claim(addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if wantPay, _ := w.TruncateDecimal(); !paid.Equal(wantPay) {
+			t.Fatalf("%s: claim paid %s, want %s", owner, paid, wantPay)
+		}
+	}
+	f.checkInvariants()
+}
+
+// TestInitGenesisPerLockIndexes: a genesis in the per-lock form (an owner's
+// weighted locks with different paid indexes, as version 1 exported them)
+// imports with every owner owed what it was owed.
+func TestInitGenesisPerLockIndexes(t *testing.T) {
+	f := setup(t, 2)
+	alice, payer := f.ta.Accounts[0].Address, f.ta.Accounts[1].Address
+	f.mustLock(alice, 3_000_000, year)
+	f.deposit(payer, sdk.NewCoins(uaic(1_234_567)))
+	f.ta.NextBlock()
+	f.mustLock(alice, 5_000_000, week)
+	f.deposit(payer, sdk.NewCoins(uaic(765_432)))
+	f.ta.NextBlock()
+	gs, err := f.k.ExportGenesis(f.ta.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Settle the first lock alone at the index, as version 1 did.
+	l := &gs.Locks[0]
+	earned := gs.RewardIndex.Sub(l.RewardIndexPaid).MulDec(math.LegacyNewDecFromInt(l.Weight))
+	if earned.IsZero() {
+		t.Fatal("the first lock has earned nothing: the test needs rewards")
+	}
+	l.RewardIndexPaid = gs.RewardIndex
+	found := false
+	for i := range gs.Pending {
+		if gs.Pending[i].Owner == alice.String() {
+			gs.Pending[i].Rewards, found = gs.Pending[i].Rewards.Add(earned...), true
+		}
+	}
+	if !found {
+		gs.Pending = append(gs.Pending, types.PendingReward{Owner: alice.String(), Rewards: earned})
+	}
+
+	g := setup(t, 1)
+	if err := g.ta.BankKeeper.SendCoinsFromAccountToModule(g.ta.Ctx, g.ta.Accounts[0].Address, types.ModuleName, f.moduleBalance()); err != nil {
+		t.Fatal(err)
+	}
+	g.deposit(g.ta.Accounts[0].Address, f.poolBalance())
+	if err := g.k.InitGenesis(g.ta.Ctx, gs); err != nil {
+		t.Fatal(err)
+	}
+	g.checkInvariants()
+	fa, _ := f.k.GetAccounted(f.ta.Ctx)
+	ga, _ := g.k.GetAccounted(g.ta.Ctx)
+	fp, _ := f.k.PendingRewards(f.ta.Ctx, alice)
+	gp, _ := g.k.PendingRewards(g.ta.Ctx, alice)
+	if !fa.Equal(ga) || !fp.Equal(gp) {
+		t.Fatalf("after import: accounted %s (was %s), alice owed %s (was %s)", ga, fa, gp, fp)
+	}
+}
