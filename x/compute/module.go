@@ -27,8 +27,9 @@ import (
 // ConsensusVersion is the module's state-machine version: 2 since the
 // economics of issue 14 (keeper.Migrator.Migrate1to2), 3 since the
 // verification rules of issue 15 (keeper.Migrator.Migrate2to3), 4 since the
-// per-denom payments of issue 19 (keeper.Migrator.Migrate3to4).
-const ConsensusVersion = 4
+// per-denom payments of issue 19 (keeper.Migrator.Migrate3to4), 5 since the
+// sampling beacon of issue 15 item 1 (keeper.Migrator.Migrate4to5).
+const ConsensusVersion = 5
 
 var (
 	_ module.AppModuleBasic      = AppModule{}
@@ -93,6 +94,9 @@ func (am AppModule) RegisterServices(cfg module.Configurator) {
 	}
 	if err := cfg.RegisterMigration(types.ModuleName, 3, keeper.NewMigrator(am.keeper).Migrate3to4); err != nil {
 		panic(fmt.Errorf("register the %s 3→4 migration: %w", types.ModuleName, err))
+	}
+	if err := cfg.RegisterMigration(types.ModuleName, 4, keeper.NewMigrator(am.keeper).Migrate4to5); err != nil {
+		panic(fmt.Errorf("register the %s 4→5 migration: %w", types.ModuleName, err))
 	}
 }
 

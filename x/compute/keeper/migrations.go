@@ -173,3 +173,23 @@ func withV4Params(p types.Params) types.Params {
 	}
 	return p
 }
+
+// Migrate4to5 brings a version-4 store to the sampling beacon of issue 15
+// item 1: beacon_window_blocks, which version 4 did not have, gets its
+// default. No key is registered (validators send MsgRegisterBeaconKey);
+// until one is, draws keep the header hash, and jobs already waiting for a
+// draw are keyed by their submission height, which the BeginBlocker still
+// drains.
+func (m Migrator) Migrate4to5(ctx sdk.Context) error {
+	params, err := m.k.Params.Get(ctx)
+	if err != nil {
+		return errorsmod.Wrap(err, "migrate compute 4→5: params")
+	}
+	if params.BeaconWindowBlocks == 0 {
+		params.BeaconWindowBlocks = types.DefaultBeaconWindowBlocks
+	}
+	if err := params.Validate(); err != nil {
+		return errorsmod.Wrap(err, "migrate compute 4→5")
+	}
+	return m.k.Params.Set(ctx, params)
+}

@@ -41,4 +41,8 @@ var (
 	ErrOwnBid                 = errors.Register(ModuleName, 36, "a requester may not bid on its own job")
 	ErrFeeAboveCap            = errors.Register(ModuleName, 37, "fee exceeds the requester's cap")
 	ErrDenomNotAllowed        = errors.Register(ModuleName, 50, "denom not allowed for jobs (allowed_denoms)")
+	ErrInvalidBeaconKey       = errors.Register(ModuleName, 60, "invalid beacon key or proof of possession")
+	ErrBeaconKeyPending       = errors.Register(ModuleName, 61, "a beacon key rotation is pending")
+	ErrNotValidator           = errors.Register(ModuleName, 62, "not a validator")
+	ErrBeaconKeyTaken         = errors.Register(ModuleName, 63, "beacon key registered by another validator")
 )

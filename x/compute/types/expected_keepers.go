@@ -6,6 +6,7 @@ import (
 	"cosmossdk.io/core/address"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 
 	"github.com/aichain/aichain/types/common"
 )
@@ -46,4 +47,11 @@ type DatasetKeeper interface {
 	// ChargeJobDatasetFee pays a granted job's dataset fee to the owner, once per job (a second call is a no-op).
 	ChargeJobDatasetFee(ctx context.Context, datasetID, jobID uint64, fromModule string, fee sdk.Coins, shares []common.Share) error
 	RevokeJobAccess(ctx context.Context, datasetID, jobID uint64) error
+}
+
+// StakingKeeper is what x/compute needs from x/staking: a validator's
+// consensus address, for its beacon key.
+type StakingKeeper interface {
+	ValidatorAddressCodec() address.Codec
+	GetValidator(ctx context.Context, addr sdk.ValAddress) (stakingtypes.Validator, error)
 }
