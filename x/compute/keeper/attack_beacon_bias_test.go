@@ -106,3 +106,56 @@ func TestAttackWindowCoalition(t *testing.T) {
 		t.Fatalf("a coalition of the whole window reached %d samples; the README says 25", len(samples))
 	}
 }
+
+// TestAttackDisputeDrawGround: the chunks a dispute adds used to come from
+// the header hash of the dispute's own block, which its proposer (paid by
+// the provider) could grind toward chunks the provider computed honestly.
+// With the beacon, the dispute only schedules the draw: the job waits, out
+// of the challenge queue, until the beacons of the two heights after the
+// dispute are final, and its chunks are the ones they give (plus the ones
+// the requester named).
+func TestAttackDisputeDrawGround(t *testing.T) {
+	s := newSuite(t)
+	net := newBeaconNet(t, 4)
+	s.install(net)
+	req, prov := s.acc(0), s.acc(1)
+	s.register(prov, verifyBond)
+	id := s.bigJob(req)
+	s.win(prov, id, verifyPrice)
+	if _, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: prov.String(), JobId: id, OutputRoot: root32, ChunkCount: 64}); err != nil {
+		t.Fatal(err)
+	}
+	w := int64(s.params().BeaconWindowBlocks)
+	s.beaconBlocks(net, int(3+w), nil)
+	if j := s.job(id); !j.Sample.Decided || j.Sample.Selected {
+		t.Fatalf("want an unsampled result in its challenge window: %+v", j.Sample)
+	}
+	at := s.height()
+	if _, err := s.ms.DisputeResult(s.ta.Ctx, &types.MsgDisputeResult{Requester: req.String(), JobId: id, ChunkIndices: []uint64{5}}); err != nil {
+		t.Fatal(err)
+	}
+	if j := s.job(id); j.State != types.JobState_JOB_STATE_SUBMITTED || len(j.Sample.Indices) != 0 || j.Sample.DecideHeight != at+2+w {
+		t.Fatalf("the dispute's chunks were drawn in its own block: %+v", j)
+	}
+	if _, err := s.ms.DisputeResult(s.ta.Ctx, &types.MsgDisputeResult{Requester: req.String(), JobId: id}); err == nil {
+		t.Fatal("a second dispute while the first waits for its draw was accepted")
+	}
+	s.beaconBlocks(net, int(3+w), nil)
+	j := s.job(id)
+	if j.State != types.JobState_JOB_STATE_VERIFYING || j.Sample.SeedSource != types.SeedSource_SEED_SOURCE_BEACON {
+		t.Fatalf("after the draw: %+v", j)
+	}
+	seed := types.BeaconSeed(id, [][]byte{net.expectedBeacon(at+1, 0, 1, 2, 3), net.expectedBeacon(at+2, 0, 1, 2, 3)})
+	want := map[uint64]bool{5: true}
+	for _, i := range types.SampleIndices(seed, 64, s.params().SamplesPerJob) {
+		want[i] = true
+	}
+	if len(j.Sample.Indices) != len(want) {
+		t.Fatalf("indices %v, want the beacon's plus 5", j.Sample.Indices)
+	}
+	for _, i := range j.Sample.Indices {
+		if !want[i] {
+			t.Fatalf("indices %v, want the beacon's plus 5", j.Sample.Indices)
+		}
+	}
+}
