@@ -111,6 +111,13 @@ func txCommands(app string) *autocliv1.ServiceCommandDescriptor {
 					"found available, the abort is a timeout and the collateral is forfeited.",
 				Example:        fmt.Sprintf("%s tx compute abort-job 1 inputs-unavailable --from provider", app),
 				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}, {ProtoField: "reason"}}},
+			{RpcMethod: "RegisterBeaconKey", Use: "register-beacon-key [validator-address] [pubkey-hex] [proof-of-possession-hex]",
+				Short: "Register or rotate a validator's BLS beacon key (signed by its operator account; aichaind beacon pop prints the key and proof)",
+				Example: fmt.Sprintf("%s tx compute register-beacon-key aicvaloper1... $(%s beacon pop aicvaloper1... --chain-id aichain-local-1 --home ~/.aichain) --from node0",
+					app, app),
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{
+					{ProtoField: "validator_address"}, {ProtoField: "pubkey"}, {ProtoField: "proof_of_possession"},
+				}},
 			{RpcMethod: "UpdateParams", Skip: false, GovProposal: true, Use: "update-params-proposal [params-json]",
 				Short: "Propose new compute params (gov authority only)",
 				Example: fmt.Sprintf(`%s tx compute update-params-proposal '%s' --deposit 10000000uaic --title "Compute params" --summary "The defaults" --from alice`,
