@@ -159,7 +159,9 @@ func TestPreBlockerHandsSharesOn(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := &beaconSink{}
-	next := func(sdk.Context, *abci.RequestFinalizeBlock) (*sdk.ResponsePreBlock, error) { return &sdk.ResponsePreBlock{}, nil }
+	next := func(sdk.Context, *abci.RequestFinalizeBlock) (*sdk.ResponsePreBlock, error) {
+		return &sdk.ResponsePreBlock{}, nil
+	}
 	pb := NewPreBlocker(log.NewNopLogger(), &sink{}, inj, next).WithBeacon(b).PreBlock()
 	if _, err := pb(veCtx(h, last), &abci.RequestFinalizeBlock{Height: h, Txs: [][]byte{tx}}); err != nil {
 		t.Fatal(err)

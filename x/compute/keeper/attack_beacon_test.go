@@ -212,4 +212,6 @@ func TestAttackProposerOmitsShare(t *testing.T) {
 	}
 }
 
-func joinShare(h int64, cons []byte) collections.Pair[int64, []byte] { return collections.Join(h, cons) }
+func joinShare(h int64, cons []byte) collections.Pair[int64, []byte] {
+	return collections.Join(h, cons)
+}
