@@ -64,7 +64,9 @@ func TestAttackForgedShareInInjectedCommit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	next := func(sdk.Context, *abci.RequestFinalizeBlock) (*sdk.ResponsePreBlock, error) { return &sdk.ResponsePreBlock{}, nil }
+	next := func(sdk.Context, *abci.RequestFinalizeBlock) (*sdk.ResponsePreBlock, error) {
+		return &sdk.ResponsePreBlock{}, nil
+	}
 	pb := ve.NewPreBlocker(log.NewNopLogger(), k, inj, next).WithBeacon(k).PreBlock()
 	ctx := ta.Ctx.WithConsensusParams(cmtproto.ConsensusParams{Abci: &cmtproto.ABCIParams{VoteExtensionsEnableHeight: 1}})
 	if _, err := pb(ctx, &abci.RequestFinalizeBlock{Height: h, Txs: [][]byte{tx}}); err != nil {
