@@ -37,7 +37,7 @@ func (app *App) setVoteExtensions(logger log.Logger, appOpts servertypes.AppOpti
 	}
 	vetypes.RegisterMsgServer(app.MsgServiceRouter(), vetypes.Server{})
 	voteExt := ve.NewVoteExtHandler(logger, client, cfg.Timeout).WithBeacon(loadBeaconKey(logger, appOpts), app.ComputeKeeper)
-	app.SetExtendVoteHandler(voteExt.ExtendVote())
+	app.SetExtendVoteHandler(ve.WithWrittenFormat(voteExt.ExtendVote()))
 	app.SetVerifyVoteExtensionHandler(voteExt.VerifyVoteExtension())
 
 	injections := ve.Injections{TxConfig: app.txConfig}

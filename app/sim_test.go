@@ -272,10 +272,13 @@ func (h *simHook) finalChecks(tb testing.TB, ti simsx.TestInstance[*App]) {
 	}
 	tb.Logf("x/compute after %d blocks: %d jobs, stats %s", app.LastBlockHeight(), next-1, stats.String())
 	verified, fraud, seen := h.verdicts.verified.Load(), h.verdicts.fraud.Load(), h.verdicts.seenJobs()
-	tb.Logf("simulated verdicts: %d jobs under verification, votes in %d blocks, %d jobs settled verified, %d failed as fraud",
-		seen, h.verdicts.applied.Load(), verified, fraud)
+	tb.Logf("simulated verdicts: %d jobs under verification, votes in %d blocks, %d jobs settled verified, %d failed as fraud, %d verdicts of unknown kinds dropped",
+		seen, h.verdicts.applied.Load(), verified, fraud, h.verdicts.unknown.Load())
 	if verified+fraud == 0 && (seen >= minVerifyingForVerdicts || ti.Cfg.NumBlocks >= minBlocksForVerdicts) {
 		tb.Fatalf("%d blocks, %d jobs under verification, and no job reached a verdict (settled verified or fraud)", ti.Cfg.NumBlocks, seen)
+	}
+	if unknown := h.verdicts.unknown.Load(); unknown == 0 && seen >= minVerifyingForBoth {
+		tb.Fatalf("%d jobs under verification, but no verdict of an unknown kind went through the codec", seen)
 	}
 	if seen >= minVerifyingForBoth && (verified == 0 || fraud == 0) {
 		tb.Fatalf("%d jobs under verification, but %d settled verified and %d failed as fraud: both outcomes must occur", seen, verified, fraud)

@@ -10,6 +10,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/aichain/aichain/app/ve"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 )
 
@@ -27,6 +28,13 @@ import (
 //     in four; on an honest result VALID, but one vote in twenty is a wrong
 //     INVALID (a faulty sidecar), so that tallies mix.
 //
+//   - one validator in three writes its extension in a newer format (version
+//     2, an unknown field) in which one verdict in four is of a kind this
+//     binary does not know, as during a rolling upgrade that adds a kind:
+//     every extension goes through the vote-extension codec
+//     (ve.DecodeExtension, then ve.KnownVerdicts, as the PreBlocker does), so
+//     the unknown kinds are dropped and counted.
+//
 // Every draw is a hash of the height, job id and validator index, so two runs
 // of a seed apply the same verdicts (TestAppStateDeterminism).
 
@@ -37,6 +45,41 @@ type simVerdicts struct {
 	applied  atomic.Int64    // blocks in which verdicts were applied
 	verified atomic.Int64    // jobs settled by a VALID quorum
 	fraud    atomic.Int64    // jobs failed as fraud (slashed, provider jailed)
+	unknown  atomic.Int64    // verdicts of unknown kinds the codec dropped
+}
+
+// simUnknownKind is a verdict kind this binary does not define.
+const simUnknownKind = computetypes.Verdict(99)
+
+// throughCodec encodes validator val's verdicts as its vote extension (in
+// the newer format for one validator in three) and returns what the
+// PreBlocker would tally from it: the known verdicts.
+func (s *simVerdicts) throughCodec(height int64, val int, verdicts []computetypes.JobVerdict) ([]computetypes.JobVerdict, error) {
+	ext := computetypes.VoteExtension{}
+	newer := verdictDraw("format", height, 0, val, 3) == 0
+	if newer {
+		ext.Version = 2
+	}
+	for _, v := range verdicts {
+		if newer && verdictDraw("kind", height, v.JobId, val, 4) == 0 {
+			v.Verdict = simUnknownKind
+		}
+		ext.Verdicts = append(ext.Verdicts, &computetypes.JobVerdict{JobId: v.JobId, Verdict: v.Verdict})
+	}
+	bz, err := ext.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	if newer {
+		bz = append(bz, 15<<3, 0x01) // a field this binary does not know
+	}
+	decoded, err := ve.DecodeExtension(bz)
+	if err != nil {
+		return nil, fmt.Errorf("validator %d's extension at height %d: %w", val, height, err)
+	}
+	known := ve.KnownVerdicts(decoded)
+	s.unknown.Add(int64(len(decoded) - len(known)))
+	return known, nil
 }
 
 // verdictDraw returns a deterministic pseudo-random number in [0, n) for the
@@ -130,6 +173,12 @@ func (s *simVerdicts) apply(ctx sdk.Context, app *App) error {
 			if verdict, ok := simVerdict(ctx.BlockHeight(), id, i); ok {
 				vv.Verdicts = append(vv.Verdicts, computetypes.JobVerdict{JobId: id, Verdict: verdict})
 			}
+		}
+		if len(vv.Verdicts) == 0 {
+			continue
+		}
+		if vv.Verdicts, err = s.throughCodec(ctx.BlockHeight(), i, vv.Verdicts); err != nil {
+			return err
 		}
 		if len(vv.Verdicts) > 0 {
 			votes = append(votes, vv)

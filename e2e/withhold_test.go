@@ -55,9 +55,11 @@ func (c *Chain) winnerCollateral(t *testing.T, id string) int64 {
 //     power votes UNAVAILABLE after the span; the job fails WITHHELD, the
 //     provider loses exactly the job's collateral (not the fraud slash of
 //     half its bond), is not jailed, and the requester ends even (escrow
-//     back, compensated its creation fee).
+//     back, compensated its creation fee);
+//   - clogged verification (item 3): half the sidecars stopped, no quorum:
+//     the requester is refunded and the provider paid nothing (clogged).
 func TestOutageIsNotFraud(t *testing.T) {
-	c := NewChain(t, 4, "alice", "brief", "withholder")
+	c := NewChain(t, 4, "alice", "brief", "withholder", "honest")
 	c.SetComputeParams(map[string]any{
 		"sample_rate_floor_bps":   10000, // every job is sampled
 		"samples_per_job":         4,     // all 4 chunks
@@ -125,6 +127,48 @@ func TestOutageIsNotFraud(t *testing.T) {
 	comp := min(collateral*computeParamInt(t, c, "requester_compensation_bps")/10_000, localnetCreationFee)
 	if got, want := c.restBalance(t, alice).Int64()-aliceBefore, -localnetCreationFee+comp; got != want {
 		t.Fatalf("requester after withholding: %d, want %d (escrow back, creation fee less its compensation)", got, want)
+	}
+	withholder.Stop()
+	clogged(t, c, dir, sidecars[2:])
+}
+
+// clogged (issue 15, item 3): with two of the four sidecars stopped, as if
+// clogged, only half the power can vote VALID: no quorum. The window is
+// extended once, then the job ends EXPIRED / VERIFICATION_INCONCLUSIVE: the
+// requester gets its escrow back (it loses only the creation fee), the
+// honest provider is paid nothing and forfeits nothing, so a cheater gains
+// nothing from clogging verification.
+func clogged(t *testing.T, c *Chain, dir string, stop []*Process) {
+	t.Helper()
+	for _, s := range stop {
+		s.Stop()
+	}
+	prov := c.StartProvider(t, dir, "honest", c.Nodes[0].SparePort(3), "1000uaic")
+	addr, alice := c.Addr("honest"), c.Addr("alice")
+	_, bond := c.providerState(t, addr)
+	provBefore, aliceBefore := c.restBalance(t, addr).Int64(), c.restBalance(t, alice).Int64()
+	id := c.createGemmJob(t, 3)
+	j := c.waitJobState(t, id, 240*time.Second, "JOB_STATE_SETTLED", "JOB_STATE_FAILED", "JOB_STATE_EXPIRED")
+	if j.State != "JOB_STATE_EXPIRED" || j.CloseReason != "CLOSE_REASON_VERIFICATION_INCONCLUSIVE" || j.Winner != addr {
+		t.Fatalf("job verified by half the power ended %s / %s (winner %s), want EXPIRED / VERIFICATION_INCONCLUSIVE\n%s",
+			j.State, j.CloseReason, j.Winner, prov.LogTail(15))
+	}
+	var res struct {
+		Job struct {
+			VerificationExtended bool `json:"verification_extended"`
+		} `json:"job"`
+	}
+	if err := json.Unmarshal([]byte(c.CLI("q", "compute", "job", id, "--output", "json")), &res); err != nil || !res.Job.VerificationExtended {
+		t.Fatalf("inconclusive job %s: verification_extended %t (%v), want its window extended once first", id, res.Job.VerificationExtended, err)
+	}
+	if got := c.restBalance(t, addr).Int64() - provBefore; got != 0 {
+		t.Fatalf("provider of an inconclusive job was paid %d, want 0", got)
+	}
+	if status, after := c.providerState(t, addr); after != bond || status != "PROVIDER_STATUS_ACTIVE" {
+		t.Fatalf("provider of an inconclusive job: %s, bond %d (was %d); want ACTIVE, bond untouched", status, after, bond)
+	}
+	if got := c.restBalance(t, alice).Int64() - aliceBefore; got != -localnetCreationFee {
+		t.Fatalf("requester of an inconclusive job: %d, want −%d (escrow back, creation fee kept)", got, localnetCreationFee)
 	}
 	c.WaitBlocks(2)
 }

@@ -62,15 +62,10 @@ type ChainResolver struct {
 	cfg ResolverConfig
 
 	mu        sync.Mutex
-	models    map[uint64]cachedModel
-	gptModels map[uint64]cachedGPT
+	models    map[uint64]cachedWeights[*workload.Model]
+	gptModels map[uint64]cachedWeights[*workload.GPTModel]
 	datasets  map[uint64]*DatasetFile
 	failed    failures
-}
-
-type cachedModel struct {
-	sha   string
-	model *workload.Model
 }
 
 var _ Resolver = (*ChainResolver)(nil)
@@ -81,44 +76,25 @@ func NewChainResolver(cfg ResolverConfig) *ChainResolver {
 	if cfg.HTTP == nil {
 		cfg.HTTP = cfg.Fetch.HTTPClient()
 	}
-	return &ChainResolver{cfg: cfg, models: map[uint64]cachedModel{}, gptModels: map[uint64]cachedGPT{},
+	return &ChainResolver{cfg: cfg, models: map[uint64]cachedWeights[*workload.Model]{}, gptModels: map[uint64]cachedWeights[*workload.GPTModel]{},
 		datasets: map[uint64]*DatasetFile{}, failed: failures{ttl: cfg.Fetch.FailureTTL}}
 }
 
-// Model returns the checked weights of an on-chain model.
+// Model returns the checked weights of an on-chain mlp model.
 func (r *ChainResolver) Model(ctx context.Context, modelID uint64) (*workload.Model, error) {
-	if r.cfg.Models == nil {
-		return nil, fmt.Errorf("%w: no model registry client", ErrUnsupported)
-	}
-	res, err := r.cfg.Models.Model(ctx, &modelregistrytypes.QueryModelRequest{Id: modelID})
-	if err != nil {
-		return nil, fmt.Errorf("query model %d: %w", modelID, err)
-	}
-	rec := res.Model
-	sha := strings.ToLower(rec.Sha256)
-	r.mu.Lock()
-	c, ok := r.models[modelID]
-	r.mu.Unlock()
-	if ok && c.sha == sha {
-		return c.model, nil
-	}
-	data, err := r.weights(ctx, modelID, sha, rec.Uri)
-	if err != nil {
-		return nil, err
-	}
-	m, err := workload.ParseSafetensors(data, sha, r.cfg.Limits)
-	if err != nil {
-		return nil, fmt.Errorf("model %d weights from %q: %w", modelID, rec.Uri, err)
-	}
-	if rec.InputDim != uint64(m.InputDim()) || rec.OutputDim != uint64(m.OutputDim()) {
-		return nil, fmt.Errorf("model %d weights are %d→%d, the chain records %d→%d",
-			modelID, m.InputDim(), m.OutputDim(), rec.InputDim, rec.OutputDim)
-	}
-	r.store("models", sha+".safetensors", data)
-	r.mu.Lock()
-	r.models[modelID] = cachedModel{sha: sha, model: m}
-	r.mu.Unlock()
-	return m, nil
+	return loadModel(ctx, r, r.models, modelID, weightsParser[*workload.Model]{
+		parse: func(data []byte, sha string, rec *modelregistrytypes.Model) (*workload.Model, error) {
+			m, err := workload.ParseSafetensors(data, sha, r.cfg.Limits)
+			if err != nil {
+				return nil, err
+			}
+			if rec.InputDim != uint64(m.InputDim()) || rec.OutputDim != uint64(m.OutputDim()) {
+				return nil, fmt.Errorf("weights are %d→%d, the chain records %d→%d",
+					m.InputDim(), m.OutputDim(), rec.InputDim, rec.OutputDim)
+			}
+			return m, nil
+		},
+	})
 }
 
 // weights reads a model's weights file from the disk cache or its uri; a

@@ -3,7 +3,6 @@ package jobexec
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/aichain/aichain/workload"
 	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
@@ -27,44 +26,19 @@ var (
 	_ PromptSource = (*ChainResolver)(nil)
 )
 
-type cachedGPT struct {
-	sha   string
-	model *workload.GPTModel
-}
-
 // GPTModel returns the checked weights of an on-chain gpt-f32 model.
 func (r *ChainResolver) GPTModel(ctx context.Context, modelID uint64) (*workload.GPTModel, error) {
-	if r.cfg.Models == nil {
-		return nil, fmt.Errorf("%w: no model registry client", ErrUnsupported)
-	}
-	res, err := r.cfg.Models.Model(ctx, &modelregistrytypes.QueryModelRequest{Id: modelID})
-	if err != nil {
-		return nil, fmt.Errorf("query model %d: %w", modelID, err)
-	}
-	rec := res.Model
-	if rec.Architecture != workload.KindGPT || rec.Gpt == nil {
-		return nil, fmt.Errorf("%w: model %d is %q, not a %s model with its config", ErrUnsupported, modelID, rec.Architecture, workload.KindGPT)
-	}
-	sha := strings.ToLower(rec.Sha256)
-	r.mu.Lock()
-	c, ok := r.gptModels[modelID]
-	r.mu.Unlock()
-	if ok && c.sha == sha {
-		return c.model, nil
-	}
-	data, err := r.weights(ctx, modelID, sha, rec.Uri)
-	if err != nil {
-		return nil, err
-	}
-	m, err := workload.ParseGPTSafetensors(data, sha, rec.Gpt.Workload(), r.cfg.Limits)
-	if err != nil {
-		return nil, fmt.Errorf("model %d weights from %q: %w", modelID, rec.Uri, err)
-	}
-	r.store("models", sha+".safetensors", data)
-	r.mu.Lock()
-	r.gptModels[modelID] = cachedGPT{sha: sha, model: m}
-	r.mu.Unlock()
-	return m, nil
+	return loadModel(ctx, r, r.gptModels, modelID, weightsParser[*workload.GPTModel]{
+		check: func(rec *modelregistrytypes.Model) error {
+			if rec.Architecture != workload.KindGPT || rec.Gpt == nil {
+				return fmt.Errorf("%w: model %d is %q, not a %s model with its config", ErrUnsupported, rec.Id, rec.Architecture, workload.KindGPT)
+			}
+			return nil
+		},
+		parse: func(data []byte, sha string, rec *modelregistrytypes.Model) (*workload.GPTModel, error) {
+			return workload.ParseGPTSafetensors(data, sha, rec.Gpt.Workload(), r.cfg.Limits)
+		},
+	})
 }
 
 // Prompts returns the checked rows of a version of an npy-i32 dataset.
