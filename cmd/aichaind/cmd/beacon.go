@@ -35,7 +35,7 @@ func beaconCmd() *cobra.Command {
 	pop := &cobra.Command{
 		Use:   "pop [validator-address]",
 		Short: "Print the public key and proof of possession (hex) to register with tx compute register-beacon-key",
-		Example: "aichaind tx compute register-beacon-key aicvaloper1... " +
+		Example: "aichaind tx compute register-beacon-key " +
 			"$(aichaind beacon pop aicvaloper1... --chain-id aichain-local-1) --from node0",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
