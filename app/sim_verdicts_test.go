@@ -208,6 +208,14 @@ func (s *simVerdicts) apply(ctx sdk.Context, app *App) error {
 	return nil
 }
 
+// checkUnknownKinds fails a run with many jobs under verification in which
+// no verdict of an unknown kind went through the codec.
+func (s *simVerdicts) checkUnknownKinds(tb testing.TB, seen int) {
+	if s.unknown.Load() == 0 && seen >= minVerifyingForBoth {
+		tb.Fatalf("%d jobs under verification, but no verdict of an unknown kind went through the codec", seen)
+	}
+}
+
 // seenJobs returns how many distinct jobs were under verification.
 func (s *simVerdicts) seenJobs() int {
 	s.mu.Lock()
