@@ -1,7 +1,14 @@
 package app
 
 import (
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cast"
+
 	"cosmossdk.io/log"
+
+	"github.com/cosmos/cosmos-sdk/client/flags"
 
 	"github.com/cosmos/cosmos-sdk/baseapp"
 	servertypes "github.com/cosmos/cosmos-sdk/server/types"
@@ -29,7 +36,7 @@ func (app *App) setVoteExtensions(logger log.Logger, appOpts servertypes.AppOpti
 		}
 	}
 	vetypes.RegisterMsgServer(app.MsgServiceRouter(), vetypes.Server{})
-	voteExt := ve.NewVoteExtHandler(logger, client, cfg.Timeout)
+	voteExt := ve.NewVoteExtHandler(logger, client, cfg.Timeout).WithBeacon(loadBeaconKey(logger, appOpts), app.ComputeKeeper)
 	app.SetExtendVoteHandler(ve.WithWrittenFormat(voteExt.ExtendVote()))
 	app.SetVerifyVoteExtensionHandler(voteExt.VerifyVoteExtension())
 
@@ -40,5 +47,23 @@ func (app *App) setVoteExtensions(logger log.Logger, appOpts servertypes.AppOpti
 	app.SetPrepareProposal(proposals.PrepareProposal())
 	app.SetProcessProposal(proposals.ProcessProposal())
 
-	app.SetPreBlocker(ve.NewPreBlocker(logger, app.ComputeKeeper, injections, app.PreBlocker).PreBlock())
+	app.SetPreBlocker(ve.NewPreBlocker(logger, app.ComputeKeeper, injections, app.PreBlocker).WithBeacon(app.ComputeKeeper).PreBlock())
+}
+
+// loadBeaconKey reads the node's beacon key (config/beacon_key.json under
+// its home); without one the validator sends no beacon shares.
+func loadBeaconKey(logger log.Logger, appOpts servertypes.AppOptions) *ve.BeaconSigner {
+	home := cast.ToString(appOpts.Get(flags.FlagHome))
+	if home == "" {
+		return nil
+	}
+	path := filepath.Join(home, ve.BeaconKeyFile)
+	signer, err := ve.LoadBeaconKey(path)
+	if err != nil {
+		if !os.IsNotExist(err) {
+			logger.Error("beacon key unreadable: this validator sends no beacon shares", "path", path, "err", err)
+		}
+		return nil
+	}
+	return signer
 }

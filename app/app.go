@@ -349,7 +349,7 @@ func New(
 	app.ComputeKeeper = computekeeper.NewKeeper(
 		appCodec, runtime.NewKVStoreService(keys[computetypes.StoreKey]),
 		app.AccountKeeper, app.BankKeeper,
-		app.ModelRegistryKeeper, app.DataMarketKeeper, authority,
+		app.ModelRegistryKeeper, app.DataMarketKeeper, app.StakingKeeper, authority,
 	)
 	app.ComputeKeeper.Validators = app.StakingKeeper
 	ibcModules := app.newIBC(appCodec, keys, authority)

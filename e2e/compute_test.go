@@ -26,8 +26,11 @@ type computeJob struct {
 		Amount string `json:"amount"`
 	} `json:"clearing_price"`
 	Sample struct {
-		Selected bool     `json:"selected"`
-		Indices  []string `json:"indices"`
+		Selected      bool     `json:"selected"`
+		Indices       []string `json:"indices"`
+		SeedSource    string   `json:"seed_source"`
+		BeaconHeights []string `json:"beacon_heights"`
+		DecideHeight  string   `json:"decide_height"`
 	} `json:"sample"`
 	Result struct {
 		OutputRoot string `json:"output_root"` // base64

@@ -136,6 +136,7 @@ func newExampleWorld(t *testing.T) *exampleWorld {
 	w.subs = strings.NewReplacer(
 		"<appd> ", "aichaind ",
 		"aic1alice...", alice, "aic1carol...", carol, "aic1...", alice,
+		"aicvaloper1...", strings.TrimSpace(c.CLI("keys", "show", "node0", "-a", "--bech", "val")),
 		"http://127.0.0.1:8090", w.dataserver,
 		"./build/testnet", filepath.Join(dir, "testnet"),
 		"build/localnet/node0", c.Home(), "~/.aichain", c.Home(),

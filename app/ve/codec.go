@@ -34,6 +34,11 @@ const (
 	// MaxVerdictsPerExtension bounds the verdicts in one vote extension
 	// (every format): a sidecar with more ready sends a rotating subset.
 	MaxVerdictsPerExtension = computetypes.MaxVerdictsPerExtension
+	// MaxBeaconShares bounds the beacon shares in one vote extension and
+	// MaxBeaconShareBytes the bytes of one (every format; this one writes
+	// 48-byte BLS signatures, beacon_window_blocks of them).
+	MaxBeaconShares     = computetypes.MaxBeaconSharesPerExtension
+	MaxBeaconShareBytes = 96
 )
 
 var (
@@ -51,11 +56,19 @@ var (
 func validVerdict(v computetypes.Verdict) bool { return v.Known() }
 
 // EncodeExtension returns the canonical vote extension for a set of
-// verdicts: unknown verdict kinds and job 0 dropped, one verdict per job (the
-// first given), sorted by job id, at most MaxVerdictsPerExtension. No
-// verdicts give an empty extension. Whatever it returns, DecodeExtension
-// accepts: ExtendVote and VerifyVoteExtension agree on what is well-formed.
+// verdicts and no beacon shares (EncodeVoteExtension).
 func EncodeExtension(verdicts []computetypes.JobVerdict) ([]byte, error) {
+	return EncodeVoteExtension(verdicts, nil)
+}
+
+// EncodeVoteExtension returns the canonical vote extension for a set of
+// verdicts and beacon shares: unknown verdict kinds and job 0 dropped, one
+// verdict per job (the first given), sorted by job id, at most
+// MaxVerdictsPerExtension; shares sorted by height, one per height, at most
+// MaxBeaconShares (the latest kept). Neither gives an empty extension.
+// Whatever it returns, DecodeExtension accepts: ExtendVote and
+// VerifyVoteExtension agree on what is well-formed.
+func EncodeVoteExtension(verdicts []computetypes.JobVerdict, shares []computetypes.BeaconShare) ([]byte, error) {
 	seen := make(map[uint64]bool, len(verdicts))
 	out := make([]computetypes.JobVerdict, 0, len(verdicts))
 	for _, v := range verdicts {
@@ -65,7 +78,8 @@ func EncodeExtension(verdicts []computetypes.JobVerdict) ([]byte, error) {
 		seen[v.JobId] = true
 		out = append(out, v)
 	}
-	if len(out) == 0 {
+	shares = canonicalShares(shares)
+	if len(out) == 0 && len(shares) == 0 {
 		return nil, nil
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].JobId < out[j].JobId })
@@ -75,6 +89,9 @@ func EncodeExtension(verdicts []computetypes.JobVerdict) ([]byte, error) {
 	ext := computetypes.VoteExtension{Verdicts: make([]*computetypes.JobVerdict, len(out))}
 	for i := range out {
 		ext.Verdicts[i] = &out[i]
+	}
+	for i := range shares {
+		ext.BeaconShares = append(ext.BeaconShares, &shares[i])
 	}
 	bz, err := ext.Marshal()
 	if err != nil {
@@ -86,16 +103,65 @@ func EncodeExtension(verdicts []computetypes.JobVerdict) ([]byte, error) {
 	return bz, nil
 }
 
+// canonicalShares keeps well-formed shares, one per height, in increasing
+// height order, the latest MaxBeaconShares.
+func canonicalShares(in []computetypes.BeaconShare) []computetypes.BeaconShare {
+	out := make([]computetypes.BeaconShare, 0, len(in))
+	seen := make(map[int64]bool, len(in))
+	for _, s := range in {
+		if s.Height <= 0 || len(s.Signature) == 0 || len(s.Signature) > MaxBeaconShareBytes || seen[s.Height] {
+			continue
+		}
+		seen[s.Height] = true
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Height < out[j].Height })
+	if len(out) > MaxBeaconShares {
+		out = out[len(out)-MaxBeaconShares:]
+	}
+	return out
+}
+
 // DecodeExtension decodes and checks a vote extension by the rules every
-// format keeps, so that a node accepts the extensions of a newer format
-// (cometbft rejects a precommit whose extension its app rejects; a rolling
-// upgrade that adds a verdict kind must not halt the chain): empty is valid
-// (no verdicts); otherwise at most MaxExtensionBytes that decode as a
-// VoteExtension holding 1..MaxVerdictsPerExtension verdicts on jobs in
-// strictly increasing id order, job 0 never. Verdict kinds and fields this
-// binary does not know are accepted and returned as they are (the PreBlocker
-// drops unknown kinds: Tally); the bytes need not be this binary's encoding.
+// format keeps (decodeVoteExtension) and returns its verdicts. Verdict kinds
+// and fields this binary does not know are accepted and returned as they are
+// (the PreBlocker drops unknown kinds: Tally); the bytes need not be this
+// binary's encoding.
 func DecodeExtension(bz []byte) ([]computetypes.JobVerdict, error) {
+	ext, err := decodeVoteExtension(bz)
+	if err != nil || ext == nil {
+		return nil, err
+	}
+	out := make([]computetypes.JobVerdict, len(ext.Verdicts))
+	for i, v := range ext.Verdicts {
+		out[i] = *v
+	}
+	return out, nil
+}
+
+// DecodeBeaconShares decodes a vote extension like DecodeExtension and
+// returns its beacon shares (not verified: the PreBlocker verifies them).
+func DecodeBeaconShares(bz []byte) ([]computetypes.BeaconShare, error) {
+	ext, err := decodeVoteExtension(bz)
+	if err != nil || ext == nil {
+		return nil, err
+	}
+	out := make([]computetypes.BeaconShare, len(ext.BeaconShares))
+	for i, s := range ext.BeaconShares {
+		out[i] = *s
+	}
+	return out, nil
+}
+
+// decodeVoteExtension checks the rules every format keeps, so that a node
+// accepts the extensions of a newer format (cometbft rejects a precommit
+// whose extension its app rejects; a rolling upgrade must not halt the
+// chain): empty is valid (nil); otherwise at most MaxExtensionBytes that
+// decode as a VoteExtension holding at most MaxVerdictsPerExtension verdicts
+// on jobs in strictly increasing id order (job 0 never) and at most
+// MaxBeaconShares shares of strictly increasing positive heights, each 1 to
+// MaxBeaconShareBytes bytes; and at least one verdict or share.
+func decodeVoteExtension(bz []byte) (*computetypes.VoteExtension, error) {
 	if len(bz) == 0 {
 		return nil, nil
 	}
@@ -106,19 +172,28 @@ func DecodeExtension(bz []byte) ([]computetypes.JobVerdict, error) {
 	if err := ext.Unmarshal(bz); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformedExtension, err)
 	}
-	if len(ext.Verdicts) == 0 || len(ext.Verdicts) > MaxVerdictsPerExtension {
-		return nil, fmt.Errorf("%w: %d verdicts, want 1..%d", ErrMalformedExtension, len(ext.Verdicts), MaxVerdictsPerExtension)
+	if len(ext.Verdicts) > MaxVerdictsPerExtension || len(ext.Verdicts)+len(ext.BeaconShares) == 0 {
+		return nil, fmt.Errorf("%w: %d verdicts and %d shares, want 0..%d verdicts and not none of either",
+			ErrMalformedExtension, len(ext.Verdicts), len(ext.BeaconShares), MaxVerdictsPerExtension)
 	}
-	out := make([]computetypes.JobVerdict, len(ext.Verdicts))
 	var last uint64
 	for i, v := range ext.Verdicts {
 		if v == nil || v.JobId == 0 || v.JobId <= last {
 			return nil, fmt.Errorf("%w: verdict %d is out of order or on job 0", ErrMalformedExtension, i)
 		}
 		last = v.JobId
-		out[i] = *v
 	}
-	return out, nil
+	if len(ext.BeaconShares) > MaxBeaconShares {
+		return nil, fmt.Errorf("%w: %d beacon shares, at most %d", ErrMalformedExtension, len(ext.BeaconShares), MaxBeaconShares)
+	}
+	var lastH int64
+	for i, s := range ext.BeaconShares {
+		if s == nil || s.Height <= lastH || len(s.Signature) == 0 || len(s.Signature) > MaxBeaconShareBytes {
+			return nil, fmt.Errorf("%w: beacon share %d is out of order or malformed", ErrMalformedExtension, i)
+		}
+		lastH = s.Height
+	}
+	return &ext, nil
 }
 
 // KnownVerdicts keeps the verdicts of kinds this binary tallies, in order.

@@ -162,10 +162,29 @@ func FuzzDecodeExtension(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte{0x0a, 0x04, 0x08, 0x01, 0x10, 0x01})
 	f.Add(newerExtension(f))
+	withShares, _ := EncodeVoteExtension([]computetypes.JobVerdict{{JobId: 2, Verdict: valid}},
+		[]computetypes.BeaconShare{{Height: 4, Signature: bytes.Repeat([]byte{7}, 48)}, {Height: 5, Signature: []byte{1}}})
+	f.Add(withShares)
+	shareOnly, _ := EncodeVoteExtension(nil, []computetypes.BeaconShare{{Height: 1, Signature: []byte{9, 9}}})
+	f.Add(shareOnly)
 	f.Fuzz(func(t *testing.T, bz []byte) {
 		verdicts, err := DecodeExtension(bz)
 		if err != nil {
 			return
+		}
+		shares, err := DecodeBeaconShares(bz)
+		if err != nil || len(shares) > MaxBeaconShares {
+			t.Fatalf("verdicts decode but shares do not (or too many): %v, %d", err, len(shares))
+		}
+		for i := 1; i < len(shares); i++ {
+			if shares[i].Height <= shares[i-1].Height {
+				t.Fatalf("decoded shares out of order: %+v", shares)
+			}
+		}
+		if again, err := EncodeVoteExtension(KnownVerdicts(verdicts), shares); err != nil {
+			t.Fatal(err)
+		} else if back, err := DecodeBeaconShares(again); err != nil || len(back) != len(shares) {
+			t.Fatalf("re-encoded shares do not decode alike: %v", err)
 		}
 		for i := 1; i < len(verdicts); i++ {
 			if verdicts[i].JobId <= verdicts[i-1].JobId {

@@ -26,8 +26,21 @@ type VerdictSink interface {
 type PreBlocker struct {
 	logger     log.Logger
 	sink       VerdictSink
+	beacon     BeaconSink // nil: beacon shares are not recorded
 	injections Injections
 	next       sdk.PreBlocker
+}
+
+// BeaconSink records one block's beacon shares (x/compute's keeper).
+type BeaconSink interface {
+	RecordBeacon(ctx context.Context, set []computetypes.BeaconVoter, votes []computetypes.ValidatorShares) error
+}
+
+// WithBeacon makes the pre-blocker hand each injected commit's validator set
+// and beacon shares to b, which verifies and records them.
+func (p *PreBlocker) WithBeacon(b BeaconSink) *PreBlocker {
+	p.beacon = b
+	return p
 }
 
 // NewPreBlocker wraps next.
@@ -47,7 +60,13 @@ func (p *PreBlocker) PreBlock() sdk.PreBlocker {
 		if !ExtensionsEnabled(ctx, req.Height) || len(req.Txs) == 0 {
 			return resp, nil
 		}
-		total, votes, err := p.injections.Tally(req.Txs[0])
+		_, eci, err := p.injections.Decode(req.Txs[0])
+		if err != nil {
+			p.logger.Error("skipping the verdicts and beacon shares of this block", "height", req.Height, "err", err)
+			return resp, nil
+		}
+		p.recordBeacon(ctx, req.Height, eci)
+		total, votes, err := TallyCommit(eci)
 		if err != nil {
 			p.logger.Error("skipping the verdicts of this block", "height", req.Height, "err", err)
 			return resp, nil
@@ -78,15 +97,65 @@ func (p *PreBlocker) safeApply(ctx sdk.Context, total int64, votes []computetype
 	return p.sink.ApplyVerdicts(ctx, total, votes)
 }
 
+// recordBeacon hands the commit's validator set and beacon shares to the
+// beacon sink in a cache context: an error or panic is logged, never a halt.
+func (p *PreBlocker) recordBeacon(ctx sdk.Context, height int64, eci abci.ExtendedCommitInfo) {
+	if p.beacon == nil {
+		return
+	}
+	set, shares := BeaconInputs(eci)
+	cache, write := ctx.CacheContext()
+	err := func() (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("panic in RecordBeacon: %v", r)
+			}
+		}()
+		return p.beacon.RecordBeacon(cache, set, shares)
+	}()
+	if err != nil {
+		p.logger.Error("x/compute refused this block's beacon shares", "height", height, "err", err)
+		return
+	}
+	write()
+}
+
+// BeaconInputs returns a commit's validator set (every vote, absent ones
+// too, with its power) and the beacon shares of the committing validators
+// whose extensions keep the rules (unverified: RecordBeacon verifies).
+func BeaconInputs(eci abci.ExtendedCommitInfo) ([]computetypes.BeaconVoter, []computetypes.ValidatorShares) {
+	set := make([]computetypes.BeaconVoter, 0, len(eci.Votes))
+	var votes []computetypes.ValidatorShares
+	for _, v := range eci.Votes {
+		set = append(set, computetypes.BeaconVoter{ConsAddress: v.Validator.Address, Power: v.Validator.Power})
+		if v.BlockIdFlag != cmtproto.BlockIDFlagCommit || len(v.VoteExtension) == 0 {
+			continue
+		}
+		shares, err := DecodeBeaconShares(v.VoteExtension)
+		if err != nil || len(shares) == 0 {
+			continue
+		}
+		votes = append(votes, computetypes.ValidatorShares{ConsAddress: v.Validator.Address, Shares: shares})
+	}
+	return set, votes
+}
+
 // Tally decodes an injected extended commit into each committing
-// validator's verdicts and power, and the total power of the commit.
-// Malformed extensions (which ProcessProposal rejects) are skipped, and so
-// are verdicts of kinds this binary does not know (a newer format's).
+// validator's verdicts and power, and the total power of the commit
+// (TallyCommit).
 func (in Injections) Tally(tx []byte) (int64, []computetypes.ValidatorVerdicts, error) {
 	_, eci, err := in.Decode(tx)
 	if err != nil {
 		return 0, nil, err
 	}
+	return TallyCommit(eci)
+}
+
+// TallyCommit returns each committing validator's verdicts and power, and
+// the total power of the commit. Malformed extensions (which ProcessProposal
+// rejects) are skipped, and so are verdicts of kinds this binary does not
+// know (a newer format's).
+func TallyCommit(eci abci.ExtendedCommitInfo) (int64, []computetypes.ValidatorVerdicts, error) {
 	var total int64
 	var votes []computetypes.ValidatorVerdicts
 	for _, v := range eci.Votes {

@@ -10,6 +10,8 @@ import (
 	"cosmossdk.io/log"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	computetypes "github.com/aichain/aichain/x/compute/types"
 )
 
 // VoteExtHandler serves ExtendVote and VerifyVoteExtension.
@@ -18,6 +20,8 @@ type VoteExtHandler struct {
 	client  VerdictClient // nil: no sidecar
 	timeout time.Duration
 	health  sidecarHealth
+	signer  *BeaconSigner // nil: no beacon key
+	keys    BeaconKeys
 }
 
 // NewVoteExtHandler returns the handler; client may be nil (no sidecar).
@@ -28,8 +32,17 @@ func NewVoteExtHandler(logger log.Logger, client VerdictClient, timeout time.Dur
 	return &VoteExtHandler{logger: logger.With("module", "ve"), client: client, timeout: timeout}
 }
 
+// WithBeacon makes ExtendVote add this validator's beacon shares, signed
+// with signer once keys (x/compute) holds its public key.
+func (h *VoteExtHandler) WithBeacon(signer *BeaconSigner, keys BeaconKeys) *VoteExtHandler {
+	h.signer, h.keys = signer, keys
+	return h
+}
+
 // ExtendVote returns this validator's vote extension: the sidecar's ready
-// verdicts, or an empty extension on any error, timeout or panic.
+// verdicts and its beacon shares, or an empty extension on a panic. A
+// sidecar error or timeout leaves the verdicts out, a beacon error the
+// shares.
 func (h *VoteExtHandler) ExtendVote() sdk.ExtendVoteHandler {
 	return func(ctx sdk.Context, req *abci.RequestExtendVote) (resp *abci.ResponseExtendVote, err error) {
 		empty := &abci.ResponseExtendVote{VoteExtension: []byte{}}
@@ -39,50 +52,66 @@ func (h *VoteExtHandler) ExtendVote() sdk.ExtendVoteHandler {
 				resp, err = empty, nil
 			}
 		}()
-		if h.client == nil {
-			countExtendVote(ExtendVoteNoSidecar)
-			return empty, nil
-		}
-		cctx, cancel := context.WithTimeout(context.Background(), h.timeout)
-		defer cancel()
-		start := time.Now()
-		verdicts, err := h.client.Verdicts(cctx, req.Height)
-		measureSidecar(start)
+		verdicts := h.verdicts(req.Height)
+		shares, err := BeaconShares(ctx, h.signer, h.keys, ctx.ChainID(), req.Height)
 		if err != nil {
-			countExtendVote(ExtendVoteSidecarErr)
-			if h.health.failed(req.Height) {
-				h.logger.Warn("the verifier sidecar gives no verdicts: this validator votes with empty extensions and "+
-					"does not take part in verification (check [verifier] in app.toml and the sidecar's log)",
-					"height", req.Height, "err", err)
-			} else {
-				h.logger.Info("sidecar gave no verdicts; voting with an empty extension", "height", req.Height, "err", err)
-			}
-			return empty, nil
+			h.logger.Error("cannot make beacon shares; voting without them", "height", req.Height, "err", err)
+			shares = nil
 		}
-		if h.health.ok() {
-			h.logger.Warn("the verifier sidecar answers again", "height", req.Height)
-		}
-		bz, err := EncodeExtension(verdicts)
+		bz, err := EncodeVoteExtension(verdicts, shares)
 		if err != nil {
 			countExtendVote(ExtendVoteEncodeError)
 			h.logger.Error("cannot encode verdicts; voting with an empty extension", "height", req.Height, "err", err)
 			return empty, nil
 		}
-		if len(bz) == 0 {
-			countExtendVote(ExtendVoteEmpty)
+		if len(verdicts) == 0 {
+			if h.client != nil {
+				countExtendVote(ExtendVoteEmpty)
+			}
 			return &abci.ResponseExtendVote{VoteExtension: bz}, nil
 		}
 		countExtendVote(ExtendVoteVerdicts)
 		countVerdicts("verdicts_sent", verdicts)
-		h.logger.Debug("extending vote", "height", req.Height, "verdicts", len(verdicts), "bytes", len(bz))
+		h.logger.Debug("extending vote", "height", req.Height, "verdicts", len(verdicts), "shares", len(shares), "bytes", len(bz))
 		return &abci.ResponseExtendVote{VoteExtension: bz}, nil
 	}
 }
 
+// verdicts asks the sidecar for its ready verdicts (none without one, or on
+// an error or timeout).
+func (h *VoteExtHandler) verdicts(height int64) []computetypes.JobVerdict {
+	if h.client == nil {
+		countExtendVote(ExtendVoteNoSidecar)
+		return nil
+	}
+	cctx, cancel := context.WithTimeout(context.Background(), h.timeout)
+	defer cancel()
+	start := time.Now()
+	verdicts, err := h.client.Verdicts(cctx, height)
+	measureSidecar(start)
+	if err != nil {
+		countExtendVote(ExtendVoteSidecarErr)
+		if h.health.failed(height) {
+			h.logger.Warn("the verifier sidecar gives no verdicts: this validator votes with empty extensions and "+
+				"does not take part in verification (check [verifier] in app.toml and the sidecar's log)",
+				"height", height, "err", err)
+		} else {
+			h.logger.Info("sidecar gave no verdicts; voting with an empty extension", "height", height, "err", err)
+		}
+		return nil
+	}
+	if h.health.ok() {
+		h.logger.Warn("the verifier sidecar answers again", "height", height)
+	}
+	return verdicts
+}
+
 // VerifyVoteExtension accepts empty extensions and well-formed ones (see
 // DecodeExtension) and rejects only malformed or oversized ones. It does not
-// look at state: whether a verdict's job is under verification is the
-// PreBlocker's concern.
+// look at state: whether a verdict's job is under verification, and whether
+// a beacon share verifies, is the PreBlocker's concern (it must verify
+// shares anyway, and does so in one batch per height rather than one
+// pairing check per precommit).
 func (h *VoteExtHandler) VerifyVoteExtension() sdk.VerifyVoteExtensionHandler {
 	return func(ctx sdk.Context, req *abci.RequestVerifyVoteExtension) (resp *abci.ResponseVerifyVoteExtension, err error) {
 		defer func() {

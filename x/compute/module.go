@@ -28,7 +28,8 @@ import (
 // economics of issue 14 (keeper.Migrator.Migrate1to2), 3 since the
 // verification rules of issue 15 (keeper.Migrator.Migrate2to3), 4 since the
 // per-denom payments of issue 19 (keeper.Migrator.Migrate3to4), 5 since
-// buyer-chosen assurance (keeper.Migrator.Migrate4to5).
+// buyer-chosen assurance and the sampling beacon of issue 15 items 5 and 1
+// (keeper.Migrator.Migrate4to5).
 const ConsensusVersion = 5
 
 var (

@@ -159,6 +159,7 @@ func initRootCmd(rootCmd *cobra.Command, txConfig client.TxConfig, basicManager 
 		initCmd(basicManager),
 		NewTestnetCmd(basicManager),
 		chainRegistryCmd(),
+		beaconCmd(),
 		debug.Cmd(),
 		confixcmd.ConfigCommand(),
 		pruning.Cmd(newApp, app.DefaultNodeHome),

@@ -220,6 +220,7 @@ type nodeInfo struct {
 	cfg    *cmtconfig.Config
 	nodeID string
 	valPub cryptotypes.PubKey
+	beacon beaconEntry // testnet_beacon.go
 }
 
 // testnetGenesis collects the accounts and balances that genesis funds.
@@ -298,6 +299,9 @@ func initNode(cmd *cobra.Command, clientCtx client.Context, a initArgs, i int, g
 		return n, err
 	}
 	if err := writeGentx(cmd, clientCtx, a, n, kb, valAddr, gentxsDir); err != nil {
+		return n, err
+	}
+	if n.beacon, err = initBeaconKey(a.chainID, n.dir, sdk.ValAddress(valAddr)); err != nil {
 		return n, err
 	}
 	writeNodeAppConfig(a, n, i)
@@ -457,6 +461,7 @@ func writeTestnetGenesis(
 	appGenState[banktypes.ModuleName] = clientCtx.Codec.MustMarshalJSON(&bankGenState)
 
 	ApplyLocalnetGenesisDefaults(clientCtx.Codec, appGenState)
+	addBeaconKeys(clientCtx.Codec, appGenState, nodes)
 
 	appState, err := json.MarshalIndent(appGenState, "", "  ")
 	if err != nil {

@@ -11,18 +11,20 @@ import (
 	"github.com/aichain/aichain/x/internal/modkit"
 )
 
-// BeginBlocker runs the sampling draw of every job whose result was submitted
-// in an earlier block, with this block's header hash (at most
+// BeginBlocker runs the sampling draws due at this height (at most
 // max_queue_items_per_block per block; the rest carry over). The sample
-// queue is keyed by submission height, so at height h it is drained up to
-// h − 1; a draw that fails is retried under key h, in the next block.
+// queue is keyed by the draw's height (decide_height: after the beacons it
+// combines are final, which the PreBlocker made them before this), so at
+// height h it is drained up to h; a draw that fails is retried under key
+// h + 1, in the next block. Entries filed before decide_height existed are
+// keyed by the submission height and fall due in the same way.
 func (k Keeper) BeginBlocker(ctx context.Context) error {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return err
 	}
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
-	_, err = modkit.DrainDue(ctx, drain(k.SampleQueue, k.decideSample), h-1, h, int(params.MaxQueueItemsPerBlock))
+	_, err = modkit.DrainDue(ctx, drain(k.SampleQueue, k.decideSample), h, h+1, int(params.MaxQueueItemsPerBlock))
 	return err
 }
 

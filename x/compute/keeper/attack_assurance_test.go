@@ -253,11 +253,11 @@ func TestAttackAssuranceWorkBomb(t *testing.T) {
 	}
 }
 
-// TestMigrate4to5: a version-4 store has no verification_fee_per_sample
+// TestMigrate4to5Assurance: a version-4 store has no verification_fee_per_sample
 // (its params fail this binary's validation); the migration sets the
 // default in the bond denom, moves no coin, and leaves jobs without
 // assurance.
-func TestMigrate4to5(t *testing.T) {
+func TestMigrate4to5Assurance(t *testing.T) {
 	s := newSuite(t)
 	req := s.acc(0)
 	id := s.create(req, 5_000)

@@ -61,6 +61,9 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 			}
 		}
 	}
+	if err := k.initBeaconKeys(ctx, gs.BeaconKeys); err != nil {
+		return err
+	}
 	return k.JobSeq.Set(ctx, gs.NextJobId)
 }
 
@@ -96,10 +99,10 @@ func (k Keeper) initJob(ctx context.Context, params types.Params, j types.Job) e
 	case types.JobState_JOB_STATE_ASSIGNED:
 		q, h = k.ExecDeadlineQueue, j.ExecDeadline
 	case types.JobState_JOB_STATE_SUBMITTED:
-		if j.Sample.Decided {
+		if j.Sample.Decided && !pendingDispute(j) {
 			q, h = k.ChallengeEndQueue, j.ChallengeEnd
 		} else {
-			q, h = k.SampleQueue, j.Result.SubmittedHeight
+			q, h = k.SampleQueue, drawDue(j)
 		}
 	case types.JobState_JOB_STATE_VERIFYING, types.JobState_JOB_STATE_ABORTING:
 		q, h = k.VerificationEndQueue, j.VerificationEnd
@@ -182,5 +185,8 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		return nil, err
 	}
 	gs.Stats = stats
+	if gs.BeaconKeys, err = k.exportBeaconKeys(ctx); err != nil {
+		return nil, err
+	}
 	return gs, nil
 }

@@ -60,6 +60,8 @@ type Keeper struct {
 	// Validators resolves the validators paid a verification fee; set after
 	// NewKeeper (app.go). Nil: their shares go to the reward pool.
 	Validators types.ValidatorKeeper
+	// StakingKeeper maps a validator to its consensus address (beacon keys).
+	StakingKeeper types.StakingKeeper
 
 	Schema     collections.Schema
 	Params     collections.Item[types.Params]
@@ -86,6 +88,13 @@ type Keeper struct {
 	Voters  collections.KeySet[collections.Pair[uint64, []byte]]
 	Stats   collections.Item[types.Stats]
 
+	// The sampling beacon (beacon.go, beacon_record.go).
+	BeaconKeys      collections.Map[[]byte, types.BeaconKey]
+	BeaconKeyOwners collections.Map[[]byte, []byte]
+	BeaconRounds    collections.Map[int64, types.BeaconRound]
+	BeaconShares    collections.Map[collections.Pair[int64, []byte], []byte]
+	Beacons         collections.Map[int64, types.Beacon]
+
 	// Read-only views of the Multi indexes' key sets (modkit.IndexView: same
 	// prefixes and key codecs), which the queries page through by reference.
 	providersByStatus collections.KeySet[collections.Pair[int32, string]]
@@ -106,6 +115,7 @@ func NewKeeper(
 	bk types.BankKeeper,
 	modelKeeper types.ModelKeeper,
 	datasetKeeper types.DatasetKeeper,
+	stakingKeeper types.StakingKeeper,
 	authority string,
 ) Keeper {
 	if ak.GetModuleAddress(types.ModuleName) == nil {
@@ -127,6 +137,7 @@ func NewKeeper(
 		BankKeeper:    bk,
 		ModelKeeper:   modelKeeper,
 		DatasetKeeper: datasetKeeper,
+		StakingKeeper: stakingKeeper,
 		Params:        collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		Providers:     newProviders(sb, cdc),
 		JobSeq:        collections.NewSequence(sb, types.JobSeqKey, "job_seq"),
@@ -150,6 +161,15 @@ func NewKeeper(
 		Voters: collections.NewKeySet(sb, types.VotersKey, "voters",
 			collections.PairKeyCodec(collections.Uint64Key, collections.BytesKey)),
 		Stats: collections.NewItem(sb, types.StatsKey, "stats", codec.CollValue[types.Stats](cdc)),
+		BeaconKeys: collections.NewMap(sb, types.BeaconKeysKey, "beacon_keys", collections.BytesKey,
+			codec.CollValue[types.BeaconKey](cdc)),
+		BeaconKeyOwners: collections.NewMap(sb, types.BeaconKeyOwnersKey, "beacon_key_owners", collections.BytesKey,
+			collections.BytesValue),
+		BeaconRounds: collections.NewMap(sb, types.BeaconRoundsKey, "beacon_rounds", collections.Int64Key,
+			codec.CollValue[types.BeaconRound](cdc)),
+		BeaconShares: collections.NewMap(sb, types.BeaconSharesKey, "beacon_shares",
+			collections.PairKeyCodec(collections.Int64Key, collections.BytesKey), collections.BytesValue),
+		Beacons: collections.NewMap(sb, types.BeaconsKey, "beacons", collections.Int64Key, codec.CollValue[types.Beacon](cdc)),
 	}
 	schema, err := sb.Build()
 	if err != nil {

@@ -174,12 +174,15 @@ func withV4Params(p types.Params) types.Params {
 	return p
 }
 
-// Migrate4to5 brings a version-4 store to buyer-chosen assurance (issue 15,
-// item 5): verification_fee_per_sample, which version 4 did not have, takes
-// its default amount in the bond denom. Jobs need nothing: a job created
-// before bought no assurance (samples_bought 0, no verification fee, an
-// empty counted_verdicts), which is how version 5 reads the unset fields;
-// no coin moves.
+// Migrate4to5 brings a version-4 store to buyer-chosen assurance (issue 15
+// item 5) and the sampling beacon (item 1). verification_fee_per_sample
+// takes its default amount in the bond denom; beacon_window_blocks its
+// default. Jobs need nothing: a job created before bought no assurance
+// (samples_bought 0, no verification fee, an empty counted_verdicts), which
+// is how version 5 reads the unset fields, and no coin moves. No beacon key
+// is registered (validators send MsgRegisterBeaconKey); until one is, draws
+// keep the header hash, and jobs already waiting for a draw are keyed by
+// their submission height, which the BeginBlocker still drains.
 func (m Migrator) Migrate4to5(ctx sdk.Context) error {
 	params, err := m.k.Params.Get(ctx)
 	if err != nil {
@@ -194,10 +197,13 @@ func (m Migrator) Migrate4to5(ctx sdk.Context) error {
 
 // withV5Params gives the params version 5 added their defaults:
 // verification_fee_per_sample, when unset, is the default amount in the
-// bond denom.
+// bond denom; beacon_window_blocks, when 0 (version 4 had none), its default.
 func withV5Params(p types.Params) types.Params {
 	if p.VerificationFeePerSample.Denom == "" || p.VerificationFeePerSample.Amount.IsNil() {
 		p.VerificationFeePerSample = sdk.NewCoin(p.MinProviderBond.Denom, types.DefaultParams().VerificationFeePerSample.Amount)
+	}
+	if p.BeaconWindowBlocks == 0 {
+		p.BeaconWindowBlocks = types.DefaultBeaconWindowBlocks
 	}
 	return p
 }

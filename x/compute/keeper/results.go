@@ -11,7 +11,9 @@ import (
 )
 
 // SubmitResult records the winner's result on a job: the Merkle root of its
-// output chunks and their count. The sampling draw happens in the next block.
+// output chunks and their count. The sampling draw happens once the beacons
+// of the next two heights are final (scheduleDraw), or in the next block
+// when the beacon is off.
 func (k Keeper) SubmitResult(ctx context.Context, provider sdk.AccAddress, jobID uint64, outputRoot []byte, chunkCount uint64) error {
 	job, addr, err := k.assignedToWinner(ctx, jobID, provider)
 	if err != nil {
@@ -31,10 +33,14 @@ func (k Keeper) SubmitResult(ctx context.Context, provider sdk.AccAddress, jobID
 	from := job.State
 	job.Result = types.JobResult{OutputRoot: outputRoot, ChunkCount: chunkCount, SubmittedHeight: h}
 	job.State = types.JobState_JOB_STATE_SUBMITTED
-	if err := k.saveJob(ctx, from, job); err != nil {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
 		return err
 	}
-	if err := k.SampleQueue.Set(ctx, pair(h, job.Id)); err != nil {
+	if err := k.scheduleDraw(ctx, &job, h, params); err != nil {
+		return err
+	}
+	if err := k.saveJob(ctx, from, job); err != nil {
 		return err
 	}
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventResultSubmitted{
@@ -42,13 +48,15 @@ func (k Keeper) SubmitResult(ctx context.Context, provider sdk.AccAddress, jobID
 	})
 }
 
-// decideSample runs the sampling draw of a job submitted in an earlier block.
+// decideSample runs the sampling draw of a job submitted in an earlier block
+// (or the draw of a dispute's chunks), at its decide_height.
 func (k Keeper) decideSample(ctx context.Context, id uint64) error {
 	job, err := k.Jobs.Get(ctx, id)
-	if err != nil || job.State != types.JobState_JOB_STATE_SUBMITTED || job.Sample.Decided {
+	if err != nil || job.State != types.JobState_JOB_STATE_SUBMITTED || (job.Sample.Decided && !pendingDispute(job)) {
 		return ignoreNotFound(err)
 	}
-	if early, err := filedEarly(ctx, k.SampleQueue, job.Result.SubmittedHeight, job.Result.SubmittedHeight+1, id); err != nil || early {
+	due := drawDue(job)
+	if early, err := filedEarly(ctx, k.SampleQueue, due, due, id); err != nil || early {
 		return err
 	}
 	params, err := k.Params.Get(ctx)
@@ -57,12 +65,21 @@ func (k Keeper) decideSample(ctx context.Context, id uint64) error {
 	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	h := sdkCtx.BlockHeight()
+	seed, ready, err := k.drawSeed(ctx, &job)
+	if err != nil || !ready {
+		if err != nil {
+			return err
+		}
+		return k.SampleQueue.Set(ctx, pair(h+1, id))
+	}
+	if pendingDispute(job) {
+		return k.startVerification(ctx, &job, seed, params)
+	}
 	p, err := k.GetProvider(ctx, job.Winner)
 	if err != nil {
 		return err
 	}
 	rate := SampleRateBps(p, params, h)
-	seed := types.SampleSeed(sdkCtx.HeaderHash(), id)
 	selected := job.SamplesBought > 0 || types.SampleSelected(seed, rate) // assurance: always verified
 	job.Sample.Decided = true
 	var deadline int64
@@ -113,7 +130,8 @@ func withRequested(sampled, requested []uint64) []uint64 {
 }
 
 // DisputeResult lets the requester force verification of an unsampled result
-// during its challenge window, paying dispute_fee (returned if fraud is proven
+// during its challenge window (its chunks are drawn like a submission's, from
+// the beacons of the two heights after the dispute: disputeDraw), paying dispute_fee (returned if fraud is proven
 // or the verification is inconclusive or withheld, sent to the reward pool
 // otherwise). chunkIndices (at most max_dispute_chunks) are checked besides
 // the sampled chunks.
@@ -126,7 +144,7 @@ func (k Keeper) DisputeResult(ctx context.Context, requester sdk.AccAddress, job
 	if err != nil {
 		return err
 	}
-	if job.State != types.JobState_JOB_STATE_SUBMITTED || !job.Sample.Decided {
+	if job.State != types.JobState_JOB_STATE_SUBMITTED || !job.Sample.Decided || job.Sample.Disputed {
 		return types.ErrWrongState.Wrapf("job %d is %s (sampling decided: %t): only results in their challenge window can be disputed",
 			job.Id, job.State, job.Sample.Decided)
 	}
@@ -149,7 +167,7 @@ func (k Keeper) DisputeResult(ctx context.Context, requester sdk.AccAddress, job
 		return err
 	}
 	job.Sample.Disputed = true
-	if err := k.startVerification(ctx, &job, types.SampleSeed(sdkCtx.HeaderHash(), job.Id), params); err != nil {
+	if err := k.disputeDraw(ctx, &job, params); err != nil {
 		return err
 	}
 	return sdkCtx.EventManager().EmitTypedEvent(&types.EventResultDisputed{JobId: job.Id, Requester: job.Requester, Fee: job.DisputeDeposit.String()})
@@ -169,4 +187,24 @@ func (k Keeper) assignedToWinner(ctx context.Context, jobID uint64, provider sdk
 		return job, addr, types.ErrWrongState.Wrapf("job %d is %s, want ASSIGNED", job.Id, job.State)
 	}
 	return job, addr, nil
+}
+
+// disputeDraw starts a dispute's verification: with the beacon active, the
+// job waits (SUBMITTED, disputed, out of the challenge queue) for the draw at
+// its new decide_height, so that no proposer of the dispute's block chooses
+// the sampled chunks; otherwise it starts now with the header hash.
+func (k Keeper) disputeDraw(ctx context.Context, job *types.Job, params types.Params) error {
+	active, err := k.beaconActive(ctx, params)
+	if err != nil {
+		return err
+	}
+	if active {
+		if err := k.scheduleDraw(ctx, job, sdk.UnwrapSDKContext(ctx).BlockHeight(), params); err != nil {
+			return err
+		}
+		return k.saveJob(ctx, job.State, *job)
+	}
+	job.Sample.SeedSource = types.SeedSource_SEED_SOURCE_HEADER_HASH
+	job.Sample.BeaconHeights = nil
+	return k.startVerification(ctx, job, types.SampleSeed(sdk.UnwrapSDKContext(ctx).HeaderHash(), job.Id), params)
 }

@@ -107,6 +107,9 @@ func (k Keeper) rebaseJobs(ctx context.Context, params types.Params, rebase func
 		j.CreatedHeight = rebase(j.CreatedHeight)
 		j.ClosedHeight = rebase(j.ClosedHeight)
 		j.Result.SubmittedHeight = rebase(j.Result.SubmittedHeight)
+		// The beacons are not exported: a pending draw takes the header hash.
+		j.Sample.DecideHeight = rebase(j.Sample.DecideHeight)
+		j.Sample.BeaconHeights = nil
 		// The state is unchanged, so neither the indexes nor the counters move.
 		if err := k.Jobs.Set(ctx, j.Id, j); err != nil {
 			return errorsmod.Wrapf(err, "zero-height export: job %d", j.Id)

@@ -62,7 +62,7 @@ func (s *suite) wantQueuesMatch(ctx sdk.Context, jobs []uint64, provs []sdk.AccA
 		case types.JobState_JOB_STATE_SUBMITTED:
 			q, h = "challenge", j.ChallengeEnd
 			if !j.Sample.Decided {
-				q, h = "sample", j.Result.SubmittedHeight
+				q, h = "sample", j.Sample.DecideHeight
 			}
 		case types.JobState_JOB_STATE_VERIFYING:
 			q, h = "verification", j.VerificationEnd
@@ -250,7 +250,8 @@ func TestPrepareForZeroHeight(t *testing.T) {
 	if err := gs.Validate(); err != nil {
 		t.Fatalf("genesis after the rebase: %v", err)
 	}
-	// The undecided result is drawn in block 1 (its sample queue key is 0).
+	// The undecided result is drawn in block 1 (its sample queue key, the
+	// draw's height, is 1).
 	if err := s.k.BeginBlocker(ctx.WithBlockHeight(1)); err != nil {
 		t.Fatal(err)
 	}

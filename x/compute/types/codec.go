@@ -20,6 +20,7 @@ func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 	legacy.RegisterAminoMsg(cdc, &MsgSubmitResult{}, "aichain/compute/MsgSubmitResult")
 	legacy.RegisterAminoMsg(cdc, &MsgDisputeResult{}, "aichain/compute/MsgDisputeResult")
 	legacy.RegisterAminoMsg(cdc, &MsgAbortJob{}, "aichain/compute/MsgAbortJob")
+	legacy.RegisterAminoMsg(cdc, &MsgRegisterBeaconKey{}, "aichain/compute/MsgRegisterBeaconKey")
 	legacy.RegisterAminoMsg(cdc, &MsgUpdateParams{}, "aichain/compute/MsgUpdateParams")
 }
 
@@ -28,7 +29,7 @@ func RegisterInterfaces(registry codectypes.InterfaceRegistry) {
 	registry.RegisterImplementations((*sdk.Msg)(nil),
 		&MsgRegisterProvider{}, &MsgUpdateProvider{}, &MsgUnbondProvider{},
 		&MsgCreateJob{}, &MsgCancelJob{}, &MsgCommitBid{}, &MsgRevealBid{},
-		&MsgSubmitResult{}, &MsgDisputeResult{}, &MsgAbortJob{}, &MsgUpdateParams{},
+		&MsgSubmitResult{}, &MsgDisputeResult{}, &MsgAbortJob{}, &MsgRegisterBeaconKey{}, &MsgUpdateParams{},
 	)
 	msgservice.RegisterMsgServiceDesc(registry, &_Msg_serviceDesc)
 }

@@ -42,4 +42,8 @@ var (
 	ErrFeeAboveCap            = errors.Register(ModuleName, 37, "fee exceeds the requester's cap")
 	ErrDenomNotAllowed        = errors.Register(ModuleName, 50, "denom not allowed for jobs (allowed_denoms)")
 	ErrInvalidAssurance       = errors.Register(ModuleName, 57, "invalid assurance")
+	ErrInvalidBeaconKey       = errors.Register(ModuleName, 60, "invalid beacon key or proof of possession")
+	ErrBeaconKeyPending       = errors.Register(ModuleName, 61, "a beacon key rotation is pending")
+	ErrNotValidator           = errors.Register(ModuleName, 62, "not a validator")
+	ErrBeaconKeyTaken         = errors.Register(ModuleName, 63, "beacon key registered by another validator")
 )

@@ -55,3 +55,10 @@ type ValidatorKeeper interface {
 	GetValidatorByConsAddr(ctx context.Context, consAddr sdk.ConsAddress) (stakingtypes.Validator, error)
 	ValidatorAddressCodec() address.Codec
 }
+
+// StakingKeeper is what x/compute needs from x/staking: a validator's
+// consensus address, for its beacon key.
+type StakingKeeper interface {
+	ValidatorAddressCodec() address.Codec
+	GetValidator(ctx context.Context, addr sdk.ValAddress) (stakingtypes.Validator, error)
+}

@@ -37,6 +37,9 @@ func (gs GenesisState) Validate() error {
 	if err := gs.validatePruned(); err != nil {
 		return err
 	}
+	if err := validateBeaconKeys(gs.BeaconKeys); err != nil {
+		return err
+	}
 	return gs.validateTallies(jobs)
 }
 

@@ -56,4 +56,15 @@ var (
 	// PendingChecksKey holds the ids of the jobs the sidecars check
 	// (VERIFYING or ABORTING), which PendingVerifications pages.
 	PendingChecksKey = collections.NewPrefix(21)
+	// BeaconKeysKey holds validators' beacon keys by consensus address
+	// (40+: prefixes 22-39 are left to other features).
+	BeaconKeysKey = collections.NewPrefix(40)
+	// BeaconKeyOwnersKey maps a beacon public key to its consensus address.
+	BeaconKeyOwnersKey = collections.NewPrefix(41)
+	// BeaconRoundsKey holds the validator set of each height whose beacon is open.
+	BeaconRoundsKey = collections.NewPrefix(42)
+	// BeaconSharesKey holds the verified shares by (height, consensus address).
+	BeaconSharesKey = collections.NewPrefix(43)
+	// BeaconsKey holds final beacons by height (pruned after BeaconRetentionBlocks).
+	BeaconsKey = collections.NewPrefix(44)
 )

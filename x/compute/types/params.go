@@ -32,6 +32,10 @@ const (
 	// MaxDisputeChunksLimit bounds max_dispute_chunks: with the sampled
 	// chunks, what one sidecar fetches for one job stays small.
 	MaxDisputeChunksLimit = 256
+	// DefaultBeaconWindowBlocks and MaxBeaconWindowBlocks bound
+	// beacon_window_blocks (a vote extension carries that many shares).
+	DefaultBeaconWindowBlocks = 3
+	MaxBeaconWindowBlocks     = MaxBeaconSharesPerExtension
 )
 
 // DefaultParams returns the production defaults. With a 20% sample floor and
@@ -74,6 +78,7 @@ func DefaultParams() Params {
 		RetentionBlocks:             100_000,
 		UnavailableSpanBlocks:       20,
 		MaxDisputeChunks:            16,
+		BeaconWindowBlocks:          DefaultBeaconWindowBlocks,
 		AllowedDenoms:               []string{DefaultBondDenom},
 	}
 }
@@ -165,6 +170,9 @@ func (p Params) Validate() error {
 }
 
 func (p Params) validate() error {
+	if p.BeaconWindowBlocks > MaxBeaconWindowBlocks {
+		return fmt.Errorf("beacon_window_blocks %d exceeds %d", p.BeaconWindowBlocks, MaxBeaconWindowBlocks)
+	}
 	if err := validCoin("min_provider_bond", p.MinProviderBond, true); err != nil {
 		return err
 	}

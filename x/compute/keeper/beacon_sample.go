@@ -1,0 +1,97 @@
+package keeper
+
+import (
+	"context"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/x/compute/types"
+)
+
+// BeaconDrawHeights is how many heights' beacons a draw combines: those of
+// the two heights after the submission (or the dispute).
+const BeaconDrawHeights = 2
+
+// scheduleDraw sets the height whose block runs the sampling draw of job, for
+// an event (a submission or a dispute) at height h, and files it in the
+// sample queue: with the beacon active, the block in which the beacons of
+// h+1 and h+2 are final (h + 2 + W); otherwise the next block (h + 1, the
+// header hash).
+func (k Keeper) scheduleDraw(ctx context.Context, job *types.Job, h int64, params types.Params) error {
+	active, err := k.beaconActive(ctx, params)
+	if err != nil {
+		return err
+	}
+	job.Sample.DecideHeight = h + 1
+	job.Sample.BeaconHeights = nil
+	if active {
+		job.Sample.DecideHeight = h + BeaconDrawHeights + int64(params.BeaconWindowBlocks)
+		for i := int64(1); i <= BeaconDrawHeights; i++ {
+			job.Sample.BeaconHeights = append(job.Sample.BeaconHeights, h+i)
+		}
+	}
+	return k.SampleQueue.Set(ctx, pair(job.Sample.DecideHeight, job.Id))
+}
+
+// drawSeed returns the seed of a job's draw in this block and records its
+// source on the job. Beacon draws combine the final, available beacons of
+// job.Sample.BeaconHeights (BeaconSeed); when none of them is available (the
+// shares carried at most 2/3 of the power, no round was recorded, or the
+// beacon was pruned) the draw falls back to this block's header hash with
+// an EventBeaconUnavailable. ready is false when a round of those heights is
+// still open (beacon_window_blocks was raised since): the caller re-files
+// the draw for the next block.
+func (k Keeper) drawSeed(ctx context.Context, job *types.Job) (seed [32]byte, ready bool, err error) {
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	if len(job.Sample.BeaconHeights) == 0 {
+		job.Sample.SeedSource = types.SeedSource_SEED_SOURCE_HEADER_HASH
+		return types.SampleSeed(sdkCtx.HeaderHash(), job.Id), true, nil
+	}
+	var beacons [][]byte
+	var used []int64
+	for _, h := range job.Sample.BeaconHeights {
+		open, err := k.BeaconRounds.Has(ctx, h)
+		if err != nil || open {
+			return seed, false, err
+		}
+		b, err := k.Beacons.Get(ctx, h)
+		if err != nil {
+			if err = ignoreNotFound(err); err != nil {
+				return seed, false, err
+			}
+			continue
+		}
+		if len(b.Value) > 0 {
+			beacons = append(beacons, b.Value)
+			used = append(used, h)
+		}
+	}
+	if len(beacons) == 0 {
+		if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventBeaconUnavailable{
+			JobId: job.Id, Heights: job.Sample.BeaconHeights,
+		}); err != nil {
+			return seed, false, err
+		}
+		job.Sample.SeedSource = types.SeedSource_SEED_SOURCE_HEADER_HASH
+		job.Sample.BeaconHeights = nil
+		return types.SampleSeed(sdkCtx.HeaderHash(), job.Id), true, nil
+	}
+	job.Sample.SeedSource = types.SeedSource_SEED_SOURCE_BEACON
+	job.Sample.BeaconHeights = used
+	return types.BeaconSeed(job.Id, beacons), true, nil
+}
+
+// drawDue is the height a job's draw runs at: decide_height, or for jobs
+// submitted before it existed the block after the submission.
+func drawDue(job types.Job) int64 {
+	if job.Sample.DecideHeight > 0 {
+		return job.Sample.DecideHeight
+	}
+	return job.Result.SubmittedHeight + 1
+}
+
+// pendingDispute tells a disputed job waiting for its draw (beacon active):
+// still SUBMITTED, out of the challenge queue, not yet selected.
+func pendingDispute(job types.Job) bool {
+	return job.State == types.JobState_JOB_STATE_SUBMITTED && job.Sample.Disputed && !job.Sample.Selected
+}

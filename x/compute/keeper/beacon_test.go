@@ -1,0 +1,276 @@
+package keeper_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"sort"
+	"testing"
+
+	"cosmossdk.io/collections"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/app/apptesting"
+	"github.com/aichain/aichain/app/ve"
+	"github.com/aichain/aichain/x/compute/types"
+)
+
+// beaconNet is a set of validators with beacon keys installed straight in
+// the store (the registration path has tests of its own), equal powers
+// unless set.
+type beaconNet struct {
+	signers []*ve.BeaconSigner
+	cons    [][]byte
+	powers  []int64
+}
+
+func newBeaconNet(t testing.TB, n int) *beaconNet {
+	t.Helper()
+	net := &beaconNet{}
+	for i := 0; i < n; i++ {
+		seed := sha256.Sum256([]byte{byte(i), 'b', 'e', 'a', 'c', 'o', 'n'})
+		sg, err := ve.NewBeaconSigner(seed[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := sha256.Sum256([]byte{byte(i), 'c', 'o', 'n', 's'})
+		net.signers = append(net.signers, sg)
+		net.cons = append(net.cons, addr[:20])
+		net.powers = append(net.powers, 10)
+	}
+	return net
+}
+
+// install registers every key in the store, signing from height 0.
+func (s *suite) install(net *beaconNet) {
+	s.t.Helper()
+	for i, sg := range net.signers {
+		key := types.BeaconKey{ValidatorAddress: sdk.ValAddress(net.cons[i]).String(), Pubkey: sg.PubKey()}
+		if err := s.k.BeaconKeys.Set(s.ta.Ctx, net.cons[i], key); err != nil {
+			s.t.Fatal(err)
+		}
+		if err := s.k.BeaconKeyOwners.Set(s.ta.Ctx, sg.PubKey(), net.cons[i]); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+}
+
+func (net *beaconNet) set() []types.BeaconVoter {
+	out := make([]types.BeaconVoter, len(net.cons))
+	for i := range net.cons {
+		out[i] = types.BeaconVoter{ConsAddress: net.cons[i], Power: net.powers[i]}
+	}
+	return out
+}
+
+// shares are validator i's shares in its extension of height h (heights
+// h-w+1 .. h), as ExtendVote makes them.
+func (net *beaconNet) shares(i int, h, w int64) []types.BeaconShare {
+	var out []types.BeaconShare
+	for j := max(h-w+1, 1); j <= h; j++ {
+		out = append(out, types.BeaconShare{Height: j, Signature: net.signers[i].Share(apptesting.ChainID, j)})
+	}
+	return out
+}
+
+// votes are the shares of the included validators in the commit of height
+// b-1 (what block b's PreBlocker sees).
+func (net *beaconNet) votes(b, w int64, include func(i int, j int64) bool) []types.ValidatorShares {
+	var out []types.ValidatorShares
+	for i := range net.signers {
+		var shares []types.BeaconShare
+		for _, sh := range net.shares(i, b-1, w) {
+			if include == nil || include(i, sh.Height) {
+				shares = append(shares, sh)
+			}
+		}
+		if len(shares) > 0 {
+			out = append(out, types.ValidatorShares{ConsAddress: net.cons[i], Shares: shares})
+		}
+	}
+	return out
+}
+
+// record runs RecordBeacon as block ctx's PreBlocker would.
+func (s *suite) record(ctx sdk.Context, net *beaconNet, include func(i int, j int64) bool) {
+	s.t.Helper()
+	w := int64(s.params().BeaconWindowBlocks)
+	if err := s.k.RecordBeacon(ctx, net.set(), net.votes(ctx.BlockHeight(), w, include)); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// beaconBlocks finalizes n blocks, each recording every share first.
+func (s *suite) beaconBlocks(net *beaconNet, n int, include func(i int, j int64) bool) {
+	s.t.Helper()
+	for ; n > 0; n-- {
+		s.record(s.ta.Ctx, net, include)
+		s.next(1)
+	}
+}
+
+// expectedBeacon is the beacon of h over the validators in `in`.
+func (net *beaconNet) expectedBeacon(h int64, in ...int) []byte {
+	var inputs []types.BeaconInput
+	for _, i := range in {
+		inputs = append(inputs, types.BeaconInput{ConsAddress: net.cons[i], Share: net.signers[i].Share(apptesting.ChainID, h)})
+	}
+	sort.Slice(inputs, func(a, b int) bool { return bytes.Compare(inputs[a].ConsAddress, inputs[b].ConsAddress) < 0 })
+	return types.BeaconValue(h, inputs)
+}
+
+func (s *suite) beacon(h int64) (types.Beacon, bool) {
+	s.t.Helper()
+	b, err := s.k.Beacons.Get(s.ta.Ctx, h)
+	if errors.Is(err, collections.ErrNotFound) {
+		return b, false
+	}
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return b, true
+}
+
+// TestBeaconFinalAfterWindow: the beacon of j is fixed in block j+W, over
+// every validator's share, and its shares and round are then pruned.
+func TestBeaconFinalAfterWindow(t *testing.T) {
+	s := newSuite(t)
+	net := newBeaconNet(t, 4)
+	s.install(net)
+	w := int64(s.params().BeaconWindowBlocks)
+	j := s.height() // its round opens in block j+1
+	for s.height() < j+w {
+		s.record(s.ta.Ctx, net, nil)
+		if _, final := s.beacon(j); final {
+			t.Fatalf("beacon of %d final at height %d, before the window closed (block %d)", j, s.height(), j+w)
+		}
+		s.next(1)
+	}
+	s.record(s.ta.Ctx, net, nil) // block j+w
+	b, final := s.beacon(j)
+	if !final || !bytes.Equal(b.Value, net.expectedBeacon(j, 0, 1, 2, 3)) || b.SignedPower != 40 || b.TotalPower != 40 {
+		t.Fatalf("beacon of %d at block %d: %+v (final %t)", j, s.height(), b, final)
+	}
+	it, err := s.k.BeaconShares.Iterate(s.ta.Ctx, collections.NewPrefixedPairRange[int64, []byte](j))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys, _ := it.Keys(); len(keys) != 0 {
+		t.Fatalf("%d shares of %d left after the window", len(keys), j)
+	}
+	if open, _ := s.k.BeaconRounds.Has(s.ta.Ctx, j); open {
+		t.Fatal("round left open")
+	}
+	// Beacons are pruned after the retention.
+	s.ta.Ctx = s.ta.Ctx.WithBlockHeight(j + w + 2000)
+	s.record(s.ta.Ctx, net, nil)
+	if _, kept := s.beacon(j); kept {
+		t.Fatal("beacon not pruned after BeaconRetentionBlocks")
+	}
+}
+
+// TestBeaconNeedsTwoThirds: shares of exactly 2/3 of the power leave the
+// beacon unavailable; more than 2/3 make it.
+func TestBeaconNeedsTwoThirds(t *testing.T) {
+	s := newSuite(t)
+	net := newBeaconNet(t, 3)
+	s.install(net)
+	w := int64(s.params().BeaconWindowBlocks)
+	j := s.height()
+	twoOfThree := func(i int, h int64) bool { return i != 2 || h != j }
+	s.beaconBlocks(net, int(w), twoOfThree)
+	s.record(s.ta.Ctx, net, twoOfThree)
+	if b, final := s.beacon(j); !final || len(b.Value) != 0 || b.SignedPower != 20 || b.TotalPower != 30 {
+		t.Fatalf("2/3 of the power made a beacon: %+v (final %t)", b, final)
+	}
+	if b, _ := s.beacon(j + 1); len(b.Value) != 0 {
+		t.Fatalf("height %d should not be final yet: %+v", j+1, b)
+	}
+	s.next(1)
+	s.record(s.ta.Ctx, net, twoOfThree)
+	if b, final := s.beacon(j + 1); !final || !bytes.Equal(b.Value, net.expectedBeacon(j+1, 0, 1, 2)) {
+		t.Fatalf("all shares of %d: %+v (final %t)", j+1, b, final)
+	}
+}
+
+// TestSampleFromBeacon: a result submitted at s is drawn in block s+2+W from
+// the beacons of s+1 and s+2, and the job records it.
+func TestSampleFromBeacon(t *testing.T) {
+	s := newSuite(t)
+	net := newBeaconNet(t, 4)
+	s.install(net)
+	req, prov := s.acc(0), s.acc(1)
+	s.register(prov, verifyBond)
+	p := s.params()
+	p.SampleRateFloorBps = 10_000
+	s.setParams(p)
+	id := s.bigJob(req)
+	s.win(prov, id, verifyPrice)
+	sub := s.height()
+	if _, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: prov.String(), JobId: id, OutputRoot: root32, ChunkCount: 64}); err != nil {
+		t.Fatal(err)
+	}
+	w := int64(s.params().BeaconWindowBlocks)
+	if got := s.job(id).Sample.DecideHeight; got != sub+2+w {
+		t.Fatalf("decide_height %d, want %d", got, sub+2+w)
+	}
+	s.beaconBlocks(net, int(2+w), nil) // blocks sub .. sub+1+w
+	if s.job(id).Sample.Decided {
+		t.Fatal("drawn before the beacons were final")
+	}
+	s.beaconBlocks(net, 1, nil) // block sub+2+w
+	j := s.job(id)
+	if !j.Sample.Decided || j.Sample.SeedSource != types.SeedSource_SEED_SOURCE_BEACON ||
+		len(j.Sample.BeaconHeights) != 2 || j.Sample.BeaconHeights[0] != sub+1 || j.Sample.BeaconHeights[1] != sub+2 {
+		t.Fatalf("sample %+v", j.Sample)
+	}
+	seed := types.BeaconSeed(id, [][]byte{net.expectedBeacon(sub+1, 0, 1, 2, 3), net.expectedBeacon(sub+2, 0, 1, 2, 3)})
+	if !j.Sample.Selected {
+		t.Fatal("the test params sample every result")
+	}
+	{
+		want := types.SampleIndices(seed, 64, s.params().SamplesPerJob)
+		if len(want) != len(j.Sample.Indices) {
+			t.Fatalf("indices %v, want %v", j.Sample.Indices, want)
+		}
+		for i := range want {
+			if want[i] != j.Sample.Indices[i] {
+				t.Fatalf("indices %v, want %v", j.Sample.Indices, want)
+			}
+		}
+	}
+}
+
+// TestBeaconUnavailableFallsBack: keys registered but no shares: the draw
+// falls back to the header hash, says so, and is not delayed further.
+func TestBeaconUnavailableFallsBack(t *testing.T) {
+	s := newSuite(t)
+	net := newBeaconNet(t, 4)
+	s.install(net)
+	req, prov := s.acc(0), s.acc(1)
+	s.register(prov, verifyBond)
+	id := s.create(req, verifyPrice)
+	s.win(prov, id, verifyPrice)
+	if _, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: prov.String(), JobId: id, OutputRoot: root32, ChunkCount: 4}); err != nil {
+		t.Fatal(err)
+	}
+	none := func(int, int64) bool { return false }
+	s.beaconBlocks(net, int(3+s.params().BeaconWindowBlocks), none)
+	j := s.job(id)
+	if !j.Sample.Decided || j.Sample.SeedSource != types.SeedSource_SEED_SOURCE_HEADER_HASH || len(j.Sample.BeaconHeights) != 0 {
+		t.Fatalf("sample %+v", j.Sample)
+	}
+}
+
+// bigJob is a job of 64 one-row chunks (more than samples_per_job).
+func (s *suite) bigJob(req sdk.AccAddress) uint64 {
+	s.t.Helper()
+	msg := s.createMsg(req, verifyPrice)
+	msg.Workload.ChunkRows = 1
+	res, err := s.ms.CreateJob(s.ta.Ctx, msg)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return res.JobId
+}

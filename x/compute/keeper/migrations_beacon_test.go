@@ -1,0 +1,46 @@
+package keeper_test
+
+import (
+	"testing"
+
+	"cosmossdk.io/collections"
+
+	"github.com/aichain/aichain/x/compute/keeper"
+	"github.com/aichain/aichain/x/compute/types"
+)
+
+// TestMigrate4to5Beacon: a version-4 store has no beacon_window_blocks and its
+// waiting draws are keyed by submission height with no decide_height. The
+// migration sets the default window; such a draw still runs in the next
+// block, from the header hash (no key is registered yet).
+func TestMigrate4to5Beacon(t *testing.T) {
+	s := newSuite(t)
+	req, prov := s.acc(0), s.acc(1)
+	s.register(prov, verifyBond)
+	id := s.create(req, verifyPrice)
+	s.win(prov, id, verifyPrice)
+	if _, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: prov.String(), JobId: id, OutputRoot: root32, ChunkCount: 4}); err != nil {
+		t.Fatal(err)
+	}
+	// Make it a version-4 store: the entry under the submission height, no
+	// decide_height, no window.
+	sub := s.height()
+	j := s.job(id)
+	must(t, s.k.SampleQueue.Remove(s.ta.Ctx, collections.Join(j.Sample.DecideHeight, id)))
+	must(t, s.k.SampleQueue.Set(s.ta.Ctx, collections.Join(sub, id)))
+	j.Sample.DecideHeight = 0
+	must(t, s.k.Jobs.Set(s.ta.Ctx, id, j))
+	old := s.params()
+	old.BeaconWindowBlocks = 0
+	must(t, s.k.Params.Set(s.ta.Ctx, old))
+
+	must(t, keeper.NewMigrator(s.k).Migrate4to5(s.ta.Ctx))
+	if got := s.params().BeaconWindowBlocks; got != types.DefaultBeaconWindowBlocks {
+		t.Fatalf("beacon_window_blocks %d after the migration", got)
+	}
+	s.next(2)
+	if j := s.job(id); !j.Sample.Decided || j.Sample.SeedSource != types.SeedSource_SEED_SOURCE_HEADER_HASH {
+		t.Fatalf("the version-4 draw did not run: %+v", j.Sample)
+	}
+	s.inv()
+}
