@@ -34,7 +34,17 @@ var Upgrades = []Upgrade{
 	// stores are added at the upgrade height and RunMigrations initialises
 	// each new module from its default genesis.
 	{Name: UpgradeIBC, StoreUpgrades: storetypes.StoreUpgrades{Added: ibcStoreKeys}},
+	// v3-verification runs the migrations of the verification and
+	// throughput work on a chain already past v2-ibc: x/compute 4→5
+	// (verification_fee_per_sample, beacon_window_blocks; validators then
+	// register beacon keys with MsgRegisterBeaconKey) and x/staking-rewards
+	// 1→2 (per-owner reward index). No store is added.
+	{Name: UpgradeVerification},
 }
+
+// UpgradeVerification is the name of the upgrade that brings buyer-chosen
+// assurance, the sampling beacon and O(1) reward claims to a running chain.
+const UpgradeVerification = "v3-verification"
 
 // UpgradeIBC is the name of the upgrade that adds IBC to a running chain.
 const UpgradeIBC = "v2-ibc"
