@@ -351,7 +351,6 @@ func New(
 		app.AccountKeeper, app.BankKeeper,
 		app.ModelRegistryKeeper, app.DataMarketKeeper, app.StakingKeeper, authority,
 	)
-	app.ComputeKeeper.Validators = app.StakingKeeper
 	ibcModules := app.newIBC(appCodec, keys, authority)
 
 	app.ModuleManager = module.NewManager(append([]module.AppModule{

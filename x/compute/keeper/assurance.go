@@ -116,14 +116,14 @@ func feeShare(fee sdk.Coins, power, total int64) sdk.Coins {
 func (k Keeper) payValidator(ctx context.Context, jobID uint64, cv types.CountedVerdict, share sdk.Coins) error {
 	var operator string
 	err := k.payOrRedirect(ctx, jobID, "verification_fee", share, func(ctx context.Context) error {
-		if k.Validators == nil {
+		if k.StakingKeeper == nil {
 			return types.ErrInvalidRequest.Wrap("no validator keeper wired")
 		}
-		val, err := k.Validators.GetValidatorByConsAddr(ctx, sdk.ConsAddress(cv.Validator))
+		val, err := k.StakingKeeper.GetValidatorByConsAddr(ctx, sdk.ConsAddress(cv.Validator))
 		if err != nil {
 			return err
 		}
-		bz, err := k.Validators.ValidatorAddressCodec().StringToBytes(val.GetOperator())
+		bz, err := k.StakingKeeper.ValidatorAddressCodec().StringToBytes(val.GetOperator())
 		if err != nil {
 			return err
 		}

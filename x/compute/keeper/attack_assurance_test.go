@@ -21,8 +21,10 @@ import (
 
 const feePerSample = 100
 
-// fakeValidators maps consensus addresses to operator accounts.
+// fakeValidators maps consensus addresses to operator accounts (the rest
+// is the real staking keeper).
 type fakeValidators struct {
+	types.StakingKeeper
 	codec address.Codec
 	ops   map[string]sdk.AccAddress
 }
@@ -46,11 +48,11 @@ func assuranceSuite(t *testing.T) (*suite, []sdk.AccAddress) {
 	p.VerificationFeePerSample = coin(feePerSample)
 	s.setParams(p)
 	ops := []sdk.AccAddress{s.acc(2), s.acc(3), s.acc(4), s.acc(5)}
-	fv := fakeValidators{codec: s.ta.StakingKeeper.ValidatorAddressCodec(), ops: map[string]sdk.AccAddress{}}
+	fv := fakeValidators{StakingKeeper: s.k.StakingKeeper, codec: s.ta.StakingKeeper.ValidatorAddressCodec(), ops: map[string]sdk.AccAddress{}}
 	for i, a := range ops {
 		fv.ops[string([]byte{byte(i + 1)})] = a
 	}
-	s.k.Validators = fv
+	s.k.StakingKeeper = fv
 	return s, ops
 }
 

@@ -57,10 +57,8 @@ type Keeper struct {
 	// ModelKeeper and DatasetKeeper may be nil: jobs naming a model or dataset are then refused.
 	ModelKeeper   types.ModelKeeper
 	DatasetKeeper types.DatasetKeeper
-	// Validators resolves the validators paid a verification fee; set after
-	// NewKeeper (app.go). Nil: their shares go to the reward pool.
-	Validators types.ValidatorKeeper
-	// StakingKeeper maps a validator to its consensus address (beacon keys).
+	// StakingKeeper maps a validator to its consensus address (beacon keys)
+	// and a consensus address to its operator (verification fees).
 	StakingKeeper types.StakingKeeper
 
 	Schema     collections.Schema

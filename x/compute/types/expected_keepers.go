@@ -49,16 +49,11 @@ type DatasetKeeper interface {
 	RevokeJobAccess(ctx context.Context, datasetID, jobID uint64) error
 }
 
-// ValidatorKeeper is what x/compute needs from x/staking: a validator's
-// operator by its consensus address, to pay it a verification fee.
-type ValidatorKeeper interface {
-	GetValidatorByConsAddr(ctx context.Context, consAddr sdk.ConsAddress) (stakingtypes.Validator, error)
-	ValidatorAddressCodec() address.Codec
-}
-
-// StakingKeeper is what x/compute needs from x/staking: a validator's
-// consensus address, for its beacon key.
+// StakingKeeper is what x/compute needs from x/staking: a validator by its
+// operator address (its consensus address, for its beacon key) and by its
+// consensus address (its operator, paid a verification fee).
 type StakingKeeper interface {
 	ValidatorAddressCodec() address.Codec
 	GetValidator(ctx context.Context, addr sdk.ValAddress) (stakingtypes.Validator, error)
+	GetValidatorByConsAddr(ctx context.Context, consAddr sdk.ConsAddress) (stakingtypes.Validator, error)
 }
