@@ -57,8 +57,8 @@ bench:
 # localnet is left alone): BENCH_ACCOUNTS accounts × BENCH_PER_ACCOUNT txs
 # per kind, pre-signed and broadcast over gRPC at once. Table, JSON and chart
 # (PNG) in build/bench; docs/bench-chain.md explains the columns.
-BENCH_ACCOUNTS ?= 20
-BENCH_PER_ACCOUNT ?= 100
+BENCH_ACCOUNTS ?= 200
+BENCH_PER_ACCOUNT ?= 50
 bench-chain: build
 	$(BUILDDIR)/aichain-bench chain --bin $(BUILDDIR) --out $(BUILDDIR)/bench --accounts $(BENCH_ACCOUNTS) --per-account $(BENCH_PER_ACCOUNT)
 

@@ -230,7 +230,13 @@ type kindResult struct {
 	Blocks    int     `json:"blocks"`
 	Seconds   float64 `json:"seconds"`
 	TxPerSec  float64 `json:"tx_per_sec"`
-	GasMean   float64 `json:"gas_used_mean"`
+	// SteadyTxPerSec is the rate while the node was saturated: the kind's
+	// txs in its blocks but the first (filled while the txs were still
+	// arriving) and the last (the remainder), over the time from the first
+	// block to the one before the last; 0 with fewer than three blocks.
+	SteadyTxPerSec float64 `json:"steady_tx_per_sec"`
+	SteadyBlocks   int     `json:"steady_blocks"`
+	GasMean        float64 `json:"gas_used_mean"`
 	// Per committed tx, over the kind's phase: the node's CPU time; its
 	// FinalizeBlock time (Prometheus; begin and end blockers included); CPU
 	// less FinalizeBlock, which is CheckTx with the rechecks, gRPC ingest and
@@ -285,6 +291,7 @@ func measure(kind string, hashes map[string]bool, blocks []blockInfo, timings no
 	if r.Seconds > 0 {
 		r.TxPerSec = float64(r.Committed) / r.Seconds
 	}
+	r.SteadyTxPerSec, r.SteadyBlocks = steadyRate(hashes, blocks[first:last+1])
 	n := float64(r.Committed)
 	r.CPUMicros = timings.CPUSeconds / n * 1e6
 	r.FinalizeMicros = timings.Finalize.Sum / n * 1e6
@@ -293,6 +300,30 @@ func measure(kind string, hashes map[string]bool, blocks []blockInfo, timings no
 		r.CheckTxLatency = timings.CheckTx.Sum / timings.CheckTx.Count * 1e6
 	}
 	return r
+}
+
+// steadyRate is the committed rate of the hashes' txs in blocks (the
+// first and the last of which hold one) leaving out the first block and
+// the last: the blocks made while the node had more of them waiting than
+// it could take, timed from the first block to the one before the last.
+// It is 0 with fewer than three blocks (the load did not saturate the node).
+func steadyRate(hashes map[string]bool, blocks []blockInfo) (float64, int) {
+	if len(blocks) < 3 {
+		return 0, 0
+	}
+	n := 0
+	for _, b := range blocks[1 : len(blocks)-1] {
+		for _, t := range b.Txs {
+			if hashes[t.Hash] {
+				n++
+			}
+		}
+	}
+	secs := blocks[len(blocks)-2].Time.Sub(blocks[0].Time).Seconds()
+	if secs <= 0 {
+		return 0, 0
+	}
+	return float64(n) / secs, len(blocks) - 2
 }
 
 // intervals returns the times between consecutive blocks, in seconds.

@@ -27,13 +27,41 @@ type chainResult struct {
 	options   *chainOptions
 }
 
-// ratio is a kind's committed tx/s over bank send's in the same run (0
-// without a send measurement).
-func (c *chainResult) ratio(k kindResult) float64 {
+// send is bank send's measurement (ok false without one).
+func (c *chainResult) send() (kindResult, bool) {
 	for _, s := range c.Kinds {
-		if s.Kind == kindSend && s.TxPerSec > 0 {
-			return k.TxPerSec / s.TxPerSec
+		if s.Kind == kindSend {
+			return s, true
 		}
+	}
+	return kindResult{}, false
+}
+
+// ratio is a kind's steady committed tx/s over bank send's in the same
+// run: the measure, ≥ 0.9 wanted (0 when either did not saturate
+// the node, or without a send measurement).
+func (c *chainResult) ratio(k kindResult) float64 {
+	if s, ok := c.send(); ok && s.SteadyTxPerSec > 0 {
+		return k.SteadyTxPerSec / s.SteadyTxPerSec
+	}
+	return 0
+}
+
+// gasRatio is a kind's steady gas per second over bank send's: the rate
+// of work the gas schedule says each committed, 0 without steady rates.
+func (c *chainResult) gasRatio(k kindResult) float64 {
+	if s, ok := c.send(); ok && s.SteadyTxPerSec > 0 && s.GasMean > 0 {
+		return k.SteadyTxPerSec * k.GasMean / (s.SteadyTxPerSec * s.GasMean)
+	}
+	return 0
+}
+
+// cpuRatio is a kind's node CPU per tx over bank send's: what the ratio
+// of rates tends to on a node bound by its CPU, and steadier than it on a
+// shared machine.
+func (c *chainResult) cpuRatio(k kindResult) float64 {
+	if s, ok := c.send(); ok && s.CPUMicros > 0 {
+		return k.CPUMicros / s.CPUMicros
 	}
 	return 0
 }
@@ -43,16 +71,20 @@ func (c *chainResult) table() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Measured %s on %s: one validator, %s blocks, %d accounts × %d txs per kind, broadcast over gRPC at once.\n\n",
 		c.Date, c.Machine, c.BlockTime, c.Accounts, c.PerAccount)
-	b.WriteString("| kind | committed (failed) | blocks | committed tx/s | × bank send | gas used / tx | node CPU µs / tx | FinalizeBlock µs / tx | CheckTx etc. µs / tx | CheckTx latency µs |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| kind | committed (failed) | blocks (steady) | committed tx/s | steady tx/s | × bank send | gas used / tx | gas/s × send | node CPU µs / tx | CPU × send | FinalizeBlock µs / tx | CheckTx etc. µs / tx | CheckTx latency µs |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, k := range c.Kinds {
-		fmt.Fprintf(&b, "| %s | %d (%d) | %d | %.0f | %.2f | %.0f | %.0f | %.0f | %.0f | %.0f |\n",
-			k.Kind, k.Committed, k.Failed, k.Blocks, k.TxPerSec, c.ratio(k), k.GasMean, k.CPUMicros, k.FinalizeMicros, k.CheckTxMicros, k.CheckTxLatency)
+		fmt.Fprintf(&b, "| %s | %d (%d) | %d (%d) | %.0f | %.0f | %.2f | %.0f | %.2f | %.0f | %.2f | %.0f | %.0f | %.0f |\n",
+			k.Kind, k.Committed, k.Failed, k.Blocks, k.SteadyBlocks, k.TxPerSec, k.SteadyTxPerSec, c.ratio(k), k.GasMean,
+			c.gasRatio(k), k.CPUMicros, c.cpuRatio(k), k.FinalizeMicros, k.CheckTxMicros, k.CheckTxLatency)
 	}
 	iv := c.Intervals
 	fmt.Fprintf(&b, "\nBlock interval under load (%d blocks): p50 %.2f s, p90 %.2f s, p99 %.2f s, max %.2f s.\n",
 		len(iv), percentile(iv, 50), percentile(iv, 90), percentile(iv, 99), percentile(iv, 100))
 	for _, k := range c.Kinds {
+		if k.SteadyBlocks == 0 && k.Committed > 0 {
+			fmt.Fprintf(&b, "\n%s: committed in fewer than three blocks, so the node was never saturated and there is no steady rate: raise --accounts or --per-account.", k.Kind)
+		}
 		if k.Rejected > 0 {
 			fmt.Fprintf(&b, "\n%s: CheckTx refused %d of %d (%.200s).", k.Kind, k.Rejected, k.Signed, k.FirstError)
 		}
@@ -60,7 +92,11 @@ func (c *chainResult) table() string {
 			fmt.Fprintf(&b, "\n%s: %d failed in the block (%.200s).", k.Kind, k.Failed, k.FirstFailure)
 		}
 	}
-	b.WriteString("\n\nPer tx, over each kind's phase, divided by the txs committed: node CPU is the node process's user+system time\n" +
+	b.WriteString("\n\nSteady tx/s leaves out each kind's first block (filled while its txs were still arriving) and last (the\n" +
+		"remainder): the rate while the node had more waiting than it could take. × bank send is steady tx/s over bank\n" +
+		"send's; gas/s × send is steady tx/s times gas used per tx over bank send's; CPU × send is node CPU per tx over\n" +
+		"bank send's.\n" +
+		"Per tx, over each kind's phase, divided by the txs committed: node CPU is the node process's user+system time\n" +
 		"(/proc); FinalizeBlock is CometBFT's abci_connection_method_timing_seconds{method=\"finalize_block\"} (Prometheus),\n" +
 		"the phase's blocks whole (begin and end blockers too); CheckTx etc. is node CPU less FinalizeBlock: CheckTx with\n" +
 		"the mempool's rechecks, gRPC ingest and consensus. CheckTx latency is the mean of {method=\"check_tx\"}, which\n" +
@@ -96,15 +132,15 @@ func (c *chainResult) write() error {
 // chart draws committed tx/s per kind, bank send's rate as a line.
 func (c *chainResult) chart() error {
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Committed tx/s per kind (%d accounts, %s blocks, %s)", c.Accounts, c.BlockTime, c.Date)
-	p.Y.Label.Text = "committed tx/s"
+	p.Title.Text = fmt.Sprintf("Steady committed tx/s per kind (%d accounts, %s blocks, %s)", c.Accounts, c.BlockTime, c.Date)
+	p.Y.Label.Text = "steady committed tx/s"
 	vals := make(plotter.Values, len(c.Kinds))
 	names := make([]string, len(c.Kinds))
 	var send float64
 	for i, k := range c.Kinds {
-		vals[i], names[i] = k.TxPerSec, strings.ReplaceAll(k.Kind, " ", "\n")
+		vals[i], names[i] = k.SteadyTxPerSec, strings.ReplaceAll(k.Kind, " ", "\n")
 		if k.Kind == kindSend {
-			send = k.TxPerSec
+			send = k.SteadyTxPerSec
 		}
 	}
 	bars, err := plotter.NewBarChart(vals, vg.Points(28))

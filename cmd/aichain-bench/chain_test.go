@@ -121,6 +121,9 @@ func TestMeasure(t *testing.T) {
 	if r.FinalizeMicros != 1000 || r.CPUMicros != 2000 || r.CheckTxMicros != 1000 || r.CheckTxLatency != 250000 {
 		t.Fatalf("%+v", r)
 	}
+	if r.SteadyTxPerSec != 0 || r.SteadyBlocks != 0 {
+		t.Fatalf("two blocks cannot give a steady rate: %+v", r)
+	}
 	if iv := loadedIntervals(blocks, hashes); len(iv) != 2 || iv[0] != 1 || iv[1] != 1.5 {
 		t.Fatalf("intervals %v", iv)
 	}
@@ -130,13 +133,38 @@ func TestMeasure(t *testing.T) {
 	}
 }
 
+// The steady rate leaves out the kind's first and last blocks: the ramp
+// while its txs arrive and the remainder.
+func TestSteadyRate(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	blocks := []blockInfo{
+		{Height: 1, Time: t0, Txs: []txInfo{{Hash: "A"}}},
+		{Height: 2, Time: t0.Add(1 * time.Second), Txs: []txInfo{{Hash: "B"}, {Hash: "C"}, {Hash: "OTHER"}}},
+		{Height: 3, Time: t0.Add(3 * time.Second), Txs: []txInfo{{Hash: "D"}, {Hash: "E"}, {Hash: "F"}, {Hash: "G"}}},
+		{Height: 4, Time: t0.Add(4 * time.Second), Txs: []txInfo{{Hash: "H"}}},
+	}
+	hashes := map[string]bool{"A": true, "B": true, "C": true, "D": true, "E": true, "F": true, "G": true, "H": true}
+	rate, n := steadyRate(hashes, blocks)
+	if n != 2 || rate != 6.0/3 {
+		t.Fatalf("steady %v over %d blocks, want 2 over 2", rate, n)
+	}
+	r := measure("k", hashes, blocks, nodeTimings{})
+	if r.SteadyTxPerSec != 2 || r.SteadyBlocks != 2 || r.Blocks != 4 {
+		t.Fatalf("%+v", r)
+	}
+}
+
 // The table gives each kind's ratio to bank send measured in the same run.
 func TestTableRatio(t *testing.T) {
 	c := &chainResult{Date: "d", Machine: "m", Accounts: 2, PerAccount: 3, BlockTime: "1s",
-		Kinds:     []kindResult{{Kind: kindSend, TxPerSec: 1000}, {Kind: kindCreate, TxPerSec: 900, Failed: 1, FirstFailure: "x"}},
+		Kinds: []kindResult{{Kind: kindSend, TxPerSec: 1100, SteadyTxPerSec: 1000, SteadyBlocks: 3, CPUMicros: 100, GasMean: 50},
+			{Kind: kindCreate, TxPerSec: 950, SteadyTxPerSec: 900, SteadyBlocks: 4, CPUMicros: 125, GasMean: 100, Failed: 1, FirstFailure: "x"},
+			{Kind: kindLock, Committed: 5, TxPerSec: 500, CPUMicros: 110}},
 		Intervals: []float64{1, 1.2}}
 	tab := c.table()
-	for _, want := range []string{"| bank send | 0 (0) | 0 | 1000 | 1.00 |", "| create job | 0 (1) | 0 | 900 | 0.90 |", "p99 1.20 s", "create job: 1 failed"} {
+	for _, want := range []string{"| bank send | 0 (0) | 0 (3) | 1100 | 1000 | 1.00 | 50 | 1.00 | 100 | 1.00 |",
+		"| create job | 0 (1) | 0 (4) | 950 | 900 | 0.90 | 100 | 1.80 | 125 | 1.25 |", "| lock | 5 (0) | 0 (0) | 500 | 0 | 0.00 |",
+		"lock: committed in fewer than three blocks", "p99 1.20 s", "create job: 1 failed"} {
 		if !strings.Contains(tab, want) {
 			t.Errorf("table lacks %q:\n%s", want, tab)
 		}
