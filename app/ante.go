@@ -22,9 +22,10 @@ type HandlerOptions struct {
 }
 
 // NewAnteHandler returns the ante handler: the SDK's standard chain of
-// decorators (fees, signatures, sequences, gas) and ibc-go's redundant-relay
-// decorator, behind one gate for the proposer's injected transaction (see
-// injectionGate).
+// decorators (fees, signatures, sequences, gas; the signature check with
+// this node's memo of verified signatures, see memoSigVerifyDecorator) and
+// ibc-go's redundant-relay decorator, behind one gate for the proposer's
+// injected transaction (see injectionGate).
 func NewAnteHandler(options HandlerOptions) (sdk.AnteHandler, error) {
 	if options.AccountKeeper == nil {
 		return nil, errorsmod.Wrap(sdkerrors.ErrLogic, "account keeper is required for the ante handler")
@@ -38,10 +39,7 @@ func NewAnteHandler(options HandlerOptions) (sdk.AnteHandler, error) {
 	if options.IBCKeeper == nil {
 		return nil, errorsmod.Wrap(sdkerrors.ErrLogic, "IBC keeper is required for the ante handler")
 	}
-	std, err := ante.NewAnteHandler(options.HandlerOptions)
-	if err != nil {
-		return nil, err
-	}
+	std := standardAnte(options.HandlerOptions, newSigMemo(sigMemoSize))
 	relay := ibcante.NewRedundantRelayDecorator(options.IBCKeeper)
 	done := func(ctx sdk.Context, _ sdk.Tx, _ bool) (sdk.Context, error) { return ctx, nil }
 	withRelay := func(ctx sdk.Context, tx sdk.Tx, simulate bool) (sdk.Context, error) {
@@ -52,6 +50,28 @@ func NewAnteHandler(options HandlerOptions) (sdk.AnteHandler, error) {
 		return relay.AnteHandle(ctx, tx, simulate, done)
 	}
 	return injectionGate(withRelay), nil
+}
+
+// standardAnte is the SDK's ante.NewAnteHandler chain, decorator for
+// decorator, with the signature verification consulting memo first.
+func standardAnte(o ante.HandlerOptions, memo *sigMemo) sdk.AnteHandler {
+	return sdk.ChainAnteDecorators(
+		ante.NewSetUpContextDecorator(), // first: it sets the gas meter
+		ante.NewExtensionOptionsDecorator(o.ExtensionOptionChecker),
+		ante.NewValidateBasicDecorator(),
+		ante.NewTxTimeoutHeightDecorator(),
+		ante.NewValidateMemoDecorator(o.AccountKeeper),
+		ante.NewConsumeGasForTxSizeDecorator(o.AccountKeeper),
+		ante.NewDeductFeeDecorator(o.AccountKeeper, o.BankKeeper, o.FeegrantKeeper, o.TxFeeChecker),
+		ante.NewSetPubKeyDecorator(o.AccountKeeper), // before every signature check
+		ante.NewValidateSigCountDecorator(o.AccountKeeper),
+		ante.NewSigGasConsumeDecorator(o.AccountKeeper, o.SigGasConsumer),
+		memoSigVerifyDecorator{
+			verify: ante.NewSigVerificationDecorator(o.AccountKeeper, o.SignModeHandler, o.SigVerifyOptions...),
+			ak:     o.AccountKeeper, handler: o.SignModeHandler, memo: memo,
+		},
+		ante.NewIncrementSequenceDecorator(o.AccountKeeper),
+	)
 }
 
 // injectionGate lets the block proposer's unsigned MsgInjectVerdicts

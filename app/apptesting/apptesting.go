@@ -44,6 +44,7 @@ type TestApp struct {
 	Ctx      sdk.Context
 	Accounts []Account
 	header   cmtproto.Header
+	genesis  []byte // the app state it was initialised from (see Twin)
 }
 
 // DefaultBalance is what each test account starts with: 1,000,000 AIC.
@@ -83,12 +84,32 @@ func Setup(t testing.TB, n int) *TestApp {
 	}
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	InitChain(t, a, stateBytes, now)
-	ta := &TestApp{App: a, T: t, Accounts: accounts[1:]}
+	return start(t, a, accounts[1:], stateBytes, now)
+}
+
+// start finishes block 1 of a, initialised from stateBytes at now, so that
+// it has committed state.
+func start(t testing.TB, a *app.App, accounts []Account, stateBytes []byte, now time.Time) *TestApp {
+	ta := &TestApp{App: a, T: t, Accounts: accounts, genesis: stateBytes}
 	ta.header = cmtproto.Header{ChainID: ChainID, Height: 1, Time: now}
 	ta.Ctx = a.NewUncachedContext(false, ta.header)
-	// Finish block 1 so that the app has committed state.
 	ta.NextBlock()
 	return ta
+}
+
+// Twin returns a second app initialised from the same genesis as ta (a
+// Setup app that has finished only its first block), in the same state:
+// another node of the same chain, for tests that compare two nodes'
+// results of one block.
+func (ta *TestApp) Twin(t testing.TB) *TestApp {
+	t.Helper()
+	if ta.header.Height != 2 {
+		t.Fatalf("Twin of an app at height %d: only a fresh Setup app has a twin", ta.header.Height)
+	}
+	a := NewApp(t)
+	now := ta.header.Time.Add(-5 * time.Second)
+	InitChain(t, a, ta.genesis, now)
+	return start(t, a, ta.Accounts, ta.genesis, now)
 }
 
 // NewApp returns a fresh app on an in-memory database, not yet initialised.

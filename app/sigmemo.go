@@ -1,0 +1,188 @@
+package app
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"sync"
+
+	"google.golang.org/protobuf/types/known/anypb"
+
+	signingv1beta1 "cosmossdk.io/api/cosmos/tx/signing/v1beta1"
+	storetypes "cosmossdk.io/store/types"
+	txsigning "cosmossdk.io/x/tx/signing"
+
+	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/types/tx/signing"
+	"github.com/cosmos/cosmos-sdk/x/auth/ante"
+	authsigning "github.com/cosmos/cosmos-sdk/x/auth/signing"
+)
+
+// sigMemoSize is how many verified signatures a node remembers: four times
+// CometBFT's default mempool (5,000 txs), so that a tx checked when it
+// entered the mempool is still remembered when a block holds it.
+const sigMemoSize = 1 << 15
+
+// sigMemo is the set of signatures this node has verified, each as the
+// SHA-256 of (public key type, public key, sign bytes, signature). Whether
+// a signature verifies is a function of those four alone, so a set of
+// triples that verified is a memo of that function: a transaction checked
+// in CheckTx is not verified again when a block holds it, and every node
+// reaches the same result whether or not it saw the transaction before
+// (the sign bytes are computed from the state of the moment each time). It
+// holds only what verified here; the oldest entry leaves first.
+type sigMemo struct {
+	mu   sync.Mutex
+	set  map[[32]byte]struct{}
+	ring [][32]byte
+	next int
+}
+
+func newSigMemo(size int) *sigMemo {
+	return &sigMemo{set: make(map[[32]byte]struct{}, size), ring: make([][32]byte, 0, size)}
+}
+
+// hasAll reports whether every key was verified here.
+func (m *sigMemo) hasAll(keys [][32]byte) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, k := range keys {
+		if _, ok := m.set[k]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// addAll remembers keys (signatures that just verified).
+func (m *sigMemo) addAll(keys [][32]byte) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, k := range keys {
+		if _, ok := m.set[k]; ok {
+			continue
+		}
+		if len(m.ring) < cap(m.ring) {
+			m.ring = append(m.ring, k)
+		} else {
+			delete(m.set, m.ring[m.next])
+			m.ring[m.next] = k
+			m.next = (m.next + 1) % len(m.ring)
+		}
+		m.set[k] = struct{}{}
+	}
+}
+
+// sigMemoKey is the memo's key of one signature.
+func sigMemoKey(pkType string, pk, signBytes, sig []byte) [32]byte {
+	h := sha256.New()
+	for _, part := range [][]byte{[]byte(pkType), pk, signBytes, sig} {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(part)))
+		h.Write(n[:])
+		h.Write(part)
+	}
+	var k [32]byte
+	h.Sum(k[:0])
+	return k
+}
+
+// memoSigVerifyDecorator runs the SDK's SigVerificationDecorator, which
+// checks each signer's sequence and public key and verifies each
+// signature, but lets it skip the verification (the elliptic-curve part,
+// the largest cost of a transaction, paid once in CheckTx and again in the
+// block) when every signature of the transaction is in the memo. A
+// signature enters the memo only after the SDK's decorator verified it.
+// Simulation, ReCheckTx, multisig, unordered transactions and sign modes
+// other than DIRECT and LEGACY_AMINO_JSON always go the SDK's way. The
+// memo's own account reads are not charged, so gas is the same either way.
+type memoSigVerifyDecorator struct {
+	verify  ante.SigVerificationDecorator
+	ak      ante.AccountKeeper
+	handler *txsigning.HandlerMap
+	memo    *sigMemo
+}
+
+func (d memoSigVerifyDecorator) AnteHandle(ctx sdk.Context, tx sdk.Tx, simulate bool, next sdk.AnteHandler) (sdk.Context, error) {
+	if simulate || ctx.IsReCheckTx() || !ctx.IsSigverifyTx() {
+		return d.verify.AnteHandle(ctx, tx, simulate, next)
+	}
+	keys, ok := d.keys(ctx, tx)
+	if !ok {
+		return d.verify.AnteHandle(ctx, tx, simulate, next)
+	}
+	if d.memo.hasAll(keys) {
+		return d.verify.AnteHandle(ctx.WithIsSigverifyTx(false), tx, simulate, func(c sdk.Context, t sdk.Tx, s bool) (sdk.Context, error) {
+			return next(c.WithIsSigverifyTx(true), t, s)
+		})
+	}
+	return d.verify.AnteHandle(ctx, tx, simulate, func(c sdk.Context, t sdk.Tx, s bool) (sdk.Context, error) {
+		d.memo.addAll(keys) // the SDK's decorator calls on only when every signature verified
+		return next(c, t, s)
+	})
+}
+
+// keys returns the memo keys of tx's signatures, with the sign bytes built
+// as the SDK's decorator builds them (signer data from the account as it
+// is now), or false when tx goes the SDK's way only.
+func (d memoSigVerifyDecorator) keys(ctx sdk.Context, tx sdk.Tx) ([][32]byte, bool) {
+	sigTx, ok := tx.(authsigning.Tx)
+	if !ok {
+		return nil, false
+	}
+	adaptable, ok := tx.(authsigning.V2AdaptableTx)
+	if !ok {
+		return nil, false
+	}
+	if u, ok := tx.(sdk.TxWithUnordered); ok && u.GetUnordered() {
+		return nil, false
+	}
+	sigs, err := sigTx.GetSignaturesV2()
+	if err != nil {
+		return nil, false
+	}
+	signers, err := sigTx.GetSigners()
+	if err != nil || len(sigs) != len(signers) || len(sigs) == 0 {
+		return nil, false
+	}
+	free := ctx.WithGasMeter(storetypes.NewInfiniteGasMeter())
+	txData := adaptable.GetSigningTxData()
+	keys := make([][32]byte, len(sigs))
+	for i, sig := range sigs {
+		single, ok := sig.Data.(*signing.SingleSignatureData)
+		if !ok {
+			return nil, false
+		}
+		var mode signingv1beta1.SignMode
+		switch single.SignMode {
+		case signing.SignMode_SIGN_MODE_DIRECT:
+			mode = signingv1beta1.SignMode_SIGN_MODE_DIRECT
+		case signing.SignMode_SIGN_MODE_LEGACY_AMINO_JSON:
+			mode = signingv1beta1.SignMode_SIGN_MODE_LEGACY_AMINO_JSON
+		default:
+			return nil, false
+		}
+		acc := d.ak.GetAccount(free, signers[i])
+		if acc == nil || acc.GetPubKey() == nil {
+			return nil, false
+		}
+		pk := acc.GetPubKey()
+		anyPk, err := codectypes.NewAnyWithValue(pk)
+		if err != nil {
+			return nil, false
+		}
+		var accNum uint64
+		if ctx.BlockHeight() != 0 {
+			accNum = acc.GetAccountNumber()
+		}
+		signBytes, err := d.handler.GetSignBytes(free, mode, txsigning.SignerData{
+			Address: acc.GetAddress().String(), ChainID: ctx.ChainID(), AccountNumber: accNum, Sequence: sig.Sequence,
+			PubKey: &anypb.Any{TypeUrl: anyPk.TypeUrl, Value: anyPk.Value},
+		}, txData)
+		if err != nil {
+			return nil, false
+		}
+		keys[i] = sigMemoKey(anyPk.TypeUrl, pk.Bytes(), signBytes, single.Signature)
+	}
+	return keys, true
+}
