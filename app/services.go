@@ -28,6 +28,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/server/config"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/module"
+	txtypes "github.com/cosmos/cosmos-sdk/types/tx"
 	authcodec "github.com/cosmos/cosmos-sdk/x/auth/codec"
 	authtx "github.com/cosmos/cosmos-sdk/x/auth/tx"
 	// aichain module imports (each module adds its own lines below).
@@ -152,9 +153,12 @@ func (app *App) RegisterAPIRoutes(apiSvr *api.Server, apiConfig config.APIConfig
 	}
 }
 
-// RegisterTxService registers the gRPC tx service (simulate, broadcast, get).
+// RegisterTxService registers the gRPC tx service (simulate, broadcast,
+// get), with at most broadcastSlots broadcasts checking at once (see
+// limitedTxService).
 func (app *App) RegisterTxService(clientCtx client.Context) {
-	authtx.RegisterTxService(app.BaseApp.GRPCQueryRouter(), clientCtx, app.BaseApp.Simulate, app.interfaceRegistry)
+	txtypes.RegisterServiceServer(app.BaseApp.GRPCQueryRouter(),
+		newLimitedTxService(authtx.NewTxServer(clientCtx, app.BaseApp.Simulate, app.interfaceRegistry), broadcastSlots))
 }
 
 // RegisterTendermintService registers the CometBFT query service.
