@@ -127,14 +127,16 @@ func initCometBFTConfig() *cmtcfg.Config {
 	return cfg
 }
 
-// AppConfig is app.toml: the SDK's sections and aichain's [verifier].
+// AppConfig is app.toml: the SDK's sections and aichain's [verifier] and
+// [proposer].
 type AppConfig struct {
 	serverconfig.Config `mapstructure:",squash"`
-	Verifier            ve.Config `mapstructure:"verifier"`
+	Verifier            ve.Config          `mapstructure:"verifier"`
+	Proposer            app.ProposerConfig `mapstructure:"proposer"`
 }
 
 // AppConfigTemplate is app.toml's template.
-const AppConfigTemplate = serverconfig.DefaultConfigTemplate + ve.ConfigTemplate
+const AppConfigTemplate = serverconfig.DefaultConfigTemplate + ve.ConfigTemplate + app.ProposerConfigTemplate
 
 // DefaultAppConfig returns app.toml's defaults: no verifier sidecar (a
 // production validator opts in), and a non-zero minimum gas price.
