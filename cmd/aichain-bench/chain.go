@@ -23,6 +23,7 @@ type chainOptions struct {
 	windows        jobWindows
 	profile        []string // kinds to profile (CPU and allocations)
 	profileSeconds int
+	proposerMaxGas int64 // app.toml's [proposer] max-gas; < 0: as the network sets it
 }
 
 func chainCmd() *cobra.Command {
@@ -62,6 +63,7 @@ func chainCmd() *cobra.Command {
 	f.IntVar(&o.basePort, "base-port", 36756, "first of the ports used (P2P; RPC +1, gRPC +2, REST +3, verifier +4, Prometheus +5, pprof +6)")
 	f.StringSliceVar(&o.profile, "profile", nil, "kinds to profile (CPU and allocations of the node while they run), e.g. create,commit")
 	f.IntVar(&o.profileSeconds, "profile-seconds", 5, "length of each profile")
+	f.Int64Var(&o.proposerMaxGas, "proposer-max-gas", -1, "the node's [proposer] max-gas (the gas a block it proposes holds; 0: no limit of its own); -1: as make localnet sets it")
 	return cmd
 }
 
@@ -121,24 +123,34 @@ func networkFor(o *chainOptions) (*network, error) {
 	if err := nw.create(); err != nil {
 		return nil, err
 	}
-	cfg := filepath.Join(nw.home, "config", "config.toml")
-	b, err := os.ReadFile(cfg)
-	if err != nil {
-		return nil, err
-	}
-	for key, val := range map[string]string{
+	err := setTOML(filepath.Join(nw.home, "config", "config.toml"), map[string]string{
 		"prometheus":             "true",
 		"prometheus_listen_addr": strconv.Quote(fmt.Sprintf("127.0.0.1:%d", nw.port(5))),
 		"pprof_laddr":            strconv.Quote(fmt.Sprintf("127.0.0.1:%d", nw.port(6))),
-		"size":                   "20000", // mempool: every phase's txs at once
-	} {
-		re := regexp.MustCompile(`(?m)^` + key + ` = .*$`)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if o.proposerMaxGas < 0 {
+		return nw, nil
+	}
+	return nw, setTOML(filepath.Join(nw.home, "config", "app.toml"), map[string]string{"max-gas": strconv.FormatInt(o.proposerMaxGas, 10)})
+}
+
+// setTOML sets keys (each the only one of its name in the file) to values.
+func setTOML(path string, kv map[string]string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	for key, val := range kv {
+		re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(key) + ` = .*$`)
 		if !re.Match(b) {
-			return nil, fmt.Errorf("%s has no %s setting", cfg, key)
+			return fmt.Errorf("%s has no %s setting", path, key)
 		}
 		b = re.ReplaceAll(b, []byte(key+" = "+val))
 	}
-	return nw, os.WriteFile(cfg, b, 0o644)
+	return os.WriteFile(path, b, 0o644)
 }
 
 func (nw *network) metricsURL() string { return fmt.Sprintf("http://127.0.0.1:%d/metrics", nw.port(5)) }

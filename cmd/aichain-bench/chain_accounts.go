@@ -12,9 +12,11 @@ import (
 
 	"cosmossdk.io/math"
 
+	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/client/tx"
 	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 	txtypes "github.com/cosmos/cosmos-sdk/types/tx"
 	"github.com/cosmos/cosmos-sdk/types/tx/signing"
 	authsigning "github.com/cosmos/cosmos-sdk/x/auth/signing"
@@ -56,16 +58,11 @@ type signer struct {
 // sign signs msgs for a with its next sequence and returns the tx bytes and
 // their hash (upper-case hex, as the node reports it).
 func (s signer) sign(a *account, gas uint64, msgs ...sdk.Msg) ([]byte, string, error) {
-	txb := s.enc.TxConfig.NewTxBuilder()
-	if err := txb.SetMsgs(msgs...); err != nil {
+	txb, err := s.unsigned(a, gas, msgs...)
+	if err != nil {
 		return nil, "", err
 	}
-	txb.SetGasLimit(gas)
 	pub := a.priv.PubKey()
-	empty := signing.SignatureV2{PubKey: pub, Data: &signing.SingleSignatureData{SignMode: signing.SignMode_SIGN_MODE_DIRECT}, Sequence: a.seq}
-	if err := txb.SetSignatures(empty); err != nil {
-		return nil, "", err
-	}
 	data := authsigning.SignerData{ChainID: s.chainID, AccountNumber: a.num, Sequence: a.seq, PubKey: pub, Address: a.bech}
 	sig, err := tx.SignWithPrivKey(context.Background(), signing.SignMode_SIGN_MODE_DIRECT, data, txb, a.priv, s.enc.TxConfig, a.seq)
 	if err != nil {
@@ -81,6 +78,18 @@ func (s signer) sign(a *account, gas uint64, msgs ...sdk.Msg) ([]byte, string, e
 	a.seq++
 	sum := sha256.Sum256(bz)
 	return bz, strings.ToUpper(hex.EncodeToString(sum[:])), nil
+}
+
+// unsigned is a tx of msgs from a with its next sequence and an empty
+// signature: what sign signs, and what a simulation takes.
+func (s signer) unsigned(a *account, gas uint64, msgs ...sdk.Msg) (client.TxBuilder, error) {
+	txb := s.enc.TxConfig.NewTxBuilder()
+	if err := txb.SetMsgs(msgs...); err != nil {
+		return nil, err
+	}
+	txb.SetGasLimit(gas)
+	empty := signing.SignatureV2{PubKey: a.priv.PubKey(), Data: &signing.SingleSignatureData{SignMode: signing.SignMode_SIGN_MODE_DIRECT}, Sequence: a.seq}
+	return txb, txb.SetSignatures(empty)
 }
 
 // fund sends each account funds from the localnet key (alice) in one
@@ -142,7 +151,7 @@ func broadcast(ctx context.Context, svc txtypes.ServiceClient, perAccount [][]si
 				if ctx.Err() != nil || time.Now().After(deadline) {
 					return
 				}
-				res, err := svc.BroadcastTx(ctx, &txtypes.BroadcastTxRequest{TxBytes: t.bytes, Mode: txtypes.BroadcastMode_BROADCAST_MODE_SYNC})
+				res, err := broadcastOne(ctx, svc, t.bytes, deadline)
 				mu.Lock()
 				if err == nil && res.TxResponse.Code == 0 {
 					out.accepted = append(out.accepted, t.hash)
@@ -161,6 +170,30 @@ func broadcast(ctx context.Context, svc txtypes.ServiceClient, perAccount [][]si
 	wg.Wait()
 	out.elapsed = time.Since(start)
 	return out
+}
+
+// broadcastOne broadcasts tx (sync), and again every 20 ms while the
+// node's mempool is full (as a client that keeps its sequence order must),
+// until deadline.
+func broadcastOne(ctx context.Context, svc txtypes.ServiceClient, tx []byte, deadline time.Time) (*txtypes.BroadcastTxResponse, error) {
+	for {
+		res, err := svc.BroadcastTx(ctx, &txtypes.BroadcastTxRequest{TxBytes: tx, Mode: txtypes.BroadcastMode_BROADCAST_MODE_SYNC})
+		if err != nil || !mempoolFull(res) || time.Now().After(deadline) {
+			return res, err
+		}
+		select {
+		case <-ctx.Done():
+			return res, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// mempoolFull reports whether the node refused a tx because its mempool
+// was full (the SDK's code for it, which the gRPC broadcast returns).
+func mempoolFull(res *txtypes.BroadcastTxResponse) bool {
+	return res != nil && res.TxResponse != nil && res.TxResponse.Codespace == sdkerrors.ErrMempoolIsFull.Codespace() &&
+		res.TxResponse.Code == sdkerrors.ErrMempoolIsFull.ABCICode()
 }
 
 func rejection(res *txtypes.BroadcastTxResponse) error {

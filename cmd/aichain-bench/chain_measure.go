@@ -120,6 +120,30 @@ func (r *blockReader) waitFor(ctx context.Context, want map[string]bool, idle ti
 	return all, nil
 }
 
+// drained waits until the node's mempool is empty, that is until every
+// tx it accepted is in a committed block, polling num_unconfirmed_txs
+// (cheap, unlike reading blocks), or timeout passes.
+func (r *blockReader) drained(ctx context.Context, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		res, err := r.rpc.NumUnconfirmedTxs(ctx)
+		if err != nil {
+			return err
+		}
+		if res.Total == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the mempool still holds %d txs after %s", res.Total, timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
 // abciTiming is the node's cumulative time and call count of one ABCI
 // method (CometBFT's abci_connection_method_timing_seconds histogram).
 type abciTiming struct {
