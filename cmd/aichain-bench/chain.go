@@ -23,7 +23,8 @@ type chainOptions struct {
 	windows        jobWindows
 	profile        []string // kinds to profile (CPU and allocations)
 	profileSeconds int
-	proposerMaxGas int64 // app.toml's [proposer] max-gas; < 0: as the network sets it
+	proposerMaxGas int64    // app.toml's [proposer] max-gas; < 0: as the network sets it
+	indexEvents    []string // app.toml's index-events; empty: as the network sets it (every event)
 }
 
 func chainCmd() *cobra.Command {
@@ -63,6 +64,7 @@ func chainCmd() *cobra.Command {
 	f.IntVar(&o.basePort, "base-port", 36756, "first of the ports used (P2P; RPC +1, gRPC +2, REST +3, verifier +4, Prometheus +5, pprof +6)")
 	f.StringSliceVar(&o.profile, "profile", nil, "kinds to profile (CPU and allocations of the node while they run), e.g. create,commit")
 	f.IntVar(&o.profileSeconds, "profile-seconds", 5, "length of each profile")
+	f.StringSliceVar(&o.indexEvents, "index-events", nil, "the node's app.toml index-events (type.key of the events its tx index keeps, e.g. message.sender); empty: every event, as make localnet")
 	f.Int64Var(&o.proposerMaxGas, "proposer-max-gas", -1, "the node's [proposer] max-gas (the gas a block it proposes holds; 0: no limit of its own); -1: as make localnet sets it")
 	return cmd
 }
@@ -131,10 +133,21 @@ func networkFor(o *chainOptions) (*network, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.proposerMaxGas < 0 {
+	app := map[string]string{}
+	if o.proposerMaxGas >= 0 {
+		app["max-gas"] = strconv.FormatInt(o.proposerMaxGas, 10)
+	}
+	if len(o.indexEvents) > 0 {
+		q := make([]string, len(o.indexEvents))
+		for i, e := range o.indexEvents {
+			q[i] = strconv.Quote(e)
+		}
+		app["index-events"] = "[" + strings.Join(q, ", ") + "]"
+	}
+	if len(app) == 0 {
 		return nw, nil
 	}
-	return nw, setTOML(filepath.Join(nw.home, "config", "app.toml"), map[string]string{"max-gas": strconv.FormatInt(o.proposerMaxGas, 10)})
+	return nw, setTOML(filepath.Join(nw.home, "config", "app.toml"), app)
 }
 
 // setTOML sets keys (each the only one of its name in the file) to values.

@@ -270,8 +270,11 @@ type kindResult struct {
 	FinalizeMicros float64 `json:"finalize_us_per_tx"`
 	CheckTxMicros  float64 `json:"checktx_us_per_tx"`
 	CheckTxLatency float64 `json:"checktx_latency_us"`
-	FirstError     string  `json:"first_checktx_error,omitempty"`
-	FirstFailure   string  `json:"first_failure,omitempty"`
+	// PairedSend is the bank send phase run right before this kind's (none
+	// for bank send itself): the kind's ratios are to it.
+	PairedSend   *kindResult `json:"paired_send,omitempty"`
+	FirstError   string      `json:"first_checktx_error,omitempty"`
+	FirstFailure string      `json:"first_failure,omitempty"`
 }
 
 // measure computes a kind's committed rate and gas from the blocks read

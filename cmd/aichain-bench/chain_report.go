@@ -27,8 +27,12 @@ type chainResult struct {
 	options   *chainOptions
 }
 
-// send is bank send's measurement (ok false without one).
-func (c *chainResult) send() (kindResult, bool) {
+// send is the bank send phase k is compared with: the one run right
+// before it, or else the run's first (ok false without one).
+func (c *chainResult) send(k kindResult) (kindResult, bool) {
+	if k.PairedSend != nil {
+		return *k.PairedSend, true
+	}
 	for _, s := range c.Kinds {
 		if s.Kind == kindSend {
 			return s, true
@@ -37,33 +41,40 @@ func (c *chainResult) send() (kindResult, bool) {
 	return kindResult{}, false
 }
 
-// ratio is a kind's steady committed tx/s over bank send's in the same
-// run: the measure, ≥ 0.9 wanted (0 when either did not saturate
-// the node, or without a send measurement).
+// ratio is a kind's steady committed tx/s over its bank send's: the
+// issue's measure, ≥ 0.9 wanted (0 when either did not saturate the node,
+// or without a send measurement).
 func (c *chainResult) ratio(k kindResult) float64 {
-	if s, ok := c.send(); ok && s.SteadyTxPerSec > 0 {
+	if s, ok := c.send(k); ok && s.SteadyTxPerSec > 0 {
 		return k.SteadyTxPerSec / s.SteadyTxPerSec
 	}
 	return 0
 }
 
-// gasRatio is a kind's steady gas per second over bank send's: the rate
-// of work the gas schedule says each committed, 0 without steady rates.
+// gasRatio is a kind's steady gas per second over its bank send's: the
+// rate of work the gas schedule says each committed, 0 without steady
+// rates.
 func (c *chainResult) gasRatio(k kindResult) float64 {
-	if s, ok := c.send(); ok && s.SteadyTxPerSec > 0 && s.GasMean > 0 {
+	if s, ok := c.send(k); ok && s.SteadyTxPerSec > 0 && s.GasMean > 0 {
 		return k.SteadyTxPerSec * k.GasMean / (s.SteadyTxPerSec * s.GasMean)
 	}
 	return 0
 }
 
-// cpuRatio is a kind's node CPU per tx over bank send's: what the ratio
-// of rates tends to on a node bound by its CPU, and steadier than it on a
-// shared machine.
+// cpuRatio is a kind's node CPU per tx over its bank send's: what the
+// ratio of rates tends to on a node bound by its CPU, and steadier than it
+// on a shared machine.
 func (c *chainResult) cpuRatio(k kindResult) float64 {
-	if s, ok := c.send(); ok && s.CPUMicros > 0 {
+	if s, ok := c.send(k); ok && s.CPUMicros > 0 {
 		return k.CPUMicros / s.CPUMicros
 	}
 	return 0
+}
+
+// pairedRate is the steady tx/s of the bank send k is compared with.
+func (c *chainResult) pairedRate(k kindResult) float64 {
+	s, _ := c.send(k)
+	return s.SteadyTxPerSec
 }
 
 // table is the Markdown table of the run.
@@ -71,11 +82,11 @@ func (c *chainResult) table() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Measured %s on %s: one validator, %s blocks, %d accounts × %d txs per kind, broadcast over gRPC at once.\n\n",
 		c.Date, c.Machine, c.BlockTime, c.Accounts, c.PerAccount)
-	b.WriteString("| kind | committed (failed) | blocks (steady) | committed tx/s | steady tx/s | × bank send | gas used / tx | gas/s × send | node CPU µs / tx | CPU × send | FinalizeBlock µs / tx | CheckTx etc. µs / tx | CheckTx latency µs |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| kind | committed (failed) | blocks (steady) | committed tx/s | steady tx/s | bank send's steady tx/s | × bank send | gas used / tx | gas/s × send | node CPU µs / tx | CPU × send | FinalizeBlock µs / tx | CheckTx etc. µs / tx | CheckTx latency µs |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, k := range c.Kinds {
-		fmt.Fprintf(&b, "| %s | %d (%d) | %d (%d) | %.0f | %.0f | %.2f | %.0f | %.2f | %.0f | %.2f | %.0f | %.0f | %.0f |\n",
-			k.Kind, k.Committed, k.Failed, k.Blocks, k.SteadyBlocks, k.TxPerSec, k.SteadyTxPerSec, c.ratio(k), k.GasMean,
+		fmt.Fprintf(&b, "| %s | %d (%d) | %d (%d) | %.0f | %.0f | %.0f | %.2f | %.0f | %.2f | %.0f | %.2f | %.0f | %.0f | %.0f |\n",
+			k.Kind, k.Committed, k.Failed, k.Blocks, k.SteadyBlocks, k.TxPerSec, k.SteadyTxPerSec, c.pairedRate(k), c.ratio(k), k.GasMean,
 			c.gasRatio(k), k.CPUMicros, c.cpuRatio(k), k.FinalizeMicros, k.CheckTxMicros, k.CheckTxLatency)
 	}
 	iv := c.Intervals
@@ -93,7 +104,8 @@ func (c *chainResult) table() string {
 		}
 	}
 	b.WriteString("\n\nSteady tx/s leaves out each kind's first block (filled while its txs were still arriving) and last (the\n" +
-		"remainder): the rate while the node had more waiting than it could take. × bank send is steady tx/s over bank\n" +
+		"remainder): the rate while the node had more waiting than it could take. Each kind is compared with a bank send\n" +
+		"phase run right before it (bank send's steady tx/s), on the same state. × bank send is steady tx/s over that\n" +
 		"send's; gas/s × send is steady tx/s times gas used per tx over bank send's; CPU × send is node CPU per tx over\n" +
 		"bank send's.\n" +
 		"Per tx, over each kind's phase, divided by the txs committed: node CPU is the node process's user+system time\n" +
@@ -129,38 +141,35 @@ func (c *chainResult) write() error {
 	return c.chart()
 }
 
-// chart draws committed tx/s per kind, bank send's rate as a line.
+// chart draws each kind's steady committed tx/s beside that of the bank
+// send phase run right before it, and the kind's ratio to it above.
 func (c *chainResult) chart() error {
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Steady committed tx/s per kind (%d accounts, %s blocks, %s)", c.Accounts, c.BlockTime, c.Date)
+	p.Title.Text = fmt.Sprintf("Steady committed tx/s per kind, beside bank send's just before (%d accounts, %s blocks, %s)",
+		c.Accounts, c.BlockTime, c.Date)
 	p.Y.Label.Text = "steady committed tx/s"
-	vals := make(plotter.Values, len(c.Kinds))
+	kinds, sends := make(plotter.Values, len(c.Kinds)), make(plotter.Values, len(c.Kinds))
 	names := make([]string, len(c.Kinds))
-	var send float64
 	for i, k := range c.Kinds {
-		vals[i], names[i] = k.SteadyTxPerSec, strings.ReplaceAll(k.Kind, " ", "\n")
-		if k.Kind == kindSend {
-			send = k.SteadyTxPerSec
+		kinds[i], sends[i] = k.SteadyTxPerSec, c.pairedRate(k)
+		names[i] = fmt.Sprintf("%s\n%.2f ×", strings.ReplaceAll(k.Kind, " ", "\n"), c.ratio(k))
+	}
+	w := vg.Points(16)
+	for j, series := range []struct {
+		vals  plotter.Values
+		color color.RGBA
+		label string
+	}{{sends, color.RGBA{160, 160, 160, 255}, "bank send, just before"}, {kinds, color.RGBA{40, 90, 200, 255}, "the kind"}} {
+		bars, err := plotter.NewBarChart(series.vals, w)
+		if err != nil {
+			return err
 		}
+		bars.Color, bars.LineStyle.Width, bars.Offset = series.color, 0, w*vg.Length(2*j-1)/2
+		p.Add(bars)
+		p.Legend.Add(series.label, bars)
 	}
-	bars, err := plotter.NewBarChart(vals, vg.Points(28))
-	if err != nil {
-		return err
-	}
-	bars.Color = color.RGBA{40, 90, 200, 255}
-	p.Add(bars, plotter.NewGrid())
-	if send > 0 {
-		for _, f := range []float64{1, 0.9} {
-			line, err := plotter.NewLine(plotter.XYs{{X: -0.5, Y: send * f}, {X: float64(len(vals)) - 0.5, Y: send * f}})
-			if err != nil {
-				return err
-			}
-			line.Color, line.Dashes = color.RGBA{200, 40, 40, 255}, []vg.Length{vg.Points(4), vg.Points(3)}
-			p.Add(line)
-			p.Legend.Add(fmt.Sprintf("%.1f × bank send", f), line)
-		}
-	}
+	p.Add(plotter.NewGrid())
 	p.NominalX(names...)
 	p.Legend.Top = true
-	return p.Save(10*vg.Inch, 5*vg.Inch, c.path("png"))
+	return p.Save(11*vg.Inch, 5*vg.Inch, c.path("png"))
 }

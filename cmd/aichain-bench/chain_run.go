@@ -106,10 +106,21 @@ func (r *chainRun) run(ctx context.Context) (*chainResult, error) {
 		if err := r.before(ctx, kind); err != nil {
 			return r.res, err
 		}
+		var paired *kindResult
+		if kind != kindSend {
+			// A bank send phase right before each kind: the two are measured
+			// side by side, on the same state and heap, as the run goes on.
+			s, _, err := r.phase(ctx, kindSend, r.builder(kindSend))
+			if err != nil {
+				return r.res, err
+			}
+			paired = &s
+		}
 		res, blocks, err := r.phase(ctx, kind, r.builder(kind))
 		if err != nil {
 			return r.res, err
 		}
+		res.PairedSend = paired
 		r.res.Kinds = append(r.res.Kinds, res)
 		r.after(kind, blocks)
 	}

@@ -154,19 +154,28 @@ func TestSteadyRate(t *testing.T) {
 	}
 }
 
-// The table gives each kind's ratio to bank send measured in the same run.
+// The table gives each kind's ratios to the bank send phase run right
+// before it (or, without one, to the run's first).
 func TestTableRatio(t *testing.T) {
-	c := &chainResult{Date: "d", Machine: "m", Accounts: 2, PerAccount: 3, BlockTime: "1s",
-		Kinds: []kindResult{{Kind: kindSend, TxPerSec: 1100, SteadyTxPerSec: 1000, SteadyBlocks: 3, CPUMicros: 100, GasMean: 50},
+	send := kindResult{Kind: kindSend, TxPerSec: 1100, SteadyTxPerSec: 1000, SteadyBlocks: 3, CPUMicros: 100, GasMean: 50}
+	paired := kindResult{Kind: kindSend, SteadyTxPerSec: 800, SteadyBlocks: 3, CPUMicros: 125, GasMean: 50}
+	c := &chainResult{Date: "d", Machine: "m", Accounts: 2, PerAccount: 3, BlockTime: "1s", options: &chainOptions{options: options{out: t.TempDir()}},
+		Kinds: []kindResult{send,
 			{Kind: kindCreate, TxPerSec: 950, SteadyTxPerSec: 900, SteadyBlocks: 4, CPUMicros: 125, GasMean: 100, Failed: 1, FirstFailure: "x"},
+			{Kind: kindModel, SteadyTxPerSec: 720, SteadyBlocks: 4, CPUMicros: 150, GasMean: 100, PairedSend: &paired},
 			{Kind: kindLock, Committed: 5, TxPerSec: 500, CPUMicros: 110}},
 		Intervals: []float64{1, 1.2}}
 	tab := c.table()
-	for _, want := range []string{"| bank send | 0 (0) | 0 (3) | 1100 | 1000 | 1.00 | 50 | 1.00 | 100 | 1.00 |",
-		"| create job | 0 (1) | 0 (4) | 950 | 900 | 0.90 | 100 | 1.80 | 125 | 1.25 |", "| lock | 5 (0) | 0 (0) | 500 | 0 | 0.00 |",
+	for _, want := range []string{"| bank send | 0 (0) | 0 (3) | 1100 | 1000 | 1000 | 1.00 | 50 | 1.00 | 100 | 1.00 |",
+		"| create job | 0 (1) | 0 (4) | 950 | 900 | 1000 | 0.90 | 100 | 1.80 | 125 | 1.25 |",
+		"| register model | 0 (0) | 0 (4) | 0 | 720 | 800 | 0.90 | 100 | 1.80 | 150 | 1.20 |",
+		"| lock | 5 (0) | 0 (0) | 500 | 0 | 1000 | 0.00 |",
 		"lock: committed in fewer than three blocks", "p99 1.20 s", "create job: 1 failed"} {
 		if !strings.Contains(tab, want) {
 			t.Errorf("table lacks %q:\n%s", want, tab)
 		}
+	}
+	if err := c.chart(); err != nil {
+		t.Fatalf("chart: %v", err)
 	}
 }
