@@ -58,6 +58,9 @@ func (m *sigMemo) hasAll(keys [][32]byte) bool {
 func (m *sigMemo) addAll(keys [][32]byte) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if cap(m.ring) == 0 {
+		return // a memo of size 0 remembers nothing
+	}
 	for _, k := range keys {
 		if _, ok := m.set[k]; ok {
 			continue

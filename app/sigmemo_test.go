@@ -225,4 +225,9 @@ func TestSigMemoForgetsOldest(t *testing.T) {
 	if m.hasAll([][32]byte{a}) || !m.hasAll([][32]byte{b, c}) || len(m.set) != 2 {
 		t.Fatalf("after a, b, c in a memo of 2: %v", m.set)
 	}
+	none := newSigMemo(0)
+	none.addAll([][32]byte{a})
+	if none.hasAll([][32]byte{a}) {
+		t.Fatal("a memo of size 0 remembered a key")
+	}
 }
