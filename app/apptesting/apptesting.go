@@ -54,7 +54,26 @@ var DefaultBalance = math.NewInt(1_000_000_000_000)
 // and n funded accounts, with its first block begun.
 func Setup(t testing.TB, n int) *TestApp {
 	t.Helper()
-	a := NewApp(t)
+	return SetupOnDB(t, n, dbm.NewMemDB())
+}
+
+// SetupOnDisk is Setup on a LevelDB database in a temporary directory, the
+// database a node keeps its state in: for benchmarks whose cost depends on
+// the database (an in-memory one walks a tree where LevelDB seeks a file).
+func SetupOnDisk(t testing.TB, n int) *TestApp {
+	t.Helper()
+	db, err := dbm.NewGoLevelDB("application", t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return SetupOnDB(t, n, db)
+}
+
+// SetupOnDB is Setup on db.
+func SetupOnDB(t testing.TB, n int, db dbm.DB) *TestApp {
+	t.Helper()
+	a := newAppOnDB(t, db)
 
 	valSet, err := simtestutil.CreateRandomValidatorSet()
 	if err != nil {
@@ -113,8 +132,10 @@ func (ta *TestApp) Twin(t testing.TB) *TestApp {
 }
 
 // NewApp returns a fresh app on an in-memory database, not yet initialised.
-func NewApp(t testing.TB) *app.App {
-	return app.New(log.NewNopLogger(), dbm.NewMemDB(), nil, true,
+func NewApp(t testing.TB) *app.App { return newAppOnDB(t, dbm.NewMemDB()) }
+
+func newAppOnDB(t testing.TB, db dbm.DB) *app.App {
+	return app.New(log.NewNopLogger(), db, nil, true,
 		simtestutil.NewAppOptionsWithFlagHome(t.TempDir()), baseapp.SetChainID(ChainID))
 }
 
