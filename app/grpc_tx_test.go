@@ -1,0 +1,82 @@
+package app_test
+
+import (
+	"context"
+	"math/rand"
+	"net"
+	"testing"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+
+	"github.com/cosmos/cosmos-sdk/client"
+	"github.com/cosmos/cosmos-sdk/codec"
+	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	grpctypes "github.com/cosmos/cosmos-sdk/types/grpc"
+	txtypes "github.com/cosmos/cosmos-sdk/types/tx"
+	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+
+	"github.com/aichain/aichain/app"
+	"github.com/aichain/aichain/app/apptesting"
+)
+
+// The node's gRPC server, as the SDK's server builds it, serves the tx
+// service without the SDK's per-call query context (its answers carry no
+// block-height header) and every other service with it, and registering
+// both does not collide.
+func TestTxServiceServedWithoutQueryContext(t *testing.T) {
+	ta := apptesting.Setup(t, 2)
+	reg := ta.InterfaceRegistry()
+	ta.RegisterTxService(client.Context{}.WithInterfaceRegistry(reg).WithTxConfig(ta.TxConfig()).WithCodec(ta.AppCodec()))
+	srv := grpc.NewServer(grpc.ForceServerCodec(codec.NewProtoCodec(reg).GRPCCodec()))
+	ta.RegisterGRPCServerWithSkipCheckHeader(srv, false)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.ForceCodec(codec.NewProtoCodec(reg).GRPCCodec())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+
+	from, to := ta.Accounts[0], ta.Accounts[1]
+	acc := ta.AccountKeeper.GetAccount(ta.Ctx, from.Address)
+	msg := banktypes.NewMsgSend(from.Address, to.Address, sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 5)))
+	tx, err := simtestutil.GenSignedMockTx(rand.New(rand.NewSource(3)), ta.TxConfig(), []sdk.Msg{msg}, sdk.Coins{}, 200_000,
+		apptesting.ChainID, []uint64{acc.GetAccountNumber()}, []uint64{acc.GetSequence()}, from.Priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bz, err := ta.TxConfig().TxEncoder()(tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var txHeader, bankHeader metadata.MD
+	sim, err := txtypes.NewServiceClient(conn).Simulate(context.Background(), &txtypes.SimulateRequest{TxBytes: bz}, grpc.Header(&txHeader))
+	if err != nil {
+		t.Fatalf("simulate over gRPC: %v", err)
+	}
+	if sim.GasInfo.GasUsed == 0 {
+		t.Fatal("simulation used no gas")
+	}
+	if got := txHeader.Get(grpctypes.GRPCBlockHeightHeader); len(got) != 0 {
+		t.Fatalf("the tx service went through the SDK's query context (height header %v)", got)
+	}
+	bal, err := banktypes.NewQueryClient(conn).Balance(context.Background(),
+		&banktypes.QueryBalanceRequest{Address: from.Address.String(), Denom: app.BondDenom}, grpc.Header(&bankHeader))
+	if err != nil {
+		t.Fatalf("bank query over gRPC: %v", err)
+	}
+	if !bal.Balance.Amount.Equal(apptesting.DefaultBalance) {
+		t.Fatalf("balance %s, want %s", bal.Balance, apptesting.DefaultBalance)
+	}
+	if got := bankHeader.Get(grpctypes.GRPCBlockHeightHeader); len(got) != 1 {
+		t.Fatalf("queries must keep the SDK's query context (height header %v)", got)
+	}
+}
