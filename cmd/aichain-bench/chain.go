@@ -181,6 +181,9 @@ func runChain(ctx context.Context, o *chainOptions) error {
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return err
 	}
+	if err := os.RemoveAll(filepath.Join(o.out, "profiles")); err != nil { // this run's profiles only
+		return err
+	}
 	nw, err := networkFor(o)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -306,6 +307,19 @@ func typedEvents(blocks []blockInfo) []any {
 	return out
 }
 
+// freeName is base.pprof, or base.N.pprof with the first N not taken: a
+// kind profiled in several phases (bank send runs before every kind) keeps
+// a profile of each.
+func freeName(base string) string {
+	name := base + ".pprof"
+	for n := 2; ; n++ {
+		if _, err := os.Stat(name); errors.Is(err, fs.ErrNotExist) {
+			return name
+		}
+		name = fmt.Sprintf("%s.%d.pprof", base, n)
+	}
+}
+
 // profile takes a CPU and an allocation profile of the node for
 // --profile-seconds if kind is one --profile names; wait waits for both.
 func (r *chainRun) profile(ctx context.Context, kind string) (wait func()) {
@@ -322,7 +336,7 @@ func (r *chainRun) profile(ctx context.Context, kind string) (wait func()) {
 	done := make(chan error, 2)
 	for _, p := range []string{"profile", "allocs"} {
 		url := fmt.Sprintf("%s%s?seconds=%d", r.nw.pprofURL(), p, r.o.profileSeconds)
-		file := filepath.Join(dir, fmt.Sprintf("%s.%s.pprof", strings.ReplaceAll(name, " ", "-"), map[string]string{"profile": "cpu", "allocs": "allocs"}[p]))
+		file := freeName(filepath.Join(dir, fmt.Sprintf("%s.%s", strings.ReplaceAll(name, " ", "-"), map[string]string{"profile": "cpu", "allocs": "allocs"}[p])))
 		go func() { done <- fetchTo(ctx, url, file) }()
 	}
 	return func() {

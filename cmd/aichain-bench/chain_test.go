@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -177,5 +179,20 @@ func TestTableRatio(t *testing.T) {
 	}
 	if err := c.chart(); err != nil {
 		t.Fatalf("chart: %v", err)
+	}
+}
+
+// A kind profiled in several phases keeps a profile of each.
+func TestFreeNameKeepsEachProfile(t *testing.T) {
+	base := filepath.Join(t.TempDir(), "send.cpu")
+	first := freeName(base)
+	if first != base+".pprof" {
+		t.Fatalf("first profile named %s", first)
+	}
+	if err := os.WriteFile(first, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if second := freeName(base); second != base+".2.pprof" {
+		t.Fatalf("second profile named %s", second)
 	}
 }
