@@ -55,7 +55,6 @@ import (
 	"github.com/cosmos/cosmos-sdk/std"
 	"github.com/cosmos/cosmos-sdk/types/module"
 	"github.com/cosmos/cosmos-sdk/types/msgservice"
-	txtypes "github.com/cosmos/cosmos-sdk/types/tx"
 	"github.com/cosmos/cosmos-sdk/version"
 	"github.com/cosmos/cosmos-sdk/x/auth"
 	"github.com/cosmos/cosmos-sdk/x/auth/ante"
@@ -133,9 +132,6 @@ type App struct {
 	appCodec          codec.Codec
 	txConfig          client.TxConfig
 	interfaceRegistry types.InterfaceRegistry
-	// txService is the gRPC tx service once RegisterTxService made it (the
-	// node serves gRPC or REST); see RegisterGRPCServerWithSkipCheckHeader.
-	txService txtypes.ServiceServer
 
 	keys map[string]*storetypes.KVStoreKey
 

@@ -11,20 +11,18 @@ import (
 )
 
 // RegisterGRPCServerWithSkipCheckHeader registers the app's gRPC services on
-// server as the SDK does, but the tx service (broadcast, simulate, tx
-// look-ups) without the SDK's per-call query context. The SDK builds that
+// server as the SDK does, except that the tx service's BroadcastTx and
+// Simulate skip the SDK's per-call query context. The SDK builds that
 // context for every call of every service: it recomputes the app hash to
 // learn the latest version and opens a cache of every store at it, 15–20 %
-// of the node's CPU under broadcast load, and growing with the state. The
-// tx service's methods never read it (they use the client context and
-// their own simulation state), so it is registered with panic recovery
-// only; it stays in the query router for ABCI queries.
+// of the node's CPU under broadcast load, growing with the state. Those
+// two methods never read it (a broadcast goes to CometBFT through the
+// client context, a simulation runs on the app's own check state), so
+// they keep only the SDK's panic recovery. Every other method, the tx
+// service's look-ups included (GetBlockWithTxs reads the context's
+// height), is the SDK's.
 func (app *App) RegisterGRPCServerWithSkipCheckHeader(server gogogrpc.Server, skipCheckHeader bool) {
-	desc := txServiceDesc()
-	app.BaseApp.RegisterGRPCServerWithSkipCheckHeader(withoutService{Server: server, name: desc.ServiceName}, skipCheckHeader)
-	if app.txService != nil {
-		server.RegisterService(withRecovery(desc), app.txService)
-	}
+	app.BaseApp.RegisterGRPCServerWithSkipCheckHeader(lightTxMethods{Server: server, plain: txServiceDesc()}, skipCheckHeader)
 }
 
 // RegisterGRPCServer is RegisterGRPCServerWithSkipCheckHeader, checking
@@ -33,17 +31,36 @@ func (app *App) RegisterGRPCServer(server gogogrpc.Server) {
 	app.RegisterGRPCServerWithSkipCheckHeader(server, false)
 }
 
-// withoutService is a gRPC server on which the service named name is not
-// registered.
-type withoutService struct {
+// lightMethods are the tx service's methods served without the query
+// context.
+var lightMethods = map[string]bool{"BroadcastTx": true, "Simulate": true}
+
+// lightTxMethods is a gRPC server that registers the tx service with its
+// lightMethods taken from plain (the generated description) with panic
+// recovery only, and everything else as given.
+type lightTxMethods struct {
 	gogogrpc.Server
-	name string
+	plain *grpc.ServiceDesc
 }
 
-func (s withoutService) RegisterService(sd *grpc.ServiceDesc, impl any) {
-	if sd.ServiceName != s.name {
+func (s lightTxMethods) RegisterService(sd *grpc.ServiceDesc, impl any) {
+	if sd.ServiceName != s.plain.ServiceName {
 		s.Server.RegisterService(sd, impl)
+		return
 	}
+	out := *sd
+	out.Methods = append([]grpc.MethodDesc(nil), sd.Methods...)
+	for i, m := range out.Methods {
+		if !lightMethods[m.MethodName] {
+			continue
+		}
+		for _, p := range s.plain.Methods {
+			if p.MethodName == m.MethodName {
+				out.Methods[i] = withRecovery(p)
+			}
+		}
+	}
+	s.Server.RegisterService(&out, impl)
 }
 
 // descCapture records the service description a generated Register
@@ -59,19 +76,14 @@ func txServiceDesc() *grpc.ServiceDesc {
 	return c.sd
 }
 
-// withRecovery is sd with every unary method's panic turned into an
-// Internal error, as the SDK's own registration does.
-func withRecovery(sd *grpc.ServiceDesc) *grpc.ServiceDesc {
-	out := *sd
-	out.Methods = make([]grpc.MethodDesc, len(sd.Methods))
-	for i, m := range sd.Methods {
-		h := m.Handler
-		out.Methods[i] = grpc.MethodDesc{
-			MethodName: m.MethodName,
-			Handler: func(srv any, ctx context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
-				return h(srv, ctx, dec, grpcrecovery.UnaryServerInterceptor())
-			},
-		}
+// withRecovery is m with a panic turned into an Internal error, as the
+// SDK's own registration does.
+func withRecovery(m grpc.MethodDesc) grpc.MethodDesc {
+	h := m.Handler
+	return grpc.MethodDesc{
+		MethodName: m.MethodName,
+		Handler: func(srv any, ctx context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
+			return h(srv, ctx, dec, grpcrecovery.UnaryServerInterceptor())
+		},
 	}
-	return &out
 }

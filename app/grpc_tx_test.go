@@ -23,9 +23,9 @@ import (
 )
 
 // The node's gRPC server, as the SDK's server builds it, serves the tx
-// service without the SDK's per-call query context (its answers carry no
-// block-height header) and every other service with it, and registering
-// both does not collide.
+// service's Simulate (and BroadcastTx) without the SDK's per-call query
+// context (the answer carries no block-height header), and every other
+// method and service with it (GetBlockWithTxs reads its height).
 func TestTxServiceServedWithoutQueryContext(t *testing.T) {
 	ta := apptesting.Setup(t, 2)
 	reg := ta.InterfaceRegistry()
@@ -66,7 +66,14 @@ func TestTxServiceServedWithoutQueryContext(t *testing.T) {
 		t.Fatal("simulation used no gas")
 	}
 	if got := txHeader.Get(grpctypes.GRPCBlockHeightHeader); len(got) != 0 {
-		t.Fatalf("the tx service went through the SDK's query context (height header %v)", got)
+		t.Fatalf("Simulate went through the SDK's query context (height header %v)", got)
+	}
+	var decodeHeader metadata.MD
+	if _, err := txtypes.NewServiceClient(conn).TxDecode(context.Background(), &txtypes.TxDecodeRequest{TxBytes: bz}, grpc.Header(&decodeHeader)); err != nil {
+		t.Fatalf("decode over gRPC: %v", err)
+	}
+	if got := decodeHeader.Get(grpctypes.GRPCBlockHeightHeader); len(got) != 1 {
+		t.Fatalf("the tx service's other methods keep the SDK's query context (height header %v)", got)
 	}
 	bal, err := banktypes.NewQueryClient(conn).Balance(context.Background(),
 		&banktypes.QueryBalanceRequest{Address: from.Address.String(), Denom: app.BondDenom}, grpc.Header(&bankHeader))

@@ -157,8 +157,8 @@ func (app *App) RegisterAPIRoutes(apiSvr *api.Server, apiConfig config.APIConfig
 // get), with at most broadcastSlots broadcasts checking at once (see
 // limitedTxService).
 func (app *App) RegisterTxService(clientCtx client.Context) {
-	app.txService = newLimitedTxService(authtx.NewTxServer(clientCtx, app.BaseApp.Simulate, app.interfaceRegistry), broadcastSlots)
-	txtypes.RegisterServiceServer(app.BaseApp.GRPCQueryRouter(), app.txService)
+	txtypes.RegisterServiceServer(app.BaseApp.GRPCQueryRouter(),
+		newLimitedTxService(authtx.NewTxServer(clientCtx, app.BaseApp.Simulate, app.interfaceRegistry), broadcastSlots))
 }
 
 // RegisterTendermintService registers the CometBFT query service.
