@@ -2,7 +2,6 @@ package keeper_test
 
 import (
 	"fmt"
-	"sort"
 	"testing"
 	"time"
 
@@ -95,8 +94,7 @@ func medianBlock(tb testing.TB, k keeper.Keeper, ctx sdk.Context, h int64, votes
 		}
 		ds[i] = d
 	}
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	return ds[len(ds)/2]
+	return median(ds)
 }
 
 // verdictVotes are scaleVals validators' VALID verdicts on the jobs.
