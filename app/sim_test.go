@@ -36,7 +36,6 @@ import (
 	dbm "github.com/cosmos/cosmos-db"
 
 	"cosmossdk.io/log"
-	"cosmossdk.io/x/feegrant"
 
 	"github.com/cosmos/cosmos-sdk/baseapp"
 	servertypes "github.com/cosmos/cosmos-sdk/server/types"
@@ -44,12 +43,9 @@ import (
 	"github.com/cosmos/cosmos-sdk/testutil/simsx"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	simtypes "github.com/cosmos/cosmos-sdk/types/simulation"
-	authzkeeper "github.com/cosmos/cosmos-sdk/x/authz/keeper"
 	minttypes "github.com/cosmos/cosmos-sdk/x/mint/types"
 	"github.com/cosmos/cosmos-sdk/x/simulation"
 	simcli "github.com/cosmos/cosmos-sdk/x/simulation/client/cli"
-	slashingtypes "github.com/cosmos/cosmos-sdk/x/slashing/types"
-	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 
 	computetypes "github.com/aichain/aichain/x/compute/types"
 	stakingrewardstypes "github.com/aichain/aichain/x/staking-rewards/types"
@@ -363,19 +359,6 @@ func TestAppStateDeterminism(t *testing.T) {
 	}
 }
 
-// importExportSkipPrefixes are the store prefixes that InitGenesis rebuilds
-// differently or not at all (the same as the SDK's simapp).
-var importExportSkipPrefixes = map[string][][]byte{
-	stakingtypes.StoreKey: {
-		stakingtypes.UnbondingQueueKey, stakingtypes.RedelegationQueueKey, stakingtypes.ValidatorQueueKey,
-		stakingtypes.HistoricalInfoKey, stakingtypes.UnbondingIDKey, stakingtypes.UnbondingIndexKey,
-		stakingtypes.UnbondingTypeKey, stakingtypes.ValidatorUpdatesKey,
-	},
-	authzkeeper.StoreKey:   {authzkeeper.GrantQueuePrefix},
-	feegrant.StoreKey:      {feegrant.FeeAllowanceQueueKeyPrefix},
-	slashingtypes.StoreKey: {slashingtypes.ValidatorMissedBlockBitmapKeyPrefix},
-}
-
 // TestAppImportExport simulates, exports the state, imports it into a fresh
 // app and compares every module store, as the SDK's TestAppImportExport does.
 func TestAppImportExport(t *testing.T) {
@@ -423,38 +406,6 @@ func initGenesis(ctx sdk.Context, app *App, gs GenesisState) (err error) {
 	}()
 	_, err = app.ModuleManager.InitGenesis(ctx, app.AppCodec(), gs)
 	return err
-}
-
-// assertEqualStores compares every KV store of a and b (except the skipped
-// prefixes) and returns how many it compared.
-func assertEqualStores(tb testing.TB, a, b *App) int {
-	tb.Helper()
-	ctxA := a.NewContextLegacy(true, cmtproto.Header{Height: a.LastBlockHeight()})
-	ctxB := b.NewContextLegacy(true, cmtproto.Header{Height: a.LastBlockHeight()})
-	decoders := a.SimulationManager().StoreDecoders
-	n := 0
-	for name, keyA := range a.keys {
-		keyB := b.GetKey(name)
-		if keyB == nil {
-			tb.Fatalf("store %s missing in the imported app", name)
-		}
-		kvAs, kvBs := simtestutil.DiffKVStores(ctxA.KVStore(keyA), ctxB.KVStore(keyB), importExportSkipPrefixes[name])
-		if len(kvAs) != len(kvBs) || len(kvAs) != 0 {
-			for _, kv := range kvAs {
-				tb.Logf("store %s, exported app: %X", name, kv.Key)
-			}
-			for _, kv := range kvBs {
-				tb.Logf("store %s, imported app: %X", name, kv.Key)
-			}
-			detail := ""
-			if len(kvAs) == len(kvBs) {
-				detail = simtestutil.GetSimulationLog(name, decoders, kvAs, kvBs)
-			}
-			tb.Fatalf("store %s differs after import (%d vs %d entries):\n%s", name, len(kvAs), len(kvBs), detail)
-		}
-		n++
-	}
-	return n
 }
 
 // TestAppSimulationDetectsBrokenInvariant proves that the per-block check can

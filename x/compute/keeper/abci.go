@@ -66,10 +66,10 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 // modkit.DrainDue, named by its schema name. The handler looks at the state
 // it needs (the job's state, the provider's status), never at the entry's
 // height: a retried entry comes back under a later one.
-func drain[K any](q collections.KeySet[collections.Pair[int64, K]], handle func(context.Context, K) error) modkit.Drain[int64, K] {
+func drain[K any](q modkit.Queue[int64, K], handle func(context.Context, K) error) modkit.Drain[int64, K] {
 	return modkit.Drain[int64, K]{
 		Module: types.ModuleName,
-		Name:   collections.Map[collections.Pair[int64, K], collections.NoValue](q).GetName(),
+		Name:   q.Name(),
 		Queue:  q,
 		Handle: handle,
 	}
@@ -81,7 +81,7 @@ func drain[K any](q collections.KeySet[collections.Pair[int64, K]], handle func(
 // and filedEarly reports true. The module files entries at their deadline
 // and DrainDue re-queues failed ones later, so a running chain never files
 // one early; this guards the rule for any other writer of a queue.
-func filedEarly[K any](ctx context.Context, q collections.KeySet[collections.Pair[int64, K]], key, dueAt int64, id K) (bool, error) {
+func filedEarly[K any](ctx context.Context, q modkit.Queue[int64, K], key, dueAt int64, id K) (bool, error) {
 	if sdk.UnwrapSDKContext(ctx).BlockHeight() >= dueAt {
 		return false, nil
 	}

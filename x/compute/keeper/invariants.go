@@ -23,8 +23,12 @@ import (
 //   - the per-state job counters and the active-provider and GPU counters
 //     match the state (a terminal state's counter also counts the pruned
 //     jobs: their sum over terminal states is jobs_pruned);
-//   - the set of jobs under check is exactly the VERIFYING and ABORTING jobs.
+//   - the set of jobs under check is exactly the VERIFYING and ABORTING jobs;
+//   - no queue holds an entry due before its stored head.
 func (k Keeper) CheckInvariants(ctx context.Context) error {
+	if err := k.checkQueueHeads(ctx); err != nil {
+		return err
+	}
 	b, err := k.bookProviders(ctx)
 	if err != nil {
 		return err
@@ -219,6 +223,21 @@ func (k Keeper) checkStats(ctx context.Context, b books) error {
 	for st, n := range counts {
 		if n != 0 {
 			return types.ErrInvariant.Wrap(fmt.Sprintf("stats: no counter for %d %s jobs", n, st))
+		}
+	}
+	return nil
+}
+
+// checkQueueHeads checks each queue's head (modkit.Queue.CheckHead): an entry
+// due before it would wait until something earlier fell due.
+func (k Keeper) checkQueueHeads(ctx context.Context) error {
+	for _, check := range []func(context.Context) error{
+		k.CommitEndQueue.CheckHead, k.RevealEndQueue.CheckHead, k.ExecDeadlineQueue.CheckHead,
+		k.ChallengeEndQueue.CheckHead, k.VerificationEndQueue.CheckHead, k.SampleQueue.CheckHead,
+		k.PruneQueue.CheckHead, k.UnbondingQueue.CheckHead,
+	} {
+		if err := check(ctx); err != nil {
+			return types.ErrInvariant.Wrap(err.Error())
 		}
 	}
 	return nil

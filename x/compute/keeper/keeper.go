@@ -21,7 +21,7 @@ import (
 )
 
 // HeightQueue is a queue of job ids keyed by (height, job id).
-type HeightQueue = collections.KeySet[collections.Pair[int64, uint64]]
+type HeightQueue = modkit.Queue[int64, uint64]
 
 // ProviderIndexes index providers by status.
 type ProviderIndexes struct {
@@ -76,7 +76,9 @@ type Keeper struct {
 	VerificationEndQueue HeightQueue
 	SampleQueue          HeightQueue
 	PruneQueue           HeightQueue
-	UnbondingQueue       collections.KeySet[collections.Pair[int64, string]]
+	UnbondingQueue       modkit.Queue[int64, string]
+	// QueueHeads holds the head of each queue above (modkit.QueueHeads).
+	QueueHeads modkit.QueueHeads
 
 	// PendingChecks holds the jobs under a sidecar check (VERIFYING or
 	// ABORTING), kept by saveJob.
@@ -123,8 +125,9 @@ func NewKeeper(
 		panic(fmt.Errorf("invalid compute authority %q: %w", authority, err))
 	}
 	sb := collections.NewSchemaBuilder(storeService)
+	heads := modkit.NewQueueHeads(sb, types.QueueHeadsKey)
 	heightQueue := func(prefix collections.Prefix, name string) HeightQueue {
-		return collections.NewKeySet(sb, prefix, name, collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key))
+		return modkit.NewQueue(sb, prefix, name, heads, collections.Int64Key, collections.Uint64Key)
 	}
 	k := Keeper{
 		cdc:           cdc,
@@ -152,8 +155,8 @@ func NewKeeper(
 		SampleQueue:          heightQueue(types.SampleQueueKey, "sample_queue"),
 		PruneQueue:           heightQueue(types.PruneQueueKey, "prune_queue"),
 		PendingChecks:        collections.NewKeySet(sb, types.PendingChecksKey, "pending_checks", collections.Uint64Key),
-		UnbondingQueue: collections.NewKeySet(sb, types.UnbondingQueueKey, "unbonding_queue",
-			collections.PairKeyCodec(collections.Int64Key, collections.StringKey)),
+		UnbondingQueue:       modkit.NewQueue(sb, types.UnbondingQueueKey, "unbonding_queue", heads, collections.Int64Key, collections.StringKey),
+		QueueHeads:           heads,
 		Tallies: collections.NewMap(sb, types.TalliesKey, "tallies", collections.Uint64Key,
 			codec.CollValue[types.VerificationTally](cdc)),
 		Voters: collections.NewKeySet(sb, types.VotersKey, "voters",

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/compute/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 // PrepareForZeroHeight rebases every height the module stores, with
@@ -175,7 +176,7 @@ func (k Keeper) rebaseProviders(ctx context.Context, exportHeight int64, params 
 // rebaseQueue rewrites every (height, id) key of q to (rebase(height), id).
 // The keys are read first and the queue rewritten after, so that no key is
 // moved twice.
-func rebaseQueue[K any](ctx context.Context, q collections.KeySet[collections.Pair[int64, K]], rebase func(int64) int64) error {
+func rebaseQueue[K any](ctx context.Context, q modkit.Queue[int64, K], rebase func(int64) int64) error {
 	it, err := q.Iterate(ctx, nil)
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/compute/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 // qkey is a queue key by value (collections.Pair holds pointers).
@@ -18,7 +19,7 @@ type qkey[K comparable] struct {
 }
 
 // queueKeys lists a height queue's keys.
-func queueKeys[K comparable](t *testing.T, ctx sdk.Context, q collections.KeySet[collections.Pair[int64, K]]) map[qkey[K]]bool {
+func queueKeys[K comparable](t *testing.T, ctx sdk.Context, q modkit.Queue[int64, K]) map[qkey[K]]bool {
 	t.Helper()
 	it, err := q.Iterate(ctx, nil)
 	if err != nil {

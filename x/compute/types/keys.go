@@ -67,4 +67,6 @@ var (
 	BeaconSharesKey = collections.NewPrefix(43)
 	// BeaconsKey holds final beacons by height (pruned after BeaconRetentionBlocks).
 	BeaconsKey = collections.NewPrefix(44)
+	// QueueHeadsKey holds each due-queue's head (see modkit.QueueHeads).
+	QueueHeadsKey = collections.NewPrefix(45)
 )

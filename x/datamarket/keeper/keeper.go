@@ -98,7 +98,7 @@ type Keeper struct {
 	// inserts through it with modkit.InsertIndexed).
 	licensesRaw collections.Map[uint64, types.License]
 	// ExpiryQueue holds (expires_height, licence id) of licences not yet marked expired.
-	ExpiryQueue collections.KeySet[collections.Pair[int64, uint64]]
+	ExpiryQueue modkit.Queue[int64, uint64]
 	// JobAccess maps (dataset id, job id) to the job's provider.
 	JobAccess *collections.IndexedMap[collections.Pair[uint64, uint64], types.JobAccess, JobAccessIndexes]
 
@@ -158,8 +158,8 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, ak type
 						return collections.Join(l.DatasetId, l.Licensee), nil
 					}),
 			}),
-		ExpiryQueue: collections.NewKeySet(sb, types.ExpiryQueueKey, expiryQueueName,
-			collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)),
+		ExpiryQueue: modkit.NewQueue(sb, types.ExpiryQueueKey, expiryQueueName,
+			modkit.NewQueueHeads(sb, types.QueueHeadsKey), collections.Int64Key, collections.Uint64Key),
 		JobAccess: collections.NewIndexedMap(sb, types.JobAccessKey, "job_access",
 			collections.PairKeyCodec(collections.Uint64Key, collections.Uint64Key), codec.CollValue[types.JobAccess](cdc),
 			JobAccessIndexes{

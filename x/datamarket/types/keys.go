@@ -45,6 +45,8 @@ var (
 	// DatasetVersionsBySha256Key indexes versions by (sha256, (dataset id, version)):
 	// which dataset a file's digest belongs to.
 	DatasetVersionsBySha256Key = collections.NewPrefix(13)
+	// QueueHeadsKey holds the expiry queue's head (see modkit.QueueHeads).
+	QueueHeadsKey = collections.NewPrefix(14)
 )
 
 // ValidFormat reports whether format is a dataset format: npy-f32 or

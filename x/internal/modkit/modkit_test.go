@@ -57,7 +57,8 @@ func newEnv(t *testing.T) env {
 // both are re-queued at the retry height with an event each — never dropped.
 func TestDrainDueFailurePolicy(t *testing.T) {
 	e := newEnv(t)
-	q := collections.NewKeySet(e.sb, collections.NewPrefix(1), "q", collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key))
+	q := modkit.NewQueue(e.sb, collections.NewPrefix(1), "q", modkit.NewQueueHeads(e.sb, collections.NewPrefix(3)),
+		collections.Int64Key, collections.Uint64Key)
 	done := collections.NewKeySet(e.sb, collections.NewPrefix(2), "done", collections.Uint64Key)
 	if _, err := e.sb.Build(); err != nil {
 		t.Fatal(err)

@@ -12,11 +12,6 @@ import (
 	"github.com/aichain/aichain/types/common"
 )
 
-// Queue is a due-queue: a key set of (when, id), where when is a height
-// (int64) or a block time (time.Time). An entry falls due once when is at or
-// before the current block's.
-type Queue[T, K any] = collections.KeySet[collections.Pair[T, K]]
-
 // Drain describes one queue for DrainDue.
 type Drain[T, K any] struct {
 	// Module and Name identify the queue in logs and EventQueueEntryRetried.
@@ -37,9 +32,18 @@ type Drain[T, K any] struct {
 // cannot starve the others) with an EventQueueEntryRetried. An entry is never
 // dropped and a failing entry never halts the block. It returns how many
 // entries it took; only errors of the queue's own store are returned.
+//
+// When the queue's head shows that nothing is due, DrainDue reads nothing
+// else: an idle block costs one read per queue, however many entries wait.
+// When it walked the queue, it stores the exact head again (the earliest
+// entry left, re-queued ones included), so a head left early by a removed
+// entry costs one walk.
 func DrainDue[T, K any](ctx context.Context, d Drain[T, K], upTo, retryAt T, limit int) (int, error) {
 	if limit <= 0 {
 		return 0, nil
+	}
+	if idle, err := d.Queue.idleAt(ctx, upTo); err != nil || idle {
+		return 0, err
 	}
 	due, err := dueKeys(ctx, d.Queue, upTo, limit)
 	if err != nil {
@@ -66,7 +70,7 @@ func DrainDue[T, K any](ctx context.Context, d Drain[T, K], upTo, retryAt T, lim
 			return 0, err
 		}
 	}
-	return len(due), nil
+	return len(due), d.Queue.resetHead(ctx)
 }
 
 // dueKeys reads up to limit keys with when ≤ upTo, in key order.

@@ -59,7 +59,7 @@ type Keeper struct {
 	// Locks are the locks by id, indexed by owner.
 	Locks *collections.IndexedMap[uint64, types.Lock, LockIndexes]
 	// UnlockQueue holds (unlock time, lock id) of every unlocking lock.
-	UnlockQueue collections.KeySet[collections.Pair[time.Time, uint64]]
+	UnlockQueue modkit.Queue[time.Time, uint64]
 	// OwnerWeight is each owner's total lock weight (absent when zero).
 	OwnerWeight collections.Map[sdk.AccAddress, math.Int]
 	// OwnerLockCount is each owner's number of locks (absent when zero).
@@ -130,8 +130,8 @@ func NewKeeper(
 						return addrCodec.StringToBytes(l.Owner)
 					}),
 			}),
-		UnlockQueue: collections.NewKeySet(sb, types.UnlockQueueKey, unlockQueueName,
-			collections.PairKeyCodec(sdk.TimeKey, collections.Uint64Key)),
+		UnlockQueue: modkit.NewQueue(sb, types.UnlockQueueKey, unlockQueueName,
+			modkit.NewQueueHeads(sb, types.QueueHeadsKey), sdk.TimeKey, collections.Uint64Key),
 		OwnerWeight:    collections.NewMap(sb, types.OwnerWeightKey, "owner_weight", sdk.AccAddressKey, sdk.IntValue),
 		OwnerLockCount: collections.NewMap(sb, types.OwnerLockCountKey, "owner_lock_count", sdk.AccAddressKey, collections.Uint64Value),
 		OwnerIndexPaid: collections.NewMap(sb, types.OwnerIndexPaidKey, "owner_index_paid", sdk.AccAddressKey, codec.CollValue[types.DecBalance](cdc)),

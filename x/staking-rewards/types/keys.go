@@ -39,4 +39,6 @@ var (
 	// OwnerIndexPaidKey holds, for each owner with lock weight, the reward
 	// index up to which that weight's rewards are settled (since version 2).
 	OwnerIndexPaidKey = collections.NewPrefix(11)
+	// QueueHeadsKey holds the unlock queue's head (see modkit.QueueHeads).
+	QueueHeadsKey = collections.NewPrefix(12)
 )
