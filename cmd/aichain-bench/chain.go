@@ -56,8 +56,8 @@ func chainCmd() *cobra.Command {
 	f.IntVar(&o.perAccount, "per-account", 50, "transactions of each kind per account (at most 100: max_locks_per_owner)")
 	f.StringVar(&kinds, "kinds", "all", "comma-separated kinds to measure: "+strings.Join(kindFlags(), ", ")+" (bank send always runs)")
 	f.DurationVar(&o.phaseTime, "phase-time", 30*time.Second, "stop broadcasting one kind after this long")
-	f.Uint64Var(&o.windows.commit, "commit-blocks", 30, "commit window of the benchmark's jobs")
-	f.Uint64Var(&o.windows.reveal, "reveal-blocks", 30, "reveal window of the benchmark's jobs")
+	f.Uint64Var(&o.windows.commit, "commit-blocks", 60, "commit window of the benchmark's jobs (it spans the create phase, a bank send phase and the commit phase: 30 closed before the last bids on a slow day)")
+	f.Uint64Var(&o.windows.reveal, "reveal-blocks", 40, "reveal window of the benchmark's jobs")
 	f.Uint64Var(&o.windows.exec, "exec-blocks", 80, "execution window of the benchmark's jobs")
 	f.DurationVar(&o.blockTime, "block-time", time.Second, "block time of the network")
 	f.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long")
@@ -65,6 +65,7 @@ func chainCmd() *cobra.Command {
 	f.StringSliceVar(&o.profile, "profile", nil, "kinds to profile (CPU and allocations of the node while they run), e.g. create,commit")
 	f.IntVar(&o.profileSeconds, "profile-seconds", 5, "length of each profile")
 	f.StringSliceVar(&o.indexEvents, "index-events", nil, "the node's app.toml index-events (type.key of the events its tx index keeps, e.g. message.sender); empty: every event, as make localnet")
+	f.StringSliceVar(&o.nodeEnv, "node-env", nil, "KEY=VALUE added to the node's environment only, e.g. GOGC=200 (the load generator keeps its own)")
 	f.Int64Var(&o.proposerMaxGas, "proposer-max-gas", -1, "the node's [proposer] max-gas (the gas a block it proposes holds; 0: no limit of its own); -1: as make localnet sets it")
 	return cmd
 }

@@ -52,6 +52,7 @@ type options struct {
 	restart   bool
 	timeout   time.Duration
 	basePort  int
+	nodeEnv   []string // KEY=VALUE set in the node's environment only (GOGC, GOMEMLIMIT)
 }
 
 func providerCmd() *cobra.Command {

@@ -18,6 +18,7 @@ type proc struct {
 	path string
 	args []string
 	log  string
+	env  []string // added to the inherited environment
 	cmd  *exec.Cmd
 	done chan struct{}
 }
@@ -28,6 +29,9 @@ func (p *proc) start() error {
 		return err
 	}
 	p.cmd = exec.Command(p.path, p.args...)
+	if len(p.env) > 0 {
+		p.cmd.Env = append(os.Environ(), p.env...)
+	}
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
 	if err := p.cmd.Start(); err != nil {
 		return errors.Join(err, logf.Close())
@@ -148,6 +152,7 @@ func (nw *network) start(ctx context.Context) error {
 // startNode starts the node and waits until it answers over gRPC.
 func (nw *network) startNode(ctx context.Context) error {
 	nw.node = nw.proc("node", "aichaind", "start", "--home", nw.home, "--log_no_color")
+	nw.node.env = nw.o.nodeEnv
 	if err := nw.node.start(); err != nil {
 		return err
 	}
