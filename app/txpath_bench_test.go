@@ -74,7 +74,12 @@ type txBench struct {
 
 func newTxBench(b *testing.B, n int) *txBench {
 	b.StopTimer()
-	ta := apptesting.Setup(b, n)
+	return newTxBenchOn(b, apptesting.Setup(b, n))
+}
+
+// newTxBenchOn is newTxBench on an app already set up.
+func newTxBenchOn(b *testing.B, ta *apptesting.TestApp) *txBench {
+	b.StopTimer()
 	tb := &txBench{b: b, ta: ta, rng: rand.New(rand.NewSource(1))}
 	for _, a := range ta.Accounts {
 		acc := ta.AccountKeeper.GetAccount(ta.Ctx, a.Address)

@@ -58,11 +58,12 @@ func Setup(t testing.TB, n int) *TestApp {
 }
 
 // SetupOnDisk is Setup on a LevelDB database in a temporary directory, the
-// database a node keeps its state in: for benchmarks whose cost depends on
-// the database (an in-memory one walks a tree where LevelDB seeks a file).
+// database a node keeps its state in, opened with the node's options
+// (app.LevelDBOptions): for benchmarks whose cost depends on the database (an
+// in-memory one walks a tree where LevelDB seeks a file).
 func SetupOnDisk(t testing.TB, n int) *TestApp {
 	t.Helper()
-	db, err := dbm.NewGoLevelDB("application", t.TempDir(), nil)
+	db, err := dbm.NewGoLevelDBWithOpts("application", t.TempDir(), app.LevelDBOptions())
 	if err != nil {
 		t.Fatal(err)
 	}

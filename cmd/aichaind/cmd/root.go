@@ -168,7 +168,10 @@ func initRootCmd(rootCmd *cobra.Command, txConfig client.TxConfig, basicManager 
 		snapshot.Cmd(newApp),
 	)
 
-	server.AddCommands(rootCmd, app.DefaultNodeHome, newApp, appExport, addModuleInitFlags)
+	server.AddCommandsWithStartCmdOptions(rootCmd, app.DefaultNodeHome, newApp, appExport, server.StartCmdOptions{
+		DBOpener: app.OpenDB,
+		AddFlags: addModuleInitFlags,
+	})
 
 	rootCmd.AddCommand(
 		server.StatusCommand(),
