@@ -28,6 +28,11 @@ const (
 	headAt    byte = 1
 )
 
+// errMalformedHead is a stored head that decodes to neither form. Only a
+// bug could write one; a drain then walks the queue and stores a good head
+// (CheckHead reports it), so that it never halts a block.
+var errMalformedHead = errors.New("malformed queue head")
+
 // NewQueueHeads adds a module's queue heads to its schema.
 func NewQueueHeads(sb *collections.SchemaBuilder, prefix collections.Prefix) QueueHeads {
 	return collections.NewMap(sb, prefix, "queue_heads", collections.StringKey, collections.BytesValue)
@@ -68,6 +73,9 @@ func (q Queue[T, K]) Set(ctx context.Context, key collections.Pair[T, K]) error 
 		return err
 	}
 	head, known, err := q.head(ctx)
+	if errors.Is(err, errMalformedHead) {
+		return nil // the next drain walks the queue and stores a good head
+	}
 	if err != nil || !known {
 		return err
 	}
@@ -95,12 +103,15 @@ func (q Queue[T, K]) head(ctx context.Context) (when []byte, known bool, err err
 	case len(v) > 1 && v[0] == headAt:
 		return v[1:], true, nil
 	}
-	return nil, false, fmt.Errorf("queue %s: malformed head %x", q.name, v)
+	return nil, false, fmt.Errorf("queue %s: %w %x", q.name, errMalformedHead, v)
 }
 
 // idleAt reports whether the head shows that nothing is due at upTo.
 func (q Queue[T, K]) idleAt(ctx context.Context, upTo T) (bool, error) {
 	head, known, err := q.head(ctx)
+	if errors.Is(err, errMalformedHead) {
+		return false, nil // walk, and store a good head
+	}
 	if err != nil || !known {
 		return false, err
 	}

@@ -241,3 +241,36 @@ func TestQueueHeadTimeKeyed(t *testing.T) {
 		t.Fatalf("handled %v, want [2 2 1]", got)
 	}
 }
+
+// TestQueueHeadMalformedHeals: a head that decodes to neither form (only a
+// bug could store one) does not halt the block: the drain walks the queue,
+// takes what is due and stores a good head; CheckHead reports the bad one.
+func TestQueueHeadMalformedHeals(t *testing.T) {
+	e := newEnv(t)
+	heads := modkit.NewQueueHeads(e.sb, collections.NewPrefix(2))
+	q := modkit.NewQueue(e.sb, collections.NewPrefix(1), "q", heads, collections.Int64Key, collections.Uint64Key)
+	if _, err := e.sb.Build(); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Set(e.ctx, collections.Join[int64, uint64](5, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := heads.Set(e.ctx, "q", []byte{7}); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.CheckHead(e.ctx); err == nil {
+		t.Fatal("CheckHead passed a malformed head")
+	}
+	if err := q.Set(e.ctx, collections.Join[int64, uint64](3, 2)); err != nil {
+		t.Fatalf("filing under a malformed head: %v", err)
+	}
+	var got []uint64
+	n, err := modkit.DrainDue(e.ctx, modkit.Drain[int64, uint64]{Module: "test", Name: "q", Queue: q,
+		Handle: func(_ context.Context, id uint64) error { got = append(got, id); return nil }}, 4, 5, 10)
+	if err != nil || n != 1 || !equal(got, []uint64{2}) {
+		t.Fatalf("drain under a malformed head: took %d %v, %v", n, got, err)
+	}
+	if err := q.CheckHead(e.ctx); err != nil {
+		t.Fatalf("the drain did not store a good head: %v", err)
+	}
+}
