@@ -72,21 +72,41 @@ func (q Queue[T, K]) Set(ctx context.Context, key collections.Pair[T, K]) error 
 	if err := q.KeySet.Set(ctx, key); err != nil {
 		return err
 	}
-	head, known, err := q.head(ctx)
-	if errors.Is(err, errMalformedHead) {
-		return nil // the next drain walks the queue and stores a good head
-	}
-	if err != nil || !known {
+	lower, err := q.headAfter(ctx, key.K1())
+	if err != nil || !lower {
 		return err
 	}
-	when, err := q.encode(key.K1())
+	return q.setHead(ctx, key.K1())
+}
+
+// headAfter reports whether a head is stored and is later than when (an
+// empty queue's head is later than any time). A missing or malformed head is
+// not: the next drain walks the queue and stores a good one.
+func (q Queue[T, K]) headAfter(ctx context.Context, when T) (bool, error) {
+	head, known, err := q.head(ctx)
+	if errors.Is(err, errMalformedHead) {
+		return false, nil
+	}
+	if err != nil || !known {
+		return false, err
+	}
+	if head == nil {
+		return true, nil
+	}
+	at, err := q.encode(when)
+	if err != nil {
+		return false, err
+	}
+	return bytes.Compare(head, at) > 0, nil
+}
+
+// setHead stores when as the head.
+func (q Queue[T, K]) setHead(ctx context.Context, when T) error {
+	at, err := q.encode(when)
 	if err != nil {
 		return err
 	}
-	if head == nil || bytes.Compare(when, head) < 0 {
-		return q.heads.Set(ctx, q.name, append([]byte{headAt}, when...))
-	}
-	return nil
+	return q.heads.Set(ctx, q.name, append([]byte{headAt}, at...))
 }
 
 // head reads the stored head: known is false when none is stored; a known
@@ -107,23 +127,7 @@ func (q Queue[T, K]) head(ctx context.Context) (when []byte, known bool, err err
 }
 
 // idleAt reports whether the head shows that nothing is due at upTo.
-func (q Queue[T, K]) idleAt(ctx context.Context, upTo T) (bool, error) {
-	head, known, err := q.head(ctx)
-	if errors.Is(err, errMalformedHead) {
-		return false, nil // walk, and store a good head
-	}
-	if err != nil || !known {
-		return false, err
-	}
-	if head == nil {
-		return true, nil
-	}
-	at, err := q.encode(upTo)
-	if err != nil {
-		return false, err
-	}
-	return bytes.Compare(head, at) > 0, nil
-}
+func (q Queue[T, K]) idleAt(ctx context.Context, upTo T) (bool, error) { return q.headAfter(ctx, upTo) }
 
 // resetHead stores the exact head: the earliest entry's due time, or empty.
 func (q Queue[T, K]) resetHead(ctx context.Context) error {
@@ -134,11 +138,7 @@ func (q Queue[T, K]) resetHead(ctx context.Context) error {
 	if !ok {
 		return q.heads.Set(ctx, q.name, []byte{headEmpty})
 	}
-	when, err := q.encode(first.K1())
-	if err != nil {
-		return err
-	}
-	return q.heads.Set(ctx, q.name, append([]byte{headAt}, when...))
+	return q.setHead(ctx, first.K1())
 }
 
 // first is the queue's earliest entry.
@@ -154,22 +154,18 @@ func (q Queue[T, K]) first(ctx context.Context) (key collections.Pair[T, K], ok 
 // head is stored, no entry is due before it, and an empty head's queue is
 // empty.
 func (q Queue[T, K]) CheckHead(ctx context.Context) error {
-	head, known, err := q.head(ctx)
-	if err != nil || !known {
+	if _, _, err := q.head(ctx); err != nil { // a malformed head too
 		return err
 	}
 	first, ok, err := q.first(ctx)
 	if err != nil || !ok {
 		return err
 	}
-	if head == nil {
-		return fmt.Errorf("queue %s: head says empty, but it holds an entry due at %v", q.name, first.K1())
-	}
-	when, err := q.encode(first.K1())
+	after, err := q.headAfter(ctx, first.K1())
 	if err != nil {
 		return err
 	}
-	if bytes.Compare(when, head) < 0 {
+	if after {
 		return fmt.Errorf("queue %s: an entry is due at %v, before the head", q.name, first.K1())
 	}
 	return nil
