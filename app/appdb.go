@@ -10,7 +10,7 @@ import (
 
 // OpenDB opens the application state database (data/application.db) as
 // the SDK's default opener does, except that a goleveldb database gets
-// LevelDBOptions instead of goleveldb's defaults (4 MiB memtable, 8 MiB
+// levelDBOptions instead of goleveldb's defaults (4 MiB memtable, 8 MiB
 // block cache, 2 MiB tables), which are sized for a small embedded store:
 // under load, with state growing, LevelDB compaction took 1 % of the node's
 // CPU at the start of a run and 15 % at its end (docs/bench-chain-profiles.md).
@@ -22,10 +22,10 @@ func OpenDB(rootDir string, backend dbm.BackendType) (dbm.DB, error) {
 	if backend != dbm.GoLevelDBBackend {
 		return dbm.NewDB("application", backend, dataDir)
 	}
-	return dbm.NewGoLevelDBWithOpts("application", dataDir, LevelDBOptions())
+	return dbm.NewGoLevelDBWithOpts("application", dataDir, levelDBOptions())
 }
 
-// LevelDBOptions are the application database's LevelDB options:
+// levelDBOptions are the application database's LevelDB options:
 //   - a 64 MiB memtable: IAVL writes every changed node and deletes pruned
 //     ones, so a larger memtable flushes less often and keeps more
 //     short-lived entries from ever reaching level 0;
@@ -38,7 +38,7 @@ func OpenDB(rootDir string, backend dbm.BackendType) (dbm.DB, error) {
 //   - the 10-bit bloom filter the SDK's default opener also sets.
 //
 // About 256 MiB of memory in all when full.
-func LevelDBOptions() *opt.Options {
+func levelDBOptions() *opt.Options {
 	return &opt.Options{
 		Filter:                 filter.NewBloomFilter(10),
 		WriteBuffer:            64 * opt.MiB,

@@ -1,12 +1,12 @@
 package app_test
 
 import (
+	"path/filepath"
 	"testing"
 	"time"
 
 	dbm "github.com/cosmos/cosmos-db"
 	"github.com/syndtr/goleveldb/leveldb"
-	"github.com/syndtr/goleveldb/leveldb/opt"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -20,7 +20,7 @@ const appDBAccounts = 200
 // BenchmarkAppDBOptions runs the same blocks of create jobs (200 a block;
 // each job expires unbid after its commit window, so state is written,
 // rewritten and pruned as on a busy chain) on two apps on LevelDB, one with
-// the SDK's default options and one with the node's (app.LevelDBOptions),
+// the SDK's default options and one with the node's (app.OpenDB),
 // a round of each in turn, b.N rounds (-benchtime 300x: 60,000 jobs). Per
 // database, what LevelDB reports: bytes written to disk per transaction
 // (memtable flushes and compactions: the write amplification), time spent
@@ -39,18 +39,20 @@ func BenchmarkAppDBOptions(b *testing.B) {
 		round int
 	}
 	sides := []*side{{name: "sdk"}, {name: "node"}}
-	for i, o := range []*opt.Options{nil, app.LevelDBOptions()} {
-		var err error
-		if o == nil {
-			sides[i].db, err = dbm.NewGoLevelDB("application", b.TempDir(), nil)
-		} else {
-			sides[i].db, err = dbm.NewGoLevelDBWithOpts("application", b.TempDir(), o)
-		}
+	// The SDK's default opener (data/application.db with goleveldb's
+	// defaults and a bloom filter) and the node's.
+	for i, open := range []func(string, dbm.BackendType) (dbm.DB, error){
+		func(home string, be dbm.BackendType) (dbm.DB, error) {
+			return dbm.NewDB("application", be, filepath.Join(home, "data"))
+		},
+		app.OpenDB,
+	} {
+		db, err := open(b.TempDir(), dbm.GoLevelDBBackend)
 		if err != nil {
 			b.Fatal(err)
 		}
-		db := sides[i].db
 		b.Cleanup(func() { _ = db.Close() })
+		sides[i].db = db.(*dbm.GoLevelDB)
 		sides[i].tb = newTxBenchOn(b, apptesting.SetupOnDB(b, appDBAccounts, db))
 	}
 	for i := 0; i < b.N; i++ {

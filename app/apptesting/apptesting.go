@@ -59,11 +59,11 @@ func Setup(t testing.TB, n int) *TestApp {
 
 // SetupOnDisk is Setup on a LevelDB database in a temporary directory, the
 // database a node keeps its state in, opened with the node's options
-// (app.LevelDBOptions): for benchmarks whose cost depends on the database (an
+// (app.OpenDB): for benchmarks whose cost depends on the database (an
 // in-memory one walks a tree where LevelDB seeks a file).
 func SetupOnDisk(t testing.TB, n int) *TestApp {
 	t.Helper()
-	db, err := dbm.NewGoLevelDBWithOpts("application", t.TempDir(), app.LevelDBOptions())
+	db, err := app.OpenDB(t.TempDir(), dbm.GoLevelDBBackend)
 	if err != nil {
 		t.Fatal(err)
 	}
