@@ -94,6 +94,19 @@ func TestQueueHeadSameAsWalking(t *testing.T) {
 	}
 }
 
+// newHeightQueue is a (height, id) queue "q" under prefix 1, its heads under
+// prefix 2, in a schema built.
+func newHeightQueue(t *testing.T) (env, modkit.Queue[int64, uint64], modkit.QueueHeads) {
+	t.Helper()
+	e := newEnv(t)
+	heads := modkit.NewQueueHeads(e.sb, collections.NewPrefix(2))
+	q := modkit.NewQueue(e.sb, collections.NewPrefix(1), "q", heads, collections.Int64Key, collections.Uint64Key)
+	if _, err := e.sb.Build(); err != nil {
+		t.Fatal(err)
+	}
+	return e, q, heads
+}
+
 // walkDrain is DrainDue without a head: walk every entry due at h, up to
 // limit, handle it and re-queue a failed one at h + 1.
 func walkDrain(t *testing.T, ctx context.Context, ref collections.KeySet[hq], h int64, limit int, fails func(uint64, int64) bool) []uint64 {
@@ -157,12 +170,7 @@ func keysOf(t *testing.T, ctx context.Context, ks collections.KeySet[hq]) []hq {
 // however many entries wait (no iterator is opened); a queue without a
 // stored head (a new or upgraded chain) is walked once and then knows it.
 func TestQueueHeadIdleBlockReadsOnlyTheHead(t *testing.T) {
-	e := newEnv(t)
-	heads := modkit.NewQueueHeads(e.sb, collections.NewPrefix(2))
-	q := modkit.NewQueue(e.sb, collections.NewPrefix(1), "q", heads, collections.Int64Key, collections.Uint64Key)
-	if _, err := e.sb.Build(); err != nil {
-		t.Fatal(err)
-	}
+	e, q, heads := newHeightQueue(t)
 	for id := uint64(1); id <= 500; id++ {
 		if err := q.Set(e.ctx, collections.Join(int64(100+id), id)); err != nil {
 			t.Fatal(err)
@@ -246,12 +254,7 @@ func TestQueueHeadTimeKeyed(t *testing.T) {
 // bug could store one) does not halt the block: the drain walks the queue,
 // takes what is due and stores a good head; CheckHead reports the bad one.
 func TestQueueHeadMalformedHeals(t *testing.T) {
-	e := newEnv(t)
-	heads := modkit.NewQueueHeads(e.sb, collections.NewPrefix(2))
-	q := modkit.NewQueue(e.sb, collections.NewPrefix(1), "q", heads, collections.Int64Key, collections.Uint64Key)
-	if _, err := e.sb.Build(); err != nil {
-		t.Fatal(err)
-	}
+	e, q, heads := newHeightQueue(t)
 	if err := q.Set(e.ctx, collections.Join[int64, uint64](5, 1)); err != nil {
 		t.Fatal(err)
 	}
