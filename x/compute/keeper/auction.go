@@ -12,6 +12,7 @@ import (
 
 	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/compute/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 func (k Keeper) jobCommits(ctx context.Context, jobID uint64) ([]types.BidCommit, error) {
@@ -98,7 +99,7 @@ func (k Keeper) postCollateral(ctx context.Context, provider sdk.AccAddress, p t
 	if !price.IsPositive() {
 		return lock, price, nil
 	}
-	if have := k.BankKeeper.SpendableCoins(ctx, provider).AmountOf(price.Denom); have.LT(price.Amount) {
+	if have := modkit.Spendable(ctx, k.BankKeeper, provider, price.Denom); have.LT(price.Amount) {
 		return lock, price, types.ErrInsufficientCollateral.Wrapf("job %d is priced in %s: collateral %s from the account, which has %s%s",
 			job.Id, price.Denom, price, have, price.Denom)
 	}

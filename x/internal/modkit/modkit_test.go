@@ -261,9 +261,11 @@ func (b storeBank) balance(ctx context.Context, addr sdk.AccAddress, denom strin
 	return v.Int64()
 }
 
-func (b storeBank) SpendableCoins(ctx context.Context, addr sdk.AccAddress) sdk.Coins {
-	return sdk.NewCoins(sdk.NewInt64Coin("uaic", b.balance(ctx, addr, "uaic")))
+func (b storeBank) GetBalance(ctx context.Context, addr sdk.AccAddress, denom string) sdk.Coin {
+	return sdk.NewInt64Coin(denom, b.balance(ctx, addr, denom))
 }
+
+func (b storeBank) LockedCoins(context.Context, sdk.AccAddress) sdk.Coins { return sdk.NewCoins() }
 
 func (b storeBank) SendCoins(ctx context.Context, from, to sdk.AccAddress, amt sdk.Coins) error {
 	return b.move(ctx, from, to, amt)

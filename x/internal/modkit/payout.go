@@ -14,7 +14,7 @@ import (
 
 // PayoutBank is what a payout needs from x/bank.
 type PayoutBank interface {
-	SpendableCoins(ctx context.Context, addr sdk.AccAddress) sdk.Coins
+	BalanceReader
 	SendCoins(ctx context.Context, fromAddr, toAddr sdk.AccAddress, amt sdk.Coins) error
 	SendCoinsFromAccountToModule(ctx context.Context, senderAddr sdk.AccAddress, recipientModule string, amt sdk.Coins) error
 	SendCoinsFromModuleToAccount(ctx context.Context, senderModule string, recipientAddr sdk.AccAddress, amt sdk.Coins) error
@@ -173,8 +173,8 @@ func (p Payout) Pay(ctx context.Context, from Payer, amount sdk.Coins, feeBps ui
 	if err != nil {
 		return Paid{}, err
 	}
-	if spendable := p.Bank.SpendableCoins(ctx, from.address()); !spendable.IsAllGTE(amount) {
-		return Paid{}, errorsmod.Wrapf(p.ErrFunds, "%s has %s spendable, needs %s", from, spendable, amount)
+	if ok, short, has := SpendableAll(ctx, p.Bank, from.address(), amount); !ok {
+		return Paid{}, errorsmod.Wrapf(p.ErrFunds, "%s has %s spendable, needs %s (of %s)", from, has, short, amount)
 	}
 	err = RunCached(ctx, func(ctx context.Context) error {
 		if !paid.Fee.IsZero() {

@@ -71,7 +71,7 @@ func (k Keeper) CreateLock(ctx context.Context, owner sdk.AccAddress, amount sdk
 	if n >= uint64(params.MaxLocksPerOwner) {
 		return 0, errorsmod.Wrapf(types.ErrTooManyLocks, "%s has %d locks, the maximum is %d", owner, n, params.MaxLocksPerOwner)
 	}
-	if spendable := k.BankKeeper.SpendableCoins(ctx, owner).AmountOf(amount.Denom); spendable.LT(amount.Amount) {
+	if spendable := modkit.Spendable(ctx, k.BankKeeper, owner, amount.Denom); spendable.LT(amount.Amount) {
 		return 0, errorsmod.Wrapf(sdkerrors.ErrInsufficientFunds, "spendable %s%s < %s", spendable, amount.Denom, amount)
 	}
 	// Distribute what reached the pool before this lock existed — or, if no
