@@ -38,7 +38,8 @@ var Upgrades = []Upgrade{
 	// throughput work on a chain already past v2-ibc: x/compute 4→5
 	// (verification_fee_per_sample, beacon_window_blocks; validators then
 	// register beacon keys with MsgRegisterBeaconKey) and x/staking-rewards
-	// 1→2 (per-owner reward index). No store is added. It also brings the
+	// 1→3 (per-owner reward index; reward_denoms, listing the denoms already
+	// distributed). No store is added. It also brings the
 	// queue heads (modkit.Queue): no migration, as each queue stores its
 	// head on its first drain after the upgrade.
 	{Name: UpgradeVerification},

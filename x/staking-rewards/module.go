@@ -26,8 +26,10 @@ import (
 )
 
 // ConsensusVersion is the module's consensus version: 2 since rewards are
-// settled per owner instead of per lock (keeper.Migrator.Migrate1to2).
-const ConsensusVersion = 2
+// settled per owner instead of per lock (keeper.Migrator.Migrate1to2), 3
+// since only the rewarded denoms are distributed (params.reward_denoms,
+// keeper.Migrator.Migrate2to3).
+const ConsensusVersion = 3
 
 var (
 	_ module.HasGenesis          = AppModule{}
@@ -83,6 +85,9 @@ func (am AppModule) RegisterServices(cfg module.Configurator) {
 	types.RegisterQueryServer(cfg.QueryServer(), keeper.NewQueryServerImpl(am.keeper))
 	if err := cfg.RegisterMigration(types.ModuleName, 1, keeper.NewMigrator(am.keeper).Migrate1to2); err != nil {
 		panic(fmt.Errorf("register the %s 1→2 migration: %w", types.ModuleName, err))
+	}
+	if err := cfg.RegisterMigration(types.ModuleName, 2, keeper.NewMigrator(am.keeper).Migrate2to3); err != nil {
+		panic(fmt.Errorf("register the %s 2→3 migration: %w", types.ModuleName, err))
 	}
 }
 

@@ -115,10 +115,19 @@ func TestAttackWorthlessCollateralForUaicJob(t *testing.T) {
 // collateral back; the loser gets its collateral back; the silent bidder
 // forfeits bid_deposit (uaic, from its bond) and gets its vouchers back; the
 // requester gets the rest of its escrow back; the reward pool's voucher fee
-// reaches a locker of x/staking-rewards to the coin.
+// reaches a locker of x/staking-rewards to the coin (governance lists the
+// voucher in x/staking-rewards' reward_denoms as it allows it for jobs).
 func TestIBCJobSettlesPerDenom(t *testing.T) {
 	s := newSuite(t)
 	s.allowIBC()
+	srParams, err := s.ta.StakingRewardsKeeper.GetParams(s.ta.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srParams.RewardDenoms = []string{ibcDenom}
+	if err := s.ta.StakingRewardsKeeper.UpdateParams(s.ta.Ctx, s.ta.StakingRewardsKeeper.GetAuthority(), srParams); err != nil {
+		t.Fatal(err)
+	}
 	req, p1, p2, p3, locker := s.acc(0), s.acc(1), s.acc(2), s.acc(3), s.acc(4)
 	for _, p := range []sdk.AccAddress{p1, p2, p3} {
 		s.register(p, 1_000_000)

@@ -69,6 +69,7 @@ func TestClaimMatchesPerLockAccounting(t *testing.T) {
 
 func runPerLockComparison(t *testing.T, seed int64, steps int) {
 	f := setup(t, 4)
+	f.listRewardDenoms("ufoo")
 	rng := rand.New(rand.NewSource(seed))
 	owners := []sdk.AccAddress{f.ta.Accounts[0].Address, f.ta.Accounts[1].Address, f.ta.Accounts[2].Address}
 	payer := f.ta.Accounts[3].Address

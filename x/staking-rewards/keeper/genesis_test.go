@@ -14,6 +14,7 @@ import (
 // (totals, owner weights, queue, accounted rewards) and a second export match.
 func TestGenesisRoundTrip(t *testing.T) {
 	f := setup(t, 3)
+	f.listRewardDenoms("ufoo")
 	alice, bob, payer := f.ta.Accounts[0].Address, f.ta.Accounts[1].Address, f.ta.Accounts[2].Address
 	id1 := f.mustLock(alice, 3_000_000, year)
 	f.mustLock(bob, 7_000_000, week)

@@ -148,11 +148,15 @@ func (q queryServer) Totals(ctx context.Context, req *types.QueryTotalsRequest) 
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
+	denoms, err := q.k.rewardedDenoms(ctx)
+	if err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
 	return &types.QueryTotalsResponse{
 		Totals:           t,
 		RewardIndex:      index,
 		AccountedRewards: accounted,
-		RewardPool:       q.k.BankKeeper.GetAllBalances(ctx, q.k.RewardPoolAddress()),
+		RewardPool:       q.k.rewardPool(ctx, denoms),
 		BondedTokens:     bonded,
 	}, nil
 }

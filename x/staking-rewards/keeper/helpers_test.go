@@ -105,6 +105,19 @@ func (f *fixture) mintToPool(coins sdk.Coins) {
 	}
 }
 
+// listRewardDenoms sets params.reward_denoms, as a governance proposal would.
+func (f *fixture) listRewardDenoms(denoms ...string) {
+	f.t.Helper()
+	params, err := f.k.GetParams(f.ta.Ctx)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	params.RewardDenoms = denoms
+	if _, err := f.ms.UpdateParams(f.ta.Ctx, &types.MsgUpdateParams{Authority: f.k.GetAuthority(), Params: params}); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
 func (f *fixture) poolBalance() sdk.Coins {
 	return f.ta.BankKeeper.GetAllBalances(f.ta.Ctx, f.k.RewardPoolAddress())
 }

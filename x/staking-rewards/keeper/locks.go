@@ -76,11 +76,12 @@ func (k Keeper) CreateLock(ctx context.Context, owner sdk.AccAddress, amount sdk
 	}
 	// Distribute what reached the pool before this lock existed — or, if no
 	// lock has weight, send it to the community pool: it is not this lock's.
-	totals, index, err := k.syncRewards(ctx)
+	denoms := params.RewardedDenoms()
+	totals, index, err := k.syncRewards(ctx, denoms)
 	if err != nil {
 		return 0, err
 	}
-	if err := k.releaseBacklog(ctx, totals); err != nil {
+	if err := k.releaseBacklog(ctx, totals, denoms); err != nil {
 		return 0, err
 	}
 	if err := k.BankKeeper.SendCoinsFromAccountToModule(ctx, owner, types.ModuleName, sdk.NewCoins(amount)); err != nil {
@@ -147,7 +148,7 @@ func (k Keeper) ExtendLock(ctx context.Context, owner sdk.AccAddress, id uint64,
 	if duration <= l.Duration {
 		return errorsmod.Wrapf(types.ErrNotLonger, "lock %d has duration %s, requested %s", id, l.Duration, duration)
 	}
-	totals, index, err := k.syncRewards(ctx)
+	totals, index, err := k.syncRewards(ctx, params.RewardedDenoms())
 	if err != nil {
 		return err
 	}
@@ -189,7 +190,11 @@ func (k Keeper) BeginUnlock(ctx context.Context, owner sdk.AccAddress, id uint64
 	if now.IsZero() {
 		return time.Time{}, errorsmod.Wrap(types.ErrAccounting, "block time is not set")
 	}
-	totals, index, err := k.syncRewards(ctx)
+	denoms, err := k.rewardedDenoms(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	totals, index, err := k.syncRewards(ctx, denoms)
 	if err != nil {
 		return time.Time{}, err
 	}

@@ -63,3 +63,33 @@ func (m Migrator) Migrate1to2(ctx sdk.Context) error {
 	}
 	return nil
 }
+
+// Migrate2to3 lists, in the new params.reward_denoms, the denoms that version
+// 2 has already distributed (those in the reward index), other than
+// lock_denom, so that each keeps reaching lockers: version 2 distributed every
+// denom in the pool, version 3 only the rewarded ones. A chain whose index
+// holds more than types.MaxRewardDenoms such denoms (someone sent the pool
+// many) keeps the first in denom order; coins of the rest wait in the pool
+// and what lockers are already owed of them stays claimable.
+func (m Migrator) Migrate2to3(ctx sdk.Context) error {
+	k := m.k
+	params, err := k.GetParams(ctx)
+	if err != nil {
+		return errorsmod.Wrap(err, "migrate staking-rewards 2→3: params")
+	}
+	index, err := k.GetRewardIndex(ctx)
+	if err != nil {
+		return errorsmod.Wrap(err, "migrate staking-rewards 2→3: reward index")
+	}
+	params.RewardDenoms = nil
+	for _, c := range index { // sorted by denom
+		if c.Denom == params.LockDenom || len(params.RewardDenoms) == types.MaxRewardDenoms {
+			continue
+		}
+		params.RewardDenoms = append(params.RewardDenoms, c.Denom)
+	}
+	if err := params.Validate(); err != nil {
+		return errorsmod.Wrap(err, "migrate staking-rewards 2→3: params")
+	}
+	return k.Params.Set(ctx, params)
+}

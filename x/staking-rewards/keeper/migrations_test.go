@@ -169,3 +169,72 @@ func TestInitGenesisPerLockIndexes(t *testing.T) {
 		t.Fatalf("after import: accounted %s (was %s), alice owed %s (was %s)", ga, fa, gp, fp)
 	}
 }
+
+// TestMigrate2to3: version 2 distributed every denom in the pool. The
+// migration lists the denoms already in the reward index (other than
+// lock_denom) as reward_denoms, the first types.MaxRewardDenoms in denom
+// order when there are more (a pool someone sent many denoms). What lockers
+// were owed of every denom stays claimable, to the coin; afterwards only the
+// listed denoms are distributed.
+func TestMigrate2to3(t *testing.T) {
+	f := setup(t, 2)
+	alice, payer := f.ta.Accounts[0].Address, f.ta.Accounts[1].Address
+	f.mustLock(alice, 10_000_000, week) // the only weight
+	// Version 2: every denom in the pool is distributed. 20 denoms arrive.
+	junk := junkCoins(types.MaxRewardDenoms+4, 1_000)
+	v2, err := f.k.GetParams(f.ta.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asV2 := v2
+	for _, c := range junk {
+		asV2.RewardDenoms = append(asV2.RewardDenoms, c.Denom)
+	}
+	if err := f.k.Params.Set(f.ta.Ctx, asV2); err != nil { // more than version 3 allows
+		t.Fatal(err)
+	}
+	f.mintToPool(junk)
+	f.deposit(payer, sdk.NewCoins(uaic(5_000)))
+	f.ta.NextBlock()
+	if err := f.k.Params.Set(f.ta.Ctx, v2); err != nil { // version 2's params had no list
+		t.Fatal(err)
+	}
+
+	if err := keeper.NewMigrator(f.k).Migrate2to3(f.ta.Ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.k.GetParams(f.ta.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := got.Validate(); err != nil {
+		t.Fatalf("migrated params invalid: %v", err)
+	}
+	if len(got.RewardDenoms) != types.MaxRewardDenoms {
+		t.Fatalf("reward_denoms %v, want the first %d denoms of the index", got.RewardDenoms, types.MaxRewardDenoms)
+	}
+	for i, d := range got.RewardDenoms {
+		if d != junk[i].Denom {
+			t.Fatalf("reward_denoms[%d] = %s, want %s", i, d, junk[i].Denom)
+		}
+	}
+	f.checkInvariants()
+
+	// Owed before the migration: everything, in all 21 denoms.
+	paid, err := f.claim(alice)
+	if err != nil || !paid.Equal(junk.Add(uaic(5_000))) {
+		t.Fatalf("claim after the migration %s %v, want %s", paid, err, junk.Add(uaic(5_000)))
+	}
+	// After: a listed and an unlisted denom arrive; only the listed one is
+	// distributed, the other waits in the pool.
+	listed, unlisted := junk[0], junk[len(junk)-1]
+	f.mintToPool(sdk.NewCoins(listed, unlisted))
+	f.ta.NextBlock()
+	f.checkInvariants()
+	if paid, err := f.claim(alice); err != nil || !paid.Equal(sdk.NewCoins(listed)) {
+		t.Fatalf("claim %s %v, want %s only", paid, err, listed)
+	}
+	if pool := f.poolBalance(); !pool.Equal(sdk.NewCoins(unlisted)) {
+		t.Fatalf("pool %s, want %s waiting", pool, unlisted)
+	}
+}

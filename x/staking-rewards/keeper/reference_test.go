@@ -135,6 +135,7 @@ func TestRewardsAgainstReference(t *testing.T) {
 
 func runReference(t *testing.T, seed int64, steps int) {
 	f := setup(t, 5)
+	f.listRewardDenoms("ufoo")
 	rng := rand.New(rand.NewSource(seed))
 	ref := newRef()
 	owners := []sdk.AccAddress{f.ta.Accounts[0].Address, f.ta.Accounts[1].Address, f.ta.Accounts[2].Address, f.ta.Accounts[3].Address}

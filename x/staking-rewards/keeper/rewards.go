@@ -23,8 +23,12 @@ import (
 //
 // SyncRewards (every EndBlock, and before any change of weight or a claim)
 // raises the index of each denom by Δ = truncate18(new / total_weight) and
-// adds exactly Δ × total_weight (≤ new) to Accounted. Cost: O(denoms in the
-// pool), independent of the number of locks.
+// adds exactly Δ × total_weight (≤ new) to Accounted. Only the rewarded denoms
+// (lock_denom and params.reward_denoms, at most 17) are synced, each by a point
+// read of the pool's balance: coins of any other denom wait in the pool,
+// untouched, until governance lists it. Cost: O(rewarded denoms), independent
+// of the number of locks and of the denoms anyone sends to the pool (see
+// TestAttackDenomSpamRewardPool).
 //
 // Dust rule: (1) the part of new that the 18-decimal truncation of Δ drops
 // stays unaccounted in the pool and is distributed by a later sync; (2) a claim
@@ -47,13 +51,39 @@ import (
 // SyncRewards distributes the reward pool's unaccounted coins over the current
 // total lock weight by raising the reward index.
 func (k Keeper) SyncRewards(ctx context.Context) error {
-	_, _, err := k.syncRewards(ctx)
+	denoms, err := k.rewardedDenoms(ctx)
+	if err != nil {
+		return err
+	}
+	_, _, err = k.syncRewards(ctx, denoms)
 	return err
 }
 
-// syncRewards is SyncRewards; it returns the totals and the index after the
-// sync, so that its callers do not read them again (each read is charged).
-func (k Keeper) syncRewards(ctx context.Context) (types.Totals, sdk.DecCoins, error) {
+// rewardedDenoms are the params' rewarded denoms (Params.RewardedDenoms).
+func (k Keeper) rewardedDenoms(ctx context.Context) ([]string, error) {
+	params, err := k.GetParams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return params.RewardedDenoms(), nil
+}
+
+// rewardPool is the reward pool's balance of denoms, by point reads (an
+// iterator over the pool's balances would cost as many steps as the denoms
+// anyone has sent it).
+func (k Keeper) rewardPool(ctx context.Context, denoms []string) sdk.Coins {
+	pool := k.RewardPoolAddress()
+	coins := make(sdk.Coins, 0, len(denoms))
+	for _, d := range denoms {
+		coins = append(coins, k.BankKeeper.GetBalance(ctx, pool, d))
+	}
+	return sdk.NewCoins(coins...)
+}
+
+// syncRewards is SyncRewards over denoms (the rewarded denoms); it returns
+// the totals and the index after the sync, so that its callers do not read
+// them again (each read is charged).
+func (k Keeper) syncRewards(ctx context.Context, denoms []string) (types.Totals, sdk.DecCoins, error) {
 	totals, err := k.GetTotals(ctx)
 	if err != nil {
 		return totals, nil, err
@@ -66,7 +96,7 @@ func (k Keeper) syncRewards(ctx context.Context) (types.Totals, sdk.DecCoins, er
 	if err != nil {
 		return totals, nil, err
 	}
-	pool := k.BankKeeper.GetAllBalances(ctx, k.RewardPoolAddress())
+	pool := k.rewardPool(ctx, denoms)
 	weight := math.LegacyNewDecFromInt(totals.Weight)
 	var distributed, delta sdk.DecCoins
 	for _, c := range pool {
@@ -100,11 +130,11 @@ func (k Keeper) syncRewards(ctx context.Context) (types.Totals, sdk.DecCoins, er
 	})
 }
 
-// releaseBacklog sends the reward pool's unaccounted whole coins to the
-// community pool if no lock has weight (totals are the current ones):
-// CreateLock calls it before its lock adds weight, so that the lock earns
-// only what arrives after it.
-func (k Keeper) releaseBacklog(ctx context.Context, totals types.Totals) error {
+// releaseBacklog sends the reward pool's unaccounted whole coins of denoms
+// (the rewarded denoms) to the community pool if no lock has weight (totals
+// are the current ones): CreateLock calls it before its lock adds weight, so
+// that the lock earns only what arrives after it.
+func (k Keeper) releaseBacklog(ctx context.Context, totals types.Totals, denoms []string) error {
 	if totals.Weight.IsPositive() {
 		return nil
 	}
@@ -114,7 +144,7 @@ func (k Keeper) releaseBacklog(ctx context.Context, totals types.Totals) error {
 	}
 	poolAddr := k.RewardPoolAddress()
 	var amount sdk.Coins
-	for _, c := range k.BankKeeper.GetAllBalances(ctx, poolAddr) {
+	for _, c := range k.rewardPool(ctx, denoms) {
 		whole := math.LegacyNewDecFromInt(c.Amount).Sub(accounted.AmountOf(c.Denom)).TruncateInt()
 		if whole.IsPositive() {
 			amount = amount.Add(sdk.NewCoin(c.Denom, whole))
@@ -268,7 +298,11 @@ func (k Keeper) ClaimRewards(ctx context.Context, owner sdk.AccAddress) (sdk.Coi
 }
 
 func (k Keeper) claimRewards(ctx context.Context, owner sdk.AccAddress) (sdk.Coins, error) {
-	_, index, err := k.syncRewards(ctx)
+	denoms, err := k.rewardedDenoms(ctx)
+	if err != nil {
+		return nil, err
+	}
+	_, index, err := k.syncRewards(ctx, denoms)
 	if err != nil {
 		return nil, err
 	}

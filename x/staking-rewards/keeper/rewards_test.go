@@ -13,6 +13,7 @@ import (
 
 func TestClaimRewards(t *testing.T) {
 	f := setup(t, 3)
+	f.listRewardDenoms("ufoo")
 	alice, bob, carol := f.ta.Accounts[0].Address, f.ta.Accounts[1].Address, f.ta.Accounts[2].Address
 
 	// Nothing to claim yet.

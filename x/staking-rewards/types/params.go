@@ -1,6 +1,7 @@
 package types
 
 import (
+	"slices"
 	"time"
 
 	errorsmod "cosmossdk.io/errors"
@@ -16,6 +17,10 @@ const (
 	// MaxLocksPerOwner bounds max_locks_per_owner (state per owner; a claim
 	// costs the same whatever the number of locks).
 	MaxLocksPerOwner = 1000
+	// MaxRewardDenoms bounds reward_denoms: every sync reads one pool balance
+	// per rewarded denom, and every owner's reward index holds at most one
+	// entry per denom ever rewarded.
+	MaxRewardDenoms = 16
 )
 
 // MaxMultiplier bounds a tier's multiplier.
@@ -81,7 +86,38 @@ func (p Params) Validate() error {
 	if p.MaxWithdrawalsPerBlock == 0 {
 		return errorsmod.Wrap(ErrInvalidParams, "max_withdrawals_per_block must be positive")
 	}
+	return p.validateRewardDenoms()
+}
+
+func (p Params) validateRewardDenoms() error {
+	if n := len(p.RewardDenoms); n > MaxRewardDenoms {
+		return errorsmod.Wrapf(ErrInvalidParams, "%d reward_denoms, at most %d", n, MaxRewardDenoms)
+	}
+	seen := make(map[string]bool, len(p.RewardDenoms))
+	for i, d := range p.RewardDenoms {
+		if err := sdk.ValidateDenom(d); err != nil {
+			return errorsmod.Wrapf(ErrInvalidParams, "reward_denoms[%d]: %v", i, err)
+		}
+		if seen[d] {
+			return errorsmod.Wrapf(ErrInvalidParams, "reward_denoms[%d]: %s listed twice", i, d)
+		}
+		seen[d] = true
+	}
 	return nil
+}
+
+// RewardedDenoms are the denoms whose reward-pool coins reach lockers:
+// lock_denom and reward_denoms, sorted, each once.
+func (p Params) RewardedDenoms() []string {
+	out := make([]string, 0, len(p.RewardDenoms)+1)
+	out = append(out, p.LockDenom)
+	for _, d := range p.RewardDenoms {
+		if !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Tier returns the tier with exactly the given duration.

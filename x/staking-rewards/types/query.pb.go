@@ -526,7 +526,9 @@ type QueryTotalsResponse struct {
 	RewardIndex github_com_cosmos_cosmos_sdk_types.DecCoins `protobuf:"bytes,2,rep,name=reward_index,json=rewardIndex,proto3,castrepeated=github.com/cosmos/cosmos-sdk/types.DecCoins" json:"reward_index"`
 	// accounted_rewards is what the module owes lockers (exact, claimed or not).
 	AccountedRewards github_com_cosmos_cosmos_sdk_types.DecCoins `protobuf:"bytes,3,rep,name=accounted_rewards,json=accountedRewards,proto3,castrepeated=github.com/cosmos/cosmos-sdk/types.DecCoins" json:"accounted_rewards"`
-	// reward_pool is the reward pool module account's balance.
+	// reward_pool is the reward pool's balance of the rewarded denoms
+	// (lock_denom and params.reward_denoms); x/bank's balances query, paginated,
+	// lists every denom it holds.
 	RewardPool github_com_cosmos_cosmos_sdk_types.Coins `protobuf:"bytes,4,rep,name=reward_pool,json=rewardPool,proto3,castrepeated=github.com/cosmos/cosmos-sdk/types.Coins" json:"reward_pool"`
 	// bonded_tokens is the staking module's bonded stake; the governance quorum
 	// is measured against bonded_tokens + totals.weight.
