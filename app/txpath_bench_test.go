@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"math/rand"
+	"os"
+	"strconv"
 	"runtime"
 	"syscall"
 	"testing"
@@ -52,8 +54,10 @@ func BenchmarkTxPath(b *testing.B) {
 	}
 }
 
-// txBenchAccounts is the number of accounts, and of transactions a block.
-const txBenchAccounts = 40
+// txBenchAccounts is the number of accounts, and of transactions a block:
+// 40, or TXBENCH_ACCOUNTS (a node under load makes blocks of 1,000–2,000
+// transactions; work that grows with the block's writes shows there).
+var txBenchAccounts = benchAccountsFromEnv()
 
 // txKind is a measured kind: setup prepares state once (untimed); round
 // returns the messages of round i, one per account, in account order, after
@@ -173,4 +177,12 @@ func (tb *txBench) run(txs [][]byte) txCost {
 		gas += r.GasUsed
 	}
 	return txCost{d: d, cpu: cpu, allocs: m1.Mallocs - m0.Mallocs, gas: gas, n: len(txs)}
+}
+
+// benchAccountsFromEnv is TXBENCH_ACCOUNTS if it is a positive number, else 40.
+func benchAccountsFromEnv() int {
+	if v, err := strconv.Atoi(os.Getenv("TXBENCH_ACCOUNTS")); err == nil && v > 0 {
+		return v
+	}
+	return 40
 }
