@@ -3,8 +3,8 @@ package app_test
 import (
 	"math/rand"
 	"os"
-	"strconv"
 	"runtime"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
