@@ -53,7 +53,8 @@ func NewAnteHandler(options HandlerOptions) (sdk.AnteHandler, error) {
 }
 
 // standardAnte is the SDK's ante.NewAnteHandler chain, decorator for
-// decorator, with the signature verification consulting memo first.
+// decorator, with fees in the bond denom only (feeDenomDecorator) and the
+// signature verification consulting memo first.
 func standardAnte(o ante.HandlerOptions, memo *sigMemo) sdk.AnteHandler {
 	return sdk.ChainAnteDecorators(
 		ante.NewSetUpContextDecorator(), // first: it sets the gas meter
@@ -62,6 +63,7 @@ func standardAnte(o ante.HandlerOptions, memo *sigMemo) sdk.AnteHandler {
 		ante.NewTxTimeoutHeightDecorator(),
 		ante.NewValidateMemoDecorator(o.AccountKeeper),
 		ante.NewConsumeGasForTxSizeDecorator(o.AccountKeeper),
+		feeDenomDecorator{}, // fees in the bond denom only: see denom_guard.go
 		ante.NewDeductFeeDecorator(o.AccountKeeper, o.BankKeeper, o.FeegrantKeeper, o.TxFeeChecker),
 		ante.NewSetPubKeyDecorator(o.AccountKeeper), // before every signature check
 		ante.NewValidateSigCountDecorator(o.AccountKeeper),

@@ -34,6 +34,7 @@ if init a aichain-a-1 26656 26657 9090 1317 alice,bob,relayer,provider; then
   command -v jq >/dev/null || { echo "jq is needed to edit chain A's genesis (apt-get install jq)" >&2; rm -rf "$ROOT/a"; exit 1; }
   g=$ROOT/a/node0/config/genesis.json
   jq --arg v "$VOUCHER" '.app_state.compute.params.allowed_denoms += [$v]
+    | .app_state.stakingrewards.params.reward_denoms += [$v]
     | .app_state.compute.params.sample_rate_floor_bps = 0 | .app_state.compute.params.challenge_blocks = "5"' "$g" >"$g.new"
   mv "$g.new" "$g"
 fi

@@ -19,4 +19,9 @@ var (
 	ErrInvalidAddress   = errors.Register(ModuleName, 14, "invalid address")
 	ErrInvalidGenesis   = errors.Register(ModuleName, 15, "invalid genesis")
 	ErrAccounting       = errors.Register(ModuleName, 16, "reward accounting error")
+	// ErrDenomNotRewarded refuses coins of a denom that is not rewarded
+	// (Params.RewardedDenoms) where they would be spread over every block's
+	// work: the community pool and validators' reward pools (the app's
+	// distribution guard).
+	ErrDenomNotRewarded = errors.Register(ModuleName, 17, "denom is not rewarded")
 )

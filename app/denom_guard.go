@@ -1,0 +1,125 @@
+package app
+
+import (
+	"context"
+	"slices"
+
+	errorsmod "cosmossdk.io/errors"
+	gogogrpc "github.com/cosmos/gogoproto/grpc"
+	"google.golang.org/grpc"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
+	"github.com/cosmos/cosmos-sdk/types/module"
+	distr "github.com/cosmos/cosmos-sdk/x/distribution"
+	distrtypes "github.com/cosmos/cosmos-sdk/x/distribution/types"
+
+	stakingrewardskeeper "github.com/aichain/aichain/x/staking-rewards/keeper"
+	stakingrewardstypes "github.com/aichain/aichain/x/staking-rewards/types"
+)
+
+// Denom guards. x/distribution keeps its community pool, each validator's
+// outstanding and current rewards as multi-denom decimal balances that it
+// reads and rewrites every block (AllocateTokens, in BeginBlock), whatever
+// denoms they hold. Anyone can make denoms cheaply (IBC vouchers of a chain
+// they run), so without a guard one transaction paying its fee in 3,000 junk
+// denoms, or one MsgFundCommunityPool of them, made every later block rewrite
+// hundreds of kilobytes of distribution state, for ever (the distribution
+// BeginBlocker's gas: 11,277 clean, 931,977 after 300 junk denoms were given
+// to the community pool, 9,218,277 after 3,000). Two guards keep junk out:
+//
+//   - feeDenomDecorator: a transaction's fee is in the bond denom only, in
+//     CheckTx and in a block (a hostile proposer's transaction too);
+//   - distrGuard: MsgFundCommunityPool and MsgDepositValidatorRewardsPool
+//     take only rewarded denoms (x/staking-rewards Params.RewardedDenoms, the
+//     governance list of denoms lockers are paid in; it includes the bond
+//     denom), however the message arrives: a transaction, authz MsgExec,
+//     an interchain account or a proposal.
+
+// feeDenomDecorator refuses a transaction whose fee holds a coin of any
+// denom but the bond denom (sdkerrors.ErrInvalidCoins).
+type feeDenomDecorator struct{}
+
+// AnteHandle implements sdk.AnteDecorator.
+func (feeDenomDecorator) AnteHandle(ctx sdk.Context, tx sdk.Tx, simulate bool, next sdk.AnteHandler) (sdk.Context, error) {
+	if feeTx, ok := tx.(sdk.FeeTx); ok {
+		for _, c := range feeTx.GetFee() {
+			if c.Denom != BondDenom {
+				return ctx, errorsmod.Wrapf(sdkerrors.ErrInvalidCoins, "fee %s: fees are paid in %s only", feeTx.GetFee(), BondDenom)
+			}
+		}
+	}
+	return next(ctx, tx, simulate)
+}
+
+// distrGuard is x/distribution's Msg service with the funding messages
+// restricted to rewarded denoms; every other message goes straight through.
+type distrGuard struct {
+	distrtypes.MsgServer
+	rewards stakingrewardskeeper.Keeper
+}
+
+// FundCommunityPool implements distrtypes.MsgServer.
+func (g distrGuard) FundCommunityPool(ctx context.Context, msg *distrtypes.MsgFundCommunityPool) (*distrtypes.MsgFundCommunityPoolResponse, error) {
+	if err := g.check(ctx, msg.Amount); err != nil {
+		return nil, err
+	}
+	return g.MsgServer.FundCommunityPool(ctx, msg)
+}
+
+// DepositValidatorRewardsPool implements distrtypes.MsgServer.
+func (g distrGuard) DepositValidatorRewardsPool(ctx context.Context, msg *distrtypes.MsgDepositValidatorRewardsPool) (*distrtypes.MsgDepositValidatorRewardsPoolResponse, error) {
+	if err := g.check(ctx, msg.Amount); err != nil {
+		return nil, err
+	}
+	return g.MsgServer.DepositValidatorRewardsPool(ctx, msg)
+}
+
+func (g distrGuard) check(ctx context.Context, amount sdk.Coins) error {
+	params, err := g.rewards.GetParams(ctx)
+	if err != nil {
+		return err
+	}
+	denoms := params.RewardedDenoms()
+	for _, c := range amount {
+		if _, found := slices.BinarySearch(denoms, c.Denom); !found {
+			return errorsmod.Wrapf(stakingrewardstypes.ErrDenomNotRewarded,
+				"%s: x/distribution takes only rewarded denoms %v (x/staking-rewards reward_denoms, set by governance)", c.Denom, denoms)
+		}
+	}
+	return nil
+}
+
+// guardedDistr is x/distribution's module with its Msg service behind
+// distrGuard: its RegisterServices (queries, migrations) runs unchanged but
+// for the Msg service's implementation.
+type guardedDistr struct {
+	distr.AppModule
+	rewards stakingrewardskeeper.Keeper
+}
+
+// RegisterServices implements module.HasServices.
+func (m guardedDistr) RegisterServices(cfg module.Configurator) {
+	m.AppModule.RegisterServices(guardedConfigurator{Configurator: cfg, rewards: m.rewards})
+}
+
+type guardedConfigurator struct {
+	module.Configurator
+	rewards stakingrewardskeeper.Keeper
+}
+
+func (c guardedConfigurator) MsgServer() gogogrpc.Server {
+	return guardedRegistrar{Server: c.Configurator.MsgServer(), rewards: c.rewards}
+}
+
+type guardedRegistrar struct {
+	gogogrpc.Server
+	rewards stakingrewardskeeper.Keeper
+}
+
+func (r guardedRegistrar) RegisterService(sd *grpc.ServiceDesc, impl any) {
+	if srv, ok := impl.(distrtypes.MsgServer); ok && sd.ServiceName == distrtypes.Msg_serviceDesc.ServiceName {
+		impl = distrGuard{MsgServer: srv, rewards: r.rewards}
+	}
+	r.Server.RegisterService(sd, impl)
+}
