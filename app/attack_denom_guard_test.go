@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"errors"
-	"fmt"
 	"math/rand"
 	"testing"
 
@@ -17,21 +16,11 @@ import (
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 	distr "github.com/cosmos/cosmos-sdk/x/distribution"
 	distrtypes "github.com/cosmos/cosmos-sdk/x/distribution/types"
-	minttypes "github.com/cosmos/cosmos-sdk/x/mint/types"
 
 	"github.com/aichain/aichain/app"
 	"github.com/aichain/aichain/app/apptesting"
 	srtypes "github.com/aichain/aichain/x/staking-rewards/types"
 )
-
-// junk is n denoms of 1 coin each: IBC vouchers of a chain the attacker runs.
-func junk(n int) sdk.Coins {
-	coins := make(sdk.Coins, 0, n)
-	for i := 0; i < n; i++ {
-		coins = append(coins, sdk.NewInt64Coin(fmt.Sprintf("ibc/%064X", i), 1))
-	}
-	return sdk.NewCoins(coins...)
-}
 
 // distrBeginBlockGas is the gas-metered work of x/distribution's BeginBlocker
 // at the current height (on a cache, discarded).
@@ -61,12 +50,7 @@ func TestAttackJunkDenomsIntoDistribution(t *testing.T) {
 		ta := apptesting.Setup(t, 2)
 		mallory := ta.Accounts[1]
 		if attack {
-			if err := ta.BankKeeper.MintCoins(ta.Ctx, minttypes.ModuleName, junk(300)); err != nil {
-				t.Fatal(err)
-			}
-			if err := ta.BankKeeper.SendCoinsFromModuleToAccount(ta.Ctx, minttypes.ModuleName, mallory.Address, junk(300)); err != nil {
-				t.Fatal(err)
-			}
+			ta.MintTo(mallory.Address, apptesting.JunkDenoms(300, 1))
 		}
 		ta.NextBlock()
 		if attack {
@@ -95,7 +79,7 @@ func attackDistribution(t *testing.T, ta *apptesting.TestApp, mallory apptesting
 	acc := ta.AccountKeeper.GetAccount(ta.Ctx, mallory.Address)
 	send := banktypes.NewMsgSend(mallory.Address, ta.Accounts[0].Address, sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 1)))
 	tx, err := simtestutil.GenSignedMockTx(rand.New(rand.NewSource(1)), ta.TxConfig(), []sdk.Msg{send},
-		junk(300).Add(sdk.NewInt64Coin(app.BondDenom, 100_000)), 40_000_000, apptesting.ChainID,
+		apptesting.JunkDenoms(300, 1).Add(sdk.NewInt64Coin(app.BondDenom, 100_000)), 40_000_000, apptesting.ChainID,
 		[]uint64{acc.GetAccountNumber()}, []uint64{acc.GetSequence()}, mallory.Priv)
 	if err != nil {
 		t.Fatal(err)
@@ -126,9 +110,9 @@ func attackDistribution(t *testing.T, ta *apptesting.TestApp, mallory apptesting
 	}
 	val := vals[0].OperatorAddress
 	for _, msg := range []sdk.Msg{
-		&distrtypes.MsgFundCommunityPool{Depositor: mallory.Address.String(), Amount: junk(300)},
-		&distrtypes.MsgDepositValidatorRewardsPool{Depositor: mallory.Address.String(), ValidatorAddress: val, Amount: junk(300)},
-		&distrtypes.MsgFundCommunityPool{Depositor: mallory.Address.String(), Amount: junk(1).Add(sdk.NewInt64Coin(app.BondDenom, 5))},
+		&distrtypes.MsgFundCommunityPool{Depositor: mallory.Address.String(), Amount: apptesting.JunkDenoms(300, 1)},
+		&distrtypes.MsgDepositValidatorRewardsPool{Depositor: mallory.Address.String(), ValidatorAddress: val, Amount: apptesting.JunkDenoms(300, 1)},
+		&distrtypes.MsgFundCommunityPool{Depositor: mallory.Address.String(), Amount: apptesting.JunkDenoms(1, 1).Add(sdk.NewInt64Coin(app.BondDenom, 5))},
 	} {
 		_, err := ta.MsgServiceRouter().Handler(msg)(ta.Ctx, msg)
 		if !errors.Is(err, srtypes.ErrDenomNotRewarded) {
@@ -148,13 +132,8 @@ func attackDistribution(t *testing.T, ta *apptesting.TestApp, mallory apptesting
 func TestFundCommunityPoolInRewardedDenoms(t *testing.T) {
 	ta := apptesting.Setup(t, 1)
 	alice := ta.Accounts[0].Address
-	voucher := junk(1)[0]
-	if err := ta.BankKeeper.MintCoins(ta.Ctx, minttypes.ModuleName, sdk.NewCoins(voucher)); err != nil {
-		t.Fatal(err)
-	}
-	if err := ta.BankKeeper.SendCoinsFromModuleToAccount(ta.Ctx, minttypes.ModuleName, alice, sdk.NewCoins(voucher)); err != nil {
-		t.Fatal(err)
-	}
+	voucher := apptesting.JunkDenoms(1, 1)[0]
+	ta.MintTo(alice, sdk.NewCoins(voucher))
 	fund := func(c sdk.Coin) error {
 		msg := &distrtypes.MsgFundCommunityPool{Depositor: alice.String(), Amount: sdk.NewCoins(c)}
 		_, err := ta.MsgServiceRouter().Handler(msg)(ta.Ctx, msg)

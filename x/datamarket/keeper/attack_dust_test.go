@@ -1,13 +1,9 @@
 package keeper_test
 
 import (
-	"fmt"
 	"testing"
 
 	storetypes "cosmossdk.io/store/types"
-
-	sdk "github.com/cosmos/cosmos-sdk/types"
-	minttypes "github.com/cosmos/cosmos-sdk/x/mint/types"
 
 	"github.com/aichain/aichain/app/apptesting"
 	"github.com/aichain/aichain/x/datamarket/types"
@@ -26,7 +22,7 @@ func TestAttackDustDenomsRaisePurchaseGas(t *testing.T) {
 		s := setup(t)
 		id := s.list(listMsg(s.owner.String(), perpetual(1000, false)))
 		if junk > 0 {
-			dustTo(t, s.ta, s.buyer.Address, junk)
+			s.ta.MintTo(s.buyer.Address, apptesting.JunkDenoms(junk, 1))
 		}
 		msg := &types.MsgPurchaseLicense{Buyer: s.buyer.String(), DatasetId: id, MaxPrice: s.priceCap(id, 0)}
 		ctx, _ := s.ta.Ctx.CacheContext()
@@ -48,21 +44,5 @@ func TestAttackDustDenomsRaisePurchaseGas(t *testing.T) {
 	t.Logf("purchase gas: clean %d, with 300 junk denoms %d", clean, spammed)
 	if clean != spammed {
 		t.Fatalf("junk denoms in the buyer's account raise the purchase's gas: %d → %d", clean, spammed)
-	}
-}
-
-// dustTo mints one coin of each of n junk denoms into addr's account.
-func dustTo(t *testing.T, ta *apptesting.TestApp, addr sdk.AccAddress, n int) {
-	t.Helper()
-	dust := make(sdk.Coins, 0, n)
-	for i := 0; i < n; i++ {
-		dust = append(dust, sdk.NewInt64Coin(fmt.Sprintf("ibc/%064X", i), 1))
-	}
-	dust = sdk.NewCoins(dust...)
-	if err := ta.BankKeeper.MintCoins(ta.Ctx, minttypes.ModuleName, dust); err != nil {
-		t.Fatal(err)
-	}
-	if err := ta.BankKeeper.SendCoinsFromModuleToAccount(ta.Ctx, minttypes.ModuleName, addr, dust); err != nil {
-		t.Fatal(err)
 	}
 }

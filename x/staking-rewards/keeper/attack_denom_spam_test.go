@@ -5,6 +5,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/aichain/aichain/app/apptesting"
 	"github.com/aichain/aichain/x/staking-rewards/types"
 )
 
@@ -31,7 +32,7 @@ func TestAttackDenomSpamRewardPool(t *testing.T) {
 		f.mustLock(alice, 20_000_000, year) // weight 40M
 		f.mustLock(bob, 10_000_000, year)   // weight 20M: alice 2/3, bob 1/3
 		if junk > 0 {
-			f.mintToPool(junkCoins(junk, 60))
+			f.mintToPool(apptesting.JunkDenoms(junk, 60))
 		}
 		f.deposit(carol, sdk.NewCoins(uaic(3_000)))
 		syncGas := f.gasOf(func(ctx sdk.Context) error { return f.k.SyncRewards(ctx) })
@@ -71,7 +72,7 @@ func TestAttackDenomSpamRewardPool(t *testing.T) {
 	if got := f.ta.BankKeeper.GetAllBalances(f.ta.Ctx, bob); !got.Equal(bobBefore.Add(uaic(1_000))) {
 		t.Fatalf("bob balance %s, want %s + 1000uaic", got, bobBefore)
 	}
-	junk := junkCoins(300, 60)
+	junk := apptesting.JunkDenoms(300, 60)
 	if got := f.poolBalance(); !got.Equal(junk) {
 		t.Fatalf("pool %s, want the junk only (%d denoms, 60 each)", got, len(junk))
 	}

@@ -1,36 +1,13 @@
 package keeper_test
 
 import (
-	"fmt"
 	"testing"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
-	minttypes "github.com/cosmos/cosmos-sdk/x/mint/types"
 
+	"github.com/aichain/aichain/app/apptesting"
 	"github.com/aichain/aichain/x/staking-rewards/types"
 )
-
-// junkCoins are n distinct denoms of amount each: what a hostile party gets
-// cheaply by minting tokens on a chain it runs and sending each over IBC
-// (ibc/<hash> vouchers), or by listing datasets priced in them.
-func junkCoins(n int, amount int64) sdk.Coins {
-	coins := make(sdk.Coins, 0, n)
-	for i := 0; i < n; i++ {
-		coins = append(coins, sdk.NewInt64Coin(fmt.Sprintf("ibc/%064X", i), amount))
-	}
-	return sdk.NewCoins(coins...)
-}
-
-// mintTo mints coins straight into addr's account.
-func (f *fixture) mintTo(addr sdk.AccAddress, coins sdk.Coins) {
-	f.t.Helper()
-	if err := f.ta.BankKeeper.MintCoins(f.ta.Ctx, minttypes.ModuleName, coins); err != nil {
-		f.t.Fatal(err)
-	}
-	if err := f.ta.BankKeeper.SendCoinsFromModuleToAccount(f.ta.Ctx, minttypes.ModuleName, addr, coins); err != nil {
-		f.t.Fatal(err)
-	}
-}
 
 // gasOf runs fn like a tx on a cache of the current state (discarded) and
 // returns the gas it used.
@@ -56,7 +33,7 @@ func TestAttackDustDenomsRaiseLockGas(t *testing.T) {
 		f := setup(t, 1)
 		victim := f.ta.Accounts[0].Address
 		if junk > 0 {
-			f.mintTo(victim, junkCoins(junk, 1))
+			f.ta.MintTo(victim, apptesting.JunkDenoms(junk, 1))
 		}
 		before, module := f.ta.BankKeeper.GetAllBalances(f.ta.Ctx, victim), f.moduleBalance()
 		g := f.gasOf(func(ctx sdk.Context) error {

@@ -7,6 +7,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/aichain/aichain/app/apptesting"
 	"github.com/aichain/aichain/x/staking-rewards/keeper"
 	"github.com/aichain/aichain/x/staking-rewards/types"
 )
@@ -181,7 +182,7 @@ func TestMigrate2to3(t *testing.T) {
 	alice, payer := f.ta.Accounts[0].Address, f.ta.Accounts[1].Address
 	f.mustLock(alice, 10_000_000, week) // the only weight
 	// Version 2: every denom in the pool is distributed. 20 denoms arrive.
-	junk := junkCoins(types.MaxRewardDenoms+4, 1_000)
+	junk := apptesting.JunkDenoms(types.MaxRewardDenoms+4, 1_000)
 	v2, err := f.k.GetParams(f.ta.Ctx)
 	if err != nil {
 		t.Fatal(err)
