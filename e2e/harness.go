@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -115,37 +114,6 @@ type Chain struct {
 	Dir     string
 	ChainID string
 	Nodes   []*Node
-}
-
-// freePortBlock finds n×step consecutive ports that are free now, starting
-// at a random-ish base, so that node i's ports (base+step*i+{0..3}) are free.
-func freePortBlock(t testing.TB, nodes, step int) int {
-	t.Helper()
-	for attempt := 0; attempt < 200; attempt++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		base := l.Addr().(*net.TCPAddr).Port
-		_ = l.Close()
-		if base+nodes*step+4 > 65000 {
-			continue
-		}
-		ok := true
-		for i := 0; i < nodes*step && ok; i++ {
-			c, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(base+i))
-			if err != nil {
-				ok = false
-				break
-			}
-			_ = c.Close()
-		}
-		if ok {
-			return base
-		}
-	}
-	t.Fatal("no free block of ports on 127.0.0.1")
-	return 0
 }
 
 // NewChain writes the files of a network of n validators with the given
