@@ -76,11 +76,10 @@ func (g distrGuard) DepositValidatorRewardsPool(ctx context.Context, msg *distrt
 }
 
 func (g distrGuard) check(ctx context.Context, amount sdk.Coins) error {
-	params, err := g.rewards.GetParams(ctx)
+	denoms, err := g.rewards.RewardedDenoms(ctx)
 	if err != nil {
 		return err
 	}
-	denoms := params.RewardedDenoms()
 	for _, c := range amount {
 		if _, found := slices.BinarySearch(denoms, c.Denom); !found {
 			return errorsmod.Wrapf(stakingrewardstypes.ErrDenomNotRewarded,

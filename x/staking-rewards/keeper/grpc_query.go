@@ -148,7 +148,7 @@ func (q queryServer) Totals(ctx context.Context, req *types.QueryTotalsRequest) 
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
-	denoms, err := q.k.rewardedDenoms(ctx)
+	denoms, err := q.k.RewardedDenoms(ctx)
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}

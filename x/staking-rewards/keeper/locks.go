@@ -190,7 +190,7 @@ func (k Keeper) BeginUnlock(ctx context.Context, owner sdk.AccAddress, id uint64
 	if now.IsZero() {
 		return time.Time{}, errorsmod.Wrap(types.ErrAccounting, "block time is not set")
 	}
-	denoms, err := k.rewardedDenoms(ctx)
+	denoms, err := k.RewardedDenoms(ctx)
 	if err != nil {
 		return time.Time{}, err
 	}

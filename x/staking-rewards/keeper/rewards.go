@@ -51,7 +51,7 @@ import (
 // SyncRewards distributes the reward pool's unaccounted coins over the current
 // total lock weight by raising the reward index.
 func (k Keeper) SyncRewards(ctx context.Context) error {
-	denoms, err := k.rewardedDenoms(ctx)
+	denoms, err := k.RewardedDenoms(ctx)
 	if err != nil {
 		return err
 	}
@@ -59,8 +59,8 @@ func (k Keeper) SyncRewards(ctx context.Context) error {
 	return err
 }
 
-// rewardedDenoms are the params' rewarded denoms (Params.RewardedDenoms).
-func (k Keeper) rewardedDenoms(ctx context.Context) ([]string, error) {
+// RewardedDenoms are the params' rewarded denoms (Params.RewardedDenoms), sorted.
+func (k Keeper) RewardedDenoms(ctx context.Context) ([]string, error) {
 	params, err := k.GetParams(ctx)
 	if err != nil {
 		return nil, err
@@ -298,7 +298,7 @@ func (k Keeper) ClaimRewards(ctx context.Context, owner sdk.AccAddress) (sdk.Coi
 }
 
 func (k Keeper) claimRewards(ctx context.Context, owner sdk.AccAddress) (sdk.Coins, error) {
-	denoms, err := k.rewardedDenoms(ctx)
+	denoms, err := k.RewardedDenoms(ctx)
 	if err != nil {
 		return nil, err
 	}
