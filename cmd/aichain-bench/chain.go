@@ -102,7 +102,7 @@ func parseKinds(s string) ([]string, error) {
 		}
 		want[k] = true
 	}
-	needs := map[string][]string{kindSubmit: {kindReveal}, kindReveal: {kindCommit}, kindCommit: {kindCreate}, kindClaim: {kindLock, kindCreate}}
+	needs := map[string][]string{kindSubmit: {kindReveal}, kindReveal: {kindCommit}, kindCommit: {kindCreate}, kindClaim: {kindCreate}}
 	for _, k := range []string{kindClaim, kindSubmit, kindReveal, kindCommit} {
 		if want[k] {
 			for _, n := range needs[k] {

@@ -38,10 +38,14 @@ type account struct {
 	seq  uint64
 }
 
-func newAccounts(n int) []*account {
+func newAccounts(n int) []*account { return derivedAccounts("aichain-bench-chain", n) }
+
+// derivedAccounts are n accounts whose keys derive from seed and their
+// index.
+func derivedAccounts(seed string, n int) []*account {
 	out := make([]*account, n)
 	for i := range out {
-		priv := secp256k1.GenPrivKeyFromSecret([]byte(fmt.Sprintf("aichain-bench-chain-%d", i)))
+		priv := secp256k1.GenPrivKeyFromSecret([]byte(fmt.Sprintf("%s-%d", seed, i)))
 		addr := sdk.AccAddress(priv.PubKey().Address())
 		out[i] = &account{priv: priv, addr: addr, bech: addr.String()}
 	}
@@ -92,30 +96,53 @@ func (s signer) unsigned(a *account, gas uint64, msgs ...sdk.Msg) (client.TxBuil
 	return txb, txb.SetSignatures(empty)
 }
 
-// fund sends each account funds from the localnet key (alice) in one
-// multi-send, and waits for it to be in a block.
+// fundChunk is the most outputs one funding multi-send carries (a block's
+// gas and a tx's bytes bound it).
+const fundChunk = 1_000
+
+// fund sends each account funds from the localnet key (alice), in
+// multi-sends of at most fundChunk outputs, waiting for each to be in a
+// block.
 func fund(ctx context.Context, alice *chainclient.Client, accs []*account, each int64) error {
 	amt := sdk.NewCoins(coin(each))
-	out := make([]banktypes.Output, len(accs))
-	for i, a := range accs {
-		out[i] = banktypes.Output{Address: a.bech, Coins: amt}
-	}
-	total := sdk.NewCoins(sdk.NewCoin(denom, math.NewInt(each).MulRaw(int64(len(accs)))))
-	msg := &banktypes.MsgMultiSend{Inputs: []banktypes.Input{{Address: alice.Address().String(), Coins: total}}, Outputs: out}
-	_, err := alice.Broadcast(ctx, msg)
-	return err
-}
-
-// refresh reads every account's number and sequence from the node.
-func refresh(ctx context.Context, q authtypes.QueryClient, accs []*account) error {
-	for _, a := range accs {
-		res, err := q.AccountInfo(ctx, &authtypes.QueryAccountInfoRequest{Address: a.bech})
-		if err != nil {
-			return fmt.Errorf("account %s: %w", a.bech, err)
+	for start := 0; start < len(accs); start += fundChunk {
+		chunk := accs[start:min(start+fundChunk, len(accs))]
+		out := make([]banktypes.Output, len(chunk))
+		for i, a := range chunk {
+			out[i] = banktypes.Output{Address: a.bech, Coins: amt}
 		}
-		a.num, a.seq = res.Info.AccountNumber, res.Info.Sequence
+		total := sdk.NewCoins(sdk.NewCoin(denom, math.NewInt(each).MulRaw(int64(len(chunk)))))
+		msg := &banktypes.MsgMultiSend{Inputs: []banktypes.Input{{Address: alice.Address().String(), Coins: total}}, Outputs: out}
+		if _, err := alice.Broadcast(ctx, msg); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// refresh reads every account's number and sequence from the node, a few
+// accounts at once.
+func refresh(ctx context.Context, q authtypes.QueryClient, accs []*account) error {
+	const workers = 4
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(accs) && errs[w] == nil; i += workers {
+				a := accs[i]
+				res, err := q.AccountInfo(ctx, &authtypes.QueryAccountInfoRequest{Address: a.bech})
+				if err != nil {
+					errs[w] = fmt.Errorf("account %s: %w", a.bech, err)
+					break
+				}
+				a.num, a.seq = res.Info.AccountNumber, res.Info.Sequence
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // signed is one pre-signed transaction.

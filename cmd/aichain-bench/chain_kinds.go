@@ -20,8 +20,9 @@ import (
 
 // The kinds of transaction the chain benchmark measures, in the order it
 // runs them: each kind after the ones whose state it needs (a bid needs a
-// job, a reveal its commitment, a result an awarded job, a claim locks and
-// the creation fees the jobs paid into the reward pool).
+// job, a reveal its commitment, a result an awarded job, a claim the
+// creation fees the jobs paid into the reward pool, which reach the
+// claimers' locks made in the setup).
 const (
 	kindSend     = "bank send"
 	kindModel    = "register model"
@@ -34,7 +35,14 @@ const (
 	kindClaim    = "claim rewards"
 	kindProvider = "setup: register provider"
 	kindDataset  = "setup: list dataset"
+	kindClaimers = "setup: claimers lock"
 )
+
+// isSetup reports whether kind is a setup phase (not measured, and not in
+// the block interval percentiles).
+func isSetup(kind string) bool {
+	return kind == kindProvider || kind == kindDataset || kind == kindClaimers
+}
 
 // allKinds are the measured kinds in run order.
 var allKinds = []string{kindSend, kindModel, kindLock, kindLicence, kindCreate, kindCommit, kindReveal, kindSubmit, kindClaim}

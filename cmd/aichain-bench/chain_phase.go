@@ -62,9 +62,9 @@ func (r *chainRun) phase(ctx context.Context, kind string, msgs func(i int) []sd
 	}
 	if out.rejected > 0 || len(want) > res.Committed {
 		// Some sequences were not used: read them back from the node.
-		err = refresh(ctx, r.auth, r.accs)
+		err = refresh(ctx, r.auth, r.signers(kind))
 	}
-	if kind != kindProvider && kind != kindDataset {
+	if !isSetup(kind) {
 		r.res.Intervals = append(r.res.Intervals, loadedIntervals(append(prev, blocks...), want)...)
 	}
 	return res, blocks, err
@@ -73,18 +73,19 @@ func (r *chainRun) phase(ctx context.Context, kind string, msgs func(i int) []sd
 // presign signs every account's txs of kind, accounts in parallel, with
 // the gas limit a wallet would set (see gasFor).
 func (r *chainRun) presign(ctx context.Context, kind string, msgs func(i int) []sdk.Msg) ([][]signed, int, error) {
-	all := make([][]sdk.Msg, len(r.accs))
-	for i := range r.accs {
+	accs := r.signers(kind)
+	all := make([][]sdk.Msg, len(accs))
+	for i := range accs {
 		all[i] = msgs(i)
 	}
-	gas, err := r.gasFor(ctx, kind, all)
+	gas, err := r.gasFor(ctx, kind, accs[0], all)
 	if err != nil {
 		return nil, 0, err
 	}
-	per := make([][]signed, len(r.accs))
-	errs := make([]error, len(r.accs))
+	per := make([][]signed, len(accs))
+	errs := make([]error, len(accs))
 	var wg sync.WaitGroup
-	for i, a := range r.accs {
+	for i, a := range accs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -110,14 +111,14 @@ func (r *chainRun) presign(ctx context.Context, kind string, msgs func(i int) []
 }
 
 // gasFor is the gas limit kind's txs are signed with: a simulation of the
-// first account's first message, times 1.3 plus 5,000, as a wallet sets
+// first account's (first's) first message, times 1.3 plus 5,000, as a wallet sets
 // it, so that gas wanted (what a proposer's gas budget counts) is close to
 // gas used.
-func (r *chainRun) gasFor(ctx context.Context, kind string, all [][]sdk.Msg) (uint64, error) {
+func (r *chainRun) gasFor(ctx context.Context, kind string, first *account, all [][]sdk.Msg) (uint64, error) {
 	if len(all) == 0 || len(all[0]) == 0 {
 		return gasLimit(kind), nil
 	}
-	txb, err := r.sg.unsigned(r.accs[0], gasLimit(kind), all[0][0])
+	txb, err := r.sg.unsigned(first, gasLimit(kind), all[0][0])
 	if err != nil {
 		return 0, err
 	}

@@ -41,6 +41,7 @@ type chainRun struct {
 	nw       *network
 	alice    *chainclient.Client
 	accs     []*account
+	claimers []*account // the claim phase's owners (chain_claimers.go)
 	sg       signer
 	svc      txtypes.ServiceClient
 	auth     authtypes.QueryClient
@@ -137,9 +138,15 @@ func (r *chainRun) wants(kind string) bool {
 	return false
 }
 
-// setup registers every account as a provider (for the bids) and lists the
-// datasets the licences are bought of; neither is measured.
+// setup registers every account as a provider (for the bids), lists the
+// datasets the licences are bought of and sets up the claimers; none of it
+// is measured.
 func (r *chainRun) setup(ctx context.Context) error {
+	if r.wants(kindClaim) {
+		if err := r.setupClaimers(ctx); err != nil {
+			return err
+		}
+	}
 	if r.wants(kindCommit) {
 		if _, _, err := r.phase(ctx, kindProvider, func(i int) []sdk.Msg { return []sdk.Msg{providerMsg(r.accs[i].bech)} }); err != nil {
 			return err
@@ -198,7 +205,7 @@ func (r *chainRun) builder(kind string) func(i int) []sdk.Msg {
 	case kindLock:
 		return repeat(func(i, _ int) sdk.Msg { return lockMsg(r.accs[i].bech) })
 	case kindClaim:
-		return repeat(func(i, _ int) sdk.Msg { return claimMsg(r.accs[i].bech) })
+		return func(i int) []sdk.Msg { return []sdk.Msg{claimMsg(r.claimers[i].bech)} }
 	case kindCreate:
 		return repeat(func(i, j int) sdk.Msg { return createMsg(r.accs[i].bech, uint64(i*k+j+1), r.o.windows) })
 	case kindLicence:

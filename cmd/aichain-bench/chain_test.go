@@ -73,6 +73,15 @@ func TestParseKindsAddsWhatAKindNeeds(t *testing.T) {
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("got %v, want %v", got, want)
 	}
+	// A claim's owners are the claimers (set up, not a lock phase); their
+	// rewards are the jobs' creation fees.
+	got, err = parseKinds("claim")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{kindSend, kindCreate, kindClaim}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("got %v, want %v", got, want)
+	}
 	if _, err := parseKinds("send,nope"); err == nil {
 		t.Fatal("an unknown kind was accepted")
 	}
