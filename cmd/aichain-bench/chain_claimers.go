@@ -25,9 +25,24 @@ const (
 // other phases have transactions, at most maxClaimers.
 func claimerCount(o *chainOptions) int { return min(o.accounts*o.perAccount, maxClaimers) }
 
+// kindClaimerSend is the claim phase's bank send phase: one send by each
+// claimer. By then the run's own accounts have signed every phase and are
+// in every cache of the node; the claimers have not been read since the
+// setup. A claim is compared with a send that reads as many accounts as
+// cold as its own (see docs/bench-chain.md).
+const kindClaimerSend = "bank send (claimers)"
+
+// pairedSend is the bank send phase measured right before kind.
+func pairedSend(kind string) string {
+	if kind == kindClaim {
+		return kindClaimerSend
+	}
+	return kindSend
+}
+
 // signers are the accounts that sign kind's transactions.
 func (r *chainRun) signers(kind string) []*account {
-	if kind == kindClaim || kind == kindClaimers {
+	if kind == kindClaim || kind == kindClaimers || kind == kindClaimerSend {
 		return r.claimers
 	}
 	return r.accs

@@ -62,7 +62,7 @@ const (
 // (the table reports gas used), so that no transaction runs out.
 func gasLimit(kind string) uint64 {
 	switch kind {
-	case kindSend:
+	case kindSend, kindClaimerSend:
 		return 150_000
 	case kindCreate, kindDataset, kindModel:
 		return 400_000

@@ -112,7 +112,8 @@ func (r *chainRun) run(ctx context.Context) (*chainResult, error) {
 		if kind != kindSend {
 			// A bank send phase right before each kind: the two are measured
 			// side by side, on the same state and heap, as the run goes on.
-			s, _, err := r.phase(ctx, kindSend, r.builder(kindSend))
+			send := pairedSend(kind)
+			s, _, err := r.phase(ctx, send, r.builder(send))
 			if err != nil {
 				return r.res, err
 			}
@@ -200,6 +201,9 @@ func (r *chainRun) builder(kind string) func(i int) []sdk.Msg {
 	switch kind {
 	case kindSend:
 		return repeat(func(i, _ int) sdk.Msg { return sendMsg(r.accs[i].bech, r.accs[(i+1)%n].bech) })
+	case kindClaimerSend:
+		m := len(r.claimers)
+		return func(i int) []sdk.Msg { return []sdk.Msg{sendMsg(r.claimers[i].bech, r.claimers[(i+1)%m].bech)} }
 	case kindModel:
 		return repeat(func(i, j int) sdk.Msg { return modelMsg(r.accs[i].bech, i, j) })
 	case kindLock:

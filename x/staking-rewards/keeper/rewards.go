@@ -253,19 +253,41 @@ func (k Keeper) entitlement(ctx context.Context, owner sdk.AccAddress) (sdk.DecC
 	if err != nil {
 		return nil, err
 	}
-	total, err := k.GetPending(ctx, owner)
-	if err != nil {
-		return nil, err
+	e, err := k.entitlementAt(ctx, owner, index)
+	return e.total, err
+}
+
+// ownerEntitlement is what an owner is owed at an index: its settled
+// Pending balance (stored or not) plus what its weight has accrued since its
+// paid index.
+type ownerEntitlement struct {
+	total      sdk.DecCoins
+	weight     math.Int
+	hasPending bool
+}
+
+// entitlementAt is the owner's entitlement at index, read without changing
+// state.
+func (k Keeper) entitlementAt(ctx context.Context, owner sdk.AccAddress, index sdk.DecCoins) (ownerEntitlement, error) {
+	var e ownerEntitlement
+	pending, err := k.Pending.Get(ctx, owner)
+	switch {
+	case err == nil:
+		e.total, e.hasPending = pending.Coins, true
+	case errors.Is(err, collections.ErrNotFound):
+		e.total = sdk.DecCoins{}
+	default:
+		return e, err
 	}
-	w, err := k.OwnerLockWeight(ctx, owner)
-	if err != nil {
-		return nil, err
+	if e.weight, err = k.OwnerLockWeight(ctx, owner); err != nil {
+		return e, err
 	}
-	earned, err := k.ownerAccrued(ctx, owner, w, index)
+	earned, err := k.ownerAccrued(ctx, owner, e.weight, index)
 	if err != nil {
-		return nil, err
+		return e, err
 	}
-	return total.Add(earned...), nil
+	e.total = e.total.Add(earned...)
+	return e, nil
 }
 
 // PendingRewards returns what a claim by owner would pay now, including the
@@ -306,13 +328,13 @@ func (k Keeper) claimRewards(ctx context.Context, owner sdk.AccAddress) (sdk.Coi
 	if err != nil {
 		return nil, err
 	}
-	if err := k.settleOwner(ctx, owner, math.ZeroInt(), index); err != nil {
-		return nil, err
-	}
-	total, err := k.GetPending(ctx, owner)
+	// What settleOwner would move into Pending, the claim pays at once:
+	// Pending is neither written nor read back, and removed only if stored.
+	e, err := k.entitlementAt(ctx, owner, index)
 	if err != nil {
 		return nil, err
 	}
+	total := e.total
 	pay, _ := total.TruncateDecimal()
 	if pay.IsZero() {
 		return nil, errorsmod.Wrapf(types.ErrNoRewards, "owner %s", owner)
@@ -328,8 +350,16 @@ func (k Keeper) claimRewards(ctx context.Context, owner sdk.AccAddress) (sdk.Coi
 	if err := k.Accounted.Set(ctx, types.DecBalance{Coins: rest}); err != nil {
 		return nil, err
 	}
-	if err := k.Pending.Remove(ctx, owner); err != nil {
-		return nil, err
+	if e.weight.IsPositive() {
+		// The owner's weight is settled up to index (as settleOwner does).
+		if err := k.OwnerIndexPaid.Set(ctx, owner, types.DecBalance{Coins: index}); err != nil {
+			return nil, err
+		}
+	}
+	if e.hasPending {
+		if err := k.Pending.Remove(ctx, owner); err != nil {
+			return nil, err
+		}
 	}
 	if err := k.BankKeeper.SendCoinsFromModuleToAccount(ctx, common.RewardPoolName, owner, pay); err != nil {
 		return nil, errorsmod.Wrapf(err, "pay rewards %s to %s", pay, owner)
