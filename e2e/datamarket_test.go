@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -200,12 +199,10 @@ func startDataserver(t *testing.T, c *Chain, dataDir string, owners ...string) s
 // stops the server (at once, and again harmlessly at cleanup).
 func startDataserverProc(t *testing.T, c *Chain, dataDir string, owners ...string) (string, func()) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	// A port from the harness's range, not the kernel's ephemeral one, where
+	// a parallel test's client connection could take it before the server
+	// binds (e2e/ports.go).
+	addr := "127.0.0.1:" + strconv.Itoa(freePortBlock(t, 1, 1))
 	logf, err := os.Create(filepath.Join(t.TempDir(), "dataserver.log"))
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/types/module"
 
+	computesim "github.com/aichain/aichain/x/compute/simulation"
 	"github.com/aichain/aichain/x/staking-rewards/types"
 )
 
@@ -22,7 +23,9 @@ const ParamsKey = "stakingrewards_params"
 // multipliers over short durations (a simulated block lasts 1.4 to 2.8 hours,
 // so that locks mature within a run), a random minimum lock, and random
 // per-owner and per-block caps (sometimes so small that matured unlocks wait
-// in the queue for a MsgWithdraw).
+// in the queue for a MsgWithdraw), and half the time the IBC voucher that
+// simulated jobs may be priced in as a rewarded denom (otherwise its
+// protocol fees wait in the pool, unaccounted).
 func GenParams(r *rand.Rand) types.Params {
 	p := types.DefaultParams()
 	if r.Intn(2) == 0 {
@@ -36,6 +39,9 @@ func GenParams(r *rand.Rand) types.Params {
 	p.MaxWithdrawalsPerBlock = uint32(1 + r.Intn(100))
 	if r.Intn(2) == 0 {
 		p.MaxWithdrawalsPerBlock = uint32(1 + r.Intn(2))
+	}
+	if r.Intn(2) == 0 {
+		p.RewardDenoms = []string{computesim.SimIBCDenom}
 	}
 	return p
 }

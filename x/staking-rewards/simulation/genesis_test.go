@@ -35,10 +35,10 @@ func TestRandomizedGenStateIsValid(t *testing.T) {
 }
 
 // TestGenParamsValid checks that random params always validate and that both
-// tier sets and small withdrawal caps are drawn.
+// tier sets, small withdrawal caps and both reward denom lists are drawn.
 func TestGenParamsValid(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
-	short, smallCap := 0, 0
+	short, smallCap, voucher := 0, 0, 0
 	for i := 0; i < 1000; i++ {
 		p := simulation.GenParams(r)
 		if err := p.Validate(); err != nil {
@@ -50,8 +50,11 @@ func TestGenParamsValid(t *testing.T) {
 		if p.MaxWithdrawalsPerBlock <= 2 {
 			smallCap++
 		}
+		if len(p.RewardDenoms) > 0 {
+			voucher++
+		}
 	}
-	if short == 0 || short == 1000 || smallCap == 0 {
-		t.Fatalf("short tiers in %d draws, small caps in %d of 1000", short, smallCap)
+	if short == 0 || short == 1000 || smallCap == 0 || voucher == 0 || voucher == 1000 {
+		t.Fatalf("short tiers in %d draws, small caps in %d, a rewarded voucher in %d of 1000", short, smallCap, voucher)
 	}
 }
