@@ -16,6 +16,8 @@ import (
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 	distr "github.com/cosmos/cosmos-sdk/x/distribution"
 	distrtypes "github.com/cosmos/cosmos-sdk/x/distribution/types"
+	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
+	govv1 "github.com/cosmos/cosmos-sdk/x/gov/types/v1"
 
 	"github.com/aichain/aichain/app"
 	"github.com/aichain/aichain/app/apptesting"
@@ -175,5 +177,72 @@ func TestFundCommunityPoolInRewardedDenoms(t *testing.T) {
 	}
 	if got := ta.Balance(alice, voucher.Denom); !got.IsZero() {
 		t.Fatalf("alice still holds %s of the voucher", got)
+	}
+}
+
+// TestAttackJunkDenomGovDeposit: x/gov holds deposits and, when a proposal
+// is cancelled, may send part of them to the community pool
+// (proposal_cancel_dest): a way for junk denoms into x/distribution's
+// per-block work that our guard does not cover. The SDK refuses deposits
+// outside min_deposit's denoms; this test keeps that true across SDK
+// upgrades. Mallory's junk deposit, initial or later, is refused with
+// ErrInvalidDepositDenom, and nothing moves, to the coin.
+func TestAttackJunkDenomGovDeposit(t *testing.T) {
+	ta := apptesting.Setup(t, 2)
+	alice, mallory := ta.Accounts[0].Address, ta.Accounts[1].Address
+	ta.MintTo(mallory, apptesting.JunkDenoms(300, 1))
+	handle := func(msg sdk.Msg) (*sdk.Result, error) { return ta.MsgServiceRouter().Handler(msg)(ta.Ctx, msg) }
+	params, err := ta.GovKeeper.Params.Get(ta.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An honest proposal with part of the minimum deposit, in uaic.
+	honest, err := govv1.NewMsgSubmitProposal(nil, sdk.NewCoins(sdk.NewCoin(app.BondDenom, sdk.Coins(params.MinDeposit).AmountOf(app.BondDenom).QuoRaw(2))),
+		alice.String(), "ipfs://honest", "honest", "a text proposal", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := handle(honest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var submitted govv1.MsgSubmitProposalResponse
+	if err := ta.AppCodec().Unmarshal(res.MsgResponses[0].Value, &submitted); err != nil {
+		t.Fatal(err)
+	}
+	malloryBefore := ta.BankKeeper.GetAllBalances(ta.Ctx, mallory)
+	govAddr := ta.AccountKeeper.GetModuleAddress(govtypes.ModuleName)
+	govBefore := ta.BankKeeper.GetAllBalances(ta.Ctx, govAddr)
+	depositsBefore, err := ta.GovKeeper.GetDeposits(ta.Ctx, submitted.ProposalId)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	junkProposal, err := govv1.NewMsgSubmitProposal(nil, apptesting.JunkDenoms(300, 1).Add(sdk.NewInt64Coin(app.BondDenom, 1)),
+		mallory.String(), "ipfs://junk", "junk", "a text proposal", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, msg := range []sdk.Msg{
+		junkProposal,
+		govv1.NewMsgDeposit(mallory, submitted.ProposalId, apptesting.JunkDenoms(300, 1)),
+		govv1.NewMsgDeposit(mallory, submitted.ProposalId, apptesting.JunkDenoms(1, 1).Add(sdk.NewInt64Coin(app.BondDenom, 1))),
+	} {
+		if _, err := handle(msg); !errors.Is(err, govtypes.ErrInvalidDepositDenom) {
+			t.Fatalf("%T with junk: %v, want ErrInvalidDepositDenom", msg, err)
+		}
+	}
+	if got := ta.BankKeeper.GetAllBalances(ta.Ctx, mallory); !got.Equal(malloryBefore) {
+		t.Fatalf("mallory's balance moved: %s → %s", malloryBefore, got)
+	}
+	if got := ta.BankKeeper.GetAllBalances(ta.Ctx, govAddr); !got.Equal(govBefore) {
+		t.Fatalf("gov's balance moved: %s → %s", govBefore, got)
+	}
+	deposits, err := ta.GovKeeper.GetDeposits(ta.Ctx, submitted.ProposalId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(deposits) != len(depositsBefore) {
+		t.Fatalf("deposits on the honest proposal: %d → %d", len(depositsBefore), len(deposits))
 	}
 }
