@@ -29,8 +29,9 @@ import (
 // verification rules of issue 15 (keeper.Migrator.Migrate2to3), 4 since the
 // per-denom payments of issue 19 (keeper.Migrator.Migrate3to4), 5 since
 // buyer-chosen assurance and the sampling beacon of issue 15 items 5 and 1
-// (keeper.Migrator.Migrate4to5).
-const ConsensusVersion = 5
+// (keeper.Migrator.Migrate4to5), 6 since the provider index keeps no entry
+// for a job without a winner (keeper.Migrator.Migrate5to6).
+const ConsensusVersion = 6
 
 var (
 	_ module.AppModuleBasic      = AppModule{}
@@ -98,6 +99,9 @@ func (am AppModule) RegisterServices(cfg module.Configurator) {
 	}
 	if err := cfg.RegisterMigration(types.ModuleName, 4, keeper.NewMigrator(am.keeper).Migrate4to5); err != nil {
 		panic(fmt.Errorf("register the %s 4→5 migration: %w", types.ModuleName, err))
+	}
+	if err := cfg.RegisterMigration(types.ModuleName, 5, keeper.NewMigrator(am.keeper).Migrate5to6); err != nil {
+		panic(fmt.Errorf("register the %s 5→6 migration: %w", types.ModuleName, err))
 	}
 }
 

@@ -3,6 +3,8 @@ package keeper
 import (
 	"context"
 
+	"cosmossdk.io/collections"
+
 	"github.com/aichain/aichain/x/compute/types"
 )
 
@@ -10,4 +12,10 @@ import (
 // which seed state the way the keeper writes it (stats, pending checks).
 func (k Keeper) SaveJob(ctx context.Context, from types.JobState, j types.Job) error {
 	return k.saveJob(ctx, from, j)
+}
+
+// JobsByProvider is the provider index's storage, for the tests that write
+// a version-5 store (entries under "" for jobs without a winner).
+func (k Keeper) JobsByProvider() collections.KeySet[collections.Pair[string, uint64]] {
+	return k.jobsByProvider
 }

@@ -56,7 +56,10 @@ func TestPutJobKeepsIndexes(t *testing.T) {
 	var want []string
 	for _, j := range jobs {
 		want = append(want, fmt.Sprintf("job %d", j.Id), fmt.Sprintf("state %d %d", j.State, j.Id),
-			fmt.Sprintf("requester %s %d", j.Requester, j.Id), fmt.Sprintf("provider %s %d", j.Winner, j.Id))
+			fmt.Sprintf("requester %s %d", j.Requester, j.Id))
+		if j.Winner != "" { // no entry for a job without a winner: no query asks for ""
+			want = append(want, fmt.Sprintf("provider %s %d", j.Winner, j.Id))
+		}
 	}
 	sort.Strings(want)
 	if got := indexDump(t, kf, fast); got != fmt.Sprint(want) {

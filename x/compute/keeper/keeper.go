@@ -33,11 +33,12 @@ func (i ProviderIndexes) IndexesList() []collections.Index[string, types.Provide
 	return []collections.Index[string, types.Provider]{i.Status}
 }
 
-// JobIndexes index jobs by state, requester and provider (winner; "" before award).
+// JobIndexes index jobs by state, requester and provider (winner; a job
+// not awarded has no entry: no query asks for "", see NewSparseMulti).
 type JobIndexes struct {
 	State     *indexes.Multi[int32, uint64, types.Job]
 	Requester *indexes.Multi[string, uint64, types.Job]
-	Provider  *indexes.Multi[string, uint64, types.Job]
+	Provider  modkit.SparseMulti[string, uint64, types.Job]
 }
 
 // IndexesList implements collections.Indexes.
@@ -208,7 +209,7 @@ func newJobs(sb *collections.SchemaBuilder, cdc codec.BinaryCodec) *collections.
 			Requester: indexes.NewMulti(sb, types.JobsByRequesterKey, "jobs_by_requester",
 				collections.StringKey, collections.Uint64Key,
 				func(_ uint64, j types.Job) (string, error) { return j.Requester, nil }),
-			Provider: indexes.NewMulti(sb, types.JobsByProviderKey, "jobs_by_provider",
+			Provider: modkit.NewSparseMulti(sb, types.JobsByProviderKey, "jobs_by_provider",
 				collections.StringKey, collections.Uint64Key,
 				func(_ uint64, j types.Job) (string, error) { return j.Winner, nil }),
 		})

@@ -3,6 +3,7 @@ package keeper
 import (
 	"context"
 
+	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -206,4 +207,28 @@ func withV5Params(p types.Params) types.Params {
 		p.BeaconWindowBlocks = types.DefaultBeaconWindowBlocks
 	}
 	return p
+}
+
+// Migrate5to6 removes the provider index's entries of jobs without a winner:
+// version 5 kept one under "" for every job not awarded (a write at its
+// creation, a delete at its award or close), and no query could ask for
+// them. Version 6 keeps entries for awarded jobs only (modkit.SparseMulti).
+// It reads only those entries (one per job not awarded, open or kept until
+// pruning); no job or coin changes.
+func (m Migrator) Migrate5to6(ctx sdk.Context) error {
+	rng := collections.NewPrefixedPairRange[string, uint64]("")
+	it, err := m.k.jobsByProvider.Iterate(ctx, rng)
+	if err != nil {
+		return errorsmod.Wrap(err, "migrate compute 5→6: provider index")
+	}
+	keys, err := it.Keys()
+	if err != nil {
+		return errorsmod.Wrap(err, "migrate compute 5→6: provider index")
+	}
+	for _, key := range keys {
+		if err := m.k.jobsByProvider.Remove(ctx, key); err != nil {
+			return errorsmod.Wrapf(err, "migrate compute 5→6: job %d", key.K2())
+		}
+	}
+	return nil
 }

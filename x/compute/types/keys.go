@@ -24,7 +24,8 @@ var (
 	JobsByStateKey = collections.NewPrefix(5)
 	// JobsByRequesterKey indexes jobs by (requester, id).
 	JobsByRequesterKey = collections.NewPrefix(6)
-	// JobsByProviderKey indexes jobs by (winner, id); unawarded jobs are under "".
+	// JobsByProviderKey indexes awarded jobs by (winner, id); a job not
+	// awarded has no entry (version 6; version 5 kept one under "").
 	JobsByProviderKey = collections.NewPrefix(7)
 	// BidCommitsKey holds commitments by (job id, provider).
 	BidCommitsKey = collections.NewPrefix(8)

@@ -2,9 +2,11 @@ package modkit
 
 import (
 	"context"
+	"errors"
 
 	"cosmossdk.io/collections"
 	collcodec "cosmossdk.io/collections/codec"
+	"cosmossdk.io/collections/indexes"
 	"cosmossdk.io/core/store"
 )
 
@@ -27,14 +29,61 @@ func MapView[K, V any](storeService store.KVStoreService, prefix collections.Pre
 func InsertIndexed[K, V any, I collections.Indexes[K, V]](ctx context.Context, m *collections.IndexedMap[K, V, I],
 	raw collections.Map[K, V], pk K, v V,
 ) error {
-	none := func() (V, error) {
-		var zero V
-		return zero, collections.ErrNotFound
-	}
 	for _, idx := range m.Indexes.IndexesList() {
-		if err := idx.Reference(ctx, pk, v, none); err != nil {
+		if err := idx.Reference(ctx, pk, v, noValue[V]); err != nil {
 			return err
 		}
 	}
 	return raw.Set(ctx, pk, v)
+}
+
+// SparseMulti is a Multi index that keeps no entry for the zero reference
+// key. Use it where no query ever asks for the zero key, such as a job's
+// winner ("" before an award): an entry under it for every record would be
+// a write when the record is made and a delete when the key is set, for
+// nothing. refKey must be the function the Multi was built with.
+type SparseMulti[R comparable, PK, V any] struct {
+	*indexes.Multi[R, PK, V]
+	refKey func(PK, V) (R, error)
+}
+
+// NewSparseMulti is indexes.NewMulti, with no entry kept for the zero key.
+func NewSparseMulti[R comparable, PK, V any](sb *collections.SchemaBuilder, prefix collections.Prefix, name string,
+	refCodec collcodec.KeyCodec[R], pkCodec collcodec.KeyCodec[PK], refKey func(PK, V) (R, error),
+) SparseMulti[R, PK, V] {
+	return SparseMulti[R, PK, V]{Multi: indexes.NewMulti(sb, prefix, name, refCodec, pkCodec, refKey), refKey: refKey}
+}
+
+// Reference implements collections.Index.
+func (s SparseMulti[R, PK, V]) Reference(ctx context.Context, pk PK, v V, lazyOld func() (V, error)) error {
+	if err := s.Unreference(ctx, pk, lazyOld); err != nil {
+		return err
+	}
+	var zero R
+	if r, err := s.refKey(pk, v); err != nil || r == zero {
+		return err
+	}
+	return s.Multi.Reference(ctx, pk, v, noValue[V])
+}
+
+// Unreference implements collections.Index.
+func (s SparseMulti[R, PK, V]) Unreference(ctx context.Context, pk PK, lazyOld func() (V, error)) error {
+	old, err := lazyOld()
+	if errors.Is(err, collections.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var zero R
+	if r, err := s.refKey(pk, old); err != nil || r == zero {
+		return err
+	}
+	return s.Multi.Unreference(ctx, pk, func() (V, error) { return old, nil })
+}
+
+// noValue is the lazy old value of a key that holds none.
+func noValue[V any]() (V, error) {
+	var zero V
+	return zero, collections.ErrNotFound
 }

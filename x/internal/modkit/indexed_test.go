@@ -2,6 +2,8 @@ package modkit_test
 
 import (
 	"bytes"
+	"fmt"
+	"strings"
 	"testing"
 
 	"cosmossdk.io/collections"
@@ -57,5 +59,67 @@ func TestInsertIndexed(t *testing.T) {
 	}
 	if fast.reads >= ref.reads {
 		t.Fatalf("InsertIndexed used %d gas, IndexedMap.Set %d: want less", fast.reads, ref.reads)
+	}
+}
+
+type sparseIndexes struct {
+	Owner modkit.SparseMulti[string, uint64, uint64]
+}
+
+func (i sparseIndexes) IndexesList() []collections.Index[uint64, uint64] {
+	return []collections.Index[uint64, uint64]{i.Owner}
+}
+
+// TestSparseMulti: through IndexedMap's Set and Remove, an item whose key is
+// "" has no entry, one whose key changes from or to "" gains or loses its
+// entry, and other keys are indexed as by a Multi.
+func TestSparseMulti(t *testing.T) {
+	e := newEnv(t)
+	owners := []string{"", "alice", "bob"}
+	ownerOf := func(_ uint64, v uint64) (string, error) { return owners[v%3], nil }
+	m := collections.NewIndexedMap(e.sb, collections.NewPrefix(1), "items", collections.Uint64Key, collections.Uint64Value,
+		sparseIndexes{Owner: modkit.NewSparseMulti(e.sb, collections.NewPrefix(2), "items_by_owner", collections.StringKey, collections.Uint64Key, ownerOf)})
+	entries := func() string {
+		it, err := m.Indexes.Owner.Iterate(e.ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys, err := it.FullKeys()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, k := range keys {
+			out = append(out, fmt.Sprintf("%s/%d", k.K1(), k.K2()))
+		}
+		return strings.Join(out, " ")
+	}
+	steps := []struct {
+		id, v  uint64 // v%3 picks the owner
+		remove bool
+		want   string
+	}{
+		{id: 1, v: 3, want: ""},              // "": no entry
+		{id: 2, v: 4, want: "alice/2"},       // alice
+		{id: 1, v: 5, want: "alice/2 bob/1"}, // "" → bob
+		{id: 2, v: 6, want: "bob/1"},         // alice → ""
+		{id: 1, v: 7, want: "alice/1"},       // bob → alice
+		{id: 1, remove: true, want: ""},      // removed
+		{id: 2, remove: true, want: ""},      // removed while ""
+		{id: 3, v: 8, want: "bob/3"},         // a fresh one
+	}
+	for i, s := range steps {
+		var err error
+		if s.remove {
+			err = m.Remove(e.ctx, s.id)
+		} else {
+			err = m.Set(e.ctx, s.id, s.v)
+		}
+		if err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		if got := entries(); got != s.want {
+			t.Fatalf("step %d: entries %q, want %q", i, got, s.want)
+		}
 	}
 }
