@@ -126,6 +126,21 @@ func licenceMsg(buyer string, datasetID uint64) sdk.Msg {
 // jobWindows are the auction and execution windows of the benchmark's jobs.
 type jobWindows struct{ commit, reveal, exec uint64 }
 
+// fit widens w to the machine's pace, n being the blocks of the run's first
+// bank send phase: the other phases take up to 1.7 × as many, and between
+// phases the tool presigns and reads blocks while the chain goes on. The
+// commit window spans the create phase, a bank send phase and the commit
+// phase; the reveal and execution windows a send phase and their own. On a
+// machine half as fast as usual (sends in 15 blocks, creates and commits in
+// 18 and 24) 60 commit blocks closed before the commit phase had begun.
+func (w jobWindows) fit(n int) jobWindows {
+	b := uint64(max(n, 0))
+	w.commit = max(w.commit, 6*b+20)
+	w.reveal = max(w.reveal, 3*b+20)
+	w.exec = max(w.exec, 3*b+20)
+	return w
+}
+
 // createMsg creates a small gemm job (one chunk) that pays the creation fee
 // and caps no model or dataset fee (it uses neither).
 func createMsg(requester string, seed uint64, w jobWindows) sdk.Msg {

@@ -124,6 +124,9 @@ func (r *chainRun) run(ctx context.Context) (*chainResult, error) {
 			return r.res, err
 		}
 		res.PairedSend = paired
+		if kind == kindSend && paired == nil {
+			r.o.windows = r.o.windows.fit(res.Blocks)
+		}
 		r.res.Kinds = append(r.res.Kinds, res)
 		r.after(kind, blocks)
 	}

@@ -205,3 +205,15 @@ func TestFreeNameKeepsEachProfile(t *testing.T) {
 		t.Fatalf("second profile named %s", second)
 	}
 }
+
+// TestWindowsFitThePace: the jobs' windows are the flags' on a machine whose
+// sends take few blocks, and widen with the blocks a send phase takes.
+func TestWindowsFitThePace(t *testing.T) {
+	w := jobWindows{commit: 60, reveal: 40, exec: 80}
+	if got := w.fit(6); got != w {
+		t.Fatalf("fit(6) = %+v, want the flags' %+v", got, w)
+	}
+	if got, want := w.fit(15), (jobWindows{commit: 110, reveal: 65, exec: 80}); got != want {
+		t.Fatalf("fit(15) = %+v, want %+v", got, want)
+	}
+}
