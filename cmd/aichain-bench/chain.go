@@ -56,7 +56,7 @@ func chainCmd() *cobra.Command {
 	f.IntVar(&o.perAccount, "per-account", 50, "transactions of each kind per account (at most 100: max_locks_per_owner)")
 	f.StringVar(&kinds, "kinds", "all", "comma-separated kinds to measure: "+strings.Join(kindFlags(), ", ")+" (bank send always runs)")
 	f.DurationVar(&o.phaseTime, "phase-time", 30*time.Second, "stop broadcasting one kind after this long")
-	f.Uint64Var(&o.windows.commit, "commit-blocks", 60, "commit window of the benchmark's jobs, at least (it spans the create phase, a bank send phase and the commit phase: on a slow machine the run widens it to 6 × the first send phase's blocks + 20)")
+	f.Uint64Var(&o.windows.commit, "commit-blocks", 60, "commit window of the benchmark's jobs, at least (it spans the create phase, a bank send phase and the commit phase: on a slow machine the run widens it to 6 × the first send phase's blocks + 20, within the chain's max_commit_blocks)")
 	f.Uint64Var(&o.windows.reveal, "reveal-blocks", 40, "reveal window of the benchmark's jobs, at least (widened to 3 × the first send phase's blocks + 20)")
 	f.Uint64Var(&o.windows.exec, "exec-blocks", 80, "execution window of the benchmark's jobs, at least (widened to 3 × the first send phase's blocks + 20)")
 	f.DurationVar(&o.blockTime, "block-time", time.Second, "block time of the network")

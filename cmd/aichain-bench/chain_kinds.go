@@ -141,6 +141,14 @@ func (w jobWindows) fit(n int) jobWindows {
 	return w
 }
 
+// within caps w at the chain's longest windows.
+func (w jobWindows) within(p computetypes.Params) jobWindows {
+	w.commit = min(w.commit, p.MaxCommitBlocks)
+	w.reveal = min(w.reveal, p.MaxRevealBlocks)
+	w.exec = min(w.exec, p.MaxExecBlocks)
+	return w
+}
+
 // createMsg creates a small gemm job (one chunk) that pays the creation fee
 // and caps no model or dataset fee (it uses neither).
 func createMsg(requester string, seed uint64, w jobWindows) sdk.Msg {

@@ -125,12 +125,26 @@ func (r *chainRun) run(ctx context.Context) (*chainResult, error) {
 		}
 		res.PairedSend = paired
 		if kind == kindSend && paired == nil {
-			r.o.windows = r.o.windows.fit(res.Blocks)
+			if err := r.fitWindows(ctx, res.Blocks); err != nil {
+				return r.res, err
+			}
 		}
 		r.res.Kinds = append(r.res.Kinds, res)
 		r.after(kind, blocks)
 	}
 	return r.res, nil
+}
+
+// fitWindows widens the jobs' windows to the pace of the first send phase
+// (n blocks), within the chain's max_commit_blocks and the like.
+func (r *chainRun) fitWindows(ctx context.Context, n int) error {
+	res, err := computetypes.NewQueryClient(r.alice.Conn).Params(ctx, &computetypes.QueryParamsRequest{})
+	if err != nil {
+		return fmt.Errorf("compute params: %w", err)
+	}
+	r.o.windows = r.o.windows.fit(n).within(res.Params)
+	fmt.Printf("job windows: commit %d, reveal %d, exec %d blocks\n", r.o.windows.commit, r.o.windows.reveal, r.o.windows.exec)
+	return nil
 }
 
 func (r *chainRun) wants(kind string) bool {

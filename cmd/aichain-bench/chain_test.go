@@ -10,6 +10,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/chainclient"
+	computetypes "github.com/aichain/aichain/x/compute/types"
 )
 
 // Every kind's message passes its stateless checks (the chain's CheckTx and
@@ -215,5 +216,9 @@ func TestWindowsFitThePace(t *testing.T) {
 	}
 	if got, want := w.fit(15), (jobWindows{commit: 110, reveal: 65, exec: 80}); got != want {
 		t.Fatalf("fit(15) = %+v, want %+v", got, want)
+	}
+	p := computetypes.Params{MaxCommitBlocks: 100, MaxRevealBlocks: 100, MaxExecBlocks: 1000}
+	if got, want := w.fit(15).within(p), (jobWindows{commit: 100, reveal: 65, exec: 80}); got != want {
+		t.Fatalf("fit(15) within the localnet's maxima = %+v, want %+v", got, want)
 	}
 }
