@@ -60,7 +60,7 @@ func chainCmd() *cobra.Command {
 	f.Uint64Var(&o.windows.reveal, "reveal-blocks", 40, "reveal window of the benchmark's jobs, at least (widened to 3 × the first send phase's blocks + 20)")
 	f.Uint64Var(&o.windows.exec, "exec-blocks", 80, "execution window of the benchmark's jobs, at least (widened to 3 × the first send phase's blocks + 20)")
 	f.DurationVar(&o.blockTime, "block-time", time.Second, "block time of the network")
-	f.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long")
+	f.DurationVar(&o.timeout, "timeout", 20*time.Minute, "give up after this long (a run takes 6-7 min on a quiet 2-core machine, over 11 on a busy one)")
 	f.IntVar(&o.basePort, "base-port", 36756, "first of the ports used (P2P; RPC +1, gRPC +2, REST +3, verifier +4, Prometheus +5, pprof +6)")
 	f.StringSliceVar(&o.profile, "profile", nil, "kinds to profile (CPU and allocations of the node while they run), e.g. create,commit")
 	f.IntVar(&o.profileSeconds, "profile-seconds", 5, "length of each profile")
