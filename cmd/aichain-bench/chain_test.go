@@ -222,3 +222,26 @@ func TestWindowsFitThePace(t *testing.T) {
 		t.Fatalf("fit(15) within the localnet's maxima = %+v, want %+v", got, want)
 	}
 }
+
+// TestClaimerHalvesDisjoint: the claimers' sends and the claims come from
+// two disjoint halves of equal size, and every claimer locks in the setup.
+func TestClaimerHalvesDisjoint(t *testing.T) {
+	o := &chainOptions{accounts: 4, perAccount: 3}
+	r := &chainRun{o: o, claimers: derivedAccounts("test-claimer", claimerCount(o))}
+	senders, claimants := r.signers(kindClaimerSend), r.signers(kindClaim)
+	if len(senders) != 12 || len(claimants) != 12 || len(r.signers(kindClaimers)) != 24 {
+		t.Fatalf("halves of %d and %d, %d lock; want 12, 12 and 24", len(senders), len(claimants), len(r.signers(kindClaimers)))
+	}
+	seen := map[string]bool{}
+	for _, a := range senders {
+		seen[a.bech] = true
+	}
+	for _, a := range claimants {
+		if seen[a.bech] {
+			t.Fatalf("claimer %s both sends and claims", a.bech)
+		}
+	}
+	if n := claimerCount(&chainOptions{accounts: 1000, perAccount: 100}); n != maxClaimers {
+		t.Fatalf("claimerCount of a large run = %d, want the cap %d", n, maxClaimers)
+	}
+}
