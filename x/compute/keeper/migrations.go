@@ -217,18 +217,5 @@ func withV5Params(p types.Params) types.Params {
 // pruning); no job or coin changes.
 func (m Migrator) Migrate5to6(ctx sdk.Context) error {
 	rng := collections.NewPrefixedPairRange[string, uint64]("")
-	it, err := m.k.jobsByProvider.Iterate(ctx, rng)
-	if err != nil {
-		return errorsmod.Wrap(err, "migrate compute 5→6: provider index")
-	}
-	keys, err := it.Keys()
-	if err != nil {
-		return errorsmod.Wrap(err, "migrate compute 5→6: provider index")
-	}
-	for _, key := range keys {
-		if err := m.k.jobsByProvider.Remove(ctx, key); err != nil {
-			return errorsmod.Wrapf(err, "migrate compute 5→6: job %d", key.K2())
-		}
-	}
-	return nil
+	return errorsmod.Wrap(m.k.jobsByProvider.Clear(ctx, rng), "migrate compute 5→6: provider index")
 }
