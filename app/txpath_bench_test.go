@@ -48,6 +48,9 @@ func BenchmarkTxPath(b *testing.B) {
 			b.ReportMetric(kind.cpuUsPerTx(), "cpu-µs/tx")
 			b.ReportMetric(kind.allocsPerTx(), "allocs/tx")
 			b.ReportMetric(float64(kind.gas)/float64(kind.n), "gas/tx")
+			b.ReportMetric(float64(kind.attrs)/float64(kind.n), "attrs/tx")
+			b.ReportMetric(float64(kind.events)/float64(kind.n), "events/tx")
+			b.ReportMetric(float64(kind.bytes)/float64(kind.n), "bytes/tx")
 			b.ReportMetric(send.cpuUsPerTx(), "send-cpu-µs/tx")
 			b.ReportMetric(kind.cpuUsPerTx()/send.cpuUsPerTx(), "x-send")
 		})
@@ -129,10 +132,14 @@ type txCost struct {
 	allocs uint64
 	gas    int64
 	n      int
+	events int // events in the transactions' results
+	attrs  int // their attributes: what the node's tx indexer writes
+	bytes  int // encoded transactions
 }
 
 func (c *txCost) add(o txCost) {
 	c.d, c.cpu, c.allocs, c.gas, c.n = c.d+o.d, c.cpu+o.cpu, c.allocs+o.allocs, c.gas+o.gas, c.n+o.n
+	c.events, c.attrs, c.bytes = c.events+o.events, c.attrs+o.attrs, c.bytes+o.bytes
 }
 
 func (c txCost) usPerTx() float64 { return float64(c.d.Microseconds()) / float64(c.n) }
@@ -169,14 +176,19 @@ func (tb *txBench) run(txs [][]byte) txCost {
 	tb.ta.NextBlockWithTxs(nil)
 	d, cpu := time.Since(start), cpuTime()-startCPU
 	runtime.ReadMemStats(&m1)
-	var gas int64
+	c := txCost{d: d, cpu: cpu, allocs: m1.Mallocs - m0.Mallocs, n: len(txs)}
 	for i, r := range results {
 		if r.Code != 0 {
 			tb.b.Fatalf("tx %d failed: %s", i, r.Log)
 		}
-		gas += r.GasUsed
+		c.gas += r.GasUsed
+		c.bytes += len(txs[i])
+		c.events += len(r.Events)
+		for _, e := range r.Events {
+			c.attrs += len(e.Attributes)
+		}
 	}
-	return txCost{d: d, cpu: cpu, allocs: m1.Mallocs - m0.Mallocs, gas: gas, n: len(txs)}
+	return c
 }
 
 // benchAccountsFromEnv is TXBENCH_ACCOUNTS if it is a positive number, else 40.
