@@ -79,7 +79,7 @@ func TestQueueHeadSameAsWalking(t *testing.T) {
 			idle++
 		}
 		want := walkDrain(t, ctx, ref, h, 5, fails)
-		if !equal(got, want) {
+		if !equal(firstTries(got), want) {
 			t.Fatalf("height %d: handled %v, walking handles %v", h, got, want)
 		}
 		if err := q.CheckHead(ctx); err != nil {
