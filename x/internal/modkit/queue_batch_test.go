@@ -189,3 +189,53 @@ func storeDump(t *testing.T, e batchEnv, skipHeads bool) []string {
 	}
 	return out
 }
+
+// TestAttackFailingEntriesMultiplyBlockWork: whoever can make queue entries
+// fail (a payee that refuses coins, say) makes DrainDue discard its batch at
+// each of them. Every second entry of 200 fails: no handler runs more than
+// twice, every good entry's work is kept once, every failing one is
+// re-queued, and the handlers run at most 2 × 200 times in all.
+func TestAttackFailingEntriesMultiplyBlockWork(t *testing.T) {
+	e := newBatchEnv(t)
+	const n = 200
+	for id := uint64(1); id <= n; id++ {
+		if err := e.q.Set(e.ctx, collections.Join(int64(5), id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runs := map[uint64]int{}
+	d := modkit.Drain[int64, uint64]{Module: "test", Name: "q", Queue: e.q, Handle: func(ctx context.Context, id uint64) error {
+		runs[id]++
+		if err := e.seen.Set(ctx, id, id); err != nil {
+			return err
+		}
+		if id%2 == 0 {
+			return errors.New("payee refuses coins")
+		}
+		return nil
+	}}
+	if got, err := modkit.DrainDue(e.ctx, d, 10, 11, n); err != nil || got != n {
+		t.Fatalf("took %d entries (%v), want %d", got, err, n)
+	}
+	total := 0
+	for id := uint64(1); id <= n; id++ {
+		total += runs[id]
+		if runs[id] < 1 || runs[id] > 2 {
+			t.Fatalf("entry %d ran %d times", id, runs[id])
+		}
+		kept, err := e.seen.Has(e.ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		requeued, err := e.q.Has(e.ctx, collections.Join(int64(11), id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if good := id%2 == 1; kept != good || requeued == good {
+			t.Fatalf("entry %d: work kept %t, re-queued %t", id, kept, requeued)
+		}
+	}
+	if total > 2*n {
+		t.Fatalf("handlers ran %d times for %d entries", total, n)
+	}
+}
