@@ -1,6 +1,11 @@
 package app
 
 import (
+	"context"
+	"fmt"
+	"sort"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	distrtypes "github.com/cosmos/cosmos-sdk/x/distribution/types"
 	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
@@ -76,4 +81,45 @@ func GetMaccPerms() map[string][]string {
 		out[k] = append([]string(nil), v...)
 	}
 	return out
+}
+
+// ensureModuleAccounts stores every module account of maccPerms that state
+// does not hold yet, in name order (so that every node gives them the same
+// account numbers), and turns back into its module account any other
+// account found at a module account's address, keeping its number and
+// sequence (its balance lives in x/bank and stays). It returns the names of
+// the accounts it turned back.
+//
+// x/auth stores a module account only when something first asks for it.
+// Until then its address (a hash of its name: no key can sign for it) is
+// open: a bank send to one that x/bank does not block creates an ordinary
+// account there, and so does MsgCreatePermanentLockedAccount, and x/bank's
+// GetModuleAccount panics on that name ever after. For the ICS-20 transfer
+// account that stops every voucher from being minted or burnt, for 1 uaic
+// (TestAttackSquatModuleAccountAddress). InitChainer runs this after the
+// modules' genesis, and the v3-verification upgrade on a running chain.
+func (app *App) ensureModuleAccounts(ctx context.Context) ([]string, error) {
+	names := make([]string, 0, len(maccPerms))
+	for name := range maccPerms {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var restored []string
+	for _, name := range names {
+		addr := authtypes.NewModuleAddress(name)
+		acc := app.AccountKeeper.GetAccount(ctx, addr)
+		switch acc.(type) {
+		case nil:
+			app.AccountKeeper.GetModuleAccount(ctx, name) // stores it
+		case sdk.ModuleAccountI:
+		default:
+			base := authtypes.NewBaseAccount(addr, nil, acc.GetAccountNumber(), acc.GetSequence())
+			app.AccountKeeper.SetAccount(ctx, authtypes.NewModuleAccount(base, name, maccPerms[name]...))
+			restored = append(restored, name)
+		}
+		if _, ok := app.AccountKeeper.GetAccount(ctx, addr).(sdk.ModuleAccountI); !ok {
+			return restored, fmt.Errorf("module account %s was not stored", name)
+		}
+	}
+	return restored, nil
 }

@@ -6,6 +6,7 @@ import (
 
 	storetypes "cosmossdk.io/store/types"
 	upgradetypes "cosmossdk.io/x/upgrade/types"
+	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/module"
 )
 
@@ -42,8 +43,26 @@ var Upgrades = []Upgrade{
 	// 1→3 (per-owner reward index; reward_denoms, listing the denoms already
 	// distributed). No store is added. It also brings the
 	// queue heads (modkit.Queue): no migration, as each queue stores its
-	// head on its first drain after the upgrade.
-	{Name: UpgradeVerification},
+	// head on its first drain after the upgrade. First it stores the module
+	// accounts no one has asked for yet and restores any that someone turned
+	// into an ordinary account (ensureModuleAccounts).
+	{Name: UpgradeVerification, CreateHandler: verificationUpgradeHandler},
+}
+
+// verificationUpgradeHandler restores the module accounts
+// (ensureModuleAccounts), then runs the module migrations.
+func verificationUpgradeHandler(app *App) upgradetypes.UpgradeHandler {
+	migrate := defaultUpgradeHandler(app)
+	return func(ctx context.Context, plan upgradetypes.Plan, fromVM module.VersionMap) (module.VersionMap, error) {
+		restored, err := app.ensureModuleAccounts(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(restored) > 0 {
+			sdk.UnwrapSDKContext(ctx).Logger().Info("restored module accounts squatted by ordinary accounts", "upgrade", plan.Name, "accounts", restored)
+		}
+		return migrate(ctx, plan, fromVM)
+	}
 }
 
 // UpgradeVerification is the name of the upgrade that brings buyer-chosen

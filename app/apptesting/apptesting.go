@@ -4,6 +4,7 @@
 package apptesting
 
 import (
+	"math/rand"
 	"testing"
 	"time"
 
@@ -215,4 +216,25 @@ func (ta *TestApp) NewAccount(coins sdk.Coins) Account {
 		ta.T.Fatal(err)
 	}
 	return acc
+}
+
+// DeliverTx signs msgs as from (its current account number and sequence, no
+// fee, a gas limit of 2,000,000) and finalizes a block that holds them as
+// one transaction, as a node would; it returns the transaction's result.
+func (ta *TestApp) DeliverTx(from Account, msgs ...sdk.Msg) *abci.ExecTxResult {
+	ta.T.Helper()
+	acc := ta.AccountKeeper.GetAccount(ta.Ctx, from.Address)
+	if acc == nil {
+		ta.T.Fatalf("DeliverTx: %s has no account", from)
+	}
+	tx, err := simtestutil.GenSignedMockTx(rand.New(rand.NewSource(int64(acc.GetSequence()))), ta.TxConfig(), msgs, sdk.Coins{},
+		2_000_000, ChainID, []uint64{acc.GetAccountNumber()}, []uint64{acc.GetSequence()}, from.Priv)
+	if err != nil {
+		ta.T.Fatal(err)
+	}
+	bz, err := ta.TxConfig().TxEncoder()(tx)
+	if err != nil {
+		ta.T.Fatal(err)
+	}
+	return ta.NextBlockWithTxs([][]byte{bz})[0]
 }
