@@ -30,7 +30,10 @@ import (
 // the kind, and x-send, the kind's CPU time over the bank sends' in the
 // same rounds (the target is x-send ≤ 1.11, i.e. ≥ 0.9 × bank
 // send's rate on a CPU-bound node). Ratios, not absolute times, are what
-// carry over between runs; gas and allocations are exact.
+// carry over between runs; gas and allocations are exact. attrs/tx,
+// events/tx and bytes/tx are what the node's tx indexer and block store
+// write for each; TXBENCH_DUMP=1 logs the events of each round's first
+// transaction.
 //
 //	go test ./app -run '^$' -bench TxPath -benchtime 5x
 func BenchmarkTxPath(b *testing.B) {
@@ -184,6 +187,15 @@ func (tb *txBench) run(txs [][]byte) txCost {
 		c.gas += r.GasUsed
 		c.bytes += len(txs[i])
 		c.events += len(r.Events)
+		if i == 0 && os.Getenv("TXBENCH_DUMP") != "" {
+			for _, e := range r.Events {
+				var ks []string
+				for _, a := range e.Attributes {
+					ks = append(ks, a.Key+"="+a.Value)
+				}
+				tb.b.Logf("%s %v", e.Type, ks)
+			}
+		}
 		for _, e := range r.Events {
 			c.attrs += len(e.Attributes)
 		}
