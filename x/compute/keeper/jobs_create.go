@@ -7,8 +7,8 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/compute/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 // CreateJob opens the auction of the job msg asks for, for requester (msg's
@@ -58,7 +58,7 @@ func (k Keeper) CreateJob(ctx context.Context, requester sdk.AccAddress, msg *ty
 	job := newJob(reqAddr, msg, sdk.UnwrapSDKContext(ctx).BlockHeight(), terms, chunks)
 	job.ProtocolFeeBps, job.CreationFee = params.ProtocolFeeBps, params.JobCreationFee
 	withAssurance(&job, assurance, bought)
-	return k.openJob(ctx, requester, job)
+	return k.openJob(ctx, job)
 }
 
 // checkFeeCaps refuses a job whose model or dataset fee exceeds the
@@ -146,21 +146,23 @@ func newJob(requester string, msg *types.MsgCreateJob, h int64, terms types.JobT
 	return job
 }
 
-// openJob pays the creation fee to the reward pool, moves the job's escrow
-// into the module account, gives the job an id, stores it and queues the end
-// of its commit phase.
-func (k Keeper) openJob(ctx context.Context, requester sdk.AccAddress, job types.Job) (uint64, error) {
+// openJob pays the creation fee to the reward pool and moves the job's
+// escrow into the module account (one transfer from the requester: SendMany),
+// gives the job an id, stores it and queues the end of its commit phase.
+func (k Keeper) openJob(ctx context.Context, job types.Job) (uint64, error) {
+	fee := sdk.NewCoins()
 	if job.CreationFee.IsPositive() {
-		fee := sdk.NewCoins(job.CreationFee)
-		if err := k.BankKeeper.SendCoinsFromAccountToModule(ctx, requester, common.RewardPoolName, fee); err != nil {
-			return 0, err
-		}
+		fee = sdk.NewCoins(job.CreationFee)
+	}
+	if err := modkit.SendMany(ctx, k.BankKeeper, job.Requester, []modkit.Output{
+		{Address: k.poolAddr, Coins: fee}, {Address: k.escrowAddr, Coins: job.Escrow},
+	}); err != nil {
+		return 0, err
+	}
+	if !fee.IsZero() {
 		if err := k.addStatsCoins(ctx, nil, fee, nil); err != nil {
 			return 0, err
 		}
-	}
-	if err := k.BankKeeper.SendCoinsFromAccountToModule(ctx, requester, types.ModuleName, job.Escrow); err != nil {
-		return 0, err
 	}
 	id, err := k.JobSeq.Next(ctx)
 	if err != nil {

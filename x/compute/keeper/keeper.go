@@ -16,6 +16,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/compute/types"
 	"github.com/aichain/aichain/x/internal/modkit"
 )
@@ -52,6 +53,9 @@ type Keeper struct {
 	storeService store.KVStoreService
 	authority    string
 	addressCodec address.Codec
+	// escrowAddr and poolAddr are the compute and reward pool module
+	// accounts' addresses, in bech32: what a job's creation pays to.
+	escrowAddr, poolAddr string
 
 	AccountKeeper types.AccountKeeper
 	BankKeeper    types.BankKeeper
@@ -186,7 +190,17 @@ func NewKeeper(
 	k.jobsByProvider = modkit.IndexView(storeService, types.JobsByProviderKey, "jobs_by_provider",
 		collections.StringKey, collections.Uint64Key)
 	k.jobsRaw = jobsView(storeService, cdc)
+	k.escrowAddr, k.poolAddr = k.moduleBech32(types.ModuleName), k.moduleBech32(common.RewardPoolName)
 	return k
+}
+
+// moduleBech32 is a module account's address in the chain's bech32 form.
+func (k Keeper) moduleBech32(name string) string {
+	s, err := k.addressCodec.BytesToString(modkit.ModuleAddress(name))
+	if err != nil {
+		panic(fmt.Errorf("module account %s address: %w", name, err))
+	}
+	return s
 }
 
 // newProviders declares the providers, indexed by status.

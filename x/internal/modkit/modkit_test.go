@@ -24,6 +24,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
 	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/internal/modkit"
@@ -285,16 +286,27 @@ func (b storeBank) SendCoins(ctx context.Context, from, to sdk.AccAddress, amt s
 	return b.move(ctx, from, to, amt)
 }
 
-func (b storeBank) SendCoinsFromAccountToModule(ctx context.Context, from sdk.AccAddress, mod string, amt sdk.Coins) error {
-	return b.move(ctx, from, authtypes.NewModuleAddress(mod), amt)
-}
-
-func (b storeBank) SendCoinsFromModuleToAccount(ctx context.Context, mod string, to sdk.AccAddress, amt sdk.Coins) error {
-	return b.move(ctx, authtypes.NewModuleAddress(mod), to, amt)
-}
-
-func (b storeBank) SendCoinsFromModuleToModule(ctx context.Context, from, to string, amt sdk.Coins) error {
-	return b.move(ctx, authtypes.NewModuleAddress(from), authtypes.NewModuleAddress(to), amt)
+// InputOutputCoins moves output by output, so that a refused recipient
+// fails it half done (x/bank's checks first; an all-or-nothing caller must
+// not rely on that).
+func (b storeBank) InputOutputCoins(ctx context.Context, in banktypes.Input, outs []banktypes.Output) error {
+	if err := banktypes.ValidateInputOutputs(in, outs); err != nil {
+		return err
+	}
+	from, err := sdk.AccAddressFromBech32(in.Address)
+	if err != nil {
+		return err
+	}
+	for _, o := range outs {
+		to, err := sdk.AccAddressFromBech32(o.Address)
+		if err != nil {
+			return err
+		}
+		if err := b.move(ctx, from, to, o.Coins); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (b storeBank) BlockedAddr(addr sdk.AccAddress) bool { return b.blocked[addr.String()] }

@@ -15,10 +15,7 @@ import (
 // PayoutBank is what a payout needs from x/bank.
 type PayoutBank interface {
 	BalanceReader
-	SendCoins(ctx context.Context, fromAddr, toAddr sdk.AccAddress, amt sdk.Coins) error
-	SendCoinsFromAccountToModule(ctx context.Context, senderAddr sdk.AccAddress, recipientModule string, amt sdk.Coins) error
-	SendCoinsFromModuleToAccount(ctx context.Context, senderModule string, recipientAddr sdk.AccAddress, amt sdk.Coins) error
-	SendCoinsFromModuleToModule(ctx context.Context, senderModule, recipientModule string, amt sdk.Coins) error
+	MultiSender
 	// BlockedAddr is true for the module accounts that may not receive
 	// coins through a plain send (x/bank's blocked list).
 	BlockedAddr(addr sdk.AccAddress) bool
@@ -162,9 +159,10 @@ func (p Payout) CheckShares(ctx context.Context, shares []common.Share) ([]commo
 }
 
 // Pay moves amount from payer: the fee part to the reward pool, the rest over
-// shares (see Plan). It is all or nothing: the payer's spendable balance is
-// checked first, and the transfers run in a cache context written only when
-// every one succeeds. A zero amount pays nothing and checks nothing.
+// shares (see Plan), in one x/bank transfer (SendMany). It is all or nothing:
+// the payer's spendable balance is checked first, and the transfer runs in a
+// cache context written only when it succeeds. A zero amount pays nothing
+// and checks nothing.
 func (p Payout) Pay(ctx context.Context, from Payer, amount sdk.Coins, feeBps uint32, shares []common.Share) (Paid, error) {
 	if amount.IsZero() {
 		return Paid{Fee: sdk.NewCoins(), Parts: make([]sdk.Coins, len(shares))}, nil
@@ -176,40 +174,36 @@ func (p Payout) Pay(ctx context.Context, from Payer, amount sdk.Coins, feeBps ui
 	if ok, short, has := SpendableAll(ctx, p.Bank, from.address(), amount); !ok {
 		return Paid{}, errorsmod.Wrapf(p.ErrFunds, "%s has %s spendable, needs %s (of %s)", from, has, short, amount)
 	}
-	err = RunCached(ctx, func(ctx context.Context) error {
-		if !paid.Fee.IsZero() {
-			if err := p.toModule(ctx, from, common.RewardPoolName, paid.Fee); err != nil {
-				return errorsmod.Wrapf(err, "fee %s from %s to %s", paid.Fee, from, common.RewardPoolName)
-			}
-		}
-		for i, part := range paid.Parts {
-			if part.IsZero() {
-				continue
-			}
-			if err := p.toAccount(ctx, from, recipients[i], part); err != nil {
-				return errorsmod.Wrapf(err, "share %d (%s) %s from %s", i, shares[i].Address, part, from)
-			}
-		}
-		return nil
-	})
+	payer, outs, err := p.outputs(from, paid, recipients)
 	if err != nil {
 		return Paid{}, err
+	}
+	if err := RunCached(ctx, func(ctx context.Context) error { return SendMany(ctx, p.Bank, payer, outs) }); err != nil {
+		return Paid{}, errorsmod.Wrapf(err, "pay %s from %s (fee %s to %s, the rest over %d shares)", amount, from, paid.Fee, common.RewardPoolName, len(shares))
 	}
 	return paid, nil
 }
 
-func (p Payout) toModule(ctx context.Context, from Payer, module string, amt sdk.Coins) error {
-	if from.Module != "" {
-		return p.Bank.SendCoinsFromModuleToModule(ctx, from.Module, module, amt)
+// outputs is the payer's address and the transfer's outputs of a planned
+// payout, in bech32: the fee to the reward pool, then each share's part.
+func (p Payout) outputs(from Payer, paid Paid, recipients []sdk.AccAddress) (string, []Output, error) {
+	payer, err := p.Addresses.BytesToString(from.address())
+	if err != nil {
+		return "", nil, errorsmod.Wrapf(p.ErrFunds, "payer %s: %v", from, err)
 	}
-	return p.Bank.SendCoinsFromAccountToModule(ctx, from.Account, module, amt)
-}
-
-func (p Payout) toAccount(ctx context.Context, from Payer, to sdk.AccAddress, amt sdk.Coins) error {
-	if from.Module != "" {
-		return p.Bank.SendCoinsFromModuleToAccount(ctx, from.Module, to, amt)
+	pool, err := p.Addresses.BytesToString(moduleAddress(common.RewardPoolName))
+	if err != nil {
+		return "", nil, errorsmod.Wrapf(p.ErrShares, "reward pool address: %v", err)
 	}
-	return p.Bank.SendCoins(ctx, from.Account, to, amt)
+	outs := append(make([]Output, 0, len(recipients)+1), Output{Address: pool, Coins: paid.Fee})
+	for i, addr := range recipients {
+		to, err := p.Addresses.BytesToString(addr)
+		if err != nil {
+			return "", nil, errorsmod.Wrapf(p.ErrShares, "share %d: %v", i, err)
+		}
+		outs = append(outs, Output{Address: to, Coins: paid.Parts[i]})
+	}
+	return payer, outs, nil
 }
 
 func (f Payer) address() sdk.AccAddress {

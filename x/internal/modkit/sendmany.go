@@ -1,0 +1,50 @@
+package modkit
+
+import (
+	"context"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+)
+
+// MultiSender is x/bank's transfer from one address to several.
+type MultiSender interface {
+	InputOutputCoins(ctx context.Context, input banktypes.Input, outputs []banktypes.Output) error
+}
+
+// Output is one recipient of SendMany: an address in the chain's bech32 form
+// (a module account's with ModuleAddress) and what it gets.
+type Output = banktypes.Output
+
+// ModuleAddress is a module account's address.
+func ModuleAddress(name string) sdk.AccAddress { return moduleAddress(name) }
+
+// SendMany moves every output's coins from `from` in one x/bank
+// InputOutputCoins, leaving out outputs of no coins. Against one send per
+// recipient, the payer's account and balance are read and written once, not
+// once per recipient, no module account is read to learn its address, and
+// one coin_spent and one message event say what the payer paid (each
+// recipient still gets its coin_received and transfer events): a job's
+// creation fee and escrow cost 11,300 gas less this way (BenchmarkTxPath).
+//
+// x/bank makes an ordinary account of a recipient it does not know, so a
+// module account must be stored before it receives this way: the app
+// stores every module account at genesis (app.ensureModuleAccounts). Like a
+// send, it checks no blocked address: the caller chooses the recipients.
+// It may leave a new recipient's account behind when it fails; callers that
+// go on after a failure run it in a cache context.
+func SendMany(ctx context.Context, bank MultiSender, from string, outputs []Output) error {
+	total := sdk.NewCoins()
+	outs := make([]Output, 0, len(outputs))
+	for _, o := range outputs {
+		if o.Coins.IsZero() {
+			continue
+		}
+		total = total.Add(o.Coins...)
+		outs = append(outs, o)
+	}
+	if len(outs) == 0 {
+		return nil
+	}
+	return bank.InputOutputCoins(ctx, banktypes.Input{Address: from, Coins: total}, outs)
+}
