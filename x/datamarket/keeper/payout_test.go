@@ -1,6 +1,7 @@
 package keeper_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -115,4 +116,33 @@ func TestSplitRoundingConserves(t *testing.T) {
 			t.Fatalf("trial %d: %d shares received %s in all, price %d", trial, n, received, price)
 		}
 	}
+}
+
+// TestPayAllOrNothingRealBank: modkit.Payout.Pay opens no cache context of
+// its own (a purchase is its transaction's to undo, a per-job fee its
+// caller's cache context's): it relies on x/bank's InputOutputCoins checking
+// every recipient before it writes a balance. With a send restriction (as a
+// module's hook may add) that refuses the second share's recipient, a
+// purchase made directly on the block's context fails, and in that context
+// no coin moved: buyer, reward pool and both shares unchanged to the coin,
+// and no licence recorded.
+func TestPayAllOrNothingRealBank(t *testing.T) {
+	s := setup(t)
+	c1, c2 := s.ta.NewAccount(coins(1)), s.ta.NewAccount(coins(1))
+	m := listMsg(s.owner.String(), rental(10, 10_000))
+	m.Shares = []common.Share{{Address: c1.String(), Weight: 2}, {Address: c2.String(), Weight: 1}}
+	id := s.list(m)
+	refused := errors.New("recipient restricted")
+	s.ta.BankKeeper.AppendSendRestriction(func(_ context.Context, _, to sdk.AccAddress, _ sdk.Coins) (sdk.AccAddress, error) {
+		if to.Equals(c2.Address) {
+			return nil, refused
+		}
+		return to, nil
+	})
+	before := s.snap(c1.Address, c2.Address)
+	_, err := s.ms.PurchaseLicense(s.ta.Ctx, &types.MsgPurchaseLicense{Buyer: s.buyer.String(), DatasetId: id, MaxPrice: ample})
+	if !errors.Is(err, refused) {
+		t.Fatalf("purchase paying a restricted share: %v, want the restriction's error", err)
+	}
+	s.unchanged(before, "purchase refused by a send restriction", c1.Address, c2.Address)
 }

