@@ -50,6 +50,11 @@ var blockedModuleAccounts = map[string]bool{
 	stakingtypes.BondedPoolName:    true,
 	stakingtypes.NotBondedPoolName: true,
 	// gov is left unblocked so that funds can be sent to the community through it.
+	// IBC: transfer mints and burns vouchers (native coins sent out wait in
+	// per-channel escrow addresses, not here) and interchain accounts holds
+	// nothing: a send to either would be lost.
+	ibctransfertypes.ModuleName: true,
+	icatypes.ModuleName:         true,
 	// aichain: escrow and lock accounts must hold exactly what their modules
 	// account for. The reward pool stays open: a gift to it is a fee like any other.
 	computetypes.ModuleName:        true,

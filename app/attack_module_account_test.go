@@ -24,7 +24,8 @@ import (
 // to all (a hash of its name), but x/auth stores the account only when
 // something first asks for it. Before that, anyone may put an ordinary
 // account there: a bank send to an address that x/bank does not block (the
-// reward pool, which takes gifts; ICS-20 transfer; interchain accounts; gov)
+// reward pool, which takes gifts, and gov; ICS-20 transfer and interchain
+// accounts too, until x/bank blocked them: TestSendToModuleAccountsRefused)
 // creates a base account, and MsgCreatePermanentLockedAccount a vesting one.
 // From then on x/bank's GetModuleAccount panics on that name: every job's
 // creation fee, every reward claim, every inbound IBC transfer fails, for
@@ -149,7 +150,10 @@ func TestUpgradeRestoresSquattedModuleAccounts(t *testing.T) {
 			acc = locked
 		}
 		ta.AccountKeeper.SetAccount(ta.Ctx, acc)
-		ta.MintTo(addr, sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 1)))
+		// What the squatter's send left there (keeper-level: x/bank now blocks a send to transfer).
+		if err := ta.BankKeeper.SendCoins(ta.Ctx, ta.Accounts[0].Address, addr, sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 1))); err != nil {
+			t.Fatal(err)
+		}
 		squat[name] = acc
 	}
 	if err := mintAsTransfer(ta, sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 1))); err == nil {
@@ -179,5 +183,38 @@ func TestUpgradeRestoresSquattedModuleAccounts(t *testing.T) {
 	}
 	if err := mintAsTransfer(ta, sdk.NewCoins(sdk.NewInt64Coin("ibc/"+fmt.Sprintf("%064X", 2), 3))); err != nil {
 		t.Fatalf("x/transfer cannot mint after the upgrade: %v", err)
+	}
+}
+
+// TestSendToModuleAccountsRefused: every module account but the reward pool
+// (gifts are fees) and gov (funds for the community) refuses a bank send,
+// with x/bank's ErrUnauthorized, and no coin moves: an escrow or lock
+// account must hold exactly what its module accounts for, and ICS-20
+// transfer and interchain accounts hold nothing, so a send to them would be
+// lost.
+func TestSendToModuleAccountsRefused(t *testing.T) {
+	ta := apptesting.Setup(t, 2)
+	mallory := ta.Accounts[1]
+	open := map[string]bool{common.RewardPoolName: true, "gov": true}
+	for name := range app.GetMaccPerms() {
+		if open[name] {
+			continue
+		}
+		addr := authtypes.NewModuleAddress(name)
+		malloryBefore := ta.Balance(mallory.Address, app.BondDenom)
+		r := ta.DeliverTx(mallory, banktypes.NewMsgSend(mallory.Address, addr, sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 1))))
+		if r.Codespace != sdkerrors.ErrUnauthorized.Codespace() || r.Code != sdkerrors.ErrUnauthorized.ABCICode() {
+			t.Fatalf("a send to the %s module account: code %s/%d (%s), want ErrUnauthorized", name, r.Codespace, r.Code, r.Log)
+		}
+		if got := ta.Balance(mallory.Address, app.BondDenom); !got.Equal(malloryBefore) {
+			t.Fatalf("mallory's balance %s → %s after a refused send to %s", malloryBefore, got, name)
+		}
+		for _, e := range r.Events { // its balance moves by itself (fees, inflation): read the result instead
+			for _, a := range e.Attributes {
+				if e.Type == banktypes.EventTypeCoinReceived && a.Key == banktypes.AttributeKeyReceiver && a.Value == addr.String() {
+					t.Fatalf("the refused send to %s still paid it: %v", name, e)
+				}
+			}
+		}
 	}
 }
