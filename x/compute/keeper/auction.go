@@ -103,7 +103,7 @@ func (k Keeper) postCollateral(ctx context.Context, provider sdk.AccAddress, p t
 		return lock, price, types.ErrInsufficientCollateral.Wrapf("job %d is priced in %s: collateral %s from the account, which has %s%s",
 			job.Id, price.Denom, price, have, price.Denom)
 	}
-	return lock, price, k.BankKeeper.SendCoinsFromAccountToModule(ctx, provider, types.ModuleName, sdk.NewCoins(price))
+	return lock, price, modkit.ToModule(ctx, k.BankKeeper, k.addressCodec, provider, types.ModuleName, sdk.NewCoins(price))
 }
 
 // checkBidder checks that provider p may bid on job: ACTIVE, with an endpoint a sidecar can fetch its chunks from (a provider

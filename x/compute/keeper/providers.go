@@ -8,6 +8,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/x/compute/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 // RegisterProvider registers op as a new provider with a description and
@@ -29,7 +30,7 @@ func (k Keeper) RegisterProvider(ctx context.Context, op sdk.AccAddress, moniker
 	if bond.Denom != params.MinProviderBond.Denom || bond.IsLT(params.MinProviderBond) {
 		return types.ErrBondTooSmall.Wrapf("bond %s, min_provider_bond %s", bond, params.MinProviderBond)
 	}
-	if err := k.BankKeeper.SendCoinsFromAccountToModule(ctx, op, types.ModuleName, sdk.NewCoins(bond)); err != nil {
+	if err := modkit.ToModule(ctx, k.BankKeeper, k.addressCodec, op, types.ModuleName, sdk.NewCoins(bond)); err != nil {
 		return err
 	}
 	p := types.Provider{
@@ -87,7 +88,7 @@ func (k Keeper) UpdateProvider(ctx context.Context, op sdk.AccAddress, moniker, 
 		p.JailedUntil = 0
 	}
 	if adding {
-		if err := k.BankKeeper.SendCoinsFromAccountToModule(ctx, op, types.ModuleName, sdk.NewCoins(addBond)); err != nil {
+		if err := modkit.ToModule(ctx, k.BankKeeper, k.addressCodec, op, types.ModuleName, sdk.NewCoins(addBond)); err != nil {
 			return err
 		}
 	}

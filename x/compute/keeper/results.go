@@ -8,6 +8,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/x/compute/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 // SubmitResult records the winner's result on a job: the Merkle root of its
@@ -158,7 +159,7 @@ func (k Keeper) DisputeResult(ctx context.Context, requester sdk.AccAddress, job
 	job.Sample.Requested = withRequested(nil, chunkIndices)
 	if params.DisputeFee.IsPositive() {
 		fee := sdk.NewCoins(params.DisputeFee)
-		if err := k.BankKeeper.SendCoinsFromAccountToModule(ctx, requester, types.ModuleName, fee); err != nil {
+		if err := modkit.ToModule(ctx, k.BankKeeper, k.addressCodec, requester, types.ModuleName, fee); err != nil {
 			return err
 		}
 		job.DisputeDeposit = job.DisputeDeposit.Add(fee...)

@@ -21,7 +21,6 @@ type AccountKeeper interface {
 
 // BankKeeper is what x/compute needs from x/bank.
 type BankKeeper interface {
-	SendCoinsFromAccountToModule(ctx context.Context, senderAddr sdk.AccAddress, recipientModule string, amt sdk.Coins) error
 	// InputOutputCoins moves coins from one address to several (modkit.SendMany).
 	InputOutputCoins(ctx context.Context, input banktypes.Input, outputs []banktypes.Output) error
 	SendCoinsFromModuleToAccount(ctx context.Context, senderModule string, recipientAddr sdk.AccAddress, amt sdk.Coins) error

@@ -3,6 +3,8 @@ package modkit
 import (
 	"context"
 
+	"cosmossdk.io/core/address"
+
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 )
@@ -47,4 +49,22 @@ func SendMany(ctx context.Context, bank MultiSender, from string, outputs []Outp
 		return nil
 	}
 	return bank.InputOutputCoins(ctx, banktypes.Input{Address: from, Coins: total}, outs)
+}
+
+// ToModule moves amt from an account to a module account in one x/bank
+// InputOutputCoins (SendMany). x/bank's SendCoinsFromAccountToModule first
+// reads and decodes the module account to learn its address, which the
+// module's name already gives; the rest (the payer's checks, balances,
+// coin_received and transfer events) is the same. The module account must
+// be stored, as SendMany says.
+func ToModule(ctx context.Context, bank MultiSender, codec address.Codec, from sdk.AccAddress, module string, amt sdk.Coins) error {
+	payer, err := codec.BytesToString(from)
+	if err != nil {
+		return err
+	}
+	to, err := codec.BytesToString(moduleAddress(module))
+	if err != nil {
+		return err
+	}
+	return SendMany(ctx, bank, payer, []Output{{Address: to, Coins: amt}})
 }

@@ -84,7 +84,7 @@ func (k Keeper) CreateLock(ctx context.Context, owner sdk.AccAddress, amount sdk
 	if err := k.releaseBacklog(ctx, totals, denoms); err != nil {
 		return 0, err
 	}
-	if err := k.BankKeeper.SendCoinsFromAccountToModule(ctx, owner, types.ModuleName, sdk.NewCoins(amount)); err != nil {
+	if err := modkit.ToModule(ctx, k.BankKeeper, k.addressCodec, owner, types.ModuleName, sdk.NewCoins(amount)); err != nil {
 		return 0, errorsmod.Wrapf(err, "lock %s", amount)
 	}
 	id, err := k.LockSeq.Next(ctx)
