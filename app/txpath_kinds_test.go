@@ -124,7 +124,7 @@ func createMsg(requester string, seed uint64) sdk.Msg {
 		Requester: requester, MaxPrice: benchCoin(jobMaxPrice),
 		Workload: computetypes.WorkloadSpec{Kind: "gemm-f32", ChunkRows: gemmSize,
 			Gemm: &computetypes.GemmSpec{M: gemmSize, N: gemmSize, K: gemmSize, Seed: seed}},
-		CommitBlocks: 5, RevealBlocks: 5, ExecBlocks: 40,
+		CommitBlocks: 5, RevealBlocks: 5, ExecBlocks: 1000, // long: no provider misses a deadline within a benchmark
 	}
 }
 
