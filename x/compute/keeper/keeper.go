@@ -196,7 +196,7 @@ func NewKeeper(
 
 // moduleBech32 is a module account's address in the chain's bech32 form.
 func (k Keeper) moduleBech32(name string) string {
-	s, err := k.addressCodec.BytesToString(modkit.ModuleAddress(name))
+	s, err := modkit.ModuleBech32(k.addressCodec, name)
 	if err != nil {
 		panic(fmt.Errorf("module account %s address: %w", name, err))
 	}

@@ -97,21 +97,19 @@ type Paid struct {
 // feeBps / 10000) per denom (common.FeePart) to the reward pool, and the rest
 // split over shares by weight with the remainder to the first share
 // (common.SplitCoins). The shares must pass CheckShares: revenue can never be
-// pushed into a module account.
-func (p Payout) Plan(ctx context.Context, amount sdk.Coins, feeBps uint32, shares []common.Share) (Paid, []sdk.AccAddress, error) {
+// pushed into a module account. The recipients are the shares' addresses in
+// the codec's canonical form, in share order.
+func (p Payout) Plan(ctx context.Context, amount sdk.Coins, feeBps uint32, shares []common.Share) (Paid, []string, error) {
 	if err := amount.Validate(); err != nil {
 		return Paid{}, nil, errorsmod.Wrapf(p.ErrFunds, "amount %s: %v", amount, err)
 	}
-	if _, err := p.CheckShares(ctx, shares); err != nil {
+	canonical, err := p.CheckShares(ctx, shares)
+	if err != nil {
 		return Paid{}, nil, err
 	}
-	recipients := make([]sdk.AccAddress, len(shares))
-	for i, s := range shares {
-		addr, err := p.Addresses.StringToBytes(s.Address)
-		if err != nil {
-			return Paid{}, nil, errorsmod.Wrapf(p.ErrShares, "share %d address %q: %v", i, s.Address, err)
-		}
-		recipients[i] = addr
+	recipients := make([]string, len(canonical))
+	for i, s := range canonical {
+		recipients[i] = s.Address
 	}
 	fee := common.FeePart(amount, feeBps)
 	parts, err := common.SplitCoins(amount.Sub(fee...), shares)
@@ -190,21 +188,17 @@ func (p Payout) Pay(ctx context.Context, from Payer, amount sdk.Coins, feeBps ui
 
 // outputs is the payer's address and the transfer's outputs of a planned
 // payout, in bech32: the fee to the reward pool, then each share's part.
-func (p Payout) outputs(from Payer, paid Paid, recipients []sdk.AccAddress) (string, []Output, error) {
+func (p Payout) outputs(from Payer, paid Paid, recipients []string) (string, []Output, error) {
 	payer, err := p.Addresses.BytesToString(from.address())
 	if err != nil {
 		return "", nil, errorsmod.Wrapf(p.ErrFunds, "payer %s: %v", from, err)
 	}
-	pool, err := p.Addresses.BytesToString(moduleAddress(common.RewardPoolName))
+	pool, err := ModuleBech32(p.Addresses, common.RewardPoolName)
 	if err != nil {
 		return "", nil, errorsmod.Wrapf(p.ErrShares, "reward pool address: %v", err)
 	}
 	outs := append(make([]Output, 0, len(recipients)+1), Output{Address: pool, Coins: paid.Fee})
-	for i, addr := range recipients {
-		to, err := p.Addresses.BytesToString(addr)
-		if err != nil {
-			return "", nil, errorsmod.Wrapf(p.ErrShares, "share %d: %v", i, err)
-		}
+	for i, to := range recipients {
 		outs = append(outs, Output{Address: to, Coins: paid.Parts[i]})
 	}
 	return payer, outs, nil

@@ -18,8 +18,10 @@ type MultiSender interface {
 // (a module account's with ModuleAddress) and what it gets.
 type Output = banktypes.Output
 
-// ModuleAddress is a module account's address.
-func ModuleAddress(name string) sdk.AccAddress { return moduleAddress(name) }
+// ModuleBech32 is a module account's address in codec's form.
+func ModuleBech32(codec address.Codec, name string) (string, error) {
+	return codec.BytesToString(moduleAddress(name))
+}
 
 // SendMany moves every output's coins from `from` in one x/bank
 // InputOutputCoins, leaving out outputs of no coins. Against one send per
@@ -62,7 +64,7 @@ func ToModule(ctx context.Context, bank MultiSender, codec address.Codec, from s
 	if err != nil {
 		return err
 	}
-	to, err := codec.BytesToString(moduleAddress(module))
+	to, err := ModuleBech32(codec, module)
 	if err != nil {
 		return err
 	}
