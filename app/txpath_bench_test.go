@@ -187,17 +187,11 @@ func (tb *txBench) run(txs [][]byte) txCost {
 		c.gas += r.GasUsed
 		c.bytes += len(txs[i])
 		c.events += len(r.Events)
-		if i == 0 && os.Getenv("TXBENCH_DUMP") != "" {
-			for _, e := range r.Events {
-				var ks []string
-				for _, a := range e.Attributes {
-					ks = append(ks, a.Key+"="+a.Value)
-				}
-				tb.b.Logf("%s %v", e.Type, ks)
-			}
-		}
 		for _, e := range r.Events {
 			c.attrs += len(e.Attributes)
+			if i == 0 && os.Getenv("TXBENCH_DUMP") != "" {
+				tb.b.Logf("%s %v", e.Type, e.Attributes)
+			}
 		}
 	}
 	return c

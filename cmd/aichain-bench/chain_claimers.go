@@ -36,19 +36,6 @@ func claimerCount(o *chainOptions) int { return 2 * min(o.accounts*o.perAccount,
 // halves, each read cold by its own phase, compare like with like.
 const kindClaimerSend = "bank send (claimers)"
 
-// claimerHalf is the claimers that sign kind: the first half the sends,
-// the second half the claims, all of them the setup's locks.
-func (r *chainRun) claimerHalf(kind string) []*account {
-	h := len(r.claimers) / 2
-	switch kind {
-	case kindClaimerSend:
-		return r.claimers[:h]
-	case kindClaim:
-		return r.claimers[h:]
-	}
-	return r.claimers
-}
-
 // pairedSend is the bank send phase measured right before kind.
 func pairedSend(kind string) string {
 	if kind == kindClaim {
@@ -57,10 +44,18 @@ func pairedSend(kind string) string {
 	return kindSend
 }
 
-// signers are the accounts that sign kind's transactions.
+// signers are the accounts that sign kind's transactions: the run's
+// accounts, or of the claimers the first half for their sends, the second
+// half for the claims, all of them for the setup's locks.
 func (r *chainRun) signers(kind string) []*account {
-	if kind == kindClaim || kind == kindClaimers || kind == kindClaimerSend {
-		return r.claimerHalf(kind)
+	h := len(r.claimers) / 2
+	switch kind {
+	case kindClaimerSend:
+		return r.claimers[:h]
+	case kindClaim:
+		return r.claimers[h:]
+	case kindClaimers:
+		return r.claimers
 	}
 	return r.accs
 }

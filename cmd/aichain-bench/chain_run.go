@@ -219,14 +219,14 @@ func (r *chainRun) builder(kind string) func(i int) []sdk.Msg {
 	case kindSend:
 		return repeat(func(i, _ int) sdk.Msg { return sendMsg(r.accs[i].bech, r.accs[(i+1)%n].bech) })
 	case kindClaimerSend:
-		c := r.claimerHalf(kind)
+		c := r.signers(kind)
 		return func(i int) []sdk.Msg { return []sdk.Msg{sendMsg(c[i].bech, c[(i+1)%len(c)].bech)} }
 	case kindModel:
 		return repeat(func(i, j int) sdk.Msg { return modelMsg(r.accs[i].bech, i, j) })
 	case kindLock:
 		return repeat(func(i, _ int) sdk.Msg { return lockMsg(r.accs[i].bech) })
 	case kindClaim:
-		c := r.claimerHalf(kind)
+		c := r.signers(kind)
 		return func(i int) []sdk.Msg { return []sdk.Msg{claimMsg(c[i].bech)} }
 	case kindCreate:
 		return repeat(func(i, j int) sdk.Msg { return createMsg(r.accs[i].bech, uint64(i*k+j+1), r.o.windows) })
