@@ -209,6 +209,30 @@ func parseCPU(stat string) (float64, error) {
 	return ticks / 100, nil
 }
 
+// peakRSS is the peak resident memory of process pid, in MiB (VmHWM).
+func peakRSS(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	return parsePeakRSS(string(b))
+}
+
+// parsePeakRSS reads the VmHWM line ("VmHWM:  123456 kB") of a
+// /proc/PID/status text.
+func parsePeakRSS(status string) (float64, error) {
+	for _, line := range strings.Split(status, "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+			if err != nil {
+				return 0, fmt.Errorf("VmHWM line %q: %w", line, err)
+			}
+			return kb / 1024, nil
+		}
+	}
+	return 0, fmt.Errorf("no VmHWM in /proc status")
+}
+
 // parseTimings sums the _sum and _count series of check_tx (sync and async)
 // and finalize_block in a Prometheus text exposition.
 func parseTimings(r io.Reader) (nodeTimings, error) {
@@ -270,6 +294,11 @@ type kindResult struct {
 	FinalizeMicros float64 `json:"finalize_us_per_tx"`
 	CheckTxMicros  float64 `json:"checktx_us_per_tx"`
 	CheckTxLatency float64 `json:"checktx_latency_us"`
+	// CheckTxCalls is the node's CheckTx calls over the phase per committed
+	// tx: 1 for its own check, plus each recheck of it (CometBFT rechecks
+	// every tx left in the mempool after each block), plus the checks of
+	// txs the phase sent that did not commit.
+	CheckTxCalls float64 `json:"checktx_calls_per_tx"`
 	// PairedSend is the bank send phase run right before this kind's (none
 	// for bank send itself): the kind's ratios are to it.
 	PairedSend   *kindResult `json:"paired_send,omitempty"`
@@ -326,6 +355,7 @@ func measure(kind string, hashes map[string]bool, blocks []blockInfo, timings no
 	if timings.CheckTx.Count > 0 {
 		r.CheckTxLatency = timings.CheckTx.Sum / timings.CheckTx.Count * 1e6
 	}
+	r.CheckTxCalls = timings.CheckTx.Count / n
 	return r
 }
 

@@ -24,7 +24,9 @@ type chainResult struct {
 	// Intervals are the block intervals (s) before each block holding a
 	// measured kind's tx.
 	Intervals []float64 `json:"block_intervals_s"`
-	options   *chainOptions
+	// NodePeakMiB is the node's peak resident memory over the run (VmHWM).
+	NodePeakMiB float64 `json:"node_peak_rss_mib"`
+	options     *chainOptions
 }
 
 // send is the bank send phase k is compared with: the one run right
@@ -82,16 +84,19 @@ func (c *chainResult) table() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Measured %s on %s: one validator, %s blocks, %d accounts × %d txs per kind, broadcast over gRPC at once.\n\n",
 		c.Date, c.Machine, c.BlockTime, c.Accounts, c.PerAccount)
-	b.WriteString("| kind | committed (failed) | blocks (steady) | committed tx/s | steady tx/s | bank send's steady tx/s | × bank send | gas used / tx | gas/s × send | node CPU µs / tx | CPU × send | FinalizeBlock µs / tx | CheckTx etc. µs / tx | CheckTx latency µs |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| kind | committed (failed) | blocks (steady) | committed tx/s | steady tx/s | bank send's steady tx/s | × bank send | gas used / tx | gas/s × send | node CPU µs / tx | CPU × send | FinalizeBlock µs / tx | CheckTx etc. µs / tx | CheckTx latency µs | CheckTx calls / tx |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, k := range c.Kinds {
-		fmt.Fprintf(&b, "| %s | %d (%d) | %d (%d) | %.0f | %.0f | %.0f | %.2f | %.0f | %.2f | %.0f | %.2f | %.0f | %.0f | %.0f |\n",
+		fmt.Fprintf(&b, "| %s | %d (%d) | %d (%d) | %.0f | %.0f | %.0f | %.2f | %.0f | %.2f | %.0f | %.2f | %.0f | %.0f | %.0f | %.1f |\n",
 			k.Kind, k.Committed, k.Failed, k.Blocks, k.SteadyBlocks, k.TxPerSec, k.SteadyTxPerSec, c.pairedRate(k), c.ratio(k), k.GasMean,
-			c.gasRatio(k), k.CPUMicros, c.cpuRatio(k), k.FinalizeMicros, k.CheckTxMicros, k.CheckTxLatency)
+			c.gasRatio(k), k.CPUMicros, c.cpuRatio(k), k.FinalizeMicros, k.CheckTxMicros, k.CheckTxLatency, k.CheckTxCalls)
 	}
 	iv := c.Intervals
 	fmt.Fprintf(&b, "\nBlock interval under load (%d blocks): p50 %.2f s, p90 %.2f s, p99 %.2f s, max %.2f s.\n",
 		len(iv), percentile(iv, 50), percentile(iv, 90), percentile(iv, 99), percentile(iv, 100))
+	if c.NodePeakMiB > 0 {
+		fmt.Fprintf(&b, "Node peak resident memory (VmHWM): %.0f MiB.\n", c.NodePeakMiB)
+	}
 	for _, k := range c.Kinds {
 		if k.SteadyBlocks == 0 && k.Committed > 0 {
 			fmt.Fprintf(&b, "\n%s: committed in fewer than three blocks, so the node was never saturated and there is no steady rate: raise --accounts or --per-account.", k.Kind)
@@ -112,7 +117,9 @@ func (c *chainResult) table() string {
 		"(/proc); FinalizeBlock is CometBFT's abci_connection_method_timing_seconds{method=\"finalize_block\"} (Prometheus),\n" +
 		"the phase's blocks whole (begin and end blockers too); CheckTx etc. is node CPU less FinalizeBlock: CheckTx with\n" +
 		"the mempool's rechecks, gRPC ingest and consensus. CheckTx latency is the mean of {method=\"check_tx\"}, which\n" +
-		"includes each call's wait for the app's lock while other txs are checked or a block is finalized.\n")
+		"includes each call's wait for the app's lock while other txs are checked or a block is finalized. CheckTx calls / tx\n" +
+		"is the node's CheckTx calls over the txs committed: 1, plus the rechecks CometBFT makes of every tx still in the\n" +
+		"mempool after each block.\n")
 	return b.String()
 }
 

@@ -132,7 +132,9 @@ func (r *chainRun) run(ctx context.Context) (*chainResult, error) {
 		r.res.Kinds = append(r.res.Kinds, res)
 		r.after(kind, blocks)
 	}
-	return r.res, nil
+	peak, err := peakRSS(r.nw.node.cmd.Process.Pid)
+	r.res.NodePeakMiB = peak
+	return r.res, err
 }
 
 // fitWindows widens the jobs' windows to the pace of the first send phase

@@ -110,6 +110,13 @@ cometbft_abci_connection_method_timing_seconds_sum{chain_id="c",method="commit",
 	if err != nil || cpu != 3 {
 		t.Fatalf("cpu %v, %v", cpu, err)
 	}
+	peak, err := parsePeakRSS("Name:\taichaind\nVmPeak:\t 9999 kB\nVmHWM:\t  2048000 kB\nVmRSS:\t 1000 kB\n")
+	if err != nil || peak != 2000 {
+		t.Fatalf("peak %v, %v", peak, err)
+	}
+	if _, err := parsePeakRSS("VmRSS:\t 1000 kB\n"); err == nil {
+		t.Fatal("no VmHWM line, no error")
+	}
 }
 
 // The rate runs from the block before the kind's first to its last; failed
@@ -130,7 +137,7 @@ func TestMeasure(t *testing.T) {
 	if r.Seconds != 2.5 || r.TxPerSec != 3/2.5 || r.GasMean != 200 {
 		t.Fatalf("%+v", r)
 	}
-	if r.FinalizeMicros != 1000 || r.CPUMicros != 2000 || r.CheckTxMicros != 1000 || r.CheckTxLatency != 250000 {
+	if r.FinalizeMicros != 1000 || r.CPUMicros != 2000 || r.CheckTxMicros != 1000 || r.CheckTxLatency != 250000 || r.CheckTxCalls != 4.0/3 {
 		t.Fatalf("%+v", r)
 	}
 	if r.SteadyTxPerSec != 0 || r.SteadyBlocks != 0 {
