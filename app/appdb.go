@@ -2,6 +2,7 @@ package app
 
 import (
 	"path/filepath"
+	"sync"
 
 	dbm "github.com/cosmos/cosmos-db"
 	"github.com/syndtr/goleveldb/leveldb/filter"
@@ -16,8 +17,11 @@ import (
 // CPU at the start of a run and 15 % at its end (docs/bench-chain-profiles.md).
 // The options only change how the files are written and cached, not their
 // format: a database written with either opens with the other. aichaind's
-// start command opens its database with it (StartCmdOptions.DBOpener).
+// start command opens its database with it (StartCmdOptions.DBOpener),
+// before the CometBFT node opens its own: OpenDB first sets goleveldb's
+// defaults for those (useCometLevelDBDefaults).
 func OpenDB(rootDir string, backend dbm.BackendType) (dbm.DB, error) {
+	cometLevelDBOnce.Do(useCometLevelDBDefaults)
 	dataDir := filepath.Join(rootDir, "data")
 	if backend != dbm.GoLevelDBBackend {
 		return dbm.NewDB("application", backend, dataDir)
@@ -49,4 +53,27 @@ func levelDBOptions() *opt.Options {
 		WriteL0PauseTrigger:    24,
 		DisableSeeksCompaction: true,
 	}
+}
+
+var cometLevelDBOnce sync.Once
+
+// useCometLevelDBDefaults sets goleveldb's package defaults, which every
+// database opened without options gets: CometBFT's own (tx_index.db,
+// state.db, blockstore.db, evidence.db), which the SDK's start command has
+// it open with no options and no way for an app to pass any. The tx
+// indexer writes a key for every event attribute of every transaction,
+// and state.db every block's results with their events: with goleveldb's
+// 4 MiB memtable and 2 MiB tables their compaction was the largest cost
+// by which a node's CPU per create job exceeded a send's (+240 µs of
+// +415 µs; docs/bench-chain-profiles.md). These are a 32 MiB memtable,
+// 8 MiB tables, a 64 MiB level 1 and level-0 slowdown and pause at 16 and
+// 24 tables. Like levelDBOptions they change how files are written, not
+// their format, and nothing any node computes. They cost about 300 MiB
+// more memory at peak (four memtables, each doubled while it flushes).
+func useCometLevelDBDefaults() {
+	opt.DefaultWriteBuffer = 32 * opt.MiB
+	opt.DefaultCompactionTableSize = 8 * opt.MiB
+	opt.DefaultCompactionTotalSize = 64 * opt.MiB
+	opt.DefaultWriteL0SlowdownTrigger = 16
+	opt.DefaultWriteL0PauseTrigger = 24
 }
