@@ -19,6 +19,10 @@ type HandlerOptions struct {
 	// IBCKeeper lets the redundant-relay decorator refuse IBC packets and
 	// updates that are already on chain (relayers racing each other).
 	IBCKeeper *ibckeeper.Keeper
+	// Precheck holds the memo of verified signatures and learns the signers
+	// CheckTx passes; the tx service's broadcasts verify into it (see
+	// sigPrecheck). Without it the handler keeps a memo of its own.
+	Precheck *sigPrecheck
 }
 
 // NewAnteHandler returns the ante handler: the SDK's standard chain of
@@ -39,7 +43,11 @@ func NewAnteHandler(options HandlerOptions) (sdk.AnteHandler, error) {
 	if options.IBCKeeper == nil {
 		return nil, errorsmod.Wrap(sdkerrors.ErrLogic, "IBC keeper is required for the ante handler")
 	}
-	std := standardAnte(options.HandlerOptions, newSigMemo(sigMemoSize))
+	pre := options.Precheck
+	if pre == nil {
+		pre = &sigPrecheck{memo: newSigMemo(sigMemoSize)}
+	}
+	std := standardAnte(options.HandlerOptions, pre)
 	relay := ibcante.NewRedundantRelayDecorator(options.IBCKeeper)
 	done := func(ctx sdk.Context, _ sdk.Tx, _ bool) (sdk.Context, error) { return ctx, nil }
 	withRelay := func(ctx sdk.Context, tx sdk.Tx, simulate bool) (sdk.Context, error) {
@@ -54,8 +62,8 @@ func NewAnteHandler(options HandlerOptions) (sdk.AnteHandler, error) {
 
 // standardAnte is the SDK's ante.NewAnteHandler chain, decorator for
 // decorator, with fees in the bond denom only (feeDenomDecorator) and the
-// signature verification consulting memo first.
-func standardAnte(o ante.HandlerOptions, memo *sigMemo) sdk.AnteHandler {
+// signature verification consulting pre's memo first.
+func standardAnte(o ante.HandlerOptions, pre *sigPrecheck) sdk.AnteHandler {
 	return sdk.ChainAnteDecorators(
 		ante.NewSetUpContextDecorator(), // first: it sets the gas meter
 		ante.NewExtensionOptionsDecorator(o.ExtensionOptionChecker),
@@ -70,7 +78,7 @@ func standardAnte(o ante.HandlerOptions, memo *sigMemo) sdk.AnteHandler {
 		ante.NewSigGasConsumeDecorator(o.AccountKeeper, o.SigGasConsumer),
 		memoSigVerifyDecorator{
 			verify: ante.NewSigVerificationDecorator(o.AccountKeeper, o.SignModeHandler, o.SigVerifyOptions...),
-			ak:     o.AccountKeeper, handler: o.SignModeHandler, memo: memo,
+			ak:     o.AccountKeeper, handler: o.SignModeHandler, memo: pre.memo, pre: pre,
 		},
 		ante.NewIncrementSequenceDecorator(o.AccountKeeper),
 	)

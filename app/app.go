@@ -168,6 +168,7 @@ type App struct {
 	BasicModuleManager module.BasicManager
 	sm                 *module.SimulationManager
 	configurator       module.Configurator
+	precheck           *sigPrecheck // the memo of verified signatures, shared by the ante and the tx service
 }
 
 // New returns a fully wired aichain application.
@@ -452,6 +453,7 @@ func New(
 	// ABCI++: vote extensions carry the sidecars' verdicts (app/ve).
 	app.setVoteExtensions(logger, appOpts)
 
+	app.precheck = newSigPrecheck(newSigMemo(sigMemoSize), txConfig.TxDecoder(), txConfig.SignModeHandler())
 	anteHandler, err := NewAnteHandler(HandlerOptions{
 		HandlerOptions: ante.HandlerOptions{
 			AccountKeeper:   app.AccountKeeper,
@@ -461,6 +463,7 @@ func New(
 			SigGasConsumer:  ante.DefaultSigVerificationGasConsumer,
 		},
 		IBCKeeper: app.IBCKeeper,
+		Precheck:  app.precheck,
 	})
 	if err != nil {
 		panic(fmt.Errorf("ante handler: %w", err))

@@ -21,14 +21,17 @@ const broadcastSlots = 8
 // queued behind all their CheckTx calls, and blocks came late (a client
 // flooding a validator's gRPC port could slow its consensus at will). A
 // call waiting for a slot holds no lock, and gives up when its context
-// ends. The other methods are the SDK's, unchanged.
+// ends. Holding a slot, a call first verifies its transaction's
+// signatures outside the app's lock where pre allows (sigPrecheck; pre may
+// be nil). The other methods are the SDK's, unchanged.
 type limitedTxService struct {
 	txtypes.ServiceServer
 	slots chan struct{}
+	pre   *sigPrecheck
 }
 
-func newLimitedTxService(inner txtypes.ServiceServer, slots int) limitedTxService {
-	return limitedTxService{ServiceServer: inner, slots: make(chan struct{}, slots)}
+func newLimitedTxService(inner txtypes.ServiceServer, slots int, pre *sigPrecheck) limitedTxService {
+	return limitedTxService{ServiceServer: inner, slots: make(chan struct{}, slots), pre: pre}
 }
 
 func (s limitedTxService) BroadcastTx(ctx context.Context, req *txtypes.BroadcastTxRequest) (*txtypes.BroadcastTxResponse, error) {
@@ -38,5 +41,6 @@ func (s limitedTxService) BroadcastTx(ctx context.Context, req *txtypes.Broadcas
 		return nil, status.FromContextError(ctx.Err()).Err()
 	}
 	defer func() { <-s.slots }()
+	s.pre.run(req.GetTxBytes())
 	return s.ServiceServer.BroadcastTx(ctx, req)
 }

@@ -42,7 +42,7 @@ func (s *slowBroadcast) BroadcastTx(context.Context, *txtypes.BroadcastTxRequest
 // and every call is still answered.
 func TestAttackBroadcastFloodBounded(t *testing.T) {
 	inner := &slowBroadcast{release: make(chan struct{})}
-	svc := newLimitedTxService(inner, broadcastSlots)
+	svc := newLimitedTxService(inner, broadcastSlots, nil)
 	const flood = 5 * broadcastSlots
 	var wg sync.WaitGroup
 	for range flood {
@@ -73,7 +73,7 @@ func TestAttackBroadcastFloodBounded(t *testing.T) {
 // context's gRPC status, and never reaches CheckTx.
 func TestBroadcastWaitEndsWithContext(t *testing.T) {
 	inner := &slowBroadcast{release: make(chan struct{})}
-	svc := newLimitedTxService(inner, 1)
+	svc := newLimitedTxService(inner, 1, nil)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

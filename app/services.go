@@ -161,11 +161,12 @@ func (app *App) RegisterAPIRoutes(apiSvr *api.Server, apiConfig config.APIConfig
 }
 
 // RegisterTxService registers the gRPC tx service (simulate, broadcast,
-// get), with at most broadcastSlots broadcasts checking at once (see
-// limitedTxService).
+// get), with at most broadcastSlots broadcasts checking at once, each
+// verifying its signatures before CheckTx where it may (see
+// limitedTxService and sigPrecheck).
 func (app *App) RegisterTxService(clientCtx client.Context) {
 	txtypes.RegisterServiceServer(app.BaseApp.GRPCQueryRouter(),
-		newLimitedTxService(authtx.NewTxServer(clientCtx, app.BaseApp.Simulate, app.interfaceRegistry), broadcastSlots))
+		newLimitedTxService(authtx.NewTxServer(clientCtx, app.BaseApp.Simulate, app.interfaceRegistry), broadcastSlots, app.precheck))
 }
 
 // RegisterTendermintService registers the CometBFT query service.

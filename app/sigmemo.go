@@ -5,17 +5,11 @@ import (
 	"encoding/binary"
 	"sync"
 
-	"google.golang.org/protobuf/types/known/anypb"
-
-	signingv1beta1 "cosmossdk.io/api/cosmos/tx/signing/v1beta1"
 	storetypes "cosmossdk.io/store/types"
 	txsigning "cosmossdk.io/x/tx/signing"
 
-	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
-	"github.com/cosmos/cosmos-sdk/types/tx/signing"
 	"github.com/cosmos/cosmos-sdk/x/auth/ante"
-	authsigning "github.com/cosmos/cosmos-sdk/x/auth/signing"
 )
 
 // sigMemoSize is how many verified signatures a node remembers: four times
@@ -95,97 +89,74 @@ func sigMemoKey(pkType string, pk, signBytes, sig []byte) [32]byte {
 // signature, but lets it skip the verification (the elliptic-curve part,
 // the largest cost of a transaction, paid once in CheckTx and again in the
 // block) when every signature of the transaction is in the memo. A
-// signature enters the memo only after the SDK's decorator verified it.
-// Simulation, ReCheckTx, multisig, unordered transactions and sign modes
-// other than DIRECT and LEGACY_AMINO_JSON always go the SDK's way. The
-// memo's own account reads are not charged, so gas is the same either way.
+// signature enters the memo only after the SDK's decorator verified it, or
+// after sigPrecheck verified it with the key and account number CheckTx
+// had read. Simulation, ReCheckTx, multisig, unordered transactions and
+// sign modes other than DIRECT and LEGACY_AMINO_JSON always go the SDK's
+// way. The memo's own account reads are not charged, so gas is the same
+// either way. Each transaction CheckTx passes tells pre (when set) its
+// signers' account numbers, keys and next sequences.
 type memoSigVerifyDecorator struct {
 	verify  ante.SigVerificationDecorator
 	ak      ante.AccountKeeper
 	handler *txsigning.HandlerMap
 	memo    *sigMemo
+	pre     *sigPrecheck
 }
 
 func (d memoSigVerifyDecorator) AnteHandle(ctx sdk.Context, tx sdk.Tx, simulate bool, next sdk.AnteHandler) (sdk.Context, error) {
 	if simulate || ctx.IsReCheckTx() || !ctx.IsSigverifyTx() {
 		return d.verify.AnteHandle(ctx, tx, simulate, next)
 	}
-	keys, ok := d.keys(ctx, tx)
+	keys, signers, ok := d.keys(ctx, tx)
 	if !ok {
 		return d.verify.AnteHandle(ctx, tx, simulate, next)
 	}
+	passed := func() {
+		if ctx.IsCheckTx() {
+			d.pre.learn(ctx.ChainID(), signers)
+		}
+	}
 	if d.memo.hasAll(keys) {
 		return d.verify.AnteHandle(ctx.WithIsSigverifyTx(false), tx, simulate, func(c sdk.Context, t sdk.Tx, s bool) (sdk.Context, error) {
+			passed()
 			return next(c.WithIsSigverifyTx(true), t, s)
 		})
 	}
 	return d.verify.AnteHandle(ctx, tx, simulate, func(c sdk.Context, t sdk.Tx, s bool) (sdk.Context, error) {
 		d.memo.addAll(keys) // the SDK's decorator calls on only when every signature verified
+		passed()
 		return next(c, t, s)
 	})
 }
 
 // keys returns the memo keys of tx's signatures, with the sign bytes built
 // as the SDK's decorator builds them (signer data from the account as it
-// is now), or false when tx goes the SDK's way only.
-func (d memoSigVerifyDecorator) keys(ctx sdk.Context, tx sdk.Tx) ([][32]byte, bool) {
-	sigTx, ok := tx.(authsigning.Tx)
+// is now), and what each signer's account said; false when tx goes the
+// SDK's way only.
+func (d memoSigVerifyDecorator) keys(ctx sdk.Context, tx sdk.Tx) ([][32]byte, []signerState, bool) {
+	parts, ok := signedParts(tx)
 	if !ok {
-		return nil, false
-	}
-	adaptable, ok := tx.(authsigning.V2AdaptableTx)
-	if !ok {
-		return nil, false
-	}
-	if u, ok := tx.(sdk.TxWithUnordered); ok && u.GetUnordered() {
-		return nil, false
-	}
-	sigs, err := sigTx.GetSignaturesV2()
-	if err != nil {
-		return nil, false
-	}
-	signers, err := sigTx.GetSigners()
-	if err != nil || len(sigs) != len(signers) || len(sigs) == 0 {
-		return nil, false
+		return nil, nil, false
 	}
 	free := ctx.WithGasMeter(storetypes.NewInfiniteGasMeter())
-	txData := adaptable.GetSigningTxData()
-	keys := make([][32]byte, len(sigs))
-	for i, sig := range sigs {
-		single, ok := sig.Data.(*signing.SingleSignatureData)
-		if !ok {
-			return nil, false
-		}
-		var mode signingv1beta1.SignMode
-		switch single.SignMode {
-		case signing.SignMode_SIGN_MODE_DIRECT:
-			mode = signingv1beta1.SignMode_SIGN_MODE_DIRECT
-		case signing.SignMode_SIGN_MODE_LEGACY_AMINO_JSON:
-			mode = signingv1beta1.SignMode_SIGN_MODE_LEGACY_AMINO_JSON
-		default:
-			return nil, false
-		}
-		acc := d.ak.GetAccount(free, signers[i])
+	keys := make([][32]byte, len(parts.sigs))
+	states := make([]signerState, len(parts.sigs))
+	for i, sig := range parts.sigs {
+		acc := d.ak.GetAccount(free, parts.signers[i])
 		if acc == nil || acc.GetPubKey() == nil {
-			return nil, false
+			return nil, nil, false
 		}
-		pk := acc.GetPubKey()
-		anyPk, err := codectypes.NewAnyWithValue(pk)
+		st := signerState{addr: string(parts.signers[i]), accNum: acc.GetAccountNumber(), pk: acc.GetPubKey(), seq: sig.Sequence + 1}
+		accNum := st.accNum
+		if ctx.BlockHeight() == 0 {
+			accNum = 0
+		}
+		k, _, err := signKey(free, d.handler, parts, i, ctx.ChainID(), accNum, st.pk)
 		if err != nil {
-			return nil, false
+			return nil, nil, false
 		}
-		var accNum uint64
-		if ctx.BlockHeight() != 0 {
-			accNum = acc.GetAccountNumber()
-		}
-		signBytes, err := d.handler.GetSignBytes(free, mode, txsigning.SignerData{
-			Address: acc.GetAddress().String(), ChainID: ctx.ChainID(), AccountNumber: accNum, Sequence: sig.Sequence,
-			PubKey: &anypb.Any{TypeUrl: anyPk.TypeUrl, Value: anyPk.Value},
-		}, txData)
-		if err != nil {
-			return nil, false
-		}
-		keys[i] = sigMemoKey(anyPk.TypeUrl, pk.Bytes(), signBytes, single.Signature)
+		keys[i], states[i] = k, st
 	}
-	return keys, true
+	return keys, states, true
 }

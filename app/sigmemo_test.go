@@ -67,8 +67,9 @@ func newMemoFixture(t *testing.T, size int) *memoFixture {
 	acc := authtypes.NewBaseAccount(addr, priv.PubKey(), 7, 3)
 	ak := memoAccounts{accs: map[string]*authtypes.BaseAccount{string(addr): acc}}
 	handler := enc.TxConfig.SignModeHandler()
+	pre := newSigPrecheck(newSigMemo(size), enc.TxConfig.TxDecoder(), handler)
 	f := &memoFixture{t: t, enc: enc, priv: priv, addr: addr, ak: ak,
-		d:   memoSigVerifyDecorator{verify: ante.NewSigVerificationDecorator(ak, handler), ak: ak, handler: handler, memo: newSigMemo(size)},
+		d:   memoSigVerifyDecorator{verify: ante.NewSigVerificationDecorator(ak, handler), ak: ak, handler: handler, memo: pre.memo, pre: pre},
 		ctx: sdk.NewContext(nil, cmtproto.Header{ChainID: "memo-1", Height: 9}, false, log.NewNopLogger()).WithIsSigverifyTx(true),
 	}
 	return f
@@ -188,7 +189,7 @@ func TestAttackSigMemoReplayAfterSequenceUsed(t *testing.T) {
 func TestSigMemoHitSkipsVerification(t *testing.T) {
 	f := newMemoFixture(t, 16)
 	forged := f.forged(f.tx("memo-1", 3, 1))
-	keys, ok := f.d.keys(f.ctx, forged)
+	keys, _, ok := f.d.keys(f.ctx, forged)
 	if !ok || len(keys) != 1 {
 		t.Fatalf("keys: %v %v", keys, ok)
 	}

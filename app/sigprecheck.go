@@ -1,0 +1,205 @@
+package app
+
+import (
+	"context"
+	"sync"
+
+	"google.golang.org/protobuf/types/known/anypb"
+
+	signingv1beta1 "cosmossdk.io/api/cosmos/tx/signing/v1beta1"
+	txsigning "cosmossdk.io/x/tx/signing"
+
+	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
+	cryptotypes "github.com/cosmos/cosmos-sdk/crypto/types"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/types/tx/signing"
+	authsigning "github.com/cosmos/cosmos-sdk/x/auth/signing"
+)
+
+// signerBookSize is how many signers sigPrecheck remembers.
+const signerBookSize = 1 << 14
+
+// sigPrecheck verifies the signatures of a transaction broadcast over the
+// node's gRPC tx service before CometBFT takes the app's lock to check it,
+// and puts those that verify into the memo of verified signatures
+// (sigMemo): CheckTx then finds them there and does not verify them under
+// the lock. CheckTx, FinalizeBlock and Commit run one at a time under that
+// lock, which bounds how many transactions a node commits a second, and
+// the verification was 196 of CheckTx's 258 µs (docs/bench-chain-profiles.md).
+// A key enters the memo only if its signature verified over those sign
+// bytes with that public key, so a stale guess costs a miss, never a wrong
+// result: CheckTx builds its keys from the state of the moment and
+// verifies what it does not find.
+//
+// It verifies only for signers whose transaction CheckTx passed before, at
+// the sequence CheckTx will expect next, and once per signer and sequence;
+// everything else goes the usual way, where the sequence and the fee are
+// checked before the signature. So what it verifies for nothing (a
+// transaction that then fails CheckTx pays no fee) is at most one
+// transaction per signer between two of its transactions that paid.
+type sigPrecheck struct {
+	memo    *sigMemo
+	decode  sdk.TxDecoder
+	handler *txsigning.HandlerMap
+
+	mu      sync.Mutex
+	chainID string
+	signers map[string]*signerState // by address bytes
+	ring    []string
+	next    int
+}
+
+// signerState is what CheckTx last read of a signer's account.
+type signerState struct {
+	addr   string // address bytes
+	accNum uint64
+	pk     cryptotypes.PubKey
+	seq    uint64 // the sequence CheckTx expects next
+	tried  bool   // a precheck at seq was made
+}
+
+func newSigPrecheck(memo *sigMemo, decode sdk.TxDecoder, handler *txsigning.HandlerMap) *sigPrecheck {
+	return &sigPrecheck{memo: memo, decode: decode, handler: handler, signers: make(map[string]*signerState)}
+}
+
+// learn records the signers of a transaction CheckTx passed.
+func (p *sigPrecheck) learn(chainID string, signers []signerState) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.chainID = chainID
+	for _, st := range signers {
+		if cur, ok := p.signers[st.addr]; ok {
+			*cur = st
+			continue
+		}
+		if len(p.ring) < signerBookSize {
+			p.ring = append(p.ring, st.addr)
+		} else {
+			delete(p.signers, p.ring[p.next])
+			p.ring[p.next] = st.addr
+			p.next = (p.next + 1) % len(p.ring)
+		}
+		c := st
+		p.signers[st.addr] = &c
+	}
+}
+
+// claim returns what CheckTx read of addr if seq is the sequence it
+// expects next and no precheck was made at it, marking it tried.
+func (p *sigPrecheck) claim(addr []byte, seq uint64) (signerState, string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st, ok := p.signers[string(addr)]
+	if !ok || st.seq != seq || st.tried {
+		return signerState{}, "", false
+	}
+	st.tried = true
+	return *st, p.chainID, true
+}
+
+// run verifies the signatures of txBytes where it may (see sigPrecheck)
+// and remembers them in the memo when every one verified.
+func (p *sigPrecheck) run(txBytes []byte) {
+	if p == nil {
+		return
+	}
+	tx, err := p.decode(txBytes)
+	if err != nil {
+		return
+	}
+	parts, ok := signedParts(tx)
+	if !ok {
+		return
+	}
+	keys := make([][32]byte, len(parts.sigs))
+	for i, sig := range parts.sigs {
+		st, chainID, ok := p.claim(parts.signers[i], sig.Sequence)
+		if !ok {
+			return
+		}
+		k, signBytes, err := signKey(context.Background(), p.handler, parts, i, chainID, st.accNum, st.pk)
+		if err != nil || !st.pk.VerifySignature(signBytes, parts.single[i].Signature) {
+			return
+		}
+		keys[i] = k
+	}
+	p.memo.addAll(keys)
+}
+
+// txSigParts are what a memo key is made of, for each signature of a
+// transaction.
+type txSigParts struct {
+	sigs    []signing.SignatureV2
+	single  []*signing.SingleSignatureData
+	modes   []signingv1beta1.SignMode
+	signers [][]byte
+	txData  txsigning.TxData
+}
+
+// signedParts returns tx's signatures, signers and signing data, or false
+// when tx goes the SDK's way only: an unordered transaction, a multisig,
+// a sign mode other than DIRECT and LEGACY_AMINO_JSON, or signatures that
+// do not match the signers one to one.
+func signedParts(tx sdk.Tx) (txSigParts, bool) {
+	sigTx, ok := tx.(authsigning.Tx)
+	if !ok {
+		return txSigParts{}, false
+	}
+	adaptable, ok := tx.(authsigning.V2AdaptableTx)
+	if !ok {
+		return txSigParts{}, false
+	}
+	if u, ok := tx.(sdk.TxWithUnordered); ok && u.GetUnordered() {
+		return txSigParts{}, false
+	}
+	sigs, err := sigTx.GetSignaturesV2()
+	if err != nil {
+		return txSigParts{}, false
+	}
+	signers, err := sigTx.GetSigners()
+	if err != nil || len(sigs) != len(signers) || len(sigs) == 0 {
+		return txSigParts{}, false
+	}
+	parts := txSigParts{sigs: sigs, signers: signers, single: make([]*signing.SingleSignatureData, len(sigs)),
+		modes: make([]signingv1beta1.SignMode, len(sigs))}
+	for i, sig := range sigs {
+		single, ok := sig.Data.(*signing.SingleSignatureData)
+		if !ok {
+			return txSigParts{}, false
+		}
+		switch single.SignMode {
+		case signing.SignMode_SIGN_MODE_DIRECT:
+			parts.modes[i] = signingv1beta1.SignMode_SIGN_MODE_DIRECT
+		case signing.SignMode_SIGN_MODE_LEGACY_AMINO_JSON:
+			parts.modes[i] = signingv1beta1.SignMode_SIGN_MODE_LEGACY_AMINO_JSON
+		default:
+			return txSigParts{}, false
+		}
+		parts.single[i] = single
+	}
+	parts.txData = adaptable.GetSigningTxData()
+	return parts, true
+}
+
+// signKey returns the memo key of signature i of parts and its sign bytes,
+// built as the SDK's signature decorator builds them, for the signer's
+// account number and public key given.
+func signKey(ctx context.Context, handler *txsigning.HandlerMap, parts txSigParts, i int, chainID string,
+	accNum uint64, pk cryptotypes.PubKey,
+) ([32]byte, []byte, error) {
+	anyPk, err := codectypes.NewAnyWithValue(pk)
+	if err != nil {
+		return [32]byte{}, nil, err
+	}
+	signBytes, err := handler.GetSignBytes(ctx, parts.modes[i], txsigning.SignerData{
+		Address: sdk.AccAddress(parts.signers[i]).String(), ChainID: chainID, AccountNumber: accNum,
+		Sequence: parts.sigs[i].Sequence, PubKey: &anypb.Any{TypeUrl: anyPk.TypeUrl, Value: anyPk.Value},
+	}, parts.txData)
+	if err != nil {
+		return [32]byte{}, nil, err
+	}
+	return sigMemoKey(anyPk.TypeUrl, pk.Bytes(), signBytes, parts.single[i].Signature), signBytes, nil
+}
