@@ -35,8 +35,12 @@ install:
 	$(GO) install $(BUILD_FLAGS) $(addprefix ./cmd/,$(BINARIES))
 
 # Every test, the end-to-end ones too (they build aichaind and run it on free
-# loopback ports).
+# loopback ports). Everything is compiled first, so that on a cold build
+# cache the end-to-end tests' chains do not run beside the compiler (their
+# jobs' windows are counted in blocks; CLI calls on 2 saturated cores took
+# long enough to miss them).
 test:
+	$(GO) build ./...
 	$(GO) test -count=1 -parallel 3 -timeout 40m ./...
 
 # Long simulations: 8 seeds × 500 blocks × 200 operations, invariants after

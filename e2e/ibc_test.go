@@ -128,6 +128,12 @@ func (c *Chain) balanceOf(t *testing.T, addr, denom string) math.Int {
 	return amt
 }
 
+// relayWait bounds the wait for a packet to be relayed. The relayer first
+// replays the chains' recent blocks ("Chain is not yet in sync") and relays
+// only once both are in sync; beside the other e2e tests on 2 busy cores
+// that took more than 90 s once, where it takes seconds on a quiet machine.
+const relayWait = 180 * time.Second
+
 // waitBalance waits until addr holds want of denom on c.
 func (c *Chain) waitBalance(t *testing.T, addr, denom string, want math.Int, timeout time.Duration) {
 	t.Helper()
@@ -186,7 +192,7 @@ func TestIBCTransfer(t *testing.T) {
 	aliceBefore := a.balanceOf(t, alice, "uaic")
 
 	okTx(t, "transfer A→B", a.Tx("ibc-transfer", "transfer", "transfer", "channel-0", bob, "1234uaic", "--from", "alice"))
-	b.waitBalance(t, bob, voucher, math.NewInt(1234), 90*time.Second)
+	b.waitBalance(t, bob, voucher, math.NewInt(1234), relayWait)
 	if got := a.balanceOf(t, alice, "uaic"); !aliceBefore.Sub(got).Equal(math.NewInt(1234)) {
 		t.Fatalf("alice paid %s for the transfer, want 1234 (zero gas price)", aliceBefore.Sub(got))
 	}
@@ -195,7 +201,7 @@ func TestIBCTransfer(t *testing.T) {
 	}
 
 	okTx(t, "transfer B→A", b.Tx("ibc-transfer", "transfer", "transfer", "channel-0", alice, "234"+voucher, "--from", "bob"))
-	a.waitBalance(t, alice, "uaic", aliceBefore.Sub(math.NewInt(1000)), 90*time.Second)
+	a.waitBalance(t, alice, "uaic", aliceBefore.Sub(math.NewInt(1000)), relayWait)
 	if got := b.balanceOf(t, bob, voucher); !got.Equal(math.NewInt(1000)) {
 		t.Fatalf("bob holds %s %s after sending 234 back, want 1000", got, voucher)
 	}
@@ -218,8 +224,8 @@ func ibcJobPaidInVoucher(t *testing.T, a, b *Chain) {
 	escrowBefore, bobBefore := b.balanceOf(t, escrowB, "uaic"), b.balanceOf(t, bob, "uaic")
 	okTx(t, "B's uaic to alice on A", b.Tx("ibc-transfer", "transfer", "transfer", "channel-0", alice, "100000uaic", "--from", "bob"))
 	okTx(t, "B's uaic to the provider on A", b.Tx("ibc-transfer", "transfer", "transfer", "channel-0", prov, "20000uaic", "--from", "bob"))
-	a.waitBalance(t, alice, bOnA, math.NewInt(100_000), 90*time.Second)
-	a.waitBalance(t, prov, bOnA, math.NewInt(20_000), 90*time.Second)
+	a.waitBalance(t, alice, bOnA, math.NewInt(100_000), relayWait)
+	a.waitBalance(t, prov, bOnA, math.NewInt(20_000), relayWait)
 	if got := b.balanceOf(t, escrowB, "uaic").Sub(escrowBefore); !got.Equal(math.NewInt(120_000)) {
 		t.Fatalf("chain B's escrow took %s uaic, want 120000", got)
 	}
@@ -251,7 +257,7 @@ func ibcJobPaidInVoucher(t *testing.T, a, b *Chain) {
 	}
 
 	okTx(t, "earnings back to B", a.Tx("ibc-transfer", "transfer", "transfer", "channel-0", bob, "4750"+bOnA, "--from", "provider"))
-	b.waitBalance(t, bob, "uaic", bobBefore.Sub(math.NewInt(120_000-4_750)), 90*time.Second)
+	b.waitBalance(t, bob, "uaic", bobBefore.Sub(math.NewInt(120_000-4_750)), relayWait)
 	if got := b.balanceOf(t, escrowB, "uaic").Sub(escrowBefore); !got.Equal(math.NewInt(120_000 - 4_750)) {
 		t.Fatalf("chain B's escrow holds %s more uaic, want %d", got, 120_000-4_750)
 	}

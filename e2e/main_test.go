@@ -2,19 +2,29 @@ package e2e
 
 import (
 	"flag"
+	"fmt"
 	"os"
+	"regexp"
+	"strings"
 	"testing"
+	"time"
 )
 
-// TestMain starts building the binaries at once (a build failure is
-// reported by the first test that needs them). Most tests run in parallel,
-// each on a chain of its own on free ports; the ones that kill processes,
-// time a shutdown or run four validators run alone, first. The binaries'
-// temporary folder (about 450 MiB) is removed at the end.
+// TestMain builds the binaries, and the Go relayer when the run includes the
+// IBC test, before any test starts (a build failure is reported by the first
+// test that needs them): a test's chain that runs beside a cold build of
+// the relayer (a second SDK and ibc-go, minutes on 2 cores) saw its jobs'
+// commit windows close before its CLI transactions were in. Most tests run in
+// parallel, each on a chain of its own on free ports; the ones that kill
+// processes, time a shutdown or run four validators run alone, first. The
+// binaries' temporary folder (about 450 MiB) is removed at the end.
 func TestMain(m *testing.M) {
 	flag.Parse()
 	if !testing.Short() {
-		go func() { _, _ = buildBinaries() }()
+		prebuild("binaries", func() error { _, err := buildBinaries(); return err })
+		if runSelects("TestIBCTransfer") {
+			prebuild("relayer", func() error { _, err := buildRelayer(); return err })
+		}
 	}
 	code := m.Run()
 	if !testing.Short() {
@@ -23,4 +33,32 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(code)
+}
+
+// prebuild runs build and says on stderr how long it took (or that it
+// failed: the first test that needs it fails with the error).
+func prebuild(what string, build func() error) {
+	start := time.Now()
+	fmt.Fprintf(os.Stderr, "e2e: building the %s before the tests start\n", what)
+	if err := build(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: building the %s failed (the tests that need it will say why)\n", what)
+		return
+	}
+	fmt.Fprintf(os.Stderr, "e2e: %s built in %s\n", what, time.Since(start).Round(time.Second))
+}
+
+// runSelects says whether -run (empty: every test) may select the top-level
+// test named name (its pattern before the first '/'; a test the guess
+// misses still builds what it needs when it starts).
+func runSelects(name string) bool {
+	f := flag.Lookup("test.run")
+	if f == nil || f.Value.String() == "" {
+		return true
+	}
+	top, _, _ := strings.Cut(f.Value.String(), "/")
+	re, err := regexp.Compile(top)
+	if err != nil {
+		return true
+	}
+	return re.MatchString(name)
 }
