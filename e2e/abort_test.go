@@ -34,7 +34,10 @@ func TestProviderAbortsWhenTheDatasetVanishes(t *testing.T) {
 		dave: "dave (dataset share)", prov: "provider", pool: "reward pool"}
 	before := c.balances(t, alice, bob, carol, dave, prov, pool)
 
-	id := c.createMLPJob(t)
+	// Windows of 8 blocks: the test must see the commitment (a CLI query)
+	// and stop the server before the award lets the provider fetch; with
+	// 3 and 3 a busy machine's slow CLI saw it too late once.
+	id := c.createMLPJob(t, "--commit-blocks", "8", "--reveal-blocks", "8")
 	// Once the provider has committed its bid (it asked the dataset's
 	// server first), the server goes away.
 	waitFor(t, 60*time.Second, "the provider's commitment", func() bool {
