@@ -36,9 +36,8 @@ install:
 
 # Every test, the end-to-end ones too (they build aichaind and run it on free
 # loopback ports). Everything is compiled first, so that on a cold build
-# cache the end-to-end tests' chains do not run beside the compiler (their
-# jobs' windows are counted in blocks; CLI calls on 2 saturated cores took
-# long enough to miss them).
+# cache less of the compiling runs beside the end-to-end tests' chains
+# (their jobs' windows are counted in blocks).
 test:
 	$(GO) build ./...
 	$(GO) test -count=1 -parallel 3 -timeout 40m ./...
