@@ -33,7 +33,10 @@ func TestAttackOwnProviderDownloadsThenTimesOutLocalnet(t *testing.T) {
 		dave: "dave (dataset 40%)", prov: "bob's provider", pool: "reward pool"}
 	before := c.balances(t, alice, bob, carol, dave, prov, pool)
 
-	id := c.createMLPJob(t, "--exec-blocks", "6", "--commit-blocks", "15", "--reveal-blocks", "8") // pins version 1
+	// Windows for a bidder on the CLI (a process per step): on a cold CI host
+	// the commit and the reveal each missed a window of 15 and 8 blocks, and
+	// the winner's two downloads need the job still ASSIGNED.
+	id := c.createMLPJob(t, "--exec-blocks", "20", "--commit-blocks", "30", "--reveal-blocks", "20") // pins version 1
 	salt := c.bidCLI(t, "provider", id, "5000uaic")
 	// alice publishes version 2 afterwards (its file served too).
 	v2 := &workload.Matrix{Rows: 40, Cols: 3, Data: make([]float32, 120)}
@@ -62,7 +65,7 @@ func TestAttackOwnProviderDownloadsThenTimesOutLocalnet(t *testing.T) {
 	if err := download("1"); err == nil || !strings.Contains(err.Error(), "no_access") {
 		t.Fatalf("the provider's download before it won anything: %v, want no_access", err)
 	}
-	c.WaitHeight(c.jobHeights(t, id).CommitEnd+1, 60*time.Second)
+	c.WaitHeight(c.jobHeights(t, id).CommitEnd+1, 120*time.Second)
 	okTx(t, "reveal", c.Tx("compute", "reveal-bid", id, "5000uaic", salt, "--from", "provider", "--gas", "600000"))
 	c.waitJobState(t, id, 60*time.Second, "JOB_STATE_ASSIGNED")
 	if err := download("1"); err != nil {

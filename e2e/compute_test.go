@@ -137,15 +137,12 @@ func TestComputeAuctionLifecycleCLI(t *testing.T) {
 	computeAddr := sdk.MustBech32ifyAddressBytes("aic", authtypes.NewModuleAddress("compute"))
 	poolStart := c.restBalance(t, poolAddr)
 
-	workload := `{"kind":"gemm-f32","gemm":{"m":64,"n":16,"k":16,"seed":7},"chunk_rows":16}`
-	okTx(t, "create job", tx("compute", "create-job", workload, "5000uaic",
-		"--commit-blocks", "14", "--reveal-blocks", "14", "--exec-blocks", "60", "--from", "alice"))
+	// The commitments are made offline before the job exists (its id will be
+	// 1), so that the commit window holds only the two commit transactions:
+	// the CLI-driven bids of this test took 19 blocks of 500 ms after the
+	// create on a cold CI host. p1 lets make-commitment draw its salt; p2
+	// gives one (16 bytes at least).
 	const id = "1"
-	if j := c.computeJobCLI(t, id); j.State != "JOB_STATE_OPEN" {
-		t.Fatalf("new job state %s", j.State)
-	}
-
-	// p1 lets make-commitment draw its salt; p2 gives one (16 bytes at least).
 	drawn := strings.Fields(c.CLI("tx", "compute", "make-commitment", id, p1, "1500uaic"))
 	if len(drawn) != 2 {
 		t.Fatalf("make-commitment printed %q, want a commitment and a salt", drawn)
@@ -159,17 +156,26 @@ func TestComputeAuctionLifecycleCLI(t *testing.T) {
 	if _, _, err := c.CLIErr("tx", "compute", "make-commitment", id, p2, "2000uaic", "0a0b0c"); err == nil {
 		t.Fatal("make-commitment accepted a 3-byte salt")
 	}
+
+	workload := `{"kind":"gemm-f32","gemm":{"m":64,"n":16,"k":16,"seed":7},"chunk_rows":16}`
+	if got := jobIDOf(t, tx("compute", "create-job", workload, "5000uaic",
+		"--commit-blocks", "24", "--reveal-blocks", "30", "--exec-blocks", "60", "--from", "alice")); got != id {
+		t.Fatalf("the new job's id is %s, want %s (the commitments are for it)", got, id)
+	}
+	if j := c.computeJobCLI(t, id); j.State != "JOB_STATE_OPEN" {
+		t.Fatalf("new job state %s", j.State)
+	}
 	okTx(t, "commit p1", tx("compute", "commit-bid", id, c1, "--from", "provider"))
 	okTx(t, "commit p2", tx("compute", "commit-bid", id, c2, "--from", "prov2"))
 
-	c.waitJobState(t, id, 60*time.Second, "JOB_STATE_REVEAL")
+	c.waitJobState(t, id, 120*time.Second, "JOB_STATE_REVEAL")
 	p2Before := c.restBalance(t, p2)
 	rejected(t, "bad commitment", tx("compute", "reveal-bid", id, "1999uaic", salt2, "--from", "prov2"),
 		"reveal does not match the commitment")
 	okTx(t, "reveal p1", tx("compute", "reveal-bid", id, "1500uaic", salt1, "--from", "provider"))
 	okTx(t, "reveal p2", tx("compute", "reveal-bid", id, "2000uaic", salt2, "--from", "prov2"))
 
-	j := c.waitJobState(t, id, 60*time.Second, "JOB_STATE_ASSIGNED")
+	j := c.waitJobState(t, id, 120*time.Second, "JOB_STATE_ASSIGNED")
 	if j.Winner != p1 || j.ClearingPrice.Amount != "2000" {
 		t.Fatalf("award: winner %s at %s, want %s at the second price 2000", j.Winner, j.ClearingPrice.Amount, p1)
 	}

@@ -114,6 +114,9 @@ type Chain struct {
 	Dir     string
 	ChainID string
 	Nodes   []*Node
+
+	addrMu sync.Mutex
+	addrs  map[string]string // key name -> address, read once from the keyring
 }
 
 // NewChain writes the files of a network of n validators with the given
@@ -368,10 +371,22 @@ func (c *Chain) clientFlags(args []string) []string {
 	return flags
 }
 
-// Addr returns the address of a key in node0's keyring.
+// Addr returns the address of a key in node0's keyring. It is read once per
+// key: each aichaind process costs half a second here, more on a busy host,
+// and tests that bid from the CLI have a block-counted window to do it in.
 func (c *Chain) Addr(key string) string {
 	c.t.Helper()
-	return strings.TrimSpace(c.CLI("keys", "show", key, "-a"))
+	c.addrMu.Lock()
+	defer c.addrMu.Unlock()
+	if a, ok := c.addrs[key]; ok {
+		return a
+	}
+	a := strings.TrimSpace(c.CLI("keys", "show", key, "-a"))
+	if c.addrs == nil {
+		c.addrs = map[string]string{}
+	}
+	c.addrs[key] = a
+	return a
 }
 
 // TxResult is what a tx command returns and the chain recorded for it.
