@@ -54,7 +54,6 @@ import (
 	servertypes "github.com/cosmos/cosmos-sdk/server/types"
 	"github.com/cosmos/cosmos-sdk/std"
 	"github.com/cosmos/cosmos-sdk/types/module"
-	"github.com/cosmos/cosmos-sdk/types/msgservice"
 	"github.com/cosmos/cosmos-sdk/version"
 	"github.com/cosmos/cosmos-sdk/x/auth"
 	"github.com/cosmos/cosmos-sdk/x/auth/ante"
@@ -470,15 +469,9 @@ func New(
 	}
 	app.SetAnteHandler(anteHandler)
 
-	// Every Msg must say who signs it, in its proto definition.
-	protoFiles, err := proto.MergedRegistry()
-	if err != nil {
-		panic(err)
-	}
-	if err := msgservice.ValidateProtoAnnotations(protoFiles); err != nil {
-		// The SDK's own protos carry a few known warnings: log, don't halt.
-		logger.Debug("proto annotations", "warning", err)
-	}
+	// That every Msg says who signs it is a test (TestEveryMsgNamesItsSigner):
+	// NewBaseApp already merges the registry and logs the SDK's own known
+	// warnings, and a second merge here cost every CLI call ~30 ms.
 
 	if loadLatest {
 		if err := app.LoadLatestVersion(); err != nil {
