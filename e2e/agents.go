@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -216,7 +217,7 @@ func (c *Chain) StartProvider(t testing.TB, dir, key string, port int, minPrice 
 	addr := c.Addr(key)
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		if _, _, err := c.CLIErr("q", "compute", "provider", addr); err == nil {
+		if status, err := c.GetJSON("/aichain/compute/v1/providers/"+addr, nil); err == nil && status == http.StatusOK {
 			return p
 		}
 		if p.Exited() || time.Now().After(deadline) {

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -50,16 +51,25 @@ func (c *Chain) computeJobCLI(t *testing.T, id string) computeJob {
 	return res.Job
 }
 
-// waitJobState polls the CLI until the job is in one of the states.
+// waitJobState polls node0's REST gateway until the job is in one of the
+// states. (It polled the CLI once: a process every 300 ms for each waiting
+// test kept a core busy starting aichaind on a 2-core CI host, and the tests
+// that drive jobs from the CLI then missed their windows. computeJobCLI
+// reads a job through the CLI where a test means to.)
 func (c *Chain) waitJobState(t *testing.T, id string, timeout time.Duration, states ...string) computeJob {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	var j computeJob
 	for time.Now().Before(deadline) {
-		j = c.computeJobCLI(t, id)
-		for _, s := range states {
-			if j.State == s {
-				return j
+		var res struct {
+			Job computeJob `json:"job"`
+		}
+		if status, err := c.GetJSON("/aichain/compute/v1/jobs/"+id, &res); err == nil && status == http.StatusOK {
+			j = res.Job
+			for _, s := range states {
+				if j.State == s {
+					return j
+				}
 			}
 		}
 		time.Sleep(300 * time.Millisecond)

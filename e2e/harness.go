@@ -423,22 +423,31 @@ func (c *Chain) Tx(args ...string) TxResult {
 	return c.WaitTx(res.TxHash)
 }
 
-// WaitTx waits until a tx is in a block and returns its result.
+// WaitTx waits until a tx is in a block and returns its result, read from
+// node0's REST gateway (the tx service explorers use; the same TxResponse
+// JSON as `aichaind q tx`). Polling through a CLI process each time cost
+// more than a second a poll on a busy host, out of the windows (counted in
+// blocks) that tests driving jobs from the CLI have.
 func (c *Chain) WaitTx(hash string) TxResult {
 	c.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
+	var last string
 	for time.Now().Before(deadline) {
-		out, _, err := c.CLIErr("q", "tx", hash, "--output", "json")
-		if err == nil {
-			var res TxResult
-			if err := json.Unmarshal([]byte(out), &res); err != nil {
-				c.t.Fatalf("decode tx %s: %v", hash, err)
-			}
-			return res
+		var res struct {
+			TxResponse *TxResult `json:"tx_response"`
 		}
-		time.Sleep(300 * time.Millisecond)
+		status, err := c.GetJSON("/cosmos/tx/v1beta1/txs/"+hash, &res)
+		switch {
+		case err == nil && status == http.StatusOK && res.TxResponse != nil:
+			return *res.TxResponse
+		case err != nil:
+			last = err.Error()
+		default:
+			last = fmt.Sprintf("status %d", status) // not indexed yet: 404 or the gateway's 500
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
-	c.t.Fatalf("tx %s not included within 30s:\n%s", hash, c.Nodes[0].LogTail(30))
+	c.t.Fatalf("tx %s not included within 30s (last answer: %s):\n%s", hash, last, c.Nodes[0].LogTail(30))
 	return TxResult{}
 }
 
