@@ -46,7 +46,11 @@ func msgServices(rangeFiles func(func(protoreflect.FileDescriptor) bool), prefix
 // it, ProcessProposal admits it only as transaction 0). (The app does not
 // check this at start: NewBaseApp does, for every file, and only logs.)
 func TestEveryMsgNamesItsSigner(t *testing.T) {
-	services, unsigned := msgServices(gogoproto.HybridResolver.RangeFiles, "aichain/")
+	files, err := gogoproto.MergedRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	services, unsigned := msgServices(files.RangeFiles, "aichain/")
 	if len(services) < 5 {
 		t.Fatalf("found the Msg services %v, want compute, datamarket, modelregistry, stakingrewards and ve", services)
 	}
