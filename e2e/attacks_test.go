@@ -106,6 +106,7 @@ func (c *Chain) bidCLI(t *testing.T, key, id, price string) string {
 // forfeits the job's collateral and the requester, refunded, is compensated
 // only its creation fee: it gains nothing.
 func TestAttackTimeoutGriefingLocalnet(t *testing.T) {
+	t.Parallel() // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice", "provider")
 	c.Start()
 	alice, prov := c.Addr("alice"), c.Addr("provider")
@@ -123,7 +124,7 @@ func TestAttackTimeoutGriefingLocalnet(t *testing.T) {
 	c.wantDeltas(t, before, names, map[string]int64{alice: 0, prov: 0, pool: 0, module: 0})
 
 	id := jobIDOf(t, c.Tx(append([]string{"compute", "create-job", `{"kind":"gemm-f32","gemm":{"m":32,"n":16,"k":8,"seed":1},"chunk_rows":8}`,
-		"5000uaic", "--commit-blocks", "10", "--reveal-blocks", "10", "--exec-blocks", "5"}, gas...)...))
+		"5000uaic", "--commit-blocks", "20", "--reveal-blocks", "20", "--exec-blocks", "5"}, gas...)...))
 	salt := c.bidCLI(t, "provider", id, "5000uaic")
 	c.WaitHeight(c.jobHeights(t, id).CommitEnd+1, 60*time.Second)
 	okTx(t, "reveal", c.Tx("compute", "reveal-bid", id, "5000uaic", salt, "--from", "provider", "--gas", "600000"))
@@ -155,6 +156,7 @@ func TestAttackTimeoutGriefingLocalnet(t *testing.T) {
 // refused at creation: no job exists for a provider to win and be found
 // UNAVAILABLE on, and nothing moves.
 func TestAttackOversizedChunksLocalnet(t *testing.T) {
+	t.Parallel() // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice")
 	c.Start()
 	alice, pool := c.Addr("alice"), srModuleAddr(t, "reward_pool")
@@ -216,6 +218,7 @@ func (c *Chain) multiMsgTx(t *testing.T, from string, n int, args ...string) TxR
 // window opens. The provider reveals in the window (by height, whatever the
 // stored state), wins, and forfeits nothing; bob pays 40 creation fees.
 func TestAttackRevealWindowWipeoutLocalnet(t *testing.T) {
+	t.Parallel() // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice", "bob", "provider")
 	c.SetComputeParams(map[string]any{"max_queue_items_per_block": 1})
 	c.Start()
@@ -229,7 +232,9 @@ func TestAttackRevealWindowWipeoutLocalnet(t *testing.T) {
 
 	okTx(t, "spam", c.multiMsgTx(t, "bob", spam, "compute", "create-job", spec, "1000uaic",
 		"--commit-blocks", "8", "--reveal-blocks", "8", "--exec-blocks", "100"))
-	id := jobIDOf(t, c.Tx("compute", "create-job", spec, "5000uaic", "--commit-blocks", "8", "--reveal-blocks", "10",
+	// Windows for a bidder on the CLI beside the other tests: a 10-block
+	// reveal window closed before the reveal landed on a busy host.
+	id := jobIDOf(t, c.Tx("compute", "create-job", spec, "5000uaic", "--commit-blocks", "20", "--reveal-blocks", "30",
 		"--exec-blocks", "100", "--from", "alice", "--gas", "600000"))
 	salt := c.bidCLI(t, "provider", id, "4000uaic")
 	h := c.jobHeights(t, id)

@@ -16,6 +16,7 @@ import (
 // beacons of the two heights after its submission, not from a header hash
 // that one proposer could grind: the job records the source and heights.
 func TestSamplingFromBeacon(t *testing.T) {
+	fourValidatorLane(t) // in parallel with the one-validator tests, one four-validator network at a time
 	c := NewChain(t, 4, "alice", "provider")
 	c.SetComputeParams(map[string]any{
 		"sample_rate_floor_bps": 10000, // every job is sampled

@@ -16,9 +16,10 @@ import (
 // the relayer (a second SDK and ibc-go: 7.5 min on 2 cold cores). That alone
 // did not stop two CLI-driven tests from missing their jobs' windows on a
 // cold build cache (see the closing note of 2026-12-01). Most tests run in
-// parallel, each on a chain of its own on free ports; the ones that kill
-// processes, time a shutdown or run four validators run alone, first. The
-// binaries' temporary folder (about 450 MiB) is removed at the end.
+// parallel, each on a chain of its own on free ports, four-validator
+// networks one at a time (fourValidatorLane); the ones that restart nodes or
+// time a shutdown run alone, first. The binaries' temporary folder (about
+// 450 MiB) is removed at the end.
 func TestMain(m *testing.M) {
 	flag.Parse()
 	if !testing.Short() {
@@ -62,4 +63,19 @@ func runSelects(name string) bool {
 		return true
 	}
 	return re.MatchString(name)
+}
+
+// lane holds the one four-validator network that runs at a time.
+var lane = make(chan struct{}, 1)
+
+// fourValidatorLane runs a test that starts four validators (and their
+// sidecars) in parallel with the others, but beside no other four-validator
+// network: one such network kept about 0.7 of 2 cores busy when it ran
+// alone, and its jobs' windows are counted in blocks. The test holds one of
+// the -parallel slots while it waits for the lane.
+func fourValidatorLane(t *testing.T) {
+	t.Helper()
+	t.Parallel()
+	lane <- struct{}{}
+	t.Cleanup(func() { <-lane })
 }
