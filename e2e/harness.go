@@ -155,7 +155,7 @@ func NewChainID(t testing.TB, chainID string, n int, fundedKeys ...string) *Chai
 	if err != nil {
 		t.Fatalf("testnet init-files: %v\n%s", err, out)
 	}
-	c := &Chain{t: t, Bin: bin, Dir: dir, ChainID: chainID}
+	c := &Chain{t: t, Bin: bin, Dir: dir, ChainID: chainID, addrs: map[string]string{}}
 	for i := 0; i < n; i++ {
 		b := base + step*i
 		c.Nodes = append(c.Nodes, &Node{
@@ -382,9 +382,6 @@ func (c *Chain) Addr(key string) string {
 		return a
 	}
 	a := strings.TrimSpace(c.CLI("keys", "show", key, "-a"))
-	if c.addrs == nil {
-		c.addrs = map[string]string{}
-	}
 	c.addrs[key] = a
 	return a
 }

@@ -13,13 +13,11 @@ import (
 // TestMain builds the binaries, and the Go relayer when the run includes the
 // IBC test, before any test starts (a build failure is reported by the first
 // test that needs them), so that no test's chain runs beside a cold build of
-// the relayer (a second SDK and ibc-go: 7.5 min on 2 cold cores). That alone
-// did not stop two CLI-driven tests from missing their jobs' windows on a
-// cold build cache (see the closing note of 2026-12-01). Most tests run in
-// parallel, each on a chain of its own on free ports, four-validator
-// networks one at a time (fourValidatorLane); the ones that restart nodes or
-// time a shutdown run alone, first. The binaries' temporary folder (about
-// 450 MiB) is removed at the end.
+// the relayer (a second SDK and ibc-go: 7.5 min on 2 cold cores). Most
+// tests run in parallel, each on a chain of its own on free ports,
+// four-validator networks one at a time (fourValidatorLane); the ones that
+// restart nodes or time a shutdown run alone, first. The binaries' temporary
+// folder (about 450 MiB) is removed at the end.
 func TestMain(m *testing.M) {
 	flag.Parse()
 	if !testing.Short() {
