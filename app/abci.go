@@ -42,7 +42,7 @@ func (app *App) setVoteExtensions(logger log.Logger, appOpts servertypes.AppOpti
 
 	injections := ve.Injections{TxConfig: app.txConfig}
 	defaults := baseapp.NewDefaultProposalHandler(app.Mempool(), app)
-	defaults.SetTxSelector(budgetSelector{TxSelector: baseapp.NewDefaultTxSelector(), maxGas: ReadProposerConfig(appOpts).MaxGas})
+	defaults.SetTxSelector(&budgetSelector{cfg: app.proposer, pace: app.pace})
 	proposals := ve.NewProposalHandler(logger, app.StakingKeeper, injections,
 		defaults.PrepareProposalHandler(), defaults.ProcessProposalHandler())
 	app.SetPrepareProposal(proposals.PrepareProposal())

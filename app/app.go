@@ -168,6 +168,9 @@ type App struct {
 	sm                 *module.SimulationManager
 	configurator       module.Configurator
 	precheck           *sigPrecheck // the memo of verified signatures, shared by the ante and the tx service
+
+	proposer ProposerConfig // app.toml [proposer]: what the blocks this validator proposes hold
+	pace     *execPace      // how fast this node executes transactions (for [proposer] max-exec-time)
 }
 
 // New returns a fully wired aichain application.
@@ -449,6 +452,11 @@ func New(
 	app.SetPreBlocker(app.PreBlocker)
 	app.SetBeginBlocker(app.BeginBlocker)
 	app.SetEndBlocker(app.EndBlocker)
+	proposer, perr := ReadProposerConfig(appOpts)
+	if perr != nil {
+		panic(perr)
+	}
+	app.proposer, app.pace = proposer, &execPace{}
 	// ABCI++: vote extensions carry the sidecars' verdicts (app/ve).
 	app.setVoteExtensions(logger, appOpts)
 

@@ -2,8 +2,12 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/spf13/cast"
+
+	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/cosmos/cosmos-sdk/baseapp"
 	servertypes "github.com/cosmos/cosmos-sdk/server/types"
@@ -20,6 +24,27 @@ type ProposerConfig struct {
 	// proposer's policy, not a rule others check: a proposal above it is
 	// still valid.
 	MaxGas uint64 `mapstructure:"max-gas"`
+	// MaxExecTime is the longest a block this validator proposes should
+	// take to execute (its transactions and its Commit), at the pace this
+	// node measured on its recent blocks (execPace): the proposal holds at
+	// most the gas the node executed in that time. 0: no such limit. Like
+	// MaxGas it is the proposer's policy, and a block's first transaction
+	// always fits (within the consensus limit), so no transaction is too
+	// large ever to be proposed.
+	MaxExecTime time.Duration `mapstructure:"max-exec-time"`
+}
+
+// DefaultMaxExecTime is max-exec-time for a node whose blocks come every
+// timeoutCommit: the timeout itself. CometBFT starts the next height's
+// timeout when the validators have committed to a block, before it
+// executes, so execution hides inside the timeout up to about its length;
+// a block that takes longer stretches the interval by the difference, and
+// transactions whose gas underprices their time (cold reads) could make
+// blocks take several times the timeout. A smaller max-exec-time shortens
+// the interval's tail further, at some cost in throughput where it binds
+// (docs/bench-chain.md, "A proposer's time budget").
+func DefaultMaxExecTime(timeoutCommit time.Duration) time.Duration {
+	return timeoutCommit
 }
 
 // ProposerConfigTemplate is appended to app.toml's template.
@@ -36,28 +61,100 @@ const ProposerConfigTemplate = `
 # execute as the gas it holds, and the block interval grows by that time: keep
 # it so that a full block executes well within timeout_commit on this machine.
 max-gas = {{ .Proposer.MaxGas }}
+
+# The longest a block this validator proposes should take to execute (its
+# transactions and Commit), at the pace this node measured on its recent
+# blocks (nanoseconds per unit of gas limit): a proposal holds at most the
+# gas this node executed in that time, and always its first transaction.
+# New nodes get consensus.timeout_commit: a block should not execute for
+# longer than the timeout it hides in. Less (e.g. 60 % of timeout_commit)
+# keeps the block interval nearer timeout_commit under load, at some cost in
+# throughput where it binds (a heavy kind of transaction, a slow machine).
+# "0s": no limit of this kind.
+max-exec-time = "{{ .Proposer.MaxExecTime }}"
 `
 
 // ReadProposerConfig reads the [proposer] section from the node's app
-// options.
-func ReadProposerConfig(opts servertypes.AppOptions) ProposerConfig {
+// options. A max-exec-time that is not a duration ("500ms", "1s") or is
+// negative is an error.
+func ReadProposerConfig(opts servertypes.AppOptions) (ProposerConfig, error) {
 	if opts == nil {
-		return ProposerConfig{}
+		return ProposerConfig{}, nil
 	}
-	return ProposerConfig{MaxGas: cast.ToUint64(opts.Get("proposer.max-gas"))}
+	cfg := ProposerConfig{MaxGas: cast.ToUint64(opts.Get("proposer.max-gas"))}
+	if v := opts.Get("proposer.max-exec-time"); v != nil {
+		d, err := cast.ToDurationE(v)
+		if err != nil {
+			return cfg, fmt.Errorf("app.toml [proposer] max-exec-time %q: %w", v, err)
+		}
+		if d < 0 {
+			return cfg, fmt.Errorf("app.toml [proposer] max-exec-time %s is negative", d)
+		}
+		cfg.MaxExecTime = d
+	}
+	return cfg, nil
 }
 
-// budgetSelector is the SDK's transaction selector with the proposer's gas
-// budget: the block's gas limit it selects under is the smaller of the
-// consensus limit and maxGas (when set).
+// budgetSelector chooses a proposal's transactions, in the mempool's order,
+// under the block's byte limit and a gas limit: the lower of the consensus
+// limit (block.max_gas) and the proposer's budget, which is the smaller of
+// max-gas and what the node executes in max-exec-time at its measured pace
+// (when set). The budget does not apply to the block's first transaction,
+// which needs only the consensus limit: a transaction above the budget is
+// proposed alone rather than never. Gas sums saturate (a tx may ask for any
+// gas where block.max_gas is -1).
 type budgetSelector struct {
-	baseapp.TxSelector
-	maxGas uint64
+	cfg  ProposerConfig
+	pace *execPace // nil: no pace measured (max-exec-time does not apply)
+
+	txs        [][]byte
+	bytes, gas uint64
+	budget     uint64 // this proposal's budget, taken at its first tx; 0: none
+	started    bool
 }
 
-func (s budgetSelector) SelectTxForProposal(ctx context.Context, maxTxBytes, maxBlockGas uint64, memTx sdk.Tx, txBz []byte) bool {
-	if s.maxGas > 0 && (maxBlockGas == 0 || s.maxGas < maxBlockGas) {
-		maxBlockGas = s.maxGas
+// proposalBudget is the proposer's gas budget for the next block: the
+// smaller of max-gas and the pace's budget for max-exec-time; 0: none.
+func (s *budgetSelector) proposalBudget() uint64 {
+	b := s.cfg.MaxGas
+	if s.pace != nil {
+		if t := s.pace.budget(s.cfg.MaxExecTime); t > 0 && (b == 0 || t < b) {
+			b = t
+		}
 	}
-	return s.TxSelector.SelectTxForProposal(ctx, maxTxBytes, maxBlockGas, memTx, txBz)
+	return b
+}
+
+// SelectedTxs is the proposal's transactions. Clear drops the slice rather
+// than reusing it, so what it returned stays as it was.
+func (s *budgetSelector) SelectedTxs(context.Context) [][]byte { return s.txs }
+
+// Clear starts a new proposal.
+func (s *budgetSelector) Clear() {
+	s.txs, s.bytes, s.gas, s.budget, s.started = nil, 0, 0, 0, false
+}
+
+// SelectTxForProposal adds txBz when it fits and says whether the proposal
+// is full.
+func (s *budgetSelector) SelectTxForProposal(_ context.Context, maxTxBytes, maxBlockGas uint64, memTx sdk.Tx, txBz []byte) bool {
+	if !s.started {
+		s.started, s.budget = true, s.proposalBudget()
+	}
+	limit := maxBlockGas // 0: none
+	if s.budget > 0 && len(s.txs) > 0 && (limit == 0 || s.budget < limit) {
+		limit = s.budget
+	}
+	var txGas uint64
+	if g, ok := memTx.(baseapp.GasTx); ok {
+		txGas = g.GetGas()
+	}
+	size := uint64(cmttypes.ComputeProtoSizeForTxs([]cmttypes.Tx{txBz}))
+	if satAdd(s.bytes, size) <= maxTxBytes && (limit == 0 || satAdd(s.gas, txGas) <= limit) {
+		s.txs = append(s.txs, txBz)
+		s.bytes, s.gas = satAdd(s.bytes, size), satAdd(s.gas, txGas)
+	}
+	if s.budget > 0 && (limit == 0 || s.budget < limit) {
+		limit = s.budget // once the first tx is in, the budget applies
+	}
+	return s.bytes >= maxTxBytes || (limit > 0 && s.gas >= limit)
 }

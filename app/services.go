@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aichain/aichain/app/openapi"
 
@@ -42,13 +43,18 @@ func (app *App) PreBlocker(ctx sdk.Context, _ *abci.RequestFinalizeBlock) (*sdk.
 	return app.ModuleManager.PreBlock(ctx)
 }
 
-// BeginBlocker runs the modules' begin-blockers.
+// BeginBlocker runs the modules' begin-blockers; the block's transactions
+// run after it (the proposer's pace times them).
 func (app *App) BeginBlocker(ctx sdk.Context) (sdk.BeginBlock, error) {
-	return app.ModuleManager.BeginBlock(ctx)
+	res, err := app.ModuleManager.BeginBlock(ctx)
+	app.pace.txsBegin(time.Now())
+	return res, err
 }
 
-// EndBlocker runs the modules' end-blockers.
+// EndBlocker runs the modules' end-blockers, after the block's
+// transactions.
 func (app *App) EndBlocker(ctx sdk.Context) (sdk.EndBlock, error) {
+	app.pace.txsEnd(time.Now())
 	res, err := app.ModuleManager.EndBlock(ctx)
 	if err == nil {
 		app.reportComputeGauges(ctx)

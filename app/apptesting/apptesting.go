@@ -16,6 +16,7 @@ import (
 	"cosmossdk.io/math"
 
 	"github.com/cosmos/cosmos-sdk/baseapp"
+	"github.com/cosmos/cosmos-sdk/client/flags"
 	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
 	cryptotypes "github.com/cosmos/cosmos-sdk/crypto/types"
 	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
@@ -75,8 +76,18 @@ func SetupOnDisk(t testing.TB, n int) *TestApp {
 // SetupOnDB is Setup on db.
 func SetupOnDB(t testing.TB, n int, db dbm.DB) *TestApp {
 	t.Helper()
-	a := newAppOnDB(t, db)
+	return setup(t, n, newAppOnDB(t, db, nil))
+}
 
+// SetupWithOptions is Setup with app.toml settings (keys as in app.toml,
+// "proposer.max-exec-time").
+func SetupWithOptions(t testing.TB, n int, opts map[string]any) *TestApp {
+	t.Helper()
+	return setup(t, n, newAppOnDB(t, dbm.NewMemDB(), opts))
+}
+
+func setup(t testing.TB, n int, a *app.App) *TestApp {
+	t.Helper()
 	valSet, err := simtestutil.CreateRandomValidatorSet()
 	if err != nil {
 		t.Fatal(err)
@@ -134,11 +145,14 @@ func (ta *TestApp) Twin(t testing.TB) *TestApp {
 }
 
 // NewApp returns a fresh app on an in-memory database, not yet initialised.
-func NewApp(t testing.TB) *app.App { return newAppOnDB(t, dbm.NewMemDB()) }
+func NewApp(t testing.TB) *app.App { return newAppOnDB(t, dbm.NewMemDB(), nil) }
 
-func newAppOnDB(t testing.TB, db dbm.DB) *app.App {
-	return app.New(log.NewNopLogger(), db, nil, true,
-		simtestutil.NewAppOptionsWithFlagHome(t.TempDir()), baseapp.SetChainID(ChainID))
+func newAppOnDB(t testing.TB, db dbm.DB, opts map[string]any) *app.App {
+	appOpts := simtestutil.AppOptionsMap{flags.FlagHome: t.TempDir()}
+	for k, v := range opts {
+		appOpts[k] = v
+	}
+	return app.New(log.NewNopLogger(), db, nil, true, appOpts, baseapp.SetChainID(ChainID))
 }
 
 // InitChain initialises a from a genesis app state at height 1, as a node

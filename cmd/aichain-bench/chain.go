@@ -15,16 +15,17 @@ import (
 
 // chainOptions are the options of the chain benchmark.
 type chainOptions struct {
-	options                      // bin, out, blockTime, timeout, basePort
-	accounts       int           // funded accounts that sign
-	perAccount     int           // txs of each kind per account
-	kinds          []string      // kinds to measure (default all)
-	phaseTime      time.Duration // stop broadcasting a kind after this long
-	windows        jobWindows
-	profile        []string // kinds to profile (CPU and allocations)
-	profileSeconds int
-	proposerMaxGas int64    // app.toml's [proposer] max-gas; < 0: as the network sets it
-	indexEvents    []string // app.toml's index-events; empty: as the network sets it (every event)
+	options                       // bin, out, blockTime, timeout, basePort
+	accounts        int           // funded accounts that sign
+	perAccount      int           // txs of each kind per account
+	kinds           []string      // kinds to measure (default all)
+	phaseTime       time.Duration // stop broadcasting a kind after this long
+	windows         jobWindows
+	profile         []string // kinds to profile (CPU and allocations)
+	profileSeconds  int
+	proposerMaxGas  int64         // app.toml's [proposer] max-gas; < 0: as the network sets it
+	proposerMaxExec time.Duration // app.toml's [proposer] max-exec-time; < 0: as the network sets it
+	indexEvents     []string      // app.toml's index-events; empty: as the network sets it (every event)
 }
 
 func chainCmd() *cobra.Command {
@@ -67,6 +68,7 @@ func chainCmd() *cobra.Command {
 	f.StringSliceVar(&o.indexEvents, "index-events", nil, "the node's app.toml index-events (type.key of the events its tx index keeps, e.g. message.sender); empty: every event, as make localnet")
 	f.StringSliceVar(&o.nodeEnv, "node-env", nil, "KEY=VALUE added to the node's environment only, e.g. GOGC=200 (the load generator keeps its own)")
 	f.Int64Var(&o.proposerMaxGas, "proposer-max-gas", -1, "the node's [proposer] max-gas (the gas a block it proposes holds; 0: no limit of its own); -1: as make localnet sets it")
+	f.DurationVar(&o.proposerMaxExec, "proposer-max-exec-time", -1, "the node's [proposer] max-exec-time (a block it proposes holds the gas it executes in that time at its measured pace; 0s: no such limit); -1ns: as make localnet sets it (the block time)")
 	return cmd
 }
 
@@ -137,6 +139,9 @@ func networkFor(o *chainOptions) (*network, error) {
 	app := map[string]string{}
 	if o.proposerMaxGas >= 0 {
 		app["max-gas"] = strconv.FormatInt(o.proposerMaxGas, 10)
+	}
+	if o.proposerMaxExec >= 0 {
+		app["max-exec-time"] = strconv.Quote(o.proposerMaxExec.String())
 	}
 	if len(o.indexEvents) > 0 {
 		q := make([]string, len(o.indexEvents))

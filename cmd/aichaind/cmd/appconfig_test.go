@@ -3,6 +3,7 @@ package cmd
 import (
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/spf13/viper"
 
@@ -17,6 +18,7 @@ import (
 func TestAppConfigRoundTrip(t *testing.T) {
 	cfg := DefaultAppConfig()
 	cfg.Proposer.MaxGas = 123_456_789
+	cfg.Proposer.MaxExecTime = 750 * time.Millisecond
 	cfg.Verifier.Address = "127.0.0.1:9999"
 	path := filepath.Join(t.TempDir(), "app.toml")
 	srvconfig.SetConfigTemplate(AppConfigTemplate)
@@ -26,13 +28,22 @@ func TestAppConfigRoundTrip(t *testing.T) {
 	if err := v.ReadInConfig(); err != nil {
 		t.Fatal(err)
 	}
-	if got := app.ReadProposerConfig(v); got.MaxGas != 123_456_789 {
-		t.Fatalf("proposer max-gas read back as %d", got.MaxGas)
+	got, err := app.ReadProposerConfig(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.MaxGas != 123_456_789 || got.MaxExecTime != 750*time.Millisecond {
+		t.Fatalf("proposer max-gas, max-exec-time read back as %d, %s", got.MaxGas, got.MaxExecTime)
 	}
 	if got := ve.ReadConfig(v); got.Address != "127.0.0.1:9999" {
 		t.Fatalf("verifier address read back as %q", got.Address)
 	}
-	if got := app.ReadProposerConfig(viper.New()); got.MaxGas != 0 {
-		t.Fatalf("an app.toml without [proposer] must mean no budget, got %d", got.MaxGas)
+	if got, err := app.ReadProposerConfig(viper.New()); err != nil || got.MaxGas != 0 || got.MaxExecTime != 0 {
+		t.Fatalf("an app.toml without [proposer] must mean no budget, got %+v, %v", got, err)
+	}
+	// A new node's app.toml: blocks proposed to execute within the
+	// default timeout_commit.
+	if d, tc := DefaultAppConfig().Proposer.MaxExecTime, initCometBFTConfig().Consensus.TimeoutCommit; d != tc || d <= 0 {
+		t.Fatalf("default max-exec-time %s, want timeout_commit %s", d, tc)
 	}
 }

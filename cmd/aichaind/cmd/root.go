@@ -139,13 +139,15 @@ type AppConfig struct {
 const AppConfigTemplate = serverconfig.DefaultConfigTemplate + ve.ConfigTemplate + app.ProposerConfigTemplate
 
 // DefaultAppConfig returns app.toml's defaults: no verifier sidecar (a
-// production validator opts in), and a non-zero minimum gas price.
+// production validator opts in), a non-zero minimum gas price, and blocks
+// proposed to execute within the default timeout_commit.
 func DefaultAppConfig() AppConfig {
 	srvCfg := serverconfig.DefaultConfig()
 	// Validators must set a minimum gas price; 0uaic would let anyone fill
 	// blocks for free. Localnet and tests set their own.
 	srvCfg.MinGasPrices = "0.0025" + app.BondDenom
-	return AppConfig{Config: *srvCfg, Verifier: ve.DefaultConfig()}
+	return AppConfig{Config: *srvCfg, Verifier: ve.DefaultConfig(),
+		Proposer: app.ProposerConfig{MaxExecTime: app.DefaultMaxExecTime(initCometBFTConfig().Consensus.TimeoutCommit)}}
 }
 
 // initAppConfig returns the app.toml template and defaults.

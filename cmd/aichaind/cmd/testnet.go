@@ -406,6 +406,7 @@ func writeNodeAppConfig(a initArgs, n nodeInfo, i int) {
 		appCfg.Telemetry.PrometheusRetentionTime = 60
 		appCfg.Telemetry.EnableHostnameLabel = false
 	}
+	fullCfg.Proposer.MaxExecTime = app.DefaultMaxExecTime(a.blockTime)
 	if a.verifierPort > 0 {
 		fullCfg.Verifier.Address = fmt.Sprintf("127.0.0.1:%d", a.verifierPort+a.portStep*i)
 	}

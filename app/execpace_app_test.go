@@ -1,0 +1,105 @@
+package app_test
+
+import (
+	"math/rand"
+	"testing"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+
+	"github.com/aichain/aichain/app"
+	"github.com/aichain/aichain/app/apptesting"
+)
+
+// sends signs n bank sends of 1,000 uaic from ta's first account to its
+// second, at sequences 0..n-1.
+func sends(t *testing.T, ta *apptesting.TestApp, n int) [][]byte {
+	t.Helper()
+	cfg := ta.TxConfig()
+	from, to := ta.Accounts[0], ta.Accounts[1]
+	acc := ta.AccountKeeper.GetAccount(ta.Ctx, from.Address)
+	rng := rand.New(rand.NewSource(1))
+	txs := make([][]byte, n)
+	for i := range txs {
+		msg := banktypes.NewMsgSend(from.Address, to.Address, sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 1_000)))
+		tx, err := simtestutil.GenSignedMockTx(rng, cfg, []sdk.Msg{msg}, sdk.Coins{}, 200_000, apptesting.ChainID,
+			[]uint64{acc.GetAccountNumber()}, []uint64{uint64(i)}, from.Priv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if txs[i], err = cfg.TxEncoder()(tx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return txs
+}
+
+// proposal is how many of txs ta's validator puts in the block it proposes
+// at the current height.
+func proposal(t *testing.T, ta *apptesting.TestApp, txs [][]byte) int {
+	t.Helper()
+	res, err := ta.PrepareProposal(&abci.RequestPrepareProposal{
+		Height: ta.Ctx.BlockHeight(), Time: ta.Ctx.BlockTime(), MaxTxBytes: 1 << 20, Txs: txs,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(res.Txs)
+}
+
+// With [proposer] max-exec-time, a validator's proposals hold the gas its
+// node executed in that time at its measured pace: with a time no block
+// fits in, one transaction (the first always fits); before the node has
+// executed a block of transactions, all of them. The budget is the
+// proposer's own policy: another validator accepts a block above it.
+func TestProposalsFitMaxExecTime(t *testing.T) {
+	ta := apptesting.SetupWithOptions(t, 2, map[string]any{"proposer.max-exec-time": "1ns"})
+	txs := sends(t, ta, 30)
+	if got := proposal(t, ta, txs); got != 30 {
+		t.Fatalf("proposal holds %d of 30 txs before the node measured its pace, want all", got)
+	}
+	for i, r := range ta.NextBlockWithTxs(txs[:5]) {
+		if r.Code != 0 {
+			t.Fatalf("tx %d: %s", i, r.Log)
+		}
+	}
+	if got := proposal(t, ta, txs[5:]); got != 1 {
+		t.Fatalf("proposal holds %d txs with max-exec-time 1ns, want the first alone", got)
+	}
+	res, err := ta.ProcessProposal(&abci.RequestProcessProposal{
+		Height: ta.Ctx.BlockHeight(), Time: ta.Ctx.BlockTime(), Txs: txs[5:],
+		Hash: []byte("block-hash-for-tests-0000000000000000"),
+	})
+	if err != nil || res.Status != abci.ResponseProcessProposal_ACCEPT {
+		t.Fatalf("a block above this validator's budget: %v, %v; want ACCEPT", res, err)
+	}
+
+	// Without max-exec-time (an app.toml from before it) there is no such
+	// budget.
+	plain := apptesting.Setup(t, 2)
+	txs = sends(t, plain, 30)
+	plain.NextBlockWithTxs(txs[:5])
+	if got := proposal(t, plain, txs[5:]); got != 25 {
+		t.Fatalf("proposal holds %d of 25 txs without max-exec-time, want all", got)
+	}
+}
+
+// A max-exec-time that is not a duration stops the node at start, naming
+// the setting, instead of running without the budget the operator meant.
+func TestMaxExecTimeMustBeADuration(t *testing.T) {
+	for _, bad := range []any{"fast", "-1s"} {
+		func() {
+			defer func() {
+				if r := recover(); r == nil {
+					t.Errorf("max-exec-time %q: the app started", bad)
+				} else if _, ok := r.(error); !ok {
+					t.Errorf("max-exec-time %q: panicked with %v, want an error", bad, r)
+				}
+			}()
+			apptesting.SetupWithOptions(t, 1, map[string]any{"proposer.max-exec-time": bad})
+		}()
+	}
+}
