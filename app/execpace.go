@@ -34,11 +34,11 @@ type execPace struct {
 	// gas limits; their ratio is the estimate.
 	ns, gas float64
 	// The block being executed: when its transactions began and ended, and
-	// its transactions' time and gas once FinalizeBlock returned.
+	// its transactions' time and gas once FinalizeBlock returned (gas 0:
+	// nothing to add at Commit).
 	txsBegan, txsEnded time.Time
 	pendingTxs         time.Duration
 	pendingGas         uint64
-	pending            bool
 }
 
 // txsBegin marks the end of the begin-blockers: the block's transactions
@@ -77,8 +77,8 @@ func (p *execPace) finalized(res *abci.ResponseFinalizeBlock) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.pending = !p.txsBegan.IsZero() && p.txsEnded.After(p.txsBegan)
-	if p.pending {
+	p.pendingTxs, p.pendingGas = 0, 0
+	if !p.txsBegan.IsZero() && p.txsEnded.After(p.txsBegan) {
 		p.pendingTxs, p.pendingGas = p.txsEnded.Sub(p.txsBegan), gas
 	}
 	p.txsBegan, p.txsEnded = time.Time{}, time.Time{}
@@ -93,15 +93,12 @@ func (p *execPace) committed(commit time.Duration) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.pending {
-		return
-	}
-	p.pending = false
 	if p.pendingGas == 0 {
 		return
 	}
 	p.ns = p.ns*paceDecay + float64(p.pendingTxs+commit)
 	p.gas = p.gas*paceDecay + float64(p.pendingGas)
+	p.pendingGas = 0
 }
 
 // nsPerGas is the estimate: nanoseconds of execution per unit of gas

@@ -1,12 +1,10 @@
 package app_test
 
 import (
-	"math/rand"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
-	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
@@ -18,21 +16,11 @@ import (
 // second, at sequences 0..n-1.
 func sends(t *testing.T, ta *apptesting.TestApp, n int) [][]byte {
 	t.Helper()
-	cfg := ta.TxConfig()
 	from, to := ta.Accounts[0], ta.Accounts[1]
-	acc := ta.AccountKeeper.GetAccount(ta.Ctx, from.Address)
-	rng := rand.New(rand.NewSource(1))
 	txs := make([][]byte, n)
 	for i := range txs {
-		msg := banktypes.NewMsgSend(from.Address, to.Address, sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 1_000)))
-		tx, err := simtestutil.GenSignedMockTx(rng, cfg, []sdk.Msg{msg}, sdk.Coins{}, 200_000, apptesting.ChainID,
-			[]uint64{acc.GetAccountNumber()}, []uint64{uint64(i)}, from.Priv)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if txs[i], err = cfg.TxEncoder()(tx); err != nil {
-			t.Fatal(err)
-		}
+		txs[i] = ta.SignTx(from, uint64(i), 200_000,
+			banktypes.NewMsgSend(from.Address, to.Address, sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 1_000))))
 	}
 	return txs
 }

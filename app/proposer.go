@@ -140,9 +140,13 @@ func (s *budgetSelector) SelectTxForProposal(_ context.Context, maxTxBytes, maxB
 	if !s.started {
 		s.started, s.budget = true, s.proposalBudget()
 	}
-	limit := maxBlockGas // 0: none
-	if s.budget > 0 && len(s.txs) > 0 && (limit == 0 || s.budget < limit) {
-		limit = s.budget
+	full := maxBlockGas // the proposal's gas limit; 0: none
+	if s.budget > 0 && (full == 0 || s.budget < full) {
+		full = s.budget
+	}
+	limit := full
+	if len(s.txs) == 0 {
+		limit = maxBlockGas // the first tx needs only the consensus limit
 	}
 	var txGas uint64
 	if g, ok := memTx.(baseapp.GasTx); ok {
@@ -153,8 +157,5 @@ func (s *budgetSelector) SelectTxForProposal(_ context.Context, maxTxBytes, maxB
 		s.txs = append(s.txs, txBz)
 		s.bytes, s.gas = satAdd(s.bytes, size), satAdd(s.gas, txGas)
 	}
-	if s.budget > 0 && (limit == 0 || s.budget < limit) {
-		limit = s.budget // once the first tx is in, the budget applies
-	}
-	return s.bytes >= maxTxBytes || (limit > 0 && s.gas >= limit)
+	return s.bytes >= maxTxBytes || (full > 0 && s.gas >= full)
 }

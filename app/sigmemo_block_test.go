@@ -2,12 +2,10 @@ package app_test
 
 import (
 	"bytes"
-	"math/rand"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
-	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
@@ -24,23 +22,10 @@ import (
 func TestSigMemoBlockSameOnEveryNode(t *testing.T) {
 	checked := apptesting.Setup(t, 3)
 	unseen := checked.Twin(t)
-	cfg := checked.TxConfig()
-	rng := rand.New(rand.NewSource(7))
 	sign := func(from, to int, seq uint64, amount int64) []byte {
 		t.Helper()
-		acc := checked.AccountKeeper.GetAccount(checked.Ctx, checked.Accounts[from].Address)
-		msg := banktypes.NewMsgSend(checked.Accounts[from].Address, checked.Accounts[to].Address,
-			sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, amount)))
-		tx, err := simtestutil.GenSignedMockTx(rng, cfg, []sdk.Msg{msg}, sdk.Coins{}, 200_000, apptesting.ChainID,
-			[]uint64{acc.GetAccountNumber()}, []uint64{seq}, checked.Accounts[from].Priv)
-		if err != nil {
-			t.Fatal(err)
-		}
-		bz, err := cfg.TxEncoder()(tx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return bz
+		return checked.SignTx(checked.Accounts[from], seq, 200_000, banktypes.NewMsgSend(checked.Accounts[from].Address,
+			checked.Accounts[to].Address, sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, amount))))
 	}
 	first, second, other := sign(0, 1, 0, 1_000), sign(0, 2, 1, 2_000), sign(1, 2, 0, 3_000)
 	forged := sign(2, 0, 0, 4_000)

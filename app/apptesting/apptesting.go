@@ -232,17 +232,16 @@ func (ta *TestApp) NewAccount(coins sdk.Coins) Account {
 	return acc
 }
 
-// DeliverTx signs msgs as from (its current account number and sequence, no
-// fee, a gas limit of 2,000,000) and finalizes a block that holds them as
-// one transaction, as a node would; it returns the transaction's result.
-func (ta *TestApp) DeliverTx(from Account, msgs ...sdk.Msg) *abci.ExecTxResult {
+// SignTx signs msgs as from at sequence seq (its current account number, no
+// fee, gas limit gas) and returns the encoded transaction.
+func (ta *TestApp) SignTx(from Account, seq, gas uint64, msgs ...sdk.Msg) []byte {
 	ta.T.Helper()
 	acc := ta.AccountKeeper.GetAccount(ta.Ctx, from.Address)
 	if acc == nil {
-		ta.T.Fatalf("DeliverTx: %s has no account", from)
+		ta.T.Fatalf("SignTx: %s has no account", from)
 	}
-	tx, err := simtestutil.GenSignedMockTx(rand.New(rand.NewSource(int64(acc.GetSequence()))), ta.TxConfig(), msgs, sdk.Coins{},
-		2_000_000, ChainID, []uint64{acc.GetAccountNumber()}, []uint64{acc.GetSequence()}, from.Priv)
+	tx, err := simtestutil.GenSignedMockTx(rand.New(rand.NewSource(int64(seq))), ta.TxConfig(), msgs, sdk.Coins{},
+		gas, ChainID, []uint64{acc.GetAccountNumber()}, []uint64{seq}, from.Priv)
 	if err != nil {
 		ta.T.Fatal(err)
 	}
@@ -250,5 +249,17 @@ func (ta *TestApp) DeliverTx(from Account, msgs ...sdk.Msg) *abci.ExecTxResult {
 	if err != nil {
 		ta.T.Fatal(err)
 	}
-	return ta.NextBlockWithTxs([][]byte{bz})[0]
+	return bz
+}
+
+// DeliverTx signs msgs as from (its current sequence, a gas limit of
+// 2,000,000; SignTx) and finalizes a block that holds them as one
+// transaction, as a node would; it returns the transaction's result.
+func (ta *TestApp) DeliverTx(from Account, msgs ...sdk.Msg) *abci.ExecTxResult {
+	ta.T.Helper()
+	acc := ta.AccountKeeper.GetAccount(ta.Ctx, from.Address)
+	if acc == nil {
+		ta.T.Fatalf("DeliverTx: %s has no account", from)
+	}
+	return ta.NextBlockWithTxs([][]byte{ta.SignTx(from, acc.GetSequence(), 2_000_000, msgs...)})[0]
 }
