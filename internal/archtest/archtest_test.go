@@ -236,3 +236,70 @@ func TestAgentsBuildNoApp(t *testing.T) {
 		}
 	}
 }
+
+// TestModulesEmitThroughModkit: on-chain code emits typed events through
+// modkit.EmitTypedEvent (the same attributes at a twentieth of the cost),
+// never through the SDK event manager's EmitTypedEvent(s).
+func TestModulesEmitThroughModkit(t *testing.T) {
+	roots, all := listDeps(t)
+	files := 0
+	for _, r := range roots {
+		p := all[r]
+		for _, f := range p.GoFiles {
+			path := filepath.Join(p.Dir, f)
+			fset := token.NewFileSet()
+			af, err := parser.ParseFile(fset, path, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files++
+			for _, line := range sdkTypedEmits(fset, af) {
+				t.Errorf("%s:%d: EventManager().EmitTypedEvent: use modkit.EmitTypedEvent", path, line)
+			}
+		}
+	}
+	if files < 50 {
+		t.Fatalf("only %d on-chain files checked", files)
+	}
+}
+
+// sdkTypedEmits lists the lines that call EmitTypedEvent(s) on the result
+// of an EventManager() call.
+func sdkTypedEmits(fset *token.FileSet, f *ast.File) []int {
+	var lines []int
+	ast.Inspect(f, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok {
+			return true
+		}
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		if !ok || (sel.Sel.Name != "EmitTypedEvent" && sel.Sel.Name != "EmitTypedEvents") {
+			return true
+		}
+		if inner, ok := sel.X.(*ast.CallExpr); ok {
+			if isel, ok := inner.Fun.(*ast.SelectorExpr); ok && isel.Sel.Name == "EventManager" {
+				lines = append(lines, fset.Position(call.Pos()).Line)
+			}
+		}
+		return true
+	})
+	return lines
+}
+
+func TestSDKTypedEmitsDetected(t *testing.T) {
+	src := `package p
+
+func f(ctx C) error {
+	_ = modkit.EmitTypedEvent(ctx, ev)
+	return ctx.EventManager().EmitTypedEvent(ev)
+}
+`
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "p.go", src, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sdkTypedEmits(fset, f); len(got) != 1 || got[0] != 5 {
+		t.Fatalf("found %v, want line 5", got)
+	}
+}

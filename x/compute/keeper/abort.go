@@ -6,6 +6,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/x/compute/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 // Aborting a job (MsgAbortJob). A winner whose job's inputs (the model's
@@ -56,7 +57,7 @@ func (k Keeper) AbortJob(ctx context.Context, provider sdk.AccAddress, jobID uin
 		return err
 	}
 	if job.ModelId == 0 && job.DatasetId == 0 {
-		if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventJobAborted{JobId: job.Id, Provider: addr, Reason: reason}); err != nil {
+		if err := modkit.EmitTypedEvent(sdkCtx, &types.EventJobAborted{JobId: job.Id, Provider: addr, Reason: reason}); err != nil {
 			return err
 		}
 		return k.timeOut(ctx, job)
@@ -73,7 +74,7 @@ func (k Keeper) AbortJob(ctx context.Context, provider sdk.AccAddress, jobID uin
 	if err := k.VerificationEndQueue.Set(ctx, pair(job.VerificationEnd, job.Id)); err != nil {
 		return err
 	}
-	return sdkCtx.EventManager().EmitTypedEvent(&types.EventJobAborted{
+	return modkit.EmitTypedEvent(sdkCtx, &types.EventJobAborted{
 		JobId: job.Id, Provider: addr, Reason: reason, CheckEnd: job.VerificationEnd,
 	})
 }
@@ -126,7 +127,7 @@ func (k Keeper) endAbort(ctx context.Context, job types.Job) error {
 }
 
 func (k Keeper) emitAbortDecided(ctx context.Context, jobID uint64, t types.VerificationTally, available, quorum bool) error {
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventAbortDecided{
+	return modkit.EmitTypedEvent(ctx, &types.EventAbortDecided{
 		JobId: jobID, InputsAvailable: available, Quorum: quorum,
 		AvailablePower: t.InputsAvailablePower, UnavailablePower: t.InputsUnavailablePower + t.DatasetUnavailablePower,
 		DatasetUnavailablePower: t.DatasetUnavailablePower,

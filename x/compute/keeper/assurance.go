@@ -9,6 +9,7 @@ import (
 
 	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/compute/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 // Buyer-chosen assurance (issue 15, item 5; README "Buyer-chosen
@@ -136,7 +137,7 @@ func (k Keeper) payValidator(ctx context.Context, jobID uint64, cv types.Counted
 	if err != nil || operator == "" {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventVerificationFeePaid{
+	return modkit.EmitTypedEvent(ctx, &types.EventVerificationFeePaid{
 		JobId: jobID, Validator: operator, Power: cv.Power, Amount: share.String(),
 	})
 }

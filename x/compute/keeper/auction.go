@@ -81,7 +81,7 @@ func (k Keeper) CommitBid(ctx context.Context, provider sdk.AccAddress, jobID ui
 	if err := k.saveJob(ctx, job.State, job); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventBidCommitted{
+	return modkit.EmitTypedEvent(ctx, &types.EventBidCommitted{
 		JobId: job.Id, Provider: addr, Deposit: sdk.NewCoins(collateral, priceCollateral).String(),
 	})
 }
@@ -166,7 +166,7 @@ func (k Keeper) RevealBid(ctx context.Context, provider sdk.AccAddress, jobID ui
 	if err := k.Bids.Set(ctx, key, types.Bid{JobId: job.Id, Provider: addr, Price: price}); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventBidRevealed{JobId: job.Id, Provider: addr, Price: price.String()})
+	return modkit.EmitTypedEvent(ctx, &types.EventBidRevealed{JobId: job.Id, Provider: addr, Price: price.String()})
 }
 
 // endCommitPhase moves an OPEN job to REVEAL, or expires it without bids.
@@ -306,7 +306,7 @@ func (k Keeper) forfeitDeposit(ctx context.Context, p types.Provider, c types.Bi
 	if err := k.returnPriceCollateral(ctx, c.JobId, c.Provider, c.PriceCollateral); err != nil {
 		return sdk.Coin{}, err
 	}
-	return take, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventDepositForfeited{
+	return take, modkit.EmitTypedEvent(ctx, &types.EventDepositForfeited{
 		JobId: c.JobId, Provider: c.Provider, Amount: take.String(),
 	})
 }
@@ -354,7 +354,7 @@ func (k Keeper) award(ctx context.Context, job types.Job, win types.BidCommit, c
 			return err
 		}
 	}
-	return sdkCtx.EventManager().EmitTypedEvent(&types.EventJobAwarded{
+	return modkit.EmitTypedEvent(sdkCtx, &types.EventJobAwarded{
 		JobId: job.Id, Winner: job.Winner, ClearingPrice: clearing.String(), ExecDeadline: job.ExecDeadline,
 	})
 }

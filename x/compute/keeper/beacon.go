@@ -11,6 +11,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/x/compute/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 // BeaconRetentionBlocks is how long a final beacon is kept for the draws
@@ -84,7 +85,7 @@ func (k Keeper) setBeaconKey(ctx context.Context, valoper string, cons, pubkey, 
 	if err := k.BeaconKeyOwners.Set(ctx, pubkey, cons); err != nil {
 		return 0, err
 	}
-	return key.Since, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventBeaconKeyRegistered{
+	return key.Since, modkit.EmitTypedEvent(ctx, &types.EventBeaconKeyRegistered{
 		ValidatorAddress: valoper, ConsAddress: cons, Pubkey: pubkey, Since: key.Since,
 	})
 }

@@ -10,6 +10,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/x/compute/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 // RecordBeacon takes the beacon part of block b's injected commit, the
@@ -184,7 +185,7 @@ func (k Keeper) closeRound(ctx context.Context, h int64, r types.BeaconRound) er
 	if err := k.BeaconRounds.Remove(ctx, h); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventBeaconFinal{
+	return modkit.EmitTypedEvent(ctx, &types.EventBeaconFinal{
 		Height: h, Available: available, SignedPower: signed, TotalPower: r.TotalPower, Shares: beacon.Shares,
 	})
 }

@@ -6,6 +6,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/x/compute/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 // BeaconDrawHeights is how many heights' beacons a draw combines: those of
@@ -67,7 +68,7 @@ func (k Keeper) drawSeed(ctx context.Context, job *types.Job) (seed [32]byte, re
 		}
 	}
 	if len(beacons) == 0 {
-		if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventBeaconUnavailable{
+		if err := modkit.EmitTypedEvent(sdkCtx, &types.EventBeaconUnavailable{
 			JobId: job.Id, Heights: job.Sample.BeaconHeights,
 		}); err != nil {
 			return seed, false, err

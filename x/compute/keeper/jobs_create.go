@@ -175,7 +175,7 @@ func (k Keeper) openJob(ctx context.Context, job types.Job) (uint64, error) {
 	if err := k.CommitEndQueue.Set(ctx, pair(job.CommitEnd, id)); err != nil {
 		return 0, err
 	}
-	return id, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventJobCreated{
+	return id, modkit.EmitTypedEvent(ctx, &types.EventJobCreated{
 		JobId: id, Requester: job.Requester, Kind: job.Workload.Kind, Escrow: job.Escrow.String(),
 		CommitEnd: job.CommitEnd, RevealEnd: job.RevealEnd, CreationFee: job.CreationFee.String(),
 	})

@@ -266,7 +266,7 @@ func (k Keeper) UpdateParams(ctx context.Context, p types.Params) error {
 	if err := k.Params.Set(ctx, p); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventParamsUpdated{Authority: k.authority})
+	return modkit.EmitTypedEvent(ctx, &types.EventParamsUpdated{Authority: k.authority})
 }
 
 // ---- stats helpers
@@ -383,7 +383,7 @@ func (k Keeper) saveJob(ctx context.Context, from types.JobState, j types.Job) e
 	if err := k.Stats.Set(ctx, s); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventJobStateChanged{JobId: j.Id, From: from, To: j.State})
+	return modkit.EmitTypedEvent(ctx, &types.EventJobStateChanged{JobId: j.Id, From: from, To: j.State})
 }
 
 func (k Keeper) addStatsCoins(ctx context.Context, paid, protocol, burned sdk.Coins) error {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/compute/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 // The outcomes of a verification that are neither VALID nor INVALID (issue
@@ -71,7 +72,7 @@ func (k Keeper) extendVerification(ctx context.Context, job types.Job) error {
 	if err := k.VerificationEndQueue.Set(ctx, pair(job.VerificationEnd, job.Id)); err != nil {
 		return err
 	}
-	return sdkCtx.EventManager().EmitTypedEvent(&types.EventVerificationExtended{JobId: job.Id, VerificationEnd: job.VerificationEnd})
+	return modkit.EmitTypedEvent(sdkCtx, &types.EventVerificationExtended{JobId: job.Id, VerificationEnd: job.VerificationEnd})
 }
 
 // releaseCollateral ends a job's obligation on its winner and unlocks the

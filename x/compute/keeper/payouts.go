@@ -33,7 +33,7 @@ func (k Keeper) payOrRedirect(ctx context.Context, jobID uint64, what string, am
 		return err
 	}
 	k.Logger(ctx).Error("payout failed; sent to the reward pool", "job_id", jobID, "what", what, "amount", amount.String(), "err", perr)
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventPayoutRedirected{
+	return modkit.EmitTypedEvent(ctx, &types.EventPayoutRedirected{
 		JobId: jobID, What: what, Amount: amount.String(), Error: perr.Error(),
 	})
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/compute/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 // slashFraud takes max(slash_fraction_fraud × bond, the job's collateral)
@@ -54,7 +55,7 @@ func (k Keeper) slashFraud(ctx context.Context, job types.Job, params types.Para
 	if err := k.addStatsCoins(ctx, nil, nil, burn); err != nil {
 		return err
 	}
-	return sdkCtx.EventManager().EmitTypedEvent(&types.EventProviderSlashed{
+	return modkit.EmitTypedEvent(sdkCtx, &types.EventProviderSlashed{
 		Provider: p.Address, JobId: job.Id, Amount: slashed.String(), ToRequester: comp.String(), Burned: burn.String(),
 		Reason: types.CloseReason_CLOSE_REASON_FRAUD, ToRewardPool: sdk.NewCoins().String(),
 	})
@@ -68,7 +69,7 @@ func (k Keeper) jail(ctx context.Context, p *types.Provider, params types.Params
 	}
 	p.Status = types.ProviderStatus_PROVIDER_STATUS_JAILED
 	p.JailedUntil = h + int64(params.JailBlocks)
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventProviderJailed{Provider: p.Address, JailedUntil: p.JailedUntil})
+	return modkit.EmitTypedEvent(ctx, &types.EventProviderJailed{Provider: p.Address, JailedUntil: p.JailedUntil})
 }
 
 // failFraud slashes and jails the winner, refunds the requester in full and fails the job.
@@ -148,7 +149,7 @@ func (k Keeper) forfeitCollateral(ctx context.Context, job types.Job, params typ
 	if err := k.addStatsCoins(ctx, nil, toPool, nil); err != nil {
 		return err
 	}
-	return sdkCtx.EventManager().EmitTypedEvent(&types.EventProviderSlashed{
+	return modkit.EmitTypedEvent(sdkCtx, &types.EventProviderSlashed{
 		Provider: p.Address, JobId: job.Id, Amount: penalty.String(), ToRequester: comp.String(), Burned: sdk.NewCoins().String(),
 		Reason: reason, ToRewardPool: toPool.String(),
 	})

@@ -46,7 +46,7 @@ func (k Keeper) RegisterProvider(ctx context.Context, op sdk.AccAddress, moniker
 	if err := k.saveProvider(ctx, nil, p); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventProviderRegistered{Provider: p.Address, Bond: p.Bond.String()})
+	return modkit.EmitTypedEvent(ctx, &types.EventProviderRegistered{Provider: p.Address, Bond: p.Bond.String()})
 }
 
 // UpdateProvider changes a provider's description, adds addBond (if
@@ -95,7 +95,7 @@ func (k Keeper) UpdateProvider(ctx context.Context, op sdk.AccAddress, moniker, 
 	if err := k.saveProvider(ctx, &old, p); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventProviderUpdated{Provider: p.Address, Bond: p.Bond.String(), Status: p.Status})
+	return modkit.EmitTypedEvent(ctx, &types.EventProviderUpdated{Provider: p.Address, Bond: p.Bond.String(), Status: p.Status})
 }
 
 // UnbondProvider starts the unbonding of a provider without locked
@@ -134,7 +134,7 @@ func (k Keeper) UnbondProvider(ctx context.Context, op sdk.AccAddress) (int64, e
 	if err := k.UnbondingQueue.Set(ctx, pairS(p.UnbondingEnd, p.Address)); err != nil {
 		return 0, err
 	}
-	return p.UnbondingEnd, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventProviderUnbonding{Provider: p.Address, UnbondingEnd: p.UnbondingEnd})
+	return p.UnbondingEnd, modkit.EmitTypedEvent(ctx, &types.EventProviderUnbonding{Provider: p.Address, UnbondingEnd: p.UnbondingEnd})
 }
 
 // completeUnbonding returns an unbonding provider's bond and deletes it.
@@ -164,5 +164,5 @@ func (k Keeper) completeUnbonding(ctx context.Context, addr string) error {
 	if err := k.removeProvider(ctx, p); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventProviderUnbonded{Provider: addr, Amount: p.Bond.String()})
+	return modkit.EmitTypedEvent(ctx, &types.EventProviderUnbonded{Provider: addr, Amount: p.Bond.String()})
 }

@@ -5,9 +5,8 @@ import (
 
 	"cosmossdk.io/collections"
 
-	sdk "github.com/cosmos/cosmos-sdk/types"
-
 	"github.com/aichain/aichain/x/compute/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 // A terminal job is pruned retention_blocks after it closed: the job (and
@@ -53,7 +52,7 @@ func (k Keeper) pruneJob(ctx context.Context, id uint64) error {
 	if err := k.Stats.Set(ctx, s); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventJobPruned{
+	return modkit.EmitTypedEvent(ctx, &types.EventJobPruned{
 		JobId: id, State: job.State, ClosedHeight: job.ClosedHeight,
 	})
 }

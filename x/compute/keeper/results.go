@@ -44,7 +44,7 @@ func (k Keeper) SubmitResult(ctx context.Context, provider sdk.AccAddress, jobID
 	if err := k.saveJob(ctx, from, job); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventResultSubmitted{
+	return modkit.EmitTypedEvent(ctx, &types.EventResultSubmitted{
 		JobId: job.Id, Provider: addr, OutputRoot: hex.EncodeToString(outputRoot), ChunkCount: chunkCount,
 	})
 }
@@ -99,7 +99,7 @@ func (k Keeper) decideSample(ctx context.Context, id uint64) error {
 			return err
 		}
 	}
-	return sdkCtx.EventManager().EmitTypedEvent(&types.EventJobSampled{
+	return modkit.EmitTypedEvent(sdkCtx, &types.EventJobSampled{
 		JobId: id, Selected: selected, Indices: job.Sample.Indices, SampleRateBps: rate, Deadline: deadline,
 	})
 }
@@ -171,7 +171,7 @@ func (k Keeper) DisputeResult(ctx context.Context, requester sdk.AccAddress, job
 	if err := k.disputeDraw(ctx, &job, params); err != nil {
 		return err
 	}
-	return sdkCtx.EventManager().EmitTypedEvent(&types.EventResultDisputed{JobId: job.Id, Requester: job.Requester, Fee: job.DisputeDeposit.String()})
+	return modkit.EmitTypedEvent(sdkCtx, &types.EventResultDisputed{JobId: job.Id, Requester: job.Requester, Fee: job.DisputeDeposit.String()})
 }
 
 // assignedToWinner returns an ASSIGNED job and the winner's address, when

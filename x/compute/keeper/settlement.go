@@ -78,7 +78,7 @@ func (k Keeper) closeJob(ctx context.Context, job types.Job, state types.JobStat
 	if err := k.PruneQueue.Set(ctx, pair(pruneHeight(job, params), job.Id)); err != nil {
 		return err
 	}
-	return sdkCtx.EventManager().EmitTypedEvent(&types.EventJobClosed{
+	return modkit.EmitTypedEvent(sdkCtx, &types.EventJobClosed{
 		JobId: job.Id, State: state, CloseReason: reason,
 		ProviderPayment: paid.String(), ProtocolFee: fee.String(), Refund: refund.String(),
 	})
@@ -170,7 +170,7 @@ func (k Keeper) payModelFee(ctx context.Context, job types.Job) error {
 	if err := modkit.RunCached(ctx, pay); err != nil {
 		// Nothing to pay: the use went unrecorded, said so in the log and an event.
 		k.Logger(ctx).Error("model use not recorded", "job_id", job.Id, "model_id", job.ModelId, "err", err)
-		return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventPayoutRedirected{
+		return modkit.EmitTypedEvent(ctx, &types.EventPayoutRedirected{
 			JobId: job.Id, What: "model_usage", Amount: sdk.NewCoins().String(), Error: err.Error(),
 		})
 	}
@@ -208,7 +208,7 @@ func (k Keeper) emitInconclusive(ctx context.Context, jobID uint64) error {
 	if err != nil && !isNotFound(err) {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventVerificationInconclusive{
+	return modkit.EmitTypedEvent(ctx, &types.EventVerificationInconclusive{
 		JobId: jobID, ValidPower: tally.ValidPower, InvalidPower: tally.InvalidPower, UnavailablePower: tally.UnavailablePower,
 	})
 }

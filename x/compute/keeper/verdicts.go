@@ -144,7 +144,7 @@ func (k Keeper) recordVerdict(ctx context.Context, v types.ValidatorVerdicts, jv
 	if err := k.Tallies.Set(ctx, jv.JobId, tally); err != nil {
 		return job, tally, false, err
 	}
-	err = sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventVerdictRecorded{
+	err = modkit.EmitTypedEvent(ctx, &types.EventVerdictRecorded{
 		JobId: jv.JobId, Validator: sdk.ConsAddress(v.ConsAddress).String(), Power: v.Power, Verdict: jv.Verdict.String(),
 	})
 	return job, tally, err == nil, err

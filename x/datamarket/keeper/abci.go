@@ -54,7 +54,7 @@ func (k Keeper) expireLicense(ctx context.Context, id uint64) error {
 	if err := k.Licenses.Set(ctx, l.Id, l); err != nil {
 		return err
 	}
-	return sdkCtx.EventManager().EmitTypedEvent(&types.EventLicenseExpired{
+	return modkit.EmitTypedEvent(sdkCtx, &types.EventLicenseExpired{
 		LicenseId: l.Id, DatasetId: l.DatasetId, Licensee: l.Licensee,
 	})
 }

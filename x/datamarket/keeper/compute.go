@@ -114,7 +114,7 @@ func (k Keeper) payDatasetFee(ctx context.Context, datasetID, jobID uint64, from
 		if err != nil {
 			return err
 		}
-		return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventDatasetFeePaid{
+		return modkit.EmitTypedEvent(ctx, &types.EventDatasetFeePaid{
 			DatasetId: datasetID, FromModule: fromModule, Fee: fee, MarketFee: paid.Fee, JobId: jobID,
 		})
 	})
@@ -158,7 +158,7 @@ func (k Keeper) GrantJobAccessVersion(ctx context.Context, datasetID, jobID, ver
 	if err := k.JobAccess.Set(ctx, key, ja); err != nil {
 		return err
 	}
-	return sdkCtx.EventManager().EmitTypedEvent(&types.EventJobAccessGranted{
+	return modkit.EmitTypedEvent(sdkCtx, &types.EventJobAccessGranted{
 		DatasetId: datasetID, JobId: jobID, Provider: providerStr, Version: version,
 	})
 }
@@ -204,7 +204,7 @@ func (k Keeper) RevokeJobAccess(ctx context.Context, datasetID, jobID uint64) er
 	if err := k.JobAccess.Remove(ctx, key); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventJobAccessRevoked{
+	return modkit.EmitTypedEvent(ctx, &types.EventJobAccessRevoked{
 		DatasetId: datasetID, JobId: jobID, Provider: ja.Provider,
 	})
 }

@@ -25,7 +25,7 @@ func (k Keeper) UpdateParams(ctx context.Context, params types.Params) error {
 	if err := k.Params.Set(ctx, params); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventParamsUpdated{Params: params})
+	return modkit.EmitTypedEvent(ctx, &types.EventParamsUpdated{Params: params})
 }
 
 // GetDataset returns a dataset or ErrDatasetNotFound.
@@ -94,7 +94,7 @@ func (k Keeper) ListDataset(ctx context.Context, owner sdk.AccAddress, msg *type
 	if err := k.DatasetVersions.Set(ctx, collections.Join(id, uint64(1)), versionOf(d, height)); err != nil {
 		return 0, err
 	}
-	return id, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventDatasetListed{
+	return id, modkit.EmitTypedEvent(ctx, &types.EventDatasetListed{
 		DatasetId: id, Owner: d.Owner, Name: d.Name, Sha256: d.Sha256,
 	})
 }
@@ -143,7 +143,7 @@ func (k Keeper) UpdateDataset(ctx context.Context, owner sdk.AccAddress, msg *ty
 	if err := k.DatasetVersions.Set(ctx, collections.Join(d.Id, d.Version), versionOf(d, height)); err != nil {
 		return 0, err
 	}
-	return d.Version, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventDatasetUpdated{
+	return d.Version, modkit.EmitTypedEvent(ctx, &types.EventDatasetUpdated{
 		DatasetId: d.Id, Version: d.Version, Sha256: d.Sha256,
 	})
 }
@@ -160,7 +160,7 @@ func (k Keeper) DelistDataset(ctx context.Context, owner sdk.AccAddress, id uint
 	if err := k.Datasets.Set(ctx, d.Id, d); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventDatasetDelisted{DatasetId: d.Id})
+	return modkit.EmitTypedEvent(ctx, &types.EventDatasetDelisted{DatasetId: d.Id})
 }
 
 // pay moves price from payer with modkit.Payout: market_fee_bps of it to the

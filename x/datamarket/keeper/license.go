@@ -166,7 +166,7 @@ func (k Keeper) PurchaseLicense(ctx context.Context, buyer sdk.AccAddress, msg *
 	if err := k.setLicense(ctx, l, true); err != nil {
 		return types.License{}, err
 	}
-	return l, sdkCtx.EventManager().EmitTypedEvent(&types.EventLicensePurchased{
+	return l, modkit.EmitTypedEvent(sdkCtx, &types.EventLicensePurchased{
 		LicenseId: id, DatasetId: d.Id, Licensee: l.Licensee, Kind: l.Kind, Price: l.Price,
 		MarketFee: fee, ExpiresHeight: l.ExpiresHeight,
 	})
@@ -226,5 +226,5 @@ func (k Keeper) TransferLicense(ctx context.Context, licensee sdk.AccAddress, id
 	if err := k.Licenses.Set(ctx, l.Id, l); err != nil {
 		return err
 	}
-	return sdkCtx.EventManager().EmitTypedEvent(&types.EventLicenseTransferred{LicenseId: l.Id, From: from, To: l.Licensee})
+	return modkit.EmitTypedEvent(sdkCtx, &types.EventLicenseTransferred{LicenseId: l.Id, From: from, To: l.Licensee})
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/datamarket/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 // isAddress reports whether a stored address string is addr (compared as
@@ -60,7 +61,7 @@ func (k Keeper) UpdateDatasetShares(ctx context.Context, owner sdk.AccAddress, i
 	if err := k.Datasets.Set(ctx, d.Id, d); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventDatasetSharesUpdated{
+	return modkit.EmitTypedEvent(ctx, &types.EventDatasetSharesUpdated{
 		DatasetId: d.Id, Shares: d.Shares,
 	})
 }
@@ -88,7 +89,7 @@ func (k Keeper) TransferDataset(ctx context.Context, owner sdk.AccAddress, id ui
 	if err := k.Datasets.Set(ctx, d.Id, d); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventDatasetTransferred{
+	return modkit.EmitTypedEvent(ctx, &types.EventDatasetTransferred{
 		DatasetId: d.Id, PreviousOwner: previous, NewOwner: d.Owner,
 	})
 }

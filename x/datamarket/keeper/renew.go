@@ -9,6 +9,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/x/datamarket/types"
+	"github.com/aichain/aichain/x/internal/modkit"
 )
 
 // RenewedExpiry is the expiry a renewal of l under offer would give at the
@@ -93,7 +94,7 @@ func (k Keeper) RenewLicense(ctx context.Context, licensee sdk.AccAddress, msg *
 	if err := k.setLicense(ctx, l, false); err != nil {
 		return l, err
 	}
-	return l, sdkCtx.EventManager().EmitTypedEvent(&types.EventLicenseRenewed{
+	return l, modkit.EmitTypedEvent(sdkCtx, &types.EventLicenseRenewed{
 		LicenseId: l.Id, Price: l.Price, ExpiresHeight: l.ExpiresHeight, OfferIndex: index, TermBlocks: l.TermBlocks,
 	})
 }

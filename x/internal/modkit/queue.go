@@ -123,7 +123,7 @@ func requeue[T, K any](ctx sdk.Context, d Drain[T, K], key collections.Pair[T, K
 	}
 	ctx.Logger().Error("queue entry failed; re-queued", "module", d.Module, "queue", d.Name,
 		"id", fmt.Sprint(key.K2()), "due", formatWhen(key.K1()), "retry_at", formatWhen(retryAt), "err", herr)
-	return ctx.EventManager().EmitTypedEvent(&common.EventQueueEntryRetried{
+	return EmitTypedEvent(ctx, &common.EventQueueEntryRetried{
 		Module: d.Module, Queue: d.Name, Id: fmt.Sprint(key.K2()),
 		Due: formatWhen(key.K1()), RetryAt: formatWhen(retryAt), Error: herr.Error(),
 	})

@@ -134,7 +134,7 @@ func (k Keeper) UpdateParams(ctx context.Context, params types.Params) error {
 	if err := k.Params.Set(ctx, params); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventParamsUpdated{Params: params})
+	return modkit.EmitTypedEvent(ctx, &types.EventParamsUpdated{Params: params})
 }
 
 // Logger returns the module's logger.

@@ -128,7 +128,7 @@ func (k Keeper) RegisterModel(ctx context.Context, owner sdk.AccAddress, spec ty
 	if err != nil {
 		return 0, err
 	}
-	return m.Id, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventModelRegistered{
+	return m.Id, modkit.EmitTypedEvent(ctx, &types.EventModelRegistered{
 		ModelId: m.Id, Owner: m.Owner, Name: m.Name, Version: m.Version, Sha256: m.Sha256,
 	})
 }
@@ -148,7 +148,7 @@ func (k Keeper) PublishVersion(ctx context.Context, owner sdk.AccAddress, spec t
 	if err != nil {
 		return 0, err
 	}
-	return m.Id, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventVersionPublished{
+	return m.Id, modkit.EmitTypedEvent(ctx, &types.EventVersionPublished{
 		ModelId: m.Id, Owner: m.Owner, Name: m.Name, Version: m.Version, Sha256: m.Sha256, PreviousModelId: latest.Id,
 	})
 }
@@ -166,7 +166,7 @@ func (k Keeper) UpdateFees(ctx context.Context, owner sdk.AccAddress, id uint64,
 	if err := k.Models.Set(ctx, m.Id, m); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventFeesUpdated{
+	return modkit.EmitTypedEvent(ctx, &types.EventFeesUpdated{
 		ModelId: m.Id, FeePerJob: m.FeePerJob, FeePer1kRows: m.FeePer1kRows,
 	})
 }
@@ -186,7 +186,7 @@ func (k Keeper) UpdateShares(ctx context.Context, owner sdk.AccAddress, id uint6
 	if err := k.Models.Set(ctx, m.Id, m); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventSharesUpdated{
+	return modkit.EmitTypedEvent(ctx, &types.EventSharesUpdated{
 		ModelId: m.Id, Shares: m.Shares,
 	})
 }
@@ -204,7 +204,7 @@ func (k Keeper) DeprecateModel(ctx context.Context, owner sdk.AccAddress, id uin
 	if err := k.Models.Set(ctx, m.Id, m); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventModelDeprecated{ModelId: m.Id})
+	return modkit.EmitTypedEvent(ctx, &types.EventModelDeprecated{ModelId: m.Id})
 }
 
 // TransferOwnership gives a model to a new owner, which may not be a module
@@ -227,7 +227,7 @@ func (k Keeper) TransferOwnership(ctx context.Context, owner sdk.AccAddress, id 
 	if err := k.Models.Set(ctx, m.Id, m); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventOwnershipTransferred{
+	return modkit.EmitTypedEvent(ctx, &types.EventOwnershipTransferred{
 		ModelId: m.Id, PreviousOwner: previous, NewOwner: m.Owner,
 	})
 }

@@ -76,7 +76,7 @@ func (k Keeper) PayModelFee(ctx context.Context, modelID uint64, fromModule stri
 		if err := k.Models.Set(ctx, m.Id, m); err != nil {
 			return errorsmod.Wrapf(err, "record usage of model %d", m.Id)
 		}
-		return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventModelFeePaid{
+		return modkit.EmitTypedEvent(ctx, &types.EventModelFeePaid{
 			ModelId: m.Id, FromModule: fromModule, Rows: rows, Fee: fee, PlatformFee: paid.Fee,
 		})
 	})

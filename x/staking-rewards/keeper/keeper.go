@@ -189,7 +189,7 @@ func (k Keeper) UpdateParams(ctx context.Context, authority string, params types
 	if err := k.Params.Set(ctx, params); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventUpdateParams{Authority: authority})
+	return modkit.EmitTypedEvent(ctx, &types.EventUpdateParams{Authority: authority})
 }
 
 // checkLockDenom refuses params whose lock denom is not x/staking's bond

@@ -121,7 +121,7 @@ func (k Keeper) CreateLock(ctx context.Context, owner sdk.AccAddress, amount sdk
 	if err := k.setTotals(ctx, totals); err != nil {
 		return 0, err
 	}
-	return id, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventLock{
+	return id, modkit.EmitTypedEvent(ctx, &types.EventLock{
 		LockId: id, Owner: ownerStr, Amount: amount, Duration: duration,
 		Multiplier: tier.Multiplier.String(), Weight: l.Weight.String(),
 	})
@@ -170,7 +170,7 @@ func (k Keeper) ExtendLock(ctx context.Context, owner sdk.AccAddress, id uint64,
 	if err := k.setTotals(ctx, totals); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventExtendLock{
+	return modkit.EmitTypedEvent(ctx, &types.EventExtendLock{
 		LockId: id, Owner: l.Owner, OldDuration: oldDuration, NewDuration: duration,
 		Multiplier: l.Multiplier.String(), Weight: l.Weight.String(),
 	})
@@ -218,7 +218,7 @@ func (k Keeper) BeginUnlock(ctx context.Context, owner sdk.AccAddress, id uint64
 	if err := k.setTotals(ctx, totals); err != nil {
 		return time.Time{}, err
 	}
-	return unlockTime, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventBeginUnlock{
+	return unlockTime, modkit.EmitTypedEvent(ctx, &types.EventBeginUnlock{
 		LockId: id, Owner: l.Owner, UnlockTime: unlockTime,
 	})
 }
@@ -260,7 +260,7 @@ func (k Keeper) withdraw(ctx context.Context, l types.Lock, owner sdk.AccAddress
 	if err := k.BankKeeper.SendCoinsFromModuleToAccount(ctx, types.ModuleName, owner, sdk.NewCoins(l.Amount)); err != nil {
 		return errorsmod.Wrapf(err, "return lock %d's %s to %s", l.Id, l.Amount, l.Owner)
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventWithdraw{
+	return modkit.EmitTypedEvent(ctx, &types.EventWithdraw{
 		LockId: l.Id, Owner: l.Owner, Amount: l.Amount, Automatic: automatic,
 	})
 }

@@ -11,6 +11,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/x/internal/modkit"
 	"github.com/aichain/aichain/x/staking-rewards/types"
 )
 
@@ -123,7 +124,7 @@ func (k Keeper) syncRewards(ctx context.Context, denoms []string) (types.Totals,
 	if err := k.Accounted.Set(ctx, types.DecBalance{Coins: accounted}); err != nil {
 		return totals, nil, err
 	}
-	return totals, index, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventRewardsDistributed{
+	return totals, index, modkit.EmitTypedEvent(ctx, &types.EventRewardsDistributed{
 		Distributed: distributed,
 		TotalWeight: totals.Weight.String(),
 		RewardIndex: index,
@@ -156,7 +157,7 @@ func (k Keeper) releaseBacklog(ctx context.Context, totals types.Totals, denoms 
 	if err := k.DistrKeeper.FundCommunityPool(ctx, amount, poolAddr); err != nil {
 		return errorsmod.Wrapf(err, "send %s from the reward pool to the community pool", amount)
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventRewardsToCommunityPool{Amount: amount})
+	return modkit.EmitTypedEvent(ctx, &types.EventRewardsToCommunityPool{Amount: amount})
 }
 
 // accrued is what a lock has earned since its paid index: weight × (index − paid), exact.
@@ -368,7 +369,7 @@ func (k Keeper) claimRewards(ctx context.Context, owner sdk.AccAddress) (sdk.Coi
 	if err != nil {
 		return nil, err
 	}
-	if err := sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventClaimRewards{
+	if err := modkit.EmitTypedEvent(ctx, &types.EventClaimRewards{
 		Owner: ownerStr, Amount: pay,
 	}); err != nil {
 		return nil, err
