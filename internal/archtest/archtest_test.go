@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -237,13 +238,18 @@ func TestAgentsBuildNoApp(t *testing.T) {
 	}
 }
 
-// TestModulesEmitThroughModkit: on-chain code emits typed events through
-// modkit.EmitTypedEvent (the same attributes at a twentieth of the cost),
-// never through the SDK event manager's EmitTypedEvent(s).
-func TestModulesEmitThroughModkit(t *testing.T) {
+// TestModulesUseModkit: on-chain code emits typed events through
+// modkit.EmitTypedEvent (the same attributes at a twentieth of the cost) and
+// branches its context with modkit.CacheContext (the same branch, made
+// lazily), never with the SDK's EventManager().EmitTypedEvent(s) or
+// Context.CacheContext(); modkit itself falls back to the latter.
+func TestModulesUseModkit(t *testing.T) {
 	roots, all := listDeps(t)
 	files := 0
 	for _, r := range roots {
+		if r == module+"/x/internal/modkit" {
+			continue
+		}
 		p := all[r]
 		for _, f := range p.GoFiles {
 			path := filepath.Join(p.Dir, f)
@@ -253,8 +259,8 @@ func TestModulesEmitThroughModkit(t *testing.T) {
 				t.Fatal(err)
 			}
 			files++
-			for _, line := range sdkTypedEmits(fset, af) {
-				t.Errorf("%s:%d: EventManager().EmitTypedEvent: use modkit.EmitTypedEvent", path, line)
+			for _, v := range sdkPathsModkitReplaces(fset, af) {
+				t.Errorf("%s:%s", path, v)
 			}
 		}
 	}
@@ -263,34 +269,45 @@ func TestModulesEmitThroughModkit(t *testing.T) {
 	}
 }
 
-// sdkTypedEmits lists the lines that call EmitTypedEvent(s) on the result
-// of an EventManager() call.
-func sdkTypedEmits(fset *token.FileSet, f *ast.File) []int {
-	var lines []int
+// sdkPathsModkitReplaces lists the calls of EmitTypedEvent(s) on the
+// result of an EventManager() call, and of CacheContext() without
+// arguments (the SDK's method; modkit's takes the context).
+func sdkPathsModkitReplaces(fset *token.FileSet, f *ast.File) []string {
+	var out []string
 	ast.Inspect(f, func(n ast.Node) bool {
 		call, ok := n.(*ast.CallExpr)
 		if !ok {
 			return true
 		}
 		sel, ok := call.Fun.(*ast.SelectorExpr)
-		if !ok || (sel.Sel.Name != "EmitTypedEvent" && sel.Sel.Name != "EmitTypedEvents") {
+		if !ok {
 			return true
 		}
-		if inner, ok := sel.X.(*ast.CallExpr); ok {
-			if isel, ok := inner.Fun.(*ast.SelectorExpr); ok && isel.Sel.Name == "EventManager" {
-				lines = append(lines, fset.Position(call.Pos()).Line)
+		line := fset.Position(call.Pos()).Line
+		switch sel.Sel.Name {
+		case "EmitTypedEvent", "EmitTypedEvents":
+			if inner, ok := sel.X.(*ast.CallExpr); ok {
+				if isel, ok := inner.Fun.(*ast.SelectorExpr); ok && isel.Sel.Name == "EventManager" {
+					out = append(out, fmt.Sprintf("%d: EventManager().%s: use modkit.EmitTypedEvent", line, sel.Sel.Name))
+				}
+			}
+		case "CacheContext":
+			if len(call.Args) == 0 {
+				out = append(out, fmt.Sprintf("%d: CacheContext(): use modkit.CacheContext", line))
 			}
 		}
 		return true
 	})
-	return lines
+	return out
 }
 
-func TestSDKTypedEmitsDetected(t *testing.T) {
+func TestSDKPathsModkitReplacesDetected(t *testing.T) {
 	src := `package p
 
 func f(ctx C) error {
 	_ = modkit.EmitTypedEvent(ctx, ev)
+	cc, write := modkit.CacheContext(ctx)
+	cc2, _ := ctx.CacheContext()
 	return ctx.EventManager().EmitTypedEvent(ev)
 }
 `
@@ -299,7 +316,8 @@ func f(ctx C) error {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := sdkTypedEmits(fset, f); len(got) != 1 || got[0] != 5 {
-		t.Fatalf("found %v, want line 5", got)
+	want := []string{"6: CacheContext(): use modkit.CacheContext", "7: EventManager().EmitTypedEvent: use modkit.EmitTypedEvent"}
+	if got := sdkPathsModkitReplaces(fset, f); !slices.Equal(got, want) {
+		t.Fatalf("found %q, want %q", got, want)
 	}
 }

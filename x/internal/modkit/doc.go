@@ -16,6 +16,8 @@
 //   - EmitTypedEvent: a typed event, attribute for attribute what the SDK's
 //     EventManager.EmitTypedEvent makes, at a twentieth of its cost (modules
 //     emit through it, not through the event manager's).
+//   - CacheContext: the SDK's cache context with the stores branched on first
+//     use, and RunCached, all or nothing on top of it.
 //   - CheckAuthority, Signer and Canonical: the message server's authority
 //     check, signer decoding, and the one spelling of an address to store.
 //

@@ -89,7 +89,7 @@ func drainKeys[T, K any](ctx sdk.Context, d Drain[T, K], keys []collections.Pair
 // nothing and returns the index of the first entry whose handler failed or
 // panicked, with its error. err is an error of the queue's own store.
 func runBatch[T, K any](ctx sdk.Context, d Drain[T, K], keys []collections.Pair[T, K]) (failed int, herr, err error) {
-	cacheCtx, write := ctx.CacheContext()
+	cacheCtx, write := CacheContext(ctx)
 	for i, key := range keys {
 		if err := d.Queue.Remove(cacheCtx, key); err != nil {
 			return 0, nil, err
@@ -143,7 +143,7 @@ func dueKeys[T, K any](ctx context.Context, q Queue[T, K], upTo T, limit int) ([
 // it returns nil: all or nothing. Panics are not recovered here (a keeper
 // method that panics is a bug to surface, not a failure to retry).
 func RunCached(ctx context.Context, fn func(context.Context) error) error {
-	cacheCtx, write := sdk.UnwrapSDKContext(ctx).CacheContext()
+	cacheCtx, write := CacheContext(ctx)
 	if err := fn(cacheCtx); err != nil {
 		return err
 	}

@@ -294,7 +294,7 @@ func (k Keeper) entitlementAt(ctx context.Context, owner sdk.AccAddress, index s
 // PendingRewards returns what a claim by owner would pay now, including the
 // pool's coins not yet distributed (computed on a discarded cache context).
 func (k Keeper) PendingRewards(ctx context.Context, owner sdk.AccAddress) (sdk.Coins, error) {
-	cacheCtx, _ := sdk.UnwrapSDKContext(ctx).CacheContext()
+	cacheCtx, _ := modkit.CacheContext(ctx)
 	if err := k.SyncRewards(cacheCtx); err != nil {
 		return nil, err
 	}
@@ -311,7 +311,7 @@ func (k Keeper) PendingRewards(ctx context.Context, owner sdk.AccAddress) (sdk.C
 // and gas whatever the number of the owner's locks.
 // A claim that would pay nothing fails with ErrNoRewards and changes nothing.
 func (k Keeper) ClaimRewards(ctx context.Context, owner sdk.AccAddress) (sdk.Coins, error) {
-	cacheCtx, write := sdk.UnwrapSDKContext(ctx).CacheContext()
+	cacheCtx, write := modkit.CacheContext(ctx)
 	paid, err := k.claimRewards(cacheCtx, owner)
 	if err != nil {
 		return nil, err
