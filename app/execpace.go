@@ -122,8 +122,13 @@ func (p *execPace) budget(maxExec time.Duration) uint64 {
 	if maxExec <= 0 {
 		return 0
 	}
-	ns := p.nsPerGas()
-	if ns <= 0 {
+	return budgetAt(maxExec, p.nsPerGas())
+}
+
+// budgetAt is budget at the pace ns (nanoseconds per unit of gas; 0: none
+// measured).
+func budgetAt(maxExec time.Duration, ns float64) uint64 {
+	if maxExec <= 0 || ns <= 0 {
 		return 0
 	}
 	b := float64(maxExec) / ns
@@ -140,8 +145,9 @@ func (p *execPace) report(maxExec time.Duration) {
 	if !telemetry.IsTelemetryEnabled() {
 		return
 	}
-	telemetry.SetGauge(float32(p.nsPerGas()), "aichain", "proposer", "exec_ns_per_gas")
-	telemetry.SetGauge(float32(p.budget(maxExec)), "aichain", "proposer", "exec_budget_gas")
+	ns := p.nsPerGas()
+	telemetry.SetGauge(float32(ns), "aichain", "proposer", "exec_ns_per_gas")
+	telemetry.SetGauge(float32(budgetAt(maxExec, ns)), "aichain", "proposer", "exec_budget_gas")
 }
 
 // satAdd is a + b, or the largest uint64 where that overflows.

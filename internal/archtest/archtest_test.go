@@ -132,12 +132,18 @@ var generated = regexp.MustCompile(`(?m)^// Code generated .* DO NOT EDIT\.$`)
 // impurities lists the forbidden imports and go statements of a source file.
 func impurities(t *testing.T, path string) []string {
 	t.Helper()
+	return fileImpurities(parseGoFile(t, path))
+}
+
+// parseGoFile parses a source file, comments included.
+func parseGoFile(t *testing.T, path string) (*token.FileSet, *ast.File) {
+	t.Helper()
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, path, nil, parser.ParseComments)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fileImpurities(fset, f)
+	return fset, f
 }
 
 func fileImpurities(fset *token.FileSet, f *ast.File) []string {
@@ -253,13 +259,8 @@ func TestModulesUseModkit(t *testing.T) {
 		p := all[r]
 		for _, f := range p.GoFiles {
 			path := filepath.Join(p.Dir, f)
-			fset := token.NewFileSet()
-			af, err := parser.ParseFile(fset, path, nil, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
 			files++
-			for _, v := range sdkPathsModkitReplaces(fset, af) {
+			for _, v := range sdkPathsModkitReplaces(parseGoFile(t, path)) {
 				t.Errorf("%s:%s", path, v)
 			}
 		}
