@@ -19,9 +19,11 @@ func (r *chainRun) phase(ctx context.Context, kind string, msgs func(i int) []sd
 	if err != nil {
 		return kindResult{}, nil, err
 	}
-	if _, err := r.blocks.readTo(ctx); err != nil {
+	idle, err := r.blocks.readTo(ctx)
+	if err != nil {
 		return kindResult{}, nil, err
 	}
+	r.res.addBlocks("", idle) // made between phases
 	before, err := scrapeTimings(ctx, r.nw.metricsURL(), r.nw.node.cmd.Process.Pid)
 	if err != nil {
 		return kindResult{}, nil, fmt.Errorf("node metrics: %w", err)
@@ -66,6 +68,7 @@ func (r *chainRun) phase(ctx context.Context, kind string, msgs func(i int) []sd
 	}
 	if !isSetup(kind) {
 		r.res.Intervals = append(r.res.Intervals, loadedIntervals(append(prev, blocks...), want)...)
+		r.res.addBlocks(kind, blocks)
 	}
 	return res, blocks, err
 }

@@ -6,7 +6,9 @@ import (
 	"image/color"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
+	"time"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -26,7 +28,80 @@ type chainResult struct {
 	Intervals []float64 `json:"block_intervals_s"`
 	// NodePeakMiB is the node's peak resident memory over the run (VmHWM).
 	NodePeakMiB float64 `json:"node_peak_rss_mib"`
-	options     *chainOptions
+	// Blocks are the blocks the measured phases read, in height order:
+	// where the interval's tail comes from.
+	Blocks  []blockRecord `json:"blocks"`
+	options *chainOptions
+}
+
+// blockRecord is one block of a measured phase: its time, the interval
+// since the block before it, and what it held.
+type blockRecord struct {
+	Height int64     `json:"height"`
+	Time   time.Time `json:"time"`
+	// IntervalS is the time since the block before (s); 0 for a phase's
+	// first block read.
+	IntervalS float64 `json:"interval_s"`
+	Txs       int     `json:"txs"`
+	GasUsed   int64   `json:"gas_used"`
+	// Phase is the kind whose phase read the block ("" for a block between
+	// phases).
+	Phase string `json:"phase"`
+}
+
+// addBlocks records blocks read by phase (after the last recorded height).
+func (c *chainResult) addBlocks(phase string, blocks []blockInfo) {
+	for _, b := range blocks {
+		var prev *blockRecord
+		if n := len(c.Blocks); n > 0 {
+			prev = &c.Blocks[n-1]
+			if b.Height <= prev.Height {
+				continue
+			}
+		}
+		rec := blockRecord{Height: b.Height, Time: b.Time, Txs: len(b.Txs), Phase: phase}
+		for _, t := range b.Txs {
+			rec.GasUsed += t.GasUsed
+		}
+		if prev != nil && prev.Height == b.Height-1 {
+			rec.IntervalS = b.Time.Sub(prev.Time).Seconds()
+		}
+		c.Blocks = append(c.Blocks, rec)
+	}
+}
+
+// longest describes the n longest intervals among the recorded blocks, each
+// with the block two heights before it: a block's time is when the
+// validators committed to the block before it, so the interval before block
+// h spans the execution of block h-2 and the proposal of h-1.
+func (c *chainResult) longest(n int) []string {
+	byHeight := make(map[int64]blockRecord, len(c.Blocks))
+	idx := make([]int, 0, len(c.Blocks))
+	for i, b := range c.Blocks {
+		byHeight[b.Height] = b
+		if b.IntervalS > 0 {
+			idx = append(idx, i)
+		}
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return c.Blocks[idx[a]].IntervalS > c.Blocks[idx[b]].IntervalS })
+	var out []string
+	for _, i := range idx[:min(n, len(idx))] {
+		b := c.Blocks[i]
+		s := fmt.Sprintf("%.2f s before height %d", b.IntervalS, b.Height)
+		if x, ok := byHeight[b.Height-2]; ok {
+			s += fmt.Sprintf(" (executing %d: %d txs, %.1fM gas, %s)", x.Height, x.Txs, float64(x.GasUsed)/1e6, phaseName(x.Phase))
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// phaseName is a block's phase as the report prints it.
+func phaseName(p string) string {
+	if p == "" {
+		return "between phases"
+	}
+	return p
 }
 
 // send is the bank send phase k is compared with: the one run right
@@ -94,6 +169,9 @@ func (c *chainResult) table() string {
 	iv := c.Intervals
 	fmt.Fprintf(&b, "\nBlock interval under load (%d blocks): p50 %.2f s, p90 %.2f s, p99 %.2f s, max %.2f s.\n",
 		len(iv), percentile(iv, 50), percentile(iv, 90), percentile(iv, 99), percentile(iv, 100))
+	if l := c.longest(5); len(l) > 0 {
+		fmt.Fprintf(&b, "Longest intervals: %s.\n", strings.Join(l, "; "))
+	}
 	if c.NodePeakMiB > 0 {
 		fmt.Fprintf(&b, "Node peak resident memory (VmHWM): %.0f MiB.\n", c.NodePeakMiB)
 	}

@@ -252,3 +252,42 @@ func TestClaimerHalvesDisjoint(t *testing.T) {
 		t.Fatalf("claimerCount of a large run = %d, want the cap %d", n, maxClaimers)
 	}
 }
+
+// Each block is recorded once, with the interval since the block before it
+// where that block was read too; the longest intervals name the block two
+// heights before, whose execution they span, with its phase.
+func TestLongestIntervals(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	c := &chainResult{}
+	c.addBlocks("", []blockInfo{{Height: 5, Time: t0}})
+	c.addBlocks(kindSend, []blockInfo{
+		{Height: 6, Time: t0.Add(time.Second), Txs: []txInfo{{GasUsed: 10}, {GasUsed: 20}}},
+		{Height: 7, Time: t0.Add(2 * time.Second), Txs: []txInfo{{GasUsed: 2_000_000}}},
+	})
+	c.addBlocks(kindClaim, []blockInfo{
+		{Height: 7, Time: t0.Add(2 * time.Second)}, // read again: not recorded twice
+		{Height: 8, Time: t0.Add(2500 * time.Millisecond)},
+		{Height: 9, Time: t0.Add(5 * time.Second)},
+	})
+	c.addBlocks(kindLock, []blockInfo{{Height: 11, Time: t0.Add(9 * time.Second)}}) // 10 was not read
+	if len(c.Blocks) != 6 {
+		t.Fatalf("blocks %+v", c.Blocks)
+	}
+	if b := c.Blocks[1]; b.Height != 6 || b.IntervalS != 1 || b.Txs != 2 || b.GasUsed != 30 || b.Phase != kindSend {
+		t.Fatalf("block 6: %+v", b)
+	}
+	if b := c.Blocks[5]; b.Height != 11 || b.IntervalS != 0 {
+		t.Fatalf("block 11 follows an unread block, so has no interval: %+v", b)
+	}
+	l := c.longest(2)
+	want := []string{
+		"2.50 s before height 9 (executing 7: 1 txs, 2.0M gas, bank send)",
+		"1.00 s before height 6",
+	}
+	if len(l) != 2 || l[0] != want[0] || l[1] != want[1] {
+		t.Fatalf("longest %q, want %q", l, want)
+	}
+	if !strings.Contains(c.table(), "Longest intervals: 2.50 s before height 9") {
+		t.Fatal("the table lacks the longest intervals")
+	}
+}
