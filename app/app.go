@@ -475,7 +475,7 @@ func New(
 	if err != nil {
 		panic(fmt.Errorf("ante handler: %w", err))
 	}
-	app.SetAnteHandler(anteHandler)
+	app.SetAnteHandler(app.pace.timed(anteHandler)) // the pace times each kind of transaction
 
 	// That every Msg says who signs it is a test (TestEveryMsgNamesItsSigner):
 	// NewBaseApp already merges the registry and logs the SDK's own known

@@ -2,12 +2,15 @@ package app
 
 import (
 	"math"
+	"reflect"
 	"sync"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"github.com/cosmos/cosmos-sdk/baseapp"
 	"github.com/cosmos/cosmos-sdk/telemetry"
+	sdk "github.com/cosmos/cosmos-sdk/types"
 )
 
 // paceDecay is the weight a block's measurement keeps in execPace after
@@ -15,16 +18,21 @@ import (
 // a tenth as much as the newest.
 const paceDecay = 0.75
 
-// execPace measures how long this node takes to execute transactions, per
-// unit of their gas limit, over its recent blocks: the time from the end of
-// the begin-blockers to the start of the end-blockers (the transactions
-// alone), plus the block's Commit (which writes what they changed), over
-// the sum of the transactions' gas limits. The measurements are summed with
-// decaying weights, so a block's weight is its gas: a block of a few
-// transactions moves the estimate little, a full one much.
+// execPace measures how long this node takes to execute blocks, per unit
+// of their transactions' gas limits, over its recent blocks: the whole of
+// FinalizeBlock (pre-, begin- and end-blockers, the transactions, the
+// working hash) and the block's Commit, over the sum of the transactions'
+// gas limits. The measurements are summed with decaying weights, so a
+// block's weight is its gas: a block of a few transactions moves the
+// estimate little, a full one much. It keeps the same estimate for each
+// kind of transaction (its first message's type): each transaction runs
+// from the start of its ante handler to the start of the next one's (or of
+// the end-blockers), and the block's time is shared among its kinds in
+// proportion to those times. Kinds differ: a cold claim of rewards took
+// three times as long per unit of gas as a bank send.
 //
-// With [proposer] max-exec-time it turns that time into the gas budget of
-// the blocks this validator proposes (budget). It is the node's own
+// With [proposer] max-exec-time it turns that time into the time budget of
+// the blocks this validator proposes (budgetSelector). It is the node's own
 // measure of its own speed, used only where a proposer chooses freely
 // (which transactions its proposal holds): other validators do not check
 // it, and nothing in the state depends on it.
@@ -34,12 +42,47 @@ type execPace struct {
 	// gas limits; their ratio is the estimate.
 	ns, gas float64
 	// The block being executed: when its transactions began and ended, and
-	// its transactions' time and gas once FinalizeBlock returned (gas 0:
-	// nothing to add at Commit).
+	// its FinalizeBlock's time and gas once it returned (gas 0: nothing to
+	// add at Commit).
 	txsBegan, txsEnded time.Time
-	pendingTxs         time.Duration
+	pendingTook        time.Duration
 	pendingGas         uint64
+
+	// kinds is the pace of each kind of transaction (paceKind), summed as
+	// ns and gas are but only over the blocks that held the kind; at most
+	// maxPaceKinds of them.
+	kinds map[paceKind]*kindPace
+	// The block's transactions as the ante handler saw them start (txStart):
+	// the one running, since when, with its gas limit; and the time and gas
+	// of each kind so far (block), handed to pending when FinalizeBlock
+	// returns.
+	running      paceKind
+	runningSince time.Time
+	runningGas   uint64
+	block        map[paceKind]*kindPace
+	pendingKinds map[paceKind]*kindPace
 }
+
+// paceKind is what the pace tells transactions apart by: the Go type of a
+// transaction's first message. Transactions are decoded into the codec's
+// registered types, so there are as many kinds as message types; nil for a
+// transaction with no message.
+type paceKind = reflect.Type
+
+// kindOf is tx's paceKind.
+func kindOf(tx sdk.Tx) paceKind {
+	if msgs := tx.GetMsgs(); len(msgs) > 0 {
+		return reflect.TypeOf(msgs[0])
+	}
+	return nil
+}
+
+// maxPaceKinds bounds execPace.kinds (there are fewer message types): a
+// kind beyond it counts only in the node's overall pace.
+const maxPaceKinds = 256
+
+// kindPace is a kind's (decayed) time and gas limits.
+type kindPace struct{ ns, gas float64 }
 
 // txsBegin marks the end of the begin-blockers: the block's transactions
 // run next.
@@ -50,6 +93,44 @@ func (p *execPace) txsBegin(now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.txsBegan, p.txsEnded = now, time.Time{}
+	p.running, p.runningSince, p.runningGas, p.block = nil, time.Time{}, 0, nil
+}
+
+// txStart marks the start of a transaction of kind with gas limit gas in
+// the block being executed (its ante handler runs next); the one before it
+// ends here. Outside the span txsBegin..txsEnd it does nothing.
+func (p *execPace) txStart(now time.Time, kind paceKind, gas uint64) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.txsBegan.IsZero() || !p.txsEnded.IsZero() {
+		return
+	}
+	p.endRunning(now)
+	p.running, p.runningSince, p.runningGas = kind, now, gas
+}
+
+// endRunning adds the running transaction, ended at now, to its kind's
+// time in this block. p.mu is held.
+func (p *execPace) endRunning(now time.Time) {
+	if p.runningSince.IsZero() {
+		return
+	}
+	if p.block == nil {
+		p.block = map[paceKind]*kindPace{}
+	}
+	k := p.block[p.running]
+	if k == nil {
+		k = &kindPace{}
+		p.block[p.running] = k
+	}
+	if now.After(p.runningSince) {
+		k.ns += float64(now.Sub(p.runningSince))
+	}
+	k.gas += float64(p.runningGas)
+	p.runningSince = time.Time{}
 }
 
 // txsEnd marks the start of the end-blockers: the block's transactions
@@ -60,12 +141,16 @@ func (p *execPace) txsEnd(now time.Time) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.txsEnded.IsZero() {
+		p.endRunning(now)
+	}
 	p.txsEnded = now
 }
 
 // finalized takes the gas limits of the transactions FinalizeBlock
-// executed; the block's measurement waits for its Commit.
-func (p *execPace) finalized(res *abci.ResponseFinalizeBlock) {
+// executed and how long it took; the block's measurement waits for its
+// Commit.
+func (p *execPace) finalized(res *abci.ResponseFinalizeBlock, took time.Duration) {
 	if p == nil {
 		return
 	}
@@ -77,11 +162,12 @@ func (p *execPace) finalized(res *abci.ResponseFinalizeBlock) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.pendingTxs, p.pendingGas = 0, 0
-	if !p.txsBegan.IsZero() && p.txsEnded.After(p.txsBegan) {
-		p.pendingTxs, p.pendingGas = p.txsEnded.Sub(p.txsBegan), gas
+	p.pendingTook, p.pendingGas, p.pendingKinds = 0, 0, nil
+	if took > 0 {
+		p.pendingTook, p.pendingGas, p.pendingKinds = took, gas, p.block
 	}
 	p.txsBegan, p.txsEnded = time.Time{}, time.Time{}
+	p.running, p.runningSince, p.block = nil, time.Time{}, nil
 }
 
 // committed adds the block FinalizeBlock executed, with its Commit's
@@ -96,9 +182,48 @@ func (p *execPace) committed(commit time.Duration) {
 	if p.pendingGas == 0 {
 		return
 	}
-	p.ns = p.ns*paceDecay + float64(p.pendingTxs+commit)
+	total := float64(p.pendingTook + commit)
+	p.ns = p.ns*paceDecay + total
 	p.gas = p.gas*paceDecay + float64(p.pendingGas)
-	p.pendingGas = 0
+	p.addKinds(total)
+	p.pendingGas, p.pendingKinds = 0, nil
+}
+
+// addKinds adds the committed block's kinds to their paces, sharing the
+// block's time total among them in proportion to the time their
+// transactions ran (or, where none was measured, to their gas). A
+// transaction without gas (the proposer's injected verdicts) gives its kind
+// no pace: its time goes to the others. A kind the block did not hold
+// keeps its pace. p.mu is held.
+func (p *execPace) addKinds(total float64) {
+	var ns, gas float64
+	for _, b := range p.pendingKinds {
+		if b.gas >= 1 {
+			ns, gas = ns+b.ns, gas+b.gas
+		}
+	}
+	for kind, b := range p.pendingKinds {
+		if b.gas < 1 {
+			continue
+		}
+		k := p.kinds[kind]
+		if k == nil {
+			if len(p.kinds) >= maxPaceKinds {
+				continue
+			}
+			if p.kinds == nil {
+				p.kinds = map[paceKind]*kindPace{}
+			}
+			k = &kindPace{}
+			p.kinds[kind] = k
+		}
+		share := b.gas / gas
+		if ns > 0 {
+			share = b.ns / ns
+		}
+		k.ns = k.ns*paceDecay + total*share
+		k.gas = k.gas*paceDecay + b.gas
+	}
 }
 
 // nsPerGas is the estimate: nanoseconds of execution per unit of gas
@@ -115,18 +240,56 @@ func (p *execPace) nsPerGas() float64 {
 	return p.ns / p.gas
 }
 
-// budget is the most gas (summed gas limits) this node executes in
-// maxExec, at its measured pace; 0 when there is no limit: maxExec is 0 or
-// nothing has been measured yet.
-func (p *execPace) budget(maxExec time.Duration) uint64 {
-	if maxExec <= 0 {
-		return 0
-	}
-	return budgetAt(maxExec, p.nsPerGas())
+// unmeasuredFactor is how much slower than the slowest kind measured a
+// kind not yet measured is assumed to be: until a block has timed it, its
+// transactions fill a proposal's time budget at this many times that pace
+// (at least the node's overall pace), so that the first block of a kind
+// the node has not run (a phase of cold claims after a run of sends) does
+// not take several times the budget.
+const unmeasuredFactor = 2
+
+// paces is a snapshot of the pace for one proposal: ns per unit of gas
+// limit of each kind measured, and of any other kind.
+type paces struct {
+	kinds      map[paceKind]float64
+	unmeasured float64
 }
 
-// budgetAt is budget at the pace ns (nanoseconds per unit of gas; 0: none
-// measured).
+// of is the pace of kind (ns per unit of gas limit).
+func (ps paces) of(kind paceKind) float64 {
+	if ns, ok := ps.kinds[kind]; ok {
+		return ns
+	}
+	return ps.unmeasured
+}
+
+// snapshot is the pace of each kind now; ok is false before the node has
+// measured a block with transactions (there is then no time budget).
+func (p *execPace) snapshot() (ps paces, ok bool) {
+	if p == nil {
+		return paces{}, false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.gas < 1 {
+		return paces{}, false
+	}
+	overall := p.ns / p.gas
+	ps = paces{kinds: make(map[paceKind]float64, len(p.kinds)), unmeasured: overall}
+	for kind, k := range p.kinds {
+		if k.gas >= 1 {
+			ns := k.ns / k.gas
+			ps.kinds[kind] = ns
+			ps.unmeasured = max(ps.unmeasured, ns)
+		}
+	}
+	ps.unmeasured *= unmeasuredFactor
+	return ps, true
+}
+
+// budgetAt is the most gas (summed gas limits) a node executes in maxExec
+// at the pace ns (nanoseconds per unit of gas); 0 when there is no limit:
+// maxExec is 0 or nothing has been measured (ns is 0).
 func budgetAt(maxExec time.Duration, ns float64) uint64 {
 	if maxExec <= 0 || ns <= 0 {
 		return 0
@@ -158,12 +321,29 @@ func satAdd(a, b uint64) uint64 {
 	return a + b
 }
 
+// timed wraps the ante handler so that the pace sees each transaction of a
+// block being finalized start (txStart): its kind's time runs until the
+// next one starts or the end-blockers do.
+func (p *execPace) timed(next sdk.AnteHandler) sdk.AnteHandler {
+	return func(ctx sdk.Context, tx sdk.Tx, simulate bool) (sdk.Context, error) {
+		if !simulate && ctx.ExecMode() == sdk.ExecModeFinalize {
+			var gas uint64
+			if g, ok := tx.(baseapp.GasTx); ok {
+				gas = g.GetGas()
+			}
+			p.txStart(time.Now(), kindOf(tx), gas)
+		}
+		return next(ctx, tx, simulate)
+	}
+}
+
 // FinalizeBlock executes a block (BaseApp's FinalizeBlock) and hands the
 // gas its transactions asked for to the proposer's pace.
 func (app *App) FinalizeBlock(req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
+	start := time.Now()
 	res, err := app.BaseApp.FinalizeBlock(req)
 	if err == nil && res != nil {
-		app.pace.finalized(res)
+		app.pace.finalized(res, time.Since(start))
 	}
 	return res, err
 }

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"testing"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/aichain/aichain/app"
 	"github.com/aichain/aichain/app/apptesting"
+	srtypes "github.com/aichain/aichain/x/staking-rewards/types"
 )
 
 // sends signs n bank sends of 1,000 uaic from ta's first account to its
@@ -89,5 +91,43 @@ func TestMaxExecTimeMustBeADuration(t *testing.T) {
 			}()
 			apptesting.SetupWithOptions(t, 1, map[string]any{"proposer.max-exec-time": bad})
 		}()
+	}
+}
+
+// The node times each kind of transaction in the blocks it executes
+// (FinalizeBlock through the real ante handler): after a block of bank
+// sends it has a pace for sends and none for locks; after a block holding
+// a lock, one for locks too, and the sends' is kept.
+func TestNodeTimesEachKind(t *testing.T) {
+	ta := apptesting.SetupWithOptions(t, 2, map[string]any{"proposer.max-exec-time": "1s"})
+	if _, ok := ta.PaceOf(&banktypes.MsgSend{}); ok {
+		t.Fatal("a pace before any block")
+	}
+	for i, r := range ta.NextBlockWithTxs(sends(t, ta, 5)) {
+		if r.Code != 0 {
+			t.Fatalf("tx %d: %s", i, r.Log)
+		}
+	}
+	send, ok := ta.PaceOf(&banktypes.MsgSend{})
+	if !ok || send <= 0 {
+		t.Fatalf("no pace for bank sends after a block of them: %v %v", send, ok)
+	}
+	if _, ok := ta.PaceOf(&srtypes.MsgLock{}); ok {
+		t.Fatal("a pace for locks before any lock ran")
+	}
+	owner := ta.Accounts[1]
+	lock := ta.SignTx(owner, 0, 300_000, &srtypes.MsgLock{
+		Owner: owner.Address.String(), Amount: sdk.NewInt64Coin(app.BondDenom, 1_000_000), Duration: 7 * 24 * time.Hour,
+	})
+	for i, r := range ta.NextBlockWithTxs([][]byte{lock}) {
+		if r.Code != 0 {
+			t.Fatalf("lock tx %d: %s", i, r.Log)
+		}
+	}
+	if ns, ok := ta.PaceOf(&srtypes.MsgLock{}); !ok || ns <= 0 {
+		t.Fatalf("no pace for locks after a block with one: %v %v", ns, ok)
+	}
+	if ns, ok := ta.PaceOf(&banktypes.MsgSend{}); !ok || ns != send {
+		t.Fatalf("the sends' pace moved (%v → %v) in a block without sends", send, ns)
 	}
 }

@@ -9,15 +9,18 @@ import (
 )
 
 // measure runs one block through p as FinalizeBlock and Commit do: its
-// transactions take txs, its Commit commit, and they ask for gas in all
-// (split over two results, with an injected tx of no gas).
+// FinalizeBlock takes txs, its Commit commit, and they ask for gas in all
+// (split over two results of no kind, each taking half the time, with an
+// injected tx of no gas).
 func measure(p *execPace, txs, commit time.Duration, gas uint64) {
 	start := time.Unix(1_800_000_000, 0)
 	p.txsBegin(start)
+	p.txStart(start, nil, gas/2)
+	p.txStart(start.Add(txs/2), nil, gas-gas/2)
 	p.txsEnd(start.Add(txs))
 	p.finalized(&abci.ResponseFinalizeBlock{TxResults: []*abci.ExecTxResult{
 		{GasWanted: 0}, {GasWanted: int64(gas / 2)}, {GasWanted: int64(gas - gas/2)},
-	}})
+	}}, txs)
 	p.committed(commit)
 }
 
@@ -26,14 +29,14 @@ func measure(p *execPace, txs, commit time.Duration, gas uint64) {
 // recent one for more than an old one.
 func TestExecPaceWeighsBlocksByGas(t *testing.T) {
 	p := &execPace{}
-	if p.nsPerGas() != 0 || p.budget(time.Second) != 0 {
+	if p.nsPerGas() != 0 || budgetAt(time.Second, p.nsPerGas()) != 0 {
 		t.Fatal("a node that has measured nothing has no pace and no budget")
 	}
 	measure(p, 900*time.Microsecond, 100*time.Microsecond, 100_000) // 10 ns/gas
 	if got := p.nsPerGas(); got != 10 {
 		t.Fatalf("pace %v ns/gas after one block of 1 ms for 100,000 gas, want 10", got)
 	}
-	if got := p.budget(time.Millisecond); got != 100_000 {
+	if got := budgetAt(time.Millisecond, p.nsPerGas()); got != 100_000 {
 		t.Fatalf("budget for 1 ms %d, want 100,000", got)
 	}
 	// A small slow block (100 ns/gas on 1,000 gas) moves it little.
@@ -52,8 +55,7 @@ func TestExecPaceWeighsBlocksByGas(t *testing.T) {
 }
 
 // A block without gas (an idle chain's blocks) leaves the pace where the
-// last busy blocks put it; so does a block whose transactions were never
-// timed (FinalizeBlock without the blockers, or an error before Commit).
+// last busy blocks put it; so does a block FinalizeBlock gave no time for.
 func TestExecPaceKeepsItsEstimateWhenIdle(t *testing.T) {
 	p := &execPace{}
 	measure(p, time.Millisecond, 0, 100_000)
@@ -63,16 +65,16 @@ func TestExecPaceKeepsItsEstimateWhenIdle(t *testing.T) {
 	if got := p.nsPerGas(); got != 10 {
 		t.Fatalf("pace %v after 1,000 empty blocks, want 10", got)
 	}
-	p.finalized(&abci.ResponseFinalizeBlock{TxResults: []*abci.ExecTxResult{{GasWanted: 5}}})
+	p.finalized(&abci.ResponseFinalizeBlock{TxResults: []*abci.ExecTxResult{{GasWanted: 5}}}, 0)
 	p.committed(time.Hour)
 	if got := p.nsPerGas(); got != 10 {
-		t.Fatalf("pace %v after an untimed block, want 10", got)
+		t.Fatalf("pace %v after a block of no time, want 10", got)
 	}
 	var none *execPace
 	none.txsBegin(time.Now())
 	none.committed(time.Second)
-	if none.budget(time.Second) != 0 {
-		t.Fatal("a nil pace gives no budget")
+	if _, ok := none.snapshot(); ok || none.nsPerGas() != 0 {
+		t.Fatal("a nil pace gives no pace")
 	}
 }
 
@@ -85,9 +87,9 @@ func TestExecPaceGasSumSaturates(t *testing.T) {
 	p.txsEnd(start.Add(time.Second))
 	p.finalized(&abci.ResponseFinalizeBlock{TxResults: []*abci.ExecTxResult{
 		{GasWanted: math.MaxInt64}, {GasWanted: math.MaxInt64}, {GasWanted: math.MaxInt64}, {GasWanted: -5}, nil,
-	}})
+	}}, time.Second)
 	p.committed(0)
-	if got := p.budget(time.Second); got != math.MaxUint64 {
+	if got := budgetAt(time.Second, p.nsPerGas()); got != math.MaxUint64 {
 		t.Fatalf("budget %d, want the largest uint64 (a second for a saturated gas sum)", got)
 	}
 }

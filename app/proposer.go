@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/spf13/cast"
@@ -26,8 +27,9 @@ type ProposerConfig struct {
 	MaxGas uint64 `mapstructure:"max-gas"`
 	// MaxExecTime is the longest a block this validator proposes should
 	// take to execute (its transactions and its Commit), at the pace this
-	// node measured on its recent blocks (execPace): the proposal holds at
-	// most the gas the node executed in that time. 0: no such limit. Like
+	// node measured for each kind of transaction on its recent blocks
+	// (execPace): the proposal holds what the node is expected to execute
+	// in that time. 0: no such limit. Like
 	// MaxGas it is the proposer's policy, and a block's first transaction
 	// always fits (within the consensus limit), so no transaction is too
 	// large ever to be proposed.
@@ -63,9 +65,11 @@ const ProposerConfigTemplate = `
 max-gas = {{ .Proposer.MaxGas }}
 
 # The longest a block this validator proposes should take to execute (its
-# transactions and Commit), at the pace this node measured on its recent
-# blocks (nanoseconds per unit of gas limit): a proposal holds at most the
-# gas this node executed in that time, and always its first transaction.
+# transactions and Commit), at the pace this node measured for each kind of
+# transaction (its first message's type) on its recent blocks (nanoseconds
+# per unit of gas limit; a kind not yet measured counts at twice the slowest):
+# a proposal holds what this node is expected to execute in that time, and
+# always its first transaction.
 # New nodes get consensus.timeout_commit: a block should not execute for
 # longer than the timeout it hides in. Less (e.g. 60 % of timeout_commit)
 # keeps the block interval nearer timeout_commit under load, at some cost in
@@ -96,33 +100,25 @@ func ReadProposerConfig(opts servertypes.AppOptions) (ProposerConfig, error) {
 }
 
 // budgetSelector chooses a proposal's transactions, in the mempool's order,
-// under the block's byte limit and a gas limit: the lower of the consensus
-// limit (block.max_gas) and the proposer's budget, which is the smaller of
-// max-gas and what the node executes in max-exec-time at its measured pace
-// (when set). The budget does not apply to the block's first transaction,
-// which needs only the consensus limit: a transaction above the budget is
-// proposed alone rather than never. Gas sums saturate (a tx may ask for any
-// gas where block.max_gas is -1).
+// under the block's byte limit, a gas limit (the lower of the consensus
+// limit, block.max_gas, and max-gas) and, with max-exec-time, a time
+// budget: each transaction is expected to take its gas limit times the pace
+// this node measured for its kind (execPace.snapshot; a kind not measured
+// yet, at twice the slowest), and the proposal holds what is expected to
+// execute in max-exec-time. Neither budget applies to the block's first
+// transaction, which needs only the consensus limit: a transaction above
+// them is proposed alone rather than never. Gas sums saturate (a tx may ask
+// for any gas where block.max_gas is -1).
 type budgetSelector struct {
 	cfg  ProposerConfig
 	pace *execPace // nil: no pace measured (max-exec-time does not apply)
 
 	txs        [][]byte
 	bytes, gas uint64
-	budget     uint64 // this proposal's budget, taken at its first tx; 0: none
+	ns         float64 // the expected execution time of txs
+	paces      paces   // the proposal's paces, taken at its first tx
+	timed      bool    // max-exec-time applies to this proposal
 	started    bool
-}
-
-// proposalBudget is the proposer's gas budget for the next block: the
-// smaller of max-gas and the pace's budget for max-exec-time; 0: none.
-func (s *budgetSelector) proposalBudget() uint64 {
-	b := s.cfg.MaxGas
-	if s.pace != nil {
-		if t := s.pace.budget(s.cfg.MaxExecTime); t > 0 && (b == 0 || t < b) {
-			b = t
-		}
-	}
-	return b
 }
 
 // SelectedTxs is the proposal's transactions. Clear drops the slice rather
@@ -131,31 +127,45 @@ func (s *budgetSelector) SelectedTxs(context.Context) [][]byte { return s.txs }
 
 // Clear starts a new proposal.
 func (s *budgetSelector) Clear() {
-	s.txs, s.bytes, s.gas, s.budget, s.started = nil, 0, 0, 0, false
+	s.txs, s.bytes, s.gas, s.ns, s.paces, s.timed, s.started = nil, 0, 0, 0, paces{}, false, false
 }
 
 // SelectTxForProposal adds txBz when it fits and says whether the proposal
 // is full.
 func (s *budgetSelector) SelectTxForProposal(_ context.Context, maxTxBytes, maxBlockGas uint64, memTx sdk.Tx, txBz []byte) bool {
 	if !s.started {
-		s.started, s.budget = true, s.proposalBudget()
+		s.started = true
+		if s.cfg.MaxExecTime > 0 {
+			s.paces, s.timed = s.pace.snapshot()
+		}
 	}
 	full := maxBlockGas // the proposal's gas limit; 0: none
-	if s.budget > 0 && (full == 0 || s.budget < full) {
-		full = s.budget
+	if s.cfg.MaxGas > 0 && (full == 0 || s.cfg.MaxGas < full) {
+		full = s.cfg.MaxGas
 	}
-	limit := full
-	if len(s.txs) == 0 {
-		limit = maxBlockGas // the first tx needs only the consensus limit
+	first := len(s.txs) == 0
+	limit, maxNs := full, float64(s.cfg.MaxExecTime)
+	if first {
+		limit, maxNs = maxBlockGas, math.Inf(1) // the first tx needs only the consensus limit
 	}
-	var txGas uint64
-	if g, ok := memTx.(baseapp.GasTx); ok {
-		txGas = g.GetGas()
+	var (
+		txGas uint64
+		kind  paceKind
+	)
+	if memTx != nil {
+		kind = kindOf(memTx)
+		if g, ok := memTx.(baseapp.GasTx); ok {
+			txGas = g.GetGas()
+		}
+	}
+	var txNs float64
+	if s.timed {
+		txNs = float64(txGas) * s.paces.of(kind)
 	}
 	size := uint64(cmttypes.ComputeProtoSizeForTxs([]cmttypes.Tx{txBz}))
-	if satAdd(s.bytes, size) <= maxTxBytes && (limit == 0 || satAdd(s.gas, txGas) <= limit) {
+	if satAdd(s.bytes, size) <= maxTxBytes && (limit == 0 || satAdd(s.gas, txGas) <= limit) && (!s.timed || s.ns+txNs <= maxNs) {
 		s.txs = append(s.txs, txBz)
-		s.bytes, s.gas = satAdd(s.bytes, size), satAdd(s.gas, txGas)
+		s.bytes, s.gas, s.ns = satAdd(s.bytes, size), satAdd(s.gas, txGas), s.ns+txNs
 	}
-	return s.bytes >= maxTxBytes || (full > 0 && s.gas >= full)
+	return s.bytes >= maxTxBytes || (full > 0 && s.gas >= full) || (s.timed && s.ns >= float64(s.cfg.MaxExecTime))
 }

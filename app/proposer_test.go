@@ -3,12 +3,16 @@ package app
 import (
 	"context"
 	"math"
+	"reflect"
 	"testing"
 	"time"
 
 	protov2 "google.golang.org/protobuf/proto"
 
+	abci "github.com/cometbft/cometbft/abci/types"
+
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 )
 
 // gasTx is a transaction that only says its gas limit.
@@ -37,6 +41,15 @@ func repeat(gas uint64, n int) []gasTx {
 // handler does (in order, until the selector says it is full, then Clear),
 // and returns the selected txs' indexes.
 func propose(s *budgetSelector, consensusGas, maxBytes uint64, txs ...gasTx) []int {
+	all := make([]sdk.Tx, len(txs))
+	for i, tx := range txs {
+		all[i] = tx
+	}
+	return proposeTxs(s, consensusGas, maxBytes, all...)
+}
+
+// proposeTxs is propose of any txs.
+func proposeTxs(s *budgetSelector, consensusGas, maxBytes uint64, txs ...sdk.Tx) []int {
 	ctx := context.Background()
 	defer s.Clear()
 	for i, tx := range txs {
@@ -130,5 +143,199 @@ func TestProposerExecTimeBudget(t *testing.T) {
 	s.cfg.MaxGas, s.cfg.MaxExecTime = 0, 0
 	if got := propose(s, math.MaxUint64, 1<<20, repeat(100, 50)...); len(got) != 50 {
 		t.Fatalf("selected %d txs with max-exec-time 0, want all 50", len(got))
+	}
+}
+
+// kindTx is a transaction of one message (its kind) and a gas limit.
+type kindTx struct {
+	msg sdk.Msg
+	gas uint64
+}
+
+func (t kindTx) GetMsgs() []sdk.Msg                  { return []sdk.Msg{t.msg} }
+func (kindTx) GetMsgsV2() ([]protov2.Message, error) { return nil, nil }
+func (t kindTx) GetGas() uint64                      { return t.gas }
+
+// kindTxs is n txs of msg's kind, of gas each.
+func kindTxs(msg sdk.Msg, gas uint64, n int) []sdk.Tx {
+	txs := make([]sdk.Tx, n)
+	for i := range txs {
+		txs[i] = kindTx{msg, gas}
+	}
+	return txs
+}
+
+// A proposal's time budget counts each transaction at its own kind's
+// measured pace: a slow kind fills it with fewer transactions than a fast
+// one of the same gas, in the same proposal or apart, and a kind the node
+// has not timed yet counts at twice the slowest measured (so that a burst
+// of a new kind cannot make a block take several times the budget). The
+// first transaction always fits.
+func TestProposerTimesEachKind(t *testing.T) {
+	pace := &execPace{}
+	fast, slow, unseen := &banktypes.MsgSend{}, &banktypes.MsgMultiSend{}, &banktypes.MsgUpdateParams{}
+	// One block: 10 fast txs of 100 gas at 10 ns/gas, 10 slow ones at 30
+	// ns/gas; Commit adds a tenth to each.
+	start := time.Unix(1_800_000_000, 0)
+	pace.txsBegin(start)
+	at := start
+	for i := range 20 {
+		kind, ns := paceKind(reflect.TypeOf(fast)), 1_000
+		if i%2 == 1 {
+			kind, ns = reflect.TypeOf(slow), 3_000
+		}
+		pace.txStart(at, kind, 100)
+		at = at.Add(time.Duration(ns))
+	}
+	pace.txsEnd(at)
+	pace.finalized(&abci.ResponseFinalizeBlock{TxResults: make([]*abci.ExecTxResult, 20)}, at.Sub(start))
+	pace.committed(at.Sub(start) / 10)
+	// The results carried no gas_wanted: the block's overall pace needs it.
+	ps, ok := pace.snapshot()
+	if ok {
+		t.Fatalf("a block without gas_wanted in its results gave a pace: %+v", ps)
+	}
+	results := make([]*abci.ExecTxResult, 20)
+	for i := range results {
+		results[i] = &abci.ExecTxResult{GasWanted: 100}
+	}
+	pace.txsBegin(start)
+	at = start
+	for i := range 20 {
+		kind, ns := paceKind(reflect.TypeOf(fast)), 1_000
+		if i%2 == 1 {
+			kind, ns = reflect.TypeOf(slow), 3_000
+		}
+		pace.txStart(at, kind, 100)
+		at = at.Add(time.Duration(ns))
+	}
+	pace.txsEnd(at)
+	pace.finalized(&abci.ResponseFinalizeBlock{TxResults: results}, at.Sub(start))
+	pace.committed(at.Sub(start) / 10)
+	ps, ok = pace.snapshot()
+	if !ok {
+		t.Fatal("no pace after a measured block")
+	}
+	for _, c := range []struct {
+		kind paceKind
+		want float64
+	}{{reflect.TypeOf(fast), 11}, {reflect.TypeOf(slow), 33}, {reflect.TypeOf(unseen), 66}} {
+		if got := ps.of(c.kind); math.Abs(got-c.want) > 1e-6 {
+			t.Errorf("pace of %v: %v ns/gas, want %v", c.kind, got, c.want)
+		}
+	}
+	if got := pace.nsPerGas(); math.Abs(got-22) > 1e-6 {
+		t.Errorf("overall pace %v ns/gas, want 22", got)
+	}
+
+	// 33 µs: 30 fast txs (1,100 ns each), 10 slow ones (3,300 ns), 5 of a
+	// kind not measured (6,600 ns).
+	s := &budgetSelector{cfg: ProposerConfig{MaxExecTime: 33 * time.Microsecond}, pace: pace}
+	for _, c := range []struct {
+		name string
+		txs  []sdk.Tx
+		want int
+	}{
+		{"fast", kindTxs(fast, 100, 50), 30},
+		{"slow", kindTxs(slow, 100, 50), 10},
+		{"not measured", kindTxs(unseen, 100, 50), 5},
+		{"slow then fast", append(kindTxs(slow, 100, 5), kindTxs(fast, 100, 50)...), 5 + 15},
+		{"one above the budget first", kindTxs(slow, 100_000, 3), 1},
+	} {
+		if got := proposeTxs(s, math.MaxUint64, 1<<20, c.txs...); len(got) != c.want {
+			t.Errorf("%s: selected %d txs, want %d", c.name, len(got), c.want)
+		}
+	}
+}
+
+// A kind keeps its pace through blocks that do not hold it (an idle kind
+// is not forgotten, nor pulled toward the others), and a transaction
+// without gas (the injected verdicts) gives its kind no pace.
+func TestExecPaceKeepsEachKind(t *testing.T) {
+	pace := &execPace{}
+	a, b, injected := paceKind(reflect.TypeOf(&banktypes.MsgSend{})), paceKind(reflect.TypeOf(&banktypes.MsgMultiSend{})), paceKind(reflect.TypeOf(&banktypes.MsgUpdateParams{}))
+	block := func(kind paceKind, ns time.Duration) {
+		start := time.Unix(1_800_000_000, 0)
+		pace.txsBegin(start)
+		pace.txStart(start, injected, 0)
+		pace.txStart(start.Add(ns), kind, 1_000)
+		pace.txsEnd(start.Add(2 * ns))
+		pace.finalized(&abci.ResponseFinalizeBlock{TxResults: []*abci.ExecTxResult{{}, {GasWanted: 1_000}}}, 2*ns)
+		pace.committed(0)
+	}
+	// Each block: the injected tx, then one of the kind, each taking ns;
+	// the injected tx's time goes to the kind.
+	block(a, 10_000) // 20 ns/gas
+	for range 20 {
+		block(b, 50_000) // 100 ns/gas
+	}
+	ps, _ := pace.snapshot()
+	if got := ps.of(a); got != 20 {
+		t.Fatalf("kind a: %v ns/gas after 20 blocks without it, want 20", got)
+	}
+	if got := ps.of(b); math.Abs(got-100) > 1e-9 {
+		t.Fatalf("kind b: %v ns/gas, want 100", got)
+	}
+	if _, ok := ps.kinds[injected]; ok {
+		t.Fatal("the gasless injected tx's kind has a pace")
+	}
+	// Outside a block's transactions (CheckTx, or after the end-blockers)
+	// txStart times nothing.
+	pace.txStart(time.Now(), injected, 1_000)
+	pace.txsEnd(time.Now())
+	if pace.block != nil || !pace.runningSince.IsZero() {
+		t.Fatal("txStart outside a block's transactions timed something")
+	}
+}
+
+// The pace's kinds are bounded: past maxPaceKinds a new kind counts only
+// in the overall pace.
+func TestExecPaceKindsBounded(t *testing.T) {
+	pace := &execPace{}
+	start := time.Unix(1_800_000_000, 0)
+	pace.txsBegin(start)
+	n := maxPaceKinds + 10
+	for i := range n {
+		pace.txStart(start.Add(time.Duration(i)*time.Microsecond), reflect.ArrayOf(i, reflect.TypeOf(byte(0))), 100)
+	}
+	pace.txsEnd(start.Add(time.Duration(n) * time.Microsecond))
+	results := make([]*abci.ExecTxResult, n)
+	for i := range results {
+		results[i] = &abci.ExecTxResult{GasWanted: 100}
+	}
+	pace.finalized(&abci.ResponseFinalizeBlock{TxResults: results}, time.Duration(n)*time.Microsecond)
+	pace.committed(0)
+	if len(pace.kinds) != maxPaceKinds {
+		t.Fatalf("%d kinds, want at most %d", len(pace.kinds), maxPaceKinds)
+	}
+	if got := pace.nsPerGas(); got != 10 {
+		t.Fatalf("overall pace %v, want 10 (every tx counts there)", got)
+	}
+}
+
+// The ante handler times a transaction only when a block is finalized:
+// not in CheckTx, simulation or a proposal's checks.
+func TestPaceTimesOnlyFinalizedTxs(t *testing.T) {
+	pace := &execPace{}
+	calls := 0
+	ante := pace.timed(func(ctx sdk.Context, _ sdk.Tx, _ bool) (sdk.Context, error) { calls++; return ctx, nil })
+	tx := kindTx{&banktypes.MsgSend{}, 100}
+	pace.txsBegin(time.Now())
+	for _, mode := range []sdk.ExecMode{sdk.ExecModeCheck, sdk.ExecModeReCheck, sdk.ExecModeSimulate, sdk.ExecModePrepareProposal, sdk.ExecModeProcessProposal} {
+		if _, err := ante(sdk.Context{}.WithExecMode(mode), tx, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := ante(sdk.Context{}.WithExecMode(sdk.ExecModeFinalize), tx, true); err != nil {
+		t.Fatal(err)
+	}
+	if !pace.runningSince.IsZero() {
+		t.Fatal("a transaction outside FinalizeBlock (or simulated) was timed")
+	}
+	if _, err := ante(sdk.Context{}.WithExecMode(sdk.ExecModeFinalize), tx, false); err != nil {
+		t.Fatal(err)
+	}
+	if pace.running != reflect.TypeOf(tx.msg) || pace.runningGas != 100 || calls != 7 {
+		t.Fatalf("finalized tx: running %v gas %d, %d calls", pace.running, pace.runningGas, calls)
 	}
 }

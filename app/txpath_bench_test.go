@@ -111,11 +111,14 @@ func (tb *txBench) repeat(f func(j int) sdk.Msg) []sdk.Msg {
 
 // sign signs msgs[j] from account j (its single signer), with the account's
 // next sequence.
-func (tb *txBench) sign(msgs []sdk.Msg) [][]byte {
+func (tb *txBench) sign(msgs []sdk.Msg) [][]byte { return tb.signGas(msgs, 5_000_000) }
+
+// signGas is sign with gas limit gas.
+func (tb *txBench) signGas(msgs []sdk.Msg, gas uint64) [][]byte {
 	cfg := tb.ta.TxConfig()
 	out := make([][]byte, len(msgs))
 	for j, m := range msgs {
-		tx, err := simtestutil.GenSignedMockTx(tb.rng, cfg, []sdk.Msg{m}, sdk.Coins{}, 5_000_000,
+		tx, err := simtestutil.GenSignedMockTx(tb.rng, cfg, []sdk.Msg{m}, sdk.Coins{}, gas,
 			apptesting.ChainID, []uint64{tb.accNum[j]}, []uint64{tb.seq[j]}, tb.ta.Accounts[j].Priv)
 		if err != nil {
 			tb.b.Fatal(err)
