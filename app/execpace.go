@@ -46,7 +46,7 @@ type execPace struct {
 	// add at Commit).
 	txsBegan, txsEnded time.Time
 	pendingTook        time.Duration
-	pendingGas         uint64
+	pendingGas         float64
 
 	// kinds is the pace of each kind of transaction (paceKind), summed as
 	// ns and gas are but only over the blocks that held the kind; at most
@@ -112,6 +112,23 @@ func (p *execPace) txStart(now time.Time, kind paceKind, gas uint64) {
 	p.running, p.runningSince, p.runningGas = kind, now, gas
 }
 
+// txFailed marks the running transaction's ante handler as failed: its
+// time counts, its gas limit does not. A transaction refused by its ante
+// handler in a block (a stale sequence, a bad signature) pays no fee, so
+// anyone could otherwise fill blocks with such transactions asking for
+// much gas, quickly refused, and make this node's pace (ns per unit of
+// gas) look fast, and its proposals overrun max-exec-time.
+func (p *execPace) txFailed() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.runningSince.IsZero() {
+		p.runningGas = 0
+	}
+}
+
 // endRunning adds the running transaction, ended at now, to its kind's
 // time in this block. p.mu is held.
 func (p *execPace) endRunning(now time.Time) {
@@ -147,21 +164,18 @@ func (p *execPace) txsEnd(now time.Time) {
 	p.txsEnded = now
 }
 
-// finalized takes the gas limits of the transactions FinalizeBlock
-// executed and how long it took; the block's measurement waits for its
-// Commit.
-func (p *execPace) finalized(res *abci.ResponseFinalizeBlock, took time.Duration) {
+// finalized takes how long FinalizeBlock took; the block's measurement
+// waits for its Commit.
+func (p *execPace) finalized(took time.Duration) {
 	if p == nil {
 		return
 	}
-	var gas uint64
-	for _, r := range res.TxResults {
-		if r != nil && r.GasWanted > 0 {
-			gas = satAdd(gas, uint64(r.GasWanted))
-		}
-	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	var gas float64
+	for _, b := range p.block {
+		gas += b.gas
+	}
 	p.pendingTook, p.pendingGas, p.pendingKinds = 0, 0, nil
 	if took > 0 {
 		p.pendingTook, p.pendingGas, p.pendingKinds = took, gas, p.block
@@ -179,12 +193,12 @@ func (p *execPace) committed(commit time.Duration) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.pendingGas == 0 {
+	if p.pendingGas < 1 {
 		return
 	}
 	total := float64(p.pendingTook + commit)
 	p.ns = p.ns*paceDecay + total
-	p.gas = p.gas*paceDecay + float64(p.pendingGas)
+	p.gas = p.gas*paceDecay + p.pendingGas
 	p.addKinds(total)
 	p.pendingGas, p.pendingKinds = 0, nil
 }
@@ -332,6 +346,11 @@ func (p *execPace) timed(next sdk.AnteHandler) sdk.AnteHandler {
 				gas = g.GetGas()
 			}
 			p.txStart(time.Now(), kindOf(tx), gas)
+			newCtx, err := next(ctx, tx, simulate)
+			if err != nil {
+				p.txFailed()
+			}
+			return newCtx, err
 		}
 		return next(ctx, tx, simulate)
 	}
@@ -343,7 +362,7 @@ func (app *App) FinalizeBlock(req *abci.RequestFinalizeBlock) (*abci.ResponseFin
 	start := time.Now()
 	res, err := app.BaseApp.FinalizeBlock(req)
 	if err == nil && res != nil {
-		app.pace.finalized(res, time.Since(start))
+		app.pace.finalized(time.Since(start))
 	}
 	return res, err
 }

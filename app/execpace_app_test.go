@@ -6,6 +6,8 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	sdkmath "cosmossdk.io/math"
+
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
@@ -129,5 +131,46 @@ func TestNodeTimesEachKind(t *testing.T) {
 	}
 	if ns, ok := ta.PaceOf(&banktypes.MsgSend{}); !ok || ns != send {
 		t.Fatalf("the sends' pace moved (%v → %v) in a block without sends", send, ns)
+	}
+}
+
+// A proposer (or a flood that reached one) puts in a block transactions
+// that fail in their ante handler, free to their senders (a stale
+// sequence: no fee is taken), each asking for much gas: the node's pace
+// for the kind must not fall, or its own proposals would overrun
+// max-exec-time by as much.
+func TestAttackPaceStaleSequenceFlood(t *testing.T) {
+	ta := apptesting.SetupWithOptions(t, 2, map[string]any{"proposer.max-exec-time": "1s"})
+	good := sends(t, ta, 6)
+	for i, r := range ta.NextBlockWithTxs(good[:5]) {
+		if r.Code != 0 {
+			t.Fatalf("tx %d: %s", i, r.Log)
+		}
+	}
+	before, ok := ta.PaceOf(&banktypes.MsgSend{})
+	if !ok {
+		t.Fatal("no pace after a block of sends")
+	}
+	from, to := ta.Accounts[0], ta.Accounts[1]
+	block := [][]byte{good[5]}
+	for range 40 { // sequence 0 again: refused by the ante handler
+		block = append(block, ta.SignTx(from, 0, 2_000_000,
+			banktypes.NewMsgSend(from.Address, to.Address, sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 1)))))
+	}
+	balance := ta.BankKeeper.GetBalance(ta.Ctx, from.Address, app.BondDenom)
+	res := ta.NextBlockWithTxs(block)
+	if res[0].Code != 0 {
+		t.Fatalf("the good send failed: %s", res[0].Log)
+	}
+	for i, r := range res[1:] {
+		if r.Code == 0 || r.GasWanted != 2_000_000 {
+			t.Fatalf("stale tx %d: code %d, gas wanted %d; want refused, asking 2,000,000", i, r.Code, r.GasWanted)
+		}
+	}
+	if got := ta.BankKeeper.GetBalance(ta.Ctx, from.Address, app.BondDenom); !got.Equal(balance.SubAmount(sdkmath.NewInt(1_000))) {
+		t.Fatalf("sender's balance %s, want %s less the good send's 1,000 only (the refused txs are free)", got, balance)
+	}
+	if after, _ := ta.PaceOf(&banktypes.MsgSend{}); after < before {
+		t.Fatalf("80,000,000 gas of refused txs lowered the sends' pace: %v → %v ns/gas", before, after)
 	}
 }

@@ -1,26 +1,26 @@
 package app
 
 import (
+	"errors"
 	"math"
+	"reflect"
 	"testing"
 	"time"
 
-	abci "github.com/cometbft/cometbft/abci/types"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 )
 
 // measure runs one block through p as FinalizeBlock and Commit do: its
-// FinalizeBlock takes txs, its Commit commit, and they ask for gas in all
-// (split over two results of no kind, each taking half the time, with an
-// injected tx of no gas).
+// FinalizeBlock takes txs, its Commit commit, and its transactions ask for
+// gas in all (two of no kind, each taking half the time).
 func measure(p *execPace, txs, commit time.Duration, gas uint64) {
 	start := time.Unix(1_800_000_000, 0)
 	p.txsBegin(start)
 	p.txStart(start, nil, gas/2)
 	p.txStart(start.Add(txs/2), nil, gas-gas/2)
 	p.txsEnd(start.Add(txs))
-	p.finalized(&abci.ResponseFinalizeBlock{TxResults: []*abci.ExecTxResult{
-		{GasWanted: 0}, {GasWanted: int64(gas / 2)}, {GasWanted: int64(gas - gas/2)},
-	}}, txs)
+	p.finalized(txs)
 	p.committed(commit)
 }
 
@@ -65,7 +65,10 @@ func TestExecPaceKeepsItsEstimateWhenIdle(t *testing.T) {
 	if got := p.nsPerGas(); got != 10 {
 		t.Fatalf("pace %v after 1,000 empty blocks, want 10", got)
 	}
-	p.finalized(&abci.ResponseFinalizeBlock{TxResults: []*abci.ExecTxResult{{GasWanted: 5}}}, 0)
+	p.txsBegin(time.Now())
+	p.txStart(time.Now(), nil, 5)
+	p.txsEnd(time.Now())
+	p.finalized(0)
 	p.committed(time.Hour)
 	if got := p.nsPerGas(); got != 10 {
 		t.Fatalf("pace %v after a block of no time, want 10", got)
@@ -78,18 +81,50 @@ func TestExecPaceKeepsItsEstimateWhenIdle(t *testing.T) {
 	}
 }
 
-// Gas limits of the block's results are summed without wrapping, and a
-// negative gas_wanted (not from this app, but an int64) is ignored.
-func TestExecPaceGasSumSaturates(t *testing.T) {
+// A transaction its ante handler refuses in a block (a stale sequence, a
+// bad signature) pays no fee: a flood of them asking for much gas, refused
+// quickly, must not make the node's pace look fast (its proposals would
+// then overrun max-exec-time). Their time counts; their gas does not.
+func TestAttackPaceLoweredByFreeRefusedTxs(t *testing.T) {
 	p := &execPace{}
-	start := time.Unix(1_800_000_000, 0)
-	p.txsBegin(start)
-	p.txsEnd(start.Add(time.Second))
-	p.finalized(&abci.ResponseFinalizeBlock{TxResults: []*abci.ExecTxResult{
-		{GasWanted: math.MaxInt64}, {GasWanted: math.MaxInt64}, {GasWanted: math.MaxInt64}, {GasWanted: -5}, nil,
-	}}, time.Second)
-	p.committed(0)
-	if got := budgetAt(time.Second, p.nsPerGas()); got != math.MaxUint64 {
-		t.Fatalf("budget %d, want the largest uint64 (a second for a saturated gas sum)", got)
+	kind := paceKind(reflect.TypeOf(&banktypes.MsgSend{}))
+	refuse := errors.New("account sequence mismatch")
+	ok := func(ctx sdk.Context, _ sdk.Tx, _ bool) (sdk.Context, error) { return ctx, nil }
+	bad := func(ctx sdk.Context, _ sdk.Tx, _ bool) (sdk.Context, error) { return ctx, refuse }
+	ctx := sdk.Context{}.WithExecMode(sdk.ExecModeFinalize)
+	block := func(good, refused int) {
+		start := time.Unix(1_800_000_000, 0)
+		p.txsBegin(start)
+		now := start
+		for i := range good + refused {
+			ante, gas := ok, uint64(100_000)
+			if i >= good {
+				ante, gas = bad, 50_000_000
+			}
+			p.txStart(now, kind, gas)
+			if _, err := ante(ctx, nil, false); err != nil {
+				p.txFailed()
+			}
+			now = now.Add(100 * time.Microsecond)
+		}
+		p.txsEnd(now)
+		p.finalized(now.Sub(start))
+		p.committed(0)
+	}
+	block(10, 0) // 10 sends of 100,000 gas in 1 ms: 1 ns per gas
+	before, _ := p.snapshot()
+	block(10, 1_000)
+	after, _ := p.snapshot()
+	if after.of(kind) < before.of(kind) || p.nsPerGas() < 1 {
+		t.Fatalf("refused txs of 50,000,000 gas lowered the pace: %v → %v ns/gas (overall %v)", before.of(kind), after.of(kind), p.nsPerGas())
+	}
+	// Through the ante wrapper: a refused tx's gas is dropped.
+	wrapped := p.timed(bad)
+	p.txsBegin(time.Now())
+	if _, err := wrapped(ctx, kindTx{&banktypes.MsgSend{}, 50_000_000}, false); !errors.Is(err, refuse) {
+		t.Fatalf("the wrapper changed the ante's error: %v", err)
+	}
+	if p.runningGas != 0 {
+		t.Fatalf("a refused tx kept its gas limit %d in the pace", p.runningGas)
 	}
 }

@@ -9,8 +9,6 @@ import (
 
 	protov2 "google.golang.org/protobuf/proto"
 
-	abci "github.com/cometbft/cometbft/abci/types"
-
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 )
@@ -188,31 +186,9 @@ func TestProposerTimesEachKind(t *testing.T) {
 		at = at.Add(time.Duration(ns))
 	}
 	pace.txsEnd(at)
-	pace.finalized(&abci.ResponseFinalizeBlock{TxResults: make([]*abci.ExecTxResult, 20)}, at.Sub(start))
+	pace.finalized(at.Sub(start))
 	pace.committed(at.Sub(start) / 10)
-	// The results carried no gas_wanted: the block's overall pace needs it.
 	ps, ok := pace.snapshot()
-	if ok {
-		t.Fatalf("a block without gas_wanted in its results gave a pace: %+v", ps)
-	}
-	results := make([]*abci.ExecTxResult, 20)
-	for i := range results {
-		results[i] = &abci.ExecTxResult{GasWanted: 100}
-	}
-	pace.txsBegin(start)
-	at = start
-	for i := range 20 {
-		kind, ns := paceKind(reflect.TypeOf(fast)), 1_000
-		if i%2 == 1 {
-			kind, ns = reflect.TypeOf(slow), 3_000
-		}
-		pace.txStart(at, kind, 100)
-		at = at.Add(time.Duration(ns))
-	}
-	pace.txsEnd(at)
-	pace.finalized(&abci.ResponseFinalizeBlock{TxResults: results}, at.Sub(start))
-	pace.committed(at.Sub(start) / 10)
-	ps, ok = pace.snapshot()
 	if !ok {
 		t.Fatal("no pace after a measured block")
 	}
@@ -260,7 +236,7 @@ func TestExecPaceKeepsEachKind(t *testing.T) {
 		pace.txStart(start, injected, 0)
 		pace.txStart(start.Add(ns), kind, 1_000)
 		pace.txsEnd(start.Add(2 * ns))
-		pace.finalized(&abci.ResponseFinalizeBlock{TxResults: []*abci.ExecTxResult{{}, {GasWanted: 1_000}}}, 2*ns)
+		pace.finalized(2 * ns)
 		pace.committed(0)
 	}
 	// Each block: the injected tx, then one of the kind, each taking ns;
@@ -299,11 +275,7 @@ func TestExecPaceKindsBounded(t *testing.T) {
 		pace.txStart(start.Add(time.Duration(i)*time.Microsecond), reflect.ArrayOf(i, reflect.TypeOf(byte(0))), 100)
 	}
 	pace.txsEnd(start.Add(time.Duration(n) * time.Microsecond))
-	results := make([]*abci.ExecTxResult, n)
-	for i := range results {
-		results[i] = &abci.ExecTxResult{GasWanted: 100}
-	}
-	pace.finalized(&abci.ResponseFinalizeBlock{TxResults: results}, time.Duration(n)*time.Microsecond)
+	pace.finalized(time.Duration(n) * time.Microsecond)
 	pace.committed(0)
 	if len(pace.kinds) != maxPaceKinds {
 		t.Fatalf("%d kinds, want at most %d", len(pace.kinds), maxPaceKinds)
