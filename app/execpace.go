@@ -41,9 +41,10 @@ type execPace struct {
 	// ns and gas are the decayed sums of the measured blocks' times and
 	// gas limits; their ratio is the estimate.
 	ns, gas float64
-	// The block being executed: when its transactions began and ended, and
-	// its FinalizeBlock's time and gas once it returned (gas 0: nothing to
-	// add at Commit).
+	// The block being executed: when its transactions began and ended
+	// (txStart times only between the two), and its FinalizeBlock's time
+	// and its transactions' gas once it returned (gas 0: nothing to add at
+	// Commit).
 	txsBegan, txsEnded time.Time
 	pendingTook        time.Duration
 	pendingGas         float64
@@ -356,8 +357,8 @@ func (p *execPace) timed(next sdk.AnteHandler) sdk.AnteHandler {
 	}
 }
 
-// FinalizeBlock executes a block (BaseApp's FinalizeBlock) and hands the
-// gas its transactions asked for to the proposer's pace.
+// FinalizeBlock executes a block (BaseApp's FinalizeBlock) and hands how
+// long it took to the proposer's pace.
 func (app *App) FinalizeBlock(req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
 	start := time.Now()
 	res, err := app.BaseApp.FinalizeBlock(req)

@@ -26,7 +26,7 @@ type ProposerConfig struct {
 	// still valid.
 	MaxGas uint64 `mapstructure:"max-gas"`
 	// MaxExecTime is the longest a block this validator proposes should
-	// take to execute (its transactions and its Commit), at the pace this
+	// take to execute (FinalizeBlock and Commit), at the pace this
 	// node measured for each kind of transaction on its recent blocks
 	// (execPace): the proposal holds what the node is expected to execute
 	// in that time. 0: no such limit. Like
@@ -64,8 +64,8 @@ const ProposerConfigTemplate = `
 # it so that a full block executes well within timeout_commit on this machine.
 max-gas = {{ .Proposer.MaxGas }}
 
-# The longest a block this validator proposes should take to execute (its
-# transactions and Commit), at the pace this node measured for each kind of
+# The longest a block this validator proposes should take to execute
+# (FinalizeBlock and Commit), at the pace this node measured for each kind of
 # transaction (its first message's type) on its recent blocks (nanoseconds
 # per unit of gas limit; a kind not yet measured counts at twice the slowest):
 # a proposal holds what this node is expected to execute in that time, and
