@@ -70,7 +70,8 @@ func (c *chainResult) addBlocks(phase string, blocks []blockInfo) {
 	}
 }
 
-// longest describes the n longest intervals among the recorded blocks, each
+// longest describes the n longest intervals before the blocks of measured
+// phases (not those between phases, nor the chain's first blocks), each
 // with the block two heights before it: a block's time is when the
 // validators committed to the block before it, so the interval before block
 // h spans the execution of block h-2 and the proposal of h-1.
@@ -79,7 +80,7 @@ func (c *chainResult) longest(n int) []string {
 	idx := make([]int, 0, len(c.Blocks))
 	for i, b := range c.Blocks {
 		byHeight[b.Height] = b
-		if b.IntervalS > 0 {
+		if b.IntervalS > 0 && b.Phase != "" {
 			idx = append(idx, i)
 		}
 	}

@@ -270,7 +270,8 @@ func TestLongestIntervals(t *testing.T) {
 		{Height: 9, Time: t0.Add(5 * time.Second)},
 	})
 	c.addBlocks(kindLock, []blockInfo{{Height: 11, Time: t0.Add(9 * time.Second)}}) // 10 was not read
-	if len(c.Blocks) != 6 {
+	c.addBlocks("", []blockInfo{{Height: 12, Time: t0.Add(20 * time.Second)}})      // between phases: not in longest
+	if len(c.Blocks) != 7 {
 		t.Fatalf("blocks %+v", c.Blocks)
 	}
 	if b := c.Blocks[1]; b.Height != 6 || b.IntervalS != 1 || b.Txs != 2 || b.GasUsed != 30 || b.Phase != kindSend {
