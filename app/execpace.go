@@ -43,11 +43,9 @@ type execPace struct {
 	ns, gas float64
 	// The block being executed: when its transactions began and ended
 	// (txStart times only between the two), and its FinalizeBlock's time
-	// and its transactions' gas once it returned (gas 0: nothing to add at
-	// Commit).
+	// once it returned.
 	txsBegan, txsEnded time.Time
 	pendingTook        time.Duration
-	pendingGas         float64
 
 	// kinds is the pace of each kind of transaction (paceKind), summed as
 	// ns and gas are but only over the blocks that held the kind; at most
@@ -173,13 +171,9 @@ func (p *execPace) finalized(took time.Duration) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var gas float64
-	for _, b := range p.block {
-		gas += b.gas
-	}
-	p.pendingTook, p.pendingGas, p.pendingKinds = 0, 0, nil
+	p.pendingTook, p.pendingKinds = 0, nil
 	if took > 0 {
-		p.pendingTook, p.pendingGas, p.pendingKinds = took, gas, p.block
+		p.pendingTook, p.pendingKinds = took, p.block
 	}
 	p.txsBegan, p.txsEnded = time.Time{}, time.Time{}
 	p.running, p.runningSince, p.block = nil, time.Time{}, nil
@@ -194,30 +188,31 @@ func (p *execPace) committed(commit time.Duration) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.pendingGas < 1 {
-		return
-	}
-	total := float64(p.pendingTook + commit)
-	p.ns = p.ns*paceDecay + total
-	p.gas = p.gas*paceDecay + p.pendingGas
-	p.addKinds(total)
-	p.pendingGas, p.pendingKinds = 0, nil
-}
-
-// addKinds adds the committed block's kinds to their paces, sharing the
-// block's time total among them in proportion to the time their
-// transactions ran (or, where none was measured, to their gas). A
-// transaction without gas (the proposer's injected verdicts) gives its kind
-// no pace: its time goes to the others. A kind the block did not hold
-// keeps its pace. p.mu is held.
-func (p *execPace) addKinds(total float64) {
-	var ns, gas float64
-	for _, b := range p.pendingKinds {
+	kinds := p.pendingKinds
+	p.pendingKinds = nil
+	var ns, gas float64 // the time and gas of the kinds with gas
+	for _, b := range kinds {
 		if b.gas >= 1 {
 			ns, gas = ns+b.ns, gas+b.gas
 		}
 	}
-	for kind, b := range p.pendingKinds {
+	if gas < 1 {
+		return
+	}
+	total := float64(p.pendingTook + commit)
+	p.ns = p.ns*paceDecay + total
+	p.gas = p.gas*paceDecay + gas
+	p.addKinds(kinds, total, ns, gas)
+}
+
+// addKinds adds a committed block's kinds to their paces, sharing the
+// block's time total among them in proportion to the time their
+// transactions ran, ns in all (or, where none was measured, to their gas,
+// gas in all). A transaction without gas (the proposer's injected verdicts)
+// gives its kind no pace: its time goes to the others. A kind the block did
+// not hold keeps its pace. p.mu is held.
+func (p *execPace) addKinds(kinds map[paceKind]*kindPace, total, ns, gas float64) {
+	for kind, b := range kinds {
 		if b.gas < 1 {
 			continue
 		}
