@@ -11,17 +11,39 @@ import (
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 )
 
-// measure runs one block through p as FinalizeBlock and Commit do: its
-// FinalizeBlock takes txs, its Commit commit, and its transactions ask for
-// gas in all (two of no kind, each taking half the time).
-func measure(p *execPace, txs, commit time.Duration, gas uint64) {
+// paceTx is a transaction as the pace sees it: its kind, its gas limit,
+// how long it runs, and whether its ante handler refused it.
+type paceTx struct {
+	kind    paceKind
+	gas     uint64
+	took    time.Duration
+	refused bool
+}
+
+// runBlock runs one block through p as FinalizeBlock and Commit do: txs one
+// after the other (FinalizeBlock takes their time), then a Commit of
+// commit.
+func runBlock(p *execPace, commit time.Duration, txs ...paceTx) {
 	start := time.Unix(1_800_000_000, 0)
 	p.txsBegin(start)
-	p.txStart(start, nil, gas/2)
-	p.txStart(start.Add(txs/2), nil, gas-gas/2)
-	p.txsEnd(start.Add(txs))
-	p.finalized(txs)
+	at := start
+	for _, tx := range txs {
+		p.txStart(at, tx.kind, tx.gas)
+		if tx.refused {
+			p.txFailed()
+		}
+		at = at.Add(tx.took)
+	}
+	p.txsEnd(at)
+	p.finalized(at.Sub(start))
 	p.committed(commit)
+}
+
+// measure runs one block through p: its FinalizeBlock takes txs, its Commit
+// commit, and its transactions ask for gas in all (two of no kind, each
+// taking half the time).
+func measure(p *execPace, txs, commit time.Duration, gas uint64) {
+	runBlock(p, commit, paceTx{nil, gas / 2, txs / 2, false}, paceTx{nil, gas - gas/2, txs - txs/2, false})
 }
 
 // The pace is the blocks' time over their gas, each block weighted by its
@@ -89,27 +111,18 @@ func TestAttackPaceLoweredByFreeRefusedTxs(t *testing.T) {
 	p := &execPace{}
 	kind := paceKind(reflect.TypeOf(&banktypes.MsgSend{}))
 	refuse := errors.New("account sequence mismatch")
-	ok := func(ctx sdk.Context, _ sdk.Tx, _ bool) (sdk.Context, error) { return ctx, nil }
 	bad := func(ctx sdk.Context, _ sdk.Tx, _ bool) (sdk.Context, error) { return ctx, refuse }
 	ctx := sdk.Context{}.WithExecMode(sdk.ExecModeFinalize)
 	block := func(good, refused int) {
-		start := time.Unix(1_800_000_000, 0)
-		p.txsBegin(start)
-		now := start
+		var txs []paceTx
 		for i := range good + refused {
-			ante, gas := ok, uint64(100_000)
-			if i >= good {
-				ante, gas = bad, 50_000_000
+			if i < good {
+				txs = append(txs, paceTx{kind, 100_000, 100 * time.Microsecond, false})
+			} else {
+				txs = append(txs, paceTx{kind, 50_000_000, 100 * time.Microsecond, true})
 			}
-			p.txStart(now, kind, gas)
-			if _, err := ante(ctx, nil, false); err != nil {
-				p.txFailed()
-			}
-			now = now.Add(100 * time.Microsecond)
 		}
-		p.txsEnd(now)
-		p.finalized(now.Sub(start))
-		p.committed(0)
+		runBlock(p, 0, txs...)
 	}
 	block(10, 0) // 10 sends of 100,000 gas in 1 ms: 1 ns per gas
 	before, _ := p.snapshot()

@@ -174,20 +174,15 @@ func TestProposerTimesEachKind(t *testing.T) {
 	fast, slow, unseen := &banktypes.MsgSend{}, &banktypes.MsgMultiSend{}, &banktypes.MsgUpdateParams{}
 	// One block: 10 fast txs of 100 gas at 10 ns/gas, 10 slow ones at 30
 	// ns/gas; Commit adds a tenth to each.
-	start := time.Unix(1_800_000_000, 0)
-	pace.txsBegin(start)
-	at := start
+	var txs []paceTx
 	for i := range 20 {
-		kind, ns := paceKind(reflect.TypeOf(fast)), 1_000
+		tx := paceTx{reflect.TypeOf(fast), 100, 1_000, false}
 		if i%2 == 1 {
-			kind, ns = reflect.TypeOf(slow), 3_000
+			tx = paceTx{reflect.TypeOf(slow), 100, 3_000, false}
 		}
-		pace.txStart(at, kind, 100)
-		at = at.Add(time.Duration(ns))
+		txs = append(txs, tx)
 	}
-	pace.txsEnd(at)
-	pace.finalized(at.Sub(start))
-	pace.committed(at.Sub(start) / 10)
+	runBlock(pace, 4_000, txs...) // 40 µs of txs
 	ps, ok := pace.snapshot()
 	if !ok {
 		t.Fatal("no pace after a measured block")
@@ -231,13 +226,7 @@ func TestExecPaceKeepsEachKind(t *testing.T) {
 	pace := &execPace{}
 	a, b, injected := paceKind(reflect.TypeOf(&banktypes.MsgSend{})), paceKind(reflect.TypeOf(&banktypes.MsgMultiSend{})), paceKind(reflect.TypeOf(&banktypes.MsgUpdateParams{}))
 	block := func(kind paceKind, ns time.Duration) {
-		start := time.Unix(1_800_000_000, 0)
-		pace.txsBegin(start)
-		pace.txStart(start, injected, 0)
-		pace.txStart(start.Add(ns), kind, 1_000)
-		pace.txsEnd(start.Add(2 * ns))
-		pace.finalized(2 * ns)
-		pace.committed(0)
+		runBlock(pace, 0, paceTx{injected, 0, ns, false}, paceTx{kind, 1_000, ns, false})
 	}
 	// Each block: the injected tx, then one of the kind, each taking ns;
 	// the injected tx's time goes to the kind.
@@ -268,15 +257,11 @@ func TestExecPaceKeepsEachKind(t *testing.T) {
 // in the overall pace.
 func TestExecPaceKindsBounded(t *testing.T) {
 	pace := &execPace{}
-	start := time.Unix(1_800_000_000, 0)
-	pace.txsBegin(start)
-	n := maxPaceKinds + 10
-	for i := range n {
-		pace.txStart(start.Add(time.Duration(i)*time.Microsecond), reflect.ArrayOf(i, reflect.TypeOf(byte(0))), 100)
+	txs := make([]paceTx, maxPaceKinds+10)
+	for i := range txs {
+		txs[i] = paceTx{reflect.ArrayOf(i, reflect.TypeOf(byte(0))), 100, time.Microsecond, false}
 	}
-	pace.txsEnd(start.Add(time.Duration(n) * time.Microsecond))
-	pace.finalized(time.Duration(n) * time.Microsecond)
-	pace.committed(0)
+	runBlock(pace, 0, txs...)
 	if len(pace.kinds) != maxPaceKinds {
 		t.Fatalf("%d kinds, want at most %d", len(pace.kinds), maxPaceKinds)
 	}
