@@ -383,15 +383,6 @@ func steadyRate(hashes map[string]bool, blocks []blockInfo) (float64, int) {
 	return float64(n) / secs, len(blocks) - 2
 }
 
-// intervals returns the times between consecutive blocks, in seconds.
-func intervals(blocks []blockInfo) []float64 {
-	var out []float64
-	for i := 1; i < len(blocks); i++ {
-		out = append(out, blocks[i].Time.Sub(blocks[i-1].Time).Seconds())
-	}
-	return out
-}
-
 // percentile is the p-th percentile (0..100, nearest rank) of xs.
 func percentile(xs []float64, p float64) float64 {
 	if len(xs) == 0 {
