@@ -245,6 +245,7 @@ tool (
 	github.com/cosmos/gogoproto/protoc-gen-gocosmos
 	github.com/grpc-ecosystem/grpc-gateway/protoc-gen-grpc-gateway
 	github.com/grpc-ecosystem/grpc-gateway/protoc-gen-swagger
+	google.golang.org/protobuf/cmd/protoc-gen-go
 )
 
 // The SDK's own replacements (a dependency's replace directives do not apply

@@ -27,6 +27,7 @@ import (
 	gogoproto "github.com/cosmos/gogoproto/proto"
 	protov2 "google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/cosmos/cosmos-sdk/codec"
@@ -228,7 +229,7 @@ func (h *Harness) Check(t testing.TB, data []byte) bool {
 	}
 
 	// Amino JSON: the legacy codec and the x/tx encoder that
-	// SIGN_MODE_LEGACY_AMINO_JSON uses, on the dynamic form of the bytes.
+	// SIGN_MODE_LEGACY_AMINO_JSON uses, on the API v2 form of the bytes.
 	if _, err := cdcs.amino.MarshalJSON(m); err != nil {
 		t.Fatalf("%s: legacy amino JSON: %v", name, err)
 	}
@@ -240,7 +241,7 @@ func (h *Harness) Check(t testing.TB, data []byte) bool {
 	if !ok {
 		t.Fatalf("%s: descriptor is a %T, not a message", name, desc)
 	}
-	dm := dynamicpb.NewMessage(md)
+	dm := apiForm(md)
 	// gogoproto accepts invalid UTF-8 in strings, protobuf-go does not: such a
 	// Msg never gets signers or sign bytes, so the chain refuses it anyway.
 	v2err := protov2.Unmarshal(bz, dm)
@@ -343,3 +344,13 @@ func Valid(m Msg) Seed { return Seed{Msg: m, Valid: true} }
 
 // Invalid is a seed that ValidateBasic must refuse.
 func Invalid(m Msg) Seed { return Seed{Msg: m, Valid: false} }
+
+// apiForm is a new message of md in the API v2 form the chain reads: the
+// generated type of api/ where one is registered (every aichain Msg), else
+// a dynamic message.
+func apiForm(md protoreflect.MessageDescriptor) protov2.Message {
+	if mt, err := protoregistry.GlobalTypes.FindMessageByName(md.FullName()); err == nil {
+		return mt.New().Interface()
+	}
+	return dynamicpb.NewMessage(md)
+}

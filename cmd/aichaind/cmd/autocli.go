@@ -80,14 +80,21 @@ type shareType struct {
 	desc protoreflect.MessageDescriptor
 }
 
-func (t shareType) NewValue(*context.Context, *flag.Builder) flag.Value {
-	return &shareValue{desc: t.desc}
+// NewValue resolves the Share type as autocli resolves the message that
+// holds it (the builder's TypeResolver: the generated type of api/, else a
+// dynamic one), so that the share fits that message's list.
+func (t shareType) NewValue(_ *context.Context, b *flag.Builder) flag.Value {
+	mt, err := b.TypeResolver.FindMessageByName(t.desc.FullName())
+	if err != nil {
+		mt = dynamicpb.NewMessageType(t.desc)
+	}
+	return &shareValue{typ: mt}
 }
 
 func (shareType) DefaultValue() string { return "" }
 
 type shareValue struct {
-	desc  protoreflect.MessageDescriptor
+	typ   protoreflect.MessageType
 	share *common.Share
 }
 
@@ -109,13 +116,13 @@ func (v *shareValue) String() string {
 
 func (*shareValue) Type() string { return "ADDRESS:WEIGHT" }
 
-// Get returns the share as a message of the field's own descriptor.
+// Get returns the share as a message of the resolved type.
 func (v *shareValue) Get(protoreflect.Value) (protoreflect.Value, error) {
 	if v.share == nil {
 		return protoreflect.Value{}, nil
 	}
-	m := dynamicpb.NewMessage(v.desc)
-	fields := v.desc.Fields()
+	m := v.typ.New()
+	fields := m.Descriptor().Fields()
 	m.Set(fields.ByName("address"), protoreflect.ValueOfString(v.share.Address))
 	m.Set(fields.ByName("weight"), protoreflect.ValueOfUint32(v.share.Weight))
 	return protoreflect.ValueOfMessage(m), nil

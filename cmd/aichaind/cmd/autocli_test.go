@@ -6,6 +6,10 @@ import (
 
 	"github.com/cosmos/gogoproto/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/dynamicpb"
+
+	"cosmossdk.io/client/v2/autocli/flag"
 )
 
 // placeholders lists the fields of aichain's messages whose enum or message
@@ -54,5 +58,59 @@ func TestCLIDescriptorsAreComplete(t *testing.T) {
 	}
 	if hybrid, _ := placeholders(proto.HybridResolver.RangeFiles); len(hybrid) == 0 {
 		t.Log("gogoproto's HybridResolver has no placeholders any more: it could serve the CLI")
+	}
+}
+
+// TestShareFlagFitsItsMessage: a --shares value is a Share of the type
+// autocli builds the message that holds it with: the generated type of api/
+// where the builder's TypeResolver has it (the CLI's: protoregistry's
+// global types), a dynamic one where it does not. A share of the other kind
+// panics when autocli appends it to the message's list (a dynamic Share in a
+// generated MsgRegisterModel did, once api/ registered its types).
+func TestShareFlagFitsItsMessage(t *testing.T) {
+	files, err := cliFiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, err := files.FindDescriptorByName(shareName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgDesc, err := files.FindDescriptorByName("aichain.modelregistry.v1.MsgRegisterModel")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const addr = "aic1pt694y6ppqkwv2gpgd0748kp7jv83xch5sy064"
+	for _, c := range []struct {
+		name      string
+		resolver  *protoregistry.Types
+		generated bool
+	}{{"global types", protoregistry.GlobalTypes, true}, {"no types", new(protoregistry.Types), false}} {
+		t.Run(c.name, func(t *testing.T) {
+			b := &flag.Builder{TypeResolver: c.resolver, FileResolver: files}
+			mt, err := c.resolver.FindMessageByName(msgDesc.FullName())
+			if err != nil {
+				mt = dynamicpb.NewMessageType(msgDesc.(protoreflect.MessageDescriptor))
+			}
+			msg := mt.New()
+			if _, dynamic := msg.Interface().(*dynamicpb.Message); dynamic == c.generated {
+				t.Fatalf("MsgRegisterModel is a %T with %s", msg.Interface(), c.name)
+			}
+			v := shareType{desc: desc.(protoreflect.MessageDescriptor)}.NewValue(nil, b)
+			if err := v.Set(addr + ":7"); err != nil {
+				t.Fatal(err)
+			}
+			share, err := v.Get(protoreflect.Value{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			shares := msg.Mutable(msg.Descriptor().Fields().ByName("shares")).List()
+			shares.Append(share) // panics on a Share of the other kind
+			got := shares.Get(0).Message()
+			fields := got.Descriptor().Fields()
+			if a, w := got.Get(fields.ByName("address")).String(), got.Get(fields.ByName("weight")).Uint(); a != addr || w != 7 {
+				t.Fatalf("share read back as %s:%d, want %s:7", a, w, addr)
+			}
+		})
 	}
 }
