@@ -7,6 +7,7 @@ import (
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/hashicorp/go-metrics"
 
 	"github.com/cosmos/cosmos-sdk/baseapp"
 	"github.com/cosmos/cosmos-sdk/telemetry"
@@ -312,8 +313,13 @@ func budgetAt(maxExec time.Duration, ns float64) uint64 {
 }
 
 // report sets the telemetry gauges of the estimate and the budget it gives
-// (aichain_proposer_exec_ns_per_gas, aichain_proposer_exec_budget_gas),
-// when telemetry is on.
+// (aichain_proposer_exec_ns_per_gas, aichain_proposer_exec_budget_gas), and
+// of each kind's pace, labelled with its message's type URL
+// (aichain_proposer_exec_ns_per_gas_by_kind{msg="/aichain.compute.v1.MsgCreateJob"}):
+// which kinds this machine runs slowly for their gas. Only when telemetry is
+// on; every measured kind each block (at most maxPaceKinds, all of them
+// message types the codec registers), so that none expires while its pace
+// stands.
 func (p *execPace) report(maxExec time.Duration) {
 	if !telemetry.IsTelemetryEnabled() {
 		return
@@ -321,6 +327,28 @@ func (p *execPace) report(maxExec time.Duration) {
 	ns := p.nsPerGas()
 	telemetry.SetGauge(float32(ns), "aichain", "proposer", "exec_ns_per_gas")
 	telemetry.SetGauge(float32(budgetAt(maxExec, ns)), "aichain", "proposer", "exec_budget_gas")
+	ps, ok := p.snapshot()
+	if !ok {
+		return
+	}
+	for kind, ns := range ps.kinds {
+		telemetry.SetGaugeWithLabels([]string{"aichain", "proposer", "exec_ns_per_gas_by_kind"}, float32(ns),
+			[]metrics.Label{telemetry.NewLabel("msg", kindName(kind))})
+	}
+}
+
+// kindName is kind's message type URL ("/cosmos.bank.v1beta1.MsgSend"),
+// "none" for a transaction without messages.
+func kindName(kind paceKind) string {
+	if kind == nil {
+		return "none"
+	}
+	if kind.Kind() == reflect.Pointer {
+		if msg, ok := reflect.New(kind.Elem()).Interface().(sdk.Msg); ok {
+			return sdk.MsgTypeURL(msg)
+		}
+	}
+	return kind.String()
 }
 
 // satAdd is a + b, or the largest uint64 where that overflows.

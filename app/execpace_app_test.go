@@ -1,6 +1,8 @@
 package app_test
 
 import (
+	"regexp"
+	"strconv"
 	"testing"
 	"time"
 
@@ -8,6 +10,7 @@ import (
 
 	sdkmath "cosmossdk.io/math"
 
+	"github.com/cosmos/cosmos-sdk/telemetry"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
@@ -172,5 +175,52 @@ func TestAttackPaceStaleSequenceFlood(t *testing.T) {
 	}
 	if after, _ := ta.PaceOf(&banktypes.MsgSend{}); after < before {
 		t.Fatalf("80,000,000 gas of refused txs lowered the sends' pace: %v → %v ns/gas", before, after)
+	}
+}
+
+// TestPaceGaugesEachKind: with telemetry on, the node exports each kind's
+// pace as aichain_proposer_exec_ns_per_gas_by_kind, labelled with its
+// message's type URL, equal to the pace its proposals use; a kind keeps its
+// gauge through blocks without it.
+func TestPaceGaugesEachKind(t *testing.T) {
+	m, err := telemetry.New(telemetry.Config{Enabled: true, PrometheusRetentionTime: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = telemetry.New(telemetry.Config{Enabled: false}) })
+	ta := apptesting.SetupWithOptions(t, 2, map[string]any{"proposer.max-exec-time": "1s"})
+	for i, r := range ta.NextBlockWithTxs(sends(t, ta, 5)) {
+		if r.Code != 0 {
+			t.Fatalf("tx %d: %s", i, r.Log)
+		}
+	}
+	owner := ta.Accounts[1]
+	lock := ta.SignTx(owner, 0, 300_000, &srtypes.MsgLock{
+		Owner: owner.Address.String(), Amount: sdk.NewInt64Coin(app.BondDenom, 1_000_000), Duration: 7 * 24 * time.Hour,
+	})
+	for i, r := range ta.NextBlockWithTxs([][]byte{lock}) {
+		if r.Code != 0 {
+			t.Fatalf("lock tx %d: %s", i, r.Log)
+		}
+	}
+	res, err := m.Gather(telemetry.FormatPrometheus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, msg := range []sdk.Msg{&banktypes.MsgSend{}, &srtypes.MsgLock{}} {
+		want, ok := ta.PaceOf(msg)
+		if !ok {
+			t.Fatalf("no pace for %s", sdk.MsgTypeURL(msg))
+		}
+		re := regexp.MustCompile(`(?m)^aichain_proposer_exec_ns_per_gas_by_kind\{msg="` +
+			regexp.QuoteMeta(sdk.MsgTypeURL(msg)) + `"\} (\S+)$`)
+		got := re.FindSubmatch(res.Metrics)
+		if got == nil {
+			t.Fatalf("no gauge of %s's pace in:\n%s", sdk.MsgTypeURL(msg), res.Metrics)
+		}
+		v, err := strconv.ParseFloat(string(got[1]), 32)
+		if err != nil || float32(v) != float32(want) {
+			t.Fatalf("%s's gauge %s, want its pace %v (%v)", sdk.MsgTypeURL(msg), got[1], float32(want), err)
+		}
 	}
 }
