@@ -20,13 +20,16 @@ import (
 )
 
 // sends signs n bank sends of 1,000 uaic from ta's first account to its
-// second, at sequences 0..n-1.
-func sends(t *testing.T, ta *apptesting.TestApp, n int) [][]byte {
+// second, at sequences 0..n-1, with 200,000 gas each.
+func sends(t testing.TB, ta *apptesting.TestApp, n int) [][]byte { return sendsGas(t, ta, n, 200_000) }
+
+// sendsGas is sends with gas limit gas.
+func sendsGas(t testing.TB, ta *apptesting.TestApp, n int, gas uint64) [][]byte {
 	t.Helper()
 	from, to := ta.Accounts[0], ta.Accounts[1]
 	txs := make([][]byte, n)
 	for i := range txs {
-		txs[i] = ta.SignTx(from, uint64(i), 200_000,
+		txs[i] = ta.SignTx(from, uint64(i), gas,
 			banktypes.NewMsgSend(from.Address, to.Address, sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 1_000))))
 	}
 	return txs

@@ -19,8 +19,11 @@ import (
 )
 
 // TypeURL is MsgInjectVerdicts' type URL: a transaction that does not hold
-// these bytes cannot hold the message.
-var TypeURL = sdk.MsgTypeURL(&MsgInjectVerdicts{})
+// these bytes cannot hold the message. A constant: computed from the type
+// (sdk.MsgTypeURL) in a package variable it was "/", since package
+// variables are set before the generated code's init registers the type,
+// and every transaction held "/" (TestTypeURLIsTheMsgs).
+const TypeURL = "/aichain.ve.v1.MsgInjectVerdicts"
 
 // RegisterInterfaces registers MsgInjectVerdicts and its service.
 func RegisterInterfaces(registry codectypes.InterfaceRegistry) {
