@@ -41,7 +41,7 @@ func (app *App) setVoteExtensions(logger log.Logger, appOpts servertypes.AppOpti
 	app.SetVerifyVoteExtensionHandler(voteExt.VerifyVoteExtension())
 
 	injections := ve.Injections{TxConfig: app.txConfig}
-	defaults := baseapp.NewDefaultProposalHandler(app.Mempool(), app)
+	defaults := baseapp.NewDefaultProposalHandler(app.Mempool(), app.proposalTxs)
 	defaults.SetTxSelector(&budgetSelector{cfg: app.proposer, pace: app.pace})
 	proposals := ve.NewProposalHandler(logger, app.StakingKeeper, injections,
 		defaults.PrepareProposalHandler(), defaults.ProcessProposalHandler())

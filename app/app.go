@@ -169,8 +169,9 @@ type App struct {
 	configurator       module.Configurator
 	precheck           *sigPrecheck // the memo of verified signatures, shared by the ante and the tx service
 
-	proposer ProposerConfig // app.toml [proposer]: what the blocks this validator proposes hold
-	pace     *execPace      // how fast this node executes transactions (for [proposer] max-exec-time)
+	proposer    ProposerConfig // app.toml [proposer]: what the blocks this validator proposes hold
+	pace        *execPace      // how fast this node executes transactions (for [proposer] max-exec-time)
+	proposalTxs *proposalTxs   // what proposals read of the transactions CheckTx admitted (not decoded again)
 }
 
 // New returns a fully wired aichain application.
@@ -457,6 +458,7 @@ func New(
 		panic(perr)
 	}
 	app.proposer, app.pace = proposer, &execPace{}
+	app.proposalTxs = &proposalTxs{ProposalTxVerifier: app, checked: newCheckedTxs(maxCheckedTxs, maxCheckedBytes)}
 	// ABCI++: vote extensions carry the sidecars' verdicts (app/ve).
 	app.setVoteExtensions(logger, appOpts)
 
@@ -475,7 +477,8 @@ func New(
 	if err != nil {
 		panic(fmt.Errorf("ante handler: %w", err))
 	}
-	app.SetAnteHandler(app.pace.timed(anteHandler)) // the pace times each kind of transaction
+	// The pace times each kind of transaction; checked remembers what CheckTx admitted.
+	app.SetAnteHandler(app.proposalTxs.checked.remember(app.pace.timed(anteHandler)))
 
 	// That every Msg says who signs it is a test (TestEveryMsgNamesItsSigner):
 	// NewBaseApp already merges the registry and logs the SDK's own known

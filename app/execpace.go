@@ -71,6 +71,9 @@ type paceKind = reflect.Type
 
 // kindOf is tx's paceKind.
 func kindOf(tx sdk.Tx) paceKind {
+	if t, ok := tx.(checkedTx); ok {
+		return t.kind
+	}
 	if msgs := tx.GetMsgs(); len(msgs) > 0 {
 		return reflect.TypeOf(msgs[0])
 	}

@@ -17,3 +17,13 @@ func (app *App) PaceOf(msg sdk.Msg) (float64, bool) {
 	ns, ok := ps.kinds[reflect.TypeOf(msg)]
 	return ns, ok
 }
+
+// ProposalDecodes is how many candidate transactions the node's proposals
+// decoded (those CheckTx had not admitted, or had forgotten).
+func (app *App) ProposalDecodes() int64 { return app.proposalTxs.decoded.Load() }
+
+// CheckedTxs is how many transactions the node remembers from CheckTx.
+func (app *App) CheckedTxs() int {
+	n, _ := app.proposalTxs.checked.size()
+	return n
+}
