@@ -4,8 +4,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	protov2 "google.golang.org/protobuf/proto"
-
 	"github.com/cosmos/cosmos-sdk/baseapp"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 )
@@ -22,15 +20,15 @@ import (
 // CometBFT admits and then drops, a full mempool's, stays until then), in
 // two generations: when the newer one holds half of either, the older is
 // dropped. A transaction forgotten, or never checked here (a proposal may
-// hold transactions this node has not seen), is decoded as before. Only what the SDK's own decoder made of the same
-// bytes is kept, and only the proposer's choice of transactions reads it:
-// nothing here reaches the state or another validator. Transactions its
-// ante handler refuses (free to send) are not remembered.
+// hold transactions this node has not seen), is decoded as before. Only
+// what the SDK's own decoder made of the same bytes is kept, and only the
+// proposer's choice of transactions reads it: nothing here reaches the
+// state or another validator. Transactions its ante handler refuses (free
+// to send) are not remembered.
 type checkedTxs struct {
 	mu        sync.Mutex
-	cur, prev map[string]checkedTx
+	cur, prev map[string]txGasKind
 	curBytes  int // the bytes of cur's transactions
-	prevBytes int // and of prev's
 	half      int // cur's size at which it becomes prev
 	halfBytes int // cur's bytes at which it becomes prev
 }
@@ -44,31 +42,10 @@ const (
 
 func newCheckedTxs(limit, limitBytes int) *checkedTxs {
 	half := max(limit/2, 1)
-	return &checkedTxs{cur: make(map[string]checkedTx, half), half: half, halfBytes: max(limitBytes/2, 1)}
+	return &checkedTxs{cur: make(map[string]txGasKind, half), half: half, halfBytes: max(limitBytes/2, 1)}
 }
 
-// checkedTx is what a proposal reads of a transaction: its gas limit and
-// kind. It is an sdk.Tx without messages, which only the proposal's
-// selector (budgetSelector) receives.
-type checkedTx struct {
-	gas  uint64
-	kind paceKind
-}
-
-func (checkedTx) GetMsgs() []sdk.Msg                    { return nil }
-func (checkedTx) GetMsgsV2() ([]protov2.Message, error) { return nil, nil }
-func (t checkedTx) GetGas() uint64                      { return t.gas }
-
-// checkedOf is what a proposal reads of tx.
-func checkedOf(tx sdk.Tx) checkedTx {
-	t := checkedTx{kind: kindOf(tx)}
-	if g, ok := tx.(baseapp.GasTx); ok {
-		t.gas = g.GetGas()
-	}
-	return t
-}
-
-func (c *checkedTxs) add(bz []byte, t checkedTx) {
+func (c *checkedTxs) add(bz []byte, t txGasKind) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.cur[string(bz)]; ok {
@@ -78,14 +55,13 @@ func (c *checkedTxs) add(bz []byte, t checkedTx) {
 		return
 	}
 	if len(c.cur) >= c.half || c.curBytes+len(bz) > c.halfBytes {
-		c.prev, c.prevBytes = c.cur, c.curBytes
-		c.cur, c.curBytes = make(map[string]checkedTx, c.half), 0
+		c.prev, c.cur, c.curBytes = c.cur, make(map[string]txGasKind, c.half), 0
 	}
 	c.cur[string(bz)] = t
 	c.curBytes += len(bz)
 }
 
-func (c *checkedTxs) get(bz []byte) (checkedTx, bool) {
+func (c *checkedTxs) get(bz []byte) (txGasKind, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if t, ok := c.cur[string(bz)]; ok {
@@ -102,17 +78,20 @@ func (c *checkedTxs) forget(bz []byte) {
 		delete(c.cur, string(bz))
 		c.curBytes -= len(bz)
 	}
-	if _, ok := c.prev[string(bz)]; ok {
-		delete(c.prev, string(bz))
-		c.prevBytes -= len(bz)
-	}
+	delete(c.prev, string(bz))
 }
 
-// size is how many transactions are remembered, of how many bytes.
+// size is how many transactions are remembered, of how many bytes (counted:
+// for tests).
 func (c *checkedTxs) size() (n, bytes int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.cur) + len(c.prev), c.curBytes + c.prevBytes
+	for _, m := range []map[string]txGasKind{c.cur, c.prev} {
+		for bz := range m {
+			bytes += len(bz)
+		}
+	}
+	return len(c.cur) + len(c.prev), bytes
 }
 
 // remember wraps the ante handler: a transaction CheckTx or ReCheck admits
@@ -125,7 +104,7 @@ func (c *checkedTxs) remember(next sdk.AnteHandler) sdk.AnteHandler {
 		}
 		switch mode := ctx.ExecMode(); {
 		case err == nil && (mode == sdk.ExecModeCheck || mode == sdk.ExecModeReCheck):
-			c.add(ctx.TxBytes(), checkedOf(tx))
+			c.add(ctx.TxBytes(), gasKindOf(tx))
 		case mode == sdk.ExecModeReCheck || mode == sdk.ExecModeFinalize:
 			c.forget(ctx.TxBytes())
 		}

@@ -15,7 +15,7 @@ func TestCheckedTxsBounded(t *testing.T) {
 	c := newCheckedTxs(limit, 1<<20)
 	kind := reflect.TypeOf(t)
 	for i := 0; i < 3*limit+7; i++ {
-		c.add([]byte(fmt.Sprintf("tx-%d", i)), checkedTx{gas: uint64(i), kind: kind})
+		c.add([]byte(fmt.Sprintf("tx-%d", i)), txGasKind{gas: uint64(i), kind: kind})
 		if n, _ := c.size(); n > limit {
 			t.Fatalf("%d remembered after %d added, limit %d", n, i+1, limit)
 		}
@@ -53,13 +53,13 @@ func TestAttackCheckedTxsLargeTxs(t *testing.T) {
 	c := newCheckedTxs(1000, limitBytes)
 	for i := 0; i < 100; i++ {
 		tx := append(bytes.Repeat([]byte{'x'}, 1<<10), fmt.Sprint(i)...)
-		c.add(tx, checkedTx{gas: 1})
+		c.add(tx, txGasKind{gas: 1})
 		if _, size := c.size(); size > limitBytes {
 			t.Fatalf("%d bytes remembered after %d txs of 1 KiB, limit %d", size, i+1, limitBytes)
 		}
 	}
 	huge := bytes.Repeat([]byte{'y'}, limitBytes/2+1)
-	c.add(huge, checkedTx{gas: 1})
+	c.add(huge, txGasKind{gas: 1})
 	if _, ok := c.get(huge); ok {
 		t.Fatal("a tx above half the byte limit was remembered")
 	}

@@ -8,6 +8,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/hashicorp/go-metrics"
+	protov2 "google.golang.org/protobuf/proto"
 
 	"github.com/cosmos/cosmos-sdk/baseapp"
 	"github.com/cosmos/cosmos-sdk/telemetry"
@@ -69,15 +70,32 @@ type execPace struct {
 // transaction with no message.
 type paceKind = reflect.Type
 
-// kindOf is tx's paceKind.
-func kindOf(tx sdk.Tx) paceKind {
-	if t, ok := tx.(checkedTx); ok {
-		return t.kind
+// txGasKind is what the pace and a proposal read of a transaction: its gas
+// limit and its kind. It is also an sdk.Tx without messages: the form in
+// which PrepareProposal hands the selector a transaction this node's CheckTx
+// admitted (checkedTxs), not decoded again.
+type txGasKind struct {
+	gas  uint64
+	kind paceKind
+}
+
+func (txGasKind) GetMsgs() []sdk.Msg                    { return nil }
+func (txGasKind) GetMsgsV2() ([]protov2.Message, error) { return nil, nil }
+func (t txGasKind) GetGas() uint64                      { return t.gas }
+
+// gasKindOf is tx's gas limit and kind.
+func gasKindOf(tx sdk.Tx) txGasKind {
+	if t, ok := tx.(txGasKind); ok {
+		return t
 	}
+	var t txGasKind
 	if msgs := tx.GetMsgs(); len(msgs) > 0 {
-		return reflect.TypeOf(msgs[0])
+		t.kind = reflect.TypeOf(msgs[0])
 	}
-	return nil
+	if g, ok := tx.(baseapp.GasTx); ok {
+		t.gas = g.GetGas()
+	}
+	return t
 }
 
 // maxPaceKinds bounds execPace.kinds (there are fewer message types): a
@@ -368,11 +386,8 @@ func satAdd(a, b uint64) uint64 {
 func (p *execPace) timed(next sdk.AnteHandler) sdk.AnteHandler {
 	return func(ctx sdk.Context, tx sdk.Tx, simulate bool) (sdk.Context, error) {
 		if !simulate && ctx.ExecMode() == sdk.ExecModeFinalize {
-			var gas uint64
-			if g, ok := tx.(baseapp.GasTx); ok {
-				gas = g.GetGas()
-			}
-			p.txStart(time.Now(), kindOf(tx), gas)
+			t := gasKindOf(tx)
+			p.txStart(time.Now(), t.kind, t.gas)
 			newCtx, err := next(ctx, tx, simulate)
 			if err != nil {
 				p.txFailed()

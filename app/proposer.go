@@ -10,7 +10,6 @@ import (
 
 	cmttypes "github.com/cometbft/cometbft/types"
 
-	"github.com/cosmos/cosmos-sdk/baseapp"
 	servertypes "github.com/cosmos/cosmos-sdk/server/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 )
@@ -148,24 +147,18 @@ func (s *budgetSelector) SelectTxForProposal(_ context.Context, maxTxBytes, maxB
 	if first {
 		limit, maxNs = maxBlockGas, math.Inf(1) // the first tx needs only the consensus limit
 	}
-	var (
-		txGas uint64
-		kind  paceKind
-	)
+	var t txGasKind
 	if memTx != nil {
-		kind = kindOf(memTx)
-		if g, ok := memTx.(baseapp.GasTx); ok {
-			txGas = g.GetGas()
-		}
+		t = gasKindOf(memTx)
 	}
 	var txNs float64
 	if s.timed {
-		txNs = float64(txGas) * s.paces.of(kind)
+		txNs = float64(t.gas) * s.paces.of(t.kind)
 	}
 	size := uint64(cmttypes.ComputeProtoSizeForTxs([]cmttypes.Tx{txBz}))
-	if satAdd(s.bytes, size) <= maxTxBytes && (limit == 0 || satAdd(s.gas, txGas) <= limit) && (!s.timed || s.ns+txNs <= maxNs) {
+	if satAdd(s.bytes, size) <= maxTxBytes && (limit == 0 || satAdd(s.gas, t.gas) <= limit) && (!s.timed || s.ns+txNs <= maxNs) {
 		s.txs = append(s.txs, txBz)
-		s.bytes, s.gas, s.ns = satAdd(s.bytes, size), satAdd(s.gas, txGas), s.ns+txNs
+		s.bytes, s.gas, s.ns = satAdd(s.bytes, size), satAdd(s.gas, t.gas), s.ns+txNs
 	}
 	return s.bytes >= maxTxBytes || (full > 0 && s.gas >= full) || (s.timed && s.ns >= float64(s.cfg.MaxExecTime))
 }
