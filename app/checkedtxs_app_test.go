@@ -7,32 +7,11 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
-	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
 	"github.com/aichain/aichain/app"
 	"github.com/aichain/aichain/app/apptesting"
 	srtypes "github.com/aichain/aichain/x/staking-rewards/types"
 )
-
-func checkTxOf(t *testing.T, ta *apptesting.TestApp, typ abci.CheckTxType, bz []byte) *abci.ResponseCheckTx {
-	t.Helper()
-	res, err := ta.CheckTx(&abci.RequestCheckTx{Tx: bz, Type: typ})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res
-}
-
-func propose(t *testing.T, ta *apptesting.TestApp, txs [][]byte) [][]byte {
-	t.Helper()
-	res, err := ta.PrepareProposal(&abci.RequestPrepareProposal{
-		Height: ta.Ctx.BlockHeight(), Time: ta.Ctx.BlockTime(), MaxTxBytes: 1 << 20, Txs: txs,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.Txs
-}
 
 // TestProposalReadsCheckedTxs: a proposal decodes none of the transactions
 // this node's CheckTx admitted, and each one it has not (another node's
@@ -42,8 +21,8 @@ func TestProposalReadsCheckedTxs(t *testing.T) {
 	ta := apptesting.Setup(t, 2)
 	txs := sends(t, ta, 6)
 	for _, bz := range txs[:4] {
-		if res := checkTxOf(t, ta, abci.CheckTxType_New, bz); res.Code != 0 {
-			t.Fatalf("CheckTx: %s", res.Log)
+		if err := checkTx(ta, bz); err != nil {
+			t.Fatal(err)
 		}
 	}
 	if n := ta.CheckedTxs(); n != 4 {
@@ -73,8 +52,8 @@ func TestProposalReadsCheckedTxs(t *testing.T) {
 			t.Fatalf("conflict %d: %s", i, r.Log)
 		}
 	}
-	if res := checkTxOf(t, ta, abci.CheckTxType_Recheck, txs[2]); res.Code == 0 {
-		t.Fatal("ReCheck admitted a tx whose sequence is spent")
+	if res, err := ta.CheckTx(&abci.RequestCheckTx{Tx: txs[2], Type: abci.CheckTxType_Recheck}); err != nil || res.Code == 0 {
+		t.Fatalf("ReCheck of a tx whose sequence is spent: %v %v", res, err)
 	}
 	if n := ta.CheckedTxs(); n != 1 {
 		t.Fatalf("%d remembered after ReCheck refused one of 2", n)
@@ -92,7 +71,7 @@ func TestProposalReadsCheckedTxs(t *testing.T) {
 func TestAttackCheckedTxsRefusedNotRemembered(t *testing.T) {
 	ta := apptesting.Setup(t, 2)
 	for seq := uint64(5); seq < 25; seq++ {
-		if res := checkTxOf(t, ta, abci.CheckTxType_New, ta.SignTx(ta.Accounts[0], seq, 200_000, oneSend(ta))); res.Code == 0 {
+		if checkTx(ta, ta.SignTx(ta.Accounts[0], seq, 200_000, oneSend(ta))) == nil {
 			t.Fatalf("CheckTx admitted sequence %d", seq)
 		}
 	}
@@ -128,8 +107,8 @@ func TestProposalSameWithCheckedTxs(t *testing.T) {
 		t.Fatalf("the budget held %d of %d txs: it must bind", len(decoded), len(txs))
 	}
 	for i, bz := range txs {
-		if res := checkTxOf(t, ta, abci.CheckTxType_New, bz); res.Code != 0 {
-			t.Fatalf("CheckTx %d: %s", i, res.Log)
+		if err := checkTx(ta, bz); err != nil {
+			t.Fatalf("tx %d: %v", i, err)
 		}
 	}
 	before := ta.ProposalDecodes()
@@ -145,9 +124,4 @@ func TestProposalSameWithCheckedTxs(t *testing.T) {
 			t.Fatalf("proposals differ at tx %d", i)
 		}
 	}
-}
-
-// oneSend is a bank send of 1,000 uaic from ta's first account to its second.
-func oneSend(ta *apptesting.TestApp) sdk.Msg {
-	return banktypes.NewMsgSend(ta.Accounts[0].Address, ta.Accounts[1].Address, sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 1_000)))
 }

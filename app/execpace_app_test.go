@@ -26,18 +26,21 @@ func sends(t testing.TB, ta *apptesting.TestApp, n int) [][]byte { return sendsG
 // sendsGas is sends with gas limit gas.
 func sendsGas(t testing.TB, ta *apptesting.TestApp, n int, gas uint64) [][]byte {
 	t.Helper()
-	from, to := ta.Accounts[0], ta.Accounts[1]
 	txs := make([][]byte, n)
 	for i := range txs {
-		txs[i] = ta.SignTx(from, uint64(i), gas,
-			banktypes.NewMsgSend(from.Address, to.Address, sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 1_000))))
+		txs[i] = ta.SignTx(ta.Accounts[0], uint64(i), gas, oneSend(ta))
 	}
 	return txs
 }
 
-// proposal is how many of txs ta's validator puts in the block it proposes
-// at the current height.
-func proposal(t *testing.T, ta *apptesting.TestApp, txs [][]byte) int {
+// oneSend is a bank send of 1,000 uaic from ta's first account to its second.
+func oneSend(ta *apptesting.TestApp) sdk.Msg {
+	return banktypes.NewMsgSend(ta.Accounts[0].Address, ta.Accounts[1].Address, sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 1_000)))
+}
+
+// propose is the transactions of txs ta's validator puts in the block it
+// proposes at the current height.
+func propose(t testing.TB, ta *apptesting.TestApp, txs [][]byte) [][]byte {
 	t.Helper()
 	res, err := ta.PrepareProposal(&abci.RequestPrepareProposal{
 		Height: ta.Ctx.BlockHeight(), Time: ta.Ctx.BlockTime(), MaxTxBytes: 1 << 20, Txs: txs,
@@ -45,7 +48,7 @@ func proposal(t *testing.T, ta *apptesting.TestApp, txs [][]byte) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return len(res.Txs)
+	return res.Txs
 }
 
 // With [proposer] max-exec-time, a validator's proposals hold the gas its
@@ -56,7 +59,7 @@ func proposal(t *testing.T, ta *apptesting.TestApp, txs [][]byte) int {
 func TestProposalsFitMaxExecTime(t *testing.T) {
 	ta := apptesting.SetupWithOptions(t, 2, map[string]any{"proposer.max-exec-time": "1ns"})
 	txs := sends(t, ta, 30)
-	if got := proposal(t, ta, txs); got != 30 {
+	if got := len(propose(t, ta, txs)); got != 30 {
 		t.Fatalf("proposal holds %d of 30 txs before the node measured its pace, want all", got)
 	}
 	for i, r := range ta.NextBlockWithTxs(txs[:5]) {
@@ -64,7 +67,7 @@ func TestProposalsFitMaxExecTime(t *testing.T) {
 			t.Fatalf("tx %d: %s", i, r.Log)
 		}
 	}
-	if got := proposal(t, ta, txs[5:]); got != 1 {
+	if got := len(propose(t, ta, txs[5:])); got != 1 {
 		t.Fatalf("proposal holds %d txs with max-exec-time 1ns, want the first alone", got)
 	}
 	res, err := ta.ProcessProposal(&abci.RequestProcessProposal{
@@ -80,7 +83,7 @@ func TestProposalsFitMaxExecTime(t *testing.T) {
 	plain := apptesting.Setup(t, 2)
 	txs = sends(t, plain, 30)
 	plain.NextBlockWithTxs(txs[:5])
-	if got := proposal(t, plain, txs[5:]); got != 25 {
+	if got := len(propose(t, plain, txs[5:])); got != 25 {
 		t.Fatalf("proposal holds %d of 25 txs without max-exec-time, want all", got)
 	}
 }

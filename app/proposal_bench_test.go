@@ -26,27 +26,26 @@ func BenchmarkProposalHandlers(b *testing.B) {
 	// execute them).
 	checked := sendsGas(b, ta, n, 40_000)
 	for i, bz := range checked {
-		if res, err := ta.CheckTx(&abci.RequestCheckTx{Tx: bz, Type: abci.CheckTxType_New}); err != nil || res.Code != 0 {
-			b.Fatalf("CheckTx %d: %v %v", i, err, res.GetLog())
+		if err := checkTx(ta, bz); err != nil {
+			b.Fatalf("tx %d: %v", i, err)
 		}
 	}
 	unseen := sendsGas(b, ta, 2*n, 40_000)[n:] // sequences the check state has not reached
 	var prepare, unseenPrepare, process time.Duration
-	propose := func(txs [][]byte) ([][]byte, time.Duration) {
+	timed := func(txs [][]byte) ([][]byte, time.Duration) {
 		start := time.Now()
-		res, err := ta.PrepareProposal(&abci.RequestPrepareProposal{
-			Height: ta.Ctx.BlockHeight(), Time: ta.Ctx.BlockTime(), MaxTxBytes: 1 << 24, Txs: txs,
-		})
-		if err != nil || len(res.Txs) != n {
-			b.Fatalf("proposal of %d txs (%v), want %d", len(res.GetTxs()), err, n)
+		got := propose(b, ta, txs)
+		took := time.Since(start)
+		if len(got) != n {
+			b.Fatalf("proposal of %d txs, want %d", len(got), n)
 		}
-		return res.Txs, time.Since(start)
+		return got, took
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		_, took := propose(unseen)
+		_, took := timed(unseen)
 		unseenPrepare += took
-		txs, took := propose(checked)
+		txs, took := timed(checked)
 		prepare += took
 		start := time.Now()
 		pr, err := ta.ProcessProposal(&abci.RequestProcessProposal{
