@@ -7,6 +7,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
 	"github.com/aichain/aichain/app"
 	"github.com/aichain/aichain/app/apptesting"
@@ -67,16 +68,33 @@ func TestProposalReadsCheckedTxs(t *testing.T) {
 
 // TestAttackCheckedTxsRefusedNotRemembered: transactions CheckTx refuses
 // (free to send: here, sequences not yet reached) take no room among the
-// remembered ones, so a flood of them cannot push out the mempool's.
+// remembered ones, so a flood of them cannot push out the mempool's: the
+// honest sender's transaction, checked before the flood, is still proposed
+// without a decode, and the flood cost its sender nothing and bought it
+// nothing (its balance to the coin, no tx of its own remembered).
 func TestAttackCheckedTxsRefusedNotRemembered(t *testing.T) {
 	ta := apptesting.Setup(t, 2)
+	attacker, honest := ta.Accounts[0], ta.Accounts[1]
+	honestTx := ta.SignTx(honest, 0, 200_000, banktypes.NewMsgSend(honest.Address, attacker.Address,
+		sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 1_000))))
+	if err := checkTx(ta, honestTx); err != nil {
+		t.Fatal(err)
+	}
+	before := ta.Balance(attacker.Address, app.BondDenom)
 	for seq := uint64(5); seq < 25; seq++ {
-		if checkTx(ta, ta.SignTx(ta.Accounts[0], seq, 200_000, oneSend(ta))) == nil {
+		if checkTx(ta, ta.SignTx(attacker, seq, 200_000, oneSend(ta))) == nil {
 			t.Fatalf("CheckTx admitted sequence %d", seq)
 		}
 	}
-	if n := ta.CheckedTxs(); n != 0 {
-		t.Fatalf("%d refused txs remembered", n)
+	if n := ta.CheckedTxs(); n != 1 {
+		t.Fatalf("%d txs remembered after the honest one and 20 refused", n)
+	}
+	decodes := ta.ProposalDecodes()
+	if got := propose(t, ta, [][]byte{honestTx}); len(got) != 1 || ta.ProposalDecodes() != decodes {
+		t.Fatalf("the honest tx: proposed %d, decoded %d", len(got), ta.ProposalDecodes()-decodes)
+	}
+	if after := ta.Balance(attacker.Address, app.BondDenom); !after.Equal(before) {
+		t.Fatalf("the attacker's balance moved: %s → %s", before, after)
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	txsigning "github.com/cosmos/cosmos-sdk/types/tx/signing"
+
+	vetypes "github.com/aichain/aichain/app/ve/types"
 )
 
 // countingDecoder is a TxConfig whose decoder counts its calls.
@@ -63,5 +65,22 @@ func TestHoldsDecodesOnlyCandidates(t *testing.T) {
 	}
 	if !inj.Holds(injected) || calls != 1 {
 		t.Fatalf("the injection: held %v after %d decodes, want true after 1", inj.Holds(injected), calls)
+	}
+}
+
+// TestAttackInjectionBundledIsFound: a hostile proposer hides verdicts out of
+// place, as a later message of a transaction (or one carrying the message
+// twice), to have them counted past ProcessProposal's check; the byte search
+// must still single it out, so the check decodes it and finds it.
+func TestAttackInjectionBundledIsFound(t *testing.T) {
+	inj := testInjections(t)
+	forged := &vetypes.MsgInjectVerdicts{Height: 3, ExtendedCommitInfo: []byte{0x08, 0x01}}
+	for _, tx := range [][]byte{
+		injectionTx(t, inj, forged, forged),
+		injectionTx(t, inj, &vetypes.MsgInjectVerdicts{Height: 3}, forged),
+	} {
+		if !inj.Holds(tx) {
+			t.Fatalf("%x: a transaction bundling MsgInjectVerdicts is not found", tx)
+		}
 	}
 }
