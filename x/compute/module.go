@@ -30,8 +30,10 @@ import (
 // per-denom payments of issue 19 (keeper.Migrator.Migrate3to4), 5 since
 // buyer-chosen assurance and the sampling beacon of issue 15 items 5 and 1
 // (keeper.Migrator.Migrate4to5), 6 since the provider index keeps no entry
-// for a job without a winner (keeper.Migrator.Migrate5to6).
-const ConsensusVersion = 6
+// for a job without a winner (keeper.Migrator.Migrate5to6), 7 since
+// submissions learn whether the beacon is active from a stored count of
+// beacon keys (keeper.Migrator.Migrate6to7).
+const ConsensusVersion = 7
 
 var (
 	_ module.AppModuleBasic      = AppModule{}
@@ -102,6 +104,9 @@ func (am AppModule) RegisterServices(cfg module.Configurator) {
 	}
 	if err := cfg.RegisterMigration(types.ModuleName, 5, keeper.NewMigrator(am.keeper).Migrate5to6); err != nil {
 		panic(fmt.Errorf("register the %s 5→6 migration: %w", types.ModuleName, err))
+	}
+	if err := cfg.RegisterMigration(types.ModuleName, 6, keeper.NewMigrator(am.keeper).Migrate6to7); err != nil {
+		panic(fmt.Errorf("register the %s 6→7 migration: %w", types.ModuleName, err))
 	}
 }
 

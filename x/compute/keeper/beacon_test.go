@@ -42,9 +42,13 @@ func newBeaconNet(t testing.TB, n int) *beaconNet {
 	return net
 }
 
-// install registers every key in the store, signing from height 0.
+// install registers every key in the store, signing from height 0, and
+// counts them as registration does.
 func (s *suite) install(net *beaconNet) {
 	s.t.Helper()
+	if err := s.k.BeaconKeyCount.Set(s.ta.Ctx, uint64(len(net.signers))); err != nil {
+		s.t.Fatal(err)
+	}
 	for i, sg := range net.signers {
 		key := types.BeaconKey{ValidatorAddress: sdk.ValAddress(net.cons[i]).String(), Pubkey: sg.PubKey()}
 		if err := s.k.BeaconKeys.Set(s.ta.Ctx, net.cons[i], key); err != nil {

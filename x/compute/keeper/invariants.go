@@ -24,7 +24,8 @@ import (
 //     match the state (a terminal state's counter also counts the pruned
 //     jobs: their sum over terminal states is jobs_pruned);
 //   - the set of jobs under check is exactly the VERIFYING and ABORTING jobs;
-//   - no queue holds an entry due before its stored head.
+//   - no queue holds an entry due before its stored head;
+//   - the beacon key count is the number of stored beacon keys.
 func (k Keeper) CheckInvariants(ctx context.Context) error {
 	if err := k.checkQueueHeads(ctx); err != nil {
 		return err
@@ -46,7 +47,36 @@ func (k Keeper) CheckInvariants(ctx context.Context) error {
 	if err := k.checkPendingChecks(ctx, b); err != nil {
 		return err
 	}
+	if err := k.checkBeaconKeyCount(ctx); err != nil {
+		return err
+	}
 	return k.checkStats(ctx, b)
+}
+
+// countBeaconKeys counts the stored beacon keys.
+func (k Keeper) countBeaconKeys(ctx context.Context) (uint64, error) {
+	var n uint64
+	err := k.BeaconKeys.Walk(ctx, nil, func([]byte, types.BeaconKey) (bool, error) {
+		n++
+		return false, nil
+	})
+	return n, err
+}
+
+// checkBeaconKeyCount compares BeaconKeyCount with the stored keys.
+func (k Keeper) checkBeaconKeyCount(ctx context.Context) error {
+	want, err := k.countBeaconKeys(ctx)
+	if err != nil {
+		return err
+	}
+	got, err := k.BeaconKeyCount.Get(ctx)
+	if err != nil && !isNotFound(err) {
+		return err
+	}
+	if got != want {
+		return types.ErrInvariant.Wrapf("beacon key count is %d, %d keys are stored", got, want)
+	}
+	return nil
 }
 
 // books is what the state says the module holds and counts.

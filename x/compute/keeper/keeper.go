@@ -94,7 +94,9 @@ type Keeper struct {
 	Stats   collections.Item[types.Stats]
 
 	// The sampling beacon (beacon.go, beacon_record.go).
-	BeaconKeys      collections.Map[[]byte, types.BeaconKey]
+	BeaconKeys collections.Map[[]byte, types.BeaconKey]
+	// BeaconKeyCount is the number of BeaconKeys entries (beaconActive).
+	BeaconKeyCount  collections.Item[uint64]
 	BeaconKeyOwners collections.Map[[]byte, []byte]
 	BeaconRounds    collections.Map[int64, types.BeaconRound]
 	BeaconShares    collections.Map[collections.Pair[int64, []byte], []byte]
@@ -169,6 +171,7 @@ func NewKeeper(
 		Stats: collections.NewItem(sb, types.StatsKey, "stats", codec.CollValue[types.Stats](cdc)),
 		BeaconKeys: collections.NewMap(sb, types.BeaconKeysKey, "beacon_keys", collections.BytesKey,
 			codec.CollValue[types.BeaconKey](cdc)),
+		BeaconKeyCount: collections.NewItem(sb, types.BeaconKeyCountKey, "beacon_key_count", collections.Uint64Value),
 		BeaconKeyOwners: collections.NewMap(sb, types.BeaconKeyOwnersKey, "beacon_key_owners", collections.BytesKey,
 			collections.BytesValue),
 		BeaconRounds: collections.NewMap(sb, types.BeaconRoundsKey, "beacon_rounds", collections.Int64Key,

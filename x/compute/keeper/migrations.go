@@ -219,3 +219,15 @@ func (m Migrator) Migrate5to6(ctx sdk.Context) error {
 	rng := collections.NewPrefixedPairRange[string, uint64]("")
 	return errorsmod.Wrap(m.k.jobsByProvider.Clear(ctx, rng), "migrate compute 5→6: provider index")
 }
+
+// Migrate6to7 stores BeaconKeyCount, the number of validators with a beacon
+// key, which version 7 reads (beaconActive) where version 6 opened an
+// iterator on the keys at every submission. It reads every key once (one
+// per validator that registered); no job or coin changes.
+func (m Migrator) Migrate6to7(ctx sdk.Context) error {
+	n, err := m.k.countBeaconKeys(ctx)
+	if err != nil {
+		return errorsmod.Wrap(err, "migrate compute 6→7: beacon keys")
+	}
+	return m.k.BeaconKeyCount.Set(ctx, n)
+}

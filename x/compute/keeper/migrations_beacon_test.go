@@ -1,6 +1,7 @@
 package keeper_test
 
 import (
+	"errors"
 	"testing"
 
 	"cosmossdk.io/collections"
@@ -41,6 +42,39 @@ func TestMigrate4to5Beacon(t *testing.T) {
 	s.next(2)
 	if j := s.job(id); !j.Sample.Decided || j.Sample.SeedSource != types.SeedSource_SEED_SOURCE_HEADER_HASH {
 		t.Fatalf("the version-4 draw did not run: %+v", j.Sample)
+	}
+	s.inv()
+}
+
+// TestMigrate6to7: a version-6 store has beacon keys but no count of them.
+// Read as version 7 without the migration, a submission would not wait for
+// the beacon (and the invariant says so); the migration counts the keys, and
+// the next submission's draw waits for the beacons of the two heights after
+// it.
+func TestMigrate6to7(t *testing.T) {
+	s := newSuite(t)
+	net := newBeaconNet(t, 3)
+	s.install(net)
+	must(t, s.k.BeaconKeyCount.Remove(s.ta.Ctx)) // version 6 had no count
+	if err := s.k.CheckInvariants(s.ta.Ctx); !errors.Is(err, types.ErrInvariant) {
+		t.Fatalf("invariants of a store with keys and no count: %v, want ErrInvariant", err)
+	}
+
+	must(t, keeper.NewMigrator(s.k).Migrate6to7(s.ta.Ctx))
+	if n, err := s.k.BeaconKeyCount.Get(s.ta.Ctx); err != nil || n != 3 {
+		t.Fatalf("beacon key count after the migration: %d, %v; want 3", n, err)
+	}
+	req, prov := s.acc(0), s.acc(1)
+	s.register(prov, verifyBond)
+	id := s.create(req, verifyPrice)
+	s.win(prov, id, verifyPrice)
+	if _, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: prov.String(), JobId: id, OutputRoot: root32, ChunkCount: 4}); err != nil {
+		t.Fatal(err)
+	}
+	h, w := s.height(), int64(s.params().BeaconWindowBlocks)
+	if j := s.job(id); j.Sample.DecideHeight != h+keeper.BeaconDrawHeights+w || len(j.Sample.BeaconHeights) != keeper.BeaconDrawHeights {
+		t.Fatalf("draw after the migration: decide at %d from heights %v; want %d from %d and %d",
+			j.Sample.DecideHeight, j.Sample.BeaconHeights, h+keeper.BeaconDrawHeights+w, h+1, h+2)
 	}
 	s.inv()
 }

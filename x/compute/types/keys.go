@@ -70,4 +70,8 @@ var (
 	BeaconsKey = collections.NewPrefix(44)
 	// QueueHeadsKey holds each due-queue's head (see modkit.QueueHeads).
 	QueueHeadsKey = collections.NewPrefix(45)
+	// BeaconKeyCountKey holds how many validators have a beacon key (the
+	// entries of BeaconKeysKey), so that a submission learns whether draws
+	// wait for the beacon by one point read.
+	BeaconKeyCountKey = collections.NewPrefix(46)
 )

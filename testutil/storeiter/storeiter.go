@@ -1,0 +1,106 @@
+// Package storeiter counts the iterators code opens on a context's stores.
+//
+// An iterator inside a transaction is not a cheap read: the SDK's cache
+// store (cachekv) sorts, for every iterator, the writes not yet sorted of
+// the branch below it, which in FinalizeBlock is the block's branch holding
+// every write the block has made so far to that store; and the IAVL store
+// under it opens a LevelDB iterator over all its tables. A message handler
+// that opens one costs a scan of the block's writes: quadratic in the
+// block. Tests use Wrap to hold a handler to point reads.
+package storeiter
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	storetypes "cosmossdk.io/store/types"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+)
+
+// Counter holds the number of iterators opened, by store name.
+type Counter struct{ byStore map[string]int }
+
+// Total is the number of iterators opened on every store.
+func (c *Counter) Total() int {
+	n := 0
+	for _, v := range c.byStore {
+		n += v
+	}
+	return n
+}
+
+// String lists the stores iterated, with counts, for a failure message.
+func (c *Counter) String() string {
+	var parts []string
+	for name, n := range c.byStore {
+		parts = append(parts, name+":"+strconv.Itoa(n))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, " ")
+}
+
+// Reset forgets the counts.
+func (c *Counter) Reset() { clear(c.byStore) }
+
+// Wrap returns ctx with its stores counting the iterators opened on them
+// (forward and reverse), in branches made from it too, and the counter.
+func Wrap(ctx sdk.Context) (sdk.Context, *Counter) {
+	c := &Counter{byStore: map[string]int{}}
+	return ctx.WithMultiStore(multiStore{MultiStore: ctx.MultiStore(), c: c}), c
+}
+
+type multiStore struct {
+	storetypes.MultiStore
+	c *Counter
+}
+
+func (m multiStore) GetKVStore(key storetypes.StoreKey) storetypes.KVStore {
+	return kvStore{KVStore: m.MultiStore.GetKVStore(key), c: m.c, name: key.Name()}
+}
+
+func (m multiStore) GetStore(key storetypes.StoreKey) storetypes.Store {
+	return m.GetKVStore(key)
+}
+
+func (m multiStore) CacheMultiStore() storetypes.CacheMultiStore {
+	return cacheMultiStore{branch: m.MultiStore.CacheMultiStore(), c: m.c}
+}
+
+// branch is storetypes.CacheMultiStore under a name that is not one of its
+// methods', so that cacheMultiStore can embed it and override the method.
+type branch = storetypes.CacheMultiStore
+
+type cacheMultiStore struct {
+	branch
+	c *Counter
+}
+
+func (m cacheMultiStore) GetKVStore(key storetypes.StoreKey) storetypes.KVStore {
+	return kvStore{KVStore: m.branch.GetKVStore(key), c: m.c, name: key.Name()}
+}
+
+func (m cacheMultiStore) GetStore(key storetypes.StoreKey) storetypes.Store {
+	return m.GetKVStore(key)
+}
+
+func (m cacheMultiStore) CacheMultiStore() storetypes.CacheMultiStore {
+	return cacheMultiStore{branch: m.branch.CacheMultiStore(), c: m.c}
+}
+
+type kvStore struct {
+	storetypes.KVStore
+	c    *Counter
+	name string
+}
+
+func (s kvStore) Iterator(start, end []byte) storetypes.Iterator {
+	s.c.byStore[s.name]++
+	return s.KVStore.Iterator(start, end)
+}
+
+func (s kvStore) ReverseIterator(start, end []byte) storetypes.Iterator {
+	s.c.byStore[s.name]++
+	return s.KVStore.ReverseIterator(start, end)
+}
