@@ -36,12 +36,14 @@ var Upgrades = []Upgrade{
 	// each new module from its default genesis.
 	{Name: UpgradeIBC, StoreUpgrades: storetypes.StoreUpgrades{Added: ibcStoreKeys}},
 	// v3-verification runs the migrations of the verification and
-	// throughput work on a chain already past v2-ibc: x/compute 4→6
+	// throughput work on a chain already past v2-ibc: x/compute 4→7
 	// (verification_fee_per_sample, beacon_window_blocks; validators then
 	// register beacon keys with MsgRegisterBeaconKey; the provider index
-	// loses its entries of jobs without a winner) and x/staking-rewards
-	// 1→3 (per-owner reward index; reward_denoms, listing the denoms already
-	// distributed). No store is added. It also brings the
+	// loses its entries of jobs without a winner; the beacon keys are
+	// counted), x/modelregistry 1→2 (a name's latest version kept by
+	// folded name) and x/staking-rewards 1→3 (per-owner reward index;
+	// reward_denoms, listing the denoms already distributed). No store is
+	// added. It also brings the
 	// queue heads (modkit.Queue): no migration, as each queue stores its
 	// head on its first drain after the upgrade. First it stores the module
 	// accounts no one has asked for yet and restores any that someone turned

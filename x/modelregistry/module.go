@@ -27,8 +27,10 @@ import (
 	"github.com/aichain/aichain/x/modelregistry/types"
 )
 
-// ConsensusVersion is the module's consensus version.
-const ConsensusVersion = 1
+// ConsensusVersion is the module's consensus version: 2 since a name's
+// latest version is kept by folded name, read by point where version 1 read
+// an index by iterator (keeper.Migrator.Migrate1to2).
+const ConsensusVersion = 2
 
 var (
 	_ module.HasGenesis          = AppModule{}
@@ -85,6 +87,9 @@ func (AppModule) RegisterGRPCGatewayRoutes(clientCtx client.Context, mux *gwrunt
 func (am AppModule) RegisterServices(cfg module.Configurator) {
 	types.RegisterMsgServer(cfg.MsgServer(), keeper.NewMsgServerImpl(am.keeper))
 	types.RegisterQueryServer(cfg.QueryServer(), keeper.NewQueryServerImpl(am.keeper))
+	if err := cfg.RegisterMigration(types.ModuleName, 1, keeper.NewMigrator(am.keeper).Migrate1to2); err != nil {
+		panic(fmt.Errorf("register the %s 1→2 migration: %w", types.ModuleName, err))
+	}
 }
 
 // DefaultGenesis returns the default genesis state.

@@ -2,6 +2,8 @@ package keeper
 
 import (
 	"context"
+	"maps"
+	"slices"
 
 	errorsmod "cosmossdk.io/errors"
 
@@ -9,7 +11,7 @@ import (
 )
 
 // InitGenesis loads the module state from a validated genesis; the indexes
-// are rebuilt from the models. Beyond gs.Validate, it checks what needs
+// and Latest are rebuilt from the models. Beyond gs.Validate, it checks what needs
 // state: no model's owner or share is a module account.
 func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	if err := gs.Validate(); err != nil {
@@ -34,6 +36,9 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		if err := k.Models.Set(ctx, m.Id, m); err != nil {
 			return errorsmod.Wrapf(err, "model %d", m.Id)
 		}
+	}
+	if err := k.setLatest(ctx, gs.Models); err != nil {
+		return err
 	}
 	return k.ModelSeq.Set(ctx, gs.NextModelId)
 }
@@ -60,4 +65,20 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		return nil, err
 	}
 	return gs, nil
+}
+
+// setLatest files each name's latest version (highest id) of models, in any
+// order, in Latest.
+func (k Keeper) setLatest(ctx context.Context, models []types.Model) error {
+	latest := make(map[string]uint64, len(models))
+	for _, m := range models {
+		f := types.FoldName(m.Name)
+		latest[f] = max(latest[f], m.Id)
+	}
+	for _, f := range slices.Sorted(maps.Keys(latest)) {
+		if err := k.Latest.Set(ctx, f, latest[f]); err != nil {
+			return errorsmod.Wrapf(err, "latest version of %q", f)
+		}
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package keeper_test
 import (
 	"encoding/binary"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -63,8 +64,13 @@ func TestGenesisRoundTrip(t *testing.T) {
 	}
 
 	g := setup(t)
+	// In any order: each name's latest version is its highest id.
+	slices.Reverse(imported.Models)
 	if err := g.k.InitGenesis(g.ta.Ctx, &imported); err != nil {
 		t.Fatal(err)
+	}
+	if m, err := g.k.LatestVersion(g.ta.Ctx, "a"); err != nil || m.Version != "2" {
+		t.Fatalf("latest version of a after import: %v %v, want version 2", m, err)
 	}
 	again, err := g.k.ExportGenesis(g.ta.Ctx)
 	if err != nil {

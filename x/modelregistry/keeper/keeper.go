@@ -28,15 +28,11 @@ type ModelIndexes struct {
 	Name *indexes.Multi[string, uint64, types.Model]
 	// NameVersion maps (name, version) to the model id and keeps it unique.
 	NameVersion *indexes.Unique[collections.Pair[string, string], uint64, types.Model]
-	// FoldedName indexes models by (types.FoldName(name), id): every entry
-	// under one folded name has one exact name (RegisterModel refuses a
-	// look-alike).
-	FoldedName *indexes.Multi[string, uint64, types.Model]
 }
 
 // IndexesList implements collections.Indexes.
 func (i ModelIndexes) IndexesList() []collections.Index[uint64, types.Model] {
-	return []collections.Index[uint64, types.Model]{i.Owner, i.Name, i.NameVersion, i.FoldedName}
+	return []collections.Index[uint64, types.Model]{i.Owner, i.Name, i.NameVersion}
 }
 
 // NewModelIndexes builds the model indexes on a schema.
@@ -59,9 +55,6 @@ func NewModelIndexes(sb *collections.SchemaBuilder, ac address.Codec) ModelIndex
 			func(_ uint64, m types.Model) (collections.Pair[string, string], error) {
 				return collections.Join(m.Name, m.Version), nil
 			}),
-		FoldedName: indexes.NewMulti(sb, types.ModelsByFoldedNameKey, "models_by_folded_name",
-			collections.StringKey, collections.Uint64Key,
-			func(_ uint64, m types.Model) (string, error) { return types.FoldName(m.Name), nil }),
 	}
 }
 
@@ -80,6 +73,13 @@ type Keeper struct {
 	// ModelSeq gives model ids, starting at 1.
 	ModelSeq collections.Sequence
 	Models   *collections.IndexedMap[uint64, types.Model, ModelIndexes]
+	// Latest maps types.FoldName(name) to the id of the name's latest
+	// version. Every version under one folded name has one exact name
+	// (RegisterModel refuses a look-alike), so one point read answers both
+	// whether a name is taken up to case and what its latest version is
+	// (an iterator on an index, there, cost a scan of the block's writes to
+	// the module's store at every registration).
+	Latest collections.Map[string, uint64]
 
 	// Read-only views of the owner and name indexes, for paginated queries.
 	modelsByOwner collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
@@ -110,6 +110,8 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, ak 
 		ModelSeq:     collections.NewSequence(sb, types.ModelSeqKey, "model_seq"),
 		Models: collections.NewIndexedMap(sb, types.ModelsKey, "models", collections.Uint64Key,
 			codec.CollValue[types.Model](cdc), NewModelIndexes(sb, addressCodec)),
+		Latest: collections.NewMap(sb, types.LatestByFoldedNameKey, "latest_by_folded_name",
+			collections.StringKey, collections.Uint64Value),
 		modelsByOwner: modkit.IndexView(storeService, types.ModelsByOwnerKey, "models_by_owner",
 			sdk.AccAddressKey, collections.Uint64Key),
 		modelsByName: modkit.IndexView(storeService, types.ModelsByNameKey, "models_by_name",
@@ -155,21 +157,30 @@ func (k Keeper) GetModel(ctx context.Context, id uint64) (types.Model, error) {
 }
 
 // LatestVersion returns the most recently published version of a name, or
-// ErrNameNotFound. It reads one index entry: the name index is ordered by id.
+// ErrNameNotFound (also when only a name equal up to case is registered).
 func (k Keeper) LatestVersion(ctx context.Context, name string) (types.Model, error) {
-	it, err := k.Models.Indexes.Name.Iterate(ctx, collections.NewPrefixedPairRange[string, uint64](name).Descending())
+	m, found, err := k.latestOf(ctx, name)
 	if err != nil {
 		return types.Model{}, err
 	}
-	defer it.Close()
-	if !it.Valid() {
+	if !found || m.Name != name {
 		return types.Model{}, errorsmod.Wrapf(types.ErrNameNotFound, "model name %q", name)
 	}
-	id, err := it.PrimaryKey()
-	if err != nil {
-		return types.Model{}, err
+	return m, nil
+}
+
+// latestOf returns the latest version of the name equal up to case to name
+// (found false: there is none): two point reads, Latest and the model.
+func (k Keeper) latestOf(ctx context.Context, name string) (m types.Model, found bool, err error) {
+	id, err := k.Latest.Get(ctx, types.FoldName(name))
+	if errors.Is(err, collections.ErrNotFound) {
+		return types.Model{}, false, nil
 	}
-	return k.GetModel(ctx, id)
+	if err != nil {
+		return types.Model{}, false, err
+	}
+	m, err = k.GetModel(ctx, id)
+	return m, err == nil, err
 }
 
 // nextID returns a fresh model id; ids start at 1 (0 means "no model").

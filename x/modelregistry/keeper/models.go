@@ -27,31 +27,6 @@ func (k Keeper) isModuleAccount(ctx context.Context, addr sdk.AccAddress) bool {
 	return k.bankKeeper.BlockedAddr(addr) || k.modules.IsModuleAccount(ctx, addr)
 }
 
-// checkFoldedName refuses a name equal up to case to a registered name that
-// is not exactly it (types.FoldName): one entry of the FoldedName index.
-func (k Keeper) checkFoldedName(ctx context.Context, name string) error {
-	it, err := k.Models.Indexes.FoldedName.MatchExact(ctx, types.FoldName(name))
-	if err != nil {
-		return err
-	}
-	defer it.Close()
-	if !it.Valid() {
-		return nil
-	}
-	id, err := it.PrimaryKey()
-	if err != nil {
-		return err
-	}
-	m, err := k.GetModel(ctx, id)
-	if err != nil {
-		return err
-	}
-	if m.Name != name {
-		return errorsmod.Wrapf(types.ErrNameTaken, "model name %q is registered as %q (names equal up to case are one name)", name, m.Name)
-	}
-	return nil
-}
-
 // isAddress reports whether the stored address string is addr.
 func (k Keeper) isAddress(stored string, addr sdk.AccAddress) bool {
 	bz, err := k.addressCodec.StringToBytes(stored)
@@ -107,22 +82,24 @@ func (k Keeper) newModel(ctx context.Context, owner sdk.AccAddress, spec types.M
 	if err := modkit.InsertIndexed(ctx, k.Models, k.modelsRaw, id, m); err != nil {
 		return types.Model{}, errorsmod.Wrapf(err, "store model %d", id)
 	}
+	// ids grow: the new version is the name's latest.
+	if err := k.Latest.Set(ctx, types.FoldName(m.Name), id); err != nil {
+		return types.Model{}, errorsmod.Wrapf(err, "store model %d as its name's latest", id)
+	}
 	return m, nil
 }
 
 // RegisterModel registers the first version of a new model name and returns
-// its id. A name equal up to case to a registered one is refused.
+// its id. A name equal up to case to a registered one is refused. A free
+// name costs one read of Latest (a miss) and no error value: the refusals'
+// reasons are worked out only for a name that is taken (nameTaken).
 func (k Keeper) RegisterModel(ctx context.Context, owner sdk.AccAddress, spec types.ModelSpec) (uint64, error) {
-	if err := k.checkFoldedName(ctx, spec.Name); err != nil {
+	latest, taken, err := k.latestOf(ctx, spec.Name)
+	if err != nil {
 		return 0, err
 	}
-	if _, err := k.Models.Indexes.NameVersion.MatchExact(ctx, collections.Join(spec.Name, spec.Version)); err == nil {
-		return 0, errorsmod.Wrapf(types.ErrDuplicateVersion, "model %s version %s", spec.Name, spec.Version)
-	}
-	if latest, err := k.LatestVersion(ctx, spec.Name); err == nil {
-		return 0, errorsmod.Wrapf(types.ErrNameTaken, "model name %q belongs to %s: publish a new version with MsgPublishVersion", spec.Name, latest.Owner)
-	} else if !errors.Is(err, types.ErrNameNotFound) {
-		return 0, err
+	if taken {
+		return 0, k.nameTaken(ctx, latest, spec)
 	}
 	m, err := k.newModel(ctx, owner, spec)
 	if err != nil {
@@ -131,6 +108,22 @@ func (k Keeper) RegisterModel(ctx context.Context, owner sdk.AccAddress, spec ty
 	return m.Id, modkit.EmitTypedEvent(ctx, &types.EventModelRegistered{
 		ModelId: m.Id, Owner: m.Owner, Name: m.Name, Version: m.Version, Sha256: m.Sha256,
 	})
+}
+
+// nameTaken is why spec cannot register its name, whose latest version up
+// to case is latest: a look-alike of another name (names equal up to case
+// are one name, types.FoldName), a version the name already has, or the
+// name itself (its owner publishes with MsgPublishVersion).
+func (k Keeper) nameTaken(ctx context.Context, latest types.Model, spec types.ModelSpec) error {
+	if latest.Name != spec.Name {
+		return errorsmod.Wrapf(types.ErrNameTaken, "model name %q is registered as %q (names equal up to case are one name)", spec.Name, latest.Name)
+	}
+	if _, err := k.Models.Indexes.NameVersion.MatchExact(ctx, collections.Join(spec.Name, spec.Version)); err == nil {
+		return errorsmod.Wrapf(types.ErrDuplicateVersion, "model %s version %s", spec.Name, spec.Version)
+	} else if !errors.Is(err, collections.ErrNotFound) {
+		return err
+	}
+	return errorsmod.Wrapf(types.ErrNameTaken, "model name %q belongs to %s: publish a new version with MsgPublishVersion", spec.Name, latest.Owner)
 }
 
 // PublishVersion publishes a new version of a name whose latest version owner

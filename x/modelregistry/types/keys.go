@@ -25,7 +25,12 @@ var (
 	// ModelsByNameVersionKey maps (name, version) to the model id and keeps
 	// it unique (Unique index).
 	ModelsByNameVersionKey = collections.NewPrefix(5)
-	// ModelsByFoldedNameKey indexes models by (FoldName(name), id), so that
-	// names equal up to case are one name (Multi index).
+	// ModelsByFoldedNameKey indexed models by (FoldName(name), id) in
+	// version 1 of the store; version 2 keeps LatestByFoldedNameKey instead
+	// (keeper.Migrator.Migrate1to2 clears it).
 	ModelsByFoldedNameKey = collections.NewPrefix(6)
+	// LatestByFoldedNameKey maps FoldName(name) to the id of the name's
+	// latest version: names equal up to case are one name, and registering
+	// or publishing reads one entry (Map).
+	LatestByFoldedNameKey = collections.NewPrefix(7)
 )

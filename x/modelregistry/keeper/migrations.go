@@ -1,0 +1,38 @@
+package keeper
+
+import (
+	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/x/internal/modkit"
+	"github.com/aichain/aichain/x/modelregistry/types"
+)
+
+// Migrator runs the module's store migrations.
+type Migrator struct{ k Keeper }
+
+// NewMigrator returns the module's migrator.
+func NewMigrator(k Keeper) Migrator { return Migrator{k: k} }
+
+// Migrate1to2 replaces the folded-name index of version 1 (an entry (folded
+// name, id) for every model, which registration read with an iterator) by
+// Latest (folded name → id of the name's latest version, read by point). It
+// reads every model once; no model or coin changes.
+func (m Migrator) Migrate1to2(ctx sdk.Context) error {
+	if err := m.k.foldedNameV1().Clear(ctx, nil); err != nil {
+		return errorsmod.Wrap(err, "migrate modelregistry 1→2: folded-name index")
+	}
+	// Walk goes by id, so a name's later versions overwrite its earlier ones.
+	err := m.k.Models.Walk(ctx, nil, func(id uint64, model types.Model) (bool, error) {
+		return false, m.k.Latest.Set(ctx, types.FoldName(model.Name), id)
+	})
+	return errorsmod.Wrap(err, "migrate modelregistry 1→2: latest versions")
+}
+
+// foldedNameV1 is version 1's folded-name index (entries (folded name, id)).
+func (k Keeper) foldedNameV1() collections.KeySet[collections.Pair[string, uint64]] {
+	return modkit.IndexView(k.storeService, types.ModelsByFoldedNameKey, "models_by_folded_name",
+		collections.StringKey, collections.Uint64Key)
+}
