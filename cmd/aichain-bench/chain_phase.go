@@ -62,8 +62,9 @@ func (r *chainRun) phase(ctx context.Context, kind string, msgs func(i int) []sd
 			fmt.Printf("    first error: %.300s\n", e)
 		}
 	}
-	if out.rejected > 0 || len(want) > res.Committed {
-		// Some sequences were not used: read them back from the node.
+	if out.rejected > 0 || total > res.Committed {
+		// Some sequences were not used (refused, not committed, or not sent
+		// before the phase's time ran out): read them back from the node.
 		err = refresh(ctx, r.auth, r.signers(kind))
 	}
 	if !isSetup(kind) {
