@@ -27,8 +27,10 @@ import (
 	"github.com/aichain/aichain/x/datamarket/types"
 )
 
-// ConsensusVersion is the module's consensus version.
-const ConsensusVersion = 2
+// ConsensusVersion is the module's consensus version: 2 since the indexes
+// of issue 17 (keeper.Migrator.Migrate1to2), 3 since LicenseHolders
+// (keeper.Migrator.Migrate2to3).
+const ConsensusVersion = 3
 
 var (
 	_ module.HasGenesis          = AppModule{}
@@ -96,6 +98,9 @@ func (am AppModule) RegisterServices(cfg module.Configurator) {
 	types.RegisterQueryServer(cfg.QueryServer(), keeper.NewQueryServerImpl(am.keeper))
 	if err := cfg.RegisterMigration(types.ModuleName, 1, keeper.NewMigrator(am.keeper).Migrate1to2); err != nil {
 		panic(fmt.Errorf("register the %s 1→2 migration: %w", types.ModuleName, err))
+	}
+	if err := cfg.RegisterMigration(types.ModuleName, 2, keeper.NewMigrator(am.keeper).Migrate2to3); err != nil {
+		panic(fmt.Errorf("register the %s 2→3 migration: %w", types.ModuleName, err))
 	}
 }
 

@@ -45,6 +45,9 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		if err := k.setLicense(ctx, l, false); err != nil {
 			return err
 		}
+		if err := k.LicenseHolders.Set(ctx, collections.Join(l.DatasetId, l.Licensee)); err != nil {
+			return err
+		}
 	}
 	for _, j := range gs.JobAccesses {
 		if err := k.JobAccess.Set(ctx, collections.Join(j.DatasetId, j.JobId), j); err != nil {

@@ -97,6 +97,11 @@ type Keeper struct {
 	// licensesRaw is Licenses' storage without its indexes (a purchase
 	// inserts through it with modkit.InsertIndexed).
 	licensesRaw collections.Map[uint64, types.License]
+	// LicenseHolders holds every (dataset id, licensee) that has held a
+	// licence of the dataset, bought, transferred in or imported (an entry
+	// stays when the licence is transferred away): walkLicenses opens the
+	// ByDatasetLicensee iterator only for a pair in it.
+	LicenseHolders collections.KeySet[collections.Pair[uint64, string]]
 	// ExpiryQueue holds (expires_height, licence id) of licences not yet marked expired.
 	ExpiryQueue modkit.Queue[int64, uint64]
 	// JobAccess maps (dataset id, job id) to the job's provider.
@@ -158,6 +163,8 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, ak type
 						return collections.Join(l.DatasetId, l.Licensee), nil
 					}),
 			}),
+		LicenseHolders: collections.NewKeySet(sb, types.LicenseHoldersKey, "license_holders",
+			collections.PairKeyCodec(collections.Uint64Key, collections.StringKey)),
 		ExpiryQueue: modkit.NewQueue(sb, types.ExpiryQueueKey, expiryQueueName,
 			modkit.NewQueueHeads(sb, types.QueueHeadsKey), collections.Int64Key, collections.Uint64Key),
 		JobAccess: collections.NewIndexedMap(sb, types.JobAccessKey, "job_access",

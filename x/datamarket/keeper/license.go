@@ -36,8 +36,14 @@ func LicenseCovers(l types.License, version uint64) bool {
 
 // walkLicenses calls fn for each of licensee's licences of a dataset (the
 // ByDatasetLicensee index: only that pair's entries are read), until fn
-// returns true.
+// returns true. A pair that never held a licence (LicenseHolders) costs one
+// point read: an iterator inside a transaction scans every write the block
+// has made so far to the module's store (testutil/storeiter), and every
+// first purchase would open one.
 func (k Keeper) walkLicenses(ctx context.Context, datasetID uint64, licensee string, fn func(types.License) bool) error {
+	if held, err := k.LicenseHolders.Has(ctx, collections.Join(datasetID, licensee)); err != nil || !held {
+		return err
+	}
 	iter, err := k.Licenses.Indexes.ByDatasetLicensee.MatchExact(ctx, collections.Join(datasetID, licensee))
 	if err != nil {
 		return err
@@ -181,8 +187,9 @@ func (k Keeper) nextLicenseID(ctx context.Context) (uint64, error) {
 	return k.LicenseSeq.Next(ctx)
 }
 
-// setLicense stores a licence and queues its expiry; fresh says its id is
-// new (no old index entries to drop: modkit.InsertIndexed).
+// setLicense stores a licence and queues its expiry; fresh says it is new
+// (no old index entries to drop: modkit.InsertIndexed; its licensee joins
+// LicenseHolders).
 func (k Keeper) setLicense(ctx context.Context, l types.License, fresh bool) error {
 	set := k.Licenses.Set
 	if fresh {
@@ -192,6 +199,11 @@ func (k Keeper) setLicense(ctx context.Context, l types.License, fresh bool) err
 	}
 	if err := set(ctx, l.Id, l); err != nil {
 		return err
+	}
+	if fresh {
+		if err := k.LicenseHolders.Set(ctx, collections.Join(l.DatasetId, l.Licensee)); err != nil {
+			return err
+		}
 	}
 	if l.ExpiresHeight > 0 && !l.Expired {
 		return k.ExpiryQueue.Set(ctx, collections.Join(l.ExpiresHeight, l.Id))
@@ -224,6 +236,9 @@ func (k Keeper) TransferLicense(ctx context.Context, licensee sdk.AccAddress, id
 		return err
 	}
 	if err := k.Licenses.Set(ctx, l.Id, l); err != nil {
+		return err
+	}
+	if err := k.LicenseHolders.Set(ctx, collections.Join(l.DatasetId, l.Licensee)); err != nil {
 		return err
 	}
 	return modkit.EmitTypedEvent(sdkCtx, &types.EventLicenseTransferred{LicenseId: l.Id, From: from, To: l.Licensee})

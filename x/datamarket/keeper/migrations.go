@@ -7,6 +7,8 @@ import (
 	errorsmod "cosmossdk.io/errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/x/datamarket/types"
 )
 
 // Migrator runs the module's store migrations.
@@ -58,4 +60,14 @@ func rewrite[K, V any, I collections.Indexes[K, V]](ctx context.Context, m *coll
 		}
 	}
 	return nil
+}
+
+// Migrate2to3 fills LicenseHolders, which version 3 reads before it walks a
+// licensee's licences of a dataset: the (dataset, licensee) pair of every
+// licence (each read once; no licence or coin changes).
+func (m Migrator) Migrate2to3(ctx sdk.Context) error {
+	err := m.k.Licenses.Walk(ctx, nil, func(_ uint64, l types.License) (bool, error) {
+		return false, m.k.LicenseHolders.Set(ctx, collections.Join(l.DatasetId, l.Licensee))
+	})
+	return errorsmod.Wrap(err, "migrate datamarket 2→3: licence holders")
 }

@@ -73,3 +73,39 @@ func TestMigrate1to2(t *testing.T) {
 		t.Fatalf("the legacy job access after the migration: %+v, %v", a, err)
 	}
 }
+
+// TestMigrate2to3: a version-2 store has licences but no LicenseHolders.
+// Read as version 3 without the migration, a licensee would look as if it
+// held nothing (no access, and a second licence of a kind it holds would
+// sell); the migration files the pair of every licence, transferred ones
+// under their current licensee.
+func TestMigrate2to3(t *testing.T) {
+	s := setup(t)
+	owner, buyer, other := s.owner.String(), s.buyer.String(), s.other.String()
+	id := s.list(listMsg(owner, perpetual(100, true), rental(2, 10)))
+	tr := s.buy(buyer, id, 0)
+	s.buy(buyer, id, 1)
+	if _, err := s.ms.TransferLicense(s.ta.Ctx, &types.MsgTransferLicense{Licensee: buyer, LicenseId: tr.LicenseId, Recipient: other}); err != nil {
+		t.Fatal(err)
+	}
+	// The version-2 store.
+	if err := s.k.LicenseHolders.Clear(s.ta.Ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if s.access(id, other).HasAccess {
+		t.Fatal("without the migration the transferee should look licence-less, to show what it fixes")
+	}
+
+	if err := keeper.NewMigrator(s.k).Migrate2to3(s.ta.Ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []string{buyer, other} {
+		if a := s.access(id, who); !a.HasAccess || a.Reason != "license" {
+			t.Fatalf("%s's access after the migration: %+v", who, a)
+		}
+	}
+	_, err := s.ms.PurchaseLicense(s.ta.Ctx, &types.MsgPurchaseLicense{Buyer: other, DatasetId: id, OfferIndex: 0, MaxPrice: s.priceCap(id, 0)})
+	if !errors.Is(err, types.ErrAlreadyLicensed) {
+		t.Fatalf("a second perpetual licence for the transferee after the migration: %v, want ErrAlreadyLicensed", err)
+	}
+}

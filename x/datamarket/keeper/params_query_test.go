@@ -193,6 +193,12 @@ func TestGenesisRoundTrip(t *testing.T) {
 	if err != nil || !acc.HasAccess || acc.Reason != "job" || acc.JobId != 3 {
 		t.Fatalf("access to version 1 after import: %+v, %v", acc, err)
 	}
+	// The licence holders were rebuilt: the subscriber reads the new version
+	// and cannot buy a second subscription.
+	acc, err = fq.HasAccess(fresh.Ctx, &types.QueryHasAccessRequest{DatasetId: id, Address: s.other.String()})
+	if err != nil || !acc.HasAccess || acc.Reason != "license" {
+		t.Fatalf("the subscriber's access after import: %+v, %v", acc, err)
+	}
 	if ja := exported.JobAccesses[0]; ja.Version != 1 || !ja.FeeCharged || !ja.Fee.Equal(coins(40)) {
 		t.Fatalf("job access exported as %+v", ja)
 	}
