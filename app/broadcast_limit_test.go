@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -92,5 +94,79 @@ func TestBroadcastWaitEndsWithContext(t *testing.T) {
 	<-done
 	if inner.calls.Load() != 1 {
 		t.Fatalf("%d calls reached CheckTx, want 1", inner.calls.Load())
+	}
+}
+
+// goroutineBroadcast is a tx service that records which goroutine runs each
+// BroadcastTx, and panics while panicNext is set.
+type goroutineBroadcast struct {
+	txtypes.UnimplementedServiceServer
+	mu        sync.Mutex
+	seen      map[string]int
+	panicNext atomic.Bool
+}
+
+func (s *goroutineBroadcast) BroadcastTx(context.Context, *txtypes.BroadcastTxRequest) (*txtypes.BroadcastTxResponse, error) {
+	if s.panicNext.Swap(false) {
+		panic("boom")
+	}
+	buf := make([]byte, 64)
+	id := strings.Fields(string(buf[:runtime.Stack(buf, false)]))[1] // "goroutine N [running]:"
+	s.mu.Lock()
+	s.seen[id]++
+	s.mu.Unlock()
+	return &txtypes.BroadcastTxResponse{}, nil
+}
+
+// Broadcasts run on goroutines the service keeps (whose stacks stay grown),
+// not on each call's own: 400 calls, one at a time and then 40 at once, run
+// on at most broadcastSlots goroutines, none of them the caller's.
+func TestBroadcastRunsOnKeptGoroutines(t *testing.T) {
+	inner := &goroutineBroadcast{seen: map[string]int{}}
+	svc := newLimitedTxService(inner, broadcastSlots, nil)
+	for range 200 {
+		if _, err := svc.BroadcastTx(context.Background(), &txtypes.BroadcastTxRequest{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 5 {
+				if _, err := svc.BroadcastTx(context.Background(), &txtypes.BroadcastTxRequest{}); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	calls := 0
+	for _, n := range inner.seen {
+		calls += n
+	}
+	if calls != 400 || len(inner.seen) > broadcastSlots {
+		t.Fatalf("%d calls ran on %d goroutines, want 400 on at most %d", calls, len(inner.seen), broadcastSlots)
+	}
+}
+
+// A panic in a broadcast reaches the caller (where the gRPC method's
+// recovery turns it into an error), and the service goes on serving.
+func TestBroadcastPanicReachesCaller(t *testing.T) {
+	inner := &goroutineBroadcast{seen: map[string]int{}}
+	svc := newLimitedTxService(inner, 1, nil)
+	inner.panicNext.Store(true)
+	func() {
+		defer func() {
+			if r := recover(); r != "boom" {
+				t.Fatalf("recovered %v, want the broadcast's panic", r)
+			}
+		}()
+		_, _ = svc.BroadcastTx(context.Background(), &txtypes.BroadcastTxRequest{})
+		t.Fatal("the panic did not reach the caller")
+	}()
+	if _, err := svc.BroadcastTx(context.Background(), &txtypes.BroadcastTxRequest{}); err != nil {
+		t.Fatalf("after a panic: %v", err)
 	}
 }
