@@ -97,10 +97,9 @@ type Keeper struct {
 	// licensesRaw is Licenses' storage without its indexes (a purchase
 	// inserts through it with modkit.InsertIndexed).
 	licensesRaw collections.Map[uint64, types.License]
-	// LicenseHolders holds every (dataset id, licensee) that has held a
-	// licence of the dataset, bought, transferred in or imported (an entry
-	// stays when the licence is transferred away): walkLicenses opens the
-	// ByDatasetLicensee iterator only for a pair in it.
+	// LicenseHolders holds every (dataset id, licensee) of a stored licence
+	// (expired ones too): walkLicenses opens the ByDatasetLicensee iterator
+	// only for a pair in it.
 	LicenseHolders collections.KeySet[collections.Pair[uint64, string]]
 	// ExpiryQueue holds (expires_height, licence id) of licences not yet marked expired.
 	ExpiryQueue modkit.Queue[int64, uint64]

@@ -36,7 +36,7 @@ func LicenseCovers(l types.License, version uint64) bool {
 
 // walkLicenses calls fn for each of licensee's licences of a dataset (the
 // ByDatasetLicensee index: only that pair's entries are read), until fn
-// returns true. A pair that never held a licence (LicenseHolders) costs one
+// returns true. A pair that holds no licence (LicenseHolders) costs one
 // point read: an iterator inside a transaction scans every write the block
 // has made so far to the module's store (testutil/storeiter), and every
 // first purchase would open one.
@@ -238,8 +238,27 @@ func (k Keeper) TransferLicense(ctx context.Context, licensee sdk.AccAddress, id
 	if err := k.Licenses.Set(ctx, l.Id, l); err != nil {
 		return err
 	}
-	if err := k.LicenseHolders.Set(ctx, collections.Join(l.DatasetId, l.Licensee)); err != nil {
+	if err := k.moveHolder(ctx, l.DatasetId, from, l.Licensee); err != nil {
 		return err
 	}
 	return modkit.EmitTypedEvent(sdkCtx, &types.EventLicenseTransferred{LicenseId: l.Id, From: from, To: l.Licensee})
+}
+
+// moveHolder keeps LicenseHolders exact after a licence of the dataset
+// moved from one licensee to another (the licence stored already): the
+// recipient holds one, and the sender leaves the set if it holds no other
+// (one index iterator: transfers are rare, purchases are not).
+func (k Keeper) moveHolder(ctx context.Context, datasetID uint64, from, to string) error {
+	if err := k.LicenseHolders.Set(ctx, collections.Join(datasetID, to)); err != nil {
+		return err
+	}
+	iter, err := k.Licenses.Indexes.ByDatasetLicensee.MatchExact(ctx, collections.Join(datasetID, from))
+	if err != nil {
+		return err
+	}
+	holds := iter.Valid()
+	if err := iter.Close(); err != nil || holds {
+		return err
+	}
+	return k.LicenseHolders.Remove(ctx, collections.Join(datasetID, from))
 }

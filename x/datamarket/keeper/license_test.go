@@ -2,8 +2,11 @@ package keeper_test
 
 import (
 	"errors"
+	"fmt"
+	"maps"
 	"testing"
 
+	"cosmossdk.io/collections"
 	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -224,6 +227,7 @@ func TestTransferLicense(t *testing.T) {
 	if s.access(id, buyer).HasAccess || !s.access(id, other).HasAccess {
 		t.Fatal("access did not move with the licence")
 	}
+	s.holdersExact() // the buyer held no other licence of the dataset: its pair left
 	res, err := s.q.Licenses(s.ta.Ctx, &types.QueryLicensesRequest{Licensee: other})
 	if err != nil || len(res.Licenses) != 1 || res.Licenses[0].Id != tr.LicenseId {
 		t.Fatalf("licensee index after transfer: %+v, %v", res, err)
@@ -240,4 +244,29 @@ func TestTransferLicense(t *testing.T) {
 	r := s.buy(buyer, id3, 0)
 	s.ta.NextBlock()
 	s.expectFail("expired", types.ErrLicenseExpired, transfer(buyer, r.LicenseId, other))
+}
+
+// holdersExact checks that LicenseHolders is exactly the (dataset,
+// licensee) pairs of the stored licences.
+func (s *suite) holdersExact() {
+	s.t.Helper()
+	want := map[string]bool{}
+	err := s.k.Licenses.Walk(s.ta.Ctx, nil, func(_ uint64, l types.License) (bool, error) {
+		want[fmt.Sprintf("%d/%s", l.DatasetId, l.Licensee)] = true
+		return false, nil
+	})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	got := map[string]bool{}
+	err = s.k.LicenseHolders.Walk(s.ta.Ctx, nil, func(p collections.Pair[uint64, string]) (bool, error) {
+		got[fmt.Sprintf("%d/%s", p.K1(), p.K2())] = true
+		return false, nil
+	})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if !maps.Equal(got, want) {
+		s.t.Fatalf("licence holders %v, the licences' pairs %v", got, want)
+	}
 }

@@ -99,6 +99,7 @@ func TestMigrate2to3(t *testing.T) {
 	if err := keeper.NewMigrator(s.k).Migrate2to3(s.ta.Ctx); err != nil {
 		t.Fatal(err)
 	}
+	s.holdersExact()
 	for _, who := range []string{buyer, other} {
 		if a := s.access(id, who); !a.HasAccess || a.Reason != "license" {
 			t.Fatalf("%s's access after the migration: %+v", who, a)

@@ -47,9 +47,9 @@ var (
 	DatasetVersionsBySha256Key = collections.NewPrefix(13)
 	// QueueHeadsKey holds the expiry queue's head (see modkit.QueueHeads).
 	QueueHeadsKey = collections.NewPrefix(14)
-	// LicenseHoldersKey is the set of (dataset id, licensee) pairs that have
-	// held a licence of the dataset (since version 3): a purchase learns by
-	// one point read that its buyer holds none, without an iterator.
+	// LicenseHoldersKey is the set of (dataset id, licensee) pairs of the
+	// stored licences (since version 3): a purchase learns by one point read
+	// that its buyer holds none, without an iterator.
 	LicenseHoldersKey = collections.NewPrefix(15)
 )
 
