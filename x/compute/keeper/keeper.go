@@ -185,6 +185,13 @@ func NewKeeper(
 		panic(err)
 	}
 	k.Schema = schema
+	k.setViews(storeService, cdc)
+	k.escrowAddr, k.poolAddr = k.moduleBech32(types.ModuleName), k.moduleBech32(common.RewardPoolName)
+	return k
+}
+
+// setViews sets the read-only views of the indexes and of the jobs' storage.
+func (k *Keeper) setViews(storeService store.KVStoreService, cdc codec.BinaryCodec) {
 	k.providersByStatus = modkit.IndexView(storeService, types.ProvidersByStatusKey, "providers_by_status",
 		collections.Int32Key, collections.StringKey)
 	k.jobsByState = modkit.IndexView(storeService, types.JobsByStateKey, "jobs_by_state", collections.Int32Key, collections.Uint64Key)
@@ -193,8 +200,6 @@ func NewKeeper(
 	k.jobsByProvider = modkit.IndexView(storeService, types.JobsByProviderKey, "jobs_by_provider",
 		collections.StringKey, collections.Uint64Key)
 	k.jobsRaw = jobsView(storeService, cdc)
-	k.escrowAddr, k.poolAddr = k.moduleBech32(types.ModuleName), k.moduleBech32(common.RewardPoolName)
-	return k
 }
 
 // moduleBech32 is a module account's address in the chain's bech32 form.
