@@ -51,6 +51,8 @@ func Wrap(ctx sdk.Context) (sdk.Context, *Counter) {
 	return ctx.WithMultiStore(multiStore{MultiStore: ctx.MultiStore(), c: c}), c
 }
 
+// multiStore counts the iterators of the stores it hands out, and of its
+// branches' (a branch is a MultiStore too, with Write: cacheMultiStore).
 type multiStore struct {
 	storetypes.MultiStore
 	c *Counter
@@ -65,29 +67,16 @@ func (m multiStore) GetStore(key storetypes.StoreKey) storetypes.Store {
 }
 
 func (m multiStore) CacheMultiStore() storetypes.CacheMultiStore {
-	return cacheMultiStore{branch: m.MultiStore.CacheMultiStore(), c: m.c}
+	branch := m.MultiStore.CacheMultiStore()
+	return cacheMultiStore{multiStore: multiStore{MultiStore: branch, c: m.c}, write: branch.Write}
 }
-
-// branch is storetypes.CacheMultiStore under a name that is not one of its
-// methods', so that cacheMultiStore can embed it and override the method.
-type branch = storetypes.CacheMultiStore
 
 type cacheMultiStore struct {
-	branch
-	c *Counter
+	multiStore
+	write func()
 }
 
-func (m cacheMultiStore) GetKVStore(key storetypes.StoreKey) storetypes.KVStore {
-	return kvStore{KVStore: m.branch.GetKVStore(key), c: m.c, name: key.Name()}
-}
-
-func (m cacheMultiStore) GetStore(key storetypes.StoreKey) storetypes.Store {
-	return m.GetKVStore(key)
-}
-
-func (m cacheMultiStore) CacheMultiStore() storetypes.CacheMultiStore {
-	return cacheMultiStore{branch: m.branch.CacheMultiStore(), c: m.c}
-}
+func (m cacheMultiStore) Write() { m.write() }
 
 type kvStore struct {
 	storetypes.KVStore

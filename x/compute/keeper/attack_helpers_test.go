@@ -174,3 +174,16 @@ func collectionsKey(id uint64, provider string) collections.Pair[uint64, string]
 func marketFee(amount int64) int64 {
 	return amount * int64(dmtypes.DefaultParams().MarketFeeBps) / 10_000
 }
+
+// submitted registers a provider, lets it win a job of req and submits a
+// 4-chunk result: the job under verification, and its provider.
+func (s *suite) submitted(req, prov sdk.AccAddress) uint64 {
+	s.t.Helper()
+	s.register(prov, verifyBond)
+	id := s.create(req, verifyPrice)
+	s.win(prov, id, verifyPrice)
+	if _, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: prov.String(), JobId: id, OutputRoot: root32, ChunkCount: 4}); err != nil {
+		s.t.Fatal(err)
+	}
+	return id
+}

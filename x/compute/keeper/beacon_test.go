@@ -252,13 +252,7 @@ func TestBeaconUnavailableFallsBack(t *testing.T) {
 	s := newSuite(t)
 	net := newBeaconNet(t, 4)
 	s.install(net)
-	req, prov := s.acc(0), s.acc(1)
-	s.register(prov, verifyBond)
-	id := s.create(req, verifyPrice)
-	s.win(prov, id, verifyPrice)
-	if _, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: prov.String(), JobId: id, OutputRoot: root32, ChunkCount: 4}); err != nil {
-		t.Fatal(err)
-	}
+	id := s.submitted(s.acc(0), s.acc(1))
 	none := func(int, int64) bool { return false }
 	s.beaconBlocks(net, int(3+s.params().BeaconWindowBlocks), none)
 	j := s.job(id)

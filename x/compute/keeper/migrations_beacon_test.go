@@ -16,13 +16,7 @@ import (
 // block, from the header hash (no key is registered yet).
 func TestMigrate4to5Beacon(t *testing.T) {
 	s := newSuite(t)
-	req, prov := s.acc(0), s.acc(1)
-	s.register(prov, verifyBond)
-	id := s.create(req, verifyPrice)
-	s.win(prov, id, verifyPrice)
-	if _, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: prov.String(), JobId: id, OutputRoot: root32, ChunkCount: 4}); err != nil {
-		t.Fatal(err)
-	}
+	id := s.submitted(s.acc(0), s.acc(1))
 	// Make it a version-4 store: the entry under the submission height, no
 	// decide_height, no window.
 	sub := s.height()
@@ -64,13 +58,7 @@ func TestMigrate6to7(t *testing.T) {
 	if n, err := s.k.BeaconKeyCount.Get(s.ta.Ctx); err != nil || n != 3 {
 		t.Fatalf("beacon key count after the migration: %d, %v; want 3", n, err)
 	}
-	req, prov := s.acc(0), s.acc(1)
-	s.register(prov, verifyBond)
-	id := s.create(req, verifyPrice)
-	s.win(prov, id, verifyPrice)
-	if _, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: prov.String(), JobId: id, OutputRoot: root32, ChunkCount: 4}); err != nil {
-		t.Fatal(err)
-	}
+	id := s.submitted(s.acc(0), s.acc(1))
 	h, w := s.height(), int64(s.params().BeaconWindowBlocks)
 	if j := s.job(id); j.Sample.DecideHeight != h+keeper.BeaconDrawHeights+w || len(j.Sample.BeaconHeights) != keeper.BeaconDrawHeights {
 		t.Fatalf("draw after the migration: decide at %d from heights %v; want %d from %d and %d",
