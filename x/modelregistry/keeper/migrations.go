@@ -24,10 +24,14 @@ func (m Migrator) Migrate1to2(ctx sdk.Context) error {
 	if err := m.k.foldedNameV1().Clear(ctx, nil); err != nil {
 		return errorsmod.Wrap(err, "migrate modelregistry 1→2: folded-name index")
 	}
-	// Walk goes by id, so a name's later versions overwrite its earlier ones.
-	err := m.k.Models.Walk(ctx, nil, func(id uint64, model types.Model) (bool, error) {
-		return false, m.k.Latest.Set(ctx, types.FoldName(model.Name), id)
+	var models []types.Model
+	err := m.k.Models.Walk(ctx, nil, func(_ uint64, model types.Model) (bool, error) {
+		models = append(models, model)
+		return false, nil
 	})
+	if err == nil {
+		err = m.k.setLatest(ctx, models)
+	}
 	return errorsmod.Wrap(err, "migrate modelregistry 1→2: latest versions")
 }
 

@@ -58,11 +58,6 @@ func (k Keeper) newModel(ctx context.Context, owner sdk.AccAddress, spec types.M
 	if err != nil {
 		return types.Model{}, err
 	}
-	if _, err := k.Models.Indexes.NameVersion.MatchExact(ctx, collections.Join(spec.Name, spec.Version)); err == nil {
-		return types.Model{}, errorsmod.Wrapf(types.ErrDuplicateVersion, "model %s version %s", spec.Name, spec.Version)
-	} else if !errors.Is(err, collections.ErrNotFound) {
-		return types.Model{}, err
-	}
 	ownerStr, err := k.addressCodec.BytesToString(owner)
 	if err != nil {
 		return types.Model{}, errorsmod.Wrapf(types.ErrInvalidAddress, "owner: %v", err)
@@ -118,12 +113,21 @@ func (k Keeper) nameTaken(ctx context.Context, latest types.Model, spec types.Mo
 	if latest.Name != spec.Name {
 		return errorsmod.Wrapf(types.ErrNameTaken, "model name %q is registered as %q (names equal up to case are one name)", spec.Name, latest.Name)
 	}
+	if err := k.checkNewVersion(ctx, spec); err != nil {
+		return err
+	}
+	return errorsmod.Wrapf(types.ErrNameTaken, "model name %q belongs to %s: publish a new version with MsgPublishVersion", spec.Name, latest.Owner)
+}
+
+// checkNewVersion refuses a version the name already has (the NameVersion
+// index). A free name has none, so registering one skips it.
+func (k Keeper) checkNewVersion(ctx context.Context, spec types.ModelSpec) error {
 	if _, err := k.Models.Indexes.NameVersion.MatchExact(ctx, collections.Join(spec.Name, spec.Version)); err == nil {
 		return errorsmod.Wrapf(types.ErrDuplicateVersion, "model %s version %s", spec.Name, spec.Version)
 	} else if !errors.Is(err, collections.ErrNotFound) {
 		return err
 	}
-	return errorsmod.Wrapf(types.ErrNameTaken, "model name %q belongs to %s: publish a new version with MsgPublishVersion", spec.Name, latest.Owner)
+	return nil
 }
 
 // PublishVersion publishes a new version of a name whose latest version owner
@@ -136,6 +140,9 @@ func (k Keeper) PublishVersion(ctx context.Context, owner sdk.AccAddress, spec t
 	if !k.isAddress(latest.Owner, owner) {
 		return 0, errorsmod.Wrapf(types.ErrNotOwner, "model name %q: its latest version %s (model %d) is owned by %s, not %s",
 			spec.Name, latest.Version, latest.Id, latest.Owner, owner)
+	}
+	if err := k.checkNewVersion(ctx, spec); err != nil {
+		return 0, err
 	}
 	m, err := k.newModel(ctx, owner, spec)
 	if err != nil {
