@@ -45,7 +45,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		if err := k.setLicense(ctx, l, false); err != nil {
 			return err
 		}
-		if err := k.LicenseHolders.Set(ctx, collections.Join(l.DatasetId, l.Licensee)); err != nil {
+		if err := k.addHolder(ctx, l.DatasetId, l.Licensee); err != nil {
 			return err
 		}
 	}

@@ -201,7 +201,7 @@ func (k Keeper) setLicense(ctx context.Context, l types.License, fresh bool) err
 		return err
 	}
 	if fresh {
-		if err := k.LicenseHolders.Set(ctx, collections.Join(l.DatasetId, l.Licensee)); err != nil {
+		if err := k.addHolder(ctx, l.DatasetId, l.Licensee); err != nil {
 			return err
 		}
 	}
@@ -249,7 +249,7 @@ func (k Keeper) TransferLicense(ctx context.Context, licensee sdk.AccAddress, id
 // recipient holds one, and the sender leaves the set if it holds no other
 // (one index iterator: transfers are rare, purchases are not).
 func (k Keeper) moveHolder(ctx context.Context, datasetID uint64, from, to string) error {
-	if err := k.LicenseHolders.Set(ctx, collections.Join(datasetID, to)); err != nil {
+	if err := k.addHolder(ctx, datasetID, to); err != nil {
 		return err
 	}
 	iter, err := k.Licenses.Indexes.ByDatasetLicensee.MatchExact(ctx, collections.Join(datasetID, from))
@@ -261,4 +261,9 @@ func (k Keeper) moveHolder(ctx context.Context, datasetID uint64, from, to strin
 		return err
 	}
 	return k.LicenseHolders.Remove(ctx, collections.Join(datasetID, from))
+}
+
+// addHolder files licensee as holding a licence of the dataset.
+func (k Keeper) addHolder(ctx context.Context, datasetID uint64, licensee string) error {
+	return k.LicenseHolders.Set(ctx, collections.Join(datasetID, licensee))
 }

@@ -67,7 +67,7 @@ func rewrite[K, V any, I collections.Indexes[K, V]](ctx context.Context, m *coll
 // licence (each read once; no licence or coin changes).
 func (m Migrator) Migrate2to3(ctx sdk.Context) error {
 	err := m.k.Licenses.Walk(ctx, nil, func(_ uint64, l types.License) (bool, error) {
-		return false, m.k.LicenseHolders.Set(ctx, collections.Join(l.DatasetId, l.Licensee))
+		return false, m.k.addHolder(ctx, l.DatasetId, l.Licensee)
 	})
 	return errorsmod.Wrap(err, "migrate datamarket 2→3: licence holders")
 }
