@@ -1,6 +1,7 @@
 package keeper_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -188,5 +189,39 @@ func TestUpperCaseSignerLicenceMatches(t *testing.T) {
 	}
 	if _, err := s.ms.DelistDataset(s.ta.Ctx, &types.MsgDelistDataset{Owner: owner, DatasetId: id}); err != nil {
 		t.Fatalf("the owner in the lower-case spelling: %v", err)
+	}
+}
+
+// A licensee churns a transferable licence (to an accomplice and back, in
+// one block) hoping the holder set forgets who holds it, so that a second
+// licence of the same kind sells (stacking a term the dataset's owner sold
+// once) or the rightful holder loses access. The set follows the licence:
+// the second purchase is refused and costs the buyer nothing, the owner is
+// paid exactly once, the final holder has access and the accomplice none.
+func TestAttackLicenceTransferChurn(t *testing.T) {
+	s := setup(t)
+	owner, buyer, other := s.owner.String(), s.buyer.String(), s.other.String()
+	id := s.list(listMsg(owner, perpetual(100, true)))
+	ownerBefore := s.ta.Balance(s.owner.Address, denom)
+	l := s.buy(buyer, id, 0)
+	for _, hop := range [][2]string{{buyer, other}, {other, buyer}} {
+		if _, err := s.ms.TransferLicense(s.ta.Ctx, &types.MsgTransferLicense{Licensee: hop[0], LicenseId: l.LicenseId, Recipient: hop[1]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.holdersExact()
+	buyerBefore, ownerPaid := s.ta.Balance(s.buyer.Address, denom), s.ta.Balance(s.owner.Address, denom)
+	_, err := s.ms.PurchaseLicense(s.ta.Ctx, &types.MsgPurchaseLicense{Buyer: buyer, DatasetId: id, OfferIndex: 0, MaxPrice: s.priceCap(id, 0)})
+	if !errors.Is(err, types.ErrAlreadyLicensed) {
+		t.Fatalf("a second perpetual licence after the churn: %v, want ErrAlreadyLicensed", err)
+	}
+	if got := s.ta.Balance(s.buyer.Address, denom); !got.Equal(buyerBefore) {
+		t.Fatalf("the refused purchase moved the buyer's balance: %s -> %s", buyerBefore, got)
+	}
+	if got := s.ta.Balance(s.owner.Address, denom); !got.Equal(ownerPaid) || !ownerPaid.GT(ownerBefore) {
+		t.Fatalf("owner's balance %s before the sale, %s after it, %s after the refused one", ownerBefore, ownerPaid, got)
+	}
+	if !s.access(id, buyer).HasAccess || s.access(id, other).HasAccess {
+		t.Fatal("access does not follow the churned licence")
 	}
 }
