@@ -1,4 +1,5 @@
-// Package storeiter counts the iterators code opens on a context's stores.
+// Package storeiter counts the iterators code opens on a context's stores,
+// and the keys it reads and writes.
 //
 // An iterator inside a transaction is not a cheap read: the SDK's cache
 // store (cachekv) sorts, for every iterator, the writes not yet sorted of
@@ -6,10 +7,12 @@
 // every write the block has made so far to that store; and the IAVL store
 // under it opens a LevelDB iterator over all its tables. A message handler
 // that opens one costs a scan of the block's writes: quadratic in the
-// block. Tests use Wrap to hold a handler to point reads.
+// block. Tests use Wrap to hold a handler to point reads, and Reads and
+// Writes to hold it to the reads and writes it needs.
 package storeiter
 
 import (
+	"bytes"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,8 +22,31 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 )
 
-// Counter holds the number of iterators opened, by store name.
-type Counter struct{ byStore map[string]int }
+// Counter holds the number of iterators opened, by store name, and the keys
+// read (Get, Has) and written (Set, Delete), by store name, in call order.
+type Counter struct {
+	byStore       map[string]int
+	reads, writes map[string][][]byte
+}
+
+// Reads is the number of reads of store's keys that start with prefix.
+func (c *Counter) Reads(store string, prefix []byte) int { return countPrefix(c.reads[store], prefix) }
+
+// Writes is the number of writes (deletes included) of store's keys that
+// start with prefix.
+func (c *Counter) Writes(store string, prefix []byte) int {
+	return countPrefix(c.writes[store], prefix)
+}
+
+func countPrefix(keys [][]byte, prefix []byte) int {
+	n := 0
+	for _, k := range keys {
+		if bytes.HasPrefix(k, prefix) {
+			n++
+		}
+	}
+	return n
+}
 
 // Total is the number of iterators opened on every store.
 func (c *Counter) Total() int {
@@ -42,12 +68,16 @@ func (c *Counter) String() string {
 }
 
 // Reset forgets the counts.
-func (c *Counter) Reset() { clear(c.byStore) }
+func (c *Counter) Reset() {
+	clear(c.byStore)
+	clear(c.reads)
+	clear(c.writes)
+}
 
 // Wrap returns ctx with its stores counting the iterators opened on them
 // (forward and reverse), in branches made from it too, and the counter.
 func Wrap(ctx sdk.Context) (sdk.Context, *Counter) {
-	c := &Counter{byStore: map[string]int{}}
+	c := &Counter{byStore: map[string]int{}, reads: map[string][][]byte{}, writes: map[string][][]byte{}}
 	return ctx.WithMultiStore(multiStore{MultiStore: ctx.MultiStore(), c: c}), c
 }
 
@@ -92,4 +122,24 @@ func (s kvStore) Iterator(start, end []byte) storetypes.Iterator {
 func (s kvStore) ReverseIterator(start, end []byte) storetypes.Iterator {
 	s.c.byStore[s.name]++
 	return s.KVStore.ReverseIterator(start, end)
+}
+
+func (s kvStore) Get(key []byte) []byte {
+	s.c.reads[s.name] = append(s.c.reads[s.name], bytes.Clone(key))
+	return s.KVStore.Get(key)
+}
+
+func (s kvStore) Has(key []byte) bool {
+	s.c.reads[s.name] = append(s.c.reads[s.name], bytes.Clone(key))
+	return s.KVStore.Has(key)
+}
+
+func (s kvStore) Set(key, value []byte) {
+	s.c.writes[s.name] = append(s.c.writes[s.name], bytes.Clone(key))
+	s.KVStore.Set(key, value)
+}
+
+func (s kvStore) Delete(key []byte) {
+	s.c.writes[s.name] = append(s.c.writes[s.name], bytes.Clone(key))
+	s.KVStore.Delete(key)
 }

@@ -148,7 +148,8 @@ func newJob(requester string, msg *types.MsgCreateJob, h int64, terms types.JobT
 
 // openJob pays the creation fee to the reward pool and moves the job's
 // escrow into the module account (one transfer from the requester: SendMany),
-// gives the job an id, stores it and queues the end of its commit phase.
+// gives the job an id, stores it (insertJob: counted with its fee in one
+// Stats write) and queues the end of its commit phase.
 func (k Keeper) openJob(ctx context.Context, job types.Job) (uint64, error) {
 	fee := sdk.NewCoins()
 	if job.CreationFee.IsPositive() {
@@ -159,17 +160,12 @@ func (k Keeper) openJob(ctx context.Context, job types.Job) (uint64, error) {
 	}); err != nil {
 		return 0, err
 	}
-	if !fee.IsZero() {
-		if err := k.addStatsCoins(ctx, nil, fee, nil); err != nil {
-			return 0, err
-		}
-	}
 	id, err := k.JobSeq.Next(ctx)
 	if err != nil {
 		return 0, err
 	}
 	job.Id = id
-	if err := k.saveJob(ctx, types.JobState_JOB_STATE_UNSPECIFIED, job); err != nil {
+	if err := k.insertJob(ctx, job, fee); err != nil {
 		return 0, err
 	}
 	if err := k.CommitEndQueue.Set(ctx, pair(job.CommitEnd, id)); err != nil {

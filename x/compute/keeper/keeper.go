@@ -377,6 +377,25 @@ func (k Keeper) saveJob(ctx context.Context, from types.JobState, j types.Job) e
 	if from == j.State {
 		return nil
 	}
+	return k.countJobState(ctx, from, j, nil)
+}
+
+// insertJob writes a new job j, whose id JobSeq has just given (nothing is
+// stored under it: genesis keeps every job id below next_job_id), with its
+// index entries but without putJob's read of a stored job, and counts it
+// and the protocol share it paid (its creation fee) in one Stats write.
+func (k Keeper) insertJob(ctx context.Context, j types.Job, protocol sdk.Coins) error {
+	if err := modkit.InsertIndexed(ctx, k.Jobs, k.jobsRaw, j.Id, j); err != nil {
+		return err
+	}
+	return k.countJobState(ctx, types.JobState_JOB_STATE_UNSPECIFIED, j, protocol)
+}
+
+// countJobState records j's move from state from (UNSPECIFIED for a new
+// job; from differs from j.State): the set of jobs under check, the
+// per-state counters (with protocol added to the protocol share, in the
+// same write) and the state-change event.
+func (k Keeper) countJobState(ctx context.Context, from types.JobState, j types.Job, protocol sdk.Coins) error {
 	if err := k.trackCheck(ctx, from, j); err != nil {
 		return err
 	}
@@ -388,6 +407,9 @@ func (k Keeper) saveJob(ctx context.Context, from types.JobState, j types.Job) e
 		addStateCount(&s, from, -1)
 	}
 	addStateCount(&s, j.State, 1)
+	if !protocol.IsZero() {
+		s.ProtocolShare = s.ProtocolShare.Add(protocol...)
+	}
 	if err := k.Stats.Set(ctx, s); err != nil {
 		return err
 	}

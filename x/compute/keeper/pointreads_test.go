@@ -32,3 +32,58 @@ func TestSubmitResultOpensNoIterator(t *testing.T) {
 	}
 	s.inv()
 }
+
+// TestCreateJobReadsAndWritesOnce: a job's creation stores the job under
+// the id JobSeq has just given without first reading a stored job there
+// (there is none: genesis keeps every job id below next_job_id), and reads
+// and writes Stats once, counting the new OPEN job and its creation fee
+// (the protocol share) in the same write. It used to read the job's key, and
+// Stats twice (the fee, then the state count).
+func TestCreateJobReadsAndWritesOnce(t *testing.T) {
+	s := newSuite(t)
+	s.setParams(attackParams())
+	req := s.acc(0)
+	first := s.create(req, verifyPrice)
+	before, err := s.k.Stats.Get(s.ta.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, c := storeiter.Wrap(s.ta.Ctx)
+	res, err := s.ms.CreateJob(ctx, s.createMsg(req, verifyPrice))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.JobId != first+1 {
+		t.Fatalf("job id %d, want %d", res.JobId, first+1)
+	}
+	if n := c.Reads(types.StoreKey, types.JobsKey); n != 0 {
+		t.Fatalf("creation read the jobs map %d times", n)
+	}
+	if r, w := c.Reads(types.StoreKey, types.StatsKey), c.Writes(types.StoreKey, types.StatsKey); r != 1 || w != 1 {
+		t.Fatalf("creation read Stats %d times and wrote it %d times, want once each", r, w)
+	}
+	after, err := s.k.Stats.Get(s.ta.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := before.ProtocolShare.Add(coin(creationFee)); !after.ProtocolShare.Equal(want) {
+		t.Fatalf("protocol share %s, want %s", after.ProtocolShare, want)
+	}
+	if got, want := openCount(after), openCount(before)+1; got != want {
+		t.Fatalf("OPEN jobs counted %d, want %d", got, want)
+	}
+	if j := s.job(res.JobId); j.State != types.JobState_JOB_STATE_OPEN || j.Id != res.JobId {
+		t.Fatalf("stored job %+v", j)
+	}
+	s.inv()
+}
+
+func openCount(s types.Stats) uint64 {
+	for _, c := range s.JobsPerState {
+		if c.State == types.JobState_JOB_STATE_OPEN {
+			return c.Count
+		}
+	}
+	return 0
+}
