@@ -171,6 +171,7 @@ type App struct {
 
 	proposer    ProposerConfig // app.toml [proposer]: what the blocks this validator proposes hold
 	pace        *execPace      // how fast this node executes transactions (for [proposer] max-exec-time)
+	blocks      *blockLog      // the line per block saying where its time went
 	proposalTxs *proposalTxs   // what proposals read of the transactions CheckTx admitted (not decoded again)
 }
 
@@ -457,7 +458,7 @@ func New(
 	if perr != nil {
 		panic(perr)
 	}
-	app.proposer, app.pace = proposer, &execPace{}
+	app.proposer, app.pace, app.blocks = proposer, &execPace{}, &blockLog{logger: logger}
 	app.proposalTxs = &proposalTxs{ProposalTxVerifier: app, checked: newCheckedTxs(maxCheckedTxs, maxCheckedBytes)}
 	// ABCI++: vote extensions carry the sidecars' verdicts (app/ve).
 	app.setVoteExtensions(logger, appOpts)

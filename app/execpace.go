@@ -399,24 +399,30 @@ func (p *execPace) timed(next sdk.AnteHandler) sdk.AnteHandler {
 }
 
 // FinalizeBlock executes a block (BaseApp's FinalizeBlock) and hands how
-// long it took to the proposer's pace.
+// long it took to the proposer's pace and the block's log line.
 func (app *App) FinalizeBlock(req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
 	start := time.Now()
+	app.blocks.finalizeBegin(start, req.Height, len(req.Txs))
 	res, err := app.BaseApp.FinalizeBlock(req)
 	if err == nil && res != nil {
-		app.pace.finalized(time.Since(start))
+		end := time.Now()
+		app.pace.finalized(end.Sub(start))
+		app.blocks.finalized(end, res)
 	}
 	return res, err
 }
 
-// Commit commits the finalized block (BaseApp's Commit) and adds the block
-// to the proposer's pace.
+// Commit commits the finalized block (BaseApp's Commit), adds the block
+// to the proposer's pace and logs where its time went (blockLog).
 func (app *App) Commit() (*abci.ResponseCommit, error) {
 	start := time.Now()
+	app.blocks.commitBegins(start)
 	res, err := app.BaseApp.Commit()
 	if err == nil {
-		app.pace.committed(time.Since(start))
+		end := time.Now()
+		app.pace.committed(end.Sub(start))
 		app.pace.report(app.proposer.MaxExecTime)
+		app.blocks.committed(end)
 	}
 	return res, err
 }

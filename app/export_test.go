@@ -3,6 +3,8 @@ package app
 import (
 	"reflect"
 
+	"cosmossdk.io/log"
+
 	sdk "github.com/cosmos/cosmos-sdk/types"
 )
 
@@ -27,3 +29,6 @@ func (app *App) CheckedTxs() int {
 	n, _ := app.proposalTxs.checked.size()
 	return n
 }
+
+// SetBlockLogger makes the node's line per block (blockLog) go to l.
+func (app *App) SetBlockLogger(l log.Logger) { app.blocks.logger = l }

@@ -47,14 +47,18 @@ func (app *App) PreBlocker(ctx sdk.Context, _ *abci.RequestFinalizeBlock) (*sdk.
 // run after it (the proposer's pace times them).
 func (app *App) BeginBlocker(ctx sdk.Context) (sdk.BeginBlock, error) {
 	res, err := app.ModuleManager.BeginBlock(ctx)
-	app.pace.txsBegin(time.Now())
+	now := time.Now()
+	app.pace.txsBegin(now)
+	app.blocks.txsBegin(now)
 	return res, err
 }
 
 // EndBlocker runs the modules' end-blockers, after the block's
 // transactions.
 func (app *App) EndBlocker(ctx sdk.Context) (sdk.EndBlock, error) {
-	app.pace.txsEnd(time.Now())
+	now := time.Now()
+	app.pace.txsEnd(now)
+	app.blocks.txsEnd(now)
 	res, err := app.ModuleManager.EndBlock(ctx)
 	if err == nil {
 		app.reportComputeGauges(ctx)

@@ -47,6 +47,9 @@ type blockRecord struct {
 	// Phase is the kind whose phase read the block ("" for a block between
 	// phases).
 	Phase string `json:"phase"`
+	// Timing is where the block's time went at the node (its log line),
+	// nil where the log had none.
+	Timing *blockTiming `json:"timing,omitempty"`
 }
 
 // addBlocks records blocks read by phase (after the last recorded height).
@@ -90,7 +93,11 @@ func (c *chainResult) longest(n int) []string {
 		b := c.Blocks[i]
 		s := fmt.Sprintf("%.2f s before height %d", b.IntervalS, b.Height)
 		if x, ok := byHeight[b.Height-2]; ok {
-			s += fmt.Sprintf(" (executing %d: %d txs, %.1fM gas, %s)", x.Height, x.Txs, float64(x.GasUsed)/1e6, phaseName(x.Phase))
+			var next *blockRecord
+			if y, ok := byHeight[b.Height-1]; ok {
+				next = &y
+			}
+			s += fmt.Sprintf(" (executing %d: %d txs, %.1fM gas, %s%s)", x.Height, x.Txs, float64(x.GasUsed)/1e6, phaseName(x.Phase), timingNote(x, next))
 		}
 		out = append(out, s)
 	}

@@ -132,6 +132,9 @@ func (r *chainRun) run(ctx context.Context) (*chainResult, error) {
 		r.res.Kinds = append(r.res.Kinds, res)
 		r.after(kind, blocks)
 	}
+	if err := r.res.readNodeTimings(r.nw.node.log); err != nil {
+		fmt.Printf("no block timings: %v\n", err)
+	}
 	peak, err := peakRSS(r.nw.node.cmd.Process.Pid)
 	r.res.NodePeakMiB = peak
 	return r.res, err

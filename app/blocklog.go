@@ -1,0 +1,232 @@
+package app
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"cosmossdk.io/log"
+)
+
+// blockLog writes one line per committed block ("block executed", at
+// info): where the height's time went at this node. CometBFT starts
+// timeout_commit when the validators decide a block, and a block whose
+// execution takes longer than that stretches the interval to the next one;
+// CometBFT's own lines say that a block was late (a negative "Timed out
+// dur"), not why. The line follows the height from the end of the last
+// Commit: the wait until the height's first proposal call (CometBFT's
+// rechecks of its mempool and its work after the last block, then what is
+// left of timeout_commit), PrepareProposal (on the proposer) and
+// ProcessProposal, the votes until FinalizeBlock (ExtendVote among them),
+// FinalizeBlock split into before the block's transactions (pre- and
+// begin-blockers), the transactions and after them (end-blockers and the
+// working hash), the time from FinalizeBlock to Commit (CometBFT saving the
+// block's results), and Commit; and the rechecks since the last block, with
+// their time (they hold the app's lock). aichain-bench reads these lines to
+// say where its longest intervals went.
+type blockLog struct {
+	logger log.Logger
+	mu     sync.Mutex
+	cur    heightTimes // the height being decided, since the last Commit
+}
+
+// heightTimes is what blockLog knows of one height.
+type heightTimes struct {
+	lastCommitEnd time.Time // the end of the last Commit
+	// The height's proposal calls: when the first began, and each one's
+	// span (the last call's, over rounds).
+	proposeFrom              time.Time
+	prepareFrom, prepareTo   time.Time
+	processFrom, processTo   time.Time
+	extendFrom, extendTo     time.Time // ExtendVote (the precommit's vote extension)
+	start                    time.Time // FinalizeBlock began
+	txsBegan, txsEnded       time.Time // the begin-blockers ended, the end-blockers began
+	finalizeEnd, commitStart time.Time
+	height                   int64
+	txs                      int
+	gasUsed                  int64
+
+	// Rechecks since the last line (CheckTx calls of type RECHECK).
+	rechecks  int
+	recheckNs time.Duration
+}
+
+// proposal marks a PrepareProposal (prepare true) or ProcessProposal call
+// that ran from from to to.
+func (b *blockLog) proposal(prepare bool, from, to time.Time) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.cur.proposeFrom.IsZero() {
+		b.cur.proposeFrom = from
+	}
+	if prepare {
+		b.cur.prepareFrom, b.cur.prepareTo = from, to
+	} else {
+		b.cur.processFrom, b.cur.processTo = from, to
+	}
+}
+
+func (b *blockLog) finalizeBegin(now time.Time, height int64, txs int) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.cur.start, b.cur.txsBegan, b.cur.txsEnded = now, time.Time{}, time.Time{}
+	b.cur.height, b.cur.txs, b.cur.gasUsed = height, txs, 0
+}
+
+func (b *blockLog) txsBegin(now time.Time) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.cur.txsBegan = now
+}
+
+func (b *blockLog) txsEnd(now time.Time) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.cur.txsEnded = now
+}
+
+// finalized takes FinalizeBlock's end and its results (for the gas used).
+func (b *blockLog) finalized(now time.Time, res *abci.ResponseFinalizeBlock) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.cur.finalizeEnd = now
+	for _, r := range res.TxResults {
+		b.cur.gasUsed += r.GasUsed
+	}
+}
+
+// rechecked adds one recheck that took d.
+func (b *blockLog) rechecked(d time.Duration) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.cur.rechecks++
+	b.cur.recheckNs += d
+}
+
+// extended marks an ExtendVote call that ran from from to to.
+func (b *blockLog) extended(from, to time.Time) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.cur.extendFrom, b.cur.extendTo = from, to
+}
+
+// commitBegins marks the start of Commit.
+func (b *blockLog) commitBegins(now time.Time) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.cur.commitStart = now
+}
+
+// committed logs the height whose block Commit ended at now, and starts
+// the next height. A Commit without a FinalizeBlock before it logs
+// nothing; a span whose start was not seen (the node's first height, a
+// height without proposal calls) is 0.
+func (b *blockLog) committed(now time.Time) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.cur.start.IsZero() && b.logger != nil {
+		before, txs, after := b.split()
+		b.logger.Info(blockLine, "height", b.cur.height, "txs", b.cur.txs, "gas_used", b.cur.gasUsed,
+			"wait_ms", span(b.cur.lastCommitEnd, b.cur.proposeFrom), "rechecks_before", b.cur.rechecks, "recheck_ms", ms(b.cur.recheckNs),
+			"prepare_ms", span(b.cur.prepareFrom, b.cur.prepareTo), "process_ms", span(b.cur.processFrom, b.cur.processTo),
+			"votes_ms", span(b.cur.processTo, b.cur.start), "extend_ms", span(b.cur.extendFrom, b.cur.extendTo),
+			"finalize_ms", span(b.cur.start, b.cur.finalizeEnd), "before_txs_ms", ms(before), "txs_ms", ms(txs), "after_txs_ms", ms(after),
+			"results_ms", span(b.cur.finalizeEnd, b.cur.commitStart), "commit_ms", span(b.cur.commitStart, now))
+	}
+	b.cur = heightTimes{lastCommitEnd: now}
+}
+
+// blockLine is the message of the line.
+const blockLine = "block executed"
+
+// split is FinalizeBlock's time before the transactions, for them and
+// after them; a block whose begin- or end-blockers were not seen counts
+// whole as "after". b.mu is held.
+func (b *blockLog) split() (before, txs, after time.Duration) {
+	took := b.cur.finalizeEnd.Sub(b.cur.start)
+	if b.cur.txsBegan.IsZero() || b.cur.txsEnded.IsZero() || b.cur.txsEnded.Before(b.cur.txsBegan) {
+		return 0, 0, took
+	}
+	before, txs = b.cur.txsBegan.Sub(b.cur.start), b.cur.txsEnded.Sub(b.cur.txsBegan)
+	return before, txs, max(took-before-txs, 0)
+}
+
+// span is to - from in milliseconds; 0 where either is unknown or to is
+// before from.
+func span(from, to time.Time) float64 {
+	if from.IsZero() || to.IsZero() || to.Before(from) {
+		return 0
+	}
+	return ms(to.Sub(from))
+}
+
+// ms is d in milliseconds, to the microsecond.
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// PrepareProposal builds this validator's proposal (BaseApp's
+// PrepareProposal); the block log times it.
+func (app *App) PrepareProposal(req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
+	start := time.Now()
+	res, err := app.BaseApp.PrepareProposal(req)
+	app.blocks.proposal(true, start, time.Now())
+	return res, err
+}
+
+// ProcessProposal checks a proposal (BaseApp's ProcessProposal); the block
+// log times it.
+func (app *App) ProcessProposal(req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
+	start := time.Now()
+	res, err := app.BaseApp.ProcessProposal(req)
+	app.blocks.proposal(false, start, time.Now())
+	return res, err
+}
+
+// ExtendVote makes this validator's vote extension (BaseApp's ExtendVote);
+// the block log times it.
+func (app *App) ExtendVote(ctx context.Context, req *abci.RequestExtendVote) (*abci.ResponseExtendVote, error) {
+	start := time.Now()
+	res, err := app.BaseApp.ExtendVote(ctx, req)
+	app.blocks.extended(start, time.Now())
+	return res, err
+}
+
+// CheckTx checks a transaction (BaseApp's CheckTx); the block log counts
+// the rechecks and their time.
+func (app *App) CheckTx(req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
+	if req.Type != abci.CheckTxType_Recheck {
+		return app.BaseApp.CheckTx(req)
+	}
+	start := time.Now()
+	res, err := app.BaseApp.CheckTx(req)
+	app.blocks.rechecked(time.Since(start))
+	return res, err
+}

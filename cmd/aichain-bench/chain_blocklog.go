@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// blockTiming is where a height's time went at the node, from its "block
+// executed" log line (app/blocklog.go): the wait since the last Commit (with
+// the rechecks CometBFT ran in it), PrepareProposal, ProcessProposal, the
+// votes, FinalizeBlock split into the time before the block's transactions,
+// the transactions and after them, the time to Commit, and Commit.
+type blockTiming struct {
+	WaitMs      float64 `json:"wait_ms"`
+	PrepareMs   float64 `json:"prepare_ms"`
+	ProcessMs   float64 `json:"process_ms"`
+	VotesMs     float64 `json:"votes_ms"`
+	ExtendMs    float64 `json:"extend_ms"`
+	ResultsMs   float64 `json:"results_ms"`
+	FinalizeMs  float64 `json:"finalize_ms"`
+	BeforeTxsMs float64 `json:"before_txs_ms"`
+	TxsMs       float64 `json:"txs_ms"`
+	AfterTxsMs  float64 `json:"after_txs_ms"`
+	CommitMs    float64 `json:"commit_ms"`
+	Rechecks    int     `json:"rechecks_before"`
+	RecheckMs   float64 `json:"recheck_ms"`
+}
+
+// blockLine is the message of the node's line per block.
+const blockLine = "block executed"
+
+var logField = regexp.MustCompile(`([a-z_]+)=(\S+)`)
+
+// readBlockTimings reads the node's "block executed" lines from its log, by
+// height. Lines it cannot read are skipped: the timings explain the report,
+// they do not make it.
+func readBlockTimings(r io.Reader) (map[int64]blockTiming, error) {
+	out := map[int64]blockTiming{}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.Contains(line, blockLine) {
+			continue
+		}
+		var h int64
+		var t blockTiming
+		for _, m := range logField.FindAllStringSubmatch(line, -1) {
+			v := strings.Trim(m[2], `"`)
+			switch m[1] {
+			case "height":
+				h, _ = strconv.ParseInt(v, 10, 64)
+			case "wait_ms":
+				t.WaitMs, _ = strconv.ParseFloat(v, 64)
+			case "prepare_ms":
+				t.PrepareMs, _ = strconv.ParseFloat(v, 64)
+			case "process_ms":
+				t.ProcessMs, _ = strconv.ParseFloat(v, 64)
+			case "votes_ms":
+				t.VotesMs, _ = strconv.ParseFloat(v, 64)
+			case "extend_ms":
+				t.ExtendMs, _ = strconv.ParseFloat(v, 64)
+			case "results_ms":
+				t.ResultsMs, _ = strconv.ParseFloat(v, 64)
+			case "finalize_ms":
+				t.FinalizeMs, _ = strconv.ParseFloat(v, 64)
+			case "before_txs_ms":
+				t.BeforeTxsMs, _ = strconv.ParseFloat(v, 64)
+			case "txs_ms":
+				t.TxsMs, _ = strconv.ParseFloat(v, 64)
+			case "after_txs_ms":
+				t.AfterTxsMs, _ = strconv.ParseFloat(v, 64)
+			case "commit_ms":
+				t.CommitMs, _ = strconv.ParseFloat(v, 64)
+			case "rechecks_before":
+				t.Rechecks, _ = strconv.Atoi(v)
+			case "recheck_ms":
+				t.RecheckMs, _ = strconv.ParseFloat(v, 64)
+			}
+		}
+		if h > 0 {
+			out[h] = t
+		}
+	}
+	return out, sc.Err()
+}
+
+// addTimings attaches the node's timings to the recorded blocks.
+func (c *chainResult) addTimings(timings map[int64]blockTiming) {
+	for i := range c.Blocks {
+		if t, ok := timings[c.Blocks[i].Height]; ok {
+			c.Blocks[i].Timing = &t
+		}
+	}
+}
+
+// readNodeTimings attaches the timings in the node's log at path.
+func (c *chainResult) readNodeTimings(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	t, err := readBlockTimings(f)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	c.addTimings(t)
+	return nil
+}
+
+// timingNote says where the time of an interval went: the execution of
+// block x (FinalizeBlock, the time to Commit, Commit) and then the next
+// height's (next, when read) wait with its rechecks, proposal and votes. ""
+// without x's line.
+func timingNote(x blockRecord, next *blockRecord) string {
+	t := x.Timing
+	if t == nil {
+		return ""
+	}
+	s := fmt.Sprintf("; finalize %.0f ms (%.0f before txs, %.0f txs, %.0f after), to commit %.0f, commit %.0f",
+		t.FinalizeMs, t.BeforeTxsMs, t.TxsMs, t.AfterTxsMs, t.ResultsMs, t.CommitMs)
+	if next != nil && next.Timing != nil {
+		n := next.Timing
+		s += fmt.Sprintf("; then wait %.0f (%d rechecks %.0f), prepare %.0f, process %.0f, votes %.0f (extend %.0f)",
+			n.WaitMs, n.Rechecks, n.RecheckMs, n.PrepareMs, n.ProcessMs, n.VotesMs, n.ExtendMs)
+	}
+	return s
+}
