@@ -19,7 +19,8 @@ import (
 // Commit: the wait until the height's first proposal call (CometBFT's
 // rechecks of its mempool and its work after the last block, then what is
 // left of timeout_commit), PrepareProposal (on the proposer) and
-// ProcessProposal, the votes until FinalizeBlock (ExtendVote among them),
+// ProcessProposal, the votes until FinalizeBlock (the prevotes until
+// ExtendVote, which this validator calls as it precommits, and ExtendVote),
 // FinalizeBlock split into before the block's transactions (pre- and
 // begin-blockers), the transactions and after them (end-blockers and the
 // working hash), the time from FinalizeBlock to Commit (CometBFT saving the
@@ -158,7 +159,8 @@ func (b *blockLog) committed(now time.Time) {
 		b.logger.Info(blockLine, "height", b.cur.height, "txs", b.cur.txs, "gas_used", b.cur.gasUsed,
 			"wait_ms", span(b.cur.lastCommitEnd, b.cur.proposeFrom), "rechecks_before", b.cur.rechecks, "recheck_ms", ms(b.cur.recheckNs),
 			"prepare_ms", span(b.cur.prepareFrom, b.cur.prepareTo), "process_ms", span(b.cur.processFrom, b.cur.processTo),
-			"votes_ms", span(b.cur.processTo, b.cur.start), "extend_ms", span(b.cur.extendFrom, b.cur.extendTo),
+			"votes_ms", span(b.cur.processTo, b.cur.start), "to_extend_ms", span(b.cur.processTo, b.cur.extendFrom),
+			"extend_ms", span(b.cur.extendFrom, b.cur.extendTo),
 			"finalize_ms", span(b.cur.start, b.cur.finalizeEnd), "before_txs_ms", ms(before), "txs_ms", ms(txs), "after_txs_ms", ms(after),
 			"results_ms", span(b.cur.finalizeEnd, b.cur.commitStart), "commit_ms", span(b.cur.commitStart, now))
 	}

@@ -88,7 +88,7 @@ func TestBlockLogSaysWhereTheTimeWent(t *testing.T) {
 			t.Fatalf("no %s: %v", k, f)
 		}
 	}
-	for _, k := range []string{"votes_ms", "extend_ms", "results_ms"} {
+	for _, k := range []string{"votes_ms", "to_extend_ms", "extend_ms", "results_ms"} {
 		if fieldFloat(t, f, k) < 0 {
 			t.Fatalf("negative %s: %v", k, f)
 		}

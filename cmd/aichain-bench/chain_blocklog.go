@@ -20,6 +20,7 @@ type blockTiming struct {
 	PrepareMs   float64 `json:"prepare_ms"`
 	ProcessMs   float64 `json:"process_ms"`
 	VotesMs     float64 `json:"votes_ms"`
+	ToExtendMs  float64 `json:"to_extend_ms"`
 	ExtendMs    float64 `json:"extend_ms"`
 	ResultsMs   float64 `json:"results_ms"`
 	FinalizeMs  float64 `json:"finalize_ms"`
@@ -63,6 +64,8 @@ func readBlockTimings(r io.Reader) (map[int64]blockTiming, error) {
 				t.ProcessMs, _ = strconv.ParseFloat(v, 64)
 			case "votes_ms":
 				t.VotesMs, _ = strconv.ParseFloat(v, 64)
+			case "to_extend_ms":
+				t.ToExtendMs, _ = strconv.ParseFloat(v, 64)
 			case "extend_ms":
 				t.ExtendMs, _ = strconv.ParseFloat(v, 64)
 			case "results_ms":
@@ -127,8 +130,8 @@ func timingNote(x blockRecord, next *blockRecord) string {
 		t.FinalizeMs, t.BeforeTxsMs, t.TxsMs, t.AfterTxsMs, t.ResultsMs, t.CommitMs)
 	if next != nil && next.Timing != nil {
 		n := next.Timing
-		s += fmt.Sprintf("; then wait %.0f (%d rechecks %.0f), prepare %.0f, process %.0f, votes %.0f (extend %.0f)",
-			n.WaitMs, n.Rechecks, n.RecheckMs, n.PrepareMs, n.ProcessMs, n.VotesMs, n.ExtendMs)
+		s += fmt.Sprintf("; then wait %.0f (%d rechecks %.0f), prepare %.0f, process %.0f, votes %.0f (%.0f to extend, extend %.0f)",
+			n.WaitMs, n.Rechecks, n.RecheckMs, n.PrepareMs, n.ProcessMs, n.VotesMs, n.ToExtendMs, n.ExtendMs)
 	}
 	return s
 }

@@ -301,7 +301,7 @@ func TestLongestIntervalsSayWhereTheTimeWent(t *testing.T) {
 	log := strings.Join([]string{
 		"11:10PM INF finalizing commit of block hash=91A8 height=7 module=consensus num_txs=1",
 		"11:10PM INF block executed after_txs_ms=1650.5 before_txs_ms=40.25 commit_ms=31.5 finalize_ms=2390.75 gas_used=2000000 height=7 module=server prepare_ms=3 process_ms=1 recheck_ms=12 rechecks_before=300 results_ms=150 txs=1 txs_ms=700 votes_ms=2 wait_ms=900",
-		"11:10PM INF block executed after_txs_ms=1 before_txs_ms=1 commit_ms=2 finalize_ms=10 gas_used=0 height=8 module=server prepare_ms=30.5 process_ms=4 recheck_ms=420.5 rechecks_before=5000 results_ms=1 txs=0 txs_ms=8 votes_ms=6 extend_ms=2.5 wait_ms=1200",
+		"11:10PM INF block executed after_txs_ms=1 before_txs_ms=1 commit_ms=2 finalize_ms=10 gas_used=0 height=8 module=server prepare_ms=30.5 process_ms=4 recheck_ms=420.5 rechecks_before=5000 results_ms=1 txs=0 txs_ms=8 votes_ms=6 to_extend_ms=3 extend_ms=2.5 wait_ms=1200",
 		"11:10PM INF block executed finalize_ms=10",
 	}, "\n")
 	timings, err := readBlockTimings(strings.NewReader(log))
@@ -327,7 +327,7 @@ func TestLongestIntervalsSayWhereTheTimeWent(t *testing.T) {
 	})
 	c.addTimings(timings)
 	want := "3.00 s before height 9 (executing 7: 1 txs, 2.0M gas, bank send; finalize 2391 ms (40 before txs, 700 txs, 1650 after), to commit 150, commit 32; " +
-		"then wait 1200 (5000 rechecks 420), prepare 30, process 4, votes 6 (extend 2))"
+		"then wait 1200 (5000 rechecks 420), prepare 30, process 4, votes 6 (3 to extend, extend 2))"
 	if l := c.longest(1); len(l) != 1 || l[0] != want {
 		t.Fatalf("longest %q, want %q", l, want)
 	}
