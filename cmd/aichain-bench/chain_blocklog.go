@@ -35,7 +35,13 @@ type blockTiming struct {
 // blockLine is the message of the node's line per block.
 const blockLine = "block executed"
 
-var logField = regexp.MustCompile(`([a-z_]+)=(\S+)`)
+var (
+	logField = regexp.MustCompile(`([a-z_]+)=(\S+)`)
+	// ansiColor is a terminal colour code: the node's log has them unless
+	// started with --log_no_color (as this benchmark starts it; a log of
+	// make localnet has them).
+	ansiColor = regexp.MustCompile("\x1b\\[[0-9;]*m")
+)
 
 // readBlockTimings reads the node's "block executed" lines from its log, by
 // height. Lines it cannot read are skipped: the timings explain the report,
@@ -45,7 +51,7 @@ func readBlockTimings(r io.Reader) (map[int64]blockTiming, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
 	for sc.Scan() {
-		line := sc.Text()
+		line := ansiColor.ReplaceAllString(sc.Text(), "")
 		if !strings.Contains(line, blockLine) {
 			continue
 		}

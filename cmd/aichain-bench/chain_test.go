@@ -303,13 +303,15 @@ func TestLongestIntervalsSayWhereTheTimeWent(t *testing.T) {
 		"11:10PM INF block executed after_txs_ms=1650.5 before_txs_ms=40.25 commit_ms=31.5 finalize_ms=2390.75 gas_used=2000000 height=7 module=server prepare_ms=3 process_ms=1 recheck_ms=12 rechecks_before=300 results_ms=150 txs=1 txs_ms=700 votes_ms=2 wait_ms=900",
 		"11:10PM INF block executed after_txs_ms=1 before_txs_ms=1 commit_ms=2 finalize_ms=10 gas_used=0 height=8 module=server prepare_ms=30.5 process_ms=4 recheck_ms=420.5 rechecks_before=5000 results_ms=1 txs=0 txs_ms=8 votes_ms=6 to_extend_ms=3 extend_ms=2.5 wait_ms=1200",
 		"11:10PM INF block executed finalize_ms=10",
+		// a coloured line, as make localnet's log has them
+		"\x1b[90m11:10PM\x1b[0m \x1b[32mINF\x1b[0m \x1b[1mblock executed\x1b[0m \x1b[36mcommit_ms=\x1b[0m2.5 \x1b[36mheight=\x1b[0m91 \x1b[36mwait_ms=\x1b[0m986.25",
 	}, "\n")
 	timings, err := readBlockTimings(strings.NewReader(log))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(timings) != 2 {
-		t.Fatalf("timings %+v, want heights 7 and 8", timings)
+	if len(timings) != 3 || timings[91] != (blockTiming{CommitMs: 2.5, WaitMs: 986.25}) {
+		t.Fatalf("timings %+v, want heights 7, 8 and 91 (the coloured line read as the plain ones)", timings)
 	}
 	if got, want := timings[7], (blockTiming{
 		WaitMs: 900, PrepareMs: 3, ProcessMs: 1, VotesMs: 2, FinalizeMs: 2390.75, BeforeTxsMs: 40.25, TxsMs: 700, AfterTxsMs: 1650.5,
