@@ -54,94 +54,43 @@ type heightTimes struct {
 	recheckNs time.Duration
 }
 
-// proposal marks a PrepareProposal (prepare true) or ProcessProposal call
-// that ran from from to to.
-func (b *blockLog) proposal(prepare bool, from, to time.Time) {
+// mark records something of the height being decided: f runs on it under
+// the lock. A nil blockLog records nothing.
+func (b *blockLog) mark(f func(h *heightTimes)) {
 	if b == nil {
 		return
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.cur.proposeFrom.IsZero() {
-		b.cur.proposeFrom = from
+	f(&b.cur)
+}
+
+// proposal records a PrepareProposal (prepare true) or ProcessProposal call
+// that ran from from to to.
+func (h *heightTimes) proposal(prepare bool, from, to time.Time) {
+	if h.proposeFrom.IsZero() {
+		h.proposeFrom = from
 	}
 	if prepare {
-		b.cur.prepareFrom, b.cur.prepareTo = from, to
+		h.prepareFrom, h.prepareTo = from, to
 	} else {
-		b.cur.processFrom, b.cur.processTo = from, to
+		h.processFrom, h.processTo = from, to
 	}
 }
 
-func (b *blockLog) finalizeBegin(now time.Time, height int64, txs int) {
-	if b == nil {
-		return
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.cur.start, b.cur.txsBegan, b.cur.txsEnded = now, time.Time{}, time.Time{}
-	b.cur.height, b.cur.txs, b.cur.gasUsed = height, txs, 0
+// finalizeBegin records the start of FinalizeBlock of block height with
+// txs transactions.
+func (h *heightTimes) finalizeBegin(now time.Time, height int64, txs int) {
+	h.start, h.txsBegan, h.txsEnded = now, time.Time{}, time.Time{}
+	h.height, h.txs, h.gasUsed = height, txs, 0
 }
 
-func (b *blockLog) txsBegin(now time.Time) {
-	if b == nil {
-		return
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.cur.txsBegan = now
-}
-
-func (b *blockLog) txsEnd(now time.Time) {
-	if b == nil {
-		return
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.cur.txsEnded = now
-}
-
-// finalized takes FinalizeBlock's end and its results (for the gas used).
-func (b *blockLog) finalized(now time.Time, res *abci.ResponseFinalizeBlock) {
-	if b == nil {
-		return
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.cur.finalizeEnd = now
+// finalized records FinalizeBlock's end and its results (for the gas used).
+func (h *heightTimes) finalized(now time.Time, res *abci.ResponseFinalizeBlock) {
+	h.finalizeEnd = now
 	for _, r := range res.TxResults {
-		b.cur.gasUsed += r.GasUsed
+		h.gasUsed += r.GasUsed
 	}
-}
-
-// rechecked adds one recheck that took d.
-func (b *blockLog) rechecked(d time.Duration) {
-	if b == nil {
-		return
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.cur.rechecks++
-	b.cur.recheckNs += d
-}
-
-// extended marks an ExtendVote call that ran from from to to.
-func (b *blockLog) extended(from, to time.Time) {
-	if b == nil {
-		return
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.cur.extendFrom, b.cur.extendTo = from, to
-}
-
-// commitBegins marks the start of Commit.
-func (b *blockLog) commitBegins(now time.Time) {
-	if b == nil {
-		return
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.cur.commitStart = now
 }
 
 // committed logs the height whose block Commit ended at now, and starts
@@ -155,7 +104,7 @@ func (b *blockLog) committed(now time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if !b.cur.start.IsZero() && b.logger != nil {
-		before, txs, after := b.split()
+		before, txs, after := b.cur.split()
 		b.logger.Info(blockLine, "height", b.cur.height, "txs", b.cur.txs, "gas_used", b.cur.gasUsed,
 			"wait_ms", span(b.cur.lastCommitEnd, b.cur.proposeFrom), "rechecks_before", b.cur.rechecks, "recheck_ms", ms(b.cur.recheckNs),
 			"prepare_ms", span(b.cur.prepareFrom, b.cur.prepareTo), "process_ms", span(b.cur.processFrom, b.cur.processTo),
@@ -172,13 +121,13 @@ const blockLine = "block executed"
 
 // split is FinalizeBlock's time before the transactions, for them and
 // after them; a block whose begin- or end-blockers were not seen counts
-// whole as "after". b.mu is held.
-func (b *blockLog) split() (before, txs, after time.Duration) {
-	took := b.cur.finalizeEnd.Sub(b.cur.start)
-	if b.cur.txsBegan.IsZero() || b.cur.txsEnded.IsZero() || b.cur.txsEnded.Before(b.cur.txsBegan) {
+// whole as "after".
+func (h *heightTimes) split() (before, txs, after time.Duration) {
+	took := h.finalizeEnd.Sub(h.start)
+	if h.txsBegan.IsZero() || h.txsEnded.IsZero() || h.txsEnded.Before(h.txsBegan) {
 		return 0, 0, took
 	}
-	before, txs = b.cur.txsBegan.Sub(b.cur.start), b.cur.txsEnded.Sub(b.cur.txsBegan)
+	before, txs = h.txsBegan.Sub(h.start), h.txsEnded.Sub(h.txsBegan)
 	return before, txs, max(took-before-txs, 0)
 }
 
@@ -199,7 +148,8 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 func (app *App) PrepareProposal(req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
 	start := time.Now()
 	res, err := app.BaseApp.PrepareProposal(req)
-	app.blocks.proposal(true, start, time.Now())
+	end := time.Now()
+	app.blocks.mark(func(h *heightTimes) { h.proposal(true, start, end) })
 	return res, err
 }
 
@@ -208,7 +158,8 @@ func (app *App) PrepareProposal(req *abci.RequestPrepareProposal) (*abci.Respons
 func (app *App) ProcessProposal(req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
 	start := time.Now()
 	res, err := app.BaseApp.ProcessProposal(req)
-	app.blocks.proposal(false, start, time.Now())
+	end := time.Now()
+	app.blocks.mark(func(h *heightTimes) { h.proposal(false, start, end) })
 	return res, err
 }
 
@@ -217,7 +168,8 @@ func (app *App) ProcessProposal(req *abci.RequestProcessProposal) (*abci.Respons
 func (app *App) ExtendVote(ctx context.Context, req *abci.RequestExtendVote) (*abci.ResponseExtendVote, error) {
 	start := time.Now()
 	res, err := app.BaseApp.ExtendVote(ctx, req)
-	app.blocks.extended(start, time.Now())
+	end := time.Now()
+	app.blocks.mark(func(h *heightTimes) { h.extendFrom, h.extendTo = start, end })
 	return res, err
 }
 
@@ -229,6 +181,7 @@ func (app *App) CheckTx(req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error)
 	}
 	start := time.Now()
 	res, err := app.BaseApp.CheckTx(req)
-	app.blocks.rechecked(time.Since(start))
+	took := time.Since(start)
+	app.blocks.mark(func(h *heightTimes) { h.rechecks, h.recheckNs = h.rechecks+1, h.recheckNs+took })
 	return res, err
 }

@@ -402,12 +402,12 @@ func (p *execPace) timed(next sdk.AnteHandler) sdk.AnteHandler {
 // long it took to the proposer's pace and the block's log line.
 func (app *App) FinalizeBlock(req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
 	start := time.Now()
-	app.blocks.finalizeBegin(start, req.Height, len(req.Txs))
+	app.blocks.mark(func(h *heightTimes) { h.finalizeBegin(start, req.Height, len(req.Txs)) })
 	res, err := app.BaseApp.FinalizeBlock(req)
 	if err == nil && res != nil {
 		end := time.Now()
 		app.pace.finalized(end.Sub(start))
-		app.blocks.finalized(end, res)
+		app.blocks.mark(func(h *heightTimes) { h.finalized(end, res) })
 	}
 	return res, err
 }
@@ -416,7 +416,7 @@ func (app *App) FinalizeBlock(req *abci.RequestFinalizeBlock) (*abci.ResponseFin
 // to the proposer's pace and logs where its time went (blockLog).
 func (app *App) Commit() (*abci.ResponseCommit, error) {
 	start := time.Now()
-	app.blocks.commitBegins(start)
+	app.blocks.mark(func(h *heightTimes) { h.commitStart = start })
 	res, err := app.BaseApp.Commit()
 	if err == nil {
 		end := time.Now()

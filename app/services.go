@@ -49,7 +49,7 @@ func (app *App) BeginBlocker(ctx sdk.Context) (sdk.BeginBlock, error) {
 	res, err := app.ModuleManager.BeginBlock(ctx)
 	now := time.Now()
 	app.pace.txsBegin(now)
-	app.blocks.txsBegin(now)
+	app.blocks.mark(func(h *heightTimes) { h.txsBegan = now })
 	return res, err
 }
 
@@ -58,7 +58,7 @@ func (app *App) BeginBlocker(ctx sdk.Context) (sdk.BeginBlock, error) {
 func (app *App) EndBlocker(ctx sdk.Context) (sdk.EndBlock, error) {
 	now := time.Now()
 	app.pace.txsEnd(now)
-	app.blocks.txsEnd(now)
+	app.blocks.mark(func(h *heightTimes) { h.txsEnded = now })
 	res, err := app.ModuleManager.EndBlock(ctx)
 	if err == nil {
 		app.reportComputeGauges(ctx)

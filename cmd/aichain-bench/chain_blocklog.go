@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -11,7 +12,7 @@ import (
 )
 
 // blockTiming is where a height's time went at the node, from its "block
-// executed" log line (app/blocklog.go): the wait since the last Commit (with
+// executed" log line (app/blocklog.go; its JSON names are the line's keys): the wait since the last Commit (with
 // the rechecks CometBFT ran in it), PrepareProposal, ProcessProposal, the
 // votes, FinalizeBlock split into the time before the block's transactions,
 // the transactions and after them, the time to Commit, and Commit.
@@ -55,43 +56,20 @@ func readBlockTimings(r io.Reader) (map[int64]blockTiming, error) {
 		if !strings.Contains(line, blockLine) {
 			continue
 		}
-		var h int64
-		var t blockTiming
+		// The line's numeric fields, read into blockTiming by its JSON names
+		// (the line's keys).
+		fields := map[string]float64{}
 		for _, m := range logField.FindAllStringSubmatch(line, -1) {
-			v := strings.Trim(m[2], `"`)
-			switch m[1] {
-			case "height":
-				h, _ = strconv.ParseInt(v, 10, 64)
-			case "wait_ms":
-				t.WaitMs, _ = strconv.ParseFloat(v, 64)
-			case "prepare_ms":
-				t.PrepareMs, _ = strconv.ParseFloat(v, 64)
-			case "process_ms":
-				t.ProcessMs, _ = strconv.ParseFloat(v, 64)
-			case "votes_ms":
-				t.VotesMs, _ = strconv.ParseFloat(v, 64)
-			case "to_extend_ms":
-				t.ToExtendMs, _ = strconv.ParseFloat(v, 64)
-			case "extend_ms":
-				t.ExtendMs, _ = strconv.ParseFloat(v, 64)
-			case "results_ms":
-				t.ResultsMs, _ = strconv.ParseFloat(v, 64)
-			case "finalize_ms":
-				t.FinalizeMs, _ = strconv.ParseFloat(v, 64)
-			case "before_txs_ms":
-				t.BeforeTxsMs, _ = strconv.ParseFloat(v, 64)
-			case "txs_ms":
-				t.TxsMs, _ = strconv.ParseFloat(v, 64)
-			case "after_txs_ms":
-				t.AfterTxsMs, _ = strconv.ParseFloat(v, 64)
-			case "commit_ms":
-				t.CommitMs, _ = strconv.ParseFloat(v, 64)
-			case "rechecks_before":
-				t.Rechecks, _ = strconv.Atoi(v)
-			case "recheck_ms":
-				t.RecheckMs, _ = strconv.ParseFloat(v, 64)
+			if f, err := strconv.ParseFloat(strings.Trim(m[2], `"`), 64); err == nil {
+				fields[m[1]] = f
 			}
 		}
+		var t blockTiming
+		raw, err := json.Marshal(fields)
+		if err != nil || json.Unmarshal(raw, &t) != nil {
+			continue
+		}
+		h := int64(fields["height"])
 		if h > 0 {
 			out[h] = t
 		}
