@@ -1,7 +1,10 @@
 package keeper_test
 
 import (
+	"errors"
 	"testing"
+
+	"cosmossdk.io/collections"
 
 	"github.com/aichain/aichain/testutil/storeiter"
 	"github.com/aichain/aichain/x/compute/types"
@@ -86,4 +89,44 @@ func openCount(s types.Stats) uint64 {
 		}
 	}
 	return 0
+}
+
+// TestAttackCreateCancelChurnDodgesCreationFee: a requester creates and
+// cancels jobs in a loop, hoping a creation that writes its job and its fee
+// in one step (insertJob) leaves the fee uncounted or refundable. Each round
+// costs the requester exactly the creation fee, the reward pool gains exactly
+// that, the module account ends where it began, the protocol share counts
+// each fee once, and every job id is fresh.
+func TestAttackCreateCancelChurnDodgesCreationFee(t *testing.T) {
+	s := newSuite(t)
+	s.setParams(attackParams())
+	req := s.acc(0)
+	l := s.ledger(req)
+	share, err := s.k.Stats.Get(s.ta.Ctx)
+	if err != nil && !errors.Is(err, collections.ErrNotFound) {
+		t.Fatal(err)
+	}
+	const rounds = 5
+	seen := map[uint64]bool{}
+	for i := 0; i < rounds; i++ {
+		id := s.create(req, verifyPrice)
+		if seen[id] {
+			t.Fatalf("job id %d given twice", id)
+		}
+		seen[id] = true
+		if _, err := s.ms.CancelJob(s.ta.Ctx, &types.MsgCancelJob{Requester: req.String(), JobId: id}); err != nil {
+			t.Fatal(err)
+		}
+		s.inv()
+	}
+	l.delta("requester", req, -rounds*creationFee)
+	l.delta("reward pool", poolAddr(), rounds*creationFee)
+	l.delta("module account", moduleAddr(), 0)
+	after, err := s.k.Stats.Get(s.ta.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := share.ProtocolShare.Add(coin(rounds * creationFee)); !after.ProtocolShare.Equal(want) {
+		t.Fatalf("protocol share %s, want %s", after.ProtocolShare, want)
+	}
 }
