@@ -11,8 +11,19 @@ import (
 
 // broadcastSlots is how many BroadcastTx calls of the node's gRPC tx
 // service (and of its REST gateway) may be checking their transaction at
-// once.
-const broadcastSlots = 8
+// once: two, so that one call's signature check (sigPrecheck, outside the
+// app's lock) runs while another's CheckTx holds the lock, and no more.
+// Each call in a slot is a goroutine that wants a core (the check is ~0.2
+// ms of CPU), and Go's scheduler has no priorities: every time the
+// consensus goroutine blocks or is preempted it queues for a core behind
+// whatever is runnable. With 8 slots, on 2 cores under a broadcast flood,
+// execution traces (`go tool trace -pprof=sched`) had goroutines waiting
+// for a core 23-25 s in every 6 s, the consensus goroutine 0.75 s on
+// average, and block intervals stretched (p99 1.36-1.75 s in
+// docs/bench-chain.md's runs of licences and job creations); with 2 slots
+// 9-13 s and 0.49 s, p99 1.11-1.22 s, at the same or a higher rate. A call
+// waiting for a slot is parked, not runnable.
+const broadcastSlots = 2
 
 // limitedTxService is the SDK's tx service with BroadcastTx calls past
 // broadcastSlots waiting for a slot. CheckTx and the consensus steps
