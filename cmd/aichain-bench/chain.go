@@ -59,7 +59,7 @@ func chainCmd() *cobra.Command {
 	f.DurationVar(&o.phaseTime, "phase-time", 30*time.Second, "stop broadcasting one kind after this long")
 	f.Uint64Var(&o.windows.commit, "commit-blocks", 60, "commit window of the benchmark's jobs, at least (it spans the create phase, a bank send phase and the commit phase: on a slow machine the run widens it to 6 × the first send phase's blocks + 20, within the chain's max_commit_blocks)")
 	f.Uint64Var(&o.windows.reveal, "reveal-blocks", 40, "reveal window of the benchmark's jobs, at least (widened to 3 × the first send phase's blocks + 20)")
-	f.Uint64Var(&o.windows.exec, "exec-blocks", 80, "execution window of the benchmark's jobs, at least (widened to 3 × the first send phase's blocks + 20)")
+	f.Uint64Var(&o.windows.exec, "exec-blocks", 80, "execution window of the benchmark's jobs, at least (widened to 3 × the heights the first send phase spans, its presigning and reading included, + 20)")
 	f.DurationVar(&o.blockTime, "block-time", time.Second, "block time of the network")
 	f.DurationVar(&o.timeout, "timeout", 20*time.Minute, "give up after this long (a run takes 6-7 min on a quiet 2-core machine, over 11 on a busy one)")
 	f.IntVar(&o.basePort, "base-port", 36756, "first of the ports used (P2P; RPC +1, gRPC +2, REST +3, verifier +4, Prometheus +5, pprof +6)")

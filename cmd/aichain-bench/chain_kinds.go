@@ -126,18 +126,26 @@ func licenceMsg(buyer string, datasetID uint64) sdk.Msg {
 // jobWindows are the auction and execution windows of the benchmark's jobs.
 type jobWindows struct{ commit, reveal, exec uint64 }
 
-// fit widens w to the machine's pace, n being the blocks of the run's first
-// bank send phase: the other phases take up to 1.7 × as many, and between
+// fit widens w to the machine's pace, n being the blocks that committed
+// the run's first bank send phase and span the heights the chain made over
+// that whole phase (presigning, broadcasting, draining and reading its
+// blocks). The other phases commit in up to 1.7 × n blocks, and between
 // phases the tool presigns and reads blocks while the chain goes on. The
 // commit window spans the create phase, a bank send phase and the commit
-// phase; the reveal and execution windows a send phase and their own. On a
-// machine half as fast as usual (sends in 15 blocks, creates and commits in
-// 18 and 24) 60 commit blocks closed before the commit phase had begun.
-func (w jobWindows) fit(n int) jobWindows {
-	b := uint64(max(n, 0))
+// phase; the reveal window a send phase and its own (a longer one of either
+// is waited out before the next phase: they follow n). On a machine half as
+// fast as usual (sends in 15 blocks, creates and commits in 18 and 24) 60
+// commit blocks closed before the commit phase had begun. The execution
+// window spans the submit's send phase whole and the submit phase, and is
+// never waited out, so it follows span: on a host at a third of its usual
+// speed a send phase committed in 10 blocks while presigning alone took 42,
+// and 80 execution blocks (3 × 10 + 20 would have been 50) closed before the
+// results were signed.
+func (w jobWindows) fit(n, span int) jobWindows {
+	b, s := uint64(max(n, 0)), uint64(max(span, n, 0))
 	w.commit = max(w.commit, 6*b+20)
 	w.reveal = max(w.reveal, 3*b+20)
-	w.exec = max(w.exec, 3*b+20)
+	w.exec = max(w.exec, 3*s+20)
 	return w
 }
 

@@ -119,13 +119,14 @@ func (r *chainRun) run(ctx context.Context) (*chainResult, error) {
 			}
 			paired = &s
 		}
+		from := r.blocks.next
 		res, blocks, err := r.phase(ctx, kind, r.builder(kind))
 		if err != nil {
 			return r.res, err
 		}
 		res.PairedSend = paired
 		if kind == kindSend && paired == nil {
-			if err := r.fitWindows(ctx, res.Blocks); err != nil {
+			if err := r.fitWindows(ctx, res.Blocks, int(r.blocks.next-from)); err != nil {
 				return r.res, err
 			}
 		}
@@ -141,13 +142,14 @@ func (r *chainRun) run(ctx context.Context) (*chainResult, error) {
 }
 
 // fitWindows widens the jobs' windows to the pace of the first send phase
-// (n blocks), within the chain's max_commit_blocks and the like.
-func (r *chainRun) fitWindows(ctx context.Context, n int) error {
+// (committed in n blocks, the chain making span over all of it), within the
+// chain's max_commit_blocks and the like.
+func (r *chainRun) fitWindows(ctx context.Context, n, span int) error {
 	res, err := computetypes.NewQueryClient(r.alice.Conn).Params(ctx, &computetypes.QueryParamsRequest{})
 	if err != nil {
 		return fmt.Errorf("compute params: %w", err)
 	}
-	r.o.windows = r.o.windows.fit(n).within(res.Params)
+	r.o.windows = r.o.windows.fit(n, span).within(res.Params)
 	fmt.Printf("job windows: commit %d, reveal %d, exec %d blocks\n", r.o.windows.commit, r.o.windows.reveal, r.o.windows.exec)
 	return nil
 }

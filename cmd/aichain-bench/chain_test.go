@@ -215,18 +215,28 @@ func TestFreeNameKeepsEachProfile(t *testing.T) {
 }
 
 // TestWindowsFitThePace: the jobs' windows are the flags' on a machine whose
-// sends take few blocks, and widen with the blocks a send phase takes.
+// sends take few blocks, the auction's widen with the blocks a send phase
+// commits in, and the execution window with the heights the whole phase
+// spans (its presigning included): the host where 80 execution blocks
+// closed before the results were signed had a send phase commit in 10
+// blocks and span over 50.
 func TestWindowsFitThePace(t *testing.T) {
 	w := jobWindows{commit: 60, reveal: 40, exec: 80}
-	if got := w.fit(6); got != w {
-		t.Fatalf("fit(6) = %+v, want the flags' %+v", got, w)
+	if got := w.fit(6, 18); got != w {
+		t.Fatalf("fit(6, 18) = %+v, want the flags' %+v", got, w)
 	}
-	if got, want := w.fit(15), (jobWindows{commit: 110, reveal: 65, exec: 80}); got != want {
-		t.Fatalf("fit(15) = %+v, want %+v", got, want)
+	if got, want := w.fit(15, 20), (jobWindows{commit: 110, reveal: 65, exec: 80}); got != want {
+		t.Fatalf("fit(15, 20) = %+v, want %+v", got, want)
+	}
+	if got, want := w.fit(10, 56), (jobWindows{commit: 80, reveal: 50, exec: 188}); got != want {
+		t.Fatalf("fit(10, 56) = %+v, want %+v", got, want)
+	}
+	if got, want := w.fit(15, 0), (jobWindows{commit: 110, reveal: 65, exec: 80}); got != want {
+		t.Fatalf("fit(15, 0) (a span below the phase's own blocks counts as those) = %+v, want %+v", got, want)
 	}
 	p := computetypes.Params{MaxCommitBlocks: 100, MaxRevealBlocks: 100, MaxExecBlocks: 1000}
-	if got, want := w.fit(15).within(p), (jobWindows{commit: 100, reveal: 65, exec: 80}); got != want {
-		t.Fatalf("fit(15) within the localnet's maxima = %+v, want %+v", got, want)
+	if got, want := w.fit(15, 20).within(p), (jobWindows{commit: 100, reveal: 65, exec: 80}); got != want {
+		t.Fatalf("fit(15, 20) within the localnet's maxima = %+v, want %+v", got, want)
 	}
 }
 
