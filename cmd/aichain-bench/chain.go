@@ -23,6 +23,7 @@ type chainOptions struct {
 	windows         jobWindows
 	profile         []string // kinds to profile (CPU and allocations)
 	profileSeconds  int
+	trace           bool          // with profile: an execution trace of the node too
 	proposerMaxGas  int64         // app.toml's [proposer] max-gas; < 0: as the network sets it
 	proposerMaxExec time.Duration // app.toml's [proposer] max-exec-time; < 0: as the network sets it
 	indexEvents     []string      // app.toml's index-events; empty: as the network sets it (every event)
@@ -65,6 +66,7 @@ func chainCmd() *cobra.Command {
 	f.IntVar(&o.basePort, "base-port", 36756, "first of the ports used (P2P; RPC +1, gRPC +2, REST +3, verifier +4, Prometheus +5, pprof +6)")
 	f.StringSliceVar(&o.profile, "profile", nil, "kinds to profile (CPU and allocations of the node while they run), e.g. create,commit")
 	f.IntVar(&o.profileSeconds, "profile-seconds", 5, "length of each profile")
+	f.BoolVar(&o.trace, "trace", false, "with --profile, also take a Go execution trace of the node over the same seconds (KIND.trace; go tool trace -pprof=sched FILE gives how long goroutines waited for a core, by stack)")
 	f.StringSliceVar(&o.indexEvents, "index-events", nil, "the node's app.toml index-events (type.key of the events its tx index keeps, e.g. message.sender); empty: every event, as make localnet")
 	f.StringSliceVar(&o.nodeEnv, "node-env", nil, "KEY=VALUE added to the node's environment only, e.g. GOGC=200 (the load generator keeps its own)")
 	f.Int64Var(&o.proposerMaxGas, "proposer-max-gas", -1, "the node's [proposer] max-gas (the gas a block it proposes holds; 0: no limit of its own); -1: as make localnet sets it")

@@ -343,21 +343,38 @@ func typedEvents(blocks []blockInfo) []any {
 	return out
 }
 
-// freeName is base.pprof, or base.N.pprof with the first N not taken: a
-// kind profiled in several phases (bank send runs before every kind) keeps
-// a profile of each.
-func freeName(base string) string {
-	name := base + ".pprof"
+// freeName is base.ext, or base.N.ext with the first N not taken: a kind
+// profiled in several phases (bank send runs before every kind) keeps a
+// profile of each.
+func freeName(base, ext string) string {
+	name := base + "." + ext
 	for n := 2; ; n++ {
 		if _, err := os.Stat(name); errors.Is(err, fs.ErrNotExist) {
 			return name
 		}
-		name = fmt.Sprintf("%s.%d.pprof", base, n)
+		name = fmt.Sprintf("%s.%d.%s", base, n, ext)
 	}
 }
 
-// profile takes a CPU and an allocation profile of the node for
-// --profile-seconds if kind is one --profile names; wait waits for both.
+// nodeCapture is one capture of the node's pprof endpoint: its path under
+// /debug/pprof/ and the file it goes to, by kind (KIND.cpu.pprof, ...).
+type nodeCapture struct{ endpoint, suffix, ext string }
+
+// captures is what --profile takes of the node while a kind runs: a CPU
+// and an allocation profile, and with --trace an execution trace (which
+// shows what a profile cannot: how long each goroutine waited for a core
+// or a lock, the consensus goroutine's among them).
+func captures(trace bool) []nodeCapture {
+	c := []nodeCapture{{"profile", "cpu", "pprof"}, {"allocs", "allocs", "pprof"}}
+	if trace {
+		c = append(c, nodeCapture{"trace", "", "trace"})
+	}
+	return c
+}
+
+// profile takes the node's captures (CPU and allocation profiles, an
+// execution trace with --trace) for --profile-seconds if kind is one
+// --profile names; wait waits for them all.
 func (r *chainRun) profile(ctx context.Context, kind string) (wait func()) {
 	name := ""
 	for _, f := range r.o.profile {
@@ -369,19 +386,28 @@ func (r *chainRun) profile(ctx context.Context, kind string) (wait func()) {
 		return func() {}
 	}
 	dir := filepath.Join(r.o.out, "profiles")
-	done := make(chan error, 2)
-	for _, p := range []string{"profile", "allocs"} {
-		url := fmt.Sprintf("%s%s?seconds=%d", r.nw.pprofURL(), p, r.o.profileSeconds)
-		file := freeName(filepath.Join(dir, fmt.Sprintf("%s.%s", strings.ReplaceAll(name, " ", "-"), map[string]string{"profile": "cpu", "allocs": "allocs"}[p])))
+	caps := captures(r.o.trace)
+	done := make(chan error, len(caps))
+	for _, c := range caps {
+		url := fmt.Sprintf("%s%s?seconds=%d", r.nw.pprofURL(), c.endpoint, r.o.profileSeconds)
+		base := filepath.Join(dir, strings.ReplaceAll(name, " ", "-"))
+		if c.suffix != "" {
+			base += "." + c.suffix
+		}
+		file := freeName(base, c.ext)
 		go func() { done <- fetchTo(ctx, url, file) }()
 	}
 	return func() {
-		for range 2 {
+		for range caps {
 			if err := <-done; err != nil {
 				fmt.Fprintln(os.Stderr, "profile:", err)
 			}
 		}
-		fmt.Printf("profiles of %s in %s (go tool pprof -top %s/aichaind FILE)\n", kind, dir, r.o.bin)
+		fmt.Printf("profiles of %s in %s (go tool pprof -top %s/aichaind FILE", kind, dir, r.o.bin)
+		if r.o.trace {
+			fmt.Print("; go tool trace -pprof=sched FILE.trace > sched.pprof for the waits for a core")
+		}
+		fmt.Println(")")
 	}
 }
 

@@ -202,15 +202,28 @@ func TestTableRatio(t *testing.T) {
 // A kind profiled in several phases keeps a profile of each.
 func TestFreeNameKeepsEachProfile(t *testing.T) {
 	base := filepath.Join(t.TempDir(), "send.cpu")
-	first := freeName(base)
+	first := freeName(base, "pprof")
 	if first != base+".pprof" {
 		t.Fatalf("first profile named %s", first)
 	}
 	if err := os.WriteFile(first, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if second := freeName(base); second != base+".2.pprof" {
+	if second := freeName(base, "pprof"); second != base+".2.pprof" {
 		t.Fatalf("second profile named %s", second)
+	}
+}
+
+// --trace adds an execution trace of the node to its two profiles, from
+// pprof's trace endpoint, in a file of its own kind; without it, only the
+// profiles are taken (a trace costs the node more than a profile).
+func TestTraceOnlyWhenAsked(t *testing.T) {
+	if got := captures(false); len(got) != 2 || got[0].endpoint != "profile" || got[1].endpoint != "allocs" {
+		t.Fatalf("captures without --trace: %+v", got)
+	}
+	got := captures(true)
+	if len(got) != 3 || got[2] != (nodeCapture{endpoint: "trace", ext: "trace"}) {
+		t.Fatalf("captures with --trace: %+v", got)
 	}
 }
 
