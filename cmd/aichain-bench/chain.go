@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -179,10 +180,17 @@ func (nw *network) pprofURL() string {
 	return fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/", nw.port(6))
 }
 
+// errTraceWithoutProfile refuses --trace without --profile: the trace is
+// taken while the kinds --profile names run, so it would take none.
+var errTraceWithoutProfile = errors.New("--trace traces the node while the kinds --profile names run: name some")
+
 // runChain runs the chain benchmark.
 func runChain(ctx context.Context, o *chainOptions) error {
 	if o.accounts < 2 || o.perAccount < 1 || o.perAccount > 100 {
 		return fmt.Errorf("--accounts must be at least 2 and --per-account in 1..100")
+	}
+	if o.trace && len(o.profile) == 0 {
+		return errTraceWithoutProfile
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()

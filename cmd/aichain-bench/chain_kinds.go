@@ -126,10 +126,9 @@ func licenceMsg(buyer string, datasetID uint64) sdk.Msg {
 // jobWindows are the auction and execution windows of the benchmark's jobs.
 type jobWindows struct{ commit, reveal, exec uint64 }
 
-// fit widens w to the machine's pace, n being the blocks that committed
-// the run's first bank send phase and span the heights the chain made over
-// that whole phase (presigning, broadcasting, draining and reading its
-// blocks). The other phases commit in up to 1.7 × n blocks, and between
+// fit widens w to the machine's pace: n is the blocks the run's first bank
+// send phase committed in, span the heights the chain made over that whole
+// phase (presigning, broadcasting, draining and reading its blocks). The other phases commit in up to 1.7 × n blocks, and between
 // phases the tool presigns and reads blocks while the chain goes on. The
 // commit window spans the create phase, a bank send phase and the commit
 // phase; the reveal window a send phase and its own (a longer one of either

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -224,6 +226,20 @@ func TestTraceOnlyWhenAsked(t *testing.T) {
 	got := captures(true)
 	if len(got) != 3 || got[2] != (nodeCapture{endpoint: "trace", ext: "trace"}) {
 		t.Fatalf("captures with --trace: %+v", got)
+	}
+}
+
+// --trace without --profile would trace nothing: the run refuses it before
+// it starts a node.
+func TestTraceWithoutProfileRefused(t *testing.T) {
+	o := &chainOptions{accounts: 2, perAccount: 1, trace: true}
+	o.out = t.TempDir()
+	err := runChain(context.Background(), o)
+	if !errors.Is(err, errTraceWithoutProfile) {
+		t.Fatalf("runChain with --trace and no --profile: %v, want %v", err, errTraceWithoutProfile)
+	}
+	if entries, _ := os.ReadDir(o.out); len(entries) != 0 {
+		t.Fatalf("the refused run wrote %d entries to --out", len(entries))
 	}
 }
 
