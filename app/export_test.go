@@ -32,3 +32,7 @@ func (app *App) CheckedTxs() int {
 
 // SetBlockLogger makes the node's line per block (blockLog) go to l.
 func (app *App) SetBlockLogger(l log.Logger) { app.blocks.logger = l }
+
+// BroadcastSlots is how many broadcasts the node's gRPC tx service checks
+// at once.
+const BroadcastSlots = broadcastSlots
