@@ -23,28 +23,22 @@ import (
 	"github.com/aichain/aichain/app/apptesting"
 )
 
-// lockedComet stands in for the CometBFT node behind the tx service as
-// cometViaCheckTx does, with the local ABCI client's one lock around
-// CheckTx, and counts the broadcasts inside it at once.
+// lockedComet is cometViaCheckTx with the local ABCI client's one lock
+// around CheckTx, counting the broadcasts inside it at once.
 type lockedComet struct {
-	client.CometRPC
-	ta           *apptesting.TestApp
+	cometViaCheckTx
 	mu           sync.Mutex
 	inside, peak atomic.Int32
 }
 
-func (c *lockedComet) BroadcastTxSync(_ context.Context, tx cmttypes.Tx) (*coretypes.ResultBroadcastTx, error) {
+func (c *lockedComet) BroadcastTxSync(ctx context.Context, tx cmttypes.Tx) (*coretypes.ResultBroadcastTx, error) {
 	n := c.inside.Add(1)
 	defer c.inside.Add(-1)
 	for p := c.peak.Load(); n > p && !c.peak.CompareAndSwap(p, n); p = c.peak.Load() {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	res, err := c.ta.CheckTx(&abci.RequestCheckTx{Tx: tx, Type: abci.CheckTxType_New})
-	if err != nil {
-		return nil, err
-	}
-	return &coretypes.ResultBroadcastTx{Code: res.Code, Log: res.Log, Codespace: res.Codespace, Hash: tx.Hash()}, nil
+	return c.cometViaCheckTx.BroadcastTxSync(ctx, tx)
 }
 
 // An attacker floods the node's gRPC tx service with forged transfers of
@@ -57,7 +51,7 @@ func (c *lockedComet) BroadcastTxSync(_ context.Context, tx cmttypes.Tx) (*coret
 func TestAttackBroadcastFloodDelaysNoHonestSender(t *testing.T) {
 	node := apptesting.Setup(t, 3)
 	cfg := node.TxConfig()
-	comet := &lockedComet{ta: node}
+	comet := &lockedComet{cometViaCheckTx: cometViaCheckTx{ta: node}}
 	node.RegisterTxService(client.Context{}.WithTxConfig(cfg).WithClient(comet))
 	broadcast := node.GRPCQueryRouter().Route("/cosmos.tx.v1beta1.Service/BroadcastTx")
 	if broadcast == nil {
