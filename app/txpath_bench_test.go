@@ -1,9 +1,11 @@
 package app_test
 
 import (
+	"context"
 	"math/rand"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"syscall"
 	"testing"
@@ -33,9 +35,14 @@ import (
 // carry over between runs; gas and allocations are exact. attrs/tx,
 // events/tx and bytes/tx are what the node's tx indexer and block store
 // write for each; TXBENCH_DUMP=1 logs the events of each round's first
-// transaction.
+// transaction. The timed part runs under the pprof label txpath=send or
+// txpath=KIND, so a CPU profile can leave out the untimed preparation and
+// put a kind beside the sends of the same rounds:
 //
 //	go test ./app -run '^$' -bench TxPath -benchtime 5x
+//	go test ./app -run '^$' -bench TxPath/create-job -benchtime 20x -cpuprofile cpu.out
+//	go tool pprof -proto -tagfocus txpath=send cpu.out > send.pb
+//	go tool pprof -top -cum -tagfocus txpath=create-job -diff_base send.pb cpu.out
 func BenchmarkTxPath(b *testing.B) {
 	for _, k := range txKinds() {
 		b.Run(k.name, func(b *testing.B) {
@@ -43,8 +50,8 @@ func BenchmarkTxPath(b *testing.B) {
 			state := k.setup(tb)
 			var kind, send txCost
 			for i := 0; i < b.N; i++ {
-				send.add(tb.run(tb.sign(tb.repeat(func(j int) sdk.Msg { return sendMsg(tb, j) }))))
-				kind.add(tb.run(tb.sign(k.round(tb, state, i))))
+				send.add(tb.runAs("send", tb.sign(tb.repeat(func(j int) sdk.Msg { return sendMsg(tb, j) }))))
+				kind.add(tb.runAs(k.name, tb.sign(k.round(tb, state, i))))
 			}
 			b.ReportMetric(0, "ns/op")
 			b.ReportMetric(kind.usPerTx(), "µs/tx")
@@ -197,6 +204,12 @@ func (tb *txBench) run(txs [][]byte) txCost {
 			}
 		}
 	}
+	return c
+}
+
+// runAs is run under the pprof label txpath=label.
+func (tb *txBench) runAs(label string, txs [][]byte) (c txCost) {
+	pprof.Do(context.Background(), pprof.Labels("txpath", label), func(context.Context) { c = tb.run(txs) })
 	return c
 }
 
