@@ -3,6 +3,7 @@ package keeper
 import (
 	"context"
 	"errors"
+	"math/big"
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
@@ -109,6 +110,9 @@ func (k Keeper) syncRewards(ctx context.Context, denoms []string) (types.Totals,
 		if !d.IsPositive() {
 			continue // too small for one step of the index: stays for later
 		}
+		if !indexFits(index.AmountOf(c.Denom), d) {
+			continue // see indexFits: stays in the pool, undistributed
+		}
 		delta = append(delta, sdk.NewDecCoinFromDec(c.Denom, d))
 		distributed = append(distributed, sdk.NewDecCoinFromDec(c.Denom, d.Mul(weight)))
 	}
@@ -129,6 +133,20 @@ func (k Keeper) syncRewards(ctx context.Context, denoms []string) (types.Totals,
 		TotalWeight: totals.Weight.String(),
 		RewardIndex: index,
 	})
+}
+
+// indexFits reports whether a denom's reward index can grow by d and stay
+// a decimal (below 2^256), whose arithmetic panics past it: in the
+// EndBlocker's sync, a halt of the chain. An index grows by the amount
+// distributed per unit of weight and never falls, so a holder of (nearly)
+// all the weight who pays the same coins of a listed denom into the pool
+// and claims them back, again and again, could drive it there (weight 1,
+// 2^255 coins: twice). What a denom's index cannot take waits in the pool,
+// undistributed; every owner's accrual stays below the pool's balance, so
+// nothing else overflows. TestAttackRecycledRewardsOverflowIndex.
+func indexFits(index, d math.LegacyDec) bool {
+	sum := new(big.Int).Add(index.BigInt(), d.BigInt())
+	return math.LegacyNewDecFromBigIntWithPrec(sum, math.LegacyPrecision).IsInValidRange()
 }
 
 // releaseBacklog sends the reward pool's unaccounted whole coins of denoms
