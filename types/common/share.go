@@ -6,6 +6,7 @@ package common
 import (
 	"errors"
 	"fmt"
+	"math/big"
 	"strconv"
 	"strings"
 
@@ -74,7 +75,7 @@ func SplitAmount(amount math.Int, shares []Share) ([]math.Int, error) {
 	parts := make([]math.Int, len(shares))
 	paid := math.ZeroInt()
 	for i, s := range shares {
-		parts[i] = amount.Mul(math.NewIntFromUint64(uint64(s.Weight))).Quo(total)
+		parts[i] = mulQuo(amount, uint64(s.Weight), total.BigInt())
 		paid = paid.Add(parts[i])
 	}
 	parts[0] = parts[0].Add(amount.Sub(paid))
@@ -103,16 +104,46 @@ func SplitCoins(coins sdk.Coins, shares []Share) ([]sdk.Coins, error) {
 }
 
 // FeePart returns floor(coins × bps / 10000) for each denom: the share of a
-// payment that a fee of bps basis points takes. The rest is coins minus it.
+// payment that a fee of bps basis points takes (bps above 10000, which every
+// module's params refuse, count as 10000: a fee never takes more than the
+// payment). The rest is coins minus it.
 func FeePart(coins sdk.Coins, bps uint32) sdk.Coins {
 	out := sdk.NewCoins()
 	for _, c := range coins {
-		fee := c.Amount.MulRaw(int64(bps)).QuoRaw(BasisPoints)
+		fee := mulQuo(c.Amount, uint64(min(bps, BasisPoints)), big.NewInt(BasisPoints))
 		if fee.IsPositive() {
 			out = out.Add(sdk.NewCoin(c.Denom, fee))
 		}
 	}
 	return out
+}
+
+// mulQuo is floor(a × n / d) for 0 ≤ n ≤ d: at most a, so it is an Int
+// whatever a is, where math.Int's own product panics past 256 bits (an
+// amount of 2^255, a voucher any chain can mint, times a weight or basis
+// points).
+func mulQuo(a math.Int, n uint64, d *big.Int) math.Int {
+	p := new(big.Int).Mul(a.BigInt(), new(big.Int).SetUint64(n))
+	return math.NewIntFromBigInt(p.Quo(p, d))
+}
+
+// MaxAmountBits bounds every amount that a model fee, a dataset's price or
+// fee, or a compute job's price can hold: below 2^224. A payout's parts are
+// computed without overflow (mulQuo), but the sums that follow a payment
+// (a model's revenue, x/compute's fee statistics, a job's escrow of price
+// plus fees) add amounts up in 256-bit Ints; amounts this far below the
+// limit leave room for 2^32 of them.
+const MaxAmountBits = 224
+
+// OversizedCoin returns the first coin whose amount has more than
+// MaxAmountBits bits, if any; each module refuses it with its own error.
+func OversizedCoin(coins ...sdk.Coin) (sdk.Coin, bool) {
+	for _, c := range coins {
+		if !c.Amount.IsNil() && c.Amount.BigInt().BitLen() > MaxAmountBits {
+			return c, true
+		}
+	}
+	return sdk.Coin{}, false
 }
 
 // ParseShare parses a share written ADDRESS:WEIGHT, the one syntax every

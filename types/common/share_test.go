@@ -1,6 +1,7 @@
 package common
 
 import (
+	"math/big"
 	"math/rand"
 	"testing"
 
@@ -87,5 +88,47 @@ func TestSplitCoinsAndFeePart(t *testing.T) {
 	}
 	if got := FeePart(sdk.NewCoins(sdk.NewInt64Coin("uaic", 999)), 250); !got.Equal(sdk.NewCoins(sdk.NewInt64Coin("uaic", 24))) {
 		t.Fatalf("2.5%% of 999 = %s, want 24uaic (floor)", got)
+	}
+}
+
+// TestSplitAndFeeOfTheLargestAmount: the largest amount an Int holds,
+// 2^256 − 1 (a voucher any chain can mint), split over shares of the
+// largest weights and charged the largest fee: math.Int's own products
+// panicked past 256 bits; the parts still add up to the amount, each is its
+// exact floor, and a fee of 10000 bps (or more) takes the whole amount, no
+// more.
+func TestSplitAndFeeOfTheLargestAmount(t *testing.T) {
+	maxInt := math.NewIntFromBigInt(new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 256), big.NewInt(1)))
+	shares := []Share{{Address: addr(), Weight: ^uint32(0)}, {Address: addr(), Weight: ^uint32(0) - 1}}
+	parts, err := SplitAmount(maxInt, shares)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := new(big.Int).SetUint64(uint64(^uint32(0))*2 - 1)
+	second := new(big.Int).Quo(new(big.Int).Mul(maxInt.BigInt(), big.NewInt(int64(^uint32(0)-1))), total)
+	if parts[1].BigInt().Cmp(second) != 0 {
+		t.Fatalf("second part %s, want %s", parts[1], second)
+	}
+	if sum := parts[0].Add(parts[1]); !sum.Equal(maxInt) {
+		t.Fatalf("parts add up to %s, want %s", sum, maxInt)
+	}
+	for _, bps := range []uint32{1, 9_999, BasisPoints, BasisPoints + 1} {
+		fee := FeePart(sdk.NewCoins(sdk.NewCoin("ibc/X", maxInt)), bps).AmountOf("ibc/X")
+		want := new(big.Int).Quo(new(big.Int).Mul(maxInt.BigInt(), big.NewInt(int64(min(bps, BasisPoints)))), big.NewInt(BasisPoints))
+		if fee.BigInt().Cmp(want) != 0 {
+			t.Fatalf("fee of %d bps is %s, want %s", bps, fee, want)
+		}
+	}
+}
+
+func TestOversizedCoin(t *testing.T) {
+	limit := new(big.Int).Lsh(big.NewInt(1), MaxAmountBits)
+	below := sdk.NewCoin("ibc/X", math.NewIntFromBigInt(new(big.Int).Sub(limit, big.NewInt(1))))
+	at := sdk.NewCoin("ibc/Y", math.NewIntFromBigInt(limit))
+	if c, found := OversizedCoin(below, sdk.NewInt64Coin("uaic", 5)); found {
+		t.Fatalf("%s refused: 2^%d − 1 is allowed", c, MaxAmountBits)
+	}
+	if c, found := OversizedCoin(below, at); !found || c.Denom != "ibc/Y" {
+		t.Fatalf("got %s, %v; want ibc/Y (2^%d) refused", c, found, MaxAmountBits)
 	}
 }

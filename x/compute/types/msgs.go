@@ -7,6 +7,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/workload"
 )
 
@@ -209,6 +210,12 @@ func (m *MsgCreateJob) ValidateBasic() error {
 	}
 	if err := m.MaxPrice.Validate(); err != nil || !m.MaxPrice.IsPositive() {
 		return ErrInvalidPrice.Wrapf("max_price %s must be a positive coin", m.MaxPrice)
+	}
+	// The escrow adds the fees to it, and settlement the payment to the fee
+	// statistics, in 256-bit Ints: a voucher's amount is bounded like every
+	// fee a model or dataset sets (TestCreateJobRefusesOversizedPrice).
+	if c, found := common.OversizedCoin(m.MaxPrice); found {
+		return ErrInvalidPrice.Wrapf("max_price %s: an amount must be below 2^%d", c, common.MaxAmountBits)
 	}
 	if m.CommitBlocks == 0 || m.RevealBlocks == 0 || m.ExecBlocks == 0 {
 		return ErrInvalidWindow.Wrap("commit_blocks, reveal_blocks and exec_blocks must be positive")

@@ -3,6 +3,7 @@ package types_test
 import (
 	"encoding/hex"
 	"errors"
+	"math/big"
 	"strings"
 	"testing"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/compute/types"
 )
 
@@ -190,5 +192,28 @@ func TestDisputeChunkIndices(t *testing.T) {
 		if err := p.ValidateChunkIndices(c.indices, c.count); !errors.Is(err, types.ErrInvalidRequest) {
 			t.Fatalf("%s: %v, want ErrInvalidRequest", name, err)
 		}
+	}
+}
+
+// TestCreateJobRefusesOversizedPrice: a max_price in a voucher of 2^224 or
+// more (any chain can mint one and send it over IBC) is refused before any
+// state is read: the job's escrow adds its fees to it, and settlement adds
+// the payment to the fee statistics, in 256-bit Ints that panic past their
+// range. One unit less is a valid price.
+func TestCreateJobRefusesOversizedPrice(t *testing.T) {
+	limit := new(big.Int).Lsh(big.NewInt(1), common.MaxAmountBits)
+	msg := func(amount *big.Int) *types.MsgCreateJob {
+		return &types.MsgCreateJob{
+			Requester:    sdk.AccAddress(make([]byte, 20)).String(),
+			Workload:     types.WorkloadSpec{Kind: workload.KindGemm, Gemm: &types.GemmSpec{M: 8, N: 4, K: 4, Seed: 3}, ChunkRows: 4},
+			MaxPrice:     sdk.NewCoin("ibc/27394FB092D2ECCD56123C74F36E4C1F926001CEADA9CA97EA622B25F41E5EB2", math.NewIntFromBigInt(amount)),
+			CommitBlocks: 5, RevealBlocks: 5, ExecBlocks: 20,
+		}
+	}
+	if err := msg(new(big.Int).Sub(limit, big.NewInt(1))).ValidateBasic(); err != nil {
+		t.Fatalf("a price of 2^%d − 1 refused: %v", common.MaxAmountBits, err)
+	}
+	if err := msg(limit).ValidateBasic(); !errors.Is(err, types.ErrInvalidPrice) {
+		t.Fatalf("a price of 2^%d: got %v, want %v", common.MaxAmountBits, err, types.ErrInvalidPrice)
 	}
 }

@@ -183,16 +183,10 @@ func (k Keeper) latestOf(ctx context.Context, name string) (m types.Model, found
 	return m, err == nil, err
 }
 
-// nextID returns a fresh model id; ids start at 1 (0 means "no model").
+// nextID returns a fresh model id; ids start at 1 (0 means "no model") and
+// never wrap (modkit.NextID).
 func (k Keeper) nextID(ctx context.Context) (uint64, error) {
-	id, err := k.ModelSeq.Next(ctx)
-	if err != nil {
-		return 0, err
-	}
-	if id == 0 {
-		return k.ModelSeq.Next(ctx)
-	}
-	return id, nil
+	return modkit.NextID(ctx, k.ModelSeq, types.ErrIDsExhausted, "model")
 }
 
 // payout pays model fees over revenue shares; its errors are this module's.

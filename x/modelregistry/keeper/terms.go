@@ -57,6 +57,11 @@ func (k Keeper) PayModelFee(ctx context.Context, modelID uint64, fromModule stri
 	if err := fee.Validate(); err != nil {
 		return errorsmod.Wrapf(types.ErrFeePayment, "fee %s: %v", fee, err)
 	}
+	// An amount past the bound would overflow the payout's products (a
+	// panic, which x/compute's settlement queue would retry for ever).
+	if err := types.CheckFeeAmounts("fee", fee); err != nil {
+		return errorsmod.Wrapf(types.ErrFeePayment, "%v", err)
+	}
 	m, err := k.GetModel(ctx, modelID)
 	if err != nil {
 		return err

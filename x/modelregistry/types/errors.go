@@ -21,4 +21,5 @@ var (
 	ErrFeePayment       = errors.Register(ModuleName, 15, "model fee payment failed")
 	ErrInvalidGenesis   = errors.Register(ModuleName, 16, "invalid genesis")
 	ErrInvalidOwner     = errors.Register(ModuleName, 17, "invalid owner")
+	ErrIDsExhausted     = errors.Register(ModuleName, 18, "model ids exhausted")
 )

@@ -66,10 +66,22 @@ func ValidateSha256(h string) error {
 	return nil
 }
 
-// ValidateFees checks a fee: empty (free) or valid coins, sorted, positive.
+// ValidateFees checks a fee: empty (free) or valid coins, sorted, positive,
+// each amount within common.MaxAmountBits.
 func ValidateFees(field string, fees sdk.Coins) error {
 	if err := fees.Validate(); err != nil {
 		return errorsmod.Wrapf(ErrInvalidFees, "%s %s: %v", field, fees, err)
+	}
+	return CheckFeeAmounts(field, fees)
+}
+
+// CheckFeeAmounts refuses a fee with an amount of more than
+// common.MaxAmountBits bits (per job, per 1k rows, or a job's whole fee):
+// a voucher that large can come over IBC from a chain the model's owner
+// runs, and the sums a payment adds it to would overflow.
+func CheckFeeAmounts(field string, fees sdk.Coins) error {
+	if c, found := common.OversizedCoin(fees...); found {
+		return errorsmod.Wrapf(ErrInvalidFees, "%s %s: an amount must be below 2^%d", field, c, common.MaxAmountBits)
 	}
 	return nil
 }
@@ -158,7 +170,8 @@ func canonicalAddress(field, addr string) error {
 // fee_per_job + ceil(fee_per_1k_rows × rows / 1000), per denom. The per-row
 // part is rounded up, so that a job over fewer than 1000 rows of a model with
 // a per-1k-rows fee still pays at least 1 unit of each such denom: rounding
-// never makes model use free. An error is returned if an amount overflows.
+// never makes model use free. An error is returned if an amount overflows
+// or passes common.MaxAmountBits.
 func JobFee(feePerJob, feePer1kRows sdk.Coins, rows uint64) (sdk.Coins, error) {
 	fee := sdk.NewCoins()
 	for _, c := range feePerJob {
@@ -173,7 +186,10 @@ func JobFee(feePerJob, feePer1kRows sdk.Coins, rows uint64) (sdk.Coins, error) {
 		if err != nil {
 			return nil, errorsmod.Wrapf(ErrInvalidFees, "fee_per_1k_rows %s × %d rows overflows: %v", c, rows, err)
 		}
-		part := prod.Add(thousand.SubRaw(1)).Quo(thousand)
+		part := prod.Quo(thousand) // rounded up, without adding to prod (which may be 2^256-1)
+		if !prod.Mod(thousand).IsZero() {
+			part = part.AddRaw(1)
+		}
 		if part.IsPositive() {
 			if _, err := fee.AmountOf(c.Denom).SafeAdd(part); err != nil {
 				return nil, errorsmod.Wrapf(ErrInvalidFees, "fee of %s overflows: %v", c.Denom, err)
@@ -181,5 +197,5 @@ func JobFee(feePerJob, feePer1kRows sdk.Coins, rows uint64) (sdk.Coins, error) {
 			fee = fee.Add(sdk.NewCoin(c.Denom, part))
 		}
 	}
-	return fee, nil
+	return fee, CheckFeeAmounts("job fee", fee)
 }
