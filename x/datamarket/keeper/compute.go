@@ -99,6 +99,11 @@ func (k Keeper) payDatasetFee(ctx context.Context, datasetID, jobID uint64, from
 	if err := fee.Validate(); err != nil {
 		return errorsmod.Wrapf(types.ErrInvalidFee, "%s: %v", fee, err)
 	}
+	// An amount past the bound would overflow the payout's products (a
+	// panic, which x/compute's settlement queue would retry for ever).
+	if err := types.CheckAmounts("fee", fee); err != nil {
+		return err
+	}
 	if err := common.ValidateShares(shares); err != nil {
 		return errorsmod.Wrapf(types.ErrInvalidShares, "%v", err)
 	}

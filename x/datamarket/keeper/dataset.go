@@ -72,14 +72,9 @@ func (k Keeper) ListDataset(ctx context.Context, owner sdk.AccAddress, msg *type
 	if err := k.checkContent(ctx, 0, msg.ContentRoot, msg.Sha256); err != nil {
 		return 0, err
 	}
-	id, err := k.DatasetSeq.Next(ctx)
+	id, err := modkit.NextID(ctx, k.DatasetSeq, types.ErrIDsExhausted, "dataset")
 	if err != nil {
 		return 0, err
-	}
-	if id == 0 { // the sequence starts at 0; ids start at 1
-		if id, err = k.DatasetSeq.Next(ctx); err != nil {
-			return 0, err
-		}
 	}
 	height := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	d := types.Dataset{

@@ -121,7 +121,8 @@ func sellableOffer(d types.Dataset, index uint32) (types.LicenseOffer, error) {
 // PurchaseLicense sells buyer (the decoded msg.Buyer) a licence under offer
 // msg.OfferIndex of a listed dataset and returns it (msg has passed
 // ValidateBasic). The offer's price at execution must be within
-// msg.MaxPrice; a buyer who holds a valid licence of the same kind covering
+// msg.MaxPrice, and its kind, term and transferability those of
+// msg.ExpectedOffer if set; a buyer who holds a valid licence of the same kind covering
 // the current version is refused; the term is capped at max_term_blocks.
 func (k Keeper) PurchaseLicense(ctx context.Context, buyer sdk.AccAddress, msg *types.MsgPurchaseLicense) (types.License, error) {
 	buyerStr, err := k.addrString(buyer)
@@ -140,6 +141,9 @@ func (k Keeper) PurchaseLicense(ctx context.Context, buyer sdk.AccAddress, msg *
 		return types.License{}, errorsmod.Wrapf(types.ErrInvalidRequest, "the owner of dataset %d already has access", d.Id)
 	}
 	if err := types.CheckMaxPrice(offer.Price, msg.MaxPrice); err != nil {
+		return types.License{}, errorsmod.Wrapf(err, "dataset %d offer %d", d.Id, msg.OfferIndex)
+	}
+	if err := types.CheckExpectedOffer(offer, msg.ExpectedOffer); err != nil {
 		return types.License{}, errorsmod.Wrapf(err, "dataset %d offer %d", d.Id, msg.OfferIndex)
 	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
@@ -178,13 +182,9 @@ func (k Keeper) PurchaseLicense(ctx context.Context, buyer sdk.AccAddress, msg *
 	})
 }
 
-// nextLicenseID returns a fresh licence id; ids start at 1.
+// nextLicenseID returns a fresh licence id; ids start at 1 (modkit.NextID).
 func (k Keeper) nextLicenseID(ctx context.Context) (uint64, error) {
-	id, err := k.LicenseSeq.Next(ctx)
-	if err != nil || id != 0 {
-		return id, err
-	}
-	return k.LicenseSeq.Next(ctx)
+	return modkit.NextID(ctx, k.LicenseSeq, types.ErrIDsExhausted, "licence")
 }
 
 // setLicense stores a licence and queues its expiry; fresh says it is new

@@ -30,13 +30,15 @@ func (k Keeper) RenewedExpiry(ctx context.Context, l types.License, offer types.
 func renewedExpiry(l types.License, term, maxTerm uint64, h int64) (int64, error) {
 	from := max(l.ExpiresHeight, h)
 	limit := h + int64(maxTerm)
-	want := from + int64(min(term, maxTerm))
-	if from > h && want > limit {
+	t := int64(min(term, maxTerm))
+	// from + t > limit, compared without adding to from: an imported
+	// licence's expiry may be any height, and the sum would wrap negative.
+	if from > h && from > limit-t {
 		return 0, errorsmod.Wrapf(types.ErrRenewalTooEarly,
 			"licence %d runs to height %d; a renewal of %d blocks may end at most max_term_blocks (%d) ahead: renew at height %d or later",
-			l.Id, l.ExpiresHeight, term, maxTerm, want-int64(maxTerm))
+			l.Id, l.ExpiresHeight, term, maxTerm, from-(int64(maxTerm)-t))
 	}
-	return min(want, limit), nil
+	return min(from+t, limit), nil
 }
 
 // RenewLicense extends licensee's RENTAL or SUBSCRIPTION licence under the
@@ -69,6 +71,9 @@ func (k Keeper) RenewLicense(ctx context.Context, licensee sdk.AccAddress, msg *
 		return l, err
 	}
 	if err := types.CheckMaxPrice(offer.Price, msg.MaxPrice); err != nil {
+		return l, errorsmod.Wrapf(err, "renewal of licence %d under dataset %d offer %d", l.Id, d.Id, index)
+	}
+	if err := types.CheckMinTerm(offer, msg.MinTermBlocks); err != nil {
 		return l, errorsmod.Wrapf(err, "renewal of licence %d under dataset %d offer %d", l.Id, d.Id, index)
 	}
 	params, err := k.GetParams(ctx)

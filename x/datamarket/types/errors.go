@@ -27,6 +27,8 @@ var (
 	ErrPriceAboveMax     = errors.Register(ModuleName, 22, "price above max_price")
 	ErrRenewalTooEarly   = errors.Register(ModuleName, 23, "renewal would run past max_term_blocks")
 	ErrInvalidOwner      = errors.Register(ModuleName, 24, "invalid owner")
+	ErrIDsExhausted      = errors.Register(ModuleName, 25, "ids exhausted")
+	ErrOfferChanged      = errors.Register(ModuleName, 26, "offer differs from the one the buyer expected")
 
 	// ErrInvalidSigner is the authority error (MsgUpdateParams signed by
 	// anyone but the gov account): the registered ErrUnauthorized, code 8.

@@ -85,8 +85,22 @@ func (o LicenseOffer) Validate() error {
 		// denoms could never be bought.
 		return errorsmod.Wrapf(ErrInvalidOffer, "price %s: one denom at most", o.Price)
 	}
+	if err := CheckAmounts("price", o.Price); err != nil {
+		return errorsmod.Wrap(ErrInvalidOffer, err.Error())
+	}
 	if o.Kind == LICENSE_KIND_PER_JOB && o.Transferable {
 		return errorsmod.Wrap(ErrInvalidOffer, "a PER_JOB offer cannot be transferable")
+	}
+	return nil
+}
+
+// CheckAmounts refuses a coin with an amount of more than
+// common.MaxAmountBits bits (ErrInvalidFee): a voucher that large can come
+// over IBC from a chain a dataset's owner runs, and the sums a payment adds
+// it to would overflow.
+func CheckAmounts(field string, coins sdk.Coins) error {
+	if c, found := common.OversizedCoin(coins...); found {
+		return errorsmod.Wrapf(ErrInvalidFee, "%s %s: an amount must be below 2^%d", field, c, common.MaxAmountBits)
 	}
 	return nil
 }
@@ -227,6 +241,29 @@ func CheckMaxPrice(price sdk.Coins, max sdk.Coin) error {
 		if c.Denom != max.Denom || c.Amount.GT(max.Amount) {
 			return errorsmod.Wrapf(ErrPriceAboveMax, "the price is %s, max_price %s", price, max)
 		}
+	}
+	return nil
+}
+
+// CheckExpectedOffer refuses an offer whose kind, term or transferability
+// differ from expected, the offer a buyer saw (nil: the buyer set none).
+// The price is not compared: max_price caps it.
+func CheckExpectedOffer(offer LicenseOffer, expected *LicenseOffer) error {
+	if expected == nil {
+		return nil
+	}
+	if offer.Kind != expected.Kind || offer.Term() != expected.Term() || offer.Transferable != expected.Transferable {
+		return errorsmod.Wrapf(ErrOfferChanged, "the offer is a %s of %d blocks (transferable %t); the buyer expected a %s of %d blocks (transferable %t)",
+			offer.Kind.Short(), offer.Term(), offer.Transferable, expected.Kind.Short(), expected.Term(), expected.Transferable)
+	}
+	return nil
+}
+
+// CheckMinTerm refuses a renewal whose offer's term is below minTerm, the
+// shortest the licensee pays for (0: the licensee set none).
+func CheckMinTerm(offer LicenseOffer, minTerm uint64) error {
+	if offer.Term() < minTerm {
+		return errorsmod.Wrapf(ErrOfferChanged, "the renewal's term is %d blocks; the licensee asked for at least %d", offer.Term(), minTerm)
 	}
 	return nil
 }

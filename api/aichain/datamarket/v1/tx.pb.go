@@ -462,7 +462,14 @@ type MsgPurchaseLicense struct {
 	// offer's price (at execution) has a coin above it or of another denom. It
 	// is required (a zero amount buys only a free offer), so that an owner who
 	// raises the price ahead of the buyer's transaction takes nothing.
-	MaxPrice      *v1beta1.Coin `protobuf:"bytes,4,opt,name=max_price,json=maxPrice,proto3" json:"max_price,omitempty"`
+	MaxPrice *v1beta1.Coin `protobuf:"bytes,4,opt,name=max_price,json=maxPrice,proto3" json:"max_price,omitempty"`
+	// expected_offer, when set, is the offer the buyer saw at offer_index: the
+	// purchase is refused unless the offer there (at execution) has the same
+	// kind, duration_blocks, period_blocks and transferable (its price is
+	// capped by max_price), so that an owner who replaces the offers ahead of
+	// the buyer's transaction cannot sell a shorter or other licence for the
+	// price. The CLI sets it to the offer it queried.
+	ExpectedOffer *LicenseOffer `protobuf:"bytes,5,opt,name=expected_offer,json=expectedOffer,proto3" json:"expected_offer,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -521,6 +528,13 @@ func (x *MsgPurchaseLicense) GetOfferIndex() uint32 {
 func (x *MsgPurchaseLicense) GetMaxPrice() *v1beta1.Coin {
 	if x != nil {
 		return x.MaxPrice
+	}
+	return nil
+}
+
+func (x *MsgPurchaseLicense) GetExpectedOffer() *LicenseOffer {
+	if x != nil {
+		return x.ExpectedOffer
 	}
 	return nil
 }
@@ -586,7 +600,13 @@ type MsgRenewLicense struct {
 	// max_price is the most the licensee pays for the renewal under the
 	// dataset's current offer of the licence's kind; required, as in
 	// MsgPurchaseLicense.
-	MaxPrice      *v1beta1.Coin `protobuf:"bytes,3,opt,name=max_price,json=maxPrice,proto3" json:"max_price,omitempty"`
+	MaxPrice *v1beta1.Coin `protobuf:"bytes,3,opt,name=max_price,json=maxPrice,proto3" json:"max_price,omitempty"`
+	// min_term_blocks, when positive, is the shortest term the licensee pays
+	// for: the renewal is refused if the current offer's term (at execution)
+	// is shorter, so that an owner who shortens the term ahead of the
+	// transaction cannot sell less for the price. The CLI sets it to the term
+	// of the offer it queried.
+	MinTermBlocks uint64 `protobuf:"varint,4,opt,name=min_term_blocks,json=minTermBlocks,proto3" json:"min_term_blocks,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -640,6 +660,13 @@ func (x *MsgRenewLicense) GetMaxPrice() *v1beta1.Coin {
 		return x.MaxPrice
 	}
 	return nil
+}
+
+func (x *MsgRenewLicense) GetMinTermBlocks() uint64 {
+	if x != nil {
+		return x.MinTermBlocks
+	}
+	return 0
 }
 
 // MsgRenewLicenseResponse returns the new expiry height.
@@ -1113,23 +1140,25 @@ const file_aichain_datamarket_v1_tx_proto_rawDesc = "" +
 	"\x05owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12\x1d\n" +
 	"\n" +
 	"dataset_id\x18\x02 \x01(\x04R\tdatasetId:2\x82\xe7\xb0*\x05owner\x8a\xe7\xb0*#aichain/datamarket/MsgDelistDataset\"\x1a\n" +
-	"\x18MsgDelistDatasetResponse\"\xfd\x01\n" +
+	"\x18MsgDelistDatasetResponse\"\xc9\x02\n" +
 	"\x12MsgPurchaseLicense\x12.\n" +
 	"\x05buyer\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05buyer\x12\x1d\n" +
 	"\n" +
 	"dataset_id\x18\x02 \x01(\x04R\tdatasetId\x12\x1f\n" +
 	"\voffer_index\x18\x03 \x01(\rR\n" +
 	"offerIndex\x12A\n" +
-	"\tmax_price\x18\x04 \x01(\v2\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\bmaxPrice:4\x82\xe7\xb0*\x05buyer\x8a\xe7\xb0*%aichain/datamarket/MsgPurchaseLicense\"b\n" +
+	"\tmax_price\x18\x04 \x01(\v2\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\bmaxPrice\x12J\n" +
+	"\x0eexpected_offer\x18\x05 \x01(\v2#.aichain.datamarket.v1.LicenseOfferR\rexpectedOffer:4\x82\xe7\xb0*\x05buyer\x8a\xe7\xb0*%aichain/datamarket/MsgPurchaseLicense\"b\n" +
 	"\x1aMsgPurchaseLicenseResponse\x12\x1d\n" +
 	"\n" +
 	"license_id\x18\x01 \x01(\x04R\tlicenseId\x12%\n" +
-	"\x0eexpires_height\x18\x02 \x01(\x03R\rexpiresHeight\"\xdf\x01\n" +
+	"\x0eexpires_height\x18\x02 \x01(\x03R\rexpiresHeight\"\x87\x02\n" +
 	"\x0fMsgRenewLicense\x124\n" +
 	"\blicensee\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\blicensee\x12\x1d\n" +
 	"\n" +
 	"license_id\x18\x02 \x01(\x04R\tlicenseId\x12A\n" +
-	"\tmax_price\x18\x03 \x01(\v2\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\bmaxPrice:4\x82\xe7\xb0*\blicensee\x8a\xe7\xb0*\"aichain/datamarket/MsgRenewLicense\"@\n" +
+	"\tmax_price\x18\x03 \x01(\v2\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\bmaxPrice\x12&\n" +
+	"\x0fmin_term_blocks\x18\x04 \x01(\x04R\rminTermBlocks:4\x82\xe7\xb0*\blicensee\x8a\xe7\xb0*\"aichain/datamarket/MsgRenewLicense\"@\n" +
 	"\x17MsgRenewLicenseResponse\x12%\n" +
 	"\x0eexpires_height\x18\x01 \x01(\x03R\rexpiresHeight\"\xda\x01\n" +
 	"\x12MsgTransferLicense\x124\n" +
@@ -1207,32 +1236,33 @@ var file_aichain_datamarket_v1_tx_proto_depIdxs = []int32{
 	19, // 1: aichain.datamarket.v1.MsgListDataset.shares:type_name -> aichain.common.v1.Share
 	18, // 2: aichain.datamarket.v1.MsgUpdateDataset.offers:type_name -> aichain.datamarket.v1.LicenseOffer
 	20, // 3: aichain.datamarket.v1.MsgPurchaseLicense.max_price:type_name -> cosmos.base.v1beta1.Coin
-	20, // 4: aichain.datamarket.v1.MsgRenewLicense.max_price:type_name -> cosmos.base.v1beta1.Coin
-	19, // 5: aichain.datamarket.v1.MsgUpdateDatasetShares.shares:type_name -> aichain.common.v1.Share
-	21, // 6: aichain.datamarket.v1.MsgUpdateParams.params:type_name -> aichain.datamarket.v1.Params
-	0,  // 7: aichain.datamarket.v1.Msg.ListDataset:input_type -> aichain.datamarket.v1.MsgListDataset
-	2,  // 8: aichain.datamarket.v1.Msg.UpdateDataset:input_type -> aichain.datamarket.v1.MsgUpdateDataset
-	4,  // 9: aichain.datamarket.v1.Msg.DelistDataset:input_type -> aichain.datamarket.v1.MsgDelistDataset
-	6,  // 10: aichain.datamarket.v1.Msg.PurchaseLicense:input_type -> aichain.datamarket.v1.MsgPurchaseLicense
-	8,  // 11: aichain.datamarket.v1.Msg.RenewLicense:input_type -> aichain.datamarket.v1.MsgRenewLicense
-	10, // 12: aichain.datamarket.v1.Msg.TransferLicense:input_type -> aichain.datamarket.v1.MsgTransferLicense
-	12, // 13: aichain.datamarket.v1.Msg.UpdateDatasetShares:input_type -> aichain.datamarket.v1.MsgUpdateDatasetShares
-	14, // 14: aichain.datamarket.v1.Msg.TransferDataset:input_type -> aichain.datamarket.v1.MsgTransferDataset
-	16, // 15: aichain.datamarket.v1.Msg.UpdateParams:input_type -> aichain.datamarket.v1.MsgUpdateParams
-	1,  // 16: aichain.datamarket.v1.Msg.ListDataset:output_type -> aichain.datamarket.v1.MsgListDatasetResponse
-	3,  // 17: aichain.datamarket.v1.Msg.UpdateDataset:output_type -> aichain.datamarket.v1.MsgUpdateDatasetResponse
-	5,  // 18: aichain.datamarket.v1.Msg.DelistDataset:output_type -> aichain.datamarket.v1.MsgDelistDatasetResponse
-	7,  // 19: aichain.datamarket.v1.Msg.PurchaseLicense:output_type -> aichain.datamarket.v1.MsgPurchaseLicenseResponse
-	9,  // 20: aichain.datamarket.v1.Msg.RenewLicense:output_type -> aichain.datamarket.v1.MsgRenewLicenseResponse
-	11, // 21: aichain.datamarket.v1.Msg.TransferLicense:output_type -> aichain.datamarket.v1.MsgTransferLicenseResponse
-	13, // 22: aichain.datamarket.v1.Msg.UpdateDatasetShares:output_type -> aichain.datamarket.v1.MsgUpdateDatasetSharesResponse
-	15, // 23: aichain.datamarket.v1.Msg.TransferDataset:output_type -> aichain.datamarket.v1.MsgTransferDatasetResponse
-	17, // 24: aichain.datamarket.v1.Msg.UpdateParams:output_type -> aichain.datamarket.v1.MsgUpdateParamsResponse
-	16, // [16:25] is the sub-list for method output_type
-	7,  // [7:16] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	18, // 4: aichain.datamarket.v1.MsgPurchaseLicense.expected_offer:type_name -> aichain.datamarket.v1.LicenseOffer
+	20, // 5: aichain.datamarket.v1.MsgRenewLicense.max_price:type_name -> cosmos.base.v1beta1.Coin
+	19, // 6: aichain.datamarket.v1.MsgUpdateDatasetShares.shares:type_name -> aichain.common.v1.Share
+	21, // 7: aichain.datamarket.v1.MsgUpdateParams.params:type_name -> aichain.datamarket.v1.Params
+	0,  // 8: aichain.datamarket.v1.Msg.ListDataset:input_type -> aichain.datamarket.v1.MsgListDataset
+	2,  // 9: aichain.datamarket.v1.Msg.UpdateDataset:input_type -> aichain.datamarket.v1.MsgUpdateDataset
+	4,  // 10: aichain.datamarket.v1.Msg.DelistDataset:input_type -> aichain.datamarket.v1.MsgDelistDataset
+	6,  // 11: aichain.datamarket.v1.Msg.PurchaseLicense:input_type -> aichain.datamarket.v1.MsgPurchaseLicense
+	8,  // 12: aichain.datamarket.v1.Msg.RenewLicense:input_type -> aichain.datamarket.v1.MsgRenewLicense
+	10, // 13: aichain.datamarket.v1.Msg.TransferLicense:input_type -> aichain.datamarket.v1.MsgTransferLicense
+	12, // 14: aichain.datamarket.v1.Msg.UpdateDatasetShares:input_type -> aichain.datamarket.v1.MsgUpdateDatasetShares
+	14, // 15: aichain.datamarket.v1.Msg.TransferDataset:input_type -> aichain.datamarket.v1.MsgTransferDataset
+	16, // 16: aichain.datamarket.v1.Msg.UpdateParams:input_type -> aichain.datamarket.v1.MsgUpdateParams
+	1,  // 17: aichain.datamarket.v1.Msg.ListDataset:output_type -> aichain.datamarket.v1.MsgListDatasetResponse
+	3,  // 18: aichain.datamarket.v1.Msg.UpdateDataset:output_type -> aichain.datamarket.v1.MsgUpdateDatasetResponse
+	5,  // 19: aichain.datamarket.v1.Msg.DelistDataset:output_type -> aichain.datamarket.v1.MsgDelistDatasetResponse
+	7,  // 20: aichain.datamarket.v1.Msg.PurchaseLicense:output_type -> aichain.datamarket.v1.MsgPurchaseLicenseResponse
+	9,  // 21: aichain.datamarket.v1.Msg.RenewLicense:output_type -> aichain.datamarket.v1.MsgRenewLicenseResponse
+	11, // 22: aichain.datamarket.v1.Msg.TransferLicense:output_type -> aichain.datamarket.v1.MsgTransferLicenseResponse
+	13, // 23: aichain.datamarket.v1.Msg.UpdateDatasetShares:output_type -> aichain.datamarket.v1.MsgUpdateDatasetSharesResponse
+	15, // 24: aichain.datamarket.v1.Msg.TransferDataset:output_type -> aichain.datamarket.v1.MsgTransferDatasetResponse
+	17, // 25: aichain.datamarket.v1.Msg.UpdateParams:output_type -> aichain.datamarket.v1.MsgUpdateParamsResponse
+	17, // [17:26] is the sub-list for method output_type
+	8,  // [8:17] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_aichain_datamarket_v1_tx_proto_init() }

@@ -32,9 +32,23 @@ func DefaultMaxPrice(price sdk.Coins) (sdk.Coin, error) {
 	}
 }
 
-// maxPrice reads --max-price, or, when it is empty, takes the current price
-// from current() and says so on stderr.
-func maxPrice(cmd *cobra.Command, what string, current func() (sdk.Coins, error)) (sdk.Coin, error) {
+// queriedOffer is the offer a purchase or renewal is under as the chain
+// shows it now, from current(); nil when the command runs --offline, which
+// cannot query (the message then carries no expected terms).
+func queriedOffer(clientCtx client.Context, current func() (types.LicenseOffer, error)) (*types.LicenseOffer, error) {
+	if clientCtx.Offline {
+		return nil, nil
+	}
+	o, err := current()
+	if err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+// maxPrice reads --max-price, or, when it is empty, takes the price of the
+// queried offer and says so on stderr.
+func maxPrice(cmd *cobra.Command, what string, offer *types.LicenseOffer) (sdk.Coin, error) {
 	s, err := cmd.Flags().GetString(flagMaxPrice)
 	if err != nil {
 		return sdk.Coin{}, err
@@ -42,11 +56,10 @@ func maxPrice(cmd *cobra.Command, what string, current func() (sdk.Coins, error)
 	if s != "" {
 		return sdk.ParseCoinNormalized(s)
 	}
-	price, err := current()
-	if err != nil {
-		return sdk.Coin{}, err
+	if offer == nil {
+		return sdk.Coin{}, fmt.Errorf("--%s is required offline", flagMaxPrice)
 	}
-	c, err := DefaultMaxPrice(price)
+	c, err := DefaultMaxPrice(offer.Price)
 	if err != nil {
 		return sdk.Coin{}, err
 	}
@@ -82,20 +95,26 @@ func PurchaseLicenseCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("offer index %q: %w", args[1], err)
 			}
-			max, err := maxPrice(cmd, fmt.Sprintf("dataset %d offer %d", id, index), func() (sdk.Coins, error) {
+			offer, err := queriedOffer(clientCtx, func() (types.LicenseOffer, error) {
 				res, err := types.NewQueryClient(clientCtx).Dataset(cmd.Context(), &types.QueryDatasetRequest{Id: id})
 				if err != nil {
-					return nil, err
+					return types.LicenseOffer{}, err
 				}
 				if index >= uint64(len(res.Dataset.Offers)) {
-					return nil, fmt.Errorf("dataset %d has %d offers, no index %d", id, len(res.Dataset.Offers), index)
+					return types.LicenseOffer{}, fmt.Errorf("dataset %d has %d offers, no index %d", id, len(res.Dataset.Offers), index)
 				}
-				return res.Dataset.Offers[index].Price, nil
+				return res.Dataset.Offers[index], nil
 			})
 			if err != nil {
 				return err
 			}
-			msg := &types.MsgPurchaseLicense{Buyer: clientCtx.GetFromAddress().String(), DatasetId: id, OfferIndex: uint32(index), MaxPrice: max}
+			max, err := maxPrice(cmd, fmt.Sprintf("dataset %d offer %d", id, index), offer)
+			if err != nil {
+				return err
+			}
+			// The offer as queried: the purchase fails, costing nothing, if
+			// the owner changes its kind, term or transferability first.
+			msg := &types.MsgPurchaseLicense{Buyer: clientCtx.GetFromAddress().String(), DatasetId: id, OfferIndex: uint32(index), MaxPrice: max, ExpectedOffer: offer}
 			if err := msg.ValidateBasic(); err != nil {
 				return err
 			}
@@ -126,23 +145,30 @@ func RenewLicenseCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("licence id %q: %w", args[0], err)
 			}
-			max, err := maxPrice(cmd, fmt.Sprintf("licence %d's renewal", id), func() (sdk.Coins, error) {
+			offer, err := queriedOffer(clientCtx, func() (types.LicenseOffer, error) {
 				q := types.NewQueryClient(clientCtx)
 				l, err := q.License(cmd.Context(), &types.QueryLicenseRequest{Id: id})
 				if err != nil {
-					return nil, err
+					return types.LicenseOffer{}, err
 				}
 				d, err := q.Dataset(cmd.Context(), &types.QueryDatasetRequest{Id: l.License.DatasetId})
 				if err != nil {
-					return nil, err
+					return types.LicenseOffer{}, err
 				}
 				_, offer, err := types.RenewalOffer(d.Dataset, l.License)
-				return offer.Price, err
+				return offer, err
 			})
 			if err != nil {
 				return err
 			}
+			max, err := maxPrice(cmd, fmt.Sprintf("licence %d's renewal", id), offer)
+			if err != nil {
+				return err
+			}
 			msg := &types.MsgRenewLicense{Licensee: clientCtx.GetFromAddress().String(), LicenseId: id, MaxPrice: max}
+			if offer != nil { // the renewal fails, costing nothing, if the term is shortened first
+				msg.MinTermBlocks = offer.Term()
+			}
 			if err := msg.ValidateBasic(); err != nil {
 				return err
 			}
