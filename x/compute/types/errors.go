@@ -46,4 +46,5 @@ var (
 	ErrBeaconKeyPending       = errors.Register(ModuleName, 61, "a beacon key rotation is pending")
 	ErrNotValidator           = errors.Register(ModuleName, 62, "not a validator")
 	ErrBeaconKeyTaken         = errors.Register(ModuleName, 63, "beacon key registered by another validator")
+	ErrDatasetVersionChanged  = errors.Register(ModuleName, 64, "the dataset's current version is not the one the job pins")
 )

@@ -119,6 +119,9 @@ func readGPTPrompts(ctx context.Context, st KindState, g *GptSpec, requester str
 	if err != nil {
 		return gptPrompts{}, ErrInvalidWorkload.Wrapf("dataset %d: %v", g.DatasetId, err)
 	}
+	if err := checkPinnedVersion(g.DatasetId, g.DatasetVersion, d); err != nil {
+		return gptPrompts{}, err
+	}
 	if d.Format != gptDatasetFormat {
 		return gptPrompts{}, ErrInvalidWorkload.Wrapf("dataset %d is %q, gpt prompts are a %s dataset", g.DatasetId, d.Format, gptDatasetFormat)
 	}

@@ -3,6 +3,7 @@ package types
 import (
 	"context"
 
+	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/workload"
 )
 
@@ -49,6 +50,9 @@ func resolveMLP(ctx context.Context, st KindState, w WorkloadSpec, requester str
 	if err != nil {
 		return JobTerms{}, ErrInvalidWorkload.Wrapf("dataset %d: %v", m.DatasetId, err)
 	}
+	if err := checkPinnedVersion(m.DatasetId, m.DatasetVersion, dterms); err != nil {
+		return JobTerms{}, err
+	}
 	mterms, err := st.Models.ModelTermsForJob(ctx, m.ModelId, dterms.Rows)
 	if err != nil {
 		return JobTerms{}, ErrInvalidWorkload.Wrapf("model %d: %v", m.ModelId, err)
@@ -69,4 +73,14 @@ func resolveMLP(ctx context.Context, st KindState, w WorkloadSpec, requester str
 		ModelID: m.ModelId, Model: mterms,
 		DatasetID: m.DatasetId, Dataset: dterms,
 	}, nil
+}
+
+// checkPinnedVersion refuses a job that pins a dataset version (pin > 0)
+// other than the dataset's current one: the owner published other content
+// between the requester's look and the transaction.
+func checkPinnedVersion(datasetID, pin uint64, d common.DatasetTerms) error {
+	if pin != 0 && pin != d.Version {
+		return ErrDatasetVersionChanged.Wrapf("dataset %d is at version %d; the job pins version %d", datasetID, d.Version, pin)
+	}
+	return nil
 }

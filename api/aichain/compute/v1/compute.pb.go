@@ -1002,11 +1002,16 @@ func (x *GemmSpec) GetSeed() uint64 {
 }
 
 type MlpSpec struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ModelId       uint64                 `protobuf:"varint,1,opt,name=model_id,json=modelId,proto3" json:"model_id,omitempty"`
-	DatasetId     uint64                 `protobuf:"varint,2,opt,name=dataset_id,json=datasetId,proto3" json:"dataset_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ModelId   uint64                 `protobuf:"varint,1,opt,name=model_id,json=modelId,proto3" json:"model_id,omitempty"`
+	DatasetId uint64                 `protobuf:"varint,2,opt,name=dataset_id,json=datasetId,proto3" json:"dataset_id,omitempty"`
+	// dataset_version, when set, pins the dataset's version the requester
+	// saw: the job is refused (ErrDatasetVersionChanged) if the dataset's
+	// current version differs when it executes, so that an owner who
+	// publishes other content ahead of the transaction is not paid for it.
+	DatasetVersion uint64 `protobuf:"varint,3,opt,name=dataset_version,json=datasetVersion,proto3" json:"dataset_version,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *MlpSpec) Reset() {
@@ -1049,6 +1054,13 @@ func (x *MlpSpec) GetModelId() uint64 {
 func (x *MlpSpec) GetDatasetId() uint64 {
 	if x != nil {
 		return x.DatasetId
+	}
+	return 0
+}
+
+func (x *MlpSpec) GetDatasetVersion() uint64 {
+	if x != nil {
+		return x.DatasetVersion
 	}
 	return 0
 }
@@ -1105,13 +1117,15 @@ func (x *GptPrompt) GetTokens() []uint32 {
 // set. An output row is the prompt's generated ids, then the logits of its
 // final position (docs/gpt-f32.md).
 type GptSpec struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ModelId       uint64                 `protobuf:"varint,1,opt,name=model_id,json=modelId,proto3" json:"model_id,omitempty"`
-	DatasetId     uint64                 `protobuf:"varint,2,opt,name=dataset_id,json=datasetId,proto3" json:"dataset_id,omitempty"`
-	Prompts       []*GptPrompt           `protobuf:"bytes,3,rep,name=prompts,proto3" json:"prompts,omitempty"`
-	MaxNewTokens  uint32                 `protobuf:"varint,4,opt,name=max_new_tokens,json=maxNewTokens,proto3" json:"max_new_tokens,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	ModelId      uint64                 `protobuf:"varint,1,opt,name=model_id,json=modelId,proto3" json:"model_id,omitempty"`
+	DatasetId    uint64                 `protobuf:"varint,2,opt,name=dataset_id,json=datasetId,proto3" json:"dataset_id,omitempty"`
+	Prompts      []*GptPrompt           `protobuf:"bytes,3,rep,name=prompts,proto3" json:"prompts,omitempty"`
+	MaxNewTokens uint32                 `protobuf:"varint,4,opt,name=max_new_tokens,json=maxNewTokens,proto3" json:"max_new_tokens,omitempty"`
+	// dataset_version pins the prompts' dataset version, as in MlpSpec.
+	DatasetVersion uint64 `protobuf:"varint,5,opt,name=dataset_version,json=datasetVersion,proto3" json:"dataset_version,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *GptSpec) Reset() {
@@ -1168,6 +1182,13 @@ func (x *GptSpec) GetPrompts() []*GptPrompt {
 func (x *GptSpec) GetMaxNewTokens() uint32 {
 	if x != nil {
 		return x.MaxNewTokens
+	}
+	return 0
+}
+
+func (x *GptSpec) GetDatasetVersion() uint64 {
+	if x != nil {
+		return x.DatasetVersion
 	}
 	return 0
 }
@@ -2469,19 +2490,21 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\x01m\x18\x01 \x01(\x04R\x01m\x12\f\n" +
 	"\x01n\x18\x02 \x01(\x04R\x01n\x12\f\n" +
 	"\x01k\x18\x03 \x01(\x04R\x01k\x12\x12\n" +
-	"\x04seed\x18\x04 \x01(\x04R\x04seed\"C\n" +
+	"\x04seed\x18\x04 \x01(\x04R\x04seed\"l\n" +
 	"\aMlpSpec\x12\x19\n" +
 	"\bmodel_id\x18\x01 \x01(\x04R\amodelId\x12\x1d\n" +
 	"\n" +
-	"dataset_id\x18\x02 \x01(\x04R\tdatasetId\"#\n" +
+	"dataset_id\x18\x02 \x01(\x04R\tdatasetId\x12'\n" +
+	"\x0fdataset_version\x18\x03 \x01(\x04R\x0edatasetVersion\"#\n" +
 	"\tGptPrompt\x12\x16\n" +
-	"\x06tokens\x18\x01 \x03(\rR\x06tokens\"\xa8\x01\n" +
+	"\x06tokens\x18\x01 \x03(\rR\x06tokens\"\xd1\x01\n" +
 	"\aGptSpec\x12\x19\n" +
 	"\bmodel_id\x18\x01 \x01(\x04R\amodelId\x12\x1d\n" +
 	"\n" +
 	"dataset_id\x18\x02 \x01(\x04R\tdatasetId\x12=\n" +
 	"\aprompts\x18\x03 \x03(\v2\x1d.aichain.compute.v1.GptPromptB\x04\xc8\xde\x1f\x00R\aprompts\x12$\n" +
-	"\x0emax_new_tokens\x18\x04 \x01(\rR\fmaxNewTokens\"\xd1\x01\n" +
+	"\x0emax_new_tokens\x18\x04 \x01(\rR\fmaxNewTokens\x12'\n" +
+	"\x0fdataset_version\x18\x05 \x01(\x04R\x0edatasetVersion\"\xd1\x01\n" +
 	"\fWorkloadSpec\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x120\n" +
 	"\x04gemm\x18\x02 \x01(\v2\x1c.aichain.compute.v1.GemmSpecR\x04gemm\x12-\n" +
