@@ -47,7 +47,8 @@ func (s *suite) deliver(msg func(ctx sdk.Context) error) error {
 // When the job closed, ChargeJobDatasetFee's market fee (amount × bps)
 // passed the 256 bits of an Int and panicked: x/compute's settlement queue
 // retried the job at every block for ever, the provider never paid nor its
-// collateral freed. A price whose payout could overflow is refused at
+// collateral freed. The split no longer overflows (common.FeePart), and a price past
+// common.MaxAmountBits, which the sums after it could not hold, is refused at
 // listing and update, and a fee passed in by x/compute is refused as an
 // error that moves nothing (x/compute then pays the reward pool, goes on).
 func TestAttackHugePerJobFeePanicsSettlement(t *testing.T) {

@@ -160,7 +160,8 @@ func noPanic(f func() error) (err error) {
 // settlement PayModelFee's platform fee (amount × bps) passed the 256 bits
 // of an Int and panicked: x/compute's settlement queue retried the job at
 // every block for ever, the provider never paid nor its collateral freed.
-// A fee whose payout could overflow is refused: at registration and fee
+// The split no longer overflows (common.FeePart); a fee past
+// common.MaxAmountBits, which the sums after it could not hold, is refused: at registration and fee
 // update, in a job's terms (a huge per-row fee times the rows too, whose
 // rounding up also overflowed), and at payment, as an error that moves
 // nothing (x/compute then pays the reward pool instead, and goes on).
