@@ -160,7 +160,7 @@ func (k Keeper) openJob(ctx context.Context, job types.Job) (uint64, error) {
 	}); err != nil {
 		return 0, err
 	}
-	id, err := k.JobSeq.Next(ctx)
+	id, err := modkit.NextID(ctx, k.JobSeq, types.ErrIDsExhausted, "job") // never wraps onto job 1
 	if err != nil {
 		return 0, err
 	}

@@ -47,4 +47,5 @@ var (
 	ErrNotValidator           = errors.Register(ModuleName, 62, "not a validator")
 	ErrBeaconKeyTaken         = errors.Register(ModuleName, 63, "beacon key registered by another validator")
 	ErrDatasetVersionChanged  = errors.Register(ModuleName, 64, "the dataset's current version is not the one the job pins")
+	ErrIDsExhausted           = errors.Register(ModuleName, 65, "job ids exhausted")
 )

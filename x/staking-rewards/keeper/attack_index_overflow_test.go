@@ -81,3 +81,42 @@ func TestAttackRecycledRewardsOverflowIndex(t *testing.T) {
 	}
 	f.checkInvariants()
 }
+
+// TestAttackGenesisLockIDWrapOverwritesLock: a chain restarted from a
+// doctored export starts the lock id sequence at 2^64−1 beside alice's
+// lock 1. The sequence would give out 2^64−1, wrap to 0, and give id 1
+// again, so that the attacker's third lock replaced alice's record and her
+// 10M uaic could no longer be unlocked. Ids never wrap: the lock is refused
+// (ErrIDsExhausted) and costs nothing, and lock 1 stays alice's.
+func TestAttackGenesisLockIDWrapOverwritesLock(t *testing.T) {
+	src := setup(t, 2)
+	id := src.mustLock(src.ta.Accounts[0].Address, 10_000_000, week)
+	gs, err := src.k.ExportGenesis(src.ta.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs.NextLockId = ^uint64(0)
+
+	// The restarted chain: the locked coins in the module, then the genesis.
+	f := setup(t, 2)
+	attacker := f.ta.Accounts[1].Address
+	if err := f.ta.BankKeeper.SendCoinsFromAccountToModule(f.ta.Ctx, f.ta.Accounts[0].Address, types.ModuleName, src.moduleBalance()); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.k.InitGenesis(f.ta.Ctx, gs); err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	want := mustGetLock(f, id)
+	start := f.ta.Balance(attacker, "uaic")
+	for i := 0; i < 3; i++ {
+		_, err := f.lock(attacker, 1_000_000, week)
+		expectErr(t, err, types.ErrIDsExhausted)
+	}
+	if got := f.ta.Balance(attacker, "uaic"); !got.Equal(start) {
+		t.Fatalf("attacker holds %s after refused locks, want %s", got, start)
+	}
+	if l := mustGetLock(f, id); l.Owner != want.Owner || !l.Amount.Equal(want.Amount) {
+		t.Fatalf("lock %d after the wrap: %+v, want %+v", id, l, want)
+	}
+	f.checkInvariants()
+}

@@ -87,7 +87,7 @@ func (k Keeper) CreateLock(ctx context.Context, owner sdk.AccAddress, amount sdk
 	if err := modkit.ToModule(ctx, k.BankKeeper, k.addressCodec, owner, types.ModuleName, sdk.NewCoins(amount)); err != nil {
 		return 0, errorsmod.Wrapf(err, "lock %s", amount)
 	}
-	id, err := k.LockSeq.Next(ctx)
+	id, err := modkit.NextID(ctx, k.LockSeq, types.ErrIDsExhausted, "lock") // never wraps onto lock 1
 	if err != nil {
 		return 0, err
 	}

@@ -24,4 +24,5 @@ var (
 	// work: the community pool and validators' reward pools (the app's
 	// distribution guard).
 	ErrDenomNotRewarded = errors.Register(ModuleName, 17, "denom is not rewarded")
+	ErrIDsExhausted     = errors.Register(ModuleName, 18, "lock ids exhausted")
 )
