@@ -115,7 +115,9 @@ func licenceRound(tb *txBench, _ any, i int) []sdk.Msg {
 	}
 	tb.ta.NextBlock()
 	return tb.repeat(func(j int) sdk.Msg {
-		return &dmtypes.MsgPurchaseLicense{Buyer: tb.addr(j), DatasetId: ids[(j+1)%len(ids)], MaxPrice: benchCoin(licencePrice)}
+		offer := dmtypes.LicenseOffer{Kind: dmtypes.LICENSE_KIND_PERPETUAL, Price: sdk.NewCoins(benchCoin(licencePrice))}
+		return &dmtypes.MsgPurchaseLicense{Buyer: tb.addr(j), DatasetId: ids[(j+1)%len(ids)], MaxPrice: benchCoin(licencePrice),
+			ExpectedOffer: &offer} // as the CLI sends it
 	})
 }
 

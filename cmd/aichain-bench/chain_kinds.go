@@ -114,13 +114,20 @@ func datasetMsg(owner string, j int) sdk.Msg {
 	return &dmtypes.MsgListDataset{
 		Owner: owner, Name: name, Format: dmtypes.FormatNpyF32, Rows: 16, Cols: 4, RowsPerChunk: 16,
 		ContentRoot: sum[:], Sha256: hex.EncodeToString(sum[:]), Uri: "http://127.0.0.1:9",
-		Offers: []dmtypes.LicenseOffer{{Kind: dmtypes.LICENSE_KIND_PERPETUAL, Price: sdk.NewCoins(coin(licencePrice))}},
+		Offers: []dmtypes.LicenseOffer{licenceOffer()},
 	}
 }
 
-// licenceMsg buys the perpetual licence of a dataset, capped at its price.
+// licenceOffer is the one offer of the benchmark's datasets.
+func licenceOffer() dmtypes.LicenseOffer {
+	return dmtypes.LicenseOffer{Kind: dmtypes.LICENSE_KIND_PERPETUAL, Price: sdk.NewCoins(coin(licencePrice))}
+}
+
+// licenceMsg buys the perpetual licence of a dataset, capped at its price
+// and bound to the offer's terms, as the CLI sends it.
 func licenceMsg(buyer string, datasetID uint64) sdk.Msg {
-	return &dmtypes.MsgPurchaseLicense{Buyer: buyer, DatasetId: datasetID, OfferIndex: 0, MaxPrice: coin(licencePrice)}
+	offer := licenceOffer()
+	return &dmtypes.MsgPurchaseLicense{Buyer: buyer, DatasetId: datasetID, OfferIndex: 0, MaxPrice: coin(licencePrice), ExpectedOffer: &offer}
 }
 
 // jobWindows are the auction and execution windows of the benchmark's jobs.
