@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"testing"
 
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/workload"
 	dmkeeper "github.com/aichain/aichain/x/datamarket/keeper"
 	dmtypes "github.com/aichain/aichain/x/datamarket/types"
 
@@ -43,4 +46,29 @@ func TestAttackDatasetSwapAheadOfJob(t *testing.T) {
 	if j := s.job(id); j.DatasetVersion != 2 || !bytes.Equal(j.DatasetContentRoot, bytes.Repeat([]byte{9}, 32)) {
 		t.Fatalf("job on dataset version %d, root %x; want version 2", j.DatasetVersion, j.DatasetContentRoot)
 	}
+}
+
+// TestAttackPromptSwapAheadOfGPTJob: the same swap against a gpt-f32 job
+// whose prompts are a dataset's rows: the owner publishes other prompts of
+// the same shape ahead of a job that pins version 1; it is refused and
+// nothing moves.
+func TestAttackPromptSwapAheadOfGPTJob(t *testing.T) {
+	s := newSuite(t)
+	req, owner := s.acc(0), s.acc(2)
+	s.gptInputs(owner)
+	if _, err := dmkeeper.NewMsgServerImpl(s.ta.DataMarketKeeper).UpdateDataset(s.ta.Ctx, &dmtypes.MsgUpdateDataset{
+		Owner: owner.String(), DatasetId: 1, Rows: 10, Cols: 12, RowsPerChunk: 4,
+		ContentRoot: bytes.Repeat([]byte{9}, 32), Sha256: string(bytes.Repeat([]byte("ee"), 32)),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	m := s.createMsg(req, 10_000)
+	m.Workload = types.WorkloadSpec{Kind: workload.KindGPT, ChunkRows: 2,
+		Gpt: &types.GptSpec{ModelId: 1, DatasetId: 1, MaxNewTokens: 8, DatasetVersion: 1}}
+	m.ExecBlocks = 40
+	m.MaxModelFee, m.MaxDatasetFee = sdk.NewCoins(coin(300+10)), sdk.NewCoins(coin(datasetFee))
+	before := s.snap(req, owner)
+	_, err := s.ms.CreateJob(s.ta.Ctx, m)
+	wantErr(t, err, types.ErrDatasetVersionChanged)
+	s.unchanged(before, req, owner)
 }
