@@ -146,6 +146,16 @@ func OversizedCoin(coins ...sdk.Coin) (sdk.Coin, bool) {
 	return sdk.Coin{}, false
 }
 
+// CheckAmountBits returns an error naming field and the first of coins
+// whose amount has more than MaxAmountBits bits (see OversizedCoin), nil if
+// none has; each module wraps it in its own error.
+func CheckAmountBits(field string, coins ...sdk.Coin) error {
+	if c, found := OversizedCoin(coins...); found {
+		return fmt.Errorf("%s %s: an amount must be below 2^%d", field, c, MaxAmountBits)
+	}
+	return nil
+}
+
 // ParseShare parses a share written ADDRESS:WEIGHT, the one syntax every
 // command line uses for revenue shares (`--shares aic1…:70`).
 func ParseShare(s string) (Share, error) {

@@ -214,8 +214,8 @@ func (m *MsgCreateJob) ValidateBasic() error {
 	// The escrow adds the fees to it, and settlement the payment to the fee
 	// statistics, in 256-bit Ints: a voucher's amount is bounded like every
 	// fee a model or dataset sets (TestCreateJobRefusesOversizedPrice).
-	if c, found := common.OversizedCoin(m.MaxPrice); found {
-		return ErrInvalidPrice.Wrapf("max_price %s: an amount must be below 2^%d", c, common.MaxAmountBits)
+	if err := common.CheckAmountBits("max_price", m.MaxPrice); err != nil {
+		return ErrInvalidPrice.Wrap(err.Error())
 	}
 	if m.CommitBlocks == 0 || m.RevealBlocks == 0 || m.ExecBlocks == 0 {
 		return ErrInvalidWindow.Wrap("commit_blocks, reveal_blocks and exec_blocks must be positive")

@@ -101,8 +101,8 @@ func (k Keeper) payDatasetFee(ctx context.Context, datasetID, jobID uint64, from
 	}
 	// An amount past the bound would overflow the payout's products (a
 	// panic, which x/compute's settlement queue would retry for ever).
-	if err := types.CheckAmounts("fee", fee); err != nil {
-		return err
+	if err := common.CheckAmountBits("fee", fee...); err != nil {
+		return errorsmod.Wrap(types.ErrInvalidFee, err.Error())
 	}
 	if err := common.ValidateShares(shares); err != nil {
 		return errorsmod.Wrapf(types.ErrInvalidShares, "%v", err)

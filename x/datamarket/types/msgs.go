@@ -85,22 +85,13 @@ func (o LicenseOffer) Validate() error {
 		// denoms could never be bought.
 		return errorsmod.Wrapf(ErrInvalidOffer, "price %s: one denom at most", o.Price)
 	}
-	if err := CheckAmounts("price", o.Price); err != nil {
+	// A voucher that large can come over IBC from a chain the owner runs,
+	// and the sums a payment adds it to would overflow.
+	if err := common.CheckAmountBits("price", o.Price...); err != nil {
 		return errorsmod.Wrap(ErrInvalidOffer, err.Error())
 	}
 	if o.Kind == LICENSE_KIND_PER_JOB && o.Transferable {
 		return errorsmod.Wrap(ErrInvalidOffer, "a PER_JOB offer cannot be transferable")
-	}
-	return nil
-}
-
-// CheckAmounts refuses a coin with an amount of more than
-// common.MaxAmountBits bits (ErrInvalidFee): a voucher that large can come
-// over IBC from a chain a dataset's owner runs, and the sums a payment adds
-// it to would overflow.
-func CheckAmounts(field string, coins sdk.Coins) error {
-	if c, found := common.OversizedCoin(coins...); found {
-		return errorsmod.Wrapf(ErrInvalidFee, "%s %s: an amount must be below 2^%d", field, c, common.MaxAmountBits)
 	}
 	return nil
 }

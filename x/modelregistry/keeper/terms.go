@@ -59,8 +59,8 @@ func (k Keeper) PayModelFee(ctx context.Context, modelID uint64, fromModule stri
 	}
 	// An amount past the bound would overflow the payout's products (a
 	// panic, which x/compute's settlement queue would retry for ever).
-	if err := types.CheckFeeAmounts("fee", fee); err != nil {
-		return errorsmod.Wrapf(types.ErrFeePayment, "%v", err)
+	if err := common.CheckAmountBits("fee", fee...); err != nil {
+		return errorsmod.Wrap(types.ErrFeePayment, err.Error())
 	}
 	m, err := k.GetModel(ctx, modelID)
 	if err != nil {

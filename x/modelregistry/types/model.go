@@ -72,16 +72,10 @@ func ValidateFees(field string, fees sdk.Coins) error {
 	if err := fees.Validate(); err != nil {
 		return errorsmod.Wrapf(ErrInvalidFees, "%s %s: %v", field, fees, err)
 	}
-	return CheckFeeAmounts(field, fees)
-}
-
-// CheckFeeAmounts refuses a fee with an amount of more than
-// common.MaxAmountBits bits (per job, per 1k rows, or a job's whole fee):
-// a voucher that large can come over IBC from a chain the model's owner
-// runs, and the sums a payment adds it to would overflow.
-func CheckFeeAmounts(field string, fees sdk.Coins) error {
-	if c, found := common.OversizedCoin(fees...); found {
-		return errorsmod.Wrapf(ErrInvalidFees, "%s %s: an amount must be below 2^%d", field, c, common.MaxAmountBits)
+	// A voucher that large can come over IBC from a chain the model's owner
+	// runs, and the sums a payment adds it to would overflow.
+	if err := common.CheckAmountBits(field, fees...); err != nil {
+		return errorsmod.Wrap(ErrInvalidFees, err.Error())
 	}
 	return nil
 }
@@ -197,5 +191,8 @@ func JobFee(feePerJob, feePer1kRows sdk.Coins, rows uint64) (sdk.Coins, error) {
 			fee = fee.Add(sdk.NewCoin(c.Denom, part))
 		}
 	}
-	return fee, CheckFeeAmounts("job fee", fee)
+	if err := common.CheckAmountBits("job fee", fee...); err != nil {
+		return nil, errorsmod.Wrap(ErrInvalidFees, err.Error())
+	}
+	return fee, nil
 }
