@@ -46,9 +46,7 @@ func TestAttackSplitLocksForRounding(t *testing.T) {
 	f.ta.NextBlock()
 	f.mustClaim(attacker, uaic(125_000_300))
 	f.mustClaim(alice, uaic(125_000_375))
-	if pool := f.poolBalance(); !pool.IsZero() {
-		t.Fatalf("pool keeps %s", pool)
-	}
+	f.mustPoolHold()
 	f.checkInvariants()
 }
 
@@ -72,9 +70,7 @@ func TestAttackFrequentClaimsHarvestDust(t *testing.T) {
 		f.checkInvariants()
 	}
 	f.mustClaim(alice, uaic(39))
-	if pool := f.poolBalance(); !pool.Equal(sdk.NewCoins(uaic(1))) {
-		t.Fatalf("pool keeps %s, want the 1 uaic of dust", pool)
-	}
+	f.mustPoolHold(uaic(1)) // the dust
 	f.checkInvariants()
 }
 
@@ -112,7 +108,7 @@ func TestAttackGovParamsStrandLockers(t *testing.T) {
 	f.ta.NextBlock()
 
 	for _, id := range []uint64{yearLock, weekLock} {
-		if err := f.beginUnlockMsg(alice, id); err != nil {
+		if _, err := f.beginUnlock(alice, id); err != nil {
 			t.Fatalf("begin unlock %d after the params change: %v", id, err)
 		}
 	}
@@ -125,8 +121,6 @@ func TestAttackGovParamsStrandLockers(t *testing.T) {
 	if got, want := f.ta.Balance(alice, "uaic"), start.AddRaw(5_000); !got.Equal(want) {
 		t.Fatalf("alice holds %s, want %s (principal + 5000)", got, want)
 	}
-	if pool := f.poolBalance(); !pool.Equal(sdk.NewCoins(sdk.NewInt64Coin("ufoo", 700))) {
-		t.Fatalf("pool holds %s, want the 700 ufoo paid after the delisting", pool)
-	}
+	f.mustPoolHold(sdk.NewInt64Coin("ufoo", 700)) // paid after the delisting
 	f.checkInvariants()
 }

@@ -2,7 +2,6 @@ package keeper_test
 
 import (
 	"testing"
-	"time"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -13,45 +12,6 @@ import (
 // reaching the reward pool. The rule they test: a fee belongs to the weight
 // present when it arrives, so every change of weight first distributes what
 // the pool already holds.
-
-func (f *fixture) extendMsg(owner sdk.AccAddress, id uint64, d time.Duration) error {
-	return f.deliver(func(ctx sdk.Context) error {
-		_, err := f.ms.ExtendLock(ctx, &types.MsgExtendLock{Owner: owner.String(), LockId: id, Duration: d})
-		return err
-	})
-}
-
-func (f *fixture) beginUnlockMsg(owner sdk.AccAddress, id uint64) error {
-	return f.deliver(func(ctx sdk.Context) error {
-		_, err := f.ms.BeginUnlock(ctx, &types.MsgBeginUnlock{Owner: owner.String(), LockId: id})
-		return err
-	})
-}
-
-func (f *fixture) withdrawMsg(owner sdk.AccAddress, id uint64) error {
-	return f.deliver(func(ctx sdk.Context) error {
-		_, err := f.ms.Withdraw(ctx, &types.MsgWithdraw{Owner: owner.String(), LockId: id})
-		return err
-	})
-}
-
-// mustClaim claims for owner and asserts that it pays exactly want and that
-// owner's balances grow by exactly want.
-func (f *fixture) mustClaim(owner sdk.AccAddress, want ...sdk.Coin) {
-	f.t.Helper()
-	w := sdk.NewCoins(want...)
-	before := f.ta.BankKeeper.GetAllBalances(f.ta.Ctx, owner)
-	paid, err := f.claim(owner)
-	if err != nil {
-		f.t.Fatalf("claim of %s: %v (want %s)", owner, err, w)
-	}
-	if !paid.Equal(w) {
-		f.t.Fatalf("claim of %s paid %s, want %s", owner, paid, w)
-	}
-	if got := f.ta.BankKeeper.GetAllBalances(f.ta.Ctx, owner); !got.Equal(before.Add(w...)) {
-		f.t.Fatalf("%s holds %s after its claim, want %s + %s", owner, got, before, w)
-	}
-}
 
 // TestAttackLockAfterFeeInSameBlock: a 1,900 uaic fee reaches the pool while
 // alice (weight 10M) is the only locker; in the same block, after it, the
@@ -82,9 +42,7 @@ func TestAttackLockAfterFeeInSameBlock(t *testing.T) {
 	if got, want := f.ta.Balance(attacker, "uaic"), start.SubRaw(90_000_000).AddRaw(1_800); !got.Equal(want) {
 		t.Fatalf("attacker holds %s, want %s", got, want)
 	}
-	if pool := f.poolBalance(); !pool.IsZero() {
-		t.Fatalf("pool keeps %s", pool)
-	}
+	f.mustPoolHold()
 	f.checkInvariants()
 }
 
@@ -102,7 +60,7 @@ func TestAttackExtendLockRetroactiveWeight(t *testing.T) {
 	f.ta.NextBlock()
 
 	f.deposit(payer, sdk.NewCoins(uaic(1_000)))
-	if err := f.extendMsg(attacker, id, year); err != nil {
+	if err := f.extend(attacker, id, year); err != nil {
 		t.Fatal(err)
 	}
 	f.ta.NextBlock()
@@ -113,9 +71,7 @@ func TestAttackExtendLockRetroactiveWeight(t *testing.T) {
 	f.ta.NextBlock()
 	f.mustClaim(attacker, uaic(2_000))
 	f.mustClaim(alice, uaic(1_000))
-	if pool := f.poolBalance(); !pool.IsZero() {
-		t.Fatalf("pool keeps %s", pool)
-	}
+	f.mustPoolHold()
 	f.checkInvariants()
 }
 
@@ -135,7 +91,7 @@ func TestAttackSandwichFeeDeposit(t *testing.T) {
 	start := f.ta.Balance(attacker, "uaic")
 	id := f.mustLock(attacker, 10_000_000, week)
 	f.deposit(payer, sdk.NewCoins(uaic(4_000)))
-	if err := f.beginUnlockMsg(attacker, id); err != nil {
+	if _, err := f.beginUnlock(attacker, id); err != nil {
 		t.Fatal(err)
 	}
 	f.mustClaim(attacker, uaic(1_000))
@@ -143,21 +99,19 @@ func TestAttackSandwichFeeDeposit(t *testing.T) {
 	// The week its principal is held earns the attacker nothing.
 	f.deposit(payer, sdk.NewCoins(uaic(3_000)))
 	f.ta.NextBlock()
-	expectErr(t, f.withdrawMsg(attacker, id), types.ErrNotMatured)
+	expectErr(t, f.withdraw(attacker, id), types.ErrNotMatured)
 	_, err := f.claim(attacker)
 	expectErr(t, err, types.ErrNoRewards)
 	f.mustClaim(alice, uaic(6_000))
 
 	f.ta.NextBlockAfter(week)
-	if err := f.withdrawMsg(attacker, id); err != nil {
+	if err := f.withdraw(attacker, id); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := f.ta.Balance(attacker, "uaic"), start.AddRaw(1_000); !got.Equal(want) {
 		t.Fatalf("attacker holds %s after the sandwich, want %s (its principal + 1000)", got, want)
 	}
-	if pool := f.poolBalance(); !pool.IsZero() {
-		t.Fatalf("pool keeps %s", pool)
-	}
+	f.mustPoolHold()
 	f.checkInvariants()
 }
 
@@ -173,7 +127,7 @@ func TestAttackRelockEarnsGapFees(t *testing.T) {
 	f.mustLock(alice, 10_000_000, week)
 	id := f.mustLock(attacker, 10_000_000, week)
 	f.ta.NextBlock()
-	if err := f.beginUnlockMsg(attacker, id); err != nil {
+	if _, err := f.beginUnlock(attacker, id); err != nil {
 		t.Fatal(err)
 	}
 	f.deposit(payer, sdk.NewCoins(uaic(2_000)))

@@ -86,6 +86,51 @@ func (f *fixture) claim(owner sdk.AccAddress) (sdk.Coins, error) {
 	return paid, err
 }
 
+func (f *fixture) extend(owner sdk.AccAddress, id uint64, d time.Duration) error {
+	return f.deliver(func(ctx sdk.Context) error {
+		_, err := f.ms.ExtendLock(ctx, &types.MsgExtendLock{Owner: owner.String(), LockId: id, Duration: d})
+		return err
+	})
+}
+
+// beginUnlock returns the time the lock matures.
+func (f *fixture) beginUnlock(owner sdk.AccAddress, id uint64) (time.Time, error) {
+	var at time.Time
+	err := f.deliver(func(ctx sdk.Context) error {
+		res, err := f.ms.BeginUnlock(ctx, &types.MsgBeginUnlock{Owner: owner.String(), LockId: id})
+		if err == nil {
+			at = res.UnlockTime
+		}
+		return err
+	})
+	return at, err
+}
+
+func (f *fixture) withdraw(owner sdk.AccAddress, id uint64) error {
+	return f.deliver(func(ctx sdk.Context) error {
+		_, err := f.ms.Withdraw(ctx, &types.MsgWithdraw{Owner: owner.String(), LockId: id})
+		return err
+	})
+}
+
+// mustClaim claims for owner and asserts that it pays exactly want and that
+// owner's balances grow by exactly want.
+func (f *fixture) mustClaim(owner sdk.AccAddress, want ...sdk.Coin) {
+	f.t.Helper()
+	w := sdk.NewCoins(want...)
+	before := f.ta.BankKeeper.GetAllBalances(f.ta.Ctx, owner)
+	paid, err := f.claim(owner)
+	if err != nil {
+		f.t.Fatalf("claim of %s: %v (want %s)", owner, err, w)
+	}
+	if !paid.Equal(w) {
+		f.t.Fatalf("claim of %s paid %s, want %s", owner, paid, w)
+	}
+	if got := f.ta.BankKeeper.GetAllBalances(f.ta.Ctx, owner); !got.Equal(before.Add(w...)) {
+		f.t.Fatalf("%s holds %s after its claim, want %s + %s", owner, got, before, w)
+	}
+}
+
 // deposit sends fees to the reward pool as other modules do.
 func (f *fixture) deposit(from sdk.AccAddress, coins sdk.Coins) {
 	f.t.Helper()
@@ -120,6 +165,15 @@ func (f *fixture) listRewardDenoms(denoms ...string) {
 
 func (f *fixture) poolBalance() sdk.Coins {
 	return f.ta.BankKeeper.GetAllBalances(f.ta.Ctx, f.k.RewardPoolAddress())
+}
+
+// mustPoolHold asserts that the reward pool holds exactly want (nothing if
+// want is empty), what a test's claims leave in it.
+func (f *fixture) mustPoolHold(want ...sdk.Coin) {
+	f.t.Helper()
+	if pool, w := f.poolBalance(), sdk.NewCoins(want...); !pool.Equal(w) {
+		f.t.Fatalf("pool holds %s, want %s", pool, w)
+	}
 }
 
 func (f *fixture) moduleBalance() sdk.Coins {

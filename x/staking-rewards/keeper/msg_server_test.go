@@ -113,24 +113,18 @@ func TestExtendLock(t *testing.T) {
 	f.deposit(bob, sdk.NewCoins(uaic(1_000)))
 	f.ta.NextBlock()
 
-	extend := func(owner sdk.AccAddress, id uint64, d time.Duration) error {
-		return f.deliver(func(ctx sdk.Context) error {
-			_, err := f.ms.ExtendLock(ctx, &types.MsgExtendLock{Owner: owner.String(), LockId: id, Duration: d})
-			return err
-		})
-	}
 	snap := f.snapshot(alice, bob)
-	expectErr(t, extend(alice, id, week), types.ErrNotLonger)
+	expectErr(t, f.extend(alice, id, week), types.ErrNotLonger)
 	f.assertUnchanged(snap, "extend to the same tier")
-	expectErr(t, extend(bob, id, year), types.ErrNotLockOwner)
+	expectErr(t, f.extend(bob, id, year), types.ErrNotLockOwner)
 	f.assertUnchanged(snap, "foreign lock")
-	expectErr(t, extend(alice, 99, year), types.ErrLockNotFound)
-	expectErr(t, extend(alice, id, 400*24*time.Hour), types.ErrUnknownTier)
-	expectErr(t, extend(alice, 0, year), types.ErrLockNotFound)
+	expectErr(t, f.extend(alice, 99, year), types.ErrLockNotFound)
+	expectErr(t, f.extend(alice, id, 400*24*time.Hour), types.ErrUnknownTier)
+	expectErr(t, f.extend(alice, 0, year), types.ErrLockNotFound)
 	f.assertUnchanged(snap, "bad extends")
 
 	// Success: the rewards earned at the old weight are settled into pending.
-	if err := extend(alice, id, 90*24*time.Hour); err != nil {
+	if err := f.extend(alice, id, 90*24*time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	l, _ := f.k.GetLock(f.ta.Ctx, id)
@@ -145,14 +139,14 @@ func TestExtendLock(t *testing.T) {
 
 	// Extend to shorter fails.
 	snap = f.snapshot(alice)
-	expectErr(t, extend(alice, id, 30*24*time.Hour), types.ErrNotLonger)
+	expectErr(t, f.extend(alice, id, 30*24*time.Hour), types.ErrNotLonger)
 	f.assertUnchanged(snap, "extend to shorter")
 
 	// An unlocking lock cannot be extended.
 	if _, err := f.k.BeginUnlock(f.ta.Ctx, alice, id); err != nil {
 		t.Fatal(err)
 	}
-	expectErr(t, extend(alice, id, year), types.ErrAlreadyUnlocking)
+	expectErr(t, f.extend(alice, id, year), types.ErrAlreadyUnlocking)
 
 	// The claim pays the settled 1000uaic.
 	paid, err := f.claim(alice)
@@ -168,35 +162,17 @@ func TestBeginUnlockAndWithdraw(t *testing.T) {
 	start := f.ta.Balance(alice, "uaic")
 	id := f.mustLock(alice, 10_000_000, week)
 
-	beginUnlock := func(owner sdk.AccAddress, id uint64) (time.Time, error) {
-		var t0 time.Time
-		err := f.deliver(func(ctx sdk.Context) error {
-			res, err := f.ms.BeginUnlock(ctx, &types.MsgBeginUnlock{Owner: owner.String(), LockId: id})
-			if err == nil {
-				t0 = res.UnlockTime
-			}
-			return err
-		})
-		return t0, err
-	}
-	withdraw := func(owner sdk.AccAddress, id uint64) error {
-		return f.deliver(func(ctx sdk.Context) error {
-			_, err := f.ms.Withdraw(ctx, &types.MsgWithdraw{Owner: owner.String(), LockId: id})
-			return err
-		})
-	}
-
 	snap := f.snapshot(alice, bob)
-	expectErr(t, withdraw(alice, id), types.ErrNotUnlocking)
-	_, err := beginUnlock(bob, id)
+	expectErr(t, f.withdraw(alice, id), types.ErrNotUnlocking)
+	_, err := f.beginUnlock(bob, id)
 	expectErr(t, err, types.ErrNotLockOwner)
-	_, err = beginUnlock(alice, 42)
+	_, err = f.beginUnlock(alice, 42)
 	expectErr(t, err, types.ErrLockNotFound)
-	_, err = beginUnlock(alice, 0)
+	_, err = f.beginUnlock(alice, 0)
 	expectErr(t, err, types.ErrLockNotFound)
 	f.assertUnchanged(snap, "failed unlock/withdraw")
 
-	unlockAt, err := beginUnlock(alice, id)
+	unlockAt, err := f.beginUnlock(alice, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,17 +189,17 @@ func TestBeginUnlockAndWithdraw(t *testing.T) {
 	f.checkInvariants()
 
 	snap = f.snapshot(alice, bob)
-	_, err = beginUnlock(alice, id)
+	_, err = f.beginUnlock(alice, id)
 	expectErr(t, err, types.ErrAlreadyUnlocking)
-	expectErr(t, withdraw(alice, id), types.ErrNotMatured)
-	expectErr(t, withdraw(bob, id), types.ErrNotLockOwner)
+	expectErr(t, f.withdraw(alice, id), types.ErrNotMatured)
+	expectErr(t, f.withdraw(bob, id), types.ErrNotLockOwner)
 	f.assertUnchanged(snap, "withdraw too early")
 
 	// One second before maturity: still too early.
 	f.ta.NextBlockAfter(week - time.Second)
-	expectErr(t, withdraw(alice, id), types.ErrNotMatured)
+	expectErr(t, f.withdraw(alice, id), types.ErrNotMatured)
 	f.ta.NextBlockAfter(time.Second)
-	if err := withdraw(alice, id); err != nil {
+	if err := f.withdraw(alice, id); err != nil {
 		t.Fatalf("withdraw at maturity: %v", err)
 	}
 	if got := f.ta.Balance(alice, "uaic"); !got.Equal(start) {
@@ -235,6 +211,6 @@ func TestBeginUnlockAndWithdraw(t *testing.T) {
 	if has, _ := f.k.UnlockQueue.Has(f.ta.Ctx, collectionsJoin(unlockAt, id)); has {
 		t.Fatal("lock still queued after withdraw")
 	}
-	expectErr(t, withdraw(alice, id), types.ErrLockNotFound)
+	expectErr(t, f.withdraw(alice, id), types.ErrLockNotFound)
 	f.checkInvariants()
 }
