@@ -28,6 +28,7 @@ type chainOptions struct {
 	proposerMaxGas  int64         // app.toml's [proposer] max-gas; < 0: as the network sets it
 	proposerMaxExec time.Duration // app.toml's [proposer] max-exec-time; < 0: as the network sets it
 	indexEvents     []string      // app.toml's index-events; empty: as the network sets it (every event)
+	appTOML         []string      // KEY=VALUE: any other app.toml setting, as TOML (e.g. iavl-disable-fastnode=true)
 }
 
 func chainCmd() *cobra.Command {
@@ -69,6 +70,7 @@ func chainCmd() *cobra.Command {
 	f.IntVar(&o.profileSeconds, "profile-seconds", 5, "length of each profile")
 	f.BoolVar(&o.trace, "trace", false, "with --profile, also take a Go execution trace of the node over the same seconds (KIND.trace; go tool trace -pprof=sched FILE gives how long goroutines waited for a core, by stack)")
 	f.StringSliceVar(&o.indexEvents, "index-events", nil, "the node's app.toml index-events (type.key of the events its tx index keeps, e.g. message.sender); empty: every event, as make localnet")
+	f.StringArrayVar(&o.appTOML, "app-toml", nil, "KEY=VALUE (repeatable): set an existing key of the node's app.toml to VALUE, written as TOML (e.g. iavl-disable-fastnode=true, iavl-cache-size=2000000)")
 	f.StringSliceVar(&o.nodeEnv, "node-env", nil, "KEY=VALUE added to the node's environment only, e.g. GOGC=200 (the load generator keeps its own)")
 	f.Int64Var(&o.proposerMaxGas, "proposer-max-gas", -1, "the node's [proposer] max-gas (the gas a block it proposes holds; 0: no limit of its own); -1: as make localnet sets it")
 	f.DurationVar(&o.proposerMaxExec, "proposer-max-exec-time", -1, "the node's [proposer] max-exec-time (a block it proposes holds the gas it executes in that time at its measured pace; 0s: no such limit); -1ns: as make localnet sets it (the block time)")
@@ -153,10 +155,25 @@ func networkFor(o *chainOptions) (*network, error) {
 		}
 		app["index-events"] = "[" + strings.Join(q, ", ") + "]"
 	}
+	if err := addSettings(app, o.appTOML); err != nil {
+		return nil, err
+	}
 	if len(app) == 0 {
 		return nw, nil
 	}
 	return nw, setTOML(filepath.Join(nw.home, "config", "app.toml"), app)
+}
+
+// addSettings adds each KEY=VALUE of settings to kv (--app-toml).
+func addSettings(kv map[string]string, settings []string) error {
+	for _, s := range settings {
+		k, v, ok := strings.Cut(s, "=")
+		if k = strings.TrimSpace(k); !ok || k == "" {
+			return fmt.Errorf("--app-toml %q: want KEY=VALUE", s)
+		}
+		kv[k] = strings.TrimSpace(v)
+	}
+	return nil
 }
 
 // setTOML sets keys (each the only one of its name in the file) to values.

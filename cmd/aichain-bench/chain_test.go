@@ -373,3 +373,36 @@ func TestLongestIntervalsSayWhereTheTimeWent(t *testing.T) {
 		t.Fatalf("longest %q, want %q", l, want)
 	}
 }
+
+// TestAppTOMLSettings: --app-toml sets an existing app.toml key to the value
+// as written and leaves the rest; a key the file lacks, or a setting without
+// "=", is refused.
+func TestAppTOMLSettings(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.toml")
+	const before = "iavl-disable-fastnode = false\niavl-cache-size = 781250\n\n[grpc]\naddress = \"localhost:9090\"\n"
+	if err := os.WriteFile(path, []byte(before), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	kv := map[string]string{}
+	if err := addSettings(kv, []string{"iavl-disable-fastnode=true", " iavl-cache-size = 2000000"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := setTOML(path, kv); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "iavl-disable-fastnode = true\niavl-cache-size = 2000000\n\n[grpc]\naddress = \"localhost:9090\"\n"; string(got) != want {
+		t.Fatalf("app.toml after --app-toml:\n%s\nwant:\n%s", got, want)
+	}
+	if err := setTOML(path, map[string]string{"no-such-key": "1"}); err == nil {
+		t.Fatal("a key app.toml lacks was accepted")
+	}
+	for _, bad := range []string{"iavl-disable-fastnode", "=true"} {
+		if err := addSettings(map[string]string{}, []string{bad}); err == nil {
+			t.Fatalf("--app-toml %q accepted", bad)
+		}
+	}
+}
