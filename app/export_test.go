@@ -4,6 +4,7 @@ import (
 	"reflect"
 
 	"cosmossdk.io/log"
+	storetypes "cosmossdk.io/store/types"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 )
@@ -36,3 +37,13 @@ func (app *App) SetBlockLogger(l log.Logger) { app.blocks.logger = l }
 // BroadcastSlots is how many broadcasts the node's gRPC tx service checks
 // at once.
 const BroadcastSlots = broadcastSlots
+
+// KVStoreKeys is the app's KV store keys, for a test that listens to what
+// a block writes.
+func (app *App) KVStoreKeys() []storetypes.StoreKey {
+	out := make([]storetypes.StoreKey, 0, len(app.keys))
+	for _, k := range app.keys {
+		out = append(out, k)
+	}
+	return out
+}

@@ -34,15 +34,21 @@ import (
 // send's rate on a CPU-bound node). Ratios, not absolute times, are what
 // carry over between runs; gas and allocations are exact. attrs/tx,
 // events/tx and bytes/tx are what the node's tx indexer and block store
-// write for each; TXBENCH_DUMP=1 logs the events of each round's first
+// write for each; keys/tx and send-keys/tx the distinct store keys a round's
+// blocks write or delete, over its transactions (one more round of each,
+// untimed: see keysPerTx); TXBENCH_DUMP=1 logs the events of each round's first
 // transaction. The timed part runs under the pprof label txpath=send or
 // txpath=KIND, so a CPU profile can leave out the untimed preparation and
-// put a kind beside the sends of the same rounds:
+// put a kind beside the sends of the same rounds (profile one kind a run:
+// the sends of a run are all its kinds'; filter both sides before the diff,
+// since a -tagfocus given with -diff_base filters the base too and leaves
+// nothing of it):
 //
 //	go test ./app -run '^$' -bench TxPath -benchtime 5x
-//	go test ./app -run '^$' -bench TxPath/create-job -benchtime 20x -cpuprofile cpu.out
-//	go tool pprof -proto -tagfocus txpath=send cpu.out > send.pb
-//	go tool pprof -top -cum -tagfocus txpath=create-job -diff_base send.pb cpu.out
+//	go test ./app -run '^$' -bench 'TxPath/^create-job$' -benchtime 20x -cpuprofile cpu.out
+//	go tool pprof -proto -tagfocus 'txpath=^send$' cpu.out > send.pb
+//	go tool pprof -proto -tagfocus 'txpath=^create-job$' cpu.out > kind.pb
+//	go tool pprof -top -cum -diff_base send.pb kind.pb
 func BenchmarkTxPath(b *testing.B) {
 	for _, k := range txKinds() {
 		b.Run(k.name, func(b *testing.B) {
@@ -50,7 +56,7 @@ func BenchmarkTxPath(b *testing.B) {
 			state := k.setup(tb)
 			var kind, send txCost
 			for i := 0; i < b.N; i++ {
-				send.add(tb.runAs("send", tb.sign(tb.repeat(func(j int) sdk.Msg { return sendMsg(tb, j) }))))
+				send.add(tb.runAs("send", tb.sign(sendRound(tb))))
 				kind.add(tb.runAs(k.name, tb.sign(k.round(tb, state, i))))
 			}
 			b.ReportMetric(0, "ns/op")
@@ -63,6 +69,9 @@ func BenchmarkTxPath(b *testing.B) {
 			b.ReportMetric(float64(kind.bytes)/float64(kind.n), "bytes/tx")
 			b.ReportMetric(send.cpuUsPerTx(), "send-cpu-µs/tx")
 			b.ReportMetric(kind.cpuUsPerTx()/send.cpuUsPerTx(), "x-send")
+			sendKeys, kindKeys := tb.keysPerTx(sendRound(tb)), tb.keysPerTx(k.round(tb, state, b.N))
+			b.ReportMetric(kindKeys, "keys/tx")
+			b.ReportMetric(sendKeys, "send-keys/tx")
 		})
 	}
 }
@@ -205,6 +214,27 @@ func (tb *txBench) run(txs [][]byte) txCost {
 		}
 	}
 	return c
+}
+
+func sendRound(tb *txBench) []sdk.Msg {
+	return tb.repeat(func(j int) sdk.Msg { return sendMsg(tb, j) })
+}
+
+// keysPerTx runs msgs, untimed, as run does (their block and an empty one)
+// and returns the distinct store keys those blocks wrote or deleted, per
+// transaction: the leaves Commit hashes into the IAVL trees, exact where
+// the times are not. It leaves the app's stores listened to (a listener
+// cannot be removed), so it comes after the timed rounds.
+func (tb *txBench) keysPerTx(msgs []sdk.Msg) float64 {
+	cms := tb.ta.CommitMultiStore()
+	cms.AddListeners(tb.ta.KVStoreKeys())
+	cms.PopStateCache()
+	tb.run(tb.sign(msgs))
+	keys := map[string]bool{}
+	for _, p := range cms.PopStateCache() {
+		keys[p.StoreKey+"/"+string(p.Key)] = true
+	}
+	return float64(len(keys)) / float64(len(msgs))
 }
 
 // runAs is run under the pprof label txpath=label.
