@@ -55,3 +55,54 @@ func TestAttackOfferSwapAheadOfPurchase(t *testing.T) {
 	}
 	l.expect("a knowing purchase", -1000, 975, 25)
 }
+
+// TestAttackRenewalDropsTransferability: the buyer holds a transferable
+// 100-block RENTAL (offer 1) and signs its renewal for 100. Ahead of it the
+// owner republishes the offer non-transferable, same price and term: the
+// renewed licence takes the offer's transferability, so the buyer would pay
+// 100 to lose the right to resell it. The renewal carries
+// require_transferable (the CLI sets it from the offer it queried) and is
+// refused with ErrOfferChanged; nothing moves and the licence stays
+// transferable, with its expiry. A renewal that accepts the offer as it now
+// is goes through, and the licence is then not transferable.
+func TestAttackRenewalDropsTransferability(t *testing.T) {
+	s := setup(t)
+	owner, buyer := s.owner.String(), s.buyer.String()
+	transferableRental := rental(100, 100)
+	transferableRental.Transferable = true
+	id := s.list(listMsg(owner, perpetual(1000, false), transferableRental))
+	lic := s.buy(buyer, id, 1)
+	before, err := s.k.GetLicense(s.ta.Ctx, lic.LicenseId)
+	if err != nil || !before.Transferable {
+		t.Fatalf("bought licence %+v, %v: want a transferable one", before, err)
+	}
+	renewal := &types.MsgRenewLicense{
+		Licensee: buyer, LicenseId: lic.LicenseId, MaxPrice: s.priceCap(id, 1), MinTermBlocks: 100, RequireTransferable: true,
+	}
+
+	if _, err := s.ms.UpdateDataset(s.ta.Ctx, &types.MsgUpdateDataset{
+		Owner: owner, DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: rootOf("no-resale"), Sha256: shaOf("no-resale"),
+		Offers: []types.LicenseOffer{perpetual(1000, false), rental(100, 100)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	l := s.ledger(s.buyer.Address, s.owner.Address, s.pool)
+	s.expectFail("a renewal under the offer made non-transferable", types.ErrOfferChanged, func() error {
+		_, err := s.ms.RenewLicense(s.ta.Ctx, renewal)
+		return err
+	})
+	l.expect("the refused renewal", 0, 0, 0)
+	after, err := s.k.GetLicense(s.ta.Ctx, lic.LicenseId)
+	if err != nil || !after.Transferable || after.ExpiresHeight != before.ExpiresHeight {
+		t.Fatalf("licence after the refused renewal %+v, %v; want it as bought %+v", after, err, before)
+	}
+
+	renewal.RequireTransferable = false
+	if _, err := s.ms.RenewLicense(s.ta.Ctx, renewal); err != nil {
+		t.Fatal(err)
+	}
+	l.expect("a knowing renewal", -100, 98, 2)
+	if after, err = s.k.GetLicense(s.ta.Ctx, lic.LicenseId); err != nil || after.Transferable {
+		t.Fatalf("licence after the knowing renewal %+v, %v: want it not transferable", after, err)
+	}
+}

@@ -73,7 +73,7 @@ func (k Keeper) RenewLicense(ctx context.Context, licensee sdk.AccAddress, msg *
 	if err := types.CheckMaxPrice(offer.Price, msg.MaxPrice); err != nil {
 		return l, errorsmod.Wrapf(err, "renewal of licence %d under dataset %d offer %d", l.Id, d.Id, index)
 	}
-	if err := types.CheckMinTerm(offer, msg.MinTermBlocks); err != nil {
+	if err := types.CheckRenewalTerms(offer, msg); err != nil {
 		return l, errorsmod.Wrapf(err, "renewal of licence %d under dataset %d offer %d", l.Id, d.Id, index)
 	}
 	params, err := k.GetParams(ctx)

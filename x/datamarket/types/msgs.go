@@ -250,11 +250,16 @@ func CheckExpectedOffer(offer LicenseOffer, expected *LicenseOffer) error {
 	return nil
 }
 
-// CheckMinTerm refuses a renewal whose offer's term is below minTerm, the
-// shortest the licensee pays for (0: the licensee set none).
-func CheckMinTerm(offer LicenseOffer, minTerm uint64) error {
-	if offer.Term() < minTerm {
-		return errorsmod.Wrapf(ErrOfferChanged, "the renewal's term is %d blocks; the licensee asked for at least %d", offer.Term(), minTerm)
+// CheckRenewalTerms refuses a renewal under offer whose term is below
+// m.MinTermBlocks, the shortest the licensee pays for (0: none set), or
+// that is not transferable where m.RequireTransferable asks it to be (the
+// renewed licence takes the offer's transferability).
+func CheckRenewalTerms(offer LicenseOffer, m *MsgRenewLicense) error {
+	if offer.Term() < m.MinTermBlocks {
+		return errorsmod.Wrapf(ErrOfferChanged, "the renewal's term is %d blocks; the licensee asked for at least %d", offer.Term(), m.MinTermBlocks)
+	}
+	if m.RequireTransferable && !offer.Transferable {
+		return errorsmod.Wrap(ErrOfferChanged, "the renewal's offer is not transferable; the licensee asked for a transferable licence")
 	}
 	return nil
 }

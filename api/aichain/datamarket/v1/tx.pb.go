@@ -607,8 +607,14 @@ type MsgRenewLicense struct {
 	// transaction cannot sell less for the price. The CLI sets it to the term
 	// of the offer it queried.
 	MinTermBlocks uint64 `protobuf:"varint,4,opt,name=min_term_blocks,json=minTermBlocks,proto3" json:"min_term_blocks,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// require_transferable refuses the renewal if the current offer (at
+	// execution) is not transferable: the renewed licence takes the offer's
+	// transferability, so an owner who withdraws it ahead of the transaction
+	// would take away, for the price, a resale right the licensee holds. The
+	// CLI sets it when the offer it queried is transferable.
+	RequireTransferable bool `protobuf:"varint,5,opt,name=require_transferable,json=requireTransferable,proto3" json:"require_transferable,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *MsgRenewLicense) Reset() {
@@ -667,6 +673,13 @@ func (x *MsgRenewLicense) GetMinTermBlocks() uint64 {
 		return x.MinTermBlocks
 	}
 	return 0
+}
+
+func (x *MsgRenewLicense) GetRequireTransferable() bool {
+	if x != nil {
+		return x.RequireTransferable
+	}
+	return false
 }
 
 // MsgRenewLicenseResponse returns the new expiry height.
@@ -1152,13 +1165,14 @@ const file_aichain_datamarket_v1_tx_proto_rawDesc = "" +
 	"\x1aMsgPurchaseLicenseResponse\x12\x1d\n" +
 	"\n" +
 	"license_id\x18\x01 \x01(\x04R\tlicenseId\x12%\n" +
-	"\x0eexpires_height\x18\x02 \x01(\x03R\rexpiresHeight\"\x87\x02\n" +
+	"\x0eexpires_height\x18\x02 \x01(\x03R\rexpiresHeight\"\xba\x02\n" +
 	"\x0fMsgRenewLicense\x124\n" +
 	"\blicensee\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\blicensee\x12\x1d\n" +
 	"\n" +
 	"license_id\x18\x02 \x01(\x04R\tlicenseId\x12A\n" +
 	"\tmax_price\x18\x03 \x01(\v2\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\bmaxPrice\x12&\n" +
-	"\x0fmin_term_blocks\x18\x04 \x01(\x04R\rminTermBlocks:4\x82\xe7\xb0*\blicensee\x8a\xe7\xb0*\"aichain/datamarket/MsgRenewLicense\"@\n" +
+	"\x0fmin_term_blocks\x18\x04 \x01(\x04R\rminTermBlocks\x121\n" +
+	"\x14require_transferable\x18\x05 \x01(\bR\x13requireTransferable:4\x82\xe7\xb0*\blicensee\x8a\xe7\xb0*\"aichain/datamarket/MsgRenewLicense\"@\n" +
 	"\x17MsgRenewLicenseResponse\x12%\n" +
 	"\x0eexpires_height\x18\x01 \x01(\x03R\rexpiresHeight\"\xda\x01\n" +
 	"\x12MsgTransferLicense\x124\n" +

@@ -165,10 +165,7 @@ func RenewLicenseCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			msg := &types.MsgRenewLicense{Licensee: clientCtx.GetFromAddress().String(), LicenseId: id, MaxPrice: max}
-			if offer != nil { // the renewal fails, costing nothing, if the term is shortened first
-				msg.MinTermBlocks = offer.Term()
-			}
+			msg := renewMsg(clientCtx.GetFromAddress().String(), id, max, offer)
 			if err := msg.ValidateBasic(); err != nil {
 				return err
 			}
@@ -178,6 +175,17 @@ func RenewLicenseCmd() *cobra.Command {
 	addMaxPriceFlag(cmd)
 	flags.AddTxFlagsToCmd(cmd)
 	return cmd
+}
+
+// renewMsg is the renewal of licence id under offer, as queried (nil
+// offline): it fails, costing nothing, if the owner shortens the term or
+// withdraws transferability before it executes.
+func renewMsg(licensee string, id uint64, max sdk.Coin, offer *types.LicenseOffer) *types.MsgRenewLicense {
+	msg := &types.MsgRenewLicense{Licensee: licensee, LicenseId: id, MaxPrice: max}
+	if offer != nil {
+		msg.MinTermBlocks, msg.RequireTransferable = offer.Term(), offer.Transferable
+	}
+	return msg
 }
 
 // UpdateDatasetSharesCmd replaces a dataset's revenue shares.

@@ -52,3 +52,30 @@ func TestDefaultMaxPrice(t *testing.T) {
 		t.Fatal("two denoms: no error")
 	}
 }
+
+// TestRenewMsgCarriesQueriedTerms: a renewal carries the queried offer's
+// term and transferability, so that either changed first refuses it; offline
+// (no offer) it carries neither.
+func TestRenewMsgCarriesQueriedTerms(t *testing.T) {
+	max := sdk.NewInt64Coin("uaic", 100)
+	offer := types.LicenseOffer{Kind: types.LICENSE_KIND_RENTAL, DurationBlocks: 50, Price: sdk.NewCoins(max), Transferable: true}
+	m := renewMsg("aic1x", 7, max, &offer)
+	if m.LicenseId != 7 || !m.MaxPrice.Equal(max) || m.MinTermBlocks != 50 || !m.RequireTransferable {
+		t.Fatalf("renewal under a transferable 50-block rental: %+v", m)
+	}
+	if err := types.CheckRenewalTerms(offer, m); err != nil {
+		t.Fatalf("the queried offer itself refused: %v", err)
+	}
+	withdrawn := offer
+	withdrawn.Transferable = false
+	if err := types.CheckRenewalTerms(withdrawn, m); err == nil {
+		t.Fatal("an offer whose transferability was withdrawn passed")
+	}
+	offer.Transferable = false
+	if m := renewMsg("aic1x", 7, max, &offer); m.RequireTransferable {
+		t.Fatal("a renewal of a non-transferable offer requires transferability")
+	}
+	if m := renewMsg("aic1x", 7, max, nil); m.MinTermBlocks != 0 || m.RequireTransferable {
+		t.Fatalf("offline renewal carries terms: %+v", m)
+	}
+}
