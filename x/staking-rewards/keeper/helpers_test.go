@@ -131,6 +131,13 @@ func (f *fixture) mustClaim(owner sdk.AccAddress, want ...sdk.Coin) {
 	}
 }
 
+// mustClaimNothing asserts that owner's claim is refused with ErrNoRewards.
+func (f *fixture) mustClaimNothing(owner sdk.AccAddress) {
+	f.t.Helper()
+	_, err := f.claim(owner)
+	expectErr(f.t, err, types.ErrNoRewards)
+}
+
 // deposit sends fees to the reward pool as other modules do.
 func (f *fixture) deposit(from sdk.AccAddress, coins sdk.Coins) {
 	f.t.Helper()
