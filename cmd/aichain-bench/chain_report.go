@@ -30,7 +30,9 @@ type chainResult struct {
 	NodePeakMiB float64 `json:"node_peak_rss_mib"`
 	// Blocks are the blocks the measured phases read, in height order:
 	// where the interval's tail comes from.
-	Blocks  []blockRecord `json:"blocks"`
+	Blocks []blockRecord `json:"blocks"`
+	// Targets are issue 20's targets, met or not in this run.
+	Targets []targetResult `json:"targets"`
 	options *chainOptions
 }
 
@@ -183,6 +185,7 @@ func (c *chainResult) table() string {
 	if c.NodePeakMiB > 0 {
 		fmt.Fprintf(&b, "Node peak resident memory (VmHWM): %.0f MiB.\n", c.NodePeakMiB)
 	}
+	b.WriteString(targetsText(c.targets()))
 	for _, k := range c.Kinds {
 		if k.SteadyBlocks == 0 && k.Committed > 0 {
 			fmt.Fprintf(&b, "\n%s: committed in fewer than three blocks, so the node was never saturated and there is no steady rate: raise --accounts or --per-account.", k.Kind)
@@ -216,6 +219,7 @@ func (c *chainResult) path(ext string) string {
 // write saves the table, the measurements and the chart, and prints the
 // table.
 func (c *chainResult) write() error {
+	c.Targets = c.targets()
 	table := c.table()
 	fmt.Print("\n" + table)
 	if err := os.WriteFile(c.path("md"), []byte(table), 0o644); err != nil {

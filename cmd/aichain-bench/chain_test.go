@@ -406,3 +406,49 @@ func TestAppTOMLSettings(t *testing.T) {
 		}
 	}
 }
+
+// The report says which of issue 20's targets the run met: a kind below
+// 0.9 × its send, or one without a steady rate, fails the rate target; the
+// p99 is compared with 1.3 s.
+func TestTargetsVerdicts(t *testing.T) {
+	send := kindResult{Kind: kindSend, SteadyTxPerSec: 1000, SteadyBlocks: 3, GasMean: 50}
+	c := &chainResult{Kinds: []kindResult{send,
+		{Kind: kindCreate, SteadyTxPerSec: 900, SteadyBlocks: 4, GasMean: 100},
+		{Kind: kindLock, SteadyTxPerSec: 600, SteadyBlocks: 4, GasMean: 100}},
+		Intervals: []float64{1, 1.1, 1.2}}
+	ts := c.targets()
+	if len(ts) != 3 {
+		t.Fatalf("targets: %+v", ts)
+	}
+	rate, p99, gas := ts[0], ts[1], ts[2]
+	if rate.Met || rate.Measured != "below: lock 0.60; at or above: create job 0.90" {
+		t.Errorf("rate target: %+v", rate)
+	}
+	if !p99.Met || p99.Measured != "1.20 s over 3 intervals" {
+		t.Errorf("p99 target: %+v", p99)
+	}
+	if !gas.Met || gas.Measured != "at or above: create job 1.80, lock 1.20" {
+		t.Errorf("gas target: %+v", gas)
+	}
+	text := targetsText(ts)
+	for _, want := range []string{"≥ 0.90 × its bank send's: NOT MET (below: lock 0.60", "p99 ≤ 1.3 s: met (1.20 s", "BenchmarkOpenJobsFlat"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("targets text lacks %q:\n%s", want, text)
+		}
+	}
+
+	// Every kind at 0.9 or above meets it; a kind with no steady rate, a
+	// slow interval and no kinds at all do not.
+	c.Kinds[2].SteadyTxPerSec = 950
+	c.Intervals = append(c.Intervals, 2.5)
+	if ts := c.targets(); !ts[0].Met || ts[1].Met {
+		t.Errorf("after: %+v", ts)
+	}
+	c.Kinds = append(c.Kinds, kindResult{Kind: kindClaim, Committed: 10})
+	if ts := c.targets(); ts[0].Met || !strings.Contains(ts[0].Measured, "no steady rate: claim rewards") {
+		t.Errorf("unmeasured kind: %+v", ts[0])
+	}
+	if ts := (&chainResult{Kinds: []kindResult{send}}).targets(); ts[0].Met || ts[1].Met || ts[0].Measured != "no kind measured" {
+		t.Errorf("nothing measured: %+v", ts)
+	}
+}
