@@ -3,7 +3,9 @@ package dataserver
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
@@ -131,4 +133,37 @@ func TestAttackReplayAcrossServers(t *testing.T) {
 		t.Fatalf("replayed at another server: %d %s", status, body)
 	}
 	b.assertNoByteLeaves(t, "replay", body)
+}
+
+// A stranger (any key, no licence, nothing paid) asks for versions that do
+// not exist, replaying one signed request and signing fresh ones, to make
+// the server query the chain at the attacker's rate. A version newer than
+// the served list re-reads the list at most every 2 s (as an unknown id
+// does); no request queries the version itself, none is served, and none
+// fills the replay store.
+func TestAttackAsksForVersionsThatDoNotExist(t *testing.T) {
+	fx := newFixture(t, true)
+	before := fx.chain.callCount()
+	replayed := fx.signed(t, fx.stranger, fx.url, "/v1/datasets/1/chunks/0?version=7")
+	for i := 0; i < 40; i++ {
+		req := replayed.Clone(t.Context())
+		if i%2 == 1 {
+			req = fx.signed(t, newAccount(), fx.url, "/v1/datasets/1?version="+strconv.Itoa(1000+i))
+		}
+		status, body := get(t, req)
+		if status != http.StatusNotFound {
+			t.Fatalf("request %d for a version that does not exist: status %d %s", i, status, body)
+		}
+		fx.assertNoByteLeaves(t, "unknown version", body)
+	}
+	if got := fx.chain.callCount() - before; got > 3 {
+		t.Fatalf("40 requests for versions that do not exist made %d chain queries (at most 3: the served list, every 2 s)", got)
+	}
+	if n := fx.srv.nonces.Len(); n != 0 {
+		t.Fatalf("%d nonces recorded for refused requests", n)
+	}
+	d, _ := fx.srv.catalog.get(1)
+	if _, e := fx.srv.checkVersion(t.Context(), d, 7); e == nil || !errors.Is(e, ErrNoSuchVersion) {
+		t.Fatalf("a version that does not exist: %v, want ErrNoSuchVersion", e)
+	}
 }

@@ -21,7 +21,10 @@
 // this server's audience (its public base URL). In order, with no disk or
 // chain work before the signature holds:
 //
-//  1. the signature, its audience and freshness (CPU only);
+//  1. the signature, its audience and freshness (CPU only), then that this
+//     server serves the dataset and the version is not newer than its
+//     current one (memory only: a newer one re-reads the served list at most
+//     every 2 s, whoever asks; ErrNoSuchVersion);
 //  2. the signer's access: x/datamarket's HasAccess for the dataset and
 //     version (a licence, the owner, or the assigned provider of a live job
 //     that uses it), cached briefly, with a bound on concurrent chain look-ups;

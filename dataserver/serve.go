@@ -18,14 +18,25 @@ import (
 	"github.com/aichain/aichain/x/datamarket/types"
 )
 
-// httpError is a refusal with its status and code.
+// httpError is a refusal with its status and code, and its cause when it
+// has a typed one (errors.Is).
 type httpError struct {
 	status int
 	code   string
 	msg    string
+	cause  error
 }
 
 func (e *httpError) Error() string { return e.code + ": " + e.msg }
+
+// Unwrap returns the typed cause, if any.
+func (e *httpError) Unwrap() error { return e.cause }
+
+// ErrNoSuchVersion is a request for a version newer than the dataset's
+// current one: answered 404 from the served list, with no chain query for
+// the version (any key may sign such a request, and its nonce is never
+// recorded, so it could be replayed at will).
+var ErrNoSuchVersion = errors.New("no such dataset version")
 
 func herr(status int, code, format string, args ...any) *httpError {
 	return &httpError{status: status, code: code, msg: fmt.Sprintf(format, args...)}
@@ -49,8 +60,9 @@ type grant struct {
 }
 
 // authorize checks, in this order, the request's form, its signature (CPU
-// only), that this server serves the dataset (memory only), the signer's
-// access (chain, cached), the nonce, and only then finds the version's file.
+// only), that this server serves the dataset and the version is not newer
+// than its current one (memory only), the signer's access (chain, cached),
+// the nonce, and only then finds the version's file.
 func (s *Server) authorize(r *http.Request) (*grant, *httpError) {
 	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
 	if err != nil || id == 0 {
@@ -73,6 +85,10 @@ func (s *Server) authorize(r *http.Request) (*grant, *httpError) {
 	if !ok {
 		return nil, herr(http.StatusNotFound, "not_found", "this server does not serve dataset %d", id)
 	}
+	d, e := s.checkVersion(r.Context(), d, version)
+	if e != nil {
+		return nil, e
+	}
 	if version != 0 {
 		// The file first: a 403 below then tells a validator's signed probe
 		// (an aborted job's input check) that this server holds the version.
@@ -80,14 +96,32 @@ func (s *Server) authorize(r *http.Request) (*grant, *httpError) {
 			return nil, e
 		}
 	}
-	version, e := s.hasAccess(r.Context(), id, signed.Address, version)
-	if e != nil {
+	if version, e = s.hasAccess(r.Context(), id, signed.Address, version); e != nil {
 		return nil, e
 	}
 	if err := s.nonces.Use(signed, s.cfg.Now()); err != nil {
 		return nil, refusal(err)
 	}
 	return s.locate(r.Context(), d, version, signed.Address)
+}
+
+// checkVersion refuses, from memory, a version newer than the served list
+// says is current. The list is re-read first (at most every 2 s, whoever
+// asks, as for an unknown id), since the owner may have just published it;
+// it returns the dataset as last read.
+func (s *Server) checkVersion(ctx context.Context, d servedDataset, version uint64) (servedDataset, *httpError) {
+	if version <= d.version {
+		return d, nil
+	}
+	if s.refreshSoon(ctx) {
+		if fresh, ok := s.catalog.get(d.id); ok {
+			if d = fresh; version <= d.version {
+				return d, nil
+			}
+		}
+	}
+	return d, &httpError{status: http.StatusNotFound, code: "not_found", cause: ErrNoSuchVersion,
+		msg: fmt.Sprintf("dataset %d has no version %d (current %d)", d.id, version, d.version)}
 }
 
 func refusal(err error) *httpError {
