@@ -50,6 +50,9 @@ func (k Keeper) CreateJob(ctx context.Context, requester sdk.AccAddress, msg *ty
 	if err := checkFeeDenoms(params, terms); err != nil {
 		return 0, err
 	}
+	if err := checkDatasetFeeCovered(params, msg.MaxPrice, terms); err != nil {
+		return 0, err
+	}
 	assurance := assuranceOf(msg)
 	bought, err := params.AdmitAssurance(assurance, terms.Shape, msg.Workload.ChunkRows, chunks)
 	if err != nil {
@@ -83,6 +86,26 @@ func checkFeeDenoms(params types.Params, terms types.JobTerms) error {
 	}
 	if err := params.CheckAllowed("dataset fee", terms.Dataset.Fee); err != nil {
 		return errorsmod.Wrapf(err, "dataset %d", terms.DatasetID)
+	}
+	return nil
+}
+
+// checkDatasetFeeCovered refuses a job whose dataset fee the compensation
+// of its winner's timeout could not cover (params.TimeoutCompensation, in
+// the fee's denoms). The award makes the fee the dataset owner's whatever the
+// outcome, and a timeout compensates the requester from the winner's
+// collateral, which is sized to max_price: a winner that is the dataset's
+// owner (or its accomplice) could otherwise time out on purpose and be paid
+// a fee larger than its penalty out of an honest requester's escrow
+// (TestAttackDatasetOwnerWinsAndTimesOut).
+func checkDatasetFeeCovered(params types.Params, maxPrice sdk.Coin, terms types.JobTerms) error {
+	fee := terms.Dataset.Fee
+	if fee.IsZero() {
+		return nil
+	}
+	if comp := params.TimeoutCompensation(maxPrice); !fee.IsAllLTE(comp) {
+		return types.ErrDatasetFeeUncovered.Wrapf("dataset %d fee %s: a timeout of the winner compensates at most %q at max_price %s; raise max_price",
+			terms.DatasetID, fee, comp, maxPrice)
 	}
 	return nil
 }

@@ -48,4 +48,5 @@ var (
 	ErrBeaconKeyTaken         = errors.Register(ModuleName, 63, "beacon key registered by another validator")
 	ErrDatasetVersionChanged  = errors.Register(ModuleName, 64, "the dataset's current version is not the one the job pins")
 	ErrIDsExhausted           = errors.Register(ModuleName, 65, "job ids exhausted")
+	ErrDatasetFeeUncovered    = errors.Register(ModuleName, 66, "the winner's collateral cannot compensate the job's dataset fee")
 )

@@ -294,3 +294,20 @@ func (p Params) Collateral(maxPrice sdk.Coin) sdk.Coin {
 	}
 	return p.BidDeposit
 }
+
+// TimeoutCompensation is the most a job of maxPrice compensates its
+// requester when its winner times out (x/compute's forfeitCollateral):
+// requester_compensation_bps of slash_fraction_timeout of each part of the
+// collateral a commitment puts up (BidCollateral), per denom, rounded down
+// as the keeper rounds. Withholding (the whole collateral) and fraud (at
+// least the whole collateral) compensate at least as much.
+func (p Params) TimeoutCompensation(maxPrice sdk.Coin) sdk.Coins {
+	lock, price := p.BidCollateral(maxPrice)
+	penalty := sdk.NewCoins()
+	for _, c := range []sdk.Coin{lock, price} {
+		if cut := c.Amount.MulRaw(int64(p.SlashFractionTimeout)).QuoRaw(common.BasisPoints); cut.IsPositive() {
+			penalty = penalty.Add(sdk.NewCoin(c.Denom, cut))
+		}
+	}
+	return common.FeePart(penalty, p.RequesterCompensationBps)
+}
