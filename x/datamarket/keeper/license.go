@@ -123,7 +123,8 @@ func sellableOffer(d types.Dataset, index uint32) (types.LicenseOffer, error) {
 // ValidateBasic). The offer's price at execution must be within
 // msg.MaxPrice, and its kind, term and transferability those of
 // msg.ExpectedOffer if set; a buyer who holds a valid licence of the same kind covering
-// the current version is refused; the term is capped at max_term_blocks.
+// the current version is refused; an offer whose term exceeds
+// max_term_blocks is refused (termWithinCap).
 func (k Keeper) PurchaseLicense(ctx context.Context, buyer sdk.AccAddress, msg *types.MsgPurchaseLicense) (types.License, error) {
 	buyerStr, err := k.addrString(buyer)
 	if err != nil {
@@ -146,16 +147,19 @@ func (k Keeper) PurchaseLicense(ctx context.Context, buyer sdk.AccAddress, msg *
 	if err := types.CheckExpectedOffer(offer, msg.ExpectedOffer); err != nil {
 		return types.License{}, errorsmod.Wrapf(err, "dataset %d offer %d", d.Id, msg.OfferIndex)
 	}
+	params, err := k.GetParams(ctx)
+	if err != nil {
+		return types.License{}, err
+	}
+	if err := termWithinCap(offer, params.MaxTermBlocks); err != nil {
+		return types.License{}, errorsmod.Wrapf(err, "dataset %d offer %d", d.Id, msg.OfferIndex)
+	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	h := sdkCtx.BlockHeight()
 	if held, found, err := k.heldOfKind(ctx, d.Id, buyerStr, offer.Kind, d.Version, h); err != nil {
 		return types.License{}, err
 	} else if found {
 		return types.License{}, errorsmod.Wrapf(types.ErrAlreadyLicensed, "licence %d already covers dataset %d version %d (renew it instead)", held.Id, d.Id, d.Version)
-	}
-	params, err := k.GetParams(ctx)
-	if err != nil {
-		return types.License{}, err
 	}
 	fee, err := k.pay(ctx, buyer, offer.Price, d.Shares)
 	if err != nil {
@@ -180,6 +184,21 @@ func (k Keeper) PurchaseLicense(ctx context.Context, buyer sdk.AccAddress, msg *
 		LicenseId: id, DatasetId: d.Id, Licensee: l.Licensee, Kind: l.Kind, Price: l.Price,
 		MarketFee: fee, ExpiresHeight: l.ExpiresHeight,
 	})
+}
+
+// termWithinCap refuses an offer whose term is longer than max_term_blocks
+// (ErrInvalidOffer): listing checks it, but governance may have lowered the
+// cap since. A licence never runs past the cap, so selling or renewing under
+// such an offer would take the whole price for part of the term, and the
+// term the buyer signed for (expected_offer, min_term_blocks) would pass its
+// check unmet (TestAttackOwnerSellsTermBeyondCap). The owner republishes the
+// offer within the cap (MsgUpdateDataset).
+func termWithinCap(offer types.LicenseOffer, maxTerm uint64) error {
+	if offer.Term() > maxTerm {
+		return errorsmod.Wrapf(types.ErrInvalidOffer, "the offer's term of %d blocks exceeds max_term_blocks %d: it sells only once the owner republishes it within the cap",
+			offer.Term(), maxTerm)
+	}
+	return nil
 }
 
 // nextLicenseID returns a fresh licence id; ids start at 1 (modkit.NextID).

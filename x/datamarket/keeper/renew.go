@@ -13,10 +13,14 @@ import (
 )
 
 // RenewedExpiry is the expiry a renewal of l under offer would give at the
-// current height, or ErrRenewalTooEarly (see renewedExpiry).
+// current height, or ErrRenewalTooEarly (see renewedExpiry), or
+// ErrInvalidOffer for an offer longer than max_term_blocks (termWithinCap).
 func (k Keeper) RenewedExpiry(ctx context.Context, l types.License, offer types.LicenseOffer) (int64, error) {
 	params, err := k.GetParams(ctx)
 	if err != nil {
+		return 0, err
+	}
+	if err := termWithinCap(offer, params.MaxTermBlocks); err != nil {
 		return 0, err
 	}
 	return renewedExpiry(l, offer.Term(), params.MaxTermBlocks, sdk.UnwrapSDKContext(ctx).BlockHeight())
@@ -44,7 +48,8 @@ func renewedExpiry(l types.License, term, maxTerm uint64, h int64) (int64, error
 // RenewLicense extends licensee's RENTAL or SUBSCRIPTION licence under the
 // dataset's current offer of its kind (types.RenewalOffer), whose price must be
 // within msg.MaxPrice: one term from its expiry, or from now if it has
-// passed, never beyond now + max_term_blocks (renewedExpiry). The licence
+// passed, never beyond now + max_term_blocks (renewedExpiry); an offer
+// longer than max_term_blocks is refused (termWithinCap). The licence
 // takes the offer's price, term and transferability; a SUBSCRIPTION also
 // moves to the current version. The dataset must still be listed (msg has
 // passed ValidateBasic).
@@ -79,6 +84,9 @@ func (k Keeper) RenewLicense(ctx context.Context, licensee sdk.AccAddress, msg *
 	params, err := k.GetParams(ctx)
 	if err != nil {
 		return l, err
+	}
+	if err := termWithinCap(offer, params.MaxTermBlocks); err != nil {
+		return l, errorsmod.Wrapf(err, "renewal of licence %d under dataset %d offer %d", l.Id, d.Id, index)
 	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	expires, err := renewedExpiry(l, offer.Term(), params.MaxTermBlocks, sdkCtx.BlockHeight())

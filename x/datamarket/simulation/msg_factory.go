@@ -172,6 +172,10 @@ func MsgPurchaseLicenseFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.Msg
 			reporter.Skip("PER_JOB offers are not sold")
 			return nil, nil
 		}
+		if p, err := k.GetParams(ctx); err != nil || offer.Term() > p.MaxTermBlocks {
+			reporter.Skip("the offer's term exceeds max_term_blocks")
+			return nil, nil
+		}
 		buyer := testData.AnyAccount(reporter, simsx.ExcludeAddresses(d.Owner), simsx.WithLiquidBalanceGTE(offer.Price...))
 		if reporter.IsSkipped() {
 			return nil, nil
