@@ -47,6 +47,9 @@ var (
 	ErrMalformedExtension = errors.New("malformed vote extension")
 	// ErrMalformedInjection is an injected extended commit that does not decode.
 	ErrMalformedInjection = errors.New("malformed injected extended commit")
+	// ErrProposalTooLarge is a proposal (or its injected commit alone) over
+	// the block's MaxTxBytes as CometBFT counts it, framing included.
+	ErrProposalTooLarge = errors.New("proposal exceeds the block's byte limit")
 )
 
 // validVerdict tells the verdict kinds this binary writes and tallies: every

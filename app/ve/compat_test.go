@@ -123,8 +123,8 @@ func TestAttackOversizedCommitLosesTheRound(t *testing.T) {
 	if err != nil {
 		t.Fatalf("PrepareProposal with an oversized commit: %v", err)
 	}
-	if int64(len(prep.Txs[0])) > maxTx {
-		t.Fatalf("injection of %d bytes, limit %d", len(prep.Txs[0]), maxTx)
+	if blockTxBytes(prep.Txs[0]) > maxTx {
+		t.Fatalf("injection of %d bytes in the block, limit %d", blockTxBytes(prep.Txs[0]), maxTx)
 	}
 	_, injected, err := inj.Decode(prep.Txs[0])
 	if err != nil {
@@ -236,8 +236,8 @@ func FuzzPrepareProposalFits(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if len(prep.Txs) == 0 || int64(len(prep.Txs[0])) > maxTx {
-			t.Fatalf("proposal of %d txs, injection over the limit %d", len(prep.Txs), maxTx)
+		if len(prep.Txs) == 0 || fitsBlock(prep.Txs, maxTx) != nil {
+			t.Fatalf("proposal of %d txs, over the limit %d", len(prep.Txs), maxTx)
 		}
 		_, injected, err := inj.Decode(prep.Txs[0])
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	cryptoenc "github.com/cometbft/cometbft/crypto/encoding"
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
+	cmttypes "github.com/cometbft/cometbft/types"
 	protoio "github.com/cosmos/gogoproto/io"
 
 	"cosmossdk.io/log"
@@ -74,12 +75,17 @@ func (h *ProposalHandler) PrepareProposal() sdk.PrepareProposalHandler {
 		if err != nil {
 			return nil, err
 		}
-		inner.MaxTxBytes -= int64(len(injected))
+		// CometBFT counts each transaction with its protobuf framing
+		// (blockTxBytes), and panics the proposer whose block exceeds MaxTxBytes.
+		inner.MaxTxBytes -= blockTxBytes(injected)
 		resp, err = h.prepare(ctx, &inner)
 		if err != nil {
 			return nil, err
 		}
 		resp.Txs = append([][]byte{injected}, h.withoutInjections(resp.Txs)...)
+		if err := fitsBlock(resp.Txs, req.MaxTxBytes); err != nil {
+			return nil, err
+		}
 		return resp, nil
 	}
 }
@@ -157,7 +163,7 @@ func (h *ProposalHandler) fitInjection(height, maxTxBytes int64, eci abci.Extend
 	if err != nil {
 		return nil, fmt.Errorf("encode injected commit: %w", err)
 	}
-	if int64(len(injected)) <= maxTxBytes {
+	if blockTxBytes(injected) <= maxTxBytes {
 		return injected, nil
 	}
 	var total, committed int64
@@ -181,7 +187,7 @@ func (h *ProposalHandler) fitInjection(height, maxTxBytes int64, eci abci.Extend
 	required := total*2/3 + 1
 	dropped := 0
 	for _, i := range droppable {
-		if int64(len(injected)) <= maxTxBytes {
+		if blockTxBytes(injected) <= maxTxBytes {
 			break
 		}
 		v := &eci.Votes[i]
@@ -198,11 +204,33 @@ func (h *ProposalHandler) fitInjection(height, maxTxBytes int64, eci abci.Extend
 	if dropped > 0 {
 		h.logger.Info("dropped vote extensions to fit the block", "height", height, "dropped", dropped, "bytes", len(injected))
 	}
-	if int64(len(injected)) > maxTxBytes {
-		return nil, fmt.Errorf("injected commit (%d bytes, extensions of 2/3 of the power) exceeds the block's byte limit %d",
-			len(injected), maxTxBytes)
+	if n := blockTxBytes(injected); n > maxTxBytes {
+		return nil, fmt.Errorf("%w: injected commit (%d bytes in the block, extensions of 2/3 of the power), limit %d",
+			ErrProposalTooLarge, n, maxTxBytes)
 	}
 	return injected, nil
+}
+
+// blockTxBytes is what a transaction takes of a block's MaxTxBytes: its
+// bytes with their protobuf field tag and length, as CometBFT counts them
+// (types.Txs.Validate).
+func blockTxBytes(tx []byte) int64 {
+	return cmttypes.ComputeProtoSizeForTxs([]cmttypes.Tx{tx})
+}
+
+// fitsBlock checks a proposal against the block's byte limit as CometBFT
+// does: one over it makes CometBFT panic the proposer (CreateProposalBlock),
+// where an error from PrepareProposal only loses the round (baseapp then
+// proposes CometBFT's own transactions, which fit).
+func fitsBlock(txs [][]byte, maxTxBytes int64) error {
+	var n int64
+	for _, tx := range txs {
+		n += blockTxBytes(tx)
+	}
+	if n > maxTxBytes {
+		return fmt.Errorf("%w: %d transactions of %d bytes in the block, limit %d", ErrProposalTooLarge, len(txs), n, maxTxBytes)
+	}
+	return nil
 }
 
 // pruneExtendedCommit marks absent every commit vote whose extension is

@@ -72,8 +72,8 @@ func TestPrepareAndProcessProposal(t *testing.T) {
 	if len(resp.Txs) != 2 || !inj.Holds(resp.Txs[0]) || !bytes.Equal(resp.Txs[1], userTx) {
 		t.Fatalf("proposal txs: want [injection, user tx], got %d txs", len(resp.Txs))
 	}
-	if want := int64(1<<20) - int64(len(resp.Txs[0])); rec.prepareMax != want {
-		t.Fatalf("inner prepare got MaxTxBytes %d, want %d (injection counted)", rec.prepareMax, want)
+	if want := int64(1<<20) - blockTxBytes(resp.Txs[0]); rec.prepareMax != want {
+		t.Fatalf("inner prepare got MaxTxBytes %d, want %d (injection counted, framing included)", rec.prepareMax, want)
 	}
 	injHeight, injected, err := inj.Decode(resp.Txs[0])
 	if err != nil {
