@@ -149,6 +149,11 @@ func attackTable(p types.Params) string {
 		{"20", "verification work bomb (requester buys FULL on a huge job)", "gas: refused at creation", "0",
 			fmt.Sprintf("at most %d chunks, samples × chunk bytes ≤ max_chunk_bytes × verification_blocks, sampled work ≤ max_work_per_exec_block × verification_blocks", types.MaxAssuranceSamples),
 			"`TestAttackAssuranceWorkBomb`"},
+		{"21", "timing out a job over one's own dataset (dataset owner running the winner)",
+			fmt.Sprintf("its timeout penalty, at least the dataset fee: a job whose timeout compensation (%.4g × max_price here) could not cover its dataset fee is refused at creation (`ErrDatasetFeeUncovered`)",
+				float64(p.CollateralRatioBps)*float64(p.SlashFractionTimeout)*float64(p.RequesterCompensationBps)/1e12),
+			"< 0 (was the fee less the market's cut, for a penalty sized to max_price alone)",
+			"compensated the dataset fee; loses the creation fee, as on any timeout", "`TestAttackDatasetOwnerWinsAndTimesOut`"},
 	}
 	for _, r := range rows {
 		b.WriteString("| " + strings.Join(r, " | ") + " |\n")
