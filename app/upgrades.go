@@ -40,8 +40,8 @@ var Upgrades = []Upgrade{
 	// (verification_fee_per_sample, beacon_window_blocks; validators then
 	// register beacon keys with MsgRegisterBeaconKey; the provider index
 	// loses its entries of jobs without a winner; the beacon keys are
-	// counted), x/modelregistry 1→2 (a name's latest version kept by
-	// folded name), x/datamarket 2→3 (the pairs of dataset and licensee
+	// counted), x/modelregistry 1→3 (a name's latest version kept by
+	// folded name; each weights file filed as its first model's), x/datamarket 2→3 (the pairs of dataset and licensee
 	// that held a licence) and x/staking-rewards 1→3 (per-owner reward index;
 	// reward_denoms, listing the denoms already distributed). No store is
 	// added. It also brings the

@@ -29,8 +29,10 @@ import (
 
 // ConsensusVersion is the module's consensus version: 2 since a name's
 // latest version is kept by folded name, read by point where version 1 read
-// an index by iterator (keeper.Migrator.Migrate1to2).
-const ConsensusVersion = 2
+// an index by iterator (keeper.Migrator.Migrate1to2); 3 since a weights
+// file belongs to the first model name that registers it (Weights,
+// keeper.Migrator.Migrate2to3).
+const ConsensusVersion = 3
 
 var (
 	_ module.HasGenesis          = AppModule{}
@@ -89,6 +91,9 @@ func (am AppModule) RegisterServices(cfg module.Configurator) {
 	types.RegisterQueryServer(cfg.QueryServer(), keeper.NewQueryServerImpl(am.keeper))
 	if err := cfg.RegisterMigration(types.ModuleName, 1, keeper.NewMigrator(am.keeper).Migrate1to2); err != nil {
 		panic(fmt.Errorf("register the %s 1→2 migration: %w", types.ModuleName, err))
+	}
+	if err := cfg.RegisterMigration(types.ModuleName, 2, keeper.NewMigrator(am.keeper).Migrate2to3); err != nil {
+		panic(fmt.Errorf("register the %s 2→3 migration: %w", types.ModuleName, err))
 	}
 }
 

@@ -10,8 +10,8 @@ import (
 	"github.com/aichain/aichain/x/modelregistry/types"
 )
 
-// InitGenesis loads the module state from a validated genesis; the indexes
-// and Latest are rebuilt from the models. Beyond gs.Validate, it checks what needs
+// InitGenesis loads the module state from a validated genesis; the indexes,
+// Latest and Weights are rebuilt from the models. Beyond gs.Validate, it checks what needs
 // state: no model's owner or share is a module account.
 func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	if err := gs.Validate(); err != nil {
@@ -38,6 +38,9 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		}
 	}
 	if err := k.setLatest(ctx, gs.Models); err != nil {
+		return err
+	}
+	if err := k.setWeights(ctx, gs.Models); err != nil {
 		return err
 	}
 	return k.ModelSeq.Set(ctx, gs.NextModelId)
@@ -78,6 +81,25 @@ func (k Keeper) setLatest(ctx context.Context, models []types.Model) error {
 	for _, f := range slices.Sorted(maps.Keys(latest)) {
 		if err := k.Latest.Set(ctx, f, latest[f]); err != nil {
 			return errorsmod.Wrapf(err, "latest version of %q", f)
+		}
+	}
+	return nil
+}
+
+// setWeights files the weights of models, in any order, as the first
+// model's (lowest id) that holds them. Models of two names that hold the
+// same weights (registered before the rule, Migrate2to3) stay as they are;
+// only new ones are refused.
+func (k Keeper) setWeights(ctx context.Context, models []types.Model) error {
+	first := make(map[string]uint64, len(models))
+	for _, m := range models {
+		if id, ok := first[m.Sha256]; !ok || m.Id < id {
+			first[m.Sha256] = m.Id
+		}
+	}
+	for _, sha := range slices.Sorted(maps.Keys(first)) {
+		if err := k.Weights.Set(ctx, sha, first[sha]); err != nil {
+			return errorsmod.Wrapf(err, "weights %s", sha)
 		}
 	}
 	return nil

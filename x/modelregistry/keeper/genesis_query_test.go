@@ -72,6 +72,9 @@ func TestGenesisRoundTrip(t *testing.T) {
 	if m, err := g.k.LatestVersion(g.ta.Ctx, "a"); err != nil || m.Version != "2" {
 		t.Fatalf("latest version of a after import: %v %v, want version 2", m, err)
 	}
+	for _, id := range []uint64{a1, b1} { // each file is its model's again
+		g.wantWeights(t, f.model(t, id).Sha256, id)
+	}
 	again, err := g.k.ExportGenesis(g.ta.Ctx)
 	if err != nil {
 		t.Fatal(err)

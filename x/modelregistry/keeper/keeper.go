@@ -80,6 +80,11 @@ type Keeper struct {
 	// (an iterator on an index, there, cost a scan of the block's writes to
 	// the module's store at every registration).
 	Latest collections.Map[string, uint64]
+	// Weights maps a weights file's sha256 to the id of the first model
+	// that registered it. The weights belong to that model's name: another
+	// name may not register them (ErrWeightsTaken), so no one passes off
+	// another owner's weights as a model of their own, at their own fees.
+	Weights collections.Map[string, uint64]
 
 	// Read-only views of the owner and name indexes, for paginated queries.
 	modelsByOwner collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
@@ -111,6 +116,8 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, ak 
 		Models: collections.NewIndexedMap(sb, types.ModelsKey, "models", collections.Uint64Key,
 			codec.CollValue[types.Model](cdc), NewModelIndexes(sb, addressCodec)),
 		Latest: collections.NewMap(sb, types.LatestByFoldedNameKey, "latest_by_folded_name",
+			collections.StringKey, collections.Uint64Value),
+		Weights: collections.NewMap(sb, types.WeightsKey, "first_model_by_sha256",
 			collections.StringKey, collections.Uint64Value),
 		modelsByOwner: modkit.IndexView(storeService, types.ModelsByOwnerKey, "models_by_owner",
 			sdk.AccAddressKey, collections.Uint64Key),

@@ -40,3 +40,19 @@ func (k Keeper) foldedNameV1() collections.KeySet[collections.Pair[string, uint6
 	return modkit.IndexView(k.storeService, types.ModelsByFoldedNameKey, "models_by_folded_name",
 		collections.StringKey, collections.Uint64Key)
 }
+
+// Migrate2to3 files every model's weights (Weights: sha256 → the id of the
+// first model holding them), so that a name may no longer register weights
+// another name registered first. It reads every model once; no model or
+// coin changes.
+func (m Migrator) Migrate2to3(ctx sdk.Context) error {
+	var models []types.Model
+	err := m.k.Models.Walk(ctx, nil, func(_ uint64, model types.Model) (bool, error) {
+		models = append(models, model)
+		return false, nil
+	})
+	if err == nil {
+		err = m.k.setWeights(ctx, models)
+	}
+	return errorsmod.Wrap(err, "migrate modelregistry 2→3: weights")
+}

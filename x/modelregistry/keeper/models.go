@@ -45,8 +45,10 @@ func (k Keeper) ownedModel(ctx context.Context, id uint64, signer sdk.AccAddress
 	return m, nil
 }
 
-// newModel validates and stores a new model version and returns it.
-func (k Keeper) newModel(ctx context.Context, owner sdk.AccAddress, spec types.ModelSpec) (types.Model, error) {
+// newModel validates and stores a new model version and returns it, and
+// files its weights as the model's unless they are on file already
+// (weightsOnFile: checkWeights found them under the same name).
+func (k Keeper) newModel(ctx context.Context, owner sdk.AccAddress, spec types.ModelSpec, weightsOnFile bool) (types.Model, error) {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return types.Model{}, errorsmod.Wrap(err, "read params")
@@ -81,11 +83,40 @@ func (k Keeper) newModel(ctx context.Context, owner sdk.AccAddress, spec types.M
 	if err := k.Latest.Set(ctx, types.FoldName(m.Name), id); err != nil {
 		return types.Model{}, errorsmod.Wrapf(err, "store model %d as its name's latest", id)
 	}
+	if !weightsOnFile {
+		if err := k.Weights.Set(ctx, m.Sha256, id); err != nil {
+			return types.Model{}, errorsmod.Wrapf(err, "file model %d's weights", id)
+		}
+	}
 	return m, nil
 }
 
+// checkWeights refuses weights (spec.Sha256) that a model of another name
+// registered first (Weights; names equal up to case are one name), and
+// reports whether they are on file: a version of the same name may publish
+// them again. New weights cost one read (Has: no error value built).
+func (k Keeper) checkWeights(ctx context.Context, spec types.ModelSpec) (onFile bool, err error) {
+	if onFile, err = k.Weights.Has(ctx, spec.Sha256); err != nil || !onFile {
+		return onFile, err
+	}
+	id, err := k.Weights.Get(ctx, spec.Sha256)
+	if err != nil {
+		return true, err
+	}
+	first, err := k.GetModel(ctx, id)
+	if err != nil {
+		return true, err
+	}
+	if types.FoldName(first.Name) != types.FoldName(spec.Name) {
+		return true, errorsmod.Wrapf(types.ErrWeightsTaken, "weights sha256 %s belong to model %d (%s %s of %s): a file belongs to the first model name that registers it",
+			spec.Sha256, first.Id, first.Name, first.Version, first.Owner)
+	}
+	return true, nil
+}
+
 // RegisterModel registers the first version of a new model name and returns
-// its id. A name equal up to case to a registered one is refused. A free
+// its id. A name equal up to case to a registered one is refused, and so
+// are weights another model registered (checkWeights). A free
 // name costs one read of Latest (a miss) and no error value: the refusals'
 // reasons are worked out only for a name that is taken (nameTaken).
 func (k Keeper) RegisterModel(ctx context.Context, owner sdk.AccAddress, spec types.ModelSpec) (uint64, error) {
@@ -96,7 +127,11 @@ func (k Keeper) RegisterModel(ctx context.Context, owner sdk.AccAddress, spec ty
 	if taken {
 		return 0, k.nameTaken(ctx, latest, spec)
 	}
-	m, err := k.newModel(ctx, owner, spec)
+	onFile, err := k.checkWeights(ctx, spec)
+	if err != nil {
+		return 0, err
+	}
+	m, err := k.newModel(ctx, owner, spec, onFile)
 	if err != nil {
 		return 0, err
 	}
@@ -131,7 +166,8 @@ func (k Keeper) checkNewVersion(ctx context.Context, spec types.ModelSpec) error
 }
 
 // PublishVersion publishes a new version of a name whose latest version owner
-// owns, and returns its id.
+// owns, and returns its id. Its weights may be new or the name's own, not
+// another name's (checkWeights).
 func (k Keeper) PublishVersion(ctx context.Context, owner sdk.AccAddress, spec types.ModelSpec) (uint64, error) {
 	latest, err := k.LatestVersion(ctx, spec.Name)
 	if err != nil {
@@ -144,7 +180,11 @@ func (k Keeper) PublishVersion(ctx context.Context, owner sdk.AccAddress, spec t
 	if err := k.checkNewVersion(ctx, spec); err != nil {
 		return 0, err
 	}
-	m, err := k.newModel(ctx, owner, spec)
+	onFile, err := k.checkWeights(ctx, spec)
+	if err != nil {
+		return 0, err
+	}
+	m, err := k.newModel(ctx, owner, spec, onFile)
 	if err != nil {
 		return 0, err
 	}

@@ -22,4 +22,5 @@ var (
 	ErrInvalidGenesis   = errors.Register(ModuleName, 16, "invalid genesis")
 	ErrInvalidOwner     = errors.Register(ModuleName, 17, "invalid owner")
 	ErrIDsExhausted     = errors.Register(ModuleName, 18, "model ids exhausted")
+	ErrWeightsTaken     = errors.Register(ModuleName, 19, "the weights belong to another model name")
 )

@@ -33,4 +33,7 @@ var (
 	// latest version: names equal up to case are one name, and registering
 	// or publishing reads one entry (Map).
 	LatestByFoldedNameKey = collections.NewPrefix(7)
+	// WeightsKey maps a weights file's sha256 to the id of the first model
+	// that registered it: the weights belong to that model's name (Map).
+	WeightsKey = collections.NewPrefix(8)
 )
