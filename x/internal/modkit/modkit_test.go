@@ -3,6 +3,7 @@ package modkit_test
 import (
 	"context"
 	"errors"
+	"math"
 	"testing"
 
 	"github.com/aichain/aichain/testutil/events"
@@ -278,5 +279,37 @@ func TestNewModuleAccounts(t *testing.T) {
 		if got := m.IsModuleAccount(e.ctx, sdk.AccAddress(addr)); got != want {
 			t.Errorf("%s: module account = %t, want %t", sdk.AccAddress(addr), got, want)
 		}
+	}
+}
+
+// TestAttackHugePageLimit: anyone can ask a public node for a page of
+// 2^64−1 entries, to make it read and encode a whole collection in one
+// request. A page holds at most MaxPageLimit entries, and its next_key
+// leads on to the rest; the caller's request is not changed.
+func TestAttackHugePageLimit(t *testing.T) {
+	e := newEnv(t)
+	m := collections.NewMap(e.sb, collections.NewPrefix(1), "items", collections.Uint64Key, collections.Uint64Value)
+	if _, err := e.sb.Build(); err != nil {
+		t.Fatal(err)
+	}
+	const n = modkit.MaxPageLimit + 5
+	for id := uint64(1); id <= n; id++ {
+		if err := m.Set(e.ctx, id, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id := func(k, _ uint64) (uint64, error) { return k, nil }
+	req := &query.PageRequest{Limit: math.MaxUint64, CountTotal: true}
+	page, res, err := modkit.Paginate(e.ctx, m, req, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page) != modkit.MaxPageLimit || len(res.NextKey) == 0 || res.Total != n || req.Limit != math.MaxUint64 {
+		t.Fatalf("a page of limit 2^64-1: %d entries, next key %x, total %d, request limit now %d; want %d, a next key, %d, unchanged",
+			len(page), res.NextKey, res.Total, req.Limit, modkit.MaxPageLimit, n)
+	}
+	rest, res, err := modkit.Paginate(e.ctx, m, &query.PageRequest{Key: res.NextKey, Limit: math.MaxUint64}, id)
+	if err != nil || len(rest) != 5 || rest[0] != modkit.MaxPageLimit+1 || len(res.NextKey) != 0 {
+		t.Fatalf("the next page: %v, %v, next key %x", rest, err, res.NextKey)
 	}
 }

@@ -44,13 +44,32 @@ func pageStatus(err error) error {
 	return status.Error(codes.InvalidArgument, err.Error())
 }
 
+// MaxPageLimit is the most entries one page of any list query holds: a
+// larger limit is lowered to it (the page's next_key then leads on), so
+// that no single request, which anyone can send a public node, makes it
+// read and encode a whole collection. The SDK's default, for a request
+// without a limit, is 100.
+const MaxPageLimit = 1000
+
+// capPage returns req with its limit lowered to MaxPageLimit (a copy: the
+// caller's request is not changed).
+func capPage(req *query.PageRequest) *query.PageRequest {
+	if req == nil || req.Limit <= MaxPageLimit {
+		return req
+	}
+	capped := *req
+	capped.Limit = MaxPageLimit
+	return &capped
+}
+
 // Paginate pages a whole collection in key order (query.PageRequest: key or
-// offset, limit, count_total, reverse) and maps each entry with transform.
+// offset, limit up to MaxPageLimit, count_total, reverse) and maps each
+// entry with transform.
 // Errors are gRPC status errors.
 func Paginate[K, V any, C query.Collection[K, V], T any](ctx context.Context, coll C, req *query.PageRequest,
 	transform func(K, V) (T, error),
 ) ([]T, *query.PageResponse, error) {
-	out, page, err := query.CollectionPaginate(ctx, coll, req, func(k K, v V) (T, error) {
+	out, page, err := query.CollectionPaginate(ctx, coll, capPage(req), func(k K, v V) (T, error) {
 		t, err := transform(k, v)
 		if err != nil {
 			return t, loadError{err}
@@ -70,7 +89,7 @@ func Paginate[K, V any, C query.Collection[K, V], T any](ctx context.Context, co
 func PaginateRef[R, PK, T any](ctx context.Context, view collections.KeySet[collections.Pair[R, PK]], ref R,
 	req *query.PageRequest, load func(context.Context, PK) (T, error),
 ) ([]T, *query.PageResponse, error) {
-	out, page, err := query.CollectionPaginate(ctx, view, req,
+	out, page, err := query.CollectionPaginate(ctx, view, capPage(req),
 		func(key collections.Pair[R, PK], _ collections.NoValue) (T, error) {
 			t, err := load(ctx, key.K2())
 			if err != nil {
@@ -89,7 +108,7 @@ func PaginateRef[R, PK, T any](ctx context.Context, view collections.KeySet[coll
 func PaginatePrefix[K1, K2, V any, C query.Collection[collections.Pair[K1, K2], V], T any](ctx context.Context, coll C, prefix K1,
 	req *query.PageRequest, transform func(collections.Pair[K1, K2], V) (T, error),
 ) ([]T, *query.PageResponse, error) {
-	out, page, err := query.CollectionPaginate(ctx, coll, req,
+	out, page, err := query.CollectionPaginate(ctx, coll, capPage(req),
 		func(k collections.Pair[K1, K2], v V) (T, error) {
 			t, err := transform(k, v)
 			if err != nil {
