@@ -132,6 +132,7 @@ type Agent struct {
 	me      string
 	auth    *authorizer
 	cap     *capacity
+	sizing  sizer // jobs sized for a bid off the pipeline goroutine
 
 	withheldSince sync.Map // job id → time of its first chunk request (Fault.WithholdFor)
 
@@ -191,6 +192,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.recs = recs
 	a.auth.loadJobs(recs)
 	a.cap.calibrate(ctx, a.backend, a.log)
+	a.sizing.start(ctx)
 	if err := a.start(ctx); err != nil {
 		return err
 	}

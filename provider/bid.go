@@ -52,7 +52,23 @@ func (a *Agent) bid(ctx context.Context) error {
 	if err != nil || !found || prov.Status != computetypes.ProviderStatus_PROVIDER_STATUS_ACTIVE {
 		return err
 	}
-	budget := a.freeBond(prov)
+	a.decideOpen(ctx, open, a.freeBond(prov))
+	// The salts are on disk before any commitment is sent.
+	if err := a.flush(); err != nil {
+		return err
+	}
+	return a.commit(ctx)
+}
+
+// decideOpen decides on the open jobs it has not seen, earliest commit end
+// first, within budget (the free bond): a bid becomes a record, a refusal
+// is remembered until the job's commit end.
+func (a *Agent) decideOpen(ctx context.Context, open []computetypes.Job, budget sdk.Coin) {
+	// A job still being sized (its model or dataset server is slow) waits
+	// for a later step; this one does not wait for it beyond bidWait.
+	a.sizing.prune(a.height)
+	ctx, cancel := context.WithTimeout(ctx, a.bidWait())
+	defer cancel()
 	sort.Slice(open, func(i, j int) bool { return open[i].CommitEnd < open[j].CommitEnd })
 	for _, job := range open {
 		if _, seen := a.recs[job.Id]; seen {
@@ -62,6 +78,9 @@ func (a *Agent) bid(ctx context.Context) error {
 			continue
 		}
 		r, why := a.decide(ctx, job, &budget)
+		if why == whySizing {
+			continue
+		}
 		if r == nil {
 			a.skip[job.Id] = job.CommitEnd
 			a.metrics.Skipped.WithLabelValues(why).Inc()
@@ -71,11 +90,6 @@ func (a *Agent) bid(ctx context.Context) error {
 		a.recs[r.ID] = r
 		a.touch(r)
 	}
-	// The salts are on disk before any commitment is sent.
-	if err := a.flush(); err != nil {
-		return err
-	}
-	return a.commit(ctx)
 }
 
 // freeBond is the bond not locked on chain nor by commitments in flight.

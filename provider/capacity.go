@@ -130,8 +130,26 @@ func (a *Agent) estimate(ctx context.Context, job computetypes.Job) (float64, st
 // shape sizes a job through its kind's row (jobexec.SizeOf: the model
 // fetched and checked first where the kind has one), then applies the
 // agent's own limit on the input rows it holds and asks the dataset's
-// server whether it serves the job's pinned version.
+// server whether it serves the job's pinned version. A kind that reads a
+// model or a dataset is sized on the sizer's goroutine, waited for until
+// ctx ends (why is whySizing after that: ErrStillSizing).
 func (a *Agent) shape(ctx context.Context, job computetypes.Job) (rows, cols uint64, gflop float64, why string) {
+	if k, ok := jobexec.Lookup(job.Workload.Kind); !ok || k.Needs == (jobexec.Needs{}) {
+		return a.shapeNow(ctx, job)
+	}
+	s, err := a.sizing.size(ctx, job, func(ctx context.Context) shapeResult {
+		var s shapeResult
+		s.rows, s.cols, s.gflop, s.why = a.shapeNow(ctx, job)
+		return s
+	})
+	if errors.Is(err, ErrStillSizing) {
+		return 0, 0, 0, whySizing
+	}
+	return s.rows, s.cols, s.gflop, s.why
+}
+
+// shapeNow is shape on the caller's goroutine.
+func (a *Agent) shapeNow(ctx context.Context, job computetypes.Job) (rows, cols uint64, gflop float64, why string) {
 	var src jobexec.ProviderSource
 	if a.cfg.MLP != nil {
 		src = a.cfg.MLP

@@ -26,7 +26,7 @@ func (a *Agent) step(ctx context.Context, b chainclient.Block) error {
 	errs = append(errs, a.reveal(ctx))
 	// New jobs show in events; without events (polling), after a restart
 	// and every 5 blocks anyway, the open jobs are listed.
-	if created || !b.Full || b.Height-a.listedAt >= 5 || a.retryableBids() {
+	if created || !b.Full || b.Height-a.listedAt >= 5 || a.retryableBids() || a.sizing.due() {
 		a.listedAt = b.Height
 		errs = append(errs, a.bid(ctx))
 	}
