@@ -236,7 +236,8 @@ func (v *Verifier) fetchOnce(ctx context.Context, endpoint, url string, limit in
 		return out, errors.Join(fmt.Errorf("HTTP %d: %s", res.StatusCode, strings.TrimSpace(string(body))), err)
 	}
 	// Base64 data, its proof and (mlp) the input rows with theirs: twice the
-	// chunk bound and a margin.
+	// chunk bound and a margin; admission holds the served JSON of every
+	// job's chunk to twice max_chunk_bytes (types.WorkloadShape.EncodedChunkBytes).
 	dec := json.NewDecoder(io.LimitReader(res.Body, 2*limit+64<<10))
 	if err := dec.Decode(&out); err != nil {
 		return out, fmt.Errorf("decode chunk response: %w", err)

@@ -49,7 +49,7 @@ func (s WorkloadShape) ChunkBytes(chunkRows uint64) (uint64, bool) {
 // AdmitJob checks a new job's sizes against the params, so that every job
 // the chain accepts is one an agent can handle: each sampled chunk's
 // response at most max_chunk_bytes (what a sidecar fetches within its
-// timeout), the output and the input each at most workload.MaxDenseElements
+// timeout) and, as served, at most twice that (what it reads), the output and the input each at most workload.MaxDenseElements
 // values (what the backends accept), and, when the chain knows the work, an
 // execution window of at least one block per max_work_per_exec_block
 // multiply-adds. execBlocks passed the window bounds already.
@@ -58,6 +58,11 @@ func (p Params) AdmitJob(s WorkloadShape, chunkRows, execBlocks uint64) error {
 	if !ok || size > p.MaxChunkBytes {
 		return ErrInvalidWorkload.Wrapf("a sampled chunk of %d rows (%d output columns, %d input columns) is %d bytes, more than max_chunk_bytes %d: use a smaller chunk_rows",
 			min(chunkRows, s.Rows), s.Cols, s.InputCols, size, p.MaxChunkBytes)
+	}
+	// What a sidecar reads of the response as served (chunkwire.go).
+	if enc, ok := s.EncodedChunkBytes(chunkRows); !ok || enc > 2*p.MaxChunkBytes {
+		return ErrInvalidWorkload.Wrapf("a sampled chunk of %d rows is served as %d bytes of JSON (base64, and a Merkle proof for each dataset chunk of %d rows it covers), more than 2 × max_chunk_bytes %d that a sidecar reads: use a dataset cut in larger chunks or a smaller chunk_rows",
+			min(chunkRows, s.Rows), enc, s.InputRowsPerChunk, p.MaxChunkBytes)
 	}
 	for _, d := range []struct {
 		what       string
