@@ -59,15 +59,14 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 	if next == 0 {
 		next = 1
 	}
-	gs := &types.GenesisState{Params: params, Models: []types.Model{}, NextModelId: next}
-	err = k.Models.Walk(ctx, nil, func(_ uint64, m types.Model) (bool, error) {
-		gs.Models = append(gs.Models, m)
-		return false, nil
-	})
+	models, err := k.allModels(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return gs, nil
+	if models == nil {
+		models = []types.Model{}
+	}
+	return &types.GenesisState{Params: params, Models: models, NextModelId: next}, nil
 }
 
 // setLatest files each name's latest version (highest id) of models, in any

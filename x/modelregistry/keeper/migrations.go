@@ -1,6 +1,8 @@
 package keeper
 
 import (
+	"context"
+
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
 
@@ -24,11 +26,7 @@ func (m Migrator) Migrate1to2(ctx sdk.Context) error {
 	if err := m.k.foldedNameV1().Clear(ctx, nil); err != nil {
 		return errorsmod.Wrap(err, "migrate modelregistry 1→2: folded-name index")
 	}
-	var models []types.Model
-	err := m.k.Models.Walk(ctx, nil, func(_ uint64, model types.Model) (bool, error) {
-		models = append(models, model)
-		return false, nil
-	})
+	models, err := m.k.allModels(ctx)
 	if err == nil {
 		err = m.k.setLatest(ctx, models)
 	}
@@ -46,13 +44,20 @@ func (k Keeper) foldedNameV1() collections.KeySet[collections.Pair[string, uint6
 // another name registered first. It reads every model once; no model or
 // coin changes.
 func (m Migrator) Migrate2to3(ctx sdk.Context) error {
-	var models []types.Model
-	err := m.k.Models.Walk(ctx, nil, func(_ uint64, model types.Model) (bool, error) {
-		models = append(models, model)
-		return false, nil
-	})
+	models, err := m.k.allModels(ctx)
 	if err == nil {
 		err = m.k.setWeights(ctx, models)
 	}
 	return errorsmod.Wrap(err, "migrate modelregistry 2→3: weights")
+}
+
+// allModels reads every model, in id order (genesis export and migrations
+// only: it reads the whole store).
+func (k Keeper) allModels(ctx context.Context) ([]types.Model, error) {
+	var models []types.Model
+	err := k.Models.Walk(ctx, nil, func(_ uint64, model types.Model) (bool, error) {
+		models = append(models, model)
+		return false, nil
+	})
+	return models, err
 }
