@@ -225,7 +225,6 @@ func TestGenesisRoundTrip(t *testing.T) {
 		"bad params":           func(g *types.GenesisState) { g.Params.MaxOffers = 0 },
 		"job of nothing":       func(g *types.GenesisState) { g.JobAccesses[0].DatasetId = 5 },
 		"per-job licence kind": func(g *types.GenesisState) { g.Licenses[0].Kind = types.LICENSE_KIND_PER_JOB },
-		"job of no version":    func(g *types.GenesisState) { g.JobAccesses[0].Version = 0 },
 		"job of a future one":  func(g *types.GenesisState) { g.JobAccesses[0].Version = 3 },
 		"fee not charged":      func(g *types.GenesisState) { g.JobAccesses[0].FeeCharged = false },
 		"upper-case owner":     func(g *types.GenesisState) { g.Datasets[0].Owner = strings.ToUpper(g.Datasets[0].Owner) },
@@ -265,5 +264,46 @@ func TestGenesisRoundTrip(t *testing.T) {
 	other := apptesting.Setup(t, 1)
 	if err := other.DataMarketKeeper.InitGenesis(other.Ctx, g); !types.ErrInvalidGenesis.Is(err) {
 		t.Fatalf("a share to the reward pool at import: %v", err)
+	}
+}
+
+// A job access granted before versions were pinned has version 0 (Migrate1to2
+// left it to its job, which reads any version). A chain exported while such a
+// job still runs imports, and the job's provider reads every version.
+func TestGenesisImportsUnpinnedJobAccess(t *testing.T) {
+	s := setup(t)
+	owner := s.owner.String()
+	id := s.list(listMsg(owner, rental(50, 10)))
+	if _, err := s.ms.UpdateDataset(s.ta.Ctx, &types.MsgUpdateDataset{
+		Owner: owner, DatasetId: id, Rows: 10, Cols: 2, RowsPerChunk: 5, ContentRoot: rootOf("b"), Sha256: shaOf("b"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	prov := s.ta.NewAccount(coins(1)).String()
+	if err := s.k.GrantJobAccessVersion(s.ta.Ctx, id, 3, 1, prov); err != nil {
+		t.Fatal(err)
+	}
+	exported, err := s.k.ExportGenesis(s.ta.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exported.JobAccesses[0].Version = 0
+	if err := exported.Validate(); err != nil {
+		t.Fatalf("a genesis with an unpinned job access: %v", err)
+	}
+	fresh := apptesting.Setup(t, 1)
+	if err := fresh.DataMarketKeeper.InitGenesis(fresh.Ctx, exported); err != nil {
+		t.Fatal(err)
+	}
+	fq := keeper.NewQueryServerImpl(fresh.DataMarketKeeper)
+	for _, v := range []uint64{1, 2} {
+		acc, err := fq.HasAccess(fresh.Ctx, &types.QueryHasAccessRequest{DatasetId: id, Address: prov, Version: v})
+		if err != nil || !acc.HasAccess || acc.Reason != "job" || acc.JobId != 3 {
+			t.Fatalf("the unpinned job's access to version %d after import: %+v, %v", v, acc, err)
+		}
+	}
+	exported.JobAccesses[0].Version = 3
+	if err := exported.Validate(); err == nil {
+		t.Fatal("a job access to a version beyond the dataset's accepted")
 	}
 }

@@ -161,7 +161,8 @@ func (gs GenesisState) validateLicenses(datasets map[uint64]Dataset) error {
 }
 
 // validateJobAccesses checks the job accesses: of known datasets and
-// versions, with a valid provider and fee, each (dataset, job) once.
+// versions (0 for one granted before versions were pinned), with a valid
+// provider and fee, each (dataset, job) once.
 func (gs GenesisState) validateJobAccesses(datasets map[uint64]Dataset) error {
 	type jkey struct{ d, j uint64 }
 	jobs := make(map[jkey]bool, len(gs.JobAccesses))
@@ -170,8 +171,11 @@ func (gs GenesisState) validateJobAccesses(datasets map[uint64]Dataset) error {
 		if !ok {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "job %d access to unknown dataset %d", j.JobId, j.DatasetId)
 		}
-		if j.Version == 0 || j.Version > d.Version {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "job %d: version %d outside 1..%d", j.JobId, j.Version, d.Version)
+		// Version 0: granted before versions were pinned (Migrate1to2 left
+		// such an access to its job, which reads any version); a chain
+		// exported while one lives must import.
+		if j.Version > d.Version {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "job %d: version %d beyond %d", j.JobId, j.Version, d.Version)
 		}
 		if err := canonicalAddress("provider", j.Provider); err != nil {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "job %d: %v", j.JobId, err)
