@@ -31,8 +31,7 @@ func (s WorkloadShape) ChunkBytes(chunkRows uint64) (uint64, bool) {
 	if !ok || s.InputCols == 0 || s.InputRowsPerChunk == 0 || r == 0 {
 		return out, ok
 	}
-	rpc := min(s.InputRowsPerChunk, s.Rows)
-	covering := min((r-1)/s.InputRowsPerChunk+2, (s.Rows-1)/s.InputRowsPerChunk+1)
+	rpc, covering, _ := s.inputCover(r)
 	in, ok := mul(covering, rpc)
 	if ok {
 		in, ok = mul(in, s.InputCols)
@@ -44,6 +43,14 @@ func (s WorkloadShape) ChunkBytes(chunkRows uint64) (uint64, bool) {
 		return 0, false
 	}
 	return out + in, true
+}
+
+// inputCover is, for an output chunk of r ≥ 1 rows of a kind that reads a
+// dataset, the rows of a dataset chunk (at most), how many dataset chunks
+// cover the output chunk at most, and how many chunks the dataset has.
+func (s WorkloadShape) inputCover(r uint64) (rowsPerChunk, covering, chunks uint64) {
+	chunks = (s.Rows-1)/s.InputRowsPerChunk + 1
+	return min(s.InputRowsPerChunk, s.Rows), min((r-1)/s.InputRowsPerChunk+2, chunks), chunks
 }
 
 // AdmitJob checks a new job's sizes against the params, so that every job

@@ -74,9 +74,7 @@ func (s WorkloadShape) EncodedChunkBytes(chunkRows uint64) (uint64, bool) {
 	if s.InputCols == 0 || s.InputRowsPerChunk == 0 {
 		return total, true
 	}
-	rpc := min(s.InputRowsPerChunk, s.Rows)
-	leaves := (s.Rows-1)/s.InputRowsPerChunk + 1
-	covering := min((r-1)/s.InputRowsPerChunk+2, leaves)
+	rpc, covering, leaves := s.inputCover(r)
 	in, ok := mul(rpc, s.InputCols)
 	if ok {
 		in, ok = mul(in, float32Bytes)

@@ -143,15 +143,7 @@ func TestGenesisRoundTrip(t *testing.T) {
 	id := s.list(listMsg(owner, rental(50, 10), subscription(9, 5)))
 	s.buy(buyer, id, 0)
 	s.buy(s.other.String(), id, 1)
-	if _, err := s.ms.UpdateDataset(s.ta.Ctx, &types.MsgUpdateDataset{
-		Owner: owner, DatasetId: id, Rows: 10, Cols: 2, RowsPerChunk: 5, ContentRoot: rootOf("b"), Sha256: shaOf("b"),
-	}); err != nil {
-		t.Fatal(err)
-	}
-	prov := s.ta.NewAccount(coins(1)).String()
-	if err := s.k.GrantJobAccessVersion(s.ta.Ctx, id, 3, 1, prov); err != nil {
-		t.Fatal(err)
-	}
+	prov := s.publishAndGrantJob3(t, id)
 	if err := s.ta.BankKeeper.SendCoinsFromAccountToModule(s.ta.Ctx, s.buyer.Address, govtypes.ModuleName, coins(100)); err != nil {
 		t.Fatal(err)
 	}
@@ -274,15 +266,7 @@ func TestGenesisImportsUnpinnedJobAccess(t *testing.T) {
 	s := setup(t)
 	owner := s.owner.String()
 	id := s.list(listMsg(owner, rental(50, 10)))
-	if _, err := s.ms.UpdateDataset(s.ta.Ctx, &types.MsgUpdateDataset{
-		Owner: owner, DatasetId: id, Rows: 10, Cols: 2, RowsPerChunk: 5, ContentRoot: rootOf("b"), Sha256: shaOf("b"),
-	}); err != nil {
-		t.Fatal(err)
-	}
-	prov := s.ta.NewAccount(coins(1)).String()
-	if err := s.k.GrantJobAccessVersion(s.ta.Ctx, id, 3, 1, prov); err != nil {
-		t.Fatal(err)
-	}
+	prov := s.publishAndGrantJob3(t, id)
 	exported, err := s.k.ExportGenesis(s.ta.Ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -306,4 +290,20 @@ func TestGenesisImportsUnpinnedJobAccess(t *testing.T) {
 	if err := exported.Validate(); err == nil {
 		t.Fatal("a job access to a version beyond the dataset's accepted")
 	}
+}
+
+// publishAndGrantJob3 publishes version 2 of owner's dataset id and grants
+// job 3's provider (a new account, returned) access to version 1.
+func (s *suite) publishAndGrantJob3(t *testing.T, id uint64) string {
+	t.Helper()
+	if _, err := s.ms.UpdateDataset(s.ta.Ctx, &types.MsgUpdateDataset{
+		Owner: s.owner.String(), DatasetId: id, Rows: 10, Cols: 2, RowsPerChunk: 5, ContentRoot: rootOf("b"), Sha256: shaOf("b"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	prov := s.ta.NewAccount(coins(1)).String()
+	if err := s.k.GrantJobAccessVersion(s.ta.Ctx, id, 3, 1, prov); err != nil {
+		t.Fatal(err)
+	}
+	return prov
 }
