@@ -46,7 +46,11 @@ var Upgrades = []Upgrade{
 	// reward_denoms, listing the denoms already distributed). No store is
 	// added. It also brings the
 	// queue heads (modkit.Queue): no migration, as each queue stores its
-	// head on its first drain after the upgrade. First it stores the module
+	// head on its first drain after the upgrade; and auctions without a
+	// cap (x/compute's param max_bids_per_job, field 4, becomes
+	// close_batch_size with the same stored value; a job in REVEAL at the
+	// upgrade starts its close's sweep from its first commitment; no
+	// migration). First it stores the module
 	// accounts no one has asked for yet and restores any that someone turned
 	// into an ordinary account (ensureModuleAccounts).
 	{Name: UpgradeVerification, CreateHandler: verificationUpgradeHandler},

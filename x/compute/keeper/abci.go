@@ -29,7 +29,8 @@ func (k Keeper) BeginBlocker(ctx context.Context) error {
 }
 
 // EndBlocker drains the height-keyed queues up to the current height h:
-// commit ends, auction closes, execution deadlines, challenge and
+// commit ends, auction closes (and cancelled jobs' releases, close_batch_size
+// commitments an entry: sweep.go), execution deadlines, challenge and
 // verification ends, prunings and bond returns. Each queue has a budget of
 // its own, max_queue_items_per_block entries per block with carry-over, so
 // that a backlog in one (say, thousands of spam jobs closing their commit
@@ -48,7 +49,7 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 	budget := int(params.MaxQueueItemsPerBlock)
 	for _, d := range []modkit.Drain[int64, uint64]{
 		drain(k.CommitEndQueue, k.endCommitPhase),
-		drain(k.RevealEndQueue, k.closeAuction),
+		drain(k.RevealEndQueue, k.sweepJob),
 		drain(k.ExecDeadlineQueue, k.execTimeout),
 		drain(k.ChallengeEndQueue, k.endChallenge),
 		drain(k.VerificationEndQueue, k.endVerification),

@@ -3,6 +3,8 @@ package keeper_test
 import (
 	"testing"
 
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
 	"github.com/aichain/aichain/x/compute/types"
 )
 
@@ -134,4 +136,72 @@ func TestAttackCancelAfterPricesPublic(t *testing.T) {
 	l.delta("p1's account", p1, 0)
 	l.delta("p2's account", p2, 0)
 	l.delta("requester", req, -2*creationFee-10_000)
+}
+
+// TestAttackSybilsFillTheAuction. A job took at most max_bids_per_job
+// commitments, first come first served. A provider watching for new jobs
+// filled every slot with sybil providers in the block that created the job,
+// before honest agents saw it, and revealed them all at max_price: every
+// honest commitment was refused (ErrTooManyBids), and a sybil won alone at
+// max_price, which the requester paid where two honest bids would have
+// cleared at the second of them. Its cost was only the collateral locked for
+// the auction's windows, all returned. Now a job takes any number of
+// commitments, each locking its own collateral, and the close goes through
+// them close_batch_size (here 3) per block: the honest bids get in, the
+// lower wins at the other's price, and the sybils get back exactly what they
+// put up.
+func TestAttackSybilsFillTheAuction(t *testing.T) {
+	s := newSuite(t)
+	s.setParams(attackParams())
+	req := s.acc(0)
+	sybils := []sdk.AccAddress{s.acc(1), s.acc(2), s.acc(3)} // the old cap of these params
+	honest, runnerUp := s.acc(4), s.acc(5)
+	const bond, maxPrice = 1_000_000, 10_000
+	for _, a := range append([]sdk.AccAddress{honest, runnerUp}, sybils...) {
+		s.register(a, bond)
+	}
+	l := s.ledger(append([]sdk.AccAddress{req, honest, runnerUp, poolAddr()}, sybils...)...)
+
+	id := s.create(req, maxPrice)
+	for _, a := range sybils { // the same block as the job
+		s.commit(a, id, maxPrice)
+	}
+	s.commit(honest, id, 5_000)
+	s.commit(runnerUp, id, 6_000)
+	for s.height() <= s.job(id).CommitEnd {
+		s.next(1)
+	}
+	reveals := map[string]int64{honest.String(): 5_000, runnerUp.String(): 6_000}
+	for _, a := range append([]sdk.AccAddress{honest, runnerUp}, sybils...) {
+		price, ok := reveals[a.String()]
+		if !ok {
+			price = maxPrice
+		}
+		if err := s.reveal(a, id, price); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 10 && s.job(id).State != types.JobState_JOB_STATE_ASSIGNED; i++ {
+		s.next(1)
+	}
+	j := s.job(id)
+	if j.State != types.JobState_JOB_STATE_ASSIGNED || j.Winner != honest.String() || !j.ClearingPrice.IsEqual(coin(6_000)) {
+		t.Fatalf("job %s: winner %s at %s; want %s at 6000", j.State, j.Winner, j.ClearingPrice, honest)
+	}
+	for _, a := range append([]sdk.AccAddress{runnerUp}, sybils...) {
+		s.bondOf(a, bond, 0, 0)
+	}
+	s.bondOf(honest, bond, 2*maxPrice, 1)
+	s.settleGemm(honest, id)
+
+	fee := int64(600) // protocol_fee_bps 1000 of the clearing price
+	l.delta("requester (creation fee and the second price)", req, -creationFee-6_000)
+	l.delta("winner", honest, 6_000-fee)
+	l.delta("reward pool", poolAddr(), creationFee+fee)
+	l.delta("runner-up", runnerUp, 0)
+	for _, a := range sybils {
+		l.delta("sybil", a, 0)
+		s.bondOf(a, bond, 0, 0)
+	}
+	s.bondOf(honest, bond, 0, 0)
 }

@@ -3,14 +3,13 @@ package keeper
 import (
 	"bytes"
 	"context"
-	"sort"
+	"math"
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/compute/types"
 	"github.com/aichain/aichain/x/internal/modkit"
 )
@@ -27,7 +26,12 @@ func (k Keeper) jobCommits(ctx context.Context, jobID uint64) ([]types.BidCommit
 // types.BidCommitment) on a job in its commit phase (OPEN, at most
 // commit_end: the phase is by height, whatever a queue backlog left in the
 // stored state), locks its collateral from the bond and counts the
-// commitment among the provider's obligations.
+// commitment among the provider's obligations. A job takes any number of
+// commitments (up to its uint32 counter): a fixed number of slots let a
+// provider fill them all with sybils the moment a job appeared and win it
+// alone at max_price. What bounds the work is that each commitment locks its
+// own collateral, and the close handles close_batch_size of them per block
+// (sweep.go).
 func (k Keeper) CommitBid(ctx context.Context, provider sdk.AccAddress, jobID uint64, commitment []byte) error {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
@@ -57,7 +61,7 @@ func (k Keeper) CommitBid(ctx context.Context, provider sdk.AccAddress, jobID ui
 	} else if has {
 		return types.ErrBidExists.Wrapf("job %d, provider %s", job.Id, addr)
 	}
-	if job.CommitCount >= params.MaxBidsPerJob {
+	if job.CommitCount == math.MaxUint32 {
 		return types.ErrTooManyBids.Wrapf("job %d has %d commitments", job.Id, job.CommitCount)
 	}
 	collateral, priceCollateral, err := k.postCollateral(ctx, provider, p, params, job)
@@ -187,143 +191,6 @@ func (k Keeper) endCommitPhase(ctx context.Context, id uint64) error {
 		return err
 	}
 	return k.RevealEndQueue.Set(ctx, pair(job.RevealEnd, job.Id))
-}
-
-type revealed struct {
-	commit types.BidCommit
-	price  sdk.Coin
-	slash  uint64
-}
-
-// closeAuction awards a REVEAL job at the second-lowest price, forfeits
-// unrevealed deposits to the reward pool and releases the losers' collateral.
-func (k Keeper) closeAuction(ctx context.Context, id uint64) error {
-	job, err := k.Jobs.Get(ctx, id)
-	if err != nil || job.State != types.JobState_JOB_STATE_REVEAL {
-		return ignoreNotFound(err)
-	}
-	if early, err := filedEarly(ctx, k.RevealEndQueue, job.RevealEnd, job.RevealEnd, id); err != nil || early {
-		return err
-	}
-	valid, err := k.openReveals(ctx, id)
-	if err != nil {
-		return err
-	}
-	if len(valid) == 0 {
-		return k.closeWithRefund(ctx, job, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_NO_VALID_REVEAL)
-	}
-	rankBids(valid)
-	clearing := job.MaxPrice
-	if len(valid) > 1 {
-		clearing = valid[1].price
-	}
-	for _, v := range valid[1:] {
-		if err := k.releaseCommitment(ctx, v.commit); err != nil {
-			return err
-		}
-	}
-	return k.award(ctx, job, valid[0].commit, clearing)
-}
-
-// openReveals goes through a job's commitments at the close of its auction:
-// an unrevealed one forfeits bid_deposit (taken from the bond, sent to the
-// reward pool; the rest of its collateral is released), a revealed one from
-// a provider no longer ACTIVE is released, and the revealed bids of ACTIVE
-// providers are returned.
-func (k Keeper) openReveals(ctx context.Context, id uint64) ([]revealed, error) {
-	params, err := k.Params.Get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	commits, err := k.jobCommits(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	var valid []revealed
-	forfeited := sdk.NewCoins()
-	for _, c := range commits {
-		p, err := k.GetProvider(ctx, c.Provider)
-		if err != nil {
-			return nil, err
-		}
-		if !c.Revealed {
-			take, err := k.forfeitDeposit(ctx, p, c, params.BidDeposit)
-			if err != nil {
-				return nil, err
-			}
-			forfeited = forfeited.Add(take)
-			continue
-		}
-		bid, err := k.Bids.Get(ctx, collections.Join(id, c.Provider))
-		if err != nil {
-			return nil, err
-		}
-		if p.Status != types.ProviderStatus_PROVIDER_STATUS_ACTIVE {
-			// A provider jailed since it bid cannot win: release it.
-			if err := k.releaseCommitment(ctx, c); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		valid = append(valid, revealed{commit: c, price: bid.Price, slash: p.Stats.Slashed})
-	}
-	if !forfeited.IsZero() {
-		if err := k.BankKeeper.SendCoinsFromModuleToModule(ctx, types.ModuleName, common.RewardPoolName, forfeited); err != nil {
-			return nil, err
-		}
-		if err := k.addStatsCoins(ctx, nil, forfeited, nil); err != nil {
-			return nil, err
-		}
-	}
-	return valid, nil
-}
-
-// forfeitDeposit ends an unrevealed commitment: it forfeits bidDeposit (at
-// most the commitment's collateral and the remaining bond), taken from its
-// provider's bond; the rest of the collateral is released, and a price
-// collateral (a job in another denom) goes back to the provider's account. It returns what
-// was taken. The penalty is the deposit the design names, never the whole
-// collateral: a provider that cannot reveal loses what a bid is worth, not
-// collateral_ratio × max_price.
-func (k Keeper) forfeitDeposit(ctx context.Context, p types.Provider, c types.BidCommit, bidDeposit sdk.Coin) (sdk.Coin, error) {
-	old := p
-	take := c.Deposit
-	if bidDeposit.Denom == take.Denom && bidDeposit.IsLT(take) {
-		take = bidDeposit
-	}
-	if p.Bond.IsLT(take) {
-		take = p.Bond
-	}
-	p.Locked = subClamp(p.Locked, c.Deposit)
-	p.Bond = p.Bond.Sub(take)
-	if p.Locked.Amount.GT(p.Bond.Amount) {
-		p.Locked = p.Bond
-	}
-	dropObligation(&p)
-	if err := k.saveProvider(ctx, &old, p); err != nil {
-		return sdk.Coin{}, err
-	}
-	if err := k.returnPriceCollateral(ctx, c.JobId, c.Provider, c.PriceCollateral); err != nil {
-		return sdk.Coin{}, err
-	}
-	return take, modkit.EmitTypedEvent(ctx, &types.EventDepositForfeited{
-		JobId: c.JobId, Provider: c.Provider, Amount: take.String(),
-	})
-}
-
-// rankBids orders revealed bids: lowest price first, ties by fewer slashes,
-// then by the earlier commitment.
-func rankBids(valid []revealed) {
-	sort.SliceStable(valid, func(a, b int) bool {
-		va, vb := valid[a], valid[b]
-		if !va.price.Amount.Equal(vb.price.Amount) {
-			return va.price.Amount.LT(vb.price.Amount)
-		}
-		if va.slash != vb.slash {
-			return va.slash < vb.slash
-		}
-		return va.commit.Order < vb.commit.Order
-	})
 }
 
 // award assigns the job to the winning commitment at the clearing price: its

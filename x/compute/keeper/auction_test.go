@@ -2,6 +2,7 @@ package keeper_test
 
 import (
 	"errors"
+	stdmath "math"
 	"testing"
 
 	"github.com/aichain/aichain/workload"
@@ -128,7 +129,16 @@ func TestCommitRevealFailures(t *testing.T) {
 	try("duplicate", commitMsg(p1, id), types.ErrBidExists)
 	s.commit(p2, id, 6_000)
 	s.commit(p3, id, 7_000)
-	try("too many bids", commitMsg(p4, id), types.ErrTooManyBids)
+	// Any number of commitments: a fourth where close_batch_size is 3.
+	s.commit(p4, id, 8_000)
+	// The only limit is the job's uint32 counter.
+	maxed := s.create(req, 10_000)
+	mj := s.job(maxed)
+	mj.CommitCount = stdmath.MaxUint32
+	if err := s.k.Jobs.Set(s.ta.Ctx, maxed, mj); err != nil {
+		t.Fatal(err)
+	}
+	try("too many bids", commitMsg(p1, maxed), types.ErrTooManyBids)
 	if got := s.provider(p1).Locked; !got.IsEqual(coin(20_000)) {
 		t.Fatalf("locked %s, want 2 × max_price", got)
 	}
@@ -144,7 +154,7 @@ func TestCommitRevealFailures(t *testing.T) {
 	wantErr(t, s.reveal(p1, id, 5_001), types.ErrBadCommitment)
 	_, err = s.ms.RevealBid(s.ta.Ctx, &types.MsgRevealBid{Provider: p1.String(), JobId: id, Price: coin(5_000), Salt: []byte("wrong")})
 	wantErr(t, err, types.ErrBadCommitment)
-	wantErr(t, s.reveal(p4, id, 5_000), types.ErrBidNotFound)
+	wantErr(t, s.reveal(p4, big, 5_000), types.ErrBidNotFound)
 	_, err = s.ms.RevealBid(s.ta.Ctx, &types.MsgRevealBid{Provider: p1.String(), JobId: id, Price: coin(20_000), Salt: salt(p1)})
 	wantErr(t, err, types.ErrInvalidPrice)
 	s.unchanged(sn, all...)
@@ -153,12 +163,21 @@ func TestCommitRevealFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantErr(t, s.reveal(p1, id, 5_000), types.ErrAlreadyRevealed)
-	s.next(2) // reveal window over: awarded
+	s.next(2) // reveal window over: the close handles 3 of the 4 commitments
+	if j := s.job(id); j.State != types.JobState_JOB_STATE_REVEAL || j.Sweep.After == "" {
+		t.Fatalf("after the first block of the close: %s, sweep %+v", j.State, j.Sweep)
+	}
 	sn = s.snap(all...)
 	wantErr(t, s.reveal(p2, id, 6_000), types.ErrRevealWindowClosed)
 	s.unchanged(sn, all...)
-	// p1 alone revealed: it wins at max_price; p2 and p3 forfeit bid_deposit
-	// (1000), not their whole 20000 collateral.
+	s.next(1) // the fourth: awarded
+	// p1 alone revealed: it wins at max_price; p2, p3 and p4 forfeit
+	// bid_deposit (1000), not their whole 20000 collateral.
+	for _, p := range []sdk.AccAddress{p2, p3, p4} {
+		if got := s.provider(p); !got.Bond.IsEqual(coin(1_000_000-1_000)) || !got.Locked.IsZero() || got.Obligations != 0 {
+			t.Fatalf("%s after forfeit: bond %s locked %s obligations %d", p, got.Bond, got.Locked, got.Obligations)
+		}
+	}
 	j := s.job(id)
 	if j.Winner != p1.String() || !j.ClearingPrice.IsEqual(coin(10_000)) {
 		t.Fatalf("winner %s at %s", j.Winner, j.ClearingPrice)

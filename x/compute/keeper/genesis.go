@@ -84,10 +84,15 @@ func (k Keeper) initProvider(ctx context.Context, p types.Provider) error {
 }
 
 // initJob stores a genesis job and files it in the queue of its next
-// deadline (its pruning, for a terminal job).
+// deadline (its pruning, for a terminal job; and the release of its
+// commitments, for a cancelled job whose release was under way).
 func (k Keeper) initJob(ctx context.Context, params types.Params, j types.Job) error {
 	if err := k.saveJob(ctx, types.JobState_JOB_STATE_UNSPECIFIED, j); err != nil {
 		return err
+	}
+	if j.Sweep.ReleasePending {
+		// A cancelled job's release goes on (sweep.go); its end files the prune.
+		return k.RevealEndQueue.Set(ctx, pair(j.Sweep.ResumeHeight, j.Id))
 	}
 	var q HeightQueue
 	var h int64
@@ -95,7 +100,7 @@ func (k Keeper) initJob(ctx context.Context, params types.Params, j types.Job) e
 	case types.JobState_JOB_STATE_OPEN:
 		q, h = k.CommitEndQueue, j.CommitEnd
 	case types.JobState_JOB_STATE_REVEAL:
-		q, h = k.RevealEndQueue, j.RevealEnd
+		q, h = k.RevealEndQueue, revealKey(j)
 	case types.JobState_JOB_STATE_ASSIGNED:
 		q, h = k.ExecDeadlineQueue, j.ExecDeadline
 	case types.JobState_JOB_STATE_SUBMITTED:
@@ -110,7 +115,8 @@ func (k Keeper) initJob(ctx context.Context, params types.Params, j types.Job) e
 		if !j.State.IsTerminal() {
 			return nil
 		}
-		q, h = k.PruneQueue, pruneHeight(j, params)
+		q = k.PruneQueue
+		h, _ = pruneKey(j, params)
 	}
 	return q.Set(ctx, pair(h, j.Id))
 }

@@ -48,7 +48,7 @@ func testParams() types.Params {
 	p.SlashFractionFraud = 5_000
 	p.SlashFractionTimeout = 10_000 // the whole collateral
 	p.RequesterCompensationBps = 5_000
-	p.MaxBidsPerJob = 3
+	p.CloseBatchSize = 3
 	p.MinExecBlocks = 1
 	p.JobCreationFee = coin(0)
 	return p

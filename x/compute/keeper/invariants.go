@@ -141,12 +141,15 @@ func (k Keeper) bookJobs(ctx context.Context, b *books) error {
 				return err
 			}
 		}
-		if j.State.InAuction() {
+		if j.HoldsCommitments() {
 			commits, err := k.jobCommits(ctx, j.Id)
 			if err != nil {
 				return err
 			}
 			for _, c := range commits {
+				if !c.Holds(j) {
+					continue
+				}
 				b.locked[c.Provider] = b.locked[c.Provider].Add(c.Deposit)
 				b.obligations[c.Provider]++
 				if err := b.holdPriceCollateral(j, c.PriceCollateral); err != nil {

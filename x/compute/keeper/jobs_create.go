@@ -201,7 +201,8 @@ func (k Keeper) openJob(ctx context.Context, job types.Job) (uint64, error) {
 }
 
 // CancelJob refunds a job of requester in its commit phase (OPEN, at most
-// commit_end), releasing every commitment's collateral. Once the commit
+// commit_end), releasing its commitments' collateral: close_batch_size of
+// them at once, any more in the blocks after (cancelCommitments). Once the commit
 // phase is over the bids are being opened and the bidders have locked
 // collateral for the whole reveal window: the job can no longer be
 // cancelled. The creation fee is not refunded.
@@ -214,7 +215,7 @@ func (k Keeper) CancelJob(ctx context.Context, requester sdk.AccAddress, jobID u
 		return types.ErrWrongState.Wrapf("job %d is %s at height %d: only a job in its commit phase (OPEN, up to height %d) can be cancelled",
 			job.Id, job.State, h, job.CommitEnd)
 	}
-	if err := k.releaseCommitments(ctx, job.Id); err != nil {
+	if err := k.cancelCommitments(ctx, &job); err != nil {
 		return err
 	}
 	if err := k.CommitEndQueue.Remove(ctx, pair(job.CommitEnd, job.Id)); err != nil {

@@ -65,21 +65,6 @@ func priceCollateral(c sdk.Coin) sdk.Coins {
 	return sdk.NewCoins(c)
 }
 
-// releaseCommitments releases every commitment of a job that did not reach
-// award (cancel). Bounded by max_bids_per_job.
-func (k Keeper) releaseCommitments(ctx context.Context, jobID uint64) error {
-	commits, err := k.jobCommits(ctx, jobID)
-	if err != nil {
-		return err
-	}
-	for _, c := range commits {
-		if err := k.releaseCommitment(ctx, c); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // releaseWinner ends a won job's obligation on p (in memory): its
 // collateral is unlocked and the count dropped. The caller saves p.
 func releaseWinner(p *types.Provider, job types.Job) {

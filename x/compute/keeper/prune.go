@@ -5,6 +5,8 @@ import (
 
 	"cosmossdk.io/collections"
 
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
 	"github.com/aichain/aichain/x/compute/types"
 	"github.com/aichain/aichain/x/internal/modkit"
 )
@@ -20,7 +22,10 @@ import (
 // stored terminal jobs + pruned = the terminal counters).
 
 // pruneJob deletes a terminal job whose retention has passed, with its
-// commitments and bids (at most max_bids_per_job of each).
+// commitments and bids, close_batch_size of each per block (a job takes any
+// number of commitments): a job with more left is filed again at h + 1 (its
+// sweep's resume_height). A cancelled job whose commitments are still being
+// released has no prune entry until the release ends (endRelease).
 func (k Keeper) pruneJob(ctx context.Context, id uint64) error {
 	job, err := k.Jobs.Get(ctx, id)
 	if err != nil || !job.State.IsTerminal() {
@@ -30,16 +35,29 @@ func (k Keeper) pruneJob(ctx context.Context, id uint64) error {
 	if err != nil {
 		return err
 	}
-	due := pruneHeight(job, params)
+	due, ok := pruneKey(job, params)
+	if !ok {
+		return nil // its release's end files it again
+	}
 	if early, err := filedEarly(ctx, k.PruneQueue, due, due, id); err != nil || early {
 		return err
 	}
-	rng := collections.NewPrefixedPairRange[uint64, string](id)
-	if err := k.BidCommits.Clear(ctx, rng); err != nil {
+	n := int(params.CloseBatchSize)
+	commitsLeft, err := clearSome(ctx, k.BidCommits, id, n)
+	if err != nil {
 		return err
 	}
-	if err := k.Bids.Clear(ctx, rng); err != nil {
+	bidsLeft, err := clearSome(ctx, k.Bids, id, n)
+	if err != nil {
 		return err
+	}
+	if commitsLeft || bidsLeft {
+		next := sdk.UnwrapSDKContext(ctx).BlockHeight() + 1
+		job.Sweep.ResumeHeight = next
+		if err := k.saveJob(ctx, job.State, job); err != nil {
+			return err
+		}
+		return k.PruneQueue.Set(ctx, pair(next, id))
 	}
 	if err := k.removeJob(ctx, job); err != nil {
 		return err
@@ -55,4 +73,32 @@ func (k Keeper) pruneJob(ctx context.Context, id uint64) error {
 	return modkit.EmitTypedEvent(ctx, &types.EventJobPruned{
 		JobId: id, State: job.State, ClosedHeight: job.ClosedHeight,
 	})
+}
+
+// clearSome deletes up to n entries of job id from m (its commitments or
+// bids); more reports that some are left.
+func clearSome[V any](ctx context.Context, m collections.Map[collections.Pair[uint64, string], V], id uint64, n int) (more bool, err error) {
+	it, err := m.Iterate(ctx, collections.NewPrefixedPairRange[uint64, string](id))
+	if err != nil {
+		return false, err
+	}
+	var keys []collections.Pair[uint64, string]
+	for ; it.Valid() && len(keys) <= n; it.Next() {
+		key, err := it.Key()
+		if err != nil {
+			it.Close()
+			return false, err
+		}
+		keys = append(keys, key)
+	}
+	it.Close()
+	if more = len(keys) > n; more {
+		keys = keys[:n]
+	}
+	for _, key := range keys {
+		if err := m.Remove(ctx, key); err != nil {
+			return false, err
+		}
+	}
+	return more, nil
 }

@@ -75,7 +75,9 @@ func (k Keeper) closeJob(ctx context.Context, job types.Job, state types.JobStat
 	if err := k.saveJob(ctx, from, job); err != nil {
 		return err
 	}
-	if err := k.PruneQueue.Set(ctx, pair(pruneHeight(job, params), job.Id)); err != nil {
+	if h, ok := pruneKey(job, params); !ok {
+		// A cancelled job's release is pending: its end files the prune.
+	} else if err := k.PruneQueue.Set(ctx, pair(h, job.Id)); err != nil {
 		return err
 	}
 	return modkit.EmitTypedEvent(sdkCtx, &types.EventJobClosed{

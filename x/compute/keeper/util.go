@@ -32,6 +32,24 @@ func pruneHeight(job types.Job, params types.Params) int64 {
 	return job.ClosedHeight + int64(params.RetentionBlocks)
 }
 
+// pruneKey is the height of terminal job j's prune-queue entry: its
+// pruneHeight, or its sweep's resume_height when its pruning (or a release
+// of its commitments that outlasted its retention) went on past that. ok is
+// false while a cancelled job's release is pending: the release files the
+// entry when it ends.
+func pruneKey(j types.Job, params types.Params) (h int64, ok bool) {
+	if j.Sweep.ReleasePending {
+		return 0, false
+	}
+	return max(pruneHeight(j, params), j.Sweep.ResumeHeight), true
+}
+
+// revealKey is the height of REVEAL job j's reveal-end entry: reveal_end,
+// or the next batch's height once its close went on past it.
+func revealKey(j types.Job) int64 {
+	return max(j.RevealEnd, j.Sweep.ResumeHeight)
+}
+
 func ignoreNotFound(err error) error {
 	if err == nil || isNotFound(err) {
 		return nil

@@ -37,8 +37,10 @@ import (
 //     with the same rule, so that each live job's or provider's queue key
 //     still equals its stored deadline;
 //   - the prune queue: a terminal job's entry moves to its rebased
-//     closed_height (0) + retention_blocks, so that a restarted chain keeps
-//     its history for one full retention window.
+//     closed_height (0) + retention_blocks (or its rebased sweep
+//     resume_height, when later), so that a restarted chain keeps its
+//     history for one full retention window;
+//   - jobs' sweep.resume_height, with the same rule as the queues it keys.
 //
 // Nothing else changes: no coins move, no job or provider changes state, so
 // CheckInvariants holds after it as before. It reads every job, commitment
@@ -95,8 +97,8 @@ func (k Keeper) rebaseJobs(ctx context.Context, params types.Params, rebase func
 		return errorsmod.Wrap(err, "zero-height export: jobs")
 	}
 	for _, j := range jobs {
-		if j.State.IsTerminal() {
-			if err := k.PruneQueue.Remove(ctx, pair(pruneHeight(j, params), j.Id)); err != nil {
+		if h, ok := pruneKey(j, params); ok && j.State.IsTerminal() {
+			if err := k.PruneQueue.Remove(ctx, pair(h, j.Id)); err != nil {
 				return errorsmod.Wrapf(err, "zero-height export: prune entry of job %d", j.Id)
 			}
 		}
@@ -111,12 +113,15 @@ func (k Keeper) rebaseJobs(ctx context.Context, params types.Params, rebase func
 		// The beacons are not exported: a pending draw takes the header hash.
 		j.Sample.DecideHeight = rebase(j.Sample.DecideHeight)
 		j.Sample.BeaconHeights = nil
+		if j.Sweep.ResumeHeight != 0 {
+			j.Sweep.ResumeHeight = rebase(j.Sweep.ResumeHeight)
+		}
 		// The state is unchanged, so neither the indexes nor the counters move.
 		if err := k.Jobs.Set(ctx, j.Id, j); err != nil {
 			return errorsmod.Wrapf(err, "zero-height export: job %d", j.Id)
 		}
-		if j.State.IsTerminal() {
-			if err := k.PruneQueue.Set(ctx, pair(pruneHeight(j, params), j.Id)); err != nil {
+		if h, ok := pruneKey(j, params); ok && j.State.IsTerminal() {
+			if err := k.PruneQueue.Set(ctx, pair(h, j.Id)); err != nil {
 				return errorsmod.Wrapf(err, "zero-height export: prune entry of job %d", j.Id)
 			}
 		}

@@ -33,7 +33,7 @@ func GenParams(r *rand.Rand) types.Params {
 	p.MinProviderBond = coin(int64(1_000 + r.Intn(1_000_000)))
 	p.BidDeposit = coin(int64(1 + r.Intn(10_000)))
 	p.CollateralRatioBps = uint32(r.Intn(50_001))
-	p.MaxBidsPerJob = uint32(1 + r.Intn(10))
+	p.CloseBatchSize = uint32(1 + r.Intn(10))
 	p.MinCommitBlocks = uint64(1 + r.Intn(3))
 	p.MaxCommitBlocks = p.MinCommitBlocks + uint64(r.Intn(10))
 	p.MinRevealBlocks = uint64(1 + r.Intn(3))

@@ -155,10 +155,6 @@ func MsgCommitBidFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgCommit
 		if !ok {
 			return nil, nil
 		}
-		if j.CommitCount >= params.MaxBidsPerJob {
-			reporter.Skip("job has all its commitments")
-			return nil, nil
-		}
 		p, op, ok := randomProvider(ctx, k, testData, reporter, types.ProviderStatus_PROVIDER_STATUS_ACTIVE)
 		if !ok {
 			return nil, nil

@@ -27,7 +27,7 @@ func factoryParams() types.Params {
 	p := types.DefaultParams()
 	p.MinProviderBond, p.BidDeposit, p.DisputeFee = coin(1_000_000), coin(1_000), coin(500)
 	p.CollateralRatioBps = 20_000
-	p.MaxBidsPerJob = 5
+	p.CloseBatchSize = 2 // closes of more than two commitments span blocks
 	p.MinCommitBlocks, p.MaxCommitBlocks = 1, 3
 	p.MinRevealBlocks, p.MaxRevealBlocks = 1, 3
 	p.MinExecBlocks, p.MaxExecBlocks = 1, 5

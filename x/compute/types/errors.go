@@ -23,7 +23,7 @@ var (
 	ErrNotRequester           = errors.Register(ModuleName, 18, "signer is not the job's requester")
 	ErrInvalidCommitment      = errors.Register(ModuleName, 19, "invalid commitment")
 	ErrBidExists              = errors.Register(ModuleName, 20, "provider already committed a bid for this job")
-	ErrTooManyBids            = errors.Register(ModuleName, 21, "job has max_bids_per_job commitments")
+	ErrTooManyBids            = errors.Register(ModuleName, 21, "job has as many commitments as its counter holds")
 	ErrHardwareMismatch       = errors.Register(ModuleName, 22, "provider hardware does not meet the job's minimum")
 	ErrInsufficientCollateral = errors.Register(ModuleName, 23, "free bond does not cover the bid collateral")
 	ErrBidNotFound            = errors.Register(ModuleName, 24, "no commitment from this provider for this job")

@@ -54,7 +54,7 @@ func (gs GenesisState) validateObligations(jobs map[uint64]Job) error {
 		}
 	}
 	for _, c := range gs.BidCommits {
-		if jobs[c.JobId].State.InAuction() {
+		if c.Holds(jobs[c.JobId]) {
 			want[c.Provider]++
 		}
 	}
@@ -153,14 +153,13 @@ func (gs GenesisState) validateBids(jobs map[uint64]Job, providers map[string]bo
 		if _, ok := jobs[c.JobId]; !ok {
 			return ErrInvalidGenesis.Wrapf("commitment for unknown job %d", c.JobId)
 		}
-		// Commitments stay as the job's bid history. Only while its job is in
-		// auction does a commitment lock collateral, so that a provider cannot
-		// unbond; once the auction closed (the losers' collateral released),
-		// or the job ended, its provider may have unbonded and been removed.
-		st := jobs[c.JobId].State
-		inAuction := st == JobState_JOB_STATE_OPEN || st == JobState_JOB_STATE_REVEAL
-		if inAuction && !providers[c.Provider] {
-			return ErrInvalidGenesis.Wrapf("commitment from unknown provider %s on job %d in %s", c.Provider, c.JobId, st)
+		// Commitments stay as the job's bid history. Only while it holds (its
+		// job in auction, or a cancelled job's release pending, and the
+		// commitment not closed) does a commitment lock collateral, so that a
+		// provider cannot unbond; once closed, its provider may have unbonded
+		// and been removed.
+		if j := jobs[c.JobId]; c.Holds(j) && !providers[c.Provider] {
+			return ErrInvalidGenesis.Wrapf("commitment from unknown provider %s on job %d in %s", c.Provider, c.JobId, j.State)
 		}
 		if err := validPriceCollateral(jobs[c.JobId], c.PriceCollateral); err != nil {
 			return ErrInvalidGenesis.Wrapf("commitment of %s on job %d: %v", c.Provider, c.JobId, err)
@@ -169,6 +168,33 @@ func (gs GenesisState) validateBids(jobs map[uint64]Job, providers map[string]bo
 	for _, b := range gs.Bids {
 		if _, ok := jobs[b.JobId]; !ok {
 			return ErrInvalidGenesis.Wrapf("bid for unknown job %d", b.JobId)
+		}
+	}
+	return gs.validateSweeps(jobs)
+}
+
+// validateSweeps checks each job's commitment sweep (CommitmentSweep): a
+// release pending only on a cancelled job, and a leader only on a job in
+// REVEAL whose leading commitment is revealed and still holds.
+func (gs GenesisState) validateSweeps(jobs map[uint64]Job) error {
+	commits := make(map[string]BidCommit, len(gs.BidCommits))
+	for _, c := range gs.BidCommits {
+		commits[fmt.Sprintf("%d/%s", c.JobId, c.Provider)] = c
+	}
+	for _, j := range gs.Jobs {
+		sw := j.Sweep
+		if sw.ResumeHeight < 0 {
+			return ErrInvalidGenesis.Wrapf("job %d: sweep resume_height %d", j.Id, sw.ResumeHeight)
+		}
+		if sw.ReleasePending && j.State != JobState_JOB_STATE_CANCELLED {
+			return ErrInvalidGenesis.Wrapf("job %d is %s with a release pending", j.Id, j.State)
+		}
+		if sw.Leader == "" {
+			continue
+		}
+		c, ok := commits[fmt.Sprintf("%d/%s", j.Id, sw.Leader)]
+		if j.State != JobState_JOB_STATE_REVEAL || !ok || !c.Revealed || c.Closed {
+			return ErrInvalidGenesis.Wrapf("job %d (%s): its auction's leader %s is not a revealed commitment that holds", j.Id, j.State, sw.Leader)
 		}
 	}
 	return nil
@@ -241,6 +267,21 @@ func (s JobState) UnderCheck() bool {
 // REVEAL), where commitments lock collateral.
 func (s JobState) InAuction() bool {
 	return s == JobState_JOB_STATE_OPEN || s == JobState_JOB_STATE_REVEAL
+}
+
+// HoldsCommitments reports whether j's commitments not yet closed lock
+// collateral: while it is in auction, and after a cancel until the sweep has
+// released them all (CommitmentSweep.release_pending). Once its auction
+// closed, or a cancel's release finished, every commitment is closed or
+// became the won job's collateral.
+func (j Job) HoldsCommitments() bool {
+	return j.State.InAuction() || j.Sweep.ReleasePending
+}
+
+// Holds reports whether commitment c of job j locks collateral and counts
+// among its provider's obligations.
+func (c BidCommit) Holds(j Job) bool {
+	return !c.Closed && j.HoldsCommitments()
 }
 
 // IsTerminal reports whether a job state is final: SETTLED, CANCELLED,

@@ -15,7 +15,7 @@ const DefaultBondDenom = "uaic"
 
 // Bounds that no params value may exceed.
 const (
-	MaxBidsPerJobLimit   = 100
+	MaxCloseBatchSize    = 1_000
 	MaxSamplesPerJob     = 64
 	MaxChunkCountLimit   = 1 << 20
 	MaxCollateralRatio   = 1_000_000 // 100×
@@ -49,7 +49,7 @@ func DefaultParams() Params {
 		MinProviderBond:             sdk.NewCoin(DefaultBondDenom, math.NewInt(1_000_000_000)), // 1,000 AIC
 		BidDeposit:                  sdk.NewCoin(DefaultBondDenom, math.NewInt(1_000_000)),     // 1 AIC
 		CollateralRatioBps:          50_000,
-		MaxBidsPerJob:               20,
+		CloseBatchSize:              20,
 		MinCommitBlocks:             5,
 		MaxCommitBlocks:             1_000,
 		MinRevealBlocks:             5,
@@ -200,8 +200,8 @@ func (p Params) validate() error {
 	if p.CollateralRatioBps > MaxCollateralRatio {
 		return fmt.Errorf("collateral_ratio_bps %d exceeds %d", p.CollateralRatioBps, MaxCollateralRatio)
 	}
-	if p.MaxBidsPerJob < 1 || p.MaxBidsPerJob > MaxBidsPerJobLimit {
-		return fmt.Errorf("max_bids_per_job %d must be in [1, %d]", p.MaxBidsPerJob, MaxBidsPerJobLimit)
+	if p.CloseBatchSize < 1 || p.CloseBatchSize > MaxCloseBatchSize {
+		return fmt.Errorf("close_batch_size %d must be in [1, %d]", p.CloseBatchSize, MaxCloseBatchSize)
 	}
 	if err := validRange("commit blocks", p.MinCommitBlocks, p.MaxCommitBlocks, MaxWindowBlocksLimit); err != nil {
 		return err

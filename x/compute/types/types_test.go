@@ -46,7 +46,7 @@ func TestParamsValidate(t *testing.T) {
 		"min > max commit": func(p *types.Params) { p.MinCommitBlocks = 2_000 },
 		"zero bond":        func(p *types.Params) { p.MinProviderBond = sdk.NewCoin("uaic", math.ZeroInt()) },
 		"deposit denom":    func(p *types.Params) { p.BidDeposit = sdk.NewCoin("other", math.NewInt(1)) },
-		"no bids":          func(p *types.Params) { p.MaxBidsPerJob = 0 },
+		"no close batch":   func(p *types.Params) { p.CloseBatchSize = 0 },
 		"zero chunks":      func(p *types.Params) { p.MaxChunkCount = 0 },
 		"zero cap":         func(p *types.Params) { p.MaxQueueItemsPerBlock = 0 },
 		"slash > 100%":     func(p *types.Params) { p.SlashFractionFraud = 10_001 },

@@ -292,7 +292,12 @@ type Params struct {
 	BidDeposit *v1beta1.Coin `protobuf:"bytes,2,opt,name=bid_deposit,json=bidDeposit,proto3" json:"bid_deposit,omitempty"`
 	// collateral_ratio_bps: a commitment locks max(bid_deposit, collateral_ratio_bps × max_price).
 	CollateralRatioBps uint32 `protobuf:"varint,3,opt,name=collateral_ratio_bps,json=collateralRatioBps,proto3" json:"collateral_ratio_bps,omitempty"`
-	MaxBidsPerJob      uint32 `protobuf:"varint,4,opt,name=max_bids_per_job,json=maxBidsPerJob,proto3" json:"max_bids_per_job,omitempty"`
+	// close_batch_size is how many of one job's commitments the close of its
+	// auction (or the release of a cancelled job's) handles per block; a job
+	// with more continues in the next block. A job takes any number of
+	// commitments, each locking its own collateral: a fixed count of slots was
+	// filled by sybil commitments that kept every other bidder out.
+	CloseBatchSize     uint32 `protobuf:"varint,4,opt,name=close_batch_size,json=closeBatchSize,proto3" json:"close_batch_size,omitempty"`
 	MinCommitBlocks    uint64 `protobuf:"varint,5,opt,name=min_commit_blocks,json=minCommitBlocks,proto3" json:"min_commit_blocks,omitempty"`
 	MaxCommitBlocks    uint64 `protobuf:"varint,6,opt,name=max_commit_blocks,json=maxCommitBlocks,proto3" json:"max_commit_blocks,omitempty"`
 	MinRevealBlocks    uint64 `protobuf:"varint,7,opt,name=min_reveal_blocks,json=minRevealBlocks,proto3" json:"min_reveal_blocks,omitempty"`
@@ -413,9 +418,9 @@ func (x *Params) GetCollateralRatioBps() uint32 {
 	return 0
 }
 
-func (x *Params) GetMaxBidsPerJob() uint32 {
+func (x *Params) GetCloseBatchSize() uint32 {
 	if x != nil {
-		return x.MaxBidsPerJob
+		return x.CloseBatchSize
 	}
 	return 0
 }
@@ -1655,8 +1660,11 @@ type Job struct {
 	// (a job priced in a denom other than the bond denom): held in the module
 	// until the job ends, released or forfeited with the job's collateral.
 	WinnerPriceCollateral *v1beta1.Coin `protobuf:"bytes,50,opt,name=winner_price_collateral,json=winnerPriceCollateral,proto3" json:"winner_price_collateral,omitempty"`
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// sweep is the progress of closing the job's commitments, close_batch_size
+	// per block: at the close of its auction, or after a cancel.
+	Sweep         *CommitmentSweep `protobuf:"bytes,51,opt,name=sweep,proto3" json:"sweep,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Job) Reset() {
@@ -2011,6 +2019,139 @@ func (x *Job) GetWinnerPriceCollateral() *v1beta1.Coin {
 	return nil
 }
 
+func (x *Job) GetSweep() *CommitmentSweep {
+	if x != nil {
+		return x.Sweep
+	}
+	return nil
+}
+
+// CommitmentSweep is how far the chain has gone through a job's commitments
+// (in the order of their keys, by provider address) to close them: at the
+// close of an auction each unrevealed one forfeits its deposit, each revealed
+// one is ranked against the leader so far (the better one stays locked, the
+// other is released), so that the winner and the second price are known when
+// the last one is handled; after a cancel each is released.
+type CommitmentSweep struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// after is the provider of the last commitment handled ("" = none yet).
+	After string `protobuf:"bytes,1,opt,name=after,proto3" json:"after,omitempty"`
+	// release_pending: the job was cancelled and some of its commitments are
+	// still to be released.
+	ReleasePending bool `protobuf:"varint,2,opt,name=release_pending,json=releasePending,proto3" json:"release_pending,omitempty"`
+	// leader is the provider of the best valid revealed bid handled so far
+	// ("" = none), with its rank: price, then fewer slashes, then the earlier commitment.
+	Leader        string        `protobuf:"bytes,3,opt,name=leader,proto3" json:"leader,omitempty"`
+	LeaderPrice   *v1beta1.Coin `protobuf:"bytes,4,opt,name=leader_price,json=leaderPrice,proto3" json:"leader_price,omitempty"`
+	LeaderSlashes uint64        `protobuf:"varint,5,opt,name=leader_slashes,json=leaderSlashes,proto3" json:"leader_slashes,omitempty"`
+	LeaderOrder   uint32        `protobuf:"varint,6,opt,name=leader_order,json=leaderOrder,proto3" json:"leader_order,omitempty"`
+	// runner_up_price is the lowest price of the other valid revealed bids
+	// handled so far (has_runner_up): the winner's clearing price.
+	HasRunnerUp   bool          `protobuf:"varint,7,opt,name=has_runner_up,json=hasRunnerUp,proto3" json:"has_runner_up,omitempty"`
+	RunnerUpPrice *v1beta1.Coin `protobuf:"bytes,8,opt,name=runner_up_price,json=runnerUpPrice,proto3" json:"runner_up_price,omitempty"`
+	// resume_height is where the job's queue entry went when its work went on
+	// past its deadline: the reveal-end entry of a close or a release (the
+	// next batch's height), or the prune entry once its pruning, or a release
+	// that outlasted closed_height + retention_blocks, moved it later; 0 =
+	// none. A genesis files the job's entry there (zero-height exports rebase it).
+	ResumeHeight  int64 `protobuf:"varint,9,opt,name=resume_height,json=resumeHeight,proto3" json:"resume_height,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommitmentSweep) Reset() {
+	*x = CommitmentSweep{}
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommitmentSweep) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommitmentSweep) ProtoMessage() {}
+
+func (x *CommitmentSweep) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommitmentSweep.ProtoReflect.Descriptor instead.
+func (*CommitmentSweep) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *CommitmentSweep) GetAfter() string {
+	if x != nil {
+		return x.After
+	}
+	return ""
+}
+
+func (x *CommitmentSweep) GetReleasePending() bool {
+	if x != nil {
+		return x.ReleasePending
+	}
+	return false
+}
+
+func (x *CommitmentSweep) GetLeader() string {
+	if x != nil {
+		return x.Leader
+	}
+	return ""
+}
+
+func (x *CommitmentSweep) GetLeaderPrice() *v1beta1.Coin {
+	if x != nil {
+		return x.LeaderPrice
+	}
+	return nil
+}
+
+func (x *CommitmentSweep) GetLeaderSlashes() uint64 {
+	if x != nil {
+		return x.LeaderSlashes
+	}
+	return 0
+}
+
+func (x *CommitmentSweep) GetLeaderOrder() uint32 {
+	if x != nil {
+		return x.LeaderOrder
+	}
+	return 0
+}
+
+func (x *CommitmentSweep) GetHasRunnerUp() bool {
+	if x != nil {
+		return x.HasRunnerUp
+	}
+	return false
+}
+
+func (x *CommitmentSweep) GetRunnerUpPrice() *v1beta1.Coin {
+	if x != nil {
+		return x.RunnerUpPrice
+	}
+	return nil
+}
+
+func (x *CommitmentSweep) GetResumeHeight() int64 {
+	if x != nil {
+		return x.ResumeHeight
+	}
+	return 0
+}
+
 type BidCommit struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	JobId      uint64                 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
@@ -2027,13 +2168,17 @@ type BidCommit struct {
 	// the provider's account at commit and held in the module (deposit then
 	// locks only bid_deposit from the bond). Zero for a bond-denom job.
 	PriceCollateral *v1beta1.Coin `protobuf:"bytes,8,opt,name=price_collateral,json=priceCollateral,proto3" json:"price_collateral,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// closed: the commitment no longer holds collateral (released, forfeited,
+	// or become the won job's). Commitments of jobs closed before this field
+	// existed are not marked.
+	Closed        bool `protobuf:"varint,9,opt,name=closed,proto3" json:"closed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *BidCommit) Reset() {
 	*x = BidCommit{}
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[14]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2045,7 +2190,7 @@ func (x *BidCommit) String() string {
 func (*BidCommit) ProtoMessage() {}
 
 func (x *BidCommit) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[14]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2058,7 +2203,7 @@ func (x *BidCommit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BidCommit.ProtoReflect.Descriptor instead.
 func (*BidCommit) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{14}
+	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *BidCommit) GetJobId() uint64 {
@@ -2117,6 +2262,13 @@ func (x *BidCommit) GetPriceCollateral() *v1beta1.Coin {
 	return nil
 }
 
+func (x *BidCommit) GetClosed() bool {
+	if x != nil {
+		return x.Closed
+	}
+	return false
+}
+
 type Bid struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	JobId         uint64                 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
@@ -2128,7 +2280,7 @@ type Bid struct {
 
 func (x *Bid) Reset() {
 	*x = Bid{}
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[15]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2140,7 +2292,7 @@ func (x *Bid) String() string {
 func (*Bid) ProtoMessage() {}
 
 func (x *Bid) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[15]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2153,7 +2305,7 @@ func (x *Bid) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Bid.ProtoReflect.Descriptor instead.
 func (*Bid) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{15}
+	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Bid) GetJobId() uint64 {
@@ -2187,7 +2339,7 @@ type StateCount struct {
 
 func (x *StateCount) Reset() {
 	*x = StateCount{}
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[16]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2199,7 +2351,7 @@ func (x *StateCount) String() string {
 func (*StateCount) ProtoMessage() {}
 
 func (x *StateCount) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[16]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2212,7 +2364,7 @@ func (x *StateCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StateCount.ProtoReflect.Descriptor instead.
 func (*StateCount) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{16}
+	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *StateCount) GetState() JobState {
@@ -2248,7 +2400,7 @@ type Stats struct {
 
 func (x *Stats) Reset() {
 	*x = Stats{}
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[17]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2260,7 +2412,7 @@ func (x *Stats) String() string {
 func (*Stats) ProtoMessage() {}
 
 func (x *Stats) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[17]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2273,7 +2425,7 @@ func (x *Stats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Stats.ProtoReflect.Descriptor instead.
 func (*Stats) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{17}
+	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Stats) GetJobsPerState() []*StateCount {
@@ -2343,7 +2495,7 @@ type VerificationTally struct {
 
 func (x *VerificationTally) Reset() {
 	*x = VerificationTally{}
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[18]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2355,7 +2507,7 @@ func (x *VerificationTally) String() string {
 func (*VerificationTally) ProtoMessage() {}
 
 func (x *VerificationTally) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[18]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2368,7 +2520,7 @@ func (x *VerificationTally) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerificationTally.ProtoReflect.Descriptor instead.
 func (*VerificationTally) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{18}
+	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *VerificationTally) GetValidPower() int64 {
@@ -2417,13 +2569,13 @@ var File_aichain_compute_v1_compute_proto protoreflect.FileDescriptor
 
 const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\n" +
-	" aichain/compute/v1/compute.proto\x12\x12aichain.compute.v1\x1a\x11amino/amino.proto\x1a\x1ecosmos/base/v1beta1/coin.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x1faichain/compute/v1/beacon.proto\x1a\x14gogoproto/gogo.proto\x1a\x1daichain/common/v1/share.proto\x1a%aichain/compute/v1/verification.proto\"\xf0\r\n" +
+	" aichain/compute/v1/compute.proto\x12\x12aichain.compute.v1\x1a\x11amino/amino.proto\x1a\x1ecosmos/base/v1beta1/coin.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x1faichain/compute/v1/beacon.proto\x1a\x14gogoproto/gogo.proto\x1a\x1daichain/common/v1/share.proto\x1a%aichain/compute/v1/verification.proto\"\xf1\r\n" +
 	"\x06Params\x12P\n" +
 	"\x11min_provider_bond\x18\x01 \x01(\v2\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x0fminProviderBond\x12E\n" +
 	"\vbid_deposit\x18\x02 \x01(\v2\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\n" +
 	"bidDeposit\x120\n" +
-	"\x14collateral_ratio_bps\x18\x03 \x01(\rR\x12collateralRatioBps\x12'\n" +
-	"\x10max_bids_per_job\x18\x04 \x01(\rR\rmaxBidsPerJob\x12*\n" +
+	"\x14collateral_ratio_bps\x18\x03 \x01(\rR\x12collateralRatioBps\x12(\n" +
+	"\x10close_batch_size\x18\x04 \x01(\rR\x0ecloseBatchSize\x12*\n" +
 	"\x11min_commit_blocks\x18\x05 \x01(\x04R\x0fminCommitBlocks\x12*\n" +
 	"\x11max_commit_blocks\x18\x06 \x01(\x04R\x0fmaxCommitBlocks\x12*\n" +
 	"\x11min_reveal_blocks\x18\a \x01(\x04R\x0fminRevealBlocks\x12*\n" +
@@ -2534,7 +2686,7 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\vseed_source\x18\x06 \x01(\x0e2\x1e.aichain.compute.v1.SeedSourceR\n" +
 	"seedSource\x12%\n" +
 	"\x0ebeacon_heights\x18\a \x03(\x03R\rbeaconHeights\x12#\n" +
-	"\rdecide_height\x18\b \x01(\x03R\fdecideHeight\"\xad\x16\n" +
+	"\rdecide_height\x18\b \x01(\x03R\fdecideHeight\"\xf3\x16\n" +
 	"\x03Job\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x126\n" +
 	"\trequester\x18\x02 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\trequester\x12G\n" +
@@ -2587,7 +2739,18 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\rdetection_bps\x18- \x01(\rR\fdetectionBps\x12S\n" +
 	"\x10counted_verdicts\x18. \x03(\v2\".aichain.compute.v1.CountedVerdictB\x04\xc8\xde\x1f\x00R\x0fcountedVerdicts\x12\x95\x01\n" +
 	"\x15verification_fee_paid\x18/ \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\x13verificationFeePaid\x12\\\n" +
-	"\x17winner_price_collateral\x182 \x01(\v2\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x15winnerPriceCollateral\"\xd3\x02\n" +
+	"\x17winner_price_collateral\x182 \x01(\v2\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x15winnerPriceCollateral\x12D\n" +
+	"\x05sweep\x183 \x01(\v2#.aichain.compute.v1.CommitmentSweepB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x05sweep\"\x92\x03\n" +
+	"\x0fCommitmentSweep\x12\x14\n" +
+	"\x05after\x18\x01 \x01(\tR\x05after\x12'\n" +
+	"\x0frelease_pending\x18\x02 \x01(\bR\x0ereleasePending\x12\x16\n" +
+	"\x06leader\x18\x03 \x01(\tR\x06leader\x12G\n" +
+	"\fleader_price\x18\x04 \x01(\v2\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\vleaderPrice\x12%\n" +
+	"\x0eleader_slashes\x18\x05 \x01(\x04R\rleaderSlashes\x12!\n" +
+	"\fleader_order\x18\x06 \x01(\rR\vleaderOrder\x12\"\n" +
+	"\rhas_runner_up\x18\a \x01(\bR\vhasRunnerUp\x12L\n" +
+	"\x0frunner_up_price\x18\b \x01(\v2\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\rrunnerUpPrice\x12#\n" +
+	"\rresume_height\x18\t \x01(\x03R\fresumeHeight\"\xeb\x02\n" +
 	"\tBidCommit\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\x04R\x05jobId\x124\n" +
 	"\bprovider\x18\x02 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\bprovider\x12\x1e\n" +
@@ -2598,7 +2761,8 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\x05order\x18\x05 \x01(\rR\x05order\x12\x16\n" +
 	"\x06height\x18\x06 \x01(\x03R\x06height\x12\x1a\n" +
 	"\brevealed\x18\a \x01(\bR\brevealed\x12O\n" +
-	"\x10price_collateral\x18\b \x01(\v2\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x0fpriceCollateral\"\x8e\x01\n" +
+	"\x10price_collateral\x18\b \x01(\v2\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x0fpriceCollateral\x12\x16\n" +
+	"\x06closed\x18\t \x01(\bR\x06closed\"\x8e\x01\n" +
 	"\x03Bid\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\x04R\x05jobId\x124\n" +
 	"\bprovider\x18\x02 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\bprovider\x12:\n" +
@@ -2673,7 +2837,7 @@ func file_aichain_compute_v1_compute_proto_rawDescGZIP() []byte {
 }
 
 var file_aichain_compute_v1_compute_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_aichain_compute_v1_compute_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_aichain_compute_v1_compute_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_aichain_compute_v1_compute_proto_goTypes = []any{
 	(ProviderStatus)(0),       // 0: aichain.compute.v1.ProviderStatus
 	(JobState)(0),             // 1: aichain.compute.v1.JobState
@@ -2693,69 +2857,73 @@ var file_aichain_compute_v1_compute_proto_goTypes = []any{
 	(*JobResult)(nil),         // 15: aichain.compute.v1.JobResult
 	(*JobSample)(nil),         // 16: aichain.compute.v1.JobSample
 	(*Job)(nil),               // 17: aichain.compute.v1.Job
-	(*BidCommit)(nil),         // 18: aichain.compute.v1.BidCommit
-	(*Bid)(nil),               // 19: aichain.compute.v1.Bid
-	(*StateCount)(nil),        // 20: aichain.compute.v1.StateCount
-	(*Stats)(nil),             // 21: aichain.compute.v1.Stats
-	(*VerificationTally)(nil), // 22: aichain.compute.v1.VerificationTally
-	(*v1beta1.Coin)(nil),      // 23: cosmos.base.v1beta1.Coin
-	(Verdict)(0),              // 24: aichain.compute.v1.Verdict
-	(SeedSource)(0),           // 25: aichain.compute.v1.SeedSource
-	(*v1.Share)(nil),          // 26: aichain.common.v1.Share
+	(*CommitmentSweep)(nil),   // 18: aichain.compute.v1.CommitmentSweep
+	(*BidCommit)(nil),         // 19: aichain.compute.v1.BidCommit
+	(*Bid)(nil),               // 20: aichain.compute.v1.Bid
+	(*StateCount)(nil),        // 21: aichain.compute.v1.StateCount
+	(*Stats)(nil),             // 22: aichain.compute.v1.Stats
+	(*VerificationTally)(nil), // 23: aichain.compute.v1.VerificationTally
+	(*v1beta1.Coin)(nil),      // 24: cosmos.base.v1beta1.Coin
+	(Verdict)(0),              // 25: aichain.compute.v1.Verdict
+	(SeedSource)(0),           // 26: aichain.compute.v1.SeedSource
+	(*v1.Share)(nil),          // 27: aichain.common.v1.Share
 }
 var file_aichain_compute_v1_compute_proto_depIdxs = []int32{
-	23, // 0: aichain.compute.v1.Params.min_provider_bond:type_name -> cosmos.base.v1beta1.Coin
-	23, // 1: aichain.compute.v1.Params.bid_deposit:type_name -> cosmos.base.v1beta1.Coin
-	23, // 2: aichain.compute.v1.Params.dispute_fee:type_name -> cosmos.base.v1beta1.Coin
-	23, // 3: aichain.compute.v1.Params.job_creation_fee:type_name -> cosmos.base.v1beta1.Coin
-	23, // 4: aichain.compute.v1.Params.verification_fee_per_sample:type_name -> cosmos.base.v1beta1.Coin
-	23, // 5: aichain.compute.v1.ProviderStats.earned:type_name -> cosmos.base.v1beta1.Coin
+	24, // 0: aichain.compute.v1.Params.min_provider_bond:type_name -> cosmos.base.v1beta1.Coin
+	24, // 1: aichain.compute.v1.Params.bid_deposit:type_name -> cosmos.base.v1beta1.Coin
+	24, // 2: aichain.compute.v1.Params.dispute_fee:type_name -> cosmos.base.v1beta1.Coin
+	24, // 3: aichain.compute.v1.Params.job_creation_fee:type_name -> cosmos.base.v1beta1.Coin
+	24, // 4: aichain.compute.v1.Params.verification_fee_per_sample:type_name -> cosmos.base.v1beta1.Coin
+	24, // 5: aichain.compute.v1.ProviderStats.earned:type_name -> cosmos.base.v1beta1.Coin
 	5,  // 6: aichain.compute.v1.Provider.hardware:type_name -> aichain.compute.v1.Hardware
-	23, // 7: aichain.compute.v1.Provider.bond:type_name -> cosmos.base.v1beta1.Coin
-	23, // 8: aichain.compute.v1.Provider.locked:type_name -> cosmos.base.v1beta1.Coin
+	24, // 7: aichain.compute.v1.Provider.bond:type_name -> cosmos.base.v1beta1.Coin
+	24, // 8: aichain.compute.v1.Provider.locked:type_name -> cosmos.base.v1beta1.Coin
 	0,  // 9: aichain.compute.v1.Provider.status:type_name -> aichain.compute.v1.ProviderStatus
 	6,  // 10: aichain.compute.v1.Provider.stats:type_name -> aichain.compute.v1.ProviderStats
 	10, // 11: aichain.compute.v1.GptSpec.prompts:type_name -> aichain.compute.v1.GptPrompt
 	8,  // 12: aichain.compute.v1.WorkloadSpec.gemm:type_name -> aichain.compute.v1.GemmSpec
 	9,  // 13: aichain.compute.v1.WorkloadSpec.mlp:type_name -> aichain.compute.v1.MlpSpec
 	11, // 14: aichain.compute.v1.WorkloadSpec.gpt:type_name -> aichain.compute.v1.GptSpec
-	24, // 15: aichain.compute.v1.CountedVerdict.verdict:type_name -> aichain.compute.v1.Verdict
-	25, // 16: aichain.compute.v1.JobSample.seed_source:type_name -> aichain.compute.v1.SeedSource
+	25, // 15: aichain.compute.v1.CountedVerdict.verdict:type_name -> aichain.compute.v1.Verdict
+	26, // 16: aichain.compute.v1.JobSample.seed_source:type_name -> aichain.compute.v1.SeedSource
 	12, // 17: aichain.compute.v1.Job.workload:type_name -> aichain.compute.v1.WorkloadSpec
-	23, // 18: aichain.compute.v1.Job.max_price:type_name -> cosmos.base.v1beta1.Coin
-	23, // 19: aichain.compute.v1.Job.escrow:type_name -> cosmos.base.v1beta1.Coin
+	24, // 18: aichain.compute.v1.Job.max_price:type_name -> cosmos.base.v1beta1.Coin
+	24, // 19: aichain.compute.v1.Job.escrow:type_name -> cosmos.base.v1beta1.Coin
 	5,  // 20: aichain.compute.v1.Job.min_hardware:type_name -> aichain.compute.v1.Hardware
 	1,  // 21: aichain.compute.v1.Job.state:type_name -> aichain.compute.v1.JobState
-	23, // 22: aichain.compute.v1.Job.clearing_price:type_name -> cosmos.base.v1beta1.Coin
+	24, // 22: aichain.compute.v1.Job.clearing_price:type_name -> cosmos.base.v1beta1.Coin
 	15, // 23: aichain.compute.v1.Job.result:type_name -> aichain.compute.v1.JobResult
 	16, // 24: aichain.compute.v1.Job.sample:type_name -> aichain.compute.v1.JobSample
 	2,  // 25: aichain.compute.v1.Job.close_reason:type_name -> aichain.compute.v1.CloseReason
-	23, // 26: aichain.compute.v1.Job.winner_collateral:type_name -> cosmos.base.v1beta1.Coin
-	23, // 27: aichain.compute.v1.Job.model_fee:type_name -> cosmos.base.v1beta1.Coin
-	26, // 28: aichain.compute.v1.Job.model_shares:type_name -> aichain.common.v1.Share
-	23, // 29: aichain.compute.v1.Job.dataset_fee:type_name -> cosmos.base.v1beta1.Coin
-	26, // 30: aichain.compute.v1.Job.dataset_shares:type_name -> aichain.common.v1.Share
-	23, // 31: aichain.compute.v1.Job.dispute_deposit:type_name -> cosmos.base.v1beta1.Coin
-	23, // 32: aichain.compute.v1.Job.creation_fee:type_name -> cosmos.base.v1beta1.Coin
+	24, // 26: aichain.compute.v1.Job.winner_collateral:type_name -> cosmos.base.v1beta1.Coin
+	24, // 27: aichain.compute.v1.Job.model_fee:type_name -> cosmos.base.v1beta1.Coin
+	27, // 28: aichain.compute.v1.Job.model_shares:type_name -> aichain.common.v1.Share
+	24, // 29: aichain.compute.v1.Job.dataset_fee:type_name -> cosmos.base.v1beta1.Coin
+	27, // 30: aichain.compute.v1.Job.dataset_shares:type_name -> aichain.common.v1.Share
+	24, // 31: aichain.compute.v1.Job.dispute_deposit:type_name -> cosmos.base.v1beta1.Coin
+	24, // 32: aichain.compute.v1.Job.creation_fee:type_name -> cosmos.base.v1beta1.Coin
 	3,  // 33: aichain.compute.v1.Job.abort_reason:type_name -> aichain.compute.v1.AbortReason
 	13, // 34: aichain.compute.v1.Job.assurance:type_name -> aichain.compute.v1.Assurance
-	23, // 35: aichain.compute.v1.Job.verification_fee:type_name -> cosmos.base.v1beta1.Coin
+	24, // 35: aichain.compute.v1.Job.verification_fee:type_name -> cosmos.base.v1beta1.Coin
 	14, // 36: aichain.compute.v1.Job.counted_verdicts:type_name -> aichain.compute.v1.CountedVerdict
-	23, // 37: aichain.compute.v1.Job.verification_fee_paid:type_name -> cosmos.base.v1beta1.Coin
-	23, // 38: aichain.compute.v1.Job.winner_price_collateral:type_name -> cosmos.base.v1beta1.Coin
-	23, // 39: aichain.compute.v1.BidCommit.deposit:type_name -> cosmos.base.v1beta1.Coin
-	23, // 40: aichain.compute.v1.BidCommit.price_collateral:type_name -> cosmos.base.v1beta1.Coin
-	23, // 41: aichain.compute.v1.Bid.price:type_name -> cosmos.base.v1beta1.Coin
-	1,  // 42: aichain.compute.v1.StateCount.state:type_name -> aichain.compute.v1.JobState
-	20, // 43: aichain.compute.v1.Stats.jobs_per_state:type_name -> aichain.compute.v1.StateCount
-	23, // 44: aichain.compute.v1.Stats.fees_paid:type_name -> cosmos.base.v1beta1.Coin
-	23, // 45: aichain.compute.v1.Stats.protocol_share:type_name -> cosmos.base.v1beta1.Coin
-	23, // 46: aichain.compute.v1.Stats.slashed_burned:type_name -> cosmos.base.v1beta1.Coin
-	47, // [47:47] is the sub-list for method output_type
-	47, // [47:47] is the sub-list for method input_type
-	47, // [47:47] is the sub-list for extension type_name
-	47, // [47:47] is the sub-list for extension extendee
-	0,  // [0:47] is the sub-list for field type_name
+	24, // 37: aichain.compute.v1.Job.verification_fee_paid:type_name -> cosmos.base.v1beta1.Coin
+	24, // 38: aichain.compute.v1.Job.winner_price_collateral:type_name -> cosmos.base.v1beta1.Coin
+	18, // 39: aichain.compute.v1.Job.sweep:type_name -> aichain.compute.v1.CommitmentSweep
+	24, // 40: aichain.compute.v1.CommitmentSweep.leader_price:type_name -> cosmos.base.v1beta1.Coin
+	24, // 41: aichain.compute.v1.CommitmentSweep.runner_up_price:type_name -> cosmos.base.v1beta1.Coin
+	24, // 42: aichain.compute.v1.BidCommit.deposit:type_name -> cosmos.base.v1beta1.Coin
+	24, // 43: aichain.compute.v1.BidCommit.price_collateral:type_name -> cosmos.base.v1beta1.Coin
+	24, // 44: aichain.compute.v1.Bid.price:type_name -> cosmos.base.v1beta1.Coin
+	1,  // 45: aichain.compute.v1.StateCount.state:type_name -> aichain.compute.v1.JobState
+	21, // 46: aichain.compute.v1.Stats.jobs_per_state:type_name -> aichain.compute.v1.StateCount
+	24, // 47: aichain.compute.v1.Stats.fees_paid:type_name -> cosmos.base.v1beta1.Coin
+	24, // 48: aichain.compute.v1.Stats.protocol_share:type_name -> cosmos.base.v1beta1.Coin
+	24, // 49: aichain.compute.v1.Stats.slashed_burned:type_name -> cosmos.base.v1beta1.Coin
+	50, // [50:50] is the sub-list for method output_type
+	50, // [50:50] is the sub-list for method input_type
+	50, // [50:50] is the sub-list for extension type_name
+	50, // [50:50] is the sub-list for extension extendee
+	0,  // [0:50] is the sub-list for field type_name
 }
 
 func init() { file_aichain_compute_v1_compute_proto_init() }
@@ -2771,7 +2939,7 @@ func file_aichain_compute_v1_compute_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_compute_v1_compute_proto_rawDesc), len(file_aichain_compute_v1_compute_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   19,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
