@@ -29,25 +29,7 @@ func TestGenesisRoundTrip(t *testing.T) {
 	open := s.create(req, 1_000)
 	s.commit(p2, open, 900)
 
-	gs, err := s.k.ExportGenesis(s.ta.Ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := gs.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	fresh := newSuite(t)
-	// Load into a fresh app (its module account balance differs: only the state is compared).
-	if err := fresh.k.InitGenesis(fresh.ta.Ctx, gs); err != nil {
-		t.Fatal(err)
-	}
-	again, err := fresh.k.ExportGenesis(fresh.ta.Ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if gs.String() != again.String() {
-		t.Fatalf("genesis differs after import:\n%s\n%s", gs, again)
-	}
+	_, fresh := s.exportImport()
 	// The queues were rebuilt: the VERIFYING job ends, the open jobs advance.
 	for _, q := range []keeper.HeightQueue{fresh.k.VerificationEndQueue, fresh.k.CommitEndQueue} {
 		it, err := q.Iterate(fresh.ta.Ctx, nil)
@@ -59,6 +41,32 @@ func TestGenesisRoundTrip(t *testing.T) {
 			t.Fatalf("queue not rebuilt: %v %v", keys, err)
 		}
 	}
+}
+
+// exportImport exports s's module state, validates it, imports it into a
+// fresh app (whose module account balance differs: only the state is
+// compared) and checks that the fresh app exports the same genesis.
+func (s *suite) exportImport() (*types.GenesisState, *suite) {
+	s.t.Helper()
+	gs, err := s.k.ExportGenesis(s.ta.Ctx)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if err := gs.Validate(); err != nil {
+		s.t.Fatal(err)
+	}
+	fresh := newSuite(s.t)
+	if err := fresh.k.InitGenesis(fresh.ta.Ctx, gs); err != nil {
+		s.t.Fatal(err)
+	}
+	again, err := fresh.k.ExportGenesis(fresh.ta.Ctx)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if gs.String() != again.String() {
+		s.t.Fatalf("genesis differs after import:\n%s\n%s", gs, again)
+	}
+	return gs, fresh
 }
 
 // TestAttackGenesisJobAtNextID: a job's creation stores the job under the id

@@ -179,24 +179,7 @@ func TestGenesisMidSweep(t *testing.T) {
 	if !s.job(cancelled).Sweep.ReleasePending {
 		t.Fatal("the cancel released every commitment at once (the test needs some left)")
 	}
-	gs, err := s.k.ExportGenesis(s.ta.Ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := gs.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	fresh := newSuite(t)
-	if err := fresh.k.InitGenesis(fresh.ta.Ctx, gs); err != nil {
-		t.Fatal(err)
-	}
-	again, err := fresh.k.ExportGenesis(fresh.ta.Ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if gs.String() != again.String() {
-		t.Fatalf("genesis differs after import:\n%s\n%s", gs, again)
-	}
+	gs, fresh := s.exportImport()
 	for _, id := range []uint64{closing, cancelled} {
 		if !queued(t, fresh, fresh.k.RevealEndQueue, id) {
 			t.Fatalf("job %d is not in the reveal-end queue after import", id)
