@@ -42,8 +42,9 @@ var Upgrades = []Upgrade{
 	// loses its entries of jobs without a winner; the beacon keys are
 	// counted), x/modelregistry 1→3 (a name's latest version kept by
 	// folded name; each weights file filed as its first model's), x/datamarket 2→3 (the pairs of dataset and licensee
-	// that held a licence) and x/staking-rewards 1→3 (per-owner reward index;
-	// reward_denoms, listing the denoms already distributed). No store is
+	// that held a licence) and x/staking-rewards 1→4 (per-owner reward index;
+	// reward_denoms, listing the denoms already distributed; governance
+	// weight only for locks of at least min_vote_lock_duration, 21 days). No store is
 	// added. It also brings the
 	// queue heads (modkit.Queue): no migration, as each queue stores its
 	// head on its first drain after the upgrade; and auctions without a

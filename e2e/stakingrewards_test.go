@@ -151,6 +151,7 @@ func TestStakingRewardsLockClaimGovern(t *testing.T) {
 			"min_lock_amount":           "2000000",
 			"max_locks_per_owner":       100,
 			"max_withdrawals_per_block": 100,
+			"min_vote_lock_duration":    "120s",
 		},
 	})
 	srTxOK(t, c, "gov", "vote", id, "yes", "--from", "alice")

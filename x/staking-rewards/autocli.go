@@ -112,7 +112,7 @@ func txCommands() *autocliv1.ServiceCommandDescriptor {
 					"`aichaind tx gov submit-proposal proposal.json` with a MsgUpdateParams takes the decimal form (\"1.25\"). " +
 					"reward_denoms lists the denoms besides lock_denom whose reward-pool coins reach lockers (an IBC voucher's ibc/<hash>); " +
 					"the params replace the old ones whole, so a proposal that omits it unlists every such denom.",
-				Example:        `aichaind tx stakingrewards update-params-proposal '{"lock_tiers":[{"duration":"604800s","multiplier":"1000000000000000000"},{"duration":"31536000s","multiplier":"2000000000000000000"}],"lock_denom":"uaic","min_lock_amount":"1000000","max_locks_per_owner":100,"max_withdrawals_per_block":100}' --deposit 10000000uaic --title "Lock tiers" --summary "Two tiers" --from alice`,
+				Example:        `aichaind tx stakingrewards update-params-proposal '{"lock_tiers":[{"duration":"604800s","multiplier":"1000000000000000000"},{"duration":"31536000s","multiplier":"2000000000000000000"}],"lock_denom":"uaic","min_lock_amount":"1000000","max_locks_per_owner":100,"max_withdrawals_per_block":100,"min_vote_lock_duration":"1814400s"}' --deposit 10000000uaic --title "Lock tiers" --summary "Two tiers" --from alice`,
 				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "params"}},
 				GovProposal:    true,
 			},

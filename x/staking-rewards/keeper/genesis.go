@@ -75,7 +75,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 // from the per-lock accounting) is settled at the genesis index: each lock's
 // accrual goes to Pending, which changes no one's entitlement.
 func (k Keeper) initLocks(ctx context.Context, gs *types.GenesisState) (types.Totals, sdk.Coins, sdk.DecCoins, error) {
-	totals := types.Totals{Locked: math.ZeroInt(), Unlocking: math.ZeroInt(), Weight: math.ZeroInt()}
+	totals := types.Totals{Locked: math.ZeroInt(), Unlocking: math.ZeroInt(), Weight: math.ZeroInt(), VoteWeight: math.ZeroInt()}
 	held, owed := sdk.Coins{}, sdk.DecCoins{}
 	paid := map[string]sdk.DecCoins{}
 	mixed := map[string]bool{}
@@ -114,6 +114,10 @@ func (k Keeper) initLocks(ctx context.Context, gs *types.GenesisState) (types.To
 		}
 		totals.Locked = totals.Locked.Add(l.Amount.Amount)
 		totals.Weight = totals.Weight.Add(l.Weight)
+		totals.VoteWeight = totals.VoteWeight.Add(l.VoteWeight())
+		if err := k.addVoteWeight(ctx, owner, l.VoteWeight()); err != nil {
+			return totals, nil, nil, err
+		}
 		earned, err := accrued(l, gs.RewardIndex)
 		if err != nil {
 			return totals, nil, nil, err

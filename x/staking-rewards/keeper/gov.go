@@ -39,13 +39,14 @@ func NewGovStakingKeeper(sk govtypes.StakingKeeper, k Keeper) GovStakingKeeper {
 	return GovStakingKeeper{StakingKeeper: sk, k: k}
 }
 
-// TotalBondedTokens returns bonded stake plus total lock weight.
+// TotalBondedTokens returns bonded stake plus the total weight of the locks
+// that vote.
 func (g GovStakingKeeper) TotalBondedTokens(ctx context.Context) (math.Int, error) {
 	bonded, err := g.StakingKeeper.TotalBondedTokens(ctx)
 	if err != nil {
 		return math.Int{}, err
 	}
-	w, err := g.k.TotalLockWeight(ctx)
+	w, err := g.k.TotalVoteWeight(ctx)
 	if err != nil {
 		return math.Int{}, err
 	}
@@ -163,8 +164,8 @@ func (k Keeper) tallyVote(ctx context.Context, vote v1.Vote, validators map[stri
 		return err
 	}
 
-	// The voter's own lock weight.
-	lockWeight, err := k.OwnerLockWeight(ctx, voter)
+	// The voter's own governance weight: its locks that vote.
+	lockWeight, err := k.OwnerVoteWeightOf(ctx, voter)
 	if err != nil {
 		return err
 	}

@@ -206,8 +206,8 @@ func TestGovTallyKeepsValidatorInheritance(t *testing.T) {
 func TestGovTallySkipsMalformedWeight(t *testing.T) {
 	f := setup(t, 3)
 	alice, bob, proposer := f.ta.Accounts[0].Address, f.ta.Accounts[1].Address, f.ta.Accounts[2].Address
-	f.mustLock(alice, 1_000_000, week) // weight 1M
-	f.mustLock(bob, 1_000_000, year)   // weight 2M
+	f.mustLock(alice, 1_000_000, 90*24*time.Hour) // weight 1.5M
+	f.mustLock(bob, 1_000_000, year)              // weight 2M
 	f.ta.NextBlock()
 	id := f.proposeParams(proposer, 8_000_000)
 	f.vote(bob, id, govv1.OptionYes)
@@ -225,8 +225,8 @@ func TestGovTallySkipsMalformedWeight(t *testing.T) {
 		t.Fatalf("tally with a malformed weight: %v", err)
 	}
 	if !results[govv1.OptionYes].Equal(math.LegacyNewDec(2_000_000)) || !results[govv1.OptionNo].IsZero() ||
-		!total.Equal(math.LegacyNewDec(3_000_000)) {
-		t.Fatalf("tally: total %s, results %v; want yes 2000000, no 0, total 3000000", total, results)
+		!total.Equal(math.LegacyNewDec(3_500_000)) {
+		t.Fatalf("tally: total %s, results %v; want yes 2000000, no 0, total 3500000", total, results)
 	}
 	f.endVoting() // the EndBlocker tallies it for real
 	p, err = f.ta.GovKeeper.Proposals.Get(f.ta.Ctx, id)

@@ -116,7 +116,7 @@ func (q queryServer) VotingPower(ctx context.Context, req *types.QueryVotingPowe
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
-	w, err := q.k.OwnerLockWeight(ctx, addr)
+	w, err := q.k.OwnerVoteWeightOf(ctx, addr)
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}

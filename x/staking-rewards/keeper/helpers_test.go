@@ -274,6 +274,7 @@ func (f *fixture) checkInvariants() {
 	held := sdk.Coins{}
 	locked, unlocking, weight := math.ZeroInt(), math.ZeroInt(), math.ZeroInt()
 	ownerWeight := map[string]math.Int{}
+	ownerVote, voteWeight := map[string]math.Int{}, math.ZeroInt()
 	owed := sdk.DecCoins{}
 	var count uint64
 	err = f.k.Locks.Walk(ctx, nil, func(_ uint64, l types.Lock) (bool, error) {
@@ -288,6 +289,14 @@ func (f *fixture) checkInvariants() {
 		}
 		locked = locked.Add(l.Amount.Amount)
 		weight = weight.Add(l.Weight)
+		if l.Votes {
+			voteWeight = voteWeight.Add(l.Weight)
+			if w, ok := ownerVote[l.Owner]; ok {
+				ownerVote[l.Owner] = w.Add(l.Weight)
+			} else {
+				ownerVote[l.Owner] = l.Weight
+			}
+		}
 		if w, ok := ownerWeight[l.Owner]; ok {
 			ownerWeight[l.Owner] = w.Add(l.Weight)
 		} else {
@@ -307,6 +316,22 @@ func (f *fixture) checkInvariants() {
 	}
 	if !totals.Locked.Equal(locked) || !totals.Unlocking.Equal(unlocking) || !totals.Weight.Equal(weight) || totals.LockCount != count {
 		f.t.Fatalf("invariant: totals %v, locks give locked %s unlocking %s weight %s count %d", totals, locked, unlocking, weight, count)
+	}
+	if !totals.VoteWeight.Equal(voteWeight) {
+		f.t.Fatalf("invariant: total vote weight %s, voting locks give %s", totals.VoteWeight, voteWeight)
+	}
+	nVote := 0
+	if err := f.k.OwnerVoteWeight.Walk(ctx, nil, func(owner sdk.AccAddress, w math.Int) (bool, error) {
+		nVote++
+		if want, ok := ownerVote[owner.String()]; !ok || !want.Equal(w) {
+			f.t.Fatalf("invariant: owner %s vote weight %s, its voting locks give %v", owner, w, want)
+		}
+		return false, nil
+	}); err != nil {
+		f.t.Fatal(err)
+	}
+	if nVote != len(ownerVote) {
+		f.t.Fatalf("invariant: %d owners with a vote weight, voting locks give %d", nVote, len(ownerVote))
 	}
 	for owner, w := range ownerWeight {
 		got, err := f.k.OwnerLockWeight(ctx, sdk.MustAccAddressFromBech32(owner))

@@ -62,6 +62,9 @@ type Keeper struct {
 	UnlockQueue modkit.Queue[time.Time, uint64]
 	// OwnerWeight is each owner's total lock weight (absent when zero).
 	OwnerWeight collections.Map[sdk.AccAddress, math.Int]
+	// OwnerVoteWeight is each owner's governance weight, the weight of its
+	// locks that vote (absent when zero): what a tally reads, in O(1).
+	OwnerVoteWeight collections.Map[sdk.AccAddress, math.Int]
 	// OwnerLockCount is each owner's number of locks (absent when zero).
 	OwnerLockCount collections.Map[sdk.AccAddress, uint64]
 	// OwnerIndexPaid is, for each owner with weight, the reward index up to
@@ -132,13 +135,14 @@ func NewKeeper(
 			}),
 		UnlockQueue: modkit.NewQueue(sb, types.UnlockQueueKey, unlockQueueName,
 			modkit.NewQueueHeads(sb, types.QueueHeadsKey), sdk.TimeKey, collections.Uint64Key),
-		OwnerWeight:    collections.NewMap(sb, types.OwnerWeightKey, "owner_weight", sdk.AccAddressKey, sdk.IntValue),
-		OwnerLockCount: collections.NewMap(sb, types.OwnerLockCountKey, "owner_lock_count", sdk.AccAddressKey, collections.Uint64Value),
-		OwnerIndexPaid: collections.NewMap(sb, types.OwnerIndexPaidKey, "owner_index_paid", sdk.AccAddressKey, codec.CollValue[types.DecBalance](cdc)),
-		Pending:        collections.NewMap(sb, types.PendingKey, "pending", sdk.AccAddressKey, codec.CollValue[types.DecBalance](cdc)),
-		RewardIndex:    collections.NewItem(sb, types.RewardIndexKey, "reward_index", codec.CollValue[types.DecBalance](cdc)),
-		Accounted:      collections.NewItem(sb, types.AccountedKey, "accounted", codec.CollValue[types.DecBalance](cdc)),
-		Totals:         collections.NewItem(sb, types.TotalsKey, "totals", codec.CollValue[types.Totals](cdc)),
+		OwnerWeight:     collections.NewMap(sb, types.OwnerWeightKey, "owner_weight", sdk.AccAddressKey, sdk.IntValue),
+		OwnerVoteWeight: collections.NewMap(sb, types.OwnerVoteWeightKey, "owner_vote_weight", sdk.AccAddressKey, sdk.IntValue),
+		OwnerLockCount:  collections.NewMap(sb, types.OwnerLockCountKey, "owner_lock_count", sdk.AccAddressKey, collections.Uint64Value),
+		OwnerIndexPaid:  collections.NewMap(sb, types.OwnerIndexPaidKey, "owner_index_paid", sdk.AccAddressKey, codec.CollValue[types.DecBalance](cdc)),
+		Pending:         collections.NewMap(sb, types.PendingKey, "pending", sdk.AccAddressKey, codec.CollValue[types.DecBalance](cdc)),
+		RewardIndex:     collections.NewItem(sb, types.RewardIndexKey, "reward_index", codec.CollValue[types.DecBalance](cdc)),
+		Accounted:       collections.NewItem(sb, types.AccountedKey, "accounted", codec.CollValue[types.DecBalance](cdc)),
+		Totals:          collections.NewItem(sb, types.TotalsKey, "totals", codec.CollValue[types.Totals](cdc)),
 	}
 	schema, err := sb.Build()
 	if err != nil {
@@ -210,7 +214,10 @@ func (k Keeper) checkLockDenom(ctx context.Context, params types.Params) error {
 func (k Keeper) GetTotals(ctx context.Context) (types.Totals, error) {
 	t, err := k.Totals.Get(ctx)
 	if errors.Is(err, collections.ErrNotFound) {
-		return types.Totals{Locked: math.ZeroInt(), Unlocking: math.ZeroInt(), Weight: math.ZeroInt()}, nil
+		return types.Totals{Locked: math.ZeroInt(), Unlocking: math.ZeroInt(), Weight: math.ZeroInt(), VoteWeight: math.ZeroInt()}, nil
+	}
+	if err == nil && t.VoteWeight.IsNil() { // stored before version 4
+		t.VoteWeight = math.ZeroInt()
 	}
 	return t, err
 }
@@ -265,6 +272,46 @@ func (k Keeper) TotalLockWeight(ctx context.Context) (math.Int, error) {
 		return math.Int{}, err
 	}
 	return t.Weight, nil
+}
+
+// OwnerVoteWeightOf returns an owner's governance weight from locks: the
+// weight of its locks that vote. O(1).
+func (k Keeper) OwnerVoteWeightOf(ctx context.Context, owner sdk.AccAddress) (math.Int, error) {
+	w, err := k.OwnerVoteWeight.Get(ctx, owner)
+	if errors.Is(err, collections.ErrNotFound) {
+		return math.ZeroInt(), nil
+	}
+	return w, err
+}
+
+// TotalVoteWeight returns the total governance weight of locks (the quorum
+// denominator's share). O(1).
+func (k Keeper) TotalVoteWeight(ctx context.Context) (math.Int, error) {
+	t, err := k.GetTotals(ctx)
+	if err != nil {
+		return math.Int{}, err
+	}
+	return t.VoteWeight, nil
+}
+
+// addVoteWeight adds delta to owner's governance weight (removing the entry
+// at zero).
+func (k Keeper) addVoteWeight(ctx context.Context, owner sdk.AccAddress, delta math.Int) error {
+	if delta.IsZero() {
+		return nil
+	}
+	w, err := k.OwnerVoteWeightOf(ctx, owner)
+	if err != nil {
+		return err
+	}
+	w = w.Add(delta)
+	switch {
+	case w.IsNegative():
+		return errorsmod.Wrapf(types.ErrAccounting, "owner %s vote weight would be %s", owner, w)
+	case w.IsZero():
+		return k.OwnerVoteWeight.Remove(ctx, owner)
+	}
+	return k.OwnerVoteWeight.Set(ctx, owner, w)
 }
 
 // GetLock returns a lock by id.

@@ -105,6 +105,7 @@ func (k Keeper) CreateLock(ctx context.Context, owner sdk.AccAddress, amount sdk
 		// RewardIndexPaid stays empty: a weighted lock earns through its
 		// owner's paid index (OwnerIndexPaid).
 		Weight: types.LockWeight(amount.Amount, tier.Multiplier),
+		Votes:  params.Votes(duration),
 	}
 	if err := modkit.InsertIndexed(ctx, k.Locks, k.locksRaw, id, l); err != nil { // id is fresh
 		return 0, err
@@ -115,8 +116,12 @@ func (k Keeper) CreateLock(ctx context.Context, owner sdk.AccAddress, amount sdk
 	if err := k.addOwnerLockCount(ctx, owner, 1); err != nil {
 		return 0, err
 	}
+	if err := k.addVoteWeight(ctx, owner, l.VoteWeight()); err != nil {
+		return 0, err
+	}
 	totals.Locked = totals.Locked.Add(amount.Amount)
 	totals.Weight = totals.Weight.Add(l.Weight)
+	totals.VoteWeight = totals.VoteWeight.Add(l.VoteWeight())
 	totals.LockCount++
 	if err := k.setTotals(ctx, totals); err != nil {
 		return 0, err
@@ -152,8 +157,9 @@ func (k Keeper) ExtendLock(ctx context.Context, owner sdk.AccAddress, id uint64,
 	if err != nil {
 		return err
 	}
-	oldDuration, oldWeight := l.Duration, l.Weight
+	oldDuration, oldWeight, oldVote := l.Duration, l.Weight, l.VoteWeight()
 	l.Duration = duration
+	l.Votes = params.Votes(duration)
 	if tier.Multiplier.GT(l.Multiplier) {
 		l.Multiplier = tier.Multiplier
 	}
@@ -166,7 +172,12 @@ func (k Keeper) ExtendLock(ctx context.Context, owner sdk.AccAddress, id uint64,
 	if err := k.settleOwner(ctx, owner, delta, index); err != nil {
 		return err
 	}
+	voteDelta := l.VoteWeight().Sub(oldVote)
+	if err := k.addVoteWeight(ctx, owner, voteDelta); err != nil {
+		return err
+	}
 	totals.Weight = totals.Weight.Add(delta)
+	totals.VoteWeight = totals.VoteWeight.Add(voteDelta)
 	if err := k.setTotals(ctx, totals); err != nil {
 		return err
 	}
@@ -198,7 +209,7 @@ func (k Keeper) BeginUnlock(ctx context.Context, owner sdk.AccAddress, id uint64
 	if err != nil {
 		return time.Time{}, err
 	}
-	oldWeight := l.Weight
+	oldWeight, oldVote := l.Weight, l.VoteWeight()
 	l.RewardIndexPaid = index // settled up to here; it earns no more
 	l.Weight = math.ZeroInt()
 	l.UnlockingSince = now
@@ -212,7 +223,11 @@ func (k Keeper) BeginUnlock(ctx context.Context, owner sdk.AccAddress, id uint64
 	if err := k.settleOwner(ctx, owner, oldWeight.Neg(), index); err != nil {
 		return time.Time{}, err
 	}
+	if err := k.addVoteWeight(ctx, owner, oldVote.Neg()); err != nil {
+		return time.Time{}, err
+	}
 	totals.Weight = totals.Weight.Sub(oldWeight)
+	totals.VoteWeight = totals.VoteWeight.Sub(oldVote)
 	totals.Locked = totals.Locked.Sub(l.Amount.Amount)
 	totals.Unlocking = totals.Unlocking.Add(l.Amount.Amount)
 	if err := k.setTotals(ctx, totals); err != nil {

@@ -2,6 +2,7 @@ package keeper_test
 
 import (
 	"testing"
+	"time"
 
 	"cosmossdk.io/math"
 
@@ -238,4 +239,74 @@ func TestMigrate2to3(t *testing.T) {
 	if pool := f.poolBalance(); !pool.Equal(sdk.NewCoins(unlisted)) {
 		t.Fatalf("pool %s, want %s waiting", pool, unlisted)
 	}
+}
+
+// TestMigrate3to4: version 3 counted every lock in governance. The
+// migration sets min_vote_lock_duration to 21 days, marks the locks of at
+// least that as voting, and builds the owners' and the total governance
+// weights from the locked ones: week locks keep their reward weight and lose
+// their votes.
+func TestMigrate3to4(t *testing.T) {
+	f := setup(t, 2)
+	alice, bob := f.ta.Accounts[0].Address, f.ta.Accounts[1].Address
+	aliceWeek := f.mustLock(alice, 1_000_000, week)
+	aliceYear := f.mustLock(alice, 1_000_000, year)      // weight 2M
+	bob90 := f.mustLock(bob, 1_000_000, 90*24*time.Hour) // weight 1.5M
+	bobUnlocking := f.mustLock(bob, 1_000_000, year)
+	if _, err := f.beginUnlock(bob, bobUnlocking); err != nil {
+		t.Fatal(err)
+	}
+	// Version 3's state: no flag, no vote weights, no param.
+	v3, err := f.k.GetParams(f.ta.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v3.MinVoteLockDuration = 0
+	if err := f.k.Params.Set(f.ta.Ctx, v3); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []uint64{aliceWeek, aliceYear, bob90, bobUnlocking} {
+		l, err := f.k.GetLock(f.ta.Ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.Votes = false
+		if err := f.k.Locks.Set(f.ta.Ctx, id, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.k.OwnerVoteWeight.Clear(f.ta.Ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	totals, err := f.k.GetTotals(f.ta.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	totals.VoteWeight = math.ZeroInt()
+	if err := f.k.Totals.Set(f.ta.Ctx, totals); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := keeper.NewMigrator(f.k).Migrate3to4(f.ta.Ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.k.GetParams(f.ta.Ctx)
+	if err != nil || got.MinVoteLockDuration != types.DefaultMinVoteLockDuration {
+		t.Fatalf("min_vote_lock_duration %s, %v; want 21 days", got.MinVoteLockDuration, err)
+	}
+	for id, want := range map[uint64]bool{aliceWeek: false, aliceYear: true, bob90: true, bobUnlocking: true} {
+		if l, err := f.k.GetLock(f.ta.Ctx, id); err != nil || l.Votes != want {
+			t.Fatalf("lock %d votes %v (%v), want %v", id, l.Votes, err, want)
+		}
+	}
+	for owner, want := range map[string]int64{alice.String(): 2_000_000, bob.String(): 1_500_000} {
+		vp, err := f.q.VotingPower(f.ta.Ctx, &types.QueryVotingPowerRequest{Address: owner})
+		if err != nil || !vp.LockWeight.Equal(math.NewInt(want)) {
+			t.Fatalf("%s's governance weight %v (%v), want %d", owner, vp, err, want)
+		}
+	}
+	if totals, err := f.k.GetTotals(f.ta.Ctx); err != nil || !totals.VoteWeight.Equal(math.NewInt(3_500_000)) || !totals.Weight.Equal(math.NewInt(4_500_000)) {
+		t.Fatalf("totals %+v %v: want vote weight 3500000 of weight 4500000", totals, err)
+	}
+	f.checkInvariants()
 }

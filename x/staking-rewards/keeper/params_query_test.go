@@ -145,12 +145,25 @@ func TestQueries(t *testing.T) {
 	if tot.Totals.LockCount != 6 || !tot.Totals.Weight.Equal(math.NewInt(6_000_000)) || !tot.BondedTokens.IsPositive() {
 		t.Fatalf("totals %+v", tot)
 	}
+	// Week locks earn rewards but do not vote (min_vote_lock_duration, 21 days).
 	vp, err := f.q.VotingPower(f.ta.Ctx, &types.QueryVotingPowerRequest{Address: alice.String()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !vp.LockWeight.Equal(math.NewInt(5_000_000)) || !vp.Total.Equal(math.LegacyNewDec(5_000_000)) {
-		t.Fatalf("voting power %+v", vp)
+	if !vp.LockWeight.IsZero() || !vp.Total.IsZero() || !tot.Totals.VoteWeight.IsZero() {
+		t.Fatalf("voting power %+v, total vote weight %s: week locks vote", vp, tot.Totals.VoteWeight)
+	}
+	// Extended to a year, one of them votes with its new weight (×2).
+	if err := f.extend(alice, ids[0], year); err != nil {
+		t.Fatal(err)
+	}
+	f.checkInvariants()
+	vp, err = f.q.VotingPower(f.ta.Ctx, &types.QueryVotingPowerRequest{Address: alice.String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !vp.LockWeight.Equal(math.NewInt(2_000_000)) || !vp.Total.Equal(math.LegacyNewDec(2_000_000)) {
+		t.Fatalf("voting power after the extension %+v", vp)
 	}
 	if p, err := f.q.Params(f.ta.Ctx, &types.QueryParamsRequest{}); err != nil || len(p.Params.LockTiers) != 4 {
 		t.Fatalf("params %v %v", p, err)

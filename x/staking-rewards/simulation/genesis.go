@@ -23,7 +23,7 @@ const ParamsKey = "stakingrewards_params"
 // multipliers over short durations (a simulated block lasts 1.4 to 2.8 hours,
 // so that locks mature within a run), a random minimum lock, and random
 // per-owner and per-block caps (sometimes so small that matured unlocks wait
-// in the queue for a MsgWithdraw), and half the time the IBC voucher that
+// in the queue for a MsgWithdraw), a random shortest voting tier, and half the time the IBC voucher that
 // simulated jobs may be priced in as a rewarded denom (otherwise its
 // protocol fees wait in the pool, unaccounted).
 func GenParams(r *rand.Rand) types.Params {
@@ -34,6 +34,8 @@ func GenParams(r *rand.Rand) types.Params {
 			p.LockTiers[i].Duration = n * unit
 		}
 	}
+	// No tier, the second and up, or only the longest votes.
+	p.MinVoteLockDuration = []time.Duration{0, p.LockTiers[1].Duration, p.LockTiers[3].Duration}[r.Intn(3)]
 	p.MinLockAmount = math.NewInt(1 + r.Int63n(1_000_000))
 	p.MaxLocksPerOwner = uint32(1 + r.Intn(100))
 	p.MaxWithdrawalsPerBlock = uint32(1 + r.Intn(100))

@@ -31,6 +31,7 @@ func factoryParams() types.Params {
 	p.MinLockAmount = p.MinLockAmount.QuoRaw(100)
 	p.MaxLocksPerOwner = 5
 	p.MaxWithdrawalsPerBlock = 1
+	p.MinVoteLockDuration = p.LockTiers[1].Duration // the shortest tier does not vote
 	return p
 }
 

@@ -41,4 +41,7 @@ var (
 	OwnerIndexPaidKey = collections.NewPrefix(11)
 	// QueueHeadsKey holds the unlock queue's head (see modkit.QueueHeads).
 	QueueHeadsKey = collections.NewPrefix(12)
+	// OwnerVoteWeightKey holds each owner's governance weight: the weight of
+	// its locked locks that vote (Lock.votes).
+	OwnerVoteWeightKey = collections.NewPrefix(13)
 )

@@ -30,7 +30,8 @@ const day = 24 * time.Hour
 
 // DefaultParams are the production params: 7d ×1.0, 30d ×1.25, 90d ×1.5,
 // 365d ×2.0, locks of at least 1 AIC, at most 100 locks per owner and 100
-// automatic withdrawals per block.
+// automatic withdrawals per block; locks of 21 days or more vote (the 30-day
+// tier and up), DefaultMinVoteLockDuration.
 func DefaultParams() Params {
 	return Params{
 		LockTiers: []LockTier{
@@ -43,8 +44,14 @@ func DefaultParams() Params {
 		MinLockAmount:          math.NewInt(1_000_000),
 		MaxLocksPerOwner:       100,
 		MaxWithdrawalsPerBlock: 100,
+		MinVoteLockDuration:    DefaultMinVoteLockDuration,
 	}
 }
+
+// DefaultMinVoteLockDuration is the staking module's default unbonding time:
+// governance weight from a lock costs at least the capital time the same
+// stake costs delegated.
+const DefaultMinVoteLockDuration = 21 * day
 
 // Validate checks the params statelessly.
 func (p Params) Validate() error {
@@ -85,6 +92,9 @@ func (p Params) Validate() error {
 	}
 	if p.MaxWithdrawalsPerBlock == 0 {
 		return errorsmod.Wrap(ErrInvalidParams, "max_withdrawals_per_block must be positive")
+	}
+	if longest := p.LockTiers[len(p.LockTiers)-1].Duration; p.MinVoteLockDuration < 0 || p.MinVoteLockDuration > longest {
+		return errorsmod.Wrapf(ErrInvalidParams, "min_vote_lock_duration %s, want 0..%s (the longest tier): some tier must vote", p.MinVoteLockDuration, longest)
 	}
 	return p.validateRewardDenoms()
 }
@@ -137,6 +147,18 @@ func LockWeight(amount math.Int, multiplier math.LegacyDec) math.Int {
 
 // IsUnlocking reports whether the lock has begun unlocking.
 func (l Lock) IsUnlocking() bool { return !l.UnlockingSince.IsZero() }
+
+// Votes reports whether a lock of duration d made now carries governance weight.
+func (p Params) Votes(d time.Duration) bool { return d >= p.MinVoteLockDuration }
+
+// VoteWeight is the lock's governance weight: its weight if it votes (zero
+// once unlocking, as its weight is).
+func (l Lock) VoteWeight() math.Int {
+	if !l.Votes || l.Weight.IsNil() {
+		return math.ZeroInt()
+	}
+	return l.Weight
+}
 
 // UnlockTime is when an unlocking lock can be withdrawn.
 func (l Lock) UnlockTime() time.Time { return l.UnlockingSince.Add(l.Duration) }

@@ -445,7 +445,8 @@ type QueryVotingPowerResponse struct {
 	// delegated is the power of the address's delegations to bonded validators
 	// (shares × bonded tokens / delegator shares), as x/gov counts it.
 	Delegated cosmossdk_io_math.LegacyDec `protobuf:"bytes,1,opt,name=delegated,proto3,customtype=cosmossdk.io/math.LegacyDec" json:"delegated"`
-	// lock_weight is the total weight of the address's locks.
+	// lock_weight is the governance weight of the address's locks: the weight
+	// of those that vote (Lock.votes; each lock's reward weight is in Locks).
 	LockWeight cosmossdk_io_math.Int `protobuf:"bytes,2,opt,name=lock_weight,json=lockWeight,proto3,customtype=cosmossdk.io/math.Int" json:"lock_weight"`
 	// total is delegated + lock_weight.
 	Total cosmossdk_io_math.LegacyDec `protobuf:"bytes,3,opt,name=total,proto3,customtype=cosmossdk.io/math.LegacyDec" json:"total"`

@@ -438,7 +438,8 @@ type QueryVotingPowerResponse struct {
 	// delegated is the power of the address's delegations to bonded validators
 	// (shares × bonded tokens / delegator shares), as x/gov counts it.
 	Delegated string `protobuf:"bytes,1,opt,name=delegated,proto3" json:"delegated,omitempty"`
-	// lock_weight is the total weight of the address's locks.
+	// lock_weight is the governance weight of the address's locks: the weight
+	// of those that vote (Lock.votes; each lock's reward weight is in Locks).
 	LockWeight string `protobuf:"bytes,2,opt,name=lock_weight,json=lockWeight,proto3" json:"lock_weight,omitempty"`
 	// total is delegated + lock_weight.
 	Total         string `protobuf:"bytes,3,opt,name=total,proto3" json:"total,omitempty"`

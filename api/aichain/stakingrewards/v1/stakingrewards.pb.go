@@ -106,9 +106,16 @@ type Params struct {
 	// pool, untouched, until governance lists their denom. The list bounds the
 	// work of every sync (each block, each lock and claim) and the size of every
 	// owner's reward index, whatever denoms anyone sends to the pool.
-	RewardDenoms  []string `protobuf:"bytes,6,rep,name=reward_denoms,json=rewardDenoms,proto3" json:"reward_denoms,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	RewardDenoms []string `protobuf:"bytes,6,rep,name=reward_denoms,json=rewardDenoms,proto3" json:"reward_denoms,omitempty"`
+	// min_vote_lock_duration: a lock carries governance weight only if its
+	// tier is at least this long when it is made or extended (it earns
+	// rewards whatever its tier). The default, 21 days, is the staking
+	// unbonding time: a lock's votes never cost less capital time than the
+	// same stake delegated. A 7-day lock made for a tally and unlocked the
+	// block after would otherwise vote at a third of that cost.
+	MinVoteLockDuration *durationpb.Duration `protobuf:"bytes,7,opt,name=min_vote_lock_duration,json=minVoteLockDuration,proto3" json:"min_vote_lock_duration,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Params) Reset() {
@@ -183,6 +190,13 @@ func (x *Params) GetRewardDenoms() []string {
 	return nil
 }
 
+func (x *Params) GetMinVoteLockDuration() *durationpb.Duration {
+	if x != nil {
+		return x.MinVoteLockDuration
+	}
+	return nil
+}
+
 // Lock is one owner's lockup of tokens.
 type Lock struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
@@ -202,7 +216,10 @@ type Lock struct {
 	// rewards have been settled.
 	RewardIndexPaid []*v1beta1.DecCoin `protobuf:"bytes,8,rep,name=reward_index_paid,json=rewardIndexPaid,proto3" json:"reward_index_paid,omitempty"`
 	// weight is floor(amount × multiplier) while locked, zero once unlocking.
-	Weight        string `protobuf:"bytes,9,opt,name=weight,proto3" json:"weight,omitempty"`
+	Weight string `protobuf:"bytes,9,opt,name=weight,proto3" json:"weight,omitempty"`
+	// votes: the lock's weight counts in governance (its duration was at
+	// least min_vote_lock_duration when it was made or last extended).
+	Votes         bool `protobuf:"varint,10,opt,name=votes,proto3" json:"votes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -300,6 +317,13 @@ func (x *Lock) GetWeight() string {
 	return ""
 }
 
+func (x *Lock) GetVotes() bool {
+	if x != nil {
+		return x.Votes
+	}
+	return false
+}
+
 // DecBalance is a multi-denom decimal amount (a reward index or an exact
 // reward balance).
 type DecBalance struct {
@@ -353,11 +377,13 @@ type Totals struct {
 	Locked string `protobuf:"bytes,1,opt,name=locked,proto3" json:"locked,omitempty"`
 	// unlocking is the amount held by unlocking locks.
 	Unlocking string `protobuf:"bytes,2,opt,name=unlocking,proto3" json:"unlocking,omitempty"`
-	// weight is the total weight of all locks (the rewards' and the
-	// governance quorum's denominator share).
+	// weight is the total weight of all locks (the rewards' denominator).
 	Weight string `protobuf:"bytes,3,opt,name=weight,proto3" json:"weight,omitempty"`
 	// lock_count is the number of existing locks.
-	LockCount     uint64 `protobuf:"varint,4,opt,name=lock_count,json=lockCount,proto3" json:"lock_count,omitempty"`
+	LockCount uint64 `protobuf:"varint,4,opt,name=lock_count,json=lockCount,proto3" json:"lock_count,omitempty"`
+	// vote_weight is the total weight of the locked locks that vote (the
+	// governance quorum's denominator share).
+	VoteWeight    string `protobuf:"bytes,5,opt,name=vote_weight,json=voteWeight,proto3" json:"vote_weight,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -418,6 +444,13 @@ func (x *Totals) GetLockCount() uint64 {
 		return x.LockCount
 	}
 	return 0
+}
+
+func (x *Totals) GetVoteWeight() string {
+	if x != nil {
+		return x.VoteWeight
+	}
+	return ""
 }
 
 // PendingReward is an owner's settled, not yet claimed, exact reward balance.
@@ -483,7 +516,7 @@ const file_aichain_stakingrewards_v1_stakingrewards_proto_rawDesc = "" +
 	"\n" +
 	"multiplier\x18\x02 \x01(\tB6\xc8\xde\x1f\x00\xda\xde\x1f\x1bcosmossdk.io/math.LegacyDecҴ-\n" +
 	"cosmos.Dec\xa8\xe7\xb0*\x01R\n" +
-	"multiplier\"\xdf\x02\n" +
+	"multiplier\"\xbe\x03\n" +
 	"\x06Params\x12M\n" +
 	"\n" +
 	"lock_tiers\x18\x01 \x03(\v2#.aichain.stakingrewards.v1.LockTierB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\tlockTiers\x12\x1d\n" +
@@ -493,7 +526,8 @@ const file_aichain_stakingrewards_v1_stakingrewards_proto_rawDesc = "" +
 	"cosmos.Int\xa8\xe7\xb0*\x01R\rminLockAmount\x12-\n" +
 	"\x13max_locks_per_owner\x18\x04 \x01(\rR\x10maxLocksPerOwner\x129\n" +
 	"\x19max_withdrawals_per_block\x18\x05 \x01(\rR\x16maxWithdrawalsPerBlock\x12#\n" +
-	"\rreward_denoms\x18\x06 \x03(\tR\frewardDenoms\"\x8f\x05\n" +
+	"\rreward_denoms\x18\x06 \x03(\tR\frewardDenoms\x12]\n" +
+	"\x16min_vote_lock_duration\x18\a \x01(\v2\x19.google.protobuf.DurationB\r\xc8\xde\x1f\x00\x98\xdf\x1f\x01\xa8\xe7\xb0*\x01R\x13minVoteLockDuration\"\xa5\x05\n" +
 	"\x04Lock\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12.\n" +
 	"\x05owner\x18\x02 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12<\n" +
@@ -508,10 +542,12 @@ const file_aichain_stakingrewards_v1_stakingrewards_proto_rawDesc = "" +
 	"\x0funlocking_since\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\r\xc8\xde\x1f\x00\x90\xdf\x1f\x01\xa8\xe7\xb0*\x01R\x0eunlockingSince\x12\x82\x01\n" +
 	"\x11reward_index_paid\x18\b \x03(\v2\x1c.cosmos.base.v1beta1.DecCoinB8\xc8\xde\x1f\x00\xaa\xdf\x1f+github.com/cosmos/cosmos-sdk/types.DecCoins\xa8\xe7\xb0*\x01R\x0frewardIndexPaid\x12H\n" +
 	"\x06weight\x18\t \x01(\tB0\xc8\xde\x1f\x00\xda\xde\x1f\x15cosmossdk.io/math.IntҴ-\n" +
-	"cosmos.Int\xa8\xe7\xb0*\x01R\x06weight\"z\n" +
+	"cosmos.Int\xa8\xe7\xb0*\x01R\x06weight\x12\x14\n" +
+	"\x05votes\x18\n" +
+	" \x01(\bR\x05votes\"z\n" +
 	"\n" +
 	"DecBalance\x12l\n" +
-	"\x05coins\x18\x01 \x03(\v2\x1c.cosmos.base.v1beta1.DecCoinB8\xc8\xde\x1f\x00\xaa\xdf\x1f+github.com/cosmos/cosmos-sdk/types.DecCoins\xa8\xe7\xb0*\x01R\x05coins\"\x8b\x02\n" +
+	"\x05coins\x18\x01 \x03(\v2\x1c.cosmos.base.v1beta1.DecCoinB8\xc8\xde\x1f\x00\xaa\xdf\x1f+github.com/cosmos/cosmos-sdk/types.DecCoins\xa8\xe7\xb0*\x01R\x05coins\"\xde\x02\n" +
 	"\x06Totals\x12H\n" +
 	"\x06locked\x18\x01 \x01(\tB0\xc8\xde\x1f\x00\xda\xde\x1f\x15cosmossdk.io/math.IntҴ-\n" +
 	"cosmos.Int\xa8\xe7\xb0*\x01R\x06locked\x12N\n" +
@@ -520,7 +556,10 @@ const file_aichain_stakingrewards_v1_stakingrewards_proto_rawDesc = "" +
 	"\x06weight\x18\x03 \x01(\tB0\xc8\xde\x1f\x00\xda\xde\x1f\x15cosmossdk.io/math.IntҴ-\n" +
 	"cosmos.Int\xa8\xe7\xb0*\x01R\x06weight\x12\x1d\n" +
 	"\n" +
-	"lock_count\x18\x04 \x01(\x04R\tlockCount\"\xb1\x01\n" +
+	"lock_count\x18\x04 \x01(\x04R\tlockCount\x12Q\n" +
+	"\vvote_weight\x18\x05 \x01(\tB0\xc8\xde\x1f\x00\xda\xde\x1f\x15cosmossdk.io/math.IntҴ-\n" +
+	"cosmos.Int\xa8\xe7\xb0*\x01R\n" +
+	"voteWeight\"\xb1\x01\n" +
 	"\rPendingReward\x12.\n" +
 	"\x05owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12p\n" +
 	"\arewards\x18\x02 \x03(\v2\x1c.cosmos.base.v1beta1.DecCoinB8\xc8\xde\x1f\x00\xaa\xdf\x1f+github.com/cosmos/cosmos-sdk/types.DecCoins\xa8\xe7\xb0*\x01R\arewardsB4Z2github.com/aichain/aichain/x/staking-rewards/typesb\x06proto3"
@@ -551,20 +590,21 @@ var file_aichain_stakingrewards_v1_stakingrewards_proto_goTypes = []any{
 	(*v1beta1.DecCoin)(nil),       // 9: cosmos.base.v1beta1.DecCoin
 }
 var file_aichain_stakingrewards_v1_stakingrewards_proto_depIdxs = []int32{
-	6, // 0: aichain.stakingrewards.v1.LockTier.duration:type_name -> google.protobuf.Duration
-	0, // 1: aichain.stakingrewards.v1.Params.lock_tiers:type_name -> aichain.stakingrewards.v1.LockTier
-	7, // 2: aichain.stakingrewards.v1.Lock.amount:type_name -> cosmos.base.v1beta1.Coin
-	6, // 3: aichain.stakingrewards.v1.Lock.duration:type_name -> google.protobuf.Duration
-	8, // 4: aichain.stakingrewards.v1.Lock.start_time:type_name -> google.protobuf.Timestamp
-	8, // 5: aichain.stakingrewards.v1.Lock.unlocking_since:type_name -> google.protobuf.Timestamp
-	9, // 6: aichain.stakingrewards.v1.Lock.reward_index_paid:type_name -> cosmos.base.v1beta1.DecCoin
-	9, // 7: aichain.stakingrewards.v1.DecBalance.coins:type_name -> cosmos.base.v1beta1.DecCoin
-	9, // 8: aichain.stakingrewards.v1.PendingReward.rewards:type_name -> cosmos.base.v1beta1.DecCoin
-	9, // [9:9] is the sub-list for method output_type
-	9, // [9:9] is the sub-list for method input_type
-	9, // [9:9] is the sub-list for extension type_name
-	9, // [9:9] is the sub-list for extension extendee
-	0, // [0:9] is the sub-list for field type_name
+	6,  // 0: aichain.stakingrewards.v1.LockTier.duration:type_name -> google.protobuf.Duration
+	0,  // 1: aichain.stakingrewards.v1.Params.lock_tiers:type_name -> aichain.stakingrewards.v1.LockTier
+	6,  // 2: aichain.stakingrewards.v1.Params.min_vote_lock_duration:type_name -> google.protobuf.Duration
+	7,  // 3: aichain.stakingrewards.v1.Lock.amount:type_name -> cosmos.base.v1beta1.Coin
+	6,  // 4: aichain.stakingrewards.v1.Lock.duration:type_name -> google.protobuf.Duration
+	8,  // 5: aichain.stakingrewards.v1.Lock.start_time:type_name -> google.protobuf.Timestamp
+	8,  // 6: aichain.stakingrewards.v1.Lock.unlocking_since:type_name -> google.protobuf.Timestamp
+	9,  // 7: aichain.stakingrewards.v1.Lock.reward_index_paid:type_name -> cosmos.base.v1beta1.DecCoin
+	9,  // 8: aichain.stakingrewards.v1.DecBalance.coins:type_name -> cosmos.base.v1beta1.DecCoin
+	9,  // 9: aichain.stakingrewards.v1.PendingReward.rewards:type_name -> cosmos.base.v1beta1.DecCoin
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_aichain_stakingrewards_v1_stakingrewards_proto_init() }
