@@ -7,8 +7,6 @@ import (
 	"cosmossdk.io/math"
 
 	govv1 "github.com/cosmos/cosmos-sdk/x/gov/types/v1"
-	stakingkeeper "github.com/cosmos/cosmos-sdk/x/staking/keeper"
-	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 
 	"github.com/aichain/aichain/app"
 	"github.com/aichain/aichain/x/staking-rewards/types"
@@ -29,15 +27,7 @@ import (
 func TestAttackVoteWithAWeekLock(t *testing.T) {
 	f := setup(t, 3)
 	alice, bob, proposer := f.ta.Accounts[0].Address, f.ta.Accounts[1].Address, f.ta.Accounts[2].Address
-	vals, err := f.ta.StakingKeeper.GetBondedValidatorsByPower(f.ta.Ctx)
-	if err != nil || len(vals) != 1 {
-		t.Fatalf("bonded validators: %v %v", vals, err)
-	}
-	if _, err := stakingkeeper.NewMsgServerImpl(f.ta.StakingKeeper).Delegate(f.ta.Ctx, &stakingtypes.MsgDelegate{
-		DelegatorAddress: alice.String(), ValidatorAddress: vals[0].OperatorAddress, Amount: uaic(300_000),
-	}); err != nil {
-		t.Fatal(err)
-	}
+	f.delegate(alice, 300_000)
 	f.ta.NextBlock()
 
 	id := f.proposeParams(proposer, 7_000_000)
@@ -46,13 +36,7 @@ func TestAttackVoteWithAWeekLock(t *testing.T) {
 	if got := f.ta.Balance(bob, app.BondDenom); !before.Sub(got).Equal(math.NewInt(1_000_000)) {
 		t.Fatalf("bob's balance %s after locking 1000000 of %s", got, before)
 	}
-	f.vote(alice, id, govv1.OptionNo)
-	f.vote(bob, id, govv1.OptionYes)
-	f.endVoting()
-	p, err := f.ta.GovKeeper.Proposals.Get(f.ta.Ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := f.decide(id, alice, bob)
 	if p.Status != govv1.StatusRejected || p.FinalTallyResult.YesCount != "0" || p.FinalTallyResult.NoCount != "300000" {
 		t.Fatalf("proposal with a week lock: %s, tally %+v; want REJECTED (no quorum), yes 0, no 300000", p.Status, p.FinalTallyResult)
 	}
@@ -69,13 +53,7 @@ func TestAttackVoteWithAWeekLock(t *testing.T) {
 	// A 30-day lock (×1.25) votes.
 	id2 := f.proposeParams(proposer, 7_000_000)
 	f.mustLock(bob, 1_000_000, 30*24*time.Hour)
-	f.vote(alice, id2, govv1.OptionNo)
-	f.vote(bob, id2, govv1.OptionYes)
-	f.endVoting()
-	p2, err := f.ta.GovKeeper.Proposals.Get(f.ta.Ctx, id2)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p2 := f.decide(id2, alice, bob)
 	if p2.Status != govv1.StatusPassed || p2.FinalTallyResult.YesCount != "1250000" {
 		t.Fatalf("proposal with a 30-day lock: %s, tally %+v; want PASSED with yes 1250000", p2.Status, p2.FinalTallyResult)
 	}

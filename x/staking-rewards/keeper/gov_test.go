@@ -60,6 +60,34 @@ func (f *fixture) endVoting() {
 	f.ta.NextBlock()
 }
 
+// delegate has a delegate amount to the fixture's only bonded validator.
+func (f *fixture) delegate(a sdk.AccAddress, amount int64) {
+	f.t.Helper()
+	vals, err := f.ta.StakingKeeper.GetBondedValidatorsByPower(f.ta.Ctx)
+	if err != nil || len(vals) != 1 {
+		f.t.Fatalf("bonded validators: %v %v", vals, err)
+	}
+	if _, err := stakingkeeper.NewMsgServerImpl(f.ta.StakingKeeper).Delegate(f.ta.Ctx, &stakingtypes.MsgDelegate{
+		DelegatorAddress: a.String(), ValidatorAddress: vals[0].OperatorAddress, Amount: uaic(amount),
+	}); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// decide has no vote No and yes vote Yes on proposal id, runs its tally and
+// returns the proposal.
+func (f *fixture) decide(id uint64, no, yes sdk.AccAddress) govv1.Proposal {
+	f.t.Helper()
+	f.vote(no, id, govv1.OptionNo)
+	f.vote(yes, id, govv1.OptionYes)
+	f.endVoting()
+	p, err := f.ta.GovKeeper.Proposals.Get(f.ta.Ctx, id)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return p
+}
+
 // TestGovernanceLockWeightTurnsOutcome: bonded stake is 1 AIC (the
 // validator's) plus alice's 0.3 AIC delegation. alice votes No; bob, who has
 // no stake, holds a 1-year lock of 1 AIC (weight 2 AIC) and votes Yes.
@@ -70,16 +98,8 @@ func TestGovernanceLockWeightTurnsOutcome(t *testing.T) {
 	f := setup(t, 3)
 	alice, bob, proposer := f.ta.Accounts[0].Address, f.ta.Accounts[1].Address, f.ta.Accounts[2].Address
 
-	vals, err := f.ta.StakingKeeper.GetBondedValidatorsByPower(f.ta.Ctx)
-	if err != nil || len(vals) != 1 {
-		t.Fatalf("bonded validators: %v %v", vals, err)
-	}
 	bondedBefore, _ := f.ta.StakingKeeper.TotalBondedTokens(f.ta.Ctx)
-	if _, err := stakingkeeper.NewMsgServerImpl(f.ta.StakingKeeper).Delegate(f.ta.Ctx, &stakingtypes.MsgDelegate{
-		DelegatorAddress: alice.String(), ValidatorAddress: vals[0].OperatorAddress, Amount: uaic(300_000),
-	}); err != nil {
-		t.Fatal(err)
-	}
+	f.delegate(alice, 300_000)
 	lockID := f.mustLock(bob, 1_000_000, year)
 	f.ta.NextBlock()
 
@@ -93,14 +113,7 @@ func TestGovernanceLockWeightTurnsOutcome(t *testing.T) {
 	}
 
 	// Proposal 1: with bob's lock weight.
-	id1 := f.proposeParams(proposer, 7_000_000)
-	f.vote(alice, id1, govv1.OptionNo)
-	f.vote(bob, id1, govv1.OptionYes)
-	f.endVoting()
-	p1, err := f.ta.GovKeeper.Proposals.Get(f.ta.Ctx, id1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p1 := f.decide(f.proposeParams(proposer, 7_000_000), alice, bob)
 	if p1.Status != govv1.StatusPassed {
 		t.Fatalf("proposal 1 status %s (tally %+v, failed reason %q), want PASSED", p1.Status, p1.FinalTallyResult, p1.FailedReason)
 	}
@@ -119,14 +132,7 @@ func TestGovernanceLockWeightTurnsOutcome(t *testing.T) {
 	if _, err := f.k.BeginUnlock(f.ta.Ctx, bob, lockID); err != nil {
 		t.Fatal(err)
 	}
-	id2 := f.proposeParams(proposer, 9_000_000)
-	f.vote(alice, id2, govv1.OptionNo)
-	f.vote(bob, id2, govv1.OptionYes)
-	f.endVoting()
-	p2, err := f.ta.GovKeeper.Proposals.Get(f.ta.Ctx, id2)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p2 := f.decide(f.proposeParams(proposer, 9_000_000), alice, bob)
 	if p2.Status != govv1.StatusRejected {
 		t.Fatalf("proposal 2 status %s (tally %+v), want REJECTED (no quorum without the lock)", p2.Status, p2.FinalTallyResult)
 	}
