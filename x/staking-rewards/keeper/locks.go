@@ -107,29 +107,36 @@ func (k Keeper) CreateLock(ctx context.Context, owner sdk.AccAddress, amount sdk
 		Weight: types.LockWeight(amount.Amount, tier.Multiplier),
 		Votes:  params.Votes(duration),
 	}
-	if err := modkit.InsertIndexed(ctx, k.Locks, k.locksRaw, id, l); err != nil { // id is fresh
-		return 0, err
-	}
-	if err := k.settleOwner(ctx, owner, l.Weight, index); err != nil {
-		return 0, err
-	}
-	if err := k.addOwnerLockCount(ctx, owner, 1); err != nil {
-		return 0, err
-	}
-	if err := k.addVoteWeight(ctx, owner, l.VoteWeight()); err != nil {
-		return 0, err
-	}
-	totals.Locked = totals.Locked.Add(amount.Amount)
-	totals.Weight = totals.Weight.Add(l.Weight)
-	totals.VoteWeight = totals.VoteWeight.Add(l.VoteWeight())
-	totals.LockCount++
-	if err := k.setTotals(ctx, totals); err != nil {
+	if err := k.addLock(ctx, owner, l, index, totals); err != nil {
 		return 0, err
 	}
 	return id, modkit.EmitTypedEvent(ctx, &types.EventLock{
 		LockId: id, Owner: ownerStr, Amount: amount, Duration: duration,
 		Multiplier: tier.Multiplier.String(), Weight: l.Weight.String(),
 	})
+}
+
+// addLock stores new lock l of owner and adds it to the owner's weight (its
+// rewards settled at index first), lock count and governance weight, and to
+// the totals.
+func (k Keeper) addLock(ctx context.Context, owner sdk.AccAddress, l types.Lock, index sdk.DecCoins, totals types.Totals) error {
+	if err := modkit.InsertIndexed(ctx, k.Locks, k.locksRaw, l.Id, l); err != nil { // the id is fresh
+		return err
+	}
+	if err := k.settleOwner(ctx, owner, l.Weight, index); err != nil {
+		return err
+	}
+	if err := k.addOwnerLockCount(ctx, owner, 1); err != nil {
+		return err
+	}
+	if err := k.addVoteWeight(ctx, owner, l.VoteWeight()); err != nil {
+		return err
+	}
+	totals.Locked = totals.Locked.Add(l.Amount.Amount)
+	totals.Weight = totals.Weight.Add(l.Weight)
+	totals.VoteWeight = totals.VoteWeight.Add(l.VoteWeight())
+	totals.LockCount++
+	return k.setTotals(ctx, totals)
 }
 
 // ExtendLock moves a locked lock to a longer tier; its owner's accrued
