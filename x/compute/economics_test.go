@@ -158,7 +158,7 @@ func attackTable(p types.Params) string {
 			fmt.Sprintf("per sybil a %s bond and %s collateral per commitment, locked for the windows, and gas", aic(p.MinProviderBond.Amount.Int64()), aic(collateral)),
 			"0: a job takes any number of commitments, so honest bids get in (was max_price less the competitive price: 20 sybils kept every other bid out, at no loss)",
 			fmt.Sprintf("the lowest bid wins at the second price; the close handles %d commitments per block, the cancel of a job as many in its transaction", p.CloseBatchSize),
-			"`TestAttackSybilsFillTheAuction`, `TestCloseRanksAcrossBlocks`, `TestCancelReleasesManyCommitmentsOverBlocks`"},
+			"`TestAttackSybilsFillTheAuction`, `TestCloseRanksAcrossBlocks`, `TestAttackManyCommitmentsMakeCancelExpensive`"},
 	}
 	for _, r := range rows {
 		b.WriteString("| " + strings.Join(r, " | ") + " |\n")

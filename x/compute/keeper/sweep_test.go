@@ -86,13 +86,13 @@ func TestCloseRanksAcrossBlocks(t *testing.T) {
 	}
 }
 
-// TestCancelReleasesManyCommitmentsOverBlocks: a requester's cancel
+// TestAttackManyCommitmentsMakeCancelExpensive: a requester's cancel
 // releases close_batch_size (2) commitments in its own transaction and the
 // rest in the blocks after, so that a provider making many commitments
 // cannot make a cancel cost what they are; the refund is immediate, and the
 // job is pruned only once all are released, its commitments deleted 2 a
 // block.
-func TestCancelReleasesManyCommitmentsOverBlocks(t *testing.T) {
+func TestAttackManyCommitmentsMakeCancelExpensive(t *testing.T) {
 	s := newSuite(t)
 	req := s.acc(0)
 	before := s.bal(req)
