@@ -24,9 +24,17 @@ type FetchPolicy struct {
 	// AllowLocal lets fetches reach loopback and private addresses and read
 	// file:// URIs (local networks and tests only).
 	AllowLocal bool
-	// DialTimeout bounds each connection (default 5 s), Timeout a whole
-	// fetch (default 2 min).
-	DialTimeout, Timeout time.Duration
+	// DialTimeout bounds each connection (default 5 s), HeaderTimeout the
+	// wait for a response's headers once the request is sent (default 15 s),
+	// Timeout a whole fetch (default 2 min).
+	DialTimeout, HeaderTimeout, Timeout time.Duration
+	// MinRate is the slowest transfer a fetch accepts, in bytes per second
+	// (default 64 KiB/s), measured over each RateWindow of the body (default
+	// 10 s): a server that trickles, or sends a burst and then stalls, is cut
+	// off with ErrTooSlow after one window instead of holding the fetch, and
+	// whatever waits on it, for the whole Timeout.
+	MinRate    int64
+	RateWindow time.Duration
 	// FailureTTL is how long a failed fetch is not retried (default 1 min).
 	FailureTTL time.Duration
 }
@@ -35,8 +43,17 @@ func (p FetchPolicy) withDefaults() FetchPolicy {
 	if p.DialTimeout <= 0 {
 		p.DialTimeout = 5 * time.Second
 	}
+	if p.HeaderTimeout <= 0 {
+		p.HeaderTimeout = 15 * time.Second
+	}
 	if p.Timeout <= 0 {
 		p.Timeout = 2 * time.Minute
+	}
+	if p.MinRate <= 0 {
+		p.MinRate = 64 << 10
+	}
+	if p.RateWindow <= 0 {
+		p.RateWindow = 10 * time.Second
 	}
 	if p.FailureTTL <= 0 {
 		p.FailureTTL = time.Minute
@@ -55,7 +72,8 @@ func publicAddr(ip netip.Addr) bool {
 // HTTPClient returns a client that follows the policy: every connection's
 // resolved address is checked when it is dialled (so a name that resolves
 // to a private address, or is re-bound to one, is refused), redirects are
-// limited to 3 and must stay http(s).
+// limited to 3 and must stay http(s), headers must come within
+// HeaderTimeout and the body at MinRate or faster.
 func (p FetchPolicy) HTTPClient() *http.Client {
 	p = p.withDefaults()
 	dialer := &net.Dialer{Timeout: p.DialTimeout, Control: func(_, address string, _ syscall.RawConn) error {
@@ -73,9 +91,10 @@ func (p FetchPolicy) HTTPClient() *http.Client {
 	}}
 	tr := &http.Transport{
 		Proxy: nil, DialContext: dialer.DialContext, TLSHandshakeTimeout: p.DialTimeout,
-		ResponseHeaderTimeout: p.Timeout, MaxIdleConnsPerHost: 4, IdleConnTimeout: 30 * time.Second,
+		ResponseHeaderTimeout: p.HeaderTimeout, MaxIdleConnsPerHost: 4, IdleConnTimeout: 30 * time.Second,
 	}
-	return &http.Client{Transport: tr, Timeout: p.Timeout, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+	rt := rateTransport{base: tr, need: int64(float64(p.MinRate) * p.RateWindow.Seconds()), window: p.RateWindow}
+	return &http.Client{Transport: rt, Timeout: p.Timeout, CheckRedirect: func(req *http.Request, via []*http.Request) error {
 		if len(via) >= 3 {
 			return errors.New("more than 3 redirects")
 		}

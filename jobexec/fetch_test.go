@@ -1,8 +1,11 @@
 package jobexec
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -10,6 +13,7 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aichain/aichain/workload"
 	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
@@ -53,5 +57,92 @@ func TestAttackModelURIReachesNoLocalAddress(t *testing.T) {
 	}
 	if hits.Load() != 0 {
 		t.Fatalf("the loopback server was reached %d times", hits.Load())
+	}
+}
+
+// A hostile model or dataset owner answers a fetch and then trickles its
+// body (or sends a burst and stalls, or never sends its headers), to hold
+// the agent that fetches for the whole fetch timeout: a provider's won
+// jobs, or a validator's verification, wait behind it. The fetch is cut off
+// after one window below the minimum rate (ErrTooSlow) or the header
+// timeout; a steady honest transfer of the same size passes.
+func TestAttackTricklingServerIsCutOff(t *testing.T) {
+	body := bytes.Repeat([]byte{7}, 64<<10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f := w.(http.Flusher)
+		send := func(b []byte, gap time.Duration) {
+			for len(b) > 0 {
+				n := min(len(b), 4<<10)
+				if r.URL.Path == "/trickle" {
+					n = 1
+				}
+				if _, err := w.Write(b[:n]); err != nil {
+					return
+				}
+				f.Flush()
+				b = b[n:]
+				select {
+				case <-r.Context().Done():
+					return
+				case <-time.After(gap):
+				}
+			}
+		}
+		switch r.URL.Path {
+		case "/headers":
+			<-r.Context().Done()
+			return
+		case "/burst":
+			w.WriteHeader(http.StatusOK)
+			send(body[:8<<10], 0)
+			<-r.Context().Done()
+		case "/trickle":
+			w.WriteHeader(http.StatusOK)
+			send(body, 20*time.Millisecond)
+		default:
+			w.WriteHeader(http.StatusOK)
+			send(body, 5*time.Millisecond) // 4 KiB every 5 ms
+		}
+	}))
+	defer srv.Close()
+	// 16 KiB/s over 250 ms windows: 4 KiB a window.
+	p := FetchPolicy{AllowLocal: true, HeaderTimeout: 300 * time.Millisecond, Timeout: 20 * time.Second,
+		MinRate: 16 << 10, RateWindow: 250 * time.Millisecond}
+	client := p.HTTPClient()
+	get := func(path string) ([]byte, error) {
+		res, err := client.Get(srv.URL + path)
+		if err != nil {
+			return nil, err
+		}
+		defer res.Body.Close()
+		return io.ReadAll(res.Body)
+	}
+	for _, path := range []string{"/trickle", "/burst", "/headers"} {
+		start := time.Now()
+		_, err := get(path)
+		took := time.Since(start)
+		var ne net.Error
+		switch {
+		case path == "/headers" && !(errors.As(err, &ne) && ne.Timeout()):
+			t.Fatalf("%s: want a header timeout, got %v", path, err)
+		case path != "/headers" && !errors.Is(err, ErrTooSlow):
+			t.Fatalf("%s: want ErrTooSlow, got %v", path, err)
+		case took > 5*time.Second:
+			t.Fatalf("%s: cut off after %v, not within a few windows", path, took)
+		}
+	}
+	got, err := get("/steady")
+	if err != nil || !bytes.Equal(got, body) {
+		t.Fatalf("a steady transfer: %d bytes, %v", len(got), err)
+	}
+
+	// Through the resolver: the slow server's error is typed and remembered.
+	r := NewChainResolver(ResolverConfig{Fetch: p, Models: fakeModels{model: modelregistrytypes.Model{
+		Id: 1, Sha256: workload.SHA256Hex(body), Uri: srv.URL + "/trickle", InputDim: 1, OutputDim: 1}}})
+	if _, err := r.Model(context.Background(), 1); !errors.Is(err, ErrTooSlow) {
+		t.Fatalf("resolver: %v", err)
+	}
+	if _, err := r.Model(context.Background(), 1); !errors.Is(err, ErrRecentFailure) || !errors.Is(err, ErrTooSlow) {
+		t.Fatalf("resolver, again: %v", err)
 	}
 }

@@ -63,6 +63,10 @@ type Config struct {
 	MLP MLPResolver
 	// Workers execute jobs at once (default 2).
 	Workers int
+	// Fetchers fetch won jobs' models and datasets at once, ahead of the
+	// workers (default 2 × Workers): a slow or hostile server holds a
+	// fetcher for as long as the fetch policy lets it, never a worker.
+	Fetchers int
 	// BatchSize is the most messages in one transaction (default 100).
 	BatchSize int
 	// Safety is the share of a job's execution window the agent plans to
@@ -85,6 +89,9 @@ type Config struct {
 func (c *Config) defaults() {
 	if c.Workers <= 0 {
 		c.Workers = 2
+	}
+	if c.Fetchers <= 0 {
+		c.Fetchers = 2 * c.Workers
 	}
 	if c.BatchSize <= 0 {
 		c.BatchSize = 100
@@ -147,8 +154,9 @@ type Agent struct {
 	listedAt int64 // height of the last listing of open jobs
 	params   computetypes.Params
 	skip     map[uint64]int64 // open jobs decided against, until their commit end
-	queued   map[uint64]bool  // won jobs handed to the workers
-	execCh   chan uint64
+	queued   map[uint64]bool  // won jobs handed to the fetchers and workers
+	execCh   chan uint64      // won jobs, to the fetchers
+	readyCh  chan prepared    // jobs with their inputs, fetchers to workers
 	doneCh   chan execResult
 	backlog  []uint64
 }
@@ -171,7 +179,7 @@ func NewAgent(cfg Config, client *chainclient.Client, backend workload.Backend, 
 		store: store, chunks: chunks, log: logger, metrics: m, me: client.Address().String(),
 		recs: map[uint64]*Record{}, view: map[uint64]jobView{}, dirty: map[uint64]bool{},
 		skip: map[uint64]int64{}, queued: map[uint64]bool{},
-		execCh: make(chan uint64, 4096), doneCh: make(chan execResult, 4096),
+		execCh: make(chan uint64, 4096), readyCh: make(chan prepared), doneCh: make(chan execResult, 4096),
 	}
 	a.auth = newAuthorizer(a, cfg.Prefix)
 	a.cap = newCapacity(cfg.Workers)
@@ -201,10 +209,14 @@ func (a *Agent) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); a.worker(ctx) }()
 	}
+	for i := 0; i < a.cfg.Fetchers; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.fetcher(ctx) }()
+	}
 	wg.Add(1)
 	go func() { defer wg.Done(); a.auth.refreshValidators(ctx, a.log) }()
 	a.log.Info("provider agent started", "address", a.me, "backend", a.backend.Name(), "endpoint", a.cfg.Endpoint,
-		"workers", a.cfg.Workers, "gflops", fmt.Sprintf("%.2f", a.cap.gflops), "jobs_in_store", len(recs))
+		"workers", a.cfg.Workers, "fetchers", a.cfg.Fetchers, "gflops", fmt.Sprintf("%.2f", a.cap.gflops), "jobs_in_store", len(recs))
 	err = a.loop(ctx)
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()

@@ -63,19 +63,35 @@ func (a *Agent) dispatch() {
 	}
 }
 
-// worker executes queued jobs until ctx ends.
-func (a *Agent) worker(ctx context.Context) {
+// prepared is a won job whose inputs are fetched and checked: what a
+// worker runs.
+type prepared struct {
+	job computetypes.Job
+	w   workload.Job
+}
+
+// fetcher fetches the inputs of queued jobs until ctx ends, and hands each
+// job to a worker (waiting for one) or, when its inputs fail, back to the
+// pipeline. Fetches run here, not on the workers, so that a dataset or model
+// server that answers slowly holds a fetcher and never an execution slot.
+func (a *Agent) fetcher(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case id := <-a.execCh:
-			res := a.execute(ctx, id)
+			p, res := a.prepare(ctx, id)
 			if ctx.Err() != nil {
 				return
 			}
+			if res != nil {
+				if !a.finish(ctx, *res) {
+					return
+				}
+				continue
+			}
 			select {
-			case a.doneCh <- res:
+			case a.readyCh <- p:
 			case <-ctx.Done():
 				return
 			}
@@ -83,26 +99,55 @@ func (a *Agent) worker(ctx context.Context) {
 	}
 }
 
-// execute runs a job through its kind's row, stores its chunks and returns
-// its root.
-func (a *Agent) execute(ctx context.Context, id uint64) execResult {
-	res := execResult{id: id}
+// worker executes prepared jobs until ctx ends.
+func (a *Agent) worker(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case p := <-a.readyCh:
+			res := a.execute(ctx, p)
+			if ctx.Err() != nil || !a.finish(ctx, res) {
+				return
+			}
+		}
+	}
+}
+
+// finish hands a job's outcome to the pipeline; false once ctx has ended.
+func (a *Agent) finish(ctx context.Context, res execResult) bool {
+	select {
+	case a.doneCh <- res:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// prepare reads a won job and fetches its inputs; a non-nil result is its
+// failure.
+func (a *Agent) prepare(ctx context.Context, id uint64) (prepared, *execResult) {
 	jr, err := a.query.Job(ctx, &computetypes.QueryJobRequest{JobId: id})
 	if err != nil {
-		res.err = fmt.Errorf("query job: %w", err)
-		return res
+		return prepared{}, &execResult{id: id, err: fmt.Errorf("query job: %w", err)}
 	}
-	job := jr.Job
 	var resolver jobexec.Resolver
 	if a.cfg.MLP != nil {
 		resolver = a.cfg.MLP
 	}
-	w, err := jobexec.FromJob(ctx, job.Workload, job.DatasetVersion, resolver)
+	w, err := jobexec.FromJob(ctx, jr.Job.Workload, jr.Job.DatasetVersion, resolver)
 	if err != nil {
 		// Building a job the chain accepted fails only on its inputs.
-		res.err, res.inputs = err, ctx.Err() == nil
-		return res
+		return prepared{}, &execResult{id: id, err: err, inputs: ctx.Err() == nil}
 	}
+	return prepared{job: jr.Job, w: w}, nil
+}
+
+// execute runs a prepared job through its kind's row, stores its chunks and
+// returns its root.
+func (a *Agent) execute(ctx context.Context, p prepared) execResult {
+	job, w, id := p.job, p.w, p.job.Id
+	res := execResult{id: id}
 	start := time.Now()
 	chunks, err := workload.ComputeChunks(ctx, w, a.backend)
 	if err != nil {

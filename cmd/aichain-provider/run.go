@@ -97,7 +97,7 @@ func (o *options) finish(client *chainclient.Client, backend workload.Backend, l
 		Fetch: jobexec.FetchPolicy{AllowLocal: o.localnet()},
 	})
 	cfg.Hardware = computetypes.Hardware{GpuModel: "cpu", GpuCount: 0}
-	cfg.Workers = o.workers
+	cfg.Workers, cfg.Fetchers = o.workers, o.fetchers
 	if backend.Name() == accel.CUDA {
 		cfg.Hardware.GpuModel, cfg.Hardware.GpuCount = deviceName(backend), 1
 		if cfg.Workers == 0 {

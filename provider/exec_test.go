@@ -1,0 +1,80 @@
+package provider
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+
+	"github.com/aichain/aichain/accel/cpu"
+	"github.com/aichain/aichain/workload"
+	computetypes "github.com/aichain/aichain/x/compute/types"
+)
+
+// jobsOnChain answers the agent's job queries from a map.
+type jobsOnChain struct {
+	computetypes.QueryClient
+	jobs map[uint64]computetypes.Job
+}
+
+func (c jobsOnChain) Job(_ context.Context, in *computetypes.QueryJobRequest, _ ...grpc.CallOption) (*computetypes.QueryJobResponse, error) {
+	return &computetypes.QueryJobResponse{Job: c.jobs[in.JobId]}, nil
+}
+
+// stallingDataset is a dataset source whose dataset 66 never finishes
+// arriving: the fetch waits until it is given up.
+type stallingDataset struct{ fakeMLP }
+
+func (s stallingDataset) Dataset(ctx context.Context, id, v uint64) (*workload.Matrix, error) {
+	if id == 66 {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return s.fakeMLP.Dataset(ctx, id, v)
+}
+
+// A hostile requester wins a provider's attention with jobs on its own
+// dataset, whose server answers and then trickles: as many jobs as the
+// provider has workers, with the earliest deadlines. Were inputs fetched on
+// the workers, every other won job would wait behind those fetches, toward
+// its deadline and the provider's slashed collateral. Fetches run ahead of
+// the workers, so the honest job queued after them runs at once.
+func TestAttackTricklingDatasetServerHoldsTheWorkers(t *testing.T) {
+	a := testAgent(t)
+	a.backend = cpu.New()
+	a.queued, a.execCh, a.readyCh, a.doneCh = map[uint64]bool{}, make(chan uint64, 16), make(chan prepared), make(chan execResult, 16)
+	a.cfg.MLP = stallingDataset{fakeMLP{model: &workload.Model{Layers: []workload.Layer{{In: 2, Out: 1, Weight: []float32{1, -1}}}}}}
+	jobs := map[uint64]computetypes.Job{}
+	for id := uint64(1); id <= uint64(a.cfg.Workers); id++ {
+		j := mlpBidJob(id)
+		j.Workload.Mlp.DatasetId = 66
+		jobs[id] = j
+		a.recs[id] = &Record{ID: id, Phase: PhaseWon, Deadline: 130 + int64(id)}
+	}
+	honest := uint64(a.cfg.Workers) + 1
+	jobs[honest] = gemmJob(honest, 16, 40)
+	a.recs[honest] = &Record{ID: honest, Phase: PhaseWon, Deadline: 140}
+	a.query = jobsOnChain{jobs: jobs}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for i := 0; i < a.cfg.Workers; i++ {
+		go a.worker(ctx)
+	}
+	for i := 0; i < a.cfg.Fetchers; i++ {
+		go a.fetcher(ctx)
+	}
+	a.dispatch()
+	if len(a.queued) != len(jobs) {
+		t.Fatalf("%d of %d won jobs queued", len(a.queued), len(jobs))
+	}
+	select {
+	case res := <-a.doneCh:
+		if res.id != honest || res.err != nil || res.count != jobs[honest].ExpectedChunkCount {
+			t.Fatalf("first outcome: job %d, %d chunks, err %v", res.id, res.count, res.err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the honest job did not run while %d fetches trickled (%d workers)", a.cfg.Workers, a.cfg.Workers)
+	}
+}
