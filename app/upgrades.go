@@ -51,7 +51,9 @@ var Upgrades = []Upgrade{
 	// cap (x/compute's param max_bids_per_job, field 4, becomes
 	// close_batch_size with the same stored value; a job in REVEAL at the
 	// upgrade starts its close's sweep from its first commitment; no
-	// migration). First it stores the module
+	// migration), and verification fees paid by each validator's share of
+	// the set's power, the rest burned (Stats gains verification_fees_burned,
+	// empty until the first burn; no migration). First it stores the module
 	// accounts no one has asked for yet and restores any that someone turned
 	// into an ordinary account (ensureModuleAccounts).
 	{Name: UpgradeVerification, CreateHandler: verificationUpgradeHandler},

@@ -57,20 +57,22 @@ func (c *Chain) assuredJob(t *testing.T, id string) assuredJob {
 }
 
 // validatorOperators maps each validator's consensus address (hex) to its
-// operator's account address, from the staking module.
-func (c *Chain) validatorOperators(t *testing.T) map[string]string {
+// operator's account address, and to its consensus power (tokens over the
+// default power reduction, 10^6), from the staking module.
+func (c *Chain) validatorOperators(t *testing.T) (map[string]string, map[string]int64) {
 	t.Helper()
 	var res struct {
 		Validators []struct {
 			OperatorAddress string         `json:"operator_address"`
 			ConsensusPubkey map[string]any `json:"consensus_pubkey"` // {"@type", "key"} or {"type", "value"}
+			Tokens          string         `json:"tokens"`
 		} `json:"validators"`
 	}
 	out := c.CLI("q", "staking", "validators", "--output", "json")
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("decode validators: %v\n%s", err, out)
 	}
-	ops := map[string]string{}
+	ops, powers := map[string]string{}, map[string]int64{}
 	for _, v := range res.Validators {
 		key, _ := v.ConsensusPubkey["key"].(string)
 		if key == "" {
@@ -89,12 +91,14 @@ func (c *Chain) validatorOperators(t *testing.T) map[string]string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ops[strings.ToUpper(hex.EncodeToString(sum[:20]))] = acc
+		cons := strings.ToUpper(hex.EncodeToString(sum[:20]))
+		ops[cons] = acc
+		powers[cons] = mustInt(t, v.Tokens) / 1_000_000 // sdk.DefaultPowerReduction
 	}
 	if len(ops) != len(res.Validators) || len(ops) == 0 {
 		t.Fatalf("%d operators for %d validators:\n%s", len(ops), len(res.Validators), out)
 	}
-	return ops
+	return ops, powers
 }
 
 // TestFullAssuranceEndToEnd (issue 15, item 5) runs on four validators, each
@@ -104,8 +108,9 @@ func (c *Chain) validatorOperators(t *testing.T) map[string]string {
 // selected anyway, its sample is every chunk, each sidecar whose verdict
 // counted checked all four, the job settles by verification, and the
 // 4 × 1000 uaic fee is paid to the operators of the validators whose VALID
-// verdicts counted, by power, to the coin; alice paid exactly the creation
-// fee, the price and the fee.
+// verdicts counted, each its share of the set's power, to the coin (the
+// shares of validators not counted are burned); alice paid exactly the
+// creation fee, the price and the fee.
 func TestFullAssuranceEndToEnd(t *testing.T) {
 	fourValidatorLane(t) // in parallel with the one-validator tests, one four-validator network at a time
 	const perSample, chunks = 1000, 4
@@ -124,7 +129,7 @@ func TestFullAssuranceEndToEnd(t *testing.T) {
 		sidecars[nodeConsAddress(t, n)] = StartSidecar(t, dir, fmt.Sprintf("sidecar%d", i), n)
 	}
 	prov := c.StartProvider(t, dir, "provider", c.Nodes[0].SparePort(1), "1000uaic")
-	ops := c.validatorOperators(t)
+	ops, setPowers := c.validatorOperators(t)
 	alice := c.Addr("alice")
 	addrs := []string{alice}
 	for _, a := range ops {
@@ -149,8 +154,11 @@ func TestFullAssuranceEndToEnd(t *testing.T) {
 	if !slices.Equal(j.VerificationFee, wantFee) || !slices.Equal(j.VerificationFeePaid, wantFee) {
 		t.Fatalf("verification_fee %v, paid %v, want %v", j.VerificationFee, j.VerificationFeePaid, wantFee)
 	}
-	// The fee by power among the VALID verdicts that counted.
+	// Each VALID verdict that counted is paid its share of the set's power.
 	powers, total := map[string]int64{}, int64(0)
+	for _, p := range setPowers {
+		total += p
+	}
 	for _, v := range j.CountedVerdicts {
 		bz, err := base64.StdEncoding.DecodeString(v.Validator)
 		if err != nil {
@@ -161,8 +169,10 @@ func TestFullAssuranceEndToEnd(t *testing.T) {
 			t.Fatalf("counted verdict %+v on an honest job", v)
 		}
 		cons := strings.ToUpper(hex.EncodeToString(bz))
+		if p != setPowers[cons] {
+			t.Fatalf("validator %s counted with power %d, staking says %d", cons, p, setPowers[cons])
+		}
 		powers[cons] += p
-		total += p
 		if sc := sidecars[cons]; sc == nil || !strings.Contains(sc.LogTail(400), fmt.Sprintf("%d sampled chunks match", chunks)) {
 			t.Fatalf("validator %s's verdict counted, but its sidecar did not check all %d chunks", cons, chunks)
 		}

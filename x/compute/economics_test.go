@@ -143,7 +143,7 @@ func attackTable(p types.Params) string {
 		{"17", "a requester that buys FULL and wants the fee back (requester)", fmt.Sprintf("%s per chunk bought, escrowed at creation", aic(p.VerificationFeePerSample.Amount.Int64())),
 			"0: the fee goes to the validators whose verdict decided; it comes back only when no verdict decided anything", "every result of the job verified on the chunks bought", "`TestAttackFullAssuranceFeeBack`, e2e `TestFullAssuranceEndToEnd`"},
 		{"18", "free-riding on the verification fee (validator)", "—", "0 without a counted verdict that is the outcome: not voting, voting against it, or after the decision",
-			"the fee split by power among the deciding verdicts, dust to the pool", "`TestAttackNonVoterGetsNoFee`"},
+			"each deciding verdict paid the fee × its power / the set's power; the rest burned", "`TestAttackNonVoterGetsNoFee`"},
 		{"19", "clogging or withholding a FULL job (provider)", fmt.Sprintf("its work (inconclusive), its %s collateral (withheld)", aic(collateral)), "0",
 			"inconclusive: escrow and fee back; withheld: fee to the validators, the requester compensated up to its creation fee plus the fee", "`TestAttackClogFullAssurance`, `TestAttackWithholdFullAssurance`"},
 		{"20", "verification work bomb (requester buys FULL on a huge job)", "gas: refused at creation", "0",
@@ -159,6 +159,9 @@ func attackTable(p types.Params) string {
 			"0: a job takes any number of commitments, so honest bids get in (was max_price less the competitive price: 20 sybils kept every other bid out, at no loss)",
 			fmt.Sprintf("the lowest bid wins at the second price; the close handles %d commitments per block, the cancel of a job as many in its transaction", p.CloseBatchSize),
 			"`TestAttackSybilsFillTheAuction`, `TestCloseRanksAcrossBlocks`, `TestAttackManyCommitmentsMakeCancelExpensive`"},
+		{"23", "leaving other validators' votes out of the deciding block for a larger fee share (proposer)", "—",
+			"0: a validator's share is fixed by its own power over the set's (was the left-out share, split among the counted: 7 of 30 took 7/21 of the fee)",
+			"the left-out validator's share is burned (no one gains it; it loses its share of that job's fee); the block's votes all count, whatever their order", "`TestAttackProposerLeavesVotesOutForALargerFeeShare`, `TestFeeSharesNeverExceedTheFee`"},
 	}
 	for _, r := range rows {
 		b.WriteString("| " + strings.Join(r, " | ") + " |\n")

@@ -7,7 +7,6 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/compute/types"
 	"github.com/aichain/aichain/x/internal/modkit"
 )
@@ -62,22 +61,31 @@ func countVerdict(job *types.Job, v types.ValidatorVerdicts, verdict types.Verdi
 
 // payVerificationFee pays a closing job's verification fee to the
 // validators whose counted verdict is outcome (the verdict that decided the
-// verification), each floor(fee × power / their total power) to its
-// operator's account; the rounding dust, and the share of a validator whose
-// operator cannot be found or paid, go to the reward pool. With no such
-// verdict nothing is paid and the fee stays in the escrow (refunded with
-// it). It returns the job with verification_fee_paid set: the part of the
-// escrow that left for the validators and the pool.
-func (k Keeper) payVerificationFee(ctx context.Context, job types.Job, outcome types.Verdict) (types.Job, error) {
-	var total int64
+// verification): each floor(fee × power / totalPower) to its operator's
+// account, totalPower being the power of the set whose votes decided it (or
+// the counted power, if a change of validator set made that larger). A
+// validator's pay is thus fixed by its own power, whoever else was counted:
+// a proposer that leaves other validators' votes out of the block that
+// decides a job (any set of ≥ 2/3 of the power is a valid injection) gains
+// nothing by it. The shares of power not counted for the outcome (absent,
+// late, left out, or voting otherwise) and the rounding dust are burned: paid
+// to no one, so that no party (a proposer, or a requester colluding with
+// one) gains by keeping verdicts out. The share of a validator whose
+// operator cannot be found or paid goes to the reward pool. With no verdict
+// for the outcome nothing is paid and the fee stays in the escrow (refunded
+// with it). It returns the job with verification_fee_paid set: the part of
+// the escrow that left for the validators, the pool and the burn.
+func (k Keeper) payVerificationFee(ctx context.Context, job types.Job, outcome types.Verdict, totalPower int64) (types.Job, error) {
+	var counted int64
 	for _, cv := range job.CountedVerdicts {
 		if cv.Verdict == outcome {
-			total += cv.Power
+			counted += cv.Power
 		}
 	}
-	if total <= 0 || job.VerificationFee.IsZero() {
+	if counted <= 0 || job.VerificationFee.IsZero() {
 		return job, nil
 	}
+	total := max(totalPower, counted)
 	paid := sdk.NewCoins()
 	for _, cv := range job.CountedVerdicts {
 		if cv.Verdict != outcome {
@@ -89,12 +97,16 @@ func (k Keeper) payVerificationFee(ctx context.Context, job types.Job, outcome t
 		}
 		paid = paid.Add(share...)
 	}
-	dust := job.VerificationFee.Sub(paid...)
-	if !dust.IsZero() {
-		if err := k.BankKeeper.SendCoinsFromModuleToModule(ctx, types.ModuleName, common.RewardPoolName, dust); err != nil {
+	if burn := job.VerificationFee.Sub(paid...); !burn.IsZero() {
+		if err := k.BankKeeper.BurnCoins(ctx, types.ModuleName, burn); err != nil {
 			return job, err
 		}
-		if err := k.addStatsCoins(ctx, nil, dust, nil); err != nil {
+		if err := k.addFeesBurned(ctx, burn); err != nil {
+			return job, err
+		}
+		if err := modkit.EmitTypedEvent(ctx, &types.EventVerificationFeeBurned{
+			JobId: job.Id, Amount: burn.String(), CountedPower: counted, TotalPower: total,
+		}); err != nil {
 			return job, err
 		}
 	}

@@ -11,7 +11,8 @@ import (
 // TestAttackAssuranceOnIBCJob: a job priced in vouchers buys FULL
 // assurance. The fee is escrowed and paid in the bond denom (uaic, 4 × 100),
 // whatever the job's denom: the two validators whose VALID verdicts settle
-// it (10 + 10 of 30) get 200 uaic each; the price and its protocol fee are
+// it get their shares of the set's power (10 of 30 each: 133 uaic; 134
+// burned); the price and its protocol fee are
 // paid in vouchers; the invariant holds per denom after every step and the
 // module keeps nothing of either denom.
 func TestAttackAssuranceOnIBCJob(t *testing.T) {
@@ -47,8 +48,8 @@ func TestAttackAssuranceOnIBCJob(t *testing.T) {
 	s.wantState(id, types.JobState_JOB_STATE_SETTLED, types.CloseReason_CLOSE_REASON_SETTLED)
 	l.delta("requester uaic: creation fee and verification fee", req, -creationFee-400)
 	il.delta("requester vouchers: the price", req, -verifyPrice)
-	l.delta("validator 1", ops[0], 200)
-	l.delta("validator 2", ops[1], 200)
+	l.delta("validator 1", ops[0], 133)
+	l.delta("validator 2", ops[1], 133)
 	l.delta("validator 3 (did not vote)", ops[2], 0)
 	il.delta("validator 1 vouchers", ops[0], 0)
 	l.delta("provider uaic", prov, 0)
@@ -57,4 +58,5 @@ func TestAttackAssuranceOnIBCJob(t *testing.T) {
 	il.delta("reward pool vouchers", poolAddr(), verifyPrice/10)
 	l.delta("module uaic", moduleAddr(), 0)
 	il.delta("module vouchers", moduleAddr(), 0)
+	l.burned(134)
 }

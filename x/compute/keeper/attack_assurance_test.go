@@ -2,6 +2,7 @@ package keeper_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"cosmossdk.io/core/address"
@@ -87,7 +88,8 @@ func (s *suite) createAssured(req sdk.AccAddress, a types.Assurance) uint64 {
 // verified, 4 × 100 escrowed) and wants the fee back once verification has
 // run. It cannot cancel or dispute a job under verification, and the
 // settlement pays the fee to the validators whose VALID verdicts decided it,
-// by power (10, 7, 4 of 21: 190, 133, 76; the 1 of dust to the reward pool).
+// each its share of the set's power (10, 7, 4 of 30: 133, 93, 53); the 121
+// that the fourth validator's power (9) and the rounding left is burned.
 // The job was selected although no rate samples it, on all 4 chunks.
 func TestAttackFullAssuranceFeeBack(t *testing.T) {
 	s, ops := assuranceSuite(t)
@@ -113,18 +115,20 @@ func TestAttackFullAssuranceFeeBack(t *testing.T) {
 		t.Fatalf("verification_fee_paid %s, want 400", got)
 	}
 	l.delta("requester", req, -creationFee-verifyPrice-400)
-	l.delta("validator 1", ops[0], 190)
-	l.delta("validator 2", ops[1], 133)
-	l.delta("validator 3", ops[2], 76)
+	l.delta("validator 1", ops[0], 133)
+	l.delta("validator 2", ops[1], 93)
+	l.delta("validator 3", ops[2], 53)
 	l.delta("validator 4 (did not vote)", ops[3], 0)
 	l.delta("provider", prov, verifyPrice*9/10)
-	l.delta("reward pool", poolAddr(), creationFee+verifyPrice/10+1)
+	l.delta("reward pool", poolAddr(), creationFee+verifyPrice/10)
 	l.delta("module", moduleAddr(), 0)
+	l.burned(121)
 }
 
 // TestAttackNonVoterGetsNoFee: validators that did not vote, voted against
 // the outcome, or voted after the job closed get nothing; the two whose
-// VALID verdicts settled the job split the fee by power.
+// VALID verdicts settled the job get their shares of the set's power (10 of
+// 30 each: 133), and the rest (134) is burned.
 func TestAttackNonVoterGetsNoFee(t *testing.T) {
 	s, ops := assuranceSuite(t)
 	req, prov := s.acc(0), s.acc(1)
@@ -137,12 +141,81 @@ func TestAttackNonVoterGetsNoFee(t *testing.T) {
 	s.wantState(id, types.JobState_JOB_STATE_SETTLED, types.CloseReason_CLOSE_REASON_SETTLED)
 	s.verdicts(id, types.Verdict_VERDICT_VALID, 4, 10) // too late: the job is closed
 	l.delta("requester", req, -creationFee-verifyPrice-400)
-	l.delta("validator 1", ops[0], 200)
+	l.delta("validator 1", ops[0], 133)
 	l.delta("validator 2 (against the outcome)", ops[1], 0)
-	l.delta("validator 3", ops[2], 200)
+	l.delta("validator 3", ops[2], 133)
 	l.delta("validator 4 (late)", ops[3], 0)
 	l.delta("reward pool", poolAddr(), creationFee+verifyPrice/10)
 	l.delta("module", moduleAddr(), 0)
+	l.burned(134)
+}
+
+// TestAttackProposerLeavesVotesOutForALargerFeeShare: a proposer may inject
+// any set of extensions that holds more than 2/3 of the power. Validator 1
+// (7 of 30) proposes the block that decides a job and leaves validator 4's
+// vote (9) out: 21 of 30 still decide it. Were the fee split among the
+// counted verdicts, the proposer would take 400 × 7/21 = 133 instead of
+// the 93 it earns when all four are counted (and so would validators 2 and
+// 3, at validator 4's expense). Each validator is paid its share of the
+// set's power instead: the proposer takes 93 either way, and validator 4's
+// 120 is burned, handed to no one. All four votes in one block are counted
+// whatever their order in the commit, though the third already decides.
+func TestAttackProposerLeavesVotesOutForALargerFeeShare(t *testing.T) {
+	s, ops := assuranceSuite(t)
+	req, prov := s.acc(0), s.acc(1)
+	s.register(prov, verifyBond)
+	names := []string{"validator 1 (the proposer)", "validator 2", "validator 3", "validator 4"}
+	for _, c := range []struct {
+		what   string
+		powers []int64
+		paid   []int64
+		burned int64
+	}{
+		{"every vote injected", []int64{7, 7, 7, 9}, []int64{93, 93, 93, 120}, 1},
+		{"validator 4's vote left out", []int64{7, 7, 7}, []int64{93, 93, 93, 0}, 121},
+	} {
+		id := s.assuredJob(req, prov, types.Assurance{Full: true})
+		l := s.ledger(append([]sdk.AccAddress{req, prov}, ops...)...)
+		s.verdicts(id, types.Verdict_VERDICT_VALID, 1, c.powers...)
+		s.wantState(id, types.JobState_JOB_STATE_SETTLED, types.CloseReason_CLOSE_REASON_SETTLED)
+		for i, op := range ops {
+			l.delta(c.what+": "+names[i], op, c.paid[i])
+		}
+		l.delta(c.what+": requester (paid at creation)", req, 0)
+		l.delta(c.what+": provider", prov, verifyPrice*9/10)
+		l.delta(c.what+": reward pool", poolAddr(), verifyPrice/10)
+		l.delta(c.what+": module", moduleAddr(), -verifyPrice-400)
+		l.burned(c.burned)
+	}
+}
+
+// TestFeeSharesNeverExceedTheFee: verdicts counted in different blocks
+// carry the power of their own block's set. When the set shrinks between
+// them (validator 1 counted with 10 of 30; validators 2 and 3 decide with
+// 10 each of a set of 20), the shares are taken of the counted power (30),
+// not of the smaller set's, so that they never add up to more than the fee
+// (the rest paid out of other jobs' escrow): the module pays out exactly
+// this job's escrow.
+func TestFeeSharesNeverExceedTheFee(t *testing.T) {
+	s, ops := assuranceSuite(t)
+	req, prov := s.acc(0), s.acc(1)
+	s.register(prov, verifyBond)
+	id := s.assuredJob(req, prov, types.Assurance{Full: true})
+	l := s.ledger(ops...)
+	s.verdicts(id, types.Verdict_VERDICT_VALID, 1, 10)
+	var votes []types.ValidatorVerdicts
+	for _, c := range []byte{2, 3} {
+		votes = append(votes, types.ValidatorVerdicts{ConsAddress: []byte{c}, Power: 10,
+			Verdicts: []types.JobVerdict{{JobId: id, Verdict: types.Verdict_VERDICT_VALID}}})
+	}
+	must(t, s.k.ApplyVerdicts(s.ta.Ctx, 20, votes))
+	s.inv()
+	s.wantState(id, types.JobState_JOB_STATE_SETTLED, types.CloseReason_CLOSE_REASON_SETTLED)
+	for i := range 3 {
+		l.delta(fmt.Sprintf("validator %d", i+1), ops[i], 133)
+	}
+	l.delta("module", moduleAddr(), -verifyPrice-400)
+	l.burned(1)
 }
 
 // TestAttackClogFullAssurance: a provider that clogs the verification of a
@@ -170,9 +243,9 @@ func TestAttackClogFullAssurance(t *testing.T) {
 
 // TestAttackWithholdFullAssurance: a provider that withholds a FULL job's
 // chunks (UNAVAILABLE by 6 + 5 of 30 > 1/3) forfeits its collateral; the
-// validators that found it withheld are paid the fee (218, 181, dust 1),
-// and the requester is compensated for it and its creation fee: it ends
-// even.
+// validators that found it withheld are paid their shares of the fee (80,
+// 66; 254 burned), and the requester is compensated for the whole fee and
+// its creation fee: it ends even.
 func TestAttackWithholdFullAssurance(t *testing.T) {
 	s, ops := assuranceSuite(t)
 	req, prov := s.acc(0), s.acc(1)
@@ -182,10 +255,11 @@ func TestAttackWithholdFullAssurance(t *testing.T) {
 	s.verdicts(id, types.Verdict_VERDICT_UNAVAILABLE, 1, 6, 5)
 	s.wantState(id, types.JobState_JOB_STATE_FAILED, types.CloseReason_CLOSE_REASON_WITHHELD)
 	l.delta("requester", req, 0)
-	l.delta("validator 1", ops[0], 218)
-	l.delta("validator 2", ops[1], 181)
-	l.delta("reward pool", poolAddr(), creationFee+verifyColl-(creationFee+400)+1)
+	l.delta("validator 1", ops[0], 80)
+	l.delta("validator 2", ops[1], 66)
+	l.delta("reward pool", poolAddr(), creationFee+verifyColl-(creationFee+400))
 	l.delta("module", moduleAddr(), -verifyColl)
+	l.burned(254)
 	s.bondOf(prov, verifyBond-verifyColl, 0, 0)
 }
 

@@ -2,8 +2,9 @@ package keeper_test
 
 import (
 	"bytes"
-	"cosmossdk.io/collections"
+	"errors"
 
+	"cosmossdk.io/collections"
 	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -36,14 +37,17 @@ func attackParams() types.Params {
 	return p
 }
 
-// ledger remembers balances, to assert each account's change to the coin.
+// ledger remembers balances and the verification fees burned (the stats;
+// the supply moves with inflation every block), to assert each account's
+// change, and the burn, to the coin.
 type ledger struct {
 	s      *suite
 	before map[string]math.Int
+	burnt  math.Int
 }
 
 func (s *suite) ledger(accs ...sdk.AccAddress) ledger {
-	l := ledger{s: s, before: map[string]math.Int{}}
+	l := ledger{s: s, before: map[string]math.Int{}, burnt: s.feesBurned()}
 	for _, a := range append(accs, moduleAddr(), poolAddr()) {
 		l.before[a.String()] = s.bal(a)
 	}
@@ -57,6 +61,24 @@ func (l ledger) delta(what string, a sdk.AccAddress, want int64) {
 	if got := l.s.bal(a).Sub(l.before[a.String()]); !got.Equal(math.NewInt(want)) {
 		l.s.t.Fatalf("%s: balance changed by %s, want %d", what, got, want)
 	}
+}
+
+// burned asserts that exactly want of verification fees was burned since
+// the ledger was taken.
+func (l ledger) burned(want int64) {
+	l.s.t.Helper()
+	if got := l.s.feesBurned().Sub(l.burnt); !got.Equal(math.NewInt(want)) {
+		l.s.t.Fatalf("verification fees burned: %s, want %d", got, want)
+	}
+}
+
+func (s *suite) feesBurned() math.Int {
+	s.t.Helper()
+	st, err := s.k.Stats.Get(s.ta.Ctx)
+	if err != nil && !errors.Is(err, collections.ErrNotFound) {
+		s.t.Fatal(err)
+	}
+	return st.VerificationFeesBurned.AmountOf(denom)
 }
 
 func moduleAddr() sdk.AccAddress { return authtypes.NewModuleAddress(types.ModuleName) }

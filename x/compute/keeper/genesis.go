@@ -23,7 +23,8 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	}
 	stats := types.Stats{
 		FeesPaid: gs.Stats.FeesPaid, ProtocolShare: gs.Stats.ProtocolShare, SlashedBurned: gs.Stats.SlashedBurned,
-		JobsPruned: gs.Stats.JobsPruned,
+		VerificationFeesBurned: gs.Stats.VerificationFeesBurned,
+		JobsPruned:             gs.Stats.JobsPruned,
 	}
 	if err := k.Stats.Set(ctx, stats); err != nil {
 		return err

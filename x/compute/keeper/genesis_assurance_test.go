@@ -3,6 +3,8 @@ package keeper_test
 import (
 	"testing"
 
+	"cosmossdk.io/math"
+
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/x/compute/types"
@@ -42,5 +44,28 @@ func TestGenesisKeepsAssurance(t *testing.T) {
 			bad.Jobs[i] = j
 		}
 	}
+	wantErr(t, bad.Validate(), types.ErrInvalidGenesis)
+}
+
+// TestGenesisKeepsFeesBurned: the stats' verification_fees_burned survives an
+// export and import; a genesis whose stats hold invalid coins is refused.
+func TestGenesisKeepsFeesBurned(t *testing.T) {
+	s, _ := assuranceSuite(t)
+	req, prov := s.acc(0), s.acc(1)
+	s.register(prov, verifyBond)
+	id := s.assuredJob(req, prov, types.Assurance{Full: true})
+	s.verdicts(id, types.Verdict_VERDICT_VALID, 1, 10, 10) // 10 of 30 unpaid: 134 burned
+	gs, err := s.k.ExportGenesis(s.ta.Ctx)
+	must(t, err)
+	if !gs.Stats.VerificationFeesBurned.Equal(sdk.NewCoins(coin(134))) {
+		t.Fatalf("exported verification_fees_burned %s, want 134", gs.Stats.VerificationFeesBurned)
+	}
+	fresh := newSuite(t)
+	must(t, fresh.k.InitGenesis(fresh.ta.Ctx, gs))
+	if got := fresh.feesBurned(); !got.Equal(math.NewInt(134)) {
+		t.Fatalf("imported verification_fees_burned %s, want 134", got)
+	}
+	bad := *gs
+	bad.Stats.VerificationFeesBurned = sdk.Coins{sdk.Coin{Denom: denom, Amount: math.NewInt(-1)}}
 	wantErr(t, bad.Validate(), types.ErrInvalidGenesis)
 }

@@ -427,6 +427,16 @@ func (k Keeper) addStatsCoins(ctx context.Context, paid, protocol, burned sdk.Co
 	return k.Stats.Set(ctx, s)
 }
 
+// addFeesBurned adds to the stats' verification_fees_burned.
+func (k Keeper) addFeesBurned(ctx context.Context, burned sdk.Coins) error {
+	s, err := k.getStats(ctx)
+	if err != nil {
+		return err
+	}
+	s.VerificationFeesBurned = s.VerificationFeesBurned.Add(burned...)
+	return k.Stats.Set(ctx, s)
+}
+
 // GetJob returns a job or ErrJobNotFound.
 func (k Keeper) GetJob(ctx context.Context, id uint64) (types.Job, error) {
 	j, err := k.Jobs.Get(ctx, id)

@@ -41,10 +41,14 @@ var verdictKinds = map[types.Verdict]verdictKind{
 // set). Per job, a validator counts once; a verdict counts only on a job in
 // the state its kind is about (VALID, INVALID, UNAVAILABLE on a VERIFYING
 // job; INPUTS_AVAILABLE, INPUTS_UNAVAILABLE, DATASET_UNAVAILABLE on an
-// ABORTING one) and is ignored otherwise. VERIFYING: see verificationOutcome.
-// ABORTING: see abort.go. Bad entries are skipped with a log line; a job
-// whose outcome cannot be applied is logged and left for its deadline. It
-// returns an error only for store failures.
+// ABORTING one) and is ignored otherwise. Every verdict of the block is
+// recorded before any job is decided, so that whether a validator's verdict
+// counts (and earns its share of a verification fee) does not depend on its
+// place in the commit. Then each job whose tally moved is decided if it can
+// be: VERIFYING, see verificationOutcome; ABORTING, see abort.go. Bad entries
+// are skipped with a log line; a job whose outcome cannot be applied is
+// logged and left for its deadline. It returns an error only for store
+// failures.
 func (k Keeper) ApplyVerdicts(ctx context.Context, totalPower int64, votes []types.ValidatorVerdicts) error {
 	logger := k.Logger(ctx)
 	if totalPower <= 0 {
@@ -53,34 +57,42 @@ func (k Keeper) ApplyVerdicts(ctx context.Context, totalPower int64, votes []typ
 		}
 		return nil
 	}
-	decided := map[uint64]bool{}
+	var moved []uint64
+	seen := map[uint64]bool{}
 	for _, v := range votes {
 		if len(v.ConsAddress) == 0 || v.Power <= 0 || v.Power > totalPower {
 			logger.Error("verdicts skipped: bad validator entry", "validator", fmt.Sprintf("%X", v.ConsAddress), "power", v.Power)
 			continue
 		}
 		for _, jv := range v.Verdicts {
-			if decided[jv.JobId] {
-				continue
-			}
-			done, err := k.applyVerdict(ctx, totalPower, v, jv)
+			recorded, err := k.recordVerdict(ctx, v, jv)
 			if err != nil {
 				return err
 			}
-			if done {
-				decided[jv.JobId] = true
+			if recorded && !seen[jv.JobId] {
+				seen[jv.JobId] = true
+				moved = append(moved, jv.JobId)
 			}
+		}
+	}
+	for _, id := range moved {
+		if err := k.decide(ctx, totalPower, id); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// applyVerdict adds one verdict and, if a threshold is crossed, finalizes the
-// job in a cache context (written only on success). done reports a finalized job.
-func (k Keeper) applyVerdict(ctx context.Context, totalPower int64, v types.ValidatorVerdicts, jv types.JobVerdict) (done bool, err error) {
-	job, tally, recorded, err := k.recordVerdict(ctx, v, jv)
-	if err != nil || !recorded {
-		return false, err
+// decide finalizes a job under check whose tally crosses a threshold, in a
+// cache context (written only on success).
+func (k Keeper) decide(ctx context.Context, totalPower int64, id uint64) error {
+	job, err := k.Jobs.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	tally, err := k.Tallies.Get(ctx, id)
+	if err != nil {
+		return err
 	}
 	var finalize func(context.Context, Keeper) error
 	if job.State == types.JobState_JOB_STATE_ABORTING {
@@ -89,26 +101,24 @@ func (k Keeper) applyVerdict(ctx context.Context, totalPower int64, v types.Vali
 		finalize = verificationOutcome(job, tally, totalPower)
 	}
 	if finalize == nil {
-		return false, nil
+		return nil
 	}
 	// All or nothing; a failure leaves the job under check for a later
 	// verdict or its deadline (the tally above is kept).
 	if err := modkit.RunCached(ctx, func(c context.Context) error { return finalize(c, k) }); err != nil {
 		k.Logger(ctx).Error("verification outcome not applied; the job stays under check", "job_id", job.Id, "state", job.State.String(), "err", err)
-		return false, nil
 	}
-	return true, nil
+	return nil
 }
 
 // recordVerdict adds one validator's verdict to its job's tally, once per
-// validator and job, if the verdict's kind is about the job's state. It
-// returns the job and its new tally, and whether the verdict counted.
-func (k Keeper) recordVerdict(ctx context.Context, v types.ValidatorVerdicts, jv types.JobVerdict) (types.Job, types.VerificationTally, bool, error) {
-	var tally types.VerificationTally
+// validator and job, if the verdict's kind is about the job's state, and
+// reports whether it counted.
+func (k Keeper) recordVerdict(ctx context.Context, v types.ValidatorVerdicts, jv types.JobVerdict) (bool, error) {
 	kind, known := verdictKinds[jv.Verdict]
 	if !known {
 		k.Logger(ctx).Error("verdict skipped: unknown verdict", "job_id", jv.JobId, "verdict", int32(jv.Verdict))
-		return types.Job{}, tally, false, nil
+		return false, nil
 	}
 	// A job under check has a tally: look that up (and the voter record)
 	// before reading the whole job, so that verdicts on unknown, closed or
@@ -117,37 +127,37 @@ func (k Keeper) recordVerdict(ctx context.Context, v types.ValidatorVerdicts, jv
 	if err != nil {
 		if isNotFound(err) {
 			k.Logger(ctx).Debug("verdict skipped: no job under check", "job_id", jv.JobId)
-			return types.Job{}, tally, false, nil
+			return false, nil
 		}
-		return types.Job{}, tally, false, err
+		return false, err
 	}
 	key := collections.Join(jv.JobId, v.ConsAddress)
 	if voted, err := k.Voters.Has(ctx, key); err != nil || voted {
-		return types.Job{}, tally, false, err
+		return false, err
 	}
 	job, err := k.Jobs.Get(ctx, jv.JobId)
 	if err != nil {
-		return job, tally, false, ignoreNotFound(err)
+		return false, ignoreNotFound(err)
 	}
 	if job.State != kind.state {
-		return job, tally, false, nil
+		return false, nil
 	}
 	*kind.count(&tally) += v.Power
 	if err := k.Voters.Set(ctx, key); err != nil {
-		return job, tally, false, err
+		return false, err
 	}
 	if countVerdict(&job, v, jv.Verdict) {
 		if err := k.saveJob(ctx, job.State, job); err != nil {
-			return job, tally, false, err
+			return false, err
 		}
 	}
 	if err := k.Tallies.Set(ctx, jv.JobId, tally); err != nil {
-		return job, tally, false, err
+		return false, err
 	}
 	err = modkit.EmitTypedEvent(ctx, &types.EventVerdictRecorded{
 		JobId: jv.JobId, Validator: sdk.ConsAddress(v.ConsAddress).String(), Power: v.Power, Verdict: jv.Verdict.String(),
 	})
-	return job, tally, err == nil, err
+	return err == nil, err
 }
 
 // verificationOutcome is what a VERIFYING job's tally decides, if anything
@@ -157,7 +167,8 @@ func (k Keeper) recordVerdict(ctx context.Context, v types.ValidatorVerdicts, jv
 // unavailable_span_blocks) is withholding, which costs the job's collateral,
 // not the fraud slash. Anything else waits for the window's end (outcomes.go).
 // A job's verification fee goes to the validators whose verdict is the
-// outcome (payVerificationFee) before the job closes.
+// outcome, each by its share of totalPower (payVerificationFee), before the
+// job closes.
 func verificationOutcome(job types.Job, t types.VerificationTally, totalPower int64) func(context.Context, Keeper) error {
 	var outcome types.Verdict
 	var close func(Keeper, context.Context, types.Job) error
@@ -174,7 +185,7 @@ func verificationOutcome(job types.Job, t types.VerificationTally, totalPower in
 	// The verification fee first: to the validators whose verdict is the
 	// outcome (the close then refunds the requester the rest of the escrow).
 	return func(ctx context.Context, k Keeper) error {
-		j, err := k.payVerificationFee(ctx, job, outcome)
+		j, err := k.payVerificationFee(ctx, job, outcome, totalPower)
 		if err != nil {
 			return err
 		}

@@ -68,7 +68,8 @@ func (gs GenesisState) validateObligations(jobs map[uint64]Job) error {
 }
 
 // validatePruned checks that the terminal counters of stats exceed the
-// stored terminal jobs by exactly jobs_pruned (the pruned jobs they still count).
+// stored terminal jobs by exactly jobs_pruned (the pruned jobs they still
+// count), and that the stats' coin totals are valid coins.
 func (gs GenesisState) validatePruned() error {
 	stored := map[JobState]uint64{}
 	for _, j := range gs.Jobs {
@@ -82,6 +83,15 @@ func (gs GenesisState) validatePruned() error {
 	}
 	if pruned != gs.Stats.JobsPruned {
 		return ErrInvalidGenesis.Wrapf("stats count %d more terminal jobs than are stored, jobs_pruned is %d", pruned, gs.Stats.JobsPruned)
+	}
+	for _, f := range []struct {
+		name  string
+		coins sdk.Coins
+	}{{"fees_paid", gs.Stats.FeesPaid}, {"protocol_share", gs.Stats.ProtocolShare},
+		{"slashed_burned", gs.Stats.SlashedBurned}, {"verification_fees_burned", gs.Stats.VerificationFeesBurned}} {
+		if err := f.coins.Validate(); err != nil {
+			return ErrInvalidGenesis.Wrapf("stats %s: %v", f.name, err)
+		}
 	}
 	return nil
 }

@@ -2390,12 +2390,16 @@ type Stats struct {
 	FeesPaid []*v1beta1.Coin `protobuf:"bytes,4,rep,name=fees_paid,json=feesPaid,proto3" json:"fees_paid,omitempty"`
 	// protocol_share is everything sent to the reward pool.
 	ProtocolShare []*v1beta1.Coin `protobuf:"bytes,5,rep,name=protocol_share,json=protocolShare,proto3" json:"protocol_share,omitempty"`
+	// slashed_burned is the part of providers' slashes that was burned.
 	SlashedBurned []*v1beta1.Coin `protobuf:"bytes,6,rep,name=slashed_burned,json=slashedBurned,proto3" json:"slashed_burned,omitempty"`
 	// jobs_pruned counts the terminal jobs removed after retention_blocks;
 	// jobs_per_state keeps counting them.
-	JobsPruned    uint64 `protobuf:"varint,7,opt,name=jobs_pruned,json=jobsPruned,proto3" json:"jobs_pruned,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	JobsPruned uint64 `protobuf:"varint,7,opt,name=jobs_pruned,json=jobsPruned,proto3" json:"jobs_pruned,omitempty"`
+	// verification_fees_burned is the part of verification fees that no
+	// counted verdict earned (EventVerificationFeeBurned).
+	VerificationFeesBurned []*v1beta1.Coin `protobuf:"bytes,8,rep,name=verification_fees_burned,json=verificationFeesBurned,proto3" json:"verification_fees_burned,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
 }
 
 func (x *Stats) Reset() {
@@ -2475,6 +2479,13 @@ func (x *Stats) GetJobsPruned() uint64 {
 		return x.JobsPruned
 	}
 	return 0
+}
+
+func (x *Stats) GetVerificationFeesBurned() []*v1beta1.Coin {
+	if x != nil {
+		return x.VerificationFeesBurned
+	}
+	return nil
 }
 
 // VerificationTally accumulates one VERIFYING job's verdicts by voting power.
@@ -2770,7 +2781,7 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\n" +
 	"StateCount\x122\n" +
 	"\x05state\x18\x01 \x01(\x0e2\x1c.aichain.compute.v1.JobStateR\x05state\x12\x14\n" +
-	"\x05count\x18\x02 \x01(\x04R\x05count\"\xd6\x04\n" +
+	"\x05count\x18\x02 \x01(\x04R\x05count\"\xf4\x05\n" +
 	"\x05Stats\x12J\n" +
 	"\x0ejobs_per_state\x18\x01 \x03(\v2\x1e.aichain.compute.v1.StateCountB\x04\xc8\xde\x1f\x00R\fjobsPerState\x12)\n" +
 	"\x10active_providers\x18\x02 \x01(\x04R\x0factiveProviders\x12\x1f\n" +
@@ -2780,7 +2791,8 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\x0eprotocol_share\x18\x05 \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\rprotocolShare\x12\x88\x01\n" +
 	"\x0eslashed_burned\x18\x06 \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\rslashedBurned\x12\x1f\n" +
 	"\vjobs_pruned\x18\a \x01(\x04R\n" +
-	"jobsPruned\"\xb2\x02\n" +
+	"jobsPruned\x12\x9b\x01\n" +
+	"\x18verification_fees_burned\x18\b \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\x16verificationFeesBurned\"\xb2\x02\n" +
 	"\x11VerificationTally\x12\x1f\n" +
 	"\vvalid_power\x18\x01 \x01(\x03R\n" +
 	"validPower\x12#\n" +
@@ -2919,11 +2931,12 @@ var file_aichain_compute_v1_compute_proto_depIdxs = []int32{
 	24, // 47: aichain.compute.v1.Stats.fees_paid:type_name -> cosmos.base.v1beta1.Coin
 	24, // 48: aichain.compute.v1.Stats.protocol_share:type_name -> cosmos.base.v1beta1.Coin
 	24, // 49: aichain.compute.v1.Stats.slashed_burned:type_name -> cosmos.base.v1beta1.Coin
-	50, // [50:50] is the sub-list for method output_type
-	50, // [50:50] is the sub-list for method input_type
-	50, // [50:50] is the sub-list for extension type_name
-	50, // [50:50] is the sub-list for extension extendee
-	0,  // [0:50] is the sub-list for field type_name
+	24, // 50: aichain.compute.v1.Stats.verification_fees_burned:type_name -> cosmos.base.v1beta1.Coin
+	51, // [51:51] is the sub-list for method output_type
+	51, // [51:51] is the sub-list for method input_type
+	51, // [51:51] is the sub-list for extension type_name
+	51, // [51:51] is the sub-list for extension extendee
+	0,  // [0:51] is the sub-list for field type_name
 }
 
 func init() { file_aichain_compute_v1_compute_proto_init() }

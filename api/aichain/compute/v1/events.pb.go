@@ -1664,6 +1664,78 @@ func (x *EventVerificationFeePaid) GetAmount() string {
 	return ""
 }
 
+// EventVerificationFeeBurned: the part of a job's verification fee that no
+// counted verdict earned (each validator whose verdict decided the job is
+// paid fee × its power / total_power; the shares of the rest of the power,
+// and the rounding dust, are burned).
+type EventVerificationFeeBurned struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	JobId         uint64                 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	Amount        string                 `protobuf:"bytes,2,opt,name=amount,proto3" json:"amount,omitempty"`
+	CountedPower  int64                  `protobuf:"varint,3,opt,name=counted_power,json=countedPower,proto3" json:"counted_power,omitempty"`
+	TotalPower    int64                  `protobuf:"varint,4,opt,name=total_power,json=totalPower,proto3" json:"total_power,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EventVerificationFeeBurned) Reset() {
+	*x = EventVerificationFeeBurned{}
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EventVerificationFeeBurned) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EventVerificationFeeBurned) ProtoMessage() {}
+
+func (x *EventVerificationFeeBurned) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EventVerificationFeeBurned.ProtoReflect.Descriptor instead.
+func (*EventVerificationFeeBurned) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *EventVerificationFeeBurned) GetJobId() uint64 {
+	if x != nil {
+		return x.JobId
+	}
+	return 0
+}
+
+func (x *EventVerificationFeeBurned) GetAmount() string {
+	if x != nil {
+		return x.Amount
+	}
+	return ""
+}
+
+func (x *EventVerificationFeeBurned) GetCountedPower() int64 {
+	if x != nil {
+		return x.CountedPower
+	}
+	return 0
+}
+
+func (x *EventVerificationFeeBurned) GetTotalPower() int64 {
+	if x != nil {
+		return x.TotalPower
+	}
+	return 0
+}
+
 // EventBeaconKeyRegistered: a validator registered or rotated its beacon key,
 // used for the shares of heights >= since.
 type EventBeaconKeyRegistered struct {
@@ -1678,7 +1750,7 @@ type EventBeaconKeyRegistered struct {
 
 func (x *EventBeaconKeyRegistered) Reset() {
 	*x = EventBeaconKeyRegistered{}
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[25]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1690,7 +1762,7 @@ func (x *EventBeaconKeyRegistered) String() string {
 func (*EventBeaconKeyRegistered) ProtoMessage() {}
 
 func (x *EventBeaconKeyRegistered) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[25]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1703,7 +1775,7 @@ func (x *EventBeaconKeyRegistered) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventBeaconKeyRegistered.ProtoReflect.Descriptor instead.
 func (*EventBeaconKeyRegistered) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{25}
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *EventBeaconKeyRegistered) GetValidatorAddress() string {
@@ -1749,7 +1821,7 @@ type EventBeaconFinal struct {
 
 func (x *EventBeaconFinal) Reset() {
 	*x = EventBeaconFinal{}
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[26]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1761,7 +1833,7 @@ func (x *EventBeaconFinal) String() string {
 func (*EventBeaconFinal) ProtoMessage() {}
 
 func (x *EventBeaconFinal) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[26]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1774,7 +1846,7 @@ func (x *EventBeaconFinal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventBeaconFinal.ProtoReflect.Descriptor instead.
 func (*EventBeaconFinal) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{26}
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *EventBeaconFinal) GetHeight() int64 {
@@ -1824,7 +1896,7 @@ type EventBeaconUnavailable struct {
 
 func (x *EventBeaconUnavailable) Reset() {
 	*x = EventBeaconUnavailable{}
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[27]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1836,7 +1908,7 @@ func (x *EventBeaconUnavailable) String() string {
 func (*EventBeaconUnavailable) ProtoMessage() {}
 
 func (x *EventBeaconUnavailable) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[27]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1849,7 +1921,7 @@ func (x *EventBeaconUnavailable) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventBeaconUnavailable.ProtoReflect.Descriptor instead.
 func (*EventBeaconUnavailable) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{27}
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *EventBeaconUnavailable) GetJobId() uint64 {
@@ -1991,7 +2063,13 @@ const file_aichain_compute_v1_events_proto_rawDesc = "" +
 	"\x06job_id\x18\x01 \x01(\x04R\x05jobId\x12\x1c\n" +
 	"\tvalidator\x18\x02 \x01(\tR\tvalidator\x12\x14\n" +
 	"\x05power\x18\x03 \x01(\x03R\x05power\x12\x16\n" +
-	"\x06amount\x18\x04 \x01(\tR\x06amount\"\x98\x01\n" +
+	"\x06amount\x18\x04 \x01(\tR\x06amount\"\x91\x01\n" +
+	"\x1aEventVerificationFeeBurned\x12\x15\n" +
+	"\x06job_id\x18\x01 \x01(\x04R\x05jobId\x12\x16\n" +
+	"\x06amount\x18\x02 \x01(\tR\x06amount\x12#\n" +
+	"\rcounted_power\x18\x03 \x01(\x03R\fcountedPower\x12\x1f\n" +
+	"\vtotal_power\x18\x04 \x01(\x03R\n" +
+	"totalPower\"\x98\x01\n" +
 	"\x18EventBeaconKeyRegistered\x12+\n" +
 	"\x11validator_address\x18\x01 \x01(\tR\x10validatorAddress\x12!\n" +
 	"\fcons_address\x18\x02 \x01(\fR\vconsAddress\x12\x16\n" +
@@ -2020,7 +2098,7 @@ func file_aichain_compute_v1_events_proto_rawDescGZIP() []byte {
 	return file_aichain_compute_v1_events_proto_rawDescData
 }
 
-var file_aichain_compute_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_aichain_compute_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_aichain_compute_v1_events_proto_goTypes = []any{
 	(*EventProviderRegistered)(nil),       // 0: aichain.compute.v1.EventProviderRegistered
 	(*EventProviderUpdated)(nil),          // 1: aichain.compute.v1.EventProviderUpdated
@@ -2047,23 +2125,24 @@ var file_aichain_compute_v1_events_proto_goTypes = []any{
 	(*EventJobPruned)(nil),                // 22: aichain.compute.v1.EventJobPruned
 	(*EventVerificationExtended)(nil),     // 23: aichain.compute.v1.EventVerificationExtended
 	(*EventVerificationFeePaid)(nil),      // 24: aichain.compute.v1.EventVerificationFeePaid
-	(*EventBeaconKeyRegistered)(nil),      // 25: aichain.compute.v1.EventBeaconKeyRegistered
-	(*EventBeaconFinal)(nil),              // 26: aichain.compute.v1.EventBeaconFinal
-	(*EventBeaconUnavailable)(nil),        // 27: aichain.compute.v1.EventBeaconUnavailable
-	(ProviderStatus)(0),                   // 28: aichain.compute.v1.ProviderStatus
-	(CloseReason)(0),                      // 29: aichain.compute.v1.CloseReason
-	(JobState)(0),                         // 30: aichain.compute.v1.JobState
-	(AbortReason)(0),                      // 31: aichain.compute.v1.AbortReason
+	(*EventVerificationFeeBurned)(nil),    // 25: aichain.compute.v1.EventVerificationFeeBurned
+	(*EventBeaconKeyRegistered)(nil),      // 26: aichain.compute.v1.EventBeaconKeyRegistered
+	(*EventBeaconFinal)(nil),              // 27: aichain.compute.v1.EventBeaconFinal
+	(*EventBeaconUnavailable)(nil),        // 28: aichain.compute.v1.EventBeaconUnavailable
+	(ProviderStatus)(0),                   // 29: aichain.compute.v1.ProviderStatus
+	(CloseReason)(0),                      // 30: aichain.compute.v1.CloseReason
+	(JobState)(0),                         // 31: aichain.compute.v1.JobState
+	(AbortReason)(0),                      // 32: aichain.compute.v1.AbortReason
 }
 var file_aichain_compute_v1_events_proto_depIdxs = []int32{
-	28, // 0: aichain.compute.v1.EventProviderUpdated.status:type_name -> aichain.compute.v1.ProviderStatus
-	29, // 1: aichain.compute.v1.EventProviderSlashed.reason:type_name -> aichain.compute.v1.CloseReason
-	30, // 2: aichain.compute.v1.EventJobStateChanged.from:type_name -> aichain.compute.v1.JobState
-	30, // 3: aichain.compute.v1.EventJobStateChanged.to:type_name -> aichain.compute.v1.JobState
-	30, // 4: aichain.compute.v1.EventJobClosed.state:type_name -> aichain.compute.v1.JobState
-	29, // 5: aichain.compute.v1.EventJobClosed.close_reason:type_name -> aichain.compute.v1.CloseReason
-	31, // 6: aichain.compute.v1.EventJobAborted.reason:type_name -> aichain.compute.v1.AbortReason
-	30, // 7: aichain.compute.v1.EventJobPruned.state:type_name -> aichain.compute.v1.JobState
+	29, // 0: aichain.compute.v1.EventProviderUpdated.status:type_name -> aichain.compute.v1.ProviderStatus
+	30, // 1: aichain.compute.v1.EventProviderSlashed.reason:type_name -> aichain.compute.v1.CloseReason
+	31, // 2: aichain.compute.v1.EventJobStateChanged.from:type_name -> aichain.compute.v1.JobState
+	31, // 3: aichain.compute.v1.EventJobStateChanged.to:type_name -> aichain.compute.v1.JobState
+	31, // 4: aichain.compute.v1.EventJobClosed.state:type_name -> aichain.compute.v1.JobState
+	30, // 5: aichain.compute.v1.EventJobClosed.close_reason:type_name -> aichain.compute.v1.CloseReason
+	32, // 6: aichain.compute.v1.EventJobAborted.reason:type_name -> aichain.compute.v1.AbortReason
+	31, // 7: aichain.compute.v1.EventJobPruned.state:type_name -> aichain.compute.v1.JobState
 	8,  // [8:8] is the sub-list for method output_type
 	8,  // [8:8] is the sub-list for method input_type
 	8,  // [8:8] is the sub-list for extension type_name
@@ -2083,7 +2162,7 @@ func file_aichain_compute_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_compute_v1_events_proto_rawDesc), len(file_aichain_compute_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   28,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
