@@ -81,10 +81,16 @@ func TestAttackDenomSpamRewardPool(t *testing.T) {
 		t.Fatalf("totals query reward_pool %s %v, want the rewarded denoms' balance (none left)", res.GetRewardPool(), err)
 	}
 
-	// Governance lists one of the denoms: what waited of it reaches lockers
-	// at the next sync, 40 to alice and 20 to bob; the others stay put.
+	// Governance lists one of the denoms: what waited of it goes to the
+	// community pool (TestAttackLockBeforeADenomIsRewarded), what is paid
+	// of it from then on reaches lockers at the next sync, 40 to alice and
+	// 20 to bob; the others stay put.
 	listed := junk[0].Denom
 	f.listRewardDenoms(listed)
+	if got := f.poolBalance(); !got.Equal(junk[1:]) {
+		t.Fatalf("pool after listing %s, want the 299 unlisted denoms (the listed one's backlog to the community pool)", got)
+	}
+	f.mintToPool(sdk.NewCoins(sdk.NewInt64Coin(listed, 60)))
 	f.ta.NextBlock()
 	f.checkInvariants()
 	if paid, err := f.claim(alice); err != nil || !paid.Equal(sdk.NewCoins(sdk.NewInt64Coin(listed, 40))) {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"cosmossdk.io/collections"
@@ -189,6 +190,17 @@ func (k Keeper) UpdateParams(ctx context.Context, authority string, params types
 		if totals.LockCount > 0 {
 			return errorsmod.Wrapf(types.ErrInvalidParams, "lock_denom cannot change while %d locks exist", totals.LockCount)
 		}
+	}
+	// A denom newly rewarded earns from now on: its backlog in the pool goes
+	// to the community pool (sendUnaccounted), not to the weight of the moment.
+	var added []string
+	for _, d := range params.RewardedDenoms() {
+		if !slices.Contains(current.RewardedDenoms(), d) {
+			added = append(added, d)
+		}
+	}
+	if err := k.sendUnaccounted(ctx, added); err != nil {
+		return err
 	}
 	if err := k.Params.Set(ctx, params); err != nil {
 		return err

@@ -49,6 +49,13 @@ import (
 // even in the same block as the fees — would take every fee paid while no
 // one was locked. Lockers still owed (Pending, settled before their weight
 // left) keep what Accounted holds.
+//
+// Likewise for a denom that governance adds to the rewarded denoms: what the
+// pool holds of it when the params change (fees paid while it was not
+// rewarded) goes to the community pool (UpdateParams, sendUnaccounted), not
+// to whoever holds weight at that moment: otherwise anyone could lock just
+// before the proposal's known execution and take its share of the whole
+// backlog, at the expense of the lockers of the months it accrued.
 
 // SyncRewards distributes the reward pool's unaccounted coins over the current
 // total lock weight by raising the reward index.
@@ -157,6 +164,13 @@ func (k Keeper) releaseBacklog(ctx context.Context, totals types.Totals, denoms 
 	if totals.Weight.IsPositive() {
 		return nil
 	}
+	return k.sendUnaccounted(ctx, denoms)
+}
+
+// sendUnaccounted sends the reward pool's unaccounted whole coins of denoms
+// to the community pool: the backlog of a period in which no one earned
+// them (no weight: releaseBacklog; a denom not yet rewarded: UpdateParams).
+func (k Keeper) sendUnaccounted(ctx context.Context, denoms []string) error {
 	accounted, err := k.GetAccounted(ctx)
 	if err != nil {
 		return err

@@ -112,3 +112,42 @@ func hasEvent(ctx sdk.Context, typ string) bool {
 	}
 	return false
 }
+
+// TestAttackLockBeforeADenomIsRewarded: job fees in ufoo reach the reward
+// pool for months while ufoo is not rewarded (900,000 waiting). A proposal
+// to reward it passes, and its execution height is known: the attacker locks
+// ten times alice's weight just before it. It gets nothing of the backlog,
+// nor does anyone: the params change sends it to the community pool, to the
+// coin. ufoo paid after the change is shared by weight (10 to 1).
+func TestAttackLockBeforeADenomIsRewarded(t *testing.T) {
+	f := setup(t, 3)
+	alice, attacker := f.ta.Accounts[0].Address, f.ta.Accounts[1].Address
+	f.mustLock(alice, 1_000_000, week)
+	f.mintToPool(sdk.NewCoins(sdk.NewInt64Coin("ufoo", 900_000)))
+	f.ta.NextBlock()
+	f.mustLock(attacker, 10_000_000, week)
+	fp, err := f.ta.DistrKeeper.FeePool.Get(f.ta.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.listRewardDenoms("ufoo")
+	after, err := f.ta.DistrKeeper.FeePool.Get(f.ta.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := after.CommunityPool.AmountOf("ufoo").Sub(fp.CommunityPool.AmountOf("ufoo")); !d.Equal(math.LegacyNewDec(900_000)) {
+		t.Fatalf("community pool grew by %s ufoo, want the 900000 backlog", d)
+	}
+	f.ta.NextBlock()
+	for who, a := range map[string]sdk.AccAddress{"attacker": attacker, "alice": alice} {
+		res, err := f.q.PendingRewards(f.ta.Ctx, &types.QueryPendingRewardsRequest{Owner: a.String()})
+		if err != nil || !res.Rewards.AmountOf("ufoo").IsZero() {
+			t.Fatalf("%s's pending ufoo after the listing: %s, %v", who, res.Rewards, err)
+		}
+	}
+	f.mintToPool(sdk.NewCoins(sdk.NewInt64Coin("ufoo", 11_000)))
+	f.ta.NextBlock()
+	f.mustClaim(attacker, sdk.NewInt64Coin("ufoo", 10_000))
+	f.mustClaim(alice, sdk.NewInt64Coin("ufoo", 1_000))
+	f.checkInvariants()
+}
