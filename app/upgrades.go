@@ -53,7 +53,9 @@ var Upgrades = []Upgrade{
 	// upgrade starts its close's sweep from its first commitment; no
 	// migration), and verification fees paid by each validator's share of
 	// the set's power, the rest burned (Stats gains verification_fees_burned,
-	// empty until the first burn; no migration). First it stores the module
+	// empty until the first burn; no migration), and a denom newly listed
+	// in x/staking-rewards' reward_denoms earning only from its listing
+	// (its backlog to the community pool; no migration). First it stores the module
 	// accounts no one has asked for yet and restores any that someone turned
 	// into an ordinary account (ensureModuleAccounts).
 	{Name: UpgradeVerification, CreateHandler: verificationUpgradeHandler},
