@@ -80,7 +80,11 @@ func (a *Agent) fetcher(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case id := <-a.execCh:
+			a.metrics.Fetching.Inc()
+			start := time.Now()
 			p, res := a.prepare(ctx, id)
+			a.metrics.FetchSeconds.Observe(time.Since(start).Seconds())
+			a.metrics.Fetching.Dec()
 			if ctx.Err() != nil {
 				return
 			}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	"google.golang.org/grpc"
 
 	"github.com/aichain/aichain/accel/cpu"
@@ -76,5 +77,13 @@ func TestAttackTricklingDatasetServerHoldsTheWorkers(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatalf("the honest job did not run while %d fetches trickled (%d workers)", a.cfg.Workers, a.cfg.Workers)
+	}
+	// The operator sees the stalled fetches.
+	var m dto.Metric
+	if err := a.metrics.Fetching.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	if n := m.GetGauge().GetValue(); n != float64(a.cfg.Workers) {
+		t.Fatalf("fetches_in_flight %v, want the %d stalled ones", n, a.cfg.Workers)
 	}
 }

@@ -25,6 +25,8 @@ type Metrics struct {
 	Height           prometheus.Gauge
 	BlockSeconds     prometheus.Gauge
 	ExecSeconds      prometheus.Histogram
+	FetchSeconds     prometheus.Histogram
+	Fetching         prometheus.Gauge
 }
 
 func counter(name, help string) prometheus.Counter {
@@ -62,9 +64,15 @@ func NewMetrics() *Metrics {
 			Name: "aichain_provider_exec_seconds", Help: "Wall time of a job's execution.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 4, 12),
 		}),
+		FetchSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "aichain_provider_fetch_seconds", Help: "Wall time of fetching a won job's model and dataset, failed fetches included.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 4, 12),
+		}),
+		Fetching: prometheus.NewGauge(prometheus.GaugeOpts{Name: "aichain_provider_fetches_in_flight",
+			Help: "Won jobs whose inputs are being fetched (at most --fetchers); all of them busy for long is a slow or hostile server."}),
 	}
 	m.Registry.MustRegister(m.BidsCommitted, m.BidsRevealed, m.JobsWon, m.JobsExecuted, m.ExecFailures, m.ResultsSubmitted, m.Aborts,
 		m.MissedReveals, m.Timeouts, m.FailedTxs, m.ChunksServed, m.Txs, m.Msgs, m.Skipped, m.Refused, m.Jobs, m.Height,
-		m.BlockSeconds, m.ExecSeconds)
+		m.BlockSeconds, m.ExecSeconds, m.FetchSeconds, m.Fetching)
 	return m
 }
