@@ -57,68 +57,69 @@ func (k Keeper) ApplyVerdicts(ctx context.Context, totalPower int64, votes []typ
 		}
 		return nil
 	}
+	// Each job whose tally moved, in the order first moved, with its job
+	// and tally as the last verdict left them (decided without reading
+	// them again).
 	var moved []uint64
-	seen := map[uint64]bool{}
+	latest := map[uint64]underCheck{}
 	for _, v := range votes {
 		if len(v.ConsAddress) == 0 || v.Power <= 0 || v.Power > totalPower {
 			logger.Error("verdicts skipped: bad validator entry", "validator", fmt.Sprintf("%X", v.ConsAddress), "power", v.Power)
 			continue
 		}
 		for _, jv := range v.Verdicts {
-			recorded, err := k.recordVerdict(ctx, v, jv)
+			job, tally, recorded, err := k.recordVerdict(ctx, v, jv)
 			if err != nil {
 				return err
 			}
-			if recorded && !seen[jv.JobId] {
-				seen[jv.JobId] = true
+			if !recorded {
+				continue
+			}
+			if _, ok := latest[jv.JobId]; !ok {
 				moved = append(moved, jv.JobId)
 			}
+			latest[jv.JobId] = underCheck{job, tally}
 		}
 	}
 	for _, id := range moved {
-		if err := k.decide(ctx, totalPower, id); err != nil {
-			return err
-		}
+		k.decide(ctx, totalPower, latest[id])
 	}
 	return nil
+}
+
+// underCheck is a job under check and its tally.
+type underCheck struct {
+	job   types.Job
+	tally types.VerificationTally
 }
 
 // decide finalizes a job under check whose tally crosses a threshold, in a
-// cache context (written only on success).
-func (k Keeper) decide(ctx context.Context, totalPower int64, id uint64) error {
-	job, err := k.Jobs.Get(ctx, id)
-	if err != nil {
-		return err
-	}
-	tally, err := k.Tallies.Get(ctx, id)
-	if err != nil {
-		return err
-	}
+// cache context (written only on success; a failure is logged and leaves
+// the job under check for a later verdict or its deadline, its tally kept).
+func (k Keeper) decide(ctx context.Context, totalPower int64, c underCheck) {
 	var finalize func(context.Context, Keeper) error
-	if job.State == types.JobState_JOB_STATE_ABORTING {
-		finalize = abortOutcome(job, tally, totalPower)
+	if c.job.State == types.JobState_JOB_STATE_ABORTING {
+		finalize = abortOutcome(c.job, c.tally, totalPower)
 	} else {
-		finalize = verificationOutcome(job, tally, totalPower)
+		finalize = verificationOutcome(c.job, c.tally, totalPower)
 	}
 	if finalize == nil {
-		return nil
+		return
 	}
-	// All or nothing; a failure leaves the job under check for a later
-	// verdict or its deadline (the tally above is kept).
-	if err := modkit.RunCached(ctx, func(c context.Context) error { return finalize(c, k) }); err != nil {
-		k.Logger(ctx).Error("verification outcome not applied; the job stays under check", "job_id", job.Id, "state", job.State.String(), "err", err)
+	if err := modkit.RunCached(ctx, func(cctx context.Context) error { return finalize(cctx, k) }); err != nil {
+		k.Logger(ctx).Error("verification outcome not applied; the job stays under check", "job_id", c.job.Id, "state", c.job.State.String(), "err", err)
 	}
-	return nil
 }
 
 // recordVerdict adds one validator's verdict to its job's tally, once per
-// validator and job, if the verdict's kind is about the job's state, and
-// reports whether it counted.
-func (k Keeper) recordVerdict(ctx context.Context, v types.ValidatorVerdicts, jv types.JobVerdict) (bool, error) {
+// validator and job, if the verdict's kind is about the job's state. It
+// returns the job and its new tally, and whether the verdict counted.
+func (k Keeper) recordVerdict(ctx context.Context, v types.ValidatorVerdicts, jv types.JobVerdict) (types.Job, types.VerificationTally, bool, error) {
+	var tally types.VerificationTally
 	kind, known := verdictKinds[jv.Verdict]
 	if !known {
 		k.Logger(ctx).Error("verdict skipped: unknown verdict", "job_id", jv.JobId, "verdict", int32(jv.Verdict))
-		return false, nil
+		return types.Job{}, tally, false, nil
 	}
 	// A job under check has a tally: look that up (and the voter record)
 	// before reading the whole job, so that verdicts on unknown, closed or
@@ -127,37 +128,37 @@ func (k Keeper) recordVerdict(ctx context.Context, v types.ValidatorVerdicts, jv
 	if err != nil {
 		if isNotFound(err) {
 			k.Logger(ctx).Debug("verdict skipped: no job under check", "job_id", jv.JobId)
-			return false, nil
+			return types.Job{}, tally, false, nil
 		}
-		return false, err
+		return types.Job{}, tally, false, err
 	}
 	key := collections.Join(jv.JobId, v.ConsAddress)
 	if voted, err := k.Voters.Has(ctx, key); err != nil || voted {
-		return false, err
+		return types.Job{}, tally, false, err
 	}
 	job, err := k.Jobs.Get(ctx, jv.JobId)
 	if err != nil {
-		return false, ignoreNotFound(err)
+		return job, tally, false, ignoreNotFound(err)
 	}
 	if job.State != kind.state {
-		return false, nil
+		return job, tally, false, nil
 	}
 	*kind.count(&tally) += v.Power
 	if err := k.Voters.Set(ctx, key); err != nil {
-		return false, err
+		return job, tally, false, err
 	}
 	if countVerdict(&job, v, jv.Verdict) {
 		if err := k.saveJob(ctx, job.State, job); err != nil {
-			return false, err
+			return job, tally, false, err
 		}
 	}
 	if err := k.Tallies.Set(ctx, jv.JobId, tally); err != nil {
-		return false, err
+		return job, tally, false, err
 	}
 	err = modkit.EmitTypedEvent(ctx, &types.EventVerdictRecorded{
 		JobId: jv.JobId, Validator: sdk.ConsAddress(v.ConsAddress).String(), Power: v.Power, Verdict: jv.Verdict.String(),
 	})
-	return err == nil, err
+	return job, tally, err == nil, err
 }
 
 // verificationOutcome is what a VERIFYING job's tally decides, if anything
