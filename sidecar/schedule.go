@@ -12,8 +12,9 @@ import (
 
 // Scheduling (issue 15). Verification must not be cheap to clog, and an
 // outage must not pass for withholding:
-//   - the workers take the queued job whose window ends first (then the
-//     lowest id), not the oldest;
+//   - the workers take a job not yet failing before one tried again after
+//     a failed fetch, then the queued job whose window ends first (then
+//     the lowest id), not the oldest (jobState.before);
 //   - each check runs under a context of its own, cancelled when its job
 //     leaves the pending list or its window ends (the height of a poll
 //     reaches verification_end), so no work outlives the window;
@@ -108,18 +109,14 @@ func (v *Verifier) work(ctx context.Context) {
 	}
 }
 
-// next takes the queued job whose window ends first and gives it a context
+// next takes the most urgent queued job (before) and gives it a context
 // that its window's end or its leaving the pending list cancels.
 func (v *Verifier) next(ctx context.Context) (uint64, computetypes.PendingVerification, context.Context, bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	var best *jobState
 	for _, js := range v.jobs {
-		if !js.queued {
-			continue
-		}
-		if best == nil || js.pv.VerificationEnd < best.pv.VerificationEnd ||
-			(js.pv.VerificationEnd == best.pv.VerificationEnd && js.pv.JobId < best.pv.JobId) {
+		if js.queued && (best == nil || js.before(best)) {
 			best = js
 		}
 	}
@@ -129,6 +126,29 @@ func (v *Verifier) next(ctx context.Context) (uint64, computetypes.PendingVerifi
 	jctx, cancel := context.WithCancel(ctx)
 	best.queued, best.running, best.cancel = false, true, cancel
 	return best.pv.JobId, best.pv, jctx, true
+}
+
+// before orders queued jobs: a job whose provider has not failed yet comes
+// before one being tried again after a failed fetch, then the window that
+// ends first, then the lowest id. A failed check can take the whole fetch
+// policy's time (a provider that trickles or stalls its chunks), and a
+// failing job is queued again at every poll: first by window alone, a
+// provider's failing jobs, submitted early so that their windows end first,
+// would take the workers at every poll and hold back every honest job
+// behind them toward the end of its window (inconclusive: its provider
+// unpaid). Tried again only when no fresh job waits, they cost the honest
+// jobs one attempt each. What remains: under a steady stream of fresh work
+// a failing job may not be tried again before its window ends, and then
+// ends inconclusive instead of UNAVAILABLE (its provider unpaid, but its
+// collateral kept).
+func (js *jobState) before(o *jobState) bool {
+	if fresh, ofresh := js.failingSince == 0, o.failingSince == 0; fresh != ofresh {
+		return fresh
+	}
+	if js.pv.VerificationEnd != o.pv.VerificationEnd {
+		return js.pv.VerificationEnd < o.pv.VerificationEnd
+	}
+	return js.pv.JobId < o.pv.JobId
 }
 
 // check verifies one job and records its verdict: a failed fetch becomes

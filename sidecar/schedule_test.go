@@ -275,3 +275,49 @@ func TestChunkBoundedByTheChain(t *testing.T) {
 		t.Fatalf("a chunk over max_chunk_bytes: %v, want UNAVAILABLE", got)
 	}
 }
+
+// TestAttackFailingJobsCrowdOutTheQueue: a hostile provider submits two
+// results early (their verification windows end first) and stalls their
+// chunks, each failed check costing a worker the fetch policy's time. The
+// failing jobs are queued again at every poll; were the queue ordered by
+// window alone, they would be checked again and again ahead of an honest
+// job until the end of its window (inconclusive: its provider unpaid). A
+// job not yet failing goes first: the honest job is checked as soon as the
+// hostile ones have failed once, and they are still judged UNAVAILABLE
+// across their span when the workers are free.
+func TestAttackFailingJobsCrowdOutTheQueue(t *testing.T) {
+	stall := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	t.Cleanup(stall.Close)
+	honestSrv, root, n := provider(t, -1)
+	var hostile []computetypes.PendingVerification
+	for id := uint64(1); id <= 2; id++ {
+		pv := pending(stall.URL, root, n, 0)
+		pv.JobId, pv.VerificationEnd, pv.UnavailableSpanBlocks = id, 100, 4
+		hostile = append(hostile, pv)
+	}
+	honest := pending(honestSrv.URL, root, n, 0)
+	honest.JobId, honest.VerificationEnd = 3, 200
+	all := append(append([]computetypes.PendingVerification{}, hostile...), honest)
+
+	src := &chainSource{}
+	v := New(testConfig(), src, cpu.New(), quiet(), NewMetrics("cpu"))
+	// One check per poll, as one busy worker would: heights 10 and 11 try
+	// the two hostile jobs (their windows end first); 12 must be the honest
+	// one, though both hostile jobs are queued again.
+	for h := int64(10); h <= 12; h++ {
+		step(t, v, src, h, all...)
+	}
+	if got := v.Ready(12); len(got) != 1 || got[0].JobId != honest.JobId || got[0].Verdict != computetypes.Verdict_VERDICT_VALID {
+		t.Fatalf("verdicts at height 12: %v, want the honest job's VALID", got)
+	}
+	// The workers free, the failing jobs are tried again and judged across
+	// their span.
+	for h := int64(13); h <= 15; h++ {
+		step(t, v, src, h, all...)
+		step(t, v, src, h, all...)
+	}
+	got := v.Ready(15)
+	if len(got) != 3 || got[0].Verdict != computetypes.Verdict_VERDICT_UNAVAILABLE || got[1].Verdict != computetypes.Verdict_VERDICT_UNAVAILABLE {
+		t.Fatalf("verdicts at height 15: %v, want the hostile jobs UNAVAILABLE", got)
+	}
+}
