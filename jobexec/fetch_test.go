@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -144,5 +145,68 @@ func TestAttackTricklingServerIsCutOff(t *testing.T) {
 	}
 	if _, err := r.Model(context.Background(), 1); !errors.Is(err, ErrRecentFailure) || !errors.Is(err, ErrTooSlow) {
 		t.Fatalf("resolver, again: %v", err)
+	}
+}
+
+// A provider keeps the weights it ran a job with and serves them to
+// validators from its cache (CachedWeights); a name that is not a sha256
+// never becomes a path. A verifier whose fetch from the uri fails asks the
+// mirror in its context; the mirror's bytes must have the on-chain sha256.
+func TestCachedWeightsAndMirror(t *testing.T) {
+	model := &workload.Model{Layers: []workload.Layer{{In: 2, Out: 1, Weight: []float32{1, -1}}}}
+	file, err := workload.EncodeSafetensors(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sha := workload.SHA256Hex(file)
+	up := true
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if !up {
+			http.NotFound(w, nil)
+			return
+		}
+		_, _ = w.Write(file)
+	}))
+	defer srv.Close()
+	rec := modelregistrytypes.Model{Id: 1, Sha256: sha, Uri: srv.URL + "/m.safetensors", InputDim: 2, OutputDim: 1}
+	ctx := context.Background()
+	prov := NewChainResolver(ResolverConfig{Models: fakeModels{model: rec}, CacheDir: t.TempDir(), Fetch: FetchPolicy{AllowLocal: true}})
+	if _, err := prov.Model(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := prov.CachedWeights(strings.ToUpper(sha)); err != nil || !bytes.Equal(got, file) {
+		t.Fatalf("cached weights: %d bytes, %v", len(got), err)
+	}
+	for _, bad := range []string{"../" + sha[3:], strings.Repeat("z", 64), sha[:62]} {
+		if _, err := prov.CachedWeights(bad); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("CachedWeights(%q): %v", bad, err)
+		}
+	}
+
+	up = false // the model's owner takes the weights down
+	for _, c := range []struct {
+		what   string
+		mirror WeightsMirror
+		ok     bool
+	}{
+		{"no mirror", nil, false},
+		{"the mirror serves them", func(context.Context, string) ([]byte, error) { return file, nil }, true},
+		{"the mirror serves other bytes", func(context.Context, string) ([]byte, error) { return append([]byte{0}, file...), nil }, false},
+		{"the mirror fails", func(context.Context, string) ([]byte, error) { return nil, errors.New("404") }, false},
+	} {
+		verifier := NewChainResolver(ResolverConfig{Models: fakeModels{model: rec}, Fetch: FetchPolicy{AllowLocal: true}})
+		vctx := ctx
+		if c.mirror != nil {
+			vctx = WithWeightsMirror(ctx, c.mirror)
+		}
+		_, err := verifier.Model(vctx, 1)
+		switch {
+		case c.ok && err != nil:
+			t.Fatalf("%s: %v", c.what, err)
+		case !c.ok && err == nil:
+			t.Fatalf("%s: weights accepted", c.what)
+		case !c.ok && (c.mirror != nil) != errors.Is(err, ErrWeightsUnavailable):
+			t.Fatalf("%s: %v (ErrWeightsUnavailable only when a mirror was asked)", c.what, err)
+		}
 	}
 }

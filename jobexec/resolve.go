@@ -2,6 +2,7 @@ package jobexec
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -99,20 +100,65 @@ func (r *ChainResolver) Model(ctx context.Context, modelID uint64) (*workload.Mo
 
 // weights reads a model's weights file from the disk cache or its uri; a
 // failed fetch is remembered (failures) and not retried before its ttl.
+// When the uri fails and ctx carries a WeightsMirror, the file is asked of
+// the mirror (and checked against the sha256).
 func (r *ChainResolver) weights(ctx context.Context, modelID uint64, sha, uri string) ([]byte, error) {
 	data, err := r.cached("models", sha+".safetensors", sha)
 	if err == nil {
 		return data, nil
 	}
 	key := "model:" + sha + ":" + uri
-	if err := r.failed.check(key, time.Now()); err != nil {
-		return nil, fmt.Errorf("fetch model %d weights from %q: %w", modelID, uri, err)
-	}
-	if data, err = r.fetchURI(ctx, uri); err != nil {
+	err = r.failed.check(key, time.Now())
+	if err == nil {
+		if data, err = r.fetchURI(ctx, uri); err == nil {
+			return data, nil
+		}
 		r.failed.record(key, err, time.Now())
-		return nil, fmt.Errorf("fetch model %d weights from %q: %w", modelID, uri, err)
+	}
+	err = fmt.Errorf("fetch model %d weights from %q: %w", modelID, uri, err)
+	mirror, ok := ctx.Value(mirrorKey{}).(WeightsMirror)
+	if !ok {
+		return nil, err
+	}
+	data, merr := mirror(ctx, sha)
+	if merr == nil {
+		merr = workload.CheckDigest(data, sha)
+	}
+	if merr != nil {
+		return nil, fmt.Errorf("%w: %w; from the mirror: %w", ErrWeightsUnavailable, err, merr)
 	}
 	return data, nil
+}
+
+// WeightsMirror fetches a model's weights file by its sha256 from somewhere
+// other than the model's uri: for a verifier, the job's provider, which
+// computed the job with them and so must hold them. A model's owner who
+// takes the weights down after the award (a requester that owns the model,
+// to make the verification inconclusive and keep the result for free)
+// then stops nothing.
+type WeightsMirror func(ctx context.Context, sha string) ([]byte, error)
+
+type mirrorKey struct{}
+
+// WithWeightsMirror returns ctx carrying m, which the resolver asks for a
+// model's weights when their uri fails.
+func WithWeightsMirror(ctx context.Context, m WeightsMirror) context.Context {
+	return context.WithValue(ctx, mirrorKey{}, m)
+}
+
+// ErrWeightsUnavailable is a model's weights that neither their uri nor the
+// mirror in the context served.
+var ErrWeightsUnavailable = errors.New("model weights unavailable from their uri and from the mirror")
+
+// CachedWeights returns a model's weights file from the disk cache, checked
+// against its sha256 (os.ErrNotExist when it is not there): what a provider
+// serves the validators as their mirror.
+func (r *ChainResolver) CachedWeights(sha string) ([]byte, error) {
+	sha = strings.ToLower(sha)
+	if _, err := hex.DecodeString(sha); err != nil || len(sha) != 64 {
+		return nil, os.ErrNotExist // not a sha256: never a path
+	}
+	return r.cached("models", sha+".safetensors", sha)
 }
 
 // DatasetRecord reads a dataset's on-chain record as of a version (0: the

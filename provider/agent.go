@@ -61,6 +61,10 @@ type Config struct {
 	// MLP supplies the models and datasets of the kinds that need them
 	// (mlp-f32; nil: the agent runs only kinds that need neither).
 	MLP MLPResolver
+	// Weights returns a model's weights file by its sha256 from the agent's
+	// cache (jobexec.ChainResolver.CachedWeights), served to validators
+	// whose fetch from the model's uri failed. Nil: none served.
+	Weights func(sha string) ([]byte, error)
 	// Workers execute jobs at once (default 2).
 	Workers int
 	// Fetchers fetch won jobs' models and datasets at once, ahead of the

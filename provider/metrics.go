@@ -17,6 +17,7 @@ type Metrics struct {
 	Aborts           prometheus.Counter
 	FailedTxs        prometheus.Counter
 	ChunksServed     prometheus.Counter
+	WeightsServed    prometheus.Counter
 	Txs              *prometheus.CounterVec
 	Msgs             *prometheus.CounterVec
 	Skipped          *prometheus.CounterVec
@@ -52,6 +53,7 @@ func NewMetrics() *Metrics {
 		Aborts:           counter("aborts_total", "Won jobs aborted (in a block) because their inputs could not be fetched."),
 		FailedTxs:        counter("failed_txs_total", "Transactions that failed in their block."),
 		ChunksServed:     counter("chunks_served_total", "Chunks served with proofs."),
+		WeightsServed:    counter("weights_served_total", "Model weights files served to validators whose fetch from the model's uri failed."),
 		Txs:              counterVec("txs_total", "Transactions sent, by kind (commit, reveal, result).", "kind"),
 		Msgs:             counterVec("msgs_total", "Messages sent, by kind.", "kind"),
 		Skipped:          counterVec("jobs_skipped_total", "Open jobs not bid on, by reason.", "reason"),
@@ -72,7 +74,7 @@ func NewMetrics() *Metrics {
 			Help: "Won jobs whose inputs are being fetched (at most --fetchers); all of them busy for long is a slow or hostile server."}),
 	}
 	m.Registry.MustRegister(m.BidsCommitted, m.BidsRevealed, m.JobsWon, m.JobsExecuted, m.ExecFailures, m.ResultsSubmitted, m.Aborts,
-		m.MissedReveals, m.Timeouts, m.FailedTxs, m.ChunksServed, m.Txs, m.Msgs, m.Skipped, m.Refused, m.Jobs, m.Height,
+		m.MissedReveals, m.Timeouts, m.FailedTxs, m.ChunksServed, m.WeightsServed, m.Txs, m.Msgs, m.Skipped, m.Refused, m.Jobs, m.Height,
 		m.BlockSeconds, m.ExecSeconds, m.FetchSeconds, m.Fetching)
 	return m
 }

@@ -128,11 +128,13 @@ func (z *authorizer) bondedOperators(ctx context.Context) (map[string]bool, erro
 }
 
 // Handler serves GET /v1/jobs/{id}/chunks/{i} (a jobexec.ChunkResponse, to
-// signed requests only) and GET /healthz. Metrics are on MetricsHandler, for
+// signed requests only), GET /v1/models/{sha256} (weights, to bonded
+// validators: serveWeights) and GET /healthz. Metrics are on MetricsHandler, for
 // a separate listener.
 func (a *Agent) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/jobs/{id}/chunks/{i}", a.serveChunk)
+	mux.HandleFunc("GET /v1/models/{sha}", a.serveWeights)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	return mux
 }

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 
 	"github.com/aichain/aichain/chainclient/signedreq"
 	"github.com/aichain/aichain/jobexec"
+	"github.com/aichain/aichain/workload"
 )
 
 func signer() signedreq.PrivKeySigner {
@@ -138,5 +141,48 @@ func TestAttackUnauthorisedFetchOfChunks(t *testing.T) {
 	}
 	if n := s.a.auth.nonces.Len(); n != 0 {
 		t.Fatalf("%d nonces recorded for refused requests", n)
+	}
+}
+
+// A model's weights go to bonded validators whose fetch from the model's
+// uri failed (the sidecar's mirror), read from the agent's cache by their
+// sha256; the requester and anyone else get none, and a name that is not
+// a sha256 never reaches the disk.
+func TestWeightsGoToValidatorsOnly(t *testing.T) {
+	file := []byte("weights of a model the agent ran")
+	sha := workload.SHA256Hex(file)
+	var reads []string
+	cfg := Config{Weights: func(s string) ([]byte, error) {
+		reads = append(reads, s)
+		if s != sha {
+			return nil, os.ErrNotExist
+		}
+		return file, nil
+	}}
+	s := newServed(t, 9, gemmChunks(), cfg, Record{})
+	if status, body := s.get(t, s.validator, s.url, "/v1/models/"+sha); status != http.StatusOK || !bytes.Equal(body, file) {
+		t.Fatalf("validator: status %d, %d bytes", status, len(body))
+	}
+	for name, c := range map[string]struct {
+		who  signedreq.Signer
+		path string
+		want int
+	}{
+		"the requester":   {s.requester, "/v1/models/" + sha, http.StatusForbidden},
+		"another account": {s.stranger, "/v1/models/" + sha, http.StatusForbidden},
+		"unsigned":        {nil, "/v1/models/" + sha, http.StatusUnauthorized},
+		"not a sha256":    {s.validator, "/v1/models/..%2F..%2Fstate.db", http.StatusBadRequest},
+		"unknown weights": {s.validator, "/v1/models/" + strings.Repeat("ab", 32), http.StatusNotFound},
+	} {
+		status, body := s.get(t, c.who, s.url, c.path)
+		if status != c.want {
+			t.Fatalf("%s: status %d, want %d: %s", name, status, c.want, body)
+		}
+		if bytes.Contains(body, file) {
+			t.Fatalf("%s: the weights left the server", name)
+		}
+	}
+	if len(reads) != 2 || reads[0] != sha || reads[1] != strings.Repeat("ab", 32) {
+		t.Fatalf("cache reads %q: only the validator's two requests for a sha256 should reach it", reads)
 	}
 }

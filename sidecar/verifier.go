@@ -36,6 +36,9 @@ type Config struct {
 	FetchRetries int           // attempts per chunk at each check (default 3)
 	RetryBackoff time.Duration // wait between attempts (default 1 s)
 	MaxChunkSize int64         // largest chunk accepted whatever the chain says (default 64 MiB)
+	// MaxWeightsBytes bounds a model's weights asked of a provider when
+	// their uri fails (default 1 GiB, the parsers' file limit).
+	MaxWeightsBytes int64
 	// Connectivity is the sidecar's check of its own network, run before it
 	// counts a failed fetch against a provider: when it fails, the sidecar
 	// abstains (and restarts the provider's span), so a validator with a
@@ -72,6 +75,9 @@ func (c *Config) defaults() {
 	}
 	if c.MaxChunkSize <= 0 {
 		c.MaxChunkSize = 64 << 20
+	}
+	if c.MaxWeightsBytes <= 0 {
+		c.MaxWeightsBytes = workload.DefaultLimits().MaxFileBytes
 	}
 }
 
@@ -150,7 +156,12 @@ func (v *Verifier) Verify(ctx context.Context, pv computetypes.PendingVerificati
 	if v.cfg.Signer == nil {
 		return computetypes.Verdict_VERDICT_UNSPECIFIED, "no signing key: providers serve chunks to validators' operators only"
 	}
-	rc, err := jobexec.NewRecomputer(ctx, pv, v.cfg.MLP, v.backend)
+	// A model whose uri fails is asked of the job's provider, which ran the
+	// job with it: weights neither serves are the provider's to have held.
+	rc, err := jobexec.NewRecomputer(jobexec.WithWeightsMirror(ctx, v.weightsFrom(pv.ProviderEndpoint)), pv, v.cfg.MLP, v.backend)
+	if errors.Is(err, jobexec.ErrWeightsUnavailable) {
+		return computetypes.Verdict_VERDICT_UNAVAILABLE, "model weights: " + err.Error()
+	}
 	if err != nil {
 		// The chain accepted this workload: failing to run it is this
 		// sidecar's limit, not the provider's fault, so abstain.
@@ -215,26 +226,11 @@ func (v *Verifier) fetchOnce(ctx context.Context, endpoint, url string, limit in
 	var out jobexec.ChunkResponse
 	ctx, cancel := context.WithTimeout(ctx, v.cfg.FetchTimeout)
 	defer cancel()
-	audience, err := signedreq.Audience(endpoint)
-	if err != nil {
-		return out, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return out, err
-	}
-	if err := signedreq.Sign(req, v.cfg.Signer, audience, time.Now()); err != nil {
-		return out, err
-	}
-	res, err := v.http.Do(req)
+	res, err := v.signedGet(ctx, endpoint, url)
 	if err != nil {
 		return out, err
 	}
 	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		body, err := io.ReadAll(io.LimitReader(res.Body, 512))
-		return out, errors.Join(fmt.Errorf("HTTP %d: %s", res.StatusCode, strings.TrimSpace(string(body))), err)
-	}
 	// Base64 data, its proof and (mlp) the input rows with theirs: twice the
 	// chunk bound and a margin; admission holds the served JSON of every
 	// job's chunk to twice max_chunk_bytes (types.WorkloadShape.EncodedChunkBytes).
@@ -246,6 +242,53 @@ func (v *Verifier) fetchOnce(ctx context.Context, endpoint, url string, limit in
 		return out, fmt.Errorf("chunk of %d bytes, the chain allows %d", len(out.Data), limit)
 	}
 	return out, nil
+}
+
+// signedGet sends a GET signed with the validator's operator key to a
+// provider's endpoint; a status other than 200 is an error.
+func (v *Verifier) signedGet(ctx context.Context, endpoint, url string) (*http.Response, error) {
+	audience, err := signedreq.Audience(endpoint)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := signedreq.Sign(req, v.cfg.Signer, audience, time.Now()); err != nil {
+		return nil, err
+	}
+	res, err := v.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if res.StatusCode != http.StatusOK {
+		body, err := io.ReadAll(io.LimitReader(res.Body, 512))
+		res.Body.Close()
+		return nil, errors.Join(fmt.Errorf("HTTP %d: %s", res.StatusCode, strings.TrimSpace(string(body))), err)
+	}
+	return res, nil
+}
+
+// weightsFrom is the WeightsMirror of a job: its provider's
+// GET /v1/models/{sha256}, at most MaxWeightsBytes (the resolver checks
+// the sha256).
+func (v *Verifier) weightsFrom(endpoint string) jobexec.WeightsMirror {
+	return func(ctx context.Context, sha string) ([]byte, error) {
+		res, err := v.signedGet(ctx, endpoint, strings.TrimRight(endpoint, "/")+"/v1/models/"+sha)
+		if err != nil {
+			return nil, fmt.Errorf("provider %s: %w", endpoint, err)
+		}
+		defer res.Body.Close()
+		data, err := io.ReadAll(io.LimitReader(res.Body, v.cfg.MaxWeightsBytes+1))
+		if err != nil {
+			return nil, fmt.Errorf("provider %s: %w", endpoint, err)
+		}
+		if int64(len(data)) > v.cfg.MaxWeightsBytes {
+			return nil, fmt.Errorf("provider %s: weights over %d bytes", endpoint, v.cfg.MaxWeightsBytes)
+		}
+		return data, nil
+	}
 }
 
 // NodeSource reads PendingVerifications from a node over gRPC.

@@ -90,12 +90,13 @@ func (o *options) finish(client *chainclient.Client, backend workload.Backend, l
 	if err != nil {
 		return cfg, err
 	}
-	cfg.MLP = jobexec.NewChainResolver(jobexec.ResolverConfig{
+	resolver := jobexec.NewChainResolver(jobexec.ResolverConfig{
 		Models:   modelregistrytypes.NewQueryClient(client.Conn),
 		Datasets: datamarkettypes.NewQueryClient(client.Conn),
 		Signer:   signer, CacheDir: filepath.Join(o.dataDir, "cache"),
 		Fetch: jobexec.FetchPolicy{AllowLocal: o.localnet()},
 	})
+	cfg.MLP, cfg.Weights = resolver, resolver.CachedWeights
 	cfg.Hardware = computetypes.Hardware{GpuModel: "cpu", GpuCount: 0}
 	cfg.Workers, cfg.Fetchers = o.workers, o.fetchers
 	if backend.Name() == accel.CUDA {

@@ -101,7 +101,7 @@ func verifierConfig(fs *pflag.FlagSet, client *chainclient.Client, signer signed
 	local, _ := fs.GetBool("local-network")
 	maxBytes, _ := fs.GetInt64("max-fetch-bytes")
 	cacheDir, _ := fs.GetString("cache-dir")
-	cfg := sidecar.Config{Signer: signer, Fetch: jobexec.FetchPolicy{AllowLocal: local}}
+	cfg := sidecar.Config{Signer: signer, Fetch: jobexec.FetchPolicy{AllowLocal: local}, MaxWeightsBytes: maxBytes}
 	cfg.PollInterval, _ = fs.GetDuration("poll")
 	cfg.Workers, _ = fs.GetInt("workers")
 	cfg.FetchTimeout, _ = fs.GetDuration("fetch-timeout")

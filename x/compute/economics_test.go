@@ -162,6 +162,9 @@ func attackTable(p types.Params) string {
 		{"23", "leaving other validators' votes out of the deciding block for a larger fee share (proposer)", "—",
 			"0: a validator's share is fixed by its own power over the set's (was the left-out share, split among the counted: 7 of 30 took 7/21 of the fee)",
 			"the left-out validator's share is burned (no one gains it; it loses its share of that job's fee); the block's votes all count, whatever their order", "`TestAttackProposerLeavesVotesOutForALargerFeeShare`, `TestFeeSharesNeverExceedTheFee`"},
+		{"24", "taking one's model down during the verification, to keep the result and the escrow (requester owning the model)", aic(fee) + " creation fee",
+			"0: the sidecars fetch the weights from the job's provider when the uri fails (was the job's price: every sidecar abstained, the verification ended inconclusive and the escrow came back)",
+			"verified and paid; a provider that cannot serve the weights it ran with is UNAVAILABLE", "sidecar `TestAttackModelTakenDownDuringVerification`, provider `TestWeightsGoToValidatorsOnly`"},
 	}
 	for _, r := range rows {
 		b.WriteString("| " + strings.Join(r, " | ") + " |\n")
