@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -217,6 +218,10 @@ type mlpMarket struct {
 	StopDataserver func()
 	// DataURL is the dataset server's URL; DataDir the folder it serves.
 	DataURL, DataDir string
+	// ModelDown, once set, makes the model's uri answer 404 (its owner took
+	// the weights down); WeightsFetched counts the weights it served.
+	ModelDown      *atomic.Bool
+	WeightsFetched *atomic.Int32
 }
 
 // listMLPMarket has alice register mlpModel as model 1 (weights served over
@@ -234,7 +239,15 @@ func listMLPMarket(t *testing.T, c *Chain) mlpMarket {
 	}
 	modelSum := sha256.Sum256(weights)
 	modelSHA := hex.EncodeToString(modelSum[:])
-	weightSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(weights) }))
+	down, fetched := new(atomic.Bool), new(atomic.Int32)
+	weightSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			http.NotFound(w, r)
+			return
+		}
+		fetched.Add(1)
+		_, _ = w.Write(weights)
+	}))
 	t.Cleanup(weightSrv.Close)
 	res := c.Tx("modelregistry", "register-model", "e2e-mlp", "1.0.0", modelSHA, weightSrv.URL+"/e2e.safetensors",
 		"3", "2", "MIT", "--fee-per-job", "1000uaic", "--fee-per-1k-rows", "50uaic",
@@ -259,7 +272,7 @@ func listMLPMarket(t *testing.T, c *Chain) mlpMarket {
 	res = c.Tx("datamarket", "list-dataset", npyPath, "e2e-rows", "--rows-per-chunk", "6", "--uri", url,
 		"--offer", "per-job:700uaic", "--shares", alice+":60", "--shares", dave+":40", "--from", "alice")
 	okTx(t, "list-dataset", res)
-	return mlpMarket{Model: model, Data: data, StopDataserver: stop, DataURL: url, DataDir: dataDir}
+	return mlpMarket{Model: model, Data: data, StopDataserver: stop, DataURL: url, DataDir: dataDir, ModelDown: down, WeightsFetched: fetched}
 }
 
 // mlpPayouts is how a settled mlp job on listMLPMarket's model and dataset
