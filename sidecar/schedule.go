@@ -22,6 +22,8 @@ import (
 //     polls spanning unavailable_span_blocks (from the chain) and only while
 //     this sidecar's own connectivity check passes; before that, or when
 //     the check fails, the job is tried again at the next poll;
+//   - a check that ends without a verdict (the job could not be run or
+//     recomputed) is tried again, maxAbstentions checks in all;
 //   - with more verdicts ready than fit in one extension, Ready sends a
 //     window of them that rotates with the height.
 
@@ -39,7 +41,18 @@ type jobState struct {
 	// failingSince is the height of the poll at which fetching first failed
 	// with this sidecar's network up (0: not failing).
 	failingSince int64
+	// abstained counts the checks that ended without a verdict (the job
+	// could not be run or recomputed here): tried again at later polls, up
+	// to maxAbstentions, then given up.
+	abstained int
 }
+
+// maxAbstentions is how many checks of a job may end without a verdict
+// before the sidecar gives up on it: a check that could not run because
+// the node was briefly unreachable (an upgrade's restart) or the backend
+// failed once is tried again; a workload this sidecar cannot run at all
+// costs three quick failures.
+const maxAbstentions = 3
 
 // Poll reads the pending jobs once: it forgets jobs no longer pending (and
 // cancels their checks), cancels the checks of jobs whose window has ended,
@@ -128,8 +141,8 @@ func (v *Verifier) next(ctx context.Context) (uint64, computetypes.PendingVerifi
 	return best.pv.JobId, best.pv, jctx, true
 }
 
-// before orders queued jobs: a job whose provider has not failed yet comes
-// before one being tried again after a failed fetch, then the window that
+// before orders queued jobs: a job no check has failed on yet (fresh) comes
+// before one being tried again after a failed fetch or an abstention, then the window that
 // ends first, then the lowest id. A failed check can take the whole fetch
 // policy's time (a provider that trickles or stalls its chunks), and a
 // failing job is queued again at every poll: first by window alone, a
@@ -142,7 +155,7 @@ func (v *Verifier) next(ctx context.Context) (uint64, computetypes.PendingVerifi
 // ends inconclusive instead of UNAVAILABLE (its provider unpaid, but its
 // collateral kept).
 func (js *jobState) before(o *jobState) bool {
-	if fresh, ofresh := js.failingSince == 0, o.failingSince == 0; fresh != ofresh {
+	if fresh, ofresh := js.fresh(), o.fresh(); fresh != ofresh {
 		return fresh
 	}
 	if js.pv.VerificationEnd != o.pv.VerificationEnd {
@@ -150,6 +163,9 @@ func (js *jobState) before(o *jobState) bool {
 	}
 	return js.pv.JobId < o.pv.JobId
 }
+
+// fresh reports a job that no check has failed on yet.
+func (js *jobState) fresh() bool { return js.failingSince == 0 && js.abstained == 0 }
 
 // check verifies one job and records its verdict: a failed fetch becomes
 // UNAVAILABLE only across the span, with this sidecar's network up.
@@ -181,6 +197,13 @@ func (v *Verifier) check(ctx context.Context, id uint64, pv computetypes.Pending
 			v.mu.Unlock()
 			v.log.Info("chunks not served; trying again at the next poll", "job", id, "reason", reason,
 				"blocks_left_before_unavailable", wait)
+			return
+		}
+	}
+	if verdict == computetypes.Verdict_VERDICT_UNSPECIFIED {
+		if js.abstained++; js.abstained < maxAbstentions {
+			v.mu.Unlock()
+			v.log.Info("cannot check the job; trying again at a later poll", "job", id, "reason", reason, "attempt", js.abstained)
 			return
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aichain/aichain/accel/cpu"
+	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 )
 
@@ -319,5 +320,56 @@ func TestAttackFailingJobsCrowdOutTheQueue(t *testing.T) {
 	got := v.Ready(15)
 	if len(got) != 3 || got[0].Verdict != computetypes.Verdict_VERDICT_UNAVAILABLE || got[1].Verdict != computetypes.Verdict_VERDICT_UNAVAILABLE {
 		t.Fatalf("verdicts at height 15: %v, want the hostile jobs UNAVAILABLE", got)
+	}
+}
+
+// flakyMLP fails its first `fails` model loads (the node briefly unreachable),
+// then answers; it counts the loads.
+type flakyMLP struct {
+	mlpSource
+	fails int32
+	loads *atomic.Int32
+}
+
+func (f flakyMLP) Model(ctx context.Context, id uint64) (*workload.Model, error) {
+	if f.loads.Add(1) <= f.fails {
+		return nil, errors.New("rpc error: code = Unavailable (the node restarting)")
+	}
+	return f.mlpSource.Model(ctx, id)
+}
+
+// A check that cannot run (its node briefly unreachable, say during an
+// upgrade's restart) used to be an abstention for good: enough of them and
+// an honest result ends inconclusive, its provider unpaid. It is tried again
+// at later polls, behind fresh jobs; a job this sidecar can never run is
+// given up after maxAbstentions checks.
+func TestAbstentionIsTriedAgain(t *testing.T) {
+	model, ds := mlpFixture(t)
+	srv, root, n := mlpProvider(t, model, ds, -1, nil)
+	pv := computetypes.PendingVerification{JobId: 9, Workload: mlpSpec, Indices: []uint64{0, 2}, OutputRoot: root[:],
+		ChunkCount: uint64(n), ProviderEndpoint: srv.URL, VerificationEnd: 1_000}
+	for _, c := range []struct {
+		what   string
+		fails  int32
+		want   []computetypes.JobVerdict
+		checks int32
+	}{
+		{"the node unreachable at the first check", 1, []computetypes.JobVerdict{{JobId: 9, Verdict: computetypes.Verdict_VERDICT_VALID}}, 2},
+		{"a model this sidecar never loads", 1 << 30, nil, maxAbstentions},
+	} {
+		loads := new(atomic.Int32)
+		cfg := testConfig()
+		cfg.MLP = flakyMLP{mlpSource: mlpSource{model: model, ds: ds.Record}, fails: c.fails, loads: loads}
+		src := &chainSource{}
+		v := New(cfg, src, cpu.New(), quiet(), NewMetrics("cpu"))
+		for h := int64(10); h < 16; h++ {
+			step(t, v, src, h, pv)
+		}
+		if got := v.Ready(16); len(got) != len(c.want) || (len(got) == 1 && got[0] != c.want[0]) {
+			t.Fatalf("%s: verdicts %v, want %v", c.what, got, c.want)
+		}
+		if got := loads.Load(); got != c.checks {
+			t.Fatalf("%s: %d checks, want %d", c.what, got, c.checks)
+		}
 	}
 }
