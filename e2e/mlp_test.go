@@ -61,15 +61,7 @@ func paramBps(t *testing.T, c *Chain, path, field string) int64 {
 // from the served input rows; the job settles VALID and every party is paid
 // to the coin.
 func TestMLPJobEndToEnd(t *testing.T) {
-	t.Parallel() // a chain of its own on free ports; runs beside the others
-	c := NewChain(t, 1, "alice", "bob", "carol", "dave", "provider")
-	c.SetComputeParams(map[string]any{
-		"sample_rate_floor_bps": 10000, // every job is sampled
-		"samples_per_job":       5,     // all 5 chunks
-		"verification_blocks":   "20",
-		"challenge_blocks":      "6",
-	})
-	c.Start()
+	c := startMLPChain(t)
 	n := c.Nodes[0]
 	dir := t.TempDir()
 	alice, bob, carol, dave, prov := c.Addr("alice"), c.Addr("bob"), c.Addr("carol"), c.Addr("dave"), c.Addr("provider")
@@ -158,6 +150,23 @@ func TestMLPJobEndToEnd(t *testing.T) {
 	if usage.Usage.Jobs != "1" || usage.Usage.Rows != "40" {
 		t.Fatalf("model usage %+v, want 1 job over 40 rows", usage)
 	}
+}
+
+// startMLPChain starts a one-validator chain of its own (in parallel with
+// the other tests) with alice, bob, carol, dave and provider, on which every
+// job is sampled on all of its 5 chunks.
+func startMLPChain(t *testing.T) *Chain {
+	t.Helper()
+	t.Parallel() // a chain of its own on free ports; runs beside the others
+	c := NewChain(t, 1, "alice", "bob", "carol", "dave", "provider")
+	c.SetComputeParams(map[string]any{
+		"sample_rate_floor_bps": 10000, // every job is sampled
+		"samples_per_job":       5,     // all 5 chunks
+		"verification_blocks":   "20",
+		"challenge_blocks":      "6",
+	})
+	c.Start()
+	return c
 }
 
 // assertDefaultFees fails the test unless the fee parameters are the

@@ -15,15 +15,7 @@ import (
 // coin, where the sidecar used to abstain, the verification to end
 // inconclusive and the requester to get its escrow back with the result.
 func TestAttackModelTakenDownEndToEnd(t *testing.T) {
-	t.Parallel() // a chain of its own on free ports; runs beside the others
-	c := NewChain(t, 1, "alice", "bob", "carol", "dave", "provider")
-	c.SetComputeParams(map[string]any{
-		"sample_rate_floor_bps": 10000, // every job is sampled
-		"samples_per_job":       5,
-		"verification_blocks":   "20",
-		"challenge_blocks":      "6",
-	})
-	c.Start()
+	c := startMLPChain(t)
 	n := c.Nodes[0]
 	dir := t.TempDir()
 	alice, bob, carol, dave, prov := c.Addr("alice"), c.Addr("bob"), c.Addr("carol"), c.Addr("dave"), c.Addr("provider")

@@ -169,28 +169,24 @@ func (a *Agent) serveChunk(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusServiceUnavailable, "unavailable", "withheld (fault injection)")
 		return
 	}
-	z := a.auth
-	signed, err := z.verifier.Verify(r)
-	if err != nil {
-		a.refuse(w, err)
-		return
-	}
-	z.mu.RLock()
-	job, held := z.jobs[id]
-	validator := z.validators[signed.Address]
-	z.mu.RUnlock()
-	switch {
-	case !held:
-		a.metrics.Refused.WithLabelValues("not_found").Inc()
-		httpError(w, http.StatusNotFound, "not_found", "this provider holds no result for that job")
-		return
-	case signed.Address != job.requester && !validator:
-		a.metrics.Refused.WithLabelValues("no_access").Inc()
-		httpError(w, http.StatusForbidden, "no_access", "only the job's requester and bonded validators read its chunks")
-		return
-	}
-	if err := z.nonces.Use(signed, time.Now()); err != nil {
-		a.refuse(w, err)
+	var job servedJob
+	var validator bool
+	if !a.admit(w, r, func(signer string, validators map[string]bool) bool {
+		var held bool
+		job, held = a.auth.jobs[id]
+		validator = validators[signer]
+		switch {
+		case !held:
+			a.metrics.Refused.WithLabelValues("not_found").Inc()
+			httpError(w, http.StatusNotFound, "not_found", "this provider holds no result for that job")
+			return false
+		case signer != job.requester && !validator:
+			a.metrics.Refused.WithLabelValues("no_access").Inc()
+			httpError(w, http.StatusForbidden, "no_access", "only the job's requester and bonded validators read its chunks")
+			return false
+		}
+		return true
+	}) {
 		return
 	}
 	if i >= job.count {
@@ -198,6 +194,30 @@ func (a *Agent) serveChunk(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.writeChunk(w, r, id, i, job, validator)
+}
+
+// admit checks a signed request in the order that keeps unauthenticated
+// work small: its signature (CPU only), then may, which reads the
+// authorizer's memory under its lock and writes its own refusal, then the
+// nonce. It reports whether the request may be served; a refusal is written.
+func (a *Agent) admit(w http.ResponseWriter, r *http.Request, may func(signer string, validators map[string]bool) bool) bool {
+	z := a.auth
+	signed, err := z.verifier.Verify(r)
+	if err != nil {
+		a.refuse(w, err)
+		return false
+	}
+	z.mu.RLock()
+	ok := may(signed.Address, z.validators)
+	z.mu.RUnlock()
+	if !ok {
+		return false
+	}
+	if err := z.nonces.Use(signed, time.Now()); err != nil {
+		a.refuse(w, err)
+		return false
+	}
+	return true
 }
 
 func (a *Agent) refuse(w http.ResponseWriter, err error) {

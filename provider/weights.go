@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"net/http"
 	"strconv"
-	"time"
 )
 
 // serveWeights serves GET /v1/models/{sha256}: a model's weights file, from
@@ -20,22 +19,14 @@ func (a *Agent) serveWeights(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, "bad_request", "a model's weights are named by their sha256 in hex")
 		return
 	}
-	z := a.auth
-	signed, err := z.verifier.Verify(r)
-	if err != nil {
-		a.refuse(w, err)
-		return
-	}
-	z.mu.RLock()
-	validator := z.validators[signed.Address]
-	z.mu.RUnlock()
-	if !validator {
-		a.metrics.Refused.WithLabelValues("no_access").Inc()
-		httpError(w, http.StatusForbidden, "no_access", "only bonded validators read model weights here (the model's uri serves everyone)")
-		return
-	}
-	if err := z.nonces.Use(signed, time.Now()); err != nil {
-		a.refuse(w, err)
+	if !a.admit(w, r, func(signer string, validators map[string]bool) bool {
+		if !validators[signer] {
+			a.metrics.Refused.WithLabelValues("no_access").Inc()
+			httpError(w, http.StatusForbidden, "no_access", "only bonded validators read model weights here (the model's uri serves everyone)")
+			return false
+		}
+		return true
+	}) {
 		return
 	}
 	if a.cfg.Weights == nil {

@@ -194,8 +194,9 @@ func (k Keeper) UpdateParams(ctx context.Context, authority string, params types
 	// A denom newly rewarded earns from now on: its backlog in the pool goes
 	// to the community pool (sendUnaccounted), not to the weight of the moment.
 	var added []string
+	rewarded := current.RewardedDenoms()
 	for _, d := range params.RewardedDenoms() {
-		if !slices.Contains(current.RewardedDenoms(), d) {
+		if !slices.Contains(rewarded, d) {
 			added = append(added, d)
 		}
 	}
