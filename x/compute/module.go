@@ -32,8 +32,10 @@ import (
 // (keeper.Migrator.Migrate4to5), 6 since the provider index keeps no entry
 // for a job without a winner (keeper.Migrator.Migrate5to6), 7 since
 // submissions learn whether the beacon is active from a stored count of
-// beacon keys (keeper.Migrator.Migrate6to7).
-const ConsensusVersion = 7
+// beacon keys (keeper.Migrator.Migrate6to7), 8 since a verification with a
+// fee is decided verdict_grace_blocks after its quorum
+// (keeper.Migrator.Migrate7to8).
+const ConsensusVersion = 8
 
 var (
 	_ module.AppModuleBasic      = AppModule{}
@@ -107,6 +109,9 @@ func (am AppModule) RegisterServices(cfg module.Configurator) {
 	}
 	if err := cfg.RegisterMigration(types.ModuleName, 6, keeper.NewMigrator(am.keeper).Migrate6to7); err != nil {
 		panic(fmt.Errorf("register the %s 6→7 migration: %w", types.ModuleName, err))
+	}
+	if err := cfg.RegisterMigration(types.ModuleName, 7, keeper.NewMigrator(am.keeper).Migrate7to8); err != nil {
+		panic(fmt.Errorf("register the %s 7→8 migration: %w", types.ModuleName, err))
 	}
 }
 

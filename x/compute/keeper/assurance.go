@@ -59,6 +59,57 @@ func countVerdict(job *types.Job, v types.ValidatorVerdicts, verdict types.Verdi
 	return true
 }
 
+// hasGrace says whether a VERIFYING job's decision waits verdict_grace_blocks
+// after its quorum: a job whose verification fee the verdicts earn (bought
+// assurance). Without a fee, who is counted changes nothing, and the job is
+// decided at once.
+func hasGrace(job types.Job) bool {
+	return job.SamplesBought > 0 && !job.VerificationFee.IsZero()
+}
+
+// awaitGrace is the decision of a job with a fee whose verdicts have just
+// reached a quorum: not yet. It records the set's total power in the tally
+// (the decision is taken against it) and brings verification_end forward to
+// verdict_grace_blocks from now (never later than it was), where
+// endVerification decides the job by its tally; verdicts included until then
+// still count, and their validators are paid. So a proposer that leaves an
+// honest validator's verdict out of the block that reaches the quorum
+// (any ≥ 2/3 of the power is a valid injection) only delays it to one of the
+// next blocks, whose proposers include it unless every one of them leaves it
+// out too; without the grace the validator's share was burned
+// (TestAttackProposerLeavesAValidatorOutOfTheQuorumBlock). With
+// verdict_grace_blocks 0 the job is decided now.
+func (k Keeper) awaitGrace(ctx context.Context, c underCheck, totalPower int64) error {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if params.VerdictGraceBlocks == 0 {
+		return verificationOutcome(c.job, c.tally, totalPower)(ctx, k)
+	}
+	c.tally.QuorumTotalPower = totalPower
+	if err := k.Tallies.Set(ctx, c.job.Id, c.tally); err != nil {
+		return err
+	}
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	job := c.job
+	if end := sdkCtx.BlockHeight() + int64(params.VerdictGraceBlocks); end < job.VerificationEnd {
+		if err := k.VerificationEndQueue.Remove(ctx, pair(job.VerificationEnd, job.Id)); err != nil {
+			return err
+		}
+		job.VerificationEnd = end
+		if err := k.saveJob(ctx, job.State, job); err != nil {
+			return err
+		}
+		if err := k.VerificationEndQueue.Set(ctx, pair(job.VerificationEnd, job.Id)); err != nil {
+			return err
+		}
+	}
+	return modkit.EmitTypedEvent(ctx, &types.EventVerificationQuorum{
+		JobId: job.Id, Outcome: quorumOutcome(c.tally, totalPower).String(), DecideHeight: job.VerificationEnd,
+	})
+}
+
 // payVerificationFee pays a closing job's verification fee to the
 // validators whose counted verdict is outcome (the verdict that decided the
 // verification): each floor(fee × power / totalPower) to its operator's

@@ -45,6 +45,7 @@ func TestAttackAssuranceOnIBCJob(t *testing.T) {
 	s.next(2)
 	s.wantState(id, types.JobState_JOB_STATE_VERIFYING, types.CloseReason_CLOSE_REASON_UNSPECIFIED)
 	s.verdicts(id, types.Verdict_VERDICT_VALID, 1, 10, 10)
+	s.graceOver(id) // the quorum's grace
 	s.wantState(id, types.JobState_JOB_STATE_SETTLED, types.CloseReason_CLOSE_REASON_SETTLED)
 	l.delta("requester uaic: creation fee and verification fee", req, -creationFee-400)
 	il.delta("requester vouchers: the price", req, -verifyPrice)

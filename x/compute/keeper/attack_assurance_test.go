@@ -110,6 +110,7 @@ func TestAttackFullAssuranceFeeBack(t *testing.T) {
 	_, err = s.ms.DisputeResult(s.ta.Ctx, &types.MsgDisputeResult{Requester: req.String(), JobId: id})
 	wantErr(t, err, types.ErrWrongState)
 	s.verdicts(id, types.Verdict_VERDICT_VALID, 1, 10, 7, 4)
+	s.graceOver(id) // the quorum's grace
 	s.wantState(id, types.JobState_JOB_STATE_SETTLED, types.CloseReason_CLOSE_REASON_SETTLED)
 	if got := s.job(id).VerificationFeePaid; !got.Equal(sdk.NewCoins(coin(400))) {
 		t.Fatalf("verification_fee_paid %s, want 400", got)
@@ -138,6 +139,7 @@ func TestAttackNonVoterGetsNoFee(t *testing.T) {
 	s.verdicts(id, types.Verdict_VERDICT_VALID, 1, 10)
 	s.verdicts(id, types.Verdict_VERDICT_INVALID, 2, 10) // exactly 1/3: decides nothing
 	s.verdicts(id, types.Verdict_VERDICT_VALID, 3, 10)
+	s.graceOver(id) // the quorum's grace, in which validator 4 did not vote
 	s.wantState(id, types.JobState_JOB_STATE_SETTLED, types.CloseReason_CLOSE_REASON_SETTLED)
 	s.verdicts(id, types.Verdict_VERDICT_VALID, 4, 10) // too late: the job is closed
 	l.delta("requester", req, -creationFee-verifyPrice-400)
@@ -158,7 +160,9 @@ func TestAttackNonVoterGetsNoFee(t *testing.T) {
 // the 93 it earns when all four are counted (and so would validators 2 and
 // 3, at validator 4's expense). Each validator is paid its share of the
 // set's power instead: the proposer takes 93 either way, and validator 4's
-// 120 is burned, handed to no one. All four votes in one block are counted
+// 120 is burned, handed to no one, if every proposer of the quorum's grace
+// leaves it out too (TestAttackProposerLeavesAValidatorOutOfTheQuorumBlock:
+// one that includes it has it paid). All four votes in one block are counted
 // whatever their order in the commit, though the third already decides.
 func TestAttackProposerLeavesVotesOutForALargerFeeShare(t *testing.T) {
 	s, ops := assuranceSuite(t)
@@ -177,15 +181,9 @@ func TestAttackProposerLeavesVotesOutForALargerFeeShare(t *testing.T) {
 		id := s.assuredJob(req, prov, types.Assurance{Full: true})
 		l := s.ledger(append([]sdk.AccAddress{req, prov}, ops...)...)
 		s.verdicts(id, types.Verdict_VERDICT_VALID, 1, c.powers...)
+		s.graceOver(id) // the quorum's grace, every block of it without validator 4
 		s.wantState(id, types.JobState_JOB_STATE_SETTLED, types.CloseReason_CLOSE_REASON_SETTLED)
-		for i, op := range ops {
-			l.delta(c.what+": "+names[i], op, c.paid[i])
-		}
-		l.delta(c.what+": requester (paid at creation)", req, 0)
-		l.delta(c.what+": provider", prov, verifyPrice*9/10)
-		l.delta(c.what+": reward pool", poolAddr(), verifyPrice/10)
-		l.delta(c.what+": module", moduleAddr(), -verifyPrice-400)
-		l.burned(c.burned)
+		l.wantFullSettled(c.what, req, prov, ops, names, c.paid, c.burned)
 	}
 }
 
@@ -210,6 +208,7 @@ func TestFeeSharesNeverExceedTheFee(t *testing.T) {
 	}
 	must(t, s.k.ApplyVerdicts(s.ta.Ctx, 20, votes))
 	s.inv()
+	s.graceOver(id) // the quorum's grace
 	s.wantState(id, types.JobState_JOB_STATE_SETTLED, types.CloseReason_CLOSE_REASON_SETTLED)
 	for i := range 3 {
 		l.delta(fmt.Sprintf("validator %d", i+1), ops[i], 133)
@@ -253,6 +252,7 @@ func TestAttackWithholdFullAssurance(t *testing.T) {
 	l := s.ledger(append([]sdk.AccAddress{req, prov}, ops...)...)
 	id := s.assuredJob(req, prov, types.Assurance{Full: true})
 	s.verdicts(id, types.Verdict_VERDICT_UNAVAILABLE, 1, 6, 5)
+	s.graceOver(id) // the quorum's grace
 	s.wantState(id, types.JobState_JOB_STATE_FAILED, types.CloseReason_CLOSE_REASON_WITHHELD)
 	l.delta("requester", req, 0)
 	l.delta("validator 1", ops[0], 80)

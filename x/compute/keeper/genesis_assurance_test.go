@@ -55,6 +55,7 @@ func TestGenesisKeepsFeesBurned(t *testing.T) {
 	s.register(prov, verifyBond)
 	id := s.assuredJob(req, prov, types.Assurance{Full: true})
 	s.verdicts(id, types.Verdict_VERDICT_VALID, 1, 10, 10) // 10 of 30 unpaid: 134 burned
+	s.graceOver(id)                                        // the quorum's grace
 	gs, err := s.k.ExportGenesis(s.ta.Ctx)
 	must(t, err)
 	if !gs.Stats.VerificationFeesBurned.Equal(sdk.NewCoins(coin(134))) {

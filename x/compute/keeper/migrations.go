@@ -231,3 +231,20 @@ func (m Migrator) Migrate6to7(ctx sdk.Context) error {
 	}
 	return m.k.BeaconKeyCount.Set(ctx, n)
 }
+
+// Migrate7to8 gives verdict_grace_blocks, which version 7 did not have, its
+// default (at most verification_blocks). Until then a chain decides a
+// verification in the block that reaches its quorum, as version 7 did; a job
+// under check at the upgrade has no quorum yet (it would have been decided),
+// so its tally needs nothing. No coin moves.
+func (m Migrator) Migrate7to8(ctx sdk.Context) error {
+	params, err := m.k.Params.Get(ctx)
+	if err != nil {
+		return errorsmod.Wrap(err, "migrate compute 7→8: params")
+	}
+	params.VerdictGraceBlocks = min(types.DefaultVerdictGraceBlocks, params.VerificationBlocks)
+	if err := params.Validate(); err != nil {
+		return errorsmod.Wrap(err, "migrate compute 7→8")
+	}
+	return m.k.Params.Set(ctx, params)
+}

@@ -228,9 +228,11 @@ func (k Keeper) endChallenge(ctx context.Context, id uint64) error {
 	return k.settle(ctx, job, false)
 }
 
-// endVerification ends a check that reached no quorum by its deadline: a
-// VERIFYING job's window is extended once, then it closes inconclusive with
-// nothing paid (endInconclusive); an ABORTING job's abort stands (endAbort).
+// endVerification ends a check at its deadline. A VERIFYING job whose
+// verdicts reached a quorum is decided by its tally, against the total
+// power recorded at the quorum (its grace is over: awaitGrace); one that
+// reached none has its window extended once, then closes inconclusive with
+// nothing paid (endInconclusive). An ABORTING job's abort stands (endAbort).
 func (k Keeper) endVerification(ctx context.Context, id uint64) error {
 	job, err := k.Jobs.Get(ctx, id)
 	if err != nil || !job.State.UnderCheck() {
@@ -241,6 +243,15 @@ func (k Keeper) endVerification(ctx context.Context, id uint64) error {
 	}
 	if job.State == types.JobState_JOB_STATE_ABORTING {
 		return k.endAbort(ctx, job)
+	}
+	t, err := k.Tallies.Get(ctx, id)
+	if err != nil && !isNotFound(err) {
+		return err
+	}
+	if t.QuorumTotalPower > 0 {
+		if decide := verificationOutcome(job, t, t.QuorumTotalPower); decide != nil {
+			return decide(ctx, k)
+		}
 	}
 	return k.endInconclusive(ctx, job)
 }

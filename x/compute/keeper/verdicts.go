@@ -102,6 +102,12 @@ func (k Keeper) decide(ctx context.Context, totalPower int64, c underCheck) {
 		finalize = abortOutcome(c.job, c.tally, totalPower)
 	} else {
 		finalize = verificationOutcome(c.job, c.tally, totalPower)
+		if finalize != nil && c.tally.QuorumTotalPower > 0 {
+			return // reached its quorum earlier: decided at its verification_end
+		}
+		if finalize != nil && hasGrace(c.job) {
+			finalize = func(ctx context.Context, k Keeper) error { return k.awaitGrace(ctx, c, totalPower) }
+		}
 	}
 	if finalize == nil {
 		return
@@ -171,15 +177,15 @@ func (k Keeper) recordVerdict(ctx context.Context, v types.ValidatorVerdicts, jv
 // outcome, each by its share of totalPower (payVerificationFee), before the
 // job closes.
 func verificationOutcome(job types.Job, t types.VerificationTally, totalPower int64) func(context.Context, Keeper) error {
-	var outcome types.Verdict
 	var close func(Keeper, context.Context, types.Job) error
-	switch {
-	case 3*t.ValidPower >= 2*totalPower:
-		outcome, close = types.Verdict_VERDICT_VALID, func(k Keeper, ctx context.Context, j types.Job) error { return k.settle(ctx, j, false) }
-	case 3*t.InvalidPower > totalPower:
-		outcome, close = types.Verdict_VERDICT_INVALID, Keeper.failFraud
-	case 3*t.UnavailablePower > totalPower:
-		outcome, close = types.Verdict_VERDICT_UNAVAILABLE, Keeper.withhold
+	outcome := quorumOutcome(t, totalPower)
+	switch outcome {
+	case types.Verdict_VERDICT_VALID:
+		close = func(k Keeper, ctx context.Context, j types.Job) error { return k.settle(ctx, j, false) }
+	case types.Verdict_VERDICT_INVALID:
+		close = Keeper.failFraud
+	case types.Verdict_VERDICT_UNAVAILABLE:
+		close = Keeper.withhold
 	default:
 		return nil
 	}
@@ -192,6 +198,20 @@ func verificationOutcome(job types.Job, t types.VerificationTally, totalPower in
 		}
 		return close(k, ctx, j)
 	}
+}
+
+// quorumOutcome is the verdict a VERIFYING job's tally has a quorum for
+// (see verificationOutcome), or VERDICT_UNSPECIFIED while it has none.
+func quorumOutcome(t types.VerificationTally, totalPower int64) types.Verdict {
+	switch {
+	case 3*t.ValidPower >= 2*totalPower:
+		return types.Verdict_VERDICT_VALID
+	case 3*t.InvalidPower > totalPower:
+		return types.Verdict_VERDICT_INVALID
+	case 3*t.UnavailablePower > totalPower:
+		return types.Verdict_VERDICT_UNAVAILABLE
+	}
+	return types.Verdict_VERDICT_UNSPECIFIED
 }
 
 // clearTally deletes a job's tally and voter records (bounded by the validator count).

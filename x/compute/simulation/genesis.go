@@ -45,6 +45,7 @@ func GenParams(r *rand.Rand) types.Params {
 	p.SamplesPerJob = uint32(1 + r.Intn(8))
 	p.ChallengeBlocks = uint64(1 + r.Intn(10))
 	p.VerificationBlocks = uint64(1 + r.Intn(10))
+	p.VerdictGraceBlocks = uint64(r.Intn(int(p.VerificationBlocks) + 1))
 	p.SlashFractionFraud = uint32(r.Intn(10_001))
 	p.SlashFractionTimeout = uint32(r.Intn(10_001))
 	p.RequesterCompensationBps = uint32(r.Intn(10_001))

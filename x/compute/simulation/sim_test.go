@@ -34,7 +34,7 @@ func factoryParams() types.Params {
 	// Terminal jobs are pruned within the run.
 	p.RetentionBlocks = 20
 	p.SampleRateFloorBps = 0
-	p.ChallengeBlocks, p.VerificationBlocks = 5, 2
+	p.ChallengeBlocks, p.VerificationBlocks, p.VerdictGraceBlocks = 5, 2, 1
 	// Unbonding completes within the test, so providers are removed while
 	// their past commitments stay as bid history, and the export must still
 	// validate.

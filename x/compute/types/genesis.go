@@ -234,6 +234,9 @@ func (gs GenesisState) validateTallies(jobs map[uint64]Job) error {
 		if !ok || !j.State.UnderCheck() {
 			return ErrInvalidGenesis.Wrapf("tally for job %d which is not VERIFYING or ABORTING", t.JobId)
 		}
+		if q := t.Tally.QuorumTotalPower; q < 0 || (q > 0 && j.State != JobState_JOB_STATE_VERIFYING) {
+			return ErrInvalidGenesis.Wrapf("job %d (%s): quorum_total_power %d", t.JobId, j.State, q)
+		}
 		for i := 1; i < len(t.Voters); i++ {
 			if bytes.Equal(t.Voters[i-1], t.Voters[i]) {
 				return ErrInvalidGenesis.Wrapf("job %d: voter %X twice", t.JobId, t.Voters[i])

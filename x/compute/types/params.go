@@ -36,6 +36,11 @@ const (
 	// beacon_window_blocks (a vote extension carries that many shares).
 	DefaultBeaconWindowBlocks = 3
 	MaxBeaconWindowBlocks     = MaxBeaconSharesPerExtension
+	// DefaultVerdictGraceBlocks is verdict_grace_blocks' default: as long
+	// as a beacon share may wait for a proposer that includes it, so that
+	// a validator left out of one block is counted in one of the next three
+	// unless their proposers all leave it out too.
+	DefaultVerdictGraceBlocks = 3
 )
 
 // DefaultParams returns the production defaults. With a 20% sample floor and
@@ -79,6 +84,7 @@ func DefaultParams() Params {
 		UnavailableSpanBlocks:       20,
 		MaxDisputeChunks:            16,
 		BeaconWindowBlocks:          DefaultBeaconWindowBlocks,
+		VerdictGraceBlocks:          DefaultVerdictGraceBlocks,
 		AllowedDenoms:               []string{DefaultBondDenom},
 	}
 }
@@ -172,6 +178,9 @@ func (p Params) Validate() error {
 func (p Params) validate() error {
 	if p.BeaconWindowBlocks > MaxBeaconWindowBlocks {
 		return fmt.Errorf("beacon_window_blocks %d exceeds %d", p.BeaconWindowBlocks, MaxBeaconWindowBlocks)
+	}
+	if p.VerdictGraceBlocks > p.VerificationBlocks {
+		return fmt.Errorf("verdict_grace_blocks %d exceeds verification_blocks %d", p.VerdictGraceBlocks, p.VerificationBlocks)
 	}
 	if err := validCoin("min_provider_bond", p.MinProviderBond, true); err != nil {
 		return err

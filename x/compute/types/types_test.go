@@ -47,6 +47,7 @@ func TestParamsValidate(t *testing.T) {
 		"zero bond":        func(p *types.Params) { p.MinProviderBond = sdk.NewCoin("uaic", math.ZeroInt()) },
 		"deposit denom":    func(p *types.Params) { p.BidDeposit = sdk.NewCoin("other", math.NewInt(1)) },
 		"no close batch":   func(p *types.Params) { p.CloseBatchSize = 0 },
+		"grace > window":   func(p *types.Params) { p.VerdictGraceBlocks = p.VerificationBlocks + 1 },
 		"zero chunks":      func(p *types.Params) { p.MaxChunkCount = 0 },
 		"zero cap":         func(p *types.Params) { p.MaxQueueItemsPerBlock = 0 },
 		"slash > 100%":     func(p *types.Params) { p.SlashFractionFraud = 10_001 },

@@ -357,6 +357,13 @@ type Params struct {
 	// (max_price, model and dataset fees); it always includes the bond denom.
 	// Governance adds an IBC voucher by its ibc/<hash> denom.
 	AllowedDenoms []string `protobuf:"bytes,40,rep,name=allowed_denoms,json=allowedDenoms,proto3" json:"allowed_denoms,omitempty"`
+	// verdict_grace_blocks: a verification with a fee (bought assurance) is
+	// decided this many blocks after its verdicts first reach a quorum, not in
+	// that block, and verdicts included in between still count and are paid:
+	// a validator whose vote one proposer leaves out of the block that
+	// reaches the quorum is counted in a later one. At most
+	// verification_blocks; 0 decides in the block that reaches the quorum.
+	VerdictGraceBlocks uint64 `protobuf:"varint,41,opt,name=verdict_grace_blocks,json=verdictGraceBlocks,proto3" json:"verdict_grace_blocks,omitempty"`
 	// verification_fee_per_sample (bond denom) is what a job that buys
 	// assurance (MsgCreateJob.assurance) escrows per sampled chunk, whatever
 	// denom the job is priced in; it is paid to the validators whose verdicts
@@ -626,6 +633,13 @@ func (x *Params) GetAllowedDenoms() []string {
 		return x.AllowedDenoms
 	}
 	return nil
+}
+
+func (x *Params) GetVerdictGraceBlocks() uint64 {
+	if x != nil {
+		return x.VerdictGraceBlocks
+	}
+	return 0
 }
 
 func (x *Params) GetVerificationFeePerSample() *v1beta1.Coin {
@@ -2500,8 +2514,13 @@ type VerificationTally struct {
 	// dataset_unavailable_power: of an ABORTING job, the power that found its
 	// dataset version unavailable (counted with inputs_unavailable_power).
 	DatasetUnavailablePower int64 `protobuf:"varint,6,opt,name=dataset_unavailable_power,json=datasetUnavailablePower,proto3" json:"dataset_unavailable_power,omitempty"`
-	unknownFields           protoimpl.UnknownFields
-	sizeCache               protoimpl.SizeCache
+	// quorum_total_power: of a VERIFYING job whose verdicts reached a quorum
+	// and whose decision waits out verdict_grace_blocks, the total power of
+	// the set whose verdicts reached it (0: no quorum yet). The decision at
+	// verification_end is taken against it.
+	QuorumTotalPower int64 `protobuf:"varint,7,opt,name=quorum_total_power,json=quorumTotalPower,proto3" json:"quorum_total_power,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *VerificationTally) Reset() {
@@ -2576,11 +2595,18 @@ func (x *VerificationTally) GetDatasetUnavailablePower() int64 {
 	return 0
 }
 
+func (x *VerificationTally) GetQuorumTotalPower() int64 {
+	if x != nil {
+		return x.QuorumTotalPower
+	}
+	return 0
+}
+
 var File_aichain_compute_v1_compute_proto protoreflect.FileDescriptor
 
 const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\n" +
-	" aichain/compute/v1/compute.proto\x12\x12aichain.compute.v1\x1a\x11amino/amino.proto\x1a\x1ecosmos/base/v1beta1/coin.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x1faichain/compute/v1/beacon.proto\x1a\x14gogoproto/gogo.proto\x1a\x1daichain/common/v1/share.proto\x1a%aichain/compute/v1/verification.proto\"\xf1\r\n" +
+	" aichain/compute/v1/compute.proto\x12\x12aichain.compute.v1\x1a\x11amino/amino.proto\x1a\x1ecosmos/base/v1beta1/coin.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x1faichain/compute/v1/beacon.proto\x1a\x14gogoproto/gogo.proto\x1a\x1daichain/common/v1/share.proto\x1a%aichain/compute/v1/verification.proto\"\xa3\x0e\n" +
 	"\x06Params\x12P\n" +
 	"\x11min_provider_bond\x18\x01 \x01(\v2\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x0fminProviderBond\x12E\n" +
 	"\vbid_deposit\x18\x02 \x01(\v2\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\n" +
@@ -2618,7 +2644,8 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\x17unavailable_span_blocks\x18\x1e \x01(\x04R\x15unavailableSpanBlocks\x12,\n" +
 	"\x12max_dispute_chunks\x18\x1f \x01(\rR\x10maxDisputeChunks\x120\n" +
 	"\x14beacon_window_blocks\x18! \x01(\rR\x12beaconWindowBlocks\x12%\n" +
-	"\x0eallowed_denoms\x18( \x03(\tR\rallowedDenoms\x12c\n" +
+	"\x0eallowed_denoms\x18( \x03(\tR\rallowedDenoms\x120\n" +
+	"\x14verdict_grace_blocks\x18) \x01(\x04R\x12verdictGraceBlocks\x12c\n" +
 	"\x1bverification_fee_per_sample\x18  \x01(\v2\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x18verificationFeePerSample\"}\n" +
 	"\bHardware\x12\x1b\n" +
 	"\tgpu_model\x18\x01 \x01(\tR\bgpuModel\x12\x1b\n" +
@@ -2792,7 +2819,7 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\x0eslashed_burned\x18\x06 \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\rslashedBurned\x12\x1f\n" +
 	"\vjobs_pruned\x18\a \x01(\x04R\n" +
 	"jobsPruned\x12\x9b\x01\n" +
-	"\x18verification_fees_burned\x18\b \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\x16verificationFeesBurned\"\xb2\x02\n" +
+	"\x18verification_fees_burned\x18\b \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\x16verificationFeesBurned\"\xe0\x02\n" +
 	"\x11VerificationTally\x12\x1f\n" +
 	"\vvalid_power\x18\x01 \x01(\x03R\n" +
 	"validPower\x12#\n" +
@@ -2800,7 +2827,8 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\x11unavailable_power\x18\x03 \x01(\x03R\x10unavailablePower\x124\n" +
 	"\x16inputs_available_power\x18\x04 \x01(\x03R\x14inputsAvailablePower\x128\n" +
 	"\x18inputs_unavailable_power\x18\x05 \x01(\x03R\x16inputsUnavailablePower\x12:\n" +
-	"\x19dataset_unavailable_power\x18\x06 \x01(\x03R\x17datasetUnavailablePower*\x8e\x01\n" +
+	"\x19dataset_unavailable_power\x18\x06 \x01(\x03R\x17datasetUnavailablePower\x12,\n" +
+	"\x12quorum_total_power\x18\a \x01(\x03R\x10quorumTotalPower*\x8e\x01\n" +
 	"\x0eProviderStatus\x12\x1f\n" +
 	"\x1bPROVIDER_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16PROVIDER_STATUS_ACTIVE\x10\x01\x12\x1a\n" +

@@ -1736,6 +1736,70 @@ func (x *EventVerificationFeeBurned) GetTotalPower() int64 {
 	return 0
 }
 
+// EventVerificationQuorum: a job's verdicts reached a quorum for outcome;
+// the job is decided at decide_height (its verification_end, now
+// verdict_grace_blocks away at most), and verdicts included until then
+// still count.
+type EventVerificationQuorum struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	JobId         uint64                 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	Outcome       string                 `protobuf:"bytes,2,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	DecideHeight  int64                  `protobuf:"varint,3,opt,name=decide_height,json=decideHeight,proto3" json:"decide_height,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EventVerificationQuorum) Reset() {
+	*x = EventVerificationQuorum{}
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EventVerificationQuorum) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EventVerificationQuorum) ProtoMessage() {}
+
+func (x *EventVerificationQuorum) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EventVerificationQuorum.ProtoReflect.Descriptor instead.
+func (*EventVerificationQuorum) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *EventVerificationQuorum) GetJobId() uint64 {
+	if x != nil {
+		return x.JobId
+	}
+	return 0
+}
+
+func (x *EventVerificationQuorum) GetOutcome() string {
+	if x != nil {
+		return x.Outcome
+	}
+	return ""
+}
+
+func (x *EventVerificationQuorum) GetDecideHeight() int64 {
+	if x != nil {
+		return x.DecideHeight
+	}
+	return 0
+}
+
 // EventBeaconKeyRegistered: a validator registered or rotated its beacon key,
 // used for the shares of heights >= since.
 type EventBeaconKeyRegistered struct {
@@ -1750,7 +1814,7 @@ type EventBeaconKeyRegistered struct {
 
 func (x *EventBeaconKeyRegistered) Reset() {
 	*x = EventBeaconKeyRegistered{}
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[26]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1762,7 +1826,7 @@ func (x *EventBeaconKeyRegistered) String() string {
 func (*EventBeaconKeyRegistered) ProtoMessage() {}
 
 func (x *EventBeaconKeyRegistered) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[26]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1775,7 +1839,7 @@ func (x *EventBeaconKeyRegistered) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventBeaconKeyRegistered.ProtoReflect.Descriptor instead.
 func (*EventBeaconKeyRegistered) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{26}
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *EventBeaconKeyRegistered) GetValidatorAddress() string {
@@ -1821,7 +1885,7 @@ type EventBeaconFinal struct {
 
 func (x *EventBeaconFinal) Reset() {
 	*x = EventBeaconFinal{}
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[27]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1833,7 +1897,7 @@ func (x *EventBeaconFinal) String() string {
 func (*EventBeaconFinal) ProtoMessage() {}
 
 func (x *EventBeaconFinal) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[27]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1846,7 +1910,7 @@ func (x *EventBeaconFinal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventBeaconFinal.ProtoReflect.Descriptor instead.
 func (*EventBeaconFinal) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{27}
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *EventBeaconFinal) GetHeight() int64 {
@@ -1896,7 +1960,7 @@ type EventBeaconUnavailable struct {
 
 func (x *EventBeaconUnavailable) Reset() {
 	*x = EventBeaconUnavailable{}
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[28]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1908,7 +1972,7 @@ func (x *EventBeaconUnavailable) String() string {
 func (*EventBeaconUnavailable) ProtoMessage() {}
 
 func (x *EventBeaconUnavailable) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[28]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1921,7 +1985,7 @@ func (x *EventBeaconUnavailable) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventBeaconUnavailable.ProtoReflect.Descriptor instead.
 func (*EventBeaconUnavailable) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{28}
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *EventBeaconUnavailable) GetJobId() uint64 {
@@ -2069,7 +2133,11 @@ const file_aichain_compute_v1_events_proto_rawDesc = "" +
 	"\x06amount\x18\x02 \x01(\tR\x06amount\x12#\n" +
 	"\rcounted_power\x18\x03 \x01(\x03R\fcountedPower\x12\x1f\n" +
 	"\vtotal_power\x18\x04 \x01(\x03R\n" +
-	"totalPower\"\x98\x01\n" +
+	"totalPower\"o\n" +
+	"\x17EventVerificationQuorum\x12\x15\n" +
+	"\x06job_id\x18\x01 \x01(\x04R\x05jobId\x12\x18\n" +
+	"\aoutcome\x18\x02 \x01(\tR\aoutcome\x12#\n" +
+	"\rdecide_height\x18\x03 \x01(\x03R\fdecideHeight\"\x98\x01\n" +
 	"\x18EventBeaconKeyRegistered\x12+\n" +
 	"\x11validator_address\x18\x01 \x01(\tR\x10validatorAddress\x12!\n" +
 	"\fcons_address\x18\x02 \x01(\fR\vconsAddress\x12\x16\n" +
@@ -2098,7 +2166,7 @@ func file_aichain_compute_v1_events_proto_rawDescGZIP() []byte {
 	return file_aichain_compute_v1_events_proto_rawDescData
 }
 
-var file_aichain_compute_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
+var file_aichain_compute_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_aichain_compute_v1_events_proto_goTypes = []any{
 	(*EventProviderRegistered)(nil),       // 0: aichain.compute.v1.EventProviderRegistered
 	(*EventProviderUpdated)(nil),          // 1: aichain.compute.v1.EventProviderUpdated
@@ -2126,23 +2194,24 @@ var file_aichain_compute_v1_events_proto_goTypes = []any{
 	(*EventVerificationExtended)(nil),     // 23: aichain.compute.v1.EventVerificationExtended
 	(*EventVerificationFeePaid)(nil),      // 24: aichain.compute.v1.EventVerificationFeePaid
 	(*EventVerificationFeeBurned)(nil),    // 25: aichain.compute.v1.EventVerificationFeeBurned
-	(*EventBeaconKeyRegistered)(nil),      // 26: aichain.compute.v1.EventBeaconKeyRegistered
-	(*EventBeaconFinal)(nil),              // 27: aichain.compute.v1.EventBeaconFinal
-	(*EventBeaconUnavailable)(nil),        // 28: aichain.compute.v1.EventBeaconUnavailable
-	(ProviderStatus)(0),                   // 29: aichain.compute.v1.ProviderStatus
-	(CloseReason)(0),                      // 30: aichain.compute.v1.CloseReason
-	(JobState)(0),                         // 31: aichain.compute.v1.JobState
-	(AbortReason)(0),                      // 32: aichain.compute.v1.AbortReason
+	(*EventVerificationQuorum)(nil),       // 26: aichain.compute.v1.EventVerificationQuorum
+	(*EventBeaconKeyRegistered)(nil),      // 27: aichain.compute.v1.EventBeaconKeyRegistered
+	(*EventBeaconFinal)(nil),              // 28: aichain.compute.v1.EventBeaconFinal
+	(*EventBeaconUnavailable)(nil),        // 29: aichain.compute.v1.EventBeaconUnavailable
+	(ProviderStatus)(0),                   // 30: aichain.compute.v1.ProviderStatus
+	(CloseReason)(0),                      // 31: aichain.compute.v1.CloseReason
+	(JobState)(0),                         // 32: aichain.compute.v1.JobState
+	(AbortReason)(0),                      // 33: aichain.compute.v1.AbortReason
 }
 var file_aichain_compute_v1_events_proto_depIdxs = []int32{
-	29, // 0: aichain.compute.v1.EventProviderUpdated.status:type_name -> aichain.compute.v1.ProviderStatus
-	30, // 1: aichain.compute.v1.EventProviderSlashed.reason:type_name -> aichain.compute.v1.CloseReason
-	31, // 2: aichain.compute.v1.EventJobStateChanged.from:type_name -> aichain.compute.v1.JobState
-	31, // 3: aichain.compute.v1.EventJobStateChanged.to:type_name -> aichain.compute.v1.JobState
-	31, // 4: aichain.compute.v1.EventJobClosed.state:type_name -> aichain.compute.v1.JobState
-	30, // 5: aichain.compute.v1.EventJobClosed.close_reason:type_name -> aichain.compute.v1.CloseReason
-	32, // 6: aichain.compute.v1.EventJobAborted.reason:type_name -> aichain.compute.v1.AbortReason
-	31, // 7: aichain.compute.v1.EventJobPruned.state:type_name -> aichain.compute.v1.JobState
+	30, // 0: aichain.compute.v1.EventProviderUpdated.status:type_name -> aichain.compute.v1.ProviderStatus
+	31, // 1: aichain.compute.v1.EventProviderSlashed.reason:type_name -> aichain.compute.v1.CloseReason
+	32, // 2: aichain.compute.v1.EventJobStateChanged.from:type_name -> aichain.compute.v1.JobState
+	32, // 3: aichain.compute.v1.EventJobStateChanged.to:type_name -> aichain.compute.v1.JobState
+	32, // 4: aichain.compute.v1.EventJobClosed.state:type_name -> aichain.compute.v1.JobState
+	31, // 5: aichain.compute.v1.EventJobClosed.close_reason:type_name -> aichain.compute.v1.CloseReason
+	33, // 6: aichain.compute.v1.EventJobAborted.reason:type_name -> aichain.compute.v1.AbortReason
+	32, // 7: aichain.compute.v1.EventJobPruned.state:type_name -> aichain.compute.v1.JobState
 	8,  // [8:8] is the sub-list for method output_type
 	8,  // [8:8] is the sub-list for method input_type
 	8,  // [8:8] is the sub-list for extension type_name
@@ -2162,7 +2231,7 @@ func file_aichain_compute_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_compute_v1_events_proto_rawDesc), len(file_aichain_compute_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   29,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

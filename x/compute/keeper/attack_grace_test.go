@@ -1,0 +1,195 @@
+package keeper_test
+
+import (
+	"errors"
+	"testing"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/x/compute/keeper"
+	"github.com/aichain/aichain/x/compute/types"
+)
+
+// The quorum's grace (verdict_grace_blocks): a verification with a fee is
+// decided that many blocks after its verdicts reach a quorum, and verdicts
+// included in between still count and are paid.
+
+// graceOver runs blocks until the job's verification_end and then the
+// module's EndBlocker at that height through the suite's keeper, whose
+// validators are the assurance suite's fakes (the app's own EndBlocker, run
+// by the next block, then finds the entry drained).
+func (s *suite) graceOver(id uint64) {
+	s.t.Helper()
+	for s.height() < s.job(id).VerificationEnd {
+		s.next(1)
+	}
+	must(s.t, s.k.EndBlocker(s.ta.Ctx))
+	s.inv()
+}
+
+// TestAttackProposerLeavesAValidatorOutOfTheQuorumBlock: validator 1 (7 of
+// 30) proposes the block in which the job's verdicts reach their quorum and
+// leaves validator 4's (9) out: 21 of 30 is a valid injection. Decided in
+// that block, as before the grace, validator 4's share (120) was burned: an
+// honest validator lost its pay to a proposer that gained nothing by it.
+// Now the job waits verdict_grace_blocks, the next proposer includes
+// validator 4's verdict, and it is paid its share to the coin; the burn is
+// the rounding dust. With the grace at 0 (the rule before) the same blocks
+// burn validator 4's share: the test fails there.
+func TestAttackProposerLeavesAValidatorOutOfTheQuorumBlock(t *testing.T) {
+	names := []string{"validator 1 (the proposer)", "validator 2", "validator 3", "validator 4 (left out)"}
+	for _, c := range []struct {
+		what   string
+		grace  uint64
+		paid   []int64
+		burned int64
+	}{
+		{"with the grace", 3, []int64{93, 93, 93, 120}, 1},
+		{"without it (verdict_grace_blocks 0)", 0, []int64{93, 93, 93, 0}, 121},
+	} {
+		s, ops := assuranceSuite(t)
+		p := s.params()
+		p.VerdictGraceBlocks, p.VerificationBlocks = c.grace, 20 // the window outlasts the grace
+		s.setParams(p)
+		req, prov := s.acc(0), s.acc(1)
+		s.register(prov, verifyBond)
+		id := s.assuredJob(req, prov, types.Assurance{Full: true})
+		l := s.ledger(append([]sdk.AccAddress{req, prov}, ops...)...)
+
+		s.verdicts(id, types.Verdict_VERDICT_VALID, 1, 7, 7, 7) // the quorum block, validator 4 left out
+		if c.grace > 0 {
+			s.wantState(id, types.JobState_JOB_STATE_VERIFYING, types.CloseReason_CLOSE_REASON_UNSPECIFIED)
+			if end := s.job(id).VerificationEnd; end != s.height()+int64(c.grace) {
+				t.Fatalf("%s: decided at %d, want the quorum's height %d + %d", c.what, end, s.height(), c.grace)
+			}
+			s.next(1)
+		}
+		s.verdicts(id, types.Verdict_VERDICT_VALID, 4, 9) // the next proposer includes it
+		if c.grace > 0 {
+			s.graceOver(id)
+		}
+		s.wantState(id, types.JobState_JOB_STATE_SETTLED, types.CloseReason_CLOSE_REASON_SETTLED)
+		l.wantFullSettled(c.what, req, prov, ops, names, c.paid, c.burned)
+	}
+}
+
+// wantFullSettled checks the ledger of a FULL job at verifyPrice (fee 400)
+// settled since the ledger was taken: validator i (names[i]) paid paid[i],
+// burned what no counted verdict earned, the requester charged nothing more
+// (it paid at creation), the provider its price less the protocol fee.
+func (l ledger) wantFullSettled(what string, req, prov sdk.AccAddress, ops []sdk.AccAddress, names []string, paid []int64, burned int64) {
+	l.s.t.Helper()
+	for i, op := range ops {
+		l.delta(what+": "+names[i], op, paid[i])
+	}
+	l.delta(what+": requester (paid at creation)", req, 0)
+	l.delta(what+": provider", prov, verifyPrice*9/10)
+	l.delta(what+": reward pool", poolAddr(), verifyPrice/10)
+	l.delta(what+": module", moduleAddr(), -verifyPrice-400)
+	l.burned(burned)
+}
+
+// TestQuorumDecidesWithTheLaterVerdicts: verdicts in the grace count, and
+// the decision follows the tally at its end. A provider serves nothing to
+// validators 1 and 2 (UNAVAILABLE from 11 of 30: a quorum for withholding)
+// and wrong bytes to validators 3 and 4 (INVALID from 19 in the next block:
+// a quorum for fraud too). Decided in the first block, the job was only
+// withheld (its collateral forfeited); with the grace the fraud that two
+// validators proved stands, as it would have had all four verdicts come in
+// one block, and the INVALID voters are paid their shares, the UNAVAILABLE
+// ones nothing.
+func TestQuorumDecidesWithTheLaterVerdicts(t *testing.T) {
+	s, ops := assuranceSuite(t)
+	p := s.params()
+	p.VerificationBlocks = 20 // the window outlasts the grace
+	s.setParams(p)
+	req, prov := s.acc(0), s.acc(1)
+	s.register(prov, verifyBond)
+	id := s.assuredJob(req, prov, types.Assurance{Full: true})
+	l := s.ledger(ops...)
+	s.verdicts(id, types.Verdict_VERDICT_UNAVAILABLE, 1, 6, 5)
+	s.wantState(id, types.JobState_JOB_STATE_VERIFYING, types.CloseReason_CLOSE_REASON_UNSPECIFIED)
+	s.next(1)
+	s.verdicts(id, types.Verdict_VERDICT_INVALID, 3, 10, 9)
+	s.graceOver(id)
+	s.wantState(id, types.JobState_JOB_STATE_FAILED, types.CloseReason_CLOSE_REASON_FRAUD)
+	l.delta("validator 1 (UNAVAILABLE)", ops[0], 0)
+	l.delta("validator 2 (UNAVAILABLE)", ops[1], 0)
+	l.delta("validator 3 (INVALID)", ops[2], 133)
+	l.delta("validator 4 (INVALID)", ops[3], 120)
+	l.burned(147)
+}
+
+// TestNoGraceWithoutAFee: a job that bought no assurance has no fee for
+// verdicts to earn, so its verification is decided in the block that
+// reaches the quorum, as before.
+func TestNoGraceWithoutAFee(t *testing.T) {
+	s, _ := assuranceSuite(t)
+	p := s.params()
+	p.SampleRateFloorBps = 10_000 // every result verified, none with a fee
+	s.setParams(p)
+	s.register(s.acc(1), verifyBond)
+	id := s.verifyingJob(s.acc(0), s.acc(1))
+	s.verdicts(id, types.Verdict_VERDICT_VALID, 1, 10, 10)
+	s.wantState(id, types.JobState_JOB_STATE_SETTLED, types.CloseReason_CLOSE_REASON_SETTLED)
+}
+
+// TestMigrate7to8: a version-7 store has no verdict_grace_blocks (it reads 0,
+// the rule of version 7); the migration sets the default.
+func TestMigrate7to8(t *testing.T) {
+	s := newSuite(t)
+	p := s.params()
+	p.VerdictGraceBlocks = 0
+	s.setParams(p)
+	must(t, keeper.NewMigrator(s.k).Migrate7to8(s.ta.Ctx))
+	if got := s.params().VerdictGraceBlocks; got != types.DefaultVerdictGraceBlocks {
+		t.Fatalf("verdict_grace_blocks after the migration: %d, want %d", got, types.DefaultVerdictGraceBlocks)
+	}
+}
+
+// TestGenesisKeepsTheGrace: a job waiting out its grace is exported with its
+// tally's quorum_total_power and its brought-forward verification_end, and
+// imported as it was; a genesis with a negative quorum power, or one on a
+// job not VERIFYING, is refused.
+func TestGenesisKeepsTheGrace(t *testing.T) {
+	s, _ := assuranceSuite(t)
+	p := s.params()
+	p.VerificationBlocks = 20
+	s.setParams(p)
+	req, prov := s.acc(0), s.acc(1)
+	s.register(prov, verifyBond)
+	id := s.assuredJob(req, prov, types.Assurance{Full: true})
+	s.verdicts(id, types.Verdict_VERDICT_VALID, 1, 10, 10)
+	end := s.job(id).VerificationEnd
+	gs, fresh := s.exportImport()
+	tally, err := fresh.k.Tallies.Get(fresh.ta.Ctx, id)
+	must(t, err)
+	if tally.QuorumTotalPower != 30 || fresh.job(id).VerificationEnd != end {
+		t.Fatalf("imported quorum_total_power %d, verification_end %d; want 30, %d", tally.QuorumTotalPower, fresh.job(id).VerificationEnd, end)
+	}
+	for _, c := range []struct {
+		what string
+		mut  func(*types.GenesisState)
+	}{
+		{"negative quorum power", func(g *types.GenesisState) { g.Tallies[0].Tally.QuorumTotalPower = -1 }},
+		{"quorum power on an ABORTING job", func(g *types.GenesisState) {
+			for i := range g.Jobs {
+				if g.Jobs[i].Id == id {
+					g.Jobs[i].State = types.JobState_JOB_STATE_ABORTING
+				}
+			}
+		}},
+	} {
+		bad := *gs
+		bad.Jobs = append([]types.Job{}, gs.Jobs...)
+		bad.Tallies = append([]types.TallyEntry{}, gs.Tallies...)
+		c.mut(&bad)
+		q := bad.Tallies[0].Tally.QuorumTotalPower
+		bad.Tallies[0].Tally.QuorumTotalPower = 0
+		must(t, bad.Validate()) // the same genesis without the quorum power is valid
+		bad.Tallies[0].Tally.QuorumTotalPower = q
+		if err := bad.Validate(); !errors.Is(err, types.ErrInvalidGenesis) {
+			t.Fatalf("%s: %v, want ErrInvalidGenesis", c.what, err)
+		}
+	}
+}
