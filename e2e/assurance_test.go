@@ -180,6 +180,7 @@ func TestFullAssuranceEndToEnd(t *testing.T) {
 	if len(powers) < 3 {
 		t.Fatalf("%d counted verdicts, want at least 3 of 4 (2/3 of the power)", len(powers))
 	}
+	t.Logf("counted verdicts: %d of 4 validators", len(powers))
 	want := map[string]int64{alice: -localnetCreationFee - mustInt(t, j.ClearingPrice.Amount) - fee}
 	names := map[string]string{alice: "alice"}
 	for cons, op := range ops {
