@@ -68,17 +68,19 @@ func hasGrace(job types.Job) bool {
 }
 
 // awaitGrace is the decision of a job with a fee whose verdicts have just
-// reached a quorum: not yet. It records the set's total power in the tally
-// (the decision is taken against it) and brings verification_end forward to
+// reached a quorum: not yet. It records the quorum's outcome and the set's
+// total power in the tally and brings verification_end forward to
 // verdict_grace_blocks from now (never later than it was), where
-// endVerification decides the job by its tally; verdicts included until then
-// still count, and their validators are paid. So a proposer that leaves an
-// honest validator's verdict out of the block that reaches the quorum
+// endVerification applies that outcome; verdicts included until then still
+// count, and those that are the outcome are paid. So a proposer that leaves
+// an honest validator's verdict out of the block that reaches the quorum
 // (any ≥ 2/3 of the power is a valid injection) only delays it to one of the
 // next blocks, whose proposers include it unless every one of them leaves it
 // out too; without the grace the validator's share was burned
-// (TestAttackProposerLeavesAValidatorOutOfTheQuorumBlock). With
-// verdict_grace_blocks 0 the job is decided now.
+// (TestAttackProposerLeavesAValidatorOutOfTheQuorumBlock). The grace changes
+// who is paid, never what is decided: power that joins the set during it can
+// neither dilute nor overturn the quorum (TestAttackPowerJoinsDuringTheGrace).
+// With verdict_grace_blocks 0 the job is decided now.
 func (k Keeper) awaitGrace(ctx context.Context, c underCheck, totalPower int64) error {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
@@ -87,7 +89,7 @@ func (k Keeper) awaitGrace(ctx context.Context, c underCheck, totalPower int64) 
 	if params.VerdictGraceBlocks == 0 {
 		return verificationOutcome(c.job, c.tally, totalPower)(ctx, k)
 	}
-	c.tally.QuorumTotalPower = totalPower
+	c.tally.QuorumTotalPower, c.tally.QuorumOutcome = totalPower, quorumOutcome(c.tally, totalPower)
 	if err := k.Tallies.Set(ctx, c.job.Id, c.tally); err != nil {
 		return err
 	}
@@ -106,7 +108,7 @@ func (k Keeper) awaitGrace(ctx context.Context, c underCheck, totalPower int64) 
 		}
 	}
 	return modkit.EmitTypedEvent(ctx, &types.EventVerificationQuorum{
-		JobId: job.Id, Outcome: quorumOutcome(c.tally, totalPower).String(), DecideHeight: job.VerificationEnd,
+		JobId: job.Id, Outcome: c.tally.QuorumOutcome.String(), DecideHeight: job.VerificationEnd,
 	})
 }
 

@@ -89,16 +89,14 @@ func (l ledger) wantFullSettled(what string, req, prov sdk.AccAddress, ops []sdk
 	l.burned(burned)
 }
 
-// TestQuorumDecidesWithTheLaterVerdicts: verdicts in the grace count, and
-// the decision follows the tally at its end. A provider serves nothing to
-// validators 1 and 2 (UNAVAILABLE from 11 of 30: a quorum for withholding)
-// and wrong bytes to validators 3 and 4 (INVALID from 19 in the next block:
-// a quorum for fraud too). Decided in the first block, the job was only
-// withheld (its collateral forfeited); with the grace the fraud that two
-// validators proved stands, as it would have had all four verdicts come in
-// one block, and the INVALID voters are paid their shares, the UNAVAILABLE
-// ones nothing.
-func TestQuorumDecidesWithTheLaterVerdicts(t *testing.T) {
+// TestGraceChangesWhoIsPaidNotTheOutcome: the quorum's outcome is the
+// decision; verdicts of the grace only add to those paid for it. A provider
+// serves nothing to validators 1 and 2 (UNAVAILABLE from 11 of 30: a
+// withholding quorum) and wrong bytes to validators 3 and 4 (INVALID from 19
+// in the next block). The job is withheld, as it was when the quorum's block
+// decided it; the UNAVAILABLE voters are paid their shares, the INVALID ones
+// nothing.
+func TestGraceChangesWhoIsPaidNotTheOutcome(t *testing.T) {
 	s, ops := assuranceSuite(t)
 	p := s.params()
 	p.VerificationBlocks = 20 // the window outlasts the grace
@@ -112,12 +110,46 @@ func TestQuorumDecidesWithTheLaterVerdicts(t *testing.T) {
 	s.next(1)
 	s.verdicts(id, types.Verdict_VERDICT_INVALID, 3, 10, 9)
 	s.graceOver(id)
+	s.wantState(id, types.JobState_JOB_STATE_FAILED, types.CloseReason_CLOSE_REASON_WITHHELD)
+	l.delta("validator 1 (UNAVAILABLE)", ops[0], 80)
+	l.delta("validator 2 (UNAVAILABLE)", ops[1], 66)
+	l.delta("validator 3 (INVALID)", ops[2], 0)
+	l.delta("validator 4 (INVALID)", ops[3], 0)
+	l.burned(254)
+}
+
+// TestAttackPowerJoinsDuringTheGrace: a cheat's result reaches a fraud
+// quorum (INVALID from 11 of 30). In the grace, validator 3 (10 of the old
+// set) and a validator that joined since (10 more: a set of 40) vote VALID:
+// 20, two thirds of the quorum's power. Were the tally read again at the
+// grace's end, that would settle the job (VALID first) and pay the cheat, or
+// against the new set's power dilute the fraud quorum (11 is not more than
+// 40/3) into an inconclusive end; the quorum's outcome stands: fraud, the
+// VALID voters paid nothing.
+func TestAttackPowerJoinsDuringTheGrace(t *testing.T) {
+	s, ops := assuranceSuite(t)
+	p := s.params()
+	p.VerificationBlocks = 20
+	s.setParams(p)
+	req, prov := s.acc(0), s.acc(1)
+	s.register(prov, verifyBond)
+	id := s.assuredJob(req, prov, types.Assurance{Full: true})
+	l := s.ledger(ops...)
+	s.verdicts(id, types.Verdict_VERDICT_INVALID, 1, 6, 5)
+	s.next(1)
+	var votes []types.ValidatorVerdicts
+	for _, c := range []byte{3, 9} { // validator 3 and the newcomer
+		votes = append(votes, types.ValidatorVerdicts{ConsAddress: []byte{c}, Power: 10,
+			Verdicts: []types.JobVerdict{{JobId: id, Verdict: types.Verdict_VERDICT_VALID}}})
+	}
+	must(t, s.k.ApplyVerdicts(s.ta.Ctx, 40, votes))
+	s.inv()
+	s.graceOver(id)
 	s.wantState(id, types.JobState_JOB_STATE_FAILED, types.CloseReason_CLOSE_REASON_FRAUD)
-	l.delta("validator 1 (UNAVAILABLE)", ops[0], 0)
-	l.delta("validator 2 (UNAVAILABLE)", ops[1], 0)
-	l.delta("validator 3 (INVALID)", ops[2], 133)
-	l.delta("validator 4 (INVALID)", ops[3], 120)
-	l.burned(147)
+	l.delta("validator 1 (INVALID)", ops[0], 80)
+	l.delta("validator 2 (INVALID)", ops[1], 66)
+	l.delta("validator 3 (VALID)", ops[2], 0)
+	l.burned(254)
 }
 
 // TestNoGraceWithoutAFee: a job that bought no assurance has no fee for
@@ -164,14 +196,18 @@ func TestGenesisKeepsTheGrace(t *testing.T) {
 	gs, fresh := s.exportImport()
 	tally, err := fresh.k.Tallies.Get(fresh.ta.Ctx, id)
 	must(t, err)
-	if tally.QuorumTotalPower != 30 || fresh.job(id).VerificationEnd != end {
-		t.Fatalf("imported quorum_total_power %d, verification_end %d; want 30, %d", tally.QuorumTotalPower, fresh.job(id).VerificationEnd, end)
+	if tally.QuorumTotalPower != 30 || tally.QuorumOutcome != types.Verdict_VERDICT_VALID || fresh.job(id).VerificationEnd != end {
+		t.Fatalf("imported quorum %d / %s, verification_end %d; want 30 / VALID, %d",
+			tally.QuorumTotalPower, tally.QuorumOutcome, fresh.job(id).VerificationEnd, end)
 	}
 	for _, c := range []struct {
 		what string
 		mut  func(*types.GenesisState)
 	}{
 		{"negative quorum power", func(g *types.GenesisState) { g.Tallies[0].Tally.QuorumTotalPower = -1 }},
+		{"quorum for no outcome", func(g *types.GenesisState) {
+			g.Tallies[0].Tally.QuorumOutcome = types.Verdict_VERDICT_INPUTS_AVAILABLE
+		}},
 		{"quorum power on an ABORTING job", func(g *types.GenesisState) {
 			for i := range g.Jobs {
 				if g.Jobs[i].Id == id {
@@ -184,10 +220,10 @@ func TestGenesisKeepsTheGrace(t *testing.T) {
 		bad.Jobs = append([]types.Job{}, gs.Jobs...)
 		bad.Tallies = append([]types.TallyEntry{}, gs.Tallies...)
 		c.mut(&bad)
-		q := bad.Tallies[0].Tally.QuorumTotalPower
-		bad.Tallies[0].Tally.QuorumTotalPower = 0
-		must(t, bad.Validate()) // the same genesis without the quorum power is valid
-		bad.Tallies[0].Tally.QuorumTotalPower = q
+		q, o := bad.Tallies[0].Tally.QuorumTotalPower, bad.Tallies[0].Tally.QuorumOutcome
+		bad.Tallies[0].Tally.QuorumTotalPower, bad.Tallies[0].Tally.QuorumOutcome = 0, types.Verdict_VERDICT_UNSPECIFIED
+		must(t, bad.Validate()) // the same genesis without the quorum is valid
+		bad.Tallies[0].Tally.QuorumTotalPower, bad.Tallies[0].Tally.QuorumOutcome = q, o
 		if err := bad.Validate(); !errors.Is(err, types.ErrInvalidGenesis) {
 			t.Fatalf("%s: %v, want ErrInvalidGenesis", c.what, err)
 		}

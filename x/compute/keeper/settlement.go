@@ -229,8 +229,8 @@ func (k Keeper) endChallenge(ctx context.Context, id uint64) error {
 }
 
 // endVerification ends a check at its deadline. A VERIFYING job whose
-// verdicts reached a quorum is decided by its tally, against the total
-// power recorded at the quorum (its grace is over: awaitGrace); one that
+// verdicts reached a quorum gets that quorum's outcome, its fee shared
+// against the power recorded then (its grace is over: awaitGrace); one that
 // reached none has its window extended once, then closes inconclusive with
 // nothing paid (endInconclusive). An ABORTING job's abort stands (endAbort).
 func (k Keeper) endVerification(ctx context.Context, id uint64) error {
@@ -249,7 +249,7 @@ func (k Keeper) endVerification(ctx context.Context, id uint64) error {
 		return err
 	}
 	if t.QuorumTotalPower > 0 {
-		if decide := verificationOutcome(job, t, t.QuorumTotalPower); decide != nil {
+		if decide := decideAs(job, t.QuorumOutcome, t.QuorumTotalPower); decide != nil {
 			return decide(ctx, k)
 		}
 	}

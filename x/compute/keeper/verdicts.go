@@ -177,8 +177,15 @@ func (k Keeper) recordVerdict(ctx context.Context, v types.ValidatorVerdicts, jv
 // outcome, each by its share of totalPower (payVerificationFee), before the
 // job closes.
 func verificationOutcome(job types.Job, t types.VerificationTally, totalPower int64) func(context.Context, Keeper) error {
+	return decideAs(job, quorumOutcome(t, totalPower), totalPower)
+}
+
+// decideAs is the decision of a VERIFYING job for outcome (nil when it is no
+// outcome): the verification fee first, to the validators whose counted
+// verdict is outcome (the close then refunds the requester the rest of the
+// escrow), then the close: settled, fraud or withheld.
+func decideAs(job types.Job, outcome types.Verdict, totalPower int64) func(context.Context, Keeper) error {
 	var close func(Keeper, context.Context, types.Job) error
-	outcome := quorumOutcome(t, totalPower)
 	switch outcome {
 	case types.Verdict_VERDICT_VALID:
 		close = func(k Keeper, ctx context.Context, j types.Job) error { return k.settle(ctx, j, false) }
@@ -189,8 +196,6 @@ func verificationOutcome(job types.Job, t types.VerificationTally, totalPower in
 	default:
 		return nil
 	}
-	// The verification fee first: to the validators whose verdict is the
-	// outcome (the close then refunds the requester the rest of the escrow).
 	return func(ctx context.Context, k Keeper) error {
 		j, err := k.payVerificationFee(ctx, job, outcome, totalPower)
 		if err != nil {

@@ -1737,10 +1737,10 @@ func (m *EventVerificationFeeBurned) GetTotalPower() int64 {
 	return 0
 }
 
-// EventVerificationQuorum: a job's verdicts reached a quorum for outcome;
-// the job is decided at decide_height (its verification_end, now
-// verdict_grace_blocks away at most), and verdicts included until then
-// still count.
+// EventVerificationQuorum: a job's verdicts reached a quorum for outcome,
+// which the job gets at decide_height (its verification_end, now
+// verdict_grace_blocks away at most); verdicts of that outcome included
+// until then are paid too.
 type EventVerificationQuorum struct {
 	JobId        uint64 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
 	Outcome      string `protobuf:"bytes,2,opt,name=outcome,proto3" json:"outcome,omitempty"`

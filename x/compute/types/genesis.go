@@ -234,8 +234,8 @@ func (gs GenesisState) validateTallies(jobs map[uint64]Job) error {
 		if !ok || !j.State.UnderCheck() {
 			return ErrInvalidGenesis.Wrapf("tally for job %d which is not VERIFYING or ABORTING", t.JobId)
 		}
-		if q := t.Tally.QuorumTotalPower; q < 0 || (q > 0 && j.State != JobState_JOB_STATE_VERIFYING) {
-			return ErrInvalidGenesis.Wrapf("job %d (%s): quorum_total_power %d", t.JobId, j.State, q)
+		if err := validQuorum(t.Tally, j.State); err != nil {
+			return ErrInvalidGenesis.Wrapf("job %d (%s): %v", t.JobId, j.State, err)
 		}
 		for i := 1; i < len(t.Voters); i++ {
 			if bytes.Equal(t.Voters[i-1], t.Voters[i]) {
@@ -306,4 +306,19 @@ func (s JobState) IsTerminal() bool {
 		return true
 	}
 	return false
+}
+
+// validQuorum checks a tally's recorded quorum: none (no power, no outcome),
+// or, on a VERIFYING job, a positive power and an outcome that decides a
+// verification (VALID, INVALID or UNAVAILABLE).
+func validQuorum(t VerificationTally, state JobState) error {
+	if t.QuorumTotalPower == 0 && t.QuorumOutcome == Verdict_VERDICT_UNSPECIFIED {
+		return nil
+	}
+	decides := t.QuorumOutcome == Verdict_VERDICT_VALID || t.QuorumOutcome == Verdict_VERDICT_INVALID ||
+		t.QuorumOutcome == Verdict_VERDICT_UNAVAILABLE
+	if t.QuorumTotalPower <= 0 || !decides || state != JobState_JOB_STATE_VERIFYING {
+		return fmt.Errorf("quorum_total_power %d, quorum_outcome %s", t.QuorumTotalPower, t.QuorumOutcome)
+	}
+	return nil
 }

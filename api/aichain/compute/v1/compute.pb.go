@@ -357,11 +357,11 @@ type Params struct {
 	// (max_price, model and dataset fees); it always includes the bond denom.
 	// Governance adds an IBC voucher by its ibc/<hash> denom.
 	AllowedDenoms []string `protobuf:"bytes,40,rep,name=allowed_denoms,json=allowedDenoms,proto3" json:"allowed_denoms,omitempty"`
-	// verdict_grace_blocks: a verification with a fee (bought assurance) is
-	// decided this many blocks after its verdicts first reach a quorum, not in
-	// that block, and verdicts included in between still count and are paid:
-	// a validator whose vote one proposer leaves out of the block that
-	// reaches the quorum is counted in a later one. At most
+	// verdict_grace_blocks: a verification with a fee (bought assurance) gets
+	// the outcome of the quorum its verdicts first reach this many blocks
+	// later, not in that block, and verdicts of that outcome included in
+	// between are paid too: a validator whose vote one proposer leaves out of
+	// the block that reaches the quorum is counted in a later one. At most
 	// verification_blocks; 0 decides in the block that reaches the quorum.
 	VerdictGraceBlocks uint64 `protobuf:"varint,41,opt,name=verdict_grace_blocks,json=verdictGraceBlocks,proto3" json:"verdict_grace_blocks,omitempty"`
 	// verification_fee_per_sample (bond denom) is what a job that buys
@@ -2516,11 +2516,15 @@ type VerificationTally struct {
 	DatasetUnavailablePower int64 `protobuf:"varint,6,opt,name=dataset_unavailable_power,json=datasetUnavailablePower,proto3" json:"dataset_unavailable_power,omitempty"`
 	// quorum_total_power: of a VERIFYING job whose verdicts reached a quorum
 	// and whose decision waits out verdict_grace_blocks, the total power of
-	// the set whose verdicts reached it (0: no quorum yet). The decision at
-	// verification_end is taken against it.
+	// the set whose verdicts reached it (0: no quorum yet); the fee shares are
+	// taken of it.
 	QuorumTotalPower int64 `protobuf:"varint,7,opt,name=quorum_total_power,json=quorumTotalPower,proto3" json:"quorum_total_power,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// quorum_outcome: the outcome that quorum decided (VALID, INVALID or
+	// UNAVAILABLE), applied at verification_end; verdicts of the grace
+	// change who is paid, never what is decided.
+	QuorumOutcome Verdict `protobuf:"varint,8,opt,name=quorum_outcome,json=quorumOutcome,proto3,enum=aichain.compute.v1.Verdict" json:"quorum_outcome,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *VerificationTally) Reset() {
@@ -2600,6 +2604,13 @@ func (x *VerificationTally) GetQuorumTotalPower() int64 {
 		return x.QuorumTotalPower
 	}
 	return 0
+}
+
+func (x *VerificationTally) GetQuorumOutcome() Verdict {
+	if x != nil {
+		return x.QuorumOutcome
+	}
+	return Verdict_VERDICT_UNSPECIFIED
 }
 
 var File_aichain_compute_v1_compute_proto protoreflect.FileDescriptor
@@ -2819,7 +2830,7 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\x0eslashed_burned\x18\x06 \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\rslashedBurned\x12\x1f\n" +
 	"\vjobs_pruned\x18\a \x01(\x04R\n" +
 	"jobsPruned\x12\x9b\x01\n" +
-	"\x18verification_fees_burned\x18\b \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\x16verificationFeesBurned\"\xe0\x02\n" +
+	"\x18verification_fees_burned\x18\b \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\x16verificationFeesBurned\"\xa4\x03\n" +
 	"\x11VerificationTally\x12\x1f\n" +
 	"\vvalid_power\x18\x01 \x01(\x03R\n" +
 	"validPower\x12#\n" +
@@ -2828,7 +2839,8 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\x16inputs_available_power\x18\x04 \x01(\x03R\x14inputsAvailablePower\x128\n" +
 	"\x18inputs_unavailable_power\x18\x05 \x01(\x03R\x16inputsUnavailablePower\x12:\n" +
 	"\x19dataset_unavailable_power\x18\x06 \x01(\x03R\x17datasetUnavailablePower\x12,\n" +
-	"\x12quorum_total_power\x18\a \x01(\x03R\x10quorumTotalPower*\x8e\x01\n" +
+	"\x12quorum_total_power\x18\a \x01(\x03R\x10quorumTotalPower\x12B\n" +
+	"\x0equorum_outcome\x18\b \x01(\x0e2\x1b.aichain.compute.v1.VerdictR\rquorumOutcome*\x8e\x01\n" +
 	"\x0eProviderStatus\x12\x1f\n" +
 	"\x1bPROVIDER_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16PROVIDER_STATUS_ACTIVE\x10\x01\x12\x1a\n" +
@@ -2960,11 +2972,12 @@ var file_aichain_compute_v1_compute_proto_depIdxs = []int32{
 	24, // 48: aichain.compute.v1.Stats.protocol_share:type_name -> cosmos.base.v1beta1.Coin
 	24, // 49: aichain.compute.v1.Stats.slashed_burned:type_name -> cosmos.base.v1beta1.Coin
 	24, // 50: aichain.compute.v1.Stats.verification_fees_burned:type_name -> cosmos.base.v1beta1.Coin
-	51, // [51:51] is the sub-list for method output_type
-	51, // [51:51] is the sub-list for method input_type
-	51, // [51:51] is the sub-list for extension type_name
-	51, // [51:51] is the sub-list for extension extendee
-	0,  // [0:51] is the sub-list for field type_name
+	25, // 51: aichain.compute.v1.VerificationTally.quorum_outcome:type_name -> aichain.compute.v1.Verdict
+	52, // [52:52] is the sub-list for method output_type
+	52, // [52:52] is the sub-list for method input_type
+	52, // [52:52] is the sub-list for extension type_name
+	52, // [52:52] is the sub-list for extension extendee
+	0,  // [0:52] is the sub-list for field type_name
 }
 
 func init() { file_aichain_compute_v1_compute_proto_init() }

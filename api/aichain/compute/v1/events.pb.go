@@ -1736,10 +1736,10 @@ func (x *EventVerificationFeeBurned) GetTotalPower() int64 {
 	return 0
 }
 
-// EventVerificationQuorum: a job's verdicts reached a quorum for outcome;
-// the job is decided at decide_height (its verification_end, now
-// verdict_grace_blocks away at most), and verdicts included until then
-// still count.
+// EventVerificationQuorum: a job's verdicts reached a quorum for outcome,
+// which the job gets at decide_height (its verification_end, now
+// verdict_grace_blocks away at most); verdicts of that outcome included
+// until then are paid too.
 type EventVerificationQuorum struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	JobId         uint64                 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
