@@ -57,7 +57,7 @@ func chainCmd() *cobra.Command {
 	f.StringVar(&o.bin, "bin", "build", "directory holding aichaind")
 	f.StringVar(&o.out, "out", filepath.Join("build", "bench"), "output directory (its chain/ is replaced)")
 	f.IntVar(&o.accounts, "accounts", 200, "funded accounts broadcasting at once (at least 2)")
-	f.IntVar(&o.perAccount, "per-account", 50, "transactions of each kind per account (at most 100: max_locks_per_owner)")
+	f.IntVar(&o.perAccount, "per-account", 50, fmt.Sprintf("transactions of each kind per account (at most %d: max_locks_per_owner)", maxPerAccount))
 	f.StringVar(&kinds, "kinds", "all", "comma-separated kinds to measure: "+strings.Join(kindFlags(), ", ")+" (bank send always runs)")
 	f.DurationVar(&o.phaseTime, "phase-time", 30*time.Second, "stop broadcasting one kind after this long")
 	f.Uint64Var(&o.windows.commit, "commit-blocks", 60, "commit window of the benchmark's jobs, at least (it spans the create phase, a bank send phase and the commit phase: on a slow machine the run widens it to 6 × the first send phase's blocks + 20, within the chain's max_commit_blocks)")
@@ -197,14 +197,18 @@ func (nw *network) pprofURL() string {
 	return fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/", nw.port(6))
 }
 
+// maxPerAccount bounds --per-account: an account locks once per tx of the
+// lock phase, and x/staking-rewards' max_locks_per_owner is 100.
+const maxPerAccount = 100
+
 // errTraceWithoutProfile refuses --trace without --profile: the trace is
 // taken while the kinds --profile names run, so it would take none.
 var errTraceWithoutProfile = errors.New("--trace traces the node while the kinds --profile names run: name some")
 
 // runChain runs the chain benchmark.
 func runChain(ctx context.Context, o *chainOptions) error {
-	if o.accounts < 2 || o.perAccount < 1 || o.perAccount > 100 {
-		return fmt.Errorf("--accounts must be at least 2 and --per-account in 1..100")
+	if o.accounts < 2 || o.perAccount < 1 || o.perAccount > maxPerAccount {
+		return fmt.Errorf("--accounts must be at least 2 and --per-account in 1..%d", maxPerAccount)
 	}
 	if o.trace && len(o.profile) == 0 {
 		return errTraceWithoutProfile

@@ -158,6 +158,18 @@ func (c *chainResult) cpuRatio(k kindResult) float64 {
 	return 0
 }
 
+// shortKinds names the kinds (bank send aside) whose steady rate, or their
+// send's, rests on fewer than minSteadyBlocks blocks but is not zero.
+func (c *chainResult) shortKinds() []string {
+	var out []string
+	for _, k := range c.Kinds {
+		if k.Kind != kindSend && k.SteadyBlocks > 0 && c.tooShort(k) {
+			out = append(out, k.Kind)
+		}
+	}
+	return out
+}
+
 // pairedRate is the steady tx/s of the bank send k is compared with.
 func (c *chainResult) pairedRate(k kindResult) float64 {
 	s, _ := c.send(k)
@@ -186,6 +198,11 @@ func (c *chainResult) table() string {
 		fmt.Fprintf(&b, "Node peak resident memory (VmHWM): %.0f MiB.\n", c.NodePeakMiB)
 	}
 	b.WriteString(targetsText(c.targets()))
+	if short := c.shortKinds(); len(short) > 0 {
+		fmt.Fprintf(&b, "\nSteady over fewer than %d blocks (the kind's or its send's), so not counted towards the targets: %s. "+
+			"A phase of %d txs was too short for this host: raise --per-account (at most %d) or --accounts.",
+			minSteadyBlocks, strings.Join(short, ", "), c.Accounts*c.PerAccount, maxPerAccount)
+	}
 	for _, k := range c.Kinds {
 		if k.SteadyBlocks == 0 && k.Committed > 0 {
 			fmt.Fprintf(&b, "\n%s: committed in fewer than three blocks, so the node was never saturated and there is no steady rate: raise --accounts or --per-account.", k.Kind)

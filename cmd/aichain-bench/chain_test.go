@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -450,5 +451,32 @@ func TestTargetsVerdicts(t *testing.T) {
 	}
 	if ts := (&chainResult{Kinds: []kindResult{send}}).targets(); ts[0].Met || ts[1].Met || ts[0].Measured != "no kind measured" {
 		t.Errorf("nothing measured: %+v", ts)
+	}
+}
+
+// TestTargetsNeedThreeSteadyBlocks: a ratio whose kind's steady rate, or
+// its send's, rests on fewer than three blocks (a fast host's short phases)
+// does not count towards a target, whatever its value, and the report says
+// to lengthen the phases.
+func TestTargetsNeedThreeSteadyBlocks(t *testing.T) {
+	shortSend := kindResult{Kind: kindSend, SteadyTxPerSec: 1000, SteadyBlocks: 1, GasMean: 50}
+	c := &chainResult{Accounts: 200, PerAccount: 50, Kinds: []kindResult{
+		{Kind: kindSend, SteadyTxPerSec: 1000, SteadyBlocks: 3, GasMean: 50},
+		{Kind: kindCreate, SteadyTxPerSec: 1400, SteadyBlocks: 4, GasMean: 100, PairedSend: &shortSend},
+		{Kind: kindLock, SteadyTxPerSec: 950, SteadyBlocks: 2, GasMean: 100}}}
+	ts := c.targets()
+	want := "not counted, steady over fewer than 3 blocks: create job 1.40 (4 and its send's 1), lock 0.95 (2 and its send's 3)"
+	if ts[0].Met || ts[0].Measured != want {
+		t.Errorf("rate target: %+v, want NOT MET with %q", ts[0], want)
+	}
+	if ts[2].Met {
+		t.Errorf("gas target met on short phases: %+v", ts[2])
+	}
+	if got := c.shortKinds(); !slices.Equal(got, []string{kindCreate, kindLock}) {
+		t.Errorf("short kinds %v", got)
+	}
+	c.Kinds[1].PairedSend.SteadyBlocks, c.Kinds[2].SteadyBlocks = 3, 3
+	if ts := c.targets(); !ts[0].Met || len(c.shortKinds()) != 0 {
+		t.Errorf("three steady blocks each: %+v", ts[0])
 	}
 }
