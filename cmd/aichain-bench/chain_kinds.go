@@ -146,13 +146,24 @@ type jobWindows struct{ commit, reveal, exec uint64 }
 // never waited out, so it follows span: on a host at a third of its usual
 // speed a send phase committed in 10 blocks while presigning alone took 42,
 // and 80 execution blocks (3 × 10 + 20 would have been 50) closed before the
-// results were signed.
-func (w jobWindows) fit(n, span int) jobWindows {
+// results were signed. It starts at each job's award, and the awards of the
+// run's jobs drain over drain blocks (max_queue_items_per_block a block) while
+// the submit phase waits for the last: with 20,000 jobs (--per-account 100)
+// the first awarded expired 80 blocks later, 20 before the last was awarded.
+func (w jobWindows) fit(n, span, drain int) jobWindows {
 	b, s := uint64(max(n, 0)), uint64(max(span, n, 0))
 	w.commit = max(w.commit, 6*b+20)
 	w.reveal = max(w.reveal, 3*b+20)
-	w.exec = max(w.exec, 3*s+20)
+	w.exec = max(w.exec, uint64(max(drain, 0))+3*s+20)
 	return w
+}
+
+// awardBlocks is how many blocks the awards of jobs take, perBlock a block.
+func awardBlocks(jobs int, perBlock uint32) int {
+	if perBlock == 0 {
+		return 0
+	}
+	return (jobs + int(perBlock) - 1) / int(perBlock)
 }
 
 // within caps w at the chain's longest windows.

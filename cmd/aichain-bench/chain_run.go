@@ -142,14 +142,16 @@ func (r *chainRun) run(ctx context.Context) (*chainResult, error) {
 }
 
 // fitWindows widens the jobs' windows to the pace of the first send phase
-// (committed in n blocks, the chain making span over all of it), within the
-// chain's max_commit_blocks and the like.
+// (committed in n blocks, the chain making span over all of it) and to the
+// blocks the awards of the run's jobs take, within the chain's
+// max_commit_blocks and the like.
 func (r *chainRun) fitWindows(ctx context.Context, n, span int) error {
 	res, err := computetypes.NewQueryClient(r.alice.Conn).Params(ctx, &computetypes.QueryParamsRequest{})
 	if err != nil {
 		return fmt.Errorf("compute params: %w", err)
 	}
-	r.o.windows = r.o.windows.fit(n, span).within(res.Params)
+	drain := awardBlocks(r.o.accounts*r.o.perAccount, res.Params.MaxQueueItemsPerBlock)
+	r.o.windows = r.o.windows.fit(n, span, drain).within(res.Params)
 	fmt.Printf("job windows: commit %d, reveal %d, exec %d blocks\n", r.o.windows.commit, r.o.windows.reveal, r.o.windows.exec)
 	return nil
 }

@@ -252,21 +252,31 @@ func TestTraceWithoutProfileRefused(t *testing.T) {
 // blocks and span over 50.
 func TestWindowsFitThePace(t *testing.T) {
 	w := jobWindows{commit: 60, reveal: 40, exec: 80}
-	if got := w.fit(6, 18); got != w {
-		t.Fatalf("fit(6, 18) = %+v, want the flags' %+v", got, w)
+	if got := w.fit(6, 18, 0); got != w {
+		t.Fatalf("fit(6, 18, 0) = %+v, want the flags' %+v", got, w)
 	}
-	if got, want := w.fit(15, 20), (jobWindows{commit: 110, reveal: 65, exec: 80}); got != want {
-		t.Fatalf("fit(15, 20) = %+v, want %+v", got, want)
+	if got, want := w.fit(15, 20, 0), (jobWindows{commit: 110, reveal: 65, exec: 80}); got != want {
+		t.Fatalf("fit(15, 20, 0) = %+v, want %+v", got, want)
 	}
-	if got, want := w.fit(10, 56), (jobWindows{commit: 80, reveal: 50, exec: 188}); got != want {
-		t.Fatalf("fit(10, 56) = %+v, want %+v", got, want)
+	if got, want := w.fit(10, 56, 0), (jobWindows{commit: 80, reveal: 50, exec: 188}); got != want {
+		t.Fatalf("fit(10, 56, 0) = %+v, want %+v", got, want)
 	}
-	if got, want := w.fit(15, 0), (jobWindows{commit: 110, reveal: 65, exec: 80}); got != want {
-		t.Fatalf("fit(15, 0) (a span below the phase's own blocks counts as those) = %+v, want %+v", got, want)
+	if got, want := w.fit(15, 0, 0), (jobWindows{commit: 110, reveal: 65, exec: 80}); got != want {
+		t.Fatalf("fit(15, 0, 0) (a span below the phase's own blocks counts as those) = %+v, want %+v", got, want)
 	}
 	p := computetypes.Params{MaxCommitBlocks: 100, MaxRevealBlocks: 100, MaxExecBlocks: 1000}
-	if got, want := w.fit(15, 20).within(p), (jobWindows{commit: 100, reveal: 65, exec: 80}); got != want {
-		t.Fatalf("fit(15, 20) within the localnet's maxima = %+v, want %+v", got, want)
+	if got, want := w.fit(15, 20, 0).within(p), (jobWindows{commit: 100, reveal: 65, exec: 80}); got != want {
+		t.Fatalf("fit(15, 20, 0) within the localnet's maxima = %+v, want %+v", got, want)
+	}
+	// 2026-12-03, --per-account 100: 20,000 jobs awarded 200 a block over
+	// 100 blocks, a send phase spanning 18; 80 execution blocks expired the
+	// first awarded before the last was.
+	drain := awardBlocks(20_000, 200)
+	if drain != 100 || awardBlocks(10_001, 200) != 51 || awardBlocks(5, 0) != 0 {
+		t.Fatalf("award blocks: %d, %d, %d", drain, awardBlocks(10_001, 200), awardBlocks(5, 0))
+	}
+	if got, want := w.fit(8, 18, drain), (jobWindows{commit: 68, reveal: 44, exec: 174}); got != want {
+		t.Fatalf("fit(8, 18, %d) = %+v, want %+v", drain, got, want)
 	}
 }
 
