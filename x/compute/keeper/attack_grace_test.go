@@ -27,6 +27,20 @@ func (s *suite) graceOver(id uint64) {
 	s.inv()
 }
 
+// gracedJob is the assurance suite with verdict_grace_blocks grace and a
+// verification window (20 blocks) that outlasts it, and a FULL job of req
+// (acc 0) won by prov (acc 1), VERIFYING.
+func gracedJob(t *testing.T, grace uint64) (s *suite, ops []sdk.AccAddress, req, prov sdk.AccAddress, id uint64) {
+	t.Helper()
+	s, ops = assuranceSuite(t)
+	p := s.params()
+	p.VerdictGraceBlocks, p.VerificationBlocks = grace, 20
+	s.setParams(p)
+	req, prov = s.acc(0), s.acc(1)
+	s.register(prov, verifyBond)
+	return s, ops, req, prov, s.assuredJob(req, prov, types.Assurance{Full: true})
+}
+
 // TestAttackProposerLeavesAValidatorOutOfTheQuorumBlock: validator 1 (7 of
 // 30) proposes the block in which the job's verdicts reach their quorum and
 // leaves validator 4's (9) out: 21 of 30 is a valid injection. Decided in
@@ -47,13 +61,7 @@ func TestAttackProposerLeavesAValidatorOutOfTheQuorumBlock(t *testing.T) {
 		{"with the grace", 3, []int64{93, 93, 93, 120}, 1},
 		{"without it (verdict_grace_blocks 0)", 0, []int64{93, 93, 93, 0}, 121},
 	} {
-		s, ops := assuranceSuite(t)
-		p := s.params()
-		p.VerdictGraceBlocks, p.VerificationBlocks = c.grace, 20 // the window outlasts the grace
-		s.setParams(p)
-		req, prov := s.acc(0), s.acc(1)
-		s.register(prov, verifyBond)
-		id := s.assuredJob(req, prov, types.Assurance{Full: true})
+		s, ops, req, prov, id := gracedJob(t, c.grace)
 		l := s.ledger(append([]sdk.AccAddress{req, prov}, ops...)...)
 
 		s.verdicts(id, types.Verdict_VERDICT_VALID, 1, 7, 7, 7) // the quorum block, validator 4 left out
@@ -97,13 +105,7 @@ func (l ledger) wantFullSettled(what string, req, prov sdk.AccAddress, ops []sdk
 // decided it; the UNAVAILABLE voters are paid their shares, the INVALID ones
 // nothing.
 func TestGraceChangesWhoIsPaidNotTheOutcome(t *testing.T) {
-	s, ops := assuranceSuite(t)
-	p := s.params()
-	p.VerificationBlocks = 20 // the window outlasts the grace
-	s.setParams(p)
-	req, prov := s.acc(0), s.acc(1)
-	s.register(prov, verifyBond)
-	id := s.assuredJob(req, prov, types.Assurance{Full: true})
+	s, ops, _, _, id := gracedJob(t, types.DefaultVerdictGraceBlocks)
 	l := s.ledger(ops...)
 	s.verdicts(id, types.Verdict_VERDICT_UNAVAILABLE, 1, 6, 5)
 	s.wantState(id, types.JobState_JOB_STATE_VERIFYING, types.CloseReason_CLOSE_REASON_UNSPECIFIED)
@@ -127,13 +129,7 @@ func TestGraceChangesWhoIsPaidNotTheOutcome(t *testing.T) {
 // 40/3) into an inconclusive end; the quorum's outcome stands: fraud, the
 // VALID voters paid nothing.
 func TestAttackPowerJoinsDuringTheGrace(t *testing.T) {
-	s, ops := assuranceSuite(t)
-	p := s.params()
-	p.VerificationBlocks = 20
-	s.setParams(p)
-	req, prov := s.acc(0), s.acc(1)
-	s.register(prov, verifyBond)
-	id := s.assuredJob(req, prov, types.Assurance{Full: true})
+	s, ops, _, _, id := gracedJob(t, types.DefaultVerdictGraceBlocks)
 	l := s.ledger(ops...)
 	s.verdicts(id, types.Verdict_VERDICT_INVALID, 1, 6, 5)
 	s.next(1)
@@ -184,13 +180,7 @@ func TestMigrate7to8(t *testing.T) {
 // imported as it was; a genesis with a negative quorum power, or one on a
 // job not VERIFYING, is refused.
 func TestGenesisKeepsTheGrace(t *testing.T) {
-	s, _ := assuranceSuite(t)
-	p := s.params()
-	p.VerificationBlocks = 20
-	s.setParams(p)
-	req, prov := s.acc(0), s.acc(1)
-	s.register(prov, verifyBond)
-	id := s.assuredJob(req, prov, types.Assurance{Full: true})
+	s, _, _, _, id := gracedJob(t, types.DefaultVerdictGraceBlocks)
 	s.verdicts(id, types.Verdict_VERDICT_VALID, 1, 10, 10)
 	end := s.job(id).VerificationEnd
 	gs, fresh := s.exportImport()
