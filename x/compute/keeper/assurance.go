@@ -93,17 +93,9 @@ func (k Keeper) awaitGrace(ctx context.Context, c underCheck, totalPower int64) 
 	if err := k.Tallies.Set(ctx, c.job.Id, c.tally); err != nil {
 		return err
 	}
-	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	job := c.job
-	if end := sdkCtx.BlockHeight() + int64(params.VerdictGraceBlocks); end < job.VerificationEnd {
-		if err := k.VerificationEndQueue.Remove(ctx, pair(job.VerificationEnd, job.Id)); err != nil {
-			return err
-		}
-		job.VerificationEnd = end
-		if err := k.saveJob(ctx, job.State, job); err != nil {
-			return err
-		}
-		if err := k.VerificationEndQueue.Set(ctx, pair(job.VerificationEnd, job.Id)); err != nil {
+	if end := sdk.UnwrapSDKContext(ctx).BlockHeight() + int64(params.VerdictGraceBlocks); end < job.VerificationEnd {
+		if job, err = k.moveVerificationEnd(ctx, job, end); err != nil {
 			return err
 		}
 	}

@@ -60,19 +60,26 @@ func (k Keeper) extendVerification(ctx context.Context, job types.Job) error {
 	if err != nil {
 		return err
 	}
-	if err := k.VerificationEndQueue.Remove(ctx, pair(job.VerificationEnd, job.Id)); err != nil {
-		return err
-	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	job.VerificationExtended = true
-	job.VerificationEnd = sdkCtx.BlockHeight() + int64(params.VerificationBlocks)
-	if err := k.saveJob(ctx, job.State, job); err != nil {
-		return err
-	}
-	if err := k.VerificationEndQueue.Set(ctx, pair(job.VerificationEnd, job.Id)); err != nil {
+	if job, err = k.moveVerificationEnd(ctx, job, sdkCtx.BlockHeight()+int64(params.VerificationBlocks)); err != nil {
 		return err
 	}
 	return modkit.EmitTypedEvent(sdkCtx, &types.EventVerificationExtended{JobId: job.Id, VerificationEnd: job.VerificationEnd})
+}
+
+// moveVerificationEnd gives a job under check the verification_end end: its
+// queue entry moved with it, the job saved (with any other change the caller
+// made to it). It returns the job as saved.
+func (k Keeper) moveVerificationEnd(ctx context.Context, job types.Job, end int64) (types.Job, error) {
+	if err := k.VerificationEndQueue.Remove(ctx, pair(job.VerificationEnd, job.Id)); err != nil {
+		return job, err
+	}
+	job.VerificationEnd = end
+	if err := k.saveJob(ctx, job.State, job); err != nil {
+		return job, err
+	}
+	return job, k.VerificationEndQueue.Set(ctx, pair(job.VerificationEnd, job.Id))
 }
 
 // releaseCollateral ends a job's obligation on its winner and unlocks the

@@ -98,16 +98,15 @@ type underCheck struct {
 // the job under check for a later verdict or its deadline, its tally kept).
 func (k Keeper) decide(ctx context.Context, totalPower int64, c underCheck) {
 	var finalize func(context.Context, Keeper) error
-	if c.job.State == types.JobState_JOB_STATE_ABORTING {
+	switch {
+	case c.job.State == types.JobState_JOB_STATE_ABORTING:
 		finalize = abortOutcome(c.job, c.tally, totalPower)
-	} else {
+	case c.tally.QuorumTotalPower > 0:
+		return // reached its quorum earlier: decided at its verification_end
+	case hasGrace(c.job) && quorumOutcome(c.tally, totalPower) != types.Verdict_VERDICT_UNSPECIFIED:
+		finalize = func(ctx context.Context, k Keeper) error { return k.awaitGrace(ctx, c, totalPower) }
+	default:
 		finalize = verificationOutcome(c.job, c.tally, totalPower)
-		if finalize != nil && c.tally.QuorumTotalPower > 0 {
-			return // reached its quorum earlier: decided at its verification_end
-		}
-		if finalize != nil && hasGrace(c.job) {
-			finalize = func(ctx context.Context, k Keeper) error { return k.awaitGrace(ctx, c, totalPower) }
-		}
 	}
 	if finalize == nil {
 		return
