@@ -1,7 +1,11 @@
 package keeper_test
 
 import (
+	"errors"
+	"strings"
 	"testing"
+
+	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -105,5 +109,32 @@ func TestGenesisValidate(t *testing.T) {
 	bad.Locks = []types.Lock{{Id: 5, Owner: "x"}}
 	if err := bad.Validate(); err == nil {
 		t.Fatal("lock id beyond next_lock_id accepted")
+	}
+	// A lock the keeper could have written passes; each change below could
+	// not have been written and is refused.
+	owner := sdk.AccAddress(make([]byte, 20)).String()
+	good := func() *types.GenesisState {
+		gs := types.DefaultGenesis()
+		gs.NextLockId = 2
+		gs.Locks = []types.Lock{{
+			Id: 1, Owner: owner, Amount: uaic(1_000_000), Duration: week,
+			Multiplier: math.LegacyOneDec(), Weight: math.NewInt(1_000_000),
+		}}
+		return gs
+	}
+	if err := good().Validate(); err != nil {
+		t.Fatalf("a valid lock refused: %v", err)
+	}
+	for name, change := range map[string]func(l *types.Lock){
+		"another denom":        func(l *types.Lock) { l.Amount = sdk.NewInt64Coin("ufoo", 1_000_000) },
+		"multiplier above max": func(l *types.Lock) { l.Multiplier = math.LegacyNewDec(11); l.Weight = math.NewInt(11_000_000) },
+		"negative paid index":  func(l *types.Lock) { l.RewardIndexPaid = sdk.DecCoins{{Denom: "uaic", Amount: math.LegacyNewDec(-1)}} },
+		"owner in upper case":  func(l *types.Lock) { l.Owner = strings.ToUpper(l.Owner) },
+	} {
+		gs := good()
+		change(&gs.Locks[0])
+		if err := gs.Validate(); !errors.Is(err, types.ErrInvalidGenesis) {
+			t.Errorf("%s: %v, want ErrInvalidGenesis", name, err)
+		}
 	}
 }

@@ -191,6 +191,13 @@ func (k Keeper) UpdateParams(ctx context.Context, authority string, params types
 			return errorsmod.Wrapf(types.ErrInvalidParams, "lock_denom cannot change while %d locks exist", totals.LockCount)
 		}
 	}
+	// What reached the pool while the current denoms were rewarded goes to the
+	// weight of the moment first: x/gov's EndBlocker runs before this
+	// module's, so a fee paid in the block that delists its denom would
+	// otherwise never be distributed (TestAttackDelistingStrandsSameBlockFees).
+	if _, _, err := k.syncRewards(ctx, current.RewardedDenoms()); err != nil {
+		return err
+	}
 	// A denom newly rewarded earns from now on: its backlog in the pool goes
 	// to the community pool (sendUnaccounted), not to the weight of the moment.
 	var added []string
