@@ -61,13 +61,74 @@ func (p FetchPolicy) withDefaults() FetchPolicy {
 	return p
 }
 
-// publicAddr reports whether ip is an address agents may reach by default.
+// publicAddr reports whether ip is an address agents may reach by default:
+// a public IPv4 address, or a global unicast IPv6 one (2000::/3) that is
+// not a translator's door into IPv4 (whose embedded address is judged
+// instead) or a range no public host uses. NAT64 (64:ff9b::/96) and 6to4
+// (2002::/16) carry an IPv4 address that a translator on the path reaches:
+// on an IPv6-only cloud subnet, 64:ff9b::a9fe:a9fe is the metadata service
+// at 169.254.169.254 (TestAttackEmbeddedPrivateIPv4IsNotPublic).
 func publicAddr(ip netip.Addr) bool {
 	ip = ip.Unmap()
-	return ip.IsValid() && !ip.IsLoopback() && !ip.IsPrivate() && !ip.IsLinkLocalUnicast() &&
-		!ip.IsLinkLocalMulticast() && !ip.IsInterfaceLocalMulticast() && !ip.IsMulticast() && !ip.IsUnspecified() &&
-		!netip.MustParsePrefix("100.64.0.0/10").Contains(ip) // carrier-grade NAT
+	if !ip.IsValid() {
+		return false
+	}
+	if ip.Is6() {
+		b := ip.As16()
+		switch {
+		case nat64.Contains(ip):
+			return publicAddr(netip.AddrFrom4([4]byte(b[12:16])))
+		case sixToFour.Contains(ip):
+			return publicAddr(netip.AddrFrom4([4]byte(b[2:6])))
+		case !globalUnicast6.Contains(ip):
+			return false
+		}
+		for _, p := range notPublic6 {
+			if p.Contains(ip) {
+				return false
+			}
+		}
+		return true
+	}
+	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsMulticast() || ip.IsUnspecified() {
+		return false
+	}
+	for _, p := range notPublic4 {
+		if p.Contains(ip) {
+			return false
+		}
+	}
+	return true
 }
+
+var (
+	nat64          = netip.MustParsePrefix("64:ff9b::/96")
+	sixToFour      = netip.MustParsePrefix("2002::/16")
+	globalUnicast6 = netip.MustParsePrefix("2000::/3")
+	// Global unicast ranges no public host answers at: Teredo (its IPv4
+	// server and client are inside), ORCHIDv2, documentation.
+	notPublic6 = []netip.Prefix{
+		netip.MustParsePrefix("2001::/32"),
+		netip.MustParsePrefix("2001:20::/28"),
+		netip.MustParsePrefix("2001:db8::/32"),
+		netip.MustParsePrefix("3fff::/20"),
+	}
+	// IPv4 ranges besides loopback, private, link-local and multicast that
+	// are not public hosts: "this network", carrier-grade NAT, IETF
+	// protocol assignments, documentation, benchmarking, reserved and
+	// broadcast.
+	notPublic4 = []netip.Prefix{
+		netip.MustParsePrefix("0.0.0.0/8"),
+		netip.MustParsePrefix("100.64.0.0/10"),
+		netip.MustParsePrefix("192.0.0.0/24"),
+		netip.MustParsePrefix("192.0.2.0/24"),
+		netip.MustParsePrefix("198.18.0.0/15"),
+		netip.MustParsePrefix("198.51.100.0/24"),
+		netip.MustParsePrefix("203.0.113.0/24"),
+		netip.MustParsePrefix("240.0.0.0/4"),
+	}
+)
 
 // HTTPClient returns a client that follows the policy: every connection's
 // resolved address is checked when it is dialled (so a name that resolves

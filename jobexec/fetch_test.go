@@ -25,9 +25,36 @@ func TestPublicAddr(t *testing.T) {
 		"8.8.8.8": true, "2001:4860:4860::8888": true,
 		"127.0.0.1": false, "::1": false, "10.1.2.3": false, "192.168.0.1": false, "172.16.5.5": false,
 		"169.254.169.254": false, "0.0.0.0": false, "100.64.0.1": false, "fe80::1": false, "::ffff:127.0.0.1": false,
+		"0.1.2.3": false, "192.0.0.8": false, "198.18.0.1": false, "240.0.0.1": false, "255.255.255.255": false,
+		"fc00::1": false, "::a00:1": false, "2001:db8::1": false,
+		// NAT64 and 6to4 of public addresses are public.
+		"64:ff9b::808:808": true, "2002:808:808::1": true,
 	} {
 		if got := publicAddr(netip.MustParseAddr(addr)); got != want {
 			t.Errorf("publicAddr(%s) = %v", addr, got)
+		}
+	}
+}
+
+// TestAttackEmbeddedPrivateIPv4IsNotPublic: IPv6 addresses that embed a
+// private or loopback IPv4 address reach it through a translator on the
+// path: NAT64 (64:ff9b::/96, RFC 6052, and the local-use 64:ff9b:1::/48;
+// an IPv6-only cloud subnet's NAT gateway translates them to IPv4 addresses
+// of its network), 6to4 (2002::/16) and Teredo (2001::/32). A model uri or a
+// provider endpoint whose name resolves to one of these reached the agent's
+// private network; they are judged by the IPv4 address they embed.
+func TestAttackEmbeddedPrivateIPv4IsNotPublic(t *testing.T) {
+	for _, addr := range []string{
+		"64:ff9b::a9fe:a9fe",                   // 169.254.169.254
+		"64:ff9b::a00:1",                       // 10.0.0.1
+		"64:ff9b::7f00:1",                      // 127.0.0.1
+		"64:ff9b:1::a00:1",                     // local-use NAT64 prefix
+		"2002:a00:1::1",                        // 6to4 of 10.0.0.1
+		"2002:a9fe:a9fe::1",                    // 6to4 of 169.254.169.254
+		"2001:0:4136:e378:8000:63bf:f5ff:fffe", // Teredo of 10.0.0.1
+	} {
+		if publicAddr(netip.MustParseAddr(addr)) {
+			t.Errorf("publicAddr(%s) = true: it embeds a non-public IPv4 address", addr)
 		}
 	}
 }
@@ -174,13 +201,30 @@ func TestCachedWeightsAndMirror(t *testing.T) {
 	if _, err := prov.Model(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := prov.CachedWeights(strings.ToUpper(sha)); err != nil || !bytes.Equal(got, file) {
-		t.Fatalf("cached weights: %d bytes, %v", len(got), err)
+	for i := 0; i < 2; i++ { // hashed the first time, remembered the second
+		f, err := prov.OpenCachedWeights(strings.ToUpper(sha))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(f)
+		_ = f.Close()
+		if err != nil || !bytes.Equal(got, file) {
+			t.Fatalf("cached weights: %d bytes, %v", len(got), err)
+		}
 	}
 	for _, bad := range []string{"../" + sha[3:], strings.Repeat("z", 64), sha[:62]} {
-		if _, err := prov.CachedWeights(bad); !errors.Is(err, os.ErrNotExist) {
-			t.Fatalf("CachedWeights(%q): %v", bad, err)
+		if _, err := prov.OpenCachedWeights(bad); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("OpenCachedWeights(%q): %v", bad, err)
 		}
+	}
+	// A cached file changed on disk (another size or time) is hashed again
+	// and, no longer matching its name, not served.
+	path := filepath.Join(prov.cfg.CacheDir, "models", sha+".safetensors")
+	if err := os.WriteFile(path, append(file, 0), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := prov.OpenCachedWeights(sha); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("changed weights file: %v, want os.ErrNotExist", err)
 	}
 
 	up = false // the model's owner takes the weights down

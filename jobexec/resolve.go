@@ -2,7 +2,6 @@ package jobexec
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -65,8 +63,9 @@ type ChainResolver struct {
 	mu        sync.Mutex
 	models    map[uint64]cachedWeights[*workload.Model]
 	gptModels map[uint64]cachedWeights[*workload.GPTModel]
-	datasets  map[uint64]*DatasetFile
+	datasets  datasetCache
 	failed    failures
+	checked   checkedFiles // cache files hashed, served as they are
 }
 
 var _ Resolver = (*ChainResolver)(nil)
@@ -78,7 +77,7 @@ func NewChainResolver(cfg ResolverConfig) *ChainResolver {
 		cfg.HTTP = cfg.Fetch.HTTPClient()
 	}
 	return &ChainResolver{cfg: cfg, models: map[uint64]cachedWeights[*workload.Model]{}, gptModels: map[uint64]cachedWeights[*workload.GPTModel]{},
-		datasets: map[uint64]*DatasetFile{}, failed: failures{ttl: cfg.Fetch.FailureTTL}}
+		failed: failures{ttl: cfg.Fetch.FailureTTL}}
 }
 
 // Model returns the checked weights of an on-chain mlp model.
@@ -150,17 +149,6 @@ func WithWeightsMirror(ctx context.Context, m WeightsMirror) context.Context {
 // mirror in the context served.
 var ErrWeightsUnavailable = errors.New("model weights unavailable from their uri and from the mirror")
 
-// CachedWeights returns a model's weights file from the disk cache, checked
-// against its sha256 (os.ErrNotExist when it is not there): what a provider
-// serves the validators as their mirror.
-func (r *ChainResolver) CachedWeights(sha string) ([]byte, error) {
-	sha = strings.ToLower(sha)
-	if _, err := hex.DecodeString(sha); err != nil || len(sha) != 64 {
-		return nil, os.ErrNotExist // not a sha256: never a path
-	}
-	return r.cached("models", sha+".safetensors", sha)
-}
-
 // DatasetRecord reads a dataset's on-chain record as of a version (0: the
 // current one): the version's shape, chunking, content_root, sha256 and uri.
 func (r *ChainResolver) DatasetRecord(ctx context.Context, datasetID, version uint64) (datamarkettypes.Dataset, error) {
@@ -210,37 +198,6 @@ func (r *ChainResolver) Dataset(ctx context.Context, datasetID, version uint64) 
 		return nil, fmt.Errorf("%w: dataset %d is %s, not npy-f32", ErrUnsupported, datasetID, f.Format)
 	}
 	return f.Matrix, nil
-}
-
-// DatasetFile returns a version of the dataset (0: current) checked against its
-// on-chain sha256, shape and content_root, with its chunks and tree.
-func (r *ChainResolver) DatasetFile(ctx context.Context, datasetID, version uint64) (*DatasetFile, error) {
-	rec, err := r.DatasetRecord(ctx, datasetID, version)
-	if err != nil {
-		return nil, err
-	}
-	sha := strings.ToLower(rec.Sha256)
-	r.mu.Lock()
-	f, ok := r.datasets[datasetID]
-	r.mu.Unlock()
-	if ok && f.Record.Sha256 == rec.Sha256 && f.Record.Version == rec.Version {
-		return f, nil
-	}
-	data, err := r.cached("datasets", sha+".npy", sha)
-	if err != nil {
-		if data, err = r.download(ctx, rec); err != nil {
-			return nil, err
-		}
-	}
-	f, err = CheckDataset(rec, data, r.cfg.Limits)
-	if err != nil {
-		return nil, err
-	}
-	r.store("datasets", sha+".npy", data)
-	r.mu.Lock()
-	r.datasets[datasetID] = f
-	r.mu.Unlock()
-	return f, nil
 }
 
 // download fetches a dataset version from its dataset server with a signed

@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -61,10 +62,10 @@ type Config struct {
 	// MLP supplies the models and datasets of the kinds that need them
 	// (mlp-f32; nil: the agent runs only kinds that need neither).
 	MLP MLPResolver
-	// Weights returns a model's weights file by its sha256 from the agent's
-	// cache (jobexec.ChainResolver.CachedWeights), served to validators
-	// whose fetch from the model's uri failed. Nil: none served.
-	Weights func(sha string) ([]byte, error)
+	// Weights opens a model's weights file by its sha256 in the agent's
+	// cache (jobexec.ChainResolver.OpenCachedWeights), streamed to
+	// validators whose fetch from the model's uri failed. Nil: none served.
+	Weights func(sha string) (*os.File, error)
 	// Workers execute jobs at once (default 2).
 	Workers int
 	// Fetchers fetch won jobs' models and datasets at once, ahead of the
@@ -145,7 +146,8 @@ type Agent struct {
 	cap     *capacity
 	sizing  sizer // jobs sized for a bid off the pipeline goroutine
 
-	withheldSince sync.Map // job id → time of its first chunk request (Fault.WithholdFor)
+	withheldSince sync.Map  // job id → time of its first chunk request (Fault.WithholdFor)
+	weights       transfers // weights streamed to validators at once
 
 	mu      sync.Mutex
 	recs    map[uint64]*Record

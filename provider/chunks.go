@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -19,10 +20,13 @@ import (
 type ChunkStore struct {
 	dir string
 
-	mu    sync.Mutex
-	trees map[uint64]*merkle.Tree
-	order []uint64
-	max   int
+	mu       sync.Mutex
+	trees    map[uint64]*merkle.Tree
+	order    []uint64
+	max      int
+	building map[uint64]*treeBuild
+
+	buildSlots chan struct{} // rebuilds under way (maxTreeBuilds)
 }
 
 // NewChunkStore stores under dir, keeping at most maxTrees trees in memory.
@@ -30,7 +34,8 @@ func NewChunkStore(dir string, maxTrees int) *ChunkStore {
 	if maxTrees < 1 {
 		maxTrees = 256
 	}
-	return &ChunkStore{dir: filepath.Join(dir, "jobs"), trees: map[uint64]*merkle.Tree{}, max: maxTrees}
+	return &ChunkStore{dir: filepath.Join(dir, "jobs"), trees: map[uint64]*merkle.Tree{}, max: maxTrees,
+		buildSlots: make(chan struct{}, maxTreeBuilds)}
 }
 
 func (s *ChunkStore) path(id uint64) string {
@@ -101,28 +106,74 @@ func (s *ChunkStore) Chunk(id uint64, i, count, size uint64) ([]byte, error) {
 	return buf[:n], nil
 }
 
+// treeBuild is a tree being rebuilt from its file; requests that miss the
+// memory while it runs wait for it.
+type treeBuild struct {
+	done chan struct{}
+	tree *merkle.Tree
+	err  error
+}
+
+// maxTreeBuilds is how many trees are rebuilt from their files at once.
+const maxTreeBuilds = 2
+
 // Tree returns a job's tree, rebuilt from its file if it is not in memory.
+// Concurrent requests that miss share one rebuild, and at most
+// maxTreeBuilds run at once: a burst of the requester's or validators'
+// chunk requests after a restart reads each job's file once
+// (TestAttackConcurrentMissesRebuildTheTreeOnce).
 func (s *ChunkStore) Tree(id, count, size uint64) (*merkle.Tree, error) {
 	s.mu.Lock()
-	t, ok := s.trees[id]
-	s.mu.Unlock()
-	if ok {
+	if t, ok := s.trees[id]; ok {
+		s.mu.Unlock()
 		return t, nil
 	}
-	leaves := make([]merkle.Hash, count)
-	for i := range leaves {
-		c, err := s.Chunk(id, uint64(i), count, size)
-		if err != nil {
-			return nil, err
-		}
-		leaves[i] = merkle.LeafHash(uint64(i), c)
+	if b, ok := s.building[id]; ok {
+		s.mu.Unlock()
+		<-b.done
+		return b.tree, b.err
 	}
-	t, err := merkle.FromLeafHashes(leaves)
+	b := &treeBuild{done: make(chan struct{})}
+	if s.building == nil {
+		s.building = map[uint64]*treeBuild{}
+	}
+	s.building[id] = b
+	s.mu.Unlock()
+
+	s.buildSlots <- struct{}{}
+	b.tree, b.err = s.rebuild(id, count, size)
+	<-s.buildSlots
+	if b.err == nil {
+		s.keep(id, b.tree)
+	}
+	s.mu.Lock()
+	delete(s.building, id)
+	s.mu.Unlock()
+	close(b.done)
+	return b.tree, b.err
+}
+
+// rebuild hashes a job's file, read once from start to end, into its tree.
+func (s *ChunkStore) rebuild(id, count, size uint64) (*merkle.Tree, error) {
+	if count == 0 || size == 0 {
+		return nil, fmt.Errorf("%w: job %d has no chunks", ErrNoChunk, id)
+	}
+	f, err := os.Open(s.path(id))
 	if err != nil {
 		return nil, err
 	}
-	s.keep(id, t)
-	return t, nil
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<20)
+	leaves := make([]merkle.Hash, count)
+	buf := make([]byte, size)
+	for i := range leaves {
+		n, err := io.ReadFull(r, buf)
+		if err != nil && !(errors.Is(err, io.ErrUnexpectedEOF) && uint64(i) == count-1 && n > 0) {
+			return nil, fmt.Errorf("job %d chunk %d: %w", id, i, err)
+		}
+		leaves[i] = merkle.LeafHash(uint64(i), buf[:n])
+	}
+	return merkle.FromLeafHashes(leaves)
 }
 
 // Remove deletes a job's chunks.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -151,13 +152,17 @@ func TestAttackUnauthorisedFetchOfChunks(t *testing.T) {
 func TestWeightsGoToValidatorsOnly(t *testing.T) {
 	file := []byte("weights of a model the agent ran")
 	sha := workload.SHA256Hex(file)
+	path := filepath.Join(t.TempDir(), sha)
+	if err := os.WriteFile(path, file, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	var reads []string
-	cfg := Config{Weights: func(s string) ([]byte, error) {
+	cfg := Config{Weights: func(s string) (*os.File, error) {
 		reads = append(reads, s)
 		if s != sha {
 			return nil, os.ErrNotExist
 		}
-		return file, nil
+		return os.Open(path)
 	}}
 	s := newServed(t, 9, gemmChunks(), cfg, Record{})
 	if status, body := s.get(t, s.validator, s.url, "/v1/models/"+sha); status != http.StatusOK || !bytes.Equal(body, file) {

@@ -4,7 +4,49 @@ import (
 	"encoding/hex"
 	"net/http"
 	"strconv"
+	"sync"
 )
+
+// Bounds on the weights the agent streams to validators at once: a weights
+// file is up to MaxWeightsBytes, and a transfer holds a file handle and a
+// connection for as long as the validator takes to read it (up to the
+// server's write timeout).
+const (
+	maxWeightsTransfers          = 8
+	maxWeightsTransfersPerSigner = 2
+)
+
+// transfers counts the weights transfers in progress, in all and per signer.
+type transfers struct {
+	mu       sync.Mutex
+	all      int
+	bySigner map[string]int
+}
+
+// start takes a transfer for signer, or reports that the agent is at one of
+// its bounds.
+func (t *transfers) start(signer string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.all >= maxWeightsTransfers || t.bySigner[signer] >= maxWeightsTransfersPerSigner {
+		return false
+	}
+	if t.bySigner == nil {
+		t.bySigner = map[string]int{}
+	}
+	t.all++
+	t.bySigner[signer]++
+	return true
+}
+
+func (t *transfers) done(signer string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.all--
+	if t.bySigner[signer]--; t.bySigner[signer] <= 0 {
+		delete(t.bySigner, signer)
+	}
+}
 
 // serveWeights serves GET /v1/models/{sha256}: a model's weights file, from
 // the agent's cache, to bonded validators only. A verifier asks for them
@@ -12,19 +54,24 @@ import (
 // and so holds them, and a model taken down after the award (by a requester
 // that owns it, to leave the verification inconclusive and keep the result
 // unpaid) is then still verified. The weights are public (their uri is on
-// chain); the checks run in the order serveChunk's do, the disk last.
+// chain); the checks run in the order serveChunk's do, the disk last. The
+// file is streamed (ranges allowed), at most maxWeightsTransfers at once
+// and maxWeightsTransfersPerSigner for one validator; beyond, 503 and
+// Retry-After (TestAttackWeightsRequestsHoldWholeCopies).
 func (a *Agent) serveWeights(w http.ResponseWriter, r *http.Request) {
 	sha := r.PathValue("sha")
 	if b, err := hex.DecodeString(sha); err != nil || len(b) != 32 {
 		httpError(w, http.StatusBadRequest, "bad_request", "a model's weights are named by their sha256 in hex")
 		return
 	}
+	var validator string
 	if !a.admit(w, r, func(signer string, validators map[string]bool) bool {
 		if !validators[signer] {
 			a.metrics.Refused.WithLabelValues("no_access").Inc()
 			httpError(w, http.StatusForbidden, "no_access", "only bonded validators read model weights here (the model's uri serves everyone)")
 			return false
 		}
+		validator = signer
 		return true
 	}) {
 		return
@@ -33,13 +80,26 @@ func (a *Agent) serveWeights(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusNotFound, "not_found", "this provider keeps no model weights")
 		return
 	}
-	data, err := a.cfg.Weights(sha)
+	if !a.weights.start(validator) {
+		a.metrics.Refused.WithLabelValues("busy").Inc()
+		w.Header().Set("Retry-After", strconv.Itoa(5))
+		httpError(w, http.StatusServiceUnavailable, "busy", "this provider is sending as many weights as it sends at once; retry later")
+		return
+	}
+	defer a.weights.done(validator)
+	f, err := a.cfg.Weights(sha)
 	if err != nil {
 		httpError(w, http.StatusNotFound, "not_found", "this provider holds no weights with that sha256")
 		return
 	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		a.log.Error("stat weights", "sha256", sha, "err", err)
+		httpError(w, http.StatusInternalServerError, "internal", "cannot read the weights file")
+		return
+	}
 	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-	_, _ = w.Write(data)
+	http.ServeContent(w, r, "", st.ModTime(), f)
 	a.metrics.WeightsServed.Inc()
 }
