@@ -2,6 +2,7 @@ package keeper_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/aichain/aichain/x/compute/keeper"
@@ -116,4 +117,70 @@ func TestAttackGenesisJobAtNextID(t *testing.T) {
 	if j := good.job(second); j.MaxPrice.Amount.Int64() != 2_000 {
 		t.Fatalf("new job %+v", j)
 	}
+}
+
+// TestAttackGenesisWinnerSpelledInUpperCase: bech32 also accepts an address
+// written all in upper case, and the keeper compares and indexes addresses
+// as strings. A genesis whose assigned job names its winner (and the
+// winner's provider record) in upper case was imported: the winner's
+// MsgSubmitResult, canonical, was refused as not the winner's, and the job
+// timed out on it. Every stored address must be in the codec's spelling;
+// the canonical export imports and the winner submits.
+func TestAttackGenesisWinnerSpelledInUpperCase(t *testing.T) {
+	s := newSuite(t)
+	req, p1, p2 := s.acc(0), s.acc(1), s.acc(2)
+	s.register(p1, 1_000_000)
+	s.register(p2, 1_000_000)
+	id := s.runAuction(req, p1, p2, 3_000, 4_000, 10_000)
+	gs, err := s.k.ExportGenesis(s.ta.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upper := strings.ToUpper(p1.String())
+	for name, spoil := range map[string]func(g *types.GenesisState){
+		"winner": func(g *types.GenesisState) {
+			for i := range g.Jobs {
+				if g.Jobs[i].Winner == p1.String() {
+					g.Jobs[i].Winner = upper
+				}
+			}
+		},
+		"provider": func(g *types.GenesisState) {
+			for i := range g.Providers {
+				if g.Providers[i].Address == p1.String() {
+					g.Providers[i].Address = upper
+				}
+			}
+		},
+		"requester": func(g *types.GenesisState) { g.Jobs[0].Requester = strings.ToUpper(g.Jobs[0].Requester) },
+		"bid":       func(g *types.GenesisState) { g.Bids[0].Provider = strings.ToUpper(g.Bids[0].Provider) },
+		"commitment": func(g *types.GenesisState) {
+			g.BidCommits[0].Provider = strings.ToUpper(g.BidCommits[0].Provider)
+		},
+	} {
+		var bad types.GenesisState
+		if err := bad.Unmarshal(mustMarshal(t, gs)); err != nil {
+			t.Fatal(err)
+		}
+		spoil(&bad)
+		if err := bad.Validate(); !errors.Is(err, types.ErrInvalidAddress) {
+			t.Errorf("%s in upper case: %v, want ErrInvalidAddress", name, err)
+		}
+	}
+	fresh := newSuite(t)
+	if err := fresh.k.InitGenesis(fresh.ta.Ctx, gs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fresh.ms.SubmitResult(fresh.ta.Ctx, &types.MsgSubmitResult{Provider: p1.String(), JobId: id, OutputRoot: root32, ChunkCount: 4}); err != nil {
+		t.Fatalf("the winner's result after the import: %v", err)
+	}
+}
+
+func mustMarshal(t *testing.T, gs *types.GenesisState) []byte {
+	t.Helper()
+	bz, err := gs.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bz
 }

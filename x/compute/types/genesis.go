@@ -100,7 +100,7 @@ func (gs GenesisState) validatePruned() error {
 func (gs GenesisState) validateProviders() (map[string]bool, error) {
 	providers := make(map[string]bool, len(gs.Providers))
 	for _, p := range gs.Providers {
-		if err := ValidateAddress("provider", p.Address); err != nil {
+		if err := storedAddress("provider", p.Address); err != nil {
 			return nil, err
 		}
 		if providers[p.Address] {
@@ -134,8 +134,13 @@ func (gs GenesisState) validateJobs(providers map[string]bool) (map[uint64]Job, 
 		if j.State == JobState_JOB_STATE_UNSPECIFIED {
 			return nil, ErrInvalidGenesis.Wrapf("job %d has no state", j.Id)
 		}
-		if err := ValidateAddress("requester", j.Requester); err != nil {
+		if err := storedAddress("requester", j.Requester); err != nil {
 			return nil, err
+		}
+		if j.Winner != "" {
+			if err := storedAddress("winner", j.Winner); err != nil {
+				return nil, err
+			}
 		}
 		if err := j.Escrow.Validate(); err != nil {
 			return nil, ErrInvalidGenesis.Wrapf("job %d escrow: %v", j.Id, err)
@@ -163,6 +168,9 @@ func (gs GenesisState) validateBids(jobs map[uint64]Job, providers map[string]bo
 		if _, ok := jobs[c.JobId]; !ok {
 			return ErrInvalidGenesis.Wrapf("commitment for unknown job %d", c.JobId)
 		}
+		if err := storedAddress("commitment provider", c.Provider); err != nil {
+			return err
+		}
 		// Commitments stay as the job's bid history. Only while it holds (its
 		// job in auction, or a cancelled job's release pending, and the
 		// commitment not closed) does a commitment lock collateral, so that a
@@ -178,6 +186,9 @@ func (gs GenesisState) validateBids(jobs map[uint64]Job, providers map[string]bo
 	for _, b := range gs.Bids {
 		if _, ok := jobs[b.JobId]; !ok {
 			return ErrInvalidGenesis.Wrapf("bid for unknown job %d", b.JobId)
+		}
+		if err := storedAddress("bid provider", b.Provider); err != nil {
+			return err
 		}
 	}
 	return gs.validateSweeps(jobs)
@@ -242,6 +253,21 @@ func (gs GenesisState) validateTallies(jobs map[uint64]Job) error {
 				return ErrInvalidGenesis.Wrapf("job %d: voter %X twice", t.JobId, t.Voters[i])
 			}
 		}
+	}
+	return nil
+}
+
+// storedAddress checks an address as the keeper stores it: valid, and in
+// the one spelling the address codec writes (bech32 also accepts an
+// all-upper-case string). The keeper compares and indexes addresses as
+// strings; a winner imported in upper case could never submit its result
+// and would be slashed for the timeout.
+func storedAddress(field, addr string) error {
+	if err := ValidateAddress(field, addr); err != nil {
+		return err
+	}
+	if acc := sdk.MustAccAddressFromBech32(addr); acc.String() != addr {
+		return ErrInvalidAddress.Wrapf("%s %q is not in canonical form %s", field, addr, acc)
 	}
 	return nil
 }

@@ -1,6 +1,8 @@
 package keeper
 
 import (
+	"math"
+
 	"context"
 	"errors"
 
@@ -123,6 +125,12 @@ func (k Keeper) UpdateDataset(ctx context.Context, owner sdk.AccAddress, msg *ty
 	}
 	if err := k.checkContent(ctx, d.Id, msg.ContentRoot, msg.Sha256); err != nil {
 		return 0, err
+	}
+	if d.Version == math.MaxUint64 {
+		// Only an imported genesis gets here; a wrapped version 0 would
+		// cover every licence and lose the paid ones
+		// (TestAttackGenesisVersionWrapsToUnpaidAccess).
+		return 0, errorsmod.Wrapf(types.ErrIDsExhausted, "dataset %d has no version after %d", d.Id, d.Version)
 	}
 	height := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	d.Version++

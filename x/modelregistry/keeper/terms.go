@@ -77,7 +77,7 @@ func (k Keeper) PayModelFee(ctx context.Context, modelID uint64, fromModule stri
 		}
 		m.Usage.Jobs = satAdd(m.Usage.Jobs, 1)
 		m.Usage.Rows = satAdd(m.Usage.Rows, rows)
-		m.Usage.Revenue = m.Usage.Revenue.Add(fee...)
+		m.Usage.Revenue = m.Usage.AddRevenue(fee)
 		if err := k.Models.Set(ctx, m.Id, m); err != nil {
 			return errorsmod.Wrapf(err, "record usage of model %d", m.Id)
 		}

@@ -1,6 +1,7 @@
 package types
 
 import (
+	"math/big"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -144,8 +145,30 @@ func (m Model) Validate() error {
 	if err := m.Usage.Revenue.Validate(); err != nil {
 		return errorsmod.Wrapf(ErrInvalidModel, "model %d: usage revenue: %v", m.Id, err)
 	}
+	if err := common.CheckAmountBits("usage revenue", m.Usage.Revenue...); err != nil {
+		return errorsmod.Wrapf(ErrInvalidModel, "model %d: %v", m.Id, err)
+	}
 	return nil
 }
+
+// AddRevenue adds fee to a model's revenue total, each denom saturating at
+// 2^MaxAmountBits − 1 (a total, not a balance: it never decides a payment).
+// Every fee is below 2^MaxAmountBits, so the sum never reaches the 256 bits
+// past which math.Int panics (TestAttackGenesisRevenueOverflowPanicsSettlement).
+func (u Usage) AddRevenue(fee sdk.Coins) sdk.Coins {
+	out := u.Revenue
+	for _, c := range fee {
+		sum := out.AmountOf(c.Denom).Add(c.Amount)
+		if sum.BigInt().BitLen() > common.MaxAmountBits {
+			sum = maxRevenue
+		}
+		out = out.Add(sdk.NewCoin(c.Denom, sum.Sub(out.AmountOf(c.Denom))))
+	}
+	return out
+}
+
+// maxRevenue is the largest amount a revenue total holds.
+var maxRevenue = math.NewIntFromBigInt(new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), common.MaxAmountBits), big.NewInt(1)))
 
 // canonicalAddress checks an address stored in state: valid, and in the one
 // spelling (lower-case bech32) under which it is indexed and compared.
