@@ -130,7 +130,7 @@ func (a *Agent) decide(ctx context.Context, job computetypes.Job, budget *sdk.Co
 	// The lock from the bond; a job in another denom also takes its price
 	// collateral from the account (a commit the chain refuses for want of it
 	// is skipped, see commit).
-	collateral, _ := a.params.BidCollateral(job.MaxPrice)
+	collateral, _ := a.params.BidCollateral(job)
 	if budget.Denom != collateral.Denom || budget.IsLT(collateral) {
 		return nil, "bond"
 	}

@@ -26,7 +26,7 @@ const bigDatasetFee = 60_000
 // 60,000 with 1,000 back. Now a job whose dataset fee its winner's timeout
 // could not compensate is refused (ErrDatasetFeeUncovered, nothing moved);
 // at a max_price that covers it the attack costs the owner more than the
-// fee, and the requester loses only its creation fee, as on any timeout.
+// fee, and the requester ends even (its creation fee compensated too).
 func TestAttackDatasetOwnerWinsAndTimesOut(t *testing.T) {
 	s := newSuite(t)
 	s.setParams(attackParams())
@@ -60,9 +60,11 @@ func TestAttackDatasetOwnerWinsAndTimesOut(t *testing.T) {
 		s.next(1)
 	}
 	s.wantState(id, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_EXECUTION_TIMEOUT)
-	const penalty, comp = 2 * bigDatasetFee, bigDatasetFee
+	// The lock covers what the requester loses (CoverLock): twice the
+	// creation and dataset fees, above the 120,000 max_price asks.
+	const penalty, comp = 2 * (bigDatasetFee + creationFee), bigDatasetFee + creationFee
 	mf := marketFee(bigDatasetFee)
-	l.delta("requester: creation fee and dataset fee lost, the dataset fee compensated", req, -creationFee-bigDatasetFee+comp)
+	l.delta("requester: creation fee and dataset fee lost, both compensated", req, -creationFee-bigDatasetFee+comp)
 	l.delta("dataset owner: the fee less the market's cut, its bond penalty below", owner, bigDatasetFee-mf)
 	s.bondOf(owner, 1_000_000-penalty, 0, 0)
 	if gain := bigDatasetFee - mf - penalty; gain >= 0 {

@@ -65,8 +65,9 @@ func TestAttackTimeoutOnIBCJobWithDatasetFee(t *testing.T) {
 	il.delta("winner forfeits its price collateral", prov, -20_000)
 	il.delta("reward pool: the rest of the voucher penalty and the market fee", poolAddr(), 20_000-datasetFee+marketFee(datasetFee))
 	il.delta("module", moduleAddr(), 0)
-	l.delta("requester: creation fee less 500 compensation (model fee refunded)", req, -creationFee+500)
-	l.delta("reward pool: creation fee and the rest of the bond penalty", poolAddr(), creationFee+500)
-	l.delta("module", moduleAddr(), -1_000) // the winner's bond lock, taken from its bond
-	s.bondOf(prov, 999_000, 0, 0)
+	// The bond lock covers the creation fee (CoverLock: 2 × 1,000).
+	l.delta("requester: creation fee compensated (model fee refunded)", req, 0)
+	l.delta("reward pool: creation fee and the rest of the bond penalty", poolAddr(), creationFee+1_000)
+	l.delta("module", moduleAddr(), -2_000) // the winner's bond lock, taken from its bond
+	s.bondOf(prov, 998_000, 0, 0)
 }

@@ -219,8 +219,9 @@ func (s *suite) runIBCWin(req, p sdk.AccAddress, maxPrice int64) uint64 {
 // forfeits slash_fraction_timeout (100%) of the job's collateral in each
 // denom it posted: bid_deposit from the bond, the price collateral in
 // vouchers. The requester's compensation (50%) is capped per denom at what it
-// lost (the 1,000 uaic creation fee; nothing in vouchers, fully refunded):
-// it cannot profit; the rest goes to the reward pool. The invariant holds per
+// lost (the 1,000 uaic creation fee, which the lock is sized to cover;
+// nothing in vouchers, fully refunded): it cannot profit, and ends even;
+// the rest goes to the reward pool. The invariant holds per
 // denom after every block.
 func TestAttackTimeoutOnIBCJob(t *testing.T) {
 	s := newSuite(t)
@@ -239,9 +240,10 @@ func TestAttackTimeoutOnIBCJob(t *testing.T) {
 	il.delta("winner forfeits its price collateral", p1, -20_000)
 	il.delta("pool gets it", poolAddr(), 20_000)
 	il.delta("module", moduleAddr(), 0)
-	l.delta("requester: creation fee less 500 compensation", req, -creationFee+500)
-	l.delta("pool: creation fee and the bond penalty's rest", poolAddr(), creationFee+500)
-	s.bondOf(p1, 999_000, 0, 0)
+	// The bond lock covers the creation fee (CoverLock: 2 × 1,000).
+	l.delta("requester: creation fee compensated", req, 0)
+	l.delta("pool: creation fee and the bond penalty's rest", poolAddr(), creationFee+1_000)
+	s.bondOf(p1, 998_000, 0, 0)
 }
 
 // TestAttackFraudOnIBCJob: a winner convicted of fraud on a voucher job

@@ -96,7 +96,7 @@ func (k Keeper) CommitBid(ctx context.Context, provider sdk.AccAddress, jobID ui
 // price collateral, moved from its account into the module here. A bond in
 // another denom or too little free bond or balance is ErrInsufficientCollateral.
 func (k Keeper) postCollateral(ctx context.Context, provider sdk.AccAddress, p types.Provider, params types.Params, job types.Job) (lock, price sdk.Coin, err error) {
-	lock, price = params.BidCollateral(job.MaxPrice)
+	lock, price = params.BidCollateral(job)
 	if p.Bond.Denom != lock.Denom || p.Bond.Sub(p.Locked).IsLT(lock) {
 		return lock, price, types.ErrInsufficientCollateral.Wrapf("free bond %s, collateral %s", p.Bond.Sub(p.Locked), lock)
 	}

@@ -159,7 +159,7 @@ func MsgCommitBidFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgCommit
 		if !ok {
 			return nil, nil
 		}
-		collateral, priceCollateral := params.BidCollateral(j.MaxPrice)
+		collateral, priceCollateral := params.BidCollateral(j)
 		switch has, err := k.BidCommits.Has(ctx, collections.Join(j.Id, p.Address)); {
 		case sdk.UnwrapSDKContext(ctx).BlockHeight() > j.CommitEnd:
 			reporter.Skip("commit phase over")

@@ -278,20 +278,70 @@ func (p Params) validateVerification() error {
 	return p.validateAllowedDenoms()
 }
 
-// BidCollateral returns what a commitment on a job with maxPrice puts up:
-//   - a job priced in the bond denom: lock = Collateral(maxPrice) from the
+// BidCollateral returns what a commitment on job puts up:
+//   - a job priced in the bond denom: lock = Collateral(max_price) from the
 //     bond, no price collateral;
 //   - a job priced in another denom (no price oracle converts it to the bond
 //     denom): lock = bid_deposit from the bond (what the bond-denominated
 //     penalties — a missed reveal, the fraud slash floor — are sized on), and
 //     price collateral = collateral_ratio_bps × max_price in the job's denom,
-//     deposited from the provider's account and held in the module.
-func (p Params) BidCollateral(maxPrice sdk.Coin) (lock, price sdk.Coin) {
+//     deposited from the provider's account and held in the module;
+//
+// and in either case a lock of at least CoverLock(job), so that the
+// winner's failure compensates what the requester loses in the bond denom.
+func (p Params) BidCollateral(job Job) (lock, price sdk.Coin) {
+	lock, price = p.baseCollateral(job.MaxPrice)
+	if cover := p.CoverLock(job); cover.GT(lock.Amount) {
+		lock = sdk.NewCoin(lock.Denom, cover)
+	}
+	return lock, price
+}
+
+// baseCollateral is BidCollateral of a job with maxPrice and no fees.
+func (p Params) baseCollateral(maxPrice sdk.Coin) (lock, price sdk.Coin) {
 	if maxPrice.Denom == p.BidDeposit.Denom {
 		return p.Collateral(maxPrice), sdk.NewCoin(maxPrice.Denom, math.ZeroInt())
 	}
 	ratio := maxPrice.Amount.MulRaw(int64(p.CollateralRatioBps)).QuoRaw(common.BasisPoints)
 	return p.BidDeposit, sdk.NewCoin(maxPrice.Denom, ratio)
+}
+
+// CoverLock is the smallest lock (in the bond denom) whose forfeit
+// compensates the requester, at requester_compensation_bps, for what the
+// winner's failure costs it in the bond denom, rounded as the keeper rounds
+// (forfeitCollateral): a withheld (or fraudulent) result costs the creation
+// fee, the dataset fee and the verification fee the validators are paid for
+// finding it, of a lock forfeited whole; a timeout costs the creation and
+// dataset fees, of slash_fraction_timeout of the lock. A cheap job that
+// bought a large assurance (0.01 AIC a sample, up to 2,048 samples) would
+// otherwise lose its requester up to 20 AIC against a 1 AIC deposit
+// (TestAttackWithheldCheapJobLeavesRequesterShort). Zero when the params
+// compensate nothing.
+func (p Params) CoverLock(job Job) math.Int {
+	denom := p.BidDeposit.Denom
+	fees := job.DatasetFee.AmountOf(denom)
+	if !job.CreationFee.Amount.IsNil() && job.CreationFee.Denom == denom {
+		fees = fees.Add(job.CreationFee.Amount)
+	}
+	withheld := fees.Add(job.VerificationFee.AmountOf(denom))
+	if p.RequesterCompensationBps == 0 {
+		return math.ZeroInt()
+	}
+	need := ceilBps(withheld, p.RequesterCompensationBps)
+	if p.SlashFractionTimeout > 0 {
+		need = math.MaxInt(need, ceilBps(ceilBps(fees, p.RequesterCompensationBps), p.SlashFractionTimeout))
+	}
+	return need
+}
+
+// ceilBps is the least x with floor(x × bps / 10000) ≥ a (bps > 0).
+func ceilBps(a math.Int, bps uint32) math.Int {
+	n := a.MulRaw(common.BasisPoints)
+	q := n.QuoRaw(int64(bps))
+	if !q.MulRaw(int64(bps)).Equal(n) {
+		q = q.AddRaw(1)
+	}
+	return q
 }
 
 // Collateral returns what a commitment on a job with maxPrice locks:
@@ -311,7 +361,7 @@ func (p Params) Collateral(maxPrice sdk.Coin) sdk.Coin {
 // as the keeper rounds. Withholding (the whole collateral) and fraud (at
 // least the whole collateral) compensate at least as much.
 func (p Params) TimeoutCompensation(maxPrice sdk.Coin) sdk.Coins {
-	lock, price := p.BidCollateral(maxPrice)
+	lock, price := p.baseCollateral(maxPrice)
 	penalty := sdk.NewCoins()
 	for _, c := range []sdk.Coin{lock, price} {
 		if cut := c.Amount.MulRaw(int64(p.SlashFractionTimeout)).QuoRaw(common.BasisPoints); cut.IsPositive() {

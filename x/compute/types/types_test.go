@@ -83,13 +83,40 @@ func TestBidCollateral(t *testing.T) {
 	if err := p.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	lock, price := p.BidCollateral(sdk.NewCoin("uaic", math.NewInt(1_000_000)))
+	job := func(maxPrice sdk.Coin) types.Job {
+		return types.Job{MaxPrice: maxPrice, CreationFee: p.JobCreationFee}
+	}
+	lock, price := p.BidCollateral(job(sdk.NewCoin("uaic", math.NewInt(1_000_000))))
 	if !lock.Amount.Equal(math.NewInt(5_000_000)) || lock.Denom != "uaic" || !price.IsZero() {
 		t.Fatalf("uaic job: lock %s, price collateral %s", lock, price)
 	}
-	lock, price = p.BidCollateral(sdk.NewCoin("ibc/AB", math.NewInt(1_000_000)))
+	lock, price = p.BidCollateral(job(sdk.NewCoin("ibc/AB", math.NewInt(1_000_000))))
 	if !lock.IsEqual(p.BidDeposit) || !price.IsEqual(sdk.NewCoin("ibc/AB", math.NewInt(5_000_000))) {
 		t.Fatalf("voucher job: lock %s, price collateral %s", lock, price)
+	}
+	// A job whose fees in the bond denom are more than half the lock (the
+	// compensation is 50 % of it) locks twice those fees: 0.1 AIC creation,
+	// 2.56 AIC verification, 0.5 AIC dataset fee.
+	big := job(sdk.NewCoin("ibc/AB", math.NewInt(100)))
+	big.VerificationFee = sdk.NewCoins(sdk.NewInt64Coin("uaic", 2_560_000))
+	big.DatasetFee = sdk.NewCoins(sdk.NewInt64Coin("uaic", 500_000))
+	if lock, _ = p.BidCollateral(big); !lock.Amount.Equal(math.NewInt(6_320_000)) {
+		t.Fatalf("a job with 3.16 AIC of fees: lock %s, want 6320000uaic", lock)
+	}
+	// A timeout forfeiting a tenth of the lock must still cover the
+	// creation and dataset fees: (0.1 + 0.5) AIC × 2 × 10.
+	p.SlashFractionTimeout = 1_000
+	if lock, _ = p.BidCollateral(big); !lock.Amount.Equal(math.NewInt(12_000_000)) {
+		t.Fatalf("at a 10 %% timeout slash: lock %s, want 12000000uaic", lock)
+	}
+	// Rounding as the keeper rounds: the least lock whose forfeit compensates.
+	p.SlashFractionTimeout, p.RequesterCompensationBps = 10_000, 3_333
+	odd := job(sdk.NewCoin("ibc/AB", math.NewInt(100)))
+	odd.CreationFee = sdk.NewInt64Coin("uaic", 1_000_001)
+	lock, _ = p.BidCollateral(odd)
+	comp := func(l math.Int) math.Int { return l.MulRaw(3_333).QuoRaw(10_000) }
+	if comp(lock.Amount).LT(math.NewInt(1_000_001)) || !comp(lock.Amount.SubRaw(1)).LT(math.NewInt(1_000_001)) {
+		t.Fatalf("lock %s is not the least that compensates 1000001", lock)
 	}
 	if !p.IsAllowedDenom("ibc/AB") || p.IsAllowedDenom("ibc/CD") {
 		t.Fatal("IsAllowedDenom")
