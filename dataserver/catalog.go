@@ -92,7 +92,7 @@ func chainErr(err error, format string, args ...any) error {
 // start rather than on a buyer's request.
 func (s *Server) checkExplicit(ctx context.Context) error {
 	for id, path := range s.cfg.Datasets {
-		e, err := hashFile(path)
+		e, err := hashFile(ctx, path)
 		if err != nil {
 			return fmt.Errorf("dataset %d: %w", id, err)
 		}
@@ -107,7 +107,7 @@ func (s *Server) checkExplicit(ctx context.Context) error {
 				return chainErr(err, "dataset %d version %d", id, v)
 			}
 			if strings.EqualFold(dv.Sha256, e.sha) {
-				if _, err := s.tree(e, dv); err != nil {
+				if _, err := s.tree(ctx, e, dv); err != nil {
 					return fmt.Errorf("dataset %d version %d (%s): %w", id, v, path, err)
 				}
 				found = true

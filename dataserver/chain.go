@@ -10,7 +10,9 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
+	"github.com/cosmos/cosmos-sdk/types/bech32"
 	"github.com/cosmos/cosmos-sdk/types/query"
+	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 
 	"github.com/aichain/aichain/x/datamarket/types"
 )
@@ -29,12 +31,19 @@ type Chain interface {
 	// HasAccess is x/datamarket's HasAccess query: whether address may read
 	// the version (0: the current one) and which version that is.
 	HasAccess(ctx context.Context, id uint64, address string, version uint64) (bool, uint64, error)
+	// Validators returns the account addresses of the bonded validators'
+	// operators (their valoper addresses with the account prefix).
+	Validators(ctx context.Context) (map[string]bool, error)
 }
 
 // GRPCChain reads the chain through a node's gRPC endpoint.
 type GRPCChain struct {
-	conn   *grpc.ClientConn
-	market types.QueryClient
+	// Prefix is the bech32 account prefix Validators writes addresses with
+	// (default "aic", as Config.Prefix).
+	Prefix  string
+	conn    *grpc.ClientConn
+	market  types.QueryClient
+	staking stakingtypes.QueryClient
 }
 
 // DialChain connects to a node's gRPC address (host:port, plaintext).
@@ -43,7 +52,7 @@ func DialChain(addr string) (*GRPCChain, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
 	}
-	return &GRPCChain{conn: conn, market: types.NewQueryClient(conn)}, nil
+	return &GRPCChain{conn: conn, market: types.NewQueryClient(conn), staking: stakingtypes.NewQueryClient(conn)}, nil
 }
 
 // Close closes the connection.
@@ -101,4 +110,41 @@ func (c *GRPCChain) HasAccess(ctx context.Context, id uint64, address string, ve
 		return false, 0, notFound(err)
 	}
 	return res.HasAccess, res.Version, nil
+}
+
+// maxValidatorPages bounds the pages Validators reads (200 validators a
+// page), whatever the node answers.
+const maxValidatorPages = 50
+
+// Validators implements Chain with x/staking's Validators query (bonded
+// only), page by page.
+func (c *GRPCChain) Validators(ctx context.Context) (map[string]bool, error) {
+	prefix := c.Prefix
+	if prefix == "" {
+		prefix = "aic"
+	}
+	out := map[string]bool{}
+	var key []byte
+	for range maxValidatorPages {
+		res, err := c.staking.Validators(ctx, &stakingtypes.QueryValidatorsRequest{
+			Status: stakingtypes.Bonded.String(), Pagination: &query.PageRequest{Key: key, Limit: 200},
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range res.Validators {
+			_, bz, err := bech32.DecodeAndConvert(v.OperatorAddress)
+			if err != nil {
+				continue
+			}
+			if acc, err := bech32.ConvertAndEncode(prefix, bz); err == nil {
+				out[acc] = true
+			}
+		}
+		if res.Pagination == nil || len(res.Pagination.NextKey) == 0 {
+			return out, nil
+		}
+		key = res.Pagination.NextKey
+	}
+	return nil, fmt.Errorf("more than %d pages of bonded validators", maxValidatorPages)
 }

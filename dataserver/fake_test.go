@@ -28,6 +28,8 @@ type fakeChain struct {
 	access   map[accessKey]bool
 	calls    int   // every query
 	down     error // returned by every listing while set
+	// validators are the bonded validators' operator accounts.
+	validators map[string]bool
 }
 
 func (c *fakeChain) Dataset(_ context.Context, id uint64) (types.Dataset, error) {
@@ -83,6 +85,27 @@ func (c *fakeChain) HasAccess(_ context.Context, id uint64, addr string, version
 		return false, 0, ErrNotFound
 	}
 	return addr == d.Owner || c.access[accessKey{id: id, addr: addr, version: version}], version, nil
+}
+
+func (c *fakeChain) Validators(context.Context) (map[string]bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls++
+	out := make(map[string]bool, len(c.validators))
+	for a := range c.validators {
+		out[a] = true
+	}
+	return out, nil
+}
+
+// bond makes addr a bonded validator's operator account.
+func (c *fakeChain) bond(addr string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.validators == nil {
+		c.validators = map[string]bool{}
+	}
+	c.validators[addr] = true
 }
 
 func (c *fakeChain) grant(id uint64, addr string, version uint64, ok bool) {

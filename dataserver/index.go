@@ -1,6 +1,7 @@
 package dataserver
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -33,8 +34,23 @@ type index struct {
 	prev map[string]indexed
 }
 
-// hashFile returns the lower-case hex sha256 of a file, read in a stream.
-func hashFile(path string) (indexed, error) {
+// ctxReader is a reader that fails with its context's error once the
+// context ends, checked before every read.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// hashFile returns the lower-case hex sha256 of a file, read in a stream
+// that stops when ctx ends.
+func hashFile(ctx context.Context, path string) (indexed, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return indexed{}, err
@@ -45,25 +61,30 @@ func hashFile(path string) (indexed, error) {
 		return indexed{}, err
 	}
 	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
+	if _, err := io.Copy(h, ctxReader{ctx, f}); err != nil {
 		return indexed{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return indexed{path: path, size: st.Size(), mtime: st.ModTime(), sha: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 // build indexes dir (when not empty) and the extra files; it replaces the
-// index only when every file could be read.
-func (x *index) build(dir string, extra []string) (int, error) {
+// index only when every file could be read. It stops with ctx's error when
+// ctx ends, checked between files and during each file's hashing
+// (TestAttackLoadStopsWhenCancelled).
+func (x *index) build(ctx context.Context, dir string, extra []string) (int, error) {
 	x.mu.RLock()
 	prev := x.prev
 	x.mu.RUnlock()
 	byPath := map[string]indexed{}
 	add := func(path string, info fs.FileInfo) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if e, ok := prev[path]; ok && e.size == info.Size() && e.mtime.Equal(info.ModTime()) {
 			byPath[path] = e
 			return nil
 		}
-		e, err := hashFile(path)
+		e, err := hashFile(ctx, path)
 		if err != nil {
 			return err
 		}

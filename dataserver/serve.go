@@ -8,10 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/aichain/aichain/chainclient/signedreq"
 	"github.com/aichain/aichain/workload/merkle"
@@ -25,6 +25,8 @@ type httpError struct {
 	code   string
 	msg    string
 	cause  error
+	// signer is the request's signer, once its signature is verified.
+	signer string
 }
 
 func (e *httpError) Error() string { return e.code + ": " + e.msg }
@@ -44,8 +46,11 @@ func herr(status int, code, format string, args ...any) *httpError {
 
 func writeError(w http.ResponseWriter, e *httpError) {
 	w.Header().Set("Content-Type", "application/json")
-	if e.status == http.StatusUnauthorized {
+	switch e.status {
+	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `ADR036 realm="aichain-dataserver"`)
+	case http.StatusServiceUnavailable:
+		w.Header().Set("Retry-After", "1")
 	}
 	w.WriteHeader(e.status)
 	_ = json.NewEncoder(w).Encode(ErrorResponse{Error: e.code, Message: e.msg})
@@ -63,7 +68,7 @@ type grant struct {
 // only), that this server serves the dataset and the version is not newer
 // than its current one (memory only), the signer's access (chain, cached),
 // the nonce, and only then finds the version's file.
-func (s *Server) authorize(r *http.Request) (*grant, *httpError) {
+func (s *Server) authorize(r *http.Request) (g *grant, e *httpError) {
 	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
 	if err != nil || id == 0 {
 		return nil, herr(http.StatusBadRequest, "bad_request", "dataset id %q is not a positive integer", r.PathValue("id"))
@@ -78,6 +83,11 @@ func (s *Server) authorize(r *http.Request) (*grant, *httpError) {
 	if err != nil {
 		return nil, refusal(err)
 	}
+	defer func() {
+		if e != nil {
+			e.signer = signed.Address
+		}
+	}()
 	d, ok := s.catalog.get(id)
 	if !ok && s.refreshSoon(r.Context()) {
 		d, ok = s.catalog.get(id)
@@ -85,7 +95,7 @@ func (s *Server) authorize(r *http.Request) (*grant, *httpError) {
 	if !ok {
 		return nil, herr(http.StatusNotFound, "not_found", "this server does not serve dataset %d", id)
 	}
-	d, e := s.checkVersion(r.Context(), d, version)
+	d, e = s.checkVersion(r.Context(), d, version)
 	if e != nil {
 		return nil, e
 	}
@@ -132,45 +142,6 @@ func refusal(err error) *httpError {
 	return herr(http.StatusUnauthorized, "bad_signature", "%v", err)
 }
 
-// hasAccess asks the chain (or the short-lived cache) whether address may
-// read the version, and returns the version (0 resolved to the current).
-func (s *Server) hasAccess(ctx context.Context, id uint64, address string, version uint64) (uint64, *httpError) {
-	key := accessKey{id: id, addr: address, version: version}
-	ans, ok := s.access.get(key, s.cfg.Now())
-	if !ok {
-		select {
-		case s.lookups <- struct{}{}:
-		default:
-			return 0, herr(http.StatusServiceUnavailable, "busy", "too many access checks at once; retry")
-		}
-		cctx, cancel := context.WithTimeout(ctx, s.cfg.ChainTimeout)
-		has, v, err := s.cfg.Chain.HasAccess(cctx, id, address, version)
-		cancel()
-		<-s.lookups
-		if err != nil {
-			if errors.Is(err, ErrNotFound) {
-				return 0, herr(http.StatusNotFound, "not_found", "dataset %d version %d: %v", id, version, err)
-			}
-			s.cfg.Logger.Warn("access look-up failed", "dataset", id, "address", address, "err", err)
-			return 0, herr(http.StatusBadGateway, "chain_unavailable", "cannot check access of %s to dataset %d", address, id)
-		}
-		ans = accessAnswer{ok: has, version: v}
-		ttl := s.cfg.AccessTTL
-		if !has {
-			// A refusal is kept a second at most: access opens at any block
-			// (a purchase, a job's award), and the prover of a bid asked
-			// just before its award must not be refused after it.
-			ttl = min(ttl, time.Second)
-		}
-		s.access.put(key, ans, s.cfg.Now().Add(ttl))
-	}
-	if !ans.ok {
-		return 0, herr(http.StatusForbidden, "no_access",
-			"%s has no valid licence for dataset %d version %d (buy one: aichaind tx datamarket purchase-license)", address, id, max(version, ans.version))
-	}
-	return ans.version, nil
-}
-
 // locate finds the file of a served dataset's version.
 func (s *Server) locate(ctx context.Context, d servedDataset, version uint64, signer string) (*grant, *httpError) {
 	cctx, cancel := context.WithTimeout(ctx, s.cfg.ChainTimeout)
@@ -189,9 +160,36 @@ func (s *Server) locate(ctx context.Context, d servedDataset, version uint64, si
 	return &grant{id: d.id, version: dv, file: f, signer: signer}, nil
 }
 
+// maxLoggedURI is the most of a request's URI (and of a refusal's reason,
+// which may quote it) that a log line holds.
+const maxLoggedURI = 256
+
+// refuse answers a refusal and logs it: at info level only when a validator
+// or an account that had access in the last 10 minutes signed the request
+// and it was not refused as a replay, too many or busy; at debug otherwise
+// (unsigned, badly signed, or signed by a key that costs nothing to make),
+// so that a flood of refused requests writes no log at the attacker's rate
+// (TestAttackRefusedRequestsWriteNoLog).
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, e *httpError) {
-	s.cfg.Logger.Info("refused", "method", r.Method, "uri", r.URL.RequestURI(), "status", e.status, "code", e.code, "reason", e.msg)
+	level := slog.LevelDebug
+	switch e.status {
+	case http.StatusUnauthorized, http.StatusTooManyRequests, http.StatusServiceUnavailable:
+	default:
+		if e.signer != "" && s.pool(e.signer) != poolStrangers {
+			level = slog.LevelInfo
+		}
+	}
+	s.cfg.Logger.Log(r.Context(), level, "refused", "method", r.Method, "uri", truncate(r.URL.RequestURI(), maxLoggedURI),
+		"status", e.status, "code", e.code, "reason", truncate(e.msg, maxLoggedURI))
 	writeError(w, e)
+}
+
+// truncate cuts s to at most n bytes, marking the cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 // serveFile streams the whole file (Range requests included).
@@ -216,13 +214,21 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 }
 
 func fileError(err error, g *grant) *httpError {
-	if errors.Is(err, errFileChanged) {
-		return herr(http.StatusServiceUnavailable, "busy", "dataset %d version %d is being re-indexed; retry", g.id, g.version.Version)
+	switch {
+	case errors.Is(err, errFileChanged):
+		return g.refusal(herr(http.StatusServiceUnavailable, "busy", "dataset %d version %d is being re-indexed; retry", g.id, g.version.Version))
+	case isContextErr(err):
+		return g.refusal(herr(http.StatusServiceUnavailable, "busy", "dataset %d version %d: %v", g.id, g.version.Version, err))
+	case errors.Is(err, errNotTheVersion):
+		return g.refusal(herr(http.StatusNotFound, "not_found", "this server's file for dataset %d version %d does not match the chain", g.id, g.version.Version))
 	}
-	if errors.Is(err, errNotTheVersion) {
-		return herr(http.StatusNotFound, "not_found", "this server's file for dataset %d version %d does not match the chain", g.id, g.version.Version)
-	}
-	return herr(http.StatusInternalServerError, "internal", "cannot read dataset %d version %d", g.id, g.version.Version)
+	return g.refusal(herr(http.StatusInternalServerError, "internal", "cannot read dataset %d version %d", g.id, g.version.Version))
+}
+
+// refusal marks a refusal of an authorized request with its signer.
+func (g *grant) refusal(e *httpError) *httpError {
+	e.signer = g.signer
+	return e
 }
 
 // serveChunk streams row chunk i with its proof; the rows go from the file
@@ -233,15 +239,17 @@ func (s *Server) serveChunk(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, e)
 		return
 	}
-	t, err := s.tree(g.file, g.version)
+	t, err := s.tree(r.Context(), g.file, g.version)
 	if err != nil {
-		s.cfg.Logger.Error("cannot chunk a served file", "dataset", g.id, "version", g.version.Version, "err", err)
+		if !isContextErr(err) {
+			s.cfg.Logger.Error("cannot chunk a served file", "dataset", g.id, "version", g.version.Version, "err", err)
+		}
 		s.refuse(w, r, fileError(err, g))
 		return
 	}
 	idx, err := strconv.ParseUint(r.PathValue("index"), 10, 64)
 	if err != nil || idx >= t.chunkCount() {
-		s.refuse(w, r, herr(http.StatusNotFound, "not_found", "chunk %q: the dataset has chunks 0..%d", r.PathValue("index"), t.chunkCount()-1))
+		s.refuse(w, r, g.refusal(herr(http.StatusNotFound, "not_found", "chunk %q: the dataset has chunks 0..%d", r.PathValue("index"), t.chunkCount()-1)))
 		return
 	}
 	f, err := g.file.open()
@@ -252,7 +260,7 @@ func (s *Server) serveChunk(w http.ResponseWriter, r *http.Request) {
 	defer f.Close()
 	proof, err := t.tree.Proof(int(idx))
 	if err != nil {
-		s.refuse(w, r, herr(http.StatusInternalServerError, "internal", "proof of chunk %d", idx))
+		s.refuse(w, r, g.refusal(herr(http.StatusInternalServerError, "internal", "proof of chunk %d", idx)))
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

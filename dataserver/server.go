@@ -43,9 +43,14 @@ type Config struct {
 	Refresh time.Duration
 	// AccessTTL is how long a HasAccess answer is reused (default 5 s).
 	AccessTTL time.Duration
-	// MaxChainLookups bounds concurrent access look-ups (default 16); more
-	// are refused with 503.
-	MaxChainLookups int
+	// LookupsPerPool bounds concurrent access look-ups in each of three
+	// pools (default 8): bonded validators' operator accounts, accounts
+	// that had access in the last 10 minutes, everyone else. A look-up
+	// beyond its pool's slots is refused with 503 and Retry-After.
+	LookupsPerPool int
+	// MaxKnown bounds the accounts remembered as having had access
+	// (default 10,000; the least recently seen are forgotten first).
+	MaxKnown int
 	// MaxTrees bounds the cached Merkle trees (default 64); MaxAccess the
 	// cached access answers (default 65,536).
 	MaxTrees, MaxAccess int
@@ -75,8 +80,11 @@ func (c *Config) defaults() {
 	if c.AccessTTL <= 0 {
 		c.AccessTTL = 5 * time.Second
 	}
-	if c.MaxChainLookups <= 0 {
-		c.MaxChainLookups = 16
+	if c.LookupsPerPool <= 0 {
+		c.LookupsPerPool = 8
+	}
+	if c.MaxKnown <= 0 {
+		c.MaxKnown = 10_000
 	}
 	if c.MaxTrees <= 0 {
 		c.MaxTrees = 64
@@ -107,8 +115,11 @@ type Server struct {
 	versions *lru[[2]uint64, types.DatasetVersion]
 	trees    *lru[treeKey, *fileTree]
 	access   *lru[accessKey, accessAnswer]
-	lookups  chan struct{}
+	lk       *lookups
 	building chan struct{}
+
+	buildsMu sync.Mutex
+	builds   map[treeKey]*treeBuild
 
 	refreshMu   sync.Mutex
 	lastRefresh time.Time
@@ -141,18 +152,21 @@ func New(cfg Config) (*Server, error) {
 		versions: newLRU[[2]uint64, types.DatasetVersion](4096),
 		trees:    newLRU[treeKey, *fileTree](cfg.MaxTrees),
 		access:   newLRU[accessKey, accessAnswer](cfg.MaxAccess),
-		lookups:  make(chan struct{}, cfg.MaxChainLookups),
+		lk:       newLookups(cfg.LookupsPerPool, cfg.MaxKnown),
 		building: make(chan struct{}, 2),
+		builds:   map[treeKey]*treeBuild{},
 	}, nil
 }
 
 // Load indexes the folder and the explicit files, reads the served datasets
 // from the chain, and checks every explicit file against its dataset's
-// versions. Call it at start and on SIGHUP; the server keeps serving with
-// the previous index while it runs, and keeps it if Load fails.
+// versions, and reads the bonded validators (a failure there is logged,
+// not returned). Call it at start and on SIGHUP; the server keeps serving
+// with the previous index while it runs, and keeps it if Load fails. It
+// returns ctx's error soon after ctx ends, hashing included.
 func (s *Server) Load(ctx context.Context) error {
 	start := time.Now()
-	n, err := s.index.build(s.cfg.DataDir, s.explicitFiles())
+	n, err := s.index.build(ctx, s.cfg.DataDir, s.explicitFiles())
 	if err != nil {
 		return err
 	}
@@ -162,6 +176,7 @@ func (s *Server) Load(ctx context.Context) error {
 	if err := s.refreshCatalog(ctx); err != nil {
 		return err
 	}
+	_ = s.refreshValidators(ctx)
 	s.cfg.Logger.Info("indexed", "files", n, "datasets_served", s.catalog.len(), "seconds", time.Since(start).Seconds())
 	return nil
 }
@@ -207,7 +222,7 @@ func (s *Server) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := s.index.build(s.cfg.DataDir, s.explicitFiles()); err != nil {
+			if _, err := s.index.build(ctx, s.cfg.DataDir, s.explicitFiles()); err != nil && ctx.Err() == nil {
 				s.cfg.Logger.Warn("cannot re-index the folder; keeping the last index", "err", err)
 			}
 			if err := s.refreshCatalog(ctx); err != nil && ctx.Err() == nil {

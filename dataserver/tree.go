@@ -2,6 +2,7 @@ package dataserver
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -42,25 +43,83 @@ func (t *fileTree) chunkRange(i uint64) (off, n int64) {
 
 func (t *fileTree) chunkCount() uint64 { return uint64(t.tree.Len()) }
 
-// tree returns the tree of a file as a version chunks it, from the cache or
-// built by reading the file once (at most two builds at a time). The root
-// must be the version's content_root.
-func (s *Server) tree(e indexed, dv types.DatasetVersion) (*fileTree, error) {
-	key := treeKey{sha: e.sha, rowsPerChunk: dv.RowsPerChunk}
-	if t, ok := s.trees.get(key, zeroTime); ok && t.rows == dv.Rows && t.cols == dv.Cols {
-		return t, nil
-	}
-	s.building <- struct{}{}
-	defer func() { <-s.building }()
-	t, err := buildTree(e, dv)
-	if err != nil {
-		return nil, err
-	}
-	s.trees.put(key, t, zeroTime)
-	return t, nil
+// treeBuild is a tree being built from its file; requests that miss the
+// cache while it runs wait for it.
+type treeBuild struct {
+	done chan struct{}
+	tree *fileTree
+	err  error
 }
 
-func buildTree(e indexed, dv types.DatasetVersion) (*fileTree, error) {
+// tree returns the tree of a file as a version chunks it, from the cache or
+// built by reading the file once (at most two builds at a time). Concurrent
+// misses of one tree share one build (TestAttackConcurrentTreeMissesReadTheFileOnce);
+// a request waits for it as long as its context lasts, and builds the tree
+// itself if the request that ran the build went away. The root must be the
+// version's content_root.
+func (s *Server) tree(ctx context.Context, e indexed, dv types.DatasetVersion) (*fileTree, error) {
+	key := treeKey{sha: e.sha, rowsPerChunk: dv.RowsPerChunk}
+	for {
+		if t, ok := s.cachedTree(key, dv); ok {
+			return t, nil
+		}
+		s.buildsMu.Lock()
+		b, running := s.builds[key]
+		if !running {
+			b = &treeBuild{done: make(chan struct{})}
+			s.builds[key] = b
+		}
+		s.buildsMu.Unlock()
+		if !running {
+			s.runBuild(ctx, key, b, e, dv)
+			return b.tree, b.err
+		}
+		select {
+		case <-b.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if b.err == nil || !isContextErr(b.err) || ctx.Err() != nil {
+			return b.tree, b.err
+		}
+	}
+}
+
+func (s *Server) cachedTree(key treeKey, dv types.DatasetVersion) (*fileTree, bool) {
+	t, ok := s.trees.get(key, zeroTime)
+	return t, ok && t.rows == dv.Rows && t.cols == dv.Cols
+}
+
+// runBuild builds b in a build slot, unless the tree was cached meanwhile,
+// then lets its waiters go.
+func (s *Server) runBuild(ctx context.Context, key treeKey, b *treeBuild, e indexed, dv types.DatasetVersion) {
+	defer func() {
+		s.buildsMu.Lock()
+		delete(s.builds, key)
+		s.buildsMu.Unlock()
+		close(b.done)
+	}()
+	select {
+	case s.building <- struct{}{}:
+	case <-ctx.Done():
+		b.err = ctx.Err()
+		return
+	}
+	defer func() { <-s.building }()
+	if t, ok := s.cachedTree(key, dv); ok {
+		b.tree = t
+		return
+	}
+	if b.tree, b.err = buildTree(ctx, e, dv); b.err == nil {
+		s.trees.put(key, b.tree, zeroTime)
+	}
+}
+
+func isContextErr(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+func buildTree(ctx context.Context, e indexed, dv types.DatasetVersion) (*fileTree, error) {
 	if dv.Rows == 0 || dv.Cols == 0 || dv.RowsPerChunk == 0 || dv.RowsPerChunk > dv.Rows || dv.Cols > 1<<24 {
 		return nil, fmt.Errorf("%w: shape %d×%d by %d rows", errNotTheVersion, dv.Rows, dv.Cols, dv.RowsPerChunk)
 	}
@@ -78,6 +137,9 @@ func buildTree(e indexed, dv types.DatasetVersion) (*fileTree, error) {
 	leaves := make([]merkle.Hash, n)
 	buf := make([]byte, dv.RowsPerChunk*dv.Cols*4)
 	for i := uint64(0); i < n; i++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		off, size := t.chunkRange(i)
 		if got, err := f.ReadAt(buf[:size], off); int64(got) != size {
 			return nil, fmt.Errorf("read chunk %d of %s: %w", i, e.path, errors.Join(err, io.ErrUnexpectedEOF))

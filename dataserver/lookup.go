@@ -1,0 +1,246 @@
+package dataserver
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Access look-ups (x/datamarket HasAccess, one chain query each) run in
+// three pools of slots, so that accounts without access, whose keys cost
+// nothing, cannot crowd out those that have it
+// (TestAttackStrangersCannotStarveAccessLookups):
+//   - poolValidators: the operator accounts of the bonded validators, whose
+//     sidecars probe whether this server still serves an aborted job's
+//     inputs (a probe answered 503 counts as the dataset gone);
+//   - poolKnown: accounts that had access (a positive answer) in the last
+//     knownFor;
+//   - poolStrangers: everyone else.
+//
+// An account has at most one look-up in flight: a second request of the same
+// look-up waits for its answer, one of another look-up waits its turn (at
+// most ChainTimeout, then 503), so that one key replaying one signed
+// request, or sending many, holds one slot.
+const (
+	poolValidators = iota
+	poolKnown
+	poolStrangers
+	numPools
+)
+
+// knownFor is how long an account that had access is looked up in
+// poolKnown; validatorsEvery how often the bonded validators are re-read.
+const (
+	knownFor        = 10 * time.Minute
+	validatorsEvery = time.Minute
+)
+
+// errBusy is a look-up refused for want of a slot, or after waiting too
+// long for the account's look-up in flight.
+var errBusy = errors.New("too many access checks at once")
+
+// lookups is the state of the access look-ups: the pools' slots, the
+// look-ups in flight by account, the accounts that had access and the
+// bonded validators.
+type lookups struct {
+	pools [numPools]chan struct{}
+	known *lru[string, struct{}]
+
+	mu       sync.Mutex
+	inflight map[string]*lookup
+
+	valMu      sync.Mutex
+	validators map[string]bool
+	valRead    time.Time // the last attempt to read them
+	valReading bool
+}
+
+// lookup is one HasAccess query in flight; requests that ask the same wait
+// for done.
+type lookup struct {
+	key  accessKey
+	done chan struct{}
+	ans  accessAnswer
+	err  error
+}
+
+func newLookups(perPool, maxKnown int) *lookups {
+	l := &lookups{known: newLRU[string, struct{}](maxKnown), inflight: map[string]*lookup{}}
+	for i := range l.pools {
+		l.pools[i] = make(chan struct{}, perPool)
+	}
+	return l
+}
+
+// pool returns the pool an account's look-ups run in.
+func (s *Server) pool(addr string) int {
+	switch {
+	case s.isValidator(addr):
+		return poolValidators
+	case s.isKnown(addr):
+		return poolKnown
+	}
+	return poolStrangers
+}
+
+func (s *Server) isKnown(addr string) bool {
+	_, ok := s.lk.known.get(addr, s.cfg.Now())
+	return ok
+}
+
+// isValidator reports whether addr is a bonded validator's operator account
+// in the set last read; a set older than validatorsEvery is re-read in the
+// background, never while a request waits.
+func (s *Server) isValidator(addr string) bool {
+	l := s.lk
+	l.valMu.Lock()
+	defer l.valMu.Unlock()
+	if now := s.cfg.Now(); !l.valReading && now.Sub(l.valRead) >= validatorsEvery {
+		l.valReading, l.valRead = true, now
+		go func() { _ = s.refreshValidators(context.Background()) }()
+	}
+	return l.validators[addr]
+}
+
+// refreshValidators reads the bonded validators' operator accounts; on
+// failure the last set is kept.
+func (s *Server) refreshValidators(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.ChainTimeout)
+	defer cancel()
+	set, err := s.cfg.Chain.Validators(ctx)
+	l := s.lk
+	l.valMu.Lock()
+	defer l.valMu.Unlock()
+	l.valReading, l.valRead = false, s.cfg.Now()
+	if err != nil {
+		s.cfg.Logger.Warn("cannot read the bonded validators; keeping the last set", "err", err)
+		return err
+	}
+	l.validators = set
+	return nil
+}
+
+// lookUp asks the chain whether key.addr may read the version, in the
+// account's pool, once the account has no other look-up in flight; a
+// look-up in flight for the same key is shared.
+func (s *Server) lookUp(ctx context.Context, key accessKey) (accessAnswer, error) {
+	p := s.pool(key.addr)
+	l := s.lk
+	if ans, done, err := s.awaitTurn(ctx, key); done {
+		return ans, err
+	}
+	// l.mu is held.
+	select {
+	case l.pools[p] <- struct{}{}:
+	default:
+		l.mu.Unlock()
+		return accessAnswer{}, errBusy
+	}
+	cur := &lookup{key: key, done: make(chan struct{})}
+	l.inflight[key.addr] = cur
+	l.mu.Unlock()
+
+	cur.ans, cur.err = s.askChain(ctx, key)
+	<-l.pools[p]
+	l.mu.Lock()
+	delete(l.inflight, key.addr)
+	l.mu.Unlock()
+	close(cur.done)
+	return cur.ans, cur.err
+}
+
+// awaitTurn waits until key.addr has no look-up in flight and returns with
+// l.mu held (done false), or returns an answer: that of a look-up of the
+// same key it waited for, a cached one, or an error when ctx ends or the
+// wait passes ChainTimeout (done true, l.mu not held).
+func (s *Server) awaitTurn(ctx context.Context, key accessKey) (ans accessAnswer, done bool, err error) {
+	l := s.lk
+	wctx, cancel := context.WithTimeout(ctx, s.cfg.ChainTimeout)
+	defer cancel()
+	for {
+		l.mu.Lock()
+		cur, ok := l.inflight[key.addr]
+		if !ok {
+			return accessAnswer{}, false, nil
+		}
+		l.mu.Unlock()
+		select {
+		case <-cur.done:
+		case <-wctx.Done():
+			if ctx.Err() != nil {
+				return accessAnswer{}, true, ctx.Err()
+			}
+			return accessAnswer{}, true, errBusy
+		}
+		if cur.key == key {
+			return cur.ans, true, cur.err
+		}
+		if ans, ok := s.access.get(key, s.cfg.Now()); ok {
+			return ans, true, nil
+		}
+	}
+}
+
+// askChain runs one HasAccess query and caches its answer: a refusal a
+// second at most, since access opens at any block (a purchase, a job's
+// award) and the prover of a bid asked just before its award must not be
+// refused after it.
+func (s *Server) askChain(ctx context.Context, key accessKey) (accessAnswer, error) {
+	cctx, cancel := context.WithTimeout(ctx, s.cfg.ChainTimeout)
+	defer cancel()
+	has, v, err := s.cfg.Chain.HasAccess(cctx, key.id, key.addr, key.version)
+	if err != nil {
+		return accessAnswer{}, err
+	}
+	ans := accessAnswer{ok: has, version: v}
+	now := s.cfg.Now()
+	ttl := s.cfg.AccessTTL
+	if has {
+		s.lk.known.put(key.addr, struct{}{}, now.Add(knownFor))
+	} else {
+		ttl = min(ttl, time.Second)
+	}
+	s.access.put(key, ans, now.Add(ttl))
+	return ans, nil
+}
+
+// hasAccess asks the chain (or the short-lived cache) whether address may
+// read the version, and returns the version (0 resolved to the current).
+func (s *Server) hasAccess(ctx context.Context, id uint64, address string, version uint64) (uint64, *httpError) {
+	key := accessKey{id: id, addr: address, version: version}
+	ans, ok := s.access.get(key, s.cfg.Now())
+	if !ok {
+		var err error
+		if ans, err = s.lookUp(ctx, key); err != nil {
+			return 0, s.lookupError(key, err)
+		}
+	}
+	if !ans.ok {
+		return 0, herr(http.StatusForbidden, "no_access",
+			"%s has no valid licence for dataset %d version %d (buy one: aichaind tx datamarket purchase-license)", address, id, max(version, ans.version))
+	}
+	return ans.version, nil
+}
+
+// lookupError turns a failed look-up into its answer: 503 (retry) when no
+// slot was free or the request that ran it went away, 404 for a dataset or
+// version the chain does not have, 502 otherwise. A failure is logged at
+// warning level for validators and known accounts, at debug for strangers
+// (whose requests cost nothing to send).
+func (s *Server) lookupError(key accessKey, err error) *httpError {
+	switch {
+	case errors.Is(err, errBusy) || errors.Is(err, context.Canceled):
+		return herr(http.StatusServiceUnavailable, "busy", "too many access checks at once; retry")
+	case errors.Is(err, ErrNotFound):
+		return herr(http.StatusNotFound, "not_found", "dataset %d version %d: %v", key.id, key.version, err)
+	}
+	level := slog.LevelWarn
+	if s.pool(key.addr) == poolStrangers {
+		level = slog.LevelDebug
+	}
+	s.cfg.Logger.Log(context.Background(), level, "access look-up failed", "dataset", key.id, "address", key.addr, "err", err)
+	return herr(http.StatusBadGateway, "chain_unavailable", "cannot check access of %s to dataset %d", key.addr, key.id)
+}
