@@ -205,3 +205,54 @@ func TestAttackSybilsFillTheAuction(t *testing.T) {
 	}
 	s.bondOf(honest, bond, 0, 0)
 }
+
+// TestShillRevealIsBoundedByTheWinnersBid measures a limit of the
+// commit-reveal second-price auction, not a defence (x/compute README,
+// "What the second price does not stop"). Reveals are public transactions
+// across the reveal window, and a commitment left unrevealed costs only
+// bid_deposit: a requester whose sybil providers committed a grid of prices
+// reveals, once the honest bids are out, only the one just above the lowest
+// honest bid. Honest H1 bids 2,000 and H2 5,000 (max_price 10,000); the
+// sybils committed 2,100 and 4,000, S1 reveals 2,100 and S2 stays silent.
+// H1 wins at 2,100 instead of 5,000: the requester pays 2,900 less for a
+// 1,000 forfeit. What holds: the winner is never paid below its own bid,
+// and the requester's saving is the honest spread less its grid's spacing
+// and forfeits.
+func TestShillRevealIsBoundedByTheWinnersBid(t *testing.T) {
+	s := newSuite(t)
+	s.setParams(attackParams())
+	req, h1, h2, s1, s2 := s.acc(0), s.acc(1), s.acc(2), s.acc(3), s.acc(4)
+	for _, p := range []sdk.AccAddress{h1, h2, s1, s2} {
+		s.register(p, verifyBond)
+	}
+	l := s.ledger(req, h1, h2, s1, s2)
+	id := s.create(req, 10_000)
+	s.commit(h1, id, 2_000)
+	s.commit(h2, id, 5_000)
+	s.commit(s1, id, 2_100) // the requester's grid
+	s.commit(s2, id, 4_000)
+	for s.height() <= s.job(id).CommitEnd {
+		s.next(1)
+	}
+	must(t, s.reveal(h1, id, 2_000))
+	must(t, s.reveal(h2, id, 5_000))
+	s.next(1) // the honest reveals are on chain; the window is still open
+	if s.height() > s.job(id).RevealEnd {
+		t.Fatal("reveal window closed")
+	}
+	must(t, s.reveal(s1, id, 2_100)) // just above the lowest honest bid
+	for s.job(id).State != types.JobState_JOB_STATE_ASSIGNED {
+		s.next(1)
+	}
+	if j := s.job(id); j.Winner != h1.String() || j.ClearingPrice.Amount.Int64() != 2_100 {
+		t.Fatalf("winner %s at %s, want H1 at 2100", j.Winner, j.ClearingPrice)
+	}
+	s.settleGemm(h1, id)
+	if b := s.provider(s2).Bond; !b.IsEqual(coin(verifyBond - 1_000)) {
+		t.Fatalf("the silent sybil's bond %s, want bid_deposit forfeited", b)
+	}
+	fee := 2_100 * int64(attackParams().ProtocolFeeBps) / 10_000
+	l.delta("requester: creation fee and the shill's 2,100", req, -creationFee-2_100)
+	l.delta("honest winner H1: the shill's price less the protocol fee, above its bid less the fee", h1, 2_100-fee)
+	l.delta("H2 released", h2, 0)
+}
