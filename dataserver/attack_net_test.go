@@ -3,6 +3,7 @@ package dataserver
 import (
 	"context"
 	"errors"
+	"github.com/aichain/aichain/testutil/procio"
 	"io"
 	"log/slog"
 	"net/http"
@@ -33,23 +34,6 @@ func send(req *http.Request) answer {
 	defer resp.Body.Close()
 	_, err = io.Copy(io.Discard, resp.Body)
 	return answer{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After"), err: err}
-}
-
-// rchar is how many bytes this process has read (files and sockets).
-func rchar(t *testing.T) int64 {
-	t.Helper()
-	b, err := os.ReadFile("/proc/self/io")
-	if err != nil {
-		t.Skip("no /proc/self/io")
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "rchar: "); ok {
-			n, _ := strconv.ParseInt(v, 10, 64)
-			return n
-		}
-	}
-	t.Skip("no rchar")
-	return 0
 }
 
 // TestAttackConcurrentTreeMissesReadTheFileOnce: a licensee's concurrent
@@ -88,7 +72,7 @@ func TestAttackConcurrentTreeMissesReadTheFileOnce(t *testing.T) {
 	fx.srv.building <- struct{}{}
 	fx.srv.building <- struct{}{}
 	const n = 16
-	before := rchar(t)
+	before := procio.ReadBytes(t)
 	var wg sync.WaitGroup
 	answers := make([]answer, n)
 	for i := range n {
@@ -100,7 +84,7 @@ func TestAttackConcurrentTreeMissesReadTheFileOnce(t *testing.T) {
 	<-fx.srv.building
 	<-fx.srv.building
 	wg.Wait()
-	read := rchar(t) - before
+	read := procio.ReadBytes(t) - before
 	for i, a := range answers {
 		if a.err != nil || a.status != http.StatusOK {
 			t.Fatalf("request %d: %d %v", i, a.status, a.err)
@@ -212,9 +196,9 @@ func TestAttackLoadStopsWhenCancelled(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel() // SIGTERM arrived
-	before, start := rchar(t), time.Now()
+	before, start := procio.ReadBytes(t), time.Now()
 	err := fx.srv.Load(ctx)
-	took, read := time.Since(start), rchar(t)-before
+	took, read := time.Since(start), procio.ReadBytes(t)-before
 	t.Logf("Load with a cancelled context: %v after %v, %d KiB read", err, took, read>>10)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Load with a cancelled context returned %v, want context.Canceled", err)
@@ -222,11 +206,11 @@ func TestAttackLoadStopsWhenCancelled(t *testing.T) {
 	if read > 1<<20 || took > time.Second {
 		t.Errorf("Load with a cancelled context read %d KiB in %v", read>>10, took)
 	}
-	before = rchar(t)
+	before = procio.ReadBytes(t)
 	if _, err := hashFile(ctx, filepath.Join(fx.dir, "f0.npy")); !errors.Is(err, context.Canceled) {
 		t.Errorf("hashing with a cancelled context: %v, want context.Canceled", err)
 	}
-	if read := rchar(t) - before; read > 1<<20 {
+	if read := procio.ReadBytes(t) - before; read > 1<<20 {
 		t.Errorf("hashing with a cancelled context read %d KiB", read>>10)
 	}
 }

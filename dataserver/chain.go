@@ -10,10 +10,10 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
-	"github.com/cosmos/cosmos-sdk/types/bech32"
 	"github.com/cosmos/cosmos-sdk/types/query"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 
+	"github.com/aichain/aichain/chainclient/bonded"
 	"github.com/aichain/aichain/x/datamarket/types"
 )
 
@@ -112,10 +112,6 @@ func (c *GRPCChain) HasAccess(ctx context.Context, id uint64, address string, ve
 	return res.HasAccess, res.Version, nil
 }
 
-// maxValidatorPages bounds the pages Validators reads (200 validators a
-// page), whatever the node answers.
-const maxValidatorPages = 50
-
 // Validators implements Chain with x/staking's Validators query (bonded
 // only), page by page.
 func (c *GRPCChain) Validators(ctx context.Context) (map[string]bool, error) {
@@ -123,28 +119,5 @@ func (c *GRPCChain) Validators(ctx context.Context) (map[string]bool, error) {
 	if prefix == "" {
 		prefix = "aic"
 	}
-	out := map[string]bool{}
-	var key []byte
-	for range maxValidatorPages {
-		res, err := c.staking.Validators(ctx, &stakingtypes.QueryValidatorsRequest{
-			Status: stakingtypes.Bonded.String(), Pagination: &query.PageRequest{Key: key, Limit: 200},
-		})
-		if err != nil {
-			return nil, err
-		}
-		for _, v := range res.Validators {
-			_, bz, err := bech32.DecodeAndConvert(v.OperatorAddress)
-			if err != nil {
-				continue
-			}
-			if acc, err := bech32.ConvertAndEncode(prefix, bz); err == nil {
-				out[acc] = true
-			}
-		}
-		if res.Pagination == nil || len(res.Pagination.NextKey) == 0 {
-			return out, nil
-		}
-		key = res.Pagination.NextKey
-	}
-	return nil, fmt.Errorf("more than %d pages of bonded validators", maxValidatorPages)
+	return bonded.OperatorAccounts(ctx, c.staking, prefix)
 }

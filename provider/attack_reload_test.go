@@ -3,11 +3,11 @@ package provider
 import (
 	"bytes"
 	"context"
+	"github.com/aichain/aichain/testutil/procio"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -19,24 +19,6 @@ import (
 	"github.com/aichain/aichain/workload/dataset"
 	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 )
-
-// readBytes is how many bytes this process has read (rchar of
-// /proc/self/io); the test skips where there is no such file.
-func readBytes(t *testing.T) int64 {
-	t.Helper()
-	b, err := os.ReadFile("/proc/self/io")
-	if err != nil {
-		t.Skip("no /proc/self/io")
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "rchar: "); ok {
-			n, _ := strconv.ParseInt(v, 10, 64)
-			return n
-		}
-	}
-	t.Skip("no rchar")
-	return 0
-}
 
 // fakeMarket is the chain's datamarket queries: one dataset, two versions.
 type fakeMarket struct {
@@ -107,7 +89,7 @@ func TestAttackValidatorRequestsReloadTheDataset(t *testing.T) {
 		DatasetID: 5, DatasetVersion: 2, ChunkRows: perChunk, ChunkCount: 3, ChunkBytes: uint64(len(gemmChunks()[0]))})
 
 	const n = 20
-	before, calls := readBytes(t), market.calls.Load()
+	before, calls := procio.ReadBytes(t), market.calls.Load()
 	for i := 0; i < n; i++ {
 		job := 11 + i%2
 		status, body := s.get(t, s.validator, s.url, "/v1/jobs/"+strconv.Itoa(job)+"/chunks/0")
@@ -115,7 +97,7 @@ func TestAttackValidatorRequestsReloadTheDataset(t *testing.T) {
 			t.Fatalf("job %d: status %d %s", job, status, body)
 		}
 	}
-	read := readBytes(t) - before
+	read := procio.ReadBytes(t) - before
 	t.Logf("%d validator chunk requests: %d chain queries, %d MiB read (each dataset version %d MiB)",
 		n, market.calls.Load()-calls, read>>20, size>>20)
 	if read > 4*int64(size) {
@@ -145,7 +127,7 @@ func TestAttackConcurrentMissesRebuildTheTreeOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := NewChunkStore(dir, 4) // as after a restart
-	before := readBytes(t)
+	before := procio.ReadBytes(t)
 	var wg sync.WaitGroup
 	for range 16 {
 		wg.Add(1)
@@ -158,7 +140,7 @@ func TestAttackConcurrentMissesRebuildTheTreeOnce(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	read := readBytes(t) - before
+	read := procio.ReadBytes(t) - before
 	t.Logf("16 concurrent misses read %d KiB of a %d KiB output", read>>10, count*size>>10)
 	if read > 2*count*size {
 		t.Errorf("16 concurrent misses read the job's output %.1f times", float64(read)/(count*size))

@@ -12,10 +12,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/cosmos/cosmos-sdk/types/bech32"
-	"github.com/cosmos/cosmos-sdk/types/query"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 
+	"github.com/aichain/aichain/chainclient/bonded"
 	"github.com/aichain/aichain/chainclient/signedreq"
 	"github.com/aichain/aichain/jobexec"
 )
@@ -101,30 +100,7 @@ func (z *authorizer) refreshValidators(ctx context.Context, log *slog.Logger) {
 // bondedOperators returns the account addresses of the bonded validators'
 // operators.
 func (z *authorizer) bondedOperators(ctx context.Context) (map[string]bool, error) {
-	qc := stakingtypes.NewQueryClient(z.a.client.Conn)
-	out := map[string]bool{}
-	var key []byte
-	for {
-		res, err := qc.Validators(ctx, &stakingtypes.QueryValidatorsRequest{
-			Status: stakingtypes.Bonded.String(), Pagination: &query.PageRequest{Key: key, Limit: 200},
-		})
-		if err != nil {
-			return nil, err
-		}
-		for _, v := range res.Validators {
-			_, bz, err := bech32.DecodeAndConvert(v.OperatorAddress)
-			if err != nil {
-				continue
-			}
-			if acc, err := bech32.ConvertAndEncode(z.prefix, bz); err == nil {
-				out[acc] = true
-			}
-		}
-		if res.Pagination == nil || len(res.Pagination.NextKey) == 0 {
-			return out, nil
-		}
-		key = res.Pagination.NextKey
-	}
+	return bonded.OperatorAccounts(ctx, stakingtypes.NewQueryClient(z.a.client.Conn), z.prefix)
 }
 
 // Handler serves GET /v1/jobs/{id}/chunks/{i} (a jobexec.ChunkResponse, to

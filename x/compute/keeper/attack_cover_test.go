@@ -86,4 +86,3 @@ func TestAttackWithheldIBCJobLeavesRequesterShort(t *testing.T) {
 	l.delta("requester uaic: creation fee and verification fee compensated", req, 0)
 	s.bondOf(prov, verifyBond-53_200, 0, 0)
 }
-
