@@ -3,7 +3,6 @@ package dataserver
 import (
 	"context"
 	"errors"
-	"github.com/aichain/aichain/testutil/procio"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aichain/aichain/testutil/procio"
 	"github.com/aichain/aichain/workload"
 )
 

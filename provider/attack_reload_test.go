@@ -3,7 +3,6 @@ package provider
 import (
 	"bytes"
 	"context"
-	"github.com/aichain/aichain/testutil/procio"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/aichain/aichain/jobexec"
+	"github.com/aichain/aichain/testutil/procio"
 	"github.com/aichain/aichain/workload"
 	"github.com/aichain/aichain/workload/dataset"
 	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
