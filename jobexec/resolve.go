@@ -328,7 +328,7 @@ func (r *ChainResolver) fetchURI(ctx context.Context, uri string) ([]byte, error
 		return nil, err
 	}
 	if int64(len(data)) > max {
-		return nil, errors.New("file exceeds the size limit")
+		return nil, fmt.Errorf("%w: file over the limit of %d bytes", workload.ErrTooLarge, max)
 	}
 	return data, nil
 }

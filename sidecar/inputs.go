@@ -9,6 +9,7 @@ import (
 
 	"github.com/aichain/aichain/dataserver"
 	"github.com/aichain/aichain/jobexec"
+	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 )
@@ -71,7 +72,7 @@ func (v *Verifier) checkInputs(ctx context.Context, pv computetypes.PendingVerif
 		if lastErr == nil {
 			return computetypes.Verdict_VERDICT_INPUTS_AVAILABLE, "the model and the dataset version are available"
 		}
-		if errors.Is(lastErr, jobexec.ErrUnsupported) {
+		if errors.Is(lastErr, jobexec.ErrUnsupported) || errors.Is(lastErr, workload.ErrTooLarge) {
 			return computetypes.Verdict_VERDICT_UNSPECIFIED, "cannot check the inputs: " + lastErr.Error()
 		}
 		v.log.Debug("input check failed", "job", pv.JobId, "attempt", attempt+1, "err", lastErr)

@@ -10,6 +10,8 @@ package sidecar
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -159,6 +161,11 @@ func (v *Verifier) Verify(ctx context.Context, pv computetypes.PendingVerificati
 	// A model whose uri fails is asked of the job's provider, which ran the
 	// job with it: weights neither serves are the provider's to have held.
 	rc, err := jobexec.NewRecomputer(jobexec.WithWeightsMirror(ctx, v.weightsFrom(pv.ProviderEndpoint)), pv, v.cfg.MLP, v.backend)
+	if errors.Is(err, jobexec.ErrWeightsUnavailable) && errors.Is(err, workload.ErrTooLarge) {
+		// The uri or the provider has weights larger than this sidecar
+		// takes: its limit, not the provider's fault (--max-fetch-bytes).
+		return computetypes.Verdict_VERDICT_UNSPECIFIED, "model weights over this sidecar's size limit: " + err.Error()
+	}
 	if errors.Is(err, jobexec.ErrWeightsUnavailable) {
 		return computetypes.Verdict_VERDICT_UNAVAILABLE, "model weights: " + err.Error()
 	}
@@ -272,7 +279,12 @@ func (v *Verifier) signedGet(ctx context.Context, endpoint, url string) (*http.R
 
 // weightsFrom is the WeightsMirror of a job: its provider's
 // GET /v1/models/{sha256}, at most MaxWeightsBytes (the resolver checks
-// the sha256).
+// the sha256). A body over that limit is hashed to its end (up to
+// maxWeightsHashed) without being kept: if it is the model's file, the
+// provider holds the weights and only this sidecar's limit refuses them
+// (an error wrapping workload.ErrTooLarge: abstain); if not, the provider
+// served something else (a plain error: UNAVAILABLE), so that junk over the
+// limit is no way out of the verdict.
 func (v *Verifier) weightsFrom(endpoint string) jobexec.WeightsMirror {
 	return func(ctx context.Context, sha string) ([]byte, error) {
 		res, err := v.signedGet(ctx, endpoint, strings.TrimRight(endpoint, "/")+"/v1/models/"+sha)
@@ -284,12 +296,25 @@ func (v *Verifier) weightsFrom(endpoint string) jobexec.WeightsMirror {
 		if err != nil {
 			return nil, fmt.Errorf("provider %s: %w", endpoint, err)
 		}
-		if int64(len(data)) > v.cfg.MaxWeightsBytes {
-			return nil, fmt.Errorf("provider %s: weights over %d bytes", endpoint, v.cfg.MaxWeightsBytes)
+		if int64(len(data)) <= v.cfg.MaxWeightsBytes {
+			return data, nil
 		}
-		return data, nil
+		h := sha256.New()
+		h.Write(data)
+		data = nil
+		if _, err := io.Copy(h, io.LimitReader(res.Body, maxWeightsHashed)); err != nil {
+			return nil, fmt.Errorf("provider %s: weights over %d bytes: %w", endpoint, v.cfg.MaxWeightsBytes, err)
+		}
+		if !strings.EqualFold(hex.EncodeToString(h.Sum(nil)), sha) {
+			return nil, fmt.Errorf("provider %s: served over %d bytes that are not the weights %s", endpoint, v.cfg.MaxWeightsBytes, sha)
+		}
+		return nil, fmt.Errorf("%w: provider %s holds the weights, over this sidecar's --max-fetch-bytes %d",
+			workload.ErrTooLarge, endpoint, v.cfg.MaxWeightsBytes)
 	}
 }
+
+// maxWeightsHashed bounds what weightsFrom hashes past its limit.
+const maxWeightsHashed = 16 << 30
 
 // NodeSource reads PendingVerifications from a node over gRPC.
 type NodeSource struct{ Query computetypes.QueryClient }

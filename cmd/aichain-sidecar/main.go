@@ -68,7 +68,7 @@ func flags(fs *pflag.FlagSet) {
 	fs.StringSlice("probe-url", nil, "URLs the sidecar checks its own network with before it counts a failed fetch against a provider "+
 		"(any answer passes; none answer: it abstains); empty: no check")
 	fs.String("cache-dir", "", "where fetched model weights are cached (empty: memory only)")
-	fs.Int64("max-fetch-bytes", 256<<20, "largest model file fetched")
+	fs.Int64("max-fetch-bytes", 1<<30, "largest model file fetched (the provider agent parses up to 1 GiB: a smaller limit abstains on larger models)")
 	fs.Bool("local-network", false, "a local test network: reach providers and models on loopback, private or file:// addresses")
 }
 
