@@ -109,6 +109,9 @@ func TestZeroHeightExportRebasesDeadlines(t *testing.T) {
 	params.SampleRateFloorBps = 10_000 // every result is verified
 	params.DisputeFee = zhCoin(500)
 	params.SlashFractionFraud, params.SlashFractionTimeout, params.RequesterCompensationBps = 5_000, 1_000, 5_000
+	// A 0.1 AIC creation fee covered at a 10% timeout slash would lock 2 AIC
+	// (CoverLock), above these providers' 1 AIC bonds.
+	params.JobCreationFee = zhCoin(1_000)
 	_, err := cms.UpdateParams(ta.Ctx, &computetypes.MsgUpdateParams{Authority: gov, Params: params})
 	must(err)
 

@@ -36,11 +36,11 @@ var Upgrades = []Upgrade{
 	// each new module from its default genesis.
 	{Name: UpgradeIBC, StoreUpgrades: storetypes.StoreUpgrades{Added: ibcStoreKeys}},
 	// v3-verification runs the migrations of the verification and
-	// throughput work on a chain already past v2-ibc: x/compute 4→8
+	// throughput work on a chain already past v2-ibc: x/compute 4→9
 	// (verification_fee_per_sample, beacon_window_blocks; validators then
 	// register beacon keys with MsgRegisterBeaconKey; the provider index
 	// loses its entries of jobs without a winner; the beacon keys are
-	// counted; verdict_grace_blocks), x/modelregistry 1→3 (a name's latest version kept by
+	// counted; verdict_grace_blocks; each voter's verdict kept), x/modelregistry 1→3 (a name's latest version kept by
 	// folded name; each weights file filed as its first model's), x/datamarket 2→3 (the pairs of dataset and licensee
 	// that held a licence) and x/staking-rewards 1→4 (per-owner reward index;
 	// reward_denoms, listing the denoms already distributed; governance

@@ -151,33 +151,31 @@ func (in Injections) Tally(tx []byte) (int64, []computetypes.ValidatorVerdicts, 
 	return TallyCommit(eci)
 }
 
-// TallyCommit returns each committing validator's verdicts and power, and
-// the total power of the commit. Malformed extensions (which ProcessProposal
-// rejects) are skipped, and so are verdicts of kinds this binary does not
-// know (a newer format's).
+// TallyCommit returns every validator of the commit's set with its power
+// and, for one that signed the commit with an extension, its verdicts (none
+// otherwise), and the total power of the commit: x/compute tallies a job
+// from its voters' powers in this one commit (ApplyVerdicts), so it needs
+// the power of a validator that voted in an earlier block and not in this
+// one. Malformed extensions (which ProcessProposal rejects) are skipped,
+// and so are verdicts of kinds this binary does not know (a newer format's).
 func TallyCommit(eci abci.ExtendedCommitInfo) (int64, []computetypes.ValidatorVerdicts, error) {
 	var total int64
-	var votes []computetypes.ValidatorVerdicts
+	votes := make([]computetypes.ValidatorVerdicts, 0, len(eci.Votes))
 	for _, v := range eci.Votes {
 		if v.Validator.Power < 0 {
 			return 0, nil, fmt.Errorf("%w: negative power", ErrMalformedInjection)
 		}
 		total += v.Validator.Power
-		if v.BlockIdFlag != cmtproto.BlockIDFlagCommit || len(v.VoteExtension) == 0 {
+		if v.Validator.Power == 0 {
 			continue
 		}
-		verdicts, err := DecodeExtension(v.VoteExtension)
-		if err != nil {
-			continue
+		entry := computetypes.ValidatorVerdicts{ConsAddress: v.Validator.Address, Power: v.Validator.Power}
+		if v.BlockIdFlag == cmtproto.BlockIDFlagCommit && len(v.VoteExtension) > 0 {
+			if verdicts, err := DecodeExtension(v.VoteExtension); err == nil {
+				entry.Verdicts = KnownVerdicts(verdicts)
+			}
 		}
-		if verdicts = KnownVerdicts(verdicts); len(verdicts) == 0 {
-			continue
-		}
-		votes = append(votes, computetypes.ValidatorVerdicts{
-			ConsAddress: v.Validator.Address,
-			Power:       v.Validator.Power,
-			Verdicts:    verdicts,
-		})
+		votes = append(votes, entry)
 	}
 	return total, votes, nil
 }

@@ -234,15 +234,24 @@ func TestPreBlockerTalliesByPower(t *testing.T) {
 	if s.total != 70 {
 		t.Fatalf("total power %d, want 70", s.total)
 	}
-	if len(s.votes) != 3 {
-		t.Fatalf("%d validators with verdicts, want 3", len(s.votes))
+	// Every validator of the set is handed over with its power (x/compute
+	// tallies each job's voters at their power in this one commit); only
+	// the committing ones with extensions carry verdicts.
+	if len(s.votes) != 4 {
+		t.Fatalf("%d validators handed over, want the set's 4", len(s.votes))
 	}
-	var power int64
+	var power, voting int64
+	withVerdicts := 0
 	for _, v := range s.votes {
 		power += v.Power
+		if len(v.Verdicts) > 0 {
+			withVerdicts++
+			voting += v.Power
+		}
 	}
-	if power != 60 {
-		t.Fatalf("voting power of the verdicts %d, want 60 (absent and empty ones excluded)", power)
+	if power != 70 || withVerdicts != 3 || voting != 60 {
+		t.Fatalf("powers %d (want 70), %d validators with verdicts of power %d (want 3 of 60: absent and empty ones carry none)",
+			power, withVerdicts, voting)
 	}
 
 	// A sink error or a garbage injection never fails the block.

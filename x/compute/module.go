@@ -34,8 +34,9 @@ import (
 // submissions learn whether the beacon is active from a stored count of
 // beacon keys (keeper.Migrator.Migrate6to7), 8 since a verification with a
 // fee is decided verdict_grace_blocks after its quorum
-// (keeper.Migrator.Migrate7to8).
-const ConsensusVersion = 8
+// (keeper.Migrator.Migrate7to8), 9 since a job's tally is summed from each
+// voter's verdict at its power in one commit (keeper.Migrator.Migrate8to9).
+const ConsensusVersion = 9
 
 var (
 	_ module.AppModuleBasic      = AppModule{}
@@ -112,6 +113,9 @@ func (am AppModule) RegisterServices(cfg module.Configurator) {
 	}
 	if err := cfg.RegisterMigration(types.ModuleName, 7, keeper.NewMigrator(am.keeper).Migrate7to8); err != nil {
 		panic(fmt.Errorf("register the %s 7→8 migration: %w", types.ModuleName, err))
+	}
+	if err := cfg.RegisterMigration(types.ModuleName, 8, keeper.NewMigrator(am.keeper).Migrate8to9); err != nil {
+		panic(fmt.Errorf("register the %s 8→9 migration: %w", types.ModuleName, err))
 	}
 }
 

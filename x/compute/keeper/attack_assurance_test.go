@@ -206,7 +206,7 @@ func TestFeeSharesNeverExceedTheFee(t *testing.T) {
 		votes = append(votes, types.ValidatorVerdicts{ConsAddress: []byte{c}, Power: 10,
 			Verdicts: []types.JobVerdict{{JobId: id, Verdict: types.Verdict_VERDICT_VALID}}})
 	}
-	must(t, s.k.ApplyVerdicts(s.ta.Ctx, 20, votes))
+	must(t, s.applyVerdicts(20, votes))
 	s.inv()
 	s.graceOver(id) // the quorum's grace
 	s.wantState(id, types.JobState_JOB_STATE_SETTLED, types.CloseReason_CLOSE_REASON_SETTLED)

@@ -138,7 +138,7 @@ func TestAttackPowerJoinsDuringTheGrace(t *testing.T) {
 		votes = append(votes, types.ValidatorVerdicts{ConsAddress: []byte{c}, Power: 10,
 			Verdicts: []types.JobVerdict{{JobId: id, Verdict: types.Verdict_VERDICT_VALID}}})
 	}
-	must(t, s.k.ApplyVerdicts(s.ta.Ctx, 40, votes))
+	must(t, s.applyVerdicts(40, votes))
 	s.inv()
 	s.graceOver(id)
 	s.wantState(id, types.JobState_JOB_STATE_FAILED, types.CloseReason_CLOSE_REASON_FRAUD)

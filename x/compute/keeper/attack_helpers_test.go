@@ -182,7 +182,7 @@ func (s *suite) verdicts(id uint64, v types.Verdict, from byte, powers ...int64)
 		votes = append(votes, types.ValidatorVerdicts{ConsAddress: []byte{from + byte(i)}, Power: p,
 			Verdicts: []types.JobVerdict{{JobId: id, Verdict: v}}})
 	}
-	if err := s.k.ApplyVerdicts(s.ta.Ctx, 30, votes); err != nil {
+	if err := s.applyVerdicts(30, votes); err != nil {
 		s.t.Fatal(err)
 	}
 	s.inv()

@@ -19,3 +19,15 @@ func (k Keeper) SaveJob(ctx context.Context, from types.JobState, j types.Job) e
 func (k Keeper) JobsByProvider() collections.KeySet[collections.Pair[string, uint64]] {
 	return k.jobsByProvider
 }
+
+// VotersV8 is the voter records as version 8 stored them (a key set: who
+// voted, not what), for the test of Migrate8to9.
+func (k Keeper) VotersV8() collections.KeySet[collections.Pair[uint64, []byte]] {
+	sb := collections.NewSchemaBuilder(k.storeService)
+	ks := collections.NewKeySet(sb, types.VotersKey, "voters",
+		collections.PairKeyCodec(collections.Uint64Key, collections.BytesKey))
+	if _, err := sb.Build(); err != nil {
+		panic(err)
+	}
+	return ks
+}

@@ -56,8 +56,12 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		if err := k.Tallies.Set(ctx, t.JobId, t.Tally); err != nil {
 			return err
 		}
-		for _, v := range t.Voters {
-			if err := k.Voters.Set(ctx, collections.Join(t.JobId, v)); err != nil {
+		for i, v := range t.Voters {
+			verdict := types.Verdict_VERDICT_UNSPECIFIED
+			if len(t.VoterVerdicts) > 0 {
+				verdict = t.VoterVerdicts[i]
+			}
+			if err := k.Voters.Set(ctx, collections.Join(t.JobId, v), int32(verdict)); err != nil {
 				return err
 			}
 		}
@@ -178,8 +182,9 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 	}
 	if err := k.Tallies.Walk(ctx, nil, func(id uint64, t types.VerificationTally) (bool, error) {
 		entry := types.TallyEntry{JobId: id, Tally: t}
-		err := k.Voters.Walk(ctx, collections.NewPrefixedPairRange[uint64, []byte](id), func(key collections.Pair[uint64, []byte]) (bool, error) {
+		err := k.Voters.Walk(ctx, collections.NewPrefixedPairRange[uint64, []byte](id), func(key collections.Pair[uint64, []byte], verdict int32) (bool, error) {
 			entry.Voters = append(entry.Voters, key.K2())
+			entry.VoterVerdicts = append(entry.VoterVerdicts, types.Verdict(verdict))
 			return false, nil
 		})
 		gs.Tallies = append(gs.Tallies, entry)

@@ -22,7 +22,7 @@ func TestGenesisRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.next(2)
-	if err := s.k.ApplyVerdicts(s.ta.Ctx, 100, []types.ValidatorVerdicts{{ConsAddress: []byte("v"), Power: 10,
+	if err := s.applyVerdicts(100, []types.ValidatorVerdicts{{ConsAddress: []byte("v"), Power: 10,
 		Verdicts: []types.JobVerdict{{JobId: id, Verdict: types.Verdict_VERDICT_VALID}}}}); err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,41 @@ type suite struct {
 	k  keeper.Keeper
 	ms types.MsgServer
 	q  types.QueryServer
+
+	// set is the fake validator set the test's verdicts came from: each
+	// consensus address at its latest power, in the order first seen.
+	set []types.ValidatorVerdicts
+}
+
+// applyVerdicts hands the keeper one block's verdicts as the PreBlocker
+// does: every validator of the commit's set, the ones that vote in this
+// block with their verdicts, the others (the fake set's validators seen in
+// earlier blocks, at their latest power) with none. A validator's power is
+// the one of its latest entry.
+func (s *suite) applyVerdicts(total int64, votes []types.ValidatorVerdicts) error {
+	s.t.Helper()
+	out := append([]types.ValidatorVerdicts(nil), votes...)
+	for _, v := range votes {
+		found := false
+		for i := range s.set {
+			if string(s.set[i].ConsAddress) == string(v.ConsAddress) {
+				s.set[i].Power, found = v.Power, true
+			}
+		}
+		if !found {
+			s.set = append(s.set, types.ValidatorVerdicts{ConsAddress: v.ConsAddress, Power: v.Power})
+		}
+	}
+	for _, m := range s.set {
+		in := false
+		for _, v := range votes {
+			in = in || string(v.ConsAddress) == string(m.ConsAddress)
+		}
+		if !in {
+			out = append(out, m)
+		}
+	}
+	return s.k.ApplyVerdicts(s.ta.Ctx, total, out)
 }
 
 func coin(n int64) sdk.Coin { return sdk.NewCoin(denom, math.NewInt(n)) }
@@ -269,7 +304,7 @@ func (s *suite) revealAndConvict(a, b uint64, p1, p2 sdk.AccAddress) {
 	if err := s.reveal(p2, b, 5_000); err != nil {
 		s.t.Fatal(err)
 	}
-	if err := s.k.ApplyVerdicts(s.ta.Ctx, 30, []types.ValidatorVerdicts{{ConsAddress: []byte("v"), Power: 11,
+	if err := s.applyVerdicts(30, []types.ValidatorVerdicts{{ConsAddress: []byte("v"), Power: 11,
 		Verdicts: []types.JobVerdict{{JobId: a, Verdict: types.Verdict_VERDICT_INVALID}}}}); err != nil {
 		s.t.Fatal(err)
 	}

@@ -90,8 +90,10 @@ type Keeper struct {
 	PendingChecks collections.KeySet[uint64]
 
 	Tallies collections.Map[uint64, types.VerificationTally]
-	Voters  collections.KeySet[collections.Pair[uint64, []byte]]
-	Stats   collections.Item[types.Stats]
+	// Voters holds each validator's verdict on a job under check (its
+	// types.Verdict), by job and consensus address.
+	Voters collections.Map[collections.Pair[uint64, []byte], int32]
+	Stats  collections.Item[types.Stats]
 
 	// The sampling beacon (beacon.go, beacon_record.go).
 	BeaconKeys collections.Map[[]byte, types.BeaconKey]
@@ -166,8 +168,8 @@ func NewKeeper(
 		QueueHeads:           heads,
 		Tallies: collections.NewMap(sb, types.TalliesKey, "tallies", collections.Uint64Key,
 			codec.CollValue[types.VerificationTally](cdc)),
-		Voters: collections.NewKeySet(sb, types.VotersKey, "voters",
-			collections.PairKeyCodec(collections.Uint64Key, collections.BytesKey)),
+		Voters: collections.NewMap(sb, types.VotersKey, "voters",
+			collections.PairKeyCodec(collections.Uint64Key, collections.BytesKey), collections.Int32Value),
 		Stats: collections.NewItem(sb, types.StatsKey, "stats", codec.CollValue[types.Stats](cdc)),
 		BeaconKeys: collections.NewMap(sb, types.BeaconKeysKey, "beacon_keys", collections.BytesKey,
 			codec.CollValue[types.BeaconKey](cdc)),

@@ -248,3 +248,76 @@ func (m Migrator) Migrate7to8(ctx sdk.Context) error {
 	}
 	return m.k.Params.Set(ctx, params)
 }
+
+// Migrate8to9 keeps each voter's verdict, which version 8 did not (it kept
+// only who voted and summed powers as verdicts came). A job in its quorum's
+// grace keeps its voters (their verdict unknown: the outcome and the payees
+// are recorded already). Every other job under check starts its tally
+// again: its voters, sums and counted verdicts are cleared, and the
+// sidecars, which send a verdict for as long as its job is pending, have
+// them recorded again within a block or two.
+func (m Migrator) Migrate8to9(ctx sdk.Context) error {
+	var ids []uint64
+	var grace []uint64
+	err := m.k.Tallies.Walk(ctx, nil, func(id uint64, t types.VerificationTally) (bool, error) {
+		if t.QuorumTotalPower > 0 {
+			grace = append(grace, id)
+		} else {
+			ids = append(ids, id)
+		}
+		return false, nil
+	})
+	if err != nil {
+		return errorsmod.Wrap(err, "migrate compute 8→9: tallies")
+	}
+	for _, id := range grace {
+		keys, err := m.voterKeys(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, key := range keys {
+			if err := m.k.Voters.Set(ctx, key, int32(types.Verdict_VERDICT_UNSPECIFIED)); err != nil {
+				return errorsmod.Wrapf(err, "migrate compute 8→9: job %d voter", id)
+			}
+		}
+	}
+	for _, id := range ids {
+		if err := m.restartTally(ctx, id); err != nil {
+			return errorsmod.Wrapf(err, "migrate compute 8→9: job %d", id)
+		}
+	}
+	return nil
+}
+
+// voterKeys lists a job's voter keys without decoding their values (version
+// 8 stored none).
+func (m Migrator) voterKeys(ctx sdk.Context, id uint64) ([]collections.Pair[uint64, []byte], error) {
+	it, err := m.k.Voters.Iterate(ctx, collections.NewPrefixedPairRange[uint64, []byte](id))
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	return it.Keys()
+}
+
+// restartTally clears a job's voters, tally sums and counted verdicts.
+func (m Migrator) restartTally(ctx sdk.Context, id uint64) error {
+	t, err := m.k.Tallies.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := m.k.Voters.Clear(ctx, collections.NewPrefixedPairRange[uint64, []byte](id)); err != nil {
+		return err
+	}
+	t.ValidPower, t.InvalidPower, t.UnavailablePower = 0, 0, 0
+	t.InputsAvailablePower, t.InputsUnavailablePower, t.DatasetUnavailablePower = 0, 0, 0
+	if err := m.k.Tallies.Set(ctx, id, t); err != nil {
+		return err
+	}
+	job, err := m.k.Jobs.Get(ctx, id)
+	if err != nil || len(job.CountedVerdicts) == 0 {
+		return ignoreNotFound(err)
+	}
+	job.CountedVerdicts = nil
+	return m.k.saveJob(ctx, job.State, job)
+}

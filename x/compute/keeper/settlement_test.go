@@ -65,7 +65,7 @@ func TestLifecycleSampledSettles(t *testing.T) {
 		{ConsAddress: []byte("val-a"), Power: 40, Verdicts: []types.JobVerdict{{JobId: id, Verdict: types.Verdict_VERDICT_VALID}}},
 		{ConsAddress: []byte("val-a"), Power: 40, Verdicts: []types.JobVerdict{{JobId: id, Verdict: types.Verdict_VERDICT_VALID}}}, // counted once
 	}
-	if err := s.k.ApplyVerdicts(s.ta.Ctx, 100, votes); err != nil {
+	if err := s.applyVerdicts(100, votes); err != nil {
 		t.Fatal(err)
 	}
 	s.inv()
@@ -73,7 +73,7 @@ func TestLifecycleSampledSettles(t *testing.T) {
 		t.Fatal("settled with only 40% VALID")
 	}
 	votes = []types.ValidatorVerdicts{{ConsAddress: []byte("val-b"), Power: 27, Verdicts: []types.JobVerdict{{JobId: id, Verdict: types.Verdict_VERDICT_VALID}}}}
-	if err := s.k.ApplyVerdicts(s.ta.Ctx, 100, votes); err != nil {
+	if err := s.applyVerdicts(100, votes); err != nil {
 		t.Fatal(err)
 	}
 	s.inv()
@@ -119,7 +119,7 @@ func TestFraudSlashesAndJails(t *testing.T) {
 		{ConsAddress: []byte("val-a"), Power: 20, Verdicts: []types.JobVerdict{{JobId: id, Verdict: types.Verdict_VERDICT_INVALID}}},
 		{ConsAddress: []byte("val-b"), Power: 14, Verdicts: []types.JobVerdict{{JobId: id, Verdict: types.Verdict_VERDICT_INVALID}}},
 	}
-	if err := s.k.ApplyVerdicts(s.ta.Ctx, 100, votes); err != nil {
+	if err := s.applyVerdicts(100, votes); err != nil {
 		t.Fatal(err)
 	}
 	s.inv()

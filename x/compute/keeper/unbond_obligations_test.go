@@ -83,7 +83,7 @@ func TestSlashedProviderCannotUnbondWithLiveObligations(t *testing.T) {
 	wantErr(t, err, types.ErrProviderBusy)
 
 	// C settles on a VALID quorum: p1 has nothing live left and may go.
-	if err := s.k.ApplyVerdicts(s.ta.Ctx, 30, []types.ValidatorVerdicts{{ConsAddress: []byte("v"), Power: 21,
+	if err := s.applyVerdicts(30, []types.ValidatorVerdicts{{ConsAddress: []byte("v"), Power: 21,
 		Verdicts: []types.JobVerdict{{JobId: c, Verdict: types.Verdict_VERDICT_VALID}}}}); err != nil {
 		t.Fatal(err)
 	}

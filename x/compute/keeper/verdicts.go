@@ -35,20 +35,22 @@ var verdictKinds = map[types.Verdict]verdictKind{
 		func(t *types.VerificationTally) *int64 { return &t.DatasetUnavailablePower }},
 }
 
-// ApplyVerdicts records one block's verdicts: each entry is a validator
-// (consensus address bytes), its voting power, and its verdicts on jobs.
-// totalPower is the bonded power of the set that voted (the previous height's
-// set). Per job, a validator counts once; a verdict counts only on a job in
-// the state its kind is about (VALID, INVALID, UNAVAILABLE on a VERIFYING
-// job; INPUTS_AVAILABLE, INPUTS_UNAVAILABLE, DATASET_UNAVAILABLE on an
-// ABORTING one) and is ignored otherwise. Every verdict of the block is
-// recorded before any job is decided, so that whether a validator's verdict
-// counts (and earns its share of a verification fee) does not depend on its
-// place in the commit. Then each job whose tally moved is decided if it can
-// be: VERIFYING, see verificationOutcome; ABORTING, see abort.go. Bad entries
-// are skipped with a log line; a job whose outcome cannot be applied is
-// logged and left for its deadline. It returns an error only for store
-// failures.
+// ApplyVerdicts records one block's verdicts. votes lists every validator
+// of the set that signed the commit (consensus address bytes), with its
+// voting power and its verdicts on jobs (possibly none); totalPower is that
+// set's bonded power (the previous height's set). Per job, a validator
+// counts once; a verdict counts only on a job in the state its kind is
+// about (VALID, INVALID, UNAVAILABLE on a VERIFYING job; INPUTS_AVAILABLE,
+// INPUTS_UNAVAILABLE, DATASET_UNAVAILABLE on an ABORTING one) and is
+// ignored otherwise. Every verdict of the block is recorded before any job
+// is decided, so that whether a validator's verdict counts (and earns its
+// share of a verification fee) does not depend on its place in the commit.
+// Then each job that got a verdict is tallied again (retally: every voter's
+// verdict at its power in this commit, 0 for a voter no longer in the set)
+// and decided if it can be: VERIFYING, see verificationOutcome; ABORTING,
+// see abort.go. Bad entries are skipped with a log line; a job whose
+// outcome cannot be applied is logged and left for its deadline. It returns
+// an error only for store failures.
 func (k Keeper) ApplyVerdicts(ctx context.Context, totalPower int64, votes []types.ValidatorVerdicts) error {
 	logger := k.Logger(ctx)
 	if totalPower <= 0 {
@@ -57,18 +59,24 @@ func (k Keeper) ApplyVerdicts(ctx context.Context, totalPower int64, votes []typ
 		}
 		return nil
 	}
-	// Each job whose tally moved, in the order first moved, with its job
-	// and tally as the last verdict left them (decided without reading
-	// them again).
-	var moved []uint64
-	latest := map[uint64]underCheck{}
+	powers := make(map[string]int64, len(votes))
 	for _, v := range votes {
 		if len(v.ConsAddress) == 0 || v.Power <= 0 || v.Power > totalPower {
 			logger.Error("verdicts skipped: bad validator entry", "validator", fmt.Sprintf("%X", v.ConsAddress), "power", v.Power)
 			continue
 		}
+		powers[string(v.ConsAddress)] = v.Power
+	}
+	// Each job that got a verdict, in the order first got, with the job as
+	// the last verdict left it (decided without reading it again).
+	var moved []uint64
+	latest := map[uint64]types.Job{}
+	for _, v := range votes {
+		if _, ok := powers[string(v.ConsAddress)]; !ok {
+			continue
+		}
 		for _, jv := range v.Verdicts {
-			job, tally, recorded, err := k.recordVerdict(ctx, v, jv)
+			job, recorded, err := k.recordVerdict(ctx, v, jv)
 			if err != nil {
 				return err
 			}
@@ -78,13 +86,74 @@ func (k Keeper) ApplyVerdicts(ctx context.Context, totalPower int64, votes []typ
 			if _, ok := latest[jv.JobId]; !ok {
 				moved = append(moved, jv.JobId)
 			}
-			latest[jv.JobId] = underCheck{job, tally}
+			latest[jv.JobId] = job
 		}
 	}
 	for _, id := range moved {
-		k.decide(ctx, totalPower, latest[id])
+		c, err := k.retally(ctx, latest[id], powers)
+		if err != nil {
+			return err
+		}
+		k.decide(ctx, totalPower, c)
 	}
 	return nil
+}
+
+// retally sums a job's tally from its voters' verdicts, each at its power in
+// the commit being applied (powers; 0 for a validator no longer in the set),
+// and brings the powers of its counted verdicts (the fee's payees) to the
+// same commit. Summing the powers each voter had when its verdict was
+// recorded counted stake twice: a coalition below 1/3 voted INVALID through
+// one validator, redelegated (at once, for free) to another and voted again
+// with the same stake, and an honest provider was slashed for fraud
+// (TestAttackRedelegatedStakeCountsTwice). In one commit every token counts
+// once. The work is the job's voters, at most the validator set.
+func (k Keeper) retally(ctx context.Context, job types.Job, powers map[string]int64) (underCheck, error) {
+	tally, err := k.Tallies.Get(ctx, job.Id)
+	if err != nil {
+		return underCheck{}, err
+	}
+	tally.ValidPower, tally.InvalidPower, tally.UnavailablePower = 0, 0, 0
+	tally.InputsAvailablePower, tally.InputsUnavailablePower, tally.DatasetUnavailablePower = 0, 0, 0
+	err = k.Voters.Walk(ctx, collections.NewPrefixedPairRange[uint64, []byte](job.Id), func(key collections.Pair[uint64, []byte], verdict int32) (bool, error) {
+		if kind, ok := verdictKinds[types.Verdict(verdict)]; ok && kind.state == job.State {
+			*kind.count(&tally) += powers[string(key.K2())]
+		}
+		return false, nil
+	})
+	if err != nil {
+		return underCheck{}, err
+	}
+	if err := k.Tallies.Set(ctx, job.Id, tally); err != nil {
+		return underCheck{}, err
+	}
+	counted := job.CountedVerdicts[:0:0]
+	for _, cv := range job.CountedVerdicts {
+		if p := powers[string(cv.Validator)]; p > 0 { // a validator gone from the set is not paid
+			cv.Power = p
+			counted = append(counted, cv)
+		}
+	}
+	if !countedEqual(counted, job.CountedVerdicts) {
+		job.CountedVerdicts = counted
+		if err := k.saveJob(ctx, job.State, job); err != nil {
+			return underCheck{}, err
+		}
+	}
+	return underCheck{job, tally}, nil
+}
+
+// countedEqual reports whether two lists of counted verdicts are the same.
+func countedEqual(a, b []types.CountedVerdict) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Power != b[i].Power || string(a[i].Validator) != string(b[i].Validator) || a[i].Verdict != b[i].Verdict {
+			return false
+		}
+	}
+	return true
 }
 
 // underCheck is a job under check and its tally.
@@ -116,54 +185,48 @@ func (k Keeper) decide(ctx context.Context, totalPower int64, c underCheck) {
 	}
 }
 
-// recordVerdict adds one validator's verdict to its job's tally, once per
-// validator and job, if the verdict's kind is about the job's state. It
-// returns the job and its new tally, and whether the verdict counted.
-func (k Keeper) recordVerdict(ctx context.Context, v types.ValidatorVerdicts, jv types.JobVerdict) (types.Job, types.VerificationTally, bool, error) {
-	var tally types.VerificationTally
+// recordVerdict records one validator's verdict on its job, once per
+// validator and job, if the verdict's kind is about the job's state (the
+// job's tally is summed again from its voters, retally). It returns the job
+// and whether the verdict counted.
+func (k Keeper) recordVerdict(ctx context.Context, v types.ValidatorVerdicts, jv types.JobVerdict) (types.Job, bool, error) {
 	kind, known := verdictKinds[jv.Verdict]
 	if !known {
 		k.Logger(ctx).Error("verdict skipped: unknown verdict", "job_id", jv.JobId, "verdict", int32(jv.Verdict))
-		return types.Job{}, tally, false, nil
+		return types.Job{}, false, nil
 	}
 	// A job under check has a tally: look that up (and the voter record)
 	// before reading the whole job, so that verdicts on unknown, closed or
 	// already-voted jobs cost two small reads.
-	tally, err := k.Tallies.Get(ctx, jv.JobId)
-	if err != nil {
-		if isNotFound(err) {
+	if has, err := k.Tallies.Has(ctx, jv.JobId); err != nil || !has {
+		if err == nil {
 			k.Logger(ctx).Debug("verdict skipped: no job under check", "job_id", jv.JobId)
-			return types.Job{}, tally, false, nil
 		}
-		return types.Job{}, tally, false, err
+		return types.Job{}, false, err
 	}
 	key := collections.Join(jv.JobId, v.ConsAddress)
 	if voted, err := k.Voters.Has(ctx, key); err != nil || voted {
-		return types.Job{}, tally, false, err
+		return types.Job{}, false, err
 	}
 	job, err := k.Jobs.Get(ctx, jv.JobId)
 	if err != nil {
-		return job, tally, false, ignoreNotFound(err)
+		return job, false, ignoreNotFound(err)
 	}
 	if job.State != kind.state {
-		return job, tally, false, nil
+		return job, false, nil
 	}
-	*kind.count(&tally) += v.Power
-	if err := k.Voters.Set(ctx, key); err != nil {
-		return job, tally, false, err
+	if err := k.Voters.Set(ctx, key, int32(jv.Verdict)); err != nil {
+		return job, false, err
 	}
 	if countVerdict(&job, v, jv.Verdict) {
 		if err := k.saveJob(ctx, job.State, job); err != nil {
-			return job, tally, false, err
+			return job, false, err
 		}
-	}
-	if err := k.Tallies.Set(ctx, jv.JobId, tally); err != nil {
-		return job, tally, false, err
 	}
 	err = modkit.EmitTypedEvent(ctx, &types.EventVerdictRecorded{
 		JobId: jv.JobId, Validator: sdk.ConsAddress(v.ConsAddress).String(), Power: v.Power, Verdict: jv.Verdict.String(),
 	})
-	return job, tally, err == nil, err
+	return job, err == nil, err
 }
 
 // verificationOutcome is what a VERIFYING job's tally decides, if anything

@@ -129,7 +129,7 @@ func TestPrepareForZeroHeight(t *testing.T) {
 	}
 	submit(p3, fraud)
 	s.next(2)
-	if err := s.k.ApplyVerdicts(s.ta.Ctx, 100, []types.ValidatorVerdicts{{ConsAddress: []byte("v"), Power: 50,
+	if err := s.applyVerdicts(100, []types.ValidatorVerdicts{{ConsAddress: []byte("v"), Power: 50,
 		Verdicts: []types.JobVerdict{{JobId: fraud, Verdict: types.Verdict_VERDICT_INVALID}}}}); err != nil {
 		t.Fatal(err)
 	}

@@ -237,8 +237,9 @@ func validPriceCollateral(j Job, c sdk.Coin) error {
 	return nil
 }
 
-// validateTallies checks that tallies belong to VERIFYING jobs and list each
-// voter once.
+// validateTallies checks that tallies belong to jobs under check and list
+// each voter once, with a verdict each (or none, as exported before they
+// were kept).
 func (gs GenesisState) validateTallies(jobs map[uint64]Job) error {
 	for _, t := range gs.Tallies {
 		j, ok := jobs[t.JobId]
@@ -251,6 +252,14 @@ func (gs GenesisState) validateTallies(jobs map[uint64]Job) error {
 		for i := 1; i < len(t.Voters); i++ {
 			if bytes.Equal(t.Voters[i-1], t.Voters[i]) {
 				return ErrInvalidGenesis.Wrapf("job %d: voter %X twice", t.JobId, t.Voters[i])
+			}
+		}
+		if n := len(t.VoterVerdicts); n != 0 && n != len(t.Voters) {
+			return ErrInvalidGenesis.Wrapf("job %d: %d voter verdicts for %d voters", t.JobId, n, len(t.Voters))
+		}
+		for _, v := range t.VoterVerdicts {
+			if _, known := Verdict_name[int32(v)]; !known {
+				return ErrInvalidGenesis.Wrapf("job %d: voter verdict %d", t.JobId, v)
 			}
 		}
 	}

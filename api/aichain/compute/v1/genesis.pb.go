@@ -28,7 +28,12 @@ type TallyEntry struct {
 	JobId uint64                 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
 	Tally *VerificationTally     `protobuf:"bytes,2,opt,name=tally,proto3" json:"tally,omitempty"`
 	// voters are the consensus addresses that already voted on the job.
-	Voters        [][]byte `protobuf:"bytes,3,rep,name=voters,proto3" json:"voters,omitempty"`
+	Voters [][]byte `protobuf:"bytes,3,rep,name=voters,proto3" json:"voters,omitempty"`
+	// voter_verdicts: each voter's verdict, in the order of voters (empty in
+	// an export from before they were kept: then none counts until the
+	// sidecars' verdicts are recorded again). The tally's powers are summed
+	// from them, each voter at its power in the latest commit.
+	VoterVerdicts []Verdict `protobuf:"varint,4,rep,packed,name=voter_verdicts,json=voterVerdicts,proto3,enum=aichain.compute.v1.Verdict" json:"voter_verdicts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -80,6 +85,13 @@ func (x *TallyEntry) GetTally() *VerificationTally {
 func (x *TallyEntry) GetVoters() [][]byte {
 	if x != nil {
 		return x.Voters
+	}
+	return nil
+}
+
+func (x *TallyEntry) GetVoterVerdicts() []Verdict {
+	if x != nil {
+		return x.VoterVerdicts
 	}
 	return nil
 }
@@ -200,12 +212,13 @@ var File_aichain_compute_v1_genesis_proto protoreflect.FileDescriptor
 
 const file_aichain_compute_v1_genesis_proto_rawDesc = "" +
 	"\n" +
-	" aichain/compute/v1/genesis.proto\x12\x12aichain.compute.v1\x1a\x11amino/amino.proto\x1a\x14gogoproto/gogo.proto\x1a\x1faichain/compute/v1/beacon.proto\x1a aichain/compute/v1/compute.proto\"~\n" +
+	" aichain/compute/v1/genesis.proto\x12\x12aichain.compute.v1\x1a\x11amino/amino.proto\x1a\x14gogoproto/gogo.proto\x1a\x1faichain/compute/v1/beacon.proto\x1a aichain/compute/v1/compute.proto\x1a%aichain/compute/v1/verification.proto\"\xc2\x01\n" +
 	"\n" +
 	"TallyEntry\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\x04R\x05jobId\x12A\n" +
 	"\x05tally\x18\x02 \x01(\v2%.aichain.compute.v1.VerificationTallyB\x04\xc8\xde\x1f\x00R\x05tally\x12\x16\n" +
-	"\x06voters\x18\x03 \x03(\fR\x06voters\"\x9f\x04\n" +
+	"\x06voters\x18\x03 \x03(\fR\x06voters\x12B\n" +
+	"\x0evoter_verdicts\x18\x04 \x03(\x0e2\x1b.aichain.compute.v1.VerdictR\rvoterVerdicts\"\x9f\x04\n" +
 	"\fGenesisState\x12=\n" +
 	"\x06params\x18\x01 \x01(\v2\x1a.aichain.compute.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06params\x12@\n" +
 	"\tproviders\x18\x02 \x03(\v2\x1c.aichain.compute.v1.ProviderB\x04\xc8\xde\x1f\x00R\tproviders\x121\n" +
@@ -236,29 +249,31 @@ var file_aichain_compute_v1_genesis_proto_goTypes = []any{
 	(*TallyEntry)(nil),        // 0: aichain.compute.v1.TallyEntry
 	(*GenesisState)(nil),      // 1: aichain.compute.v1.GenesisState
 	(*VerificationTally)(nil), // 2: aichain.compute.v1.VerificationTally
-	(*Params)(nil),            // 3: aichain.compute.v1.Params
-	(*Provider)(nil),          // 4: aichain.compute.v1.Provider
-	(*Job)(nil),               // 5: aichain.compute.v1.Job
-	(*BidCommit)(nil),         // 6: aichain.compute.v1.BidCommit
-	(*Bid)(nil),               // 7: aichain.compute.v1.Bid
-	(*Stats)(nil),             // 8: aichain.compute.v1.Stats
-	(*GenesisBeaconKey)(nil),  // 9: aichain.compute.v1.GenesisBeaconKey
+	(Verdict)(0),              // 3: aichain.compute.v1.Verdict
+	(*Params)(nil),            // 4: aichain.compute.v1.Params
+	(*Provider)(nil),          // 5: aichain.compute.v1.Provider
+	(*Job)(nil),               // 6: aichain.compute.v1.Job
+	(*BidCommit)(nil),         // 7: aichain.compute.v1.BidCommit
+	(*Bid)(nil),               // 8: aichain.compute.v1.Bid
+	(*Stats)(nil),             // 9: aichain.compute.v1.Stats
+	(*GenesisBeaconKey)(nil),  // 10: aichain.compute.v1.GenesisBeaconKey
 }
 var file_aichain_compute_v1_genesis_proto_depIdxs = []int32{
-	2, // 0: aichain.compute.v1.TallyEntry.tally:type_name -> aichain.compute.v1.VerificationTally
-	3, // 1: aichain.compute.v1.GenesisState.params:type_name -> aichain.compute.v1.Params
-	4, // 2: aichain.compute.v1.GenesisState.providers:type_name -> aichain.compute.v1.Provider
-	5, // 3: aichain.compute.v1.GenesisState.jobs:type_name -> aichain.compute.v1.Job
-	6, // 4: aichain.compute.v1.GenesisState.bid_commits:type_name -> aichain.compute.v1.BidCommit
-	7, // 5: aichain.compute.v1.GenesisState.bids:type_name -> aichain.compute.v1.Bid
-	0, // 6: aichain.compute.v1.GenesisState.tallies:type_name -> aichain.compute.v1.TallyEntry
-	8, // 7: aichain.compute.v1.GenesisState.stats:type_name -> aichain.compute.v1.Stats
-	9, // 8: aichain.compute.v1.GenesisState.beacon_keys:type_name -> aichain.compute.v1.GenesisBeaconKey
-	9, // [9:9] is the sub-list for method output_type
-	9, // [9:9] is the sub-list for method input_type
-	9, // [9:9] is the sub-list for extension type_name
-	9, // [9:9] is the sub-list for extension extendee
-	0, // [0:9] is the sub-list for field type_name
+	2,  // 0: aichain.compute.v1.TallyEntry.tally:type_name -> aichain.compute.v1.VerificationTally
+	3,  // 1: aichain.compute.v1.TallyEntry.voter_verdicts:type_name -> aichain.compute.v1.Verdict
+	4,  // 2: aichain.compute.v1.GenesisState.params:type_name -> aichain.compute.v1.Params
+	5,  // 3: aichain.compute.v1.GenesisState.providers:type_name -> aichain.compute.v1.Provider
+	6,  // 4: aichain.compute.v1.GenesisState.jobs:type_name -> aichain.compute.v1.Job
+	7,  // 5: aichain.compute.v1.GenesisState.bid_commits:type_name -> aichain.compute.v1.BidCommit
+	8,  // 6: aichain.compute.v1.GenesisState.bids:type_name -> aichain.compute.v1.Bid
+	0,  // 7: aichain.compute.v1.GenesisState.tallies:type_name -> aichain.compute.v1.TallyEntry
+	9,  // 8: aichain.compute.v1.GenesisState.stats:type_name -> aichain.compute.v1.Stats
+	10, // 9: aichain.compute.v1.GenesisState.beacon_keys:type_name -> aichain.compute.v1.GenesisBeaconKey
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_aichain_compute_v1_genesis_proto_init() }
@@ -268,6 +283,7 @@ func file_aichain_compute_v1_genesis_proto_init() {
 	}
 	file_aichain_compute_v1_beacon_proto_init()
 	file_aichain_compute_v1_compute_proto_init()
+	file_aichain_compute_v1_verification_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
