@@ -35,7 +35,10 @@ type Backend struct {
 	Workers int
 }
 
-var _ workload.Backend = (*Backend)(nil)
+var (
+	_ workload.Backend  = (*Backend)(nil)
+	_ workload.Parallel = (*Backend)(nil)
+)
 
 // New returns a CPU backend using every core.
 func New() *Backend { return &Backend{} }
@@ -55,20 +58,30 @@ func (b *Backend) Dense(ctx context.Context, x []float32, rows, in int, w []floa
 	rt := (rows + rowTile - 1) / rowTile
 	ct := (out + colTile - 1) / colTile
 	tiles := rt * ct
+	d := dense{x: x, rows: rows, in: in, w: w, bias: bias, out: out, relu: relu, y: y}
+	if err := b.ForEach(ctx, tiles, func(t int) { d.tile(t/ct, t%ct) }); err != nil {
+		return nil, err
+	}
+	return y, nil
+}
+
+// ForEach implements workload.Parallel: f(0) … f(n-1) on at most Workers
+// goroutines (on the caller's alone when that is 1), taken in order from a
+// shared counter, stopping at the first look at a context that has ended.
+func (b *Backend) ForEach(ctx context.Context, n int, f func(i int)) error {
 	workers := b.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = min(workers, tiles)
-	d := dense{x: x, rows: rows, in: in, w: w, bias: bias, out: out, relu: relu, y: y}
+	workers = min(workers, n)
 	if workers <= 1 {
-		for t := 0; t < tiles; t++ {
+		for i := 0; i < n; i++ {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return err
 			}
-			d.tile(t/ct, t%ct)
+			f(i)
 		}
-		return y, nil
+		return nil
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -78,23 +91,23 @@ func (b *Backend) Dense(ctx context.Context, x []float32, rows, in int, w []floa
 		go func() {
 			defer wg.Done()
 			for {
-				t := int(next.Add(1) - 1)
-				if t >= tiles {
+				i := int(next.Add(1) - 1)
+				if i >= n {
 					return
 				}
 				if ctx.Err() != nil {
 					cancelled.Store(true)
 					return
 				}
-				d.tile(t/ct, t%ct)
+				f(i)
 			}
 		}()
 	}
 	wg.Wait()
 	if cancelled.Load() {
-		return nil, ctx.Err()
+		return ctx.Err()
 	}
-	return y, nil
+	return nil
 }
 
 type dense struct {

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/aichain/aichain/accel/cpu"
 	"github.com/aichain/aichain/workload"
 )
 
@@ -33,7 +34,10 @@ type Backend struct {
 	closed bool
 }
 
-var _ workload.Backend = (*Backend)(nil)
+var (
+	_ workload.Backend  = (*Backend)(nil)
+	_ workload.Parallel = (*Backend)(nil)
+)
 
 // Open loads the driver, creates a context on device 0, loads the embedded
 // PTX and runs the known-answer self-test against the CPU backend. It returns
@@ -91,6 +95,13 @@ func (b *Backend) Name() string { return "cuda" }
 
 // Device returns the CUDA device's name.
 func (b *Backend) Device() string { return b.device }
+
+// ForEach implements workload.Parallel on the host's cores, as the CPU
+// backend does: the gemm inputs are generated on the host, in parallel,
+// before they are copied to the device. It needs no device and no lock.
+func (b *Backend) ForEach(ctx context.Context, n int, f func(i int)) error {
+	return cpu.New().ForEach(ctx, n, f)
+}
 
 // Close unloads the module and destroys the context. Further calls fail with
 // ErrClosed.
