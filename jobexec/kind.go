@@ -55,13 +55,26 @@ type Kind struct {
 }
 
 // BidShape is what a provider weighs before it bids on a job: its output of
-// Rows × Cols float32 values, the input rows it will hold (InputBytes), its
-// work in GFLOP, and the dataset whose server must serve the job's pinned
-// version (0: none).
+// Rows × Cols float32 values, the input rows it will hold (InputBytes: the
+// values of its dataset file), its work in GFLOP, and the dataset whose
+// server must serve the job's pinned version (0: none). The other fields
+// are zero where they do not apply.
 type BidShape struct {
 	Rows, Cols, InputBytes uint64
 	GFLOP                  float64
 	DatasetID              uint64
+	// RowMulAdds is the multiply-adds of one output row where the chain
+	// does not bound the job's work (mlp-f32 records mul_adds 0): what a
+	// verifier spends per row of a sampled chunk.
+	RowMulAdds uint64
+	// Generated is the values the job draws from seeded streams before or
+	// while it computes (gemm-f32: A and Bᵀ, M·K + K·N), on the host.
+	Generated uint64
+	// HeldBytes is the memory the job holds from its preparation to the
+	// end of its execution (gemm-f32: Bᵀ, K·N·4), and ExecBytes what its
+	// execution adds while it runs (gemm-f32: A; mlp-f32: two layers'
+	// activations over every row).
+	HeldBytes, ExecBytes uint64
 }
 
 // SizeOf sizes a job for a bid through its kind's row (Kind.Size);

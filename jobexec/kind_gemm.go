@@ -35,7 +35,12 @@ func init() {
 			if g == nil {
 				return BidShape{}, fmt.Errorf("%w: a %s job without its gemm spec", ErrUnsupported, workload.KindGemm)
 			}
-			return BidShape{Rows: g.M, Cols: g.N, GFLOP: WorkOf(job).GFLOP}, nil
+			// A (M×K) and Bᵀ (K×N) are drawn value by value on the host;
+			// Bᵀ is held from the job's preparation (NewGemmJob), A while
+			// it runs.
+			a, bt := satMul(g.M, g.K), satMul(g.K, g.N)
+			return BidShape{Rows: g.M, Cols: g.N, GFLOP: WorkOf(job).GFLOP,
+				Generated: satAdd(a, bt), HeldBytes: valuesBytes(g.K, g.N), ExecBytes: valuesBytes(g.M, g.K)}, nil
 		},
 	})
 }

@@ -39,7 +39,9 @@ func init() {
 
 // sizeGPT: the model is fetched and checked (against its on-chain sha256 and
 // config) before a bid; an output row is max_new_tokens ids and the
-// vocabulary's logits; the work is the job's mul_adds.
+// vocabulary's logits; the work is the job's mul_adds; the input, a prompt
+// dataset's values (its record's rows × cols × 4), which the provider must
+// be able to parse.
 func sizeGPT(ctx context.Context, job computetypes.Job, src ProviderSource) (BidShape, error) {
 	g := job.Workload.Gpt
 	gs, ok := src.(GPTSource)
@@ -50,7 +52,26 @@ func sizeGPT(ctx context.Context, job computetypes.Job, src ProviderSource) (Bid
 	if err != nil {
 		return BidShape{}, fmt.Errorf("model %d: %w", g.ModelId, err)
 	}
-	return BidShape{Rows: job.Rows, Cols: uint64(g.MaxNewTokens) + uint64(m.Config.Vocab), GFLOP: WorkOf(job).GFLOP, DatasetID: g.DatasetId}, nil
+	s := BidShape{Rows: job.Rows, Cols: uint64(g.MaxNewTokens) + uint64(m.Config.Vocab), GFLOP: WorkOf(job).GFLOP, DatasetID: g.DatasetId}
+	if g.DatasetId == 0 {
+		return s, nil
+	}
+	// The prompt dataset's values, from its record; a source without
+	// records: every prompt as long as the model's context.
+	s.InputBytes = valuesBytes(job.Rows, uint64(m.Config.Context))
+	if rs, ok := src.(datasetRecords); ok {
+		rec, err := rs.DatasetRecord(ctx, g.DatasetId, job.DatasetVersion)
+		if err != nil {
+			return BidShape{}, fmt.Errorf("dataset %d: %w", g.DatasetId, err)
+		}
+		s.InputBytes = valuesBytes(rec.Rows, rec.Cols)
+	}
+	return s, nil
+}
+
+// datasetRecords reads datasets' on-chain records (ChainResolver).
+type datasetRecords interface {
+	DatasetRecord(ctx context.Context, datasetID, version uint64) (datamarkettypes.Dataset, error)
 }
 
 // checkGPTInputs: the model's weights load (checked against the on-chain

@@ -148,7 +148,9 @@ func verifyMLP(ctx context.Context, pv computetypes.PendingVerification, src Ver
 
 // sizeMLP: the model's weights are fetched and checked (against the on-chain
 // sha256 and shape) before a bid; the output is a row of OutputDim values
-// per dataset row, the work 2·Σ in·out per row.
+// per dataset row, the work 2·Σ in·out per row, and the execution holds two
+// activations (a layer's input and output) of the widest layer over every
+// row (Model.Forward).
 func sizeMLP(ctx context.Context, job computetypes.Job, src ProviderSource) (BidShape, error) {
 	m := job.Workload.Mlp
 	if m == nil || src == nil {
@@ -158,12 +160,14 @@ func sizeMLP(ctx context.Context, job computetypes.Job, src ProviderSource) (Bid
 	if err != nil {
 		return BidShape{}, fmt.Errorf("model %d: %w", m.ModelId, err)
 	}
-	macs := 0.0
+	var macs, widest uint64
 	for _, l := range model.Layers {
-		macs += float64(l.In) * float64(l.Out)
+		macs += uint64(l.In) * uint64(l.Out) // each within MaxDenseElements
+		widest = max(widest, uint64(l.Out))  // layer 0's input is the dataset
 	}
 	return BidShape{
-		Rows: job.Rows, Cols: uint64(model.OutputDim()), InputBytes: job.Rows * uint64(model.InputDim()) * 4,
-		GFLOP: 2 * macs * float64(job.Rows) / 1e9, DatasetID: m.DatasetId,
+		Rows: job.Rows, Cols: uint64(model.OutputDim()), InputBytes: valuesBytes(job.Rows, uint64(model.InputDim())),
+		GFLOP: 2 * float64(macs) * float64(job.Rows) / 1e9, DatasetID: m.DatasetId,
+		RowMulAdds: macs, ExecBytes: valuesBytes(job.Rows, 2*widest),
 	}, nil
 }

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/aichain/aichain/accel/treehash"
@@ -49,23 +48,26 @@ type ResolverConfig struct {
 	HTTP *http.Client
 	// Limits bound the parsers.
 	Limits workload.Limits
+	// ModelMemoryBytes bounds the parsed weights kept in memory (by the
+	// size of their files; at most modelsInMemory models, least recently
+	// used out first). 0: DefaultModelMemoryBytes.
+	ModelMemoryBytes int64
 }
 
 // ChainResolver is the Resolver of an agent connected to a node: it reads the
 // model and dataset records from the chain, fetches the weights from the
 // model's uri (http, https or file) and the dataset from its dataset server
 // with a signed request, checks both against the on-chain sha256 (and the
-// dataset's shape and content_root) before use, and caches them by id in
-// memory and by sha256 on disk.
+// dataset's shape and content_root) before use, and caches them in memory
+// (models by sha256 within a byte budget, dataset versions by id and
+// version) and by sha256 on disk. The disk cache is not bounded.
 type ChainResolver struct {
 	cfg ResolverConfig
 
-	mu        sync.Mutex
-	models    map[uint64]cachedWeights[*workload.Model]
-	gptModels map[uint64]cachedWeights[*workload.GPTModel]
-	datasets  datasetCache
-	failed    failures
-	checked   checkedFiles // cache files hashed, served as they are
+	models   modelCache // parsed weights by sha256, mlp and gpt alike
+	datasets datasetCache
+	failed   failures
+	checked  checkedFiles // cache files hashed, served as they are
 }
 
 var _ Resolver = (*ChainResolver)(nil)
@@ -76,23 +78,25 @@ func NewChainResolver(cfg ResolverConfig) *ChainResolver {
 	if cfg.HTTP == nil {
 		cfg.HTTP = cfg.Fetch.HTTPClient()
 	}
-	return &ChainResolver{cfg: cfg, models: map[uint64]cachedWeights[*workload.Model]{}, gptModels: map[uint64]cachedWeights[*workload.GPTModel]{},
-		failed: failures{ttl: cfg.Fetch.FailureTTL}}
+	if cfg.ModelMemoryBytes <= 0 {
+		cfg.ModelMemoryBytes = DefaultModelMemoryBytes
+	}
+	return &ChainResolver{cfg: cfg, models: modelCache{budget: cfg.ModelMemoryBytes}, failed: failures{ttl: cfg.Fetch.FailureTTL}}
 }
 
 // Model returns the checked weights of an on-chain mlp model.
 func (r *ChainResolver) Model(ctx context.Context, modelID uint64) (*workload.Model, error) {
-	return loadModel(ctx, r, r.models, modelID, weightsParser[*workload.Model]{
-		parse: func(data []byte, sha string, rec *modelregistrytypes.Model) (*workload.Model, error) {
-			m, err := workload.ParseSafetensors(data, sha, r.cfg.Limits)
-			if err != nil {
-				return nil, err
-			}
+	return loadModel(ctx, r, modelID, weightsParser[*workload.Model]{
+		arch: workload.KindMLP,
+		parse: func(data []byte, sha string, _ *modelregistrytypes.Model) (*workload.Model, error) {
+			return workload.ParseSafetensors(data, sha, r.cfg.Limits)
+		},
+		fits: func(m *workload.Model, rec *modelregistrytypes.Model) error {
 			if rec.InputDim != uint64(m.InputDim()) || rec.OutputDim != uint64(m.OutputDim()) {
-				return nil, fmt.Errorf("weights are %d→%d, the chain records %d→%d",
+				return fmt.Errorf("weights are %d→%d, the chain records %d→%d",
 					m.InputDim(), m.OutputDim(), rec.InputDim, rec.OutputDim)
 			}
-			return m, nil
+			return nil
 		},
 	})
 }
@@ -201,7 +205,8 @@ func (r *ChainResolver) Dataset(ctx context.Context, datasetID, version uint64) 
 }
 
 // download fetches a dataset version from its dataset server with a signed
-// request, reading no more than its on-chain shape allows.
+// request, reading no more than its on-chain shape allows, and nothing of
+// one larger than the parser takes (downloadBounds).
 func (r *ChainResolver) download(ctx context.Context, rec datamarkettypes.Dataset) ([]byte, error) {
 	if r.cfg.Signer == nil {
 		return nil, fmt.Errorf("%w: no key to fetch dataset %d with", ErrUnsupported, rec.Id)
@@ -209,12 +214,16 @@ func (r *ChainResolver) download(ctx context.Context, rec datamarkettypes.Datase
 	if rec.Uri == "" {
 		return nil, fmt.Errorf("dataset %d has no uri", rec.Id)
 	}
+	want, err := r.downloadBounds(rec)
+	if err != nil {
+		return nil, err
+	}
 	key := fmt.Sprintf("dataset:%d:%d:%s", rec.Id, rec.Version, rec.Uri)
 	if err := r.failed.check(key, time.Now()); err != nil {
 		return nil, fmt.Errorf("download dataset %d version %d from %s: %w", rec.Id, rec.Version, rec.Uri, err)
 	}
 	c := &dataserver.Client{BaseURL: rec.Uri, Signer: r.cfg.Signer, HTTP: r.cfg.HTTP}
-	data, err := c.Download(ctx, rec.Id, rec.Version, dataserver.Expect{Sha256: rec.Sha256, Rows: rec.Rows, Cols: rec.Cols})
+	data, err := c.Download(ctx, rec.Id, rec.Version, want)
 	if err != nil {
 		// A refusal for want of access is not remembered: access opens at a
 		// block (the job's award), and the next try may pass.

@@ -28,7 +28,9 @@ var (
 
 // GPTModel returns the checked weights of an on-chain gpt-f32 model.
 func (r *ChainResolver) GPTModel(ctx context.Context, modelID uint64) (*workload.GPTModel, error) {
-	return loadModel(ctx, r, r.gptModels, modelID, weightsParser[*workload.GPTModel]{
+	return loadModel(ctx, r, modelID, weightsParser[*workload.GPTModel]{
+		arch: workload.KindGPT,
+		key:  func(rec *modelregistrytypes.Model, k *modelKey) { k.gpt = rec.Gpt.Workload() },
 		check: func(rec *modelregistrytypes.Model) error {
 			if rec.Architecture != workload.KindGPT || rec.Gpt == nil {
 				return fmt.Errorf("%w: model %d is %q, not a %s model with its config", ErrUnsupported, rec.Id, rec.Architecture, workload.KindGPT)

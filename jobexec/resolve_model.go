@@ -8,25 +8,31 @@ import (
 	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
 )
 
-// cachedWeights is a model's parsed weights and the sha256 they were
-// checked against: valid while the chain records the same sha256.
-type cachedWeights[M any] struct {
-	sha   string
-	model M
-}
-
-// weightsParser checks a model's record (before any fetch) and parses its
-// weights file against it.
+// weightsParser checks a model's record (before any fetch), parses its
+// weights file against it, and checks the parsed model against the record
+// of the id it is used under.
 type weightsParser[M any] struct {
+	// arch names the architecture in the memory cache's key.
+	arch string
+	// check refuses a record before any fetch (nil: none).
 	check func(rec *modelregistrytypes.Model) error
+	// key completes the cache key with what parse reads of the record
+	// besides the sha256 (nil: nothing).
+	key   func(rec *modelregistrytypes.Model, k *modelKey)
 	parse func(data []byte, sha string, rec *modelregistrytypes.Model) (M, error)
+	// fits checks the parsed model against the record of the id it is used
+	// under, cached or not (nil: nothing to check).
+	fits func(m M, rec *modelregistrytypes.Model) error
 }
 
 // loadModel returns model modelID's checked weights of one architecture
-// (mlp, gpt): from the memory cache while the on-chain sha256 is unchanged,
-// otherwise read from the disk cache or the model's uri, parsed and checked
-// by p, and cached (by id in memory, by sha256 on disk).
-func loadModel[M any](ctx context.Context, r *ChainResolver, cache map[uint64]cachedWeights[M], modelID uint64, p weightsParser[M]) (M, error) {
+// (mlp, gpt): from the memory cache, keyed by the on-chain sha256 (and what
+// else parsing reads of the record), otherwise read from the disk cache or
+// the model's uri, parsed and checked by p, and cached (in memory within
+// the resolver's budget, by sha256 on disk). Ids that register the same
+// file share one parsed copy and one load
+// (TestAttackOneFileUnderManyModelIdsIsHeldOnce).
+func loadModel[M any](ctx context.Context, r *ChainResolver, modelID uint64, p weightsParser[M]) (M, error) {
 	var zero M
 	if r.cfg.Models == nil {
 		return zero, fmt.Errorf("%w: no model registry client", ErrUnsupported)
@@ -42,23 +48,33 @@ func loadModel[M any](ctx context.Context, r *ChainResolver, cache map[uint64]ca
 		}
 	}
 	sha := strings.ToLower(rec.Sha256)
-	r.mu.Lock()
-	c, ok := cache[modelID]
-	r.mu.Unlock()
-	if ok && c.sha == sha {
-		return c.model, nil
+	k := modelKey{arch: p.arch, sha: sha}
+	if p.key != nil {
+		p.key(rec, &k)
 	}
-	data, err := r.weights(ctx, modelID, sha, rec.Uri)
+	v, err := r.models.load(ctx, k, func() (any, int64, error) {
+		data, err := r.weights(ctx, modelID, sha, rec.Uri)
+		if err != nil {
+			return nil, 0, err
+		}
+		m, err := p.parse(data, sha, rec)
+		if err != nil {
+			return nil, 0, fmt.Errorf("model %d weights from %q: %w", modelID, rec.Uri, err)
+		}
+		r.store("models", sha+".safetensors", data)
+		return m, int64(len(data)), nil
+	})
 	if err != nil {
 		return zero, err
 	}
-	m, err := p.parse(data, sha, rec)
-	if err != nil {
-		return zero, fmt.Errorf("model %d weights from %q: %w", modelID, rec.Uri, err)
+	m, ok := v.(M)
+	if !ok {
+		return zero, fmt.Errorf("model %d: cached weights are %T", modelID, v)
 	}
-	r.store("models", sha+".safetensors", data)
-	r.mu.Lock()
-	cache[modelID] = cachedWeights[M]{sha: sha, model: m}
-	r.mu.Unlock()
+	if p.fits != nil {
+		if err := p.fits(m, rec); err != nil {
+			return zero, fmt.Errorf("model %d: %w", modelID, err)
+		}
+	}
 	return m, nil
 }

@@ -80,6 +80,9 @@ type Config struct {
 	// MaxChunkBytes and MaxOutputBytes bound the jobs it bids on (default
 	// 16 MiB and 4 GiB).
 	MaxChunkBytes, MaxOutputBytes uint64
+	// MaxMemoryBytes is the memory the jobs it holds at once may take
+	// (admitMemory; default half the host's or its cgroup's memory).
+	MaxMemoryBytes uint64
 	// Retention is how long a finished job's chunks are kept (default 24 h).
 	Retention time.Duration
 	// TxTimeoutBlocks: a tx not in a block after this many blocks is checked
@@ -109,6 +112,9 @@ func (c *Config) defaults() {
 	}
 	if c.MaxOutputBytes == 0 {
 		c.MaxOutputBytes = 4 << 30
+	}
+	if c.MaxMemoryBytes == 0 {
+		c.MaxMemoryBytes = defaultMemoryBytes()
 	}
 	if c.Retention <= 0 {
 		c.Retention = 24 * time.Hour

@@ -18,6 +18,9 @@ import (
 type capacity struct {
 	workers int
 	gflops  float64 // measured at start on the backend
+	// genSecs is the seconds one value drawn from a seeded stream costs on
+	// the host (gemm-f32's A and Bᵀ), measured at start.
+	genSecs float64
 
 	mu        sync.Mutex
 	lastH     int64
@@ -29,26 +32,59 @@ type capacity struct {
 }
 
 func newCapacity(workers int) *capacity {
-	return &capacity{workers: max(workers, 1), gflops: 1, blockSecs: 1, perJob: 0.02}
+	return &capacity{workers: max(workers, 1), gflops: 1, genSecs: 100e-9, blockSecs: 1, perJob: 0.02}
 }
 
-// calibrate measures the backend on a small gemm (a few milliseconds).
+// calibrate measures the backend and the host on two gemm jobs run the way
+// the agent runs a job (built, then computed whole), a few milliseconds
+// each: one mostly multiply-adds (192³), one mostly values drawn from seeded
+// streams (M=1: Bᵀ of 256×1024), and splits their times between the two.
 func (c *capacity) calibrate(ctx context.Context, b workload.Backend, log *slog.Logger) {
-	job, err := workload.NewGemmJob(workload.GemmParams{M: 192, N: 192, K: 192, ChunkRows: 64, Seed: 1})
-	if err != nil {
-		return
-	}
-	start := time.Now()
-	const rounds = 3
-	for r := 0; r < rounds; r++ {
-		if _, err := workload.ComputeChunks(ctx, job, b); err != nil {
-			log.Warn("backend calibration failed; assuming 1 GFLOP/s", "err", err)
+	macs := workload.GemmParams{M: 192, N: 192, K: 192, ChunkRows: 64, Seed: 1}
+	gen := workload.GemmParams{M: 1, N: 256, K: 1024, ChunkRows: 1, Seed: 1}
+	t1, err := timeGemm(ctx, b, macs)
+	if err == nil {
+		var t2 float64
+		if t2, err = timeGemm(ctx, b, gen); err == nil {
+			c.split(macs, gen, t1, t2)
 			return
 		}
 	}
-	secs := time.Since(start).Seconds()
-	if secs > 0 {
-		c.gflops = rounds * 2 * 192 * 192 * 192 / 1e9 / secs
+	log.Warn("backend calibration failed; assuming 1 GFLOP/s", "err", err)
+}
+
+// timeGemm is the seconds one gemm job of p takes, built and computed,
+// the mean of three.
+func timeGemm(ctx context.Context, b workload.Backend, p workload.GemmParams) (float64, error) {
+	const rounds = 3
+	start := time.Now()
+	for r := 0; r < rounds; r++ {
+		job, err := workload.NewGemmJob(p)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := workload.ComputeChunks(ctx, job, b); err != nil {
+			return 0, err
+		}
+	}
+	return time.Since(start).Seconds() / rounds, nil
+}
+
+// split sets the seconds per multiply-add (as gflops) and per drawn value
+// from t1 and t2, the times of jobs p1 (mostly multiply-adds) and p2
+// (mostly drawn values): each job's other share is taken from the other's
+// measure, and is at most half its time, so that noise in one cannot make
+// the other look free.
+func (c *capacity) split(p1, p2 workload.GemmParams, t1, t2 float64) {
+	mul := func(p workload.GemmParams) float64 { return float64(p.M) * float64(p.N) * float64(p.K) }
+	drawn := func(p workload.GemmParams) float64 { return float64(p.M)*float64(p.K) + float64(p.K)*float64(p.N) }
+	perMAC := t1 / mul(p1) // the draws counted as multiply-adds: high
+	perValue := max(t2-mul(p2)*perMAC, t2/2) / drawn(p2)
+	perMAC = max(t1-drawn(p1)*perValue, t1/2) / mul(p1)
+	if perMAC > 0 && perValue > 0 {
+		c.mu.Lock()
+		c.gflops, c.genSecs = 2/perMAC/1e9, perValue
+		c.mu.Unlock()
 	}
 }
 
@@ -72,7 +108,8 @@ func (c *capacity) blockTime() time.Duration {
 }
 
 // observeJob updates the per-job overhead from an execution's wall time
-// and its arithmetic estimate.
+// and its arithmetic estimate. (A gemm job's A, drawn during the execution,
+// counts as overhead here: the estimate errs long.)
 func (c *capacity) observeJob(gflop, secs float64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -80,11 +117,12 @@ func (c *capacity) observeJob(gflop, secs float64) {
 	c.perJob = 0.9*c.perJob + 0.1*over
 }
 
-// seconds estimates a job's execution time from its floating-point work.
-func (c *capacity) seconds(gflop float64) float64 {
+// seconds estimates a job's execution time from its floating-point work
+// and the values it draws from seeded streams (BidShape.Generated).
+func (c *capacity) seconds(gflop float64, generated uint64) float64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return gflop/c.gflops + c.perJob
+	return gflop/c.gflops + float64(generated)*c.genSecs + c.perJob
 }
 
 // fits reports whether a job of est seconds, queued behind every job the
@@ -103,11 +141,13 @@ func (c *capacity) fits(recs map[uint64]*Record, est float64, execBlocks uint64,
 	return queued/float64(c.workers) <= window
 }
 
-// estimate returns a job's estimated execution seconds, or why the agent
-// will not bid on it: a kind it cannot run, output beyond its limits, or a
-// model it cannot fetch and check now (an mlp or gpt job's model is fetched
-// and hashed before the agent commits to it; its dataset, which only the
-// winner may read, is checked against its size limits).
+// estimate returns a job's estimated execution seconds (its multiply-adds
+// and the values it draws from seeded streams, at the calibrated rates), or
+// why the agent will not bid on it: a kind it cannot run, a job beyond its
+// limits (admitShape), or a model it cannot fetch and check now (an mlp or
+// gpt job's model is fetched and hashed before the agent commits to it; its
+// dataset, which only the winner may read, is checked against its size
+// limits).
 func (a *Agent) estimate(ctx context.Context, job computetypes.Job) (float64, string) {
 	k, ok := jobexec.Lookup(job.Workload.Kind)
 	if !ok || !k.Needs.MetBy(jobexec.Needs{Model: a.cfg.MLP != nil, Dataset: a.cfg.MLP != nil}) {
@@ -116,40 +156,37 @@ func (a *Agent) estimate(ctx context.Context, job computetypes.Job) (float64, st
 	if a.params.MaxChunkCount > 0 && job.ExpectedChunkCount > a.params.MaxChunkCount {
 		return 0, "chunk count"
 	}
-	rows, cols, gflop, why := a.shape(ctx, job)
+	s, why := a.shape(ctx, job)
 	if why != "" {
 		return 0, why
 	}
-	chunkBytes := min(job.Workload.ChunkRows, rows) * cols * 4
-	if chunkBytes > a.cfg.MaxChunkBytes || rows*cols*4 > a.cfg.MaxOutputBytes || cols == 0 {
-		return 0, "output size"
-	}
-	return a.cap.seconds(gflop), ""
+	return a.cap.seconds(s.GFLOP, s.Generated), ""
 }
 
 // shape sizes a job through its kind's row (jobexec.SizeOf: the model
 // fetched and checked first where the kind has one), then applies the
-// agent's own limit on the input rows it holds and asks the dataset's
-// server whether it serves the job's pinned version. A kind that reads a
-// model or a dataset is sized on the sizer's goroutine, waited for until
-// ctx ends (why is whySizing after that: ErrStillSizing).
-func (a *Agent) shape(ctx context.Context, job computetypes.Job) (rows, cols uint64, gflop float64, why string) {
+// agent's own limits (admitShape) and asks the dataset's server whether it
+// serves the job's pinned version. A kind that reads a model or a dataset
+// is sized on the sizer's goroutine, waited for until ctx ends (why is
+// whySizing after that: ErrStillSizing).
+func (a *Agent) shape(ctx context.Context, job computetypes.Job) (jobexec.BidShape, string) {
+	params := a.params // the pipeline's: a copy for the sizer's goroutine
 	if k, ok := jobexec.Lookup(job.Workload.Kind); !ok || k.Needs == (jobexec.Needs{}) {
-		return a.shapeNow(ctx, job)
+		return a.shapeNow(ctx, job, params)
 	}
 	s, err := a.sizing.size(ctx, job, func(ctx context.Context) shapeResult {
 		var s shapeResult
-		s.rows, s.cols, s.gflop, s.why = a.shapeNow(ctx, job)
+		s.shape, s.why = a.shapeNow(ctx, job, params)
 		return s
 	})
 	if errors.Is(err, ErrStillSizing) {
-		return 0, 0, 0, whySizing
+		return jobexec.BidShape{}, whySizing
 	}
-	return s.rows, s.cols, s.gflop, s.why
+	return s.shape, s.why
 }
 
-// shapeNow is shape on the caller's goroutine.
-func (a *Agent) shapeNow(ctx context.Context, job computetypes.Job) (rows, cols uint64, gflop float64, why string) {
+// shapeNow is shape on the caller's goroutine, under the chain's params.
+func (a *Agent) shapeNow(ctx context.Context, job computetypes.Job, params computetypes.Params) (jobexec.BidShape, string) {
 	var src jobexec.ProviderSource
 	if a.cfg.MLP != nil {
 		src = a.cfg.MLP
@@ -157,20 +194,20 @@ func (a *Agent) shapeNow(ctx context.Context, job computetypes.Job) (rows, cols 
 	s, err := jobexec.SizeOf(ctx, job, src)
 	switch {
 	case errors.Is(err, jobexec.ErrUnsupported):
-		return 0, 0, 0, "kind"
+		return jobexec.BidShape{}, "kind"
 	case err != nil:
 		a.log.Info("not bidding: model unavailable", "job", job.Id, "err", err)
-		return 0, 0, 0, "model"
+		return jobexec.BidShape{}, "model"
 	}
-	if s.InputBytes > a.cfg.MaxOutputBytes {
-		return 0, 0, 0, "dataset size"
+	if why := a.admitShape(job, s, params); why != "" {
+		return jobexec.BidShape{}, why
 	}
 	if s.DatasetID != 0 {
 		if why := a.datasetServed(ctx, job, s.DatasetID); why != "" {
-			return 0, 0, 0, why
+			return jobexec.BidShape{}, why
 		}
 	}
-	return s.Rows, s.Cols, s.GFLOP, ""
+	return s, ""
 }
 
 // datasetServed: a dataset's rows open to the winner only, so before a bid

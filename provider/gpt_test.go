@@ -44,9 +44,9 @@ func TestDecideGPT(t *testing.T) {
 		ExecBlocks: 40, ExpectedChunkCount: 3, Rows: 5, MulAdds: 4e8,
 		Workload: computetypes.WorkloadSpec{Kind: workload.KindGPT, ChunkRows: 2,
 			Gpt: &computetypes.GptSpec{ModelId: 4, DatasetId: 1, MaxNewTokens: 8}}}
-	rows, cols, gflop, why := a.shape(ctx, job)
-	if why != "" || rows != 5 || cols != 8+256 || gflop != 0.8 {
-		t.Fatalf("shape: %d rows × %d cols, %v GFLOP, %q", rows, cols, gflop, why)
+	s, why := a.shape(ctx, job)
+	if why != "" || s.Rows != 5 || s.Cols != 8+256 || s.GFLOP != 0.8 {
+		t.Fatalf("shape: %d rows × %d cols, %v GFLOP, %q", s.Rows, s.Cols, s.GFLOP, why)
 	}
 	rich := sdk.NewInt64Coin("uaic", 1_000_000_000)
 	if r, why := a.decide(ctx, job, &rich); r == nil {

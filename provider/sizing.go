@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aichain/aichain/jobexec"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 )
 
@@ -33,9 +34,8 @@ const maxSizings = 4
 
 // shapeResult is a job's bid shape, or why the agent does not bid on it.
 type shapeResult struct {
-	rows, cols uint64
-	gflop      float64
-	why        string
+	shape jobexec.BidShape
+	why   string
 }
 
 // sizing is one job's sizing: done closes when res is set.

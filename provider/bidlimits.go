@@ -1,0 +1,145 @@
+package provider
+
+import (
+	"bufio"
+	"math"
+	"math/bits"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/aichain/aichain/jobexec"
+	computetypes "github.com/aichain/aichain/x/compute/types"
+)
+
+// admitShape applies the agent's own limits to a job's bid shape under the
+// chain's params p, each a reason not to bid (a label of
+// jobs_skipped_total) where the job would be won and then lost:
+//   - "output size": a chunk beyond --max-chunk-bytes, the output beyond
+//     --max-output-bytes;
+//   - "dataset size": the input rows beyond --max-output-bytes;
+//   - "dataset over parse limit": inputs its resolver will not parse
+//     (jobexec.MaxInputBytes), which it would abort on while the validators
+//     find them available (TestAttackDatasetOverParserLimitIsNotBidOn);
+//   - "chunk work", "verification work": see admitVerification;
+//   - "memory": see admitMemory.
+func (a *Agent) admitShape(job computetypes.Job, s jobexec.BidShape, p computetypes.Params) string {
+	chunkBytes := satMul(min(job.Workload.ChunkRows, s.Rows), s.Cols*4)
+	if chunkBytes > a.cfg.MaxChunkBytes || satMul(s.Rows, s.Cols*4) > a.cfg.MaxOutputBytes || s.Cols == 0 {
+		return "output size"
+	}
+	if s.InputBytes > a.cfg.MaxOutputBytes {
+		return "dataset size"
+	}
+	if lim := jobexec.MaxInputBytes(a.cfg.MLP); s.InputBytes > lim {
+		a.log.Info("not bidding: the dataset exceeds what the agent parses", "job", job.Id, "dataset", s.DatasetID,
+			"bytes", s.InputBytes, "limit", lim)
+		return "dataset over parse limit"
+	}
+	if why := a.admitVerification(job, s, p); why != "" {
+		return why
+	}
+	return a.admitMemory(job, s)
+}
+
+// admitVerification bounds what verifying a job costs the validators where
+// the chain does not (an mlp-f32 job records mul_adds 0: its model's work is
+// not on chain). A sampled chunk a sidecar cannot recompute within the
+// verification window makes the verification inconclusive, and an
+// inconclusive verification pays the provider nothing
+// (TestAttackMLPSampledChunkWorkIsBounded). So:
+//   - "chunk work": one chunk (chunk_rows × the row's multiply-adds) is
+//     within what the chain lets a gpt-f32 chunk cost
+//     (computetypes.GPTMaxChunkMulAdds);
+//   - "verification work": the chunks sampled (the assurance bought, else
+//     samples_per_job, at most the chunk count) are within
+//     max_work_per_exec_block × verification_blocks, the bound the chain
+//     puts on a job's sampled work where it knows it (Params.AdmitAssurance).
+//
+// The chunks a requester adds by a dispute (max_dispute_chunks) are not
+// counted, as the chain does not count them either.
+func (a *Agent) admitVerification(job computetypes.Job, s jobexec.BidShape, p computetypes.Params) string {
+	if s.RowMulAdds == 0 {
+		return ""
+	}
+	rows := min(max(job.Workload.ChunkRows, 1), s.Rows)
+	chunk := satMul(rows, s.RowMulAdds)
+	if chunk > computetypes.GPTMaxChunkMulAdds {
+		a.log.Info("not bidding: a sampled chunk is more work than verifiers may spend", "job", job.Id,
+			"chunk_mul_adds", chunk, "limit", uint64(computetypes.GPTMaxChunkMulAdds))
+		return "chunk work"
+	}
+	samples := uint64(p.SamplesPerJob)
+	if job.SamplesBought > 0 {
+		samples = job.SamplesBought
+	}
+	if chunks := job.ExpectedChunkCount; chunks > 0 {
+		samples = min(samples, chunks)
+	}
+	budget := satMul(p.MaxWorkPerExecBlock, p.VerificationBlocks)
+	if sampled := satMul(samples, chunk); sampled > budget {
+		a.log.Info("not bidding: the sampled chunks are more work than the verification window allows", "job", job.Id,
+			"sampled_mul_adds", sampled, "budget", budget)
+		return "verification work"
+	}
+	return ""
+}
+
+// admitMemory refuses a job that would not fit the agent's memory budget
+// (Config.MaxMemoryBytes: half the host's by default) were every job in memory at
+// once like it: its HeldBytes (a gemm's Bᵀ, drawn when its inputs are
+// prepared) for each job the fetchers and workers hold, and its ExecBytes
+// (a gemm's A, an mlp's activations) for each one running.
+func (a *Agent) admitMemory(job computetypes.Job, s jobexec.BidShape) string {
+	held := satMul(s.HeldBytes, uint64(a.cfg.Fetchers+a.cfg.Workers))
+	need := satAdd(held, satMul(s.ExecBytes, uint64(a.cfg.Workers)))
+	if need > a.cfg.MaxMemoryBytes {
+		a.log.Info("not bidding: the job does not fit the memory budget", "job", job.Id,
+			"held_bytes", s.HeldBytes, "exec_bytes", s.ExecBytes, "budget", a.cfg.MaxMemoryBytes)
+		return "memory"
+	}
+	return ""
+}
+
+func satMul(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	if hi != 0 {
+		return math.MaxUint64
+	}
+	return lo
+}
+
+func satAdd(a, b uint64) uint64 {
+	s, carry := bits.Add64(a, b, 0)
+	if carry != 0 {
+		return math.MaxUint64
+	}
+	return s
+}
+
+// defaultMemoryBytes is half the memory this process may use: the smaller
+// of the host's (/proc/meminfo) and its cgroup's limit, or 8 GiB where
+// neither can be read.
+func defaultMemoryBytes() uint64 {
+	total := uint64(math.MaxUint64)
+	if f, err := os.Open("/proc/meminfo"); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if f := strings.Fields(sc.Text()); len(f) == 3 && f[0] == "MemTotal:" && f[2] == "kB" {
+				if kb, err := strconv.ParseUint(f[1], 10, 64); err == nil {
+					total = kb << 10
+				}
+			}
+		}
+		_ = f.Close()
+	}
+	if b, err := os.ReadFile("/sys/fs/cgroup/memory.max"); err == nil {
+		if n, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64); err == nil {
+			total = min(total, n)
+		}
+	}
+	if total == math.MaxUint64 {
+		return 8 << 30
+	}
+	return total / 2
+}
