@@ -108,11 +108,15 @@ func (k Keeper) recordShares(ctx context.Context, votes []types.ValidatorShares)
 		}
 		valid := types.VerifyBeaconShares(types.BeaconShareMessage(chainID, h), pubs, sigs)
 		for i, p := range ps {
+			sig := p.sig
 			if !valid[i] {
-				k.Logger(ctx).Info("beacon share does not verify; ignored", "height", h, "validator", sdk.ConsAddress(p.cons).String())
-				continue
+				// Kept as refused (an empty share): a validator's share of a
+				// height is unique, so one that does not verify never will,
+				// and it is not checked again in the round's later blocks.
+				k.Logger(ctx).Info("beacon share does not verify; refused", "height", h, "validator", sdk.ConsAddress(p.cons).String())
+				sig = []byte{}
 			}
-			if err := k.BeaconShares.Set(ctx, collections.Join(h, p.cons), p.sig); err != nil {
+			if err := k.BeaconShares.Set(ctx, collections.Join(h, p.cons), sig); err != nil {
 				return err
 			}
 		}
@@ -167,12 +171,15 @@ func (k Keeper) closeRound(ctx context.Context, h int64, r types.BeaconRound) er
 	inputs := make([]types.BeaconInput, 0, len(kvs))
 	var signed int64
 	for _, kv := range kvs {
-		cons := kv.Key.K2()
-		signed += voterPower(r, cons)
-		inputs = append(inputs, types.BeaconInput{ConsAddress: cons, Share: kv.Value})
 		if err := k.BeaconShares.Remove(ctx, kv.Key); err != nil {
 			return err
 		}
+		if len(kv.Value) == 0 {
+			continue // refused (recordShares)
+		}
+		cons := kv.Key.K2()
+		signed += voterPower(r, cons)
+		inputs = append(inputs, types.BeaconInput{ConsAddress: cons, Share: kv.Value})
 	}
 	beacon := types.Beacon{SignedPower: signed, TotalPower: r.TotalPower, Shares: uint32(len(inputs))}
 	available := r.TotalPower > 0 && math.NewInt(signed).MulRaw(3).GT(math.NewInt(r.TotalPower).MulRaw(2))
