@@ -136,6 +136,13 @@ func (h *ProposalHandler) checkInjection(ctx sdk.Context, height int64, tx []byt
 	if injHeight != height-1 {
 		return fmt.Errorf("%w: carries height %d, want %d", ErrMalformedInjection, injHeight, height-1)
 	}
+	// Exactly the bytes the codec writes for what it carries: the injection
+	// skips the ante handler (no fee, no size gas, no memo limit), so a memo,
+	// signatures or unknown fields in it would be block space for free
+	// (TestAttackPaddedInjection).
+	if want, err := h.injections.Encode(injHeight, eci); err != nil || !bytes.Equal(want, tx) {
+		return fmt.Errorf("%w: not the canonical encoding of its commit (%d bytes, want %d)", ErrMalformedInjection, len(tx), len(want))
+	}
 	for _, v := range eci.Votes {
 		if v.BlockIdFlag != cmtproto.BlockIDFlagCommit {
 			if len(v.VoteExtension) > 0 || len(v.ExtensionSignature) > 0 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -155,6 +156,64 @@ func TestPrepareAndProcessProposal(t *testing.T) {
 	// An honest injection, then a transaction that smuggles a second one.
 	if st := process([][]byte{resp.Txs[0], double}); st != abci.ResponseProcessProposal_REJECT {
 		t.Fatal("a smuggled injection after index 0 was accepted")
+	}
+}
+
+// TestAttackPaddedInjection: the injected commit skips the ante handler (no
+// fee, no size gas, no memo limit). A proposer that padded it (a memo, or
+// unknown fields inside the commit's bytes) up to the block's size had that
+// space for free; only the codec's own encoding of the commit it carries is
+// accepted.
+func TestAttackPaddedInjection(t *testing.T) {
+	const h = 5
+	nw := newNetwork(4)
+	exts := [][]byte{ext(t, computetypes.JobVerdict{JobId: 1, Verdict: valid}), nil, nil, nil}
+	last := nw.commit(t, h, exts, []bool{true, true, true, true})
+	ctx := veCtx(h, last)
+	inj := testInjections(t)
+	rec := &recorder{}
+	ph := NewProposalHandler(log.NewNopLogger(), nw.store, inj, rec.prepare, rec.process)
+	process := func(tx []byte) abci.ResponseProcessProposal_ProposalStatus {
+		t.Helper()
+		r, err := ph.ProcessProposal()(ctx, &abci.RequestProcessProposal{Height: h, Txs: [][]byte{tx}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Status
+	}
+	honest, err := inj.Encode(h-1, last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := process(honest); st != abci.ResponseProcessProposal_ACCEPT {
+		t.Fatalf("honest injection: %v", st)
+	}
+	bz, err := last.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := inj.TxConfig.NewTxBuilder()
+	if err := b.SetMsgs(&vetypes.MsgInjectVerdicts{Height: h - 1, ExtendedCommitInfo: bz}); err != nil {
+		t.Fatal(err)
+	}
+	b.SetMemo(strings.Repeat("free block space ", 1000))
+	memo, err := inj.TxConfig.TxEncoder()(b.GetTx())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An unknown field (number 15, 16 KiB of bytes) appended to the commit.
+	unknown := append(append([]byte{}, bz...), 0x7a, 0x80, 0x80, 0x01)
+	unknown = append(unknown, make([]byte, 1<<14)...)
+	for name, tx := range map[string][]byte{
+		"a memo":                     memo,
+		"unknown fields in a commit": injectionTx(t, inj, &vetypes.MsgInjectVerdicts{Height: h - 1, ExtendedCommitInfo: unknown}),
+	} {
+		if _, _, err := inj.Decode(tx); err != nil {
+			t.Fatalf("%s: the padded injection does not even decode (%v): the test would prove nothing", name, err)
+		}
+		if st := process(tx); st != abci.ResponseProcessProposal_REJECT {
+			t.Fatalf("an injection padded with %s (%d bytes, honest %d) was accepted", name, len(tx), len(honest))
+		}
 	}
 }
 
