@@ -372,14 +372,6 @@ func kindName(kind paceKind) string {
 	return kind.String()
 }
 
-// satAdd is a + b, or the largest uint64 where that overflows.
-func satAdd(a, b uint64) uint64 {
-	if a > math.MaxUint64-b {
-		return math.MaxUint64
-	}
-	return a + b
-}
-
 // timed wraps the ante handler so that the pace sees each transaction of a
 // block being finalized start (txStart): its kind's time runs until the
 // next one starts or the end-blockers do.

@@ -12,6 +12,8 @@ import (
 
 	servertypes "github.com/cosmos/cosmos-sdk/server/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/types/common"
 )
 
 // ProposerConfig is app.toml's [proposer] section: what this validator puts
@@ -156,9 +158,9 @@ func (s *budgetSelector) SelectTxForProposal(_ context.Context, maxTxBytes, maxB
 		txNs = float64(t.gas) * s.paces.of(t.kind)
 	}
 	size := uint64(cmttypes.ComputeProtoSizeForTxs([]cmttypes.Tx{txBz}))
-	if satAdd(s.bytes, size) <= maxTxBytes && (limit == 0 || satAdd(s.gas, t.gas) <= limit) && (!s.timed || s.ns+txNs <= maxNs) {
+	if common.SatAdd(s.bytes, size) <= maxTxBytes && (limit == 0 || common.SatAdd(s.gas, t.gas) <= limit) && (!s.timed || s.ns+txNs <= maxNs) {
 		s.txs = append(s.txs, txBz)
-		s.bytes, s.gas, s.ns = satAdd(s.bytes, size), satAdd(s.gas, t.gas), s.ns+txNs
+		s.bytes, s.gas, s.ns = common.SatAdd(s.bytes, size), common.SatAdd(s.gas, t.gas), s.ns+txNs
 	}
 	return s.bytes >= maxTxBytes || (full > 0 && s.gas >= full) || (s.timed && s.ns >= float64(s.cfg.MaxExecTime))
 }

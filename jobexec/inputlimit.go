@@ -48,20 +48,6 @@ func inputLimit(lim workload.Limits) uint64 {
 	return min(uint64(max(file-dataserver.MaxNPYHeader, 0)), uint64(elems)*4)
 }
 
-func satMul(a, b uint64) uint64 {
-	if b != 0 && a > math.MaxUint64/b {
-		return math.MaxUint64
-	}
-	return a * b
-}
-
-func satAdd(a, b uint64) uint64 {
-	if a > math.MaxUint64-b {
-		return math.MaxUint64
-	}
-	return a + b
-}
-
 // valuesBytes is rows × cols 4-byte values in bytes, saturating.
 func valuesBytes(rows, cols uint64) uint64 {
 	if cols != 0 && rows > math.MaxUint64/4/cols {

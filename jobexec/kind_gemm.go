@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 )
@@ -38,9 +39,9 @@ func init() {
 			// A (M×K) and Bᵀ (K×N) are drawn value by value on the host;
 			// Bᵀ is held from the job's preparation (NewGemmJob), A while
 			// it runs.
-			a, bt := satMul(g.M, g.K), satMul(g.K, g.N)
+			a, bt := common.SatMul(g.M, g.K), common.SatMul(g.K, g.N)
 			return BidShape{Rows: g.M, Cols: g.N, GFLOP: WorkOf(job).GFLOP,
-				Generated: satAdd(a, bt), HeldBytes: valuesBytes(g.K, g.N), ExecBytes: valuesBytes(g.M, g.K)}, nil
+				Generated: common.SatAdd(a, bt), HeldBytes: valuesBytes(g.K, g.N), ExecBytes: valuesBytes(g.M, g.K)}, nil
 		},
 	})
 }

@@ -3,12 +3,12 @@ package provider
 import (
 	"bufio"
 	"math"
-	"math/bits"
 	"os"
 	"strconv"
 	"strings"
 
 	"github.com/aichain/aichain/jobexec"
+	"github.com/aichain/aichain/types/common"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 )
 
@@ -24,8 +24,8 @@ import (
 //   - "chunk work", "verification work": see admitVerification;
 //   - "memory": see admitMemory.
 func (a *Agent) admitShape(job computetypes.Job, s jobexec.BidShape, p computetypes.Params) string {
-	chunkBytes := satMul(min(job.Workload.ChunkRows, s.Rows), s.Cols*4)
-	if chunkBytes > a.cfg.MaxChunkBytes || satMul(s.Rows, s.Cols*4) > a.cfg.MaxOutputBytes || s.Cols == 0 {
+	chunkBytes := common.SatMul(min(job.Workload.ChunkRows, s.Rows), s.Cols*4)
+	if chunkBytes > a.cfg.MaxChunkBytes || common.SatMul(s.Rows, s.Cols*4) > a.cfg.MaxOutputBytes || s.Cols == 0 {
 		return "output size"
 	}
 	if s.InputBytes > a.cfg.MaxOutputBytes {
@@ -63,7 +63,7 @@ func (a *Agent) admitVerification(job computetypes.Job, s jobexec.BidShape, p co
 		return ""
 	}
 	rows := min(max(job.Workload.ChunkRows, 1), s.Rows)
-	chunk := satMul(rows, s.RowMulAdds)
+	chunk := common.SatMul(rows, s.RowMulAdds)
 	if chunk > computetypes.GPTMaxChunkMulAdds {
 		a.log.Info("not bidding: a sampled chunk is more work than verifiers may spend", "job", job.Id,
 			"chunk_mul_adds", chunk, "limit", uint64(computetypes.GPTMaxChunkMulAdds))
@@ -76,8 +76,8 @@ func (a *Agent) admitVerification(job computetypes.Job, s jobexec.BidShape, p co
 	if chunks := job.ExpectedChunkCount; chunks > 0 {
 		samples = min(samples, chunks)
 	}
-	budget := satMul(p.MaxWorkPerExecBlock, p.VerificationBlocks)
-	if sampled := satMul(samples, chunk); sampled > budget {
+	budget := common.SatMul(p.MaxWorkPerExecBlock, p.VerificationBlocks)
+	if sampled := common.SatMul(samples, chunk); sampled > budget {
 		a.log.Info("not bidding: the sampled chunks are more work than the verification window allows", "job", job.Id,
 			"sampled_mul_adds", sampled, "budget", budget)
 		return "verification work"
@@ -91,30 +91,14 @@ func (a *Agent) admitVerification(job computetypes.Job, s jobexec.BidShape, p co
 // prepared) for each job the fetchers and workers hold, and its ExecBytes
 // (a gemm's A, an mlp's activations) for each one running.
 func (a *Agent) admitMemory(job computetypes.Job, s jobexec.BidShape) string {
-	held := satMul(s.HeldBytes, uint64(a.cfg.Fetchers+a.cfg.Workers))
-	need := satAdd(held, satMul(s.ExecBytes, uint64(a.cfg.Workers)))
+	held := common.SatMul(s.HeldBytes, uint64(a.cfg.Fetchers+a.cfg.Workers))
+	need := common.SatAdd(held, common.SatMul(s.ExecBytes, uint64(a.cfg.Workers)))
 	if need > a.cfg.MaxMemoryBytes {
 		a.log.Info("not bidding: the job does not fit the memory budget", "job", job.Id,
 			"held_bytes", s.HeldBytes, "exec_bytes", s.ExecBytes, "budget", a.cfg.MaxMemoryBytes)
 		return "memory"
 	}
 	return ""
-}
-
-func satMul(a, b uint64) uint64 {
-	hi, lo := bits.Mul64(a, b)
-	if hi != 0 {
-		return math.MaxUint64
-	}
-	return lo
-}
-
-func satAdd(a, b uint64) uint64 {
-	s, carry := bits.Add64(a, b, 0)
-	if carry != 0 {
-		return math.MaxUint64
-	}
-	return s
 }
 
 // defaultMemoryBytes is half the memory this process may use: the smaller

@@ -184,28 +184,14 @@ func gptShape(cfg workload.GPTConfig, g *GptSpec, chunkRows uint64, p gptPrompts
 	}
 	var work uint64
 	if p.lens == nil {
-		work = satMul(p.rows, one)
+		work = common.SatMul(p.rows, one)
 	} else {
 		for _, n := range p.lens {
-			work = satAdd(work, cfg.MulAdds(n, maxNew))
+			work = common.SatAdd(work, cfg.MulAdds(n, maxNew))
 		}
 	}
 	if work > GPTMaxJobMulAdds {
 		return WorkloadShape{}, ErrInvalidWorkload.Wrapf("the job is %d multiply-adds, over %d", work, uint64(GPTMaxJobMulAdds))
 	}
 	return WorkloadShape{Rows: p.rows, Cols: cols, MulAdds: work}, nil
-}
-
-func satMul(a, b uint64) uint64 {
-	if a != 0 && b > math.MaxUint64/a {
-		return math.MaxUint64
-	}
-	return a * b
-}
-
-func satAdd(a, b uint64) uint64 {
-	if a > math.MaxUint64-b {
-		return math.MaxUint64
-	}
-	return a + b
 }

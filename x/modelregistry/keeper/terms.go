@@ -2,7 +2,6 @@ package keeper
 
 import (
 	"context"
-	"math"
 
 	errorsmod "cosmossdk.io/errors"
 
@@ -75,8 +74,8 @@ func (k Keeper) PayModelFee(ctx context.Context, modelID uint64, fromModule stri
 		if err != nil {
 			return errorsmod.Wrapf(err, "model %d fee", modelID)
 		}
-		m.Usage.Jobs = satAdd(m.Usage.Jobs, 1)
-		m.Usage.Rows = satAdd(m.Usage.Rows, rows)
+		m.Usage.Jobs = common.SatAdd(m.Usage.Jobs, 1)
+		m.Usage.Rows = common.SatAdd(m.Usage.Rows, rows)
 		m.Usage.Revenue = m.Usage.AddRevenue(fee)
 		if err := k.Models.Set(ctx, m.Id, m); err != nil {
 			return errorsmod.Wrapf(err, "record usage of model %d", m.Id)
@@ -85,12 +84,4 @@ func (k Keeper) PayModelFee(ctx context.Context, modelID uint64, fromModule stri
 			ModelId: m.Id, FromModule: fromModule, Rows: rows, Fee: fee, PlatformFee: paid.Fee,
 		})
 	})
-}
-
-// satAdd adds two counters, saturating at the maximum instead of wrapping.
-func satAdd(a, b uint64) uint64 {
-	if a > math.MaxUint64-b {
-		return math.MaxUint64
-	}
-	return a + b
 }
