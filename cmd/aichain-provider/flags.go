@@ -49,6 +49,7 @@ func flags(fs *pflag.FlagSet) {
 	fs.Duration("retention", 24*time.Hour, "how long a finished job's chunks stay served after the job ends")
 	fs.Uint64("max-chunk-bytes", 16<<20, "largest output chunk the agent bids on")
 	fs.Uint64("max-output-bytes", 4<<30, "largest job output the agent bids on")
+	fs.Uint64("max-memory-bytes", 0, "memory the jobs it holds at once may take (a gemm's Bᵀ per fetcher and worker, its A or an mlp's activations per worker); 0: half the host's or its cgroup's")
 	fs.Bool("local-network", false, "a local or private test network: loopback endpoints may be registered on any chain-id,\nand models and datasets may be fetched from loopback, private or file:// URIs")
 	faultFlags(fs)
 }
@@ -164,5 +165,6 @@ func agentConfig(fs *pflag.FlagSet) (provider.Config, error) {
 	cfg.Retention, _ = fs.GetDuration("retention")
 	cfg.MaxChunkBytes, _ = fs.GetUint64("max-chunk-bytes")
 	cfg.MaxOutputBytes, _ = fs.GetUint64("max-output-bytes")
+	cfg.MaxMemoryBytes, _ = fs.GetUint64("max-memory-bytes")
 	return cfg, nil
 }
