@@ -54,7 +54,7 @@ func bondValue(job types.Job) math.Int {
 // earned, its clearing price in completed_value; a run of timeouts ends.
 func recordCompleted(p *types.Provider, job types.Job, pay sdk.Coins) {
 	p.Stats.Completed++
-	p.Stats.Earned = p.Stats.Earned.Add(pay...)
+	p.Stats.Earned = common.SatAddCoins(p.Stats.Earned, pay) // a record: saturates, never panics
 	if inBondDenom(job) {
 		p.Stats.CompletedValue = valueOf(p.Stats.CompletedValue).Add(job.ClearingPrice.Amount)
 	}

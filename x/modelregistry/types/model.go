@@ -1,7 +1,6 @@
 package types
 
 import (
-	"math/big"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -152,23 +151,12 @@ func (m Model) Validate() error {
 }
 
 // AddRevenue adds fee to a model's revenue total, each denom saturating at
-// 2^MaxAmountBits − 1 (a total, not a balance: it never decides a payment).
-// Every fee is below 2^MaxAmountBits, so the sum never reaches the 256 bits
-// past which math.Int panics (TestAttackGenesisRevenueOverflowPanicsSettlement).
+// 2^MaxAmountBits − 1 (common.SatAddCoins): a total, not a balance; every
+// fee is below 2^MaxAmountBits, so the sum never reaches the 256 bits past
+// which math.Int panics (TestAttackGenesisRevenueOverflowPanicsSettlement).
 func (u Usage) AddRevenue(fee sdk.Coins) sdk.Coins {
-	out := u.Revenue
-	for _, c := range fee {
-		sum := out.AmountOf(c.Denom).Add(c.Amount)
-		if sum.BigInt().BitLen() > common.MaxAmountBits {
-			sum = maxRevenue
-		}
-		out = out.Add(sdk.NewCoin(c.Denom, sum.Sub(out.AmountOf(c.Denom))))
-	}
-	return out
+	return common.SatAddCoins(u.Revenue, fee)
 }
-
-// maxRevenue is the largest amount a revenue total holds.
-var maxRevenue = math.NewIntFromBigInt(new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), common.MaxAmountBits), big.NewInt(1)))
 
 // canonicalAddress checks an address stored in state: valid, and in the one
 // spelling (lower-case bech32) under which it is indexed and compared.
