@@ -49,7 +49,9 @@ var blockedModuleAccounts = map[string]bool{
 	minttypes.ModuleName:           true,
 	stakingtypes.BondedPoolName:    true,
 	stakingtypes.NotBondedPoolName: true,
-	// gov is left unblocked so that funds can be sent to the community through it.
+	// gov is left unblocked, as in the SDK's apps: x/gov moves only the deposits it
+	// tracks, so coins sent to it another way stay there for good (the sender's loss,
+	// no one else's; nothing reads its balance per block).
 	// IBC: transfer mints and burns vouchers (native coins sent out wait in
 	// per-channel escrow addresses, not here) and interchain accounts holds
 	// nothing: a send to either would be lost.
