@@ -13,13 +13,13 @@ import (
 // once), and at most datasetsInMemory versions stay, the least recently
 // used leaving first.
 func TestDatasetCacheSharesLoadsAndKeepsFew(t *testing.T) {
-	var c datasetCache
+	c := loadCache[datasetKey, *DatasetFile]{maxEntries: datasetsInMemory}
 	var loads atomic.Int32
 	load := func(k datasetKey) (*DatasetFile, error) {
-		return c.load(context.Background(), k, func() (*DatasetFile, error) {
+		return c.load(context.Background(), k, func() (*DatasetFile, int64, error) {
 			loads.Add(1)
 			time.Sleep(50 * time.Millisecond)
-			return &DatasetFile{}, nil
+			return &DatasetFile{}, 0, nil
 		})
 	}
 	var wg sync.WaitGroup
@@ -61,7 +61,7 @@ func TestDatasetCacheSharesLoadsAndKeepsFew(t *testing.T) {
 	if _, ok := c.get(datasetKey{1, 1}); !ok {
 		t.Fatal("a recently used version left memory")
 	}
-	if len(c.files) != datasetsInMemory || len(c.order) != datasetsInMemory {
-		t.Fatalf("%d files, %d in order, want %d", len(c.files), len(c.order), datasetsInMemory)
+	if n, _ := c.usage(); n != datasetsInMemory || len(c.order) != datasetsInMemory {
+		t.Fatalf("%d files, %d in order, want %d", n, len(c.order), datasetsInMemory)
 	}
 }

@@ -64,8 +64,8 @@ type ResolverConfig struct {
 type ChainResolver struct {
 	cfg ResolverConfig
 
-	models   modelCache // parsed weights by sha256, mlp and gpt alike
-	datasets datasetCache
+	models   loadCache[modelKey, any]            // parsed weights by sha256, mlp and gpt alike
+	datasets loadCache[datasetKey, *DatasetFile] // checked versions, datasetsInMemory of them
 	failed   failures
 	checked  checkedFiles // cache files hashed, served as they are
 }
@@ -81,7 +81,8 @@ func NewChainResolver(cfg ResolverConfig) *ChainResolver {
 	if cfg.ModelMemoryBytes <= 0 {
 		cfg.ModelMemoryBytes = DefaultModelMemoryBytes
 	}
-	return &ChainResolver{cfg: cfg, models: modelCache{budget: cfg.ModelMemoryBytes}, failed: failures{ttl: cfg.Fetch.FailureTTL}}
+	return &ChainResolver{cfg: cfg, models: loadCache[modelKey, any]{maxEntries: modelsInMemory, budget: cfg.ModelMemoryBytes},
+		datasets: loadCache[datasetKey, *DatasetFile]{maxEntries: datasetsInMemory}, failed: failures{ttl: cfg.Fetch.FailureTTL}}
 }
 
 // Model returns the checked weights of an on-chain mlp model.
