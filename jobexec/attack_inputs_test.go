@@ -107,7 +107,7 @@ func TestAttackOneFileUnderManyModelIdsIsHeldOnce(t *testing.T) {
 	if n := hits.Load(); n != 1 {
 		t.Fatalf("the file was fetched %d times for %d ids that register it", n, ids)
 	}
-	if n, bytes := r.models.usage(); n != 1 || bytes != int64(len(file)) {
+	if n, bytes := r.models.Usage(); n != 1 || bytes != int64(len(file)) {
 		t.Fatalf("the resolver holds %d parsed models (%d bytes) of one %d-byte file", n, bytes, len(file))
 	}
 	if _, err := r.Model(ctx, bad.Id); err == nil {
@@ -147,7 +147,7 @@ func TestAttackParsedModelsStayWithinTheBudget(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		n, bytes := r.models.usage()
+		n, bytes := r.models.Usage()
 		if n > c.maxCount || bytes > c.budget {
 			t.Fatalf("budget %d: %d parsed models (%d bytes) held after %d distinct files", c.budget, n, bytes, ids)
 		}

@@ -22,7 +22,7 @@ type datasetKey struct{ id, version uint64 }
 // (TestAttackValidatorRequestsReloadTheDataset).
 func (r *ChainResolver) DatasetFile(ctx context.Context, datasetID, version uint64) (*DatasetFile, error) {
 	if version != 0 {
-		if f, ok := r.datasets.get(datasetKey{datasetID, version}); ok {
+		if f, ok := r.datasets.Get(datasetKey{datasetID, version}); ok {
 			return f, nil
 		}
 	}
@@ -30,7 +30,7 @@ func (r *ChainResolver) DatasetFile(ctx context.Context, datasetID, version uint
 	if err != nil {
 		return nil, err
 	}
-	return r.datasets.load(ctx, datasetKey{datasetID, rec.Version}, func() (*DatasetFile, int64, error) {
+	return r.datasets.Load(ctx, datasetKey{datasetID, rec.Version}, func() (*DatasetFile, int64, error) {
 		sha := strings.ToLower(rec.Sha256)
 		data, err := r.cached("datasets", sha+".npy", sha)
 		if err != nil {

@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/aichain/aichain/internal/loadcache"
 )
 
 // Concurrent requests for a dataset version not in memory share one load
@@ -13,10 +15,10 @@ import (
 // once), and at most datasetsInMemory versions stay, the least recently
 // used leaving first.
 func TestDatasetCacheSharesLoadsAndKeepsFew(t *testing.T) {
-	c := loadCache[datasetKey, *DatasetFile]{maxEntries: datasetsInMemory}
+	c := loadcache.Cache[datasetKey, *DatasetFile]{MaxEntries: datasetsInMemory}
 	var loads atomic.Int32
 	load := func(k datasetKey) (*DatasetFile, error) {
-		return c.load(context.Background(), k, func() (*DatasetFile, int64, error) {
+		return c.Load(context.Background(), k, func() (*DatasetFile, int64, error) {
 			loads.Add(1)
 			time.Sleep(50 * time.Millisecond)
 			return &DatasetFile{}, 0, nil
@@ -49,19 +51,19 @@ func TestDatasetCacheSharesLoadsAndKeepsFew(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, ok := c.get(datasetKey{1, 1}); !ok { // used: version 2 is now the oldest
+	if _, ok := c.Get(datasetKey{1, 1}); !ok { // used: version 2 is now the oldest
 		t.Fatal("version 1 left memory before the bound")
 	}
 	if _, err := load(datasetKey{2, 1}); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := c.get(datasetKey{1, 2}); ok {
+	if _, ok := c.Get(datasetKey{1, 2}); ok {
 		t.Fatal("the least recently used version stayed past the bound")
 	}
-	if _, ok := c.get(datasetKey{1, 1}); !ok {
+	if _, ok := c.Get(datasetKey{1, 1}); !ok {
 		t.Fatal("a recently used version left memory")
 	}
-	if n, _ := c.usage(); n != datasetsInMemory || len(c.order) != datasetsInMemory {
-		t.Fatalf("%d files, %d in order, want %d", n, len(c.order), datasetsInMemory)
+	if n, _ := c.Usage(); n != datasetsInMemory {
+		t.Fatalf("%d files, want %d", n, datasetsInMemory)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/aichain/aichain/accel/treehash"
 	"github.com/aichain/aichain/chainclient/signedreq"
 	"github.com/aichain/aichain/dataserver"
+	"github.com/aichain/aichain/internal/loadcache"
 	"github.com/aichain/aichain/workload"
 	"github.com/aichain/aichain/workload/dataset"
 	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
@@ -64,8 +65,8 @@ type ResolverConfig struct {
 type ChainResolver struct {
 	cfg ResolverConfig
 
-	models   loadCache[modelKey, any]            // parsed weights by sha256, mlp and gpt alike
-	datasets loadCache[datasetKey, *DatasetFile] // checked versions, datasetsInMemory of them
+	models   loadcache.Cache[modelKey, any]            // parsed weights by sha256, mlp and gpt alike
+	datasets loadcache.Cache[datasetKey, *DatasetFile] // checked versions, datasetsInMemory of them
 	failed   failures
 	checked  checkedFiles // cache files hashed, served as they are
 }
@@ -81,8 +82,8 @@ func NewChainResolver(cfg ResolverConfig) *ChainResolver {
 	if cfg.ModelMemoryBytes <= 0 {
 		cfg.ModelMemoryBytes = DefaultModelMemoryBytes
 	}
-	return &ChainResolver{cfg: cfg, models: loadCache[modelKey, any]{maxEntries: modelsInMemory, budget: cfg.ModelMemoryBytes},
-		datasets: loadCache[datasetKey, *DatasetFile]{maxEntries: datasetsInMemory}, failed: failures{ttl: cfg.Fetch.FailureTTL}}
+	return &ChainResolver{cfg: cfg, models: loadcache.Cache[modelKey, any]{MaxEntries: modelsInMemory, Budget: cfg.ModelMemoryBytes},
+		datasets: loadcache.Cache[datasetKey, *DatasetFile]{MaxEntries: datasetsInMemory}, failed: failures{ttl: cfg.Fetch.FailureTTL}}
 }
 
 // Model returns the checked weights of an on-chain mlp model.

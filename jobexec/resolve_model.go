@@ -52,7 +52,7 @@ func loadModel[M any](ctx context.Context, r *ChainResolver, modelID uint64, p w
 	if p.key != nil {
 		p.key(rec, &k)
 	}
-	v, err := r.models.load(ctx, k, func() (any, int64, error) {
+	v, err := r.models.Load(ctx, k, func() (any, int64, error) {
 		data, err := r.weights(ctx, modelID, sha, rec.Uri)
 		if err != nil {
 			return nil, 0, err

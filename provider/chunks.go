@@ -2,15 +2,16 @@ package provider
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 
 	"github.com/aichain/aichain/accel/treehash"
+	"github.com/aichain/aichain/internal/loadcache"
 	"github.com/aichain/aichain/workload/merkle"
 )
 
@@ -18,14 +19,8 @@ import (
 // (<dir>/jobs/<id>.chunks: the chunks back to back, every one but the last
 // of the same size) and a bounded number of their Merkle trees in memory.
 type ChunkStore struct {
-	dir string
-
-	mu       sync.Mutex
-	trees    map[uint64]*merkle.Tree
-	order    []uint64
-	max      int
-	building map[uint64]*treeBuild
-
+	dir        string
+	trees      loadcache.Cache[uint64, *merkle.Tree]
 	buildSlots chan struct{} // rebuilds under way (maxTreeBuilds)
 }
 
@@ -34,7 +29,7 @@ func NewChunkStore(dir string, maxTrees int) *ChunkStore {
 	if maxTrees < 1 {
 		maxTrees = 256
 	}
-	return &ChunkStore{dir: filepath.Join(dir, "jobs"), trees: map[uint64]*merkle.Tree{}, max: maxTrees,
+	return &ChunkStore{dir: filepath.Join(dir, "jobs"), trees: loadcache.Cache[uint64, *merkle.Tree]{MaxEntries: maxTrees},
 		buildSlots: make(chan struct{}, maxTreeBuilds)}
 }
 
@@ -67,21 +62,8 @@ func (s *ChunkStore) Put(id uint64, chunks [][]byte) (*merkle.Tree, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.keep(id, tree)
+	s.trees.Put(id, tree, 0)
 	return tree, nil
-}
-
-func (s *ChunkStore) keep(id uint64, t *merkle.Tree) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.trees[id]; !ok {
-		s.order = append(s.order, id)
-	}
-	s.trees[id] = t
-	for len(s.order) > s.max {
-		delete(s.trees, s.order[0])
-		s.order = s.order[1:]
-	}
 }
 
 // ErrNoChunk is a chunk this store does not hold.
@@ -106,14 +88,6 @@ func (s *ChunkStore) Chunk(id uint64, i, count, size uint64) ([]byte, error) {
 	return buf[:n], nil
 }
 
-// treeBuild is a tree being rebuilt from its file; requests that miss the
-// memory while it runs wait for it.
-type treeBuild struct {
-	done chan struct{}
-	tree *merkle.Tree
-	err  error
-}
-
 // maxTreeBuilds is how many trees are rebuilt from their files at once.
 const maxTreeBuilds = 2
 
@@ -123,34 +97,12 @@ const maxTreeBuilds = 2
 // chunk requests after a restart reads each job's file once
 // (TestAttackConcurrentMissesRebuildTheTreeOnce).
 func (s *ChunkStore) Tree(id, count, size uint64) (*merkle.Tree, error) {
-	s.mu.Lock()
-	if t, ok := s.trees[id]; ok {
-		s.mu.Unlock()
-		return t, nil
-	}
-	if b, ok := s.building[id]; ok {
-		s.mu.Unlock()
-		<-b.done
-		return b.tree, b.err
-	}
-	b := &treeBuild{done: make(chan struct{})}
-	if s.building == nil {
-		s.building = map[uint64]*treeBuild{}
-	}
-	s.building[id] = b
-	s.mu.Unlock()
-
-	s.buildSlots <- struct{}{}
-	b.tree, b.err = s.rebuild(id, count, size)
-	<-s.buildSlots
-	if b.err == nil {
-		s.keep(id, b.tree)
-	}
-	s.mu.Lock()
-	delete(s.building, id)
-	s.mu.Unlock()
-	close(b.done)
-	return b.tree, b.err
+	return s.trees.Load(context.Background(), id, func() (*merkle.Tree, int64, error) {
+		s.buildSlots <- struct{}{}
+		defer func() { <-s.buildSlots }()
+		t, err := s.rebuild(id, count, size)
+		return t, 0, err
+	})
 }
 
 // rebuild hashes a job's file, read once from start to end, into its tree.
@@ -178,9 +130,7 @@ func (s *ChunkStore) rebuild(id, count, size uint64) (*merkle.Tree, error) {
 
 // Remove deletes a job's chunks.
 func (s *ChunkStore) Remove(id uint64) error {
-	s.mu.Lock()
-	delete(s.trees, id)
-	s.mu.Unlock()
+	s.trees.Remove(id)
 	if err := os.Remove(s.path(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}

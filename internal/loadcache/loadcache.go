@@ -1,4 +1,7 @@
-package jobexec
+// Package loadcache keeps values loaded by key in memory for the off-chain
+// agents: least recently used out first past a count or a byte budget, one
+// shared load per key.
+package loadcache
 
 import (
 	"context"
@@ -6,14 +9,14 @@ import (
 	"sync"
 )
 
-// loadCache keeps values loaded by key in memory, the least recently used
-// out first past maxEntries or past budget bytes (a value alone over the
-// budget is returned but not kept), and shares a load under way among the
-// requests that ask for its key meanwhile. The resolver's parsed models and
-// checked dataset versions are two of them.
-type loadCache[K comparable, V any] struct {
-	maxEntries int
-	budget     int64 // 0: no byte bound
+// Cache keeps values loaded by key in memory, the least recently used out
+// first past MaxEntries or past Budget bytes (a value alone over the budget
+// is returned but not kept), and shares a load under way among the requests
+// that ask for its key meanwhile: jobexec's parsed models and checked
+// dataset versions, the provider's Merkle trees.
+type Cache[K comparable, V any] struct {
+	MaxEntries int
+	Budget     int64 // 0: no byte bound
 
 	mu      sync.Mutex
 	held    int64
@@ -33,8 +36,8 @@ type load[V any] struct {
 	err  error
 }
 
-// get returns k's value if it is in memory.
-func (c *loadCache[K, V]) get(k K) (V, bool) {
+// Get returns k's value if it is in memory.
+func (c *Cache[K, V]) Get(k K) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[k]
@@ -45,7 +48,7 @@ func (c *loadCache[K, V]) get(k K) (V, bool) {
 }
 
 // touch moves k to the most recently used end; c.mu is held.
-func (c *loadCache[K, V]) touch(k K) {
+func (c *Cache[K, V]) touch(k K) {
 	for i, o := range c.order {
 		if o == k {
 			c.order = append(c.order[:i], c.order[i+1:]...)
@@ -55,10 +58,10 @@ func (c *loadCache[K, V]) touch(k K) {
 	c.order = append(c.order, k)
 }
 
-// load returns k's value from memory, from a load under way (or ctx's error
+// Load returns k's value from memory, from a load under way (or ctx's error
 // if ctx ends first), or by running fn once for every caller waiting on it
 // and keeping what it returns with its size in bytes.
-func (c *loadCache[K, V]) load(ctx context.Context, k K, fn func() (V, int64, error)) (V, error) {
+func (c *Cache[K, V]) Load(ctx context.Context, k K, fn func() (V, int64, error)) (V, error) {
 	c.mu.Lock()
 	if e, ok := c.entries[k]; ok {
 		c.touch(k)
@@ -94,9 +97,34 @@ func (c *loadCache[K, V]) load(ctx context.Context, k K, fn func() (V, int64, er
 	return l.v, l.err
 }
 
+// Put keeps v (of size bytes) under k, as a load would.
+func (c *Cache[K, V]) Put(k K, v V, bytes int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.keep(k, cached[V]{v: v, bytes: bytes})
+}
+
+// Remove drops k from memory.
+func (c *Cache[K, V]) Remove(k K) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[k]
+	if !ok {
+		return
+	}
+	c.held -= e.bytes
+	delete(c.entries, k)
+	for i, o := range c.order {
+		if o == k {
+			c.order = append(c.order[:i], c.order[i+1:]...)
+			break
+		}
+	}
+}
+
 // keep adds e under k and evicts past the bounds; c.mu is held.
-func (c *loadCache[K, V]) keep(k K, e cached[V]) {
-	budget := c.budget
+func (c *Cache[K, V]) keep(k K, e cached[V]) {
+	budget := c.Budget
 	if budget <= 0 {
 		budget = math.MaxInt64
 	}
@@ -106,10 +134,11 @@ func (c *loadCache[K, V]) keep(k K, e cached[V]) {
 	if c.entries == nil {
 		c.entries = map[K]cached[V]{}
 	}
+	c.held -= c.entries[k].bytes
 	c.entries[k] = e
 	c.held += e.bytes
 	c.touch(k)
-	for len(c.order) > c.maxEntries || c.held > budget {
+	for len(c.order) > c.MaxEntries || c.held > budget {
 		old := c.order[0]
 		c.held -= c.entries[old].bytes
 		delete(c.entries, old)
@@ -117,8 +146,8 @@ func (c *loadCache[K, V]) keep(k K, e cached[V]) {
 	}
 }
 
-// usage returns the values held and their bytes.
-func (c *loadCache[K, V]) usage() (n int, bytes int64) {
+// Usage returns the values held and their bytes.
+func (c *Cache[K, V]) Usage() (n int, bytes int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.entries), c.held
