@@ -16,13 +16,7 @@ import (
 // paid in vouchers; the invariant holds per denom after every step and the
 // module keeps nothing of either denom.
 func TestAttackAssuranceOnIBCJob(t *testing.T) {
-	s, ops := assuranceSuite(t)
-	s.allowIBC()
-	req, prov := s.acc(0), s.acc(1)
-	s.register(prov, verifyBond)
-	s.fundIBC(1_000_000, req, prov)
-	accs := append([]sdk.AccAddress{req, prov}, ops...)
-	l, il := s.ledger(accs...), s.iledger(accs...)
+	s, ops, req, prov, l, il := ibcAssurance(t)
 	msg := s.createMsg(req, 0)
 	msg.MaxPrice, msg.Assurance = icoin(verifyPrice), &types.Assurance{Full: true}
 	res, err := s.ms.CreateJob(s.ta.Ctx, msg)
@@ -60,4 +54,18 @@ func TestAttackAssuranceOnIBCJob(t *testing.T) {
 	l.delta("module uaic", moduleAddr(), 0)
 	il.delta("module vouchers", moduleAddr(), 0)
 	l.burned(134)
+}
+
+// ibcAssurance is the assurance suite with vouchers allowed: a requester
+// and a registered provider, each funded with vouchers, and ledgers of them
+// and the validators' operators in both denoms.
+func ibcAssurance(t *testing.T) (s *suite, ops []sdk.AccAddress, req, prov sdk.AccAddress, l ledger, il iledger) {
+	t.Helper()
+	s, ops = assuranceSuite(t)
+	s.allowIBC()
+	req, prov = s.acc(0), s.acc(1)
+	s.register(prov, verifyBond)
+	s.fundIBC(1_000_000, req, prov)
+	accs := append([]sdk.AccAddress{req, prov}, ops...)
+	return s, ops, req, prov, s.ledger(accs...), s.iledger(accs...)
 }

@@ -69,13 +69,7 @@ func TestAttackWithheldCheapJobLeavesRequesterShort(t *testing.T) {
 // The bond lock now covers the uaic the requester loses (53,200): it ends
 // even in both denoms.
 func TestAttackWithheldIBCJobLeavesRequesterShort(t *testing.T) {
-	s, ops := assuranceSuite(t)
-	s.allowIBC()
-	req, prov := s.acc(0), s.acc(1)
-	s.register(prov, verifyBond)
-	s.fundIBC(1_000_000, req, prov)
-	accs := append([]sdk.AccAddress{req, prov}, ops...)
-	l, il := s.ledger(accs...), s.iledger(accs...)
+	s, _, req, prov, l, il := ibcAssurance(t)
 	id := fullJobWonBy(s, req, prov, 256, icoin(verifyPrice))
 	s.verdicts(id, types.Verdict_VERDICT_UNAVAILABLE, 1, 6, 5)
 	s.graceOver(id)
