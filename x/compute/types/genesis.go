@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/types/common"
 )
 
 // DefaultGenesis returns the default genesis: default params, nothing else.
@@ -100,7 +102,7 @@ func (gs GenesisState) validatePruned() error {
 func (gs GenesisState) validateProviders() (map[string]bool, error) {
 	providers := make(map[string]bool, len(gs.Providers))
 	for _, p := range gs.Providers {
-		if err := storedAddress("provider", p.Address); err != nil {
+		if err := common.CanonicalAddress("provider", p.Address, ErrInvalidAddress); err != nil {
 			return nil, err
 		}
 		if providers[p.Address] {
@@ -134,11 +136,11 @@ func (gs GenesisState) validateJobs(providers map[string]bool) (map[uint64]Job, 
 		if j.State == JobState_JOB_STATE_UNSPECIFIED {
 			return nil, ErrInvalidGenesis.Wrapf("job %d has no state", j.Id)
 		}
-		if err := storedAddress("requester", j.Requester); err != nil {
+		if err := common.CanonicalAddress("requester", j.Requester, ErrInvalidAddress); err != nil {
 			return nil, err
 		}
 		if j.Winner != "" {
-			if err := storedAddress("winner", j.Winner); err != nil {
+			if err := common.CanonicalAddress("winner", j.Winner, ErrInvalidAddress); err != nil {
 				return nil, err
 			}
 		}
@@ -168,7 +170,7 @@ func (gs GenesisState) validateBids(jobs map[uint64]Job, providers map[string]bo
 		if _, ok := jobs[c.JobId]; !ok {
 			return ErrInvalidGenesis.Wrapf("commitment for unknown job %d", c.JobId)
 		}
-		if err := storedAddress("commitment provider", c.Provider); err != nil {
+		if err := common.CanonicalAddress("commitment provider", c.Provider, ErrInvalidAddress); err != nil {
 			return err
 		}
 		// Commitments stay as the job's bid history. Only while it holds (its
@@ -187,7 +189,7 @@ func (gs GenesisState) validateBids(jobs map[uint64]Job, providers map[string]bo
 		if _, ok := jobs[b.JobId]; !ok {
 			return ErrInvalidGenesis.Wrapf("bid for unknown job %d", b.JobId)
 		}
-		if err := storedAddress("bid provider", b.Provider); err != nil {
+		if err := common.CanonicalAddress("bid provider", b.Provider, ErrInvalidAddress); err != nil {
 			return err
 		}
 	}
@@ -262,21 +264,6 @@ func (gs GenesisState) validateTallies(jobs map[uint64]Job) error {
 				return ErrInvalidGenesis.Wrapf("job %d: voter verdict %d", t.JobId, v)
 			}
 		}
-	}
-	return nil
-}
-
-// storedAddress checks an address as the keeper stores it: valid, and in
-// the one spelling the address codec writes (bech32 also accepts an
-// all-upper-case string). The keeper compares and indexes addresses as
-// strings; a winner imported in upper case could never submit its result
-// and would be slashed for the timeout.
-func storedAddress(field, addr string) error {
-	if err := ValidateAddress(field, addr); err != nil {
-		return err
-	}
-	if acc := sdk.MustAccAddressFromBech32(addr); acc.String() != addr {
-		return ErrInvalidAddress.Wrapf("%s %q is not in canonical form %s", field, addr, acc)
 	}
 	return nil
 }

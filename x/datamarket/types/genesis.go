@@ -5,8 +5,6 @@ import (
 
 	errorsmod "cosmossdk.io/errors"
 
-	sdk "github.com/cosmos/cosmos-sdk/types"
-
 	"github.com/aichain/aichain/types/common"
 )
 
@@ -47,7 +45,7 @@ func (gs GenesisState) validateDatasets() (map[uint64]Dataset, error) {
 		if _, dup := datasets[d.Id]; dup {
 			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d appears twice", d.Id)
 		}
-		if err := canonicalAddress("owner", d.Owner); err != nil {
+		if err := common.CanonicalAddress("owner", d.Owner, ErrInvalidRequest); err != nil {
 			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: %v", d.Id, err)
 		}
 		if !ValidFormat(d.Format) || d.Version == 0 {
@@ -63,7 +61,7 @@ func (gs GenesisState) validateDatasets() (map[uint64]Dataset, error) {
 			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: %v", d.Id, err)
 		}
 		for _, sh := range d.Shares {
-			if err := canonicalAddress("share", sh.Address); err != nil {
+			if err := common.CanonicalAddress("share", sh.Address, ErrInvalidRequest); err != nil {
 				return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: %v", d.Id, err)
 			}
 		}
@@ -113,19 +111,6 @@ func (gs GenesisState) validateVersions(datasets map[uint64]Dataset) error {
 	return nil
 }
 
-// canonicalAddress checks an address stored in state: valid, and in the one
-// spelling (lower-case bech32) under which it is indexed and compared.
-func canonicalAddress(field, addr string) error {
-	acc, err := sdk.AccAddressFromBech32(addr)
-	if err != nil {
-		return errorsmod.Wrapf(ErrInvalidRequest, "%s %q: %v", field, addr, err)
-	}
-	if acc.String() != addr {
-		return errorsmod.Wrapf(ErrInvalidRequest, "%s %q is not in canonical form %s", field, addr, acc)
-	}
-	return nil
-}
-
 // validateLicenses checks the licences: ids unique and below the sequence,
 // of known datasets and versions, of a sold kind, well-formed.
 func (gs GenesisState) validateLicenses(datasets map[uint64]Dataset) error {
@@ -141,7 +126,7 @@ func (gs GenesisState) validateLicenses(datasets map[uint64]Dataset) error {
 		if !ok {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "license %d of unknown dataset %d", l.Id, l.DatasetId)
 		}
-		if err := canonicalAddress("licensee", l.Licensee); err != nil {
+		if err := common.CanonicalAddress("licensee", l.Licensee, ErrInvalidRequest); err != nil {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "license %d: %v", l.Id, err)
 		}
 		switch l.Kind {
@@ -177,7 +162,7 @@ func (gs GenesisState) validateJobAccesses(datasets map[uint64]Dataset) error {
 		if j.Version > d.Version {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "job %d: version %d beyond %d", j.JobId, j.Version, d.Version)
 		}
-		if err := canonicalAddress("provider", j.Provider); err != nil {
+		if err := common.CanonicalAddress("provider", j.Provider, ErrInvalidRequest); err != nil {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "job %d: %v", j.JobId, err)
 		}
 		if err := j.Fee.Validate(); err != nil || (!j.FeeCharged && !j.Fee.IsZero()) {

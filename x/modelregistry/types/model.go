@@ -126,11 +126,11 @@ func (m Model) Validate() error {
 	if m.Id == 0 {
 		return errorsmod.Wrap(ErrInvalidModel, "id 0 is reserved")
 	}
-	if err := canonicalAddress("owner", m.Owner); err != nil {
+	if err := common.CanonicalAddress("owner", m.Owner, ErrInvalidAddress); err != nil {
 		return errorsmod.Wrapf(err, "model %d", m.Id)
 	}
 	for _, s := range m.Shares {
-		if err := canonicalAddress("share", s.Address); err != nil {
+		if err := common.CanonicalAddress("share", s.Address, ErrInvalidAddress); err != nil {
 			return errorsmod.Wrapf(err, "model %d", m.Id)
 		}
 	}
@@ -156,19 +156,6 @@ func (m Model) Validate() error {
 // which math.Int panics (TestAttackGenesisRevenueOverflowPanicsSettlement).
 func (u Usage) AddRevenue(fee sdk.Coins) sdk.Coins {
 	return common.SatAddCoins(u.Revenue, fee)
-}
-
-// canonicalAddress checks an address stored in state: valid, and in the one
-// spelling (lower-case bech32) under which it is indexed and compared.
-func canonicalAddress(field, addr string) error {
-	acc, err := sdk.AccAddressFromBech32(addr)
-	if err != nil {
-		return errorsmod.Wrapf(ErrInvalidAddress, "%s %q: %v", field, addr, err)
-	}
-	if acc.String() != addr {
-		return errorsmod.Wrapf(ErrInvalidAddress, "%s %q is not in canonical form %s", field, addr, acc)
-	}
-	return nil
 }
 
 // JobFee returns the fee a job over `rows` dataset rows pays for a model:

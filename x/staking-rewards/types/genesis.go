@@ -1,12 +1,10 @@
 package types
 
 import (
-	"fmt"
-
 	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
 
-	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/aichain/aichain/types/common"
 )
 
 // DefaultGenesis is the default genesis: default params, no locks.
@@ -34,8 +32,8 @@ func (gs GenesisState) Validate() error {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "lock id %d appears twice", l.Id)
 		}
 		seen[l.Id] = true
-		if err := canonicalOwner(l.Owner); err != nil {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "lock %d: %v", l.Id, err)
+		if err := common.CanonicalAddress("owner", l.Owner, ErrInvalidGenesis); err != nil {
+			return errorsmod.Wrapf(err, "lock %d", l.Id)
 		}
 		if !l.Amount.IsValid() || !l.Amount.IsPositive() || l.Amount.Denom != gs.Params.LockDenom {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "lock %d: amount %s (lock denom %s)", l.Id, l.Amount, gs.Params.LockDenom)
@@ -59,8 +57,8 @@ func (gs GenesisState) Validate() error {
 	}
 	owners := make(map[string]bool, len(gs.Pending))
 	for _, p := range gs.Pending {
-		if err := canonicalOwner(p.Owner); err != nil {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "pending: %v", err)
+		if err := common.CanonicalAddress("owner", p.Owner, ErrInvalidGenesis); err != nil {
+			return errorsmod.Wrapf(err, "pending")
 		}
 		if owners[p.Owner] {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "pending: owner %s appears twice", p.Owner)
@@ -69,23 +67,6 @@ func (gs GenesisState) Validate() error {
 		if err := p.Rewards.Validate(); err != nil {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "pending of %s: %v", p.Owner, err)
 		}
-	}
-	return nil
-}
-
-// canonicalOwner checks an owner address stored in state: valid, and in the
-// one spelling the keeper writes (bech32 also accepts an all-upper-case
-// string). The keeper keys an owner's weight, paid index and pending rewards
-// by address bytes; a genesis spelling one owner two ways would pass checks
-// made on strings and merge differently in state
-// (TestAttackGenesisOwnerSpelledTwice, TestAttackGenesisPendingSpelledTwice).
-func canonicalOwner(addr string) error {
-	acc, err := sdk.AccAddressFromBech32(addr)
-	if err != nil {
-		return fmt.Errorf("owner: %w", err)
-	}
-	if acc.String() != addr {
-		return fmt.Errorf("owner %q is not in canonical form %s", addr, acc)
 	}
 	return nil
 }
