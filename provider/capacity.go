@@ -38,10 +38,11 @@ func newCapacity(workers int) *capacity {
 // calibrate measures the backend and the host on two gemm jobs run the way
 // the agent runs a job (built, then computed whole), a few milliseconds
 // each: one mostly multiply-adds (192³), one mostly values drawn from seeded
-// streams (M=1: Bᵀ of 256×1024), and splits their times between the two.
+// streams (M=1: Bᵀ of 4096×1024, 16 MiB, written past the caches as a large
+// job's is), and splits their times between the two.
 func (c *capacity) calibrate(ctx context.Context, b workload.Backend, log *slog.Logger) {
 	macs := workload.GemmParams{M: 192, N: 192, K: 192, ChunkRows: 64, Seed: 1}
-	gen := workload.GemmParams{M: 1, N: 256, K: 1024, ChunkRows: 1, Seed: 1}
+	gen := workload.GemmParams{M: 1, N: 1024, K: 4096, ChunkRows: 1, Seed: 1}
 	t1, err := timeGemm(ctx, b, macs)
 	if err == nil {
 		var t2 float64

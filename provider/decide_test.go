@@ -17,7 +17,7 @@ import (
 
 // testAgent is an agent without a chain: its params, height and speed set
 // by hand (1 GFLOP/s, 1 s blocks, 2 workers).
-func testAgent(t *testing.T) *Agent {
+func testAgent(t testing.TB) *Agent {
 	t.Helper()
 	cfg := Config{Pricing: Pricing{Floor: sdk.NewInt64Coin("uaic", 1000), PerGFLOP: sdkmath.LegacyNewDec(0)},
 		Hardware: computetypes.Hardware{GpuModel: "cpu", Workloads: []string{"gemm-f32"}}, MaxMemoryBytes: 16 << 30}
