@@ -71,7 +71,7 @@ func (app *App) newIBC(cdc codec.Codec, keys map[string]*storetypes.KVStoreKey, 
 	return []module.AppModule{
 		ibc.NewAppModule(app.IBCKeeper),
 		transfer.NewAppModule(app.TransferKeeper),
-		ica.NewAppModule(&app.ICAControllerKeeper, &app.ICAHostKeeper),
+		icaModule{ica.NewAppModule(&app.ICAControllerKeeper, &app.ICAHostKeeper)}, // the host's allow list: ica_host.go
 		ibctm.NewAppModule(tendermint),
 	}
 }

@@ -33,7 +33,8 @@ var Upgrades = []Upgrade{
 	// v2-ibc brings IBC to a chain that started without it: core IBC, the
 	// 07-tendermint client, ICS-20 transfer and interchain accounts. Their
 	// stores are added at the upgrade height and RunMigrations initialises
-	// each new module from its default genesis.
+	// each new module from its default genesis (the interchain accounts
+	// host's with ICAHostAllowMessages: icaModule).
 	{Name: UpgradeIBC, StoreUpgrades: storetypes.StoreUpgrades{Added: ibcStoreKeys}},
 	// v3-verification runs the migrations of the verification and
 	// throughput work on a chain already past v2-ibc: x/compute 4→9
@@ -57,12 +58,15 @@ var Upgrades = []Upgrade{
 	// in x/staking-rewards' reward_denoms earning only from its listing
 	// (its backlog to the community pool; no migration). First it stores the module
 	// accounts no one has asked for yet and restores any that someone turned
-	// into an ordinary account (ensureModuleAccounts).
+	// into an ordinary account (ensureModuleAccounts), and replaces an
+	// interchain accounts host allow list of every message ("*") with
+	// ICAHostAllowMessages.
 	{Name: UpgradeVerification, CreateHandler: verificationUpgradeHandler},
 }
 
 // verificationUpgradeHandler restores the module accounts
-// (ensureModuleAccounts), then runs the module migrations.
+// (ensureModuleAccounts), restricts the interchain accounts host
+// (restrictICAHost), then runs the module migrations.
 func verificationUpgradeHandler(app *App) upgradetypes.UpgradeHandler {
 	migrate := defaultUpgradeHandler(app)
 	return func(ctx context.Context, plan upgradetypes.Plan, fromVM module.VersionMap) (module.VersionMap, error) {
@@ -72,6 +76,9 @@ func verificationUpgradeHandler(app *App) upgradetypes.UpgradeHandler {
 		}
 		if len(restored) > 0 {
 			sdk.UnwrapSDKContext(ctx).Logger().Info("restored module accounts squatted by ordinary accounts", "upgrade", plan.Name, "accounts", restored)
+		}
+		if app.restrictICAHost(ctx) {
+			sdk.UnwrapSDKContext(ctx).Logger().Info("interchain accounts hosted here now run only the allowed messages", "upgrade", plan.Name, "allowed", len(ICAHostAllowMessages()))
 		}
 		return migrate(ctx, plan, fromVM)
 	}

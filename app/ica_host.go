@@ -1,0 +1,97 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+
+	"cosmossdk.io/x/feegrant"
+	"github.com/cosmos/cosmos-sdk/codec"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/x/authz"
+	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+	distrtypes "github.com/cosmos/cosmos-sdk/x/distribution/types"
+	govv1 "github.com/cosmos/cosmos-sdk/x/gov/types/v1"
+	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
+	ica "github.com/cosmos/ibc-go/v10/modules/apps/27-interchain-accounts"
+	icagenesistypes "github.com/cosmos/ibc-go/v10/modules/apps/27-interchain-accounts/genesis/types"
+	icahosttypes "github.com/cosmos/ibc-go/v10/modules/apps/27-interchain-accounts/host/types"
+	ibctransfertypes "github.com/cosmos/ibc-go/v10/modules/apps/transfer/types"
+
+	computetypes "github.com/aichain/aichain/x/compute/types"
+	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
+	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
+	stakingrewardstypes "github.com/aichain/aichain/x/staking-rewards/types"
+)
+
+// Interchain accounts hosted here run the messages of ICAHostAllowMessages
+// only, where ibc-go's default host params allow every message ("*"). An
+// interchain account's messages skip the ante handler and are checked only
+// for their signers; a message with no signer (ve's MsgInjectVerdicts, which
+// only the proposer's transaction 0 may carry) passes that check, so "*"
+// would let any counterparty chain's account run it. Its handler does nothing
+// today (the pre-blocker reads transaction 0 itself), but the list keeps it
+// so whatever the handler becomes. Left out besides: each module's
+// MsgUpdateParams (only governance signs them), MsgRegisterBeaconKey (a
+// validator operator's, and no interchain account creates a validator), and
+// authz MsgExec (it would run, as the account's grantee, messages this list
+// does not name; MsgGrant and MsgRevoke are in, for a controller to give a
+// hot key of its own rights on this chain).
+func ICAHostAllowMessages() []string {
+	msgs := []sdk.Msg{
+		// The SDK: payments, stake, governance, fee grants and authz grants.
+		&banktypes.MsgSend{}, &banktypes.MsgMultiSend{},
+		&stakingtypes.MsgDelegate{}, &stakingtypes.MsgUndelegate{}, &stakingtypes.MsgBeginRedelegate{},
+		&stakingtypes.MsgCancelUnbondingDelegation{},
+		&distrtypes.MsgWithdrawDelegatorReward{}, &distrtypes.MsgSetWithdrawAddress{},
+		&distrtypes.MsgFundCommunityPool{}, // rewarded denoms only (distrGuard)
+		&govv1.MsgSubmitProposal{}, &govv1.MsgDeposit{}, &govv1.MsgVote{}, &govv1.MsgVoteWeighted{},
+		&feegrant.MsgGrantAllowance{}, &feegrant.MsgRevokeAllowance{},
+		&authz.MsgGrant{}, &authz.MsgRevoke{},
+		&ibctransfertypes.MsgTransfer{},
+		// aichain: everything its users sign.
+		&computetypes.MsgRegisterProvider{}, &computetypes.MsgUpdateProvider{}, &computetypes.MsgUnbondProvider{},
+		&computetypes.MsgCreateJob{}, &computetypes.MsgCancelJob{}, &computetypes.MsgCommitBid{},
+		&computetypes.MsgRevealBid{}, &computetypes.MsgSubmitResult{}, &computetypes.MsgDisputeResult{},
+		&computetypes.MsgAbortJob{},
+		&datamarkettypes.MsgListDataset{}, &datamarkettypes.MsgUpdateDataset{}, &datamarkettypes.MsgDelistDataset{},
+		&datamarkettypes.MsgPurchaseLicense{}, &datamarkettypes.MsgRenewLicense{}, &datamarkettypes.MsgTransferLicense{},
+		&datamarkettypes.MsgUpdateDatasetShares{}, &datamarkettypes.MsgTransferDataset{},
+		&modelregistrytypes.MsgRegisterModel{}, &modelregistrytypes.MsgPublishVersion{},
+		&modelregistrytypes.MsgUpdateFees{}, &modelregistrytypes.MsgUpdateShares{},
+		&modelregistrytypes.MsgDeprecateModel{}, &modelregistrytypes.MsgTransferOwnership{},
+		&stakingrewardstypes.MsgLock{}, &stakingrewardstypes.MsgExtendLock{}, &stakingrewardstypes.MsgBeginUnlock{},
+		&stakingrewardstypes.MsgWithdraw{}, &stakingrewardstypes.MsgClaimRewards{},
+	}
+	urls := make([]string, len(msgs))
+	for i, m := range msgs {
+		urls[i] = sdk.MsgTypeURL(m)
+	}
+	return urls
+}
+
+// icaModule is ibc-go's interchain accounts module with ICAHostAllowMessages
+// in its default genesis: in every genesis aichaind writes, and in the
+// v2-ibc upgrade, which initialises the module from its default genesis.
+type icaModule struct{ ica.AppModule }
+
+// DefaultGenesis is ibc-go's default with the host's allow list.
+func (icaModule) DefaultGenesis(cdc codec.JSONCodec) json.RawMessage {
+	gen := icagenesistypes.DefaultGenesis()
+	gen.HostGenesisState.Params.AllowMessages = ICAHostAllowMessages()
+	return cdc.MustMarshalJSON(gen)
+}
+
+// restrictICAHost replaces a host allow list of every message ("*", a chain
+// past v2-ibc before this list) with ICAHostAllowMessages; a list governance
+// chose is left as it is. It reports whether it changed the params.
+func (app *App) restrictICAHost(ctx context.Context) bool {
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	params := app.ICAHostKeeper.GetParams(sdkCtx)
+	if !slices.Contains(params.AllowMessages, icahosttypes.AllowAllHostMsgs) {
+		return false
+	}
+	params.AllowMessages = ICAHostAllowMessages()
+	app.ICAHostKeeper.SetParams(sdkCtx, params)
+	return true
+}
