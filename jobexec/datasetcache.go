@@ -42,7 +42,7 @@ func (r *ChainResolver) DatasetFile(ctx context.Context, datasetID, version uint
 		if err != nil {
 			return nil, 0, err
 		}
-		r.store("datasets", sha+".npy", data)
+		_ = r.store("datasets", sha+".npy", data) // not on disk: fetched again when needed
 		return f, 0, nil // bounded by count (datasetsInMemory), not bytes
 	})
 }

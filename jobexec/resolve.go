@@ -40,8 +40,11 @@ type ResolverConfig struct {
 	// verifier needs only models).
 	Signer signedreq.Signer
 	// CacheDir, when set, keeps fetched files on disk by sha256
-	// (<dir>/models/<sha>.safetensors, <dir>/datasets/<sha>.npy).
-	CacheDir string
+	// (<dir>/models/<sha>.safetensors, <dir>/datasets/<sha>.npy), at most
+	// CacheBytes of them (0: DefaultCacheBytes), least recently used out
+	// first (see diskCache and KeepCacheSince).
+	CacheDir   string
+	CacheBytes int64
 	// Fetch is how URIs are fetched: public http(s) hosts only unless
 	// AllowLocal, with time bounds and a memory of failures.
 	Fetch FetchPolicy
@@ -61,7 +64,7 @@ type ResolverConfig struct {
 // with a signed request, checks both against the on-chain sha256 (and the
 // dataset's shape and content_root) before use, and caches them in memory
 // (models by sha256 within a byte budget, dataset versions by id and
-// version) and by sha256 on disk. The disk cache is not bounded.
+// version) and by sha256 on disk within a byte budget.
 type ChainResolver struct {
 	cfg ResolverConfig
 
@@ -69,6 +72,7 @@ type ChainResolver struct {
 	datasets loadcache.Cache[datasetKey, *DatasetFile] // checked versions, datasetsInMemory of them
 	failed   failures
 	checked  checkedFiles // cache files hashed, served as they are
+	disk     *diskCache   // nil without a CacheDir
 }
 
 var _ Resolver = (*ChainResolver)(nil)
@@ -82,8 +86,31 @@ func NewChainResolver(cfg ResolverConfig) *ChainResolver {
 	if cfg.ModelMemoryBytes <= 0 {
 		cfg.ModelMemoryBytes = DefaultModelMemoryBytes
 	}
-	return &ChainResolver{cfg: cfg, models: loadcache.Cache[modelKey, any]{MaxEntries: modelsInMemory, Budget: cfg.ModelMemoryBytes},
+	r := &ChainResolver{cfg: cfg, models: loadcache.Cache[modelKey, any]{MaxEntries: modelsInMemory, Budget: cfg.ModelMemoryBytes},
 		datasets: loadcache.Cache[datasetKey, *DatasetFile]{MaxEntries: datasetsInMemory}, failed: failures{ttl: cfg.Fetch.FailureTTL}}
+	if cfg.CacheDir != "" {
+		r.disk = newDiskCache(cfg.CacheDir, cfg.CacheBytes)
+	}
+	return r
+}
+
+// KeepCacheSince keeps the disk cache's files used at or after t: a
+// provider passes when it first saw the oldest job it still holds, so that
+// the weights it may serve the validators stay on disk; the zero time
+// keeps none.
+func (r *ChainResolver) KeepCacheSince(t time.Time) {
+	if r.disk != nil {
+		r.disk.SetKeepSince(t)
+	}
+}
+
+// CacheUsage is the bytes the disk cache holds and its budget (0, 0
+// without a CacheDir).
+func (r *ChainResolver) CacheUsage() (used, budget int64) {
+	if r.disk == nil {
+		return 0, 0
+	}
+	return r.disk.usage()
 }
 
 // Model returns the checked weights of an on-chain mlp model.
@@ -255,44 +282,71 @@ func CheckDataset(rec datamarkettypes.Dataset, data []byte, lim workload.Limits)
 }
 
 // cached reads a cached file whose name embeds its sha256; the parser checks
-// the digest again.
+// the digest again. A file that does not match is removed.
 func (r *ChainResolver) cached(kind, name, sha string) ([]byte, error) {
-	if r.cfg.CacheDir == "" || len(sha) != 64 {
+	if r.disk == nil || len(sha) != 64 {
 		return nil, os.ErrNotExist
 	}
-	data, err := os.ReadFile(filepath.Join(r.cfg.CacheDir, kind, name))
+	rel := filepath.Join(kind, name)
+	data, err := os.ReadFile(filepath.Join(r.cfg.CacheDir, rel))
 	if err != nil {
 		return nil, err
 	}
 	if workload.CheckDigest(data, sha) != nil {
+		_ = os.Remove(filepath.Join(r.cfg.CacheDir, rel))
+		r.disk.dropped(rel)
 		return nil, os.ErrNotExist
 	}
+	r.disk.touch(rel, int64(len(data)))
 	return data, nil
 }
 
-// store writes a checked file to the disk cache (best effort: a cache that
-// cannot be written only costs a fetch later).
-func (r *ChainResolver) store(kind, name string, data []byte) {
-	if r.cfg.CacheDir == "" {
-		return
+// store writes a checked file to the disk cache within its budget (best
+// effort: a file not written only costs a fetch later). It returns why the
+// file is not on disk (ErrCacheFull, or the write's error), nil when it is.
+func (r *ChainResolver) store(kind, name string, data []byte) error {
+	if r.disk == nil {
+		return os.ErrNotExist
 	}
 	dir := filepath.Join(r.cfg.CacheDir, kind)
-	path := filepath.Join(dir, name)
+	rel, path := filepath.Join(kind, name), filepath.Join(dir, name)
 	if _, err := os.Stat(path); err == nil {
-		return
+		r.disk.touch(rel, int64(len(data)))
+		return nil
 	}
+	if err := r.disk.reserve(rel, int64(len(data))); err != nil {
+		return err
+	}
+	err := writeFileAtomic(dir, path, data)
+	if err != nil {
+		r.disk.dropped(rel)
+		return err
+	}
+	r.disk.written(rel)
+	return nil
+}
+
+// writeFileAtomic writes data to path through a temporary file in dir, so
+// that a reader never sees part of it.
+func writeFileAtomic(dir, path string, data []byte) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return
+		return err
 	}
 	tmp, err := os.CreateTemp(dir, ".tmp-*")
 	if err != nil {
-		return
+		return err
 	}
 	_, werr := tmp.Write(data)
 	cerr := tmp.Close()
-	if werr != nil || cerr != nil || os.Rename(tmp.Name(), path) != nil {
+	if err := errors.Join(werr, cerr); err != nil {
 		_ = os.Remove(tmp.Name())
+		return err
 	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		_ = os.Remove(tmp.Name())
+		return err
+	}
+	return nil
 }
 
 // fetchURI reads an http(s):// or file:// uri, up to the file size limit.

@@ -61,7 +61,9 @@ func loadModel[M any](ctx context.Context, r *ChainResolver, modelID uint64, p w
 		if err != nil {
 			return nil, 0, fmt.Errorf("model %d weights from %q: %w", modelID, rec.Uri, err)
 		}
-		r.store("models", sha+".safetensors", data)
+		// Not on disk (a full cache): the weights are used from memory, and
+		// OpenCachedWeights has none to serve.
+		_ = r.store("models", sha+".safetensors", data)
 		return m, int64(len(data)), nil
 	})
 	if err != nil {

@@ -52,6 +52,9 @@ func (r *ChainResolver) OpenCachedWeights(sha string) (*os.File, error) {
 		}
 		return nil, os.ErrNotExist
 	}
+	if st, err := f.Stat(); err == nil && r.disk != nil {
+		r.disk.touch(filepath.Join("models", sha+".safetensors"), st.Size()) // served: in use
+	}
 	return f, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"sort"
+	"time"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
@@ -149,7 +150,7 @@ func (a *Agent) decide(ctx context.Context, job computetypes.Job, budget *sdk.Co
 	return &Record{
 		ID: job.Id, Requester: job.Requester, Phase: PhaseBid, Price: price.String(), Salt: salt,
 		Collateral: collateral.String(), CommitEnd: job.CommitEnd, RevealEnd: job.RevealEnd,
-		ExecBlocks: job.ExecBlocks, EstSeconds: est,
+		ExecBlocks: job.ExecBlocks, EstSeconds: est, BidAt: time.Now().Unix(),
 	}, ""
 }
 

@@ -16,6 +16,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/chainclient"
+	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/provider"
 )
 
@@ -49,6 +50,7 @@ func flags(fs *pflag.FlagSet) {
 	fs.Duration("retention", 24*time.Hour, "how long a finished job's chunks stay served after the job ends")
 	fs.Uint64("max-chunk-bytes", 16<<20, "largest output chunk the agent bids on")
 	fs.Uint64("max-output-bytes", 4<<30, "largest job output the agent bids on")
+	fs.Int64("cache-max-bytes", jobexec.DefaultCacheBytes, "disk the cache of fetched models and datasets may take (<data-dir>/cache), least recently used out first; files of the jobs it holds stay")
 	fs.Uint64("max-memory-bytes", 0, "memory the jobs it holds at once may take (a gemm's Bᵀ per fetcher and worker, its A or an mlp's activations per worker); 0: half the host's or its cgroup's")
 	fs.Bool("local-network", false, "a local or private test network: loopback endpoints may be registered on any chain-id,\nand models and datasets may be fetched from loopback, private or file:// URIs")
 	faultFlags(fs)
@@ -61,6 +63,7 @@ type options struct {
 	certFile, keyFile, gasPrices                   string
 	allowPlain, local                              bool
 	workers, fetchers                              int
+	cacheBytes                                     int64
 	cfg                                            provider.Config
 }
 
@@ -77,6 +80,7 @@ func readOptions(fs *pflag.FlagSet) (*options, error) {
 	o.local, _ = fs.GetBool("local-network")
 	o.workers, _ = fs.GetInt("workers")
 	o.fetchers, _ = fs.GetInt("fetchers")
+	o.cacheBytes, _ = fs.GetInt64("cache-max-bytes")
 	if (o.certFile == "") != (o.keyFile == "") {
 		return nil, errors.New("--tls-cert and --tls-key go together")
 	}

@@ -93,10 +93,10 @@ func (o *options) finish(client *chainclient.Client, backend workload.Backend, l
 	resolver := jobexec.NewChainResolver(jobexec.ResolverConfig{
 		Models:   modelregistrytypes.NewQueryClient(client.Conn),
 		Datasets: datamarkettypes.NewQueryClient(client.Conn),
-		Signer:   signer, CacheDir: filepath.Join(o.dataDir, "cache"),
+		Signer:   signer, CacheDir: filepath.Join(o.dataDir, "cache"), CacheBytes: o.cacheBytes,
 		Fetch: jobexec.FetchPolicy{AllowLocal: o.localnet()},
 	})
-	cfg.MLP, cfg.Weights = resolver, resolver.OpenCachedWeights
+	cfg.MLP, cfg.Weights, cfg.KeepCacheSince = resolver, resolver.OpenCachedWeights, resolver.KeepCacheSince
 	cfg.Hardware = computetypes.Hardware{GpuModel: "cpu", GpuCount: 0}
 	cfg.Workers, cfg.Fetchers = o.workers, o.fetchers
 	if backend.Name() == accel.CUDA {

@@ -63,11 +63,13 @@ func flags(fs *pflag.FlagSet) {
 	fs.Duration("poll", time.Second, "how often to read pending verifications")
 	fs.Duration("fetch-timeout", 5*time.Second, "timeout of one chunk request to a provider")
 	fs.Int("fetch-retries", 3, "attempts per chunk at each poll")
+	fs.Duration("max-retry-after", 30*time.Second, "longest wait before the next attempt that a busy server (503 or 429) asks for with Retry-After")
 	fs.Duration("unavailable-after", 0, "deprecated, ignored: a provider is UNAVAILABLE after failing across the chain's unavailable_span_blocks")
 	_ = fs.MarkDeprecated("unavailable-after", "the span is the chain's unavailable_span_blocks")
 	fs.StringSlice("probe-url", nil, "URLs the sidecar checks its own network with before it counts a failed fetch against a provider "+
 		"(any answer passes; none answer: it abstains); empty: no check")
 	fs.String("cache-dir", "", "where fetched model weights are cached (empty: memory only)")
+	fs.Int64("cache-max-bytes", jobexec.DefaultCacheBytes, "disk the --cache-dir may take, least recently used out first")
 	fs.Int64("max-fetch-bytes", 1<<30, "largest model file fetched (the provider agent parses up to 1 GiB: a smaller limit abstains on larger models)")
 	fs.Bool("local-network", false, "a local test network: reach providers and models on loopback, private or file:// addresses")
 }
@@ -101,18 +103,20 @@ func verifierConfig(fs *pflag.FlagSet, client *chainclient.Client, signer signed
 	local, _ := fs.GetBool("local-network")
 	maxBytes, _ := fs.GetInt64("max-fetch-bytes")
 	cacheDir, _ := fs.GetString("cache-dir")
+	cacheBytes, _ := fs.GetInt64("cache-max-bytes")
 	cfg := sidecar.Config{Signer: signer, Fetch: jobexec.FetchPolicy{AllowLocal: local}, MaxWeightsBytes: maxBytes}
 	cfg.PollInterval, _ = fs.GetDuration("poll")
 	cfg.Workers, _ = fs.GetInt("workers")
 	cfg.FetchTimeout, _ = fs.GetDuration("fetch-timeout")
 	cfg.FetchRetries, _ = fs.GetInt("fetch-retries")
+	cfg.MaxRetryAfter, _ = fs.GetDuration("max-retry-after")
 	probes, _ := fs.GetStringSlice("probe-url")
 	cfg.Connectivity = sidecar.ProbeConnectivity(cfg.Fetch.HTTPClient(), probes, cfg.FetchTimeout)
 	// mlp-f32: public model weights by uri, dataset records from the node;
 	// the provider serves the dataset rows with their proofs.
 	cfg.MLP = jobexec.NewChainResolver(jobexec.ResolverConfig{
 		Models: modelregistrytypes.NewQueryClient(client.Conn), Datasets: datamarkettypes.NewQueryClient(client.Conn),
-		CacheDir: cacheDir, Fetch: cfg.Fetch, Limits: workload.Limits{MaxFileBytes: maxBytes},
+		CacheDir: cacheDir, CacheBytes: cacheBytes, Fetch: cfg.Fetch, Limits: workload.Limits{MaxFileBytes: maxBytes},
 	})
 	return cfg
 }

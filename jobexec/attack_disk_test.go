@@ -1,0 +1,150 @@
+package jobexec
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/aichain/aichain/workload"
+	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
+)
+
+// distinctModels registers n distinct weights files (16 KiB each), served on
+// loopback; it returns the records by id and one file's size.
+func distinctModels(t *testing.T, n int) (map[uint64]modelregistrytypes.Model, int64) {
+	t.Helper()
+	files, recs := map[string][]byte{}, map[uint64]modelregistrytypes.Model{}
+	for id := uint64(1); id <= uint64(n); id++ {
+		file, _ := squareModel(t, 64, float32(id))
+		files["/"+workload.SHA256Hex(file)] = file
+		recs[id] = modelregistrytypes.Model{Id: id, Sha256: workload.SHA256Hex(file), InputDim: 64, OutputDim: 64}
+	}
+	srv, _ := weightsServer(t, files, 0)
+	var size int64
+	for id, rec := range recs {
+		rec.Uri = srv.URL + "/" + rec.Sha256
+		recs[id] = rec
+		size = int64(len(files["/"+rec.Sha256]))
+	}
+	return recs, size
+}
+
+// cacheBytes is what the cache folder holds on disk.
+func cacheBytes(t *testing.T, dir string) (int64, int) {
+	t.Helper()
+	var total int64
+	n := 0
+	for _, kind := range cacheKinds {
+		entries, err := os.ReadDir(filepath.Join(dir, kind))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			info, err := e.Info()
+			if err != nil {
+				t.Fatal(err)
+			}
+			total += info.Size()
+			n++
+		}
+	}
+	return total, n
+}
+
+// TestAttackManyModelsFillTheDisk: a provider loads every open mlp or gpt
+// job's model to size it before it bids, and kept every file it fetched on
+// disk for ever. A requester registering distinct weights files (up to
+// 1 GiB each, a byte changed each time) and posting cheap jobs on them
+// filled the agent's disk, and with it the agent's state database: it
+// could no longer record its bids or results, and its won jobs timed out.
+// Now the disk cache holds at most its budget (here 5 files of 40), least
+// recently used out first; a file used since the provider's keep mark
+// (when it first saw the oldest job it holds) is never evicted, and when
+// such files fill the budget a new file is not written at all (ErrCacheFull,
+// used from memory) rather than push the disk past the budget; the order
+// and the sizes survive a restart, and writes a stop interrupted are
+// removed.
+func TestAttackManyModelsFillTheDisk(t *testing.T) {
+	const ids = 40
+	recs, size := distinctModels(t, ids)
+	dir := filepath.Join(t.TempDir(), "cache")
+	budget := 5 * size
+	newResolver := func() *ChainResolver {
+		return NewChainResolver(ResolverConfig{Models: registry{recs: recs}, CacheDir: dir, CacheBytes: budget,
+			Fetch: FetchPolicy{AllowLocal: true}, ModelMemoryBytes: size})
+	}
+	r := newResolver()
+	ctx := context.Background()
+	load := func(id uint64) {
+		t.Helper()
+		if _, err := r.Model(ctx, id); err != nil {
+			t.Fatalf("model %d: %v", id, err)
+		}
+	}
+	for id := uint64(1); id <= ids; id++ {
+		load(id)
+		if got, _ := cacheBytes(t, dir); got > budget {
+			t.Fatalf("after %d models the cache holds %d bytes, budget %d", id, got, budget)
+		}
+	}
+	if got, n := cacheBytes(t, dir); got != budget || n != 5 {
+		t.Fatalf("the cache holds %d files, %d bytes; want the 5 most recent, %d bytes", n, got, budget)
+	}
+	for id := uint64(ids - 4); id <= ids; id++ {
+		if f, err := r.OpenCachedWeights(recs[id].Sha256); err != nil {
+			t.Fatalf("model %d, among the 5 most recent, is not on disk: %v", id, err)
+		} else {
+			_ = f.Close()
+		}
+	}
+
+	// The provider holds a job on model 36: its file stays whatever comes.
+	time.Sleep(10 * time.Millisecond) // a keep mark after the loads above
+	mark := time.Now()
+	r.KeepCacheSince(mark)
+	served, err := r.OpenCachedWeights(recs[36].Sha256) // a validator asks for it
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = served.Close()
+	for id := uint64(1); id <= 10; id++ { // the flood again, newer than the mark
+		r.models = newResolver().models // not from memory: as a fresh agent would
+		load(id)
+	}
+	if got, _ := cacheBytes(t, dir); got > budget {
+		t.Fatalf("with files in use the cache holds %d bytes, budget %d", got, budget)
+	}
+	if f, err := r.OpenCachedWeights(recs[36].Sha256); err != nil {
+		t.Fatalf("the held job's weights were evicted: %v", err)
+	} else {
+		_ = f.Close()
+	}
+	file, _ := squareModel(t, 64, 1000)
+	if err := r.store("models", workload.SHA256Hex(file)+".safetensors", file); !errors.Is(err, ErrCacheFull) {
+		t.Fatalf("a new file with the budget full of files in use: %v, want ErrCacheFull", err)
+	}
+
+	// A restart learns what is there; a torn write goes.
+	if err := os.WriteFile(filepath.Join(dir, "models", ".tmp-123"), make([]byte, 4096), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = newResolver()
+	if used, b := r.CacheUsage(); used > budget || b != budget {
+		t.Fatalf("after a restart the cache counts %d bytes of %d", used, b)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "models", ".tmp-123")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a torn write is still there: %v", err)
+	}
+	for id := uint64(11); id <= 20; id++ { // no keep mark: least recently used out
+		load(id)
+	}
+	if got, n := cacheBytes(t, dir); got > budget || n != 5 {
+		t.Fatalf("after the restart the cache holds %d files, %d bytes, budget %d", n, got, budget)
+	}
+}

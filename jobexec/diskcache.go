@@ -1,0 +1,187 @@
+package jobexec
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultCacheBytes bounds the disk cache of fetched models and datasets
+// when ResolverConfig.CacheBytes is 0: 32 GiB, 32 of the largest weights
+// files a provider parses.
+const DefaultCacheBytes int64 = 32 << 30
+
+// cacheKinds are the disk cache's subfolders.
+var cacheKinds = []string{"models", "datasets"}
+
+// diskCache keeps the files a resolver fetched within a byte budget, least
+// recently used out first. Every job a provider considers brings its model
+// and dataset, so without a bound a requester posting jobs over many large
+// models filled the agent's disk (TestAttackManyModelsFillTheDisk). A file
+// used since keepSince is never evicted (a provider sets it to when it
+// first saw the oldest job it still holds: the weights it serves the
+// validators as their mirror stay); when the budget is full of such files a
+// new file is not written (it is used from memory; ErrCacheFull says why),
+// so the disk holds at most the budget. The files' modification times are
+// their last use, so the order survives a restart.
+type diskCache struct {
+	dir    string
+	budget int64
+
+	mu        sync.Mutex
+	scanned   bool
+	files     map[string]diskFile // by path relative to dir
+	total     int64
+	keepSince time.Time
+}
+
+type diskFile struct {
+	size    int64
+	used    time.Time
+	writing bool // reserved, not yet in place: never evicted
+}
+
+// ErrCacheFull is a file not written to the disk cache: the files used
+// since the keep mark already fill its budget.
+var ErrCacheFull = errors.New("the disk cache is full of files in use")
+
+func newDiskCache(dir string, budget int64) *diskCache {
+	if budget <= 0 {
+		budget = DefaultCacheBytes
+	}
+	return &diskCache{dir: dir, budget: budget, files: map[string]diskFile{}}
+}
+
+// scanLocked learns the files already on disk (once) and removes the
+// temporary files of writes a stop interrupted.
+func (c *diskCache) scanLocked() {
+	if c.scanned {
+		return
+	}
+	c.scanned = true
+	for _, kind := range cacheKinds {
+		entries, err := os.ReadDir(filepath.Join(c.dir, kind))
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			rel := filepath.Join(kind, e.Name())
+			if strings.HasPrefix(e.Name(), ".tmp-") {
+				_ = os.Remove(filepath.Join(c.dir, rel))
+				continue
+			}
+			info, err := e.Info()
+			if err != nil || !info.Mode().IsRegular() {
+				continue
+			}
+			c.files[rel] = diskFile{size: info.Size(), used: info.ModTime()}
+			c.total += info.Size()
+		}
+	}
+}
+
+// SetKeepSince protects the files used at or after t from eviction.
+func (c *diskCache) SetKeepSince(t time.Time) {
+	c.mu.Lock()
+	c.keepSince = t
+	c.mu.Unlock()
+}
+
+// touch records a use of the file at rel (a read from the cache).
+func (c *diskCache) touch(rel string, size int64) {
+	now := time.Now()
+	c.mu.Lock()
+	c.scanLocked()
+	if f, ok := c.files[rel]; ok {
+		c.total -= f.size
+	}
+	c.files[rel] = diskFile{size: size, used: now}
+	c.total += size
+	c.mu.Unlock()
+	_ = os.Chtimes(filepath.Join(c.dir, rel), now, now) // best effort: the order after a restart
+}
+
+// reserve makes room for a file of size at rel, evicting the least
+// recently used files not in use, and counts it as being written (written
+// or dropped says how that ended); ErrCacheFull when there is no room.
+func (c *diskCache) reserve(rel string, size int64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.scanLocked()
+	if f, ok := c.files[rel]; ok { // rewritten: its old size goes
+		c.total -= f.size
+		delete(c.files, rel)
+	}
+	if c.total+size > c.budget && !c.evictLocked(c.total+size-c.budget) {
+		return ErrCacheFull
+	}
+	c.files[rel] = diskFile{size: size, used: time.Now(), writing: true}
+	c.total += size
+	return nil
+}
+
+// evictLocked removes the least recently used files not in use until need
+// bytes are free; false, removing nothing, when they cannot be.
+func (c *diskCache) evictLocked(need int64) bool {
+	type old struct {
+		rel string
+		diskFile
+	}
+	var evictable []old
+	for r, f := range c.files {
+		if !f.writing && (c.keepSince.IsZero() || f.used.Before(c.keepSince)) {
+			evictable = append(evictable, old{r, f})
+		}
+	}
+	sort.Slice(evictable, func(i, j int) bool { return evictable[i].used.Before(evictable[j].used) })
+	var free int64
+	n := 0
+	for ; n < len(evictable) && free < need; n++ {
+		free += evictable[n].size
+	}
+	if free < need {
+		return false
+	}
+	for _, e := range evictable[:n] {
+		if err := os.Remove(filepath.Join(c.dir, e.rel)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return false // still there, still counted: no room after all
+		}
+		delete(c.files, e.rel)
+		c.total -= e.size
+	}
+	return true
+}
+
+// written marks the file reserved at rel as in place.
+func (c *diskCache) written(rel string) {
+	c.mu.Lock()
+	if f, ok := c.files[rel]; ok {
+		f.writing = false
+		c.files[rel] = f
+	}
+	c.mu.Unlock()
+}
+
+// dropped forgets a file not written after all, or found not to be what
+// its name says.
+func (c *diskCache) dropped(rel string) {
+	c.mu.Lock()
+	if f, ok := c.files[rel]; ok {
+		c.total -= f.size
+		delete(c.files, rel)
+	}
+	c.mu.Unlock()
+}
+
+// usage is the bytes the cache holds and its budget.
+func (c *diskCache) usage() (int64, int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.scanLocked()
+	return c.total, c.budget
+}
