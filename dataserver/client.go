@@ -72,11 +72,7 @@ func (c *Client) get(ctx context.Context, path string, version uint64) (*http.Re
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now
-	if c.Now != nil {
-		now = c.Now
-	}
-	if err := signedreq.Sign(req, c.Signer, audience, now()); err != nil {
+	if err := signedreq.Sign(req, c.Signer, audience, c.now()); err != nil {
 		return nil, err
 	}
 	resp, err := c.httpClient().Do(req)
@@ -85,9 +81,16 @@ func (c *Client) get(ctx context.Context, path string, version uint64) (*http.Re
 	}
 	if resp.StatusCode != http.StatusOK {
 		defer resp.Body.Close()
-		return nil, readHTTPError(resp)
+		return nil, WrapBusy(resp, readHTTPError(resp), c.now())
 	}
 	return resp, nil
+}
+
+func (c *Client) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
 }
 
 func readHTTPError(resp *http.Response) error {
@@ -204,16 +207,20 @@ var ErrNotServed = errors.New("the dataset server does not serve the version")
 // chunk, whether it serves the version, without reading its rows: nil when
 // it does (200, or 403: the signer holds no licence yet, and the server
 // looks the file up before the licence), ErrNotServed when it answers that
-// it does not, another error when it cannot be asked (not reachable, no
-// key). A bidding provider and a validator's sidecar checking an aborted
-// job's inputs both ask it.
+// it does not, a *BusyError when it answers busy (503 or 429: it has not
+// said, and asks to be asked again after its Retry-After), another error
+// when it cannot be asked (not reachable, no key). A bidding provider and a
+// validator's sidecar checking an aborted job's inputs both ask it.
 func (c *Client) Holds(ctx context.Context, datasetID, version uint64) error {
 	resp, err := c.get(ctx, fmt.Sprintf("/v1/datasets/%d/chunks/0", datasetID), version)
 	if err == nil {
 		return resp.Body.Close()
 	}
 	var he *HTTPError
+	var busy *BusyError
 	switch {
+	case errors.As(err, &busy):
+		return fmt.Errorf("dataset %d version %d: %w", datasetID, version, err)
 	case errors.As(err, &he) && he.Status == http.StatusForbidden:
 		return nil
 	case errors.As(err, &he):

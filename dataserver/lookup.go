@@ -15,7 +15,9 @@ import (
 // (TestAttackStrangersCannotStarveAccessLookups):
 //   - poolValidators: the operator accounts of the bonded validators, whose
 //     sidecars probe whether this server still serves an aborted job's
-//     inputs (a probe answered 503 counts as the dataset gone);
+//     inputs (a probe answered 503 is asked again after its Retry-After,
+//     and one busy across many blocks counts as the dataset gone:
+//     sidecar/busy.go);
 //   - poolKnown: accounts that had access (a positive answer) in the last
 //     knownFor;
 //   - poolStrangers: everyone else.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"time"
 
 	"github.com/aichain/aichain/dataserver"
 	"github.com/aichain/aichain/jobexec"
@@ -36,48 +35,55 @@ import (
 //     operator key. aichain-dataserver finds the version's file before it
 //     checks the licence, so a 403 (no licence) or 200 means it holds the
 //     version; a 404 that it does not, and a 401 (it refuses a validator's
-//     valid signature) count as unavailable. A server that answers the probe but refuses the winner itself
-//     is not caught (see the x/compute README).
+//     valid signature) count as unavailable; a 503 or 429 (busy) says
+//     neither, and is asked again after its Retry-After. A server that
+//     answers the probe but refuses the winner itself is not caught (see
+//     the x/compute README).
 //
-// Each check is tried FetchRetries times, RetryBackoff apart, before the
-// inputs are called unavailable. A sidecar that cannot check (no model or
-// dataset source, an unsupported uri) abstains.
+// Each check is tried FetchRetries times, RetryBackoff apart (longer when
+// the dataset's server answers busy and asks for more: busy.go), before the
+// inputs are called unavailable. A server still busy at the last attempt is
+// not called gone at that poll: the check abstains and is tried again, and
+// busy counts as unavailable only across a bound (jobState.busyFor). A
+// sidecar that cannot check (no model or dataset source, an unsupported
+// uri) abstains.
 
 // errDatasetGone marks an input check that failed on the dataset's server:
 // the verdict is then VERDICT_DATASET_UNAVAILABLE, which also refunds the
 // dataset fee (x/compute abort.go).
 var errDatasetGone = errors.New("the dataset version is not served")
 
-// checkInputs returns the verdict on an aborted job's inputs, and why.
-func (v *Verifier) checkInputs(ctx context.Context, pv computetypes.PendingVerification) (computetypes.Verdict, string) {
+// checkInputs returns the verdict on an aborted job's inputs, why, and
+// whether the dataset's server answered busy at the last attempt (the
+// verdict is then UNSPECIFIED: the scheduler decides when busy is gone).
+func (v *Verifier) checkInputs(ctx context.Context, pv computetypes.PendingVerification) (computetypes.Verdict, string, bool) {
 	if v.cfg.MLP == nil {
-		return computetypes.Verdict_VERDICT_UNSPECIFIED, "no model or dataset source: abstaining on input checks"
+		return computetypes.Verdict_VERDICT_UNSPECIFIED, "no model or dataset source: abstaining on input checks", false
 	}
 	if pv.DatasetId != 0 && v.cfg.Signer == nil {
-		return computetypes.Verdict_VERDICT_UNSPECIFIED, "no signing key: dataset servers answer signed probes only"
+		return computetypes.Verdict_VERDICT_UNSPECIFIED, "no signing key: dataset servers answer signed probes only", false
 	}
 	var lastErr error
 	for attempt := 0; attempt < v.cfg.FetchRetries; attempt++ {
-		if attempt > 0 {
-			select {
-			case <-ctx.Done():
-				return computetypes.Verdict_VERDICT_UNSPECIFIED, ctx.Err().Error()
-			case <-time.After(v.cfg.RetryBackoff):
-			}
+		if attempt > 0 && !sleep(ctx, v.retryWait(lastErr)) {
+			return computetypes.Verdict_VERDICT_UNSPECIFIED, ctx.Err().Error(), false
 		}
 		lastErr = v.inputsOnce(ctx, pv)
-		if errors.Is(lastErr, errDatasetGone) && attempt == v.cfg.FetchRetries-1 {
-			return computetypes.Verdict_VERDICT_DATASET_UNAVAILABLE, lastErr.Error()
-		}
-		if lastErr == nil {
-			return computetypes.Verdict_VERDICT_INPUTS_AVAILABLE, "the model and the dataset version are available"
-		}
-		if errors.Is(lastErr, jobexec.ErrUnsupported) || errors.Is(lastErr, workload.ErrTooLarge) {
-			return computetypes.Verdict_VERDICT_UNSPECIFIED, "cannot check the inputs: " + lastErr.Error()
+		last := attempt == v.cfg.FetchRetries-1
+		var busy *dataserver.BusyError
+		switch {
+		case lastErr == nil:
+			return computetypes.Verdict_VERDICT_INPUTS_AVAILABLE, "the model and the dataset version are available", false
+		case errors.Is(lastErr, jobexec.ErrUnsupported) || errors.Is(lastErr, workload.ErrTooLarge):
+			return computetypes.Verdict_VERDICT_UNSPECIFIED, "cannot check the inputs: " + lastErr.Error(), false
+		case last && errors.Is(lastErr, errDatasetGone) && errors.As(lastErr, &busy):
+			return computetypes.Verdict_VERDICT_UNSPECIFIED, "the dataset's server is busy: " + lastErr.Error(), true
+		case last && errors.Is(lastErr, errDatasetGone):
+			return computetypes.Verdict_VERDICT_DATASET_UNAVAILABLE, lastErr.Error(), false
 		}
 		v.log.Debug("input check failed", "job", pv.JobId, "attempt", attempt+1, "err", lastErr)
 	}
-	return computetypes.Verdict_VERDICT_INPUTS_UNAVAILABLE, lastErr.Error()
+	return computetypes.Verdict_VERDICT_INPUTS_UNAVAILABLE, lastErr.Error(), false
 }
 
 // inputsOnce checks the job's inputs once: nil when they are available.

@@ -24,6 +24,9 @@ import (
 //     the check fails, the job is tried again at the next poll;
 //   - a check that ends without a verdict (the job could not be run or
 //     recomputed) is tried again, maxAbstentions checks in all;
+//   - an input check whose dataset server answered busy is tried again at
+//     later polls, as many as it takes, and is DATASET_UNAVAILABLE once the
+//     server has been busy across the bound of busyFor;
 //   - with more verdicts ready than fit in one extension, Ready sends a
 //     window of them that rotates with the height.
 
@@ -39,7 +42,8 @@ type jobState struct {
 	running bool
 	cancel  context.CancelFunc
 	// failingSince is the height of the poll at which fetching first failed
-	// with this sidecar's network up (0: not failing).
+	// with this sidecar's network up, or (an input check) the dataset's
+	// server was first busy (0: not failing).
 	failingSince int64
 	// abstained counts the checks that ended without a verdict (the job
 	// could not be run or recomputed here): tried again at later polls, up
@@ -168,10 +172,11 @@ func (js *jobState) before(o *jobState) bool {
 func (js *jobState) fresh() bool { return js.failingSince == 0 && js.abstained == 0 }
 
 // check verifies one job and records its verdict: a failed fetch becomes
-// UNAVAILABLE only across the span, with this sidecar's network up.
+// UNAVAILABLE only across the span, with this sidecar's network up; a busy
+// dataset server DATASET_UNAVAILABLE only across busyFor's bound.
 func (v *Verifier) check(ctx context.Context, id uint64, pv computetypes.PendingVerification) {
 	start := time.Now()
-	verdict, reason := v.Verify(ctx, pv)
+	verdict, reason, busy := v.verify(ctx, pv)
 	connected := true
 	if verdict == computetypes.Verdict_VERDICT_UNAVAILABLE && ctx.Err() == nil && v.cfg.Connectivity != nil {
 		if err := v.cfg.Connectivity(ctx); err != nil {
@@ -191,6 +196,15 @@ func (v *Verifier) check(ctx context.Context, id uint64, pv computetypes.Pending
 	if cancelled {
 		v.mu.Unlock()
 		return // cancelled: dropped, window over, or shutting down
+	}
+	if busy {
+		if wait := js.busyFor(v.height); wait > 0 {
+			v.mu.Unlock()
+			v.log.Info("dataset server busy; trying again at a later poll", "job", id, "reason", reason,
+				"blocks_left_before_unavailable", wait)
+			return
+		}
+		verdict, reason = computetypes.Verdict_VERDICT_DATASET_UNAVAILABLE, "busy across the bound: "+reason
 	}
 	if verdict == computetypes.Verdict_VERDICT_UNAVAILABLE {
 		if wait := js.failing(connected, v.height); wait > 0 {
@@ -227,11 +241,46 @@ func (js *jobState) failing(connected bool, h int64) int64 {
 	if js.failingSince == 0 || h < js.failingSince {
 		js.failingSince = h
 	}
-	span := int64(js.pv.UnavailableSpanBlocks)
-	if span <= 0 {
-		span = defaultSpanBlocks
+	if left := js.failingSince + js.span() - h; left > 0 {
+		return left
 	}
-	if left := js.failingSince + span - h; left > 0 {
+	return 0
+}
+
+// span is the job's unavailable_span_blocks (defaultSpanBlocks from a node
+// that does not say it).
+func (js *jobState) span() int64 {
+	if span := int64(js.pv.UnavailableSpanBlocks); span > 0 {
+		return span
+	}
+	return defaultSpanBlocks
+}
+
+// busyFor records an input check whose dataset server was busy at its last
+// attempt at height h, and returns how many more blocks the server may stay
+// busy before it counts as unavailable (0: now). The bound is the earlier
+// of two:
+//   - busy at polls spanning unavailable_span_blocks, the span a provider
+//     must fail across before it is UNAVAILABLE: a server busy for a few
+//     seconds (its look-up pools full a moment) is not voted gone;
+//   - half of what was left of the job's window when the server was first
+//     busy. An aborted job's window is not extended (x/compute abort.go),
+//     and the chain caps the span at the window, not below it: with a span
+//     as long as the window, or a sidecar that first asks late in it, the
+//     span alone would end the window with no verdict, no quorum, and the
+//     abort standing with the dataset fee paid, so an owner answering busy
+//     for ever would keep its fee. Half leaves the other half of what was
+//     left for the verdict to reach a vote.
+//
+// A busy server is a server that cannot serve the winner either: busy for
+// the whole bound, it is unavailable to the job. Busy polls are not
+// abstentions (maxAbstentions): the check is tried as often as it takes.
+func (js *jobState) busyFor(h int64) int64 {
+	if js.failingSince == 0 || h < js.failingSince {
+		js.failingSince = h
+	}
+	bound := min(js.span(), (js.pv.VerificationEnd-js.failingSince)/2)
+	if left := js.failingSince + bound - h; left > 0 {
 		return left
 	}
 	return 0

@@ -25,6 +25,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/types/query"
 
 	"github.com/aichain/aichain/chainclient/signedreq"
+	"github.com/aichain/aichain/dataserver"
 	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
@@ -36,8 +37,11 @@ type Config struct {
 	Workers      int           // concurrent jobs under check (default 2)
 	FetchTimeout time.Duration // per chunk request (default 5 s)
 	FetchRetries int           // attempts per chunk at each check (default 3)
-	RetryBackoff time.Duration // wait between attempts (default 1 s)
+	RetryBackoff time.Duration // wait between attempts (default 1 s; longer when a busy server asks: busy.go)
 	MaxChunkSize int64         // largest chunk accepted whatever the chain says (default 64 MiB)
+	// MaxRetryAfter caps the wait that a busy answer (503 or 429) asks for
+	// with Retry-After before the next attempt (default 30 s; busy.go).
+	MaxRetryAfter time.Duration
 	// MaxWeightsBytes bounds a model's weights asked of a provider when
 	// their uri fails (default 1 GiB, the parsers' file limit).
 	MaxWeightsBytes int64
@@ -74,6 +78,9 @@ func (c *Config) defaults() {
 	}
 	if c.RetryBackoff <= 0 {
 		c.RetryBackoff = time.Second
+	}
+	if c.MaxRetryAfter <= 0 {
+		c.MaxRetryAfter = 30 * time.Second
 	}
 	if c.MaxChunkSize <= 0 {
 		c.MaxChunkSize = 64 << 20
@@ -150,11 +157,27 @@ func (v *Verifier) Run(ctx context.Context) {
 // content_root). jobexec.ChainResolver without a signing key is one.
 type MLPSource = jobexec.VerifySource
 
-// Verify checks one job's sampled chunks and returns the verdict and why.
+// Verify checks one job once (its sampled chunks, or an aborted job's
+// inputs) and returns the verdict and why. An input check whose dataset
+// server was busy is an abstention here; the scheduler decides when busy
+// counts as unavailable (schedule.go).
 func (v *Verifier) Verify(ctx context.Context, pv computetypes.PendingVerification) (computetypes.Verdict, string) {
+	verdict, reason, _ := v.verify(ctx, pv)
+	return verdict, reason
+}
+
+// verify is Verify, and tells whether the check ended on a busy dataset
+// server (an aborted job's input check, inputs.go).
+func (v *Verifier) verify(ctx context.Context, pv computetypes.PendingVerification) (computetypes.Verdict, string, bool) {
 	if pv.InputsCheck { // an aborted job: check its inputs (inputs.go)
 		return v.checkInputs(ctx, pv)
 	}
+	verdict, reason := v.verifyChunks(ctx, pv)
+	return verdict, reason, false
+}
+
+// verifyChunks checks one job's sampled chunks and returns the verdict and why.
+func (v *Verifier) verifyChunks(ctx context.Context, pv computetypes.PendingVerification) (computetypes.Verdict, string) {
 	if v.cfg.Signer == nil {
 		return computetypes.Verdict_VERDICT_UNSPECIFIED, "no signing key: providers serve chunks to validators' operators only"
 	}
@@ -191,17 +214,14 @@ func (v *Verifier) Verify(ctx context.Context, pv computetypes.PendingVerificati
 }
 
 // fetch gets one chunk with its proof and checks the proof against the
-// on-chain root, retrying on network errors and bad answers.
+// on-chain root, retrying on network errors and bad answers (after a busy
+// answer, when its Retry-After says: retryWait).
 func (v *Verifier) fetch(ctx context.Context, pv computetypes.PendingVerification, idx uint64, check func(jobexec.ChunkResponse) error) (jobexec.ChunkResponse, error) {
 	url := fmt.Sprintf("%s/v1/jobs/%d/chunks/%d", strings.TrimRight(pv.ProviderEndpoint, "/"), pv.JobId, idx)
 	var lastErr error
 	for attempt := 0; attempt < v.cfg.FetchRetries; attempt++ {
-		if attempt > 0 {
-			select {
-			case <-ctx.Done():
-				return jobexec.ChunkResponse{}, ctx.Err()
-			case <-time.After(v.cfg.RetryBackoff):
-			}
+		if attempt > 0 && !sleep(ctx, v.retryWait(lastErr)) {
+			return jobexec.ChunkResponse{}, ctx.Err()
 		}
 		resp, err := v.fetchOnce(ctx, pv.ProviderEndpoint, url, v.chunkLimit(pv))
 		if err == nil {
@@ -252,7 +272,8 @@ func (v *Verifier) fetchOnce(ctx context.Context, endpoint, url string, limit in
 }
 
 // signedGet sends a GET signed with the validator's operator key to a
-// provider's endpoint; a status other than 200 is an error.
+// provider's endpoint; a status other than 200 is an error, a busy one (503
+// or 429) a *dataserver.BusyError with the provider's Retry-After.
 func (v *Verifier) signedGet(ctx context.Context, endpoint, url string) (*http.Response, error) {
 	audience, err := signedreq.Audience(endpoint)
 	if err != nil {
@@ -272,7 +293,8 @@ func (v *Verifier) signedGet(ctx context.Context, endpoint, url string) (*http.R
 	if res.StatusCode != http.StatusOK {
 		body, err := io.ReadAll(io.LimitReader(res.Body, 512))
 		res.Body.Close()
-		return nil, errors.Join(fmt.Errorf("HTTP %d: %s", res.StatusCode, strings.TrimSpace(string(body))), err)
+		err = errors.Join(fmt.Errorf("HTTP %d: %s", res.StatusCode, strings.TrimSpace(string(body))), err)
+		return nil, dataserver.WrapBusy(res, err, time.Now())
 	}
 	return res, nil
 }
