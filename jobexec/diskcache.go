@@ -106,6 +106,31 @@ func (c *diskCache) touch(rel string, size int64) {
 	_ = os.Chtimes(filepath.Join(c.dir, rel), now, now) // best effort: the order after a restart
 }
 
+// touchIfPresent records a use of the file at rel if the cache holds it.
+func (c *diskCache) touchIfPresent(rel string) {
+	now := time.Now()
+	c.mu.Lock()
+	c.scanLocked()
+	f, ok := c.files[rel]
+	if ok && !f.writing {
+		f.used = now
+		c.files[rel] = f
+	}
+	c.mu.Unlock()
+	if ok && !f.writing {
+		_ = os.Chtimes(filepath.Join(c.dir, rel), now, now)
+	}
+}
+
+// has reports whether the file at rel is in the cache, written.
+func (c *diskCache) has(rel string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.scanLocked()
+	f, ok := c.files[rel]
+	return ok && !f.writing
+}
+
 // reserve makes room for a file of size at rel, evicting the least
 // recently used files not in use, and counts it as being written (written
 // or dropped says how that ended); ErrCacheFull when there is no room.

@@ -135,7 +135,7 @@ func (r *ChainResolver) Model(ctx context.Context, modelID uint64) (*workload.Mo
 // When the uri fails and ctx carries a WeightsMirror, the file is asked of
 // the mirror (and checked against the sha256).
 func (r *ChainResolver) weights(ctx context.Context, modelID uint64, sha, uri string) ([]byte, error) {
-	data, err := r.cached("models", sha+".safetensors", sha)
+	data, err := r.cached("models", weightsName(sha), sha)
 	if err == nil {
 		return data, nil
 	}

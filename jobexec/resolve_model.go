@@ -3,6 +3,7 @@ package jobexec
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
@@ -63,11 +64,14 @@ func loadModel[M any](ctx context.Context, r *ChainResolver, modelID uint64, p w
 		}
 		// Not on disk (a full cache): the weights are used from memory, and
 		// OpenCachedWeights has none to serve.
-		_ = r.store("models", sha+".safetensors", data)
+		_ = r.store("models", weightsName(sha), data)
 		return m, int64(len(data)), nil
 	})
 	if err != nil {
 		return zero, err
+	}
+	if r.disk != nil { // a use from memory is a use of the file: it stays recent on disk
+		r.disk.touchIfPresent(weightsRel(sha))
 	}
 	m, ok := v.(M)
 	if !ok {
@@ -79,4 +83,31 @@ func loadModel[M any](ctx context.Context, r *ChainResolver, modelID uint64, p w
 		}
 	}
 	return m, nil
+}
+
+// weightsName and weightsRel are a weights file's name in the disk cache
+// and its path under the cache folder.
+func weightsName(sha string) string { return sha + ".safetensors" }
+
+func weightsRel(sha string) string { return filepath.Join("models", weightsName(sha)) }
+
+// ModelOnDisk reports whether model modelID's weights file is in the disk
+// cache (nil), where OpenCachedWeights serves it from: a provider does not
+// bid on a job whose weights it could not serve the validators (the cache
+// full of files in use: ErrCacheFull). Nil as well without a disk cache.
+func (r *ChainResolver) ModelOnDisk(ctx context.Context, modelID uint64) error {
+	if r.disk == nil {
+		return nil
+	}
+	if r.cfg.Models == nil {
+		return fmt.Errorf("%w: no model registry client", ErrUnsupported)
+	}
+	res, err := r.cfg.Models.Model(ctx, &modelregistrytypes.QueryModelRequest{Id: modelID})
+	if err != nil {
+		return fmt.Errorf("query model %d: %w", modelID, err)
+	}
+	if !r.disk.has(weightsRel(strings.ToLower(res.Model.Sha256))) {
+		return fmt.Errorf("model %d weights: %w", modelID, ErrCacheFull)
+	}
+	return nil
 }

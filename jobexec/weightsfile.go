@@ -39,7 +39,7 @@ func (r *ChainResolver) OpenCachedWeights(sha string) (*os.File, error) {
 	if _, err := hex.DecodeString(sha); err != nil || len(sha) != 64 || r.cfg.CacheDir == "" {
 		return nil, os.ErrNotExist // not a sha256: never a path
 	}
-	path := filepath.Join(r.cfg.CacheDir, "models", sha+".safetensors")
+	path := filepath.Join(r.cfg.CacheDir, weightsRel(sha))
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -53,7 +53,7 @@ func (r *ChainResolver) OpenCachedWeights(sha string) (*os.File, error) {
 		return nil, os.ErrNotExist
 	}
 	if st, err := f.Stat(); err == nil && r.disk != nil {
-		r.disk.touch(filepath.Join("models", sha+".safetensors"), st.Size()) // served: in use
+		r.disk.touch(weightsRel(sha), st.Size()) // served: in use
 	}
 	return f, nil
 }

@@ -203,12 +203,45 @@ func (a *Agent) shapeNow(ctx context.Context, job computetypes.Job, params compu
 	if why := a.admitShape(job, s, params); why != "" {
 		return jobexec.BidShape{}, why
 	}
+	if why := a.weightsOnDisk(ctx, job); why != "" {
+		return jobexec.BidShape{}, why
+	}
 	if s.DatasetID != 0 {
 		if why := a.datasetServed(ctx, job, s.DatasetID); why != "" {
 			return jobexec.BidShape{}, why
 		}
 	}
 	return s, ""
+}
+
+// modelsOnDisk is a model source with a disk cache (jobexec.ChainResolver).
+type modelsOnDisk interface {
+	ModelOnDisk(ctx context.Context, modelID uint64) error
+}
+
+// weightsOnDisk: the agent serves a won job's weights to the validators
+// whose fetch from the model's uri fails, from its disk cache; when the
+// cache, full of the files of jobs it holds, did not take this job's
+// weights (jobexec.ErrCacheFull), it does not bid (why is "disk").
+func (a *Agent) weightsOnDisk(ctx context.Context, job computetypes.Job) string {
+	d, ok := a.cfg.MLP.(modelsOnDisk)
+	if !ok || a.cfg.Weights == nil {
+		return ""
+	}
+	var id uint64
+	switch w := job.Workload; {
+	case w.Mlp != nil:
+		id = w.Mlp.ModelId
+	case w.Gpt != nil:
+		id = w.Gpt.ModelId
+	default:
+		return ""
+	}
+	if err := d.ModelOnDisk(ctx, id); err != nil {
+		a.log.Info("not bidding: the model's weights are not in the disk cache", "job", job.Id, "model", id, "err", err)
+		return "disk"
+	}
+	return ""
 }
 
 // datasetServed: a dataset's rows open to the winner only, so before a bid

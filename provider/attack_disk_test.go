@@ -1,0 +1,92 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+
+	"github.com/aichain/aichain/jobexec"
+	"github.com/aichain/aichain/workload"
+	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
+)
+
+// modelRecords is a model registry of the records by id.
+type modelRecords struct {
+	modelregistrytypes.QueryClient
+	recs map[uint64]modelregistrytypes.Model
+}
+
+func (m modelRecords) Model(_ context.Context, in *modelregistrytypes.QueryModelRequest, _ ...grpc.CallOption) (*modelregistrytypes.QueryModelResponse, error) {
+	rec, ok := m.recs[in.Id]
+	if !ok {
+		return nil, errors.New("model not found")
+	}
+	return &modelregistrytypes.QueryModelResponse{Model: rec}, nil
+}
+
+// TestAttackFullCacheJobIsNotBidOn: the agent serves a won job's weights to
+// validators whose fetch from the model's uri fails, from its disk cache. A
+// requester whose jobs over many large models filled the cache with files
+// the agent must keep (those of the jobs it holds) could then have it win a
+// job whose weights were used from memory and never written, take the
+// model's uri down, and leave the validators nothing to check: the
+// verification inconclusive, the provider unpaid. Now the agent does not
+// bid on a job whose weights are not on disk (why "disk"), and bids on one
+// whose weights are.
+func TestAttackFullCacheJobIsNotBidOn(t *testing.T) {
+	files := map[string][]byte{}
+	recs := map[uint64]modelregistrytypes.Model{}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(files[r.URL.Path]) })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(mux)
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(srv.Close)
+	var size int64
+	for id := uint64(1); id <= 2; id++ {
+		w := make([]float32, 2*64)
+		w[0] = float32(id)
+		file, err := workload.EncodeSafetensors(&workload.Model{Layers: []workload.Layer{{In: 2, Out: 64, Weight: w}, {In: 64, Out: 1, Weight: make([]float32, 64)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sha := workload.SHA256Hex(file)
+		files["/"+sha] = file
+		recs[id] = modelregistrytypes.Model{Id: id, Sha256: sha, Uri: srv.URL + "/" + sha, InputDim: 2, OutputDim: 1}
+		size = int64(len(file))
+	}
+	res := jobexec.NewChainResolver(jobexec.ResolverConfig{Models: modelRecords{recs: recs}, CacheDir: filepath.Join(t.TempDir(), "cache"),
+		CacheBytes: size, Fetch: jobexec.FetchPolicy{AllowLocal: true, Timeout: 5 * time.Second}})
+	a := testAgent(t)
+	a.cfg.Hardware.Workloads = append(a.cfg.Hardware.Workloads, workload.KindMLP)
+	a.cfg.MLP, a.cfg.Weights = servedEverywhere{res}, res.OpenCachedWeights
+	ctx := context.Background()
+	held := mlpBidJob(1) // a job the agent holds: its weights fill the cache and stay
+	if _, why := a.estimate(ctx, held); why != "" {
+		t.Fatalf("the first job: %q", why)
+	}
+	res.KeepCacheSince(time.Unix(1, 0))
+	flood := mlpBidJob(2)
+	flood.Workload.Mlp.ModelId = 2
+	if _, why := a.estimate(ctx, flood); why != "disk" {
+		t.Fatalf("a job whose weights the full cache did not take: why %q, want \"disk\"", why)
+	}
+	if f, err := res.OpenCachedWeights(recs[2].Sha256); err == nil {
+		_ = f.Close()
+		t.Fatal("the second model's weights are on disk past the budget")
+	}
+	if _, why := a.estimate(ctx, mlpBidJob(3)); why != "" { // model 1 again: on disk
+		t.Fatalf("a job whose weights are on disk: %q", why)
+	}
+}
