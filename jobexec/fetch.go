@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/aichain/aichain/dataserver"
 	"net"
 	"net/http"
 	"net/netip"
@@ -179,6 +180,10 @@ type failure struct {
 	until time.Time
 }
 
+// A busy answer (dataserver.BusyError) is remembered for its Retry-After
+// only (at most the ttl): a dataset server whose look-up pools were full a
+// moment is asked again when it says, not a minute later.
+
 // ErrRecentFailure wraps the cached error of a fetch that failed recently.
 var ErrRecentFailure = errors.New("failed recently; not retried yet")
 
@@ -210,5 +215,10 @@ func (f *failures) record(key string, err error, now time.Time) {
 			}
 		}
 	}
-	f.m[key] = failure{err: err, until: now.Add(f.ttl)}
+	ttl := f.ttl
+	var busy *dataserver.BusyError
+	if errors.As(err, &busy) { // busy, not broken: asked again when it says
+		ttl = min(busy.RetryAfter, f.ttl)
+	}
+	f.m[key] = failure{err: err, until: now.Add(ttl)}
 }
