@@ -113,8 +113,7 @@ func TestAttackManyModelsFillTheDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = served.Close()
-	for id := uint64(1); id <= 10; id++ { // the flood again, newer than the mark
-		r.models = newResolver().models // not from memory: as a fresh agent would
+	for id := uint64(1); id <= 10; id++ { // the flood again, newer than the mark (memory holds one model: from the uri)
 		load(id)
 	}
 	if got, _ := cacheBytes(t, dir); got > budget {
@@ -146,5 +145,38 @@ func TestAttackManyModelsFillTheDisk(t *testing.T) {
 	}
 	if got, n := cacheBytes(t, dir); got > budget || n != 5 {
 		t.Fatalf("after the restart the cache holds %d files, %d bytes, budget %d", n, got, budget)
+	}
+}
+
+// TestAttackWeightsWiderThanRegistered: the chain bounds an mlp job's work
+// by the layer widths its model registered; an owner registering 64→64 and
+// serving weights of 64→64 in two layers (twice the work per row) would
+// make the sampled chunks more work than the sidecars were budgeted. The
+// resolver refuses weights whose layers are not the recorded widths
+// (ErrWeightsMismatch), and takes them under the right record, or under a
+// record without widths (registered before they were recorded).
+func TestAttackWeightsWiderThanRegistered(t *testing.T) {
+	w := make([]float32, 64*64)
+	file, err := workload.EncodeSafetensors(&workload.Model{Layers: []workload.Layer{{In: 64, Out: 64, Weight: w}, {In: 64, Out: 64, Weight: w}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := weightsServer(t, map[string][]byte{"/m": file}, 0)
+	rec := modelregistrytypes.Model{Sha256: workload.SHA256Hex(file), Uri: srv.URL + "/m", InputDim: 64, OutputDim: 64}
+	recs := map[uint64]modelregistrytypes.Model{}
+	for id, widths := range map[uint64][]uint64{1: {64, 64}, 2: {64, 64, 64}, 3: nil} {
+		r := rec
+		r.Id, r.LayerWidths = id, widths
+		recs[id] = r
+	}
+	res := NewChainResolver(ResolverConfig{Models: registry{recs: recs}, Fetch: FetchPolicy{AllowLocal: true}})
+	ctx := context.Background()
+	if _, err := res.Model(ctx, 1); !errors.Is(err, ErrWeightsMismatch) {
+		t.Fatalf("two layers registered as one: %v, want ErrWeightsMismatch", err)
+	}
+	for _, id := range []uint64{2, 3} {
+		if _, err := res.Model(ctx, id); err != nil {
+			t.Fatalf("model %d (widths %v): %v", id, recs[id].LayerWidths, err)
+		}
 	}
 }

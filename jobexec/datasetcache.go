@@ -42,7 +42,8 @@ func (r *ChainResolver) DatasetFile(ctx context.Context, datasetID, version uint
 		if err != nil {
 			return nil, 0, err
 		}
-		_ = r.store("datasets", sha+".npy", data) // not on disk: fetched again when needed
+		// Not on disk (a full cache): fetched again when needed.
+		_ = r.store("datasets", sha+".npy", data)
 		return f, 0, nil // bounded by count (datasetsInMemory), not bytes
 	})
 }
