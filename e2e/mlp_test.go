@@ -259,7 +259,7 @@ func listMLPMarket(t *testing.T, c *Chain) mlpMarket {
 	}))
 	t.Cleanup(weightSrv.Close)
 	res := c.Tx("modelregistry", "register-model", "e2e-mlp", "1.0.0", modelSHA, weightSrv.URL+"/e2e.safetensors",
-		"3", "2", "MIT", "--fee-per-job", "1000uaic", "--fee-per-1k-rows", "50uaic",
+		"3", "2", "MIT", "--hidden-dims", "5", "--fee-per-job", "1000uaic", "--fee-per-1k-rows", "50uaic",
 		"--shares", alice+":70",
 		"--shares", carol+":30", "--from", "alice")
 	okTx(t, "register-model", res)

@@ -125,7 +125,7 @@ func (r *ChainResolver) Model(ctx context.Context, modelID uint64) (*workload.Mo
 				return fmt.Errorf("weights are %d→%d, the chain records %d→%d",
 					m.InputDim(), m.OutputDim(), rec.InputDim, rec.OutputDim)
 			}
-			return nil
+			return fitsWidths(m, rec.LayerWidths)
 		},
 	})
 }

@@ -2,10 +2,13 @@ package jobexec
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/aichain/aichain/workload"
 	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
 )
 
@@ -85,6 +88,10 @@ func loadModel[M any](ctx context.Context, r *ChainResolver, modelID uint64, p w
 	return m, nil
 }
 
+// ErrWeightsMismatch is a weights file whose shape is not its on-chain
+// record's.
+var ErrWeightsMismatch = errors.New("the weights do not match the model's record")
+
 // weightsName and weightsRel are a weights file's name in the disk cache
 // and its path under the cache folder.
 func weightsName(sha string) string { return sha + ".safetensors" }
@@ -108,6 +115,26 @@ func (r *ChainResolver) ModelOnDisk(ctx context.Context, modelID uint64) error {
 	}
 	if !r.disk.has(weightsRel(strings.ToLower(res.Model.Sha256))) {
 		return fmt.Errorf("model %d weights: %w", modelID, ErrCacheFull)
+	}
+	return nil
+}
+
+// fitsWidths checks an mlp model's layers against the widths the chain
+// records (none recorded: nothing to check). The chain bounds a job's work
+// by them (x/compute mlpWork), so weights wider than registered would be
+// work no sidecar was budgeted to recompute: such a model is refused as
+// weights that do not match their record.
+func fitsWidths(m *workload.Model, widths []uint64) error {
+	if len(widths) == 0 {
+		return nil
+	}
+	got := make([]uint64, 0, len(m.Layers)+1)
+	got = append(got, uint64(m.InputDim()))
+	for _, l := range m.Layers {
+		got = append(got, uint64(l.Out))
+	}
+	if !slices.Equal(got, widths) {
+		return fmt.Errorf("%w: weights have layer widths %v, the chain records %v", ErrWeightsMismatch, got, widths)
 	}
 	return nil
 }

@@ -13,6 +13,9 @@ type ModelTerms struct {
 	OutputDim    uint64
 	// GPT is a gpt-f32 model's configuration (zero for other architectures).
 	GPT GPTShape
+	// RowMulAdds is an mlp-f32 model's multiply-adds per row (Σ in·out over
+	// its recorded layer widths); 0 when its widths are not recorded.
+	RowMulAdds uint64
 	// Fee is fee_per_job + fee_per_1k_rows × rows / 1000, rounded up.
 	Fee    sdk.Coins
 	Shares []Share

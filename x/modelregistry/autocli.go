@@ -75,11 +75,13 @@ func txCommands() *autocliv1.ServiceCommandDescriptor {
 				Long: "Register a model: the lowercase hex SHA-256 and the uri of its safetensors weights, its input and " +
 					"output dimensions and its license (an SPDX id or text). A job pays fee_per_job + " +
 					"ceil(fee_per_1k_rows × rows / 1000); the platform fee goes to the reward pool, the rest is split over the shares.\n\n" +
+					"An mlp-f32 model declares its hidden layer widths with --hidden-dims (none: one layer, input-dim→output-dim): a job's work is its rows × Σ in·out, " +
+					"which the chain bounds per chunk and per verification, and agents refuse weights of another shape.\n\n" +
 					"A gpt-f32 model (GPT-2 architecture, safetensors with GPT-2's tensor names) takes --architecture gpt-f32 and " +
 					"--gpt '{\"layers\":2,\"heads\":4,\"embed\":64,\"vocab\":256,\"context\":128}'; its input-dim and output-dim " +
 					"are its vocabulary, and a job's rows are its prompts.",
 				Example: fmt.Sprintf(`%s tx modelregistry register-model iris-mlp 1.0.0 %s https://example.org/iris.safetensors 4 3 Apache-2.0 \
-  --fee-per-job 1000uaic --fee-per-1k-rows 50uaic \
+  --hidden-dims 16 --fee-per-job 1000uaic --fee-per-1k-rows 50uaic \
   --shares aic1...:70 --shares aic1...:30 --from alice
 %[1]s tx modelregistry register-model tiny-gpt 1.0.0 %[2]s https://example.org/tiny-gpt.safetensors 256 256 MIT \
   --architecture gpt-f32 --gpt '{"layers":2,"heads":4,"embed":64,"vocab":256,"context":128}' --fee-per-1k-rows 1000uaic \
@@ -155,6 +157,7 @@ func specFlags() map[string]*autocliv1.FlagOptions {
 	return map[string]*autocliv1.FlagOptions{
 		"architecture":    {DefaultValue: types.ArchitectureMLPF32, Usage: "model architecture: mlp-f32 (the default) or gpt-f32"},
 		"gpt":             {Usage: `a gpt-f32 model's config as JSON: '{"layers":12,"heads":12,"embed":768,"vocab":50257,"context":1024}'`},
+		"hidden_dims":     {Usage: "an mlp-f32 model's hidden layer widths in order, comma-separated (e.g. 16,8 for input-dim→16→8→output-dim; none: one layer): the chain bounds each job's work by them and agents refuse weights of another shape"},
 		"fee_per_job":     {Usage: "fee per job, repeat for each denom (e.g. 1000uaic)"},
 		"fee_per_1k_rows": {Name: "fee-per-1k-rows", Usage: "fee per 1000 dataset rows, rounded up, repeat for each denom"},
 		"shares":          {Usage: sharesUsage},

@@ -2,6 +2,7 @@ package types
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/workload"
@@ -18,8 +19,9 @@ const mlpDatasetFormat = "npy-f32"
 // and their columns come from the dataset, the output columns from the
 // model, whose input_dim must equal the dataset's columns. The job records
 // the model's and the dataset's fees and share snapshots and the dataset
-// version and root it runs on. The work depends on the model's hidden
-// widths, which are not on chain (MulAdds 0: mlp jobs are priced by rows).
+// version and root it runs on. The work is rows × the model's multiply-adds
+// per row, from the layer widths the registry records (mlpWork; 0 for a
+// model registered before it did).
 // Not simulated: it needs a model and a dataset on chain.
 func mlpKind() WorkloadKind {
 	return WorkloadKind{
@@ -67,12 +69,38 @@ func resolveMLP(ctx context.Context, st KindState, w WorkloadSpec, requester str
 		return JobTerms{}, ErrShapeMismatch.Wrapf("model %d input_dim %d, dataset %d cols %d",
 			m.ModelId, mterms.InputDim, m.DatasetId, dterms.Cols)
 	}
+	work, err := mlpWork(mterms.RowMulAdds, dterms.Rows, w.ChunkRows)
+	if err != nil {
+		return JobTerms{}, ErrInvalidWorkload.Wrapf("model %d: %v", m.ModelId, err)
+	}
 	return JobTerms{
-		Shape: WorkloadShape{Rows: dterms.Rows, Cols: mterms.OutputDim,
+		Shape: WorkloadShape{Rows: dterms.Rows, Cols: mterms.OutputDim, MulAdds: work,
 			InputCols: dterms.Cols, InputRowsPerChunk: dterms.RowsPerChunk},
 		ModelID: m.ModelId, Model: mterms,
 		DatasetID: m.DatasetId, Dataset: dterms,
 	}, nil
+}
+
+// mlpWork is an mlp-f32 job's multiply-adds, rows × the model's per row,
+// with a chunk's bounded as a gpt-f32 chunk's is (GPTMaxChunkMulAdds: what
+// one sidecar recomputes of a sampled chunk) and the job's by
+// GPTMaxJobMulAdds; the exec window and the verification budget then bound
+// it as they bound every kind's (Params.AdmitJob, AdmitAssurance). 0 for a
+// model whose layer widths the registry did not record (registered before
+// it did): such a job's work is not known to the chain.
+func mlpWork(rowMulAdds, rows, chunkRows uint64) (uint64, error) {
+	if rowMulAdds == 0 {
+		return 0, nil
+	}
+	perChunk := min(max(chunkRows, 1), rows)
+	if perChunk > 0 && rowMulAdds > GPTMaxChunkMulAdds/perChunk {
+		return 0, fmt.Errorf("a chunk of %d rows is %d multiply-adds each, over %d per chunk: lower chunk_rows", perChunk, rowMulAdds, uint64(GPTMaxChunkMulAdds))
+	}
+	work := common.SatMul(rows, rowMulAdds)
+	if work > GPTMaxJobMulAdds {
+		return 0, fmt.Errorf("the job is %d multiply-adds, over %d", work, uint64(GPTMaxJobMulAdds))
+	}
+	return work, nil
 }
 
 // checkPinnedVersion refuses a job that pins a dataset version (pin > 0)

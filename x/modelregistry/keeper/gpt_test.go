@@ -1,6 +1,7 @@
 package keeper_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/aichain/aichain/types/common"
@@ -46,5 +47,42 @@ func TestRegisterGPTModel(t *testing.T) {
 	mlp := f.register(t, registerMsg(alice, "mlp", "1"))
 	if terms, err := f.k.ModelTermsForJob(f.ta.Ctx, mlp, 3); err != nil || terms.Architecture != workload.KindMLP || terms.GPT != (common.GPTShape{}) {
 		t.Fatalf("mlp terms %+v %v", terms, err)
+	}
+}
+
+// TestRegisterMLPRecordsLayerWidths: an mlp-f32 registration records its
+// layer widths (input_dim, hidden_dims, output_dim), a new version its own,
+// and x/compute reads the multiply-adds per row from the job terms; a model
+// stored without widths (registered before they were recorded) has 0.
+func TestRegisterMLPRecordsLayerWidths(t *testing.T) {
+	f := setup(t)
+	alice := f.addr(0)
+	msg := registerMsg(alice, "deep-mlp", "1")
+	msg.HiddenDims = []uint64{16, 8}
+	id := f.register(t, msg)
+	m := f.model(t, id)
+	if want := []uint64{msg.InputDim, 16, 8, msg.OutputDim}; !slices.Equal(m.LayerWidths, want) {
+		t.Fatalf("stored widths %v, want %v", m.LayerWidths, want)
+	}
+	terms, err := f.k.ModelTermsForJob(f.ta.Ctx, id, 3)
+	if want := msg.InputDim*16 + 16*8 + 8*msg.OutputDim; err != nil || terms.RowMulAdds != want {
+		t.Fatalf("terms %+v %v, want %d multiply-adds a row", terms, err, want)
+	}
+	next := publishMsg(msg)
+	next.Version, next.HiddenDims = "2", nil
+	res, err := f.srv.PublishVersion(f.ta.Ctx, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.model(t, res.ModelId).LayerWidths; !slices.Equal(got, []uint64{msg.InputDim, msg.OutputDim}) {
+		t.Fatalf("version 2 (one layer) stored widths %v", got)
+	}
+	legacy := f.model(t, id)
+	legacy.LayerWidths = nil
+	if err := f.k.Models.Set(f.ta.Ctx, id, legacy); err != nil {
+		t.Fatal(err)
+	}
+	if terms, err := f.k.ModelTermsForJob(f.ta.Ctx, id, 3); err != nil || terms.RowMulAdds != 0 {
+		t.Fatalf("a model without widths: %+v %v", terms, err)
 	}
 }

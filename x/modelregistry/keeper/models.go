@@ -70,7 +70,8 @@ func (k Keeper) newModel(ctx context.Context, owner sdk.AccAddress, spec types.M
 	}
 	m := types.Model{
 		Id: id, Owner: ownerStr, Name: spec.Name, Version: spec.Version, Architecture: spec.Architecture,
-		Sha256: spec.Sha256, Uri: spec.Uri, InputDim: spec.InputDim, OutputDim: spec.OutputDim, Gpt: spec.Gpt, License: spec.License,
+		Sha256: spec.Sha256, Uri: spec.Uri, InputDim: spec.InputDim, OutputDim: spec.OutputDim, Gpt: spec.Gpt,
+		LayerWidths: spec.LayerWidths, License: spec.License,
 		FeePerJob: spec.FeePerJob, FeePer1kRows: spec.FeePer1kRows, Shares: shares,
 		Status: types.MODEL_STATUS_ACTIVE, Usage: types.Usage{Revenue: sdk.NewCoins()},
 		CreatedHeight: sdk.UnwrapSDKContext(ctx).BlockHeight(),

@@ -40,6 +40,7 @@ func (k Keeper) ModelTermsForJob(ctx context.Context, modelID uint64, rows uint6
 		GPT:          gpt,
 		InputDim:     m.InputDim,
 		OutputDim:    m.OutputDim,
+		RowMulAdds:   types.RowMulAdds(m.LayerWidths),
 		Fee:          fee,
 		Shares:       append([]common.Share(nil), m.Shares...),
 	}, nil

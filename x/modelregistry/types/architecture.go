@@ -63,3 +63,68 @@ func ValidateArchitecture(architecture string, inputDim, outputDim uint64, gpt *
 	}
 	return errorsmod.Wrapf(ErrUnsupportedArch, "architecture %q, want %q or %q", architecture, ArchitectureMLPF32, ArchitectureGPTF32)
 }
+
+// MaxMLPLayers bounds an mlp-f32 model's layers: one weight tensor each, in
+// a safetensors file the agents parse with at most 1024 tensors
+// (workload.Limits.MaxTensors).
+const MaxMLPLayers = 1024
+
+// MLPWidths returns an mlp-f32 model's layer widths from its registration:
+// input_dim, its hidden_dims, output_dim.
+func MLPWidths(inputDim uint64, hidden []uint64, outputDim uint64) []uint64 {
+	return append(append([]uint64{inputDim}, hidden...), outputDim)
+}
+
+// validateHidden checks a registration's hidden_dims: an mlp-f32 model's
+// layers (MLPWidths) within ValidateLayerWidths' bounds; none for another
+// architecture.
+func validateHidden(architecture string, inputDim, outputDim uint64, hidden []uint64) error {
+	if architecture != ArchitectureMLPF32 {
+		if len(hidden) > 0 {
+			return errorsmod.Wrapf(ErrInvalidModel, "hidden_dims are an %s model's; a %s model has none", ArchitectureMLPF32, architecture)
+		}
+		return nil
+	}
+	return ValidateLayerWidths(architecture, inputDim, outputDim, MLPWidths(inputDim, hidden, outputDim))
+}
+
+// ValidateLayerWidths checks a model's recorded layer widths: for an
+// mlp-f32 model, none (registered before the chain recorded them) or
+// input_dim, at most MaxMLPLayers−1 hidden widths, output_dim, each in
+// [1, MaxDim], each layer's weights (in·out) within
+// workload.MaxDenseElements, as the agents' parser takes them; none for
+// another architecture.
+func ValidateLayerWidths(architecture string, inputDim, outputDim uint64, widths []uint64) error {
+	if len(widths) == 0 {
+		return nil
+	}
+	if architecture != ArchitectureMLPF32 {
+		return errorsmod.Wrapf(ErrInvalidModel, "layer widths are an %s model's; a %s model has none", ArchitectureMLPF32, architecture)
+	}
+	if len(widths) < 2 || len(widths)-1 > MaxMLPLayers {
+		return errorsmod.Wrapf(ErrInvalidModel, "%d layers: an %s model has 1 to %d", max(len(widths)-1, 0), architecture, MaxMLPLayers)
+	}
+	if widths[0] != inputDim || widths[len(widths)-1] != outputDim {
+		return errorsmod.Wrapf(ErrInvalidModel, "layer widths %v must start at input_dim %d and end at output_dim %d", widths, inputDim, outputDim)
+	}
+	for i, w := range widths {
+		if w == 0 || w > MaxDim {
+			return errorsmod.Wrapf(ErrInvalidModel, "layer width %d (%d) must be in [1, %d]", i, w, MaxDim)
+		}
+		if i > 0 && widths[i-1]*w > workload.MaxDenseElements { // each ≤ 2^24: no overflow
+			return errorsmod.Wrapf(ErrInvalidModel, "layer %d is %d×%d weights, over %d", i-1, widths[i-1], w, uint64(workload.MaxDenseElements))
+		}
+	}
+	return nil
+}
+
+// RowMulAdds is one row's multiply-adds through layers of these widths,
+// Σ widths[i]·widths[i+1] (at most 1024 × 2^31: no overflow); 0 when the
+// widths are not recorded.
+func RowMulAdds(widths []uint64) uint64 {
+	var n uint64
+	for i := 1; i < len(widths); i++ {
+		n += widths[i-1] * widths[i]
+	}
+	return n
+}

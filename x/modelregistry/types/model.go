@@ -138,6 +138,9 @@ func (m Model) Validate() error {
 		m.FeePerJob, m.FeePer1kRows, m.Shares); err != nil {
 		return errorsmod.Wrapf(err, "model %d", m.Id)
 	}
+	if err := ValidateLayerWidths(m.Architecture, m.InputDim, m.OutputDim, m.LayerWidths); err != nil {
+		return errorsmod.Wrapf(err, "model %d", m.Id)
+	}
 	if m.Status != MODEL_STATUS_ACTIVE && m.Status != MODEL_STATUS_DEPRECATED {
 		return errorsmod.Wrapf(ErrInvalidModel, "model %d: status %s", m.Id, m.Status)
 	}

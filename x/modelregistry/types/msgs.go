@@ -37,8 +37,11 @@ func (m *MsgRegisterModel) ValidateBasic() error {
 	if err := validateAddress("owner", m.Owner); err != nil {
 		return err
 	}
-	return ValidateSpec(m.Name, m.Version, m.Architecture, m.Sha256, m.Uri, m.InputDim, m.OutputDim, m.Gpt, m.License,
-		m.FeePerJob, m.FeePer1kRows, m.Shares)
+	if err := ValidateSpec(m.Name, m.Version, m.Architecture, m.Sha256, m.Uri, m.InputDim, m.OutputDim, m.Gpt, m.License,
+		m.FeePerJob, m.FeePer1kRows, m.Shares); err != nil {
+		return err
+	}
+	return validateHidden(m.Architecture, m.InputDim, m.OutputDim, m.HiddenDims)
 }
 
 // ValidateBasic checks the message statelessly.
@@ -46,8 +49,11 @@ func (m *MsgPublishVersion) ValidateBasic() error {
 	if err := validateAddress("owner", m.Owner); err != nil {
 		return err
 	}
-	return ValidateSpec(m.Name, m.Version, m.Architecture, m.Sha256, m.Uri, m.InputDim, m.OutputDim, m.Gpt, m.License,
-		m.FeePerJob, m.FeePer1kRows, m.Shares)
+	if err := ValidateSpec(m.Name, m.Version, m.Architecture, m.Sha256, m.Uri, m.InputDim, m.OutputDim, m.Gpt, m.License,
+		m.FeePerJob, m.FeePer1kRows, m.Shares); err != nil {
+		return err
+	}
+	return validateHidden(m.Architecture, m.InputDim, m.OutputDim, m.HiddenDims)
 }
 
 // ValidateBasic checks the message statelessly.
@@ -111,7 +117,9 @@ type ModelSpec struct {
 	Name, Version, Architecture, Sha256, Uri string
 	InputDim, OutputDim                      uint64
 	// Gpt is a gpt-f32 model's config (nil for other architectures).
-	Gpt                     *GptConfig
+	Gpt *GptConfig
+	// LayerWidths are an mlp-f32 model's (MLPWidths; nil for others).
+	LayerWidths             []uint64
 	License                 string
 	FeePerJob, FeePer1kRows sdk.Coins
 	Shares                  []common.Share
@@ -123,6 +131,7 @@ func (m *MsgRegisterModel) Spec() ModelSpec {
 		Name: m.Name, Version: m.Version, Architecture: m.Architecture, Sha256: m.Sha256, Uri: m.Uri,
 		InputDim: m.InputDim, OutputDim: m.OutputDim, Gpt: m.Gpt, License: m.License,
 		FeePerJob: m.FeePerJob, FeePer1kRows: m.FeePer1kRows, Shares: m.Shares,
+		LayerWidths: specWidths(m.Architecture, m.InputDim, m.HiddenDims, m.OutputDim),
 	}
 }
 
@@ -132,5 +141,15 @@ func (m *MsgPublishVersion) Spec() ModelSpec {
 		Name: m.Name, Version: m.Version, Architecture: m.Architecture, Sha256: m.Sha256, Uri: m.Uri,
 		InputDim: m.InputDim, OutputDim: m.OutputDim, Gpt: m.Gpt, License: m.License,
 		FeePerJob: m.FeePerJob, FeePer1kRows: m.FeePer1kRows, Shares: m.Shares,
+		LayerWidths: specWidths(m.Architecture, m.InputDim, m.HiddenDims, m.OutputDim),
 	}
+}
+
+// specWidths are the layer widths a registration records: an mlp-f32
+// model's (MLPWidths), none for another architecture.
+func specWidths(architecture string, inputDim uint64, hidden []uint64, outputDim uint64) []uint64 {
+	if architecture != ArchitectureMLPF32 {
+		return nil
+	}
+	return MLPWidths(inputDim, hidden, outputDim)
 }

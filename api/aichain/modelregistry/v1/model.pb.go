@@ -186,7 +186,13 @@ type Model struct {
 	CreatedHeight int64 `protobuf:"varint,16,opt,name=created_height,json=createdHeight,proto3" json:"created_height,omitempty"`
 	// gpt is the configuration of a gpt-f32 model (unset for every other
 	// architecture), validated at registration.
-	Gpt           *GptConfig `protobuf:"bytes,17,opt,name=gpt,proto3" json:"gpt,omitempty"`
+	Gpt *GptConfig `protobuf:"bytes,17,opt,name=gpt,proto3" json:"gpt,omitempty"`
+	// layer_widths are an mlp-f32 model's layer widths: input_dim, its
+	// hidden_dims, output_dim (a job's multiply-adds per row are
+	// Σ widths[i]·widths[i+1]). Empty for a gpt-f32 model and for an mlp-f32
+	// model registered before the chain recorded them, whose jobs' work the
+	// chain does not know (mul_adds 0).
+	LayerWidths   []uint64 `protobuf:"varint,18,rep,packed,name=layer_widths,json=layerWidths,proto3" json:"layer_widths,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -336,6 +342,13 @@ func (x *Model) GetCreatedHeight() int64 {
 func (x *Model) GetGpt() *GptConfig {
 	if x != nil {
 		return x.Gpt
+	}
+	return nil
+}
+
+func (x *Model) GetLayerWidths() []uint64 {
+	if x != nil {
+		return x.LayerWidths
 	}
 	return nil
 }
@@ -516,7 +529,7 @@ const file_aichain_modelregistry_v1_model_proto_rawDesc = "" +
 	"\x05Usage\x12\x12\n" +
 	"\x04jobs\x18\x01 \x01(\x04R\x04jobs\x12\x12\n" +
 	"\x04rows\x18\x02 \x01(\x04R\x04rows\x12{\n" +
-	"\arevenue\x18\x03 \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\arevenue\"\xd4\x06\n" +
+	"\arevenue\x18\x03 \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\arevenue\"\xf7\x06\n" +
 	"\x05Model\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12.\n" +
 	"\x05owner\x18\x02 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12\x12\n" +
@@ -536,7 +549,8 @@ const file_aichain_modelregistry_v1_model_proto_rawDesc = "" +
 	"\x06status\x18\x0e \x01(\x0e2%.aichain.modelregistry.v1.ModelStatusR\x06status\x12@\n" +
 	"\x05usage\x18\x0f \x01(\v2\x1f.aichain.modelregistry.v1.UsageB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x05usage\x12%\n" +
 	"\x0ecreated_height\x18\x10 \x01(\x03R\rcreatedHeight\x125\n" +
-	"\x03gpt\x18\x11 \x01(\v2#.aichain.modelregistry.v1.GptConfigR\x03gpt\"\x7f\n" +
+	"\x03gpt\x18\x11 \x01(\v2#.aichain.modelregistry.v1.GptConfigR\x03gpt\x12!\n" +
+	"\flayer_widths\x18\x12 \x03(\x04R\vlayerWidths\"\x7f\n" +
 	"\tGptConfig\x12\x16\n" +
 	"\x06layers\x18\x01 \x01(\rR\x06layers\x12\x14\n" +
 	"\x05heads\x18\x02 \x01(\rR\x05heads\x12\x14\n" +

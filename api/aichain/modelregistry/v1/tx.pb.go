@@ -44,7 +44,13 @@ type MsgRegisterModel struct {
 	Shares        []*v1.Share            `protobuf:"bytes,12,rep,name=shares,proto3" json:"shares,omitempty"`
 	// gpt is the configuration of a gpt-f32 model (required for that
 	// architecture, refused for any other).
-	Gpt           *GptConfig `protobuf:"bytes,13,opt,name=gpt,proto3" json:"gpt,omitempty"`
+	Gpt *GptConfig `protobuf:"bytes,13,opt,name=gpt,proto3" json:"gpt,omitempty"`
+	// hidden_dims are an mlp-f32 model's hidden layer widths, in order: its
+	// layers are input_dim → hidden_dims[0] → … → output_dim (none: one
+	// layer). They set each job's multiply-adds (rows × Σ in·out), which the
+	// chain bounds per chunk and per verification; agents refuse weights of
+	// another shape. Refused for a gpt-f32 model.
+	HiddenDims    []uint64 `protobuf:"varint,14,rep,packed,name=hidden_dims,json=hiddenDims,proto3" json:"hidden_dims,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -170,6 +176,13 @@ func (x *MsgRegisterModel) GetGpt() *GptConfig {
 	return nil
 }
 
+func (x *MsgRegisterModel) GetHiddenDims() []uint64 {
+	if x != nil {
+		return x.HiddenDims
+	}
+	return nil
+}
+
 // MsgRegisterModelResponse returns the new model's id.
 type MsgRegisterModelResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -232,7 +245,13 @@ type MsgPublishVersion struct {
 	Shares        []*v1.Share            `protobuf:"bytes,12,rep,name=shares,proto3" json:"shares,omitempty"`
 	// gpt is the configuration of a gpt-f32 model (required for that
 	// architecture, refused for any other).
-	Gpt           *GptConfig `protobuf:"bytes,13,opt,name=gpt,proto3" json:"gpt,omitempty"`
+	Gpt *GptConfig `protobuf:"bytes,13,opt,name=gpt,proto3" json:"gpt,omitempty"`
+	// hidden_dims are an mlp-f32 model's hidden layer widths, in order: its
+	// layers are input_dim → hidden_dims[0] → … → output_dim (none: one
+	// layer). They set each job's multiply-adds (rows × Σ in·out), which the
+	// chain bounds per chunk and per verification; agents refuse weights of
+	// another shape. Refused for a gpt-f32 model.
+	HiddenDims    []uint64 `protobuf:"varint,14,rep,packed,name=hidden_dims,json=hiddenDims,proto3" json:"hidden_dims,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -354,6 +373,13 @@ func (x *MsgPublishVersion) GetShares() []*v1.Share {
 func (x *MsgPublishVersion) GetGpt() *GptConfig {
 	if x != nil {
 		return x.Gpt
+	}
+	return nil
+}
+
+func (x *MsgPublishVersion) GetHiddenDims() []uint64 {
+	if x != nil {
+		return x.HiddenDims
 	}
 	return nil
 }
@@ -889,7 +915,7 @@ var File_aichain_modelregistry_v1_tx_proto protoreflect.FileDescriptor
 
 const file_aichain_modelregistry_v1_tx_proto_rawDesc = "" +
 	"\n" +
-	"!aichain/modelregistry/v1/tx.proto\x12\x18aichain.modelregistry.v1\x1a\x11amino/amino.proto\x1a\x1ecosmos/base/v1beta1/coin.proto\x1a\x17cosmos/msg/v1/msg.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1daichain/common/v1/share.proto\x1a$aichain/modelregistry/v1/model.proto\"\xd7\x05\n" +
+	"!aichain/modelregistry/v1/tx.proto\x12\x18aichain.modelregistry.v1\x1a\x11amino/amino.proto\x1a\x1ecosmos/base/v1beta1/coin.proto\x1a\x17cosmos/msg/v1/msg.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1daichain/common/v1/share.proto\x1a$aichain/modelregistry/v1/model.proto\"\xf8\x05\n" +
 	"\x10MsgRegisterModel\x12.\n" +
 	"\x05owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
@@ -905,9 +931,11 @@ const file_aichain_modelregistry_v1_tx_proto_rawDesc = "" +
 	" \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\tfeePerJob\x12\x98\x01\n" +
 	"\x0ffee_per_1k_rows\x18\v \x03(\v2\x19.cosmos.base.v1beta1.CoinBV\xc8\xde\x1f\x00\xe2\xde\x1f\fFeePer1kRows\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\ffeePer1kRows\x12;\n" +
 	"\x06shares\x18\f \x03(\v2\x18.aichain.common.v1.ShareB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06shares\x125\n" +
-	"\x03gpt\x18\r \x01(\v2#.aichain.modelregistry.v1.GptConfigR\x03gpt:.\x82\xe7\xb0*\x05owner\x8a\xe7\xb0*\x1faichain/models/MsgRegisterModel\"5\n" +
+	"\x03gpt\x18\r \x01(\v2#.aichain.modelregistry.v1.GptConfigR\x03gpt\x12\x1f\n" +
+	"\vhidden_dims\x18\x0e \x03(\x04R\n" +
+	"hiddenDims:.\x82\xe7\xb0*\x05owner\x8a\xe7\xb0*\x1faichain/models/MsgRegisterModel\"5\n" +
 	"\x18MsgRegisterModelResponse\x12\x19\n" +
-	"\bmodel_id\x18\x01 \x01(\x04R\amodelId\"\xd9\x05\n" +
+	"\bmodel_id\x18\x01 \x01(\x04R\amodelId\"\xfa\x05\n" +
 	"\x11MsgPublishVersion\x12.\n" +
 	"\x05owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
@@ -923,7 +951,9 @@ const file_aichain_modelregistry_v1_tx_proto_rawDesc = "" +
 	" \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\tfeePerJob\x12\x98\x01\n" +
 	"\x0ffee_per_1k_rows\x18\v \x03(\v2\x19.cosmos.base.v1beta1.CoinBV\xc8\xde\x1f\x00\xe2\xde\x1f\fFeePer1kRows\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\ffeePer1kRows\x12;\n" +
 	"\x06shares\x18\f \x03(\v2\x18.aichain.common.v1.ShareB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06shares\x125\n" +
-	"\x03gpt\x18\r \x01(\v2#.aichain.modelregistry.v1.GptConfigR\x03gpt:/\x82\xe7\xb0*\x05owner\x8a\xe7\xb0* aichain/models/MsgPublishVersion\"6\n" +
+	"\x03gpt\x18\r \x01(\v2#.aichain.modelregistry.v1.GptConfigR\x03gpt\x12\x1f\n" +
+	"\vhidden_dims\x18\x0e \x03(\x04R\n" +
+	"hiddenDims:/\x82\xe7\xb0*\x05owner\x8a\xe7\xb0* aichain/models/MsgPublishVersion\"6\n" +
 	"\x19MsgPublishVersionResponse\x12\x19\n" +
 	"\bmodel_id\x18\x01 \x01(\x04R\amodelId\"\xa6\x03\n" +
 	"\rMsgUpdateFees\x12.\n" +
