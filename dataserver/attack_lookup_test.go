@@ -51,21 +51,10 @@ func TestAttackStrangersCannotStarveAccessLookups(t *testing.T) {
 		t.Fatalf("licensee's first download: %d %s", status, body)
 	}
 	honest := map[string]bool{fx.licensee.addr(): true, validator.addr(): true}
-	gc := gatedChain{fakeChain: fx.chain, slow: func(a string) bool { return !honest[a] },
-		arrived: make(chan string, 256), release: make(chan struct{})}
-	fx.srv.cfg.Chain = gc
+	g := gate(t, fx, func(a string) bool { return !honest[a] })
+	gc, release, results, start, wg := g.chain, g.release, g.results, g.start, &g.wg
 	if err := fx.srv.Load(t.Context()); err != nil { // reads the bonded validators
 		t.Fatal(err)
-	}
-	var once sync.Once
-	release := func() { once.Do(func() { close(gc.release) }) }
-	t.Cleanup(release)
-
-	var wg sync.WaitGroup
-	results := make(chan answer, 256)
-	start := func(req *http.Request) {
-		wg.Add(1)
-		go func() { defer wg.Done(); results <- send(req) }()
 	}
 	// One stranger replays one signed request 6 times, and sends another:
 	// one look-up at a time.
@@ -139,4 +128,29 @@ func waitArrival(t *testing.T, arrived chan string) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no look-up reached the chain")
 	}
+}
+
+// gated is a fixture's server whose access look-ups of the accounts slow
+// says wait until release (gatedChain), with requests sent on goroutines
+// (start) whose answers arrive on results.
+type gated struct {
+	chain   gatedChain
+	release func()
+	results chan answer
+	wg      sync.WaitGroup
+}
+
+func gate(t *testing.T, fx *fixture, slow func(string) bool) *gated {
+	g := &gated{chain: gatedChain{fakeChain: fx.chain, slow: slow, arrived: make(chan string, 256), release: make(chan struct{})},
+		results: make(chan answer, 256)}
+	fx.srv.cfg.Chain = g.chain
+	var once sync.Once
+	g.release = func() { once.Do(func() { close(g.chain.release) }) }
+	t.Cleanup(g.release)
+	return g
+}
+
+func (g *gated) start(req *http.Request) {
+	g.wg.Add(1)
+	go func() { defer g.wg.Done(); g.results <- send(req) }()
 }

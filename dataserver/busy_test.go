@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 )
@@ -54,18 +53,8 @@ func TestParseRetryAfter(t *testing.T) {
 // is full.
 func TestBusyAnswerIsNotAnAnswerOfAbsence(t *testing.T) {
 	fx := newFixture(t, true)
-	gc := gatedChain{fakeChain: fx.chain, slow: func(string) bool { return true },
-		arrived: make(chan string, 256), release: make(chan struct{})}
-	fx.srv.cfg.Chain = gc
-	var once sync.Once
-	release := func() { once.Do(func() { close(gc.release) }) }
-	t.Cleanup(release)
-	var wg sync.WaitGroup
-	results := make(chan answer, 256)
-	start := func(req *http.Request) {
-		wg.Add(1)
-		go func() { defer wg.Done(); results <- send(req) }()
-	}
+	g := gate(t, fx, func(string) bool { return true })
+	gc, release, results, start, wg := g.chain, g.release, g.results, g.start, &g.wg
 	fillPool(t, fx, gc.arrived, results, start)
 
 	err := newAccount().client(fx.url).Holds(t.Context(), 1, 1)
