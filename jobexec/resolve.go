@@ -11,6 +11,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"github.com/aichain/aichain/accel/treehash"
 	"github.com/aichain/aichain/chainclient/signedreq"
 	"github.com/aichain/aichain/dataserver"
@@ -20,6 +23,23 @@ import (
 	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
 )
+
+// ErrChainQuery is a query of a model's or dataset's record that the
+// agent's own node did not answer (unreachable, timed out, shutting down):
+// nothing is known of the inputs, and a verifier abstains rather than call
+// them unavailable. A record the node says does not exist (NotFound,
+// InvalidArgument) is not one.
+var ErrChainQuery = errors.New("the node did not answer the record query")
+
+// queryErr marks a record query's error as ErrChainQuery unless the node
+// answered that the record does not exist.
+func queryErr(err error) error {
+	switch status.Code(err) {
+	case codes.NotFound, codes.InvalidArgument:
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrChainQuery, err)
+}
 
 // DatasetFile is a dataset file checked against its on-chain record: its
 // description (the parsed matrix, its row chunks and their Merkle tree, whose
@@ -190,7 +210,7 @@ func (r *ChainResolver) DatasetRecord(ctx context.Context, datasetID, version ui
 	}
 	res, err := r.cfg.Datasets.Dataset(ctx, &datamarkettypes.QueryDatasetRequest{Id: datasetID})
 	if err != nil {
-		return datamarkettypes.Dataset{}, fmt.Errorf("query dataset %d: %w", datasetID, err)
+		return datamarkettypes.Dataset{}, fmt.Errorf("query dataset %d: %w", datasetID, queryErr(err))
 	}
 	rec := res.Dataset
 	if version == 0 || version == rec.Version {
@@ -198,7 +218,7 @@ func (r *ChainResolver) DatasetRecord(ctx context.Context, datasetID, version ui
 	}
 	vres, err := r.cfg.Datasets.DatasetVersion(ctx, &datamarkettypes.QueryDatasetVersionRequest{DatasetId: datasetID, Version: version})
 	if err != nil {
-		return datamarkettypes.Dataset{}, fmt.Errorf("query dataset %d version %d: %w", datasetID, version, err)
+		return datamarkettypes.Dataset{}, fmt.Errorf("query dataset %d version %d: %w", datasetID, version, queryErr(err))
 	}
 	v := vres.DatasetVersion
 	rec.Version, rec.Rows, rec.Cols, rec.RowsPerChunk = v.Version, v.Rows, v.Cols, v.RowsPerChunk

@@ -43,7 +43,7 @@ func loadModel[M any](ctx context.Context, r *ChainResolver, modelID uint64, p w
 	}
 	res, err := r.cfg.Models.Model(ctx, &modelregistrytypes.QueryModelRequest{Id: modelID})
 	if err != nil {
-		return zero, fmt.Errorf("query model %d: %w", modelID, err)
+		return zero, fmt.Errorf("query model %d: %w", modelID, queryErr(err))
 	}
 	rec := &res.Model
 	if p.check != nil {
@@ -111,7 +111,7 @@ func (r *ChainResolver) ModelOnDisk(ctx context.Context, modelID uint64) error {
 	}
 	res, err := r.cfg.Models.Model(ctx, &modelregistrytypes.QueryModelRequest{Id: modelID})
 	if err != nil {
-		return fmt.Errorf("query model %d: %w", modelID, err)
+		return fmt.Errorf("query model %d: %w", modelID, queryErr(err))
 	}
 	if !r.disk.has(weightsRel(strings.ToLower(res.Model.Sha256))) {
 		return fmt.Errorf("model %d weights: %w", modelID, ErrCacheFull)

@@ -76,6 +76,9 @@ func (v *Verifier) checkInputs(ctx context.Context, pv computetypes.PendingVerif
 			return computetypes.Verdict_VERDICT_INPUTS_AVAILABLE, "the model and the dataset version are available", false
 		case errors.Is(lastErr, jobexec.ErrUnsupported) || errors.Is(lastErr, workload.ErrTooLarge):
 			return computetypes.Verdict_VERDICT_UNSPECIFIED, "cannot check the inputs: " + lastErr.Error(), false
+		case last && errors.Is(lastErr, jobexec.ErrChainQuery):
+			// This sidecar's node did not answer: nothing is known of the inputs.
+			return computetypes.Verdict_VERDICT_UNSPECIFIED, "cannot read the inputs' records: " + lastErr.Error(), false
 		case last && errors.Is(lastErr, errDatasetGone) && errors.As(lastErr, &busy):
 			return computetypes.Verdict_VERDICT_UNSPECIFIED, "the dataset's server is busy: " + lastErr.Error(), true
 		case last && errors.Is(lastErr, errDatasetGone):

@@ -172,16 +172,20 @@ func (js *jobState) before(o *jobState) bool {
 func (js *jobState) fresh() bool { return js.failingSince == 0 && js.abstained == 0 }
 
 // check verifies one job and records its verdict: a failed fetch becomes
-// UNAVAILABLE only across the span, with this sidecar's network up; a busy
-// dataset server DATASET_UNAVAILABLE only across busyFor's bound.
+// UNAVAILABLE only across the span, with this sidecar's network up; inputs
+// or a dataset found absent with its network down are an abstention; a
+// busy dataset server DATASET_UNAVAILABLE only across busyFor's bound.
 func (v *Verifier) check(ctx context.Context, id uint64, pv computetypes.PendingVerification) {
 	start := time.Now()
 	verdict, reason, busy := v.verify(ctx, pv)
 	connected := true
-	if verdict == computetypes.Verdict_VERDICT_UNAVAILABLE && ctx.Err() == nil && v.cfg.Connectivity != nil {
+	if absent(verdict) && ctx.Err() == nil && v.cfg.Connectivity != nil {
 		if err := v.cfg.Connectivity(ctx); err != nil {
 			connected = false
 			reason = "own connectivity check failed: " + err.Error()
+			if verdict != computetypes.Verdict_VERDICT_UNAVAILABLE { // an input check: no evidence
+				verdict, busy = computetypes.Verdict_VERDICT_UNSPECIFIED, false
+			}
 		}
 	}
 	v.mu.Lock()
@@ -214,6 +218,11 @@ func (v *Verifier) check(ctx context.Context, id uint64, pv computetypes.Pending
 			return
 		}
 	}
+	if !connected && verdict == computetypes.Verdict_VERDICT_UNSPECIFIED {
+		v.mu.Unlock() // not the job's doing: tried again at the next poll, not counted
+		v.log.Info("inputs not found with this sidecar's network down; trying again at the next poll", "job", id, "reason", reason)
+		return
+	}
 	if verdict == computetypes.Verdict_VERDICT_UNSPECIFIED {
 		if js.abstained++; js.abstained < maxAbstentions {
 			v.mu.Unlock()
@@ -227,6 +236,17 @@ func (v *Verifier) check(ctx context.Context, id uint64, pv computetypes.Pending
 	v.metrics.Latency.Observe(time.Since(start).Seconds())
 	v.log.Info("verdict ready", "job", id, "verdict", verdict.String(), "reason", reason,
 		"samples", len(pv.Indices), "seconds", time.Since(start).Seconds())
+}
+
+// absent reports a verdict that something is not served (chunks, inputs,
+// the dataset): one a sidecar whose own network is down must not send.
+func absent(v computetypes.Verdict) bool {
+	switch v {
+	case computetypes.Verdict_VERDICT_UNAVAILABLE, computetypes.Verdict_VERDICT_INPUTS_UNAVAILABLE,
+		computetypes.Verdict_VERDICT_DATASET_UNAVAILABLE:
+		return true
+	}
+	return false
 }
 
 // failing records a failed fetch at height h and returns how many more
