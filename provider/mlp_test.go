@@ -8,8 +8,10 @@ import (
 	"net/http"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/aichain/aichain/accel/cpu"
+	"github.com/aichain/aichain/chainclient/signedreq"
 	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/workload"
 	"github.com/aichain/aichain/workload/dataset"
@@ -113,6 +115,27 @@ func TestAttackUnauthorisedFetchOfInputRows(t *testing.T) {
 		t.Fatalf("stranger: %d", status)
 	}
 	assertNoByteLeaves(t, "stranger", body, append(append([][]byte{}, ds.Chunks...), chunks...)...)
+
+	// A dataset that does not load now (its server busy or slow) is a busy
+	// answer a validator's sidecar asks again after its Retry-After.
+	other := *ds
+	other.Record.Id = 6
+	sv.a.cfg.MLP = fakeMLP{model: model, ds: &other}
+	req, err := http.NewRequest(http.MethodGet, sv.url+"/v1/jobs/11/chunks/0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := signedreq.Sign(req, sv.validator, sv.url, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("a chunk whose dataset does not load: %d, Retry-After %q; want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
 
 	// An agent that lost its dataset source refuses rather than serving a
 	// chunk without its rows.

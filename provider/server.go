@@ -235,6 +235,11 @@ func (a *Agent) writeChunk(w http.ResponseWriter, r *http.Request, id, i uint64,
 			httpError(w, http.StatusInternalServerError, "internal", err.Error())
 			return
 		}
+		if se.Status == http.StatusServiceUnavailable {
+			// The inputs load again (the dataset's server was busy or
+			// slow): a validator asks again when told (sidecar busy.go).
+			w.Header().Set("Retry-After", "5")
+		}
 		httpError(w, se.Status, "unavailable", se.Message)
 		if se.Err != nil {
 			a.log.Error("load the chunk's inputs", "job", id, "err", se.Err)
