@@ -25,6 +25,7 @@ func TestAttackOversizedChunks(t *testing.T) {
 	s := newSuite(t)
 	p := attackParams()
 	p.MaxChunkBytes = 64 << 10 // 64 KiB
+	p.VerificationBlocks = 10  // a window that fetches samples_per_job chunks at the limit
 	s.setParams(p)
 	req, prov := s.acc(0), s.acc(1)
 	s.register(prov, 1_000_000)

@@ -60,6 +60,7 @@ func TestGPTJobAdmission(t *testing.T) {
 	work := 10 * cfg.MulAdds(12, 8) // 10 prompts at the dataset's width, 8 new tokens
 	p.MaxWorkPerExecBlock = (work + 9) / 10
 	p.MaxChunkBytes = 4096
+	p.VerificationBlocks = 10 // a window that checks samples_per_job of the 5 chunks
 	s.setParams(p)
 	need := (work-1)/p.MaxWorkPerExecBlock + 1
 	if need <= p.MinExecBlocks {

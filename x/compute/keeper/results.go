@@ -135,7 +135,8 @@ func withRequested(sampled, requested []uint64) []uint64 {
 // the beacons of the two heights after the dispute: disputeDraw), paying dispute_fee (returned if fraud is proven
 // or the verification is inconclusive or withheld, sent to the reward pool
 // otherwise). chunkIndices (at most max_dispute_chunks) are checked besides
-// the sampled chunks.
+// the sampled chunks, all of them work one verification window can check
+// (Params.AdmitDispute).
 func (k Keeper) DisputeResult(ctx context.Context, requester sdk.AccAddress, jobID uint64, chunkIndices []uint64) error {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
@@ -157,6 +158,9 @@ func (k Keeper) DisputeResult(ctx context.Context, requester sdk.AccAddress, job
 		return err
 	}
 	job.Sample.Requested = withRequested(nil, chunkIndices)
+	if err := params.AdmitDispute(job.MulAdds, job.Result.ChunkCount, uint64(samplesFor(job, params)), uint64(len(job.Sample.Requested))); err != nil {
+		return err
+	}
 	if params.DisputeFee.IsPositive() {
 		fee := sdk.NewCoins(params.DisputeFee)
 		if err := modkit.ToModule(ctx, k.BankKeeper, k.addressCodec, requester, types.ModuleName, fee); err != nil {

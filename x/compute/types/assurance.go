@@ -2,6 +2,7 @@ package types
 
 import (
 	"fmt"
+	stdmath "math"
 	"math/bits"
 
 	"cosmossdk.io/math"
@@ -60,8 +61,19 @@ type AssuranceTerms struct {
 //     job's multiply-adds ≤ max_work_per_exec_block × verification_blocks
 //     (the pace admission holds the provider to).
 func (p Params) AdmitAssurance(a Assurance, s WorkloadShape, chunkRows, chunks uint64) (AssuranceTerms, error) {
-	if err := a.Validate(); err != nil || !a.Bought() {
+	if err := a.Validate(); err != nil {
 		return AssuranceTerms{Fee: sdk.NewCoins()}, err
+	}
+	if !a.Bought() {
+		// Unbought, the job is still checked on samples_per_job chunks
+		// whenever it is sampled (keeper samplesFor): that work must fit
+		// too (TestAttackMLPJobWithoutAssuranceSkipsTheVerificationBudget).
+		if n := min(uint64(p.SamplesPerJob), chunks); n > 0 {
+			if err := p.admitVerificationWork(s, chunkRows, chunks, n); err != nil {
+				return AssuranceTerms{}, err
+			}
+		}
+		return AssuranceTerms{Fee: sdk.NewCoins()}, nil
 	}
 	samples := uint64(a.Samples)
 	if a.Full {
@@ -91,21 +103,45 @@ func (p Params) admitVerificationWork(s WorkloadShape, chunkRows, chunks, sample
 		return ErrInvalidAssurance.Wrapf("%d chunks of %d bytes exceed max_chunk_bytes %d × verification_blocks %d",
 			samples, size, p.MaxChunkBytes, p.VerificationBlocks)
 	}
-	if s.MulAdds == 0 {
-		return nil
+	if work, over := p.checkedWork(s.MulAdds, chunks, samples); over {
+		return ErrInvalidAssurance.Wrapf("checking %d of %d chunks is %d multiply-adds, more than max_work_per_exec_block %d × verification_blocks %d",
+			samples, chunks, work, p.MaxWorkPerExecBlock, p.VerificationBlocks)
 	}
-	// ceil(mul_adds × samples / chunks), without overflow.
-	hi, lo := bits.Mul64(s.MulAdds, samples)
+	return nil
+}
+
+// checkedWork is what checking samples of a job's chunks chunks costs each
+// validator's sidecar, ceil(mul_adds × samples / chunks), and whether it is
+// over the verification budget, max_work_per_exec_block ×
+// verification_blocks (an overflow is over; a job whose work the chain does
+// not know, mul_adds 0, never is).
+func (p Params) checkedWork(mulAdds, chunks, samples uint64) (uint64, bool) {
+	if mulAdds == 0 || chunks == 0 {
+		return 0, false
+	}
+	hi, lo := bits.Mul64(mulAdds, samples)
 	if hi >= chunks {
-		return ErrInvalidAssurance.Wrapf("the checked work of %d of %d chunks overflows", samples, chunks)
+		return stdmath.MaxUint64, true
 	}
 	work, rem := bits.Div64(hi, lo, chunks)
 	if rem > 0 {
 		work++
 	}
-	if budget, ok := mul(p.MaxWorkPerExecBlock, p.VerificationBlocks); ok && work > budget {
-		return ErrInvalidAssurance.Wrapf("checking %d of %d chunks is %d multiply-adds, more than max_work_per_exec_block %d × verification_blocks %d",
-			samples, chunks, work, p.MaxWorkPerExecBlock, p.VerificationBlocks)
+	budget, ok := mul(p.MaxWorkPerExecBlock, p.VerificationBlocks)
+	return work, ok && work > budget
+}
+
+// AdmitDispute bounds a dispute's verification: the chunks it checks, at
+// most the job's sampled ones (samples) and the requester's (requested),
+// must be work one verification window can check, as a job's sampled
+// chunks are at its creation: a requester naming chunks no sidecar can
+// recompute in time would end the job inconclusive, its escrow and fee
+// back and the result kept (TestAttackDisputeMakesAnMLPVerificationUndoable).
+func (p Params) AdmitDispute(mulAdds, chunks, samples, requested uint64) error {
+	checked := min(samples+requested, chunks)
+	if work, over := p.checkedWork(mulAdds, chunks, checked); over {
+		return ErrDisputeTooLarge.Wrapf("checking up to %d of %d chunks is %d multiply-adds, more than max_work_per_exec_block %d × verification_blocks %d: name fewer chunks",
+			checked, chunks, work, p.MaxWorkPerExecBlock, p.VerificationBlocks)
 	}
 	return nil
 }

@@ -49,4 +49,5 @@ var (
 	ErrDatasetVersionChanged  = errors.Register(ModuleName, 64, "the dataset's current version is not the one the job pins")
 	ErrIDsExhausted           = errors.Register(ModuleName, 65, "job ids exhausted")
 	ErrDatasetFeeUncovered    = errors.Register(ModuleName, 66, "the winner's collateral cannot compensate the job's dataset fee")
+	ErrDisputeTooLarge        = errors.Register(ModuleName, 67, "the disputed chunks are more work than a verification window checks")
 )
