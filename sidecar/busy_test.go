@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -236,5 +237,97 @@ func TestRetryWaitHonoursRetryAfterUpToTheCap(t *testing.T) {
 		if got := v.retryWait(c.err); got != c.want {
 			t.Errorf("%s: waits %s, want %s", c.what, got, c.want)
 		}
+	}
+}
+
+// TestAttackBusySpanSurvivesOwnOutage: no one hostile; an honest dataset
+// owner was voted against. The busy bound (busyFor) counted from the first
+// poll at which the dataset's server was busy, and a poll at which this
+// sidecar's own network was down (an input check with no evidence: not
+// voted, not counted) did not restart it, where failing restarts the
+// UNAVAILABLE span in that case. The server is busy a moment at height 10
+// (its look-up pools full), the sidecar's network is down at 11 and 12, and
+// when it comes back the server is busy a moment again (every sidecar of
+// the outage asking at once fills its pools): busy at two instants, with
+// nothing known between them, the sidecar voted DATASET_UNAVAILABLE at
+// once, refunding the fee from an honest owner when a third of the power
+// shared the outage (the case ac9525a guards against). Now a poll with the
+// sidecar's own network down restarts the busy bound, as it restarts the
+// UNAVAILABLE span, and the check at 13 abstains.
+func TestAttackBusySpanSurvivesOwnOutage(t *testing.T) {
+	var phase atomic.Value // "busy", "down" or "up"
+	phase.Store("busy")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch phase.Load() {
+		case "busy":
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, `{"error":"busy"}`, http.StatusServiceUnavailable)
+		case "down": // the sidecar's own network is down: no answer reaches it
+			if c, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				_ = c.Close()
+			}
+		default:
+			forbidden.ServeHTTP(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	cfg := testConfig()
+	cfg.MaxRetryAfter = 20 * time.Millisecond
+	var offline atomic.Bool
+	cfg.Connectivity = func(context.Context) error {
+		if offline.Load() {
+			return errors.New("no route")
+		}
+		return nil
+	}
+	v, src, pv := inputsJob(t, srv.URL, cfg) // unavailable_span_blocks 3, window to 1000
+	step(t, v, src, 10, pv)                  // busy a moment
+	phase.Store("down")
+	offline.Store(true)
+	for h := int64(11); h <= 12; h++ {
+		step(t, v, src, h, pv)
+		if got := v.Ready(h); len(got) != 0 {
+			t.Fatalf("height %d, own network down: verdicts %v", h, got)
+		}
+	}
+	phase.Store("busy") // back, and the server busy a moment again
+	offline.Store(false)
+	step(t, v, src, 13, pv)
+	if got := v.Ready(13); len(got) != 0 {
+		t.Fatalf("the server was seen busy at heights 10 and 13 only, nothing known between (own network down): verdicts %v at once", got)
+	}
+}
+
+// TestAttackBusyChunksParkAWorker: hostile provider (or a competitor's).
+// The scheduler's bound on what one check may cost a worker is the fetch
+// policy's: FetchRetries attempts of FetchTimeout each, RetryBackoff apart,
+// per sampled chunk ("a failed check can take the whole fetch policy's
+// time", schedule.go). A busy answer bought more: the provider answers each
+// sampled chunk 503 with Retry-After: 30 twice and serves it the third
+// time, and the check waited 2 × MaxRetryAfter per chunk (60 s at the
+// defaults, against 3 × 5 s + 2 × 1 s = 17 s for a provider that stalls
+// each attempt to its timeout) and still ended VALID (the provider paid):
+// with a few such jobs the sidecar's workers (2 by default) were parked for
+// minutes and honest jobs' windows ended inconclusive. Here the defaults
+// are scaled down 50× (FetchTimeout 100 ms, MaxRetryAfter 600 ms). Now the
+// waits on busy answers in one check come out of one budget of
+// MaxRetryAfter (busyBudget): once it is spent a busy chunk fails its fetch
+// (UNAVAILABLE, which the span retries at later polls), and the check
+// costs the worker one MaxRetryAfter, within the stalling provider's bound.
+func TestAttackBusyChunksParkAWorker(t *testing.T) {
+	honest, root, n := provider(t, -1)
+	srv := &busyServer{retryAfter: "30", next: honest.Config.Handler,
+		busy: func(n int, _ time.Duration) bool { return n%3 != 2 }}
+	cfg := testConfig()
+	cfg.FetchTimeout, cfg.FetchRetries, cfg.RetryBackoff, cfg.MaxRetryAfter = 100*time.Millisecond, 3, 20*time.Millisecond, 600*time.Millisecond
+	v := New(cfg, nil, cpu.New(), quiet(), NewMetrics("cpu"))
+	indices := []uint64{0, 1, 2}
+	start := time.Now()
+	got, why := v.Verify(context.Background(), pending(srv.start(t), root, n, indices...))
+	took := time.Since(start)
+	bound := time.Duration(len(indices)) * (time.Duration(cfg.FetchRetries)*cfg.FetchTimeout + time.Duration(cfg.FetchRetries-1)*cfg.RetryBackoff)
+	t.Logf("verdict %s (%s) after %s; a provider stalling every attempt costs at most %s", got, why, took, bound)
+	if took > bound+300*time.Millisecond {
+		t.Fatalf("a provider answering busy held the worker %s for %d chunks (verdict %s), past the %s a provider stalling every attempt to its timeout can", took.Round(10*time.Millisecond), len(indices), got, bound)
 	}
 }

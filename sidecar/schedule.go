@@ -26,7 +26,8 @@ import (
 //     recomputed) is tried again, maxAbstentions checks in all;
 //   - an input check whose dataset server answered busy is tried again at
 //     later polls, as many as it takes, and is DATASET_UNAVAILABLE once the
-//     server has been busy across the bound of busyFor;
+//     server has been busy across the bound of busyFor (which, as the span,
+//     starts again after a poll with this sidecar's own network down);
 //   - with more verdicts ready than fit in one extension, Ready sends a
 //     window of them that rotates with the height.
 
@@ -43,7 +44,8 @@ type jobState struct {
 	cancel  context.CancelFunc
 	// failingSince is the height of the poll at which fetching first failed
 	// with this sidecar's network up, or (an input check) the dataset's
-	// server was first busy (0: not failing).
+	// server was first busy (0: not failing). A poll at which this
+	// sidecar's own network was down resets it: both spans then start again.
 	failingSince int64
 	// abstained counts the checks that ended without a verdict (the job
 	// could not be run or recomputed here): tried again at later polls, up
@@ -219,7 +221,12 @@ func (v *Verifier) check(ctx context.Context, id uint64, pv computetypes.Pending
 		}
 	}
 	if !connected && verdict == computetypes.Verdict_VERDICT_UNSPECIFIED {
-		v.mu.Unlock() // not the job's doing: tried again at the next poll, not counted
+		// Not the job's doing: tried again at the next poll, not counted,
+		// and nothing seen before the outage counts after it: the busy
+		// bound starts again, as failing restarts the UNAVAILABLE span
+		// (TestAttackBusySpanSurvivesOwnOutage).
+		js.failingSince = 0
+		v.mu.Unlock()
 		v.log.Info("inputs not found with this sidecar's network down; trying again at the next poll", "job", id, "reason", reason)
 		return
 	}
@@ -293,8 +300,11 @@ func (js *jobState) span() int64 {
 //     left for the verdict to reach a vote.
 //
 // A busy server is a server that cannot serve the winner either: busy for
-// the whole bound, it is unavailable to the job. Busy polls are not
-// abstentions (maxAbstentions): the check is tried as often as it takes.
+// the whole bound, it is unavailable to the job. A poll at which this
+// sidecar's own network was down restarts the bound (check): busy at two
+// polls with nothing known between them is not busy across it. Busy polls
+// are not abstentions (maxAbstentions): the check is tried as often as it
+// takes.
 func (js *jobState) busyFor(h int64) int64 {
 	if js.failingSince == 0 || h < js.failingSince {
 		js.failingSince = h

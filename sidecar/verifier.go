@@ -40,7 +40,9 @@ type Config struct {
 	RetryBackoff time.Duration // wait between attempts (default 1 s; longer when a busy server asks: busy.go)
 	MaxChunkSize int64         // largest chunk accepted whatever the chain says (default 64 MiB)
 	// MaxRetryAfter caps the wait that a busy answer (503 or 429) asks for
-	// with Retry-After before the next attempt (default 30 s; busy.go).
+	// with Retry-After before the next attempt, and the waits on busy
+	// answers of one check of a job's chunks all together (default 30 s;
+	// busy.go).
 	MaxRetryAfter time.Duration
 	// MaxWeightsBytes bounds a model's weights asked of a provider when
 	// their uri fails (default 1 GiB, the parsers' file limit).
@@ -183,7 +185,9 @@ func (v *Verifier) verifyChunks(ctx context.Context, pv computetypes.PendingVeri
 	}
 	// A model whose uri fails is asked of the job's provider, which ran the
 	// job with it: weights neither serves are the provider's to have held.
-	rc, err := jobexec.NewRecomputer(jobexec.WithWeightsMirror(ctx, v.weightsFrom(pv.ProviderEndpoint)), pv, v.cfg.MLP, v.backend)
+	// Busy answers, from the mirror and every chunk, share one wait budget.
+	budget := v.newBusyBudget()
+	rc, err := jobexec.NewRecomputer(jobexec.WithWeightsMirror(ctx, v.weightsFrom(pv.ProviderEndpoint, budget)), pv, v.cfg.MLP, v.backend)
 	if errors.Is(err, jobexec.ErrWeightsUnavailable) && errors.Is(err, workload.ErrTooLarge) {
 		// The uri or the provider has weights larger than this sidecar
 		// takes: its limit, not the provider's fault (--max-fetch-bytes).
@@ -198,7 +202,7 @@ func (v *Verifier) verifyChunks(ctx context.Context, pv computetypes.PendingVeri
 		return computetypes.Verdict_VERDICT_UNSPECIFIED, "cannot run workload: " + err.Error()
 	}
 	for _, idx := range pv.Indices {
-		resp, err := v.fetch(ctx, pv, idx, rc.Check)
+		resp, err := v.fetch(ctx, pv, idx, rc.Check, budget)
 		if err != nil {
 			return computetypes.Verdict_VERDICT_UNAVAILABLE, fmt.Sprintf("chunk %d: %v", idx, err)
 		}
@@ -215,13 +219,17 @@ func (v *Verifier) verifyChunks(ctx context.Context, pv computetypes.PendingVeri
 
 // fetch gets one chunk with its proof and checks the proof against the
 // on-chain root, retrying on network errors and bad answers (after a busy
-// answer, when its Retry-After says: retryWait).
-func (v *Verifier) fetch(ctx context.Context, pv computetypes.PendingVerification, idx uint64, check func(jobexec.ChunkResponse) error) (jobexec.ChunkResponse, error) {
+// answer, when its Retry-After says and the check's budget covers it:
+// pause).
+func (v *Verifier) fetch(ctx context.Context, pv computetypes.PendingVerification, idx uint64,
+	check func(jobexec.ChunkResponse) error, budget *busyBudget) (jobexec.ChunkResponse, error) {
 	url := fmt.Sprintf("%s/v1/jobs/%d/chunks/%d", strings.TrimRight(pv.ProviderEndpoint, "/"), pv.JobId, idx)
 	var lastErr error
 	for attempt := 0; attempt < v.cfg.FetchRetries; attempt++ {
-		if attempt > 0 && !sleep(ctx, v.retryWait(lastErr)) {
-			return jobexec.ChunkResponse{}, ctx.Err()
+		if attempt > 0 {
+			if err := v.pause(ctx, lastErr, budget); err != nil {
+				return jobexec.ChunkResponse{}, err
+			}
 		}
 		resp, err := v.fetchOnce(ctx, pv.ProviderEndpoint, url, v.chunkLimit(pv))
 		if err == nil {
@@ -301,38 +309,81 @@ func (v *Verifier) signedGet(ctx context.Context, endpoint, url string) (*http.R
 
 // weightsFrom is the WeightsMirror of a job: its provider's
 // GET /v1/models/{sha256}, at most MaxWeightsBytes (the resolver checks
-// the sha256). A body over that limit is hashed to its end (up to
+// the sha256; readWeights).
+//
+// The provider sends only so many weights at once (maxWeightsTransfers in
+// provider/weights.go) and answers the others busy, 503 with Retry-After:
+// when a model's uri is down every validator asks it at once, and a single
+// request turned into UNAVAILABLE at every poll voted an honest provider
+// gone across the span (TestAttackBusyWeightsMirrorVotesAnHonestProviderUnavailable).
+// A busy answer is now asked again after its Retry-After, as a chunk is,
+// up to FetchRetries attempts, within the check's context and its busy
+// budget (pause); any other failure is an answer, not asked again.
+//
+// A mirror still busy at its last attempt fails the fetch (the error wraps
+// the *dataserver.BusyError): the verdict of that poll is UNAVAILABLE, which
+// the scheduler counts toward the unavailable span (jobState.failing) and
+// does not send before the provider has failed across it; the job is tried
+// again at every poll. That is the rule for a busy chunk, and the simplest
+// bound that is correct here: a provider busy for ever ends UNAVAILABLE,
+// and an honest one has the whole span to free a transfer. busyFor's
+// shorter bound (half of what was left of the window) exists because an
+// aborted job's window is not extended; a verification's span is capped at
+// its window, which is extended once without a quorum, so the span is
+// always reached, and the half-window cut would only shorten an honest
+// provider's grace late in the window.
+func (v *Verifier) weightsFrom(endpoint string, budget *busyBudget) jobexec.WeightsMirror {
+	return func(ctx context.Context, sha string) ([]byte, error) {
+		url := strings.TrimRight(endpoint, "/") + "/v1/models/" + sha
+		var err error
+		for attempt := 0; attempt < v.cfg.FetchRetries; attempt++ {
+			if attempt > 0 {
+				if err = v.pause(ctx, err, budget); err != nil {
+					break
+				}
+			}
+			var res *http.Response
+			if res, err = v.signedGet(ctx, endpoint, url); err == nil {
+				data, rerr := v.readWeights(res.Body, endpoint, sha)
+				_ = res.Body.Close()
+				return data, rerr
+			}
+			var busy *dataserver.BusyError
+			if !errors.As(err, &busy) {
+				break
+			}
+			v.log.Debug("weights mirror busy", "url", url, "attempt", attempt+1, "err", err)
+		}
+		return nil, fmt.Errorf("provider %s: %w", endpoint, err)
+	}
+}
+
+// readWeights reads a weights file from the provider, at most
+// MaxWeightsBytes. A body over that limit is hashed to its end (up to
 // maxWeightsHashed) without being kept: if it is the model's file, the
 // provider holds the weights and only this sidecar's limit refuses them
 // (an error wrapping workload.ErrTooLarge: abstain); if not, the provider
 // served something else (a plain error: UNAVAILABLE), so that junk over the
 // limit is no way out of the verdict.
-func (v *Verifier) weightsFrom(endpoint string) jobexec.WeightsMirror {
-	return func(ctx context.Context, sha string) ([]byte, error) {
-		res, err := v.signedGet(ctx, endpoint, strings.TrimRight(endpoint, "/")+"/v1/models/"+sha)
-		if err != nil {
-			return nil, fmt.Errorf("provider %s: %w", endpoint, err)
-		}
-		defer res.Body.Close()
-		data, err := io.ReadAll(io.LimitReader(res.Body, v.cfg.MaxWeightsBytes+1))
-		if err != nil {
-			return nil, fmt.Errorf("provider %s: %w", endpoint, err)
-		}
-		if int64(len(data)) <= v.cfg.MaxWeightsBytes {
-			return data, nil
-		}
-		h := sha256.New()
-		h.Write(data)
-		data = nil
-		if _, err := io.Copy(h, io.LimitReader(res.Body, maxWeightsHashed)); err != nil {
-			return nil, fmt.Errorf("provider %s: weights over %d bytes: %w", endpoint, v.cfg.MaxWeightsBytes, err)
-		}
-		if !strings.EqualFold(hex.EncodeToString(h.Sum(nil)), sha) {
-			return nil, fmt.Errorf("provider %s: served over %d bytes that are not the weights %s", endpoint, v.cfg.MaxWeightsBytes, sha)
-		}
-		return nil, fmt.Errorf("%w: provider %s holds the weights, over this sidecar's --max-fetch-bytes %d",
-			workload.ErrTooLarge, endpoint, v.cfg.MaxWeightsBytes)
+func (v *Verifier) readWeights(body io.Reader, endpoint, sha string) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(body, v.cfg.MaxWeightsBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("provider %s: %w", endpoint, err)
 	}
+	if int64(len(data)) <= v.cfg.MaxWeightsBytes {
+		return data, nil
+	}
+	h := sha256.New()
+	h.Write(data)
+	data = nil
+	if _, err := io.Copy(h, io.LimitReader(body, maxWeightsHashed)); err != nil {
+		return nil, fmt.Errorf("provider %s: weights over %d bytes: %w", endpoint, v.cfg.MaxWeightsBytes, err)
+	}
+	if !strings.EqualFold(hex.EncodeToString(h.Sum(nil)), sha) {
+		return nil, fmt.Errorf("provider %s: served over %d bytes that are not the weights %s", endpoint, v.cfg.MaxWeightsBytes, sha)
+	}
+	return nil, fmt.Errorf("%w: provider %s holds the weights, over this sidecar's --max-fetch-bytes %d",
+		workload.ErrTooLarge, endpoint, v.cfg.MaxWeightsBytes)
 }
 
 // maxWeightsHashed bounds what weightsFrom hashes past its limit.

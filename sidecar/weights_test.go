@@ -6,7 +6,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc"
 
@@ -158,5 +161,117 @@ func TestAttackWeightsOverOwnLimitAreNotUnavailable(t *testing.T) {
 			t.Errorf("%s: %v (%s), want %v", c.what, got, why, c.want)
 		}
 		prov.Close()
+	}
+}
+
+// mirrorJob is an mlp job whose model's uri is down, so that the sidecar
+// asks the job's provider for the weights: weights answers
+// /v1/models/{sha} (file: the model's weights); the chunks are served.
+func mirrorJob(t *testing.T, cfg Config, weights func(w http.ResponseWriter, file []byte)) (*Verifier, *chainSource, computetypes.PendingVerification) {
+	t.Helper()
+	model, ds := mlpFixture(t)
+	file, err := workload.EncodeSafetensors(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := httptest.NewServer(http.NotFoundHandler()) // the model's uri, taken down
+	t.Cleanup(gone.Close)
+	chunks, root, n := mlpProvider(t, model, ds, -1, nil)
+	prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/v1/models/") {
+			weights(w, file)
+			return
+		}
+		http.Redirect(w, r, chunks.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(prov.Close)
+	cfg.MLP = jobexec.NewChainResolver(jobexec.ResolverConfig{
+		Models: modelRecords{rec: modelregistrytypes.Model{Id: 2, Uri: gone.URL + "/m.safetensors",
+			Sha256: workload.SHA256Hex(file), InputDim: 3, OutputDim: 2}},
+		Datasets: datasetRecords{rec: ds.Record},
+		Fetch:    cfg.Fetch,
+	})
+	src := &chainSource{}
+	pv := computetypes.PendingVerification{JobId: 9, Workload: mlpSpec, Indices: []uint64{0, 3}, OutputRoot: root[:],
+		ChunkCount: uint64(n), ProviderEndpoint: prov.URL, VerificationEnd: 1_000, UnavailableSpanBlocks: 3}
+	return New(cfg, src, cpu.New(), quiet(), NewMetrics("cpu")), src, pv
+}
+
+// TestAttackBusyWeightsMirrorVotesAnHonestProviderUnavailable: hostile
+// requester who owns the job's model. It takes the model's uri down after
+// the award; every validator's sidecar then asks the provider for the
+// weights (/v1/models/{sha}), and the provider, sending as many as it sends
+// at once (maxWeightsTransfers, 8), answers the others 503 with Retry-After
+// (provider/weights.go). Chunk fetches honoured a busy answer (retryWait),
+// but the weights mirror (weightsFrom) asked once and turned the busy answer
+// into ErrWeightsUnavailable, UNAVAILABLE at every poll, and across
+// unavailable_span_blocks a vote that the honest provider withheld: with
+// more validators than transfers, over 1/3 of the power, and the provider's
+// collateral slashed. Here the provider is busy to a request that comes
+// sooner than 900 ms after the one before, as a provider whose slots free
+// as it said would be. Now the mirror asks again after the Retry-After (up
+// to FetchRetries attempts, within the check's busy budget) and the job is
+// VALID at the first poll; a mirror still busy at its last attempt counts
+// toward the unavailable span as a busy chunk does
+// (TestBusyWeightsMirrorBusyForEverIsUnavailable).
+func TestAttackBusyWeightsMirrorVotesAnHonestProviderUnavailable(t *testing.T) {
+	var mu sync.Mutex
+	var last time.Time
+	weightsAsked := 0
+	v, src, pv := mirrorJob(t, testConfig(), func(w http.ResponseWriter, file []byte) {
+		mu.Lock()
+		weightsAsked++
+		busy := last.IsZero() || time.Since(last) < 900*time.Millisecond
+		last = time.Now()
+		mu.Unlock()
+		if busy {
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, `{"error":"busy","message":"this provider is sending as many weights as it sends at once; retry later"}`, http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write(file)
+	})
+	for h := int64(10); h <= 13; h++ {
+		step(t, v, src, h, pv)
+		for _, r := range v.Ready(h) {
+			if r.Verdict == computetypes.Verdict_VERDICT_UNAVAILABLE {
+				mu.Lock()
+				asked := weightsAsked
+				mu.Unlock()
+				t.Fatalf("height %d: an honest provider that answered its weights busy with Retry-After: 1 (asked %d times, never after the wait it asked for) is voted UNAVAILABLE", h, asked)
+			}
+		}
+	}
+	if got := v.Ready(13); len(got) != 1 || got[0].Verdict != computetypes.Verdict_VERDICT_VALID {
+		t.Fatalf("verdicts %v, want VALID", got)
+	}
+}
+
+// TestBusyWeightsMirrorBusyForEverIsUnavailable: a provider that answers
+// its weights busy at every request, to keep the check from ending, gets no
+// verdict at the polls inside unavailable_span_blocks (each asking
+// FetchRetries times, after each Retry-After) and is UNAVAILABLE once it
+// has been busy at polls spanning it, as for a chunk it does not serve.
+func TestBusyWeightsMirrorBusyForEverIsUnavailable(t *testing.T) {
+	var asked atomic.Int32
+	cfg := testConfig()
+	cfg.MaxRetryAfter = 20 * time.Millisecond
+	v, src, pv := mirrorJob(t, cfg, func(w http.ResponseWriter, _ []byte) {
+		asked.Add(1)
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, `{"error":"busy"}`, http.StatusServiceUnavailable)
+	})
+	for h := int64(10); h < 13; h++ { // span 3
+		step(t, v, src, h, pv)
+		if got := v.Ready(h); len(got) != 0 {
+			t.Fatalf("height %d, busy since 10: verdicts %v", h, got)
+		}
+	}
+	step(t, v, src, 13, pv)
+	if got := v.Ready(13); len(got) != 1 || got[0].Verdict != computetypes.Verdict_VERDICT_UNAVAILABLE {
+		t.Fatalf("verdicts %v, want UNAVAILABLE", got)
+	}
+	if got, want := int(asked.Load()), 4*cfg.FetchRetries; got != want {
+		t.Fatalf("the provider was asked %d times, want %d (FetchRetries at each of 4 polls)", got, want)
 	}
 }
