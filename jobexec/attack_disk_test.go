@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/aichain/aichain/workload"
 	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
@@ -64,12 +63,11 @@ func cacheBytes(t *testing.T, dir string) (int64, int) {
 // filled the agent's disk, and with it the agent's state database: it
 // could no longer record its bids or results, and its won jobs timed out.
 // Now the disk cache holds at most its budget (here 5 files of 40), least
-// recently used out first; a file used since the provider's keep mark
-// (when it first saw the oldest job it holds) is never evicted, and when
-// such files fill the budget a new file is not written at all (ErrCacheFull,
-// used from memory) rather than push the disk past the budget; the order
-// and the sizes survive a restart, and writes a stop interrupted are
-// removed.
+// recently used out first; the weights of the jobs the provider holds
+// (KeepModels, PinModel) are never evicted, and when they fill the budget a
+// new file is not written at all (ErrCacheFull, used from memory) rather
+// than push the disk past the budget; the sizes survive a restart, and
+// writes a stop interrupted are removed.
 func TestAttackManyModelsFillTheDisk(t *testing.T) {
 	const ids = 40
 	recs, size := distinctModels(t, ids)
@@ -104,29 +102,41 @@ func TestAttackManyModelsFillTheDisk(t *testing.T) {
 		}
 	}
 
-	// The provider holds a job on model 36: its file stays whatever comes.
-	time.Sleep(10 * time.Millisecond) // a keep mark after the loads above
-	mark := time.Now()
-	r.KeepCacheSince(mark)
-	served, err := r.OpenCachedWeights(recs[36].Sha256) // a validator asks for it
-	if err != nil {
-		t.Fatal(err)
+	// The provider holds jobs on the five models on disk: nothing is evicted
+	// and nothing new written, whatever comes.
+	var held []string
+	for id := uint64(ids - 4); id <= ids; id++ {
+		held = append(held, recs[id].Sha256)
 	}
-	_ = served.Close()
-	for id := uint64(1); id <= 10; id++ { // the flood again, newer than the mark (memory holds one model: from the uri)
+	r.KeepModels(held)
+	for id := uint64(1); id <= 10; id++ { // the flood again (memory holds one model: from the uri)
+		load(id)
+	}
+	if got, n := cacheBytes(t, dir); got > budget || n != 5 {
+		t.Fatalf("with every file kept the cache holds %d files, %d bytes, budget %d", n, got, budget)
+	}
+	file, _ := squareModel(t, 64, 1000)
+	if err := r.store("models", workload.SHA256Hex(file)+".safetensors", file); !errors.Is(err, ErrCacheFull) {
+		t.Fatalf("a new file with the budget full of kept files: %v, want ErrCacheFull", err)
+	}
+	if _, err := r.PinModel(context.Background(), 1); !errors.Is(err, ErrCacheFull) {
+		t.Fatalf("pinning a model not on disk: %v, want ErrCacheFull", err)
+	}
+	// It holds only the job on model 36 now: the flood evicts the others.
+	r.KeepModels([]string{recs[36].Sha256})
+	for id := uint64(1); id <= 10; id++ {
 		load(id)
 	}
 	if got, _ := cacheBytes(t, dir); got > budget {
-		t.Fatalf("with files in use the cache holds %d bytes, budget %d", got, budget)
+		t.Fatalf("the cache holds %d bytes, budget %d", got, budget)
 	}
 	if f, err := r.OpenCachedWeights(recs[36].Sha256); err != nil {
 		t.Fatalf("the held job's weights were evicted: %v", err)
 	} else {
 		_ = f.Close()
 	}
-	file, _ := squareModel(t, 64, 1000)
-	if err := r.store("models", workload.SHA256Hex(file)+".safetensors", file); !errors.Is(err, ErrCacheFull) {
-		t.Fatalf("a new file with the budget full of files in use: %v, want ErrCacheFull", err)
+	if sha, err := r.PinModel(context.Background(), 10); err != nil || sha != recs[10].Sha256 {
+		t.Fatalf("pinning model 10, just loaded: %q, %v", sha, err)
 	}
 
 	// A restart learns what is there; a torn write goes.
@@ -140,7 +150,7 @@ func TestAttackManyModelsFillTheDisk(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "models", ".tmp-123")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("a torn write is still there: %v", err)
 	}
-	for id := uint64(11); id <= 20; id++ { // no keep mark: least recently used out
+	for id := uint64(11); id <= 20; id++ { // nothing kept after a restart until told: least recently used out
 		load(id)
 	}
 	if got, n := cacheBytes(t, dir); got > budget || n != 5 {

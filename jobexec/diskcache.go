@@ -22,22 +22,22 @@ var cacheKinds = []string{"models", "datasets"}
 // diskCache keeps the files a resolver fetched within a byte budget, least
 // recently used out first. Every job a provider considers brings its model
 // and dataset, so without a bound a requester posting jobs over many large
-// models filled the agent's disk (TestAttackManyModelsFillTheDisk). A file
-// used since keepSince is never evicted (a provider sets it to when it
-// first saw the oldest job it still holds: the weights it serves the
-// validators as their mirror stay); when the budget is full of such files a
-// new file is not written (it is used from memory; ErrCacheFull says why),
-// so the disk holds at most the budget. The files' modification times are
-// their last use, so the order survives a restart.
+// models filled the agent's disk (TestAttackManyModelsFillTheDisk). The
+// files a provider keeps (KeepModels, PinModel: the weights of the jobs it
+// has bid on and holds, which it may serve the validators) are never
+// evicted; when they fill the budget a new file is not written at all (it
+// is used from memory; ErrCacheFull says why), so the disk holds at most
+// the budget. The order is kept in memory; after a restart the files'
+// modification times (when each was written) start it.
 type diskCache struct {
 	dir    string
 	budget int64
 
-	mu        sync.Mutex
-	scanned   bool
-	files     map[string]diskFile // by path relative to dir
-	total     int64
-	keepSince time.Time
+	mu      sync.Mutex
+	scanned bool
+	files   map[string]diskFile // by path relative to dir
+	total   int64
+	kept    map[string]bool // never evicted (KeepModels, PinModel)
 }
 
 type diskFile struct {
@@ -46,15 +46,15 @@ type diskFile struct {
 	writing bool // reserved, not yet in place: never evicted
 }
 
-// ErrCacheFull is a file not written to the disk cache: the files used
-// since the keep mark already fill its budget.
+// ErrCacheFull is a file not written to the disk cache: the files the
+// provider keeps (KeepModels, PinModel) already fill its budget.
 var ErrCacheFull = errors.New("the disk cache is full of files in use")
 
 func newDiskCache(dir string, budget int64) *diskCache {
 	if budget <= 0 {
 		budget = DefaultCacheBytes
 	}
-	return &diskCache{dir: dir, budget: budget, files: map[string]diskFile{}}
+	return &diskCache{dir: dir, budget: budget, files: map[string]diskFile{}, kept: map[string]bool{}}
 }
 
 // scanLocked learns the files already on disk (once) and removes the
@@ -85,41 +85,53 @@ func (c *diskCache) scanLocked() {
 	}
 }
 
-// SetKeepSince protects the files used at or after t from eviction.
-func (c *diskCache) SetKeepSince(t time.Time) {
+// keep replaces the files never evicted with rels.
+func (c *diskCache) keep(rels []string) {
 	c.mu.Lock()
-	c.keepSince = t
+	c.kept = make(map[string]bool, len(rels))
+	for _, r := range rels {
+		c.kept[r] = true
+	}
 	c.mu.Unlock()
 }
 
-// touch records a use of the file at rel (a read from the cache).
+// keepIfPresent adds the file at rel to the files never evicted if the
+// cache holds it, and reports whether it does.
+func (c *diskCache) keepIfPresent(rel string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.scanLocked()
+	if f, ok := c.files[rel]; !ok || f.writing {
+		return false
+	}
+	c.kept[rel] = true
+	return true
+}
+
+// touch records a use of the file at rel (a read from the cache). The use
+// is kept in memory only: changing the file's modification time would
+// make OpenCachedWeights hash it again at every request (its check is
+// remembered by size and modification time).
 func (c *diskCache) touch(rel string, size int64) {
-	now := time.Now()
 	c.mu.Lock()
 	c.scanLocked()
 	if f, ok := c.files[rel]; ok {
 		c.total -= f.size
 	}
-	c.files[rel] = diskFile{size: size, used: now}
+	c.files[rel] = diskFile{size: size, used: time.Now()}
 	c.total += size
 	c.mu.Unlock()
-	_ = os.Chtimes(filepath.Join(c.dir, rel), now, now) // best effort: the order after a restart
 }
 
 // touchIfPresent records a use of the file at rel if the cache holds it.
 func (c *diskCache) touchIfPresent(rel string) {
-	now := time.Now()
 	c.mu.Lock()
 	c.scanLocked()
-	f, ok := c.files[rel]
-	if ok && !f.writing {
-		f.used = now
+	if f, ok := c.files[rel]; ok && !f.writing {
+		f.used = time.Now()
 		c.files[rel] = f
 	}
 	c.mu.Unlock()
-	if ok && !f.writing {
-		_ = os.Chtimes(filepath.Join(c.dir, rel), now, now)
-	}
 }
 
 // has reports whether the file at rel is in the cache, written.
@@ -159,7 +171,7 @@ func (c *diskCache) evictLocked(need int64) bool {
 	}
 	var evictable []old
 	for r, f := range c.files {
-		if !f.writing && (c.keepSince.IsZero() || f.used.Before(c.keepSince)) {
+		if !f.writing && !c.kept[r] {
 			evictable = append(evictable, old{r, f})
 		}
 	}

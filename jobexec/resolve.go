@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -62,7 +63,7 @@ type ResolverConfig struct {
 	// CacheDir, when set, keeps fetched files on disk by sha256
 	// (<dir>/models/<sha>.safetensors, <dir>/datasets/<sha>.npy), at most
 	// CacheBytes of them (0: DefaultCacheBytes), least recently used out
-	// first (see diskCache and KeepCacheSince).
+	// first but for those kept (see diskCache, KeepModels, PinModel).
 	CacheDir   string
 	CacheBytes int64
 	// Fetch is how URIs are fetched: public http(s) hosts only unless
@@ -114,14 +115,19 @@ func NewChainResolver(cfg ResolverConfig) *ChainResolver {
 	return r
 }
 
-// KeepCacheSince keeps the disk cache's files used at or after t: a
-// provider passes when it first saw the oldest job it still holds, so that
-// the weights it may serve the validators stay on disk; the zero time
-// keeps none.
-func (r *ChainResolver) KeepCacheSince(t time.Time) {
-	if r.disk != nil {
-		r.disk.SetKeepSince(t)
+// KeepModels sets the weights files (by sha256) the disk cache never
+// evicts, replacing the previous set: a provider passes the models of the
+// jobs it has bid on and holds, whose weights it may serve the validators
+// (PinModel adds one as it decides to bid).
+func (r *ChainResolver) KeepModels(shas []string) {
+	if r.disk == nil {
+		return
 	}
+	rels := make([]string, len(shas))
+	for i, sha := range shas {
+		rels[i] = weightsRel(strings.ToLower(sha))
+	}
+	r.disk.keep(rels)
 }
 
 // CacheUsage is the bytes the disk cache holds and its budget (0, 0

@@ -73,8 +73,15 @@ func loadModel[M any](ctx context.Context, r *ChainResolver, modelID uint64, p w
 	if err != nil {
 		return zero, err
 	}
-	if r.disk != nil { // a use from memory is a use of the file: it stays recent on disk
-		r.disk.touchIfPresent(weightsRel(sha))
+	if r.disk != nil {
+		if !r.disk.has(weightsRel(sha)) {
+			// Not on disk (the cache was full of kept files when it was
+			// loaded): not kept in memory either, so that a later use
+			// fetches it and writes it once there is room
+			// (TestAttackFullCacheRefusesAModelForEver).
+			r.models.Remove(k)
+		}
+		r.disk.touchIfPresent(weightsRel(sha)) // a use from memory is a use of the file
 	}
 	m, ok := v.(M)
 	if !ok {
@@ -98,25 +105,29 @@ func weightsName(sha string) string { return sha + ".safetensors" }
 
 func weightsRel(sha string) string { return filepath.Join("models", weightsName(sha)) }
 
-// ModelOnDisk reports whether model modelID's weights file is in the disk
-// cache (nil), where OpenCachedWeights serves it from: a provider does not
-// bid on a job whose weights it could not serve the validators (the cache
-// full of files in use: ErrCacheFull). Nil as well without a disk cache.
-func (r *ChainResolver) ModelOnDisk(ctx context.Context, modelID uint64) error {
+// PinModel keeps model modelID's weights file in the disk cache, where
+// OpenCachedWeights serves it from, if the cache holds it, and returns its
+// sha256: a provider calls it as it decides to bid, so that no later
+// sizing evicts the weights it may serve the validators
+// (TestAttackFloodInTheBidRoundEvictsABidJobsWeights), and does not bid
+// when the cache, full of the files of the jobs it holds, did not take
+// them (ErrCacheFull). Without a disk cache: "" and nil.
+func (r *ChainResolver) PinModel(ctx context.Context, modelID uint64) (string, error) {
 	if r.disk == nil {
-		return nil
+		return "", nil
 	}
 	if r.cfg.Models == nil {
-		return fmt.Errorf("%w: no model registry client", ErrUnsupported)
+		return "", fmt.Errorf("%w: no model registry client", ErrUnsupported)
 	}
 	res, err := r.cfg.Models.Model(ctx, &modelregistrytypes.QueryModelRequest{Id: modelID})
 	if err != nil {
-		return fmt.Errorf("query model %d: %w", modelID, queryErr(err))
+		return "", fmt.Errorf("query model %d: %w", modelID, queryErr(err))
 	}
-	if !r.disk.has(weightsRel(strings.ToLower(res.Model.Sha256))) {
-		return fmt.Errorf("model %d weights: %w", modelID, ErrCacheFull)
+	sha := strings.ToLower(res.Model.Sha256)
+	if !r.disk.keepIfPresent(weightsRel(sha)) {
+		return "", fmt.Errorf("model %d weights: %w", modelID, ErrCacheFull)
 	}
-	return nil
+	return sha, nil
 }
 
 // fitsWidths checks an mlp model's layers against the widths the chain

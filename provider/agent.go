@@ -66,10 +66,6 @@ type Config struct {
 	// cache (jobexec.ChainResolver.OpenCachedWeights), streamed to
 	// validators whose fetch from the model's uri failed. Nil: none served.
 	Weights func(sha string) (*os.File, error)
-	// KeepCacheSince keeps the disk cache's files used at or after a time
-	// (jobexec.ChainResolver.KeepCacheSince); the agent passes a while
-	// before it bid on the oldest job it still holds. Nil: no disk cache.
-	KeepCacheSince func(time.Time)
 	// Workers execute jobs at once (default 2).
 	Workers int
 	// Fetchers fetch won jobs' models and datasets at once, ahead of the
@@ -214,6 +210,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	a.recs = recs
+	a.keepModels() // before any sizing can evict a held job's weights
 	a.auth.loadJobs(recs)
 	a.cap.calibrate(ctx, a.backend, a.log)
 	a.sizing.start(ctx)

@@ -39,7 +39,7 @@ func (m modelRecords) Model(_ context.Context, in *modelregistrytypes.QueryModel
 // model's uri down, and leave the validators nothing to check: the
 // verification inconclusive, the provider unpaid. Now the agent does not
 // bid on a job whose weights are not on disk (why "disk"), and bids on one
-// whose weights are.
+// whose weights are, keeping them on disk from its decision (PinModel).
 func TestAttackFullCacheJobIsNotBidOn(t *testing.T) {
 	files := map[string][]byte{}
 	recs := map[uint64]modelregistrytypes.Model{}
@@ -72,21 +72,20 @@ func TestAttackFullCacheJobIsNotBidOn(t *testing.T) {
 	a.cfg.Hardware.Workloads = append(a.cfg.Hardware.Workloads, workload.KindMLP)
 	a.cfg.MLP, a.cfg.Weights = servedEverywhere{res}, res.OpenCachedWeights
 	ctx := context.Background()
-	held := mlpBidJob(1) // a job the agent holds: its weights fill the cache and stay
-	if _, why := a.estimate(ctx, held); why != "" {
-		t.Fatalf("the first job: %q", why)
+	held := mlpBidJob(1) // a job the agent bids on: its weights fill the cache and stay
+	if why := decideWhy(ctx, a, held); why != "" || a.recs[1].ModelSha != recs[1].Sha256 {
+		t.Fatalf("the first job: %q, record %+v", why, a.recs[1])
 	}
-	res.KeepCacheSince(time.Unix(1, 0))
 	flood := mlpBidJob(2)
 	flood.Workload.Mlp.ModelId = 2
-	if _, why := a.estimate(ctx, flood); why != "disk" {
+	if why := decideWhy(ctx, a, flood); why != "disk" {
 		t.Fatalf("a job whose weights the full cache did not take: why %q, want \"disk\"", why)
 	}
 	if f, err := res.OpenCachedWeights(recs[2].Sha256); err == nil {
 		_ = f.Close()
 		t.Fatal("the second model's weights are on disk past the budget")
 	}
-	if _, why := a.estimate(ctx, mlpBidJob(3)); why != "" { // model 1 again: on disk
+	if why := decideWhy(ctx, a, mlpBidJob(3)); why != "" { // model 1 again: on disk
 		t.Fatalf("a job whose weights are on disk: %q", why)
 	}
 }

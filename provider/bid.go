@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"fmt"
 	"sort"
-	"time"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
@@ -146,11 +145,15 @@ func (a *Agent) decide(ctx context.Context, job computetypes.Job, budget *sdk.Co
 	if _, err := rand.Read(salt); err != nil {
 		return nil, "no randomness"
 	}
+	sha, why := a.pinWeights(ctx, job)
+	if why != "" {
+		return nil, why
+	}
 	*budget = budget.Sub(collateral)
 	return &Record{
 		ID: job.Id, Requester: job.Requester, Phase: PhaseBid, Price: price.String(), Salt: salt,
 		Collateral: collateral.String(), CommitEnd: job.CommitEnd, RevealEnd: job.RevealEnd,
-		ExecBlocks: job.ExecBlocks, EstSeconds: est, BidAt: time.Now().Unix(),
+		ExecBlocks: job.ExecBlocks, EstSeconds: est, ModelSha: sha,
 	}, ""
 }
 

@@ -203,9 +203,6 @@ func (a *Agent) shapeNow(ctx context.Context, job computetypes.Job, params compu
 	if why := a.admitShape(job, s, params); why != "" {
 		return jobexec.BidShape{}, why
 	}
-	if why := a.weightsOnDisk(ctx, job); why != "" {
-		return jobexec.BidShape{}, why
-	}
 	if s.DatasetID != 0 {
 		if why := a.datasetServed(ctx, job, s.DatasetID); why != "" {
 			return jobexec.BidShape{}, why
@@ -214,19 +211,23 @@ func (a *Agent) shapeNow(ctx context.Context, job computetypes.Job, params compu
 	return s, ""
 }
 
-// modelsOnDisk is a model source with a disk cache (jobexec.ChainResolver).
-type modelsOnDisk interface {
-	ModelOnDisk(ctx context.Context, modelID uint64) error
+// diskPins is a model source with a disk cache (jobexec.ChainResolver).
+type diskPins interface {
+	PinModel(ctx context.Context, modelID uint64) (string, error)
+	KeepModels(shas []string)
 }
 
-// weightsOnDisk: the agent serves a won job's weights to the validators
-// whose fetch from the model's uri fails, from its disk cache; when the
-// cache, full of the files of jobs it holds, did not take this job's
-// weights (jobexec.ErrCacheFull), it does not bid (why is "disk").
-func (a *Agent) weightsOnDisk(ctx context.Context, job computetypes.Job) string {
-	d, ok := a.cfg.MLP.(modelsOnDisk)
+// pinWeights keeps a job's model weights in the disk cache as the agent
+// decides to bid on it, and returns their sha256 for its record: the agent
+// serves a held job's weights to the validators whose fetch from the
+// model's uri fails, so a job whose weights the cache, full of the files of
+// the jobs it holds, did not take (jobexec.ErrCacheFull) is not bid on
+// (why "disk": TestAttackFullCacheJobIsNotBidOn), and no sizing after the
+// decision can evict them (TestAttackFloodInTheBidRoundEvictsABidJobsWeights).
+func (a *Agent) pinWeights(ctx context.Context, job computetypes.Job) (string, string) {
+	d, ok := a.cfg.MLP.(diskPins)
 	if !ok || a.cfg.Weights == nil {
-		return ""
+		return "", ""
 	}
 	var id uint64
 	switch w := job.Workload; {
@@ -235,13 +236,14 @@ func (a *Agent) weightsOnDisk(ctx context.Context, job computetypes.Job) string 
 	case w.Gpt != nil:
 		id = w.Gpt.ModelId
 	default:
-		return ""
+		return "", ""
 	}
-	if err := d.ModelOnDisk(ctx, id); err != nil {
+	sha, err := d.PinModel(ctx, id)
+	if err != nil {
 		a.log.Info("not bidding: the model's weights are not in the disk cache", "job", job.Id, "model", id, "err", err)
-		return "disk"
+		return "", "disk"
 	}
-	return ""
+	return sha, ""
 }
 
 // datasetServed: a dataset's rows open to the winner only, so before a bid

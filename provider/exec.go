@@ -263,32 +263,23 @@ func (a *Agent) retire() {
 	}
 }
 
-// sizingLead is how long before its bid a job's model and dataset may have
-// been loaded to size it (the sizing runs ahead of the bid, within fetch
-// time bounds): the keep mark reaches back that far.
-const sizingLead = time.Hour
-
-// keepCache keeps in the disk cache every file used since a sizingLead
-// before the agent bid on the oldest job it still holds (live: not ended),
-// so that a flood of jobs over new models cannot evict the weights it may
-// serve the validators; with no live job nothing is kept. A record from
-// before BidAt was recorded keeps everything until it ends.
-func (a *Agent) keepCache() {
-	if a.cfg.KeepCacheSince == nil {
+// keepModels keeps in the disk cache exactly the weights of the jobs the
+// agent has bid on and still holds (not ended): a flood of jobs over new
+// models it sized and did not bid on is evicted first
+// (TestAttackFloodOfUnbidJobsStopsAllBids), and the weights it may serve
+// the validators stay. Run at start, before any sizing (the records of a
+// restart: TestAttackFloodAfterRestartEvictsAHeldJobsWeights), and after
+// every step.
+func (a *Agent) keepModels() {
+	d, ok := a.cfg.MLP.(diskPins)
+	if !ok || a.cfg.Weights == nil {
 		return
 	}
-	var mark time.Time
+	var shas []string
 	for _, r := range a.recs {
-		if r.Phase >= PhaseEnded {
-			continue
-		}
-		bid := time.Unix(r.BidAt, 0).Add(-sizingLead)
-		if r.BidAt == 0 {
-			bid = time.Unix(1, 0)
-		}
-		if mark.IsZero() || bid.Before(mark) {
-			mark = bid
+		if r.Phase < PhaseEnded && r.ModelSha != "" {
+			shas = append(shas, r.ModelSha)
 		}
 	}
-	a.cfg.KeepCacheSince(mark)
+	d.KeepModels(shas)
 }

@@ -1,37 +1,50 @@
 package provider
 
 import (
+	"context"
+	"os"
+	"slices"
 	"testing"
-	"time"
 )
 
-// The keep mark follows the oldest job the agent still holds: files used
-// since a sizingLead before its bid stay in the disk cache
-// (jobexec.TestAttackManyModelsFillTheDisk), ended jobs keep nothing, a
-// record from before BidAt keeps everything, and with no live job nothing
-// is kept.
-func TestKeepCacheFollowsTheOldestLiveJob(t *testing.T) {
+// pinsSeen records what the agent keeps in its disk cache.
+type pinsSeen struct {
+	fakeMLP
+	kept [][]string
+}
+
+func (p *pinsSeen) PinModel(context.Context, uint64) (string, error) { return "", nil }
+func (p *pinsSeen) KeepModels(shas []string) {
+	slices.Sort(shas)
+	p.kept = append(p.kept, shas)
+}
+
+// The agent keeps in its disk cache the weights of exactly the jobs it
+// holds: bid on and not ended (jobexec.TestAttackManyModelsFillTheDisk,
+// TestAttackFloodOfUnbidJobsStopsAllBids); with no disk cache (no weights
+// served) it keeps nothing.
+func TestKeepModelsFollowsTheHeldJobs(t *testing.T) {
 	a := testAgent(t)
-	var got []time.Time
-	a.cfg.KeepCacheSince = func(t time.Time) { got = append(got, t) }
-	now := time.Now().Unix()
-	a.recs[1] = &Record{ID: 1, Phase: PhaseEnded, BidAt: now - 7200}
-	a.recs[2] = &Record{ID: 2, Phase: PhaseSubmitted, BidAt: now - 600}
-	a.recs[3] = &Record{ID: 3, Phase: PhaseBid, BidAt: now - 60}
-	a.keepCache()
-	if want := time.Unix(now-600, 0).Add(-sizingLead); len(got) != 1 || !got[0].Equal(want) {
-		t.Fatalf("keep mark %v, want %v (the submitted job's bid, less %v)", got, want, sizingLead)
+	pins := &pinsSeen{}
+	a.cfg.MLP, a.cfg.Weights = pins, nil
+	a.keepModels()
+	if len(pins.kept) != 0 {
+		t.Fatalf("an agent that serves no weights keeps %v", pins.kept)
 	}
-	a.recs[4] = &Record{ID: 4, Phase: PhaseWon} // stored before BidAt existed
-	a.keepCache()
-	if !got[1].Equal(time.Unix(1, 0)) {
-		t.Fatalf("with a record of unknown bid time the mark is %v, want the epoch", got[1])
+	a.cfg.Weights = func(string) (*os.File, error) { return nil, os.ErrNotExist }
+	a.recs[1] = &Record{ID: 1, Phase: PhaseEnded, ModelSha: "aa"}
+	a.recs[2] = &Record{ID: 2, Phase: PhaseSubmitted, ModelSha: "bb"}
+	a.recs[3] = &Record{ID: 3, Phase: PhaseBid, ModelSha: "cc"}
+	a.recs[4] = &Record{ID: 4, Phase: PhaseWon} // a gemm job: no model
+	a.keepModels()
+	if len(pins.kept) != 1 || !slices.Equal(pins.kept[0], []string{"bb", "cc"}) {
+		t.Fatalf("kept %v, want the submitted and the bid job's models", pins.kept)
 	}
 	for id := range a.recs {
 		delete(a.recs, id)
 	}
-	a.keepCache()
-	if !got[2].IsZero() {
-		t.Fatalf("with no job held the mark is %v, want none", got[2])
+	a.keepModels()
+	if len(pins.kept[1]) != 0 {
+		t.Fatalf("with no job held the agent keeps %v", pins.kept[1])
 	}
 }

@@ -35,7 +35,7 @@ func (a *Agent) step(ctx context.Context, b chainclient.Block) error {
 	errs = append(errs, a.submit(ctx))
 	errs = append(errs, a.abort(ctx))
 	a.retire()
-	a.keepCache()
+	a.keepModels()
 	if b.Height%100 == 0 {
 		errs = append(errs, a.refreshParams(ctx))
 	}

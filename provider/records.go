@@ -61,10 +61,10 @@ type Record struct {
 	Deadline   int64  `json:"dl,omitempty"`
 	// EstSeconds is the execution time the agent estimated when it bid.
 	EstSeconds float64 `json:"es,omitempty"`
-	// BidAt is when the agent decided to bid (Unix seconds): the model and
-	// dataset it sized the job with, loaded shortly before, stay in the
-	// disk cache while the job is live (Agent.keepCache).
-	BidAt int64 `json:"ba,omitempty"`
+	// ModelSha is the sha256 of the job's model weights, kept in the disk
+	// cache while the job is live (Agent.keepModels), for the validators
+	// whose fetch from the model's uri fails; empty without a model.
+	ModelSha string `json:"ms,omitempty"`
 	// PendingTx is the hash of the tx that moves the record to its next
 	// phase (commit, reveal or result), sent at height SentAt.
 	PendingTx string `json:"tx,omitempty"`

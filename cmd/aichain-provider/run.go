@@ -96,7 +96,7 @@ func (o *options) finish(client *chainclient.Client, backend workload.Backend, l
 		Signer:   signer, CacheDir: filepath.Join(o.dataDir, "cache"), CacheBytes: o.cacheBytes,
 		Fetch: jobexec.FetchPolicy{AllowLocal: o.localnet()},
 	})
-	cfg.MLP, cfg.Weights, cfg.KeepCacheSince = resolver, resolver.OpenCachedWeights, resolver.KeepCacheSince
+	cfg.MLP, cfg.Weights = resolver, resolver.OpenCachedWeights
 	cfg.Hardware = computetypes.Hardware{GpuModel: "cpu", GpuCount: 0}
 	cfg.Workers, cfg.Fetchers = o.workers, o.fetchers
 	if backend.Name() == accel.CUDA {
