@@ -100,8 +100,7 @@ func (c *diskCache) keep(rels []string) {
 func (c *diskCache) keepIfPresent(rel string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.scanLocked()
-	if f, ok := c.files[rel]; !ok || f.writing {
+	if !c.hasLocked(rel) {
 		return false
 	}
 	c.kept[rel] = true
@@ -126,18 +125,22 @@ func (c *diskCache) touch(rel string, size int64) {
 // touchIfPresent records a use of the file at rel if the cache holds it.
 func (c *diskCache) touchIfPresent(rel string) {
 	c.mu.Lock()
-	c.scanLocked()
-	if f, ok := c.files[rel]; ok && !f.writing {
+	defer c.mu.Unlock()
+	if c.hasLocked(rel) {
+		f := c.files[rel]
 		f.used = time.Now()
 		c.files[rel] = f
 	}
-	c.mu.Unlock()
 }
 
 // has reports whether the file at rel is in the cache, written.
 func (c *diskCache) has(rel string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.hasLocked(rel)
+}
+
+func (c *diskCache) hasLocked(rel string) bool {
 	c.scanLocked()
 	f, ok := c.files[rel]
 	return ok && !f.writing

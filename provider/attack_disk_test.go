@@ -3,9 +3,6 @@ package provider
 import (
 	"context"
 	"errors"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
@@ -13,7 +10,6 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/aichain/aichain/jobexec"
-	"github.com/aichain/aichain/workload"
 	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
 )
 
@@ -41,36 +37,10 @@ func (m modelRecords) Model(_ context.Context, in *modelregistrytypes.QueryModel
 // bid on a job whose weights are not on disk (why "disk"), and bids on one
 // whose weights are, keeping them on disk from its decision (PinModel).
 func TestAttackFullCacheJobIsNotBidOn(t *testing.T) {
-	files := map[string][]byte{}
-	recs := map[uint64]modelregistrytypes.Model{}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(files[r.URL.Path]) })
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(mux)
-	srv.Listener = ln
-	srv.Start()
-	t.Cleanup(srv.Close)
-	var size int64
-	for id := uint64(1); id <= 2; id++ {
-		w := make([]float32, 2*64)
-		w[0] = float32(id)
-		file, err := workload.EncodeSafetensors(&workload.Model{Layers: []workload.Layer{{In: 2, Out: 64, Weight: w}, {In: 64, Out: 1, Weight: make([]float32, 64)}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		sha := workload.SHA256Hex(file)
-		files["/"+sha] = file
-		recs[id] = modelregistrytypes.Model{Id: id, Sha256: sha, Uri: srv.URL + "/" + sha, InputDim: 2, OutputDim: 1}
-		size = int64(len(file))
-	}
+	recs, size := distinctMLPModels(t, 2)
 	res := jobexec.NewChainResolver(jobexec.ResolverConfig{Models: modelRecords{recs: recs}, CacheDir: filepath.Join(t.TempDir(), "cache"),
 		CacheBytes: size, Fetch: jobexec.FetchPolicy{AllowLocal: true, Timeout: 5 * time.Second}})
-	a := testAgent(t)
-	a.cfg.Hardware.Workloads = append(a.cfg.Hardware.Workloads, workload.KindMLP)
-	a.cfg.MLP, a.cfg.Weights = servedEverywhere{res}, res.OpenCachedWeights
+	a := diskAgent(t, res, servedEverywhere{res})
 	ctx := context.Background()
 	held := mlpBidJob(1) // a job the agent bids on: its weights fill the cache and stay
 	if why := decideWhy(ctx, a, held); why != "" || a.recs[1].ModelSha != recs[1].Sha256 {
