@@ -109,18 +109,21 @@ func TestAttackInterchainAccountRunsTheInjection(t *testing.T) {
 
 	// A chain that took v2-ibc with ibc-go's default: the upgrade restricts it.
 	ta.ICAHostKeeper.SetParams(ta.Ctx, icahosttypes.NewParams(true, []string{icahosttypes.AllowAllHostMsgs}))
-	for _, u := range app.Upgrades {
-		if u.Name == app.UpgradeVerification {
-			if _, err := u.CreateHandler(ta.App)(ta.Ctx, upgradetypes.Plan{Name: u.Name, Height: ta.Ctx.BlockHeight()}, ta.ModuleManager.GetVersionMap()); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	runVerificationUpgrade(t, ta)
 	if got := ta.ICAHostKeeper.GetParams(ta.Ctx).AllowMessages; !slices.Equal(got, app.ICAHostAllowMessages()) {
 		t.Fatalf("after %s the host allows %v", app.UpgradeVerification, got)
 	}
 	if err := ica.execute(t, inject); !errors.Is(err, ibcerrors.ErrUnauthorized) {
 		t.Fatalf("the injection after the upgrade: %v, want ErrUnauthorized", err)
+	}
+
+	// A list governance chose that names the injection (say, every message
+	// registered): the upgrade takes it out and leaves the rest.
+	send := sdk.MsgTypeURL(&banktypes.MsgSend{})
+	ta.ICAHostKeeper.SetParams(ta.Ctx, icahosttypes.NewParams(true, []string{send, sdk.MsgTypeURL(inject)}))
+	runVerificationUpgrade(t, ta)
+	if got := ta.ICAHostKeeper.GetParams(ta.Ctx).AllowMessages; !slices.Equal(got, []string{send}) {
+		t.Fatalf("a governance list naming the injection, after %s: %v", app.UpgradeVerification, got)
 	}
 }
 
@@ -166,4 +169,18 @@ func TestICAHostAllowListCoversTheUsersMessages(t *testing.T) {
 	if seen < 30 {
 		t.Fatalf("only %d aichain messages registered", seen)
 	}
+}
+
+// runVerificationUpgrade runs the v3-verification upgrade's handler on ta.
+func runVerificationUpgrade(t *testing.T, ta *apptesting.TestApp) {
+	t.Helper()
+	for _, u := range app.Upgrades {
+		if u.Name == app.UpgradeVerification {
+			if _, err := u.CreateHandler(ta.App)(ta.Ctx, upgradetypes.Plan{Name: u.Name, Height: ta.Ctx.BlockHeight()}, ta.ModuleManager.GetVersionMap()); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+	}
+	t.Fatalf("no %s upgrade", app.UpgradeVerification)
 }

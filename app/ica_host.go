@@ -18,6 +18,7 @@ import (
 	icahosttypes "github.com/cosmos/ibc-go/v10/modules/apps/27-interchain-accounts/host/types"
 	ibctransfertypes "github.com/cosmos/ibc-go/v10/modules/apps/transfer/types"
 
+	vetypes "github.com/aichain/aichain/app/ve/types"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
@@ -82,16 +83,26 @@ func (icaModule) DefaultGenesis(cdc codec.JSONCodec) json.RawMessage {
 	return cdc.MustMarshalJSON(gen)
 }
 
+// icaNeverAllowed are the messages no interchain account hosted here runs,
+// whatever list governance sets: the proposer's injection (no signer) and
+// authz MsgExec (messages the list does not name).
+var icaNeverAllowed = []string{sdk.MsgTypeURL(&vetypes.MsgInjectVerdicts{}), sdk.MsgTypeURL(&authz.MsgExec{})}
+
 // restrictICAHost replaces a host allow list of every message ("*", a chain
-// past v2-ibc before this list) with ICAHostAllowMessages; a list governance
-// chose is left as it is. It reports whether it changed the params.
+// past v2-ibc before this list) with ICAHostAllowMessages, and takes
+// icaNeverAllowed out of a list governance chose (the rest of it left as it
+// is). It reports whether it changed the params.
 func (app *App) restrictICAHost(ctx context.Context) bool {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	params := app.ICAHostKeeper.GetParams(sdkCtx)
+	allowed := ICAHostAllowMessages()
 	if !slices.Contains(params.AllowMessages, icahosttypes.AllowAllHostMsgs) {
-		return false
+		allowed = slices.DeleteFunc(slices.Clone(params.AllowMessages), func(m string) bool { return slices.Contains(icaNeverAllowed, m) })
+		if len(allowed) == len(params.AllowMessages) {
+			return false
+		}
 	}
-	params.AllowMessages = ICAHostAllowMessages()
+	params.AllowMessages = allowed
 	app.ICAHostKeeper.SetParams(sdkCtx, params)
 	return true
 }
