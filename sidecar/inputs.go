@@ -64,9 +64,15 @@ func (v *Verifier) checkInputs(ctx context.Context, pv computetypes.PendingVerif
 		return computetypes.Verdict_VERDICT_UNSPECIFIED, "no signing key: dataset servers answer signed probes only", false
 	}
 	var lastErr error
+	budget := v.newBusyBudget() // busy waits of this check, all together (busy.go)
 	for attempt := 0; attempt < v.cfg.FetchRetries; attempt++ {
-		if attempt > 0 && !sleep(ctx, v.retryWait(lastErr)) {
-			return computetypes.Verdict_VERDICT_UNSPECIFIED, ctx.Err().Error(), false
+		if attempt > 0 {
+			if err := v.pause(ctx, lastErr, budget); err != nil {
+				if ctx.Err() != nil {
+					return computetypes.Verdict_VERDICT_UNSPECIFIED, ctx.Err().Error(), false
+				}
+				return computetypes.Verdict_VERDICT_UNSPECIFIED, "the dataset's server is busy: " + err.Error(), true
+			}
 		}
 		lastErr = v.inputsOnce(ctx, pv)
 		last := attempt == v.cfg.FetchRetries-1
