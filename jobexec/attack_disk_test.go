@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/aichain/aichain/testutil/modelreg"
 	"github.com/aichain/aichain/workload"
 	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
 )
@@ -74,7 +75,7 @@ func TestAttackManyModelsFillTheDisk(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "cache")
 	budget := 5 * size
 	newResolver := func() *ChainResolver {
-		return NewChainResolver(ResolverConfig{Models: registry{recs: recs}, CacheDir: dir, CacheBytes: budget,
+		return NewChainResolver(ResolverConfig{Models: modelreg.Records{ByID: recs}, CacheDir: dir, CacheBytes: budget,
 			Fetch: FetchPolicy{AllowLocal: true}, ModelMemoryBytes: size})
 	}
 	r := newResolver()
@@ -179,7 +180,7 @@ func TestAttackWeightsWiderThanRegistered(t *testing.T) {
 		r.Id, r.LayerWidths = id, widths
 		recs[id] = r
 	}
-	res := NewChainResolver(ResolverConfig{Models: registry{recs: recs}, Fetch: FetchPolicy{AllowLocal: true}})
+	res := NewChainResolver(ResolverConfig{Models: modelreg.Records{ByID: recs}, Fetch: FetchPolicy{AllowLocal: true}})
 	ctx := context.Background()
 	if _, err := res.Model(ctx, 1); !errors.Is(err, ErrWeightsMismatch) {
 		t.Fatalf("two layers registered as one: %v, want ErrWeightsMismatch", err)

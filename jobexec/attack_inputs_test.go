@@ -12,26 +12,12 @@ import (
 	"time"
 
 	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
-	"google.golang.org/grpc"
 
 	"github.com/aichain/aichain/chainclient/signedreq"
+	"github.com/aichain/aichain/testutil/modelreg"
 	"github.com/aichain/aichain/workload"
 	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
 )
-
-// registry is a model registry of mlp models by id.
-type registry struct {
-	modelregistrytypes.QueryClient
-	recs map[uint64]modelregistrytypes.Model
-}
-
-func (g registry) Model(_ context.Context, in *modelregistrytypes.QueryModelRequest, _ ...grpc.CallOption) (*modelregistrytypes.QueryModelResponse, error) {
-	rec, ok := g.recs[in.Id]
-	if !ok {
-		return nil, errors.New("model not found")
-	}
-	return &modelregistrytypes.QueryModelResponse{Model: rec}, nil
-}
 
 // weightsServer serves weights files by path after delay (so that
 // concurrent loads overlap), and counts the requests.
@@ -84,7 +70,7 @@ func TestAttackOneFileUnderManyModelIdsIsHeldOnce(t *testing.T) {
 	bad := recs[1]
 	bad.Id, bad.InputDim = ids+1, 3 // the same file under a record of another shape
 	recs[bad.Id] = bad
-	r := NewChainResolver(ResolverConfig{Models: registry{recs: recs}, Fetch: FetchPolicy{AllowLocal: true}})
+	r := NewChainResolver(ResolverConfig{Models: modelreg.Records{ByID: recs}, Fetch: FetchPolicy{AllowLocal: true}})
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	errs := make([]error, 16)
@@ -141,7 +127,7 @@ func TestAttackParsedModelsStayWithinTheBudget(t *testing.T) {
 		maxCount int
 	}{{budget: 3 * size, maxCount: 3}, {budget: 1 << 30, maxCount: modelsInMemory}} {
 		hits.Store(0)
-		r := NewChainResolver(ResolverConfig{Models: registry{recs: recs}, Fetch: FetchPolicy{AllowLocal: true}, ModelMemoryBytes: c.budget})
+		r := NewChainResolver(ResolverConfig{Models: modelreg.Records{ByID: recs}, Fetch: FetchPolicy{AllowLocal: true}, ModelMemoryBytes: c.budget})
 		for id := uint64(1); id <= ids; id++ {
 			if _, err := r.Model(ctx, id); err != nil {
 				t.Fatal(err)

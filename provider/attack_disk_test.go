@@ -2,30 +2,13 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-
 	"github.com/aichain/aichain/jobexec"
-	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
+	"github.com/aichain/aichain/testutil/modelreg"
 )
-
-// modelRecords is a model registry of the records by id.
-type modelRecords struct {
-	modelregistrytypes.QueryClient
-	recs map[uint64]modelregistrytypes.Model
-}
-
-func (m modelRecords) Model(_ context.Context, in *modelregistrytypes.QueryModelRequest, _ ...grpc.CallOption) (*modelregistrytypes.QueryModelResponse, error) {
-	rec, ok := m.recs[in.Id]
-	if !ok {
-		return nil, errors.New("model not found")
-	}
-	return &modelregistrytypes.QueryModelResponse{Model: rec}, nil
-}
 
 // TestAttackFullCacheJobIsNotBidOn: the agent serves a won job's weights to
 // validators whose fetch from the model's uri fails, from its disk cache. A
@@ -38,7 +21,7 @@ func (m modelRecords) Model(_ context.Context, in *modelregistrytypes.QueryModel
 // whose weights are, keeping them on disk from its decision (PinModel).
 func TestAttackFullCacheJobIsNotBidOn(t *testing.T) {
 	recs, size := distinctMLPModels(t, 2)
-	res := jobexec.NewChainResolver(jobexec.ResolverConfig{Models: modelRecords{recs: recs}, CacheDir: filepath.Join(t.TempDir(), "cache"),
+	res := jobexec.NewChainResolver(jobexec.ResolverConfig{Models: modelreg.Records{ByID: recs}, CacheDir: filepath.Join(t.TempDir(), "cache"),
 		CacheBytes: size, Fetch: jobexec.FetchPolicy{AllowLocal: true, Timeout: 5 * time.Second}})
 	a := diskAgent(t, res, servedEverywhere{res})
 	ctx := context.Background()

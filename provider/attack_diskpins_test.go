@@ -13,6 +13,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/jobexec"
+	"github.com/aichain/aichain/testutil/modelreg"
 	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
@@ -122,10 +123,10 @@ func decideAll(t *testing.T, a *Agent, jobs []computetypes.Job) {
 // a job's weights as it decides to bid (pinWeights, jobexec PinModel).
 func TestAttackFloodInTheBidRoundEvictsABidJobsWeights(t *testing.T) {
 	recs, size := distinctMLPModels(t, 2)
-	res := jobexec.NewChainResolver(jobexec.ResolverConfig{Models: modelRecords{recs: recs}, CacheDir: filepath.Join(t.TempDir(), "cache"),
+	res := jobexec.NewChainResolver(jobexec.ResolverConfig{Models: modelreg.Records{ByID: recs}, CacheDir: filepath.Join(t.TempDir(), "cache"),
 		CacheBytes: size, Fetch: jobexec.FetchPolicy{AllowLocal: true, Timeout: 5 * time.Second}})
 	a := diskAgent(t, res, servedEverywhere{res})
-	a.keepModels() // the end of the previous step: no job held, no mark
+	a.keepModels() // the end of the previous step: no job held
 
 	decideAll(t, a, []computetypes.Job{mlpJobOn(1, 1, 5, 105), mlpJobOn(2, 2, 5, 106)})
 	a.keepModels() // the end of this step
@@ -152,7 +153,7 @@ func TestAttackFloodInTheBidRoundEvictsABidJobsWeights(t *testing.T) {
 func TestAttackFloodAfterRestartEvictsAHeldJobsWeights(t *testing.T) {
 	recs, size := distinctMLPModels(t, 2)
 	dir := filepath.Join(t.TempDir(), "cache")
-	cfg := jobexec.ResolverConfig{Models: modelRecords{recs: recs}, CacheDir: dir, CacheBytes: size,
+	cfg := jobexec.ResolverConfig{Models: modelreg.Records{ByID: recs}, CacheDir: dir, CacheBytes: size,
 		Fetch: jobexec.FetchPolicy{AllowLocal: true, Timeout: 5 * time.Second}}
 	before := jobexec.NewChainResolver(cfg)
 	if _, err := before.Model(context.Background(), 1); err != nil { // job 1 sized, bid and won before the stop
@@ -187,7 +188,7 @@ func TestAttackFloodAfterRestartEvictsAHeldJobsWeights(t *testing.T) {
 // on disk is not kept in memory either: the next use fetches and writes it.
 func TestAttackFullCacheRefusesAModelForEver(t *testing.T) {
 	recs, size := distinctMLPModels(t, 2)
-	res := jobexec.NewChainResolver(jobexec.ResolverConfig{Models: modelRecords{recs: recs}, CacheDir: filepath.Join(t.TempDir(), "cache"),
+	res := jobexec.NewChainResolver(jobexec.ResolverConfig{Models: modelreg.Records{ByID: recs}, CacheDir: filepath.Join(t.TempDir(), "cache"),
 		CacheBytes: size, Fetch: jobexec.FetchPolicy{AllowLocal: true, Timeout: 5 * time.Second}})
 	a := diskAgent(t, res, servedEverywhere{res})
 	ctx := context.Background()
@@ -220,7 +221,7 @@ func TestAttackFullCacheRefusesAModelForEver(t *testing.T) {
 // the agent keeps exactly its held jobs' models (keepModels).
 func TestAttackFloodOfUnbidJobsStopsAllBids(t *testing.T) {
 	recs, size := distinctMLPModels(t, 3)
-	res := jobexec.NewChainResolver(jobexec.ResolverConfig{Models: modelRecords{recs: recs}, CacheDir: filepath.Join(t.TempDir(), "cache"),
+	res := jobexec.NewChainResolver(jobexec.ResolverConfig{Models: modelreg.Records{ByID: recs}, CacheDir: filepath.Join(t.TempDir(), "cache"),
 		CacheBytes: 2 * size, Fetch: jobexec.FetchPolicy{AllowLocal: true, Timeout: 5 * time.Second}})
 	a := diskAgent(t, res, refusingDatasets{res, 66})
 	ctx := context.Background()

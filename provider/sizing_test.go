@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -10,26 +9,13 @@ import (
 	"time"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
-	"google.golang.org/grpc"
 
 	"github.com/aichain/aichain/jobexec"
+	"github.com/aichain/aichain/testutil/modelreg"
 	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
 )
-
-// oneModel is a model registry with one mlp model (id 1).
-type oneModel struct {
-	modelregistrytypes.QueryClient
-	rec modelregistrytypes.Model
-}
-
-func (o oneModel) Model(_ context.Context, in *modelregistrytypes.QueryModelRequest, _ ...grpc.CallOption) (*modelregistrytypes.QueryModelResponse, error) {
-	if in.Id != o.rec.Id {
-		return nil, errors.New("model not found")
-	}
-	return &modelregistrytypes.QueryModelResponse{Model: o.rec}, nil
-}
 
 // servedEverywhere fetches models for real and says every dataset is served.
 type servedEverywhere struct{ *jobexec.ChainResolver }
@@ -70,8 +56,8 @@ func TestAttackStallThePipelineWithASlowModelServer(t *testing.T) {
 	a := testAgent(t)
 	a.cfg.Hardware.Workloads = append(a.cfg.Hardware.Workloads, workload.KindMLP)
 	a.cfg.MLP = servedEverywhere{jobexec.NewChainResolver(jobexec.ResolverConfig{
-		Models: oneModel{rec: modelregistrytypes.Model{Id: 1, Uri: srv.URL + "/m.safetensors",
-			Sha256: workload.SHA256Hex(file), InputDim: 2, OutputDim: 1}},
+		Models: modelreg.Of(modelregistrytypes.Model{Id: 1, Uri: srv.URL + "/m.safetensors",
+			Sha256: workload.SHA256Hex(file), InputDim: 2, OutputDim: 1}),
 		Fetch: jobexec.FetchPolicy{AllowLocal: true, Timeout: 5 * time.Second},
 	})}
 	hostile, honest := mlpBidJob(1), gemmJob(2, 64, 40)

@@ -2,7 +2,6 @@ package sidecar
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,24 +14,12 @@ import (
 
 	"github.com/aichain/aichain/accel/cpu"
 	"github.com/aichain/aichain/jobexec"
+	"github.com/aichain/aichain/testutil/modelreg"
 	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
 )
-
-// modelRecords is a model registry holding one model.
-type modelRecords struct {
-	modelregistrytypes.QueryClient
-	rec modelregistrytypes.Model
-}
-
-func (m modelRecords) Model(_ context.Context, in *modelregistrytypes.QueryModelRequest, _ ...grpc.CallOption) (*modelregistrytypes.QueryModelResponse, error) {
-	if in.Id != m.rec.Id {
-		return nil, errors.New("model not found")
-	}
-	return &modelregistrytypes.QueryModelResponse{Model: m.rec}, nil
-}
 
 // datasetRecords is a datamarket holding one dataset.
 type datasetRecords struct {
@@ -86,8 +73,8 @@ func TestAttackModelTakenDownDuringVerification(t *testing.T) {
 		}))
 		cfg := testConfig()
 		cfg.MLP = jobexec.NewChainResolver(jobexec.ResolverConfig{
-			Models: modelRecords{rec: modelregistrytypes.Model{Id: 2, Uri: gone.URL + "/m.safetensors", Sha256: sha,
-				InputDim: 3, OutputDim: 2}},
+			Models: modelreg.Of(modelregistrytypes.Model{Id: 2, Uri: gone.URL + "/m.safetensors", Sha256: sha,
+				InputDim: 3, OutputDim: 2}),
 			Datasets: datasetRecords{rec: ds.Record},
 			Fetch:    cfg.Fetch,
 		})
@@ -148,8 +135,8 @@ func TestAttackWeightsOverOwnLimitAreNotUnavailable(t *testing.T) {
 		cfg := testConfig()
 		cfg.MaxWeightsBytes = c.limit
 		cfg.MLP = jobexec.NewChainResolver(jobexec.ResolverConfig{
-			Models: modelRecords{rec: modelregistrytypes.Model{Id: 2, Uri: c.uri + "/m.safetensors", Sha256: sha,
-				InputDim: 3, OutputDim: 2}},
+			Models: modelreg.Of(modelregistrytypes.Model{Id: 2, Uri: c.uri + "/m.safetensors", Sha256: sha,
+				InputDim: 3, OutputDim: 2}),
 			Datasets: datasetRecords{rec: ds.Record},
 			Fetch:    cfg.Fetch,
 			Limits:   workload.Limits{MaxFileBytes: c.limit},
@@ -186,8 +173,8 @@ func mirrorJob(t *testing.T, cfg Config, weights func(w http.ResponseWriter, fil
 	}))
 	t.Cleanup(prov.Close)
 	cfg.MLP = jobexec.NewChainResolver(jobexec.ResolverConfig{
-		Models: modelRecords{rec: modelregistrytypes.Model{Id: 2, Uri: gone.URL + "/m.safetensors",
-			Sha256: workload.SHA256Hex(file), InputDim: 3, OutputDim: 2}},
+		Models: modelreg.Of(modelregistrytypes.Model{Id: 2, Uri: gone.URL + "/m.safetensors",
+			Sha256: workload.SHA256Hex(file), InputDim: 3, OutputDim: 2}),
 		Datasets: datasetRecords{rec: ds.Record},
 		Fetch:    cfg.Fetch,
 	})
