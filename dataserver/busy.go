@@ -30,15 +30,15 @@ func (e *BusyError) Error() string {
 // Unwrap returns the refusal.
 func (e *BusyError) Unwrap() error { return e.Err }
 
-// IsBusyStatus reports a status that says "busy, ask again": 503 and 429.
-func IsBusyStatus(status int) bool {
+// isBusyStatus reports a status that says "busy, ask again": 503 and 429.
+func isBusyStatus(status int) bool {
 	return status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests
 }
 
 // WrapBusy returns err (the refusal read from resp) as a *BusyError when
 // resp's status is busy, with its Retry-After read at now; err otherwise.
 func WrapBusy(resp *http.Response, err error, now time.Time) error {
-	if !IsBusyStatus(resp.StatusCode) {
+	if !isBusyStatus(resp.StatusCode) {
 		return err
 	}
 	return &BusyError{Status: resp.StatusCode, RetryAfter: ParseRetryAfter(resp.Header.Get("Retry-After"), now), Err: err}

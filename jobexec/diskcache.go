@@ -122,24 +122,21 @@ func (c *diskCache) touch(rel string, size int64) {
 	c.mu.Unlock()
 }
 
-// touchIfPresent records a use of the file at rel if the cache holds it.
-func (c *diskCache) touchIfPresent(rel string) {
+// touchIfPresent records a use of the file at rel if the cache holds it,
+// and reports whether it does.
+func (c *diskCache) touchIfPresent(rel string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.hasLocked(rel) {
-		f := c.files[rel]
-		f.used = time.Now()
-		c.files[rel] = f
+	if !c.hasLocked(rel) {
+		return false
 	}
+	f := c.files[rel]
+	f.used = time.Now()
+	c.files[rel] = f
+	return true
 }
 
-// has reports whether the file at rel is in the cache, written.
-func (c *diskCache) has(rel string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.hasLocked(rel)
-}
-
+// hasLocked reports whether the file at rel is in the cache, written.
 func (c *diskCache) hasLocked(rel string) bool {
 	c.scanLocked()
 	f, ok := c.files[rel]

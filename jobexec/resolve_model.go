@@ -73,15 +73,12 @@ func loadModel[M any](ctx context.Context, r *ChainResolver, modelID uint64, p w
 	if err != nil {
 		return zero, err
 	}
-	if r.disk != nil {
-		if !r.disk.has(weightsRel(sha)) {
-			// Not on disk (the cache was full of kept files when it was
-			// loaded): not kept in memory either, so that a later use
-			// fetches it and writes it once there is room
-			// (TestAttackFullCacheRefusesAModelForEver).
-			r.models.Remove(k)
-		}
-		r.disk.touchIfPresent(weightsRel(sha)) // a use from memory is a use of the file
+	// A use from memory is a use of the file. A model not on disk (the
+	// cache was full of kept files when it was loaded) is not kept in memory
+	// either, so that a later use fetches it and writes it once there is
+	// room (TestAttackFullCacheRefusesAModelForEver).
+	if r.disk != nil && !r.disk.touchIfPresent(weightsRel(sha)) {
+		r.models.Remove(k)
 	}
 	m, ok := v.(M)
 	if !ok {

@@ -217,6 +217,15 @@ type diskPins interface {
 	KeepModels(shas []string)
 }
 
+// diskPins is the agent's disk cache when it serves the validators
+// weights from one (nil otherwise: nothing to keep).
+func (a *Agent) diskPins() diskPins {
+	if d, ok := a.cfg.MLP.(diskPins); ok && a.cfg.Weights != nil {
+		return d
+	}
+	return nil
+}
+
 // pinWeights keeps a job's model weights in the disk cache as the agent
 // decides to bid on it, and returns their sha256 for its record: the agent
 // serves a held job's weights to the validators whose fetch from the
@@ -225,8 +234,8 @@ type diskPins interface {
 // (why "disk": TestAttackFullCacheJobIsNotBidOn), and no sizing after the
 // decision can evict them (TestAttackFloodInTheBidRoundEvictsABidJobsWeights).
 func (a *Agent) pinWeights(ctx context.Context, job computetypes.Job) (string, string) {
-	d, ok := a.cfg.MLP.(diskPins)
-	if !ok || a.cfg.Weights == nil {
+	d := a.diskPins()
+	if d == nil {
 		return "", ""
 	}
 	var id uint64

@@ -271,8 +271,8 @@ func (a *Agent) retire() {
 // restart: TestAttackFloodAfterRestartEvictsAHeldJobsWeights), and after
 // every step.
 func (a *Agent) keepModels() {
-	d, ok := a.cfg.MLP.(diskPins)
-	if !ok || a.cfg.Weights == nil {
+	d := a.diskPins()
+	if d == nil {
 		return
 	}
 	var shas []string
