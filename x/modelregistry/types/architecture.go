@@ -79,13 +79,10 @@ func MLPWidths(inputDim uint64, hidden []uint64, outputDim uint64) []uint64 {
 // layers (MLPWidths) within ValidateLayerWidths' bounds; none for another
 // architecture.
 func validateHidden(architecture string, inputDim, outputDim uint64, hidden []uint64) error {
-	if architecture != ArchitectureMLPF32 {
-		if len(hidden) > 0 {
-			return errorsmod.Wrapf(ErrInvalidModel, "hidden_dims are an %s model's; a %s model has none", ArchitectureMLPF32, architecture)
-		}
-		return nil
+	if architecture != ArchitectureMLPF32 && len(hidden) > 0 {
+		return errorsmod.Wrapf(ErrInvalidModel, "hidden_dims are an %s model's; a %s model has none", ArchitectureMLPF32, architecture)
 	}
-	return ValidateLayerWidths(architecture, inputDim, outputDim, MLPWidths(inputDim, hidden, outputDim))
+	return ValidateLayerWidths(architecture, inputDim, outputDim, specWidths(architecture, inputDim, hidden, outputDim))
 }
 
 // ValidateLayerWidths checks a model's recorded layer widths: for an
