@@ -93,10 +93,14 @@ func (k Keeper) newModel(ctx context.Context, owner sdk.AccAddress, spec types.M
 }
 
 // checkWeights refuses weights (spec.Sha256) that a model of another name
-// registered first (Weights; names equal up to case are one name), and
-// reports whether they are on file: a version of the same name may publish
-// them again. New weights cost one read (Has: no error value built).
-func (k Keeper) checkWeights(ctx context.Context, spec types.ModelSpec) (onFile bool, err error) {
+// registered first (Weights; names equal up to case are one name), or that
+// a model of the same name owned by someone other than publisher filed (a
+// version sold with MsgTransferOwnership takes its file with it: the seller,
+// still owning the name's latest version, must not publish it again at its
+// own fees, nor may a buyer of the latest version republish the file of a
+// version the seller kept). It reports whether the weights are on file. New
+// weights cost one read (Has: no error value built).
+func (k Keeper) checkWeights(ctx context.Context, publisher sdk.AccAddress, spec types.ModelSpec) (onFile bool, err error) {
 	if onFile, err = k.Weights.Has(ctx, spec.Sha256); err != nil || !onFile {
 		return onFile, err
 	}
@@ -110,6 +114,10 @@ func (k Keeper) checkWeights(ctx context.Context, spec types.ModelSpec) (onFile 
 	}
 	if types.FoldName(first.Name) != types.FoldName(spec.Name) {
 		return true, errorsmod.Wrapf(types.ErrWeightsTaken, "weights sha256 %s belong to model %d (%s %s of %s): a file belongs to the first model name that registers it",
+			spec.Sha256, first.Id, first.Name, first.Version, first.Owner)
+	}
+	if !k.isAddress(first.Owner, publisher) {
+		return true, errorsmod.Wrapf(types.ErrWeightsTaken, "weights sha256 %s belong to model %d (%s %s), now owned by %s: only that model's owner may publish them again",
 			spec.Sha256, first.Id, first.Name, first.Version, first.Owner)
 	}
 	return true, nil
@@ -128,7 +136,7 @@ func (k Keeper) RegisterModel(ctx context.Context, owner sdk.AccAddress, spec ty
 	if taken {
 		return 0, k.nameTaken(ctx, latest, spec)
 	}
-	onFile, err := k.checkWeights(ctx, spec)
+	onFile, err := k.checkWeights(ctx, owner, spec)
 	if err != nil {
 		return 0, err
 	}
@@ -181,7 +189,7 @@ func (k Keeper) PublishVersion(ctx context.Context, owner sdk.AccAddress, spec t
 	if err := k.checkNewVersion(ctx, spec); err != nil {
 		return 0, err
 	}
-	onFile, err := k.checkWeights(ctx, spec)
+	onFile, err := k.checkWeights(ctx, owner, spec)
 	if err != nil {
 		return 0, err
 	}
