@@ -80,6 +80,7 @@ func TestParamsValidate(t *testing.T) {
 		func(p *types.Params) { p.MinLockAmount = math.ZeroInt() },
 		func(p *types.Params) { p.MaxLocksPerOwner = 0 },
 		func(p *types.Params) { p.MaxWithdrawalsPerBlock = 0 },
+		func(p *types.Params) { p.MaxWithdrawalsPerBlock = types.MaxWithdrawalsPerBlockLimit + 1 },
 		func(p *types.Params) { p.LockTiers[0].Multiplier = math.LegacyZeroDec() },
 		func(p *types.Params) { p.LockTiers[1].Multiplier = math.LegacyNewDecWithPrec(5, 1) },
 		func(p *types.Params) { p.LockTiers[0].Duration = 0 },
@@ -88,9 +89,14 @@ func TestParamsValidate(t *testing.T) {
 	for i, m := range mut {
 		p := types.DefaultParams()
 		m(&p)
-		if err := p.Validate(); err == nil {
-			t.Errorf("mutation %d: want an error", i)
+		if err := p.Validate(); !types.ErrInvalidParams.Is(err) {
+			t.Errorf("mutation %d: want ErrInvalidParams, got %v", i, err)
 		}
+	}
+	p := types.DefaultParams()
+	p.MaxWithdrawalsPerBlock = types.MaxWithdrawalsPerBlockLimit
+	if err := p.Validate(); err != nil {
+		t.Fatalf("max_withdrawals_per_block at its bound: %v", err)
 	}
 }
 

@@ -17,6 +17,10 @@ const (
 	// MaxLocksPerOwner bounds max_locks_per_owner (state per owner; a claim
 	// costs the same whatever the number of locks).
 	MaxLocksPerOwner = 1000
+	// MaxWithdrawalsPerBlockLimit bounds max_withdrawals_per_block: each
+	// automatic withdrawal is a transfer and a lock's removal in the
+	// end-blocker (x/compute's max_queue_items_per_block has the same bound).
+	MaxWithdrawalsPerBlockLimit = 10_000
 	// MaxRewardDenoms bounds reward_denoms: every sync reads one pool balance
 	// per rewarded denom, and every owner's reward index holds at most one
 	// entry per denom ever rewarded.
@@ -90,8 +94,8 @@ func (p Params) Validate() error {
 	if p.MaxLocksPerOwner == 0 || p.MaxLocksPerOwner > MaxLocksPerOwner {
 		return errorsmod.Wrapf(ErrInvalidParams, "max_locks_per_owner %d, want 1..%d", p.MaxLocksPerOwner, MaxLocksPerOwner)
 	}
-	if p.MaxWithdrawalsPerBlock == 0 {
-		return errorsmod.Wrap(ErrInvalidParams, "max_withdrawals_per_block must be positive")
+	if p.MaxWithdrawalsPerBlock == 0 || p.MaxWithdrawalsPerBlock > MaxWithdrawalsPerBlockLimit {
+		return errorsmod.Wrapf(ErrInvalidParams, "max_withdrawals_per_block %d, want 1..%d", p.MaxWithdrawalsPerBlock, MaxWithdrawalsPerBlockLimit)
 	}
 	if longest := p.LockTiers[len(p.LockTiers)-1].Duration; p.MinVoteLockDuration < 0 || p.MinVoteLockDuration > longest {
 		return errorsmod.Wrapf(ErrInvalidParams, "min_vote_lock_duration %s, want 0..%s (the longest tier): some tier must vote", p.MinVoteLockDuration, longest)
