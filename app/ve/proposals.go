@@ -11,6 +11,7 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 	protoio "github.com/cosmos/gogoproto/io"
 
+	"cosmossdk.io/core/comet"
 	"cosmossdk.io/log"
 
 	"github.com/cosmos/cosmos-sdk/baseapp"
@@ -156,7 +157,30 @@ func (h *ProposalHandler) checkInjection(ctx sdk.Context, height int64, tx []byt
 	}
 	// Signatures, ≥ 2/3 of the power, and consistency with the block's
 	// LastCommit (same validators, powers and order: connect#223).
-	return baseapp.ValidateVoteExtensions(ctx, h.valStore, height, ctx.ChainID(), eci)
+	if err := baseapp.ValidateVoteExtensions(ctx, h.valStore, height, ctx.ChainID(), eci); err != nil {
+		return err
+	}
+	return checkCountedInLastCommit(ctx, eci)
+}
+
+// checkCountedInLastCommit refuses a commit vote that the block's LastCommit
+// does not hold as one (absent or nil there): its extension, though signed,
+// would count at its power in a commit the chain never formed with it
+// (TestAttackAbsentVoteInjectedAsCommit). A vote the injection marks absent
+// is fine: the proposer drops extensions to fit the block (fitInjection).
+// ValidateVoteExtensions has checked that both list the same validators in
+// the same order.
+func checkCountedInLastCommit(ctx sdk.Context, eci abci.ExtendedCommitInfo) error {
+	votes := ctx.CometInfo().GetLastCommit().Votes()
+	if votes.Len() != len(eci.Votes) {
+		return fmt.Errorf("%w: %d votes, LastCommit has %d", ErrMalformedInjection, len(eci.Votes), votes.Len())
+	}
+	for i, v := range eci.Votes {
+		if v.BlockIdFlag == cmtproto.BlockIDFlagCommit && votes.Get(i).GetBlockIDFlag() != comet.BlockIDFlagCommit {
+			return fmt.Errorf("%w: validator %X is a commit vote in the injection but not in the block's LastCommit", ErrMalformedInjection, v.Validator.Address)
+		}
+	}
+	return nil
 }
 
 // fitInjection encodes the injected commit and, while it exceeds maxTxBytes,
