@@ -166,6 +166,10 @@ func attackTable(p types.Params) string {
 		{"24", "taking one's model down during the verification, to keep the result and the escrow (requester owning the model)", aic(fee) + " creation fee",
 			"0: the sidecars fetch the weights from the job's provider when the uri fails (was the job's price: every sidecar abstained, the verification ended inconclusive and the escrow came back)",
 			"verified and paid; a provider that cannot serve the weights it ran with is UNAVAILABLE", "sidecar `TestAttackModelTakenDownDuringVerification`, provider `TestWeightsGoToValidatorsOnly`"},
+		{"25", "bonding stake after a job's quorum, then voting in its grace, for a larger fee share (validator)", "the stake's lock-up",
+			"0: a verdict of the grace is paid at most its power in the quorum's commit, a validator not in it nothing, and no counted power is raised (was the fee less the others' diluted shares: 7 of 30 bonding to 100 took 325 of a 400 fee, a newcomer with 100 took 307)",
+			"each paid its share of the quorum's set; the powers paid add up to at most that set's",
+			"`TestAttackPowerBoughtAfterTheQuorumDilutesHonestValidators`"},
 	}
 	for _, r := range rows {
 		b.WriteString("| " + strings.Join(r, " | ") + " |\n")

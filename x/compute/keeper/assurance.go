@@ -1,8 +1,11 @@
 package keeper
 
 import (
+	"bytes"
 	"context"
+	"sort"
 
+	"cosmossdk.io/collections"
 	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -53,6 +56,9 @@ func countVerdict(job *types.Job, v types.ValidatorVerdicts, verdict types.Verdi
 	if job.State != types.JobState_JOB_STATE_VERIFYING || job.SamplesBought == 0 || job.VerificationFee.IsZero() {
 		return false // an ABORTING job's input check is not the verification bought
 	}
+	if v.Power <= 0 {
+		return false // joined the set after the quorum (gracePower)
+	}
 	job.CountedVerdicts = append(job.CountedVerdicts, types.CountedVerdict{
 		Validator: v.ConsAddress, Power: v.Power, Verdict: verdict,
 	})
@@ -81,7 +87,7 @@ func hasGrace(job types.Job) bool {
 // who is paid, never what is decided: power that joins the set during it can
 // neither dilute nor overturn the quorum (TestAttackPowerJoinsDuringTheGrace).
 // With verdict_grace_blocks 0 the job is decided now.
-func (k Keeper) awaitGrace(ctx context.Context, c underCheck, totalPower int64) error {
+func (k Keeper) awaitGrace(ctx context.Context, c underCheck, totalPower int64, powers map[string]int64) error {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return err
@@ -90,6 +96,9 @@ func (k Keeper) awaitGrace(ctx context.Context, c underCheck, totalPower int64) 
 		return verificationOutcome(c.job, c.tally, totalPower)(ctx, k)
 	}
 	c.tally.QuorumTotalPower, c.tally.QuorumOutcome = totalPower, quorumOutcome(c.tally, totalPower)
+	if c.tally.QuorumAbsent, err = k.notYetVoted(ctx, c.job.Id, powers); err != nil {
+		return err
+	}
 	if err := k.Tallies.Set(ctx, c.job.Id, c.tally); err != nil {
 		return err
 	}
@@ -104,43 +113,94 @@ func (k Keeper) awaitGrace(ctx context.Context, c underCheck, totalPower int64) 
 	})
 }
 
+// notYetVoted lists, in address order, the validators of the commit that
+// brought job id to its quorum (powers) that have not voted on it, with
+// their power in that commit: what each may be paid for a verdict in the
+// grace (gracePower). The work is the job's voters and the set.
+func (k Keeper) notYetVoted(ctx context.Context, id uint64, powers map[string]int64) ([]types.ValidatorPower, error) {
+	voted := make(map[string]bool, len(powers))
+	err := k.Voters.Walk(ctx, collections.NewPrefixedPairRange[uint64, []byte](id), func(key collections.Pair[uint64, []byte], _ int32) (bool, error) {
+		voted[string(key.K2())] = true
+		return false, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]types.ValidatorPower, 0, len(powers)-min(len(voted), len(powers)))
+	for addr, p := range powers {
+		if !voted[addr] {
+			out = append(out, types.ValidatorPower{Validator: []byte(addr), Power: p})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i].Validator, out[j].Validator) < 0 })
+	return out, nil
+}
+
+// gracePower is the power at which a verdict v on job id (one with a fee)
+// is counted for the fee: its power in this commit, and, once the job has
+// reached its quorum, at most its power in the quorum's commit (0 for a
+// validator that was not in it). Stake bonded after the quorum earns nothing
+// of the job's fee and cannot dilute the shares of those that decided it
+// (TestAttackPowerBoughtAfterTheQuorumDilutesHonestValidators).
+func (k Keeper) gracePower(ctx context.Context, id uint64, v types.ValidatorVerdicts) (int64, error) {
+	t, err := k.Tallies.Get(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	if t.QuorumTotalPower == 0 || len(t.QuorumAbsent) == 0 {
+		return v.Power, nil // no quorum yet, or none recorded (capped in payVerificationFee)
+	}
+	i := sort.Search(len(t.QuorumAbsent), func(i int) bool { return bytes.Compare(t.QuorumAbsent[i].Validator, v.ConsAddress) >= 0 })
+	if i < len(t.QuorumAbsent) && bytes.Equal(t.QuorumAbsent[i].Validator, v.ConsAddress) {
+		return min(v.Power, t.QuorumAbsent[i].Power), nil
+	}
+	return 0, nil
+}
+
 // payVerificationFee pays a closing job's verification fee to the
 // validators whose counted verdict is outcome (the verdict that decided the
 // verification): each floor(fee × power / totalPower) to its operator's
-// account, totalPower being the power of the set whose votes decided it (or
-// the counted power, if a change of validator set made that larger). A
+// account, totalPower being the power of the set whose votes decided it. A
 // validator's pay is thus fixed by its own power, whoever else was counted:
 // a proposer that leaves other validators' votes out of the block that
 // decides a job (any set of ≥ 2/3 of the power is a valid injection) gains
-// nothing by it. The shares of power not counted for the outcome (absent,
-// late, left out, or voting otherwise) and the rounding dust are burned: paid
-// to no one, so that no party (a proposer, or a requester colluding with
-// one) gains by keeping verdicts out. The share of a validator whose
-// operator cannot be found or paid goes to the reward pool. With no verdict
-// for the outcome nothing is paid and the fee stays in the escrow (refunded
-// with it). It returns the job with verification_fee_paid set: the part of
-// the escrow that left for the validators, the pool and the burn.
+// nothing by it. The powers paid, in the order the verdicts were counted,
+// add up to at most totalPower: a verdict counted after they reach it (a
+// validator that joined the set, or grew, after the decision) is paid only
+// what is left, so no later stake dilutes the earlier voters' shares
+// (TestAttackPowerBoughtAfterTheQuorumDilutesHonestValidators; retally never
+// raises a counted power). The shares of power not counted for the outcome
+// (absent, late, left out, or voting otherwise) and the rounding dust are
+// burned: paid to no one, so that no party (a proposer, or a requester
+// colluding with one) gains by keeping verdicts out. The share of a
+// validator whose operator cannot be found or paid goes to the reward pool.
+// With no verdict for the outcome nothing is paid and the fee stays in the
+// escrow (refunded with it). It returns the job with verification_fee_paid
+// set: the part of the escrow that left for the validators, the pool and
+// the burn.
 func (k Keeper) payVerificationFee(ctx context.Context, job types.Job, outcome types.Verdict, totalPower int64) (types.Job, error) {
-	var counted int64
-	for _, cv := range job.CountedVerdicts {
-		if cv.Verdict == outcome {
-			counted += cv.Power
-		}
-	}
-	if counted <= 0 || job.VerificationFee.IsZero() {
+	if totalPower <= 0 || job.VerificationFee.IsZero() {
 		return job, nil
 	}
-	total := max(totalPower, counted)
+	var counted int64
 	paid := sdk.NewCoins()
 	for _, cv := range job.CountedVerdicts {
-		if cv.Verdict != outcome {
+		if cv.Verdict != outcome || counted >= totalPower {
 			continue
 		}
-		share := feeShare(job.VerificationFee, cv.Power, total)
+		cv.Power = min(cv.Power, totalPower-counted)
+		if cv.Power <= 0 {
+			continue
+		}
+		counted += cv.Power
+		share := feeShare(job.VerificationFee, cv.Power, totalPower)
 		if err := k.payValidator(ctx, job.Id, cv, share); err != nil {
 			return job, err
 		}
 		paid = paid.Add(share...)
+	}
+	if counted == 0 {
+		return job, nil
 	}
 	if burn := job.VerificationFee.Sub(paid...); !burn.IsZero() {
 		if err := k.BankKeeper.BurnCoins(ctx, types.ModuleName, burn); err != nil {
@@ -150,7 +210,7 @@ func (k Keeper) payVerificationFee(ctx context.Context, job types.Job, outcome t
 			return job, err
 		}
 		if err := modkit.EmitTypedEvent(ctx, &types.EventVerificationFeeBurned{
-			JobId: job.Id, Amount: burn.String(), CountedPower: counted, TotalPower: total,
+			JobId: job.Id, Amount: burn.String(), CountedPower: counted, TotalPower: totalPower,
 		}); err != nil {
 			return job, err
 		}

@@ -188,12 +188,14 @@ func TestAttackProposerLeavesVotesOutForALargerFeeShare(t *testing.T) {
 }
 
 // TestFeeSharesNeverExceedTheFee: verdicts counted in different blocks
-// carry the power of their own block's set. When the set shrinks between
-// them (validator 1 counted with 10 of 30; validators 2 and 3 decide with
-// 10 each of a set of 20), the shares are taken of the counted power (30),
-// not of the smaller set's, so that they never add up to more than the fee
-// (the rest paid out of other jobs' escrow): the module pays out exactly
-// this job's escrow.
+// carry the power of their own block's set. Here the commit that reaches
+// the quorum claims a set of 20 while its voters' powers add up to 30
+// (validator 1 counted with 10 in the block before; validators 2 and 3
+// decide with 10 each): the keeper does not trust the powers to add up. The
+// shares are taken of the quorum's 20, in the order the verdicts were
+// counted, up to 20 of power (validators 1 and 2: 200 each, validator 3
+// nothing), so that they never add up to more than the fee (the rest paid
+// out of other jobs' escrow): the module pays out exactly this job's escrow.
 func TestFeeSharesNeverExceedTheFee(t *testing.T) {
 	s, ops := assuranceSuite(t)
 	req, prov := s.acc(0), s.acc(1)
@@ -210,11 +212,11 @@ func TestFeeSharesNeverExceedTheFee(t *testing.T) {
 	s.inv()
 	s.graceOver(id) // the quorum's grace
 	s.wantState(id, types.JobState_JOB_STATE_SETTLED, types.CloseReason_CLOSE_REASON_SETTLED)
-	for i := range 3 {
-		l.delta(fmt.Sprintf("validator %d", i+1), ops[i], 133)
+	for i, want := range []int64{200, 200, 0} {
+		l.delta(fmt.Sprintf("validator %d", i+1), ops[i], want)
 	}
 	l.delta("module", moduleAddr(), -verifyPrice-400)
-	l.burned(1)
+	l.burned(0)
 }
 
 // TestAttackClogFullAssurance: a provider that clogs the verification of a

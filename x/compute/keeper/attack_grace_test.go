@@ -64,7 +64,8 @@ func TestAttackProposerLeavesAValidatorOutOfTheQuorumBlock(t *testing.T) {
 		s, ops, req, prov, id := gracedJob(t, c.grace)
 		l := s.ledger(append([]sdk.AccAddress{req, prov}, ops...)...)
 
-		s.verdicts(id, types.Verdict_VERDICT_VALID, 1, 7, 7, 7) // the quorum block, validator 4 left out
+		s.set = append(s.set, types.ValidatorVerdicts{ConsAddress: []byte{4}, Power: 9}) // in every commit
+		s.verdicts(id, types.Verdict_VERDICT_VALID, 1, 7, 7, 7)                          // the quorum block, validator 4's verdict left out
 		if c.grace > 0 {
 			s.wantState(id, types.JobState_JOB_STATE_VERIFYING, types.CloseReason_CLOSE_REASON_UNSPECIFIED)
 			if end := s.job(id).VerificationEnd; end != s.height()+int64(c.grace) {
@@ -181,6 +182,7 @@ func TestMigrate7to8(t *testing.T) {
 // job not VERIFYING, is refused.
 func TestGenesisKeepsTheGrace(t *testing.T) {
 	s, _, _, _, id := gracedJob(t, types.DefaultVerdictGraceBlocks)
+	s.set = append(s.set, types.ValidatorVerdicts{ConsAddress: []byte{3}, Power: 10}) // yet to vote
 	s.verdicts(id, types.Verdict_VERDICT_VALID, 1, 10, 10)
 	end := s.job(id).VerificationEnd
 	gs, fresh := s.exportImport()
@@ -190,6 +192,9 @@ func TestGenesisKeepsTheGrace(t *testing.T) {
 		t.Fatalf("imported quorum %d / %s, verification_end %d; want 30 / VALID, %d",
 			tally.QuorumTotalPower, tally.QuorumOutcome, fresh.job(id).VerificationEnd, end)
 	}
+	if a := tally.QuorumAbsent; len(a) != 1 || string(a[0].Validator) != "\x03" || a[0].Power != 10 {
+		t.Fatalf("imported quorum_absent %v, want validator 3 with 10", a)
+	}
 	for _, c := range []struct {
 		what string
 		mut  func(*types.GenesisState)
@@ -197,6 +202,15 @@ func TestGenesisKeepsTheGrace(t *testing.T) {
 		{"negative quorum power", func(g *types.GenesisState) { g.Tallies[0].Tally.QuorumTotalPower = -1 }},
 		{"quorum for no outcome", func(g *types.GenesisState) {
 			g.Tallies[0].Tally.QuorumOutcome = types.Verdict_VERDICT_INPUTS_AVAILABLE
+		}},
+		{"quorum_absent with no power", func(g *types.GenesisState) {
+			g.Tallies[0].Tally.QuorumAbsent = []types.ValidatorPower{{Validator: []byte{3}}}
+		}},
+		{"quorum_absent out of order", func(g *types.GenesisState) {
+			g.Tallies[0].Tally.QuorumAbsent = []types.ValidatorPower{{Validator: []byte{4}, Power: 1}, {Validator: []byte{3}, Power: 1}}
+		}},
+		{"quorum_absent over the quorum's power", func(g *types.GenesisState) {
+			g.Tallies[0].Tally.QuorumAbsent = []types.ValidatorPower{{Validator: []byte{3}, Power: 31}}
 		}},
 		{"quorum power on an ABORTING job", func(g *types.GenesisState) {
 			for i := range g.Jobs {
@@ -210,10 +224,11 @@ func TestGenesisKeepsTheGrace(t *testing.T) {
 		bad.Jobs = append([]types.Job{}, gs.Jobs...)
 		bad.Tallies = append([]types.TallyEntry{}, gs.Tallies...)
 		c.mut(&bad)
-		q, o := bad.Tallies[0].Tally.QuorumTotalPower, bad.Tallies[0].Tally.QuorumOutcome
+		q := bad.Tallies[0].Tally
 		bad.Tallies[0].Tally.QuorumTotalPower, bad.Tallies[0].Tally.QuorumOutcome = 0, types.Verdict_VERDICT_UNSPECIFIED
+		bad.Tallies[0].Tally.QuorumAbsent = nil
 		must(t, bad.Validate()) // the same genesis without the quorum is valid
-		bad.Tallies[0].Tally.QuorumTotalPower, bad.Tallies[0].Tally.QuorumOutcome = q, o
+		bad.Tallies[0].Tally = q
 		if err := bad.Validate(); !errors.Is(err, types.ErrInvalidGenesis) {
 			t.Fatalf("%s: %v, want ErrInvalidGenesis", c.what, err)
 		}

@@ -94,15 +94,15 @@ func (k Keeper) ApplyVerdicts(ctx context.Context, totalPower int64, votes []typ
 		if err != nil {
 			return err
 		}
-		k.decide(ctx, totalPower, c)
+		k.decide(ctx, totalPower, powers, c)
 	}
 	return nil
 }
 
 // retally sums a job's tally from its voters' verdicts, each at its power in
 // the commit being applied (powers; 0 for a validator no longer in the set),
-// and brings the powers of its counted verdicts (the fee's payees) to the
-// same commit. Summing the powers each voter had when its verdict was
+// and lowers the powers of its counted verdicts (the fee's payees) to the
+// same commit where they fell (never raising one). Summing the powers each voter had when its verdict was
 // recorded counted stake twice: a coalition below 1/3 voted INVALID through
 // one validator, redelegated (at once, for free) to another and voted again
 // with the same stake, and an honest provider was slashed for fraud
@@ -130,7 +130,10 @@ func (k Keeper) retally(ctx context.Context, job types.Job, powers map[string]in
 	counted := job.CountedVerdicts[:0:0]
 	for _, cv := range job.CountedVerdicts {
 		if p := powers[string(cv.Validator)]; p > 0 { // a validator gone from the set is not paid
-			cv.Power = p
+			// Lowered, never raised: stake that left a voter is not paid
+			// twice, and stake bonded after its verdict earns nothing of
+			// this job's fee (TestAttackPowerBoughtAfterTheQuorumDilutesHonestValidators).
+			cv.Power = min(cv.Power, p)
 			counted = append(counted, cv)
 		}
 	}
@@ -165,7 +168,7 @@ type underCheck struct {
 // decide finalizes a job under check whose tally crosses a threshold, in a
 // cache context (written only on success; a failure is logged and leaves
 // the job under check for a later verdict or its deadline, its tally kept).
-func (k Keeper) decide(ctx context.Context, totalPower int64, c underCheck) {
+func (k Keeper) decide(ctx context.Context, totalPower int64, powers map[string]int64, c underCheck) {
 	var finalize func(context.Context, Keeper) error
 	switch {
 	case c.job.State == types.JobState_JOB_STATE_ABORTING:
@@ -173,7 +176,7 @@ func (k Keeper) decide(ctx context.Context, totalPower int64, c underCheck) {
 	case c.tally.QuorumTotalPower > 0:
 		return // reached its quorum earlier: decided at its verification_end
 	case hasGrace(c.job) && quorumOutcome(c.tally, totalPower) != types.Verdict_VERDICT_UNSPECIFIED:
-		finalize = func(ctx context.Context, k Keeper) error { return k.awaitGrace(ctx, c, totalPower) }
+		finalize = func(ctx context.Context, k Keeper) error { return k.awaitGrace(ctx, c, totalPower, powers) }
 	default:
 		finalize = verificationOutcome(c.job, c.tally, totalPower)
 	}
@@ -218,7 +221,13 @@ func (k Keeper) recordVerdict(ctx context.Context, v types.ValidatorVerdicts, jv
 	if err := k.Voters.Set(ctx, key, int32(jv.Verdict)); err != nil {
 		return job, false, err
 	}
-	if countVerdict(&job, v, jv.Verdict) {
+	counted := v
+	if hasGrace(job) {
+		if counted.Power, err = k.gracePower(ctx, job.Id, v); err != nil {
+			return job, false, err
+		}
+	}
+	if countVerdict(&job, counted, jv.Verdict) {
 		if err := k.saveJob(ctx, job.State, job); err != nil {
 			return job, false, err
 		}

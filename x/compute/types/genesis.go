@@ -335,12 +335,33 @@ func (s JobState) IsTerminal() bool {
 // verification (VALID, INVALID or UNAVAILABLE).
 func validQuorum(t VerificationTally, state JobState) error {
 	if t.QuorumTotalPower == 0 && t.QuorumOutcome == Verdict_VERDICT_UNSPECIFIED {
+		if len(t.QuorumAbsent) > 0 {
+			return fmt.Errorf("quorum_absent without a quorum")
+		}
 		return nil
+	}
+	if err := validQuorumAbsent(t.QuorumAbsent, t.QuorumTotalPower); err != nil {
+		return err
 	}
 	decides := t.QuorumOutcome == Verdict_VERDICT_VALID || t.QuorumOutcome == Verdict_VERDICT_INVALID ||
 		t.QuorumOutcome == Verdict_VERDICT_UNAVAILABLE
 	if t.QuorumTotalPower <= 0 || !decides || state != JobState_JOB_STATE_VERIFYING {
 		return fmt.Errorf("quorum_total_power %d, quorum_outcome %s", t.QuorumTotalPower, t.QuorumOutcome)
+	}
+	return nil
+}
+
+// validQuorumAbsent checks a quorum's not-yet-voted validators: in strictly
+// increasing address order, each with a positive power of at most the
+// quorum's total.
+func validQuorumAbsent(absent []ValidatorPower, total int64) error {
+	for i, v := range absent {
+		if len(v.Validator) == 0 || v.Power <= 0 || v.Power > total {
+			return fmt.Errorf("quorum_absent %d: validator %X with power %d of %d", i, v.Validator, v.Power, total)
+		}
+		if i > 0 && bytes.Compare(absent[i-1].Validator, v.Validator) >= 0 {
+			return fmt.Errorf("quorum_absent %d: validator %X out of order", i, v.Validator)
+		}
 	}
 	return nil
 }

@@ -2523,6 +2523,13 @@ type VerificationTally struct {
 	// UNAVAILABLE), applied at verification_end; verdicts of the grace
 	// change who is paid, never what is decided.
 	QuorumOutcome Verdict `protobuf:"varint,8,opt,name=quorum_outcome,json=quorumOutcome,proto3,enum=aichain.compute.v1.Verdict" json:"quorum_outcome,omitempty"`
+	// quorum_absent: the validators of the commit that reached the quorum
+	// which had not yet voted on the job, with their power in that commit, in
+	// address order. A verdict counted in the grace is paid at most that power;
+	// a validator not listed (one that joined the set after the quorum) is
+	// paid nothing. Empty: every validator had voted (or the quorum predates
+	// the list), and the fee's shares are only capped at quorum_total_power.
+	QuorumAbsent  []*ValidatorPower `protobuf:"bytes,9,rep,name=quorum_absent,json=quorumAbsent,proto3" json:"quorum_absent,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2611,6 +2618,67 @@ func (x *VerificationTally) GetQuorumOutcome() Verdict {
 		return x.QuorumOutcome
 	}
 	return Verdict_VERDICT_UNSPECIFIED
+}
+
+func (x *VerificationTally) GetQuorumAbsent() []*ValidatorPower {
+	if x != nil {
+		return x.QuorumAbsent
+	}
+	return nil
+}
+
+// ValidatorPower is a validator (consensus address) and its voting power in
+// one commit.
+type ValidatorPower struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Validator     []byte                 `protobuf:"bytes,1,opt,name=validator,proto3" json:"validator,omitempty"`
+	Power         int64                  `protobuf:"varint,2,opt,name=power,proto3" json:"power,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ValidatorPower) Reset() {
+	*x = ValidatorPower{}
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ValidatorPower) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ValidatorPower) ProtoMessage() {}
+
+func (x *ValidatorPower) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ValidatorPower.ProtoReflect.Descriptor instead.
+func (*ValidatorPower) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ValidatorPower) GetValidator() []byte {
+	if x != nil {
+		return x.Validator
+	}
+	return nil
+}
+
+func (x *ValidatorPower) GetPower() int64 {
+	if x != nil {
+		return x.Power
+	}
+	return 0
 }
 
 var File_aichain_compute_v1_compute_proto protoreflect.FileDescriptor
@@ -2830,7 +2898,7 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\x0eslashed_burned\x18\x06 \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\rslashedBurned\x12\x1f\n" +
 	"\vjobs_pruned\x18\a \x01(\x04R\n" +
 	"jobsPruned\x12\x9b\x01\n" +
-	"\x18verification_fees_burned\x18\b \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\x16verificationFeesBurned\"\xa4\x03\n" +
+	"\x18verification_fees_burned\x18\b \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\x16verificationFeesBurned\"\xf3\x03\n" +
 	"\x11VerificationTally\x12\x1f\n" +
 	"\vvalid_power\x18\x01 \x01(\x03R\n" +
 	"validPower\x12#\n" +
@@ -2840,7 +2908,11 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\x18inputs_unavailable_power\x18\x05 \x01(\x03R\x16inputsUnavailablePower\x12:\n" +
 	"\x19dataset_unavailable_power\x18\x06 \x01(\x03R\x17datasetUnavailablePower\x12,\n" +
 	"\x12quorum_total_power\x18\a \x01(\x03R\x10quorumTotalPower\x12B\n" +
-	"\x0equorum_outcome\x18\b \x01(\x0e2\x1b.aichain.compute.v1.VerdictR\rquorumOutcome*\x8e\x01\n" +
+	"\x0equorum_outcome\x18\b \x01(\x0e2\x1b.aichain.compute.v1.VerdictR\rquorumOutcome\x12M\n" +
+	"\rquorum_absent\x18\t \x03(\v2\".aichain.compute.v1.ValidatorPowerB\x04\xc8\xde\x1f\x00R\fquorumAbsent\"D\n" +
+	"\x0eValidatorPower\x12\x1c\n" +
+	"\tvalidator\x18\x01 \x01(\fR\tvalidator\x12\x14\n" +
+	"\x05power\x18\x02 \x01(\x03R\x05power*\x8e\x01\n" +
 	"\x0eProviderStatus\x12\x1f\n" +
 	"\x1bPROVIDER_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16PROVIDER_STATUS_ACTIVE\x10\x01\x12\x1a\n" +
@@ -2889,7 +2961,7 @@ func file_aichain_compute_v1_compute_proto_rawDescGZIP() []byte {
 }
 
 var file_aichain_compute_v1_compute_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_aichain_compute_v1_compute_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_aichain_compute_v1_compute_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_aichain_compute_v1_compute_proto_goTypes = []any{
 	(ProviderStatus)(0),       // 0: aichain.compute.v1.ProviderStatus
 	(JobState)(0),             // 1: aichain.compute.v1.JobState
@@ -2915,69 +2987,71 @@ var file_aichain_compute_v1_compute_proto_goTypes = []any{
 	(*StateCount)(nil),        // 21: aichain.compute.v1.StateCount
 	(*Stats)(nil),             // 22: aichain.compute.v1.Stats
 	(*VerificationTally)(nil), // 23: aichain.compute.v1.VerificationTally
-	(*v1beta1.Coin)(nil),      // 24: cosmos.base.v1beta1.Coin
-	(Verdict)(0),              // 25: aichain.compute.v1.Verdict
-	(SeedSource)(0),           // 26: aichain.compute.v1.SeedSource
-	(*v1.Share)(nil),          // 27: aichain.common.v1.Share
+	(*ValidatorPower)(nil),    // 24: aichain.compute.v1.ValidatorPower
+	(*v1beta1.Coin)(nil),      // 25: cosmos.base.v1beta1.Coin
+	(Verdict)(0),              // 26: aichain.compute.v1.Verdict
+	(SeedSource)(0),           // 27: aichain.compute.v1.SeedSource
+	(*v1.Share)(nil),          // 28: aichain.common.v1.Share
 }
 var file_aichain_compute_v1_compute_proto_depIdxs = []int32{
-	24, // 0: aichain.compute.v1.Params.min_provider_bond:type_name -> cosmos.base.v1beta1.Coin
-	24, // 1: aichain.compute.v1.Params.bid_deposit:type_name -> cosmos.base.v1beta1.Coin
-	24, // 2: aichain.compute.v1.Params.dispute_fee:type_name -> cosmos.base.v1beta1.Coin
-	24, // 3: aichain.compute.v1.Params.job_creation_fee:type_name -> cosmos.base.v1beta1.Coin
-	24, // 4: aichain.compute.v1.Params.verification_fee_per_sample:type_name -> cosmos.base.v1beta1.Coin
-	24, // 5: aichain.compute.v1.ProviderStats.earned:type_name -> cosmos.base.v1beta1.Coin
+	25, // 0: aichain.compute.v1.Params.min_provider_bond:type_name -> cosmos.base.v1beta1.Coin
+	25, // 1: aichain.compute.v1.Params.bid_deposit:type_name -> cosmos.base.v1beta1.Coin
+	25, // 2: aichain.compute.v1.Params.dispute_fee:type_name -> cosmos.base.v1beta1.Coin
+	25, // 3: aichain.compute.v1.Params.job_creation_fee:type_name -> cosmos.base.v1beta1.Coin
+	25, // 4: aichain.compute.v1.Params.verification_fee_per_sample:type_name -> cosmos.base.v1beta1.Coin
+	25, // 5: aichain.compute.v1.ProviderStats.earned:type_name -> cosmos.base.v1beta1.Coin
 	5,  // 6: aichain.compute.v1.Provider.hardware:type_name -> aichain.compute.v1.Hardware
-	24, // 7: aichain.compute.v1.Provider.bond:type_name -> cosmos.base.v1beta1.Coin
-	24, // 8: aichain.compute.v1.Provider.locked:type_name -> cosmos.base.v1beta1.Coin
+	25, // 7: aichain.compute.v1.Provider.bond:type_name -> cosmos.base.v1beta1.Coin
+	25, // 8: aichain.compute.v1.Provider.locked:type_name -> cosmos.base.v1beta1.Coin
 	0,  // 9: aichain.compute.v1.Provider.status:type_name -> aichain.compute.v1.ProviderStatus
 	6,  // 10: aichain.compute.v1.Provider.stats:type_name -> aichain.compute.v1.ProviderStats
 	10, // 11: aichain.compute.v1.GptSpec.prompts:type_name -> aichain.compute.v1.GptPrompt
 	8,  // 12: aichain.compute.v1.WorkloadSpec.gemm:type_name -> aichain.compute.v1.GemmSpec
 	9,  // 13: aichain.compute.v1.WorkloadSpec.mlp:type_name -> aichain.compute.v1.MlpSpec
 	11, // 14: aichain.compute.v1.WorkloadSpec.gpt:type_name -> aichain.compute.v1.GptSpec
-	25, // 15: aichain.compute.v1.CountedVerdict.verdict:type_name -> aichain.compute.v1.Verdict
-	26, // 16: aichain.compute.v1.JobSample.seed_source:type_name -> aichain.compute.v1.SeedSource
+	26, // 15: aichain.compute.v1.CountedVerdict.verdict:type_name -> aichain.compute.v1.Verdict
+	27, // 16: aichain.compute.v1.JobSample.seed_source:type_name -> aichain.compute.v1.SeedSource
 	12, // 17: aichain.compute.v1.Job.workload:type_name -> aichain.compute.v1.WorkloadSpec
-	24, // 18: aichain.compute.v1.Job.max_price:type_name -> cosmos.base.v1beta1.Coin
-	24, // 19: aichain.compute.v1.Job.escrow:type_name -> cosmos.base.v1beta1.Coin
+	25, // 18: aichain.compute.v1.Job.max_price:type_name -> cosmos.base.v1beta1.Coin
+	25, // 19: aichain.compute.v1.Job.escrow:type_name -> cosmos.base.v1beta1.Coin
 	5,  // 20: aichain.compute.v1.Job.min_hardware:type_name -> aichain.compute.v1.Hardware
 	1,  // 21: aichain.compute.v1.Job.state:type_name -> aichain.compute.v1.JobState
-	24, // 22: aichain.compute.v1.Job.clearing_price:type_name -> cosmos.base.v1beta1.Coin
+	25, // 22: aichain.compute.v1.Job.clearing_price:type_name -> cosmos.base.v1beta1.Coin
 	15, // 23: aichain.compute.v1.Job.result:type_name -> aichain.compute.v1.JobResult
 	16, // 24: aichain.compute.v1.Job.sample:type_name -> aichain.compute.v1.JobSample
 	2,  // 25: aichain.compute.v1.Job.close_reason:type_name -> aichain.compute.v1.CloseReason
-	24, // 26: aichain.compute.v1.Job.winner_collateral:type_name -> cosmos.base.v1beta1.Coin
-	24, // 27: aichain.compute.v1.Job.model_fee:type_name -> cosmos.base.v1beta1.Coin
-	27, // 28: aichain.compute.v1.Job.model_shares:type_name -> aichain.common.v1.Share
-	24, // 29: aichain.compute.v1.Job.dataset_fee:type_name -> cosmos.base.v1beta1.Coin
-	27, // 30: aichain.compute.v1.Job.dataset_shares:type_name -> aichain.common.v1.Share
-	24, // 31: aichain.compute.v1.Job.dispute_deposit:type_name -> cosmos.base.v1beta1.Coin
-	24, // 32: aichain.compute.v1.Job.creation_fee:type_name -> cosmos.base.v1beta1.Coin
+	25, // 26: aichain.compute.v1.Job.winner_collateral:type_name -> cosmos.base.v1beta1.Coin
+	25, // 27: aichain.compute.v1.Job.model_fee:type_name -> cosmos.base.v1beta1.Coin
+	28, // 28: aichain.compute.v1.Job.model_shares:type_name -> aichain.common.v1.Share
+	25, // 29: aichain.compute.v1.Job.dataset_fee:type_name -> cosmos.base.v1beta1.Coin
+	28, // 30: aichain.compute.v1.Job.dataset_shares:type_name -> aichain.common.v1.Share
+	25, // 31: aichain.compute.v1.Job.dispute_deposit:type_name -> cosmos.base.v1beta1.Coin
+	25, // 32: aichain.compute.v1.Job.creation_fee:type_name -> cosmos.base.v1beta1.Coin
 	3,  // 33: aichain.compute.v1.Job.abort_reason:type_name -> aichain.compute.v1.AbortReason
 	13, // 34: aichain.compute.v1.Job.assurance:type_name -> aichain.compute.v1.Assurance
-	24, // 35: aichain.compute.v1.Job.verification_fee:type_name -> cosmos.base.v1beta1.Coin
+	25, // 35: aichain.compute.v1.Job.verification_fee:type_name -> cosmos.base.v1beta1.Coin
 	14, // 36: aichain.compute.v1.Job.counted_verdicts:type_name -> aichain.compute.v1.CountedVerdict
-	24, // 37: aichain.compute.v1.Job.verification_fee_paid:type_name -> cosmos.base.v1beta1.Coin
-	24, // 38: aichain.compute.v1.Job.winner_price_collateral:type_name -> cosmos.base.v1beta1.Coin
+	25, // 37: aichain.compute.v1.Job.verification_fee_paid:type_name -> cosmos.base.v1beta1.Coin
+	25, // 38: aichain.compute.v1.Job.winner_price_collateral:type_name -> cosmos.base.v1beta1.Coin
 	18, // 39: aichain.compute.v1.Job.sweep:type_name -> aichain.compute.v1.CommitmentSweep
-	24, // 40: aichain.compute.v1.CommitmentSweep.leader_price:type_name -> cosmos.base.v1beta1.Coin
-	24, // 41: aichain.compute.v1.CommitmentSweep.runner_up_price:type_name -> cosmos.base.v1beta1.Coin
-	24, // 42: aichain.compute.v1.BidCommit.deposit:type_name -> cosmos.base.v1beta1.Coin
-	24, // 43: aichain.compute.v1.BidCommit.price_collateral:type_name -> cosmos.base.v1beta1.Coin
-	24, // 44: aichain.compute.v1.Bid.price:type_name -> cosmos.base.v1beta1.Coin
+	25, // 40: aichain.compute.v1.CommitmentSweep.leader_price:type_name -> cosmos.base.v1beta1.Coin
+	25, // 41: aichain.compute.v1.CommitmentSweep.runner_up_price:type_name -> cosmos.base.v1beta1.Coin
+	25, // 42: aichain.compute.v1.BidCommit.deposit:type_name -> cosmos.base.v1beta1.Coin
+	25, // 43: aichain.compute.v1.BidCommit.price_collateral:type_name -> cosmos.base.v1beta1.Coin
+	25, // 44: aichain.compute.v1.Bid.price:type_name -> cosmos.base.v1beta1.Coin
 	1,  // 45: aichain.compute.v1.StateCount.state:type_name -> aichain.compute.v1.JobState
 	21, // 46: aichain.compute.v1.Stats.jobs_per_state:type_name -> aichain.compute.v1.StateCount
-	24, // 47: aichain.compute.v1.Stats.fees_paid:type_name -> cosmos.base.v1beta1.Coin
-	24, // 48: aichain.compute.v1.Stats.protocol_share:type_name -> cosmos.base.v1beta1.Coin
-	24, // 49: aichain.compute.v1.Stats.slashed_burned:type_name -> cosmos.base.v1beta1.Coin
-	24, // 50: aichain.compute.v1.Stats.verification_fees_burned:type_name -> cosmos.base.v1beta1.Coin
-	25, // 51: aichain.compute.v1.VerificationTally.quorum_outcome:type_name -> aichain.compute.v1.Verdict
-	52, // [52:52] is the sub-list for method output_type
-	52, // [52:52] is the sub-list for method input_type
-	52, // [52:52] is the sub-list for extension type_name
-	52, // [52:52] is the sub-list for extension extendee
-	0,  // [0:52] is the sub-list for field type_name
+	25, // 47: aichain.compute.v1.Stats.fees_paid:type_name -> cosmos.base.v1beta1.Coin
+	25, // 48: aichain.compute.v1.Stats.protocol_share:type_name -> cosmos.base.v1beta1.Coin
+	25, // 49: aichain.compute.v1.Stats.slashed_burned:type_name -> cosmos.base.v1beta1.Coin
+	25, // 50: aichain.compute.v1.Stats.verification_fees_burned:type_name -> cosmos.base.v1beta1.Coin
+	26, // 51: aichain.compute.v1.VerificationTally.quorum_outcome:type_name -> aichain.compute.v1.Verdict
+	24, // 52: aichain.compute.v1.VerificationTally.quorum_absent:type_name -> aichain.compute.v1.ValidatorPower
+	53, // [53:53] is the sub-list for method output_type
+	53, // [53:53] is the sub-list for method input_type
+	53, // [53:53] is the sub-list for extension type_name
+	53, // [53:53] is the sub-list for extension extendee
+	0,  // [0:53] is the sub-list for field type_name
 }
 
 func init() { file_aichain_compute_v1_compute_proto_init() }
@@ -2993,7 +3067,7 @@ func file_aichain_compute_v1_compute_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_compute_v1_compute_proto_rawDesc), len(file_aichain_compute_v1_compute_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   20,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
