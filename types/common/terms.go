@@ -16,6 +16,11 @@ type ModelTerms struct {
 	// RowMulAdds is an mlp-f32 model's multiply-adds per row (Σ in·out over
 	// its recorded layer widths); 0 when its widths are not recorded.
 	RowMulAdds uint64
+	// RowValues is the most values one row holds at once through an
+	// mlp-f32 model's recorded layers (a layer's input and output,
+	// max widths[i] + widths[i+1]): a chunk's recomputation holds chunk rows
+	// × this; 0 when its widths are not recorded.
+	RowValues uint64
 	// Fee is fee_per_job + fee_per_1k_rows × rows / 1000, rounded up.
 	Fee    sdk.Coins
 	Shares []Share

@@ -23,6 +23,7 @@ func TestAttackTimeoutGriefing(t *testing.T) {
 	s := newSuite(t)
 	p := attackParams()
 	p.TimeoutJailThreshold = 2
+	p.MaxWorkPerExecBlock = 1_000_000 // a 4096³ product needs 68,720 blocks
 	s.setParams(p)
 	req, prov := s.acc(0), s.acc(1)
 	const bond = 1_000_000
@@ -35,8 +36,11 @@ func TestAttackTimeoutGriefing(t *testing.T) {
 	_, err := s.ms.CreateJob(s.ta.Ctx, short)
 	wantErr(t, err, types.ErrInvalidWindow)
 	huge := s.createMsg(req, 10_000)
-	huge.Workload = types.WorkloadSpec{Kind: workload.KindGemm, Gemm: &types.GemmSpec{M: 40_000, N: 40_000, K: 40_000, Seed: 1}, ChunkRows: 16}
-	huge.ExecBlocks = p.MaxExecBlocks // 6.4e13 multiply-adds need 64000 blocks at 1e9 per block
+	huge.Workload = types.WorkloadSpec{Kind: workload.KindGemm, Gemm: &types.GemmSpec{M: 4096, N: 4096, K: 4096, Seed: 1}, ChunkRows: 16}
+	huge.ExecBlocks = p.MaxExecBlocks
+	if need := uint64(4096*4096*4096)/p.MaxWorkPerExecBlock + 1; need <= p.MaxExecBlocks {
+		t.Fatalf("the job needs %d exec blocks, within max_exec_blocks %d: not more work than the window allows", need, p.MaxExecBlocks)
+	}
 	_, err = s.ms.CreateJob(s.ta.Ctx, huge)
 	wantErr(t, err, types.ErrInvalidWindow)
 	s.unchanged(before, req, prov)

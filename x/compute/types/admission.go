@@ -3,11 +3,21 @@ package types
 import (
 	"math/bits"
 
+	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/workload"
 )
 
 // float32Bytes is the size of one output or input value.
 const float32Bytes = 4
+
+// MaxChunkExecBytes bounds the memory one sampled chunk's recomputation holds
+// (WorkloadShape.ExecValues × 4 bytes): every validator's sidecar holds it
+// for each chunk it checks (two at once with its default two workers), so a
+// job whose chunk needed more would let its provider knock out the
+// validators' verification at the cost of one job (2 GiB; a sidecar
+// refuses a chunk over it, jobexec.ErrChunkTooLarge, for the models the chain
+// cannot size).
+const MaxChunkExecBytes = 2 << 30
 
 // mul returns a × b, or ok = false when it overflows uint64.
 func mul(a, b uint64) (uint64, bool) {
@@ -78,6 +88,10 @@ func (p Params) AdmitJob(s WorkloadShape, chunkRows, execBlocks uint64) error {
 		if n, ok := mul(d.rows, d.cols); !ok || n > workload.MaxDenseElements {
 			return ErrInvalidWorkload.Wrapf("%s %d×%d exceeds %d values", d.what, d.rows, d.cols, uint64(workload.MaxDenseElements))
 		}
+	}
+	if v := s.ExecValues(chunkRows); v > MaxChunkExecBytes/float32Bytes {
+		return ErrInvalidWorkload.Wrapf("recomputing a sampled chunk of %d rows holds %d values (%d bytes), more than the %d bytes every validator's sidecar must hold for it: use a smaller chunk_rows or a smaller model",
+			min(max(chunkRows, 1), s.Rows), v, common.SatMul(v, float32Bytes), uint64(MaxChunkExecBytes))
 	}
 	if s.MulAdds > 0 {
 		need := (s.MulAdds-1)/p.MaxWorkPerExecBlock + 1

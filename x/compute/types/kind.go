@@ -98,6 +98,19 @@ type WorkloadShape struct {
 	MulAdds           uint64
 	InputCols         uint64
 	InputRowsPerChunk uint64
+	// HeldValues and RowValues are what a sampled chunk's recomputation
+	// holds in memory, HeldValues + chunk rows × RowValues float32 values
+	// (gemm-f32: Bᵀ, K·N, and a row of A and of C, K + N; mlp-f32: the
+	// widest layer's input and output; 0 where the chain does not know it:
+	// gpt-f32, bounded by its multiply-adds, and mlp models without recorded
+	// widths). Params.AdmitJob bounds it by MaxChunkExecBytes.
+	HeldValues, RowValues uint64
+}
+
+// ExecValues is what a sampled chunk of chunkRows rows holds in memory while
+// it is recomputed (saturating).
+func (s WorkloadShape) ExecValues(chunkRows uint64) uint64 {
+	return common.SatAdd(s.HeldValues, common.SatMul(min(max(chunkRows, 1), s.Rows), s.RowValues))
 }
 
 // KindState is what a kind may read from state to resolve a job: the other

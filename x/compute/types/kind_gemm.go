@@ -38,7 +38,8 @@ func validateGemm(w WorkloadSpec) (uint64, error) {
 
 func resolveGemm(_ context.Context, _ KindState, w WorkloadSpec, _ string) (JobTerms, error) {
 	g := w.Gemm
-	return JobTerms{Shape: WorkloadShape{Rows: g.M, Cols: g.N, MulAdds: g.M * g.N * g.K}}, nil
+	return JobTerms{Shape: WorkloadShape{Rows: g.M, Cols: g.N, MulAdds: g.M * g.N * g.K,
+		HeldValues: g.K * g.N, RowValues: g.K + g.N}}, nil
 }
 
 // randomGemm draws a small product: m in [1, 256], n and k in [1, 64], and

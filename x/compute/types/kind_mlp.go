@@ -75,7 +75,7 @@ func resolveMLP(ctx context.Context, st KindState, w WorkloadSpec, requester str
 	}
 	return JobTerms{
 		Shape: WorkloadShape{Rows: dterms.Rows, Cols: mterms.OutputDim, MulAdds: work,
-			InputCols: dterms.Cols, InputRowsPerChunk: dterms.RowsPerChunk},
+			InputCols: dterms.Cols, InputRowsPerChunk: dterms.RowsPerChunk, RowValues: mterms.RowValues},
 		ModelID: m.ModelId, Model: mterms,
 		DatasetID: m.DatasetId, Dataset: dterms,
 	}, nil

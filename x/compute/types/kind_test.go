@@ -91,7 +91,7 @@ func TestResolveGemm(t *testing.T) {
 	if err != nil || k.Name != workload.KindGemm {
 		t.Fatalf("%s %v", k.Name, err)
 	}
-	if terms.Shape != (types.WorkloadShape{Rows: 10, Cols: 4, MulAdds: 120}) || terms.ModelID != 0 || terms.DatasetID != 0 {
+	if terms.Shape != (types.WorkloadShape{Rows: 10, Cols: 4, MulAdds: 120, HeldValues: 12, RowValues: 7}) || terms.ModelID != 0 || terms.DatasetID != 0 {
 		t.Fatalf("terms %+v", terms)
 	}
 	if n, err := k.ChunkCount(terms.Shape.Rows, w.ChunkRows); err != nil || n != 3 {

@@ -125,3 +125,14 @@ func RowMulAdds(widths []uint64) uint64 {
 	}
 	return n
 }
+
+// RowValues is the most values one row holds at once through layers of
+// these widths (a layer's input and output: max widths[i-1] + widths[i]);
+// 0 when the widths are not recorded.
+func RowValues(widths []uint64) uint64 {
+	var n uint64
+	for i := 1; i < len(widths); i++ {
+		n = max(n, widths[i-1]+widths[i])
+	}
+	return n
+}
