@@ -55,7 +55,10 @@ func NewAnteHandler(options HandlerOptions) (sdk.AnteHandler, error) {
 		if err != nil {
 			return ctx, err
 		}
-		return relay.AnteHandle(ctx, tx, simulate, done)
+		if ctx, err = relay.AnteHandle(ctx, tx, simulate, done); err == nil {
+			learnPassed(ctx, pre)
+		}
+		return ctx, err
 	}
 	return injectionGate(withRelay), nil
 }

@@ -112,22 +112,39 @@ func (d memoSigVerifyDecorator) AnteHandle(ctx sdk.Context, tx sdk.Tx, simulate 
 	if !ok {
 		return d.verify.AnteHandle(ctx, tx, simulate, next)
 	}
-	passed := func() {
-		if ctx.IsCheckTx() {
-			d.pre.learn(ctx.ChainID(), signers)
+	// The signers are learnt only once the whole ante handler passed
+	// (learnPassed): a CheckTx that fails after this decorator (out of gas
+	// in the sequence increment, a redundant relay) pays nothing and must
+	// earn no precheck (TestAttackPrecheckCreditFromFailedCheckTx).
+	passed := func(c sdk.Context) sdk.Context {
+		if c.IsCheckTx() && d.pre != nil {
+			return c.WithValue(passedSignersKey{}, signers)
 		}
+		return c
 	}
 	if d.memo.hasAll(keys) {
 		return d.verify.AnteHandle(ctx.WithIsSigverifyTx(false), tx, simulate, func(c sdk.Context, t sdk.Tx, s bool) (sdk.Context, error) {
-			passed()
-			return next(c.WithIsSigverifyTx(true), t, s)
+			return next(passed(c).WithIsSigverifyTx(true), t, s)
 		})
 	}
 	return d.verify.AnteHandle(ctx, tx, simulate, func(c sdk.Context, t sdk.Tx, s bool) (sdk.Context, error) {
 		d.memo.addAll(keys) // the SDK's decorator calls on only when every signature verified
-		passed()
-		return next(c, t, s)
+		return next(passed(c), t, s)
 	})
+}
+
+// passedSignersKey is the context key under which memoSigVerifyDecorator
+// leaves a CheckTx's signers for learnPassed.
+type passedSignersKey struct{}
+
+// learnPassed tells pre the signers memoSigVerifyDecorator left in ctx, the
+// context an ante handler that passed returned: only a transaction the whole
+// CheckTx accepted (its fee paid, its sequence used) earns its signers a
+// precheck of their next transaction.
+func learnPassed(ctx sdk.Context, pre *sigPrecheck) {
+	if signers, ok := ctx.Value(passedSignersKey{}).([]signerState); ok && ctx.IsCheckTx() && !ctx.IsReCheckTx() {
+		pre.learn(ctx.ChainID(), signers)
+	}
 }
 
 // keys returns the memo keys of tx's signatures, with the sign bytes built

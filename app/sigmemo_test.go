@@ -120,13 +120,16 @@ func (f *memoFixture) forged(orig sdk.Tx) sdk.Tx {
 // check runs the decorator on tx; passed reports whether it went on to the
 // next decorator.
 func (f *memoFixture) check(tx sdk.Tx) (passed bool, err error) {
-	_, err = f.d.AnteHandle(f.ctx, tx, false, func(c sdk.Context, _ sdk.Tx, _ bool) (sdk.Context, error) {
+	ctx, err := f.d.AnteHandle(f.ctx, tx, false, func(c sdk.Context, _ sdk.Tx, _ bool) (sdk.Context, error) {
 		if !c.IsSigverifyTx() {
 			f.t.Error("the next decorator must see signature checks on again")
 		}
 		passed = true
 		return c, nil
 	})
+	if err == nil {
+		learnPassed(ctx, f.d.pre) // the rest of the ante handler passed too
+	}
 	return passed, err
 }
 
