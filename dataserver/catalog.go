@@ -11,12 +11,13 @@ import (
 )
 
 // servedDataset is a dataset this server serves: one of its owners' (files
-// found in the index by sha256), or mapped to a file explicitly.
+// found in the folder by sha256), or mapped to a file explicitly (served
+// from that file alone).
 type servedDataset struct {
 	id      uint64
 	owner   string
 	version uint64 // the current version when last read
-	// file is the explicitly mapped file ("": by sha256 in the index).
+	// file is the explicitly mapped file ("": by sha256 among the folder's).
 	file string
 }
 
@@ -121,22 +122,14 @@ func (s *Server) checkExplicit(ctx context.Context) error {
 	return nil
 }
 
-// version returns a version record, immutable once written, cached.
-func (s *Server) version(ctx context.Context, id, v uint64) (types.DatasetVersion, error) {
-	key := [2]uint64{id, v}
-	if dv, ok := s.versions.get(key, s.cfg.Now()); ok {
-		return dv, nil
+// fileFor returns the indexed file of a served dataset's version: for an
+// explicitly mapped id its mapped file, when that file has the version's
+// sha256; for an owner's dataset the file of the folder with the version's
+// sha256. A file of the folder never serves an explicit id, nor a mapped file
+// an owner's dataset (TestAttackExplicitDatasetServesAnUnmappedFile).
+func (s *Server) fileFor(d servedDataset, dv types.DatasetVersion) (indexed, bool) {
+	if d.file != "" {
+		return s.index.mapped(d.file, dv.Sha256)
 	}
-	dv, err := s.cfg.Chain.DatasetVersion(ctx, id, v)
-	if err != nil {
-		return dv, err
-	}
-	s.versions.put(key, dv, zeroTime)
-	return dv, nil
-}
-
-// fileFor returns the indexed file of a version: the one with its sha256
-// (the same bytes wherever they lie; explicitly mapped files are indexed too).
-func (s *Server) fileFor(dv types.DatasetVersion) (indexed, bool) {
 	return s.index.lookup(dv.Sha256)
 }

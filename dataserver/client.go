@@ -56,7 +56,11 @@ func (c *Client) httpClient() *http.Client {
 	return &http.Client{Timeout: 30 * time.Minute}
 }
 
-func (c *Client) get(ctx context.Context, path string, version uint64) (*http.Response, error) {
+// send sends a signed request of path (?version= when version is not 0)
+// with method (GET, or HEAD for a probe) and returns the response when it is
+// 200, or 204 to a probe; a refusal as an error (*HTTPError, in a
+// *BusyError when busy).
+func (c *Client) send(ctx context.Context, method, path string, version uint64) (*http.Response, error) {
 	audience, err := signedreq.Audience(c.BaseURL)
 	if err != nil {
 		return nil, err
@@ -68,7 +72,7 @@ func (c *Client) get(ctx context.Context, path string, version uint64) (*http.Re
 	if version > 0 {
 		u.RawQuery = url.Values{"version": {strconv.FormatUint(version, 10)}}.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +83,7 @@ func (c *Client) get(ctx context.Context, path string, version uint64) (*http.Re
 	if err != nil {
 		return nil, err
 	}
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode != http.StatusOK && (method != http.MethodHead || resp.StatusCode != http.StatusNoContent) {
 		defer resp.Body.Close()
 		return nil, WrapBusy(resp, readHTTPError(resp), c.now())
 	}
@@ -129,7 +133,7 @@ func (e Expect) limit() int64 {
 // DownloadTo streams a dataset's file (version 0 = current) into w, reading
 // no more than the chain's record allows, and checks its sha256.
 func (c *Client) DownloadTo(ctx context.Context, w io.Writer, datasetID, version uint64, want Expect) (int64, error) {
-	resp, err := c.get(ctx, fmt.Sprintf("/v1/datasets/%d", datasetID), version)
+	resp, err := c.send(ctx, http.MethodGet, fmt.Sprintf("/v1/datasets/%d", datasetID), version)
 	if err != nil {
 		return 0, err
 	}
@@ -167,7 +171,7 @@ func (c *Client) Download(ctx context.Context, datasetID, version uint64, want E
 // the count). The body is limited to what a chunk of rowsPerChunk×cols
 // float32 with its proof can take.
 func (c *Client) Chunk(ctx context.Context, datasetID, version, i uint64, contentRoot []byte, chunkCount, rowsPerChunk, cols uint64) (*ChunkResponse, error) {
-	resp, err := c.get(ctx, fmt.Sprintf("/v1/datasets/%d/chunks/%d", datasetID, i), version)
+	resp, err := c.send(ctx, http.MethodGet, fmt.Sprintf("/v1/datasets/%d/chunks/%d", datasetID, i), version)
 	if err != nil {
 		return nil, err
 	}
@@ -203,16 +207,21 @@ func VerifyChunk(cr *ChunkResponse, contentRoot []byte) error {
 // version: it does not hold the file (404) or refuses a valid signature.
 var ErrNotServed = errors.New("the dataset server does not serve the version")
 
-// Holds asks the server, with a signed request for the version's first
-// chunk, whether it serves the version, without reading its rows: nil when
-// it does (200, or 403: the signer holds no licence yet, and the server
-// looks the file up before the licence), ErrNotServed when it answers that
-// it does not, a *BusyError when it answers busy (503 or 429: it has not
-// said, and asks to be asked again after its Retry-After), another error
-// when it cannot be asked (not reachable, no key). A bidding provider and a
-// validator's sidecar checking an aborted job's inputs both ask it.
+// Holds asks the server whether it serves the version, without reading its
+// rows: a probe, the signed HEAD of the version's first chunk, which a server
+// answers 204 when it holds the version's file and 404 when not, and which
+// never returns rows (HEAD has no body, and the method is signed: it cannot
+// be replayed as a GET). nil when it serves the version (204; or, from a
+// server that predates the probe and serves a HEAD as a GET without its body,
+// 200, or 403: the signer holds no licence yet, and such a server looks the
+// file up before the licence), ErrNotServed when it answers that it does not
+// (404, or a refusal of a valid signature), a *BusyError when it answers busy
+// (503 or 429: it has not said, and asks to be asked again after its
+// Retry-After), another error when it cannot be asked (not reachable, no
+// key). A bidding provider and a validator's sidecar checking an aborted
+// job's inputs both ask it.
 func (c *Client) Holds(ctx context.Context, datasetID, version uint64) error {
-	resp, err := c.get(ctx, fmt.Sprintf("/v1/datasets/%d/chunks/0", datasetID), version)
+	resp, err := c.send(ctx, http.MethodHead, fmt.Sprintf("/v1/datasets/%d/chunks/0", datasetID), version)
 	if err == nil {
 		return resp.Body.Close()
 	}

@@ -23,15 +23,20 @@ type indexed struct {
 	sha   string
 }
 
-// index maps the sha256 of every .npy file under a folder (and of the
-// explicitly mapped files) to the file. It is built at start and on Reload
-// (SIGHUP), never on a request.
+// index maps the sha256 of every .npy file under a folder to the file, and
+// the path of every file indexed (the folder's and the explicitly mapped
+// ones) to what it was when hashed. It is built at start and on Reload
+// (SIGHUP), never on a request. An owner's dataset is served from the
+// folder's files only (lookup), an explicitly mapped id from its own file
+// only (mapped): a file of one source never serves a dataset of the other
+// (TestAttackExplicitDatasetServesAnUnmappedFile).
 type index struct {
-	mu    sync.RWMutex
+	mu sync.RWMutex
+	// bySha holds the folder's files alone.
 	bySha map[string]indexed
-	// prev keeps the hashes of the last build, so that a reload hashes only
-	// new or changed files.
-	prev map[string]indexed
+	// byPath holds every file of the last build, so that a reload hashes
+	// only new or changed files.
+	byPath map[string]indexed
 }
 
 // ctxReader is a reader that fails with its context's error once the
@@ -73,9 +78,10 @@ func hashFile(ctx context.Context, path string) (indexed, error) {
 // (TestAttackLoadStopsWhenCancelled).
 func (x *index) build(ctx context.Context, dir string, extra []string) (int, error) {
 	x.mu.RLock()
-	prev := x.prev
+	prev := x.byPath
 	x.mu.RUnlock()
 	byPath := map[string]indexed{}
+	var inDir []string
 	add := func(path string, info fs.FileInfo) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -100,6 +106,7 @@ func (x *index) build(ctx context.Context, dir string, extra []string) (int, err
 			if err != nil {
 				return err
 			}
+			inDir = append(inDir, path)
 			return add(path, info)
 		})
 		if err != nil {
@@ -115,24 +122,36 @@ func (x *index) build(ctx context.Context, dir string, extra []string) (int, err
 			return 0, err
 		}
 	}
-	bySha := make(map[string]indexed, len(byPath))
-	for _, e := range byPath {
+	bySha := make(map[string]indexed, len(inDir))
+	for _, path := range inDir {
+		e := byPath[path]
 		if old, dup := bySha[e.sha]; !dup || e.path < old.path {
 			bySha[e.sha] = e
 		}
 	}
 	x.mu.Lock()
-	x.bySha, x.prev = bySha, byPath
+	x.bySha, x.byPath = bySha, byPath
 	x.mu.Unlock()
 	return len(byPath), nil
 }
 
-// lookup returns the file with this sha256.
+// lookup returns the folder's file with this sha256.
 func (x *index) lookup(sha string) (indexed, bool) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	e, ok := x.bySha[strings.ToLower(sha)]
 	return e, ok
+}
+
+// mapped returns the file indexed at path if it has this sha256.
+func (x *index) mapped(path, sha string) (indexed, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	e, ok := x.byPath[path]
+	if !ok || !strings.EqualFold(e.sha, sha) {
+		return indexed{}, false
+	}
+	return e, true
 }
 
 // open opens an indexed file and checks that it has not changed since it

@@ -3,6 +3,7 @@ package dataserver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -131,6 +132,10 @@ func (s *Server) refreshValidators(ctx context.Context) error {
 func (s *Server) lookUp(ctx context.Context, key accessKey) (accessAnswer, error) {
 	p := s.pool(key.addr)
 	l := s.lk
+	if p == poolStrangers && !s.refused.room(key, numPools*s.cfg.LookupsPerPool, s.cfg.Now()) {
+		// A refusal could not be remembered without dropping one (refused.go).
+		return accessAnswer{}, errBusy
+	}
 	if ans, done, err := s.awaitTurn(ctx, key); done {
 		return ans, err
 	}
@@ -209,10 +214,10 @@ func (s *Server) askChain(ctx context.Context, key accessKey) (accessAnswer, err
 	return ans, nil
 }
 
-// hasAccess asks the chain (or the short-lived cache) whether address may
-// read the version, and returns the version (0 resolved to the current).
-func (s *Server) hasAccess(ctx context.Context, id uint64, address string, version uint64) (uint64, *httpError) {
-	key := accessKey{id: id, addr: address, version: version}
+// hasAccess asks the chain (or the short-lived cache) whether key.addr may
+// read the version, and returns the version (0 resolved to the current). A
+// refusal's cause is errNoAccess.
+func (s *Server) hasAccess(ctx context.Context, key accessKey) (uint64, *httpError) {
 	ans, ok := s.access.get(key, s.cfg.Now())
 	if !ok {
 		var err error
@@ -221,8 +226,9 @@ func (s *Server) hasAccess(ctx context.Context, id uint64, address string, versi
 		}
 	}
 	if !ans.ok {
-		return 0, herr(http.StatusForbidden, "no_access",
-			"%s has no valid licence for dataset %d version %d (buy one: aichaind tx datamarket purchase-license)", address, id, max(version, ans.version))
+		return 0, &httpError{status: http.StatusForbidden, code: "no_access", cause: errNoAccess,
+			msg: fmt.Sprintf("%s has no valid licence for dataset %d version %d (buy one: aichaind tx datamarket purchase-license)",
+				key.addr, key.id, max(key.version, ans.version))}
 	}
 	return ans.version, nil
 }

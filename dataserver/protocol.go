@@ -5,14 +5,19 @@
 // The server holds dataset files (NumPy .npy, format npy-f32) and serves a
 // dataset only when it was configured for it: the dataset's on-chain owner is
 // one of its --owner addresses (files found in its folder by sha256), or the
-// dataset's id is mapped to a file explicitly (--dataset ID=PATH). A listing
-// that copies another owner's sha256 is someone else's dataset: the server
-// does not serve it, whatever the chain says about its access.
+// dataset's id is mapped to a file explicitly (--dataset ID=PATH: that file
+// alone, for the versions whose sha256 it has). A listing that copies another
+// owner's sha256 is someone else's dataset: the server does not serve it,
+// whatever the chain says about its access; nor is a file of the folder ever
+// served as an explicitly mapped id, whatever versions its owner publishes.
 //
 //	GET /v1/datasets/{id}[?version=V]            the whole file (application/octet-stream, Range supported)
 //	GET /v1/datasets/{id}/chunks/{i}[?version=V] row chunk i with its Merkle proof (JSON, see ChunkResponse)
+//	HEAD of either                               a probe: whether the server holds the version, 204 or 404 (probe.go)
 //
-// V defaults to the dataset's current on-chain version.
+// V defaults to the dataset's current on-chain version. A probe needs no
+// access and never returns rows: a bidding provider and a validator's
+// sidecar ask it (Client.Holds) before they may read the version.
 //
 // # Who may read
 //
@@ -27,10 +32,17 @@
 //     every 2 s, whoever asks; ErrNoSuchVersion);
 //  2. the signer's access: x/datamarket's HasAccess for the dataset and
 //     version (a licence, the owner, or the assigned provider of a live job
-//     that uses it), cached briefly, with a bound on concurrent chain look-ups;
-//  3. the nonce, recorded only now (so that only accounts with access fill
+//     that uses it), cached briefly, with a bound on concurrent chain look-ups
+//     (the version's record, read first when ?version= is given, shares them);
+//  3. that no request for the same access was refused after this one was
+//     signed: a request refused for want of access is never served later,
+//     even once access opens (refused.go);
+//  4. the nonce, recorded only now (so that only accounts with access fill
 //     the replay store);
-//  4. the file: a dataset this server serves, the version's file in its index.
+//  5. the file (an owner's dataset: the folder's file with the version's
+//     sha256; an explicit id: its mapped file), and a download slot: at most
+//     MaxDownloads in flight, DownloadsPerAccount per account; a reader that
+//     takes nothing for StallTimeout is dropped (downloads.go).
 //
 // Errors are JSON {"error": code, "message": text}:
 //
@@ -41,11 +53,14 @@
 //	401 stale_request      older than the window (60 s by default)
 //	401 future_request     ahead of the server's clock (beyond 5 s)
 //	401 replayed_request   the nonce was already used
+//	401 refused_request    signed no later than a refusal of the same access (ErrRefusedEarlier): sign it anew
 //	403 no_access          HasAccess is false
 //	404 not_found          this server does not serve that dataset, version or chunk
 //	429 too_many_requests  the signer's fresh requests exceed the per-address cap
 //	502 chain_unavailable  the node did not answer
-//	503 busy               too many chain look-ups at once, or a file changed on disk (retry)
+//	503 busy               too many chain look-ups or downloads at once, or a file changed on disk (retry after Retry-After)
+//
+// and a probe that the server holds the version is answered 204 No Content.
 package dataserver
 
 import (

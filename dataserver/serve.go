@@ -67,17 +67,12 @@ type grant struct {
 // authorize checks, in this order, the request's form, its signature (CPU
 // only), that this server serves the dataset and the version is not newer
 // than its current one (memory only), the signer's access (chain, cached),
-// the nonce, and only then finds the version's file.
+// that no request for the same access was refused after this one was signed
+// (refused.go), the nonce, and only then finds the version's file.
 func (s *Server) authorize(r *http.Request) (g *grant, e *httpError) {
-	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
-	if err != nil || id == 0 {
-		return nil, herr(http.StatusBadRequest, "bad_request", "dataset id %q is not a positive integer", r.PathValue("id"))
-	}
-	var version uint64
-	if v := r.URL.Query().Get("version"); v != "" {
-		if version, err = strconv.ParseUint(v, 10, 64); err != nil || version == 0 {
-			return nil, herr(http.StatusBadRequest, "bad_request", "version %q is not a positive integer", v)
-		}
+	id, version, e := parseTarget(r)
+	if e != nil {
+		return nil, e
 	}
 	signed, err := s.verifier.Verify(r)
 	if err != nil {
@@ -88,31 +83,61 @@ func (s *Server) authorize(r *http.Request) (g *grant, e *httpError) {
 			e.signer = signed.Address
 		}
 	}()
-	d, ok := s.catalog.get(id)
-	if !ok && s.refreshSoon(r.Context()) {
-		d, ok = s.catalog.get(id)
-	}
-	if !ok {
-		return nil, herr(http.StatusNotFound, "not_found", "this server does not serve dataset %d", id)
-	}
-	d, e = s.checkVersion(r.Context(), d, version)
+	d, e := s.served(r.Context(), id, version)
 	if e != nil {
 		return nil, e
 	}
 	if version != 0 {
-		// The file first: a 403 below then tells a validator's signed probe
-		// (an aborted job's input check) that this server holds the version.
+		// The file first: a 403 below then tells an older client's signed
+		// probe (a GET; a signed HEAD is the probe now) that this server
+		// holds the version.
 		if _, e := s.locate(r.Context(), d, version, signed.Address); e != nil {
 			return nil, e
 		}
 	}
-	if version, e = s.hasAccess(r.Context(), id, signed.Address, version); e != nil {
+	key := accessKey{id: id, addr: signed.Address, version: version}
+	granted, e := s.hasAccess(r.Context(), key)
+	if e != nil {
+		if errors.Is(e, errNoAccess) {
+			s.refused.record(key, signed.Timestamp, s.cfg.Now())
+		}
 		return nil, e
+	}
+	if s.refused.covers(key, signed.Timestamp, s.cfg.Now()) {
+		return nil, refusedEarlier(id, version)
 	}
 	if err := s.nonces.Use(signed, s.cfg.Now()); err != nil {
 		return nil, refusal(err)
 	}
-	return s.locate(r.Context(), d, version, signed.Address)
+	return s.locate(r.Context(), d, granted, signed.Address)
+}
+
+// parseTarget reads the dataset id and the version asked (0: current).
+func parseTarget(r *http.Request) (id, version uint64, e *httpError) {
+	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	if err != nil || id == 0 {
+		return 0, 0, herr(http.StatusBadRequest, "bad_request", "dataset id %q is not a positive integer", r.PathValue("id"))
+	}
+	if v := r.URL.Query().Get("version"); v != "" {
+		if version, err = strconv.ParseUint(v, 10, 64); err != nil || version == 0 {
+			return 0, 0, herr(http.StatusBadRequest, "bad_request", "version %q is not a positive integer", v)
+		}
+	}
+	return id, version, nil
+}
+
+// served returns the served dataset id, refusing one this server does not
+// serve (the list is re-read first, at most every 2 s whoever asks, since its
+// owner may have just listed it) and a version newer than its current one.
+func (s *Server) served(ctx context.Context, id, version uint64) (servedDataset, *httpError) {
+	d, ok := s.catalog.get(id)
+	if !ok && s.refreshSoon(ctx) {
+		d, ok = s.catalog.get(id)
+	}
+	if !ok {
+		return d, herr(http.StatusNotFound, "not_found", "this server does not serve dataset %d", id)
+	}
+	return s.checkVersion(ctx, d, version)
 }
 
 // checkVersion refuses, from memory, a version newer than the served list
@@ -142,18 +167,20 @@ func refusal(err error) *httpError {
 	return herr(http.StatusUnauthorized, "bad_signature", "%v", err)
 }
 
-// locate finds the file of a served dataset's version.
+// locate finds the file of a served dataset's version, reading the
+// version's record in signer's look-up pool (versions.go).
 func (s *Server) locate(ctx context.Context, d servedDataset, version uint64, signer string) (*grant, *httpError) {
-	cctx, cancel := context.WithTimeout(ctx, s.cfg.ChainTimeout)
-	defer cancel()
-	dv, err := s.version(cctx, d.id, version)
-	if err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return nil, herr(http.StatusNotFound, "not_found", "dataset %d has no version %d", d.id, version)
-		}
+	dv, err := s.versionFor(ctx, d.id, version, signer)
+	switch {
+	case err == nil:
+	case errors.Is(err, errBusy) || ctx.Err() != nil:
+		return nil, herr(http.StatusServiceUnavailable, "busy", "too many chain look-ups at once; retry")
+	case errors.Is(err, ErrNotFound):
+		return nil, herr(http.StatusNotFound, "not_found", "dataset %d has no version %d", d.id, version)
+	default:
 		return nil, herr(http.StatusBadGateway, "chain_unavailable", "dataset %d version %d", d.id, version)
 	}
-	f, ok := s.fileFor(dv)
+	f, ok := s.fileFor(d, dv)
 	if !ok {
 		return nil, herr(http.StatusNotFound, "not_found", "this server does not hold dataset %d version %d (sha256 %s)", d.id, version, dv.Sha256)
 	}
@@ -199,12 +226,19 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, e)
 		return
 	}
+	done, e := s.startDownload(r.Context(), g, 0)
+	if e != nil {
+		s.refuse(w, r, e)
+		return
+	}
+	defer done()
 	f, err := g.file.open()
 	if err != nil {
 		s.refuse(w, r, fileError(err, g))
 		return
 	}
 	defer f.Close()
+	w = s.guardStall(w)
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set(HeaderSha256, g.version.Sha256)
 	w.Header().Set(HeaderVersion, strconv.FormatUint(g.version.Version, 10))
@@ -252,6 +286,12 @@ func (s *Server) serveChunk(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, g.refusal(herr(http.StatusNotFound, "not_found", "chunk %q: the dataset has chunks 0..%d", r.PathValue("index"), t.chunkCount()-1)))
 		return
 	}
+	done, e := s.startDownload(r.Context(), g, chunkSlotWait)
+	if e != nil {
+		s.refuse(w, r, e)
+		return
+	}
+	defer done()
 	f, err := g.file.open()
 	if err != nil {
 		s.refuse(w, r, fileError(err, g))
@@ -264,7 +304,7 @@ func (s *Server) serveChunk(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if err := writeChunkJSON(w, g, t, idx, f, proof); err != nil {
+	if err := writeChunkJSON(s.guardStall(w), g, t, idx, f, proof); err != nil {
 		s.cfg.Logger.Warn("chunk response cut short", "dataset", g.id, "chunk", idx, "err", err)
 	}
 }

@@ -56,6 +56,20 @@ type Config struct {
 	MaxTrees, MaxAccess int
 	// NoncesPerAddress caps one account's requests per window (default 20,000).
 	NoncesPerAddress int
+	// MaxRefused bounds the accesses remembered as refused, so that a
+	// refused request is not served once access opens (default 65,536;
+	// refused.go).
+	MaxRefused int
+	// MaxDownloads bounds the downloads (files and chunks) in flight in all
+	// (default 64), DownloadsPerAccount those of one account (default 4);
+	// past either, 503 busy. StallTimeout drops a download whose reader
+	// takes nothing for that long (default 30 s; downloads.go).
+	MaxDownloads, DownloadsPerAccount int
+	StallTimeout                      time.Duration
+	// WriteTimeout is the HTTP server's (0: none): pushing the write
+	// deadline for a stalled reader replaces the server's, so it is kept
+	// here, and a response's deadline never goes past it.
+	WriteTimeout time.Duration
 }
 
 func (c *Config) defaults() {
@@ -92,6 +106,32 @@ func (c *Config) defaults() {
 	if c.MaxAccess <= 0 {
 		c.MaxAccess = 65_536
 	}
+	c.downloadDefaults()
+}
+
+func (c *Config) downloadDefaults() {
+	if c.MaxRefused <= 0 {
+		c.MaxRefused = 65_536
+	}
+	if c.MaxDownloads <= 0 {
+		c.MaxDownloads = 64
+	}
+	if c.DownloadsPerAccount <= 0 {
+		c.DownloadsPerAccount = 4
+	}
+	if c.StallTimeout <= 0 {
+		c.StallTimeout = 30 * time.Second
+	}
+}
+
+// refusalTTL is how long a refusal is remembered: until every request it
+// covers is stale (signed at most FutureSkew ahead, fresh for Window).
+func (c *Config) refusalTTL() time.Duration {
+	skew := c.FutureSkew
+	if skew <= 0 {
+		skew = 5 * time.Second // the verifier's default
+	}
+	return c.Window + skew + time.Second
 }
 
 type accessKey struct {
@@ -116,7 +156,12 @@ type Server struct {
 	trees    *lru[treeKey, *fileTree]
 	access   *lru[accessKey, accessAnswer]
 	lk       *lookups
+	refused  *refusals
+	dl       *downloads
 	building chan struct{}
+
+	flightsMu sync.Mutex
+	flights   map[[2]uint64]*versionFlight
 
 	buildsMu sync.Mutex
 	builds   map[treeKey]*treeBuild
@@ -153,7 +198,10 @@ func New(cfg Config) (*Server, error) {
 		trees:    newLRU[treeKey, *fileTree](cfg.MaxTrees),
 		access:   newLRU[accessKey, accessAnswer](cfg.MaxAccess),
 		lk:       newLookups(cfg.LookupsPerPool, cfg.MaxKnown),
+		refused:  newRefusals(cfg.MaxRefused, cfg.refusalTTL()),
+		dl:       newDownloads(cfg.MaxDownloads, cfg.DownloadsPerAccount),
 		building: make(chan struct{}, 2),
+		flights:  map[[2]uint64]*versionFlight{},
 		builds:   map[treeKey]*treeBuild{},
 	}, nil
 }
@@ -245,6 +293,8 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/datasets/{id}", s.serveFile)
 	mux.HandleFunc("GET /v1/datasets/{id}/chunks/{index}", s.serveChunk)
+	mux.HandleFunc("HEAD /v1/datasets/{id}", s.serveProbe)
+	mux.HandleFunc("HEAD /v1/datasets/{id}/chunks/{index}", s.serveProbe)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 	return mux
 }

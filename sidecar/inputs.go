@@ -30,14 +30,16 @@ import (
 //     workload.MaxDenseElements; for gpt-f32 the weights parse with the
 //     on-chain config and the npy-i32 prompts fit its context).
 //   - The dataset version's record is read from the chain. A validator holds
-//     no licence, so it cannot download the file: it asks the dataset's
-//     server for the version's first chunk in a request signed with its
-//     operator key. aichain-dataserver finds the version's file before it
-//     checks the licence, so a 403 (no licence) or 200 means it holds the
-//     version; a 404 that it does not, and a 401 (it refuses a validator's
-//     valid signature) count as unavailable; a 503 or 429 (busy) says
-//     neither, and is asked again after its Retry-After. A server that
-//     answers the probe but refuses the winner itself is not caught (see
+//     no licence, so it cannot download the file: it probes the dataset's
+//     server (dataserver.Client.Holds: a HEAD of the version's first chunk,
+//     signed with its operator key), which never returns rows. A 204 means
+//     the server holds the version; so do a 200 or a 403 (no licence) from
+//     an aichain-dataserver that predates the probe (it serves a HEAD as a
+//     GET without its body, and finds the version's file before it checks
+//     the licence); a 404 means it does not, and a 401 (it refuses a
+//     validator's valid signature) counts as unavailable; a 503 or 429
+//     (busy) says neither, and is asked again after its Retry-After. A server
+//     that answers the probe but refuses the winner itself is not caught (see
 //     the x/compute README).
 //
 // Each check is tried FetchRetries times, RetryBackoff apart (longer when

@@ -32,7 +32,10 @@
 //
 // A server checks, with no disk or chain work: every header present, the
 // audience its own, the timestamp within its window, the key's address equal
-// to the signer, and the signature. Only then does it check what the signer
-// may read (a licence, a job) and, once access is granted, record the nonce
-// (NonceStore) so that the same request is refused if replayed.
+// to the signer, and the signature. It then knows the signer by its canonical
+// address (lower case), however the request spells it: bech32 also reads an
+// all-upper-case address, which must not make one key two accounts. Only
+// then does it check what the signer may read (a licence, a job) and, once
+// access is granted, record the nonce (NonceStore) so that the same request
+// is refused if replayed.
 package signedreq

@@ -78,7 +78,12 @@ func (v *Verifier) now() time.Time {
 	return v.Now()
 }
 
-// Verified is a request whose signature holds.
+// Verified is a request whose signature holds. Its Address is the signer's
+// canonical address (lower case, re-encoded from the decoded bytes), which
+// may differ from the spelling signed (bech32 also reads an all-upper-case
+// address): every structure keyed by the signer (nonce caps, caches, pools)
+// sees one account once, whatever its spelling
+// (TestAttackAddressSpellingIsASecondIdentity).
 type Verified struct {
 	Request
 	SignedAt time.Time
@@ -116,9 +121,11 @@ func (v *Verifier) Verify(r *http.Request) (*Verified, error) {
 		return nil, refuse(ErrMalformed, "nonce must be 8..128 characters of [0-9A-Za-z_-]")
 	}
 	req := Request{Audience: aud, Method: r.Method, URI: r.URL.RequestURI(), Address: addr, Timestamp: ts, Nonce: nonce}
-	if err := v.checkSignature(req, pubText, sigText); err != nil {
-		return nil, err
+	canonical, refused := v.checkSignature(req, pubText, sigText)
+	if refused != nil {
+		return nil, refused
 	}
+	req.Address = canonical
 	return &Verified{Request: req, SignedAt: signedAt}, nil
 }
 
@@ -131,28 +138,34 @@ func (v *Verifier) ownAudience(aud string) bool {
 	return false
 }
 
-// checkSignature checks that the key is the address's and signed the doc.
-func (v *Verifier) checkSignature(req Request, pubText, sigText string) *Error {
+// checkSignature checks that the key is the address's and signed the doc
+// (over the address as spelled), and returns the address's canonical
+// spelling: lower case, re-encoded from the decoded bytes.
+func (v *Verifier) checkSignature(req Request, pubText, sigText string) (string, *Error) {
 	pubBytes, err := base64.StdEncoding.DecodeString(pubText)
 	if err != nil || len(pubBytes) != secp256k1.PubKeySize {
-		return refuse(ErrMalformed, "%s must be base64 of a %d-byte compressed secp256k1 key", HeaderPubKey, secp256k1.PubKeySize)
+		return "", refuse(ErrMalformed, "%s must be base64 of a %d-byte compressed secp256k1 key", HeaderPubKey, secp256k1.PubKeySize)
 	}
 	sig, err := base64.StdEncoding.DecodeString(sigText)
 	if err != nil || len(sig) != 64 {
-		return refuse(ErrMalformed, "%s must be base64 of a 64-byte signature", HeaderSignature)
+		return "", refuse(ErrMalformed, "%s must be base64 of a 64-byte signature", HeaderSignature)
 	}
 	pub := &secp256k1.PubKey{Key: pubBytes}
 	prefix, addrBytes, err := bech32.DecodeAndConvert(req.Address)
 	if err != nil || (v.Prefix != "" && prefix != v.Prefix) {
-		return refuse(ErrMalformed, "address %q is not a bech32 account address with prefix %q", req.Address, v.Prefix)
+		return "", refuse(ErrMalformed, "address %q is not a bech32 account address with prefix %q", req.Address, v.Prefix)
+	}
+	canonical, err := bech32.ConvertAndEncode(prefix, addrBytes)
+	if err != nil {
+		return "", refuse(ErrMalformed, "address %q does not re-encode as bech32", req.Address)
 	}
 	if string(addrBytes) != string(pub.Address()) {
-		return refuse(ErrMalformed, "the public key is not %s's", req.Address)
+		return "", refuse(ErrMalformed, "the public key is not %s's", req.Address)
 	}
 	if !pub.VerifySignature(req.SignBytes(), sig) {
-		return refuse(ErrMalformed, "the signature does not verify with %s's key", req.Address)
+		return "", refuse(ErrMalformed, "the signature does not verify with %s's key", req.Address)
 	}
-	return nil
+	return canonical, nil
 }
 
 func validNonce(n string) bool {

@@ -33,9 +33,12 @@ func flags(fs *pflag.FlagSet) {
 	fs.String("tls-key", "", "TLS private key (PEM)")
 	fs.Bool("allow-plain-http", false, "serve plain HTTP on a non-loopback address (behind a TLS proxy only)")
 	fs.Duration("read-timeout", 30*time.Second, "longest time to read a request")
-	fs.Duration("write-timeout", 30*time.Minute, "longest time to write a response (a whole file)")
+	fs.Duration("write-timeout", 30*time.Minute, "longest time to write a response (a whole file); a stalled reader is dropped sooner (--stall-timeout)")
 	fs.Duration("idle-timeout", 60*time.Second, "how long an idle keep-alive connection stays open")
 	fs.Int("max-trees", 64, "Merkle trees of served versions kept in memory")
+	fs.Int("max-downloads", 64, "downloads (files and chunks) in flight at once, in all; past it, 503 busy with Retry-After")
+	fs.Int("downloads-per-account", 4, "downloads in flight at once of one account; past it, 503 busy with Retry-After")
+	fs.Duration("stall-timeout", 30*time.Second, "drop a download whose reader takes nothing for this long")
 	fs.String("write-example", "", "write a small example dataset (64×4 float32 .npy) to this file and exit")
 	fs.String("write-example-model", "", "write a small example model (mlp-f32 4→8→2, .safetensors) that fits the example dataset, and exit")
 }
@@ -57,6 +60,7 @@ func readConfig(fs *pflag.FlagSet) (*config, error) {
 	c.allowPlain, _ = fs.GetBool("allow-plain-http")
 	c.readTO, _ = fs.GetDuration("read-timeout")
 	c.writeTO, _ = fs.GetDuration("write-timeout")
+	c.server.WriteTimeout = c.writeTO
 	c.idleTO, _ = fs.GetDuration("idle-timeout")
 	s := &c.server
 	s.Owners, _ = fs.GetStringArray("owner")
@@ -64,6 +68,12 @@ func readConfig(fs *pflag.FlagSet) (*config, error) {
 	s.Window, _ = fs.GetDuration("window")
 	s.Refresh, _ = fs.GetDuration("refresh")
 	s.MaxTrees, _ = fs.GetInt("max-trees")
+	s.MaxDownloads, _ = fs.GetInt("max-downloads")
+	s.DownloadsPerAccount, _ = fs.GetInt("downloads-per-account")
+	s.StallTimeout, _ = fs.GetDuration("stall-timeout")
+	if s.MaxDownloads < 1 || s.DownloadsPerAccount < 1 || s.StallTimeout <= 0 {
+		return nil, errors.New("--max-downloads and --downloads-per-account must be at least 1, --stall-timeout positive")
+	}
 	if (c.certFile == "") != (c.keyFile == "") {
 		return nil, errors.New("--tls-cert and --tls-key go together")
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"testing"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -52,5 +53,31 @@ func TestAudiences(t *testing.T) {
 	}
 	if _, err := read("--dataset", "x=/tmp/a.npy"); err == nil {
 		t.Fatal("a bad --dataset accepted")
+	}
+}
+
+// The download bounds come from their flags, with the defaults the server
+// documents; a bound below 1 is refused.
+func TestDownloadFlags(t *testing.T) {
+	read := func(args ...string) (*config, error) {
+		fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+		flags(fs)
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		return readConfig(fs)
+	}
+	c, err := read()
+	if err != nil || c.server.MaxDownloads != 64 || c.server.DownloadsPerAccount != 4 || c.server.StallTimeout != 30*time.Second {
+		t.Fatalf("defaults: %+v %v", c, err)
+	}
+	c, err = read("--max-downloads", "8", "--downloads-per-account", "2", "--stall-timeout", "5s")
+	if err != nil || c.server.MaxDownloads != 8 || c.server.DownloadsPerAccount != 2 || c.server.StallTimeout != 5*time.Second {
+		t.Fatalf("set: %+v %v", c, err)
+	}
+	for _, bad := range [][]string{{"--max-downloads", "0"}, {"--downloads-per-account", "0"}, {"--stall-timeout", "0s"}} {
+		if _, err := read(bad...); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
 	}
 }
