@@ -26,9 +26,11 @@ const DefaultGasPrice = "0.0025uaic"
 // Errors of an asynchronous send.
 var (
 	// ErrSimulation is a tx the node refuses to simulate: a message in it
-	// would fail (or the account's sequence is not the one the node expects).
+	// would fail. A refusal for the account's sequence is ErrWrongSequence
+	// instead (sequence.go).
 	ErrSimulation = errors.New("simulation failed")
-	// ErrWrongSequence is a tx refused for its account sequence.
+	// ErrWrongSequence is a tx refused for its account sequence (the SDK's
+	// ErrWrongSequence, sdk/32): the error is a *SequenceError.
 	ErrWrongSequence = errors.New("wrong account sequence")
 	// ErrNoKey is a signing call on a query-only client.
 	ErrNoKey = errors.New("chainclient: no signing key (From is empty)")
@@ -75,7 +77,9 @@ func (c *Client) GasPrices() sdk.DecCoins {
 }
 
 // Simulate returns the gas msgs use, as the node simulates them with the
-// next sequence; ErrSimulation if the node refuses them.
+// next sequence; ErrSimulation if the node refuses them, ErrWrongSequence
+// (a *SequenceError) if it refuses the sequence: then Resync with that error
+// and simulate again.
 func (c *Client) Simulate(ctx context.Context, msgs ...sdk.Msg) (uint64, error) {
 	if c.kr == nil {
 		return 0, ErrNoKey
@@ -87,16 +91,17 @@ func (c *Client) Simulate(ctx context.Context, msgs ...sdk.Msg) (uint64, error) 
 			return 0, err
 		}
 	}
-	return c.simulateLocked(ctx, msgs)
+	return c.simulateChecked(ctx, msgs)
 }
 
-func (c *Client) factory() tx.Factory {
+func (c *Client) factory(seq uint64) tx.Factory {
 	return tx.Factory{}.WithChainID(c.cfg.ChainID).WithKeybase(c.kr).WithTxConfig(c.Enc.TxConfig).
-		WithAccountNumber(c.accNum).WithSequence(c.seq).WithSignMode(signing.SignMode_SIGN_MODE_DIRECT)
+		WithAccountNumber(c.accNum).WithSequence(seq).WithSignMode(signing.SignMode_SIGN_MODE_DIRECT)
 }
 
-func (c *Client) simulateLocked(ctx context.Context, msgs []sdk.Msg) (uint64, error) {
-	sim, err := c.factory().WithGas(0).BuildSimTx(msgs...)
+// simulateAt simulates msgs signed with sequence seq.
+func (c *Client) simulateAt(ctx context.Context, seq uint64, msgs []sdk.Msg) (uint64, error) {
+	sim, err := c.factory(seq).WithGas(0).BuildSimTx(msgs...)
 	if err != nil {
 		return 0, fmt.Errorf("build simulation tx: %w", err)
 	}
@@ -112,53 +117,49 @@ func (c *Client) simulateLocked(ctx context.Context, msgs []sdk.Msg) (uint64, er
 
 // Send signs msgs with the next sequence, with the gas simulated (gas > 0:
 // that gas, no simulation), and broadcasts them without waiting for a
-// block. The sequence advances when the node's mempool accepts the tx; a tx
-// refused for its sequence makes the client re-read the account once.
+// block. The sequence advances when the node's mempool accepts the tx. A tx
+// refused for its sequence (in simulation or by CheckTx) is sent once more
+// at the sequence the node expects, when the same messages simulate at it
+// (sequence.go); else it returns ErrWrongSequence, and the next refused
+// simulation looks for that sequence.
 func (c *Client) Send(ctx context.Context, gas uint64, msgs ...sdk.Msg) (Sent, error) {
 	if c.kr == nil {
 		return Sent{}, ErrNoKey
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var lastErr error
-	for attempt := 0; attempt < 2; attempt++ {
-		if !c.haveSeq || attempt > 0 {
-			if err := c.refreshAccount(ctx); err != nil {
-				return Sent{}, err
-			}
-		}
-		g := gas
-		if g == 0 {
-			var err error
-			if g, err = c.simulateLocked(ctx, msgs); err != nil {
-				return Sent{}, err
-			}
-		}
-		hash, err := c.signAndBroadcast(ctx, g, msgs)
-		if errors.Is(err, ErrWrongSequence) {
-			lastErr = err
-			continue
-		}
-		if err != nil {
+	if !c.haveSeq {
+		if err := c.refreshAccount(ctx); err != nil {
 			return Sent{}, err
 		}
-		s := Sent{Hash: hash, Sequence: c.seq, Gas: g}
-		c.seq++
-		return s, nil
 	}
-	return Sent{}, lastErr
+	for attempt := 0; ; attempt++ {
+		g, err := gas, error(nil)
+		if g == 0 {
+			g, err = c.simulateChecked(ctx, msgs)
+		}
+		if err == nil {
+			var hash string
+			if hash, err = c.signAndBroadcast(ctx, g, msgs); err == nil {
+				s := Sent{Hash: hash, Sequence: c.seq, Gas: g}
+				c.seq, c.seqSure = c.seq+1, true
+				return s, nil
+			}
+		}
+		if !errors.Is(err, ErrWrongSequence) || attempt > 0 || !c.realign(ctx, err, msgs) {
+			return Sent{}, err
+		}
+	}
 }
 
 // ResyncSequence re-reads the account's sequence from the node (after a tx
 // left the mempool without being included).
 func (c *Client) ResyncSequence(ctx context.Context) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.refreshAccount(ctx)
+	return c.Resync(ctx, nil)
 }
 
 func (c *Client) signAndBroadcast(ctx context.Context, gas uint64, msgs []sdk.Msg) (string, error) {
-	txf := c.factory().WithGas(gas)
+	txf := c.factory(c.seq).WithGas(gas)
 	if !c.gasPrice.IsZero() {
 		fees := sdk.NewCoins()
 		for _, p := range c.gasPrice {
@@ -183,7 +184,8 @@ func (c *Client) signAndBroadcast(ctx context.Context, gas uint64, msgs []sdk.Ms
 	}
 	r := res.TxResponse
 	if r.Code == sdkerrors.ErrWrongSequence.ABCICode() && r.Codespace == sdkerrors.ErrWrongSequence.Codespace() {
-		return "", fmt.Errorf("%w: %s", ErrWrongSequence, r.RawLog)
+		c.seqSure = false // the next refused simulation looks for the sequence the node expects
+		return "", &SequenceError{Used: c.seq, Log: r.RawLog}
 	}
 	if r.Code != 0 {
 		return "", fmt.Errorf("%w: CheckTx %s/%d: %s", ErrTxFailed, r.Codespace, r.Code, r.RawLog)

@@ -52,6 +52,7 @@ type Client struct {
 	seq      uint64
 	accNum   uint64
 	haveSeq  bool
+	seqSure  bool // seq is the one the node's check state expects, not just the last block's (sequence.go)
 	gasPrice sdk.DecCoins
 }
 
@@ -115,7 +116,7 @@ func (c *Client) refreshAccount(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("account %s: %w", c.addr, err)
 	}
-	c.accNum, c.seq, c.haveSeq = res.Info.AccountNumber, res.Info.Sequence, true
+	c.accNum, c.seq, c.haveSeq, c.seqSure = res.Info.AccountNumber, res.Info.Sequence, true, false
 	return nil
 }
 

@@ -69,8 +69,10 @@ type Config struct {
 	// Workers execute jobs at once (default 2).
 	Workers int
 	// Fetchers fetch won jobs' models and datasets at once, ahead of the
-	// workers (default 2 × Workers): a slow or hostile server holds a
-	// fetcher for as long as the fetch policy lets it, never a worker.
+	// workers (default 2 × Workers), one requester's jobs at most half of
+	// them: a slow or hostile server holds a fetch slot for as long as the
+	// fetch policy lets it, never a worker nor a job with nothing to fetch
+	// (fetch.go).
 	Fetchers int
 	// BatchSize is the most messages in one transaction (default 100).
 	BatchSize int
@@ -152,8 +154,10 @@ type Agent struct {
 	cap     *capacity
 	sizing  sizer // jobs sized for a bid off the pipeline goroutine
 
-	withheldSince sync.Map  // job id → time of its first chunk request (Fault.WithholdFor)
-	weights       transfers // weights streamed to validators at once
+	withheldSince sync.Map   // job id → time of its first chunk request (Fault.WithholdFor)
+	weights       transfers  // weights streamed to validators at once
+	chunkXfers    transfers  // chunk responses under way (serveChunk)
+	fetches       fetchQueue // won jobs whose inputs are fetched or wait to be (fetch.go)
 
 	mu      sync.Mutex
 	recs    map[uint64]*Record
@@ -232,7 +236,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		"workers", a.cfg.Workers, "fetchers", a.cfg.Fetchers, "gflops", fmt.Sprintf("%.2f", a.cap.gflops), "jobs_in_store", len(recs))
 	err = a.loop(ctx)
 	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
+	go func() { wg.Wait(); a.fetches.wg.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(3 * time.Second):

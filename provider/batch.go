@@ -36,7 +36,7 @@ func (a *Agent) sendBatch(ctx context.Context, kind string, items []item, sent f
 	for i, it := range items {
 		msgs[i] = it.msg
 	}
-	gas, err := a.client.Simulate(ctx, msgs...)
+	s, err := a.send(ctx, kind, msgs)
 	if errors.Is(err, chainclient.ErrSimulation) {
 		if len(items) == 1 {
 			refused(items[0], err)
@@ -51,13 +51,38 @@ func (a *Agent) sendBatch(ctx context.Context, kind string, items []item, sent f
 	if err != nil {
 		return err
 	}
-	s, err := a.client.Send(ctx, gas, msgs...)
-	if err != nil {
-		return err
-	}
 	a.metrics.Txs.WithLabelValues(kind).Inc()
 	a.metrics.Msgs.WithLabelValues(kind).Add(float64(len(items)))
-	a.log.Debug("sent", "kind", kind, "msgs", len(items), "tx", s.Hash, "sequence", s.Sequence, "gas", gas)
+	a.log.Debug("sent", "kind", kind, "msgs", len(items), "tx", s.Hash, "sequence", s.Sequence, "gas", s.Gas)
 	sent(items, s)
 	return nil
+}
+
+// maxSequenceResyncs bounds how often one batch is sent again after the
+// node refused its account sequence; past it the error ends the step, and
+// the next block sends the batch again.
+const maxSequenceResyncs = 3
+
+// send simulates msgs and sends them. A refusal of the account's sequence
+// (chainclient.ErrWrongSequence: after a restart, the node's mempool holds
+// txs of the previous process that the last block does not) re-syncs the
+// client's sequence and sends again: it is never taken for the chain
+// refusing the messages, which only ErrSimulation is
+// (TestAttackStaleSequenceAfterRestartWedgesEverySend).
+func (a *Agent) send(ctx context.Context, kind string, msgs []sdk.Msg) (chainclient.Sent, error) {
+	for try := 0; ; try++ {
+		gas, err := a.client.Simulate(ctx, msgs...)
+		var s chainclient.Sent
+		if err == nil {
+			s, err = a.client.Send(ctx, gas, msgs...)
+		}
+		if !errors.Is(err, chainclient.ErrWrongSequence) || try == maxSequenceResyncs {
+			return s, err
+		}
+		a.metrics.SequenceResyncs.Inc()
+		a.log.Info("the node expects another account sequence; re-synced, sending again", "kind", kind, "err", err)
+		if err := a.client.Resync(ctx, err); err != nil {
+			return chainclient.Sent{}, err
+		}
+	}
 }

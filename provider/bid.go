@@ -165,22 +165,15 @@ func (a *Agent) commit(ctx context.Context) error {
 		if r.Phase != PhaseBid || r.PendingTx != "" || r.CommitEnd < a.height+1 {
 			continue
 		}
-		price, err := sdk.ParseCoinNormalized(r.Price)
+		commitment, err := a.commitment(r)
 		if err != nil {
 			continue
 		}
-		items = append(items, item{id: id, msg: &computetypes.MsgCommitBid{
-			Provider: a.me, JobId: id, Commitment: computetypes.BidCommitment(id, a.me, price, r.Salt),
-		}})
+		items = append(items, item{id: id, msg: &computetypes.MsgCommitBid{Provider: a.me, JobId: id, Commitment: commitment}})
 	}
 	if len(items) == 0 {
 		return nil
 	}
 	sort.Slice(items, func(i, j int) bool { return a.recs[items[i].id].CommitEnd < a.recs[items[j].id].CommitEnd })
-	return a.sendAll(ctx, "commit", items, a.markSent, func(it item, err error) {
-		// The chain would refuse it: no commitment, no deposit at stake.
-		a.log.Info("commitment refused by the node; not bidding", "job", it.id, "err", err)
-		a.skip[it.id] = a.recs[it.id].CommitEnd
-		a.forget(it.id)
-	})
+	return a.sendAll(ctx, "commit", items, a.markSent, a.commitRefused(ctx))
 }

@@ -88,6 +88,26 @@ func (s *ChunkStore) Chunk(id uint64, i, count, size uint64) ([]byte, error) {
 	return buf[:n], nil
 }
 
+// Section opens chunk i of a job of count chunks of size bytes (the last one
+// may be shorter) for reading, without reading it; the caller closes f.
+func (s *ChunkStore) Section(id uint64, i, count, size uint64) (f *os.File, data *io.SectionReader, err error) {
+	if i >= count || size == 0 {
+		return nil, nil, fmt.Errorf("%w: job %d chunk %d of %d", ErrNoChunk, id, i, count)
+	}
+	if f, err = os.Open(s.path(id)); err != nil {
+		return nil, nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return nil, nil, errors.Join(err, f.Close())
+	}
+	total, off := uint64(max(st.Size(), 0)), i*size
+	if off >= total || (total-off < size && i != count-1) {
+		return nil, nil, errors.Join(fmt.Errorf("%w: job %d chunk %d: the file holds %d bytes", ErrNoChunk, id, i, total), f.Close())
+	}
+	return f, io.NewSectionReader(f, int64(off), int64(min(size, total-off))), nil
+}
+
 // maxTreeBuilds is how many trees are rebuilt from their files at once.
 const maxTreeBuilds = 2
 

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"time"
 
@@ -26,18 +25,24 @@ type execResult struct {
 
 // award moves revealed bids whose winner is known: won jobs go to the
 // workers, lost ones are forgotten (their collateral is released on chain).
+// A bid the agent has not seen revealed (its reveal landed unknown to it,
+// at a shutdown) is won all the same when the chain names this provider the
+// winner.
 func (a *Agent) award() {
 	for id, r := range a.recs {
-		if r.Phase != PhaseRevealed {
+		if r.Phase != PhaseRevealed && r.Phase != PhaseCommitted {
 			continue
 		}
 		v := a.view[id]
 		switch {
 		case v.winner == a.me:
-			r.Phase = PhaseWon
+			if r.Phase == PhaseCommitted {
+				a.log.Info("the chain awards this provider a job whose reveal it had not seen land", "job", id)
+			}
+			r.Phase, r.PendingTx = PhaseWon, ""
 			a.metrics.JobsWon.Inc()
 			a.touch(r)
-		case v.winner != "" || v.state.IsTerminal():
+		case r.Phase == PhaseRevealed && (v.winner != "" || v.state.IsTerminal()):
 			a.forget(id)
 		}
 	}
@@ -70,39 +75,6 @@ type prepared struct {
 	w   workload.Job
 }
 
-// fetcher fetches the inputs of queued jobs until ctx ends, and hands each
-// job to a worker (waiting for one) or, when its inputs fail, back to the
-// pipeline. Fetches run here, not on the workers, so that a dataset or model
-// server that answers slowly holds a fetcher and never an execution slot.
-func (a *Agent) fetcher(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case id := <-a.execCh:
-			a.metrics.Fetching.Inc()
-			start := time.Now()
-			p, res := a.prepare(ctx, id)
-			a.metrics.FetchSeconds.Observe(time.Since(start).Seconds())
-			a.metrics.Fetching.Dec()
-			if ctx.Err() != nil {
-				return
-			}
-			if res != nil {
-				if !a.finish(ctx, *res) {
-					return
-				}
-				continue
-			}
-			select {
-			case a.readyCh <- p:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}
-}
-
 // worker executes prepared jobs until ctx ends.
 func (a *Agent) worker(ctx context.Context) {
 	for {
@@ -126,25 +98,6 @@ func (a *Agent) finish(ctx context.Context, res execResult) bool {
 	case <-ctx.Done():
 		return false
 	}
-}
-
-// prepare reads a won job and fetches its inputs; a non-nil result is its
-// failure.
-func (a *Agent) prepare(ctx context.Context, id uint64) (prepared, *execResult) {
-	jr, err := a.query.Job(ctx, &computetypes.QueryJobRequest{JobId: id})
-	if err != nil {
-		return prepared{}, &execResult{id: id, err: fmt.Errorf("query job: %w", err)}
-	}
-	var resolver jobexec.Resolver
-	if a.cfg.MLP != nil {
-		resolver = a.cfg.MLP
-	}
-	w, err := jobexec.FromJob(ctx, jr.Job.Workload, jr.Job.DatasetVersion, resolver)
-	if err != nil {
-		// Building a job the chain accepted fails only on its inputs.
-		return prepared{}, &execResult{id: id, err: err, inputs: ctx.Err() == nil}
-	}
-	return prepared{job: jr.Job, w: w}, nil
 }
 
 // execute runs a prepared job through its kind's row, stores its chunks and
@@ -229,20 +182,14 @@ func (a *Agent) submit(ctx context.Context) error {
 	})
 }
 
-// retire ends and purges: bids whose window passed unsent, reveals missed,
-// jobs over on chain (their chunks kept for the retention window), and
-// records whose retention has passed.
+// retire ends and purges: jobs over on chain (their chunks kept for the
+// retention window), and records whose retention has passed. Bids whose
+// window passed are expireBids', which asks the chain first.
 func (a *Agent) retire() {
 	h, now := a.height, time.Now()
 	for id, r := range a.recs {
 		v := a.view[id]
 		switch {
-		case r.Phase == PhaseBid && r.PendingTx == "" && r.CommitEnd < h+1:
-			a.forget(id)
-		case r.Phase == PhaseCommitted && h > r.RevealEnd:
-			a.metrics.MissedReveals.Inc()
-			a.log.Error("reveal missed: the bid's deposit is forfeited", "job", id, "reveal_end", r.RevealEnd)
-			a.forget(id)
 		case r.Phase <= PhaseRevealed && v.state.IsTerminal():
 			a.forget(id)
 		case r.Phase >= PhaseWon && r.Phase < PhaseEnded && (v.state.IsTerminal() || r.Phase < PhaseSubmitted && r.Deadline > 0 && h > r.Deadline):

@@ -16,6 +16,7 @@ type Metrics struct {
 	Timeouts         prometheus.Counter
 	Aborts           prometheus.Counter
 	FailedTxs        prometheus.Counter
+	SequenceResyncs  prometheus.Counter
 	ChunksServed     prometheus.Counter
 	WeightsServed    prometheus.Counter
 	Txs              *prometheus.CounterVec
@@ -28,6 +29,7 @@ type Metrics struct {
 	ExecSeconds      prometheus.Histogram
 	FetchSeconds     prometheus.Histogram
 	Fetching         prometheus.Gauge
+	FetchesWaiting   prometheus.Gauge
 }
 
 func counter(name, help string) prometheus.Counter {
@@ -52,6 +54,7 @@ func NewMetrics() *Metrics {
 		Timeouts:         counter("timeouts_total", "Won jobs whose result was not in by the deadline."),
 		Aborts:           counter("aborts_total", "Won jobs aborted (in a block) because their inputs could not be fetched."),
 		FailedTxs:        counter("failed_txs_total", "Transactions that failed in their block."),
+		SequenceResyncs:  counter("sequence_resyncs_total", "Sends the node refused for the account sequence, re-synced and sent again."),
 		ChunksServed:     counter("chunks_served_total", "Chunks served with proofs."),
 		WeightsServed:    counter("weights_served_total", "Model weights files served to validators whose fetch from the model's uri failed."),
 		Txs:              counterVec("txs_total", "Transactions sent, by kind (commit, reveal, result).", "kind"),
@@ -71,10 +74,12 @@ func NewMetrics() *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.001, 4, 12),
 		}),
 		Fetching: prometheus.NewGauge(prometheus.GaugeOpts{Name: "aichain_provider_fetches_in_flight",
-			Help: "Won jobs whose inputs are being fetched (at most --fetchers); all of them busy for long is a slow or hostile server."}),
+			Help: "Won jobs whose inputs are being fetched (at most --fetchers, besides jobs being read from the chain); all of them busy for long is a slow or hostile server."}),
+		FetchesWaiting: prometheus.NewGauge(prometheus.GaugeOpts{Name: "aichain_provider_fetches_waiting",
+			Help: "Won jobs waiting for a fetch slot (all busy, or their requester's half of them)."}),
 	}
 	m.Registry.MustRegister(m.BidsCommitted, m.BidsRevealed, m.JobsWon, m.JobsExecuted, m.ExecFailures, m.ResultsSubmitted, m.Aborts,
 		m.MissedReveals, m.Timeouts, m.FailedTxs, m.ChunksServed, m.WeightsServed, m.Txs, m.Msgs, m.Skipped, m.Refused, m.Jobs, m.Height,
-		m.BlockSeconds, m.ExecSeconds, m.FetchSeconds, m.Fetching)
+		m.BlockSeconds, m.ExecSeconds, m.FetchSeconds, m.Fetching, m.SequenceResyncs, m.FetchesWaiting)
 	return m
 }

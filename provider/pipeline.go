@@ -34,6 +34,7 @@ func (a *Agent) step(ctx context.Context, b chainclient.Block) error {
 	a.dispatch()
 	errs = append(errs, a.submit(ctx))
 	errs = append(errs, a.abort(ctx))
+	errs = append(errs, a.expireBids(ctx))
 	a.retire()
 	a.keepModels()
 	if b.Height%100 == 0 {
@@ -212,16 +213,11 @@ func (a *Agent) onChain(ctx context.Context, r *Record) (bool, error) {
 		a.seeJob(res.Job)
 		return res.Job.Result.SubmittedHeight > 0 && res.Job.Winner == a.me, nil
 	}
-	res, err := a.query.Bids(ctx, &computetypes.QueryBidsRequest{JobId: r.ID})
-	if err != nil {
+	c, err := a.committed(ctx, r)
+	if err != nil || c == nil {
 		return false, err
 	}
-	for _, c := range res.Commits {
-		if c.Provider == a.me {
-			return r.Phase == PhaseBid || c.Revealed, nil
-		}
-	}
-	return false, nil
+	return r.Phase == PhaseBid || c.Revealed, nil
 }
 
 // observe updates the gauges.
@@ -233,6 +229,7 @@ func (a *Agent) observe() {
 	for p, name := range phaseNames {
 		a.metrics.Jobs.WithLabelValues(name).Set(float64(counts[p]))
 	}
+	a.metrics.FetchesWaiting.Set(float64(a.fetches.len()))
 	a.metrics.Height.Set(float64(a.height))
 	a.metrics.BlockSeconds.Set(a.cap.blockTime().Seconds())
 }

@@ -35,10 +35,7 @@ func (a *Agent) reveal(ctx context.Context) error {
 		return nil
 	}
 	sort.Slice(items, func(i, j int) bool { return a.recs[items[i].id].RevealEnd < a.recs[items[j].id].RevealEnd })
-	return a.sendAll(ctx, "reveal", items, a.markSent, func(it item, err error) {
-		// Tried again next block while the window is open.
-		a.log.Warn("reveal refused by the node", "job", it.id, "err", err)
-	})
+	return a.sendAll(ctx, "reveal", items, a.markSent, a.revealRefused(ctx))
 }
 
 // markSent records the tx that carries each item's message.

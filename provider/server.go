@@ -132,8 +132,9 @@ func httpError(w http.ResponseWriter, code int, kind, msg string) {
 }
 
 // serveChunk checks, in order: the request's form, its signature (CPU
-// only), that the signer may read the job (memory only), the nonce; only
-// then does it read the chunk from disk.
+// only), that the signer may read the job (memory only), the nonce, that a
+// transfer is free (chunkserve.go); only then does it read the chunk from
+// disk, streamed.
 func (a *Agent) serveChunk(w http.ResponseWriter, r *http.Request) {
 	id, err1 := strconv.ParseUint(r.PathValue("id"), 10, 64)
 	i, err2 := strconv.ParseUint(r.PathValue("i"), 10, 64)
@@ -147,10 +148,11 @@ func (a *Agent) serveChunk(w http.ResponseWriter, r *http.Request) {
 	}
 	var job servedJob
 	var validator bool
+	var who string
 	if !a.admit(w, r, func(signer string, validators map[string]bool) bool {
 		var held bool
 		job, held = a.auth.jobs[id]
-		validator = validators[signer]
+		validator, who = validators[signer], signer
 		switch {
 		case !held:
 			a.metrics.Refused.WithLabelValues("not_found").Inc()
@@ -169,6 +171,13 @@ func (a *Agent) serveChunk(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusNotFound, "not_found", "chunk index out of range")
 		return
 	}
+	if !a.chunkXfers.start(who, chunkTransfersFor(validator), maxChunkTransfersPerSigner) {
+		a.metrics.Refused.WithLabelValues("busy").Inc()
+		w.Header().Set("Retry-After", strconv.Itoa(chunkRetryAfterSeconds))
+		httpError(w, http.StatusServiceUnavailable, "busy", "this provider is sending as many chunks as it sends at once; retry later")
+		return
+	}
+	defer a.chunkXfers.done(who)
 	a.writeChunk(w, r, id, i, job, validator)
 }
 
@@ -204,51 +213,6 @@ func (a *Agent) refuse(w http.ResponseWriter, err error) {
 		return
 	}
 	httpError(w, http.StatusUnauthorized, "bad_signature", err.Error())
-}
-
-// writeChunk reads chunk i and its proof and, for a validator, the input
-// rows its kind serves with it.
-func (a *Agent) writeChunk(w http.ResponseWriter, r *http.Request, id, i uint64, job servedJob, withInputs bool) {
-	tree, err := a.chunks.Tree(id, job.count, job.chunkBytes)
-	if err != nil {
-		a.log.Error("load tree", "job", id, "err", err)
-		httpError(w, http.StatusInternalServerError, "internal", "cannot load the job's chunks")
-		return
-	}
-	data, err := a.chunks.Chunk(id, i, job.count, job.chunkBytes)
-	if err != nil {
-		httpError(w, http.StatusInternalServerError, "internal", "cannot read the chunk")
-		return
-	}
-	var src jobexec.InputSource
-	if withInputs && a.cfg.MLP != nil {
-		src = a.cfg.MLP
-	}
-	served := job.served
-	if !withInputs {
-		served.DatasetID = 0 // the requester gets the output alone
-	}
-	resp, err := jobexec.ServeChunk(r.Context(), id, served, tree, int(i), data, src)
-	if err != nil {
-		var se *jobexec.ServeError
-		if !errors.As(err, &se) {
-			httpError(w, http.StatusInternalServerError, "internal", err.Error())
-			return
-		}
-		if se.Status == http.StatusServiceUnavailable {
-			// The inputs load again (the dataset's server was busy or
-			// slow): a validator asks again when told (sidecar busy.go).
-			w.Header().Set("Retry-After", "5")
-		}
-		httpError(w, se.Status, "unavailable", se.Message)
-		if se.Err != nil {
-			a.log.Error("load the chunk's inputs", "job", id, "err", se.Err)
-		}
-		return
-	}
-	a.metrics.ChunksServed.Inc()
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(resp)
 }
 
 // withholding tells whether the Fault.WithholdFor outage of job id is on: it

@@ -16,7 +16,8 @@ const (
 	maxWeightsTransfersPerSigner = 2
 )
 
-// transfers counts the weights transfers in progress, in all and per signer.
+// transfers counts the transfers of one route in progress, in all and per
+// signer.
 type transfers struct {
 	mu       sync.Mutex
 	all      int
@@ -24,11 +25,11 @@ type transfers struct {
 }
 
 // start takes a transfer for signer, or reports that the agent is at one of
-// its bounds.
-func (t *transfers) start(signer string) bool {
+// its bounds: limit in all, perSigner for one signer.
+func (t *transfers) start(signer string, limit, perSigner int) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.all >= maxWeightsTransfers || t.bySigner[signer] >= maxWeightsTransfersPerSigner {
+	if t.all >= limit || t.bySigner[signer] >= perSigner {
 		return false
 	}
 	if t.bySigner == nil {
@@ -80,7 +81,7 @@ func (a *Agent) serveWeights(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusNotFound, "not_found", "this provider keeps no model weights")
 		return
 	}
-	if !a.weights.start(validator) {
+	if !a.weights.start(validator, maxWeightsTransfers, maxWeightsTransfersPerSigner) {
 		a.metrics.Refused.WithLabelValues("busy").Inc()
 		w.Header().Set("Retry-After", strconv.Itoa(5))
 		httpError(w, http.StatusServiceUnavailable, "busy", "this provider is sending as many weights as it sends at once; retry later")

@@ -1,0 +1,204 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/aichain/aichain/jobexec"
+	computetypes "github.com/aichain/aichain/x/compute/types"
+)
+
+// Won jobs on their way to the workers. dispatch queues them, earliest
+// deadline first (execCh); the fetchers (--fetchers of them) read each one
+// from the chain and route it: a job whose kind needs no inputs (gemm) goes
+// straight to a worker, a job that needs a model or a dataset joins the
+// fetch queue. Its fetches run in goroutines of their own, at most
+// --fetchers at once and at most half of them (fetchesPerRequester) for one
+// requester's jobs; the others wait, earliest deadline first. A fetch that a
+// slow or hostile server stalls (up to the fetch policy's timeout, and again
+// 3 blocks later) holds a fetch slot, never a fetcher: the jobs queued
+// behind it are still routed, and a job with nothing to fetch runs while
+// the workers would otherwise idle
+// (TestAttackStalledFetchersStarveJobsWithoutInputs). The queue holds each
+// won job at most once (Agent.queued); a job waiting at shutdown is in the
+// store as won and queued again after a restart.
+
+// fetchQueue holds the won jobs whose inputs are to be fetched. Its zero
+// value is empty.
+type fetchQueue struct {
+	mu          sync.Mutex
+	running     int
+	byRequester map[string]int
+	waiting     []computetypes.Job // by ExecDeadline
+	wg          sync.WaitGroup     // fetches under way
+}
+
+// push queues job and takes the jobs that may be fetched now (take).
+func (q *fetchQueue) push(job computetypes.Job, limit, perRequester int) []computetypes.Job {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	i := sort.Search(len(q.waiting), func(i int) bool { return q.waiting[i].ExecDeadline > job.ExecDeadline })
+	q.waiting = append(q.waiting, computetypes.Job{})
+	copy(q.waiting[i+1:], q.waiting[i:])
+	q.waiting[i] = job
+	return q.takeLocked(limit, perRequester)
+}
+
+// take removes and returns the waiting jobs that may be fetched now,
+// earliest deadline first: while fewer than limit fetches run, each job
+// whose requester has fewer than perRequester.
+func (q *fetchQueue) take(limit, perRequester int) []computetypes.Job {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.takeLocked(limit, perRequester)
+}
+
+func (q *fetchQueue) takeLocked(limit, perRequester int) []computetypes.Job {
+	var out []computetypes.Job
+	kept := q.waiting[:0]
+	for _, job := range q.waiting {
+		if q.running >= limit || q.byRequester[job.Requester] >= perRequester {
+			kept = append(kept, job)
+			continue
+		}
+		if q.byRequester == nil {
+			q.byRequester = map[string]int{}
+		}
+		q.running++
+		q.byRequester[job.Requester]++
+		out = append(out, job)
+	}
+	clear(q.waiting[len(kept):])
+	q.waiting = kept
+	return out
+}
+
+// done frees the slot of a fetch of job.
+func (q *fetchQueue) done(job computetypes.Job) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.running--
+	if q.byRequester[job.Requester]--; q.byRequester[job.Requester] <= 0 {
+		delete(q.byRequester, job.Requester)
+	}
+}
+
+func (q *fetchQueue) len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.waiting)
+}
+
+// fetchesPerRequester is how many fetch slots one requester's jobs may hold
+// at once: half of them (at least one), so that a requester whose server
+// trickles cannot hold them all.
+func (a *Agent) fetchesPerRequester() int { return max(1, a.cfg.Fetchers/2) }
+
+// fetcher routes queued won jobs until ctx ends.
+func (a *Agent) fetcher(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case id := <-a.execCh:
+			if !a.route(ctx, id) {
+				return
+			}
+		}
+	}
+}
+
+// route reads a queued job from the chain: one that needs no inputs goes
+// to a worker (waiting for one), one that does to the fetch queue; a
+// failure goes back to the pipeline. False once ctx has ended.
+func (a *Agent) route(ctx context.Context, id uint64) bool {
+	// Reading the job is counted as part of its fetch; the count passes to
+	// the fetch if it starts at once.
+	a.metrics.Fetching.Inc()
+	jr, err := a.query.Job(ctx, &computetypes.QueryJobRequest{JobId: id})
+	if err == nil && needsInputs(jr.Job) {
+		a.launch(ctx, a.fetches.push(jr.Job, a.cfg.Fetchers, a.fetchesPerRequester()), &id)
+		return true
+	}
+	a.metrics.Fetching.Dec()
+	if err != nil {
+		return ctx.Err() == nil && a.finish(ctx, execResult{id: id, err: fmt.Errorf("query job: %w", err)})
+	}
+	job := jr.Job
+	w, err := jobexec.FromJob(ctx, job.Workload, job.DatasetVersion, nil)
+	if err != nil {
+		return ctx.Err() == nil && a.finish(ctx, execResult{id: id, err: err})
+	}
+	return a.handOff(ctx, prepared{job: job, w: w})
+}
+
+// needsInputs reports whether a job's kind reads a model or a dataset.
+func needsInputs(job computetypes.Job) bool {
+	k, ok := jobexec.Lookup(job.Workload.Kind)
+	return ok && !k.Needs.MetBy(jobexec.Needs{})
+}
+
+// handOff gives a prepared job to a worker, waiting for one; false once
+// ctx has ended.
+func (a *Agent) handOff(ctx context.Context, p prepared) bool {
+	select {
+	case a.readyCh <- p:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// launch starts the fetches of jobs (taken from the queue), counting them
+// in fetches_in_flight; routed, when set, is the job whose router counted
+// it already (its count passes to its fetch, or ends).
+func (a *Agent) launch(ctx context.Context, jobs []computetypes.Job, routed *uint64) {
+	counted := false
+	for _, job := range jobs {
+		if routed != nil && job.Id == *routed {
+			counted = true
+		} else {
+			a.metrics.Fetching.Inc()
+		}
+		a.fetches.wg.Add(1)
+		go func() {
+			defer a.fetches.wg.Done()
+			a.fetch(ctx, job)
+		}()
+	}
+	if routed != nil && !counted {
+		a.metrics.Fetching.Dec()
+	}
+}
+
+// fetch fetches a job's inputs and hands the job to a worker (waiting for
+// one: a fetched job holds its inputs in memory, and admitMemory counts one
+// such job per fetch slot) or, when they fail, back to the pipeline; then
+// its slot goes to the next waiting job.
+func (a *Agent) fetch(ctx context.Context, job computetypes.Job) {
+	defer func() {
+		a.fetches.done(job)
+		if ctx.Err() == nil {
+			a.launch(ctx, a.fetches.take(a.cfg.Fetchers, a.fetchesPerRequester()), nil)
+		}
+	}()
+	var resolver jobexec.Resolver
+	if a.cfg.MLP != nil {
+		resolver = a.cfg.MLP
+	}
+	start := time.Now()
+	w, err := jobexec.FromJob(ctx, job.Workload, job.DatasetVersion, resolver)
+	a.metrics.FetchSeconds.Observe(time.Since(start).Seconds())
+	a.metrics.Fetching.Dec()
+	switch {
+	case ctx.Err() != nil:
+	case err != nil:
+		// Building a job the chain accepted fails only on its inputs.
+		a.finish(ctx, execResult{id: job.Id, err: err, inputs: true})
+	default:
+		a.handOff(ctx, prepared{job: job, w: w})
+	}
+}
