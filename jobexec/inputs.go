@@ -5,6 +5,7 @@ import (
 
 	"github.com/aichain/aichain/workload"
 	"github.com/aichain/aichain/workload/merkle"
+	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 )
 
 // InputChunkRange returns the dataset chunks [first, last] that cover output
@@ -19,6 +20,19 @@ func InputChunkRange(rows, chunkRows, rowsPerChunk, i uint64) (first, last uint6
 		return 0, 0, err
 	}
 	return r0 / rowsPerChunk, (r1 - 1) / rowsPerChunk, nil
+}
+
+// inputChunks is Recomputer.InputChunks for a job over dataset version ds in
+// output chunks of chunkRows rows: the dataset chunks that cover chunk i (0
+// for a chunk out of range, whose response fails its checks anyway).
+func inputChunks(ds datamarkettypes.Dataset, chunkRows uint64) func(i uint64) uint64 {
+	return func(i uint64) uint64 {
+		first, last, err := InputChunkRange(ds.Rows, chunkRows, ds.RowsPerChunk, i)
+		if err != nil {
+			return 0
+		}
+		return last - first + 1
+	}
 }
 
 func rowRange(rows, chunkRows, i uint64) (uint64, uint64, error) {

@@ -181,10 +181,13 @@ func (e *ServeError) Error() string {
 func (e *ServeError) Unwrap() error { return e.Err }
 
 // Recomputer checks a job's served chunks: Check verifies the material served
-// with a chunk, Recompute recomputes the chunk.
+// with a chunk, Recompute recomputes the chunk. InputChunks says how many
+// dataset chunks the response for output chunk i carries (nil: none), which
+// bounds its decoding (DecodeChunkResponse).
 type Recomputer struct {
-	Check     func(resp ChunkResponse) error
-	Recompute func(ctx context.Context, resp ChunkResponse) ([]byte, error)
+	Check       func(resp ChunkResponse) error
+	Recompute   func(ctx context.Context, resp ChunkResponse) ([]byte, error)
+	InputChunks func(i uint64) uint64
 }
 
 var table = struct {

@@ -21,6 +21,7 @@ func init() {
 			}
 			return workload.NewGemmJob(p)
 		},
+		Verifier: verifyGemm,
 		Work: func(job computetypes.Job) Work {
 			if job.MulAdds > 0 { // the chain's sizing, recorded at creation
 				return MulAddsWork(job)
@@ -44,6 +45,24 @@ func init() {
 				Generated: common.SatAdd(a, bt), HeldBytes: valuesBytes(g.K, g.N), ExecBytes: valuesBytes(g.M, g.K)}, nil
 		},
 	})
+}
+
+// verifyGemm recomputes a gemm-f32 chunk from the spec, once its Bᵀ and
+// rows of A fit what a verifier holds (checkGemmChunk): refused before
+// GemmJob.ComputeRows allocates them.
+func verifyGemm(_ context.Context, pv computetypes.PendingVerification, _ VerifySource, b workload.Backend) (Recomputer, error) {
+	p, err := GemmParams(pv.Workload)
+	if err != nil {
+		return Recomputer{}, err
+	}
+	if err := checkGemmChunk(p); err != nil {
+		return Recomputer{}, err
+	}
+	job, err := workload.NewGemmJob(p)
+	if err != nil {
+		return Recomputer{}, err
+	}
+	return specRecomputer(job, b), nil
 }
 
 // GemmParams converts a gemm-f32 spec.

@@ -230,5 +230,6 @@ func verifyGPT(ctx context.Context, pv computetypes.PendingVerification, src Ver
 			}
 			return workload.ComputeChunk(ctx, job, b, 0)
 		},
+		InputChunks: inputChunks(ds, pv.Workload.ChunkRows),
 	}, nil
 }

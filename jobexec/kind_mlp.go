@@ -121,6 +121,12 @@ func verifyMLP(ctx context.Context, pv computetypes.PendingVerification, src Ver
 	if ds.Cols != uint64(model.InputDim()) {
 		return Recomputer{}, fmt.Errorf("dataset %d has %d columns, model %d input is %d", ds.Id, ds.Cols, spec.Mlp.ModelId, model.InputDim())
 	}
+	// Refused before any chunk is fetched: the largest chunk's activations
+	// (rows × the widest layer's input and output) within what a verifier
+	// holds, whatever the chain recorded of the model.
+	if err := checkMLPChunk(model, ds.Rows, spec.ChunkRows); err != nil {
+		return Recomputer{}, fmt.Errorf("model %d over dataset %d: %w", spec.Mlp.ModelId, ds.Id, err)
+	}
 	inputs := func(resp ChunkResponse) ([]float32, int, error) {
 		return resp.VerifyInputs(ds.ContentRoot, ds.Rows, ds.Cols, ds.RowsPerChunk, spec.ChunkRows)
 	}
@@ -134,6 +140,9 @@ func verifyMLP(ctx context.Context, pv computetypes.PendingVerification, src Ver
 			if err != nil {
 				return nil, err
 			}
+			if err := checkMLPChunk(model, uint64(rows), uint64(rows)); err != nil {
+				return nil, err
+			}
 			y, err := model.Forward(ctx, b, x, rows)
 			if err != nil {
 				return nil, err
@@ -143,6 +152,7 @@ func verifyMLP(ctx context.Context, pv computetypes.PendingVerification, src Ver
 			}
 			return workload.EncodeFloats(y), nil
 		},
+		InputChunks: inputChunks(ds, spec.ChunkRows),
 	}, nil
 }
 

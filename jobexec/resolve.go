@@ -156,10 +156,12 @@ func (r *ChainResolver) Model(ctx context.Context, modelID uint64) (*workload.Mo
 	})
 }
 
-// weights reads a model's weights file from the disk cache or its uri; a
-// failed fetch is remembered (failures) and not retried before its ttl.
-// When the uri fails and ctx carries a WeightsMirror, the file is asked of
-// the mirror (and checked against the sha256).
+// weights reads a model's weights file from the disk cache or its uri,
+// checked against its sha256; a failed fetch is remembered (failures) and
+// not retried before its ttl. Bytes from the uri that are not the file (its
+// owner replaced it, or serves other bytes on purpose) are a failed fetch
+// like a 404 (TestAttackURIServingOtherBytesSkipsTheMirror). Every failure
+// is a *uriError, after which loadModel asks the caller's WeightsMirror.
 func (r *ChainResolver) weights(ctx context.Context, modelID uint64, sha, uri string) ([]byte, error) {
 	data, err := r.cached("models", weightsName(sha), sha)
 	if err == nil {
@@ -169,24 +171,25 @@ func (r *ChainResolver) weights(ctx context.Context, modelID uint64, sha, uri st
 	err = r.failed.check(key, time.Now())
 	if err == nil {
 		if data, err = r.fetchURI(ctx, uri); err == nil {
+			err = workload.CheckDigest(data, sha)
+		}
+		if err == nil {
 			return data, nil
 		}
 		r.failed.record(key, err, time.Now())
 	}
-	err = fmt.Errorf("fetch model %d weights from %q: %w", modelID, uri, err)
-	mirror, ok := ctx.Value(mirrorKey{}).(WeightsMirror)
-	if !ok {
-		return nil, err
-	}
-	data, merr := mirror(ctx, sha)
-	if merr == nil {
-		merr = workload.CheckDigest(data, sha)
-	}
-	if merr != nil {
-		return nil, fmt.Errorf("%w: %w; from the mirror: %w", ErrWeightsUnavailable, err, merr)
-	}
-	return data, nil
+	return nil, &uriError{uri: uri, err: fmt.Errorf("fetch model %d weights from %q: %w", modelID, uri, err)}
 }
+
+// uriError is a model's weights that their uri (or the disk cache) did not
+// serve: the caller may ask its own mirror.
+type uriError struct {
+	uri string
+	err error
+}
+
+func (e *uriError) Error() string { return e.err.Error() }
+func (e *uriError) Unwrap() error { return e.err }
 
 // WeightsMirror fetches a model's weights file by its sha256 from somewhere
 // other than the model's uri: for a verifier, the job's provider, which

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/aichain/aichain/workload"
@@ -36,6 +37,13 @@ type weightsParser[M any] struct {
 // the resolver's budget, by sha256 on disk). Ids that register the same
 // file share one parsed copy and one load
 // (TestAttackOneFileUnderManyModelIdsIsHeldOnce).
+//
+// Only what is the same for every caller is shared: the disk cache, the
+// uri and the parse. When they fail, each caller asks its own mirror (its
+// job's provider) under its own context (fallbackModel): a load started by
+// another job's check, whose provider refuses the weights or whose check
+// is cancelled, is never this caller's verdict
+// (TestAttackSharedLoadUsesAnotherCallersMirror).
 func loadModel[M any](ctx context.Context, r *ChainResolver, modelID uint64, p weightsParser[M]) (M, error) {
 	var zero M
 	if r.cfg.Models == nil {
@@ -61,15 +69,12 @@ func loadModel[M any](ctx context.Context, r *ChainResolver, modelID uint64, p w
 		if err != nil {
 			return nil, 0, err
 		}
-		m, err := p.parse(data, sha, rec)
-		if err != nil {
-			return nil, 0, fmt.Errorf("model %d weights from %q: %w", modelID, rec.Uri, err)
-		}
-		// Not on disk (a full cache): the weights are used from memory, and
-		// OpenCachedWeights has none to serve.
-		_ = r.store("models", weightsName(sha), data)
-		return m, int64(len(data)), nil
+		return parseWeights(r, modelID, rec, p, data, strconv.Quote(rec.Uri))
 	})
+	var ue *uriError
+	if errors.As(err, &ue) && ctx.Err() == nil {
+		v, err = fallbackModel(ctx, r, modelID, rec, k, p, ue)
+	}
 	if err != nil {
 		return zero, err
 	}
@@ -90,6 +95,70 @@ func loadModel[M any](ctx context.Context, r *ChainResolver, modelID uint64, p w
 		}
 	}
 	return m, nil
+}
+
+// parseWeights parses a weights file checked against rec's sha256 (from:
+// where it came from, for errors) and writes it to the disk cache. Not on
+// disk (a full cache), the weights are used from memory, and
+// OpenCachedWeights has none to serve.
+func parseWeights[M any](r *ChainResolver, modelID uint64, rec *modelregistrytypes.Model, p weightsParser[M], data []byte, from string) (any, int64, error) {
+	sha := strings.ToLower(rec.Sha256)
+	m, err := p.parse(data, sha, rec)
+	if err != nil {
+		return nil, 0, fmt.Errorf("model %d weights from %s: %w", modelID, from, err)
+	}
+	_ = r.store("models", weightsName(sha), data)
+	return m, int64(len(data)), nil
+}
+
+// fallbackModel loads the weights that the shared load did not find at the
+// uri failed names, under the caller's own context: from memory if another
+// caller's mirror served them meanwhile, from this id's own uri if it names
+// another one, otherwise from the WeightsMirror in ctx (the caller's job's
+// provider), checked against the sha256. Without a mirror the uri's failure
+// is returned; with one that fails too, an error wrapping
+// ErrWeightsUnavailable.
+func fallbackModel[M any](ctx context.Context, r *ChainResolver, modelID uint64, rec *modelregistrytypes.Model,
+	k modelKey, p weightsParser[M], failed *uriError) (any, error) {
+	if v, ok := r.models.Get(k); ok {
+		return v, nil
+	}
+	var data []byte
+	var err error = failed
+	from := strconv.Quote(rec.Uri)
+	if failed.uri != rec.Uri { // another id's uri failed: this id names its own
+		data, err = r.weights(ctx, modelID, k.sha, rec.Uri)
+	}
+	if err != nil {
+		if data, err = askMirror(ctx, k.sha, err); err != nil {
+			return nil, err
+		}
+		from = "the mirror"
+	}
+	m, size, err := parseWeights(r, modelID, rec, p, data, from)
+	if err != nil {
+		return nil, err
+	}
+	r.models.Put(k, m, size)
+	return m, nil
+}
+
+// askMirror asks ctx's WeightsMirror for the weights file of sha256 sha
+// that the uri did not serve (uriErr), and checks it against sha. Without a
+// mirror it returns uriErr.
+func askMirror(ctx context.Context, sha string, uriErr error) ([]byte, error) {
+	mirror, ok := ctx.Value(mirrorKey{}).(WeightsMirror)
+	if !ok {
+		return nil, uriErr
+	}
+	data, err := mirror(ctx, sha)
+	if err == nil {
+		err = workload.CheckDigest(data, sha)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w; from the mirror: %w", ErrWeightsUnavailable, uriErr, err)
+	}
+	return data, nil
 }
 
 // ErrWeightsMismatch is a weights file whose shape is not its on-chain

@@ -12,7 +12,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -196,17 +195,23 @@ func (v *Verifier) verifyChunks(ctx context.Context, pv computetypes.PendingVeri
 	if errors.Is(err, jobexec.ErrWeightsUnavailable) {
 		return computetypes.Verdict_VERDICT_UNAVAILABLE, "model weights: " + err.Error()
 	}
+	if errors.Is(err, jobexec.ErrChunkTooLarge) {
+		return v.tooLarge(pv, err)
+	}
 	if err != nil {
 		// The chain accepted this workload: failing to run it is this
 		// sidecar's limit, not the provider's fault, so abstain.
 		return computetypes.Verdict_VERDICT_UNSPECIFIED, "cannot run workload: " + err.Error()
 	}
 	for _, idx := range pv.Indices {
-		resp, err := v.fetch(ctx, pv, idx, rc.Check, budget)
+		resp, err := v.fetch(ctx, pv, idx, rc, budget)
 		if err != nil {
 			return computetypes.Verdict_VERDICT_UNAVAILABLE, fmt.Sprintf("chunk %d: %v", idx, err)
 		}
 		want, err := rc.Recompute(ctx, resp)
+		if errors.Is(err, jobexec.ErrChunkTooLarge) {
+			return v.tooLarge(pv, err)
+		}
 		if err != nil {
 			return computetypes.Verdict_VERDICT_UNSPECIFIED, fmt.Sprintf("recompute chunk %d: %v", idx, err)
 		}
@@ -217,13 +222,27 @@ func (v *Verifier) verifyChunks(ctx context.Context, pv computetypes.PendingVeri
 	return computetypes.Verdict_VERDICT_VALID, fmt.Sprintf("%d sampled chunks match", len(pv.Indices))
 }
 
+// tooLarge is the abstention on a job whose sampled chunks hold more, while
+// recomputed, than this sidecar allows (jobexec.ErrChunkTooLarge: a job the
+// chain admitted before it bounded that, or a model registered without its
+// layer widths): refused before anything is allocated, and with no
+// recomputation there is no evidence to vote on.
+func (v *Verifier) tooLarge(pv computetypes.PendingVerification, err error) (computetypes.Verdict, string) {
+	v.log.Warn("abstaining: the job's sampled chunks are too large to recompute", "job", pv.JobId, "kind", pv.Workload.Kind, "err", err)
+	return computetypes.Verdict_VERDICT_UNSPECIFIED, "cannot recompute the sampled chunks: " + err.Error()
+}
+
 // fetch gets one chunk with its proof and checks the proof against the
-// on-chain root, retrying on network errors and bad answers (after a busy
-// answer, when its Retry-After says and the check's budget covers it:
-// pause).
+// on-chain root and its material with rc.Check, retrying on network errors
+// and bad answers (after a busy answer, when its Retry-After says and the
+// check's budget covers it: pause).
 func (v *Verifier) fetch(ctx context.Context, pv computetypes.PendingVerification, idx uint64,
-	check func(jobexec.ChunkResponse) error, budget *busyBudget) (jobexec.ChunkResponse, error) {
+	rc jobexec.Recomputer, budget *busyBudget) (jobexec.ChunkResponse, error) {
 	url := fmt.Sprintf("%s/v1/jobs/%d/chunks/%d", strings.TrimRight(pv.ProviderEndpoint, "/"), pv.JobId, idx)
+	want := chunkWant{bytes: v.chunkLimit(pv)}
+	if rc.InputChunks != nil {
+		want.inputs = rc.InputChunks(idx)
+	}
 	var lastErr error
 	for attempt := 0; attempt < v.cfg.FetchRetries; attempt++ {
 		if attempt > 0 {
@@ -231,11 +250,11 @@ func (v *Verifier) fetch(ctx context.Context, pv computetypes.PendingVerificatio
 				return jobexec.ChunkResponse{}, err
 			}
 		}
-		resp, err := v.fetchOnce(ctx, pv.ProviderEndpoint, url, v.chunkLimit(pv))
+		resp, err := v.fetchOnce(ctx, pv.ProviderEndpoint, url, want)
 		if err == nil {
 			if err = resp.Verify(pv.OutputRoot, pv.ChunkCount, idx); err != nil {
 				err = fmt.Errorf("proof does not verify against the on-chain root: %w", err)
-			} else if err = check(resp); err != nil {
+			} else if err = rc.Check(resp); err != nil {
 				err = fmt.Errorf("served input rows do not verify: %w", err)
 			} else {
 				return resp, nil
@@ -257,7 +276,21 @@ func (v *Verifier) chunkLimit(pv computetypes.PendingVerification) int64 {
 	return v.cfg.MaxChunkSize
 }
 
-func (v *Verifier) fetchOnce(ctx context.Context, endpoint, url string, limit int64) (jobexec.ChunkResponse, error) {
+// chunkWant bounds one chunk response: its chunk's bytes (chunkLimit) and
+// the dataset chunks it carries (Recomputer.InputChunks).
+type chunkWant struct {
+	bytes  int64
+	inputs uint64
+}
+
+// fetchOnce asks for one chunk and decodes the response, reading at most
+// twice the chunk's bytes and a margin (base64 data, its proof and, mlp,
+// the input rows with theirs: admission holds the served JSON of every
+// job's chunk to twice max_chunk_bytes, types.WorkloadShape.EncodedChunkBytes)
+// and decoding no more inputs and proof siblings than the chunk and those
+// bytes hold (jobexec.DecodeChunkResponse: a refused response is a bad
+// answer like any other).
+func (v *Verifier) fetchOnce(ctx context.Context, endpoint, url string, want chunkWant) (jobexec.ChunkResponse, error) {
 	var out jobexec.ChunkResponse
 	ctx, cancel := context.WithTimeout(ctx, v.cfg.FetchTimeout)
 	defer cancel()
@@ -266,15 +299,19 @@ func (v *Verifier) fetchOnce(ctx context.Context, endpoint, url string, limit in
 		return out, err
 	}
 	defer res.Body.Close()
-	// Base64 data, its proof and (mlp) the input rows with theirs: twice the
-	// chunk bound and a margin; admission holds the served JSON of every
-	// job's chunk to twice max_chunk_bytes (types.WorkloadShape.EncodedChunkBytes).
-	dec := json.NewDecoder(io.LimitReader(res.Body, 2*limit+64<<10))
-	if err := dec.Decode(&out); err != nil {
+	readMax := 2*want.bytes + 64<<10
+	body, err := io.ReadAll(io.LimitReader(res.Body, readMax+1))
+	if err != nil {
+		return out, fmt.Errorf("read chunk response: %w", err)
+	}
+	if int64(len(body)) > readMax {
+		return out, fmt.Errorf("chunk response over %d bytes", readMax)
+	}
+	if out, err = jobexec.DecodeChunkResponse(body, want.inputs); err != nil {
 		return out, fmt.Errorf("decode chunk response: %w", err)
 	}
-	if int64(len(out.Data)) > limit {
-		return out, fmt.Errorf("chunk of %d bytes, the chain allows %d", len(out.Data), limit)
+	if int64(len(out.Data)) > want.bytes {
+		return out, fmt.Errorf("chunk of %d bytes, the chain allows %d", len(out.Data), want.bytes)
 	}
 	return out, nil
 }

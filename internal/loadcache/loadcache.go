@@ -34,6 +34,10 @@ type load[V any] struct {
 	done chan struct{}
 	v    V
 	err  error
+	// abandoned is a load that failed with its caller's context ended: its
+	// failure is that caller's, not its key's, and the callers waiting on
+	// it load again under their own contexts.
+	abandoned bool
 }
 
 // Get returns k's value if it is in memory.
@@ -60,22 +64,40 @@ func (c *Cache[K, V]) touch(k K) {
 
 // Load returns k's value from memory, from a load under way (or ctx's error
 // if ctx ends first), or by running fn once for every caller waiting on it
-// and keeping what it returns with its size in bytes.
+// and keeping what it returns with its size in bytes. fn runs under ctx, the
+// context of the caller that started the load: when it fails with ctx ended
+// (that caller cancelled, its deadline passed), the callers waiting on it
+// do not get that failure but load again, each under its own context
+// (TestCancelledLoadIsNotHandedToWaiters).
 func (c *Cache[K, V]) Load(ctx context.Context, k K, fn func() (V, int64, error)) (V, error) {
+	for {
+		v, again, err := c.load(ctx, k, fn)
+		if !again {
+			return v, err
+		}
+	}
+}
+
+// load is one try of Load: again when it waited on a load that its own
+// caller abandoned.
+func (c *Cache[K, V]) load(ctx context.Context, k K, fn func() (V, int64, error)) (V, bool, error) {
+	var zero V
 	c.mu.Lock()
 	if e, ok := c.entries[k]; ok {
 		c.touch(k)
 		c.mu.Unlock()
-		return e.v, nil
+		return e.v, false, nil
 	}
 	if l, ok := c.loading[k]; ok {
 		c.mu.Unlock()
 		select {
 		case <-l.done:
-			return l.v, l.err
+			if l.abandoned && ctx.Err() == nil {
+				return zero, true, nil
+			}
+			return l.v, false, l.err
 		case <-ctx.Done():
-			var zero V
-			return zero, ctx.Err()
+			return zero, false, ctx.Err()
 		}
 	}
 	l := &load[V]{done: make(chan struct{})}
@@ -91,10 +113,12 @@ func (c *Cache[K, V]) Load(ctx context.Context, k K, fn func() (V, int64, error)
 	delete(c.loading, k)
 	if l.err == nil {
 		c.keep(k, cached[V]{v: l.v, bytes: size})
+	} else {
+		l.abandoned = ctx.Err() != nil
 	}
 	c.mu.Unlock()
 	close(l.done)
-	return l.v, l.err
+	return l.v, false, l.err
 }
 
 // Put keeps v (of size bytes) under k, as a load would.

@@ -3,6 +3,7 @@ package loadcache
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 )
 
@@ -35,5 +36,91 @@ func TestPutRemoveBudget(t *testing.T) {
 	}
 	if calls != 2 {
 		t.Fatalf("a failed load was run %d times for two requests, want 2 (not kept)", calls)
+	}
+}
+
+// waiting is a context that tells when a Load waits on it: Load reads
+// Done only while it waits on another caller's load.
+type waiting struct {
+	context.Context
+	once   sync.Once
+	called chan struct{}
+}
+
+func newWaiting() *waiting {
+	return &waiting{Context: context.Background(), called: make(chan struct{})}
+}
+
+func (w *waiting) Done() <-chan struct{} {
+	w.once.Do(func() { close(w.called) })
+	return w.Context.Done()
+}
+
+// TestCancelledLoadIsNotHandedToWaiters: a load whose caller is cancelled
+// while another waits on it fails for that caller only; the waiter loads
+// again under its own context and gets the value.
+func TestCancelledLoadIsNotHandedToWaiters(t *testing.T) {
+	var c Cache[string, int]
+	first, cancel := context.WithCancel(context.Background())
+	started := make(chan struct{})
+	firstDone := make(chan error, 1)
+	go func() {
+		_, err := c.Load(first, "k", func() (int, int64, error) {
+			close(started)
+			<-first.Done()
+			return 0, 0, first.Err()
+		})
+		firstDone <- err
+	}()
+	<-started
+	w := newWaiting()
+	type result struct {
+		v   int
+		err error
+	}
+	waiterDone := make(chan result, 1)
+	go func() {
+		v, err := c.Load(w, "k", func() (int, int64, error) { return 7, 1, nil })
+		waiterDone <- result{v, err}
+	}()
+	<-w.called // the waiter waits on the first load
+	cancel()
+	if err := <-firstDone; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the cancelled caller got %v, want context.Canceled", err)
+	}
+	if got := <-waiterDone; got.err != nil || got.v != 7 {
+		t.Fatalf("a waiter on a cancelled load got %d, %v; want 7 loaded under its own context", got.v, got.err)
+	}
+}
+
+// TestFailedLoadIsSharedWithWaiters: a load that fails with its caller's
+// context alive is the key's failure: a waiter gets it and runs nothing.
+func TestFailedLoadIsSharedWithWaiters(t *testing.T) {
+	var c Cache[string, int]
+	started, release := make(chan struct{}), make(chan struct{})
+	boom := errors.New("boom")
+	firstDone := make(chan error, 1)
+	go func() {
+		_, err := c.Load(context.Background(), "k", func() (int, int64, error) {
+			close(started)
+			<-release
+			return 0, 0, boom
+		})
+		firstDone <- err
+	}()
+	<-started
+	w := newWaiting()
+	waiterDone := make(chan error, 1)
+	go func() {
+		_, err := c.Load(w, "k", func() (int, int64, error) { return 1, 1, nil })
+		waiterDone <- err
+	}()
+	<-w.called
+	close(release)
+	if err := <-firstDone; !errors.Is(err, boom) {
+		t.Fatalf("first caller: %v", err)
+	}
+	if err := <-waiterDone; !errors.Is(err, boom) {
+		t.Fatalf("a waiter on a failed load got %v, want its failure", err)
 	}
 }
