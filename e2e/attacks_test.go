@@ -119,7 +119,7 @@ func TestAttackTimeoutGriefingLocalnet(t *testing.T) {
 
 	rejected(t, "one-block window", c.Tx(append([]string{"compute", "create-job", `{"kind":"gemm-f32","gemm":{"m":32,"n":16,"k":8,"seed":1},"chunk_rows":8}`,
 		"5000uaic", "--commit-blocks", "3", "--reveal-blocks", "3", "--exec-blocks", "1"}, gas...)...), "exec_blocks 1 not in")
-	rejected(t, "work beyond the window", c.Tx(append([]string{"compute", "create-job", `{"kind":"gemm-f32","gemm":{"m":40000,"n":40000,"k":40000,"seed":1},"chunk_rows":16}`,
+	rejected(t, "work beyond the window", c.Tx(append([]string{"compute", "create-job", `{"kind":"gemm-f32","gemm":{"m":16384,"n":16384,"k":16384,"seed":1},"chunk_rows":16}`,
 		"5000uaic", "--commit-blocks", "3", "--reveal-blocks", "3", "--exec-blocks", "1000"}, gas...)...), "multiply-adds need exec_blocks")
 	c.wantDeltas(t, before, names, map[string]int64{alice: 0, prov: 0, pool: 0, module: 0})
 

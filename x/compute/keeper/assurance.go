@@ -147,9 +147,12 @@ func (k Keeper) gracePower(ctx context.Context, id uint64, v types.ValidatorVerd
 	if err != nil {
 		return 0, err
 	}
-	if t.QuorumTotalPower == 0 || len(t.QuorumAbsent) == 0 {
-		return v.Power, nil // no quorum yet, or none recorded (capped in payVerificationFee)
+	if t.QuorumTotalPower == 0 {
+		return v.Power, nil // no quorum yet
 	}
+	// An empty list is the usual case (every validator voted in the block of
+	// the quorum), not "none recorded": a validator not listed was not in
+	// the quorum's commit, or had voted (TestAttackNewcomerPaidWhenEveryoneVotedInTheQuorumBlock).
 	i := sort.Search(len(t.QuorumAbsent), func(i int) bool { return bytes.Compare(t.QuorumAbsent[i].Validator, v.ConsAddress) >= 0 })
 	if i < len(t.QuorumAbsent) && bytes.Equal(t.QuorumAbsent[i].Validator, v.ConsAddress) {
 		return min(v.Power, t.QuorumAbsent[i].Power), nil

@@ -2431,8 +2431,7 @@ type VerificationTally struct {
 	// which had not yet voted on the job, with their power in that commit, in
 	// address order. A verdict counted in the grace is paid at most that power;
 	// a validator not listed (one that joined the set after the quorum) is
-	// paid nothing. Empty: every validator had voted (or the quorum predates
-	// the list), and the fee's shares are only capped at quorum_total_power.
+	// paid nothing. Empty: every validator had voted.
 	QuorumAbsent []ValidatorPower `protobuf:"bytes,9,rep,name=quorum_absent,json=quorumAbsent,proto3" json:"quorum_absent"`
 }
 
