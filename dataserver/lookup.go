@@ -132,10 +132,6 @@ func (s *Server) refreshValidators(ctx context.Context) error {
 func (s *Server) lookUp(ctx context.Context, key accessKey) (accessAnswer, error) {
 	p := s.pool(key.addr)
 	l := s.lk
-	if p == poolStrangers && !s.refused.room(key, numPools*s.cfg.LookupsPerPool, s.cfg.Now()) {
-		// A refusal could not be remembered without dropping one (refused.go).
-		return accessAnswer{}, errBusy
-	}
 	if ans, done, err := s.awaitTurn(ctx, key); done {
 		return ans, err
 	}

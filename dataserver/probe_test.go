@@ -91,44 +91,43 @@ func TestHoldsReadsOlderServers(t *testing.T) {
 }
 
 // TestAttackStrangersCannotFlushRefusals: the refusals remembered are
-// bounded; while the memory has no room for every look-up that may be in
-// flight, a stranger's look-up is answered 503 busy instead of pushing an
-// earlier refusal out, and an account that had access is still served.
+// bounded, in two memories. A licensee of version 1 (an account the server
+// knows) asks for version 2 before buying it and is refused; a flood of
+// strangers, each refused, more than the memory holds, is answered 403 (never
+// 503: a full memory refuses no look-up) and fills only the strangers'
+// memory; the licensee's refusal stays, so its refused request replayed after
+// its purchase is refused, and a new one is served.
 func TestAttackStrangersCannotFlushRefusals(t *testing.T) {
 	fx := newFixture(t, true)
-	if status, body := get(t, fx.signed(t, fx.licensee, fx.url, "/v1/datasets/1")); status != http.StatusOK {
-		t.Fatalf("licensee: %d %s", status, body)
+	_, v2 := testNPY(t, fx.dir, 12, 3, 3)
+	fx.chain.list(1, 2, fx.owner.addr(), v2)
+	if err := fx.srv.Load(t.Context()); err != nil {
+		t.Fatal(err)
 	}
-	room := numPools * fx.srv.cfg.LookupsPerPool
-	fx.srv.refused = newRefusals(room+1, fx.srv.cfg.refusalTTL())
-	victim := newAccount()
-	refused := fx.signed(t, victim, fx.url, "/v1/datasets/1/chunks/0?version=1")
+	fx.srv.refused = newRefusalBook(2, fx.srv.cfg.refusalTTL())
+	if status, body := get(t, fx.signed(t, fx.licensee, fx.url, "/v1/datasets/1/chunks/0?version=1")); status != http.StatusOK {
+		t.Fatalf("licensee's version 1: %d %s", status, body)
+	}
+	refused := fx.signed(t, fx.licensee, fx.url, "/v1/datasets/1/chunks/0?version=2")
 	if status, _ := get(t, refused.Clone(t.Context())); status != http.StatusForbidden {
-		t.Fatalf("victim before its access: %d", status)
-	}
-	if status, _ := get(t, fx.signed(t, newAccount(), fx.url, "/v1/datasets/1")); status != http.StatusForbidden {
-		t.Fatalf("second stranger: %d", status)
+		t.Fatalf("licensee's version 2 before buying it: %d", status)
 	}
 	for i := range 20 {
-		status, _ := get(t, fx.signed(t, newAccount(), fx.url, "/v1/datasets/1"))
-		if status != http.StatusServiceUnavailable {
-			t.Fatalf("stranger %d with the refusals' memory full: %d, want 503", i, status)
+		if status, _ := get(t, fx.signed(t, newAccount(), fx.url, "/v1/datasets/1")); status != http.StatusForbidden {
+			t.Fatalf("stranger %d: %d, want 403", i, status)
 		}
 	}
-	if n := fx.srv.refused.len(); n != 2 {
-		t.Fatalf("%d refusals remembered, want 2", n)
+	if k, s := fx.srv.refused.known.len(), fx.srv.refused.strangers.len(); k != 1 || s != 2 {
+		t.Fatalf("refusals remembered: %d known, %d strangers; want 1 and 2 (the bound)", k, s)
 	}
-	if status, body := get(t, fx.signed(t, fx.licensee, fx.url, "/v1/datasets/1/chunks/1")); status != http.StatusOK {
-		t.Fatalf("licensee while strangers are refused: %d %s", status, body)
-	}
-	fx.chain.grant(1, victim.addr(), 1, true)
+	fx.chain.grant(1, fx.licensee.addr(), 2, true)
 	time.Sleep(1100 * time.Millisecond) // the refusal leaves the access cache
 	status, body := get(t, refused)
 	if status != http.StatusUnauthorized {
-		t.Fatalf("the victim's refused request replayed after its access opened: %d, want 401", status)
+		t.Fatalf("the licensee's refused request replayed after its purchase: %d, want 401", status)
 	}
 	fx.assertNoByteLeaves(t, "replayed refusal", body)
-	if status, _ := get(t, fx.signed(t, victim, fx.url, "/v1/datasets/1/chunks/0?version=1")); status != http.StatusOK {
-		t.Fatalf("the victim's new request: %d", status)
+	if status, _ := get(t, fx.signed(t, fx.licensee, fx.url, "/v1/datasets/1/chunks/0?version=2")); status != http.StatusOK {
+		t.Fatalf("the licensee's new request: %d", status)
 	}
 }

@@ -25,14 +25,18 @@ import (
 // probe of a bidder or a validator's sidecar (a signed HEAD, probe.go) is
 // never refused for want of access and never returns rows.
 //
-// The memory holds at most MaxRefused accesses, each for the window and the
-// future skew, after which every request it covers is stale anyway. Fresh
-// keys cost nothing, so a stranger's look-up of an access not remembered is
-// answered 503 busy while the memory has no room left for every look-up that
-// may be in flight: strangers cannot push anyone's refusal out
-// (TestAttackStrangersCannotFlushRefusals). Past MaxRefused (only accounts
-// that had access, or validators, can get there) the oldest entry is
-// dropped.
+// The memory is two, each of at most MaxRefused accesses kept for the window
+// and the future skew (after which every request they cover is stale): one
+// for the accounts the server knows (validators, and accounts that had
+// access in the last 10 minutes: a licensee asking for a version it has not
+// bought), one for everyone else, whose oldest entry is dropped when it is
+// full. Fresh keys cost nothing, so strangers can flush only strangers'
+// refusals (TestAttackStrangersCannotFlushRefusals): for a first-time buyer
+// whose download went out before its purchase landed, the rule holds unless
+// strangers refuse a whole memory's worth of look-ups in the window. A full
+// memory never refuses a look-up: an earlier version answered strangers 503
+// while it was full, and a flood of fresh keys then locked every new buyer
+// and newly awarded provider out (TestAttackStrangersFillRefusalsLockOutNewBuyers).
 
 // ErrRefusedEarlier is a request signed no later than a refusal of the same
 // access (dataset, signer and version): answered 401 refused_request, even
@@ -88,17 +92,6 @@ func (r *refusals) covers(key accessKey, signedAt int64, now time.Time) bool {
 	return ok && signedAt <= el.Value.(*refusedAccess).upTo
 }
 
-// room reports whether a refusal of key can be remembered without dropping
-// one while n other new accesses may be: key is remembered already, or there
-// is room for n more.
-func (r *refusals) room(key accessKey, n int, now time.Time) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.expire(now)
-	_, ok := r.byKey[key]
-	return ok || r.order.Len()+n <= r.max
-}
-
 // len is the number of accesses remembered.
 func (r *refusals) len() int {
 	r.mu.Lock()
@@ -111,6 +104,31 @@ func (r *refusals) expire(now time.Time) {
 	for el := r.order.Front(); el != nil && now.After(el.Value.(*refusedAccess).expires); el = r.order.Front() {
 		delete(r.byKey, r.order.Remove(el).(*refusedAccess).key)
 	}
+}
+
+// refusalBook is the two memories: the known accounts' and the strangers'.
+type refusalBook struct {
+	known, strangers *refusals
+}
+
+func newRefusalBook(max int, ttl time.Duration) refusalBook {
+	return refusalBook{known: newRefusals(max, ttl), strangers: newRefusals(max, ttl)}
+}
+
+// record notes a refusal of a request for key signed at signedAt, in the
+// strangers' memory when stranger.
+func (b refusalBook) record(key accessKey, signedAt int64, now time.Time, stranger bool) {
+	if stranger {
+		b.strangers.record(key, signedAt, now)
+		return
+	}
+	b.known.record(key, signedAt, now)
+}
+
+// covers reports whether a request for key signed at signedAt was signed no
+// later than a refusal of key remembered in either memory.
+func (b refusalBook) covers(key accessKey, signedAt int64, now time.Time) bool {
+	return b.known.covers(key, signedAt, now) || b.strangers.covers(key, signedAt, now)
 }
 
 // refusedEarlier is the answer to a request covered by a refusal.

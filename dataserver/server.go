@@ -156,7 +156,7 @@ type Server struct {
 	trees    *lru[treeKey, *fileTree]
 	access   *lru[accessKey, accessAnswer]
 	lk       *lookups
-	refused  *refusals
+	refused  refusalBook
 	dl       *downloads
 	building chan struct{}
 
@@ -198,7 +198,7 @@ func New(cfg Config) (*Server, error) {
 		trees:    newLRU[treeKey, *fileTree](cfg.MaxTrees),
 		access:   newLRU[accessKey, accessAnswer](cfg.MaxAccess),
 		lk:       newLookups(cfg.LookupsPerPool, cfg.MaxKnown),
-		refused:  newRefusals(cfg.MaxRefused, cfg.refusalTTL()),
+		refused:  newRefusalBook(cfg.MaxRefused, cfg.refusalTTL()),
 		dl:       newDownloads(cfg.MaxDownloads, cfg.DownloadsPerAccount),
 		building: make(chan struct{}, 2),
 		flights:  map[[2]uint64]*versionFlight{},
