@@ -3,6 +3,7 @@ package jobexec
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/workload"
@@ -60,4 +61,10 @@ func checkGemmChunk(p workload.GemmParams) error {
 	m, n, k, cr := uint64(max(p.M, 0)), uint64(max(p.N, 0)), uint64(max(p.K, 0)), uint64(max(p.ChunkRows, 0))
 	return checkChunkExec(workload.KindGemm, computetypes.WorkloadShape{Rows: m, HeldValues: common.SatMul(k, n),
 		RowValues: common.SatAdd(k, n)}, cr)
+}
+
+// clampInt is v as an int, math.MaxInt when it does not fit (a size beyond
+// every bound, refused by the checks it feeds).
+func clampInt(v uint64) int {
+	return int(min(v, uint64(math.MaxInt)))
 }

@@ -73,3 +73,49 @@ func TestChunkTooLargeIsRefusedBeforeAllocating(t *testing.T) {
 		}
 	}
 }
+
+// providerModel is a ProviderSource of one model (sizing reads no dataset).
+type providerModel struct{ m *workload.Model }
+
+func (s providerModel) Model(context.Context, uint64) (*workload.Model, error) { return s.m, nil }
+func (providerModel) Dataset(context.Context, uint64, uint64) (*workload.Matrix, error) {
+	return nil, errors.New("not read in sizing")
+}
+func (providerModel) DatasetFile(context.Context, uint64, uint64) (*DatasetFile, error) {
+	return nil, errors.New("not read in sizing")
+}
+func (providerModel) DatasetServed(context.Context, uint64, uint64) error { return nil }
+
+// A provider does not bid on a job whose sampled chunks every verifier
+// would refuse (ErrChunkTooLarge: each sidecar abstains, the job ends
+// unpaid): sizing refuses it as the verifier does, and sizes the same model
+// in chunks within the bound.
+func TestSizingRefusesChunksNoVerifierChecks(t *testing.T) {
+	const hidden = 8192
+	model := &workload.Model{Layers: []workload.Layer{
+		{In: 1, Out: hidden, Weight: make([]float32, hidden)},
+		{In: hidden, Out: 1, Weight: make([]float32, hidden)},
+	}}
+	mlp := func(chunkRows uint64) computetypes.Job {
+		return computetypes.Job{Rows: 1 << 18, Workload: computetypes.WorkloadSpec{Kind: workload.KindMLP,
+			Mlp: &computetypes.MlpSpec{ModelId: 2, DatasetId: 3}, ChunkRows: chunkRows}}
+	}
+	gemm := func(k, chunkRows uint64) computetypes.Job {
+		return computetypes.Job{Rows: 64, Workload: computetypes.WorkloadSpec{Kind: workload.KindGemm,
+			Gemm: &computetypes.GemmSpec{M: 64, N: 1, K: k, Seed: 1}, ChunkRows: chunkRows}}
+	}
+	for name, c := range map[string]struct {
+		job  computetypes.Job
+		over bool
+	}{
+		"mlp one chunk of 2^18 rows": {mlp(1 << 18), true},
+		"mlp chunks of 2^10 rows":    {mlp(1 << 10), false},
+		"gemm K = 2^31-1":            {gemm(1<<31-1, 1), true},
+		"gemm K = 2^20":              {gemm(1<<20, 1), false},
+	} {
+		_, err := SizeOf(context.Background(), c.job, providerModel{m: model})
+		if got := errors.Is(err, ErrChunkTooLarge); got != c.over || (!c.over && err != nil) {
+			t.Errorf("%s: %v (ErrChunkTooLarge expected: %v)", name, err, c.over)
+		}
+	}
+}

@@ -37,6 +37,12 @@ func init() {
 			if g == nil {
 				return BidShape{}, fmt.Errorf("%w: a %s job without its gemm spec", ErrUnsupported, workload.KindGemm)
 			}
+			// A chunk no verifier would recompute (ErrChunkTooLarge) is
+			// not bid on: every sidecar would abstain and the job end
+			// unpaid.
+			if err := checkGemmChunk(workload.GemmParams{M: clampInt(g.M), N: clampInt(g.N), K: clampInt(g.K), ChunkRows: clampInt(job.Workload.ChunkRows)}); err != nil {
+				return BidShape{}, err
+			}
 			// A (M×K) and Bᵀ (K×N) are drawn value by value on the host;
 			// Bᵀ is held from the job's preparation (NewGemmJob), A while
 			// it runs.

@@ -170,6 +170,11 @@ func sizeMLP(ctx context.Context, job computetypes.Job, src ProviderSource) (Bid
 	if err != nil {
 		return BidShape{}, fmt.Errorf("model %d: %w", m.ModelId, err)
 	}
+	// A chunk no verifier would recompute (ErrChunkTooLarge) is not bid on:
+	// every sidecar would abstain and the job end unpaid.
+	if err := checkMLPChunk(model, job.Rows, job.Workload.ChunkRows); err != nil {
+		return BidShape{}, err
+	}
 	var macs, widest uint64
 	for _, l := range model.Layers {
 		macs += uint64(l.In) * uint64(l.Out) // each within MaxDenseElements

@@ -176,7 +176,13 @@ func (r *ChainResolver) weights(ctx context.Context, modelID uint64, sha, uri st
 		if err == nil {
 			return data, nil
 		}
-		r.failed.record(key, err, time.Now())
+		// A fetch the caller gave up on (its context ended: canceled or
+		// past its deadline) says nothing of the uri, and must not keep it
+		// from the callers that wait on the same load
+		// (TestAttackStarterDeadlinePoisonsTheURIForWaiters).
+		if ctx.Err() == nil {
+			r.failed.record(key, err, time.Now())
+		}
 	}
 	return nil, &uriError{uri: uri, err: fmt.Errorf("fetch model %d weights from %q: %w", modelID, uri, err)}
 }

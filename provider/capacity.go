@@ -196,6 +196,11 @@ func (a *Agent) shapeNow(ctx context.Context, job computetypes.Job, params compu
 	switch {
 	case errors.Is(err, jobexec.ErrUnsupported):
 		return jobexec.BidShape{}, "kind"
+	case errors.Is(err, jobexec.ErrChunkTooLarge):
+		// Every validator's sidecar would abstain on its chunks: won, it
+		// would end unverified and unpaid.
+		a.log.Info("not bidding: its chunks are too large for a verifier", "job", job.Id, "err", err)
+		return jobexec.BidShape{}, "chunk memory"
 	case err != nil:
 		a.log.Info("not bidding: model unavailable", "job", job.Id, "err", err)
 		return jobexec.BidShape{}, "model"
