@@ -38,50 +38,20 @@ import (
 // failed uri fetch like a 404: the provider is asked, VALID when it serves
 // them, UNAVAILABLE when it does not.
 func TestAttackModelURIServingOtherBytesSkipsTheMirror(t *testing.T) {
-	model, ds := mlpFixture(t)
-	file, err := workload.EncodeSafetensors(model)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sha := workload.SHA256Hex(file)
-	other := append([]byte{}, file...)
+	env := newMirrorEnv(t)
+	other := append([]byte{}, env.file...)
 	other[len(other)-1] ^= 0x01 // same size, not the registered file
 	junkURI := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(other) }))
 	t.Cleanup(junkURI.Close)
-	chunks, root, n := mlpProvider(t, model, ds, -1, nil)
-
 	for _, c := range []struct {
 		what    string
 		weights []byte // served at /v1/models/{sha}; nil: 404
 		want    computetypes.Verdict
 	}{
-		{"the provider serves the weights", file, computetypes.Verdict_VERDICT_VALID},
+		{"the provider serves the weights", env.file, computetypes.Verdict_VERDICT_VALID},
 		{"the provider holds no weights", nil, computetypes.Verdict_VERDICT_UNAVAILABLE},
 	} {
-		prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.HasPrefix(r.URL.Path, "/v1/models/") {
-				if r.URL.Path != "/v1/models/"+sha || c.weights == nil {
-					http.NotFound(w, r)
-					return
-				}
-				_, _ = w.Write(c.weights)
-				return
-			}
-			http.Redirect(w, r, chunks.URL+r.URL.Path, http.StatusTemporaryRedirect)
-		}))
-		cfg := testConfig()
-		cfg.MLP = jobexec.NewChainResolver(jobexec.ResolverConfig{
-			Models: modelreg.Of(modelregistrytypes.Model{Id: 2, Uri: junkURI.URL + "/m.safetensors", Sha256: sha,
-				InputDim: 3, OutputDim: 2}),
-			Datasets: datasetRecords{rec: ds.Record},
-			Fetch:    cfg.Fetch,
-		})
-		v := New(cfg, nil, cpu.New(), quiet(), NewMetrics("cpu"))
-		pv := computetypes.PendingVerification{JobId: 9, Workload: mlpSpec, Indices: []uint64{0, 3}, OutputRoot: root[:],
-			ChunkCount: uint64(n), ProviderEndpoint: prov.URL}
-		got, why := v.Verify(context.Background(), pv)
-		prov.Close()
-		if got != c.want {
+		if got, why := env.verify(t, junkURI.URL+"/m.safetensors", c.weights); got != c.want {
 			t.Errorf("model uri serves 200 with other bytes, %s: %v (%s), want %v", c.what, got, why, c.want)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/testutil/modelreg"
 	"github.com/aichain/aichain/workload"
+	"github.com/aichain/aichain/workload/merkle"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
@@ -41,51 +42,71 @@ func (d datasetRecords) Dataset(context.Context, *datamarkettypes.QueryDatasetRe
 // sha256): the result is verified. A provider that cannot serve them (or
 // serves other bytes) is UNAVAILABLE, as for a chunk it does not serve.
 func TestAttackModelTakenDownDuringVerification(t *testing.T) {
-	model, ds := mlpFixture(t)
-	file, err := workload.EncodeSafetensors(model)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sha := workload.SHA256Hex(file)
+	env := newMirrorEnv(t)
 	gone := httptest.NewServer(http.NotFoundHandler()) // the model's uri, taken down
 	t.Cleanup(gone.Close)
-	chunks, root, n := mlpProvider(t, model, ds, -1, nil)
-
 	for _, c := range []struct {
 		what    string
 		weights []byte // what the provider serves at /v1/models/{sha}; nil: 404
 		want    computetypes.Verdict
 	}{
-		{"the provider serves the weights", file, computetypes.Verdict_VERDICT_VALID},
+		{"the provider serves the weights", env.file, computetypes.Verdict_VERDICT_VALID},
 		{"the provider holds no weights", nil, computetypes.Verdict_VERDICT_UNAVAILABLE},
-		{"the provider serves other bytes", append(append([]byte{}, file...), 0), computetypes.Verdict_VERDICT_UNAVAILABLE},
+		{"the provider serves other bytes", append(append([]byte{}, env.file...), 0), computetypes.Verdict_VERDICT_UNAVAILABLE},
 	} {
-		prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.HasPrefix(r.URL.Path, "/v1/models/") {
-				if r.URL.Path != "/v1/models/"+sha || c.weights == nil {
-					http.NotFound(w, r)
-					return
-				}
-				_, _ = w.Write(c.weights)
-				return
-			}
-			http.Redirect(w, r, chunks.URL+r.URL.Path, http.StatusTemporaryRedirect)
-		}))
-		cfg := testConfig()
-		cfg.MLP = jobexec.NewChainResolver(jobexec.ResolverConfig{
-			Models: modelreg.Of(modelregistrytypes.Model{Id: 2, Uri: gone.URL + "/m.safetensors", Sha256: sha,
-				InputDim: 3, OutputDim: 2}),
-			Datasets: datasetRecords{rec: ds.Record},
-			Fetch:    cfg.Fetch,
-		})
-		v := New(cfg, nil, cpu.New(), quiet(), NewMetrics("cpu"))
-		pv := computetypes.PendingVerification{JobId: 9, Workload: mlpSpec, Indices: []uint64{0, 3}, OutputRoot: root[:],
-			ChunkCount: uint64(n), ProviderEndpoint: prov.URL}
-		if got, why := v.Verify(context.Background(), pv); got != c.want {
+		if got, why := env.verify(t, gone.URL+"/m.safetensors", c.weights); got != c.want {
 			t.Fatalf("%s: %v (%s), want %v", c.what, got, why, c.want)
 		}
-		prov.Close()
 	}
+}
+
+// mirrorEnv is an mlp job whose sampled chunks a provider serves, for
+// checks whose model uri fails in one way or another.
+type mirrorEnv struct {
+	file   []byte // the model's weights, as registered
+	sha    string
+	ds     *jobexec.DatasetFile
+	chunks *httptest.Server
+	root   merkle.Hash
+	n      int
+}
+
+func newMirrorEnv(t *testing.T) mirrorEnv {
+	model, ds := mlpFixture(t)
+	file, err := workload.EncodeSafetensors(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunks, root, n := mlpProvider(t, model, ds, -1, nil)
+	return mirrorEnv{file: file, sha: workload.SHA256Hex(file), ds: ds, chunks: chunks, root: root, n: n}
+}
+
+// verify checks the job with the model registered at uri and the job's
+// provider serving weights at /v1/models/{sha} (nil: 404) beside its chunks.
+func (e mirrorEnv) verify(t *testing.T, uri string, weights []byte) (computetypes.Verdict, string) {
+	t.Helper()
+	prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/v1/models/") {
+			if r.URL.Path != "/v1/models/"+e.sha || weights == nil {
+				http.NotFound(w, r)
+				return
+			}
+			_, _ = w.Write(weights)
+			return
+		}
+		http.Redirect(w, r, e.chunks.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	defer prov.Close()
+	cfg := testConfig()
+	cfg.MLP = jobexec.NewChainResolver(jobexec.ResolverConfig{
+		Models:   modelreg.Of(modelregistrytypes.Model{Id: 2, Uri: uri, Sha256: e.sha, InputDim: 3, OutputDim: 2}),
+		Datasets: datasetRecords{rec: e.ds.Record},
+		Fetch:    cfg.Fetch,
+	})
+	v := New(cfg, nil, cpu.New(), quiet(), NewMetrics("cpu"))
+	pv := computetypes.PendingVerification{JobId: 9, Workload: mlpSpec, Indices: []uint64{0, 3}, OutputRoot: e.root[:],
+		ChunkCount: uint64(e.n), ProviderEndpoint: prov.URL}
+	return v.Verify(context.Background(), pv)
 }
 
 // TestAttackWeightsOverOwnLimitAreNotUnavailable: the provider agent parses
