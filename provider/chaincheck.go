@@ -31,7 +31,11 @@ const maxBidPages = 50
 func (a *Agent) myCommit(ctx context.Context, id uint64) (*computetypes.BidCommit, error) {
 	var key []byte
 	for page := 0; page < maxBidPages; page++ {
-		res, err := a.query.Bids(ctx, &computetypes.QueryBidsRequest{JobId: id, Pagination: &query.PageRequest{Key: key, Limit: 200}})
+		// The node reads this provider's commitment by key (provider set);
+		// a node that predates the field answers pages of every
+		// commitment, walked in turn (TestAttackCrowdedJobHidesALandedCommitment).
+		res, err := a.query.Bids(ctx, &computetypes.QueryBidsRequest{JobId: id, Provider: a.me,
+			Pagination: &query.PageRequest{Key: key, Limit: 200}})
 		if err != nil {
 			return nil, fmt.Errorf("bids of job %d: %w", id, err)
 		}

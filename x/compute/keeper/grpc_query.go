@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"context"
+	"errors"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -157,6 +158,9 @@ func (q queryServer) Bids(ctx context.Context, req *types.QueryBidsRequest) (*ty
 	if _, err := q.k.GetJob(ctx, req.JobId); err != nil {
 		return nil, queryErr(err)
 	}
+	if req.Provider != "" {
+		return q.providerBid(ctx, req.JobId, req.Provider)
+	}
 	commits, page, err := modkit.PaginatePrefix(ctx, q.k.BidCommits, req.JobId, req.Pagination,
 		func(_ collections.Pair[uint64, string], c types.BidCommit) (types.BidCommit, error) { return c, nil })
 	if err != nil {
@@ -172,6 +176,37 @@ func (q queryServer) Bids(ctx context.Context, req *types.QueryBidsRequest) (*ty
 			return nil, queryErr(err)
 		}
 		res.Bids = append(res.Bids, b)
+	}
+	return res, nil
+}
+
+// providerBid is Bids for one provider: its commitment to the job, if any,
+// and its bid if revealed (a provider agent checking whether a commitment
+// it sent landed reads one key, not every page of a crowded job's).
+func (q queryServer) providerBid(ctx context.Context, jobID uint64, provider string) (*types.QueryBidsResponse, error) {
+	addr, err := q.k.addressCodec.StringToBytes(provider)
+	if err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "provider %q: %v", provider, err)
+	}
+	if provider, err = q.k.addrString(addr); err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "provider %q: %v", provider, err)
+	}
+	res := &types.QueryBidsResponse{}
+	key := collections.Join(jobID, provider)
+	c, err := q.k.BidCommits.Get(ctx, key)
+	switch {
+	case errors.Is(err, collections.ErrNotFound):
+		return res, nil
+	case err != nil:
+		return nil, queryErr(err)
+	}
+	res.Commits = []types.BidCommit{c}
+	if c.Revealed {
+		b, err := q.k.Bids.Get(ctx, key)
+		if err != nil {
+			return nil, queryErr(err)
+		}
+		res.Bids = []types.Bid{b}
 	}
 	return res, nil
 }

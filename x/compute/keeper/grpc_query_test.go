@@ -54,6 +54,18 @@ func TestQueries(t *testing.T) {
 	if err != nil || len(bids.Commits) != 2 || len(bids.Bids) != 2 {
 		t.Fatalf("bids %+v %v", bids, err)
 	}
+	// One provider's commitment and bid, by key.
+	mine, err := s.q.Bids(ctx, &types.QueryBidsRequest{JobId: won, Provider: p1.String()})
+	if err != nil || len(mine.Commits) != 1 || mine.Commits[0].Provider != p1.String() || len(mine.Bids) != 1 || mine.Bids[0].Provider != p1.String() {
+		t.Fatalf("p1's bid %+v %v", mine, err)
+	}
+	none, err := s.q.Bids(ctx, &types.QueryBidsRequest{JobId: won, Provider: req.String()})
+	if err != nil || len(none.Commits) != 0 || len(none.Bids) != 0 {
+		t.Fatalf("a provider that did not commit %+v %v", none, err)
+	}
+	if _, err := s.q.Bids(ctx, &types.QueryBidsRequest{JobId: won, Provider: "aic1bad"}); status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("a bad provider address: %v", err)
+	}
 	provs, err := s.q.Providers(ctx, &types.QueryProvidersRequest{Status: types.ProviderStatus_PROVIDER_STATUS_ACTIVE})
 	if err != nil || len(provs.Providers) != 2 {
 		t.Fatalf("providers %+v %v", provs, err)

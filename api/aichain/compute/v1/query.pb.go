@@ -598,9 +598,13 @@ func (x *QueryJobsResponse) GetPagination() *v1beta1.PageResponse {
 }
 
 type QueryBidsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	JobId         uint64                 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
-	Pagination    *v1beta1.PageRequest   `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	JobId      uint64                 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	Pagination *v1beta1.PageRequest   `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+	// provider, when set, asks for that provider's commitment only (and its
+	// bid if revealed): one read, however many commitments the job holds;
+	// none when it has not committed. pagination is then not used.
+	Provider      string `protobuf:"bytes,3,opt,name=provider,proto3" json:"provider,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -647,6 +651,13 @@ func (x *QueryBidsRequest) GetPagination() *v1beta1.PageRequest {
 		return x.Pagination
 	}
 	return nil
+}
+
+func (x *QueryBidsRequest) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
 }
 
 type QueryBidsResponse struct {
@@ -1102,12 +1113,13 @@ const file_aichain_compute_v1_query_proto_rawDesc = "" +
 	"\x04jobs\x18\x01 \x03(\v2\x17.aichain.compute.v1.JobB\x04\xc8\xde\x1f\x00R\x04jobs\x12G\n" +
 	"\n" +
 	"pagination\x18\x02 \x01(\v2'.cosmos.base.query.v1beta1.PageResponseR\n" +
-	"pagination\"q\n" +
+	"pagination\"\xa7\x01\n" +
 	"\x10QueryBidsRequest\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\x04R\x05jobId\x12F\n" +
 	"\n" +
 	"pagination\x18\x02 \x01(\v2&.cosmos.base.query.v1beta1.PageRequestR\n" +
-	"pagination\"\xce\x01\n" +
+	"pagination\x124\n" +
+	"\bprovider\x18\x03 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\bprovider\"\xce\x01\n" +
 	"\x11QueryBidsResponse\x12=\n" +
 	"\acommits\x18\x01 \x03(\v2\x1d.aichain.compute.v1.BidCommitB\x04\xc8\xde\x1f\x00R\acommits\x121\n" +
 	"\x04bids\x18\x02 \x03(\v2\x17.aichain.compute.v1.BidB\x04\xc8\xde\x1f\x00R\x04bids\x12G\n" +
