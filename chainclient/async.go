@@ -142,7 +142,7 @@ func (c *Client) Send(ctx context.Context, gas uint64, msgs ...sdk.Msg) (Sent, e
 			var hash string
 			if hash, err = c.signAndBroadcast(ctx, g, msgs); err == nil {
 				s := Sent{Hash: hash, Sequence: c.seq, Gas: g}
-				c.seq, c.seqSure = c.seq+1, true
+				c.seq, c.seqSure, c.probed = c.seq+1, true, nil
 				return s, nil
 			}
 		}
@@ -184,7 +184,7 @@ func (c *Client) signAndBroadcast(ctx context.Context, gas uint64, msgs []sdk.Ms
 	}
 	r := res.TxResponse
 	if r.Code == sdkerrors.ErrWrongSequence.ABCICode() && r.Codespace == sdkerrors.ErrWrongSequence.Codespace() {
-		c.seqSure = false // the next refused simulation looks for the sequence the node expects
+		c.seqSure, c.probed = false, nil // the next refused simulation looks for the sequence the node expects
 		return "", &SequenceError{Used: c.seq, Log: r.RawLog}
 	}
 	if r.Code != 0 {

@@ -52,7 +52,8 @@ type Client struct {
 	seq      uint64
 	accNum   uint64
 	haveSeq  bool
-	seqSure  bool // seq is the one the node's check state expects, not just the last block's (sequence.go)
+	seqSure  bool                  // seq is the one the node's check state expects, not just the last block's (sequence.go)
+	probed   map[[32]byte]struct{} // messages probes found no sequence for, since the last account read or acceptance (sequence.go)
 	gasPrice sdk.DecCoins
 }
 
@@ -116,7 +117,7 @@ func (c *Client) refreshAccount(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("account %s: %w", c.addr, err)
 	}
-	c.accNum, c.seq, c.haveSeq, c.seqSure = res.Info.AccountNumber, res.Info.Sequence, true, false
+	c.accNum, c.seq, c.haveSeq, c.seqSure, c.probed = res.Info.AccountNumber, res.Info.Sequence, true, false, nil
 	return nil
 }
 

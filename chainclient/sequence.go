@@ -2,8 +2,11 @@ package chainclient
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+
+	"github.com/cosmos/gogoproto/proto"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 )
@@ -13,17 +16,27 @@ import (
 // mempool. The client reads the account from the last block (AccountInfo),
 // so a client started while txs of the same key wait in the mempool (an
 // agent restarted quicker than a block) reads a sequence behind the one
-// the node expects, and the node refuses every tx it signs: in CheckTx with
-// the SDK's ErrWrongSequence (codespace sdk, code 32), and in a simulation
-// with a gRPC error that carries no code at all (x/auth/tx's Simulate wraps
-// every failure in codes.Unknown and a text). So a refused simulation is not
-// taken for a refusal of its messages while the sequence is not known to be
-// the one the node expects (seqSure: false after every read of the
-// account): the client simulates the same messages at the sequences from
-// the last block's up (probe), and the one the node takes is the one it
-// expects — the node answers for the sequence by what it accepts, never by
-// the words of an error. A tx accepted by CheckTx, or a simulation that
-// passes, makes the sequence sure.
+// the node expects; and a node that loses its mempool (a restart, an
+// eviction) after accepting the client's txs expects a sequence behind the
+// client's. Either way the node refuses every tx the client signs: in
+// CheckTx with the SDK's ErrWrongSequence (codespace sdk, code 32), and in
+// a simulation with a gRPC error that carries no code at all (x/auth/tx's
+// Simulate wraps every failure in codes.Unknown and a text). So a refused
+// simulation is not taken for a refusal of its messages before it is
+// checked: the client re-reads the account and simulates the same messages
+// at the sequences from the last block's up (probe), and the one the node
+// takes is the one it expects — the node answers for the sequence by what
+// it accepts, never by the words of an error. A tx accepted by CheckTx, or
+// a simulation that passes, makes the sequence sure (seqSure); a refusal at
+// a sure sequence is checked too, and when no other sequence takes the
+// messages the sure sequence is kept.
+//
+// A probe that finds nothing is not repeated for the same messages, nor
+// for any part of them (probed), until the account is read again for
+// another reason (Resync, ResyncSequence, a refusal by CheckTx) or a tx is
+// accepted: the messages are refused, and the refused sub-batches of a
+// bisection cost one simulation each, not a probe each. Other messages are
+// still checked.
 
 // maxSequenceProbes bounds the sequences probe tries: the txs of this
 // account that a restart can find in the mempool. A larger backlog is found
@@ -60,28 +73,76 @@ func (e *SequenceError) Error() string {
 // Is makes errors.Is(err, ErrWrongSequence) hold.
 func (e *SequenceError) Is(target error) bool { return target == ErrWrongSequence }
 
-// simulateChecked simulates msgs at the client's sequence. A refusal while
-// the sequence is not sure is checked (probe): when the messages simulate
-// at another sequence, the answer is a *SequenceError naming it, not
-// ErrSimulation.
+// simulateChecked simulates msgs at the client's sequence. A refusal is
+// checked (probe) once per account read or accepted tx for the same
+// messages or a part of them: when the messages simulate at another
+// sequence, the answer is a *SequenceError naming it, not ErrSimulation.
+// When none takes them, a sequence that was sure stays (unless the last
+// block is past it): the messages are what the node refuses.
 func (c *Client) simulateChecked(ctx context.Context, msgs []sdk.Msg) (uint64, error) {
 	gas, err := c.simulateAt(ctx, c.seq, msgs)
 	if err == nil {
 		c.seqSure = true
 		return gas, nil
 	}
-	if !errors.Is(err, ErrSimulation) || c.seqSure {
+	if !errors.Is(err, ErrSimulation) || c.probedBefore(msgs) {
 		return 0, err
 	}
-	used := c.seq
+	used, sure := c.seq, c.seqSure
 	expected, found, perr := c.probe(ctx, used, msgs)
-	switch {
-	case perr != nil:
-		return 0, perr
-	case !found:
-		return 0, err
+	if found {
+		return 0, &SequenceError{Used: used, Expected: expected, Found: true, base: c.seq}
 	}
-	return 0, &SequenceError{Used: used, Expected: expected, Found: true, base: c.seq}
+	if sure && used >= c.seq {
+		c.seq, c.seqSure = used, true
+	}
+	if perr != nil {
+		return 0, perr
+	}
+	c.rememberProbed(msgs)
+	return 0, err
+}
+
+// msgKey identifies a message by its type and its bytes; ok false if it
+// does not marshal (it is then never taken for one probed before).
+func msgKey(m sdk.Msg) (key [32]byte, ok bool) {
+	bz, err := proto.Marshal(m)
+	if err != nil {
+		return key, false
+	}
+	typed := append([]byte(sdk.MsgTypeURL(m)+"\x00"), bz...)
+	return sha256.Sum256(typed), true
+}
+
+// probedBefore reports whether every one of msgs was among the messages of
+// a probe that found no sequence, since the last account read or accepted
+// tx.
+func (c *Client) probedBefore(msgs []sdk.Msg) bool {
+	if len(c.probed) == 0 || len(msgs) == 0 {
+		return false
+	}
+	for _, m := range msgs {
+		k, ok := msgKey(m)
+		if !ok {
+			return false
+		}
+		if _, in := c.probed[k]; !in {
+			return false
+		}
+	}
+	return true
+}
+
+// rememberProbed records msgs as probed without a sequence found.
+func (c *Client) rememberProbed(msgs []sdk.Msg) {
+	if c.probed == nil {
+		c.probed = make(map[[32]byte]struct{}, len(msgs))
+	}
+	for _, m := range msgs {
+		if k, ok := msgKey(m); ok {
+			c.probed[k] = struct{}{}
+		}
+	}
 }
 
 // probe re-reads the account (the last block's sequence) and simulates msgs

@@ -162,11 +162,18 @@ func TestAttackGemmSizingCountsGeneratingB(t *testing.T) {
 	if diff := est - (arith + drawn); diff > 1e-9 || diff < -1e-9 {
 		t.Fatalf("estimated %.4f s; the arithmetic is %.4f s and the %d drawn values %.4f s", est, arith, n*k+m*k, drawn)
 	}
-	wide := gemmJobNK(2, 1, 32768, 65536, 1000) // Bᵀ of 8 GiB, 6 jobs held at once
-	wide.MulAdds = 1 << 31
+	a.cfg.MaxMemoryBytes = 4 << 30
+	wide := gemmJobNK(2, 1, 4096, 65536, 1000) // Bᵀ of 1 GiB, 6 jobs held at once
+	wide.MulAdds = 1 << 28
 	if _, why := a.estimate(ctx, wide); why != "memory" {
-		t.Fatalf("a job holding 8 GiB for Bᵀ (budget %d bytes, %d fetchers and %d workers): why %q",
+		t.Fatalf("a job holding 1 GiB for Bᵀ (budget %d bytes, %d fetchers and %d workers): why %q",
 			a.cfg.MaxMemoryBytes, a.cfg.Fetchers, a.cfg.Workers, why)
+	}
+	// Bᵀ of 8 GiB: more than any verifier holds for a chunk (jobexec.ErrChunkTooLarge).
+	huge := gemmJobNK(3, 1, 32768, 65536, 1000)
+	huge.MulAdds = 1 << 31
+	if _, why := a.estimate(ctx, huge); why != "chunk memory" {
+		t.Fatalf("a job holding 8 GiB for Bᵀ: why %q, want chunk memory", why)
 	}
 }
 
