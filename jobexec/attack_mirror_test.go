@@ -162,3 +162,36 @@ func TestAttackCancelledSharedLoadIsNotHandedToWaiters(t *testing.T) {
 		t.Fatalf("the cancelled caller: %v, want context.Canceled", err)
 	}
 }
+
+// TestAttackHugeContentLengthTurnsUnavailableIntoAbstention: the model's
+// owner, colluding with a provider that cannot serve the weights it claims
+// to have run, has the uri announce a Content-Length over the verifier's
+// limit. A sidecar abstains on weights over its own limit (they may be
+// honest, only too large for it: TestAttackWeightsOverOwnLimitAreNotUnavailable),
+// and the uri's ErrTooLarge was carried into the mirror's failure, so the
+// provider's refusal read as "too large for me" and the sidecar abstained
+// instead of voting the provider UNAVAILABLE. What the mirror failed with is
+// what counts once the mirror is asked: the uri's error is text only.
+func TestAttackHugeContentLengthTurnsUnavailableIntoAbstention(t *testing.T) {
+	model := &workload.Model{Layers: []workload.Layer{{In: 2, Out: 1, Weight: []float32{1, -1}}}}
+	file, err := workload.EncodeSafetensors(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sha := workload.SHA256Hex(file)
+	huge := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Length", "1099511627776") // 1 TiB announced, nothing sent
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(huge.Close)
+	rec := modelregistrytypes.Model{Id: 1, Sha256: sha, Uri: huge.URL + "/m.safetensors", InputDim: 2, OutputDim: 1}
+	r := NewChainResolver(ResolverConfig{Models: fakeModels{model: rec}, Fetch: FetchPolicy{AllowLocal: true}})
+	ctx := WithWeightsMirror(context.Background(), func(context.Context, string) ([]byte, error) {
+		return nil, errors.New("HTTP 404")
+	})
+	_, err = r.Model(ctx, 1)
+	if !errors.Is(err, ErrWeightsUnavailable) || errors.Is(err, workload.ErrTooLarge) {
+		t.Fatalf("uri announcing 1 TiB, mirror refusing: %v (ErrWeightsUnavailable %v, ErrTooLarge %v), want unavailable and not too large",
+			err, errors.Is(err, ErrWeightsUnavailable), errors.Is(err, workload.ErrTooLarge))
+	}
+}

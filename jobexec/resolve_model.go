@@ -156,7 +156,12 @@ func askMirror(ctx context.Context, sha string, uriErr error) ([]byte, error) {
 		err = workload.CheckDigest(data, sha)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w; from the mirror: %w", ErrWeightsUnavailable, uriErr, err)
+		// The uri's error as text only: once the mirror is asked, what it
+		// failed with is what counts. A uri announcing weights over the
+		// verifier's limit (ErrTooLarge: abstain) must not turn the
+		// mirror's refusal into an abstention
+		// (TestAttackHugeContentLengthTurnsUnavailableIntoAbstention).
+		return nil, fmt.Errorf("%w: %v; from the mirror: %w", ErrWeightsUnavailable, uriErr, err)
 	}
 	return data, nil
 }
