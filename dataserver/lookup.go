@@ -37,7 +37,10 @@ const (
 // knownFor is how long an account that had access is looked up in
 // poolKnown; validatorsEvery how often the bonded validators are re-read.
 const (
-	knownFor        = 10 * time.Minute
+	knownFor = 10 * time.Minute
+	// maxGranted bounds the accounts remembered as granted access since the
+	// server started (everGranted).
+	maxGranted      = 65_536
 	validatorsEvery = time.Minute
 )
 
@@ -51,6 +54,11 @@ var errBusy = errors.New("too many access checks at once")
 type lookups struct {
 	pools [numPools]chan struct{}
 	known *lru[string, struct{}]
+	// granted holds the accounts granted access since the server started
+	// (the last maxGranted): where a refusal is remembered (refused.go). An
+	// account enters it only with access on chain (a licence, a job), so
+	// fresh keys cannot fill it.
+	granted *lru[string, struct{}]
 
 	mu       sync.Mutex
 	inflight map[string]*lookup
@@ -71,7 +79,7 @@ type lookup struct {
 }
 
 func newLookups(perPool, maxKnown int) *lookups {
-	l := &lookups{known: newLRU[string, struct{}](maxKnown), inflight: map[string]*lookup{}}
+	l := &lookups{known: newLRU[string, struct{}](maxKnown), granted: newLRU[string, struct{}](maxGranted), inflight: map[string]*lookup{}}
 	for i := range l.pools {
 		l.pools[i] = make(chan struct{}, perPool)
 	}
@@ -87,6 +95,19 @@ func (s *Server) pool(addr string) int {
 		return poolKnown
 	}
 	return poolStrangers
+}
+
+// everGranted reports whether addr was granted access since the server
+// started (among the last maxGranted such accounts), or is a validator: its
+// refusals go to the known accounts' memory, which strangers cannot flush
+// (TestAttackLicenseeNotSeenForTenMinutesIsAStrangersRefusal: a licensee
+// not looked up for knownFor was a stranger there).
+func (s *Server) everGranted(addr string) bool {
+	if s.isValidator(addr) {
+		return true
+	}
+	_, ok := s.lk.granted.get(addr, s.cfg.Now())
+	return ok
 }
 
 func (s *Server) isKnown(addr string) bool {
@@ -203,6 +224,7 @@ func (s *Server) askChain(ctx context.Context, key accessKey) (accessAnswer, err
 	ttl := s.cfg.AccessTTL
 	if has {
 		s.lk.known.put(key.addr, struct{}{}, now.Add(knownFor))
+		s.lk.granted.put(key.addr, struct{}{}, time.Time{}) // no expiry: LRU only
 	} else {
 		ttl = min(ttl, time.Second)
 	}

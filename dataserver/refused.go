@@ -27,9 +27,9 @@ import (
 //
 // The memory is two, each of at most MaxRefused accesses kept for the window
 // and the future skew (after which every request they cover is stale): one
-// for the accounts the server knows (validators, and accounts that had
-// access in the last 10 minutes: a licensee asking for a version it has not
-// bought), one for everyone else, whose oldest entry is dropped when it is
+// for the accounts the server knows (validators, and the accounts granted
+// access since it started, everGranted: a licensee asking for a version it
+// has not bought), one for everyone else, whose oldest entry is dropped when it is
 // full. Fresh keys cost nothing, so strangers can flush only strangers'
 // refusals (TestAttackStrangersCannotFlushRefusals): for a first-time buyer
 // whose download went out before its purchase landed, the rule holds unless

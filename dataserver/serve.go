@@ -99,7 +99,7 @@ func (s *Server) authorize(r *http.Request) (g *grant, e *httpError) {
 	granted, e := s.hasAccess(r.Context(), key)
 	if e != nil {
 		if errors.Is(e, errNoAccess) {
-			s.refused.record(key, signed.Timestamp, s.cfg.Now(), s.pool(signed.Address) == poolStrangers)
+			s.refused.record(key, signed.Timestamp, s.cfg.Now(), !s.everGranted(signed.Address))
 		}
 		return nil, e
 	}

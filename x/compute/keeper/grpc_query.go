@@ -188,9 +188,11 @@ func (q queryServer) providerBid(ctx context.Context, jobID uint64, provider str
 	if err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "provider %q: %v", provider, err)
 	}
-	if provider, err = q.k.addrString(addr); err != nil {
+	canonical, err := q.k.addrString(addr)
+	if err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "provider %q: %v", provider, err)
 	}
+	provider = canonical
 	res := &types.QueryBidsResponse{}
 	key := collections.Join(jobID, provider)
 	c, err := q.k.BidCommits.Get(ctx, key)
