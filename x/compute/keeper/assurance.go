@@ -99,6 +99,7 @@ func (k Keeper) awaitGrace(ctx context.Context, c underCheck, totalPower int64, 
 	if c.tally.QuorumAbsent, err = k.notYetVoted(ctx, c.job.Id, powers); err != nil {
 		return err
 	}
+	c.tally.QuorumAbsentRecorded = true
 	if err := k.Tallies.Set(ctx, c.job.Id, c.tally); err != nil {
 		return err
 	}
@@ -147,8 +148,12 @@ func (k Keeper) gracePower(ctx context.Context, id uint64, v types.ValidatorVerd
 	if err != nil {
 		return 0, err
 	}
-	if t.QuorumTotalPower == 0 {
-		return v.Power, nil // no quorum yet
+	if t.QuorumTotalPower == 0 || !t.QuorumAbsentRecorded {
+		// No quorum yet, or one recorded before quorum_absent existed (a
+		// job in its grace across the upgrade): the verdict's power, the
+		// powers paid capped at the quorum's total (payVerificationFee;
+		// TestAttackUpgradeMidGraceBurnsTheLeftOutValidatorsShare).
+		return v.Power, nil
 	}
 	// An empty list is the usual case (every validator voted in the block of
 	// the quorum), not "none recorded": a validator not listed was not in

@@ -226,7 +226,7 @@ func TestGenesisKeepsTheGrace(t *testing.T) {
 		c.mut(&bad)
 		q := bad.Tallies[0].Tally
 		bad.Tallies[0].Tally.QuorumTotalPower, bad.Tallies[0].Tally.QuorumOutcome = 0, types.Verdict_VERDICT_UNSPECIFIED
-		bad.Tallies[0].Tally.QuorumAbsent = nil
+		bad.Tallies[0].Tally.QuorumAbsent, bad.Tallies[0].Tally.QuorumAbsentRecorded = nil, false
 		must(t, bad.Validate()) // the same genesis without the quorum is valid
 		bad.Tallies[0].Tally = q
 		if err := bad.Validate(); !errors.Is(err, types.ErrInvalidGenesis) {

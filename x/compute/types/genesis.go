@@ -335,10 +335,13 @@ func (s JobState) IsTerminal() bool {
 // verification (VALID, INVALID or UNAVAILABLE).
 func validQuorum(t VerificationTally, state JobState) error {
 	if t.QuorumTotalPower == 0 && t.QuorumOutcome == Verdict_VERDICT_UNSPECIFIED {
-		if len(t.QuorumAbsent) > 0 {
+		if len(t.QuorumAbsent) > 0 || t.QuorumAbsentRecorded {
 			return fmt.Errorf("quorum_absent without a quorum")
 		}
 		return nil
+	}
+	if len(t.QuorumAbsent) > 0 && !t.QuorumAbsentRecorded {
+		return fmt.Errorf("quorum_absent not marked recorded")
 	}
 	if err := validQuorumAbsent(t.QuorumAbsent, t.QuorumTotalPower); err != nil {
 		return err

@@ -2528,9 +2528,15 @@ type VerificationTally struct {
 	// address order. A verdict counted in the grace is paid at most that power;
 	// a validator not listed (one that joined the set after the quorum) is
 	// paid nothing. Empty: every validator had voted.
-	QuorumAbsent  []*ValidatorPower `protobuf:"bytes,9,rep,name=quorum_absent,json=quorumAbsent,proto3" json:"quorum_absent,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	QuorumAbsent []*ValidatorPower `protobuf:"bytes,9,rep,name=quorum_absent,json=quorumAbsent,proto3" json:"quorum_absent,omitempty"`
+	// quorum_absent_recorded: quorum_absent was recorded with the quorum (set
+	// by every quorum since the field exists). A quorum recorded before it (a
+	// job in its grace across the upgrade) has neither: its grace verdicts
+	// are counted at their power, the powers paid capped at
+	// quorum_total_power.
+	QuorumAbsentRecorded bool `protobuf:"varint,10,opt,name=quorum_absent_recorded,json=quorumAbsentRecorded,proto3" json:"quorum_absent_recorded,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *VerificationTally) Reset() {
@@ -2624,6 +2630,13 @@ func (x *VerificationTally) GetQuorumAbsent() []*ValidatorPower {
 		return x.QuorumAbsent
 	}
 	return nil
+}
+
+func (x *VerificationTally) GetQuorumAbsentRecorded() bool {
+	if x != nil {
+		return x.QuorumAbsentRecorded
+	}
+	return false
 }
 
 // ValidatorPower is a validator (consensus address) and its voting power in
@@ -2897,7 +2910,7 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\x0eslashed_burned\x18\x06 \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\rslashedBurned\x12\x1f\n" +
 	"\vjobs_pruned\x18\a \x01(\x04R\n" +
 	"jobsPruned\x12\x9b\x01\n" +
-	"\x18verification_fees_burned\x18\b \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\x16verificationFeesBurned\"\xf3\x03\n" +
+	"\x18verification_fees_burned\x18\b \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\x16verificationFeesBurned\"\xa9\x04\n" +
 	"\x11VerificationTally\x12\x1f\n" +
 	"\vvalid_power\x18\x01 \x01(\x03R\n" +
 	"validPower\x12#\n" +
@@ -2908,7 +2921,9 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\x19dataset_unavailable_power\x18\x06 \x01(\x03R\x17datasetUnavailablePower\x12,\n" +
 	"\x12quorum_total_power\x18\a \x01(\x03R\x10quorumTotalPower\x12B\n" +
 	"\x0equorum_outcome\x18\b \x01(\x0e2\x1b.aichain.compute.v1.VerdictR\rquorumOutcome\x12M\n" +
-	"\rquorum_absent\x18\t \x03(\v2\".aichain.compute.v1.ValidatorPowerB\x04\xc8\xde\x1f\x00R\fquorumAbsent\"D\n" +
+	"\rquorum_absent\x18\t \x03(\v2\".aichain.compute.v1.ValidatorPowerB\x04\xc8\xde\x1f\x00R\fquorumAbsent\x124\n" +
+	"\x16quorum_absent_recorded\x18\n" +
+	" \x01(\bR\x14quorumAbsentRecorded\"D\n" +
 	"\x0eValidatorPower\x12\x1c\n" +
 	"\tvalidator\x18\x01 \x01(\fR\tvalidator\x12\x14\n" +
 	"\x05power\x18\x02 \x01(\x03R\x05power*\x8e\x01\n" +
