@@ -77,9 +77,11 @@ func (c *Client) GasPrices() sdk.DecCoins {
 }
 
 // Simulate returns the gas msgs use, as the node simulates them with the
-// next sequence; ErrSimulation if the node refuses them, ErrWrongSequence
-// (a *SequenceError) if it refuses the sequence: then Resync with that error
-// and simulate again.
+// next sequence; ErrSimulation if the node refuses them at the sequence it
+// expects, ErrWrongSequence (a *SequenceError) if the sequence is not that
+// one (sequence.go): then Resync with that error and simulate again — at
+// once when it names the expected sequence (Found), in a later block when
+// it does not.
 func (c *Client) Simulate(ctx context.Context, msgs ...sdk.Msg) (uint64, error) {
 	if c.kr == nil {
 		return 0, ErrNoKey
@@ -119,9 +121,8 @@ func (c *Client) simulateAt(ctx context.Context, seq uint64, msgs []sdk.Msg) (ui
 // that gas, no simulation), and broadcasts them without waiting for a
 // block. The sequence advances when the node's mempool accepts the tx. A tx
 // refused for its sequence (in simulation or by CheckTx) is sent once more
-// at the sequence the node expects, when the same messages simulate at it
-// (sequence.go); else it returns ErrWrongSequence, and the next refused
-// simulation looks for that sequence.
+// at the sequence the node expects, when the canary finds it (sequence.go);
+// else it returns ErrWrongSequence.
 func (c *Client) Send(ctx context.Context, gas uint64, msgs ...sdk.Msg) (Sent, error) {
 	if c.kr == nil {
 		return Sent{}, ErrNoKey
@@ -142,11 +143,11 @@ func (c *Client) Send(ctx context.Context, gas uint64, msgs ...sdk.Msg) (Sent, e
 			var hash string
 			if hash, err = c.signAndBroadcast(ctx, g, msgs); err == nil {
 				s := Sent{Hash: hash, Sequence: c.seq, Gas: g}
-				c.seq, c.seqSure, c.probed = c.seq+1, true, nil
+				c.seq, c.seqChecked = c.seq+1, false
 				return s, nil
 			}
 		}
-		if !errors.Is(err, ErrWrongSequence) || attempt > 0 || !c.realign(ctx, err, msgs) {
+		if attempt > 0 || !c.realign(ctx, err) {
 			return Sent{}, err
 		}
 	}
@@ -184,8 +185,8 @@ func (c *Client) signAndBroadcast(ctx context.Context, gas uint64, msgs []sdk.Ms
 	}
 	r := res.TxResponse
 	if r.Code == sdkerrors.ErrWrongSequence.ABCICode() && r.Codespace == sdkerrors.ErrWrongSequence.Codespace() {
-		c.seqSure, c.probed = false, nil // the next refused simulation looks for the sequence the node expects
-		return "", &SequenceError{Used: c.seq, Log: r.RawLog}
+		c.seqChecked = false
+		return "", &SequenceError{Used: c.seq, Log: r.RawLog, fromCheckTx: true}
 	}
 	if r.Code != 0 {
 		return "", fmt.Errorf("%w: CheckTx %s/%d: %s", ErrTxFailed, r.Codespace, r.Code, r.RawLog)

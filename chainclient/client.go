@@ -41,20 +41,22 @@ type Config struct {
 
 // Client is a connection to one node plus one signing key.
 type Client struct {
-	cfg      Config
-	Conn     *grpc.ClientConn
-	Enc      params.EncodingConfig
-	kr       keyring.Keyring
-	addr     sdk.AccAddress
-	txSvc    txtypes.ServiceClient
-	auth     authtypes.QueryClient
-	mu       sync.Mutex // serialises signing: one sequence at a time
-	seq      uint64
-	accNum   uint64
-	haveSeq  bool
-	seqSure  bool                  // seq is the one the node's check state expects, not just the last block's (sequence.go)
-	probed   map[[32]byte]struct{} // messages probes found no sequence for, since the last account read or acceptance (sequence.go)
-	gasPrice sdk.DecCoins
+	cfg     Config
+	Conn    *grpc.ClientConn
+	Enc     params.EncodingConfig
+	kr      keyring.Keyring
+	addr    sdk.AccAddress
+	txSvc   txtypes.ServiceClient
+	auth    authtypes.QueryClient
+	mu      sync.Mutex // serialises signing: one sequence at a time
+	seq     uint64
+	accNum  uint64
+	haveSeq bool
+	// seqChecked: the node's check state took seq (the canary or messages
+	// simulated at it) since the last account read, accepted tx or
+	// RecheckSequence (sequence.go).
+	seqChecked bool
+	gasPrice   sdk.DecCoins
 }
 
 // New connects to the node and opens the keyring; From may be empty for a
@@ -117,7 +119,7 @@ func (c *Client) refreshAccount(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("account %s: %w", c.addr, err)
 	}
-	c.accNum, c.seq, c.haveSeq, c.seqSure, c.probed = res.Info.AccountNumber, res.Info.Sequence, true, false, nil
+	c.accNum, c.seq, c.haveSeq, c.seqChecked = res.Info.AccountNumber, res.Info.Sequence, true, false
 	return nil
 }
 

@@ -19,14 +19,28 @@ type item struct {
 // simulated first; a batch the node refuses is split in halves until the
 // refused messages stand alone, and those are handed to refused. sent is
 // called with each accepted tx's items. It stops at the first error that is
-// not a refusal (the node is unreachable, the context ended). The client
-// checks a refused batch's sequence by probing once, not once per half: k
-// refused messages cost about 2k simulations, not 16 times that
-// (TestAttackRefusedBatchProbesEverySubBatch).
+// not a refusal (the node is unreachable, the context ended). A sequence
+// the client cannot align with the node's (send's resyncs spent, or no
+// sequence found: a backlog of the account's txs beyond the client's
+// window) is no refusal either: sendAll stops there without an error and
+// the items not sent wait for the next block
+// (TestAttackMempoolBacklogMakesGoodMessagesRefused). The client tells a
+// wrong sequence from refused messages with one canary simulation, checked
+// again once per sendAll: k refused messages cost their bisection (2k-1
+// simulations) and one more (TestAttackRefusedBatchProbesEverySubBatch).
 func (a *Agent) sendAll(ctx context.Context, kind string, items []item, sent func([]item, chainclient.Sent), refused func(item, error)) error {
+	if len(items) > 0 {
+		a.client.RecheckSequence()
+	}
 	for len(items) > 0 {
 		n := min(len(items), a.cfg.BatchSize)
-		if err := a.sendBatch(ctx, kind, items[:n], sent, refused); err != nil {
+		err := a.sendBatch(ctx, kind, items[:n], sent, refused)
+		if errors.Is(err, chainclient.ErrWrongSequence) {
+			a.log.Warn("the node's account sequence is not found; the messages wait for the next block",
+				"kind", kind, "msgs", len(items), "err", err)
+			return nil
+		}
+		if err != nil {
 			return err
 		}
 		items = items[n:]
@@ -62,16 +76,18 @@ func (a *Agent) sendBatch(ctx context.Context, kind string, items []item, sent f
 }
 
 // maxSequenceResyncs bounds how often one batch is sent again after the
-// node refused its account sequence; past it the error ends the step, and
-// the next block sends the batch again.
+// node refused its account sequence; past it sendAll leaves the batch and
+// the rest for the next block.
 const maxSequenceResyncs = 3
 
 // send simulates msgs and sends them. A refusal of the account's sequence
 // (chainclient.ErrWrongSequence: after a restart, the node's mempool holds
-// txs of the previous process that the last block does not) re-syncs the
-// client's sequence and sends again: it is never taken for the chain
-// refusing the messages, which only ErrSimulation is
-// (TestAttackStaleSequenceAfterRestartWedgesEverySend).
+// txs of the previous process that the last block does not; a restarted
+// node lost the client's txs) re-syncs the client's sequence and sends
+// again: it is never taken for the chain refusing the messages, which only
+// ErrSimulation is (TestAttackStaleSequenceAfterRestartWedgesEverySend). A
+// *chainclient.SequenceError that found no sequence re-reads the account
+// (Resync) before the next try.
 func (a *Agent) send(ctx context.Context, kind string, msgs []sdk.Msg) (chainclient.Sent, error) {
 	for try := 0; ; try++ {
 		gas, err := a.client.Simulate(ctx, msgs...)

@@ -6,7 +6,9 @@ package provider
 // through) and, in process, the compute queries the agent makes. It keeps the
 // one account's sequence as a node does: AccountInfo reads the last block's
 // state (committed), while Simulate and CheckTx run on the check state, which
-// counts the account's txs already in the mempool (check).
+// counts the account's txs already in the mempool (check). A bank send from
+// the account (chainclient's sequence canary) simulates whenever the
+// sequence is right.
 
 import (
 	"context"
@@ -29,6 +31,7 @@ import (
 	txtypes "github.com/cosmos/cosmos-sdk/types/tx"
 	authsigning "github.com/cosmos/cosmos-sdk/x/auth/signing"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
 	"github.com/aichain/aichain/chainclient"
 	computetypes "github.com/aichain/aichain/x/compute/types"
@@ -57,6 +60,7 @@ type auditNode struct {
 	commits   map[uint64]computetypes.BidCommit // this provider's commitment per job
 	sent      []sdk.Msg                         // every message accepted into the mempool
 	simErrs   []string
+	sims      int // every simulation, passed or refused
 	// hold, when set, is called in BroadcastTx after the tx is accepted into
 	// the mempool and before the answer goes back.
 	hold func(ctx context.Context)
@@ -144,6 +148,10 @@ func (n *auditNode) txOf(bz []byte) (sdk.Tx, uint64, error) {
 // agent can trip over), or "".
 func (n *auditNode) refusal(msg sdk.Msg) string {
 	switch m := msg.(type) {
+	case *banktypes.MsgSend: // chainclient's canary: the account's own funds, which it holds
+		if m.FromAddress != n.addr {
+			return sdkerrors.ErrUnauthorized.Wrapf("send from %s, signed by %s", m.FromAddress, n.addr).Error()
+		}
 	case *computetypes.MsgCommitBid:
 		if _, ok := n.commits[m.JobId]; ok {
 			return computetypes.ErrBidExists.Wrapf("job %d, provider %s", m.JobId, m.Provider).Error()
@@ -167,6 +175,7 @@ func (n *auditNode) Simulate(_ context.Context, req *txtypes.SimulateRequest) (*
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
+	n.sims++
 	fail := func(msg string) error {
 		n.simErrs = append(n.simErrs, msg)
 		return status.Errorf(codes.Unknown, "%s with gas used: '0'", msg)
@@ -275,6 +284,13 @@ func (n *auditNode) sentFor(id uint64) (commits, reveals int) {
 		}
 	}
 	return
+}
+
+// simulations is how many simulations the node ran, passed or refused.
+func (n *auditNode) simulations() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.sims
 }
 
 func (n *auditNode) setJob(j computetypes.Job) {

@@ -17,21 +17,28 @@ func commitMsg(provider string, id uint64) sdk.Msg {
 
 // A simulation refused while the client's sequence is only the last
 // block's is told apart by what the node accepts, never by its words: the
-// same messages simulate at the sequence the node expects (ErrWrongSequence,
-// naming it, taken by Resync), and messages refused at every sequence are
-// ErrSimulation.
+// canary finds the sequence the node expects, and messages the chain takes
+// are ErrWrongSequence naming it (taken by Resync), while messages it
+// refuses at that sequence are ErrSimulation. Each case is a fresh client
+// behind the mempool: the client holds the sequence the canary found, so a
+// second simulation on the same client no longer starts behind.
 func TestSimulationRefusalsAreToldApartFromTheSequence(t *testing.T) {
 	n := newAuditNode(t)
 	n.pending(2)
-	c := n.client(t)
-	me := c.Address().String()
+	refusedBy := n.client(t)
+	me := refusedBy.Address().String()
 	n.commits[1] = computetypes.BidCommit{JobId: 1, Provider: me}
 	ctx := context.Background()
 
-	_, err := c.Simulate(ctx, commitMsg(me, 1))
+	_, err := refusedBy.Simulate(ctx, commitMsg(me, 1))
 	if !errors.Is(err, chainclient.ErrSimulation) || errors.Is(err, chainclient.ErrWrongSequence) {
 		t.Fatalf("a commitment the chain refuses, sequence behind: %v, want ErrSimulation", err)
 	}
+	if _, err := refusedBy.Simulate(ctx, commitMsg(me, 3)); err != nil {
+		t.Fatalf("after the refusal, the client holds the sequence the canary found: %v", err)
+	}
+
+	c := n.client(t)
 	_, err = c.Simulate(ctx, commitMsg(me, 2))
 	var se *chainclient.SequenceError
 	if !errors.As(err, &se) || !errors.Is(err, chainclient.ErrWrongSequence) || errors.Is(err, chainclient.ErrSimulation) ||
