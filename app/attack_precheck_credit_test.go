@@ -7,11 +7,9 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
-	"github.com/cosmos/cosmos-sdk/client"
 	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
-	txtypes "github.com/cosmos/cosmos-sdk/types/tx"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
 	"github.com/aichain/aichain/app"
@@ -34,11 +32,7 @@ func TestAttackPrecheckCreditFromFailedCheckTx(t *testing.T) {
 	node := apptesting.Setup(t, 3)
 	twin := node.Twin(t)
 	cfg := node.TxConfig()
-	node.RegisterTxService(client.Context{}.WithTxConfig(cfg).WithClient(cometViaCheckTx{ta: node}))
-	broadcast := node.GRPCQueryRouter().Route("/cosmos.tx.v1beta1.Service/BroadcastTx")
-	if broadcast == nil {
-		t.Fatal("the tx service is not registered")
-	}
+	send := txService(t, node)
 	mallory, alice := node.Accounts[1], node.Accounts[0]
 	acc := node.AccountKeeper.GetAccount(node.Ctx, mallory.Address)
 	fee := sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 2_000))
@@ -58,22 +52,6 @@ func TestAttackPrecheckCreditFromFailedCheckTx(t *testing.T) {
 			t.Fatal(err)
 		}
 		return bz
-	}
-	send := func(tx []byte) uint32 {
-		t.Helper()
-		req, err := (&txtypes.BroadcastTxRequest{TxBytes: tx, Mode: txtypes.BroadcastMode_BROADCAST_MODE_SYNC}).Marshal()
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := broadcast(node.Ctx, &abci.RequestQuery{Data: req})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out txtypes.BroadcastTxResponse
-		if err := out.Unmarshal(res.Value); err != nil {
-			t.Fatal(err)
-		}
-		return out.TxResponse.Code
 	}
 
 	// The ante chain's gas for mallory's send, measured on another node.

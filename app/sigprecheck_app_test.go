@@ -46,27 +46,7 @@ func TestAttackForgedBroadcastThroughTxService(t *testing.T) {
 	node := apptesting.Setup(t, 3)
 	unseen := node.Twin(t)
 	cfg := node.TxConfig()
-	node.RegisterTxService(client.Context{}.WithTxConfig(cfg).WithClient(cometViaCheckTx{ta: node}))
-	broadcast := node.GRPCQueryRouter().Route("/cosmos.tx.v1beta1.Service/BroadcastTx")
-	if broadcast == nil {
-		t.Fatal("the tx service is not registered")
-	}
-	send := func(tx []byte) uint32 {
-		t.Helper()
-		req, err := (&txtypes.BroadcastTxRequest{TxBytes: tx, Mode: txtypes.BroadcastMode_BROADCAST_MODE_SYNC}).Marshal()
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := broadcast(node.Ctx, &abci.RequestQuery{Data: req})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out txtypes.BroadcastTxResponse
-		if err := out.Unmarshal(res.Value); err != nil {
-			t.Fatal(err)
-		}
-		return out.TxResponse.Code
-	}
+	send := txService(t, node)
 	from, to := node.Accounts[0], node.Accounts[1]
 	acc := node.AccountKeeper.GetAccount(node.Ctx, from.Address)
 	rng := rand.New(rand.NewSource(3))
@@ -114,5 +94,33 @@ func TestAttackForgedBroadcastThroughTxService(t *testing.T) {
 	}
 	if x, y := node.LastCommitID().Hash, unseen.LastCommitID().Hash; !bytes.Equal(x, y) {
 		t.Fatalf("app hashes differ: %X and %X", x, y)
+	}
+}
+
+// txService registers the node's gRPC tx service (its broadcasts run the
+// app's CheckTx, cometViaCheckTx) and returns a sync broadcast through it,
+// answering the CheckTx code.
+func txService(t *testing.T, node *apptesting.TestApp) func(tx []byte) uint32 {
+	t.Helper()
+	node.RegisterTxService(client.Context{}.WithTxConfig(node.TxConfig()).WithClient(cometViaCheckTx{ta: node}))
+	broadcast := node.GRPCQueryRouter().Route("/cosmos.tx.v1beta1.Service/BroadcastTx")
+	if broadcast == nil {
+		t.Fatal("the tx service is not registered")
+	}
+	return func(tx []byte) uint32 {
+		t.Helper()
+		req, err := (&txtypes.BroadcastTxRequest{TxBytes: tx, Mode: txtypes.BroadcastMode_BROADCAST_MODE_SYNC}).Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := broadcast(node.Ctx, &abci.RequestQuery{Data: req})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out txtypes.BroadcastTxResponse
+		if err := out.Unmarshal(res.Value); err != nil {
+			t.Fatal(err)
+		}
+		return out.TxResponse.Code
 	}
 }
