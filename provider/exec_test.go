@@ -78,12 +78,18 @@ func TestAttackTricklingDatasetServerHoldsTheWorkers(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatalf("the honest job did not run while %d fetches trickled (%d workers)", a.cfg.Workers, a.cfg.Workers)
 	}
-	// The operator sees the stalled fetches.
-	var m dto.Metric
-	if err := a.metrics.Fetching.Write(&m); err != nil {
-		t.Fatal(err)
+	// The operator sees the stalled fetches (the honest job, going straight
+	// to a worker, may finish before the last of them has started: wait for
+	// the state, not a moment).
+	var n float64
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		var m dto.Metric
+		if err := a.metrics.Fetching.Write(&m); err != nil {
+			t.Fatal(err)
+		}
+		if n = m.GetGauge().GetValue(); n == float64(a.cfg.Workers) {
+			return
+		}
 	}
-	if n := m.GetGauge().GetValue(); n != float64(a.cfg.Workers) {
-		t.Fatalf("fetches_in_flight %v, want the %d stalled ones", n, a.cfg.Workers)
-	}
+	t.Fatalf("fetches_in_flight %v, want the %d stalled ones", n, a.cfg.Workers)
 }
