@@ -172,9 +172,9 @@ func TestAttackStalledDownloadIsDropped(t *testing.T) {
 		t.Fatalf("a download past the account's %d: %d, want 503", per, status)
 	}
 	deadline := time.Now().Add(30 * time.Second) // a failure deadline, far past StallTimeout
-	for fx.srv.dl.inFlight() != 0 || openFilesOf(t, path) != 0 {
+	for fx.srv.dl.InFlight() != 0 || openFilesOf(t, path) != 0 {
 		if time.Now().After(deadline) {
-			t.Fatalf("stalled downloads still held: %d in flight, %d open files", fx.srv.dl.inFlight(), openFilesOf(t, path))
+			t.Fatalf("stalled downloads still held: %d in flight, %d open files", fx.srv.dl.InFlight(), openFilesOf(t, path))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

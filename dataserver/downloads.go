@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sync"
 	"time"
+
+	"github.com/aichain/aichain/internal/slots"
 )
 
 // Downloads in flight (whole files and chunks, once authorized) are bounded
@@ -36,101 +37,16 @@ const (
 	waitersPerSlot = 4
 )
 
-// downloads counts the downloads in flight and the requests waiting for a
-// slot, in all and by account.
-type downloads struct {
-	mu        sync.Mutex
-	max, per  int
-	total     int
-	byAccount map[string]int
-	waiting   map[string]int
-	waiters   int
-	// freed is closed, and replaced, whenever a slot is freed.
-	freed chan struct{}
-}
-
-func newDownloads(max, per int) *downloads {
-	return &downloads{max: max, per: per, byAccount: map[string]int{}, waiting: map[string]int{}, freed: make(chan struct{})}
-}
-
-// take takes a slot for addr if one is free; d.mu is held.
-func (d *downloads) take(addr string) bool {
-	if d.total >= d.max || d.byAccount[addr] >= d.per {
-		return false
-	}
-	d.total++
-	d.byAccount[addr]++
-	return true
-}
-
-// acquire takes a slot for addr, waiting up to wait for one (0: not at all)
-// when the waiters' bounds allow, or reports that none was free.
-func (d *downloads) acquire(ctx context.Context, addr string, wait time.Duration) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.take(addr) {
-		return true
-	}
-	if wait <= 0 || d.waiters >= d.max || d.waiting[addr] >= waitersPerSlot*d.per {
-		return false
-	}
-	d.waiters++
-	d.waiting[addr]++
-	defer func() {
-		d.waiters--
-		if d.waiting[addr]--; d.waiting[addr] <= 0 {
-			delete(d.waiting, addr)
-		}
-	}()
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	for {
-		freed := d.freed
-		d.mu.Unlock()
-		select {
-		case <-freed:
-		case <-timer.C:
-			d.mu.Lock()
-			return false
-		case <-ctx.Done():
-			d.mu.Lock()
-			return false
-		}
-		d.mu.Lock()
-		if d.take(addr) {
-			return true
-		}
-	}
-}
-
-// release frees a slot of addr.
-func (d *downloads) release(addr string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.total--
-	if d.byAccount[addr]--; d.byAccount[addr] <= 0 {
-		delete(d.byAccount, addr)
-	}
-	close(d.freed)
-	d.freed = make(chan struct{})
-}
-
-// inFlight is the number of downloads in flight.
-func (d *downloads) inFlight() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.total
-}
-
 // startDownload takes a download slot for g's signer, waiting up to wait
 // for one; call the returned function when the response is written.
 func (s *Server) startDownload(ctx context.Context, g *grant, wait time.Duration) (func(), *httpError) {
-	if !s.dl.acquire(ctx, g.signer, wait) {
+	waiters := slots.Wait{All: s.cfg.MaxDownloads, PerKey: waitersPerSlot * s.cfg.DownloadsPerAccount}
+	if !s.dl.Take(ctx, g.signer, s.cfg.MaxDownloads, s.cfg.DownloadsPerAccount, wait, waiters) {
 		return nil, g.refusal(&httpError{status: http.StatusServiceUnavailable, code: "busy", cause: ErrTooManyDownloads,
 			msg: fmt.Sprintf("too many downloads in flight (at most %d per account, %d in all); retry",
 				s.cfg.DownloadsPerAccount, s.cfg.MaxDownloads)})
 	}
-	return func() { s.dl.release(g.signer) }, nil
+	return func() { s.dl.Release(g.signer) }, nil
 }
 
 // stallStep is the most a write sends under one deadline: a reader must take

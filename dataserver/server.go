@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aichain/aichain/chainclient/signedreq"
+	"github.com/aichain/aichain/internal/slots"
 	"github.com/aichain/aichain/x/datamarket/types"
 )
 
@@ -157,7 +158,7 @@ type Server struct {
 	access   *lru[accessKey, accessAnswer]
 	lk       *lookups
 	refused  refusalBook
-	dl       *downloads
+	dl       slots.Counter // downloads in flight (downloads.go)
 	building chan struct{}
 
 	flightsMu sync.Mutex
@@ -199,7 +200,6 @@ func New(cfg Config) (*Server, error) {
 		access:   newLRU[accessKey, accessAnswer](cfg.MaxAccess),
 		lk:       newLookups(cfg.LookupsPerPool, cfg.MaxKnown),
 		refused:  newRefusalBook(cfg.MaxRefused, cfg.refusalTTL()),
-		dl:       newDownloads(cfg.MaxDownloads, cfg.DownloadsPerAccount),
 		building: make(chan struct{}, 2),
 		flights:  map[[2]uint64]*versionFlight{},
 		builds:   map[treeKey]*treeBuild{},

@@ -26,6 +26,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/chainclient"
+	"github.com/aichain/aichain/internal/slots"
 	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
@@ -154,10 +155,10 @@ type Agent struct {
 	cap     *capacity
 	sizing  sizer // jobs sized for a bid off the pipeline goroutine
 
-	withheldSince sync.Map   // job id → time of its first chunk request (Fault.WithholdFor)
-	weights       transfers  // weights streamed to validators at once
-	chunkXfers    transfers  // chunk responses under way (serveChunk)
-	fetches       fetchQueue // won jobs whose inputs are fetched or wait to be (fetch.go)
+	withheldSince sync.Map      // job id → time of its first chunk request (Fault.WithholdFor)
+	weights       slots.Counter // weights streamed to validators at once
+	chunkXfers    slots.Counter // chunk responses under way (serveChunk)
+	fetches       fetchQueue    // won jobs whose inputs are fetched or wait to be (fetch.go)
 
 	mu      sync.Mutex
 	recs    map[uint64]*Record

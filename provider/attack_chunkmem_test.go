@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aichain/aichain/chainclient/signedreq"
+	"github.com/aichain/aichain/internal/slots"
 )
 
 // The weights endpoint bounds its transfers (maxWeightsTransfersPerSigner:
@@ -81,16 +82,16 @@ func TestAttackChunkRequestsHoldWholeCopies(t *testing.T) {
 // accounts hold jobs of the agent, they take at most half the chunk
 // transfers, and a validator's check still finds one free.
 func TestAttackRequestersCannotTakeTheValidatorsChunkSlots(t *testing.T) {
-	var x transfers
+	var x slots.Counter
 	for i := 0; ; i++ {
-		if !x.start(fmt.Sprintf("requester%d", i/maxChunkTransfersPerSigner), chunkTransfersFor(false), maxChunkTransfersPerSigner) {
+		if !x.TryTake(fmt.Sprintf("requester%d", i/maxChunkTransfersPerSigner), chunkTransfersFor(false), maxChunkTransfersPerSigner) {
 			if i != maxChunkTransfers/2 {
 				t.Fatalf("requesters took %d transfers, at most %d allowed", i, maxChunkTransfers/2)
 			}
 			break
 		}
 	}
-	if !x.start("validator", chunkTransfersFor(true), maxChunkTransfersPerSigner) {
+	if !x.TryTake("validator", chunkTransfersFor(true), maxChunkTransfersPerSigner) {
 		t.Fatal("a validator refused while only requesters' transfers run")
 	}
 }

@@ -171,13 +171,13 @@ func (a *Agent) serveChunk(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusNotFound, "not_found", "chunk index out of range")
 		return
 	}
-	if !a.chunkXfers.start(who, chunkTransfersFor(validator), maxChunkTransfersPerSigner) {
+	if !a.chunkXfers.TryTake(who, chunkTransfersFor(validator), maxChunkTransfersPerSigner) {
 		a.metrics.Refused.WithLabelValues("busy").Inc()
 		w.Header().Set("Retry-After", strconv.Itoa(chunkRetryAfterSeconds))
 		httpError(w, http.StatusServiceUnavailable, "busy", "this provider is sending as many chunks as it sends at once; retry later")
 		return
 	}
-	defer a.chunkXfers.done(who)
+	defer a.chunkXfers.Release(who)
 	a.writeChunk(w, r, id, i, job, validator)
 }
 

@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"net/http"
 	"strconv"
-	"sync"
 )
 
 // Bounds on the weights the agent streams to validators at once: a weights
@@ -15,39 +14,6 @@ const (
 	maxWeightsTransfers          = 8
 	maxWeightsTransfersPerSigner = 2
 )
-
-// transfers counts the transfers of one route in progress, in all and per
-// signer.
-type transfers struct {
-	mu       sync.Mutex
-	all      int
-	bySigner map[string]int
-}
-
-// start takes a transfer for signer, or reports that the agent is at one of
-// its bounds: limit in all, perSigner for one signer.
-func (t *transfers) start(signer string, limit, perSigner int) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.all >= limit || t.bySigner[signer] >= perSigner {
-		return false
-	}
-	if t.bySigner == nil {
-		t.bySigner = map[string]int{}
-	}
-	t.all++
-	t.bySigner[signer]++
-	return true
-}
-
-func (t *transfers) done(signer string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.all--
-	if t.bySigner[signer]--; t.bySigner[signer] <= 0 {
-		delete(t.bySigner, signer)
-	}
-}
 
 // serveWeights serves GET /v1/models/{sha256}: a model's weights file, from
 // the agent's cache, to bonded validators only. A verifier asks for them
@@ -81,13 +47,13 @@ func (a *Agent) serveWeights(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusNotFound, "not_found", "this provider keeps no model weights")
 		return
 	}
-	if !a.weights.start(validator, maxWeightsTransfers, maxWeightsTransfersPerSigner) {
+	if !a.weights.TryTake(validator, maxWeightsTransfers, maxWeightsTransfersPerSigner) {
 		a.metrics.Refused.WithLabelValues("busy").Inc()
 		w.Header().Set("Retry-After", strconv.Itoa(5))
 		httpError(w, http.StatusServiceUnavailable, "busy", "this provider is sending as many weights as it sends at once; retry later")
 		return
 	}
-	defer a.weights.done(validator)
+	defer a.weights.Release(validator)
 	f, err := a.cfg.Weights(sha)
 	if err != nil {
 		httpError(w, http.StatusNotFound, "not_found", "this provider holds no weights with that sha256")
