@@ -96,7 +96,7 @@ func runPerLockComparison(t *testing.T, seed int64, steps int) {
 			} else if err != nil {
 				t.Fatal(err)
 			}
-			m.weight[id], m.owner[id], m.paid[id] = types.LockWeight(amount, tier.Multiplier), owner.String(), index()
+			m.weight[id], m.owner[id], m.paid[id] = mustLockWeight(t, amount, tier.Multiplier), owner.String(), index()
 		case op < 5: // extend or begin unlock
 			var locked []types.Lock
 			_ = f.k.Locks.Walk(f.ta.Ctx, nil, func(_ uint64, l types.Lock) (bool, error) {

@@ -400,3 +400,13 @@ func newGovStakingKeeper(f *fixture) keeper.GovStakingKeeper {
 }
 
 func storeGasMeter() storetypes.GasMeter { return storetypes.NewInfiniteGasMeter() }
+
+// mustLockWeight is types.LockWeight of amounts that fit.
+func mustLockWeight(t testing.TB, amount math.Int, multiplier math.LegacyDec) math.Int {
+	t.Helper()
+	w, err := types.LockWeight(amount, multiplier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}

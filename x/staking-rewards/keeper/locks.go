@@ -64,6 +64,10 @@ func (k Keeper) CreateLock(ctx context.Context, owner sdk.AccAddress, amount sdk
 	if !ok {
 		return 0, errorsmod.Wrapf(types.ErrUnknownTier, "duration %s", duration)
 	}
+	weight, err := types.LockWeight(amount.Amount, tier.Multiplier)
+	if err != nil {
+		return 0, err
+	}
 	n, err := k.ownerLockCount(ctx, owner)
 	if err != nil {
 		return 0, err
@@ -104,7 +108,7 @@ func (k Keeper) CreateLock(ctx context.Context, owner sdk.AccAddress, amount sdk
 		StartTime:  sdk.UnwrapSDKContext(ctx).BlockTime(),
 		// RewardIndexPaid stays empty: a weighted lock earns through its
 		// owner's paid index (OwnerIndexPaid).
-		Weight: types.LockWeight(amount.Amount, tier.Multiplier),
+		Weight: weight,
 		Votes:  params.Votes(duration),
 	}
 	if err := k.addLock(ctx, owner, l, index, totals); err != nil {
@@ -170,7 +174,9 @@ func (k Keeper) ExtendLock(ctx context.Context, owner sdk.AccAddress, id uint64,
 	if tier.Multiplier.GT(l.Multiplier) {
 		l.Multiplier = tier.Multiplier
 	}
-	l.Weight = types.LockWeight(l.Amount.Amount, l.Multiplier)
+	if l.Weight, err = types.LockWeight(l.Amount.Amount, l.Multiplier); err != nil {
+		return err
+	}
 	if err := k.Locks.Set(ctx, id, l); err != nil {
 		return err
 	}

@@ -181,7 +181,7 @@ func runReference(t *testing.T, seed int64, steps int) {
 				t.Fatal(err)
 			}
 			ref.beforeLock()
-			ref.weights[id] = types.LockWeight(math.NewInt(amount), tier.Multiplier).BigInt()
+			ref.weights[id] = mustLockWeight(t, math.NewInt(amount), tier.Multiplier).BigInt()
 			ref.owners[id] = owner.String()
 		case op < 3: // extend or begin unlock one of the owner's locked locks
 			var locked []types.Lock
@@ -204,7 +204,7 @@ func runReference(t *testing.T, seed int64, steps int) {
 				}); err != nil {
 					t.Fatal(err)
 				}
-				ref.weights[l.Id] = types.LockWeight(l.Amount.Amount, next.Multiplier).BigInt()
+				ref.weights[l.Id] = mustLockWeight(t, l.Amount.Amount, next.Multiplier).BigInt()
 			} else {
 				if err := f.deliver(func(ctx sdk.Context) error {
 					_, err := f.ms.BeginUnlock(ctx, &types.MsgBeginUnlock{Owner: l.Owner, LockId: l.Id})

@@ -1,6 +1,8 @@
 package types
 
 import (
+	"math/big"
+
 	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
 
@@ -24,6 +26,8 @@ func (gs GenesisState) Validate() error {
 		return errorsmod.Wrapf(ErrInvalidGenesis, "reward_index: %v", err)
 	}
 	seen := make(map[uint64]bool, len(gs.Locks))
+	// The sums InitGenesis keeps (math.Int, which panics past its bits).
+	amounts, weights := new(big.Int), new(big.Int)
 	for i, l := range gs.Locks {
 		if l.Id == 0 || l.Id >= gs.NextLockId {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "lock %d: id %d not in [1, next_lock_id %d)", i, l.Id, gs.NextLockId)
@@ -44,12 +48,21 @@ func (gs GenesisState) Validate() error {
 		if err := l.RewardIndexPaid.Validate(); err != nil && !l.RewardIndexPaid.Empty() {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "lock %d: paid index: %v", l.Id, err)
 		}
-		want := LockWeight(l.Amount.Amount, l.Multiplier)
+		want, err := LockWeight(l.Amount.Amount, l.Multiplier)
+		if err != nil {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "lock %d: %v", l.Id, err)
+		}
 		if l.IsUnlocking() {
 			want = math.ZeroInt()
 		}
 		if l.Weight.IsNil() || !l.Weight.Equal(want) {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "lock %d: weight %s, want %s", l.Id, l.Weight, want)
+		}
+		if amounts.Add(amounts, l.Amount.Amount.BigInt()); amounts.BitLen() > math.MaxBitLen {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "lock %d: the locks' amounts add up past %d bits", l.Id, math.MaxBitLen)
+		}
+		if weights.Add(weights, want.BigInt()); weights.BitLen() > math.MaxBitLen {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "lock %d: the locks' weights add up past %d bits", l.Id, math.MaxBitLen)
 		}
 		if _, neg := gs.RewardIndex.SafeSub(l.RewardIndexPaid); neg {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "lock %d: paid index %s above the global index %s", l.Id, l.RewardIndexPaid, gs.RewardIndex)

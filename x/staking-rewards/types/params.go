@@ -1,6 +1,7 @@
 package types
 
 import (
+	"math/big"
 	"slices"
 	"time"
 
@@ -86,7 +87,11 @@ func (p Params) Validate() error {
 		return errorsmod.Wrap(ErrInvalidParams, "min_lock_amount must be positive")
 	}
 	for i, t := range p.LockTiers {
-		if !LockWeight(p.MinLockAmount, t.Multiplier).IsPositive() {
+		w, err := LockWeight(p.MinLockAmount, t.Multiplier)
+		if err != nil {
+			return errorsmod.Wrapf(ErrInvalidParams, "tier %d: min_lock_amount: %v", i, err)
+		}
+		if !w.IsPositive() {
 			return errorsmod.Wrapf(ErrInvalidParams, "tier %d: a lock of min_lock_amount %s × %s would weigh 0; every lock must weigh at least 1",
 				i, p.MinLockAmount, t.Multiplier)
 		}
@@ -144,10 +149,25 @@ func (p Params) Tier(d time.Duration) (LockTier, bool) {
 	return LockTier{}, false
 }
 
-// LockWeight is floor(amount × multiplier).
-func LockWeight(amount math.Int, multiplier math.LegacyDec) math.Int {
-	return multiplier.MulInt(amount).TruncateInt()
+// LockWeight is floor(amount × multiplier), or ErrInvalidAmount when it
+// does not fit an integer of math.MaxBitLen bits: a decimal's product would
+// panic there (TestAttackGenesisHugeLockPanicsValidateStakingRewards). A
+// lock made by a message never comes near (its amount is a balance), but a
+// genesis lock or a params' min_lock_amount may.
+func LockWeight(amount math.Int, multiplier math.LegacyDec) (math.Int, error) {
+	if amount.IsNil() || multiplier.IsNil() {
+		return math.Int{}, errorsmod.Wrap(ErrInvalidAmount, "lock weight of a nil amount or multiplier")
+	}
+	w := new(big.Int).Mul(amount.BigInt(), multiplier.BigInt())
+	w.Quo(w, decimalScale)
+	if w.BitLen() > math.MaxBitLen {
+		return math.Int{}, errorsmod.Wrapf(ErrInvalidAmount, "a lock of %s × %s weighs more than %d bits", amount, multiplier, math.MaxBitLen)
+	}
+	return math.NewIntFromBigInt(w), nil
 }
+
+// decimalScale is 10^math.LegacyPrecision, a decimal's scale.
+var decimalScale = new(big.Int).Exp(big.NewInt(10), big.NewInt(math.LegacyPrecision), nil)
 
 // IsUnlocking reports whether the lock has begun unlocking.
 func (l Lock) IsUnlocking() bool { return !l.UnlockingSince.IsZero() }
