@@ -16,6 +16,7 @@ import (
 	"sort"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/cosmos/cosmos-sdk/client"
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -39,12 +40,22 @@ const (
 	// 48-byte BLS signatures, beacon_window_blocks of them).
 	MaxBeaconShares     = computetypes.MaxBeaconSharesPerExtension
 	MaxBeaconShareBytes = 96
+	// MaxExtensionSlackBytes bounds the bytes an accepted extension may hold
+	// beyond the canonical encoding of what this binary reads in it (unknown
+	// fields, non-minimal varints): room for a later format's small field,
+	// not for data. Every byte of an accepted extension is injected and
+	// stored by every node at no fee (TestAttackVEPaddedExtensionIsFreeBlockSpace).
+	MaxExtensionSlackBytes = 1 << 10
 )
 
 var (
 	// ErrMalformedExtension is a vote extension that breaks the rules every
 	// format keeps (DecodeExtension).
 	ErrMalformedExtension = errors.New("malformed vote extension")
+	// ErrPaddedExtension is a well-formed vote extension carrying more than
+	// MaxExtensionSlackBytes beyond its content (VerifyExtension); it is an
+	// ErrMalformedExtension too.
+	ErrPaddedExtension = fmt.Errorf("%w: padded beyond its content", ErrMalformedExtension)
 	// ErrMalformedInjection is an injected extended commit that does not decode.
 	ErrMalformedInjection = errors.New("malformed injected extended commit")
 	// ErrProposalTooLarge is a proposal (or its injected commit alone) over
@@ -142,6 +153,26 @@ func DecodeExtension(bz []byte) ([]computetypes.JobVerdict, error) {
 	return out, nil
 }
 
+// VerifyExtension checks a vote extension as VerifyVoteExtension,
+// ProcessProposal and the proposer's re-validation accept it: the rules every
+// format keeps (DecodeExtension), and at most MaxExtensionSlackBytes beyond
+// the canonical encoding of the content this binary reads in it. Without
+// that bound a validator pads its extension to MaxExtensionBytes with
+// unknown fields that every node stores for ever, for free. The PreBlocker
+// tallies by DecodeExtension alone: blocks committed before this rule replay
+// as they were, and blocks after it hold no padded extension.
+func VerifyExtension(bz []byte) error {
+	ext, err := decodeVoteExtension(bz)
+	if err != nil || ext == nil {
+		return err
+	}
+	if extra := len(bz) - ext.Size(); extra > MaxExtensionSlackBytes {
+		return fmt.Errorf("%w: %d bytes, %d beyond the canonical encoding of its content, at most %d",
+			ErrPaddedExtension, len(bz), extra, MaxExtensionSlackBytes)
+	}
+	return nil
+}
+
 // DecodeBeaconShares decodes a vote extension like DecodeExtension and
 // returns its beacon shares (not verified: the PreBlocker verifies them).
 func DecodeBeaconShares(bz []byte) ([]computetypes.BeaconShare, error) {
@@ -235,9 +266,10 @@ func (in Injections) Encode(height int64, eci abci.ExtendedCommitInfo) ([]byte, 
 }
 
 // Holds tells whether a transaction holds a MsgInjectVerdicts (alone or among
-// other messages). Bytes that do not decode hold none.
+// other messages). Bytes that do not decode hold none. Proposals ask it of
+// every transaction, so only a candidate (mayHoldInjection) is decoded.
 func (in Injections) Holds(tx []byte) bool {
-	if !bytes.Contains(tx, typeURL) {
+	if !mayHoldInjection(tx) {
 		return false
 	}
 	decoded, err := in.TxConfig.TxDecoder()(tx)
@@ -245,6 +277,61 @@ func (in Injections) Holds(tx []byte) bool {
 		return false
 	}
 	return HoldsInjection(decoded)
+}
+
+// mayHoldInjection tells whether tx may hold a MsgInjectVerdicts, reading
+// its messages' type URLs off the wire (TxRaw.body_bytes, TxBody.messages,
+// Any.type_url) without decoding it. A byte search alone is not enough: any
+// user puts the type URL in a memo for free, and each such transaction would
+// be decoded in every proposal check
+// (TestAttackVETypeURLInMemoDefeatsTheHoldsPrefilter). Every occurrence of
+// each field is read, where the decoder keeps the last, and bytes this walk
+// cannot read are candidates: the decoder judges them, so nothing it would
+// find an injection in is passed over.
+func mayHoldInjection(tx []byte) bool {
+	if !bytes.Contains(tx, typeURL) {
+		return false
+	}
+	found, ok := eachBytesField(tx, 1, func(body []byte) (bool, bool) {
+		return eachBytesField(body, 1, func(msg []byte) (bool, bool) {
+			return eachBytesField(msg, 1, func(url []byte) (bool, bool) {
+				return bytes.Equal(url, typeURL), true
+			})
+		})
+	})
+	return found || !ok
+}
+
+// eachBytesField calls fn on each value of field num (length-delimited) of
+// the protobuf message bz, until fn finds what it looks for. ok is false when
+// bz does not parse, field num has another wire type, or fn says so.
+func eachBytesField(bz []byte, num protowire.Number, fn func([]byte) (found, ok bool)) (found, ok bool) {
+	for len(bz) > 0 {
+		n, typ, l := protowire.ConsumeTag(bz)
+		if l < 0 {
+			return false, false
+		}
+		bz = bz[l:]
+		if n != num {
+			if l = protowire.ConsumeFieldValue(n, typ, bz); l < 0 {
+				return false, false
+			}
+			bz = bz[l:]
+			continue
+		}
+		if typ != protowire.BytesType {
+			return false, false
+		}
+		v, l := protowire.ConsumeBytes(bz)
+		if l < 0 {
+			return false, false
+		}
+		bz = bz[l:]
+		if found, ok := fn(v); found || !ok {
+			return found, ok
+		}
+	}
+	return false, true
 }
 
 // HoldsInjection tells whether a decoded transaction holds a MsgInjectVerdicts.

@@ -84,3 +84,76 @@ func TestAttackInjectionBundledIsFound(t *testing.T) {
 		}
 	}
 }
+
+// memoTx is a signed transaction of no message with the given memo.
+func memoTx(tb testing.TB, cfg client.TxConfig, memo string) []byte {
+	tb.Helper()
+	b := cfg.NewTxBuilder()
+	b.SetMemo(memo)
+	if err := b.SetSignatures(txsigning.SignatureV2{
+		PubKey: secp256k1.GenPrivKey().PubKey(),
+		Data:   &txsigning.SingleSignatureData{SignMode: txsigning.SignMode_SIGN_MODE_DIRECT, Signature: make([]byte, 64)},
+	}); err != nil {
+		tb.Fatal(err)
+	}
+	bz, err := cfg.TxEncoder()(b.GetTx())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return bz
+}
+
+// FuzzHoldsAgreesWithTheDecoder: Holds, which decodes only the
+// transactions whose messages' type URLs (read off the wire) name
+// MsgInjectVerdicts, says what the full decoder says, whatever the bytes:
+// a hostile proposer cannot hide an injection from it.
+func FuzzHoldsAgreesWithTheDecoder(f *testing.F) {
+	inj := testInjections(f)
+	forged := &vetypes.MsgInjectVerdicts{Height: 3, ExtendedCommitInfo: []byte{0x08, 0x01}}
+	injected, err := inj.Encode(4, abci.ExtendedCommitInfo{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(injected)
+	f.Add(injected[:len(injected)-3])
+	f.Add(injectionTx(f, inj, &vetypes.MsgInjectVerdicts{Height: 3}, forged))
+	f.Add(memoTx(f, inj.TxConfig, "gm "+vetypes.TypeURL))
+	f.Add(append([]byte{0x0a, 0xff}, typeURL...))
+	f.Fuzz(func(t *testing.T, tx []byte) {
+		want := false
+		if decoded, err := inj.TxConfig.TxDecoder()(tx); err == nil {
+			want = HoldsInjection(decoded)
+		}
+		if got := inj.Holds(tx); got != want {
+			t.Fatalf("Holds(%x) = %v, the decoder says %v", tx, got, want)
+		}
+	})
+}
+
+// BenchmarkHolds: what Holds costs a proposal check per transaction: an
+// ordinary signed one (a byte search), one with the type URL in its memo
+// (a walk of the type URLs), and the injection (a walk and a decode).
+func BenchmarkHolds(b *testing.B) {
+	inj := testInjections(b)
+	injected, err := inj.Encode(4, abci.ExtendedCommitInfo{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		tx   []byte
+		want bool
+	}{
+		{"ordinary", memoTx(b, inj.TxConfig, "gm"), false},
+		{"type-url-in-memo", memoTx(b, inj.TxConfig, "gm "+vetypes.TypeURL), false},
+		{"injection", injected, true},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if inj.Holds(c.tx) != c.want {
+					b.Fatal("wrong answer")
+				}
+			}
+		})
+	}
+}

@@ -51,13 +51,19 @@ func NewPreBlocker(logger log.Logger, sink VerdictSink, injections Injections, n
 // PreBlock runs the wrapped pre-blocker, then applies the verdicts. A block
 // that got here passed ProcessProposal on 2/3 of the validators (or is being
 // replayed), so a bad injection is skipped with a log line, never a halt.
+// It reads transaction 0 when that may be an injection (mayHoldInjection):
+// ProcessProposal requires one there exactly when the block carries one
+// (CarriesInjection) and refuses one anywhere else, so this agrees with it
+// on every committed block, the first of a chain restarted at a later
+// initial height included (its transaction 0 is a user's), and needs no
+// LastCommit in the context.
 func (p *PreBlocker) PreBlock() sdk.PreBlocker {
 	return func(ctx sdk.Context, req *abci.RequestFinalizeBlock) (resp *sdk.ResponsePreBlock, err error) {
 		resp, err = p.next(ctx, req)
 		if err != nil {
 			return resp, err
 		}
-		if !ExtensionsEnabled(ctx, req.Height) || len(req.Txs) == 0 {
+		if !ExtensionsEnabled(ctx, req.Height) || len(req.Txs) == 0 || !mayHoldInjection(req.Txs[0]) {
 			return resp, nil
 		}
 		_, eci, err := p.injections.Decode(req.Txs[0])

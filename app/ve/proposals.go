@@ -25,6 +25,31 @@ func ExtensionsEnabled(ctx sdk.Context, height int64) bool {
 	return cp.Abci != nil && cp.Abci.VoteExtensionsEnableHeight > 0 && height > cp.Abci.VoteExtensionsEnableHeight
 }
 
+// CarriesInjection tells whether the block at height carries the extended
+// commit of height-1 as transaction 0: extensions were enabled at height-1
+// (ExtensionsEnabled) and the block has a LastCommit. CometBFT hands a
+// LastCommit with no votes at all (not even absent ones) only at the chain's
+// initial height, where there is no commit to carry: a chain restarted from
+// an export starts at a later initial height with extensions long enabled,
+// and an injection of the empty commit there fails every validator's check,
+// so no round of its first block could commit
+// (TestAttackVEFirstBlockOfARestartedChainIsRefused). The LastCommit is the
+// context's, where baseapp puts the request's (LocalLastCommit in
+// PrepareProposal, ProposedLastCommit in ProcessProposal): every validator
+// reads the block's own, which CometBFT has checked against the last
+// validator set, so a proposer cannot empty it at a later height.
+func CarriesInjection(ctx sdk.Context, height int64) bool {
+	if !ExtensionsEnabled(ctx, height) {
+		return false
+	}
+	info := ctx.CometInfo()
+	if info == nil {
+		return false
+	}
+	last := info.GetLastCommit()
+	return last != nil && last.Votes() != nil && last.Votes().Len() > 0
+}
+
 // ProposalHandler wraps the app's PrepareProposal and ProcessProposal
 // handlers: with vote extensions on, the proposer injects the previous
 // height's extended commit as transaction 0, and every validator checks it.
@@ -49,7 +74,8 @@ func NewProposalHandler(logger log.Logger, valStore baseapp.ValidatorStore, inje
 // PrepareProposal re-validates every extension of the local last commit,
 // drops the bad ones (late precommits reach the proposer without
 // VerifyVoteExtension having run on them, cometbft#2523), and injects the
-// result as transaction 0, its bytes counted against the block's limit.
+// result as transaction 0, its bytes counted against the block's limit, in
+// every block that carries one (CarriesInjection).
 func (h *ProposalHandler) PrepareProposal() sdk.PrepareProposalHandler {
 	return func(ctx sdk.Context, req *abci.RequestPrepareProposal) (resp *abci.ResponsePrepareProposal, err error) {
 		defer func() {
@@ -62,7 +88,7 @@ func (h *ProposalHandler) PrepareProposal() sdk.PrepareProposalHandler {
 		// but a proposal must never carry one in the wrong place.
 		inner := *req
 		inner.Txs = h.withoutInjections(req.Txs)
-		if !ExtensionsEnabled(ctx, req.Height) {
+		if !CarriesInjection(ctx, req.Height) {
 			return h.prepare(ctx, &inner)
 		}
 
@@ -91,11 +117,11 @@ func (h *ProposalHandler) PrepareProposal() sdk.PrepareProposalHandler {
 	}
 }
 
-// ProcessProposal rejects a block that, with vote extensions on, lacks the
-// injected commit, carries a malformed or forged one (bad signatures, under
-// 2/3 of the power, not matching the block's LastCommit), or carries an
-// injection anywhere but at index 0; the other transactions go to the
-// wrapped handler.
+// ProcessProposal rejects a block that should carry an injected commit
+// (CarriesInjection) and lacks it or carries a malformed or forged one (bad
+// signatures, under 2/3 of the power, not matching the block's LastCommit),
+// and a block with an injection anywhere else (anywhere at all when it
+// should carry none); the other transactions go to the wrapped handler.
 func (h *ProposalHandler) ProcessProposal() sdk.ProcessProposalHandler {
 	reject := &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}
 	return func(ctx sdk.Context, req *abci.RequestProcessProposal) (resp *abci.ResponseProcessProposal, err error) {
@@ -106,7 +132,7 @@ func (h *ProposalHandler) ProcessProposal() sdk.ProcessProposalHandler {
 			}
 		}()
 		txs := req.Txs
-		if ExtensionsEnabled(ctx, req.Height) {
+		if CarriesInjection(ctx, req.Height) {
 			if len(txs) == 0 {
 				h.logger.Info("rejecting proposal: no injected extended commit", "height", req.Height)
 				return reject, nil
@@ -151,7 +177,7 @@ func (h *ProposalHandler) checkInjection(ctx sdk.Context, height int64, tx []byt
 			}
 			continue
 		}
-		if _, err := DecodeExtension(v.VoteExtension); err != nil {
+		if err := VerifyExtension(v.VoteExtension); err != nil {
 			return fmt.Errorf("validator %X: %w", v.Validator.Address, err)
 		}
 	}
@@ -265,8 +291,9 @@ func fitsBlock(txs [][]byte, maxTxBytes int64) error {
 }
 
 // pruneExtendedCommit marks absent every commit vote whose extension is
-// malformed or whose extension signature does not verify, clearing its
-// extension, so that only checked extensions are injected.
+// malformed or padded (VerifyExtension) or whose extension signature does
+// not verify, clearing its extension, so that only checked extensions are
+// injected.
 func (h *ProposalHandler) pruneExtendedCommit(ctx sdk.Context, height int64, in abci.ExtendedCommitInfo) abci.ExtendedCommitInfo {
 	out := abci.ExtendedCommitInfo{Round: in.Round, Votes: make([]abci.ExtendedVoteInfo, len(in.Votes))}
 	for i, v := range in.Votes {
@@ -275,7 +302,7 @@ func (h *ProposalHandler) pruneExtendedCommit(ctx sdk.Context, height int64, in 
 			out.Votes[i].VoteExtension, out.Votes[i].ExtensionSignature = nil, nil
 			continue
 		}
-		_, decErr := DecodeExtension(v.VoteExtension)
+		decErr := VerifyExtension(v.VoteExtension)
 		sigErr := h.verifyExtensionSignature(ctx, height, in.Round, v)
 		if decErr != nil || sigErr != nil {
 			h.logger.Info("dropping a vote extension from the proposal", "height", height,

@@ -107,10 +107,10 @@ func (h *VoteExtHandler) verdicts(height int64) []computetypes.JobVerdict {
 }
 
 // VerifyVoteExtension accepts empty extensions and well-formed ones (see
-// DecodeExtension) and rejects only malformed or oversized ones. It does not
-// look at state: whether a verdict's job is under verification, and whether
-// a beacon share verifies, is the PreBlocker's concern (it must verify
-// shares anyway, and does so in one batch per height rather than one
+// VerifyExtension) and rejects only malformed, oversized or padded ones. It
+// does not look at state: whether a verdict's job is under verification, and
+// whether a beacon share verifies, is the PreBlocker's concern (it must
+// verify shares anyway, and does so in one batch per height rather than one
 // pairing check per precommit).
 func (h *VoteExtHandler) VerifyVoteExtension() sdk.VerifyVoteExtensionHandler {
 	return func(ctx sdk.Context, req *abci.RequestVerifyVoteExtension) (resp *abci.ResponseVerifyVoteExtension, err error) {
@@ -120,7 +120,7 @@ func (h *VoteExtHandler) VerifyVoteExtension() sdk.VerifyVoteExtensionHandler {
 				resp, err = &abci.ResponseVerifyVoteExtension{Status: abci.ResponseVerifyVoteExtension_REJECT}, nil
 			}
 		}()
-		if _, err := DecodeExtension(req.VoteExtension); err != nil {
+		if err := VerifyExtension(req.VoteExtension); err != nil {
 			h.logger.Info("rejecting vote extension", "height", req.Height,
 				"validator", fmt.Sprintf("%X", req.ValidatorAddress), "err", err)
 			return &abci.ResponseVerifyVoteExtension{Status: abci.ResponseVerifyVoteExtension_REJECT}, nil
