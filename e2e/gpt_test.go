@@ -168,10 +168,9 @@ func gptHonest(t *testing.T, nw *network, model *workload.GPTModel, prompts *wor
 		} `json:"job"`
 	}
 	getJSON(t, c, "/aichain/compute/v1/jobs/"+id, &created)
-	wantWork := uint64(0)
-	for range gptE2EPrompts {
-		wantWork += gptE2EConfig.MulAdds(prompts.Cols, 12)
-	}
+	// The chain's charge (workload.GPTConfig.Work): the prompts at the
+	// dataset's width, in chunks of the job's chunk_rows 2.
+	wantWork := gptE2EConfig.Work(len(gptE2EPrompts), prompts.Cols, nil, 12, 2).Job
 	if created.Job.Rows != "5" || created.Job.MulAdds != strconv.FormatUint(wantWork, 10) {
 		t.Fatalf("job %s: rows %s, mul_adds %s, want 5 and %d", id, created.Job.Rows, created.Job.MulAdds, wantWork)
 	}

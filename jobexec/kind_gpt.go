@@ -16,7 +16,8 @@ import (
 // PromptSource) and serves with each output chunk, proven against the
 // dataset's content_root, so that a verifier needs no licence. A verifier
 // recomputes a sampled chunk from its prompts alone. The work is the job's
-// mul_adds, as the chain sized it (MulAddsWork).
+// mul_adds, as the chain sized it (MulAddsWork); a bid weighs at least the
+// model's charge for the prompts (gptWork).
 func init() {
 	Register(Kind{
 		Name:  workload.KindGPT,
@@ -39,7 +40,8 @@ func init() {
 
 // sizeGPT: the model is fetched and checked (against its on-chain sha256 and
 // config) before a bid; an output row is max_new_tokens ids and the
-// vocabulary's logits; the work is the job's mul_adds; the input, a prompt
+// vocabulary's logits; the work is the job's mul_adds, or the model's charge
+// for its prompts when more (gptWork); the input, a prompt
 // dataset's values (its record's rows × cols × 4), which the provider must
 // be able to parse.
 func sizeGPT(ctx context.Context, job computetypes.Job, src ProviderSource) (BidShape, error) {
@@ -52,21 +54,51 @@ func sizeGPT(ctx context.Context, job computetypes.Job, src ProviderSource) (Bid
 	if err != nil {
 		return BidShape{}, fmt.Errorf("model %d: %w", g.ModelId, err)
 	}
-	s := BidShape{Rows: job.Rows, Cols: uint64(g.MaxNewTokens) + uint64(m.Config.Vocab), GFLOP: WorkOf(job).GFLOP, DatasetID: g.DatasetId}
+	s := BidShape{Rows: job.Rows, Cols: uint64(g.MaxNewTokens) + uint64(m.Config.Vocab), DatasetID: g.DatasetId}
 	if g.DatasetId == 0 {
+		s.GFLOP = gptWork(job, m.Config, 0).GFLOP
 		return s, nil
 	}
 	// The prompt dataset's values, from its record; a source without
 	// records: every prompt as long as the model's context.
-	s.InputBytes = valuesBytes(job.Rows, uint64(m.Config.Context))
+	width := uint64(m.Config.Context)
+	s.InputBytes = valuesBytes(job.Rows, width)
 	if rs, ok := src.(datasetRecords); ok {
 		rec, err := rs.DatasetRecord(ctx, g.DatasetId, job.DatasetVersion)
 		if err != nil {
 			return BidShape{}, fmt.Errorf("dataset %d: %w", g.DatasetId, err)
 		}
-		s.InputBytes = valuesBytes(rec.Rows, rec.Cols)
+		width, s.InputBytes = rec.Cols, valuesBytes(rec.Rows, rec.Cols)
 	}
+	s.GFLOP = gptWork(job, m.Config, width).GFLOP
 	return s, nil
+}
+
+// gptWork is a job's work for a bid: its mul_adds as the chain recorded
+// them, or the model's charge for its prompts (workload.GPTConfig.Work: the
+// function the chain sizes a new job with) when that is more. A job created
+// before the chain charged elementwise work and kernel calls records its
+// products alone, and a provider that sized its exec window by them would
+// miss it (TestAttackOneTokenPromptsCostMoreThanTheirWork). width is a
+// dataset's columns (0: inline prompts, their own lengths).
+func gptWork(job computetypes.Job, cfg workload.GPTConfig, width uint64) Work {
+	w := MulAddsWork(job)
+	g := job.Workload.Gpt
+	rows, maxNew := job.Rows, int(min(g.MaxNewTokens, workload.MaxGPTContext))
+	var lens []int
+	if g.DatasetId == 0 {
+		rows, width = uint64(len(g.Prompts)), 0
+		for _, p := range g.Prompts {
+			lens = append(lens, len(p.Tokens))
+			width = max(width, uint64(len(p.Tokens)))
+		}
+	}
+	if rows < 1 || rows > workload.MaxDenseElements || width > workload.MaxGPTContext || cfg.CheckDecode(int(width), maxNew) != nil {
+		return w // the chain refuses such a job: nothing more to weigh
+	}
+	chunkRows := int(min(max(job.Workload.ChunkRows, 1), rows))
+	charged := cfg.Work(int(rows), int(width), lens, maxNew, chunkRows)
+	return Work{GFLOP: max(w.GFLOP, 2*float64(charged.Job)/1e9)}
 }
 
 // datasetRecords reads datasets' on-chain records (ChainResolver).

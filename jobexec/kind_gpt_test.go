@@ -217,3 +217,38 @@ func TestGPTCheckInputs(t *testing.T) {
 		t.Fatal("an npy-f32 prompt dataset accepted")
 	}
 }
+
+// TestSizeGPTChargesEveryPrompt: a provider sizes a gpt-f32 job by its
+// mul_adds, or by the model's charge for its prompts
+// (workload.GPTConfig.Work, what the chain records for a new job) when that
+// is more: a job created before the chain charged elementwise work and
+// kernel calls records its products alone, and its exec window would be
+// sized by them.
+func TestSizeGPTChargesEveryPrompt(t *testing.T) {
+	ctx := context.Background()
+	f := newGPTFixture(t)
+	cfg := testGPTConfig.Workload()
+	inline := computetypes.WorkloadSpec{Kind: workload.KindGPT, ChunkRows: 2, Gpt: &computetypes.GptSpec{ModelId: 7, MaxNewTokens: 4,
+		Prompts: []computetypes.GptPrompt{{Tokens: []uint32{72, 105}}, {Tokens: []uint32{1, 2, 3}}, {Tokens: []uint32{200}}}}}
+	dataset := computetypes.WorkloadSpec{Kind: workload.KindGPT, ChunkRows: 3, Gpt: &computetypes.GptSpec{ModelId: 7, DatasetId: 2, MaxNewTokens: 5}}
+	for name, c := range map[string]struct {
+		job  computetypes.Job
+		want uint64
+	}{
+		"inline, products alone": {computetypes.Job{Workload: inline, Rows: 3, MulAdds: cfg.MulAdds(2, 4) + cfg.MulAdds(3, 4) + cfg.MulAdds(1, 4)},
+			cfg.Work(3, 3, []int{2, 3, 1}, 4, 2).Job},
+		"dataset, products alone": {computetypes.Job{Workload: dataset, Rows: 11, DatasetVersion: 1, MulAdds: 11 * cfg.MulAdds(6, 5)},
+			cfg.Work(11, 6, nil, 5, 3).Job},
+		"dataset, as charged": {computetypes.Job{Workload: dataset, Rows: 11, DatasetVersion: 1, MulAdds: cfg.Work(11, 6, nil, 5, 3).Job},
+			cfg.Work(11, 6, nil, 5, 3).Job},
+		"dataset, more recorded": {computetypes.Job{Workload: dataset, Rows: 11, DatasetVersion: 1, MulAdds: 1e12}, 1e12},
+	} {
+		s, err := SizeOf(ctx, c.job, f.provider)
+		if err != nil {
+			t.Fatal(name, err)
+		}
+		if want := 2 * float64(c.want) / 1e9; s.GFLOP != want {
+			t.Errorf("%s: %v GFLOP, want %v", name, s.GFLOP, want)
+		}
+	}
+}

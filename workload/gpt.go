@@ -70,7 +70,8 @@ func (c GPTConfig) Params() uint64 {
 // decoded for maxNew tokens, T = promptLen + maxNew positions:
 // T·L·12E² (the blocks' dense layers) + L·E·T·(T+1) (attention scores and
 // values) + (maxNew+1)·V·E (the logits of the positions that need them). It
-// saturates at MaxUint64.
+// saturates at MaxUint64. These are the products alone: the work the chain
+// charges a job is Work, which adds the elementwise work and kernel calls.
 func (c GPTConfig) MulAdds(promptLen, maxNew int) uint64 {
 	t, e, l := uint64(promptLen+maxNew), uint64(c.Embed), uint64(c.Layers)
 	var sum uint64

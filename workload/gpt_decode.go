@@ -9,6 +9,12 @@ import (
 // float32 values (256 MiB): prompts are decoded in batches that fit.
 const gptCacheBudget = 64 << 20
 
+// gptPrefillBudget bounds the residual stream of one prefill pass, in
+// float32 values (16 MiB; the pass's MLP activations are four times that):
+// a batch's prompts are prefilled in passes that fit, at least one prompt
+// each.
+const gptPrefillBudget = 4 << 20
+
 // gptWeights are a model's tensors as kernel buffers.
 type gptWeights struct {
 	wte, lnfG, lnfB GPTBuffer
@@ -94,10 +100,9 @@ func DecodeGPT(ctx context.Context, k GPTKernels, m *GPTModel, prompts *TokenMat
 		return nil, err
 	}
 	defer k.Free(w.all()...)
-	perSeq := 2 * cfg.Layers * cfg.Embed * (prompts.Cols + maxNew)
-	batch := max(1, gptCacheBudget/perSeq)
+	batch := gptBatch(cfg, prompts.Cols, maxNew)
 	for i := 0; i < len(seqs); i += batch {
-		d := &gptDecoder{ctx: ctx, k: k, m: m, w: w}
+		d := &gptDecoder{ctx: ctx, k: k, m: m, w: w, width: prompts.Cols}
 		if err := d.run(seqs[i:min(i+batch, len(seqs))], maxNew); err != nil {
 			return nil, err
 		}
@@ -123,6 +128,7 @@ type gptDecoder struct {
 	w      *gptWeights
 	kc, vc []GPTBuffer
 	t      int // cache rows per slot
+	width  int // the prompts' width (their matrix's columns)
 }
 
 func (d *gptDecoder) run(seqs []*gptSeq, maxNew int) (err error) {
@@ -143,15 +149,8 @@ func (d *gptDecoder) run(seqs []*gptSeq, maxNew int) (err error) {
 		}
 		d.vc = append(d.vc, vc)
 	}
-	// Prefill: each prompt's positions at once; only the last one's logits.
-	for slot, s := range seqs {
-		pos := make([]int, len(s.tokens))
-		for p := range pos {
-			pos[p] = p
-		}
-		if s.logits, err = d.positions([]int{slot}, [][]int32{s.tokens}, [][]int{pos}); err != nil {
-			return err
-		}
+	if err := d.prefill(seqs); err != nil {
+		return err
 	}
 	// Decode: every sequence takes its argmax and advances one position.
 	slots := make([]int, len(seqs))
@@ -174,6 +173,45 @@ func (d *gptDecoder) run(seqs []*gptSeq, maxNew int) (err error) {
 	return nil
 }
 
+// prefill runs every prompt's positions, in passes of up to prefillPrompts
+// prompts, and keeps each prompt's last logits. One pass runs each kernel
+// once for all its prompts: a kernel call's fixed cost (its launch, its
+// allocations) is shared by the pass, not paid per prompt (the work the
+// chain charges, GPTConfig.Work, counts the passes). The bits are those of
+// one prompt at a time: every row depends only on its own position and its
+// own slot's cache.
+func (d *gptDecoder) prefill(seqs []*gptSeq) error {
+	per := prefillPrompts(d.m.Config.Embed, d.width)
+	for i := 0; i < len(seqs); i += per {
+		pass := seqs[i:min(i+per, len(seqs))]
+		slots := make([]int, len(pass))
+		toks := make([][]int32, len(pass))
+		pos := make([][]int, len(pass))
+		for g, s := range pass {
+			slots[g], toks[g], pos[g] = i+g, s.tokens, make([]int, len(s.tokens))
+			for p := range pos[g] {
+				pos[g][p] = p
+			}
+		}
+		logits, err := d.positions(slots, toks, pos)
+		if err != nil {
+			return err
+		}
+		v := d.m.Config.Vocab
+		for g, s := range pass {
+			s.logits = logits[g*v : (g+1)*v]
+		}
+	}
+	return nil
+}
+
+// prefillPrompts is how many prompts of width tokens one prefill pass runs:
+// as many as keep the pass's residual stream within gptPrefillBudget values
+// (its MLP activations four times that), at least one.
+func prefillPrompts(embed, width int) int {
+	return max(1, gptPrefillBudget/(embed*max(width, 1)))
+}
+
 // positions runs the model over new positions: for each group g, the tokens
 // toks[g] at positions pos[g] of the sequence in slot slots[g]. It returns
 // the logits of the last position of each group (groups × Vocab).
@@ -183,18 +221,21 @@ func (d *gptDecoder) positions(slots []int, toks [][]int32, pos [][]int) ([]floa
 	}
 	cfg := d.m.Config
 	e := cfg.Embed
-	var xs []float32
-	var spans []int32
-	var last []int // row index of each group's last position
+	rows := 0
+	for _, ts := range toks {
+		rows += len(ts)
+	}
+	xs := make([]float32, rows*e)
+	spans := make([]int32, 0, 2*rows)
+	last := make([]int, 0, len(toks)) // row index of each group's last position
 	for g, ts := range toks {
 		for i, t := range ts {
 			p := pos[g][i]
-			xs = append(xs, embedRow(d.m, t, p)...)
+			embedRow(d.m, t, p, xs[len(spans)/2*e:][:e])
 			spans = append(spans, int32(slots[g]*d.t), int32(p+1))
 		}
 		last = append(last, len(spans)/2-1)
 	}
-	rows := len(spans) / 2
 	x, err := d.k.Upload(xs)
 	if err != nil {
 		return nil, err
@@ -211,24 +252,37 @@ func (d *gptDecoder) positions(slots []int, toks [][]int32, pos [][]int) ([]floa
 		}
 	}
 	final := make([]float32, len(last)*e)
-	for g, r := range last {
-		if err := d.k.Download(x, r*e, final[g*e:(g+1)*e]); err != nil {
-			return nil, err
-		}
+	if err := d.downloadRows(x, last, final); err != nil {
+		return nil, err
 	}
 	return d.logits(final, len(last))
 }
 
-// embedRow is wte[token] + wpe[position], element by element.
-func embedRow(m *GPTModel, token int32, pos int) []float32 {
+// downloadRows copies rows rows of e values of x into dst, one Download per
+// run of consecutive rows (a decode step's rows are one run).
+func (d *gptDecoder) downloadRows(x GPTBuffer, rows []int, dst []float32) error {
+	e := d.m.Config.Embed
+	for g := 0; g < len(rows); {
+		n := 1
+		for g+n < len(rows) && rows[g+n] == rows[g]+n {
+			n++
+		}
+		if err := d.k.Download(x, rows[g]*e, dst[g*e:(g+n)*e]); err != nil {
+			return err
+		}
+		g += n
+	}
+	return nil
+}
+
+// embedRow sets x to wte[token] + wpe[position], element by element.
+func embedRow(m *GPTModel, token int32, pos int, x []float32) {
 	e := m.Config.Embed
 	te := m.WTE[int(token)*e : (int(token)+1)*e]
 	pe := m.WPE[pos*e : (pos+1)*e]
-	x := make([]float32, e)
 	for i := range x {
 		x[i] = te[i] + pe[i]
 	}
-	return x
 }
 
 // block runs transformer block l on rows rows of x in place.

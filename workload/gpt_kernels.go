@@ -179,7 +179,12 @@ func (k *HostKernels) LayerNorm(x GPTBuffer, rows, n int, g, b GPTBuffer) (GPTBu
 		return nil, err
 	}
 	y := make(HostBuffer, rows*n)
-	k.each(rows, func(r int) { LayerNorm32(xs[r*n:(r+1)*n], gs, bs, y[r*n:(r+1)*n]) })
+	per := max(1, hostBlock/n) // rows per work item: short rows share one
+	k.each((rows+per-1)/per, func(i int) {
+		for r := i * per; r < min((i+1)*per, rows); r++ {
+			LayerNorm32(xs[r*n:(r+1)*n], gs, bs, y[r*n:(r+1)*n])
+		}
+	})
 	return y, nil
 }
 
@@ -266,19 +271,29 @@ func (k *HostKernels) Attention(qkv GPTBuffer, rows, heads, headDim int, spans, 
 	if err != nil {
 		return nil, err
 	}
+	longest := 1
 	for r := 0; r < rows; r++ {
-		if base, n := int(sp[2*r]), int(sp[2*r+1]); base < 0 || n < 1 || (base+n)*e > len(kcs) || (base+n)*e > len(vcs) {
+		base, n := int(sp[2*r]), int(sp[2*r+1])
+		if base < 0 || n < 1 || (base+n)*e > len(kcs) || (base+n)*e > len(vcs) {
 			return nil, fmt.Errorf("%w: row %d's span (%d, %d) is outside the cache", ErrShape, r, base, n)
 		}
+		longest = max(longest, n)
 	}
 	out := make(HostBuffer, rows*e)
 	scale := AttentionScale(headDim)
-	k.each(rows*heads, func(i int) {
-		r, h := i/heads, i%heads
-		base, n := int(sp[2*r]), int(sp[2*r+1])
-		off := h * headDim
-		qh := q[r*3*e+off : r*3*e+off+headDim]
-		AttendHead(qh, kcs[base*e+off:], vcs[base*e+off:], n, e, scale, make([]float32, n), out[r*e+off:r*e+off+headDim])
+	// Work items of several (row, head) pairs when they are short, each
+	// with one scratch row: a pair's cost is its span, not an allocation.
+	per := max(1, hostBlock/(headDim*longest))
+	items := rows * heads
+	k.each((items+per-1)/per, func(b int) {
+		scratch := make([]float32, longest)
+		for i := b * per; i < min((b+1)*per, items); i++ {
+			r, h := i/heads, i%heads
+			base, n := int(sp[2*r]), int(sp[2*r+1])
+			off := h * headDim
+			qh := q[r*3*e+off : r*3*e+off+headDim]
+			AttendHead(qh, kcs[base*e+off:], vcs[base*e+off:], n, e, scale, scratch, out[r*e+off:r*e+off+headDim])
+		}
 	})
 	return out, nil
 }

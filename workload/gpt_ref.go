@@ -52,7 +52,8 @@ func referenceForward(m *GPTModel, seq []int32) []float32 {
 	e, d := c.Embed, c.HeadDim()
 	x := make([][]float32, len(seq))
 	for t, tok := range seq {
-		x[t] = embedRow(m, tok, t)
+		x[t] = make([]float32, e)
+		embedRow(m, tok, t, x[t])
 	}
 	for _, b := range m.Blocks {
 		// Attention: q, k, v of every position, then each position's

@@ -213,6 +213,19 @@ func TestGPTConfigBounds(t *testing.T) {
 	if gpt2.MulAdds(1<<62, 1) != math.MaxUint64 {
 		t.Fatal("MulAdds does not saturate")
 	}
+	// Work charges the products and more; a job is the sum of its chunks
+	// (one prompt each here), a chunk of one prompt that prompt and its
+	// chunk's weights and calls.
+	one := gpt2.Work(1, 1024, nil, 0, 1)
+	if one.Job != one.Chunk || one.Chunk <= gpt2.MulAdds(1024, 0)+gpt2.Params() {
+		t.Fatalf("GPT-2 over its context: %+v, products %d", one, gpt2.MulAdds(1024, 0))
+	}
+	if three := gpt2.Work(3, 1024, nil, 0, 1); three.Job != 3*one.Job || three.Chunk != one.Chunk {
+		t.Fatalf("three prompts in chunks of one: %+v, one: %+v", three, one)
+	}
+	if w := gpt2.Work(1, 1<<62, nil, 1, 1); w.Job != math.MaxUint64 || w.Chunk != math.MaxUint64 {
+		t.Fatalf("Work does not saturate: %+v", w)
+	}
 }
 
 func TestPromptTokens(t *testing.T) {

@@ -45,8 +45,9 @@ func (s *suite) gptInputs(owner sdk.AccAddress) workload.GPTConfig {
 }
 
 // TestGPTJobAdmission: a gpt-f32 job is admitted like every kind whose work
-// the chain knows. Its work — tokens × parameters plus attention, from the
-// model's on-chain config — is one number: the job records it as mul_adds
+// the chain knows. Its work — tokens × parameters plus attention, the
+// elementwise work and the kernel calls of its chunks, from the model's
+// on-chain config (workload.GPTConfig.Work) — is one number: the job records it as mul_adds
 // (what providers price), and the same number must fit exec_blocks ×
 // max_work_per_exec_block. A sampled chunk, its output rows plus the prompt
 // dataset's chunks served with them, must fit max_chunk_bytes. A refused
@@ -57,7 +58,7 @@ func TestGPTJobAdmission(t *testing.T) {
 	req, prov := s.acc(0), s.acc(1)
 	s.register(prov, 1_000_000)
 	cfg := s.gptInputs(s.acc(2))
-	work := 10 * cfg.MulAdds(12, 8) // 10 prompts at the dataset's width, 8 new tokens
+	work := cfg.Work(10, 12, nil, 8, 2).Job // 10 prompts at the dataset's width, 8 new tokens, 2 per chunk
 	p.MaxWorkPerExecBlock = (work + 9) / 10
 	p.MaxChunkBytes = 4096
 	p.VerificationBlocks = 10 // a window that checks samples_per_job of the 5 chunks

@@ -17,12 +17,15 @@ const (
 	GPTMaxInlinePrompts = 64
 	GPTMaxInlineTokens  = 4096
 	// GPTMaxChunkMulAdds bounds the work of recomputing one chunk (what a
-	// verifier spends per sampled chunk): 2^37 ≈ 1.4·10^11 multiply-adds,
-	// one GPT-2-small prompt over its whole 1024-token context, about two
-	// minutes on a two-core CPU and seconds on a GPU.
+	// verifier spends per sampled chunk, workload.GPTWork.Chunk): 2^37 ≈
+	// 1.4·10^11 multiply-adds, one GPT-2-small prompt over its whole
+	// 1024-token context (≈ 1.0·10^11 with its elementwise work and kernel
+	// calls), about two minutes on a two-core CPU and seconds on a GPU.
 	GPTMaxChunkMulAdds = 1 << 37
 	// GPTMaxJobMulAdds bounds a whole job's work (2^50 ≈ 10^15).
 	GPTMaxJobMulAdds = 1 << 50
+	// gptMaxRows bounds a job's prompts (the kind's MaxRows).
+	gptMaxRows = 1 << 20
 	// gptDatasetFormat is the format of a prompt dataset (x/datamarket's
 	// npy-i32: one prompt per row, padded at the end with -1).
 	gptDatasetFormat = "npy-i32"
@@ -33,9 +36,13 @@ const (
 // or read from an npy-i32 dataset (x/datamarket). Rows are prompts; an
 // output row is max_new_tokens ids then the vocabulary's logits. The work
 // (WorkloadShape.MulAdds, recorded as the job's mul_adds: what
-// max_work_per_exec_block admits and providers price) is Σ over prompts of
-// workload.GPTConfig.MulAdds — tokens × parameters, plus attention — with a
-// dataset's prompts counted at its full width. A sampled chunk's bytes (its
+// max_work_per_exec_block admits and providers price) is
+// workload.GPTConfig.Work: every prompt's products (tokens × parameters,
+// plus attention), its elementwise work per position and block, and a
+// charge per kernel call of each chunk's decode, with a dataset's prompts
+// counted at its full width; so that a model of tiny layers, whose cost is
+// its kernel calls and elementwise work, is charged that cost
+// (TestAttackOneTokenPromptsCostMoreThanTheirWork). A sampled chunk's bytes (its
 // output rows, and a dataset's prompt chunks served with them: InputCols,
 // InputRowsPerChunk) are admitted against max_chunk_bytes like every kind's
 // (Params.AdmitJob). Not simulated: it needs a model on chain.
@@ -45,7 +52,7 @@ func gptKind() WorkloadKind {
 		Spec:     SpecGPT,
 		Validate: validateGPT,
 		Resolve:  resolveGPT,
-		MaxRows:  1 << 20,
+		MaxRows:  gptMaxRows,
 	}
 }
 
@@ -176,22 +183,17 @@ func gptShape(cfg workload.GPTConfig, g *GptSpec, chunkRows uint64, p gptPrompts
 			}
 		}
 	}
+	if p.rows > gptMaxRows {
+		return WorkloadShape{}, ErrInvalidWorkload.Wrapf("%s: %d prompts exceed the kind's limit %d", workload.KindGPT, p.rows, gptMaxRows)
+	}
 	cols := uint64(maxNew + cfg.Vocab)
-	perChunk := min(max(chunkRows, 1), p.rows)
-	one := cfg.MulAdds(int(p.width), maxNew) // the widest prompt
-	if one > GPTMaxChunkMulAdds/perChunk {
-		return WorkloadShape{}, ErrInvalidWorkload.Wrapf("a chunk of %d prompts is %d multiply-adds each, over %d per chunk: lower chunk_rows or the prompts", perChunk, one, uint64(GPTMaxChunkMulAdds))
+	perChunk := min(max(chunkRows, 1), max(p.rows, 1))
+	work := cfg.Work(int(p.rows), int(p.width), p.lens, maxNew, int(perChunk))
+	if work.Chunk > GPTMaxChunkMulAdds {
+		return WorkloadShape{}, ErrInvalidWorkload.Wrapf("a chunk of %d prompts is %d multiply-adds, over %d per chunk: lower chunk_rows or the prompts", perChunk, work.Chunk, uint64(GPTMaxChunkMulAdds))
 	}
-	var work uint64
-	if p.lens == nil {
-		work = common.SatMul(p.rows, one)
-	} else {
-		for _, n := range p.lens {
-			work = common.SatAdd(work, cfg.MulAdds(n, maxNew))
-		}
+	if work.Job > GPTMaxJobMulAdds {
+		return WorkloadShape{}, ErrInvalidWorkload.Wrapf("the job is %d multiply-adds, over %d", work.Job, uint64(GPTMaxJobMulAdds))
 	}
-	if work > GPTMaxJobMulAdds {
-		return WorkloadShape{}, ErrInvalidWorkload.Wrapf("the job is %d multiply-adds, over %d", work, uint64(GPTMaxJobMulAdds))
-	}
-	return WorkloadShape{Rows: p.rows, Cols: cols, MulAdds: work}, nil
+	return WorkloadShape{Rows: p.rows, Cols: cols, MulAdds: work.Job}, nil
 }

@@ -29,9 +29,10 @@ func inlineGPT(maxNew uint32, prompts ...[]uint32) types.WorkloadSpec {
 	return types.WorkloadSpec{Kind: workload.KindGPT, Gpt: g, ChunkRows: 2}
 }
 
-// TestResolveGPTInline: inline prompts are the rows; the work is each
-// prompt's tokens × the model's parameters (plus attention); the columns
-// are the new tokens and the vocabulary.
+// TestResolveGPTInline: inline prompts are the rows; the work is
+// workload.GPTConfig.Work of their own lengths (each prompt's tokens × the
+// model's parameters, plus attention, elementwise work and kernel calls);
+// the columns are the new tokens and the vocabulary.
 func TestResolveGPTInline(t *testing.T) {
 	ctx := context.Background()
 	st := types.KindState{Models: gptModels(tinyShape)}
@@ -41,7 +42,7 @@ func TestResolveGPTInline(t *testing.T) {
 		t.Fatal(k.Name, err)
 	}
 	cfg := workload.GPTConfig{Layers: 2, Heads: 4, Embed: 64, Vocab: 256, Context: 128}
-	want := cfg.MulAdds(2, 16) + cfg.MulAdds(5, 16)
+	want := cfg.Work(2, 5, []int{2, 5}, 16, 2).Job
 	if terms.Shape != (types.WorkloadShape{Rows: 2, Cols: 16 + 256, MulAdds: want}) || terms.ModelID != 4 || terms.DatasetID != 0 {
 		t.Fatalf("terms %+v, want 2 rows × 272, %d multiply-adds", terms.Shape, want)
 	}
@@ -57,7 +58,7 @@ func TestResolveGPTInline(t *testing.T) {
 		"token past vocab": {st, inlineGPT(1, []uint32{256}), "outside the vocabulary"},
 		"context":          {st, inlineGPT(120, []uint32{1, 2, 3, 4, 5, 6, 7, 8, 9}), "exceed the model's context"},
 		"chunk bytes":      {types.KindState{Models: gptModels(gpt2)}, func() types.WorkloadSpec { w := inlineGPT(1, []uint32{1}); w.ChunkRows = 64; return w }(), ""},
-		"chunk work":       {types.KindState{Models: gptModels(gpt2)}, inlineGPT(20, long, long), "multiply-adds each"},
+		"chunk work":       {types.KindState{Models: gptModels(gpt2)}, inlineGPT(20, long, long), "per chunk"},
 	} {
 		_, _, err := types.ResolveWorkload(ctx, c.st, c.w, "aic1req")
 		if c.want == "" {
@@ -91,6 +92,16 @@ func TestResolveGPTInline(t *testing.T) {
 	}
 }
 
+// TestGPTChunkBoundFitsGPT2: GPTMaxChunkMulAdds is one GPT-2-small prompt
+// over its whole context, charged as the chain charges it (products,
+// elementwise work, kernel calls and the chunk's weights).
+func TestGPTChunkBoundFitsGPT2(t *testing.T) {
+	gpt2 := workload.GPTConfig{Layers: 12, Heads: 12, Embed: 768, Vocab: 50257, Context: 1024}
+	if w := gpt2.Work(1, 1024, nil, 0, 1); w.Chunk > types.GPTMaxChunkMulAdds || 2*w.Chunk <= types.GPTMaxChunkMulAdds {
+		t.Fatalf("a GPT-2-small prompt over its context is charged %d, the chunk bound is %d", w.Chunk, uint64(types.GPTMaxChunkMulAdds))
+	}
+}
+
 // TestResolveGPTDataset: a prompt dataset must be npy-i32; its rows are the
 // prompts and its columns their width.
 func TestResolveGPTDataset(t *testing.T) {
@@ -105,7 +116,7 @@ func TestResolveGPTDataset(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := workload.GPTConfig{Layers: 2, Heads: 4, Embed: 64, Vocab: 256, Context: 128}
-	if terms.Shape != (types.WorkloadShape{Rows: 10, Cols: 264, MulAdds: 10 * cfg.MulAdds(12, 8), InputCols: 12, InputRowsPerChunk: 4}) ||
+	if terms.Shape != (types.WorkloadShape{Rows: 10, Cols: 264, MulAdds: cfg.Work(10, 12, nil, 8, 3).Job, InputCols: 12, InputRowsPerChunk: 4}) ||
 		terms.DatasetID != 9 || terms.Dataset.Version != 1 {
 		t.Fatalf("terms %+v", terms)
 	}

@@ -1,0 +1,175 @@
+package workload
+
+import (
+	"math"
+	mbits "math/bits"
+)
+
+// The charges, in multiply-adds, of what a gpt-f32 decode does besides its
+// products (docs/gpt-f32.md, section 6). They were chosen from the CPU
+// backend on two cores, where a large Dense runs at 0.22–0.34 ns per
+// multiply-add: each is at least the measured cost of its item at that
+// rate, with a margin, so that no legal shape costs much more per charged
+// multiply-add than a gemm does.
+const (
+	// GPTCallMulAdds is one kernel call (GPTKernels: a layer norm, a
+	// dense layer, an upload, a free…): 50–130 ns measured for the costliest
+	// calls on one value, 1024 multiply-adds ≈ 225–340 ns.
+	GPTCallMulAdds = 1024
+	// GPTRowMulAdds is the fixed cost of one position's row in one block
+	// (each kernel's per-row loop, four dense layers' row tiles): ≈ 37 ns
+	// measured.
+	GPTRowMulAdds = 256
+	// GPTEmbedMulAdds is one embedding value of one position in one block:
+	// its two layer norms (1.7–3 ns each), four GELUs (≈ 10 ns each), nine
+	// dense outputs (≈ 3.4 ns each beyond their products), two residual
+	// adds and two cache stores: 270–345 multiply-adds measured.
+	GPTEmbedMulAdds = 384
+	// GPTHeadMulAdds is one head of one position in one block (its query,
+	// its scratch row): ≈ 16 ns measured.
+	GPTHeadMulAdds = 96
+	// GPTExpMulAdds is one softmax term of a head (its exp32, its sum and
+	// its division): 7–10 ns measured.
+	GPTExpMulAdds = 48
+	// GPTVocabMulAdds is one logit of a position whose logits are needed
+	// beyond its product (its download, canonical form and argmax).
+	GPTVocabMulAdds = 16
+)
+
+// gptCallsPerLayer and gptCallsPerPass are the kernel calls of one block
+// and of the rest of one pass over a set of positions (uploads, downloads,
+// frees, the final layer norm and the LM head), the downloads of its final
+// rows aside (gptDecoder.positions, block, residual, logits).
+const (
+	gptCallsPerLayer = 18
+	gptCallsPerPass  = 11
+)
+
+// GPTWork is a gpt-f32 job's work as the chain charges it: every product
+// (MulAdds), every elementwise operation and every kernel call, in
+// multiply-adds.
+type GPTWork struct {
+	// Job is the whole job's: what it records as mul_adds, what
+	// max_work_per_exec_block admits and what providers price.
+	Job uint64
+	// Chunk is its costliest chunk's (chunk_rows prompts of the widest
+	// length): what a verifier spends per sampled chunk.
+	Chunk uint64
+}
+
+// Work charges a job of rows prompts of at most width tokens, each decoded
+// for maxNew tokens, in chunks of chunkRows prompts (at least one). lens,
+// when not nil, are the prompts' own lengths (inline prompts); a dataset's
+// prompts count at its full width. It saturates at MaxUint64, and is
+// MaxUint64 for a shape no decode can have (an invalid config, prompts
+// beyond width or the context). It counts
+// what DecodeGPT does for each chunk on its own, at most: its products, its
+// elementwise work per position and block, and GPTCallMulAdds for each of
+// its kernel calls, whose number follows from its batching (a chunk's
+// prompts in batches whose caches fit gptCacheBudget, each prefilled in
+// passes of prefillPrompts, then advanced one position a step).
+func (c GPTConfig) Work(rows, width int, lens []int, maxNew, chunkRows int) GPTWork {
+	if c.Validate() != nil || rows < 0 || width > MaxGPTContext || maxNew > MaxGPTContext || c.CheckDecode(width, maxNew) != nil {
+		return GPTWork{Job: math.MaxUint64, Chunk: math.MaxUint64}
+	}
+	for _, n := range lens {
+		if n < 0 || n > width {
+			return GPTWork{Job: math.MaxUint64, Chunk: math.MaxUint64}
+		}
+	}
+	chunkRows = max(chunkRows, 1)
+	per := min(chunkRows, rows)
+	widest := c.promptWork(width, width, maxNew)
+	w := GPTWork{Chunk: satAdd(satMul(uint64(per), widest), c.chunkWork(per, width, maxNew))}
+	if lens == nil {
+		w.Job = satMul(uint64(rows), widest)
+	} else {
+		for _, n := range lens {
+			w.Job = satAdd(w.Job, c.promptWork(n, width, maxNew))
+		}
+	}
+	full, last := rows/chunkRows, rows%chunkRows
+	w.Job = satAdd(w.Job, satMul(uint64(full), c.chunkWork(chunkRows, width, maxNew)))
+	if last > 0 {
+		w.Job = satAdd(w.Job, c.chunkWork(last, width, maxNew))
+	}
+	return w
+}
+
+// promptWork is one prompt's share: k tokens (in prompts of width tokens)
+// decoded for maxNew, T = k + maxNew positions. Besides MulAdds(k, maxNew):
+// per position and block, a row, its embedding values and its heads'
+// softmax terms (position t attends to t+1); per position, its embedding
+// (as if one more block); per position whose logits are needed, its final
+// layer norm and its logits; its slot's zeroed caches (2·L·E·(width +
+// maxNew)); and two calls (its final row's download after the prefill, and
+// its bookkeeping on the host).
+func (c GPTConfig) promptWork(k, width, maxNew int) uint64 {
+	t, e, l, h := uint64(k+maxNew), uint64(c.Embed), uint64(c.Layers), uint64(c.Heads)
+	row := satAdd(GPTRowMulAdds, satMul(GPTEmbedMulAdds, e))
+	sum := c.MulAdds(k, maxNew)
+	for _, term := range []uint64{
+		satMul(satMul(l+1, t), row),
+		satMul(satMul(l, h), satMul(t, GPTHeadMulAdds)),
+		satMul(satMul(l, h), satMul(GPTExpMulAdds, satMul(t, t+1)/2)),
+		satMul(uint64(maxNew)+1, satAdd(satMul(GPTEmbedMulAdds, e), satMul(GPTVocabMulAdds, uint64(c.Vocab)))),
+		satMul(satMul(2*l, e), uint64(width+maxNew)),
+		2 * GPTCallMulAdds,
+	} {
+		sum = satAdd(sum, term)
+	}
+	return sum
+}
+
+// chunkWork is what a chunk of n prompts adds to its prompts' shares: its
+// weights' upload (Params values) and its kernel calls.
+func (c GPTConfig) chunkWork(n, width, maxNew int) uint64 {
+	return satAdd(c.Params(), satMul(c.chunkCalls(n, width, maxNew), GPTCallMulAdds))
+}
+
+// chunkCalls bounds DecodeGPT's kernel calls for n prompts of width tokens
+// decoded for maxNew, the prefill's per-prompt downloads aside (promptWork
+// counts them): the weights' uploads and their free; per batch, its caches'
+// allocations and their free, its prefill passes and maxNew steps, each a
+// pass of L blocks with one download of its final rows for a step.
+func (c GPTConfig) chunkCalls(n, width, maxNew int) uint64 {
+	if n < 1 {
+		return 0
+	}
+	l := uint64(c.Layers)
+	pass := gptCallsPerLayer*l + gptCallsPerPass
+	batch := uint64(gptBatch(c, width, maxNew))
+	pp := uint64(prefillPrompts(c.Embed, width))
+	batchCalls := func(b uint64) uint64 {
+		passes := satAdd((b+pp-1)/pp, uint64(maxNew))
+		return satAdd(2*l+1+uint64(maxNew), satMul(passes, pass))
+	}
+	full, last := uint64(n)/batch, uint64(n)%batch
+	calls := satAdd(12*l+4, satMul(full, batchCalls(batch)))
+	if last > 0 {
+		calls = satAdd(calls, batchCalls(last))
+	}
+	return calls
+}
+
+// gptBatch is how many prompts of width tokens decoded for maxNew tokens
+// DecodeGPT decodes together: as many as their caches fit gptCacheBudget,
+// at least one.
+func gptBatch(c GPTConfig, width, maxNew int) int {
+	return max(1, gptCacheBudget/max(2*c.Layers*c.Embed*(width+maxNew), 1))
+}
+
+func satMul(a, b uint64) uint64 {
+	hi, lo := mbits.Mul64(a, b)
+	if hi != 0 {
+		return math.MaxUint64
+	}
+	return lo
+}
+
+func satAdd(a, b uint64) uint64 {
+	if s := a + b; s >= a {
+		return s
+	}
+	return math.MaxUint64
+}
