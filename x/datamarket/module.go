@@ -29,8 +29,9 @@ import (
 
 // ConsensusVersion is the module's consensus version: 2 since the indexes
 // of issue 17 (keeper.Migrator.Migrate1to2), 3 since LicenseHolders
-// (keeper.Migrator.Migrate2to3).
-const ConsensusVersion = 3
+// (keeper.Migrator.Migrate2to3), 4 since LiveLicenses
+// (keeper.Migrator.Migrate3to4).
+const ConsensusVersion = 4
 
 var (
 	_ module.HasGenesis          = AppModule{}
@@ -101,6 +102,9 @@ func (am AppModule) RegisterServices(cfg module.Configurator) {
 	}
 	if err := cfg.RegisterMigration(types.ModuleName, 2, keeper.NewMigrator(am.keeper).Migrate2to3); err != nil {
 		panic(fmt.Errorf("register the %s 2→3 migration: %w", types.ModuleName, err))
+	}
+	if err := cfg.RegisterMigration(types.ModuleName, 3, keeper.NewMigrator(am.keeper).Migrate3to4); err != nil {
+		panic(fmt.Errorf("register the %s 3→4 migration: %w", types.ModuleName, err))
 	}
 }
 

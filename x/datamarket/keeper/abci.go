@@ -34,7 +34,8 @@ func (k Keeper) ExpireLicenses(ctx context.Context) error {
 	return err
 }
 
-// expireLicense marks one licence expired if, by its state, it is due: it
+// expireLicense marks one licence expired, and takes it out of
+// LiveLicenses, if, by its state, it is due: it
 // still exists, is not marked yet, and its expiry height has been reached. A
 // licence renewed since it was queued (its expiry is later: it is queued
 // again under it) or already marked is left alone, so that a stale or retried
@@ -49,6 +50,10 @@ func (k Keeper) expireLicense(ctx context.Context, id uint64) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	if l.Expired || l.ExpiresHeight == 0 || l.ExpiresHeight > sdkCtx.BlockHeight() {
 		return nil
+	}
+	// Out of LiveLicenses: no walk reads it again (a renewal files it anew).
+	if err := k.unfileLive(ctx, l); err != nil {
+		return err
 	}
 	l.Expired = true
 	if err := k.Licenses.Set(ctx, l.Id, l); err != nil {

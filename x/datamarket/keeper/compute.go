@@ -68,7 +68,7 @@ func (k Keeper) DatasetTermsForJob(ctx context.Context, datasetID uint64, reques
 // licensee's licences valid at height h covers, 0 when none does.
 func (k Keeper) newestCoveredVersion(ctx context.Context, d types.Dataset, licensee string, h int64) (uint64, error) {
 	var newest uint64
-	err := k.walkLicenses(ctx, d.Id, licensee, func(l types.License) bool {
+	err := k.walkLicenses(ctx, d.Id, licensee, h, func(l types.License) bool {
 		if !LicenseValidAt(l, h) {
 			return false
 		}

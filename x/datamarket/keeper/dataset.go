@@ -106,7 +106,8 @@ func versionOf(d types.Dataset, height int64) types.DatasetVersion {
 // UpdateDataset publishes a new version of owner's listed dataset and
 // returns its number (msg has passed ValidateBasic). The content must differ
 // from the current version's and be no other dataset's (an earlier version of
-// this one may come back). SUBSCRIPTION licences cover it at once; other
+// this one may come back). An empty uri keeps the current one, as empty
+// offers keep the offers. SUBSCRIPTION licences cover it at once; other
 // licences stay on their version.
 func (k Keeper) UpdateDataset(ctx context.Context, owner sdk.AccAddress, msg *types.MsgUpdateDataset) (uint64, error) {
 	d, err := k.ownedActiveDataset(ctx, msg.DatasetId, owner)
@@ -117,7 +118,7 @@ func (k Keeper) UpdateDataset(ctx context.Context, owner sdk.AccAddress, msg *ty
 	if err != nil {
 		return 0, err
 	}
-	if err := params.CheckLimits(d.Name, d.Description, msg.Uri, msg.Offers); err != nil {
+	if err := params.CheckVersionLimits(msg.Uri, msg.Offers); err != nil {
 		return 0, err
 	}
 	if msg.Sha256 == d.Sha256 {
@@ -135,7 +136,10 @@ func (k Keeper) UpdateDataset(ctx context.Context, owner sdk.AccAddress, msg *ty
 	height := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	d.Version++
 	d.Rows, d.Cols, d.RowsPerChunk = msg.Rows, msg.Cols, msg.RowsPerChunk
-	d.ContentRoot, d.Sha256, d.Uri = msg.ContentRoot, msg.Sha256, msg.Uri
+	d.ContentRoot, d.Sha256 = msg.ContentRoot, msg.Sha256
+	if msg.Uri != "" {
+		d.Uri = msg.Uri
+	}
 	if len(msg.Offers) > 0 {
 		d.Offers = msg.Offers
 	}

@@ -36,7 +36,9 @@ func (i DatasetIndexes) IndexesList() []collections.Index[uint64, types.Dataset]
 type LicenseIndexes struct {
 	// ByLicensee maps (licensee, licence id), for the Licenses query.
 	ByLicensee *indexes.Multi[string, uint64, types.License]
-	// ByDatasetLicensee maps ((dataset id, licensee), licence id), for HasAccess.
+	// ByDatasetLicensee maps ((dataset id, licensee), licence id): every
+	// licence of the pair, expired ones too (moveHolder). Access checks walk
+	// LiveLicenses instead.
 	ByDatasetLicensee *indexes.Multi[collections.Pair[uint64, string], uint64, types.License]
 }
 
@@ -98,9 +100,15 @@ type Keeper struct {
 	// inserts through it with modkit.InsertIndexed).
 	licensesRaw collections.Map[uint64, types.License]
 	// LicenseHolders holds every (dataset id, licensee) of a stored licence
-	// (expired ones too): walkLicenses opens the ByDatasetLicensee iterator
-	// only for a pair in it.
+	// (expired ones too): walkLicenses opens the LiveLicenses iterator only
+	// for a pair in it.
 	LicenseHolders collections.KeySet[collections.Pair[uint64, string]]
+	// LiveLicenses holds ((dataset id, licensee), (expiry, licence id)) of
+	// every licence not marked expired (liveExpiry: a perpetual one under
+	// the largest height). walkLicenses reads only the range of a pair valid
+	// at the height: licences that others gave a licensee, once expired,
+	// are never read again (TestAttackDatamarketGiftedDeadLicencesInflateVictimGas).
+	LiveLicenses collections.KeySet[liveKey]
 	// ExpiryQueue holds (expires_height, licence id) of licences not yet marked expired.
 	ExpiryQueue modkit.Queue[int64, uint64]
 	// JobAccess maps (dataset id, job id) to the job's provider.
@@ -164,6 +172,7 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, ak type
 			}),
 		LicenseHolders: collections.NewKeySet(sb, types.LicenseHoldersKey, "license_holders",
 			collections.PairKeyCodec(collections.Uint64Key, collections.StringKey)),
+		LiveLicenses: newLiveLicenses(sb),
 		ExpiryQueue: modkit.NewQueue(sb, types.ExpiryQueueKey, expiryQueueName,
 			modkit.NewQueueHeads(sb, types.QueueHeadsKey), collections.Int64Key, collections.Uint64Key),
 		JobAccess: collections.NewIndexedMap(sb, types.JobAccessKey, "job_access",
@@ -182,6 +191,13 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, ak type
 		panic(err)
 	}
 	k.Schema = schema
+	k.openViews(cdc, storeService)
+	return k
+}
+
+// openViews opens Licenses' storage without its indexes and the read-only
+// views of the index key ranges.
+func (k *Keeper) openViews(cdc codec.BinaryCodec, storeService store.KVStoreService) {
 	k.licensesRaw = modkit.MapView(storeService, types.LicensesKey, "licenses", collections.Uint64Key,
 		codec.CollValue[types.License](cdc))
 
@@ -191,7 +207,6 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, ak type
 		collections.StringKey, collections.Uint64Key)
 	k.licensesByLicenseeView = modkit.IndexView(storeService, types.LicensesByLicenseeKey, "licenses_by_licensee",
 		collections.StringKey, collections.Uint64Key)
-	return k
 }
 
 // GetAuthority returns the address allowed to change the params.

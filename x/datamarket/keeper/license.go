@@ -34,27 +34,28 @@ func LicenseCovers(l types.License, version uint64) bool {
 	return l.Kind == types.LICENSE_KIND_SUBSCRIPTION || version <= l.Version
 }
 
-// walkLicenses calls fn for each of licensee's licences of a dataset (the
-// ByDatasetLicensee index: only that pair's entries are read), until fn
-// returns true. A pair that holds no licence (LicenseHolders) costs one
-// point read: an iterator inside a transaction scans every write the block
-// has made so far to the module's store (testutil/storeiter), and every
-// first purchase would open one.
-func (k Keeper) walkLicenses(ctx context.Context, datasetID uint64, licensee string, fn func(types.License) bool) error {
+// walkLicenses calls fn for each of licensee's licences of a dataset that
+// is valid at height h (the pair's LiveLicenses range from h + 1 up: only
+// those entries are read, never an expired licence, however many others
+// have given the licensee), until fn returns true. A pair that holds no
+// licence (LicenseHolders) costs one point read: an iterator inside a
+// transaction scans every write the block has made so far to the module's
+// store (testutil/storeiter), and every first purchase would open one.
+func (k Keeper) walkLicenses(ctx context.Context, datasetID uint64, licensee string, h int64, fn func(types.License) bool) error {
 	if held, err := k.LicenseHolders.Has(ctx, collections.Join(datasetID, licensee)); err != nil || !held {
 		return err
 	}
-	iter, err := k.Licenses.Indexes.ByDatasetLicensee.MatchExact(ctx, collections.Join(datasetID, licensee))
+	iter, err := k.LiveLicenses.Iterate(ctx, liveFrom(datasetID, licensee, h))
 	if err != nil {
 		return err
 	}
 	defer iter.Close()
 	for ; iter.Valid(); iter.Next() {
-		id, err := iter.PrimaryKey()
+		key, err := iter.Key()
 		if err != nil {
 			return err
 		}
-		l, err := k.Licenses.Get(ctx, id)
+		l, err := k.Licenses.Get(ctx, key.K2().K2())
 		if err != nil {
 			return err
 		}
@@ -69,7 +70,7 @@ func (k Keeper) walkLicenses(ctx context.Context, datasetID uint64, licensee str
 // height h and covers version, preferring one that never expires, then the
 // latest expiry; found is false when there is none.
 func (k Keeper) bestLicense(ctx context.Context, datasetID uint64, licensee string, version uint64, h int64) (best types.License, found bool, err error) {
-	err = k.walkLicenses(ctx, datasetID, licensee, func(l types.License) bool {
+	err = k.walkLicenses(ctx, datasetID, licensee, h, func(l types.License) bool {
 		if !LicenseValidAt(l, h) || !LicenseCovers(l, version) {
 			return false
 		}
@@ -84,8 +85,10 @@ func (k Keeper) bestLicense(ctx context.Context, datasetID uint64, licensee stri
 // heldOfKind returns a licence of the given kind that the licensee holds for
 // the dataset, valid at h and covering version: every such licence is
 // compared, not only the best one, so that licences of one kind never stack.
+// Version 0 asks for any licence of the kind valid at h (every licence
+// covers it).
 func (k Keeper) heldOfKind(ctx context.Context, datasetID uint64, licensee string, kind types.LicenseKind, version uint64, h int64) (held types.License, found bool, err error) {
-	err = k.walkLicenses(ctx, datasetID, licensee, func(l types.License) bool {
+	err = k.walkLicenses(ctx, datasetID, licensee, h, func(l types.License) bool {
 		if l.Kind == kind && LicenseValidAt(l, h) && LicenseCovers(l, version) {
 			held, found = l, true
 		}
@@ -100,6 +103,14 @@ func (k Keeper) heldOfKind(ctx context.Context, datasetID uint64, licensee strin
 func (k Keeper) HoldsLicenseOfKind(ctx context.Context, d types.Dataset, licensee string, kind types.LicenseKind) (bool, error) {
 	_, found, err := k.heldOfKind(ctx, d.Id, licensee, kind, d.Version, sdk.UnwrapSDKContext(ctx).BlockHeight())
 	return found, err
+}
+
+// HoldsRunningLicenseOfKind reports whether licensee (canonical) holds a
+// licence of the kind for the dataset that is valid now, of any version:
+// then a transfer of a licence of that kind to it is refused
+// (TransferLicense).
+func (k Keeper) HoldsRunningLicenseOfKind(ctx context.Context, datasetID uint64, licensee string, kind types.LicenseKind) (types.License, bool, error) {
+	return k.heldOfKind(ctx, datasetID, licensee, kind, 0, sdk.UnwrapSDKContext(ctx).BlockHeight())
 }
 
 // sellableOffer returns offer index of a listed dataset, refusing PER_JOB
@@ -206,9 +217,10 @@ func (k Keeper) nextLicenseID(ctx context.Context) (uint64, error) {
 	return modkit.NextID(ctx, k.LicenseSeq, types.ErrIDsExhausted, "licence")
 }
 
-// setLicense stores a licence and queues its expiry; fresh says it is new
-// (no old index entries to drop: modkit.InsertIndexed; its licensee joins
-// LicenseHolders).
+// setLicense stores a licence, files it in LiveLicenses unless it is marked
+// expired (fileLive; a renewal removes its old entry first) and queues its
+// expiry; fresh says it is new (no old index entries to drop:
+// modkit.InsertIndexed).
 func (k Keeper) setLicense(ctx context.Context, l types.License, fresh bool) error {
 	set := k.Licenses.Set
 	if fresh {
@@ -219,10 +231,8 @@ func (k Keeper) setLicense(ctx context.Context, l types.License, fresh bool) err
 	if err := set(ctx, l.Id, l); err != nil {
 		return err
 	}
-	if fresh {
-		if err := k.addHolder(ctx, l.DatasetId, l.Licensee); err != nil {
-			return err
-		}
+	if err := k.fileLive(ctx, l); err != nil {
+		return err
 	}
 	if l.ExpiresHeight > 0 && !l.Expired {
 		return k.ExpiryQueue.Set(ctx, collections.Join(l.ExpiresHeight, l.Id))
@@ -231,7 +241,14 @@ func (k Keeper) setLicense(ctx context.Context, l types.License, fresh bool) err
 }
 
 // TransferLicense gives licensee's transferable, unexpired licence to
-// recipient.
+// recipient, unless recipient already holds a licence of the same kind for
+// the dataset that is valid now (ErrAlreadyLicensed): a transfer needs no
+// consent of its recipient, and without the check anyone could push
+// licences onto anyone, each one read by every purchase and job creation of
+// the recipient on the dataset while it runs. So others can give an
+// address at most one running licence of each kind per dataset; the
+// recipient gets a longer term by renewal and a newer version by purchase
+// (TestAttackDatamarketGiftsStackLiveLicences).
 func (k Keeper) TransferLicense(ctx context.Context, licensee sdk.AccAddress, id uint64, recipient sdk.AccAddress) error {
 	l, err := k.GetLicense(ctx, id)
 	if err != nil {
@@ -247,14 +264,29 @@ func (k Keeper) TransferLicense(ctx context.Context, licensee sdk.AccAddress, id
 		return errorsmod.Wrapf(types.ErrNotTransferable, "licence %d", l.Id)
 	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
-	if !LicenseValidAt(l, sdkCtx.BlockHeight()) {
+	h := sdkCtx.BlockHeight()
+	if !LicenseValidAt(l, h) {
 		return errorsmod.Wrapf(types.ErrLicenseExpired, "licence %d expired at height %d", l.Id, l.ExpiresHeight)
 	}
-	from := l.Licensee
-	if l.Licensee, err = k.addrString(recipient); err != nil {
+	to, err := k.addrString(recipient)
+	if err != nil {
 		return err
 	}
+	if held, found, err := k.HoldsRunningLicenseOfKind(ctx, l.DatasetId, to, l.Kind); err != nil {
+		return err
+	} else if found {
+		return errorsmod.Wrapf(types.ErrAlreadyLicensed, "%s already holds licence %d, a %s licence of dataset %d valid now: it may receive another once that one has expired",
+			to, held.Id, l.Kind.Short(), l.DatasetId)
+	}
+	if err := k.unfileLive(ctx, l); err != nil {
+		return err
+	}
+	from := l.Licensee
+	l.Licensee = to
 	if err := k.Licenses.Set(ctx, l.Id, l); err != nil {
+		return err
+	}
+	if err := k.fileLive(ctx, l); err != nil {
 		return err
 	}
 	if err := k.moveHolder(ctx, l.DatasetId, from, l.Licensee); err != nil {

@@ -230,6 +230,17 @@ func TestGenesisRoundTrip(t *testing.T) {
 			g.Datasets, g.DatasetVersions, g.NextDatasetId = append(g.Datasets, d), append(g.DatasetVersions, v), 3
 		},
 		"current content differs": func(g *types.GenesisState) { g.Datasets[0].Sha256 = shaOf("other") },
+		"current shape differs":   func(g *types.GenesisState) { g.Datasets[0].Rows++ },
+		"current uri differs":     func(g *types.GenesisState) { g.Datasets[0].Uri = "https://elsewhere.example" },
+		"older version missing":   func(g *types.GenesisState) { g.DatasetVersions = g.DatasetVersions[1:] },
+		"rental without expiry":   func(g *types.GenesisState) { g.Licenses[0].ExpiresHeight = 0 },
+		"rental without term":     func(g *types.GenesisState) { g.Licenses[0].TermBlocks = 0 },
+		"term past the hard cap":  func(g *types.GenesisState) { g.Licenses[0].TermBlocks = types.HardMaxTermBlocks + 1 },
+		"perpetual that expires":  func(g *types.GenesisState) { g.Licenses[0].Kind = types.LICENSE_KIND_PERPETUAL },
+		"perpetual marked expired": func(g *types.GenesisState) {
+			l := &g.Licenses[0]
+			l.Kind, l.ExpiresHeight, l.TermBlocks, l.Expired = types.LICENSE_KIND_PERPETUAL, 0, 0, true
+		},
 	}
 	for name, mut := range mutations {
 		g, err := s.k.ExportGenesis(s.ta.Ctx)

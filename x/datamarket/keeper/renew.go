@@ -99,6 +99,11 @@ func (k Keeper) RenewLicense(ctx context.Context, licensee sdk.AccAddress, msg *
 	if err := k.ExpiryQueue.Remove(ctx, collections.Join(l.ExpiresHeight, l.Id)); err != nil {
 		return l, err
 	}
+	// Its LiveLicenses entry is under the old expiry (none once marked
+	// expired); setLicense files it under the new one.
+	if err := k.unfileLive(ctx, l); err != nil {
+		return l, err
+	}
 	l.ExpiresHeight, l.Expired = expires, false
 	l.OfferIndex, l.Price, l.TermBlocks, l.Transferable = index, offer.Price, offer.Term(), offer.Transferable
 	if l.Kind == types.LICENSE_KIND_SUBSCRIPTION {

@@ -29,8 +29,8 @@ func RebaseExpiry(expires, exportHeight int64) int64 {
 // zero-height export (`aichaind export --for-zero-height`), with ctx's height
 // as the export height; app.prepForZeroHeightGenesis calls it before the
 // genesis is written:
-//   - licences: expires_height with RebaseExpiry, purchased_height (history)
-//     with common.RebaseHeight;
+//   - licences: expires_height with RebaseExpiry (their LiveLicenses entries
+//     refiled under it), purchased_height (history) with common.RebaseHeight;
 //   - the expiry queue: every (expires_height, licence id) key with
 //     RebaseExpiry, so that each key still equals its licence's expiry;
 //   - datasets' created_height and updated_height, versions' height and job
@@ -51,9 +51,16 @@ func (k Keeper) PrepareForZeroHeight(ctx context.Context) error {
 		return errorsmod.Wrap(err, "zero-height export: licences")
 	}
 	for _, l := range licenses {
+		// LiveLicenses files a licence under its expiry: refiled under the new one.
+		if err := k.unfileLive(ctx, l); err != nil {
+			return errorsmod.Wrapf(err, "zero-height export: licence %d", l.Id)
+		}
 		l.ExpiresHeight = RebaseExpiry(l.ExpiresHeight, exportHeight)
 		l.PurchasedHeight = hist(l.PurchasedHeight)
 		if err := k.Licenses.Set(ctx, l.Id, l); err != nil {
+			return errorsmod.Wrapf(err, "zero-height export: licence %d", l.Id)
+		}
+		if err := k.fileLive(ctx, l); err != nil {
 			return errorsmod.Wrapf(err, "zero-height export: licence %d", l.Id)
 		}
 	}

@@ -246,7 +246,8 @@ func MsgRenewLicenseFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgRen
 	}
 }
 
-// MsgTransferLicenseFactory transfers a transferable, unexpired licence.
+// MsgTransferLicenseFactory transfers a transferable, unexpired licence to
+// an account that holds no running licence of its kind for the dataset.
 func MsgTransferLicenseFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgTransferLicense] {
 	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgTransferLicense) {
 		l, ok := randomLicense(ctx, k, testData.Rand(), reporter)
@@ -260,6 +261,11 @@ func MsgTransferLicenseFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.Msg
 		from := testData.GetAccount(reporter, l.Licensee)
 		to := testData.AnyAccount(reporter, simsx.ExcludeAccounts(from))
 		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		// A recipient that holds a running licence of the kind refuses another.
+		if _, held, err := k.HoldsRunningLicenseOfKind(ctx, l.DatasetId, to.AddressBech32, l.Kind); err != nil || held {
+			reporter.Skip("the recipient holds a running licence of the kind")
 			return nil, nil
 		}
 		return []simsx.SimAccount{from}, &types.MsgTransferLicense{Licensee: l.Licensee, LicenseId: l.Id, Recipient: to.AddressBech32}

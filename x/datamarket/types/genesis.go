@@ -72,11 +72,16 @@ func (gs GenesisState) validateDatasets() (map[uint64]Dataset, error) {
 
 // validateVersions checks the version records: each of a known dataset, at
 // most its current version, once, well-formed, its content (root and sha256)
-// no other dataset's; and every dataset's current version present, with the
-// dataset's content.
+// no other dataset's; and every version of every dataset present, 1 to its
+// current one, the current one with the dataset's content (shape, root,
+// sha256 and uri). A licence covers the versions up to its own and a job
+// pins any of them: without its record a paid licence would grant access
+// that no job and no dataset server can use
+// (TestAttackDatamarketGenesisDropsLicensedVersion).
 func (gs GenesisState) validateVersions(datasets map[uint64]Dataset) error {
 	type vkey struct{ id, v uint64 }
 	versions := make(map[vkey]bool, len(gs.DatasetVersions))
+	counts := make(map[uint64]uint64, len(datasets))
 	owners := make(map[string]uint64, 2*len(gs.DatasetVersions)) // "r"+root or "s"+sha256 → dataset id
 	for _, v := range gs.DatasetVersions {
 		d, ok := datasets[v.DatasetId]
@@ -98,17 +103,28 @@ func (gs GenesisState) validateVersions(datasets map[uint64]Dataset) error {
 			}
 			owners[c] = v.DatasetId
 		}
-		if v.Version == d.Version && (!bytes.Equal(v.ContentRoot, d.ContentRoot) || v.Sha256 != d.Sha256) {
+		if v.Version == d.Version && !currentRecord(d, v) {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: its content differs from its version %d record", d.Id, d.Version)
 		}
 		versions[vkey{v.DatasetId, v.Version}] = true
+		counts[v.DatasetId]++
 	}
+	// Each record is of a version in 1..d.Version and appears once: as many
+	// records as versions is every version.
 	for id, d := range datasets {
-		if !versions[vkey{id, d.Version}] {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d has no record of its current version %d", id, d.Version)
+		if counts[id] != d.Version {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d has %d version records; it needs one for each of its versions 1..%d",
+				id, counts[id], d.Version)
 		}
 	}
 	return nil
+}
+
+// currentRecord reports whether v holds d's current content, as UpdateDataset
+// records it.
+func currentRecord(d Dataset, v DatasetVersion) bool {
+	return bytes.Equal(v.ContentRoot, d.ContentRoot) && v.Sha256 == d.Sha256 && v.Uri == d.Uri &&
+		v.Rows == d.Rows && v.Cols == d.Cols && v.RowsPerChunk == d.RowsPerChunk
 }
 
 // validateLicenses checks the licences: ids unique and below the sequence,
@@ -134,13 +150,39 @@ func (gs GenesisState) validateLicenses(datasets map[uint64]Dataset) error {
 		default:
 			return errorsmod.Wrapf(ErrInvalidGenesis, "license %d has kind %s", l.Id, l.Kind)
 		}
-		if l.Version == 0 || l.Version > d.Version || l.ExpiresHeight < 0 {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "license %d: bad version or expiry", l.Id)
+		if l.Version == 0 || l.Version > d.Version {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "license %d: version %d outside 1..%d", l.Id, l.Version, d.Version)
+		}
+		if err := validateLicenseTerm(l); err != nil {
+			return errorsmod.Wrapf(err, "license %d", l.Id)
 		}
 		if err := l.Price.Validate(); err != nil {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "license %d: price: %v", l.Id, err)
 		}
 		licenses[l.Id] = true
+	}
+	return nil
+}
+
+// validateLicenseTerm checks a licence's expiry and term against its kind,
+// as a purchase sets them: a PERPETUAL licence never expires (expires_height
+// 0, no term, never marked expired); a RENTAL or SUBSCRIPTION one has an
+// expiry (0 would read as "never": a renter's perpetual access,
+// TestAttackDatamarketGenesisRentalWithoutExpiry) and a term of 1 to
+// HardMaxTermBlocks blocks. Not the max_term_blocks in force: governance
+// may have lowered it below the term of a licence sold before, which an
+// honest export holds.
+func validateLicenseTerm(l License) error {
+	if l.Kind == LICENSE_KIND_PERPETUAL {
+		if l.ExpiresHeight != 0 || l.TermBlocks != 0 || l.Expired {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "a PERPETUAL licence never expires: expires_height %d, term_blocks %d, expired %t",
+				l.ExpiresHeight, l.TermBlocks, l.Expired)
+		}
+		return nil
+	}
+	if l.ExpiresHeight <= 0 || l.TermBlocks == 0 || l.TermBlocks > HardMaxTermBlocks {
+		return errorsmod.Wrapf(ErrInvalidGenesis, "a %s licence needs expires_height > 0 and term_blocks in 1..%d: got %d and %d",
+			l.Kind.Short(), HardMaxTermBlocks, l.ExpiresHeight, l.TermBlocks)
 	}
 	return nil
 }

@@ -51,6 +51,10 @@ var (
 	// stored licences (since version 3): a purchase learns by one point read
 	// that its buyer holds none, without an iterator.
 	LicenseHoldersKey = collections.NewPrefix(15)
+	// LiveLicensesKey indexes the licences not yet marked expired by
+	// ((dataset id, licensee), (expires_height, id)), a perpetual licence's
+	// expiry read as the largest height (since version 4).
+	LiveLicensesKey = collections.NewPrefix(16)
 )
 
 // ValidFormat reports whether format is a dataset format: npy-f32 or

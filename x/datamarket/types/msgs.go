@@ -2,7 +2,10 @@ package types
 
 import (
 	"encoding/hex"
+	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	errorsmod "cosmossdk.io/errors"
 
@@ -147,6 +150,25 @@ func ValidateSHA256(sha string) error {
 	return nil
 }
 
+// ValidateURI checks a dataset's uri, the base URL of the dataset server
+// that providers and buyers fetch its versions from with signed requests:
+// x/modelregistry's rule for a weights uri (non-empty, no space or control
+// character, at most HardMaxURILen bytes) and, since the dataset server
+// speaks HTTP, an http or https URL with a host. Anything else cannot be
+// fetched, and a control character in it would reach every provider's logs
+// and requests (TestAttackDatamarketListsUnfetchableURI).
+func ValidateURI(uri string) error {
+	bad := func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
+	if uri == "" || len(uri) > int(HardMaxURILen) || strings.IndexFunc(uri, bad) >= 0 || !utf8.ValidString(uri) {
+		return errorsmod.Wrapf(ErrInvalidDataset, "uri %q must be non-empty, at most %d bytes, without spaces or control characters", uri, HardMaxURILen)
+	}
+	u, err := url.Parse(uri)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errorsmod.Wrapf(ErrInvalidDataset, "uri %q must be an http:// or https:// URL of the dataset server", uri)
+	}
+	return nil
+}
+
 func validateAddress(field, addr string) error {
 	if _, err := sdk.AccAddressFromBech32(addr); err != nil {
 		return errorsmod.Wrapf(ErrInvalidRequest, "%s %q: %v", field, addr, err)
@@ -166,6 +188,9 @@ func (m *MsgListDataset) ValidateBasic() error {
 		return errorsmod.Wrapf(ErrInvalidDataset, "format must be %q or %q, got %q", FormatNpyF32, FormatNpyI32, m.Format)
 	}
 	if err := ValidateContent(m.Rows, m.Cols, m.RowsPerChunk, m.ContentRoot, m.Sha256); err != nil {
+		return err
+	}
+	if err := ValidateURI(m.Uri); err != nil {
 		return err
 	}
 	if err := ValidateOffers(m.Offers); err != nil {
@@ -189,6 +214,12 @@ func (m *MsgUpdateDataset) ValidateBasic() error {
 	}
 	if err := ValidateContent(m.Rows, m.Cols, m.RowsPerChunk, m.ContentRoot, m.Sha256); err != nil {
 		return err
+	}
+	// Empty keeps the current uri (UpdateDataset).
+	if m.Uri != "" {
+		if err := ValidateURI(m.Uri); err != nil {
+			return err
+		}
 	}
 	if len(m.Offers) > 0 {
 		if err := ValidateOffers(m.Offers); err != nil {

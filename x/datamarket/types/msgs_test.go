@@ -22,7 +22,7 @@ func validList() *types.MsgListDataset {
 	h := sha256.Sum256([]byte("x"))
 	return &types.MsgListDataset{
 		Owner: addr(), Name: "n", Format: types.FormatNpyF32, Rows: 10, Cols: 2, RowsPerChunk: 5,
-		ContentRoot: h[:], Sha256: hex.EncodeToString(h[:]),
+		ContentRoot: h[:], Sha256: hex.EncodeToString(h[:]), Uri: "https://data.example:8090",
 		Offers: []types.LicenseOffer{{Kind: types.LICENSE_KIND_RENTAL, DurationBlocks: 5, Price: sdk.NewCoins(sdk.NewInt64Coin("uaic", 3))}},
 	}
 }
@@ -75,6 +75,22 @@ func TestValidateBasic(t *testing.T) {
 		&types.MsgUpdateParams{Authority: a},
 		&types.MsgUpdateDataset{Owner: a, DatasetId: 1},
 		twoDenomOffer(),
+	}
+	// A uri the dataset server cannot be reached at: required at listing,
+	// optional on a new version (empty keeps the current one).
+	for _, uri := range []string{"", "file:///etc/passwd", "ipfs://bafy/iris.npy", "https://", "http://a b", "http://a\tb", "http://a/\x7f", "http://a/\xff"} {
+		m := validList()
+		m.Uri = uri
+		invalid = append(invalid, m)
+		if uri != "" {
+			u := &types.MsgUpdateDataset{Owner: a, DatasetId: 1, Rows: m.Rows, Cols: m.Cols, RowsPerChunk: m.RowsPerChunk,
+				ContentRoot: m.ContentRoot, Sha256: m.Sha256, Uri: uri}
+			invalid = append(invalid, u)
+		}
+	}
+	update := &types.MsgUpdateDataset{Owner: a, DatasetId: 1, Rows: 10, Cols: 2, RowsPerChunk: 5, ContentRoot: validList().ContentRoot, Sha256: validList().Sha256}
+	if err := update.ValidateBasic(); err != nil {
+		t.Errorf("a version without a uri refused: %v", err)
 	}
 	for _, m := range invalid {
 		if err := m.ValidateBasic(); err == nil {

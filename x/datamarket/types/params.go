@@ -65,7 +65,7 @@ func (p Params) Validate() error {
 	return nil
 }
 
-// CheckLimits checks a dataset's strings and offers against the params.
+// CheckLimits checks a new dataset's strings and offers against the params.
 func (p Params) CheckLimits(name, description, uri string, offers []LicenseOffer) error {
 	if uint32(len(name)) > p.MaxNameLen {
 		return errorsmod.Wrapf(ErrInvalidDataset, "name is %d bytes, at most %d", len(name), p.MaxNameLen)
@@ -73,6 +73,15 @@ func (p Params) CheckLimits(name, description, uri string, offers []LicenseOffer
 	if uint32(len(description)) > p.MaxDescriptionLen {
 		return errorsmod.Wrapf(ErrInvalidDataset, "description is %d bytes, at most %d", len(description), p.MaxDescriptionLen)
 	}
+	return p.CheckVersionLimits(uri, offers)
+}
+
+// CheckVersionLimits checks what a new version sets, its uri and offers,
+// against the params. Not the name or the description, which no version
+// changes: checked against limits that governance lowered since the
+// listing, they would lock the owner out of every new version
+// (TestAttackDatamarketParamCutLocksOwnerOutOfNewVersions).
+func (p Params) CheckVersionLimits(uri string, offers []LicenseOffer) error {
 	if uint32(len(uri)) > p.MaxUriLen {
 		return errorsmod.Wrapf(ErrInvalidDataset, "uri is %d bytes, at most %d", len(uri), p.MaxUriLen)
 	}

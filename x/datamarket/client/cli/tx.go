@@ -190,7 +190,7 @@ func ListDatasetCmd(describe DescribeFileFunc) *cobra.Command {
 
 func addDatasetFlags(cmd *cobra.Command) {
 	cmd.Flags().Uint64(flagRowsPerChunk, 64, "rows per Merkle chunk (the content root is over chunks of this many rows)")
-	cmd.Flags().String(flagURI, "", "where the file is served (e.g. the aichain-dataserver URL)")
+	cmd.Flags().String(flagURI, "", "the http(s) base URL of the aichain-dataserver that serves the file (update-dataset: empty keeps the current one)")
 	cmd.Flags().StringArray(flagOffer, nil, "licence offer (repeatable): perpetual:PRICE | rental:BLOCKS:PRICE | subscription:BLOCKS:PRICE | per-job:PRICE, optional :transferable")
 }
 
