@@ -2,6 +2,7 @@ package app
 
 import (
 	errorsmod "cosmossdk.io/errors"
+	storetypes "cosmossdk.io/store/types"
 	ibcante "github.com/cosmos/ibc-go/v10/modules/core/ante"
 	ibckeeper "github.com/cosmos/ibc-go/v10/modules/core/keeper"
 
@@ -69,6 +70,7 @@ func NewAnteHandler(options HandlerOptions) (sdk.AnteHandler, error) {
 func standardAnte(o ante.HandlerOptions, pre *sigPrecheck) sdk.AnteHandler {
 	return sdk.ChainAnteDecorators(
 		ante.NewSetUpContextDecorator(), // first: it sets the gas meter
+		simulateGasCap{},                // a simulation's meter: capped, not infinite
 		ante.NewExtensionOptionsDecorator(o.ExtensionOptionChecker),
 		ante.NewValidateBasicDecorator(),
 		ante.NewTxTimeoutHeightDecorator(),
@@ -85,6 +87,33 @@ func standardAnte(o ante.HandlerOptions, pre *sigPrecheck) sdk.AnteHandler {
 		},
 		ante.NewIncrementSequenceDecorator(o.AccountKeeper),
 	)
+}
+
+// maxSimulateGas is the most gas a simulation may use (the block's max gas
+// where that is lower): over a thousand times a job's creation (86,000).
+// A simulation is free (no fee, no valid signature needed) and the SDK runs
+// it with an infinite gas meter: a 2.7 MB transaction of 20,000 sends with
+// a gas limit of 1 used 400,849,191 gas, 661 ms of CPU, per call
+// (TestAttackSimulateUnmeteredGasApp). Past the cap it fails out of gas; a
+// sender whose transaction needs more sets its gas limit itself.
+const maxSimulateGas = 100_000_000
+
+// simulateGasCap gives a simulation a gas meter of maxSimulateGas, or of the
+// block's max gas where that is lower (a transaction above it can never be
+// in a block), in place of the infinite one SetUpContextDecorator gave it.
+// Only simulations: a transaction's gas in CheckTx and in blocks is the
+// SDK's.
+type simulateGasCap struct{}
+
+func (simulateGasCap) AnteHandle(ctx sdk.Context, tx sdk.Tx, simulate bool, next sdk.AnteHandler) (sdk.Context, error) {
+	if !simulate {
+		return next(ctx, tx, simulate)
+	}
+	limit := uint64(maxSimulateGas)
+	if cp := ctx.ConsensusParams(); cp.Block != nil && cp.Block.MaxGas > 0 && uint64(cp.Block.MaxGas) < limit {
+		limit = uint64(cp.Block.MaxGas)
+	}
+	return next(ctx.WithGasMeter(storetypes.NewGasMeter(limit)), tx, simulate)
 }
 
 // injectionGate lets the block proposer's unsigned MsgInjectVerdicts

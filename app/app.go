@@ -168,6 +168,7 @@ type App struct {
 	sm                 *module.SimulationManager
 	configurator       module.Configurator
 	precheck           *sigPrecheck // the memo of verified signatures, shared by the ante and the tx service
+	maxTxBytes         int          // config.toml [mempool] max_tx_bytes: the largest transaction the tx service takes
 
 	proposer    ProposerConfig // app.toml [proposer]: what the blocks this validator proposes hold
 	pace        *execPace      // how fast this node executes transactions (for [proposer] max-exec-time)
@@ -464,6 +465,7 @@ func New(
 	app.setVoteExtensions(logger, appOpts)
 
 	app.precheck = newSigPrecheck(newSigMemo(sigMemoSize), txConfig.TxDecoder(), txConfig.SignModeHandler())
+	app.maxTxBytes = mempoolMaxTxBytes(appOpts)
 	anteHandler, err := NewAnteHandler(HandlerOptions{
 		HandlerOptions: ante.HandlerOptions{
 			AccountKeeper:   app.AccountKeeper,

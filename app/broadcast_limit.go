@@ -4,8 +4,11 @@ import (
 	"context"
 	"sync/atomic"
 
+	"github.com/spf13/cast"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	servertypes "github.com/cosmos/cosmos-sdk/server/types"
 	txtypes "github.com/cosmos/cosmos-sdk/types/tx"
 )
 
@@ -25,45 +28,122 @@ import (
 // waiting for a slot is parked, not runnable.
 const broadcastSlots = 2
 
+// simulateSlots is how many Simulate calls may run at once: one, in a pool
+// of its own. A simulation runs a whole transaction (ante and messages) and
+// competes for a core as a broadcast does, so it is bounded too
+// (TestAttackSimulateFloodUnboundedApp); but it is free (no fee, no valid
+// signature), and in the broadcasts' pool a flood of simulations would keep
+// every transaction from being broadcast through the node
+// (TestAttackSimulateFloodBlocksBroadcastsApp).
+const simulateSlots = 1
+
 // limitedTxService is the SDK's tx service with BroadcastTx calls past
-// broadcastSlots waiting for a slot. CheckTx and the consensus steps
-// (proposal, vote extensions, FinalizeBlock, Commit) take one lock on the
-// app, and Go hands a contended lock over in arrival order: with hundreds
-// of clients broadcasting at once, every consensus step of every height
-// queued behind all their CheckTx calls, and blocks came late (a client
-// flooding a validator's gRPC port could slow its consensus at will). A
-// call waiting for a slot holds no lock, and gives up when its context
-// ends. Holding a slot, a call first verifies its transaction's
-// signatures outside the app's lock where pre allows (sigPrecheck; pre may
-// be nil), and both run on one of the service's kept goroutines
-// (keptStacks). The other methods are the SDK's, unchanged.
+// broadcastSlots, and Simulate calls past simulateSlots, waiting for a
+// slot of their own pool. CheckTx and
+// the consensus steps (proposal, vote extensions, FinalizeBlock, Commit)
+// take one lock on the app, and Go hands a contended lock over in arrival
+// order: with hundreds of clients broadcasting at once, every consensus
+// step of every height queued behind all their CheckTx calls, and blocks
+// came late (a client flooding a validator's gRPC port could slow its
+// consensus at will). A call waiting for a slot holds no lock, and gives
+// up when its context ends. Holding a slot, a broadcast first verifies its
+// transaction's signatures outside the app's lock where pre allows
+// (sigPrecheck; pre may be nil), and both run on one of the service's kept
+// goroutines (keptStacks). A transaction over maxTxBytes (CometBFT's
+// mempool refuses it unread) is refused before it takes a slot or is
+// decoded (TestAttackPrecheckDecodesOversizedBroadcastApp). The other methods
+// are the SDK's, unchanged.
 type limitedTxService struct {
 	txtypes.ServiceServer
-	slots   chan struct{}
-	pre     *sigPrecheck
-	workers *keptStacks
+	slots      chan struct{}
+	simSlots   chan struct{}
+	pre        *sigPrecheck
+	workers    *keptStacks
+	maxTxBytes int
 }
 
 func newLimitedTxService(inner txtypes.ServiceServer, slots int, pre *sigPrecheck) limitedTxService {
-	return limitedTxService{ServiceServer: inner, slots: make(chan struct{}, slots), pre: pre, workers: newKeptStacks(slots)}
+	return limitedTxService{ServiceServer: inner, slots: make(chan struct{}, slots), simSlots: make(chan struct{}, simulateSlots),
+		pre: pre, workers: newKeptStacks(slots), maxTxBytes: defaultMaxTxBytes}
 }
 
 func (s limitedTxService) BroadcastTx(ctx context.Context, req *txtypes.BroadcastTxRequest) (*txtypes.BroadcastTxResponse, error) {
-	select {
-	case s.slots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, status.FromContextError(ctx.Err()).Err()
+	if err := s.checkSize(len(req.GetTxBytes())); err != nil {
+		return nil, err
 	}
-	defer func() { <-s.slots }()
 	var (
 		res *txtypes.BroadcastTxResponse
 		err error
 	)
-	s.workers.run(func() {
+	if serr := s.inSlot(ctx, s.slots, func() {
 		s.pre.run(req.GetTxBytes())
 		res, err = s.ServiceServer.BroadcastTx(ctx, req)
-	})
+	}); serr != nil {
+		return nil, serr
+	}
 	return res, err
+}
+
+// Simulate is the SDK's, in a slot of simSlots, for a transaction no larger than a
+// broadcast may be; the gas it may use is capped by the ante handler
+// (simulateGasCap).
+func (s limitedTxService) Simulate(ctx context.Context, req *txtypes.SimulateRequest) (*txtypes.SimulateResponse, error) {
+	size := len(req.GetTxBytes())
+	if req.GetTx() != nil {
+		size = max(size, req.GetTx().Size()) // the deprecated field, encoded by the SDK as it is
+	}
+	if err := s.checkSize(size); err != nil {
+		return nil, err
+	}
+	var (
+		res *txtypes.SimulateResponse
+		err error
+	)
+	if serr := s.inSlot(ctx, s.simSlots, func() { res, err = s.ServiceServer.Simulate(ctx, req) }); serr != nil {
+		return nil, serr
+	}
+	return res, err
+}
+
+// inSlot waits for a slot of pool (or ctx's end) and runs f in it: a
+// broadcast on a kept goroutine, a simulation on its own.
+func (s limitedTxService) inSlot(ctx context.Context, pool chan struct{}, f func()) error {
+	select {
+	case pool <- struct{}{}:
+	case <-ctx.Done():
+		return status.FromContextError(ctx.Err()).Err()
+	}
+	defer func() { <-pool }()
+	if pool == s.slots {
+		s.workers.run(f)
+	} else {
+		f()
+	}
+	return nil
+}
+
+// checkSize refuses a transaction of n bytes over maxTxBytes.
+func (s limitedTxService) checkSize(n int) error {
+	if s.maxTxBytes > 0 && n > s.maxTxBytes {
+		return status.Errorf(codes.InvalidArgument,
+			"transaction of %d bytes is over the node's mempool max_tx_bytes (%d bytes, config.toml [mempool])", n, s.maxTxBytes)
+	}
+	return nil
+}
+
+// defaultMaxTxBytes is CometBFT's default mempool max_tx_bytes (1 MiB).
+const defaultMaxTxBytes = 1 << 20
+
+// mempoolMaxTxBytes is config.toml's [mempool] max_tx_bytes as the node
+// reads it (the SDK's start command merges config.toml into the app
+// options), or CometBFT's default where it is not set.
+func mempoolMaxTxBytes(opts servertypes.AppOptions) int {
+	if opts != nil {
+		if n := cast.ToInt(opts.Get("mempool.max_tx_bytes")); n > 0 {
+			return n
+		}
+	}
+	return defaultMaxTxBytes
 }
 
 // keptStacks runs calls on at most max goroutines that it keeps between

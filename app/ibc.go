@@ -50,7 +50,7 @@ func (app *App) newIBC(cdc codec.Codec, keys map[string]*storetypes.KVStoreKey, 
 	app.ICAControllerKeeper = icacontrollerkeeper.NewKeeper(cdc, store(icacontrollertypes.StoreKey), nil,
 		channels, channels, app.MsgServiceRouter(), authority)
 	app.ICAHostKeeper = icahostkeeper.NewKeeper(cdc, store(icahosttypes.StoreKey), nil,
-		channels, channels, app.AccountKeeper, app.MsgServiceRouter(), app.GRPCQueryRouter(), authority)
+		channels, channels, app.AccountKeeper, icaHostRouter{app.MsgServiceRouter()}, app.GRPCQueryRouter(), authority)
 	app.TransferKeeper = ibctransferkeeper.NewKeeper(cdc, store(ibctransfertypes.StoreKey), nil,
 		channels, channels, app.MsgServiceRouter(), app.AccountKeeper, app.BankKeeper, authority)
 

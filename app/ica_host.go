@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"slices"
 
+	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/x/feegrant"
+	"github.com/cosmos/cosmos-sdk/baseapp"
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/x/authz"
@@ -16,7 +18,9 @@ import (
 	ica "github.com/cosmos/ibc-go/v10/modules/apps/27-interchain-accounts"
 	icagenesistypes "github.com/cosmos/ibc-go/v10/modules/apps/27-interchain-accounts/genesis/types"
 	icahosttypes "github.com/cosmos/ibc-go/v10/modules/apps/27-interchain-accounts/host/types"
+	icatypes "github.com/cosmos/ibc-go/v10/modules/apps/27-interchain-accounts/types"
 	ibctransfertypes "github.com/cosmos/ibc-go/v10/modules/apps/transfer/types"
+	ibcerrors "github.com/cosmos/ibc-go/v10/modules/core/errors"
 
 	vetypes "github.com/aichain/aichain/app/ve/types"
 	computetypes "github.com/aichain/aichain/x/compute/types"
@@ -85,8 +89,27 @@ func (icaModule) DefaultGenesis(cdc codec.JSONCodec) json.RawMessage {
 
 // icaNeverAllowed are the messages no interchain account hosted here runs,
 // whatever list governance sets: the proposer's injection (no signer) and
-// authz MsgExec (messages the list does not name).
+// authz MsgExec (messages the list does not name). icaHostRouter refuses
+// them on every execution; the params are only where ibc-go looks first.
 var icaNeverAllowed = []string{sdk.MsgTypeURL(&vetypes.MsgInjectVerdicts{}), sdk.MsgTypeURL(&authz.MsgExec{})}
+
+// icaHostRouter is the message router of the interchain accounts host: the
+// app's, with icaNeverAllowed refused. The host's allow list is a param
+// governance may set to anything ("*" included), and a list checked only
+// when an upgrade ran (restrictICAHost) let a later proposal open the
+// injection to every counterparty's accounts again
+// (TestAttackICAHostGovernanceListRunsTheInjectionApp); the host runs each
+// message through this router, so no params value reaches them.
+type icaHostRouter struct{ icatypes.MessageRouter }
+
+func (r icaHostRouter) Handler(msg sdk.Msg) baseapp.MsgServiceHandler {
+	if url := sdk.MsgTypeURL(msg); slices.Contains(icaNeverAllowed, url) {
+		return func(sdk.Context, sdk.Msg) (*sdk.Result, error) {
+			return nil, errorsmod.Wrapf(ibcerrors.ErrUnauthorized, "%s is never run by an interchain account hosted here", url)
+		}
+	}
+	return r.MessageRouter.Handler(msg)
+}
 
 // restrictICAHost replaces a host allow list of every message ("*", a chain
 // past v2-ibc before this list) with ICAHostAllowMessages, and takes

@@ -171,12 +171,14 @@ func (app *App) RegisterAPIRoutes(apiSvr *api.Server, apiConfig config.APIConfig
 }
 
 // RegisterTxService registers the gRPC tx service (simulate, broadcast,
-// get), with at most broadcastSlots broadcasts checking at once, each
-// verifying its signatures before CheckTx where it may (see
+// get), with at most broadcastSlots broadcasts and simulations running at
+// once, none of a transaction over the mempool's max_tx_bytes, each
+// broadcast verifying its signatures before CheckTx where it may (see
 // limitedTxService and sigPrecheck).
 func (app *App) RegisterTxService(clientCtx client.Context) {
-	txtypes.RegisterServiceServer(app.BaseApp.GRPCQueryRouter(),
-		newLimitedTxService(authtx.NewTxServer(clientCtx, app.BaseApp.Simulate, app.interfaceRegistry), broadcastSlots, app.precheck))
+	svc := newLimitedTxService(authtx.NewTxServer(clientCtx, app.BaseApp.Simulate, app.interfaceRegistry), broadcastSlots, app.precheck)
+	svc.maxTxBytes = app.maxTxBytes
+	txtypes.RegisterServiceServer(app.BaseApp.GRPCQueryRouter(), svc)
 }
 
 // RegisterTendermintService registers the CometBFT query service.

@@ -36,16 +36,12 @@ func newSigMemo(size int) *sigMemo {
 	return &sigMemo{set: make(map[[32]byte]struct{}, size), ring: make([][32]byte, 0, size)}
 }
 
-// hasAll reports whether every key was verified here.
-func (m *sigMemo) hasAll(keys [][32]byte) bool {
+// has reports whether key was verified here.
+func (m *sigMemo) has(key [32]byte) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, k := range keys {
-		if _, ok := m.set[k]; !ok {
-			return false
-		}
-	}
-	return true
+	_, ok := m.set[key]
+	return ok
 }
 
 // addAll remembers keys (signatures that just verified).
@@ -108,7 +104,17 @@ func (d memoSigVerifyDecorator) AnteHandle(ctx sdk.Context, tx sdk.Tx, simulate 
 	if simulate || ctx.IsReCheckTx() || !ctx.IsSigverifyTx() {
 		return d.verify.AnteHandle(ctx, tx, simulate, next)
 	}
-	keys, signers, ok := d.keys(ctx, tx)
+	parts, ok := signedParts(tx)
+	if !ok {
+		return d.verify.AnteHandle(ctx, tx, simulate, next)
+	}
+	free := ctx.WithGasMeter(storetypes.NewInfiniteGasMeter())
+	// A signer without an account or a key, or at a sequence its account
+	// does not expect, is refused by the SDK's decorator before it builds
+	// any sign bytes: such a transaction (refused, it pays no fee) goes
+	// its way and costs no more than there
+	// (TestAttackMemoKeysBeforeSequenceCheckApp).
+	signers, ok := d.signers(free, parts)
 	if !ok {
 		return d.verify.AnteHandle(ctx, tx, simulate, next)
 	}
@@ -122,14 +128,30 @@ func (d memoSigVerifyDecorator) AnteHandle(ctx sdk.Context, tx sdk.Tx, simulate 
 		}
 		return c
 	}
-	if d.memo.hasAll(keys) {
-		return d.verify.AnteHandle(ctx.WithIsSigverifyTx(false), tx, simulate, func(c sdk.Context, t sdk.Tx, s bool) (sdk.Context, error) {
-			return next(passed(c).WithIsSigverifyTx(true), t, s)
+	// The keys are built one at a time up to the first not in the memo:
+	// past it the SDK's decorator verifies, and stops at the first bad
+	// signature, so a forgery costs one key more than it does there. The
+	// rest are built once every signature verified.
+	keys := make([][32]byte, len(parts.sigs))
+	for i := range keys {
+		k, err := d.key(free, parts, i, signers[i])
+		if err != nil {
+			return d.verify.AnteHandle(ctx, tx, simulate, next)
+		}
+		keys[i] = k
+		if d.memo.has(k) {
+			continue
+		}
+		return d.verify.AnteHandle(ctx, tx, simulate, func(c sdk.Context, t sdk.Tx, s bool) (sdk.Context, error) {
+			// the SDK's decorator calls on only when every signature verified
+			if d.buildRest(free, parts, signers, keys, i+1) {
+				d.memo.addAll(keys)
+			}
+			return next(passed(c), t, s)
 		})
 	}
-	return d.verify.AnteHandle(ctx, tx, simulate, func(c sdk.Context, t sdk.Tx, s bool) (sdk.Context, error) {
-		d.memo.addAll(keys) // the SDK's decorator calls on only when every signature verified
-		return next(passed(c), t, s)
+	return d.verify.AnteHandle(ctx.WithIsSigverifyTx(false), tx, simulate, func(c sdk.Context, t sdk.Tx, s bool) (sdk.Context, error) {
+		return next(passed(c).WithIsSigverifyTx(true), t, s)
 	})
 }
 
@@ -147,33 +169,41 @@ func learnPassed(ctx sdk.Context, pre *sigPrecheck) {
 	}
 }
 
-// keys returns the memo keys of tx's signatures, with the sign bytes built
-// as the SDK's decorator builds them (signer data from the account as it
-// is now), and what each signer's account said; false when tx goes the
-// SDK's way only.
-func (d memoSigVerifyDecorator) keys(ctx sdk.Context, tx sdk.Tx) ([][32]byte, []signerState, bool) {
-	parts, ok := signedParts(tx)
-	if !ok {
-		return nil, nil, false
-	}
-	free := ctx.WithGasMeter(storetypes.NewInfiniteGasMeter())
-	keys := make([][32]byte, len(parts.sigs))
+// signers returns what each signer's account says (point reads, no sign
+// bytes), or false where the SDK's decorator will refuse the transaction
+// before verifying every signature: an account missing or without a public
+// key, or a sequence other than the account's.
+func (d memoSigVerifyDecorator) signers(ctx sdk.Context, parts txSigParts) ([]signerState, bool) {
 	states := make([]signerState, len(parts.sigs))
 	for i, sig := range parts.sigs {
-		acc := d.ak.GetAccount(free, parts.signers[i])
-		if acc == nil || acc.GetPubKey() == nil {
-			return nil, nil, false
+		acc := d.ak.GetAccount(ctx, parts.signers[i])
+		if acc == nil || acc.GetPubKey() == nil || acc.GetSequence() != sig.Sequence {
+			return nil, false
 		}
-		st := signerState{addr: string(parts.signers[i]), accNum: acc.GetAccountNumber(), pk: acc.GetPubKey(), seq: sig.Sequence + 1}
-		accNum := st.accNum
-		if ctx.BlockHeight() == 0 {
-			accNum = 0
-		}
-		k, _, err := signKey(free, d.handler, parts, i, ctx.ChainID(), accNum, st.pk)
-		if err != nil {
-			return nil, nil, false
-		}
-		keys[i], states[i] = k, st
+		states[i] = signerState{addr: string(parts.signers[i]), accNum: acc.GetAccountNumber(), pk: acc.GetPubKey(), seq: sig.Sequence + 1}
 	}
-	return keys, states, true
+	return states, true
+}
+
+// key returns the memo key of signature i, with the sign bytes built as the
+// SDK's decorator builds them (signer data from the account as it is now).
+func (d memoSigVerifyDecorator) key(ctx sdk.Context, parts txSigParts, i int, st signerState) ([32]byte, error) {
+	accNum := st.accNum
+	if ctx.BlockHeight() == 0 {
+		accNum = 0
+	}
+	k, _, err := signKey(ctx, d.handler, parts, i, ctx.ChainID(), accNum, st.pk)
+	return k, err
+}
+
+// buildRest fills keys from index from on; false if a key cannot be built.
+func (d memoSigVerifyDecorator) buildRest(ctx sdk.Context, parts txSigParts, signers []signerState, keys [][32]byte, from int) bool {
+	for i := from; i < len(keys); i++ {
+		k, err := d.key(ctx, parts, i, signers[i])
+		if err != nil {
+			return false
+		}
+		keys[i] = k
+	}
+	return true
 }

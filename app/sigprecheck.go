@@ -19,6 +19,16 @@ import (
 // signerBookSize is how many signers sigPrecheck remembers.
 const signerBookSize = 1 << 14
 
+// precheckTries is how many prechecks a signer's sequence gets while none
+// verified. A signer's next sequence is public (its last transaction), so
+// anyone may broadcast a forgery in its name at it: were the first try the
+// only one, one free forgery would take the genuine transaction's precheck
+// (TestAttackPrecheckForgedBroadcastBurnsVictimsSlotApp). A forgery at the
+// right sequence is verified by CheckTx under the app's lock anyway, so
+// taking the precheck from a genuine transaction costs the attacker this
+// many such verifications, more lock time than the precheck saves.
+const precheckTries = 4
+
 // sigPrecheck verifies the signatures of a transaction broadcast over the
 // node's gRPC tx service before CometBFT takes the app's lock to check it,
 // and puts those that verify into the memo of verified signatures
@@ -32,11 +42,12 @@ const signerBookSize = 1 << 14
 // verifies what it does not find.
 //
 // It verifies only for signers whose transaction CheckTx passed before, at
-// the sequence CheckTx will expect next, and once per signer and sequence;
-// everything else goes the usual way, where the sequence and the fee are
-// checked before the signature. So what it verifies for nothing (a
-// transaction that then fails CheckTx pays no fee) is at most one
-// transaction per signer between two of its transactions that paid.
+// the sequence CheckTx will expect next, at most precheckTries times per
+// signer and sequence and never again once one verified; everything else
+// goes the usual way, where the sequence and the fee are checked before the
+// signature. So what it verifies for nothing (a transaction that then fails
+// CheckTx pays no fee) is at most precheckTries transactions per signer
+// between two of its transactions that paid.
 type sigPrecheck struct {
 	memo    *sigMemo
 	decode  sdk.TxDecoder
@@ -51,11 +62,12 @@ type sigPrecheck struct {
 
 // signerState is what CheckTx last read of a signer's account.
 type signerState struct {
-	addr   string // address bytes
-	accNum uint64
-	pk     cryptotypes.PubKey
-	seq    uint64 // the sequence CheckTx expects next
-	tried  bool   // a precheck at seq was made
+	addr     string // address bytes
+	accNum   uint64
+	pk       cryptotypes.PubKey
+	seq      uint64 // the sequence CheckTx expects next
+	tries    int    // prechecks made at seq
+	verified bool   // a precheck at seq verified
 }
 
 func newSigPrecheck(memo *sigMemo, decode sdk.TxDecoder, handler *txsigning.HandlerMap) *sigPrecheck {
@@ -88,16 +100,30 @@ func (p *sigPrecheck) learn(chainID string, signers []signerState) {
 }
 
 // claim returns what CheckTx read of addr if seq is the sequence it
-// expects next and no precheck was made at it, marking it tried.
+// expects next, none verified at it and fewer than precheckTries were made,
+// counting this one (a try counts from its start, so that tries running
+// at once stay within the bound).
 func (p *sigPrecheck) claim(addr []byte, seq uint64) (signerState, string, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	st, ok := p.signers[string(addr)]
-	if !ok || st.seq != seq || st.tried {
+	if !ok || st.seq != seq || st.verified || st.tries >= precheckTries {
 		return signerState{}, "", false
 	}
-	st.tried = true
+	st.tries++
 	return *st, p.chainID, true
+}
+
+// verified marks the sequences of parts' signers as verified: no precheck
+// is made at them again.
+func (p *sigPrecheck) verified(parts txSigParts) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, sig := range parts.sigs {
+		if st, ok := p.signers[string(parts.signers[i])]; ok && st.seq == sig.Sequence {
+			st.verified = true
+		}
+	}
 }
 
 // run verifies the signatures of txBytes where it may (see sigPrecheck)
@@ -126,6 +152,7 @@ func (p *sigPrecheck) run(txBytes []byte) {
 		}
 		keys[i] = k
 	}
+	p.verified(parts)
 	p.memo.addAll(keys)
 }
 

@@ -42,8 +42,8 @@ var Upgrades = []Upgrade{
 	// register beacon keys with MsgRegisterBeaconKey; the provider index
 	// loses its entries of jobs without a winner; the beacon keys are
 	// counted; verdict_grace_blocks; each voter's verdict kept), x/modelregistry 1→3 (a name's latest version kept by
-	// folded name; each weights file filed as its first model's), x/datamarket 2→3 (the pairs of dataset and licensee
-	// that held a licence) and x/staking-rewards 1→4 (per-owner reward index;
+	// folded name; each weights file filed as its first model's), x/datamarket 2→4 (the pairs of dataset and licensee
+	// that held a licence; the licences valid now, filed by expiry) and x/staking-rewards 1→4 (per-owner reward index;
 	// reward_denoms, listing the denoms already distributed; governance
 	// weight only for locks of at least min_vote_lock_duration, 21 days). No store is
 	// added. It also brings the
