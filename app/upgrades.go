@@ -56,7 +56,11 @@ var Upgrades = []Upgrade{
 	// the set's power, the rest burned (Stats gains verification_fees_burned,
 	// empty until the first burn; no migration), and a denom newly listed
 	// in x/staking-rewards' reward_denoms earning only from its listing
-	// (its backlog to the community pool; no migration). First it stores the module
+	// (its backlog to the community pool; no migration), and a fraud slash
+	// that takes at once only the bond its other live jobs leave free, the
+	// rest owed (x/compute's Provider.slash_owed, field 12, empty until
+	// then; no migration: a provider slashed before keeps a lock capped at
+	// its bond, whose releases clamp at zero as before). First it stores the module
 	// accounts no one has asked for yet and restores any that someone turned
 	// into an ordinary account (ensureModuleAccounts), and replaces an
 	// interchain accounts host allow list of every message ("*") with

@@ -31,8 +31,14 @@ import (
 //   - at least 2/3 finds them available: the abort was false, and is a
 //     timeout (EXPIRED/EXECUTION_TIMEOUT with the timeout penalty);
 //   - no quorum by the end: the abort stands (nobody could show the inputs
-//     were there); the winner is paid nothing and the requester loses only
-//     the creation fee, as for any job that does not run.
+//     were there); the winner is paid nothing and its collateral released,
+//     and the requester loses only the creation fee, as for any job that
+//     does not run: the dataset fee is refunded too, as when the dataset is
+//     found unavailable. The dataset's server answers the validators' input
+//     checks itself, so a split short of either quorum is its doing; an
+//     owner that runs the winner, aborts and serves the checks selectively
+//     is paid nothing
+//     (TestAttackProviderDatasetOwnerAbortsWithoutQuorumForTheFee).
 // The thresholds are those of verification: a coalition below 1/3 of the
 // power can neither make available inputs look missing (it needs more than
 // 1/3) nor missing inputs look available (it needs 2/3).
@@ -94,17 +100,17 @@ func abortOutcome(job types.Job, t types.VerificationTally, totalPower int64) fu
 // abortStands ends an abort whose inputs were found unavailable (or that
 // reached no quorum): the winner's obligation ends and its collateral is
 // released, with no payment and no penalty; the requester gets its escrow
-// back, the dataset fee only when the dataset was found gone; the job is
-// EXPIRED/ABORTED.
-func (k Keeper) abortStands(ctx context.Context, job types.Job, t types.VerificationTally, quorum, datasetGone bool) error {
+// back, the dataset fee only when the dataset was found gone or no quorum
+// was reached (refundDataset); the job is EXPIRED/ABORTED.
+func (k Keeper) abortStands(ctx context.Context, job types.Job, t types.VerificationTally, quorum, refundDataset bool) error {
 	if err := k.emitAbortDecided(ctx, job.Id, t, false, quorum); err != nil {
 		return err
 	}
 	if err := k.releaseCollateral(ctx, job); err != nil {
 		return err
 	}
-	if datasetGone {
-		job.DatasetFeeOwed = false // the owner served nothing: refunded
+	if refundDataset {
+		job.DatasetFeeOwed = false // the owner served nothing (or not to a quorum): refunded
 	}
 	return k.closeWithRefund(ctx, job, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_ABORTED)
 }
@@ -117,13 +123,15 @@ func (k Keeper) abortIsTimeout(ctx context.Context, job types.Job, t types.Verif
 	return k.timeOut(ctx, job)
 }
 
-// endAbort ends an abort check that reached no quorum by its deadline.
+// endAbort ends an abort check that reached no quorum by its deadline: the
+// abort stands and the dataset fee is refunded (the dataset's server, which
+// answers the checks, did not show a quorum its rows).
 func (k Keeper) endAbort(ctx context.Context, job types.Job) error {
 	t, err := k.Tallies.Get(ctx, job.Id)
 	if err != nil && !isNotFound(err) {
 		return err
 	}
-	return k.abortStands(ctx, job, t, false, false)
+	return k.abortStands(ctx, job, t, false, true)
 }
 
 func (k Keeper) emitAbortDecided(ctx context.Context, jobID uint64, t types.VerificationTally, available, quorum bool) error {

@@ -36,7 +36,7 @@ func (s *suite) abortSetup(req, prov, owner sdk.AccAddress) uint64 {
 //     itself unavailable (DATASET_UNAVAILABLE): the withholding owner (here
 //     the requester itself) loses the fees and gains nothing;
 //   - available (≥ 2/3): the abort was false, and is a timeout;
-//   - no quorum by the end: the abort stands;
+//   - no quorum by the end: the abort stands, the dataset fee refunded;
 //   - a job without inputs (gemm) cannot lack them: its abort is a timeout at
 //     once; and a verdict of the wrong kind (VALID from a sidecar that does
 //     not know aborts) does not count.
@@ -104,9 +104,10 @@ func TestAttackInputsVanishAfterAward(t *testing.T) {
 		}
 		s.wantState(id, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_ABORTED)
 		s.bondOf(prov, bond, 0, 0)
-		// Nobody showed the dataset gone: the winner had it, its fee is the owner's.
-		l.delta("requester", req, -creationFee-datasetFee)
-		l.delta("owner of the inputs", owner, datasetFee-marketFee(datasetFee))
+		// Nobody showed the inputs there: the dataset's server, which answers
+		// the checks, did not serve a quorum, so its fee is refunded.
+		l.delta("requester", req, -creationFee)
+		l.delta("owner of the inputs", owner, 0)
 	})
 	t.Run("a job without inputs times out at once", func(t *testing.T) {
 		s := newSuite(t)

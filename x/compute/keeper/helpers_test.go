@@ -310,7 +310,9 @@ func (s *suite) revealAndConvict(a, b uint64, p1, p2 sdk.AccAddress) {
 	}
 	s.inv()
 	s.wantState(a, types.JobState_JOB_STATE_FAILED, types.CloseReason_CLOSE_REASON_FRAUD)
-	if pr := s.provider(p1); !pr.Bond.IsZero() || !pr.Locked.IsZero() {
-		s.t.Fatalf("p1 after a 100%% slash: bond %s locked %s, want nothing", pr.Bond, pr.Locked)
+	// The whole bond is slashed: what p1's live commitment and jobs lock
+	// stays locked for them, and as much is owed.
+	if pr := s.provider(p1); !pr.Bond.IsEqual(pr.Locked) || !pr.SlashOwed.IsEqual(pr.Bond) || !pr.Bond.IsPositive() {
+		s.t.Fatalf("p1 after a 100%% slash: bond %s locked %s owed %s, want the locks kept and as much owed", pr.Bond, pr.Locked, pr.SlashOwed)
 	}
 }

@@ -15,11 +15,12 @@ import (
 //     plus the escrows and dispute deposits of live (non-terminal) jobs plus
 //     the price collateral (jobs priced in a denom other than the bond
 //     denom) of commitments on jobs in auction and of live won jobs;
-//   - each provider's locked collateral is the sum of its commitments on jobs
-//     still in auction plus its collateral on live won jobs (at most that sum
-//     once it was slashed, as a slash caps the lock at the remaining bond),
-//     and at most its bond; its obligation counter is exactly the number of
-//     those commitments and jobs;
+//   - each provider's locked collateral is exactly the sum of its
+//     commitments on jobs still in auction plus its collateral on live won
+//     jobs, and at most its bond (a fraud slash owes what those locks need:
+//     slash_owed.go); its obligation counter is exactly the number of those
+//     commitments and jobs; a slash is owed only while none of its bond is
+//     free;
 //   - the per-state job counters and the active-provider and GPU counters
 //     match the state (a terminal state's counter also counts the pruned
 //     jobs: their sum over terminal states is jobs_pruned);
@@ -173,24 +174,25 @@ func (b *books) holdPriceCollateral(j types.Job, c sdk.Coin) error {
 }
 
 // checkLocks compares each provider's lock with what its commitments and won
-// jobs hold, and with its bond.
+// jobs hold (exactly: slash_owed.go), with its bond, which it never exceeds,
+// and its obligation count with the state; and checks that a slash is owed
+// only while no bond is free (saveProvider collects it from free bond).
 func (b books) checkLocks() error {
 	for addr, l := range b.locked {
-		p, ok := b.providers[addr]
-		if !ok {
+		if _, ok := b.providers[addr]; !ok {
 			return types.ErrInvariant.Wrapf("collateral %s locked for unknown provider %s", l, addr)
-		}
-		// Exact for providers never slashed; after a slash the lock may have
-		// been capped at the shrunken bond, so it is at most the sum.
-		held := sdk.NewCoins(p.Locked)
-		if (p.Stats.Slashed == 0 && !held.Equal(l)) || (p.Stats.Slashed > 0 && !l.IsAllGTE(held)) {
-			return types.ErrInvariant.Wrapf("provider %s: locked %s, commitments and won jobs hold %s", addr, p.Locked, l)
-		}
-		if p.Bond.IsLT(p.Locked) {
-			return types.ErrInvariant.Wrapf("provider %s: locked %s exceeds bond %s", addr, p.Locked, p.Bond)
 		}
 	}
 	for addr, p := range b.providers {
+		if held := sdk.NewCoins(p.Locked); !held.Equal(b.locked[addr]) {
+			return types.ErrInvariant.Wrapf("provider %s: locked %s, commitments and won jobs hold %s", addr, p.Locked, b.locked[addr])
+		}
+		if err := checkLock(p); err != nil {
+			return err
+		}
+		if err := checkOwed(p); err != nil {
+			return err
+		}
 		if p.Obligations != b.obligations[addr] {
 			return types.ErrInvariant.Wrapf("provider %s: %d obligations counted, state has %d", addr, p.Obligations, b.obligations[addr])
 		}
@@ -199,6 +201,19 @@ func (b books) checkLocks() error {
 		if _, ok := b.providers[addr]; !ok && n > 0 {
 			return types.ErrInvariant.Wrapf("%d obligations of unknown provider %s", n, addr)
 		}
+	}
+	return nil
+}
+
+// checkOwed checks p's slash_owed: none, or a positive amount of its bond
+// denom while none of its bond is free.
+func checkOwed(p types.Provider) error {
+	owed := slashOwed(p)
+	if owed.Amount.IsNegative() || (owed.IsPositive() && owed.Denom != p.Bond.Denom) {
+		return types.ErrInvariant.Wrapf("provider %s: slash owed %s, bond %s", p.Address, owed, p.Bond)
+	}
+	if owedDue(p).IsPositive() {
+		return types.ErrInvariant.Wrapf("provider %s owes %s of a fraud slash with bond %s free", p.Address, owed, p.Bond.Sub(p.Locked))
 	}
 	return nil
 }

@@ -320,8 +320,12 @@ func providerWeight(p *types.Provider) (uint64, uint64) {
 }
 
 // saveProvider writes p and keeps the active-provider and GPU counters right;
-// old is the stored value before the change (nil for a new provider).
+// old is the stored value before the change (nil for a new provider). Bond
+// the change left free first pays any slash p owes (collectSlashOwed).
 func (k Keeper) saveProvider(ctx context.Context, old *types.Provider, p types.Provider) error {
+	if err := k.collectSlashOwed(ctx, &p); err != nil {
+		return err
+	}
 	if err := k.Providers.Set(ctx, p.Address, p); err != nil {
 		return err
 	}

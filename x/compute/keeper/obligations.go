@@ -72,10 +72,10 @@ func releaseWinner(p *types.Provider, job types.Job) {
 	dropObligation(p)
 }
 
-// subClamp returns a − b, or zero when b exceeds a. A slash can leave a
-// provider's bond below what its open commitments had locked (the lock is
-// then capped at the bond), so releases and forfeits are clamped to what is
-// still locked rather than failing and stranding a job.
+// subClamp returns a − b, or zero when b exceeds a. A provider's lock is the
+// exact sum of what its commitments and won jobs hold (slash_owed.go), so
+// the clamp never bites on a sound state; it keeps a release from failing
+// and stranding a job where a state was not (CheckInvariants reports it).
 func subClamp(a, b sdk.Coin) sdk.Coin {
 	if a.Denom != b.Denom || a.IsLT(b) {
 		return zeroCoin(a.Denom)

@@ -37,9 +37,14 @@ func (k Keeper) withhold(ctx context.Context, job types.Job) error {
 // quorum. The first time, the window is extended by verification_blocks
 // (a slow or clogged verification gets a second chance). The second time,
 // the job closes EXPIRED / VERIFICATION_INCONCLUSIVE: the requester gets its
-// escrow and any dispute deposit back, the winner's collateral is released,
-// and the winner is paid nothing, so clogging verification never pays (a
-// dataset fee owed still goes to the owner, whose rows the winner read).
+// escrow and any dispute deposit back, and the winner is paid nothing, so
+// clogging verification never pays. A dataset fee owed still goes to the
+// owner, whose rows the winner read; the winner, which serves the chunks
+// and so made the split, forfeits as much of its collateral to the
+// requester (forfeitOwnerFees), so that the requester is out only its
+// creation fee and an owner running the winner nets nothing
+// (TestAttackProviderDatasetOwnerClogsVerificationForTheFee). The rest of
+// the collateral is released.
 func (k Keeper) endInconclusive(ctx context.Context, job types.Job) error {
 	if !job.VerificationExtended {
 		return k.extendVerification(ctx, job)
@@ -47,7 +52,7 @@ func (k Keeper) endInconclusive(ctx context.Context, job types.Job) error {
 	if err := k.emitInconclusive(ctx, job.Id); err != nil {
 		return err
 	}
-	if err := k.releaseCollateral(ctx, job); err != nil {
+	if err := k.forfeitOwnerFees(ctx, job); err != nil {
 		return err
 	}
 	return k.closeWithRefund(ctx, job, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_VERIFICATION_INCONCLUSIVE)

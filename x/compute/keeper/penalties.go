@@ -14,9 +14,13 @@ import (
 
 // slashFraud takes max(slash_fraction_fraud × bond, the job's collateral)
 // (at most the bond) from the winner, and for a job priced in another denom
-// the whole price collateral too: requester_compensation_bps of each denom
-// to the requester, the rest burned. It ends the job's obligation, records the
-// fraud (sampled at 100% for the recent-slash window) and jails the winner.
+// the whole price collateral too: requester_compensation_bps of the whole
+// slash to the requester (at most what is taken at once), the rest burned.
+// The bond pays at once only what its other live jobs' locks leave free
+// (splitFraudSlash); the rest is owed and burned as those locks are released
+// (slash_owed.go), so that their penalties stay backed. It ends the job's
+// obligation, records the fraud (sampled at 100% for the recent-slash
+// window) and jails the winner.
 func (k Keeper) slashFraud(ctx context.Context, job types.Job, params types.Params) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	h := sdkCtx.BlockHeight()
@@ -27,9 +31,14 @@ func (k Keeper) slashFraud(ctx context.Context, job types.Job, params types.Para
 	old := p
 	amt := p.Bond.Amount.MulRaw(int64(params.SlashFractionFraud)).QuoRaw(common.BasisPoints)
 	amt = math.MinInt(math.MaxInt(amt, job.WinnerCollateral.Amount), p.Bond.Amount)
+	now, owed := splitFraudSlash(p, job, amt)
 	// A job in another denom also forfeits the whole price collateral.
-	slashed := sdk.NewCoins(sdk.NewCoin(p.Bond.Denom, amt)).Add(priceCollateral(job.WinnerPriceCollateral)...)
-	comp := common.FeePart(slashed, params.RequesterCompensationBps)
+	pc := priceCollateral(job.WinnerPriceCollateral)
+	slashed := sdk.NewCoins(sdk.NewCoin(p.Bond.Denom, now)).Add(pc...)
+	comp := common.FeePart(sdk.NewCoins(sdk.NewCoin(p.Bond.Denom, amt)).Add(pc...), params.RequesterCompensationBps)
+	if !comp.IsAllLTE(slashed) {
+		comp = comp.Min(slashed)
+	}
 	burn := slashed.Sub(comp...)
 	if err := k.refund(ctx, job, comp); err != nil {
 		return err
@@ -39,11 +48,11 @@ func (k Keeper) slashFraud(ctx context.Context, job types.Job, params types.Para
 			return err
 		}
 	}
-	p.Bond = p.Bond.SubAmount(amt)
+	p.Bond = p.Bond.SubAmount(now)
+	p.SlashOwed = slashOwed(p).AddAmount(owed)
 	releaseWinner(&p, job)
-	if p.Locked.Amount.GT(p.Bond.Amount) {
-		// Other bids' collateral can no longer be fully covered: cap it.
-		p.Locked = p.Bond
+	if err := checkLock(p); err != nil {
+		return err
 	}
 	recordFraud(&p, job, h)
 	if err := k.jail(ctx, &p, params, h); err != nil {
@@ -103,20 +112,15 @@ func (k Keeper) timeoutPenalty(ctx context.Context, job types.Job, params types.
 // (collateralPenalty; at most the bond) from its winner, as timeoutPenalty
 // describes: the requester's compensation capped, denom by denom, at its
 // creation fee and the dataset fee once owed (what it lost), the rest to the
-// reward pool; the
-// failure counts as a timeout in the winner's record.
+// reward pool; the failure counts as a timeout in the winner's record.
 func (k Keeper) forfeitCollateral(ctx context.Context, job types.Job, params types.Params, fractionBps uint32, reason types.CloseReason) error {
-	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	p, err := k.GetProvider(ctx, job.Winner)
 	if err != nil {
 		return err
 	}
-	old := p
-	penalty, amt, back := collateralPenalty(job, p, fractionBps)
-	if err := k.returnPriceCollateral(ctx, job.Id, job.Winner, back); err != nil {
-		return err
-	}
-	comp := common.FeePart(penalty, params.RequesterCompensationBps)
+	f := forfeiture{reason: reason, timeout: true}
+	f.penalty, f.fromBond, f.back = collateralPenalty(job, p, fractionBps)
+	f.comp = common.FeePart(f.penalty, params.RequesterCompensationBps)
 	lost := creationFee(job)
 	if job.DatasetFeeOwed {
 		lost = lost.Add(job.DatasetFee...)
@@ -124,11 +128,37 @@ func (k Keeper) forfeitCollateral(ctx context.Context, job types.Job, params typ
 	// A withheld result also cost the requester the verification fee the
 	// validators were paid for finding it withheld.
 	lost = lost.Add(job.VerificationFeePaid...)
-	if !comp.IsAllLTE(lost) {
-		comp = comp.Min(lost)
+	if !f.comp.IsAllLTE(lost) {
+		f.comp = f.comp.Min(lost)
 	}
-	toPool := penalty.Sub(comp...)
-	if err := k.refund(ctx, job, comp); err != nil {
+	return k.forfeit(ctx, job, p, params, f)
+}
+
+// forfeiture is what a winner forfeits of its job's collateral: penalty, in
+// each denom, fromBond of it out of the bond's lock and the rest out of a
+// price collateral, whose remainder (back) goes back to the provider; comp
+// of it to the requester, the rest to the reward pool; timeout counts it as
+// a timeout in the winner's record.
+type forfeiture struct {
+	penalty  sdk.Coins
+	fromBond math.Int
+	back     sdk.Coin
+	comp     sdk.Coins
+	reason   types.CloseReason
+	timeout  bool
+}
+
+// forfeit applies f to p, the winner of job: the penalty paid out, the
+// job's obligation ended and its lock released, the record updated (and a
+// winner whose timeouts in a row reach timeout_jail_threshold jailed).
+func (k Keeper) forfeit(ctx context.Context, job types.Job, p types.Provider, params types.Params, f forfeiture) error {
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	old := p
+	if err := k.returnPriceCollateral(ctx, job.Id, job.Winner, f.back); err != nil {
+		return err
+	}
+	toPool := f.penalty.Sub(f.comp...)
+	if err := k.refund(ctx, job, f.comp); err != nil {
 		return err
 	}
 	if !toPool.IsZero() {
@@ -136,9 +166,12 @@ func (k Keeper) forfeitCollateral(ctx context.Context, job types.Job, params typ
 			return err
 		}
 	}
-	p.Bond = p.Bond.SubAmount(amt)
+	p.Bond = p.Bond.SubAmount(f.fromBond)
 	releaseWinner(&p, job)
-	if recordTimeout(&p, job) >= params.TimeoutJailThreshold {
+	if err := checkLock(p); err != nil {
+		return err
+	}
+	if f.timeout && recordTimeout(&p, job) >= params.TimeoutJailThreshold {
 		if err := k.jail(ctx, &p, params, sdkCtx.BlockHeight()); err != nil {
 			return err
 		}
@@ -150,9 +183,64 @@ func (k Keeper) forfeitCollateral(ctx context.Context, job types.Job, params typ
 		return err
 	}
 	return modkit.EmitTypedEvent(sdkCtx, &types.EventProviderSlashed{
-		Provider: p.Address, JobId: job.Id, Amount: penalty.String(), ToRequester: comp.String(), Burned: sdk.NewCoins().String(),
-		Reason: reason, ToRewardPool: toPool.String(),
+		Provider: p.Address, JobId: job.Id, Amount: f.penalty.String(), ToRequester: f.comp.String(), Burned: sdk.NewCoins().String(),
+		Reason: f.reason, ToRewardPool: toPool.String(),
 	})
+}
+
+// forfeitOwnerFees makes the requester of an inconclusive job whole for
+// what it paid the dataset's and model's owners for it (ownerFees): its
+// winner forfeits that much of the job's collateral, denom by denom (at
+// most the collateral: feePenalty), all of it to the requester. The access
+// was granted, so the owners keep their fees; the winner, which serves the
+// chunks and so decides whether verification can conclude, pays for them,
+// and an owner that runs the winner nets nothing. Nothing counts in its
+// record (an inconclusive check is not proved a failure).
+func (k Keeper) forfeitOwnerFees(ctx context.Context, job types.Job) error {
+	fees := ownerFees(job)
+	if fees.IsZero() {
+		return k.releaseCollateral(ctx, job)
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := k.Providers.Get(ctx, job.Winner)
+	if err != nil {
+		if isNotFound(err) { // as in releaseCollateral
+			return k.releaseCollateral(ctx, job)
+		}
+		return err
+	}
+	f := forfeiture{reason: types.CloseReason_CLOSE_REASON_VERIFICATION_INCONCLUSIVE}
+	f.penalty, f.fromBond, f.back = feePenalty(job, p, fees)
+	f.comp = f.penalty
+	return k.forfeit(ctx, job, p, params, f)
+}
+
+// ownerFees is what the requester of a job closed with a refund
+// (closeWithRefund) paid the dataset's and model's owners: the dataset fee
+// once owed; the model fee is paid only on settlement.
+func ownerFees(job types.Job) sdk.Coins {
+	if !job.DatasetFeeOwed {
+		return sdk.NewCoins()
+	}
+	return sdk.NewCoins(job.DatasetFee...)
+}
+
+// feePenalty sizes a forfeit of fees from the collateral of job's winner p,
+// per denom: out of the bond's lock (at most the collateral and the bond)
+// for the bond denom, out of a price collateral (at most it) for the job's
+// denom, whose remainder (back) goes back to the provider. A fee in any
+// other denom has no collateral to come from.
+func feePenalty(job types.Job, p types.Provider, fees sdk.Coins) (penalty sdk.Coins, fromBond math.Int, back sdk.Coin) {
+	fromBond = math.MinInt(math.MinInt(fees.AmountOf(p.Bond.Denom), job.WinnerCollateral.Amount), p.Bond.Amount)
+	penalty = sdk.NewCoins(sdk.NewCoin(p.Bond.Denom, fromBond))
+	if pc := priceCollateral(job.WinnerPriceCollateral); !pc.IsZero() {
+		cut := sdk.NewCoin(pc[0].Denom, math.MinInt(fees.AmountOf(pc[0].Denom), pc[0].Amount))
+		penalty, back = penalty.Add(cut), pc[0].Sub(cut)
+	}
+	return penalty, fromBond, back
 }
 
 // collateralPenalty sizes a penalty of fractionBps of the job's collateral

@@ -81,8 +81,11 @@ func (k Keeper) UpdateProvider(ctx context.Context, op sdk.AccAddress, moniker, 
 	}
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	if p.Status == types.ProviderStatus_PROVIDER_STATUS_JAILED && h >= p.JailedUntil {
-		if p.Bond.Denom != params.MinProviderBond.Denom || p.Bond.IsLT(params.MinProviderBond) {
-			return types.ErrBondTooSmall.Wrapf("bond %s is below min_provider_bond %s: add bond to unjail", p.Bond, params.MinProviderBond)
+		// Bond added pays a slash owed first (saveProvider collects it):
+		// only the rest counts toward min_provider_bond.
+		if left := p.Bond.SubAmount(owedDue(p)); left.Denom != params.MinProviderBond.Denom || left.IsLT(params.MinProviderBond) {
+			return types.ErrBondTooSmall.Wrapf("bond %s (%s of it owed to a fraud slash) is below min_provider_bond %s: add bond to unjail",
+				p.Bond, owedDue(p), params.MinProviderBond)
 		}
 		p.Status = types.ProviderStatus_PROVIDER_STATUS_ACTIVE
 		p.JailedUntil = 0
@@ -117,9 +120,10 @@ func (k Keeper) UnbondProvider(ctx context.Context, op sdk.AccAddress) (int64, e
 		return 0, types.ErrProviderNotActive.Wrapf("provider %s is already unbonding", p.Address)
 	}
 	// The obligation counter is exact (obligations.go), so this check costs
-	// the same however many jobs exist; a slash may cap the lock at a
-	// smaller bond, but never the count. Once unbonding, a provider can
-	// neither bid nor win, so no obligation can arise later.
+	// the same however many jobs exist. Once unbonding, a provider can
+	// neither bid nor win, so no obligation can arise later; with nothing
+	// locked, any slash owed has already taken what bond there was
+	// (slash_owed.go), so what returns is free of it.
 	if p.Obligations > 0 || p.Locked.IsPositive() {
 		return 0, types.ErrProviderBusy.Wrapf("provider %s has %d open commitments or live won jobs (%s locked)",
 			p.Address, p.Obligations, p.Locked)

@@ -305,9 +305,10 @@ func TestApplyVerdictsSkipsBadEntries(t *testing.T) {
 	s.unchanged(sn, req, p1, p2)
 }
 
-// TestSlashBelowOpenCommitments: a fraud slash that takes the whole bond
-// leaves the provider's other commitment unbacked; the auction it is in still
-// closes (the jailed provider is skipped) and the books stay right.
+// TestSlashBelowOpenCommitments: a fraud slash of the whole bond keeps what
+// the provider's other commitment locks (owed, not taken); the auction it is
+// in still closes (the jailed provider is skipped, its lock released pays
+// the debt) and the books stay right.
 func TestSlashBelowOpenCommitments(t *testing.T) {
 	s := newSuite(t)
 	p := s.params()

@@ -199,7 +199,10 @@ func outranks(price sdk.Coin, slashes uint64, order uint32, sw types.CommitmentS
 // finishAuction ends the close of job once every commitment is handled: the
 // leader wins at the runner-up's price (max_price when it bid alone); without
 // a valid bid, or with a leader jailed while the close went on over several
-// blocks, the job expires and the requester is refunded.
+// blocks, the job expires and the requester is refunded. A leader jailed
+// mid-close (voidLead) forfeits as if it had won and timed out, so that
+// voiding an auction it leads costs it what winning and walking away would
+// (TestAttackProviderJailsItselfMidCloseToVoidTheAuction).
 func (k Keeper) finishAuction(ctx context.Context, job types.Job) error {
 	sw := job.Sweep
 	job.Sweep = types.CommitmentSweep{}
@@ -215,7 +218,7 @@ func (k Keeper) finishAuction(ctx context.Context, job types.Job) error {
 		return err
 	}
 	if p.Status != types.ProviderStatus_PROVIDER_STATUS_ACTIVE {
-		if err := k.closeCommitment(ctx, win); err != nil {
+		if err := k.voidLead(ctx, job, win); err != nil {
 			return err
 		}
 		return k.closeWithRefund(ctx, job, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_NO_VALID_REVEAL)
@@ -228,6 +231,26 @@ func (k Keeper) finishAuction(ctx context.Context, job types.Job) error {
 		return err
 	}
 	return k.award(ctx, job, win, clearing)
+}
+
+// voidLead ends the commitment win of a leader no longer ACTIVE at the end of
+// job's close: it forfeits what the winner of job would on a timeout
+// (timeoutPenalty on the commitment's collateral: the requester's
+// compensation capped at its creation fee, the rest to the reward pool; a
+// timeout in its record) and the commitment is closed. A leader can only be
+// jailed here (an unbonding provider has no commitment), and jailing itself
+// after leading must not be a cheap way to void an auction it would lose
+// nothing by abandoning.
+func (k Keeper) voidLead(ctx context.Context, job types.Job, win types.BidCommit) error {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	job.Winner, job.WinnerCollateral, job.WinnerPriceCollateral = win.Provider, win.Deposit, win.PriceCollateral
+	if err := k.timeoutPenalty(ctx, job, params); err != nil {
+		return err
+	}
+	return k.markClosed(ctx, win)
 }
 
 // closeCommitment releases commitment c (releaseCommitment) and marks it closed.
@@ -262,8 +285,8 @@ func (k Keeper) forfeitDeposit(ctx context.Context, p types.Provider, c types.Bi
 	}
 	p.Locked = subClamp(p.Locked, c.Deposit)
 	p.Bond = p.Bond.Sub(take)
-	if p.Locked.Amount.GT(p.Bond.Amount) {
-		p.Locked = p.Bond
+	if err := checkLock(p); err != nil { // take ≤ the deposit released: cannot
+		return sdk.Coin{}, err
 	}
 	dropObligation(&p)
 	if err := k.saveProvider(ctx, &old, p); err != nil {

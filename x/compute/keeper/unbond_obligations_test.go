@@ -21,9 +21,9 @@ func (s *suite) exportValid() *types.GenesisState {
 }
 
 // TestSlashedProviderCannotUnbondWithLiveObligations: a 100% fraud slash
-// leaves p1 with no bond and so no lock (the lock is capped at the bond),
-// although it still has a commitment on a job in auction and a won job that
-// has not ended. Unbonding on the lock alone let it be removed with those
+// leaves p1 only the bond its commitment on a job in auction and its won job
+// that has not ended lock, all of it owed (when the lock was capped at the
+// bond, it had no bond and no lock). Unbonding on the lock alone let it be removed with those
 // behind: the job's auction or settlement then failed on the unknown
 // provider (the queue entry was dropped and the job stuck with its escrow),
 // and the exported genesis was refused ("commitment from unknown provider").

@@ -118,8 +118,26 @@ func (gs GenesisState) validateProviders() (map[string]bool, error) {
 		if err := p.Locked.Validate(); err != nil || p.Locked.Denom != p.Bond.Denom || p.Locked.Amount.GT(p.Bond.Amount) {
 			return nil, ErrInvalidGenesis.Wrapf("provider %s: locked %s must be a part of bond %s", p.Address, p.Locked, p.Bond)
 		}
+		if err := validateSlashOwed(p); err != nil {
+			return nil, err
+		}
 	}
 	return providers, nil
+}
+
+// validateSlashOwed checks a provider's slash_owed: unset or zero, or a
+// positive amount of its bond denom while none of its bond is free (it is
+// collected from free bond as soon as there is any).
+func validateSlashOwed(p Provider) error {
+	o := p.SlashOwed
+	if o.Amount.IsNil() || (o.Amount.IsZero() && (o.Denom == "" || o.Denom == p.Bond.Denom)) {
+		return nil
+	}
+	if err := o.Validate(); err != nil || o.Denom != p.Bond.Denom || !p.Locked.Amount.Equal(p.Bond.Amount) {
+		return ErrInvalidGenesis.Wrapf("provider %s: slash owed %s must be in bond denom %s, owed only while locked %s is the whole bond",
+			p.Address, o, p.Bond, p.Locked)
+	}
+	return nil
 }
 
 // validateJobs checks each job against next_job_id and the providers, and

@@ -840,7 +840,13 @@ type Provider struct {
 	Stats        *ProviderStats `protobuf:"bytes,10,opt,name=stats,proto3" json:"stats,omitempty"`
 	// obligations counts the provider's commitments on jobs in auction plus its
 	// won jobs that have not ended; it may unbond only at zero.
-	Obligations   uint64 `protobuf:"varint,11,opt,name=obligations,proto3" json:"obligations,omitempty"`
+	Obligations uint64 `protobuf:"varint,11,opt,name=obligations,proto3" json:"obligations,omitempty"`
+	// slash_owed is the part of a fraud slash that the bond could not pay at
+	// once without taking collateral the provider's other live jobs hold: it
+	// is taken from the bond (and burned) as those locks are released, and
+	// from bond added later, before anything else. Zero (or unset) when
+	// nothing is owed; positive only while no bond is free.
+	SlashOwed     *v1beta1.Coin `protobuf:"bytes,12,opt,name=slash_owed,json=slashOwed,proto3" json:"slash_owed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -950,6 +956,13 @@ func (x *Provider) GetObligations() uint64 {
 		return x.Obligations
 	}
 	return 0
+}
+
+func (x *Provider) GetSlashOwed() *v1beta1.Coin {
+	if x != nil {
+		return x.SlashOwed
+	}
+	return nil
 }
 
 type GemmSpec struct {
@@ -2753,7 +2766,7 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\x0fcompleted_value\x18\a \x01(\tB0\xc8\xde\x1f\x00\xda\xde\x1f\x15cosmossdk.io/math.IntҴ-\n" +
 	"cosmos.Int\xa8\xe7\xb0*\x01R\x0ecompletedValue\x12S\n" +
 	"\ffailed_value\x18\b \x01(\tB0\xc8\xde\x1f\x00\xda\xde\x1f\x15cosmossdk.io/math.IntҴ-\n" +
-	"cosmos.Int\xa8\xe7\xb0*\x01R\vfailedValue\"\x9b\x04\n" +
+	"cosmos.Int\xa8\xe7\xb0*\x01R\vfailedValue\"\xe0\x04\n" +
 	"\bProvider\x122\n" +
 	"\aaddress\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\aaddress\x12\x18\n" +
 	"\amoniker\x18\x02 \x01(\tR\amoniker\x12\x1a\n" +
@@ -2766,7 +2779,9 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\runbonding_end\x18\t \x01(\x03R\funbondingEnd\x12B\n" +
 	"\x05stats\x18\n" +
 	" \x01(\v2!.aichain.compute.v1.ProviderStatsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x05stats\x12 \n" +
-	"\vobligations\x18\v \x01(\x04R\vobligations\"H\n" +
+	"\vobligations\x18\v \x01(\x04R\vobligations\x12C\n" +
+	"\n" +
+	"slash_owed\x18\f \x01(\v2\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\tslashOwed\"H\n" +
 	"\bGemmSpec\x12\f\n" +
 	"\x01m\x18\x01 \x01(\x04R\x01m\x12\f\n" +
 	"\x01n\x18\x02 \x01(\x04R\x01n\x12\f\n" +
@@ -3019,53 +3034,54 @@ var file_aichain_compute_v1_compute_proto_depIdxs = []int32{
 	25, // 8: aichain.compute.v1.Provider.locked:type_name -> cosmos.base.v1beta1.Coin
 	0,  // 9: aichain.compute.v1.Provider.status:type_name -> aichain.compute.v1.ProviderStatus
 	6,  // 10: aichain.compute.v1.Provider.stats:type_name -> aichain.compute.v1.ProviderStats
-	10, // 11: aichain.compute.v1.GptSpec.prompts:type_name -> aichain.compute.v1.GptPrompt
-	8,  // 12: aichain.compute.v1.WorkloadSpec.gemm:type_name -> aichain.compute.v1.GemmSpec
-	9,  // 13: aichain.compute.v1.WorkloadSpec.mlp:type_name -> aichain.compute.v1.MlpSpec
-	11, // 14: aichain.compute.v1.WorkloadSpec.gpt:type_name -> aichain.compute.v1.GptSpec
-	26, // 15: aichain.compute.v1.CountedVerdict.verdict:type_name -> aichain.compute.v1.Verdict
-	27, // 16: aichain.compute.v1.JobSample.seed_source:type_name -> aichain.compute.v1.SeedSource
-	12, // 17: aichain.compute.v1.Job.workload:type_name -> aichain.compute.v1.WorkloadSpec
-	25, // 18: aichain.compute.v1.Job.max_price:type_name -> cosmos.base.v1beta1.Coin
-	25, // 19: aichain.compute.v1.Job.escrow:type_name -> cosmos.base.v1beta1.Coin
-	5,  // 20: aichain.compute.v1.Job.min_hardware:type_name -> aichain.compute.v1.Hardware
-	1,  // 21: aichain.compute.v1.Job.state:type_name -> aichain.compute.v1.JobState
-	25, // 22: aichain.compute.v1.Job.clearing_price:type_name -> cosmos.base.v1beta1.Coin
-	15, // 23: aichain.compute.v1.Job.result:type_name -> aichain.compute.v1.JobResult
-	16, // 24: aichain.compute.v1.Job.sample:type_name -> aichain.compute.v1.JobSample
-	2,  // 25: aichain.compute.v1.Job.close_reason:type_name -> aichain.compute.v1.CloseReason
-	25, // 26: aichain.compute.v1.Job.winner_collateral:type_name -> cosmos.base.v1beta1.Coin
-	25, // 27: aichain.compute.v1.Job.model_fee:type_name -> cosmos.base.v1beta1.Coin
-	28, // 28: aichain.compute.v1.Job.model_shares:type_name -> aichain.common.v1.Share
-	25, // 29: aichain.compute.v1.Job.dataset_fee:type_name -> cosmos.base.v1beta1.Coin
-	28, // 30: aichain.compute.v1.Job.dataset_shares:type_name -> aichain.common.v1.Share
-	25, // 31: aichain.compute.v1.Job.dispute_deposit:type_name -> cosmos.base.v1beta1.Coin
-	25, // 32: aichain.compute.v1.Job.creation_fee:type_name -> cosmos.base.v1beta1.Coin
-	3,  // 33: aichain.compute.v1.Job.abort_reason:type_name -> aichain.compute.v1.AbortReason
-	13, // 34: aichain.compute.v1.Job.assurance:type_name -> aichain.compute.v1.Assurance
-	25, // 35: aichain.compute.v1.Job.verification_fee:type_name -> cosmos.base.v1beta1.Coin
-	14, // 36: aichain.compute.v1.Job.counted_verdicts:type_name -> aichain.compute.v1.CountedVerdict
-	25, // 37: aichain.compute.v1.Job.verification_fee_paid:type_name -> cosmos.base.v1beta1.Coin
-	25, // 38: aichain.compute.v1.Job.winner_price_collateral:type_name -> cosmos.base.v1beta1.Coin
-	18, // 39: aichain.compute.v1.Job.sweep:type_name -> aichain.compute.v1.CommitmentSweep
-	25, // 40: aichain.compute.v1.CommitmentSweep.leader_price:type_name -> cosmos.base.v1beta1.Coin
-	25, // 41: aichain.compute.v1.CommitmentSweep.runner_up_price:type_name -> cosmos.base.v1beta1.Coin
-	25, // 42: aichain.compute.v1.BidCommit.deposit:type_name -> cosmos.base.v1beta1.Coin
-	25, // 43: aichain.compute.v1.BidCommit.price_collateral:type_name -> cosmos.base.v1beta1.Coin
-	25, // 44: aichain.compute.v1.Bid.price:type_name -> cosmos.base.v1beta1.Coin
-	1,  // 45: aichain.compute.v1.StateCount.state:type_name -> aichain.compute.v1.JobState
-	21, // 46: aichain.compute.v1.Stats.jobs_per_state:type_name -> aichain.compute.v1.StateCount
-	25, // 47: aichain.compute.v1.Stats.fees_paid:type_name -> cosmos.base.v1beta1.Coin
-	25, // 48: aichain.compute.v1.Stats.protocol_share:type_name -> cosmos.base.v1beta1.Coin
-	25, // 49: aichain.compute.v1.Stats.slashed_burned:type_name -> cosmos.base.v1beta1.Coin
-	25, // 50: aichain.compute.v1.Stats.verification_fees_burned:type_name -> cosmos.base.v1beta1.Coin
-	26, // 51: aichain.compute.v1.VerificationTally.quorum_outcome:type_name -> aichain.compute.v1.Verdict
-	24, // 52: aichain.compute.v1.VerificationTally.quorum_absent:type_name -> aichain.compute.v1.ValidatorPower
-	53, // [53:53] is the sub-list for method output_type
-	53, // [53:53] is the sub-list for method input_type
-	53, // [53:53] is the sub-list for extension type_name
-	53, // [53:53] is the sub-list for extension extendee
-	0,  // [0:53] is the sub-list for field type_name
+	25, // 11: aichain.compute.v1.Provider.slash_owed:type_name -> cosmos.base.v1beta1.Coin
+	10, // 12: aichain.compute.v1.GptSpec.prompts:type_name -> aichain.compute.v1.GptPrompt
+	8,  // 13: aichain.compute.v1.WorkloadSpec.gemm:type_name -> aichain.compute.v1.GemmSpec
+	9,  // 14: aichain.compute.v1.WorkloadSpec.mlp:type_name -> aichain.compute.v1.MlpSpec
+	11, // 15: aichain.compute.v1.WorkloadSpec.gpt:type_name -> aichain.compute.v1.GptSpec
+	26, // 16: aichain.compute.v1.CountedVerdict.verdict:type_name -> aichain.compute.v1.Verdict
+	27, // 17: aichain.compute.v1.JobSample.seed_source:type_name -> aichain.compute.v1.SeedSource
+	12, // 18: aichain.compute.v1.Job.workload:type_name -> aichain.compute.v1.WorkloadSpec
+	25, // 19: aichain.compute.v1.Job.max_price:type_name -> cosmos.base.v1beta1.Coin
+	25, // 20: aichain.compute.v1.Job.escrow:type_name -> cosmos.base.v1beta1.Coin
+	5,  // 21: aichain.compute.v1.Job.min_hardware:type_name -> aichain.compute.v1.Hardware
+	1,  // 22: aichain.compute.v1.Job.state:type_name -> aichain.compute.v1.JobState
+	25, // 23: aichain.compute.v1.Job.clearing_price:type_name -> cosmos.base.v1beta1.Coin
+	15, // 24: aichain.compute.v1.Job.result:type_name -> aichain.compute.v1.JobResult
+	16, // 25: aichain.compute.v1.Job.sample:type_name -> aichain.compute.v1.JobSample
+	2,  // 26: aichain.compute.v1.Job.close_reason:type_name -> aichain.compute.v1.CloseReason
+	25, // 27: aichain.compute.v1.Job.winner_collateral:type_name -> cosmos.base.v1beta1.Coin
+	25, // 28: aichain.compute.v1.Job.model_fee:type_name -> cosmos.base.v1beta1.Coin
+	28, // 29: aichain.compute.v1.Job.model_shares:type_name -> aichain.common.v1.Share
+	25, // 30: aichain.compute.v1.Job.dataset_fee:type_name -> cosmos.base.v1beta1.Coin
+	28, // 31: aichain.compute.v1.Job.dataset_shares:type_name -> aichain.common.v1.Share
+	25, // 32: aichain.compute.v1.Job.dispute_deposit:type_name -> cosmos.base.v1beta1.Coin
+	25, // 33: aichain.compute.v1.Job.creation_fee:type_name -> cosmos.base.v1beta1.Coin
+	3,  // 34: aichain.compute.v1.Job.abort_reason:type_name -> aichain.compute.v1.AbortReason
+	13, // 35: aichain.compute.v1.Job.assurance:type_name -> aichain.compute.v1.Assurance
+	25, // 36: aichain.compute.v1.Job.verification_fee:type_name -> cosmos.base.v1beta1.Coin
+	14, // 37: aichain.compute.v1.Job.counted_verdicts:type_name -> aichain.compute.v1.CountedVerdict
+	25, // 38: aichain.compute.v1.Job.verification_fee_paid:type_name -> cosmos.base.v1beta1.Coin
+	25, // 39: aichain.compute.v1.Job.winner_price_collateral:type_name -> cosmos.base.v1beta1.Coin
+	18, // 40: aichain.compute.v1.Job.sweep:type_name -> aichain.compute.v1.CommitmentSweep
+	25, // 41: aichain.compute.v1.CommitmentSweep.leader_price:type_name -> cosmos.base.v1beta1.Coin
+	25, // 42: aichain.compute.v1.CommitmentSweep.runner_up_price:type_name -> cosmos.base.v1beta1.Coin
+	25, // 43: aichain.compute.v1.BidCommit.deposit:type_name -> cosmos.base.v1beta1.Coin
+	25, // 44: aichain.compute.v1.BidCommit.price_collateral:type_name -> cosmos.base.v1beta1.Coin
+	25, // 45: aichain.compute.v1.Bid.price:type_name -> cosmos.base.v1beta1.Coin
+	1,  // 46: aichain.compute.v1.StateCount.state:type_name -> aichain.compute.v1.JobState
+	21, // 47: aichain.compute.v1.Stats.jobs_per_state:type_name -> aichain.compute.v1.StateCount
+	25, // 48: aichain.compute.v1.Stats.fees_paid:type_name -> cosmos.base.v1beta1.Coin
+	25, // 49: aichain.compute.v1.Stats.protocol_share:type_name -> cosmos.base.v1beta1.Coin
+	25, // 50: aichain.compute.v1.Stats.slashed_burned:type_name -> cosmos.base.v1beta1.Coin
+	25, // 51: aichain.compute.v1.Stats.verification_fees_burned:type_name -> cosmos.base.v1beta1.Coin
+	26, // 52: aichain.compute.v1.VerificationTally.quorum_outcome:type_name -> aichain.compute.v1.Verdict
+	24, // 53: aichain.compute.v1.VerificationTally.quorum_absent:type_name -> aichain.compute.v1.ValidatorPower
+	54, // [54:54] is the sub-list for method output_type
+	54, // [54:54] is the sub-list for method input_type
+	54, // [54:54] is the sub-list for extension type_name
+	54, // [54:54] is the sub-list for extension extendee
+	0,  // [0:54] is the sub-list for field type_name
 }
 
 func init() { file_aichain_compute_v1_compute_proto_init() }
