@@ -26,8 +26,11 @@ func (gs GenesisState) Validate() error {
 		return errorsmod.Wrapf(ErrInvalidGenesis, "reward_index: %v", err)
 	}
 	seen := make(map[uint64]bool, len(gs.Locks))
-	// The sums InitGenesis keeps (math.Int, which panics past its bits).
+	// The sums InitGenesis keeps (math.Int and decimals, which panic past
+	// their bits): the locks' amounts and weights, and what they accrued
+	// (weight × (index − paid), with the pending rewards).
 	amounts, weights := new(big.Int), new(big.Int)
+	owed := decSums{}
 	for i, l := range gs.Locks {
 		if l.Id == 0 || l.Id >= gs.NextLockId {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "lock %d: id %d not in [1, next_lock_id %d)", i, l.Id, gs.NextLockId)
@@ -64,8 +67,14 @@ func (gs GenesisState) Validate() error {
 		if weights.Add(weights, want.BigInt()); weights.BitLen() > math.MaxBitLen {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "lock %d: the locks' weights add up past %d bits", l.Id, math.MaxBitLen)
 		}
-		if _, neg := gs.RewardIndex.SafeSub(l.RewardIndexPaid); neg {
+		diff, neg := gs.RewardIndex.SafeSub(l.RewardIndexPaid)
+		if neg {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "lock %d: paid index %s above the global index %s", l.Id, l.RewardIndexPaid, gs.RewardIndex)
+		}
+		for _, d := range diff {
+			if !owed.add(d.Denom, new(big.Int).Mul(d.Amount.BigInt(), want.BigInt())) {
+				return errorsmod.Wrapf(ErrInvalidGenesis, "lock %d: what the locks accrued in %s does not fit a decimal", l.Id, d.Denom)
+			}
 		}
 	}
 	owners := make(map[string]bool, len(gs.Pending))
@@ -80,6 +89,28 @@ func (gs GenesisState) Validate() error {
 		if err := p.Rewards.Validate(); err != nil {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "pending of %s: %v", p.Owner, err)
 		}
+		for _, r := range p.Rewards {
+			if !owed.add(r.Denom, r.Amount.BigInt()) {
+				return errorsmod.Wrapf(ErrInvalidGenesis, "pending of %s: what is owed in %s does not fit a decimal", p.Owner, r.Denom)
+			}
+		}
 	}
 	return nil
+}
+
+// decSums adds decimals (their 18-decimal integers) by denom, as InitGenesis
+// does with DecCoins, whose arithmetic panics past a decimal's range
+// (TestAttackGenesisAccrualOverflowPanicsInitGenesis).
+type decSums map[string]*big.Int
+
+// add adds v to denom's sum and reports whether the sum is still a valid
+// decimal.
+func (s decSums) add(denom string, v *big.Int) bool {
+	sum, ok := s[denom]
+	if !ok {
+		sum = new(big.Int)
+		s[denom] = sum
+	}
+	sum.Add(sum, v)
+	return math.LegacyNewDecFromBigIntWithPrec(sum, math.LegacyPrecision).IsInValidRange()
 }
