@@ -37,14 +37,18 @@ const (
 	MaxVerdictsPerExtension = computetypes.MaxVerdictsPerExtension
 	// MaxBeaconShares bounds the beacon shares in one vote extension and
 	// MaxBeaconShareBytes the bytes of one (every format; this one writes
-	// 48-byte BLS signatures, beacon_window_blocks of them).
+	// 48-byte BLS signatures, computetypes.BeaconShareSize, beacon_window_blocks
+	// of them; a share of any other size counts as slack in VerifyExtension).
 	MaxBeaconShares     = computetypes.MaxBeaconSharesPerExtension
 	MaxBeaconShareBytes = 96
 	// MaxExtensionSlackBytes bounds the bytes an accepted extension may hold
-	// beyond the canonical encoding of what this binary reads in it (unknown
-	// fields, non-minimal varints): room for a later format's small field,
-	// not for data. Every byte of an accepted extension is injected and
-	// stored by every node at no fee (TestAttackVEPaddedExtensionIsFreeBlockSpace).
+	// beyond the canonical encoding of what this binary's tally can use in it
+	// (usableSize): unknown fields, non-minimal varints, the version, verdicts
+	// of kinds it does not know, shares of another size. Room for a later
+	// format's small addition, not for data. Every byte of an accepted
+	// extension is injected and stored by every node at no fee
+	// (TestAttackVEPaddedExtensionIsFreeBlockSpace,
+	// TestAttackUnknownVerdictKindsPadPastHonestMax).
 	MaxExtensionSlackBytes = 1 << 10
 )
 
@@ -156,21 +160,46 @@ func DecodeExtension(bz []byte) ([]computetypes.JobVerdict, error) {
 // VerifyExtension checks a vote extension as VerifyVoteExtension,
 // ProcessProposal and the proposer's re-validation accept it: the rules every
 // format keeps (DecodeExtension), and at most MaxExtensionSlackBytes beyond
-// the canonical encoding of the content this binary reads in it. Without
-// that bound a validator pads its extension to MaxExtensionBytes with
-// unknown fields that every node stores for ever, for free. The PreBlocker
-// tallies by DecodeExtension alone: blocks committed before this rule replay
-// as they were, and blocks after it hold no padded extension.
+// the canonical encoding of what this binary's tally can use in it
+// (usableSize). Without that bound a validator pads its extension to
+// MaxExtensionBytes with unknown fields, or with verdicts of a kind the tally
+// drops, that every node stores for ever, for free; with it an accepted
+// extension is at most the largest this binary writes plus the slack. The
+// PreBlocker tallies by DecodeExtension alone: blocks committed before this
+// rule replay as they were, and blocks after it hold no padded extension.
 func VerifyExtension(bz []byte) error {
 	ext, err := decodeVoteExtension(bz)
 	if err != nil || ext == nil {
 		return err
 	}
-	if extra := len(bz) - ext.Size(); extra > MaxExtensionSlackBytes {
-		return fmt.Errorf("%w: %d bytes, %d beyond the canonical encoding of its content, at most %d",
+	if extra := len(bz) - usableSize(ext); extra > MaxExtensionSlackBytes {
+		return fmt.Errorf("%w: %d bytes, %d beyond the canonical encoding of what the tally uses, at most %d",
 			ErrPaddedExtension, len(bz), extra, MaxExtensionSlackBytes)
 	}
 	return nil
+}
+
+// usableSize is the size of the canonical encoding of what the PreBlocker can
+// use in ext: the verdicts of kinds this binary tallies (KnownVerdicts) and
+// the beacon shares of the size x/compute verifies (BeaconShareSize; any
+// other fails its check); the version is left out too, the tally never reads
+// it. Counting every decoded verdict let a validator fill its extension with
+// verdicts of kind -1 (a canonical 10-byte varint) that nobody tallies, 1.64
+// times the largest this binary writes
+// (TestAttackUnknownVerdictKindsPadPastHonestMax).
+func usableSize(ext *computetypes.VoteExtension) int {
+	var usable computetypes.VoteExtension
+	for _, v := range ext.Verdicts {
+		if validVerdict(v.Verdict) {
+			usable.Verdicts = append(usable.Verdicts, v)
+		}
+	}
+	for _, s := range ext.BeaconShares {
+		if len(s.Signature) == computetypes.BeaconShareSize {
+			usable.BeaconShares = append(usable.BeaconShares, s)
+		}
+	}
+	return usable.Size()
 }
 
 // DecodeBeaconShares decodes a vote extension like DecodeExtension and
