@@ -18,6 +18,10 @@ import (
 // local-network setting.
 var ErrForbiddenAddress = errors.New("address not allowed")
 
+// ErrBadRedirect is a server redirecting a fetch off http(s): a failed fetch
+// (the server's doing), not a workload this agent cannot run.
+var ErrBadRedirect = errors.New("redirect refused")
+
 // FetchPolicy is how the agents fetch models and datasets named on chain:
 // any account can name any URI, so the fetch is bounded in time and size and
 // reaches only public http(s) hosts unless the agent runs on a local network.
@@ -161,7 +165,8 @@ func (p FetchPolicy) HTTPClient() *http.Client {
 			return errors.New("more than 3 redirects")
 		}
 		if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-			return fmt.Errorf("%w: redirect to %s", ErrUnsupported, req.URL.Scheme)
+			// The server's doing, not this agent's: a failed fetch.
+			return fmt.Errorf("%w: redirect to scheme %q", ErrBadRedirect, req.URL.Scheme)
 		}
 		return nil
 	}}

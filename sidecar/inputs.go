@@ -8,7 +8,6 @@ import (
 
 	"github.com/aichain/aichain/dataserver"
 	"github.com/aichain/aichain/jobexec"
-	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 )
@@ -82,7 +81,14 @@ func (v *Verifier) checkInputs(ctx context.Context, pv computetypes.PendingVerif
 		switch {
 		case lastErr == nil:
 			return computetypes.Verdict_VERDICT_INPUTS_AVAILABLE, "the model and the dataset version are available", false
-		case errors.Is(lastErr, jobexec.ErrUnsupported) || errors.Is(lastErr, workload.ErrTooLarge):
+		case errors.Is(lastErr, jobexec.ErrUnsupported):
+			// This sidecar cannot run such a check (no source for the kind).
+			// A model whose server announces weights over every agent's limit
+			// (workload.ErrTooLarge) or redirects off http(s) is not: it is
+			// unavailable, to the winner that aborted as to this validator.
+			// Abstaining on it let a requester owning the model void every
+			// input check of an abort its own winner made
+			// (TestAttackModelServerMakesInputChecksAbstain).
 			return computetypes.Verdict_VERDICT_UNSPECIFIED, "cannot check the inputs: " + lastErr.Error(), false
 		case last && errors.Is(lastErr, jobexec.ErrChainQuery):
 			// This sidecar's node did not answer: nothing is known of the inputs.

@@ -2,6 +2,8 @@ package sidecar
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,6 +16,7 @@ import (
 	"github.com/aichain/aichain/accel/cpu"
 	"github.com/aichain/aichain/chainclient/signedreq"
 	"github.com/aichain/aichain/jobexec"
+	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 )
 
@@ -82,4 +85,64 @@ func TestInputsCheckOfAnAbortedJob(t *testing.T) {
 	check(newV(nil), pv, computetypes.Verdict_VERDICT_UNSPECIFIED)
 	cfg.Signer = nil
 	check(newV(mlpSource{model: model, ds: rec}), pv, computetypes.Verdict_VERDICT_UNSPECIFIED)
+}
+
+// erringModels is an mlp source whose model fetch fails with err.
+type erringModels struct {
+	mlpSource
+	err error
+}
+
+func (s erringModels) Model(context.Context, uint64) (*workload.Model, error) { return nil, s.err }
+
+// TestAttackModelServerMakesInputChecksAbstain: a requester that owns the
+// model runs the winner of a job over an honest owner's dataset, which
+// aborts at award. Its model server then answers every validator's input
+// check with a Content-Length over every agent's limit, or a redirect off
+// http(s): the sidecar abstained on both (as on a check it cannot run), so
+// the check reached no quorum and the abort stood without the inputs being
+// shown absent. Both are the model's server failing, and are voted
+// INPUTS_UNAVAILABLE like a model that is gone: the abort stands on a
+// quorum, with the dataset fee paid (the rows were granted). A sidecar
+// without a source for the kind still abstains.
+func TestAttackModelServerMakesInputChecksAbstain(t *testing.T) {
+	model, ds := mlpFixture(t)
+	rec := ds.Record
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusForbidden) // the dataset is held (no licence)
+	}))
+	defer srv.Close()
+	rec.Uri = srv.URL
+	// A real redirect off http(s), through the agents' fetch policy.
+	redirect := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "ftp://example.invalid/weights", http.StatusFound)
+	}))
+	defer redirect.Close()
+	res, err := jobexec.FetchPolicy{AllowLocal: true}.HTTPClient().Get(redirect.URL)
+	if err == nil {
+		res.Body.Close()
+		t.Fatal("a redirect to ftp was followed")
+	}
+	if errors.Is(err, jobexec.ErrUnsupported) || !errors.Is(err, jobexec.ErrBadRedirect) {
+		t.Fatalf("a redirect off http(s): %v, want ErrBadRedirect (a failed fetch), not ErrUnsupported", err)
+	}
+	cfg := Config{FetchTimeout: 300 * time.Millisecond, FetchRetries: 2, RetryBackoff: 10 * time.Millisecond,
+		Signer: signedreq.PrivKeySigner{Key: secp256k1.GenPrivKey(), Prefix: "aic"}, Fetch: jobexec.FetchPolicy{AllowLocal: true}}
+	pv := computetypes.PendingVerification{JobId: 9, Workload: mlpSpec, InputsCheck: true, ModelId: 2, DatasetId: 3, DatasetVersion: 1}
+	for _, c := range []struct {
+		name string
+		err  error
+		want computetypes.Verdict
+	}{
+		{"announced over the limit", fmt.Errorf("model 2 weights: %w: 1099511627776 bytes, limit 1073741824", workload.ErrTooLarge), computetypes.Verdict_VERDICT_INPUTS_UNAVAILABLE},
+		{"redirect off http(s)", fmt.Errorf("model 2 weights: %w", err), computetypes.Verdict_VERDICT_INPUTS_UNAVAILABLE},
+		{"no source for the kind", fmt.Errorf("%w: no gpt source", jobexec.ErrUnsupported), computetypes.Verdict_VERDICT_UNSPECIFIED},
+	} {
+		c2 := cfg
+		c2.MLP = erringModels{mlpSource{model: model, ds: rec}, c.err}
+		v := New(c2, nil, cpu.New(), slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics("cpu"))
+		if got, why := v.Verify(context.Background(), pv); got != c.want {
+			t.Errorf("%s: verdict %s (%s), want %s", c.name, got, why, c.want)
+		}
+	}
 }
