@@ -14,6 +14,7 @@ import (
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
 
+	"github.com/aichain/aichain/x/datamarket/keeper"
 	"github.com/aichain/aichain/x/datamarket/types"
 )
 
@@ -43,11 +44,11 @@ func gasOf(s *suite, f func(ctx sdk.Context) error) uint64 {
 // The dataset (a popular open dataset, say) has a free, transferable
 // one-block RENTAL trial beside its paid offers. The attacker buys the
 // trial, transfers it to the victim, buys again (it holds none now),
-// transfers again... K times, for nothing but the transactions' fees. (It
-// used to do all K in one block; a recipient that holds a running licence
-// of the kind now refuses another, TestAttackDatamarketGiftsStackLiveLicences,
-// so it gives one a block, each after the last has expired.) Two blocks
-// after the last gift every gifted licence has expired. From then on every
+// transfers again... K times, for nothing but the transactions' fees (one a
+// block here; a recipient takes at most 16 running licences of the dataset
+// from others, TestAttackDatamarketGiftsStackLiveLicences, so it could give
+// up to 16 a block). Two blocks after the last gift every gifted licence
+// has expired. From then on every
 // purchase the victim makes of that dataset (heldOfKind) and every job it
 // creates on it (DatasetTermsForJob, newestCoveredVersion) walks all K dead
 // licences: the victim pays gas for each, for ever, and cannot get rid of
@@ -197,54 +198,89 @@ func TestAttackDatamarketGenesisDropsLicensedVersion(t *testing.T) {
 	}
 }
 
-// An attacker gives a victim licences it never asked for, while the victim
-// holds a running one of the kind: a transfer needs no consent of its
-// recipient, so every licence the attacker buys (a free trial, say) would
-// join the victim's, each one read by every purchase and job creation of the
-// victim on the dataset until it expires. A recipient that holds a running
-// licence of the kind refuses another (ErrAlreadyLicensed, nothing moves):
-// others can give it one running licence of each kind per dataset at most.
-// An honest gift to someone without one still goes through, and so does one
-// to the victim once its own has expired.
+// An attacker gives a victim licences it never asked for: a transfer needs
+// no consent of its recipient, so every licence the attacker buys (a free
+// trial, say) joins the victim's, each one read by every purchase and job
+// creation of the victim on the dataset while it runs. A recipient that
+// holds maxTransferredLive (16) running licences of the dataset refuses
+// another (ErrTooManyLicenses, nothing moves): the 17th gift fails, and
+// with 16 the victim's purchase and job creation cost at most 16 times what
+// the first licence adds. The victim's own purchases are never capped, an
+// honest gift to another address goes through, and so does one to the
+// victim once the gifts have expired.
 func TestAttackDatamarketGiftsStackLiveLicences(t *testing.T) {
 	s := setup(t)
 	owner, attacker, victim := s.owner.String(), s.other.String(), s.buyer.String()
 	trial := types.LicenseOffer{Kind: types.LICENSE_KIND_RENTAL, DurationBlocks: 3, Transferable: true}
-	id := s.list(listMsg(owner, trial, perpetual(100, true)))
+	id := s.list(listMsg(owner, trial, perpetual(100, false), perJob(10)))
 	transfer := func(from string, licence uint64, to string) func() error {
 		return func() error {
 			_, err := s.ms.TransferLicense(s.ta.Ctx, &types.MsgTransferLicense{Licensee: from, LicenseId: licence, Recipient: to})
 			return err
 		}
 	}
-	s.buy(victim, id, 0)
-	gift := s.buy(attacker, id, 0)
-	s.expectFail("a second running RENTAL pushed onto the victim", types.ErrAlreadyLicensed, transfer(attacker, gift.LicenseId, victim))
-
-	// One licence of another kind is a gift the victim lacks; a second is not.
-	l := s.ledger(s.other.Address, s.owner.Address, s.pool)
-	first := s.buy(attacker, id, 1)
-	if err := transfer(attacker, first.LicenseId, victim)(); err != nil {
-		t.Fatalf("a PERPETUAL to a victim that holds none: %v", err)
+	gift := func() {
+		t.Helper()
+		res := s.buy(attacker, id, 0)
+		if err := transfer(attacker, res.LicenseId, victim)(); err != nil {
+			t.Fatalf("gift: %v", err)
+		}
 	}
-	second := s.buy(attacker, id, 1)
-	l.expect("two perpetual licences at 100 (2.5% to the pool, floor 2 each)", -200, 196, 4)
-	s.expectFail("a second PERPETUAL pushed onto the victim", types.ErrAlreadyLicensed, transfer(attacker, second.LicenseId, victim))
+	// The victim's purchase of the perpetual licence and its job terms, on
+	// a branch (discarded).
+	gas := func() (purchase, terms uint64) {
+		terms = gasOf(s, func(ctx sdk.Context) error {
+			_, err := s.k.DatasetTermsForJob(ctx, id, victim)
+			return err
+		})
+		purchase = gasOf(s, func(ctx sdk.Context) error {
+			_, err := s.ms.PurchaseLicense(ctx, &types.MsgPurchaseLicense{Buyer: victim, DatasetId: id, OfferIndex: 1, MaxPrice: s.priceCap(id, 1)})
+			return err
+		})
+		return purchase, terms
+	}
+	p0, t0 := gas()
+	gift()
+	p1, t1 := gas()
+	for range keeper.MaxTransferredLive - 1 {
+		gift()
+	}
+	pN, tN := gas()
+	// The first licence's extra gas opens the pair's range and reads one
+	// entry: at most that for each of the others.
+	perP, perT := p1-p0, t1-t0
+	t.Logf("victim gas with 0, 1, %d running gifts: purchase %d, %d, %d; job terms %d, %d, %d",
+		keeper.MaxTransferredLive, p0, p1, pN, t0, t1, tN)
+	if pN > p0+keeper.MaxTransferredLive*perP || tN > t0+keeper.MaxTransferredLive*perT {
+		t.Fatalf("%d running gifts raise the victim's purchase gas by %d (one: %d) and its job terms by %d (one: %d)",
+			keeper.MaxTransferredLive, pN-p0, perP, tN-t0, perT)
+	}
 
-	// Honest transfers: to an address that holds none of the kind.
+	// The 17th is refused and changes nothing.
+	extra := s.buy(attacker, id, 0)
+	l := s.ledger(s.buyer.Address, s.other.Address, s.owner.Address, s.pool)
+	s.expectFail("a 17th running licence pushed onto the victim", types.ErrTooManyLicenses, transfer(attacker, extra.LicenseId, victim))
+	if got, err := s.k.GetLicense(s.ta.Ctx, extra.LicenseId); err != nil || got.Licensee != attacker {
+		t.Fatalf("the refused gift: %+v, %v", got, err)
+	}
+	// The victim's own purchase is not capped.
+	s.buy(victim, id, 1)
+	l.expect("the victim buys a perpetual licence at 100 (2.5% to the pool, floor 2)", -100, 0, 98, 2)
+
+	// Honest transfers: to an address below the cap.
 	friend := sdk.AccAddress([]byte("friend-no-licence-20")).String()
-	if err := transfer(attacker, gift.LicenseId, friend)(); err != nil {
+	if err := transfer(attacker, extra.LicenseId, friend)(); err != nil {
 		t.Fatalf("a RENTAL to an address that holds none: %v", err)
 	}
 	for range 3 {
 		s.ta.NextBlock()
 	}
-	// The victim's own rental has expired: a new one may be given.
+	// The gifts have expired: the victim holds one running licence, its own.
 	again := s.buy(attacker, id, 0)
 	if err := transfer(attacker, again.LicenseId, victim)(); err != nil {
-		t.Fatalf("a RENTAL once the victim's own has expired: %v", err)
+		t.Fatalf("a RENTAL once the gifts have expired: %v", err)
 	}
-	if a := s.access(id, victim); !a.HasAccess || a.Reason != "license" {
+	if a := s.access(id, victim); !a.HasAccess || a.Reason != "license" || a.ExpiresHeight != 0 {
 		t.Fatalf("the victim's access: %+v", a)
 	}
 }

@@ -85,8 +85,6 @@ func (k Keeper) bestLicense(ctx context.Context, datasetID uint64, licensee stri
 // heldOfKind returns a licence of the given kind that the licensee holds for
 // the dataset, valid at h and covering version: every such licence is
 // compared, not only the best one, so that licences of one kind never stack.
-// Version 0 asks for any licence of the kind valid at h (every licence
-// covers it).
 func (k Keeper) heldOfKind(ctx context.Context, datasetID uint64, licensee string, kind types.LicenseKind, version uint64, h int64) (held types.License, found bool, err error) {
 	err = k.walkLicenses(ctx, datasetID, licensee, h, func(l types.License) bool {
 		if l.Kind == kind && LicenseValidAt(l, h) && LicenseCovers(l, version) {
@@ -103,14 +101,6 @@ func (k Keeper) heldOfKind(ctx context.Context, datasetID uint64, licensee strin
 func (k Keeper) HoldsLicenseOfKind(ctx context.Context, d types.Dataset, licensee string, kind types.LicenseKind) (bool, error) {
 	_, found, err := k.heldOfKind(ctx, d.Id, licensee, kind, d.Version, sdk.UnwrapSDKContext(ctx).BlockHeight())
 	return found, err
-}
-
-// HoldsRunningLicenseOfKind reports whether licensee (canonical) holds a
-// licence of the kind for the dataset that is valid now, of any version:
-// then a transfer of a licence of that kind to it is refused
-// (TransferLicense).
-func (k Keeper) HoldsRunningLicenseOfKind(ctx context.Context, datasetID uint64, licensee string, kind types.LicenseKind) (types.License, bool, error) {
-	return k.heldOfKind(ctx, datasetID, licensee, kind, 0, sdk.UnwrapSDKContext(ctx).BlockHeight())
 }
 
 // sellableOffer returns offer index of a listed dataset, refusing PER_JOB
@@ -241,14 +231,14 @@ func (k Keeper) setLicense(ctx context.Context, l types.License, fresh bool) err
 }
 
 // TransferLicense gives licensee's transferable, unexpired licence to
-// recipient, unless recipient already holds a licence of the same kind for
-// the dataset that is valid now (ErrAlreadyLicensed): a transfer needs no
-// consent of its recipient, and without the check anyone could push
-// licences onto anyone, each one read by every purchase and job creation of
-// the recipient on the dataset while it runs. So others can give an
-// address at most one running licence of each kind per dataset; the
-// recipient gets a longer term by renewal and a newer version by purchase
-// (TestAttackDatamarketGiftsStackLiveLicences).
+// recipient, unless recipient already holds maxTransferredLive running
+// licences of the dataset (AcceptsTransfer): a transfer needs no consent of
+// its recipient, and every running licence is read by each purchase and job
+// creation of the recipient on the dataset (TestAttackDatamarketGiftsStackLiveLicences).
+// A gift of the same kind as one the recipient holds, or of another
+// version, goes through below the cap: an honest resale is never refused
+// because of what the recipient, or someone else, gave it before
+// (TestAttackOldVersionLicenceBarsResaleForever, TestAttackFreeTrialGiftBlocksPaidTransfer).
 func (k Keeper) TransferLicense(ctx context.Context, licensee sdk.AccAddress, id uint64, recipient sdk.AccAddress) error {
 	l, err := k.GetLicense(ctx, id)
 	if err != nil {
@@ -272,11 +262,8 @@ func (k Keeper) TransferLicense(ctx context.Context, licensee sdk.AccAddress, id
 	if err != nil {
 		return err
 	}
-	if held, found, err := k.HoldsRunningLicenseOfKind(ctx, l.DatasetId, to, l.Kind); err != nil {
+	if err := k.AcceptsTransfer(ctx, l.DatasetId, to); err != nil {
 		return err
-	} else if found {
-		return errorsmod.Wrapf(types.ErrAlreadyLicensed, "%s already holds licence %d, a %s licence of dataset %d valid now: it may receive another once that one has expired",
-			to, held.Id, l.Kind.Short(), l.DatasetId)
 	}
 	if err := k.unfileLive(ctx, l); err != nil {
 		return err

@@ -5,6 +5,9 @@ import (
 	"math"
 
 	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/x/datamarket/types"
 )
@@ -60,4 +63,44 @@ func (k Keeper) unfileLive(ctx context.Context, l types.License) error {
 func liveFrom(datasetID uint64, licensee string, h int64) collections.Ranger[liveKey] {
 	return collections.NewPrefixedPairRange[collections.Pair[uint64, string], collections.Pair[int64, uint64]](
 		collections.Join(datasetID, licensee)).StartExclusive(collections.Join(h, uint64(math.MaxUint64)))
+}
+
+// maxTransferredLive is how many running licences of a dataset an address
+// may hold and still receive another by transfer. A transfer needs no
+// consent of its recipient, and every running licence of the pair is read
+// by each purchase, job creation and access check of the recipient on the
+// dataset (walkLicenses), so the cap bounds what others can add to that
+// walk: each running licence costs it about 1,450 gas (one LiveLicenses
+// entry and one licence read), 16 about 23,000, less than half of what a
+// purchase costs without any (TestAttackDatamarketGiftsStackLiveLicences
+// measures it), while 16 running licences of one dataset are more than
+// an honest holder collects (one per kind and version it still uses). The
+// recipient's own purchases are never capped: an attacker who filled it up
+// must not be able to stop it buying.
+const maxTransferredLive = 16
+
+// AcceptsTransfer returns ErrTooManyLicenses when recipient (canonical)
+// holds maxTransferredLive licences of the dataset valid now, of any kind
+// and version: TransferLicense refuses to give it another. It reads at most
+// maxTransferredLive + 1 LiveLicenses entries of the pair (the iterator
+// stands on the next one), never the whole range.
+func (k Keeper) AcceptsTransfer(ctx context.Context, datasetID uint64, recipient string) error {
+	if held, err := k.LicenseHolders.Has(ctx, collections.Join(datasetID, recipient)); err != nil || !held {
+		return err
+	}
+	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	iter, err := k.LiveLicenses.Iterate(ctx, liveFrom(datasetID, recipient, h))
+	if err != nil {
+		return err
+	}
+	defer iter.Close()
+	n := 0
+	for ; iter.Valid() && n < maxTransferredLive; iter.Next() {
+		n++
+	}
+	if n < maxTransferredLive {
+		return nil
+	}
+	return errorsmod.Wrapf(types.ErrTooManyLicenses, "%s already holds %d running licences of dataset %d, the most others may give it: it may receive another once one has expired or been given away",
+		recipient, maxTransferredLive, datasetID)
 }

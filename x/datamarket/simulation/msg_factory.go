@@ -247,7 +247,8 @@ func MsgRenewLicenseFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgRen
 }
 
 // MsgTransferLicenseFactory transfers a transferable, unexpired licence to
-// an account that holds no running licence of its kind for the dataset.
+// an account below the cap of running licences of the dataset
+// (AcceptsTransfer).
 func MsgTransferLicenseFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgTransferLicense] {
 	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgTransferLicense) {
 		l, ok := randomLicense(ctx, k, testData.Rand(), reporter)
@@ -263,9 +264,9 @@ func MsgTransferLicenseFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.Msg
 		if reporter.IsSkipped() {
 			return nil, nil
 		}
-		// A recipient that holds a running licence of the kind refuses another.
-		if _, held, err := k.HoldsRunningLicenseOfKind(ctx, l.DatasetId, to.AddressBech32, l.Kind); err != nil || held {
-			reporter.Skip("the recipient holds a running licence of the kind")
+		// A recipient at the cap of running licences refuses another.
+		if err := k.AcceptsTransfer(ctx, l.DatasetId, to.AddressBech32); err != nil {
+			reporter.Skip("the recipient holds the most running licences of the dataset others may give it")
 			return nil, nil
 		}
 		return []simsx.SimAccount{from}, &types.MsgTransferLicense{Licensee: l.Licensee, LicenseId: l.Id, Recipient: to.AddressBech32}

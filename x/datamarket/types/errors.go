@@ -29,6 +29,7 @@ var (
 	ErrInvalidOwner      = errors.Register(ModuleName, 24, "invalid owner")
 	ErrIDsExhausted      = errors.Register(ModuleName, 25, "ids exhausted")
 	ErrOfferChanged      = errors.Register(ModuleName, 26, "offer differs from the one the buyer expected")
+	ErrTooManyLicenses   = errors.Register(ModuleName, 27, "recipient holds too many running licenses of the dataset")
 
 	// ErrInvalidSigner is the authority error (MsgUpdateParams signed by
 	// anyone but the gov account): the registered ErrUnauthorized, code 8.

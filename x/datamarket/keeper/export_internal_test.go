@@ -1,0 +1,4 @@
+package keeper
+
+// MaxTransferredLive is maxTransferredLive, for keeper_test.
+const MaxTransferredLive = maxTransferredLive
