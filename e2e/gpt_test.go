@@ -169,8 +169,11 @@ func gptHonest(t *testing.T, nw *network, model *workload.GPTModel, prompts *wor
 	}
 	getJSON(t, c, "/aichain/compute/v1/jobs/"+id, &created)
 	// The chain's charge (workload.GPTConfig.Work): the prompts at the
-	// dataset's width, in chunks of the job's chunk_rows 2.
-	wantWork := gptE2EConfig.Work(len(gptE2EPrompts), prompts.Cols, nil, 12, 2).Job
+	// dataset's width, in chunks of the job's chunk_rows 2, every one of the
+	// 3 chunks charged as the costliest (x/compute/types gptShape), which
+	// is more than the job's own work (its last chunk holds one prompt).
+	w := gptE2EConfig.Work(len(gptE2EPrompts), prompts.Cols, nil, 12, 2)
+	wantWork := max(w.Job, 3*w.Chunk)
 	if created.Job.Rows != "5" || created.Job.MulAdds != strconv.FormatUint(wantWork, 10) {
 		t.Fatalf("job %s: rows %s, mul_adds %s, want 5 and %d", id, created.Job.Rows, created.Job.MulAdds, wantWork)
 	}

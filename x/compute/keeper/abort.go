@@ -31,14 +31,18 @@ import (
 //   - at least 2/3 finds them available: the abort was false, and is a
 //     timeout (EXPIRED/EXECUTION_TIMEOUT with the timeout penalty);
 //   - no quorum by the end: the abort stands (nobody could show the inputs
-//     were there); the winner is paid nothing and its collateral released,
-//     and the requester loses only the creation fee, as for any job that
-//     does not run: the dataset fee is refunded too, as when the dataset is
-//     found unavailable. The dataset's server answers the validators' input
-//     checks itself, so a split short of either quorum is its doing; an
-//     owner that runs the winner, aborts and serves the checks selectively
-//     is paid nothing
-//     (TestAttackProviderDatasetOwnerAbortsWithoutQuorumForTheFee).
+//     were there or not), and ends as an inconclusive verification does: the
+//     winner is paid nothing, the requester refunded its escrow, and the
+//     dataset fee stays the owner's (the winner was granted the rows), the
+//     winner forfeiting as much of its collateral to the requester
+//     (forfeitOwnerFees). The check also fetches the model, whose server
+//     can make every sidecar abstain, and either input's server can answer
+//     selectively, so the chain cannot tell whose doing a split is; the
+//     winner, which aborted, pays for it: an owner running the winner nets
+//     nothing (TestAttackProviderDatasetOwnerAbortsWithoutQuorumForTheFee),
+//     a requester running it (with its own model) pays the fee for the rows
+//     it read (TestAttackRequesterModelOwnerVoidsAbortCheckToReadDatasetFree),
+//     and an honest requester is out only its creation fee.
 // The thresholds are those of verification: a coalition below 1/3 of the
 // power can neither make available inputs look missing (it needs more than
 // 1/3) nor missing inputs look available (it needs 2/3).
@@ -90,27 +94,27 @@ func abortOutcome(job types.Job, t types.VerificationTally, totalPower int64) fu
 	switch {
 	case 3*(t.InputsUnavailablePower+t.DatasetUnavailablePower) > totalPower:
 		datasetGone := 3*t.DatasetUnavailablePower > totalPower
-		return func(ctx context.Context, k Keeper) error { return k.abortStands(ctx, job, t, true, datasetGone) }
+		return func(ctx context.Context, k Keeper) error { return k.abortStands(ctx, job, t, datasetGone) }
 	case 3*t.InputsAvailablePower >= 2*totalPower:
 		return func(ctx context.Context, k Keeper) error { return k.abortIsTimeout(ctx, job, t) }
 	}
 	return nil
 }
 
-// abortStands ends an abort whose inputs were found unavailable (or that
-// reached no quorum): the winner's obligation ends and its collateral is
-// released, with no payment and no penalty; the requester gets its escrow
-// back, the dataset fee only when the dataset was found gone or no quorum
-// was reached (refundDataset); the job is EXPIRED/ABORTED.
-func (k Keeper) abortStands(ctx context.Context, job types.Job, t types.VerificationTally, quorum, refundDataset bool) error {
-	if err := k.emitAbortDecided(ctx, job.Id, t, false, quorum); err != nil {
+// abortStands ends an abort whose inputs more than 1/3 found unavailable:
+// the winner's obligation ends and its collateral is released, with no
+// payment and no penalty; the requester gets its escrow back, the dataset
+// fee only when more than 1/3 found the dataset gone (datasetGone); the job
+// is EXPIRED/ABORTED.
+func (k Keeper) abortStands(ctx context.Context, job types.Job, t types.VerificationTally, datasetGone bool) error {
+	if err := k.emitAbortDecided(ctx, job.Id, t, false, true); err != nil {
 		return err
 	}
 	if err := k.releaseCollateral(ctx, job); err != nil {
 		return err
 	}
-	if refundDataset {
-		job.DatasetFeeOwed = false // the owner served nothing (or not to a quorum): refunded
+	if datasetGone {
+		job.DatasetFeeOwed = false // the owner served nothing: refunded
 	}
 	return k.closeWithRefund(ctx, job, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_ABORTED)
 }
@@ -124,14 +128,21 @@ func (k Keeper) abortIsTimeout(ctx context.Context, job types.Job, t types.Verif
 }
 
 // endAbort ends an abort check that reached no quorum by its deadline: the
-// abort stands and the dataset fee is refunded (the dataset's server, which
-// answers the checks, did not show a quorum its rows).
+// abort stands, the dataset fee stays owed to its owner and the winner
+// forfeits as much of its collateral to the requester (forfeitOwnerFees;
+// the rest released), as for an inconclusive verification.
 func (k Keeper) endAbort(ctx context.Context, job types.Job) error {
 	t, err := k.Tallies.Get(ctx, job.Id)
 	if err != nil && !isNotFound(err) {
 		return err
 	}
-	return k.abortStands(ctx, job, t, false, true)
+	if err := k.emitAbortDecided(ctx, job.Id, t, false, false); err != nil {
+		return err
+	}
+	if err := k.forfeitOwnerFees(ctx, job, types.CloseReason_CLOSE_REASON_ABORTED); err != nil {
+		return err
+	}
+	return k.closeWithRefund(ctx, job, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_ABORTED)
 }
 
 func (k Keeper) emitAbortDecided(ctx context.Context, jobID uint64, t types.VerificationTally, available, quorum bool) error {

@@ -36,7 +36,8 @@ func (s *suite) abortSetup(req, prov, owner sdk.AccAddress) uint64 {
 //     itself unavailable (DATASET_UNAVAILABLE): the withholding owner (here
 //     the requester itself) loses the fees and gains nothing;
 //   - available (≥ 2/3): the abort was false, and is a timeout;
-//   - no quorum by the end: the abort stands, the dataset fee refunded;
+//   - no quorum by the end: the abort stands, the dataset fee the owner's
+//     and the winner forfeits as much of its collateral to the requester;
 //   - a job without inputs (gemm) cannot lack them: its abort is a timeout at
 //     once; and a verdict of the wrong kind (VALID from a sidecar that does
 //     not know aborts) does not count.
@@ -103,11 +104,14 @@ func TestAttackInputsVanishAfterAward(t *testing.T) {
 			s.next(1)
 		}
 		s.wantState(id, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_ABORTED)
-		s.bondOf(prov, bond, 0, 0)
-		// Nobody showed the inputs there: the dataset's server, which answers
-		// the checks, did not serve a quorum, so its fee is refunded.
+		// Nobody could show the inputs there or not: as on an inconclusive
+		// verification, the owner keeps the fee for the rows the winner was
+		// granted, and the winner, which aborted, forfeits as much of its
+		// collateral to the requester.
+		s.bondOf(prov, bond-datasetFee, 0, 0)
+		l.delta("provider's account", prov, 0)
 		l.delta("requester", req, -creationFee)
-		l.delta("owner of the inputs", owner, 0)
+		l.delta("owner of the inputs", owner, datasetFee-marketFee(datasetFee))
 	})
 	t.Run("a job without inputs times out at once", func(t *testing.T) {
 		s := newSuite(t)

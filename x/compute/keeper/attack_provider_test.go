@@ -333,8 +333,12 @@ func (s *suite) provSplitInputs(modelOwner, dsOwner sdk.AccAddress) types.Worklo
 // short of 2/3 (19 of 30: one late sidecar, or a colluding validator below
 // 1/3 abstaining): "no quorum by the end: the abort stands ... the requester
 // loses only the creation fee" (abort.go). In fact the dataset fee, owed
-// since the award, goes to the owner, and the winner forfeits nothing: the
-// owner gains the fee for no work, and the honest requester loses it.
+// since the award, went to the owner, and the winner forfeited nothing: the
+// owner gained the fee for no work, and the honest requester lost it. Now
+// the owner keeps the fee and the winner, which aborted, forfeits as much
+// of its collateral to the requester (endAbort → forfeitOwnerFees), as on
+// an inconclusive verification: the owner is out the market's cut, the
+// requester only its creation fee.
 func TestAttackProviderDatasetOwnerAbortsWithoutQuorumForTheFee(t *testing.T) {
 	s := newSuite(t)
 	s.setParams(attackParams())
@@ -357,12 +361,16 @@ func TestAttackProviderDatasetOwnerAbortsWithoutQuorumForTheFee(t *testing.T) {
 	bondDelta := s.provider(owner).Bond.Amount.Int64() - 1_000_000
 	t.Logf("requester %d, owner's account %+d, owner's bond %+d (dataset fee %d, market cut %d)",
 		reqDelta, ownerDelta, bondDelta, bigDatasetFee, mf)
+	if ownerDelta != bigDatasetFee-mf || bondDelta != -bigDatasetFee {
+		t.Fatalf("the dataset owner gained %+d on its account and %+d on its bond, want the fee less the market's cut %+d and %+d",
+			ownerDelta, bondDelta, bigDatasetFee-mf, -bigDatasetFee)
+	}
 	if gain := ownerDelta + bondDelta; gain > 0 {
 		t.Fatalf("the dataset owner's provider aborted with available inputs and gained %d (the dataset fee %d less the market's cut %d), "+
 			"forfeiting nothing; the honest requester is out %d (its creation fee %d and the dataset fee %d)",
 			gain, bigDatasetFee, mf, -reqDelta, creationFee, bigDatasetFee)
 	}
-	if reqDelta < -creationFee {
-		t.Fatalf("the honest requester of an aborted job lost %d, more than its creation fee %d", -reqDelta, creationFee)
+	if reqDelta != -creationFee {
+		t.Fatalf("the honest requester of an aborted job lost %d, want its creation fee %d", -reqDelta, creationFee)
 	}
 }

@@ -77,12 +77,13 @@ func reqBigDataset(s *suite, owner sdk.AccAddress, fee int64) types.WorkloadSpec
 // unavailable. It serves its dataset to some validators' input checks and
 // not to others (the server tells their signed requests apart, README "What
 // remains"), so that neither 2/3 INPUTS_AVAILABLE nor 1/3 DATASET_UNAVAILABLE
-// is reached: 19 and 10 of 30. With no quorum the abort stands (abort.go
-// endAbort → abortStands(datasetGone=false)) and closeWithRefund pays the
-// owed dataset fee to the owner — the winner itself. The owner-winner did no
-// work, forfeited nothing, and is paid the fee out of the honest requester's
-// escrow; abort.go promises that on a no-quorum abort "the requester loses
-// only the creation fee, as for any job that does not run".
+// is reached: 19 and 10 of 30. With no quorum the abort stood and
+// closeWithRefund paid the owed dataset fee to the owner — the winner
+// itself. The owner-winner did no work, forfeited nothing, and was paid the
+// fee out of the honest requester's escrow. Now the owner keeps the fee
+// (the winner was granted the rows) and the winner forfeits as much of its
+// collateral to the requester (endAbort → forfeitOwnerFees): the owner
+// nets nothing, the requester is out only its creation fee.
 func TestAttackRequesterDatasetFeeTakenByOwnerWinnerAbortWithoutQuorum(t *testing.T) {
 	const bond = 1_000_000
 	s := newSuite(t)
@@ -105,8 +106,11 @@ func TestAttackRequesterDatasetFeeTakenByOwnerWinnerAbortWithoutQuorum(t *testin
 		s.next(1)
 	}
 	s.wantState(id, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_ABORTED)
-	s.bondOf(owner, bond, 0, 0) // the owner-winner forfeited nothing
 	gain := s.bal(owner).Sub(l.before[owner.String()])
+	if p := s.provider(owner); !gain.Equal(math.NewInt(datasetFee-marketFee(datasetFee))) || !p.Bond.IsEqual(coin(bond-datasetFee)) {
+		t.Fatalf("the owner-winner gained %s and its bond is %s, want the dataset fee less the market's cut (%d) and %d",
+			gain, p.Bond, datasetFee-marketFee(datasetFee), bond-datasetFee)
+	}
 	lost := l.before[req.String()].Sub(s.bal(req))
 	if !lost.Equal(math.NewInt(creationFee)) {
 		t.Fatalf("honest requester lost %s (creation fee %d + dataset fee %d), want only the creation fee %d; "+

@@ -52,7 +52,7 @@ func (k Keeper) endInconclusive(ctx context.Context, job types.Job) error {
 	if err := k.emitInconclusive(ctx, job.Id); err != nil {
 		return err
 	}
-	if err := k.forfeitOwnerFees(ctx, job); err != nil {
+	if err := k.forfeitOwnerFees(ctx, job, types.CloseReason_CLOSE_REASON_VERIFICATION_INCONCLUSIVE); err != nil {
 		return err
 	}
 	return k.closeWithRefund(ctx, job, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_VERIFICATION_INCONCLUSIVE)

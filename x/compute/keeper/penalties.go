@@ -188,15 +188,17 @@ func (k Keeper) forfeit(ctx context.Context, job types.Job, p types.Provider, pa
 	})
 }
 
-// forfeitOwnerFees makes the requester of an inconclusive job whole for
-// what it paid the dataset's and model's owners for it (ownerFees): its
+// forfeitOwnerFees makes the requester of a job that ends inconclusive (a
+// verification, or an abort's input check, without a quorum: reason) whole
+// for what it paid the dataset's and model's owners for it (ownerFees): its
 // winner forfeits that much of the job's collateral, denom by denom (at
 // most the collateral: feePenalty), all of it to the requester. The access
 // was granted, so the owners keep their fees; the winner, which serves the
-// chunks and so decides whether verification can conclude, pays for them,
-// and an owner that runs the winner nets nothing. Nothing counts in its
-// record (an inconclusive check is not proved a failure).
-func (k Keeper) forfeitOwnerFees(ctx context.Context, job types.Job) error {
+// chunks (or aborted) and so decides whether the check can conclude, pays
+// for them: an owner that runs the winner nets nothing, a requester that
+// runs it pays the fee. Nothing counts in its record (an inconclusive check
+// is not proved a failure).
+func (k Keeper) forfeitOwnerFees(ctx context.Context, job types.Job, reason types.CloseReason) error {
 	fees := ownerFees(job)
 	if fees.IsZero() {
 		return k.releaseCollateral(ctx, job)
@@ -212,7 +214,7 @@ func (k Keeper) forfeitOwnerFees(ctx context.Context, job types.Job) error {
 		}
 		return err
 	}
-	f := forfeiture{reason: types.CloseReason_CLOSE_REASON_VERIFICATION_INCONCLUSIVE}
+	f := forfeiture{reason: reason}
 	f.penalty, f.fromBond, f.back = feePenalty(job, p, fees)
 	f.comp = f.penalty
 	return k.forfeit(ctx, job, p, params, f)

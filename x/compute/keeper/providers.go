@@ -81,11 +81,16 @@ func (k Keeper) UpdateProvider(ctx context.Context, op sdk.AccAddress, moniker, 
 	}
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	if p.Status == types.ProviderStatus_PROVIDER_STATUS_JAILED && h >= p.JailedUntil {
-		// Bond added pays a slash owed first (saveProvider collects it):
-		// only the rest counts toward min_provider_bond.
-		if left := p.Bond.SubAmount(owedDue(p)); left.Denom != params.MinProviderBond.Denom || left.IsLT(params.MinProviderBond) {
+		// A slash owed is paid out of the bond first, now (saveProvider
+		// collects what is free) or as the live jobs' locks release it: only
+		// the rest counts toward min_provider_bond. Counting only what free
+		// bond pays now let a fraudster whose bond was all locked unjail
+		// without adding any and bid below the floor once the debt was
+		// collected (TestAttackFraudsterUnjailsBelowMinBondWhileItsBondIsLocked).
+		owed := sdk.NewCoin(p.Bond.Denom, math.MinInt(slashOwed(p).Amount, p.Bond.Amount))
+		if left := p.Bond.Sub(owed); left.Denom != params.MinProviderBond.Denom || left.IsLT(params.MinProviderBond) {
 			return types.ErrBondTooSmall.Wrapf("bond %s (%s of it owed to a fraud slash) is below min_provider_bond %s: add bond to unjail",
-				p.Bond, owedDue(p), params.MinProviderBond)
+				p.Bond, owed, params.MinProviderBond)
 		}
 		p.Status = types.ProviderStatus_PROVIDER_STATUS_ACTIVE
 		p.JailedUntil = 0

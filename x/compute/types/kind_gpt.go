@@ -3,6 +3,7 @@ package types
 import (
 	"context"
 	"math"
+	"math/bits"
 
 	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/workload"
@@ -42,7 +43,8 @@ const (
 // charge per kernel call of each chunk's decode, with a dataset's prompts
 // counted at its full width; so that a model of tiny layers, whose cost is
 // its kernel calls and elementwise work, is charged that cost
-// (TestAttackOneTokenPromptsCostMoreThanTheirWork). A sampled chunk's bytes (its
+// (TestAttackOneTokenPromptsCostMoreThanTheirWork); and at least its
+// costliest chunk's work times its chunks (recordedWork). A sampled chunk's bytes (its
 // output rows, and a dataset's prompt chunks served with them: InputCols,
 // InputRowsPerChunk) are admitted against max_chunk_bytes like every kind's
 // (Params.AdmitJob). Not simulated: it needs a model on chain.
@@ -192,8 +194,29 @@ func gptShape(cfg workload.GPTConfig, g *GptSpec, chunkRows uint64, p gptPrompts
 	if work.Chunk > GPTMaxChunkMulAdds {
 		return WorkloadShape{}, ErrInvalidWorkload.Wrapf("a chunk of %d prompts is %d multiply-adds, over %d per chunk: lower chunk_rows or the prompts", perChunk, work.Chunk, uint64(GPTMaxChunkMulAdds))
 	}
-	if work.Job > GPTMaxJobMulAdds {
-		return WorkloadShape{}, ErrInvalidWorkload.Wrapf("the job is %d multiply-adds, over %d", work.Job, uint64(GPTMaxJobMulAdds))
+	job := recordedWork(work, p.rows, perChunk)
+	if job > GPTMaxJobMulAdds {
+		return WorkloadShape{}, ErrInvalidWorkload.Wrapf("the job is %d multiply-adds, over %d", job, uint64(GPTMaxJobMulAdds))
 	}
-	return WorkloadShape{Rows: p.rows, Cols: cols, MulAdds: work.Job}, nil
+	return WorkloadShape{Rows: p.rows, Cols: cols, MulAdds: job}, nil
+}
+
+// recordedWork is the work a job of rows prompts in chunks of perChunk
+// records as its mul_adds: max(Work.Job, Work.Chunk × chunks), saturating.
+// The verification and dispute budgets (checkedWork) charge each checked
+// chunk the job's average, mul_adds / chunks; inline prompts can be uneven
+// (one of 1,024 tokens among 63 of one), and a dispute naming the one
+// costly chunk made every sidecar recompute twice the window's budget
+// (TestAttackRequesterDisputesTheOneCostlyInlineChunk). Recorded so, every
+// chunk's share is at least the costliest chunk's: the budgets stay sound,
+// and the requester pays for its worst chunk everywhere (a dataset's
+// prompts count at its full width, so only a short last chunk costs less
+// than the others).
+func recordedWork(work workload.GPTWork, rows, perChunk uint64) uint64 {
+	chunks := (rows + perChunk - 1) / perChunk
+	hi, lo := bits.Mul64(work.Chunk, chunks)
+	if hi != 0 {
+		return math.MaxUint64
+	}
+	return max(work.Job, lo)
 }

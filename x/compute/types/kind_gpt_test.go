@@ -42,7 +42,12 @@ func TestResolveGPTInline(t *testing.T) {
 		t.Fatal(k.Name, err)
 	}
 	cfg := workload.GPTConfig{Layers: 2, Heads: 4, Embed: 64, Vocab: 256, Context: 128}
-	want := cfg.Work(2, 5, []int{2, 5}, 16, 2).Job
+	// One chunk of both prompts, charged as its costliest chunk (recordedWork:
+	// chunk_rows prompts of the widest length), above their own lengths' work.
+	want := cfg.Work(2, 5, []int{2, 5}, 16, 2).Chunk
+	if own := cfg.Work(2, 5, []int{2, 5}, 16, 2).Job; want <= own {
+		t.Fatalf("the costliest chunk %d is not above the prompts' own work %d", want, own)
+	}
 	if terms.Shape != (types.WorkloadShape{Rows: 2, Cols: 16 + 256, MulAdds: want}) || terms.ModelID != 4 || terms.DatasetID != 0 {
 		t.Fatalf("terms %+v, want 2 rows × 272, %d multiply-adds", terms.Shape, want)
 	}
@@ -116,7 +121,13 @@ func TestResolveGPTDataset(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := workload.GPTConfig{Layers: 2, Heads: 4, Embed: 64, Vocab: 256, Context: 128}
-	if terms.Shape != (types.WorkloadShape{Rows: 10, Cols: 264, MulAdds: cfg.Work(10, 12, nil, 8, 3).Job, InputCols: 12, InputRowsPerChunk: 4}) ||
+	// Four chunks, the last of one prompt: each charged as a full chunk
+	// (recordedWork), above Work.Job, which counts the last at its size.
+	work := cfg.Work(10, 12, nil, 8, 3)
+	if 4*work.Chunk <= work.Job {
+		t.Fatalf("4 full chunks %d are not above the job's work %d with its short last chunk", 4*work.Chunk, work.Job)
+	}
+	if terms.Shape != (types.WorkloadShape{Rows: 10, Cols: 264, MulAdds: 4 * work.Chunk, InputCols: 12, InputRowsPerChunk: 4}) ||
 		terms.DatasetID != 9 || terms.Dataset.Version != 1 {
 		t.Fatalf("terms %+v", terms)
 	}

@@ -77,8 +77,14 @@ func (gs GenesisState) Validate() error {
 			}
 		}
 	}
-	owners := make(map[string]bool, len(gs.Pending))
-	for _, p := range gs.Pending {
+	return validatePending(gs.Pending, owed)
+}
+
+// validatePending checks the pending rewards, adding them to owed (what
+// the locks accrued).
+func validatePending(pending []PendingReward, owed decSums) error {
+	owners := make(map[string]bool, len(pending))
+	for _, p := range pending {
 		if err := common.CanonicalAddress("owner", p.Owner, ErrInvalidGenesis); err != nil {
 			return errorsmod.Wrapf(err, "pending")
 		}
