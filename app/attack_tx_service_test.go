@@ -165,11 +165,11 @@ func TestAttackSimulateFloodUnboundedApp(t *testing.T) {
 	svc := newLimitedTxService(inner, broadcastSlots, nil)
 	const flood = 5 * broadcastSlots
 	var wg sync.WaitGroup
-	for range flood {
+	for i := range flood {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := svc.Simulate(context.Background(), &txtypes.SimulateRequest{}); err != nil {
+			if _, err := svc.Simulate(peerCtx(i), &txtypes.SimulateRequest{}); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -198,11 +198,11 @@ func TestAttackSimulateFloodBlocksBroadcastsApp(t *testing.T) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer close(inner.release)
-	for range 4 * broadcastSlots {
+	for i := range 4 * broadcastSlots {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _ = svc.Simulate(context.Background(), &txtypes.SimulateRequest{})
+			_, _ = svc.Simulate(peerCtx(i), &txtypes.SimulateRequest{})
 		}()
 	}
 	for inner.inside.Load() < simulateSlots {
@@ -323,7 +323,7 @@ func TestAttackPrecheckForgeryFloodBoundedApp(t *testing.T) {
 	built := 0
 	hm := txsigning.NewHandlerMap(countingDirect{built: &built})
 	pre := newSigPrecheck(f.d.pre.memo, f.enc.TxConfig.TxDecoder(), hm)
-	pre.learn("memo-1", []signerState{{addr: string(f.addr), accNum: 7, pk: f.priv.PubKey(), seq: 4}})
+	pre.learn("memo-1", fixtureGate, []signerState{{addr: string(f.addr), accNum: 7, pk: f.priv.PubKey(), seq: 4}})
 	for i := range 10 * precheckTries {
 		pre.run(f.bytes(f.forged(f.tx("memo-1", 4, int64(i+2)))))
 	}
@@ -336,7 +336,7 @@ func TestAttackPrecheckForgeryFloodBoundedApp(t *testing.T) {
 		t.Fatalf("a precheck past %d tries at one sequence (%d sign bytes built)", precheckTries, built)
 	}
 	// Alice's next transaction that passes resets the count.
-	pre.learn("memo-1", []signerState{{addr: string(f.addr), accNum: 7, pk: f.priv.PubKey(), seq: 5}})
+	pre.learn("memo-1", fixtureGate, []signerState{{addr: string(f.addr), accNum: 7, pk: f.priv.PubKey(), seq: 5}})
 	f.passed(5)
 	next := f.tx("memo-1", 5, 1)
 	pre.run(f.bytes(next))

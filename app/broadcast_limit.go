@@ -28,20 +28,11 @@ import (
 // waiting for a slot is parked, not runnable.
 const broadcastSlots = 2
 
-// simulateSlots is how many Simulate calls may run at once: one, in a pool
-// of its own. A simulation runs a whole transaction (ante and messages) and
-// competes for a core as a broadcast does, so it is bounded too
-// (TestAttackSimulateFloodUnboundedApp); but it is free (no fee, no valid
-// signature), and in the broadcasts' pool a flood of simulations would keep
-// every transaction from being broadcast through the node
-// (TestAttackSimulateFloodBlocksBroadcastsApp).
-const simulateSlots = 1
-
 // limitedTxService is the SDK's tx service with BroadcastTx calls past
 // broadcastSlots, and Simulate calls past simulateSlots, waiting for a
-// slot of their own pool. CheckTx and
-// the consensus steps (proposal, vote extensions, FinalizeBlock, Commit)
-// take one lock on the app, and Go hands a contended lock over in arrival
+// slot of their own pool (simulations in simQueue's order and bounds).
+// CheckTx and the consensus steps (proposal, vote extensions,
+// FinalizeBlock, Commit) take one lock on the app, and Go hands a contended lock over in arrival
 // order: with hundreds of clients broadcasting at once, every consensus
 // step of every height queued behind all their CheckTx calls, and blocks
 // came late (a client flooding a validator's gRPC port could slow its
@@ -56,14 +47,14 @@ const simulateSlots = 1
 type limitedTxService struct {
 	txtypes.ServiceServer
 	slots      chan struct{}
-	simSlots   chan struct{}
+	sims       *simQueue
 	pre        *sigPrecheck
 	workers    *keptStacks
 	maxTxBytes int
 }
 
 func newLimitedTxService(inner txtypes.ServiceServer, slots int, pre *sigPrecheck) limitedTxService {
-	return limitedTxService{ServiceServer: inner, slots: make(chan struct{}, slots), simSlots: make(chan struct{}, simulateSlots),
+	return limitedTxService{ServiceServer: inner, slots: make(chan struct{}, slots), sims: newSimQueue(simulateSlots),
 		pre: pre, workers: newKeptStacks(slots), maxTxBytes: defaultMaxTxBytes}
 }
 
@@ -75,7 +66,7 @@ func (s limitedTxService) BroadcastTx(ctx context.Context, req *txtypes.Broadcas
 		res *txtypes.BroadcastTxResponse
 		err error
 	)
-	if serr := s.inSlot(ctx, s.slots, func() {
+	if serr := s.inSlot(ctx, func() {
 		s.pre.run(req.GetTxBytes())
 		res, err = s.ServiceServer.BroadcastTx(ctx, req)
 	}); serr != nil {
@@ -84,7 +75,8 @@ func (s limitedTxService) BroadcastTx(ctx context.Context, req *txtypes.Broadcas
 	return res, err
 }
 
-// Simulate is the SDK's, in a slot of simSlots, for a transaction no larger than a
+// Simulate is the SDK's, in a slot of sims (the smallest transaction
+// first, a few calls per client), for a transaction no larger than a
 // broadcast may be; the gas it may use is capped by the ante handler
 // (simulateGasCap).
 func (s limitedTxService) Simulate(ctx context.Context, req *txtypes.SimulateRequest) (*txtypes.SimulateResponse, error) {
@@ -99,26 +91,22 @@ func (s limitedTxService) Simulate(ctx context.Context, req *txtypes.SimulateReq
 		res *txtypes.SimulateResponse
 		err error
 	)
-	if serr := s.inSlot(ctx, s.simSlots, func() { res, err = s.ServiceServer.Simulate(ctx, req) }); serr != nil {
+	if serr := s.sims.run(ctx, size, func() { res, err = s.ServiceServer.Simulate(ctx, req) }); serr != nil {
 		return nil, serr
 	}
 	return res, err
 }
 
-// inSlot waits for a slot of pool (or ctx's end) and runs f in it: a
-// broadcast on a kept goroutine, a simulation on its own.
-func (s limitedTxService) inSlot(ctx context.Context, pool chan struct{}, f func()) error {
+// inSlot waits for a broadcast slot (or ctx's end) and runs f in it, on a
+// kept goroutine.
+func (s limitedTxService) inSlot(ctx context.Context, f func()) error {
 	select {
-	case pool <- struct{}{}:
+	case s.slots <- struct{}{}:
 	case <-ctx.Done():
 		return status.FromContextError(ctx.Err()).Err()
 	}
-	defer func() { <-pool }()
-	if pool == s.slots {
-		s.workers.run(f)
-	} else {
-		f()
-	}
+	defer func() { <-s.slots }()
+	s.workers.run(f)
 	return nil
 }
 

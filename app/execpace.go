@@ -391,12 +391,14 @@ func (p *execPace) timed(next sdk.AnteHandler) sdk.AnteHandler {
 }
 
 // FinalizeBlock executes a block (BaseApp's FinalizeBlock) and hands how
-// long it took to the proposer's pace and the block's log line.
+// long it took to the proposer's pace and the block's log line, and its
+// height and time to the signature precheck (checkTxGate).
 func (app *App) FinalizeBlock(req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
 	start := time.Now()
 	app.blocks.mark(func(h *heightTimes) { h.finalizeBegin(start, req.Height, len(req.Txs)) })
 	res, err := app.BaseApp.FinalizeBlock(req)
 	if err == nil && res != nil {
+		app.precheck.block(req.Height, req.Time) // the timeouts CheckTx checks from the commit on
 		end := time.Now()
 		app.pace.finalized(end.Sub(start))
 		app.blocks.mark(func(h *heightTimes) { h.finalized(end, res) })

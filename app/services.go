@@ -171,8 +171,9 @@ func (app *App) RegisterAPIRoutes(apiSvr *api.Server, apiConfig config.APIConfig
 }
 
 // RegisterTxService registers the gRPC tx service (simulate, broadcast,
-// get), with at most broadcastSlots broadcasts and simulations running at
-// once, none of a transaction over the mempool's max_tx_bytes, each
+// get), with at most broadcastSlots broadcasts and simulateSlots
+// simulations running at once (simulations the smallest first, a few open
+// per client), none of a transaction over the mempool's max_tx_bytes, each
 // broadcast verifying its signatures before CheckTx where it may (see
 // limitedTxService and sigPrecheck).
 func (app *App) RegisterTxService(clientCtx client.Context) {

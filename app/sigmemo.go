@@ -124,7 +124,7 @@ func (d memoSigVerifyDecorator) AnteHandle(ctx sdk.Context, tx sdk.Tx, simulate 
 	// earn no precheck (TestAttackPrecheckCreditFromFailedCheckTx).
 	passed := func(c sdk.Context) sdk.Context {
 		if c.IsCheckTx() && d.pre != nil {
-			return c.WithValue(passedSignersKey{}, signers)
+			return c.WithValue(passedSignersKey{}, passedCheck{signers: signers, maxMemo: d.ak.GetParams(free).MaxMemoCharacters})
 		}
 		return c
 	}
@@ -156,16 +156,25 @@ func (d memoSigVerifyDecorator) AnteHandle(ctx sdk.Context, tx sdk.Tx, simulate 
 }
 
 // passedSignersKey is the context key under which memoSigVerifyDecorator
-// leaves a CheckTx's signers for learnPassed.
+// leaves a CheckTx's signers (a passedCheck) for learnPassed.
 type passedSignersKey struct{}
+
+// passedCheck is a CheckTx's signers and the auth params' max memo
+// characters it checked the memo against.
+type passedCheck struct {
+	signers []signerState
+	maxMemo uint64
+}
 
 // learnPassed tells pre the signers memoSigVerifyDecorator left in ctx, the
 // context an ante handler that passed returned: only a transaction the whole
 // CheckTx accepted (its fee paid, its sequence used) earns its signers a
-// precheck of their next transaction.
+// precheck of their next transaction. With them pre learns what that
+// CheckTx checked before the signatures (checkTxGate).
 func learnPassed(ctx sdk.Context, pre *sigPrecheck) {
-	if signers, ok := ctx.Value(passedSignersKey{}).([]signerState); ok && ctx.IsCheckTx() && !ctx.IsReCheckTx() {
-		pre.learn(ctx.ChainID(), signers)
+	if passed, ok := ctx.Value(passedSignersKey{}).(passedCheck); ok && ctx.IsCheckTx() && !ctx.IsReCheckTx() {
+		pre.learn(ctx.ChainID(), checkTxGate{height: ctx.BlockHeight(), time: ctx.BlockTime(), maxMemo: passed.maxMemo,
+			minGasPrices: ctx.MinGasPrices()}, passed.signers)
 	}
 }
 

@@ -3,16 +3,21 @@ package app
 import (
 	"context"
 	"sync"
+	"time"
 
 	"google.golang.org/protobuf/types/known/anypb"
 
 	signingv1beta1 "cosmossdk.io/api/cosmos/tx/signing/v1beta1"
+	sdkmath "cosmossdk.io/math"
 	txsigning "cosmossdk.io/x/tx/signing"
 
 	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
 	cryptotypes "github.com/cosmos/cosmos-sdk/crypto/types"
+
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	txtypes "github.com/cosmos/cosmos-sdk/types/tx"
 	"github.com/cosmos/cosmos-sdk/types/tx/signing"
+	"github.com/cosmos/cosmos-sdk/x/auth/ante"
 	authsigning "github.com/cosmos/cosmos-sdk/x/auth/signing"
 )
 
@@ -24,7 +29,9 @@ const signerBookSize = 1 << 14
 // anyone may broadcast a forgery in its name at it: were the first try the
 // only one, one free forgery would take the genuine transaction's precheck
 // (TestAttackPrecheckForgedBroadcastBurnsVictimsSlotApp). A forgery at the
-// right sequence is verified by CheckTx under the app's lock anyway, so
+// right sequence that CheckTx takes to its signature check is verified by
+// CheckTx under the app's lock (checkTxGate keeps from the precheck those
+// it refuses before, on what they say alone), so
 // taking the precheck from a genuine transaction costs the attacker this
 // many such verifications, more lock time than the precheck saves.
 const precheckTries = 4
@@ -47,7 +54,11 @@ const precheckTries = 4
 // goes the usual way, where the sequence and the fee are checked before the
 // signature. So what it verifies for nothing (a transaction that then fails
 // CheckTx pays no fee) is at most precheckTries transactions per signer
-// between two of its transactions that paid.
+// between two of its transactions that paid. Nor does it verify, or count
+// a try for, a transaction CheckTx refuses before its signature check on
+// what the transaction says alone (see checkTxGate): such a forgery costs
+// no verification under the lock, so it must cost the signer no try
+// (TestAttackPrecheckExpiredForgeriesBurnVictimsTries).
 type sigPrecheck struct {
 	memo    *sigMemo
 	decode  sdk.TxDecoder
@@ -55,6 +66,7 @@ type sigPrecheck struct {
 
 	mu      sync.Mutex
 	chainID string
+	gate    checkTxGate
 	signers map[string]*signerState // by address bytes
 	ring    []string
 	next    int
@@ -74,14 +86,16 @@ func newSigPrecheck(memo *sigMemo, decode sdk.TxDecoder, handler *txsigning.Hand
 	return &sigPrecheck{memo: memo, decode: decode, handler: handler, signers: make(map[string]*signerState)}
 }
 
-// learn records the signers of a transaction CheckTx passed.
-func (p *sigPrecheck) learn(chainID string, signers []signerState) {
+// learn records the signers of a transaction CheckTx passed, and what that
+// CheckTx checked the transaction against.
+func (p *sigPrecheck) learn(chainID string, gate checkTxGate, signers []signerState) {
 	if p == nil {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.chainID = chainID
+	p.gate.learn(gate)
 	for _, st := range signers {
 		if cur, ok := p.signers[st.addr]; ok {
 			*cur = st
@@ -133,7 +147,7 @@ func (p *sigPrecheck) run(txBytes []byte) {
 		return
 	}
 	tx, err := p.decode(txBytes)
-	if err != nil {
+	if err != nil || !p.admits(tx) {
 		return
 	}
 	parts, ok := signedParts(tx)
@@ -154,6 +168,93 @@ func (p *sigPrecheck) run(txBytes []byte) {
 	}
 	p.verified(parts)
 	p.memo.addAll(keys)
+}
+
+// admits reports whether CheckTx, as the precheck last learnt of it, takes
+// tx as far as its signature check.
+func (p *sigPrecheck) admits(tx sdk.Tx) bool {
+	p.mu.Lock()
+	g := p.gate
+	p.mu.Unlock()
+	return g.admits(tx)
+}
+
+// block records the height and time of a finalized block: CheckTx checks
+// timeouts against them from its commit on (a block early here, where a
+// transaction that expires at it is skipped: CheckTx refuses it once the
+// block is committed anyway).
+func (p *sigPrecheck) block(height int64, t time.Time) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.gate.learn(checkTxGate{height: height, time: t, maxMemo: p.gate.maxMemo, minGasPrices: p.gate.minGasPrices})
+}
+
+// checkTxGate is what CheckTx refuses a transaction on, before any account
+// read or signature check, from the transaction alone (the ante chain's
+// TxTimeoutHeightDecorator, ValidateMemoDecorator, feeDenomDecorator and the
+// fee check against the node's min gas prices): the block's height and time,
+// the auth params' max memo characters and the node's minimum-gas-prices, as
+// the last CheckTx that passed (and the last block finalized) had them. A
+// forgery refused there is free and costs the node no verification under
+// the lock. The height and time only grow, so a value a few blocks old lets
+// through a transaction CheckTx would refuse only where it is learnt late.
+type checkTxGate struct {
+	height       int64
+	time         time.Time
+	maxMemo      uint64 // 0: not learnt yet (the auth params require more)
+	minGasPrices sdk.DecCoins
+}
+
+// learn takes g's values, the height and time only forward.
+func (gate *checkTxGate) learn(g checkTxGate) {
+	if g.height > gate.height {
+		gate.height = g.height
+	}
+	if g.time.After(gate.time) {
+		gate.time = g.time
+	}
+	gate.maxMemo, gate.minGasPrices = g.maxMemo, g.minGasPrices
+}
+
+// admits reports whether CheckTx takes tx past the checks of checkTxGate;
+// false while a value is unknown.
+func (gate checkTxGate) admits(tx sdk.Tx) bool {
+	t, ok := tx.(interface {
+		sdk.FeeTx
+		sdk.TxWithMemo
+		ante.TxWithTimeoutHeight
+	})
+	if !ok || gate.height <= 0 || gate.maxMemo == 0 || t.GetGas() > txtypes.MaxGasWanted {
+		return false
+	}
+	if h := t.GetTimeoutHeight(); h > 0 && uint64(gate.height) > h {
+		return false
+	}
+	if ts := t.GetTimeoutTimeStamp(); !ts.IsZero() && ts.Unix() != 0 && ts.Before(gate.time) {
+		return false
+	}
+	if uint64(len(t.GetMemo())) > gate.maxMemo {
+		return false
+	}
+	fee := t.GetFee()
+	for _, c := range fee {
+		if c.Denom != BondDenom {
+			return false
+		}
+	}
+	if gate.minGasPrices.IsZero() {
+		return true
+	}
+	// as the SDK's checkTxFeeWithValidatorMinGasPrices: ceil(price × gas limit)
+	gas := sdkmath.LegacyNewDecFromInt(sdkmath.NewIntFromUint64(t.GetGas()))
+	required := make(sdk.Coins, len(gate.minGasPrices))
+	for i, gp := range gate.minGasPrices {
+		required[i] = sdk.NewCoin(gp.Denom, gp.Amount.Mul(gas).Ceil().RoundInt())
+	}
+	return fee.IsAnyGTE(required)
 }
 
 // txSigParts are what a memo key is made of, for each signature of a

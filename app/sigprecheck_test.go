@@ -145,7 +145,7 @@ func TestAttackPrecheckFreeVerification(t *testing.T) {
 func TestPrecheckBookBounded(t *testing.T) {
 	p := newSigPrecheck(newSigMemo(4), nil, nil)
 	for i := 0; i < signerBookSize+10; i++ {
-		p.learn("c", []signerState{{addr: string(rune(i)) + "addr", seq: 1}})
+		p.learn("c", fixtureGate, []signerState{{addr: string(rune(i)) + "addr", seq: 1}})
 	}
 	if len(p.signers) != signerBookSize || len(p.ring) != signerBookSize {
 		t.Fatalf("book holds %d signers, ring %d; want %d", len(p.signers), len(p.ring), signerBookSize)
