@@ -109,7 +109,15 @@ func (c *Client) simulateAt(ctx context.Context, seq uint64, msgs []sdk.Msg) (ui
 	}
 	res, err := c.txSvc.Simulate(ctx, &txtypes.SimulateRequest{TxBytes: sim})
 	if err != nil {
-		if status.Code(err) == codes.Unavailable || status.Code(err) == codes.DeadlineExceeded || ctx.Err() != nil {
+		// The node not answering, or busy (its simulation queue full:
+		// codes.ResourceExhausted, which anyone can cause for free), says
+		// nothing of the messages: an error to retry, never a refusal
+		// (TestAttackSimulationQueueFullDropsGoodBids).
+		switch status.Code(err) {
+		case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted:
+			return 0, err
+		}
+		if ctx.Err() != nil {
 			return 0, err
 		}
 		return 0, fmt.Errorf("%w: %v", ErrSimulation, err)

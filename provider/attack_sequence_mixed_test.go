@@ -2,9 +2,13 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/aichain/aichain/chainclient"
 	computetypes "github.com/aichain/aichain/x/compute/types"
@@ -134,5 +138,32 @@ func TestAttackMempoolBacklogMakesGoodMessagesRefused(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A node whose simulation queue is full answers ResourceExhausted (the
+// app's simQueue: 2 open per caller, 64 waiting), as anyone can make it do
+// for free. The client took that for the node refusing the messages
+// (ErrSimulation), and the agent dropped a good commitment as refused: a
+// flood of simulations at its node cost a provider its bids. A busy node
+// is an error to retry, like an unavailable one.
+func TestAttackSimulationQueueFullDropsGoodBids(t *testing.T) {
+	n := newAuditNode(t)
+	a := n.agent(t)
+	n.busy = 1
+	var refused, sent []uint64
+	err := a.sendAll(context.Background(), "commit", []item{{id: 1, msg: commitMsg(a.me, 1)}},
+		func(its []item, _ chainclient.Sent) { sent = append(sent, its[0].id) },
+		func(it item, _ error) { refused = append(refused, it.id) })
+	if len(refused) != 0 {
+		t.Fatalf("a commitment simulated while the node's simulation queue was full was dropped as refused (%v)", refused)
+	}
+	if err == nil || errors.Is(err, chainclient.ErrSimulation) || status.Code(err) != codes.ResourceExhausted {
+		t.Fatalf("sendAll while the node is busy: %v (sent %v), want the busy answer back to retry", err, sent)
+	}
+	// Retried once the queue has room, it goes out.
+	refused, sent = mixedSend(t, a, 1)
+	if len(refused) != 0 || fmt.Sprint(sent) != "[1]" {
+		t.Fatalf("retried: refused %v, sent %v", refused, sent)
 	}
 }

@@ -64,6 +64,9 @@ type auditNode struct {
 	// hold, when set, is called in BroadcastTx after the tx is accepted into
 	// the mempool and before the answer goes back.
 	hold func(ctx context.Context)
+	// busy is how many of the next simulations are answered
+	// ResourceExhausted, as a node's full simulation queue answers.
+	busy int
 }
 
 // newAuditNode starts the node and returns it with a client of a fresh
@@ -176,6 +179,10 @@ func (n *auditNode) Simulate(_ context.Context, req *txtypes.SimulateRequest) (*
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
 	n.sims++
+	if n.busy > 0 {
+		n.busy--
+		return nil, status.Error(codes.ResourceExhausted, "too many simulations waiting")
+	}
 	fail := func(msg string) error {
 		n.simErrs = append(n.simErrs, msg)
 		return status.Errorf(codes.Unknown, "%s with gas used: '0'", msg)
