@@ -10,13 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
-	"github.com/cosmos/cosmos-sdk/client"
-	"github.com/cosmos/cosmos-sdk/codec"
 	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	txtypes "github.com/cosmos/cosmos-sdk/types/tx"
@@ -45,30 +41,11 @@ import (
 // running, while the flood waits.
 func TestAttackSimulateQueueStarvesHonestSenders(t *testing.T) {
 	ta := apptesting.Setup(t, 2)
-	reg := ta.InterfaceRegistry()
-	ta.RegisterTxService(client.Context{}.WithInterfaceRegistry(reg).WithTxConfig(ta.TxConfig()).WithCodec(ta.AppCodec()))
-	srv := grpc.NewServer(grpc.ForceServerCodec(codec.NewProtoCodec(reg).GRPCCodec()))
-	ta.RegisterGRPCServerWithSkipCheckHeader(srv, false)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
+	addr := serveNodeGRPC(t, ta)
 	// Each client dials from a loopback address of its own (127.0.0.host):
 	// the node counts simulations by the caller's IP address.
 	dial := func(host int) txtypes.ServiceClient {
-		from := &net.TCPAddr{IP: net.IPv4(127, 0, byte(host>>8), byte(host))}
-		conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
-				return (&net.Dialer{LocalAddr: from}).DialContext(ctx, "tcp", addr)
-			}),
-			grpc.WithDefaultCallOptions(grpc.ForceCodec(codec.NewProtoCodec(reg).GRPCCodec())))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = conn.Close() })
-		return txtypes.NewServiceClient(conn)
+		return txtypes.NewServiceClient(dialNodeGRPC(t, ta, addr, net.IPv4(127, 0, byte(host>>8), byte(host))))
 	}
 	malloryConn, honestConn := dial(2), dial(3) // one peer address each
 

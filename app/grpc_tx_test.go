@@ -28,22 +28,7 @@ import (
 // method and service with it (GetBlockWithTxs reads its height).
 func TestTxServiceServedWithoutQueryContext(t *testing.T) {
 	ta := apptesting.Setup(t, 2)
-	reg := ta.InterfaceRegistry()
-	ta.RegisterTxService(client.Context{}.WithInterfaceRegistry(reg).WithTxConfig(ta.TxConfig()).WithCodec(ta.AppCodec()))
-	srv := grpc.NewServer(grpc.ForceServerCodec(codec.NewProtoCodec(reg).GRPCCodec()))
-	ta.RegisterGRPCServerWithSkipCheckHeader(srv, false)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.ForceCodec(codec.NewProtoCodec(reg).GRPCCodec())))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
+	conn := dialNodeGRPC(t, ta, serveNodeGRPC(t, ta), nil)
 
 	from, to := ta.Accounts[0], ta.Accounts[1]
 	acc := ta.AccountKeeper.GetAccount(ta.Ctx, from.Address)
@@ -86,4 +71,42 @@ func TestTxServiceServedWithoutQueryContext(t *testing.T) {
 	if got := bankHeader.Get(grpctypes.GRPCBlockHeightHeader); len(got) != 1 {
 		t.Fatalf("queries must keep the SDK's query context (height header %v)", got)
 	}
+}
+
+// serveNodeGRPC serves ta's gRPC services (the tx service registered as the
+// node registers it) on a free loopback port, stopped with the test, and
+// returns its address.
+func serveNodeGRPC(t *testing.T, ta *apptesting.TestApp) string {
+	t.Helper()
+	reg := ta.InterfaceRegistry()
+	ta.RegisterTxService(client.Context{}.WithInterfaceRegistry(reg).WithTxConfig(ta.TxConfig()).WithCodec(ta.AppCodec()))
+	srv := grpc.NewServer(grpc.ForceServerCodec(codec.NewProtoCodec(reg).GRPCCodec()))
+	ta.RegisterGRPCServerWithSkipCheckHeader(srv, false)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	return lis.Addr().String()
+}
+
+// dialNodeGRPC connects to addr (serveNodeGRPC), from the local address
+// from when set (a loopback address of the client's own), closed with the
+// test.
+func dialNodeGRPC(t *testing.T, ta *apptesting.TestApp, addr string, from net.IP) *grpc.ClientConn {
+	t.Helper()
+	opts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.ForceCodec(codec.NewProtoCodec(ta.InterfaceRegistry()).GRPCCodec()))}
+	if from != nil {
+		opts = append(opts, grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
+			return (&net.Dialer{LocalAddr: &net.TCPAddr{IP: from}}).DialContext(ctx, "tcp", addr)
+		}))
+	}
+	conn, err := grpc.NewClient(addr, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn
 }

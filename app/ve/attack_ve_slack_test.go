@@ -68,31 +68,7 @@ func TestAttackUnknownVerdictKindsPadPastHonestMax(t *testing.T) {
 	}
 	accepted := res.Status == abci.ResponseVerifyVoteExtension_ACCEPT
 
-	nw := newNetwork(4) // 10 each: the hostile validator holds 25% < 1/3
-	honest := ext(t, computetypes.JobVerdict{JobId: 1, Verdict: valid})
-	last := nw.commit(t, h, [][]byte{honest, honest, honest, padded}, []bool{true, true, true, true})
-	ctx := veCtx(h, last)
-	inj := testInjections(t)
-	rec := &recorder{}
-	ph := NewProposalHandler(log.NewNopLogger(), nw.store, inj, rec.prepare, rec.process)
-	prep, err := ph.PrepareProposal()(ctx, &abci.RequestPrepareProposal{Height: h, MaxTxBytes: 1 << 20, LocalLastCommit: last})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, injected, err := inj.Decode(prep.Txs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	carried := 0
-	for _, v := range injected.Votes {
-		if bytes.Equal(v.VoteExtension, padded) {
-			carried = len(v.VoteExtension)
-		}
-	}
-	proc, err := ph.ProcessProposal()(ctx, &abci.RequestProcessProposal{Height: h, Txs: prep.Txs})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, _, prep, carried, proc := proposeWithHostile(t, h, padded)
 	if accepted && carried > len(honestMax) && proc.Status == abci.ResponseProcessProposal_ACCEPT {
 		t.Fatalf("a validator with 25%% of the power put a %d-byte extension in the block (%.2fx the largest this binary writes, "+
 			"%d bytes; %d bytes over it), of which %d verdicts are tallied: VerifyVoteExtension ACCEPTs it, the honest proposer "+

@@ -82,32 +82,7 @@ func TestAttackVEPaddedExtensionIsFreeBlockSpace(t *testing.T) {
 	}
 	accepted := res.Status == abci.ResponseVerifyVoteExtension_ACCEPT
 
-	nw := newNetwork(4) // 10 each: the hostile validator holds 25% < 1/3
-	honest := ext(t, computetypes.JobVerdict{JobId: 1, Verdict: valid})
-	exts := [][]byte{honest, honest, honest, padded}
-	last := nw.commit(t, h, exts, []bool{true, true, true, true})
-	ctx := veCtx(h, last)
-	inj := testInjections(t)
-	rec := &recorder{}
-	ph := NewProposalHandler(log.NewNopLogger(), nw.store, inj, rec.prepare, rec.process)
-	prep, err := ph.PrepareProposal()(ctx, &abci.RequestPrepareProposal{Height: h, MaxTxBytes: 1 << 20, LocalLastCommit: last})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, injected, err := inj.Decode(prep.Txs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	carried := 0
-	for _, v := range injected.Votes {
-		if bytes.Equal(v.VoteExtension, padded) {
-			carried = len(v.VoteExtension)
-		}
-	}
-	proc, err := ph.ProcessProposal()(ctx, &abci.RequestProcessProposal{Height: h, Txs: prep.Txs})
-	if err != nil {
-		t.Fatal(err)
-	}
+	nw, inj, honest, prep, carried, proc := proposeWithHostile(t, h, padded)
 	// Bare honest block for comparison: the hostile validator's extension
 	// without the padding.
 	bare := nw.commit(t, h, [][]byte{honest, honest, honest, content}, []bool{true, true, true, true})
@@ -356,4 +331,39 @@ func TestFirstBlockOfARestartedChainCarriesNoInjection(t *testing.T) {
 	if err != nil || r.Status != abci.ResponseProcessProposal_REJECT {
 		t.Fatalf("the second block without its injection: %v %v, want REJECT", r, err)
 	}
+}
+
+// proposeWithHostile has an honest proposer propose at h over a commit of
+// 4 validators of 10 power each, three with an honest extension (a VALID
+// verdict on job 1) and one with hostile, and every validator check the
+// proposal; carried is the size of hostile in the injected commit (0: not
+// injected).
+func proposeWithHostile(t *testing.T, h int64, hostile []byte) (nw network, inj Injections, honest []byte,
+	prep *abci.ResponsePrepareProposal, carried int, proc *abci.ResponseProcessProposal) {
+	t.Helper()
+	nw = newNetwork(4) // 10 each: the hostile validator holds 25% < 1/3
+	honest = ext(t, computetypes.JobVerdict{JobId: 1, Verdict: valid})
+	last := nw.commit(t, h, [][]byte{honest, honest, honest, hostile}, []bool{true, true, true, true})
+	ctx := veCtx(h, last)
+	inj = testInjections(t)
+	rec := &recorder{}
+	ph := NewProposalHandler(log.NewNopLogger(), nw.store, inj, rec.prepare, rec.process)
+	prep, err := ph.PrepareProposal()(ctx, &abci.RequestPrepareProposal{Height: h, MaxTxBytes: 1 << 20, LocalLastCommit: last})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, injected, err := inj.Decode(prep.Txs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range injected.Votes {
+		if bytes.Equal(v.VoteExtension, hostile) {
+			carried = len(v.VoteExtension)
+		}
+	}
+	proc, err = ph.ProcessProposal()(ctx, &abci.RequestProcessProposal{Height: h, Txs: prep.Txs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nw, inj, honest, prep, carried, proc
 }
