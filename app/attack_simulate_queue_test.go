@@ -118,10 +118,10 @@ func TestAttackSimulateQueueStarvesHonestSenders(t *testing.T) {
 			"simulate before every send, so they could not send through this node",
 			k, c.Round(time.Millisecond), len(heavy), alone.Round(time.Millisecond), took.Round(time.Millisecond), err)
 	}
-	if ran := finished.Load() - before; ran > app.SimulateSlots {
-		t.Fatalf("the honest simulation of one send (%d bytes) waited for %d of Mallory's %d heavy ones (%d bytes), "+
-			"more than the %d running when it came (%s)", len(small), ran, k, len(heavy), app.SimulateSlots, took.Round(time.Millisecond))
-	}
-	t.Logf("%d heavy simulations of %s each open; the honest one took %s (%s alone)",
-		k, c.Round(time.Millisecond), took.Round(time.Millisecond), alone.Round(time.Millisecond))
+	// How many heavy ones finished meanwhile is not asserted: the other
+	// slot keeps running them while the honest one runs, as many as fit in
+	// its time on a loaded machine; the order itself is asserted with a
+	// stepped service in TestSimulateSmallestFirst.
+	t.Logf("%d heavy simulations of %s each open; the honest one took %s (%s alone), %d heavy ones finished meanwhile",
+		k, c.Round(time.Millisecond), took.Round(time.Millisecond), alone.Round(time.Millisecond), finished.Load()-before)
 }
