@@ -277,17 +277,7 @@ func TestAttackProposerInjectsItsPaddedExtension(t *testing.T) {
 		t.Fatalf("a block injecting a padded extension: %v, want REJECT", st)
 	}
 
-	tx, err := inj.Encode(h-1, last)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &sink{}
-	next := func(sdk.Context, *abci.RequestFinalizeBlock) (*sdk.ResponsePreBlock, error) {
-		return &sdk.ResponsePreBlock{}, nil
-	}
-	if _, err := NewPreBlocker(log.NewNopLogger(), s, inj, next).PreBlock()(veCtx(h, last), &abci.RequestFinalizeBlock{Height: h, Txs: [][]byte{tx}}); err != nil {
-		t.Fatal(err)
-	}
+	s := preBlockInjected(t, inj, h, last)
 	counted := 0
 	for _, v := range s.votes {
 		counted += len(v.Verdicts)

@@ -351,6 +351,22 @@ func TestPreBlockerPassesAbortVerdicts(t *testing.T) {
 	there := computetypes.JobVerdict{JobId: 3, Verdict: computetypes.Verdict_VERDICT_INPUTS_AVAILABLE}
 	last := nw.commit(t, h, [][]byte{ext(t, gone), ext(t, gone), ext(t, there)}, []bool{true, true, true})
 	inj := testInjections(t)
+	s := preBlockInjected(t, inj, h, last)
+	byKind := map[computetypes.Verdict]int64{}
+	for _, v := range s.votes {
+		for _, jv := range v.Verdicts {
+			byKind[jv.Verdict] += v.Power
+		}
+	}
+	if s.total != 30 || byKind[gone.Verdict] != 20 || byKind[there.Verdict] != 10 {
+		t.Fatalf("total %d, powers by kind %v", s.total, byKind)
+	}
+}
+
+// preBlockInjected runs the PreBlocker on a block at h whose transaction 0
+// injects last, and returns what it applied.
+func preBlockInjected(t *testing.T, inj Injections, h int64, last abci.ExtendedCommitInfo) *sink {
+	t.Helper()
 	tx, err := inj.Encode(h-1, last)
 	if err != nil {
 		t.Fatal(err)
@@ -362,13 +378,5 @@ func TestPreBlockerPassesAbortVerdicts(t *testing.T) {
 	if _, err := NewPreBlocker(log.NewNopLogger(), s, inj, next).PreBlock()(veCtx(h, last), &abci.RequestFinalizeBlock{Height: h, Txs: [][]byte{tx}}); err != nil {
 		t.Fatal(err)
 	}
-	byKind := map[computetypes.Verdict]int64{}
-	for _, v := range s.votes {
-		for _, jv := range v.Verdicts {
-			byKind[jv.Verdict] += v.Power
-		}
-	}
-	if s.total != 30 || byKind[gone.Verdict] != 20 || byKind[there.Verdict] != 10 {
-		t.Fatalf("total %d, powers by kind %v", s.total, byKind)
-	}
+	return s
 }

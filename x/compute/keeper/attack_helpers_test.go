@@ -135,27 +135,34 @@ const (
 // PER_JOB offer) that an mlp job can run on, and returns the workload.
 func (s *suite) mlpInputs(owner sdk.AccAddress) types.WorkloadSpec {
 	s.t.Helper()
-	_, err := mrkeeper.NewMsgServerImpl(s.ta.ModelRegistryKeeper).RegisterModel(s.ta.Ctx, &mrtypes.MsgRegisterModel{
+	return s.mlpInputsPriced(owner, sdk.NewCoins(coin(300)), sdk.NewCoins(coin(1000)), datasetFee)
+}
+
+// mlpInputsPriced is mlpInputs with the model's fees per job and per 1,000
+// rows (nil: free) and the dataset's PER_JOB fee.
+func (s *suite) mlpInputsPriced(owner sdk.AccAddress, perJob, per1kRows sdk.Coins, dsFee int64) types.WorkloadSpec {
+	s.t.Helper()
+	m, err := mrkeeper.NewMsgServerImpl(s.ta.ModelRegistryKeeper).RegisterModel(s.ta.Ctx, &mrtypes.MsgRegisterModel{
 		Owner: owner.String(), Name: "tiny", Version: "v1", Architecture: "mlp-f32",
 		Sha256: string(bytes.Repeat([]byte("ab"), 32)), Uri: "https://models.example/tiny.safetensors",
 		InputDim: 3, OutputDim: 2, License: "MIT",
-		FeePerJob: sdk.NewCoins(coin(300)), FeePer1kRows: sdk.NewCoins(coin(1000)),
+		FeePerJob: perJob, FeePer1kRows: per1kRows,
 		Shares: []common.Share{{Address: owner.String(), Weight: 1}},
 	})
 	if err != nil {
 		s.t.Fatalf("register model: %v", err)
 	}
-	_, err = dmkeeper.NewMsgServerImpl(s.ta.DataMarketKeeper).ListDataset(s.ta.Ctx, &dmtypes.MsgListDataset{
+	d, err := dmkeeper.NewMsgServerImpl(s.ta.DataMarketKeeper).ListDataset(s.ta.Ctx, &dmtypes.MsgListDataset{
 		Owner: owner.String(), Name: "rows", Format: "npy-f32", Rows: 40, Cols: 3, RowsPerChunk: 8,
 		ContentRoot: bytes.Repeat([]byte{7}, 32), Sha256: string(bytes.Repeat([]byte("cd"), 32)),
 		Uri:    "http://127.0.0.1:8090",
-		Offers: []dmtypes.LicenseOffer{{Kind: dmtypes.LICENSE_KIND_PER_JOB, Price: sdk.NewCoins(coin(datasetFee))}},
+		Offers: []dmtypes.LicenseOffer{{Kind: dmtypes.LICENSE_KIND_PER_JOB, Price: sdk.NewCoins(coin(dsFee))}},
 	})
 	if err != nil {
 		s.t.Fatalf("list dataset: %v", err)
 	}
 	s.inv()
-	return types.WorkloadSpec{Kind: workload.KindMLP, Mlp: &types.MlpSpec{ModelId: 1, DatasetId: 1}, ChunkRows: 8}
+	return types.WorkloadSpec{Kind: workload.KindMLP, Mlp: &types.MlpSpec{ModelId: m.ModelId, DatasetId: d.DatasetId}, ChunkRows: 8}
 }
 
 // mlpJob creates req's mlp job over the inputs of mlpInputs with the fee caps

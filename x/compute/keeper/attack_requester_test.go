@@ -1,20 +1,13 @@
 package keeper_test
 
 import (
-	"bytes"
 	"testing"
 
 	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	"github.com/aichain/aichain/types/common"
-	"github.com/aichain/aichain/workload"
 	"github.com/aichain/aichain/x/compute/types"
-	dmkeeper "github.com/aichain/aichain/x/datamarket/keeper"
-	dmtypes "github.com/aichain/aichain/x/datamarket/types"
-	mrkeeper "github.com/aichain/aichain/x/modelregistry/keeper"
-	mrtypes "github.com/aichain/aichain/x/modelregistry/types"
 )
 
 // Requester-side attacks: an honest requester against a
@@ -43,32 +36,6 @@ func reqWinAsProvider(s *suite, p sdk.AccAddress, id uint64, price int64) bool {
 		s.next(1)
 	}
 	return true
-}
-
-// reqBigDataset registers a free mlp model and lists a dataset whose
-// PER_JOB fee is fee, both of owner, and returns the workload over them.
-func reqBigDataset(s *suite, owner sdk.AccAddress, fee int64) types.WorkloadSpec {
-	s.t.Helper()
-	m, err := mrkeeper.NewMsgServerImpl(s.ta.ModelRegistryKeeper).RegisterModel(s.ta.Ctx, &mrtypes.MsgRegisterModel{
-		Owner: owner.String(), Name: "free", Version: "v1", Architecture: "mlp-f32",
-		Sha256: string(bytes.Repeat([]byte("ab"), 32)), Uri: "https://models.example/free.safetensors",
-		InputDim: 3, OutputDim: 2, License: "MIT",
-		Shares: []common.Share{{Address: owner.String(), Weight: 1}},
-	})
-	if err != nil {
-		s.t.Fatalf("register model: %v", err)
-	}
-	d, err := dmkeeper.NewMsgServerImpl(s.ta.DataMarketKeeper).ListDataset(s.ta.Ctx, &dmtypes.MsgListDataset{
-		Owner: owner.String(), Name: "rows", Format: "npy-f32", Rows: 40, Cols: 3, RowsPerChunk: 8,
-		ContentRoot: bytes.Repeat([]byte{7}, 32), Sha256: string(bytes.Repeat([]byte("cd"), 32)),
-		Uri:    "http://127.0.0.1:8090",
-		Offers: []dmtypes.LicenseOffer{{Kind: dmtypes.LICENSE_KIND_PER_JOB, Price: sdk.NewCoins(coin(fee))}},
-	})
-	if err != nil {
-		s.t.Fatalf("list dataset: %v", err)
-	}
-	s.inv()
-	return types.WorkloadSpec{Kind: workload.KindMLP, Mlp: &types.MlpSpec{ModelId: m.ModelId, DatasetId: d.DatasetId}, ChunkRows: 8}
 }
 
 // TestAttackRequesterDatasetFeeTakenByOwnerWinnerAbortWithoutQuorum. The
@@ -193,7 +160,7 @@ func TestAttackRequesterUndercompensatedAfterWinnerSlashedElsewhere(t *testing.T
 	s.setParams(p)
 	req, prov, owner, accomplice := s.acc(0), s.acc(1), s.acc(2), s.acc(3)
 	s.registerAny(prov, bond)
-	w := reqBigDataset(s, owner, dsFee)
+	w := s.mlpInputsPriced(owner, nil, nil, dsFee)
 	l := s.ledger(req, owner)
 
 	m := s.createMsg(req, aPrice)
