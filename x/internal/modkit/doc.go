@@ -4,7 +4,8 @@
 //
 //   - Paginate and PaginateRef: list queries through a collection or one
 //     reference key of an index, with the SDK's PageRequest semantics and
-//     gRPC status errors.
+//     gRPC status errors, and work bounded by the page, not the collection
+//     (MaxPageLimit: no implicit count_total, offsets and counts capped).
 //   - DrainDue: the due-queue drain of a Begin/EndBlocker, with one failure
 //     policy (each entry in its own cache context, a recover, a failed entry
 //     re-queued behind the backlog with an event; never dropped, never halting

@@ -47,77 +47,112 @@ func pageStatus(err error) error {
 // MaxPageLimit is the most entries one page of any list query holds: a
 // larger limit is lowered to it (the page's next_key then leads on), so
 // that no single request, which anyone can send a public node, makes it
-// read and encode a whole collection. The SDK's default, for a request
-// without a limit, is 100.
+// read and encode a whole collection. A request without a limit gets the
+// SDK's default page, query.DefaultLimit (100).
+//
+// The same bound holds for the two other ways a page request makes a node
+// walk entries it does not return (see boundPage and countTotal): an offset
+// is stepped over entry by entry, so one above MaxPageLimit is refused, and
+// count_total counts at most MaxPageLimit entries past the page. A call thus
+// walks at most offset + limit + MaxPageLimit entries, whatever the size of
+// the collection.
 const MaxPageLimit = 1000
 
-// capPage returns req with its limit lowered to MaxPageLimit (a copy: the
-// caller's request is not changed).
-func capPage(req *query.PageRequest) *query.PageRequest {
-	if req == nil || req.Limit <= MaxPageLimit {
-		return req
+// boundPage returns a copy of req (the caller's request is not changed)
+// whose work is bounded by the page, not the collection:
+//   - no request or a limit of 0 takes query.DefaultLimit, without the
+//     count_total that the SDK would turn on for it (counting walks the whole
+//     collection; a client that wants the total asks for it);
+//   - a limit above MaxPageLimit is lowered to it;
+//   - an offset above MaxPageLimit is refused (InvalidArgument): the SDK
+//     reaches an offset by stepping over every entry before it, so a deep
+//     page is reached with pagination.key, the previous page's next_key.
+func boundPage(req *query.PageRequest) (*query.PageRequest, error) {
+	var page query.PageRequest
+	if req != nil {
+		page = *req
 	}
-	capped := *req
-	capped.Limit = MaxPageLimit
-	return &capped
+	if page.Offset > MaxPageLimit {
+		return nil, status.Errorf(codes.InvalidArgument,
+			"pagination offset %d is above %d: page on with pagination.key set to the previous page's next_key",
+			page.Offset, MaxPageLimit)
+	}
+	if page.Limit == 0 {
+		page.Limit = query.DefaultLimit
+	}
+	if page.Limit > MaxPageLimit {
+		page.Limit = MaxPageLimit
+	}
+	return &page, nil
 }
 
-// Paginate pages a whole collection in key order (query.PageRequest: key or
-// offset, limit up to MaxPageLimit, count_total, reverse) and maps each
-// entry with transform.
+// paginate is the one body of Paginate, PaginateRef and PaginatePrefix: the
+// SDK's CollectionPaginate over coll (under prefix, if not nil) with the
+// request bounded by boundPage, and count_total answered by countTotal
+// rather than by the SDK, which would count to the end of the collection.
 // Errors are gRPC status errors.
-func Paginate[K, V any, C query.Collection[K, V], T any](ctx context.Context, coll C, req *query.PageRequest,
-	transform func(K, V) (T, error),
+func paginate[K, V any, C query.Collection[K, V], T any](ctx context.Context, coll C, prefix *K,
+	req *query.PageRequest, transform func(K, V) (T, error),
 ) ([]T, *query.PageResponse, error) {
-	out, page, err := query.CollectionPaginate(ctx, coll, capPage(req), func(k K, v V) (T, error) {
+	page, err := boundPage(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The SDK answers count_total only for offset paging (it is documented
+	// as ignored with a key); countTotal keeps that rule.
+	wantTotal := page.CountTotal && len(page.Key) == 0
+	page.CountTotal = false
+	var opts []func(*query.CollectionsPaginateOptions[K])
+	if prefix != nil {
+		opts = append(opts, func(o *query.CollectionsPaginateOptions[K]) { o.Prefix = prefix })
+	}
+	out, res, err := query.CollectionPaginate(ctx, coll, page, func(k K, v V) (T, error) {
 		t, err := transform(k, v)
 		if err != nil {
 			return t, loadError{err}
 		}
 		return t, nil
-	})
+	}, opts...)
 	if err != nil {
 		return nil, nil, pageStatus(err)
 	}
-	return out, page, nil
+	if wantTotal {
+		if res.Total, err = countTotal(ctx, coll, prefix, page, uint64(len(out)), res.NextKey); err != nil {
+			return nil, nil, err
+		}
+	}
+	return out, res, nil
+}
+
+// Paginate pages a whole collection in key order (query.PageRequest: key or
+// offset up to MaxPageLimit, limit up to MaxPageLimit, count_total within
+// the bound of countTotal, reverse) and maps each entry with transform.
+// Errors are gRPC status errors.
+func Paginate[K, V any, C query.Collection[K, V], T any](ctx context.Context, coll C, req *query.PageRequest,
+	transform func(K, V) (T, error),
+) ([]T, *query.PageResponse, error) {
+	return paginate(ctx, coll, nil, req, transform)
 }
 
 // PaginateRef pages the primary keys filed under one reference key of an
 // index (through its IndexView), in primary-key order, and loads each entry
-// with load. Only that reference's range of the index is read. Errors are
-// gRPC status errors.
+// with load. Only that reference's range of the index is read. The request
+// is bounded as Paginate's. Errors are gRPC status errors.
 func PaginateRef[R, PK, T any](ctx context.Context, view collections.KeySet[collections.Pair[R, PK]], ref R,
 	req *query.PageRequest, load func(context.Context, PK) (T, error),
 ) ([]T, *query.PageResponse, error) {
-	out, page, err := query.CollectionPaginate(ctx, view, capPage(req),
-		func(key collections.Pair[R, PK], _ collections.NoValue) (T, error) {
-			t, err := load(ctx, key.K2())
-			if err != nil {
-				return t, loadError{err}
-			}
-			return t, nil
-		}, query.WithCollectionPaginationPairPrefix[R, PK](ref))
-	if err != nil {
-		return nil, nil, pageStatus(err)
-	}
-	return out, page, nil
+	prefix := collections.PairPrefix[R, PK](ref)
+	return paginate(ctx, view, &prefix, req, func(key collections.Pair[R, PK], _ collections.NoValue) (T, error) {
+		return load(ctx, key.K2())
+	})
 }
 
 // PaginatePrefix pages the entries of a map keyed (prefix, rest) under one
-// prefix, in key order. Errors are gRPC status errors.
+// prefix, in key order. The request is bounded as Paginate's. Errors are
+// gRPC status errors.
 func PaginatePrefix[K1, K2, V any, C query.Collection[collections.Pair[K1, K2], V], T any](ctx context.Context, coll C, prefix K1,
 	req *query.PageRequest, transform func(collections.Pair[K1, K2], V) (T, error),
 ) ([]T, *query.PageResponse, error) {
-	out, page, err := query.CollectionPaginate(ctx, coll, capPage(req),
-		func(k collections.Pair[K1, K2], v V) (T, error) {
-			t, err := transform(k, v)
-			if err != nil {
-				return t, loadError{err}
-			}
-			return t, nil
-		}, query.WithCollectionPaginationPairPrefix[K1, K2](prefix))
-	if err != nil {
-		return nil, nil, pageStatus(err)
-	}
-	return out, page, nil
+	p := collections.PairPrefix[K1, K2](prefix)
+	return paginate(ctx, coll, &p, req, transform)
 }
