@@ -31,8 +31,9 @@ import (
 // latest version is kept by folded name, read by point where version 1 read
 // an index by iterator (keeper.Migrator.Migrate1to2); 3 since a weights
 // file belongs to the first model name that registers it (Weights,
-// keeper.Migrator.Migrate2to3).
-const ConsensusVersion = 3
+// keeper.Migrator.Migrate2to3); 4 since a new name may not look like a
+// registered one (Skeletons, keeper.Migrator.Migrate3to4).
+const ConsensusVersion = 4
 
 var (
 	_ module.HasGenesis          = AppModule{}
@@ -94,6 +95,9 @@ func (am AppModule) RegisterServices(cfg module.Configurator) {
 	}
 	if err := cfg.RegisterMigration(types.ModuleName, 2, keeper.NewMigrator(am.keeper).Migrate2to3); err != nil {
 		panic(fmt.Errorf("register the %s 2→3 migration: %w", types.ModuleName, err))
+	}
+	if err := cfg.RegisterMigration(types.ModuleName, 3, keeper.NewMigrator(am.keeper).Migrate3to4); err != nil {
+		panic(fmt.Errorf("register the %s 3→4 migration: %w", types.ModuleName, err))
 	}
 }
 

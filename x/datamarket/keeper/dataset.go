@@ -50,9 +50,17 @@ func (k Keeper) GetDatasetVersion(ctx context.Context, id, version uint64) (type
 
 // ListDataset lists a new dataset of owner (the decoded msg.Owner) at
 // version 1 and returns its id (msg has passed ValidateBasic). Its content
-// must be no dataset's yet (checkContent) and no share may be a module
-// account; addresses are stored in their canonical form.
+// must be no dataset's yet (checkContent), and neither the owner nor a
+// share may be a module account; addresses are stored in their canonical
+// form.
 func (k Keeper) ListDataset(ctx context.Context, owner sdk.AccAddress, msg *types.MsgListDataset) (uint64, error) {
+	// A passed proposal signs as the gov module account, and InitGenesis
+	// refuses a dataset a module account owns: listed, it would make every
+	// export of the chain fail to import
+	// (TestAttackGovModuleListsDatasetBreaksGenesisReimport).
+	if k.isModuleAccount(ctx, owner) {
+		return 0, errorsmod.Wrapf(types.ErrInvalidOwner, "%s is a module account: a dataset's owner may not be one", owner)
+	}
 	params, err := k.GetParams(ctx)
 	if err != nil {
 		return 0, err

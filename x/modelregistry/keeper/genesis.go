@@ -11,7 +11,7 @@ import (
 )
 
 // InitGenesis loads the module state from a validated genesis; the indexes,
-// Latest and Weights are rebuilt from the models. Beyond gs.Validate, it checks what needs
+// Latest, Weights and Skeletons are rebuilt from the models. Beyond gs.Validate, it checks what needs
 // state: no model's owner or share is a module account.
 func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	if err := gs.Validate(); err != nil {
@@ -41,6 +41,9 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		return err
 	}
 	if err := k.setWeights(ctx, gs.Models); err != nil {
+		return err
+	}
+	if err := k.setSkeletons(ctx, gs.Models); err != nil {
 		return err
 	}
 	return k.ModelSeq.Set(ctx, gs.NextModelId)
@@ -99,6 +102,27 @@ func (k Keeper) setWeights(ctx context.Context, models []types.Model) error {
 	for _, sha := range slices.Sorted(maps.Keys(first)) {
 		if err := k.Weights.Set(ctx, sha, first[sha]); err != nil {
 			return errorsmod.Wrapf(err, "weights %s", sha)
+		}
+	}
+	return nil
+}
+
+// setSkeletons files the name skeleton of models, in any order, as the
+// first model's (lowest id) that has it. Names that share a skeleton
+// (registered before the rule, Migrate3to4, or in a genesis: Validate
+// refuses only names equal up to case) stay as they are, each reached by
+// its own name; only new look-alikes are refused.
+func (k Keeper) setSkeletons(ctx context.Context, models []types.Model) error {
+	first := make(map[string]uint64, len(models))
+	for _, m := range models {
+		s := types.NameSkeleton(m.Name)
+		if id, ok := first[s]; !ok || m.Id < id {
+			first[s] = m.Id
+		}
+	}
+	for _, s := range slices.Sorted(maps.Keys(first)) {
+		if err := k.Skeletons.Set(ctx, s, first[s]); err != nil {
+			return errorsmod.Wrapf(err, "name skeleton %q", s)
 		}
 	}
 	return nil

@@ -85,6 +85,14 @@ type Keeper struct {
 	// name may not register them (ErrWeightsTaken), so no one passes off
 	// another owner's weights as a model of their own, at their own fees.
 	Weights collections.Map[string, uint64]
+	// Skeletons maps types.NameSkeleton(name) to the id of the first model
+	// registered under a name of that skeleton. Latest tells names apart
+	// by case only; a new name whose skeleton is taken ("Ilama-7b" beside
+	// "llama-7b") would pass for the other owner's model in a list, so
+	// RegisterModel refuses it (ErrNameTaken) with one more point read.
+	// Names that shared a skeleton before version 4 keep their models and
+	// their own Latest entries: this map only refuses new names.
+	Skeletons collections.Map[string, uint64]
 
 	// Read-only views of the owner and name indexes, for paginated queries.
 	modelsByOwner collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
@@ -118,6 +126,8 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, ak 
 		Latest: collections.NewMap(sb, types.LatestByFoldedNameKey, "latest_by_folded_name",
 			collections.StringKey, collections.Uint64Value),
 		Weights: collections.NewMap(sb, types.WeightsKey, "first_model_by_sha256",
+			collections.StringKey, collections.Uint64Value),
+		Skeletons: collections.NewMap(sb, types.SkeletonKey, "first_model_by_name_skeleton",
 			collections.StringKey, collections.Uint64Value),
 		modelsByOwner: modkit.IndexView(storeService, types.ModelsByOwnerKey, "models_by_owner",
 			sdk.AccAddressKey, collections.Uint64Key),

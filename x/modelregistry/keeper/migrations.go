@@ -51,6 +51,20 @@ func (m Migrator) Migrate2to3(ctx sdk.Context) error {
 	return errorsmod.Wrap(err, "migrate modelregistry 2→3: weights")
 }
 
+// Migrate3to4 files every model name's skeleton (Skeletons:
+// types.NameSkeleton(name) → the id of the first model having it), so that
+// a new name may no longer look like a registered one ("Ilama" beside
+// "llama"). Names that already share a skeleton keep their models and
+// their Latest entries. It reads every model once; no model or coin
+// changes.
+func (m Migrator) Migrate3to4(ctx sdk.Context) error {
+	models, err := m.k.allModels(ctx)
+	if err == nil {
+		err = m.k.setSkeletons(ctx, models)
+	}
+	return errorsmod.Wrap(err, "migrate modelregistry 3→4: name skeletons")
+}
+
 // allModels reads every model, in id order (genesis export and migrations
 // only: it reads the whole store).
 func (k Keeper) allModels(ctx context.Context) ([]types.Model, error) {

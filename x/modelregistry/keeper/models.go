@@ -49,6 +49,13 @@ func (k Keeper) ownedModel(ctx context.Context, id uint64, signer sdk.AccAddress
 // files its weights as the model's unless they are on file already
 // (weightsOnFile: checkWeights found them under the same name).
 func (k Keeper) newModel(ctx context.Context, owner sdk.AccAddress, spec types.ModelSpec, weightsOnFile bool) (types.Model, error) {
+	// A passed proposal signs as the gov module account, and InitGenesis
+	// refuses a model a module account owns: stored, such a model would
+	// make every export of the chain fail to import
+	// (TestAttackModuleOwnerBreaksGenesisReimport).
+	if k.isModuleAccount(ctx, owner) {
+		return types.Model{}, errorsmod.Wrapf(types.ErrInvalidOwner, "%s is a module account: a model's owner may not be one", owner)
+	}
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return types.Model{}, errorsmod.Wrap(err, "read params")
@@ -125,9 +132,10 @@ func (k Keeper) checkWeights(ctx context.Context, publisher sdk.AccAddress, spec
 
 // RegisterModel registers the first version of a new model name and returns
 // its id. A name equal up to case to a registered one is refused, and so
-// are weights another model registered (checkWeights). A free
-// name costs one read of Latest (a miss) and no error value: the refusals'
-// reasons are worked out only for a name that is taken (nameTaken).
+// are a look-alike of one (checkSkeleton) and weights another model
+// registered (checkWeights). A free name costs two reads, of Latest and
+// Skeletons (misses), and no error value: the refusals' reasons are worked
+// out only for a name that is taken (nameTaken).
 func (k Keeper) RegisterModel(ctx context.Context, owner sdk.AccAddress, spec types.ModelSpec) (uint64, error) {
 	latest, taken, err := k.latestOf(ctx, spec.Name)
 	if err != nil {
@@ -136,6 +144,10 @@ func (k Keeper) RegisterModel(ctx context.Context, owner sdk.AccAddress, spec ty
 	if taken {
 		return 0, k.nameTaken(ctx, latest, spec)
 	}
+	skeleton := types.NameSkeleton(spec.Name)
+	if err := k.checkSkeleton(ctx, skeleton, spec.Name); err != nil {
+		return 0, err
+	}
 	onFile, err := k.checkWeights(ctx, owner, spec)
 	if err != nil {
 		return 0, err
@@ -143,6 +155,11 @@ func (k Keeper) RegisterModel(ctx context.Context, owner sdk.AccAddress, spec ty
 	m, err := k.newModel(ctx, owner, spec, onFile)
 	if err != nil {
 		return 0, err
+	}
+	// The skeleton was free (checkSkeleton); later versions of the name
+	// share it, so only registration files it.
+	if err := k.Skeletons.Set(ctx, skeleton, m.Id); err != nil {
+		return 0, errorsmod.Wrapf(err, "file model %d's name skeleton", m.Id)
 	}
 	return m.Id, modkit.EmitTypedEvent(ctx, &types.EventModelRegistered{
 		ModelId: m.Id, Owner: m.Owner, Name: m.Name, Version: m.Version, Sha256: m.Sha256,
@@ -161,6 +178,26 @@ func (k Keeper) nameTaken(ctx context.Context, latest types.Model, spec types.Mo
 		return err
 	}
 	return errorsmod.Wrapf(types.ErrNameTaken, "model name %q belongs to %s: publish a new version with MsgPublishVersion", spec.Name, latest.Owner)
+}
+
+// checkSkeleton refuses a new name whose skeleton (types.NameSkeleton) a
+// registered name of another spelling holds: "Ilama-7b" or "1lama-7b"
+// beside "llama-7b", "0pt-13b" beside "opt-13b" (ErrNameTaken). A free
+// skeleton costs one read (Has: no error value built).
+func (k Keeper) checkSkeleton(ctx context.Context, skeleton, name string) error {
+	if taken, err := k.Skeletons.Has(ctx, skeleton); err != nil || !taken {
+		return err
+	}
+	id, err := k.Skeletons.Get(ctx, skeleton)
+	if err != nil {
+		return err
+	}
+	first, err := k.GetModel(ctx, id)
+	if err != nil {
+		return err
+	}
+	return errorsmod.Wrapf(types.ErrNameTaken, "model name %q looks like %q (model %d of %s): names that differ only in case, in i, l, 1 or |, in o or 0, in m or rn, or in w or vv are one name",
+		name, first.Name, first.Id, first.Owner)
 }
 
 // checkNewVersion refuses a version the name already has (the NameVersion

@@ -84,7 +84,9 @@ func MsgRegisterModelFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgRe
 		r := testData.Rand()
 		owner := testData.AnyAccount(reporter, simsx.WithSpendableBalance())
 		name := randIdent(r, "m")
-		if _, err := k.LatestVersion(ctx, name); err == nil {
+		// Every registered name's skeleton is filed: this refuses the name
+		// itself and its look-alikes.
+		if taken, err := k.Skeletons.Has(ctx, types.NameSkeleton(name)); err != nil || taken {
 			reporter.Skip("name taken")
 		}
 		return []simsx.SimAccount{owner}, &types.MsgRegisterModel{

@@ -36,4 +36,8 @@ var (
 	// WeightsKey maps a weights file's sha256 to the id of the first model
 	// that registered it: the weights belong to that model's name (Map).
 	WeightsKey = collections.NewPrefix(8)
+	// SkeletonKey maps NameSkeleton(name) to the id of the first model
+	// registered under a name of that skeleton: a new name whose skeleton
+	// is taken is a look-alike and is refused (Map; version 4).
+	SkeletonKey = collections.NewPrefix(9)
 )

@@ -29,6 +29,38 @@ func ValidateName(name string) error {
 // strings.ToLower is Unicode simple case folding.
 func FoldName(name string) string { return strings.ToLower(name) }
 
+// NameSkeleton is the form under which a new name is compared with the
+// registered ones for look-alikes: FoldName, then the ASCII characters that
+// common sans-serif fonts draw alike made one: i, l, 1 and | become l
+// ("Ilama" is "llama"), 0 becomes o ("0pt" is "opt"), m becomes rn and w
+// becomes vv ("rnistral" is "mistral", "vvhisper" is "whisper"). m and w
+// are expanded, not rn and vv contracted, so that every way of drawing the
+// same strokes ("vw", "wv", "vvv") has one skeleton. Names are ASCII
+// (ValidateName); the map is a pure function of the name, so it is
+// deterministic.
+func NameSkeleton(name string) string {
+	var b strings.Builder
+	b.Grow(len(name) + len(name)/2)
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; c {
+		case 'I', 'i', 'L', '1', '|':
+			b.WriteByte('l')
+		case 'O', '0':
+			b.WriteByte('o')
+		case 'M', 'm':
+			b.WriteString("rn")
+		case 'W', 'w':
+			b.WriteString("vv")
+		default:
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
 // ValidateVersion checks a version string: like a name, '+' also allowed.
 func ValidateVersion(version string) error {
 	return validateIdent("version", version, HardMaxVersionLength, "._-+")

@@ -49,6 +49,35 @@ func TestValidateNameAndVersion(t *testing.T) {
 	}
 }
 
+// TestNameSkeleton: names drawn alike in common sans-serif fonts share a
+// skeleton, names that read differently do not, and every skeleton is its
+// own (so that the skeleton of a name and of its skeleton agree).
+func TestNameSkeleton(t *testing.T) {
+	alike := [][]string{
+		{"llama-7b", "LLAMA-7b", "Ilama-7b", "1lama-7b", "iiama-7b", "|lama-7b"},
+		{"opt-13b", "0pt-13b", "OPT-l3b", "0PT-I3B"},
+		{"mistral", "rnistral", "RNistral"},
+		{"whisper", "vvhisper", "VVhisper", "Whisper"},
+		{"vw", "wv", "vvv", "VVV"},
+	}
+	for _, group := range alike {
+		want := types.NameSkeleton(group[0])
+		for _, name := range group[1:] {
+			if got := types.NameSkeleton(name); got != want {
+				t.Errorf("skeleton of %q = %q, want %q (that of %q)", name, got, want, group[0])
+			}
+		}
+		if again := types.NameSkeleton(want); again != want {
+			t.Errorf("skeleton of the skeleton %q = %q", want, again)
+		}
+	}
+	for _, pair := range [][2]string{{"llama-7b", "llava-7b"}, {"opt-13b", "opt-13"}, {"bert", "bart"}, {"v1.0", "v1_0"}} {
+		if types.NameSkeleton(pair[0]) == types.NameSkeleton(pair[1]) {
+			t.Errorf("%q and %q share a skeleton", pair[0], pair[1])
+		}
+	}
+}
+
 func TestMsgValidateBasic(t *testing.T) {
 	if err := validRegister().ValidateBasic(); err != nil {
 		t.Fatalf("valid msg refused: %v", err)
