@@ -9,8 +9,6 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	sdkmath "cosmossdk.io/math"
-
 	"github.com/cosmos/cosmos-sdk/client/grpc/node"
 	"github.com/cosmos/cosmos-sdk/client/tx"
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -148,6 +146,7 @@ func (c *Client) Send(ctx context.Context, gas uint64, msgs ...sdk.Msg) (Sent, e
 			g, err = c.simulateChecked(ctx, msgs)
 		}
 		if err == nil {
+			g = c.capGas(ctx, g) // the node's simulation does not choose the gas alone (fees.go)
 			var hash string
 			if hash, err = c.signAndBroadcast(ctx, g, msgs); err == nil {
 				s := Sent{Hash: hash, Sequence: c.seq, Gas: g}
@@ -169,11 +168,11 @@ func (c *Client) ResyncSequence(ctx context.Context) error {
 
 func (c *Client) signAndBroadcast(ctx context.Context, gas uint64, msgs []sdk.Msg) (string, error) {
 	txf := c.factory(c.seq).WithGas(gas)
-	if !c.gasPrice.IsZero() {
-		fees := sdk.NewCoins()
-		for _, p := range c.gasPrice {
-			fees = fees.Add(sdk.NewCoin(p.Denom, p.Amount.MulInt(sdkmath.NewIntFromUint64(gas)).Ceil().TruncateInt()))
-		}
+	fees, err := c.fees(gas) // within the operator's limits, whatever the node said (fees.go)
+	if err != nil {
+		return "", err
+	}
+	if !fees.IsZero() {
 		txf = txf.WithFees(fees.String())
 	}
 	txb, err := txf.BuildUnsignedTx(msgs...)

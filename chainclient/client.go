@@ -29,14 +29,20 @@ var ErrTxFailed = errors.New("transaction failed")
 
 // Config configures a Client.
 type Config struct {
-	GRPCAddr       string        // node gRPC address, host:port
-	ChainID        string        // chain-id
-	KeyringDir     string        // where the keyring lives (a node home)
-	KeyringBackend string        // test | file | os
-	From           string        // key name
-	GasPrices      string        // e.g. "0uaic"; fees = gas × price
-	GasAdjustment  float64       // simulated gas × this; default 1.5
-	TxTimeout      time.Duration // how long to wait for inclusion; default 30 s
+	GRPCAddr       string // node gRPC address, host:port
+	ChainID        string // chain-id
+	KeyringDir     string // where the keyring lives (a node home)
+	KeyringBackend string // test | file | os
+	From           string // key name
+	GasPrices      string // e.g. "0uaic"; fees = gas × price
+	// MaxGasPrices is the highest gas price the client signs, one price per
+	// denom it pays fees in (default DefaultMaxGasPrice), and MaxFee the
+	// largest fee of one tx (default DefaultMaxFee): over either, a tx is
+	// refused with ErrFeeOverLimit (fees.go).
+	MaxGasPrices  string
+	MaxFee        string
+	GasAdjustment float64       // simulated gas × this; default 1.5
+	TxTimeout     time.Duration // how long to wait for inclusion; default 30 s
 }
 
 // Client is a connection to one node plus one signing key.
@@ -57,6 +63,10 @@ type Client struct {
 	// RecheckSequence (sequence.go).
 	seqChecked bool
 	gasPrice   sdk.DecCoins
+	limits     feeLimits
+	// blockGas is the block's max_gas (0: none), once blockGasKnown (fees.go).
+	blockGas      uint64
+	blockGasKnown bool
 }
 
 // New connects to the node and opens the keyring; From may be empty for a
@@ -81,9 +91,15 @@ func New(cfg Config) (*Client, error) {
 		txSvc: txtypes.NewServiceClient(conn),
 		auth:  authtypes.NewQueryClient(conn),
 	}
+	if c.limits, err = parseFeeLimits(cfg); err != nil {
+		return nil, errors.Join(err, conn.Close())
+	}
 	if cfg.GasPrices != "" {
 		if c.gasPrice, err = sdk.ParseDecCoins(cfg.GasPrices); err != nil {
-			return nil, fmt.Errorf("gas prices %q: %w", cfg.GasPrices, err)
+			return nil, errors.Join(fmt.Errorf("gas prices %q: %w", cfg.GasPrices, err), conn.Close())
+		}
+		if err := c.CheckGasPrices(c.gasPrice); err != nil {
+			return nil, errors.Join(err, conn.Close())
 		}
 	}
 	if cfg.From != "" {

@@ -192,6 +192,44 @@ type failure struct {
 // ErrRecentFailure wraps the cached error of a fetch that failed recently.
 var ErrRecentFailure = errors.New("failed recently; not retried yet")
 
+type freshKey struct{}
+
+// WithFreshFetch returns ctx under which the resolver fetches a uri even
+// when a fetch of it failed recently. The memory of failures saves a busy
+// agent from asking a broken server on every job and poll, but a check whose
+// answer is final must see the server itself: an aborted job's input check
+// (sidecar inputs.go) votes INPUTS_UNAVAILABLE, with no span, after its few
+// attempts, and answered from the memory every attempt after the first was
+// a no-op, so one failed request (a blip the winner could time for the
+// check, or a failure another job's fetch left there) was the verdict
+// (TestAttackModelBlipVotesInputsGone). A fetch under ctx still records its
+// failure, and its success forgets the one recorded.
+func WithFreshFetch(ctx context.Context) context.Context {
+	return context.WithValue(ctx, freshKey{}, true)
+}
+
+// freshFetch reports whether ctx asks for the server itself (WithFreshFetch).
+func freshFetch(ctx context.Context) bool {
+	fresh, _ := ctx.Value(freshKey{}).(bool)
+	return fresh
+}
+
+// checkCtx is check, unless ctx asks for a fresh fetch (WithFreshFetch):
+// nil when the fetch may go ahead.
+func (f *failures) checkCtx(ctx context.Context, key string, now time.Time) error {
+	if freshFetch(ctx) {
+		return nil
+	}
+	return f.check(key, now)
+}
+
+// forget drops key's recorded failure: its fetch has just succeeded.
+func (f *failures) forget(key string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.m, key)
+}
+
 func (f *failures) check(key string, now time.Time) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

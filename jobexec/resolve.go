@@ -158,22 +158,24 @@ func (r *ChainResolver) Model(ctx context.Context, modelID uint64) (*workload.Mo
 
 // weights reads a model's weights file from the disk cache or its uri,
 // checked against its sha256; a failed fetch is remembered (failures) and
-// not retried before its ttl. Bytes from the uri that are not the file (its
-// owner replaced it, or serves other bytes on purpose) are a failed fetch
-// like a 404 (TestAttackURIServingOtherBytesSkipsTheMirror). Every failure
-// is a *uriError, after which loadModel asks the caller's WeightsMirror.
+// not retried before its ttl (but under WithFreshFetch). Bytes from the
+// uri that are not the file (its owner replaced it, or serves other bytes
+// on purpose) are a failed fetch like a 404
+// (TestAttackURIServingOtherBytesSkipsTheMirror). Every failure is a
+// *uriError, after which loadModel asks the caller's WeightsMirror.
 func (r *ChainResolver) weights(ctx context.Context, modelID uint64, sha, uri string) ([]byte, error) {
 	data, err := r.cached("models", weightsName(sha), sha)
 	if err == nil {
 		return data, nil
 	}
 	key := "model:" + sha + ":" + uri
-	err = r.failed.check(key, time.Now())
+	err = r.failed.checkCtx(ctx, key, time.Now())
 	if err == nil {
 		if data, err = r.fetchURI(ctx, uri); err == nil {
 			err = workload.CheckDigest(data, sha)
 		}
 		if err == nil {
+			r.failed.forget(key)
 			return data, nil
 		}
 		// A fetch the caller gave up on (its context ended: canceled or
@@ -283,7 +285,7 @@ func (r *ChainResolver) download(ctx context.Context, rec datamarkettypes.Datase
 		return nil, err
 	}
 	key := fmt.Sprintf("dataset:%d:%d:%s", rec.Id, rec.Version, rec.Uri)
-	if err := r.failed.check(key, time.Now()); err != nil {
+	if err := r.failed.checkCtx(ctx, key, time.Now()); err != nil {
 		return nil, fmt.Errorf("download dataset %d version %d from %s: %w", rec.Id, rec.Version, rec.Uri, err)
 	}
 	c := &dataserver.Client{BaseURL: rec.Uri, Signer: r.cfg.Signer, HTTP: r.cfg.HTTP}
@@ -297,6 +299,7 @@ func (r *ChainResolver) download(ctx context.Context, rec datamarkettypes.Datase
 		}
 		return nil, fmt.Errorf("download dataset %d version %d from %s: %w", rec.Id, rec.Version, rec.Uri, err)
 	}
+	r.failed.forget(key)
 	return data, nil
 }
 

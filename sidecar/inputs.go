@@ -43,7 +43,11 @@ import (
 //
 // Each check is tried FetchRetries times, RetryBackoff apart (longer when
 // the dataset's server answers busy and asks for more: busy.go), before the
-// inputs are called unavailable. A server still busy at the last attempt is
+// inputs are called unavailable. Every attempt asks the model's server
+// itself (jobexec.WithFreshFetch): the resolver's memory of failed fetches
+// answered every attempt after the first with the first's error, so one
+// failed request, at a poll the aborting winner can predict, was a final
+// INPUTS_UNAVAILABLE (TestAttackModelBlipVotesInputsGone). A server still busy at the last attempt is
 // not called gone at that poll: the check abstains and is tried again, and
 // busy counts as unavailable only across a bound (jobState.busyFor). A
 // sidecar that cannot check (no model or dataset source, an unsupported
@@ -64,6 +68,7 @@ func (v *Verifier) checkInputs(ctx context.Context, pv computetypes.PendingVerif
 	if pv.DatasetId != 0 && v.cfg.Signer == nil {
 		return computetypes.Verdict_VERDICT_UNSPECIFIED, "no signing key: dataset servers answer signed probes only", false
 	}
+	ctx = jobexec.WithFreshFetch(ctx) // no remembered failure, this job's or another's, decides the check
 	var lastErr error
 	budget := v.newBusyBudget() // busy waits of this check, all together (busy.go)
 	for attempt := 0; attempt < v.cfg.FetchRetries; attempt++ {

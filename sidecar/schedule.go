@@ -22,6 +22,8 @@ import (
 //     polls spanning unavailable_span_blocks (from the chain) and only while
 //     this sidecar's own connectivity check passes; before that, or when
 //     the check fails, the job is tried again at the next poll;
+//   - a poll at which the provider served every chunk its check asked for
+//     restarts the span, even when the check then ended without a verdict;
 //   - a check that ends without a verdict (the job could not be run or
 //     recomputed) is tried again, maxAbstentions checks in all;
 //   - an input check whose dataset server answered busy is tried again at
@@ -45,7 +47,8 @@ type jobState struct {
 	// failingSince is the height of the poll at which fetching first failed
 	// with this sidecar's network up, or (an input check) the dataset's
 	// server was first busy (0: not failing). A poll at which this
-	// sidecar's own network was down resets it: both spans then start again.
+	// sidecar's own network was down resets it: both spans then start again;
+	// so does a poll at which the provider served every chunk asked for.
 	failingSince int64
 	// abstained counts the checks that ended without a verdict (the job
 	// could not be run or recomputed here): tried again at later polls, up
@@ -64,9 +67,13 @@ const maxAbstentions = 3
 // cancels their checks), cancels the checks of jobs whose window has ended,
 // and queues the jobs without a verdict.
 func (v *Verifier) Poll(ctx context.Context) error {
-	res, err := v.source.PendingVerifications(ctx)
+	res, err := v.readPending(ctx)
 	if err != nil {
 		return err
+	}
+	if res.Truncated {
+		v.log.Warn("more jobs pending than one poll reads; the rest wait for a later poll",
+			"read", len(res.Jobs), "max", maxPollJobs)
 	}
 	v.mu.Lock()
 	seen := make(map[uint64]bool, len(res.Jobs))
@@ -179,7 +186,8 @@ func (js *jobState) fresh() bool { return js.failingSince == 0 && js.abstained =
 // busy dataset server DATASET_UNAVAILABLE only across busyFor's bound.
 func (v *Verifier) check(ctx context.Context, id uint64, pv computetypes.PendingVerification) {
 	start := time.Now()
-	verdict, reason, busy := v.verify(ctx, pv)
+	o := v.checkOnce(ctx, pv)
+	verdict, reason, busy := o.verdict, o.reason, o.busy
 	connected := true
 	if absent(verdict) && ctx.Err() == nil && v.cfg.Connectivity != nil {
 		if err := v.cfg.Connectivity(ctx); err != nil {
@@ -202,6 +210,15 @@ func (v *Verifier) check(ctx context.Context, id uint64, pv computetypes.Pending
 	if cancelled {
 		v.mu.Unlock()
 		return // cancelled: dropped, window over, or shutting down
+	}
+	if o.served {
+		// The provider served every chunk this check asked for: whatever
+		// the check ended with, it was up at this poll, and a failure
+		// before it is not part of one outage with a failure after it.
+		// Kept, two short outages around polls it served (an abstention of
+		// this sidecar's own between them) added up to the span
+		// (TestAttackSpanSurvivesServedChunks).
+		js.failingSince = 0
 	}
 	if busy {
 		if wait := js.busyFor(v.height); wait > 0 {

@@ -21,8 +21,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cosmos/cosmos-sdk/types/query"
-
 	"github.com/aichain/aichain/chainclient/signedreq"
 	"github.com/aichain/aichain/dataserver"
 	"github.com/aichain/aichain/jobexec"
@@ -33,6 +31,9 @@ import (
 // Config configures a Verifier.
 type Config struct {
 	PollInterval time.Duration // how often to read PendingVerifications (default 1 s)
+	// PollTimeout bounds one read of PendingVerifications, every page of it
+	// (default ten poll intervals, at least 5 s: node.go).
+	PollTimeout  time.Duration
 	Workers      int           // concurrent jobs under check (default 2)
 	FetchTimeout time.Duration // per chunk request (default 5 s)
 	FetchRetries int           // attempts per chunk at each check (default 3)
@@ -68,6 +69,9 @@ func (c *Config) defaults() {
 	if c.PollInterval <= 0 {
 		c.PollInterval = time.Second
 	}
+	if c.PollTimeout <= 0 {
+		c.PollTimeout = max(10*c.PollInterval, minPollTimeout)
+	}
 	if c.Workers <= 0 {
 		c.Workers = 2
 	}
@@ -95,6 +99,9 @@ func (c *Config) defaults() {
 type Pending struct {
 	Height int64
 	Jobs   []computetypes.PendingVerification
+	// Truncated: the node lists more jobs than one poll reads (maxPollJobs);
+	// Jobs holds the first of them, by id.
+	Truncated bool
 }
 
 // PendingSource lists the jobs under verification (the node's query).
@@ -163,24 +170,45 @@ type MLPSource = jobexec.VerifySource
 // server was busy is an abstention here; the scheduler decides when busy
 // counts as unavailable (schedule.go).
 func (v *Verifier) Verify(ctx context.Context, pv computetypes.PendingVerification) (computetypes.Verdict, string) {
-	verdict, reason, _ := v.verify(ctx, pv)
-	return verdict, reason
+	o := v.checkOnce(ctx, pv)
+	return o.verdict, o.reason
 }
 
 // verify is Verify, and tells whether the check ended on a busy dataset
 // server (an aborted job's input check, inputs.go).
 func (v *Verifier) verify(ctx context.Context, pv computetypes.PendingVerification) (computetypes.Verdict, string, bool) {
-	if pv.InputsCheck { // an aborted job: check its inputs (inputs.go)
-		return v.checkInputs(ctx, pv)
-	}
-	verdict, reason := v.verifyChunks(ctx, pv)
-	return verdict, reason, false
+	o := v.checkOnce(ctx, pv)
+	return o.verdict, o.reason, o.busy
 }
 
-// verifyChunks checks one job's sampled chunks and returns the verdict and why.
-func (v *Verifier) verifyChunks(ctx context.Context, pv computetypes.PendingVerification) (computetypes.Verdict, string) {
+// outcome is one check of a job: its verdict and why, and what the
+// scheduler reads besides (schedule.go).
+type outcome struct {
+	verdict computetypes.Verdict
+	reason  string
+	// busy: an input check ended on a busy dataset server (inputs.go).
+	busy bool
+	// served: the check fetched sampled chunks and every fetch succeeded,
+	// whatever it ended with (an abstention when this sidecar's own
+	// recomputation failed): the provider was up at this poll.
+	served bool
+}
+
+// checkOnce checks one job once: its sampled chunks, or an aborted job's
+// inputs.
+func (v *Verifier) checkOnce(ctx context.Context, pv computetypes.PendingVerification) outcome {
+	if pv.InputsCheck { // an aborted job: check its inputs (inputs.go)
+		verdict, reason, busy := v.checkInputs(ctx, pv)
+		return outcome{verdict: verdict, reason: reason, busy: busy}
+	}
+	return v.verifyChunks(ctx, pv)
+}
+
+// verifyChunks checks one job's sampled chunks and returns the verdict, why,
+// and whether the provider served every chunk the check fetched.
+func (v *Verifier) verifyChunks(ctx context.Context, pv computetypes.PendingVerification) outcome {
 	if v.cfg.Signer == nil {
-		return computetypes.Verdict_VERDICT_UNSPECIFIED, "no signing key: providers serve chunks to validators' operators only"
+		return abstain("no signing key: providers serve chunks to validators' operators only")
 	}
 	// A model whose uri fails is asked of the job's provider, which ran the
 	// job with it: weights neither serves are the provider's to have held.
@@ -190,10 +218,10 @@ func (v *Verifier) verifyChunks(ctx context.Context, pv computetypes.PendingVeri
 	if errors.Is(err, jobexec.ErrWeightsUnavailable) && errors.Is(err, workload.ErrTooLarge) {
 		// The uri or the provider has weights larger than this sidecar
 		// takes: its limit, not the provider's fault (--max-fetch-bytes).
-		return computetypes.Verdict_VERDICT_UNSPECIFIED, "model weights over this sidecar's size limit: " + err.Error()
+		return abstain("model weights over this sidecar's size limit: " + err.Error())
 	}
 	if errors.Is(err, jobexec.ErrWeightsUnavailable) {
-		return computetypes.Verdict_VERDICT_UNAVAILABLE, "model weights: " + err.Error()
+		return outcome{verdict: computetypes.Verdict_VERDICT_UNAVAILABLE, reason: "model weights: " + err.Error()}
 	}
 	if errors.Is(err, jobexec.ErrChunkTooLarge) {
 		return v.tooLarge(pv, err)
@@ -201,25 +229,35 @@ func (v *Verifier) verifyChunks(ctx context.Context, pv computetypes.PendingVeri
 	if err != nil {
 		// The chain accepted this workload: failing to run it is this
 		// sidecar's limit, not the provider's fault, so abstain.
-		return computetypes.Verdict_VERDICT_UNSPECIFIED, "cannot run workload: " + err.Error()
+		return abstain("cannot run workload: " + err.Error())
 	}
 	for _, idx := range pv.Indices {
 		resp, err := v.fetch(ctx, pv, idx, rc, budget)
 		if err != nil {
-			return computetypes.Verdict_VERDICT_UNAVAILABLE, fmt.Sprintf("chunk %d: %v", idx, err)
+			return outcome{verdict: computetypes.Verdict_VERDICT_UNAVAILABLE, reason: fmt.Sprintf("chunk %d: %v", idx, err)}
 		}
 		want, err := rc.Recompute(ctx, resp)
 		if errors.Is(err, jobexec.ErrChunkTooLarge) {
-			return v.tooLarge(pv, err)
+			o := v.tooLarge(pv, err)
+			o.served = true
+			return o
 		}
 		if err != nil {
-			return computetypes.Verdict_VERDICT_UNSPECIFIED, fmt.Sprintf("recompute chunk %d: %v", idx, err)
+			// Every chunk asked for so far was served: this sidecar failed.
+			o := abstain(fmt.Sprintf("recompute chunk %d: %v", idx, err))
+			o.served = true
+			return o
 		}
 		if !bytes.Equal(want, resp.Data) {
-			return computetypes.Verdict_VERDICT_INVALID, fmt.Sprintf("chunk %d differs from its recomputation", idx)
+			return outcome{verdict: computetypes.Verdict_VERDICT_INVALID, reason: fmt.Sprintf("chunk %d differs from its recomputation", idx)}
 		}
 	}
-	return computetypes.Verdict_VERDICT_VALID, fmt.Sprintf("%d sampled chunks match", len(pv.Indices))
+	return outcome{verdict: computetypes.Verdict_VERDICT_VALID, reason: fmt.Sprintf("%d sampled chunks match", len(pv.Indices)), served: len(pv.Indices) > 0}
+}
+
+// abstain is a check that ended without a verdict, for why.
+func abstain(why string) outcome {
+	return outcome{verdict: computetypes.Verdict_VERDICT_UNSPECIFIED, reason: why}
 }
 
 // tooLarge is the abstention on a job whose sampled chunks hold more, while
@@ -227,9 +265,9 @@ func (v *Verifier) verifyChunks(ctx context.Context, pv computetypes.PendingVeri
 // chain admitted before it bounded that, or a model registered without its
 // layer widths): refused before anything is allocated, and with no
 // recomputation there is no evidence to vote on.
-func (v *Verifier) tooLarge(pv computetypes.PendingVerification, err error) (computetypes.Verdict, string) {
+func (v *Verifier) tooLarge(pv computetypes.PendingVerification, err error) outcome {
 	v.log.Warn("abstaining: the job's sampled chunks are too large to recompute", "job", pv.JobId, "kind", pv.Workload.Kind, "err", err)
-	return computetypes.Verdict_VERDICT_UNSPECIFIED, "cannot recompute the sampled chunks: " + err.Error()
+	return abstain("cannot recompute the sampled chunks: " + err.Error())
 }
 
 // fetch gets one chunk with its proof and checks the proof against the
@@ -425,29 +463,3 @@ func (v *Verifier) readWeights(body io.Reader, endpoint, sha string) ([]byte, er
 
 // maxWeightsHashed bounds what weightsFrom hashes past its limit.
 const maxWeightsHashed = 16 << 30
-
-// NodeSource reads PendingVerifications from a node over gRPC.
-type NodeSource struct{ Query computetypes.QueryClient }
-
-// PendingVerifications lists every pending verification, page by page, at
-// the height of the first page.
-func (s NodeSource) PendingVerifications(ctx context.Context) (Pending, error) {
-	var out Pending
-	var key []byte
-	for {
-		res, err := s.Query.PendingVerifications(ctx, &computetypes.QueryPendingVerificationsRequest{
-			Pagination: &query.PageRequest{Key: key, Limit: 200},
-		})
-		if err != nil {
-			return Pending{}, err
-		}
-		if out.Height == 0 {
-			out.Height = res.Height
-		}
-		out.Jobs = append(out.Jobs, res.Pending...)
-		if res.Pagination == nil || len(res.Pagination.NextKey) == 0 {
-			return out, nil
-		}
-		key = res.Pagination.NextKey
-	}
-}

@@ -47,6 +47,8 @@ func flags(fs *pflag.FlagSet) {
 	fs.String("price-per-1k-rows", "10", "mlp jobs: bid price per 1000 dataset rows, in the floor's denom")
 	fs.String("min-price", "1000uaic", "lowest bid in each denom the agent accepts, one coin per denom (e.g. 1000uaic,500ibc/<hash>); jobs priced in other denoms are skipped")
 	fs.String("gas-prices", "", "gas prices for the agent's transactions (empty: the node's minimum, else "+chainclient.DefaultGasPrice+")")
+	fs.String("max-gas-price", chainclient.DefaultMaxGasPrice, "highest gas price the agent pays, one per fee denom: a node asking more is refused")
+	fs.String("max-fee", chainclient.DefaultMaxFee, "largest fee of one transaction the agent signs, one coin per fee denom")
 	fs.Duration("retention", 24*time.Hour, "how long a finished job's chunks stay served after the job ends")
 	fs.Uint64("max-chunk-bytes", 16<<20, "largest output chunk the agent bids on")
 	fs.Uint64("max-output-bytes", 4<<30, "largest job output the agent bids on")
@@ -61,6 +63,7 @@ type options struct {
 	node, rpc, chainID, home, keyringBackend, from string
 	dataDir, listen, endpoint, metrics, backend    string
 	certFile, keyFile, gasPrices                   string
+	maxGasPrice, maxFee                            string
 	allowPlain, local                              bool
 	workers, fetchers                              int
 	cacheBytes                                     int64
@@ -73,6 +76,7 @@ func readOptions(fs *pflag.FlagSet) (*options, error) {
 		"node": &o.node, "rpc": &o.rpc, "chain-id": &o.chainID, "home": &o.home, "keyring-backend": &o.keyringBackend,
 		"from": &o.from, "data-dir": &o.dataDir, "listen": &o.listen, "endpoint": &o.endpoint, "metrics": &o.metrics,
 		"backend": &o.backend, "tls-cert": &o.certFile, "tls-key": &o.keyFile, "gas-prices": &o.gasPrices,
+		"max-gas-price": &o.maxGasPrice, "max-fee": &o.maxFee,
 	} {
 		*dst, _ = fs.GetString(name)
 	}

@@ -7,6 +7,8 @@ import (
 	"github.com/spf13/pflag"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/chainclient"
 )
 
 func parse(t *testing.T, args ...string) (*options, error) {
@@ -79,5 +81,18 @@ func TestMinPricePerDenom(t *testing.T) {
 		if _, err := parse(t, "--min-price", bad); err == nil {
 			t.Errorf("--min-price %q accepted", bad)
 		}
+	}
+}
+
+// The agent signs no fee its node alone decides (chainclient fees.go): the
+// limits default to the client's and the operator's values reach it.
+func TestFeeLimitFlags(t *testing.T) {
+	o, err := parse(t, "--chain-id", "aichain-local-1")
+	if err != nil || o.maxGasPrice != chainclient.DefaultMaxGasPrice || o.maxFee != chainclient.DefaultMaxFee {
+		t.Fatalf("defaults: %v %q %q", err, o.maxGasPrice, o.maxFee)
+	}
+	o, err = parse(t, "--chain-id", "aichain-local-1", "--max-gas-price", "1uaic", "--max-fee", "7uaic")
+	if err != nil || o.maxGasPrice != "1uaic" || o.maxFee != "7uaic" {
+		t.Fatalf("set: %v %q %q", err, o.maxGasPrice, o.maxFee)
 	}
 }

@@ -62,10 +62,13 @@ func run(ctx context.Context, fs *pflag.FlagSet, log *slog.Logger) error {
 }
 
 // connect opens the chain client and sets its gas price: the flag's, or
-// the node's minimum, or what `aichaind init` writes.
+// the node's minimum, or what `aichaind init` writes. A price over
+// --max-gas-price, the flag's or the node's, stops the agent here: the
+// client would refuse every tx at it (chainclient ErrFeeOverLimit).
 func (o *options) connect(ctx context.Context) (*chainclient.Client, error) {
 	client, err := chainclient.New(chainclient.Config{
 		GRPCAddr: o.node, ChainID: o.chainID, KeyringDir: o.home, KeyringBackend: o.keyringBackend, From: o.from, GasPrices: o.gasPrices,
+		MaxGasPrices: o.maxGasPrice, MaxFee: o.maxFee,
 	})
 	if err != nil {
 		return nil, err
@@ -74,6 +77,11 @@ func (o *options) connect(ctx context.Context) (*chainclient.Client, error) {
 		qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		p, err := client.NodeGasPrices(qctx)
 		cancel()
+		if err == nil {
+			if err = client.CheckGasPrices(p); err != nil {
+				err = fmt.Errorf("the node's minimum gas price: %w (raise --max-gas-price, or use another node)", err)
+			}
+		}
 		if err != nil {
 			return nil, errors.Join(err, client.Close())
 		}

@@ -61,6 +61,7 @@ func flags(fs *pflag.FlagSet) {
 	fs.String("backend", "auto", "execution backend: auto | cpu | cuda")
 	fs.Int("workers", 2, "jobs verified at once")
 	fs.Duration("poll", time.Second, "how often to read pending verifications")
+	fs.Duration("poll-timeout", 0, "longest wait for the node to list the pending verifications; a poll past it is logged and tried again (0: ten --poll intervals, at least 5s)")
 	fs.Duration("fetch-timeout", 5*time.Second, "timeout of one chunk request to a provider")
 	fs.Int("fetch-retries", 3, "attempts per chunk at each poll")
 	fs.Duration("max-retry-after", 30*time.Second, "longest wait before the next attempt that a busy server (503 or 429) asks for with Retry-After")
@@ -106,6 +107,7 @@ func verifierConfig(fs *pflag.FlagSet, client *chainclient.Client, signer signed
 	cacheBytes, _ := fs.GetInt64("cache-max-bytes")
 	cfg := sidecar.Config{Signer: signer, Fetch: jobexec.FetchPolicy{AllowLocal: local}, MaxWeightsBytes: maxBytes}
 	cfg.PollInterval, _ = fs.GetDuration("poll")
+	cfg.PollTimeout, _ = fs.GetDuration("poll-timeout")
 	cfg.Workers, _ = fs.GetInt("workers")
 	cfg.FetchTimeout, _ = fs.GetDuration("fetch-timeout")
 	cfg.FetchRetries, _ = fs.GetInt("fetch-retries")

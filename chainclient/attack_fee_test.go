@@ -1,0 +1,160 @@
+package chainclient
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+
+	sdkmath "cosmossdk.io/math"
+
+	"github.com/cosmos/cosmos-sdk/client/grpc/node"
+	"github.com/cosmos/cosmos-sdk/crypto/hd"
+	"github.com/cosmos/cosmos-sdk/crypto/keyring"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	txtypes "github.com/cosmos/cosmos-sdk/types/tx"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+)
+
+// hostileNode is a node an agent talks to over gRPC that lies in the
+// answers the agent prices its txs with: its minimum gas price and the gas
+// a simulation used. It records the txs broadcast to it.
+type hostileNode struct {
+	txtypes.UnimplementedServiceServer
+	authtypes.UnimplementedQueryServer
+
+	gasPrice string
+	gasUsed  uint64
+
+	mu        sync.Mutex
+	broadcast [][]byte
+}
+
+// hostileNodeConfig is the node service of hostileNode.
+type hostileNodeConfig struct {
+	node.UnimplementedServiceServer
+	n *hostileNode
+}
+
+func (c *hostileNodeConfig) Config(context.Context, *node.ConfigRequest) (*node.ConfigResponse, error) {
+	return &node.ConfigResponse{MinimumGasPrice: c.n.gasPrice}, nil
+}
+
+func (n *hostileNode) Simulate(context.Context, *txtypes.SimulateRequest) (*txtypes.SimulateResponse, error) {
+	return &txtypes.SimulateResponse{GasInfo: &sdk.GasInfo{GasUsed: n.gasUsed}}, nil
+}
+
+func (n *hostileNode) BroadcastTx(_ context.Context, req *txtypes.BroadcastTxRequest) (*txtypes.BroadcastTxResponse, error) {
+	n.mu.Lock()
+	n.broadcast = append(n.broadcast, req.TxBytes)
+	n.mu.Unlock()
+	return &txtypes.BroadcastTxResponse{TxResponse: &sdk.TxResponse{TxHash: "AB"}}, nil
+}
+
+func (n *hostileNode) AccountInfo(_ context.Context, req *authtypes.QueryAccountInfoRequest) (*authtypes.QueryAccountInfoResponse, error) {
+	return &authtypes.QueryAccountInfoResponse{Info: &authtypes.BaseAccount{Address: req.Address, AccountNumber: 3, Sequence: 1}}, nil
+}
+
+// serveNode serves n on a free 127.0.0.1 port until the test ends.
+func serveNode(t *testing.T, n *hostileNode) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := grpc.NewServer()
+	txtypes.RegisterServiceServer(s, n)
+	node.RegisterServiceServer(s, &hostileNodeConfig{n: n})
+	authtypes.RegisterQueryServer(s, n)
+	go func() { _ = s.Serve(ln) }()
+	t.Cleanup(s.Stop)
+	return ln.Addr().String()
+}
+
+// TestAttackNodeSetsTheFee: hostile party: the node an agent
+// (the provider agent, started without --gas-prices) is pointed at, e.g. a
+// public RPC node run by a validator. The agent takes its gas price from
+// the node's Config (NodeGasPrices, cmd/aichain-provider/run.go) and its gas
+// from the node's simulation (Simulate × 1.5), and signs fee = price × gas
+// with no bound on either: the node names the fee. Here it answers an
+// ordinary simulation (200,000 gas, within any block gas limit) and a
+// minimum gas price of 10^7 uaic (4·10^9 times the default 0.0025), and
+// the agent signs a 1-uaic self-send with a fee of 3·10^12 uaic, 3 million
+// AIC, which the node may broadcast (the gas price alone does it; the
+// simulated gas is a second knob up to the block gas limit): tuned to the
+// account's balance (a query away), the whole balance goes to the fee
+// collector (the node's validator takes its share), the provider loses it.
+// Correct behaviour: the client bounds what it signs (a maximum fee or gas
+// price and gas, configured or derived from the chain's block gas limit),
+// and refuses a tx over it.
+func TestAttackNodeSetsTheFee(t *testing.T) {
+	hostile := &hostileNode{gasPrice: "10000000uaic", gasUsed: 200_000}
+	addr := serveNode(t, hostile)
+
+	dir := t.TempDir()
+	enc, err := MakeEncodingConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr, err := keyring.New(sdk.KeyringServiceName(), keyring.BackendTest, dir, nil, enc.Codec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := kr.NewAccount("provider", testMnemonic, "", sdk.FullFundraiserPath, hd.Secp256k1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, err := rec.GetAddress()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(Config{GRPCAddr: addr, ChainID: "aichain-test-1", KeyringDir: dir, KeyringBackend: keyring.BackendTest, From: "provider"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	// What the provider agent does without --gas-prices.
+	p, err := c.NodeGasPrices(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetGasPrices(p)
+
+	fromAddr, err := sdk.Bech32ifyAddressBytes("aic", from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := &banktypes.MsgSend{FromAddress: fromAddr, ToAddress: fromAddr, Amount: sdk.NewCoins(sdk.NewInt64Coin("uaic", 1))}
+	_, sendErr := c.Send(ctx, 0, msg)
+	if !errors.Is(sendErr, ErrFeeOverLimit) {
+		t.Errorf("send at the node's gas price %s: err %v, want ErrFeeOverLimit", hostile.gasPrice, sendErr)
+	}
+
+	hostile.mu.Lock()
+	sent := append([][]byte(nil), hostile.broadcast...)
+	hostile.mu.Unlock()
+	// A sane bound for a 1-uaic self-send: 1 AIC of fee.
+	limit := sdkmath.NewInt(1_000_000)
+	for _, bz := range sent {
+		tx, err := enc.TxConfig.TxDecoder()(bz)
+		if err != nil {
+			t.Fatal(err)
+		}
+		feeTx, ok := tx.(sdk.FeeTx)
+		if !ok {
+			t.Fatal("broadcast tx has no fee")
+		}
+		if fee := feeTx.GetFee().AmountOf("uaic"); fee.GT(limit) {
+			t.Fatalf("the agent signed and gave the node a 1-uaic self-send with a fee of %s uaic and gas %d "+
+				"(node: min gas price %s, simulated gas %d; send err %v): the node sets the fee, unbounded",
+				fee, feeTx.GetGas(), hostile.gasPrice, hostile.gasUsed, sendErr)
+		}
+	}
+}
