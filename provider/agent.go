@@ -173,7 +173,7 @@ type Agent struct {
 	skip     map[uint64]int64 // open jobs decided against, until their commit end
 	queued   map[uint64]bool  // won jobs handed to the fetchers and workers
 	execCh   chan uint64      // won jobs, to the fetchers
-	readyCh  chan prepared    // jobs with their inputs, fetchers to workers
+	ready    workQueue        // jobs with their inputs, fetchers to workers, earliest deadline first
 	doneCh   chan execResult
 	backlog  []uint64
 }
@@ -185,6 +185,9 @@ type jobView struct {
 	winner string
 	at     int64
 	asked  int64 // height of the last query about it
+	// missing counts the node's NotFound answers about it in a row
+	// (notFound).
+	missing int
 }
 
 // NewAgent returns an agent; it does nothing until Run.
@@ -196,7 +199,7 @@ func NewAgent(cfg Config, client *chainclient.Client, backend workload.Backend, 
 		store: store, chunks: chunks, log: logger, metrics: m, me: client.Address().String(),
 		recs: map[uint64]*Record{}, view: map[uint64]jobView{}, dirty: map[uint64]bool{},
 		skip: map[uint64]int64{}, queued: map[uint64]bool{},
-		execCh: make(chan uint64, 4096), readyCh: make(chan prepared), doneCh: make(chan execResult, 4096),
+		execCh: make(chan uint64, 4096), doneCh: make(chan execResult, 4096),
 	}
 	a.auth = newAuthorizer(a, cfg.Prefix)
 	a.cap = newCapacity(cfg.Workers)

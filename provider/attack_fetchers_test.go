@@ -29,7 +29,7 @@ import (
 func TestAttackStalledFetchersStarveJobsWithoutInputs(t *testing.T) {
 	a := testAgent(t)
 	a.backend = cpu.New()
-	a.queued, a.execCh, a.readyCh, a.doneCh = map[uint64]bool{}, make(chan uint64, 16), make(chan prepared), make(chan execResult, 16)
+	a.queued, a.execCh, a.doneCh = map[uint64]bool{}, make(chan uint64, 16), make(chan execResult, 16)
 	a.cfg.MLP = stallingDataset{fakeMLP{model: &workload.Model{Layers: []workload.Layer{{In: 2, Out: 1, Weight: []float32{1, -1}}}}}}
 	jobs := map[uint64]computetypes.Job{}
 	hostile := uint64(a.cfg.Fetchers)

@@ -134,11 +134,17 @@ func (a *Agent) decide(ctx context.Context, job computetypes.Job, budget *sdk.Co
 	if budget.Denom != collateral.Denom || budget.IsLT(collateral) {
 		return nil, "bond"
 	}
-	est, why := a.estimate(ctx, job)
+	shape, est, why := a.estimateShape(ctx, job)
 	if why != "" {
 		return nil, why
 	}
-	if !a.cap.fits(a.recs, est, job.ExecBlocks, a.cfg.Safety) {
+	// Priced again on its sized work: the model's, for an mlp job.
+	if price, ok = a.cfg.Pricing.Sized(job, shape.GFLOP); !ok {
+		return nil, "price above max_price"
+	}
+	bs := a.cap.blockTime().Seconds()
+	self := plan(&Record{ID: job.Id, RevealEnd: job.RevealEnd, ExecBlocks: job.ExecBlocks, EstSeconds: est}, a.height, bs, a.cfg.Safety)
+	if !a.cap.admits(a.recs, self, a.height, a.cfg.Safety) {
 		return nil, "capacity"
 	}
 	salt := make([]byte, 32)

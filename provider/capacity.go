@@ -126,22 +126,6 @@ func (c *capacity) seconds(gflop float64, generated uint64) float64 {
 	return gflop/c.gflops + float64(generated)*c.genSecs + c.perJob
 }
 
-// fits reports whether a job of est seconds, queued behind every job the
-// agent has bid on or won and not yet executed, finishes within safety ×
-// its execution window (execBlocks × the block interval).
-func (c *capacity) fits(recs map[uint64]*Record, est float64, execBlocks uint64, safety float64) bool {
-	queued := est
-	for _, r := range recs {
-		if r.Phase <= PhaseWon {
-			queued += r.EstSeconds
-		}
-	}
-	c.mu.Lock()
-	window := float64(execBlocks) * c.blockSecs * safety
-	c.mu.Unlock()
-	return queued/float64(c.workers) <= window
-}
-
 // estimate returns a job's estimated execution seconds (its multiply-adds
 // and the values it draws from seeded streams, at the calibrated rates), or
 // why the agent will not bid on it: a kind it cannot run, a job beyond its
@@ -150,18 +134,24 @@ func (c *capacity) fits(recs map[uint64]*Record, est float64, execBlocks uint64,
 // dataset, which only the winner may read, is checked against its size
 // limits).
 func (a *Agent) estimate(ctx context.Context, job computetypes.Job) (float64, string) {
+	_, est, why := a.estimateShape(ctx, job)
+	return est, why
+}
+
+// estimateShape is estimate with the job's shape, which prices it (decide).
+func (a *Agent) estimateShape(ctx context.Context, job computetypes.Job) (jobexec.BidShape, float64, string) {
 	k, ok := jobexec.Lookup(job.Workload.Kind)
 	if !ok || !k.Needs.MetBy(jobexec.Needs{Model: a.cfg.MLP != nil, Dataset: a.cfg.MLP != nil}) {
-		return 0, "kind"
+		return jobexec.BidShape{}, 0, "kind"
 	}
 	if a.params.MaxChunkCount > 0 && job.ExpectedChunkCount > a.params.MaxChunkCount {
-		return 0, "chunk count"
+		return jobexec.BidShape{}, 0, "chunk count"
 	}
 	s, why := a.shape(ctx, job)
 	if why != "" {
-		return 0, why
+		return jobexec.BidShape{}, 0, why
 	}
-	return a.cap.seconds(s.GFLOP, s.Generated), ""
+	return s, a.cap.seconds(s.GFLOP, s.Generated), ""
 }
 
 // shape sizes a job through its kind's row (jobexec.SizeOf: the model
@@ -175,7 +165,7 @@ func (a *Agent) shape(ctx context.Context, job computetypes.Job) (jobexec.BidSha
 	if k, ok := jobexec.Lookup(job.Workload.Kind); !ok || k.Needs == (jobexec.Needs{}) {
 		return a.shapeNow(ctx, job, params)
 	}
-	s, err := a.sizing.size(ctx, job, func(ctx context.Context) shapeResult {
+	s, err := a.sizing.size(ctx, job, a.sizingLimit(job), func(ctx context.Context) shapeResult {
 		var s shapeResult
 		s.shape, s.why = a.shapeNow(ctx, job, params)
 		return s

@@ -17,7 +17,12 @@ import (
 
 // ChunkStore keeps each executed job's output in one file
 // (<dir>/jobs/<id>.chunks: the chunks back to back, every one but the last
-// of the same size) and a bounded number of their Merkle trees in memory.
+// of the same size), its leaf hashes beside it (<id>.leaves: 32 bytes a
+// chunk), and a bounded number of their Merkle trees in memory. A tree not
+// in memory is built from its leaf hashes, count × 32 bytes read, never
+// from the whole output: a validator asking for one chunk of each of more
+// held jobs than the cache keeps cannot make every request read a job's
+// whole output (TestAttackValidatorCyclesJobsToRereadOutputs).
 type ChunkStore struct {
 	dir        string
 	trees      loadcache.Cache[uint64, *merkle.Tree]
@@ -37,29 +42,57 @@ func (s *ChunkStore) path(id uint64) string {
 	return filepath.Join(s.dir, strconv.FormatUint(id, 10)+".chunks")
 }
 
-// Put writes a job's chunks (through a temporary file, so that a file is
-// either absent or whole) and returns their tree.
+func (s *ChunkStore) leavesPath(id uint64) string {
+	return filepath.Join(s.dir, strconv.FormatUint(id, 10)+".leaves")
+}
+
+// writeFile writes data to path through a temporary file, so that a file is
+// either absent or whole.
+func (s *ChunkStore) writeFile(path string, data ...[]byte) error {
+	tmp, err := os.CreateTemp(s.dir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	for _, c := range data {
+		if _, err := tmp.Write(c); err != nil {
+			return errors.Join(err, tmp.Close(), os.Remove(tmp.Name()))
+		}
+	}
+	if err := tmp.Close(); err != nil {
+		return errors.Join(err, os.Remove(tmp.Name()))
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return errors.Join(err, os.Remove(tmp.Name()))
+	}
+	return nil
+}
+
+// putLeaves writes a tree's leaf hashes beside its job's chunks.
+func (s *ChunkStore) putLeaves(id uint64, t *merkle.Tree) error {
+	buf := make([]byte, 0, t.Len()*merkle.HashSize)
+	for i := range t.Len() {
+		h, err := t.Leaf(i)
+		if err != nil {
+			return err
+		}
+		buf = append(buf, h[:]...)
+	}
+	return s.writeFile(s.leavesPath(id), buf)
+}
+
+// Put writes a job's chunks and their leaf hashes and returns their tree.
 func (s *ChunkStore) Put(id uint64, chunks [][]byte) (*merkle.Tree, error) {
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return nil, err
 	}
-	tmp, err := os.CreateTemp(s.dir, ".tmp-*")
-	if err != nil {
+	if err := s.writeFile(s.path(id), chunks...); err != nil {
 		return nil, err
-	}
-	for _, c := range chunks {
-		if _, err := tmp.Write(c); err != nil {
-			return nil, errors.Join(err, tmp.Close(), os.Remove(tmp.Name()))
-		}
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, errors.Join(err, os.Remove(tmp.Name()))
-	}
-	if err := os.Rename(tmp.Name(), s.path(id)); err != nil {
-		return nil, errors.Join(err, os.Remove(tmp.Name()))
 	}
 	tree, err := treehash.New(chunks)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.putLeaves(id, tree); err != nil {
 		return nil, err
 	}
 	s.trees.Put(id, tree, 0)
@@ -125,11 +158,38 @@ func (s *ChunkStore) Tree(id, count, size uint64) (*merkle.Tree, error) {
 	})
 }
 
-// rebuild hashes a job's file, read once from start to end, into its tree.
+// rebuild builds a job's tree from its leaf hashes, or, where they are
+// missing (chunks written before they were kept), hashes its file, read
+// once from start to end, and keeps its leaf hashes for the next time.
 func (s *ChunkStore) rebuild(id, count, size uint64) (*merkle.Tree, error) {
 	if count == 0 || size == 0 {
 		return nil, fmt.Errorf("%w: job %d has no chunks", ErrNoChunk, id)
 	}
+	// The leaf hashes stand for the chunks only while the file holds them
+	// all: a file cut short is an error, not a tree.
+	st, err := os.Stat(s.path(id))
+	if err != nil {
+		return nil, err
+	}
+	if n := uint64(max(st.Size(), 0)); n <= (count-1)*size || n > count*size {
+		return nil, fmt.Errorf("%w: job %d: the file holds %d bytes, not %d chunks of %d", ErrNoChunk, id, n, count, size)
+	}
+	if b, err := os.ReadFile(s.leavesPath(id)); err == nil && uint64(len(b)) == count*merkle.HashSize {
+		leaves := make([]merkle.Hash, count)
+		for i := range leaves {
+			copy(leaves[i][:], b[i*merkle.HashSize:])
+		}
+		return merkle.FromLeafHashes(leaves)
+	}
+	t, err := s.hashFile(id, count, size)
+	if err != nil {
+		return nil, err
+	}
+	return t, s.putLeaves(id, t)
+}
+
+// hashFile hashes a job's file, read once from start to end, into its tree.
+func (s *ChunkStore) hashFile(id, count, size uint64) (*merkle.Tree, error) {
 	f, err := os.Open(s.path(id))
 	if err != nil {
 		return nil, err
@@ -151,8 +211,11 @@ func (s *ChunkStore) rebuild(id, count, size uint64) (*merkle.Tree, error) {
 // Remove deletes a job's chunks.
 func (s *ChunkStore) Remove(id uint64) error {
 	s.trees.Remove(id)
-	if err := os.Remove(s.path(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
+	var errs []error
+	for _, p := range []string{s.path(id), s.leavesPath(id)} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
 	}
-	return nil
+	return errors.Join(errs...)
 }

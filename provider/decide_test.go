@@ -97,13 +97,16 @@ func TestDecideBidsOnlyOnWhatItCanFinish(t *testing.T) {
 		t.Fatalf("voucher job with a floor: %+v %q", r, why)
 	}
 	delete(a.recs, 9)
-	// The queue counts: once enough work is bid on, the next job no longer fits.
-	for i := uint64(0); i < 50; i++ {
+	// The queue counts: once enough work is bid on, the next job no longer
+	// fits. Its window opens at its reveal end (10 blocks on), and it plans
+	// to end within safety × 40 blocks of it; 70 s of work held before it (35
+	// s on each of the 2 workers, due first) leaves it no time.
+	for i := uint64(0); i < 70; i++ {
 		a.recs[100+i] = &Record{ID: 100 + i, Phase: PhaseBid, EstSeconds: 1}
 	}
 	a.cap.blockSecs = 1
 	if r, why := a.decide(ctx, gemmJob(8, 64, 40), &rich); r != nil || why != "capacity" {
-		t.Fatalf("behind 50 s of queued work in a 40-block window at safety 0.5: %v %q", r != nil, why)
+		t.Fatalf("behind 70 s of queued work in a 40-block window at safety 0.5: %v %q", r != nil, why)
 	}
 }
 

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"math"
 	"sort"
 	"time"
 
@@ -75,17 +76,16 @@ type prepared struct {
 	w   workload.Job
 }
 
-// worker executes prepared jobs until ctx ends.
+// worker executes prepared jobs, earliest deadline first, until ctx ends.
 func (a *Agent) worker(ctx context.Context) {
 	for {
-		select {
-		case <-ctx.Done():
+		p, ok := a.ready.pop(ctx)
+		if !ok {
 			return
-		case p := <-a.readyCh:
-			res := a.execute(ctx, p)
-			if ctx.Err() != nil || !a.finish(ctx, res) {
-				return
-			}
+		}
+		res := a.execute(ctx, p)
+		if ctx.Err() != nil || !a.finish(ctx, res) {
+			return
 		}
 	}
 }
@@ -143,10 +143,7 @@ func (a *Agent) executed(res execResult) {
 		return
 	}
 	if res.err != nil {
-		a.metrics.ExecFailures.Inc()
-		a.log.Error("job failed", "job", res.id, "err", res.err)
-		r.Error = res.err.Error()
-		a.touch(r)
+		a.execFailed(r, res.err)
 		return
 	}
 	r.Phase, r.OutputRoot, r.ChunkCount, r.ChunkBytes = PhaseExecuted, res.root, res.count, res.chunkBytes
@@ -157,6 +154,37 @@ func (a *Agent) executed(res execResult) {
 	a.metrics.JobsExecuted.Inc()
 	a.metrics.ExecSeconds.Observe(res.secs)
 	a.log.Debug("job executed", "job", res.id, "chunks", res.count, "seconds", res.secs)
+}
+
+// maxExecRetryBlocks bounds the wait before a job whose execution failed
+// (not on its inputs) runs again: 1 block after its first failure, twice
+// as long after each next one, at most this.
+const maxExecRetryBlocks = 8
+
+// execFailed records a won job whose reading from the chain or execution
+// failed. Most such failures are passing (a node restarting or lagging
+// answers a job query Unavailable; a disk briefly full), and a job left
+// queued is never dispatched again and times out, forfeiting its
+// collateral for one failed read
+// (TestAttackLaggingNodeQueryStrandsAWonJob): it is queued again, backing
+// off (maxExecRetryBlocks), while its deadline leaves at least its
+// estimated time, and past that it is left to time out, logged (an abort
+// would claim its inputs unavailable, which the validators would find
+// false).
+func (a *Agent) execFailed(r *Record, err error) {
+	a.metrics.ExecFailures.Inc()
+	r.Error = err.Error()
+	r.ExecFailures++
+	a.touch(r)
+	retryAt := a.height + min(int64(1)<<min(r.ExecFailures-1, 3), maxExecRetryBlocks)
+	need := int64(math.Ceil(r.EstSeconds / max(a.cap.blockTime().Seconds(), 1e-3)))
+	if r.Deadline > 0 && retryAt+need < r.Deadline {
+		r.RetryAt = retryAt
+		delete(a.queued, r.ID)
+		a.log.Warn("job failed; trying again", "job", r.ID, "attempt", r.ExecFailures, "retry_at", r.RetryAt, "err", err)
+		return
+	}
+	a.log.Error("job failed too close to its deadline to run again; it will time out", "job", r.ID, "deadline", r.Deadline, "err", err)
 }
 
 // submit sends the roots of executed jobs whose deadline the tx can meet.

@@ -13,9 +13,10 @@ import (
 
 // Won jobs on their way to the workers. dispatch queues them, earliest
 // deadline first (execCh); the fetchers (--fetchers of them) read each one
-// from the chain and route it: a job whose kind needs no inputs (gemm) goes
-// straight to a worker, a job that needs a model or a dataset joins the
-// fetch queue. Its fetches run in goroutines of their own, at most
+// from the chain and route it: a job whose kind needs no inputs (gemm) joins
+// the workers' queue at once (workQueue, earliest deadline first), a job
+// that needs a model or a dataset joins the fetch queue, and once fetched
+// the workers' queue. Its fetches run in goroutines of their own, at most
 // --fetchers at once and at most half of them (fetchesPerRequester) for one
 // requester's jobs; the others wait, earliest deadline first. A fetch that a
 // slow or hostile server stalls (up to the fetch policy's timeout, and again
@@ -111,14 +112,16 @@ func (a *Agent) fetcher(ctx context.Context) {
 	}
 }
 
-// route reads a queued job from the chain: one that needs no inputs goes
-// to a worker (waiting for one), one that does to the fetch queue; a
+// route reads a queued job from the chain: one that needs no inputs joins
+// the workers' queue (workQueue), one that does to the fetch queue; a
 // failure goes back to the pipeline. False once ctx has ended.
 func (a *Agent) route(ctx context.Context, id uint64) bool {
 	// Reading the job is counted as part of its fetch; the count passes to
 	// the fetch if it starts at once.
 	a.metrics.Fetching.Inc()
-	jr, err := a.query.Job(ctx, &computetypes.QueryJobRequest{JobId: id})
+	qctx, cancel := context.WithTimeout(ctx, a.callWait()) // a hung query fails and is retried (execFailed)
+	jr, err := a.query.Job(qctx, &computetypes.QueryJobRequest{JobId: id})
+	cancel()
 	if err == nil && needsInputs(jr.Job) {
 		a.launch(ctx, a.fetches.push(jr.Job, a.cfg.Fetchers, a.fetchesPerRequester()), &id)
 		return true
@@ -132,7 +135,8 @@ func (a *Agent) route(ctx context.Context, id uint64) bool {
 	if err != nil {
 		return ctx.Err() == nil && a.finish(ctx, execResult{id: id, err: err})
 	}
-	return a.handOff(ctx, prepared{job: job, w: w})
+	a.ready.push(prepared{job: job, w: w}) // nothing fetched: it holds no memory while it waits
+	return true
 }
 
 // needsInputs reports whether a job's kind reads a model or a dataset.
@@ -141,11 +145,12 @@ func needsInputs(job computetypes.Job) bool {
 	return ok && !k.Needs.MetBy(jobexec.Needs{})
 }
 
-// handOff gives a prepared job to a worker, waiting for one; false once
-// ctx has ended.
+// handOff queues a prepared job for the workers and waits until one takes
+// it (a fetched job holds its inputs in memory, one per fetch slot); false
+// once ctx has ended.
 func (a *Agent) handOff(ctx context.Context, p prepared) bool {
 	select {
-	case a.readyCh <- p:
+	case <-a.ready.push(p):
 		return true
 	case <-ctx.Done():
 		return false

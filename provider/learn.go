@@ -37,7 +37,7 @@ func (a *Agent) learn(ctx context.Context) error {
 		case PhaseWon, PhaseExecuted, PhaseSubmitted:
 			need = h-max(v.at, v.asked) >= 20 || (r.Deadline == 0 && v.asked == 0)
 		}
-		if need {
+		if need || v.missing > 0 {
 			ids = append(ids, id)
 		}
 	}
@@ -50,9 +50,37 @@ func (a *Agent) learn(ctx context.Context) error {
 		a.seeJob(j)
 	}
 	for _, id := range missing {
-		a.forget(id)
+		a.notFound(id)
 	}
 	return err
+}
+
+// notFoundLimit is how many answers in a row, a block or two apart, must
+// say NotFound before the agent takes a job for unknown to the chain.
+const notFoundLimit = 3
+
+// notFound records a node's NotFound answer about a job. One answer is not
+// the chain's: a node behind a load balancer, or restored from a snapshot a
+// few blocks old, has not seen the job yet, and forgetting on it loses a
+// bid's salt (its deposit forfeited) or a won job (its collateral)
+// (TestAttackLaggingNodeNotFoundForgetsHeldJobs). The record is forgotten
+// only after notFoundLimit answers in a row, and a bid's never while its
+// reveal window may still be open: its salt is the only way to reveal it.
+func (a *Agent) notFound(id uint64) {
+	r, ok := a.recs[id]
+	if !ok {
+		return
+	}
+	v := a.view[id]
+	v.missing++
+	v.asked = a.height
+	a.view[id] = v
+	if v.missing < notFoundLimit || (r.Phase <= PhaseCommitted && a.height <= r.RevealEnd) {
+		a.log.Warn("the node does not know a held job; asking again", "job", id, "answers", v.missing)
+		return
+	}
+	a.log.Warn("the node has not known a held job for several blocks; forgetting it", "job", id, "phase", r.Phase.String())
+	a.forget(id)
 }
 
 // fetchJobs queries jobs eight at a time; missing are ids the chain does

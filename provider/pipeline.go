@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
@@ -21,28 +22,49 @@ func (a *Agent) step(ctx context.Context, b chainclient.Block) error {
 	a.cap.observeBlock(b.Height, b.Time)
 	created := a.applyEvents(b)
 	var errs []error
-	errs = append(errs, a.confirm(ctx, b))
-	errs = append(errs, a.learn(ctx))
-	errs = append(errs, a.reveal(ctx))
+	errs = append(errs, a.within(ctx, func(ctx context.Context) error { return a.confirm(ctx, b) }))
+	errs = append(errs, a.within(ctx, a.learn))
+	errs = append(errs, a.within(ctx, a.reveal))
 	// New jobs show in events; without events (polling), after a restart
 	// and every 5 blocks anyway, the open jobs are listed.
 	if created || !b.Full || b.Height-a.listedAt >= 5 || a.retryableBids() || a.sizing.due() {
 		a.listedAt = b.Height
-		errs = append(errs, a.bid(ctx))
+		errs = append(errs, a.within(ctx, a.bid))
 	}
 	a.award()
 	a.dispatch()
-	errs = append(errs, a.submit(ctx))
-	errs = append(errs, a.abort(ctx))
-	errs = append(errs, a.expireBids(ctx))
+	errs = append(errs, a.within(ctx, a.submit))
+	errs = append(errs, a.within(ctx, a.abort))
+	errs = append(errs, a.within(ctx, a.expireBids))
 	a.retire()
 	a.keepModels()
 	if b.Height%100 == 0 {
-		errs = append(errs, a.refreshParams(ctx))
+		errs = append(errs, a.within(ctx, a.refreshParams))
 	}
 	errs = append(errs, a.flush())
 	a.observe()
 	return errors.Join(errs...)
+}
+
+// within runs one stage of the step with a deadline of its own (callWait):
+// a query or broadcast the node never answers (its host gone without a
+// reset, a partition, a node stuck) fails that stage, and the step goes on
+// to the next stage and the next block, whose reveals cannot wait for it
+// (TestAttackHungQueryBlocksTheNextReveal).
+func (a *Agent) within(ctx context.Context, stage func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, a.callWait())
+	defer cancel()
+	return stage(ctx)
+}
+
+// callWait is how long one stage of a step may wait on the node: half a
+// block, at least 2 s. A stage's calls answer in milliseconds from a
+// healthy node; a node that answers nothing holds a step at most eight such
+// waits (its eight stages that call the node), and the reveals, the third
+// stage, at most two: a hung call costs a few blocks, never the reveal
+// window.
+func (a *Agent) callWait() time.Duration {
+	return max(a.cap.blockTime()/2, 2*time.Second)
 }
 
 // applyEvents updates what the agent knows of its jobs from the block's
@@ -95,7 +117,7 @@ func (a *Agent) seeJob(job computetypes.Job) {
 		return
 	}
 	v := a.view[job.Id]
-	v.state, v.winner, v.at, v.asked = job.State, job.Winner, a.height, a.height
+	v.state, v.winner, v.at, v.asked, v.missing = job.State, job.Winner, a.height, a.height, 0
 	a.view[job.Id] = v
 	if job.Winner == a.me && job.ExecDeadline != 0 && r.Deadline != job.ExecDeadline {
 		r.Deadline = job.ExecDeadline

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"math"
 
 	sdkmath "cosmossdk.io/math"
 
@@ -47,8 +48,17 @@ func (p Pricing) Accepts(denom string) bool {
 }
 
 // Price returns the bid for a job, or false to skip it (a denom without a
-// floor, or a price above max_price).
-func (p Pricing) Price(job computetypes.Job) (sdk.Coin, bool) {
+// floor, or a price above max_price), from the work the job records on
+// chain.
+func (p Pricing) Price(job computetypes.Job) (sdk.Coin, bool) { return p.Sized(job, 0) }
+
+// Sized is Price once the job is sized: gflop is its work as its shape
+// counts it (BidShape.GFLOP), priced at PerGFLOP when above what the job
+// records. An mlp job records only its rows, and its work per row is the
+// model's, which the requester chooses: priced per row alone, a wide model
+// bought many times the work it paid for
+// (TestAttackHeavyModelMLPJobPricedPerRow).
+func (p Pricing) Sized(job computetypes.Job, gflop float64) (sdk.Coin, bool) {
 	floor, ok := p.floor(job.MaxPrice.Denom)
 	if !ok {
 		return sdk.Coin{}, false
@@ -63,8 +73,8 @@ func (p Pricing) Price(job computetypes.Job) (sdk.Coin, bool) {
 		}
 	}
 	work := jobexec.WorkOf(job)
-	if work.GFLOP > 0 {
-		raise(p.PerGFLOP, sdkmath.LegacyMustNewDecFromStr(fmt.Sprintf("%.9f", work.GFLOP)))
+	if g := max(work.GFLOP, gflop); g > 0 && !math.IsInf(g, 0) && !math.IsNaN(g) {
+		raise(p.PerGFLOP, sdkmath.LegacyMustNewDecFromStr(fmt.Sprintf("%.9f", g)))
 	}
 	if work.Rows > 0 {
 		raise(p.PerKRows, sdkmath.LegacyNewDec(int64(min(work.Rows, 1<<62))).QuoInt64(1000))

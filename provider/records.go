@@ -83,10 +83,12 @@ type Record struct {
 	// EndedAt is when the job was seen over on chain (Unix seconds).
 	EndedAt int64  `json:"ea,omitempty"`
 	Error   string `json:"er,omitempty"`
-	// InputFailures counts failed fetches of a won job's inputs; RetryAt is
-	// the height of the next attempt; Abort marks the job for MsgAbortJob
+	// InputFailures counts failed fetches of a won job's inputs, and
+	// ExecFailures its other failed attempts (execFailed); RetryAt is the
+	// height of the next attempt; Abort marks the job for MsgAbortJob
 	// (abort.go).
 	InputFailures int   `json:"if,omitempty"`
+	ExecFailures  int   `json:"xf,omitempty"`
 	RetryAt       int64 `json:"ra,omitempty"`
 	Abort         bool  `json:"ab,omitempty"`
 }

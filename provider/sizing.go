@@ -29,8 +29,17 @@ var ErrStillSizing = errors.New("the job's inputs are still being sized")
 const whySizing = "sizing"
 
 // maxSizings bounds the sizings running at once; a job beyond it waits for
-// a free one.
+// a free one. One requester's jobs hold at most sizingsPerRequester of them,
+// and a sizing ends at its job's commit end (prune) or after its commit
+// window's time (sizingLimit), whichever comes first: a requester whose
+// model server trickles holds half the slots for one commit window, never
+// all of them for the fetch policy's minutes
+// (TestAttackSizingSlotsHeldByOneRequester).
 const maxSizings = 4
+
+// sizingsPerRequester is how many sizings one requester's jobs may run at
+// once: half of maxSizings, as fetchesPerRequester is of the fetch slots.
+const sizingsPerRequester = maxSizings / 2
 
 // shapeResult is a job's bid shape, or why the agent does not bid on it.
 type shapeResult struct {
@@ -42,6 +51,8 @@ type shapeResult struct {
 type sizing struct {
 	done      chan struct{}
 	commitEnd int64
+	requester string
+	cancel    context.CancelFunc // ends the sizing (its commit end passed)
 	res       shapeResult
 }
 
@@ -51,7 +62,8 @@ type sizer struct {
 	base     context.Context // the agent's run: its end stops the sizings
 	jobs     map[uint64]*sizing
 	running  int
-	deferred bool // a job waited for a free sizing since the last prune
+	byReq    map[string]int // sizings running per requester
+	deferred bool           // a job waited for a free sizing since the last prune
 }
 
 // start makes the sizings run under ctx, the agent's run.
@@ -61,19 +73,21 @@ func (s *sizer) start(ctx context.Context) {
 	s.mu.Unlock()
 }
 
-// size returns the sizing of job by fn, which runs on its own goroutine: it
-// waits for it until ctx ends, then returns ErrStillSizing (and the same at
-// once while maxSizings others run). A finished sizing is handed out once.
-func (s *sizer) size(ctx context.Context, job computetypes.Job, fn func(context.Context) shapeResult) (shapeResult, error) {
+// size returns the sizing of job by fn, which runs on its own goroutine for
+// at most limit: it waits for it until ctx ends, then returns
+// ErrStillSizing (and the same at once while maxSizings others run, or
+// sizingsPerRequester of its requester's). A finished sizing is handed out
+// once.
+func (s *sizer) size(ctx context.Context, job computetypes.Job, limit time.Duration, fn func(context.Context) shapeResult) (shapeResult, error) {
 	s.mu.Lock()
 	z, ok := s.jobs[job.Id]
 	if !ok {
-		if s.running >= maxSizings {
+		if s.running >= maxSizings || s.byReq[job.Requester] >= sizingsPerRequester {
 			s.deferred = true
 			s.mu.Unlock()
 			return shapeResult{}, ErrStillSizing
 		}
-		z = s.launch(job, fn)
+		z = s.launch(job, limit, fn)
 	}
 	s.mu.Unlock()
 	select {
@@ -92,21 +106,27 @@ func (s *sizer) size(ctx context.Context, job computetypes.Job, fn func(context.
 }
 
 // launch starts the sizing of job; s.mu is held.
-func (s *sizer) launch(job computetypes.Job, fn func(context.Context) shapeResult) *sizing {
+func (s *sizer) launch(job computetypes.Job, limit time.Duration, fn func(context.Context) shapeResult) *sizing {
 	base := s.base
 	if base == nil {
 		base = context.Background()
 	}
 	if s.jobs == nil {
-		s.jobs = map[uint64]*sizing{}
+		s.jobs, s.byReq = map[uint64]*sizing{}, map[string]int{}
 	}
-	z := &sizing{done: make(chan struct{}), commitEnd: job.CommitEnd}
+	ctx, cancel := context.WithTimeout(base, limit)
+	z := &sizing{done: make(chan struct{}), commitEnd: job.CommitEnd, requester: job.Requester, cancel: cancel}
 	s.jobs[job.Id] = z
 	s.running++
+	s.byReq[job.Requester]++
 	go func() {
-		z.res = fn(base)
+		defer cancel()
+		z.res = fn(ctx)
 		s.mu.Lock()
 		s.running--
+		if s.byReq[z.requester]--; s.byReq[z.requester] <= 0 {
+			delete(s.byReq, z.requester)
+		}
 		s.mu.Unlock()
 		close(z.done)
 	}()
@@ -131,21 +151,26 @@ func (s *sizer) due() bool {
 	return false
 }
 
-// prune forgets the finished sizings of jobs whose commit window closed
-// before height h (no bid on them can land any more).
+// prune ends and forgets the sizings of jobs whose commit window closed
+// before height h (no bid on them can land any more): one still running is
+// cancelled, and its slot is free once its fetch returns.
 func (s *sizer) prune(h int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.deferred = false
 	for id, z := range s.jobs {
-		select {
-		case <-z.done:
-			if z.commitEnd < h {
-				delete(s.jobs, id)
-			}
-		default:
+		if z.commitEnd < h {
+			z.cancel()
+			delete(s.jobs, id)
 		}
 	}
+}
+
+// sizingLimit is the most a job's sizing may take: the time to its commit
+// end at the block interval, at least one block (prune ends it at the
+// commit end itself; this bounds it when blocks stop coming).
+func (a *Agent) sizingLimit(job computetypes.Job) time.Duration {
+	return time.Duration(max(job.CommitEnd-a.height, 1)) * a.cap.blockTime()
 }
 
 // bidWait is how long a bidding step waits for sizings: a quarter of the
