@@ -37,12 +37,15 @@ var Upgrades = []Upgrade{
 	// host's with ICAHostAllowMessages: icaModule).
 	{Name: UpgradeIBC, StoreUpgrades: storetypes.StoreUpgrades{Added: ibcStoreKeys}},
 	// v3-verification runs the migrations of the verification and
-	// throughput work on a chain already past v2-ibc: x/compute 4→9
+	// throughput work on a chain already past v2-ibc: x/compute 4→10
 	// (verification_fee_per_sample, beacon_window_blocks; validators then
 	// register beacon keys with MsgRegisterBeaconKey; the provider index
 	// loses its entries of jobs without a winner; the beacon keys are
-	// counted; verdict_grace_blocks; each voter's verdict kept), x/modelregistry 1→3 (a name's latest version kept by
-	// folded name; each weights file filed as its first model's), x/datamarket 2→4 (the pairs of dataset and licensee
+	// counted; verdict_grace_blocks; each voter's verdict kept; each live
+	// job given the params in force at the upgrade as the terms it keeps,
+	// JobParamTerms), x/modelregistry 1→4 (a name's latest version kept by
+	// folded name; each weights file filed as its first model's; each
+	// name's look-alike skeleton filed, its first model's), x/datamarket 2→4 (the pairs of dataset and licensee
 	// that held a licence; the licences valid now, filed by expiry) and x/staking-rewards 1→4 (per-owner reward index;
 	// reward_denoms, listing the denoms already distributed; governance
 	// weight only for locks of at least min_vote_lock_duration, 21 days). No store is
@@ -60,7 +63,10 @@ var Upgrades = []Upgrade{
 	// that takes at once only the bond its other live jobs leave free, the
 	// rest owed (x/compute's Provider.slash_owed, field 12, empty until
 	// then; no migration: a provider slashed before keeps a lock capped at
-	// its bond, whose releases clamp at zero as before). First it stores the module
+	// its bond, whose releases clamp at zero as before), and mlp-f32 jobs
+	// charged their outputs and kernel calls besides their products
+	// (workload.MLPWork; no migration: a job keeps the work it recorded).
+	// First it stores the module
 	// accounts no one has asked for yet and restores any that someone turned
 	// into an ordinary account (ensureModuleAccounts), and replaces an
 	// interchain accounts host allow list of every message ("*") with

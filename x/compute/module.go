@@ -35,8 +35,10 @@ import (
 // beacon keys (keeper.Migrator.Migrate6to7), 8 since a verification with a
 // fee is decided verdict_grace_blocks after its quorum
 // (keeper.Migrator.Migrate7to8), 9 since a job's tally is summed from each
-// voter's verdict at its power in one commit (keeper.Migrator.Migrate8to9).
-const ConsensusVersion = 9
+// voter's verdict at its power in one commit (keeper.Migrator.Migrate8to9),
+// 10 since a job records the params it is created under and keeps them to
+// its end (types.JobParamTerms, keeper.Migrator.Migrate9to10).
+const ConsensusVersion = 10
 
 var (
 	_ module.AppModuleBasic      = AppModule{}
@@ -116,6 +118,9 @@ func (am AppModule) RegisterServices(cfg module.Configurator) {
 	}
 	if err := cfg.RegisterMigration(types.ModuleName, 8, keeper.NewMigrator(am.keeper).Migrate8to9); err != nil {
 		panic(fmt.Errorf("register the %s 8→9 migration: %w", types.ModuleName, err))
+	}
+	if err := cfg.RegisterMigration(types.ModuleName, 9, keeper.NewMigrator(am.keeper).Migrate9to10); err != nil {
+		panic(fmt.Errorf("register the %s 9→10 migration: %w", types.ModuleName, err))
 	}
 }
 

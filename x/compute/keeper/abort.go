@@ -59,7 +59,7 @@ func (k Keeper) AbortJob(ctx context.Context, provider sdk.AccAddress, jobID uin
 	if h > job.ExecDeadline {
 		return types.ErrDeadlinePassed.Wrapf("job %d: execution deadline was height %d", job.Id, job.ExecDeadline)
 	}
-	params, err := k.Params.Get(ctx)
+	params, err := k.jobParams(ctx, job)
 	if err != nil {
 		return err
 	}

@@ -41,6 +41,9 @@ func (k Keeper) CommitBid(ctx context.Context, provider sdk.AccAddress, jobID ui
 	if err != nil {
 		return err
 	}
+	// The collateral is sized by the job's terms (collateral_ratio_bps and
+	// the penalty rates it backs), not by a params change since its creation.
+	params = job.Terms.Under(params)
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	if job.State != types.JobState_JOB_STATE_OPEN || h > job.CommitEnd {
 		return types.ErrCommitWindowClosed.Wrapf("job %d is %s at height %d; its commit phase ends at height %d", job.Id, job.State, h, job.CommitEnd)

@@ -38,10 +38,24 @@ func queryErr(err error) error {
 
 // address checks an address argument with the address codec.
 func (q queryServer) address(addr string) error {
-	if _, err := q.k.addressCodec.StringToBytes(addr); err != nil {
-		return status.Errorf(codes.InvalidArgument, "address %q: %v", addr, err)
+	_, err := q.canonical("address", addr)
+	return err
+}
+
+// canonical decodes addr and encodes it again: the spelling the stores key
+// an account by. Bech32 is case-insensitive, and a wallet that asks with the
+// uppercase spelling (the one for QR codes) must find the same provider,
+// jobs and bids (TestAttackJobsQueryUppercaseRequesterHidesJobs).
+func (q queryServer) canonical(what, addr string) (string, error) {
+	bz, err := q.k.addressCodec.StringToBytes(addr)
+	if err != nil {
+		return "", status.Errorf(codes.InvalidArgument, "%s %q: %v", what, addr, err)
 	}
-	return nil
+	s, err := q.k.addrString(bz)
+	if err != nil {
+		return "", status.Errorf(codes.InvalidArgument, "%s %q: %v", what, addr, err)
+	}
+	return s, nil
 }
 
 // Params implements types.QueryServer.
@@ -61,10 +75,11 @@ func (q queryServer) Provider(ctx context.Context, req *types.QueryProviderReque
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	if err := q.address(req.Address); err != nil {
+	addr, err := q.canonical("address", req.Address)
+	if err != nil {
 		return nil, err
 	}
-	p, err := q.k.GetProvider(ctx, req.Address)
+	p, err := q.k.GetProvider(ctx, addr)
 	if err != nil {
 		return nil, queryErr(err)
 	}
@@ -136,7 +151,7 @@ func (q queryServer) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*ty
 		if req.Provider != "" {
 			addr, view = req.Provider, q.k.jobsByProvider
 		}
-		if err := q.address(addr); err != nil {
+		if addr, err = q.canonical("address", addr); err != nil {
 			return nil, err
 		}
 		res.Jobs, res.Pagination, err = modkit.PaginateRef(ctx, view, addr, req.Pagination, q.k.Jobs.Get)
@@ -184,15 +199,10 @@ func (q queryServer) Bids(ctx context.Context, req *types.QueryBidsRequest) (*ty
 // and its bid if revealed (a provider agent checking whether a commitment
 // it sent landed reads one key, not every page of a crowded job's).
 func (q queryServer) providerBid(ctx context.Context, jobID uint64, provider string) (*types.QueryBidsResponse, error) {
-	addr, err := q.k.addressCodec.StringToBytes(provider)
+	provider, err := q.canonical("provider", provider)
 	if err != nil {
-		return nil, status.Errorf(codes.InvalidArgument, "provider %q: %v", provider, err)
+		return nil, err
 	}
-	canonical, err := q.k.addrString(addr)
-	if err != nil {
-		return nil, status.Errorf(codes.InvalidArgument, "provider %q: %v", provider, err)
-	}
-	provider = canonical
 	res := &types.QueryBidsResponse{}
 	key := collections.Join(jobID, provider)
 	c, err := q.k.BidCommits.Get(ctx, key)
@@ -226,9 +236,7 @@ func (q queryServer) PendingVerifications(ctx context.Context, req *types.QueryP
 	}
 	out, page, err := modkit.Paginate(ctx, q.k.PendingChecks, req.Pagination,
 		func(id uint64, _ collections.NoValue) (types.PendingVerification, error) {
-			pv, err := q.pendingVerification(ctx, id)
-			pv.UnavailableSpanBlocks, pv.MaxChunkBytes = params.UnavailableSpan(), params.MaxChunkBytes
-			return pv, err
+			return q.pendingVerification(ctx, id, params)
 		})
 	if err != nil {
 		return nil, err
@@ -237,13 +245,19 @@ func (q queryServer) PendingVerifications(ctx context.Context, req *types.QueryP
 		Height: sdk.UnwrapSDKContext(ctx).BlockHeight()}, nil
 }
 
-// pendingVerification is what a sidecar needs to check a VERIFYING job.
-func (q queryServer) pendingVerification(ctx context.Context, id uint64) (types.PendingVerification, error) {
+// pendingVerification is what a sidecar needs to check a VERIFYING job,
+// with the chunk bound and unavailable span of the job's terms (under params,
+// the params in force): a sidecar refuses a chunk over the bound, so a bound
+// lowered after the job's admission would make it vote an honest winner
+// UNAVAILABLE (TestAttackParamsChunkLimitShrunkUnderVerifyingJob).
+func (q queryServer) pendingVerification(ctx context.Context, id uint64, params types.Params) (types.PendingVerification, error) {
 	j, err := q.k.Jobs.Get(ctx, id)
 	if err != nil {
 		return types.PendingVerification{}, err
 	}
+	params = j.Terms.Under(params)
 	pv := types.PendingVerification{
+		UnavailableSpanBlocks: params.UnavailableSpan(), MaxChunkBytes: params.MaxChunkBytes,
 		JobId: j.Id, Workload: j.Workload, Indices: j.Sample.Indices, OutputRoot: j.Result.OutputRoot,
 		ChunkCount: j.Result.ChunkCount, Provider: j.Winner, VerificationEnd: j.VerificationEnd,
 		DatasetVersion: j.DatasetVersion, DatasetContentRoot: j.DatasetContentRoot,

@@ -60,6 +60,12 @@ func (k Keeper) CreateJob(ctx context.Context, requester sdk.AccAddress, msg *ty
 	}
 	job := newJob(reqAddr, msg, sdk.UnwrapSDKContext(ctx).BlockHeight(), terms, chunks)
 	job.ProtocolFeeBps, job.CreationFee = params.ProtocolFeeBps, params.JobCreationFee
+	// The job's life runs under the params it is created under (its terms):
+	// a governance change while it runs changes no penalty, draw, dispute,
+	// check bound or fee cut of it.
+	if job.Terms, err = k.termsNow(ctx, params, job); err != nil {
+		return 0, err
+	}
 	withAssurance(&job, assurance, bought)
 	return k.openJob(ctx, job)
 }

@@ -321,3 +321,71 @@ func (m Migrator) restartTally(ctx sdk.Context, id uint64) error {
 	job.CountedVerdicts = nil
 	return m.k.saveJob(ctx, job.State, job)
 }
+
+// liveJobStates are the states of a job not yet final, in enum order: the
+// jobs whose penalties, draw, dispute, check or fees are still to come.
+var liveJobStates = []types.JobState{
+	types.JobState_JOB_STATE_OPEN, types.JobState_JOB_STATE_REVEAL, types.JobState_JOB_STATE_ASSIGNED,
+	types.JobState_JOB_STATE_SUBMITTED, types.JobState_JOB_STATE_VERIFYING, types.JobState_JOB_STATE_ABORTING,
+}
+
+// Migrate9to10 gives every job not yet final the terms version 10 records
+// at creation (JobParamTerms): the params, and the dataset market's and
+// model registry's fee cuts, in force at the upgrade, which are the ones
+// version 9 would have read from now on; from then on a params change no
+// longer reaches them. It walks only the live jobs, through the state
+// index; a final job needs no terms (nothing of it is read again but its
+// record) and is left as it is. No coin moves.
+func (m Migrator) Migrate9to10(ctx sdk.Context) error {
+	params, err := m.k.Params.Get(ctx)
+	if err != nil {
+		return errorsmod.Wrap(err, "migrate compute 9→10: params")
+	}
+	for _, st := range liveJobStates {
+		ids, err := m.jobIDsIn(ctx, st)
+		if err != nil {
+			return errorsmod.Wrapf(err, "migrate compute 9→10: %s jobs", st)
+		}
+		for _, id := range ids {
+			if err := m.fillTerms(ctx, params, id); err != nil {
+				return errorsmod.Wrapf(err, "migrate compute 9→10: job %d", id)
+			}
+		}
+	}
+	return nil
+}
+
+// jobIDsIn lists the ids of the jobs in state st, from the state index
+// (read whole before any job is written).
+func (m Migrator) jobIDsIn(ctx sdk.Context, st types.JobState) ([]uint64, error) {
+	it, err := m.k.jobsByState.Iterate(ctx, collections.NewPrefixedPairRange[int32, uint64](int32(st)))
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	keys, err := it.Keys()
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]uint64, len(keys))
+	for i, key := range keys {
+		ids[i] = key.K2()
+	}
+	return ids, nil
+}
+
+// fillTerms gives job id the terms in force (params and the fee cuts now),
+// unless it has terms already.
+func (m Migrator) fillTerms(ctx sdk.Context, params types.Params, id uint64) error {
+	job, err := m.k.Jobs.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if job.Terms != nil {
+		return nil
+	}
+	if job.Terms, err = m.k.termsNow(ctx, params, job); err != nil {
+		return err
+	}
+	return m.k.saveJob(ctx, job.State, job)
+}

@@ -21,13 +21,12 @@ func TestMigrate1to2(t *testing.T) {
 	s := newSuite(t)
 	p := s.params()
 	p.SampleRateFloorBps = 10_000
+	p.VerificationBlocks = 40 // the verifying job is still under check at the migration (its terms)
 	s.setParams(p)
 	req, p1, p2 := s.acc(0), s.acc(1), s.acc(2)
 	s.register(p1, 1_000_000)
 	s.register(p2, 1_000_000)
 	verifying := s.runAuction(req, p1, p2, 3_000, 4_000, 10_000)
-	p.VerificationBlocks = 40
-	s.setParams(p)
 	if _, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: p1.String(), JobId: verifying, OutputRoot: root32, ChunkCount: 4}); err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ import (
 // timeout_jail_threshold; the requester gets its escrow and any dispute
 // deposit back. FAILED / WITHHELD.
 func (k Keeper) withhold(ctx context.Context, job types.Job) error {
-	params, err := k.Params.Get(ctx)
+	params, err := k.jobParams(ctx, job)
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func (k Keeper) endInconclusive(ctx context.Context, job types.Job) error {
 // extendVerification gives a VERIFYING job one more verification window;
 // its tally and voters are kept.
 func (k Keeper) extendVerification(ctx context.Context, job types.Job) error {
-	params, err := k.Params.Get(ctx)
+	params, err := k.jobParams(ctx, job)
 	if err != nil {
 		return err
 	}

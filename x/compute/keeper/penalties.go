@@ -83,7 +83,7 @@ func (k Keeper) jail(ctx context.Context, p *types.Provider, params types.Params
 
 // failFraud slashes and jails the winner, refunds the requester in full and fails the job.
 func (k Keeper) failFraud(ctx context.Context, job types.Job) error {
-	params, err := k.Params.Get(ctx)
+	params, err := k.jobParams(ctx, job)
 	if err != nil {
 		return err
 	}
@@ -203,7 +203,7 @@ func (k Keeper) forfeitOwnerFees(ctx context.Context, job types.Job, reason type
 	if fees.IsZero() {
 		return k.releaseCollateral(ctx, job)
 	}
-	params, err := k.Params.Get(ctx)
+	params, err := k.jobParams(ctx, job)
 	if err != nil {
 		return err
 	}
@@ -275,7 +275,7 @@ func creationFee(job types.Job) sdk.Coins {
 // timeOut ends a won job as a timeout: the winner's penalty, a full refund
 // of the escrow, EXPIRED/EXECUTION_TIMEOUT.
 func (k Keeper) timeOut(ctx context.Context, job types.Job) error {
-	params, err := k.Params.Get(ctx)
+	params, err := k.jobParams(ctx, job)
 	if err != nil {
 		return err
 	}

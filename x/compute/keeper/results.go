@@ -34,7 +34,7 @@ func (k Keeper) SubmitResult(ctx context.Context, provider sdk.AccAddress, jobID
 	from := job.State
 	job.Result = types.JobResult{OutputRoot: outputRoot, ChunkCount: chunkCount, SubmittedHeight: h}
 	job.State = types.JobState_JOB_STATE_SUBMITTED
-	params, err := k.Params.Get(ctx)
+	params, err := k.jobParams(ctx, job)
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,11 @@ func (k Keeper) decideSample(ctx context.Context, id uint64) error {
 	if early, err := filedEarly(ctx, k.SampleQueue, due, due, id); err != nil || early {
 		return err
 	}
-	params, err := k.Params.Get(ctx)
+	// The draw runs under the job's terms (sample_rate_floor_bps,
+	// samples_per_job, the windows): a floor cut between the submission and
+	// the draw does not let the result go unchecked
+	// (TestAttackParamsSampleFloorCutBeforeDraw).
+	params, err := k.jobParams(ctx, job)
 	if err != nil {
 		return err
 	}
@@ -138,11 +142,16 @@ func withRequested(sampled, requested []uint64) []uint64 {
 // the sampled chunks, all of them work one verification window can check
 // (Params.AdmitDispute).
 func (k Keeper) DisputeResult(ctx context.Context, requester sdk.AccAddress, jobID uint64, chunkIndices []uint64) error {
-	params, err := k.Params.Get(ctx)
+	job, err := k.requesterJob(ctx, jobID, requester)
 	if err != nil {
 		return err
 	}
-	job, err := k.requesterJob(ctx, jobID, requester)
+	// A dispute is admitted under the job's terms (max_work_per_exec_block,
+	// verification_blocks, max_dispute_chunks): the remedy the requester
+	// paid for at creation is not withdrawn by a later params change
+	// (TestAttackParamsWorkLimitShrunkBarsDispute). The dispute fee is the
+	// one in force, as for any new action.
+	params, err := k.jobParams(ctx, job)
 	if err != nil {
 		return err
 	}

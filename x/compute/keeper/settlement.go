@@ -155,7 +155,10 @@ func (k Keeper) payOut(ctx context.Context, job types.Job, pay, toPool, refund s
 }
 
 // payModelFee pays a settled job's model fee through x/modelregistry, which
-// records the use; a free model's use is recorded too (a zero fee).
+// records the use; a free model's use is recorded too (a zero fee). The
+// platform fee is the one in the job's terms: the model's owner priced its
+// model under it, and a params change while the job ran does not take more
+// of the fee (TestAttackParamsPlatformFeeRaisedUnderRunningJob).
 func (k Keeper) payModelFee(ctx context.Context, job types.Job) error {
 	if job.ModelId == 0 {
 		return nil
@@ -164,7 +167,11 @@ func (k Keeper) payModelFee(ctx context.Context, job types.Job) error {
 		if k.ModelKeeper == nil {
 			return types.ErrModelsUnavailable.Wrapf("job %d ran a model", job.Id)
 		}
-		return k.ModelKeeper.PayModelFee(ctx, job.ModelId, types.ModuleName, job.ModelFee, job.ModelShares, job.Rows)
+		terms, err := k.jobTerms(ctx, job)
+		if err != nil {
+			return err
+		}
+		return k.ModelKeeper.PayModelFeeAt(ctx, job.ModelId, types.ModuleName, job.ModelFee, terms.PlatformFeeBps, job.ModelShares, job.Rows)
 	}
 	if !job.ModelFee.IsZero() {
 		return k.payOrRedirect(ctx, job.Id, "model_fee", job.ModelFee, pay)
@@ -180,18 +187,24 @@ func (k Keeper) payModelFee(ctx context.Context, job types.Job) error {
 }
 
 // payDatasetFee pays a job's dataset fee to the dataset's owner: charged
-// once through the job's access when the fee is owed (ChargeJobDatasetFee),
+// once through the job's access when the fee is owed (ChargeJobDatasetFeeAt),
 // else (a job awarded before the owed-fee rule) paid as a settlement fee. A
-// fee that cannot be paid goes to the reward pool (payOrRedirect).
+// fee that cannot be paid goes to the reward pool (payOrRedirect). The
+// market fee is the one in the job's terms, as payModelFee's platform fee
+// (TestAttackParamsMarketFeeRaisedUnderRunningJob).
 func (k Keeper) payDatasetFee(ctx context.Context, job types.Job) error {
 	return k.payOrRedirect(ctx, job.Id, "dataset_fee", job.DatasetFee, func(ctx context.Context) error {
 		if k.DatasetKeeper == nil {
 			return types.ErrDatasetsUnavailable.Wrapf("job %d owes a dataset fee", job.Id)
 		}
-		if job.DatasetFeeOwed {
-			return k.DatasetKeeper.ChargeJobDatasetFee(ctx, job.DatasetId, job.Id, types.ModuleName, job.DatasetFee, job.DatasetShares)
+		terms, err := k.jobTerms(ctx, job)
+		if err != nil {
+			return err
 		}
-		return k.DatasetKeeper.PayDatasetFee(ctx, job.DatasetId, types.ModuleName, job.DatasetFee, job.DatasetShares)
+		if job.DatasetFeeOwed {
+			return k.DatasetKeeper.ChargeJobDatasetFeeAt(ctx, job.DatasetId, job.Id, types.ModuleName, job.DatasetFee, terms.MarketFeeBps, job.DatasetShares)
+		}
+		return k.DatasetKeeper.PayDatasetFeeAt(ctx, job.DatasetId, types.ModuleName, job.DatasetFee, terms.MarketFeeBps, job.DatasetShares)
 	})
 }
 

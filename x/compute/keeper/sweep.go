@@ -242,7 +242,7 @@ func (k Keeper) finishAuction(ctx context.Context, job types.Job) error {
 // after leading must not be a cheap way to void an auction it would lose
 // nothing by abandoning.
 func (k Keeper) voidLead(ctx context.Context, job types.Job, win types.BidCommit) error {
-	params, err := k.Params.Get(ctx)
+	params, err := k.jobParams(ctx, job)
 	if err != nil {
 		return err
 	}

@@ -35,20 +35,24 @@ type BankKeeper interface {
 type ModelKeeper interface {
 	// ModelTermsForJob returns the model's shape and the fee a job over `rows` dataset rows escrows, with the share snapshot it will be paid to; an error if the model does not exist, is deprecated, or is not mlp-f32.
 	ModelTermsForJob(ctx context.Context, modelID uint64, rows uint64) (common.ModelTerms, error)
-	// PayModelFee pays a settled job's model fee out of fromModule's account (platform fee to the reward pool, the rest over the shares) and records usage (one job, rows, revenue).
-	PayModelFee(ctx context.Context, modelID uint64, fromModule string, fee sdk.Coins, shares []common.Share, rows uint64) error
+	// PlatformFeeBps is the platform_fee_bps in force, recorded on a job when it is created (JobParamTerms).
+	PlatformFeeBps(ctx context.Context) (uint32, error)
+	// PayModelFeeAt pays a settled job's model fee out of fromModule's account (platformFeeBps, the job's, to the reward pool, the rest over the shares) and records usage (one job, rows, revenue).
+	PayModelFeeAt(ctx context.Context, modelID uint64, fromModule string, fee sdk.Coins, platformFeeBps uint32, shares []common.Share, rows uint64) error
 }
 
 // DatasetKeeper is what x/compute needs from x/datamarket.
 type DatasetKeeper interface {
 	// DatasetTermsForJob: shape, content root, owner, and the PER_JOB fee (empty when the requester holds a licence); an error when the requester has no licence and there is no PER_JOB offer, or the dataset is unknown.
 	DatasetTermsForJob(ctx context.Context, datasetID uint64, requester string) (common.DatasetTerms, error)
-	// PayDatasetFee pays the dataset fee of a job whose winner was never granted access under the owed-fee rule (a job awarded before it).
-	PayDatasetFee(ctx context.Context, datasetID uint64, fromModule string, fee sdk.Coins, shares []common.Share) error
+	// MarketFeeBps is the market_fee_bps in force, recorded on a job when it is created (JobParamTerms).
+	MarketFeeBps(ctx context.Context) (uint32, error)
+	// PayDatasetFeeAt pays the dataset fee of a job whose winner was never granted access under the owed-fee rule (a job awarded before it), marketFeeBps (the job's) of it to the reward pool.
+	PayDatasetFeeAt(ctx context.Context, datasetID uint64, fromModule string, fee sdk.Coins, marketFeeBps uint32, shares []common.Share) error
 	// GrantJobAccessVersion lets the winner of a live job read the one dataset version the job pinned; RevokeJobAccess ends it when the job ends (any terminal state).
 	GrantJobAccessVersion(ctx context.Context, datasetID, jobID, version uint64, provider string) error
-	// ChargeJobDatasetFee pays a granted job's dataset fee to the owner, once per job (a second call is a no-op).
-	ChargeJobDatasetFee(ctx context.Context, datasetID, jobID uint64, fromModule string, fee sdk.Coins, shares []common.Share) error
+	// ChargeJobDatasetFeeAt pays a granted job's dataset fee to the owner, marketFeeBps (the job's) of it to the reward pool, once per job (a second call is a no-op).
+	ChargeJobDatasetFeeAt(ctx context.Context, datasetID, jobID uint64, fromModule string, fee sdk.Coins, marketFeeBps uint32, shares []common.Share) error
 	RevokeJobAccess(ctx context.Context, datasetID, jobID uint64) error
 }
 

@@ -45,25 +45,51 @@ func (gs GenesisState) Validate() error {
 	return gs.validateTallies(jobs)
 }
 
-// validateObligations checks each provider's obligation counter against its
-// commitments on jobs in auction and its won jobs that have not ended: a
-// provider imported with too low a count could unbond from under a job.
+// legacyCappedLock reports whether p's lock is one that a fraud slash before
+// slash_owed left capped at its bond: the holds of its live jobs above the
+// bond, its lock equal to the bond. A chain that ran that code exports such
+// a provider until its jobs end, and its export must still import; a lock
+// below both its holds and its bond is refused.
+func legacyCappedLock(p Provider, holds sdk.Coins) bool {
+	return p.Locked.Equal(p.Bond) && holds.AmountOf(p.Bond.Denom).GT(p.Bond.Amount)
+}
+
+// validateObligations checks each provider's obligation counter and locked
+// collateral against its commitments on jobs in auction and its won jobs
+// that have not ended, as the keeper's invariants do: a provider imported
+// with too low a count could unbond from under a job, and one imported with
+// too little locked could commit (or have a slash collected from) the bond
+// that backs a running job's penalty
+// (TestAttackGenesisProviderLockBelowItsJobs).
 func (gs GenesisState) validateObligations(jobs map[uint64]Job) error {
 	want := map[string]uint64{}
+	locked := map[string]sdk.Coins{}
 	for _, j := range jobs {
 		if j.State.HoldsWinnerCollateral() {
+			if err := j.WinnerCollateral.Validate(); err != nil {
+				return ErrInvalidGenesis.Wrapf("job %d: winner_collateral: %v", j.Id, err)
+			}
 			want[j.Winner]++
+			locked[j.Winner] = locked[j.Winner].Add(j.WinnerCollateral)
 		}
 	}
 	for _, c := range gs.BidCommits {
 		if c.Holds(jobs[c.JobId]) {
+			if err := c.Deposit.Validate(); err != nil {
+				return ErrInvalidGenesis.Wrapf("job %d: commitment of %s: deposit: %v", c.JobId, c.Provider, err)
+			}
 			want[c.Provider]++
+			locked[c.Provider] = locked[c.Provider].Add(c.Deposit)
 		}
 	}
 	for _, p := range gs.Providers {
 		if p.Obligations != want[p.Address] {
 			return ErrInvalidGenesis.Wrapf("provider %s: obligations %d, its commitments in auction and live won jobs are %d",
 				p.Address, p.Obligations, want[p.Address])
+		}
+		if held := sdk.NewCoins(p.Locked); !held.Equal(locked[p.Address]) && !legacyCappedLock(p, locked[p.Address]) {
+			return ErrInvalidGenesis.Wrapf("provider %s: locked %s, its commitments in auction and live won jobs hold %s",
+				p.Address, p.Locked, locked[p.Address])
 		}
 	}
 	return nil
@@ -166,6 +192,9 @@ func (gs GenesisState) validateJobs(providers map[string]bool) (map[uint64]Job, 
 			return nil, ErrInvalidGenesis.Wrapf("job %d escrow: %v", j.Id, err)
 		}
 		if err := validAssurance(j); err != nil {
+			return nil, ErrInvalidGenesis.Wrapf("job %d: %v", j.Id, err)
+		}
+		if err := j.Terms.Validate(); err != nil {
 			return nil, ErrInvalidGenesis.Wrapf("job %d: %v", j.Id, err)
 		}
 		// A won job that has not ended holds its winner's collateral: the

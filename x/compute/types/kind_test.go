@@ -131,7 +131,9 @@ func (f fakeModels) ModelTermsForJob(context.Context, uint64, uint64) (common.Mo
 	return f.terms, f.err
 }
 
-func (fakeModels) PayModelFee(context.Context, uint64, string, sdk.Coins, []common.Share, uint64) error {
+func (fakeModels) PlatformFeeBps(context.Context) (uint32, error) { return 0, nil }
+
+func (fakeModels) PayModelFeeAt(context.Context, uint64, string, sdk.Coins, uint32, []common.Share, uint64) error {
 	return errors.New("not in this test")
 }
 
@@ -144,11 +146,13 @@ func (f fakeDatasets) DatasetTermsForJob(context.Context, uint64, string) (commo
 	return f.terms, f.err
 }
 
-func (fakeDatasets) PayDatasetFee(context.Context, uint64, string, sdk.Coins, []common.Share) error {
+func (fakeDatasets) MarketFeeBps(context.Context) (uint32, error) { return 0, nil }
+
+func (fakeDatasets) PayDatasetFeeAt(context.Context, uint64, string, sdk.Coins, uint32, []common.Share) error {
 	return errors.New("not in this test")
 }
 
-func (fakeDatasets) ChargeJobDatasetFee(context.Context, uint64, uint64, string, sdk.Coins, []common.Share) error {
+func (fakeDatasets) ChargeJobDatasetFeeAt(context.Context, uint64, uint64, string, sdk.Coins, uint32, []common.Share) error {
 	return nil
 }
 func (fakeDatasets) GrantJobAccessVersion(context.Context, uint64, uint64, uint64, string) error {

@@ -82,17 +82,43 @@ func (k Keeper) newestCoveredVersion(ctx context.Context, d types.Dataset, licen
 	return newest, err
 }
 
+// MarketFeeBps is the market_fee_bps in force: x/compute records it on a
+// job when the job is created and pays the job's dataset fee under it
+// (PayDatasetFeeAt, ChargeJobDatasetFeeAt), so that a later params change
+// does not change the cut of a job already running
+// (TestAttackGPParamsMarketFeeRaisedUnderRunningJob).
+func (k Keeper) MarketFeeBps(ctx context.Context) (uint32, error) {
+	params, err := k.GetParams(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return params.MarketFeeBps, nil
+}
+
 // PayDatasetFee pays a settled job's dataset fee out of fromModule's account
 // with modkit.Payout: market_fee_bps of it to the reward pool, the rest split
 // over shares (the snapshot taken when the job was created; no share may be a
 // module account). It checks the module's balance before moving
-// anything and is all or nothing. An empty fee pays nothing.
+// anything and is all or nothing. An empty fee pays nothing. It takes the
+// market_fee_bps in force; x/compute pays under the job's own
+// (PayDatasetFeeAt).
 func (k Keeper) PayDatasetFee(ctx context.Context, datasetID uint64, fromModule string, fee sdk.Coins, shares []common.Share) error {
-	return k.payDatasetFee(ctx, datasetID, 0, fromModule, fee, shares)
+	bps, err := k.MarketFeeBps(ctx)
+	if err != nil {
+		return err
+	}
+	return k.payDatasetFee(ctx, datasetID, 0, fromModule, fee, bps, shares)
 }
 
-// payDatasetFee is PayDatasetFee for job jobID (0: not named).
-func (k Keeper) payDatasetFee(ctx context.Context, datasetID, jobID uint64, fromModule string, fee sdk.Coins, shares []common.Share) error {
+// PayDatasetFeeAt is PayDatasetFee with the market fee marketFeeBps: the
+// one in force when the job was created (MarketFeeBps then).
+func (k Keeper) PayDatasetFeeAt(ctx context.Context, datasetID uint64, fromModule string, fee sdk.Coins, marketFeeBps uint32, shares []common.Share) error {
+	return k.payDatasetFee(ctx, datasetID, 0, fromModule, fee, marketFeeBps, shares)
+}
+
+// payDatasetFee is PayDatasetFee for job jobID (0: not named), with market
+// fee bps (at most 100%).
+func (k Keeper) payDatasetFee(ctx context.Context, datasetID, jobID uint64, fromModule string, fee sdk.Coins, bps uint32, shares []common.Share) error {
 	if fee.IsZero() {
 		return nil
 	}
@@ -104,18 +130,17 @@ func (k Keeper) payDatasetFee(ctx context.Context, datasetID, jobID uint64, from
 	if err := common.CheckAmountBits("fee", fee...); err != nil {
 		return errorsmod.Wrap(types.ErrInvalidFee, err.Error())
 	}
+	if bps > common.BasisPoints {
+		return errorsmod.Wrapf(types.ErrInvalidFee, "market fee %d bps exceeds %d", bps, common.BasisPoints)
+	}
 	if err := common.ValidateShares(shares); err != nil {
 		return errorsmod.Wrapf(types.ErrInvalidShares, "%v", err)
 	}
 	if _, err := k.GetDataset(ctx, datasetID); err != nil {
 		return err
 	}
-	params, err := k.GetParams(ctx)
-	if err != nil {
-		return err
-	}
 	return modkit.RunCached(ctx, func(ctx context.Context) error {
-		paid, err := k.payout().Pay(ctx, modkit.FromModule(fromModule), fee, params.MarketFeeBps, shares)
+		paid, err := k.payout().Pay(ctx, modkit.FromModule(fromModule), fee, bps, shares)
 		if err != nil {
 			return err
 		}
@@ -174,8 +199,19 @@ func (k Keeper) GrantJobAccessVersion(ctx context.Context, datasetID, jobID, ver
 // PayDatasetFee. It charges once per job: a later call for the same job is a
 // no-op, so that the fee is never taken twice, and once taken it is the
 // owner's (x/compute must not refund it). An empty fee charges nothing but
-// still marks the job charged.
+// still marks the job charged. It takes the market_fee_bps in force;
+// x/compute charges under the job's own (ChargeJobDatasetFeeAt).
 func (k Keeper) ChargeJobDatasetFee(ctx context.Context, datasetID, jobID uint64, fromModule string, fee sdk.Coins, shares []common.Share) error {
+	bps, err := k.MarketFeeBps(ctx)
+	if err != nil {
+		return err
+	}
+	return k.ChargeJobDatasetFeeAt(ctx, datasetID, jobID, fromModule, fee, bps, shares)
+}
+
+// ChargeJobDatasetFeeAt is ChargeJobDatasetFee with the market fee
+// marketFeeBps: the one in force when the job was created.
+func (k Keeper) ChargeJobDatasetFeeAt(ctx context.Context, datasetID, jobID uint64, fromModule string, fee sdk.Coins, marketFeeBps uint32, shares []common.Share) error {
 	key := collections.Join(datasetID, jobID)
 	ja, err := k.JobAccess.Get(ctx, key)
 	if errors.Is(err, collections.ErrNotFound) {
@@ -187,7 +223,7 @@ func (k Keeper) ChargeJobDatasetFee(ctx context.Context, datasetID, jobID uint64
 		return nil
 	}
 	return modkit.RunCached(ctx, func(ctx context.Context) error {
-		if err := k.payDatasetFee(ctx, datasetID, jobID, fromModule, fee, shares); err != nil {
+		if err := k.payDatasetFee(ctx, datasetID, jobID, fromModule, fee, marketFeeBps, shares); err != nil {
 			return err
 		}
 		ja.FeeCharged, ja.Fee = true, sdk.NewCoins(fee...)

@@ -47,14 +47,38 @@ func (k Keeper) ModelTermsForJob(ctx context.Context, modelID uint64, rows uint6
 	}, nil
 }
 
+// PlatformFeeBps is the platform_fee_bps in force: x/compute records it on
+// a job when the job is created and pays the job's model fee under it
+// (PayModelFeeAt), so that a later params change does not change the cut of
+// a job already running (TestAttackGPParamsPlatformFeeRaisedUnderRunningJob).
+func (k Keeper) PlatformFeeBps(ctx context.Context) (uint32, error) {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return 0, errorsmod.Wrap(err, "read params")
+	}
+	return params.PlatformFeeBps, nil
+}
+
 // PayModelFee pays a settled job's model fee out of fromModule's module
 // account with modkit.Payout: platform_fee_bps of it (common.FeePart, rounded
 // down) to the reward pool, the rest split over shares with common.SplitCoins
 // (remainder to the first share; no share may be a blocked module account),
 // and records the use (jobs +1, rows, gross revenue). The model may have been
 // deprecated since the job was created. Either everything is paid and
-// recorded, or nothing is (the work runs in a cache context).
+// recorded, or nothing is (the work runs in a cache context). It takes the
+// platform_fee_bps in force; x/compute pays under the job's own
+// (PayModelFeeAt).
 func (k Keeper) PayModelFee(ctx context.Context, modelID uint64, fromModule string, fee sdk.Coins, shares []common.Share, rows uint64) error {
+	bps, err := k.PlatformFeeBps(ctx)
+	if err != nil {
+		return err
+	}
+	return k.PayModelFeeAt(ctx, modelID, fromModule, fee, bps, shares, rows)
+}
+
+// PayModelFeeAt is PayModelFee with the platform fee platformFeeBps (at
+// most 100%): the one in force when the job was created.
+func (k Keeper) PayModelFeeAt(ctx context.Context, modelID uint64, fromModule string, fee sdk.Coins, platformFeeBps uint32, shares []common.Share, rows uint64) error {
 	if err := fee.Validate(); err != nil {
 		return errorsmod.Wrapf(types.ErrFeePayment, "fee %s: %v", fee, err)
 	}
@@ -63,16 +87,15 @@ func (k Keeper) PayModelFee(ctx context.Context, modelID uint64, fromModule stri
 	if err := common.CheckAmountBits("fee", fee...); err != nil {
 		return errorsmod.Wrap(types.ErrFeePayment, err.Error())
 	}
+	if platformFeeBps > common.BasisPoints {
+		return errorsmod.Wrapf(types.ErrFeePayment, "platform fee %d bps exceeds %d", platformFeeBps, common.BasisPoints)
+	}
 	m, err := k.GetModel(ctx, modelID)
 	if err != nil {
 		return err
 	}
-	params, err := k.Params.Get(ctx)
-	if err != nil {
-		return errorsmod.Wrap(err, "read params")
-	}
 	return modkit.RunCached(ctx, func(ctx context.Context) error {
-		paid, err := k.payout().Pay(ctx, modkit.FromModule(fromModule), fee, params.PlatformFeeBps, shares)
+		paid, err := k.payout().Pay(ctx, modkit.FromModule(fromModule), fee, platformFeeBps, shares)
 		if err != nil {
 			return errorsmod.Wrapf(err, "model %d fee", modelID)
 		}

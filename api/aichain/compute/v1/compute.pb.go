@@ -1689,7 +1689,11 @@ type Job struct {
 	WinnerPriceCollateral *v1beta1.Coin `protobuf:"bytes,50,opt,name=winner_price_collateral,json=winnerPriceCollateral,proto3" json:"winner_price_collateral,omitempty"`
 	// sweep is the progress of closing the job's commitments, close_batch_size
 	// per block: at the close of its auction, or after a cancel.
-	Sweep         *CommitmentSweep `protobuf:"bytes,51,opt,name=sweep,proto3" json:"sweep,omitempty"`
+	Sweep *CommitmentSweep `protobuf:"bytes,51,opt,name=sweep,proto3" json:"sweep,omitempty"`
+	// terms are the params the job's life depends on, as they were when it
+	// was created (JobParamTerms); unset only for a job imported without them,
+	// which runs under the params in force.
+	Terms         *JobParamTerms `protobuf:"bytes,52,opt,name=terms,proto3" json:"terms,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2053,6 +2057,167 @@ func (x *Job) GetSweep() *CommitmentSweep {
 	return nil
 }
 
+func (x *Job) GetTerms() *JobParamTerms {
+	if x != nil {
+		return x.Terms
+	}
+	return nil
+}
+
+// JobParamTerms are the params a job is created under and settled, drawn,
+// disputed, checked and penalised under to its end: a later params change
+// (a governance vote) does not change the terms of a job already running,
+// as it does not change its protocol_fee_bps or creation_fee. Each field is
+// the param of the same name (market_fee_bps is x/datamarket's,
+// platform_fee_bps x/modelregistry's).
+type JobParamTerms struct {
+	state                    protoimpl.MessageState `protogen:"open.v1"`
+	CollateralRatioBps       uint32                 `protobuf:"varint,1,opt,name=collateral_ratio_bps,json=collateralRatioBps,proto3" json:"collateral_ratio_bps,omitempty"`
+	SampleRateFloorBps       uint32                 `protobuf:"varint,2,opt,name=sample_rate_floor_bps,json=sampleRateFloorBps,proto3" json:"sample_rate_floor_bps,omitempty"`
+	SamplesPerJob            uint32                 `protobuf:"varint,3,opt,name=samples_per_job,json=samplesPerJob,proto3" json:"samples_per_job,omitempty"`
+	ChallengeBlocks          uint64                 `protobuf:"varint,4,opt,name=challenge_blocks,json=challengeBlocks,proto3" json:"challenge_blocks,omitempty"`
+	VerificationBlocks       uint64                 `protobuf:"varint,5,opt,name=verification_blocks,json=verificationBlocks,proto3" json:"verification_blocks,omitempty"`
+	SlashFractionFraud       uint32                 `protobuf:"varint,6,opt,name=slash_fraction_fraud,json=slashFractionFraud,proto3" json:"slash_fraction_fraud,omitempty"`
+	SlashFractionTimeout     uint32                 `protobuf:"varint,7,opt,name=slash_fraction_timeout,json=slashFractionTimeout,proto3" json:"slash_fraction_timeout,omitempty"`
+	RequesterCompensationBps uint32                 `protobuf:"varint,8,opt,name=requester_compensation_bps,json=requesterCompensationBps,proto3" json:"requester_compensation_bps,omitempty"`
+	MaxChunkBytes            uint64                 `protobuf:"varint,9,opt,name=max_chunk_bytes,json=maxChunkBytes,proto3" json:"max_chunk_bytes,omitempty"`
+	MaxWorkPerExecBlock      uint64                 `protobuf:"varint,10,opt,name=max_work_per_exec_block,json=maxWorkPerExecBlock,proto3" json:"max_work_per_exec_block,omitempty"`
+	UnavailableSpanBlocks    uint64                 `protobuf:"varint,11,opt,name=unavailable_span_blocks,json=unavailableSpanBlocks,proto3" json:"unavailable_span_blocks,omitempty"`
+	MaxDisputeChunks         uint32                 `protobuf:"varint,12,opt,name=max_dispute_chunks,json=maxDisputeChunks,proto3" json:"max_dispute_chunks,omitempty"`
+	MarketFeeBps             uint32                 `protobuf:"varint,13,opt,name=market_fee_bps,json=marketFeeBps,proto3" json:"market_fee_bps,omitempty"`
+	PlatformFeeBps           uint32                 `protobuf:"varint,14,opt,name=platform_fee_bps,json=platformFeeBps,proto3" json:"platform_fee_bps,omitempty"`
+	unknownFields            protoimpl.UnknownFields
+	sizeCache                protoimpl.SizeCache
+}
+
+func (x *JobParamTerms) Reset() {
+	*x = JobParamTerms{}
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *JobParamTerms) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*JobParamTerms) ProtoMessage() {}
+
+func (x *JobParamTerms) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use JobParamTerms.ProtoReflect.Descriptor instead.
+func (*JobParamTerms) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *JobParamTerms) GetCollateralRatioBps() uint32 {
+	if x != nil {
+		return x.CollateralRatioBps
+	}
+	return 0
+}
+
+func (x *JobParamTerms) GetSampleRateFloorBps() uint32 {
+	if x != nil {
+		return x.SampleRateFloorBps
+	}
+	return 0
+}
+
+func (x *JobParamTerms) GetSamplesPerJob() uint32 {
+	if x != nil {
+		return x.SamplesPerJob
+	}
+	return 0
+}
+
+func (x *JobParamTerms) GetChallengeBlocks() uint64 {
+	if x != nil {
+		return x.ChallengeBlocks
+	}
+	return 0
+}
+
+func (x *JobParamTerms) GetVerificationBlocks() uint64 {
+	if x != nil {
+		return x.VerificationBlocks
+	}
+	return 0
+}
+
+func (x *JobParamTerms) GetSlashFractionFraud() uint32 {
+	if x != nil {
+		return x.SlashFractionFraud
+	}
+	return 0
+}
+
+func (x *JobParamTerms) GetSlashFractionTimeout() uint32 {
+	if x != nil {
+		return x.SlashFractionTimeout
+	}
+	return 0
+}
+
+func (x *JobParamTerms) GetRequesterCompensationBps() uint32 {
+	if x != nil {
+		return x.RequesterCompensationBps
+	}
+	return 0
+}
+
+func (x *JobParamTerms) GetMaxChunkBytes() uint64 {
+	if x != nil {
+		return x.MaxChunkBytes
+	}
+	return 0
+}
+
+func (x *JobParamTerms) GetMaxWorkPerExecBlock() uint64 {
+	if x != nil {
+		return x.MaxWorkPerExecBlock
+	}
+	return 0
+}
+
+func (x *JobParamTerms) GetUnavailableSpanBlocks() uint64 {
+	if x != nil {
+		return x.UnavailableSpanBlocks
+	}
+	return 0
+}
+
+func (x *JobParamTerms) GetMaxDisputeChunks() uint32 {
+	if x != nil {
+		return x.MaxDisputeChunks
+	}
+	return 0
+}
+
+func (x *JobParamTerms) GetMarketFeeBps() uint32 {
+	if x != nil {
+		return x.MarketFeeBps
+	}
+	return 0
+}
+
+func (x *JobParamTerms) GetPlatformFeeBps() uint32 {
+	if x != nil {
+		return x.PlatformFeeBps
+	}
+	return 0
+}
+
 // CommitmentSweep is how far the chain has gone through a job's commitments
 // (in the order of their keys, by provider address) to close them: at the
 // close of an auction each unrevealed one forfeits its deposit, each revealed
@@ -2088,7 +2253,7 @@ type CommitmentSweep struct {
 
 func (x *CommitmentSweep) Reset() {
 	*x = CommitmentSweep{}
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[14]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2100,7 +2265,7 @@ func (x *CommitmentSweep) String() string {
 func (*CommitmentSweep) ProtoMessage() {}
 
 func (x *CommitmentSweep) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[14]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2113,7 +2278,7 @@ func (x *CommitmentSweep) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitmentSweep.ProtoReflect.Descriptor instead.
 func (*CommitmentSweep) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{14}
+	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CommitmentSweep) GetAfter() string {
@@ -2205,7 +2370,7 @@ type BidCommit struct {
 
 func (x *BidCommit) Reset() {
 	*x = BidCommit{}
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[15]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2217,7 +2382,7 @@ func (x *BidCommit) String() string {
 func (*BidCommit) ProtoMessage() {}
 
 func (x *BidCommit) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[15]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2230,7 +2395,7 @@ func (x *BidCommit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BidCommit.ProtoReflect.Descriptor instead.
 func (*BidCommit) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{15}
+	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *BidCommit) GetJobId() uint64 {
@@ -2307,7 +2472,7 @@ type Bid struct {
 
 func (x *Bid) Reset() {
 	*x = Bid{}
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[16]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2319,7 +2484,7 @@ func (x *Bid) String() string {
 func (*Bid) ProtoMessage() {}
 
 func (x *Bid) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[16]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2332,7 +2497,7 @@ func (x *Bid) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Bid.ProtoReflect.Descriptor instead.
 func (*Bid) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{16}
+	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Bid) GetJobId() uint64 {
@@ -2366,7 +2531,7 @@ type StateCount struct {
 
 func (x *StateCount) Reset() {
 	*x = StateCount{}
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[17]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2378,7 +2543,7 @@ func (x *StateCount) String() string {
 func (*StateCount) ProtoMessage() {}
 
 func (x *StateCount) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[17]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2391,7 +2556,7 @@ func (x *StateCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StateCount.ProtoReflect.Descriptor instead.
 func (*StateCount) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{17}
+	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *StateCount) GetState() JobState {
@@ -2431,7 +2596,7 @@ type Stats struct {
 
 func (x *Stats) Reset() {
 	*x = Stats{}
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[18]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2443,7 +2608,7 @@ func (x *Stats) String() string {
 func (*Stats) ProtoMessage() {}
 
 func (x *Stats) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[18]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2456,7 +2621,7 @@ func (x *Stats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Stats.ProtoReflect.Descriptor instead.
 func (*Stats) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{18}
+	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Stats) GetJobsPerState() []*StateCount {
@@ -2554,7 +2719,7 @@ type VerificationTally struct {
 
 func (x *VerificationTally) Reset() {
 	*x = VerificationTally{}
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[19]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2566,7 +2731,7 @@ func (x *VerificationTally) String() string {
 func (*VerificationTally) ProtoMessage() {}
 
 func (x *VerificationTally) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[19]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2579,7 +2744,7 @@ func (x *VerificationTally) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerificationTally.ProtoReflect.Descriptor instead.
 func (*VerificationTally) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{19}
+	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *VerificationTally) GetValidPower() int64 {
@@ -2664,7 +2829,7 @@ type ValidatorPower struct {
 
 func (x *ValidatorPower) Reset() {
 	*x = ValidatorPower{}
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[20]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2676,7 +2841,7 @@ func (x *ValidatorPower) String() string {
 func (*ValidatorPower) ProtoMessage() {}
 
 func (x *ValidatorPower) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[20]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2689,7 +2854,7 @@ func (x *ValidatorPower) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidatorPower.ProtoReflect.Descriptor instead.
 func (*ValidatorPower) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{20}
+	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ValidatorPower) GetValidator() []byte {
@@ -2830,7 +2995,7 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\vseed_source\x18\x06 \x01(\x0e2\x1e.aichain.compute.v1.SeedSourceR\n" +
 	"seedSource\x12%\n" +
 	"\x0ebeacon_heights\x18\a \x03(\x03R\rbeaconHeights\x12#\n" +
-	"\rdecide_height\x18\b \x01(\x03R\fdecideHeight\"\xf3\x16\n" +
+	"\rdecide_height\x18\b \x01(\x03R\fdecideHeight\"\xac\x17\n" +
 	"\x03Job\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x126\n" +
 	"\trequester\x18\x02 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\trequester\x12G\n" +
@@ -2884,7 +3049,24 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\x10counted_verdicts\x18. \x03(\v2\".aichain.compute.v1.CountedVerdictB\x04\xc8\xde\x1f\x00R\x0fcountedVerdicts\x12\x95\x01\n" +
 	"\x15verification_fee_paid\x18/ \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\x13verificationFeePaid\x12\\\n" +
 	"\x17winner_price_collateral\x182 \x01(\v2\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x15winnerPriceCollateral\x12D\n" +
-	"\x05sweep\x183 \x01(\v2#.aichain.compute.v1.CommitmentSweepB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x05sweep\"\x92\x03\n" +
+	"\x05sweep\x183 \x01(\v2#.aichain.compute.v1.CommitmentSweepB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x05sweep\x127\n" +
+	"\x05terms\x184 \x01(\v2!.aichain.compute.v1.JobParamTermsR\x05terms\"\xb2\x05\n" +
+	"\rJobParamTerms\x120\n" +
+	"\x14collateral_ratio_bps\x18\x01 \x01(\rR\x12collateralRatioBps\x121\n" +
+	"\x15sample_rate_floor_bps\x18\x02 \x01(\rR\x12sampleRateFloorBps\x12&\n" +
+	"\x0fsamples_per_job\x18\x03 \x01(\rR\rsamplesPerJob\x12)\n" +
+	"\x10challenge_blocks\x18\x04 \x01(\x04R\x0fchallengeBlocks\x12/\n" +
+	"\x13verification_blocks\x18\x05 \x01(\x04R\x12verificationBlocks\x120\n" +
+	"\x14slash_fraction_fraud\x18\x06 \x01(\rR\x12slashFractionFraud\x124\n" +
+	"\x16slash_fraction_timeout\x18\a \x01(\rR\x14slashFractionTimeout\x12<\n" +
+	"\x1arequester_compensation_bps\x18\b \x01(\rR\x18requesterCompensationBps\x12&\n" +
+	"\x0fmax_chunk_bytes\x18\t \x01(\x04R\rmaxChunkBytes\x124\n" +
+	"\x17max_work_per_exec_block\x18\n" +
+	" \x01(\x04R\x13maxWorkPerExecBlock\x126\n" +
+	"\x17unavailable_span_blocks\x18\v \x01(\x04R\x15unavailableSpanBlocks\x12,\n" +
+	"\x12max_dispute_chunks\x18\f \x01(\rR\x10maxDisputeChunks\x12$\n" +
+	"\x0emarket_fee_bps\x18\r \x01(\rR\fmarketFeeBps\x12(\n" +
+	"\x10platform_fee_bps\x18\x0e \x01(\rR\x0eplatformFeeBps\"\x92\x03\n" +
 	"\x0fCommitmentSweep\x12\x14\n" +
 	"\x05after\x18\x01 \x01(\tR\x05after\x12'\n" +
 	"\x0frelease_pending\x18\x02 \x01(\bR\x0ereleasePending\x12\x16\n" +
@@ -2990,7 +3172,7 @@ func file_aichain_compute_v1_compute_proto_rawDescGZIP() []byte {
 }
 
 var file_aichain_compute_v1_compute_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_aichain_compute_v1_compute_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_aichain_compute_v1_compute_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_aichain_compute_v1_compute_proto_goTypes = []any{
 	(ProviderStatus)(0),       // 0: aichain.compute.v1.ProviderStatus
 	(JobState)(0),             // 1: aichain.compute.v1.JobState
@@ -3010,78 +3192,80 @@ var file_aichain_compute_v1_compute_proto_goTypes = []any{
 	(*JobResult)(nil),         // 15: aichain.compute.v1.JobResult
 	(*JobSample)(nil),         // 16: aichain.compute.v1.JobSample
 	(*Job)(nil),               // 17: aichain.compute.v1.Job
-	(*CommitmentSweep)(nil),   // 18: aichain.compute.v1.CommitmentSweep
-	(*BidCommit)(nil),         // 19: aichain.compute.v1.BidCommit
-	(*Bid)(nil),               // 20: aichain.compute.v1.Bid
-	(*StateCount)(nil),        // 21: aichain.compute.v1.StateCount
-	(*Stats)(nil),             // 22: aichain.compute.v1.Stats
-	(*VerificationTally)(nil), // 23: aichain.compute.v1.VerificationTally
-	(*ValidatorPower)(nil),    // 24: aichain.compute.v1.ValidatorPower
-	(*v1beta1.Coin)(nil),      // 25: cosmos.base.v1beta1.Coin
-	(Verdict)(0),              // 26: aichain.compute.v1.Verdict
-	(SeedSource)(0),           // 27: aichain.compute.v1.SeedSource
-	(*v1.Share)(nil),          // 28: aichain.common.v1.Share
+	(*JobParamTerms)(nil),     // 18: aichain.compute.v1.JobParamTerms
+	(*CommitmentSweep)(nil),   // 19: aichain.compute.v1.CommitmentSweep
+	(*BidCommit)(nil),         // 20: aichain.compute.v1.BidCommit
+	(*Bid)(nil),               // 21: aichain.compute.v1.Bid
+	(*StateCount)(nil),        // 22: aichain.compute.v1.StateCount
+	(*Stats)(nil),             // 23: aichain.compute.v1.Stats
+	(*VerificationTally)(nil), // 24: aichain.compute.v1.VerificationTally
+	(*ValidatorPower)(nil),    // 25: aichain.compute.v1.ValidatorPower
+	(*v1beta1.Coin)(nil),      // 26: cosmos.base.v1beta1.Coin
+	(Verdict)(0),              // 27: aichain.compute.v1.Verdict
+	(SeedSource)(0),           // 28: aichain.compute.v1.SeedSource
+	(*v1.Share)(nil),          // 29: aichain.common.v1.Share
 }
 var file_aichain_compute_v1_compute_proto_depIdxs = []int32{
-	25, // 0: aichain.compute.v1.Params.min_provider_bond:type_name -> cosmos.base.v1beta1.Coin
-	25, // 1: aichain.compute.v1.Params.bid_deposit:type_name -> cosmos.base.v1beta1.Coin
-	25, // 2: aichain.compute.v1.Params.dispute_fee:type_name -> cosmos.base.v1beta1.Coin
-	25, // 3: aichain.compute.v1.Params.job_creation_fee:type_name -> cosmos.base.v1beta1.Coin
-	25, // 4: aichain.compute.v1.Params.verification_fee_per_sample:type_name -> cosmos.base.v1beta1.Coin
-	25, // 5: aichain.compute.v1.ProviderStats.earned:type_name -> cosmos.base.v1beta1.Coin
+	26, // 0: aichain.compute.v1.Params.min_provider_bond:type_name -> cosmos.base.v1beta1.Coin
+	26, // 1: aichain.compute.v1.Params.bid_deposit:type_name -> cosmos.base.v1beta1.Coin
+	26, // 2: aichain.compute.v1.Params.dispute_fee:type_name -> cosmos.base.v1beta1.Coin
+	26, // 3: aichain.compute.v1.Params.job_creation_fee:type_name -> cosmos.base.v1beta1.Coin
+	26, // 4: aichain.compute.v1.Params.verification_fee_per_sample:type_name -> cosmos.base.v1beta1.Coin
+	26, // 5: aichain.compute.v1.ProviderStats.earned:type_name -> cosmos.base.v1beta1.Coin
 	5,  // 6: aichain.compute.v1.Provider.hardware:type_name -> aichain.compute.v1.Hardware
-	25, // 7: aichain.compute.v1.Provider.bond:type_name -> cosmos.base.v1beta1.Coin
-	25, // 8: aichain.compute.v1.Provider.locked:type_name -> cosmos.base.v1beta1.Coin
+	26, // 7: aichain.compute.v1.Provider.bond:type_name -> cosmos.base.v1beta1.Coin
+	26, // 8: aichain.compute.v1.Provider.locked:type_name -> cosmos.base.v1beta1.Coin
 	0,  // 9: aichain.compute.v1.Provider.status:type_name -> aichain.compute.v1.ProviderStatus
 	6,  // 10: aichain.compute.v1.Provider.stats:type_name -> aichain.compute.v1.ProviderStats
-	25, // 11: aichain.compute.v1.Provider.slash_owed:type_name -> cosmos.base.v1beta1.Coin
+	26, // 11: aichain.compute.v1.Provider.slash_owed:type_name -> cosmos.base.v1beta1.Coin
 	10, // 12: aichain.compute.v1.GptSpec.prompts:type_name -> aichain.compute.v1.GptPrompt
 	8,  // 13: aichain.compute.v1.WorkloadSpec.gemm:type_name -> aichain.compute.v1.GemmSpec
 	9,  // 14: aichain.compute.v1.WorkloadSpec.mlp:type_name -> aichain.compute.v1.MlpSpec
 	11, // 15: aichain.compute.v1.WorkloadSpec.gpt:type_name -> aichain.compute.v1.GptSpec
-	26, // 16: aichain.compute.v1.CountedVerdict.verdict:type_name -> aichain.compute.v1.Verdict
-	27, // 17: aichain.compute.v1.JobSample.seed_source:type_name -> aichain.compute.v1.SeedSource
+	27, // 16: aichain.compute.v1.CountedVerdict.verdict:type_name -> aichain.compute.v1.Verdict
+	28, // 17: aichain.compute.v1.JobSample.seed_source:type_name -> aichain.compute.v1.SeedSource
 	12, // 18: aichain.compute.v1.Job.workload:type_name -> aichain.compute.v1.WorkloadSpec
-	25, // 19: aichain.compute.v1.Job.max_price:type_name -> cosmos.base.v1beta1.Coin
-	25, // 20: aichain.compute.v1.Job.escrow:type_name -> cosmos.base.v1beta1.Coin
+	26, // 19: aichain.compute.v1.Job.max_price:type_name -> cosmos.base.v1beta1.Coin
+	26, // 20: aichain.compute.v1.Job.escrow:type_name -> cosmos.base.v1beta1.Coin
 	5,  // 21: aichain.compute.v1.Job.min_hardware:type_name -> aichain.compute.v1.Hardware
 	1,  // 22: aichain.compute.v1.Job.state:type_name -> aichain.compute.v1.JobState
-	25, // 23: aichain.compute.v1.Job.clearing_price:type_name -> cosmos.base.v1beta1.Coin
+	26, // 23: aichain.compute.v1.Job.clearing_price:type_name -> cosmos.base.v1beta1.Coin
 	15, // 24: aichain.compute.v1.Job.result:type_name -> aichain.compute.v1.JobResult
 	16, // 25: aichain.compute.v1.Job.sample:type_name -> aichain.compute.v1.JobSample
 	2,  // 26: aichain.compute.v1.Job.close_reason:type_name -> aichain.compute.v1.CloseReason
-	25, // 27: aichain.compute.v1.Job.winner_collateral:type_name -> cosmos.base.v1beta1.Coin
-	25, // 28: aichain.compute.v1.Job.model_fee:type_name -> cosmos.base.v1beta1.Coin
-	28, // 29: aichain.compute.v1.Job.model_shares:type_name -> aichain.common.v1.Share
-	25, // 30: aichain.compute.v1.Job.dataset_fee:type_name -> cosmos.base.v1beta1.Coin
-	28, // 31: aichain.compute.v1.Job.dataset_shares:type_name -> aichain.common.v1.Share
-	25, // 32: aichain.compute.v1.Job.dispute_deposit:type_name -> cosmos.base.v1beta1.Coin
-	25, // 33: aichain.compute.v1.Job.creation_fee:type_name -> cosmos.base.v1beta1.Coin
+	26, // 27: aichain.compute.v1.Job.winner_collateral:type_name -> cosmos.base.v1beta1.Coin
+	26, // 28: aichain.compute.v1.Job.model_fee:type_name -> cosmos.base.v1beta1.Coin
+	29, // 29: aichain.compute.v1.Job.model_shares:type_name -> aichain.common.v1.Share
+	26, // 30: aichain.compute.v1.Job.dataset_fee:type_name -> cosmos.base.v1beta1.Coin
+	29, // 31: aichain.compute.v1.Job.dataset_shares:type_name -> aichain.common.v1.Share
+	26, // 32: aichain.compute.v1.Job.dispute_deposit:type_name -> cosmos.base.v1beta1.Coin
+	26, // 33: aichain.compute.v1.Job.creation_fee:type_name -> cosmos.base.v1beta1.Coin
 	3,  // 34: aichain.compute.v1.Job.abort_reason:type_name -> aichain.compute.v1.AbortReason
 	13, // 35: aichain.compute.v1.Job.assurance:type_name -> aichain.compute.v1.Assurance
-	25, // 36: aichain.compute.v1.Job.verification_fee:type_name -> cosmos.base.v1beta1.Coin
+	26, // 36: aichain.compute.v1.Job.verification_fee:type_name -> cosmos.base.v1beta1.Coin
 	14, // 37: aichain.compute.v1.Job.counted_verdicts:type_name -> aichain.compute.v1.CountedVerdict
-	25, // 38: aichain.compute.v1.Job.verification_fee_paid:type_name -> cosmos.base.v1beta1.Coin
-	25, // 39: aichain.compute.v1.Job.winner_price_collateral:type_name -> cosmos.base.v1beta1.Coin
-	18, // 40: aichain.compute.v1.Job.sweep:type_name -> aichain.compute.v1.CommitmentSweep
-	25, // 41: aichain.compute.v1.CommitmentSweep.leader_price:type_name -> cosmos.base.v1beta1.Coin
-	25, // 42: aichain.compute.v1.CommitmentSweep.runner_up_price:type_name -> cosmos.base.v1beta1.Coin
-	25, // 43: aichain.compute.v1.BidCommit.deposit:type_name -> cosmos.base.v1beta1.Coin
-	25, // 44: aichain.compute.v1.BidCommit.price_collateral:type_name -> cosmos.base.v1beta1.Coin
-	25, // 45: aichain.compute.v1.Bid.price:type_name -> cosmos.base.v1beta1.Coin
-	1,  // 46: aichain.compute.v1.StateCount.state:type_name -> aichain.compute.v1.JobState
-	21, // 47: aichain.compute.v1.Stats.jobs_per_state:type_name -> aichain.compute.v1.StateCount
-	25, // 48: aichain.compute.v1.Stats.fees_paid:type_name -> cosmos.base.v1beta1.Coin
-	25, // 49: aichain.compute.v1.Stats.protocol_share:type_name -> cosmos.base.v1beta1.Coin
-	25, // 50: aichain.compute.v1.Stats.slashed_burned:type_name -> cosmos.base.v1beta1.Coin
-	25, // 51: aichain.compute.v1.Stats.verification_fees_burned:type_name -> cosmos.base.v1beta1.Coin
-	26, // 52: aichain.compute.v1.VerificationTally.quorum_outcome:type_name -> aichain.compute.v1.Verdict
-	24, // 53: aichain.compute.v1.VerificationTally.quorum_absent:type_name -> aichain.compute.v1.ValidatorPower
-	54, // [54:54] is the sub-list for method output_type
-	54, // [54:54] is the sub-list for method input_type
-	54, // [54:54] is the sub-list for extension type_name
-	54, // [54:54] is the sub-list for extension extendee
-	0,  // [0:54] is the sub-list for field type_name
+	26, // 38: aichain.compute.v1.Job.verification_fee_paid:type_name -> cosmos.base.v1beta1.Coin
+	26, // 39: aichain.compute.v1.Job.winner_price_collateral:type_name -> cosmos.base.v1beta1.Coin
+	19, // 40: aichain.compute.v1.Job.sweep:type_name -> aichain.compute.v1.CommitmentSweep
+	18, // 41: aichain.compute.v1.Job.terms:type_name -> aichain.compute.v1.JobParamTerms
+	26, // 42: aichain.compute.v1.CommitmentSweep.leader_price:type_name -> cosmos.base.v1beta1.Coin
+	26, // 43: aichain.compute.v1.CommitmentSweep.runner_up_price:type_name -> cosmos.base.v1beta1.Coin
+	26, // 44: aichain.compute.v1.BidCommit.deposit:type_name -> cosmos.base.v1beta1.Coin
+	26, // 45: aichain.compute.v1.BidCommit.price_collateral:type_name -> cosmos.base.v1beta1.Coin
+	26, // 46: aichain.compute.v1.Bid.price:type_name -> cosmos.base.v1beta1.Coin
+	1,  // 47: aichain.compute.v1.StateCount.state:type_name -> aichain.compute.v1.JobState
+	22, // 48: aichain.compute.v1.Stats.jobs_per_state:type_name -> aichain.compute.v1.StateCount
+	26, // 49: aichain.compute.v1.Stats.fees_paid:type_name -> cosmos.base.v1beta1.Coin
+	26, // 50: aichain.compute.v1.Stats.protocol_share:type_name -> cosmos.base.v1beta1.Coin
+	26, // 51: aichain.compute.v1.Stats.slashed_burned:type_name -> cosmos.base.v1beta1.Coin
+	26, // 52: aichain.compute.v1.Stats.verification_fees_burned:type_name -> cosmos.base.v1beta1.Coin
+	27, // 53: aichain.compute.v1.VerificationTally.quorum_outcome:type_name -> aichain.compute.v1.Verdict
+	25, // 54: aichain.compute.v1.VerificationTally.quorum_absent:type_name -> aichain.compute.v1.ValidatorPower
+	55, // [55:55] is the sub-list for method output_type
+	55, // [55:55] is the sub-list for method input_type
+	55, // [55:55] is the sub-list for extension type_name
+	55, // [55:55] is the sub-list for extension extendee
+	0,  // [0:55] is the sub-list for field type_name
 }
 
 func init() { file_aichain_compute_v1_compute_proto_init() }
@@ -3097,7 +3281,7 @@ func file_aichain_compute_v1_compute_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_compute_v1_compute_proto_rawDesc), len(file_aichain_compute_v1_compute_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   21,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

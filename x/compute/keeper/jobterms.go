@@ -1,0 +1,52 @@
+package keeper
+
+import (
+	"context"
+
+	"github.com/aichain/aichain/x/compute/types"
+)
+
+// termsNow are the terms a job created now gets: the params in force and the
+// dataset market's and model registry's fee cuts, each read only when the
+// job has a dataset or model whose fee it would pay (0 otherwise, and when
+// the keeper is not wired: such a job pays no fee to it).
+func (k Keeper) termsNow(ctx context.Context, params types.Params, job types.Job) (*types.JobParamTerms, error) {
+	var market, platform uint32
+	var err error
+	if job.DatasetId != 0 && k.DatasetKeeper != nil {
+		if market, err = k.DatasetKeeper.MarketFeeBps(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if job.ModelId != 0 && k.ModelKeeper != nil {
+		if platform, err = k.ModelKeeper.PlatformFeeBps(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return types.NewJobParamTerms(params, market, platform), nil
+}
+
+// jobTerms are job's own terms; a job imported without them (genesis) is
+// handled under the terms in force, as it was before jobs recorded them.
+func (k Keeper) jobTerms(ctx context.Context, job types.Job) (*types.JobParamTerms, error) {
+	if job.Terms != nil {
+		return job.Terms, nil
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return k.termsNow(ctx, params, job)
+}
+
+// jobParams are the params job is handled under: its terms in place of the
+// params they name (JobParamTerms.Under), so that a governance change while
+// it runs changes neither its penalties, its draw, its dispute nor the
+// bounds its check applies (TestAttackParams*).
+func (k Keeper) jobParams(ctx context.Context, job types.Job) (types.Params, error) {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return params, err
+	}
+	return job.Terms.Under(params), nil
+}

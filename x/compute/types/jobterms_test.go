@@ -1,0 +1,43 @@
+package types_test
+
+import (
+	"testing"
+
+	"github.com/aichain/aichain/x/compute/types"
+)
+
+// TestJobParamTerms: terms taken from valid params are valid and give those
+// params back under any later params; nil terms leave the params as they
+// are; terms out of range are refused (a genesis job's).
+func TestJobParamTerms(t *testing.T) {
+	at := types.DefaultParams()
+	terms := types.NewJobParamTerms(at, 250, 500)
+	if err := terms.Validate(); err != nil {
+		t.Fatalf("terms of the default params: %v", err)
+	}
+	later := at
+	later.RequesterCompensationBps, later.MaxChunkBytes, later.SampleRateFloorBps = 0, types.MinChunkBytesLimit, 0
+	later.JailBlocks++
+	got := terms.Under(later)
+	if got.RequesterCompensationBps != at.RequesterCompensationBps || got.MaxChunkBytes != at.MaxChunkBytes ||
+		got.SampleRateFloorBps != at.SampleRateFloorBps || got.JailBlocks != later.JailBlocks {
+		t.Fatalf("terms under later params: %+v", got)
+	}
+	var none *types.JobParamTerms
+	if got := none.Under(later); got.MaxChunkBytes != later.MaxChunkBytes || none.Validate() != nil {
+		t.Fatalf("nil terms: %+v", got)
+	}
+	for name, bad := range map[string]func(*types.JobParamTerms){
+		"market fee over 100%":    func(t *types.JobParamTerms) { t.MarketFeeBps = 10_001 },
+		"compensation over 100%":  func(t *types.JobParamTerms) { t.RequesterCompensationBps = 10_001 },
+		"no verification window":  func(t *types.JobParamTerms) { t.VerificationBlocks = 0 },
+		"no chunk bound":          func(t *types.JobParamTerms) { t.MaxChunkBytes = 0 },
+		"collateral over the cap": func(t *types.JobParamTerms) { t.CollateralRatioBps = types.MaxCollateralRatio + 1 },
+	} {
+		c := *terms
+		bad(&c)
+		if err := c.Validate(); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
