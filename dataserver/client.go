@@ -16,13 +16,9 @@ import (
 	"time"
 
 	"github.com/aichain/aichain/chainclient/signedreq"
+	"github.com/aichain/aichain/workload"
 	"github.com/aichain/aichain/workload/merkle"
 )
-
-// MaxNPYHeader is the most a .npy file holds besides its rows: the magic,
-// version, header length and a header of up to 65,535 bytes (format 1.0;
-// larger 2.0 headers are refused by the parsers anyway).
-const MaxNPYHeader = 10 + 65_535
 
 // Client makes signed requests to an aichain-dataserver.
 type Client struct {
@@ -113,8 +109,9 @@ func readHTTPError(resp *http.Response) error {
 type Expect struct {
 	// Sha256 (hex) of the file; empty: not checked.
 	Sha256 string
-	// Rows and Cols bound the body: at most rows·cols·4 + MaxNPYHeader
-	// bytes are read (0: MaxBytes alone).
+	// Rows and Cols bound the body: at most rows·cols·4 +
+	// workload.MaxNPYPrefixBytes bytes are read, the most a .npy file the
+	// parser accepts holds (0: MaxBytes alone).
 	Rows, Cols uint64
 	// MaxBytes caps the body when Rows or Cols is 0 (default 1 GiB).
 	MaxBytes int64
@@ -122,7 +119,7 @@ type Expect struct {
 
 func (e Expect) limit() int64 {
 	if e.Rows > 0 && e.Cols > 0 && e.Rows <= 1<<40/e.Cols {
-		return int64(e.Rows*e.Cols)*4 + MaxNPYHeader
+		return int64(e.Rows*e.Cols)*4 + workload.MaxNPYPrefixBytes
 	}
 	if e.MaxBytes > 0 {
 		return e.MaxBytes

@@ -166,7 +166,7 @@ func TestAttackOversizedDatasetIsNotDownloaded(t *testing.T) {
 	defer srv.Close()
 	rec := record(t, npy, m, 64)
 	rec.Uri = srv.URL
-	lim := workload.Limits{MaxFileBytes: 1 << 20}
+	lim := workload.Limits{MaxFileBytes: 2 << 20} // values and the largest header the parser takes: under 2 MiB
 	r := NewChainResolver(ResolverConfig{
 		Datasets: fakeDatasets{ds: rec}, Signer: signedreq.PrivKeySigner{Key: secp256k1.GenPrivKey(), Prefix: "aic"},
 		CacheDir: filepath.Join(t.TempDir(), "cache"), Fetch: FetchPolicy{AllowLocal: true}, Limits: lim,
@@ -177,7 +177,7 @@ func TestAttackOversizedDatasetIsNotDownloaded(t *testing.T) {
 	if n := served.Load(); n != 0 {
 		t.Fatalf("%d bytes of a dataset the parser refuses were downloaded", n)
 	}
-	if got, want := r.MaxInputBytes(), uint64(1<<20-65_545); got != want {
+	if got, want := r.MaxInputBytes(), uint64(2<<20-workload.MaxNPYPrefixBytes); got != want {
 		t.Fatalf("MaxInputBytes %d, want %d", got, want)
 	}
 }

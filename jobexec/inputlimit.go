@@ -35,7 +35,7 @@ func MaxInputBytes(src any) uint64 {
 
 // inputLimit is the most data bytes a .npy file within lim holds: the file
 // limit less the largest header a dataset server sends
-// (dataserver.MaxNPYHeader), and at most MaxElements 4-byte values.
+// (workload.MaxNPYPrefixBytes), and at most MaxElements 4-byte values.
 func inputLimit(lim workload.Limits) uint64 {
 	d := workload.DefaultLimits()
 	file, elems := lim.MaxFileBytes, lim.MaxElements
@@ -45,7 +45,7 @@ func inputLimit(lim workload.Limits) uint64 {
 	if elems <= 0 || elems > d.MaxElements {
 		elems = d.MaxElements
 	}
-	return min(uint64(max(file-dataserver.MaxNPYHeader, 0)), uint64(elems)*4)
+	return min(uint64(max(file-workload.MaxNPYPrefixBytes, 0)), uint64(elems)*4)
 }
 
 // valuesBytes is rows × cols 4-byte values in bytes, saturating.
@@ -64,7 +64,7 @@ func valuesBytes(rows, cols uint64) uint64 {
 func (r *ChainResolver) downloadBounds(rec datamarkettypes.Dataset) (dataserver.Expect, error) {
 	want := dataserver.Expect{Sha256: rec.Sha256, Rows: rec.Rows, Cols: rec.Cols}
 	if rec.Rows == 0 || rec.Cols == 0 {
-		want.Rows, want.Cols, want.MaxBytes = 0, 0, int64(r.MaxInputBytes())+dataserver.MaxNPYHeader
+		want.Rows, want.Cols, want.MaxBytes = 0, 0, int64(r.MaxInputBytes())+workload.MaxNPYPrefixBytes
 		return want, nil
 	}
 	if n, lim := valuesBytes(rec.Rows, rec.Cols), r.MaxInputBytes(); n > lim {

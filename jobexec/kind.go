@@ -65,7 +65,8 @@ type BidShape struct {
 	DatasetID              uint64
 	// RowMulAdds is the multiply-adds of one output row where the chain
 	// does not bound the job's work (mlp-f32 records mul_adds 0): what a
-	// verifier spends per row of a sampled chunk.
+	// verifier spends per row of a sampled chunk (mlp-f32: the chain's row
+	// charge, workload.MLPRowMulAdds, its kernel calls per chunk aside).
 	RowMulAdds uint64
 	// Generated is the values the job draws from seeded streams before or
 	// while it computes (gemm-f32: A and Bᵀ, M·K + K·N), on the host.

@@ -158,9 +158,10 @@ func verifyMLP(ctx context.Context, pv computetypes.PendingVerification, src Ver
 
 // sizeMLP: the model's weights are fetched and checked (against the on-chain
 // sha256 and shape) before a bid; the output is a row of OutputDim values
-// per dataset row, the work 2·Σ in·out per row, and the execution holds two
-// activations (a layer's input and output) of the widest layer over every
-// row (Model.Forward).
+// per dataset row, the work the chain's charge for the model's layers
+// (workload.MLPWork: products, outputs and a kernel call per layer per
+// chunk), and the execution holds two activations (a layer's input and
+// output) of the widest layer over every row (Model.Forward).
 func sizeMLP(ctx context.Context, job computetypes.Job, src ProviderSource) (BidShape, error) {
 	m := job.Workload.Mlp
 	if m == nil || src == nil {
@@ -175,14 +176,17 @@ func sizeMLP(ctx context.Context, job computetypes.Job, src ProviderSource) (Bid
 	if err := checkMLPChunk(model, job.Rows, job.Workload.ChunkRows); err != nil {
 		return BidShape{}, err
 	}
-	var macs, widest uint64
+	widths := []uint64{uint64(model.InputDim())}
+	var widest uint64
 	for _, l := range model.Layers {
-		macs += uint64(l.In) * uint64(l.Out) // each within MaxDenseElements
-		widest = max(widest, uint64(l.Out))  // layer 0's input is the dataset
+		widths = append(widths, uint64(l.Out))
+		widest = max(widest, uint64(l.Out)) // layer 0's input is the dataset
 	}
+	row := workload.MLPRowMulAdds(widths)
+	work, _ := workload.MLPWork(row, uint64(len(model.Layers)), job.Rows, job.Workload.ChunkRows)
 	return BidShape{
 		Rows: job.Rows, Cols: uint64(model.OutputDim()), InputBytes: valuesBytes(job.Rows, uint64(model.InputDim())),
-		GFLOP: 2 * float64(macs) * float64(job.Rows) / 1e9, DatasetID: m.DatasetId,
-		RowMulAdds: macs, ExecBytes: valuesBytes(job.Rows, 2*widest),
+		GFLOP: 2 * float64(work) / 1e9, DatasetID: m.DatasetId,
+		RowMulAdds: row, ExecBytes: valuesBytes(job.Rows, 2*widest),
 	}, nil
 }

@@ -16,8 +16,9 @@
 //   - ReLU(v) = v > 0 ? v : +0 (so ReLU(-0) = +0 and ReLU(NaN) = +0);
 //   - a NaN result is stored as the canonical quiet NaN 0x7FC00000, because
 //     CPUs and GPUs produce different NaN payloads (the NaN-ness itself is
-//     deterministic under IEEE 754). Parsers refuse non-finite inputs, so this
-//     only matters when a sum overflows.
+//     deterministic under IEEE 754). Model parsers refuse non-finite
+//     weights; a dataset may hold NaN and ±Inf (the chain records its hash
+//     and root, not its values), which reach the sums as they are.
 //
 // Parallel backends may compute many outputs at once, but each single output
 // element is always one sequential sum in index order.
@@ -32,7 +33,10 @@
 // mlp-f32 {model, dataset, chunk_rows}: each row of a 2-D float32 .npy dataset
 // goes through the dense layers of a safetensors model (layers.{i}.weight
 // [out,in], layers.{i}.bias [out]), with ReLU between layers and none after
-// the last.
+// the last. Its .npy header is at most MaxNPYHeaderBytes, and its values may
+// be any float32, NaN and ±Inf included (ParseNPY says why). The chain
+// charges a job rows × MLPRowMulAdds (products and MLPOutputMulAdds per
+// output) and GPTCallMulAdds per layer per chunk (MLPWork).
 //
 // # Output encoding and commitment
 //

@@ -11,13 +11,28 @@ import (
 type Limits struct {
 	// MaxFileBytes bounds the whole file.
 	MaxFileBytes int64
-	// MaxHeaderBytes bounds the safetensors JSON header and the .npy header.
+	// MaxHeaderBytes bounds the safetensors JSON header and the .npy header
+	// (the latter never above MaxNPYHeaderBytes).
 	MaxHeaderBytes int
 	// MaxTensors bounds the number of tensors in a safetensors file.
 	MaxTensors int
 	// MaxElements bounds the number of elements of one tensor or array.
 	MaxElements int64
 }
+
+// MaxNPYHeaderBytes bounds a .npy header whatever Limits say (a lower
+// Limits.MaxHeaderBytes still applies). It is a constant, not a limit an
+// agent sets, because a dataset download is cut at the version's values
+// plus MaxNPYPrefixBytes (dataserver.Expect): a header the parser took but
+// the download cut would leave a job's winner unable to load a version the
+// validators find served, its abort ruled a timeout
+// (TestAttackMLPLargeNPYHeaderForfeitsTheWinnersCollateral).
+const MaxNPYHeaderBytes = 1 << 20
+
+// MaxNPYPrefixBytes is the most a .npy file the parser accepts holds besides
+// its values: the magic (6 bytes), the version (2), the header length (4 in
+// format 2.0, 2 in 1.0) and the header.
+const MaxNPYPrefixBytes = 6 + 2 + 4 + MaxNPYHeaderBytes
 
 // DefaultLimits returns the limits used for zero Limits fields: 1 GiB files,
 // 1 MiB headers, 1024 tensors, MaxDenseElements elements per tensor.

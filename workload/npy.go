@@ -39,10 +39,18 @@ const (
 //
 // Accepted: format versions 1.0 and 2.0; a header dict with exactly the keys
 // 'descr' (must be '<f4'), 'fortran_order' (must be False) and 'shape' (two
-// positive integers), padded with spaces and ending in '\n'; exactly
-// rows·cols·4 data bytes; finite values only. Everything else is refused with
-// an error wrapping ErrMalformed, ErrUnsupported, ErrTooLarge, ErrShape or
-// ErrNonFinite, before any data is used.
+// positive integers), padded with spaces and ending in '\n', of at most
+// MaxNPYHeaderBytes; exactly rows·cols·4 data bytes, every float32 bit
+// pattern (NaN and ±Inf included). Everything else is refused with an error
+// wrapping ErrMalformed, ErrUnsupported, ErrTooLarge or ErrShape, before any
+// data is used.
+//
+// Non-finite values are data, not a format error: the chain records a
+// dataset's sha256, shape and content root, never its values, and a verifier
+// recomputes a sampled chunk over whatever rows match that root (the
+// arithmetic rule defines NaN and Inf results). A job's winner that refused
+// them would abort on inputs the validators rule available and forfeit its
+// collateral (TestAttackMLPNaNDatasetForfeitsTheWinnersCollateral).
 func ParseNPY(data []byte, expectedSHA256 string, lim Limits) (*Matrix, error) {
 	lim = lim.withDefaults()
 	if int64(len(data)) > lim.MaxFileBytes {
@@ -62,7 +70,7 @@ func decodeNPY(data []byte, lim Limits) (*Matrix, error) {
 	if descr != npyF32 {
 		return nil, fmt.Errorf("%w: npy dtype %q (want '<f4')", ErrUnsupported, descr)
 	}
-	v, err := decodeFinite(body, "npy")
+	v, err := DecodeFloats(body)
 	if err != nil {
 		return nil, err
 	}
@@ -72,6 +80,7 @@ func decodeNPY(data []byte, lim Limits) (*Matrix, error) {
 // npyLayout checks a .npy file's framing and header and returns its dtype
 // ('<f4' or '<i4'), its shape and its data bytes (exactly rows·cols·4).
 func npyLayout(data []byte, lim Limits) (descr string, rows, cols int, body []byte, err error) {
+	maxHdr := min(lim.MaxHeaderBytes, MaxNPYHeaderBytes)
 	if len(data) < len(npyMagic)+2 || string(data[:len(npyMagic)]) != npyMagic {
 		return "", 0, 0, nil, fmt.Errorf("%w: npy: missing magic string", ErrMalformed)
 	}
@@ -88,15 +97,15 @@ func npyLayout(data []byte, lim Limits) (descr string, rows, cols int, body []by
 			return "", 0, 0, nil, fmt.Errorf("%w: npy: truncated header length", ErrMalformed)
 		}
 		h := binary.LittleEndian.Uint32(data[8:])
-		if uint64(h) > uint64(lim.MaxHeaderBytes) {
-			return "", 0, 0, nil, fmt.Errorf("%w: npy header of %d bytes, limit %d", ErrTooLarge, h, lim.MaxHeaderBytes)
+		if uint64(h) > uint64(maxHdr) {
+			return "", 0, 0, nil, fmt.Errorf("%w: npy header of %d bytes, limit %d", ErrTooLarge, h, maxHdr)
 		}
 		hlen, pre = int(h), 12
 	default:
 		return "", 0, 0, nil, fmt.Errorf("%w: npy format version %d.%d (want 1.0 or 2.0)", ErrUnsupported, major, minor)
 	}
-	if hlen > lim.MaxHeaderBytes {
-		return "", 0, 0, nil, fmt.Errorf("%w: npy header of %d bytes, limit %d", ErrTooLarge, hlen, lim.MaxHeaderBytes)
+	if hlen > maxHdr {
+		return "", 0, 0, nil, fmt.Errorf("%w: npy header of %d bytes, limit %d", ErrTooLarge, hlen, maxHdr)
 	}
 	if len(data)-pre < hlen {
 		return "", 0, 0, nil, fmt.Errorf("%w: npy: header of %d bytes truncated at %d", ErrMalformed, hlen, len(data)-pre)
@@ -116,6 +125,8 @@ func npyLayout(data []byte, lim Limits) (descr string, rows, cols int, body []by
 	return descr, rows, cols, body, nil
 }
 
+// decodeFinite decodes a model's weights, which must be finite (a dataset's
+// values need not be: ParseNPY).
 func decodeFinite(b []byte, what string) ([]float32, error) {
 	v := make([]float32, len(b)/4)
 	for i := range v {

@@ -89,8 +89,9 @@ func (m *Model) Forward(ctx context.Context, b Backend, x []float32, rows int) (
 //   - data_offsets [begin, end) must be exactly 4·elements long, must not
 //     overlap, and must tile the data buffer exactly (no holes, no trailing
 //     bytes);
-//   - duplicate JSON keys, unknown fields, sizes above lim and non-finite
-//     values are refused.
+//   - duplicate JSON keys, unknown fields (a tensor entry's keys are
+//     matched byte for byte: "DATA_OFFSETS" is unknown, not data_offsets),
+//     sizes above lim and non-finite values are refused.
 func ParseSafetensors(data []byte, expectedSHA256 string, lim Limits) (*Model, error) {
 	lim = lim.withDefaults()
 	if int64(len(data)) > lim.MaxFileBytes {

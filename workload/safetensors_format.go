@@ -17,11 +17,13 @@ import (
 // names a model may hold is the caller's tensorClassifier) and a
 // deterministic encoder.
 
-// tensorInfo is one safetensors header entry.
+// tensorInfo is one safetensors header entry. It is filled by
+// decodeTensorInfo, not by encoding/json's struct matching, which folds
+// case.
 type tensorInfo struct {
-	DType       string   `json:"dtype"`
-	Shape       []uint64 `json:"shape"`
-	DataOffsets []uint64 `json:"data_offsets"`
+	DType       string
+	Shape       []uint64
+	DataOffsets []uint64
 }
 
 type namedTensor struct {
@@ -114,9 +116,7 @@ func parseSTHeader(hdr []byte, lim Limits, classify tensorClassifier) (map[strin
 		if err != nil {
 			return nil, nil, err
 		}
-		d := json.NewDecoder(bytes.NewReader(raw))
-		d.DisallowUnknownFields()
-		if err := d.Decode(&t.info); err != nil {
+		if err := decodeTensorInfo(raw, &t.info); err != nil {
 			return nil, nil, fmt.Errorf("%w: safetensors tensor %q: %v", ErrMalformed, name, err)
 		}
 		if err := checkTensorInfo(t, lim); err != nil {
@@ -131,6 +131,48 @@ func parseSTHeader(hdr []byte, lim Limits, classify tensorClassifier) (map[strin
 		return nil, nil, fmt.Errorf("%w: safetensors header: trailing data after the object", ErrMalformed)
 	}
 	return meta, tensors, nil
+}
+
+// decodeTensorInfo decodes one tensor entry with its keys matched byte for
+// byte. encoding/json matches struct fields case-insensitively (last one
+// wins), so "DATA_OFFSETS" would override "data_offsets" that a
+// case-sensitive reader (safetensors' own) uses: the same file, same sha256,
+// would then read as different weights to aichain and to an independent
+// verifier (TestAttackSafetensorsCaseFoldedKeysSwapWeights). Any key other
+// than the three the format defines is refused.
+func decodeTensorInfo(raw []byte, info *tensorInfo) error {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return err
+	}
+	if fields == nil {
+		return fmt.Errorf("entry is not an object")
+	}
+	// Sorted, so that a file with several bad keys is refused with the same
+	// message everywhere.
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := fields[k]
+		var err error
+		switch k {
+		case "dtype":
+			err = json.Unmarshal(v, &info.DType)
+		case "shape":
+			err = json.Unmarshal(v, &info.Shape)
+		case "data_offsets":
+			err = json.Unmarshal(v, &info.DataOffsets)
+		default:
+			return fmt.Errorf("unknown field %q (only dtype, shape and data_offsets, in lower case)", k)
+		}
+		if err != nil {
+			return fmt.Errorf("field %q: %v", k, err)
+		}
+	}
+	return nil
 }
 
 func expectDelim(dec *json.Decoder, d json.Delim) error {

@@ -13,9 +13,14 @@ type ModelTerms struct {
 	OutputDim    uint64
 	// GPT is a gpt-f32 model's configuration (zero for other architectures).
 	GPT GPTShape
-	// RowMulAdds is an mlp-f32 model's multiply-adds per row (Σ in·out over
-	// its recorded layer widths); 0 when its widths are not recorded.
+	// RowMulAdds is what the chain charges one row through an mlp-f32
+	// model's recorded layer widths (workload.MLPRowMulAdds: Σ in·out and
+	// each output's elementwise work); 0 when its widths are not recorded.
 	RowMulAdds uint64
+	// Layers is an mlp-f32 model's weight layers (its recorded widths less
+	// one): a chunk runs one kernel call a layer, charged per chunk
+	// (workload.MLPWork); 0 when its widths are not recorded.
+	Layers uint64
 	// RowValues is the most values one row holds at once through an
 	// mlp-f32 model's recorded layers (a layer's input and output,
 	// max widths[i] + widths[i+1]): a chunk's recomputation holds chunk rows

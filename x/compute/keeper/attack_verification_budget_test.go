@@ -40,13 +40,15 @@ import (
 func TestAttackMLPJobWithoutAssuranceSkipsTheVerificationBudget(t *testing.T) {
 	s, p := s0(t)
 	req := s.acc(0)
-	const rowMulAdds = 8*16384 + 16384*8192 + 8192*4
+	// The chain's charge (workload.MLPWork): products and outputs a row,
+	// and a kernel call a layer a chunk.
+	work, chunkWork := workload.MLPWork(mrtypes.RowMulAdds([]uint64{8, 16384, 8192, 4}), 3, 4000, 1000)
 	model, dataset := s.wideMLPInputs(s.acc(2), []uint64{16384, 8192}, 4000)
 	msg := func(a *types.Assurance) *types.MsgCreateJob {
-		return s.wideMLPMsg(req, model, dataset, 4000*rowMulAdds, a)
+		return s.wideMLPMsg(req, model, dataset, work, a)
 	}
 	budget := p.MaxWorkPerExecBlock * p.VerificationBlocks
-	sampled := uint64(p.SamplesPerJob) * 1000 * rowMulAdds
+	sampled := uint64(p.SamplesPerJob) * chunkWork
 	t.Logf("verification of %d chunks of 1000 rows: %d multiply-adds, budget %d (%.1f×)",
 		p.SamplesPerJob, sampled, budget, float64(sampled)/float64(budget))
 
@@ -94,10 +96,9 @@ func TestAttackMLPJobWithoutAssuranceSkipsTheVerificationBudget(t *testing.T) {
 func TestAttackDisputeMakesAnMLPVerificationUndoable(t *testing.T) {
 	s, p := s0(t)
 	req, prov := s.acc(0), s.acc(1)
-	const rowMulAdds = 8*4096 + 4096*2048 + 2048*4
+	work, chunk := workload.MLPWork(mrtypes.RowMulAdds([]uint64{8, 4096, 2048, 4}), 3, 20_000, 1000)
 	model, dataset := s.wideMLPInputs(s.acc(2), []uint64{4096, 2048}, 20_000)
 	budget := p.MaxWorkPerExecBlock * p.VerificationBlocks
-	chunk := uint64(1000 * rowMulAdds)
 	if uint64(p.SamplesPerJob)*chunk > budget {
 		t.Fatalf("setup: an honest provider would not bid (%d sampled chunks of %d > %d)", p.SamplesPerJob, chunk, budget)
 	}
@@ -107,7 +108,7 @@ func TestAttackDisputeMakesAnMLPVerificationUndoable(t *testing.T) {
 		Operator: prov.String(), Moniker: "gpu", Endpoint: "http://127.0.0.1:8090", Hardware: hw, Bond: coin(verifyBond),
 	})
 	must(t, err)
-	res, err := s.ms.CreateJob(s.ta.Ctx, s.wideMLPMsg(req, model, dataset, 20_000*rowMulAdds, nil))
+	res, err := s.ms.CreateJob(s.ta.Ctx, s.wideMLPMsg(req, model, dataset, work, nil))
 	must(t, err)
 	id := res.JobId
 	s.win(prov, id, verifyPrice)

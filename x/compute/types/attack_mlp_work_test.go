@@ -30,7 +30,7 @@ func TestAttackMLPJobTooHeavyToVerify(t *testing.T) {
 	datasets := fakeDatasets{terms: common.DatasetTerms{Version: 1, Rows: 1 << 18, Cols: 4096, RowsPerChunk: 16, ContentRoot: []byte{7},
 		Fee: sdk.NewCoins(), Shares: shares}}
 	deep := common.ModelTerms{Architecture: workload.KindMLP, InputDim: 4096, OutputDim: 1,
-		RowMulAdds: 8*4096*4096 + 4096, Fee: sdk.NewCoins(), Shares: shares}
+		RowMulAdds: 8*4096*4096 + 4096, Layers: 9, Fee: sdk.NewCoins(), Shares: shares}
 	st := types.KindState{Models: fakeModels{terms: deep}, Datasets: datasets}
 	spec := func(chunkRows uint64) types.WorkloadSpec {
 		return types.WorkloadSpec{Kind: workload.KindMLP, ChunkRows: chunkRows, Mlp: &types.MlpSpec{ModelId: 3, DatasetId: 5}}
@@ -42,8 +42,10 @@ func TestAttackMLPJobTooHeavyToVerify(t *testing.T) {
 	if err != nil {
 		t.Fatalf("chunks of 16 rows (%d multiply-adds each): %v", 16*deep.RowMulAdds, err)
 	}
-	if want := uint64(1<<18) * deep.RowMulAdds; terms.Shape.MulAdds != want {
-		t.Fatalf("the job records %d multiply-adds, want rows × per row = %d", terms.Shape.MulAdds, want)
+	// Since the mlp charge counts kernel calls: each 16-row chunk adds one
+	// call's charge a layer (workload.MLPWork).
+	if want := uint64(1<<18)*deep.RowMulAdds + uint64(1<<18)/16*deep.Layers*workload.GPTCallMulAdds; terms.Shape.MulAdds != want {
+		t.Fatalf("the job records %d multiply-adds, want rows × per row + chunks × layers × a call = %d", terms.Shape.MulAdds, want)
 	}
 	p := types.DefaultParams()
 	if err := p.AdmitJob(terms.Shape, 16, 100); !errors.Is(err, types.ErrInvalidWindow) {
@@ -55,7 +57,7 @@ func TestAttackMLPJobTooHeavyToVerify(t *testing.T) {
 	}
 
 	legacy := deep
-	legacy.RowMulAdds = 0
+	legacy.RowMulAdds, legacy.Layers = 0, 0
 	_, terms, err = types.ResolveWorkload(ctx, types.KindState{Models: fakeModels{terms: legacy}, Datasets: datasets}, spec(65536), "aic1req")
 	if err != nil || terms.Shape.MulAdds != 0 {
 		t.Fatalf("a model without recorded widths: work %d, %v; want 0 (unknown), admitted", terms.Shape.MulAdds, err)

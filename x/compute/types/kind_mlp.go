@@ -19,9 +19,9 @@ const mlpDatasetFormat = "npy-f32"
 // and their columns come from the dataset, the output columns from the
 // model, whose input_dim must equal the dataset's columns. The job records
 // the model's and the dataset's fees and share snapshots and the dataset
-// version and root it runs on. The work is rows × the model's multiply-adds
-// per row, from the layer widths the registry records (mlpWork; 0 for a
-// model registered before it did).
+// version and root it runs on. The work is rows × the model's charge per
+// row and its kernel calls per chunk, from the layer widths the registry
+// records (mlpWork; 0 for a model registered before it did).
 // Not simulated: it needs a model and a dataset on chain.
 func mlpKind() WorkloadKind {
 	return WorkloadKind{
@@ -69,7 +69,7 @@ func resolveMLP(ctx context.Context, st KindState, w WorkloadSpec, requester str
 		return JobTerms{}, ErrShapeMismatch.Wrapf("model %d input_dim %d, dataset %d cols %d",
 			m.ModelId, mterms.InputDim, m.DatasetId, dterms.Cols)
 	}
-	work, err := mlpWork(mterms.RowMulAdds, dterms.Rows, w.ChunkRows)
+	work, err := mlpWork(mterms.RowMulAdds, mterms.Layers, dterms.Rows, w.ChunkRows)
 	if err != nil {
 		return JobTerms{}, ErrInvalidWorkload.Wrapf("model %d: %v", m.ModelId, err)
 	}
@@ -81,22 +81,33 @@ func resolveMLP(ctx context.Context, st KindState, w WorkloadSpec, requester str
 	}, nil
 }
 
-// mlpWork is an mlp-f32 job's multiply-adds, rows × the model's per row,
-// with a chunk's bounded as a gpt-f32 chunk's is (GPTMaxChunkMulAdds: what
+// mlpWork is an mlp-f32 job's work (workload.MLPWork, the rule gpt-f32's
+// charge follows): rows × the model's charge per row (its products and
+// outputs, x/modelregistry's RowMulAdds) and GPTCallMulAdds per layer per
+// chunk, since each chunk is one kernel call a layer whatever its rows; a
+// charge of products alone let 1024 one-wide layers cost the verifiers
+// 1024 calls a chunk for 1024 multiply-adds
+// (TestAttackMLPTinyLayersChargedBelowTheirKernelCalls). The layers are
+// the model's recorded ones (ModelTerms.Layers); terms that carry a row's
+// charge but no layer count are charged workload.MLPLayersBound, the most
+// layers such a row can have, never fewer than the model's. A chunk's work is bounded as a gpt-f32 chunk's is (GPTMaxChunkMulAdds: what
 // one sidecar recomputes of a sampled chunk) and the job's by
 // GPTMaxJobMulAdds; the exec window and the verification budget then bound
 // it as they bound every kind's (Params.AdmitJob, AdmitAssurance). 0 for a
 // model whose layer widths the registry did not record (registered before
 // it did): such a job's work is not known to the chain.
-func mlpWork(rowMulAdds, rows, chunkRows uint64) (uint64, error) {
+func mlpWork(rowMulAdds, layers, rows, chunkRows uint64) (uint64, error) {
 	if rowMulAdds == 0 {
 		return 0, nil
 	}
-	perChunk := min(max(chunkRows, 1), rows)
-	if perChunk > 0 && rowMulAdds > GPTMaxChunkMulAdds/perChunk {
-		return 0, fmt.Errorf("a chunk of %d rows is %d multiply-adds each, over %d per chunk: lower chunk_rows", perChunk, rowMulAdds, uint64(GPTMaxChunkMulAdds))
+	if layers == 0 {
+		layers = workload.MLPLayersBound(rowMulAdds)
 	}
-	work := common.SatMul(rows, rowMulAdds)
+	work, chunk := workload.MLPWork(rowMulAdds, layers, rows, chunkRows)
+	if chunk > GPTMaxChunkMulAdds {
+		return 0, fmt.Errorf("a chunk of %d rows and %d layers' calls is %d multiply-adds, over %d per chunk: lower chunk_rows",
+			min(max(chunkRows, 1), rows), layers, chunk, uint64(GPTMaxChunkMulAdds))
+	}
 	if work > GPTMaxJobMulAdds {
 		return 0, fmt.Errorf("the job is %d multiply-adds, over %d", work, uint64(GPTMaxJobMulAdds))
 	}

@@ -65,7 +65,7 @@ func TestRegisterMLPRecordsLayerWidths(t *testing.T) {
 		t.Fatalf("stored widths %v, want %v", m.LayerWidths, want)
 	}
 	terms, err := f.k.ModelTermsForJob(f.ta.Ctx, id, 3)
-	if want := msg.InputDim*16 + 16*8 + 8*msg.OutputDim; err != nil || terms.RowMulAdds != want {
+	if want := msg.InputDim*16 + 16*8 + 8*msg.OutputDim + workload.MLPOutputMulAdds*(16+8+msg.OutputDim); err != nil || terms.RowMulAdds != want {
 		t.Fatalf("terms %+v %v, want %d multiply-adds a row", terms, err, want)
 	}
 	next := publishMsg(msg)

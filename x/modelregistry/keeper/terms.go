@@ -41,6 +41,7 @@ func (k Keeper) ModelTermsForJob(ctx context.Context, modelID uint64, rows uint6
 		InputDim:     m.InputDim,
 		OutputDim:    m.OutputDim,
 		RowMulAdds:   types.RowMulAdds(m.LayerWidths),
+		Layers:       types.MLPLayers(m.LayerWidths),
 		RowValues:    types.RowValues(m.LayerWidths),
 		Fee:          fee,
 		Shares:       append([]common.Share(nil), m.Shares...),

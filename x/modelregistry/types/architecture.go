@@ -66,8 +66,9 @@ func ValidateArchitecture(architecture string, inputDim, outputDim uint64, gpt *
 
 // MaxMLPLayers bounds an mlp-f32 model's layers: one weight tensor each, in
 // a safetensors file the agents parse with at most 1024 tensors
-// (workload.Limits.MaxTensors).
-const MaxMLPLayers = 1024
+// (workload.Limits.MaxTensors). x/compute bounds a job's kernel calls by it
+// (workload.MLPLayersBound).
+const MaxMLPLayers = workload.MaxMLPLayers
 
 // MLPWidths returns an mlp-f32 model's layer widths from its registration:
 // input_dim, its hidden_dims, output_dim.
@@ -115,15 +116,22 @@ func ValidateLayerWidths(architecture string, inputDim, outputDim uint64, widths
 	return nil
 }
 
-// RowMulAdds is one row's multiply-adds through layers of these widths,
-// Σ widths[i]·widths[i+1] (at most 1024 × 2^31: no overflow); 0 when the
-// widths are not recorded.
+// RowMulAdds is what the chain charges one row through layers of these
+// widths (workload.MLPRowMulAdds): its products, Σ widths[i]·widths[i+1],
+// and workload.MLPOutputMulAdds for each output of every layer (its bias,
+// ReLU and store), as gpt-f32 charges its elementwise work; 0 when the
+// widths are not recorded. x/compute adds the kernel calls per chunk.
 func RowMulAdds(widths []uint64) uint64 {
-	var n uint64
-	for i := 1; i < len(widths); i++ {
-		n += widths[i-1] * widths[i]
+	return workload.MLPRowMulAdds(widths)
+}
+
+// MLPLayers is the weight layers of a model of these widths (one fewer than
+// the widths); 0 when the widths are not recorded.
+func MLPLayers(widths []uint64) uint64 {
+	if len(widths) < 2 {
+		return 0
 	}
-	return n
+	return uint64(len(widths) - 1)
 }
 
 // RowValues is the most values one row holds at once through layers of

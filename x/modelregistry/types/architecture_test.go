@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/aichain/aichain/workload"
 	"github.com/aichain/aichain/x/modelregistry/types"
 )
 
@@ -116,7 +117,7 @@ func TestHiddenDims(t *testing.T) {
 	if err := types.ValidateLayerWidths(types.ArchitectureGPTF32, 256, 256, []uint64{256, 256}); err == nil {
 		t.Error("a stored gpt model with layer widths")
 	}
-	if got := types.RowMulAdds([]uint64{4, 16, 8, 3}); got != 4*16+16*8+8*3 {
+	if got := types.RowMulAdds([]uint64{4, 16, 8, 3}); got != 4*16+16*8+8*3+workload.MLPOutputMulAdds*(16+8+3) {
 		t.Errorf("RowMulAdds = %d", got)
 	}
 }
