@@ -27,7 +27,13 @@ import (
 type Counter struct {
 	byStore       map[string]int
 	reads, writes map[string][][]byte
+	steps         int
 }
+
+// Steps is the number of entries the iterators walked past (their Next
+// calls) on every store: what a query's work over a collection is, whatever
+// it returns.
+func (c *Counter) Steps() int { return c.steps }
 
 // Reads is the number of reads of store's keys that start with prefix.
 func (c *Counter) Reads(store string, prefix []byte) int { return countPrefix(c.reads[store], prefix) }
@@ -72,6 +78,7 @@ func (c *Counter) Reset() {
 	clear(c.byStore)
 	clear(c.reads)
 	clear(c.writes)
+	c.steps = 0
 }
 
 // Wrap returns ctx with its stores counting the iterators opened on them
@@ -116,12 +123,23 @@ type kvStore struct {
 
 func (s kvStore) Iterator(start, end []byte) storetypes.Iterator {
 	s.c.byStore[s.name]++
-	return s.KVStore.Iterator(start, end)
+	return stepIterator{Iterator: s.KVStore.Iterator(start, end), c: s.c}
 }
 
 func (s kvStore) ReverseIterator(start, end []byte) storetypes.Iterator {
 	s.c.byStore[s.name]++
-	return s.KVStore.ReverseIterator(start, end)
+	return stepIterator{Iterator: s.KVStore.ReverseIterator(start, end), c: s.c}
+}
+
+// stepIterator counts its Next calls in c.steps.
+type stepIterator struct {
+	storetypes.Iterator
+	c *Counter
+}
+
+func (it stepIterator) Next() {
+	it.c.steps++
+	it.Iterator.Next()
 }
 
 func (s kvStore) Get(key []byte) []byte {

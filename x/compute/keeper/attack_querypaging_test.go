@@ -7,64 +7,11 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	storetypes "cosmossdk.io/store/types"
-
-	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
 
+	"github.com/aichain/aichain/testutil/storeiter"
 	"github.com/aichain/aichain/x/compute/types"
 )
-
-// walkSteps counts the entries a query walks with store iterators (each
-// Next of an iterator), in the module's store.
-type walkSteps struct{ n int }
-
-type walkMultiStore struct {
-	storetypes.MultiStore
-	c *walkSteps
-}
-
-func (m walkMultiStore) GetKVStore(key storetypes.StoreKey) storetypes.KVStore {
-	return walkKV{KVStore: m.MultiStore.GetKVStore(key), c: m.c}
-}
-
-func (m walkMultiStore) GetStore(key storetypes.StoreKey) storetypes.Store { return m.GetKVStore(key) }
-
-func (m walkMultiStore) CacheMultiStore() storetypes.CacheMultiStore {
-	return walkCacheMultiStore{walkMultiStore{MultiStore: m.MultiStore.CacheMultiStore(), c: m.c}}
-}
-
-type walkCacheMultiStore struct{ walkMultiStore }
-
-func (m walkCacheMultiStore) Write() { m.MultiStore.(storetypes.CacheMultiStore).Write() }
-
-type walkKV struct {
-	storetypes.KVStore
-	c *walkSteps
-}
-
-func (s walkKV) Iterator(start, end []byte) storetypes.Iterator {
-	return walkIter{Iterator: s.KVStore.Iterator(start, end), c: s.c}
-}
-
-func (s walkKV) ReverseIterator(start, end []byte) storetypes.Iterator {
-	return walkIter{Iterator: s.KVStore.ReverseIterator(start, end), c: s.c}
-}
-
-type walkIter struct {
-	storetypes.Iterator
-	c *walkSteps
-}
-
-func (it walkIter) Next() {
-	it.c.n++
-	it.Iterator.Next()
-}
-
-func countWalks(ctx sdk.Context) (sdk.Context, *walkSteps) {
-	c := &walkSteps{}
-	return ctx.WithMultiStore(walkMultiStore{MultiStore: ctx.MultiStore(), c: c}), c
-}
 
 // fillJobs stores n jobs (copies of one real job under new ids, through
 // the indexed map so that every index holds them), as a busy chain has.
@@ -94,15 +41,15 @@ const manyJobs = 1500
 func TestAttackPaginateJobsDefaultPageScansAllJobs(t *testing.T) {
 	s := newSuite(t)
 	fillJobs(s, manyJobs)
-	ctx, steps := countWalks(s.ta.Ctx)
+	ctx, steps := storeiter.Wrap(s.ta.Ctx)
 	res, err := s.q.Jobs(ctx, &types.QueryJobsRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	page := len(res.Jobs)
-	if steps.n > 2*page+10 {
+	if steps.Steps() > 2*page+10 {
 		t.Fatalf("a default Jobs request returned %d jobs but walked %d store entries (jobs stored: %d, total reported %d)",
-			page, steps.n, manyJobs, res.Pagination.GetTotal())
+			page, steps.Steps(), manyJobs, res.Pagination.GetTotal())
 	}
 }
 
@@ -112,10 +59,10 @@ func TestAttackPaginateJobsDefaultPageScansAllJobs(t *testing.T) {
 func TestAttackPaginateJobsCountTotalScansAllJobs(t *testing.T) {
 	s := newSuite(t)
 	fillJobs(s, manyJobs)
-	ctx, steps := countWalks(s.ta.Ctx)
+	ctx, steps := storeiter.Wrap(s.ta.Ctx)
 	_, err := s.q.Jobs(ctx, &types.QueryJobsRequest{Pagination: &query.PageRequest{Limit: 1, CountTotal: true}})
-	if err == nil && steps.n > 20 {
-		t.Fatalf("a 1-job page with count_total walked %d store entries (jobs stored: %d)", steps.n, manyJobs)
+	if err == nil && steps.Steps() > 20 {
+		t.Fatalf("a 1-job page with count_total walked %d store entries (jobs stored: %d)", steps.Steps(), manyJobs)
 	}
 	if err != nil && (status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "next_key")) {
 		t.Fatalf("count_total refused with %v, want InvalidArgument pointing to next_key", err)
@@ -129,10 +76,10 @@ func TestAttackPaginateJobsCountTotalScansAllJobs(t *testing.T) {
 func TestAttackPaginateJobsHugeOffsetScans(t *testing.T) {
 	s := newSuite(t)
 	fillJobs(s, manyJobs)
-	ctx, steps := countWalks(s.ta.Ctx)
+	ctx, steps := storeiter.Wrap(s.ta.Ctx)
 	res, err := s.q.Jobs(ctx, &types.QueryJobsRequest{Pagination: &query.PageRequest{Offset: manyJobs - 1, Limit: 1}})
-	if err == nil && steps.n > 20 {
-		t.Fatalf("a 1-job page at offset %d returned %d jobs and walked %d store entries", manyJobs-1, len(res.Jobs), steps.n)
+	if err == nil && steps.Steps() > 20 {
+		t.Fatalf("a 1-job page at offset %d returned %d jobs and walked %d store entries", manyJobs-1, len(res.Jobs), steps.Steps())
 	}
 	if err != nil && (status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "next_key")) {
 		t.Fatalf("offset %d refused with %v, want InvalidArgument pointing to next_key", manyJobs-1, err)

@@ -10,55 +10,13 @@ import (
 
 	"cosmossdk.io/collections"
 	"cosmossdk.io/collections/indexes"
-	storetypes "cosmossdk.io/store/types"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
 
+	"github.com/aichain/aichain/testutil/storeiter"
 	"github.com/aichain/aichain/x/internal/modkit"
 )
-
-// walkSteps counts the store entries walked by iterators (each Next).
-type walkSteps struct{ n int }
-
-type walkMultiStore struct {
-	storetypes.MultiStore
-	c *walkSteps
-}
-
-func (m walkMultiStore) GetKVStore(key storetypes.StoreKey) storetypes.KVStore {
-	return walkKV{KVStore: m.MultiStore.GetKVStore(key), c: m.c}
-}
-
-func (m walkMultiStore) GetStore(key storetypes.StoreKey) storetypes.Store { return m.GetKVStore(key) }
-
-type walkKV struct {
-	storetypes.KVStore
-	c *walkSteps
-}
-
-func (s walkKV) Iterator(start, end []byte) storetypes.Iterator {
-	return walkIter{Iterator: s.KVStore.Iterator(start, end), c: s.c}
-}
-
-func (s walkKV) ReverseIterator(start, end []byte) storetypes.Iterator {
-	return walkIter{Iterator: s.KVStore.ReverseIterator(start, end), c: s.c}
-}
-
-type walkIter struct {
-	storetypes.Iterator
-	c *walkSteps
-}
-
-func (it walkIter) Next() {
-	it.c.n++
-	it.Iterator.Next()
-}
-
-func countWalks(ctx sdk.Context) (sdk.Context, *walkSteps) {
-	c := &walkSteps{}
-	return ctx.WithMultiStore(walkMultiStore{MultiStore: ctx.MultiStore(), c: c}), c
-}
 
 const walkN = 5000
 
@@ -120,10 +78,10 @@ func TestAttackPaginateDefaultRequestWalksWholeCollection(t *testing.T) {
 			return len(out), err
 		},
 	} {
-		ctx, steps := countWalks(e.ctx)
+		ctx, steps := storeiter.Wrap(e.ctx)
 		got, err := run(ctx)
-		if err == nil && steps.n > bound {
-			t.Errorf("%s: returned %d entries, walked %d of %d stored (bound %d)", name, got, steps.n, walkN, bound)
+		if err == nil && steps.Steps() > bound {
+			t.Errorf("%s: returned %d entries, walked %d of %d stored (bound %d)", name, got, steps.Steps(), walkN, bound)
 		}
 	}
 }
@@ -213,7 +171,7 @@ func TestPaginateCountTotalBounded(t *testing.T) {
 		{"carol", query.PageRequest{Offset: 3, CountTotal: true}, 3},
 		{"carol", query.PageRequest{Offset: 5, CountTotal: true}, 3}, // past the end: the set's size
 	} {
-		ctx, steps := countWalks(e.ctx)
+		ctx, steps := storeiter.Wrap(e.ctx)
 		_, res, err := modkit.PaginateRef(ctx, view, c.owner, &c.req, load)
 		switch {
 		case c.total == 0 && status.Code(err) != codes.InvalidArgument:
@@ -221,8 +179,8 @@ func TestPaginateCountTotalBounded(t *testing.T) {
 		case c.total != 0 && (err != nil || res.Total != c.total):
 			t.Errorf("%s %+v: total %d, %v; want %d", c.owner, c.req, res.GetTotal(), err, c.total)
 		}
-		if bound := int(c.req.Offset+c.req.Limit) + modkit.MaxPageLimit + 2; steps.n > bound {
-			t.Errorf("%s %+v: walked %d entries, bound %d", c.owner, c.req, steps.n, bound)
+		if bound := int(c.req.Offset+c.req.Limit) + modkit.MaxPageLimit + 2; steps.Steps() > bound {
+			t.Errorf("%s %+v: walked %d entries, bound %d", c.owner, c.req, steps.Steps(), bound)
 		}
 	}
 	_, res, err := modkit.Paginate(e.ctx, m, &query.PageRequest{Offset: 1000, Limit: 1000, CountTotal: true}, func(k, _ uint64) (uint64, error) { return k, nil })
