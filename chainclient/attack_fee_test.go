@@ -104,3 +104,30 @@ func TestAttackNodeSetsTheFee(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackNodeSetsEveryTxFeeJustUnderTheMax: the way around
+// TestAttackNodeSetsTheFee's fix. The fix bounds the price (0.25uaic, 100×
+// the default) and the fee of one tx (5 AIC), but the node still chooses
+// both within them, for every tx: a node answering the max gas price and a
+// simulation of 13,333,333 gas (≤ MaxTxGas, so not capped) has a 1-uaic
+// self-send signed with a fee of 5,000,000 uaic, 6,667× the 750 uaic the
+// same send costs at an honest node (TestHonestNodeFeeIsPaid). An agent
+// sends bids, commits, reveals and results every few blocks, so a node
+// (remote, or hostile) drains its account 5 AIC a tx with no limit on the
+// total, to the fee collector. Correct behaviour: the gas a simulation
+// reports is bounded by what the messages can use (or the fee by a
+// multiple of the honest one), or the fees spent are capped over a span.
+func TestAttackNodeSetsEveryTxFeeJustUnderTheMax(t *testing.T) {
+	n := &hostileNode{gasPrice: DefaultMaxGasPrice, gasUsed: 13_333_333}
+	fees, gas, sendErr := selfSendVia(t, n)
+	if sendErr != nil || len(fees) != 1 {
+		t.Fatalf("send err %v, %d txs broadcast", sendErr, len(fees))
+	}
+	honest := sdkmath.NewInt(750) // TestHonestNodeFeeIsPaid: 300,000 gas at 0.0025uaic
+	got := fees[0].AmountOf("uaic")
+	if got.GT(honest.MulRaw(100)) {
+		t.Fatalf("a 1-uaic self-send signed with gas %d and fee %suaic (%s× the honest %suaic): "+
+			"the node still sets each tx's fee, up to the 5 AIC max, tx after tx",
+			gas[0], got, got.Quo(honest), honest)
+	}
+}

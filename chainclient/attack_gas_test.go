@@ -66,15 +66,37 @@ func selfSendVia(t *testing.T, n *hostileNode) ([]sdk.Coins, []uint64, error) {
 // TestAttackNodeInflatesTheGas: the other knob of TestAttackNodeSetsTheFee.
 // A node answering a gas price within the agent's max (the max itself) and
 // a simulation of 10^12 gas had the agent sign fee = price × 1.5·10^12.
-// The gas is now capped at MaxTxGas (no honest simulation reports more),
-// and the fee that is left, over MaxFee, is refused before anything is
-// signed.
+// The gas is now capped at what the tx's messages can use (MsgsGasLimit:
+// before, at MaxTxGas, and the fee left over MaxFee was refused), so the
+// tx signed pays at most that gas at the max price, within MaxFee.
 func TestAttackNodeInflatesTheGas(t *testing.T) {
 	n := &hostileNode{gasPrice: DefaultMaxGasPrice, gasUsed: 1_000_000_000_000}
 	fees, gas, sendErr := selfSendVia(t, n)
-	if !errors.Is(sendErr, ErrFeeOverLimit) || len(fees) != 0 {
+	maxFee, err := sdk.ParseCoinsNormalized(DefaultMaxFee)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sendErr != nil || len(fees) != 1 || gas[0] > MsgsGasLimit(1) || !fees[0].IsAllLTE(maxFee) {
 		t.Fatalf("a node simulating %d gas at the max gas price: send err %v, txs broadcast with fees %v and gas %v; "+
-			"want ErrFeeOverLimit and nothing signed", n.gasUsed, sendErr, fees, gas)
+			"want one tx of at most %d gas and a fee within %s", n.gasUsed, sendErr, fees, gas, MsgsGasLimit(1), DefaultMaxFee)
+	}
+}
+
+// A fee over MaxFee is refused before anything is signed, whatever the gas.
+func TestFeeOverMaxIsRefused(t *testing.T) {
+	c := &Client{}
+	var err error
+	if c.limits, err = parseFeeLimits(Config{MaxFee: "1000uaic"}); err != nil {
+		t.Fatal(err)
+	}
+	if c.gasPrice, err = sdk.ParseDecCoins(DefaultMaxGasPrice); err != nil {
+		t.Fatal(err)
+	}
+	if fees, err := c.fees(40_000); err != nil || !fees.AmountOf("uaic").Equal(sdkmath.NewInt(1000)) {
+		t.Fatalf("40,000 gas at %s: fees %v, err %v; want 1000uaic", DefaultMaxGasPrice, fees, err)
+	}
+	if fees, err := c.fees(40_001); !errors.Is(err, ErrFeeOverLimit) {
+		t.Fatalf("40,001 gas at %s: fees %v, err %v; want ErrFeeOverLimit", DefaultMaxGasPrice, fees, err)
 	}
 }
 

@@ -24,25 +24,51 @@ import (
 // collector (TestAttackNodeSetsTheFee). Now:
 //   - a gas price over MaxGasPrices (per denom; a denom not listed there is
 //     over it) is refused with ErrFeeOverLimit, before any tx is signed;
-//   - a tx's gas is capped at MaxTxGas, and at the block's max_gas where the
-//     node says it (a tx above either is never in a block);
+//   - a tx's gas is capped at what its messages can use (MsgsGasLimit),
+//     at MaxTxGas, and at the block's max_gas where the node says it;
 //   - a fee over MaxFee (per denom) is refused with ErrFeeOverLimit.
+//
+// Limits on the price and the fee alone still let the node choose both
+// within them at every tx: a simulation of 13,333,333 gas at the max price
+// had a 1-uaic send signed with the max fee, 6,667× what it costs at an
+// honest node, and an agent sends a tx every few blocks
+// (TestAttackNodeSetsEveryTxFeeJustUnderTheMax). The per-message gas bound
+// leaves a lying node at most a few times the honest fee, and the defaults
+// below keep the price within 10× what a node run as the docs say asks.
 
 // DefaultMaxGasPrice is the highest gas price the client signs unless told:
-// 100 × DefaultGasPrice, above the minimum of any aichain node run as the
-// docs say (`aichaind init` writes DefaultGasPrice).
-const DefaultMaxGasPrice = "0.25uaic"
+// 10 × DefaultGasPrice (what `aichaind init` writes). An operator whose
+// node asks more sets --max-gas-price; a node whose minimum is over it
+// stops the agent at start.
+const DefaultMaxGasPrice = "0.025uaic"
 
 // DefaultMaxFee is the largest fee of one tx the client signs unless told:
-// 5 AIC, 20,000,000 gas at DefaultMaxGasPrice (a provider's batch of 100
-// messages uses a few million gas), 2,000 times a 1,000,000-gas tx at
-// DefaultGasPrice.
-const DefaultMaxFee = "5000000uaic"
+// 1 AIC, 40,000,000 gas at DefaultMaxGasPrice (a provider's batch of 100
+// messages uses under 10,000,000), 1,333 times an honest 1-message tx
+// (300,000 gas at DefaultGasPrice: 750 uaic).
+const DefaultMaxFee = "1000000uaic"
 
 // MaxTxGas is the most gas the client puts in a tx: the app's cap on a
 // simulation's gas meter (app/ante.go maxSimulateGas), so no honest node
 // reports more.
 const MaxTxGas = 100_000_000
+
+const (
+	// txBaseGas and msgGas bound the gas of a tx by its messages
+	// (MsgsGasLimit). The agents' messages use under 100,000 gas each
+	// (README, the bench's "gas used / tx": 44,105 to 81,402, the tx's
+	// signature and fee included), 150,000 with the default gas
+	// adjustment; the bound leaves each more than six times that.
+	txBaseGas = 200_000
+	msgGas    = 1_000_000
+)
+
+// MsgsGasLimit is the most gas the client puts in a tx of n messages,
+// whatever the node's simulation says: txBaseGas + n × msgGas, at most
+// MaxTxGas.
+func MsgsGasLimit(n int) uint64 {
+	return min(txBaseGas+uint64(max(n, 0))*msgGas, MaxTxGas)
+}
 
 // ErrFeeOverLimit is a gas price or fee over the client's limits
 // (Config.MaxGasPrices, Config.MaxFee): nothing is signed.
@@ -106,10 +132,11 @@ func (c *Client) fees(gas uint64) (sdk.Coins, error) {
 	return fees, nil
 }
 
-// capGas lowers gas to MaxTxGas and the block's max_gas where the node says
-// it. c.mu is held.
-func (c *Client) capGas(ctx context.Context, gas uint64) uint64 {
-	gas = min(gas, MaxTxGas)
+// capGas lowers the gas of a tx of msgs messages to what they can use
+// (MsgsGasLimit) and to the block's max_gas where the node says it. c.mu is
+// held.
+func (c *Client) capGas(ctx context.Context, gas uint64, msgs int) uint64 {
+	gas = min(gas, MsgsGasLimit(msgs))
 	if max := c.blockMaxGas(ctx); max > 0 {
 		gas = min(gas, max)
 	}

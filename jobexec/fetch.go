@@ -195,18 +195,30 @@ var ErrRecentFailure = errors.New("failed recently; not retried yet")
 type freshKey struct{}
 
 // WithFreshFetch returns ctx under which the resolver fetches a uri even
-// when a fetch of it failed recently. The memory of failures saves a busy
-// agent from asking a broken server on every job and poll, but a check whose
-// answer is final must see the server itself: an aborted job's input check
-// (sidecar inputs.go) votes INPUTS_UNAVAILABLE, with no span, after its few
-// attempts, and answered from the memory every attempt after the first was
-// a no-op, so one failed request (a blip the winner could time for the
-// check, or a failure another job's fetch left there) was the verdict
-// (TestAttackModelBlipVotesInputsGone). A fetch under ctx still records its
-// failure, and its success forgets the one recorded.
+// when a fetch of it failed recently, unless the server answered with bytes
+// that are not the file (ErrContentMismatch). The memory of failures saves a
+// busy agent from asking a broken server on every job and poll, but a check
+// whose answer is final must see the server itself: an aborted job's input
+// check (sidecar inputs.go) votes INPUTS_UNAVAILABLE, with no span, after
+// its few attempts, and answered from the memory every attempt after the
+// first was a no-op, so one failed request (a blip the winner could time
+// for the check, or a failure another job's fetch left there) was the
+// verdict (TestAttackModelBlipVotesInputsGone). A fetch under ctx still
+// records its failure, and its success forgets the one recorded.
+//
+// A server that answered other bytes is no blip: it serves them to anyone
+// asking, and asked again at every attempt of every aborted job it had each
+// validator download the whole file that many times
+// (TestAttackModelServerMakesEveryInputCheckRedownloadWeights). That
+// failure stays remembered for the ttl, fresh or not.
 func WithFreshFetch(ctx context.Context) context.Context {
 	return context.WithValue(ctx, freshKey{}, true)
 }
+
+// ErrContentMismatch marks a fetch whose server answered with bytes that
+// are not the file (their sha256 is not the record's, or they run past the
+// size limit): remembered for the ttl even under WithFreshFetch.
+var ErrContentMismatch = errors.New("the server answered with other bytes")
 
 // freshFetch reports whether ctx asks for the server itself (WithFreshFetch).
 func freshFetch(ctx context.Context) bool {
@@ -214,13 +226,15 @@ func freshFetch(ctx context.Context) bool {
 	return fresh
 }
 
-// checkCtx is check, unless ctx asks for a fresh fetch (WithFreshFetch):
-// nil when the fetch may go ahead.
+// checkCtx is check, unless ctx asks for a fresh fetch (WithFreshFetch),
+// which passes every failure but a content mismatch: nil when the fetch may
+// go ahead.
 func (f *failures) checkCtx(ctx context.Context, key string, now time.Time) error {
-	if freshFetch(ctx) {
+	err := f.check(key, now)
+	if err != nil && freshFetch(ctx) && !errors.Is(err, ErrContentMismatch) {
 		return nil
 	}
-	return f.check(key, now)
+	return err
 }
 
 // forget drops key's recorded failure: its fetch has just succeeded.

@@ -158,7 +158,8 @@ func (r *ChainResolver) Model(ctx context.Context, modelID uint64) (*workload.Mo
 
 // weights reads a model's weights file from the disk cache or its uri,
 // checked against its sha256; a failed fetch is remembered (failures) and
-// not retried before its ttl (but under WithFreshFetch). Bytes from the
+// not retried before its ttl (under WithFreshFetch, only a content
+// mismatch is remembered: ErrContentMismatch). Bytes from the
 // uri that are not the file (its owner replaced it, or serves other bytes
 // on purpose) are a failed fetch like a 404
 // (TestAttackURIServingOtherBytesSkipsTheMirror). Every failure is a
@@ -173,6 +174,11 @@ func (r *ChainResolver) weights(ctx context.Context, modelID uint64, sha, uri st
 	if err == nil {
 		if data, err = r.fetchURI(ctx, uri); err == nil {
 			err = workload.CheckDigest(data, sha)
+		}
+		// The server's own answer (other bytes, or more than the limit) is
+		// remembered even by a fresh fetch (WithFreshFetch).
+		if errors.Is(err, workload.ErrDigestMismatch) || errors.Is(err, workload.ErrTooLarge) {
+			err = fmt.Errorf("%w: %w", ErrContentMismatch, err)
 		}
 		if err == nil {
 			r.failed.forget(key)

@@ -125,3 +125,62 @@ func TestAttackOtherJobsFailureDecidesInputs(t *testing.T) {
 		t.Fatalf("after the input check fetched the weights: %v", err)
 	}
 }
+
+// TestAttackModelServerMakesEveryInputCheckRedownloadWeights: hostile party:
+// a model owner (also requester and winner of cheap jobs on its model) whose
+// uri serves the full weights with one byte changed (a sha256 mismatch, not
+// a blip). Before 22e16a2 the resolver remembered that failure for
+// FailureTTL, so every validator downloaded the file once per TTL whatever
+// the number of jobs. Now every input check runs under
+// jobexec.WithFreshFetch, which skips the memory for each of FetchRetries
+// attempts of each aborted job: K aborted jobs on the model make every
+// sidecar download K × FetchRetries full weight files (up to the sidecar's
+// max fetch bytes each) within one TTL. The attacker pays K creation fees;
+// every validator pays K × FetchRetries × size in bandwidth and hashing.
+// Correct behaviour: a content mismatch (a server answering, with bytes that
+// are not the file) is remembered across jobs, or one fresh fetch per
+// attempt is shared by the checks of the same model at one poll.
+func TestAttackModelServerMakesEveryInputCheckRedownloadWeights(t *testing.T) {
+	model, ds := mlpFixture(t)
+	file, err := workload.EncodeSafetensors(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sha := workload.SHA256Hex(file)
+	bad := append([]byte(nil), file...)
+	bad[len(bad)-1] ^= 1 // same size, other bytes: never the file
+	var asked, served atomic.Int64
+	modelSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		n, _ := w.Write(bad)
+		served.Add(int64(n))
+	}))
+	t.Cleanup(modelSrv.Close)
+	dataSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusForbidden)
+	}))
+	t.Cleanup(dataSrv.Close)
+	rec := ds.Record
+	rec.Uri = dataSrv.URL
+
+	cfg := testConfig()
+	cfg.FetchRetries = 3
+	cfg.MLP = jobexec.NewChainResolver(jobexec.ResolverConfig{
+		Models: modelreg.Of(modelregistrytypes.Model{Id: 2, Uri: modelSrv.URL + "/m.safetensors", Sha256: sha,
+			InputDim: 3, OutputDim: 2}),
+		Datasets: datasetRecords{rec: rec},
+		Fetch:    cfg.Fetch, // FailureTTL 1 min: the whole test runs within it
+	})
+	v := New(cfg, nil, cpu.New(), quiet(), NewMetrics("cpu"))
+	const jobs = 5
+	for id := uint64(1); id <= jobs; id++ {
+		pv := computetypes.PendingVerification{JobId: id, Workload: mlpSpec, InputsCheck: true, ModelId: 2, DatasetId: 3, DatasetVersion: 1}
+		got, why := v.Verify(context.Background(), pv)
+		t.Logf("job %d: %s (%s)", id, got, why)
+	}
+	if n := asked.Load(); n > int64(cfg.FetchRetries) {
+		t.Fatalf("a model server serving the wrong bytes was downloaded %d times (%d bytes, file %d bytes) for %d aborted jobs "+
+			"within one FailureTTL; want at most %d (one check's attempts): the attacker's %d jobs amplify every validator's download %d×",
+			n, served.Load(), len(bad), jobs, cfg.FetchRetries, jobs, n/int64(cfg.FetchRetries))
+	}
+}

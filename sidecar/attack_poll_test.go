@@ -2,10 +2,13 @@ package sidecar
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"net/http"
+	"sort"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc"
 
@@ -179,11 +182,12 @@ func (n *endlessNode) PendingVerifications(_ context.Context, req *computetypes.
 		Pagination: &query.PageResponse{NextKey: append(append([]byte(nil), req.Pagination.Key...), 1)}}, nil
 }
 
-// A node whose keys move forward but whose list never ends, or whose pages
-// hold more than asked, is read up to maxPollPages pages and maxPollJobs
-// jobs: the poll ends, keeps the first jobs and says it left some out.
+// A node whose keys move forward but whose list never ends is read up to
+// maxPollPages pages, keeping at most maxPollJobs jobs: the poll ends and
+// says it left some out. A page holding more jobs than asked is refused as
+// a key that does not move forward is, the jobs before it kept.
 func TestNodeListIsBoundedPerPoll(t *testing.T) {
-	for _, perPage := range []int{1, pollPageLimit, maxPollJobs + 5} {
+	for _, perPage := range []int{1, pollPageLimit} {
 		node := &endlessNode{perPage: perPage}
 		got, err := NodeSource{Query: node}.PendingVerifications(context.Background())
 		if err != nil || !got.Truncated || len(got.Jobs) > maxPollJobs || node.calls.Load() > maxPollPages {
@@ -191,9 +195,182 @@ func TestNodeListIsBoundedPerPoll(t *testing.T) {
 				perPage, err, got.Truncated, len(got.Jobs), node.calls.Load(), maxPollJobs, maxPollPages)
 		}
 	}
+	node := &endlessNode{perPage: pollPageLimit + 1}
+	if got, err := (NodeSource{Query: node}).PendingVerifications(context.Background()); !errors.Is(err, ErrBadPage) ||
+		!got.Truncated || node.calls.Load() != 1 {
+		t.Fatalf("a page longer than asked: err %v, truncated %v, %d pages; want ErrBadPage at the first", err, got.Truncated, node.calls.Load())
+	}
 	// A key that goes back is refused as a repeated one is.
-	node := &loopingNode{stop: 100}
-	if _, err := (NodeSource{Query: node}).PendingVerifications(context.Background()); !errors.Is(err, ErrBadPage) {
+	looping := &loopingNode{stop: 100}
+	if _, err := (NodeSource{Query: looping}).PendingVerifications(context.Background()); !errors.Is(err, ErrBadPage) {
 		t.Fatalf("a repeated next_key: err %v, want ErrBadPage", err)
+	}
+}
+
+// pagingNode answers PendingVerifications as the keeper does
+// (modkit.Paginate over PendingChecks, a KeySet[uint64]: by id, next_key the
+// big-endian id of the next job).
+type pagingNode struct {
+	computetypes.QueryClient
+	height int64
+	jobs   []computetypes.PendingVerification // sorted by id
+	// pageDelay: how long the node takes to answer one page (a loaded node).
+	pageDelay time.Duration
+	pages     atomic.Int64
+}
+
+func (n *pagingNode) PendingVerifications(ctx context.Context, req *computetypes.QueryPendingVerificationsRequest,
+	_ ...grpc.CallOption) (*computetypes.QueryPendingVerificationsResponse, error) {
+	n.pages.Add(1)
+	if n.pageDelay > 0 {
+		select {
+		case <-time.After(n.pageDelay):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	start := uint64(0)
+	if k := req.Pagination.GetKey(); len(k) == 8 {
+		start = binary.BigEndian.Uint64(k)
+	}
+	limit := int(req.Pagination.GetLimit())
+	i := sort.Search(len(n.jobs), func(i int) bool { return n.jobs[i].JobId >= start })
+	end := min(i+limit, len(n.jobs))
+	res := &computetypes.QueryPendingVerificationsResponse{Height: n.height, Pending: n.jobs[i:end], Pagination: &query.PageResponse{}}
+	if end < len(n.jobs) {
+		res.Pagination.NextKey = binary.BigEndian.AppendUint64(nil, n.jobs[end].JobId)
+	}
+	return res, nil
+}
+
+// TestAttackFloodOfOldJobsHidesTheUrgentHonestJob: hostile party: a
+// requester (its own provider) with many jobs created early (low ids) and
+// long verification windows, all under check at once. NodeSource keeps the
+// first 20,000 jobs by id and drops the rest (node.go: "the first jobs by id
+// (the oldest, whose windows end first)"); but a job's id is its creation
+// order, not its window's end: an honest job created later whose window
+// ends first is never read, so never queued, although the scheduler would
+// have checked it first (jobState.before: the earliest verification_end
+// first). With every sidecar running the same code, the honest job gets no
+// verdict; its window ends (extended once, then) VERIFICATION_INCONCLUSIVE:
+// the honest winner is paid nothing for work it did (outcomes.go
+// endInconclusive). Before 22e16a2 the whole list was read and the urgent
+// job was checked first. Correct behaviour: the cut (if any) keeps the most
+// urgent jobs (earliest verification_end), or the node is asked for them.
+func TestAttackFloodOfOldJobsHidesTheUrgentHonestJob(t *testing.T) {
+	const height = 100
+	node := &pagingNode{height: height}
+	const flood = 20_000
+	for id := uint64(1); id <= flood; id++ { // the attacker's jobs: windows ending far ahead
+		node.jobs = append(node.jobs, computetypes.PendingVerification{JobId: id, Workload: spec,
+			Indices: []uint64{0}, ChunkCount: 1, VerificationEnd: height + 10_000, UnavailableSpanBlocks: 3})
+	}
+	const honestID = flood + 1 // created after the flood, its window ends in 5 blocks
+	node.jobs = append(node.jobs, computetypes.PendingVerification{JobId: honestID, Workload: spec,
+		Indices: []uint64{0}, ChunkCount: 1, VerificationEnd: height + 5, UnavailableSpanBlocks: 3})
+
+	v := New(testConfig(), NodeSource{Query: node}, cpu.New(), quiet(), NewMetrics("cpu"))
+	if err := v.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	v.mu.Lock()
+	js := v.jobs[honestID]
+	read := len(v.jobs)
+	var first uint64
+	for id, s := range v.jobs {
+		if s.queued && (first == 0 || s.before(v.jobs[first])) {
+			first = id
+		}
+	}
+	v.mu.Unlock()
+	if js == nil || !js.queued {
+		t.Fatalf("the honest job %d, whose window ends first (height %d), is not queued after a poll: %d jobs read, "+
+			"the attacker's %d older jobs (windows ending at %d) fill the cut; the first job checked is %d; "+
+			"the honest winner's job ends unverified, inconclusive, paid nothing",
+			honestID, height+5, read, flood, height+10_000, first)
+	}
+}
+
+// TestAttackSlowListingBlindsTheSidecar: hostile party: a requester that
+// floods the pending list (many jobs under check at once, as in
+// TestAttackFloodOfOldJobsHidesTheUrgentHonestJob), or simply a loaded
+// validator node. The fix gave one read of PendingVerifications a deadline
+// (PollTimeout, default max(10 polls, 5 s)) over all its pages, and a read
+// past it is an error that discards every page already read (node.go
+// readPending returns Pending{}): when listing the whole backlog takes the
+// node longer than the deadline, every poll fails the same way, the
+// sidecar queues no job at all, and every job under check (the honest
+// winners' and a cheat's alike) ends without a verdict: inconclusive, the
+// honest winners paid nothing, the cheat not slashed. Before 22e16a2 the
+// poll was slow but complete. Here the node answers each of 20 pages in
+// 20 ms against a 100 ms deadline. Correct behaviour: a poll past its
+// deadline keeps (and queues) the pages it read.
+func TestAttackSlowListingBlindsTheSidecar(t *testing.T) {
+	const height = 100
+	node := &pagingNode{height: height, pageDelay: 20 * time.Millisecond}
+	for id := uint64(1); id <= 20*pollPageLimit; id++ {
+		node.jobs = append(node.jobs, computetypes.PendingVerification{JobId: id, Workload: spec,
+			Indices: []uint64{0}, ChunkCount: 1, VerificationEnd: height + 50, UnavailableSpanBlocks: 3})
+	}
+	cfg := testConfig()
+	cfg.PollTimeout = 100 * time.Millisecond
+	v := New(cfg, NodeSource{Query: node}, cpu.New(), quiet(), NewMetrics("cpu"))
+	var errs []error
+	for poll := 0; poll < 3; poll++ {
+		errs = append(errs, v.Poll(context.Background()))
+	}
+	v.mu.Lock()
+	queued := 0
+	for _, js := range v.jobs {
+		if js.queued {
+			queued++
+		}
+	}
+	v.mu.Unlock()
+	if queued == 0 {
+		t.Fatalf("after 3 polls (errors %v), %d pages answered by the node, the sidecar has queued 0 of %d pending jobs: "+
+			"every page read before the deadline is thrown away, so a backlog the node lists slower than PollTimeout "+
+			"leaves every job without a verdict", errs, node.pages.Load(), len(node.jobs))
+	}
+}
+
+// pendingSource answers one fixed read.
+type pendingSource struct{ res Pending }
+
+func (s *pendingSource) PendingVerifications(context.Context) (Pending, error) { return s.res, nil }
+
+// A truncated read says nothing of the jobs it did not list: they stay
+// queued, but for one whose window has ended; a read of the whole list
+// forgets every job it does not hold.
+func TestTruncatedPollKeepsUnreadJobs(t *testing.T) {
+	job := func(id uint64, end int64) computetypes.PendingVerification {
+		return computetypes.PendingVerification{JobId: id, Workload: spec, Indices: []uint64{0}, ChunkCount: 1,
+			VerificationEnd: end, UnavailableSpanBlocks: 3}
+	}
+	src := &pendingSource{res: Pending{Height: 10, Jobs: []computetypes.PendingVerification{job(1, 50), job(2, 12), job(3, 60)}}}
+	v := New(testConfig(), src, cpu.New(), quiet(), NewMetrics("cpu"))
+	if err := v.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	src.res = Pending{Height: 12, Jobs: []computetypes.PendingVerification{job(3, 60)}, Truncated: true}
+	if err := v.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	v.mu.Lock()
+	one, two := v.jobs[1], v.jobs[2]
+	v.mu.Unlock()
+	if one == nil || !one.queued || two != nil {
+		t.Fatalf("after a truncated read at height 12: job 1 (window to 50, not read) %+v, want kept and queued; "+
+			"job 2 (window ended at 12) %+v, want forgotten", one, two)
+	}
+	src.res = Pending{Height: 13, Jobs: []computetypes.PendingVerification{job(3, 60)}}
+	if err := v.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	v.mu.Lock()
+	n := len(v.jobs)
+	v.mu.Unlock()
+	if n != 1 {
+		t.Fatalf("after a whole read holding 1 job: %d jobs held", n)
 	}
 }

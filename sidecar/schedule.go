@@ -65,15 +65,17 @@ const maxAbstentions = 3
 
 // Poll reads the pending jobs once: it forgets jobs no longer pending (and
 // cancels their checks), cancels the checks of jobs whose window has ended,
-// and queues the jobs without a verdict.
+// and queues the jobs without a verdict. A read that failed or timed out
+// after some pages keeps them (Truncated) and returns its error once they
+// are queued.
 func (v *Verifier) Poll(ctx context.Context) error {
 	res, err := v.readPending(ctx)
-	if err != nil {
+	if err != nil && res.Height == 0 {
 		return err
 	}
 	if res.Truncated {
-		v.log.Warn("more jobs pending than one poll reads; the rest wait for a later poll",
-			"read", len(res.Jobs), "max", maxPollJobs)
+		v.log.Warn("the pending list was not read whole; the most urgent jobs read are queued, the rest wait for a later poll",
+			"kept", len(res.Jobs), "max", maxPollJobs)
 	}
 	v.mu.Lock()
 	seen := make(map[uint64]bool, len(res.Jobs))
@@ -93,12 +95,7 @@ func (v *Verifier) Poll(ctx context.Context) error {
 			js.queued = true
 		}
 	}
-	for id, js := range v.jobs {
-		if !seen[id] {
-			js.stop()
-			delete(v.jobs, id)
-		}
-	}
+	v.forgetUnread(seen, res)
 	v.height = res.Height
 	v.metrics.Pending.Set(float64(len(res.Jobs)))
 	v.mu.Unlock()
@@ -108,7 +105,40 @@ func (v *Verifier) Poll(ctx context.Context) error {
 		default:
 		}
 	}
-	return nil
+	return err
+}
+
+// maxTrackedJobs bounds the jobs a verifier holds across truncated polls:
+// those of this poll and, at most as many again, of earlier ones.
+const maxTrackedJobs = 2 * maxPollJobs
+
+// forgetUnread drops the jobs this poll did not list (seen): every one when
+// the list was read whole. A truncated list says nothing of the jobs not
+// read: they stay, queued or checked or with a verdict to send, but for
+// those whose known window has ended at this height, and, past
+// maxTrackedJobs, the least urgent not under check. Dropping every job not
+// read had a slow listing cancel the checks and forget the verdicts of
+// every job past its first pages. v.mu is held.
+func (v *Verifier) forgetUnread(seen map[uint64]bool, res Pending) {
+	var spare []uint64
+	for id, js := range v.jobs {
+		switch {
+		case seen[id]:
+		case !res.Truncated || res.Height >= js.pv.VerificationEnd:
+			js.stop()
+			delete(v.jobs, id)
+		case !js.running:
+			spare = append(spare, id)
+		}
+	}
+	if over := len(v.jobs) - maxTrackedJobs; over > 0 {
+		sort.Slice(spare, func(i, j int) bool {
+			return lessUrgent(v.jobs[spare[i]].pv, v.jobs[spare[j]].pv, res.Height)
+		})
+		for _, id := range spare[:min(over, len(spare))] {
+			delete(v.jobs, id)
+		}
+	}
 }
 
 func (js *jobState) stop() {

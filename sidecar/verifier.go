@@ -99,8 +99,9 @@ func (c *Config) defaults() {
 type Pending struct {
 	Height int64
 	Jobs   []computetypes.PendingVerification
-	// Truncated: the node lists more jobs than one poll reads (maxPollJobs);
-	// Jobs holds the first of them, by id.
+	// Truncated: Jobs is not the whole list (more jobs than one poll keeps,
+	// maxPollJobs: Jobs holds the most urgent read; or the read ended
+	// early), so a job not in Jobs may still be pending.
 	Truncated bool
 }
 

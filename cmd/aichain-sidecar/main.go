@@ -61,7 +61,7 @@ func flags(fs *pflag.FlagSet) {
 	fs.String("backend", "auto", "execution backend: auto | cpu | cuda")
 	fs.Int("workers", 2, "jobs verified at once")
 	fs.Duration("poll", time.Second, "how often to read pending verifications")
-	fs.Duration("poll-timeout", 0, "longest wait for the node to list the pending verifications; a poll past it is logged and tried again (0: ten --poll intervals, at least 5s)")
+	fs.Duration("poll-timeout", 0, "longest wait for the node to list the pending verifications; a poll past it queues the pages read, is logged and tried again (0: ten --poll intervals, at least 5s)")
 	fs.Duration("fetch-timeout", 5*time.Second, "timeout of one chunk request to a provider")
 	fs.Int("fetch-retries", 3, "attempts per chunk at each poll")
 	fs.Duration("max-retry-after", 30*time.Second, "longest wait before the next attempt that a busy server (503 or 429) asks for with Retry-After")
