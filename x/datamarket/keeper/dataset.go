@@ -54,10 +54,11 @@ func (k Keeper) GetDatasetVersion(ctx context.Context, id, version uint64) (type
 // share may be a module account; addresses are stored in their canonical
 // form.
 func (k Keeper) ListDataset(ctx context.Context, owner sdk.AccAddress, msg *types.MsgListDataset) (uint64, error) {
-	// A passed proposal signs as the gov module account, and InitGenesis
-	// refuses a dataset a module account owns: listed, it would make every
-	// export of the chain fail to import
-	// (TestAttackGovModuleListsDatasetBreaksGenesisReimport).
+	// A passed proposal signs as the gov module account; a dataset it owned
+	// could be moved or updated only by further proposals, so a listing by
+	// a module account is refused, a rule that protects users (genesis
+	// imports such an owner: TestAttackGovModuleListsDatasetBreaksGenesisReimport,
+	// TestAttackGovDatasetFromBeforeTheUpgradeStillBreaksReimport).
 	if k.isModuleAccount(ctx, owner) {
 		return 0, errorsmod.Wrapf(types.ErrInvalidOwner, "%s is a module account: a dataset's owner may not be one", owner)
 	}

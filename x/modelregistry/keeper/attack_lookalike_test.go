@@ -29,7 +29,7 @@ func TestAttackNameSquatConfusableName(t *testing.T) {
 	wantErr(t, err, types.ErrNameTaken, "the name in another case (control)")
 
 	state := f.snapshot(t)
-	for _, lookAlike := range []string{"Ilama-7b", "0pt-13b", "1lama-7b", "lLama-7b", "iiama-7b", "OPT-l3b", "rnistral-7b", "vvhisper", "WHlSPER"} {
+	for _, lookAlike := range []string{"Ilama-7b", "0pt-13b", "1lama-7b", "lLama-7b", "IIama-7b", "OPT-l3b", "rnistral-7b", "vvhisper", "VVhisper"} {
 		_, err := f.srv.RegisterModel(f.ta.Ctx, registerMsg(mallory, lookAlike, "1"))
 		wantErr(t, err, types.ErrNameTaken, "Mallory's look-alike "+lookAlike)
 	}
@@ -86,6 +86,59 @@ func TestMigrate3to4(t *testing.T) {
 	f.wantSkeleton(t, "llama", l1)
 	_, err = f.srv.RegisterModel(f.ta.Ctx, registerMsg(bob, "ILAMA", "1"))
 	wantErr(t, err, types.ErrNameTaken, "a look-alike after the genesis round trip")
+}
+
+// TestAttackSquatterBlocksDistinctHonestNames: NameSkeleton folds case
+// first and then maps the lower-case i to l, so names that no
+// font draws alike share a skeleton: Google's "bit" (Big Transfer) and
+// Meta's "blt" (Byte Latent Transformer), "vim" (Vision Mamba) and "vlm",
+// "mim" and "mlm" (masked image / language modeling), "gim" (an image
+// matcher) and "glm" (THUDM), "dit" (Diffusion Transformer) and "dlt". Whoever
+// registers one of each pair first (an honest owner, or a squatter who
+// registers the short names for free) shuts the other honest owner out of
+// a name that is not a look-alike: the old code (fold by case only)
+// accepted both. The lower-case i has a dot; only the capital I (and 1, |)
+// is drawn as an l.
+func TestAttackSquatterBlocksDistinctHonestNames(t *testing.T) {
+	f := setup(t)
+	first, second := f.addr(0), f.addr(1)
+	pairs := [][2]string{
+		{"bit-m-r50x1", "blt-m-r50x1"},
+		{"vim-small", "vlm-small"},
+		{"mim-base", "mlm-base"},
+		{"gim-dkm", "glm-dkm"},
+		{"dit-xl-2", "dlt-xl-2"},
+	}
+	for _, p := range pairs {
+		f.register(t, registerMsg(first, p[0], "1"))
+	}
+	refused := 0
+	for _, p := range pairs {
+		if _, err := f.srv.RegisterModel(f.ta.Ctx, registerMsg(second, p[1], "1")); err != nil {
+			refused++
+			t.Errorf("honest %q (not drawn like %q) refused: %v", p[1], p[0], err)
+		}
+	}
+	if refused > 0 {
+		t.Fatalf("%d of %d distinct honest names refused as look-alikes", refused, len(pairs))
+	}
+}
+
+// TestAttackLookalikeWithClForD: the skeleton makes rn one with m and vv one
+// with w but leaves the equally classic cl/d pair (Unicode TR39's
+// confusables map "cl" to "d"), so Mallory registers "clolly-v2-12b" beside
+// Databricks' "dolly-v2-12b" (and "clistilbert" beside "distilbert"), at her
+// own fees, in the same way the fix refuses "rnistral" beside "mistral".
+func TestAttackLookalikeWithClForD(t *testing.T) {
+	f := setup(t)
+	alice, mallory := f.addr(0), f.addr(1)
+	f.register(t, registerMsg(alice, "dolly-v2-12b", "1"))
+	f.register(t, registerMsg(alice, "distilbert-base", "1"))
+	for _, lookAlike := range []string{"clolly-v2-12b", "clistilbert-base"} {
+		if _, err := f.srv.RegisterModel(f.ta.Ctx, registerMsg(mallory, lookAlike, "1")); err == nil {
+			t.Errorf("Mallory's look-alike %q registered beside Alice's name", lookAlike)
+		}
+	}
 }
 
 // wantSkeleton fails unless Skeletons files name's skeleton as model id's.

@@ -7,13 +7,15 @@ import (
 	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
 
 	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/x/modelregistry/keeper"
 	"github.com/aichain/aichain/x/modelregistry/types"
 )
 
 // TestAttackModuleOwnerBreaksGenesisReimport: TransferOwnership refuses a
-// module account as a model's owner and InitGenesis refuses any model whose
-// owner is one, but RegisterModel (and PublishVersion) accept any signer as
-// owner. The gov module account signs whatever a passed proposal carries
+// module account as a model's owner and InitGenesis refused any model whose
+// owner is one (it now takes one: see
+// TestAttackGovModelFromBeforeTheUpgradeStillBreaksReimport), but
+// RegisterModel (and PublishVersion) accepted any signer as owner. The gov module account signs whatever a passed proposal carries
 // (x/gov only checks that each message's signer is its authority; this app
 // filters no message type), so a proposal that registers a "community"
 // model owned by gov succeeds. From then on every genesis export of the
@@ -69,5 +71,40 @@ func TestAttackModuleOwnerPublishesVersion(t *testing.T) {
 	wantErr(t, err, types.ErrInvalidOwner, "the gov module account publishes a version")
 	if f.snapshot(t) != state {
 		t.Fatal("the refused version changed state")
+	}
+}
+
+// TestAttackGovModelFromBeforeTheUpgradeStillBreaksReimport: the fix stops
+// a passed proposal from registering a model owned by the gov module
+// account from now on, but a chain on which one passed before the upgrade
+// (possible on every binary up to af77fcc) keeps that model: the 3→4
+// migration files skeletons only, and InitGenesis still refuses the
+// model's owner, so the upgraded chain's own export (zero-height restart,
+// hard fork) still fails to import until another proposal transfers the
+// model away. Either the migration must move or release such models, or
+// the import must take the chain's own state.
+func TestAttackGovModelFromBeforeTheUpgradeStillBreaksReimport(t *testing.T) {
+	f := setup(t)
+	alice := f.addr(0)
+	gov := authtypes.NewModuleAddress(govtypes.ModuleName).String()
+	id := f.register(t, registerMsg(alice, "community", "1"))
+	// Stored as the old code stored MsgRegisterModel{Owner: gov}.
+	m := f.model(t, id)
+	m.Owner = gov
+	if err := f.k.Models.Set(f.ta.Ctx, id, m); err != nil {
+		t.Fatal(err)
+	}
+	if err := keeper.NewMigrator(f.k).Migrate3to4(f.ta.Ctx); err != nil {
+		t.Fatal(err)
+	}
+	gs, err := f.k.ExportGenesis(f.ta.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := gs.Validate(); err != nil {
+		t.Fatalf("the export does not validate: %v", err)
+	}
+	if err := f.k.InitGenesis(f.ta.Ctx, gs); err != nil {
+		t.Fatalf("after the 3→4 migration the chain's own export still does not import: %v", err)
 	}
 }

@@ -49,10 +49,11 @@ func (k Keeper) ownedModel(ctx context.Context, id uint64, signer sdk.AccAddress
 // files its weights as the model's unless they are on file already
 // (weightsOnFile: checkWeights found them under the same name).
 func (k Keeper) newModel(ctx context.Context, owner sdk.AccAddress, spec types.ModelSpec, weightsOnFile bool) (types.Model, error) {
-	// A passed proposal signs as the gov module account, and InitGenesis
-	// refuses a model a module account owns: stored, such a model would
-	// make every export of the chain fail to import
-	// (TestAttackModuleOwnerBreaksGenesisReimport).
+	// A passed proposal signs as the gov module account: a model it owned
+	// could be updated, deprecated or handed on only by another proposal,
+	// which its users cannot count on (TestAttackModuleOwnerBreaksGenesisReimport).
+	// This protects users, not the state: InitGenesis accepts such an owner
+	// from a chain that registered one before this rule.
 	if k.isModuleAccount(ctx, owner) {
 		return types.Model{}, errorsmod.Wrapf(types.ErrInvalidOwner, "%s is a module account: a model's owner may not be one", owner)
 	}
@@ -182,7 +183,8 @@ func (k Keeper) nameTaken(ctx context.Context, latest types.Model, spec types.Mo
 
 // checkSkeleton refuses a new name whose skeleton (types.NameSkeleton) a
 // registered name of another spelling holds: "Ilama-7b" or "1lama-7b"
-// beside "llama-7b", "0pt-13b" beside "opt-13b" (ErrNameTaken). A free
+// beside "llama-7b", "0pt-13b" beside "opt-13b", "clolly" beside "dolly"
+// (ErrNameTaken). A free
 // skeleton costs one read (Has: no error value built).
 func (k Keeper) checkSkeleton(ctx context.Context, skeleton, name string) error {
 	if taken, err := k.Skeletons.Has(ctx, skeleton); err != nil || !taken {
@@ -196,7 +198,7 @@ func (k Keeper) checkSkeleton(ctx context.Context, skeleton, name string) error 
 	if err != nil {
 		return err
 	}
-	return errorsmod.Wrapf(types.ErrNameTaken, "model name %q looks like %q (model %d of %s): names that differ only in case, in i, l, 1 or |, in o or 0, in m or rn, or in w or vv are one name",
+	return errorsmod.Wrapf(types.ErrNameTaken, "model name %q looks like %q (model %d of %s): names that differ only in case (a lower-case i aside), in I, l, 1 or |, in O, o or 0, in m or rn, in w or vv, or in d or cl are one name",
 		name, first.Name, first.Id, first.Owner)
 }
 

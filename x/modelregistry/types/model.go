@@ -30,27 +30,36 @@ func ValidateName(name string) error {
 func FoldName(name string) string { return strings.ToLower(name) }
 
 // NameSkeleton is the form under which a new name is compared with the
-// registered ones for look-alikes: FoldName, then the ASCII characters that
-// common sans-serif fonts draw alike made one: i, l, 1 and | become l
-// ("Ilama" is "llama"), 0 becomes o ("0pt" is "opt"), m becomes rn and w
-// becomes vv ("rnistral" is "mistral", "vvhisper" is "whisper"). m and w
-// are expanded, not rn and vv contracted, so that every way of drawing the
-// same strokes ("vw", "wv", "vvv") has one skeleton. Names are ASCII
-// (ValidateName); the map is a pure function of the name, so it is
-// deterministic.
+// registered ones for look-alikes. It is built from the name as written,
+// not from FoldName, because case decides what a letter looks like: the
+// capital I is drawn as an l, the lower-case i has its dot and is drawn
+// like nothing else ("bit" and "blt", "vim" and "vlm" are different names).
+// The pairs folded are the ASCII sequences that common sans-serif fonts draw
+// alike (Unicode TR39's confusables list each): I, l, 1 and | become l
+// ("Ilama" is "llama"); O, o and 0 become o ("0pt" is "opt"); m becomes rn,
+// w becomes vv and d becomes cl ("rnistral" is "mistral", "vvhisper" is
+// "whisper", "clolly" is "dolly"). Every other letter is lower-cased and no
+// other pair is folded: names equal up to case are refused by FoldName
+// already, and "llava" beside "llama" is another name. m, w and d are
+// expanded, not rn, vv and cl contracted, so that every way of drawing the
+// same strokes ("vw", "wv", "vvv") has one skeleton, and a skeleton is its
+// own. Names are ASCII (ValidateName); the map is a pure function of the
+// name, so it is deterministic.
 func NameSkeleton(name string) string {
 	var b strings.Builder
-	b.Grow(len(name) + len(name)/2)
+	b.Grow(2 * len(name))
 	for i := 0; i < len(name); i++ {
 		switch c := name[i]; c {
-		case 'I', 'i', 'L', '1', '|':
+		case 'I', '1', '|': // l and L reach l by the default
 			b.WriteByte('l')
-		case 'O', '0':
+		case '0': // o and O reach o by the default
 			b.WriteByte('o')
 		case 'M', 'm':
 			b.WriteString("rn")
 		case 'W', 'w':
 			b.WriteString("vv")
+		case 'D', 'd':
+			b.WriteString("cl")
 		default:
 			if 'A' <= c && c <= 'Z' {
 				c += 'a' - 'A'

@@ -50,15 +50,17 @@ func TestValidateNameAndVersion(t *testing.T) {
 }
 
 // TestNameSkeleton: names drawn alike in common sans-serif fonts share a
-// skeleton, names that read differently do not, and every skeleton is its
-// own (so that the skeleton of a name and of its skeleton agree).
+// skeleton (the capital I as an l, cl as a d), names that read differently
+// do not (the lower-case i is dotted), and every skeleton is its own (so
+// that the skeleton of a name and of its skeleton agree).
 func TestNameSkeleton(t *testing.T) {
 	alike := [][]string{
-		{"llama-7b", "LLAMA-7b", "Ilama-7b", "1lama-7b", "iiama-7b", "|lama-7b"},
+		{"llama-7b", "LLAMA-7b", "Ilama-7b", "1lama-7b", "IIama-7b", "|lama-7b"},
 		{"opt-13b", "0pt-13b", "OPT-l3b", "0PT-I3B"},
 		{"mistral", "rnistral", "RNistral"},
 		{"whisper", "vvhisper", "VVhisper", "Whisper"},
 		{"vw", "wv", "vvv", "VVV"},
+		{"dolly-v2", "clolly-v2", "cIolly-v2", "Dolly-v2"},
 	}
 	for _, group := range alike {
 		want := types.NameSkeleton(group[0])
@@ -71,7 +73,11 @@ func TestNameSkeleton(t *testing.T) {
 			t.Errorf("skeleton of the skeleton %q = %q", want, again)
 		}
 	}
-	for _, pair := range [][2]string{{"llama-7b", "llava-7b"}, {"opt-13b", "opt-13"}, {"bert", "bart"}, {"v1.0", "v1_0"}} {
+	distinct := [][2]string{
+		{"llama-7b", "llava-7b"}, {"opt-13b", "opt-13"}, {"bert", "bart"}, {"v1.0", "v1_0"},
+		{"bit", "blt"}, {"vim", "vlm"}, {"dit", "dlt"}, {"iiama-7b", "llama-7b"},
+	}
+	for _, pair := range distinct {
 		if types.NameSkeleton(pair[0]) == types.NameSkeleton(pair[1]) {
 			t.Errorf("%q and %q share a skeleton", pair[0], pair[1])
 		}
