@@ -63,7 +63,9 @@ var Upgrades = []Upgrade{
 	// that takes at once only the bond its other live jobs leave free, the
 	// rest owed (x/compute's Provider.slash_owed, field 12, empty until
 	// then; no migration: a provider slashed before keeps a lock capped at
-	// its bond, whose releases clamp at zero as before), and mlp-f32 jobs
+	// its bond, whose releases clamp at zero as before, a lock below what
+	// its jobs hold that genesis and the invariants accept until they end:
+	// types.LegacyCappedLock), and mlp-f32 jobs
 	// charged their outputs and kernel calls besides their products
 	// (workload.MLPWork; no migration: a job keeps the work it recorded).
 	// First it stores the module

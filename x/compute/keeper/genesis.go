@@ -88,10 +88,14 @@ func (k Keeper) initProvider(ctx context.Context, p types.Provider) error {
 	return k.UnbondingQueue.Set(ctx, pairS(p.UnbondingEnd, p.Address))
 }
 
-// initJob stores a genesis job and files it in the queue of its next
+// initJob stores a genesis job (a live one without terms given the genesis
+// params: genesisTerms) and files it in the queue of its next
 // deadline (its pruning, for a terminal job; and the release of its
 // commitments, for a cancelled job whose release was under way).
 func (k Keeper) initJob(ctx context.Context, params types.Params, j types.Job) error {
+	if j.Terms == nil && !j.State.IsTerminal() {
+		j.Terms = genesisTerms(params, j)
+	}
 	if err := k.saveJob(ctx, types.JobState_JOB_STATE_UNSPECIFIED, j); err != nil {
 		return err
 	}

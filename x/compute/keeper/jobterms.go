@@ -27,16 +27,38 @@ func (k Keeper) termsNow(ctx context.Context, params types.Params, job types.Job
 }
 
 // jobTerms are job's own terms; a job imported without them (genesis) is
-// handled under the terms in force, as it was before jobs recorded them.
+// handled under the terms in force, as it was before jobs recorded them,
+// and one whose terms InitGenesis filled before the fee cuts could be read
+// (fee_cuts_unset) pays the cuts in force.
 func (k Keeper) jobTerms(ctx context.Context, job types.Job) (*types.JobParamTerms, error) {
-	if job.Terms != nil {
+	if job.Terms != nil && !job.Terms.FeeCutsUnset {
 		return job.Terms, nil
 	}
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return k.termsNow(ctx, params, job)
+	now, err := k.termsNow(ctx, params, job)
+	if err != nil || job.Terms == nil {
+		return now, err
+	}
+	terms := *job.Terms
+	terms.MarketFeeBps, terms.PlatformFeeBps = now.MarketFeeBps, now.PlatformFeeBps
+	return &terms, nil
+}
+
+// genesisTerms are the terms InitGenesis gives a live job imported without
+// them (a genesis exported before jobs recorded terms): the genesis params,
+// which are the ones it ran under at the export, so that a params change
+// after the import no longer reaches it
+// (TestAttackParamsCutReachesJobImportedWithoutTerms). The dataset market's
+// and model registry's fee cuts are not readable yet when such a job pays
+// one (the app imports x/compute before x/datamarket and x/modelregistry):
+// they are left to its settlement (fee_cuts_unset), as before terms.
+func genesisTerms(params types.Params, job types.Job) *types.JobParamTerms {
+	terms := types.NewJobParamTerms(params, 0, 0)
+	terms.FeeCutsUnset = job.DatasetId != 0 || job.ModelId != 0
+	return terms
 }
 
 // jobParams are the params job is handled under: its terms in place of the

@@ -61,9 +61,11 @@ func (k Keeper) decideSample(ctx context.Context, id uint64) error {
 		return err
 	}
 	// The draw runs under the job's terms (sample_rate_floor_bps,
-	// samples_per_job, the windows): a floor cut between the submission and
-	// the draw does not let the result go unchecked
-	// (TestAttackParamsSampleFloorCutBeforeDraw).
+	// samples_per_job, the windows, and the recent-slash window of
+	// jail_blocks × recent_slash_window_multiplier): a floor or window cut
+	// between the submission and the draw does not let the result go
+	// unchecked (TestAttackParamsSampleFloorCutBeforeDraw,
+	// TestAttackParamsSlashWindowCutBeforeDraw).
 	params, err := k.jobParams(ctx, job)
 	if err != nil {
 		return err
@@ -149,8 +151,9 @@ func (k Keeper) DisputeResult(ctx context.Context, requester sdk.AccAddress, job
 	// A dispute is admitted under the job's terms (max_work_per_exec_block,
 	// verification_blocks, max_dispute_chunks): the remedy the requester
 	// paid for at creation is not withdrawn by a later params change
-	// (TestAttackParamsWorkLimitShrunkBarsDispute). The dispute fee is the
-	// one in force, as for any new action.
+	// (TestAttackParamsWorkLimitShrunkBarsDispute), nor priced out of its
+	// reach by a raise of dispute_fee, which is a term too
+	// (TestAttackParamsDisputeFeeRaisedBarsDispute).
 	params, err := k.jobParams(ctx, job)
 	if err != nil {
 		return err

@@ -42,7 +42,11 @@ func (k Keeper) sweepJob(ctx context.Context, id uint64) error {
 			return err
 		}
 	}
-	params, err := k.Params.Get(ctx)
+	// An unrevealed commitment forfeits the bid_deposit of the job's terms,
+	// the one it committed under: a raise under a running auction would take
+	// its whole lock, a cut make not revealing free
+	// (TestAttackParamsBidDepositRaisedUnderRunningAuction).
+	params, err := k.jobParams(ctx, job)
 	if err != nil {
 		return err
 	}

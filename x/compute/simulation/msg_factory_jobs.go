@@ -270,6 +270,7 @@ func MsgDisputeResultFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgDi
 		if reporter.IsSkipped() {
 			return nil, nil
 		}
+		params = j.Terms.Under(params) // the dispute fee and chunk bound are the job's
 		if params.DisputeFee.IsPositive() && !req.LiquidBalance().BlockAmount(params.DisputeFee) {
 			reporter.Skip("cannot pay the dispute fee")
 			return nil, nil

@@ -45,13 +45,21 @@ func (gs GenesisState) Validate() error {
 	return gs.validateTallies(jobs)
 }
 
-// legacyCappedLock reports whether p's lock is one that a fraud slash before
-// slash_owed left capped at its bond: the holds of its live jobs above the
-// bond, its lock equal to the bond. A chain that ran that code exports such
-// a provider until its jobs end, and its export must still import; a lock
-// below both its holds and its bond is refused.
-func legacyCappedLock(p Provider, holds sdk.Coins) bool {
-	return p.Locked.Equal(p.Bond) && holds.AmountOf(p.Bond.Denom).GT(p.Bond.Amount)
+// LegacyCappedLock reports whether p's lock, below holds (what its live
+// jobs hold), can be one a fraud slash before slash_owed left capped at its
+// bond: at most its bond, on a provider with a fraud slash on record (every
+// such cap followed one: recordFraud) and no slash owed. A chain that ran
+// that code keeps such a provider until its jobs end, each release of one
+// clamping its lock further, below its holds and its bond alike
+// (app/upgrades.go), and its export must import at every step, not only
+// while the lock is the bond
+// (TestAttackGenesisLegacyCappedLockAfterReleaseRefused). The code since
+// slash_owed keeps every lock equal to its holds, so a lock below them on a
+// provider never slashed is refused (TestAttackGenesisProviderLockBelowItsJobs).
+func LegacyCappedLock(p Provider, holds sdk.Coins) bool {
+	owed := p.SlashOwed.Amount
+	return p.Stats.Slashed > 0 && (owed.IsNil() || owed.IsZero()) && p.Locked.Denom == p.Bond.Denom &&
+		p.Locked.Amount.LTE(p.Bond.Amount) && p.Locked.Amount.LT(holds.AmountOf(p.Bond.Denom))
 }
 
 // validateObligations checks each provider's obligation counter and locked
@@ -87,7 +95,7 @@ func (gs GenesisState) validateObligations(jobs map[uint64]Job) error {
 			return ErrInvalidGenesis.Wrapf("provider %s: obligations %d, its commitments in auction and live won jobs are %d",
 				p.Address, p.Obligations, want[p.Address])
 		}
-		if held := sdk.NewCoins(p.Locked); !held.Equal(locked[p.Address]) && !legacyCappedLock(p, locked[p.Address]) {
+		if held := sdk.NewCoins(p.Locked); !held.Equal(locked[p.Address]) && !LegacyCappedLock(p, locked[p.Address]) {
 			return ErrInvalidGenesis.Wrapf("provider %s: locked %s, its commitments in auction and live won jobs hold %s",
 				p.Address, p.Locked, locked[p.Address])
 		}
@@ -194,7 +202,7 @@ func (gs GenesisState) validateJobs(providers map[string]bool) (map[uint64]Job, 
 		if err := validAssurance(j); err != nil {
 			return nil, ErrInvalidGenesis.Wrapf("job %d: %v", j.Id, err)
 		}
-		if err := j.Terms.Validate(); err != nil {
+		if err := j.Terms.Validate(gs.Params); err != nil {
 			return nil, ErrInvalidGenesis.Wrapf("job %d: %v", j.Id, err)
 		}
 		// A won job that has not ended holds its winner's collateral: the

@@ -2,8 +2,6 @@ package types
 
 import (
 	"fmt"
-
-	"github.com/aichain/aichain/types/common"
 )
 
 // NewJobParamTerms records the params a job created under p depends on for
@@ -14,26 +12,31 @@ import (
 // TestAttackParams* tests).
 func NewJobParamTerms(p Params, marketFeeBps, platformFeeBps uint32) *JobParamTerms {
 	return &JobParamTerms{
-		CollateralRatioBps:       p.CollateralRatioBps,
-		SampleRateFloorBps:       p.SampleRateFloorBps,
-		SamplesPerJob:            p.SamplesPerJob,
-		ChallengeBlocks:          p.ChallengeBlocks,
-		VerificationBlocks:       p.VerificationBlocks,
-		SlashFractionFraud:       p.SlashFractionFraud,
-		SlashFractionTimeout:     p.SlashFractionTimeout,
-		RequesterCompensationBps: p.RequesterCompensationBps,
-		MaxChunkBytes:            p.MaxChunkBytes,
-		MaxWorkPerExecBlock:      p.MaxWorkPerExecBlock,
-		UnavailableSpanBlocks:    p.UnavailableSpanBlocks,
-		MaxDisputeChunks:         p.MaxDisputeChunks,
-		MarketFeeBps:             marketFeeBps,
-		PlatformFeeBps:           platformFeeBps,
+		CollateralRatioBps:          p.CollateralRatioBps,
+		SampleRateFloorBps:          p.SampleRateFloorBps,
+		SamplesPerJob:               p.SamplesPerJob,
+		ChallengeBlocks:             p.ChallengeBlocks,
+		VerificationBlocks:          p.VerificationBlocks,
+		SlashFractionFraud:          p.SlashFractionFraud,
+		SlashFractionTimeout:        p.SlashFractionTimeout,
+		RequesterCompensationBps:    p.RequesterCompensationBps,
+		MaxChunkBytes:               p.MaxChunkBytes,
+		MaxWorkPerExecBlock:         p.MaxWorkPerExecBlock,
+		UnavailableSpanBlocks:       p.UnavailableSpanBlocks,
+		MaxDisputeChunks:            p.MaxDisputeChunks,
+		MarketFeeBps:                marketFeeBps,
+		PlatformFeeBps:              platformFeeBps,
+		BidDeposit:                  p.BidDeposit,
+		DisputeFee:                  p.DisputeFee,
+		JailBlocks:                  p.JailBlocks,
+		RecentSlashWindowMultiplier: p.RecentSlashWindowMultiplier,
 	}
 }
 
 // Under returns p with t's values in place of the params of the same name:
 // the params a job with terms t is handled under. The params its terms do
-// not name (jail_blocks, queue sizes, fees of new actions) are p's. Nil
+// not name (queue sizes, windows of new auctions, fees of new jobs) are
+// p's. Nil
 // terms (a job imported without them) leave p as it is.
 func (t *JobParamTerms) Under(p Params) Params {
 	if t == nil {
@@ -51,36 +54,42 @@ func (t *JobParamTerms) Under(p Params) Params {
 	p.MaxWorkPerExecBlock = t.MaxWorkPerExecBlock
 	p.UnavailableSpanBlocks = t.UnavailableSpanBlocks
 	p.MaxDisputeChunks = t.MaxDisputeChunks
+	p.BidDeposit = t.BidDeposit
+	p.DisputeFee = t.DisputeFee
+	p.JailBlocks = t.JailBlocks
+	p.RecentSlashWindowMultiplier = t.RecentSlashWindowMultiplier
 	return p
 }
 
 // Validate checks terms as Params.Validate checks the params they were
-// taken from (genesis): fractions of at most 100%, a collateral ratio of at
-// most MaxCollateralRatio, and positive windows and limits, which a job's
-// draw, dispute and check divide by or wait on.
-func (t *JobParamTerms) Validate() error {
+// taken from, with the same bounds: a term out of them is one no params
+// could have given the job, and a window past MaxWindowBlocksLimit
+// overflows the deadline computed from it (a challenge_blocks of 2^63 put
+// challenge_end in the past: the result settled with no challenge window,
+// TestAttackGenesisTermsChallengeWindowOverflows). The checks are the
+// params' own, run on p (the genesis params) under t, so that the two
+// cannot drift apart (the terms' bid_deposit, for one, must be in the
+// genesis bond denom, as the params' is).
+func (t *JobParamTerms) Validate(p Params) error {
 	if t == nil {
 		return nil
-	}
-	if t.CollateralRatioBps > MaxCollateralRatio {
-		return fmt.Errorf("terms: collateral_ratio_bps %d exceeds %d", t.CollateralRatioBps, MaxCollateralRatio)
 	}
 	for _, f := range []struct {
 		name string
 		bps  uint32
-	}{
-		{"sample_rate_floor_bps", t.SampleRateFloorBps}, {"slash_fraction_fraud", t.SlashFractionFraud},
-		{"slash_fraction_timeout", t.SlashFractionTimeout}, {"requester_compensation_bps", t.RequesterCompensationBps},
-		{"market_fee_bps", t.MarketFeeBps}, {"platform_fee_bps", t.PlatformFeeBps},
-	} {
-		if f.bps > common.BasisPoints {
-			return fmt.Errorf("terms: %s %d exceeds %d", f.name, f.bps, common.BasisPoints)
+	}{{"market_fee_bps", t.MarketFeeBps}, {"platform_fee_bps", t.PlatformFeeBps}} {
+		if err := validBps(f.name, f.bps); err != nil {
+			return fmt.Errorf("terms: %w", err)
 		}
 	}
-	if t.SamplesPerJob == 0 || t.SamplesPerJob > MaxSamplesPerJob || t.MaxDisputeChunks == 0 ||
-		t.ChallengeBlocks == 0 || t.VerificationBlocks == 0 || t.MaxChunkBytes == 0 || t.MaxWorkPerExecBlock == 0 {
-		return fmt.Errorf("terms: samples_per_job (at most %d), max_dispute_chunks, challenge_blocks, verification_blocks, "+
-			"max_chunk_bytes and max_work_per_exec_block must be positive: %v", MaxSamplesPerJob, t)
+	under := t.Under(p)
+	// verdict_grace_blocks is the params' in force, not a term: a raise
+	// after the job was created may exceed its verification window, which
+	// the params alone may not, and is harmless there (a grace past the
+	// window leaves the window's end as it is: awaitGrace).
+	under.VerdictGraceBlocks = 0
+	if err := under.validate(); err != nil {
+		return fmt.Errorf("terms: %w", err)
 	}
 	return nil
 }

@@ -2086,8 +2086,28 @@ type JobParamTerms struct {
 	MaxDisputeChunks         uint32                 `protobuf:"varint,12,opt,name=max_dispute_chunks,json=maxDisputeChunks,proto3" json:"max_dispute_chunks,omitempty"`
 	MarketFeeBps             uint32                 `protobuf:"varint,13,opt,name=market_fee_bps,json=marketFeeBps,proto3" json:"market_fee_bps,omitempty"`
 	PlatformFeeBps           uint32                 `protobuf:"varint,14,opt,name=platform_fee_bps,json=platformFeeBps,proto3" json:"platform_fee_bps,omitempty"`
-	unknownFields            protoimpl.UnknownFields
-	sizeCache                protoimpl.SizeCache
+	// bid_deposit is what a commitment on the job forfeits when it is not
+	// revealed (and its share of the lock): a raise under a running auction
+	// would take a whole lock for a missed reveal, a cut make it free.
+	BidDeposit *v1beta1.Coin `protobuf:"bytes,15,opt,name=bid_deposit,json=bidDeposit,proto3" json:"bid_deposit,omitempty"`
+	// dispute_fee is what the job's requester pays to dispute its result: a
+	// raise while the job is in its challenge window would withdraw the
+	// remedy the requester created the job with.
+	DisputeFee *v1beta1.Coin `protobuf:"bytes,16,opt,name=dispute_fee,json=disputeFee,proto3" json:"dispute_fee,omitempty"`
+	// jail_blocks and recent_slash_window_multiplier set the window after a
+	// fraud slash in which the job's winner is sampled at 100% (and the jail
+	// of the job's penalties): a cut before the draw would let a winner
+	// convicted just before go unchecked.
+	JailBlocks                  uint64 `protobuf:"varint,17,opt,name=jail_blocks,json=jailBlocks,proto3" json:"jail_blocks,omitempty"`
+	RecentSlashWindowMultiplier uint64 `protobuf:"varint,18,opt,name=recent_slash_window_multiplier,json=recentSlashWindowMultiplier,proto3" json:"recent_slash_window_multiplier,omitempty"`
+	// fee_cuts_unset: the terms were filled at InitGenesis for a job imported
+	// without them, before x/datamarket and x/modelregistry import their
+	// params (the app's genesis order), so market_fee_bps and
+	// platform_fee_bps are not the job's: the cuts in force are read at its
+	// settlement, as for every job before terms existed.
+	FeeCutsUnset  bool `protobuf:"varint,19,opt,name=fee_cuts_unset,json=feeCutsUnset,proto3" json:"fee_cuts_unset,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *JobParamTerms) Reset() {
@@ -2216,6 +2236,41 @@ func (x *JobParamTerms) GetPlatformFeeBps() uint32 {
 		return x.PlatformFeeBps
 	}
 	return 0
+}
+
+func (x *JobParamTerms) GetBidDeposit() *v1beta1.Coin {
+	if x != nil {
+		return x.BidDeposit
+	}
+	return nil
+}
+
+func (x *JobParamTerms) GetDisputeFee() *v1beta1.Coin {
+	if x != nil {
+		return x.DisputeFee
+	}
+	return nil
+}
+
+func (x *JobParamTerms) GetJailBlocks() uint64 {
+	if x != nil {
+		return x.JailBlocks
+	}
+	return 0
+}
+
+func (x *JobParamTerms) GetRecentSlashWindowMultiplier() uint64 {
+	if x != nil {
+		return x.RecentSlashWindowMultiplier
+	}
+	return 0
+}
+
+func (x *JobParamTerms) GetFeeCutsUnset() bool {
+	if x != nil {
+		return x.FeeCutsUnset
+	}
+	return false
 }
 
 // CommitmentSweep is how far the chain has gone through a job's commitments
@@ -3050,7 +3105,7 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\x15verification_fee_paid\x18/ \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\x13verificationFeePaid\x12\\\n" +
 	"\x17winner_price_collateral\x182 \x01(\v2\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x15winnerPriceCollateral\x12D\n" +
 	"\x05sweep\x183 \x01(\v2#.aichain.compute.v1.CommitmentSweepB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x05sweep\x127\n" +
-	"\x05terms\x184 \x01(\v2!.aichain.compute.v1.JobParamTermsR\x05terms\"\xb2\x05\n" +
+	"\x05terms\x184 \x01(\v2!.aichain.compute.v1.JobParamTermsR\x05terms\"\xcc\a\n" +
 	"\rJobParamTerms\x120\n" +
 	"\x14collateral_ratio_bps\x18\x01 \x01(\rR\x12collateralRatioBps\x121\n" +
 	"\x15sample_rate_floor_bps\x18\x02 \x01(\rR\x12sampleRateFloorBps\x12&\n" +
@@ -3066,7 +3121,15 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\x17unavailable_span_blocks\x18\v \x01(\x04R\x15unavailableSpanBlocks\x12,\n" +
 	"\x12max_dispute_chunks\x18\f \x01(\rR\x10maxDisputeChunks\x12$\n" +
 	"\x0emarket_fee_bps\x18\r \x01(\rR\fmarketFeeBps\x12(\n" +
-	"\x10platform_fee_bps\x18\x0e \x01(\rR\x0eplatformFeeBps\"\x92\x03\n" +
+	"\x10platform_fee_bps\x18\x0e \x01(\rR\x0eplatformFeeBps\x12E\n" +
+	"\vbid_deposit\x18\x0f \x01(\v2\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\n" +
+	"bidDeposit\x12E\n" +
+	"\vdispute_fee\x18\x10 \x01(\v2\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\n" +
+	"disputeFee\x12\x1f\n" +
+	"\vjail_blocks\x18\x11 \x01(\x04R\n" +
+	"jailBlocks\x12C\n" +
+	"\x1erecent_slash_window_multiplier\x18\x12 \x01(\x04R\x1brecentSlashWindowMultiplier\x12$\n" +
+	"\x0efee_cuts_unset\x18\x13 \x01(\bR\ffeeCutsUnset\"\x92\x03\n" +
 	"\x0fCommitmentSweep\x12\x14\n" +
 	"\x05after\x18\x01 \x01(\tR\x05after\x12'\n" +
 	"\x0frelease_pending\x18\x02 \x01(\bR\x0ereleasePending\x12\x16\n" +
@@ -3248,24 +3311,26 @@ var file_aichain_compute_v1_compute_proto_depIdxs = []int32{
 	26, // 39: aichain.compute.v1.Job.winner_price_collateral:type_name -> cosmos.base.v1beta1.Coin
 	19, // 40: aichain.compute.v1.Job.sweep:type_name -> aichain.compute.v1.CommitmentSweep
 	18, // 41: aichain.compute.v1.Job.terms:type_name -> aichain.compute.v1.JobParamTerms
-	26, // 42: aichain.compute.v1.CommitmentSweep.leader_price:type_name -> cosmos.base.v1beta1.Coin
-	26, // 43: aichain.compute.v1.CommitmentSweep.runner_up_price:type_name -> cosmos.base.v1beta1.Coin
-	26, // 44: aichain.compute.v1.BidCommit.deposit:type_name -> cosmos.base.v1beta1.Coin
-	26, // 45: aichain.compute.v1.BidCommit.price_collateral:type_name -> cosmos.base.v1beta1.Coin
-	26, // 46: aichain.compute.v1.Bid.price:type_name -> cosmos.base.v1beta1.Coin
-	1,  // 47: aichain.compute.v1.StateCount.state:type_name -> aichain.compute.v1.JobState
-	22, // 48: aichain.compute.v1.Stats.jobs_per_state:type_name -> aichain.compute.v1.StateCount
-	26, // 49: aichain.compute.v1.Stats.fees_paid:type_name -> cosmos.base.v1beta1.Coin
-	26, // 50: aichain.compute.v1.Stats.protocol_share:type_name -> cosmos.base.v1beta1.Coin
-	26, // 51: aichain.compute.v1.Stats.slashed_burned:type_name -> cosmos.base.v1beta1.Coin
-	26, // 52: aichain.compute.v1.Stats.verification_fees_burned:type_name -> cosmos.base.v1beta1.Coin
-	27, // 53: aichain.compute.v1.VerificationTally.quorum_outcome:type_name -> aichain.compute.v1.Verdict
-	25, // 54: aichain.compute.v1.VerificationTally.quorum_absent:type_name -> aichain.compute.v1.ValidatorPower
-	55, // [55:55] is the sub-list for method output_type
-	55, // [55:55] is the sub-list for method input_type
-	55, // [55:55] is the sub-list for extension type_name
-	55, // [55:55] is the sub-list for extension extendee
-	0,  // [0:55] is the sub-list for field type_name
+	26, // 42: aichain.compute.v1.JobParamTerms.bid_deposit:type_name -> cosmos.base.v1beta1.Coin
+	26, // 43: aichain.compute.v1.JobParamTerms.dispute_fee:type_name -> cosmos.base.v1beta1.Coin
+	26, // 44: aichain.compute.v1.CommitmentSweep.leader_price:type_name -> cosmos.base.v1beta1.Coin
+	26, // 45: aichain.compute.v1.CommitmentSweep.runner_up_price:type_name -> cosmos.base.v1beta1.Coin
+	26, // 46: aichain.compute.v1.BidCommit.deposit:type_name -> cosmos.base.v1beta1.Coin
+	26, // 47: aichain.compute.v1.BidCommit.price_collateral:type_name -> cosmos.base.v1beta1.Coin
+	26, // 48: aichain.compute.v1.Bid.price:type_name -> cosmos.base.v1beta1.Coin
+	1,  // 49: aichain.compute.v1.StateCount.state:type_name -> aichain.compute.v1.JobState
+	22, // 50: aichain.compute.v1.Stats.jobs_per_state:type_name -> aichain.compute.v1.StateCount
+	26, // 51: aichain.compute.v1.Stats.fees_paid:type_name -> cosmos.base.v1beta1.Coin
+	26, // 52: aichain.compute.v1.Stats.protocol_share:type_name -> cosmos.base.v1beta1.Coin
+	26, // 53: aichain.compute.v1.Stats.slashed_burned:type_name -> cosmos.base.v1beta1.Coin
+	26, // 54: aichain.compute.v1.Stats.verification_fees_burned:type_name -> cosmos.base.v1beta1.Coin
+	27, // 55: aichain.compute.v1.VerificationTally.quorum_outcome:type_name -> aichain.compute.v1.Verdict
+	25, // 56: aichain.compute.v1.VerificationTally.quorum_absent:type_name -> aichain.compute.v1.ValidatorPower
+	57, // [57:57] is the sub-list for method output_type
+	57, // [57:57] is the sub-list for method input_type
+	57, // [57:57] is the sub-list for extension type_name
+	57, // [57:57] is the sub-list for extension extendee
+	0,  // [0:57] is the sub-list for field type_name
 }
 
 func init() { file_aichain_compute_v1_compute_proto_init() }
