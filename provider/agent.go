@@ -168,7 +168,8 @@ type Agent struct {
 
 	// Owned by the pipeline goroutine.
 	height   int64
-	listedAt int64 // height of the last listing of open jobs
+	listedAt int64  // height of the last listing of open jobs
+	openKey  []byte // where the listing of open jobs goes on (nil: from the first page)
 	params   computetypes.Params
 	skip     map[uint64]int64 // open jobs decided against, until their commit end
 	queued   map[uint64]bool  // won jobs handed to the fetchers and workers

@@ -2,11 +2,15 @@ package provider
 
 import (
 	"context"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/types/query"
 
 	"github.com/aichain/aichain/chainclient"
 	computetypes "github.com/aichain/aichain/x/compute/types"
@@ -96,5 +100,86 @@ func TestAttackHungQueryBlocksTheNextReveal(t *testing.T) {
 				"no later block was stepped, the reveal window passes and the deposit is forfeited", hung.Load())
 		case <-time.After(50 * time.Millisecond):
 		}
+	}
+}
+
+// slowPages answers the open-jobs listing in pages of the request's limit
+// (200), each after lat (a node across a WAN, or one busy serving others):
+// 'flood' open jobs posted by an attacker at a max price below every floor,
+// then the node's own jobs.
+type slowPages struct {
+	auditQuery
+	flood int
+	lat   time.Duration
+	pages *atomic.Int64
+}
+
+func (q slowPages) Jobs(ctx context.Context, in *computetypes.QueryJobsRequest, opts ...grpc.CallOption) (*computetypes.QueryJobsResponse, error) {
+	mine, err := q.auditQuery.Jobs(ctx, in, opts...)
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case <-time.After(q.lat):
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	q.pages.Add(1)
+	total := q.flood + len(mine.Jobs)
+	off, limit := 0, 100
+	if p := in.Pagination; p != nil {
+		if len(p.Key) > 0 {
+			if off, err = strconv.Atoi(string(p.Key)); err != nil {
+				return nil, err
+			}
+		}
+		if p.Limit > 0 {
+			limit = int(p.Limit)
+		}
+	}
+	res := &computetypes.QueryJobsResponse{Pagination: &query.PageResponse{}}
+	for k := off; k < total && k < off+limit; k++ {
+		if k < q.flood {
+			j := gemmJob(uint64(1000+k), 16, 40)
+			j.Requester, j.MaxPrice = "aic1mallory", sdk.NewInt64Coin("uaic", 1) // below the floor: skipped
+			res.Jobs = append(res.Jobs, j)
+		} else {
+			res.Jobs = append(res.Jobs, mine.Jobs[k-q.flood])
+		}
+	}
+	if off+limit < total {
+		res.Pagination.NextKey = []byte(strconv.Itoa(off + limit))
+	}
+	return res, nil
+}
+
+// TestAttackOpenJobFloodOutlastsTheBidStageWait: 8858bb6 gives each stage
+// of a step callWait (half a block, at least 2 s) for all its node calls.
+// The bid stage lists every open job, page by page (200 a page), before it
+// decides on any. An attacker posts 4,800 open jobs priced below every
+// floor (24 pages); on a node answering a page in 150 ms (a remote node)
+// the listing takes 3.6 s, more than the 3 s a 6 s block allows: every bid
+// stage ends in "context deadline exceeded" before deciding, and the honest
+// provider never bids again, on anything, while the flood stays open. Before
+// the fix the listing took its 3.6 s and the step bid. (Without an
+// attacker, a busy chain's open jobs do the same.)
+func TestAttackOpenJobFloodOutlastsTheBidStageWait(t *testing.T) {
+	n := newAuditNode(t)
+	honest := gemmJob(1, 16, 40)
+	honest.State, honest.CommitEnd, honest.RevealEnd = computetypes.JobState_JOB_STATE_OPEN, 110, 115
+	n.setJob(honest)
+	a := n.agent(t)
+	a.cap.blockSecs = 6 // callWait 3 s
+	pages := &atomic.Int64{}
+	a.query = slowPages{auditQuery: auditQuery{n: n}, flood: 24 * 200, lat: 150 * time.Millisecond, pages: pages}
+	var lastErr error
+	for h := int64(101); h <= 102; h++ {
+		lastErr = a.step(context.Background(), chainclient.Block{Height: h})
+		n.land()
+	}
+	if c, _ := n.sentFor(honest.Id); a.recs[honest.Id] == nil || c == 0 {
+		t.Fatalf("no commitment for the honest job %d in 2 steps (record %v, %d commitments sent): the open-jobs listing (%d pages "+
+			"of %d open jobs at 150 ms each) outlasts the bid stage's callWait of %v; last step error: %v",
+			honest.Id, a.recs[honest.Id] != nil, c, pages.Load(), 24*200+1, a.callWait(), lastErr)
 	}
 }

@@ -114,3 +114,30 @@ func TestAttackLaggingNodeNotFoundForgetsHeldJobs(t *testing.T) {
 		t.Fatalf("one NotFound per job from a lagging node made the agent forget %v; the jobs are on chain (%d refusals left)", lost, fails)
 	}
 }
+
+// TestAttackStaleNodeNotFoundThriceForgetsAWonJob: 8858bb6 forgets a held
+// job after 3 NotFound answers in a row. A won job, though, is on chain
+// until it ends and then retention_blocks more: a NotFound about a won job
+// whose execution deadline is 40 blocks away is never the chain's. A node
+// restored from a snapshot older than the job (or a sticky load-balanced
+// backend that is), answering NotFound to the agent's queries at heights 110, 112 and 114
+// (learn asks every other block) while it catches up, makes the agent forget the won job: never run, its collateral (1,000,000uaic) is
+// slashed at the deadline, though the next answer has the job.
+func TestAttackStaleNodeNotFoundThriceForgetsAWonJob(t *testing.T) {
+	a := testAgent(t)
+	won := gemmJob(2, 16, 40)
+	won.State, won.Winner, won.ExecDeadline = computetypes.JobState_JOB_STATE_ASSIGNED, a.me, 150
+	fails := notFoundLimit // the stale backend's answers while it catches up
+	a.query = flakyJobs{mu: &sync.Mutex{}, fails: &fails, code: codes.NotFound, jobs: map[uint64]computetypes.Job{2: won}}
+	a.recs[2] = &Record{ID: 2, Phase: PhaseWon, Collateral: "1000000uaic", CommitEnd: 95, RevealEnd: 100, ExecBlocks: 40, Deadline: 150}
+
+	for h := int64(110); h <= 114; h++ {
+		a.height = h
+		_ = a.learn(context.Background())
+	}
+	if a.recs[2] == nil {
+		t.Fatalf("won job 2 (deadline 150, collateral 1000000uaic) forgotten at height <= 114 after %d NotFound answers from a "+
+			"stale node; the node answered the job at the next query (%d refusals left): never run, its collateral is slashed",
+			notFoundLimit, fails)
+	}
+}

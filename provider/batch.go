@@ -16,8 +16,9 @@ type item struct {
 }
 
 // sendAll sends items in transactions of at most BatchSize messages, each
-// simulated first; a batch the node refuses is split in halves until the
-// refused messages stand alone, and those are handed to refused. sent is
+// simulated first; a batch the node refuses, or whose fee is over the
+// client's limit, is split in halves until the refused messages stand
+// alone, and those are handed to refused. sent is
 // called with each accepted tx's items. It stops at the first error that is
 // not a refusal (the node is unreachable, the context ended). A sequence
 // the client cannot align with the node's (send's resyncs spent, or no
@@ -54,7 +55,10 @@ func (a *Agent) sendBatch(ctx context.Context, kind string, items []item, sent f
 		msgs[i] = it.msg
 	}
 	s, err := a.send(ctx, kind, msgs)
-	if errors.Is(err, chainclient.ErrSimulation) {
+	// A batch whose fee is over the operator's --max-fee is split like one
+	// the node refuses: whole, it would be refused again every block, and
+	// its halves cost less (TestAttackBatchOverMaxFeeNeverSent).
+	if errors.Is(err, chainclient.ErrSimulation) || errors.Is(err, chainclient.ErrFeeOverLimit) {
 		if len(items) == 1 {
 			refused(items[0], err)
 			return nil

@@ -12,24 +12,44 @@ import (
 	computetypes "github.com/aichain/aichain/x/compute/types"
 )
 
-// openJobs lists every OPEN job, page by page.
-func (a *Agent) openJobs(ctx context.Context) ([]computetypes.Job, error) {
+// maxOpenPages bounds the pages of open jobs (200 each) one step lists;
+// the rest are listed by the next steps, from where this one stopped.
+const maxOpenPages = 50
+
+// listOpen lists the next pages of OPEN jobs from the cursor a.openKey, as
+// many as ctx (one stage's wait) and maxOpenPages allow, and moves the
+// cursor past them; a listing that reaches the last page starts again from
+// the first at the next listing. Open jobs anyone may post cheaply, so
+// their listing can outlast any one step's wait on a remote node: a step
+// that listed them all before deciding on any never bid while they stayed
+// open (TestAttackOpenJobFloodOutlastsTheBidStageWait). Each step thus
+// decides on what it listed, and the next step lists on.
+func (a *Agent) listOpen(ctx context.Context) ([]computetypes.Job, error) {
 	var out []computetypes.Job
-	var key []byte
-	for {
+	for page := 0; page < maxOpenPages; page++ {
 		res, err := a.query.Jobs(ctx, &computetypes.QueryJobsRequest{
-			State: computetypes.JobState_JOB_STATE_OPEN, Pagination: &query.PageRequest{Key: key, Limit: 200},
+			State: computetypes.JobState_JOB_STATE_OPEN, Pagination: &query.PageRequest{Key: a.openKey, Limit: 200},
 		})
 		if err != nil {
-			return nil, fmt.Errorf("list open jobs: %w", err)
+			if page > 0 && ctx.Err() != nil {
+				return out, nil // the stage's time is spent: the next step lists on
+			}
+			a.openKey = nil // a key the node no longer takes must not wedge the listing
+			return out, fmt.Errorf("list open jobs: %w", err)
 		}
 		out = append(out, res.Jobs...)
 		if res.Pagination == nil || len(res.Pagination.NextKey) == 0 {
+			a.openKey = nil
 			return out, nil
 		}
-		key = res.Pagination.NextKey
+		a.openKey = res.Pagination.NextKey
 	}
+	return out, nil
 }
+
+// listing reports whether a listing of the open jobs stopped short and
+// goes on at the next step.
+func (a *Agent) listing() bool { return a.openKey != nil }
 
 // retryableBids reports whether a bid waits to be (re)sent.
 func (a *Agent) retryableBids() bool {
@@ -41,23 +61,30 @@ func (a *Agent) retryableBids() bool {
 	return false
 }
 
-// bid decides on the open jobs it has not seen, saves each bid (price and
-// salt) before its commitment leaves, and commits them all in batches.
+// bid lists the next open jobs (listOpen), decides on those it has not
+// seen, saves each bid (price and salt) before its commitment leaves, and
+// commits them all in batches. The listing and the rest are two stages,
+// each with its own wait: a long listing leaves the commitments their time.
 func (a *Agent) bid(ctx context.Context) error {
-	open, err := a.openJobs(ctx)
-	if err != nil {
+	var open []computetypes.Job
+	if err := a.within(ctx, func(ctx context.Context) (err error) {
+		open, err = a.listOpen(ctx)
+		return err
+	}); err != nil {
 		return err
 	}
-	prov, found, err := a.provider(ctx)
-	if err != nil || !found || prov.Status != computetypes.ProviderStatus_PROVIDER_STATUS_ACTIVE {
-		return err
-	}
-	a.decideOpen(ctx, open, a.freeBond(prov))
-	// The salts are on disk before any commitment is sent.
-	if err := a.flush(); err != nil {
-		return err
-	}
-	return a.commit(ctx)
+	return a.within(ctx, func(ctx context.Context) error {
+		prov, found, err := a.provider(ctx)
+		if err != nil || !found || prov.Status != computetypes.ProviderStatus_PROVIDER_STATUS_ACTIVE {
+			return err
+		}
+		a.decideOpen(ctx, open, a.freeBond(prov))
+		// The salts are on disk before any commitment is sent.
+		if err := a.flush(); err != nil {
+			return err
+		}
+		return a.commit(ctx)
+	})
 }
 
 // decideOpen decides on the open jobs it has not seen, earliest commit end
@@ -130,7 +157,7 @@ func (a *Agent) decide(ctx context.Context, job computetypes.Job, budget *sdk.Co
 	// The lock from the bond; a job in another denom also takes its price
 	// collateral from the account (a commit the chain refuses for want of it
 	// is skipped, see commit).
-	collateral, _ := a.params.BidCollateral(job)
+	collateral, _ := job.Terms.Under(a.params).BidCollateral(job) // the job's terms, as the chain sizes it
 	if budget.Denom != collateral.Denom || budget.IsLT(collateral) {
 		return nil, "bond"
 	}

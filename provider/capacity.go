@@ -165,7 +165,7 @@ func (a *Agent) shape(ctx context.Context, job computetypes.Job) (jobexec.BidSha
 	if k, ok := jobexec.Lookup(job.Workload.Kind); !ok || k.Needs == (jobexec.Needs{}) {
 		return a.shapeNow(ctx, job, params)
 	}
-	s, err := a.sizing.size(ctx, job, a.sizingLimit(job), func(ctx context.Context) shapeResult {
+	s, err := a.sizing.size(ctx, job, sizingBackstop, func(ctx context.Context) shapeResult {
 		var s shapeResult
 		s.shape, s.why = a.shapeNow(ctx, job, params)
 		return s

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"time"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
@@ -34,8 +35,12 @@ func (a *Agent) myCommit(ctx context.Context, id uint64) (*computetypes.BidCommi
 		// The node reads this provider's commitment by key (provider set);
 		// a node that predates the field answers pages of every
 		// commitment, walked in turn (TestAttackCrowdedJobHidesALandedCommitment).
-		res, err := a.query.Bids(ctx, &computetypes.QueryBidsRequest{JobId: id, Provider: a.me,
+		// Each page has its own wait: a job's commitments can outnumber
+		// what one wait reads from a slow node.
+		pctx, cancel := context.WithTimeout(ctx, a.callWait())
+		res, err := a.query.Bids(pctx, &computetypes.QueryBidsRequest{JobId: id, Provider: a.me,
 			Pagination: &query.PageRequest{Key: key, Limit: 200}})
+		cancel()
 		if err != nil {
 			return nil, fmt.Errorf("bids of job %d: %w", id, err)
 		}
@@ -131,9 +136,12 @@ func (a *Agent) revealRefused(ctx context.Context) func(item, error) {
 // chain holds it; a commitment whose reveal window passed unrevealed is a
 // missed reveal only if the chain does not hold its reveal. A record the
 // chain cannot be asked about now is kept for the next block; at most
-// maxQueriesPerBlock are asked each block.
+// maxQueriesPerBlock are asked each block, and none is begun once the
+// stage has asked for callWait: each record's pages have their own wait
+// (myCommit), not one for the whole stage, so a record whose commitments
+// take long to read is still settled, and the rest wait for the next block.
 func (a *Agent) expireBids(ctx context.Context) error {
-	h, asked := a.height, 0
+	h, asked, start := a.height, 0, time.Now()
 	for id, r := range a.recs {
 		unsent := r.Phase == PhaseBid && r.PendingTx == "" && r.CommitEnd < h+1
 		missed := r.Phase == PhaseCommitted && h > r.RevealEnd
@@ -145,7 +153,7 @@ func (a *Agent) expireBids(ctx context.Context) error {
 			continue
 		case !unsent && !missed:
 			continue
-		case asked >= maxQueriesPerBlock:
+		case asked >= maxQueriesPerBlock || asked > 0 && time.Since(start) >= a.callWait():
 			return nil
 		}
 		asked++

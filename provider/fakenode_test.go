@@ -61,6 +61,9 @@ type auditNode struct {
 	sent      []sdk.Msg                         // every message accepted into the mempool
 	simErrs   []string
 	sims      int // every simulation, passed or refused
+	// gasPerMsg, when set, is the gas a simulation reports per message
+	// (100,000 a tx otherwise).
+	gasPerMsg uint64
 	// hold, when set, is called in BroadcastTx after the tx is accepted into
 	// the mempool and before the answer goes back.
 	hold func(ctx context.Context)
@@ -195,7 +198,11 @@ func (n *auditNode) Simulate(_ context.Context, req *txtypes.SimulateRequest) (*
 			return nil, fail(why)
 		}
 	}
-	return &txtypes.SimulateResponse{GasInfo: &sdk.GasInfo{GasUsed: 100_000}, Result: &sdk.Result{}}, nil
+	gas := uint64(100_000)
+	if n.gasPerMsg > 0 {
+		gas = n.gasPerMsg * uint64(len(tx.GetMsgs()))
+	}
+	return &txtypes.SimulateResponse{GasInfo: &sdk.GasInfo{GasUsed: gas}, Result: &sdk.Result{}}, nil
 }
 
 func (n *auditNode) BroadcastTx(ctx context.Context, req *txtypes.BroadcastTxRequest) (*txtypes.BroadcastTxResponse, error) {

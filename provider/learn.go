@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"math"
 	"sort"
 	"sync"
 
@@ -64,8 +65,8 @@ const notFoundLimit = 3
 // few blocks old, has not seen the job yet, and forgetting on it loses a
 // bid's salt (its deposit forfeited) or a won job (its collateral)
 // (TestAttackLaggingNodeNotFoundForgetsHeldJobs). The record is forgotten
-// only after notFoundLimit answers in a row, and a bid's never while its
-// reveal window may still be open: its salt is the only way to reveal it.
+// only after notFoundLimit answers in a row, and never while the chain must
+// still hold the job (heldOnChain).
 func (a *Agent) notFound(id uint64) {
 	r, ok := a.recs[id]
 	if !ok {
@@ -75,12 +76,32 @@ func (a *Agent) notFound(id uint64) {
 	v.missing++
 	v.asked = a.height
 	a.view[id] = v
-	if v.missing < notFoundLimit || (r.Phase <= PhaseCommitted && a.height <= r.RevealEnd) {
+	if v.missing < notFoundLimit || a.heldOnChain(r) {
 		a.log.Warn("the node does not know a held job; asking again", "job", id, "answers", v.missing)
 		return
 	}
 	a.log.Warn("the node has not known a held job for several blocks; forgetting it", "job", id, "phase", r.Phase.String())
 	a.forget(id)
+}
+
+// heldOnChain reports whether the chain must still know r's job, so that
+// a NotFound about it is a stale node's, however often it is said. A bid's
+// salt is the only way to reveal it, so it is kept through its reveal
+// window. A won job is on chain until its execution deadline and then
+// retention_blocks more (a terminal job stays queryable that long): a node
+// a few blocks behind, or restored from an older snapshot, must not make
+// the agent drop a job whose collateral is slashed if it is not run
+// (TestAttackStaleNodeNotFoundThriceForgetsAWonJob). Before the award sets
+// Deadline, the reveal end plus the execution blocks stands for it.
+func (a *Agent) heldOnChain(r *Record) bool {
+	if r.Phase <= PhaseCommitted {
+		return a.height <= r.RevealEnd
+	}
+	if r.Phase < PhaseWon {
+		return false
+	}
+	end := max(r.Deadline, r.RevealEnd+int64(min(r.ExecBlocks, math.MaxInt32)))
+	return a.height <= end+int64(min(a.params.RetentionBlocks, math.MaxInt32))
 }
 
 // fetchJobs queries jobs eight at a time; missing are ids the chain does

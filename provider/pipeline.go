@@ -26,16 +26,17 @@ func (a *Agent) step(ctx context.Context, b chainclient.Block) error {
 	errs = append(errs, a.within(ctx, a.learn))
 	errs = append(errs, a.within(ctx, a.reveal))
 	// New jobs show in events; without events (polling), after a restart
-	// and every 5 blocks anyway, the open jobs are listed.
-	if created || !b.Full || b.Height-a.listedAt >= 5 || a.retryableBids() || a.sizing.due() {
+	// and every 5 blocks anyway, the open jobs are listed; a listing cut
+	// short by its wait goes on at the next step.
+	if created || !b.Full || b.Height-a.listedAt >= 5 || a.retryableBids() || a.sizing.due() || a.listing() {
 		a.listedAt = b.Height
-		errs = append(errs, a.within(ctx, a.bid))
+		errs = append(errs, a.bid(ctx))
 	}
 	a.award()
 	a.dispatch()
 	errs = append(errs, a.within(ctx, a.submit))
 	errs = append(errs, a.within(ctx, a.abort))
-	errs = append(errs, a.within(ctx, a.expireBids))
+	errs = append(errs, a.expireBids(ctx))
 	a.retire()
 	a.keepModels()
 	if b.Height%100 == 0 {
@@ -59,10 +60,10 @@ func (a *Agent) within(ctx context.Context, stage func(context.Context) error) e
 
 // callWait is how long one stage of a step may wait on the node: half a
 // block, at least 2 s. A stage's calls answer in milliseconds from a
-// healthy node; a node that answers nothing holds a step at most eight such
-// waits (its eight stages that call the node), and the reveals, the third
-// stage, at most two: a hung call costs a few blocks, never the reveal
-// window.
+// healthy node; a node that answers nothing holds a step at most nine such
+// waits (its nine stages that call the node: the bid's listing and its
+// commitments are two), and the reveals, the third stage, at most two: a
+// hung call costs a few blocks, never the reveal window.
 func (a *Agent) callWait() time.Duration {
 	return max(a.cap.blockTime()/2, 2*time.Second)
 }

@@ -29,17 +29,36 @@ var ErrStillSizing = errors.New("the job's inputs are still being sized")
 const whySizing = "sizing"
 
 // maxSizings bounds the sizings running at once; a job beyond it waits for
-// a free one. One requester's jobs hold at most sizingsPerRequester of them,
-// and a sizing ends at its job's commit end (prune) or after its commit
-// window's time (sizingLimit), whichever comes first: a requester whose
-// model server trickles holds half the slots for one commit window, never
-// all of them for the fetch policy's minutes
-// (TestAttackSizingSlotsHeldByOneRequester).
+// a free one. A sizing whose job's commit window closes is no longer waited
+// for (prune), but its fetch runs on to the fetch policy's own limits
+// (sizingBackstop beyond them), still holding its slot: a model whose
+// weights take longer than a commit window to arrive lands in the cache
+// for the next job on it, rather than being cut and started again from
+// nothing at every job (TestAttackLargeModelSizingCancelledEveryCommitWindow).
+// A model server that trickles thus holds its slot for the fetch policy's
+// minutes, so the slots are shared out by what costs an attacker most to
+// multiply (TestAttackSizingSlotsHeldByTwoRequesterAddresses):
+//   - one sizing per model at a time: a job whose model is being fetched
+//     waits for that fetch (and then finds it cached), however many
+//     addresses post jobs on it;
+//   - one requester address at most sizingsPerRequester;
+//   - the last slot only for a job whose model was read before (warm):
+//     however many addresses and models a trickling attacker brings, a job
+//     on a model the agent already holds is sized at once
+//     (TestAttackSizingSlotsHeldByOneRequester).
 const maxSizings = 4
 
 // sizingsPerRequester is how many sizings one requester's jobs may run at
 // once: half of maxSizings, as fetchesPerRequester is of the fetch slots.
 const sizingsPerRequester = maxSizings / 2
+
+// sizingBackstop bounds a sizing whose source has no limit of its own;
+// jobexec.ChainResolver's fetch policy ends a fetch well before (2 minutes
+// by default).
+const sizingBackstop = 10 * time.Minute
+
+// maxWarmModels bounds the models remembered as read (sizer.warm).
+const maxWarmModels = 256
 
 // shapeResult is a job's bid shape, or why the agent does not bid on it.
 type shapeResult struct {
@@ -52,18 +71,22 @@ type sizing struct {
 	done      chan struct{}
 	commitEnd int64
 	requester string
-	cancel    context.CancelFunc // ends the sizing (its commit end passed)
+	model     uint64 // the model it reads; 0: none
+	cold      bool   // its model was not read before: it may not take the last slot
 	res       shapeResult
 }
 
 // sizer runs the sizings of jobs off the pipeline goroutine.
 type sizer struct {
 	mu       sync.Mutex
-	base     context.Context // the agent's run: its end stops the sizings
-	jobs     map[uint64]*sizing
+	base     context.Context    // the agent's run: its end stops the sizings
+	jobs     map[uint64]*sizing // sizings a step still waits for
 	running  int
-	byReq    map[string]int // sizings running per requester
-	deferred bool           // a job waited for a free sizing since the last prune
+	cold     int                // running sizings on models not read before
+	byReq    map[string]int     // sizings running per requester
+	fetching map[uint64]*sizing // the sizing running on each model
+	warm     map[uint64]bool    // models read by a finished sizing (cached)
+	deferred bool               // a job waited for a free sizing since the last prune
 }
 
 // start makes the sizings run under ctx, the agent's run.
@@ -73,21 +96,53 @@ func (s *sizer) start(ctx context.Context) {
 	s.mu.Unlock()
 }
 
+// sizedModel is the model a job's sizing reads, 0 for none.
+func sizedModel(job computetypes.Job) uint64 {
+	return job.Workload.Mlp.GetModelId()
+}
+
+// admits reports whether job's sizing may start now (maxSizings); s.mu is
+// held.
+func (s *sizer) admits(job computetypes.Job) bool {
+	model := sizedModel(job)
+	switch {
+	case s.running >= maxSizings, s.byReq[job.Requester] >= sizingsPerRequester:
+		return false
+	case model != 0 && s.fetching[model] != nil:
+		return false // being fetched: this job waits for it (size), then finds it cached
+	case model != 0 && s.warm[model]:
+		return true
+	}
+	return s.cold < maxSizings-1
+}
+
 // size returns the sizing of job by fn, which runs on its own goroutine for
 // at most limit: it waits for it until ctx ends, then returns
-// ErrStillSizing (and the same at once while maxSizings others run, or
-// sizingsPerRequester of its requester's). A finished sizing is handed out
-// once.
+// ErrStillSizing (and the same at once while the job may not start one,
+// see admits). A finished sizing is handed out once.
 func (s *sizer) size(ctx context.Context, job computetypes.Job, limit time.Duration, fn func(context.Context) shapeResult) (shapeResult, error) {
 	s.mu.Lock()
 	z, ok := s.jobs[job.Id]
-	if !ok {
-		if s.running >= maxSizings || s.byReq[job.Requester] >= sizingsPerRequester {
-			s.deferred = true
-			s.mu.Unlock()
+	for !ok {
+		if s.admits(job) {
+			z = s.launch(job, limit, fn)
+			break
+		}
+		// A job whose model is being fetched waits for that fetch as
+		// for its own: the weights are then in the cache.
+		f := s.fetching[sizedModel(job)]
+		s.deferred = true
+		s.mu.Unlock()
+		if f == nil {
 			return shapeResult{}, ErrStillSizing
 		}
-		z = s.launch(job, limit, fn)
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return shapeResult{}, ErrStillSizing
+		}
+		s.mu.Lock()
+		z, ok = s.jobs[job.Id]
 	}
 	s.mu.Unlock()
 	select {
@@ -112,25 +167,56 @@ func (s *sizer) launch(job computetypes.Job, limit time.Duration, fn func(contex
 		base = context.Background()
 	}
 	if s.jobs == nil {
-		s.jobs, s.byReq = map[uint64]*sizing{}, map[string]int{}
+		s.jobs, s.byReq, s.fetching, s.warm = map[uint64]*sizing{}, map[string]int{}, map[uint64]*sizing{}, map[uint64]bool{}
 	}
-	ctx, cancel := context.WithTimeout(base, limit)
-	z := &sizing{done: make(chan struct{}), commitEnd: job.CommitEnd, requester: job.Requester, cancel: cancel}
+	model := sizedModel(job)
+	z := &sizing{done: make(chan struct{}), commitEnd: job.CommitEnd, requester: job.Requester, model: model,
+		cold: model == 0 || !s.warm[model]}
 	s.jobs[job.Id] = z
-	s.running++
-	s.byReq[job.Requester]++
+	s.count(z, 1)
 	go func() {
+		ctx, cancel := context.WithTimeout(base, limit)
 		defer cancel()
 		z.res = fn(ctx)
 		s.mu.Lock()
-		s.running--
-		if s.byReq[z.requester]--; s.byReq[z.requester] <= 0 {
-			delete(s.byReq, z.requester)
+		s.count(z, -1)
+		if z.model != 0 && z.res.why != "model" && ctx.Err() == nil {
+			s.remember(z.model)
 		}
 		s.mu.Unlock()
 		close(z.done)
 	}()
 	return z
+}
+
+// count adds d to the running sizings z is counted in; s.mu is held.
+func (s *sizer) count(z *sizing, d int) {
+	s.running += d
+	if z.cold {
+		s.cold += d
+	}
+	if s.byReq[z.requester] += d; s.byReq[z.requester] <= 0 {
+		delete(s.byReq, z.requester)
+	}
+	switch {
+	case z.model == 0:
+	case d > 0:
+		s.fetching[z.model] = z
+	case s.fetching[z.model] == z:
+		delete(s.fetching, z.model)
+	}
+}
+
+// remember marks model read (its weights in the cache); s.mu is held. Past
+// maxWarmModels one is dropped: it is only sized in a cold slot again.
+func (s *sizer) remember(model uint64) {
+	if len(s.warm) >= maxWarmModels {
+		for m := range s.warm {
+			delete(s.warm, m)
+			break
+		}
+	}
+	s.warm[model] = true
 }
 
 // due reports whether a step should list the open jobs again: a sizing has
@@ -151,26 +237,20 @@ func (s *sizer) due() bool {
 	return false
 }
 
-// prune ends and forgets the sizings of jobs whose commit window closed
-// before height h (no bid on them can land any more): one still running is
-// cancelled, and its slot is free once its fetch returns.
+// prune forgets the sizings of jobs whose commit window closed before
+// height h: no bid on them can land any more, so no step waits for them.
+// One still running is not cancelled: its fetch runs on to its limits and
+// fills the cache for the next job on its model, holding its slot till
+// then (maxSizings).
 func (s *sizer) prune(h int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.deferred = false
 	for id, z := range s.jobs {
 		if z.commitEnd < h {
-			z.cancel()
 			delete(s.jobs, id)
 		}
 	}
-}
-
-// sizingLimit is the most a job's sizing may take: the time to its commit
-// end at the block interval, at least one block (prune ends it at the
-// commit end itself; this bounds it when blocks stop coming).
-func (a *Agent) sizingLimit(job computetypes.Job) time.Duration {
-	return time.Duration(max(job.CommitEnd-a.height, 1)) * a.cap.blockTime()
 }
 
 // bidWait is how long a bidding step waits for sizings: a quarter of the
