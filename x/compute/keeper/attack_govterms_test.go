@@ -182,13 +182,7 @@ func TestAttackParamsMarketFeeRaisedUnderRunningJob(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if _, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: prov.String(), JobId: id, OutputRoot: root32, ChunkCount: 5}); err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < 20 && s.job(id).State != types.JobState_JOB_STATE_SETTLED; i++ {
-		s.next(1)
-	}
-	s.wantState(id, types.JobState_JOB_STATE_SETTLED, types.CloseReason_CLOSE_REASON_SETTLED)
+	s.settleHonestly(prov, id)
 	l.delta("dataset owner (the 2.5% market fee in force when the job was created)", owner, datasetFee-marketFee(datasetFee))
 }
 
@@ -233,13 +227,7 @@ func TestAttackParamsPlatformFeeRaisedUnderRunningJob(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if _, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: prov.String(), JobId: id, OutputRoot: root32, ChunkCount: 5}); err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < 20 && s.job(id).State != types.JobState_JOB_STATE_SETTLED; i++ {
-		s.next(1)
-	}
-	s.wantState(id, types.JobState_JOB_STATE_SETTLED, types.CloseReason_CLOSE_REASON_SETTLED)
+	s.settleHonestly(prov, id)
 	platform := int64(modelFee) * int64(mrtypes.DefaultPlatformFeeBps) / 10_000
 	l.delta("model and dataset owner (the 5% platform fee in force when the job was created)", owner,
 		datasetFee-marketFee(datasetFee)+modelFee-platform)
