@@ -43,7 +43,8 @@ var Upgrades = []Upgrade{
 	// loses its entries of jobs without a winner; the beacon keys are
 	// counted; verdict_grace_blocks; each voter's verdict kept; each live
 	// job given the params in force at the upgrade as the terms it keeps,
-	// JobParamTerms), x/modelregistry 1→4 (a name's latest version kept by
+	// JobParamTerms, timeout_jail_threshold among them; terms lacking it
+	// filled), x/modelregistry 1→4 (a name's latest version kept by
 	// folded name; each weights file filed as its first model's; each
 	// name's look-alike skeleton filed, its first model's), x/datamarket 2→4 (the pairs of dataset and licensee
 	// that held a licence; the licences valid now, filed by expiry) and x/staking-rewards 1→4 (per-owner reward index;

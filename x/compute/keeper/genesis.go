@@ -89,12 +89,15 @@ func (k Keeper) initProvider(ctx context.Context, p types.Provider) error {
 }
 
 // initJob stores a genesis job (a live one without terms given the genesis
-// params: genesisTerms) and files it in the queue of its next
+// params, genesisTerms, and one with terms lacking a term added since given
+// the genesis params' value of it, fillUnsetTerms) and files it in the queue of its next
 // deadline (its pruning, for a terminal job; and the release of its
 // commitments, for a cancelled job whose release was under way).
 func (k Keeper) initJob(ctx context.Context, params types.Params, j types.Job) error {
 	if j.Terms == nil && !j.State.IsTerminal() {
 		j.Terms = genesisTerms(params, j)
+	} else if !j.State.IsTerminal() {
+		j.Terms = fillUnsetTerms(params, j.Terms)
 	}
 	if err := k.saveJob(ctx, types.JobState_JOB_STATE_UNSPECIFIED, j); err != nil {
 		return err

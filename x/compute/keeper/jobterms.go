@@ -61,6 +61,22 @@ func genesisTerms(params types.Params, job types.Job) *types.JobParamTerms {
 	return terms
 }
 
+// fillUnsetTerms returns terms with the terms added since they were written
+// taken from params (the genesis params at InitGenesis, the params at the
+// upgrade in Migrate9to10): timeout_jail_threshold, 0 on terms a chain
+// already at ConsensusVersion 10 wrote before it was a term
+// (TestAttackParamsJailThresholdCutUnderRunningJob). terms itself is not changed
+// (it may be a genesis state's); terms with every term set come back as
+// they are.
+func fillUnsetTerms(params types.Params, terms *types.JobParamTerms) *types.JobParamTerms {
+	if terms == nil || terms.TimeoutJailThreshold != 0 {
+		return terms
+	}
+	filled := *terms
+	filled.TimeoutJailThreshold = params.TimeoutJailThreshold
+	return &filled
+}
+
 // jobParams are the params job is handled under: its terms in place of the
 // params they name (JobParamTerms.Under), so that a governance change while
 // it runs changes neither its penalties, its draw, its dispute nor the

@@ -375,14 +375,20 @@ func (m Migrator) jobIDsIn(ctx sdk.Context, st types.JobState) ([]uint64, error)
 }
 
 // fillTerms gives job id the terms in force (params and the fee cuts now),
-// unless it has terms already.
+// unless it has terms already; terms lacking a term added since they were
+// written get that term in force (fillUnsetTerms).
 func (m Migrator) fillTerms(ctx sdk.Context, params types.Params, id uint64) error {
 	job, err := m.k.Jobs.Get(ctx, id)
 	if err != nil {
 		return err
 	}
 	if job.Terms != nil {
-		return nil
+		filled := fillUnsetTerms(params, job.Terms)
+		if filled == job.Terms {
+			return nil
+		}
+		job.Terms = filled
+		return m.k.saveJob(ctx, job.State, job)
 	}
 	if job.Terms, err = m.k.termsNow(ctx, params, job); err != nil {
 		return err

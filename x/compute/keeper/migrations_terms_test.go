@@ -10,7 +10,8 @@ import (
 // TestMigrate9to10: a version-9 store has no terms on its jobs. The
 // migration gives every job not yet final (here one ASSIGNED and one OPEN)
 // the params in force at the upgrade, leaves a final (CANCELLED) job as it
-// is, and from then on a params change no longer reaches the live jobs: a
+// is (and fills the terms added since in terms an earlier build wrote), and
+// from then on a params change no longer reaches the live jobs: a
 // timeout after the upgrade is compensated under the upgrade's terms.
 func TestMigrate9to10(t *testing.T) {
 	s := newSuite(t)
@@ -44,6 +45,18 @@ func TestMigrate9to10(t *testing.T) {
 	if got := s.job(cancelled).Terms; got != nil {
 		t.Fatalf("final job %d given terms %v", cancelled, got)
 	}
+	// Terms an earlier build wrote without timeout_jail_threshold get the
+	// one at the upgrade, their other terms as they were.
+	j := s.job(open)
+	j.Terms.TimeoutJailThreshold, j.Terms.RequesterCompensationBps = 0, at.RequesterCompensationBps+1
+	must(t, s.k.Jobs.Set(s.ta.Ctx, open, j))
+	must(t, keeper.NewMigrator(s.k).Migrate9to10(s.ta.Ctx))
+	if got := s.job(open).Terms; got.TimeoutJailThreshold != at.TimeoutJailThreshold || got.RequesterCompensationBps != at.RequesterCompensationBps+1 {
+		t.Fatalf("job %d terms lacking timeout_jail_threshold after the migration: %v, want it filled, the rest kept", open, got)
+	}
+	j.Terms.RequesterCompensationBps = at.RequesterCompensationBps
+	j.Terms.TimeoutJailThreshold = at.TimeoutJailThreshold
+	must(t, s.k.Jobs.Set(s.ta.Ctx, open, j))
 	s.inv()
 	// The open job is withdrawn, so that only the running one moves coins below.
 	_, err = s.ms.CancelJob(s.ta.Ctx, &types.MsgCancelJob{Requester: req.String(), JobId: open})

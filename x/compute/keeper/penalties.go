@@ -70,14 +70,22 @@ func (k Keeper) slashFraud(ctx context.Context, job types.Job, params types.Para
 	})
 }
 
-// jail jails p until jail_blocks from h (an unbonding provider stays
-// unbonding: it can neither bid nor win anyway).
+// jail jails p until jail_blocks from h, or until the end of a jail it is
+// already serving if that is later (an unbonding provider stays unbonding:
+// it can neither bid nor win anyway). jail_blocks is the failing job's term,
+// so two jobs may jail for different spans: a failure on a job with a
+// shorter jail_blocks never shortens a longer jail already running
+// (TestAttackOlderTermsJailShortensALongerJail).
 func (k Keeper) jail(ctx context.Context, p *types.Provider, params types.Params, h int64) error {
 	if p.Status == types.ProviderStatus_PROVIDER_STATUS_UNBONDING {
 		return nil
 	}
+	until := h + int64(params.JailBlocks)
+	if p.Status == types.ProviderStatus_PROVIDER_STATUS_JAILED && p.JailedUntil > until {
+		until = p.JailedUntil
+	}
 	p.Status = types.ProviderStatus_PROVIDER_STATUS_JAILED
-	p.JailedUntil = h + int64(params.JailBlocks)
+	p.JailedUntil = until
 	return modkit.EmitTypedEvent(ctx, &types.EventProviderJailed{Provider: p.Address, JailedUntil: p.JailedUntil})
 }
 
@@ -103,7 +111,8 @@ func (k Keeper) failFraud(ctx context.Context, job types.Job) error {
 // the rest goes to the reward pool (never to
 // the requester: a timeout it provoked earns it nothing). The job's
 // obligation ends; the timeout counts in the winner's record, and
-// timeout_jail_threshold timeouts in a row (no completed job between) jail it.
+// timeout_jail_threshold timeouts in a row (no completed job between) jail it,
+// the threshold of the job's terms (TestAttackParamsJailThresholdCutUnderRunningJob).
 func (k Keeper) timeoutPenalty(ctx context.Context, job types.Job, params types.Params) error {
 	return k.forfeitCollateral(ctx, job, params, params.SlashFractionTimeout, types.CloseReason_CLOSE_REASON_EXECUTION_TIMEOUT)
 }

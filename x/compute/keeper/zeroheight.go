@@ -31,7 +31,12 @@ import (
 //     full window from the restart (never fewer blocks than it had left: we
 //     err towards verification, since 0 would mean "never slashed" and a
 //     negative height is not a height); one whose window had closed gets 0,
-//     which yields the same rate (stats.slashed still counts the slash);
+//     which yields the same rate (stats.slashed still counts the slash).
+//     The window is the largest of the params' in force and of the terms
+//     of the live jobs the provider won or is committed on, whose draws
+//     read their own terms' window: a cut of the params' window before the
+//     export does not reset the slash a job's terms still keep recent
+//     (TestAttackZeroHeightExportDropsJobTermsSlashWindow);
 //   - the height-keyed queues (commit end, reveal end, exec deadline,
 //     challenge end, verification end, sample, unbonding): every key's height
 //     with the same rule, so that each live job's or provider's queue key
@@ -56,13 +61,14 @@ func (k Keeper) PrepareForZeroHeight(ctx context.Context) error {
 		return errorsmod.Wrap(err, "zero-height export: params")
 	}
 
-	if err := k.rebaseJobs(ctx, params, rebase); err != nil {
+	windows := slashWindows{byJob: map[uint64]int64{}, byProvider: map[string]int64{}}
+	if err := k.rebaseJobs(ctx, params, rebase, windows); err != nil {
 		return err
 	}
-	if err := k.rebaseCommits(ctx, rebase); err != nil {
+	if err := k.rebaseCommits(ctx, rebase, windows); err != nil {
 		return err
 	}
-	if err := k.rebaseProviders(ctx, exportHeight, params, rebase); err != nil {
+	if err := k.rebaseProviders(ctx, exportHeight, params, rebase, windows); err != nil {
 		return err
 	}
 	for _, q := range []struct {
@@ -87,7 +93,35 @@ func (k Keeper) PrepareForZeroHeight(ctx context.Context) error {
 	return nil
 }
 
-func (k Keeper) rebaseJobs(ctx context.Context, params types.Params, rebase func(int64) int64) error {
+// slashWindows are the recent-slash windows of the live jobs' terms
+// (recentSlashWindow) where they exceed the params' in force: byJob for
+// each such job, byProvider the largest of those of the jobs a provider won
+// or is committed on. rebaseJobs and rebaseCommits fill them from the jobs
+// and commitments they walk anyway; rebaseProviders reads them.
+type slashWindows struct {
+	byJob      map[uint64]int64
+	byProvider map[string]int64
+}
+
+// keep records window as one of addr's, if it is its largest yet.
+func (w slashWindows) keep(addr string, window int64) {
+	if window > w.byProvider[addr] {
+		w.byProvider[addr] = window
+	}
+}
+
+// recentSlashWindow is how many blocks after a fraud slash SampleRateBps
+// samples the provider at 100% under params: jail_blocks ×
+// recent_slash_window_multiplier (at most MaxWindowBlocksLimit ×
+// MaxRecentSlashWindow, within an int64).
+func recentSlashWindow(params types.Params) int64 {
+	return int64(params.JailBlocks * params.RecentSlashWindowMultiplier)
+}
+
+// rebaseJobs rebases every job's heights and its prune entry, and records in
+// windows the recent-slash window of each live job's terms that exceeds the
+// params' (and for its winner, if it has one).
+func (k Keeper) rebaseJobs(ctx context.Context, params types.Params, rebase func(int64) int64, windows slashWindows) error {
 	it, err := k.Jobs.Iterate(ctx, nil)
 	if err != nil {
 		return errorsmod.Wrap(err, "zero-height export: jobs")
@@ -96,7 +130,14 @@ func (k Keeper) rebaseJobs(ctx context.Context, params types.Params, rebase func
 	if err != nil {
 		return errorsmod.Wrap(err, "zero-height export: jobs")
 	}
+	live := recentSlashWindow(params)
 	for _, j := range jobs {
+		if w := recentSlashWindow(j.Terms.Under(params)); !j.State.IsTerminal() && w > live {
+			windows.byJob[j.Id] = w
+			if j.Winner != "" {
+				windows.keep(j.Winner, w)
+			}
+		}
 		if h, ok := pruneKey(j, params); ok && j.State.IsTerminal() {
 			if err := k.PruneQueue.Remove(ctx, pair(h, j.Id)); err != nil {
 				return errorsmod.Wrapf(err, "zero-height export: prune entry of job %d", j.Id)
@@ -129,7 +170,10 @@ func (k Keeper) rebaseJobs(ctx context.Context, params types.Params, rebase func
 	return nil
 }
 
-func (k Keeper) rebaseCommits(ctx context.Context, rebase func(int64) int64) error {
+// rebaseCommits rebases every commitment's height, and records for its
+// provider the recent-slash window of its job's terms (windows.byJob): a
+// provider committed on a job may win it, and its draw reads that window.
+func (k Keeper) rebaseCommits(ctx context.Context, rebase func(int64) int64, windows slashWindows) error {
 	it, err := k.BidCommits.Iterate(ctx, nil)
 	if err != nil {
 		return errorsmod.Wrap(err, "zero-height export: commitments")
@@ -140,6 +184,9 @@ func (k Keeper) rebaseCommits(ctx context.Context, rebase func(int64) int64) err
 	}
 	for _, kv := range commits {
 		c := kv.Value
+		if w, ok := windows.byJob[c.JobId]; ok {
+			windows.keep(c.Provider, w)
+		}
 		c.Height = rebase(c.Height)
 		if err := k.BidCommits.Set(ctx, kv.Key, c); err != nil {
 			return errorsmod.Wrapf(err, "zero-height export: commitment of %s on job %d", c.Provider, c.JobId)
@@ -148,7 +195,10 @@ func (k Keeper) rebaseCommits(ctx context.Context, rebase func(int64) int64) err
 	return nil
 }
 
-func (k Keeper) rebaseProviders(ctx context.Context, exportHeight int64, params types.Params, rebase func(int64) int64) error {
+// rebaseProviders rebases every provider's heights, and keeps a fraud slash
+// recent (last_slash_height 1) if it is within the largest of the params'
+// window and the windows of its live jobs' terms (windows.byProvider).
+func (k Keeper) rebaseProviders(ctx context.Context, exportHeight int64, params types.Params, rebase func(int64) int64, windows slashWindows) error {
 	it, err := k.Providers.Iterate(ctx, nil)
 	if err != nil {
 		return errorsmod.Wrap(err, "zero-height export: providers")
@@ -157,8 +207,9 @@ func (k Keeper) rebaseProviders(ctx context.Context, exportHeight int64, params 
 	if err != nil {
 		return errorsmod.Wrap(err, "zero-height export: providers")
 	}
-	window := int64(params.JailBlocks * params.RecentSlashWindowMultiplier)
+	live := recentSlashWindow(params)
 	for _, p := range provs {
+		window := max(live, windows.byProvider[p.Address])
 		p.JailedUntil = rebase(p.JailedUntil)
 		p.UnbondingEnd = rebase(p.UnbondingEnd)
 		if last := p.Stats.LastSlashHeight; last > 0 {

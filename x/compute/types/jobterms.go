@@ -30,14 +30,17 @@ func NewJobParamTerms(p Params, marketFeeBps, platformFeeBps uint32) *JobParamTe
 		DisputeFee:                  p.DisputeFee,
 		JailBlocks:                  p.JailBlocks,
 		RecentSlashWindowMultiplier: p.RecentSlashWindowMultiplier,
+		TimeoutJailThreshold:        p.TimeoutJailThreshold,
 	}
 }
 
 // Under returns p with t's values in place of the params of the same name:
 // the params a job with terms t is handled under. The params its terms do
 // not name (queue sizes, windows of new auctions, fees of new jobs) are
-// p's. Nil
-// terms (a job imported without them) leave p as it is.
+// p's, and so is timeout_jail_threshold on terms written before it was a
+// term (0, which no params hold: a chain already at ConsensusVersion 10,
+// until InitGenesis fills it). Nil terms (a job imported without them)
+// leave p as it is.
 func (t *JobParamTerms) Under(p Params) Params {
 	if t == nil {
 		return p
@@ -58,6 +61,9 @@ func (t *JobParamTerms) Under(p Params) Params {
 	p.DisputeFee = t.DisputeFee
 	p.JailBlocks = t.JailBlocks
 	p.RecentSlashWindowMultiplier = t.RecentSlashWindowMultiplier
+	if t.TimeoutJailThreshold != 0 {
+		p.TimeoutJailThreshold = t.TimeoutJailThreshold
+	}
 	return p
 }
 
@@ -69,7 +75,9 @@ func (t *JobParamTerms) Under(p Params) Params {
 // TestAttackGenesisTermsChallengeWindowOverflows). The checks are the
 // params' own, run on p (the genesis params) under t, so that the two
 // cannot drift apart (the terms' bid_deposit, for one, must be in the
-// genesis bond denom, as the params' is).
+// genesis bond denom, as the params' is; a timeout_jail_threshold of 0,
+// from terms written before it was a term, is checked as p's, which
+// InitGenesis gives the job).
 func (t *JobParamTerms) Validate(p Params) error {
 	if t == nil {
 		return nil

@@ -18,12 +18,20 @@ func TestJobParamTerms(t *testing.T) {
 	later := at
 	later.RequesterCompensationBps, later.MaxChunkBytes, later.SampleRateFloorBps = 0, types.MinChunkBytesLimit, 0
 	later.JailBlocks++
+	later.TimeoutJailThreshold = 1
 	later.CloseBatchSize++
 	got := terms.Under(later)
 	if got.RequesterCompensationBps != at.RequesterCompensationBps || got.MaxChunkBytes != at.MaxChunkBytes ||
 		got.SampleRateFloorBps != at.SampleRateFloorBps || got.JailBlocks != at.JailBlocks ||
-		got.CloseBatchSize != later.CloseBatchSize {
+		got.TimeoutJailThreshold != at.TimeoutJailThreshold || got.CloseBatchSize != later.CloseBatchSize {
 		t.Fatalf("terms under later params: %+v", got)
+	}
+	// Terms written before timeout_jail_threshold was a term (0) read the
+	// params' in force, and are valid.
+	unset := *terms
+	unset.TimeoutJailThreshold = 0
+	if got := unset.Under(later); got.TimeoutJailThreshold != later.TimeoutJailThreshold || unset.Validate(at) != nil {
+		t.Fatalf("terms without timeout_jail_threshold under later params: %d", got.TimeoutJailThreshold)
 	}
 	var none *types.JobParamTerms
 	if got := none.Under(later); got.MaxChunkBytes != later.MaxChunkBytes || none.Validate(at) != nil {
@@ -40,6 +48,9 @@ func TestJobParamTerms(t *testing.T) {
 			t.BidDeposit.Amount = t.BidDeposit.Amount.SubRaw(t.BidDeposit.Amount.Int64())
 		},
 		"bid deposit off the bond denom": func(t *types.JobParamTerms) { t.BidDeposit.Denom = "uother" },
+		"timeout jail threshold past the limit": func(t *types.JobParamTerms) {
+			t.TimeoutJailThreshold = types.MaxTimeoutJailLimit + 1
+		},
 	} {
 		c := *terms
 		bad(&c)

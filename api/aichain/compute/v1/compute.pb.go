@@ -2105,9 +2105,15 @@ type JobParamTerms struct {
 	// params (the app's genesis order), so market_fee_bps and
 	// platform_fee_bps are not the job's: the cuts in force are read at its
 	// settlement, as for every job before terms existed.
-	FeeCutsUnset  bool `protobuf:"varint,19,opt,name=fee_cuts_unset,json=feeCutsUnset,proto3" json:"fee_cuts_unset,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	FeeCutsUnset bool `protobuf:"varint,19,opt,name=fee_cuts_unset,json=feeCutsUnset,proto3" json:"fee_cuts_unset,omitempty"`
+	// timeout_jail_threshold is how many timeouts in a row jail the job's
+	// winner: a cut while the job runs would jail a winner on a timeout its
+	// bid did not price as a jail. 0 on terms written before it was a term
+	// (a chain already at ConsensusVersion 10): the params' in force, until
+	// InitGenesis fills it.
+	TimeoutJailThreshold uint32 `protobuf:"varint,20,opt,name=timeout_jail_threshold,json=timeoutJailThreshold,proto3" json:"timeout_jail_threshold,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *JobParamTerms) Reset() {
@@ -2271,6 +2277,13 @@ func (x *JobParamTerms) GetFeeCutsUnset() bool {
 		return x.FeeCutsUnset
 	}
 	return false
+}
+
+func (x *JobParamTerms) GetTimeoutJailThreshold() uint32 {
+	if x != nil {
+		return x.TimeoutJailThreshold
+	}
+	return 0
 }
 
 // CommitmentSweep is how far the chain has gone through a job's commitments
@@ -3105,7 +3118,7 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\x15verification_fee_paid\x18/ \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\x13verificationFeePaid\x12\\\n" +
 	"\x17winner_price_collateral\x182 \x01(\v2\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x15winnerPriceCollateral\x12D\n" +
 	"\x05sweep\x183 \x01(\v2#.aichain.compute.v1.CommitmentSweepB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x05sweep\x127\n" +
-	"\x05terms\x184 \x01(\v2!.aichain.compute.v1.JobParamTermsR\x05terms\"\xcc\a\n" +
+	"\x05terms\x184 \x01(\v2!.aichain.compute.v1.JobParamTermsR\x05terms\"\x82\b\n" +
 	"\rJobParamTerms\x120\n" +
 	"\x14collateral_ratio_bps\x18\x01 \x01(\rR\x12collateralRatioBps\x121\n" +
 	"\x15sample_rate_floor_bps\x18\x02 \x01(\rR\x12sampleRateFloorBps\x12&\n" +
@@ -3129,7 +3142,8 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\vjail_blocks\x18\x11 \x01(\x04R\n" +
 	"jailBlocks\x12C\n" +
 	"\x1erecent_slash_window_multiplier\x18\x12 \x01(\x04R\x1brecentSlashWindowMultiplier\x12$\n" +
-	"\x0efee_cuts_unset\x18\x13 \x01(\bR\ffeeCutsUnset\"\x92\x03\n" +
+	"\x0efee_cuts_unset\x18\x13 \x01(\bR\ffeeCutsUnset\x124\n" +
+	"\x16timeout_jail_threshold\x18\x14 \x01(\rR\x14timeoutJailThreshold\"\x92\x03\n" +
 	"\x0fCommitmentSweep\x12\x14\n" +
 	"\x05after\x18\x01 \x01(\tR\x05after\x12'\n" +
 	"\x0frelease_pending\x18\x02 \x01(\bR\x0ereleasePending\x12\x16\n" +
