@@ -31,8 +31,9 @@ import (
 //     busy answer as a chunk is, and a mirror still busy at its last attempt
 //     is a failed fetch of that poll, the same rule (see weightsFrom);
 //   - the waits that busy answers ask for in one check (a job's weights
-//     mirror and all its sampled chunks, or an aborted job's input probes,
-//     at one poll) come out of one budget of MaxRetryAfter (busyBudget): a
+//     mirror and all its sampled chunks, across every slice of the check,
+//     slice.go; or an aborted job's input probes, at one poll) come out of
+//     one budget of MaxRetryAfter (busyBudget): a
 //     server answering busy with a long Retry-After parks a worker no longer
 //     than one such wait, and once the budget is spent a busy answer fails
 //     its fetch there and then (a chunk: tried again at later polls, by the
@@ -71,7 +72,8 @@ func sleep(ctx context.Context, d time.Duration) bool {
 // another: no lock.
 type busyBudget struct{ left time.Duration }
 
-// newBusyBudget is the budget of one check.
+// newBusyBudget is the budget of one check (of a job's chunks: of all its
+// slices, chunkProgress).
 func (v *Verifier) newBusyBudget() *busyBudget { return &busyBudget{left: v.cfg.MaxRetryAfter} }
 
 // pause waits before the attempt after one that failed with err

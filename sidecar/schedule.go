@@ -12,9 +12,12 @@ import (
 
 // Scheduling (issue 15). Verification must not be cheap to clog, and an
 // outage must not pass for withholding:
-//   - the workers take a job not yet failing before one tried again after
-//     a failed fetch, then the queued job whose window ends first (then
-//     the lowest id), not the oldest (jobState.before);
+//   - the workers take the job whose checks have had the fewest slices of
+//     their time (CheckSlice), then one not yet failing before one tried
+//     again after a failed fetch, then the queued job whose window ends
+//     first (then the lowest id), not the oldest (jobState.before); a
+//     running check of chunks is cut short for a job that comes before it,
+//     and goes on later from the chunks it verified (slice.go);
 //   - each check runs under a context of its own, cancelled when its job
 //     leaves the pending list or its window ends (the height of a poll
 //     reaches verification_end), so no work outlives the window;
@@ -54,6 +57,17 @@ type jobState struct {
 	// could not be run or recomputed here): tried again at later polls, up
 	// to maxAbstentions, then given up.
 	abstained int
+	// Time slicing (slice.go): checked once a check has run; used is the
+	// workers' time of its finished slices, level that in CheckSlices;
+	// sliceStart is when the running slice began, yield cancels its fetches
+	// (nil once used); progress is what its check of the chunks has done.
+	checked    bool
+	used       time.Duration
+	level      int64
+	sliceStart time.Time
+	slice      context.Context
+	yield      context.CancelFunc
+	progress   chunkProgress
 }
 
 // maxAbstentions is how many checks of a job may end without a verdict
@@ -86,6 +100,9 @@ func (v *Verifier) Poll(ctx context.Context) error {
 			js = &jobState{}
 			v.jobs[pv.JobId] = js
 		}
+		if !sameSample(js.pv, pv) {
+			js.progress = chunkProgress{} // counted against other chunks
+		}
 		js.pv = pv // a window extended by the chain moves verification_end
 		switch {
 		case res.Height >= pv.VerificationEnd:
@@ -96,6 +113,7 @@ func (v *Verifier) Poll(ctx context.Context) error {
 		}
 	}
 	v.forgetUnread(seen, res)
+	v.preempt(time.Now())
 	v.height = res.Height
 	v.metrics.Pending.Set(float64(len(res.Jobs)))
 	v.mu.Unlock()
@@ -146,6 +164,7 @@ func (js *jobState) stop() {
 		js.cancel()
 		js.cancel = nil
 	}
+	js.yield = nil // a child of cancel's context
 }
 
 // work runs checks until ctx ends, the most urgent job first.
@@ -166,46 +185,42 @@ func (v *Verifier) work(ctx context.Context) {
 }
 
 // next takes the most urgent queued job (before) and gives it a context
-// that its window's end or its leaving the pending list cancels.
+// that its window's end or its leaving the pending list cancels, and a
+// slice of it for fetches, which preempt cancels to take the worker back.
 func (v *Verifier) next(ctx context.Context) (uint64, computetypes.PendingVerification, context.Context, bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	var best *jobState
-	for _, js := range v.jobs {
-		if js.queued && (best == nil || js.before(best)) {
-			best = js
-		}
-	}
-	if best == nil || ctx.Err() != nil {
+	best := v.mostUrgentQueued(1)
+	if len(best) == 0 || ctx.Err() != nil {
 		return 0, computetypes.PendingVerification{}, nil, false
 	}
+	js := best[0]
 	jctx, cancel := context.WithCancel(ctx)
-	best.queued, best.running, best.cancel = false, true, cancel
-	return best.pv.JobId, best.pv, jctx, true
+	sctx, yield := context.WithCancel(jctx)
+	js.queued, js.running, js.cancel, js.yield = false, true, cancel, yield
+	js.checked, js.sliceStart, js.slice = true, time.Now(), sctx
+	return js.pv.JobId, js.pv, jctx, true
 }
 
-// before orders queued jobs: a job no check has failed on yet (fresh) comes
-// before one being tried again after a failed fetch or an abstention, then the window that
-// ends first, then the lowest id. A failed check can take the whole fetch
-// policy's time (a provider that trickles or stalls its chunks), and a
-// failing job is queued again at every poll: first by window alone, a
-// provider's failing jobs, submitted early so that their windows end first,
-// would take the workers at every poll and hold back every honest job
-// behind them toward the end of its window (inconclusive: its provider
-// unpaid). Tried again only when no fresh job waits, they cost the honest
-// jobs one attempt each. What remains: under a steady stream of fresh work
-// a failing job may not be tried again before its window ends, and then
-// ends inconclusive instead of UNAVAILABLE (its provider unpaid, but its
-// collateral kept).
-func (js *jobState) before(o *jobState) bool {
-	if fresh, ofresh := js.fresh(), o.fresh(); fresh != ofresh {
-		return fresh
-	}
-	if js.pv.VerificationEnd != o.pv.VerificationEnd {
-		return js.pv.VerificationEnd < o.pv.VerificationEnd
-	}
-	return js.pv.JobId < o.pv.JobId
-}
+// before orders queued jobs (jobRank): the job whose checks have taken
+// fewer slices of the workers' time (CheckSlice, slice.go) first, then a job
+// no check has failed on yet (fresh) before one being tried again after a
+// failed fetch or an abstention, then the window that ends first, then the
+// lowest id. A failed check can take the whole fetch policy's time (a
+// provider that trickles or stalls its chunks), and a failing job is queued
+// again at every poll: first by window alone, a provider's failing jobs,
+// submitted early so that their windows end first, would take the workers at
+// every poll and hold back every honest job behind them toward the end of
+// its window (inconclusive: its provider unpaid). Tried again only when no
+// fresh job of its level waits, they cost the honest jobs one attempt each;
+// a failed check that took a slice's time puts its job a level behind. A
+// job whose chunks come slowly but correctly (nothing fails) goes a level
+// behind for every slice it takes, so it cannot keep the workers from jobs
+// that have had less. What remains: under a steady stream of fresh work a
+// job that needs many slices, or a failing one, may not be checked to its
+// end before its window ends, and then ends inconclusive (its provider
+// unpaid, but its collateral kept).
+func (js *jobState) before(o *jobState) bool { return js.rank().less(o.rank()) }
 
 // fresh reports a job that no check has failed on yet.
 func (js *jobState) fresh() bool { return js.failingSince == 0 && js.abstained == 0 }
@@ -216,7 +231,11 @@ func (js *jobState) fresh() bool { return js.failingSince == 0 && js.abstained =
 // busy dataset server DATASET_UNAVAILABLE only across busyFor's bound.
 func (v *Verifier) check(ctx context.Context, id uint64, pv computetypes.PendingVerification) {
 	start := time.Now()
-	o := v.checkOnce(ctx, pv)
+	fetchCtx, p, ok := v.sliceOf(ctx, id)
+	if !ok {
+		return // dropped before it started
+	}
+	o := v.checkOnce(ctx, fetchCtx, pv, &p)
 	verdict, reason, busy := o.verdict, o.reason, o.busy
 	connected := true
 	if absent(verdict) && ctx.Err() == nil && v.cfg.Connectivity != nil {
@@ -229,17 +248,10 @@ func (v *Verifier) check(ctx context.Context, id uint64, pv computetypes.Pending
 		}
 	}
 	v.mu.Lock()
-	js := v.jobs[id]
-	if js == nil || !js.running {
+	js := v.settle(ctx, id, pv, p, o.yielded)
+	if js == nil {
 		v.mu.Unlock()
-		return // dropped while checked
-	}
-	cancelled := ctx.Err() != nil
-	js.running = false
-	js.stop()
-	if cancelled {
-		v.mu.Unlock()
-		return // cancelled: dropped, window over, or shutting down
+		return // dropped, cancelled or yielded
 	}
 	if o.served {
 		// The provider served every chunk this check asked for: whatever

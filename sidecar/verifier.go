@@ -3,8 +3,9 @@
 // from the job's provider, checks the proof against the on-chain root,
 // recomputes the chunk with its own backend, and keeps a verdict ready for
 // the node's next vote extension. Verification runs in the background on a
-// bounded worker pool, the most urgent window first (schedule.go); the
-// node's call only reads what is ready.
+// bounded worker pool, the most urgent window first (schedule.go), in
+// slices of workers' time (slice.go); the node's call only reads what is
+// ready.
 package sidecar
 
 import (
@@ -39,6 +40,11 @@ type Config struct {
 	FetchRetries int           // attempts per chunk at each check (default 3)
 	RetryBackoff time.Duration // wait between attempts (default 1 s; longer when a busy server asks: busy.go)
 	MaxChunkSize int64         // largest chunk accepted whatever the chain says (default 64 MiB)
+	// CheckSlice is the workers' time a job's checks take before a job that
+	// has had less goes first, and the least a running check runs before a
+	// job already checked may take its worker (default FetchRetries ×
+	// (FetchTimeout + RetryBackoff), one chunk's longest fetch: slice.go).
+	CheckSlice time.Duration
 	// MaxRetryAfter caps the wait that a busy answer (503 or 429) asks for
 	// with Retry-After before the next attempt, and the waits on busy
 	// answers of one check of a job's chunks all together (default 30 s;
@@ -83,6 +89,9 @@ func (c *Config) defaults() {
 	}
 	if c.RetryBackoff <= 0 {
 		c.RetryBackoff = time.Second
+	}
+	if c.CheckSlice <= 0 {
+		c.CheckSlice = time.Duration(c.FetchRetries) * (c.FetchTimeout + c.RetryBackoff)
 	}
 	if c.MaxRetryAfter <= 0 {
 		c.MaxRetryAfter = 30 * time.Second
@@ -171,14 +180,14 @@ type MLPSource = jobexec.VerifySource
 // server was busy is an abstention here; the scheduler decides when busy
 // counts as unavailable (schedule.go).
 func (v *Verifier) Verify(ctx context.Context, pv computetypes.PendingVerification) (computetypes.Verdict, string) {
-	o := v.checkOnce(ctx, pv)
+	o := v.checkOnce(ctx, ctx, pv, &chunkProgress{})
 	return o.verdict, o.reason
 }
 
 // verify is Verify, and tells whether the check ended on a busy dataset
 // server (an aborted job's input check, inputs.go).
 func (v *Verifier) verify(ctx context.Context, pv computetypes.PendingVerification) (computetypes.Verdict, string, bool) {
-	o := v.checkOnce(ctx, pv)
+	o := v.checkOnce(ctx, ctx, pv, &chunkProgress{})
 	return o.verdict, o.reason, o.busy
 }
 
@@ -193,28 +202,38 @@ type outcome struct {
 	// whatever it ended with (an abstention when this sidecar's own
 	// recomputation failed): the provider was up at this poll.
 	served bool
+	// yielded: the scheduler took the worker back before the check ended
+	// (slice.go); no verdict, its progress is kept for the next slice.
+	yielded bool
 }
 
-// checkOnce checks one job once: its sampled chunks, or an aborted job's
-// inputs.
-func (v *Verifier) checkOnce(ctx context.Context, pv computetypes.PendingVerification) outcome {
+// checkOnce checks one job: its sampled chunks from where p left off (the
+// provider asked under fetchCtx, which the scheduler may cancel to take the
+// worker back, slice.go), or an aborted job's inputs, whole.
+func (v *Verifier) checkOnce(ctx, fetchCtx context.Context, pv computetypes.PendingVerification, p *chunkProgress) outcome {
 	if pv.InputsCheck { // an aborted job: check its inputs (inputs.go)
 		verdict, reason, busy := v.checkInputs(ctx, pv)
 		return outcome{verdict: verdict, reason: reason, busy: busy}
 	}
-	return v.verifyChunks(ctx, pv)
+	return v.verifyChunks(ctx, fetchCtx, pv, p)
 }
 
-// verifyChunks checks one job's sampled chunks and returns the verdict, why,
-// and whether the provider served every chunk the check fetched.
-func (v *Verifier) verifyChunks(ctx context.Context, pv computetypes.PendingVerification) outcome {
+// verifyChunks checks one job's sampled chunks from p.verified on, records
+// each one verified in p, and returns the verdict, why, and whether the
+// provider served every chunk the check fetched; or, fetchCtx cancelled
+// with ctx still alive, that it yielded (no verdict: VALID needs every
+// sampled chunk verified). Only the chunk fetches run under fetchCtx: taking
+// the worker back cuts them short, not the model's load (kept in memory for
+// the next slice) nor a recomputation, this sidecar's own work.
+func (v *Verifier) verifyChunks(ctx, fetchCtx context.Context, pv computetypes.PendingVerification, p *chunkProgress) outcome {
 	if v.cfg.Signer == nil {
 		return abstain("no signing key: providers serve chunks to validators' operators only")
 	}
 	// A model whose uri fails is asked of the job's provider, which ran the
 	// job with it: weights neither serves are the provider's to have held.
-	// Busy answers, from the mirror and every chunk, share one wait budget.
-	budget := v.newBusyBudget()
+	// Busy answers, from the mirror and every chunk, share one wait budget,
+	// that of the check across all its slices (slice.go).
+	budget := v.resume(p)
 	rc, err := jobexec.NewRecomputer(jobexec.WithWeightsMirror(ctx, v.weightsFrom(pv.ProviderEndpoint, budget)), pv, v.cfg.MLP, v.backend)
 	if errors.Is(err, jobexec.ErrWeightsUnavailable) && errors.Is(err, workload.ErrTooLarge) {
 		// The uri or the provider has weights larger than this sidecar
@@ -232,8 +251,15 @@ func (v *Verifier) verifyChunks(ctx context.Context, pv computetypes.PendingVeri
 		// sidecar's limit, not the provider's fault, so abstain.
 		return abstain("cannot run workload: " + err.Error())
 	}
-	for _, idx := range pv.Indices {
-		resp, err := v.fetch(ctx, pv, idx, rc, budget)
+	if p.verified > len(pv.Indices) {
+		p.verified = 0 // counted against other chunks: start again
+	}
+	for ; p.verified < len(pv.Indices); p.verified++ {
+		idx := pv.Indices[p.verified]
+		resp, err := v.fetch(fetchCtx, pv, idx, rc, budget)
+		if err != nil && yielded(ctx, fetchCtx) {
+			return outcome{yielded: true}
+		}
 		if err != nil {
 			return outcome{verdict: computetypes.Verdict_VERDICT_UNAVAILABLE, reason: fmt.Sprintf("chunk %d: %v", idx, err)}
 		}
