@@ -86,6 +86,11 @@ type Config struct {
 	// MaxMemoryBytes is the memory the jobs it holds at once may take
 	// (admitMemory; default half the host's or its cgroup's memory).
 	MaxMemoryBytes uint64
+	// MaxDiskBytes is the disk the outputs of the jobs it holds may take
+	// together, from their bids until they are purged (admitDisk; default
+	// the chunk directory's free space at start plus the outputs already
+	// in it, 64 GiB where that cannot be read).
+	MaxDiskBytes uint64
 	// Retention is how long a finished job's chunks are kept (default 24 h).
 	Retention time.Duration
 	// TxTimeoutBlocks: a tx not in a block after this many blocks is checked
@@ -195,6 +200,9 @@ type jobView struct {
 func NewAgent(cfg Config, client *chainclient.Client, backend workload.Backend, store *Store, chunks *ChunkStore, logger *slog.Logger, m *Metrics) *Agent {
 	cfg.defaults()
 	cfg.Hardware.Workloads = cfg.Workloads()
+	if cfg.MaxDiskBytes == 0 {
+		cfg.MaxDiskBytes = defaultDiskBytes(chunks.dir)
+	}
 	a := &Agent{
 		cfg: cfg, client: client, query: computetypes.NewQueryClient(client.Conn), backend: backend,
 		store: store, chunks: chunks, log: logger, metrics: m, me: client.Address().String(),
@@ -204,6 +212,7 @@ func NewAgent(cfg Config, client *chainclient.Client, backend workload.Backend, 
 	}
 	a.auth = newAuthorizer(a, cfg.Prefix)
 	a.cap = newCapacity(cfg.Workers)
+	a.cap.scratch = chunks.dir
 	return a
 }
 

@@ -148,6 +148,7 @@ func TestAttackGemmSizingCountsGeneratingB(t *testing.T) {
 	ctx := context.Background()
 	a := testAgent(t)
 	a.cap.gflops, a.cap.genSecs, a.cap.perJob = 50, 2e-9, 0 // a host drawing a value in 2 ns
+	a.cap.outSecs = 0                                       // its 4 KiB output: TestAttackWideOutputJobOutrunsItsEstimate
 	const m, n, k = 1, 1024, 65536
 	job := gemmJobNK(1, m, n, k, 1000)
 	job.MulAdds = m * n * k // as the chain records it

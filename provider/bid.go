@@ -169,6 +169,9 @@ func (a *Agent) decide(ctx context.Context, job computetypes.Job, budget *sdk.Co
 	if price, ok = a.cfg.Pricing.Sized(job, shape.GFLOP); !ok {
 		return nil, "price above max_price"
 	}
+	if why := a.admitDisk(job, shape); why != "" {
+		return nil, why
+	}
 	bs := a.cap.blockTime().Seconds()
 	self := plan(&Record{ID: job.Id, RevealEnd: job.RevealEnd, ExecBlocks: job.ExecBlocks, EstSeconds: est}, a.height, bs, a.cfg.Safety)
 	if !a.cap.admits(a.recs, self, a.height, a.cfg.Safety) {
@@ -186,7 +189,7 @@ func (a *Agent) decide(ctx context.Context, job computetypes.Job, budget *sdk.Co
 	return &Record{
 		ID: job.Id, Requester: job.Requester, Phase: PhaseBid, Price: price.String(), Salt: salt,
 		Collateral: collateral.String(), CommitEnd: job.CommitEnd, RevealEnd: job.RevealEnd,
-		ExecBlocks: job.ExecBlocks, EstSeconds: est, ModelSha: sha,
+		ExecBlocks: job.ExecBlocks, EstSeconds: est, ModelSha: sha, OutputBytes: outputDiskBytes(job, shape),
 	}, ""
 }
 

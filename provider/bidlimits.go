@@ -23,6 +23,9 @@ import (
 //     find them available (TestAttackDatasetOverParserLimitIsNotBidOn);
 //   - "chunk work", "verification work": see admitVerification;
 //   - "memory": see admitMemory.
+//
+// The disk its output takes is weighed against the outputs the agent
+// already holds as it decides (admitDisk), on the pipeline's goroutine.
 func (a *Agent) admitShape(job computetypes.Job, s jobexec.BidShape, p computetypes.Params) string {
 	chunkBytes := common.SatMul(min(job.Workload.ChunkRows, s.Rows), s.Cols*4)
 	if chunkBytes > a.cfg.MaxChunkBytes || common.SatMul(s.Rows, s.Cols*4) > a.cfg.MaxOutputBytes || s.Cols == 0 {
@@ -88,17 +91,30 @@ func (a *Agent) admitVerification(job computetypes.Job, s jobexec.BidShape, p co
 // admitMemory refuses a job that would not fit the agent's memory budget
 // (Config.MaxMemoryBytes: half the host's by default) were every job in memory at
 // once like it: its HeldBytes (a gemm's Bᵀ, drawn when its inputs are
-// prepared) for each job the fetchers and workers hold, and its ExecBytes
-// (a gemm's A, an mlp's activations) for each one running.
+// prepared) for each job the fetchers and workers hold, and for each one
+// running its ExecBytes (a gemm's A, an mlp's activations) and its output
+// twice (outputMemBytes). The output is counted here, not in each kind's
+// ExecBytes: every kind's output is held the same way, by the agent's
+// execution (Agent.execute).
 func (a *Agent) admitMemory(job computetypes.Job, s jobexec.BidShape) string {
 	held := common.SatMul(s.HeldBytes, uint64(a.cfg.Fetchers+a.cfg.Workers))
-	need := common.SatAdd(held, common.SatMul(s.ExecBytes, uint64(a.cfg.Workers)))
+	running := common.SatAdd(s.ExecBytes, outputMemBytes(s))
+	need := common.SatAdd(held, common.SatMul(running, uint64(a.cfg.Workers)))
 	if need > a.cfg.MaxMemoryBytes {
 		a.log.Info("not bidding: the job does not fit the memory budget", "job", job.Id,
-			"held_bytes", s.HeldBytes, "exec_bytes", s.ExecBytes, "budget", a.cfg.MaxMemoryBytes)
+			"held_bytes", s.HeldBytes, "exec_bytes", s.ExecBytes, "output_bytes", common.SatMul(s.Rows, s.Cols*4),
+			"budget", a.cfg.MaxMemoryBytes)
 		return "memory"
 	}
 	return ""
+}
+
+// outputMemBytes is the memory a job's output takes while it runs: the
+// backend's Rows × Cols float32s and, beside them, their byte encoding
+// (workload.ComputeChunks: SplitChunks, EncodeFloats), until ChunkStore.Put
+// has written them (TestAttackWideOutputJobsOverrunTheMemoryBudget).
+func outputMemBytes(s jobexec.BidShape) uint64 {
+	return common.SatMul(common.SatMul(s.Rows, s.Cols), 4*2)
 }
 
 // defaultMemoryBytes is half the memory this process may use: the smaller

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aichain/aichain/jobexec"
+	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 )
@@ -21,25 +22,37 @@ type capacity struct {
 	// genSecs is the seconds one value drawn from a seeded stream costs on
 	// the host (gemm-f32's A and Bᵀ), measured at start.
 	genSecs float64
+	// outSecs is the seconds one byte of a job's output costs (held,
+	// encoded, tree-hashed, written), measured at start (calibrateOutput).
+	outSecs float64
+	// scratch is where calibrateOutput writes its output (the chunk
+	// store's directory; empty: the system's temporary directory).
+	scratch string
 
 	mu        sync.Mutex
 	lastH     int64
 	lastT     time.Time
 	blockSecs float64 // moving average of the block interval
-	// perJob is the overhead a job costs besides its arithmetic (queries,
-	// disk, hashing), a moving average of what executions measured.
+	blockSeen bool    // an interval was observed: blockSecs is no longer the default
+	// perJob is the overhead a job costs besides its arithmetic and output
+	// (queries, inputs), a moving average of what executions measured.
 	perJob float64
 }
 
+// maxBlockGrowth bounds one block interval in the moving average, as a
+// multiple of the current average (observeBlock).
+const maxBlockGrowth = 2
+
 func newCapacity(workers int) *capacity {
-	return &capacity{workers: max(workers, 1), gflops: 1, genSecs: 100e-9, blockSecs: 1, perJob: 0.02}
+	return &capacity{workers: max(workers, 1), gflops: 1, genSecs: 100e-9, outSecs: defaultOutSecs, blockSecs: 1, perJob: 0.02}
 }
 
 // calibrate measures the backend and the host on two gemm jobs run the way
 // the agent runs a job (built, then computed whole), a few milliseconds
 // each: one mostly multiply-adds (192³), one mostly values drawn from seeded
 // streams (M=1: Bᵀ of 4096×1024, 16 MiB, written past the caches as a large
-// job's is), and splits their times between the two.
+// job's is), and splits their times between the two; then the cost of a
+// job's output per byte on a third (calibrateOutput).
 func (c *capacity) calibrate(ctx context.Context, b workload.Backend, log *slog.Logger) {
 	macs := workload.GemmParams{M: 192, N: 192, K: 192, ChunkRows: 64, Seed: 1}
 	gen := workload.GemmParams{M: 1, N: 1024, K: 4096, ChunkRows: 1, Seed: 1}
@@ -48,6 +61,9 @@ func (c *capacity) calibrate(ctx context.Context, b workload.Backend, log *slog.
 		var t2 float64
 		if t2, err = timeGemm(ctx, b, gen); err == nil {
 			c.split(macs, gen, t1, t2)
+			if err := c.calibrateOutput(ctx, b); err != nil {
+				log.Warn("output calibration failed; assuming 10 ns an output byte", "err", err)
+			}
 			return
 		}
 	}
@@ -89,13 +105,25 @@ func (c *capacity) split(p1, p2 workload.GemmParams, t1, t2 float64) {
 	}
 }
 
-// observeBlock updates the block interval from consecutive block times.
+// observeBlock updates the block interval from consecutive block times:
+// the first interval seen sets it, each later one moves it a fifth of the
+// way, counted at most maxBlockGrowth times the current interval. A pause
+// of the chain (an upgrade's halt, a stall) is one interval of minutes; as
+// one sample it made the interval 25× the truth for a block and over 2×
+// for 14, and the agent bid on jobs whose windows it could not meet
+// (TestAttackChainPauseInflatesTheBlockTime). Clamped, a pause moves it at
+// most 20%, while a chain that stays slower is learned over a few blocks
+// (at most 2× slower: as fast as before).
 func (c *capacity) observeBlock(h int64, t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.lastH > 0 && h > c.lastH && !t.IsZero() && t.After(c.lastT) {
 		d := t.Sub(c.lastT).Seconds() / float64(h-c.lastH)
-		c.blockSecs = 0.8*c.blockSecs + 0.2*d
+		if c.blockSeen {
+			c.blockSecs = 0.8*c.blockSecs + 0.2*min(d, maxBlockGrowth*c.blockSecs)
+		} else {
+			c.blockSecs, c.blockSeen = d, true
+		}
 	}
 	if !t.IsZero() {
 		c.lastH, c.lastT = h, t
@@ -108,22 +136,24 @@ func (c *capacity) blockTime() time.Duration {
 	return time.Duration(c.blockSecs * float64(time.Second))
 }
 
-// observeJob updates the per-job overhead from an execution's wall time
-// and its arithmetic estimate. (A gemm job's A, drawn during the execution,
-// counts as overhead here: the estimate errs long.)
-func (c *capacity) observeJob(gflop, secs float64) {
+// observeJob updates the per-job overhead from an execution's wall time,
+// its arithmetic estimate and its output's (outBytes). (A gemm job's A,
+// drawn during the execution, counts as overhead here: the estimate errs
+// long.)
+func (c *capacity) observeJob(gflop float64, outBytes uint64, secs float64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	over := math.Max(secs-gflop/c.gflops, 0)
+	over := math.Max(secs-gflop/c.gflops-float64(outBytes)*c.outSecs, 0)
 	c.perJob = 0.9*c.perJob + 0.1*over
 }
 
-// seconds estimates a job's execution time from its floating-point work
-// and the values it draws from seeded streams (BidShape.Generated).
-func (c *capacity) seconds(gflop float64, generated uint64) float64 {
+// seconds estimates a job's execution time from its floating-point work,
+// the values it draws from seeded streams (BidShape.Generated) and the
+// bytes of its output (Rows × Cols × 4: outSecs).
+func (c *capacity) seconds(gflop float64, generated, outBytes uint64) float64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return gflop/c.gflops + float64(generated)*c.genSecs + c.perJob
+	return gflop/c.gflops + float64(generated)*c.genSecs + float64(outBytes)*c.outSecs + c.perJob
 }
 
 // estimate returns a job's estimated execution seconds (its multiply-adds
@@ -151,7 +181,7 @@ func (a *Agent) estimateShape(ctx context.Context, job computetypes.Job) (jobexe
 	if why != "" {
 		return jobexec.BidShape{}, 0, why
 	}
-	return s, a.cap.seconds(s.GFLOP, s.Generated), ""
+	return s, a.cap.seconds(s.GFLOP, s.Generated, common.SatMul(common.SatMul(s.Rows, s.Cols), 4)), ""
 }
 
 // shape sizes a job through its kind's row (jobexec.SizeOf: the model
@@ -233,13 +263,8 @@ func (a *Agent) pinWeights(ctx context.Context, job computetypes.Job) (string, s
 	if d == nil {
 		return "", ""
 	}
-	var id uint64
-	switch w := job.Workload; {
-	case w.Mlp != nil:
-		id = w.Mlp.ModelId
-	case w.Gpt != nil:
-		id = w.Gpt.ModelId
-	default:
+	id := sizedModel(job)
+	if id == 0 {
 		return "", ""
 	}
 	sha, err := d.PinModel(ctx, id)

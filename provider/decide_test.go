@@ -20,7 +20,7 @@ import (
 func testAgent(t testing.TB) *Agent {
 	t.Helper()
 	cfg := Config{Pricing: Pricing{Floor: sdk.NewInt64Coin("uaic", 1000), PerGFLOP: sdkmath.LegacyNewDec(0)},
-		Hardware: computetypes.Hardware{GpuModel: "cpu", Workloads: []string{"gemm-f32"}}, MaxMemoryBytes: 16 << 30}
+		Hardware: computetypes.Hardware{GpuModel: "cpu", Workloads: []string{"gemm-f32"}}, MaxMemoryBytes: 16 << 30, MaxDiskBytes: 1 << 40}
 	cfg.defaults()
 	store, err := OpenStore(filepath.Join(t.TempDir(), "state.db"))
 	if err != nil {

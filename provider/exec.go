@@ -17,6 +17,7 @@ type execResult struct {
 	root       []byte
 	count      uint64
 	chunkBytes uint64
+	outBytes   uint64 // the output's bytes, all chunks
 	served     jobexec.Served
 	gflop      float64
 	secs       float64
@@ -127,6 +128,9 @@ func (a *Agent) execute(ctx context.Context, p prepared) execResult {
 	}
 	root := tree.Root()
 	res.root, res.count, res.chunkBytes = root[:], uint64(len(chunks)), uint64(len(chunks[0]))
+	for _, c := range chunks {
+		res.outBytes += uint64(len(c))
+	}
 	res.served, res.gflop = jobexec.ServedOf(job), jobexec.WorkOf(job).GFLOP
 	res.secs = time.Since(start).Seconds()
 	return res
@@ -150,7 +154,7 @@ func (a *Agent) executed(res execResult) {
 	r.Kind, r.DatasetID, r.DatasetVersion, r.ChunkRows = res.served.Kind, res.served.DatasetID, res.served.DatasetVersion, res.served.ChunkRows
 	a.touch(r)
 	a.auth.addJob(r)
-	a.cap.observeJob(res.gflop, res.secs)
+	a.cap.observeJob(res.gflop, res.outBytes, res.secs)
 	a.metrics.JobsExecuted.Inc()
 	a.metrics.ExecSeconds.Observe(res.secs)
 	a.log.Debug("job executed", "job", res.id, "chunks", res.count, "seconds", res.secs)

@@ -65,6 +65,10 @@ type Record struct {
 	// cache while the job is live (Agent.keepModels), for the validators
 	// whose fetch from the model's uri fails; empty without a model.
 	ModelSha string `json:"ms,omitempty"`
+	// OutputBytes is the disk its output takes in the ChunkStore, its
+	// chunks and leaf hashes (outputDiskBytes), reserved from the bid until
+	// the record is purged (admitDisk).
+	OutputBytes uint64 `json:"ob,omitempty"`
 	// PendingTx is the hash of the tx that moves the record to its next
 	// phase (commit, reveal or result), sent at height SentAt.
 	PendingTx string `json:"tx,omitempty"`

@@ -96,9 +96,14 @@ func (s *sizer) start(ctx context.Context) {
 	s.mu.Unlock()
 }
 
-// sizedModel is the model a job's sizing reads, 0 for none.
+// sizedModel is the model a job's sizing reads (an mlp-f32 or a gpt-f32
+// job's, one id space: x/modelregistry), 0 for none: the sizing slots'
+// shares key on it (TestAttackGPTSizingSlotsHeldByTrickledModels).
 func sizedModel(job computetypes.Job) uint64 {
-	return job.Workload.Mlp.GetModelId()
+	if id := job.Workload.Mlp.GetModelId(); id != 0 {
+		return id
+	}
+	return job.Workload.Gpt.GetModelId()
 }
 
 // admits reports whether job's sizing may start now (maxSizings); s.mu is

@@ -54,6 +54,7 @@ func flags(fs *pflag.FlagSet) {
 	fs.Uint64("max-output-bytes", 4<<30, "largest job output the agent bids on")
 	fs.Int64("cache-max-bytes", jobexec.DefaultCacheBytes, "disk the cache of fetched models and datasets may take (<data-dir>/cache), least recently used out first; files of the jobs it holds stay")
 	fs.Uint64("max-memory-bytes", 0, "memory the jobs it holds at once may take (a gemm's Bᵀ per fetcher and worker, its A or an mlp's activations per worker); 0: half the host's or its cgroup's")
+	fs.Uint64("max-disk-bytes", 0, "disk the outputs of the jobs it holds may take together, from their bids until purged (--retention after they end); 0: the chunk directory's free space at start plus the outputs already in it")
 	fs.Bool("local-network", false, "a local or private test network: loopback endpoints may be registered on any chain-id,\nand models and datasets may be fetched from loopback, private or file:// URIs")
 	faultFlags(fs)
 }
@@ -174,5 +175,6 @@ func agentConfig(fs *pflag.FlagSet) (provider.Config, error) {
 	cfg.MaxChunkBytes, _ = fs.GetUint64("max-chunk-bytes")
 	cfg.MaxOutputBytes, _ = fs.GetUint64("max-output-bytes")
 	cfg.MaxMemoryBytes, _ = fs.GetUint64("max-memory-bytes")
+	cfg.MaxDiskBytes, _ = fs.GetUint64("max-disk-bytes")
 	return cfg, nil
 }
