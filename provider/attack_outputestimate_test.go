@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -25,6 +26,23 @@ import (
 // (calibrateOutput) and the estimate counts Rows × Cols × 4 of them.
 func TestAttackWideOutputJobOutrunsItsEstimate(t *testing.T) {
 	ctx := context.Background()
+	// A loaded host slows one run 3–4× against its calibration; the flaw
+	// shows in every run. So the check passes on the first of three runs
+	// (each calibrated afresh) that fits, and fails only when none does.
+	var last string
+	for try := 0; try < 3; try++ {
+		if last = wideOutputRun(ctx, t); last == "" {
+			return
+		}
+		t.Logf("run %d: %s", try+1, last)
+	}
+	t.Fatal(last)
+}
+
+// wideOutputRun calibrates an agent, estimates a gemm job with a 256 MiB
+// output and runs it as the agent does; it returns why the run took more
+// than admission plans for ("" when it did not).
+func wideOutputRun(ctx context.Context, t *testing.T) string {
 	a := testAgent(t)
 	be := cpu.New()
 	a.cap.calibrate(ctx, be, slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -58,9 +76,10 @@ func TestAttackWideOutputJobOutrunsItsEstimate(t *testing.T) {
 	// 0.6–3.4× est); the flaw was 27–129×.
 	const slack = 3
 	if took > slack*est/a.cfg.Safety {
-		t.Fatalf("a gemm job with a %d MiB output took %.3f s (%.3f s computing and encoding, %.3f s storing), its estimate "+
+		return fmt.Sprintf("a gemm job with a %d MiB output took %.3f s (%.3f s computing and encoding, %.3f s storing), its estimate "+
 			"was %.3f s (%.0f GFLOP/s, %.1f ns a drawn value, %.1f ns an output byte, %.3f s per job): %.1f× the estimate, "+
 			"beyond the 1/safety = %.0f× admission plans for (with a slack of %d× for a loaded host)", m*n*4>>20, took, compute,
 			took-compute, est, a.cap.gflops, a.cap.genSecs*1e9, a.cap.outSecs*1e9, a.cap.perJob, took/est, 1/a.cfg.Safety, slack)
 	}
+	return ""
 }
