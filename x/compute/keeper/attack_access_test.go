@@ -58,10 +58,7 @@ func TestAttackOwnProviderReadsDatasetThenTimesOut(t *testing.T) {
 	if !s.job(id).DatasetFeeOwed {
 		t.Fatal("award did not make the dataset fee owed")
 	}
-	for s.job(id).State == types.JobState_JOB_STATE_ASSIGNED {
-		s.next(1)
-	}
-	s.wantState(id, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_EXECUTION_TIMEOUT)
+	s.runToTimeout(id)
 	if s.hasAccess(prov, 1) {
 		t.Fatal("the access outlived the job")
 	}

@@ -56,10 +56,7 @@ func TestAttackDatasetOwnerWinsAndTimesOut(t *testing.T) {
 	// max_price 60,000: collateral 120,000, compensation up to 60,000.
 	id := s.mlpJobWith(s.bigFeeJob(req, w, bigDatasetFee))
 	s.win(owner, id, bigDatasetFee)
-	for s.job(id).State == types.JobState_JOB_STATE_ASSIGNED {
-		s.next(1)
-	}
-	s.wantState(id, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_EXECUTION_TIMEOUT)
+	s.runToTimeout(id)
 	// The lock covers what the requester loses (CoverLock): twice the
 	// creation and dataset fees, above the 120,000 max_price asks.
 	const penalty, comp = 2 * (bigDatasetFee + creationFee), bigDatasetFee + creationFee

@@ -56,10 +56,7 @@ func TestAttackTimeoutOnIBCJobWithDatasetFee(t *testing.T) {
 	if !s.job(id).DatasetFeeOwed {
 		t.Fatal("the winner's access did not make the dataset fee owed")
 	}
-	for s.job(id).State == types.JobState_JOB_STATE_ASSIGNED {
-		s.next(1)
-	}
-	s.wantState(id, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_EXECUTION_TIMEOUT)
+	s.runToTimeout(id)
 	il.delta("requester: escrow back less the dataset fee, which the compensation covers", req, 0)
 	il.delta("dataset owner paid in vouchers", owner, datasetFee-marketFee(datasetFee))
 	il.delta("winner forfeits its price collateral", prov, -20_000)

@@ -232,10 +232,7 @@ func TestAttackTimeoutOnIBCJob(t *testing.T) {
 	s.fundIBC(1_000_000, req, p1)
 	l, il := s.ledger(req, p1), s.iledger(req, p1)
 	id := s.runIBCWin(req, p1, 10_000)
-	for s.job(id).State == types.JobState_JOB_STATE_ASSIGNED {
-		s.next(1)
-	}
-	s.wantState(id, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_EXECUTION_TIMEOUT)
+	s.runToTimeout(id)
 	il.delta("requester refunded in full", req, 0)
 	il.delta("winner forfeits its price collateral", p1, -20_000)
 	il.delta("pool gets it", poolAddr(), 20_000)

@@ -88,10 +88,7 @@ func TestAttackParamsJailThresholdCutUnderRunningJob(t *testing.T) {
 	p := s.params()
 	p.TimeoutJailThreshold = 1
 	s.setParams(p)
-	for s.job(id).State == types.JobState_JOB_STATE_ASSIGNED {
-		s.next(1)
-	}
-	s.wantState(id, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_EXECUTION_TIMEOUT)
+	s.runToTimeout(id)
 	if got := s.provider(prov); got.Status != types.ProviderStatus_PROVIDER_STATUS_ACTIVE || got.Stats.ConsecutiveTimeouts != 1 {
 		t.Fatalf("after its first timeout on a job won under timeout_jail_threshold 3 the winner is %s until %d (%d timeouts in a row): jailed by a threshold cut after it bid",
 			got.Status, got.JailedUntil, got.Stats.ConsecutiveTimeouts)
@@ -126,10 +123,7 @@ func TestAttackParamsJailThresholdCutReachesJobImportedWithoutIt(t *testing.T) {
 	p := s.params()
 	p.TimeoutJailThreshold = 1
 	s.setParams(p)
-	for s.job(id).State == types.JobState_JOB_STATE_ASSIGNED {
-		s.next(1)
-	}
-	s.wantState(id, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_EXECUTION_TIMEOUT)
+	s.runToTimeout(id)
 	if got := s.provider(prov); got.Status != types.ProviderStatus_PROVIDER_STATUS_ACTIVE {
 		t.Fatalf("after its first timeout on an imported job the winner is %s: jailed by a threshold cut after the import", got.Status)
 	}

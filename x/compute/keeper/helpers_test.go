@@ -229,6 +229,16 @@ func (s *suite) wantState(id uint64, st types.JobState, reason types.CloseReason
 	}
 }
 
+// runToTimeout advances blocks while job id is ASSIGNED (its winner never
+// submits) and checks that it then expired on its execution deadline.
+func (s *suite) runToTimeout(id uint64) {
+	s.t.Helper()
+	for s.job(id).State == types.JobState_JOB_STATE_ASSIGNED {
+		s.next(1)
+	}
+	s.wantState(id, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_EXECUTION_TIMEOUT)
+}
+
 func wantErr(t *testing.T, err, target error) {
 	t.Helper()
 	if !errors.Is(err, target) {
