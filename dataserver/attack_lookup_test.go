@@ -18,13 +18,13 @@ type gatedChain struct {
 	release chan struct{}
 }
 
-func (c gatedChain) HasAccess(ctx context.Context, id uint64, addr string, version uint64) (bool, uint64, error) {
+func (c gatedChain) HasAccess(ctx context.Context, id uint64, addr string, version uint64) (Access, error) {
 	if c.slow(addr) {
 		c.arrived <- addr
 		select {
 		case <-c.release:
 		case <-ctx.Done():
-			return false, 0, ctx.Err()
+			return Access{}, ctx.Err()
 		}
 	}
 	return c.fakeChain.HasAccess(ctx, id, addr, version)

@@ -14,6 +14,7 @@ import (
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 
 	"github.com/aichain/aichain/chainclient/bonded"
+	computetypes "github.com/aichain/aichain/x/compute/types"
 	"github.com/aichain/aichain/x/datamarket/types"
 )
 
@@ -29,11 +30,27 @@ type Chain interface {
 	// DatasetVersion returns one version of a dataset (ErrNotFound).
 	DatasetVersion(ctx context.Context, id, version uint64) (types.DatasetVersion, error)
 	// HasAccess is x/datamarket's HasAccess query: whether address may read
-	// the version (0: the current one) and which version that is.
-	HasAccess(ctx context.Context, id uint64, address string, version uint64) (bool, uint64, error)
+	// the version (0: the current one), which version that is, and the
+	// live compute job that grants it, if one does.
+	HasAccess(ctx context.Context, id uint64, address string, version uint64) (Access, error)
 	// Validators returns the account addresses of the bonded validators'
 	// operators (their valoper addresses with the account prefix).
 	Validators(ctx context.Context) (map[string]bool, error)
+	// Providers returns the addresses of the active x/compute providers
+	// (registered with a bond, not jailed or unbonding).
+	Providers(ctx context.Context) (map[string]bool, error)
+}
+
+// Access is a HasAccess answer.
+type Access struct {
+	// Has: the address may read the version.
+	Has bool
+	// Version is the version the answer is about (0 asked: the current).
+	Version uint64
+	// JobID is the live compute job whose assigned provider the address is
+	// (x/datamarket JobAccess), when that is what grants access; 0 when a
+	// licence or ownership does (a licence is checked first on chain).
+	JobID uint64
 }
 
 // GRPCChain reads the chain through a node's gRPC endpoint.
@@ -44,6 +61,7 @@ type GRPCChain struct {
 	conn    *grpc.ClientConn
 	market  types.QueryClient
 	staking stakingtypes.QueryClient
+	compute computetypes.QueryClient
 }
 
 // DialChain connects to a node's gRPC address (host:port, plaintext).
@@ -52,7 +70,8 @@ func DialChain(addr string) (*GRPCChain, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
 	}
-	return &GRPCChain{conn: conn, market: types.NewQueryClient(conn), staking: stakingtypes.NewQueryClient(conn)}, nil
+	return &GRPCChain{conn: conn, market: types.NewQueryClient(conn), staking: stakingtypes.NewQueryClient(conn),
+		compute: computetypes.NewQueryClient(conn)}, nil
 }
 
 // Close closes the connection.
@@ -104,12 +123,12 @@ func (c *GRPCChain) DatasetVersion(ctx context.Context, id, version uint64) (typ
 }
 
 // HasAccess implements Chain.
-func (c *GRPCChain) HasAccess(ctx context.Context, id uint64, address string, version uint64) (bool, uint64, error) {
+func (c *GRPCChain) HasAccess(ctx context.Context, id uint64, address string, version uint64) (Access, error) {
 	res, err := c.market.HasAccess(ctx, &types.QueryHasAccessRequest{DatasetId: id, Address: address, Version: version})
 	if err != nil {
-		return false, 0, notFound(err)
+		return Access{}, notFound(err)
 	}
-	return res.HasAccess, res.Version, nil
+	return Access{Has: res.HasAccess, Version: res.Version, JobID: res.JobId}, nil
 }
 
 // Validators implements Chain with x/staking's Validators query (bonded
@@ -120,4 +139,32 @@ func (c *GRPCChain) Validators(ctx context.Context) (map[string]bool, error) {
 		prefix = "aic"
 	}
 	return bonded.OperatorAccounts(ctx, c.staking, prefix)
+}
+
+// maxProviderPages bounds the pages Providers reads (200 providers a
+// page: 10,000 providers), whatever the node answers.
+const maxProviderPages = 50
+
+// Providers implements Chain with x/compute's Providers query (status
+// ACTIVE, through its status index), page by page, at most
+// maxProviderPages.
+func (c *GRPCChain) Providers(ctx context.Context) (map[string]bool, error) {
+	out := map[string]bool{}
+	var key []byte
+	for range maxProviderPages {
+		res, err := c.compute.Providers(ctx, &computetypes.QueryProvidersRequest{
+			Status: computetypes.ProviderStatus_PROVIDER_STATUS_ACTIVE, Pagination: &query.PageRequest{Key: key, Limit: 200},
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range res.Providers {
+			out[p.Address] = true
+		}
+		if res.Pagination == nil || len(res.Pagination.NextKey) == 0 {
+			return out, nil
+		}
+		key = res.Pagination.NextKey
+	}
+	return nil, fmt.Errorf("more than %d pages of active providers", maxProviderPages)
 }

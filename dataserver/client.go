@@ -55,7 +55,9 @@ func (c *Client) httpClient() *http.Client {
 // send sends a signed request of path (?version= when version is not 0)
 // with method (GET, or HEAD for a probe) and returns the response when it is
 // 200, or 204 to a probe; a refusal as an error (*HTTPError, in a
-// *BusyError when busy).
+// *BusyError when busy). A request refused as signed before the server
+// started (a server just restarted, and this client's clock a little behind
+// its) is signed anew and sent once more, restartRetry later.
 func (c *Client) send(ctx context.Context, method, path string, version uint64) (*http.Response, error) {
 	audience, err := signedreq.Audience(c.BaseURL)
 	if err != nil {
@@ -68,7 +70,28 @@ func (c *Client) send(ctx context.Context, method, path string, version uint64) 
 	if version > 0 {
 		u.RawQuery = url.Values{"version": {strconv.FormatUint(version, 10)}}.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
+	resp, err := c.sendOnce(ctx, method, u.String(), audience)
+	var he *HTTPError
+	if !errors.As(err, &he) || he.Status != http.StatusUnauthorized || he.Code != codeSignedBeforeStart {
+		return resp, err
+	}
+	t := time.NewTimer(restartRetry)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-t.C:
+	}
+	return c.sendOnce(ctx, method, u.String(), audience)
+}
+
+// restartRetry is how long Client waits before it signs anew a request
+// refused as signed before the server started.
+const restartRetry = time.Second
+
+// sendOnce signs and sends one request.
+func (c *Client) sendOnce(ctx context.Context, method, target, audience string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, target, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/aichain/aichain/internal/slots"
@@ -15,10 +16,17 @@ import (
 // in all (MaxDownloads) and per account (DownloadsPerAccount): each holds a
 // handler, a connection and an open file, and one licensee opening many and
 // reading none must not take them from every other buyer, provider and
-// validator (TestAttackOneLicenseeHoldsUnboundedDownloads). A whole file
-// past either bound is answered 503 busy at once, with a Retry-After, which
-// the clients honour (BusyError). A chunk, short to send, waits for a slot
-// up to chunkSlotWait first (its tree built, holding no file), among at most
+// validator (TestAttackOneLicenseeHoldsUnboundedDownloads). ReservedDownloads
+// of MaxDownloads are kept for the accounts whose reads the chain's
+// settlement hangs on: the assigned provider of a live compute job (access
+// by x/datamarket JobAccess) and the bonded validators' operators; a
+// licensee or an owner takes a download only while fewer than MaxDownloads −
+// ReservedDownloads are in flight, so that licensees, however many licences
+// they bought, cannot keep a job's winner from its inputs until it aborts
+// (TestAttackLicenseesHoldTheReservedDownloads). A whole file past a bound
+// is answered 503 busy at once, with a Retry-After, which the clients honour
+// (BusyError). A chunk, short to send, waits for a slot up to chunkSlotWait
+// first (its tree built, holding no file), among at most
 // waitersPerSlot×DownloadsPerAccount waiters of its account and MaxDownloads
 // in all, so that a client's burst of chunk requests is served in turn
 // (TestAttackConcurrentTreeMissesReadTheFileOnce); past the wait or the
@@ -27,26 +35,84 @@ import (
 // before every write of at most stallStep (64 KiB), so only a reader that
 // stops reading (takes less than 64 KiB in StallTimeout) hits it, however
 // long the whole file takes (WriteTimeout, the server's, still bounds that).
+//
+// Access is checked when a download starts, and again every AccessTTL while
+// it runs (watchAccess): a download the chain no longer allows its signer (a
+// licence transferred or expired, a job closed) is cut, so one licence
+// passed from account to account holds no more than one account's downloads
+// for longer than AccessTTL
+// (TestAttackLicenseesHoldEveryDownloadSlotFromTheJobProvider).
 
 // ErrTooManyDownloads is a download refused because the server, or the
 // signer, has as many in flight as it allows (503 busy).
 var ErrTooManyDownloads = errors.New("too many downloads in flight")
 
+// errAccessEnded cuts a download whose signer's access has ended.
+var errAccessEnded = errors.New("access ended during the download")
+
 const (
 	chunkSlotWait  = 5 * time.Second
 	waitersPerSlot = 4
+	// recheckRetry is how soon a failed re-check of a download's access
+	// (busy, chain unavailable) is tried again.
+	recheckRetry = time.Second
 )
 
 // startDownload takes a download slot for g's signer, waiting up to wait
-// for one; call the returned function when the response is written.
+// for one; call the returned function when the response is written. The
+// reserved slots are taken only by a grant that may (g.reserved).
 func (s *Server) startDownload(ctx context.Context, g *grant, wait time.Duration) (func(), *httpError) {
+	limit := s.cfg.MaxDownloads
+	if !g.reserved {
+		limit -= s.cfg.ReservedDownloads
+	}
 	waiters := slots.Wait{All: s.cfg.MaxDownloads, PerKey: waitersPerSlot * s.cfg.DownloadsPerAccount}
-	if !s.dl.Take(ctx, g.signer, s.cfg.MaxDownloads, s.cfg.DownloadsPerAccount, wait, waiters) {
+	if !s.dl.Take(ctx, g.signer, limit, s.cfg.DownloadsPerAccount, wait, waiters) {
 		return nil, g.refusal(&httpError{status: http.StatusServiceUnavailable, code: "busy", cause: ErrTooManyDownloads,
 			msg: fmt.Sprintf("too many downloads in flight (at most %d per account, %d in all); retry",
-				s.cfg.DownloadsPerAccount, s.cfg.MaxDownloads)})
+				s.cfg.DownloadsPerAccount, limit)})
 	}
 	return func() { s.dl.Release(g.signer) }, nil
+}
+
+// watchAccess asks the chain again, every AccessTTL until stop is called
+// (before the handler returns) or ctx ends, whether g's signer may still read the version, and cuts w
+// when the chain answers no. A re-check that fails (no look-up slot, the
+// chain unavailable) leaves the download running and is tried again
+// recheckRetry later.
+func (s *Server) watchAccess(ctx context.Context, g *grant, w *stallWriter) (stop func()) {
+	done := make(chan struct{})
+	key := accessKey{id: g.id, addr: g.signer, version: g.version.Version}
+	go func() {
+		t := time.NewTimer(s.cfg.AccessTTL)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-done:
+				return
+			case <-t.C:
+			}
+			ans, err := s.lookUp(ctx, key) // a fresh answer, not the cache's
+			switch {
+			case err != nil:
+				t.Reset(recheckRetry)
+			case !ans.ok:
+				s.cfg.Logger.Info("access ended; download cut", "dataset", g.id, "version", g.version.Version, "to", g.signer)
+				w.cut()
+				return
+			default:
+				t.Reset(s.cfg.AccessTTL)
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		w.mu.Lock()
+		w.closed = true
+		w.mu.Unlock()
+	}
 }
 
 // stallStep is the most a write sends under one deadline: a reader must take
@@ -54,12 +120,17 @@ func (s *Server) startDownload(ctx context.Context, g *grant, wait time.Duration
 const stallStep = 64 << 10
 
 // stallWriter pushes the connection's write deadline StallTimeout ahead
-// before every write, never past limit (zero: none).
+// before every write, never past limit (zero: none); once cut, it ends the
+// write in progress and refuses the next.
 type stallWriter struct {
 	http.ResponseWriter
 	rc      *http.ResponseController
 	timeout time.Duration
 	limit   time.Time
+
+	mu     sync.Mutex
+	ended  bool // cut: writes are refused
+	closed bool // the response is written: cut does nothing
 }
 
 // guardStall returns w with the stall rule, its deadline never past
@@ -73,8 +144,13 @@ func (s *Server) guardStall(w http.ResponseWriter) *stallWriter {
 }
 
 // extend pushes the deadline; a connection that cannot take one (none of
-// net/http's) is written without.
+// net/http's) is written without. It fails once w is cut.
 func (w *stallWriter) extend() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ended {
+		return errAccessEnded
+	}
 	deadline := time.Now().Add(w.timeout)
 	if !w.limit.IsZero() && deadline.After(w.limit) {
 		deadline = w.limit
@@ -84,6 +160,19 @@ func (w *stallWriter) extend() error {
 		return nil
 	}
 	return err
+}
+
+// cut ends the download: the write in progress fails at once (its deadline
+// is now) and every later one is refused. It may be called from another
+// goroutine than the handler's.
+func (w *stallWriter) cut() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return
+	}
+	w.ended = true
+	_ = w.rc.SetWriteDeadline(time.Now())
 }
 
 func (w *stallWriter) Write(p []byte) (int, error) {

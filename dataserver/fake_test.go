@@ -2,6 +2,7 @@ package dataserver
 
 import (
 	"context"
+	"maps"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -28,8 +29,11 @@ type fakeChain struct {
 	access   map[accessKey]bool
 	calls    int   // every query
 	down     error // returned by every listing while set
-	// validators are the bonded validators' operator accounts.
-	validators map[string]bool
+	// validators are the bonded validators' operator accounts; providers
+	// the active x/compute providers.
+	validators, providers map[string]bool
+	// jobs grants access as the assigned provider of a live job (job id).
+	jobs map[accessKey]uint64
 }
 
 func (c *fakeChain) Dataset(_ context.Context, id uint64) (types.Dataset, error) {
@@ -70,32 +74,61 @@ func (c *fakeChain) DatasetVersion(_ context.Context, id, v uint64) (types.Datas
 	return dv, nil
 }
 
-func (c *fakeChain) HasAccess(_ context.Context, id uint64, addr string, version uint64) (bool, uint64, error) {
+func (c *fakeChain) HasAccess(_ context.Context, id uint64, addr string, version uint64) (Access, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.calls++
 	d, ok := c.datasets[id]
 	if !ok {
-		return false, 0, ErrNotFound
+		return Access{}, ErrNotFound
 	}
 	if version == 0 {
 		version = d.Version
 	}
 	if version > d.Version {
-		return false, 0, ErrNotFound
+		return Access{}, ErrNotFound
 	}
-	return addr == d.Owner || c.access[accessKey{id: id, addr: addr, version: version}], version, nil
+	key := accessKey{id: id, addr: addr, version: version}
+	if addr == d.Owner || c.access[key] { // a licence is checked before a job, as on chain
+		return Access{Has: true, Version: version}, nil
+	}
+	job := c.jobs[key]
+	return Access{Has: job != 0, Version: version, JobID: job}, nil
 }
 
 func (c *fakeChain) Validators(context.Context) (map[string]bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.calls++
-	out := make(map[string]bool, len(c.validators))
-	for a := range c.validators {
-		out[a] = true
+	return maps.Clone(c.validators), nil
+}
+
+func (c *fakeChain) Providers(context.Context) (map[string]bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls++
+	return maps.Clone(c.providers), nil
+}
+
+// register makes addr an active provider.
+func (c *fakeChain) register(addr string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.providers == nil {
+		c.providers = map[string]bool{}
 	}
-	return out, nil
+	c.providers[addr] = true
+}
+
+// award grants addr the version as the assigned provider of live job job
+// (0: the job ended).
+func (c *fakeChain) award(id uint64, addr string, version, job uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.jobs == nil {
+		c.jobs = map[accessKey]uint64{}
+	}
+	c.jobs[accessKey{id: id, addr: addr, version: version}] = job
 }
 
 // bond makes addr a bonded validator's operator account.

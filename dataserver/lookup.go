@@ -20,7 +20,11 @@ import (
 //     and one busy across many blocks counts as the dataset gone:
 //     sidecar/busy.go);
 //   - poolKnown: accounts that had access (a positive answer) in the last
-//     knownFor;
+//     knownFor, and the active x/compute providers (registered with a bond,
+//     re-read as the validators are): the winner of a job, whose access the
+//     chain grants at the award, has sent only probes before (which make no
+//     access look-up), and its first download must not wait behind fresh
+//     keys (TestAttackStrangersLockOutNewlyAwardedProvider);
 //   - poolStrangers: everyone else.
 //
 // An account has at most one look-up in flight: a second request of the same
@@ -35,7 +39,8 @@ const (
 )
 
 // knownFor is how long an account that had access is looked up in
-// poolKnown; validatorsEvery how often the bonded validators are re-read.
+// poolKnown; validatorsEvery how often the bonded validators and the active
+// providers are re-read.
 const (
 	knownFor = 10 * time.Minute
 	// maxGranted bounds the accounts remembered as granted access since the
@@ -49,8 +54,8 @@ const (
 var errBusy = errors.New("too many access checks at once")
 
 // lookups is the state of the access look-ups: the pools' slots, the
-// look-ups in flight by account, the accounts that had access and the
-// bonded validators.
+// look-ups in flight by account, the accounts that had access, the bonded
+// validators and the active providers.
 type lookups struct {
 	pools [numPools]chan struct{}
 	known *lru[string, struct{}]
@@ -65,6 +70,7 @@ type lookups struct {
 
 	valMu      sync.Mutex
 	validators map[string]bool
+	providers  map[string]bool
 	valRead    time.Time // the last attempt to read them
 	valReading bool
 }
@@ -88,22 +94,24 @@ func newLookups(perPool, maxKnown int) *lookups {
 
 // pool returns the pool an account's look-ups run in.
 func (s *Server) pool(addr string) int {
+	validator, provider := s.marked(addr)
 	switch {
-	case s.isValidator(addr):
+	case validator:
 		return poolValidators
-	case s.isKnown(addr):
+	case provider || s.isKnown(addr):
 		return poolKnown
 	}
 	return poolStrangers
 }
 
 // everGranted reports whether addr was granted access since the server
-// started (among the last maxGranted such accounts), or is a validator: its
-// refusals go to the known accounts' memory, which strangers cannot flush
+// started (among the last maxGranted such accounts), or is a validator or
+// an active provider: its refusals go to the known accounts' memory, which
+// strangers cannot flush
 // (TestAttackLicenseeNotSeenForTenMinutesIsAStrangersRefusal: a licensee
 // not looked up for knownFor was a stranger there).
 func (s *Server) everGranted(addr string) bool {
-	if s.isValidator(addr) {
+	if validator, provider := s.marked(addr); validator || provider {
 		return true
 	}
 	_, ok := s.lk.granted.get(addr, s.cfg.Now())
@@ -116,35 +124,49 @@ func (s *Server) isKnown(addr string) bool {
 }
 
 // isValidator reports whether addr is a bonded validator's operator account
-// in the set last read; a set older than validatorsEvery is re-read in the
-// background, never while a request waits.
+// in the set last read (marked).
 func (s *Server) isValidator(addr string) bool {
+	validator, _ := s.marked(addr)
+	return validator
+}
+
+// marked reports whether addr is a bonded validator's operator account and
+// whether it is an active provider, in the sets last read; sets older than
+// validatorsEvery are re-read in the background, never while a request
+// waits.
+func (s *Server) marked(addr string) (validator, provider bool) {
 	l := s.lk
 	l.valMu.Lock()
 	defer l.valMu.Unlock()
 	if now := s.cfg.Now(); !l.valReading && now.Sub(l.valRead) >= validatorsEvery {
 		l.valReading, l.valRead = true, now
-		go func() { _ = s.refreshValidators(context.Background()) }()
+		go func() { _ = s.refreshMarked(context.Background()) }()
 	}
-	return l.validators[addr]
+	return l.validators[addr], l.providers[addr]
 }
 
-// refreshValidators reads the bonded validators' operator accounts; on
-// failure the last set is kept.
-func (s *Server) refreshValidators(ctx context.Context) error {
+// refreshMarked reads the bonded validators' operator accounts and the
+// active providers; a set that cannot be read is kept as last read.
+func (s *Server) refreshMarked(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ChainTimeout)
 	defer cancel()
-	set, err := s.cfg.Chain.Validators(ctx)
+	validators, verr := s.cfg.Chain.Validators(ctx)
+	providers, perr := s.cfg.Chain.Providers(ctx)
 	l := s.lk
 	l.valMu.Lock()
 	defer l.valMu.Unlock()
 	l.valReading, l.valRead = false, s.cfg.Now()
-	if err != nil {
-		s.cfg.Logger.Warn("cannot read the bonded validators; keeping the last set", "err", err)
-		return err
+	if verr != nil {
+		s.cfg.Logger.Warn("cannot read the bonded validators; keeping the last set", "err", verr)
+	} else {
+		l.validators = validators
 	}
-	l.validators = set
-	return nil
+	if perr != nil {
+		s.cfg.Logger.Warn("cannot read the active providers; keeping the last set", "err", perr)
+	} else {
+		l.providers = providers
+	}
+	return errors.Join(verr, perr)
 }
 
 // lookUp asks the chain whether key.addr may read the version, in the
@@ -215,14 +237,14 @@ func (s *Server) awaitTurn(ctx context.Context, key accessKey) (ans accessAnswer
 func (s *Server) askChain(ctx context.Context, key accessKey) (accessAnswer, error) {
 	cctx, cancel := context.WithTimeout(ctx, s.cfg.ChainTimeout)
 	defer cancel()
-	has, v, err := s.cfg.Chain.HasAccess(cctx, key.id, key.addr, key.version)
+	a, err := s.cfg.Chain.HasAccess(cctx, key.id, key.addr, key.version)
 	if err != nil {
 		return accessAnswer{}, err
 	}
-	ans := accessAnswer{ok: has, version: v}
+	ans := accessAnswer{ok: a.Has, version: a.Version, byJob: a.Has && a.JobID != 0}
 	now := s.cfg.Now()
 	ttl := s.cfg.AccessTTL
-	if has {
+	if a.Has {
 		s.lk.known.put(key.addr, struct{}{}, now.Add(knownFor))
 		s.lk.granted.put(key.addr, struct{}{}, time.Time{}) // no expiry: LRU only
 	} else {
@@ -233,22 +255,22 @@ func (s *Server) askChain(ctx context.Context, key accessKey) (accessAnswer, err
 }
 
 // hasAccess asks the chain (or the short-lived cache) whether key.addr may
-// read the version, and returns the version (0 resolved to the current). A
-// refusal's cause is errNoAccess.
-func (s *Server) hasAccess(ctx context.Context, key accessKey) (uint64, *httpError) {
+// read the version, and returns the answer, its version resolved (0: the
+// current). A refusal's cause is errNoAccess.
+func (s *Server) hasAccess(ctx context.Context, key accessKey) (accessAnswer, *httpError) {
 	ans, ok := s.access.get(key, s.cfg.Now())
 	if !ok {
 		var err error
 		if ans, err = s.lookUp(ctx, key); err != nil {
-			return 0, s.lookupError(key, err)
+			return accessAnswer{}, s.lookupError(key, err)
 		}
 	}
 	if !ans.ok {
-		return 0, &httpError{status: http.StatusForbidden, code: "no_access", cause: errNoAccess,
+		return accessAnswer{}, &httpError{status: http.StatusForbidden, code: "no_access", cause: errNoAccess,
 			msg: fmt.Sprintf("%s has no valid licence for dataset %d version %d (buy one: aichaind tx datamarket purchase-license)",
 				key.addr, key.id, max(key.version, ans.version))}
 	}
-	return ans.version, nil
+	return ans, nil
 }
 
 // lookupError turns a failed look-up into its answer: 503 (retry) when no

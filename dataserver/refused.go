@@ -9,15 +9,19 @@ import (
 	"time"
 )
 
-// A request refused for want of access leaves its nonce unrecorded (only
-// accounts with access fill the replay store), so it stays valid for the rest
-// of its window. Whoever holds a copy (a TLS-terminating proxy's log, a
-// plain-HTTP hop) could replay it once the chain grants the signer access (a
-// purchase, a job's award) and read the rows. So the server remembers, for
-// each access refused (dataset, signer, version asked), the latest signed
-// timestamp (Unix seconds) of a request refused for it, and serves no request
-// for that access signed at or before that second: a refused request never
-// turns into a read (TestAttackRefusedProbeReplayedAfterAward). Only the
+// A request refused before its nonce is checked (for want of access, or
+// busy, the chain unavailable, a dataset or version not found) leaves its
+// nonce unrecorded (only accounts with access fill the replay store), so it
+// stays valid for the rest of its window. Whoever holds a copy (a
+// TLS-terminating proxy's log, a plain-HTTP hop) could replay it once the
+// chain grants the signer access (a purchase, a job's award) or the server
+// is no longer busy, and read the rows. So the server remembers, for each
+// access refused (dataset, signer, version asked), whatever the refusal's
+// cause, the latest signed timestamp (Unix seconds) of a request refused for
+// it, and serves no request for that access signed at or before that second:
+// a refused request never turns into a read
+// (TestAttackRefusedProbeReplayedAfterAward,
+// TestAttackBusyRefusalLeavesReplayableCopy). Only the
 // signer's own timestamps count, so a client whose clock is off is not
 // refused longer. An honest client signs a new request after its purchase
 // (one signed within the same second as a refused one is refused too: signed

@@ -62,13 +62,19 @@ type grant struct {
 	version types.DatasetVersion
 	file    indexed
 	signer  string
+	// reserved: the signer may take the download slots kept for job
+	// winners and validators (downloads.go).
+	reserved bool
 }
 
 // authorize checks, in this order, the request's form, its signature (CPU
-// only), that this server serves the dataset and the version is not newer
-// than its current one (memory only), the signer's access (chain, cached),
-// that no request for the same access was refused after this one was signed
-// (refused.go), the nonce, and only then finds the version's file.
+// only), that it was signed after the server started (start.go), that this
+// server serves the dataset and the version is not newer than its current
+// one (memory only), the signer's access (chain, cached), that no request
+// for the same access was refused after this one was signed (refused.go),
+// the nonce, and only then finds the version's file. A refusal between the
+// signature and the nonce is remembered (refused.go), whatever its cause: a
+// request whose nonce was not recorded is never served later.
 func (s *Server) authorize(r *http.Request) (g *grant, e *httpError) {
 	id, version, e := parseTarget(r)
 	if e != nil {
@@ -83,33 +89,51 @@ func (s *Server) authorize(r *http.Request) (g *grant, e *httpError) {
 			e.signer = signed.Address
 		}
 	}()
-	d, e := s.served(r.Context(), id, version)
-	if e != nil {
-		return nil, e
-	}
-	if version != 0 {
-		// The file first: a 403 below then tells an older client's signed
-		// probe (a GET; a signed HEAD is the probe now) that this server
-		// holds the version.
-		if _, e := s.locate(r.Context(), d, version, signed.Address); e != nil {
-			return nil, e
-		}
+	if e := s.checkStarted(signed); e != nil {
+		return nil, e // every copy of it is refused the same: nothing to remember
 	}
 	key := accessKey{id: id, addr: signed.Address, version: version}
-	granted, e := s.hasAccess(r.Context(), key)
+	d, ans, e := s.admit(r.Context(), key, signed.Timestamp)
 	if e != nil {
-		if errors.Is(e, errNoAccess) {
+		if !errors.Is(e, ErrRefusedEarlier) {
 			s.refused.record(key, signed.Timestamp, s.cfg.Now(), !s.everGranted(signed.Address))
 		}
 		return nil, e
 	}
-	if s.refused.covers(key, signed.Timestamp, s.cfg.Now()) {
-		return nil, refusedEarlier(id, version)
-	}
 	if err := s.nonces.Use(signed, s.cfg.Now()); err != nil {
 		return nil, refusal(err)
 	}
-	return s.locate(r.Context(), d, granted, signed.Address)
+	if g, e = s.locate(r.Context(), d, ans.version, signed.Address); e == nil {
+		g.reserved = ans.byJob || s.isValidator(signed.Address)
+	}
+	return g, e
+}
+
+// admit runs the checks between the signature and the nonce: the dataset
+// is served and the version not newer than its current one, the version's
+// file is held (a version asked explicitly), the signer has access, and no
+// request for key signed no later than signedAt was refused.
+func (s *Server) admit(ctx context.Context, key accessKey, signedAt int64) (servedDataset, accessAnswer, *httpError) {
+	d, e := s.served(ctx, key.id, key.version)
+	if e != nil {
+		return d, accessAnswer{}, e
+	}
+	if key.version != 0 {
+		// The file first: a 403 below then tells an older client's signed
+		// probe (a GET; a signed HEAD is the probe now) that this server
+		// holds the version.
+		if _, e := s.locate(ctx, d, key.version, key.addr); e != nil {
+			return d, accessAnswer{}, e
+		}
+	}
+	ans, e := s.hasAccess(ctx, key)
+	if e != nil {
+		return d, ans, e
+	}
+	if s.refused.covers(key, signedAt, s.cfg.Now()) {
+		return d, ans, refusedEarlier(key.id, key.version)
+	}
+	return d, ans, nil
 }
 
 // parseTarget reads the dataset id and the version asked (0: current).
@@ -191,12 +215,12 @@ func (s *Server) locate(ctx context.Context, d servedDataset, version uint64, si
 // which may quote it) that a log line holds.
 const maxLoggedURI = 256
 
-// refuse answers a refusal and logs it: at info level only when a validator
-// or an account that had access in the last 10 minutes signed the request
-// and it was not refused as a replay, too many or busy; at debug otherwise
-// (unsigned, badly signed, or signed by a key that costs nothing to make),
-// so that a flood of refused requests writes no log at the attacker's rate
-// (TestAttackRefusedRequestsWriteNoLog).
+// refuse answers a refusal and logs it: at info level only when a validator,
+// an active provider or an account that had access in the last 10 minutes
+// signed the request and it was not refused as a replay, too many or busy;
+// at debug otherwise (unsigned, badly signed, or signed by a key that costs
+// nothing to make), so that a flood of refused requests writes no log at the
+// attacker's rate (TestAttackRefusedRequestsWriteNoLog).
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, e *httpError) {
 	level := slog.LevelDebug
 	switch e.status {
@@ -238,7 +262,9 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
-	w = s.guardStall(w)
+	sw := s.guardStall(w)
+	defer s.watchAccess(r.Context(), g, sw)()
+	w = sw
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set(HeaderSha256, g.version.Sha256)
 	w.Header().Set(HeaderVersion, strconv.FormatUint(g.version.Version, 10))
@@ -304,7 +330,9 @@ func (s *Server) serveChunk(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if err := writeChunkJSON(s.guardStall(w), g, t, idx, f, proof); err != nil {
+	sw := s.guardStall(w)
+	defer s.watchAccess(r.Context(), g, sw)()
+	if err := writeChunkJSON(sw, g, t, idx, f, proof); err != nil {
 		s.cfg.Logger.Warn("chunk response cut short", "dataset", g.id, "chunk", idx, "err", err)
 	}
 }

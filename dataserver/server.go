@@ -42,7 +42,8 @@ type Config struct {
 	ChainTimeout time.Duration
 	// Refresh is how often the owners' listings are re-read (default 30 s).
 	Refresh time.Duration
-	// AccessTTL is how long a HasAccess answer is reused (default 5 s).
+	// AccessTTL is how long a HasAccess answer is reused, and how often a
+	// running download's access is asked again (default 5 s; downloads.go).
 	AccessTTL time.Duration
 	// LookupsPerPool bounds concurrent access look-ups in each of three
 	// pools (default 8): bonded validators' operator accounts, accounts
@@ -63,10 +64,13 @@ type Config struct {
 	MaxRefused int
 	// MaxDownloads bounds the downloads (files and chunks) in flight in all
 	// (default 64), DownloadsPerAccount those of one account (default 4);
-	// past either, 503 busy. StallTimeout drops a download whose reader
-	// takes nothing for that long (default 30 s; downloads.go).
-	MaxDownloads, DownloadsPerAccount int
-	StallTimeout                      time.Duration
+	// past either, 503 busy. ReservedDownloads of MaxDownloads are taken
+	// only by the assigned providers of live compute jobs and the bonded
+	// validators (default a quarter of MaxDownloads; at most MaxDownloads −
+	// 1). StallTimeout drops a download whose reader takes nothing for that
+	// long (default 30 s; downloads.go).
+	MaxDownloads, DownloadsPerAccount, ReservedDownloads int
+	StallTimeout                                         time.Duration
 	// WriteTimeout is the HTTP server's (0: none): pushing the write
 	// deadline for a stalled reader replaces the server's, so it is kept
 	// here, and a response's deadline never goes past it.
@@ -120,6 +124,10 @@ func (c *Config) downloadDefaults() {
 	if c.DownloadsPerAccount <= 0 {
 		c.DownloadsPerAccount = 4
 	}
+	if c.ReservedDownloads <= 0 {
+		c.ReservedDownloads = c.MaxDownloads / 4
+	}
+	c.ReservedDownloads = min(c.ReservedDownloads, c.MaxDownloads-1)
 	if c.StallTimeout <= 0 {
 		c.StallTimeout = 30 * time.Second
 	}
@@ -144,6 +152,8 @@ type accessKey struct {
 type accessAnswer struct {
 	ok      bool
 	version uint64
+	// byJob: a live compute job grants the access (Access.JobID).
+	byJob bool
 }
 
 // Server serves dataset files to signed requests of accounts with access.
@@ -159,7 +169,10 @@ type Server struct {
 	lk       *lookups
 	refused  refusalBook
 	dl       slots.Counter // downloads in flight (downloads.go)
-	building chan struct{}
+	// notBefore is the first Unix second whose signed requests are served:
+	// the one after the second New ran in (start.go).
+	notBefore int64
+	building  chan struct{}
 
 	flightsMu sync.Mutex
 	flights   map[[2]uint64]*versionFlight
@@ -190,7 +203,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	cfg.defaults()
 	return &Server{
-		cfg: cfg,
+		cfg:       cfg,
+		notBefore: cfg.Now().Unix() + 1,
 		verifier: &signedreq.Verifier{Audiences: cfg.Audiences, Prefix: cfg.Prefix, Window: cfg.Window,
 			FutureSkew: cfg.FutureSkew, Now: cfg.Now},
 		nonces:   &signedreq.NonceStore{Window: cfg.Window, PerAddress: cfg.NoncesPerAddress},
@@ -208,10 +222,12 @@ func New(cfg Config) (*Server, error) {
 
 // Load indexes the folder and the explicit files, reads the served datasets
 // from the chain, and checks every explicit file against its dataset's
-// versions, and reads the bonded validators (a failure there is logged,
-// not returned). Call it at start and on SIGHUP; the server keeps serving
-// with the previous index while it runs, and keeps it if Load fails. It
-// returns ctx's error soon after ctx ends, hashing included.
+// versions, and reads the bonded validators and the active providers (a
+// failure there is logged, not returned). Call it at start and on SIGHUP;
+// the server keeps serving with the previous index while it runs, and keeps
+// it if Load fails. It returns ctx's error soon after ctx ends, hashing
+// included. It returns no sooner than the second after the one New ran in,
+// the first whose signed requests are served (start.go).
 func (s *Server) Load(ctx context.Context) error {
 	start := time.Now()
 	n, err := s.index.build(ctx, s.cfg.DataDir, s.explicitFiles())
@@ -224,9 +240,9 @@ func (s *Server) Load(ctx context.Context) error {
 	if err := s.refreshCatalog(ctx); err != nil {
 		return err
 	}
-	_ = s.refreshValidators(ctx)
+	_ = s.refreshMarked(ctx)
 	s.cfg.Logger.Info("indexed", "files", n, "datasets_served", s.catalog.len(), "seconds", time.Since(start).Seconds())
-	return nil
+	return s.awaitStart(ctx)
 }
 
 func (s *Server) refreshCatalog(ctx context.Context) error {

@@ -38,6 +38,7 @@ func flags(fs *pflag.FlagSet) {
 	fs.Int("max-trees", 64, "Merkle trees of served versions kept in memory")
 	fs.Int("max-downloads", 64, "downloads (files and chunks) in flight at once, in all; past it, 503 busy with Retry-After")
 	fs.Int("downloads-per-account", 4, "downloads in flight at once of one account; past it, 503 busy with Retry-After")
+	fs.Int("reserved-downloads", 0, "of --max-downloads, those only the assigned providers of live compute jobs and bonded validators may take (0: a quarter of --max-downloads; at most --max-downloads − 1)")
 	fs.Duration("stall-timeout", 30*time.Second, "drop a download whose reader takes nothing for this long")
 	fs.String("write-example", "", "write a small example dataset (64×4 float32 .npy) to this file and exit")
 	fs.String("write-example-model", "", "write a small example model (mlp-f32 4→8→2, .safetensors) that fits the example dataset, and exit")
@@ -70,9 +71,10 @@ func readConfig(fs *pflag.FlagSet) (*config, error) {
 	s.MaxTrees, _ = fs.GetInt("max-trees")
 	s.MaxDownloads, _ = fs.GetInt("max-downloads")
 	s.DownloadsPerAccount, _ = fs.GetInt("downloads-per-account")
+	s.ReservedDownloads, _ = fs.GetInt("reserved-downloads")
 	s.StallTimeout, _ = fs.GetDuration("stall-timeout")
-	if s.MaxDownloads < 1 || s.DownloadsPerAccount < 1 || s.StallTimeout <= 0 {
-		return nil, errors.New("--max-downloads and --downloads-per-account must be at least 1, --stall-timeout positive")
+	if s.MaxDownloads < 1 || s.DownloadsPerAccount < 1 || s.StallTimeout <= 0 || s.ReservedDownloads < 0 {
+		return nil, errors.New("--max-downloads and --downloads-per-account must be at least 1, --reserved-downloads at least 0, --stall-timeout positive")
 	}
 	if (c.certFile == "") != (c.keyFile == "") {
 		return nil, errors.New("--tls-cert and --tls-key go together")
