@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/aichain/aichain/chainclient/signedreq"
+	"github.com/aichain/aichain/workload/dataset"
 	"github.com/aichain/aichain/workload/merkle"
 	"github.com/aichain/aichain/x/datamarket/types"
 )
@@ -207,6 +208,14 @@ func (s *Server) locate(ctx context.Context, d servedDataset, version uint64, si
 	f, ok := s.fileFor(d, dv)
 	if !ok {
 		return nil, herr(http.StatusNotFound, "not_found", "this server does not hold dataset %d version %d (sha256 %s)", d.id, version, dv.Sha256)
+	}
+	if err := dataset.CheckLength(dv.Rows, dv.Cols, f.size); err != nil {
+		// A file with more before its rows than a winner reads (a 2 MiB
+		// header) is one no job's winner can load: held, it would answer
+		// the validators' probe while every winner aborted and forfeited
+		// its collateral. Not held, the probe finds the version unavailable
+		// too (TestAttackVersionNoWinnerCanLoadIsNotServed).
+		return nil, herr(http.StatusNotFound, "not_found", "dataset %d version %d: its file cannot hold it as a job's winner reads it: %v", d.id, version, err)
 	}
 	return &grant{id: d.id, version: dv, file: f, signer: signer}, nil
 }

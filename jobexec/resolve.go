@@ -309,17 +309,26 @@ func (r *ChainResolver) download(ctx context.Context, rec datamarkettypes.Datase
 	return data, nil
 }
 
-// CheckDataset parses a dataset file and checks it against its on-chain
-// record: sha256, rows, cols and the content_root over rows_per_chunk chunks.
+// CheckDataset checks a dataset file against its on-chain record and reads
+// its rows as the record lays them out (dataset.DescribeRecord): the sha256,
+// then the file's last rows·cols·4 bytes, at most workload.MaxNPYPrefixBytes
+// before them, chunked by rows_per_chunk under the content_root and decoded
+// as the recorded format. The .npy header is not read: the chain and the
+// validators never see it, so a winner that refused a file for its header's
+// dtype, shape, order or size would abort on inputs the validators rule
+// available and forfeit its collateral
+// (TestAttackDatasetHeaderValidatorsNeverSeeForfeitsTheWinnersCollateral).
+// A file with more before its rows is refused (its download is cut there:
+// dataserver.Expect), by the one rule a dataset server applies to the files
+// it serves (dataset.CheckLength), so that the validators' probe finds such
+// a version unavailable too.
 func CheckDataset(rec datamarkettypes.Dataset, data []byte, lim workload.Limits) (*DatasetFile, error) {
-	d, err := dataset.DescribeWith(data, rec.RowsPerChunk, dataset.Options{Limits: lim, Tree: treehash.New})
+	layout := dataset.Layout{Format: rec.Format, Rows: rec.Rows, Cols: rec.Cols, RowsPerChunk: rec.RowsPerChunk}
+	d, err := dataset.DescribeRecord(data, layout, dataset.Options{Limits: lim, Tree: treehash.New})
 	if err != nil {
 		return nil, fmt.Errorf("dataset %d: %w", rec.Id, err)
 	}
 	if err := d.Check(rec.Sha256, rec.Rows, rec.Cols, rec.RowsPerChunk, rec.ContentRoot); err != nil {
-		return nil, fmt.Errorf("dataset %d: %w", rec.Id, err)
-	}
-	if err := d.CheckFormat(rec.Format); err != nil {
 		return nil, fmt.Errorf("dataset %d: %w", rec.Id, err)
 	}
 	return &DatasetFile{Record: rec, Description: d}, nil

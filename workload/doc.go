@@ -33,7 +33,9 @@
 // mlp-f32 {model, dataset, chunk_rows}: each row of a 2-D float32 .npy dataset
 // goes through the dense layers of a safetensors model (layers.{i}.weight
 // [out,in], layers.{i}.bias [out]), with ReLU between layers and none after
-// the last. Its .npy header is at most MaxNPYHeaderBytes, and its values may
+// the last. A job's winner reads the rows as the version's record lays them
+// out (dataset.DescribeRecord): the file's last rows·cols·4 bytes, whatever
+// its header says, with at most MaxNPYPrefixBytes before them; its values may
 // be any float32, NaN and ±Inf included (ParseNPY says why). The chain
 // charges a job rows × MLPRowMulAdds (products and MLPOutputMulAdds per
 // output) and GPTCallMulAdds per layer per chunk (MLPWork).

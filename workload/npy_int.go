@@ -27,12 +27,18 @@ func (m *TokenMatrix) Validate() error {
 // Row returns row r.
 func (m *TokenMatrix) Row(r int) []int32 { return m.Data[r*m.Cols : (r+1)*m.Cols] }
 
-// NPYDType returns the dtype of a .npy file's header after checking its
-// framing: "<f4" (an npy-f32 file) or "<i4" (an npy-i32 file). Any other
-// dtype is refused with ErrUnsupported.
-func NPYDType(data []byte, lim Limits) (string, error) {
-	descr, _, _, _, err := npyLayout(data, lim.withDefaults())
-	return descr, err
+// NPYShape returns a .npy file's dtype ("<f4" or "<i4") and 2-D shape after
+// checking its framing and header as ParseNPY does (the header at most
+// MaxNPYHeaderBytes, the data exactly rows·cols·4 bytes at the file's end):
+// what a dataset's owner reads to write its record (dataset.Describe). A
+// job's winner reads the record instead (dataset.DescribeRecord).
+func NPYShape(data []byte, lim Limits) (descr string, rows, cols int, err error) {
+	lim = lim.withDefaults()
+	if int64(len(data)) > lim.MaxFileBytes {
+		return "", 0, 0, fmt.Errorf("%w: npy file of %d bytes, limit %d", ErrTooLarge, len(data), lim.MaxFileBytes)
+	}
+	descr, rows, cols, _, err = npyLayout(data, lim)
+	return descr, rows, cols, err
 }
 
 // ParseNPYInt32 checks data against the expected SHA-256 (hex), then decodes

@@ -60,35 +60,83 @@ type Options struct {
 }
 
 // Describe parses .npy bytes and computes the file's sha256, shape and the
-// Merkle tree over chunks of rowsPerChunk rows, which must be in 1..rows.
+// Merkle tree over chunks of rowsPerChunk rows, which must be in 1..rows:
+// what a dataset's owner records on chain.
 func Describe(data []byte, rowsPerChunk uint64) (*Description, error) {
 	return DescribeWith(data, rowsPerChunk, Options{})
 }
 
-// DescribeWith is Describe with options.
+// DescribeWith is Describe with options. The header gives the format and
+// shape (workload.NPYShape); the rows are then read as DescribeRecord reads
+// them, so that the two agree on every file the header describes truly.
 func DescribeWith(data []byte, rowsPerChunk uint64, opts Options) (*Description, error) {
-	sha := workload.SHA256Hex(data)
-	dtype, err := workload.NPYDType(data, opts.Limits)
+	dtype, rows, cols, err := workload.NPYShape(data, opts.Limits)
 	if err != nil {
 		return nil, err
 	}
-	d := &Description{Sha256: sha, Data: data}
-	var rows, cols int
+	format := FormatNPYF32
 	if dtype == "<i4" {
-		if d.Tokens, err = workload.ParseNPYInt32(data, sha, opts.Limits); err != nil {
+		format = FormatNPYI32
+	}
+	return DescribeRecord(data, Layout{Format: format, Rows: uint64(rows), Cols: uint64(cols), RowsPerChunk: rowsPerChunk}, opts)
+}
+
+// Layout is what a version's on-chain record says of its file's rows: their
+// format, shape and chunking.
+type Layout struct {
+	// Format is FormatNPYF32 (also when empty, the only format before
+	// npy-i32) or FormatNPYI32.
+	Format                   string
+	Rows, Cols, RowsPerChunk uint64
+}
+
+// DescribeRecord describes a file as a version's record lays it out,
+// whatever its .npy header says: its rows are its last rows·cols·4 bytes
+// (CheckLength bounds what comes before them), decoded as the recorded
+// format. That is what the chain and the verifiers know of a version (the
+// content root over those bytes, the rows decoded as the job's kind says),
+// so a job's winner that reads its dataset this way accepts exactly the
+// files the validators find available; a winner that obeyed a header's
+// other dtype, shape or order would abort a job on rows the validators
+// verify, and forfeit its collateral
+// (TestAttackDatasetHeaderValidatorsNeverSeeForfeitsTheWinnersCollateral).
+func DescribeRecord(data []byte, l Layout, opts Options) (*Description, error) {
+	lim := opts.Limits
+	if lim.MaxFileBytes <= 0 {
+		lim.MaxFileBytes = workload.DefaultLimits().MaxFileBytes
+	}
+	if lim.MaxElements <= 0 || lim.MaxElements > workload.MaxDenseElements {
+		lim.MaxElements = workload.MaxDenseElements
+	}
+	if int64(len(data)) > lim.MaxFileBytes {
+		return nil, fmt.Errorf("%w: dataset file of %d bytes, limit %d", workload.ErrTooLarge, len(data), lim.MaxFileBytes)
+	}
+	if l.Rows < 1 || l.Cols < 1 || l.Rows > uint64(lim.MaxElements)/l.Cols {
+		return nil, fmt.Errorf("%w: %d×%d rows (at most %d values)", workload.ErrShape, l.Rows, l.Cols, lim.MaxElements)
+	}
+	if err := CheckLength(l.Rows, l.Cols, int64(len(data))); err != nil {
+		return nil, err
+	}
+	rows, cols := int(l.Rows), int(l.Cols)
+	if l.RowsPerChunk == 0 || l.RowsPerChunk > l.Rows {
+		return nil, fmt.Errorf("%w: rows_per_chunk must be in 1..%d (the rows), got %d", workload.ErrShape, rows, l.RowsPerChunk)
+	}
+	d := &Description{Sha256: workload.SHA256Hex(data), Data: data, Format: l.Format}
+	body := data[len(data)-rows*cols*4:]
+	switch l.Format {
+	case FormatNPYF32, "":
+		v, err := workload.DecodeFloats(body)
+		if err != nil {
 			return nil, err
 		}
-		d.Format, rows, cols = FormatNPYI32, d.Tokens.Rows, d.Tokens.Cols
-	} else {
-		if d.Matrix, err = workload.ParseNPY(data, sha, opts.Limits); err != nil {
-			return nil, err
-		}
-		d.Format, rows, cols = FormatNPYF32, d.Matrix.Rows, d.Matrix.Cols
+		d.Format, d.Matrix = FormatNPYF32, &workload.Matrix{Rows: rows, Cols: cols, Data: v}
+	case FormatNPYI32:
+		d.Tokens = &workload.TokenMatrix{Rows: rows, Cols: cols, Data: workload.DecodeInts(body)}
+	default:
+		return nil, fmt.Errorf("%w: dataset format %q (want %s or %s)", workload.ErrUnsupported, l.Format, FormatNPYF32, FormatNPYI32)
 	}
-	if rowsPerChunk == 0 || rowsPerChunk > uint64(rows) {
-		return nil, fmt.Errorf("rows_per_chunk must be in 1..%d (the file's rows), got %d", rows, rowsPerChunk)
-	}
-	if d.Chunks, err = bodyChunks(data, rows, cols, int(rowsPerChunk)); err != nil {
+	var err error
+	if d.Chunks, err = bodyChunks(data, rows, cols, int(l.RowsPerChunk)); err != nil {
 		return nil, err
 	}
 	build := opts.Tree
@@ -98,8 +146,30 @@ func DescribeWith(data []byte, rowsPerChunk uint64, opts Options) (*Description,
 	if d.Tree, err = build(d.Chunks); err != nil {
 		return nil, err
 	}
-	d.Rows, d.Cols, d.RowsPerChunk = uint64(rows), uint64(cols), rowsPerChunk
+	d.Rows, d.Cols, d.RowsPerChunk = l.Rows, l.Cols, l.RowsPerChunk
 	return d, nil
+}
+
+// CheckLength checks that a file of size bytes can hold a version of
+// rows×cols 4-byte values: the values, and before them at most
+// workload.MaxNPYPrefixBytes (the most a .npy file the parser accepts holds
+// besides its values, and what a dataset download reads besides them). It
+// is the one rule for a job's winner (DescribeRecord; its download is cut
+// there: dataserver.Expect) and for a dataset server, which holds a version
+// only in a file that keeps it, so that the validators' probe finds a
+// version no winner can load unavailable too.
+func CheckLength(rows, cols uint64, size int64) error {
+	if cols == 0 || rows > (1<<62)/4/cols {
+		return fmt.Errorf("%w: %d×%d rows", workload.ErrTooLarge, rows, cols)
+	}
+	body := int64(rows * cols * 4)
+	if size < body {
+		return fmt.Errorf("%w: %d×%d rows need %d bytes, the file has %d", workload.ErrShape, rows, cols, body, size)
+	}
+	if size-body > workload.MaxNPYPrefixBytes {
+		return fmt.Errorf("%w: %d bytes before the %d×%d rows, at most %d", workload.ErrTooLarge, size-body, rows, cols, workload.MaxNPYPrefixBytes)
+	}
+	return nil
 }
 
 // bodyChunks splits the body of a .npy file that the parsers accepted into

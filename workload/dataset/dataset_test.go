@@ -112,3 +112,49 @@ func TestCheckRefusesMismatches(t *testing.T) {
 		}
 	}
 }
+
+// TestDescribeRecordIgnoresTheHeader: DescribeRecord reads the rows a
+// record lays out whatever the header says (big-endian, Fortran order,
+// another shape or dtype, no header at all), so its rows and root are those
+// of the honest file's Describe, and it refuses a file with more than
+// workload.MaxNPYPrefixBytes before its rows or too short for them.
+func TestDescribeRecordIgnoresTheHeader(t *testing.T) {
+	m := matrix(10, 3)
+	honest, err := workload.EncodeNPY(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Describe(honest, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := workload.EncodeFloats(m.Data)
+	l := Layout{Format: FormatNPYF32, Rows: 10, Cols: 3, RowsPerChunk: 4}
+	for _, prefix := range []string{
+		"\x93NUMPY\x01\x00\x46\x00{'descr': '>f4', 'fortran_order': True, 'shape': (3, 10), }      \n",
+		"\x93NUMPY\x01\x00\x46\x00{'descr': '<i4', 'fortran_order': False, 'shape': (30, 1), }     \n",
+		"",
+		"not a header at all",
+	} {
+		d, err := DescribeRecord(append([]byte(prefix), body...), l, Options{})
+		if err != nil {
+			t.Fatalf("prefix %q: %v", prefix, err)
+		}
+		if !bytes.Equal(d.Root(), want.Root()) || d.Matrix == nil || len(d.Matrix.Data) != 30 || d.Format != FormatNPYF32 {
+			t.Fatalf("prefix %q: rows or root differ from the honest file's", prefix)
+		}
+	}
+	tok, err := DescribeRecord(honest, Layout{Format: FormatNPYI32, Rows: 10, Cols: 3, RowsPerChunk: 4}, Options{})
+	if err != nil || tok.Tokens == nil || tok.Matrix != nil || !bytes.Equal(tok.Root(), want.Root()) {
+		t.Fatalf("the '<f4' file read as npy-i32: %v", err)
+	}
+	if _, err := DescribeRecord(append(make([]byte, workload.MaxNPYPrefixBytes+1), body...), l, Options{}); !errors.Is(err, workload.ErrTooLarge) {
+		t.Fatalf("a prefix over MaxNPYPrefixBytes: %v, want ErrTooLarge", err)
+	}
+	if _, err := DescribeRecord(body[4:], l, Options{}); !errors.Is(err, workload.ErrShape) {
+		t.Fatalf("a file shorter than its rows: %v, want ErrShape", err)
+	}
+	if _, err := DescribeRecord(honest, Layout{Format: "csv", Rows: 10, Cols: 3, RowsPerChunk: 4}, Options{}); !errors.Is(err, workload.ErrUnsupported) {
+		t.Fatalf("an unknown format: %v, want ErrUnsupported", err)
+	}
+}
