@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
@@ -57,6 +58,7 @@ func sizeGPT(ctx context.Context, job computetypes.Job, src ProviderSource) (Bid
 	s := BidShape{Rows: job.Rows, Cols: uint64(g.MaxNewTokens) + uint64(m.Config.Vocab), DatasetID: g.DatasetId}
 	if g.DatasetId == 0 {
 		s.GFLOP = gptWork(job, m.Config, 0).GFLOP
+		s.ExecBytes = decodeBytes(job, m.Config, uint64(m.Config.Context))
 		return s, nil
 	}
 	// The prompt dataset's values, from its record; a source without
@@ -71,7 +73,20 @@ func sizeGPT(ctx context.Context, job computetypes.Job, src ProviderSource) (Bid
 		width, s.InputBytes = rec.Cols, valuesBytes(rec.Rows, rec.Cols)
 	}
 	s.GFLOP = gptWork(job, m.Config, width).GFLOP
+	s.ExecBytes = decodeBytes(job, m.Config, width)
 	return s, nil
+}
+
+// decodeBytes is what decoding a job's prompts of width tokens holds besides
+// its output (workload.GPTConfig.DecodeBytes: the prompts' last logits, a
+// batch's key and value caches, a prefill pass): counted as the job's
+// ExecBytes, a wide vocabulary's logits, held beside the output until it is
+// written, and the caches no longer pass the provider's memory admission
+// unseen (TestSizeGPTCountsDecodeMemory). Inline prompts (a width of 0) are
+// counted as long as the model's context.
+func decodeBytes(job computetypes.Job, cfg workload.GPTConfig, width uint64) uint64 {
+	maxNew := int(min(job.Workload.Gpt.MaxNewTokens, workload.MaxGPTContext))
+	return cfg.DecodeBytes(int(min(job.Rows, math.MaxInt32)), int(min(width, workload.MaxGPTContext)), maxNew)
 }
 
 // gptWork is a job's work for a bid: its mul_adds as the chain recorded

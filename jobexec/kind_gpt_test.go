@@ -252,3 +252,37 @@ func TestSizeGPTChargesEveryPrompt(t *testing.T) {
 		}
 	}
 }
+
+// TestSizeGPTCountsDecodeMemory: a gpt-f32 job's decoding holds, besides
+// its output, every prompt's last logits (rows × Vocab), a batch's key and
+// value caches and a prefill pass; its ExecBytes were 0, so the provider's
+// memory admission (output twice per worker) undercounted a wide
+// vocabulary's job by half again and the caches entirely. Now ExecBytes is
+// the decoder's bound (workload.GPTConfig.DecodeBytes), for inline prompts
+// (counted as long as the context) and dataset prompts (their width).
+func TestSizeGPTCountsDecodeMemory(t *testing.T) {
+	ctx := context.Background()
+	f := newGPTFixture(t)
+	cfg := testGPTConfig.Workload()
+	inline := computetypes.WorkloadSpec{Kind: workload.KindGPT, ChunkRows: 2, Gpt: &computetypes.GptSpec{ModelId: 7, MaxNewTokens: 4,
+		Prompts: []computetypes.GptPrompt{{Tokens: []uint32{72, 105}}, {Tokens: []uint32{1, 2, 3}}, {Tokens: []uint32{200}}}}}
+	dataset := computetypes.WorkloadSpec{Kind: workload.KindGPT, ChunkRows: 3, Gpt: &computetypes.GptSpec{ModelId: 7, DatasetId: 2, MaxNewTokens: 5}}
+	for name, c := range map[string]struct {
+		job           computetypes.Job
+		width, maxNew int
+	}{
+		"inline":  {computetypes.Job{Workload: inline, Rows: 3, MulAdds: 1}, cfg.Context, 4},
+		"dataset": {computetypes.Job{Workload: dataset, Rows: 11, DatasetVersion: 1, MulAdds: 1}, 6, 5},
+	} {
+		s, err := SizeOf(ctx, c.job, f.provider)
+		if err != nil {
+			t.Fatal(name, err)
+		}
+		logits := c.job.Rows * uint64(cfg.Vocab) * 4
+		caches := uint64(2*cfg.Layers*cfg.Embed*(c.width+c.maxNew)) * 4
+		if want := cfg.DecodeBytes(int(c.job.Rows), c.width, c.maxNew); s.ExecBytes != want || s.ExecBytes < logits+caches {
+			t.Errorf("%s: ExecBytes %d, want the decoder's bound %d (at least the logits' %d and one prompt's caches %d)",
+				name, s.ExecBytes, want, logits, caches)
+		}
+	}
+}

@@ -173,3 +173,18 @@ func satAdd(a, b uint64) uint64 {
 	}
 	return math.MaxUint64
 }
+
+// DecodeBytes is the most memory DecodeGPT holds, besides its output and
+// the model's weights, decoding rows prompts of width tokens for maxNew new
+// tokens each, in bytes: the logits of every prompt's last position until
+// the output is written (rows × Vocab), one batch's key and value caches
+// (gptBatch prompts of 2 · Layers · Embed · (width + maxNew) values, a
+// single prompt's however large) and a prefill pass's residual stream and
+// MLP activations (5 × gptPrefillBudget). A provider's memory admission
+// counts it per worker (jobexec: BidShape.ExecBytes).
+func (c GPTConfig) DecodeBytes(rows, width, maxNew int) uint64 {
+	perPrompt := satMul(satMul(2*uint64(max(c.Layers, 0)), uint64(max(c.Embed, 0))), uint64(max(width+maxNew, 0)))
+	caches := satMul(uint64(gptBatch(c, width, maxNew)), perPrompt)
+	logits := satMul(uint64(max(rows, 0)), uint64(max(c.Vocab, 0)))
+	return satMul(satAdd(satAdd(logits, caches), 5*gptPrefillBudget), 4)
+}
