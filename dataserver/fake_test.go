@@ -47,12 +47,15 @@ func (c *fakeChain) Dataset(_ context.Context, id uint64) (types.Dataset, error)
 	return d, nil
 }
 
-func (c *fakeChain) DatasetsOf(_ context.Context, owner string) ([]types.Dataset, error) {
+func (c *fakeChain) DatasetsOf(ctx context.Context, owner string) ([]types.Dataset, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.calls++
 	if c.down != nil {
 		return nil, c.down
+	}
+	if err := ctx.Err(); err != nil { // as a gRPC call under a cancelled context
+		return nil, err
 	}
 	var out []types.Dataset
 	for _, d := range c.datasets {

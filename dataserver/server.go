@@ -260,13 +260,17 @@ func (s *Server) refreshCatalog(ctx context.Context) error {
 
 // refreshSoon re-reads the served datasets for a signed request that names
 // one not in the list (an owner may have just listed it), at most once every
-// 2 seconds whoever asks; it reports whether it re-read them.
+// 2 seconds whoever asks; it reports whether it re-read them. The re-read
+// is the server's, not the request's: it runs to its end (ChainTimeout)
+// when the request is dropped, so that a client dropping its requests at
+// once cannot cancel every re-read and keep a newly listed dataset 404 until
+// the next Refresh (TestAttackDroppedRequestsCancelTheCatalogRefresh).
 func (s *Server) refreshSoon(ctx context.Context) bool {
 	s.refreshMu.Lock()
 	defer s.refreshMu.Unlock()
 	if now := s.cfg.Now(); now.Sub(s.lastRefresh) >= 2*time.Second {
 		s.lastRefresh = now
-		if err := s.refreshCatalog(ctx); err != nil {
+		if err := s.refreshCatalog(context.WithoutCancel(ctx)); err != nil {
 			s.cfg.Logger.Warn("cannot re-read the served datasets", "err", err)
 			return false
 		}
