@@ -268,9 +268,19 @@ func (k Keeper) GetParams(ctx context.Context) (types.Params, error) {
 }
 
 // UpdateParams validates and stores new params, the authority's change (the
-// Msg server checks the signer), and emits EventParamsUpdated.
+// Msg server checks the signer), and emits EventParamsUpdated. The bond
+// denom (min_provider_bond's, which bid_deposit, job_creation_fee and
+// verification_fee_per_sample share) may change only while no provider is
+// registered and no job is stored: every stored job's terms keep a
+// bid_deposit in it and every provider's bond is in it, so a vote moving it
+// left existing providers unable to bid and the chain's own export
+// refused on import (TestAttackBondDenomChangeBreaksExportReimport), as
+// x/staking-rewards refuses a change of lock_denom while locks exist.
 func (k Keeper) UpdateParams(ctx context.Context, p types.Params) error {
 	if err := p.Validate(); err != nil {
+		return err
+	}
+	if err := k.checkBondDenomChange(ctx, p.MinProviderBond.Denom); err != nil {
 		return err
 	}
 	if err := k.Params.Set(ctx, p); err != nil {
