@@ -131,18 +131,7 @@ func TestAttackDatasetHeaderValidatorsNeverSeeForfeitsTheWinnersCollateral(t *te
 		rec := record(t, file, m, 6) // the owner's record: the rows' shape and root, the file's sha256
 		rec.Format = datamarkettypes.FormatNpyF32
 
-		_, provErr := CheckDataset(rec, file, workload.Limits{})
-
-		pv := computetypes.PendingVerification{
-			JobId: 9, InputsCheck: true, ModelId: 3, DatasetId: rec.Id, DatasetVersion: rec.Version,
-			Workload: computetypes.WorkloadSpec{Kind: workload.KindMLP, ChunkRows: 8,
-				Mlp: &computetypes.MlpSpec{ModelId: 3, DatasetId: rec.Id}},
-		}
-		valErr := CheckInputs(ctx, pv, oneModelSource{model: testModel(), rec: rec}, &rec)
-		t.Logf("winner's dataset check: %v; validators' input check: %v", provErr, valErr)
-		if provErr != nil && valErr == nil {
-			t.Fatalf("the winner cannot load the dataset (%v) but the validators' input check finds the inputs available: the winner's abort is ruled a timeout and its collateral forfeited", provErr)
-		}
+		mlpChecksAgree(ctx, t, rec, file)
 	})
 
 	t.Run("mlp rows behind a 2 MiB header", func(t *testing.T) {
@@ -154,22 +143,7 @@ func TestAttackDatasetHeaderValidatorsNeverSeeForfeitsTheWinnersCollateral(t *te
 		rec := record(t, file, m, 6)
 		rec.Format = datamarkettypes.FormatNpyF32
 
-		_, provErr := CheckDataset(rec, file, workload.Limits{})
-
-		pv := computetypes.PendingVerification{
-			JobId: 9, InputsCheck: true, ModelId: 3, DatasetId: rec.Id, DatasetVersion: rec.Version,
-			Workload: computetypes.WorkloadSpec{Kind: workload.KindMLP, ChunkRows: 8,
-				Mlp: &computetypes.MlpSpec{ModelId: 3, DatasetId: rec.Id}},
-		}
-		// The validators' input check is the sidecar's probe of the server
-		// and CheckInputs; the server holds a version only in a file the
-		// winner can load (dataset.CheckLength on the file's length).
-		valErr := errors.Join(dataset.CheckLength(rec.Rows, rec.Cols, int64(len(file))),
-			CheckInputs(ctx, pv, oneModelSource{model: testModel(), rec: rec}, &rec))
-		t.Logf("winner's dataset check: %v; validators' input check: %v", provErr, valErr)
-		if provErr != nil && valErr == nil {
-			t.Fatalf("the winner cannot load the dataset (%v) but the validators' input check finds the inputs available: the winner's abort is ruled a timeout and its collateral forfeited", provErr)
-		}
+		mlpChecksAgree(ctx, t, rec, file)
 	})
 
 	t.Run("mlp rows behind a header of another shape", func(t *testing.T) {
@@ -183,18 +157,7 @@ func TestAttackDatasetHeaderValidatorsNeverSeeForfeitsTheWinnersCollateral(t *te
 		rec := record(t, file, m, 6)
 		rec.Format = datamarkettypes.FormatNpyF32
 
-		_, provErr := CheckDataset(rec, file, workload.Limits{})
-
-		pv := computetypes.PendingVerification{
-			JobId: 9, InputsCheck: true, ModelId: 3, DatasetId: rec.Id, DatasetVersion: rec.Version,
-			Workload: computetypes.WorkloadSpec{Kind: workload.KindMLP, ChunkRows: 8,
-				Mlp: &computetypes.MlpSpec{ModelId: 3, DatasetId: rec.Id}},
-		}
-		valErr := CheckInputs(ctx, pv, oneModelSource{model: testModel(), rec: rec}, &rec)
-		t.Logf("winner's dataset check: %v; validators' input check: %v", provErr, valErr)
-		if provErr != nil && valErr == nil {
-			t.Fatalf("the winner cannot load the dataset (%v) but the validators' input check finds the inputs available: the winner's abort is ruled a timeout and its collateral forfeited", provErr)
-		}
+		mlpChecksAgree(ctx, t, rec, file)
 	})
 }
 
@@ -225,5 +188,27 @@ func TestDatasetPrefixBoundIsTheDownloadsBound(t *testing.T) {
 	rec := record(t, body, m, 6)
 	if err := dataset.CheckLength(rec.Rows, rec.Cols, int64(len(body)-1)); !errors.Is(err, workload.ErrShape) {
 		t.Fatalf("a file shorter than its rows: %v, want ErrShape", err)
+	}
+}
+
+// mlpChecksAgree fails t when the winner's dataset check (CheckDataset)
+// refuses file while the validators' input check of an aborted mlp job on
+// rec finds the inputs available. The validators' check is the sidecar's
+// probe of the dataset server, which holds a version only in a file the
+// winner can load (dataset.CheckLength on the file's length), and
+// CheckInputs.
+func mlpChecksAgree(ctx context.Context, t *testing.T, rec datamarkettypes.Dataset, file []byte) {
+	t.Helper()
+	_, provErr := CheckDataset(rec, file, workload.Limits{})
+	pv := computetypes.PendingVerification{
+		JobId: 9, InputsCheck: true, ModelId: 3, DatasetId: rec.Id, DatasetVersion: rec.Version,
+		Workload: computetypes.WorkloadSpec{Kind: workload.KindMLP, ChunkRows: 8,
+			Mlp: &computetypes.MlpSpec{ModelId: 3, DatasetId: rec.Id}},
+	}
+	valErr := errors.Join(dataset.CheckLength(rec.Rows, rec.Cols, int64(len(file))),
+		CheckInputs(ctx, pv, oneModelSource{model: testModel(), rec: rec}, &rec))
+	t.Logf("winner's dataset check: %v; validators' input check: %v", provErr, valErr)
+	if provErr != nil && valErr == nil {
+		t.Fatalf("the winner cannot load the dataset (%v) but the validators' input check finds the inputs available: the winner's abort is ruled a timeout and its collateral forfeited", provErr)
 	}
 }

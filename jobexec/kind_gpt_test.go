@@ -228,9 +228,7 @@ func TestSizeGPTChargesEveryPrompt(t *testing.T) {
 	ctx := context.Background()
 	f := newGPTFixture(t)
 	cfg := testGPTConfig.Workload()
-	inline := computetypes.WorkloadSpec{Kind: workload.KindGPT, ChunkRows: 2, Gpt: &computetypes.GptSpec{ModelId: 7, MaxNewTokens: 4,
-		Prompts: []computetypes.GptPrompt{{Tokens: []uint32{72, 105}}, {Tokens: []uint32{1, 2, 3}}, {Tokens: []uint32{200}}}}}
-	dataset := computetypes.WorkloadSpec{Kind: workload.KindGPT, ChunkRows: 3, Gpt: &computetypes.GptSpec{ModelId: 7, DatasetId: 2, MaxNewTokens: 5}}
+	inline, dataset := gptSizingSpecs()
 	for name, c := range map[string]struct {
 		job  computetypes.Job
 		want uint64
@@ -264,9 +262,7 @@ func TestSizeGPTCountsDecodeMemory(t *testing.T) {
 	ctx := context.Background()
 	f := newGPTFixture(t)
 	cfg := testGPTConfig.Workload()
-	inline := computetypes.WorkloadSpec{Kind: workload.KindGPT, ChunkRows: 2, Gpt: &computetypes.GptSpec{ModelId: 7, MaxNewTokens: 4,
-		Prompts: []computetypes.GptPrompt{{Tokens: []uint32{72, 105}}, {Tokens: []uint32{1, 2, 3}}, {Tokens: []uint32{200}}}}}
-	dataset := computetypes.WorkloadSpec{Kind: workload.KindGPT, ChunkRows: 3, Gpt: &computetypes.GptSpec{ModelId: 7, DatasetId: 2, MaxNewTokens: 5}}
+	inline, dataset := gptSizingSpecs()
 	for name, c := range map[string]struct {
 		job           computetypes.Job
 		width, maxNew int
@@ -285,4 +281,15 @@ func TestSizeGPTCountsDecodeMemory(t *testing.T) {
 				name, s.ExecBytes, want, logits, caches)
 		}
 	}
+}
+
+// gptSizingSpecs are the sizing tests' gpt-f32 jobs on model 7 of the
+// fixture: three inline prompts of up to 3 tokens for 4 new tokens, chunks
+// of 2 rows; and the fixture's prompt dataset 2 for 5 new tokens, chunks of
+// 3 rows.
+func gptSizingSpecs() (inline, dataset computetypes.WorkloadSpec) {
+	inline = computetypes.WorkloadSpec{Kind: workload.KindGPT, ChunkRows: 2, Gpt: &computetypes.GptSpec{ModelId: 7, MaxNewTokens: 4,
+		Prompts: []computetypes.GptPrompt{{Tokens: []uint32{72, 105}}, {Tokens: []uint32{1, 2, 3}}, {Tokens: []uint32{200}}}}}
+	dataset = computetypes.WorkloadSpec{Kind: workload.KindGPT, ChunkRows: 3, Gpt: &computetypes.GptSpec{ModelId: 7, DatasetId: 2, MaxNewTokens: 5}}
+	return inline, dataset
 }
