@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	servertypes "github.com/cosmos/cosmos-sdk/server/types"
+	sdk "github.com/cosmos/cosmos-sdk/types"
 	txtypes "github.com/cosmos/cosmos-sdk/types/tx"
 )
 
@@ -78,7 +79,9 @@ func (s limitedTxService) BroadcastTx(ctx context.Context, req *txtypes.Broadcas
 // Simulate is the SDK's, in a slot of sims (the smallest transaction
 // first, a few calls per client), for a transaction no larger than a
 // broadcast may be; the gas it may use is capped by the ante handler
-// (simulateGasCap).
+// (simulateGasCap). A call through ABCI Query (the router hands the method
+// the query's sdk.Context; the CLI simulates so without --grpc-addr) holds
+// the node's ABCI lock: it is held to abciSimulation's bounds.
 func (s limitedTxService) Simulate(ctx context.Context, req *txtypes.SimulateRequest) (*txtypes.SimulateResponse, error) {
 	size := len(req.GetTxBytes())
 	if req.GetTx() != nil {
@@ -91,7 +94,11 @@ func (s limitedTxService) Simulate(ctx context.Context, req *txtypes.SimulateReq
 		res *txtypes.SimulateResponse
 		err error
 	)
-	if serr := s.sims.run(ctx, size, func() { res, err = s.ServiceServer.Simulate(ctx, req) }); serr != nil {
+	run := (*simQueue).run
+	if _, underLock := ctx.(sdk.Context); underLock {
+		run = abciSimulation
+	}
+	if serr := run(s.sims, ctx, size, func() { res, err = s.ServiceServer.Simulate(ctx, req) }); serr != nil {
 		return nil, serr
 	}
 	return res, err

@@ -20,9 +20,12 @@ import (
 // client context, a simulation runs on the app's own check state), so
 // they keep only the SDK's panic recovery. Every other method, the tx
 // service's look-ups included (GetBlockWithTxs reads the context's
-// height), is the SDK's.
+// height), is the SDK's. Every method's request has its page bounded by
+// the node's one page rule (pageBoundServer, pagelimit.Bound), as ABCI
+// Query's are (App.Query).
 func (app *App) RegisterGRPCServerWithSkipCheckHeader(server gogogrpc.Server, skipCheckHeader bool) {
-	app.BaseApp.RegisterGRPCServerWithSkipCheckHeader(lightTxMethods{Server: server, plain: txServiceDesc()}, skipCheckHeader)
+	app.BaseApp.RegisterGRPCServerWithSkipCheckHeader(
+		lightTxMethods{Server: pageBoundServer{server}, plain: txServiceDesc()}, skipCheckHeader)
 }
 
 // RegisterGRPCServer is RegisterGRPCServerWithSkipCheckHeader, checking

@@ -139,6 +139,41 @@ func (q *simQueue) run(ctx context.Context, size int, f func()) error {
 	return nil
 }
 
+// abciSimulateMaxBytes is the largest transaction simulated through ABCI
+// Query (64 KiB, a transaction of a few hundred messages; a wallet's or the
+// CLI's is a few KiB): such a simulation holds the ABCI lock that CheckTx
+// and the consensus steps need, and one of 871 KB ran 109-169 ms to the gas
+// cap. A larger one is simulated over the node's gRPC tx service, outside
+// the lock.
+const abciSimulateMaxBytes = 64 << 10
+
+// abciSimulation runs f, a simulation through ABCI Query of a transaction
+// of size bytes, in a slot of q that is free now, and refuses otherwise: a
+// transaction over abciSimulateMaxBytes (InvalidArgument), or every slot
+// taken or waited for (ResourceExhausted): waiting would hold the ABCI lock
+// for as long as the simulations ahead run. Such calls count against one
+// client key, "abci".
+func abciSimulation(q *simQueue, _ context.Context, size int, f func()) error {
+	if size > abciSimulateMaxBytes {
+		return status.Errorf(codes.InvalidArgument,
+			"a simulation through abci_query takes a transaction of at most %d bytes, not %d: simulate over the node's gRPC tx service",
+			abciSimulateMaxBytes, size)
+	}
+	const key = "abci"
+	q.mu.Lock()
+	if q.free == 0 || len(q.waiting) > 0 || q.open[key] >= simulatePerPeer {
+		q.mu.Unlock()
+		return status.Error(codes.ResourceExhausted,
+			"every simulation slot of the node is taken: simulate over its gRPC tx service, or try again")
+	}
+	q.free--
+	q.open[key]++
+	q.mu.Unlock()
+	defer q.release(key)
+	f()
+	return nil
+}
+
 // enter takes a slot (nil waiter) or a place in the queue, or refuses.
 func (q *simQueue) enter(key string, size int) (*simWaiter, error) {
 	q.mu.Lock()

@@ -238,3 +238,36 @@ func TestSimulatePeerKey(t *testing.T) {
 		t.Errorf("no peer: %q, want the shared in-process key", got)
 	}
 }
+
+// TestSimulateOverABCINeverWaits: a simulation through ABCI Query (it holds
+// the ABCI lock) runs only in a slot free now, refused at once
+// (ResourceExhausted) while gRPC calls hold every slot, and one over
+// abciSimulateMaxBytes is refused (InvalidArgument) without running.
+func TestSimulateOverABCINeverWaits(t *testing.T) {
+	q := newSimQueue(1)
+	ran := 0
+	if err := abciSimulation(q, context.Background(), abciSimulateMaxBytes+1, func() { ran++ }); status.Code(err) != codes.InvalidArgument || ran != 0 {
+		t.Fatalf("oversized: %v, ran %d", err, ran)
+	}
+	hold, release := make(chan struct{}), make(chan struct{})
+	go func() { _ = q.run(peerCtx(1), 10, func() { close(hold); <-release }) }()
+	<-hold
+	if err := abciSimulation(q, context.Background(), 10, func() { ran++ }); status.Code(err) != codes.ResourceExhausted || ran != 0 {
+		t.Fatalf("with every slot taken: %v, ran %d", err, ran)
+	}
+	close(release)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		err := abciSimulation(q, context.Background(), 10, func() { ran++ })
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("slot never freed: %v", err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if ran != 1 || q.free != 1 || len(q.open) != 0 {
+		t.Fatalf("ran %d, free %d, open %v", ran, q.free, q.open)
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"cosmossdk.io/core/store"
 
 	"github.com/cosmos/cosmos-sdk/types/query"
+
+	"github.com/aichain/aichain/types/pagelimit"
 )
 
 // IndexView is a read-only key set over the storage of an index keyed
@@ -44,11 +46,12 @@ func pageStatus(err error) error {
 	return status.Error(codes.InvalidArgument, err.Error())
 }
 
-// MaxPageLimit is the most entries one page of any list query holds: a
-// larger limit is lowered to it (the page's next_key then leads on), so
-// that no single request, which anyone can send a public node, makes it
-// read and encode a whole collection. A request without a limit gets the
-// SDK's default page, query.DefaultLimit (100).
+// MaxPageLimit is the most entries one page of any list query holds
+// (pagelimit.Max, the node's one page bound, which the app applies to the
+// SDK's query services too): a larger limit is lowered to it (the page's
+// next_key then leads on), so that no single request, which anyone can send
+// a public node, makes it read and encode a whole collection. A request
+// without a limit gets the SDK's default page, query.DefaultLimit (100).
 //
 // The same bound holds for the two other ways a page request makes a node
 // walk entries it does not return (see boundPage and countTotal): an offset
@@ -56,35 +59,12 @@ func pageStatus(err error) error {
 // count_total counts at most MaxPageLimit entries past the page. A call thus
 // walks at most offset + limit + MaxPageLimit entries, whatever the size of
 // the collection.
-const MaxPageLimit = 1000
+const MaxPageLimit = pagelimit.Max
 
-// boundPage returns a copy of req (the caller's request is not changed)
-// whose work is bounded by the page, not the collection:
-//   - no request or a limit of 0 takes query.DefaultLimit, without the
-//     count_total that the SDK would turn on for it (counting walks the whole
-//     collection; a client that wants the total asks for it);
-//   - a limit above MaxPageLimit is lowered to it;
-//   - an offset above MaxPageLimit is refused (InvalidArgument): the SDK
-//     reaches an offset by stepping over every entry before it, so a deep
-//     page is reached with pagination.key, the previous page's next_key.
-func boundPage(req *query.PageRequest) (*query.PageRequest, error) {
-	var page query.PageRequest
-	if req != nil {
-		page = *req
-	}
-	if page.Offset > MaxPageLimit {
-		return nil, status.Errorf(codes.InvalidArgument,
-			"pagination offset %d is above %d: page on with pagination.key set to the previous page's next_key",
-			page.Offset, MaxPageLimit)
-	}
-	if page.Limit == 0 {
-		page.Limit = query.DefaultLimit
-	}
-	if page.Limit > MaxPageLimit {
-		page.Limit = MaxPageLimit
-	}
-	return &page, nil
-}
+// boundPage is pagelimit.Bound: a copy of req with no limit taking
+// query.DefaultLimit without count_total, a limit above MaxPageLimit
+// lowered to it, an offset above MaxPageLimit refused (InvalidArgument).
+func boundPage(req *query.PageRequest) (*query.PageRequest, error) { return pagelimit.Bound(req) }
 
 // paginate is the one body of Paginate, PaginateRef and PaginatePrefix: the
 // SDK's CollectionPaginate over coll (under prefix, if not nil) with the
