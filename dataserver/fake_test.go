@@ -92,11 +92,13 @@ func (c *fakeChain) HasAccess(_ context.Context, id uint64, addr string, version
 		return Access{}, ErrNotFound
 	}
 	key := accessKey{id: id, addr: addr, version: version}
-	if addr == d.Owner || c.access[key] { // a licence is checked before a job, as on chain
+	if addr == d.Owner {
 		return Access{Has: true, Version: version}, nil
 	}
+	// As on chain: the job is named whenever one grants access, a licence
+	// granting it too (x/datamarket HasAccess).
 	job := c.jobs[key]
-	return Access{Has: job != 0, Version: version, JobID: job}, nil
+	return Access{Has: job != 0 || c.access[key], Version: version, JobID: job}, nil
 }
 
 func (c *fakeChain) Validators(context.Context) (map[string]bool, error) {

@@ -35,21 +35,28 @@ func (k Keeper) HasAccess(ctx context.Context, datasetID uint64, address string,
 		res.HasAccess, res.Reason = true, "owner"
 		return res, nil
 	}
+	// job_id is set whenever the address is the assigned provider of a live
+	// job on this version, a licence granting access too: a dataset server
+	// keeps download slots for job winners by it, and a licence sent to a
+	// winner (a transfer needs no consent) took them away
+	// (TestAttackGiftedLicenceTakesTheWinnersReservedSlots in dataserver).
+	jobID, byJob, err := k.jobAccessFor(ctx, datasetID, canonical, version)
+	if err != nil {
+		return nil, err
+	}
+	if byJob {
+		res.JobId = jobID
+	}
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	l, found, err := k.bestLicense(ctx, datasetID, canonical, version, h)
 	if err != nil {
 		return nil, err
 	}
-	if found {
+	switch {
+	case found:
 		res.HasAccess, res.Reason, res.LicenseId, res.ExpiresHeight = true, "license", l.Id, l.ExpiresHeight
-		return res, nil
-	}
-	jobID, found, err := k.jobAccessFor(ctx, datasetID, canonical, version)
-	if err != nil {
-		return nil, err
-	}
-	if found {
-		res.HasAccess, res.Reason, res.JobId = true, "job", jobID
+	case byJob:
+		res.HasAccess, res.Reason = true, "job"
 	}
 	return res, nil
 }

@@ -184,3 +184,29 @@ func TestDatasetOwnerControls(t *testing.T) {
 		t.Fatalf("the owner index after the transfer: %+v, %v", got, err)
 	}
 }
+
+// TestAttackGiftedLicenceHidesTheWinnersJob: a job's winner that also holds
+// a licence of the dataset (bought earlier, or sent to it by a rival: a
+// transfer needs no consent of its recipient) was answered reason
+// "license" without its job, so a dataset server keeping download slots for
+// job winners (by job_id) put it among the licensees, whose slots a rival's
+// licences had filled: the winner aborted and forfeited its collateral. The
+// answer now names the job whenever one grants access.
+func TestAttackGiftedLicenceHidesTheWinnersJob(t *testing.T) {
+	s := setup(t)
+	owner, provider := s.owner.String(), s.other.String()
+	id := s.list(listMsg(owner, perpetual(10, true)))
+	if err := s.k.GrantJobAccessVersion(s.ta.Ctx, id, 7, 1, provider); err != nil {
+		t.Fatal(err)
+	}
+	s.buy(provider, id, 0)
+	if a := s.access(id, provider); !a.HasAccess || a.Reason != "license" || a.LicenseId == 0 || a.JobId != 7 {
+		t.Fatalf("a licensed job winner: %+v; want access by licence naming job 7", a)
+	}
+	if err := s.k.RevokeJobAccess(s.ta.Ctx, id, 7); err != nil {
+		t.Fatal(err)
+	}
+	if a := s.access(id, provider); !a.HasAccess || a.JobId != 0 {
+		t.Fatalf("after the job ended: %+v; want the licence alone", a)
+	}
+}

@@ -665,7 +665,10 @@ type QueryHasAccessResponse struct {
 	ExpiresHeight int64 `protobuf:"varint,4,opt,name=expires_height,json=expiresHeight,proto3" json:"expires_height,omitempty"`
 	// version is the version the answer is about.
 	Version uint64 `protobuf:"varint,5,opt,name=version,proto3" json:"version,omitempty"`
-	// job_id is the granting job (reason "job").
+	// job_id is the live job whose assigned provider the address is, on this
+	// version: set whenever such a job grants access, a licence granting it
+	// too (reason "license"), so that a dataset server can keep its download
+	// slots for job winners.
 	JobId uint64 `protobuf:"varint,6,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
 }
 
