@@ -33,6 +33,8 @@ type HTTPError struct {
 	Status  int
 	Code    string
 	Message string
+	// NotBefore is the server's ErrorResponse.NotBefore (0: none).
+	NotBefore int64
 }
 
 func (e *HTTPError) Error() string {
@@ -57,7 +59,11 @@ func (c *Client) httpClient() *http.Client {
 // 200, or 204 to a probe; a refusal as an error (*HTTPError, in a
 // *BusyError when busy). A request refused as signed before the server
 // started (a server just restarted, and this client's clock a little behind
-// its) is signed anew and sent once more, restartRetry later.
+// its) is signed anew and sent once more: at the first second the server
+// serves (its answer's not_before) if this client's clock is behind that,
+// so that a client whose clock runs seconds slow is not refused again
+// (TestAttackLaggingClockReadsRestartAsNotServed); restartRetry later from
+// a server that does not say.
 func (c *Client) send(ctx context.Context, method, path string, version uint64) (*http.Response, error) {
 	audience, err := signedreq.Audience(c.BaseURL)
 	if err != nil {
@@ -70,10 +76,13 @@ func (c *Client) send(ctx context.Context, method, path string, version uint64) 
 	if version > 0 {
 		u.RawQuery = url.Values{"version": {strconv.FormatUint(version, 10)}}.Encode()
 	}
-	resp, err := c.sendOnce(ctx, method, u.String(), audience)
+	resp, err := c.sendOnce(ctx, method, u.String(), audience, c.now())
 	var he *HTTPError
 	if !errors.As(err, &he) || he.Status != http.StatusUnauthorized || he.Code != codeSignedBeforeStart {
 		return resp, err
+	}
+	if he.NotBefore > 0 {
+		return c.sendOnce(ctx, method, u.String(), audience, latest(c.now(), time.Unix(he.NotBefore, 0)))
 	}
 	t := time.NewTimer(restartRetry)
 	defer t.Stop()
@@ -82,20 +91,28 @@ func (c *Client) send(ctx context.Context, method, path string, version uint64) 
 		return nil, ctx.Err()
 	case <-t.C:
 	}
-	return c.sendOnce(ctx, method, u.String(), audience)
+	return c.sendOnce(ctx, method, u.String(), audience, c.now())
+}
+
+// latest is the later of a and b.
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // restartRetry is how long Client waits before it signs anew a request
 // refused as signed before the server started.
 const restartRetry = time.Second
 
-// sendOnce signs and sends one request.
-func (c *Client) sendOnce(ctx context.Context, method, target, audience string) (*http.Response, error) {
+// sendOnce signs at the time at and sends one request.
+func (c *Client) sendOnce(ctx context.Context, method, target, audience string, at time.Time) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, method, target, nil)
 	if err != nil {
 		return nil, err
 	}
-	if err := signedreq.Sign(req, c.Signer, audience, c.now()); err != nil {
+	if err := signedreq.Sign(req, c.Signer, audience, at); err != nil {
 		return nil, err
 	}
 	resp, err := c.httpClient().Do(req)
@@ -125,7 +142,7 @@ func readHTTPError(resp *http.Response) error {
 	if json.Unmarshal(body, &er) != nil || er.Error == "" {
 		er = ErrorResponse{Error: http.StatusText(resp.StatusCode), Message: strings.TrimSpace(string(body))}
 	}
-	return &HTTPError{Status: resp.StatusCode, Code: er.Error, Message: er.Message}
+	return &HTTPError{Status: resp.StatusCode, Code: er.Error, Message: er.Message, NotBefore: er.NotBefore}
 }
 
 // Expect is what the chain records of a version: the download must match.

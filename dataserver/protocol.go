@@ -98,4 +98,8 @@ type ChunkResponse struct {
 type ErrorResponse struct {
 	Error   string `json:"error"`
 	Message string `json:"message"`
+	// NotBefore, on a 401 signed_before_start, is the first Unix second
+	// (the server's clock) whose signed requests the server serves: a
+	// client signs anew at it or later, whatever its own clock says.
+	NotBefore int64 `json:"not_before,omitempty"`
 }

@@ -28,6 +28,8 @@ type httpError struct {
 	cause  error
 	// signer is the request's signer, once its signature is verified.
 	signer string
+	// notBefore is ErrorResponse.NotBefore (signed_before_start only).
+	notBefore int64
 }
 
 func (e *httpError) Error() string { return e.code + ": " + e.msg }
@@ -54,7 +56,7 @@ func writeError(w http.ResponseWriter, e *httpError) {
 		w.Header().Set("Retry-After", "1")
 	}
 	w.WriteHeader(e.status)
-	_ = json.NewEncoder(w).Encode(ErrorResponse{Error: e.code, Message: e.msg})
+	_ = json.NewEncoder(w).Encode(ErrorResponse{Error: e.code, Message: e.msg, NotBefore: e.notBefore})
 }
 
 // grant is an authorized request: the dataset version and its file.

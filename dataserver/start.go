@@ -46,7 +46,7 @@ func (s *Server) checkStarted(signed *signedreq.Verified) *httpError {
 	if signed.Timestamp >= s.notBefore {
 		return nil
 	}
-	return &httpError{status: http.StatusUnauthorized, code: codeSignedBeforeStart, cause: ErrSignedBeforeStart,
+	return &httpError{status: http.StatusUnauthorized, code: codeSignedBeforeStart, cause: ErrSignedBeforeStart, notBefore: s.notBefore,
 		msg: fmt.Sprintf("signed at %d, not after the second this server started in (%d): sign the request anew",
 			signed.Timestamp, s.notBefore-1)}
 }
