@@ -140,12 +140,14 @@ func (q *simQueue) run(ctx context.Context, size int, f func()) error {
 }
 
 // abciSimulateMaxBytes is the largest transaction simulated through ABCI
-// Query (64 KiB, a transaction of a few hundred messages; a wallet's or the
-// CLI's is a few KiB): such a simulation holds the ABCI lock that CheckTx
-// and the consensus steps need, and one of 871 KB ran 109-169 ms to the gas
-// cap. A larger one is simulated over the node's gRPC tx service, outside
-// the lock.
-const abciSimulateMaxBytes = 64 << 10
+// Query (256 KiB: a wallet's or the CLI's transaction is a few KiB, and the
+// Go relayer, which simulates only this way, sends an IBC client update of
+// a counterparty with ~200 validators and a batch of packets with proofs in
+// ~55-70 KB, with room to spare): such a simulation holds the ABCI lock
+// that CheckTx and the consensus steps need, and one of 871 KB ran 109-169
+// ms to the gas cap. A larger one is simulated over the node's gRPC tx
+// service, outside the lock.
+const abciSimulateMaxBytes = 256 << 10
 
 // abciSimulation runs f, a simulation through ABCI Query of a transaction
 // of size bytes, in a slot of q that is free now, and refuses otherwise: a
