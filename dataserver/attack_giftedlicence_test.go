@@ -1,24 +1,21 @@
 package dataserver
 
 import (
-	"errors"
-	"net/http"
 	"testing"
 	"time"
-
-	"github.com/aichain/aichain/chainclient/signedreq"
 )
 
 // TestAttackGiftedLicenceTakesTheWinnersReservedSlots: the reserved
 // download slots go to a grant whose chain answer names a job (byJob), but
-// x/datamarket HasAccess answers a licence before a job, and a transferable
+// x/datamarket HasAccess answered a licence before a job, and a transferable
 // licence is given without its recipient's consent (TransferLicense). A
 // rival fills the licensees' share (MaxDownloads − ReservedDownloads) with
 // slow readers, as in TestAttackLicenseesHoldTheReservedDownloads, and
 // transfers one more licence of the dataset to the job's winner: the
 // winner's access now reads "license", its downloads are refused the
 // reserve, and it is answered 503 until it aborts and forfeits its
-// collateral. One extra licence undoes the reserve.
+// collateral: one extra licence undid the reserve. x/datamarket HasAccess
+// now names the job whenever one grants access, a licence too.
 func TestAttackGiftedLicenceTakesTheWinnersReservedSlots(t *testing.T) {
 	fx := newFixture(t, true)
 	_, data := bigDataset(t, fx)
@@ -29,20 +26,7 @@ func TestAttackGiftedLicenceTakesTheWinnersReservedSlots(t *testing.T) {
 	for a := 0; a < all/per; a++ {
 		holder := newAccount()
 		fx.chain.grant(2, holder.addr(), 1, true)
-		for range per {
-			req, _ := http.NewRequestWithContext(sr.ctx, http.MethodGet, fx.url+"/v1/datasets/2", nil)
-			if err := signedreq.Sign(req, holder, fx.url, time.Now()); err != nil {
-				t.Fatal(err)
-			}
-			resp, err := sr.client.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sr.bodies = append(sr.bodies, func() { _ = resp.Body.Close() })
-			if resp.StatusCode == http.StatusOK {
-				held++
-			}
-		}
+		held += openSlowDownloads(t, fx, sr, holder, per)
 	}
 	if held != all-reserved {
 		t.Fatalf("licensees hold %d downloads, want %d", held, all-reserved)
@@ -51,18 +35,9 @@ func TestAttackGiftedLicenceTakesTheWinnersReservedSlots(t *testing.T) {
 	fx.chain.award(2, winner.addr(), 1, 7)
 	fx.chain.grant(2, winner.addr(), 1, true) // the rival's gift: a transferred licence
 	want := Expect{Sha256: fx.chain.versions[[2]uint64{2, 1}].Sha256}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		got, err := winner.client(fx.url).Download(t.Context(), 2, 1, want)
-		var busy *BusyError
-		if errors.As(err, &busy) && time.Now().Before(deadline) {
-			time.Sleep(max(busy.RetryAfter, 200*time.Millisecond))
-			continue
-		}
-		if err != nil || len(got) != len(data) {
-			t.Fatalf("the winner of job 7, given a licence by a rival, while licensees hold %d of %d downloads (%d reserved): "+
-				"%d bytes, %v: the reserve is kept from a job's winner that also holds a licence", held, all, reserved, len(got), err)
-		}
-		return
+	got, err := downloadRetrying(t, winner, fx.url, want, 5*time.Second)
+	if err != nil || len(got) != len(data) {
+		t.Fatalf("the winner of job 7, given a licence by a rival, while licensees hold %d of %d downloads (%d reserved): "+
+			"%d bytes, %v: the reserve is kept from a job's winner that also holds a licence", held, all, reserved, len(got), err)
 	}
 }

@@ -44,21 +44,7 @@ func TestAttackLicenseesHoldEveryDownloadSlotFromTheJobProvider(t *testing.T) {
 	for a := 0; a < all/per; a++ {
 		holder := newAccount()
 		fx.chain.grant(2, holder.addr(), 1, true)
-		for i := 0; i < per; i++ {
-			req, _ := http.NewRequestWithContext(sr.ctx, http.MethodGet, fx.url+"/v1/datasets/2", nil)
-			if err := signedreq.Sign(req, holder, fx.url, time.Now()); err != nil {
-				t.Fatal(err)
-			}
-			resp, err := sr.client.Do(req)
-			if err != nil {
-				t.Fatalf("account %d download %d: %v", a, i, err)
-			}
-			sr.bodies = append(sr.bodies, func() { _ = resp.Body.Close() })
-			// 503: the licensees' share of the slots is taken.
-			if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusServiceUnavailable {
-				t.Fatalf("account %d download %d: %d", a, i, resp.StatusCode)
-			}
-		}
+		openSlowDownloads(t, fx, sr, holder, per)
 		fx.chain.grant(2, holder.addr(), 1, false) // transferred on
 	}
 	time.Sleep(300 * time.Millisecond)
@@ -70,23 +56,58 @@ func TestAttackLicenseesHoldEveryDownloadSlotFromTheJobProvider(t *testing.T) {
 	provider := newAccount()
 	fx.chain.grant(2, provider.addr(), 1, true)
 	want := Expect{Sha256: fx.chain.versions[[2]uint64{2, 1}].Sha256}
-	deadline := time.Now().Add(10 * time.Second)
+	got, err := downloadRetrying(t, provider, fx.url, want, 10*time.Second)
+	var busy *BusyError
+	if errors.As(err, &busy) {
+		t.Fatalf("the awarded provider's download, retried for 10 s: %v: accounts that held one licence between them, "+
+			"and hold none now, keep every download slot (%d per account, %d in all) from the winner of a job over the dataset",
+			err, per, all)
+	}
+	if err != nil || len(got) != len(data) {
+		t.Fatalf("the awarded provider's download: %d bytes, %v", len(got), err)
+	}
+}
+
+// openSlowDownloads opens n downloads of dataset 2 signed by holder, read
+// by sr (slowly), and returns how many the server took (200; a 503 is the
+// licensees' share taken).
+func openSlowDownloads(t *testing.T, fx *fixture, sr *slowReader, holder account, n int) (held int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		req, _ := http.NewRequestWithContext(sr.ctx, http.MethodGet, fx.url+"/v1/datasets/2", nil)
+		if err := signedreq.Sign(req, holder, fx.url, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := sr.client.Do(req)
+		if err != nil {
+			t.Fatalf("%s download %d: %v", holder.addr(), i, err)
+		}
+		sr.bodies = append(sr.bodies, func() { _ = resp.Body.Close() })
+		switch resp.StatusCode {
+		case http.StatusOK:
+			held++
+		case http.StatusServiceUnavailable:
+		default:
+			t.Fatalf("%s download %d: %d", holder.addr(), i, resp.StatusCode)
+		}
+	}
+	return held
+}
+
+// downloadRetrying downloads version 1 of dataset 2 as acct, retrying busy
+// answers after their Retry-After (200 ms at least) for up to within, as the
+// provider agent does; it returns the last answer.
+func downloadRetrying(t *testing.T, acct account, url string, want Expect, within time.Duration) ([]byte, error) {
+	t.Helper()
+	deadline := time.Now().Add(within)
 	for {
-		got, err := provider.client(fx.url).Download(t.Context(), 2, 1, want)
+		got, err := acct.client(url).Download(t.Context(), 2, 1, want)
 		var busy *BusyError
 		if errors.As(err, &busy) && time.Now().Before(deadline) {
 			time.Sleep(max(busy.RetryAfter, 200*time.Millisecond))
 			continue
 		}
-		if errors.As(err, &busy) {
-			t.Fatalf("the awarded provider's download, retried for 10 s: %v: accounts that held one licence between them, "+
-				"and hold none now, keep every download slot (%d per account, %d in all) from the winner of a job over the dataset",
-				err, per, all)
-		}
-		if err != nil || len(got) != len(data) {
-			t.Fatalf("the awarded provider's download: %d bytes, %v", len(got), err)
-		}
-		return
+		return got, err
 	}
 }
 
@@ -108,20 +129,7 @@ func TestAttackLicenseesHoldTheReservedDownloads(t *testing.T) {
 	for a := 0; a < all/per; a++ {
 		holder := newAccount()
 		fx.chain.grant(2, holder.addr(), 1, true) // a licence each, kept
-		for range per {
-			req, _ := http.NewRequestWithContext(sr.ctx, http.MethodGet, fx.url+"/v1/datasets/2", nil)
-			if err := signedreq.Sign(req, holder, fx.url, time.Now()); err != nil {
-				t.Fatal(err)
-			}
-			resp, err := sr.client.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sr.bodies = append(sr.bodies, func() { _ = resp.Body.Close() })
-			if resp.StatusCode == http.StatusOK {
-				held++
-			}
-		}
+		held += openSlowDownloads(t, fx, sr, holder, per)
 	}
 	if held != all-reserved {
 		t.Fatalf("licensees hold %d downloads, want %d of %d (%d reserved)", held, all-reserved, all, reserved)
