@@ -199,14 +199,7 @@ func TestAttackParamsSlashWindowCutBeforeDraw(t *testing.T) {
 	req, p1, p2 := s.acc(0), s.acc(1), s.acc(2)
 	s.register(p1, 1_000_000)
 	s.register(p2, 1_000_000)
-	// p1's record: a fraud slash one block ago (jail served), as recordFraud
-	// leaves it.
-	pr := s.provider(p1)
-	pr.Stats.LastSlashHeight = s.height()
-	pr.Stats.Failed, pr.Stats.Slashed = 1, 1
-	if err := s.k.Providers.Set(s.ta.Ctx, pr.Address, pr); err != nil {
-		t.Fatal(err)
-	}
+	pr := s.slashedNow(p1) // a fraud slash one block ago
 	id := s.runAuction(req, p1, p2, 3_000, 4_000, 10_000)
 	if got := sampleRateOf(s, p1); got != 10_000 {
 		t.Fatalf("setup: p1 sampled at %d bps, want 10000", got)

@@ -25,11 +25,7 @@ func TestAttackZeroHeightExportDropsJobTermsSlashWindow(t *testing.T) {
 	req, p1, p2 := s.acc(0), s.acc(1), s.acc(2)
 	s.register(p1, 1_000_000)
 	s.register(p2, 1_000_000)
-	// p1's record: a fraud slash a few blocks before its auction (jail served), as recordFraud leaves it.
-	pr := s.provider(p1)
-	pr.Stats.LastSlashHeight = s.height()
-	pr.Stats.Failed, pr.Stats.Slashed = 1, 1
-	must(t, s.k.Providers.Set(s.ta.Ctx, pr.Address, pr))
+	pr := s.slashedNow(p1) // a fraud slash a few blocks before its auction
 	id := s.runAuction(req, p1, p2, 3_000, 4_000, 10_000)
 	if _, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: p1.String(), JobId: id, OutputRoot: root32, ChunkCount: 4}); err != nil {
 		t.Fatal(err)
@@ -79,10 +75,7 @@ func TestAttackZeroHeightExportDropsCommittedBiddersSlashWindow(t *testing.T) {
 	s := newSuite(t)
 	req, p1 := s.acc(0), s.acc(1)
 	s.register(p1, 1_000_000)
-	pr := s.provider(p1)
-	pr.Stats.LastSlashHeight = s.height()
-	pr.Stats.Failed, pr.Stats.Slashed = 1, 1
-	must(t, s.k.Providers.Set(s.ta.Ctx, pr.Address, pr))
+	pr := s.slashedNow(p1)
 	id := s.create(req, 10_000)
 	s.commit(p1, id, 3_000)
 	p := s.params()

@@ -221,6 +221,19 @@ func (s *suite) provider(a sdk.AccAddress) types.Provider {
 	return p
 }
 
+// slashedNow gives a's record a fraud slash at the current height (jail
+// served), as recordFraud leaves it, and returns the record.
+func (s *suite) slashedNow(a sdk.AccAddress) types.Provider {
+	s.t.Helper()
+	pr := s.provider(a)
+	pr.Stats.LastSlashHeight = s.height()
+	pr.Stats.Failed, pr.Stats.Slashed = 1, 1
+	if err := s.k.Providers.Set(s.ta.Ctx, pr.Address, pr); err != nil {
+		s.t.Fatal(err)
+	}
+	return pr
+}
+
 func (s *suite) wantState(id uint64, st types.JobState, reason types.CloseReason) {
 	s.t.Helper()
 	j := s.job(id)
