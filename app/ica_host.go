@@ -62,9 +62,11 @@ func ICAHostAllowMessages() []string {
 		&datamarkettypes.MsgListDataset{}, &datamarkettypes.MsgUpdateDataset{}, &datamarkettypes.MsgDelistDataset{},
 		&datamarkettypes.MsgPurchaseLicense{}, &datamarkettypes.MsgRenewLicense{}, &datamarkettypes.MsgTransferLicense{},
 		&datamarkettypes.MsgUpdateDatasetShares{}, &datamarkettypes.MsgTransferDataset{},
+		&datamarkettypes.MsgAcceptDataset{}, &datamarkettypes.MsgCancelDatasetTransfer{},
 		&modelregistrytypes.MsgRegisterModel{}, &modelregistrytypes.MsgPublishVersion{},
 		&modelregistrytypes.MsgUpdateFees{}, &modelregistrytypes.MsgUpdateShares{},
 		&modelregistrytypes.MsgDeprecateModel{}, &modelregistrytypes.MsgTransferOwnership{},
+		&modelregistrytypes.MsgAcceptOwnership{}, &modelregistrytypes.MsgCancelOwnershipTransfer{},
 		&stakingrewardstypes.MsgLock{}, &stakingrewardstypes.MsgExtendLock{}, &stakingrewardstypes.MsgBeginUnlock{},
 		&stakingrewardstypes.MsgWithdraw{}, &stakingrewardstypes.MsgClaimRewards{},
 	}

@@ -68,7 +68,14 @@ var Upgrades = []Upgrade{
 	// its jobs hold that genesis and the invariants accept until they end:
 	// types.LegacyCappedLock), and mlp-f32 jobs
 	// charged their outputs and kernel calls besides their products
-	// (workload.MLPWork; no migration: a job keeps the work it recorded).
+	// (workload.MLPWork; no migration: a job keeps the work it recorded),
+	// and dataset and model transfers that their recipient must accept
+	// (x/datamarket's Dataset.pending_owner, field 18, and x/modelregistry's
+	// Model.pending_owner, field 19, empty until an offer; no migration;
+	// MsgAcceptDataset, MsgCancelDatasetTransfer, MsgAcceptOwnership and
+	// MsgCancelOwnershipTransfer are new, and an interchain accounts host
+	// allow list kept from before lists none of them until governance adds
+	// them: an offer to such an account stands until its owner withdraws it).
 	// First it stores the module
 	// accounts no one has asked for yet and restores any that someone turned
 	// into an ordinary account (ensureModuleAccounts), and replaces an

@@ -22,7 +22,10 @@ import (
 // carol's listing of the same file is refused; bob buys it (the CLI caps the
 // purchase at the price it queries) and downloads it in one command (bytes
 // match the registered sha256); unsigned and unlicensed requests are
-// refused; after the rental expires the same download is refused.
+// refused; after the rental expires the same download is refused; a
+// dataset offered to another account (transfer-dataset) is its owner's until
+// that account accepts it (accept-dataset), and a pending offer survives the
+// export.
 func TestDatamarketDatasetServer(t *testing.T) {
 	t.Parallel() // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice", "bob", "carol")
@@ -144,7 +147,6 @@ func TestDatamarketDatasetServer(t *testing.T) {
 	if _, err := os.Stat(carolOut); !os.IsNotExist(err) {
 		t.Fatal("a refused download wrote a file")
 	}
-	_ = carol
 
 	// After the rental expires the same download is refused.
 	c.WaitHeight(expires+1, 90*time.Second)
@@ -156,6 +158,28 @@ func TestDatamarketDatasetServer(t *testing.T) {
 		t.Fatalf("download after expiry: err=%v stderr=%s", err, stderr)
 	}
 
+	// alice offers the dataset to carol, who owns it only once she accepts;
+	// carol then offers it to bob, whose offer is left pending for the export.
+	owners := func() (owner, pending string) {
+		var d struct {
+			Dataset struct {
+				Owner        string `json:"owner"`
+				PendingOwner string `json:"pending_owner"`
+			} `json:"dataset"`
+		}
+		getJSON(t, c, "/aichain/datamarket/v1/datasets/1", &d)
+		return d.Dataset.Owner, d.Dataset.PendingOwner
+	}
+	okTx(t, "transfer-dataset", c.Tx("datamarket", "transfer-dataset", "1", carol, "--from", "alice"))
+	if o, p := owners(); o != alice || p != carol {
+		t.Fatalf("after alice's offer: owner %s, pending %s; want alice's, offered to carol", o, p)
+	}
+	okTx(t, "accept-dataset", c.Tx("datamarket", "accept-dataset", "1", "--from", "carol"))
+	if o, p := owners(); o != carol || p != "" {
+		t.Fatalf("after carol's accept: owner %s, pending %q", o, p)
+	}
+	okTx(t, "transfer-dataset", c.Tx("datamarket", "transfer-dataset", "1", bob, "--from", "carol"))
+
 	// The market's state survives export → import → export.
 	c.WaitBlocks(1) // the EndBlocker has marked the licence expired
 	c.Stop()
@@ -163,8 +187,21 @@ func TestDatamarketDatasetServer(t *testing.T) {
 	if err != nil {
 		t.Fatalf("export: %v\n%s", err, stderr)
 	}
-	if !strings.Contains(exported, wantSHA) {
-		t.Fatal("the exported genesis lacks the dataset")
+	var gen struct {
+		AppState struct {
+			Datamarket struct {
+				Datasets []struct {
+					Sha256       string `json:"sha256"`
+					PendingOwner string `json:"pending_owner"`
+				} `json:"datasets"`
+			} `json:"datamarket"`
+		} `json:"app_state"`
+	}
+	if err := json.Unmarshal([]byte(exported), &gen); err != nil {
+		t.Fatal(err)
+	}
+	if ds := gen.AppState.Datamarket.Datasets; len(ds) != 1 || ds[0].Sha256 != wantSHA || ds[0].PendingOwner != bob {
+		t.Fatalf("the exported genesis lacks the dataset or its pending transfer to bob: %+v", ds)
 	}
 	assertGenesisRoundTrip(t, []byte(exported))
 }

@@ -15,6 +15,7 @@ type mrCoin struct {
 type mrModel struct {
 	ID           string   `json:"id"`
 	Owner        string   `json:"owner"`
+	PendingOwner string   `json:"pending_owner"`
 	Name         string   `json:"name"`
 	Version      string   `json:"version"`
 	Architecture string   `json:"architecture"`
@@ -74,7 +75,8 @@ func mrQueryModel(t *testing.T, c *Chain, id string) mrModel {
 // TestModelRegistryCLIREST runs the registry through the real CLI and REST:
 // alice registers a model with two shares, reads it back over both, updates
 // its fees, bob's update is refused with a clear error, alice publishes a
-// second version and deprecates the first.
+// second version and deprecates the first, then offers the second to bob,
+// who owns it once he accepts.
 func TestModelRegistryCLIREST(t *testing.T) {
 	t.Parallel() // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice", "bob")
@@ -212,6 +214,17 @@ func TestModelRegistryCLIREST(t *testing.T) {
 	_, stderr, err := c.CLIErr("q", "modelregistry", "model", "99")
 	if err == nil || !strings.Contains(stderr, "not found") {
 		t.Fatalf("unknown model: want not found, got err=%v stderr=%q", err, stderr)
+	}
+
+	// alice offers the latest version to bob, who owns it only once he
+	// accepts (signed with amino JSON, as a Ledger would).
+	okTx(t, "transfer-ownership", c.Tx("modelregistry", "transfer-ownership", "2", bob, "--from", "alice"))
+	if m := mrQueryModel(t, c, "2"); m.Owner != alice || m.PendingOwner != bob {
+		t.Fatalf("after alice's offer: owner %s, pending %s; want alice's, offered to bob", m.Owner, m.PendingOwner)
+	}
+	okTx(t, "accept-ownership", c.Tx("modelregistry", "accept-ownership", "2", "--from", "bob", "--sign-mode", "amino-json"))
+	if m := mrQueryModel(t, c, "2"); m.Owner != bob || m.PendingOwner != "" {
+		t.Fatalf("after bob's accept: owner %s, pending %q", m.Owner, m.PendingOwner)
 	}
 
 	// The registry survives export → import → export unchanged.

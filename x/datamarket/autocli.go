@@ -100,9 +100,23 @@ func txCommands() *autocliv1.ServiceCommandDescriptor {
 			{
 				RpcMethod:      "TransferDataset",
 				Use:            "transfer-dataset [dataset-id] [new-owner]",
-				Short:          "Give a dataset to another account (not a module account); licences stay valid, shares do not change",
+				Short:          "Offer a dataset to another account (not a module account), which takes it with accept-dataset; licences stay valid, shares do not change",
 				Example:        "aichaind tx datamarket transfer-dataset 1 aic1... --from alice",
 				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "dataset_id"}, {ProtoField: "new_owner"}},
+			},
+			{
+				RpcMethod:      "AcceptDataset",
+				Use:            "accept-dataset [dataset-id]",
+				Short:          "Take a dataset offered to you with transfer-dataset: you become its owner",
+				Example:        "aichaind tx datamarket accept-dataset 1 --from bob",
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "dataset_id"}},
+			},
+			{
+				RpcMethod:      "CancelDatasetTransfer",
+				Use:            "cancel-dataset-transfer [dataset-id]",
+				Short:          "Withdraw your pending offer of a dataset",
+				Example:        "aichaind tx datamarket cancel-dataset-transfer 1 --from alice",
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "dataset_id"}},
 			},
 			{
 				RpcMethod:      "UpdateParams",

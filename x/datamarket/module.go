@@ -172,7 +172,9 @@ func (am AppModule) WeightedOperationsX(weight simsx.WeightSource, reg simsx.Reg
 	reg.Add(weight.Get("msg_renew_license", 40), simulation.MsgRenewLicenseFactory(am.keeper))
 	reg.Add(weight.Get("msg_transfer_license", 20), simulation.MsgTransferLicenseFactory(am.keeper))
 	reg.Add(weight.Get("msg_update_dataset_shares", 15), simulation.MsgUpdateDatasetSharesFactory(am.keeper))
-	reg.Add(weight.Get("msg_transfer_dataset", 10), simulation.MsgTransferDatasetFactory(am.keeper))
+	reg.Add(weight.Get("msg_transfer_dataset", 20), simulation.MsgTransferDatasetFactory(am.keeper))
+	reg.Add(weight.Get("msg_accept_dataset", 40), simulation.MsgAcceptDatasetFactory(am.keeper))
+	reg.Add(weight.Get("msg_cancel_dataset_transfer", 10), simulation.MsgCancelDatasetTransferFactory(am.keeper))
 }
 
 // ProposalMsgsX registers MsgUpdateParams as a governance proposal message.

@@ -127,9 +127,23 @@ func txCommands() *autocliv1.ServiceCommandDescriptor {
 			{
 				RpcMethod:      "TransferOwnership",
 				Use:            "transfer-ownership <model-id> <new-owner>",
-				Short:          "Give a model to a new owner",
+				Short:          "Offer a model to a new owner, which takes it with accept-ownership",
 				Example:        fmt.Sprintf("%s tx modelregistry transfer-ownership 1 aic1... --from alice", app),
 				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "model_id"}, {ProtoField: "new_owner"}},
+			},
+			{
+				RpcMethod:      "AcceptOwnership",
+				Use:            "accept-ownership <model-id>",
+				Short:          "Take a model offered to you with transfer-ownership: you become its owner",
+				Example:        fmt.Sprintf("%s tx modelregistry accept-ownership 1 --from bob", app),
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "model_id"}},
+			},
+			{
+				RpcMethod:      "CancelOwnershipTransfer",
+				Use:            "cancel-ownership-transfer <model-id>",
+				Short:          "Withdraw your pending offer of a model",
+				Example:        fmt.Sprintf("%s tx modelregistry cancel-ownership-transfer 1 --from alice", app),
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "model_id"}},
 			},
 			{
 				RpcMethod:      "UpdateParams",

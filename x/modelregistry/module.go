@@ -156,6 +156,8 @@ func (am AppModule) WeightedOperationsX(weight simsx.WeightSource, reg simsx.Reg
 	reg.Add(weight.Get("msg_update_shares", 40), simulation.MsgUpdateSharesFactory(am.keeper))
 	reg.Add(weight.Get("msg_deprecate_model", 10), simulation.MsgDeprecateModelFactory(am.keeper))
 	reg.Add(weight.Get("msg_transfer_ownership", 20), simulation.MsgTransferOwnershipFactory(am.keeper))
+	reg.Add(weight.Get("msg_accept_ownership", 40), simulation.MsgAcceptOwnershipFactory(am.keeper))
+	reg.Add(weight.Get("msg_cancel_ownership_transfer", 10), simulation.MsgCancelOwnershipTransferFactory(am.keeper))
 }
 
 // ProposalMsgsX registers MsgUpdateParams as a governance proposal message.

@@ -152,6 +152,9 @@ func TestDatasetOwnerControls(t *testing.T) {
 	if _, err := s.ms.TransferDataset(s.ta.Ctx, &types.MsgTransferDataset{Owner: owner, DatasetId: id, NewOwner: other}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.ms.AcceptDataset(s.ta.Ctx, &types.MsgAcceptDataset{NewOwner: other, DatasetId: id}); err != nil {
+		t.Fatal(err)
+	}
 	if !hasEvent(s.ta.Ctx, "aichain.datamarket.v1.EventDatasetTransferred") {
 		t.Fatal("no EventDatasetTransferred")
 	}

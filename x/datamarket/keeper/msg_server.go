@@ -154,6 +154,36 @@ func (s msgServer) TransferDataset(ctx context.Context, msg *types.MsgTransferDa
 	return &types.MsgTransferDatasetResponse{}, nil
 }
 
+// AcceptDataset implements types.MsgServer.
+func (s msgServer) AcceptDataset(ctx context.Context, msg *types.MsgAcceptDataset) (*types.MsgAcceptDatasetResponse, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	newOwner, err := s.signer("new_owner", msg.NewOwner)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Keeper.AcceptDataset(ctx, newOwner, msg.DatasetId); err != nil {
+		return nil, err
+	}
+	return &types.MsgAcceptDatasetResponse{}, nil
+}
+
+// CancelDatasetTransfer implements types.MsgServer.
+func (s msgServer) CancelDatasetTransfer(ctx context.Context, msg *types.MsgCancelDatasetTransfer) (*types.MsgCancelDatasetTransferResponse, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	owner, err := s.signer("owner", msg.Owner)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Keeper.CancelDatasetTransfer(ctx, owner, msg.DatasetId); err != nil {
+		return nil, err
+	}
+	return &types.MsgCancelDatasetTransferResponse{}, nil
+}
+
 // UpdateParams implements types.MsgServer: only the authority may change the params.
 func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
 	if err := modkit.CheckAuthority(s.authority, msg.Authority, types.ErrInvalidSigner); err != nil {

@@ -66,10 +66,12 @@ func (k Keeper) UpdateDatasetShares(ctx context.Context, owner sdk.AccAddress, i
 	})
 }
 
-// TransferDataset gives owner's dataset (listed or not) to newOwner, which
-// may not be a module account. Licences stay valid (they name the dataset,
-// not its owner); the shares do not change; the owner's access moves with
-// the dataset.
+// TransferDataset offers owner's dataset (listed or not) to newOwner, which
+// may not be a module account: newOwner becomes its pending owner, replacing
+// any earlier offer, and takes it with AcceptDataset. No account becomes an
+// owner without its consent: the chain names the owner on its datasets, and
+// the owner's dataset server reads every dataset it owns, so datasets pushed
+// onto it would stall its catalog (TestAttackPushedDatasetsBecomeTheVictims).
 func (k Keeper) TransferDataset(ctx context.Context, owner sdk.AccAddress, id uint64, newOwner sdk.AccAddress) error {
 	d, err := k.ownedDataset(ctx, id, owner)
 	if err != nil {
@@ -81,15 +83,55 @@ func (k Keeper) TransferDataset(ctx context.Context, owner sdk.AccAddress, id ui
 	if k.isAddress(d.Owner, newOwner) {
 		return errorsmod.Wrapf(types.ErrInvalidOwner, "dataset %d is already owned by %s", d.Id, d.Owner)
 	}
-	previous := d.Owner
-	if d.Owner, err = k.addrString(newOwner); err != nil {
+	if d.PendingOwner, err = k.addrString(newOwner); err != nil {
 		return err
 	}
+	if err := k.Datasets.Set(ctx, d.Id, d); err != nil {
+		return err
+	}
+	return modkit.EmitTypedEvent(ctx, &types.EventDatasetTransferOffered{
+		DatasetId: d.Id, Owner: d.Owner, PendingOwner: d.PendingOwner,
+	})
+}
+
+// AcceptDataset makes newOwner the owner of the dataset offered to it (its
+// pending owner). Licences stay valid (they name the dataset, not its
+// owner); the shares do not change; the owner's access moves with the
+// dataset.
+func (k Keeper) AcceptDataset(ctx context.Context, newOwner sdk.AccAddress, id uint64) error {
+	d, err := k.GetDataset(ctx, id)
+	if err != nil {
+		return err
+	}
+	if d.PendingOwner == "" || !k.isAddress(d.PendingOwner, newOwner) {
+		return errorsmod.Wrapf(types.ErrNoTransferOffer, "dataset %d, %s", id, newOwner)
+	}
+	previous := d.Owner
+	d.Owner, d.PendingOwner = d.PendingOwner, ""
 	d.UpdatedHeight = sdk.UnwrapSDKContext(ctx).BlockHeight()
 	if err := k.Datasets.Set(ctx, d.Id, d); err != nil {
 		return err
 	}
 	return modkit.EmitTypedEvent(ctx, &types.EventDatasetTransferred{
 		DatasetId: d.Id, PreviousOwner: previous, NewOwner: d.Owner,
+	})
+}
+
+// CancelDatasetTransfer withdraws owner's pending offer of its dataset.
+func (k Keeper) CancelDatasetTransfer(ctx context.Context, owner sdk.AccAddress, id uint64) error {
+	d, err := k.ownedDataset(ctx, id, owner)
+	if err != nil {
+		return err
+	}
+	if d.PendingOwner == "" {
+		return errorsmod.Wrapf(types.ErrNoTransferOffer, "dataset %d has no pending transfer", id)
+	}
+	pending := d.PendingOwner
+	d.PendingOwner = ""
+	if err := k.Datasets.Set(ctx, d.Id, d); err != nil {
+		return err
+	}
+	return modkit.EmitTypedEvent(ctx, &types.EventDatasetTransferCancelled{
+		DatasetId: d.Id, Owner: d.Owner, PendingOwner: pending,
 	})
 }

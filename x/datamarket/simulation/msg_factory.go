@@ -293,7 +293,7 @@ func MsgUpdateDatasetSharesFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types
 	}
 }
 
-// MsgTransferDatasetFactory gives a dataset to another account.
+// MsgTransferDatasetFactory offers a dataset to another account.
 func MsgTransferDatasetFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgTransferDataset] {
 	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgTransferDataset) {
 		d, ok := randomDataset(ctx, k, testData.Rand(), reporter)
@@ -306,6 +306,44 @@ func MsgTransferDatasetFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.Msg
 			return nil, nil
 		}
 		return []simsx.SimAccount{owner}, &types.MsgTransferDataset{Owner: owner.AddressBech32, DatasetId: d.Id, NewOwner: to.AddressBech32}
+	}
+}
+
+// MsgAcceptDatasetFactory takes a dataset offered to a simulation account.
+func MsgAcceptDatasetFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgAcceptDataset] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgAcceptDataset) {
+		d, ok := randomDataset(ctx, k, testData.Rand(), reporter)
+		if !ok {
+			return nil, nil
+		}
+		if d.PendingOwner == "" {
+			reporter.Skip("no transfer offered")
+			return nil, nil
+		}
+		to := testData.GetAccount(reporter, d.PendingOwner)
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		return []simsx.SimAccount{to}, &types.MsgAcceptDataset{NewOwner: to.AddressBech32, DatasetId: d.Id}
+	}
+}
+
+// MsgCancelDatasetTransferFactory withdraws a pending offer of a dataset.
+func MsgCancelDatasetTransferFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgCancelDatasetTransfer] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgCancelDatasetTransfer) {
+		d, ok := randomDataset(ctx, k, testData.Rand(), reporter)
+		if !ok {
+			return nil, nil
+		}
+		if d.PendingOwner == "" {
+			reporter.Skip("no transfer offered")
+			return nil, nil
+		}
+		owner := testData.GetAccount(reporter, d.Owner)
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		return []simsx.SimAccount{owner}, &types.MsgCancelDatasetTransfer{Owner: owner.AddressBech32, DatasetId: d.Id}
 	}
 }
 

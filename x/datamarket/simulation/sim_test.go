@@ -21,9 +21,10 @@ func TestMsgFactories(t *testing.T) {
 	k := ta.DataMarketKeeper
 	am := datamarket.NewAppModule(ta.AppCodec(), k)
 	gs := apptesting.RunSimFactories(t, ta, apptesting.SimFactories{
-		Module: am, Factories: 9, Seed: 5, Rounds: 150, BlockEvery: 10,
+		Module: am, Factories: 11, Seed: 5, Rounds: 150, BlockEvery: 10,
 		MustDeliver: []string{"MsgListDataset", "MsgUpdateDataset", "MsgDelistDataset", "MsgPurchaseLicense",
-			"MsgRenewLicense", "MsgTransferLicense", "MsgUpdateDatasetShares", "MsgTransferDataset", "MsgUpdateParams"},
+			"MsgRenewLicense", "MsgTransferLicense", "MsgUpdateDatasetShares", "MsgTransferDataset",
+			"MsgAcceptDataset", "MsgCancelDatasetTransfer", "MsgUpdateParams"},
 	}, k.ExportGenesis)
 	if len(gs.Datasets) == 0 {
 		t.Fatal("no dataset left to decode")

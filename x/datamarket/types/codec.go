@@ -20,6 +20,9 @@ func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 	// "aichain/datamarket/MsgUpdateDatasetShares" would pass amino's 39-character limit.
 	legacy.RegisterAminoMsg(cdc, &MsgUpdateDatasetShares{}, "aichain/datamarket/MsgUpdateShares")
 	legacy.RegisterAminoMsg(cdc, &MsgTransferDataset{}, "aichain/datamarket/MsgTransferDataset")
+	legacy.RegisterAminoMsg(cdc, &MsgAcceptDataset{}, "aichain/datamarket/MsgAcceptDataset")
+	// "aichain/datamarket/MsgCancelDatasetTransfer" would pass the limit too.
+	legacy.RegisterAminoMsg(cdc, &MsgCancelDatasetTransfer{}, "aichain/datamarket/MsgCancelTransfer")
 	legacy.RegisterAminoMsg(cdc, &MsgUpdateParams{}, "aichain/datamarket/MsgUpdateParams")
 }
 
@@ -34,6 +37,8 @@ func RegisterInterfaces(registry codectypes.InterfaceRegistry) {
 		&MsgTransferLicense{},
 		&MsgUpdateDatasetShares{},
 		&MsgTransferDataset{},
+		&MsgAcceptDataset{},
+		&MsgCancelDatasetTransfer{},
 		&MsgUpdateParams{},
 	)
 	msgservice.RegisterMsgServiceDesc(registry, &_Msg_serviceDesc)

@@ -30,6 +30,7 @@ var (
 	ErrIDsExhausted      = errors.Register(ModuleName, 25, "ids exhausted")
 	ErrOfferChanged      = errors.Register(ModuleName, 26, "offer differs from the one the buyer expected")
 	ErrTooManyLicenses   = errors.Register(ModuleName, 27, "recipient holds too many running licenses of the dataset")
+	ErrNoTransferOffer   = errors.Register(ModuleName, 28, "no transfer of the dataset is offered to this account")
 
 	// ErrInvalidSigner is the authority error (MsgUpdateParams signed by
 	// anyone but the gov account): the registered ErrUnauthorized, code 8.

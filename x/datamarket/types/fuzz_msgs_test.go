@@ -38,6 +38,7 @@ var fuzzHarness = &msgfuzz.Harness{
 		&types.MsgListDataset{}, &types.MsgUpdateDataset{}, &types.MsgDelistDataset{},
 		&types.MsgPurchaseLicense{}, &types.MsgRenewLicense{}, &types.MsgTransferLicense{},
 		&types.MsgUpdateParams{}, &types.MsgUpdateDatasetShares{}, &types.MsgTransferDataset{},
+		&types.MsgAcceptDataset{}, &types.MsgCancelDatasetTransfer{},
 	},
 }
 
@@ -73,6 +74,8 @@ func fuzzSeeds(t testing.TB) []msgfuzz.Seed {
 		msgfuzz.Valid(&types.MsgUpdateParams{Authority: a, Params: types.DefaultParams()}),
 		msgfuzz.Valid(&types.MsgUpdateDatasetShares{Owner: a, DatasetId: 1, Shares: []common.Share{{Address: b, Weight: 2}}}),
 		msgfuzz.Valid(&types.MsgTransferDataset{Owner: a, DatasetId: 1, NewOwner: b}),
+		msgfuzz.Valid(&types.MsgAcceptDataset{NewOwner: b, DatasetId: 1}),
+		msgfuzz.Valid(&types.MsgCancelDatasetTransfer{Owner: a, DatasetId: 1}),
 		// Invalid ones.
 		msgfuzz.Invalid(badFormat),
 		msgfuzz.Invalid(badShares),
@@ -86,6 +89,9 @@ func fuzzSeeds(t testing.TB) []msgfuzz.Seed {
 		msgfuzz.Invalid(&types.MsgRenewLicense{Licensee: a, LicenseId: 1, MaxPrice: sdk.Coin{Denom: "uaic", Amount: math.NewInt(-1)}}),
 		msgfuzz.Invalid(&types.MsgUpdateDatasetShares{Owner: a, DatasetId: 1}),
 		msgfuzz.Invalid(&types.MsgTransferDataset{Owner: a, DatasetId: 1, NewOwner: a}),
+		msgfuzz.Invalid(&types.MsgAcceptDataset{NewOwner: b}),
+		msgfuzz.Invalid(&types.MsgAcceptDataset{NewOwner: "aic1", DatasetId: 1}),
+		msgfuzz.Invalid(&types.MsgCancelDatasetTransfer{Owner: a}),
 	}
 }
 
@@ -199,6 +205,16 @@ func assertValid(t testing.TB, msg msgfuzz.Msg, signer []byte) {
 		msgfuzz.AssertAic(t, "new_owner", m.NewOwner, nil)
 		if m.DatasetId == 0 || strings.EqualFold(m.Owner, m.NewOwner) {
 			t.Fatalf("dataset transfer %+v accepted", m)
+		}
+	case *types.MsgAcceptDataset:
+		msgfuzz.AssertAic(t, "new_owner", m.NewOwner, signer)
+		if m.DatasetId == 0 {
+			t.Fatal("dataset_id 0 accepted")
+		}
+	case *types.MsgCancelDatasetTransfer:
+		msgfuzz.AssertAic(t, "owner", m.Owner, signer)
+		if m.DatasetId == 0 {
+			t.Fatal("dataset_id 0 accepted")
 		}
 	case *types.MsgTransferLicense:
 		msgfuzz.AssertAic(t, "licensee", m.Licensee, signer)

@@ -25,6 +25,8 @@ var (
 	_ sdk.Msg = &MsgTransferLicense{}
 	_ sdk.Msg = &MsgUpdateDatasetShares{}
 	_ sdk.Msg = &MsgTransferDataset{}
+	_ sdk.Msg = &MsgAcceptDataset{}
+	_ sdk.Msg = &MsgCancelDatasetTransfer{}
 	_ sdk.Msg = &MsgUpdateParams{}
 )
 
@@ -392,4 +394,26 @@ func (m *MsgUpdateParams) ValidateBasic() error {
 		return err
 	}
 	return m.Params.Validate()
+}
+
+// ValidateBasic checks the message statelessly.
+func (m *MsgAcceptDataset) ValidateBasic() error {
+	if err := validateAddress("new_owner", m.NewOwner); err != nil {
+		return err
+	}
+	if m.DatasetId == 0 {
+		return errorsmod.Wrap(ErrInvalidRequest, "dataset_id is required")
+	}
+	return nil
+}
+
+// ValidateBasic checks the message statelessly.
+func (m *MsgCancelDatasetTransfer) ValidateBasic() error {
+	if err := validateAddress("owner", m.Owner); err != nil {
+		return err
+	}
+	if m.DatasetId == 0 {
+		return errorsmod.Wrap(ErrInvalidRequest, "dataset_id is required")
+	}
+	return nil
 }

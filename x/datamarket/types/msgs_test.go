@@ -47,6 +47,8 @@ func TestValidateBasic(t *testing.T) {
 		&types.MsgRenewLicense{Licensee: a, LicenseId: 1, MaxPrice: capped},
 		&types.MsgUpdateDatasetShares{Owner: a, DatasetId: 1, Shares: []common.Share{{Address: b, Weight: 1}}},
 		&types.MsgTransferDataset{Owner: a, DatasetId: 1, NewOwner: b},
+		&types.MsgAcceptDataset{NewOwner: b, DatasetId: 1},
+		&types.MsgCancelDatasetTransfer{Owner: a, DatasetId: 1},
 		&types.MsgTransferLicense{Licensee: a, LicenseId: 1, Recipient: b},
 		&types.MsgDelistDataset{Owner: a, DatasetId: 1},
 		&types.MsgUpdateParams{Authority: a, Params: types.DefaultParams()},
@@ -69,6 +71,10 @@ func TestValidateBasic(t *testing.T) {
 		&types.MsgTransferDataset{Owner: a, DatasetId: 1, NewOwner: a},
 		&types.MsgTransferDataset{Owner: a, DatasetId: 1, NewOwner: strings.ToUpper(a)},
 		&types.MsgTransferDataset{Owner: a, NewOwner: b},
+		&types.MsgAcceptDataset{NewOwner: b},
+		&types.MsgAcceptDataset{NewOwner: "aic1", DatasetId: 1},
+		&types.MsgCancelDatasetTransfer{Owner: a},
+		&types.MsgCancelDatasetTransfer{Owner: "x", DatasetId: 1},
 		&types.MsgTransferLicense{Licensee: a, LicenseId: 1, Recipient: a},
 		&types.MsgTransferLicense{Licensee: a, LicenseId: 1, Recipient: "aic1"},
 		&types.MsgDelistDataset{Owner: a},
@@ -114,6 +120,8 @@ func TestAminoNames(t *testing.T) {
 		"MsgUpdateParams":    &types.MsgUpdateParams{Params: types.DefaultParams()},
 		"MsgUpdateShares":    &types.MsgUpdateDatasetShares{}, // MsgUpdateDatasetShares: the full name is too long
 		"MsgTransferDataset": &types.MsgTransferDataset{},
+		"MsgAcceptDataset":   &types.MsgAcceptDataset{},
+		"MsgCancelTransfer":  &types.MsgCancelDatasetTransfer{}, // MsgCancelDatasetTransfer: too long
 	}
 	for name, m := range msgs {
 		bz, err := cdc.MarshalJSON(m)

@@ -78,9 +78,7 @@ func TestAttackOldVersionBuyerHijacksName(t *testing.T) {
 		t.Fatal(err)
 	}
 	v2 := res.ModelId
-	if _, err := f.srv.TransferOwnership(f.ta.Ctx, &types.MsgTransferOwnership{Owner: alice, ModelId: v1, NewOwner: mallory}); err != nil {
-		t.Fatal(err)
-	}
+	f.give(t, alice, v1, mallory)
 	state := f.snapshot(t)
 	_, err = f.srv.PublishVersion(f.ta.Ctx, publishMsg(registerMsg(mallory, "llama", "3")))
 	wantErr(t, err, types.ErrNotOwner, "the old version's owner publishes the next version")

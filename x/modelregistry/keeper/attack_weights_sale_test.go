@@ -30,9 +30,7 @@ func TestAttackSellerRepublishesSoldVersionWeights(t *testing.T) {
 	if _, err := f.srv.PublishVersion(f.ta.Ctx, publishMsg(registerMsg(alice, "llama", "2"))); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.srv.TransferOwnership(f.ta.Ctx, &types.MsgTransferOwnership{Owner: alice, ModelId: v1, NewOwner: bob}); err != nil {
-		t.Fatal(err)
-	}
+	f.give(t, alice, v1, bob)
 	// Bob makes the model his: he is its only revenue share.
 	if _, err := f.srv.UpdateShares(f.ta.Ctx, &types.MsgUpdateShares{Owner: bob, ModelId: v1, Shares: []common.Share{{Address: bob, Weight: 1}}}); err != nil {
 		t.Fatal(err)
@@ -85,9 +83,7 @@ func TestAttackBuyerOfLatestRepublishesKeptVersionWeights(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.srv.TransferOwnership(f.ta.Ctx, &types.MsgTransferOwnership{Owner: alice, ModelId: res.ModelId, NewOwner: bob}); err != nil {
-		t.Fatal(err)
-	}
+	f.give(t, alice, res.ModelId, bob)
 	state := f.snapshot(t)
 	copied := registerMsg(bob, "llama", "3")
 	copied.Sha256, copied.Uri, copied.FeePerJob, copied.FeePer1kRows = llama.Sha256, llama.Uri, coins(1), nil

@@ -32,9 +32,7 @@ func TestGenesisRoundTrip(t *testing.T) {
 	if _, err := f.srv.DeprecateModel(f.ta.Ctx, &types.MsgDeprecateModel{Owner: bob, ModelId: b1}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.srv.TransferOwnership(f.ta.Ctx, &types.MsgTransferOwnership{Owner: alice, ModelId: a1, NewOwner: bob}); err != nil {
-		t.Fatal(err)
-	}
+	f.give(t, alice, a1, bob)
 	if err := f.ta.BankKeeper.MintCoins(f.ta.Ctx, minttypes.ModuleName, coins(999)); err != nil {
 		t.Fatal(err)
 	}

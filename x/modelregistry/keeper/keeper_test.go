@@ -96,6 +96,17 @@ func (f *fixture) model(t *testing.T, id uint64) types.Model {
 	return m
 }
 
+// give transfers model id from owner to to: the offer, and its acceptance.
+func (f *fixture) give(t *testing.T, owner string, id uint64, to string) {
+	t.Helper()
+	if _, err := f.srv.TransferOwnership(f.ta.Ctx, &types.MsgTransferOwnership{Owner: owner, ModelId: id, NewOwner: to}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.srv.AcceptOwnership(f.ta.Ctx, &types.MsgAcceptOwnership{NewOwner: to, ModelId: id}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // snapshot is the module's whole state as its genesis export, to assert that
 // a failed Msg changed nothing.
 func (f *fixture) snapshot(t *testing.T) string {

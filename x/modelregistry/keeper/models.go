@@ -295,8 +295,12 @@ func (k Keeper) DeprecateModel(ctx context.Context, owner sdk.AccAddress, id uin
 	return modkit.EmitTypedEvent(ctx, &types.EventModelDeprecated{ModelId: m.Id})
 }
 
-// TransferOwnership gives a model to a new owner, which may not be a module
-// account. Whoever owns a name's latest version may publish its next version.
+// TransferOwnership offers owner's model to newOwner, which may not be a
+// module account: newOwner becomes its pending owner, replacing any earlier
+// offer, and takes it with AcceptOwnership. No account becomes an owner
+// without its consent: requesters choose models by their owners, so a model
+// pushed onto a known creator would sell under its name and pay the shares
+// its registrant set (TestAttackPushedModelSellsUnderTheVictimsName).
 func (k Keeper) TransferOwnership(ctx context.Context, owner sdk.AccAddress, id uint64, newOwner sdk.AccAddress) error {
 	m, err := k.ownedModel(ctx, id, owner)
 	if err != nil {
@@ -305,17 +309,56 @@ func (k Keeper) TransferOwnership(ctx context.Context, owner sdk.AccAddress, id 
 	if k.isModuleAccount(ctx, newOwner) {
 		return errorsmod.Wrapf(types.ErrInvalidOwner, "%s is a module account", newOwner)
 	}
-	previous := m.Owner
-	if m.Owner, err = k.addressCodec.BytesToString(newOwner); err != nil {
+	if k.isAddress(m.Owner, newOwner) {
+		return errorsmod.Wrapf(types.ErrInvalidAddress, "model %d is already owned by %s", m.Id, m.Owner)
+	}
+	if m.PendingOwner, err = k.addressCodec.BytesToString(newOwner); err != nil {
 		return errorsmod.Wrapf(types.ErrInvalidAddress, "new_owner: %v", err)
 	}
-	if k.isAddress(previous, newOwner) {
-		return errorsmod.Wrapf(types.ErrInvalidAddress, "model %d is already owned by %s", m.Id, previous)
+	if err := k.Models.Set(ctx, m.Id, m); err != nil {
+		return err
 	}
+	return modkit.EmitTypedEvent(ctx, &types.EventOwnershipOffered{
+		ModelId: m.Id, Owner: m.Owner, PendingOwner: m.PendingOwner,
+	})
+}
+
+// AcceptOwnership makes newOwner the owner of the model offered to it (its
+// pending owner). Whoever owns a name's latest version may publish its next
+// version.
+func (k Keeper) AcceptOwnership(ctx context.Context, newOwner sdk.AccAddress, id uint64) error {
+	m, err := k.GetModel(ctx, id)
+	if err != nil {
+		return err
+	}
+	if m.PendingOwner == "" || !k.isAddress(m.PendingOwner, newOwner) {
+		return errorsmod.Wrapf(types.ErrNoTransferOffer, "model %d, %s", id, newOwner)
+	}
+	previous := m.Owner
+	m.Owner, m.PendingOwner = m.PendingOwner, ""
 	if err := k.Models.Set(ctx, m.Id, m); err != nil {
 		return err
 	}
 	return modkit.EmitTypedEvent(ctx, &types.EventOwnershipTransferred{
 		ModelId: m.Id, PreviousOwner: previous, NewOwner: m.Owner,
+	})
+}
+
+// CancelOwnershipTransfer withdraws owner's pending offer of its model.
+func (k Keeper) CancelOwnershipTransfer(ctx context.Context, owner sdk.AccAddress, id uint64) error {
+	m, err := k.ownedModel(ctx, id, owner)
+	if err != nil {
+		return err
+	}
+	if m.PendingOwner == "" {
+		return errorsmod.Wrapf(types.ErrNoTransferOffer, "model %d has no pending transfer", id)
+	}
+	pending := m.PendingOwner
+	m.PendingOwner = ""
+	if err := k.Models.Set(ctx, m.Id, m); err != nil {
+		return err
+	}
+	return modkit.EmitTypedEvent(ctx, &types.EventOwnershipTransferCancelled{
+		ModelId: m.Id, Owner: m.Owner, PendingOwner: pending,
 	})
 }

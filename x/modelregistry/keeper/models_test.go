@@ -126,11 +126,9 @@ func TestTransferOwnership(t *testing.T) {
 		t.Fatal("failed transfers changed state")
 	}
 
-	if _, err := f.srv.TransferOwnership(f.ta.Ctx, &types.MsgTransferOwnership{Owner: alice, ModelId: id, NewOwner: bob}); err != nil {
-		t.Fatal(err)
-	}
-	if f.model(t, id).Owner != bob {
-		t.Fatal("owner not transferred")
+	f.give(t, alice, id, bob)
+	if m := f.model(t, id); m.Owner != bob || m.PendingOwner != "" {
+		t.Fatalf("owner %s, pending %q after the accept", m.Owner, m.PendingOwner)
 	}
 	// The old owner is refused from now on; the new owner may act.
 	_, err = f.srv.UpdateFees(f.ta.Ctx, &types.MsgUpdateFees{Owner: alice, ModelId: id, FeePerJob: coins(1)})

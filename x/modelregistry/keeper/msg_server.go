@@ -112,6 +112,36 @@ func (s msgServer) TransferOwnership(ctx context.Context, msg *types.MsgTransfer
 	return &types.MsgTransferOwnershipResponse{}, nil
 }
 
+// AcceptOwnership implements types.MsgServer.
+func (s msgServer) AcceptOwnership(ctx context.Context, msg *types.MsgAcceptOwnership) (*types.MsgAcceptOwnershipResponse, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	newOwner, err := modkit.Signer(s.addressCodec, "new_owner", msg.NewOwner, types.ErrInvalidAddress)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Keeper.AcceptOwnership(ctx, newOwner, msg.ModelId); err != nil {
+		return nil, err
+	}
+	return &types.MsgAcceptOwnershipResponse{}, nil
+}
+
+// CancelOwnershipTransfer implements types.MsgServer.
+func (s msgServer) CancelOwnershipTransfer(ctx context.Context, msg *types.MsgCancelOwnershipTransfer) (*types.MsgCancelOwnershipTransferResponse, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	owner, err := modkit.Signer(s.addressCodec, "owner", msg.Owner, types.ErrInvalidAddress)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Keeper.CancelOwnershipTransfer(ctx, owner, msg.ModelId); err != nil {
+		return nil, err
+	}
+	return &types.MsgCancelOwnershipTransferResponse{}, nil
+}
+
 // UpdateParams implements types.MsgServer: only the authority may change the
 // params.
 func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {

@@ -167,7 +167,7 @@ func MsgDeprecateModelFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgD
 	}
 }
 
-// MsgTransferOwnershipFactory gives a model to another simulation account.
+// MsgTransferOwnershipFactory offers a model to another simulation account.
 func MsgTransferOwnershipFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgTransferOwnership] {
 	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgTransferOwnership) {
 		m, ok := randomModel(ctx, k, testData.Rand(), reporter)
@@ -177,6 +177,44 @@ func MsgTransferOwnershipFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.M
 		owner := testData.GetAccount(reporter, m.Owner)
 		to := testData.AnyAccount(reporter, simsx.ExcludeAccounts(owner))
 		return []simsx.SimAccount{owner}, &types.MsgTransferOwnership{Owner: owner.AddressBech32, ModelId: m.Id, NewOwner: to.AddressBech32}
+	}
+}
+
+// MsgAcceptOwnershipFactory takes a model offered to a simulation account.
+func MsgAcceptOwnershipFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgAcceptOwnership] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgAcceptOwnership) {
+		m, ok := randomModel(ctx, k, testData.Rand(), reporter)
+		if !ok {
+			return nil, nil
+		}
+		if m.PendingOwner == "" {
+			reporter.Skip("no transfer offered")
+			return nil, nil
+		}
+		to := testData.GetAccount(reporter, m.PendingOwner)
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		return []simsx.SimAccount{to}, &types.MsgAcceptOwnership{NewOwner: to.AddressBech32, ModelId: m.Id}
+	}
+}
+
+// MsgCancelOwnershipTransferFactory withdraws a pending offer of a model.
+func MsgCancelOwnershipTransferFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgCancelOwnershipTransfer] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgCancelOwnershipTransfer) {
+		m, ok := randomModel(ctx, k, testData.Rand(), reporter)
+		if !ok {
+			return nil, nil
+		}
+		if m.PendingOwner == "" {
+			reporter.Skip("no transfer offered")
+			return nil, nil
+		}
+		owner := testData.GetAccount(reporter, m.Owner)
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		return []simsx.SimAccount{owner}, &types.MsgCancelOwnershipTransfer{Owner: owner.AddressBech32, ModelId: m.Id}
 	}
 }
 

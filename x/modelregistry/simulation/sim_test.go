@@ -26,9 +26,10 @@ func TestMsgFactories(t *testing.T) {
 	ta := apptesting.Setup(t, 6)
 	k := ta.ModelRegistryKeeper
 	gs := apptesting.RunSimFactories(t, ta, apptesting.SimFactories{
-		Module: modelregistry.NewAppModule(ta.AppCodec(), k), Factories: 7, Seed: 3, Rounds: 150,
+		Module: modelregistry.NewAppModule(ta.AppCodec(), k), Factories: 9, Seed: 3, Rounds: 150,
 		MustDeliver: []string{"MsgRegisterModel", "MsgPublishVersion", "MsgUpdateFees", "MsgUpdateShares",
-			"MsgDeprecateModel", "MsgTransferOwnership", "MsgUpdateParams"},
+			"MsgDeprecateModel", "MsgTransferOwnership", "MsgAcceptOwnership", "MsgCancelOwnershipTransfer",
+			"MsgUpdateParams"},
 	}, k.ExportGenesis)
 	if len(gs.Models) == 0 {
 		t.Fatal("no model left to decode")

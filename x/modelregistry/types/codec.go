@@ -17,7 +17,10 @@ const (
 	AminoMsgUpdateShares      = "aichain/models/MsgUpdateShares"
 	AminoMsgDeprecateModel    = "aichain/models/MsgDeprecateModel"
 	AminoMsgTransferOwnership = "aichain/models/MsgTransferOwnership"
-	AminoMsgUpdateParams      = "aichain/models/MsgUpdateParams"
+	AminoMsgAcceptOwnership   = "aichain/models/MsgAcceptOwnership"
+	// MsgCancelOwnershipTransfer: "aichain/models/MsgCancelOwnershipTransfer" would pass 39.
+	AminoMsgCancelTransfer = "aichain/models/MsgCancelTransfer"
+	AminoMsgUpdateParams   = "aichain/models/MsgUpdateParams"
 )
 
 // RegisterInterfaces registers the module's Msgs and Msg service.
@@ -29,6 +32,8 @@ func RegisterInterfaces(ir codectypes.InterfaceRegistry) {
 		&MsgUpdateShares{},
 		&MsgDeprecateModel{},
 		&MsgTransferOwnership{},
+		&MsgAcceptOwnership{},
+		&MsgCancelOwnershipTransfer{},
 		&MsgUpdateParams{},
 	)
 	msgservice.RegisterMsgServiceDesc(ir, &_Msg_serviceDesc)
@@ -42,5 +47,7 @@ func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 	legacy.RegisterAminoMsg(cdc, &MsgUpdateShares{}, AminoMsgUpdateShares)
 	legacy.RegisterAminoMsg(cdc, &MsgDeprecateModel{}, AminoMsgDeprecateModel)
 	legacy.RegisterAminoMsg(cdc, &MsgTransferOwnership{}, AminoMsgTransferOwnership)
+	legacy.RegisterAminoMsg(cdc, &MsgAcceptOwnership{}, AminoMsgAcceptOwnership)
+	legacy.RegisterAminoMsg(cdc, &MsgCancelOwnershipTransfer{}, AminoMsgCancelTransfer)
 	legacy.RegisterAminoMsg(cdc, &MsgUpdateParams{}, AminoMsgUpdateParams)
 }

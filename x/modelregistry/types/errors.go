@@ -23,4 +23,5 @@ var (
 	ErrInvalidOwner     = errors.Register(ModuleName, 17, "invalid owner")
 	ErrIDsExhausted     = errors.Register(ModuleName, 18, "model ids exhausted")
 	ErrWeightsTaken     = errors.Register(ModuleName, 19, "the weights belong to another model name")
+	ErrNoTransferOffer  = errors.Register(ModuleName, 20, "no transfer of the model is offered to this account")
 )

@@ -25,7 +25,7 @@ var fuzzHarness = &msgfuzz.Harness{
 	Msgs: []msgfuzz.Msg{ // the order of the inputs' selector byte: append only
 		&types.MsgRegisterModel{}, &types.MsgPublishVersion{}, &types.MsgUpdateFees{},
 		&types.MsgUpdateShares{}, &types.MsgDeprecateModel{}, &types.MsgTransferOwnership{},
-		&types.MsgUpdateParams{},
+		&types.MsgUpdateParams{}, &types.MsgAcceptOwnership{}, &types.MsgCancelOwnershipTransfer{},
 	},
 }
 
@@ -55,6 +55,8 @@ func fuzzSeeds(t testing.TB) []msgfuzz.Seed {
 		msgfuzz.Valid(&types.MsgDeprecateModel{Owner: a, ModelId: 1}),
 		msgfuzz.Valid(&types.MsgTransferOwnership{Owner: a, ModelId: 1, NewOwner: b}),
 		msgfuzz.Valid(&types.MsgUpdateParams{Authority: a, Params: types.DefaultParams()}),
+		msgfuzz.Valid(&types.MsgAcceptOwnership{NewOwner: b, ModelId: 1}),
+		msgfuzz.Valid(&types.MsgCancelOwnershipTransfer{Owner: a, ModelId: 1}),
 		// Invalid ones.
 		msgfuzz.Invalid(badName),
 		msgfuzz.Invalid(badURI),
@@ -63,6 +65,8 @@ func fuzzSeeds(t testing.TB) []msgfuzz.Seed {
 		msgfuzz.Invalid(&types.MsgDeprecateModel{Owner: "cosmos1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqnrql8a", ModelId: 1}),
 		msgfuzz.Invalid(&types.MsgTransferOwnership{Owner: a, ModelId: 1, NewOwner: a}),
 		msgfuzz.Invalid(&types.MsgUpdateParams{Authority: a}),
+		msgfuzz.Invalid(&types.MsgAcceptOwnership{NewOwner: b}),
+		msgfuzz.Invalid(&types.MsgCancelOwnershipTransfer{Owner: "aic1", ModelId: 1}),
 	}
 }
 
@@ -133,6 +137,16 @@ func assertValid(t testing.TB, msg msgfuzz.Msg, signer []byte) {
 		msgfuzz.AssertAic(t, "new_owner", m.NewOwner, nil)
 		if m.ModelId == 0 || m.Owner == m.NewOwner {
 			t.Fatalf("transfer %+v accepted", m)
+		}
+	case *types.MsgAcceptOwnership:
+		msgfuzz.AssertAic(t, "new_owner", m.NewOwner, signer)
+		if m.ModelId == 0 {
+			t.Fatal("model_id 0 accepted")
+		}
+	case *types.MsgCancelOwnershipTransfer:
+		msgfuzz.AssertAic(t, "owner", m.Owner, signer)
+		if m.ModelId == 0 {
+			t.Fatal("model_id 0 accepted")
 		}
 	case *types.MsgUpdateParams:
 		msgfuzz.AssertAic(t, "authority", m.Authority, signer)

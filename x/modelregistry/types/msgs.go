@@ -15,6 +15,8 @@ var (
 	_ sdk.Msg = &MsgUpdateShares{}
 	_ sdk.Msg = &MsgDeprecateModel{}
 	_ sdk.Msg = &MsgTransferOwnership{}
+	_ sdk.Msg = &MsgAcceptOwnership{}
+	_ sdk.Msg = &MsgCancelOwnershipTransfer{}
 	_ sdk.Msg = &MsgUpdateParams{}
 )
 
@@ -99,6 +101,22 @@ func (m *MsgTransferOwnership) ValidateBasic() error {
 	}
 	if m.Owner == m.NewOwner {
 		return errorsmod.Wrap(ErrInvalidAddress, "new_owner is already the owner")
+	}
+	return validateModelID(m.ModelId)
+}
+
+// ValidateBasic checks the message statelessly.
+func (m *MsgAcceptOwnership) ValidateBasic() error {
+	if err := validateAddress("new_owner", m.NewOwner); err != nil {
+		return err
+	}
+	return validateModelID(m.ModelId)
+}
+
+// ValidateBasic checks the message statelessly.
+func (m *MsgCancelOwnershipTransfer) ValidateBasic() error {
+	if err := validateAddress("owner", m.Owner); err != nil {
+		return err
 	}
 	return validateModelID(m.ModelId)
 }

@@ -121,6 +121,20 @@ func TestMsgValidateBasic(t *testing.T) {
 	if err := (&types.MsgDeprecateModel{Owner: a}).ValidateBasic(); err == nil {
 		t.Error("model id 0 accepted")
 	}
+	if err := (&types.MsgAcceptOwnership{NewOwner: b, ModelId: 1}).ValidateBasic(); err != nil {
+		t.Errorf("valid accept refused: %v", err)
+	}
+	if err := (&types.MsgCancelOwnershipTransfer{Owner: a, ModelId: 1}).ValidateBasic(); err != nil {
+		t.Errorf("valid cancel refused: %v", err)
+	}
+	for _, m := range []sdk.HasValidateBasic{
+		&types.MsgAcceptOwnership{NewOwner: b}, &types.MsgAcceptOwnership{NewOwner: "aic1", ModelId: 1},
+		&types.MsgCancelOwnershipTransfer{Owner: a}, &types.MsgCancelOwnershipTransfer{Owner: "x", ModelId: 1},
+	} {
+		if err := m.ValidateBasic(); err == nil {
+			t.Errorf("%T %+v accepted", m, m)
+		}
+	}
 	if err := (&types.MsgUpdateParams{Authority: a, Params: types.Params{}}).ValidateBasic(); err == nil {
 		t.Error("zero params accepted")
 	}

@@ -197,6 +197,10 @@ type Dataset struct {
 	Active        bool  `protobuf:"varint,15,opt,name=active,proto3" json:"active,omitempty"`
 	CreatedHeight int64 `protobuf:"varint,16,opt,name=created_height,json=createdHeight,proto3" json:"created_height,omitempty"`
 	UpdatedHeight int64 `protobuf:"varint,17,opt,name=updated_height,json=updatedHeight,proto3" json:"updated_height,omitempty"`
+	// pending_owner is the account the owner offered the dataset to
+	// (MsgTransferDataset); it becomes the owner when it accepts
+	// (MsgAcceptDataset). Empty when no offer is pending.
+	PendingOwner  string `protobuf:"bytes,18,opt,name=pending_owner,json=pendingOwner,proto3" json:"pending_owner,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -348,6 +352,13 @@ func (x *Dataset) GetUpdatedHeight() int64 {
 		return x.UpdatedHeight
 	}
 	return 0
+}
+
+func (x *Dataset) GetPendingOwner() string {
+	if x != nil {
+		return x.PendingOwner
+	}
+	return ""
 }
 
 // DatasetVersion is the content of one version of a dataset (kept for every
@@ -806,7 +817,7 @@ const file_aichain_datamarket_v1_datamarket_proto_rawDesc = "" +
 	"\x0fduration_blocks\x18\x02 \x01(\x04R\x0edurationBlocks\x12#\n" +
 	"\rperiod_blocks\x18\x03 \x01(\x04R\fperiodBlocks\x12w\n" +
 	"\x05price\x18\x04 \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\x05price\x12\"\n" +
-	"\ftransferable\x18\x05 \x01(\bR\ftransferable\"\xb7\x04\n" +
+	"\ftransferable\x18\x05 \x01(\bR\ftransferable\"\xf6\x04\n" +
 	"\aDataset\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12.\n" +
 	"\x05owner\x18\x02 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12\x12\n" +
@@ -825,7 +836,8 @@ const file_aichain_datamarket_v1_datamarket_proto_rawDesc = "" +
 	"\x06shares\x18\x0e \x03(\v2\x18.aichain.common.v1.ShareB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06shares\x12\x16\n" +
 	"\x06active\x18\x0f \x01(\bR\x06active\x12%\n" +
 	"\x0ecreated_height\x18\x10 \x01(\x03R\rcreatedHeight\x12%\n" +
-	"\x0eupdated_height\x18\x11 \x01(\x03R\rupdatedHeight\"\xfc\x01\n" +
+	"\x0eupdated_height\x18\x11 \x01(\x03R\rupdatedHeight\x12=\n" +
+	"\rpending_owner\x18\x12 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\fpendingOwner\"\xfc\x01\n" +
 	"\x0eDatasetVersion\x12\x1d\n" +
 	"\n" +
 	"dataset_id\x18\x01 \x01(\x04R\tdatasetId\x12\x18\n" +

@@ -695,7 +695,8 @@ func (x *EventDatasetSharesUpdated) GetShares() []*v1.Share {
 	return nil
 }
 
-// EventDatasetTransferred is emitted when a dataset changes owner.
+// EventDatasetTransferred is emitted when a dataset changes owner: its
+// pending owner accepted it.
 type EventDatasetTransferred struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	DatasetId     uint64                 `protobuf:"varint,1,opt,name=dataset_id,json=datasetId,proto3" json:"dataset_id,omitempty"`
@@ -756,6 +757,129 @@ func (x *EventDatasetTransferred) GetNewOwner() string {
 	return ""
 }
 
+// EventDatasetTransferOffered is emitted when an owner offers a dataset to
+// another account (replacing any earlier offer).
+type EventDatasetTransferOffered struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	DatasetId     uint64                 `protobuf:"varint,1,opt,name=dataset_id,json=datasetId,proto3" json:"dataset_id,omitempty"`
+	Owner         string                 `protobuf:"bytes,2,opt,name=owner,proto3" json:"owner,omitempty"`
+	PendingOwner  string                 `protobuf:"bytes,3,opt,name=pending_owner,json=pendingOwner,proto3" json:"pending_owner,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EventDatasetTransferOffered) Reset() {
+	*x = EventDatasetTransferOffered{}
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EventDatasetTransferOffered) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EventDatasetTransferOffered) ProtoMessage() {}
+
+func (x *EventDatasetTransferOffered) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EventDatasetTransferOffered.ProtoReflect.Descriptor instead.
+func (*EventDatasetTransferOffered) Descriptor() ([]byte, []int) {
+	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *EventDatasetTransferOffered) GetDatasetId() uint64 {
+	if x != nil {
+		return x.DatasetId
+	}
+	return 0
+}
+
+func (x *EventDatasetTransferOffered) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *EventDatasetTransferOffered) GetPendingOwner() string {
+	if x != nil {
+		return x.PendingOwner
+	}
+	return ""
+}
+
+// EventDatasetTransferCancelled is emitted when an owner withdraws its offer.
+type EventDatasetTransferCancelled struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	DatasetId     uint64                 `protobuf:"varint,1,opt,name=dataset_id,json=datasetId,proto3" json:"dataset_id,omitempty"`
+	Owner         string                 `protobuf:"bytes,2,opt,name=owner,proto3" json:"owner,omitempty"`
+	PendingOwner  string                 `protobuf:"bytes,3,opt,name=pending_owner,json=pendingOwner,proto3" json:"pending_owner,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EventDatasetTransferCancelled) Reset() {
+	*x = EventDatasetTransferCancelled{}
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EventDatasetTransferCancelled) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EventDatasetTransferCancelled) ProtoMessage() {}
+
+func (x *EventDatasetTransferCancelled) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EventDatasetTransferCancelled.ProtoReflect.Descriptor instead.
+func (*EventDatasetTransferCancelled) Descriptor() ([]byte, []int) {
+	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *EventDatasetTransferCancelled) GetDatasetId() uint64 {
+	if x != nil {
+		return x.DatasetId
+	}
+	return 0
+}
+
+func (x *EventDatasetTransferCancelled) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *EventDatasetTransferCancelled) GetPendingOwner() string {
+	if x != nil {
+		return x.PendingOwner
+	}
+	return ""
+}
+
 // EventJobAccessRevoked is emitted when a job's access ends.
 type EventJobAccessRevoked struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -768,7 +892,7 @@ type EventJobAccessRevoked struct {
 
 func (x *EventJobAccessRevoked) Reset() {
 	*x = EventJobAccessRevoked{}
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[11]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -780,7 +904,7 @@ func (x *EventJobAccessRevoked) String() string {
 func (*EventJobAccessRevoked) ProtoMessage() {}
 
 func (x *EventJobAccessRevoked) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[11]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -793,7 +917,7 @@ func (x *EventJobAccessRevoked) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventJobAccessRevoked.ProtoReflect.Descriptor instead.
 func (*EventJobAccessRevoked) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{11}
+	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *EventJobAccessRevoked) GetDatasetId() uint64 {
@@ -827,7 +951,7 @@ type EventParamsUpdated struct {
 
 func (x *EventParamsUpdated) Reset() {
 	*x = EventParamsUpdated{}
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[12]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -839,7 +963,7 @@ func (x *EventParamsUpdated) String() string {
 func (*EventParamsUpdated) ProtoMessage() {}
 
 func (x *EventParamsUpdated) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[12]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -852,7 +976,7 @@ func (x *EventParamsUpdated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventParamsUpdated.ProtoReflect.Descriptor instead.
 func (*EventParamsUpdated) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{12}
+	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *EventParamsUpdated) GetParams() *Params {
@@ -935,7 +1059,17 @@ const file_aichain_datamarket_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"dataset_id\x18\x01 \x01(\x04R\tdatasetId\x12%\n" +
 	"\x0eprevious_owner\x18\x02 \x01(\tR\rpreviousOwner\x12\x1b\n" +
-	"\tnew_owner\x18\x03 \x01(\tR\bnewOwner\"i\n" +
+	"\tnew_owner\x18\x03 \x01(\tR\bnewOwner\"w\n" +
+	"\x1bEventDatasetTransferOffered\x12\x1d\n" +
+	"\n" +
+	"dataset_id\x18\x01 \x01(\x04R\tdatasetId\x12\x14\n" +
+	"\x05owner\x18\x02 \x01(\tR\x05owner\x12#\n" +
+	"\rpending_owner\x18\x03 \x01(\tR\fpendingOwner\"y\n" +
+	"\x1dEventDatasetTransferCancelled\x12\x1d\n" +
+	"\n" +
+	"dataset_id\x18\x01 \x01(\x04R\tdatasetId\x12\x14\n" +
+	"\x05owner\x18\x02 \x01(\tR\x05owner\x12#\n" +
+	"\rpending_owner\x18\x03 \x01(\tR\fpendingOwner\"i\n" +
 	"\x15EventJobAccessRevoked\x12\x1d\n" +
 	"\n" +
 	"dataset_id\x18\x01 \x01(\x04R\tdatasetId\x12\x15\n" +
@@ -956,35 +1090,37 @@ func file_aichain_datamarket_v1_events_proto_rawDescGZIP() []byte {
 	return file_aichain_datamarket_v1_events_proto_rawDescData
 }
 
-var file_aichain_datamarket_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_aichain_datamarket_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_aichain_datamarket_v1_events_proto_goTypes = []any{
-	(*EventDatasetListed)(nil),        // 0: aichain.datamarket.v1.EventDatasetListed
-	(*EventDatasetUpdated)(nil),       // 1: aichain.datamarket.v1.EventDatasetUpdated
-	(*EventDatasetDelisted)(nil),      // 2: aichain.datamarket.v1.EventDatasetDelisted
-	(*EventLicensePurchased)(nil),     // 3: aichain.datamarket.v1.EventLicensePurchased
-	(*EventLicenseRenewed)(nil),       // 4: aichain.datamarket.v1.EventLicenseRenewed
-	(*EventLicenseTransferred)(nil),   // 5: aichain.datamarket.v1.EventLicenseTransferred
-	(*EventLicenseExpired)(nil),       // 6: aichain.datamarket.v1.EventLicenseExpired
-	(*EventDatasetFeePaid)(nil),       // 7: aichain.datamarket.v1.EventDatasetFeePaid
-	(*EventJobAccessGranted)(nil),     // 8: aichain.datamarket.v1.EventJobAccessGranted
-	(*EventDatasetSharesUpdated)(nil), // 9: aichain.datamarket.v1.EventDatasetSharesUpdated
-	(*EventDatasetTransferred)(nil),   // 10: aichain.datamarket.v1.EventDatasetTransferred
-	(*EventJobAccessRevoked)(nil),     // 11: aichain.datamarket.v1.EventJobAccessRevoked
-	(*EventParamsUpdated)(nil),        // 12: aichain.datamarket.v1.EventParamsUpdated
-	(LicenseKind)(0),                  // 13: aichain.datamarket.v1.LicenseKind
-	(*v1beta1.Coin)(nil),              // 14: cosmos.base.v1beta1.Coin
-	(*v1.Share)(nil),                  // 15: aichain.common.v1.Share
-	(*Params)(nil),                    // 16: aichain.datamarket.v1.Params
+	(*EventDatasetListed)(nil),            // 0: aichain.datamarket.v1.EventDatasetListed
+	(*EventDatasetUpdated)(nil),           // 1: aichain.datamarket.v1.EventDatasetUpdated
+	(*EventDatasetDelisted)(nil),          // 2: aichain.datamarket.v1.EventDatasetDelisted
+	(*EventLicensePurchased)(nil),         // 3: aichain.datamarket.v1.EventLicensePurchased
+	(*EventLicenseRenewed)(nil),           // 4: aichain.datamarket.v1.EventLicenseRenewed
+	(*EventLicenseTransferred)(nil),       // 5: aichain.datamarket.v1.EventLicenseTransferred
+	(*EventLicenseExpired)(nil),           // 6: aichain.datamarket.v1.EventLicenseExpired
+	(*EventDatasetFeePaid)(nil),           // 7: aichain.datamarket.v1.EventDatasetFeePaid
+	(*EventJobAccessGranted)(nil),         // 8: aichain.datamarket.v1.EventJobAccessGranted
+	(*EventDatasetSharesUpdated)(nil),     // 9: aichain.datamarket.v1.EventDatasetSharesUpdated
+	(*EventDatasetTransferred)(nil),       // 10: aichain.datamarket.v1.EventDatasetTransferred
+	(*EventDatasetTransferOffered)(nil),   // 11: aichain.datamarket.v1.EventDatasetTransferOffered
+	(*EventDatasetTransferCancelled)(nil), // 12: aichain.datamarket.v1.EventDatasetTransferCancelled
+	(*EventJobAccessRevoked)(nil),         // 13: aichain.datamarket.v1.EventJobAccessRevoked
+	(*EventParamsUpdated)(nil),            // 14: aichain.datamarket.v1.EventParamsUpdated
+	(LicenseKind)(0),                      // 15: aichain.datamarket.v1.LicenseKind
+	(*v1beta1.Coin)(nil),                  // 16: cosmos.base.v1beta1.Coin
+	(*v1.Share)(nil),                      // 17: aichain.common.v1.Share
+	(*Params)(nil),                        // 18: aichain.datamarket.v1.Params
 }
 var file_aichain_datamarket_v1_events_proto_depIdxs = []int32{
-	13, // 0: aichain.datamarket.v1.EventLicensePurchased.kind:type_name -> aichain.datamarket.v1.LicenseKind
-	14, // 1: aichain.datamarket.v1.EventLicensePurchased.price:type_name -> cosmos.base.v1beta1.Coin
-	14, // 2: aichain.datamarket.v1.EventLicensePurchased.market_fee:type_name -> cosmos.base.v1beta1.Coin
-	14, // 3: aichain.datamarket.v1.EventLicenseRenewed.price:type_name -> cosmos.base.v1beta1.Coin
-	14, // 4: aichain.datamarket.v1.EventDatasetFeePaid.fee:type_name -> cosmos.base.v1beta1.Coin
-	14, // 5: aichain.datamarket.v1.EventDatasetFeePaid.market_fee:type_name -> cosmos.base.v1beta1.Coin
-	15, // 6: aichain.datamarket.v1.EventDatasetSharesUpdated.shares:type_name -> aichain.common.v1.Share
-	16, // 7: aichain.datamarket.v1.EventParamsUpdated.params:type_name -> aichain.datamarket.v1.Params
+	15, // 0: aichain.datamarket.v1.EventLicensePurchased.kind:type_name -> aichain.datamarket.v1.LicenseKind
+	16, // 1: aichain.datamarket.v1.EventLicensePurchased.price:type_name -> cosmos.base.v1beta1.Coin
+	16, // 2: aichain.datamarket.v1.EventLicensePurchased.market_fee:type_name -> cosmos.base.v1beta1.Coin
+	16, // 3: aichain.datamarket.v1.EventLicenseRenewed.price:type_name -> cosmos.base.v1beta1.Coin
+	16, // 4: aichain.datamarket.v1.EventDatasetFeePaid.fee:type_name -> cosmos.base.v1beta1.Coin
+	16, // 5: aichain.datamarket.v1.EventDatasetFeePaid.market_fee:type_name -> cosmos.base.v1beta1.Coin
+	17, // 6: aichain.datamarket.v1.EventDatasetSharesUpdated.shares:type_name -> aichain.common.v1.Share
+	18, // 7: aichain.datamarket.v1.EventParamsUpdated.params:type_name -> aichain.datamarket.v1.Params
 	8,  // [8:8] is the sub-list for method output_type
 	8,  // [8:8] is the sub-list for method input_type
 	8,  // [8:8] is the sub-list for extension type_name
@@ -1004,7 +1140,7 @@ func file_aichain_datamarket_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_datamarket_v1_events_proto_rawDesc), len(file_aichain_datamarket_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

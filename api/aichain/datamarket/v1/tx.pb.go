@@ -924,9 +924,13 @@ func (*MsgUpdateDatasetSharesResponse) Descriptor() ([]byte, []int) {
 	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{13}
 }
 
-// MsgTransferDataset gives a dataset to new_owner (not a module account).
-// Licences stay valid; the shares do not change (the new owner sets them with
-// MsgUpdateDatasetShares).
+// MsgTransferDataset offers a dataset to new_owner (not a module account): it
+// becomes the dataset's pending_owner, replacing any earlier offer, and the
+// owner until it accepts (MsgAcceptDataset) or the owner withdraws the offer
+// (MsgCancelDatasetTransfer). No account becomes an owner without its
+// consent: the chain names an owner on its datasets, and the owner's dataset
+// server reads every dataset it owns. Licences stay valid; the shares do not change
+// (the new owner sets them with MsgUpdateDatasetShares).
 type MsgTransferDataset struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Owner         string                 `protobuf:"bytes,1,opt,name=owner,proto3" json:"owner,omitempty"`
@@ -1024,6 +1028,187 @@ func (*MsgTransferDatasetResponse) Descriptor() ([]byte, []int) {
 	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{15}
 }
 
+// MsgAcceptDataset takes the dataset offered to new_owner with
+// MsgTransferDataset: new_owner becomes its owner and the offer ends.
+type MsgAcceptDataset struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	NewOwner      string                 `protobuf:"bytes,1,opt,name=new_owner,json=newOwner,proto3" json:"new_owner,omitempty"`
+	DatasetId     uint64                 `protobuf:"varint,2,opt,name=dataset_id,json=datasetId,proto3" json:"dataset_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgAcceptDataset) Reset() {
+	*x = MsgAcceptDataset{}
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgAcceptDataset) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgAcceptDataset) ProtoMessage() {}
+
+func (x *MsgAcceptDataset) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgAcceptDataset.ProtoReflect.Descriptor instead.
+func (*MsgAcceptDataset) Descriptor() ([]byte, []int) {
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *MsgAcceptDataset) GetNewOwner() string {
+	if x != nil {
+		return x.NewOwner
+	}
+	return ""
+}
+
+func (x *MsgAcceptDataset) GetDatasetId() uint64 {
+	if x != nil {
+		return x.DatasetId
+	}
+	return 0
+}
+
+// MsgAcceptDatasetResponse is empty.
+type MsgAcceptDatasetResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgAcceptDatasetResponse) Reset() {
+	*x = MsgAcceptDatasetResponse{}
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgAcceptDatasetResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgAcceptDatasetResponse) ProtoMessage() {}
+
+func (x *MsgAcceptDatasetResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgAcceptDatasetResponse.ProtoReflect.Descriptor instead.
+func (*MsgAcceptDatasetResponse) Descriptor() ([]byte, []int) {
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{17}
+}
+
+// MsgCancelDatasetTransfer withdraws the owner's pending offer of a dataset.
+type MsgCancelDatasetTransfer struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Owner         string                 `protobuf:"bytes,1,opt,name=owner,proto3" json:"owner,omitempty"`
+	DatasetId     uint64                 `protobuf:"varint,2,opt,name=dataset_id,json=datasetId,proto3" json:"dataset_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgCancelDatasetTransfer) Reset() {
+	*x = MsgCancelDatasetTransfer{}
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgCancelDatasetTransfer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgCancelDatasetTransfer) ProtoMessage() {}
+
+func (x *MsgCancelDatasetTransfer) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgCancelDatasetTransfer.ProtoReflect.Descriptor instead.
+func (*MsgCancelDatasetTransfer) Descriptor() ([]byte, []int) {
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *MsgCancelDatasetTransfer) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *MsgCancelDatasetTransfer) GetDatasetId() uint64 {
+	if x != nil {
+		return x.DatasetId
+	}
+	return 0
+}
+
+// MsgCancelDatasetTransferResponse is empty.
+type MsgCancelDatasetTransferResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgCancelDatasetTransferResponse) Reset() {
+	*x = MsgCancelDatasetTransferResponse{}
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgCancelDatasetTransferResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgCancelDatasetTransferResponse) ProtoMessage() {}
+
+func (x *MsgCancelDatasetTransferResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgCancelDatasetTransferResponse.ProtoReflect.Descriptor instead.
+func (*MsgCancelDatasetTransferResponse) Descriptor() ([]byte, []int) {
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{19}
+}
+
 // MsgUpdateParams changes the params; authority is the gov module account.
 type MsgUpdateParams struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1035,7 +1220,7 @@ type MsgUpdateParams struct {
 
 func (x *MsgUpdateParams) Reset() {
 	*x = MsgUpdateParams{}
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[16]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1047,7 +1232,7 @@ func (x *MsgUpdateParams) String() string {
 func (*MsgUpdateParams) ProtoMessage() {}
 
 func (x *MsgUpdateParams) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[16]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1060,7 +1245,7 @@ func (x *MsgUpdateParams) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUpdateParams.ProtoReflect.Descriptor instead.
 func (*MsgUpdateParams) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{16}
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *MsgUpdateParams) GetAuthority() string {
@@ -1086,7 +1271,7 @@ type MsgUpdateParamsResponse struct {
 
 func (x *MsgUpdateParamsResponse) Reset() {
 	*x = MsgUpdateParamsResponse{}
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[17]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1098,7 +1283,7 @@ func (x *MsgUpdateParamsResponse) String() string {
 func (*MsgUpdateParamsResponse) ProtoMessage() {}
 
 func (x *MsgUpdateParamsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[17]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1111,7 +1296,7 @@ func (x *MsgUpdateParamsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUpdateParamsResponse.ProtoReflect.Descriptor instead.
 func (*MsgUpdateParamsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{17}
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{21}
 }
 
 var File_aichain_datamarket_v1_tx_proto protoreflect.FileDescriptor
@@ -1192,11 +1377,21 @@ const file_aichain_datamarket_v1_tx_proto_rawDesc = "" +
 	"\n" +
 	"dataset_id\x18\x02 \x01(\x04R\tdatasetId\x125\n" +
 	"\tnew_owner\x18\x03 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\bnewOwner:4\x82\xe7\xb0*\x05owner\x8a\xe7\xb0*%aichain/datamarket/MsgTransferDataset\"\x1c\n" +
-	"\x1aMsgTransferDatasetResponse\"\xc2\x01\n" +
+	"\x1aMsgTransferDatasetResponse\"\xa0\x01\n" +
+	"\x10MsgAcceptDataset\x125\n" +
+	"\tnew_owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\bnewOwner\x12\x1d\n" +
+	"\n" +
+	"dataset_id\x18\x02 \x01(\x04R\tdatasetId:6\x82\xe7\xb0*\tnew_owner\x8a\xe7\xb0*#aichain/datamarket/MsgAcceptDataset\"\x1a\n" +
+	"\x18MsgAcceptDatasetResponse\"\x9e\x01\n" +
+	"\x18MsgCancelDatasetTransfer\x12.\n" +
+	"\x05owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12\x1d\n" +
+	"\n" +
+	"dataset_id\x18\x02 \x01(\x04R\tdatasetId:3\x82\xe7\xb0*\x05owner\x8a\xe7\xb0*$aichain/datamarket/MsgCancelTransfer\"\"\n" +
+	" MsgCancelDatasetTransferResponse\"\xc2\x01\n" +
 	"\x0fMsgUpdateParams\x126\n" +
 	"\tauthority\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\tauthority\x12@\n" +
 	"\x06params\x18\x02 \x01(\v2\x1d.aichain.datamarket.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06params:5\x82\xe7\xb0*\tauthority\x8a\xe7\xb0*\"aichain/datamarket/MsgUpdateParams\"\x19\n" +
-	"\x17MsgUpdateParamsResponse2\xe7\a\n" +
+	"\x17MsgUpdateParamsResponse2\xd6\t\n" +
 	"\x03Msg\x12c\n" +
 	"\vListDataset\x12%.aichain.datamarket.v1.MsgListDataset\x1a-.aichain.datamarket.v1.MsgListDatasetResponse\x12i\n" +
 	"\rUpdateDataset\x12'.aichain.datamarket.v1.MsgUpdateDataset\x1a/.aichain.datamarket.v1.MsgUpdateDatasetResponse\x12i\n" +
@@ -1205,7 +1400,9 @@ const file_aichain_datamarket_v1_tx_proto_rawDesc = "" +
 	"\fRenewLicense\x12&.aichain.datamarket.v1.MsgRenewLicense\x1a..aichain.datamarket.v1.MsgRenewLicenseResponse\x12o\n" +
 	"\x0fTransferLicense\x12).aichain.datamarket.v1.MsgTransferLicense\x1a1.aichain.datamarket.v1.MsgTransferLicenseResponse\x12{\n" +
 	"\x13UpdateDatasetShares\x12-.aichain.datamarket.v1.MsgUpdateDatasetShares\x1a5.aichain.datamarket.v1.MsgUpdateDatasetSharesResponse\x12o\n" +
-	"\x0fTransferDataset\x12).aichain.datamarket.v1.MsgTransferDataset\x1a1.aichain.datamarket.v1.MsgTransferDatasetResponse\x12f\n" +
+	"\x0fTransferDataset\x12).aichain.datamarket.v1.MsgTransferDataset\x1a1.aichain.datamarket.v1.MsgTransferDatasetResponse\x12i\n" +
+	"\rAcceptDataset\x12'.aichain.datamarket.v1.MsgAcceptDataset\x1a/.aichain.datamarket.v1.MsgAcceptDatasetResponse\x12\x81\x01\n" +
+	"\x15CancelDatasetTransfer\x12/.aichain.datamarket.v1.MsgCancelDatasetTransfer\x1a7.aichain.datamarket.v1.MsgCancelDatasetTransferResponse\x12f\n" +
 	"\fUpdateParams\x12&.aichain.datamarket.v1.MsgUpdateParams\x1a..aichain.datamarket.v1.MsgUpdateParamsResponse\x1a\x05\x80\xe7\xb0*\x01B/Z-github.com/aichain/aichain/x/datamarket/typesb\x06proto3"
 
 var (
@@ -1220,40 +1417,44 @@ func file_aichain_datamarket_v1_tx_proto_rawDescGZIP() []byte {
 	return file_aichain_datamarket_v1_tx_proto_rawDescData
 }
 
-var file_aichain_datamarket_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_aichain_datamarket_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_aichain_datamarket_v1_tx_proto_goTypes = []any{
-	(*MsgListDataset)(nil),                 // 0: aichain.datamarket.v1.MsgListDataset
-	(*MsgListDatasetResponse)(nil),         // 1: aichain.datamarket.v1.MsgListDatasetResponse
-	(*MsgUpdateDataset)(nil),               // 2: aichain.datamarket.v1.MsgUpdateDataset
-	(*MsgUpdateDatasetResponse)(nil),       // 3: aichain.datamarket.v1.MsgUpdateDatasetResponse
-	(*MsgDelistDataset)(nil),               // 4: aichain.datamarket.v1.MsgDelistDataset
-	(*MsgDelistDatasetResponse)(nil),       // 5: aichain.datamarket.v1.MsgDelistDatasetResponse
-	(*MsgPurchaseLicense)(nil),             // 6: aichain.datamarket.v1.MsgPurchaseLicense
-	(*MsgPurchaseLicenseResponse)(nil),     // 7: aichain.datamarket.v1.MsgPurchaseLicenseResponse
-	(*MsgRenewLicense)(nil),                // 8: aichain.datamarket.v1.MsgRenewLicense
-	(*MsgRenewLicenseResponse)(nil),        // 9: aichain.datamarket.v1.MsgRenewLicenseResponse
-	(*MsgTransferLicense)(nil),             // 10: aichain.datamarket.v1.MsgTransferLicense
-	(*MsgTransferLicenseResponse)(nil),     // 11: aichain.datamarket.v1.MsgTransferLicenseResponse
-	(*MsgUpdateDatasetShares)(nil),         // 12: aichain.datamarket.v1.MsgUpdateDatasetShares
-	(*MsgUpdateDatasetSharesResponse)(nil), // 13: aichain.datamarket.v1.MsgUpdateDatasetSharesResponse
-	(*MsgTransferDataset)(nil),             // 14: aichain.datamarket.v1.MsgTransferDataset
-	(*MsgTransferDatasetResponse)(nil),     // 15: aichain.datamarket.v1.MsgTransferDatasetResponse
-	(*MsgUpdateParams)(nil),                // 16: aichain.datamarket.v1.MsgUpdateParams
-	(*MsgUpdateParamsResponse)(nil),        // 17: aichain.datamarket.v1.MsgUpdateParamsResponse
-	(*LicenseOffer)(nil),                   // 18: aichain.datamarket.v1.LicenseOffer
-	(*v1.Share)(nil),                       // 19: aichain.common.v1.Share
-	(*v1beta1.Coin)(nil),                   // 20: cosmos.base.v1beta1.Coin
-	(*Params)(nil),                         // 21: aichain.datamarket.v1.Params
+	(*MsgListDataset)(nil),                   // 0: aichain.datamarket.v1.MsgListDataset
+	(*MsgListDatasetResponse)(nil),           // 1: aichain.datamarket.v1.MsgListDatasetResponse
+	(*MsgUpdateDataset)(nil),                 // 2: aichain.datamarket.v1.MsgUpdateDataset
+	(*MsgUpdateDatasetResponse)(nil),         // 3: aichain.datamarket.v1.MsgUpdateDatasetResponse
+	(*MsgDelistDataset)(nil),                 // 4: aichain.datamarket.v1.MsgDelistDataset
+	(*MsgDelistDatasetResponse)(nil),         // 5: aichain.datamarket.v1.MsgDelistDatasetResponse
+	(*MsgPurchaseLicense)(nil),               // 6: aichain.datamarket.v1.MsgPurchaseLicense
+	(*MsgPurchaseLicenseResponse)(nil),       // 7: aichain.datamarket.v1.MsgPurchaseLicenseResponse
+	(*MsgRenewLicense)(nil),                  // 8: aichain.datamarket.v1.MsgRenewLicense
+	(*MsgRenewLicenseResponse)(nil),          // 9: aichain.datamarket.v1.MsgRenewLicenseResponse
+	(*MsgTransferLicense)(nil),               // 10: aichain.datamarket.v1.MsgTransferLicense
+	(*MsgTransferLicenseResponse)(nil),       // 11: aichain.datamarket.v1.MsgTransferLicenseResponse
+	(*MsgUpdateDatasetShares)(nil),           // 12: aichain.datamarket.v1.MsgUpdateDatasetShares
+	(*MsgUpdateDatasetSharesResponse)(nil),   // 13: aichain.datamarket.v1.MsgUpdateDatasetSharesResponse
+	(*MsgTransferDataset)(nil),               // 14: aichain.datamarket.v1.MsgTransferDataset
+	(*MsgTransferDatasetResponse)(nil),       // 15: aichain.datamarket.v1.MsgTransferDatasetResponse
+	(*MsgAcceptDataset)(nil),                 // 16: aichain.datamarket.v1.MsgAcceptDataset
+	(*MsgAcceptDatasetResponse)(nil),         // 17: aichain.datamarket.v1.MsgAcceptDatasetResponse
+	(*MsgCancelDatasetTransfer)(nil),         // 18: aichain.datamarket.v1.MsgCancelDatasetTransfer
+	(*MsgCancelDatasetTransferResponse)(nil), // 19: aichain.datamarket.v1.MsgCancelDatasetTransferResponse
+	(*MsgUpdateParams)(nil),                  // 20: aichain.datamarket.v1.MsgUpdateParams
+	(*MsgUpdateParamsResponse)(nil),          // 21: aichain.datamarket.v1.MsgUpdateParamsResponse
+	(*LicenseOffer)(nil),                     // 22: aichain.datamarket.v1.LicenseOffer
+	(*v1.Share)(nil),                         // 23: aichain.common.v1.Share
+	(*v1beta1.Coin)(nil),                     // 24: cosmos.base.v1beta1.Coin
+	(*Params)(nil),                           // 25: aichain.datamarket.v1.Params
 }
 var file_aichain_datamarket_v1_tx_proto_depIdxs = []int32{
-	18, // 0: aichain.datamarket.v1.MsgListDataset.offers:type_name -> aichain.datamarket.v1.LicenseOffer
-	19, // 1: aichain.datamarket.v1.MsgListDataset.shares:type_name -> aichain.common.v1.Share
-	18, // 2: aichain.datamarket.v1.MsgUpdateDataset.offers:type_name -> aichain.datamarket.v1.LicenseOffer
-	20, // 3: aichain.datamarket.v1.MsgPurchaseLicense.max_price:type_name -> cosmos.base.v1beta1.Coin
-	18, // 4: aichain.datamarket.v1.MsgPurchaseLicense.expected_offer:type_name -> aichain.datamarket.v1.LicenseOffer
-	20, // 5: aichain.datamarket.v1.MsgRenewLicense.max_price:type_name -> cosmos.base.v1beta1.Coin
-	19, // 6: aichain.datamarket.v1.MsgUpdateDatasetShares.shares:type_name -> aichain.common.v1.Share
-	21, // 7: aichain.datamarket.v1.MsgUpdateParams.params:type_name -> aichain.datamarket.v1.Params
+	22, // 0: aichain.datamarket.v1.MsgListDataset.offers:type_name -> aichain.datamarket.v1.LicenseOffer
+	23, // 1: aichain.datamarket.v1.MsgListDataset.shares:type_name -> aichain.common.v1.Share
+	22, // 2: aichain.datamarket.v1.MsgUpdateDataset.offers:type_name -> aichain.datamarket.v1.LicenseOffer
+	24, // 3: aichain.datamarket.v1.MsgPurchaseLicense.max_price:type_name -> cosmos.base.v1beta1.Coin
+	22, // 4: aichain.datamarket.v1.MsgPurchaseLicense.expected_offer:type_name -> aichain.datamarket.v1.LicenseOffer
+	24, // 5: aichain.datamarket.v1.MsgRenewLicense.max_price:type_name -> cosmos.base.v1beta1.Coin
+	23, // 6: aichain.datamarket.v1.MsgUpdateDatasetShares.shares:type_name -> aichain.common.v1.Share
+	25, // 7: aichain.datamarket.v1.MsgUpdateParams.params:type_name -> aichain.datamarket.v1.Params
 	0,  // 8: aichain.datamarket.v1.Msg.ListDataset:input_type -> aichain.datamarket.v1.MsgListDataset
 	2,  // 9: aichain.datamarket.v1.Msg.UpdateDataset:input_type -> aichain.datamarket.v1.MsgUpdateDataset
 	4,  // 10: aichain.datamarket.v1.Msg.DelistDataset:input_type -> aichain.datamarket.v1.MsgDelistDataset
@@ -1262,18 +1463,22 @@ var file_aichain_datamarket_v1_tx_proto_depIdxs = []int32{
 	10, // 13: aichain.datamarket.v1.Msg.TransferLicense:input_type -> aichain.datamarket.v1.MsgTransferLicense
 	12, // 14: aichain.datamarket.v1.Msg.UpdateDatasetShares:input_type -> aichain.datamarket.v1.MsgUpdateDatasetShares
 	14, // 15: aichain.datamarket.v1.Msg.TransferDataset:input_type -> aichain.datamarket.v1.MsgTransferDataset
-	16, // 16: aichain.datamarket.v1.Msg.UpdateParams:input_type -> aichain.datamarket.v1.MsgUpdateParams
-	1,  // 17: aichain.datamarket.v1.Msg.ListDataset:output_type -> aichain.datamarket.v1.MsgListDatasetResponse
-	3,  // 18: aichain.datamarket.v1.Msg.UpdateDataset:output_type -> aichain.datamarket.v1.MsgUpdateDatasetResponse
-	5,  // 19: aichain.datamarket.v1.Msg.DelistDataset:output_type -> aichain.datamarket.v1.MsgDelistDatasetResponse
-	7,  // 20: aichain.datamarket.v1.Msg.PurchaseLicense:output_type -> aichain.datamarket.v1.MsgPurchaseLicenseResponse
-	9,  // 21: aichain.datamarket.v1.Msg.RenewLicense:output_type -> aichain.datamarket.v1.MsgRenewLicenseResponse
-	11, // 22: aichain.datamarket.v1.Msg.TransferLicense:output_type -> aichain.datamarket.v1.MsgTransferLicenseResponse
-	13, // 23: aichain.datamarket.v1.Msg.UpdateDatasetShares:output_type -> aichain.datamarket.v1.MsgUpdateDatasetSharesResponse
-	15, // 24: aichain.datamarket.v1.Msg.TransferDataset:output_type -> aichain.datamarket.v1.MsgTransferDatasetResponse
-	17, // 25: aichain.datamarket.v1.Msg.UpdateParams:output_type -> aichain.datamarket.v1.MsgUpdateParamsResponse
-	17, // [17:26] is the sub-list for method output_type
-	8,  // [8:17] is the sub-list for method input_type
+	16, // 16: aichain.datamarket.v1.Msg.AcceptDataset:input_type -> aichain.datamarket.v1.MsgAcceptDataset
+	18, // 17: aichain.datamarket.v1.Msg.CancelDatasetTransfer:input_type -> aichain.datamarket.v1.MsgCancelDatasetTransfer
+	20, // 18: aichain.datamarket.v1.Msg.UpdateParams:input_type -> aichain.datamarket.v1.MsgUpdateParams
+	1,  // 19: aichain.datamarket.v1.Msg.ListDataset:output_type -> aichain.datamarket.v1.MsgListDatasetResponse
+	3,  // 20: aichain.datamarket.v1.Msg.UpdateDataset:output_type -> aichain.datamarket.v1.MsgUpdateDatasetResponse
+	5,  // 21: aichain.datamarket.v1.Msg.DelistDataset:output_type -> aichain.datamarket.v1.MsgDelistDatasetResponse
+	7,  // 22: aichain.datamarket.v1.Msg.PurchaseLicense:output_type -> aichain.datamarket.v1.MsgPurchaseLicenseResponse
+	9,  // 23: aichain.datamarket.v1.Msg.RenewLicense:output_type -> aichain.datamarket.v1.MsgRenewLicenseResponse
+	11, // 24: aichain.datamarket.v1.Msg.TransferLicense:output_type -> aichain.datamarket.v1.MsgTransferLicenseResponse
+	13, // 25: aichain.datamarket.v1.Msg.UpdateDatasetShares:output_type -> aichain.datamarket.v1.MsgUpdateDatasetSharesResponse
+	15, // 26: aichain.datamarket.v1.Msg.TransferDataset:output_type -> aichain.datamarket.v1.MsgTransferDatasetResponse
+	17, // 27: aichain.datamarket.v1.Msg.AcceptDataset:output_type -> aichain.datamarket.v1.MsgAcceptDatasetResponse
+	19, // 28: aichain.datamarket.v1.Msg.CancelDatasetTransfer:output_type -> aichain.datamarket.v1.MsgCancelDatasetTransferResponse
+	21, // 29: aichain.datamarket.v1.Msg.UpdateParams:output_type -> aichain.datamarket.v1.MsgUpdateParamsResponse
+	19, // [19:30] is the sub-list for method output_type
+	8,  // [8:19] is the sub-list for method input_type
 	8,  // [8:8] is the sub-list for extension type_name
 	8,  // [8:8] is the sub-list for extension extendee
 	0,  // [0:8] is the sub-list for field type_name
@@ -1291,7 +1496,7 @@ func file_aichain_datamarket_v1_tx_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_datamarket_v1_tx_proto_rawDesc), len(file_aichain_datamarket_v1_tx_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   18,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

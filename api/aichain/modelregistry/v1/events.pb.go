@@ -347,7 +347,8 @@ func (x *EventModelDeprecated) GetModelId() uint64 {
 	return 0
 }
 
-// EventOwnershipTransferred is emitted when a model changes owner.
+// EventOwnershipTransferred is emitted when a model changes owner: its
+// pending owner accepted it.
 type EventOwnershipTransferred struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ModelId       uint64                 `protobuf:"varint,1,opt,name=model_id,json=modelId,proto3" json:"model_id,omitempty"`
@@ -408,6 +409,129 @@ func (x *EventOwnershipTransferred) GetNewOwner() string {
 	return ""
 }
 
+// EventOwnershipOffered is emitted when an owner offers a model to another
+// account (replacing any earlier offer).
+type EventOwnershipOffered struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ModelId       uint64                 `protobuf:"varint,1,opt,name=model_id,json=modelId,proto3" json:"model_id,omitempty"`
+	Owner         string                 `protobuf:"bytes,2,opt,name=owner,proto3" json:"owner,omitempty"`
+	PendingOwner  string                 `protobuf:"bytes,3,opt,name=pending_owner,json=pendingOwner,proto3" json:"pending_owner,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EventOwnershipOffered) Reset() {
+	*x = EventOwnershipOffered{}
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EventOwnershipOffered) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EventOwnershipOffered) ProtoMessage() {}
+
+func (x *EventOwnershipOffered) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EventOwnershipOffered.ProtoReflect.Descriptor instead.
+func (*EventOwnershipOffered) Descriptor() ([]byte, []int) {
+	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *EventOwnershipOffered) GetModelId() uint64 {
+	if x != nil {
+		return x.ModelId
+	}
+	return 0
+}
+
+func (x *EventOwnershipOffered) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *EventOwnershipOffered) GetPendingOwner() string {
+	if x != nil {
+		return x.PendingOwner
+	}
+	return ""
+}
+
+// EventOwnershipTransferCancelled is emitted when an owner withdraws its offer.
+type EventOwnershipTransferCancelled struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ModelId       uint64                 `protobuf:"varint,1,opt,name=model_id,json=modelId,proto3" json:"model_id,omitempty"`
+	Owner         string                 `protobuf:"bytes,2,opt,name=owner,proto3" json:"owner,omitempty"`
+	PendingOwner  string                 `protobuf:"bytes,3,opt,name=pending_owner,json=pendingOwner,proto3" json:"pending_owner,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EventOwnershipTransferCancelled) Reset() {
+	*x = EventOwnershipTransferCancelled{}
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EventOwnershipTransferCancelled) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EventOwnershipTransferCancelled) ProtoMessage() {}
+
+func (x *EventOwnershipTransferCancelled) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EventOwnershipTransferCancelled.ProtoReflect.Descriptor instead.
+func (*EventOwnershipTransferCancelled) Descriptor() ([]byte, []int) {
+	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *EventOwnershipTransferCancelled) GetModelId() uint64 {
+	if x != nil {
+		return x.ModelId
+	}
+	return 0
+}
+
+func (x *EventOwnershipTransferCancelled) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *EventOwnershipTransferCancelled) GetPendingOwner() string {
+	if x != nil {
+		return x.PendingOwner
+	}
+	return ""
+}
+
 // EventModelFeePaid is emitted when a settled job pays a model's fee.
 type EventModelFeePaid struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -422,7 +546,7 @@ type EventModelFeePaid struct {
 
 func (x *EventModelFeePaid) Reset() {
 	*x = EventModelFeePaid{}
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[6]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -434,7 +558,7 @@ func (x *EventModelFeePaid) String() string {
 func (*EventModelFeePaid) ProtoMessage() {}
 
 func (x *EventModelFeePaid) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[6]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -447,7 +571,7 @@ func (x *EventModelFeePaid) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventModelFeePaid.ProtoReflect.Descriptor instead.
 func (*EventModelFeePaid) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{6}
+	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *EventModelFeePaid) GetModelId() uint64 {
@@ -495,7 +619,7 @@ type EventParamsUpdated struct {
 
 func (x *EventParamsUpdated) Reset() {
 	*x = EventParamsUpdated{}
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[7]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -507,7 +631,7 @@ func (x *EventParamsUpdated) String() string {
 func (*EventParamsUpdated) ProtoMessage() {}
 
 func (x *EventParamsUpdated) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[7]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -520,7 +644,7 @@ func (x *EventParamsUpdated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventParamsUpdated.ProtoReflect.Descriptor instead.
 func (*EventParamsUpdated) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{7}
+	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *EventParamsUpdated) GetParams() *Params {
@@ -560,7 +684,15 @@ const file_aichain_modelregistry_v1_events_proto_rawDesc = "" +
 	"\x19EventOwnershipTransferred\x12\x19\n" +
 	"\bmodel_id\x18\x01 \x01(\x04R\amodelId\x12?\n" +
 	"\x0eprevious_owner\x18\x02 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\rpreviousOwner\x125\n" +
-	"\tnew_owner\x18\x03 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\bnewOwner\"\xdf\x02\n" +
+	"\tnew_owner\x18\x03 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\bnewOwner\"\xa1\x01\n" +
+	"\x15EventOwnershipOffered\x12\x19\n" +
+	"\bmodel_id\x18\x01 \x01(\x04R\amodelId\x12.\n" +
+	"\x05owner\x18\x02 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12=\n" +
+	"\rpending_owner\x18\x03 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\fpendingOwner\"\xab\x01\n" +
+	"\x1fEventOwnershipTransferCancelled\x12\x19\n" +
+	"\bmodel_id\x18\x01 \x01(\x04R\amodelId\x12.\n" +
+	"\x05owner\x18\x02 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12=\n" +
+	"\rpending_owner\x18\x03 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\fpendingOwner\"\xdf\x02\n" +
 	"\x11EventModelFeePaid\x12\x19\n" +
 	"\bmodel_id\x18\x01 \x01(\x04R\amodelId\x12\x1f\n" +
 	"\vfrom_module\x18\x02 \x01(\tR\n" +
@@ -583,27 +715,29 @@ func file_aichain_modelregistry_v1_events_proto_rawDescGZIP() []byte {
 	return file_aichain_modelregistry_v1_events_proto_rawDescData
 }
 
-var file_aichain_modelregistry_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_aichain_modelregistry_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_aichain_modelregistry_v1_events_proto_goTypes = []any{
-	(*EventModelRegistered)(nil),      // 0: aichain.modelregistry.v1.EventModelRegistered
-	(*EventVersionPublished)(nil),     // 1: aichain.modelregistry.v1.EventVersionPublished
-	(*EventFeesUpdated)(nil),          // 2: aichain.modelregistry.v1.EventFeesUpdated
-	(*EventSharesUpdated)(nil),        // 3: aichain.modelregistry.v1.EventSharesUpdated
-	(*EventModelDeprecated)(nil),      // 4: aichain.modelregistry.v1.EventModelDeprecated
-	(*EventOwnershipTransferred)(nil), // 5: aichain.modelregistry.v1.EventOwnershipTransferred
-	(*EventModelFeePaid)(nil),         // 6: aichain.modelregistry.v1.EventModelFeePaid
-	(*EventParamsUpdated)(nil),        // 7: aichain.modelregistry.v1.EventParamsUpdated
-	(*v1beta1.Coin)(nil),              // 8: cosmos.base.v1beta1.Coin
-	(*v1.Share)(nil),                  // 9: aichain.common.v1.Share
-	(*Params)(nil),                    // 10: aichain.modelregistry.v1.Params
+	(*EventModelRegistered)(nil),            // 0: aichain.modelregistry.v1.EventModelRegistered
+	(*EventVersionPublished)(nil),           // 1: aichain.modelregistry.v1.EventVersionPublished
+	(*EventFeesUpdated)(nil),                // 2: aichain.modelregistry.v1.EventFeesUpdated
+	(*EventSharesUpdated)(nil),              // 3: aichain.modelregistry.v1.EventSharesUpdated
+	(*EventModelDeprecated)(nil),            // 4: aichain.modelregistry.v1.EventModelDeprecated
+	(*EventOwnershipTransferred)(nil),       // 5: aichain.modelregistry.v1.EventOwnershipTransferred
+	(*EventOwnershipOffered)(nil),           // 6: aichain.modelregistry.v1.EventOwnershipOffered
+	(*EventOwnershipTransferCancelled)(nil), // 7: aichain.modelregistry.v1.EventOwnershipTransferCancelled
+	(*EventModelFeePaid)(nil),               // 8: aichain.modelregistry.v1.EventModelFeePaid
+	(*EventParamsUpdated)(nil),              // 9: aichain.modelregistry.v1.EventParamsUpdated
+	(*v1beta1.Coin)(nil),                    // 10: cosmos.base.v1beta1.Coin
+	(*v1.Share)(nil),                        // 11: aichain.common.v1.Share
+	(*Params)(nil),                          // 12: aichain.modelregistry.v1.Params
 }
 var file_aichain_modelregistry_v1_events_proto_depIdxs = []int32{
-	8,  // 0: aichain.modelregistry.v1.EventFeesUpdated.fee_per_job:type_name -> cosmos.base.v1beta1.Coin
-	8,  // 1: aichain.modelregistry.v1.EventFeesUpdated.fee_per_1k_rows:type_name -> cosmos.base.v1beta1.Coin
-	9,  // 2: aichain.modelregistry.v1.EventSharesUpdated.shares:type_name -> aichain.common.v1.Share
-	8,  // 3: aichain.modelregistry.v1.EventModelFeePaid.fee:type_name -> cosmos.base.v1beta1.Coin
-	8,  // 4: aichain.modelregistry.v1.EventModelFeePaid.platform_fee:type_name -> cosmos.base.v1beta1.Coin
-	10, // 5: aichain.modelregistry.v1.EventParamsUpdated.params:type_name -> aichain.modelregistry.v1.Params
+	10, // 0: aichain.modelregistry.v1.EventFeesUpdated.fee_per_job:type_name -> cosmos.base.v1beta1.Coin
+	10, // 1: aichain.modelregistry.v1.EventFeesUpdated.fee_per_1k_rows:type_name -> cosmos.base.v1beta1.Coin
+	11, // 2: aichain.modelregistry.v1.EventSharesUpdated.shares:type_name -> aichain.common.v1.Share
+	10, // 3: aichain.modelregistry.v1.EventModelFeePaid.fee:type_name -> cosmos.base.v1beta1.Coin
+	10, // 4: aichain.modelregistry.v1.EventModelFeePaid.platform_fee:type_name -> cosmos.base.v1beta1.Coin
+	12, // 5: aichain.modelregistry.v1.EventParamsUpdated.params:type_name -> aichain.modelregistry.v1.Params
 	6,  // [6:6] is the sub-list for method output_type
 	6,  // [6:6] is the sub-list for method input_type
 	6,  // [6:6] is the sub-list for extension type_name
@@ -623,7 +757,7 @@ func file_aichain_modelregistry_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_modelregistry_v1_events_proto_rawDesc), len(file_aichain_modelregistry_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

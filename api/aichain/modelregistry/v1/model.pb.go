@@ -146,12 +146,14 @@ func (x *Usage) GetRevenue() []*v1beta1.Coin {
 
 // Model is one immutable version of a named model: its weights (sha256 and
 // uri of a safetensors file), shape, license, per-use fees and revenue shares.
-// Only fees, shares, status and owner change after registration.
+// Only fees, shares, status, owner and pending_owner change after
+// registration.
 type Model struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// id is the model's unique id (from 1; 0 means "no model" in x/compute).
 	Id uint64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
-	// owner may update fees and shares, deprecate and transfer the model.
+	// owner may update fees and shares, deprecate and offer the model to
+	// another account (pending_owner).
 	Owner string `protobuf:"bytes,2,opt,name=owner,proto3" json:"owner,omitempty"`
 	// name is shared by every version of the model.
 	Name string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
@@ -192,7 +194,11 @@ type Model struct {
 	// Σ widths[i]·widths[i+1]). Empty for a gpt-f32 model and for an mlp-f32
 	// model registered before the chain recorded them, whose jobs' work the
 	// chain does not know (mul_adds 0).
-	LayerWidths   []uint64 `protobuf:"varint,18,rep,packed,name=layer_widths,json=layerWidths,proto3" json:"layer_widths,omitempty"`
+	LayerWidths []uint64 `protobuf:"varint,18,rep,packed,name=layer_widths,json=layerWidths,proto3" json:"layer_widths,omitempty"`
+	// pending_owner is the account the owner offered the model to
+	// (MsgTransferOwnership); it becomes the owner when it accepts
+	// (MsgAcceptOwnership). Empty when no offer is pending.
+	PendingOwner  string `protobuf:"bytes,19,opt,name=pending_owner,json=pendingOwner,proto3" json:"pending_owner,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -351,6 +357,13 @@ func (x *Model) GetLayerWidths() []uint64 {
 		return x.LayerWidths
 	}
 	return nil
+}
+
+func (x *Model) GetPendingOwner() string {
+	if x != nil {
+		return x.PendingOwner
+	}
+	return ""
 }
 
 // GptConfig is the shape of a gpt-f32 model (GPT-2's architecture, the MLP
@@ -529,7 +542,7 @@ const file_aichain_modelregistry_v1_model_proto_rawDesc = "" +
 	"\x05Usage\x12\x12\n" +
 	"\x04jobs\x18\x01 \x01(\x04R\x04jobs\x12\x12\n" +
 	"\x04rows\x18\x02 \x01(\x04R\x04rows\x12{\n" +
-	"\arevenue\x18\x03 \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\arevenue\"\xf7\x06\n" +
+	"\arevenue\x18\x03 \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\arevenue\"\xb6\a\n" +
 	"\x05Model\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12.\n" +
 	"\x05owner\x18\x02 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12\x12\n" +
@@ -550,7 +563,8 @@ const file_aichain_modelregistry_v1_model_proto_rawDesc = "" +
 	"\x05usage\x18\x0f \x01(\v2\x1f.aichain.modelregistry.v1.UsageB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x05usage\x12%\n" +
 	"\x0ecreated_height\x18\x10 \x01(\x03R\rcreatedHeight\x125\n" +
 	"\x03gpt\x18\x11 \x01(\v2#.aichain.modelregistry.v1.GptConfigR\x03gpt\x12!\n" +
-	"\flayer_widths\x18\x12 \x03(\x04R\vlayerWidths\"\x7f\n" +
+	"\flayer_widths\x18\x12 \x03(\x04R\vlayerWidths\x12=\n" +
+	"\rpending_owner\x18\x13 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\fpendingOwner\"\x7f\n" +
 	"\tGptConfig\x12\x16\n" +
 	"\x06layers\x18\x01 \x01(\rR\x06layers\x12\x14\n" +
 	"\x05heads\x18\x02 \x01(\rR\x05heads\x12\x14\n" +

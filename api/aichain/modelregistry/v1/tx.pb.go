@@ -723,7 +723,13 @@ func (*MsgDeprecateModelResponse) Descriptor() ([]byte, []int) {
 	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{9}
 }
 
-// MsgTransferOwnership gives a model to new_owner.
+// MsgTransferOwnership offers a model to new_owner (not a module account): it
+// becomes the model's pending_owner, replacing any earlier offer, and the
+// owner when it accepts (MsgAcceptOwnership); until then the owner keeps the
+// model and may withdraw the offer (MsgCancelOwnershipTransfer). No account
+// becomes an owner without its consent: requesters choose models by their
+// owners, so a model pushed onto a known creator would sell under its name
+// and pay the shares its registrant set.
 type MsgTransferOwnership struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Owner         string                 `protobuf:"bytes,1,opt,name=owner,proto3" json:"owner,omitempty"`
@@ -821,6 +827,187 @@ func (*MsgTransferOwnershipResponse) Descriptor() ([]byte, []int) {
 	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{11}
 }
 
+// MsgAcceptOwnership takes the model offered to new_owner with
+// MsgTransferOwnership: new_owner becomes its owner and the offer ends.
+type MsgAcceptOwnership struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	NewOwner      string                 `protobuf:"bytes,1,opt,name=new_owner,json=newOwner,proto3" json:"new_owner,omitempty"`
+	ModelId       uint64                 `protobuf:"varint,2,opt,name=model_id,json=modelId,proto3" json:"model_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgAcceptOwnership) Reset() {
+	*x = MsgAcceptOwnership{}
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgAcceptOwnership) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgAcceptOwnership) ProtoMessage() {}
+
+func (x *MsgAcceptOwnership) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgAcceptOwnership.ProtoReflect.Descriptor instead.
+func (*MsgAcceptOwnership) Descriptor() ([]byte, []int) {
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *MsgAcceptOwnership) GetNewOwner() string {
+	if x != nil {
+		return x.NewOwner
+	}
+	return ""
+}
+
+func (x *MsgAcceptOwnership) GetModelId() uint64 {
+	if x != nil {
+		return x.ModelId
+	}
+	return 0
+}
+
+// MsgAcceptOwnershipResponse is empty.
+type MsgAcceptOwnershipResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgAcceptOwnershipResponse) Reset() {
+	*x = MsgAcceptOwnershipResponse{}
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgAcceptOwnershipResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgAcceptOwnershipResponse) ProtoMessage() {}
+
+func (x *MsgAcceptOwnershipResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgAcceptOwnershipResponse.ProtoReflect.Descriptor instead.
+func (*MsgAcceptOwnershipResponse) Descriptor() ([]byte, []int) {
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{13}
+}
+
+// MsgCancelOwnershipTransfer withdraws the owner's pending offer of a model.
+type MsgCancelOwnershipTransfer struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Owner         string                 `protobuf:"bytes,1,opt,name=owner,proto3" json:"owner,omitempty"`
+	ModelId       uint64                 `protobuf:"varint,2,opt,name=model_id,json=modelId,proto3" json:"model_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgCancelOwnershipTransfer) Reset() {
+	*x = MsgCancelOwnershipTransfer{}
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgCancelOwnershipTransfer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgCancelOwnershipTransfer) ProtoMessage() {}
+
+func (x *MsgCancelOwnershipTransfer) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgCancelOwnershipTransfer.ProtoReflect.Descriptor instead.
+func (*MsgCancelOwnershipTransfer) Descriptor() ([]byte, []int) {
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *MsgCancelOwnershipTransfer) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *MsgCancelOwnershipTransfer) GetModelId() uint64 {
+	if x != nil {
+		return x.ModelId
+	}
+	return 0
+}
+
+// MsgCancelOwnershipTransferResponse is empty.
+type MsgCancelOwnershipTransferResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgCancelOwnershipTransferResponse) Reset() {
+	*x = MsgCancelOwnershipTransferResponse{}
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgCancelOwnershipTransferResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgCancelOwnershipTransferResponse) ProtoMessage() {}
+
+func (x *MsgCancelOwnershipTransferResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgCancelOwnershipTransferResponse.ProtoReflect.Descriptor instead.
+func (*MsgCancelOwnershipTransferResponse) Descriptor() ([]byte, []int) {
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{15}
+}
+
 // MsgUpdateParams sets the module params; authority is the gov module account.
 type MsgUpdateParams struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -832,7 +1019,7 @@ type MsgUpdateParams struct {
 
 func (x *MsgUpdateParams) Reset() {
 	*x = MsgUpdateParams{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[12]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -844,7 +1031,7 @@ func (x *MsgUpdateParams) String() string {
 func (*MsgUpdateParams) ProtoMessage() {}
 
 func (x *MsgUpdateParams) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[12]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -857,7 +1044,7 @@ func (x *MsgUpdateParams) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUpdateParams.ProtoReflect.Descriptor instead.
 func (*MsgUpdateParams) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{12}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *MsgUpdateParams) GetAuthority() string {
@@ -883,7 +1070,7 @@ type MsgUpdateParamsResponse struct {
 
 func (x *MsgUpdateParamsResponse) Reset() {
 	*x = MsgUpdateParamsResponse{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[13]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -895,7 +1082,7 @@ func (x *MsgUpdateParamsResponse) String() string {
 func (*MsgUpdateParamsResponse) ProtoMessage() {}
 
 func (x *MsgUpdateParamsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[13]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -908,7 +1095,7 @@ func (x *MsgUpdateParamsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUpdateParamsResponse.ProtoReflect.Descriptor instead.
 func (*MsgUpdateParamsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{13}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{17}
 }
 
 var File_aichain_modelregistry_v1_tx_proto protoreflect.FileDescriptor
@@ -975,11 +1162,19 @@ const file_aichain_modelregistry_v1_tx_proto_rawDesc = "" +
 	"\x05owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12\x19\n" +
 	"\bmodel_id\x18\x02 \x01(\x04R\amodelId\x125\n" +
 	"\tnew_owner\x18\x03 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\bnewOwner:2\x82\xe7\xb0*\x05owner\x8a\xe7\xb0*#aichain/models/MsgTransferOwnership\"\x1e\n" +
-	"\x1cMsgTransferOwnershipResponse\"\xc1\x01\n" +
+	"\x1cMsgTransferOwnershipResponse\"\x9c\x01\n" +
+	"\x12MsgAcceptOwnership\x125\n" +
+	"\tnew_owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\bnewOwner\x12\x19\n" +
+	"\bmodel_id\x18\x02 \x01(\x04R\amodelId:4\x82\xe7\xb0*\tnew_owner\x8a\xe7\xb0*!aichain/models/MsgAcceptOwnership\"\x1c\n" +
+	"\x1aMsgAcceptOwnershipResponse\"\x98\x01\n" +
+	"\x1aMsgCancelOwnershipTransfer\x12.\n" +
+	"\x05owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12\x19\n" +
+	"\bmodel_id\x18\x02 \x01(\x04R\amodelId:/\x82\xe7\xb0*\x05owner\x8a\xe7\xb0* aichain/models/MsgCancelTransfer\"$\n" +
+	"\"MsgCancelOwnershipTransferResponse\"\xc1\x01\n" +
 	"\x0fMsgUpdateParams\x126\n" +
 	"\tauthority\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\tauthority\x12C\n" +
 	"\x06params\x18\x02 \x01(\v2 .aichain.modelregistry.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06params:1\x82\xe7\xb0*\tauthority\x8a\xe7\xb0*\x1eaichain/models/MsgUpdateParams\"\x19\n" +
-	"\x17MsgUpdateParamsResponse2\xa6\x06\n" +
+	"\x17MsgUpdateParamsResponse2\xad\b\n" +
 	"\x03Msg\x12o\n" +
 	"\rRegisterModel\x12*.aichain.modelregistry.v1.MsgRegisterModel\x1a2.aichain.modelregistry.v1.MsgRegisterModelResponse\x12r\n" +
 	"\x0ePublishVersion\x12+.aichain.modelregistry.v1.MsgPublishVersion\x1a3.aichain.modelregistry.v1.MsgPublishVersionResponse\x12f\n" +
@@ -987,7 +1182,9 @@ const file_aichain_modelregistry_v1_tx_proto_rawDesc = "" +
 	"UpdateFees\x12'.aichain.modelregistry.v1.MsgUpdateFees\x1a/.aichain.modelregistry.v1.MsgUpdateFeesResponse\x12l\n" +
 	"\fUpdateShares\x12).aichain.modelregistry.v1.MsgUpdateShares\x1a1.aichain.modelregistry.v1.MsgUpdateSharesResponse\x12r\n" +
 	"\x0eDeprecateModel\x12+.aichain.modelregistry.v1.MsgDeprecateModel\x1a3.aichain.modelregistry.v1.MsgDeprecateModelResponse\x12{\n" +
-	"\x11TransferOwnership\x12..aichain.modelregistry.v1.MsgTransferOwnership\x1a6.aichain.modelregistry.v1.MsgTransferOwnershipResponse\x12l\n" +
+	"\x11TransferOwnership\x12..aichain.modelregistry.v1.MsgTransferOwnership\x1a6.aichain.modelregistry.v1.MsgTransferOwnershipResponse\x12u\n" +
+	"\x0fAcceptOwnership\x12,.aichain.modelregistry.v1.MsgAcceptOwnership\x1a4.aichain.modelregistry.v1.MsgAcceptOwnershipResponse\x12\x8d\x01\n" +
+	"\x17CancelOwnershipTransfer\x124.aichain.modelregistry.v1.MsgCancelOwnershipTransfer\x1a<.aichain.modelregistry.v1.MsgCancelOwnershipTransferResponse\x12l\n" +
 	"\fUpdateParams\x12).aichain.modelregistry.v1.MsgUpdateParams\x1a1.aichain.modelregistry.v1.MsgUpdateParamsResponse\x1a\x05\x80\xe7\xb0*\x01B2Z0github.com/aichain/aichain/x/modelregistry/typesb\x06proto3"
 
 var (
@@ -1002,56 +1199,64 @@ func file_aichain_modelregistry_v1_tx_proto_rawDescGZIP() []byte {
 	return file_aichain_modelregistry_v1_tx_proto_rawDescData
 }
 
-var file_aichain_modelregistry_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_aichain_modelregistry_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_aichain_modelregistry_v1_tx_proto_goTypes = []any{
-	(*MsgRegisterModel)(nil),             // 0: aichain.modelregistry.v1.MsgRegisterModel
-	(*MsgRegisterModelResponse)(nil),     // 1: aichain.modelregistry.v1.MsgRegisterModelResponse
-	(*MsgPublishVersion)(nil),            // 2: aichain.modelregistry.v1.MsgPublishVersion
-	(*MsgPublishVersionResponse)(nil),    // 3: aichain.modelregistry.v1.MsgPublishVersionResponse
-	(*MsgUpdateFees)(nil),                // 4: aichain.modelregistry.v1.MsgUpdateFees
-	(*MsgUpdateFeesResponse)(nil),        // 5: aichain.modelregistry.v1.MsgUpdateFeesResponse
-	(*MsgUpdateShares)(nil),              // 6: aichain.modelregistry.v1.MsgUpdateShares
-	(*MsgUpdateSharesResponse)(nil),      // 7: aichain.modelregistry.v1.MsgUpdateSharesResponse
-	(*MsgDeprecateModel)(nil),            // 8: aichain.modelregistry.v1.MsgDeprecateModel
-	(*MsgDeprecateModelResponse)(nil),    // 9: aichain.modelregistry.v1.MsgDeprecateModelResponse
-	(*MsgTransferOwnership)(nil),         // 10: aichain.modelregistry.v1.MsgTransferOwnership
-	(*MsgTransferOwnershipResponse)(nil), // 11: aichain.modelregistry.v1.MsgTransferOwnershipResponse
-	(*MsgUpdateParams)(nil),              // 12: aichain.modelregistry.v1.MsgUpdateParams
-	(*MsgUpdateParamsResponse)(nil),      // 13: aichain.modelregistry.v1.MsgUpdateParamsResponse
-	(*v1beta1.Coin)(nil),                 // 14: cosmos.base.v1beta1.Coin
-	(*v1.Share)(nil),                     // 15: aichain.common.v1.Share
-	(*GptConfig)(nil),                    // 16: aichain.modelregistry.v1.GptConfig
-	(*Params)(nil),                       // 17: aichain.modelregistry.v1.Params
+	(*MsgRegisterModel)(nil),                   // 0: aichain.modelregistry.v1.MsgRegisterModel
+	(*MsgRegisterModelResponse)(nil),           // 1: aichain.modelregistry.v1.MsgRegisterModelResponse
+	(*MsgPublishVersion)(nil),                  // 2: aichain.modelregistry.v1.MsgPublishVersion
+	(*MsgPublishVersionResponse)(nil),          // 3: aichain.modelregistry.v1.MsgPublishVersionResponse
+	(*MsgUpdateFees)(nil),                      // 4: aichain.modelregistry.v1.MsgUpdateFees
+	(*MsgUpdateFeesResponse)(nil),              // 5: aichain.modelregistry.v1.MsgUpdateFeesResponse
+	(*MsgUpdateShares)(nil),                    // 6: aichain.modelregistry.v1.MsgUpdateShares
+	(*MsgUpdateSharesResponse)(nil),            // 7: aichain.modelregistry.v1.MsgUpdateSharesResponse
+	(*MsgDeprecateModel)(nil),                  // 8: aichain.modelregistry.v1.MsgDeprecateModel
+	(*MsgDeprecateModelResponse)(nil),          // 9: aichain.modelregistry.v1.MsgDeprecateModelResponse
+	(*MsgTransferOwnership)(nil),               // 10: aichain.modelregistry.v1.MsgTransferOwnership
+	(*MsgTransferOwnershipResponse)(nil),       // 11: aichain.modelregistry.v1.MsgTransferOwnershipResponse
+	(*MsgAcceptOwnership)(nil),                 // 12: aichain.modelregistry.v1.MsgAcceptOwnership
+	(*MsgAcceptOwnershipResponse)(nil),         // 13: aichain.modelregistry.v1.MsgAcceptOwnershipResponse
+	(*MsgCancelOwnershipTransfer)(nil),         // 14: aichain.modelregistry.v1.MsgCancelOwnershipTransfer
+	(*MsgCancelOwnershipTransferResponse)(nil), // 15: aichain.modelregistry.v1.MsgCancelOwnershipTransferResponse
+	(*MsgUpdateParams)(nil),                    // 16: aichain.modelregistry.v1.MsgUpdateParams
+	(*MsgUpdateParamsResponse)(nil),            // 17: aichain.modelregistry.v1.MsgUpdateParamsResponse
+	(*v1beta1.Coin)(nil),                       // 18: cosmos.base.v1beta1.Coin
+	(*v1.Share)(nil),                           // 19: aichain.common.v1.Share
+	(*GptConfig)(nil),                          // 20: aichain.modelregistry.v1.GptConfig
+	(*Params)(nil),                             // 21: aichain.modelregistry.v1.Params
 }
 var file_aichain_modelregistry_v1_tx_proto_depIdxs = []int32{
-	14, // 0: aichain.modelregistry.v1.MsgRegisterModel.fee_per_job:type_name -> cosmos.base.v1beta1.Coin
-	14, // 1: aichain.modelregistry.v1.MsgRegisterModel.fee_per_1k_rows:type_name -> cosmos.base.v1beta1.Coin
-	15, // 2: aichain.modelregistry.v1.MsgRegisterModel.shares:type_name -> aichain.common.v1.Share
-	16, // 3: aichain.modelregistry.v1.MsgRegisterModel.gpt:type_name -> aichain.modelregistry.v1.GptConfig
-	14, // 4: aichain.modelregistry.v1.MsgPublishVersion.fee_per_job:type_name -> cosmos.base.v1beta1.Coin
-	14, // 5: aichain.modelregistry.v1.MsgPublishVersion.fee_per_1k_rows:type_name -> cosmos.base.v1beta1.Coin
-	15, // 6: aichain.modelregistry.v1.MsgPublishVersion.shares:type_name -> aichain.common.v1.Share
-	16, // 7: aichain.modelregistry.v1.MsgPublishVersion.gpt:type_name -> aichain.modelregistry.v1.GptConfig
-	14, // 8: aichain.modelregistry.v1.MsgUpdateFees.fee_per_job:type_name -> cosmos.base.v1beta1.Coin
-	14, // 9: aichain.modelregistry.v1.MsgUpdateFees.fee_per_1k_rows:type_name -> cosmos.base.v1beta1.Coin
-	15, // 10: aichain.modelregistry.v1.MsgUpdateShares.shares:type_name -> aichain.common.v1.Share
-	17, // 11: aichain.modelregistry.v1.MsgUpdateParams.params:type_name -> aichain.modelregistry.v1.Params
+	18, // 0: aichain.modelregistry.v1.MsgRegisterModel.fee_per_job:type_name -> cosmos.base.v1beta1.Coin
+	18, // 1: aichain.modelregistry.v1.MsgRegisterModel.fee_per_1k_rows:type_name -> cosmos.base.v1beta1.Coin
+	19, // 2: aichain.modelregistry.v1.MsgRegisterModel.shares:type_name -> aichain.common.v1.Share
+	20, // 3: aichain.modelregistry.v1.MsgRegisterModel.gpt:type_name -> aichain.modelregistry.v1.GptConfig
+	18, // 4: aichain.modelregistry.v1.MsgPublishVersion.fee_per_job:type_name -> cosmos.base.v1beta1.Coin
+	18, // 5: aichain.modelregistry.v1.MsgPublishVersion.fee_per_1k_rows:type_name -> cosmos.base.v1beta1.Coin
+	19, // 6: aichain.modelregistry.v1.MsgPublishVersion.shares:type_name -> aichain.common.v1.Share
+	20, // 7: aichain.modelregistry.v1.MsgPublishVersion.gpt:type_name -> aichain.modelregistry.v1.GptConfig
+	18, // 8: aichain.modelregistry.v1.MsgUpdateFees.fee_per_job:type_name -> cosmos.base.v1beta1.Coin
+	18, // 9: aichain.modelregistry.v1.MsgUpdateFees.fee_per_1k_rows:type_name -> cosmos.base.v1beta1.Coin
+	19, // 10: aichain.modelregistry.v1.MsgUpdateShares.shares:type_name -> aichain.common.v1.Share
+	21, // 11: aichain.modelregistry.v1.MsgUpdateParams.params:type_name -> aichain.modelregistry.v1.Params
 	0,  // 12: aichain.modelregistry.v1.Msg.RegisterModel:input_type -> aichain.modelregistry.v1.MsgRegisterModel
 	2,  // 13: aichain.modelregistry.v1.Msg.PublishVersion:input_type -> aichain.modelregistry.v1.MsgPublishVersion
 	4,  // 14: aichain.modelregistry.v1.Msg.UpdateFees:input_type -> aichain.modelregistry.v1.MsgUpdateFees
 	6,  // 15: aichain.modelregistry.v1.Msg.UpdateShares:input_type -> aichain.modelregistry.v1.MsgUpdateShares
 	8,  // 16: aichain.modelregistry.v1.Msg.DeprecateModel:input_type -> aichain.modelregistry.v1.MsgDeprecateModel
 	10, // 17: aichain.modelregistry.v1.Msg.TransferOwnership:input_type -> aichain.modelregistry.v1.MsgTransferOwnership
-	12, // 18: aichain.modelregistry.v1.Msg.UpdateParams:input_type -> aichain.modelregistry.v1.MsgUpdateParams
-	1,  // 19: aichain.modelregistry.v1.Msg.RegisterModel:output_type -> aichain.modelregistry.v1.MsgRegisterModelResponse
-	3,  // 20: aichain.modelregistry.v1.Msg.PublishVersion:output_type -> aichain.modelregistry.v1.MsgPublishVersionResponse
-	5,  // 21: aichain.modelregistry.v1.Msg.UpdateFees:output_type -> aichain.modelregistry.v1.MsgUpdateFeesResponse
-	7,  // 22: aichain.modelregistry.v1.Msg.UpdateShares:output_type -> aichain.modelregistry.v1.MsgUpdateSharesResponse
-	9,  // 23: aichain.modelregistry.v1.Msg.DeprecateModel:output_type -> aichain.modelregistry.v1.MsgDeprecateModelResponse
-	11, // 24: aichain.modelregistry.v1.Msg.TransferOwnership:output_type -> aichain.modelregistry.v1.MsgTransferOwnershipResponse
-	13, // 25: aichain.modelregistry.v1.Msg.UpdateParams:output_type -> aichain.modelregistry.v1.MsgUpdateParamsResponse
-	19, // [19:26] is the sub-list for method output_type
-	12, // [12:19] is the sub-list for method input_type
+	12, // 18: aichain.modelregistry.v1.Msg.AcceptOwnership:input_type -> aichain.modelregistry.v1.MsgAcceptOwnership
+	14, // 19: aichain.modelregistry.v1.Msg.CancelOwnershipTransfer:input_type -> aichain.modelregistry.v1.MsgCancelOwnershipTransfer
+	16, // 20: aichain.modelregistry.v1.Msg.UpdateParams:input_type -> aichain.modelregistry.v1.MsgUpdateParams
+	1,  // 21: aichain.modelregistry.v1.Msg.RegisterModel:output_type -> aichain.modelregistry.v1.MsgRegisterModelResponse
+	3,  // 22: aichain.modelregistry.v1.Msg.PublishVersion:output_type -> aichain.modelregistry.v1.MsgPublishVersionResponse
+	5,  // 23: aichain.modelregistry.v1.Msg.UpdateFees:output_type -> aichain.modelregistry.v1.MsgUpdateFeesResponse
+	7,  // 24: aichain.modelregistry.v1.Msg.UpdateShares:output_type -> aichain.modelregistry.v1.MsgUpdateSharesResponse
+	9,  // 25: aichain.modelregistry.v1.Msg.DeprecateModel:output_type -> aichain.modelregistry.v1.MsgDeprecateModelResponse
+	11, // 26: aichain.modelregistry.v1.Msg.TransferOwnership:output_type -> aichain.modelregistry.v1.MsgTransferOwnershipResponse
+	13, // 27: aichain.modelregistry.v1.Msg.AcceptOwnership:output_type -> aichain.modelregistry.v1.MsgAcceptOwnershipResponse
+	15, // 28: aichain.modelregistry.v1.Msg.CancelOwnershipTransfer:output_type -> aichain.modelregistry.v1.MsgCancelOwnershipTransferResponse
+	17, // 29: aichain.modelregistry.v1.Msg.UpdateParams:output_type -> aichain.modelregistry.v1.MsgUpdateParamsResponse
+	21, // [21:30] is the sub-list for method output_type
+	12, // [12:21] is the sub-list for method input_type
 	12, // [12:12] is the sub-list for extension type_name
 	12, // [12:12] is the sub-list for extension extendee
 	0,  // [0:12] is the sub-list for field type_name
@@ -1069,7 +1274,7 @@ func file_aichain_modelregistry_v1_tx_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_modelregistry_v1_tx_proto_rawDesc), len(file_aichain_modelregistry_v1_tx_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
