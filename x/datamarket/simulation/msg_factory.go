@@ -309,15 +309,21 @@ func MsgTransferDatasetFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.Msg
 	}
 }
 
+// offeredDataset picks a dataset whose owner offered it to another account.
+func offeredDataset(ctx context.Context, k keeper.Keeper, r *simsx.XRand, reporter simsx.SimulationReporter) (types.Dataset, bool) {
+	d, ok := randomDataset(ctx, k, r, reporter)
+	if ok && d.PendingOwner == "" {
+		reporter.Skip("no transfer offered")
+		return d, false
+	}
+	return d, ok
+}
+
 // MsgAcceptDatasetFactory takes a dataset offered to a simulation account.
 func MsgAcceptDatasetFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgAcceptDataset] {
 	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgAcceptDataset) {
-		d, ok := randomDataset(ctx, k, testData.Rand(), reporter)
+		d, ok := offeredDataset(ctx, k, testData.Rand(), reporter)
 		if !ok {
-			return nil, nil
-		}
-		if d.PendingOwner == "" {
-			reporter.Skip("no transfer offered")
 			return nil, nil
 		}
 		to := testData.GetAccount(reporter, d.PendingOwner)
@@ -331,12 +337,8 @@ func MsgAcceptDatasetFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgAc
 // MsgCancelDatasetTransferFactory withdraws a pending offer of a dataset.
 func MsgCancelDatasetTransferFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgCancelDatasetTransfer] {
 	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgCancelDatasetTransfer) {
-		d, ok := randomDataset(ctx, k, testData.Rand(), reporter)
+		d, ok := offeredDataset(ctx, k, testData.Rand(), reporter)
 		if !ok {
-			return nil, nil
-		}
-		if d.PendingOwner == "" {
-			reporter.Skip("no transfer offered")
 			return nil, nil
 		}
 		owner := testData.GetAccount(reporter, d.Owner)

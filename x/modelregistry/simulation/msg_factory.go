@@ -180,15 +180,21 @@ func MsgTransferOwnershipFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.M
 	}
 }
 
+// offeredModel picks a model whose owner offered it to another account.
+func offeredModel(ctx context.Context, k keeper.Keeper, r *simsx.XRand, reporter simsx.SimulationReporter) (types.Model, bool) {
+	m, ok := randomModel(ctx, k, r, reporter)
+	if ok && m.PendingOwner == "" {
+		reporter.Skip("no transfer offered")
+		return m, false
+	}
+	return m, ok
+}
+
 // MsgAcceptOwnershipFactory takes a model offered to a simulation account.
 func MsgAcceptOwnershipFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgAcceptOwnership] {
 	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgAcceptOwnership) {
-		m, ok := randomModel(ctx, k, testData.Rand(), reporter)
+		m, ok := offeredModel(ctx, k, testData.Rand(), reporter)
 		if !ok {
-			return nil, nil
-		}
-		if m.PendingOwner == "" {
-			reporter.Skip("no transfer offered")
 			return nil, nil
 		}
 		to := testData.GetAccount(reporter, m.PendingOwner)
@@ -202,12 +208,8 @@ func MsgAcceptOwnershipFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.Msg
 // MsgCancelOwnershipTransferFactory withdraws a pending offer of a model.
 func MsgCancelOwnershipTransferFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgCancelOwnershipTransfer] {
 	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgCancelOwnershipTransfer) {
-		m, ok := randomModel(ctx, k, testData.Rand(), reporter)
+		m, ok := offeredModel(ctx, k, testData.Rand(), reporter)
 		if !ok {
-			return nil, nil
-		}
-		if m.PendingOwner == "" {
-			reporter.Skip("no transfer offered")
 			return nil, nil
 		}
 		owner := testData.GetAccount(reporter, m.Owner)
