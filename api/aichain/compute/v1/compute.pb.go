@@ -3026,12 +3026,12 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"dataset_id\x18\x02 \x01(\x04R\tdatasetId\x12'\n" +
 	"\x0fdataset_version\x18\x03 \x01(\x04R\x0edatasetVersion\"#\n" +
 	"\tGptPrompt\x12\x16\n" +
-	"\x06tokens\x18\x01 \x03(\rR\x06tokens\"\xd1\x01\n" +
+	"\x06tokens\x18\x01 \x03(\rR\x06tokens\"\xd6\x01\n" +
 	"\aGptSpec\x12\x19\n" +
 	"\bmodel_id\x18\x01 \x01(\x04R\amodelId\x12\x1d\n" +
 	"\n" +
-	"dataset_id\x18\x02 \x01(\x04R\tdatasetId\x12=\n" +
-	"\aprompts\x18\x03 \x03(\v2\x1d.aichain.compute.v1.GptPromptB\x04\xc8\xde\x1f\x00R\aprompts\x12$\n" +
+	"dataset_id\x18\x02 \x01(\x04R\tdatasetId\x12B\n" +
+	"\aprompts\x18\x03 \x03(\v2\x1d.aichain.compute.v1.GptPromptB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\aprompts\x12$\n" +
 	"\x0emax_new_tokens\x18\x04 \x01(\rR\fmaxNewTokens\x12'\n" +
 	"\x0fdataset_version\x18\x05 \x01(\x04R\x0edatasetVersion\"\xd1\x01\n" +
 	"\fWorkloadSpec\x12\x12\n" +

@@ -1303,7 +1303,7 @@ var File_aichain_datamarket_v1_tx_proto protoreflect.FileDescriptor
 
 const file_aichain_datamarket_v1_tx_proto_rawDesc = "" +
 	"\n" +
-	"\x1eaichain/datamarket/v1/tx.proto\x12\x15aichain.datamarket.v1\x1a\x11amino/amino.proto\x1a\x1ecosmos/base/v1beta1/coin.proto\x1a\x17cosmos/msg/v1/msg.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1daichain/common/v1/share.proto\x1a&aichain/datamarket/v1/datamarket.proto\"\xdb\x03\n" +
+	"\x1eaichain/datamarket/v1/tx.proto\x12\x15aichain.datamarket.v1\x1a\x11amino/amino.proto\x1a\x1ecosmos/base/v1beta1/coin.proto\x1a\x17cosmos/msg/v1/msg.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1daichain/common/v1/share.proto\x1a&aichain/datamarket/v1/datamarket.proto\"\xe0\x03\n" +
 	"\x0eMsgListDataset\x12.\n" +
 	"\x05owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12 \n" +
@@ -1316,11 +1316,11 @@ const file_aichain_datamarket_v1_tx_proto_rawDesc = "" +
 	"\x06sha256\x18\t \x01(\tR\x06sha256\x12\x10\n" +
 	"\x03uri\x18\n" +
 	" \x01(\tR\x03uri\x12F\n" +
-	"\x06offers\x18\v \x03(\v2#.aichain.datamarket.v1.LicenseOfferB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06offers\x126\n" +
-	"\x06shares\x18\f \x03(\v2\x18.aichain.common.v1.ShareB\x04\xc8\xde\x1f\x00R\x06shares:0\x82\xe7\xb0*\x05owner\x8a\xe7\xb0*!aichain/datamarket/MsgListDataset\"7\n" +
+	"\x06offers\x18\v \x03(\v2#.aichain.datamarket.v1.LicenseOfferB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06offers\x12;\n" +
+	"\x06shares\x18\f \x03(\v2\x18.aichain.common.v1.ShareB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06shares:0\x82\xe7\xb0*\x05owner\x8a\xe7\xb0*!aichain/datamarket/MsgListDataset\"7\n" +
 	"\x16MsgListDatasetResponse\x12\x1d\n" +
 	"\n" +
-	"dataset_id\x18\x01 \x01(\x04R\tdatasetId\"\xf3\x02\n" +
+	"dataset_id\x18\x01 \x01(\x04R\tdatasetId\"\xf8\x02\n" +
 	"\x10MsgUpdateDataset\x12.\n" +
 	"\x05owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12\x1d\n" +
 	"\n" +
@@ -1330,8 +1330,8 @@ const file_aichain_datamarket_v1_tx_proto_rawDesc = "" +
 	"\x0erows_per_chunk\x18\x05 \x01(\x04R\frowsPerChunk\x12!\n" +
 	"\fcontent_root\x18\x06 \x01(\fR\vcontentRoot\x12\x16\n" +
 	"\x06sha256\x18\a \x01(\tR\x06sha256\x12\x10\n" +
-	"\x03uri\x18\b \x01(\tR\x03uri\x12A\n" +
-	"\x06offers\x18\t \x03(\v2#.aichain.datamarket.v1.LicenseOfferB\x04\xc8\xde\x1f\x00R\x06offers:2\x82\xe7\xb0*\x05owner\x8a\xe7\xb0*#aichain/datamarket/MsgUpdateDataset\"4\n" +
+	"\x03uri\x18\b \x01(\tR\x03uri\x12F\n" +
+	"\x06offers\x18\t \x03(\v2#.aichain.datamarket.v1.LicenseOfferB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06offers:2\x82\xe7\xb0*\x05owner\x8a\xe7\xb0*#aichain/datamarket/MsgUpdateDataset\"4\n" +
 	"\x18MsgUpdateDatasetResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\x04R\aversion\"\x95\x01\n" +
 	"\x10MsgDelistDataset\x12.\n" +
