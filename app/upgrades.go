@@ -69,6 +69,9 @@ var Upgrades = []Upgrade{
 	// types.LegacyCappedLock), and mlp-f32 jobs
 	// charged their outputs and kernel calls besides their products
 	// (workload.MLPWork; no migration: a job keeps the work it recorded),
+	// new mlp-f32 jobs refused on a model registered without its layer
+	// widths (its work unknown: its jobs skipped the work bounds; no
+	// migration: a job created on one before keeps its recorded work),
 	// and dataset and model transfers that their recipient must accept
 	// (x/datamarket's Dataset.pending_owner, field 18, and x/modelregistry's
 	// Model.pending_owner, field 19, empty until an offer; no migration;

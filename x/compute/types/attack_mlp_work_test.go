@@ -22,8 +22,8 @@ import (
 // its work, rows × Σ in·out: a chunk beyond GPTMaxChunkMulAdds is refused,
 // the exec window must cover the work at max_work_per_exec_block, and the
 // sampled work must fit the verification budget, as for gemm and gpt jobs.
-// A model registered before the widths were recorded still resolves, with
-// its work unknown (0).
+// A model registered before the widths were recorded no longer takes new
+// jobs: its work is unknown.
 func TestAttackMLPJobTooHeavyToVerify(t *testing.T) {
 	ctx := context.Background()
 	shares := []common.Share{{Address: sdk.AccAddress(make([]byte, 20)).String(), Weight: 1}}
@@ -56,10 +56,13 @@ func TestAttackMLPJobTooHeavyToVerify(t *testing.T) {
 		t.Fatalf("64 sampled chunks of 2.1·10^9 multiply-adds each: %v, want ErrInvalidAssurance", err)
 	}
 
+	// A model registered before the widths were recorded: its work is
+	// unknown, and a new job on it is refused
+	// (TestAttackPreUpgradeMLPModelSkipsTheWorkBounds).
 	legacy := deep
 	legacy.RowMulAdds, legacy.Layers = 0, 0
-	_, terms, err = types.ResolveWorkload(ctx, types.KindState{Models: fakeModels{terms: legacy}, Datasets: datasets}, spec(65536), "aic1req")
-	if err != nil || terms.Shape.MulAdds != 0 {
-		t.Fatalf("a model without recorded widths: work %d, %v; want 0 (unknown), admitted", terms.Shape.MulAdds, err)
+	_, _, err = types.ResolveWorkload(ctx, types.KindState{Models: fakeModels{terms: legacy}, Datasets: datasets}, spec(16), "aic1req")
+	if !errors.Is(err, types.ErrInvalidWorkload) {
+		t.Fatalf("a model without recorded widths: %v, want ErrInvalidWorkload", err)
 	}
 }

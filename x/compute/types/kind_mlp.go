@@ -2,6 +2,7 @@ package types
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/aichain/aichain/types/common"
@@ -93,12 +94,16 @@ func resolveMLP(ctx context.Context, st KindState, w WorkloadSpec, requester str
 // layers such a row can have, never fewer than the model's. A chunk's work is bounded as a gpt-f32 chunk's is (GPTMaxChunkMulAdds: what
 // one sidecar recomputes of a sampled chunk) and the job's by
 // GPTMaxJobMulAdds; the exec window and the verification budget then bound
-// it as they bound every kind's (Params.AdmitJob, AdmitAssurance). 0 for a
-// model whose layer widths the registry did not record (registered before
-// it did): such a job's work is not known to the chain.
+// it as they bound every kind's (Params.AdmitJob, AdmitAssurance). A model
+// whose layer widths the registry did not record (registered before it did)
+// has no known work, and a new job on it is refused: resolved with work 0,
+// it skipped every one of those bounds (TestAttackPreUpgradeMLPModelSkipsTheWorkBounds).
+// Its owner publishes the same weights again as a version with its hidden
+// widths. (A job created on it before this rule keeps the work 0 it recorded.)
 func mlpWork(rowMulAdds, layers, rows, chunkRows uint64) (uint64, error) {
 	if rowMulAdds == 0 {
-		return 0, nil
+		return 0, errors.New("the model's layer widths are not on chain (it was registered before the chain recorded them), so the job's work is unknown: " +
+			"its owner can publish the same weights again as a new version with --hidden-dims")
 	}
 	if layers == 0 {
 		layers = workload.MLPLayersBound(rowMulAdds)

@@ -169,31 +169,36 @@ func TestResolveMLP(t *testing.T) {
 	ctx := context.Background()
 	w := types.WorkloadSpec{Kind: workload.KindMLP, Mlp: &types.MlpSpec{ModelId: 3, DatasetId: 5}, ChunkRows: 8}
 	shares := []common.Share{{Address: sdk.AccAddress(make([]byte, 20)).String(), Weight: 1}}
-	models := fakeModels{terms: common.ModelTerms{Architecture: workload.KindMLP, InputDim: 4, OutputDim: 2, Fee: sdk.NewCoins(sdk.NewInt64Coin("uaic", 300)), Shares: shares}}
+	models := fakeModels{terms: common.ModelTerms{Architecture: workload.KindMLP, InputDim: 4, OutputDim: 2, RowMulAdds: 4 * 2, Layers: 1,
+		Fee: sdk.NewCoins(sdk.NewInt64Coin("uaic", 300)), Shares: shares}}
 	datasets := fakeDatasets{terms: common.DatasetTerms{Version: 2, Rows: 40, Cols: 4, ContentRoot: []byte{7},
 		Fee: sdk.NewCoins(sdk.NewInt64Coin("uaic", 700)), Shares: shares}}
 	_, terms, err := types.ResolveWorkload(ctx, types.KindState{Models: models, Datasets: datasets}, w, "aic1req")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if terms.Shape != (types.WorkloadShape{Rows: 40, Cols: 2, InputCols: 4}) || terms.ModelID != 3 || terms.DatasetID != 5 ||
+	work, _ := workload.MLPWork(4*2, 1, 40, 8)
+	if terms.Shape != (types.WorkloadShape{Rows: 40, Cols: 2, InputCols: 4, MulAdds: work}) || terms.ModelID != 3 || terms.DatasetID != 5 ||
 		terms.Dataset.Version != 2 || !terms.Model.Fee.Equal(models.terms.Fee) {
 		t.Fatalf("terms %+v", terms)
 	}
 	mismatch := models
 	mismatch.terms.InputDim = 5
+	noWidths := models
+	noWidths.terms.RowMulAdds, noWidths.terms.Layers = 0, 0
 	badFee := datasets
 	badFee.terms.Shares = nil
 	for name, c := range map[string]struct {
 		st   types.KindState
 		want error
 	}{
-		"no datasets":        {types.KindState{Models: models}, types.ErrDatasetsUnavailable},
-		"no models":          {types.KindState{Datasets: datasets}, types.ErrModelsUnavailable},
-		"unknown dataset":    {types.KindState{Models: models, Datasets: fakeDatasets{err: errors.New("no such dataset")}}, types.ErrInvalidWorkload},
-		"deprecated model":   {types.KindState{Models: fakeModels{err: errors.New("deprecated")}, Datasets: datasets}, types.ErrInvalidWorkload},
-		"shape":              {types.KindState{Models: mismatch, Datasets: datasets}, types.ErrShapeMismatch},
-		"fee without shares": {types.KindState{Models: models, Datasets: badFee}, types.ErrInvalidWorkload},
+		"no datasets":         {types.KindState{Models: models}, types.ErrDatasetsUnavailable},
+		"no models":           {types.KindState{Datasets: datasets}, types.ErrModelsUnavailable},
+		"unknown dataset":     {types.KindState{Models: models, Datasets: fakeDatasets{err: errors.New("no such dataset")}}, types.ErrInvalidWorkload},
+		"deprecated model":    {types.KindState{Models: fakeModels{err: errors.New("deprecated")}, Datasets: datasets}, types.ErrInvalidWorkload},
+		"shape":               {types.KindState{Models: mismatch, Datasets: datasets}, types.ErrShapeMismatch},
+		"widths not on chain": {types.KindState{Models: noWidths, Datasets: datasets}, types.ErrInvalidWorkload},
+		"fee without shares":  {types.KindState{Models: models, Datasets: badFee}, types.ErrInvalidWorkload},
 	} {
 		if _, _, err := types.ResolveWorkload(ctx, c.st, w, "aic1req"); !errors.Is(err, c.want) {
 			t.Errorf("%s: got %v, want %v", name, err, c.want)
