@@ -222,7 +222,8 @@ func TestAttackOneTokenPromptsCostMoreThanTheirWork(t *testing.T) {
 
 // BenchmarkGPTWorkPerChargedUnit decodes a chunk of the attack's shape
 // (8192 one-token prompts through 64 blocks of embed 1), and one of the
-// tiny byte-level model's (4 prompts of 16 tokens + 32 new), and a gemm of
+// tiny byte-level model's (4 prompts of 16 tokens + 32 new), and a long
+// decode at embed 1024 (one token + 1023 new), and a gemm of
 // the same charged work each on the CPU backend, and reports the time per
 // charged multiply-add of each and their ratio (gpt/gemm): near 1 or below
 // when the charge is honest (gpt/gemm-by-products: the ratio per product
@@ -238,6 +239,10 @@ func BenchmarkGPTWorkPerChargedUnit(b *testing.B) {
 	}{
 		{"attack", workload.GPTConfig{Layers: 64, Heads: 1, Embed: 1, Vocab: 2, Context: 1}, 8192, 1, 0},
 		{"tiny", workload.GPTConfig{Layers: 2, Heads: 4, Embed: 64, Vocab: 256, Context: 128}, 4, 16, 32},
+		// A long decode at a power-of-two embed (GPT-2 medium's 1024): the
+		// attention's value pass once read one value every 4 KiB, each sum
+		// a chain of dependent adds (AttendHead).
+		{"long-context", workload.GPTConfig{Layers: 1, Heads: 4, Embed: 1024, Vocab: 64, Context: 1024}, 1, 1, 1023},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			w := gptWorkCase{cfg: c.cfg, lens: repeatLen(c.rows, c.len), width: c.len, maxNew: c.maxNew, chunkRows: c.rows, dataset: true}
