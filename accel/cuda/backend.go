@@ -132,13 +132,29 @@ func (b *Backend) Close() error {
 	return errors.Join(errs...)
 }
 
+// denseLaunchable refuses a dense shape the kernel cannot launch: each
+// operand (rows·in, out·in, rows·out) over workload.MaxDenseElements, the
+// bound the chain and every backend keep (the kernel indexes with 64-bit
+// products, so 2^31 values are fine), a dimension over an int32 kernel
+// argument, or more column tiles than a grid holds. The gpt kernels' Dense
+// refused operands of exactly 2^31 values, which the chain admits and the
+// CPU backend runs (TestAttackGPTShapeAtTheDenseBoundFailsOnTheGPU).
+func denseLaunchable(rows, in, out int) error {
+	if rows < 1 || in < 1 || out < 1 || rows > math.MaxInt32 || in > math.MaxInt32 || out > math.MaxInt32 ||
+		rows > workload.MaxDenseElements/in || out > workload.MaxDenseElements/in || rows > workload.MaxDenseElements/out ||
+		(out+tileCols-1)/tileCols > maxGridDim {
+		return fmt.Errorf("%w: dense rows=%d in=%d out=%d exceed the CUDA launch limits", workload.ErrShape, rows, in, out)
+	}
+	return nil
+}
+
 // Dense implements workload.Backend on the device.
 func (b *Backend) Dense(ctx context.Context, x []float32, rows, in int, w []float32, bias []float32, out int, relu bool) (y []float32, err error) {
 	if err := workload.ValidateDense(x, rows, in, w, bias, out); err != nil {
 		return nil, err
 	}
-	if rows > math.MaxInt32 || in > math.MaxInt32 || out > math.MaxInt32 || (out+tileCols-1)/tileCols > maxGridDim {
-		return nil, fmt.Errorf("%w: rows=%d in=%d out=%d exceed the CUDA launch limits", workload.ErrShape, rows, in, out)
+	if err := denseLaunchable(rows, in, out); err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err

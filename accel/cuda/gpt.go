@@ -182,8 +182,8 @@ func (k gptKernels) Dense(ctx context.Context, x workload.GPTBuffer, rows, in in
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if rows < 1 || in < 1 || out < 1 || rows > math.MaxInt32/in || out > math.MaxInt32/in || rows > math.MaxInt32/out || (out+tileCols-1)/tileCols > maxGridDim {
-		return nil, fmt.Errorf("%w: dense rows=%d in=%d out=%d exceed the CUDA launch limits", workload.ErrShape, rows, in, out)
+	if err := denseLaunchable(rows, in, out); err != nil {
+		return nil, err
 	}
 	dx, err := buf(x, rows*in)
 	if err != nil {
