@@ -53,23 +53,42 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		}
 	}
 	for _, t := range gs.Tallies {
-		if err := k.Tallies.Set(ctx, t.JobId, t.Tally); err != nil {
+		if err := k.initTally(ctx, t); err != nil {
 			return err
-		}
-		for i, v := range t.Voters {
-			verdict := types.Verdict_VERDICT_UNSPECIFIED
-			if len(t.VoterVerdicts) > 0 {
-				verdict = t.VoterVerdicts[i]
-			}
-			if err := k.Voters.Set(ctx, collections.Join(t.JobId, v), int32(verdict)); err != nil {
-				return err
-			}
 		}
 	}
 	if err := k.initBeaconKeys(ctx, gs.BeaconKeys); err != nil {
 		return err
 	}
 	return k.JobSeq.Set(ctx, gs.NextJobId)
+}
+
+// initTally stores a job's tally and its voters' verdicts. An export from
+// version 8 kept who voted but not their verdicts: its voters stood as
+// UNSPECIFIED, counted at 0 by the next retally, while refusing the same
+// validators' verdicts sent again (they had voted), so a job under check at
+// the export could never reach the quorum it had: an honest provider went
+// unpaid, a fraud unslashed (TestAttackVersion8ExportVoidsTheVotesCastBeforeIt,
+// TestAttackVersion8ExportLetsAFraudsterOffTheSlash). Such a tally starts
+// again, as Migrate8to9 starts it in place; one already in its quorum's
+// grace keeps its voters (its outcome and payees are recorded).
+func (k Keeper) initTally(ctx context.Context, t types.TallyEntry) error {
+	if err := k.Tallies.Set(ctx, t.JobId, t.Tally); err != nil {
+		return err
+	}
+	for i, v := range t.Voters {
+		verdict := types.Verdict_VERDICT_UNSPECIFIED
+		if len(t.VoterVerdicts) > 0 {
+			verdict = t.VoterVerdicts[i]
+		}
+		if err := k.Voters.Set(ctx, collections.Join(t.JobId, v), int32(verdict)); err != nil {
+			return err
+		}
+	}
+	if len(t.Voters) > 0 && len(t.VoterVerdicts) == 0 && t.Tally.QuorumTotalPower == 0 {
+		return k.restartTally(ctx, t.JobId)
+	}
+	return nil
 }
 
 // initProvider stores a genesis provider (unset record fields as zero) and

@@ -282,7 +282,7 @@ func (m Migrator) Migrate8to9(ctx sdk.Context) error {
 		}
 	}
 	for _, id := range ids {
-		if err := m.restartTally(ctx, id); err != nil {
+		if err := m.k.restartTally(ctx, id); err != nil {
 			return errorsmod.Wrapf(err, "migrate compute 8→9: job %d", id)
 		}
 	}
@@ -300,26 +300,28 @@ func (m Migrator) voterKeys(ctx sdk.Context, id uint64) ([]collections.Pair[uint
 	return it.Keys()
 }
 
-// restartTally clears a job's voters, tally sums and counted verdicts.
-func (m Migrator) restartTally(ctx sdk.Context, id uint64) error {
-	t, err := m.k.Tallies.Get(ctx, id)
+// restartTally clears a job's voters, tally sums and counted verdicts: the
+// sidecars, which send a verdict for as long as its job is pending, have
+// them recorded again within a block or two.
+func (k Keeper) restartTally(ctx context.Context, id uint64) error {
+	t, err := k.Tallies.Get(ctx, id)
 	if err != nil {
 		return err
 	}
-	if err := m.k.Voters.Clear(ctx, collections.NewPrefixedPairRange[uint64, []byte](id)); err != nil {
+	if err := k.Voters.Clear(ctx, collections.NewPrefixedPairRange[uint64, []byte](id)); err != nil {
 		return err
 	}
 	t.ValidPower, t.InvalidPower, t.UnavailablePower = 0, 0, 0
 	t.InputsAvailablePower, t.InputsUnavailablePower, t.DatasetUnavailablePower = 0, 0, 0
-	if err := m.k.Tallies.Set(ctx, id, t); err != nil {
+	if err := k.Tallies.Set(ctx, id, t); err != nil {
 		return err
 	}
-	job, err := m.k.Jobs.Get(ctx, id)
+	job, err := k.Jobs.Get(ctx, id)
 	if err != nil || len(job.CountedVerdicts) == 0 {
 		return ignoreNotFound(err)
 	}
 	job.CountedVerdicts = nil
-	return m.k.saveJob(ctx, job.State, job)
+	return k.saveJob(ctx, job.State, job)
 }
 
 // liveJobStates are the states of a job not yet final, in enum order: the

@@ -30,9 +30,10 @@ type TallyEntry struct {
 	// voters are the consensus addresses that already voted on the job.
 	Voters [][]byte `protobuf:"bytes,3,rep,name=voters,proto3" json:"voters,omitempty"`
 	// voter_verdicts: each voter's verdict, in the order of voters (empty in
-	// an export from before they were kept: then none counts until the
-	// sidecars' verdicts are recorded again). The tally's powers are summed
-	// from them, each voter at its power in the latest commit.
+	// an export from before they were kept: the import then starts the tally
+	// again, its voters and sums cleared, unless it is in its quorum's grace,
+	// and the sidecars' verdicts are recorded again). The tally's powers are
+	// summed from them, each voter at its power in the latest commit.
 	VoterVerdicts []Verdict `protobuf:"varint,4,rep,packed,name=voter_verdicts,json=voterVerdicts,proto3,enum=aichain.compute.v1.Verdict" json:"voter_verdicts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
