@@ -67,7 +67,7 @@ func queryCommands() *autocliv1.ServiceCommandDescriptor {
 func txCommands() *autocliv1.ServiceCommandDescriptor {
 	return &autocliv1.ServiceCommandDescriptor{
 		Service: types.Msg_serviceDesc.ServiceName,
-		RpcCommandOptions: []*autocliv1.RpcCommandOptions{
+		RpcCommandOptions: append([]*autocliv1.RpcCommandOptions{
 			{
 				RpcMethod: "RegisterModel",
 				Use:       "register-model <name> <version> <sha256> <uri> <input-dim> <output-dim> <license>",
@@ -125,27 +125,6 @@ func txCommands() *autocliv1.ServiceCommandDescriptor {
 				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "model_id"}},
 			},
 			{
-				RpcMethod:      "TransferOwnership",
-				Use:            "transfer-ownership <model-id> <new-owner>",
-				Short:          "Offer a model to a new owner, which takes it with accept-ownership",
-				Example:        fmt.Sprintf("%s tx modelregistry transfer-ownership 1 aic1... --from alice", app),
-				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "model_id"}, {ProtoField: "new_owner"}},
-			},
-			{
-				RpcMethod:      "AcceptOwnership",
-				Use:            "accept-ownership <model-id>",
-				Short:          "Take a model offered to you with transfer-ownership: you become its owner",
-				Example:        fmt.Sprintf("%s tx modelregistry accept-ownership 1 --from bob", app),
-				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "model_id"}},
-			},
-			{
-				RpcMethod:      "CancelOwnershipTransfer",
-				Use:            "cancel-ownership-transfer <model-id>",
-				Short:          "Withdraw your pending offer of a model",
-				Example:        fmt.Sprintf("%s tx modelregistry cancel-ownership-transfer 1 --from alice", app),
-				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "model_id"}},
-			},
-			{
 				RpcMethod:      "UpdateParams",
 				Use:            "update-params-proposal <params-json>",
 				Short:          "Submit a governance proposal to change the module params",
@@ -153,6 +132,34 @@ func txCommands() *autocliv1.ServiceCommandDescriptor {
 				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "params"}},
 				GovProposal:    true,
 			},
+		}, ownershipCommands()...),
+	}
+}
+
+// ownershipCommands describes the commands that hand a model to another
+// owner: an offer, its acceptance, its withdrawal.
+func ownershipCommands() []*autocliv1.RpcCommandOptions {
+	return []*autocliv1.RpcCommandOptions{
+		{
+			RpcMethod:      "TransferOwnership",
+			Use:            "transfer-ownership <model-id> <new-owner>",
+			Short:          "Offer a model to a new owner, which takes it with accept-ownership",
+			Example:        fmt.Sprintf("%s tx modelregistry transfer-ownership 1 aic1... --from alice", app),
+			PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "model_id"}, {ProtoField: "new_owner"}},
+		},
+		{
+			RpcMethod:      "AcceptOwnership",
+			Use:            "accept-ownership <model-id>",
+			Short:          "Take a model offered to you with transfer-ownership: you become its owner",
+			Example:        fmt.Sprintf("%s tx modelregistry accept-ownership 1 --from bob", app),
+			PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "model_id"}},
+		},
+		{
+			RpcMethod:      "CancelOwnershipTransfer",
+			Use:            "cancel-ownership-transfer <model-id>",
+			Short:          "Withdraw your pending offer of a model",
+			Example:        fmt.Sprintf("%s tx modelregistry cancel-ownership-transfer 1 --from alice", app),
+			PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "model_id"}},
 		},
 	}
 }
