@@ -48,10 +48,7 @@ var Upgrades = []Upgrade{
 	// folded name; each weights file filed as its first model's; each
 	// name's look-alike skeleton filed, its first model's), x/datamarket 2→4 (the pairs of dataset and licensee
 	// that held a licence; the licences valid now, filed by expiry) and x/staking-rewards 1→4 (per-owner reward index;
-	// reward_denoms, listing the denoms already distributed that jobs pay
-	// fees in, x/compute's allowed_denoms (JobFeeDenoms; the others leave
-	// the reward index, what lockers had accrued of them moved to their
-	// pending rewards); governance
+	// reward_denoms, listing the denoms already distributed; governance
 	// weight only for locks of at least min_vote_lock_duration, 21 days). No store is
 	// added. It also brings the
 	// queue heads (modkit.Queue): no migration, as each queue stores its
@@ -157,16 +154,4 @@ func (app *App) setUpgradeHandlers() {
 			app.SetStoreLoader(upgradetypes.UpgradeStoreLoader(upgradeInfo.Height, &storeUpgrades))
 		}
 	}
-}
-
-// JobFeeDenoms are the denoms jobs pay their fees in (x/compute's
-// allowed_denoms): x/staking-rewards' 2→3 migration lists only those of
-// them already distributed in reward_denoms, so that junk denoms sent to
-// the reward pool before the upgrade cannot take their places.
-func (app *App) JobFeeDenoms(ctx sdk.Context) ([]string, error) {
-	p, err := app.ComputeKeeper.Params.Get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return p.AllowedDenoms, nil
 }

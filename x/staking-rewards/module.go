@@ -46,17 +46,6 @@ var (
 type AppModule struct {
 	cdc    codec.Codec
 	keeper keeper.Keeper
-	// preferred are the denoms the 2→3 migration lists first in
-	// reward_denoms (keeper.Migrator.WithPreferred); nil: denom order alone.
-	preferred func(sdk.Context) ([]string, error)
-}
-
-// WithPreferredRewardDenoms returns the module whose 2→3 migration lists
-// first, among the denoms already distributed, those preferred returns (the
-// app gives x/compute's allowed_denoms, the denoms jobs pay fees in).
-func (am AppModule) WithPreferredRewardDenoms(preferred func(sdk.Context) ([]string, error)) AppModule {
-	am.preferred = preferred
-	return am
 }
 
 // NewAppModule returns the module over its keeper.
@@ -98,7 +87,7 @@ func (am AppModule) RegisterServices(cfg module.Configurator) {
 	if err := cfg.RegisterMigration(types.ModuleName, 1, keeper.NewMigrator(am.keeper).Migrate1to2); err != nil {
 		panic(fmt.Errorf("register the %s 1→2 migration: %w", types.ModuleName, err))
 	}
-	if err := cfg.RegisterMigration(types.ModuleName, 2, keeper.NewMigrator(am.keeper).WithPreferred(am.preferred).Migrate2to3); err != nil {
+	if err := cfg.RegisterMigration(types.ModuleName, 2, keeper.NewMigrator(am.keeper).Migrate2to3); err != nil {
 		panic(fmt.Errorf("register the %s 2→3 migration: %w", types.ModuleName, err))
 	}
 	if err := cfg.RegisterMigration(types.ModuleName, 3, keeper.NewMigrator(am.keeper).Migrate3to4); err != nil {

@@ -1,8 +1,6 @@
 package keeper
 
 import (
-	"slices"
-
 	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
 
@@ -12,21 +10,10 @@ import (
 )
 
 // Migrator runs the module's store migrations.
-type Migrator struct {
-	k         Keeper
-	preferred func(sdk.Context) ([]string, error)
-}
+type Migrator struct{ k Keeper }
 
 // NewMigrator returns the module's migrator.
 func NewMigrator(k Keeper) Migrator { return Migrator{k: k} }
-
-// WithPreferred returns the migrator listing first, in Migrate2to3, the
-// denoms preferred returns (the app gives x/compute's allowed_denoms: the
-// denoms jobs pay their fees in).
-func (m Migrator) WithPreferred(preferred func(sdk.Context) ([]string, error)) Migrator {
-	m.preferred = preferred
-	return m
-}
 
 // Migrate1to2 moves the reward accounting from a paid index per lock to one
 // per owner (OwnerIndexPaid), once, at the upgrade height (it reads every
@@ -83,20 +70,8 @@ func (m Migrator) Migrate1to2(ctx sdk.Context) error {
 // lock_denom, so that each keeps reaching lockers: version 2 distributed every
 // denom in the pool, version 3 only the rewarded ones. A chain whose index
 // holds more than types.MaxRewardDenoms such denoms (someone sent the pool
-// many) keeps the first in denom order. A migrator given the denoms jobs pay
-// fees in (WithPreferred: the app gives x/compute's allowed_denoms) lists
-// only those: by denom order alone, 16 one-unit junk denoms sorting before
-// the fee denom took every slot, and the fees paid after the upgrade stayed
-// in the pool (TestAttackJunkDenomsPushFeeDenomOutOfRewardDenoms). Another
-// denom a donor paid in waits for governance to list it.
-//
-// The denoms left unlisted leave the reward index: what each owner's weight
-// had accrued of them moves to its Pending (claimable as before) and its
-// paid index keeps only the listed denoms. Kept in the index, 300 junk
-// denoms sent before the upgrade were read by every EndBlocker's sync and
-// read and rewritten by every claim for ever, 30–80 × their cost on a clean
-// chain (TestAttackPreUpgradeJunkDenomsKeepLockersGasHigh). It reads every
-// owner once when some denom is dropped.
+// many) keeps the first in denom order; coins of the rest wait in the pool
+// and what lockers are already owed of them stays claimable.
 func (m Migrator) Migrate2to3(ctx sdk.Context) error {
 	k := m.k
 	params, err := k.GetParams(ctx)
@@ -107,81 +82,17 @@ func (m Migrator) Migrate2to3(ctx sdk.Context) error {
 	if err != nil {
 		return errorsmod.Wrap(err, "migrate staking-rewards 2→3: reward index")
 	}
-	var preferred []string
-	if m.preferred != nil {
-		if preferred, err = m.preferred(ctx); err != nil {
-			return errorsmod.Wrap(err, "migrate staking-rewards 2→3: preferred denoms")
-		}
-	}
 	params.RewardDenoms = nil
-	listed := map[string]bool{params.LockDenom: true}
-	add := func(denom string) {
-		if !listed[denom] && len(params.RewardDenoms) < types.MaxRewardDenoms {
-			listed[denom] = true
-			params.RewardDenoms = append(params.RewardDenoms, denom)
-		}
-	}
 	for _, c := range index { // sorted by denom
-		if m.preferred == nil || slices.Contains(preferred, c.Denom) {
-			add(c.Denom)
+		if c.Denom == params.LockDenom || len(params.RewardDenoms) == types.MaxRewardDenoms {
+			continue
 		}
+		params.RewardDenoms = append(params.RewardDenoms, c.Denom)
 	}
 	if err := params.Validate(); err != nil {
 		return errorsmod.Wrap(err, "migrate staking-rewards 2→3: params")
 	}
-	if err := k.Params.Set(ctx, params); err != nil {
-		return err
-	}
-	return m.dropUnlisted(ctx, index, listed)
-}
-
-// dropUnlisted takes the denoms not listed out of the reward index and every
-// owner's paid index, first moving what each owner's weight accrued of them
-// into its Pending. Accounted does not change: those rewards stay owed.
-func (m Migrator) dropUnlisted(ctx sdk.Context, index sdk.DecCoins, listed map[string]bool) error {
-	k := m.k
-	keep := func(coins sdk.DecCoins) (kept, dropped sdk.DecCoins) {
-		for _, c := range coins {
-			if listed[c.Denom] {
-				kept = append(kept, c)
-			} else {
-				dropped = append(dropped, c)
-			}
-		}
-		return kept, dropped
-	}
-	kept, dropped := keep(index)
-	if len(dropped) == 0 {
-		return nil
-	}
-	var owners []sdk.AccAddress
-	var weights []math.Int
-	if err := k.OwnerWeight.Walk(ctx, nil, func(owner sdk.AccAddress, w math.Int) (bool, error) {
-		owners, weights = append(owners, owner), append(weights, w)
-		return false, nil
-	}); err != nil {
-		return errorsmod.Wrap(err, "migrate staking-rewards 2→3: owners")
-	}
-	for i, owner := range owners {
-		paid, err := k.OwnerIndexPaid.Get(ctx, owner)
-		if err != nil {
-			return errorsmod.Wrapf(err, "migrate staking-rewards 2→3: owner %s's paid index", owner)
-		}
-		paidKept, paidDropped := keep(paid.Coins)
-		diff, neg := dropped.SafeSub(paidDropped)
-		if neg {
-			return errorsmod.Wrapf(types.ErrAccounting, "migrate staking-rewards 2→3: owner %s paid index %s above index %s", owner, paidDropped, dropped)
-		}
-		if earned := diff.MulDec(math.LegacyNewDecFromInt(weights[i])); !earned.IsZero() {
-			if err := k.addPending(ctx, owner, earned); err != nil {
-				return err
-			}
-		}
-		if err := k.OwnerIndexPaid.Set(ctx, owner, types.DecBalance{Coins: paidKept}); err != nil {
-			return err
-		}
-	}
-	return k.RewardIndex.Set(ctx, types.DecBalance{Coins: kept})
+	return k.Params.Set(ctx, params)
 }
 
 // Migrate3to4 gives governance weight only to locks of at least
