@@ -20,3 +20,18 @@ func CanonicalAddress(field, addr string, errAddress *errorsmod.Error) error {
 	}
 	return nil
 }
+
+// PendingOwner checks a stored offer of a record to a new owner (a genesis
+// field): empty (no offer), or a canonical address other than owner's.
+func PendingOwner(pending, owner string, errAddress *errorsmod.Error) error {
+	if pending == "" {
+		return nil
+	}
+	if err := CanonicalAddress("pending_owner", pending, errAddress); err != nil {
+		return err
+	}
+	if pending == owner {
+		return errorsmod.Wrap(errAddress, "pending_owner is the owner")
+	}
+	return nil
+}

@@ -76,6 +76,9 @@ func (k Keeper) initTally(ctx context.Context, t types.TallyEntry) error {
 	if err := k.Tallies.Set(ctx, t.JobId, t.Tally); err != nil {
 		return err
 	}
+	if len(t.Voters) > 0 && len(t.VoterVerdicts) == 0 && t.Tally.QuorumTotalPower == 0 {
+		return k.restartTally(ctx, t.JobId)
+	}
 	for i, v := range t.Voters {
 		verdict := types.Verdict_VERDICT_UNSPECIFIED
 		if len(t.VoterVerdicts) > 0 {
@@ -84,9 +87,6 @@ func (k Keeper) initTally(ctx context.Context, t types.TallyEntry) error {
 		if err := k.Voters.Set(ctx, collections.Join(t.JobId, v), int32(verdict)); err != nil {
 			return err
 		}
-	}
-	if len(t.Voters) > 0 && len(t.VoterVerdicts) == 0 && t.Tally.QuorumTotalPower == 0 {
-		return k.restartTally(ctx, t.JobId)
 	}
 	return nil
 }

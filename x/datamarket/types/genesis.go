@@ -48,13 +48,8 @@ func (gs GenesisState) validateDatasets() (map[uint64]Dataset, error) {
 		if err := common.CanonicalAddress("owner", d.Owner, ErrInvalidRequest); err != nil {
 			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: %v", d.Id, err)
 		}
-		if d.PendingOwner != "" {
-			if err := common.CanonicalAddress("pending_owner", d.PendingOwner, ErrInvalidRequest); err != nil {
-				return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: %v", d.Id, err)
-			}
-			if d.PendingOwner == d.Owner {
-				return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: pending_owner is the owner", d.Id)
-			}
+		if err := common.PendingOwner(d.PendingOwner, d.Owner, ErrInvalidRequest); err != nil {
+			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: %v", d.Id, err)
 		}
 		if !ValidFormat(d.Format) || d.Version == 0 {
 			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: bad format or version", d.Id)

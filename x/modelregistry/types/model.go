@@ -170,13 +170,8 @@ func (m Model) Validate() error {
 	if err := common.CanonicalAddress("owner", m.Owner, ErrInvalidAddress); err != nil {
 		return errorsmod.Wrapf(err, "model %d", m.Id)
 	}
-	if m.PendingOwner != "" {
-		if err := common.CanonicalAddress("pending_owner", m.PendingOwner, ErrInvalidAddress); err != nil {
-			return errorsmod.Wrapf(err, "model %d", m.Id)
-		}
-		if m.PendingOwner == m.Owner {
-			return errorsmod.Wrapf(ErrInvalidAddress, "model %d: pending_owner is the owner", m.Id)
-		}
+	if err := common.PendingOwner(m.PendingOwner, m.Owner, ErrInvalidAddress); err != nil {
+		return errorsmod.Wrapf(err, "model %d", m.Id)
 	}
 	for _, s := range m.Shares {
 		if err := common.CanonicalAddress("share", s.Address, ErrInvalidAddress); err != nil {
