@@ -380,7 +380,7 @@ func New(
 		// aichain modules (each module adds its own line below).
 		compute.NewAppModule(appCodec, app.ComputeKeeper),
 		datamarket.NewAppModule(appCodec, app.DataMarketKeeper),
-		stakingrewards.NewAppModule(appCodec, app.StakingRewardsKeeper),
+		stakingrewards.NewAppModule(appCodec, app.StakingRewardsKeeper).WithFeeDenoms(app.RewardFeeDenoms),
 		modelregistry.NewAppModule(appCodec, app.ModelRegistryKeeper),
 	}, ibcModules...)...)
 

@@ -44,13 +44,22 @@ var (
 
 // AppModule is the staking-rewards module.
 type AppModule struct {
-	cdc    codec.Codec
-	keeper keeper.Keeper
+	cdc       codec.Codec
+	keeper    keeper.Keeper
+	feeDenoms keeper.FeeDenoms
 }
 
 // NewAppModule returns the module over its keeper.
 func NewAppModule(cdc codec.Codec, k keeper.Keeper) AppModule {
 	return AppModule{cdc: cdc, keeper: k}
+}
+
+// WithFeeDenoms returns the module whose 2→3 migration lists, of the denoms
+// version 2 distributed, those feeDenoms returns (keeper.FeeDenoms; the app
+// gives the denoms its modules have paid fees in).
+func (am AppModule) WithFeeDenoms(feeDenoms keeper.FeeDenoms) AppModule {
+	am.feeDenoms = feeDenoms
+	return am
 }
 
 // IsAppModule implements appmodule.AppModule.
@@ -87,7 +96,7 @@ func (am AppModule) RegisterServices(cfg module.Configurator) {
 	if err := cfg.RegisterMigration(types.ModuleName, 1, keeper.NewMigrator(am.keeper).Migrate1to2); err != nil {
 		panic(fmt.Errorf("register the %s 1→2 migration: %w", types.ModuleName, err))
 	}
-	if err := cfg.RegisterMigration(types.ModuleName, 2, keeper.NewMigrator(am.keeper).Migrate2to3); err != nil {
+	if err := cfg.RegisterMigration(types.ModuleName, 2, keeper.NewMigrator(am.keeper).WithFeeDenoms(am.feeDenoms).Migrate2to3); err != nil {
 		panic(fmt.Errorf("register the %s 2→3 migration: %w", types.ModuleName, err))
 	}
 	if err := cfg.RegisterMigration(types.ModuleName, 3, keeper.NewMigrator(am.keeper).Migrate3to4); err != nil {

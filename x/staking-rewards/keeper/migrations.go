@@ -10,10 +10,26 @@ import (
 )
 
 // Migrator runs the module's store migrations.
-type Migrator struct{ k Keeper }
+type Migrator struct {
+	k         Keeper
+	feeDenoms FeeDenoms
+}
+
+// FeeDenoms returns the denoms in which fees have reached the reward pool,
+// most trusted first (the app's: the denoms x/compute takes and has paid the
+// pool in, then those of x/datamarket's sales). Migrate2to3 lists, of the
+// denoms version 2 distributed, only these, in this order.
+type FeeDenoms func(ctx sdk.Context) ([]string, error)
 
 // NewMigrator returns the module's migrator.
 func NewMigrator(k Keeper) Migrator { return Migrator{k: k} }
+
+// WithFeeDenoms returns the migrator with the fee denoms Migrate2to3 lists
+// (nil: every denom of the reward index is a candidate, in denom order).
+func (m Migrator) WithFeeDenoms(feeDenoms FeeDenoms) Migrator {
+	m.feeDenoms = feeDenoms
+	return m
+}
 
 // Migrate1to2 moves the reward accounting from a paid index per lock to one
 // per owner (OwnerIndexPaid), once, at the upgrade height (it reads every
@@ -66,12 +82,22 @@ func (m Migrator) Migrate1to2(ctx sdk.Context) error {
 }
 
 // Migrate2to3 lists, in the new params.reward_denoms, the denoms that version
-// 2 has already distributed (those in the reward index), other than
-// lock_denom, so that each keeps reaching lockers: version 2 distributed every
-// denom in the pool, version 3 only the rewarded ones. A chain whose index
-// holds more than types.MaxRewardDenoms such denoms (someone sent the pool
-// many) keeps the first in denom order; coins of the rest wait in the pool
-// and what lockers are already owed of them stays claimable.
+// 2 has already distributed (those in the reward index) and in which fees
+// reached the pool (the migrator's FeeDenoms, in its order), other than
+// lock_denom, at most types.MaxRewardDenoms: version 2 distributed every
+// denom in the pool, version 3 only the rewarded ones.
+//
+// The pool is open to gifts, so the index also holds whatever anyone sent
+// it. Listed by denom order alone, 16 one-unit junk denoms that sort before
+// the chain's fee denom took every slot, and the fees paid after the upgrade
+// stayed in the pool (TestAttackJunkDenomsPushFeeDenomOutOfRewardDenoms). A
+// denom in which no fee was paid waits for governance to list it.
+//
+// The denoms left unlisted leave the reward index and every paid index
+// (dropUnlisted): kept, 300 junk denoms were read by every EndBlocker's sync
+// and read and rewritten by every claim for ever
+// (TestAttackPreUpgradeJunkDenomsKeepLockersGasHigh). What lockers had
+// accrued of them stays owed and claimable.
 func (m Migrator) Migrate2to3(ctx sdk.Context) error {
 	k := m.k
 	params, err := k.GetParams(ctx)
@@ -82,17 +108,104 @@ func (m Migrator) Migrate2to3(ctx sdk.Context) error {
 	if err != nil {
 		return errorsmod.Wrap(err, "migrate staking-rewards 2→3: reward index")
 	}
-	params.RewardDenoms = nil
-	for _, c := range index { // sorted by denom
-		if c.Denom == params.LockDenom || len(params.RewardDenoms) == types.MaxRewardDenoms {
-			continue
+	candidates := make([]string, 0, len(index))
+	if m.feeDenoms == nil {
+		for _, c := range index { // sorted by denom
+			candidates = append(candidates, c.Denom)
 		}
-		params.RewardDenoms = append(params.RewardDenoms, c.Denom)
+	} else if candidates, err = m.feeDenoms(ctx); err != nil {
+		return errorsmod.Wrap(err, "migrate staking-rewards 2→3: fee denoms")
+	}
+	params.RewardDenoms = nil
+	listed := map[string]bool{params.LockDenom: true}
+	for _, d := range candidates {
+		if len(params.RewardDenoms) == types.MaxRewardDenoms {
+			break
+		}
+		if !listed[d] && index.AmountOf(d).IsPositive() {
+			listed[d] = true
+			params.RewardDenoms = append(params.RewardDenoms, d)
+		}
 	}
 	if err := params.Validate(); err != nil {
 		return errorsmod.Wrap(err, "migrate staking-rewards 2→3: params")
 	}
-	return k.Params.Set(ctx, params)
+	if err := k.Params.Set(ctx, params); err != nil {
+		return err
+	}
+	return m.dropUnlisted(ctx, index, listed)
+}
+
+// keepListed splits coins into the denoms listed and the others.
+func keepListed(coins sdk.DecCoins, listed map[string]bool) (kept, dropped sdk.DecCoins) {
+	for _, c := range coins {
+		if listed[c.Denom] {
+			kept = append(kept, c)
+		} else {
+			dropped = append(dropped, c)
+		}
+	}
+	return kept, dropped
+}
+
+// dropUnlisted takes the denoms not listed out of the reward index and out
+// of every paid index: each owner's, after what its weight accrued of them
+// moves to its Pending, and each lock's (an unlocking lock keeps the index
+// it stopped earning at, and genesis requires it under the global one:
+// TestAttackJunkDenomBeforeUpgradeBreaksGenesisExport). Accounted does not
+// change: those rewards stay owed. It reads every owner and lock once.
+func (m Migrator) dropUnlisted(ctx sdk.Context, index sdk.DecCoins, listed map[string]bool) error {
+	k := m.k
+	kept, dropped := keepListed(index, listed)
+	if len(dropped) == 0 {
+		return nil
+	}
+	type ownerPaid struct {
+		owner sdk.AccAddress
+		paid  sdk.DecCoins
+	}
+	var owners []ownerPaid
+	if err := k.OwnerIndexPaid.Walk(ctx, nil, func(owner sdk.AccAddress, p types.DecBalance) (bool, error) {
+		owners = append(owners, ownerPaid{owner, p.Coins})
+		return false, nil
+	}); err != nil {
+		return errorsmod.Wrap(err, "migrate staking-rewards 2→3: owners' paid indexes")
+	}
+	for _, o := range owners {
+		w, err := k.OwnerLockWeight(ctx, o.owner)
+		if err != nil {
+			return err
+		}
+		paidKept, paidDropped := keepListed(o.paid, listed)
+		diff, neg := dropped.SafeSub(paidDropped)
+		if neg {
+			return errorsmod.Wrapf(types.ErrAccounting, "migrate staking-rewards 2→3: owner %s paid index %s above index %s", o.owner, paidDropped, dropped)
+		}
+		if earned := diff.MulDec(math.LegacyNewDecFromInt(w)); w.IsPositive() && !earned.IsZero() {
+			if err := k.addPending(ctx, o.owner, earned); err != nil {
+				return err
+			}
+		}
+		if err := k.OwnerIndexPaid.Set(ctx, o.owner, types.DecBalance{Coins: paidKept}); err != nil {
+			return err
+		}
+	}
+	var locks []types.Lock
+	if err := k.Locks.Walk(ctx, nil, func(_ uint64, l types.Lock) (bool, error) {
+		if _, d := keepListed(l.RewardIndexPaid, listed); len(d) > 0 {
+			locks = append(locks, l)
+		}
+		return false, nil
+	}); err != nil {
+		return errorsmod.Wrap(err, "migrate staking-rewards 2→3: locks")
+	}
+	for _, l := range locks {
+		l.RewardIndexPaid, _ = keepListed(l.RewardIndexPaid, listed)
+		if err := k.Locks.Set(ctx, l.Id, l); err != nil {
+			return err
+		}
+	}
+	return k.RewardIndex.Set(ctx, types.DecBalance{Coins: kept})
 }
 
 // Migrate3to4 gives governance weight only to locks of at least
