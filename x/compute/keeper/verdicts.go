@@ -168,6 +168,9 @@ type underCheck struct {
 // decide finalizes a job under check whose tally crosses a threshold, in a
 // cache context (written only on success; a failure is logged and leaves
 // the job under check for a later verdict or its deadline, its tally kept).
+// A panic is such a failure too (modkit.RunIsolated): the PreBlocker would
+// otherwise drop every verdict of the block for one job's bug
+// (TestOneJobsPanicKeepsTheBlocksOtherVerdicts).
 func (k Keeper) decide(ctx context.Context, totalPower int64, powers map[string]int64, c underCheck) {
 	var finalize func(context.Context, Keeper) error
 	switch {
@@ -183,7 +186,7 @@ func (k Keeper) decide(ctx context.Context, totalPower int64, powers map[string]
 	if finalize == nil {
 		return
 	}
-	if err := modkit.RunCached(ctx, func(cctx context.Context) error { return finalize(cctx, k) }); err != nil {
+	if err := modkit.RunIsolated(ctx, func(cctx context.Context) error { return finalize(cctx, k) }); err != nil {
 		k.Logger(ctx).Error("verification outcome not applied; the job stays under check", "job_id", c.job.Id, "state", c.job.State.String(), "err", err)
 	}
 }

@@ -2,10 +2,12 @@ package modkit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"cosmossdk.io/collections"
+	storetypes "cosmossdk.io/store/types"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -102,14 +104,29 @@ func runBatch[T, K any](ctx sdk.Context, d Drain[T, K], keys []collections.Pair[
 	return 0, nil, nil
 }
 
-// handleRecovered runs handle(ctx, id), returning a panic as an error.
-func handleRecovered[K any](ctx context.Context, handle func(context.Context, K) error, id K) (err error) {
+// handleRecovered runs handle(ctx, id), returning a panic as an error
+// (recovered).
+func handleRecovered[K any](ctx context.Context, handle func(context.Context, K) error, id K) error {
+	return recovered(func() error { return handle(ctx, id) })
+}
+
+// recovered runs fn, returning a panic as an ErrPanicked error that carries
+// its value (no stack: the error may reach an event or a result every node
+// must agree on). A gas panic (out of gas, gas overflow) is raised again: a
+// transaction's gas accounting must see it.
+func recovered(fn func() error) (err error) {
 	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("panic: %v", r)
+		r := recover()
+		if r == nil {
+			return
 		}
+		switch r.(type) {
+		case storetypes.ErrorOutOfGas, storetypes.ErrorGasOverflow:
+			panic(r)
+		}
+		err = fmt.Errorf("%w: %v", ErrPanicked, r)
 	}()
-	return handle(ctx, id)
+	return fn()
 }
 
 // requeue files a failed entry again at retryAt, logs it and emits an
@@ -149,6 +166,18 @@ func RunCached(ctx context.Context, fn func(context.Context) error) error {
 	}
 	write()
 	return nil
+}
+
+// ErrPanicked is the error RunIsolated and DrainDue's handlers return for
+// a panic they recovered.
+var ErrPanicked = errors.New("panic")
+
+// RunIsolated is RunCached for one entry of a batch that the others must
+// outlive (a job's verdict outcome among a block's, which the PreBlocker
+// would otherwise drop all together): a panic in fn is an ErrPanicked error
+// (recovered), and nothing fn wrote is kept.
+func RunIsolated(ctx context.Context, fn func(context.Context) error) error {
+	return recovered(func() error { return RunCached(ctx, fn) })
 }
 
 func formatWhen(v any) string {
