@@ -103,11 +103,19 @@ func (s *Server) authorize(r *http.Request) (g *grant, e *httpError) {
 		}
 		return nil, e
 	}
-	if err := s.nonces.Use(signed, s.cfg.Now()); err != nil {
+	// A job's winner and a validator keep the download slots kept for them
+	// (downloads.go) and room in the nonce store (UseReserved): accounts
+	// that anyone can open must not lock them out.
+	reserved := ans.byJob || s.isValidator(signed.Address)
+	use := s.nonces.Use
+	if reserved {
+		use = s.nonces.UseReserved
+	}
+	if err := use(signed, s.cfg.Now()); err != nil {
 		return nil, refusal(err)
 	}
 	if g, e = s.locate(r.Context(), d, ans.version, signed.Address); e == nil {
-		g.reserved = ans.byJob || s.isValidator(signed.Address)
+		g.reserved = reserved
 	}
 	return g, e
 }

@@ -11,8 +11,9 @@ import (
 // timestamp): buckets older than the window are dropped whole, never swept
 // entry by entry. Each address may hold at most PerAddress nonces per bucket
 // and the store at most MaxTotal: past either the request is refused as too
-// many (429). Record a nonce only after the signer's access is checked, so
-// that only accounts with access can fill the store.
+// many (429); a reserved signer (UseReserved) meets only its own cap.
+// Record a nonce only after the signer's access is checked, so that only
+// accounts with access can fill the store.
 type NonceStore struct {
 	// Window is the verifier's window (default 60 s).
 	Window time.Duration
@@ -43,7 +44,20 @@ func (s *NonceStore) limits() (time.Duration, int, int) {
 
 // Use records the nonce of a verified request, or refuses it as replayed or
 // too many. now is the server's clock.
-func (s *NonceStore) Use(v *Verified, now time.Time) error {
+func (s *NonceStore) Use(v *Verified, now time.Time) error { return s.use(v, now, false) }
+
+// UseReserved is Use for a signer the server must keep serving however many
+// others fill the store: a bonded validator (its sidecar verifies jobs) or
+// a job's winner (it must read the job's input in time). Only its own
+// PerAddress cap applies, not MaxTotal: accounts that anyone can open (a
+// free licence's holders) would otherwise fill the store and lock them out,
+// and the job go unverified or its provider miss its window
+// (TestAttackFilledNonceStoreLocksOutValidators). Its nonces still count in
+// the total; their number is bounded by the chain (the validator set, the
+// jobs won), not by what anyone can sign.
+func (s *NonceStore) UseReserved(v *Verified, now time.Time) error { return s.use(v, now, true) }
+
+func (s *NonceStore) use(v *Verified, now time.Time, reserved bool) error {
 	w, per, max := s.limits()
 	width := int64(w / time.Second)
 	if width < 1 {
@@ -68,7 +82,7 @@ func (s *NonceStore) Use(v *Verified, now time.Time) error {
 	if len(set) >= per {
 		return refuse(ErrTooMany, "%s sent more than %d requests in %s", v.Address, per, w)
 	}
-	if s.total >= max {
+	if s.total >= max && !reserved {
 		return refuse(ErrTooMany, "the server holds %d fresh requests; try again shortly", max)
 	}
 	if set == nil {
