@@ -10,6 +10,7 @@ import (
 	"github.com/cosmos/gogoproto/proto"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/types/module"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 	icagenesistypes "github.com/cosmos/ibc-go/v10/modules/apps/27-interchain-accounts/genesis/types"
 	icahosttypes "github.com/cosmos/ibc-go/v10/modules/apps/27-interchain-accounts/host/types"
@@ -171,12 +172,17 @@ func TestICAHostAllowListCoversTheUsersMessages(t *testing.T) {
 	}
 }
 
-// runVerificationUpgrade runs the v3-verification upgrade's handler on ta.
-func runVerificationUpgrade(t *testing.T, ta *apptesting.TestApp) {
+// runVerificationUpgrade runs the v3-verification upgrade's handler on ta,
+// from the module versions fromVM (the current ones if none is given).
+func runVerificationUpgrade(t *testing.T, ta *apptesting.TestApp, fromVM ...module.VersionMap) {
 	t.Helper()
+	from := ta.ModuleManager.GetVersionMap()
+	if len(fromVM) > 0 {
+		from = fromVM[0]
+	}
 	for _, u := range app.Upgrades {
 		if u.Name == app.UpgradeVerification {
-			if _, err := u.CreateHandler(ta.App)(ta.Ctx, upgradetypes.Plan{Name: u.Name, Height: ta.Ctx.BlockHeight()}, ta.ModuleManager.GetVersionMap()); err != nil {
+			if _, err := u.CreateHandler(ta.App)(ta.Ctx, upgradetypes.Plan{Name: u.Name, Height: ta.Ctx.BlockHeight()}, from); err != nil {
 				t.Fatal(err)
 			}
 			return

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"cosmossdk.io/math"
-	upgradetypes "cosmossdk.io/x/upgrade/types"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
@@ -159,18 +158,7 @@ func TestUpgradeRestoresSquattedModuleAccounts(t *testing.T) {
 	if err := mintAsTransfer(ta, sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 1))); err == nil {
 		t.Fatal("the squatted transfer account still mints: the test does not set up the attack")
 	}
-	var handler func(*app.App) upgradetypes.UpgradeHandler
-	for _, u := range app.Upgrades {
-		if u.Name == app.UpgradeVerification {
-			handler = u.CreateHandler
-		}
-	}
-	if handler == nil {
-		t.Fatalf("no handler for %s", app.UpgradeVerification)
-	}
-	if _, err := handler(ta.App)(ta.Ctx, upgradetypes.Plan{Name: app.UpgradeVerification, Height: ta.Ctx.BlockHeight()}, ta.ModuleManager.GetVersionMap()); err != nil {
-		t.Fatal(err)
-	}
+	runVerificationUpgrade(t, ta)
 	for name, before := range squat {
 		addr := authtypes.NewModuleAddress(name)
 		macc, ok := ta.AccountKeeper.GetAccount(ta.Ctx, addr).(sdk.ModuleAccountI)

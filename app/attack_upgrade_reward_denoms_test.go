@@ -4,8 +4,6 @@ import (
 	"testing"
 	"time"
 
-	upgradetypes "cosmossdk.io/x/upgrade/types"
-
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	minttypes "github.com/cosmos/cosmos-sdk/x/mint/types"
 
@@ -66,18 +64,7 @@ func TestAttackJunkDenomsBeforeTheUpgradeTakeTheRewardSlots(t *testing.T) {
 
 	fromVM := ta.ModuleManager.GetVersionMap()
 	fromVM[srtypes.ModuleName] = 2
-	var handler func(*app.App) upgradetypes.UpgradeHandler
-	for _, u := range app.Upgrades {
-		if u.Name == app.UpgradeVerification {
-			handler = u.CreateHandler
-		}
-	}
-	if handler == nil {
-		t.Fatalf("no handler for %s", app.UpgradeVerification)
-	}
-	if _, err := handler(ta.App)(ta.Ctx, upgradetypes.Plan{Name: app.UpgradeVerification, Height: ta.Ctx.BlockHeight()}, fromVM); err != nil {
-		t.Fatal(err)
-	}
+	runVerificationUpgrade(t, ta, fromVM)
 	got, err := k.GetParams(ta.Ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -28,26 +28,12 @@ func TestAttackJunkDenomsPushFeeDenomOutOfRewardDenoms(t *testing.T) {
 	const feeDenom = "ibc/27394FB092D2ECCD56123C74F36E4C1F926001CEADA9CA97EA622B25F41E5EB2"
 	junk := apptesting.JunkDenoms(types.MaxRewardDenoms, 1) // ibc/000…0 … ibc/000…F: 16 units in all
 
-	// Version 2's state: every pool denom is distributed (modelled, as
-	// TestMigrate2to3 does, by listing them all for one block).
-	v2, err := f.k.GetParams(f.ta.Ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	asV2 := v2
-	for _, c := range junk {
-		asV2.RewardDenoms = append(asV2.RewardDenoms, c.Denom)
-	}
-	asV2.RewardDenoms = append(asV2.RewardDenoms, feeDenom)
-	if err := f.k.Params.Set(f.ta.Ctx, asV2); err != nil {
-		t.Fatal(err)
-	}
+	// Version 2's state: every pool denom is distributed.
+	restore := f.asVersion2(append(denomsOf(junk), feeDenom)...)
 	f.mintToPool(sdk.NewCoins(sdk.NewInt64Coin(feeDenom, 7_000))) // protocol fees before the attack
 	f.mintToPool(junk)                                            // the attacker's gifts
 	f.ta.NextBlock()
-	if err := f.k.Params.Set(f.ta.Ctx, v2); err != nil { // version 2's params had no list
-		t.Fatal(err)
-	}
+	restore()
 	if idx, _ := f.k.GetRewardIndex(f.ta.Ctx); idx.AmountOf(feeDenom).IsZero() {
 		t.Fatalf("set-up: the fee denom is not in the reward index %s", idx)
 	}

@@ -29,28 +29,13 @@ func TestAttackPreUpgradeJunkDenomsKeepLockersGasHigh(t *testing.T) {
 		alice, bob, carol := f.ta.Accounts[0].Address, f.ta.Accounts[1].Address, f.ta.Accounts[2].Address
 		f.mustLock(alice, 20_000_000, year)
 		f.mustLock(bob, 10_000_000, year)
-		// Version 2's state: every pool denom distributed (modelled, as
-		// TestMigrate2to3 does, by listing them all for one block).
-		v2, err := f.k.GetParams(f.ta.Ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if junk > 0 {
-			coins := apptesting.JunkDenoms(junk, 60)
-			asV2 := v2
-			for _, c := range coins {
-				asV2.RewardDenoms = append(asV2.RewardDenoms, c.Denom)
-			}
-			if err := f.k.Params.Set(f.ta.Ctx, asV2); err != nil {
-				t.Fatal(err)
-			}
-			f.mintToPool(coins)
-		}
+		// Version 2's state: every pool denom distributed.
+		coins := apptesting.JunkDenoms(junk, 60)
+		restore := f.asVersion2(denomsOf(coins)...)
+		f.mintToPool(coins)
 		f.deposit(carol, sdk.NewCoins(uaic(3_000)))
 		f.ta.NextBlock()
-		if err := f.k.Params.Set(f.ta.Ctx, v2); err != nil {
-			t.Fatal(err)
-		}
+		restore()
 		// The upgrade's migration 2→3 as the app registers it (1→2's
 		// per-owner index is what the fixture already keeps).
 		if err := keeper.NewMigrator(f.k).WithFeeDenoms(f.ta.RewardFeeDenoms).Migrate2to3(f.ta.Ctx); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/aichain/aichain/app/apptesting"
 	dmkeeper "github.com/aichain/aichain/x/datamarket/keeper"
 	dmtypes "github.com/aichain/aichain/x/datamarket/types"
 	"github.com/aichain/aichain/x/staking-rewards/keeper"
@@ -65,22 +66,11 @@ func TestAttackMigrationDropsTheMarketFeeDenom(t *testing.T) {
 	f.mustLock(alice, 10_000_000, week) // the only weight
 	const licenceDenom = "ibc/498A0751C798A0D9A389AA3691123DADA57DAA4FE165D5C75894505B876BA6E4"
 
-	// Version 2's state: every pool denom is distributed (modelled as
-	// TestMigrate2to3 does, by listing it for one block).
-	v2, err := f.k.GetParams(f.ta.Ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	asV2 := v2
-	asV2.RewardDenoms = append(asV2.RewardDenoms, licenceDenom)
-	if err := f.k.Params.Set(f.ta.Ctx, asV2); err != nil {
-		t.Fatal(err)
-	}
+	// Version 2's state: every pool denom is distributed.
+	restore := f.asVersion2(licenceDenom)
 	before := f.sellLicence(seller, buyer, sdk.NewInt64Coin(licenceDenom, 70_000)) // a sale before the upgrade
 	f.ta.NextBlock()
-	if err := f.k.Params.Set(f.ta.Ctx, v2); err != nil {
-		t.Fatal(err)
-	}
+	restore()
 	if idx, _ := f.k.GetRewardIndex(f.ta.Ctx); idx.AmountOf(licenceDenom).IsZero() {
 		t.Fatalf("set-up: the licence denom is not in the reward index %s", idx)
 	}
@@ -121,26 +111,14 @@ func TestAttackSelfSoldJunkLicencesDisplaceTheJobFeeDenom(t *testing.T) {
 	f.mustLock(alice, 10_000_000, week)
 	const feeDenom = "ibc/27394FB092D2ECCD56123C74F36E4C1F926001CEADA9CA97EA622B25F41E5EB2"
 
-	v2, err := f.k.GetParams(f.ta.Ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	asV2 := v2
-	for i := range types.MaxRewardDenoms {
-		asV2.RewardDenoms = append(asV2.RewardDenoms, fmt.Sprintf("ibc/%064X", i))
-	}
-	asV2.RewardDenoms = append(asV2.RewardDenoms, feeDenom)
-	if err := f.k.Params.Set(f.ta.Ctx, asV2); err != nil {
-		t.Fatal(err)
-	}
-	for i := range types.MaxRewardDenoms {
-		f.sellLicence(attacker, sock, sdk.NewInt64Coin(fmt.Sprintf("ibc/%064X", i), 100))
+	junk := apptesting.JunkDenoms(types.MaxRewardDenoms, 100)
+	restore := f.asVersion2(append(denomsOf(junk), feeDenom)...)
+	for _, c := range junk { // the attacker's self-sold licences
+		f.sellLicence(attacker, sock, c)
 	}
 	f.mintToPool(sdk.NewCoins(sdk.NewInt64Coin(feeDenom, 7_000))) // job fees before the upgrade
 	f.ta.NextBlock()
-	if err := f.k.Params.Set(f.ta.Ctx, v2); err != nil {
-		t.Fatal(err)
-	}
+	restore()
 	cp, err := f.ta.ComputeKeeper.Params.Get(f.ta.Ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -29,25 +29,14 @@ func TestAttackJunkDenomBeforeUpgradeBreaksGenesisExport(t *testing.T) {
 	id := f.mustLock(bob, 2_000_000, week)
 	const junkDenom = "ibc/0000000000000000000000000000000000000000000000000000000000000001"
 
-	// Version 2's state: every pool denom is distributed (modelled as
-	// TestMigrate2to3 does, by listing it for one block).
-	v2, err := f.k.GetParams(f.ta.Ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	asV2 := v2
-	asV2.RewardDenoms = append(asV2.RewardDenoms, junkDenom)
-	if err := f.k.Params.Set(f.ta.Ctx, asV2); err != nil {
-		t.Fatal(err)
-	}
+	// Version 2's state: every pool denom is distributed.
+	restore := f.asVersion2(junkDenom)
 	f.mintToPool(sdk.NewCoins(sdk.NewInt64Coin(junkDenom, 1))) // the attacker's gift
 	f.ta.NextBlock()
 	if _, err := f.beginUnlock(bob, id); err != nil { // settled at the index, junk included
 		t.Fatal(err)
 	}
-	if err := f.k.Params.Set(f.ta.Ctx, v2); err != nil {
-		t.Fatal(err)
-	}
+	restore()
 
 	if err := keeper.NewMigrator(f.k).WithFeeDenoms(f.ta.RewardFeeDenoms).Migrate2to3(f.ta.Ctx); err != nil {
 		t.Fatal(err)

@@ -410,3 +410,36 @@ func mustLockWeight(t testing.TB, amount math.Int, multiplier math.LegacyDec) ma
 	}
 	return w
 }
+
+// asVersion2 models version 2, which distributed every denom the reward
+// pool held: it lists denoms in reward_denoms (params.Set, past the
+// version-3 cap if need be) until the returned restore sets the params back
+// as they were, with no list, as version 2's had none. A test runs a block
+// in between for the sync.
+func (f *fixture) asVersion2(denoms ...string) (restore func()) {
+	f.t.Helper()
+	v2, err := f.k.GetParams(f.ta.Ctx)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	asV2 := v2
+	asV2.RewardDenoms = append(append([]string(nil), v2.RewardDenoms...), denoms...)
+	if err := f.k.Params.Set(f.ta.Ctx, asV2); err != nil {
+		f.t.Fatal(err)
+	}
+	return func() {
+		f.t.Helper()
+		if err := f.k.Params.Set(f.ta.Ctx, v2); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+}
+
+// denomsOf are the denoms of coins, in order.
+func denomsOf(coins sdk.Coins) []string {
+	out := make([]string, len(coins))
+	for i, c := range coins {
+		out[i] = c.Denom
+	}
+	return out
+}

@@ -184,23 +184,11 @@ func TestMigrate2to3(t *testing.T) {
 	f.mustLock(alice, 10_000_000, week) // the only weight
 	// Version 2: every denom in the pool is distributed. 20 denoms arrive.
 	junk := apptesting.JunkDenoms(types.MaxRewardDenoms+4, 1_000)
-	v2, err := f.k.GetParams(f.ta.Ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	asV2 := v2
-	for _, c := range junk {
-		asV2.RewardDenoms = append(asV2.RewardDenoms, c.Denom)
-	}
-	if err := f.k.Params.Set(f.ta.Ctx, asV2); err != nil { // more than version 3 allows
-		t.Fatal(err)
-	}
+	restore := f.asVersion2(denomsOf(junk)...) // more than version 3 allows
 	f.mintToPool(junk)
 	f.deposit(payer, sdk.NewCoins(uaic(5_000)))
 	f.ta.NextBlock()
-	if err := f.k.Params.Set(f.ta.Ctx, v2); err != nil { // version 2's params had no list
-		t.Fatal(err)
-	}
+	restore()
 
 	if err := keeper.NewMigrator(f.k).Migrate2to3(f.ta.Ctx); err != nil {
 		t.Fatal(err)
