@@ -2,11 +2,8 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"slices"
 
-	"cosmossdk.io/collections"
 	storetypes "cosmossdk.io/store/types"
 	upgradetypes "cosmossdk.io/x/upgrade/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -51,10 +48,11 @@ var Upgrades = []Upgrade{
 	// folded name; each weights file filed as its first model's; each
 	// name's look-alike skeleton filed, its first model's), x/datamarket 2→4 (the pairs of dataset and licensee
 	// that held a licence; the licences valid now, filed by expiry) and x/staking-rewards 1→4 (per-owner reward index;
-	// reward_denoms, listing the denoms already distributed in which fees
-	// reached the reward pool, RewardFeeDenoms: x/compute's first; the other
-	// denoms leave the reward index and every paid index, what lockers had
-	// accrued of them moved to their pending rewards; governance
+	// reward_denoms, listing x/compute's allowed_denoms, RewardFeeDenoms;
+	// the other denoms distributed leave the reward index and every paid
+	// index, what lockers had accrued of them moved to their pending
+	// rewards, and become legacy denoms, whose backlog goes to the lockers
+	// when governance lists one; governance
 	// weight only for locks of at least min_vote_lock_duration, 21 days). No store is
 	// added. It also brings the
 	// queue heads (modkit.Queue): no migration, as each queue stores its
@@ -162,31 +160,18 @@ func (app *App) setUpgradeHandlers() {
 	}
 }
 
-// RewardFeeDenoms are the denoms in which the app's modules have paid fees
-// into x/staking-rewards' reward pool, most trusted first: x/compute's
-// allowed_denoms and the denoms of its protocol share (governance chose
-// them), then those of x/datamarket's sales (a licence may be priced in any
-// denom). x/staking-rewards' 2→3 migration lists, of the denoms version 2
-// distributed, only these: the pool is open to gifts, and junk sent to it
-// before the upgrade must not take a fee denom's place. It reads every
-// licence: for the upgrade's one-off migration only.
+// RewardFeeDenoms are the denoms governance chose for fees: x/compute's
+// allowed_denoms, which jobs pay their escrow, protocol fee, model and
+// dataset fees in. x/staking-rewards' 2→3 migration lists them in
+// reward_denoms; every other denom version 2 distributed becomes a legacy
+// denom, whose backlog reaches the lockers when governance lists it. No
+// other record can rank denoms: the pool is open to gifts, a licence or a
+// model may be priced in any denom and sold between two accounts of one
+// party, and a failed payout reaches the pool in its own denom.
 func (app *App) RewardFeeDenoms(ctx sdk.Context) ([]string, error) {
 	params, err := app.ComputeKeeper.Params.Get(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("x/compute params: %w", err)
 	}
-	stats, err := app.ComputeKeeper.Stats.Get(ctx)
-	if err != nil && !errors.Is(err, collections.ErrNotFound) {
-		return nil, fmt.Errorf("x/compute stats: %w", err)
-	}
-	sales, err := app.DataMarketKeeper.SaleDenoms(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("x/datamarket sale denoms: %w", err)
-	}
-	compute := slices.Clone(params.AllowedDenoms)
-	for _, c := range stats.ProtocolShare {
-		compute = append(compute, c.Denom)
-	}
-	slices.Sort(compute)
-	return append(slices.Compact(compute), sales...), nil
+	return params.AllowedDenoms, nil
 }

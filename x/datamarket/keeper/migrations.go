@@ -2,7 +2,6 @@ package keeper
 
 import (
 	"context"
-	"slices"
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
@@ -94,41 +93,4 @@ func (m Migrator) Migrate3to4(ctx sdk.Context) error {
 		}
 	}
 	return nil
-}
-
-// SaleDenoms are the denoms, sorted, of every licence's price and of every
-// charged per-job fee still recorded: the denoms in which x/datamarket's
-// market fees have reached the reward pool (a licence may be priced in any
-// denom). It reads every licence and job access: for an upgrade's one-off
-// migration only (x/staking-rewards' 2→3 lists the denoms already paid
-// there, keeper.FeeDenoms).
-func (k Keeper) SaleDenoms(ctx context.Context) ([]string, error) {
-	seen := map[string]bool{}
-	add := func(coins sdk.Coins) {
-		for _, c := range coins {
-			if c.IsPositive() {
-				seen[c.Denom] = true
-			}
-		}
-	}
-	if err := k.Licenses.Walk(ctx, nil, func(_ uint64, l types.License) (bool, error) {
-		add(l.Price)
-		return false, nil
-	}); err != nil {
-		return nil, errorsmod.Wrap(err, "licences")
-	}
-	if err := k.JobAccess.Walk(ctx, nil, func(_ collections.Pair[uint64, uint64], a types.JobAccess) (bool, error) {
-		if a.FeeCharged {
-			add(a.Fee)
-		}
-		return false, nil
-	}); err != nil {
-		return nil, errorsmod.Wrap(err, "job accesses")
-	}
-	denoms := make([]string, 0, len(seen))
-	for d := range seen {
-		denoms = append(denoms, d)
-	}
-	slices.Sort(denoms)
-	return denoms, nil
 }

@@ -2,6 +2,7 @@ package keeper_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -442,4 +443,30 @@ func denomsOf(coins sdk.Coins) []string {
 		out[i] = c.Denom
 	}
 	return out
+}
+
+// claimOnceListed is what owner is paid of denom by a claim now and, if
+// denom is not rewarded, by one more claim after governance lists it (the
+// remedy for a legacy denom, which the 2→3 migration leaves unlisted).
+func (f *fixture) claimOnceListed(owner sdk.AccAddress, denom string) math.Int {
+	f.t.Helper()
+	paid, err := f.claim(owner)
+	if err != nil && !errors.Is(err, types.ErrNoRewards) {
+		f.t.Fatal(err)
+	}
+	got := paid.AmountOf(denom)
+	p, err := f.k.GetParams(f.ta.Ctx)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if slices.Contains(p.RewardedDenoms(), denom) {
+		return got
+	}
+	f.listRewardDenoms(append(p.RewardDenoms, denom)...)
+	f.ta.NextBlock()
+	more, err := f.claim(owner)
+	if err != nil && !errors.Is(err, types.ErrNoRewards) {
+		f.t.Fatal(err)
+	}
+	return got.Add(more.AmountOf(denom))
 }

@@ -15,10 +15,9 @@ type Migrator struct {
 	feeDenoms FeeDenoms
 }
 
-// FeeDenoms returns the denoms in which fees have reached the reward pool,
-// most trusted first (the app's: the denoms x/compute takes and has paid the
-// pool in, then those of x/datamarket's sales). Migrate2to3 lists, of the
-// denoms version 2 distributed, only these, in this order.
+// FeeDenoms returns the denoms governance chose for fees (the app's: the
+// denoms x/compute takes for jobs, allowed_denoms). Migrate2to3 lists them
+// in reward_denoms, in this order.
 type FeeDenoms func(ctx sdk.Context) ([]string, error)
 
 // NewMigrator returns the module's migrator.
@@ -81,23 +80,26 @@ func (m Migrator) Migrate1to2(ctx sdk.Context) error {
 	return nil
 }
 
-// Migrate2to3 lists, in the new params.reward_denoms, the denoms that version
-// 2 has already distributed (those in the reward index) and in which fees
-// reached the pool (the migrator's FeeDenoms, in its order), other than
-// lock_denom, at most types.MaxRewardDenoms: version 2 distributed every
-// denom in the pool, version 3 only the rewarded ones.
+// Migrate2to3 sets the new params.reward_denoms: version 2 distributed
+// every denom in the pool, version 3 only lock_denom and the rewarded ones
+// (at most types.MaxRewardDenoms). It lists the denoms governance chose for
+// fees (the migrator's FeeDenoms, in its order; all of the index's, in
+// denom order, when it has none), whether or not a fee was paid in one yet.
 //
-// The pool is open to gifts, so the index also holds whatever anyone sent
-// it. Listed by denom order alone, 16 one-unit junk denoms that sort before
-// the chain's fee denom took every slot, and the fees paid after the upgrade
-// stayed in the pool (TestAttackJunkDenomsPushFeeDenomOutOfRewardDenoms). A
-// denom in which no fee was paid waits for governance to list it.
+// The pool is open to gifts, and no record tells a fee from a gift, or a
+// sale between two accounts of one party from a real one. Listed by the
+// index in denom order, 16 one-unit junk denoms that sort before the chain's
+// fee denom took every slot (TestAttackJunkDenomsPushFeeDenomOutOfRewardDenoms);
+// listed by the denoms licences were sold in, 16 self-sold junk licences
+// did the same (TestAttackSelfSoldJunkLicencesDropTheMarketFeeDenom).
 //
-// The denoms left unlisted leave the reward index and every paid index
-// (dropUnlisted): kept, 300 junk denoms were read by every EndBlocker's sync
-// and read and rewritten by every claim for ever
-// (TestAttackPreUpgradeJunkDenomsKeepLockersGasHigh). What lockers had
-// accrued of them stays owed and claimable.
+// Every other denom of the index leaves the reward index and every paid
+// index (dropUnlisted; kept, 300 junk denoms were read by every sync and
+// claim for ever: TestAttackPreUpgradeJunkDenomsKeepLockersGasHigh), and
+// becomes a legacy denom (LegacyDenoms): what lockers had accrued of it
+// stays claimable, and when governance lists it, what reached the pool in
+// it since (a licence's or a model's fees priced in it) goes to the
+// lockers, not to the community pool.
 func (m Migrator) Migrate2to3(ctx sdk.Context) error {
 	k := m.k
 	params, err := k.GetParams(ctx)
@@ -122,7 +124,7 @@ func (m Migrator) Migrate2to3(ctx sdk.Context) error {
 		if len(params.RewardDenoms) == types.MaxRewardDenoms {
 			break
 		}
-		if !listed[d] && index.AmountOf(d).IsPositive() {
+		if !listed[d] {
 			listed[d] = true
 			params.RewardDenoms = append(params.RewardDenoms, d)
 		}
@@ -148,8 +150,8 @@ func keepListed(coins sdk.DecCoins, listed map[string]bool) (kept, dropped sdk.D
 	return kept, dropped
 }
 
-// dropUnlisted takes the denoms not listed out of the reward index and out
-// of every paid index: each owner's, after what its weight accrued of them
+// dropUnlisted records the index's denoms not listed as legacy denoms and
+// takes them out of the reward index and out of every paid index: each owner's, after what its weight accrued of them
 // moves to its Pending, and each lock's (an unlocking lock keeps the index
 // it stopped earning at, and genesis requires it under the global one:
 // TestAttackJunkDenomBeforeUpgradeBreaksGenesisExport). Accounted does not
@@ -159,6 +161,11 @@ func (m Migrator) dropUnlisted(ctx sdk.Context, index sdk.DecCoins, listed map[s
 	kept, dropped := keepListed(index, listed)
 	if len(dropped) == 0 {
 		return nil
+	}
+	for _, c := range dropped {
+		if err := k.LegacyDenoms.Set(ctx, c.Denom); err != nil {
+			return err
+		}
 	}
 	type ownerPaid struct {
 		owner sdk.AccAddress
