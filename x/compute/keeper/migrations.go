@@ -255,11 +255,20 @@ func (m Migrator) Migrate7to8(ctx sdk.Context) error {
 // are recorded already). Every other job under check starts its tally
 // again: its voters, sums and counted verdicts are cleared, and the
 // sidecars, which send a verdict for as long as its job is pending, have
-// them recorded again within a block or two.
+// them recorded again. A job whose window would end before verification_blocks
+// more blocks has its end moved there: the verdicts cast before the upgrade
+// no longer count, and the sidecars must have the time to send them again
+// (a job in its extended window's last block closed inconclusive, its
+// honest provider unpaid: TestAttackUpgradeRestartsTheTallyOfAJobInItsLastBlock).
 func (m Migrator) Migrate8to9(ctx sdk.Context) error {
+	params, err := m.k.Params.Get(ctx)
+	if err != nil {
+		return errorsmod.Wrap(err, "migrate compute 8→9: params")
+	}
+	minEnd := ctx.BlockHeight() + int64(params.VerificationBlocks)
 	var ids []uint64
 	var grace []uint64
-	err := m.k.Tallies.Walk(ctx, nil, func(id uint64, t types.VerificationTally) (bool, error) {
+	err = m.k.Tallies.Walk(ctx, nil, func(id uint64, t types.VerificationTally) (bool, error) {
 		if t.QuorumTotalPower > 0 {
 			grace = append(grace, id)
 		} else {
@@ -285,8 +294,25 @@ func (m Migrator) Migrate8to9(ctx sdk.Context) error {
 		if err := m.k.restartTally(ctx, id); err != nil {
 			return errorsmod.Wrapf(err, "migrate compute 8→9: job %d", id)
 		}
+		if err := m.k.verifyUntilAtLeast(ctx, id, minEnd); err != nil {
+			return errorsmod.Wrapf(err, "migrate compute 8→9: job %d", id)
+		}
 	}
 	return nil
+}
+
+// verifyUntilAtLeast moves the verification_end of job id, under check, to
+// end if it comes before it.
+func (k Keeper) verifyUntilAtLeast(ctx context.Context, id uint64, end int64) error {
+	job, err := k.Jobs.Get(ctx, id)
+	if err != nil {
+		return ignoreNotFound(err)
+	}
+	if !job.State.UnderCheck() || job.VerificationEnd >= end {
+		return nil
+	}
+	_, err = k.moveVerificationEnd(ctx, job, end)
+	return err
 }
 
 // voterKeys lists a job's voter keys without decoding their values (version

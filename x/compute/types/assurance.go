@@ -137,7 +137,17 @@ func (p Params) checkedWork(mulAdds, chunks, samples uint64) (uint64, bool) {
 // chunks are at its creation: a requester naming chunks no sidecar can
 // recompute in time would end the job inconclusive, its escrow and fee
 // back and the result kept (TestAttackDisputeMakesAnMLPVerificationUndoable).
+//
+// A job's work is 0 only when it is unknown: an mlp-f32 job created before
+// its model recorded layer widths (every kind records positive work now).
+// No chunk it names can be bounded, so a dispute of such a job checks only
+// its sampled chunks (TestAttackPreUpgradeMLPJobDisputesEveryChunk: 16
+// named chunks were 1.7 × both windows' budget, and the job ended
+// inconclusive, its escrow and fee back and the result kept).
 func (p Params) AdmitDispute(mulAdds, chunks, samples, requested uint64) error {
+	if mulAdds == 0 && requested > 0 {
+		return ErrDisputeTooLarge.Wrapf("the job's work is unknown (its model recorded no layer widths when it was created): a dispute checks only its %d sampled chunks: name none", samples)
+	}
 	checked := min(samples+requested, chunks)
 	if work, over := p.checkedWork(mulAdds, chunks, checked); over {
 		return ErrDisputeTooLarge.Wrapf("checking up to %d of %d chunks is %d multiply-adds, more than max_work_per_exec_block %d × verification_blocks %d: name fewer chunks",

@@ -1,0 +1,73 @@
+package keeper_test
+
+import (
+	"testing"
+
+	"cosmossdk.io/collections"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/x/compute/keeper"
+	"github.com/aichain/aichain/x/compute/types"
+)
+
+// TestAttackUpgradeRestartsTheTallyOfAJobInItsLastBlock: a FULL job on its
+// second (extended) window holds 15 of 30 VALID at the v3-verification
+// upgrade, one block before its window ends. Migrate8to9 restarts its tally
+// (voters, sums cleared) and leaves verification_end where it was. In the
+// last block the two validators not yet heard (10 of 30) vote VALID; the
+// three cleared ones resend a block later, after the end. The job closes
+// EXPIRED / VERIFICATION_INCONCLUSIVE: the honest provider, whose result
+// 25 of 30 found VALID, is unpaid, though no party did anything wrong.
+// Honest outcome: the restart gives the sidecars time to resend (the job is
+// still VERIFYING after its old end), and the provider is then paid.
+func TestAttackUpgradeRestartsTheTallyOfAJobInItsLastBlock(t *testing.T) {
+	s, _ := assuranceSuite(t)
+	p := s.params()
+	p.VerdictGraceBlocks, p.VerificationBlocks = types.DefaultVerdictGraceBlocks, 20
+	s.setParams(p)
+	req, prov := s.acc(0), s.acc(1)
+	s.register(prov, verifyBond)
+	id := s.assuredJob(req, prov, types.Assurance{Full: true})
+	s.nextPast(id) // no verdict in the first window: extended once
+	if j := s.job(id); !j.VerificationExtended || j.State != types.JobState_JOB_STATE_VERIFYING {
+		t.Fatalf("set-up: %s extended %t", j.State, j.VerificationExtended)
+	}
+	end := s.job(id).VerificationEnd
+	for s.height() < end-1 {
+		s.next(1)
+	}
+	s.verdicts(id, types.Verdict_VERDICT_VALID, 1, 5, 5, 5) // 15 of 30 before the upgrade
+	provBefore := s.bal(prov)
+
+	// The upgrade, on a version-8 store (voter keys without values).
+	v8 := s.k.VotersV8()
+	it, err := s.k.Voters.Iterate(s.ta.Ctx, collections.NewPrefixedPairRange[uint64, []byte](id))
+	must(t, err)
+	keys, err := it.Keys()
+	must(t, err)
+	for _, k := range keys {
+		must(t, v8.Set(s.ta.Ctx, k))
+	}
+	must(t, keeper.NewMigrator(s.k).Migrate8to9(s.ta.Ctx))
+
+	s.next(1) // the window's last block
+	s.verdicts(id, types.Verdict_VERDICT_VALID, 4, 5, 5)
+	must(t, s.k.EndBlocker(s.ta.Ctx))
+	j := s.job(id)
+	if j.State != types.JobState_JOB_STATE_VERIFYING && j.State != types.JobState_JOB_STATE_SETTLED {
+		t.Fatalf("job %d at its old end %d (upgrade at %d): %s %s, verification_end %d; the provider's balance %s → %s (unpaid), though 25 of 30 found its result VALID",
+			id, end, end-1, j.State, j.CloseReason, j.VerificationEnd, provBefore, s.bal(prov))
+	}
+	s.verdicts(id, types.Verdict_VERDICT_VALID, 1, 5, 5, 5) // the three cleared validators resend
+	for i := 0; i < 50 && s.job(id).State == types.JobState_JOB_STATE_VERIFYING; i++ {
+		s.next(1)
+	}
+	s.wantState(id, types.JobState_JOB_STATE_SETTLED, types.CloseReason_CLOSE_REASON_SETTLED)
+	j = s.job(id)
+	price := sdk.NewCoins(j.ClearingPrice)
+	if want := price.Sub(common.FeePart(price, j.ProtocolFeeBps)...).AmountOf(j.ClearingPrice.Denom); !s.bal(prov).Sub(provBefore).Equal(want) {
+		t.Fatalf("the provider was paid %s, want %s (its price less the protocol fee)", s.bal(prov).Sub(provBefore), want)
+	}
+}
