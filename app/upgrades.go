@@ -41,7 +41,9 @@ var Upgrades = []Upgrade{
 	// (verification_fee_per_sample, beacon_window_blocks; validators then
 	// register beacon keys with MsgRegisterBeaconKey; the provider index
 	// loses its entries of jobs without a winner; the beacon keys are
-	// counted; verdict_grace_blocks; each voter's verdict kept; each live
+	// counted; verdict_grace_blocks; each voter's verdict kept, a tally
+	// restarted and its window ending no sooner than verification_blocks
+	// after the upgrade, for the verdicts to be cast again; each live
 	// job given the params in force at the upgrade as the terms it keeps,
 	// JobParamTerms, timeout_jail_threshold among them; terms lacking it
 	// filled), x/modelregistry 1→4 (a name's latest version kept by
