@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"context"
+	"slices"
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
@@ -410,9 +411,10 @@ func (m Migrator) fillTerms(ctx sdk.Context, params types.Params, id uint64) err
 	if err != nil {
 		return err
 	}
+	bounded := boundUnknownWorkDispute(&job)
 	if job.Terms != nil {
 		filled := fillUnsetTerms(params, job.Terms)
-		if filled == job.Terms {
+		if filled == job.Terms && !bounded {
 			return nil
 		}
 		job.Terms = filled
@@ -422,4 +424,22 @@ func (m Migrator) fillTerms(ctx sdk.Context, params types.Params, id uint64) err
 		return err
 	}
 	return m.k.saveJob(ctx, job.State, job)
+}
+
+// boundUnknownWorkDispute takes the chunks a dispute named out of a job of
+// unknown work (mul_adds 0: an mlp-f32 job created before its model
+// recorded layer widths), which version 10 no longer admits
+// (Params.AdmitDispute): filed before the upgrade, they made a check no
+// verification window could finish, and the job end inconclusive
+// (TestAttackLegacyMLPDisputeFiledBeforeTheUpgrade). The job is checked on
+// the rest of its chunks (a named chunk that was also sampled goes too). It
+// reports whether it changed the job.
+func boundUnknownWorkDispute(job *types.Job) bool {
+	if job.MulAdds != 0 || len(job.Sample.Requested) == 0 {
+		return false
+	}
+	named := job.Sample.Requested
+	job.Sample.Indices = slices.DeleteFunc(job.Sample.Indices, func(i uint64) bool { return slices.Contains(named, i) })
+	job.Sample.Requested = nil
+	return true
 }
