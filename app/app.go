@@ -162,6 +162,7 @@ type App struct {
 
 	// staking-rewards: gov's tally uses it.
 	StakingRewardsKeeper stakingrewardskeeper.Keeper
+	planFeeDenoms        []string // the fee denoms the v3-verification plan names (upgrades.go)
 
 	ModuleManager      *module.Manager
 	BasicModuleManager module.BasicManager

@@ -176,13 +176,19 @@ func TestICAHostAllowListCoversTheUsersMessages(t *testing.T) {
 // from the module versions fromVM (the current ones if none is given).
 func runVerificationUpgrade(t *testing.T, ta *apptesting.TestApp, fromVM ...module.VersionMap) {
 	t.Helper()
+	runVerificationPlan(t, ta, "", fromVM...)
+}
+
+// runVerificationPlan is runVerificationUpgrade with a plan whose info is info.
+func runVerificationPlan(t *testing.T, ta *apptesting.TestApp, info string, fromVM ...module.VersionMap) {
+	t.Helper()
 	from := ta.ModuleManager.GetVersionMap()
 	if len(fromVM) > 0 {
 		from = fromVM[0]
 	}
 	for _, u := range app.Upgrades {
 		if u.Name == app.UpgradeVerification {
-			if _, err := u.CreateHandler(ta.App)(ta.Ctx, upgradetypes.Plan{Name: u.Name, Height: ta.Ctx.BlockHeight()}, from); err != nil {
+			if _, err := u.CreateHandler(ta.App)(ta.Ctx, upgradetypes.Plan{Name: u.Name, Height: ta.Ctx.BlockHeight(), Info: info}, from); err != nil {
 				t.Fatal(err)
 			}
 			return

@@ -2,7 +2,10 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 
 	storetypes "cosmossdk.io/store/types"
 	upgradetypes "cosmossdk.io/x/upgrade/types"
@@ -50,11 +53,10 @@ var Upgrades = []Upgrade{
 	// folded name; each weights file filed as its first model's; each
 	// name's look-alike skeleton filed, its first model's), x/datamarket 2→4 (the pairs of dataset and licensee
 	// that held a licence; the licences valid now, filed by expiry) and x/staking-rewards 1→4 (per-owner reward index;
-	// reward_denoms, listing x/compute's allowed_denoms, RewardFeeDenoms;
-	// the other denoms distributed leave the reward index and every paid
-	// index, what lockers had accrued of them moved to their pending
-	// rewards, and become legacy denoms, whose backlog goes to the lockers
-	// when governance lists one; governance
+	// reward_denoms, listing x/compute's allowed_denoms and the fee denoms
+	// the plan's info names, RewardFeeDenoms; the other denoms distributed
+	// leave the reward index and every paid index, what lockers had accrued
+	// of them moved to their pending rewards; governance
 	// weight only for locks of at least min_vote_lock_duration, 21 days). No store is
 	// added. It also brings the
 	// queue heads (modkit.Queue): no migration, as each queue stores its
@@ -99,6 +101,8 @@ var Upgrades = []Upgrade{
 func verificationUpgradeHandler(app *App) upgradetypes.UpgradeHandler {
 	migrate := defaultUpgradeHandler(app)
 	return func(ctx context.Context, plan upgradetypes.Plan, fromVM module.VersionMap) (module.VersionMap, error) {
+		app.planFeeDenoms = planFeeDenoms(sdk.UnwrapSDKContext(ctx), plan)
+		defer func() { app.planFeeDenoms = nil }()
 		restored, err := app.ensureModuleAccounts(ctx)
 		if err != nil {
 			return nil, err
@@ -164,16 +168,52 @@ func (app *App) setUpgradeHandlers() {
 
 // RewardFeeDenoms are the denoms governance chose for fees: x/compute's
 // allowed_denoms, which jobs pay their escrow, protocol fee, model and
-// dataset fees in. x/staking-rewards' 2→3 migration lists them in
-// reward_denoms; every other denom version 2 distributed becomes a legacy
-// denom, whose backlog reaches the lockers when governance lists it. No
-// other record can rank denoms: the pool is open to gifts, a licence or a
-// model may be priced in any denom and sold between two accounts of one
-// party, and a failed payout reaches the pool in its own denom.
+// dataset fees in, then the denoms the v3-verification plan names (its
+// info, planFeeDenoms: a licence's or a model's fee denom, which may be any
+// denom). x/staking-rewards' 2→3 migration lists them in reward_denoms and
+// drops every other denom version 2 distributed. No record could rank
+// denoms instead: the pool is open to gifts, a licence or a model may be
+// sold between two accounts of one party, and a failed payout reaches the
+// pool in its own denom (TestAttackSelfSoldJunkLicencesDropTheMarketFeeDenom).
 func (app *App) RewardFeeDenoms(ctx sdk.Context) ([]string, error) {
 	params, err := app.ComputeKeeper.Params.Get(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("x/compute params: %w", err)
 	}
-	return params.AllowedDenoms, nil
+	return append(slices.Clone(params.AllowedDenoms), app.planFeeDenoms...), nil
+}
+
+// PlanInfo is what the v3-verification upgrade reads from its plan's info, a
+// JSON object whose other keys (cosmovisor's "binaries") it ignores:
+//
+//	{"reward_fee_denoms": ["ibc/…"], "binaries": {…}}
+//
+// reward_fee_denoms are fee denoms x/staking-rewards keeps distributing
+// besides x/compute's allowed_denoms: those a licence or a model is priced
+// in (at most 16 listed in all, allowed_denoms first).
+type PlanInfo struct {
+	RewardFeeDenoms []string `json:"reward_fee_denoms"`
+}
+
+// planFeeDenoms are the valid denoms of the plan info's reward_fee_denoms.
+// An info that is not such an object (a URL, as cosmovisor also takes)
+// names none, and a denom that is not valid is skipped: the proposal passed
+// already, and the upgrade must not halt the chain on it. Both are logged.
+func planFeeDenoms(ctx sdk.Context, plan upgradetypes.Plan) []string {
+	var info PlanInfo
+	if err := json.Unmarshal([]byte(plan.Info), &info); err != nil {
+		if strings.HasPrefix(strings.TrimSpace(plan.Info), "{") {
+			ctx.Logger().Error("upgrade plan info is not JSON: no reward fee denoms read from it", "upgrade", plan.Name, "err", err)
+		}
+		return nil
+	}
+	var out []string
+	for _, d := range info.RewardFeeDenoms {
+		if err := sdk.ValidateDenom(d); err != nil {
+			ctx.Logger().Error("upgrade plan names an invalid reward fee denom: skipped", "upgrade", plan.Name, "denom", d, "err", err)
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
 }

@@ -72,7 +72,7 @@ func TestAttackModelFeeDenomIsDropped(t *testing.T) {
 	if idx, _ := f.k.GetRewardIndex(f.ta.Ctx); idx.AmountOf(feeDenom).IsZero() {
 		t.Fatalf("set-up: the model fee denom is not in the reward index %s", idx)
 	}
-	if err := keeper.NewMigrator(f.k).WithFeeDenoms(f.ta.RewardFeeDenoms).Migrate2to3(f.ta.Ctx); err != nil {
+	if err := keeper.NewMigrator(f.k).WithFeeDenoms(f.namedInPlan(feeDenom)).Migrate2to3(f.ta.Ctx); err != nil {
 		t.Fatal(err)
 	}
 	if paid, err := f.claim(alice); err != nil || !paid.AmountOf(feeDenom).Equal(before) {
@@ -80,7 +80,7 @@ func TestAttackModelFeeDenomIsDropped(t *testing.T) {
 	}
 	after := f.payModelFee(res.ModelId, modelFee, shares) // a job after the upgrade
 	f.ta.NextBlock()
-	if got := f.claimOnceListed(alice, feeDenom); !got.Equal(after) {
+	if got := f.paidOf(alice, feeDenom); !got.Equal(after) {
 		p, _ := f.k.GetParams(f.ta.Ctx)
 		t.Fatalf("alice, the only locker, was paid %s of the %s %s platform fees of a job after the upgrade (reward_denoms %v; pool %s)",
 			got, after, feeDenom, p.RewardDenoms, f.poolBalance())

@@ -86,7 +86,7 @@ func TestAttackPerJobFeeDenomOfEndedJobsIsDropped(t *testing.T) {
 		t.Fatalf("set-up: the per-job fee denom is not in the reward index %s", idx)
 	}
 
-	if err := keeper.NewMigrator(f.k).WithFeeDenoms(f.ta.RewardFeeDenoms).Migrate2to3(f.ta.Ctx); err != nil {
+	if err := keeper.NewMigrator(f.k).WithFeeDenoms(f.namedInPlan(feeDenom)).Migrate2to3(f.ta.Ctx); err != nil {
 		t.Fatal(err)
 	}
 	if paid, err := f.claim(alice); err != nil || !paid.AmountOf(feeDenom).Equal(before) {
@@ -94,7 +94,7 @@ func TestAttackPerJobFeeDenomOfEndedJobsIsDropped(t *testing.T) {
 	}
 	after := f.chargePerJobFee(listed.DatasetId, 2, requester, provider) // a job after the upgrade
 	f.ta.NextBlock()
-	if got := f.claimOnceListed(alice, feeDenom); !got.Equal(after) {
+	if got := f.paidOf(alice, feeDenom); !got.Equal(after) {
 		p, _ := f.k.GetParams(f.ta.Ctx)
 		t.Fatalf("alice, the only locker, was paid %s of the %s %s market fees of a job after the upgrade (reward_denoms %v; pool %s)",
 			got, after, feeDenom, p.RewardDenoms, f.poolBalance())

@@ -38,7 +38,7 @@ func TestAttackSelfSoldJunkLicencesDropTheMarketFeeDenom(t *testing.T) {
 	f.ta.NextBlock()
 	restore()
 
-	if err := keeper.NewMigrator(f.k).WithFeeDenoms(f.ta.RewardFeeDenoms).Migrate2to3(f.ta.Ctx); err != nil {
+	if err := keeper.NewMigrator(f.k).WithFeeDenoms(f.namedInPlan(licenceDenom)).Migrate2to3(f.ta.Ctx); err != nil {
 		t.Fatal(err)
 	}
 	paid, err := f.claim(alice)
@@ -47,7 +47,7 @@ func TestAttackSelfSoldJunkLicencesDropTheMarketFeeDenom(t *testing.T) {
 	}
 	after := f.sellLicence(seller, buyer, sdk.NewInt64Coin(licenceDenom, 30_000)) // honest sale after the upgrade
 	f.ta.NextBlock()
-	if got := f.claimOnceListed(alice, licenceDenom); !got.Equal(after) {
+	if got := f.paidOf(alice, licenceDenom); !got.Equal(after) {
 		p, _ := f.k.GetParams(f.ta.Ctx)
 		t.Fatalf("alice, the only locker, was paid %s of the %s %s market fees of an honest sale after the upgrade: the attacker's 16 self-sold junk denoms took every slot (reward_denoms %v; pool %s)",
 			got, after, licenceDenom, p.RewardDenoms, f.poolBalance())

@@ -32,11 +32,6 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	if err := k.RewardIndex.Set(ctx, types.DecBalance{Coins: gs.RewardIndex}); err != nil {
 		return err
 	}
-	for _, d := range gs.LegacyRewardDenoms {
-		if err := k.LegacyDenoms.Set(ctx, d); err != nil {
-			return err
-		}
-	}
 	k.AccountKeeper.GetModuleAccount(ctx, types.ModuleName) // creates it if missing
 	// Pending first: initLocks settles into it.
 	accounted := sdk.DecCoins{}
@@ -205,12 +200,6 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 			return true, err
 		}
 		gs.Pending = append(gs.Pending, types.PendingReward{Owner: s, Rewards: b.Coins})
-		return false, nil
-	}); err != nil {
-		return nil, err
-	}
-	if err := k.LegacyDenoms.Walk(ctx, nil, func(d string) (bool, error) {
-		gs.LegacyRewardDenoms = append(gs.LegacyRewardDenoms, d)
 		return false, nil
 	}); err != nil {
 		return nil, err

@@ -2,7 +2,6 @@ package keeper_test
 
 import (
 	"errors"
-	"slices"
 	"testing"
 	"time"
 
@@ -445,28 +444,23 @@ func denomsOf(coins sdk.Coins) []string {
 	return out
 }
 
-// claimOnceListed is what owner is paid of denom by a claim now and, if
-// denom is not rewarded, by one more claim after governance lists it (the
-// remedy for a legacy denom, which the 2→3 migration leaves unlisted).
-func (f *fixture) claimOnceListed(owner sdk.AccAddress, denom string) math.Int {
+// paidOf is what a claim by owner pays of denom now (nothing when it has
+// no rewards).
+func (f *fixture) paidOf(owner sdk.AccAddress, denom string) math.Int {
 	f.t.Helper()
 	paid, err := f.claim(owner)
 	if err != nil && !errors.Is(err, types.ErrNoRewards) {
 		f.t.Fatal(err)
 	}
-	got := paid.AmountOf(denom)
-	p, err := f.k.GetParams(f.ta.Ctx)
-	if err != nil {
-		f.t.Fatal(err)
+	return paid.AmountOf(denom)
+}
+
+// namedInPlan are the fee denoms the app gives the 2→3 migration when the
+// v3-verification plan's info names denoms (App.RewardFeeDenoms: x/compute's
+// allowed_denoms, then the plan's reward_fee_denoms).
+func (f *fixture) namedInPlan(denoms ...string) keeper.FeeDenoms {
+	return func(ctx sdk.Context) ([]string, error) {
+		d, err := f.ta.RewardFeeDenoms(ctx)
+		return append(d, denoms...), err
 	}
-	if slices.Contains(p.RewardedDenoms(), denom) {
-		return got
-	}
-	f.listRewardDenoms(append(p.RewardDenoms, denom)...)
-	f.ta.NextBlock()
-	more, err := f.claim(owner)
-	if err != nil && !errors.Is(err, types.ErrNoRewards) {
-		f.t.Fatal(err)
-	}
-	return got.Add(more.AmountOf(denom))
 }

@@ -74,13 +74,6 @@ type Keeper struct {
 	// claim costs the same whatever the number of its locks (absent when the
 	// owner has no weight).
 	OwnerIndexPaid collections.Map[sdk.AccAddress, types.DecBalance]
-	// LegacyDenoms are the denoms version 2 distributed (every denom the
-	// pool held) that the 2→3 migration did not list: it lists only the
-	// denoms governance chose for jobs. What the pool holds of one when
-	// governance lists it is the lockers' (UpdateParams), not the community
-	// pool's as for a denom never distributed: fees of a licence or model
-	// priced in it kept arriving for them.
-	LegacyDenoms collections.KeySet[string]
 	// Pending is each owner's settled, unclaimed exact reward balance.
 	Pending collections.Map[sdk.AccAddress, types.DecBalance]
 	// RewardIndex is the global reward-per-weight index (multi-denom).
@@ -147,7 +140,6 @@ func NewKeeper(
 		OwnerVoteWeight: collections.NewMap(sb, types.OwnerVoteWeightKey, "owner_vote_weight", sdk.AccAddressKey, sdk.IntValue),
 		OwnerLockCount:  collections.NewMap(sb, types.OwnerLockCountKey, "owner_lock_count", sdk.AccAddressKey, collections.Uint64Value),
 		OwnerIndexPaid:  collections.NewMap(sb, types.OwnerIndexPaidKey, "owner_index_paid", sdk.AccAddressKey, codec.CollValue[types.DecBalance](cdc)),
-		LegacyDenoms:    collections.NewKeySet(sb, types.LegacyDenomsKey, "legacy_denoms", collections.StringKey),
 		Pending:         collections.NewMap(sb, types.PendingKey, "pending", sdk.AccAddressKey, codec.CollValue[types.DecBalance](cdc)),
 		RewardIndex:     collections.NewItem(sb, types.RewardIndexKey, "reward_index", codec.CollValue[types.DecBalance](cdc)),
 		Accounted:       collections.NewItem(sb, types.AccountedKey, "accounted", codec.CollValue[types.DecBalance](cdc)),
@@ -208,23 +200,14 @@ func (k Keeper) UpdateParams(ctx context.Context, authority string, params types
 	}
 	// A denom newly rewarded earns from now on: its backlog in the pool goes
 	// to the community pool (sendUnaccounted), not to the weight of the
-	// moment. A legacy denom's (LegacyDenoms) stays for the lockers: it was
-	// theirs before the upgrade left it out, and the next sync distributes
-	// it (TestAttackMigrationDropsTheMarketFeeDenom).
+	// moment: whoever locked just before the listing would take a share of
+	// it (TestAttackLockBeforeADenomIsRewarded,
+	// TestAttackSniperLocksBeforeLegacyDenomListing).
 	var added []string
 	rewarded := current.RewardedDenoms()
 	for _, d := range params.RewardedDenoms() {
-		if slices.Contains(rewarded, d) {
-			continue
-		}
-		legacy, err := k.LegacyDenoms.Has(ctx, d)
-		if err != nil {
-			return err
-		}
-		if !legacy {
+		if !slices.Contains(rewarded, d) {
 			added = append(added, d)
-		} else if err := k.LegacyDenoms.Remove(ctx, d); err != nil {
-			return err
 		}
 	}
 	if err := k.sendUnaccounted(ctx, added); err != nil {

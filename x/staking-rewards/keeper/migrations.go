@@ -16,8 +16,8 @@ type Migrator struct {
 }
 
 // FeeDenoms returns the denoms governance chose for fees (the app's: the
-// denoms x/compute takes for jobs, allowed_denoms). Migrate2to3 lists them
-// in reward_denoms, in this order.
+// denoms x/compute takes for jobs, allowed_denoms, then those the upgrade
+// plan names). Migrate2to3 lists them in reward_denoms, in this order.
 type FeeDenoms func(ctx sdk.Context) ([]string, error)
 
 // NewMigrator returns the module's migrator.
@@ -93,13 +93,17 @@ func (m Migrator) Migrate1to2(ctx sdk.Context) error {
 // listed by the denoms licences were sold in, 16 self-sold junk licences
 // did the same (TestAttackSelfSoldJunkLicencesDropTheMarketFeeDenom).
 //
-// Every other denom of the index leaves the reward index and every paid
-// index (dropUnlisted; kept, 300 junk denoms were read by every sync and
-// claim for ever: TestAttackPreUpgradeJunkDenomsKeepLockersGasHigh), and
-// becomes a legacy denom (LegacyDenoms): what lockers had accrued of it
-// stays claimable, and when governance lists it, what reached the pool in
-// it since (a licence's or a model's fees priced in it) goes to the
-// lockers, not to the community pool.
+// So governance names them: the upgrade plan may list more fee denoms (a
+// licence's or a model's, which may be priced in any denom: the app's
+// RewardFeeDenoms reads them from the plan's info). Every other denom of
+// the index leaves the reward index and every paid index (dropUnlisted;
+// kept, 300 junk denoms were read by every sync and claim for ever:
+// TestAttackPreUpgradeJunkDenomsKeepLockersGasHigh); what lockers had
+// accrued of it stays claimable. Listed later by governance, a denom's
+// backlog goes to the community pool, as any newly listed denom's
+// (UpdateParams): given to the weight of the moment, a lock made just
+// before the listing took a share of it
+// (TestAttackSniperLocksBeforeLegacyDenomListing).
 func (m Migrator) Migrate2to3(ctx sdk.Context) error {
 	k := m.k
 	params, err := k.GetParams(ctx)
@@ -150,8 +154,8 @@ func keepListed(coins sdk.DecCoins, listed map[string]bool) (kept, dropped sdk.D
 	return kept, dropped
 }
 
-// dropUnlisted records the index's denoms not listed as legacy denoms and
-// takes them out of the reward index and out of every paid index: each owner's, after what its weight accrued of them
+// dropUnlisted takes the index's denoms not listed out of the reward index
+// and out of every paid index: each owner's, after what its weight accrued of them
 // moves to its Pending, and each lock's (an unlocking lock keeps the index
 // it stopped earning at, and genesis requires it under the global one:
 // TestAttackJunkDenomBeforeUpgradeBreaksGenesisExport). Accounted does not
@@ -161,11 +165,6 @@ func (m Migrator) dropUnlisted(ctx sdk.Context, index sdk.DecCoins, listed map[s
 	kept, dropped := keepListed(index, listed)
 	if len(dropped) == 0 {
 		return nil
-	}
-	for _, c := range dropped {
-		if err := k.LegacyDenoms.Set(ctx, c.Denom); err != nil {
-			return err
-		}
 	}
 	type ownerPaid struct {
 		owner sdk.AccAddress

@@ -2,12 +2,9 @@ package types
 
 import (
 	"math/big"
-	"slices"
 
 	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
-
-	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/types/common"
 )
@@ -27,9 +24,6 @@ func (gs GenesisState) Validate() error {
 	}
 	if err := gs.RewardIndex.Validate(); err != nil && !gs.RewardIndex.Empty() {
 		return errorsmod.Wrapf(ErrInvalidGenesis, "reward_index: %v", err)
-	}
-	if err := validateLegacyDenoms(gs.LegacyRewardDenoms, gs.Params); err != nil {
-		return err
 	}
 	seen := make(map[uint64]bool, len(gs.Locks))
 	// The sums InitGenesis keeps (math.Int and decimals, which panic past
@@ -125,22 +119,4 @@ func (s decSums) add(denom string, v *big.Int) bool {
 	}
 	sum.Add(sum, v)
 	return math.LegacyNewDecFromBigIntWithPrec(sum, math.LegacyPrecision).IsInValidRange()
-}
-
-// validateLegacyDenoms checks legacy_reward_denoms: valid denoms, sorted
-// without repeats (as exported), none rewarded (listing one takes it out).
-func validateLegacyDenoms(denoms []string, p Params) error {
-	rewarded := p.RewardedDenoms()
-	for i, d := range denoms {
-		if err := sdk.ValidateDenom(d); err != nil {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "legacy_reward_denoms[%d]: %v", i, err)
-		}
-		if i > 0 && denoms[i-1] >= d {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "legacy_reward_denoms not sorted without repeats at %d (%s after %s)", i, d, denoms[i-1])
-		}
-		if slices.Contains(rewarded, d) {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "legacy_reward_denoms[%d] %s is rewarded", i, d)
-		}
-	}
-	return nil
 }

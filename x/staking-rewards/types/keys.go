@@ -44,7 +44,4 @@ var (
 	// OwnerVoteWeightKey holds each owner's governance weight: the weight of
 	// its locked locks that vote (Lock.votes).
 	OwnerVoteWeightKey = collections.NewPrefix(13)
-	// LegacyDenomsKey holds the denoms version 2 distributed that the 2→3
-	// migration left out of reward_denoms (Keeper.LegacyDenoms).
-	LegacyDenomsKey = collections.NewPrefix(14)
 )

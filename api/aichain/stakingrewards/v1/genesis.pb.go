@@ -33,15 +33,10 @@ type GenesisState struct {
 	// next_lock_id is the id the next lock gets.
 	NextLockId uint64 `protobuf:"varint,3,opt,name=next_lock_id,json=nextLockId,proto3" json:"next_lock_id,omitempty"`
 	// reward_index is the global reward-per-weight index.
-	RewardIndex []*v1beta1.DecCoin `protobuf:"bytes,4,rep,name=reward_index,json=rewardIndex,proto3" json:"reward_index,omitempty"`
-	Pending     []*PendingReward   `protobuf:"bytes,5,rep,name=pending,proto3" json:"pending,omitempty"`
-	// legacy_reward_denoms are the denoms version 2 distributed that the
-	// 2→3 migration did not list in reward_denoms, sorted: when governance
-	// lists one, the pool's backlog of it goes to the lockers, not to the
-	// community pool. None is rewarded.
-	LegacyRewardDenoms []string `protobuf:"bytes,6,rep,name=legacy_reward_denoms,json=legacyRewardDenoms,proto3" json:"legacy_reward_denoms,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	RewardIndex   []*v1beta1.DecCoin `protobuf:"bytes,4,rep,name=reward_index,json=rewardIndex,proto3" json:"reward_index,omitempty"`
+	Pending       []*PendingReward   `protobuf:"bytes,5,rep,name=pending,proto3" json:"pending,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GenesisState) Reset() {
@@ -109,26 +104,18 @@ func (x *GenesisState) GetPending() []*PendingReward {
 	return nil
 }
 
-func (x *GenesisState) GetLegacyRewardDenoms() []string {
-	if x != nil {
-		return x.LegacyRewardDenoms
-	}
-	return nil
-}
-
 var File_aichain_stakingrewards_v1_genesis_proto protoreflect.FileDescriptor
 
 const file_aichain_stakingrewards_v1_genesis_proto_rawDesc = "" +
 	"\n" +
-	"'aichain/stakingrewards/v1/genesis.proto\x12\x19aichain.stakingrewards.v1\x1a\x11amino/amino.proto\x1a\x1ecosmos/base/v1beta1/coin.proto\x1a\x14gogoproto/gogo.proto\x1a.aichain/stakingrewards/v1/stakingrewards.proto\"\xb4\x03\n" +
+	"'aichain/stakingrewards/v1/genesis.proto\x12\x19aichain.stakingrewards.v1\x1a\x11amino/amino.proto\x1a\x1ecosmos/base/v1beta1/coin.proto\x1a\x14gogoproto/gogo.proto\x1a.aichain/stakingrewards/v1/stakingrewards.proto\"\x82\x03\n" +
 	"\fGenesisState\x12D\n" +
 	"\x06params\x18\x01 \x01(\v2!.aichain.stakingrewards.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06params\x12@\n" +
 	"\x05locks\x18\x02 \x03(\v2\x1f.aichain.stakingrewards.v1.LockB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x05locks\x12 \n" +
 	"\fnext_lock_id\x18\x03 \x01(\x04R\n" +
 	"nextLockId\x12y\n" +
 	"\freward_index\x18\x04 \x03(\v2\x1c.cosmos.base.v1beta1.DecCoinB8\xc8\xde\x1f\x00\xaa\xdf\x1f+github.com/cosmos/cosmos-sdk/types.DecCoins\xa8\xe7\xb0*\x01R\vrewardIndex\x12M\n" +
-	"\apending\x18\x05 \x03(\v2(.aichain.stakingrewards.v1.PendingRewardB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\apending\x120\n" +
-	"\x14legacy_reward_denoms\x18\x06 \x03(\tR\x12legacyRewardDenomsB4Z2github.com/aichain/aichain/x/staking-rewards/typesb\x06proto3"
+	"\apending\x18\x05 \x03(\v2(.aichain.stakingrewards.v1.PendingRewardB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\apendingB4Z2github.com/aichain/aichain/x/staking-rewards/typesb\x06proto3"
 
 var (
 	file_aichain_stakingrewards_v1_genesis_proto_rawDescOnce sync.Once
