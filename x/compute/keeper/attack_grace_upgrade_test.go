@@ -3,11 +3,8 @@ package keeper_test
 import (
 	"testing"
 
-	"cosmossdk.io/collections"
-
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	"github.com/aichain/aichain/x/compute/keeper"
 	"github.com/aichain/aichain/x/compute/types"
 )
 
@@ -42,15 +39,7 @@ func TestAttackUpgradeMidGraceBurnsTheLeftOutValidatorsShare(t *testing.T) {
 	}
 	tally.QuorumAbsent, tally.QuorumAbsentRecorded = nil, false
 	must(t, s.k.Tallies.Set(s.ta.Ctx, id, tally))
-	v8 := s.k.VotersV8()
-	it, err := s.k.Voters.Iterate(s.ta.Ctx, collections.NewPrefixedPairRange[uint64, []byte](id))
-	must(t, err)
-	keys, err := it.Keys()
-	must(t, err)
-	for _, k := range keys {
-		must(t, v8.Set(s.ta.Ctx, k))
-	}
-	must(t, keeper.NewMigrator(s.k).Migrate8to9(s.ta.Ctx))
+	s.upgradeFromVersion8(id)
 
 	s.next(1)
 	s.verdicts(id, types.Verdict_VERDICT_VALID, 4, 9) // the next proposer includes it, within the grace

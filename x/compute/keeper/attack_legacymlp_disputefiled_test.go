@@ -3,10 +3,8 @@ package keeper_test
 import (
 	"testing"
 
-	"github.com/aichain/aichain/workload"
 	"github.com/aichain/aichain/x/compute/keeper"
 	"github.com/aichain/aichain/x/compute/types"
-	mrtypes "github.com/aichain/aichain/x/modelregistry/types"
 )
 
 // TestAttackLegacyMLPDisputeFiledBeforeTheUpgrade: the fix of
@@ -24,37 +22,13 @@ import (
 func TestAttackLegacyMLPDisputeFiledBeforeTheUpgrade(t *testing.T) {
 	s, p := s0(t)
 	req, prov := s.acc(0), s.acc(1)
-	work, chunk := workload.MLPWork(mrtypes.RowMulAdds([]uint64{8, 4096, 2048, 4}), 3, 20_000, 1000)
-	model, dataset := s.wideMLPInputs(s.acc(2), []uint64{4096, 2048}, 20_000)
-	hw := gpuHW()
-	hw.Workloads = append(hw.Workloads, workload.KindMLP)
-	_, err := s.ms.RegisterProvider(s.ta.Ctx, &types.MsgRegisterProvider{
-		Operator: prov.String(), Moniker: "gpu", Endpoint: "http://127.0.0.1:8090", Hardware: hw, Bond: coin(verifyBond),
-	})
-	must(t, err)
-	res, err := s.ms.CreateJob(s.ta.Ctx, s.wideMLPMsg(req, model, dataset, work, nil))
-	must(t, err)
-	id := res.JobId
-	m, err := s.ta.ModelRegistryKeeper.GetModel(s.ta.Ctx, model)
-	must(t, err)
-	m.LayerWidths = nil
-	must(t, s.ta.ModelRegistryKeeper.Models.Set(s.ta.Ctx, model, m))
-	j := s.job(id)
-	j.MulAdds = 0
-	must(t, s.k.Jobs.Set(s.ta.Ctx, id, j))
-
-	s.win(prov, id, verifyPrice)
-	_, err = s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: prov.String(), JobId: id, OutputRoot: root32, ChunkCount: 20})
-	must(t, err)
-	for !s.job(id).Sample.Decided {
-		s.next(1)
-	}
+	id, chunk := s.legacyMLPSubmitted(req, prov)
 	// The dispute as the old release admitted it (AdmitDispute saw work 0
 	// and accepted any max_dispute_chunks chunks): filed here as one naming
 	// none, then given the named chunks the old release stored.
-	_, err = s.ms.DisputeResult(s.ta.Ctx, &types.MsgDisputeResult{Requester: req.String(), JobId: id})
+	_, err := s.ms.DisputeResult(s.ta.Ctx, &types.MsgDisputeResult{Requester: req.String(), JobId: id})
 	must(t, err)
-	j = s.job(id)
+	j := s.job(id)
 	if j.State != types.JobState_JOB_STATE_VERIFYING {
 		t.Fatalf("set-up: job %s after the dispute, want VERIFYING", j.State)
 	}

@@ -3,12 +3,9 @@ package keeper_test
 import (
 	"testing"
 
-	"cosmossdk.io/collections"
-
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/types/common"
-	"github.com/aichain/aichain/x/compute/keeper"
 	"github.com/aichain/aichain/x/compute/types"
 )
 
@@ -42,15 +39,7 @@ func TestAttackUpgradeRestartsTheTallyOfAJobInItsLastBlock(t *testing.T) {
 	provBefore := s.bal(prov)
 
 	// The upgrade, on a version-8 store (voter keys without values).
-	v8 := s.k.VotersV8()
-	it, err := s.k.Voters.Iterate(s.ta.Ctx, collections.NewPrefixedPairRange[uint64, []byte](id))
-	must(t, err)
-	keys, err := it.Keys()
-	must(t, err)
-	for _, k := range keys {
-		must(t, v8.Set(s.ta.Ctx, k))
-	}
-	must(t, keeper.NewMigrator(s.k).Migrate8to9(s.ta.Ctx))
+	s.upgradeFromVersion8(id)
 
 	s.next(1) // the window's last block
 	s.verdicts(id, types.Verdict_VERDICT_VALID, 4, 5, 5)

@@ -30,17 +30,7 @@ func TestMigrate8to9(t *testing.T) {
 	}
 
 	// Make it a version-8 store: voter keys without values.
-	v8 := s.k.VotersV8()
-	for _, id := range []uint64{graced, other} {
-		it, err := s.k.Voters.Iterate(s.ta.Ctx, collections.NewPrefixedPairRange[uint64, []byte](id))
-		must(t, err)
-		keys, err := it.Keys()
-		must(t, err)
-		for _, k := range keys {
-			must(t, v8.Set(s.ta.Ctx, k))
-		}
-	}
-	must(t, keeper.NewMigrator(s.k).Migrate8to9(s.ta.Ctx))
+	s.upgradeFromVersion8(graced, other)
 
 	for _, c := range []byte{1, 2} {
 		v, err := s.k.Voters.Get(s.ta.Ctx, collections.Join(graced, []byte{c}))
@@ -63,4 +53,21 @@ func TestMigrate8to9(t *testing.T) {
 	}
 	s.graceOver(graced)
 	s.wantState(graced, types.JobState_JOB_STATE_SETTLED, types.CloseReason_CLOSE_REASON_SETTLED)
+}
+
+// upgradeFromVersion8 stores the voters of jobs ids as version 8 kept them
+// (keys without values) and runs Migrate8to9.
+func (s *suite) upgradeFromVersion8(ids ...uint64) {
+	s.t.Helper()
+	v8 := s.k.VotersV8()
+	for _, id := range ids {
+		it, err := s.k.Voters.Iterate(s.ta.Ctx, collections.NewPrefixedPairRange[uint64, []byte](id))
+		must(s.t, err)
+		keys, err := it.Keys()
+		must(s.t, err)
+		for _, k := range keys {
+			must(s.t, v8.Set(s.ta.Ctx, k))
+		}
+	}
+	must(s.t, keeper.NewMigrator(s.k).Migrate8to9(s.ta.Ctx))
 }

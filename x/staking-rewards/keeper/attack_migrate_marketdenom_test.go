@@ -12,7 +12,6 @@ import (
 
 	dmkeeper "github.com/aichain/aichain/x/datamarket/keeper"
 	dmtypes "github.com/aichain/aichain/x/datamarket/types"
-	"github.com/aichain/aichain/x/staking-rewards/keeper"
 )
 
 // sellLicence lists a dataset of seller's with one perpetual offer at price
@@ -71,17 +70,7 @@ func TestAttackMigrationDropsTheMarketFeeDenom(t *testing.T) {
 	before := f.sellLicence(seller, buyer, sdk.NewInt64Coin(licenceDenom, 70_000)) // a sale before the upgrade
 	f.ta.NextBlock()
 	restore()
-	if idx, _ := f.k.GetRewardIndex(f.ta.Ctx); idx.AmountOf(licenceDenom).IsZero() {
-		t.Fatalf("set-up: the licence denom is not in the reward index %s", idx)
-	}
-
-	// The migration as the app registers it.
-	if err := keeper.NewMigrator(f.k).WithFeeDenoms(f.namedInPlan(licenceDenom)).Migrate2to3(f.ta.Ctx); err != nil {
-		t.Fatal(err)
-	}
-	if paid, err := f.claim(alice); err != nil || !paid.AmountOf(licenceDenom).Equal(before) {
-		t.Fatalf("alice claimed %s (%v) of the market fees before the upgrade, want %s%s", paid, err, before, licenceDenom)
-	}
+	f.migrateNamed(alice, licenceDenom, before)
 
 	// After the upgrade, licence sales keep paying market fees.
 	after := f.sellLicence(seller, buyer, sdk.NewInt64Coin(licenceDenom, 30_000))

@@ -13,7 +13,6 @@ import (
 	"github.com/aichain/aichain/types/common"
 	mrkeeper "github.com/aichain/aichain/x/modelregistry/keeper"
 	mrtypes "github.com/aichain/aichain/x/modelregistry/types"
-	"github.com/aichain/aichain/x/staking-rewards/keeper"
 )
 
 // payModelFee pays model id's fee from x/compute's escrow as a settled job
@@ -69,15 +68,7 @@ func TestAttackModelFeeDenomIsDropped(t *testing.T) {
 	before := f.payModelFee(res.ModelId, modelFee, shares) // a job before the upgrade
 	f.ta.NextBlock()
 	restore()
-	if idx, _ := f.k.GetRewardIndex(f.ta.Ctx); idx.AmountOf(feeDenom).IsZero() {
-		t.Fatalf("set-up: the model fee denom is not in the reward index %s", idx)
-	}
-	if err := keeper.NewMigrator(f.k).WithFeeDenoms(f.namedInPlan(feeDenom)).Migrate2to3(f.ta.Ctx); err != nil {
-		t.Fatal(err)
-	}
-	if paid, err := f.claim(alice); err != nil || !paid.AmountOf(feeDenom).Equal(before) {
-		t.Fatalf("alice claimed %s (%v), want %s%s earned before the upgrade", paid, err, before, feeDenom)
-	}
+	f.migrateNamed(alice, feeDenom, before)
 	after := f.payModelFee(res.ModelId, modelFee, shares) // a job after the upgrade
 	f.ta.NextBlock()
 	if got := f.paidOf(alice, feeDenom); !got.Equal(after) {

@@ -12,7 +12,6 @@ import (
 
 	dmkeeper "github.com/aichain/aichain/x/datamarket/keeper"
 	dmtypes "github.com/aichain/aichain/x/datamarket/types"
-	"github.com/aichain/aichain/x/staking-rewards/keeper"
 )
 
 // chargePerJobFee charges job jobID the PER_JOB fee of dataset id for
@@ -82,16 +81,7 @@ func TestAttackPerJobFeeDenomOfEndedJobsIsDropped(t *testing.T) {
 	before := f.chargePerJobFee(listed.DatasetId, 1, requester, provider) // a job before the upgrade
 	f.ta.NextBlock()
 	restore()
-	if idx, _ := f.k.GetRewardIndex(f.ta.Ctx); idx.AmountOf(feeDenom).IsZero() {
-		t.Fatalf("set-up: the per-job fee denom is not in the reward index %s", idx)
-	}
-
-	if err := keeper.NewMigrator(f.k).WithFeeDenoms(f.namedInPlan(feeDenom)).Migrate2to3(f.ta.Ctx); err != nil {
-		t.Fatal(err)
-	}
-	if paid, err := f.claim(alice); err != nil || !paid.AmountOf(feeDenom).Equal(before) {
-		t.Fatalf("alice claimed %s (%v), want %s%s earned before the upgrade", paid, err, before, feeDenom)
-	}
+	f.migrateNamed(alice, feeDenom, before)
 	after := f.chargePerJobFee(listed.DatasetId, 2, requester, provider) // a job after the upgrade
 	f.ta.NextBlock()
 	if got := f.paidOf(alice, feeDenom); !got.Equal(after) {

@@ -6,7 +6,6 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/app/apptesting"
-	"github.com/aichain/aichain/x/staking-rewards/keeper"
 	"github.com/aichain/aichain/x/staking-rewards/types"
 )
 
@@ -38,13 +37,7 @@ func TestAttackSelfSoldJunkLicencesDropTheMarketFeeDenom(t *testing.T) {
 	f.ta.NextBlock()
 	restore()
 
-	if err := keeper.NewMigrator(f.k).WithFeeDenoms(f.namedInPlan(licenceDenom)).Migrate2to3(f.ta.Ctx); err != nil {
-		t.Fatal(err)
-	}
-	paid, err := f.claim(alice)
-	if err != nil || !paid.AmountOf(licenceDenom).Equal(before) {
-		t.Fatalf("alice claimed %s (%v), want %s%s earned before the upgrade", paid, err, before, licenceDenom)
-	}
+	f.migrateNamed(alice, licenceDenom, before)
 	after := f.sellLicence(seller, buyer, sdk.NewInt64Coin(licenceDenom, 30_000)) // honest sale after the upgrade
 	f.ta.NextBlock()
 	if got := f.paidOf(alice, licenceDenom); !got.Equal(after) {

@@ -464,3 +464,19 @@ func (f *fixture) namedInPlan(denoms ...string) keeper.FeeDenoms {
 		return append(d, denoms...), err
 	}
 }
+
+// migrateNamed runs the 2→3 migration with denom named in the upgrade plan
+// (namedInPlan) on a version-2 state whose reward index holds denom, and
+// checks that owner then claims the before of it earned before the upgrade.
+func (f *fixture) migrateNamed(owner sdk.AccAddress, denom string, before math.Int) {
+	f.t.Helper()
+	if idx, _ := f.k.GetRewardIndex(f.ta.Ctx); idx.AmountOf(denom).IsZero() {
+		f.t.Fatalf("set-up: %s is not in the reward index %s", denom, idx)
+	}
+	if err := keeper.NewMigrator(f.k).WithFeeDenoms(f.namedInPlan(denom)).Migrate2to3(f.ta.Ctx); err != nil {
+		f.t.Fatal(err)
+	}
+	if paid, err := f.claim(owner); err != nil || !paid.AmountOf(denom).Equal(before) {
+		f.t.Fatalf("%s claimed %s (%v), want %s%s earned before the upgrade", owner, paid, err, before, denom)
+	}
+}
