@@ -155,8 +155,8 @@ func keepListed(coins sdk.DecCoins, listed map[string]bool) (kept, dropped sdk.D
 }
 
 // dropUnlisted takes the index's denoms not listed out of the reward index
-// and out of every paid index: each owner's, after what its weight accrued of them
-// moves to its Pending, and each lock's (an unlocking lock keeps the index
+// and out of every paid index: each owner's, once settled at the index
+// (settleOwner: what its weight accrued moves to its Pending), and each lock's (an unlocking lock keeps the index
 // it stopped earning at, and genesis requires it under the global one:
 // TestAttackJunkDenomBeforeUpgradeBreaksGenesisExport). Accounted does not
 // change: those rewards stay owed. It reads every owner and lock once.
@@ -178,20 +178,19 @@ func (m Migrator) dropUnlisted(ctx sdk.Context, index sdk.DecCoins, listed map[s
 		return errorsmod.Wrap(err, "migrate staking-rewards 2→3: owners' paid indexes")
 	}
 	for _, o := range owners {
-		w, err := k.OwnerLockWeight(ctx, o.owner)
-		if err != nil {
+		// Settled at the index (settleOwner: what its weight accrued, in
+		// every denom, to Pending), its paid index then keeps only the
+		// listed denoms.
+		if err := k.settleOwner(ctx, o.owner, math.ZeroInt(), index); err != nil {
 			return err
 		}
-		paidKept, paidDropped := keepListed(o.paid, listed)
-		diff, neg := dropped.SafeSub(paidDropped)
-		if neg {
-			return errorsmod.Wrapf(types.ErrAccounting, "migrate staking-rewards 2→3: owner %s paid index %s above index %s", o.owner, paidDropped, dropped)
+		paid := o.paid
+		if w, err := k.OwnerLockWeight(ctx, o.owner); err != nil {
+			return err
+		} else if w.IsPositive() {
+			paid = kept
 		}
-		if earned := diff.MulDec(math.LegacyNewDecFromInt(w)); w.IsPositive() && !earned.IsZero() {
-			if err := k.addPending(ctx, o.owner, earned); err != nil {
-				return err
-			}
-		}
+		paidKept, _ := keepListed(paid, listed)
 		if err := k.OwnerIndexPaid.Set(ctx, o.owner, types.DecBalance{Coins: paidKept}); err != nil {
 			return err
 		}
