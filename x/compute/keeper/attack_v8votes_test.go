@@ -6,6 +6,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	minttypes "github.com/cosmos/cosmos-sdk/x/mint/types"
 
+	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/compute/types"
 )
 
@@ -13,8 +14,8 @@ import (
 // validator 1 (power before of 30) vote verdict on it, then exports the
 // module as version 8 did (tallies listing who voted, not what:
 // VoterVerdicts empty, which Validate accepts "as exported before they were
-// kept"), and imports it into a fresh app whose module account holds what
-// the exporting one held. It returns the fresh suite and the job.
+// kept"), and imports it into a fresh app (importV8). It returns the fresh
+// suite and the job.
 // (InitGenesis restarts such a tally: initTally.)
 func v8Import(t *testing.T, verdict types.Verdict, before int64) (*suite, sdk.AccAddress, sdk.AccAddress, uint64) {
 	t.Helper()
@@ -27,19 +28,7 @@ func v8Import(t *testing.T, verdict types.Verdict, before int64) (*suite, sdk.Ac
 	id := s.verifyingJob(req, prov)
 	s.verdicts(id, verdict, 1, before) // no quorum yet
 
-	gs, err := s.k.ExportGenesis(s.ta.Ctx)
-	must(t, err)
-	for i := range gs.Tallies {
-		gs.Tallies[i].VoterVerdicts = nil // version 8 kept none
-	}
-	must(t, gs.Validate())
-	held := sdk.NewCoins(coin(s.moduleBal().Int64()))
-
-	fresh := newSuite(t)
-	bank := fresh.ta.BankKeeper
-	must(t, bank.MintCoins(fresh.ta.Ctx, minttypes.ModuleName, held))
-	must(t, bank.SendCoinsFromModuleToModule(fresh.ta.Ctx, minttypes.ModuleName, types.ModuleName, held))
-	must(t, fresh.k.InitGenesis(fresh.ta.Ctx, gs))
+	fresh := s.importV8()
 	// The import starts the tally again (as Migrate8to9 does in place): the
 	// sidecars' verdicts, sent while the job is pending, are recorded anew.
 	if tally := fresh.tally(id); tally.ValidPower+tally.InvalidPower != 0 {
@@ -104,5 +93,83 @@ func TestAttackVersion8ExportLetsAFraudsterOffTheSlash(t *testing.T) {
 		pr.Status != types.ProviderStatus_PROVIDER_STATUS_JAILED || !pr.Bond.IsLT(bond) {
 		t.Fatalf("12 of 30 power found the result INVALID: job %s/%s, winner %s with bond %s (was %s); want FAILED/FRAUD, jailed and slashed",
 			j.State, j.CloseReason, pr.Status, pr.Bond, bond)
+	}
+}
+
+// importV8 exports the module as version 8 did (tallies listing who voted,
+// not what) and imports it, as a chain restarted from that export does at
+// the next height, into a fresh app at s's height whose module account
+// holds what s's held.
+func (s *suite) importV8() *suite {
+	t := s.t
+	t.Helper()
+	gs, err := s.k.ExportGenesis(s.ta.Ctx)
+	must(t, err)
+	for i := range gs.Tallies {
+		gs.Tallies[i].VoterVerdicts = nil // version 8 kept none
+	}
+	must(t, gs.Validate())
+	held := sdk.NewCoins(coin(s.moduleBal().Int64()))
+
+	fresh := newSuite(t)
+	for fresh.height() < s.height() {
+		fresh.next(1)
+	}
+	bank := fresh.ta.BankKeeper
+	must(t, bank.MintCoins(fresh.ta.Ctx, minttypes.ModuleName, held))
+	must(t, bank.SendCoinsFromModuleToModule(fresh.ta.Ctx, minttypes.ModuleName, types.ModuleName, held))
+	must(t, fresh.k.InitGenesis(fresh.ta.Ctx, gs))
+	return fresh
+}
+
+// TestAttackVersion8ExportRestartsTheTallyOfAJobInItsLastBlock is
+// TestAttackUpgradeRestartsTheTallyOfAJobInItsLastBlock for a chain
+// restarted from a version-8 export instead of upgraded in place: a job on
+// its extended window holds 15 of 30 VALID one block before its end, when
+// the export is taken. The import restarts its tally (initTally) and left
+// verification_end where it was: in the last block the two validators not
+// yet heard (10 of 30) vote VALID, the three cleared ones resend a block
+// later, after the end, and the job closed EXPIRED / INCONCLUSIVE, its
+// honest provider unpaid although 25 of 30 found its result VALID. Honest
+// outcome: the restarted window ends no sooner than verification_blocks
+// after the import, and the provider is paid its price less the protocol
+// fee.
+func TestAttackVersion8ExportRestartsTheTallyOfAJobInItsLastBlock(t *testing.T) {
+	s := newSuite(t)
+	p := attackParams()
+	p.SampleRateFloorBps, p.VerdictGraceBlocks, p.VerificationBlocks = 10_000, types.DefaultVerdictGraceBlocks, 20
+	s.setParams(p)
+	req, prov := s.acc(0), s.acc(1)
+	s.register(prov, verifyBond)
+	id := s.verifyingJob(req, prov)
+	s.nextPast(id) // no verdict in the first window: extended once
+	if j := s.job(id); !j.VerificationExtended || j.State != types.JobState_JOB_STATE_VERIFYING {
+		t.Fatalf("set-up: %s extended %t", j.State, j.VerificationExtended)
+	}
+	end := s.job(id).VerificationEnd
+	for s.height() < end-1 {
+		s.next(1)
+	}
+	s.verdicts(id, types.Verdict_VERDICT_VALID, 1, 5, 5, 5) // 15 of 30 before the export
+
+	s = s.importV8()
+	provBefore := s.bal(prov)
+	s.next(1) // the old window's last block
+	s.verdicts(id, types.Verdict_VERDICT_VALID, 4, 5, 5)
+	must(t, s.k.EndBlocker(s.ta.Ctx))
+	j := s.job(id)
+	if j.State != types.JobState_JOB_STATE_VERIFYING && j.State != types.JobState_JOB_STATE_SETTLED {
+		t.Fatalf("job %d at its old end %d (imported at %d): %s %s, verification_end %d; the provider's balance %s → %s (unpaid), though 25 of 30 found its result VALID",
+			id, end, end-1, j.State, j.CloseReason, j.VerificationEnd, provBefore, s.bal(prov))
+	}
+	s.verdicts(id, types.Verdict_VERDICT_VALID, 1, 5, 5, 5) // the three cleared validators resend
+	for i := 0; i < 50 && s.job(id).State == types.JobState_JOB_STATE_VERIFYING; i++ {
+		s.next(1)
+	}
+	s.wantState(id, types.JobState_JOB_STATE_SETTLED, types.CloseReason_CLOSE_REASON_SETTLED)
+	j = s.job(id)
+	price := sdk.NewCoins(j.ClearingPrice)
+	if want := price.Sub(common.FeePart(price, j.ProtocolFeeBps)...).AmountOf(j.ClearingPrice.Denom); !s.bal(prov).Sub(provBefore).Equal(want) {
+		t.Fatalf("the provider was paid %s, want %s (its price less the protocol fee)", s.bal(prov).Sub(provBefore), want)
 	}
 }

@@ -53,7 +53,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		}
 	}
 	for _, t := range gs.Tallies {
-		if err := k.initTally(ctx, t); err != nil {
+		if err := k.initTally(ctx, t, gs.Params); err != nil {
 			return err
 		}
 	}
@@ -70,14 +70,21 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 // the export could never reach the quorum it had: an honest provider went
 // unpaid, a fraud unslashed (TestAttackVersion8ExportVoidsTheVotesCastBeforeIt,
 // TestAttackVersion8ExportLetsAFraudsterOffTheSlash). Such a tally starts
-// again, as Migrate8to9 starts it in place; one already in its quorum's
-// grace keeps its voters (its outcome and payees are recorded).
-func (k Keeper) initTally(ctx context.Context, t types.TallyEntry) error {
+// again, as Migrate8to9 starts it in place, its window ending no sooner
+// than verification_blocks after the import (the sidecars need the time to
+// send their verdicts again: TestAttackVersion8ExportRestartsTheTallyOfAJobInItsLastBlock);
+// one already in its quorum's grace keeps its voters (its outcome and
+// payees are recorded).
+func (k Keeper) initTally(ctx context.Context, t types.TallyEntry, params types.Params) error {
 	if err := k.Tallies.Set(ctx, t.JobId, t.Tally); err != nil {
 		return err
 	}
 	if len(t.Voters) > 0 && len(t.VoterVerdicts) == 0 && t.Tally.QuorumTotalPower == 0 {
-		return k.restartTally(ctx, t.JobId)
+		if err := k.restartTally(ctx, t.JobId); err != nil {
+			return err
+		}
+		minEnd := sdk.UnwrapSDKContext(ctx).BlockHeight() + int64(params.VerificationBlocks)
+		return k.verifyUntilAtLeast(ctx, t.JobId, minEnd)
 	}
 	for i, v := range t.Voters {
 		verdict := types.Verdict_VERDICT_UNSPECIFIED
