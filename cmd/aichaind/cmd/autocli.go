@@ -66,7 +66,10 @@ func enhanceRootCommand(rootCmd *cobra.Command, opts autocli.AppOptions) error {
 	if err := opts.EnhanceRootCommandWithBuilder(rootCmd, builder); err != nil {
 		return err
 	}
-	return compute.AddAssuranceFlags(rootCmd)
+	if err := compute.AddAssuranceFlags(rootCmd); err != nil {
+		return err
+	}
+	return compute.SimulateCreateJobGas(rootCmd)
 }
 
 // cliFiles are the descriptors the CLI builds its commands and decodes the

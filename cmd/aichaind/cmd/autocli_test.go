@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -112,5 +113,36 @@ func TestShareFlagFitsItsMessage(t *testing.T) {
 				t.Fatalf("share read back as %s:%d, want %s:7", a, w, addr)
 			}
 		})
+	}
+}
+
+// TestCreateJobSimulatesItsGas: `tx compute create-job` pays its job's
+// block work (200,000 gas and more: x/compute types.JobBlockGas), over the
+// SDK's default limit of 200,000, so it simulates its gas unless --gas is
+// given; other commands keep the SDK's default.
+func TestCreateJobSimulatesItsGas(t *testing.T) {
+	root := NewRootCmd()
+	for _, c := range []struct {
+		path     []string
+		gas, adj string
+	}{
+		{[]string{"tx", "compute", "create-job"}, "auto", "1.3"},
+		{[]string{"tx", "compute", "commit-bid"}, "", "1"},
+	} {
+		cmd, _, err := root.Find(c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gas, err := cmd.Flags().GetString("gas")
+		if err != nil {
+			t.Fatal(err)
+		}
+		adj, err := cmd.Flags().GetFloat64("gas-adjustment")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gas != c.gas || strconv.FormatFloat(adj, 'f', -1, 64) != c.adj {
+			t.Errorf("%s: --gas %q --gas-adjustment %v by default, want %q and %s", strings.Join(c.path, " "), gas, adj, c.gas, c.adj)
+		}
 	}
 }

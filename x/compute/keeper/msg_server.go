@@ -3,6 +3,8 @@ package keeper
 import (
 	"context"
 
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
 	"github.com/aichain/aichain/x/compute/types"
 	"github.com/aichain/aichain/x/internal/modkit"
 )
@@ -75,6 +77,8 @@ func (s msgServer) CreateJob(ctx context.Context, msg *types.MsgCreateJob) (*typ
 	if err != nil {
 		return nil, err
 	}
+	// The job's block work, paid here (types.JobBlockGas).
+	sdk.UnwrapSDKContext(ctx).GasMeter().ConsumeGas(msg.Workload.BlockGas(), "compute: job block work")
 	id, err := s.Keeper.CreateJob(ctx, requester, msg)
 	if err != nil {
 		return nil, err
@@ -106,6 +110,8 @@ func (s msgServer) CommitBid(ctx context.Context, msg *types.MsgCommitBid) (*typ
 	if err != nil {
 		return nil, err
 	}
+	// The commitment's handling at the close, paid here (types.CommitBlockGas).
+	sdk.UnwrapSDKContext(ctx).GasMeter().ConsumeGas(types.CommitBlockGas, "compute: commitment block work")
 	if err := s.Keeper.CommitBid(ctx, provider, msg.JobId, msg.Commitment); err != nil {
 		return nil, err
 	}

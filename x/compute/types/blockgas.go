@@ -1,0 +1,42 @@
+package types
+
+// Gas a transaction pays for the work the chain does later on its behalf,
+// in blocks no transaction pays for: BeginBlocker and EndBlocker close a
+// job's auction, award, draw, settle or expire it, and prune it; each
+// commitment is ranked, released or forfeited at the close. That work runs
+// under the block's infinite gas meter, so without these charges a job's
+// fee covered about a third of what its life cost the chain (a gemm job
+// with one bid: 64,502 gas in its create-job message against 226,350 of
+// block work; TestDeferredGasCoversTheBlockWork measures each path at the
+// store's gas costs and fails when a path outgrows its charge or the
+// charge is more than twice the costliest path). The message handlers
+// charge them (msg_server.go), so simulation, the fee and the proposer's
+// gas budget all see them.
+const (
+	// JobBlockGas is charged by MsgCreateJob: a job's own block work on
+	// its costliest path (auction close and award, the result's draw,
+	// settlement and payouts, pruning), its commitments' aside. Measured
+	// 2026-12-04: 62,397 with no bid (expiry), 178,000 settled.
+	JobBlockGas = 200_000
+	// JobInputsBlockGas is charged too when the job names a model or a
+	// dataset: paying their owners and fees at settlement. Measured
+	// 2026-12-04: an mlp job with a model fee and a dataset fee, 143,000
+	// more than a gemm job.
+	JobInputsBlockGas = 160_000
+	// CommitBlockGas is charged by MsgCommitBid: its commitment's handling
+	// at the close (ranked and released, or its deposit forfeited) and its
+	// pruning. Measured 2026-12-04: 46,700–47,700 a commitment.
+	CommitBlockGas = 50_000
+)
+
+// NamesInputs reports whether a job of this workload names a model or a
+// dataset (mlp-f32 and gpt-f32 do; gemm-f32 generates its inputs).
+func (w WorkloadSpec) NamesInputs() bool { return w.Mlp != nil || w.Gpt != nil }
+
+// BlockGas is the gas MsgCreateJob charges for its job's block work.
+func (w WorkloadSpec) BlockGas() uint64 {
+	if w.NamesInputs() {
+		return JobBlockGas + JobInputsBlockGas
+	}
+	return JobBlockGas
+}
