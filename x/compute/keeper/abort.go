@@ -90,15 +90,61 @@ func (k Keeper) AbortJob(ctx context.Context, provider sdk.AccAddress, jobID uin
 }
 
 // abortOutcome is what an ABORTING job's tally decides, if anything yet.
+// The abort stands once more than 1/3 found the inputs unavailable (either
+// kind), and the dataset fee is refunded only when more than 1/3 found the
+// dataset itself gone; so the abort is closed at once only when that second
+// question is settled too: the dataset is found gone, or the power not yet
+// heard could no longer make it so. Otherwise the abort's standing is
+// recorded (awaitAbortGrace) and the fee decided by the verdicts of the
+// next verdict_grace_blocks. Closing at the first crossing let validators
+// below 1/3 decide the fee for free: 9 of 30 voting INPUTS_UNAVAILABLE (a
+// lie) beside the first honest DATASET_UNAVAILABLE closed the abort with the
+// fee paid to an owner that served nothing, before the other honest
+// validators' verdicts came (TestAttackValidatorsLockAbortBeforeDatasetQuorum).
 func abortOutcome(job types.Job, t types.VerificationTally, totalPower int64) func(context.Context, Keeper) error {
+	unavailable := t.InputsUnavailablePower + t.DatasetUnavailablePower
+	unheard := max(totalPower-unavailable-t.InputsAvailablePower, 0)
 	switch {
-	case 3*(t.InputsUnavailablePower+t.DatasetUnavailablePower) > totalPower:
-		datasetGone := 3*t.DatasetUnavailablePower > totalPower
-		return func(ctx context.Context, k Keeper) error { return k.abortStands(ctx, job, t, datasetGone) }
-	case 3*t.InputsAvailablePower >= 2*totalPower:
+	case 3*t.DatasetUnavailablePower > totalPower:
+		return func(ctx context.Context, k Keeper) error { return k.abortStands(ctx, job, t, true) }
+	case 3*unavailable > totalPower && 3*(t.DatasetUnavailablePower+unheard) <= totalPower:
+		return func(ctx context.Context, k Keeper) error { return k.abortStands(ctx, job, t, false) }
+	case 3*unavailable > totalPower && t.QuorumTotalPower == 0:
+		return func(ctx context.Context, k Keeper) error { return k.awaitAbortGrace(ctx, job, t, totalPower) }
+	case 3*t.InputsAvailablePower >= 2*totalPower && t.QuorumTotalPower == 0:
 		return func(ctx context.Context, k Keeper) error { return k.abortIsTimeout(ctx, job, t) }
 	}
 	return nil
+}
+
+// awaitAbortGrace records that an abort stands (more than 1/3 found the
+// inputs unavailable; the set's power then, quorum_total_power, with
+// quorum_outcome INPUTS_UNAVAILABLE) while whether the dataset is gone is
+// still open, and brings its end forward to verdict_grace_blocks from now
+// (never later than it was). Verdicts until then may still find the dataset
+// gone (abortOutcome); at the end, endAbort closes it as standing, the fee
+// refunded if more than 1/3 of the recorded power found the dataset gone.
+// With verdict_grace_blocks 0 the abort is closed now.
+func (k Keeper) awaitAbortGrace(ctx context.Context, job types.Job, t types.VerificationTally, totalPower int64) error {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if params.VerdictGraceBlocks == 0 {
+		return k.abortStands(ctx, job, t, false)
+	}
+	t.QuorumTotalPower, t.QuorumOutcome = totalPower, types.Verdict_VERDICT_INPUTS_UNAVAILABLE
+	if err := k.Tallies.Set(ctx, job.Id, t); err != nil {
+		return err
+	}
+	if end := sdk.UnwrapSDKContext(ctx).BlockHeight() + int64(params.VerdictGraceBlocks); end < job.VerificationEnd {
+		if job, err = k.moveVerificationEnd(ctx, job, end); err != nil {
+			return err
+		}
+	}
+	return modkit.EmitTypedEvent(ctx, &types.EventVerificationQuorum{
+		JobId: job.Id, Outcome: t.QuorumOutcome.String(), DecideHeight: job.VerificationEnd,
+	})
 }
 
 // abortStands ends an abort whose inputs more than 1/3 found unavailable:
@@ -127,14 +173,19 @@ func (k Keeper) abortIsTimeout(ctx context.Context, job types.Job, t types.Verif
 	return k.timeOut(ctx, job)
 }
 
-// endAbort ends an abort check that reached no quorum by its deadline: the
-// abort stands, the dataset fee stays owed to its owner and the winner
+// endAbort ends an abort check at its deadline: one that stood in its grace
+// is closed as standing; one that reached no quorum stands too, but the
+// dataset fee stays owed to its owner and the winner
 // forfeits as much of its collateral to the requester (forfeitOwnerFees;
 // the rest released), as for an inconclusive verification.
 func (k Keeper) endAbort(ctx context.Context, job types.Job) error {
 	t, err := k.Tallies.Get(ctx, job.Id)
 	if err != nil && !isNotFound(err) {
 		return err
+	}
+	if t.QuorumOutcome == types.Verdict_VERDICT_INPUTS_UNAVAILABLE && t.QuorumTotalPower > 0 {
+		// It stood in its grace (awaitAbortGrace).
+		return k.abortStands(ctx, job, t, 3*t.DatasetUnavailablePower > t.QuorumTotalPower)
 	}
 	if err := k.emitAbortDecided(ctx, job.Id, t, false, false); err != nil {
 		return err

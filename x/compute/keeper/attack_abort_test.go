@@ -54,6 +54,13 @@ func TestAttackInputsVanishAfterAward(t *testing.T) {
 		s.verdicts(id, types.Verdict_VERDICT_VALID, 'a', 20) // not an abort verdict: ignored
 		s.wantState(id, types.JobState_JOB_STATE_ABORTING, types.CloseReason_CLOSE_REASON_UNSPECIFIED)
 		s.verdicts(id, types.Verdict_VERDICT_INPUTS_UNAVAILABLE, 'k', 11)
+		// It stands; whether the dataset is gone (which refunds its fee)
+		// waits for the verdicts of the grace (abortOutcome).
+		s.wantState(id, types.JobState_JOB_STATE_ABORTING, types.CloseReason_CLOSE_REASON_UNSPECIFIED)
+		if j := s.job(id); j.VerificationEnd != s.height()+int64(s.params().VerdictGraceBlocks) {
+			t.Fatalf("the standing abort ends at %d, want the grace's end %d", j.VerificationEnd, s.height()+int64(s.params().VerdictGraceBlocks))
+		}
+		s.nextPast(id)
 		s.wantState(id, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_ABORTED)
 		s.bondOf(prov, bond, 0, 0) // the honest provider is whole
 		l.delta("provider's account", prov, 0)

@@ -387,7 +387,8 @@ func (s JobState) IsTerminal() bool {
 
 // validQuorum checks a tally's recorded quorum: none (no power, no outcome),
 // or, on a VERIFYING job, a positive power and an outcome that decides a
-// verification (VALID, INVALID or UNAVAILABLE).
+// verification (VALID, INVALID or UNAVAILABLE), or, on an ABORTING job, a
+// positive power and INPUTS_UNAVAILABLE (the abort stands in its grace).
 func validQuorum(t VerificationTally, state JobState) error {
 	if t.QuorumTotalPower == 0 && t.QuorumOutcome == Verdict_VERDICT_UNSPECIFIED {
 		if len(t.QuorumAbsent) > 0 || t.QuorumAbsentRecorded {
@@ -403,7 +404,11 @@ func validQuorum(t VerificationTally, state JobState) error {
 	}
 	decides := t.QuorumOutcome == Verdict_VERDICT_VALID || t.QuorumOutcome == Verdict_VERDICT_INVALID ||
 		t.QuorumOutcome == Verdict_VERDICT_UNAVAILABLE
-	if t.QuorumTotalPower <= 0 || !decides || state != JobState_JOB_STATE_VERIFYING {
+	// An abort that stands in its grace (awaitAbortGrace) has no fee and so
+	// no absent list.
+	stands := t.QuorumOutcome == Verdict_VERDICT_INPUTS_UNAVAILABLE && state == JobState_JOB_STATE_ABORTING &&
+		len(t.QuorumAbsent) == 0 && !t.QuorumAbsentRecorded
+	if t.QuorumTotalPower <= 0 || !(decides && state == JobState_JOB_STATE_VERIFYING || stands) {
 		return fmt.Errorf("quorum_total_power %d, quorum_outcome %s", t.QuorumTotalPower, t.QuorumOutcome)
 	}
 	return nil

@@ -1,0 +1,84 @@
+package keeper_test
+
+import (
+	"testing"
+
+	"github.com/aichain/aichain/x/compute/types"
+)
+
+// TestAttackValidatorsLockAbortBeforeDatasetQuorum. The owner of an mlp
+// job's inputs takes its dataset down after award; the honest winner aborts.
+// Validators friendly to the owner, 9 of 30 (below 1/3), vote
+// INPUTS_UNAVAILABLE at once (a lie: it is the dataset that is gone, and a
+// verdict of that kind is free). The honest validators, 21 of 30, all find
+// the dataset unavailable (DATASET_UNAVAILABLE), the first of them (3 of 30)
+// a block before the rest. abortOutcome sums INPUTS_UNAVAILABLE and
+// DATASET_UNAVAILABLE for "the abort stands" but reads DATASET_UNAVAILABLE
+// alone for the dataset-fee refund, and decides at the first block the sum
+// crosses 1/3: 9 + 3 = 12 > 10 with 3 DATASET_UNAVAILABLE, so the abort
+// closes with the dataset fee paid to the owner that served nothing, and the
+// 18 honest DATASET_UNAVAILABLE votes of the next block find it closed.
+// Without the coalition's 9 the honest votes decide the refund (21 > 10).
+// Honest outcome: the requester is out only its creation fee, the owner
+// gets nothing.
+func TestAttackValidatorsLockAbortBeforeDatasetQuorum(t *testing.T) {
+	const bond = 1_000_000
+	s := newSuite(t)
+	s.setParams(attackParams())
+	req, prov, owner := s.acc(0), s.acc(1), s.acc(2)
+	s.registerAny(prov, bond)
+	l := s.ledger(req, prov, owner)
+	id := s.abortSetup(req, prov, owner)
+
+	s.verdicts(id, types.Verdict_VERDICT_INPUTS_UNAVAILABLE, 'h', 5, 4) // the owner's friends: 9 of 30
+	s.next(1)
+	s.verdicts(id, types.Verdict_VERDICT_DATASET_UNAVAILABLE, 'k', 3) // the first honest sidecar
+	s.exportValid() // an abort standing in its grace is a valid genesis
+	s.next(1)
+	if s.job(id).State == types.JobState_JOB_STATE_ABORTING {
+		s.verdicts(id, types.Verdict_VERDICT_DATASET_UNAVAILABLE, 'm', 9, 9) // the other honest ones
+	}
+	for s.job(id).State == types.JobState_JOB_STATE_ABORTING && s.height() <= s.job(id).VerificationEnd {
+		s.next(1)
+	}
+	s.wantState(id, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_ABORTED)
+	s.bondOf(prov, bond, 0, 0) // the honest winner is whole
+	l.delta("provider's account", prov, 0)
+	l.delta("owner whose dataset 21 of 30 found gone", owner, 0)
+	l.delta("requester", req, -creationFee)
+}
+
+// TestStandingAbortClosesAtItsGraceEnd: an abort that stands (12 of 30 find
+// the inputs unavailable: 9 the model, 3 the dataset) with the dataset
+// question open waits verdict_grace_blocks; when no more verdicts come (the
+// other validators offline), it closes as standing at the grace's end: the
+// winner whole, the dataset fee the owner's (3 of 30 is not more than 1/3),
+// the requester out its creation fee and that fee. With
+// verdict_grace_blocks 0 it closes at once, the same way.
+func TestStandingAbortClosesAtItsGraceEnd(t *testing.T) {
+	for _, grace := range []uint64{types.DefaultVerdictGraceBlocks, 0} {
+		const bond = 1_000_000
+		s := newSuite(t)
+		p := attackParams()
+		p.VerdictGraceBlocks = grace
+		s.setParams(p)
+		req, prov, owner := s.acc(0), s.acc(1), s.acc(2)
+		s.registerAny(prov, bond)
+		l := s.ledger(req, prov, owner)
+		id := s.abortSetup(req, prov, owner)
+		s.verdicts(id, types.Verdict_VERDICT_INPUTS_UNAVAILABLE, 'h', 5, 4)
+		s.verdicts(id, types.Verdict_VERDICT_DATASET_UNAVAILABLE, 'k', 3)
+		if grace > 0 {
+			s.wantState(id, types.JobState_JOB_STATE_ABORTING, types.CloseReason_CLOSE_REASON_UNSPECIFIED)
+			if tl := s.tally(id); tl.QuorumTotalPower != 30 || tl.QuorumOutcome != types.Verdict_VERDICT_INPUTS_UNAVAILABLE {
+				t.Fatalf("grace %d: tally %+v, want the standing recorded at 30 power", grace, tl)
+			}
+			s.nextPast(id)
+		}
+		s.wantState(id, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_ABORTED)
+		s.bondOf(prov, bond, 0, 0)
+		l.delta("provider's account", prov, 0)
+		l.delta("owner", owner, datasetFee-marketFee(datasetFee))
+		l.delta("requester", req, -creationFee-datasetFee)
+	}
+}
