@@ -33,7 +33,7 @@ func TestAttackValidatorsLockAbortBeforeDatasetQuorum(t *testing.T) {
 	s.verdicts(id, types.Verdict_VERDICT_INPUTS_UNAVAILABLE, 'h', 5, 4) // the owner's friends: 9 of 30
 	s.next(1)
 	s.verdicts(id, types.Verdict_VERDICT_DATASET_UNAVAILABLE, 'k', 3) // the first honest sidecar
-	s.exportValid() // an abort standing in its grace is a valid genesis
+	s.exportValid()                                                   // an abort standing in its grace is a valid genesis
 	s.next(1)
 	if s.job(id).State == types.JobState_JOB_STATE_ABORTING {
 		s.verdicts(id, types.Verdict_VERDICT_DATASET_UNAVAILABLE, 'm', 9, 9) // the other honest ones
