@@ -82,12 +82,19 @@ func (k Keeper) bestLicense(ctx context.Context, datasetID uint64, licensee stri
 	return best, found, err
 }
 
-// heldOfKind returns a licence of the given kind that the licensee holds for
-// the dataset, valid at h and covering version: every such licence is
-// compared, not only the best one, so that licences of one kind never stack.
-func (k Keeper) heldOfKind(ctx context.Context, datasetID uint64, licensee string, kind types.LicenseKind, version uint64, h int64) (held types.License, found bool, err error) {
+// heldBlocking returns a licence the licensee holds for the dataset, valid
+// at h and covering version, that makes a purchase under offer (index
+// offerIndex, kind kind) pointless: a perpetual one, for a perpetual offer;
+// one bought under the same offer, for a rental (renew it instead). Every
+// such licence is compared, not only the best one, so that licences of one
+// offer never stack. A rental of another offer does not block: a transfer
+// needs no consent of its recipient, and a free 5-block trial given to a
+// buyer refused its purchase of the 1,000-block rental, again each time the
+// trial ran out (TestAttackFreeTrialGiftBlocksPurchase).
+func (k Keeper) heldBlocking(ctx context.Context, datasetID uint64, licensee string, kind types.LicenseKind, offerIndex uint32, version uint64, h int64) (held types.License, found bool, err error) {
 	err = k.walkLicenses(ctx, datasetID, licensee, h, func(l types.License) bool {
-		if l.Kind == kind && LicenseValidAt(l, h) && LicenseCovers(l, version) {
+		same := l.Kind == kind && (kind == types.LICENSE_KIND_PERPETUAL || l.OfferIndex == offerIndex)
+		if same && LicenseValidAt(l, h) && LicenseCovers(l, version) {
 			held, found = l, true
 		}
 		return found
@@ -95,11 +102,15 @@ func (k Keeper) heldOfKind(ctx context.Context, datasetID uint64, licensee strin
 	return held, found, err
 }
 
-// HoldsLicenseOfKind reports whether licensee (canonical) holds a licence of
-// the kind for the dataset that is valid now and covers its current version:
-// then a purchase under an offer of that kind is refused (ErrAlreadyLicensed).
-func (k Keeper) HoldsLicenseOfKind(ctx context.Context, d types.Dataset, licensee string, kind types.LicenseKind) (bool, error) {
-	_, found, err := k.heldOfKind(ctx, d.Id, licensee, kind, d.Version, sdk.UnwrapSDKContext(ctx).BlockHeight())
+// HoldsBlockingLicense reports whether licensee (canonical) holds a licence
+// that refuses its purchase under offer offerIndex of the dataset
+// (ErrAlreadyLicensed; heldBlocking).
+func (k Keeper) HoldsBlockingLicense(ctx context.Context, d types.Dataset, licensee string, offerIndex uint32) (bool, error) {
+	if int(offerIndex) >= len(d.Offers) {
+		return false, nil
+	}
+	kind := d.Offers[offerIndex].Kind
+	_, found, err := k.heldBlocking(ctx, d.Id, licensee, kind, offerIndex, d.Version, sdk.UnwrapSDKContext(ctx).BlockHeight())
 	return found, err
 }
 
@@ -123,8 +134,9 @@ func sellableOffer(d types.Dataset, index uint32) (types.LicenseOffer, error) {
 // msg.OfferIndex of a listed dataset and returns it (msg has passed
 // ValidateBasic). The offer's price at execution must be within
 // msg.MaxPrice, and its kind, term and transferability those of
-// msg.ExpectedOffer if set; a buyer who holds a valid licence of the same kind covering
-// the current version is refused; an offer whose term exceeds
+// msg.ExpectedOffer if set; a buyer who holds a valid licence covering the
+// current version, perpetual for a perpetual offer or of the same offer for
+// a rental, is refused (heldBlocking); an offer whose term exceeds
 // max_term_blocks is refused (termWithinCap).
 func (k Keeper) PurchaseLicense(ctx context.Context, buyer sdk.AccAddress, msg *types.MsgPurchaseLicense) (types.License, error) {
 	buyerStr, err := k.addrString(buyer)
@@ -157,7 +169,7 @@ func (k Keeper) PurchaseLicense(ctx context.Context, buyer sdk.AccAddress, msg *
 	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	h := sdkCtx.BlockHeight()
-	if held, found, err := k.heldOfKind(ctx, d.Id, buyerStr, offer.Kind, d.Version, h); err != nil {
+	if held, found, err := k.heldBlocking(ctx, d.Id, buyerStr, offer.Kind, msg.OfferIndex, d.Version, h); err != nil {
 		return types.License{}, err
 	} else if found {
 		return types.License{}, errorsmod.Wrapf(types.ErrAlreadyLicensed, "licence %d already covers dataset %d version %d (renew it instead)", held.Id, d.Id, d.Version)

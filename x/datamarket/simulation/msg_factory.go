@@ -186,7 +186,7 @@ func MsgPurchaseLicenseFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.Msg
 				return nil, nil
 			}
 		}
-		held, err := k.HoldsLicenseOfKind(ctx, d, buyer.AddressBech32, offer.Kind)
+		held, err := k.HoldsBlockingLicense(ctx, d, buyer.AddressBech32, uint32(idx))
 		if err != nil || held {
 			reporter.Skip("already licensed")
 			return nil, nil
