@@ -51,7 +51,7 @@ type termsDatasets struct {
 	terms common.DatasetTerms
 }
 
-func (f termsDatasets) DatasetTermsForJob(context.Context, uint64, string) (common.DatasetTerms, error) {
+func (f termsDatasets) DatasetTermsForJob(context.Context, uint64, string, uint64) (common.DatasetTerms, error) {
 	return f.terms, nil
 }
 

@@ -43,8 +43,8 @@ type ModelKeeper interface {
 
 // DatasetKeeper is what x/compute needs from x/datamarket.
 type DatasetKeeper interface {
-	// DatasetTermsForJob: shape, content root, owner, and the PER_JOB fee (empty when the requester holds a licence); an error when the requester has no licence and there is no PER_JOB offer, or the dataset is unknown.
-	DatasetTermsForJob(ctx context.Context, datasetID uint64, requester string) (common.DatasetTerms, error)
+	// DatasetTermsForJob: shape, content root, owner, and the PER_JOB fee (empty when a licence of the requester covers the version the job wants: pin, or the current one for 0); an error when the requester has no licence and there is no PER_JOB offer, or the dataset is unknown.
+	DatasetTermsForJob(ctx context.Context, datasetID uint64, requester string, pin uint64) (common.DatasetTerms, error)
 	// MarketFeeBps is the market_fee_bps in force, recorded on a job when it is created (JobParamTerms).
 	MarketFeeBps(ctx context.Context) (uint32, error)
 	// PayDatasetFeeAt pays the dataset fee of a job whose winner was never granted access under the owed-fee rule (a job awarded before it), marketFeeBps (the job's) of it to the reward pool.

@@ -124,7 +124,7 @@ func readGPTPrompts(ctx context.Context, st KindState, g *GptSpec, requester str
 	if st.Datasets == nil {
 		return gptPrompts{}, ErrDatasetsUnavailable.Wrapf("dataset %d", g.DatasetId)
 	}
-	d, err := st.Datasets.DatasetTermsForJob(ctx, g.DatasetId, requester)
+	d, err := st.Datasets.DatasetTermsForJob(ctx, g.DatasetId, requester, g.DatasetVersion)
 	if err != nil {
 		return gptPrompts{}, ErrInvalidWorkload.Wrapf("dataset %d: %v", g.DatasetId, err)
 	}

@@ -49,7 +49,7 @@ func resolveMLP(ctx context.Context, st KindState, w WorkloadSpec, requester str
 	if st.Models == nil {
 		return JobTerms{}, ErrModelsUnavailable.Wrapf("model %d", m.ModelId)
 	}
-	dterms, err := st.Datasets.DatasetTermsForJob(ctx, m.DatasetId, requester)
+	dterms, err := st.Datasets.DatasetTermsForJob(ctx, m.DatasetId, requester, m.DatasetVersion)
 	if err != nil {
 		return JobTerms{}, ErrInvalidWorkload.Wrapf("dataset %d: %v", m.DatasetId, err)
 	}

@@ -142,7 +142,7 @@ type fakeDatasets struct {
 	err   error
 }
 
-func (f fakeDatasets) DatasetTermsForJob(context.Context, uint64, string) (common.DatasetTerms, error) {
+func (f fakeDatasets) DatasetTermsForJob(context.Context, uint64, string, uint64) (common.DatasetTerms, error) {
 	return f.terms, f.err
 }
 

@@ -85,7 +85,7 @@ func TestAttackDatamarketGiftedDeadLicencesInflateVictimGas(t *testing.T) {
 		}
 		var r result
 		r.terms = gasOf(s, func(ctx sdk.Context) error {
-			terms, err := s.k.DatasetTermsForJob(ctx, id, victim)
+			terms, err := s.k.DatasetTermsForJob(ctx, id, victim, 0)
 			if err == nil && !terms.Fee.Equal(coins(10)) {
 				t.Fatalf("terms: %+v", terms)
 			}
@@ -191,7 +191,7 @@ func TestAttackDatamarketGenesisDropsLicensedVersion(t *testing.T) {
 		if err := fresh.k.InitGenesis(fresh.ta.Ctx, gs); err != nil {
 			t.Fatal(err)
 		}
-		_, terr := fresh.k.DatasetTermsForJob(fresh.ta.Ctx, id, buyer)
+		_, terr := fresh.k.DatasetTermsForJob(fresh.ta.Ctx, id, buyer, 0)
 		a, aerr := fresh.q.HasAccess(fresh.ta.Ctx, &types.QueryHasAccessRequest{DatasetId: id, Address: buyer, Version: 1})
 		t.Fatalf("a genesis without the record of licensed version 1 was accepted: licensee access to version 1 %+v (%v), job terms error %v",
 			a, aerr, terr)
@@ -230,7 +230,7 @@ func TestAttackDatamarketGiftsStackLiveLicences(t *testing.T) {
 	// a branch (discarded).
 	gas := func() (purchase, terms uint64) {
 		terms = gasOf(s, func(ctx sdk.Context) error {
-			_, err := s.k.DatasetTermsForJob(ctx, id, victim)
+			_, err := s.k.DatasetTermsForJob(ctx, id, victim, 0)
 			return err
 		})
 		purchase = gasOf(s, func(ctx sdk.Context) error {

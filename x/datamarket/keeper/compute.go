@@ -18,11 +18,20 @@ import (
 
 // DatasetTermsForJob returns what a job of requester that uses the dataset
 // must know and pay: the shape and content root, the owner, and the PER_JOB
-// fee with the shares it is split over. A requester with a valid licence pays
-// nothing (Fee empty) and gets the newest version its licence covers (its
-// licence works on a delisted dataset too); otherwise the dataset must be
-// listed and have a PER_JOB offer, whose price is the fee (current version).
-func (k Keeper) DatasetTermsForJob(ctx context.Context, datasetID uint64, requester string) (common.DatasetTerms, error) {
+// fee with the shares it is split over. For a job that pins no version (pin
+// 0), a requester with a valid licence pays nothing (Fee empty) and gets the
+// newest version its licences cover (a licence works on a delisted dataset
+// too); otherwise the dataset must be listed and have a PER_JOB offer, whose
+// price is the fee (current version). A job that pins a version gets it for
+// free when a licence of the requester covers it, else the PER_JOB terms of
+// the current version (x/compute refuses the job if it pins another). A pin
+// once met the newest covered version as an unpinned job does: a free trial
+// of an old version given to a requester (a transfer needs no consent) had
+// every job of the requester that pins the current version refused while the
+// gift ran, the PER_JOB offer out of its reach
+// (TestAttackGiftedOldLicenceSwapsTheJobsVersion); a requester that pins
+// gets the version it pinned or a clear refusal.
+func (k Keeper) DatasetTermsForJob(ctx context.Context, datasetID uint64, requester string, pin uint64) (common.DatasetTerms, error) {
 	reqAddr, reqStr, err := k.canonical("requester", requester)
 	if err != nil {
 		return common.DatasetTerms{}, err
@@ -41,37 +50,52 @@ func (k Keeper) DatasetTermsForJob(ctx context.Context, datasetID uint64, reques
 	if k.isAddress(d.Owner, reqAddr) {
 		return terms(versionOf(d, d.UpdatedHeight), sdk.NewCoins()), nil
 	}
-	// The newest version the requester's valid licences cover, if any.
-	v, err := k.newestCoveredVersion(ctx, d, reqStr, h)
+	want := pin
+	if want == 0 || want > d.Version {
+		want = d.Version
+	}
+	covers, newest, err := k.licenceCoverage(ctx, d, reqStr, h, want)
 	if err != nil {
 		return common.DatasetTerms{}, err
 	}
-	if v > 0 {
+	free := func(v uint64) (common.DatasetTerms, error) {
 		dv, err := k.GetDatasetVersion(ctx, d.Id, v)
 		if err != nil {
 			return common.DatasetTerms{}, err
 		}
 		return terms(dv, sdk.NewCoins()), nil
 	}
+	switch {
+	case pin == 0 && newest > 0:
+		return free(newest)
+	case pin != 0 && covers:
+		return free(want)
+	}
+	if d.Active {
+		for _, o := range d.Offers {
+			if o.Kind == types.LICENSE_KIND_PER_JOB {
+				return terms(versionOf(d, d.UpdatedHeight), o.Price), nil
+			}
+		}
+	}
+	if newest > 0 {
+		return free(newest)
+	}
 	if !d.Active {
 		return common.DatasetTerms{}, errorsmod.Wrapf(types.ErrDatasetInactive, "dataset %d, and %s holds no licence", d.Id, requester)
-	}
-	for _, o := range d.Offers {
-		if o.Kind == types.LICENSE_KIND_PER_JOB {
-			return terms(versionOf(d, d.UpdatedHeight), o.Price), nil
-		}
 	}
 	return common.DatasetTerms{}, errorsmod.Wrapf(types.ErrNoLicense, "%s for dataset %d", requester, d.Id)
 }
 
-// newestCoveredVersion returns the newest version of d that one of the
-// licensee's licences valid at height h covers, 0 when none does.
-func (k Keeper) newestCoveredVersion(ctx context.Context, d types.Dataset, licensee string, h int64) (uint64, error) {
-	var newest uint64
-	err := k.walkLicenses(ctx, d.Id, licensee, h, func(l types.License) bool {
+// licenceCoverage reports whether one of the licensee's licences valid at
+// height h covers version want of d, and the newest version of d that one
+// of them covers (0 when none does).
+func (k Keeper) licenceCoverage(ctx context.Context, d types.Dataset, licensee string, h int64, want uint64) (covers bool, newest uint64, err error) {
+	err = k.walkLicenses(ctx, d.Id, licensee, h, func(l types.License) bool {
 		if !LicenseValidAt(l, h) {
 			return false
 		}
+		covers = covers || LicenseCovers(l, want)
 		v := min(l.Version, d.Version)
 		if l.Kind == types.LICENSE_KIND_SUBSCRIPTION {
 			v = d.Version
@@ -79,7 +103,7 @@ func (k Keeper) newestCoveredVersion(ctx context.Context, d types.Dataset, licen
 		newest = max(newest, v)
 		return false
 	})
-	return newest, err
+	return covers, newest, err
 }
 
 // MarketFeeBps is the market_fee_bps in force: x/compute records it on a

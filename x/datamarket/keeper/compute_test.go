@@ -23,24 +23,24 @@ func TestDatasetTermsForJob(t *testing.T) {
 	m.Sha256 = shaOf("pj")
 	withJob := s.list(m)
 
-	if _, err := s.k.DatasetTermsForJob(s.ta.Ctx, 99, buyer); !errors.Is(err, types.ErrDatasetNotFound) {
+	if _, err := s.k.DatasetTermsForJob(s.ta.Ctx, 99, buyer, 0); !errors.Is(err, types.ErrDatasetNotFound) {
 		t.Fatalf("unknown dataset: %v", err)
 	}
-	if _, err := s.k.DatasetTermsForJob(s.ta.Ctx, noJob, buyer); !errors.Is(err, types.ErrNoLicense) {
+	if _, err := s.k.DatasetTermsForJob(s.ta.Ctx, noJob, buyer, 0); !errors.Is(err, types.ErrNoLicense) {
 		t.Fatalf("no licence, no PER_JOB: %v", err)
 	}
-	terms, err := s.k.DatasetTermsForJob(s.ta.Ctx, withJob, buyer)
+	terms, err := s.k.DatasetTermsForJob(s.ta.Ctx, withJob, buyer, 0)
 	if err != nil || !terms.Fee.Equal(coins(40)) || terms.Owner != owner || terms.Rows != 150 || terms.RowsPerChunk != 16 ||
 		!bytes.Equal(terms.ContentRoot, m.ContentRoot) || len(terms.Shares) != 1 {
 		t.Fatalf("PER_JOB terms: %+v, %v", terms, err)
 	}
-	if terms, err := s.k.DatasetTermsForJob(s.ta.Ctx, noJob, owner); err != nil || !terms.Fee.IsZero() {
+	if terms, err := s.k.DatasetTermsForJob(s.ta.Ctx, noJob, owner, 0); err != nil || !terms.Fee.IsZero() {
 		t.Fatalf("owner's terms: %+v, %v", terms, err)
 	}
 	s.buy(buyer, noJob, 0)
 	s.buy(buyer, withJob, 0)
 	for _, id := range []uint64{noJob, withJob} {
-		terms, err := s.k.DatasetTermsForJob(s.ta.Ctx, id, buyer)
+		terms, err := s.k.DatasetTermsForJob(s.ta.Ctx, id, buyer, 0)
 		if err != nil || !terms.Fee.IsZero() {
 			t.Fatalf("licensee's terms on %d: %+v, %v", id, terms, err)
 		}
@@ -51,11 +51,11 @@ func TestDatasetTermsForJob(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	terms, err = s.k.DatasetTermsForJob(s.ta.Ctx, withJob, buyer)
+	terms, err = s.k.DatasetTermsForJob(s.ta.Ctx, withJob, buyer, 0)
 	if err != nil || !terms.Fee.IsZero() || terms.Rows != 150 {
 		t.Fatalf("v1 licensee after update: %+v, %v", terms, err)
 	}
-	if terms, err := s.k.DatasetTermsForJob(s.ta.Ctx, withJob, other); err != nil || terms.Rows != 8 || !terms.Fee.Equal(coins(40)) {
+	if terms, err := s.k.DatasetTermsForJob(s.ta.Ctx, withJob, other, 0); err != nil || terms.Rows != 8 || !terms.Fee.Equal(coins(40)) {
 		t.Fatalf("PER_JOB on v2: %+v, %v", terms, err)
 	}
 	// Delisted: licence holders still may; others may not.
@@ -64,10 +64,10 @@ func TestDatasetTermsForJob(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if terms, err := s.k.DatasetTermsForJob(s.ta.Ctx, noJob, buyer); err != nil || !terms.Fee.IsZero() {
+	if terms, err := s.k.DatasetTermsForJob(s.ta.Ctx, noJob, buyer, 0); err != nil || !terms.Fee.IsZero() {
 		t.Fatalf("licensee on delisted: %+v, %v", terms, err)
 	}
-	if _, err := s.k.DatasetTermsForJob(s.ta.Ctx, withJob, other); !errors.Is(err, types.ErrDatasetInactive) {
+	if _, err := s.k.DatasetTermsForJob(s.ta.Ctx, withJob, other, 0); !errors.Is(err, types.ErrDatasetInactive) {
 		t.Fatalf("PER_JOB on delisted: %v", err)
 	}
 }

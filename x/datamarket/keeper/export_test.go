@@ -15,7 +15,7 @@ type collectionsPair = collections.Pair[int64, uint64]
 
 // The Keeper provides exactly what x/compute declares in its expected keepers.
 var _ interface {
-	DatasetTermsForJob(ctx context.Context, datasetID uint64, requester string) (common.DatasetTerms, error)
+	DatasetTermsForJob(ctx context.Context, datasetID uint64, requester string, pin uint64) (common.DatasetTerms, error)
 	PayDatasetFee(ctx context.Context, datasetID uint64, fromModule string, fee sdk.Coins, shares []common.Share) error
 	GrantJobAccess(ctx context.Context, datasetID, jobID uint64, provider string) error
 	RevokeJobAccess(ctx context.Context, datasetID, jobID uint64) error

@@ -102,7 +102,7 @@ func TestRentalExpiry(t *testing.T) {
 		t.Fatalf("licence not marked expired: %+v", l)
 	}
 	// DatasetTermsForJob no longer counts it.
-	if _, err := s.k.DatasetTermsForJob(s.ta.Ctx, id, buyer); !errors.Is(err, types.ErrNoLicense) {
+	if _, err := s.k.DatasetTermsForJob(s.ta.Ctx, id, buyer, 0); !errors.Is(err, types.ErrNoLicense) {
 		t.Fatalf("terms after expiry: %v", err)
 	}
 	// Transfer of an expired licence is refused even if transferable (it is not here either).

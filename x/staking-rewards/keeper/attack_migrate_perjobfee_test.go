@@ -20,7 +20,7 @@ import (
 func (f *fixture) chargePerJobFee(id, jobID uint64, requester, provider sdk.AccAddress) math.Int {
 	f.t.Helper()
 	dk := f.ta.DataMarketKeeper
-	terms, err := dk.DatasetTermsForJob(f.ta.Ctx, id, requester.String())
+	terms, err := dk.DatasetTermsForJob(f.ta.Ctx, id, requester.String(), 0)
 	if err != nil {
 		f.t.Fatal(err)
 	}
