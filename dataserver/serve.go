@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aichain/aichain/chainclient/signedreq"
 	"github.com/aichain/aichain/workload/dataset"
@@ -85,6 +86,17 @@ func (s *Server) authorize(r *http.Request) (g *grant, e *httpError) {
 	}
 	signed, err := s.verifier.Verify(r)
 	if err != nil {
+		if signed != nil && errors.Is(err, signedreq.ErrFuture) && !signed.SignedAt.After(s.cfg.Now().Add(s.cfg.Window)) {
+			// Signed ahead of the clock: no nonce is recorded, and a copy
+			// is fresh once the clock gets there, for a window. Remember
+			// the refusal from then on (TestAttackFutureRefusalLeavesReplayableCopy).
+			// The signer's own requests for the access are then refused
+			// until the clock passes the signed time, so only a time at
+			// most a window ahead is remembered: a client whose clock was
+			// a day fast is not locked out for a day once it is set right.
+			key := accessKey{id: id, addr: signed.Address, version: version}
+			s.refused.record(key, signed.Timestamp, later(s.cfg.Now(), signed.SignedAt), !s.everGranted(signed.Address))
+		}
 		return nil, refusal(err)
 	}
 	defer func() {
@@ -112,6 +124,13 @@ func (s *Server) authorize(r *http.Request) (g *grant, e *httpError) {
 		use = s.nonces.UseReserved
 	}
 	if err := use(signed, s.cfg.Now()); err != nil {
+		// A request refused here (too many) left no nonce behind: remember
+		// the refusal, so that a copy replayed once the store has room is
+		// not served (TestAttackTooManyRefusalLeavesReplayableCopy). A
+		// replayed nonce was recorded when it was first used.
+		if !errors.Is(err, signedreq.ErrReplayed) {
+			s.refused.record(key, signed.Timestamp, s.cfg.Now(), !s.everGranted(signed.Address))
+		}
 		return nil, refusal(err)
 	}
 	if g, e = s.locate(r.Context(), d, ans.version, signed.Address); e == nil {
@@ -386,4 +405,12 @@ func writeChunkJSON(w io.Writer, g *grant, t *fileTree, idx uint64, f io.ReaderA
 		t.chunkCount(), t.rowsPerChunk, t.cols, r0, min(r0+t.rowsPerChunk, t.rows), hex.EncodeToString(root[:]))
 	_, err := io.WriteString(w, tail.String())
 	return err
+}
+
+// later is the later of two times.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

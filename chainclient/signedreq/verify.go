@@ -90,7 +90,9 @@ type Verified struct {
 }
 
 // Verify checks the signature headers of r and returns the signed request,
-// or an *Error.
+// or an *Error. A request whose signature holds but which is signed more
+// than FutureSkew ahead of the clock is refused (ErrFuture) and returned
+// with the error; every other refusal returns no request.
 func (v *Verifier) Verify(r *http.Request) (*Verified, error) {
 	h := r.Header
 	addr, pubText, aud := h.Get(HeaderAddress), h.Get(HeaderPubKey), h.Get(HeaderAudience)
@@ -110,13 +112,6 @@ func (v *Verifier) Verify(r *http.Request) (*Verified, error) {
 	if now.Sub(signedAt) > v.window() {
 		return nil, refuse(ErrStale, "signed at %s, more than %s ago", signedAt.UTC().Format(time.RFC3339), v.window())
 	}
-	skew := v.FutureSkew
-	if skew <= 0 {
-		skew = 5 * time.Second
-	}
-	if signedAt.Sub(now) > skew {
-		return nil, refuse(ErrFuture, "signed at %s, ahead of the server's clock", signedAt.UTC().Format(time.RFC3339))
-	}
 	if !validNonce(nonce) {
 		return nil, refuse(ErrMalformed, "nonce must be 8..128 characters of [0-9A-Za-z_-]")
 	}
@@ -126,7 +121,19 @@ func (v *Verifier) Verify(r *http.Request) (*Verified, error) {
 		return nil, refused
 	}
 	req.Address = canonical
-	return &Verified{Request: req, SignedAt: signedAt}, nil
+	verified := &Verified{Request: req, SignedAt: signedAt}
+	skew := v.FutureSkew
+	if skew <= 0 {
+		skew = 5 * time.Second
+	}
+	if signedAt.Sub(now) > skew {
+		// Refused, but its signature holds: the request is returned with
+		// the error, so that a server can remember the refusal (a copy of
+		// it is fresh once the server's clock reaches it:
+		// TestAttackFutureRefusalLeavesReplayableCopy).
+		return verified, refuse(ErrFuture, "signed at %s, ahead of the server's clock", signedAt.UTC().Format(time.RFC3339))
+	}
+	return verified, nil
 }
 
 func (v *Verifier) ownAudience(aud string) bool {
