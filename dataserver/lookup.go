@@ -11,7 +11,7 @@ import (
 )
 
 // Access look-ups (x/datamarket HasAccess, one chain query each) run in
-// three pools of slots, so that accounts without access, whose keys cost
+// four pools of slots, so that accounts without access, whose keys cost
 // nothing, cannot crowd out those that have it
 // (TestAttackStrangersCannotStarveAccessLookups):
 //   - poolValidators: the operator accounts of the bonded validators, whose
@@ -19,12 +19,17 @@ import (
 //     inputs (a probe answered 503 is asked again after its Retry-After,
 //     and one busy across many blocks counts as the dataset gone:
 //     sidecar/busy.go);
+//   - poolProviders: the active x/compute providers (registered with a
+//     bond, re-read as the validators are): the winner of a job, whose
+//     access the chain grants at the award, has sent only probes before
+//     (which make no access look-up), and its first download must not wait
+//     behind fresh keys (TestAttackStrangersLockOutNewlyAwardedProvider),
+//     nor behind licensees of a free offer, which cost nothing either: they
+//     shared a pool once, and eight of them holding its slots kept a newly
+//     awarded provider from its inputs until it aborted
+//     (TestAttackFreeLicenseesLockOutTheAwardedProvider);
 //   - poolKnown: accounts that had access (a positive answer) in the last
-//     knownFor, and the active x/compute providers (registered with a bond,
-//     re-read as the validators are): the winner of a job, whose access the
-//     chain grants at the award, has sent only probes before (which make no
-//     access look-up), and its first download must not wait behind fresh
-//     keys (TestAttackStrangersLockOutNewlyAwardedProvider);
+//     knownFor;
 //   - poolStrangers: everyone else.
 //
 // An account has at most one look-up in flight: a second request of the same
@@ -33,6 +38,7 @@ import (
 // request, or sending many, holds one slot.
 const (
 	poolValidators = iota
+	poolProviders
 	poolKnown
 	poolStrangers
 	numPools
@@ -98,7 +104,9 @@ func (s *Server) pool(addr string) int {
 	switch {
 	case validator:
 		return poolValidators
-	case provider || s.isKnown(addr):
+	case provider:
+		return poolProviders
+	case s.isKnown(addr):
 		return poolKnown
 	}
 	return poolStrangers

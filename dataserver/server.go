@@ -45,9 +45,10 @@ type Config struct {
 	// AccessTTL is how long a HasAccess answer is reused, and how often a
 	// running download's access is asked again (default 5 s; downloads.go).
 	AccessTTL time.Duration
-	// LookupsPerPool bounds concurrent access look-ups in each of three
-	// pools (default 8): bonded validators' operator accounts, accounts
-	// that had access in the last 10 minutes, everyone else. A look-up
+	// LookupsPerPool bounds concurrent access look-ups in each of four
+	// pools (default 8): bonded validators' operator accounts, active
+	// providers, accounts that had access in the last 10 minutes, everyone
+	// else. A look-up
 	// beyond its pool's slots is refused with 503 and Retry-After.
 	LookupsPerPool int
 	// MaxKnown bounds the accounts remembered as having had access
