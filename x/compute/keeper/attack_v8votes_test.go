@@ -6,7 +6,6 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	minttypes "github.com/cosmos/cosmos-sdk/x/mint/types"
 
-	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/compute/types"
 )
 
@@ -142,34 +141,5 @@ func TestAttackVersion8ExportRestartsTheTallyOfAJobInItsLastBlock(t *testing.T) 
 	req, prov := s.acc(0), s.acc(1)
 	s.register(prov, verifyBond)
 	id := s.verifyingJob(req, prov)
-	s.nextPast(id) // no verdict in the first window: extended once
-	if j := s.job(id); !j.VerificationExtended || j.State != types.JobState_JOB_STATE_VERIFYING {
-		t.Fatalf("set-up: %s extended %t", j.State, j.VerificationExtended)
-	}
-	end := s.job(id).VerificationEnd
-	for s.height() < end-1 {
-		s.next(1)
-	}
-	s.verdicts(id, types.Verdict_VERDICT_VALID, 1, 5, 5, 5) // 15 of 30 before the export
-
-	s = s.importV8()
-	provBefore := s.bal(prov)
-	s.next(1) // the old window's last block
-	s.verdicts(id, types.Verdict_VERDICT_VALID, 4, 5, 5)
-	must(t, s.k.EndBlocker(s.ta.Ctx))
-	j := s.job(id)
-	if j.State != types.JobState_JOB_STATE_VERIFYING && j.State != types.JobState_JOB_STATE_SETTLED {
-		t.Fatalf("job %d at its old end %d (imported at %d): %s %s, verification_end %d; the provider's balance %s → %s (unpaid), though 25 of 30 found its result VALID",
-			id, end, end-1, j.State, j.CloseReason, j.VerificationEnd, provBefore, s.bal(prov))
-	}
-	s.verdicts(id, types.Verdict_VERDICT_VALID, 1, 5, 5, 5) // the three cleared validators resend
-	for i := 0; i < 50 && s.job(id).State == types.JobState_JOB_STATE_VERIFYING; i++ {
-		s.next(1)
-	}
-	s.wantState(id, types.JobState_JOB_STATE_SETTLED, types.CloseReason_CLOSE_REASON_SETTLED)
-	j = s.job(id)
-	price := sdk.NewCoins(j.ClearingPrice)
-	if want := price.Sub(common.FeePart(price, j.ProtocolFeeBps)...).AmountOf(j.ClearingPrice.Denom); !s.bal(prov).Sub(provBefore).Equal(want) {
-		t.Fatalf("the provider was paid %s, want %s (its price less the protocol fee)", s.bal(prov).Sub(provBefore), want)
-	}
+	restartInTheLastBlock(t, s, prov, id, "import", (*suite).importV8)
 }
