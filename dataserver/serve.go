@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/aichain/aichain/chainclient/signedreq"
 	"github.com/aichain/aichain/workload/dataset"
@@ -85,18 +84,13 @@ func (s *Server) authorize(r *http.Request) (g *grant, e *httpError) {
 		return nil, e
 	}
 	signed, err := s.verifier.Verify(r)
-	if err != nil {
-		if signed != nil && errors.Is(err, signedreq.ErrFuture) && !signed.SignedAt.After(s.cfg.Now().Add(s.cfg.Window)) {
-			// Signed ahead of the clock: no nonce is recorded, and a copy
-			// is fresh once the clock gets there, for a window. Remember
-			// the refusal from then on (TestAttackFutureRefusalLeavesReplayableCopy).
-			// The signer's own requests for the access are then refused
-			// until the clock passes the signed time, so only a time at
-			// most a window ahead is remembered: a client whose clock was
-			// a day fast is not locked out for a day once it is set right.
-			key := accessKey{id: id, addr: signed.Address, version: version}
-			s.refused.record(key, signed.Timestamp, later(s.cfg.Now(), signed.SignedAt), !s.everGranted(signed.Address))
-		}
+	// Signed ahead of the clock: refused, but a copy is fresh once the clock
+	// gets there. Its nonce is recorded if the signer has access (below),
+	// so that the copy is refused as replayed
+	// (TestAttackFutureRefusalLeavesReplayableCopy); the signer's other
+	// requests are not refused for it.
+	future := signed != nil && errors.Is(err, signedreq.ErrFuture)
+	if err != nil && !future {
 		return nil, refusal(err)
 	}
 	defer func() {
@@ -110,6 +104,11 @@ func (s *Server) authorize(r *http.Request) (g *grant, e *httpError) {
 	key := accessKey{id: id, addr: signed.Address, version: version}
 	d, ans, e := s.admit(r.Context(), key, signed.Timestamp)
 	if e != nil {
+		if future {
+			// Refused for its time; no access: nothing to record (and its
+			// timestamp would refuse the signer's honest requests until then).
+			return nil, refusal(err)
+		}
 		if !errors.Is(e, ErrRefusedEarlier) {
 			s.refused.record(key, signed.Timestamp, s.cfg.Now(), !s.everGranted(signed.Address))
 		}
@@ -119,6 +118,10 @@ func (s *Server) authorize(r *http.Request) (g *grant, e *httpError) {
 	// (downloads.go) and room in the nonce store (UseReserved): accounts
 	// that anyone can open must not lock them out.
 	reserved := ans.byJob || s.isValidator(signed.Address)
+	if future {
+		s.nonces.RecordFuture(signed, s.cfg.Now(), reserved)
+		return nil, refusal(err)
+	}
 	use := s.nonces.Use
 	if reserved {
 		use = s.nonces.UseReserved
@@ -405,12 +408,4 @@ func writeChunkJSON(w io.Writer, g *grant, t *fileTree, idx uint64, f io.ReaderA
 		t.chunkCount(), t.rowsPerChunk, t.cols, r0, min(r0+t.rowsPerChunk, t.rows), hex.EncodeToString(root[:]))
 	_, err := io.WriteString(w, tail.String())
 	return err
-}
-
-// later is the later of two times.
-func later(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }

@@ -166,8 +166,8 @@ func TestRefusals(t *testing.T) {
 			t.Fatalf("replay attempt %d: status %d, want %d", i, resp.StatusCode, want)
 		}
 	}
-	// Signed a minute ahead: refused, and remembered (refused_request for
-	// this access until the clock passes the signed time).
+	// Signed a minute ahead: refused (its nonce recorded, the signer's
+	// other requests served).
 	future := fx.licensee.client(fx.url)
 	future.Now = func() time.Time { return time.Now().Add(time.Minute) }
 	_, err = future.Download(ctx, 1, 0, fx.expect())

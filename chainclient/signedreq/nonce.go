@@ -57,6 +57,24 @@ func (s *NonceStore) Use(v *Verified, now time.Time) error { return s.use(v, now
 // jobs won), not by what anyone can sign.
 func (s *NonceStore) UseReserved(v *Verified, now time.Time) error { return s.use(v, now, true) }
 
+// FutureHorizon is how far ahead of the clock a request refused as signed
+// in the future (ErrFuture) may be signed for RecordFuture to record it.
+const FutureHorizon = 10 * time.Minute
+
+// RecordFuture records the nonce of a request refused as signed ahead of
+// the clock (Verify returned it with ErrFuture), as Use would, so that its
+// copy, fresh once the clock gets there, is refused as replayed; reserved
+// is as for UseReserved. Call it only for a signer with access (the store's
+// rule). A request signed more than FutureHorizon ahead is not recorded
+// (its bucket would hold room in the store until then): it reports whether
+// the nonce was recorded.
+func (s *NonceStore) RecordFuture(v *Verified, now time.Time, reserved bool) bool {
+	if v.SignedAt.Sub(now) > FutureHorizon {
+		return false
+	}
+	return s.use(v, now, reserved) == nil
+}
+
 func (s *NonceStore) use(v *Verified, now time.Time, reserved bool) error {
 	w, per, max := s.limits()
 	width := int64(w / time.Second)
