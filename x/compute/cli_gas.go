@@ -2,6 +2,7 @@ package compute
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/cosmos/cosmos-sdk/client/flags"
@@ -15,7 +16,8 @@ import (
 const CreateJobGasAdjustment = "1.3"
 
 // SimulateCreateJobGas makes `tx compute create-job` simulate its gas
-// unless --gas is given: a create-job message pays its job's block work
+// unless --gas is given (OfflineCreateJobGas offline or with
+// --generate-only, where nothing simulates): a create-job message pays its job's block work
 // (types.JobBlockGas, 200,000 and 360,000 with a model or dataset), so the
 // SDK's default of 200,000 gas would run every job out of gas.
 func SimulateCreateJobGas(root *cobra.Command) error {
@@ -34,5 +36,27 @@ func SimulateCreateJobGas(root *cobra.Command) error {
 		f.DefValue = value
 		f.Usage = strings.ReplaceAll(f.Usage, fmt.Sprintf(" (default %d)", flags.DefaultGasLimit), "")
 	}
+	// Offline (or only generating the tx, for another key to sign), there
+	// is no simulation: a fixed limit that covers any job's charge.
+	pre := cmd.PreRunE
+	cmd.PreRunE = func(c *cobra.Command, args []string) error {
+		if pre != nil {
+			if err := pre(c, args); err != nil {
+				return err
+			}
+		}
+		offline, _ := c.Flags().GetBool(flags.FlagOffline)
+		generateOnly, _ := c.Flags().GetBool(flags.FlagGenerateOnly)
+		if (offline || generateOnly) && !c.Flags().Changed(flags.FlagGas) {
+			return c.Flags().Set(flags.FlagGas, strconv.Itoa(OfflineCreateJobGas))
+		}
+		return nil
+	}
 	return nil
 }
+
+// OfflineCreateJobGas is create-job's gas limit offline or with
+// --generate-only when --gas is not given: the largest charge
+// (types.JobBlockGas + JobInputsBlockGas) and room for the message's own
+// work and the signature.
+const OfflineCreateJobGas = types.JobBlockGas + types.JobInputsBlockGas + 240_000

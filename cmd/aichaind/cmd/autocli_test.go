@@ -11,6 +11,8 @@ import (
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	"cosmossdk.io/client/v2/autocli/flag"
+
+	"github.com/aichain/aichain/x/compute"
 )
 
 // placeholders lists the fields of aichain's messages whose enum or message
@@ -143,6 +145,36 @@ func TestCreateJobSimulatesItsGas(t *testing.T) {
 		}
 		if gas != c.gas || strconv.FormatFloat(adj, 'f', -1, 64) != c.adj {
 			t.Errorf("%s: --gas %q --gas-adjustment %v by default, want %q and %s", strings.Join(c.path, " "), gas, adj, c.gas, c.adj)
+		}
+	}
+}
+
+// TestCreateJobGasOffline: with --generate-only (a tx for another key to
+// sign) or --offline nothing can simulate, so create-job takes a fixed limit
+// that covers any job's charge unless --gas is given.
+func TestCreateJobGasOffline(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--generate-only"}, strconv.Itoa(compute.OfflineCreateJobGas)},
+		{[]string{"--offline"}, strconv.Itoa(compute.OfflineCreateJobGas)},
+		{[]string{"--generate-only", "--gas", "700000"}, "700000"},
+		{nil, "auto"},
+	} {
+		root := NewRootCmd()
+		cmd, _, err := root.Find([]string{"tx", "compute", "create-job"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.ParseFlags(c.args); err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.PreRunE(cmd, nil); err != nil {
+			t.Fatal(err)
+		}
+		if gas, _ := cmd.Flags().GetString("gas"); gas != c.want {
+			t.Errorf("create-job %v: --gas %q, want %q", c.args, gas, c.want)
 		}
 	}
 }
