@@ -30,6 +30,12 @@ func AddAssuranceFlags(root *cobra.Command) error {
 		types.MaxAssuranceSamples))
 	cmd.Flags().Bool(FlagAssuranceFull, false,
 		"buy verification of every result on every chunk, at verification_fee_per_sample per chunk, escrowed with the job")
+	thenPreRun(cmd, setAssurance)
+	return nil
+}
+
+// thenPreRun makes cmd run fn after the PreRunE it has.
+func thenPreRun(cmd *cobra.Command, fn func(*cobra.Command) error) {
 	pre := cmd.PreRunE
 	cmd.PreRunE = func(c *cobra.Command, args []string) error {
 		if pre != nil {
@@ -37,9 +43,8 @@ func AddAssuranceFlags(root *cobra.Command) error {
 				return err
 			}
 		}
-		return setAssurance(c)
+		return fn(c)
 	}
-	return nil
 }
 
 // setAssurance writes the assurance flags into the --assurance flag.

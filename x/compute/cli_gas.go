@@ -38,20 +38,14 @@ func SimulateCreateJobGas(root *cobra.Command) error {
 	}
 	// Offline (or only generating the tx, for another key to sign), there
 	// is no simulation: a fixed limit that covers any job's charge.
-	pre := cmd.PreRunE
-	cmd.PreRunE = func(c *cobra.Command, args []string) error {
-		if pre != nil {
-			if err := pre(c, args); err != nil {
-				return err
-			}
-		}
+	thenPreRun(cmd, func(c *cobra.Command) error {
 		offline, _ := c.Flags().GetBool(flags.FlagOffline)
 		generateOnly, _ := c.Flags().GetBool(flags.FlagGenerateOnly)
 		if (offline || generateOnly) && !c.Flags().Changed(flags.FlagGas) {
 			return c.Flags().Set(flags.FlagGas, strconv.Itoa(OfflineCreateJobGas))
 		}
 		return nil
-	}
+	})
 	return nil
 }
 

@@ -134,17 +134,7 @@ func (k Keeper) awaitAbortGrace(ctx context.Context, job types.Job, t types.Veri
 		return k.abortStands(ctx, job, t, false)
 	}
 	t.QuorumTotalPower, t.QuorumOutcome = totalPower, types.Verdict_VERDICT_INPUTS_UNAVAILABLE
-	if err := k.Tallies.Set(ctx, job.Id, t); err != nil {
-		return err
-	}
-	if end := sdk.UnwrapSDKContext(ctx).BlockHeight() + int64(params.VerdictGraceBlocks); end < job.VerificationEnd {
-		if job, err = k.moveVerificationEnd(ctx, job, end); err != nil {
-			return err
-		}
-	}
-	return modkit.EmitTypedEvent(ctx, &types.EventVerificationQuorum{
-		JobId: job.Id, Outcome: t.QuorumOutcome.String(), DecideHeight: job.VerificationEnd,
-	})
+	return k.startGrace(ctx, job, t, params.VerdictGraceBlocks)
 }
 
 // abortStands ends an abort whose inputs more than 1/3 found unavailable:

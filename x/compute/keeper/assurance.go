@@ -100,17 +100,25 @@ func (k Keeper) awaitGrace(ctx context.Context, c underCheck, totalPower int64, 
 		return err
 	}
 	c.tally.QuorumAbsentRecorded = true
-	if err := k.Tallies.Set(ctx, c.job.Id, c.tally); err != nil {
+	return k.startGrace(ctx, c.job, c.tally, params.VerdictGraceBlocks)
+}
+
+// startGrace stores tally t, its quorum recorded, and brings job's
+// verification_end forward to grace blocks from now (never later than it
+// was), where the job is decided (a verification's, awaitGrace; a standing
+// abort's, awaitAbortGrace).
+func (k Keeper) startGrace(ctx context.Context, job types.Job, t types.VerificationTally, grace uint64) error {
+	if err := k.Tallies.Set(ctx, job.Id, t); err != nil {
 		return err
 	}
-	job := c.job
-	if end := sdk.UnwrapSDKContext(ctx).BlockHeight() + int64(params.VerdictGraceBlocks); end < job.VerificationEnd {
+	if end := sdk.UnwrapSDKContext(ctx).BlockHeight() + int64(grace); end < job.VerificationEnd {
+		var err error
 		if job, err = k.moveVerificationEnd(ctx, job, end); err != nil {
 			return err
 		}
 	}
 	return modkit.EmitTypedEvent(ctx, &types.EventVerificationQuorum{
-		JobId: job.Id, Outcome: c.tally.QuorumOutcome.String(), DecideHeight: job.VerificationEnd,
+		JobId: job.Id, Outcome: t.QuorumOutcome.String(), DecideHeight: job.VerificationEnd,
 	})
 }
 

@@ -24,6 +24,19 @@ func (s *suite) abortSetup(req, prov, owner sdk.AccAddress) uint64 {
 	return id
 }
 
+// abortedJob has acc(1) (bond) win an mlp job of acc(0) over acc(2)'s inputs
+// and abort it (abortSetup), under params p; it returns the suite, the
+// three parties, a ledger of them taken before the job, and the job.
+func abortedJob(t *testing.T, p types.Params, bond int64) (*suite, sdk.AccAddress, sdk.AccAddress, sdk.AccAddress, ledger, uint64) {
+	t.Helper()
+	s := newSuite(t)
+	s.setParams(p)
+	req, prov, owner := s.acc(0), s.acc(1), s.acc(2)
+	s.registerAny(prov, bond)
+	l := s.ledger(req, prov, owner)
+	return s, req, prov, owner, l, s.abortSetup(req, prov, owner)
+}
+
 // TestAttackInputsVanishAfterAward (issue 14, attack 3). A winner whose job's
 // model or dataset vanished after award — say the requester named its own
 // dataset and stopped serving it — had no way out but the timeout penalty.
@@ -69,12 +82,7 @@ func TestAttackInputsVanishAfterAward(t *testing.T) {
 		l.delta("module account", moduleAddr(), 0)
 	})
 	t.Run("available: the abort is a timeout", func(t *testing.T) {
-		s := newSuite(t)
-		s.setParams(attackParams())
-		req, prov, owner := s.acc(0), s.acc(1), s.acc(2)
-		s.registerAny(prov, bond)
-		l := s.ledger(req, prov, owner)
-		id := s.abortSetup(req, prov, owner)
+		s, req, prov, owner, l, id := abortedJob(t, attackParams(), bond)
 		s.verdicts(id, types.Verdict_VERDICT_INPUTS_AVAILABLE, 'a', 10, 10)
 		s.wantState(id, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_EXECUTION_TIMEOUT)
 		s.bondOf(prov, bond-20_000, 0, 0)
@@ -85,12 +93,7 @@ func TestAttackInputsVanishAfterAward(t *testing.T) {
 		l.delta("reward pool", poolAddr(), 20_000-datasetFee+marketFee(datasetFee))
 	})
 	t.Run("dataset unavailable: the dataset fee is refunded too", func(t *testing.T) {
-		s := newSuite(t)
-		s.setParams(attackParams())
-		req, prov, owner := s.acc(0), s.acc(1), s.acc(2)
-		s.registerAny(prov, bond)
-		l := s.ledger(req, prov, owner)
-		id := s.abortSetup(req, prov, owner)
+		s, req, prov, owner, l, id := abortedJob(t, attackParams(), bond)
 		s.verdicts(id, types.Verdict_VERDICT_DATASET_UNAVAILABLE, 'k', 11)
 		s.wantState(id, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_ABORTED)
 		s.bondOf(prov, bond, 0, 0)
@@ -100,12 +103,7 @@ func TestAttackInputsVanishAfterAward(t *testing.T) {
 		l.delta("module account", moduleAddr(), 0)
 	})
 	t.Run("no quorum: the abort stands", func(t *testing.T) {
-		s := newSuite(t)
-		s.setParams(attackParams())
-		req, prov, owner := s.acc(0), s.acc(1), s.acc(2)
-		s.registerAny(prov, bond)
-		l := s.ledger(req, prov, owner)
-		id := s.abortSetup(req, prov, owner)
+		s, req, prov, owner, l, id := abortedJob(t, attackParams(), bond)
 		s.verdicts(id, types.Verdict_VERDICT_INPUTS_AVAILABLE, 'a', 10) // 1/3: no quorum
 		for s.height() <= s.job(id).VerificationEnd {
 			s.next(1)

@@ -23,12 +23,7 @@ import (
 // gets nothing.
 func TestAttackValidatorsLockAbortBeforeDatasetQuorum(t *testing.T) {
 	const bond = 1_000_000
-	s := newSuite(t)
-	s.setParams(attackParams())
-	req, prov, owner := s.acc(0), s.acc(1), s.acc(2)
-	s.registerAny(prov, bond)
-	l := s.ledger(req, prov, owner)
-	id := s.abortSetup(req, prov, owner)
+	s, req, prov, owner, l, id := abortedJob(t, attackParams(), bond)
 
 	s.verdicts(id, types.Verdict_VERDICT_INPUTS_UNAVAILABLE, 'h', 5, 4) // the owner's friends: 9 of 30
 	s.next(1)
@@ -58,14 +53,9 @@ func TestAttackValidatorsLockAbortBeforeDatasetQuorum(t *testing.T) {
 func TestStandingAbortClosesAtItsGraceEnd(t *testing.T) {
 	for _, grace := range []uint64{types.DefaultVerdictGraceBlocks, 0} {
 		const bond = 1_000_000
-		s := newSuite(t)
 		p := attackParams()
 		p.VerdictGraceBlocks = grace
-		s.setParams(p)
-		req, prov, owner := s.acc(0), s.acc(1), s.acc(2)
-		s.registerAny(prov, bond)
-		l := s.ledger(req, prov, owner)
-		id := s.abortSetup(req, prov, owner)
+		s, req, prov, owner, l, id := abortedJob(t, p, bond)
 		s.verdicts(id, types.Verdict_VERDICT_INPUTS_UNAVAILABLE, 'h', 5, 4)
 		s.verdicts(id, types.Verdict_VERDICT_DATASET_UNAVAILABLE, 'k', 3)
 		if grace > 0 {
