@@ -53,7 +53,7 @@
 //	401 stale_request      older than the window (60 s by default)
 //	401 future_request     ahead of the server's clock (beyond 5 s)
 //	401 replayed_request   the nonce was already used
-//	401 refused_request    signed no later than a refusal of the same access (ErrRefusedEarlier): sign it anew
+//	401 refused_request    signed no later than a refusal of the same access, or than the signer's request refused 429 (ErrRefusedEarlier): sign it anew
 //	403 no_access          HasAccess is false
 //	404 not_found          this server does not serve that dataset, version or chunk
 //	429 too_many_requests  the signer's fresh requests exceed the per-address cap

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/aichain/aichain/chainclient/signedreq"
 )
 
 // A request refused before its nonce is checked (for want of access, or
@@ -44,8 +46,10 @@ import (
 
 // ErrRefusedEarlier is a request signed no later than a refusal of the same
 // access (dataset, signer and version): answered 401 refused_request, even
-// once the signer has access. Sign the request anew.
-var ErrRefusedEarlier = errors.New("signed before a refusal of the same access")
+// once the signer has access. Sign the request anew. It is the nonce
+// store's kind (signedreq.ErrRefusedEarlier), which also refuses a copy of a
+// request refused as too many.
+var ErrRefusedEarlier = signedreq.ErrRefusedEarlier
 
 // errNoAccess is the cause of a 403 no_access.
 var errNoAccess = errors.New("no access")

@@ -127,13 +127,10 @@ func (s *Server) authorize(r *http.Request) (g *grant, e *httpError) {
 		use = s.nonces.UseReserved
 	}
 	if err := use(signed, s.cfg.Now()); err != nil {
-		// A request refused here (too many) left no nonce behind: remember
-		// the refusal, so that a copy replayed once the store has room is
-		// not served (TestAttackTooManyRefusalLeavesReplayableCopy). A
-		// replayed nonce was recorded when it was first used.
-		if !errors.Is(err, signedreq.ErrReplayed) {
-			s.refused.record(key, signed.Timestamp, s.cfg.Now(), !s.everGranted(signed.Address))
-		}
+		// A replayed nonce was recorded when it was first used; a request
+		// refused as too many is remembered by the store itself, so that a
+		// copy replayed once it has room is not served
+		// (TestAttackTooManyRefusalLeavesReplayableCopy).
 		return nil, refusal(err)
 	}
 	if g, e = s.locate(r.Context(), d, ans.version, signed.Address); e == nil {

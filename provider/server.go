@@ -38,6 +38,7 @@ type authorizer struct {
 	prefix   string
 	verifier *signedreq.Verifier
 	nonces   *signedreq.NonceStore
+	now      func() time.Time // the clock (time.Now; a test's fake)
 
 	mu         sync.RWMutex
 	jobs       map[uint64]servedJob
@@ -46,8 +47,8 @@ type authorizer struct {
 
 func newAuthorizer(a *Agent, prefix string) *authorizer {
 	z := &authorizer{a: a, prefix: prefix, jobs: map[uint64]servedJob{}, validators: map[string]bool{},
-		nonces: &signedreq.NonceStore{}}
-	z.verifier = &signedreq.Verifier{Prefix: prefix}
+		nonces: &signedreq.NonceStore{}, now: time.Now}
+	z.verifier = &signedreq.Verifier{Prefix: prefix, Now: func() time.Time { return z.now() }}
 	if aud, err := signedreq.Audience(a.cfg.Endpoint); err == nil {
 		z.verifier.Audiences = []string{aud}
 	}
@@ -203,7 +204,7 @@ func (a *Agent) admit(w http.ResponseWriter, r *http.Request, may func(signer st
 		return false
 	}
 	if future {
-		z.nonces.RecordFuture(signed, time.Now(), validator)
+		z.nonces.RecordFuture(signed, z.now(), validator)
 		a.refuse(w, err)
 		return false
 	}
@@ -211,7 +212,7 @@ func (a *Agent) admit(w http.ResponseWriter, r *http.Request, may func(signer st
 	if validator { // a sidecar verifying a job: never locked out by others' requests
 		use = z.nonces.UseReserved
 	}
-	if err := use(signed, time.Now()); err != nil {
+	if err := use(signed, z.now()); err != nil {
 		a.refuse(w, err)
 		return false
 	}

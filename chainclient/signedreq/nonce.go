@@ -14,6 +14,16 @@ import (
 // many (429); a reserved signer (UseReserved) meets only its own cap.
 // Record a nonce only after the signer's access is checked, so that only
 // accounts with access can fill the store.
+//
+// A request refused as too many leaves no nonce behind, so the store
+// remembers instead, per bucket and address, the latest timestamp it refused
+// as too many, and refuses (ErrRefusedEarlier) every request of that address
+// signed no later in that bucket: a copy replayed once the store has room
+// again (a TLS-terminating proxy's log, a plain-HTTP hop) is never served
+// (TestAttackTooManyRefusalLeavesReplayableCopy,
+// TestAttackTooManyRefusalLeavesReplayableChunkCopy). An honest client signs
+// its retry anew, a second or more later. These marks go with their bucket,
+// one per address with access at most, like the nonces.
 type NonceStore struct {
 	// Window is the verifier's window (default 60 s).
 	Window time.Duration
@@ -26,6 +36,9 @@ type NonceStore struct {
 	buckets map[int64]map[string]map[string]struct{}
 	total   int
 	counts  map[int64]int
+	// refusedUpTo[bucket][address] is the latest timestamp refused as too
+	// many in that bucket.
+	refusedUpTo map[int64]map[string]int64
 }
 
 func (s *NonceStore) limits() (time.Duration, int, int) {
@@ -86,6 +99,7 @@ func (s *NonceStore) use(v *Verified, now time.Time, reserved bool) error {
 	defer s.mu.Unlock()
 	if s.buckets == nil {
 		s.buckets, s.counts = map[int64]map[string]map[string]struct{}{}, map[int64]int{}
+		s.refusedUpTo = map[int64]map[string]int64{}
 	}
 	s.dropOld(floorDiv(now.Unix(), width) - 2)
 	b := s.buckets[id]
@@ -97,10 +111,15 @@ func (s *NonceStore) use(v *Verified, now time.Time, reserved bool) error {
 	if _, seen := set[v.Nonce]; seen {
 		return refuse(ErrReplayed, "nonce %q was already used", v.Nonce)
 	}
+	if upTo, ok := s.refusedUpTo[id][v.Address]; ok && v.Timestamp <= upTo {
+		return refuse(ErrRefusedEarlier, "signed no later than a request of %s refused as too many; sign it anew", v.Address)
+	}
 	if len(set) >= per {
+		s.markTooMany(id, v)
 		return refuse(ErrTooMany, "%s sent more than %d requests in %s", v.Address, per, w)
 	}
 	if s.total >= max && !reserved {
+		s.markTooMany(id, v)
 		return refuse(ErrTooMany, "the server holds %d fresh requests; try again shortly", max)
 	}
 	if set == nil {
@@ -113,6 +132,18 @@ func (s *NonceStore) use(v *Verified, now time.Time, reserved bool) error {
 	return nil
 }
 
+// markTooMany remembers that v, in bucket id, was refused as too many.
+func (s *NonceStore) markTooMany(id int64, v *Verified) {
+	m := s.refusedUpTo[id]
+	if m == nil {
+		m = map[string]int64{}
+		s.refusedUpTo[id] = m
+	}
+	if upTo, ok := m[v.Address]; !ok || v.Timestamp > upTo {
+		m[v.Address] = v.Timestamp
+	}
+}
+
 // dropOld drops the buckets before id: requests signed then are stale.
 func (s *NonceStore) dropOld(id int64) {
 	for k := range s.buckets {
@@ -120,6 +151,11 @@ func (s *NonceStore) dropOld(id int64) {
 			s.total -= s.counts[k]
 			delete(s.buckets, k)
 			delete(s.counts, k)
+		}
+	}
+	for k := range s.refusedUpTo {
+		if k < id {
+			delete(s.refusedUpTo, k)
 		}
 	}
 }

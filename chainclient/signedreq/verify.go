@@ -22,6 +22,9 @@ var (
 	ErrFuture    = errors.New("future_request")
 	ErrReplayed  = errors.New("replayed_request")
 	ErrTooMany   = errors.New("too_many_requests")
+	// ErrRefusedEarlier: signed no later than a request of the same signer
+	// (or, at the dataset server, of the same access) that was refused.
+	ErrRefusedEarlier = errors.New("refused_request")
 )
 
 // Error is a refused request: its kind (one of the sentinels above), the
