@@ -35,7 +35,7 @@ func TestAttackLicenseeNotSeenForTenMinutesIsAStrangersRefusal(t *testing.T) {
 	var skew atomic.Int64
 	clock := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
 	fx.srv.cfg.Now, fx.srv.verifier.Now = clock, clock
-	fx.srv.refused = newRefusalBook(4, fx.srv.cfg.refusalTTL())
+	fx.srv.refused = newRefusalBook(4, 4, fx.srv.cfg.refusalTTL())
 	signed := func(a account, path string) *http.Request {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodGet, fx.url+path, nil)

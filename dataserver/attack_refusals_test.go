@@ -22,7 +22,7 @@ import (
 func TestAttackStrangersFillRefusalsLockOutNewBuyers(t *testing.T) {
 	fx := newFixture(t, true)
 	room := numPools * fx.srv.cfg.LookupsPerPool
-	fx.srv.refused = newRefusalBook(room+2, fx.srv.cfg.refusalTTL())
+	fx.srv.refused = newRefusalBook(room+2, room+2, fx.srv.cfg.refusalTTL())
 
 	// The attacker: fresh keys asking for what they have not bought, until
 	// strangers are answered busy.
@@ -91,7 +91,7 @@ func TestAttackStrangersBurstFlushesARefusal(t *testing.T) {
 	room := numPools * fx.srv.cfg.LookupsPerPool
 	// Memory as the strangers leave it: at its bound for strangers (they are
 	// admitted while it has room; filled as in the test above, scaled down).
-	fx.srv.refused = newRefusalBook(room+2, fx.srv.cfg.refusalTTL())
+	fx.srv.refused = newRefusalBook(room+2, room+2, fx.srv.cfg.refusalTTL())
 
 	// The licensee of version 1 reads it (an account that had access), then
 	// asks for version 2 before buying it; an eavesdropper keeps a copy.

@@ -104,7 +104,7 @@ func TestAttackStrangersCannotFlushRefusals(t *testing.T) {
 	if err := fx.srv.Load(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	fx.srv.refused = newRefusalBook(2, fx.srv.cfg.refusalTTL())
+	fx.srv.refused = newRefusalBook(2, 2, fx.srv.cfg.refusalTTL())
 	if status, body := get(t, fx.signed(t, fx.licensee, fx.url, "/v1/datasets/1/chunks/0?version=1")); status != http.StatusOK {
 		t.Fatalf("licensee's version 1: %d %s", status, body)
 	}

@@ -54,23 +54,31 @@ var ErrRefusedEarlier = signedreq.ErrRefusedEarlier
 // errNoAccess is the cause of a 403 no_access.
 var errNoAccess = errors.New("no access")
 
-// refusals remembers the accesses refused, oldest (first to expire) first.
+// refusals remembers the accesses refused, oldest (first to expire) first,
+// at most max in all and perSigner of one signer: a signer's new refusal
+// past its cap pushes out its own oldest, never another's, so that one
+// account (known to the server, or not) cannot flush the refusals of others
+// (TestAttackKnownAccountFlushesRefusals).
 type refusals struct {
-	mu    sync.Mutex
-	max   int
-	ttl   time.Duration
-	order *list.List
-	byKey map[accessKey]*list.Element
+	mu        sync.Mutex
+	max       int
+	perSigner int
+	ttl       time.Duration
+	order     *list.List
+	byKey     map[accessKey]*list.Element
+	bySigner  map[string]*list.List // of *list.Element of order, oldest first
 }
 
 type refusedAccess struct {
 	key     accessKey
 	upTo    int64 // Unix seconds: requests signed then or before are refused
 	expires time.Time
+	mine    *list.Element // this entry in its signer's list
 }
 
-func newRefusals(max int, ttl time.Duration) *refusals {
-	return &refusals{max: max, ttl: ttl, order: list.New(), byKey: map[accessKey]*list.Element{}}
+func newRefusals(most, perSigner int, ttl time.Duration) *refusals {
+	return &refusals{max: most, perSigner: max(1, perSigner), ttl: ttl, order: list.New(),
+		byKey: map[accessKey]*list.Element{}, bySigner: map[string]*list.List{}}
 }
 
 // record notes a refusal, at now, of a request for key signed at signedAt.
@@ -82,11 +90,33 @@ func (r *refusals) record(key accessKey, signedAt int64, now time.Time) {
 		e := el.Value.(*refusedAccess)
 		e.upTo, e.expires = max(e.upTo, signedAt), now.Add(r.ttl)
 		r.order.MoveToBack(el)
+		r.bySigner[key.addr].MoveToBack(e.mine)
 		return
 	}
-	r.byKey[key] = r.order.PushBack(&refusedAccess{key: key, upTo: signedAt, expires: now.Add(r.ttl)})
+	mine := r.bySigner[key.addr]
+	if mine == nil {
+		mine = list.New()
+		r.bySigner[key.addr] = mine
+	}
+	for mine.Len() >= r.perSigner {
+		r.remove(mine.Front().Value.(*list.Element))
+	}
+	el := r.order.PushBack(&refusedAccess{key: key, upTo: signedAt, expires: now.Add(r.ttl)})
+	el.Value.(*refusedAccess).mine = mine.PushBack(el)
+	r.byKey[key] = el
 	for r.order.Len() > r.max {
-		delete(r.byKey, r.order.Remove(r.order.Front()).(*refusedAccess).key)
+		r.remove(r.order.Front())
+	}
+}
+
+// remove forgets the entry at el of order; r.mu is held.
+func (r *refusals) remove(el *list.Element) {
+	e := r.order.Remove(el).(*refusedAccess)
+	delete(r.byKey, e.key)
+	mine := r.bySigner[e.key.addr]
+	mine.Remove(e.mine)
+	if mine.Len() == 0 {
+		delete(r.bySigner, e.key.addr)
 	}
 }
 
@@ -110,7 +140,7 @@ func (r *refusals) len() int {
 // expire drops the entries expired at now; r.mu is held.
 func (r *refusals) expire(now time.Time) {
 	for el := r.order.Front(); el != nil && now.After(el.Value.(*refusedAccess).expires); el = r.order.Front() {
-		delete(r.byKey, r.order.Remove(el).(*refusedAccess).key)
+		r.remove(el)
 	}
 }
 
@@ -119,8 +149,8 @@ type refusalBook struct {
 	known, strangers *refusals
 }
 
-func newRefusalBook(max int, ttl time.Duration) refusalBook {
-	return refusalBook{known: newRefusals(max, ttl), strangers: newRefusals(max, ttl)}
+func newRefusalBook(max, perSigner int, ttl time.Duration) refusalBook {
+	return refusalBook{known: newRefusals(max, perSigner, ttl), strangers: newRefusals(max, perSigner, ttl)}
 }
 
 // record notes a refusal of a request for key signed at signedAt, in the

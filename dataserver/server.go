@@ -61,8 +61,9 @@ type Config struct {
 	NoncesPerAddress int
 	// MaxRefused bounds the accesses remembered as refused, so that a
 	// refused request is not served once access opens (default 65,536;
-	// refused.go).
-	MaxRefused int
+	// refused.go); RefusedPerSigner those of one signer (default 256), so
+	// that one account's refusals push out only its own.
+	MaxRefused, RefusedPerSigner int
 	// MaxDownloads bounds the downloads (files and chunks) in flight in all
 	// (default 64), DownloadsPerAccount those of one account (default 4);
 	// past either, 503 busy. ReservedDownloads of MaxDownloads are taken
@@ -118,6 +119,9 @@ func (c *Config) defaults() {
 func (c *Config) downloadDefaults() {
 	if c.MaxRefused <= 0 {
 		c.MaxRefused = 65_536
+	}
+	if c.RefusedPerSigner <= 0 {
+		c.RefusedPerSigner = 256
 	}
 	if c.MaxDownloads <= 0 {
 		c.MaxDownloads = 64
@@ -214,7 +218,7 @@ func New(cfg Config) (*Server, error) {
 		trees:    newLRU[treeKey, *fileTree](cfg.MaxTrees),
 		access:   newLRU[accessKey, accessAnswer](cfg.MaxAccess),
 		lk:       newLookups(cfg.LookupsPerPool, cfg.MaxKnown),
-		refused:  newRefusalBook(cfg.MaxRefused, cfg.refusalTTL()),
+		refused:  newRefusalBook(cfg.MaxRefused, cfg.RefusedPerSigner, cfg.refusalTTL()),
 		building: make(chan struct{}, 2),
 		flights:  map[[2]uint64]*versionFlight{},
 		builds:   map[treeKey]*treeBuild{},
