@@ -2,6 +2,9 @@ package jobexec
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
 	"strings"
 )
 
@@ -13,6 +16,62 @@ const datasetsInMemory = 4
 // datasetKey names a dataset version. A version's record never changes on
 // chain, so what is cached under its key never goes stale.
 type datasetKey struct{ id, version uint64 }
+
+// DatasetRef names a dataset version (both non-zero).
+type DatasetRef struct{ ID, Version uint64 }
+
+// KeepDatasets sets the dataset versions whose files the disk cache never
+// evicts, replacing the previous set (the models' stay: KeepModels). A
+// provider passes the versions of the jobs it has executed and still holds:
+// it serves their rows with every output chunk a validator samples, and
+// their owner may have taken them down since (TestAttackDatasetOwnerTakesRowsDownAfterExecution),
+// so a flood of files it merely sized must not evict them. A version's
+// sha256 is read from the chain once per process; a version that cannot be
+// read now is left out, and its error returned (the call is repeated at
+// every step of the agent).
+func (r *ChainResolver) KeepDatasets(ctx context.Context, refs []DatasetRef) error {
+	if r.disk == nil {
+		return nil
+	}
+	var errs []error
+	rels := make([]string, 0, len(refs))
+	for _, ref := range refs {
+		sha, err := r.datasetSha(ctx, datasetKey{ref.ID, ref.Version})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("dataset %d version %d: %w", ref.ID, ref.Version, err))
+			continue
+		}
+		rels = append(rels, filepath.Join("datasets", sha+".npy"))
+	}
+	r.disk.keep("datasets", rels)
+	return errors.Join(errs...)
+}
+
+// datasetSha is the lower-case sha256 of a version's file, from the chain
+// the first time.
+func (r *ChainResolver) datasetSha(ctx context.Context, key datasetKey) (string, error) {
+	r.shaMu.Lock()
+	sha, ok := r.datasetShas[key]
+	r.shaMu.Unlock()
+	if ok {
+		return sha, nil
+	}
+	rec, err := r.DatasetRecord(ctx, key.id, key.version)
+	if err != nil {
+		return "", err
+	}
+	if rec.Version != key.version {
+		return "", fmt.Errorf("the chain answered version %d", rec.Version)
+	}
+	sha = strings.ToLower(rec.Sha256)
+	r.shaMu.Lock()
+	if r.datasetShas == nil {
+		r.datasetShas = map[datasetKey]string{}
+	}
+	r.datasetShas[key] = sha
+	r.shaMu.Unlock()
+	return sha, nil
+}
 
 // DatasetFile returns a version of the dataset (0: current) checked against
 // its on-chain sha256, shape and content_root, with its chunks and tree. A

@@ -85,10 +85,15 @@ func (c *diskCache) scanLocked() {
 	}
 }
 
-// keep replaces the files never evicted with rels.
-func (c *diskCache) keep(rels []string) {
+// keep replaces the files of kind (a cacheKinds folder) never evicted with
+// rels (paths relative to the cache, in that folder); the other kind's stay.
+func (c *diskCache) keep(kind string, rels []string) {
 	c.mu.Lock()
-	c.kept = make(map[string]bool, len(rels))
+	for r := range c.kept {
+		if strings.HasPrefix(r, kind+string(filepath.Separator)) {
+			delete(c.kept, r)
+		}
+	}
 	for _, r := range rels {
 		c.kept[r] = true
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -94,6 +95,9 @@ type ChainResolver struct {
 	failed   failures
 	checked  checkedFiles // cache files hashed, served as they are
 	disk     *diskCache   // nil without a CacheDir
+
+	shaMu       sync.Mutex
+	datasetShas map[datasetKey]string // a version's file sha256 (KeepDatasets), never stale
 }
 
 var _ Resolver = (*ChainResolver)(nil)
@@ -127,7 +131,7 @@ func (r *ChainResolver) KeepModels(shas []string) {
 	for i, sha := range shas {
 		rels[i] = weightsRel(strings.ToLower(sha))
 	}
-	r.disk.keep(rels)
+	r.disk.keep("models", rels)
 }
 
 // CacheUsage is the bytes the disk cache holds and its budget (0, 0

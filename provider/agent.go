@@ -229,6 +229,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	a.recs = recs
 	a.keepModels() // before any sizing can evict a held job's weights
+	a.keepDatasets(ctx)
 	a.auth.loadJobs(recs)
 	a.cap.calibrate(ctx, a.backend, a.log)
 	a.sizing.start(ctx)

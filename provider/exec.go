@@ -262,3 +262,30 @@ func (a *Agent) keepModels() {
 	}
 	d.KeepModels(shas)
 }
+
+// datasetPins is an input source with a disk cache (jobexec.ChainResolver).
+type datasetPins interface {
+	KeepDatasets(ctx context.Context, refs []jobexec.DatasetRef) error
+}
+
+// keepDatasets keeps in the disk cache the dataset versions of the jobs the
+// agent has executed and still holds (not ended): it serves their rows with
+// every output chunk a validator samples, and their owner may take its
+// server down after the award, so a flood of jobs it sized must not evict
+// them (TestAttackDatasetOwnerTakesRowsDownAfterExecution). Run with
+// keepModels.
+func (a *Agent) keepDatasets(ctx context.Context) {
+	d, ok := a.cfg.MLP.(datasetPins)
+	if !ok {
+		return
+	}
+	var refs []jobexec.DatasetRef
+	for _, r := range a.recs {
+		if r.Phase >= PhaseExecuted && r.Phase < PhaseEnded && r.DatasetID != 0 && r.DatasetVersion != 0 {
+			refs = append(refs, jobexec.DatasetRef{ID: r.DatasetID, Version: r.DatasetVersion})
+		}
+	}
+	if err := d.KeepDatasets(ctx, refs); err != nil {
+		a.log.Warn("cannot keep a held job's dataset on disk now (retried next block)", "err", err)
+	}
+}
