@@ -55,17 +55,28 @@ func rowRange(rows, chunkRows, i uint64) (uint64, uint64, error) {
 // AttachInputs adds to r the dataset chunks that cover its output rows, with
 // their proofs from the dataset's tree.
 func (r *ChunkResponse) AttachInputs(ds *DatasetFile, chunkRows uint64) error {
-	first, last, err := InputChunkRange(ds.Record.Rows, chunkRows, ds.Record.RowsPerChunk, r.Index)
+	return r.attachInputs(ds, chunkRows)
+}
+
+// attachInputs is AttachInputs from a DatasetFile in memory or InputRows on
+// disk.
+func (r *ChunkResponse) attachInputs(ds inputChunkSource, chunkRows uint64) error {
+	rec, tree := ds.record(), ds.tree()
+	first, last, err := InputChunkRange(rec.Rows, chunkRows, rec.RowsPerChunk, r.Index)
 	if err != nil {
 		return err
 	}
-	if last >= uint64(len(ds.Chunks)) {
-		return fmt.Errorf("input chunk %d of %d", last, len(ds.Chunks))
+	if last >= uint64(tree.Len()) {
+		return fmt.Errorf("input chunk %d of %d", last, tree.Len())
 	}
-	r.InputChunkCount = uint64(ds.Tree.Len())
+	r.InputChunkCount = uint64(tree.Len())
 	r.Inputs = r.Inputs[:0]
 	for j := first; j <= last; j++ {
-		in, err := merkle.NewChunk(ds.Tree, int(j), ds.Chunks[j])
+		data, err := ds.chunk(j)
+		if err != nil {
+			return err
+		}
+		in, err := merkle.NewChunk(tree, int(j), data)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package jobexec
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -89,12 +90,34 @@ func serveMLPInputs(ctx context.Context, s Served, src InputSource, resp *ChunkR
 	if src == nil {
 		return &ServeError{Status: http.StatusInternalServerError, Message: "this agent has no dataset source"}
 	}
-	ds, err := src.DatasetFile(ctx, s.DatasetID, s.DatasetVersion)
-	if err != nil {
+	unavailable := func(err error) error {
 		return &ServeError{Status: http.StatusServiceUnavailable, Message: "cannot load the job's dataset",
 			Err: fmt.Errorf("dataset %d: %w", s.DatasetID, err)}
 	}
+	// From the disk cache by offset when the file is there (inputrows.go);
+	// from the whole file in memory otherwise, or when the file changed.
+	if rs, ok := src.(rowSource); ok && s.DatasetVersion != 0 {
+		rows, err := rs.InputRows(ctx, s.DatasetID, s.DatasetVersion)
+		switch {
+		case err == nil:
+			if resp.attachInputs(rows, s.ChunkRows) == nil {
+				return nil
+			}
+		case !errors.Is(err, ErrRowsNotOnDisk):
+			return unavailable(err)
+		}
+	}
+	ds, err := src.DatasetFile(ctx, s.DatasetID, s.DatasetVersion)
+	if err != nil {
+		return unavailable(err)
+	}
 	return resp.AttachInputs(ds, s.ChunkRows)
+}
+
+// rowSource serves a version's input rows from the disk cache
+// (ChainResolver.InputRows).
+type rowSource interface {
+	InputRows(ctx context.Context, datasetID, version uint64) (*InputRows, error)
 }
 
 // verifyMLP recomputes an mlp-f32 output chunk from the input rows the

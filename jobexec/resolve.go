@@ -92,6 +92,7 @@ type ChainResolver struct {
 
 	models   loadcache.Cache[modelKey, any]            // parsed weights by sha256, mlp and gpt alike
 	datasets loadcache.Cache[datasetKey, *DatasetFile] // checked versions, datasetsInMemory of them
+	rows     loadcache.Cache[datasetKey, *InputRows]   // versions served from disk (inputrows.go)
 	failed   failures
 	checked  checkedFiles // cache files hashed, served as they are
 	disk     *diskCache   // nil without a CacheDir
@@ -112,7 +113,8 @@ func NewChainResolver(cfg ResolverConfig) *ChainResolver {
 		cfg.ModelMemoryBytes = DefaultModelMemoryBytes
 	}
 	r := &ChainResolver{cfg: cfg, models: loadcache.Cache[modelKey, any]{MaxEntries: modelsInMemory, Budget: cfg.ModelMemoryBytes},
-		datasets: loadcache.Cache[datasetKey, *DatasetFile]{MaxEntries: datasetsInMemory}, failed: failures{ttl: cfg.Fetch.FailureTTL}}
+		datasets: loadcache.Cache[datasetKey, *DatasetFile]{MaxEntries: datasetsInMemory}, rows: newRowsCache(),
+		failed: failures{ttl: cfg.Fetch.FailureTTL}}
 	if cfg.CacheDir != "" {
 		r.disk = newDiskCache(cfg.CacheDir, cfg.CacheBytes)
 	}
