@@ -13,6 +13,11 @@ import (
 	"github.com/cosmos/cosmos-sdk/types/module"
 	distr "github.com/cosmos/cosmos-sdk/x/distribution"
 	distrtypes "github.com/cosmos/cosmos-sdk/x/distribution/types"
+	"github.com/cosmos/cosmos-sdk/x/mint"
+	minttypes "github.com/cosmos/cosmos-sdk/x/mint/types"
+	"github.com/cosmos/cosmos-sdk/x/staking"
+	stakingkeeper "github.com/cosmos/cosmos-sdk/x/staking/keeper"
+	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 
 	stakingrewardskeeper "github.com/aichain/aichain/x/staking-rewards/keeper"
 	stakingrewardstypes "github.com/aichain/aichain/x/staking-rewards/types"
@@ -99,26 +104,110 @@ type guardedDistr struct {
 
 // RegisterServices implements module.HasServices.
 func (m guardedDistr) RegisterServices(cfg module.Configurator) {
-	m.AppModule.RegisterServices(guardedConfigurator{Configurator: cfg, rewards: m.rewards})
+	m.AppModule.RegisterServices(guardedConfigurator{Configurator: cfg, wrap: func(sd *grpc.ServiceDesc, impl any) any {
+		if srv, ok := impl.(distrtypes.MsgServer); ok && sd.ServiceName == distrtypes.Msg_serviceDesc.ServiceName {
+			return distrGuard{MsgServer: srv, rewards: m.rewards}
+		}
+		return impl
+	}})
 }
 
+// ErrDenomFixed is a parameter change refused because it would move a
+// denom the chain's balances are held in.
+var ErrDenomFixed = errorsmod.Register("aichain", 2, "this denom cannot change")
+
+// The bond denom and the mint denom are fixed: every delegation sits in the
+// bonded pool in the bond denom, and x/compute, x/staking-rewards and the
+// fee decorator assume BondDenom. x/staking's and x/mint's UpdateParams
+// check only that the denom is valid, so a passed proposal could move
+// bond_denom to another denom, after which no delegator could undelegate
+// (TestAttackGovMovesStakingBondDenomStrandsDelegations), or set mint_denom
+// to an IBC voucher, which x/mint would then mint every block, unbacked by
+// the counterparty's escrow (TestAttackGovMintsCounterfeitIBCVouchers).
+// stakingGuard and mintGuard refuse both (ErrDenomFixed), however the
+// message arrives.
+
+// stakingGuard is x/staking's Msg service with UpdateParams refusing a
+// bond_denom change.
+type stakingGuard struct {
+	stakingtypes.MsgServer
+	keeper *stakingkeeper.Keeper
+}
+
+// UpdateParams implements stakingtypes.MsgServer.
+func (g stakingGuard) UpdateParams(ctx context.Context, msg *stakingtypes.MsgUpdateParams) (*stakingtypes.MsgUpdateParamsResponse, error) {
+	cur, err := g.keeper.BondDenom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if msg.Params.BondDenom != cur {
+		return nil, errorsmod.Wrapf(ErrDenomFixed, "bond_denom %q: it is %q, which every delegation is held in", msg.Params.BondDenom, cur)
+	}
+	return g.MsgServer.UpdateParams(ctx, msg)
+}
+
+// guardedStaking is x/staking's module with its Msg service behind
+// stakingGuard.
+type guardedStaking struct {
+	staking.AppModule
+	keeper *stakingkeeper.Keeper
+}
+
+// RegisterServices implements module.HasServices.
+func (m guardedStaking) RegisterServices(cfg module.Configurator) {
+	m.AppModule.RegisterServices(guardedConfigurator{Configurator: cfg, wrap: func(sd *grpc.ServiceDesc, impl any) any {
+		if srv, ok := impl.(stakingtypes.MsgServer); ok && sd.ServiceName == stakingtypes.Msg_serviceDesc.ServiceName {
+			return stakingGuard{MsgServer: srv, keeper: m.keeper}
+		}
+		return impl
+	}})
+}
+
+// mintGuard is x/mint's Msg service with UpdateParams refusing a
+// mint_denom other than the bond denom.
+type mintGuard struct {
+	minttypes.MsgServer
+}
+
+// UpdateParams implements minttypes.MsgServer.
+func (g mintGuard) UpdateParams(ctx context.Context, msg *minttypes.MsgUpdateParams) (*minttypes.MsgUpdateParamsResponse, error) {
+	if msg.Params.MintDenom != BondDenom {
+		return nil, errorsmod.Wrapf(ErrDenomFixed, "mint_denom %q: x/mint mints %s only", msg.Params.MintDenom, BondDenom)
+	}
+	return g.MsgServer.UpdateParams(ctx, msg)
+}
+
+// guardedMint is x/mint's module with its Msg service behind mintGuard.
+type guardedMint struct {
+	mint.AppModule
+}
+
+// RegisterServices implements module.HasServices.
+func (m guardedMint) RegisterServices(cfg module.Configurator) {
+	m.AppModule.RegisterServices(guardedConfigurator{Configurator: cfg, wrap: func(sd *grpc.ServiceDesc, impl any) any {
+		if srv, ok := impl.(minttypes.MsgServer); ok && sd.ServiceName == minttypes.Msg_serviceDesc.ServiceName {
+			return mintGuard{MsgServer: srv}
+		}
+		return impl
+	}})
+}
+
+// guardedConfigurator hands a module a Msg server that registers wrap's
+// implementation of each service in place of the module's.
 type guardedConfigurator struct {
 	module.Configurator
-	rewards stakingrewardskeeper.Keeper
+	wrap func(sd *grpc.ServiceDesc, impl any) any
 }
 
 func (c guardedConfigurator) MsgServer() gogogrpc.Server {
-	return guardedRegistrar{Server: c.Configurator.MsgServer(), rewards: c.rewards}
+	return guardedRegistrar{Server: c.Configurator.MsgServer(), wrap: c.wrap}
 }
 
 type guardedRegistrar struct {
 	gogogrpc.Server
-	rewards stakingrewardskeeper.Keeper
+	wrap func(sd *grpc.ServiceDesc, impl any) any
 }
 
 func (r guardedRegistrar) RegisterService(sd *grpc.ServiceDesc, impl any) {
-	if srv, ok := impl.(distrtypes.MsgServer); ok && sd.ServiceName == distrtypes.Msg_serviceDesc.ServiceName {
-		impl = distrGuard{MsgServer: srv, rewards: r.rewards}
-	}
-	r.Server.RegisterService(sd, impl)
+	r.Server.RegisterService(sd, r.wrap(sd, impl))
 }
