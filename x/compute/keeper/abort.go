@@ -101,7 +101,10 @@ func (k Keeper) AbortJob(ctx context.Context, provider sdk.AccAddress, jobID uin
 // lie) beside the first honest DATASET_UNAVAILABLE closed the abort with the
 // fee paid to an owner that served nothing, before the other honest
 // validators' verdicts came (TestAttackValidatorsLockAbortBeforeDatasetQuorum).
-func abortOutcome(job types.Job, t types.VerificationTally, totalPower int64) func(context.Context, Keeper) error {
+func abortOutcome(job types.Job, t types.VerificationTally, totalPower int64, powers map[string]int64) func(context.Context, Keeper) error {
+	if standsInGrace(job, t) {
+		totalPower = t.QuorumTotalPower // the tally's powers are the quorum's commit's (retally)
+	}
 	unavailable := t.InputsUnavailablePower + t.DatasetUnavailablePower
 	unheard := max(totalPower-unavailable-t.InputsAvailablePower, 0)
 	switch {
@@ -110,7 +113,7 @@ func abortOutcome(job types.Job, t types.VerificationTally, totalPower int64) fu
 	case 3*unavailable > totalPower && 3*(t.DatasetUnavailablePower+unheard) <= totalPower:
 		return func(ctx context.Context, k Keeper) error { return k.abortStands(ctx, job, t, false) }
 	case 3*unavailable > totalPower && t.QuorumTotalPower == 0:
-		return func(ctx context.Context, k Keeper) error { return k.awaitAbortGrace(ctx, job, t, totalPower) }
+		return func(ctx context.Context, k Keeper) error { return k.awaitAbortGrace(ctx, job, t, totalPower, powers) }
 	case 3*t.InputsAvailablePower >= 2*totalPower && t.QuorumTotalPower == 0:
 		return func(ctx context.Context, k Keeper) error { return k.abortIsTimeout(ctx, job, t) }
 	}
@@ -125,7 +128,7 @@ func abortOutcome(job types.Job, t types.VerificationTally, totalPower int64) fu
 // gone (abortOutcome); at the end, endAbort closes it as standing, the fee
 // refunded if more than 1/3 of the recorded power found the dataset gone.
 // With verdict_grace_blocks 0 the abort is closed now.
-func (k Keeper) awaitAbortGrace(ctx context.Context, job types.Job, t types.VerificationTally, totalPower int64) error {
+func (k Keeper) awaitAbortGrace(ctx context.Context, job types.Job, t types.VerificationTally, totalPower int64, powers map[string]int64) error {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return err
@@ -134,7 +137,18 @@ func (k Keeper) awaitAbortGrace(ctx context.Context, job types.Job, t types.Veri
 		return k.abortStands(ctx, job, t, false)
 	}
 	t.QuorumTotalPower, t.QuorumOutcome = totalPower, types.Verdict_VERDICT_INPUTS_UNAVAILABLE
+	t.QuorumPowers = validatorPowers(powers, func(string) bool { return true })
 	return k.startGrace(ctx, job, t, params.VerdictGraceBlocks)
+}
+
+// standsInGrace tells whether job is an abort standing in its grace with
+// the quorum's powers recorded (quorum_powers): its tally then counts each
+// verdict at most at its power in the quorum's commit, and is decided
+// against that commit's total, so stake bonded or moved in the grace
+// neither adds to one side nor to the total
+// (TestAttackStakeAddedDuringAbortGraceRefundsDatasetFee).
+func standsInGrace(job types.Job, t types.VerificationTally) bool {
+	return job.State == types.JobState_JOB_STATE_ABORTING && t.QuorumTotalPower > 0 && len(t.QuorumPowers) > 0
 }
 
 // abortStands ends an abort whose inputs more than 1/3 found unavailable:

@@ -135,14 +135,29 @@ func (k Keeper) notYetVoted(ctx context.Context, id uint64, powers map[string]in
 	if err != nil {
 		return nil, err
 	}
-	out := make([]types.ValidatorPower, 0, len(powers)-min(len(voted), len(powers)))
+	return validatorPowers(powers, func(addr string) bool { return !voted[addr] }), nil
+}
+
+// validatorPowers lists, in address order, the validators of a commit
+// (powers) that keep selects, with their powers.
+func validatorPowers(powers map[string]int64, keep func(addr string) bool) []types.ValidatorPower {
+	out := make([]types.ValidatorPower, 0, len(powers))
 	for addr, p := range powers {
-		if !voted[addr] {
+		if keep(addr) {
 			out = append(out, types.ValidatorPower{Validator: []byte(addr), Power: p})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i].Validator, out[j].Validator) < 0 })
-	return out, nil
+	return out
+}
+
+// powerIn is a validator's power in a list in address order (0: not in it).
+func powerIn(list []types.ValidatorPower, cons []byte) int64 {
+	i := sort.Search(len(list), func(i int) bool { return bytes.Compare(list[i].Validator, cons) >= 0 })
+	if i < len(list) && bytes.Equal(list[i].Validator, cons) {
+		return list[i].Power
+	}
+	return 0
 }
 
 // gracePower is the power at which a verdict v on job id (one with a fee)
@@ -166,11 +181,7 @@ func (k Keeper) gracePower(ctx context.Context, id uint64, v types.ValidatorVerd
 	// An empty list is the usual case (every validator voted in the block of
 	// the quorum), not "none recorded": a validator not listed was not in
 	// the quorum's commit, or had voted (TestAttackNewcomerPaidWhenEveryoneVotedInTheQuorumBlock).
-	i := sort.Search(len(t.QuorumAbsent), func(i int) bool { return bytes.Compare(t.QuorumAbsent[i].Validator, v.ConsAddress) >= 0 })
-	if i < len(t.QuorumAbsent) && bytes.Equal(t.QuorumAbsent[i].Validator, v.ConsAddress) {
-		return min(v.Power, t.QuorumAbsent[i].Power), nil
-	}
-	return 0, nil
+	return min(v.Power, powerIn(t.QuorumAbsent, v.ConsAddress)), nil
 }
 
 // payVerificationFee pays a closing job's verification fee to the

@@ -25,13 +25,27 @@ func TestAttackValidatorsLockAbortBeforeDatasetQuorum(t *testing.T) {
 	const bond = 1_000_000
 	s, req, prov, owner, l, id := abortedJob(t, attackParams(), bond)
 
-	s.verdicts(id, types.Verdict_VERDICT_INPUTS_UNAVAILABLE, 'h', 5, 4) // the owner's friends: 9 of 30
+	const (
+		IU   = types.Verdict_VERDICT_INPUTS_UNAVAILABLE
+		DU   = types.Verdict_VERDICT_DATASET_UNAVAILABLE
+		none = types.Verdict_VERDICT_UNSPECIFIED
+	)
+	// Each block's commit lists the whole set: the owner's friends h and i
+	// (9 of 30), the first honest sidecar k (3), the other honest ones m
+	// and n (18).
+	commit := func(h, k, m types.Verdict) {
+		t.Helper()
+		votes := []types.ValidatorVerdicts{vote(id, 'h', 5, h), vote(id, 'i', 4, h), vote(id, 'k', 3, k), vote(id, 'm', 9, m), vote(id, 'n', 9, m)}
+		must(t, s.applyVerdicts(30, votes))
+		s.inv()
+	}
+	commit(IU, none, none)
 	s.next(1)
-	s.verdicts(id, types.Verdict_VERDICT_DATASET_UNAVAILABLE, 'k', 3) // the first honest sidecar
-	s.exportValid()                                                   // an abort standing in its grace is a valid genesis
+	commit(none, DU, none)
+	s.exportValid() // an abort standing in its grace is a valid genesis
 	s.next(1)
 	if s.job(id).State == types.JobState_JOB_STATE_ABORTING {
-		s.verdicts(id, types.Verdict_VERDICT_DATASET_UNAVAILABLE, 'm', 9, 9) // the other honest ones
+		commit(none, none, DU)
 	}
 	for s.job(id).State == types.JobState_JOB_STATE_ABORTING && s.height() <= s.job(id).VerificationEnd {
 		s.next(1)

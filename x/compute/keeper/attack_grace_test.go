@@ -212,6 +212,9 @@ func TestGenesisKeepsTheGrace(t *testing.T) {
 		{"quorum_absent over the quorum's power", func(g *types.GenesisState) {
 			g.Tallies[0].Tally.QuorumAbsent = []types.ValidatorPower{{Validator: []byte{3}, Power: 31}}
 		}},
+		{"quorum_powers on a VERIFYING job's quorum", func(g *types.GenesisState) {
+			g.Tallies[0].Tally.QuorumPowers = []types.ValidatorPower{{Validator: []byte{3}, Power: 10}}
+		}},
 		{"quorum power on an ABORTING job", func(g *types.GenesisState) {
 			for i := range g.Jobs {
 				if g.Jobs[i].Id == id {
@@ -227,6 +230,7 @@ func TestGenesisKeepsTheGrace(t *testing.T) {
 		q := bad.Tallies[0].Tally
 		bad.Tallies[0].Tally.QuorumTotalPower, bad.Tallies[0].Tally.QuorumOutcome = 0, types.Verdict_VERDICT_UNSPECIFIED
 		bad.Tallies[0].Tally.QuorumAbsent, bad.Tallies[0].Tally.QuorumAbsentRecorded = nil, false
+		bad.Tallies[0].Tally.QuorumPowers = nil
 		must(t, bad.Validate()) // the same genesis without the quorum is valid
 		bad.Tallies[0].Tally = q
 		if err := bad.Validate(); !errors.Is(err, types.ErrInvalidGenesis) {

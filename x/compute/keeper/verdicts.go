@@ -107,7 +107,9 @@ func (k Keeper) ApplyVerdicts(ctx context.Context, totalPower int64, votes []typ
 // one validator, redelegated (at once, for free) to another and voted again
 // with the same stake, and an honest provider was slashed for fraud
 // (TestAttackRedelegatedStakeCountsTwice). In one commit every token counts
-// once. The work is the job's voters, at most the validator set.
+// once. An abort standing in its grace counts each voter at most at its
+// power in the quorum's commit (standsInGrace). The work is the job's
+// voters, at most the validator set.
 func (k Keeper) retally(ctx context.Context, job types.Job, powers map[string]int64) (underCheck, error) {
 	tally, err := k.Tallies.Get(ctx, job.Id)
 	if err != nil {
@@ -115,9 +117,14 @@ func (k Keeper) retally(ctx context.Context, job types.Job, powers map[string]in
 	}
 	tally.ValidPower, tally.InvalidPower, tally.UnavailablePower = 0, 0, 0
 	tally.InputsAvailablePower, tally.InputsUnavailablePower, tally.DatasetUnavailablePower = 0, 0, 0
+	capped := standsInGrace(job, tally)
 	err = k.Voters.Walk(ctx, collections.NewPrefixedPairRange[uint64, []byte](job.Id), func(key collections.Pair[uint64, []byte], verdict int32) (bool, error) {
 		if kind, ok := verdictKinds[types.Verdict(verdict)]; ok && kind.state == job.State {
-			*kind.count(&tally) += powers[string(key.K2())]
+			p := powers[string(key.K2())]
+			if capped {
+				p = min(p, powerIn(tally.QuorumPowers, key.K2()))
+			}
+			*kind.count(&tally) += p
 		}
 		return false, nil
 	})
@@ -175,7 +182,7 @@ func (k Keeper) decide(ctx context.Context, totalPower int64, powers map[string]
 	var finalize func(context.Context, Keeper) error
 	switch {
 	case c.job.State == types.JobState_JOB_STATE_ABORTING:
-		finalize = abortOutcome(c.job, c.tally, totalPower)
+		finalize = abortOutcome(c.job, c.tally, totalPower, powers)
 	case c.tally.QuorumTotalPower > 0:
 		return // reached its quorum earlier: decided at its verification_end
 	case hasGrace(c.job) && quorumOutcome(c.tally, totalPower) != types.Verdict_VERDICT_UNSPECIFIED:

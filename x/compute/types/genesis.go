@@ -391,15 +391,18 @@ func (s JobState) IsTerminal() bool {
 // positive power and INPUTS_UNAVAILABLE (the abort stands in its grace).
 func validQuorum(t VerificationTally, state JobState) error {
 	if t.QuorumTotalPower == 0 && t.QuorumOutcome == Verdict_VERDICT_UNSPECIFIED {
-		if len(t.QuorumAbsent) > 0 || t.QuorumAbsentRecorded {
-			return fmt.Errorf("quorum_absent without a quorum")
+		if len(t.QuorumAbsent) > 0 || t.QuorumAbsentRecorded || len(t.QuorumPowers) > 0 {
+			return fmt.Errorf("quorum_absent or quorum_powers without a quorum")
 		}
 		return nil
+	}
+	if err := validPowerList("quorum_powers", t.QuorumPowers, t.QuorumTotalPower); err != nil {
+		return err
 	}
 	if len(t.QuorumAbsent) > 0 && !t.QuorumAbsentRecorded {
 		return fmt.Errorf("quorum_absent not marked recorded")
 	}
-	if err := validQuorumAbsent(t.QuorumAbsent, t.QuorumTotalPower); err != nil {
+	if err := validPowerList("quorum_absent", t.QuorumAbsent, t.QuorumTotalPower); err != nil {
 		return err
 	}
 	decides := t.QuorumOutcome == Verdict_VERDICT_VALID || t.QuorumOutcome == Verdict_VERDICT_INVALID ||
@@ -408,22 +411,22 @@ func validQuorum(t VerificationTally, state JobState) error {
 	// no absent list.
 	stands := t.QuorumOutcome == Verdict_VERDICT_INPUTS_UNAVAILABLE && state == JobState_JOB_STATE_ABORTING &&
 		len(t.QuorumAbsent) == 0 && !t.QuorumAbsentRecorded
-	if t.QuorumTotalPower <= 0 || !(decides && state == JobState_JOB_STATE_VERIFYING || stands) {
-		return fmt.Errorf("quorum_total_power %d, quorum_outcome %s", t.QuorumTotalPower, t.QuorumOutcome)
+	if t.QuorumTotalPower <= 0 || !(decides && state == JobState_JOB_STATE_VERIFYING && len(t.QuorumPowers) == 0 || stands) {
+		return fmt.Errorf("quorum_total_power %d, quorum_outcome %s, %d quorum_powers", t.QuorumTotalPower, t.QuorumOutcome, len(t.QuorumPowers))
 	}
 	return nil
 }
 
-// validQuorumAbsent checks a quorum's not-yet-voted validators: in strictly
-// increasing address order, each with a positive power of at most the
-// quorum's total.
-func validQuorumAbsent(absent []ValidatorPower, total int64) error {
-	for i, v := range absent {
+// validPowerList checks a list of a quorum's validators (quorum_absent,
+// quorum_powers): in strictly increasing address order, each with a
+// positive power of at most the quorum's total.
+func validPowerList(field string, list []ValidatorPower, total int64) error {
+	for i, v := range list {
 		if len(v.Validator) == 0 || v.Power <= 0 || v.Power > total {
-			return fmt.Errorf("quorum_absent %d: validator %X with power %d of %d", i, v.Validator, v.Power, total)
+			return fmt.Errorf("%s %d: validator %X with power %d of %d", field, i, v.Validator, v.Power, total)
 		}
-		if i > 0 && bytes.Compare(absent[i-1].Validator, v.Validator) >= 0 {
-			return fmt.Errorf("quorum_absent %d: validator %X out of order", i, v.Validator)
+		if i > 0 && bytes.Compare(list[i-1].Validator, v.Validator) >= 0 {
+			return fmt.Errorf("%s %d: validator %X out of order", field, i, v.Validator)
 		}
 	}
 	return nil

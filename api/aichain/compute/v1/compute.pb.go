@@ -2781,8 +2781,18 @@ type VerificationTally struct {
 	// are counted at their power, the powers paid capped at
 	// quorum_total_power.
 	QuorumAbsentRecorded bool `protobuf:"varint,10,opt,name=quorum_absent_recorded,json=quorumAbsentRecorded,proto3" json:"quorum_absent_recorded,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// quorum_powers: of an ABORTING job whose abort stands in its grace
+	// (quorum_outcome INPUTS_UNAVAILABLE), every validator of the commit that
+	// reached the quorum with its power in that commit, in address order. The
+	// grace's tallies count each verdict at most at that power, and a
+	// validator not listed at nothing, so that the standing's dataset question
+	// is decided against quorum_total_power with powers of the same commit:
+	// stake bonded in the grace does not count
+	// (TestAttackStakeAddedDuringAbortGraceRefundsDatasetFee). Empty: recorded
+	// before the field existed; the verdicts count at their current power.
+	QuorumPowers  []*ValidatorPower `protobuf:"bytes,11,rep,name=quorum_powers,json=quorumPowers,proto3" json:"quorum_powers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *VerificationTally) Reset() {
@@ -2883,6 +2893,13 @@ func (x *VerificationTally) GetQuorumAbsentRecorded() bool {
 		return x.QuorumAbsentRecorded
 	}
 	return false
+}
+
+func (x *VerificationTally) GetQuorumPowers() []*ValidatorPower {
+	if x != nil {
+		return x.QuorumPowers
+	}
+	return nil
 }
 
 // ValidatorPower is a validator (consensus address) and its voting power in
@@ -3184,7 +3201,7 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\x0eslashed_burned\x18\x06 \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\rslashedBurned\x12\x1f\n" +
 	"\vjobs_pruned\x18\a \x01(\x04R\n" +
 	"jobsPruned\x12\x9b\x01\n" +
-	"\x18verification_fees_burned\x18\b \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\x16verificationFeesBurned\"\xa9\x04\n" +
+	"\x18verification_fees_burned\x18\b \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\x16verificationFeesBurned\"\xf8\x04\n" +
 	"\x11VerificationTally\x12\x1f\n" +
 	"\vvalid_power\x18\x01 \x01(\x03R\n" +
 	"validPower\x12#\n" +
@@ -3197,7 +3214,8 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\x0equorum_outcome\x18\b \x01(\x0e2\x1b.aichain.compute.v1.VerdictR\rquorumOutcome\x12M\n" +
 	"\rquorum_absent\x18\t \x03(\v2\".aichain.compute.v1.ValidatorPowerB\x04\xc8\xde\x1f\x00R\fquorumAbsent\x124\n" +
 	"\x16quorum_absent_recorded\x18\n" +
-	" \x01(\bR\x14quorumAbsentRecorded\"D\n" +
+	" \x01(\bR\x14quorumAbsentRecorded\x12M\n" +
+	"\rquorum_powers\x18\v \x03(\v2\".aichain.compute.v1.ValidatorPowerB\x04\xc8\xde\x1f\x00R\fquorumPowers\"D\n" +
 	"\x0eValidatorPower\x12\x1c\n" +
 	"\tvalidator\x18\x01 \x01(\fR\tvalidator\x12\x14\n" +
 	"\x05power\x18\x02 \x01(\x03R\x05power*\x8e\x01\n" +
@@ -3340,11 +3358,12 @@ var file_aichain_compute_v1_compute_proto_depIdxs = []int32{
 	26, // 54: aichain.compute.v1.Stats.verification_fees_burned:type_name -> cosmos.base.v1beta1.Coin
 	27, // 55: aichain.compute.v1.VerificationTally.quorum_outcome:type_name -> aichain.compute.v1.Verdict
 	25, // 56: aichain.compute.v1.VerificationTally.quorum_absent:type_name -> aichain.compute.v1.ValidatorPower
-	57, // [57:57] is the sub-list for method output_type
-	57, // [57:57] is the sub-list for method input_type
-	57, // [57:57] is the sub-list for extension type_name
-	57, // [57:57] is the sub-list for extension extendee
-	0,  // [0:57] is the sub-list for field type_name
+	25, // 57: aichain.compute.v1.VerificationTally.quorum_powers:type_name -> aichain.compute.v1.ValidatorPower
+	58, // [58:58] is the sub-list for method output_type
+	58, // [58:58] is the sub-list for method input_type
+	58, // [58:58] is the sub-list for extension type_name
+	58, // [58:58] is the sub-list for extension extendee
+	0,  // [0:58] is the sub-list for field type_name
 }
 
 func init() { file_aichain_compute_v1_compute_proto_init() }
