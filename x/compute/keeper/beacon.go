@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"cosmossdk.io/collections"
+	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -38,6 +39,10 @@ func (k Keeper) RegisterBeaconKey(ctx context.Context, valoper string, pubkey, p
 	val, err := k.StakingKeeper.GetValidator(ctx, valAddr)
 	if err != nil {
 		return 0, types.ErrNotValidator.Wrapf("%s: %v", valoper, err)
+	}
+	if !val.IsBonded() {
+		// A key of a validator outside the set signs no round.
+		return 0, types.ErrNotValidator.Wrapf("%s is %s: only a bonded validator registers a beacon key", valoper, val.GetStatus())
 	}
 	cons, err := val.GetConsAddr()
 	if err != nil {
@@ -120,14 +125,28 @@ func (k Keeper) BeaconOwner(ctx context.Context, pubkey []byte) ([]byte, error) 
 }
 
 // beaconActive tells whether draws wait for the beacon: it is on
-// (beacon_window_blocks > 0) and some validator registered a key. One point
-// read (BeaconKeyCount): an iterator here, once per submission and dispute,
+// (beacon_window_blocks > 0) and the validators with a key hold more than
+// 2/3 of the power of the last round opened (the previous height's set,
+// keyed_power), below which no beacon can be available: a key registered
+// for a validator outside the set, or left by one that has gone, delayed
+// every draw by W + 1 blocks for nothing
+// (TestAttackUnbondedValidatorKeyDelaysEveryDraw). With no round of the
+// previous height (the beacon's first block, or a chain whose blocks carry
+// no commit) some validator must have registered a key (BeaconKeyCount).
+// Point reads only: an iterator here, once per submission and dispute,
 // scanned every write of the block so far to the module's store (the SDK's
 // cache store sorts its unsorted writes for each iterator) and opened a
 // LevelDB iterator, ~70 µs a submission in a block of 1,000 at the node.
 func (k Keeper) beaconActive(ctx context.Context, params types.Params) (bool, error) {
 	if params.BeaconWindowBlocks == 0 {
 		return false, nil
+	}
+	r, err := k.BeaconRounds.Get(ctx, sdk.UnwrapSDKContext(ctx).BlockHeight()-1)
+	if err == nil {
+		return math.NewInt(r.KeyedPower).MulRaw(3).GT(math.NewInt(r.TotalPower).MulRaw(2)), nil
+	}
+	if !errors.Is(err, collections.ErrNotFound) {
+		return false, err
 	}
 	n, err := k.BeaconKeyCount.Get(ctx)
 	if errors.Is(err, collections.ErrNotFound) {

@@ -54,6 +54,13 @@ func (k Keeper) openRound(ctx context.Context, height int64, set []types.BeaconV
 		}
 		r.TotalPower += v.Power
 		r.Voters = append(r.Voters, types.BeaconVoter{ConsAddress: v.ConsAddress, Power: v.Power})
+		pub, err := k.BeaconKeyFor(ctx, v.ConsAddress, height)
+		if err != nil {
+			return err
+		}
+		if pub != nil {
+			r.KeyedPower += v.Power
+		}
 	}
 	sortVoters(r.Voters)
 	return k.BeaconRounds.Set(ctx, height, r)

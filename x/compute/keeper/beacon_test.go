@@ -272,3 +272,35 @@ func (s *suite) bigJob(req sdk.AccAddress) uint64 {
 	}
 	return res.JobId
 }
+
+// TestBeaconWaitsOnlyForAKeyedSet: draws wait for the beacon only while the
+// validators with a key hold more than 2/3 of the last round's power: with
+// keys for half the set no beacon can be available, and a result is drawn
+// in the next block from the header hash; with keys for the whole set the
+// draw waits for the beacons of the two heights after the submission.
+func TestBeaconWaitsOnlyForAKeyedSet(t *testing.T) {
+	s := newSuite(t)
+	net := newBeaconNet(t, 4)
+	s.install(&beaconNet{signers: net.signers[:2], cons: net.cons[:2], powers: net.powers[:2]})
+	w := int64(s.params().BeaconWindowBlocks)
+	submit := func(req, prov sdk.AccAddress) types.Job {
+		t.Helper()
+		s.register(prov, verifyBond)
+		id := s.bigJob(req)
+		s.win(prov, id, verifyPrice)
+		s.record(s.ta.Ctx, net, nil) // this block's round: the previous height's set
+		if _, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: prov.String(), JobId: id, OutputRoot: root32, ChunkCount: 64}); err != nil {
+			t.Fatal(err)
+		}
+		return s.job(id)
+	}
+	j, h := submit(s.acc(0), s.acc(1)), s.height()
+	if j.Sample.DecideHeight != h+1 || len(j.Sample.BeaconHeights) != 0 {
+		t.Fatalf("20 of 40 keyed: decide_height %d, beacon heights %v; want %d and none", j.Sample.DecideHeight, j.Sample.BeaconHeights, h+1)
+	}
+	s.install(net)
+	j, h = submit(s.acc(2), s.acc(3)), s.height()
+	if j.Sample.DecideHeight != h+2+w || len(j.Sample.BeaconHeights) != 2 {
+		t.Fatalf("40 of 40 keyed: decide_height %d, beacon heights %v; want %d and 2", j.Sample.DecideHeight, j.Sample.BeaconHeights, h+2+w)
+	}
+}

@@ -269,9 +269,14 @@ func (x *BeaconVoter) GetPower() int64 {
 // BeaconRound is the validator set of a height whose beacon is still open:
 // what the commit of that height carried, sorted by address.
 type BeaconRound struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	TotalPower    int64                  `protobuf:"varint,1,opt,name=total_power,json=totalPower,proto3" json:"total_power,omitempty"`
-	Voters        []*BeaconVoter         `protobuf:"bytes,2,rep,name=voters,proto3" json:"voters,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	TotalPower int64                  `protobuf:"varint,1,opt,name=total_power,json=totalPower,proto3" json:"total_power,omitempty"`
+	Voters     []*BeaconVoter         `protobuf:"bytes,2,rep,name=voters,proto3" json:"voters,omitempty"`
+	// keyed_power: the power of the voters with a beacon key for the round's
+	// height, when it was opened. Draws wait for the beacon only while the
+	// last round's keyed power is more than 2/3 of its total: below that no
+	// beacon can be available (beaconActive).
+	KeyedPower    int64 `protobuf:"varint,3,opt,name=keyed_power,json=keyedPower,proto3" json:"keyed_power,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -318,6 +323,13 @@ func (x *BeaconRound) GetVoters() []*BeaconVoter {
 		return x.Voters
 	}
 	return nil
+}
+
+func (x *BeaconRound) GetKeyedPower() int64 {
+	if x != nil {
+		return x.KeyedPower
+	}
+	return 0
 }
 
 // Beacon is the value of a height's beacon once its window closed:
@@ -469,11 +481,13 @@ const file_aichain_compute_v1_beacon_proto_rawDesc = "" +
 	"\x13proof_of_possession\x18\x05 \x01(\fR\x11proofOfPossession\"F\n" +
 	"\vBeaconVoter\x12!\n" +
 	"\fcons_address\x18\x01 \x01(\fR\vconsAddress\x12\x14\n" +
-	"\x05power\x18\x02 \x01(\x03R\x05power\"m\n" +
+	"\x05power\x18\x02 \x01(\x03R\x05power\"\x8e\x01\n" +
 	"\vBeaconRound\x12\x1f\n" +
 	"\vtotal_power\x18\x01 \x01(\x03R\n" +
 	"totalPower\x12=\n" +
-	"\x06voters\x18\x02 \x03(\v2\x1f.aichain.compute.v1.BeaconVoterB\x04\xc8\xde\x1f\x00R\x06voters\"z\n" +
+	"\x06voters\x18\x02 \x03(\v2\x1f.aichain.compute.v1.BeaconVoterB\x04\xc8\xde\x1f\x00R\x06voters\x12\x1f\n" +
+	"\vkeyed_power\x18\x03 \x01(\x03R\n" +
+	"keyedPower\"z\n" +
 	"\x06Beacon\x12\x14\n" +
 	"\x05value\x18\x01 \x01(\fR\x05value\x12!\n" +
 	"\fsigned_power\x18\x02 \x01(\x03R\vsignedPower\x12\x1f\n" +
