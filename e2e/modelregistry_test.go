@@ -222,7 +222,7 @@ func TestModelRegistryCLIREST(t *testing.T) {
 	if m := mrQueryModel(t, c, "2"); m.Owner != alice || m.PendingOwner != bob {
 		t.Fatalf("after alice's offer: owner %s, pending %s; want alice's, offered to bob", m.Owner, m.PendingOwner)
 	}
-	okTx(t, "accept-ownership", c.Tx("modelregistry", "accept-ownership", "2", "--from", "bob", "--sign-mode", "amino-json"))
+	okTx(t, "accept-ownership", c.Tx("modelregistry", "accept-ownership", "2", "1", "--from", "bob", "--sign-mode", "amino-json"))
 	if m := mrQueryModel(t, c, "2"); m.Owner != bob || m.PendingOwner != "" {
 		t.Fatalf("after bob's accept: owner %s, pending %q", m.Owner, m.PendingOwner)
 	}

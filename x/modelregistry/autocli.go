@@ -148,11 +148,14 @@ func ownershipCommands() []*autocliv1.RpcCommandOptions {
 			PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "model_id"}, {ProtoField: "new_owner"}},
 		},
 		{
-			RpcMethod:      "AcceptOwnership",
-			Use:            "accept-ownership <model-id>",
-			Short:          "Take a model offered to you with transfer-ownership: you become its owner",
-			Example:        fmt.Sprintf("%s tx modelregistry accept-ownership 1 --from bob", app),
-			PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "model_id"}},
+			RpcMethod: "AcceptOwnership",
+			Use:       "accept-ownership <model-id> <offer-seq>",
+			Short:     "Take a model offered to you with transfer-ownership: you become its owner",
+			Long: "Take a model offered to you with transfer-ownership: you become its owner. offer-seq is the offer " +
+				"you accept (the model's offer_seq, in q modelregistry model <id>): if the seller withdrew it and offered " +
+				"again since, the acceptance is refused, so read the model again before you accept.",
+			Example:        fmt.Sprintf("%s tx modelregistry accept-ownership 1 1 --from bob", app),
+			PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "model_id"}, {ProtoField: "offer_seq"}},
 		},
 		{
 			RpcMethod:      "CancelOwnershipTransfer",

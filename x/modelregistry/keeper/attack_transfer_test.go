@@ -49,7 +49,7 @@ func TestModelOwnershipOffer(t *testing.T) {
 	alice, bob, carol := f.addr(0), f.addr(1), f.addr(2)
 	id := f.register(t, registerMsg(alice, "m", "1"))
 	accept := func(who string) error {
-		_, err := f.srv.AcceptOwnership(f.ta.Ctx, &types.MsgAcceptOwnership{NewOwner: who, ModelId: id})
+		_, err := f.srv.AcceptOwnership(f.ta.Ctx, &types.MsgAcceptOwnership{NewOwner: who, ModelId: id, OfferSeq: f.model(t, id).OfferSeq})
 		return err
 	}
 	offer := func(to string) {
@@ -91,6 +91,17 @@ func TestModelOwnershipOffer(t *testing.T) {
 	}
 	refused("accept of a withdrawn offer", types.ErrNoTransferOffer, accept(carol))
 
+	// An acceptance names its offer: one of an offer withdrawn and made
+	// again is refused.
+	offer(bob)
+	stale := f.model(t, id).OfferSeq
+	if _, err := f.srv.CancelOwnershipTransfer(f.ta.Ctx, &types.MsgCancelOwnershipTransfer{Owner: alice, ModelId: id}); err != nil {
+		t.Fatal(err)
+	}
+	offer(bob)
+	_, err = f.srv.AcceptOwnership(f.ta.Ctx, &types.MsgAcceptOwnership{NewOwner: bob, ModelId: id, OfferSeq: stale})
+	refused("accept of an offer withdrawn and made again", types.ErrOfferChanged, err)
+
 	// Offered under another spelling of bob's address, taken under a third.
 	offer(strings.ToUpper(bob))
 	if m := f.model(t, id); m.PendingOwner != bob {
@@ -126,7 +137,7 @@ func TestGenesisKeepsOwnershipOffer(t *testing.T) {
 		t.Fatalf("import: %v", err)
 	}
 	srv := keeper.NewMsgServerImpl(fresh.ModelRegistryKeeper)
-	if _, err := srv.AcceptOwnership(fresh.Ctx, &types.MsgAcceptOwnership{NewOwner: bob, ModelId: id}); err != nil {
+	if _, err := srv.AcceptOwnership(fresh.Ctx, &types.MsgAcceptOwnership{NewOwner: bob, ModelId: id, OfferSeq: 1}); err != nil {
 		t.Fatalf("the offer after the import: %v", err)
 	}
 	if m, err := fresh.ModelRegistryKeeper.GetModel(fresh.Ctx, id); err != nil || m.Owner != bob || m.PendingOwner != "" {

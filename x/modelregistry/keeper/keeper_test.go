@@ -102,7 +102,7 @@ func (f *fixture) give(t *testing.T, owner string, id uint64, to string) {
 	if _, err := f.srv.TransferOwnership(f.ta.Ctx, &types.MsgTransferOwnership{Owner: owner, ModelId: id, NewOwner: to}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.srv.AcceptOwnership(f.ta.Ctx, &types.MsgAcceptOwnership{NewOwner: to, ModelId: id}); err != nil {
+	if _, err := f.srv.AcceptOwnership(f.ta.Ctx, &types.MsgAcceptOwnership{NewOwner: to, ModelId: id, OfferSeq: f.model(t, id).OfferSeq}); err != nil {
 		t.Fatal(err)
 	}
 }

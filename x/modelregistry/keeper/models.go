@@ -128,6 +128,12 @@ func (k Keeper) checkWeights(ctx context.Context, publisher sdk.AccAddress, spec
 		return true, errorsmod.Wrapf(types.ErrWeightsTaken, "weights sha256 %s belong to model %d (%s %s), now owned by %s: only that model's owner may publish them again",
 			spec.Sha256, first.Id, first.Name, first.Version, first.Owner)
 	}
+	if first.PendingOwner != "" {
+		// Published again ahead of the buyer's acceptance, the file would
+		// earn for the seller (TestAttackSellerRepublishesWeightsWhileOfferPending).
+		return true, errorsmod.Wrapf(types.ErrOfferPending, "weights sha256 %s belong to model %d (%s %s), on offer to %s",
+			spec.Sha256, first.Id, first.Name, first.Version, first.PendingOwner)
+	}
 	return true, nil
 }
 
@@ -225,6 +231,12 @@ func (k Keeper) PublishVersion(ctx context.Context, owner sdk.AccAddress, spec t
 		return 0, errorsmod.Wrapf(types.ErrNotOwner, "model name %q: its latest version %s (model %d) is owned by %s, not %s",
 			spec.Name, latest.Version, latest.Id, latest.Owner, owner)
 	}
+	if latest.PendingOwner != "" {
+		// The latest version's buyer buys the right to publish the next
+		// (TestAttackSellerSupersedesLatestWhileOfferPending).
+		return 0, errorsmod.Wrapf(types.ErrOfferPending, "model name %q: its latest version %s (model %d) is on offer to %s",
+			spec.Name, latest.Version, latest.Id, latest.PendingOwner)
+	}
 	if err := k.checkNewVersion(ctx, spec); err != nil {
 		return 0, err
 	}
@@ -288,6 +300,9 @@ func (k Keeper) DeprecateModel(ctx context.Context, owner sdk.AccAddress, id uin
 	if m.Status == types.MODEL_STATUS_DEPRECATED {
 		return errorsmod.Wrapf(types.ErrDeprecated, "model %d is already deprecated", m.Id)
 	}
+	if m.PendingOwner != "" { // TestAttackSellerDeprecatesModelWhileOfferPending
+		return errorsmod.Wrapf(types.ErrOfferPending, "model %d is on offer to %s", m.Id, m.PendingOwner)
+	}
 	m.Status = types.MODEL_STATUS_DEPRECATED
 	if err := k.Models.Set(ctx, m.Id, m); err != nil {
 		return err
@@ -297,10 +312,15 @@ func (k Keeper) DeprecateModel(ctx context.Context, owner sdk.AccAddress, id uin
 
 // TransferOwnership offers owner's model to newOwner, which may not be a
 // module account: newOwner becomes its pending owner, replacing any earlier
-// offer, and takes it with AcceptOwnership. No account becomes an owner
+// offer, and takes it with AcceptOwnership, naming the offer (offer_seq,
+// the next number). No account becomes an owner
 // without its consent: requesters choose models by their owners, so a model
 // pushed onto a known creator would sell under its name and pay the shares
-// its registrant set (TestAttackPushedModelSellsUnderTheVictimsName).
+// its registrant set (TestAttackPushedModelSellsUnderTheVictimsName). While
+// the offer is pending the seller may not change the model in a way the
+// buyer could not undo (deprecate it, publish its file again, supersede it:
+// ErrOfferPending); to do so it withdraws the offer, and an acceptance of
+// the withdrawn offer is refused (ErrOfferChanged).
 func (k Keeper) TransferOwnership(ctx context.Context, owner sdk.AccAddress, id uint64, newOwner sdk.AccAddress) error {
 	m, err := k.ownedModel(ctx, id, owner)
 	if err != nil {
@@ -315,24 +335,29 @@ func (k Keeper) TransferOwnership(ctx context.Context, owner sdk.AccAddress, id 
 	if m.PendingOwner, err = k.addressCodec.BytesToString(newOwner); err != nil {
 		return errorsmod.Wrapf(types.ErrInvalidAddress, "new_owner: %v", err)
 	}
+	m.OfferSeq++
 	if err := k.Models.Set(ctx, m.Id, m); err != nil {
 		return err
 	}
 	return modkit.EmitTypedEvent(ctx, &types.EventOwnershipOffered{
-		ModelId: m.Id, Owner: m.Owner, PendingOwner: m.PendingOwner,
+		ModelId: m.Id, Owner: m.Owner, PendingOwner: m.PendingOwner, OfferSeq: m.OfferSeq,
 	})
 }
 
 // AcceptOwnership makes newOwner the owner of the model offered to it (its
-// pending owner). Whoever owns a name's latest version may publish its next
-// version.
-func (k Keeper) AcceptOwnership(ctx context.Context, newOwner sdk.AccAddress, id uint64) error {
+// pending owner) by offer offerSeq. Whoever owns a name's latest version may
+// publish its next version.
+func (k Keeper) AcceptOwnership(ctx context.Context, newOwner sdk.AccAddress, id, offerSeq uint64) error {
 	m, err := k.GetModel(ctx, id)
 	if err != nil {
 		return err
 	}
 	if m.PendingOwner == "" || !k.isAddress(m.PendingOwner, newOwner) {
 		return errorsmod.Wrapf(types.ErrNoTransferOffer, "model %d, %s", id, newOwner)
+	}
+	if offerSeq != m.OfferSeq {
+		return errorsmod.Wrapf(types.ErrOfferChanged, "model %d: accepting offer %d, the pending offer is %d (the seller withdrew and offered again: read the model before accepting)",
+			id, offerSeq, m.OfferSeq)
 	}
 	previous := m.Owner
 	m.Owner, m.PendingOwner = m.PendingOwner, ""

@@ -121,7 +121,7 @@ func (s msgServer) AcceptOwnership(ctx context.Context, msg *types.MsgAcceptOwne
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Keeper.AcceptOwnership(ctx, newOwner, msg.ModelId); err != nil {
+	if err := s.Keeper.AcceptOwnership(ctx, newOwner, msg.ModelId, msg.OfferSeq); err != nil {
 		return nil, err
 	}
 	return &types.MsgAcceptOwnershipResponse{}, nil

@@ -112,6 +112,10 @@ func MsgPublishVersionFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgP
 			reporter.Skip(err.Error())
 			return nil, nil
 		}
+		if latest.PendingOwner != "" {
+			reporter.Skip("the latest version is on offer")
+			return nil, nil
+		}
 		owner := testData.GetAccount(reporter, latest.Owner)
 		if reporter.IsSkipped() {
 			return nil, nil
@@ -163,6 +167,10 @@ func MsgDeprecateModelFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgD
 		if !ok {
 			return nil, nil
 		}
+		if m.PendingOwner != "" {
+			reporter.Skip("the model is on offer")
+			return nil, nil
+		}
 		return []simsx.SimAccount{owner}, &types.MsgDeprecateModel{Owner: owner.AddressBech32, ModelId: m.Id}
 	}
 }
@@ -201,7 +209,7 @@ func MsgAcceptOwnershipFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.Msg
 		if reporter.IsSkipped() {
 			return nil, nil
 		}
-		return []simsx.SimAccount{to}, &types.MsgAcceptOwnership{NewOwner: to.AddressBech32, ModelId: m.Id}
+		return []simsx.SimAccount{to}, &types.MsgAcceptOwnership{NewOwner: to.AddressBech32, ModelId: m.Id, OfferSeq: m.OfferSeq}
 	}
 }
 

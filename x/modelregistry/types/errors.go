@@ -24,4 +24,6 @@ var (
 	ErrIDsExhausted     = errors.Register(ModuleName, 18, "model ids exhausted")
 	ErrWeightsTaken     = errors.Register(ModuleName, 19, "the weights belong to another model name")
 	ErrNoTransferOffer  = errors.Register(ModuleName, 20, "no transfer of the model is offered to this account")
+	ErrOfferChanged     = errors.Register(ModuleName, 21, "the model's offer is not the one accepted")
+	ErrOfferPending     = errors.Register(ModuleName, 22, "the model is on offer: withdraw the offer first")
 )

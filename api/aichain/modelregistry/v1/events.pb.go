@@ -412,10 +412,12 @@ func (x *EventOwnershipTransferred) GetNewOwner() string {
 // EventOwnershipOffered is emitted when an owner offers a model to another
 // account (replacing any earlier offer).
 type EventOwnershipOffered struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ModelId       uint64                 `protobuf:"varint,1,opt,name=model_id,json=modelId,proto3" json:"model_id,omitempty"`
-	Owner         string                 `protobuf:"bytes,2,opt,name=owner,proto3" json:"owner,omitempty"`
-	PendingOwner  string                 `protobuf:"bytes,3,opt,name=pending_owner,json=pendingOwner,proto3" json:"pending_owner,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	ModelId      uint64                 `protobuf:"varint,1,opt,name=model_id,json=modelId,proto3" json:"model_id,omitempty"`
+	Owner        string                 `protobuf:"bytes,2,opt,name=owner,proto3" json:"owner,omitempty"`
+	PendingOwner string                 `protobuf:"bytes,3,opt,name=pending_owner,json=pendingOwner,proto3" json:"pending_owner,omitempty"`
+	// offer_seq is the offer's number, which MsgAcceptOwnership names.
+	OfferSeq      uint64 `protobuf:"varint,4,opt,name=offer_seq,json=offerSeq,proto3" json:"offer_seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -469,6 +471,13 @@ func (x *EventOwnershipOffered) GetPendingOwner() string {
 		return x.PendingOwner
 	}
 	return ""
+}
+
+func (x *EventOwnershipOffered) GetOfferSeq() uint64 {
+	if x != nil {
+		return x.OfferSeq
+	}
+	return 0
 }
 
 // EventOwnershipTransferCancelled is emitted when an owner withdraws its offer.
@@ -684,11 +693,12 @@ const file_aichain_modelregistry_v1_events_proto_rawDesc = "" +
 	"\x19EventOwnershipTransferred\x12\x19\n" +
 	"\bmodel_id\x18\x01 \x01(\x04R\amodelId\x12?\n" +
 	"\x0eprevious_owner\x18\x02 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\rpreviousOwner\x125\n" +
-	"\tnew_owner\x18\x03 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\bnewOwner\"\xa1\x01\n" +
+	"\tnew_owner\x18\x03 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\bnewOwner\"\xbe\x01\n" +
 	"\x15EventOwnershipOffered\x12\x19\n" +
 	"\bmodel_id\x18\x01 \x01(\x04R\amodelId\x12.\n" +
 	"\x05owner\x18\x02 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12=\n" +
-	"\rpending_owner\x18\x03 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\fpendingOwner\"\xab\x01\n" +
+	"\rpending_owner\x18\x03 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\fpendingOwner\x12\x1b\n" +
+	"\toffer_seq\x18\x04 \x01(\x04R\bofferSeq\"\xab\x01\n" +
 	"\x1fEventOwnershipTransferCancelled\x12\x19\n" +
 	"\bmodel_id\x18\x01 \x01(\x04R\amodelId\x12.\n" +
 	"\x05owner\x18\x02 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12=\n" +

@@ -198,7 +198,14 @@ type Model struct {
 	// pending_owner is the account the owner offered the model to
 	// (MsgTransferOwnership); it becomes the owner when it accepts
 	// (MsgAcceptOwnership). Empty when no offer is pending.
-	PendingOwner  string `protobuf:"bytes,19,opt,name=pending_owner,json=pendingOwner,proto3" json:"pending_owner,omitempty"`
+	PendingOwner string `protobuf:"bytes,19,opt,name=pending_owner,json=pendingOwner,proto3" json:"pending_owner,omitempty"`
+	// offer_seq numbers the model's offers: each MsgTransferOwnership takes
+	// the next, and MsgAcceptOwnership names the one it accepts, so a seller
+	// that withdraws its offer and offers again (after changing the model)
+	// ahead of the buyer's acceptance has it refused (ErrOfferChanged).
+	// While an offer is pending the owner may not deprecate the model,
+	// publish its weights again or supersede it (ErrOfferPending).
+	OfferSeq      uint64 `protobuf:"varint,20,opt,name=offer_seq,json=offerSeq,proto3" json:"offer_seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -364,6 +371,13 @@ func (x *Model) GetPendingOwner() string {
 		return x.PendingOwner
 	}
 	return ""
+}
+
+func (x *Model) GetOfferSeq() uint64 {
+	if x != nil {
+		return x.OfferSeq
+	}
+	return 0
 }
 
 // GptConfig is the shape of a gpt-f32 model (GPT-2's architecture, the MLP
@@ -542,7 +556,7 @@ const file_aichain_modelregistry_v1_model_proto_rawDesc = "" +
 	"\x05Usage\x12\x12\n" +
 	"\x04jobs\x18\x01 \x01(\x04R\x04jobs\x12\x12\n" +
 	"\x04rows\x18\x02 \x01(\x04R\x04rows\x12{\n" +
-	"\arevenue\x18\x03 \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\arevenue\"\xb6\a\n" +
+	"\arevenue\x18\x03 \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\arevenue\"\xd3\a\n" +
 	"\x05Model\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12.\n" +
 	"\x05owner\x18\x02 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12\x12\n" +
@@ -564,7 +578,8 @@ const file_aichain_modelregistry_v1_model_proto_rawDesc = "" +
 	"\x0ecreated_height\x18\x10 \x01(\x03R\rcreatedHeight\x125\n" +
 	"\x03gpt\x18\x11 \x01(\v2#.aichain.modelregistry.v1.GptConfigR\x03gpt\x12!\n" +
 	"\flayer_widths\x18\x12 \x03(\x04R\vlayerWidths\x12=\n" +
-	"\rpending_owner\x18\x13 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\fpendingOwner\"\x7f\n" +
+	"\rpending_owner\x18\x13 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\fpendingOwner\x12\x1b\n" +
+	"\toffer_seq\x18\x14 \x01(\x04R\bofferSeq\"\x7f\n" +
 	"\tGptConfig\x12\x16\n" +
 	"\x06layers\x18\x01 \x01(\rR\x06layers\x12\x14\n" +
 	"\x05heads\x18\x02 \x01(\rR\x05heads\x12\x14\n" +

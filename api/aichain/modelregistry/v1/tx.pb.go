@@ -830,9 +830,12 @@ func (*MsgTransferOwnershipResponse) Descriptor() ([]byte, []int) {
 // MsgAcceptOwnership takes the model offered to new_owner with
 // MsgTransferOwnership: new_owner becomes its owner and the offer ends.
 type MsgAcceptOwnership struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	NewOwner      string                 `protobuf:"bytes,1,opt,name=new_owner,json=newOwner,proto3" json:"new_owner,omitempty"`
-	ModelId       uint64                 `protobuf:"varint,2,opt,name=model_id,json=modelId,proto3" json:"model_id,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	NewOwner string                 `protobuf:"bytes,1,opt,name=new_owner,json=newOwner,proto3" json:"new_owner,omitempty"`
+	ModelId  uint64                 `protobuf:"varint,2,opt,name=model_id,json=modelId,proto3" json:"model_id,omitempty"`
+	// offer_seq is the offer accepted (the model's offer_seq, in its
+	// EventOwnershipOffered): refused if the model was offered again since.
+	OfferSeq      uint64 `protobuf:"varint,3,opt,name=offer_seq,json=offerSeq,proto3" json:"offer_seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -877,6 +880,13 @@ func (x *MsgAcceptOwnership) GetNewOwner() string {
 func (x *MsgAcceptOwnership) GetModelId() uint64 {
 	if x != nil {
 		return x.ModelId
+	}
+	return 0
+}
+
+func (x *MsgAcceptOwnership) GetOfferSeq() uint64 {
+	if x != nil {
+		return x.OfferSeq
 	}
 	return 0
 }
@@ -1162,10 +1172,11 @@ const file_aichain_modelregistry_v1_tx_proto_rawDesc = "" +
 	"\x05owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12\x19\n" +
 	"\bmodel_id\x18\x02 \x01(\x04R\amodelId\x125\n" +
 	"\tnew_owner\x18\x03 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\bnewOwner:2\x82\xe7\xb0*\x05owner\x8a\xe7\xb0*#aichain/models/MsgTransferOwnership\"\x1e\n" +
-	"\x1cMsgTransferOwnershipResponse\"\x9c\x01\n" +
+	"\x1cMsgTransferOwnershipResponse\"\xb9\x01\n" +
 	"\x12MsgAcceptOwnership\x125\n" +
 	"\tnew_owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\bnewOwner\x12\x19\n" +
-	"\bmodel_id\x18\x02 \x01(\x04R\amodelId:4\x82\xe7\xb0*\tnew_owner\x8a\xe7\xb0*!aichain/models/MsgAcceptOwnership\"\x1c\n" +
+	"\bmodel_id\x18\x02 \x01(\x04R\amodelId\x12\x1b\n" +
+	"\toffer_seq\x18\x03 \x01(\x04R\bofferSeq:4\x82\xe7\xb0*\tnew_owner\x8a\xe7\xb0*!aichain/models/MsgAcceptOwnership\"\x1c\n" +
 	"\x1aMsgAcceptOwnershipResponse\"\x98\x01\n" +
 	"\x1aMsgCancelOwnershipTransfer\x12.\n" +
 	"\x05owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12\x19\n" +
