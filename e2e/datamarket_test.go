@@ -174,7 +174,7 @@ func TestDatamarketDatasetServer(t *testing.T) {
 	if o, p := owners(); o != alice || p != carol {
 		t.Fatalf("after alice's offer: owner %s, pending %s; want alice's, offered to carol", o, p)
 	}
-	okTx(t, "accept-dataset", c.Tx("datamarket", "accept-dataset", "1", "--from", "carol"))
+	okTx(t, "accept-dataset", c.Tx("datamarket", "accept-dataset", "1", "1", "--from", "carol"))
 	if o, p := owners(); o != carol || p != "" {
 		t.Fatalf("after carol's accept: owner %s, pending %q", o, p)
 	}

@@ -105,11 +105,14 @@ func txCommands() *autocliv1.ServiceCommandDescriptor {
 				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "dataset_id"}, {ProtoField: "new_owner"}},
 			},
 			{
-				RpcMethod:      "AcceptDataset",
-				Use:            "accept-dataset [dataset-id]",
-				Short:          "Take a dataset offered to you with transfer-dataset: you become its owner",
-				Example:        "aichaind tx datamarket accept-dataset 1 --from bob",
-				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "dataset_id"}},
+				RpcMethod: "AcceptDataset",
+				Use:       "accept-dataset [dataset-id] [offer-seq]",
+				Short:     "Take a dataset offered to you with transfer-dataset: you become its owner",
+				Long: "Take a dataset offered to you with transfer-dataset: you become its owner. offer-seq is the offer " +
+					"you accept (the dataset's offer_seq, in q datamarket dataset <id>): if the owner withdrew it and offered " +
+					"again since, the acceptance is refused, so read the dataset again before you accept.",
+				Example:        "aichaind tx datamarket accept-dataset 1 1 --from bob",
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "dataset_id"}, {ProtoField: "offer_seq"}},
 			},
 			{
 				RpcMethod:      "CancelDatasetTransfer",

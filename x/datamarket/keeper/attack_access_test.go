@@ -152,7 +152,7 @@ func TestDatasetOwnerControls(t *testing.T) {
 	if _, err := s.ms.TransferDataset(s.ta.Ctx, &types.MsgTransferDataset{Owner: owner, DatasetId: id, NewOwner: other}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ms.AcceptDataset(s.ta.Ctx, &types.MsgAcceptDataset{NewOwner: other, DatasetId: id}); err != nil {
+	if _, err := s.ms.AcceptDataset(s.ta.Ctx, &types.MsgAcceptDataset{NewOwner: other, DatasetId: id, OfferSeq: s.dataset(id).OfferSeq}); err != nil {
 		t.Fatal(err)
 	}
 	if !hasEvent(s.ta.Ctx, "aichain.datamarket.v1.EventDatasetTransferred") {

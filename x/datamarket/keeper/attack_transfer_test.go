@@ -56,7 +56,7 @@ func TestDatasetTransferOffer(t *testing.T) {
 	owner, buyer, other := s.owner.String(), s.buyer.String(), s.other.String()
 	id := s.list(listMsg(owner, perpetual(1000, false)))
 	s.expectFail("accept with no offer", types.ErrNoTransferOffer, func() error {
-		_, err := s.ms.AcceptDataset(s.ta.Ctx, &types.MsgAcceptDataset{NewOwner: buyer, DatasetId: id})
+		_, err := s.ms.AcceptDataset(s.ta.Ctx, &types.MsgAcceptDataset{NewOwner: buyer, DatasetId: id, OfferSeq: s.dataset(id).OfferSeq})
 		return err
 	})
 	s.expectFail("cancel with no offer", types.ErrNoTransferOffer, func() error {
@@ -72,7 +72,7 @@ func TestDatasetTransferOffer(t *testing.T) {
 		t.Fatal("no EventDatasetTransferOffered")
 	}
 	s.expectFail("accept by another account", types.ErrNoTransferOffer, func() error {
-		_, err := s.ms.AcceptDataset(s.ta.Ctx, &types.MsgAcceptDataset{NewOwner: other, DatasetId: id})
+		_, err := s.ms.AcceptDataset(s.ta.Ctx, &types.MsgAcceptDataset{NewOwner: other, DatasetId: id, OfferSeq: s.dataset(id).OfferSeq})
 		return err
 	})
 	s.expectFail("cancel by the recipient", types.ErrUnauthorized, func() error {
@@ -86,7 +86,7 @@ func TestDatasetTransferOffer(t *testing.T) {
 	// A later offer replaces the earlier: the first recipient can no longer take it.
 	s.offer(owner, id, other)
 	s.expectFail("accept of a replaced offer", types.ErrNoTransferOffer, func() error {
-		_, err := s.ms.AcceptDataset(s.ta.Ctx, &types.MsgAcceptDataset{NewOwner: buyer, DatasetId: id})
+		_, err := s.ms.AcceptDataset(s.ta.Ctx, &types.MsgAcceptDataset{NewOwner: buyer, DatasetId: id, OfferSeq: s.dataset(id).OfferSeq})
 		return err
 	})
 	if _, err := s.ms.CancelDatasetTransfer(s.ta.Ctx, &types.MsgCancelDatasetTransfer{Owner: owner, DatasetId: id}); err != nil {
@@ -99,7 +99,7 @@ func TestDatasetTransferOffer(t *testing.T) {
 		t.Fatalf("after the cancel: owner %s, pending %q", d.Owner, d.PendingOwner)
 	}
 	s.expectFail("accept of a withdrawn offer", types.ErrNoTransferOffer, func() error {
-		_, err := s.ms.AcceptDataset(s.ta.Ctx, &types.MsgAcceptDataset{NewOwner: other, DatasetId: id})
+		_, err := s.ms.AcceptDataset(s.ta.Ctx, &types.MsgAcceptDataset{NewOwner: other, DatasetId: id, OfferSeq: s.dataset(id).OfferSeq})
 		return err
 	})
 
@@ -109,7 +109,7 @@ func TestDatasetTransferOffer(t *testing.T) {
 	if d := s.dataset(id); d.PendingOwner != buyer {
 		t.Fatalf("pending_owner %q, want the canonical %s", d.PendingOwner, buyer)
 	}
-	if _, err := s.ms.AcceptDataset(s.ta.Ctx, &types.MsgAcceptDataset{NewOwner: strings.ToUpper(buyer), DatasetId: id}); err != nil {
+	if _, err := s.ms.AcceptDataset(s.ta.Ctx, &types.MsgAcceptDataset{NewOwner: strings.ToUpper(buyer), DatasetId: id, OfferSeq: s.dataset(id).OfferSeq}); err != nil {
 		t.Fatal(err)
 	}
 	if d := s.dataset(id); d.Owner != buyer || d.PendingOwner != "" {
@@ -120,7 +120,7 @@ func TestDatasetTransferOffer(t *testing.T) {
 		return err
 	})
 	s.expectFail("accept twice", types.ErrNoTransferOffer, func() error {
-		_, err := s.ms.AcceptDataset(s.ta.Ctx, &types.MsgAcceptDataset{NewOwner: buyer, DatasetId: id})
+		_, err := s.ms.AcceptDataset(s.ta.Ctx, &types.MsgAcceptDataset{NewOwner: buyer, DatasetId: id, OfferSeq: s.dataset(id).OfferSeq})
 		return err
 	})
 }
@@ -142,7 +142,7 @@ func TestGenesisKeepsTransferOffer(t *testing.T) {
 		t.Fatalf("import: %v", err)
 	}
 	ms := keeper.NewMsgServerImpl(fresh.DataMarketKeeper)
-	if _, err := ms.AcceptDataset(fresh.Ctx, &types.MsgAcceptDataset{NewOwner: buyer, DatasetId: id}); err != nil {
+	if _, err := ms.AcceptDataset(fresh.Ctx, &types.MsgAcceptDataset{NewOwner: buyer, DatasetId: id, OfferSeq: s.dataset(id).OfferSeq}); err != nil {
 		t.Fatalf("the offer after the import: %v", err)
 	}
 	if d, err := fresh.DataMarketKeeper.GetDataset(fresh.Ctx, id); err != nil || d.Owner != buyer || d.PendingOwner != "" {

@@ -163,7 +163,7 @@ func (s msgServer) AcceptDataset(ctx context.Context, msg *types.MsgAcceptDatase
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Keeper.AcceptDataset(ctx, newOwner, msg.DatasetId); err != nil {
+	if err := s.Keeper.AcceptDataset(ctx, newOwner, msg.DatasetId, msg.OfferSeq); err != nil {
 		return nil, err
 	}
 	return &types.MsgAcceptDatasetResponse{}, nil

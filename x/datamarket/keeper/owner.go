@@ -32,7 +32,12 @@ func (k Keeper) ownedDataset(ctx context.Context, id uint64, signer sdk.AccAddre
 	return d, nil
 }
 
-// ownedActiveDataset loads a dataset that signer owns and that is still listed.
+// ownedActiveDataset loads a dataset that signer owns and that is still
+// listed, to change what it sells (UpdateDataset, DelistDataset): refused
+// while the dataset is on offer to a new owner, which would otherwise find,
+// once it accepts, a dataset the seller changed ahead of its acceptance
+// (cheap offers sold to friends, or delisted for good:
+// TestAttackSellerChangesDatasetWhileOfferPending).
 func (k Keeper) ownedActiveDataset(ctx context.Context, id uint64, signer sdk.AccAddress) (types.Dataset, error) {
 	d, err := k.ownedDataset(ctx, id, signer)
 	if err != nil {
@@ -40,6 +45,9 @@ func (k Keeper) ownedActiveDataset(ctx context.Context, id uint64, signer sdk.Ac
 	}
 	if !d.Active {
 		return d, errorsmod.Wrapf(types.ErrDatasetInactive, "dataset %d", id)
+	}
+	if d.PendingOwner != "" {
+		return d, errorsmod.Wrapf(types.ErrOfferPending, "dataset %d is on offer to %s", id, d.PendingOwner)
 	}
 	return d, nil
 }
@@ -86,25 +94,30 @@ func (k Keeper) TransferDataset(ctx context.Context, owner sdk.AccAddress, id ui
 	if d.PendingOwner, err = k.addrString(newOwner); err != nil {
 		return err
 	}
+	d.OfferSeq++
 	if err := k.Datasets.Set(ctx, d.Id, d); err != nil {
 		return err
 	}
 	return modkit.EmitTypedEvent(ctx, &types.EventDatasetTransferOffered{
-		DatasetId: d.Id, Owner: d.Owner, PendingOwner: d.PendingOwner,
+		DatasetId: d.Id, Owner: d.Owner, PendingOwner: d.PendingOwner, OfferSeq: d.OfferSeq,
 	})
 }
 
 // AcceptDataset makes newOwner the owner of the dataset offered to it (its
-// pending owner). Licences stay valid (they name the dataset, not its
-// owner); the shares do not change; the owner's access moves with the
-// dataset.
-func (k Keeper) AcceptDataset(ctx context.Context, newOwner sdk.AccAddress, id uint64) error {
+// pending owner) by offer offerSeq. Licences stay valid (they name the
+// dataset, not its owner); the shares do not change; the owner's access
+// moves with the dataset.
+func (k Keeper) AcceptDataset(ctx context.Context, newOwner sdk.AccAddress, id, offerSeq uint64) error {
 	d, err := k.GetDataset(ctx, id)
 	if err != nil {
 		return err
 	}
 	if d.PendingOwner == "" || !k.isAddress(d.PendingOwner, newOwner) {
 		return errorsmod.Wrapf(types.ErrNoTransferOffer, "dataset %d, %s", id, newOwner)
+	}
+	if offerSeq != d.OfferSeq {
+		return errorsmod.Wrapf(types.ErrOfferChanged, "dataset %d: accepting transfer offer %d, the pending offer is %d (the owner withdrew and offered again: read the dataset before accepting)",
+			id, offerSeq, d.OfferSeq)
 	}
 	previous := d.Owner
 	d.Owner, d.PendingOwner = d.PendingOwner, ""

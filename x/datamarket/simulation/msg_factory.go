@@ -81,6 +81,10 @@ func ownedActiveDataset(ctx context.Context, k keeper.Keeper, testData *simsx.Ch
 		reporter.Skip("dataset delisted")
 		return d, simsx.SimAccount{}, false
 	}
+	if d.PendingOwner != "" {
+		reporter.Skip("dataset on offer to a new owner")
+		return d, simsx.SimAccount{}, false
+	}
 	owner := testData.GetAccount(reporter, d.Owner)
 	return d, owner, !reporter.IsSkipped()
 }
@@ -330,7 +334,7 @@ func MsgAcceptDatasetFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgAc
 		if reporter.IsSkipped() {
 			return nil, nil
 		}
-		return []simsx.SimAccount{to}, &types.MsgAcceptDataset{NewOwner: to.AddressBech32, DatasetId: d.Id}
+		return []simsx.SimAccount{to}, &types.MsgAcceptDataset{NewOwner: to.AddressBech32, DatasetId: d.Id, OfferSeq: d.OfferSeq}
 	}
 }
 

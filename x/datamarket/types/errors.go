@@ -31,6 +31,7 @@ var (
 	ErrOfferChanged      = errors.Register(ModuleName, 26, "offer differs from the one the buyer expected")
 	ErrTooManyLicenses   = errors.Register(ModuleName, 27, "recipient holds too many running licenses of the dataset")
 	ErrNoTransferOffer   = errors.Register(ModuleName, 28, "no transfer of the dataset is offered to this account")
+	ErrOfferPending      = errors.Register(ModuleName, 29, "the dataset is on offer to a new owner: withdraw the offer first")
 
 	// ErrInvalidSigner is the authority error (MsgUpdateParams signed by
 	// anyone but the gov account): the registered ErrUnauthorized, code 8.

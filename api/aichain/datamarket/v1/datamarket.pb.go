@@ -200,7 +200,13 @@ type Dataset struct {
 	// pending_owner is the account the owner offered the dataset to
 	// (MsgTransferDataset); it becomes the owner when it accepts
 	// (MsgAcceptDataset). Empty when no offer is pending.
-	PendingOwner  string `protobuf:"bytes,18,opt,name=pending_owner,json=pendingOwner,proto3" json:"pending_owner,omitempty"`
+	PendingOwner string `protobuf:"bytes,18,opt,name=pending_owner,json=pendingOwner,proto3" json:"pending_owner,omitempty"`
+	// offer_seq numbers the dataset's transfer offers: each MsgTransferDataset
+	// takes the next, and MsgAcceptDataset names the one it accepts, so an
+	// offer withdrawn and made again (after a change) ahead of the buyer's
+	// acceptance has it refused (ErrOfferChanged). While an offer is pending
+	// the owner may neither update nor delist the dataset (ErrOfferPending).
+	OfferSeq      uint64 `protobuf:"varint,19,opt,name=offer_seq,json=offerSeq,proto3" json:"offer_seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -359,6 +365,13 @@ func (x *Dataset) GetPendingOwner() string {
 		return x.PendingOwner
 	}
 	return ""
+}
+
+func (x *Dataset) GetOfferSeq() uint64 {
+	if x != nil {
+		return x.OfferSeq
+	}
+	return 0
 }
 
 // DatasetVersion is the content of one version of a dataset (kept for every
@@ -817,7 +830,7 @@ const file_aichain_datamarket_v1_datamarket_proto_rawDesc = "" +
 	"\x0fduration_blocks\x18\x02 \x01(\x04R\x0edurationBlocks\x12#\n" +
 	"\rperiod_blocks\x18\x03 \x01(\x04R\fperiodBlocks\x12w\n" +
 	"\x05price\x18\x04 \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\x05price\x12\"\n" +
-	"\ftransferable\x18\x05 \x01(\bR\ftransferable\"\xf6\x04\n" +
+	"\ftransferable\x18\x05 \x01(\bR\ftransferable\"\x93\x05\n" +
 	"\aDataset\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12.\n" +
 	"\x05owner\x18\x02 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12\x12\n" +
@@ -837,7 +850,8 @@ const file_aichain_datamarket_v1_datamarket_proto_rawDesc = "" +
 	"\x06active\x18\x0f \x01(\bR\x06active\x12%\n" +
 	"\x0ecreated_height\x18\x10 \x01(\x03R\rcreatedHeight\x12%\n" +
 	"\x0eupdated_height\x18\x11 \x01(\x03R\rupdatedHeight\x12=\n" +
-	"\rpending_owner\x18\x12 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\fpendingOwner\"\xfc\x01\n" +
+	"\rpending_owner\x18\x12 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\fpendingOwner\x12\x1b\n" +
+	"\toffer_seq\x18\x13 \x01(\x04R\bofferSeq\"\xfc\x01\n" +
 	"\x0eDatasetVersion\x12\x1d\n" +
 	"\n" +
 	"dataset_id\x18\x01 \x01(\x04R\tdatasetId\x12\x18\n" +

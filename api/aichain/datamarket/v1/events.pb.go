@@ -760,10 +760,12 @@ func (x *EventDatasetTransferred) GetNewOwner() string {
 // EventDatasetTransferOffered is emitted when an owner offers a dataset to
 // another account (replacing any earlier offer).
 type EventDatasetTransferOffered struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	DatasetId     uint64                 `protobuf:"varint,1,opt,name=dataset_id,json=datasetId,proto3" json:"dataset_id,omitempty"`
-	Owner         string                 `protobuf:"bytes,2,opt,name=owner,proto3" json:"owner,omitempty"`
-	PendingOwner  string                 `protobuf:"bytes,3,opt,name=pending_owner,json=pendingOwner,proto3" json:"pending_owner,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	DatasetId    uint64                 `protobuf:"varint,1,opt,name=dataset_id,json=datasetId,proto3" json:"dataset_id,omitempty"`
+	Owner        string                 `protobuf:"bytes,2,opt,name=owner,proto3" json:"owner,omitempty"`
+	PendingOwner string                 `protobuf:"bytes,3,opt,name=pending_owner,json=pendingOwner,proto3" json:"pending_owner,omitempty"`
+	// offer_seq is the offer's number, which MsgAcceptDataset names.
+	OfferSeq      uint64 `protobuf:"varint,4,opt,name=offer_seq,json=offerSeq,proto3" json:"offer_seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -817,6 +819,13 @@ func (x *EventDatasetTransferOffered) GetPendingOwner() string {
 		return x.PendingOwner
 	}
 	return ""
+}
+
+func (x *EventDatasetTransferOffered) GetOfferSeq() uint64 {
+	if x != nil {
+		return x.OfferSeq
+	}
+	return 0
 }
 
 // EventDatasetTransferCancelled is emitted when an owner withdraws its offer.
@@ -1059,12 +1068,13 @@ const file_aichain_datamarket_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"dataset_id\x18\x01 \x01(\x04R\tdatasetId\x12%\n" +
 	"\x0eprevious_owner\x18\x02 \x01(\tR\rpreviousOwner\x12\x1b\n" +
-	"\tnew_owner\x18\x03 \x01(\tR\bnewOwner\"w\n" +
+	"\tnew_owner\x18\x03 \x01(\tR\bnewOwner\"\x94\x01\n" +
 	"\x1bEventDatasetTransferOffered\x12\x1d\n" +
 	"\n" +
 	"dataset_id\x18\x01 \x01(\x04R\tdatasetId\x12\x14\n" +
 	"\x05owner\x18\x02 \x01(\tR\x05owner\x12#\n" +
-	"\rpending_owner\x18\x03 \x01(\tR\fpendingOwner\"y\n" +
+	"\rpending_owner\x18\x03 \x01(\tR\fpendingOwner\x12\x1b\n" +
+	"\toffer_seq\x18\x04 \x01(\x04R\bofferSeq\"y\n" +
 	"\x1dEventDatasetTransferCancelled\x12\x1d\n" +
 	"\n" +
 	"dataset_id\x18\x01 \x01(\x04R\tdatasetId\x12\x14\n" +

@@ -1031,9 +1031,12 @@ func (*MsgTransferDatasetResponse) Descriptor() ([]byte, []int) {
 // MsgAcceptDataset takes the dataset offered to new_owner with
 // MsgTransferDataset: new_owner becomes its owner and the offer ends.
 type MsgAcceptDataset struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	NewOwner      string                 `protobuf:"bytes,1,opt,name=new_owner,json=newOwner,proto3" json:"new_owner,omitempty"`
-	DatasetId     uint64                 `protobuf:"varint,2,opt,name=dataset_id,json=datasetId,proto3" json:"dataset_id,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	NewOwner  string                 `protobuf:"bytes,1,opt,name=new_owner,json=newOwner,proto3" json:"new_owner,omitempty"`
+	DatasetId uint64                 `protobuf:"varint,2,opt,name=dataset_id,json=datasetId,proto3" json:"dataset_id,omitempty"`
+	// offer_seq is the offer accepted (the dataset's offer_seq, in its
+	// EventDatasetTransferOffered): refused if it was offered again since.
+	OfferSeq      uint64 `protobuf:"varint,3,opt,name=offer_seq,json=offerSeq,proto3" json:"offer_seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1078,6 +1081,13 @@ func (x *MsgAcceptDataset) GetNewOwner() string {
 func (x *MsgAcceptDataset) GetDatasetId() uint64 {
 	if x != nil {
 		return x.DatasetId
+	}
+	return 0
+}
+
+func (x *MsgAcceptDataset) GetOfferSeq() uint64 {
+	if x != nil {
+		return x.OfferSeq
 	}
 	return 0
 }
@@ -1377,11 +1387,12 @@ const file_aichain_datamarket_v1_tx_proto_rawDesc = "" +
 	"\n" +
 	"dataset_id\x18\x02 \x01(\x04R\tdatasetId\x125\n" +
 	"\tnew_owner\x18\x03 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\bnewOwner:4\x82\xe7\xb0*\x05owner\x8a\xe7\xb0*%aichain/datamarket/MsgTransferDataset\"\x1c\n" +
-	"\x1aMsgTransferDatasetResponse\"\xa0\x01\n" +
+	"\x1aMsgTransferDatasetResponse\"\xbd\x01\n" +
 	"\x10MsgAcceptDataset\x125\n" +
 	"\tnew_owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\bnewOwner\x12\x1d\n" +
 	"\n" +
-	"dataset_id\x18\x02 \x01(\x04R\tdatasetId:6\x82\xe7\xb0*\tnew_owner\x8a\xe7\xb0*#aichain/datamarket/MsgAcceptDataset\"\x1a\n" +
+	"dataset_id\x18\x02 \x01(\x04R\tdatasetId\x12\x1b\n" +
+	"\toffer_seq\x18\x03 \x01(\x04R\bofferSeq:6\x82\xe7\xb0*\tnew_owner\x8a\xe7\xb0*#aichain/datamarket/MsgAcceptDataset\"\x1a\n" +
 	"\x18MsgAcceptDatasetResponse\"\x9e\x01\n" +
 	"\x18MsgCancelDatasetTransfer\x12.\n" +
 	"\x05owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12\x1d\n" +
