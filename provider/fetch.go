@@ -17,8 +17,13 @@ import (
 // the workers' queue at once (workQueue, earliest deadline first), a job
 // that needs a model or a dataset joins the fetch queue, and once fetched
 // the workers' queue. Its fetches run in goroutines of their own, at most
-// --fetchers at once and at most half of them (fetchesPerRequester) for one
-// requester's jobs; the others wait, earliest deadline first. A fetch that a
+// --fetchers at once, at most half of them (fetchesPerRequester) for one
+// requester's jobs, and one at a time per dataset; the others wait,
+// earliest deadline first. A requester address costs nothing to multiply, a
+// dataset costs a listing: one attacker trickling its own dataset's rows
+// from two addresses held every slot, and an honest job on another dataset
+// could not start its fetch (TestAttackFetchSlotsHeldByTwoRequesterAddresses);
+// a job waiting on a fetch of its dataset then finds the file cached. A fetch that a
 // slow or hostile server stalls (up to the fetch policy's timeout, and again
 // 3 blocks later) holds a fetch slot, never a fetcher: the jobs queued
 // behind it are still routed, and a job with nothing to fetch runs while
@@ -33,6 +38,7 @@ type fetchQueue struct {
 	mu          sync.Mutex
 	running     int
 	byRequester map[string]int
+	byDataset   map[uint64]bool    // the datasets being fetched
 	waiting     []computetypes.Job // by ExecDeadline
 	wg          sync.WaitGroup     // fetches under way
 }
@@ -50,7 +56,8 @@ func (q *fetchQueue) push(job computetypes.Job, limit, perRequester int) []compu
 
 // take removes and returns the waiting jobs that may be fetched now,
 // earliest deadline first: while fewer than limit fetches run, each job
-// whose requester has fewer than perRequester.
+// whose requester has fewer than perRequester and whose dataset (if any) is
+// not being fetched.
 func (q *fetchQueue) take(limit, perRequester int) []computetypes.Job {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -61,20 +68,32 @@ func (q *fetchQueue) takeLocked(limit, perRequester int) []computetypes.Job {
 	var out []computetypes.Job
 	kept := q.waiting[:0]
 	for _, job := range q.waiting {
-		if q.running >= limit || q.byRequester[job.Requester] >= perRequester {
+		if q.running >= limit || q.byRequester[job.Requester] >= perRequester || q.byDataset[fetchedDataset(job)] {
 			kept = append(kept, job)
 			continue
 		}
 		if q.byRequester == nil {
-			q.byRequester = map[string]int{}
+			q.byRequester, q.byDataset = map[string]int{}, map[uint64]bool{}
 		}
 		q.running++
 		q.byRequester[job.Requester]++
+		if d := fetchedDataset(job); d != 0 {
+			q.byDataset[d] = true
+		}
 		out = append(out, job)
 	}
 	clear(q.waiting[len(kept):])
 	q.waiting = kept
 	return out
+}
+
+// fetchedDataset is the dataset a job's fetch reads (an mlp-f32 or a
+// gpt-f32 job's), 0 for none.
+func fetchedDataset(job computetypes.Job) uint64 {
+	if id := job.Workload.Mlp.GetDatasetId(); id != 0 {
+		return id
+	}
+	return job.Workload.Gpt.GetDatasetId()
 }
 
 // done frees the slot of a fetch of job.
@@ -85,6 +104,7 @@ func (q *fetchQueue) done(job computetypes.Job) {
 	if q.byRequester[job.Requester]--; q.byRequester[job.Requester] <= 0 {
 		delete(q.byRequester, job.Requester)
 	}
+	delete(q.byDataset, fetchedDataset(job))
 }
 
 func (q *fetchQueue) len() int {
