@@ -51,42 +51,8 @@ func (f *fakeMarket) DatasetVersion(_ context.Context, in *datamarkettypes.Query
 // are kept by (id, version) and found in memory before the chain is asked:
 // 20 requests read each version once and query the chain once per version.
 func TestAttackValidatorRequestsReloadTheDataset(t *testing.T) {
-	cache := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(cache, "datasets"), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	const rows, cols, perChunk = 65536, 16, 1024 // 4 MiB each
-	market := &fakeMarket{versions: map[uint64]datamarkettypes.Dataset{}}
-	size := 0
-	for v := uint64(1); v <= 2; v++ {
-		m := &workload.Matrix{Rows: rows, Cols: cols, Data: make([]float32, rows*cols)}
-		for i := range m.Data {
-			m.Data[i] = float32(i%977) + float32(v)
-		}
-		npy, err := workload.EncodeNPY(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		size = len(npy)
-		root, _, err := dataset.Root(m, perChunk)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sha := workload.SHA256Hex(npy)
-		if err := os.WriteFile(filepath.Join(cache, "datasets", sha+".npy"), npy, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		rec := datamarkettypes.Dataset{Id: 5, Version: v, Rows: rows, Cols: cols, RowsPerChunk: perChunk, ContentRoot: root[:], Sha256: sha}
-		market.versions[v] = rec
-		market.cur = rec
-	}
-	resolver := jobexec.NewChainResolver(jobexec.ResolverConfig{Datasets: market, CacheDir: cache})
-	s := newServed(t, 11, gemmChunks(), Config{MLP: resolver}, Record{Kind: workload.KindMLP, DatasetID: 5, DatasetVersion: 1, ChunkRows: perChunk})
-	if _, err := s.a.chunks.Put(12, gemmChunks()); err != nil {
-		t.Fatal(err)
-	}
-	s.a.auth.addJob(&Record{ID: 12, Requester: s.requester.Address(), Phase: PhaseExecuted, Kind: workload.KindMLP,
-		DatasetID: 5, DatasetVersion: 2, ChunkRows: perChunk, ChunkCount: 3, ChunkBytes: uint64(len(gemmChunks()[0]))})
+	market, size, s := servedVersions(t, rows, cols, perChunk, 2)
 
 	const n = 20
 	before, calls := procio.ReadBytes(t), market.calls.Load()
@@ -152,4 +118,52 @@ func TestAttackConcurrentMissesRebuildTheTreeOnce(t *testing.T) {
 	if _, err := NewChunkStore(dir, 4).Tree(3, count, size); err == nil {
 		t.Fatal("a truncated output rebuilt into a tree")
 	}
+}
+
+// servedVersions writes versions of dataset 5 (rows×cols, perChunk rows a
+// chunk) into a resolver's disk cache, as a provider holds them after
+// executing its jobs, and serves a provider holding job 10+v (job 11 for
+// version 1) on each version v: the market that records them, each file's
+// size, and the served provider.
+func servedVersions(t *testing.T, rows, cols, perChunk int, versions uint64) (*fakeMarket, int, *served) {
+	t.Helper()
+	cache := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(cache, "datasets"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	market := &fakeMarket{versions: map[uint64]datamarkettypes.Dataset{}}
+	size := 0
+	for v := uint64(1); v <= versions; v++ {
+		m := &workload.Matrix{Rows: rows, Cols: cols, Data: make([]float32, rows*cols)}
+		for i := range m.Data {
+			m.Data[i] = float32(i%977) + float32(v)
+		}
+		npy, err := workload.EncodeNPY(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		size = len(npy)
+		root, _, err := dataset.Root(m, perChunk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sha := workload.SHA256Hex(npy)
+		if err := os.WriteFile(filepath.Join(cache, "datasets", sha+".npy"), npy, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		rec := datamarkettypes.Dataset{Id: 5, Version: v, Rows: uint64(rows), Cols: uint64(cols), RowsPerChunk: uint64(perChunk), ContentRoot: root[:], Sha256: sha}
+		market.versions[v] = rec
+		market.cur = rec
+	}
+	resolver := jobexec.NewChainResolver(jobexec.ResolverConfig{Datasets: market, CacheDir: cache})
+	s := newServed(t, 11, gemmChunks(), Config{MLP: resolver}, Record{Kind: workload.KindMLP, DatasetID: 5, DatasetVersion: 1, ChunkRows: uint64(perChunk)})
+	for v := uint64(2); v <= versions; v++ {
+		id := 10 + v
+		if _, err := s.a.chunks.Put(id, gemmChunks()); err != nil {
+			t.Fatal(err)
+		}
+		s.a.auth.addJob(&Record{ID: id, Requester: s.requester.Address(), Phase: PhaseExecuted, Kind: workload.KindMLP,
+			DatasetID: 5, DatasetVersion: v, ChunkRows: uint64(perChunk), ChunkCount: 3, ChunkBytes: uint64(len(gemmChunks()[0]))})
+	}
+	return market, size, s
 }
