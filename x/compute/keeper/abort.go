@@ -143,10 +143,11 @@ func (k Keeper) awaitAbortGrace(ctx context.Context, job types.Job, t types.Veri
 
 // standsInGrace tells whether job is an abort standing in its grace with
 // the quorum's powers recorded (quorum_powers): its tally then counts each
-// verdict at most at its power in the quorum's commit, and is decided
-// against that commit's total, so stake bonded or moved in the grace
-// neither adds to one side nor to the total
-// (TestAttackStakeAddedDuringAbortGraceRefundsDatasetFee).
+// verdict at its power in the quorum's commit, and is decided against that
+// commit's total, so stake bonded or moved in the grace changes neither
+// side (TestAttackStakeAddedDuringAbortGraceRefundsDatasetFee: bonded to a
+// coalition voter; TestAttackRedelegateFromDatasetGoneVoterInAbortGrace:
+// redelegated away from an honest one).
 func standsInGrace(job types.Job, t types.VerificationTally) bool {
 	return job.State == types.JobState_JOB_STATE_ABORTING && t.QuorumTotalPower > 0 && len(t.QuorumPowers) > 0
 }

@@ -107,9 +107,9 @@ func (k Keeper) ApplyVerdicts(ctx context.Context, totalPower int64, votes []typ
 // one validator, redelegated (at once, for free) to another and voted again
 // with the same stake, and an honest provider was slashed for fraud
 // (TestAttackRedelegatedStakeCountsTwice). In one commit every token counts
-// once. An abort standing in its grace counts each voter at most at its
-// power in the quorum's commit (standsInGrace). The work is the job's
-// voters, at most the validator set.
+// once. An abort standing in its grace counts each voter at its power in
+// the quorum's commit (standsInGrace), neither raised nor lowered by stake
+// moved since. The work is the job's voters, at most the validator set.
 func (k Keeper) retally(ctx context.Context, job types.Job, powers map[string]int64) (underCheck, error) {
 	tally, err := k.Tallies.Get(ctx, job.Id)
 	if err != nil {
@@ -122,7 +122,9 @@ func (k Keeper) retally(ctx context.Context, job types.Job, powers map[string]in
 		if kind, ok := verdictKinds[types.Verdict(verdict)]; ok && kind.state == job.State {
 			p := powers[string(key.K2())]
 			if capped {
-				p = min(p, powerIn(tally.QuorumPowers, key.K2()))
+				// The quorum's commit's power, whatever stake moved since:
+				// every token counts once, in that commit.
+				p = powerIn(tally.QuorumPowers, key.K2())
 			}
 			*kind.count(&tally) += p
 		}

@@ -2688,8 +2688,8 @@ type VerificationTally struct {
 	// quorum_powers: of an ABORTING job whose abort stands in its grace
 	// (quorum_outcome INPUTS_UNAVAILABLE), every validator of the commit that
 	// reached the quorum with its power in that commit, in address order. The
-	// grace's tallies count each verdict at most at that power, and a
-	// validator not listed at nothing, so that the standing's dataset question
+	// grace's tallies count each verdict at that power, and a validator not
+	// listed at nothing, so that the standing's dataset question
 	// is decided against quorum_total_power with powers of the same commit:
 	// stake bonded in the grace does not count
 	// (TestAttackStakeAddedDuringAbortGraceRefundsDatasetFee). Empty: recorded
