@@ -22,8 +22,12 @@ import (
 // again (a TLS-terminating proxy's log, a plain-HTTP hop) is never served
 // (TestAttackTooManyRefusalLeavesReplayableCopy,
 // TestAttackTooManyRefusalLeavesReplayableChunkCopy). An honest client signs
-// its retry anew, a second or more later. These marks go with their bucket,
-// one per address with access at most, like the nonces.
+// its retry anew, a second or more later. A refusal for the store's
+// MaxTotal marks only the address's ordinary requests: a reserved request
+// meets only its own cap, and others filling the store must not refuse it
+// through the mark of the same signer's ordinary request
+// (TestAttackFillStoreToLockOutReservedSignersOwnRequests). These marks go
+// with their bucket, at most two per address with access, like the nonces.
 type NonceStore struct {
 	// Window is the verifier's window (default 60 s).
 	Window time.Duration
@@ -36,9 +40,17 @@ type NonceStore struct {
 	buckets map[int64]map[string]map[string]struct{}
 	total   int
 	counts  map[int64]int
-	// refusedUpTo[bucket][address] is the latest timestamp refused as too
-	// many in that bucket.
-	refusedUpTo map[int64]map[string]int64
+	// marks[bucket][address] are the latest timestamps refused as too many
+	// in that bucket.
+	marks map[int64]map[string]tooMany
+}
+
+// tooMany is an address's refusals as too many in a bucket: the latest
+// timestamp refused for its own cap (own: every request signed no later is
+// refused) and for the store's (total: its ordinary requests only).
+type tooMany struct {
+	own, total       int64
+	hasOwn, hasTotal bool
 }
 
 func (s *NonceStore) limits() (time.Duration, int, int) {
@@ -99,7 +111,7 @@ func (s *NonceStore) use(v *Verified, now time.Time, reserved bool) error {
 	defer s.mu.Unlock()
 	if s.buckets == nil {
 		s.buckets, s.counts = map[int64]map[string]map[string]struct{}{}, map[int64]int{}
-		s.refusedUpTo = map[int64]map[string]int64{}
+		s.marks = map[int64]map[string]tooMany{}
 	}
 	s.dropOld(floorDiv(now.Unix(), width) - 2)
 	b := s.buckets[id]
@@ -111,15 +123,15 @@ func (s *NonceStore) use(v *Verified, now time.Time, reserved bool) error {
 	if _, seen := set[v.Nonce]; seen {
 		return refuse(ErrReplayed, "nonce %q was already used", v.Nonce)
 	}
-	if upTo, ok := s.refusedUpTo[id][v.Address]; ok && v.Timestamp <= upTo {
+	if m := s.marks[id][v.Address]; m.hasOwn && v.Timestamp <= m.own || !reserved && m.hasTotal && v.Timestamp <= m.total {
 		return refuse(ErrRefusedEarlier, "signed no later than a request of %s refused as too many; sign it anew", v.Address)
 	}
 	if len(set) >= per {
-		s.markTooMany(id, v)
+		s.markTooMany(id, v, true)
 		return refuse(ErrTooMany, "%s sent more than %d requests in %s", v.Address, per, w)
 	}
 	if s.total >= max && !reserved {
-		s.markTooMany(id, v)
+		s.markTooMany(id, v, false)
 		return refuse(ErrTooMany, "the server holds %d fresh requests; try again shortly", max)
 	}
 	if set == nil {
@@ -132,16 +144,21 @@ func (s *NonceStore) use(v *Verified, now time.Time, reserved bool) error {
 	return nil
 }
 
-// markTooMany remembers that v, in bucket id, was refused as too many.
-func (s *NonceStore) markTooMany(id int64, v *Verified) {
-	m := s.refusedUpTo[id]
-	if m == nil {
-		m = map[string]int64{}
-		s.refusedUpTo[id] = m
+// markTooMany remembers that v, in bucket id, was refused as too many: for
+// its address's own cap (own), or for the store's.
+func (s *NonceStore) markTooMany(id int64, v *Verified, own bool) {
+	b := s.marks[id]
+	if b == nil {
+		b = map[string]tooMany{}
+		s.marks[id] = b
 	}
-	if upTo, ok := m[v.Address]; !ok || v.Timestamp > upTo {
-		m[v.Address] = v.Timestamp
+	m := b[v.Address]
+	if own {
+		m.own, m.hasOwn = max(m.own, v.Timestamp), true
+	} else {
+		m.total, m.hasTotal = max(m.total, v.Timestamp), true
 	}
+	b[v.Address] = m
 }
 
 // dropOld drops the buckets before id: requests signed then are stale.
@@ -153,9 +170,9 @@ func (s *NonceStore) dropOld(id int64) {
 			delete(s.counts, k)
 		}
 	}
-	for k := range s.refusedUpTo {
+	for k := range s.marks {
 		if k < id {
-			delete(s.refusedUpTo, k)
+			delete(s.marks, k)
 		}
 	}
 }
