@@ -58,7 +58,11 @@ var errNoAccess = errors.New("no access")
 // at most max in all and perSigner of one signer: a signer's new refusal
 // past its cap pushes out its own oldest, never another's, so that one
 // account (known to the server, or not) cannot flush the refusals of others
-// (TestAttackKnownAccountFlushesRefusals).
+// (TestAttackKnownAccountFlushesRefusals); past max, the oldest refusal of a
+// signer holding the most goes, so that accounts flushing together must
+// each hold no more than the honest signer whose refusal they push out
+// (TestAttackFewKnownAccountsFlushRefusals: 256 accounts of 256 refusals
+// each, a licence apiece, pushed out a licensee's one).
 type refusals struct {
 	mu        sync.Mutex
 	max       int
@@ -67,6 +71,11 @@ type refusals struct {
 	order     *list.List
 	byKey     map[accessKey]*list.Element
 	bySigner  map[string]*list.List // of *list.Element of order, oldest first
+	// withCount[n] are the signers holding n refusals (countEl: each
+	// signer's element there); top is the largest n with any.
+	withCount map[int]*list.List
+	countEl   map[string]*list.Element
+	top       int
 }
 
 type refusedAccess struct {
@@ -78,7 +87,8 @@ type refusedAccess struct {
 
 func newRefusals(most, perSigner int, ttl time.Duration) *refusals {
 	return &refusals{max: most, perSigner: max(1, perSigner), ttl: ttl, order: list.New(),
-		byKey: map[accessKey]*list.Element{}, bySigner: map[string]*list.List{}}
+		byKey: map[accessKey]*list.Element{}, bySigner: map[string]*list.List{},
+		withCount: map[int]*list.List{}, countEl: map[string]*list.Element{}}
 }
 
 // record notes a refusal, at now, of a request for key signed at signedAt.
@@ -93,19 +103,55 @@ func (r *refusals) record(key accessKey, signedAt int64, now time.Time) {
 		r.bySigner[key.addr].MoveToBack(e.mine)
 		return
 	}
+	if mine := r.bySigner[key.addr]; mine != nil {
+		for mine.Len() >= r.perSigner {
+			r.remove(mine.Front().Value.(*list.Element))
+		}
+	}
+	for r.order.Len() >= r.max && r.order.Len() > 0 {
+		r.evictFromTop()
+	}
 	mine := r.bySigner[key.addr]
 	if mine == nil {
 		mine = list.New()
 		r.bySigner[key.addr] = mine
 	}
-	for mine.Len() >= r.perSigner {
-		r.remove(mine.Front().Value.(*list.Element))
-	}
 	el := r.order.PushBack(&refusedAccess{key: key, upTo: signedAt, expires: now.Add(r.ttl)})
 	el.Value.(*refusedAccess).mine = mine.PushBack(el)
 	r.byKey[key] = el
-	for r.order.Len() > r.max {
-		r.remove(r.order.Front())
+	r.recount(key.addr, mine.Len()-1, mine.Len())
+}
+
+// evictFromTop forgets the oldest refusal of a signer holding the most (of
+// the signers holding the most, the one that got there first); with one
+// each, the oldest of all. r.mu is held and the memory is not empty.
+func (r *refusals) evictFromTop() {
+	for r.withCount[r.top] == nil {
+		r.top--
+	}
+	addr := r.withCount[r.top].Front().Value.(string)
+	r.remove(r.bySigner[addr].Front().Value.(*list.Element))
+}
+
+// recount moves addr from the signers holding from refusals to those
+// holding to (0: none); r.mu is held.
+func (r *refusals) recount(addr string, from, to int) {
+	if el, ok := r.countEl[addr]; ok {
+		l := r.withCount[from]
+		l.Remove(el)
+		if l.Len() == 0 {
+			delete(r.withCount, from)
+		}
+		delete(r.countEl, addr)
+	}
+	if to > 0 {
+		l := r.withCount[to]
+		if l == nil {
+			l = list.New()
+			r.withCount[to] = l
+		}
+		r.countEl[addr] = l.PushBack(addr)
+		r.top = max(r.top, to)
 	}
 }
 
@@ -115,6 +161,7 @@ func (r *refusals) remove(el *list.Element) {
 	delete(r.byKey, e.key)
 	mine := r.bySigner[e.key.addr]
 	mine.Remove(e.mine)
+	r.recount(e.key.addr, mine.Len()+1, mine.Len())
 	if mine.Len() == 0 {
 		delete(r.bySigner, e.key.addr)
 	}
