@@ -258,6 +258,10 @@ func (a *Agent) diskPins() diskPins {
 // the jobs it holds, did not take (jobexec.ErrCacheFull) is not bid on
 // (why "disk": TestAttackFullCacheJobIsNotBidOn), and no sizing after the
 // decision can evict them (TestAttackFloodInTheBidRoundEvictsABidJobsWeights).
+// A failure to read the model's record (a node slow to answer) is not a
+// decision: the job is decided again at a later step (whySizing), where it
+// had been refused for good, the job lost to one timed-out query
+// (TestSlowRecordQueryDoesNotRefuseTheBid).
 func (a *Agent) pinWeights(ctx context.Context, job computetypes.Job) (string, string) {
 	d := a.diskPins()
 	if d == nil {
@@ -268,9 +272,14 @@ func (a *Agent) pinWeights(ctx context.Context, job computetypes.Job) (string, s
 		return "", ""
 	}
 	sha, err := d.PinModel(ctx, id)
-	if err != nil {
+	switch {
+	case errors.Is(err, jobexec.ErrCacheFull):
 		a.log.Info("not bidding: the model's weights are not in the disk cache", "job", job.Id, "model", id, "err", err)
 		return "", "disk"
+	case err != nil:
+		a.log.Info("not bidding yet: cannot pin the model's weights now (decided again at the next step)", "job", job.Id, "model", id, "err", err)
+		a.sizing.again()
+		return "", whySizing
 	}
 	return sha, ""
 }

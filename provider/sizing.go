@@ -242,6 +242,14 @@ func (s *sizer) due() bool {
 	return false
 }
 
+// again makes the next step decide the open jobs again (due): a job whose
+// decision failed for a passing reason (pinWeights) waits for it.
+func (s *sizer) again() {
+	s.mu.Lock()
+	s.deferred = true
+	s.mu.Unlock()
+}
+
 // prune forgets the sizings of jobs whose commit window closed before
 // height h: no bid on them can land any more, so no step waits for them.
 // One still running is not cancelled: its fetch runs on to its limits and
