@@ -17,6 +17,12 @@ const datasetsInMemory = 4
 // chain, so what is cached under its key never goes stale.
 type datasetKey struct{ id, version uint64 }
 
+// datasetName and datasetRel are a dataset file's name in the disk cache
+// (by its lower-case sha256) and its path relative to the cache, as
+// weightsName and weightsRel are a weights file's.
+func datasetName(sha string) string { return sha + ".npy" }
+func datasetRel(sha string) string  { return filepath.Join("datasets", datasetName(sha)) }
+
 // DatasetRef names a dataset version (both non-zero).
 type DatasetRef struct{ ID, Version uint64 }
 
@@ -41,7 +47,7 @@ func (r *ChainResolver) KeepDatasets(ctx context.Context, refs []DatasetRef) err
 			errs = append(errs, fmt.Errorf("dataset %d version %d: %w", ref.ID, ref.Version, err))
 			continue
 		}
-		rels = append(rels, filepath.Join("datasets", sha+".npy"))
+		rels = append(rels, datasetRel(sha))
 	}
 	r.disk.keep("datasets", rels)
 	return errors.Join(errs...)
@@ -91,7 +97,7 @@ func (r *ChainResolver) DatasetFile(ctx context.Context, datasetID, version uint
 	}
 	return r.datasets.Load(ctx, datasetKey{datasetID, rec.Version}, func() (*DatasetFile, int64, error) {
 		sha := strings.ToLower(rec.Sha256)
-		data, err := r.cached("datasets", sha+".npy", sha)
+		data, err := r.cached("datasets", datasetName(sha), sha)
 		if err != nil {
 			if data, err = r.download(ctx, rec); err != nil {
 				return nil, 0, err
@@ -102,7 +108,7 @@ func (r *ChainResolver) DatasetFile(ctx context.Context, datasetID, version uint
 			return nil, 0, err
 		}
 		// Not on disk (a full cache): fetched again when needed.
-		_ = r.store("datasets", sha+".npy", data)
+		_ = r.store("datasets", datasetName(sha), data)
 		return f, 0, nil // bounded by count (datasetsInMemory), not bytes
 	})
 }

@@ -114,7 +114,7 @@ func (r *ChainResolver) InputRows(ctx context.Context, datasetID, version uint64
 	}
 	return r.rows.Load(ctx, key, func() (*InputRows, int64, error) {
 		sha := strings.ToLower(f.Record.Sha256)
-		rel := filepath.Join("datasets", sha+".npy")
+		rel := datasetRel(sha)
 		if !r.disk.touchIfPresent(rel) {
 			return nil, 0, ErrRowsNotOnDisk
 		}
