@@ -50,7 +50,15 @@ func SimulateCreateJobGas(root *cobra.Command) error {
 }
 
 // OfflineCreateJobGas is create-job's gas limit offline or with
-// --generate-only when --gas is not given: the largest charge
-// (types.JobBlockGas + JobInputsBlockGas) and room for the message's own
-// work and the signature.
-const OfflineCreateJobGas = types.JobBlockGas + types.JobInputsBlockGas + 240_000
+// --generate-only when --gas is not given: the largest block-work charge
+// (types.JobBlockGas + JobInputsBlockGas), the verdicts a job without
+// assurance pays for on a set of up to OfflineSetSize validators at the
+// default sampling floor (20 %), and room for the message's own work and
+// the signature. A job buying assurance pays for every validator's verdict
+// (types.VerdictBlockGas, CountedVerdictBlockGas with a verification fee)
+// and needs --gas offline.
+const OfflineCreateJobGas = types.JobBlockGas + types.JobInputsBlockGas + OfflineSetSize*types.VerdictBlockGas/5 + 240_000
+
+// OfflineSetSize is the validator set OfflineCreateJobGas covers (x/staking's
+// default max_validators).
+const OfflineSetSize = 100

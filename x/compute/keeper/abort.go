@@ -5,6 +5,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/compute/types"
 	"github.com/aichain/aichain/x/internal/modkit"
 )
@@ -71,6 +72,9 @@ func (k Keeper) AbortJob(ctx context.Context, provider sdk.AccAddress, jobID uin
 			return err
 		}
 		return k.timeOut(ctx, job)
+	}
+	if err := k.chargeVerdicts(ctx, types.VerdictBlockGas, common.BasisPoints, "compute: the abort's verdicts"); err != nil {
+		return err
 	}
 	from := job.State
 	job.State, job.AbortReason = types.JobState_JOB_STATE_ABORTING, reason

@@ -22,10 +22,16 @@ import (
 // the rounds of heights <= b-W (their beacons become final), and prunes the
 // beacons older than BeaconRetentionBlocks. The work is bounded by the
 // shares in the commit and the W rounds open; nothing scans all entries.
+// It also keeps the set's size, which verdicts are charged by (SetSize).
 func (k Keeper) RecordBeacon(ctx context.Context, set []types.BeaconVoter, votes []types.ValidatorShares) error {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return err
+	}
+	if len(set) > 0 {
+		if err := k.recordSetSize(ctx, set); err != nil {
+			return err
+		}
 	}
 	b := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	w := int64(params.BeaconWindowBlocks)
@@ -63,7 +69,16 @@ func (k Keeper) openRound(ctx context.Context, height int64, set []types.BeaconV
 		}
 	}
 	sortVoters(r.Voters)
+	if err := k.LastRound.Set(ctx, collections.Join(height, keyedRound(r))); err != nil {
+		return err
+	}
 	return k.BeaconRounds.Set(ctx, height, r)
+}
+
+// keyedRound tells whether the validators with a key hold more than 2/3 of
+// a round's power: below that, no beacon of its height can be available.
+func keyedRound(r types.BeaconRound) bool {
+	return math.NewInt(r.KeyedPower).MulRaw(3).GT(math.NewInt(r.TotalPower).MulRaw(2))
 }
 
 type pendingShare struct {

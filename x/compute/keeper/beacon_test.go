@@ -303,4 +303,20 @@ func TestBeaconWaitsOnlyForAKeyedSet(t *testing.T) {
 	if j.Sample.DecideHeight != h+2+w || len(j.Sample.BeaconHeights) != 2 {
 		t.Fatalf("40 of 40 keyed: decide_height %d, beacon heights %v; want %d and 2", j.Sample.DecideHeight, j.Sample.BeaconHeights, h+2+w)
 	}
+	// A round opened before LastRound was kept (the upgrade's block) is
+	// read whole, and decides the same.
+	s.next(1)
+	s.record(s.ta.Ctx, net, nil)
+	must(t, s.k.LastRound.Remove(s.ta.Ctx))
+	s.register(s.acc(5), verifyBond)
+	id := s.bigJob(s.acc(4))
+	s.win(s.acc(5), id, verifyPrice)
+	s.record(s.ta.Ctx, net, nil)
+	must(t, s.k.LastRound.Remove(s.ta.Ctx))
+	if _, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: s.acc(5).String(), JobId: id, OutputRoot: root32, ChunkCount: 64}); err != nil {
+		t.Fatal(err)
+	}
+	if j, h = s.job(id), s.height(); j.Sample.DecideHeight != h+2+w {
+		t.Fatalf("40 of 40 keyed, no LastRound: decide_height %d; want %d", j.Sample.DecideHeight, h+2+w)
+	}
 }

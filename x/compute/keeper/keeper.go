@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"cosmossdk.io/collections"
+	collcodec "cosmossdk.io/collections/codec"
 	"cosmossdk.io/collections/indexes"
 	"cosmossdk.io/core/address"
 	"cosmossdk.io/core/store"
@@ -98,7 +99,13 @@ type Keeper struct {
 	// The sampling beacon (beacon.go, beacon_record.go).
 	BeaconKeys collections.Map[[]byte, types.BeaconKey]
 	// BeaconKeyCount is the number of BeaconKeys entries (beaconActive).
-	BeaconKeyCount  collections.Item[uint64]
+	BeaconKeyCount collections.Item[uint64]
+	// SetSize is the number of validators of the last injected commit's
+	// set (recordSetSize; verdictgas.go).
+	SetSize collections.Item[uint64]
+	// LastRound is the last round opened: its height, and whether it was
+	// keyed (> 2/3 of its power with a key; beaconActive).
+	LastRound       collections.Item[collections.Pair[int64, bool]]
 	BeaconKeyOwners collections.Map[[]byte, []byte]
 	BeaconRounds    collections.Map[int64, types.BeaconRound]
 	BeaconShares    collections.Map[collections.Pair[int64, []byte], []byte]
@@ -174,6 +181,9 @@ func NewKeeper(
 		BeaconKeys: collections.NewMap(sb, types.BeaconKeysKey, "beacon_keys", collections.BytesKey,
 			codec.CollValue[types.BeaconKey](cdc)),
 		BeaconKeyCount: collections.NewItem(sb, types.BeaconKeyCountKey, "beacon_key_count", collections.Uint64Value),
+		SetSize:        collections.NewItem(sb, types.SetSizeKey, "set_size", collections.Uint64Value),
+		LastRound: collections.NewItem(sb, types.LastRoundKey, "last_round",
+			collcodec.KeyToValueCodec(collections.PairKeyCodec(collections.Int64Key, collections.BoolKey))),
 		BeaconKeyOwners: collections.NewMap(sb, types.BeaconKeyOwnersKey, "beacon_key_owners", collections.BytesKey,
 			collections.BytesValue),
 		BeaconRounds: collections.NewMap(sb, types.BeaconRoundsKey, "beacon_rounds", collections.Int64Key,

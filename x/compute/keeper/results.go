@@ -7,6 +7,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/compute/types"
 	"github.com/aichain/aichain/x/internal/modkit"
 )
@@ -36,6 +37,9 @@ func (k Keeper) SubmitResult(ctx context.Context, provider sdk.AccAddress, jobID
 	job.State = types.JobState_JOB_STATE_SUBMITTED
 	params, err := k.jobParams(ctx, job)
 	if err != nil {
+		return err
+	}
+	if err := k.chargeRiskyWinner(ctx, job, params); err != nil {
 		return err
 	}
 	if err := k.scheduleDraw(ctx, &job, h, params); err != nil {
@@ -184,6 +188,9 @@ func (k Keeper) DisputeResult(ctx context.Context, requester sdk.AccAddress, job
 		return err
 	}
 	job.Sample.Disputed = true
+	if err := k.chargeVerdicts(ctx, types.VerdictBlockGas, common.BasisPoints, "compute: the dispute's verdicts"); err != nil {
+		return err
+	}
 	if err := k.disputeDraw(ctx, &job, params); err != nil {
 		return err
 	}

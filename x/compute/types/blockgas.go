@@ -40,3 +40,31 @@ func (w WorkloadSpec) BlockGas() uint64 {
 	}
 	return JobBlockGas
 }
+
+// Gas for the verdicts a job under check causes: every validator of the set
+// sends one, and the PreBlocker records it, tallies the job again and may
+// decide it, under the block's infinite gas meter. The messages that put a
+// job under check pay for them (keeper/verdictgas.go), per validator of the
+// last commit's set: MsgCreateJob for the expected checks (the
+// sample_rate_floor_bps share of them, or all of them when it bought
+// assurance), MsgSubmitResult for a winner whose record samples it above the
+// floor, MsgDisputeResult and MsgAbortJob for the check they start.
+// TestVerdictWorkIsCharged measures a check's verdicts with 4, 30 and 100
+// validators, all in one block and one a block, and fails when a path
+// outgrows its charge or the charge is over twice the costliest path.
+// The job's decision and settlement, which the first verdicts bring about,
+// are its own block work (JobBlockGas).
+const (
+	// VerdictBlockGas is one validator's verdict on a job under check.
+	// Measured 2026-12-04, per validator after the first: 4,600 with 4 to
+	// 100 validators voting in one block, 7,912–9,530 one a block (each
+	// block's tally walks the job's voters so far).
+	VerdictBlockGas = 12_000
+	// CountedVerdictBlockGas is one on a job with a verification fee, whose
+	// verdicts are recorded in the job for their share of the fee (the job
+	// is written again in each block that counts one, so this grows with
+	// the set when verdicts come one a block). Measured 2026-12-04: 5,320
+	// in one block; one a block 23,658 with 4 or 30 validators, 30,669
+	// with 100.
+	CountedVerdictBlockGas = 35_000
+)

@@ -74,4 +74,13 @@ var (
 	// entries of BeaconKeysKey), so that a submission learns whether draws
 	// wait for the beacon by one point read.
 	BeaconKeyCountKey = collections.NewPrefix(46)
+	// SetSizeKey holds the number of validators of the last injected
+	// commit's set: the verdicts a job under check can get, which the
+	// messages putting jobs under check pay for (types.VerdictBlockGas).
+	SetSizeKey = collections.NewPrefix(47)
+	// LastRoundKey holds the height of the last beacon round opened and
+	// whether validators with a key held more than 2/3 of its power, so
+	// that a submission learns whether draws wait for the beacon by one
+	// small read (not the round's whole voter list).
+	LastRoundKey = collections.NewPrefix(48)
 )

@@ -1,0 +1,98 @@
+package keeper
+
+import (
+	"context"
+	"errors"
+
+	"cosmossdk.io/collections"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/x/compute/types"
+)
+
+// Verdict work paid in gas (types.VerdictBlockGas). The verdicts a job
+// under check gets, one per validator, are recorded and tallied by the
+// PreBlocker under the block's infinite gas meter; the message that puts
+// the job under check, or makes it likely, pays for them up front, so the
+// fee, simulation and the proposer's gas budget see them: 100 validators'
+// verdicts on one job used 555,248 gas in one block and 1,043,351 one a
+// block, paid by no one (TestVerdictWorkIsCharged).
+
+// perVerdictGas is what one validator's verdict on job costs the block.
+func perVerdictGas(job types.Job) uint64 {
+	if hasGrace(job) { // a verification fee: each verdict is counted in the job
+		return types.CountedVerdictBlockGas
+	}
+	return types.VerdictBlockGas
+}
+
+// recordSetSize keeps the number of validators of the last injected
+// commit's set (RecordBeacon), the verdicts a check can get, writing only
+// when it changes.
+func (k Keeper) recordSetSize(ctx context.Context, set []types.BeaconVoter) error {
+	var n uint64
+	for _, v := range set {
+		if v.Power > 0 {
+			n++
+		}
+	}
+	old, err := k.SetSize.Get(ctx)
+	if err != nil && !errors.Is(err, collections.ErrNotFound) {
+		return err
+	}
+	if err == nil && old == n {
+		return nil
+	}
+	return k.SetSize.Set(ctx, n)
+}
+
+// chargeVerdicts consumes the gas of rateBps of a check by the last
+// commit's set, at per a verdict (none before the first injected commit: no
+// verdict can come before one).
+func (k Keeper) chargeVerdicts(ctx context.Context, per, rateBps uint64, what string) error {
+	if rateBps == 0 {
+		return nil
+	}
+	n, err := k.SetSize.Get(ctx)
+	if errors.Is(err, collections.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	full := n * per
+	gas := (full*min(rateBps, common.BasisPoints) + common.BasisPoints - 1) / common.BasisPoints
+	sdk.UnwrapSDKContext(ctx).GasMeter().ConsumeGas(gas, what)
+	return nil
+}
+
+// expectedCheckBps is the share of a new job's result the chain expects to
+// check: all of it when the requester bought assurance, else the sampling
+// floor (a winner whose record samples it more pays the rest at
+// submission: chargeRiskyWinner).
+func expectedCheckBps(job types.Job, params types.Params) uint64 {
+	if job.SamplesBought > 0 {
+		return common.BasisPoints
+	}
+	return uint64(params.SampleRateFloorBps)
+}
+
+// chargeRiskyWinner charges the winner submitting job's result for the
+// checks its record adds above the floor its requester paid for.
+func (k Keeper) chargeRiskyWinner(ctx context.Context, job types.Job, params types.Params) error {
+	if job.SamplesBought > 0 {
+		return nil
+	}
+	p, err := k.GetProvider(ctx, job.Winner)
+	if err != nil {
+		return err
+	}
+	rate := uint64(SampleRateBps(p, params, sdk.UnwrapSDKContext(ctx).BlockHeight()))
+	floor := uint64(params.SampleRateFloorBps)
+	if rate <= floor {
+		return nil
+	}
+	return k.chargeVerdicts(ctx, types.VerdictBlockGas, rate-floor, "compute: verdicts on a winner sampled above the floor")
+}
