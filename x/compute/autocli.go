@@ -163,7 +163,12 @@ func MakeCommitmentCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("job-id %q: %w", args[0], err)
 			}
-			if _, err := sdk.AccAddressFromBech32(args[1]); err != nil {
+			// The chain hashes the signer's canonical (lower-case) address:
+			// an upper-case spelling, which bech32 reads as the same
+			// account, hashed as typed made a bid that could never be
+			// revealed (TestAttackMakeCommitmentUppercaseProviderCannotBeRevealed).
+			provider, err := sdk.AccAddressFromBech32(args[1])
+			if err != nil {
 				return fmt.Errorf("provider %q: %w", args[1], err)
 			}
 			price, err := sdk.ParseCoinNormalized(args[2])
@@ -174,7 +179,7 @@ func MakeCommitmentCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			out := hex.EncodeToString(types.BidCommitment(jobID, args[1], price, salt))
+			out := hex.EncodeToString(types.BidCommitment(jobID, provider.String(), price, salt))
 			if generated {
 				out += " " + hex.EncodeToString(salt)
 			}
