@@ -67,7 +67,7 @@ func (k Keeper) CreateJob(ctx context.Context, requester sdk.AccAddress, msg *ty
 		return 0, err
 	}
 	withAssurance(&job, assurance, bought)
-	if err := k.chargeVerdicts(ctx, perVerdictGas(job), expectedCheckBps(job, params), "compute: expected verdicts"); err != nil {
+	if err := k.chargeVerdicts(ctx, job.VerdictGas(job.CountsVerdicts()), expectedCheckBps(job, params), "compute: expected verdicts"); err != nil {
 		return 0, err
 	}
 	return k.openJob(ctx, job)

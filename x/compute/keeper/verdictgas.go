@@ -20,14 +20,6 @@ import (
 // verdicts on one job used 555,248 gas in one block and 1,043,351 one a
 // block, paid by no one (TestVerdictWorkIsCharged).
 
-// perVerdictGas is what one validator's verdict on job costs the block.
-func perVerdictGas(job types.Job) uint64 {
-	if hasGrace(job) { // a verification fee: each verdict is counted in the job
-		return types.CountedVerdictBlockGas
-	}
-	return types.VerdictBlockGas
-}
-
 // recordSetSize keeps the number of validators of the last injected
 // commit's set (RecordBeacon), the verdicts a check can get, writing only
 // when it changes.
@@ -94,5 +86,5 @@ func (k Keeper) chargeRiskyWinner(ctx context.Context, job types.Job, params typ
 	if rate <= floor {
 		return nil
 	}
-	return k.chargeVerdicts(ctx, types.VerdictBlockGas, rate-floor, "compute: verdicts on a winner sampled above the floor")
+	return k.chargeVerdicts(ctx, job.VerdictGas(false), rate-floor, "compute: verdicts on a winner sampled above the floor")
 }

@@ -20,9 +20,11 @@ func setOf(n int) []types.BeaconVoter {
 }
 
 // verdictWork has n validators of power 10 vote VALID on a job under check
-// (with a verification fee, fee), perBlock of them a block, and returns the
-// gas ApplyVerdicts used in all (the job's decision included).
-func verdictWork(t *testing.T, n int, fee bool, perBlock int) uint64 {
+// (with a verification fee, fee; its record grown by about pad bytes, as a
+// gpt-f32 job's inline prompts grow it), perBlock of them a block, and
+// returns the gas ApplyVerdicts used in all (the job's decision included)
+// and what a verdict on the job is charged.
+func verdictWork(t *testing.T, n int, fee bool, perBlock, pad int) (gas, per uint64) {
 	s, _ := assuranceSuite(t)
 	p := s.params()
 	p.VerificationBlocks = 300 // every verdict one a block still counts
@@ -37,7 +39,13 @@ func verdictWork(t *testing.T, n int, fee bool, perBlock int) uint64 {
 	req, prov := s.acc(0), s.acc(1)
 	s.register(prov, verifyBond)
 	id := s.assuredJob(req, prov, types.Assurance{Full: true})
-	var gas uint64
+	if pad > 0 {
+		j := s.job(id)
+		j.Workload.Gpt = &types.GptSpec{Prompts: []types.GptPrompt{{Tokens: make([]uint32, pad)}}}
+		must(t, s.k.SaveJob(s.ta.Ctx, j.State, j))
+	}
+	j := s.job(id)
+	per = j.VerdictGas(j.CountsVerdicts())
 	set := setOf(n)
 	for i := 0; i < n; i += perBlock {
 		var votes []types.ValidatorVerdicts
@@ -51,37 +59,36 @@ func verdictWork(t *testing.T, n int, fee bool, perBlock int) uint64 {
 	if st := s.job(id).State; st == types.JobState_JOB_STATE_VERIFYING && !fee {
 		t.Fatalf("n %d, %d a block: the job is still %s after every validator's VALID", n, perBlock, st)
 	}
-	return gas
+	return gas, per
 }
 
 // TestVerdictWorkIsCharged measures the verdicts of a check on every path
 // (4, 30 and 100 validators; all in one block, or one a block; a job with
-// and without a verification fee) against what the messages charge per
-// validator (types.VerdictBlockGas, CountedVerdictBlockGas): the work of
-// each validator after the first (the first's includes the job's decision
-// and settlement, which the job's block gas pays: JobBlockGas) is at most
-// the charge, and the charge at most twice the costliest path's.
+// and without a verification fee; a small job record and one of 8 KiB more)
+// against what the messages charge per validator (Job.VerdictGas): the work
+// of each validator after the first (the first's includes the job's
+// decision and settlement, which the job's block gas pays: JobBlockGas) is
+// at most the charge, and the charge at most twice the costliest path's.
 func TestVerdictWorkIsCharged(t *testing.T) {
 	for _, fee := range []bool{false, true} {
-		per := uint64(types.VerdictBlockGas)
-		if fee {
-			per = types.CountedVerdictBlockGas
-		}
-		one := verdictWork(t, 1, fee, 1)
-		var costliest uint64
-		for _, n := range []int{4, 30, 100} {
-			for _, perBlock := range []int{n, 1} {
-				work := verdictWork(t, n, fee, perBlock) - one
-				each := work / uint64(n-1)
-				t.Logf("fee %-5t %3d validators, %3d a block: %8d gas above one validator's %d, %6d each (charged %d)", fee, n, perBlock, work, one, each, per)
-				if work > uint64(n-1)*per {
-					t.Errorf("fee %t, %d validators, %d a block: %d gas of verdict work, %d charged", fee, n, perBlock, work, uint64(n-1)*per)
+		for _, pad := range []int{0, 8_192} {
+			one, _ := verdictWork(t, 1, fee, 1, pad)
+			var costliest, charged uint64
+			for _, n := range []int{4, 30, 100} {
+				for _, perBlock := range []int{n, 1} {
+					work, per := verdictWork(t, n, fee, perBlock, pad)
+					work -= one
+					each := work / uint64(n-1)
+					t.Logf("fee %-5t pad %5d %3d validators, %3d a block: %8d gas above one validator's %d, %6d each (charged %d)", fee, pad, n, perBlock, work, one, each, per)
+					if work > uint64(n-1)*per {
+						t.Errorf("fee %t, pad %d, %d validators, %d a block: %d gas of verdict work, %d charged", fee, pad, n, perBlock, work, uint64(n-1)*per)
+					}
+					costliest, charged = max(costliest, each), per
 				}
-				costliest = max(costliest, each)
 			}
-		}
-		if per > 2*costliest {
-			t.Errorf("fee %t: %d charged a verdict, over twice the costliest path's %d", fee, per, costliest)
+			if charged > 2*costliest {
+				t.Errorf("fee %t, pad %d: %d charged a verdict, over twice the costliest path's %d", fee, pad, charged, costliest)
+			}
 		}
 	}
 }
@@ -102,12 +109,13 @@ func TestAttackVerdictWorkUnpaid(t *testing.T) {
 	p.VerificationFeePerSample = coin(0)
 	s.setParams(p)
 	req := s.acc(0)
+	var id uint64
 	create := func(assured bool) uint64 {
 		return s.verdictGas(func() {
 			if assured {
-				s.createAssured(req, types.Assurance{Full: true})
+				id = s.createAssured(req, types.Assurance{Full: true})
 			} else {
-				s.create(req, verifyPrice)
+				id = s.create(req, verifyPrice)
 			}
 		})
 	}
@@ -123,21 +131,26 @@ func TestAttackVerdictWorkUnpaid(t *testing.T) {
 		assured bool
 		bps     uint64
 	}{{false, 2_000}, {true, 10_000}} {
-		if got, want := create(c.assured), n*types.VerdictBlockGas*c.bps/10_000; got != want {
-			t.Errorf("assured %t: create job paid %d gas for %d validators' verdicts, want %d", c.assured, got, n, want)
+		// At the record's size as created (the stored one has a few bytes
+		// more, set when it opens).
+		got := create(c.assured)
+		low, high := n*types.VerdictBlockGas*c.bps/10_000, n*s.job(id).VerdictGas(false)*c.bps/10_000
+		if got < low || got > high {
+			t.Errorf("assured %t: create job paid %d gas for %d validators' verdicts, want %d to %d", c.assured, got, n, low, high)
 		}
 	}
 
 	// An abort starts a check by every validator.
 	prov, owner := s.acc(1), s.acc(5)
 	s.registerAny(prov, 1_000_000)
-	id := s.mlpJob(req, s.mlpInputs(owner), 10_000)
+	id = s.mlpJob(req, s.mlpInputs(owner), 10_000)
 	s.win(prov, id, 10_000)
+	per := s.job(id).VerdictGas(false)
 	gas := s.verdictGas(func() {
 		_, err := s.ms.AbortJob(s.ta.Ctx, &types.MsgAbortJob{Provider: prov.String(), JobId: id, Reason: types.AbortReason_ABORT_REASON_INPUTS_UNAVAILABLE})
 		must(t, err)
 	})
-	if want := uint64(n * types.VerdictBlockGas); gas != want {
+	if want := n * per; gas != want {
 		t.Errorf("abort paid %d gas for its %d validators' verdicts, want %d", gas, n, want)
 	}
 }

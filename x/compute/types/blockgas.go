@@ -27,6 +27,19 @@ const (
 	// at the close (ranked and released, or its deposit forfeited) and its
 	// pruning. Measured 2026-12-04: 46,700–47,700 a commitment.
 	CommitBlockGas = 50_000
+	// JobBlockGasPerSpecByte is charged by MsgCreateJob for each byte of
+	// its workload spec above JobSpecBaseBytes (a gpt-f32 job's inline
+	// prompts, up to 4,096 tokens): the spec is part of the job record,
+	// which each block path of the job's life reads and writes whole, and
+	// the fixed charges above were measured on small specs. A job of 64
+	// inline prompts of 64 tokens (an 8,914-byte record) did 1,555,765 gas
+	// of block work against 410,000 charged
+	// (TestAttackInlinePromptsBloatTheJobsUnpaidBlockWork): about 150 gas a
+	// byte.
+	JobBlockGasPerSpecByte = 200
+	// JobSpecBaseBytes is the spec size the fixed charges cover (a gemm or
+	// mlp spec has under 100 bytes).
+	JobSpecBaseBytes = 256
 )
 
 // NamesInputs reports whether a job of this workload names a model or a
@@ -35,10 +48,14 @@ func (w WorkloadSpec) NamesInputs() bool { return w.Mlp != nil || w.Gpt != nil }
 
 // BlockGas is the gas MsgCreateJob charges for its job's block work.
 func (w WorkloadSpec) BlockGas() uint64 {
+	gas := uint64(JobBlockGas)
 	if w.NamesInputs() {
-		return JobBlockGas + JobInputsBlockGas
+		gas += JobInputsBlockGas
 	}
-	return JobBlockGas
+	if n := uint64(w.Size()); n > JobSpecBaseBytes {
+		gas += (n - JobSpecBaseBytes) * JobBlockGasPerSpecByte
+	}
+	return gas
 }
 
 // Gas for the verdicts a job under check causes: every validator of the set
@@ -67,4 +84,28 @@ const (
 	// in one block; one a block 23,658 with 4 or 30 validators, 30,669
 	// with 100.
 	CountedVerdictBlockGas = 35_000
+	// VerdictGasPerJobByte is charged too for each byte of the job record,
+	// which each block that records a verdict on the job reads (and, with
+	// a fee, CountedVerdictGasPerJobByte, writes: the store's 3 and 30 gas
+	// a byte, and room for the proto codec): a gpt-f32 job's inline
+	// prompts make the record 9 KiB where a gemm job's is 400 bytes.
+	VerdictGasPerJobByte        = 4
+	CountedVerdictGasPerJobByte = 40
 )
+
+// CountsVerdicts tells whether the verdicts on j's verification are
+// counted in it, for their share of its verification fee (bought assurance).
+func (j Job) CountsVerdicts() bool { return j.SamplesBought > 0 && !j.VerificationFee.IsZero() }
+
+// VerdictGas is the gas one validator's verdict on job j costs the block,
+// counted (CountsVerdicts, on its verification) or not (the keeper charges
+// it per validator of the set: keeper/verdictgas.go). The record is
+// counted with the sample indices its bought samples will add (up to 3
+// bytes each).
+func (j Job) VerdictGas(counted bool) uint64 {
+	size := uint64(j.Size()) + 3*j.SamplesBought
+	if counted {
+		return CountedVerdictBlockGas + size*CountedVerdictGasPerJobByte
+	}
+	return VerdictBlockGas + size*VerdictGasPerJobByte
+}
