@@ -338,7 +338,7 @@ func TestZeroHeightExportRebasesDeadlines(t *testing.T) {
 		// Jail: unjailing is refused before jailed_until and works from it.
 		unjailCtx := c.inBlock(n)
 		_, err := nms.UpdateProvider(unjailCtx, &computetypes.MsgUpdateProvider{
-			Operator: p3.String(), Moniker: "gpu", Endpoint: "http://127.0.0.1:8090", Hardware: hw, AddBond: zhCoin(500_000),
+			Operator: p3.String(), Moniker: "gpu", Endpoint: "http://127.0.0.1:8090", Hardware: hw, AddBond: ptr(zhCoin(500_000)),
 		})
 		must(err)
 		status := mustProvider(t, nk, unjailCtx, p3).Status
@@ -401,3 +401,6 @@ func mustParams(t *testing.T, k computekeeper.Keeper, ctx sdk.Context) computety
 	}
 	return p
 }
+
+// ptr is a pointer to a copy of v (a nullable message field).
+func ptr[T any](v T) *T { return &v }

@@ -162,7 +162,7 @@ func TestAttackFraudsterUnjailsBelowMinBondWhileItsBondIsLocked(t *testing.T) {
 	update := func(add int64) error {
 		m := &types.MsgUpdateProvider{Operator: prov.String(), Moniker: "gpu", Endpoint: "http://127.0.0.1:8090", Hardware: gpuHW()}
 		if add > 0 {
-			m.AddBond = coin(add)
+			m.AddBond = ptr(coin(add))
 		}
 		_, err := s.ms.UpdateProvider(s.ta.Ctx, m)
 		return err

@@ -264,7 +264,7 @@ func TestAttackProviderSlashCapFreesCollateralForUnbackedBids(t *testing.T) {
 		s.next(1)
 	}
 	_, err := s.ms.UpdateProvider(s.ta.Ctx, &types.MsgUpdateProvider{
-		Operator: prov.String(), Moniker: "gpu", Endpoint: "http://127.0.0.1:8090", Hardware: gpuHW(), AddBond: coin(1_600_000),
+		Operator: prov.String(), Moniker: "gpu", Endpoint: "http://127.0.0.1:8090", Hardware: gpuHW(), AddBond: ptr(coin(1_600_000)),
 	})
 	must(t, err)
 	s.inv()

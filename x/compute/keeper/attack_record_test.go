@@ -99,7 +99,7 @@ func TestAttackWashingARecord(t *testing.T) {
 	s.setParams(p)
 	s.next(int(p.JailBlocks) + 1)
 	if _, err := s.ms.UpdateProvider(s.ta.Ctx, &types.MsgUpdateProvider{Operator: cheat.String(), Moniker: "m",
-		Endpoint: "http://127.0.0.1:8090", Hardware: gpuHW(), AddBond: coin(200_000)}); err != nil {
+		Endpoint: "http://127.0.0.1:8090", Hardware: gpuHW(), AddBond: ptr(coin(200_000))}); err != nil {
 		t.Fatalf("unjail: %v", err)
 	}
 	rate := func() uint32 { return keeper.SampleRateBps(s.provider(cheat), s.params(), s.height()) }

@@ -339,3 +339,6 @@ func (s *suite) revealAndConvict(a, b uint64, p1, p2 sdk.AccAddress) {
 		s.t.Fatalf("p1 after a 100%% slash: bond %s locked %s owed %s, want the locks kept and as much owed", pr.Bond, pr.Locked, pr.SlashOwed)
 	}
 }
+
+// ptr is a pointer to a copy of v (a nullable message field).
+func ptr[T any](v T) *T { return &v }

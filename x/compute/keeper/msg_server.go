@@ -46,7 +46,7 @@ func (s msgServer) UpdateProvider(ctx context.Context, msg *types.MsgUpdateProvi
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Keeper.UpdateProvider(ctx, op, msg.Moniker, msg.Endpoint, msg.Hardware, msg.AddBond); err != nil {
+	if err := s.Keeper.UpdateProvider(ctx, op, msg.Moniker, msg.Endpoint, msg.Hardware, msg.BondAdded()); err != nil {
 		return nil, err
 	}
 	return &types.MsgUpdateProviderResponse{}, nil

@@ -70,7 +70,7 @@ func TestUpdateUnbondProvider(t *testing.T) {
 	s.register(op, 2_000_000)
 	hw := gpuHW()
 	hw.GpuCount = 4
-	_, err := s.ms.UpdateProvider(s.ta.Ctx, &types.MsgUpdateProvider{Operator: op.String(), Moniker: "new", Endpoint: "http://127.0.0.1:8090", Hardware: hw, AddBond: coin(500)})
+	_, err := s.ms.UpdateProvider(s.ta.Ctx, &types.MsgUpdateProvider{Operator: op.String(), Moniker: "new", Endpoint: "http://127.0.0.1:8090", Hardware: hw, AddBond: ptr(coin(500))})
 	if err != nil {
 		t.Fatal(err)
 	}

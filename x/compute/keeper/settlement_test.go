@@ -157,7 +157,7 @@ func TestFraudSlashesAndJails(t *testing.T) {
 	_, err = s.ms.UpdateProvider(s.ta.Ctx, &types.MsgUpdateProvider{Operator: p1.String(), Moniker: "m", Endpoint: "http://127.0.0.1:8090", Hardware: gpuHW()})
 	wantErr(t, err, types.ErrBondTooSmall)
 	s.unchanged(sn, p1)
-	_, err = s.ms.UpdateProvider(s.ta.Ctx, &types.MsgUpdateProvider{Operator: p1.String(), Moniker: "m", Endpoint: "http://127.0.0.1:8090", Hardware: gpuHW(), AddBond: coin(500_000)})
+	_, err = s.ms.UpdateProvider(s.ta.Ctx, &types.MsgUpdateProvider{Operator: p1.String(), Moniker: "m", Endpoint: "http://127.0.0.1:8090", Hardware: gpuHW(), AddBond: ptr(coin(500_000))})
 	if err != nil || s.provider(p1).Status != types.ProviderStatus_PROVIDER_STATUS_ACTIVE {
 		t.Fatalf("unjail: %v, status %s", err, s.provider(p1).Status)
 	}

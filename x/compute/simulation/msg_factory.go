@@ -213,7 +213,7 @@ func MsgUpdateProviderFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgU
 		}
 		return []simsx.SimAccount{op}, &types.MsgUpdateProvider{
 			Operator: op.AddressBech32, Moniker: "sim-" + r.StringN(6), Endpoint: p.Endpoint,
-			Hardware: randHardware(r), AddBond: add,
+			Hardware: randHardware(r), AddBond: &add,
 		}
 	}
 }

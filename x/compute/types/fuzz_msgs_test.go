@@ -50,7 +50,7 @@ func fuzzSeeds(t testing.TB) []msgfuzz.Seed {
 	mlp := types.WorkloadSpec{Kind: workload.KindMLP, Mlp: &types.MlpSpec{ModelId: 1, DatasetId: 2}, ChunkRows: 16}
 	return []msgfuzz.Seed{
 		msgfuzz.Valid(&types.MsgRegisterProvider{Operator: a, Moniker: "p", Endpoint: "https://p.example:8443", Hardware: hw, Bond: coin}),
-		msgfuzz.Valid(&types.MsgUpdateProvider{Operator: a, Moniker: "p2", Endpoint: "http://10.0.0.2:8090/agent", Hardware: hw, AddBond: coin}),
+		msgfuzz.Valid(&types.MsgUpdateProvider{Operator: a, Moniker: "p2", Endpoint: "http://10.0.0.2:8090/agent", Hardware: hw, AddBond: &coin}),
 		msgfuzz.Valid(&types.MsgUnbondProvider{Operator: a}),
 		msgfuzz.Valid(&types.MsgCreateJob{Requester: a, Workload: gemm, MaxPrice: coin, CommitBlocks: 5, RevealBlocks: 5, ExecBlocks: 20, MinHardware: types.Hardware{GpuCount: 1}}),
 		msgfuzz.Valid(&types.MsgCancelJob{Requester: a, JobId: 1}),
@@ -116,8 +116,8 @@ func assertValid(t testing.TB, msg msgfuzz.Msg, signer []byte) {
 	case *types.MsgUpdateProvider:
 		msgfuzz.AssertAic(t, "operator", m.Operator, signer)
 		assertDescription(t, m.Moniker, m.Endpoint, m.Hardware)
-		if !m.AddBond.IsNil() && !m.AddBond.IsValid() {
-			t.Fatalf("add_bond %s accepted", m.AddBond)
+		if add := m.BondAdded(); !add.IsNil() && !add.IsValid() {
+			t.Fatalf("add_bond %s accepted", add)
 		}
 	case *types.MsgUnbondProvider:
 		msgfuzz.AssertAic(t, "operator", m.Operator, signer)

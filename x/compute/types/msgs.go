@@ -158,12 +158,21 @@ func (m *MsgUpdateProvider) ValidateBasic() error {
 	if err := validateDescription(m.Moniker, m.Endpoint, m.Hardware); err != nil {
 		return err
 	}
-	if !m.AddBond.IsNil() || m.AddBond.Denom != "" {
-		if err := m.AddBond.Validate(); err != nil {
+	if add := m.BondAdded(); !add.IsNil() || add.Denom != "" {
+		if err := add.Validate(); err != nil {
 			return ErrInvalidPrice.Wrapf("add_bond: %v", err)
 		}
 	}
 	return nil
+}
+
+// BondAdded is add_bond, the zero coin when absent (an empty coin from a
+// sender that always writes the field reads the same).
+func (m *MsgUpdateProvider) BondAdded() sdk.Coin {
+	if m.AddBond == nil {
+		return sdk.Coin{}
+	}
+	return *m.AddBond
 }
 
 // ValidateBasic checks the message without state.

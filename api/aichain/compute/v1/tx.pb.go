@@ -146,7 +146,9 @@ type MsgUpdateProvider struct {
 	Moniker  string                 `protobuf:"bytes,2,opt,name=moniker,proto3" json:"moniker,omitempty"`
 	Endpoint string                 `protobuf:"bytes,3,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
 	Hardware *Hardware              `protobuf:"bytes,4,opt,name=hardware,proto3" json:"hardware,omitempty"`
-	// add_bond is added to the bond (may be zero).
+	// add_bond is added to the bond; absent (or zero) adds none. It is
+	// nullable so that an update adding no bond does not carry an empty coin,
+	// which SIGN_MODE_TEXTUAL cannot render (a Ledger could not sign it).
 	AddBond       *v1beta1.Coin `protobuf:"bytes,5,opt,name=add_bond,json=addBond,proto3" json:"add_bond,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1310,13 +1312,13 @@ const file_aichain_compute_v1_tx_proto_rawDesc = "" +
 	"\bendpoint\x18\x03 \x01(\tR\bendpoint\x12C\n" +
 	"\bhardware\x18\x04 \x01(\v2\x1c.aichain.compute.v1.HardwareB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\bhardware\x128\n" +
 	"\x04bond\x18\x05 \x01(\v2\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x04bond:5\x82\xe7\xb0*\boperator\x8a\xe7\xb0*#aichain/compute/MsgRegisterProvider\"\x1d\n" +
-	"\x1bMsgRegisterProviderResponse\"\xba\x02\n" +
+	"\x1bMsgRegisterProviderResponse\"\xaf\x02\n" +
 	"\x11MsgUpdateProvider\x124\n" +
 	"\boperator\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\boperator\x12\x18\n" +
 	"\amoniker\x18\x02 \x01(\tR\amoniker\x12\x1a\n" +
 	"\bendpoint\x18\x03 \x01(\tR\bendpoint\x12C\n" +
-	"\bhardware\x18\x04 \x01(\v2\x1c.aichain.compute.v1.HardwareB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\bhardware\x12?\n" +
-	"\badd_bond\x18\x05 \x01(\v2\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\aaddBond:3\x82\xe7\xb0*\boperator\x8a\xe7\xb0*!aichain/compute/MsgUpdateProvider\"\x1b\n" +
+	"\bhardware\x18\x04 \x01(\v2\x1c.aichain.compute.v1.HardwareB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\bhardware\x124\n" +
+	"\badd_bond\x18\x05 \x01(\v2\x19.cosmos.base.v1beta1.CoinR\aaddBond:3\x82\xe7\xb0*\boperator\x8a\xe7\xb0*!aichain/compute/MsgUpdateProvider\"\x1b\n" +
 	"\x19MsgUpdateProviderResponse\"~\n" +
 	"\x11MsgUnbondProvider\x124\n" +
 	"\boperator\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\boperator:3\x82\xe7\xb0*\boperator\x8a\xe7\xb0*!aichain/compute/MsgUnbondProvider\"@\n" +
