@@ -179,12 +179,34 @@ func satAdd(a, b uint64) uint64 {
 // tokens each, in bytes: the logits of every prompt's last position until
 // the output is written (rows × Vocab), one batch's key and value caches
 // (gptBatch prompts of 2 · Layers · Embed · (width + maxNew) values, a
-// single prompt's however large) and a prefill pass's residual stream and
-// MLP activations (5 × gptPrefillBudget). A provider's memory admission
-// counts it per worker (jobexec: BidShape.ExecBytes).
+// single prompt's however large) and the largest pass of the decoder over
+// new positions (passValues). A provider's memory admission counts it per
+// worker (jobexec: BidShape.ExecBytes).
 func (c GPTConfig) DecodeBytes(rows, width, maxNew int) uint64 {
 	perPrompt := satMul(satMul(2*uint64(max(c.Layers, 0)), uint64(max(c.Embed, 0))), uint64(max(width+maxNew, 0)))
-	caches := satMul(uint64(gptBatch(c, width, maxNew)), perPrompt)
+	batch := uint64(gptBatch(c, width, maxNew))
+	caches := satMul(batch, perPrompt)
 	logits := satMul(uint64(max(rows, 0)), uint64(max(c.Vocab, 0)))
-	return satMul(satAdd(satAdd(logits, caches), 5*gptPrefillBudget), 4)
+	return satMul(satAdd(satAdd(logits, caches), c.passValues(rows, width, batch)), 4)
+}
+
+// passValues is the most values one pass of the decoder over new positions
+// holds (gptDecoder.positions and block): per position the residual stream
+// and its host copy, a layer norm, q|k|v, the attention output and the
+// 4·Embed-wide MLP activation with its projection (10 · Embed values) and
+// its span (2), and per group (a prompt) its final row, the final layer
+// norm and its logits. A decode step runs a batch's prompts at one position
+// each; a prefill pass runs prefillPrompts prompts of width positions, one
+// at least however wide. Counting a prefill pass as 5 × gptPrefillBudget
+// missed both: 2^20 one-token prompts of a small model, one batch, held
+// 840 MiB in a decode step where 344 MiB were admitted
+// (TestAttackOneStepDecodeOfAWholeBatchOutgrowsDecodeBytes).
+func (c GPTConfig) passValues(rows, width int, batch uint64) uint64 {
+	e := uint64(max(c.Embed, 0))
+	prompts := min(uint64(max(rows, 1)), batch)
+	prefill := satMul(min(prompts, uint64(prefillPrompts(c.Embed, width))), uint64(max(width, 1)))
+	positions := max(prompts, prefill)
+	perPosition := satAdd(satMul(10, e), 2)
+	perGroup := satAdd(uint64(max(c.Vocab, 0)), satMul(2, e))
+	return satAdd(satMul(positions, perPosition), satMul(prompts, perGroup))
 }
