@@ -9,6 +9,7 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/client/flags"
+	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/app/ve"
 )
@@ -39,6 +40,14 @@ func beaconCmd() *cobra.Command {
 			"$(aichaind beacon pop aicvaloper1... --chain-id aichain-local-1) --from node0",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// The proof binds the canonical (lower-case) address, the one
+			// register-beacon-key sends and the chain checks: an
+			// upper-case spelling signed as typed made a registration
+			// that could only fail (TestBeaconPopBindsTheCanonicalAddress).
+			val, err := sdk.ValAddressFromBech32(args[0])
+			if err != nil {
+				return fmt.Errorf("validator-address %q: %w", args[0], err)
+			}
 			s, err := ve.LoadBeaconKey(beaconKeyPath(cmd))
 			if err != nil {
 				return err
@@ -51,7 +60,7 @@ func beaconCmd() *cobra.Command {
 				return fmt.Errorf("--%s is required", flags.FlagChainID)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", hex.EncodeToString(s.PubKey()),
-				hex.EncodeToString(s.ProofOfPossession(chainID, args[0])))
+				hex.EncodeToString(s.ProofOfPossession(chainID, val.String())))
 			return nil
 		},
 	}

@@ -263,3 +263,19 @@ func TestAttackInvalidBeaconSharesAreCheckedOnce(t *testing.T) {
 		t.Fatalf("beacon of %d: %+v (found %t), want the three verified shares (power 30)", j, b, ok)
 	}
 }
+
+// TestBeaconKeyRecordsTheCanonicalAddress: a registration naming the
+// validator in upper case (the same validator to bech32) is checked against
+// the proof for, and records, the canonical address, the one `beacon pop`
+// signs and every other record uses.
+func TestBeaconKeyRecordsTheCanonicalAddress(t *testing.T) {
+	s := newSuite(t)
+	valoper, cons := s.operator()
+	sg := signer(t, "k-upper")
+	if err := s.registerBeacon(strings.ToUpper(valoper), sg.PubKey(), sg.ProofOfPossession(apptesting.ChainID, valoper)); err != nil {
+		t.Fatalf("upper-case registration with the canonical proof: %v", err)
+	}
+	if key, err := s.k.BeaconKeys.Get(s.ta.Ctx, cons); err != nil || key.ValidatorAddress != valoper {
+		t.Fatalf("key %+v (%v): want it recorded for %s", key, err, valoper)
+	}
+}

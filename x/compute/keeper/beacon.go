@@ -35,6 +35,11 @@ func (k Keeper) RegisterBeaconKey(ctx context.Context, valoper string, pubkey, p
 	if err != nil {
 		return 0, types.ErrInvalidAddress.Wrapf("validator_address: %v", err)
 	}
+	// The proof binds, and the key records, the canonical spelling (an
+	// upper-case one reads as the same validator).
+	if valoper, err = k.StakingKeeper.ValidatorAddressCodec().BytesToString(valAddr); err != nil {
+		return 0, types.ErrInvalidAddress.Wrapf("validator_address: %v", err)
+	}
 	val, err := k.StakingKeeper.GetValidator(ctx, valAddr)
 	if err != nil {
 		return 0, types.ErrNotValidator.Wrapf("%s: %v", valoper, err)
