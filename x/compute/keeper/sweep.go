@@ -313,6 +313,12 @@ func (k Keeper) forfeitDeposit(ctx context.Context, p types.Provider, c types.Bi
 // from this block's EndBlocker on, the job filed in the reveal-end queue
 // with its release pending. The caller saves the job.
 func (k Keeper) cancelCommitments(ctx context.Context, job *types.Job) error {
+	if job.CommitCount == 0 {
+		// Nothing to release: no iterator (one per cancel scanned the
+		// block's writes to the store; TestAttackCreateCancelFloodOpensIteratorPerCancel).
+		job.Sweep = types.CommitmentSweep{}
+		return nil
+	}
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return err
