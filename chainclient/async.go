@@ -146,7 +146,7 @@ func (c *Client) Send(ctx context.Context, gas uint64, msgs ...sdk.Msg) (Sent, e
 			g, err = c.simulateChecked(ctx, msgs)
 		}
 		if err == nil {
-			g = c.capGas(ctx, g, len(msgs)) // the node's simulation does not choose the gas alone (fees.go)
+			g = c.capGas(ctx, g, msgs) // the node's simulation does not choose the gas alone (fees.go)
 			var hash string
 			if hash, err = c.signAndBroadcast(ctx, g, msgs); err == nil {
 				s := Sent{Hash: hash, Sequence: c.seq, Gas: g}

@@ -76,9 +76,9 @@ func TestAttackNodeInflatesTheGas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sendErr != nil || len(fees) != 1 || gas[0] > MsgsGasLimit(1) || !fees[0].IsAllLTE(maxFee) {
+	if sendErr != nil || len(fees) != 1 || gas[0] > MsgsGasLimit(&banktypes.MsgSend{}) || !fees[0].IsAllLTE(maxFee) {
 		t.Fatalf("a node simulating %d gas at the max gas price: send err %v, txs broadcast with fees %v and gas %v; "+
-			"want one tx of at most %d gas and a fee within %s", n.gasUsed, sendErr, fees, gas, MsgsGasLimit(1), DefaultMaxFee)
+			"want one tx of at most %d gas and a fee within %s", n.gasUsed, sendErr, fees, gas, MsgsGasLimit(&banktypes.MsgSend{}), DefaultMaxFee)
 	}
 }
 

@@ -63,11 +63,30 @@ const (
 	msgGas    = 1_000_000
 )
 
-// MsgsGasLimit is the most gas the client puts in a tx of n messages,
-// whatever the node's simulation says: txBaseGas + n × msgGas, at most
-// MaxTxGas.
-func MsgsGasLimit(n int) uint64 {
-	return min(txBaseGas+uint64(max(n, 0))*msgGas, MaxTxGas)
+// ChargedMsg is a message the chain charges, in gas, for work it causes
+// later besides its own handling (x/compute's MsgSubmitResult and
+// MsgAbortJob pay for the verdicts of the check they start: on a set of
+// 100 validators an abort uses some 1,400,000 gas); GasChargeBound is the
+// most that charge can be.
+type ChargedMsg interface {
+	GasChargeBound() uint64
+}
+
+// MsgsGasLimit is the most gas the client puts in a tx of msgs, whatever
+// the node's simulation says: txBaseGas, msgGas a message and the bound of
+// a ChargedMsg's charge, at most MaxTxGas.
+func MsgsGasLimit(msgs ...sdk.Msg) uint64 {
+	g := uint64(txBaseGas)
+	for _, m := range msgs {
+		g += msgGas
+		if c, ok := m.(ChargedMsg); ok {
+			g += min(c.GasChargeBound(), MaxTxGas)
+		}
+		if g >= MaxTxGas {
+			return MaxTxGas
+		}
+	}
+	return g
 }
 
 // ErrFeeOverLimit is a gas price or fee over the client's limits
@@ -135,8 +154,8 @@ func (c *Client) fees(gas uint64) (sdk.Coins, error) {
 // capGas lowers the gas of a tx of msgs messages to what they can use
 // (MsgsGasLimit) and to the block's max_gas where the node says it. c.mu is
 // held.
-func (c *Client) capGas(ctx context.Context, gas uint64, msgs int) uint64 {
-	gas = min(gas, MsgsGasLimit(msgs))
+func (c *Client) capGas(ctx context.Context, gas uint64, msgs []sdk.Msg) uint64 {
+	gas = min(gas, MsgsGasLimit(msgs...))
 	if max := c.blockMaxGas(ctx); max > 0 {
 		gas = min(gas, max)
 	}

@@ -109,3 +109,27 @@ func (j Job) VerdictGas(counted bool) uint64 {
 	}
 	return VerdictBlockGas + size*VerdictGasPerJobByte
 }
+
+// ChargeBoundSetSize and ChargeBoundRecordBytes bound what a provider's
+// MsgSubmitResult or MsgAbortJob can be charged for verdicts, which the
+// agents' client allows for beside the message's own gas (chainclient
+// MsgsGasLimit; it does not let a node's simulation choose the gas alone):
+// a set of up to 100 validators (x/staking's default max_validators; a
+// chain with more must raise it) and a job record of up to 32 KiB (a
+// gpt-f32 job's 4,096 inline tokens take at most 20 KiB of it).
+const (
+	ChargeBoundSetSize     = 100
+	ChargeBoundRecordBytes = 32 << 10
+)
+
+// verdictChargeBound is the most a check by ChargeBoundSetSize validators
+// of a job of ChargeBoundRecordBytes is charged (the verdicts not counted).
+const verdictChargeBound = ChargeBoundSetSize * (VerdictBlockGas + ChargeBoundRecordBytes*VerdictGasPerJobByte)
+
+// GasChargeBound is the most gas a submission is charged for the checks its
+// winner's record adds above the floor (chainclient.ChargedMsg).
+func (m *MsgSubmitResult) GasChargeBound() uint64 { return verdictChargeBound }
+
+// GasChargeBound is the most gas an abort is charged for its check
+// (chainclient.ChargedMsg).
+func (m *MsgAbortJob) GasChargeBound() uint64 { return verdictChargeBound }
