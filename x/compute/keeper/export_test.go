@@ -31,3 +31,6 @@ func (k Keeper) VotersV8() collections.KeySet[collections.Pair[uint64, []byte]] 
 	}
 	return ks
 }
+
+// DrawRate is drawRate, the rate a submitted result's draw runs at.
+func DrawRate(job types.Job, p types.Provider, rate uint32) uint32 { return drawRate(job, p, rate) }

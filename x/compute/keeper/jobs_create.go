@@ -67,10 +67,7 @@ func (k Keeper) CreateJob(ctx context.Context, requester sdk.AccAddress, msg *ty
 		return 0, err
 	}
 	withAssurance(&job, assurance, bought)
-	if err := k.chargeVerdicts(ctx, job.VerdictGas(job.CountsVerdicts()), expectedCheckBps(job, params), "compute: expected verdicts"); err != nil {
-		return 0, err
-	}
-	return k.openJob(ctx, job)
+	return k.openJob(ctx, job, expectedCheckBps(job, params))
 }
 
 // checkFeeCaps refuses a job whose model or dataset fee exceeds the
@@ -182,7 +179,7 @@ func newJob(requester string, msg *types.MsgCreateJob, h int64, terms types.JobT
 // escrow into the module account (one transfer from the requester: SendMany),
 // gives the job an id, stores it (insertJob: counted with its fee in one
 // Stats write) and queues the end of its commit phase.
-func (k Keeper) openJob(ctx context.Context, job types.Job) (uint64, error) {
+func (k Keeper) openJob(ctx context.Context, job types.Job, checkBps uint64) (uint64, error) {
 	fee := sdk.NewCoins()
 	if job.CreationFee.IsPositive() {
 		fee = sdk.NewCoins(job.CreationFee)
@@ -197,6 +194,10 @@ func (k Keeper) openJob(ctx context.Context, job types.Job) (uint64, error) {
 		return 0, err
 	}
 	job.Id = id
+	// The expected checks' verdicts, on the record as stored (verdictgas.go).
+	if err := k.chargeVerdicts(ctx, job.VerdictGas(job.CountsVerdicts()), checkBps, "compute: expected verdicts"); err != nil {
+		return 0, err
+	}
 	if err := k.insertJob(ctx, job, fee); err != nil {
 		return 0, err
 	}

@@ -39,7 +39,7 @@ func (k Keeper) SubmitResult(ctx context.Context, provider sdk.AccAddress, jobID
 	if err != nil {
 		return err
 	}
-	if err := k.chargeRiskyWinner(ctx, job, params); err != nil {
+	if err := k.chargeRiskyWinner(ctx, &job, params); err != nil {
 		return err
 	}
 	if err := k.scheduleDraw(ctx, &job, h, params); err != nil {
@@ -90,7 +90,7 @@ func (k Keeper) decideSample(ctx context.Context, id uint64) error {
 	if err != nil {
 		return err
 	}
-	rate := SampleRateBps(p, params, h)
+	rate := drawRate(job, p, SampleRateBps(p, params, h))
 	selected := job.SamplesBought > 0 || types.SampleSelected(seed, rate) // assurance: always verified
 	job.Sample.Decided = true
 	var deadline int64

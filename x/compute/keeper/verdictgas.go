@@ -72,19 +72,32 @@ func expectedCheckBps(job types.Job, params types.Params) uint64 {
 }
 
 // chargeRiskyWinner charges the winner submitting job's result for the
-// checks its record adds above the floor its requester paid for.
-func (k Keeper) chargeRiskyWinner(ctx context.Context, job types.Job, params types.Params) error {
-	if job.SamplesBought > 0 {
-		return nil
-	}
+// checks its record adds above the floor its requester paid for, and
+// records the rate paid for (drawRate).
+func (k Keeper) chargeRiskyWinner(ctx context.Context, job *types.Job, params types.Params) error {
 	p, err := k.GetProvider(ctx, job.Winner)
 	if err != nil {
 		return err
 	}
-	rate := uint64(SampleRateBps(p, params, sdk.UnwrapSDKContext(ctx).BlockHeight()))
-	floor := uint64(params.SampleRateFloorBps)
-	if rate <= floor {
-		return nil
+	rate := SampleRateBps(p, params, sdk.UnwrapSDKContext(ctx).BlockHeight())
+	job.Sample.ChargedRateBps, job.Sample.RateCharged = rate, true
+	floor := params.SampleRateFloorBps
+	if job.SamplesBought > 0 || rate <= floor {
+		return nil // assured: every check paid at creation
 	}
-	return k.chargeVerdicts(ctx, job.VerdictGas(false), rate-floor, "compute: verdicts on a winner sampled above the floor")
+	return k.chargeVerdicts(ctx, job.VerdictGas(false), uint64(rate-floor), "compute: verdicts on a winner sampled above the floor")
+}
+
+// drawRate is the rate a submitted result is drawn at: the winner's rate
+// now (SampleRateBps), at most the rate its submission paid for, unless
+// the winner was slashed for fraud since (then its rate, the full one: its
+// slash paid far more than the checks). A timeout between the submission
+// and the draw raised the rate of every result the winner had just
+// submitted, for verdicts no one paid
+// (TestAttackTimeoutBetweenSubmissionAndDrawRaisesTheUnpaidRate).
+func drawRate(job types.Job, p types.Provider, rate uint32) uint32 {
+	if !job.Sample.RateCharged || rate <= job.Sample.ChargedRateBps || p.Stats.LastSlashHeight >= job.Result.SubmittedHeight {
+		return rate
+	}
+	return job.Sample.ChargedRateBps
 }

@@ -72,25 +72,26 @@ func (w WorkloadSpec) BlockGas() uint64 {
 // The job's decision and settlement, which the first verdicts bring about,
 // are its own block work (JobBlockGas).
 const (
-	// VerdictBlockGas is one validator's verdict on a job under check.
-	// Measured 2026-12-04, per validator after the first: 4,600 with 4 to
-	// 100 validators voting in one block, 7,912–9,530 one a block (each
-	// block's tally walks the job's voters so far).
-	VerdictBlockGas = 12_000
-	// CountedVerdictBlockGas is one on a job with a verification fee, whose
-	// verdicts are recorded in the job for their share of the fee (the job
-	// is written again in each block that counts one, so this grows with
-	// the set when verdicts come one a block). Measured 2026-12-04: 5,320
-	// in one block; one a block 23,658 with 4 or 30 validators, 30,669
-	// with 100.
-	CountedVerdictBlockGas = 35_000
-	// VerdictGasPerJobByte is charged too for each byte of the job record,
-	// which each block that records a verdict on the job reads (and, with
-	// a fee, CountedVerdictGasPerJobByte, writes: the store's 3 and 30 gas
-	// a byte, and room for the proto codec): a gpt-f32 job's inline
-	// prompts make the record 9 KiB where a gemm job's is 400 bytes.
+	// VerdictBlockGas is one validator's verdict on a job under check, and
+	// VerdictGasPerJobByte more for each byte of the job record, which
+	// each block that records a verdict on the job reads (and, on a job
+	// with a verification fee, whose verdicts are recorded in it for their
+	// share of the fee, writes: CountedVerdictGasPerJobByte; the store's 3
+	// and 30 gas a byte, and room for the codec). Measured 2026-12-04, per
+	// validator after the first, on a 430-byte record: 4,600 with 4 to 100
+	// validators voting in one block (5,320 with a fee); one a block (each
+	// block's tally walks the job's voters so far) 7,916–9,534 (23,708–
+	// 30,718 with a fee); on an 8.6 KiB record, one a block, 24,320–25,938
+	// (219,735–228,758 with a fee). A gpt-f32 job's inline prompts make
+	// the record 9 KiB where a gemm job's is 400 bytes.
+	VerdictBlockGas             = 12_000
 	VerdictGasPerJobByte        = 4
 	CountedVerdictGasPerJobByte = 40
+	// VerdictRecordSlack is what a job record gains between its creation,
+	// where its verdicts are charged, and its check: the winner, its
+	// collateral, the result, the draw's record (its indices are counted
+	// apart).
+	VerdictRecordSlack = 512
 )
 
 // CountsVerdicts tells whether the verdicts on j's verification are
@@ -103,9 +104,9 @@ func (j Job) CountsVerdicts() bool { return j.SamplesBought > 0 && !j.Verificati
 // counted with the sample indices its bought samples will add (up to 3
 // bytes each).
 func (j Job) VerdictGas(counted bool) uint64 {
-	size := uint64(j.Size()) + 3*j.SamplesBought
+	size := uint64(j.Size()) + 3*j.SamplesBought + VerdictRecordSlack
 	if counted {
-		return CountedVerdictBlockGas + size*CountedVerdictGasPerJobByte
+		return VerdictBlockGas + size*CountedVerdictGasPerJobByte
 	}
 	return VerdictBlockGas + size*VerdictGasPerJobByte
 }

@@ -1503,9 +1503,16 @@ type JobSample struct {
 	BeaconHeights []int64    `protobuf:"varint,7,rep,packed,name=beacon_heights,json=beaconHeights,proto3" json:"beacon_heights,omitempty"`
 	// decide_height: the block that runs the draw (set at submission, and at a
 	// dispute): after the beacons of the two heights after it are final.
-	DecideHeight  int64 `protobuf:"varint,8,opt,name=decide_height,json=decideHeight,proto3" json:"decide_height,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	DecideHeight int64 `protobuf:"varint,8,opt,name=decide_height,json=decideHeight,proto3" json:"decide_height,omitempty"`
+	// charged_rate_bps is the sampling rate whose verdicts the job paid for in
+	// gas (rate_charged: set at the submission, at the winner's rate then):
+	// the draw runs at most at it, unless the winner was slashed for fraud
+	// since. A failure between the submission and the draw raised the rate of
+	// every result the winner had just submitted, for checks no one paid.
+	ChargedRateBps uint32 `protobuf:"varint,9,opt,name=charged_rate_bps,json=chargedRateBps,proto3" json:"charged_rate_bps,omitempty"`
+	RateCharged    bool   `protobuf:"varint,10,opt,name=rate_charged,json=rateCharged,proto3" json:"rate_charged,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *JobSample) Reset() {
@@ -1592,6 +1599,20 @@ func (x *JobSample) GetDecideHeight() int64 {
 		return x.DecideHeight
 	}
 	return 0
+}
+
+func (x *JobSample) GetChargedRateBps() uint32 {
+	if x != nil {
+		return x.ChargedRateBps
+	}
+	return 0
+}
+
+func (x *JobSample) GetRateCharged() bool {
+	if x != nil {
+		return x.RateCharged
+	}
+	return false
 }
 
 type Job struct {
@@ -3070,7 +3091,7 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"outputRoot\x12\x1f\n" +
 	"\vchunk_count\x18\x02 \x01(\x04R\n" +
 	"chunkCount\x12)\n" +
-	"\x10submitted_height\x18\x03 \x01(\x03R\x0fsubmittedHeight\"\xa2\x02\n" +
+	"\x10submitted_height\x18\x03 \x01(\x03R\x0fsubmittedHeight\"\xef\x02\n" +
 	"\tJobSample\x12\x18\n" +
 	"\adecided\x18\x01 \x01(\bR\adecided\x12\x1a\n" +
 	"\bselected\x18\x02 \x01(\bR\bselected\x12\x18\n" +
@@ -3080,7 +3101,10 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\vseed_source\x18\x06 \x01(\x0e2\x1e.aichain.compute.v1.SeedSourceR\n" +
 	"seedSource\x12%\n" +
 	"\x0ebeacon_heights\x18\a \x03(\x03R\rbeaconHeights\x12#\n" +
-	"\rdecide_height\x18\b \x01(\x03R\fdecideHeight\"\xac\x17\n" +
+	"\rdecide_height\x18\b \x01(\x03R\fdecideHeight\x12(\n" +
+	"\x10charged_rate_bps\x18\t \x01(\rR\x0echargedRateBps\x12!\n" +
+	"\frate_charged\x18\n" +
+	" \x01(\bR\vrateCharged\"\xac\x17\n" +
 	"\x03Job\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x126\n" +
 	"\trequester\x18\x02 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\trequester\x12G\n" +
