@@ -35,7 +35,7 @@ func AddAssuranceFlags(root *cobra.Command) error {
 }
 
 // thenPreRun makes cmd run fn after the PreRunE it has.
-func thenPreRun(cmd *cobra.Command, fn func(*cobra.Command) error) {
+func thenPreRun(cmd *cobra.Command, fn func(*cobra.Command, []string) error) {
 	pre := cmd.PreRunE
 	cmd.PreRunE = func(c *cobra.Command, args []string) error {
 		if pre != nil {
@@ -43,12 +43,12 @@ func thenPreRun(cmd *cobra.Command, fn func(*cobra.Command) error) {
 				return err
 			}
 		}
-		return fn(c)
+		return fn(c, args)
 	}
 }
 
 // setAssurance writes the assurance flags into the --assurance flag.
-func setAssurance(c *cobra.Command) error {
+func setAssurance(c *cobra.Command, _ []string) error {
 	samples, err := c.Flags().GetUint32(FlagAssuranceSamples)
 	if err != nil {
 		return err

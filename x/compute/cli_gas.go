@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cosmos/cosmos-sdk/client/flags"
+	"github.com/cosmos/gogoproto/jsonpb"
 	"github.com/spf13/cobra"
 
 	"github.com/aichain/aichain/x/compute/types"
@@ -38,27 +39,57 @@ func SimulateCreateJobGas(root *cobra.Command) error {
 	}
 	// Offline (or only generating the tx, for another key to sign), there
 	// is no simulation: a fixed limit that covers any job's charge.
-	thenPreRun(cmd, func(c *cobra.Command) error {
+	thenPreRun(cmd, func(c *cobra.Command, args []string) error {
 		offline, _ := c.Flags().GetBool(flags.FlagOffline)
 		generateOnly, _ := c.Flags().GetBool(flags.FlagGenerateOnly)
-		if (offline || generateOnly) && !c.Flags().Changed(flags.FlagGas) {
-			return c.Flags().Set(flags.FlagGas, strconv.Itoa(OfflineCreateJobGas))
+		if !(offline || generateOnly) || c.Flags().Changed(flags.FlagGas) {
+			return nil
 		}
-		return nil
+		if c.Flags().Changed(FlagAssuranceFull) || c.Flags().Changed(FlagAssuranceSamples) {
+			// It pays for every validator's verdict, on a set and a
+			// record this command cannot know offline.
+			return fmt.Errorf("create-job with assurance offline or with --%s: give --%s (it pays for every validator's verdict: about %d gas a validator and %d a byte of the job)",
+				flags.FlagGenerateOnly, flags.FlagGas, types.VerdictBlockGas, types.CountedVerdictGasPerJobByte)
+		}
+		var w types.WorkloadSpec
+		if len(args) > 0 {
+			if err := jsonpb.UnmarshalString(args[0], &w); err != nil {
+				return fmt.Errorf("workload-json: %w", err)
+			}
+		}
+		return c.Flags().Set(flags.FlagGas, strconv.FormatUint(OfflineCreateJobGas(w), 10))
 	})
 	return nil
 }
 
-// OfflineCreateJobGas is create-job's gas limit offline or with
-// --generate-only when --gas is not given: the largest block-work charge
-// (types.JobBlockGas + JobInputsBlockGas), the verdicts a job without
-// assurance pays for on a set of up to OfflineSetSize validators at the
-// default sampling floor (20 %), and room for the message's own work and
-// the signature. A job buying assurance pays for every validator's verdict
-// (types.VerdictBlockGas, CountedVerdictBlockGas with a verification fee)
-// and needs --gas offline.
-const OfflineCreateJobGas = types.JobBlockGas + types.JobInputsBlockGas + OfflineSetSize*types.VerdictBlockGas/5 + 240_000
+// OfflineCreateJobGas is create-job's gas limit for workload w offline or
+// with --generate-only when --gas is not given: its block-work charge
+// (WorkloadSpec.BlockGas, which grows with a gpt-f32 job's inline prompts),
+// the verdicts a job without assurance pays for on a set of up to
+// OfflineSetSize validators at the default sampling floor (20 %), on a
+// record of the spec and offlineRecordBytes more, and room for the
+// message's own work and the signature. A job buying assurance pays for
+// every validator's verdict and needs --gas offline. A fixed limit, as it
+// was, ran a valid job of inline prompts out of gas
+// (TestAttackOfflineCreateJobOfInlinePromptsRunsOutOfGas).
+func OfflineCreateJobGas(w types.WorkloadSpec) uint64 {
+	rec := types.Job{Workload: w}
+	verdicts := OfflineSetSize * (rec.VerdictGas(false) + offlineRecordBytes*types.VerdictGasPerJobByte) / 5
+	gas := w.BlockGas() + verdicts + 240_000 + uint64(w.Size())*offlineGasPerSpecByte
+	if !w.NamesInputs() {
+		gas += types.JobInputsBlockGas // the spec may be one this command does not parse as such
+	}
+	return gas
+}
 
 // OfflineSetSize is the validator set OfflineCreateJobGas covers (x/staking's
 // default max_validators).
 const OfflineSetSize = 100
+
+// offlineRecordBytes is what a job record holds besides its spec (the
+// requester, the escrow, the terms, the heights); offlineGasPerSpecByte the
+// message's own work a byte of the spec (decoding, validating, storing it).
+const (
+	offlineRecordBytes    = 1_024
+	offlineGasPerSpecByte = 40
+)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cosmos/gogoproto/jsonpb"
 	"github.com/cosmos/gogoproto/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
@@ -13,6 +14,7 @@ import (
 	"cosmossdk.io/client/v2/autocli/flag"
 
 	"github.com/aichain/aichain/x/compute"
+	computetypes "github.com/aichain/aichain/x/compute/types"
 )
 
 // placeholders lists the fields of aichain's messages whose enum or message
@@ -150,31 +152,47 @@ func TestCreateJobSimulatesItsGas(t *testing.T) {
 }
 
 // TestCreateJobGasOffline: with --generate-only (a tx for another key to
-// sign) or --offline nothing can simulate, so create-job takes a fixed limit
-// that covers any job's charge unless --gas is given.
+// sign) or --offline nothing can simulate, so create-job takes a limit
+// computed from its workload (compute.OfflineCreateJobGas) unless --gas is
+// given, and refuses to guess one for a job buying assurance.
 func TestCreateJobGasOffline(t *testing.T) {
+	gpt := `{"kind":"gpt-f32","gpt":{"model_id":1,"max_new_tokens":4,"prompts":[{"tokens":[1,2,3,4,5,6,7,8]}]},"chunk_rows":1}`
+	var gptSpec computetypes.WorkloadSpec
+	if err := jsonpb.UnmarshalString(gpt, &gptSpec); err != nil || gptSpec.Gpt == nil {
+		t.Fatalf("set-up: %v", err)
+	}
+	small := strconv.FormatUint(compute.OfflineCreateJobGas(computetypes.WorkloadSpec{}), 10)
 	for _, c := range []struct {
-		args []string
-		want string
+		flags, args []string
+		want        string
 	}{
-		{[]string{"--generate-only"}, strconv.Itoa(compute.OfflineCreateJobGas)},
-		{[]string{"--offline"}, strconv.Itoa(compute.OfflineCreateJobGas)},
-		{[]string{"--generate-only", "--gas", "700000"}, "700000"},
-		{nil, "auto"},
+		{[]string{"--generate-only"}, nil, small},
+		{[]string{"--offline"}, nil, small},
+		{[]string{"--offline"}, []string{gpt, "5000uaic"}, strconv.FormatUint(compute.OfflineCreateJobGas(gptSpec), 10)},
+		{[]string{"--generate-only", "--gas", "700000"}, nil, "700000"},
+		{[]string{"--generate-only", "--assurance-full"}, nil, "refused"},
+		{nil, nil, "auto"},
 	} {
 		root := NewRootCmd()
 		cmd, _, err := root.Find([]string{"tx", "compute", "create-job"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := cmd.ParseFlags(c.args); err != nil {
+		if err := cmd.ParseFlags(c.flags); err != nil {
 			t.Fatal(err)
 		}
-		if err := cmd.PreRunE(cmd, nil); err != nil {
+		err = cmd.PreRunE(cmd, c.args)
+		if c.want == "refused" {
+			if err == nil {
+				t.Errorf("create-job %v: no error, want --gas asked for", c.flags)
+			}
+			continue
+		}
+		if err != nil {
 			t.Fatal(err)
 		}
 		if gas, _ := cmd.Flags().GetString("gas"); gas != c.want {
-			t.Errorf("create-job %v: --gas %q, want %q", c.args, gas, c.want)
+			t.Errorf("create-job %v %v: --gas %q, want %q", c.flags, c.args, gas, c.want)
 		}
 	}
 }
