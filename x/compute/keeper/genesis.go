@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"context"
+	"errors"
 
 	"cosmossdk.io/collections"
 
@@ -59,6 +60,11 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	}
 	if err := k.initBeaconKeys(ctx, gs.BeaconKeys); err != nil {
 		return err
+	}
+	if gs.SetSize > 0 {
+		if err := k.SetSize.Set(ctx, gs.SetSize); err != nil {
+			return err
+		}
 	}
 	return k.JobSeq.Set(ctx, gs.NextJobId)
 }
@@ -231,6 +237,9 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 	}
 	gs.Stats = stats
 	if gs.BeaconKeys, err = k.exportBeaconKeys(ctx); err != nil {
+		return nil, err
+	}
+	if gs.SetSize, err = k.SetSize.Get(ctx); err != nil && !errors.Is(err, collections.ErrNotFound) {
 		return nil, err
 	}
 	return gs, nil

@@ -111,7 +111,12 @@ type GenesisState struct {
 	Stats      *Stats                 `protobuf:"bytes,8,opt,name=stats,proto3" json:"stats,omitempty"`
 	// beacon_keys: validators' beacon keys (by the staking validators of this
 	// genesis: gentxs or the staking module's genesis).
-	BeaconKeys    []*GenesisBeaconKey `protobuf:"bytes,9,rep,name=beacon_keys,json=beaconKeys,proto3" json:"beacon_keys,omitempty"`
+	BeaconKeys []*GenesisBeaconKey `protobuf:"bytes,9,rep,name=beacon_keys,json=beaconKeys,proto3" json:"beacon_keys,omitempty"`
+	// set_size: the number of validators of the last injected commit's set,
+	// which messages starting a check pay verdict gas by (0: none seen yet).
+	// Exported so that the first block after an import, which carries no
+	// commit, charges what the chain charged before.
+	SetSize       uint64 `protobuf:"varint,10,opt,name=set_size,json=setSize,proto3" json:"set_size,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -209,6 +214,13 @@ func (x *GenesisState) GetBeaconKeys() []*GenesisBeaconKey {
 	return nil
 }
 
+func (x *GenesisState) GetSetSize() uint64 {
+	if x != nil {
+		return x.SetSize
+	}
+	return 0
+}
+
 var File_aichain_compute_v1_genesis_proto protoreflect.FileDescriptor
 
 const file_aichain_compute_v1_genesis_proto_rawDesc = "" +
@@ -219,7 +231,7 @@ const file_aichain_compute_v1_genesis_proto_rawDesc = "" +
 	"\x06job_id\x18\x01 \x01(\x04R\x05jobId\x12A\n" +
 	"\x05tally\x18\x02 \x01(\v2%.aichain.compute.v1.VerificationTallyB\x04\xc8\xde\x1f\x00R\x05tally\x12\x16\n" +
 	"\x06voters\x18\x03 \x03(\fR\x06voters\x12B\n" +
-	"\x0evoter_verdicts\x18\x04 \x03(\x0e2\x1b.aichain.compute.v1.VerdictR\rvoterVerdicts\"\x9f\x04\n" +
+	"\x0evoter_verdicts\x18\x04 \x03(\x0e2\x1b.aichain.compute.v1.VerdictR\rvoterVerdicts\"\xba\x04\n" +
 	"\fGenesisState\x12=\n" +
 	"\x06params\x18\x01 \x01(\v2\x1a.aichain.compute.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06params\x12@\n" +
 	"\tproviders\x18\x02 \x03(\v2\x1c.aichain.compute.v1.ProviderB\x04\xc8\xde\x1f\x00R\tproviders\x121\n" +
@@ -231,7 +243,9 @@ const file_aichain_compute_v1_genesis_proto_rawDesc = "" +
 	"\atallies\x18\a \x03(\v2\x1e.aichain.compute.v1.TallyEntryB\x04\xc8\xde\x1f\x00R\atallies\x125\n" +
 	"\x05stats\x18\b \x01(\v2\x19.aichain.compute.v1.StatsB\x04\xc8\xde\x1f\x00R\x05stats\x12K\n" +
 	"\vbeacon_keys\x18\t \x03(\v2$.aichain.compute.v1.GenesisBeaconKeyB\x04\xc8\xde\x1f\x00R\n" +
-	"beaconKeysB,Z*github.com/aichain/aichain/x/compute/typesb\x06proto3"
+	"beaconKeys\x12\x19\n" +
+	"\bset_size\x18\n" +
+	" \x01(\x04R\asetSizeB,Z*github.com/aichain/aichain/x/compute/typesb\x06proto3"
 
 var (
 	file_aichain_compute_v1_genesis_proto_rawDescOnce sync.Once
