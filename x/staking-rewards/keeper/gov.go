@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"cosmossdk.io/collections"
@@ -149,7 +150,22 @@ func (k Keeper) tallyVote(ctx context.Context, vote v1.Vote, validators map[stri
 		validators[valAddrStr] = val
 	}
 
-	err = k.StakingKeeper.IterateDelegations(ctx, voter, func(_ int64, delegation stakingtypes.DelegationI) bool {
+	delegations, err := k.bondedDelegations(ctx, voter, len(validators), func(yield func(sdk.ValAddress) error) error {
+		for _, v := range sortedKeys(validators) {
+			addr, err := k.StakingKeeper.ValidatorAddressCodec().StringToBytes(v)
+			if err != nil {
+				return err
+			}
+			if err := yield(addr); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, delegation := range delegations {
 		valAddrStr := delegation.GetValidatorAddr()
 		if val, ok := validators[valAddrStr]; ok {
 			val.DelegatorDeductions = val.DelegatorDeductions.Add(delegation.GetShares())
@@ -158,10 +174,6 @@ func (k Keeper) tallyVote(ctx context.Context, vote v1.Vote, validators map[stri
 			t.addPower(vote.Options, votingPower)
 			t.total = t.total.Add(votingPower)
 		}
-		return false
-	})
-	if err != nil {
-		return err
 	}
 
 	// The voter's own governance weight: its locks that vote.
@@ -198,27 +210,79 @@ func tallyValidators(validators map[string]v1.ValidatorGovInfo, t *tally) {
 // (A validator's inherited power from delegators that do not vote is not
 // included: it depends on who votes.)
 func (k Keeper) DelegatedVotingPower(ctx context.Context, addr sdk.AccAddress) (math.LegacyDec, error) {
-	power := math.LegacyZeroDec()
-	var innerErr error
-	err := k.StakingKeeper.IterateDelegations(ctx, addr, func(_ int64, d stakingtypes.DelegationI) bool {
-		valAddr, err := k.StakingKeeper.ValidatorAddressCodec().StringToBytes(d.GetValidatorAddr())
+	delegations, err := k.bondedDelegations(ctx, addr, votingPowerWalk, func(yield func(sdk.ValAddress) error) error {
+		var inner error
+		err := k.StakingKeeper.IterateLastValidatorPowers(ctx, func(op sdk.ValAddress, _ int64) bool {
+			inner = yield(op)
+			return inner != nil
+		})
 		if err != nil {
-			innerErr = err
-			return true
+			return err
 		}
-		val, err := k.StakingKeeper.GetValidator(ctx, valAddr)
-		if err != nil {
-			innerErr = err
-			return true
-		}
-		if !val.IsBonded() || val.GetDelegatorShares().IsZero() {
-			return false
-		}
-		power = power.Add(d.GetShares().MulInt(val.GetBondedTokens()).Quo(val.GetDelegatorShares()))
-		return false
+		return inner
 	})
 	if err != nil {
 		return math.LegacyDec{}, err
 	}
-	return power, innerErr
+	power := math.LegacyZeroDec()
+	for _, d := range delegations {
+		valAddr, err := k.StakingKeeper.ValidatorAddressCodec().StringToBytes(d.GetValidatorAddr())
+		if err != nil {
+			return math.LegacyDec{}, err
+		}
+		val, err := k.StakingKeeper.GetValidator(ctx, valAddr)
+		if err != nil {
+			return math.LegacyDec{}, err
+		}
+		if !val.IsBonded() || val.GetDelegatorShares().IsZero() {
+			continue
+		}
+		power = power.Add(d.GetShares().MulInt(val.GetBondedTokens()).Quo(val.GetDelegatorShares()))
+	}
+	return power, nil
+}
+
+// votingPowerWalk is how many of an address's delegations VotingPower reads
+// before it reads its delegations to the bonded validators instead.
+const votingPowerWalk = 64
+
+// bondedDelegations returns the delegations of addr that may count for it:
+// all of them when it has at most walk, else its delegation to each
+// validator bonded yields (point reads). Walking every delegation made one
+// vote's tally, and one VotingPower query, read as many entries as the
+// address had delegations, to validators anyone creates for 1 uaic: 200 of
+// them made the tally 28 × a vote's gas
+// (TestAttackSpamDelegationsMakeEveryTallyWalkThem,
+// TestAttackDelegationsToSpamValidatorsInflateVotingPowerQuery). Now the
+// work is at most walk + 1 delegations and then the bonded set's (at most
+// max_validators), whatever the address holds.
+func (k Keeper) bondedDelegations(ctx context.Context, addr sdk.AccAddress, walk int,
+	bonded func(yield func(sdk.ValAddress) error) error,
+) ([]stakingtypes.DelegationI, error) {
+	var out []stakingtypes.DelegationI
+	over := false
+	err := k.StakingKeeper.IterateDelegations(ctx, addr, func(_ int64, d stakingtypes.DelegationI) bool {
+		if len(out) == walk {
+			over = true
+			return true
+		}
+		out = append(out, d)
+		return false
+	})
+	if err != nil || !over {
+		return out, err
+	}
+	out = out[:0]
+	err = bonded(func(val sdk.ValAddress) error {
+		d, err := k.StakingKeeper.GetDelegation(ctx, addr, val)
+		if errors.Is(err, stakingtypes.ErrNoDelegation) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		out = append(out, d)
+		return nil
+	})
+	return out, err
 }

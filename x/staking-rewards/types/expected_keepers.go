@@ -40,6 +40,11 @@ type StakingKeeper interface {
 	IterateBondedValidatorsByPower(ctx context.Context,
 		fn func(index int64, validator stakingtypes.ValidatorI) (stop bool)) error
 	GetValidator(ctx context.Context, addr sdk.ValAddress) (stakingtypes.Validator, error)
+	GetDelegation(ctx context.Context, delAddr sdk.AccAddress, valAddr sdk.ValAddress) (stakingtypes.Delegation, error)
+	// IterateLastValidatorPowers walks the last bonded set only (at most
+	// max_validators), where IterateBondedValidatorsByPower walks the power
+	// index past every unbonded validator until it has found them.
+	IterateLastValidatorPowers(ctx context.Context, handler func(operator sdk.ValAddress, power int64) (stop bool)) error
 }
 
 // DistributionKeeper is what the module needs from x/distribution: reward-pool
