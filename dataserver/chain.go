@@ -37,9 +37,16 @@ type Chain interface {
 	// operators (their valoper addresses with the account prefix).
 	Validators(ctx context.Context) (map[string]bool, error)
 	// Providers returns the addresses of the active x/compute providers
-	// (registered with a bond, not jailed or unbonding).
+	// (registered with a bond, not jailed or unbonding); past its page cap
+	// it returns the ones read with ErrProvidersTruncated.
 	Providers(ctx context.Context) (map[string]bool, error)
+	// IsProvider tells whether address is an active x/compute provider.
+	IsProvider(ctx context.Context, address string) (bool, error)
 }
+
+// ErrProvidersTruncated: more active providers than Providers reads; the
+// set returned holds the ones read.
+var ErrProvidersTruncated = errors.New("more active providers than one read lists")
 
 // Access is a HasAccess answer.
 type Access struct {
@@ -166,5 +173,17 @@ func (c *GRPCChain) Providers(ctx context.Context) (map[string]bool, error) {
 		}
 		key = res.Pagination.NextKey
 	}
-	return nil, fmt.Errorf("more than %d pages of active providers", maxProviderPages)
+	return out, fmt.Errorf("%w: more than %d pages", ErrProvidersTruncated, maxProviderPages)
+}
+
+// IsProvider implements Chain with x/compute's Provider query.
+func (c *GRPCChain) IsProvider(ctx context.Context, address string) (bool, error) {
+	res, err := c.compute.Provider(ctx, &computetypes.QueryProviderRequest{Address: address})
+	if status.Code(err) == codes.NotFound {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return res.Provider.Status == computetypes.ProviderStatus_PROVIDER_STATUS_ACTIVE, nil
 }

@@ -115,6 +115,13 @@ func (c *fakeChain) Providers(context.Context) (map[string]bool, error) {
 	return maps.Clone(c.providers), nil
 }
 
+func (c *fakeChain) IsProvider(_ context.Context, addr string) (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls++
+	return c.providers[addr], nil
+}
+
 // register makes addr an active provider.
 func (c *fakeChain) register(addr string) {
 	c.mu.Lock()

@@ -53,6 +53,11 @@ const (
 	// server started (everGranted).
 	maxGranted      = 65_536
 	validatorsEvery = time.Minute
+	// maxProviderChecks bounds the point checks (IsProvider) in flight, for
+	// accounts not in the active providers' list last read; maxChecked the
+	// answers kept (each for validatorsEvery).
+	maxProviderChecks = 16
+	maxChecked        = 65_536
 )
 
 // errBusy is a look-up refused for want of a slot, or after waiting too
@@ -79,6 +84,11 @@ type lookups struct {
 	providers  map[string]bool
 	valRead    time.Time // the last attempt to read them
 	valReading bool
+	// checked holds point checks' answers for accounts not in providers
+	// (a list past its page cap, or a provider registered since it was
+	// read); checking the ones in flight.
+	checked  *lru[string, bool]
+	checking map[string]bool
 }
 
 // lookup is one HasAccess query in flight; requests that ask the same wait
@@ -91,7 +101,8 @@ type lookup struct {
 }
 
 func newLookups(perPool, maxKnown int) *lookups {
-	l := &lookups{known: newLRU[string, struct{}](maxKnown), granted: newLRU[string, struct{}](maxGranted), inflight: map[string]*lookup{}}
+	l := &lookups{known: newLRU[string, struct{}](maxKnown), granted: newLRU[string, struct{}](maxGranted), inflight: map[string]*lookup{},
+		checked: newLRU[string, bool](maxChecked), checking: map[string]bool{}}
 	for i := range l.pools {
 		l.pools[i] = make(chan struct{}, perPool)
 	}
@@ -100,7 +111,17 @@ func newLookups(perPool, maxKnown int) *lookups {
 
 // pool returns the pool an account's look-ups run in.
 func (s *Server) pool(addr string) int {
-	validator, provider := s.marked(addr)
+	return s.poolOf(addr, false)
+}
+
+// lookupPool is pool for a query about to run in it: an account not in the
+// providers' list is checked too (markedChecking).
+func (s *Server) lookupPool(addr string) int {
+	return s.poolOf(addr, true)
+}
+
+func (s *Server) poolOf(addr string, check bool) int {
+	validator, provider := s.markAs(addr, check)
 	switch {
 	case validator:
 		return poolValidators
@@ -141,16 +162,61 @@ func (s *Server) isValidator(addr string) bool {
 // marked reports whether addr is a bonded validator's operator account and
 // whether it is an active provider, in the sets last read; sets older than
 // validatorsEvery are re-read in the background, never while a request
-// waits.
+// waits. An account not in the providers' list is marked as its own check
+// (markedChecking) found it.
 func (s *Server) marked(addr string) (validator, provider bool) {
+	return s.markAs(addr, false)
+}
+
+// markedChecking is marked, and for an account not in the providers' list
+// and not checked lately, checks it by itself (IsProvider, in the
+// background, at most maxProviderChecks at once), for the look-ups after
+// this one: the list stops at a page cap, and 10,001 sybil providers past
+// it left no provider marked at all
+// (TestAttackTenThousandSybilProvidersUnmarkEveryProvider). Only an access
+// look-up, which queries the chain anyway, checks, so an account causes at
+// most one check a look-up (and one a validatorsEvery).
+func (s *Server) markedChecking(addr string) (validator, provider bool) {
+	return s.markAs(addr, true)
+}
+
+func (s *Server) markAs(addr string, check bool) (validator, provider bool) {
 	l := s.lk
 	l.valMu.Lock()
 	defer l.valMu.Unlock()
-	if now := s.cfg.Now(); !l.valReading && now.Sub(l.valRead) >= validatorsEvery {
+	now := s.cfg.Now()
+	if !l.valReading && now.Sub(l.valRead) >= validatorsEvery {
 		l.valReading, l.valRead = true, now
 		go func() { _ = s.refreshMarked(context.Background()) }()
 	}
-	return l.validators[addr], l.providers[addr]
+	if l.providers[addr] {
+		return l.validators[addr], true
+	}
+	if ok, known := l.checked.get(addr, now); known {
+		return l.validators[addr], ok
+	}
+	if check && addr != "" && !l.checking[addr] && len(l.checking) < maxProviderChecks {
+		l.checking[addr] = true
+		go s.checkProvider(addr)
+	}
+	return l.validators[addr], false
+}
+
+// checkProvider asks the chain whether addr is an active provider and keeps
+// the answer for validatorsEvery (a failure is asked again later).
+func (s *Server) checkProvider(addr string) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ChainTimeout)
+	defer cancel()
+	ok, err := s.cfg.Chain.IsProvider(ctx, addr)
+	l := s.lk
+	l.valMu.Lock()
+	defer l.valMu.Unlock()
+	delete(l.checking, addr)
+	if err != nil {
+		s.cfg.Logger.Warn("cannot check an account's provider record", "account", addr, "err", err)
+		return
+	}
+	l.checked.put(addr, ok, s.cfg.Now().Add(validatorsEvery))
 }
 
 // refreshMarked reads the bonded validators' operator accounts and the
@@ -169,9 +235,14 @@ func (s *Server) refreshMarked(ctx context.Context) error {
 	} else {
 		l.validators = validators
 	}
-	if perr != nil {
+	switch {
+	case errors.Is(perr, ErrProvidersTruncated):
+		// The ones read are marked; the others are checked one by one.
+		s.cfg.Logger.Warn("more active providers than one read lists; the others are checked when they ask", "listed", len(providers))
+		l.providers, perr = providers, nil
+	case perr != nil:
 		s.cfg.Logger.Warn("cannot read the active providers; keeping the last set", "err", perr)
-	} else {
+	default:
 		l.providers = providers
 	}
 	return errors.Join(verr, perr)
@@ -181,7 +252,7 @@ func (s *Server) refreshMarked(ctx context.Context) error {
 // account's pool, once the account has no other look-up in flight; a
 // look-up in flight for the same key is shared.
 func (s *Server) lookUp(ctx context.Context, key accessKey) (accessAnswer, error) {
-	p := s.pool(key.addr)
+	p := s.lookupPool(key.addr)
 	l := s.lk
 	if ans, done, err := s.awaitTurn(ctx, key); done {
 		return ans, err
