@@ -80,31 +80,7 @@ func gptLifeBlockWork(t *testing.T, n, k int) {
 	})
 	msgs += s.msgGas(func() { s.commit(prov, id, 5_000) })
 	rec := s.job(id)
-	var blockWork uint64
-	revealed, submitted := false, false
-	for i := 0; ; i++ {
-		if has, err := s.k.Jobs.Has(s.ta.Ctx, id); err != nil || !has {
-			must(t, err)
-			break
-		}
-		if i == 200 {
-			t.Fatalf("job %d not pruned after %d blocks (%s)", id, i, s.job(id).State)
-		}
-		j := s.job(id)
-		if !revealed && j.State == types.JobState_JOB_STATE_REVEAL && s.height() > j.CommitEnd {
-			must(t, s.reveal(prov, id, 5_000))
-			revealed = true
-		}
-		if !submitted && j.State == types.JobState_JOB_STATE_ASSIGNED {
-			_, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: j.Winner, JobId: id, OutputRoot: root32, ChunkCount: j.ExpectedChunkCount})
-			must(t, err)
-			submitted = true
-		}
-		if g := s.blockWork(); g > idle {
-			blockWork += g - idle
-		}
-		s.next(1)
-	}
+	blockWork, submitted := s.liveToPruning(id, idle, []sdk.AccAddress{prov}, []int64{5_000}, true)
 	if !submitted {
 		t.Fatal("set-up: the job was never assigned")
 	}

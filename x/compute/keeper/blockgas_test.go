@@ -69,23 +69,34 @@ func lifeWork(t *testing.T, l jobLife) (work, msgs uint64) {
 	for i := 0; i < l.commits; i++ {
 		msgs += s.msgGas(func() { s.commit(provs[i], id, prices[i]) })
 	}
-	revealed, submitted := false, false
+	work, _ = s.liveToPruning(id, idle, provs[:l.reveals], prices, l.submit)
+	return work, msgs
+}
+
+// liveToPruning finalizes blocks until job id is pruned: the providers
+// reveal at prices once its reveal phase opens, and its winner submits a
+// result once it is assigned (submit). It returns the block work of those
+// blocks above idle's, and whether a result was submitted.
+func (s *suite) liveToPruning(id, idle uint64, provs []sdk.AccAddress, prices []int64, submit bool) (work uint64, submitted bool) {
+	t := s.t
+	t.Helper()
+	revealed := false
 	for i := 0; ; i++ {
 		if has, err := s.k.Jobs.Has(s.ta.Ctx, id); err != nil || !has {
 			must(t, err)
-			return work, msgs
+			return work, submitted
 		}
 		if i == 200 {
-			t.Fatalf("%s: job %d not pruned after %d blocks (%s)", l.name, id, i, s.job(id).State)
+			t.Fatalf("job %d not pruned after %d blocks (%s)", id, i, s.job(id).State)
 		}
 		j := s.job(id)
 		if !revealed && j.State == types.JobState_JOB_STATE_REVEAL && s.height() > j.CommitEnd {
-			for i := 0; i < l.reveals; i++ {
-				must(t, s.reveal(provs[i], id, prices[i]))
+			for i, p := range provs {
+				must(t, s.reveal(p, id, prices[i]))
 			}
 			revealed = true
 		}
-		if l.submit && !submitted && j.State == types.JobState_JOB_STATE_ASSIGNED {
+		if submit && !submitted && j.State == types.JobState_JOB_STATE_ASSIGNED {
 			_, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: j.Winner, JobId: id, OutputRoot: root32, ChunkCount: j.ExpectedChunkCount})
 			must(t, err)
 			submitted = true
