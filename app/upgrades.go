@@ -51,8 +51,9 @@ var Upgrades = []Upgrade{
 	// JobParamTerms, timeout_jail_threshold among them; terms lacking it
 	// filled), x/modelregistry 1→4 (a name's latest version kept by
 	// folded name; each weights file filed as its first model's; each
-	// name's look-alike skeleton filed, its first model's), x/datamarket 2→4 (the pairs of dataset and licensee
-	// that held a licence; the licences valid now, filed by expiry) and x/staking-rewards 1→4 (per-owner reward index;
+	// name's look-alike skeleton filed, its first model's), x/datamarket 2→5 (the pairs of dataset and licensee
+	// that held a licence; the licences valid now, filed by expiry; each
+	// version's content root and sha256 filed as its dataset's) and x/staking-rewards 1→4 (per-owner reward index;
 	// reward_denoms, listing x/compute's allowed_denoms and the fee denoms
 	// the plan's info names, RewardFeeDenoms; the other denoms distributed
 	// leave the reward index and every paid index, what lockers had accrued

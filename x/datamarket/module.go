@@ -30,8 +30,9 @@ import (
 // ConsensusVersion is the module's consensus version: 2 since the indexes
 // of issue 17 (keeper.Migrator.Migrate1to2), 3 since LicenseHolders
 // (keeper.Migrator.Migrate2to3), 4 since LiveLicenses
-// (keeper.Migrator.Migrate3to4).
-const ConsensusVersion = 4
+// (keeper.Migrator.Migrate3to4), 5 since ContentRoots and ContentShas
+// (keeper.Migrator.Migrate4to5).
+const ConsensusVersion = 5
 
 var (
 	_ module.HasGenesis          = AppModule{}
@@ -105,6 +106,9 @@ func (am AppModule) RegisterServices(cfg module.Configurator) {
 	}
 	if err := cfg.RegisterMigration(types.ModuleName, 3, keeper.NewMigrator(am.keeper).Migrate3to4); err != nil {
 		panic(fmt.Errorf("register the %s 3→4 migration: %w", types.ModuleName, err))
+	}
+	if err := cfg.RegisterMigration(types.ModuleName, 4, keeper.NewMigrator(am.keeper).Migrate4to5); err != nil {
+		panic(fmt.Errorf("register the %s 4→5 migration: %w", types.ModuleName, err))
 	}
 }
 

@@ -2,9 +2,9 @@ package keeper
 
 import (
 	"context"
+	"errors"
 
 	"cosmossdk.io/collections"
-	"cosmossdk.io/collections/indexes"
 	errorsmod "cosmossdk.io/errors"
 
 	"github.com/aichain/aichain/x/datamarket/types"
@@ -15,24 +15,27 @@ import (
 // of another dataset holds, whoever owns it: no one can pass off another
 // owner's file as theirs, sell it, or name it in a dataset id that a
 // dataserver would serve it under. The owner of a file may publish it again
-// only as a new version of the same dataset. Both checks read one entry of
-// an index (VersionIndexes), never a scan.
+// only as a new version of the same dataset. Both checks read by key
+// (ContentRoots, ContentShas), never an iterator.
 
 // checkContent refuses a content root or sha256 that a dataset other than
 // datasetID (0: a new listing, so any dataset) already holds in any version.
 func (k Keeper) checkContent(ctx context.Context, datasetID uint64, root []byte, sha string) error {
 	for _, c := range []struct {
 		what string
-		find func() (uint64, bool, error)
+		find func() (uint64, error)
 	}{
-		{"content_root", func() (uint64, bool, error) { return holder(ctx, k.DatasetVersions.Indexes.ByRoot, root) }},
-		{"sha256", func() (uint64, bool, error) { return holder(ctx, k.DatasetVersions.Indexes.BySha256, sha) }},
+		{"content_root", func() (uint64, error) { return k.ContentRoots.Get(ctx, root) }},
+		{"sha256", func() (uint64, error) { return k.ContentShas.Get(ctx, sha) }},
 	} {
-		other, found, err := c.find()
+		other, err := c.find()
+		if errors.Is(err, collections.ErrNotFound) {
+			continue
+		}
 		if err != nil {
 			return err
 		}
-		if !found || other == datasetID {
+		if other == datasetID {
 			continue
 		}
 		if datasetID == 0 {
@@ -44,20 +47,17 @@ func (k Keeper) checkContent(ctx context.Context, datasetID uint64, root []byte,
 	return nil
 }
 
-// holder returns the dataset whose versions hold ref in idx (all entries
-// under one ref are of one dataset), and whether there is one.
-func holder[R any](ctx context.Context, idx *indexes.Multi[R, collections.Pair[uint64, uint64], types.DatasetVersion], ref R) (uint64, bool, error) {
-	it, err := idx.MatchExact(ctx, ref)
-	if err != nil {
-		return 0, false, err
+// putVersion stores a dataset version and files its content's root and
+// sha256 as its dataset's (ContentRoots, ContentShas): the content check of
+// a listing or a new version reads them by key, where a Multi index's
+// MatchExact opened two iterators a listing, each scanning the block's
+// writes to the store (TestAttackListingFloodOpensTwoIteratorsPerListing).
+func (k Keeper) putVersion(ctx context.Context, v types.DatasetVersion) error {
+	if err := k.DatasetVersions.Set(ctx, collections.Join(v.DatasetId, v.Version), v); err != nil {
+		return err
 	}
-	defer it.Close()
-	if !it.Valid() {
-		return 0, false, nil
+	if err := k.ContentRoots.Set(ctx, v.ContentRoot, v.DatasetId); err != nil {
+		return err
 	}
-	pk, err := it.PrimaryKey()
-	if err != nil {
-		return 0, false, err
-	}
-	return pk.K1(), true, nil
+	return k.ContentShas.Set(ctx, v.Sha256, v.DatasetId)
 }

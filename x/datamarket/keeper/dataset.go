@@ -97,7 +97,7 @@ func (k Keeper) ListDataset(ctx context.Context, owner sdk.AccAddress, msg *type
 	if err := k.Datasets.Set(ctx, id, d); err != nil {
 		return 0, err
 	}
-	if err := k.DatasetVersions.Set(ctx, collections.Join(id, uint64(1)), versionOf(d, height)); err != nil {
+	if err := k.putVersion(ctx, versionOf(d, height)); err != nil {
 		return 0, err
 	}
 	return id, modkit.EmitTypedEvent(ctx, &types.EventDatasetListed{
@@ -156,7 +156,7 @@ func (k Keeper) UpdateDataset(ctx context.Context, owner sdk.AccAddress, msg *ty
 	if err := k.Datasets.Set(ctx, d.Id, d); err != nil {
 		return 0, err
 	}
-	if err := k.DatasetVersions.Set(ctx, collections.Join(d.Id, d.Version), versionOf(d, height)); err != nil {
+	if err := k.putVersion(ctx, versionOf(d, height)); err != nil {
 		return 0, err
 	}
 	return d.Version, modkit.EmitTypedEvent(ctx, &types.EventDatasetUpdated{

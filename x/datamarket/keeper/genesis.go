@@ -46,7 +46,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		}
 	}
 	for _, v := range gs.DatasetVersions {
-		if err := k.DatasetVersions.Set(ctx, collections.Join(v.DatasetId, v.Version), v); err != nil {
+		if err := k.putVersion(ctx, v); err != nil {
 			return err
 		}
 	}

@@ -93,6 +93,11 @@ type Keeper struct {
 	// DatasetVersions keeps every version's content by (dataset id, version),
 	// indexed by content root and by sha256.
 	DatasetVersions *collections.IndexedMap[collections.Pair[uint64, uint64], types.DatasetVersion, VersionIndexes]
+	// ContentRoots and ContentShas map a file's Merkle root and sha256 to
+	// the dataset whose versions hold it (putVersion; checkContent reads
+	// them by key).
+	ContentRoots collections.Map[[]byte, uint64]
+	ContentShas  collections.Map[string, uint64]
 	// LicenseSeq gives licence ids, starting at 1.
 	LicenseSeq collections.Sequence
 	Licenses   *collections.IndexedMap[uint64, types.License, LicenseIndexes]
@@ -157,7 +162,9 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, ak type
 					collections.StringKey, collections.PairKeyCodec(collections.Uint64Key, collections.Uint64Key),
 					func(_ collections.Pair[uint64, uint64], v types.DatasetVersion) (string, error) { return v.Sha256, nil }),
 			}),
-		LicenseSeq: collections.NewSequence(sb, types.LicenseSeqKey, "license_seq"),
+		ContentRoots: collections.NewMap(sb, types.ContentRootsKey, "content_roots", collections.BytesKey, collections.Uint64Value),
+		ContentShas:  collections.NewMap(sb, types.ContentShasKey, "content_shas", collections.StringKey, collections.Uint64Value),
+		LicenseSeq:   collections.NewSequence(sb, types.LicenseSeqKey, "license_seq"),
 		Licenses: collections.NewIndexedMap(sb, types.LicensesKey, "licenses", collections.Uint64Key,
 			codec.CollValue[types.License](cdc),
 			LicenseIndexes{

@@ -36,6 +36,13 @@ func TestMigrate1to2(t *testing.T) {
 			if err := s.k.DatasetVersions.Indexes.ByRoot.Unreference(ctx, pk, func() (types.DatasetVersion, error) { return v, nil }); err != nil {
 				return true, err
 			}
+			// Nor the content files of version 5.
+			if err := s.k.ContentRoots.Remove(ctx, v.ContentRoot); err != nil {
+				return true, err
+			}
+			if err := s.k.ContentShas.Remove(ctx, v.Sha256); err != nil {
+				return true, err
+			}
 			return false, s.k.DatasetVersions.Indexes.BySha256.Unreference(ctx, pk, func() (types.DatasetVersion, error) { return v, nil })
 		})
 		if err != nil {
@@ -62,6 +69,10 @@ func TestMigrate1to2(t *testing.T) {
 	}
 	unindex()
 	if err := keeper.NewMigrator(s.k).Migrate1to2(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The upgrade runs every migration from the store's version on.
+	if err := keeper.NewMigrator(s.k).Migrate4to5(ctx); err != nil {
 		t.Fatal(err)
 	}
 	attempt = copied
