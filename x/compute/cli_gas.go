@@ -2,6 +2,7 @@ package compute
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
@@ -53,7 +54,17 @@ func SimulateCreateJobGas(root *cobra.Command) error {
 		}
 		var w types.WorkloadSpec
 		if len(args) > 0 {
-			if err := jsonpb.UnmarshalString(args[0], &w); err != nil {
+			spec := args[0]
+			// As autocli reads a message argument: JSON, or the path of a
+			// file whose name ends in .json (TestAttackOfflineCreateJobFromAJSONFileIsRefused).
+			if strings.HasSuffix(spec, ".json") {
+				bz, err := os.ReadFile(spec)
+				if err != nil {
+					return fmt.Errorf("workload-json: %w", err)
+				}
+				spec = string(bz)
+			}
+			if err := jsonpb.UnmarshalString(spec, &w); err != nil {
 				return fmt.Errorf("workload-json: %w", err)
 			}
 		}
