@@ -73,7 +73,7 @@ func (k Keeper) AbortJob(ctx context.Context, provider sdk.AccAddress, jobID uin
 		}
 		return k.timeOut(ctx, job)
 	}
-	if err := k.chargeVerdicts(ctx, job.VerdictGas(false), common.BasisPoints, "compute: the abort's verdicts"); err != nil {
+	if err := k.chargeVerdicts(ctx, job.VerdictGas(false), common.BasisPoints, types.MaxWinnerCheckGas, "compute: the abort's verdicts"); err != nil {
 		return err
 	}
 	from := job.State

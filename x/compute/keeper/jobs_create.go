@@ -195,7 +195,7 @@ func (k Keeper) openJob(ctx context.Context, job types.Job, checkBps uint64) (ui
 	}
 	job.Id = id
 	// The expected checks' verdicts, on the record as stored (verdictgas.go).
-	if err := k.chargeVerdicts(ctx, job.VerdictGas(job.CountsVerdicts()), checkBps, "compute: expected verdicts"); err != nil {
+	if err := k.chargeVerdicts(ctx, job.VerdictGas(job.CountsVerdicts()), checkBps, 0, "compute: expected verdicts"); err != nil {
 		return 0, err
 	}
 	if err := k.insertJob(ctx, job, fee); err != nil {

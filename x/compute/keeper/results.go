@@ -188,7 +188,7 @@ func (k Keeper) DisputeResult(ctx context.Context, requester sdk.AccAddress, job
 		return err
 	}
 	job.Sample.Disputed = true
-	if err := k.chargeVerdicts(ctx, job.VerdictGas(false), common.BasisPoints, "compute: the dispute's verdicts"); err != nil {
+	if err := k.chargeVerdicts(ctx, job.VerdictGas(false), common.BasisPoints, 0, "compute: the dispute's verdicts"); err != nil {
 		return err
 	}
 	if err := k.disputeDraw(ctx, &job, params); err != nil {

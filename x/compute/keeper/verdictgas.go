@@ -42,8 +42,8 @@ func (k Keeper) recordSetSize(ctx context.Context, set []types.BeaconVoter) erro
 
 // chargeVerdicts consumes the gas of rateBps of a check by the last
 // commit's set, at per a verdict (none before the first injected commit: no
-// verdict can come before one).
-func (k Keeper) chargeVerdicts(ctx context.Context, per, rateBps uint64, what string) error {
+// verdict can come before one), at most limit (0: none).
+func (k Keeper) chargeVerdicts(ctx context.Context, per, rateBps, limit uint64, what string) error {
 	if rateBps == 0 {
 		return nil
 	}
@@ -56,6 +56,9 @@ func (k Keeper) chargeVerdicts(ctx context.Context, per, rateBps uint64, what st
 	}
 	full := n * per
 	gas := (full*min(rateBps, common.BasisPoints) + common.BasisPoints - 1) / common.BasisPoints
+	if limit > 0 {
+		gas = min(gas, limit)
+	}
 	sdk.UnwrapSDKContext(ctx).GasMeter().ConsumeGas(gas, what)
 	return nil
 }
@@ -85,7 +88,7 @@ func (k Keeper) chargeRiskyWinner(ctx context.Context, job *types.Job, params ty
 	if job.SamplesBought > 0 || rate <= floor {
 		return nil // assured: every check paid at creation
 	}
-	return k.chargeVerdicts(ctx, job.VerdictGas(false), uint64(rate-floor), "compute: verdicts on a winner sampled above the floor")
+	return k.chargeVerdicts(ctx, job.VerdictGas(false), uint64(rate-floor), types.MaxWinnerCheckGas, "compute: verdicts on a winner sampled above the floor")
 }
 
 // drawRate is the rate a submitted result is drawn at: the winner's rate
