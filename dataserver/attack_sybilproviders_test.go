@@ -3,10 +3,8 @@ package dataserver
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"testing"
-	"time"
 
 	"google.golang.org/grpc"
 
@@ -51,66 +49,71 @@ func (n *manyProvidersNode) Providers(_ context.Context, req *computetypes.Query
 // looks up the active x/compute providers' downloads in a pool of their
 // own, which strangers' fresh keys cannot fill
 // (TestAttackStrangersLockOutNewlyAwardedProvider). GRPCChain.Providers
-// reads the ACTIVE list at most maxProviderPages (50 × 200 = 10,000) pages
-// and, past that, returns an error and no set at all; refreshMarked then
-// keeps the set last read (none on a server started after the flood), for
-// as long as the sybils stay registered. An attacker registers 10,001
-// providers (a refundable min_provider_bond each, 1,000 AIC by default,
-// plus one tx fee each), and no provider, including one listed on the
-// first page, is marked by any dataserver: a provider awarded a job is
-// looked up among strangers, whom fresh keys lock out for free, and times
-// out, losing its collateral. The providers read must still be marked
-// (and the read bounded in work per refresh, not in what the chain holds).
-// Now the list keeps the pages read (ErrProvidersTruncated), and a provider
-// past them is checked by itself when it asks
-// (TestProviderPastTheListIsCheckedByItself).
+// read the ACTIVE list at most maxProviderPages (50 × 200 = 10,000) pages
+// and, past that, returned an error and no set at all; refreshMarked then
+// kept the set last read (none on a server started after the flood), for
+// as long as the sybils stayed registered. An attacker registering 10,001
+// providers (a refundable min_provider_bond each) left every provider
+// among strangers, whom fresh keys lock out for free. Now one read returns
+// the pages it read and where the next goes on
+// (TestProviderPastOneReadIsMarkedAtTheNextRefresh).
 func TestAttackTenThousandSybilProvidersUnmarkEveryProvider(t *testing.T) {
 	node := &manyProvidersNode{total: maxProviderPages*200 + 1, honest: "aic1honestprovider"}
 	c := &GRPCChain{compute: node}
-	set, err := c.Providers(t.Context())
-	t.Logf("%d active providers listed in %d pages: %d marked, err %v", node.total, node.answers, len(set), err)
-	if (err != nil && !errors.Is(err, ErrProvidersTruncated)) || !set[node.honest] || node.answers > maxProviderPages {
-		t.Fatalf("with %d active providers (%d sybils) the honest provider on the first page is not marked (err %v, %d pages read): "+
-			"every dataserver looks up every provider among strangers", node.total, node.total-1, err, node.answers)
+	set, next, err := c.Providers(t.Context(), nil)
+	t.Logf("%d active providers, one read of %d pages: %d marked, next %x, err %v", node.total, node.answers, len(set), next, err)
+	if err != nil || !set[node.honest] || node.answers > maxProviderPages || next == nil {
+		t.Fatalf("with %d active providers (%d sybils) the honest provider on the first page is not marked (err %v, %d pages read, next %x): "+
+			"every dataserver looks up every provider among strangers", node.total, node.total-1, err, node.answers, next)
+	}
+	rest, last, err := c.Providers(t.Context(), next)
+	if err != nil || len(rest) != 1 || last != nil || !rest[fmt.Sprintf("sybil%06d", node.total-1)] {
+		t.Fatalf("the read after: %d providers, next %x, err %v; want the last one and the list done", len(rest), last, err)
 	}
 }
 
-// truncatedChain lists only sybils, past its page cap, as a chain holding
-// more active providers than one read lists.
-type truncatedChain struct{ *fakeChain }
-
-func (truncatedChain) Providers(context.Context) (map[string]bool, error) {
-	return map[string]bool{"aic1sybil": true}, fmt.Errorf("%w: test", ErrProvidersTruncated)
+// pagedChain lists its providers one page of one provider a read, as a
+// list longer than one read of the real chain.
+type pagedChain struct {
+	*fakeChain
+	order []string
 }
 
-// TestProviderPastTheListIsCheckedByItself: a provider the truncated list
-// does not hold is marked once its own record is checked (in the
-// background: its first request is not held up), and a stranger is not.
-func TestProviderPastTheListIsCheckedByItself(t *testing.T) {
+func (c pagedChain) Providers(_ context.Context, from []byte) (map[string]bool, []byte, error) {
+	i := 0
+	if len(from) == 8 {
+		i = int(binary.BigEndian.Uint64(from))
+	}
+	if i >= len(c.order) {
+		return map[string]bool{}, nil, nil
+	}
+	var next []byte
+	if i+1 < len(c.order) {
+		next = binary.BigEndian.AppendUint64(nil, uint64(i+1))
+	}
+	return map[string]bool{c.order[i]: true}, next, nil
+}
+
+// TestProviderPastOneReadIsMarkedAtTheNextRefresh: a provider past what
+// one read of the list reaches is marked by a later refresh, each read
+// going on where the last stopped; the ones read before stay marked, and a
+// stranger never is.
+func TestProviderPastOneReadIsMarkedAtTheNextRefresh(t *testing.T) {
 	fx := newFixture(t, true)
 	provider := newAccount()
-	fx.chain.register(provider.addr())
-	fx.srv.cfg.Chain = truncatedChain{fx.chain}
-	if err := fx.srv.refreshMarked(t.Context()); err != nil {
-		t.Fatalf("a truncated list: %v, want the ones read kept", err)
-	}
-	if _, p := fx.srv.marked("aic1sybil"); !p {
-		t.Fatal("a provider the list holds is not marked")
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if _, p := fx.srv.markedChecking(provider.addr()); p {
-			break
+	fx.srv.cfg.Chain = pagedChain{fx.chain, []string{"aic1sybil0", "aic1sybil1", provider.addr()}}
+	for i, want := range []string{"aic1sybil0", "aic1sybil1", provider.addr()} {
+		if err := fx.srv.refreshMarked(t.Context()); err != nil {
+			t.Fatal(err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("a provider past the list is not marked 5 s after its first request")
+		if _, p := fx.srv.marked(want); !p {
+			t.Fatalf("refresh %d: %s is not marked", i+1, want)
 		}
-		time.Sleep(10 * time.Millisecond)
+		if _, p := fx.srv.marked("aic1sybil0"); !p {
+			t.Fatalf("refresh %d: a provider read before is no longer marked", i+1)
+		}
 	}
-	stranger := fx.stranger.addr()
-	fx.srv.markedChecking(stranger)
-	time.Sleep(100 * time.Millisecond)
-	if _, p := fx.srv.marked(stranger); p {
+	if _, p := fx.srv.marked(fx.stranger.addr()); p {
 		t.Fatal("a stranger is marked as a provider")
 	}
 }

@@ -1,6 +1,7 @@
 package dataserver
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -36,17 +37,12 @@ type Chain interface {
 	// Validators returns the account addresses of the bonded validators'
 	// operators (their valoper addresses with the account prefix).
 	Validators(ctx context.Context) (map[string]bool, error)
-	// Providers returns the addresses of the active x/compute providers
-	// (registered with a bond, not jailed or unbonding); past its page cap
-	// it returns the ones read with ErrProvidersTruncated.
-	Providers(ctx context.Context) (map[string]bool, error)
-	// IsProvider tells whether address is an active x/compute provider.
-	IsProvider(ctx context.Context, address string) (bool, error)
+	// Providers returns addresses of the active x/compute providers
+	// (registered with a bond, not jailed or unbonding), from the list's
+	// key from (nil: its start), at most one read's pages, and the key the
+	// next read starts from (nil: the list is done).
+	Providers(ctx context.Context, from []byte) (set map[string]bool, next []byte, err error)
 }
-
-// ErrProvidersTruncated: more active providers than Providers reads; the
-// set returned holds the ones read.
-var ErrProvidersTruncated = errors.New("more active providers than one read lists")
 
 // Access is a HasAccess answer.
 type Access struct {
@@ -153,37 +149,28 @@ func (c *GRPCChain) Validators(ctx context.Context) (map[string]bool, error) {
 const maxProviderPages = 50
 
 // Providers implements Chain with x/compute's Providers query (status
-// ACTIVE, through its status index), page by page, at most
+// ACTIVE, through its status index), page by page from from, at most
 // maxProviderPages.
-func (c *GRPCChain) Providers(ctx context.Context) (map[string]bool, error) {
+func (c *GRPCChain) Providers(ctx context.Context, from []byte) (map[string]bool, []byte, error) {
 	out := map[string]bool{}
-	var key []byte
+	key := from
 	for range maxProviderPages {
 		res, err := c.compute.Providers(ctx, &computetypes.QueryProvidersRequest{
 			Status: computetypes.ProviderStatus_PROVIDER_STATUS_ACTIVE, Pagination: &query.PageRequest{Key: key, Limit: 200},
 		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, p := range res.Providers {
 			out[p.Address] = true
 		}
 		if res.Pagination == nil || len(res.Pagination.NextKey) == 0 {
-			return out, nil
+			return out, nil, nil
+		}
+		if bytes.Equal(res.Pagination.NextKey, key) {
+			return nil, nil, fmt.Errorf("the node's next key does not move on")
 		}
 		key = res.Pagination.NextKey
 	}
-	return out, fmt.Errorf("%w: more than %d pages", ErrProvidersTruncated, maxProviderPages)
-}
-
-// IsProvider implements Chain with x/compute's Provider query.
-func (c *GRPCChain) IsProvider(ctx context.Context, address string) (bool, error) {
-	res, err := c.compute.Provider(ctx, &computetypes.QueryProviderRequest{Address: address})
-	if status.Code(err) == codes.NotFound {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	return res.Provider.Status == computetypes.ProviderStatus_PROVIDER_STATUS_ACTIVE, nil
+	return out, key, nil
 }

@@ -108,18 +108,11 @@ func (c *fakeChain) Validators(context.Context) (map[string]bool, error) {
 	return maps.Clone(c.validators), nil
 }
 
-func (c *fakeChain) Providers(context.Context) (map[string]bool, error) {
+func (c *fakeChain) Providers(context.Context, []byte) (map[string]bool, []byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.calls++
-	return maps.Clone(c.providers), nil
-}
-
-func (c *fakeChain) IsProvider(_ context.Context, addr string) (bool, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.calls++
-	return c.providers[addr], nil
+	return maps.Clone(c.providers), nil, nil
 }
 
 // register makes addr an active provider.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"sync"
 	"time"
@@ -53,11 +54,6 @@ const (
 	// server started (everGranted).
 	maxGranted      = 65_536
 	validatorsEvery = time.Minute
-	// maxProviderChecks bounds the point checks (IsProvider) in flight, for
-	// accounts not in the active providers' list last read; maxChecked the
-	// answers kept (each for validatorsEvery).
-	maxProviderChecks = 16
-	maxChecked        = 65_536
 )
 
 // errBusy is a look-up refused for want of a slot, or after waiting too
@@ -84,11 +80,11 @@ type lookups struct {
 	providers  map[string]bool
 	valRead    time.Time // the last attempt to read them
 	valReading bool
-	// checked holds point checks' answers for accounts not in providers
-	// (a list past its page cap, or a provider registered since it was
-	// read); checking the ones in flight.
-	checked  *lru[string, bool]
-	checking map[string]bool
+	// provFrom is where the next read of a list longer than one read goes
+	// on (nil: its start); provCycle the providers read so far in the
+	// cycle, which replaces providers when the list is done.
+	provFrom  []byte
+	provCycle map[string]bool
 }
 
 // lookup is one HasAccess query in flight; requests that ask the same wait
@@ -101,8 +97,7 @@ type lookup struct {
 }
 
 func newLookups(perPool, maxKnown int) *lookups {
-	l := &lookups{known: newLRU[string, struct{}](maxKnown), granted: newLRU[string, struct{}](maxGranted), inflight: map[string]*lookup{},
-		checked: newLRU[string, bool](maxChecked), checking: map[string]bool{}}
+	l := &lookups{known: newLRU[string, struct{}](maxKnown), granted: newLRU[string, struct{}](maxGranted), inflight: map[string]*lookup{}}
 	for i := range l.pools {
 		l.pools[i] = make(chan struct{}, perPool)
 	}
@@ -111,17 +106,7 @@ func newLookups(perPool, maxKnown int) *lookups {
 
 // pool returns the pool an account's look-ups run in.
 func (s *Server) pool(addr string) int {
-	return s.poolOf(addr, false)
-}
-
-// lookupPool is pool for a query about to run in it: an account not in the
-// providers' list is checked too (markedChecking).
-func (s *Server) lookupPool(addr string) int {
-	return s.poolOf(addr, true)
-}
-
-func (s *Server) poolOf(addr string, check bool) int {
-	validator, provider := s.markAs(addr, check)
+	validator, provider := s.marked(addr)
 	switch {
 	case validator:
 		return poolValidators
@@ -162,71 +147,35 @@ func (s *Server) isValidator(addr string) bool {
 // marked reports whether addr is a bonded validator's operator account and
 // whether it is an active provider, in the sets last read; sets older than
 // validatorsEvery are re-read in the background, never while a request
-// waits. An account not in the providers' list is marked as its own check
-// (markedChecking) found it.
+// waits.
 func (s *Server) marked(addr string) (validator, provider bool) {
-	return s.markAs(addr, false)
-}
-
-// markedChecking is marked, and for an account not in the providers' list
-// and not checked lately, checks it by itself (IsProvider, in the
-// background, at most maxProviderChecks at once), for the look-ups after
-// this one: the list stops at a page cap, and 10,001 sybil providers past
-// it left no provider marked at all
-// (TestAttackTenThousandSybilProvidersUnmarkEveryProvider). Only an access
-// look-up, which queries the chain anyway, checks, so an account causes at
-// most one check a look-up (and one a validatorsEvery).
-func (s *Server) markedChecking(addr string) (validator, provider bool) {
-	return s.markAs(addr, true)
-}
-
-func (s *Server) markAs(addr string, check bool) (validator, provider bool) {
 	l := s.lk
 	l.valMu.Lock()
 	defer l.valMu.Unlock()
-	now := s.cfg.Now()
-	if !l.valReading && now.Sub(l.valRead) >= validatorsEvery {
+	if now := s.cfg.Now(); !l.valReading && now.Sub(l.valRead) >= validatorsEvery {
 		l.valReading, l.valRead = true, now
 		go func() { _ = s.refreshMarked(context.Background()) }()
 	}
-	if l.providers[addr] {
-		return l.validators[addr], true
-	}
-	if ok, known := l.checked.get(addr, now); known {
-		return l.validators[addr], ok
-	}
-	if check && addr != "" && !l.checking[addr] && len(l.checking) < maxProviderChecks {
-		l.checking[addr] = true
-		go s.checkProvider(addr)
-	}
-	return l.validators[addr], false
-}
-
-// checkProvider asks the chain whether addr is an active provider and keeps
-// the answer for validatorsEvery (a failure is asked again later).
-func (s *Server) checkProvider(addr string) {
-	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ChainTimeout)
-	defer cancel()
-	ok, err := s.cfg.Chain.IsProvider(ctx, addr)
-	l := s.lk
-	l.valMu.Lock()
-	defer l.valMu.Unlock()
-	delete(l.checking, addr)
-	if err != nil {
-		s.cfg.Logger.Warn("cannot check an account's provider record", "account", addr, "err", err)
-		return
-	}
-	l.checked.put(addr, ok, s.cfg.Now().Add(validatorsEvery))
+	return l.validators[addr], l.providers[addr]
 }
 
 // refreshMarked reads the bonded validators' operator accounts and the
-// active providers; a set that cannot be read is kept as last read.
+// active providers; a set that cannot be read is kept as last read. A
+// providers' list longer than one read (maxProviderPages) is read over as
+// many refreshes, each going on where the last stopped: the providers read
+// so far are marked with the last whole list's, which the cycle's whole
+// list replaces once done. A read that gave up at its page cap returned no
+// set, and 10,001 sybil providers left every provider among strangers
+// (TestAttackTenThousandSybilProvidersUnmarkEveryProvider).
 func (s *Server) refreshMarked(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ChainTimeout)
 	defer cancel()
-	validators, verr := s.cfg.Chain.Validators(ctx)
-	providers, perr := s.cfg.Chain.Providers(ctx)
 	l := s.lk
+	l.valMu.Lock()
+	from := l.provFrom
+	l.valMu.Unlock()
+	validators, verr := s.cfg.Chain.Validators(ctx)
+	providers, next, perr := s.cfg.Chain.Providers(ctx, from)
 	l.valMu.Lock()
 	defer l.valMu.Unlock()
 	l.valReading, l.valRead = false, s.cfg.Now()
@@ -235,16 +184,29 @@ func (s *Server) refreshMarked(ctx context.Context) error {
 	} else {
 		l.validators = validators
 	}
-	switch {
-	case errors.Is(perr, ErrProvidersTruncated):
-		// The ones read are marked; the others are checked one by one.
-		s.cfg.Logger.Warn("more active providers than one read lists; the others are checked when they ask", "listed", len(providers))
-		l.providers, perr = providers, nil
-	case perr != nil:
+	if perr != nil {
 		s.cfg.Logger.Warn("cannot read the active providers; keeping the last set", "err", perr)
-	default:
-		l.providers = providers
+		return errors.Join(verr, perr)
 	}
+	if from == nil {
+		l.provCycle = map[string]bool{}
+	}
+	for a := range providers {
+		l.provCycle[a] = true
+	}
+	if next == nil {
+		l.providers, l.provCycle, l.provFrom = l.provCycle, nil, nil
+		return verr
+	}
+	s.cfg.Logger.Info("more active providers than one read lists; reading on at the next refresh", "read", len(l.provCycle))
+	marked := maps.Clone(l.providers)
+	if marked == nil {
+		marked = map[string]bool{}
+	}
+	for a := range l.provCycle {
+		marked[a] = true
+	}
+	l.providers, l.provFrom = marked, next
 	return errors.Join(verr, perr)
 }
 
@@ -252,7 +214,7 @@ func (s *Server) refreshMarked(ctx context.Context) error {
 // account's pool, once the account has no other look-up in flight; a
 // look-up in flight for the same key is shared.
 func (s *Server) lookUp(ctx context.Context, key accessKey) (accessAnswer, error) {
-	p := s.lookupPool(key.addr)
+	p := s.pool(key.addr)
 	l := s.lk
 	if ans, done, err := s.awaitTurn(ctx, key); done {
 		return ans, err

@@ -35,7 +35,7 @@ func (s *Server) versionFor(ctx context.Context, id, v uint64, addr string) (typ
 	if dv, ok := s.versions.get(key, s.cfg.Now()); ok {
 		return dv, nil
 	}
-	slots := s.lk.pools[s.lookupPool(addr)]
+	slots := s.lk.pools[s.pool(addr)]
 	s.flightsMu.Lock()
 	f, running := s.flights[key]
 	if !running {
