@@ -46,12 +46,6 @@ func SimulateCreateJobGas(root *cobra.Command) error {
 		if !(offline || generateOnly) || c.Flags().Changed(flags.FlagGas) {
 			return nil
 		}
-		if c.Flags().Changed(FlagAssuranceFull) || c.Flags().Changed(FlagAssuranceSamples) {
-			// It pays for every validator's verdict, on a set and a
-			// record this command cannot know offline.
-			return fmt.Errorf("create-job with assurance offline or with --%s: give --%s (it pays for every validator's verdict: about %d gas a validator and %d a byte of the job)",
-				flags.FlagGenerateOnly, flags.FlagGas, types.VerdictBlockGas, types.CountedVerdictGasPerJobByte)
-		}
 		var w types.WorkloadSpec
 		if len(args) > 0 {
 			spec := args[0]
@@ -68,9 +62,51 @@ func SimulateCreateJobGas(root *cobra.Command) error {
 				return fmt.Errorf("workload-json: %w", err)
 			}
 		}
-		return c.Flags().Set(flags.FlagGas, strconv.FormatUint(OfflineCreateJobGas(w), 10))
+		gas := OfflineCreateJobGas(w)
+		samples, _ := c.Flags().GetUint32(FlagAssuranceSamples)
+		full, _ := c.Flags().GetBool(FlagAssuranceFull)
+		if samples > 0 || full {
+			chunks, ok := offlineChunks(w)
+			if full && !ok {
+				// Every chunk of a dataset's rows, which it cannot know.
+				return fmt.Errorf("create-job --%s offline or with --%s: give --%s (it pays for every validator's verdict on a record of every chunk: about %d gas a validator and %d a byte of the job)",
+					FlagAssuranceFull, flags.FlagGenerateOnly, flags.FlagGas, types.VerdictBlockGas, types.CountedVerdictGasPerJobByte)
+			}
+			if full {
+				samples = uint32(min(chunks, uint64(^uint32(0))))
+			}
+			gas += OfflineAssuranceGas(w, uint64(samples))
+		}
+		return c.Flags().Set(flags.FlagGas, strconv.FormatUint(gas, 10))
 	})
 	return nil
+}
+
+// OfflineAssuranceGas is what a job buying samples verified samples adds to
+// OfflineCreateJobGas: every verdict of OfflineSetSize validators, counted
+// in the job for a share of its verification fee, on a record holding the
+// samples' indices.
+func OfflineAssuranceGas(w types.WorkloadSpec, samples uint64) uint64 {
+	rec := types.Job{Workload: w, SamplesBought: samples}
+	return OfflineSetSize * (rec.VerdictGas(true) + offlineRecordBytes*types.CountedVerdictGasPerJobByte)
+}
+
+// offlineChunks is a workload's chunk count where the spec alone fixes it
+// (gemm-f32's rows, a gpt-f32 job's inline prompts).
+func offlineChunks(w types.WorkloadSpec) (uint64, bool) {
+	var rows uint64
+	switch {
+	case w.Gemm != nil:
+		rows = w.Gemm.M
+	case w.Gpt != nil && len(w.Gpt.Prompts) > 0:
+		rows = uint64(len(w.Gpt.Prompts))
+	default:
+		return 0, false
+	}
+	if w.ChunkRows == 0 {
+		return 0, false
+	}
+	return (rows + w.ChunkRows - 1) / w.ChunkRows, true
 }
 
 // OfflineCreateJobGas is create-job's gas limit for workload w offline or

@@ -162,6 +162,11 @@ func TestCreateJobGasOffline(t *testing.T) {
 		t.Fatalf("set-up: %v", err)
 	}
 	small := strconv.FormatUint(compute.OfflineCreateJobGas(computetypes.WorkloadSpec{}), 10)
+	gemm := `{"kind":"gemm-f32","gemm":{"m":64,"n":64,"k":64,"seed":8},"chunk_rows":16}`
+	var gemmSpec computetypes.WorkloadSpec
+	if err := jsonpb.UnmarshalString(gemm, &gemmSpec); err != nil {
+		t.Fatalf("set-up: %v", err)
+	}
 	for _, c := range []struct {
 		flags, args []string
 		want        string
@@ -170,7 +175,11 @@ func TestCreateJobGasOffline(t *testing.T) {
 		{[]string{"--offline"}, nil, small},
 		{[]string{"--offline"}, []string{gpt, "5000uaic"}, strconv.FormatUint(compute.OfflineCreateJobGas(gptSpec), 10)},
 		{[]string{"--generate-only", "--gas", "700000"}, nil, "700000"},
-		{[]string{"--generate-only", "--assurance-full"}, nil, "refused"},
+		{[]string{"--generate-only", "--assurance-full"}, nil, "refused"}, // an mlp job's chunks are its dataset's
+		{[]string{"--generate-only", "--assurance-full"}, []string{gemm, "5000uaic"},
+			strconv.FormatUint(compute.OfflineCreateJobGas(gemmSpec)+compute.OfflineAssuranceGas(gemmSpec, 4), 10)},
+		{[]string{"--generate-only", "--assurance-samples", "3"}, []string{gemm, "5000uaic"},
+			strconv.FormatUint(compute.OfflineCreateJobGas(gemmSpec)+compute.OfflineAssuranceGas(gemmSpec, 3), 10)},
 		{nil, nil, "auto"},
 	} {
 		root := NewRootCmd()
