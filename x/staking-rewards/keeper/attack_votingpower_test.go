@@ -42,30 +42,8 @@ func (f *fixture) votingPowerGas(addr sdk.AccAddress) uint64 {
 func TestAttackDelegationsToSpamValidatorsInflateVotingPowerQuery(t *testing.T) {
 	f := setup(t, 2)
 	attacker := f.ta.Accounts[1].Address
-	sms := stakingkeeper.NewMsgServerImpl(f.ta.StakingKeeper)
 
-	delegateTo := func(n int) {
-		for range n {
-			op := f.ta.NewAccount(sdk.NewCoins(uaic(10)))
-			valAddr := sdk.ValAddress(op.Address)
-			create, err := stakingtypes.NewMsgCreateValidator(valAddr.String(), ed25519.GenPrivKey().PubKey(), uaic(1),
-				stakingtypes.NewDescription("spam", "", "", "", ""),
-				stakingtypes.NewCommissionRates(math.LegacyNewDecWithPrec(1, 1), math.LegacyNewDecWithPrec(2, 1), math.LegacyNewDecWithPrec(1, 2)),
-				math.OneInt())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := sms.CreateValidator(f.ta.Ctx, create); err != nil {
-				t.Fatalf("create validator: %v", err)
-			}
-			if _, err := sms.Delegate(f.ta.Ctx, &stakingtypes.MsgDelegate{
-				DelegatorAddress: attacker.String(), ValidatorAddress: valAddr.String(), Amount: uaic(1),
-			}); err != nil {
-				t.Fatalf("delegate: %v", err)
-			}
-		}
-	}
-
+	delegateTo := func(n int) { f.spamDelegations(attacker, n) }
 	delegateTo(1)
 	small := f.votingPowerGas(attacker)
 	const many = 200
@@ -144,28 +122,7 @@ func TestVotingPowerPastTheWalkCountsTheBondedDelegations(t *testing.T) {
 func TestAttackSpamDelegationsMakeEveryTallyWalkThem(t *testing.T) {
 	f := setup(t, 3)
 	attacker, proposer := f.ta.Accounts[1].Address, f.ta.Accounts[2].Address
-	sms := stakingkeeper.NewMsgServerImpl(f.ta.StakingKeeper)
-	delegateTo := func(n int) {
-		for range n {
-			op := f.ta.NewAccount(sdk.NewCoins(uaic(10)))
-			valAddr := sdk.ValAddress(op.Address)
-			create, err := stakingtypes.NewMsgCreateValidator(valAddr.String(), ed25519.GenPrivKey().PubKey(), uaic(1),
-				stakingtypes.NewDescription("spam", "", "", "", ""),
-				stakingtypes.NewCommissionRates(math.LegacyNewDecWithPrec(1, 1), math.LegacyNewDecWithPrec(2, 1), math.LegacyNewDecWithPrec(1, 2)),
-				math.OneInt())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := sms.CreateValidator(f.ta.Ctx, create); err != nil {
-				t.Fatalf("create validator: %v", err)
-			}
-			if _, err := sms.Delegate(f.ta.Ctx, &stakingtypes.MsgDelegate{
-				DelegatorAddress: attacker.String(), ValidatorAddress: valAddr.String(), Amount: uaic(1),
-			}); err != nil {
-				t.Fatalf("delegate: %v", err)
-			}
-		}
-	}
+	delegateTo := func(n int) { f.spamDelegations(attacker, n) }
 	// voteAndTally has the attacker vote on a fresh proposal and returns the
 	// vote's gas and the tally's, the tally run on a branch.
 	voteAndTally := func() (vote, tally uint64) {
@@ -203,5 +160,32 @@ func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// spamDelegations has delegator delegate 1 uaic to each of n new
+// validators of 1 uaic (unbonded: below one unit of power).
+func (f *fixture) spamDelegations(delegator sdk.AccAddress, n int) {
+	t := f.t
+	t.Helper()
+	sms := stakingkeeper.NewMsgServerImpl(f.ta.StakingKeeper)
+	for range n {
+		op := f.ta.NewAccount(sdk.NewCoins(uaic(10)))
+		valAddr := sdk.ValAddress(op.Address)
+		create, err := stakingtypes.NewMsgCreateValidator(valAddr.String(), ed25519.GenPrivKey().PubKey(), uaic(1),
+			stakingtypes.NewDescription("spam", "", "", "", ""),
+			stakingtypes.NewCommissionRates(math.LegacyNewDecWithPrec(1, 1), math.LegacyNewDecWithPrec(2, 1), math.LegacyNewDecWithPrec(1, 2)),
+			math.OneInt())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sms.CreateValidator(f.ta.Ctx, create); err != nil {
+			t.Fatalf("create validator: %v", err)
+		}
+		if _, err := sms.Delegate(f.ta.Ctx, &stakingtypes.MsgDelegate{
+			DelegatorAddress: delegator.String(), ValidatorAddress: valAddr.String(), Amount: uaic(1),
+		}); err != nil {
+			t.Fatalf("delegate: %v", err)
+		}
 	}
 }
