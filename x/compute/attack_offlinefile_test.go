@@ -46,7 +46,7 @@ func TestAttackOfflineCreateJobFromAJSONFileIsRefused(t *testing.T) {
 	if err := compute.AddAssuranceFlags(root); err != nil {
 		t.Fatal(err)
 	}
-	if err := compute.SimulateCreateJobGas(root); err != nil {
+	if err := compute.SimulateCreateJobGas(root, os.ReadFile); err != nil {
 		t.Fatal(err)
 	}
 	if err := cmd.ParseFlags([]string{"--offline"}); err != nil {

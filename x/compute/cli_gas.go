@@ -2,7 +2,6 @@ package compute
 
 import (
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 
@@ -21,8 +20,10 @@ const CreateJobGasAdjustment = "1.3"
 // unless --gas is given (OfflineCreateJobGas offline or with
 // --generate-only, where nothing simulates): a create-job message pays its job's block work
 // (types.JobBlockGas, 200,000 and 360,000 with a model or dataset), so the
-// SDK's default of 200,000 gas would run every job out of gas.
-func SimulateCreateJobGas(root *cobra.Command) error {
+// SDK's default of 200,000 gas would run every job out of gas. readFile
+// reads a workload given as the path of a .json file (the binary's
+// os.ReadFile: the module itself opens no file).
+func SimulateCreateJobGas(root *cobra.Command, readFile func(path string) ([]byte, error)) error {
 	cmd, _, err := root.Find([]string{"tx", types.ModuleName, "create-job"})
 	if err != nil || cmd.Name() != "create-job" {
 		return fmt.Errorf("tx %s create-job not found (%v)", types.ModuleName, err)
@@ -52,7 +53,7 @@ func SimulateCreateJobGas(root *cobra.Command) error {
 			// As autocli reads a message argument: JSON, or the path of a
 			// file whose name ends in .json (TestAttackOfflineCreateJobFromAJSONFileIsRefused).
 			if strings.HasSuffix(spec, ".json") {
-				bz, err := os.ReadFile(spec)
+				bz, err := readFile(spec)
 				if err != nil {
 					return fmt.Errorf("workload-json: %w", err)
 				}

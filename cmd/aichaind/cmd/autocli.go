@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/cosmos/gogoproto/proto"
 	"github.com/spf13/cobra"
@@ -69,7 +70,7 @@ func enhanceRootCommand(rootCmd *cobra.Command, opts autocli.AppOptions) error {
 	if err := compute.AddAssuranceFlags(rootCmd); err != nil {
 		return err
 	}
-	return compute.SimulateCreateJobGas(rootCmd)
+	return compute.SimulateCreateJobGas(rootCmd, os.ReadFile)
 }
 
 // cliFiles are the descriptors the CLI builds its commands and decodes the
