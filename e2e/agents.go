@@ -214,10 +214,15 @@ func (c *Chain) StartProvider(t testing.TB, dir, key string, port int, minPrice 
 		"--backend", "cpu", "--bond", "50000000uaic", "--min-price", minPrice, "--moniker", key,
 	}, extra...)
 	p := StartProcess(t, dir, key, "aichain-provider", args...)
+	// The agent bids once it has started: a job created before (a key
+	// registered by an earlier run returns at once) could close its commit
+	// window first on a slow host.
+	started := strings.Count(p.LogTail(100_000), "provider agent started")
 	addr := c.Addr(key)
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		if status, err := c.GetJSON("/aichain/compute/v1/providers/"+addr, nil); err == nil && status == http.StatusOK {
+		if status, err := c.GetJSON("/aichain/compute/v1/providers/"+addr, nil); err == nil && status == http.StatusOK &&
+			strings.Count(p.LogTail(100_000), "provider agent started") > started {
 			return p
 		}
 		if p.Exited() || time.Now().After(deadline) {
