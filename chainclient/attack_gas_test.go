@@ -19,6 +19,15 @@ import (
 // and returns the fee and gas of every tx n received and the send's error.
 func selfSendVia(t *testing.T, n *hostileNode) ([]sdk.Coins, []uint64, error) {
 	t.Helper()
+	return sendVia(t, n, func(self string) sdk.Msg {
+		return &banktypes.MsgSend{FromAddress: self, ToAddress: self, Amount: sdk.NewCoins(sdk.NewInt64Coin("uaic", 1))}
+	})
+}
+
+// sendVia is selfSendVia for the message msg makes of the client's own
+// address.
+func sendVia(t *testing.T, n *hostileNode, msg func(self string) sdk.Msg) ([]sdk.Coins, []uint64, error) {
+	t.Helper()
 	addr := serveNode(t, n)
 	dir := t.TempDir()
 	enc, err := MakeEncodingConfig()
@@ -47,7 +56,7 @@ func selfSendVia(t *testing.T, n *hostileNode) ([]sdk.Coins, []uint64, error) {
 	}
 	c.SetGasPrices(p)
 	self, _ := sdk.Bech32ifyAddressBytes("aic", from)
-	_, sendErr := c.Send(ctx, 0, &banktypes.MsgSend{FromAddress: self, ToAddress: self, Amount: sdk.NewCoins(sdk.NewInt64Coin("uaic", 1))})
+	_, sendErr := c.Send(ctx, 0, msg(self))
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	var fees []sdk.Coins

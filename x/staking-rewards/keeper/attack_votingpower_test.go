@@ -69,26 +69,9 @@ func TestAttackDelegationsToSpamValidatorsInflateVotingPowerQuery(t *testing.T) 
 func TestVotingPowerPastTheWalkCountsTheBondedDelegations(t *testing.T) {
 	f := setup(t, 2)
 	holder := f.ta.Accounts[1].Address
-	sms := stakingkeeper.NewMsgServerImpl(f.ta.StakingKeeper)
-	for i := range 70 {
-		op := f.ta.NewAccount(sdk.NewCoins(uaic(2_000_000)))
-		valAddr := sdk.ValAddress(op.Address)
-		create, err := stakingtypes.NewMsgCreateValidator(valAddr.String(), ed25519.GenPrivKey().PubKey(), uaic(1_000_000),
-			stakingtypes.NewDescription("v", "", "", "", ""),
-			stakingtypes.NewCommissionRates(math.LegacyNewDecWithPrec(1, 1), math.LegacyNewDecWithPrec(2, 1), math.LegacyNewDecWithPrec(1, 2)),
-			math.OneInt())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := sms.CreateValidator(f.ta.Ctx, create); err != nil {
-			t.Fatalf("create validator: %v", err)
-		}
-		if _, err := sms.Delegate(f.ta.Ctx, &stakingtypes.MsgDelegate{
-			DelegatorAddress: holder.String(), ValidatorAddress: valAddr.String(), Amount: uaic(int64(100 + i)),
-		}); err != nil {
-			t.Fatalf("delegate: %v", err)
-		}
-	}
+	// Validators of one unit of power (bonded at the next block), each
+	// delegated 100 + i.
+	f.delegateToNewValidators(holder, 70, 1_000_000, func(i int) int64 { return int64(100 + i) })
 	f.ta.NextBlock() // the new validators join the bonded set
 	want, bonded := math.LegacyZeroDec(), 0
 	must(t, f.ta.StakingKeeper.IterateDelegations(f.ta.Ctx, holder, func(_ int64, d stakingtypes.DelegationI) bool {
@@ -166,14 +149,21 @@ func must(t testing.TB, err error) {
 // spamDelegations has delegator delegate 1 uaic to each of n new
 // validators of 1 uaic (unbonded: below one unit of power).
 func (f *fixture) spamDelegations(delegator sdk.AccAddress, n int) {
+	f.t.Helper()
+	f.delegateToNewValidators(delegator, n, 1, func(int) int64 { return 1 })
+}
+
+// delegateToNewValidators creates n validators of selfBond uaic each and
+// has delegator delegate amount(i) uaic to the i-th.
+func (f *fixture) delegateToNewValidators(delegator sdk.AccAddress, n int, selfBond int64, amount func(i int) int64) {
 	t := f.t
 	t.Helper()
 	sms := stakingkeeper.NewMsgServerImpl(f.ta.StakingKeeper)
-	for range n {
-		op := f.ta.NewAccount(sdk.NewCoins(uaic(10)))
+	for i := range n {
+		op := f.ta.NewAccount(sdk.NewCoins(uaic(2*selfBond + 10)))
 		valAddr := sdk.ValAddress(op.Address)
-		create, err := stakingtypes.NewMsgCreateValidator(valAddr.String(), ed25519.GenPrivKey().PubKey(), uaic(1),
-			stakingtypes.NewDescription("spam", "", "", "", ""),
+		create, err := stakingtypes.NewMsgCreateValidator(valAddr.String(), ed25519.GenPrivKey().PubKey(), uaic(selfBond),
+			stakingtypes.NewDescription("v", "", "", "", ""),
 			stakingtypes.NewCommissionRates(math.LegacyNewDecWithPrec(1, 1), math.LegacyNewDecWithPrec(2, 1), math.LegacyNewDecWithPrec(1, 2)),
 			math.OneInt())
 		if err != nil {
@@ -183,7 +173,7 @@ func (f *fixture) spamDelegations(delegator sdk.AccAddress, n int) {
 			t.Fatalf("create validator: %v", err)
 		}
 		if _, err := sms.Delegate(f.ta.Ctx, &stakingtypes.MsgDelegate{
-			DelegatorAddress: delegator.String(), ValidatorAddress: valAddr.String(), Amount: uaic(1),
+			DelegatorAddress: delegator.String(), ValidatorAddress: valAddr.String(), Amount: uaic(amount(i)),
 		}); err != nil {
 			t.Fatalf("delegate: %v", err)
 		}
