@@ -178,14 +178,17 @@ func satAdd(a, b uint64) uint64 {
 // the model's weights, decoding rows prompts of width tokens for maxNew new
 // tokens each, in bytes: the logits of every prompt's last position until
 // the output is written (rows × Vocab), one batch's key and value caches
-// (gptBatch prompts of 2 · Layers · Embed · (width + maxNew) values, a
-// single prompt's however large) and the largest pass of the decoder over
+// (at most gptBatch prompts, at most rows, of 2 · Layers · Embed ·
+// (width + maxNew) values, a single prompt's however large) and the largest pass of the decoder over
 // new positions (passValues). A provider's memory admission counts it per
 // worker (jobexec: BidShape.ExecBytes).
 func (c GPTConfig) DecodeBytes(rows, width, maxNew int) uint64 {
 	perPrompt := satMul(satMul(2*uint64(max(c.Layers, 0)), uint64(max(c.Embed, 0))), uint64(max(width+maxNew, 0)))
 	batch := uint64(gptBatch(c, width, maxNew))
-	caches := satMul(batch, perPrompt)
+	// A batch holds the caches of its prompts (gptDecoder.run), at most
+	// rows: a whole batch's counted for a few short prompts admitted them at
+	// 256 MiB (TestDecodeBytesOfAFewShortPromptsIsTheirs).
+	caches := satMul(min(uint64(max(rows, 1)), batch), perPrompt)
 	logits := satMul(uint64(max(rows, 0)), uint64(max(c.Vocab, 0)))
 	return satMul(satAdd(satAdd(logits, caches), c.passValues(rows, width, batch)), 4)
 }
