@@ -40,7 +40,7 @@ var Upgrades = []Upgrade{
 	// host's with ICAHostAllowMessages: icaModule).
 	{Name: UpgradeIBC, StoreUpgrades: storetypes.StoreUpgrades{Added: ibcStoreKeys}},
 	// v3-verification runs the migrations of the verification and
-	// throughput work on a chain already past v2-ibc: x/compute 4→10
+	// throughput work on a chain already past v2-ibc: x/compute 4→11
 	// (verification_fee_per_sample, beacon_window_blocks; validators then
 	// register beacon keys with MsgRegisterBeaconKey; the provider index
 	// loses its entries of jobs without a winner; the beacon keys are
@@ -49,7 +49,8 @@ var Upgrades = []Upgrade{
 	// after the upgrade, for the verdicts to be cast again; each live
 	// job given the params in force at the upgrade as the terms it keeps,
 	// JobParamTerms, timeout_jail_threshold among them; terms lacking it
-	// filled), x/modelregistry 1→4 (a name's latest version kept by
+	// filled; a verifying job's counted verdicts filed apart from its
+	// record), x/modelregistry 1→4 (a name's latest version kept by
 	// folded name; each weights file filed as its first model's; each
 	// name's look-alike skeleton filed, its first model's), x/datamarket 2→5 (the pairs of dataset and licensee
 	// that held a licence; the licences valid now, filed by expiry; each

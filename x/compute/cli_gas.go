@@ -71,7 +71,7 @@ func SimulateCreateJobGas(root *cobra.Command, readFile func(path string) ([]byt
 			if full && !ok {
 				// Every chunk of a dataset's rows, which it cannot know.
 				return fmt.Errorf("create-job --%s offline or with --%s: give --%s (it pays for every validator's verdict on a record of every chunk: about %d gas a validator and %d a byte of the job)",
-					FlagAssuranceFull, flags.FlagGenerateOnly, flags.FlagGas, types.VerdictBlockGas, types.CountedVerdictGasPerJobByte)
+					FlagAssuranceFull, flags.FlagGenerateOnly, flags.FlagGas, types.VerdictBlockGas+types.CountedVerdictGas, types.VerdictGasPerJobByte)
 			}
 			if full {
 				samples = uint32(min(chunks, uint64(^uint32(0))))
@@ -89,7 +89,7 @@ func SimulateCreateJobGas(root *cobra.Command, readFile func(path string) ([]byt
 // samples' indices.
 func OfflineAssuranceGas(w types.WorkloadSpec, samples uint64) uint64 {
 	rec := types.Job{Workload: w, SamplesBought: samples}
-	return OfflineSetSize * (rec.VerdictGas(true) + offlineRecordBytes*types.CountedVerdictGasPerJobByte)
+	return OfflineSetSize * (rec.VerdictGas(true) + offlineRecordBytes*types.VerdictGasPerJobByte)
 }
 
 // offlineChunks is a workload's chunk count where the spec alone fixes it

@@ -37,8 +37,10 @@ import (
 // (keeper.Migrator.Migrate7to8), 9 since a job's tally is summed from each
 // voter's verdict at its power in one commit (keeper.Migrator.Migrate8to9),
 // 10 since a job records the params it is created under and keeps them to
-// its end (types.JobParamTerms, keeper.Migrator.Migrate9to10).
-const ConsensusVersion = 10
+// its end (types.JobParamTerms, keeper.Migrator.Migrate9to10), 11 since a
+// job's counted verdicts are entries of their own while it is under check,
+// not a list in its record (keeper.Migrator.Migrate10to11).
+const ConsensusVersion = 11
 
 var (
 	_ module.AppModuleBasic      = AppModule{}
@@ -121,6 +123,9 @@ func (am AppModule) RegisterServices(cfg module.Configurator) {
 	}
 	if err := cfg.RegisterMigration(types.ModuleName, 9, keeper.NewMigrator(am.keeper).Migrate9to10); err != nil {
 		panic(fmt.Errorf("register the %s 9→10 migration: %w", types.ModuleName, err))
+	}
+	if err := cfg.RegisterMigration(types.ModuleName, 10, keeper.NewMigrator(am.keeper).Migrate10to11); err != nil {
+		panic(fmt.Errorf("register the %s 10→11 migration: %w", types.ModuleName, err))
 	}
 }
 

@@ -49,22 +49,6 @@ func samplesFor(job types.Job, params types.Params) uint32 {
 	return params.SamplesPerJob
 }
 
-// countVerdict keeps a verdict counted on a VERIFYING job that bought
-// assurance, so that the fee can be paid by power when the job closes. A
-// validator counts once per job (the tally's Voters record guarantees it).
-func countVerdict(job *types.Job, v types.ValidatorVerdicts, verdict types.Verdict) bool {
-	if job.State != types.JobState_JOB_STATE_VERIFYING || job.SamplesBought == 0 || job.VerificationFee.IsZero() {
-		return false // an ABORTING job's input check is not the verification bought
-	}
-	if v.Power <= 0 {
-		return false // joined the set after the quorum (gracePower)
-	}
-	job.CountedVerdicts = append(job.CountedVerdicts, types.CountedVerdict{
-		Validator: v.ConsAddress, Power: v.Power, Verdict: verdict,
-	})
-	return true
-}
-
 // hasGrace says whether a VERIFYING job's decision waits verdict_grace_blocks
 // after its quorum: a job whose verification fee the verdicts earn (bought
 // assurance). Without a fee, who is counted changes nothing, and the job is
@@ -209,9 +193,13 @@ func (k Keeper) payVerificationFee(ctx context.Context, job types.Job, outcome t
 	if totalPower <= 0 || job.VerificationFee.IsZero() {
 		return job, nil
 	}
+	verdicts, err := k.countedOf(ctx, job.Id)
+	if err != nil {
+		return job, err
+	}
 	var counted int64
 	paid := sdk.NewCoins()
-	for _, cv := range job.CountedVerdicts {
+	for _, cv := range verdicts {
 		if cv.Verdict != outcome || counted >= totalPower {
 			continue
 		}

@@ -34,3 +34,14 @@ func (k Keeper) VotersV8() collections.KeySet[collections.Pair[uint64, []byte]] 
 
 // DrawRate is drawRate, the rate a submitted result's draw runs at.
 func DrawRate(job types.Job, p types.Provider, rate uint32) uint32 { return drawRate(job, p, rate) }
+
+// CountedOf is a job's counted verdicts as the Job query shows them: those
+// of a job under check from Counted, a closed job's from its record.
+func (k Keeper) CountedOf(ctx context.Context, id uint64) ([]types.CountedVerdict, error) {
+	j, err := k.GetJob(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	j, err = k.withCounted(ctx, j)
+	return j.CountedVerdicts, err
+}

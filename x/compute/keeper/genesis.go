@@ -131,6 +131,10 @@ func (k Keeper) initJob(ctx context.Context, params types.Params, j types.Job) e
 	} else if !j.State.IsTerminal() {
 		j.Terms = fillUnsetTerms(params, j.Terms)
 	}
+	j, err := k.putCounted(ctx, j) // a job under check's counted verdicts: entries of Counted
+	if err != nil {
+		return err
+	}
 	if err := k.saveJob(ctx, types.JobState_JOB_STATE_UNSPECIFIED, j); err != nil {
 		return err
 	}
@@ -202,8 +206,9 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		return nil, err
 	}
 	if err := k.Jobs.Walk(ctx, nil, func(_ uint64, j types.Job) (bool, error) {
+		j, err := k.withCounted(ctx, j) // a job under check's counted verdicts travel in its record
 		gs.Jobs = append(gs.Jobs, j)
-		return false, nil
+		return false, err
 	}); err != nil {
 		return nil, err
 	}

@@ -31,9 +31,13 @@ func TestGenesisKeepsAssurance(t *testing.T) {
 		t.Fatalf("genesis differs after import:\n%s\n%s", gs, again)
 	}
 	j := fresh.job(id)
+	counted := fresh.counted(id)
 	if j.Assurance.Samples != 4 || j.SamplesBought != 4 || j.DetectionBps != 10_000 ||
-		!j.VerificationFee.Equal(sdk.NewCoins(coin(400))) || len(j.CountedVerdicts) != 1 || j.CountedVerdicts[0].Power != 10 {
-		t.Fatalf("imported job lost its assurance: %+v", j)
+		!j.VerificationFee.Equal(sdk.NewCoins(coin(400))) || len(counted) != 1 || counted[0].Power != 10 {
+		t.Fatalf("imported job lost its assurance: %+v, counted %+v", j, counted)
+	}
+	if len(j.CountedVerdicts) != 0 {
+		t.Fatalf("imported job under check keeps %d counted verdicts in its record, want them in Counted", len(j.CountedVerdicts))
 	}
 	// A job whose fee exceeds its escrow is refused.
 	j.VerificationFee = sdk.NewCoins(coin(1_000_000))

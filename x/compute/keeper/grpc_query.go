@@ -118,6 +118,9 @@ func (q queryServer) Job(ctx context.Context, req *types.QueryJobRequest) (*type
 	if err != nil {
 		return nil, queryErr(err)
 	}
+	if j, err = q.k.withCounted(ctx, j); err != nil {
+		return nil, queryErr(err)
+	}
 	return &types.QueryJobResponse{Job: j}, nil
 }
 
@@ -161,6 +164,11 @@ func (q queryServer) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*ty
 	}
 	if err != nil {
 		return nil, err
+	}
+	for i := range res.Jobs {
+		if res.Jobs[i], err = q.k.withCounted(ctx, res.Jobs[i]); err != nil {
+			return nil, queryErr(err)
+		}
 	}
 	return res, nil
 }

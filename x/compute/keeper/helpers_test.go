@@ -212,6 +212,16 @@ func (s *suite) job(id uint64) types.Job {
 	return j
 }
 
+// counted is a job's counted verdicts as the Job query shows them.
+func (s *suite) counted(id uint64) []types.CountedVerdict {
+	s.t.Helper()
+	c, err := s.k.CountedOf(s.ta.Ctx, id)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return c
+}
+
 func (s *suite) provider(a sdk.AccAddress) types.Provider {
 	s.t.Helper()
 	p, err := s.k.GetProvider(s.ta.Ctx, a.String())

@@ -94,7 +94,12 @@ type Keeper struct {
 	// Voters holds each validator's verdict on a job under check (its
 	// types.Verdict), by job and consensus address.
 	Voters collections.Map[collections.Pair[uint64, []byte], int32]
-	Stats  collections.Item[types.Stats]
+	// Counted holds the counted verdicts (the verification fee's payees) of
+	// a job under check with a fee, by job, counting height and consensus
+	// address: the order they were counted and are paid in. A closed job
+	// keeps them in its record (Job.counted_verdicts).
+	Counted collections.Map[collections.Triple[uint64, int64, []byte], types.CountedVerdict]
+	Stats   collections.Item[types.Stats]
 
 	// The sampling beacon (beacon.go, beacon_record.go).
 	BeaconKeys collections.Map[[]byte, types.BeaconKey]
@@ -177,6 +182,9 @@ func NewKeeper(
 			codec.CollValue[types.VerificationTally](cdc)),
 		Voters: collections.NewMap(sb, types.VotersKey, "voters",
 			collections.PairKeyCodec(collections.Uint64Key, collections.BytesKey), collections.Int32Value),
+		Counted: collections.NewMap(sb, types.CountedKey, "counted",
+			collections.TripleKeyCodec(collections.Uint64Key, collections.Int64Key, collections.BytesKey),
+			codec.CollValue[types.CountedVerdict](cdc)),
 		Stats: collections.NewItem(sb, types.StatsKey, "stats", codec.CollValue[types.Stats](cdc)),
 		BeaconKeys: collections.NewMap(sb, types.BeaconKeysKey, "beacon_keys", collections.BytesKey,
 			codec.CollValue[types.BeaconKey](cdc)),

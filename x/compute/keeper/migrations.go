@@ -338,6 +338,9 @@ func (k Keeper) restartTally(ctx context.Context, id uint64) error {
 	if err := k.Voters.Clear(ctx, collections.NewPrefixedPairRange[uint64, []byte](id)); err != nil {
 		return err
 	}
+	if err := k.Counted.Clear(ctx, countedRange(id)); err != nil {
+		return err
+	}
 	t.ValidPower, t.InvalidPower, t.UnavailablePower = 0, 0, 0
 	t.InputsAvailablePower, t.InputsUnavailablePower, t.DatasetUnavailablePower = 0, 0, 0
 	if err := k.Tallies.Set(ctx, id, t); err != nil {
@@ -379,6 +382,33 @@ func (m Migrator) Migrate9to10(ctx sdk.Context) error {
 			if err := m.fillTerms(ctx, params, id); err != nil {
 				return errorsmod.Wrapf(err, "migrate compute 9→10: job %d", id)
 			}
+		}
+	}
+	return nil
+}
+
+// Migrate10to11 files the counted verdicts of each VERIFYING job (the only
+// state that counts them) from its record into Counted (counted.go), in
+// their order: a verdict no longer rewrites its job. It walks only the
+// VERIFYING jobs, through the state index. No coin moves.
+func (m Migrator) Migrate10to11(ctx sdk.Context) error {
+	ids, err := m.jobIDsIn(ctx, types.JobState_JOB_STATE_VERIFYING)
+	if err != nil {
+		return errorsmod.Wrap(err, "migrate compute 10→11: verifying jobs")
+	}
+	for _, id := range ids {
+		job, err := m.k.Jobs.Get(ctx, id)
+		if err != nil {
+			return errorsmod.Wrapf(err, "migrate compute 10→11: job %d", id)
+		}
+		if len(job.CountedVerdicts) == 0 {
+			continue
+		}
+		if job, err = m.k.putCounted(ctx, job); err != nil {
+			return errorsmod.Wrapf(err, "migrate compute 10→11: job %d", id)
+		}
+		if err := m.k.Jobs.Set(ctx, id, job); err != nil {
+			return errorsmod.Wrapf(err, "migrate compute 10→11: job %d", id)
 		}
 	}
 	return nil

@@ -25,7 +25,7 @@ func TestMigrate8to9(t *testing.T) {
 	graced := s.assuredJob(s.acc(0), prov, types.Assurance{Full: true})
 	s.verdicts(graced, types.Verdict_VERDICT_VALID, 1, 10, 10) // 20 of 30: the quorum, in its grace
 	s.verdicts(other, types.Verdict_VERDICT_INVALID, 1, 6)     // 6 of 30: no quorum
-	if n := len(s.job(other).CountedVerdicts); n != 1 {
+	if n := len(s.counted(other)); n != 1 {
 		t.Fatalf("counted verdicts before: %d", n)
 	}
 
@@ -44,12 +44,12 @@ func TestMigrate8to9(t *testing.T) {
 	if has, err := s.k.Voters.Has(s.ta.Ctx, collections.Join(other, []byte{1})); err != nil || has {
 		t.Fatalf("the other job's voter kept: %v, %v", has, err)
 	}
-	if tally, err := s.k.Tallies.Get(s.ta.Ctx, other); err != nil || tally.InvalidPower != 0 || len(s.job(other).CountedVerdicts) != 0 {
-		t.Fatalf("the other job after the migration: %+v, %d counted, %v", tally, len(s.job(other).CountedVerdicts), err)
+	if tally, err := s.k.Tallies.Get(s.ta.Ctx, other); err != nil || tally.InvalidPower != 0 || len(s.counted(other)) != 0 {
+		t.Fatalf("the other job after the migration: %+v, %d counted, %v", tally, len(s.counted(other)), err)
 	}
 	s.verdicts(other, types.Verdict_VERDICT_INVALID, 1, 6) // sent again by the sidecar
-	if tally, err := s.k.Tallies.Get(s.ta.Ctx, other); err != nil || tally.InvalidPower != 6 || len(s.job(other).CountedVerdicts) != 1 {
-		t.Fatalf("the other job's verdict sent again: %+v, %d counted, %v", tally, len(s.job(other).CountedVerdicts), err)
+	if tally, err := s.k.Tallies.Get(s.ta.Ctx, other); err != nil || tally.InvalidPower != 6 || len(s.counted(other)) != 1 {
+		t.Fatalf("the other job's verdict sent again: %+v, %d counted, %v", tally, len(s.counted(other)), err)
 	}
 	s.graceOver(graced)
 	s.wantState(graced, types.JobState_JOB_STATE_SETTLED, types.CloseReason_CLOSE_REASON_SETTLED)

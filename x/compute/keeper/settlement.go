@@ -59,6 +59,9 @@ func (k Keeper) closeJob(ctx context.Context, job types.Job, state types.JobStat
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	from := job.State
 	if from.UnderCheck() {
+		if err := k.takeCounted(ctx, &job); err != nil {
+			return err
+		}
 		if err := k.clearTally(ctx, job.Id); err != nil {
 			return err
 		}

@@ -67,21 +67,18 @@ func (k Keeper) ApplyVerdicts(ctx context.Context, totalPower int64, votes []typ
 		}
 		powers[string(v.ConsAddress)] = v.Power
 	}
-	// Each job that got a verdict, in the order first got, with the job as
-	// the last verdict left it: read once and written once a block, not
-	// once a verdict (a job with a verification fee grows by each counted
-	// verdict: rewriting it per verdict cost 100 validators' verdicts
-	// 4,468,332 gas in one block, O(set²); TestVerdictWorkIsCharged).
+	// Each job that got a verdict, in the order first got, read once a
+	// block, not once a verdict; a verdict writes its voter record (and a
+	// counted verdict's entry, counted.go), never the job.
 	var moved []uint64
 	latest := map[uint64]types.Job{}
-	counted := map[uint64]bool{}
 	for _, v := range votes {
 		if _, ok := powers[string(v.ConsAddress)]; !ok {
 			continue
 		}
 		for _, jv := range v.Verdicts {
 			cached, seen := latest[jv.JobId]
-			job, recorded, grew, err := k.recordVerdict(ctx, v, jv, cached, seen)
+			job, recorded, err := k.recordVerdict(ctx, v, jv, cached, seen)
 			if err != nil {
 				return err
 			}
@@ -92,15 +89,9 @@ func (k Keeper) ApplyVerdicts(ctx context.Context, totalPower int64, votes []typ
 				moved = append(moved, jv.JobId)
 			}
 			latest[jv.JobId] = job
-			counted[jv.JobId] = counted[jv.JobId] || grew
 		}
 	}
 	for _, id := range moved {
-		if counted[id] {
-			if err := k.saveJob(ctx, latest[id].State, latest[id]); err != nil {
-				return err
-			}
-		}
 		c, err := k.retally(ctx, latest[id], powers)
 		if err != nil {
 			return err
@@ -147,36 +138,12 @@ func (k Keeper) retally(ctx context.Context, job types.Job, powers map[string]in
 	if err := k.Tallies.Set(ctx, job.Id, tally); err != nil {
 		return underCheck{}, err
 	}
-	counted := job.CountedVerdicts[:0:0]
-	for _, cv := range job.CountedVerdicts {
-		if p := powers[string(cv.Validator)]; p > 0 { // a validator gone from the set is not paid
-			// Lowered, never raised: stake that left a voter is not paid
-			// twice, and stake bonded after its verdict earns nothing of
-			// this job's fee (TestAttackPowerBoughtAfterTheQuorumDilutesHonestValidators).
-			cv.Power = min(cv.Power, p)
-			counted = append(counted, cv)
-		}
-	}
-	if !countedEqual(counted, job.CountedVerdicts) {
-		job.CountedVerdicts = counted
-		if err := k.saveJob(ctx, job.State, job); err != nil {
+	if hasGrace(job) {
+		if err := k.lowerCounted(ctx, job.Id, powers); err != nil {
 			return underCheck{}, err
 		}
 	}
 	return underCheck{job, tally}, nil
-}
-
-// countedEqual reports whether two lists of counted verdicts are the same.
-func countedEqual(a, b []types.CountedVerdict) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i].Power != b[i].Power || string(a[i].Validator) != string(b[i].Validator) || a[i].Verdict != b[i].Verdict {
-			return false
-		}
-	}
-	return true
 }
 
 // underCheck is a job under check and its tally.
@@ -213,15 +180,15 @@ func (k Keeper) decide(ctx context.Context, totalPower int64, powers map[string]
 
 // recordVerdict records one validator's verdict on its job, once per
 // validator and job, if the verdict's kind is about the job's state (the
-// job's tally is summed again from its voters, retally). cached is the job
-// as an earlier verdict of the block left it (seen), unsaved: the caller
-// writes the job once, when a verdict grew its counted verdicts. It returns
-// the job, whether the verdict was recorded, and whether it grew them.
-func (k Keeper) recordVerdict(ctx context.Context, v types.ValidatorVerdicts, jv types.JobVerdict, cached types.Job, seen bool) (job types.Job, recorded, grew bool, err error) {
+// job's tally is summed again from its voters, retally), and counts it for
+// a verification fee (countVerdict). cached is the job as an earlier
+// verdict of the block read it (seen). It returns the job and whether the
+// verdict was recorded.
+func (k Keeper) recordVerdict(ctx context.Context, v types.ValidatorVerdicts, jv types.JobVerdict, cached types.Job, seen bool) (job types.Job, recorded bool, err error) {
 	kind, known := verdictKinds[jv.Verdict]
 	if !known {
 		k.Logger(ctx).Error("verdict skipped: unknown verdict", "job_id", jv.JobId, "verdict", int32(jv.Verdict))
-		return types.Job{}, false, false, nil
+		return types.Job{}, false, nil
 	}
 	// A job under check has a tally: look that up (and the voter record)
 	// before reading the whole job, so that verdicts on unknown, closed or
@@ -231,36 +198,38 @@ func (k Keeper) recordVerdict(ctx context.Context, v types.ValidatorVerdicts, jv
 			if err == nil {
 				k.Logger(ctx).Debug("verdict skipped: no job under check", "job_id", jv.JobId)
 			}
-			return types.Job{}, false, false, err
+			return types.Job{}, false, err
 		}
 	}
 	key := collections.Join(jv.JobId, v.ConsAddress)
 	if voted, err := k.Voters.Has(ctx, key); err != nil || voted {
-		return types.Job{}, false, false, err
+		return types.Job{}, false, err
 	}
 	job = cached
 	if !seen {
 		if job, err = k.Jobs.Get(ctx, jv.JobId); err != nil {
-			return job, false, false, ignoreNotFound(err)
+			return job, false, ignoreNotFound(err)
 		}
 	}
 	if job.State != kind.state {
-		return job, false, false, nil
+		return job, false, nil
 	}
 	if err := k.Voters.Set(ctx, key, int32(jv.Verdict)); err != nil {
-		return job, false, false, err
+		return job, false, err
 	}
 	counted := v
 	if hasGrace(job) {
 		if counted.Power, err = k.gracePower(ctx, job.Id, v); err != nil {
-			return job, false, false, err
+			return job, false, err
 		}
 	}
-	grew = countVerdict(&job, counted, jv.Verdict)
+	if _, err := k.countVerdict(ctx, job, counted, jv.Verdict); err != nil {
+		return job, false, err
+	}
 	err = modkit.EmitTypedEvent(ctx, &types.EventVerdictRecorded{
 		JobId: jv.JobId, Validator: sdk.ConsAddress(v.ConsAddress).String(), Power: v.Power, Verdict: jv.Verdict.String(),
 	})
-	return job, err == nil, grew, err
+	return job, err == nil, err
 }
 
 // verificationOutcome is what a VERIFYING job's tally decides, if anything

@@ -74,19 +74,23 @@ func (w WorkloadSpec) BlockGas() uint64 {
 const (
 	// VerdictBlockGas is one validator's verdict on a job under check, and
 	// VerdictGasPerJobByte more for each byte of the job record, which
-	// each block that records a verdict on the job reads (and, on a job
-	// with a verification fee, whose verdicts are recorded in it for their
-	// share of the fee, writes: CountedVerdictGasPerJobByte; the store's 3
-	// and 30 gas a byte, and room for the codec). Measured 2026-12-04, per
-	// validator after the first, on a 430-byte record: 4,600 with 4 to 100
-	// validators voting in one block (5,320 with a fee); one a block (each
-	// block's tally walks the job's voters so far) 7,916–9,534 (23,708–
-	// 30,718 with a fee); on an 8.6 KiB record, one a block, 24,320–25,938
-	// (219,735–228,758 with a fee). A gpt-f32 job's inline prompts make
-	// the record 9 KiB where a gemm job's is 400 bytes.
-	VerdictBlockGas             = 12_000
-	VerdictGasPerJobByte        = 4
-	CountedVerdictGasPerJobByte = 40
+	// each block that records a verdict on the job reads (the store's 3
+	// gas a byte, and room for the codec); CountedVerdictGas more on a job
+	// with a verification fee, whose verdicts are counted for their share
+	// of it (an entry each, written, and walked by each later block's
+	// tally: keeper/counted.go). Measured 2026-12-05, per validator after
+	// the first, on a 430-byte record: 4,600 with 4 to 100 validators
+	// voting in one block (7,614 with a fee); one a block (each block's
+	// tally walks the job's voters so far) 7,916–9,534 (12,584–14,984 with
+	// a fee); on an 8.6 KiB record, one a block, 24,320–25,938
+	// (31,250–38,481 with a fee). A gpt-f32 job's inline prompts make the
+	// record 9 KiB where a gemm job's is 400 bytes. (Until version 11 a
+	// job's counted verdicts were a list in its record, rewritten at each
+	// verdict: 219,735–228,758 a validator with a fee on 8.6 KiB, charged
+	// 40 gas a byte.)
+	VerdictBlockGas      = 12_000
+	VerdictGasPerJobByte = 4
+	CountedVerdictGas    = 4_000
 	// VerdictRecordSlack is what a job record gains between its creation,
 	// where its verdicts are charged, and its check: the winner, its
 	// collateral, the result, the draw's record (its indices are counted
@@ -106,7 +110,7 @@ func (j Job) CountsVerdicts() bool { return j.SamplesBought > 0 && !j.Verificati
 func (j Job) VerdictGas(counted bool) uint64 {
 	size := uint64(j.Size()) + 3*j.SamplesBought + VerdictRecordSlack
 	if counted {
-		return VerdictBlockGas + size*CountedVerdictGasPerJobByte
+		return VerdictBlockGas + CountedVerdictGas + size*VerdictGasPerJobByte
 	}
 	return VerdictBlockGas + size*VerdictGasPerJobByte
 }

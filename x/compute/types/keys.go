@@ -83,4 +83,9 @@ var (
 	// that a submission learns whether draws wait for the beacon by one
 	// small read (not the round's whole voter list).
 	LastRoundKey = collections.NewPrefix(48)
+	// CountedKey holds the counted verdicts of a job under check with a
+	// verification fee, by job, counting height and consensus address (the
+	// order they are paid in): one small entry a verdict, not a
+	// growing list in the job's record rewritten at every verdict.
+	CountedKey = collections.NewPrefix(49)
 )
