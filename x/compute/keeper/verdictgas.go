@@ -3,6 +3,8 @@ package keeper
 import (
 	"context"
 	"errors"
+	"math"
+	"math/bits"
 
 	"cosmossdk.io/collections"
 
@@ -54,8 +56,10 @@ func (k Keeper) chargeVerdicts(ctx context.Context, per, rateBps, limit uint64, 
 	if err != nil {
 		return err
 	}
-	full := n * per
-	gas := (full*min(rateBps, common.BasisPoints) + common.BasisPoints - 1) / common.BasisPoints
+	// Saturating: a product that wraps would charge nothing (SetSize is at
+	// most MaxSetSize, from a commit or a validated genesis; per and the
+	// rate are the chain's).
+	gas := ceilBps(satMul(min(n, types.MaxSetSize), per), min(rateBps, common.BasisPoints))
 	if limit > 0 {
 		gas = min(gas, limit)
 	}
@@ -97,10 +101,34 @@ func (k Keeper) chargeRiskyWinner(ctx context.Context, job *types.Job, params ty
 // slash paid far more than the checks). A timeout between the submission
 // and the draw raised the rate of every result the winner had just
 // submitted, for verdicts no one paid
-// (TestAttackTimeoutBetweenSubmissionAndDrawRaisesTheUnpaidRate).
+// (TestAttackTimeoutBetweenSubmissionAndDrawRaisesTheUnpaidRate). A
+// last_slash_height of 0 is no slash: a zero-height export rebases a
+// submission to height 0 or below and leaves a winner never slashed (or out
+// of its window) at 0, which read as slashed since
+// (TestAttackZeroHeightExportLiftsTheChargedRateCap); one in its window is
+// at 1, after any rebased submission, and keeps the full rate.
 func drawRate(job types.Job, p types.Provider, rate uint32) uint32 {
-	if !job.Sample.RateCharged || rate <= job.Sample.ChargedRateBps || p.Stats.LastSlashHeight >= job.Result.SubmittedHeight {
+	slashedSince := p.Stats.LastSlashHeight > 0 && p.Stats.LastSlashHeight >= job.Result.SubmittedHeight
+	if !job.Sample.RateCharged || rate <= job.Sample.ChargedRateBps || slashedSince {
 		return rate
 	}
 	return job.Sample.ChargedRateBps
+}
+
+// satMul is a × b, or the largest uint64 where the product would wrap.
+func satMul(a, b uint64) uint64 {
+	if hi, lo := bits.Mul64(a, b); hi == 0 {
+		return lo
+	}
+	return math.MaxUint64
+}
+
+// ceilBps is ⌈x × bps / 10,000⌉, saturating.
+func ceilBps(x, bps uint64) uint64 {
+	p := satMul(x, bps)
+	q := p / common.BasisPoints
+	if p%common.BasisPoints != 0 {
+		q++
+	}
+	return q
 }

@@ -98,6 +98,10 @@ const (
 	VerdictRecordSlack = 512
 )
 
+// MaxSetSize is the most validators a commit holds (CometBFT's
+// MaxVotesCount): the largest SetSize, which the verdict charges multiply.
+const MaxSetSize = 10_000
+
 // CountsVerdicts tells whether the verdicts on j's verification are
 // counted in it, for their share of its verification fee (bought assurance).
 func (j Job) CountsVerdicts() bool { return j.SamplesBought > 0 && !j.VerificationFee.IsZero() }

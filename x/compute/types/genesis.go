@@ -30,6 +30,11 @@ func (gs GenesisState) Validate() error {
 	if gs.NextJobId == 0 {
 		return ErrInvalidGenesis.Wrap("next_job_id must be at least 1")
 	}
+	if gs.SetSize > MaxSetSize {
+		// No commit has more validators; a larger count wrapped the
+		// verdict charge (TestAttackGenesisSetSizeOverflowsTheVerdictCharge).
+		return ErrInvalidGenesis.Wrapf("set_size %d above %d, the most validators a commit holds", gs.SetSize, MaxSetSize)
+	}
 	if err := gs.validateBids(jobs, providers); err != nil {
 		return err
 	}
