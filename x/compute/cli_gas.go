@@ -127,6 +127,12 @@ func OfflineCreateJobGas(w types.WorkloadSpec) uint64 {
 	if !w.NamesInputs() {
 		gas += types.JobInputsBlockGas // the spec may be one this command does not parse as such
 	}
+	if w.Gemm == nil {
+		// The inputs' share holders (Job.SharesBlockGas), which the chain
+		// knows and this command does not: at most MaxShares a model and a
+		// dataset.
+		gas += types.MaxSharesBlockGas()
+	}
 	return gas
 }
 

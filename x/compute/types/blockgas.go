@@ -1,5 +1,11 @@
 package types
 
+import (
+	"strings"
+
+	"github.com/aichain/aichain/types/common"
+)
+
 // Gas a transaction pays for the work the chain does later on its behalf,
 // in blocks no transaction pays for: BeginBlocker and EndBlocker close a
 // job's auction, award, draw, settle or expire it, and prune it; each
@@ -97,6 +103,41 @@ const (
 	// apart).
 	VerdictRecordSlack = 512
 )
+
+// JobShareHolderBlockGas is charged by MsgCreateJob for each share holder
+// of its model and of its dataset beyond the first of each (which
+// JobInputsBlockGas covers), and JobBlockGasPerSpecByte for each byte the
+// holder adds to the job's record: its settlement pays each holder (an
+// account created for one that has none) and every block path of the job
+// reads and writes the record whole. A model's and a dataset's owner chose
+// up to 32 holders each while the charge was flat: 32 each (a 4,719-byte
+// record) did 1,716,569 gas of block work against 410,000 charged, and
+// 2,629,877 when the holders were new accounts
+// (TestAttackManyShareHoldersMakeSettlementWorkUnpaid,
+// TestAttackFreshShareHoldersMakeEverySettlementCreateAccounts).
+const JobShareHolderBlockGas = 24_000
+
+// SharesBlockGas is what MsgCreateJob charges, beside WorkloadSpec.BlockGas,
+// for the share holders the job's terms copied into its record (its
+// model's and its dataset's; JobShareHolderBlockGas).
+func (j Job) SharesBlockGas() uint64 {
+	var gas uint64
+	for _, shares := range [][]common.Share{j.ModelShares, j.DatasetShares} {
+		for i := 1; i < len(shares); i++ {
+			gas += JobShareHolderBlockGas + uint64(shares[i].Size()+2)*JobBlockGasPerSpecByte
+		}
+	}
+	return gas
+}
+
+// MaxSharesBlockGas bounds SharesBlockGas for a job naming a model and a
+// dataset of common.MaxShares holders each, of addresses up to
+// maxShareAddressLen characters: what a create job offline allows for.
+func MaxSharesBlockGas() uint64 {
+	const maxShareAddressLen = 90 // bech32's most
+	holder := common.Share{Address: strings.Repeat("a", maxShareAddressLen), Weight: ^uint32(0)}
+	return 2 * (common.MaxShares - 1) * (JobShareHolderBlockGas + uint64(holder.Size()+2)*JobBlockGasPerSpecByte)
+}
 
 // MaxSetSize is the most validators a commit holds (CometBFT's
 // MaxVotesCount): the largest SetSize, which the verdict charges multiply.
