@@ -86,10 +86,10 @@ func SimulateCreateJobGas(root *cobra.Command, readFile func(path string) ([]byt
 // OfflineAssuranceGas is what a job buying samples verified samples adds to
 // OfflineCreateJobGas: every verdict of OfflineSetSize validators, counted
 // in the job for a share of its verification fee, on a record holding the
-// samples' indices.
+// samples' indices, and the block work of those indices (Job.TermsBlockGas).
 func OfflineAssuranceGas(w types.WorkloadSpec, samples uint64) uint64 {
 	rec := types.Job{Workload: w, SamplesBought: samples}
-	return OfflineSetSize * (rec.VerdictGas(true) + offlineRecordBytes*types.VerdictGasPerJobByte)
+	return OfflineSetSize*(rec.VerdictGas(true)+offlineRecordBytes*types.VerdictGasPerJobByte) + rec.TermsBlockGas()
 }
 
 // offlineChunks is a workload's chunk count where the spec alone fixes it
@@ -128,7 +128,7 @@ func OfflineCreateJobGas(w types.WorkloadSpec) uint64 {
 		gas += types.JobInputsBlockGas // the spec may be one this command does not parse as such
 	}
 	if w.Gemm == nil {
-		// The inputs' share holders (Job.SharesBlockGas), which the chain
+		// The inputs' share holders (Job.TermsBlockGas), which the chain
 		// knows and this command does not: at most MaxShares a model and a
 		// dataset.
 		gas += types.MaxSharesBlockGas()

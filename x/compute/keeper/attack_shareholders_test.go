@@ -75,7 +75,7 @@ func (s *suite) manyHolderInputs(owner sdk.AccAddress, n int, long bool) types.W
 // share holders each, one bid each, to settlement and pruning, and returns
 // the last job's block work, its messages' gas (create-job and commit-bid)
 // and what they were charged for its block work (WorkloadSpec.BlockGas,
-// Job.SharesBlockGas, CommitBlockGas). The earlier jobs make the
+// Job.TermsBlockGas, CommitBlockGas). The earlier jobs make the
 // share holders' accounts exist (steady state: a model is used many times).
 // With fresh, before each job the owner moves both share lists to n new
 // holders (MsgUpdateShares, MsgUpdateDatasetShares), whose gas counts in
@@ -112,7 +112,7 @@ func shareHolderLife(t *testing.T, n int, long, fresh bool, jobs int) (work, msg
 		msgs += s.msgGas(func() { s.commit(prov, id, 5_000) })
 		rec := s.job(id)
 		recSize = rec.Size()
-		charged = w.BlockGas() + rec.SharesBlockGas() + types.CommitBlockGas
+		charged = w.BlockGas() + rec.TermsBlockGas() + types.CommitBlockGas
 		var submitted bool
 		work, submitted = s.liveToPruning(id, idle, []sdk.AccAddress{prov}, []int64{5_000}, true)
 		if !submitted {
@@ -143,7 +143,7 @@ func shareHolderLife(t *testing.T, n int, long, fresh bool, jobs int) (work, msg
 // asserts for one holder): a job's block work is at most what its messages
 // were charged for it. Now MsgCreateJob charges JobShareHolderBlockGas and
 // the record bytes of each holder beyond the first of each
-// (Job.SharesBlockGas): 2,741,200 for 32 each.
+// (Job.TermsBlockGas): 2,741,200 for 32 each.
 func TestAttackManyShareHoldersMakeSettlementWorkUnpaid(t *testing.T) {
 	for _, c := range []struct {
 		shares int
@@ -179,7 +179,7 @@ func TestAttackManyShareHoldersMakeSettlementWorkUnpaid(t *testing.T) {
 // the block work).
 // The honest outcome (rule 19): the work a transaction causes is charged
 // to it at its expected cost. Now the holders are charged at create job
-// with an account's creation counted (Job.SharesBlockGas): 2,741,200 for
+// with an account's creation counted (Job.TermsBlockGas): 2,741,200 for
 // the work's 2,629,877.
 func TestAttackFreshShareHoldersMakeEverySettlementCreateAccounts(t *testing.T) {
 	work, msgs, charged, size := shareHolderLife(t, common.MaxShares, false, true, 2)

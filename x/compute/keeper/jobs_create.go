@@ -194,9 +194,9 @@ func (k Keeper) openJob(ctx context.Context, job types.Job, checkBps uint64) (ui
 		return 0, err
 	}
 	job.Id = id
-	// Its inputs' share holders, paid at settlement and held in its record
-	// (the spec's own block work was charged by the message).
-	sdk.UnwrapSDKContext(ctx).GasMeter().ConsumeGas(job.SharesBlockGas(), "compute: share holders' payouts")
+	// Its inputs' share holders and its bought samples, in its record and
+	// its settlement (the spec's own block work was charged by the message).
+	sdk.UnwrapSDKContext(ctx).GasMeter().ConsumeGas(job.TermsBlockGas(), "compute: block work of the job's terms")
 	// The expected checks' verdicts, on the record as stored (verdictgas.go).
 	if err := k.chargeVerdicts(ctx, job.VerdictGas(job.CountsVerdicts()), checkBps, 0, "compute: expected verdicts"); err != nil {
 		return 0, err

@@ -46,6 +46,7 @@ func verdictWork(t *testing.T, n int, fee bool, perBlock, pad int) (gas, per uin
 	}
 	j := s.job(id)
 	per = j.VerdictGas(j.CountsVerdicts())
+	idle := s.blockWork() // nothing due
 	set := setOf(n)
 	for i := 0; i < n; i += perBlock {
 		var votes []types.ValidatorVerdicts
@@ -58,6 +59,21 @@ func verdictWork(t *testing.T, n int, fee bool, perBlock, pad int) (gas, per uin
 	}
 	if st := s.job(id).State; st == types.JobState_JOB_STATE_VERIFYING && !fee {
 		t.Fatalf("n %d, %d a block: the job is still %s after every validator's VALID", n, perBlock, st)
+	}
+	if fee {
+		// The decision at the grace's end pays each counted validator its
+		// share of the fee (payVerificationFee): that block's work, above
+		// an idle block's, counts too.
+		for s.height() < s.job(id).VerificationEnd {
+			s.next(1)
+		}
+		if w := s.blockWork(); w > idle {
+			gas += w - idle
+		}
+		must(t, s.k.EndBlocker(s.ta.Ctx))
+		if st := s.job(id).State; st != types.JobState_JOB_STATE_SETTLED {
+			t.Fatalf("n %d, %d a block: the job is %s after its grace, want settled", n, perBlock, st)
+		}
 	}
 	return gas, per
 }

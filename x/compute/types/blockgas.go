@@ -84,19 +84,21 @@ const (
 	// gas a byte, and room for the codec); CountedVerdictGas more on a job
 	// with a verification fee, whose verdicts are counted for their share
 	// of it (an entry each, written, and walked by each later block's
-	// tally: keeper/counted.go). Measured 2026-12-05, per validator after
-	// the first, on a 430-byte record: 4,600 with 4 to 100 validators
-	// voting in one block (7,614 with a fee); one a block (each block's
-	// tally walks the job's voters so far) 7,916–9,534 (12,584–14,984 with
-	// a fee); on an 8.6 KiB record, one a block, 24,320–25,938
-	// (31,250–38,481 with a fee). A gpt-f32 job's inline prompts make the
+	// tally: keeper/counted.go) and paid it at the decision (a validator
+	// read, a transfer). Measured 2026-12-05, per validator after the
+	// first, on a 430-byte record: 4,600 with 4 to 100 validators voting in
+	// one block, 7,916–9,534 one a block (each block's tally walks the
+	// job's voters so far); with a fee, its payouts included, 26,654–27,285
+	// and 8,572–33,012; on an 8.6 KiB record, one a block, 24,320–25,938
+	// (17,056–57,618 with a fee). A gpt-f32 job's inline prompts make the
 	// record 9 KiB where a gemm job's is 400 bytes. (Until version 11 a
 	// job's counted verdicts were a list in its record, rewritten at each
 	// verdict: 219,735–228,758 a validator with a fee on 8.6 KiB, charged
-	// 40 gas a byte.)
+	// 40 gas a byte; the fee's payouts at the decision were not measured,
+	// about 19,000 a validator, and not charged.)
 	VerdictBlockGas      = 12_000
 	VerdictGasPerJobByte = 4
-	CountedVerdictGas    = 4_000
+	CountedVerdictGas    = 24_000
 	// VerdictRecordSlack is what a job record gains between its creation,
 	// where its verdicts are charged, and its check: the winner, its
 	// collateral, the result, the draw's record (its indices are counted
@@ -117,20 +119,36 @@ const (
 // TestAttackFreshShareHoldersMakeEverySettlementCreateAccounts).
 const JobShareHolderBlockGas = 24_000
 
-// SharesBlockGas is what MsgCreateJob charges, beside WorkloadSpec.BlockGas,
-// for the share holders the job's terms copied into its record (its
-// model's and its dataset's; JobShareHolderBlockGas).
-func (j Job) SharesBlockGas() uint64 {
+// AssuranceBlockGas and SampleIndexBlockGas a bought sample are charged by
+// MsgCreateJob for a job buying assurance: the draw writes every bought
+// index into the record (up to 3 bytes each), which the check's end, the
+// decision, settlement and pruning read and write whole. Measured
+// 2026-12-05 (a gemm job, one bid, to its pruning): 256,302 gas of block
+// work with 4 samples, 674,874 with 2,048, against a flat 250,000
+// (TestAttackBoughtSamplesBloatTheJobsUnpaidBlockWork).
+const (
+	AssuranceBlockGas   = 20_000
+	SampleIndexBlockGas = 300
+)
+
+// TermsBlockGas is what MsgCreateJob charges, beside WorkloadSpec.BlockGas,
+// for what the job's terms add to its record and its later blocks: the
+// share holders copied from its model and dataset (JobShareHolderBlockGas)
+// and the samples it bought (AssuranceBlockGas, SampleIndexBlockGas).
+func (j Job) TermsBlockGas() uint64 {
 	var gas uint64
 	for _, shares := range [][]common.Share{j.ModelShares, j.DatasetShares} {
 		for i := 1; i < len(shares); i++ {
 			gas += JobShareHolderBlockGas + uint64(shares[i].Size()+2)*JobBlockGasPerSpecByte
 		}
 	}
+	if j.SamplesBought > 0 {
+		gas += AssuranceBlockGas + j.SamplesBought*SampleIndexBlockGas
+	}
 	return gas
 }
 
-// MaxSharesBlockGas bounds SharesBlockGas for a job naming a model and a
+// MaxSharesBlockGas bounds the share holders' part of TermsBlockGas for a job naming a model and a
 // dataset of common.MaxShares holders each, of addresses up to
 // maxShareAddressLen characters: what a create job offline allows for.
 func MaxSharesBlockGas() uint64 {
