@@ -3,6 +3,8 @@ package keeper
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
@@ -52,6 +54,9 @@ func (k Keeper) checkContent(ctx context.Context, datasetID uint64, root []byte,
 // a listing or a new version reads them by key, where a Multi index's
 // MatchExact opened two iterators a listing, each scanning the block's
 // writes to the store (TestAttackListingFloodOpensTwoIteratorsPerListing).
+// Only ListDataset and UpdateDataset call it, after checkContent: an entry
+// it overwrites is already this dataset's. Genesis and the migration file
+// content with setContent.
 func (k Keeper) putVersion(ctx context.Context, v types.DatasetVersion) error {
 	if err := k.DatasetVersions.Set(ctx, collections.Join(v.DatasetId, v.Version), v); err != nil {
 		return err
@@ -60,4 +65,36 @@ func (k Keeper) putVersion(ctx context.Context, v types.DatasetVersion) error {
 		return err
 	}
 	return k.ContentShas.Set(ctx, v.Sha256, v.DatasetId)
+}
+
+// setContent files the content (root and sha256) of versions, in any order,
+// as the first dataset's (lowest id) that holds it, as x/modelregistry's
+// setWeights files weights. Two datasets that hold the same file (the
+// second listed it before issue 17's rule, on a version-1 store: Migrate4to5,
+// or in a genesis exported from such a chain) both keep their versions,
+// licences and access; the file stays the first lister's, whose owner may
+// publish it again as a new version, and only new listings and versions of
+// it are refused (TestAttackCopyListedBeforeIssue17BreaksExportAfterUpgrade).
+func (k Keeper) setContent(ctx context.Context, versions []types.DatasetVersion) error {
+	roots := make(map[string]uint64, len(versions))
+	shas := make(map[string]uint64, len(versions))
+	for _, v := range versions {
+		if id, ok := roots[string(v.ContentRoot)]; !ok || v.DatasetId < id {
+			roots[string(v.ContentRoot)] = v.DatasetId
+		}
+		if id, ok := shas[v.Sha256]; !ok || v.DatasetId < id {
+			shas[v.Sha256] = v.DatasetId
+		}
+	}
+	for _, r := range slices.Sorted(maps.Keys(roots)) {
+		if err := k.ContentRoots.Set(ctx, []byte(r), roots[r]); err != nil {
+			return errorsmod.Wrapf(err, "content root %x", r)
+		}
+	}
+	for _, sha := range slices.Sorted(maps.Keys(shas)) {
+		if err := k.ContentShas.Set(ctx, sha, shas[sha]); err != nil {
+			return errorsmod.Wrapf(err, "sha256 %s", sha)
+		}
+	}
+	return nil
 }

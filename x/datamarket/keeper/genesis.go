@@ -10,7 +10,8 @@ import (
 )
 
 // InitGenesis writes the genesis state; the expiry queue and the indexes
-// (content, owner, licensee, provider) are rebuilt from the records. Beyond
+// (content, owner, licensee, provider) are rebuilt from the records, each
+// file filed as the first dataset's that holds it (setContent). Beyond
 // gs.Validate, it checks what needs state: no dataset's share is a module
 // account.
 //
@@ -46,9 +47,12 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		}
 	}
 	for _, v := range gs.DatasetVersions {
-		if err := k.putVersion(ctx, v); err != nil {
+		if err := k.DatasetVersions.Set(ctx, collections.Join(v.DatasetId, v.Version), v); err != nil {
 			return err
 		}
+	}
+	if err := k.setContent(ctx, gs.DatasetVersions); err != nil {
+		return err
 	}
 	for _, l := range gs.Licenses {
 		if err := k.setLicense(ctx, l, false); err != nil {

@@ -94,8 +94,8 @@ type Keeper struct {
 	// indexed by content root and by sha256.
 	DatasetVersions *collections.IndexedMap[collections.Pair[uint64, uint64], types.DatasetVersion, VersionIndexes]
 	// ContentRoots and ContentShas map a file's Merkle root and sha256 to
-	// the dataset whose versions hold it (putVersion; checkContent reads
-	// them by key).
+	// the first dataset (lowest id) whose versions hold it (putVersion,
+	// setContent; checkContent reads them by key).
 	ContentRoots collections.Map[[]byte, uint64]
 	ContentShas  collections.Map[string, uint64]
 	// LicenseSeq gives licence ids, starting at 1.

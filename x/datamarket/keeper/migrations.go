@@ -95,25 +95,21 @@ func (m Migrator) Migrate3to4(ctx sdk.Context) error {
 	return nil
 }
 
-// Migrate4to5 files every stored version's content root and sha256 as its
-// dataset's (ContentRoots, ContentShas), which the content check of a
-// listing or a new version now reads by key. Every version is read once.
+// Migrate4to5 files every stored version's content root and sha256 as the
+// first dataset's (lowest id) that holds it (ContentRoots, ContentShas,
+// setContent), which the content check of a listing or a new version now
+// reads by key. A file two datasets hold (the second listed it on a
+// version-1 store, before issue 17's rule) stays the first lister's: its
+// owner may still publish it as a new version, the copy may not, and both
+// datasets keep their versions and licences. Every version is read once.
 func (m Migrator) Migrate4to5(ctx sdk.Context) error {
 	it, err := m.k.DatasetVersions.Iterate(ctx, nil)
 	if err != nil {
 		return errorsmod.Wrap(err, "migrate datamarket 4→5: content")
 	}
 	versions, err := it.Values()
-	if err != nil {
-		return errorsmod.Wrap(err, "migrate datamarket 4→5: content")
+	if err == nil {
+		err = m.k.setContent(ctx, versions)
 	}
-	for _, v := range versions {
-		if err := m.k.ContentRoots.Set(ctx, v.ContentRoot, v.DatasetId); err != nil {
-			return errorsmod.Wrapf(err, "migrate datamarket 4→5: dataset %d version %d", v.DatasetId, v.Version)
-		}
-		if err := m.k.ContentShas.Set(ctx, v.Sha256, v.DatasetId); err != nil {
-			return errorsmod.Wrapf(err, "migrate datamarket 4→5: dataset %d version %d", v.DatasetId, v.Version)
-		}
-	}
-	return nil
+	return errorsmod.Wrap(err, "migrate datamarket 4→5: content")
 }

@@ -98,7 +98,8 @@ func (k Keeper) PrepareForZeroHeight(ctx context.Context) error {
 	}
 	for _, v := range versions {
 		v.Height = hist(v.Height)
-		if err := k.putVersion(ctx, v); err != nil {
+		// The content stays filed as it is (ContentRoots, ContentShas).
+		if err := k.DatasetVersions.Set(ctx, collections.Join(v.DatasetId, v.Version), v); err != nil {
 			return errorsmod.Wrapf(err, "zero-height export: dataset %d version %d", v.DatasetId, v.Version)
 		}
 	}

@@ -74,18 +74,23 @@ func (gs GenesisState) validateDatasets() (map[uint64]Dataset, error) {
 }
 
 // validateVersions checks the version records: each of a known dataset, at
-// most its current version, once, well-formed, its content (root and sha256)
-// no other dataset's; and every version of every dataset present, 1 to its
-// current one, the current one with the dataset's content (shape, root,
-// sha256 and uri). A licence covers the versions up to its own and a job
-// pins any of them: without its record a paid licence would grant access
-// that no job and no dataset server can use
+// most its current version, once, well-formed; and every version of every
+// dataset present, 1 to its current one, the current one with the dataset's
+// content (shape, root, sha256 and uri). A licence covers the versions up to
+// its own and a job pins any of them: without its record a paid licence
+// would grant access that no job and no dataset server can use
 // (TestAttackDatamarketGenesisDropsLicensedVersion).
+//
+// Two datasets may hold the same content (root or sha256): a copy listed
+// before issue 17's rule, which the chain kept, must import with its chain's
+// export (TestAttackCopyListedBeforeIssue17BreaksExportAfterUpgrade).
+// InitGenesis files the content as the first dataset's (lowest id), as
+// x/modelregistry's genesis keeps two names' shared weights; only new
+// listings and versions of it are refused.
 func (gs GenesisState) validateVersions(datasets map[uint64]Dataset) error {
 	type vkey struct{ id, v uint64 }
 	versions := make(map[vkey]bool, len(gs.DatasetVersions))
 	counts := make(map[uint64]uint64, len(datasets))
-	owners := make(map[string]uint64, 2*len(gs.DatasetVersions)) // "r"+root or "s"+sha256 → dataset id
 	for _, v := range gs.DatasetVersions {
 		d, ok := datasets[v.DatasetId]
 		if !ok {
@@ -99,12 +104,6 @@ func (gs GenesisState) validateVersions(datasets map[uint64]Dataset) error {
 		}
 		if err := ValidateContent(v.Rows, v.Cols, v.RowsPerChunk, v.ContentRoot, v.Sha256); err != nil {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d version %d: %v", v.DatasetId, v.Version, err)
-		}
-		for _, c := range []string{"r" + string(v.ContentRoot), "s" + v.Sha256} {
-			if other, ok := owners[c]; ok && other != v.DatasetId {
-				return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d version %d has the content of dataset %d", v.DatasetId, v.Version, other)
-			}
-			owners[c] = v.DatasetId
 		}
 		if v.Version == d.Version && !currentRecord(d, v) {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: its content differs from its version %d record", d.Id, d.Version)

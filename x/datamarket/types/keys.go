@@ -56,8 +56,9 @@ var (
 	// expiry read as the largest height (since version 4).
 	LiveLicensesKey = collections.NewPrefix(16)
 	// ContentRootsKey and ContentShasKey map a file's Merkle root and its
-	// sha256 to the dataset whose versions hold it (since version 5), so
-	// that a listing or a new version checks its content by point reads.
+	// sha256 to the first dataset (lowest id) whose versions hold it (since
+	// version 5), so that a listing or a new version checks its content by
+	// point reads.
 	ContentRootsKey = collections.NewPrefix(17)
 	ContentShasKey  = collections.NewPrefix(18)
 )
