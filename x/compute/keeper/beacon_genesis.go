@@ -2,43 +2,158 @@ package keeper
 
 import (
 	"context"
+	"errors"
+
+	"cosmossdk.io/collections"
 
 	"github.com/aichain/aichain/x/compute/types"
 )
 
-// initBeaconKeys registers the genesis beacon keys of validators that exist
-// (gentxs and staking genesis run before x/compute), each checked as
-// MsgRegisterBeaconKey is; they sign from the first block.
+// initBeacon imports the beacon state: the keys (initBeaconKeys), the final
+// beacons, the open rounds with their recorded shares, and the last round
+// opened, so that a draw pending at the export combines the same beacons
+// after the import (TestAttackPlainExportTurnsBeaconDrawIntoHeaderHash).
+// Genesis Validate checked them without state.
+func (k Keeper) initBeacon(ctx context.Context, gs *types.GenesisState) error {
+	if err := k.initBeaconKeys(ctx, gs.BeaconKeys); err != nil {
+		return err
+	}
+	for _, b := range gs.Beacons {
+		if err := k.Beacons.Set(ctx, b.Height, b.Beacon); err != nil {
+			return err
+		}
+	}
+	for _, r := range gs.BeaconRounds {
+		if err := k.BeaconRounds.Set(ctx, r.Height, r.Round); err != nil {
+			return err
+		}
+		for _, s := range r.Shares {
+			sig := s.Signature
+			if sig == nil {
+				sig = []byte{} // refused (recordShares); the store takes no nil value
+			}
+			if err := k.BeaconShares.Set(ctx, collections.Join(r.Height, s.ConsAddress), sig); err != nil {
+				return err
+			}
+		}
+	}
+	if gs.LastRound != nil {
+		return k.LastRound.Set(ctx, collections.Join(gs.LastRound.Height, gs.LastRound.Keyed))
+	}
+	return nil
+}
+
+// initBeaconKeys stores the genesis beacon keys as they are given: the
+// validator need not be bonded (a key stays registered when its validator
+// leaves the set, so an export lists keys of jailed and unbonding
+// validators: TestAttackJailedValidatorsBeaconKeyBreaksReimport), and the
+// proof of possession is not checked again (it binds the chain-id it was
+// made on, which a restart may change:
+// TestAttackNewChainIDRestartRefusesEveryBeaconKey; a new network's genesis
+// is as trusted as its validator set). A key without cons_address (a new
+// network's, `testnet init-files`) is its staking validator's, which must
+// exist (gentxs and staking genesis run before x/compute). What keeps the
+// state consistent is checked: one key per validator, each key owned once
+// (BeaconKeyOwners), BeaconKeyCount counting them.
 func (k Keeper) initBeaconKeys(ctx context.Context, keys []types.GenesisBeaconKey) error {
 	for i, g := range keys {
-		if _, err := k.RegisterBeaconKey(ctx, g.ValidatorAddress, g.Pubkey, g.ProofOfPossession); err != nil {
-			return types.ErrInvalidGenesis.Wrapf("beacon_keys[%d]: %v", i, err)
+		cons, valoper := g.ConsAddress, g.ValidatorAddress
+		if len(cons) == 0 {
+			var err error
+			if cons, valoper, err = k.stakingConsAddress(ctx, g.ValidatorAddress); err != nil {
+				return types.ErrInvalidGenesis.Wrapf("beacon_keys[%d]: %v", i, err)
+			}
 		}
-		cons, err := k.BeaconKeyOwners.Get(ctx, g.Pubkey)
-		if err != nil {
-			return err
+		if has, err := k.BeaconKeys.Has(ctx, cons); err != nil || has {
+			if err != nil {
+				return err
+			}
+			return types.ErrInvalidGenesis.Wrapf("beacon_keys[%d]: validator %s has a key already", i, valoper)
 		}
-		key, err := k.BeaconKeys.Get(ctx, cons)
-		if err != nil {
-			return err
+		if has, err := k.BeaconKeyOwners.Has(ctx, g.Pubkey); err != nil || has {
+			if err != nil {
+				return err
+			}
+			return types.ErrInvalidGenesis.Wrapf("beacon_keys[%d]: the key belongs to another validator", i)
 		}
-		key.Since = 0
+		key := types.BeaconKey{
+			ValidatorAddress: valoper, Pubkey: g.Pubkey, Since: g.Since,
+			PreviousPubkey: g.PreviousPubkey, ProofOfPossession: g.ProofOfPossession,
+		}
 		if err := k.BeaconKeys.Set(ctx, cons, key); err != nil {
+			return err
+		}
+		if err := k.BeaconKeyOwners.Set(ctx, g.Pubkey, cons); err != nil {
+			return err
+		}
+		if err := k.countBeaconKey(ctx); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// exportBeaconKeys exports the current keys (a rotation's previous key is
-// not: an imported chain starts with the current ones).
-func (k Keeper) exportBeaconKeys(ctx context.Context) ([]types.GenesisBeaconKey, error) {
-	var out []types.GenesisBeaconKey
-	err := k.BeaconKeys.Walk(ctx, nil, func(_ []byte, key types.BeaconKey) (bool, error) {
-		out = append(out, types.GenesisBeaconKey{
+// stakingConsAddress is the consensus address and canonical operator
+// address of the staking validator valoper, whatever its status.
+func (k Keeper) stakingConsAddress(ctx context.Context, valoper string) ([]byte, string, error) {
+	if k.StakingKeeper == nil {
+		return nil, "", types.ErrNotValidator.Wrap("no staking keeper")
+	}
+	codec := k.StakingKeeper.ValidatorAddressCodec()
+	valAddr, err := codec.StringToBytes(valoper)
+	if err != nil {
+		return nil, "", types.ErrInvalidAddress.Wrapf("validator_address: %v", err)
+	}
+	if valoper, err = codec.BytesToString(valAddr); err != nil {
+		return nil, "", types.ErrInvalidAddress.Wrapf("validator_address: %v", err)
+	}
+	val, err := k.StakingKeeper.GetValidator(ctx, valAddr)
+	if err != nil {
+		return nil, "", types.ErrNotValidator.Wrapf("%s: %v", valoper, err)
+	}
+	cons, err := val.GetConsAddr()
+	if err != nil {
+		return nil, "", types.ErrNotValidator.Wrapf("%s has no consensus key: %v", valoper, err)
+	}
+	return cons, valoper, nil
+}
+
+// exportBeacon writes the beacon state out: every key with its consensus
+// address, since and previous key; the final beacons kept; the open rounds
+// with their recorded shares; the last round opened.
+func (k Keeper) exportBeacon(ctx context.Context, gs *types.GenesisState) error {
+	if err := k.BeaconKeys.Walk(ctx, nil, func(cons []byte, key types.BeaconKey) (bool, error) {
+		gs.BeaconKeys = append(gs.BeaconKeys, types.GenesisBeaconKey{
 			ValidatorAddress: key.ValidatorAddress, Pubkey: key.Pubkey, ProofOfPossession: key.ProofOfPossession,
+			ConsAddress: cons, Since: key.Since, PreviousPubkey: key.PreviousPubkey,
 		})
 		return false, nil
-	})
-	return out, err
+	}); err != nil {
+		return err
+	}
+	if err := k.Beacons.Walk(ctx, nil, func(h int64, b types.Beacon) (bool, error) {
+		gs.Beacons = append(gs.Beacons, types.GenesisBeacon{Height: h, Beacon: b})
+		return false, nil
+	}); err != nil {
+		return err
+	}
+	if err := k.BeaconRounds.Walk(ctx, nil, func(h int64, r types.BeaconRound) (bool, error) {
+		entry := types.GenesisBeaconRound{Height: h, Round: r}
+		err := k.BeaconShares.Walk(ctx, collections.NewPrefixedPairRange[int64, []byte](h), func(key collections.Pair[int64, []byte], sig []byte) (bool, error) {
+			entry.Shares = append(entry.Shares, types.GenesisBeaconShare{ConsAddress: key.K2(), Signature: sig})
+			return false, nil
+		})
+		gs.BeaconRounds = append(gs.BeaconRounds, entry)
+		return false, err
+	}); err != nil {
+		return err
+	}
+	last, err := k.LastRound.Get(ctx)
+	switch {
+	case err == nil:
+		gs.LastRound = &types.GenesisLastRound{Height: last.K1(), Keyed: last.K2()}
+	case !errors.Is(err, collections.ErrNotFound):
+		return err
+	}
+	return nil
 }

@@ -58,7 +58,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 			return err
 		}
 	}
-	if err := k.initBeaconKeys(ctx, gs.BeaconKeys); err != nil {
+	if err := k.initBeacon(ctx, gs); err != nil {
 		return err
 	}
 	if gs.SetSize > 0 {
@@ -241,7 +241,7 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		return nil, err
 	}
 	gs.Stats = stats
-	if gs.BeaconKeys, err = k.exportBeaconKeys(ctx); err != nil {
+	if err := k.exportBeacon(ctx, gs); err != nil {
 		return nil, err
 	}
 	if gs.SetSize, err = k.SetSize.Get(ctx); err != nil && !errors.Is(err, collections.ErrNotFound) {

@@ -45,7 +45,12 @@ import (
 //     closed_height (0) + retention_blocks (or its rebased sweep
 //     resume_height, when later), so that a restarted chain keeps its
 //     history for one full retention window;
-//   - jobs' sweep.resume_height, with the same rule as the queues it keys.
+//   - jobs' sweep.resume_height, with the same rule as the queues it keys;
+//   - the beacon: the jobs' sample.beacon_heights and every height keying
+//     the beacon state (final beacons, open rounds and their shares, the
+//     last round, the keys' since) shift by minus the export height, without
+//     the clamp to 0, so that they stay distinct and a pending draw combines
+//     the same beacons (rebaseBeacon).
 //
 // Nothing else changes: no coins move, no job or provider changes state, so
 // CheckInvariants holds after it as before. It reads every job, commitment
@@ -62,7 +67,7 @@ func (k Keeper) PrepareForZeroHeight(ctx context.Context) error {
 	}
 
 	windows := slashWindows{byJob: map[uint64]int64{}, byProvider: map[string]int64{}}
-	if err := k.rebaseJobs(ctx, params, rebase, windows); err != nil {
+	if err := k.rebaseJobs(ctx, exportHeight, params, rebase, windows); err != nil {
 		return err
 	}
 	if err := k.rebaseCommits(ctx, rebase, windows); err != nil {
@@ -88,6 +93,9 @@ func (k Keeper) PrepareForZeroHeight(ctx context.Context) error {
 	}
 	if err := rebaseQueue(ctx, k.UnbondingQueue, rebase); err != nil {
 		return errorsmod.Wrap(err, "zero-height export: unbonding queue")
+	}
+	if err := k.rebaseBeacon(ctx, exportHeight); err != nil {
+		return err
 	}
 	k.Logger(ctx).Info("heights rebased for a zero-height genesis", "export_height", exportHeight)
 	return nil
@@ -121,7 +129,7 @@ func recentSlashWindow(params types.Params) int64 {
 // rebaseJobs rebases every job's heights and its prune entry, and records in
 // windows the recent-slash window of each live job's terms that exceeds the
 // params' (and for its winner, if it has one).
-func (k Keeper) rebaseJobs(ctx context.Context, params types.Params, rebase func(int64) int64, windows slashWindows) error {
+func (k Keeper) rebaseJobs(ctx context.Context, exportHeight int64, params types.Params, rebase func(int64) int64, windows slashWindows) error {
 	it, err := k.Jobs.Iterate(ctx, nil)
 	if err != nil {
 		return errorsmod.Wrap(err, "zero-height export: jobs")
@@ -151,9 +159,12 @@ func (k Keeper) rebaseJobs(ctx context.Context, params types.Params, rebase func
 		j.CreatedHeight = rebase(j.CreatedHeight)
 		j.ClosedHeight = rebase(j.ClosedHeight)
 		j.Result.SubmittedHeight = rebase(j.Result.SubmittedHeight)
-		// The beacons are not exported: a pending draw takes the header hash.
+		// The beacon state's heights shift alike (rebaseBeacon): a pending
+		// draw combines the same beacons after the restart.
 		j.Sample.DecideHeight = rebase(j.Sample.DecideHeight)
-		j.Sample.BeaconHeights = nil
+		for i, h := range j.Sample.BeaconHeights {
+			j.Sample.BeaconHeights[i] = shiftBeaconHeight(h, exportHeight)
+		}
 		if j.Sweep.ResumeHeight != 0 {
 			j.Sweep.ResumeHeight = rebase(j.Sweep.ResumeHeight)
 		}

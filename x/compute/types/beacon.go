@@ -257,22 +257,3 @@ func (m *MsgRegisterBeaconKey) ValidateBasic() error {
 	}
 	return nil
 }
-
-// validateBeaconKeys checks genesis beacon keys without state: sizes, one
-// key per validator, each key once (the proof of possession is checked on
-// import, against the chain-id).
-func validateBeaconKeys(keys []GenesisBeaconKey) error {
-	vals := make(map[string]bool, len(keys))
-	pubs := make(map[string]bool, len(keys))
-	for i, k := range keys {
-		m := MsgRegisterBeaconKey{ValidatorAddress: k.ValidatorAddress, Pubkey: k.Pubkey, ProofOfPossession: k.ProofOfPossession}
-		if err := m.ValidateBasic(); err != nil {
-			return ErrInvalidGenesis.Wrapf("beacon_keys[%d]: %v", i, err)
-		}
-		if vals[k.ValidatorAddress] || pubs[string(k.Pubkey)] {
-			return ErrInvalidGenesis.Wrapf("beacon_keys[%d]: validator or key repeated", i)
-		}
-		vals[k.ValidatorAddress], pubs[string(k.Pubkey)] = true, true
-	}
-	return nil
-}

@@ -383,12 +383,23 @@ func (m *Beacon) GetShares() uint32 {
 	return 0
 }
 
-// GenesisBeaconKey registers a validator's beacon key at genesis (checked as
-// MsgRegisterBeaconKey is).
+// GenesisBeaconKey is a validator's beacon key in genesis. A new network's
+// genesis (`testnet init-files`) gives the staking validator's operator
+// address, the key and its proof of possession on the genesis chain-id; an
+// export adds the consensus address, since and previous_pubkey, and imports
+// as it was exported: the validator need not be bonded, and the proof of
+// possession, bound to the chain-id it was made on, is not checked again.
 type GenesisBeaconKey struct {
 	ValidatorAddress  string `protobuf:"bytes,1,opt,name=validator_address,json=validatorAddress,proto3" json:"validator_address,omitempty"`
 	Pubkey            []byte `protobuf:"bytes,2,opt,name=pubkey,proto3" json:"pubkey,omitempty"`
 	ProofOfPossession []byte `protobuf:"bytes,3,opt,name=proof_of_possession,json=proofOfPossession,proto3" json:"proof_of_possession,omitempty"`
+	// cons_address: the validator's consensus address (empty: the staking
+	// validator's, which must then exist).
+	ConsAddress []byte `protobuf:"bytes,4,opt,name=cons_address,json=consAddress,proto3" json:"cons_address,omitempty"`
+	// since and previous_pubkey: as in BeaconKey (0 and empty: the key signs
+	// every height).
+	Since          int64  `protobuf:"varint,5,opt,name=since,proto3" json:"since,omitempty"`
+	PreviousPubkey []byte `protobuf:"bytes,6,opt,name=previous_pubkey,json=previousPubkey,proto3" json:"previous_pubkey,omitempty"`
 }
 
 func (m *GenesisBeaconKey) Reset()         { *m = GenesisBeaconKey{} }
@@ -445,6 +456,249 @@ func (m *GenesisBeaconKey) GetProofOfPossession() []byte {
 	return nil
 }
 
+func (m *GenesisBeaconKey) GetConsAddress() []byte {
+	if m != nil {
+		return m.ConsAddress
+	}
+	return nil
+}
+
+func (m *GenesisBeaconKey) GetSince() int64 {
+	if m != nil {
+		return m.Since
+	}
+	return 0
+}
+
+func (m *GenesisBeaconKey) GetPreviousPubkey() []byte {
+	if m != nil {
+		return m.PreviousPubkey
+	}
+	return nil
+}
+
+// GenesisBeacon is a final beacon, kept for the draws that combine it.
+type GenesisBeacon struct {
+	Height int64  `protobuf:"varint,1,opt,name=height,proto3" json:"height,omitempty"`
+	Beacon Beacon `protobuf:"bytes,2,opt,name=beacon,proto3" json:"beacon"`
+}
+
+func (m *GenesisBeacon) Reset()         { *m = GenesisBeacon{} }
+func (m *GenesisBeacon) String() string { return proto.CompactTextString(m) }
+func (*GenesisBeacon) ProtoMessage()    {}
+func (*GenesisBeacon) Descriptor() ([]byte, []int) {
+	return fileDescriptor_ca5eb2796daaea0c, []int{6}
+}
+func (m *GenesisBeacon) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *GenesisBeacon) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_GenesisBeacon.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *GenesisBeacon) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_GenesisBeacon.Merge(m, src)
+}
+func (m *GenesisBeacon) XXX_Size() int {
+	return m.Size()
+}
+func (m *GenesisBeacon) XXX_DiscardUnknown() {
+	xxx_messageInfo_GenesisBeacon.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_GenesisBeacon proto.InternalMessageInfo
+
+func (m *GenesisBeacon) GetHeight() int64 {
+	if m != nil {
+		return m.Height
+	}
+	return 0
+}
+
+func (m *GenesisBeacon) GetBeacon() Beacon {
+	if m != nil {
+		return m.Beacon
+	}
+	return Beacon{}
+}
+
+// GenesisBeaconShare is a share recorded in an open round (signature empty:
+// refused).
+type GenesisBeaconShare struct {
+	ConsAddress []byte `protobuf:"bytes,1,opt,name=cons_address,json=consAddress,proto3" json:"cons_address,omitempty"`
+	Signature   []byte `protobuf:"bytes,2,opt,name=signature,proto3" json:"signature,omitempty"`
+}
+
+func (m *GenesisBeaconShare) Reset()         { *m = GenesisBeaconShare{} }
+func (m *GenesisBeaconShare) String() string { return proto.CompactTextString(m) }
+func (*GenesisBeaconShare) ProtoMessage()    {}
+func (*GenesisBeaconShare) Descriptor() ([]byte, []int) {
+	return fileDescriptor_ca5eb2796daaea0c, []int{7}
+}
+func (m *GenesisBeaconShare) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *GenesisBeaconShare) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_GenesisBeaconShare.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *GenesisBeaconShare) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_GenesisBeaconShare.Merge(m, src)
+}
+func (m *GenesisBeaconShare) XXX_Size() int {
+	return m.Size()
+}
+func (m *GenesisBeaconShare) XXX_DiscardUnknown() {
+	xxx_messageInfo_GenesisBeaconShare.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_GenesisBeaconShare proto.InternalMessageInfo
+
+func (m *GenesisBeaconShare) GetConsAddress() []byte {
+	if m != nil {
+		return m.ConsAddress
+	}
+	return nil
+}
+
+func (m *GenesisBeaconShare) GetSignature() []byte {
+	if m != nil {
+		return m.Signature
+	}
+	return nil
+}
+
+// GenesisBeaconRound is a round still open, with the shares recorded in it.
+type GenesisBeaconRound struct {
+	Height int64                `protobuf:"varint,1,opt,name=height,proto3" json:"height,omitempty"`
+	Round  BeaconRound          `protobuf:"bytes,2,opt,name=round,proto3" json:"round"`
+	Shares []GenesisBeaconShare `protobuf:"bytes,3,rep,name=shares,proto3" json:"shares"`
+}
+
+func (m *GenesisBeaconRound) Reset()         { *m = GenesisBeaconRound{} }
+func (m *GenesisBeaconRound) String() string { return proto.CompactTextString(m) }
+func (*GenesisBeaconRound) ProtoMessage()    {}
+func (*GenesisBeaconRound) Descriptor() ([]byte, []int) {
+	return fileDescriptor_ca5eb2796daaea0c, []int{8}
+}
+func (m *GenesisBeaconRound) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *GenesisBeaconRound) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_GenesisBeaconRound.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *GenesisBeaconRound) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_GenesisBeaconRound.Merge(m, src)
+}
+func (m *GenesisBeaconRound) XXX_Size() int {
+	return m.Size()
+}
+func (m *GenesisBeaconRound) XXX_DiscardUnknown() {
+	xxx_messageInfo_GenesisBeaconRound.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_GenesisBeaconRound proto.InternalMessageInfo
+
+func (m *GenesisBeaconRound) GetHeight() int64 {
+	if m != nil {
+		return m.Height
+	}
+	return 0
+}
+
+func (m *GenesisBeaconRound) GetRound() BeaconRound {
+	if m != nil {
+		return m.Round
+	}
+	return BeaconRound{}
+}
+
+func (m *GenesisBeaconRound) GetShares() []GenesisBeaconShare {
+	if m != nil {
+		return m.Shares
+	}
+	return nil
+}
+
+// GenesisLastRound is the last round opened: its height, and whether the
+// validators with a key held more than 2/3 of its power.
+type GenesisLastRound struct {
+	Height int64 `protobuf:"varint,1,opt,name=height,proto3" json:"height,omitempty"`
+	Keyed  bool  `protobuf:"varint,2,opt,name=keyed,proto3" json:"keyed,omitempty"`
+}
+
+func (m *GenesisLastRound) Reset()         { *m = GenesisLastRound{} }
+func (m *GenesisLastRound) String() string { return proto.CompactTextString(m) }
+func (*GenesisLastRound) ProtoMessage()    {}
+func (*GenesisLastRound) Descriptor() ([]byte, []int) {
+	return fileDescriptor_ca5eb2796daaea0c, []int{9}
+}
+func (m *GenesisLastRound) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *GenesisLastRound) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_GenesisLastRound.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *GenesisLastRound) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_GenesisLastRound.Merge(m, src)
+}
+func (m *GenesisLastRound) XXX_Size() int {
+	return m.Size()
+}
+func (m *GenesisLastRound) XXX_DiscardUnknown() {
+	xxx_messageInfo_GenesisLastRound.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_GenesisLastRound proto.InternalMessageInfo
+
+func (m *GenesisLastRound) GetHeight() int64 {
+	if m != nil {
+		return m.Height
+	}
+	return 0
+}
+
+func (m *GenesisLastRound) GetKeyed() bool {
+	if m != nil {
+		return m.Keyed
+	}
+	return false
+}
+
 func init() {
 	proto.RegisterEnum("aichain.compute.v1.SeedSource", SeedSource_name, SeedSource_value)
 	proto.RegisterType((*BeaconShare)(nil), "aichain.compute.v1.BeaconShare")
@@ -453,49 +707,60 @@ func init() {
 	proto.RegisterType((*BeaconRound)(nil), "aichain.compute.v1.BeaconRound")
 	proto.RegisterType((*Beacon)(nil), "aichain.compute.v1.Beacon")
 	proto.RegisterType((*GenesisBeaconKey)(nil), "aichain.compute.v1.GenesisBeaconKey")
+	proto.RegisterType((*GenesisBeacon)(nil), "aichain.compute.v1.GenesisBeacon")
+	proto.RegisterType((*GenesisBeaconShare)(nil), "aichain.compute.v1.GenesisBeaconShare")
+	proto.RegisterType((*GenesisBeaconRound)(nil), "aichain.compute.v1.GenesisBeaconRound")
+	proto.RegisterType((*GenesisLastRound)(nil), "aichain.compute.v1.GenesisLastRound")
 }
 
 func init() { proto.RegisterFile("aichain/compute/v1/beacon.proto", fileDescriptor_ca5eb2796daaea0c) }
 
 var fileDescriptor_ca5eb2796daaea0c = []byte{
-	// 578 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xbc, 0x54, 0xcf, 0x6e, 0xd3, 0x4e,
-	0x10, 0x8e, 0xeb, 0x26, 0x52, 0x36, 0xf9, 0xfd, 0x48, 0x97, 0x28, 0x84, 0x02, 0x4e, 0xea, 0x0b,
-	0x51, 0x25, 0x1c, 0x15, 0xce, 0x1c, 0xf2, 0xc7, 0x25, 0x15, 0x52, 0x12, 0xd9, 0x6a, 0x0f, 0x1c,
-	0xb0, 0x1c, 0x7b, 0xe2, 0x58, 0x4d, 0xbd, 0x96, 0xd7, 0x36, 0x84, 0x87, 0x40, 0x3c, 0x07, 0x67,
-	0x1e, 0xa2, 0xc7, 0x8a, 0x13, 0x27, 0x84, 0x92, 0x17, 0x41, 0xde, 0x5d, 0x87, 0x92, 0xaa, 0x57,
-	0x4e, 0xc9, 0x7c, 0xf3, 0xcd, 0xb7, 0xdf, 0xec, 0x8c, 0x17, 0xb5, 0x6c, 0xdf, 0x59, 0xd8, 0x7e,
-	0xd0, 0x75, 0xc8, 0x55, 0x98, 0xc4, 0xd0, 0x4d, 0x4f, 0xba, 0x33, 0xb0, 0x1d, 0x12, 0x68, 0x61,
-	0x44, 0x62, 0x82, 0xb1, 0x20, 0x68, 0x82, 0xa0, 0xa5, 0x27, 0x87, 0x8f, 0x1d, 0x42, 0xaf, 0x08,
-	0xb5, 0x18, 0xa3, 0xcb, 0x03, 0x4e, 0x3f, 0xac, 0x7b, 0xc4, 0x23, 0x1c, 0xcf, 0xfe, 0x71, 0x54,
-	0x1d, 0xa0, 0x4a, 0x9f, 0x89, 0x9a, 0x0b, 0x3b, 0x02, 0xdc, 0x40, 0xa5, 0x05, 0xf8, 0xde, 0x22,
-	0x6e, 0x4a, 0x6d, 0xa9, 0x23, 0x1b, 0x22, 0xc2, 0x4f, 0x51, 0x99, 0xfa, 0x5e, 0x60, 0xc7, 0x49,
-	0x04, 0xcd, 0xbd, 0xb6, 0xd4, 0xa9, 0x1a, 0x7f, 0x00, 0x75, 0x2d, 0xa1, 0x32, 0x57, 0x79, 0x0b,
-	0x2b, 0x3c, 0x46, 0x07, 0xa9, 0xbd, 0xf4, 0x5d, 0x3b, 0x26, 0x91, 0x65, 0xbb, 0x6e, 0x04, 0x94,
-	0x32, 0xb9, 0x72, 0xff, 0xe8, 0xfb, 0xb7, 0x17, 0xcf, 0x84, 0xab, 0x8b, 0x9c, 0xd3, 0xe3, 0x14,
-	0x33, 0x8e, 0xfc, 0xc0, 0x33, 0x6a, 0xe9, 0x0e, 0x9e, 0x79, 0x0a, 0x93, 0xd9, 0x25, 0xac, 0xc4,
-	0xc1, 0x22, 0xc2, 0x75, 0x54, 0xa4, 0x7e, 0xe0, 0x40, 0x53, 0x66, 0x56, 0x79, 0x80, 0x9f, 0xa3,
-	0x07, 0x61, 0x04, 0xa9, 0x4f, 0x12, 0x6a, 0x89, 0xb2, 0x7d, 0x56, 0xf6, 0x7f, 0x0e, 0x4f, 0x79,
-	0xb9, 0x86, 0x1e, 0x86, 0x11, 0x21, 0x73, 0x8b, 0xcc, 0xad, 0x90, 0x50, 0x0a, 0x94, 0xfa, 0x24,
-	0x68, 0x16, 0x19, 0xf9, 0x80, 0xa5, 0x26, 0xf3, 0xe9, 0x36, 0xa1, 0x9e, 0xe6, 0x37, 0x75, 0x41,
-	0x62, 0x88, 0xf0, 0x11, 0xaa, 0x3a, 0x24, 0xa0, 0x7f, 0x35, 0x58, 0x35, 0x2a, 0x19, 0x96, 0x1b,
-	0xaf, 0xa3, 0x62, 0x48, 0x3e, 0x40, 0xc4, 0x7c, 0xcb, 0x06, 0x0f, 0xd4, 0xcf, 0x52, 0x2e, 0x64,
-	0x90, 0x24, 0x70, 0x71, 0x0b, 0x55, 0x62, 0x12, 0xdb, 0x4b, 0x8b, 0x73, 0xf9, 0xbd, 0x23, 0x06,
-	0x4d, 0x33, 0x04, 0xbf, 0x46, 0xa5, 0x34, 0x3b, 0x92, 0x36, 0xf7, 0xda, 0x72, 0xa7, 0xf2, 0xb2,
-	0xa5, 0xdd, 0x1d, 0xbc, 0x76, 0xcb, 0x5a, 0x7f, 0xff, 0xfa, 0x67, 0xab, 0x60, 0x88, 0xa2, 0x4c,
-	0xff, 0x12, 0x56, 0xe0, 0x0a, 0x7d, 0x7e, 0x59, 0x88, 0x41, 0x4c, 0x5f, 0xfd, 0x84, 0x4a, 0xbc,
-	0x3a, 0x33, 0x9c, 0xda, 0xcb, 0x04, 0x44, 0x33, 0x3c, 0xc8, 0x3a, 0xcd, 0x46, 0xbd, 0x55, 0xe0,
-	0xdd, 0x54, 0x38, 0xc6, 0x2d, 0xee, 0xf4, 0x20, 0xdf, 0xe9, 0xa1, 0x81, 0x4a, 0x34, 0x5b, 0x30,
-	0xca, 0x86, 0xf1, 0x9f, 0x21, 0x22, 0xf5, 0xab, 0x84, 0x6a, 0x6f, 0x20, 0x00, 0xea, 0xd3, 0x7f,
-	0xbf, 0x40, 0xf7, 0x6c, 0x80, 0x7c, 0xcf, 0x06, 0x1c, 0xbf, 0x47, 0xc8, 0x04, 0x70, 0x4d, 0x92,
-	0x44, 0x0e, 0xe0, 0x27, 0xe8, 0x91, 0xa9, 0xeb, 0x43, 0xcb, 0x9c, 0x9c, 0x1b, 0x03, 0xdd, 0x3a,
-	0x1f, 0x9b, 0x53, 0x7d, 0x70, 0x76, 0x7a, 0xa6, 0x0f, 0x6b, 0x85, 0xdd, 0xe4, 0x48, 0xef, 0x0d,
-	0x75, 0xc3, 0x1a, 0xf5, 0xcc, 0x51, 0x4d, 0xc2, 0x0d, 0x84, 0x6f, 0x27, 0xfb, 0x7a, 0x6f, 0x30,
-	0x19, 0xd7, 0xf6, 0xfa, 0xc3, 0xeb, 0xb5, 0x22, 0xdd, 0xac, 0x15, 0xe9, 0xd7, 0x5a, 0x91, 0xbe,
-	0x6c, 0x94, 0xc2, 0xcd, 0x46, 0x29, 0xfc, 0xd8, 0x28, 0x85, 0x77, 0xc7, 0x9e, 0x1f, 0x2f, 0x92,
-	0x59, 0x36, 0xf0, 0x6e, 0xfe, 0x2c, 0xe4, 0xbf, 0x1f, 0xb7, 0x0f, 0x44, 0xbc, 0x0a, 0x81, 0xce,
-	0x4a, 0xec, 0xc3, 0x7e, 0xf5, 0x3b, 0x00, 0x00, 0xff, 0xff, 0xd7, 0xc8, 0x98, 0x97, 0x40, 0x04,
-	0x00, 0x00,
+	// 697 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xbc, 0x55, 0xcd, 0x6e, 0xd3, 0x4c,
+	0x14, 0x8d, 0xe3, 0xc6, 0xfa, 0x7a, 0xd3, 0x7e, 0xa4, 0x43, 0x54, 0x42, 0x81, 0xa4, 0xf5, 0x02,
+	0xaa, 0x4a, 0x24, 0x6a, 0xd9, 0x20, 0x21, 0x24, 0xf2, 0xe3, 0xd2, 0x0a, 0xd4, 0x46, 0xb6, 0xda,
+	0x05, 0x0b, 0x2c, 0xc7, 0x99, 0x3a, 0x56, 0x5b, 0x8f, 0xe5, 0xb1, 0x0d, 0xe1, 0x19, 0x10, 0xe2,
+	0x4d, 0xd8, 0xf0, 0x10, 0x5d, 0x56, 0xac, 0x58, 0x21, 0x94, 0xbe, 0x08, 0x9a, 0x1f, 0x87, 0x36,
+	0x69, 0x0a, 0x2b, 0x56, 0xc9, 0xbd, 0x73, 0xef, 0x99, 0x73, 0xe6, 0x9e, 0x19, 0x43, 0xcd, 0xf1,
+	0xdd, 0x81, 0xe3, 0x07, 0x0d, 0x97, 0x9c, 0x86, 0x49, 0x8c, 0x1b, 0xe9, 0x66, 0xa3, 0x87, 0x1d,
+	0x97, 0x04, 0xf5, 0x30, 0x22, 0x31, 0x41, 0x48, 0x16, 0xd4, 0x65, 0x41, 0x3d, 0xdd, 0x5c, 0xb9,
+	0xeb, 0x12, 0x7a, 0x4a, 0xa8, 0xcd, 0x2b, 0x1a, 0x22, 0x10, 0xe5, 0x2b, 0x65, 0x8f, 0x78, 0x44,
+	0xe4, 0xd9, 0x3f, 0x91, 0xd5, 0xdb, 0x50, 0x6c, 0x71, 0x50, 0x6b, 0xe0, 0x44, 0x18, 0x2d, 0x83,
+	0x36, 0xc0, 0xbe, 0x37, 0x88, 0x2b, 0xca, 0xaa, 0xb2, 0xae, 0x9a, 0x32, 0x42, 0xf7, 0x61, 0x9e,
+	0xfa, 0x5e, 0xe0, 0xc4, 0x49, 0x84, 0x2b, 0xf9, 0x55, 0x65, 0x7d, 0xc1, 0xfc, 0x9d, 0xd0, 0x47,
+	0x0a, 0xcc, 0x0b, 0x94, 0x57, 0x78, 0x88, 0xf6, 0x60, 0x29, 0x75, 0x4e, 0xfc, 0xbe, 0x13, 0x93,
+	0xc8, 0x76, 0xfa, 0xfd, 0x08, 0x53, 0xca, 0xe1, 0xe6, 0x5b, 0x6b, 0xdf, 0xbe, 0x3e, 0x7e, 0x20,
+	0x59, 0x1d, 0x66, 0x35, 0x4d, 0x51, 0x62, 0xc5, 0x91, 0x1f, 0x78, 0x66, 0x29, 0x9d, 0xc8, 0x33,
+	0x4e, 0x61, 0xd2, 0x3b, 0xc6, 0x43, 0xb9, 0xb1, 0x8c, 0x50, 0x19, 0x0a, 0xd4, 0x0f, 0x5c, 0x5c,
+	0x51, 0x39, 0x55, 0x11, 0xa0, 0x47, 0x70, 0x2b, 0x8c, 0x70, 0xea, 0x93, 0x84, 0xda, 0xb2, 0x6d,
+	0x8e, 0xb7, 0xfd, 0x9f, 0xa5, 0xbb, 0xa2, 0xbd, 0x0e, 0xb7, 0xc3, 0x88, 0x90, 0x23, 0x9b, 0x1c,
+	0xd9, 0x21, 0xa1, 0x14, 0x53, 0xea, 0x93, 0xa0, 0x52, 0xe0, 0xc5, 0x4b, 0x7c, 0x69, 0xff, 0xa8,
+	0x3b, 0x5e, 0xd0, 0xb7, 0xb3, 0x93, 0x3a, 0x24, 0x31, 0x8e, 0xd0, 0x1a, 0x2c, 0xb8, 0x24, 0xa0,
+	0x57, 0x04, 0x2e, 0x98, 0x45, 0x96, 0xcb, 0x88, 0x97, 0xa1, 0x10, 0x92, 0x77, 0x38, 0xe2, 0xbc,
+	0x55, 0x53, 0x04, 0xfa, 0x27, 0x25, 0x03, 0x32, 0x49, 0x12, 0xf4, 0x51, 0x0d, 0x8a, 0x31, 0x89,
+	0x9d, 0x13, 0x5b, 0xd4, 0x8a, 0x73, 0x07, 0x9e, 0xea, 0xb2, 0x0c, 0x7a, 0x0e, 0x5a, 0xca, 0xb6,
+	0xa4, 0x95, 0xfc, 0xaa, 0xba, 0x5e, 0xdc, 0xaa, 0xd5, 0xa7, 0x07, 0x5f, 0xbf, 0x44, 0xad, 0x35,
+	0x77, 0xf6, 0xa3, 0x96, 0x33, 0x65, 0x13, 0xc3, 0x3f, 0xc6, 0x43, 0xdc, 0x97, 0xf8, 0xe2, 0xb0,
+	0x80, 0xa7, 0x38, 0xbe, 0xfe, 0x01, 0x34, 0xd1, 0xcd, 0x08, 0xa7, 0xce, 0x49, 0x82, 0xa5, 0x18,
+	0x11, 0x30, 0xa5, 0x6c, 0xd4, 0x63, 0x04, 0xa1, 0xa6, 0x28, 0x72, 0x82, 0xe2, 0x84, 0x06, 0x75,
+	0x4a, 0xc3, 0x32, 0x68, 0x94, 0x19, 0x8c, 0xf2, 0x61, 0x2c, 0x9a, 0x32, 0xd2, 0x3f, 0xe6, 0xa1,
+	0xf4, 0x12, 0x07, 0x98, 0xfa, 0xf4, 0xdf, 0x1b, 0x68, 0x86, 0x03, 0xd4, 0x19, 0x0e, 0x98, 0x1a,
+	0xf9, 0xdc, 0xb5, 0x23, 0x17, 0x9e, 0x2c, 0xfc, 0xc1, 0x93, 0xda, 0x75, 0x9e, 0xd4, 0x1d, 0x58,
+	0xbc, 0x72, 0x1a, 0x33, 0xef, 0xe3, 0x53, 0xd0, 0xc4, 0x5b, 0xc0, 0x25, 0x15, 0xb7, 0x56, 0x66,
+	0x7b, 0x22, 0xb3, 0x83, 0xa8, 0xd7, 0x0f, 0x00, 0x5d, 0xd9, 0x42, 0xdc, 0xfb, 0xbf, 0x70, 0xf3,
+	0xcd, 0x4f, 0xc0, 0x17, 0x65, 0x02, 0x57, 0x98, 0x7b, 0x16, 0xff, 0x67, 0x50, 0x88, 0x58, 0x81,
+	0xa4, 0x7f, 0x83, 0xa5, 0x39, 0x8e, 0xd4, 0x20, 0x7a, 0x50, 0x67, 0x6c, 0x26, 0x95, 0x5f, 0x88,
+	0x87, 0xd7, 0x75, 0x4f, 0x8b, 0xcc, 0x0e, 0x42, 0x5a, 0xef, 0xc5, 0xd8, 0x79, 0xaf, 0x1d, 0x1a,
+	0xdf, 0x4c, 0xb7, 0x0c, 0x05, 0x7e, 0x61, 0x38, 0xdd, 0xff, 0x4c, 0x11, 0x6c, 0xbc, 0x05, 0xb0,
+	0x30, 0xee, 0x5b, 0x24, 0x89, 0x5c, 0x8c, 0xee, 0xc1, 0x1d, 0xcb, 0x30, 0x3a, 0xb6, 0xb5, 0x7f,
+	0x60, 0xb6, 0x0d, 0xfb, 0x60, 0xcf, 0xea, 0x1a, 0xed, 0xdd, 0xed, 0x5d, 0xa3, 0x53, 0xca, 0x4d,
+	0x2e, 0xee, 0x18, 0xcd, 0x8e, 0x61, 0xda, 0x3b, 0x4d, 0x6b, 0xa7, 0xa4, 0xa0, 0x65, 0x40, 0x97,
+	0x17, 0x5b, 0x46, 0xb3, 0xbd, 0xbf, 0x57, 0xca, 0xb7, 0x3a, 0x67, 0xa3, 0xaa, 0x72, 0x3e, 0xaa,
+	0x2a, 0x3f, 0x47, 0x55, 0xe5, 0xf3, 0x45, 0x35, 0x77, 0x7e, 0x51, 0xcd, 0x7d, 0xbf, 0xa8, 0xe6,
+	0xde, 0x6c, 0x78, 0x7e, 0x3c, 0x48, 0x7a, 0x4c, 0x6f, 0x23, 0xfb, 0x4c, 0x64, 0xbf, 0xef, 0xc7,
+	0x1f, 0x8c, 0x78, 0x18, 0x62, 0xda, 0xd3, 0xf8, 0x43, 0xff, 0xe4, 0x57, 0x00, 0x00, 0x00, 0xff,
+	0xff, 0x1b, 0xa7, 0x70, 0x0f, 0x50, 0x06, 0x00, 0x00,
 }
 
 func (m *BeaconShare) Marshal() (dAtA []byte, err error) {
@@ -736,6 +1001,25 @@ func (m *GenesisBeaconKey) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if len(m.PreviousPubkey) > 0 {
+		i -= len(m.PreviousPubkey)
+		copy(dAtA[i:], m.PreviousPubkey)
+		i = encodeVarintBeacon(dAtA, i, uint64(len(m.PreviousPubkey)))
+		i--
+		dAtA[i] = 0x32
+	}
+	if m.Since != 0 {
+		i = encodeVarintBeacon(dAtA, i, uint64(m.Since))
+		i--
+		dAtA[i] = 0x28
+	}
+	if len(m.ConsAddress) > 0 {
+		i -= len(m.ConsAddress)
+		copy(dAtA[i:], m.ConsAddress)
+		i = encodeVarintBeacon(dAtA, i, uint64(len(m.ConsAddress)))
+		i--
+		dAtA[i] = 0x22
+	}
 	if len(m.ProofOfPossession) > 0 {
 		i -= len(m.ProofOfPossession)
 		copy(dAtA[i:], m.ProofOfPossession)
@@ -756,6 +1040,171 @@ func (m *GenesisBeaconKey) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 		i = encodeVarintBeacon(dAtA, i, uint64(len(m.ValidatorAddress)))
 		i--
 		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *GenesisBeacon) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *GenesisBeacon) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *GenesisBeacon) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size, err := m.Beacon.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintBeacon(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x12
+	if m.Height != 0 {
+		i = encodeVarintBeacon(dAtA, i, uint64(m.Height))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *GenesisBeaconShare) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *GenesisBeaconShare) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *GenesisBeaconShare) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Signature) > 0 {
+		i -= len(m.Signature)
+		copy(dAtA[i:], m.Signature)
+		i = encodeVarintBeacon(dAtA, i, uint64(len(m.Signature)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.ConsAddress) > 0 {
+		i -= len(m.ConsAddress)
+		copy(dAtA[i:], m.ConsAddress)
+		i = encodeVarintBeacon(dAtA, i, uint64(len(m.ConsAddress)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *GenesisBeaconRound) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *GenesisBeaconRound) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *GenesisBeaconRound) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Shares) > 0 {
+		for iNdEx := len(m.Shares) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Shares[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintBeacon(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x1a
+		}
+	}
+	{
+		size, err := m.Round.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintBeacon(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x12
+	if m.Height != 0 {
+		i = encodeVarintBeacon(dAtA, i, uint64(m.Height))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *GenesisLastRound) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *GenesisLastRound) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *GenesisLastRound) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Keyed {
+		i--
+		if m.Keyed {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.Height != 0 {
+		i = encodeVarintBeacon(dAtA, i, uint64(m.Height))
+		i--
+		dAtA[i] = 0x8
 	}
 	return len(dAtA) - i, nil
 }
@@ -891,6 +1340,83 @@ func (m *GenesisBeaconKey) Size() (n int) {
 	l = len(m.ProofOfPossession)
 	if l > 0 {
 		n += 1 + l + sovBeacon(uint64(l))
+	}
+	l = len(m.ConsAddress)
+	if l > 0 {
+		n += 1 + l + sovBeacon(uint64(l))
+	}
+	if m.Since != 0 {
+		n += 1 + sovBeacon(uint64(m.Since))
+	}
+	l = len(m.PreviousPubkey)
+	if l > 0 {
+		n += 1 + l + sovBeacon(uint64(l))
+	}
+	return n
+}
+
+func (m *GenesisBeacon) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Height != 0 {
+		n += 1 + sovBeacon(uint64(m.Height))
+	}
+	l = m.Beacon.Size()
+	n += 1 + l + sovBeacon(uint64(l))
+	return n
+}
+
+func (m *GenesisBeaconShare) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.ConsAddress)
+	if l > 0 {
+		n += 1 + l + sovBeacon(uint64(l))
+	}
+	l = len(m.Signature)
+	if l > 0 {
+		n += 1 + l + sovBeacon(uint64(l))
+	}
+	return n
+}
+
+func (m *GenesisBeaconRound) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Height != 0 {
+		n += 1 + sovBeacon(uint64(m.Height))
+	}
+	l = m.Round.Size()
+	n += 1 + l + sovBeacon(uint64(l))
+	if len(m.Shares) > 0 {
+		for _, e := range m.Shares {
+			l = e.Size()
+			n += 1 + l + sovBeacon(uint64(l))
+		}
+	}
+	return n
+}
+
+func (m *GenesisLastRound) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Height != 0 {
+		n += 1 + sovBeacon(uint64(m.Height))
+	}
+	if m.Keyed {
+		n += 2
 	}
 	return n
 }
@@ -1702,6 +2228,538 @@ func (m *GenesisBeaconKey) Unmarshal(dAtA []byte) error {
 				m.ProofOfPossession = []byte{}
 			}
 			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ConsAddress", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowBeacon
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthBeacon
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthBeacon
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ConsAddress = append(m.ConsAddress[:0], dAtA[iNdEx:postIndex]...)
+			if m.ConsAddress == nil {
+				m.ConsAddress = []byte{}
+			}
+			iNdEx = postIndex
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Since", wireType)
+			}
+			m.Since = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowBeacon
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Since |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PreviousPubkey", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowBeacon
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthBeacon
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthBeacon
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.PreviousPubkey = append(m.PreviousPubkey[:0], dAtA[iNdEx:postIndex]...)
+			if m.PreviousPubkey == nil {
+				m.PreviousPubkey = []byte{}
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipBeacon(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthBeacon
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *GenesisBeacon) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowBeacon
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: GenesisBeacon: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: GenesisBeacon: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Height", wireType)
+			}
+			m.Height = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowBeacon
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Height |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Beacon", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowBeacon
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthBeacon
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthBeacon
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Beacon.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipBeacon(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthBeacon
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *GenesisBeaconShare) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowBeacon
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: GenesisBeaconShare: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: GenesisBeaconShare: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ConsAddress", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowBeacon
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthBeacon
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthBeacon
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ConsAddress = append(m.ConsAddress[:0], dAtA[iNdEx:postIndex]...)
+			if m.ConsAddress == nil {
+				m.ConsAddress = []byte{}
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Signature", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowBeacon
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthBeacon
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthBeacon
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Signature = append(m.Signature[:0], dAtA[iNdEx:postIndex]...)
+			if m.Signature == nil {
+				m.Signature = []byte{}
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipBeacon(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthBeacon
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *GenesisBeaconRound) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowBeacon
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: GenesisBeaconRound: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: GenesisBeaconRound: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Height", wireType)
+			}
+			m.Height = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowBeacon
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Height |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Round", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowBeacon
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthBeacon
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthBeacon
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Round.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Shares", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowBeacon
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthBeacon
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthBeacon
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Shares = append(m.Shares, GenesisBeaconShare{})
+			if err := m.Shares[len(m.Shares)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipBeacon(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthBeacon
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *GenesisLastRound) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowBeacon
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: GenesisLastRound: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: GenesisLastRound: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Height", wireType)
+			}
+			m.Height = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowBeacon
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Height |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Keyed", wireType)
+			}
+			var v int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowBeacon
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				v |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			m.Keyed = bool(v != 0)
 		default:
 			iNdEx = preIndex
 			skippy, err := skipBeacon(dAtA[iNdEx:])

@@ -44,7 +44,7 @@ func (gs GenesisState) Validate() error {
 	if err := gs.validatePruned(); err != nil {
 		return err
 	}
-	if err := validateBeaconKeys(gs.BeaconKeys); err != nil {
+	if err := gs.validateBeacon(); err != nil {
 		return err
 	}
 	return gs.validateTallies(jobs)

@@ -403,15 +403,26 @@ func (x *Beacon) GetShares() uint32 {
 	return 0
 }
 
-// GenesisBeaconKey registers a validator's beacon key at genesis (checked as
-// MsgRegisterBeaconKey is).
+// GenesisBeaconKey is a validator's beacon key in genesis. A new network's
+// genesis (`testnet init-files`) gives the staking validator's operator
+// address, the key and its proof of possession on the genesis chain-id; an
+// export adds the consensus address, since and previous_pubkey, and imports
+// as it was exported: the validator need not be bonded, and the proof of
+// possession, bound to the chain-id it was made on, is not checked again.
 type GenesisBeaconKey struct {
 	state             protoimpl.MessageState `protogen:"open.v1"`
 	ValidatorAddress  string                 `protobuf:"bytes,1,opt,name=validator_address,json=validatorAddress,proto3" json:"validator_address,omitempty"`
 	Pubkey            []byte                 `protobuf:"bytes,2,opt,name=pubkey,proto3" json:"pubkey,omitempty"`
 	ProofOfPossession []byte                 `protobuf:"bytes,3,opt,name=proof_of_possession,json=proofOfPossession,proto3" json:"proof_of_possession,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// cons_address: the validator's consensus address (empty: the staking
+	// validator's, which must then exist).
+	ConsAddress []byte `protobuf:"bytes,4,opt,name=cons_address,json=consAddress,proto3" json:"cons_address,omitempty"`
+	// since and previous_pubkey: as in BeaconKey (0 and empty: the key signs
+	// every height).
+	Since          int64  `protobuf:"varint,5,opt,name=since,proto3" json:"since,omitempty"`
+	PreviousPubkey []byte `protobuf:"bytes,6,opt,name=previous_pubkey,json=previousPubkey,proto3" json:"previous_pubkey,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *GenesisBeaconKey) Reset() {
@@ -465,6 +476,249 @@ func (x *GenesisBeaconKey) GetProofOfPossession() []byte {
 	return nil
 }
 
+func (x *GenesisBeaconKey) GetConsAddress() []byte {
+	if x != nil {
+		return x.ConsAddress
+	}
+	return nil
+}
+
+func (x *GenesisBeaconKey) GetSince() int64 {
+	if x != nil {
+		return x.Since
+	}
+	return 0
+}
+
+func (x *GenesisBeaconKey) GetPreviousPubkey() []byte {
+	if x != nil {
+		return x.PreviousPubkey
+	}
+	return nil
+}
+
+// GenesisBeacon is a final beacon, kept for the draws that combine it.
+type GenesisBeacon struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Height        int64                  `protobuf:"varint,1,opt,name=height,proto3" json:"height,omitempty"`
+	Beacon        *Beacon                `protobuf:"bytes,2,opt,name=beacon,proto3" json:"beacon,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GenesisBeacon) Reset() {
+	*x = GenesisBeacon{}
+	mi := &file_aichain_compute_v1_beacon_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GenesisBeacon) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GenesisBeacon) ProtoMessage() {}
+
+func (x *GenesisBeacon) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_beacon_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GenesisBeacon.ProtoReflect.Descriptor instead.
+func (*GenesisBeacon) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_beacon_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *GenesisBeacon) GetHeight() int64 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *GenesisBeacon) GetBeacon() *Beacon {
+	if x != nil {
+		return x.Beacon
+	}
+	return nil
+}
+
+// GenesisBeaconShare is a share recorded in an open round (signature empty:
+// refused).
+type GenesisBeaconShare struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ConsAddress   []byte                 `protobuf:"bytes,1,opt,name=cons_address,json=consAddress,proto3" json:"cons_address,omitempty"`
+	Signature     []byte                 `protobuf:"bytes,2,opt,name=signature,proto3" json:"signature,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GenesisBeaconShare) Reset() {
+	*x = GenesisBeaconShare{}
+	mi := &file_aichain_compute_v1_beacon_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GenesisBeaconShare) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GenesisBeaconShare) ProtoMessage() {}
+
+func (x *GenesisBeaconShare) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_beacon_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GenesisBeaconShare.ProtoReflect.Descriptor instead.
+func (*GenesisBeaconShare) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_beacon_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *GenesisBeaconShare) GetConsAddress() []byte {
+	if x != nil {
+		return x.ConsAddress
+	}
+	return nil
+}
+
+func (x *GenesisBeaconShare) GetSignature() []byte {
+	if x != nil {
+		return x.Signature
+	}
+	return nil
+}
+
+// GenesisBeaconRound is a round still open, with the shares recorded in it.
+type GenesisBeaconRound struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Height        int64                  `protobuf:"varint,1,opt,name=height,proto3" json:"height,omitempty"`
+	Round         *BeaconRound           `protobuf:"bytes,2,opt,name=round,proto3" json:"round,omitempty"`
+	Shares        []*GenesisBeaconShare  `protobuf:"bytes,3,rep,name=shares,proto3" json:"shares,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GenesisBeaconRound) Reset() {
+	*x = GenesisBeaconRound{}
+	mi := &file_aichain_compute_v1_beacon_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GenesisBeaconRound) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GenesisBeaconRound) ProtoMessage() {}
+
+func (x *GenesisBeaconRound) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_beacon_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GenesisBeaconRound.ProtoReflect.Descriptor instead.
+func (*GenesisBeaconRound) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_beacon_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *GenesisBeaconRound) GetHeight() int64 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *GenesisBeaconRound) GetRound() *BeaconRound {
+	if x != nil {
+		return x.Round
+	}
+	return nil
+}
+
+func (x *GenesisBeaconRound) GetShares() []*GenesisBeaconShare {
+	if x != nil {
+		return x.Shares
+	}
+	return nil
+}
+
+// GenesisLastRound is the last round opened: its height, and whether the
+// validators with a key held more than 2/3 of its power.
+type GenesisLastRound struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Height        int64                  `protobuf:"varint,1,opt,name=height,proto3" json:"height,omitempty"`
+	Keyed         bool                   `protobuf:"varint,2,opt,name=keyed,proto3" json:"keyed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GenesisLastRound) Reset() {
+	*x = GenesisLastRound{}
+	mi := &file_aichain_compute_v1_beacon_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GenesisLastRound) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GenesisLastRound) ProtoMessage() {}
+
+func (x *GenesisLastRound) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_beacon_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GenesisLastRound.ProtoReflect.Descriptor instead.
+func (*GenesisLastRound) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_beacon_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *GenesisLastRound) GetHeight() int64 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *GenesisLastRound) GetKeyed() bool {
+	if x != nil {
+		return x.Keyed
+	}
+	return false
+}
+
 var File_aichain_compute_v1_beacon_proto protoreflect.FileDescriptor
 
 const file_aichain_compute_v1_beacon_proto_rawDesc = "" +
@@ -493,11 +747,27 @@ const file_aichain_compute_v1_beacon_proto_rawDesc = "" +
 	"\fsigned_power\x18\x02 \x01(\x03R\vsignedPower\x12\x1f\n" +
 	"\vtotal_power\x18\x03 \x01(\x03R\n" +
 	"totalPower\x12\x16\n" +
-	"\x06shares\x18\x04 \x01(\rR\x06shares\"\xaa\x01\n" +
+	"\x06shares\x18\x04 \x01(\rR\x06shares\"\x8c\x02\n" +
 	"\x10GenesisBeaconKey\x12N\n" +
 	"\x11validator_address\x18\x01 \x01(\tB!Ҵ-\x1dcosmos.ValidatorAddressStringR\x10validatorAddress\x12\x16\n" +
 	"\x06pubkey\x18\x02 \x01(\fR\x06pubkey\x12.\n" +
-	"\x13proof_of_possession\x18\x03 \x01(\fR\x11proofOfPossession*^\n" +
+	"\x13proof_of_possession\x18\x03 \x01(\fR\x11proofOfPossession\x12!\n" +
+	"\fcons_address\x18\x04 \x01(\fR\vconsAddress\x12\x14\n" +
+	"\x05since\x18\x05 \x01(\x03R\x05since\x12'\n" +
+	"\x0fprevious_pubkey\x18\x06 \x01(\fR\x0epreviousPubkey\"a\n" +
+	"\rGenesisBeacon\x12\x16\n" +
+	"\x06height\x18\x01 \x01(\x03R\x06height\x128\n" +
+	"\x06beacon\x18\x02 \x01(\v2\x1a.aichain.compute.v1.BeaconB\x04\xc8\xde\x1f\x00R\x06beacon\"U\n" +
+	"\x12GenesisBeaconShare\x12!\n" +
+	"\fcons_address\x18\x01 \x01(\fR\vconsAddress\x12\x1c\n" +
+	"\tsignature\x18\x02 \x01(\fR\tsignature\"\xaf\x01\n" +
+	"\x12GenesisBeaconRound\x12\x16\n" +
+	"\x06height\x18\x01 \x01(\x03R\x06height\x12;\n" +
+	"\x05round\x18\x02 \x01(\v2\x1f.aichain.compute.v1.BeaconRoundB\x04\xc8\xde\x1f\x00R\x05round\x12D\n" +
+	"\x06shares\x18\x03 \x03(\v2&.aichain.compute.v1.GenesisBeaconShareB\x04\xc8\xde\x1f\x00R\x06shares\"@\n" +
+	"\x10GenesisLastRound\x12\x16\n" +
+	"\x06height\x18\x01 \x01(\x03R\x06height\x12\x14\n" +
+	"\x05keyed\x18\x02 \x01(\bR\x05keyed*^\n" +
 	"\n" +
 	"SeedSource\x12\x1b\n" +
 	"\x17SEED_SOURCE_UNSPECIFIED\x10\x00\x12\x1b\n" +
@@ -517,23 +787,30 @@ func file_aichain_compute_v1_beacon_proto_rawDescGZIP() []byte {
 }
 
 var file_aichain_compute_v1_beacon_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_aichain_compute_v1_beacon_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_aichain_compute_v1_beacon_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_aichain_compute_v1_beacon_proto_goTypes = []any{
-	(SeedSource)(0),          // 0: aichain.compute.v1.SeedSource
-	(*BeaconShare)(nil),      // 1: aichain.compute.v1.BeaconShare
-	(*BeaconKey)(nil),        // 2: aichain.compute.v1.BeaconKey
-	(*BeaconVoter)(nil),      // 3: aichain.compute.v1.BeaconVoter
-	(*BeaconRound)(nil),      // 4: aichain.compute.v1.BeaconRound
-	(*Beacon)(nil),           // 5: aichain.compute.v1.Beacon
-	(*GenesisBeaconKey)(nil), // 6: aichain.compute.v1.GenesisBeaconKey
+	(SeedSource)(0),            // 0: aichain.compute.v1.SeedSource
+	(*BeaconShare)(nil),        // 1: aichain.compute.v1.BeaconShare
+	(*BeaconKey)(nil),          // 2: aichain.compute.v1.BeaconKey
+	(*BeaconVoter)(nil),        // 3: aichain.compute.v1.BeaconVoter
+	(*BeaconRound)(nil),        // 4: aichain.compute.v1.BeaconRound
+	(*Beacon)(nil),             // 5: aichain.compute.v1.Beacon
+	(*GenesisBeaconKey)(nil),   // 6: aichain.compute.v1.GenesisBeaconKey
+	(*GenesisBeacon)(nil),      // 7: aichain.compute.v1.GenesisBeacon
+	(*GenesisBeaconShare)(nil), // 8: aichain.compute.v1.GenesisBeaconShare
+	(*GenesisBeaconRound)(nil), // 9: aichain.compute.v1.GenesisBeaconRound
+	(*GenesisLastRound)(nil),   // 10: aichain.compute.v1.GenesisLastRound
 }
 var file_aichain_compute_v1_beacon_proto_depIdxs = []int32{
 	3, // 0: aichain.compute.v1.BeaconRound.voters:type_name -> aichain.compute.v1.BeaconVoter
-	1, // [1:1] is the sub-list for method output_type
-	1, // [1:1] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	5, // 1: aichain.compute.v1.GenesisBeacon.beacon:type_name -> aichain.compute.v1.Beacon
+	4, // 2: aichain.compute.v1.GenesisBeaconRound.round:type_name -> aichain.compute.v1.BeaconRound
+	8, // 3: aichain.compute.v1.GenesisBeaconRound.shares:type_name -> aichain.compute.v1.GenesisBeaconShare
+	4, // [4:4] is the sub-list for method output_type
+	4, // [4:4] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_aichain_compute_v1_beacon_proto_init() }
@@ -547,7 +824,7 @@ func file_aichain_compute_v1_beacon_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_compute_v1_beacon_proto_rawDesc), len(file_aichain_compute_v1_beacon_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   6,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -109,14 +109,21 @@ type GenesisState struct {
 	NextJobId  uint64                 `protobuf:"varint,6,opt,name=next_job_id,json=nextJobId,proto3" json:"next_job_id,omitempty"`
 	Tallies    []*TallyEntry          `protobuf:"bytes,7,rep,name=tallies,proto3" json:"tallies,omitempty"`
 	Stats      *Stats                 `protobuf:"bytes,8,opt,name=stats,proto3" json:"stats,omitempty"`
-	// beacon_keys: validators' beacon keys (by the staking validators of this
-	// genesis: gentxs or the staking module's genesis).
+	// beacon_keys: validators' beacon keys (GenesisBeaconKey).
 	BeaconKeys []*GenesisBeaconKey `protobuf:"bytes,9,rep,name=beacon_keys,json=beaconKeys,proto3" json:"beacon_keys,omitempty"`
 	// set_size: the number of validators of the last injected commit's set,
 	// which messages starting a check pay verdict gas by (0: none seen yet).
 	// Exported so that the first block after an import, which carries no
 	// commit, charges what the chain charged before.
-	SetSize       uint64 `protobuf:"varint,10,opt,name=set_size,json=setSize,proto3" json:"set_size,omitempty"`
+	SetSize uint64 `protobuf:"varint,10,opt,name=set_size,json=setSize,proto3" json:"set_size,omitempty"`
+	// beacons, beacon_rounds and last_round: the beacon state that pending
+	// draws need (the final beacons kept, the open rounds with their recorded
+	// shares, the last round opened), so that a draw after the import combines
+	// the same beacons as without it. A zero-height export shifts their
+	// heights, and the jobs' beacon_heights, by minus the export height.
+	Beacons       []*GenesisBeacon      `protobuf:"bytes,11,rep,name=beacons,proto3" json:"beacons,omitempty"`
+	BeaconRounds  []*GenesisBeaconRound `protobuf:"bytes,12,rep,name=beacon_rounds,json=beaconRounds,proto3" json:"beacon_rounds,omitempty"`
+	LastRound     *GenesisLastRound     `protobuf:"bytes,13,opt,name=last_round,json=lastRound,proto3" json:"last_round,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -221,6 +228,27 @@ func (x *GenesisState) GetSetSize() uint64 {
 	return 0
 }
 
+func (x *GenesisState) GetBeacons() []*GenesisBeacon {
+	if x != nil {
+		return x.Beacons
+	}
+	return nil
+}
+
+func (x *GenesisState) GetBeaconRounds() []*GenesisBeaconRound {
+	if x != nil {
+		return x.BeaconRounds
+	}
+	return nil
+}
+
+func (x *GenesisState) GetLastRound() *GenesisLastRound {
+	if x != nil {
+		return x.LastRound
+	}
+	return nil
+}
+
 var File_aichain_compute_v1_genesis_proto protoreflect.FileDescriptor
 
 const file_aichain_compute_v1_genesis_proto_rawDesc = "" +
@@ -231,7 +259,7 @@ const file_aichain_compute_v1_genesis_proto_rawDesc = "" +
 	"\x06job_id\x18\x01 \x01(\x04R\x05jobId\x12A\n" +
 	"\x05tally\x18\x02 \x01(\v2%.aichain.compute.v1.VerificationTallyB\x04\xc8\xde\x1f\x00R\x05tally\x12\x16\n" +
 	"\x06voters\x18\x03 \x03(\fR\x06voters\x12B\n" +
-	"\x0evoter_verdicts\x18\x04 \x03(\x0e2\x1b.aichain.compute.v1.VerdictR\rvoterVerdicts\"\xba\x04\n" +
+	"\x0evoter_verdicts\x18\x04 \x03(\x0e2\x1b.aichain.compute.v1.VerdictR\rvoterVerdicts\"\x95\x06\n" +
 	"\fGenesisState\x12=\n" +
 	"\x06params\x18\x01 \x01(\v2\x1a.aichain.compute.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06params\x12@\n" +
 	"\tproviders\x18\x02 \x03(\v2\x1c.aichain.compute.v1.ProviderB\x04\xc8\xde\x1f\x00R\tproviders\x121\n" +
@@ -245,7 +273,11 @@ const file_aichain_compute_v1_genesis_proto_rawDesc = "" +
 	"\vbeacon_keys\x18\t \x03(\v2$.aichain.compute.v1.GenesisBeaconKeyB\x04\xc8\xde\x1f\x00R\n" +
 	"beaconKeys\x12\x19\n" +
 	"\bset_size\x18\n" +
-	" \x01(\x04R\asetSizeB,Z*github.com/aichain/aichain/x/compute/typesb\x06proto3"
+	" \x01(\x04R\asetSize\x12A\n" +
+	"\abeacons\x18\v \x03(\v2!.aichain.compute.v1.GenesisBeaconB\x04\xc8\xde\x1f\x00R\abeacons\x12Q\n" +
+	"\rbeacon_rounds\x18\f \x03(\v2&.aichain.compute.v1.GenesisBeaconRoundB\x04\xc8\xde\x1f\x00R\fbeaconRounds\x12C\n" +
+	"\n" +
+	"last_round\x18\r \x01(\v2$.aichain.compute.v1.GenesisLastRoundR\tlastRoundB,Z*github.com/aichain/aichain/x/compute/typesb\x06proto3"
 
 var (
 	file_aichain_compute_v1_genesis_proto_rawDescOnce sync.Once
@@ -261,17 +293,20 @@ func file_aichain_compute_v1_genesis_proto_rawDescGZIP() []byte {
 
 var file_aichain_compute_v1_genesis_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_aichain_compute_v1_genesis_proto_goTypes = []any{
-	(*TallyEntry)(nil),        // 0: aichain.compute.v1.TallyEntry
-	(*GenesisState)(nil),      // 1: aichain.compute.v1.GenesisState
-	(*VerificationTally)(nil), // 2: aichain.compute.v1.VerificationTally
-	(Verdict)(0),              // 3: aichain.compute.v1.Verdict
-	(*Params)(nil),            // 4: aichain.compute.v1.Params
-	(*Provider)(nil),          // 5: aichain.compute.v1.Provider
-	(*Job)(nil),               // 6: aichain.compute.v1.Job
-	(*BidCommit)(nil),         // 7: aichain.compute.v1.BidCommit
-	(*Bid)(nil),               // 8: aichain.compute.v1.Bid
-	(*Stats)(nil),             // 9: aichain.compute.v1.Stats
-	(*GenesisBeaconKey)(nil),  // 10: aichain.compute.v1.GenesisBeaconKey
+	(*TallyEntry)(nil),         // 0: aichain.compute.v1.TallyEntry
+	(*GenesisState)(nil),       // 1: aichain.compute.v1.GenesisState
+	(*VerificationTally)(nil),  // 2: aichain.compute.v1.VerificationTally
+	(Verdict)(0),               // 3: aichain.compute.v1.Verdict
+	(*Params)(nil),             // 4: aichain.compute.v1.Params
+	(*Provider)(nil),           // 5: aichain.compute.v1.Provider
+	(*Job)(nil),                // 6: aichain.compute.v1.Job
+	(*BidCommit)(nil),          // 7: aichain.compute.v1.BidCommit
+	(*Bid)(nil),                // 8: aichain.compute.v1.Bid
+	(*Stats)(nil),              // 9: aichain.compute.v1.Stats
+	(*GenesisBeaconKey)(nil),   // 10: aichain.compute.v1.GenesisBeaconKey
+	(*GenesisBeacon)(nil),      // 11: aichain.compute.v1.GenesisBeacon
+	(*GenesisBeaconRound)(nil), // 12: aichain.compute.v1.GenesisBeaconRound
+	(*GenesisLastRound)(nil),   // 13: aichain.compute.v1.GenesisLastRound
 }
 var file_aichain_compute_v1_genesis_proto_depIdxs = []int32{
 	2,  // 0: aichain.compute.v1.TallyEntry.tally:type_name -> aichain.compute.v1.VerificationTally
@@ -284,11 +319,14 @@ var file_aichain_compute_v1_genesis_proto_depIdxs = []int32{
 	0,  // 7: aichain.compute.v1.GenesisState.tallies:type_name -> aichain.compute.v1.TallyEntry
 	9,  // 8: aichain.compute.v1.GenesisState.stats:type_name -> aichain.compute.v1.Stats
 	10, // 9: aichain.compute.v1.GenesisState.beacon_keys:type_name -> aichain.compute.v1.GenesisBeaconKey
-	10, // [10:10] is the sub-list for method output_type
-	10, // [10:10] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	11, // 10: aichain.compute.v1.GenesisState.beacons:type_name -> aichain.compute.v1.GenesisBeacon
+	12, // 11: aichain.compute.v1.GenesisState.beacon_rounds:type_name -> aichain.compute.v1.GenesisBeaconRound
+	13, // 12: aichain.compute.v1.GenesisState.last_round:type_name -> aichain.compute.v1.GenesisLastRound
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_aichain_compute_v1_genesis_proto_init() }
