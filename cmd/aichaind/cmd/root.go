@@ -170,10 +170,14 @@ func initRootCmd(rootCmd *cobra.Command, txConfig client.TxConfig, basicManager 
 		snapshot.Cmd(newApp),
 	)
 
-	server.AddCommandsWithStartCmdOptions(rootCmd, app.DefaultNodeHome, newApp, appExport, server.StartCmdOptions{
+	exported := &exportABCI{}
+	server.AddCommandsWithStartCmdOptions(rootCmd, app.DefaultNodeHome, newApp, exported.appExport, server.StartCmdOptions{
 		DBOpener: app.OpenDB,
 		AddFlags: addModuleInitFlags,
 	})
+	if err := keepVoteExtensions(rootCmd, exported); err != nil {
+		panic(err) // the SDK's command set changed: a build-time bug
+	}
 
 	rootCmd.AddCommand(
 		server.StatusCommand(),
@@ -236,8 +240,9 @@ func newApp(logger log.Logger, db dbm.DB, traceStore io.Writer, appOpts serverty
 	return app.New(logger, db, traceStore, true, appOpts, baseappOptions...)
 }
 
-// appExport exports the app state for `aichaind export`.
-func appExport(
+// appExport exports the app state for `aichaind export`, recording the
+// consensus params the genesis must keep (exportABCI).
+func (e *exportABCI) appExport(
 	logger log.Logger, db dbm.DB, traceStore io.Writer, height int64, forZeroHeight bool,
 	jailAllowedAddrs []string, appOpts servertypes.AppOptions, modulesToExport []string,
 ) (servertypes.ExportedApp, error) {
@@ -262,5 +267,10 @@ func appExport(
 	} else {
 		a = app.New(logger, db, traceStore, true, appOpts)
 	}
-	return a.ExportAppStateAndValidators(forZeroHeight, jailAllowedAddrs, modulesToExport)
+	lastHeight := a.LastBlockHeight()
+	exported, err := a.ExportAppStateAndValidators(forZeroHeight, jailAllowedAddrs, modulesToExport)
+	if err == nil {
+		e.record(exported, lastHeight, forZeroHeight)
+	}
+	return exported, err
 }
