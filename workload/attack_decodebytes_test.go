@@ -120,23 +120,33 @@ func TestAttackOneStepDecodeOfAWholeBatchOutgrowsDecodeBytes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			prompts := &TokenMatrix{Rows: c.rows, Cols: c.width, Data: make([]int32, c.rows*c.width)}
-			for i := range prompts.Data {
-				prompts.Data[i] = int32(i % cfg.Vocab)
-			}
-			k := &sizeKernels{}
-			if _, err := DecodeGPT(context.Background(), k, m, prompts, 0, c.rows, c.maxNew); err != nil {
-				t.Fatal(err)
-			}
-			weights := int(cfg.Params()) - cfg.Context*cfg.Embed // every tensor but wpe is uploaded
-			held := uint64(k.peak-weights) * 4
+			held, weights := decodePeak(t, m, c.rows, c.width, c.maxNew)
 			admitted := cfg.DecodeBytes(c.rows, c.width, c.maxNew)
 			t.Logf("peak kernel buffers %d values (%d MiB) beside %d weights; DecodeBytes %d bytes (%d MiB)",
-				k.peak-weights, held>>20, weights, admitted, admitted>>20)
+				held/4, held>>20, weights, admitted, admitted>>20)
 			if held > admitted {
 				t.Errorf("decoding %d prompts holds %d bytes in kernel buffers alone, %.2f× the %d bytes DecodeBytes admits (the provider's ExecBytes)",
 					c.rows, held, float64(held)/float64(admitted), admitted)
 			}
 		})
 	}
+}
+
+// decodePeak decodes rows prompts of width tokens (token ids cycling
+// through the vocabulary) for maxNew new tokens each with m on sizeKernels,
+// and returns the most bytes its kernel buffers held beside the weights
+// (every tensor but wpe is uploaded), and the weights' values.
+func decodePeak(t *testing.T, m *GPTModel, rows, width, maxNew int) (held uint64, weights int) {
+	t.Helper()
+	cfg := m.Config
+	prompts := &TokenMatrix{Rows: rows, Cols: width, Data: make([]int32, rows*width)}
+	for i := range prompts.Data {
+		prompts.Data[i] = int32(i % cfg.Vocab)
+	}
+	k := &sizeKernels{}
+	if _, err := DecodeGPT(context.Background(), k, m, prompts, 0, rows, maxNew); err != nil {
+		t.Fatal(err)
+	}
+	weights = int(cfg.Params()) - cfg.Context*cfg.Embed
+	return uint64(k.peak-weights) * 4, weights
 }

@@ -1,9 +1,6 @@
 package workload
 
-import (
-	"context"
-	"testing"
-)
+import "testing"
 
 // TestDecodeBytesOfAFewShortPromptsIsTheirs: DecodeBytes is what a provider's
 // memory admission counts for a gpt-f32 job (jobexec: BidShape.ExecBytes),
@@ -29,17 +26,8 @@ func TestDecodeBytesOfAFewShortPromptsIsTheirs(t *testing.T) {
 		if err := cfg.CheckDecode(c.width, c.maxNew); err != nil {
 			t.Fatal(err)
 		}
-		prompts := &TokenMatrix{Rows: c.rows, Cols: c.width, Data: make([]int32, c.rows*c.width)}
-		for i := range prompts.Data {
-			prompts.Data[i] = int32(i % cfg.Vocab)
-		}
-		k := &sizeKernels{}
-		if _, err := DecodeGPT(context.Background(), k, m, prompts, 0, c.rows, c.maxNew); err != nil {
-			t.Fatal(err)
-		}
-		weights := int(cfg.Params()) - cfg.Context*cfg.Embed // every tensor but wpe is uploaded
-		logits := uint64(c.rows*cfg.Vocab) * 4
-		held := uint64(k.peak-weights)*4 + logits
+		peak, _ := decodePeak(t, m, c.rows, c.width, c.maxNew)
+		held := peak + uint64(c.rows*cfg.Vocab)*4 // and the logits
 		admitted := cfg.DecodeBytes(c.rows, c.width, c.maxNew)
 		t.Logf("%d prompts of %d tokens, %d new: peak %d bytes with the logits; DecodeBytes %d (%.1f×)",
 			c.rows, c.width, c.maxNew, held, admitted, float64(admitted)/float64(held))

@@ -31,21 +31,7 @@ import (
 // chain gets them installed the same way as the exporting one, so that only
 // the beacon state the export carries differs.
 func TestAttackPlainExportTurnsBeaconDrawIntoHeaderHash(t *testing.T) {
-	s := newSuite(t)
-	net := newBeaconNet(t, 4)
-	s.install(net)
-	req, prov := s.acc(0), s.acc(1)
-	s.register(prov, verifyBond)
-	p := s.params()
-	p.SampleRateFloorBps = 10_000
-	s.setParams(p)
-	id := s.bigJob(req)
-	s.win(prov, id, verifyPrice)
-	if _, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: prov.String(), JobId: id, OutputRoot: root32, ChunkCount: 64}); err != nil {
-		t.Fatal(err)
-	}
-	w := int64(s.params().BeaconWindowBlocks)
-	s.beaconBlocks(net, int(2+w), nil) // blocks sub .. sub+1+w: sub+1's beacon final, sub+2's round open
+	s, net, id, _ := pendingBeaconDraw(t)
 	if j := s.job(id); j.Sample.Decided || len(j.Sample.BeaconHeights) != 2 {
 		t.Fatalf("set-up: sample %+v", j.Sample)
 	}
@@ -88,4 +74,29 @@ func TestAttackPlainExportTurnsBeaconDrawIntoHeaderHash(t *testing.T) {
 		t.Errorf("the restart changed job %d's draw: seed source %s, indices %v; without the restart %s, indices %v",
 			id, got.SeedSource, got.Indices, want.SeedSource, want.Indices)
 	}
+}
+
+// pendingBeaconDraw is a chain whose beacon a test network of 4 keys makes
+// (beaconNet), with a 64-chunk job checked in full whose result was
+// submitted with the beacon active, run to block sub+1+W: the beacon of
+// sub+1 final, the round of sub+2 open with its shares, the draw (due at
+// sub+2+W) pending. It returns the chain, the network, the job and W.
+func pendingBeaconDraw(t *testing.T) (*suite, *beaconNet, uint64, int64) {
+	t.Helper()
+	s := newSuite(t)
+	net := newBeaconNet(t, 4)
+	s.install(net)
+	req, prov := s.acc(0), s.acc(1)
+	s.register(prov, verifyBond)
+	p := s.params()
+	p.SampleRateFloorBps = 10_000
+	s.setParams(p)
+	id := s.bigJob(req)
+	s.win(prov, id, verifyPrice)
+	if _, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: prov.String(), JobId: id, OutputRoot: root32, ChunkCount: 64}); err != nil {
+		t.Fatal(err)
+	}
+	w := int64(s.params().BeaconWindowBlocks)
+	s.beaconBlocks(net, int(2+w), nil) // blocks sub .. sub+1+w
+	return s, net, id, w
 }

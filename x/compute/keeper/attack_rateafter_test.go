@@ -3,6 +3,8 @@ package keeper_test
 import (
 	"testing"
 
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
 	"github.com/aichain/aichain/x/compute/keeper"
 	"github.com/aichain/aichain/x/compute/types"
 )
@@ -24,35 +26,8 @@ import (
 // the winner was slashed for fraud since.
 func TestAttackTimeoutBetweenSubmissionAndDrawRaisesTheUnpaidRate(t *testing.T) {
 	const n = 30
-	s := newSuite(t)
-	p := s.params()
-	p.SampleRateFloorBps = 2_000
-	p.VerificationFeePerSample = coin(0)
-	s.setParams(p)
-	must(t, s.k.RecordBeacon(s.ta.Ctx, setOf(n), nil))
-	req, prov := s.acc(0), s.acc(1)
-	s.register(prov, verifyBond)
-	var a, b uint64
-	charged := s.verdictGas(func() { a = s.create(req, verifyPrice) })
-	perVerdict := s.job(a).VerdictGas(false) // charged on the record as created
-	b = s.create(req, verifyPrice)
-	s.commit(prov, a, verifyPrice)
-	s.commit(prov, b, verifyPrice)
-	for s.height() <= s.job(a).CommitEnd {
-		s.next(1)
-	}
-	must(t, s.reveal(prov, a, verifyPrice))
-	must(t, s.reveal(prov, b, verifyPrice))
-	for s.job(a).State != types.JobState_JOB_STATE_ASSIGNED || s.job(b).State != types.JobState_JOB_STATE_ASSIGNED {
-		s.next(1)
-	}
-	ja, jb := s.job(a), s.job(b)
-	if ja.ExecDeadline != jb.ExecDeadline {
-		t.Fatalf("set-up: deadlines %d and %d differ", ja.ExecDeadline, jb.ExecDeadline)
-	}
-	for s.height() < ja.ExecDeadline {
-		s.next(1)
-	}
+	s, prov, a, b, charged, perVerdict := twoJobsAtTheirDeadline(t, n)
+	ja := s.job(a)
 	charged += s.verdictGas(func() {
 		_, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: prov.String(), JobId: a, OutputRoot: root32, ChunkCount: ja.ExpectedChunkCount})
 		must(t, err)
@@ -71,7 +46,7 @@ func TestAttackTimeoutBetweenSubmissionAndDrawRaisesTheUnpaidRate(t *testing.T) 
 	// The rate its draw ran at: its record's now (raised by B's timeout),
 	// capped at the rate its submission paid for.
 	now := keeper.SampleRateBps(s.provider(prov), s.params(), s.height())
-	if now <= p.SampleRateFloorBps {
+	if now <= s.params().SampleRateFloorBps {
 		t.Fatalf("set-up: B's timeout left the rate at %d bps", now)
 	}
 	rate := uint64(keeper.DrawRate(ja, s.provider(prov), now))
@@ -80,4 +55,43 @@ func TestAttackTimeoutBetweenSubmissionAndDrawRaisesTheUnpaidRate(t *testing.T) 
 	if charged < expected {
 		t.Errorf("A's check runs at %d bps: %d validators' verdicts, %d gas expected; its messages paid %d for them (the floor's share)", rate, n, expected, charged)
 	}
+}
+
+// twoJobsAtTheirDeadline is a chain with a set of n validators (the floor
+// 20 %, no verification fee) where one provider won two jobs, a and b, with
+// the same exec deadline, run to that deadline's block. It returns the
+// verdict gas a's creation was charged and what one verdict on a costs on
+// its record as created.
+func twoJobsAtTheirDeadline(t *testing.T, n int) (s *suite, prov sdk.AccAddress, a, b, charged, perVerdict uint64) {
+	t.Helper()
+	s = newSuite(t)
+	p := s.params()
+	p.SampleRateFloorBps = 2_000
+	p.VerificationFeePerSample = coin(0)
+	s.setParams(p)
+	must(t, s.k.RecordBeacon(s.ta.Ctx, setOf(n), nil))
+	req := s.acc(0)
+	prov = s.acc(1)
+	s.register(prov, verifyBond)
+	charged = s.verdictGas(func() { a = s.create(req, verifyPrice) })
+	perVerdict = s.job(a).VerdictGas(false) // charged on the record as created
+	b = s.create(req, verifyPrice)
+	s.commit(prov, a, verifyPrice)
+	s.commit(prov, b, verifyPrice)
+	for s.height() <= s.job(a).CommitEnd {
+		s.next(1)
+	}
+	must(t, s.reveal(prov, a, verifyPrice))
+	must(t, s.reveal(prov, b, verifyPrice))
+	for s.job(a).State != types.JobState_JOB_STATE_ASSIGNED || s.job(b).State != types.JobState_JOB_STATE_ASSIGNED {
+		s.next(1)
+	}
+	ja, jb := s.job(a), s.job(b)
+	if ja.ExecDeadline != jb.ExecDeadline {
+		t.Fatalf("set-up: deadlines %d and %d differ", ja.ExecDeadline, jb.ExecDeadline)
+	}
+	for s.height() < ja.ExecDeadline {
+		s.next(1)
+	}
+	return s, prov, a, b, charged, perVerdict
 }

@@ -23,33 +23,8 @@ import (
 // the draw's rate is the same with or without the restart. Now drawRate
 // reads a last_slash_height of 0 as no slash.
 func TestAttackZeroHeightExportLiftsTheChargedRateCap(t *testing.T) {
-	s := newSuite(t)
-	p := s.params()
-	p.SampleRateFloorBps = 2_000
-	p.VerificationFeePerSample = coin(0)
-	s.setParams(p)
-	must(t, s.k.RecordBeacon(s.ta.Ctx, setOf(30), nil))
-	req, prov := s.acc(0), s.acc(1)
-	s.register(prov, verifyBond)
-	a := s.create(req, verifyPrice)
-	b := s.create(req, verifyPrice)
-	s.commit(prov, a, verifyPrice)
-	s.commit(prov, b, verifyPrice)
-	for s.height() <= s.job(a).CommitEnd {
-		s.next(1)
-	}
-	must(t, s.reveal(prov, a, verifyPrice))
-	must(t, s.reveal(prov, b, verifyPrice))
-	for s.job(a).State != types.JobState_JOB_STATE_ASSIGNED || s.job(b).State != types.JobState_JOB_STATE_ASSIGNED {
-		s.next(1)
-	}
-	ja, jb := s.job(a), s.job(b)
-	if ja.ExecDeadline != jb.ExecDeadline {
-		t.Fatalf("set-up: deadlines %d and %d differ", ja.ExecDeadline, jb.ExecDeadline)
-	}
-	for s.height() < ja.ExecDeadline {
-		s.next(1)
-	}
+	s, prov, a, b, _, _ := twoJobsAtTheirDeadline(t, 30)
+	ja := s.job(a)
 	_, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: prov.String(), JobId: a, OutputRoot: root32, ChunkCount: ja.ExpectedChunkCount})
 	must(t, err)
 	s.next(1) // block D: B times out in its EndBlocker; A's draw is due at D+1
@@ -61,7 +36,7 @@ func TestAttackZeroHeightExportLiftsTheChargedRateCap(t *testing.T) {
 		t.Fatalf("set-up: A's sample %+v", ja.Sample)
 	}
 	now := keeper.SampleRateBps(s.provider(prov), s.params(), s.height())
-	if now <= p.SampleRateFloorBps {
+	if now <= s.params().SampleRateFloorBps {
 		t.Fatalf("set-up: B's timeout left the rate at %d bps", now)
 	}
 	want := keeper.DrawRate(ja, s.provider(prov), now)

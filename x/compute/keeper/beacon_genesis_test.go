@@ -24,21 +24,7 @@ import (
 // the importing staking module does not know) import by their consensus
 // addresses.
 func TestZeroHeightExportKeepsTheBeaconDraw(t *testing.T) {
-	s := newSuite(t)
-	net := newBeaconNet(t, 4)
-	s.install(net)
-	req, prov := s.acc(0), s.acc(1)
-	s.register(prov, verifyBond)
-	p := s.params()
-	p.SampleRateFloorBps = 10_000
-	s.setParams(p)
-	id := s.bigJob(req)
-	s.win(prov, id, verifyPrice)
-	if _, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: prov.String(), JobId: id, OutputRoot: root32, ChunkCount: 64}); err != nil {
-		t.Fatal(err)
-	}
-	w := int64(s.params().BeaconWindowBlocks)
-	s.beaconBlocks(net, int(2+w), nil)
+	s, net, id, w := pendingBeaconDraw(t)
 	heights := slices.Clone(s.job(id).Sample.BeaconHeights)
 	first, ok := s.beacon(heights[0])
 	if s.job(id).Sample.Decided || len(heights) != 2 || !ok || len(first.Value) == 0 {
