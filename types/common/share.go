@@ -22,6 +22,14 @@ const RewardPoolName = "reward_pool"
 // MaxShares bounds the number of shares of one split.
 const MaxShares = 32
 
+// MaxShareAddressBytes bounds a share holder's address: an account's (20
+// bytes, or 32 for a module-derived or interchain account). The SDK takes
+// addresses up to 255 bytes (over 400 bech32 characters); each holder is
+// copied into every job on the model or dataset and paid at its settlement,
+// which the job pays by the byte, and an offline create-job must bound that
+// (TestAttackLongShareHolderAddressesRunOfflineCreateJobOutOfGas).
+const MaxShareAddressBytes = 32
+
 // BasisPoints is 100% in basis points.
 const BasisPoints = 10_000
 
@@ -31,7 +39,8 @@ var (
 )
 
 // ValidateShares checks a share list statelessly: 1..MaxShares shares, valid
-// and distinct addresses, every weight positive.
+// and distinct addresses of at most MaxShareAddressBytes, every weight
+// positive.
 func ValidateShares(shares []Share) error {
 	if len(shares) == 0 {
 		return fmt.Errorf("%w: at least one share is required", ErrInvalidShares)
@@ -41,8 +50,12 @@ func ValidateShares(shares []Share) error {
 	}
 	seen := make(map[string]bool, len(shares))
 	for i, s := range shares {
-		if _, err := sdk.AccAddressFromBech32(s.Address); err != nil {
+		addr, err := sdk.AccAddressFromBech32(s.Address)
+		if err != nil {
 			return fmt.Errorf("%w: share %d: address %q: %v", ErrInvalidShares, i, s.Address, err)
+		}
+		if len(addr) > MaxShareAddressBytes {
+			return fmt.Errorf("%w: share %d: a %d-byte address, at most %d", ErrInvalidShares, i, len(addr), MaxShareAddressBytes)
 		}
 		if s.Weight == 0 {
 			return fmt.Errorf("%w: share %d (%s) has zero weight", ErrInvalidShares, i, s.Address)

@@ -9,6 +9,7 @@ import (
 	"github.com/cosmos/gogoproto/jsonpb"
 	"github.com/spf13/cobra"
 
+	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/compute/types"
 )
 
@@ -89,7 +90,7 @@ func SimulateCreateJobGas(root *cobra.Command, readFile func(path string) ([]byt
 // samples' indices, and the block work of those indices (Job.TermsBlockGas).
 func OfflineAssuranceGas(w types.WorkloadSpec, samples uint64) uint64 {
 	rec := types.Job{Workload: w, SamplesBought: samples}
-	return OfflineSetSize*(rec.VerdictGas(true)+offlineRecordBytes*types.VerdictGasPerJobByte) + rec.TermsBlockGas()
+	return OfflineSetSize*(rec.VerdictGas(true)+offlineExtraBytes(w)*types.VerdictGasPerJobByte) + rec.TermsBlockGas()
 }
 
 // offlineChunks is a workload's chunk count where the spec alone fixes it
@@ -122,7 +123,7 @@ func offlineChunks(w types.WorkloadSpec) (uint64, bool) {
 // (TestAttackOfflineCreateJobOfInlinePromptsRunsOutOfGas).
 func OfflineCreateJobGas(w types.WorkloadSpec) uint64 {
 	rec := types.Job{Workload: w}
-	verdicts := OfflineSetSize * (rec.VerdictGas(false) + offlineRecordBytes*types.VerdictGasPerJobByte) / 5
+	verdicts := OfflineSetSize * (rec.VerdictGas(false) + offlineExtraBytes(w)*types.VerdictGasPerJobByte) / 5
 	gas := w.BlockGas() + verdicts + 240_000 + uint64(w.Size())*offlineGasPerSpecByte
 	if !w.NamesInputs() {
 		gas += types.JobInputsBlockGas // the spec may be one this command does not parse as such
@@ -147,3 +148,17 @@ const (
 	offlineRecordBytes    = 1_024
 	offlineGasPerSpecByte = 40
 )
+
+// offlineExtraBytes is what a job record of workload w may hold beyond its
+// spec when its verdicts are read: offlineRecordBytes, and on a workload
+// that may name a model and a dataset their share holders
+// (types.MaxShareRecordBytes each beyond the first of each), which each
+// verdict reads with the record: without them an offline create-job buying
+// assurance on inputs of 32 holders each ran out of gas
+// (TestAttackShareHoldersRunOfflineAssuredCreateJobOutOfGas).
+func offlineExtraBytes(w types.WorkloadSpec) uint64 {
+	if w.Gemm != nil {
+		return offlineRecordBytes
+	}
+	return offlineRecordBytes + 2*(common.MaxShares-1)*types.MaxShareRecordBytes
+}

@@ -148,14 +148,18 @@ func (j Job) TermsBlockGas() uint64 {
 	return gas
 }
 
-// MaxSharesBlockGas bounds the share holders' part of TermsBlockGas for a job naming a model and a
-// dataset of common.MaxShares holders each, of addresses up to
-// maxShareAddressLen characters: what a create job offline allows for.
+// MaxSharesBlockGas bounds the share holders' part of TermsBlockGas for a
+// job naming a model and a dataset of common.MaxShares holders each: what a
+// create job offline allows for.
 func MaxSharesBlockGas() uint64 {
-	const maxShareAddressLen = 90 // bech32's most
-	holder := common.Share{Address: strings.Repeat("a", maxShareAddressLen), Weight: ^uint32(0)}
-	return 2 * (common.MaxShares - 1) * (JobShareHolderBlockGas + uint64(holder.Size()+2)*JobBlockGasPerSpecByte)
+	return 2 * (common.MaxShares - 1) * (JobShareHolderBlockGas + MaxShareRecordBytes*JobBlockGasPerSpecByte)
 }
+
+// MaxShareRecordBytes bounds what one share holder adds to a job record:
+// a bech32 address of common.MaxShareAddressBytes under a prefix of up to
+// 30 characters (90 in all, above the 62 of aichain's 32-byte addresses),
+// the largest weight, and the field's framing.
+var MaxShareRecordBytes = uint64((&common.Share{Address: strings.Repeat("a", 90), Weight: ^uint32(0)}).Size() + 2)
 
 // MaxSetSize is the most validators a commit holds (CometBFT's
 // MaxVotesCount): the largest SetSize, which the verdict charges multiply.
