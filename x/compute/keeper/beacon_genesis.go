@@ -6,6 +6,8 @@ import (
 
 	"cosmossdk.io/collections"
 
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
 	"github.com/aichain/aichain/x/compute/types"
 )
 
@@ -15,6 +17,9 @@ import (
 // after the import (TestAttackPlainExportTurnsBeaconDrawIntoHeaderHash).
 // Genesis Validate checked them without state.
 func (k Keeper) initBeacon(ctx context.Context, gs *types.GenesisState) error {
+	if err := beaconHeightsBefore(gs, max(sdk.UnwrapSDKContext(ctx).BlockHeight(), 1)); err != nil {
+		return err
+	}
 	if err := k.initBeaconKeys(ctx, gs.BeaconKeys); err != nil {
 		return err
 	}
@@ -154,6 +159,30 @@ func (k Keeper) exportBeacon(ctx context.Context, gs *types.GenesisState) error 
 		gs.LastRound = &types.GenesisLastRound{Height: last.K1(), Keyed: last.K2()}
 	case !errors.Is(err, collections.ErrNotFound):
 		return err
+	}
+	return nil
+}
+
+// beaconHeightsBefore refuses beacon state of a height the chain has not
+// reached (first, the genesis block's): an export holds only rounds opened,
+// and beacons made, at heights already committed. A genesis that planted an
+// open round of a later height, listing only the attacker's validator as
+// its set, had openRound keep it when the chain got there, and the
+// attacker's share alone made that height's beacon, a value it knew in
+// advance (TestAttackGenesisPlantsAFutureBeaconRound).
+func beaconHeightsBefore(gs *types.GenesisState, first int64) error {
+	for _, b := range gs.Beacons {
+		if b.Height >= first {
+			return types.ErrInvalidGenesis.Wrapf("beacon of height %d: the chain starts at %d", b.Height, first)
+		}
+	}
+	for _, r := range gs.BeaconRounds {
+		if r.Height >= first {
+			return types.ErrInvalidGenesis.Wrapf("beacon round of height %d: the chain starts at %d", r.Height, first)
+		}
+	}
+	if gs.LastRound != nil && gs.LastRound.Height >= first {
+		return types.ErrInvalidGenesis.Wrapf("last beacon round %d: the chain starts at %d", gs.LastRound.Height, first)
 	}
 	return nil
 }
