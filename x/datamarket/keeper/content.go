@@ -68,7 +68,7 @@ func (k Keeper) putVersion(ctx context.Context, v types.DatasetVersion) error {
 }
 
 // setContent files the content (root and sha256) of versions, in any order,
-// as the first dataset's (lowest id) that holds it, as x/modelregistry's
+// as the dataset's that published it first (listedBefore), as x/modelregistry's
 // setWeights files weights. Two datasets that hold the same file (the
 // second listed it before issue 17's rule, on a version-1 store: Migrate4to5,
 // or in a genesis exported from such a chain) both keep their versions,
@@ -76,25 +76,38 @@ func (k Keeper) putVersion(ctx context.Context, v types.DatasetVersion) error {
 // publish it again as a new version, and only new listings and versions of
 // it are refused (TestAttackCopyListedBeforeIssue17BreaksExportAfterUpgrade).
 func (k Keeper) setContent(ctx context.Context, versions []types.DatasetVersion) error {
-	roots := make(map[string]uint64, len(versions))
-	shas := make(map[string]uint64, len(versions))
+	roots := make(map[string]types.DatasetVersion, len(versions))
+	shas := make(map[string]types.DatasetVersion, len(versions))
 	for _, v := range versions {
-		if id, ok := roots[string(v.ContentRoot)]; !ok || v.DatasetId < id {
-			roots[string(v.ContentRoot)] = v.DatasetId
+		if first, ok := roots[string(v.ContentRoot)]; !ok || listedBefore(v, first) {
+			roots[string(v.ContentRoot)] = v
 		}
-		if id, ok := shas[v.Sha256]; !ok || v.DatasetId < id {
-			shas[v.Sha256] = v.DatasetId
+		if first, ok := shas[v.Sha256]; !ok || listedBefore(v, first) {
+			shas[v.Sha256] = v
 		}
 	}
 	for _, r := range slices.Sorted(maps.Keys(roots)) {
-		if err := k.ContentRoots.Set(ctx, []byte(r), roots[r]); err != nil {
+		if err := k.ContentRoots.Set(ctx, []byte(r), roots[r].DatasetId); err != nil {
 			return errorsmod.Wrapf(err, "content root %x", r)
 		}
 	}
 	for _, sha := range slices.Sorted(maps.Keys(shas)) {
-		if err := k.ContentShas.Set(ctx, sha, shas[sha]); err != nil {
+		if err := k.ContentShas.Set(ctx, sha, shas[sha].DatasetId); err != nil {
 			return errorsmod.Wrapf(err, "sha256 %s", sha)
 		}
 	}
 	return nil
+}
+
+// listedBefore reports whether version a was published before version b:
+// at an earlier height, or at the same height (a zero-height export puts
+// every earlier height at 0) by the dataset of the lower id. The lowest id
+// alone gave a file to a copier whose older dataset published it as a new
+// version after the owner listed it
+// (TestAttackOlderDatasetCopiesALaterListingAsANewVersion).
+func listedBefore(a, b types.DatasetVersion) bool {
+	if a.Height != b.Height {
+		return a.Height < b.Height
+	}
+	return a.DatasetId < b.DatasetId
 }

@@ -94,7 +94,7 @@ type Keeper struct {
 	// indexed by content root and by sha256.
 	DatasetVersions *collections.IndexedMap[collections.Pair[uint64, uint64], types.DatasetVersion, VersionIndexes]
 	// ContentRoots and ContentShas map a file's Merkle root and sha256 to
-	// the first dataset (lowest id) whose versions hold it (putVersion,
+	// the dataset that published it first (setContent) (putVersion,
 	// setContent; checkContent reads them by key).
 	ContentRoots collections.Map[[]byte, uint64]
 	ContentShas  collections.Map[string, uint64]

@@ -96,7 +96,7 @@ func (m Migrator) Migrate3to4(ctx sdk.Context) error {
 }
 
 // Migrate4to5 files every stored version's content root and sha256 as the
-// first dataset's (lowest id) that holds it (ContentRoots, ContentShas,
+// dataset's that published it first (setContent) (ContentRoots, ContentShas,
 // setContent), which the content check of a listing or a new version now
 // reads by key. A file two datasets hold (the second listed it on a
 // version-1 store, before issue 17's rule) stays the first lister's: its

@@ -84,7 +84,7 @@ func (gs GenesisState) validateDatasets() (map[uint64]Dataset, error) {
 // Two datasets may hold the same content (root or sha256): a copy listed
 // before issue 17's rule, which the chain kept, must import with its chain's
 // export (TestAttackCopyListedBeforeIssue17BreaksExportAfterUpgrade).
-// InitGenesis files the content as the first dataset's (lowest id), as
+// InitGenesis files the content as the first publisher's (setContent), as
 // x/modelregistry's genesis keeps two names' shared weights; only new
 // listings and versions of it are refused.
 func (gs GenesisState) validateVersions(datasets map[uint64]Dataset) error {

@@ -56,7 +56,7 @@ var (
 	// expiry read as the largest height (since version 4).
 	LiveLicensesKey = collections.NewPrefix(16)
 	// ContentRootsKey and ContentShasKey map a file's Merkle root and its
-	// sha256 to the first dataset (lowest id) whose versions hold it (since
+	// sha256 to the dataset that published it first (since
 	// version 5), so that a listing or a new version checks its content by
 	// point reads.
 	ContentRootsKey = collections.NewPrefix(17)
