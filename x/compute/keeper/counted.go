@@ -109,8 +109,8 @@ func (k Keeper) takeCounted(ctx context.Context, job *types.Job) error {
 // they are filed under heights −n … −1, in their list's order, before any
 // verdict counted from then on.
 func (k Keeper) putCounted(ctx context.Context, job types.Job) (types.Job, error) {
-	if !job.State.UnderCheck() || len(job.CountedVerdicts) == 0 {
-		return job, nil
+	if !job.State.UnderCheck() || !hasGrace(job) || len(job.CountedVerdicts) == 0 {
+		return job, nil // what withCounted exports again
 	}
 	n := int64(len(job.CountedVerdicts))
 	for i, cv := range job.CountedVerdicts {

@@ -49,6 +49,16 @@ func TestGenesisKeepsAssurance(t *testing.T) {
 		}
 	}
 	wantErr(t, bad.Validate(), types.ErrInvalidGenesis)
+	// A validator counted twice (it would be paid twice) is refused.
+	twice := *gs
+	twice.Jobs = append([]types.Job{}, gs.Jobs...)
+	for i := range twice.Jobs {
+		if twice.Jobs[i].Id == id {
+			cv := twice.Jobs[i].CountedVerdicts[0]
+			twice.Jobs[i].CountedVerdicts = []types.CountedVerdict{cv, cv}
+		}
+	}
+	wantErr(t, twice.Validate(), types.ErrInvalidGenesis)
 }
 
 // TestGenesisKeepsFeesBurned: the stats' verification_fees_burned survives an

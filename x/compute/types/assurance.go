@@ -171,10 +171,15 @@ func validAssurance(j Job) error {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
+	counted := make(map[string]bool, len(j.CountedVerdicts))
 	for _, cv := range j.CountedVerdicts {
 		if len(cv.Validator) == 0 || cv.Power <= 0 {
 			return fmt.Errorf("counted verdict of %X with power %d", cv.Validator, cv.Power)
 		}
+		if counted[string(cv.Validator)] {
+			return fmt.Errorf("validator %X counted twice: it would be paid twice", cv.Validator)
+		}
+		counted[string(cv.Validator)] = true
 	}
 	if !j.VerificationFeePaid.IsAllLTE(j.VerificationFee) {
 		return fmt.Errorf("verification_fee_paid %s exceeds verification_fee %s", j.VerificationFeePaid, j.VerificationFee)
