@@ -83,20 +83,30 @@ func TestAttackPlainExportTurnsBeaconDrawIntoHeaderHash(t *testing.T) {
 // sub+2+W) pending. It returns the chain, the network, the job and W.
 func pendingBeaconDraw(t *testing.T) (*suite, *beaconNet, uint64, int64) {
 	t.Helper()
-	s := newSuite(t)
-	net := newBeaconNet(t, 4)
+	s, net, id, _ := submittedUnderBeacon(t)
+	w := int64(s.params().BeaconWindowBlocks)
+	s.beaconBlocks(net, int(2+w), nil) // blocks sub .. sub+1+w
+	return s, net, id, w
+}
+
+// submittedUnderBeacon is a chain whose beacon a test network of 4 keys
+// makes (beaconNet) where a 64-chunk job, every result sampled, has its
+// result submitted at the height it returns (sub), the beacon active.
+func submittedUnderBeacon(t *testing.T) (s *suite, net *beaconNet, id uint64, sub int64) {
+	t.Helper()
+	s = newSuite(t)
+	net = newBeaconNet(t, 4)
 	s.install(net)
 	req, prov := s.acc(0), s.acc(1)
 	s.register(prov, verifyBond)
 	p := s.params()
 	p.SampleRateFloorBps = 10_000
 	s.setParams(p)
-	id := s.bigJob(req)
+	id = s.bigJob(req)
 	s.win(prov, id, verifyPrice)
+	sub = s.height()
 	if _, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: prov.String(), JobId: id, OutputRoot: root32, ChunkCount: 64}); err != nil {
 		t.Fatal(err)
 	}
-	w := int64(s.params().BeaconWindowBlocks)
-	s.beaconBlocks(net, int(2+w), nil) // blocks sub .. sub+1+w
-	return s, net, id, w
+	return s, net, id, sub
 }

@@ -18,12 +18,19 @@ import (
 )
 
 // holderShares is n distinct share holders, the first one owner, the
-// others fresh 32-byte addresses (as an ICA or other derived account has;
-// not module accounts), whose bech32 form is 63 characters.
-func holderShares(owner sdk.AccAddress, n int, tag byte) []common.Share {
+// others fresh addresses of size bytes, tag and the holder's number in
+// turn (32: as an ICA or other derived account has, not module accounts,
+// whose bech32 form is 63 characters; the longest a share accepts).
+func holderShares(owner sdk.AccAddress, n, size int, tag byte) []common.Share {
 	out := []common.Share{{Address: owner.String(), Weight: 1}}
 	for i := 1; i < n; i++ {
-		a := sdk.AccAddress(bytes.Repeat([]byte{tag, byte(i)}, 16))
+		a := make(sdk.AccAddress, size)
+		for j := range a {
+			a[j] = tag
+			if j%2 == 1 {
+				a[j] = byte(i)
+			}
+		}
 		out = append(out, common.Share{Address: a.String(), Weight: 1})
 	}
 	return out
@@ -54,7 +61,7 @@ func (s *suite) manyHolderInputs(owner sdk.AccAddress, n int, long bool) types.W
 		Sha256: string(bytes.Repeat([]byte("ab"), 32)), Uri: uri,
 		InputDim: 3, OutputDim: 2, License: license,
 		FeePerJob: sdk.NewCoins(coin(300)), FeePer1kRows: sdk.NewCoins(coin(1000)),
-		Shares: holderShares(owner, n, 0xA1),
+		Shares: holderShares(owner, n, common.MaxShareAddressBytes, 0xA1),
 	})
 	if err != nil {
 		s.t.Fatalf("register model: %v", err)
@@ -62,7 +69,7 @@ func (s *suite) manyHolderInputs(owner sdk.AccAddress, n int, long bool) types.W
 	d, err := dmkeeper.NewMsgServerImpl(s.ta.DataMarketKeeper).ListDataset(s.ta.Ctx, &dmtypes.MsgListDataset{
 		Owner: owner.String(), Name: "rows", Description: desc, Format: "npy-f32", Rows: 40, Cols: 3, RowsPerChunk: 8,
 		ContentRoot: bytes.Repeat([]byte{7}, 32), Sha256: string(bytes.Repeat([]byte("cd"), 32)),
-		Uri: dsURI, Offers: offers, Shares: holderShares(owner, n, 0xB2),
+		Uri: dsURI, Offers: offers, Shares: holderShares(owner, n, common.MaxShareAddressBytes, 0xB2),
 	})
 	if err != nil {
 		s.t.Fatalf("list dataset: %v", err)
@@ -97,13 +104,13 @@ func shareHolderLife(t *testing.T, n int, long, fresh bool, jobs int) (work, msg
 			owner := s.acc(5)
 			msgs += s.msgGas(func() {
 				_, err := mrkeeper.NewMsgServerImpl(s.ta.ModelRegistryKeeper).UpdateShares(s.ta.Ctx, &mrtypes.MsgUpdateShares{
-					Owner: owner.String(), ModelId: w.Mlp.ModelId, Shares: holderShares(owner, n, byte(0x10+2*j)),
+					Owner: owner.String(), ModelId: w.Mlp.ModelId, Shares: holderShares(owner, n, common.MaxShareAddressBytes, byte(0x10+2*j)),
 				})
 				must(t, err)
 			})
 			msgs += s.msgGas(func() {
 				_, err := dmkeeper.NewMsgServerImpl(s.ta.DataMarketKeeper).UpdateDatasetShares(s.ta.Ctx, &dmtypes.MsgUpdateDatasetShares{
-					Owner: owner.String(), DatasetId: w.Mlp.DatasetId, Shares: holderShares(owner, n, byte(0x11+2*j)),
+					Owner: owner.String(), DatasetId: w.Mlp.DatasetId, Shares: holderShares(owner, n, common.MaxShareAddressBytes, byte(0x11+2*j)),
 				})
 				must(t, err)
 			})

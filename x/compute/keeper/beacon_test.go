@@ -201,20 +201,7 @@ func TestBeaconNeedsTwoThirds(t *testing.T) {
 // TestSampleFromBeacon: a result submitted at s is drawn in block s+2+W from
 // the beacons of s+1 and s+2, and the job records it.
 func TestSampleFromBeacon(t *testing.T) {
-	s := newSuite(t)
-	net := newBeaconNet(t, 4)
-	s.install(net)
-	req, prov := s.acc(0), s.acc(1)
-	s.register(prov, verifyBond)
-	p := s.params()
-	p.SampleRateFloorBps = 10_000
-	s.setParams(p)
-	id := s.bigJob(req)
-	s.win(prov, id, verifyPrice)
-	sub := s.height()
-	if _, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: prov.String(), JobId: id, OutputRoot: root32, ChunkCount: 64}); err != nil {
-		t.Fatal(err)
-	}
+	s, net, id, sub := submittedUnderBeacon(t)
 	w := int64(s.params().BeaconWindowBlocks)
 	if got := s.job(id).Sample.DecideHeight; got != sub+2+w {
 		t.Fatalf("decide_height %d, want %d", got, sub+2+w)

@@ -93,8 +93,12 @@ func (k Keeper) lowerCounted(ctx context.Context, id uint64, powers map[string]i
 	return nil
 }
 
-// takeCounted moves a closing job's counted verdicts into its record.
+// takeCounted moves a closing job's counted verdicts into its record (a
+// job without a fee has none: no iterator is opened for it).
 func (k Keeper) takeCounted(ctx context.Context, job *types.Job) error {
+	if !hasGrace(*job) {
+		return nil
+	}
 	counted, err := k.countedOf(ctx, job.Id)
 	if err != nil || len(counted) == 0 {
 		return err

@@ -3,8 +3,6 @@ package keeper_test
 import (
 	"testing"
 
-	"cosmossdk.io/collections"
-
 	"github.com/aichain/aichain/x/datamarket/keeper"
 	"github.com/aichain/aichain/x/datamarket/types"
 )
@@ -28,23 +26,7 @@ func TestAttackOlderDatasetCopiesALaterListingAsANewVersion(t *testing.T) {
 	s := setup(t)
 	ctx := s.ta.Ctx
 	copier, owner := s.other.String(), s.owner.String()
-	unindexAll := func() {
-		t.Helper()
-		var keys []collections.Pair[uint64, uint64]
-		var vals []types.DatasetVersion
-		mustOK(t, s.k.DatasetVersions.Walk(ctx, nil, func(pk collections.Pair[uint64, uint64], v types.DatasetVersion) (bool, error) {
-			keys, vals = append(keys, pk), append(vals, v)
-			return false, nil
-		}))
-		for i, pk := range keys {
-			v := vals[i]
-			get := func() (types.DatasetVersion, error) { return v, nil }
-			mustOK(t, s.k.DatasetVersions.Indexes.ByRoot.Unreference(ctx, pk, get))
-			mustOK(t, s.k.DatasetVersions.Indexes.BySha256.Unreference(ctx, pk, get))
-			mustOK(t, s.k.ContentRoots.Remove(ctx, v.ContentRoot))
-			mustOK(t, s.k.ContentShas.Remove(ctx, v.Sha256))
-		}
-	}
+	unindexAll := func() { unindexContent(t, s, ctx) }
 	later := func() { // a later block
 		s.ta.Ctx = s.ta.Ctx.WithBlockHeight(s.ta.Ctx.BlockHeight() + 10)
 		ctx = s.ta.Ctx

@@ -1,6 +1,7 @@
 package keeper_test
 
 import (
+	"context"
 	"slices"
 	"testing"
 
@@ -95,23 +96,7 @@ func upgradedLegacyCopy(t *testing.T) (s *suite, orig *types.MsgListDataset, id,
 	id = s.list(&first)
 
 	// The version-1 store: no content index, no content files.
-	unindexAll := func() {
-		t.Helper()
-		var keys []collections.Pair[uint64, uint64]
-		var vals []types.DatasetVersion
-		mustOK(t, s.k.DatasetVersions.Walk(ctx, nil, func(pk collections.Pair[uint64, uint64], v types.DatasetVersion) (bool, error) {
-			keys, vals = append(keys, pk), append(vals, v)
-			return false, nil
-		}))
-		for i, pk := range keys {
-			v := vals[i]
-			get := func() (types.DatasetVersion, error) { return v, nil }
-			mustOK(t, s.k.DatasetVersions.Indexes.ByRoot.Unreference(ctx, pk, get))
-			mustOK(t, s.k.DatasetVersions.Indexes.BySha256.Unreference(ctx, pk, get))
-			mustOK(t, s.k.ContentRoots.Remove(ctx, v.ContentRoot))
-			mustOK(t, s.k.ContentShas.Remove(ctx, v.Sha256))
-		}
-	}
+	unindexAll := func() { unindexContent(t, s, ctx) }
 	unindexAll()
 	copied := *orig
 	copied.Owner, copied.Name = s.other.String(), "copy"
@@ -180,5 +165,26 @@ func mustOK(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// unindexContent makes the store a version-1 one for its versions: no
+// content index entries (ByRoot, BySha256) and no content files
+// (ContentRoots, ContentShas).
+func unindexContent(t *testing.T, s *suite, ctx context.Context) {
+	t.Helper()
+	var keys []collections.Pair[uint64, uint64]
+	var vals []types.DatasetVersion
+	mustOK(t, s.k.DatasetVersions.Walk(ctx, nil, func(pk collections.Pair[uint64, uint64], v types.DatasetVersion) (bool, error) {
+		keys, vals = append(keys, pk), append(vals, v)
+		return false, nil
+	}))
+	for i, pk := range keys {
+		v := vals[i]
+		get := func() (types.DatasetVersion, error) { return v, nil }
+		mustOK(t, s.k.DatasetVersions.Indexes.ByRoot.Unreference(ctx, pk, get))
+		mustOK(t, s.k.DatasetVersions.Indexes.BySha256.Unreference(ctx, pk, get))
+		mustOK(t, s.k.ContentRoots.Remove(ctx, v.ContentRoot))
+		mustOK(t, s.k.ContentShas.Remove(ctx, v.Sha256))
 	}
 }
