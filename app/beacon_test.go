@@ -47,9 +47,9 @@ func TestAttackForgedShareInInjectedCommit(t *testing.T) {
 	h := ta.Ctx.BlockHeight()
 	eci := abci.ExtendedCommitInfo{}
 	for i, s := range signers {
-		sig := s.Share(apptesting.ChainID, h-1)
+		sig := s.Share(apptesting.ChainID, nil, h-1)
 		if i == 2 {
-			sig = signers[0].Share(apptesting.ChainID, h-1) // someone else's share
+			sig = signers[0].Share(apptesting.ChainID, nil, h-1) // someone else's share
 		}
 		bz, err := ve.EncodeVoteExtension(nil, []computetypes.BeaconShare{{Height: h - 1, Signature: sig}})
 		if err != nil {

@@ -110,9 +110,10 @@ func LoadBeaconKey(path string) (*BeaconSigner, error) {
 // PubKey is the 96-byte compressed public key.
 func (s *BeaconSigner) PubKey() []byte { return s.pub }
 
-// Share is the beacon share of height on chainID.
-func (s *BeaconSigner) Share(chainID string, height int64) []byte {
-	return bls.Sign(s.sk, computetypes.BeaconShareMessage(chainID, height))
+// Share is the beacon share of height on chainID under the chain's restart
+// tag (nil on a chain never restarted: computetypes.BeaconShareMessage).
+func (s *BeaconSigner) Share(chainID string, tag []byte, height int64) []byte {
+	return bls.Sign(s.sk, computetypes.BeaconShareMessage(chainID, tag, height))
 }
 
 // ProofOfPossession is what MsgRegisterBeaconKey carries for valoper.
@@ -125,6 +126,7 @@ type BeaconKeys interface {
 	BeaconOwner(ctx context.Context, pubkey []byte) ([]byte, error)
 	BeaconKeyFor(ctx context.Context, cons []byte, height int64) ([]byte, error)
 	BeaconWindow(ctx context.Context) (int64, error)
+	BeaconRestartTag(ctx context.Context) ([]byte, error)
 }
 
 // BeaconShares returns this validator's shares of height and the W-1 heights
@@ -142,6 +144,10 @@ func BeaconShares(ctx context.Context, s *BeaconSigner, keys BeaconKeys, chainID
 	if err != nil || cons == nil {
 		return nil, err
 	}
+	tag, err := keys.BeaconRestartTag(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []computetypes.BeaconShare
 	for j := max(height-w+1, 1); j <= height; j++ {
 		pub, err := keys.BeaconKeyFor(ctx, cons, j)
@@ -151,7 +157,7 @@ func BeaconShares(ctx context.Context, s *BeaconSigner, keys BeaconKeys, chainID
 		if string(pub) != string(s.pub) {
 			continue
 		}
-		out = append(out, computetypes.BeaconShare{Height: j, Signature: s.Share(chainID, j)})
+		out = append(out, computetypes.BeaconShare{Height: j, Signature: s.Share(chainID, tag, j)})
 	}
 	return out, nil
 }

@@ -23,6 +23,7 @@ import (
 type fakeKeys struct {
 	cons, pub, prev []byte
 	since, window   int64
+	tag             []byte // the chain's restart tag
 }
 
 func (f fakeKeys) BeaconOwner(_ context.Context, pub []byte) ([]byte, error) {
@@ -43,6 +44,8 @@ func (f fakeKeys) BeaconKeyFor(_ context.Context, cons []byte, h int64) ([]byte,
 }
 
 func (f fakeKeys) BeaconWindow(context.Context) (int64, error) { return f.window, nil }
+
+func (f fakeKeys) BeaconRestartTag(context.Context) ([]byte, error) { return f.tag, nil }
 
 func testSigner(t testing.TB, tag string) *BeaconSigner {
 	t.Helper()
@@ -70,6 +73,7 @@ func TestExtendVoteAddsShares(t *testing.T) {
 		{"rotated at 6", fakeKeys{cons: []byte("v1"), pub: sg.PubKey(), prev: old.PubKey(), since: 6, window: 3}, []int64{6, 7}},
 		{"not registered", fakeKeys{cons: []byte("v1"), pub: old.PubKey(), window: 3}, nil},
 		{"beacon off", fakeKeys{cons: []byte("v1"), pub: sg.PubKey(), window: 0}, nil},
+		{"restarted", fakeKeys{cons: []byte("v1"), pub: sg.PubKey(), window: 3, tag: computetypes.BeaconRestartTag(nil, 40, nil)}, []int64{5, 6, 7}},
 	}
 	for _, c := range cases {
 		h := NewVoteExtHandler(log.NewNopLogger(), fakeClient{verdicts: []computetypes.JobVerdict{{JobId: 3, Verdict: valid}}}, 50*time.Millisecond).
@@ -83,9 +87,12 @@ func TestExtendVoteAddsShares(t *testing.T) {
 			t.Fatalf("%s: shares %+v (%v), want heights %v", c.name, shares, err, c.heights)
 		}
 		for i, s := range shares {
-			msg := computetypes.BeaconShareMessage(testChainID, s.Height)
+			msg := computetypes.BeaconShareMessage(testChainID, c.keys.tag, s.Height)
 			if s.Height != c.heights[i] || !computetypes.VerifyBeaconShares(msg, [][]byte{sg.PubKey()}, [][]byte{s.Signature})[0] {
 				t.Fatalf("%s: share %d (height %d) does not verify", c.name, i, s.Height)
+			}
+			if c.keys.tag != nil && computetypes.VerifyBeaconShares(computetypes.BeaconShareMessage(testChainID, nil, s.Height), [][]byte{sg.PubKey()}, [][]byte{s.Signature})[0] {
+				t.Fatalf("%s: share %d (height %d) is the never-restarted chain's", c.name, i, s.Height)
 			}
 		}
 		if verdicts, _ := DecodeExtension(resp.VoteExtension); len(verdicts) != 1 {
@@ -146,7 +153,7 @@ func TestPreBlockerHandsSharesOn(t *testing.T) {
 	nw := newNetwork(3)
 	sg := testSigner(t, "a")
 	withShares := func(height int64) []byte {
-		bz, err := EncodeVoteExtension(nil, []computetypes.BeaconShare{{Height: height, Signature: sg.Share(testChainID, height)}})
+		bz, err := EncodeVoteExtension(nil, []computetypes.BeaconShare{{Height: height, Signature: sg.Share(testChainID, nil, height)}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -190,6 +190,17 @@ func (k Keeper) BeaconWindow(ctx context.Context) (int64, error) {
 	return int64(params.BeaconWindowBlocks), nil
 }
 
+// BeaconRestartTag is the chain's beacon restart tag, which every share
+// signs (types.BeaconShareMessage): nil on a chain never restarted from a
+// zero-height export.
+func (k Keeper) BeaconRestartTag(ctx context.Context) ([]byte, error) {
+	tag, err := k.RestartTag.Get(ctx)
+	if err != nil {
+		return nil, ignoreNotFound(err)
+	}
+	return tag, nil
+}
+
 // sortVoters orders a round's voters by address (the order shares are
 // hashed in, and the one voterPower searches).
 func sortVoters(vs []types.BeaconVoter) {

@@ -12,9 +12,10 @@ import (
 )
 
 // initBeacon imports the beacon state: the keys (initBeaconKeys), the final
-// beacons, the open rounds with their recorded shares, and the last round
-// opened, so that a draw pending at the export combines the same beacons
-// after the import (TestAttackPlainExportTurnsBeaconDrawIntoHeaderHash).
+// beacons, the open rounds with their recorded shares, the last round
+// opened and the restart tag, so that a draw pending at the export
+// combines the same beacons after the import
+// (TestAttackPlainExportTurnsBeaconDrawIntoHeaderHash).
 // Genesis Validate checked them without state.
 func (k Keeper) initBeacon(ctx context.Context, gs *types.GenesisState) error {
 	if err := beaconHeightsBefore(gs, max(sdk.UnwrapSDKContext(ctx).BlockHeight(), 1)); err != nil {
@@ -40,6 +41,11 @@ func (k Keeper) initBeacon(ctx context.Context, gs *types.GenesisState) error {
 			if err := k.BeaconShares.Set(ctx, collections.Join(r.Height, s.ConsAddress), sig); err != nil {
 				return err
 			}
+		}
+	}
+	if len(gs.BeaconRestartTag) > 0 {
+		if err := k.RestartTag.Set(ctx, gs.BeaconRestartTag); err != nil {
+			return err
 		}
 	}
 	if gs.LastRound != nil {
@@ -125,7 +131,7 @@ func (k Keeper) stakingConsAddress(ctx context.Context, valoper string) ([]byte,
 
 // exportBeacon writes the beacon state out: every key with its consensus
 // address, since and previous key; the final beacons kept; the open rounds
-// with their recorded shares; the last round opened.
+// with their recorded shares; the last round opened; the restart tag.
 func (k Keeper) exportBeacon(ctx context.Context, gs *types.GenesisState) error {
 	if err := k.BeaconKeys.Walk(ctx, nil, func(cons []byte, key types.BeaconKey) (bool, error) {
 		gs.BeaconKeys = append(gs.BeaconKeys, types.GenesisBeaconKey{
@@ -153,6 +159,11 @@ func (k Keeper) exportBeacon(ctx context.Context, gs *types.GenesisState) error 
 	}); err != nil {
 		return err
 	}
+	tag, err := k.BeaconRestartTag(ctx)
+	if err != nil {
+		return err
+	}
+	gs.BeaconRestartTag = tag
 	last, err := k.LastRound.Get(ctx)
 	switch {
 	case err == nil:

@@ -121,14 +121,21 @@ func (k Keeper) recordShares(ctx context.Context, votes []types.ValidatorShares)
 		heights = append(heights, h)
 	}
 	sort.Slice(heights, func(i, j int) bool { return heights[i] < heights[j] })
+	if len(heights) == 0 {
+		return nil
+	}
 	chainID := sdk.UnwrapSDKContext(ctx).ChainID()
+	tag, err := k.BeaconRestartTag(ctx)
+	if err != nil {
+		return err
+	}
 	for _, h := range heights {
 		ps := byHeight[h]
 		pubs, sigs := make([][]byte, len(ps)), make([][]byte, len(ps))
 		for i, p := range ps {
 			pubs[i], sigs[i] = p.pub, p.sig
 		}
-		valid := types.VerifyBeaconShares(types.BeaconShareMessage(chainID, h), pubs, sigs)
+		valid := types.VerifyBeaconShares(types.BeaconShareMessage(chainID, tag, h), pubs, sigs)
 		for i, p := range ps {
 			sig := p.sig
 			if !valid[i] {

@@ -23,6 +23,8 @@ type beaconNet struct {
 	signers []*ve.BeaconSigner
 	cons    [][]byte
 	powers  []int64
+	// tag is the chain's restart tag the shares sign (record reads it).
+	tag []byte
 }
 
 func newBeaconNet(t testing.TB, n int) *beaconNet {
@@ -42,15 +44,16 @@ func newBeaconNet(t testing.TB, n int) *beaconNet {
 	return net
 }
 
-// install registers every key in the store, signing from height 0, and
-// counts them as registration does.
+// install registers every key in the store (with its proof of possession),
+// signing from height 0, and counts them as registration does.
 func (s *suite) install(net *beaconNet) {
 	s.t.Helper()
 	if err := s.k.BeaconKeyCount.Set(s.ta.Ctx, uint64(len(net.signers))); err != nil {
 		s.t.Fatal(err)
 	}
 	for i, sg := range net.signers {
-		key := types.BeaconKey{ValidatorAddress: sdk.ValAddress(net.cons[i]).String(), Pubkey: sg.PubKey()}
+		valoper := sdk.ValAddress(net.cons[i]).String()
+		key := types.BeaconKey{ValidatorAddress: valoper, Pubkey: sg.PubKey(), ProofOfPossession: sg.ProofOfPossession(apptesting.ChainID, valoper)}
 		if err := s.k.BeaconKeys.Set(s.ta.Ctx, net.cons[i], key); err != nil {
 			s.t.Fatal(err)
 		}
@@ -73,7 +76,7 @@ func (net *beaconNet) set() []types.BeaconVoter {
 func (net *beaconNet) shares(i int, h, w int64) []types.BeaconShare {
 	var out []types.BeaconShare
 	for j := max(h-w+1, 1); j <= h; j++ {
-		out = append(out, types.BeaconShare{Height: j, Signature: net.signers[i].Share(apptesting.ChainID, j)})
+		out = append(out, types.BeaconShare{Height: j, Signature: net.signers[i].Share(apptesting.ChainID, net.tag, j)})
 	}
 	return out
 }
@@ -100,6 +103,11 @@ func (net *beaconNet) votes(b, w int64, include func(i int, j int64) bool) []typ
 func (s *suite) record(ctx sdk.Context, net *beaconNet, include func(i int, j int64) bool) {
 	s.t.Helper()
 	w := int64(s.params().BeaconWindowBlocks)
+	tag, err := s.k.BeaconRestartTag(ctx)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	net.tag = tag // the chain's, as ExtendVote reads it
 	if err := s.k.RecordBeacon(ctx, net.set(), net.votes(ctx.BlockHeight(), w, include)); err != nil {
 		s.t.Fatal(err)
 	}
@@ -118,7 +126,7 @@ func (s *suite) beaconBlocks(net *beaconNet, n int, include func(i int, j int64)
 func (net *beaconNet) expectedBeacon(h int64, in ...int) []byte {
 	var inputs []types.BeaconInput
 	for _, i := range in {
-		inputs = append(inputs, types.BeaconInput{ConsAddress: net.cons[i], Share: net.signers[i].Share(apptesting.ChainID, h)})
+		inputs = append(inputs, types.BeaconInput{ConsAddress: net.cons[i], Share: net.signers[i].Share(apptesting.ChainID, net.tag, h)})
 	}
 	sort.Slice(inputs, func(a, b int) bool { return bytes.Compare(inputs[a].ConsAddress, inputs[b].ConsAddress) < 0 })
 	return types.BeaconValue(h, inputs)

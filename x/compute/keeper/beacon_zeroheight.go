@@ -5,6 +5,8 @@ import (
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
+
+	"github.com/aichain/aichain/x/compute/types"
 )
 
 // shiftBeaconHeight is where a zero-height export moves a height of the
@@ -28,6 +30,9 @@ func shiftBeaconHeight(h, exportHeight int64) int64 { return h - exportHeight }
 // runs from the same final beacons after the restart, and from the rounds
 // open at the export once they close (TestZeroHeightExportKeepsTheBeaconDraw).
 func (k Keeper) rebaseBeacon(ctx context.Context, exportHeight int64) error {
+	if err := k.newRestartTag(ctx, exportHeight); err != nil {
+		return errorsmod.Wrap(err, "zero-height export: beacon restart tag")
+	}
 	shift := func(h int64) int64 { return shiftBeaconHeight(h, exportHeight) }
 	if err := shiftHeightKeys(ctx, k.Beacons, shift); err != nil {
 		return errorsmod.Wrap(err, "zero-height export: beacons")
@@ -74,6 +79,35 @@ func (k Keeper) rebaseBeacon(ctx context.Context, exportHeight int64) error {
 		}
 	}
 	return nil
+}
+
+// newRestartTag gives the chain exported for zero height a new beacon
+// restart tag (types.BeaconRestartTag over its tag so far, the export
+// height and its latest final beacon), which every share of the restarted
+// chain signs: it starts again at height 1 with the same keys, and most
+// often the same chain-id, and a share bound to those alone would be the
+// old chain's share of the same height, long public, so every draw of the
+// restarted chain would be known in advance
+// (TestAttackZeroHeightRestartReplaysTheOldChainsBeacons).
+func (k Keeper) newRestartTag(ctx context.Context, exportHeight int64) error {
+	prev, err := k.BeaconRestartTag(ctx)
+	if err != nil {
+		return err
+	}
+	var last []byte
+	it, err := k.Beacons.Iterate(ctx, new(collections.Range[int64]).Descending())
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	if it.Valid() {
+		b, err := it.Value()
+		if err != nil {
+			return err
+		}
+		last = b.Value
+	}
+	return k.RestartTag.Set(ctx, types.BeaconRestartTag(prev, exportHeight, last))
 }
 
 // shiftHeightKeys rewrites every height key h of m to shift(h), reading

@@ -115,6 +115,8 @@ type Keeper struct {
 	BeaconRounds    collections.Map[int64, types.BeaconRound]
 	BeaconShares    collections.Map[collections.Pair[int64, []byte], []byte]
 	Beacons         collections.Map[int64, types.Beacon]
+	// RestartTag is the beacon restart tag (types.BeaconRestartTag).
+	RestartTag collections.Item[[]byte]
 
 	// Read-only views of the Multi indexes' key sets (modkit.IndexView: same
 	// prefixes and key codecs), which the queries page through by reference.
@@ -189,11 +191,11 @@ func NewKeeper(
 		BeaconKeys: collections.NewMap(sb, types.BeaconKeysKey, "beacon_keys", collections.BytesKey,
 			codec.CollValue[types.BeaconKey](cdc)),
 		BeaconKeyCount: collections.NewItem(sb, types.BeaconKeyCountKey, "beacon_key_count", collections.Uint64Value),
+		RestartTag:     collections.NewItem(sb, types.BeaconRestartTagKey, "beacon_restart_tag", collections.BytesValue),
 		SetSize:        collections.NewItem(sb, types.SetSizeKey, "set_size", collections.Uint64Value),
 		LastRound: collections.NewItem(sb, types.LastRoundKey, "last_round",
 			collcodec.KeyToValueCodec(collections.PairKeyCodec(collections.Int64Key, collections.BoolKey))),
-		BeaconKeyOwners: collections.NewMap(sb, types.BeaconKeyOwnersKey, "beacon_key_owners", collections.BytesKey,
-			collections.BytesValue),
+		BeaconKeyOwners: collections.NewMap(sb, types.BeaconKeyOwnersKey, "beacon_key_owners", collections.BytesKey, collections.BytesValue),
 		BeaconRounds: collections.NewMap(sb, types.BeaconRoundsKey, "beacon_rounds", collections.Int64Key,
 			codec.CollValue[types.BeaconRound](cdc)),
 		BeaconShares: collections.NewMap(sb, types.BeaconSharesKey, "beacon_shares",

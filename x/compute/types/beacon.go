@@ -32,16 +32,43 @@ const (
 	beaconValueDomain = "aichain/beacon/value/v1"
 	beaconSeedDomain  = "aichain/sample/beacon/v1"
 	beaconBatchDomain = "aichain/beacon/batch/v1"
+	// beaconRestartDomain separates restart tags (BeaconRestartTag).
+	beaconRestartDomain = "aichain/beacon/restart/v1"
+	// BeaconRestartTagSize is a restart tag's size (SHA-256).
+	BeaconRestartTagSize = sha256.Size
 )
 
 // BeaconShareMessage is what a validator signs for height:
-// "aichain/beacon/share/v1" ‖ len(chain-id) ‖ chain-id ‖ uint64be(height).
-func BeaconShareMessage(chainID string, height int64) []byte {
-	b := make([]byte, 0, len(beaconShareDomain)+1+len(chainID)+8)
+// "aichain/beacon/share/v1" ‖ len(chain-id) ‖ chain-id ‖ uint64be(height),
+// followed by the chain's restart tag when it has one (BeaconRestartTag: a
+// chain restarted from a zero-height export). Without the tag a restarted
+// chain, with the same keys, chain-id and heights from 1, would make the
+// old chain's beacons again, published long before
+// (TestAttackZeroHeightRestartReplaysTheOldChainsBeacons); a chain never
+// restarted signs what it always has.
+func BeaconShareMessage(chainID string, tag []byte, height int64) []byte {
+	b := make([]byte, 0, len(beaconShareDomain)+1+len(chainID)+8+len(tag))
 	b = append(b, beaconShareDomain...)
 	b = append(b, byte(len(chainID)))
 	b = append(b, chainID...)
-	return binary.BigEndian.AppendUint64(b, uint64(height))
+	b = binary.BigEndian.AppendUint64(b, uint64(height))
+	return append(b, tag...)
+}
+
+// BeaconRestartTag is the restart tag of a chain exported for zero height
+// at exportHeight, whose tag was prev (empty if never restarted) and whose
+// latest final beacon was last (empty if none): SHA-256 over
+// "aichain/beacon/restart/v1" ‖ len(prev) ‖ prev ‖ uint64be(exportHeight) ‖
+// last. Every zero-height restart gets a new one, bound to the chain's
+// history, so its beacons are none that any earlier run of the chain made.
+func BeaconRestartTag(prev []byte, exportHeight int64, last []byte) []byte {
+	h := sha256.New()
+	h.Write([]byte(beaconRestartDomain))
+	h.Write([]byte{byte(len(prev))})
+	h.Write(prev)
+	h.Write(binary.BigEndian.AppendUint64(nil, uint64(exportHeight)))
+	h.Write(last)
+	return h.Sum(nil)
 }
 
 // BeaconPoPMessage is what the proof of possession signs: the domain, the

@@ -55,12 +55,12 @@ func allTrue(ok []bool) bool {
 // them is found and the rest still pass.
 func TestVerifyBeaconShares(t *testing.T) {
 	keys := testKeys(t, 7)
-	msg := types.BeaconShareMessage("c", 9)
+	msg := types.BeaconShareMessage("c", nil, 9)
 	pubs, sigs := signAll(keys, msg)
 	if ok := types.VerifyBeaconShares(msg, pubs, sigs); !allTrue(ok) {
 		t.Fatalf("valid shares refused: %v", ok)
 	}
-	sigs[4] = bls.Sign(keys[4].sk, types.BeaconShareMessage("c", 10))
+	sigs[4] = bls.Sign(keys[4].sk, types.BeaconShareMessage("c", nil, 10))
 	ok := types.VerifyBeaconShares(msg, pubs, sigs)
 	for i, v := range ok {
 		if v != (i != 4) {
@@ -76,7 +76,7 @@ func TestVerifyBeaconShares(t *testing.T) {
 // coefficient hashed from the whole batch, and refuses both.
 func TestAttackCancellingShares(t *testing.T) {
 	keys := testKeys(t, 4)
-	msg := types.BeaconShareMessage("c", 3)
+	msg := types.BeaconShareMessage("c", nil, 3)
 	pubs, sigs := signAll(keys, msg)
 	var delta, s0, s1 bls12381.G1
 	delta.Hash([]byte("attacker's choice"), []byte("dst"))
@@ -122,7 +122,7 @@ func TestAttackCancellingShares(t *testing.T) {
 // compressed form passes.
 func TestAttackShareEncodingMalleability(t *testing.T) {
 	keys := testKeys(t, 1)
-	msg := types.BeaconShareMessage("c", 3)
+	msg := types.BeaconShareMessage("c", nil, 3)
 	pubs, sigs := signAll(keys, msg)
 	var p bls12381.G1
 	if err := p.SetBytes(sigs[0]); err != nil {
@@ -142,7 +142,7 @@ func TestAttackShareEncodingMalleability(t *testing.T) {
 func BenchmarkVerifyBeaconShares(b *testing.B) {
 	for _, n := range []int{4, 32, 100} {
 		keys := testKeys(b, n)
-		msg := types.BeaconShareMessage("c", 3)
+		msg := types.BeaconShareMessage("c", nil, 3)
 		pubs, sigs := signAll(keys, msg)
 		b.Run(fmt.Sprintf("batch-%d", n), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
@@ -155,7 +155,7 @@ func BenchmarkVerifyBeaconShares(b *testing.B) {
 		// height's signatures): each multiplied once, then halves checked
 		// on sums; compare with batch-n and one-by-one-n in the same run.
 		bad := append([][]byte(nil), sigs...)
-		other := types.BeaconShareMessage("c", 4)
+		other := types.BeaconShareMessage("c", nil, 4)
 		for j := 0; j < n; j += 3 {
 			bad[j] = bls.Sign(keys[j].sk, other)
 		}

@@ -17,6 +17,9 @@ func (gs GenesisState) validateBeacon() error {
 	if err := validateBeaconKeys(gs.BeaconKeys); err != nil {
 		return err
 	}
+	if n := len(gs.BeaconRestartTag); n != 0 && n != BeaconRestartTagSize {
+		return ErrInvalidGenesis.Wrapf("beacon_restart_tag is %d bytes, want %d or none", n, BeaconRestartTagSize)
+	}
 	final := make(map[int64]bool, len(gs.Beacons))
 	for _, b := range gs.Beacons {
 		if final[b.Height] {

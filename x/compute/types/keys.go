@@ -88,4 +88,8 @@ var (
 	// order they are paid in): one small entry a verdict, not a
 	// growing list in the job's record rewritten at every verdict.
 	CountedKey = collections.NewPrefix(49)
+	// BeaconRestartTagKey holds the chain's beacon restart tag, set by a
+	// zero-height export (BeaconRestartTag; absent on a chain never
+	// restarted), which every beacon share signs.
+	BeaconRestartTagKey = collections.NewPrefix(50)
 )

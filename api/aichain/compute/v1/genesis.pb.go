@@ -121,11 +121,16 @@ type GenesisState struct {
 	// shares, the last round opened), so that a draw after the import combines
 	// the same beacons as without it. A zero-height export shifts their
 	// heights, and the jobs' beacon_heights, by minus the export height.
-	Beacons       []*GenesisBeacon      `protobuf:"bytes,11,rep,name=beacons,proto3" json:"beacons,omitempty"`
-	BeaconRounds  []*GenesisBeaconRound `protobuf:"bytes,12,rep,name=beacon_rounds,json=beaconRounds,proto3" json:"beacon_rounds,omitempty"`
-	LastRound     *GenesisLastRound     `protobuf:"bytes,13,opt,name=last_round,json=lastRound,proto3" json:"last_round,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Beacons      []*GenesisBeacon      `protobuf:"bytes,11,rep,name=beacons,proto3" json:"beacons,omitempty"`
+	BeaconRounds []*GenesisBeaconRound `protobuf:"bytes,12,rep,name=beacon_rounds,json=beaconRounds,proto3" json:"beacon_rounds,omitempty"`
+	LastRound    *GenesisLastRound     `protobuf:"bytes,13,opt,name=last_round,json=lastRound,proto3" json:"last_round,omitempty"`
+	// beacon_restart_tag: the chain's beacon restart tag (32 bytes), which
+	// every beacon share signs; empty on a chain never restarted. A
+	// zero-height export sets a new one, so that the restarted chain's
+	// beacons are not the old chain's of the same heights.
+	BeaconRestartTag []byte `protobuf:"bytes,14,opt,name=beacon_restart_tag,json=beaconRestartTag,proto3" json:"beacon_restart_tag,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *GenesisState) Reset() {
@@ -249,6 +254,13 @@ func (x *GenesisState) GetLastRound() *GenesisLastRound {
 	return nil
 }
 
+func (x *GenesisState) GetBeaconRestartTag() []byte {
+	if x != nil {
+		return x.BeaconRestartTag
+	}
+	return nil
+}
+
 var File_aichain_compute_v1_genesis_proto protoreflect.FileDescriptor
 
 const file_aichain_compute_v1_genesis_proto_rawDesc = "" +
@@ -259,7 +271,7 @@ const file_aichain_compute_v1_genesis_proto_rawDesc = "" +
 	"\x06job_id\x18\x01 \x01(\x04R\x05jobId\x12A\n" +
 	"\x05tally\x18\x02 \x01(\v2%.aichain.compute.v1.VerificationTallyB\x04\xc8\xde\x1f\x00R\x05tally\x12\x16\n" +
 	"\x06voters\x18\x03 \x03(\fR\x06voters\x12B\n" +
-	"\x0evoter_verdicts\x18\x04 \x03(\x0e2\x1b.aichain.compute.v1.VerdictR\rvoterVerdicts\"\x95\x06\n" +
+	"\x0evoter_verdicts\x18\x04 \x03(\x0e2\x1b.aichain.compute.v1.VerdictR\rvoterVerdicts\"\xc3\x06\n" +
 	"\fGenesisState\x12=\n" +
 	"\x06params\x18\x01 \x01(\v2\x1a.aichain.compute.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06params\x12@\n" +
 	"\tproviders\x18\x02 \x03(\v2\x1c.aichain.compute.v1.ProviderB\x04\xc8\xde\x1f\x00R\tproviders\x121\n" +
@@ -277,7 +289,8 @@ const file_aichain_compute_v1_genesis_proto_rawDesc = "" +
 	"\abeacons\x18\v \x03(\v2!.aichain.compute.v1.GenesisBeaconB\x04\xc8\xde\x1f\x00R\abeacons\x12Q\n" +
 	"\rbeacon_rounds\x18\f \x03(\v2&.aichain.compute.v1.GenesisBeaconRoundB\x04\xc8\xde\x1f\x00R\fbeaconRounds\x12C\n" +
 	"\n" +
-	"last_round\x18\r \x01(\v2$.aichain.compute.v1.GenesisLastRoundR\tlastRoundB,Z*github.com/aichain/aichain/x/compute/typesb\x06proto3"
+	"last_round\x18\r \x01(\v2$.aichain.compute.v1.GenesisLastRoundR\tlastRound\x12,\n" +
+	"\x12beacon_restart_tag\x18\x0e \x01(\fR\x10beaconRestartTagB,Z*github.com/aichain/aichain/x/compute/typesb\x06proto3"
 
 var (
 	file_aichain_compute_v1_genesis_proto_rawDescOnce sync.Once
