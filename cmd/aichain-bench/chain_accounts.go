@@ -96,24 +96,39 @@ func (s signer) unsigned(a *account, gas uint64, msgs ...sdk.Msg) (client.TxBuil
 	return txb, txb.SetSignatures(empty)
 }
 
-// fundChunk is the most outputs one funding multi-send carries (a block's
-// gas and a tx's bytes bound it).
-const fundChunk = 1_000
+// fundChunk is the most outputs one funding transaction carries (a block's
+// gas and a tx's bytes bound it), in multi-sends of at most fundPerMsg
+// outputs: the client caps a tx's gas by its messages (chainclient
+// MsgsGasLimit, 1,000,000 a message), and a multi-send uses over 11,000 gas
+// an output to a new account (one of 100 outputs ran out of 1,100,000).
+const (
+	fundChunk  = 1_000
+	fundPerMsg = 40
+)
 
-// fund sends each account funds from the localnet key (alice), in
-// multi-sends of at most fundChunk outputs, waiting for each to be in a
-// block.
-func fund(ctx context.Context, alice *chainclient.Client, accs []*account, each int64) error {
+// fundMsgs are the multi-sends from `from` that give each of accs `each`:
+// one tx's worth (at most fundChunk accounts), fundPerMsg outputs a message.
+func fundMsgs(from string, accs []*account, each int64) []sdk.Msg {
 	amt := sdk.NewCoins(coin(each))
-	for start := 0; start < len(accs); start += fundChunk {
-		chunk := accs[start:min(start+fundChunk, len(accs))]
-		out := make([]banktypes.Output, len(chunk))
-		for i, a := range chunk {
+	var msgs []sdk.Msg
+	for start := 0; start < len(accs); start += fundPerMsg {
+		part := accs[start:min(start+fundPerMsg, len(accs))]
+		out := make([]banktypes.Output, len(part))
+		for i, a := range part {
 			out[i] = banktypes.Output{Address: a.bech, Coins: amt}
 		}
-		total := sdk.NewCoins(sdk.NewCoin(denom, math.NewInt(each).MulRaw(int64(len(chunk)))))
-		msg := &banktypes.MsgMultiSend{Inputs: []banktypes.Input{{Address: alice.Address().String(), Coins: total}}, Outputs: out}
-		if _, err := alice.Broadcast(ctx, msg); err != nil {
+		total := sdk.NewCoins(sdk.NewCoin(denom, math.NewInt(each).MulRaw(int64(len(part)))))
+		msgs = append(msgs, &banktypes.MsgMultiSend{Inputs: []banktypes.Input{{Address: from, Coins: total}}, Outputs: out})
+	}
+	return msgs
+}
+
+// fund sends each account funds from the localnet key (alice), fundChunk
+// accounts a transaction, waiting for each to be in a block.
+func fund(ctx context.Context, alice *chainclient.Client, accs []*account, each int64) error {
+	for start := 0; start < len(accs); start += fundChunk {
+		chunk := accs[start:min(start+fundChunk, len(accs))]
+		if _, err := alice.Broadcast(ctx, fundMsgs(alice.Address().String(), chunk, each)...); err != nil {
 			return err
 		}
 	}

@@ -135,13 +135,17 @@ type jobWindows struct{ commit, reveal, exec uint64 }
 
 // fit widens w to the machine's pace: n is the blocks the run's first bank
 // send phase committed in, span the heights the chain made over that whole
-// phase (presigning, broadcasting, draining and reading its blocks). The other phases commit in up to 1.7 × n blocks, and between
-// phases the tool presigns and reads blocks while the chain goes on. The
-// commit window spans the create phase, a bank send phase and the commit
-// phase; the reveal window a send phase and its own (a longer one of either
-// is waited out before the next phase: they follow n). On a machine half as
-// fast as usual (sends in 15 blocks, creates and commits in 18 and 24) 60
-// commit blocks closed before the commit phase had begun. The execution
+// phase (presigning, broadcasting, draining and reading its blocks). The
+// other phases commit in up to 2.7 × n blocks, and between phases the tool
+// presigns and reads blocks while the chain goes on. The commit window
+// spans the create phase, a bank send phase and the commit phase's
+// presigning, each a whole phase; the reveal window a send phase and its
+// own: so both follow span too (a longer one of either is waited out
+// before the next phase). On a machine half as fast as usual (sends in 15
+// blocks, creates and commits in 18 and 24) 60 commit blocks closed before
+// the commit phase had begun; on 2026-12-05, with creates paying their block
+// work (286,574 gas each, 18 blocks) and the send after them in 27, 80
+// (6 × 10 + 20) closed 15 blocks before it. The execution
 // window spans the submit's send phase whole and the submit phase, and is
 // never waited out, so it follows span: on a host at a third of its usual
 // speed a send phase committed in 10 blocks while presigning alone took 42,
@@ -152,8 +156,8 @@ type jobWindows struct{ commit, reveal, exec uint64 }
 // the first awarded expired 80 blocks later, 20 before the last was awarded.
 func (w jobWindows) fit(n, span, drain int) jobWindows {
 	b, s := uint64(max(n, 0)), uint64(max(span, n, 0))
-	w.commit = max(w.commit, 6*b+20)
-	w.reveal = max(w.reveal, 3*b+20)
+	w.commit = max(w.commit, 6*b+20, 4*s+20)
+	w.reveal = max(w.reveal, 3*b+20, 3*s+20)
 	w.exec = max(w.exec, uint64(max(drain, 0))+3*s+20)
 	return w
 }

@@ -252,20 +252,20 @@ func TestTraceWithoutProfileRefused(t *testing.T) {
 // blocks and span over 50.
 func TestWindowsFitThePace(t *testing.T) {
 	w := jobWindows{commit: 60, reveal: 40, exec: 80}
-	if got := w.fit(6, 18, 0); got != w {
-		t.Fatalf("fit(6, 18, 0) = %+v, want the flags' %+v", got, w)
+	if got := w.fit(6, 6, 0); got != w {
+		t.Fatalf("fit(6, 6, 0) = %+v, want the flags' %+v", got, w)
 	}
-	if got, want := w.fit(15, 20, 0), (jobWindows{commit: 110, reveal: 65, exec: 80}); got != want {
+	if got, want := w.fit(15, 20, 0), (jobWindows{commit: 110, reveal: 80, exec: 80}); got != want {
 		t.Fatalf("fit(15, 20, 0) = %+v, want %+v", got, want)
 	}
-	if got, want := w.fit(10, 56, 0), (jobWindows{commit: 80, reveal: 50, exec: 188}); got != want {
+	if got, want := w.fit(10, 56, 0), (jobWindows{commit: 244, reveal: 188, exec: 188}); got != want {
 		t.Fatalf("fit(10, 56, 0) = %+v, want %+v", got, want)
 	}
 	if got, want := w.fit(15, 0, 0), (jobWindows{commit: 110, reveal: 65, exec: 80}); got != want {
 		t.Fatalf("fit(15, 0, 0) (a span below the phase's own blocks counts as those) = %+v, want %+v", got, want)
 	}
 	p := computetypes.Params{MaxCommitBlocks: 100, MaxRevealBlocks: 100, MaxExecBlocks: 1000}
-	if got, want := w.fit(15, 20, 0).within(p), (jobWindows{commit: 100, reveal: 65, exec: 80}); got != want {
+	if got, want := w.fit(15, 20, 0).within(p), (jobWindows{commit: 100, reveal: 80, exec: 80}); got != want {
 		t.Fatalf("fit(15, 20, 0) within the localnet's maxima = %+v, want %+v", got, want)
 	}
 	// 2026-12-03, --per-account 100: 20,000 jobs awarded 200 a block over
@@ -275,7 +275,7 @@ func TestWindowsFitThePace(t *testing.T) {
 	if drain != 100 || awardBlocks(10_001, 200) != 51 || awardBlocks(5, 0) != 0 {
 		t.Fatalf("award blocks: %d, %d, %d", drain, awardBlocks(10_001, 200), awardBlocks(5, 0))
 	}
-	if got, want := w.fit(8, 18, drain), (jobWindows{commit: 68, reveal: 44, exec: 174}); got != want {
+	if got, want := w.fit(8, 18, drain), (jobWindows{commit: 92, reveal: 74, exec: 174}); got != want {
 		t.Fatalf("fit(8, 18, %d) = %+v, want %+v", drain, got, want)
 	}
 }
