@@ -26,6 +26,223 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type QueryBeaconRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Height        int64                  `protobuf:"varint,1,opt,name=height,proto3" json:"height,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryBeaconRequest) Reset() {
+	*x = QueryBeaconRequest{}
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryBeaconRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryBeaconRequest) ProtoMessage() {}
+
+func (x *QueryBeaconRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryBeaconRequest.ProtoReflect.Descriptor instead.
+func (*QueryBeaconRequest) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *QueryBeaconRequest) GetHeight() int64 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+type QueryBeaconResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// beacon is set once the height's beacon is final: value empty when too
+	// little power signed (draws of the height fall back).
+	Beacon *Beacon `protobuf:"bytes,1,opt,name=beacon,proto3" json:"beacon,omitempty"`
+	// round is set while the height's round is open: its validator set.
+	Round *BeaconRound `protobuf:"bytes,2,opt,name=round,proto3" json:"round,omitempty"`
+	// recorded_shares: the shares recorded so far for an open round (refused
+	// ones included).
+	RecordedShares uint32 `protobuf:"varint,3,opt,name=recorded_shares,json=recordedShares,proto3" json:"recorded_shares,omitempty"`
+	// restart_tag: the chain's beacon restart tag (empty on a chain never
+	// restarted from a zero-height export).
+	RestartTag    []byte `protobuf:"bytes,4,opt,name=restart_tag,json=restartTag,proto3" json:"restart_tag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryBeaconResponse) Reset() {
+	*x = QueryBeaconResponse{}
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryBeaconResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryBeaconResponse) ProtoMessage() {}
+
+func (x *QueryBeaconResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryBeaconResponse.ProtoReflect.Descriptor instead.
+func (*QueryBeaconResponse) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *QueryBeaconResponse) GetBeacon() *Beacon {
+	if x != nil {
+		return x.Beacon
+	}
+	return nil
+}
+
+func (x *QueryBeaconResponse) GetRound() *BeaconRound {
+	if x != nil {
+		return x.Round
+	}
+	return nil
+}
+
+func (x *QueryBeaconResponse) GetRecordedShares() uint32 {
+	if x != nil {
+		return x.RecordedShares
+	}
+	return 0
+}
+
+func (x *QueryBeaconResponse) GetRestartTag() []byte {
+	if x != nil {
+		return x.RestartTag
+	}
+	return nil
+}
+
+type QueryBeaconKeyRequest struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	ValidatorAddress string                 `protobuf:"bytes,1,opt,name=validator_address,json=validatorAddress,proto3" json:"validator_address,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *QueryBeaconKeyRequest) Reset() {
+	*x = QueryBeaconKeyRequest{}
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryBeaconKeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryBeaconKeyRequest) ProtoMessage() {}
+
+func (x *QueryBeaconKeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryBeaconKeyRequest.ProtoReflect.Descriptor instead.
+func (*QueryBeaconKeyRequest) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *QueryBeaconKeyRequest) GetValidatorAddress() string {
+	if x != nil {
+		return x.ValidatorAddress
+	}
+	return ""
+}
+
+type QueryBeaconKeyResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Key   *BeaconKey             `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	// cons_address: the validator's consensus address, which its shares are
+	// recorded under.
+	ConsAddress   []byte `protobuf:"bytes,2,opt,name=cons_address,json=consAddress,proto3" json:"cons_address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryBeaconKeyResponse) Reset() {
+	*x = QueryBeaconKeyResponse{}
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryBeaconKeyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryBeaconKeyResponse) ProtoMessage() {}
+
+func (x *QueryBeaconKeyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryBeaconKeyResponse.ProtoReflect.Descriptor instead.
+func (*QueryBeaconKeyResponse) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *QueryBeaconKeyResponse) GetKey() *BeaconKey {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+func (x *QueryBeaconKeyResponse) GetConsAddress() []byte {
+	if x != nil {
+		return x.ConsAddress
+	}
+	return nil
+}
+
 type QueryAllowedDenomsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -34,7 +251,7 @@ type QueryAllowedDenomsRequest struct {
 
 func (x *QueryAllowedDenomsRequest) Reset() {
 	*x = QueryAllowedDenomsRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[0]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -46,7 +263,7 @@ func (x *QueryAllowedDenomsRequest) String() string {
 func (*QueryAllowedDenomsRequest) ProtoMessage() {}
 
 func (x *QueryAllowedDenomsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[0]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -59,7 +276,7 @@ func (x *QueryAllowedDenomsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryAllowedDenomsRequest.ProtoReflect.Descriptor instead.
 func (*QueryAllowedDenomsRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{0}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{4}
 }
 
 type QueryAllowedDenomsResponse struct {
@@ -73,7 +290,7 @@ type QueryAllowedDenomsResponse struct {
 
 func (x *QueryAllowedDenomsResponse) Reset() {
 	*x = QueryAllowedDenomsResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[1]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -85,7 +302,7 @@ func (x *QueryAllowedDenomsResponse) String() string {
 func (*QueryAllowedDenomsResponse) ProtoMessage() {}
 
 func (x *QueryAllowedDenomsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[1]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -98,7 +315,7 @@ func (x *QueryAllowedDenomsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryAllowedDenomsResponse.ProtoReflect.Descriptor instead.
 func (*QueryAllowedDenomsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{1}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *QueryAllowedDenomsResponse) GetDenoms() []string {
@@ -123,7 +340,7 @@ type QueryParamsRequest struct {
 
 func (x *QueryParamsRequest) Reset() {
 	*x = QueryParamsRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[2]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -135,7 +352,7 @@ func (x *QueryParamsRequest) String() string {
 func (*QueryParamsRequest) ProtoMessage() {}
 
 func (x *QueryParamsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[2]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -148,7 +365,7 @@ func (x *QueryParamsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryParamsRequest.ProtoReflect.Descriptor instead.
 func (*QueryParamsRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{2}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{6}
 }
 
 type QueryParamsResponse struct {
@@ -160,7 +377,7 @@ type QueryParamsResponse struct {
 
 func (x *QueryParamsResponse) Reset() {
 	*x = QueryParamsResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[3]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -172,7 +389,7 @@ func (x *QueryParamsResponse) String() string {
 func (*QueryParamsResponse) ProtoMessage() {}
 
 func (x *QueryParamsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[3]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -185,7 +402,7 @@ func (x *QueryParamsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryParamsResponse.ProtoReflect.Descriptor instead.
 func (*QueryParamsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{3}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *QueryParamsResponse) GetParams() *Params {
@@ -204,7 +421,7 @@ type QueryProviderRequest struct {
 
 func (x *QueryProviderRequest) Reset() {
 	*x = QueryProviderRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[4]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -216,7 +433,7 @@ func (x *QueryProviderRequest) String() string {
 func (*QueryProviderRequest) ProtoMessage() {}
 
 func (x *QueryProviderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[4]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -229,7 +446,7 @@ func (x *QueryProviderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryProviderRequest.ProtoReflect.Descriptor instead.
 func (*QueryProviderRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{4}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *QueryProviderRequest) GetAddress() string {
@@ -248,7 +465,7 @@ type QueryProviderResponse struct {
 
 func (x *QueryProviderResponse) Reset() {
 	*x = QueryProviderResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[5]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -260,7 +477,7 @@ func (x *QueryProviderResponse) String() string {
 func (*QueryProviderResponse) ProtoMessage() {}
 
 func (x *QueryProviderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[5]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -273,7 +490,7 @@ func (x *QueryProviderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryProviderResponse.ProtoReflect.Descriptor instead.
 func (*QueryProviderResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{5}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *QueryProviderResponse) GetProvider() *Provider {
@@ -294,7 +511,7 @@ type QueryProvidersRequest struct {
 
 func (x *QueryProvidersRequest) Reset() {
 	*x = QueryProvidersRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[6]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -306,7 +523,7 @@ func (x *QueryProvidersRequest) String() string {
 func (*QueryProvidersRequest) ProtoMessage() {}
 
 func (x *QueryProvidersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[6]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -319,7 +536,7 @@ func (x *QueryProvidersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryProvidersRequest.ProtoReflect.Descriptor instead.
 func (*QueryProvidersRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{6}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *QueryProvidersRequest) GetStatus() ProviderStatus {
@@ -346,7 +563,7 @@ type QueryProvidersResponse struct {
 
 func (x *QueryProvidersResponse) Reset() {
 	*x = QueryProvidersResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[7]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -358,7 +575,7 @@ func (x *QueryProvidersResponse) String() string {
 func (*QueryProvidersResponse) ProtoMessage() {}
 
 func (x *QueryProvidersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[7]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -371,7 +588,7 @@ func (x *QueryProvidersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryProvidersResponse.ProtoReflect.Descriptor instead.
 func (*QueryProvidersResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{7}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *QueryProvidersResponse) GetProviders() []*Provider {
@@ -397,7 +614,7 @@ type QueryJobRequest struct {
 
 func (x *QueryJobRequest) Reset() {
 	*x = QueryJobRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[8]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -409,7 +626,7 @@ func (x *QueryJobRequest) String() string {
 func (*QueryJobRequest) ProtoMessage() {}
 
 func (x *QueryJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[8]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -422,7 +639,7 @@ func (x *QueryJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryJobRequest.ProtoReflect.Descriptor instead.
 func (*QueryJobRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{8}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *QueryJobRequest) GetJobId() uint64 {
@@ -441,7 +658,7 @@ type QueryJobResponse struct {
 
 func (x *QueryJobResponse) Reset() {
 	*x = QueryJobResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[9]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -453,7 +670,7 @@ func (x *QueryJobResponse) String() string {
 func (*QueryJobResponse) ProtoMessage() {}
 
 func (x *QueryJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[9]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -466,7 +683,7 @@ func (x *QueryJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryJobResponse.ProtoReflect.Descriptor instead.
 func (*QueryJobResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{9}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *QueryJobResponse) GetJob() *Job {
@@ -489,7 +706,7 @@ type QueryJobsRequest struct {
 
 func (x *QueryJobsRequest) Reset() {
 	*x = QueryJobsRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[10]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -501,7 +718,7 @@ func (x *QueryJobsRequest) String() string {
 func (*QueryJobsRequest) ProtoMessage() {}
 
 func (x *QueryJobsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[10]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -514,7 +731,7 @@ func (x *QueryJobsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryJobsRequest.ProtoReflect.Descriptor instead.
 func (*QueryJobsRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{10}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *QueryJobsRequest) GetState() JobState {
@@ -555,7 +772,7 @@ type QueryJobsResponse struct {
 
 func (x *QueryJobsResponse) Reset() {
 	*x = QueryJobsResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[11]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -567,7 +784,7 @@ func (x *QueryJobsResponse) String() string {
 func (*QueryJobsResponse) ProtoMessage() {}
 
 func (x *QueryJobsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[11]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -580,7 +797,7 @@ func (x *QueryJobsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryJobsResponse.ProtoReflect.Descriptor instead.
 func (*QueryJobsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{11}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *QueryJobsResponse) GetJobs() []*Job {
@@ -611,7 +828,7 @@ type QueryBidsRequest struct {
 
 func (x *QueryBidsRequest) Reset() {
 	*x = QueryBidsRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[12]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -623,7 +840,7 @@ func (x *QueryBidsRequest) String() string {
 func (*QueryBidsRequest) ProtoMessage() {}
 
 func (x *QueryBidsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[12]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -636,7 +853,7 @@ func (x *QueryBidsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryBidsRequest.ProtoReflect.Descriptor instead.
 func (*QueryBidsRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{12}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *QueryBidsRequest) GetJobId() uint64 {
@@ -672,7 +889,7 @@ type QueryBidsResponse struct {
 
 func (x *QueryBidsResponse) Reset() {
 	*x = QueryBidsResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[13]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -684,7 +901,7 @@ func (x *QueryBidsResponse) String() string {
 func (*QueryBidsResponse) ProtoMessage() {}
 
 func (x *QueryBidsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[13]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -697,7 +914,7 @@ func (x *QueryBidsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryBidsResponse.ProtoReflect.Descriptor instead.
 func (*QueryBidsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{13}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *QueryBidsResponse) GetCommits() []*BidCommit {
@@ -753,7 +970,7 @@ type PendingVerification struct {
 
 func (x *PendingVerification) Reset() {
 	*x = PendingVerification{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[14]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -765,7 +982,7 @@ func (x *PendingVerification) String() string {
 func (*PendingVerification) ProtoMessage() {}
 
 func (x *PendingVerification) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[14]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -778,7 +995,7 @@ func (x *PendingVerification) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PendingVerification.ProtoReflect.Descriptor instead.
 func (*PendingVerification) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{14}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *PendingVerification) GetJobId() uint64 {
@@ -895,7 +1112,7 @@ type QueryPendingVerificationsRequest struct {
 
 func (x *QueryPendingVerificationsRequest) Reset() {
 	*x = QueryPendingVerificationsRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[15]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -907,7 +1124,7 @@ func (x *QueryPendingVerificationsRequest) String() string {
 func (*QueryPendingVerificationsRequest) ProtoMessage() {}
 
 func (x *QueryPendingVerificationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[15]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -920,7 +1137,7 @@ func (x *QueryPendingVerificationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryPendingVerificationsRequest.ProtoReflect.Descriptor instead.
 func (*QueryPendingVerificationsRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{15}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *QueryPendingVerificationsRequest) GetPagination() *v1beta1.PageRequest {
@@ -942,7 +1159,7 @@ type QueryPendingVerificationsResponse struct {
 
 func (x *QueryPendingVerificationsResponse) Reset() {
 	*x = QueryPendingVerificationsResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[16]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -954,7 +1171,7 @@ func (x *QueryPendingVerificationsResponse) String() string {
 func (*QueryPendingVerificationsResponse) ProtoMessage() {}
 
 func (x *QueryPendingVerificationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[16]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -967,7 +1184,7 @@ func (x *QueryPendingVerificationsResponse) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use QueryPendingVerificationsResponse.ProtoReflect.Descriptor instead.
 func (*QueryPendingVerificationsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{16}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *QueryPendingVerificationsResponse) GetPending() []*PendingVerification {
@@ -999,7 +1216,7 @@ type QueryStatsRequest struct {
 
 func (x *QueryStatsRequest) Reset() {
 	*x = QueryStatsRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[17]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1011,7 +1228,7 @@ func (x *QueryStatsRequest) String() string {
 func (*QueryStatsRequest) ProtoMessage() {}
 
 func (x *QueryStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[17]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1024,7 +1241,7 @@ func (x *QueryStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryStatsRequest.ProtoReflect.Descriptor instead.
 func (*QueryStatsRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{17}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{21}
 }
 
 type QueryStatsResponse struct {
@@ -1036,7 +1253,7 @@ type QueryStatsResponse struct {
 
 func (x *QueryStatsResponse) Reset() {
 	*x = QueryStatsResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[18]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1048,7 +1265,7 @@ func (x *QueryStatsResponse) String() string {
 func (*QueryStatsResponse) ProtoMessage() {}
 
 func (x *QueryStatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[18]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1061,7 +1278,7 @@ func (x *QueryStatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryStatsResponse.ProtoReflect.Descriptor instead.
 func (*QueryStatsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{18}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *QueryStatsResponse) GetStats() *Stats {
@@ -1075,7 +1292,20 @@ var File_aichain_compute_v1_query_proto protoreflect.FileDescriptor
 
 const file_aichain_compute_v1_query_proto_rawDesc = "" +
 	"\n" +
-	"\x1eaichain/compute/v1/query.proto\x12\x12aichain.compute.v1\x1a\x11amino/amino.proto\x1a*cosmos/base/query/v1beta1/pagination.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1cgoogle/api/annotations.proto\x1a aichain/compute/v1/compute.proto\"\x1b\n" +
+	"\x1eaichain/compute/v1/query.proto\x12\x12aichain.compute.v1\x1a\x11amino/amino.proto\x1a*cosmos/base/query/v1beta1/pagination.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1faichain/compute/v1/beacon.proto\x1a aichain/compute/v1/compute.proto\",\n" +
+	"\x12QueryBeaconRequest\x12\x16\n" +
+	"\x06height\x18\x01 \x01(\x03R\x06height\"\xca\x01\n" +
+	"\x13QueryBeaconResponse\x122\n" +
+	"\x06beacon\x18\x01 \x01(\v2\x1a.aichain.compute.v1.BeaconR\x06beacon\x125\n" +
+	"\x05round\x18\x02 \x01(\v2\x1f.aichain.compute.v1.BeaconRoundR\x05round\x12'\n" +
+	"\x0frecorded_shares\x18\x03 \x01(\rR\x0erecordedShares\x12\x1f\n" +
+	"\vrestart_tag\x18\x04 \x01(\fR\n" +
+	"restartTag\"g\n" +
+	"\x15QueryBeaconKeyRequest\x12N\n" +
+	"\x11validator_address\x18\x01 \x01(\tB!Ҵ-\x1dcosmos.ValidatorAddressStringR\x10validatorAddress\"r\n" +
+	"\x16QueryBeaconKeyResponse\x125\n" +
+	"\x03key\x18\x01 \x01(\v2\x1d.aichain.compute.v1.BeaconKeyB\x04\xc8\xde\x1f\x00R\x03key\x12!\n" +
+	"\fcons_address\x18\x02 \x01(\fR\vconsAddress\"\x1b\n" +
 	"\x19QueryAllowedDenomsRequest\"S\n" +
 	"\x1aQueryAllowedDenomsResponse\x12\x16\n" +
 	"\x06denoms\x18\x01 \x03(\tR\x06denoms\x12\x1d\n" +
@@ -1158,7 +1388,7 @@ const file_aichain_compute_v1_query_proto_rawDesc = "" +
 	"\x06height\x18\x03 \x01(\x03R\x06height\"\x13\n" +
 	"\x11QueryStatsRequest\"K\n" +
 	"\x12QueryStatsResponse\x125\n" +
-	"\x05stats\x18\x01 \x01(\v2\x19.aichain.compute.v1.StatsB\x04\xc8\xde\x1f\x00R\x05stats2\xf0\t\n" +
+	"\x05stats\x18\x01 \x01(\v2\x19.aichain.compute.v1.StatsB\x04\xc8\xde\x1f\x00R\x05stats2\x9c\f\n" +
 	"\x05Query\x12}\n" +
 	"\x06Params\x12&.aichain.compute.v1.QueryParamsRequest\x1a'.aichain.compute.v1.QueryParamsResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/aichain/compute/v1/params\x12\x90\x01\n" +
 	"\bProvider\x12(.aichain.compute.v1.QueryProviderRequest\x1a).aichain.compute.v1.QueryProviderResponse\"/\x82\xd3\xe4\x93\x02)\x12'/aichain/compute/v1/providers/{address}\x12\x89\x01\n" +
@@ -1168,7 +1398,9 @@ const file_aichain_compute_v1_query_proto_rawDesc = "" +
 	"\x04Bids\x12$.aichain.compute.v1.QueryBidsRequest\x1a%.aichain.compute.v1.QueryBidsResponse\".\x82\xd3\xe4\x93\x02(\x12&/aichain/compute/v1/jobs/{job_id}/bids\x12\xb6\x01\n" +
 	"\x14PendingVerifications\x124.aichain.compute.v1.QueryPendingVerificationsRequest\x1a5.aichain.compute.v1.QueryPendingVerificationsResponse\"1\x82\xd3\xe4\x93\x02+\x12)/aichain/compute/v1/pending_verifications\x12y\n" +
 	"\x05Stats\x12%.aichain.compute.v1.QueryStatsRequest\x1a&.aichain.compute.v1.QueryStatsResponse\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/aichain/compute/v1/stats\x12\x9a\x01\n" +
-	"\rAllowedDenoms\x12-.aichain.compute.v1.QueryAllowedDenomsRequest\x1a..aichain.compute.v1.QueryAllowedDenomsResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/aichain/compute/v1/allowed_denomsB,Z*github.com/aichain/aichain/x/compute/typesb\x06proto3"
+	"\rAllowedDenoms\x12-.aichain.compute.v1.QueryAllowedDenomsRequest\x1a..aichain.compute.v1.QueryAllowedDenomsResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/aichain/compute/v1/allowed_denoms\x12\x87\x01\n" +
+	"\x06Beacon\x12&.aichain.compute.v1.QueryBeaconRequest\x1a'.aichain.compute.v1.QueryBeaconResponse\",\x82\xd3\xe4\x93\x02&\x12$/aichain/compute/v1/beacons/{height}\x12\x9f\x01\n" +
+	"\tBeaconKey\x12).aichain.compute.v1.QueryBeaconKeyRequest\x1a*.aichain.compute.v1.QueryBeaconKeyResponse\";\x82\xd3\xe4\x93\x025\x123/aichain/compute/v1/beacon_keys/{validator_address}B,Z*github.com/aichain/aichain/x/compute/typesb\x06proto3"
 
 var (
 	file_aichain_compute_v1_query_proto_rawDescOnce sync.Once
@@ -1182,83 +1414,97 @@ func file_aichain_compute_v1_query_proto_rawDescGZIP() []byte {
 	return file_aichain_compute_v1_query_proto_rawDescData
 }
 
-var file_aichain_compute_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_aichain_compute_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_aichain_compute_v1_query_proto_goTypes = []any{
-	(*QueryAllowedDenomsRequest)(nil),         // 0: aichain.compute.v1.QueryAllowedDenomsRequest
-	(*QueryAllowedDenomsResponse)(nil),        // 1: aichain.compute.v1.QueryAllowedDenomsResponse
-	(*QueryParamsRequest)(nil),                // 2: aichain.compute.v1.QueryParamsRequest
-	(*QueryParamsResponse)(nil),               // 3: aichain.compute.v1.QueryParamsResponse
-	(*QueryProviderRequest)(nil),              // 4: aichain.compute.v1.QueryProviderRequest
-	(*QueryProviderResponse)(nil),             // 5: aichain.compute.v1.QueryProviderResponse
-	(*QueryProvidersRequest)(nil),             // 6: aichain.compute.v1.QueryProvidersRequest
-	(*QueryProvidersResponse)(nil),            // 7: aichain.compute.v1.QueryProvidersResponse
-	(*QueryJobRequest)(nil),                   // 8: aichain.compute.v1.QueryJobRequest
-	(*QueryJobResponse)(nil),                  // 9: aichain.compute.v1.QueryJobResponse
-	(*QueryJobsRequest)(nil),                  // 10: aichain.compute.v1.QueryJobsRequest
-	(*QueryJobsResponse)(nil),                 // 11: aichain.compute.v1.QueryJobsResponse
-	(*QueryBidsRequest)(nil),                  // 12: aichain.compute.v1.QueryBidsRequest
-	(*QueryBidsResponse)(nil),                 // 13: aichain.compute.v1.QueryBidsResponse
-	(*PendingVerification)(nil),               // 14: aichain.compute.v1.PendingVerification
-	(*QueryPendingVerificationsRequest)(nil),  // 15: aichain.compute.v1.QueryPendingVerificationsRequest
-	(*QueryPendingVerificationsResponse)(nil), // 16: aichain.compute.v1.QueryPendingVerificationsResponse
-	(*QueryStatsRequest)(nil),                 // 17: aichain.compute.v1.QueryStatsRequest
-	(*QueryStatsResponse)(nil),                // 18: aichain.compute.v1.QueryStatsResponse
-	(*Params)(nil),                            // 19: aichain.compute.v1.Params
-	(*Provider)(nil),                          // 20: aichain.compute.v1.Provider
-	(ProviderStatus)(0),                       // 21: aichain.compute.v1.ProviderStatus
-	(*v1beta1.PageRequest)(nil),               // 22: cosmos.base.query.v1beta1.PageRequest
-	(*v1beta1.PageResponse)(nil),              // 23: cosmos.base.query.v1beta1.PageResponse
-	(*Job)(nil),                               // 24: aichain.compute.v1.Job
-	(JobState)(0),                             // 25: aichain.compute.v1.JobState
-	(*BidCommit)(nil),                         // 26: aichain.compute.v1.BidCommit
-	(*Bid)(nil),                               // 27: aichain.compute.v1.Bid
-	(*WorkloadSpec)(nil),                      // 28: aichain.compute.v1.WorkloadSpec
-	(*Stats)(nil),                             // 29: aichain.compute.v1.Stats
+	(*QueryBeaconRequest)(nil),                // 0: aichain.compute.v1.QueryBeaconRequest
+	(*QueryBeaconResponse)(nil),               // 1: aichain.compute.v1.QueryBeaconResponse
+	(*QueryBeaconKeyRequest)(nil),             // 2: aichain.compute.v1.QueryBeaconKeyRequest
+	(*QueryBeaconKeyResponse)(nil),            // 3: aichain.compute.v1.QueryBeaconKeyResponse
+	(*QueryAllowedDenomsRequest)(nil),         // 4: aichain.compute.v1.QueryAllowedDenomsRequest
+	(*QueryAllowedDenomsResponse)(nil),        // 5: aichain.compute.v1.QueryAllowedDenomsResponse
+	(*QueryParamsRequest)(nil),                // 6: aichain.compute.v1.QueryParamsRequest
+	(*QueryParamsResponse)(nil),               // 7: aichain.compute.v1.QueryParamsResponse
+	(*QueryProviderRequest)(nil),              // 8: aichain.compute.v1.QueryProviderRequest
+	(*QueryProviderResponse)(nil),             // 9: aichain.compute.v1.QueryProviderResponse
+	(*QueryProvidersRequest)(nil),             // 10: aichain.compute.v1.QueryProvidersRequest
+	(*QueryProvidersResponse)(nil),            // 11: aichain.compute.v1.QueryProvidersResponse
+	(*QueryJobRequest)(nil),                   // 12: aichain.compute.v1.QueryJobRequest
+	(*QueryJobResponse)(nil),                  // 13: aichain.compute.v1.QueryJobResponse
+	(*QueryJobsRequest)(nil),                  // 14: aichain.compute.v1.QueryJobsRequest
+	(*QueryJobsResponse)(nil),                 // 15: aichain.compute.v1.QueryJobsResponse
+	(*QueryBidsRequest)(nil),                  // 16: aichain.compute.v1.QueryBidsRequest
+	(*QueryBidsResponse)(nil),                 // 17: aichain.compute.v1.QueryBidsResponse
+	(*PendingVerification)(nil),               // 18: aichain.compute.v1.PendingVerification
+	(*QueryPendingVerificationsRequest)(nil),  // 19: aichain.compute.v1.QueryPendingVerificationsRequest
+	(*QueryPendingVerificationsResponse)(nil), // 20: aichain.compute.v1.QueryPendingVerificationsResponse
+	(*QueryStatsRequest)(nil),                 // 21: aichain.compute.v1.QueryStatsRequest
+	(*QueryStatsResponse)(nil),                // 22: aichain.compute.v1.QueryStatsResponse
+	(*Beacon)(nil),                            // 23: aichain.compute.v1.Beacon
+	(*BeaconRound)(nil),                       // 24: aichain.compute.v1.BeaconRound
+	(*BeaconKey)(nil),                         // 25: aichain.compute.v1.BeaconKey
+	(*Params)(nil),                            // 26: aichain.compute.v1.Params
+	(*Provider)(nil),                          // 27: aichain.compute.v1.Provider
+	(ProviderStatus)(0),                       // 28: aichain.compute.v1.ProviderStatus
+	(*v1beta1.PageRequest)(nil),               // 29: cosmos.base.query.v1beta1.PageRequest
+	(*v1beta1.PageResponse)(nil),              // 30: cosmos.base.query.v1beta1.PageResponse
+	(*Job)(nil),                               // 31: aichain.compute.v1.Job
+	(JobState)(0),                             // 32: aichain.compute.v1.JobState
+	(*BidCommit)(nil),                         // 33: aichain.compute.v1.BidCommit
+	(*Bid)(nil),                               // 34: aichain.compute.v1.Bid
+	(*WorkloadSpec)(nil),                      // 35: aichain.compute.v1.WorkloadSpec
+	(*Stats)(nil),                             // 36: aichain.compute.v1.Stats
 }
 var file_aichain_compute_v1_query_proto_depIdxs = []int32{
-	19, // 0: aichain.compute.v1.QueryParamsResponse.params:type_name -> aichain.compute.v1.Params
-	20, // 1: aichain.compute.v1.QueryProviderResponse.provider:type_name -> aichain.compute.v1.Provider
-	21, // 2: aichain.compute.v1.QueryProvidersRequest.status:type_name -> aichain.compute.v1.ProviderStatus
-	22, // 3: aichain.compute.v1.QueryProvidersRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
-	20, // 4: aichain.compute.v1.QueryProvidersResponse.providers:type_name -> aichain.compute.v1.Provider
-	23, // 5: aichain.compute.v1.QueryProvidersResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
-	24, // 6: aichain.compute.v1.QueryJobResponse.job:type_name -> aichain.compute.v1.Job
-	25, // 7: aichain.compute.v1.QueryJobsRequest.state:type_name -> aichain.compute.v1.JobState
-	22, // 8: aichain.compute.v1.QueryJobsRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
-	24, // 9: aichain.compute.v1.QueryJobsResponse.jobs:type_name -> aichain.compute.v1.Job
-	23, // 10: aichain.compute.v1.QueryJobsResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
-	22, // 11: aichain.compute.v1.QueryBidsRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
-	26, // 12: aichain.compute.v1.QueryBidsResponse.commits:type_name -> aichain.compute.v1.BidCommit
-	27, // 13: aichain.compute.v1.QueryBidsResponse.bids:type_name -> aichain.compute.v1.Bid
-	23, // 14: aichain.compute.v1.QueryBidsResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
-	28, // 15: aichain.compute.v1.PendingVerification.workload:type_name -> aichain.compute.v1.WorkloadSpec
-	22, // 16: aichain.compute.v1.QueryPendingVerificationsRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
-	14, // 17: aichain.compute.v1.QueryPendingVerificationsResponse.pending:type_name -> aichain.compute.v1.PendingVerification
-	23, // 18: aichain.compute.v1.QueryPendingVerificationsResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
-	29, // 19: aichain.compute.v1.QueryStatsResponse.stats:type_name -> aichain.compute.v1.Stats
-	2,  // 20: aichain.compute.v1.Query.Params:input_type -> aichain.compute.v1.QueryParamsRequest
-	4,  // 21: aichain.compute.v1.Query.Provider:input_type -> aichain.compute.v1.QueryProviderRequest
-	6,  // 22: aichain.compute.v1.Query.Providers:input_type -> aichain.compute.v1.QueryProvidersRequest
-	8,  // 23: aichain.compute.v1.Query.Job:input_type -> aichain.compute.v1.QueryJobRequest
-	10, // 24: aichain.compute.v1.Query.Jobs:input_type -> aichain.compute.v1.QueryJobsRequest
-	12, // 25: aichain.compute.v1.Query.Bids:input_type -> aichain.compute.v1.QueryBidsRequest
-	15, // 26: aichain.compute.v1.Query.PendingVerifications:input_type -> aichain.compute.v1.QueryPendingVerificationsRequest
-	17, // 27: aichain.compute.v1.Query.Stats:input_type -> aichain.compute.v1.QueryStatsRequest
-	0,  // 28: aichain.compute.v1.Query.AllowedDenoms:input_type -> aichain.compute.v1.QueryAllowedDenomsRequest
-	3,  // 29: aichain.compute.v1.Query.Params:output_type -> aichain.compute.v1.QueryParamsResponse
-	5,  // 30: aichain.compute.v1.Query.Provider:output_type -> aichain.compute.v1.QueryProviderResponse
-	7,  // 31: aichain.compute.v1.Query.Providers:output_type -> aichain.compute.v1.QueryProvidersResponse
-	9,  // 32: aichain.compute.v1.Query.Job:output_type -> aichain.compute.v1.QueryJobResponse
-	11, // 33: aichain.compute.v1.Query.Jobs:output_type -> aichain.compute.v1.QueryJobsResponse
-	13, // 34: aichain.compute.v1.Query.Bids:output_type -> aichain.compute.v1.QueryBidsResponse
-	16, // 35: aichain.compute.v1.Query.PendingVerifications:output_type -> aichain.compute.v1.QueryPendingVerificationsResponse
-	18, // 36: aichain.compute.v1.Query.Stats:output_type -> aichain.compute.v1.QueryStatsResponse
-	1,  // 37: aichain.compute.v1.Query.AllowedDenoms:output_type -> aichain.compute.v1.QueryAllowedDenomsResponse
-	29, // [29:38] is the sub-list for method output_type
-	20, // [20:29] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	23, // 0: aichain.compute.v1.QueryBeaconResponse.beacon:type_name -> aichain.compute.v1.Beacon
+	24, // 1: aichain.compute.v1.QueryBeaconResponse.round:type_name -> aichain.compute.v1.BeaconRound
+	25, // 2: aichain.compute.v1.QueryBeaconKeyResponse.key:type_name -> aichain.compute.v1.BeaconKey
+	26, // 3: aichain.compute.v1.QueryParamsResponse.params:type_name -> aichain.compute.v1.Params
+	27, // 4: aichain.compute.v1.QueryProviderResponse.provider:type_name -> aichain.compute.v1.Provider
+	28, // 5: aichain.compute.v1.QueryProvidersRequest.status:type_name -> aichain.compute.v1.ProviderStatus
+	29, // 6: aichain.compute.v1.QueryProvidersRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
+	27, // 7: aichain.compute.v1.QueryProvidersResponse.providers:type_name -> aichain.compute.v1.Provider
+	30, // 8: aichain.compute.v1.QueryProvidersResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
+	31, // 9: aichain.compute.v1.QueryJobResponse.job:type_name -> aichain.compute.v1.Job
+	32, // 10: aichain.compute.v1.QueryJobsRequest.state:type_name -> aichain.compute.v1.JobState
+	29, // 11: aichain.compute.v1.QueryJobsRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
+	31, // 12: aichain.compute.v1.QueryJobsResponse.jobs:type_name -> aichain.compute.v1.Job
+	30, // 13: aichain.compute.v1.QueryJobsResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
+	29, // 14: aichain.compute.v1.QueryBidsRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
+	33, // 15: aichain.compute.v1.QueryBidsResponse.commits:type_name -> aichain.compute.v1.BidCommit
+	34, // 16: aichain.compute.v1.QueryBidsResponse.bids:type_name -> aichain.compute.v1.Bid
+	30, // 17: aichain.compute.v1.QueryBidsResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
+	35, // 18: aichain.compute.v1.PendingVerification.workload:type_name -> aichain.compute.v1.WorkloadSpec
+	29, // 19: aichain.compute.v1.QueryPendingVerificationsRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
+	18, // 20: aichain.compute.v1.QueryPendingVerificationsResponse.pending:type_name -> aichain.compute.v1.PendingVerification
+	30, // 21: aichain.compute.v1.QueryPendingVerificationsResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
+	36, // 22: aichain.compute.v1.QueryStatsResponse.stats:type_name -> aichain.compute.v1.Stats
+	6,  // 23: aichain.compute.v1.Query.Params:input_type -> aichain.compute.v1.QueryParamsRequest
+	8,  // 24: aichain.compute.v1.Query.Provider:input_type -> aichain.compute.v1.QueryProviderRequest
+	10, // 25: aichain.compute.v1.Query.Providers:input_type -> aichain.compute.v1.QueryProvidersRequest
+	12, // 26: aichain.compute.v1.Query.Job:input_type -> aichain.compute.v1.QueryJobRequest
+	14, // 27: aichain.compute.v1.Query.Jobs:input_type -> aichain.compute.v1.QueryJobsRequest
+	16, // 28: aichain.compute.v1.Query.Bids:input_type -> aichain.compute.v1.QueryBidsRequest
+	19, // 29: aichain.compute.v1.Query.PendingVerifications:input_type -> aichain.compute.v1.QueryPendingVerificationsRequest
+	21, // 30: aichain.compute.v1.Query.Stats:input_type -> aichain.compute.v1.QueryStatsRequest
+	4,  // 31: aichain.compute.v1.Query.AllowedDenoms:input_type -> aichain.compute.v1.QueryAllowedDenomsRequest
+	0,  // 32: aichain.compute.v1.Query.Beacon:input_type -> aichain.compute.v1.QueryBeaconRequest
+	2,  // 33: aichain.compute.v1.Query.BeaconKey:input_type -> aichain.compute.v1.QueryBeaconKeyRequest
+	7,  // 34: aichain.compute.v1.Query.Params:output_type -> aichain.compute.v1.QueryParamsResponse
+	9,  // 35: aichain.compute.v1.Query.Provider:output_type -> aichain.compute.v1.QueryProviderResponse
+	11, // 36: aichain.compute.v1.Query.Providers:output_type -> aichain.compute.v1.QueryProvidersResponse
+	13, // 37: aichain.compute.v1.Query.Job:output_type -> aichain.compute.v1.QueryJobResponse
+	15, // 38: aichain.compute.v1.Query.Jobs:output_type -> aichain.compute.v1.QueryJobsResponse
+	17, // 39: aichain.compute.v1.Query.Bids:output_type -> aichain.compute.v1.QueryBidsResponse
+	20, // 40: aichain.compute.v1.Query.PendingVerifications:output_type -> aichain.compute.v1.QueryPendingVerificationsResponse
+	22, // 41: aichain.compute.v1.Query.Stats:output_type -> aichain.compute.v1.QueryStatsResponse
+	5,  // 42: aichain.compute.v1.Query.AllowedDenoms:output_type -> aichain.compute.v1.QueryAllowedDenomsResponse
+	1,  // 43: aichain.compute.v1.Query.Beacon:output_type -> aichain.compute.v1.QueryBeaconResponse
+	3,  // 44: aichain.compute.v1.Query.BeaconKey:output_type -> aichain.compute.v1.QueryBeaconKeyResponse
+	34, // [34:45] is the sub-list for method output_type
+	23, // [23:34] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_aichain_compute_v1_query_proto_init() }
@@ -1266,6 +1512,7 @@ func file_aichain_compute_v1_query_proto_init() {
 	if File_aichain_compute_v1_query_proto != nil {
 		return
 	}
+	file_aichain_compute_v1_beacon_proto_init()
 	file_aichain_compute_v1_compute_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1273,7 +1520,7 @@ func file_aichain_compute_v1_query_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_compute_v1_query_proto_rawDesc), len(file_aichain_compute_v1_query_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   19,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
