@@ -22,12 +22,14 @@ const RewardPoolName = "reward_pool"
 // MaxShares bounds the number of shares of one split.
 const MaxShares = 32
 
-// MaxShareAddressBytes bounds a share holder's address: an account's (20
-// bytes, or 32 for a module-derived or interchain account). The SDK takes
-// addresses up to 255 bytes (over 400 bech32 characters); each holder is
-// copied into every job on the model or dataset and paid at its settlement,
-// which the job pays by the byte, and an offline create-job must bound that
-// (TestAttackLongShareHolderAddressesRunOfflineCreateJobOutOfGas).
+// MaxShareAddressBytes bounds the address of a share holder a message sets
+// (ValidateNewShares): an account's (20 bytes, or 32 for a module-derived or
+// interchain account). The SDK takes addresses up to 255 bytes (over 400
+// bech32 characters); each holder is copied into every job on the model or
+// dataset and paid at its settlement, which the job pays by the byte, and an
+// offline create-job must bound that
+// (TestAttackLongShareHolderAddressesRunOfflineCreateJobOutOfGas). Lists in
+// state from before the rule may hold longer ones (ValidateShares).
 const MaxShareAddressBytes = 32
 
 // BasisPoints is 100% in basis points.
@@ -38,9 +40,25 @@ var (
 	ErrInvalidShares = errors.New("invalid shares")
 )
 
-// ValidateShares checks a share list statelessly: 1..MaxShares shares, valid
-// and distinct addresses of at most MaxShareAddressBytes, every weight
-// positive.
+// ValidateNewShares checks a share list a message sets: ValidateShares, and
+// every address at most MaxShareAddressBytes.
+func ValidateNewShares(shares []Share) error {
+	if err := ValidateShares(shares); err != nil {
+		return err
+	}
+	for i, s := range shares {
+		if addr, _ := sdk.AccAddressFromBech32(s.Address); len(addr) > MaxShareAddressBytes {
+			return fmt.Errorf("%w: share %d: a %d-byte address, at most %d", ErrInvalidShares, i, len(addr), MaxShareAddressBytes)
+		}
+	}
+	return nil
+}
+
+// ValidateShares checks a share list statelessly, as state may hold it:
+// 1..MaxShares shares, valid and distinct addresses (the SDK's, up to 255
+// bytes: a list set before MaxShareAddressBytes, which genesis, job terms
+// and payouts must still take: TestLegacyLongShareHoldersStayPayable),
+// every weight positive. Messages setting a list use ValidateNewShares.
 func ValidateShares(shares []Share) error {
 	if len(shares) == 0 {
 		return fmt.Errorf("%w: at least one share is required", ErrInvalidShares)
@@ -50,12 +68,8 @@ func ValidateShares(shares []Share) error {
 	}
 	seen := make(map[string]bool, len(shares))
 	for i, s := range shares {
-		addr, err := sdk.AccAddressFromBech32(s.Address)
-		if err != nil {
+		if _, err := sdk.AccAddressFromBech32(s.Address); err != nil {
 			return fmt.Errorf("%w: share %d: address %q: %v", ErrInvalidShares, i, s.Address, err)
-		}
-		if len(addr) > MaxShareAddressBytes {
-			return fmt.Errorf("%w: share %d: a %d-byte address, at most %d", ErrInvalidShares, i, len(addr), MaxShareAddressBytes)
 		}
 		if s.Weight == 0 {
 			return fmt.Errorf("%w: share %d (%s) has zero weight", ErrInvalidShares, i, s.Address)

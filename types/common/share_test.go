@@ -1,6 +1,7 @@
 package common
 
 import (
+	"errors"
 	"math/big"
 	"math/rand"
 	"testing"
@@ -72,6 +73,22 @@ func TestValidateShares(t *testing.T) {
 	}
 	if err := ValidateShares([]Share{{Address: a, Weight: 3}}); err != nil {
 		t.Fatalf("valid shares refused: %v", err)
+	}
+}
+
+// TestValidateNewShares: a list a message sets holds addresses of at most
+// MaxShareAddressBytes; a list state holds from before the rule may hold
+// longer ones (up to the SDK's 255 bytes), which ValidateShares takes.
+func TestValidateNewShares(t *testing.T) {
+	for _, n := range []int{20, MaxShareAddressBytes, MaxShareAddressBytes + 1, 255} {
+		shares := []Share{{Address: addr(), Weight: 1}, {Address: sdk.AccAddress(make([]byte, n)).String(), Weight: 2}}
+		if err := ValidateShares(shares); err != nil {
+			t.Errorf("%d-byte holder in state: %v", n, err)
+		}
+		err := ValidateNewShares(shares)
+		if want := n <= MaxShareAddressBytes; (err == nil) != want || (err != nil && !errors.Is(err, ErrInvalidShares)) {
+			t.Errorf("%d-byte holder in a new list: %v, accepted want %t", n, err, want)
+		}
 	}
 }
 

@@ -26,10 +26,10 @@ import (
 func TestAttackLongShareHolderAddressesRunOfflineCreateJobOutOfGas(t *testing.T) {
 	s := newSuite(t)
 	owner := s.acc(5)
-	if err := common.ValidateShares(holderShares(owner, 2, 255, 0xA1)); !errors.Is(err, common.ErrInvalidShares) {
+	if err := common.ValidateNewShares(holderShares(owner, 2, 255, 0xA1)); !errors.Is(err, common.ErrInvalidShares) {
 		t.Fatalf("a 255-byte holder address: %v, want ErrInvalidShares", err)
 	}
-	if err := common.ValidateShares(holderShares(owner, 2, common.MaxShareAddressBytes+1, 0xA1)); !errors.Is(err, common.ErrInvalidShares) {
+	if err := common.ValidateNewShares(holderShares(owner, 2, common.MaxShareAddressBytes+1, 0xA1)); !errors.Is(err, common.ErrInvalidShares) {
 		t.Fatalf("a %d-byte holder address: %v, want ErrInvalidShares", common.MaxShareAddressBytes+1, err)
 	}
 	w := s.manyHolderInputs(owner, common.MaxShares, false) // 32-byte addresses, the longest accepted

@@ -77,7 +77,7 @@ func (k Keeper) ListDataset(ctx context.Context, owner sdk.AccAddress, msg *type
 	if len(shares) == 0 {
 		shares = []common.Share{{Address: ownerStr, Weight: 1}}
 	}
-	if shares, err = k.payout().CheckShares(ctx, shares); err != nil {
+	if shares, err = k.payout().CheckNewShares(ctx, shares); err != nil {
 		return 0, err
 	}
 	if err := k.checkContent(ctx, 0, msg.ContentRoot, msg.Sha256); err != nil {

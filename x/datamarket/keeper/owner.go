@@ -62,7 +62,7 @@ func (k Keeper) UpdateDatasetShares(ctx context.Context, owner sdk.AccAddress, i
 	if err != nil {
 		return err
 	}
-	if d.Shares, err = k.payout().CheckShares(ctx, shares); err != nil {
+	if d.Shares, err = k.payout().CheckNewShares(ctx, shares); err != nil {
 		return err
 	}
 	d.UpdatedHeight = sdk.UnwrapSDKContext(ctx).BlockHeight()

@@ -218,7 +218,7 @@ func (m *MsgListDataset) ValidateBasic() error {
 		return err
 	}
 	if len(m.Shares) > 0 {
-		if err := common.ValidateShares(m.Shares); err != nil {
+		if err := common.ValidateNewShares(m.Shares); err != nil {
 			return errorsmod.Wrap(ErrInvalidShares, err.Error())
 		}
 	}
@@ -346,7 +346,7 @@ func (m *MsgUpdateDatasetShares) ValidateBasic() error {
 	if m.DatasetId == 0 {
 		return errorsmod.Wrap(ErrInvalidRequest, "dataset_id is required")
 	}
-	if err := common.ValidateShares(m.Shares); err != nil {
+	if err := common.ValidateNewShares(m.Shares); err != nil {
 		return errorsmod.Wrap(ErrInvalidShares, err.Error())
 	}
 	return nil

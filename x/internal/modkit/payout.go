@@ -119,6 +119,15 @@ func (p Payout) Plan(ctx context.Context, amount sdk.Coins, feeBps uint32, share
 	return Paid{Fee: fee, Parts: parts}, recipients, nil
 }
 
+// CheckNewShares is CheckShares for a list a message sets: its addresses at
+// most common.MaxShareAddressBytes (common.ValidateNewShares).
+func (p Payout) CheckNewShares(ctx context.Context, shares []common.Share) ([]common.Share, error) {
+	if err := common.ValidateNewShares(shares); err != nil {
+		return nil, errorsmod.Wrapf(p.ErrShares, "%v", err)
+	}
+	return p.CheckShares(ctx, shares)
+}
+
 // CheckShares checks a share list against state as well as statelessly, and
 // returns it with every address in the codec's canonical form (the form to
 // store: bech32 also accepts upper case). No two shares may name the same

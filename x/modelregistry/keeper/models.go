@@ -64,7 +64,7 @@ func (k Keeper) newModel(ctx context.Context, owner sdk.AccAddress, spec types.M
 	if err := params.CheckLengths(spec.Name, spec.Version, spec.Uri, spec.License); err != nil {
 		return types.Model{}, err
 	}
-	shares, err := k.checkShares(ctx, spec.Shares)
+	shares, err := k.payout().CheckNewShares(ctx, spec.Shares)
 	if err != nil {
 		return types.Model{}, err
 	}
@@ -280,7 +280,7 @@ func (k Keeper) UpdateShares(ctx context.Context, owner sdk.AccAddress, id uint6
 	if m.Status == types.MODEL_STATUS_DEPRECATED {
 		return errorsmod.Wrapf(types.ErrDeprecated, "model %d: shares of a deprecated model cannot change", m.Id)
 	}
-	if m.Shares, err = k.checkShares(ctx, shares); err != nil {
+	if m.Shares, err = k.payout().CheckNewShares(ctx, shares); err != nil {
 		return err
 	}
 	if err := k.Models.Set(ctx, m.Id, m); err != nil {

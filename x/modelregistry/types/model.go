@@ -121,9 +121,19 @@ func ValidateFees(field string, fees sdk.Coins) error {
 	return nil
 }
 
-// ValidateShares checks a share list with common.ValidateShares.
+// ValidateShares checks a share list with common.ValidateShares (as state
+// may hold it).
 func ValidateShares(shares []common.Share) error {
 	if err := common.ValidateShares(shares); err != nil {
+		return errorsmod.Wrap(ErrInvalidShares, err.Error())
+	}
+	return nil
+}
+
+// ValidateNewShares checks a share list a message sets
+// (common.ValidateNewShares).
+func ValidateNewShares(shares []common.Share) error {
+	if err := common.ValidateNewShares(shares); err != nil {
 		return errorsmod.Wrap(ErrInvalidShares, err.Error())
 	}
 	return nil

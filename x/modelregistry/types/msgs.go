@@ -43,6 +43,9 @@ func (m *MsgRegisterModel) ValidateBasic() error {
 		m.FeePerJob, m.FeePer1kRows, m.Shares); err != nil {
 		return err
 	}
+	if err := ValidateNewShares(m.Shares); err != nil {
+		return err
+	}
 	return validateHidden(m.Architecture, m.InputDim, m.OutputDim, m.HiddenDims)
 }
 
@@ -53,6 +56,9 @@ func (m *MsgPublishVersion) ValidateBasic() error {
 	}
 	if err := ValidateSpec(m.Name, m.Version, m.Architecture, m.Sha256, m.Uri, m.InputDim, m.OutputDim, m.Gpt, m.License,
 		m.FeePerJob, m.FeePer1kRows, m.Shares); err != nil {
+		return err
+	}
+	if err := ValidateNewShares(m.Shares); err != nil {
 		return err
 	}
 	return validateHidden(m.Architecture, m.InputDim, m.OutputDim, m.HiddenDims)
@@ -80,7 +86,7 @@ func (m *MsgUpdateShares) ValidateBasic() error {
 	if err := validateModelID(m.ModelId); err != nil {
 		return err
 	}
-	return ValidateShares(m.Shares)
+	return ValidateNewShares(m.Shares)
 }
 
 // ValidateBasic checks the message statelessly.
