@@ -16,14 +16,7 @@ import (
 // beacons of the two heights after its submission, not from a header hash
 // that one proposer could grind: the job records the source and heights.
 func TestSamplingFromBeacon(t *testing.T) {
-	fourValidatorLane(t) // in parallel with the one-validator tests, one four-validator network at a time
-	c := NewChain(t, 4, "alice", "provider")
-	c.SetComputeParams(map[string]any{
-		"sample_rate_floor_bps": 10000, // every job is sampled
-		"samples_per_job":       4,
-		"verification_blocks":   "12",
-		"challenge_blocks":      "6",
-	})
+	c := sampledFourValidatorChain(t, "alice", "provider")
 	for _, n := range c.Nodes {
 		fi, err := os.Stat(filepath.Join(n.Home, "config", "beacon_key.json"))
 		if err != nil || fi.Mode().Perm() != 0o600 {
@@ -52,4 +45,19 @@ func TestSamplingFromBeacon(t *testing.T) {
 	if strings.Contains(c.Nodes[0].LogTail(200), "beacon share does not verify") {
 		t.Fatalf("an honest node's beacon share failed verification:\n%s", c.Nodes[0].LogTail(40))
 	}
+}
+
+// sampledFourValidatorChain is a 4-validator network (not started), in the
+// four-validator lane, whose every job is sampled (4 chunks) and checked
+// within 12 blocks, with keys funded.
+func sampledFourValidatorChain(t *testing.T, keys ...string) *Chain {
+	fourValidatorLane(t) // in parallel with the one-validator tests, one four-validator network at a time
+	c := NewChain(t, 4, keys...)
+	c.SetComputeParams(map[string]any{
+		"sample_rate_floor_bps": 10000, // every job is sampled
+		"samples_per_job":       4,
+		"verification_blocks":   "12",
+		"challenge_blocks":      "6",
+	})
+	return c
 }

@@ -27,14 +27,7 @@ import (
 // new chain known in advance), a new job is drawn from the beacon and
 // settles, and balances no transaction touched are those exported.
 func TestZeroHeightRestartUnderTheSameChainID(t *testing.T) {
-	fourValidatorLane(t) // in parallel with the one-validator tests, one four-validator network at a time
-	c := NewChain(t, 4, "alice", "provider", "bob")
-	c.SetComputeParams(map[string]any{
-		"sample_rate_floor_bps": 10000, // every job is sampled
-		"samples_per_job":       4,
-		"verification_blocks":   "12",
-		"challenge_blocks":      "6",
-	})
+	c := sampledFourValidatorChain(t, "alice", "provider", "bob")
 	c.Start()
 	r := &restartRun{t: t, c: c, dir: t.TempDir()}
 
