@@ -45,11 +45,15 @@ func TestAttackForgedShareInInjectedCommit(t *testing.T) {
 		}
 	}
 	h := ta.Ctx.BlockHeight()
+	tag, err := k.BeaconSigningTag(ta.Ctx) // the chain's, as ExtendVote reads it
+	if err != nil {
+		t.Fatal(err)
+	}
 	eci := abci.ExtendedCommitInfo{}
 	for i, s := range signers {
-		sig := s.Share(apptesting.ChainID, nil, h-1)
+		sig := s.Share(apptesting.ChainID, tag, h-1)
 		if i == 2 {
-			sig = signers[0].Share(apptesting.ChainID, nil, h-1) // someone else's share
+			sig = signers[0].Share(apptesting.ChainID, tag, h-1) // someone else's share
 		}
 		bz, err := ve.EncodeVoteExtension(nil, []computetypes.BeaconShare{{Height: h - 1, Signature: sig}})
 		if err != nil {

@@ -21,9 +21,10 @@ import (
 // importExportSkipPrefixes are the store prefixes that InitGenesis rebuilds
 // differently or not at all (the same as the SDK's simapp). A module's queue
 // heads (modkit.QueueHeads) are not exported: an imported chain walks each
-// queue once and stores them again.
+// queue once and stores them again. x/compute's beacon launch tag is each
+// InitChain's own (its genesis time and initial height).
 var importExportSkipPrefixes = map[string][][]byte{
-	computetypes.StoreKey:        {computetypes.QueueHeadsKey},
+	computetypes.StoreKey:        {computetypes.QueueHeadsKey, computetypes.BeaconLaunchKey},
 	datamarkettypes.StoreKey:     {datamarkettypes.QueueHeadsKey},
 	stakingrewardstypes.StoreKey: {stakingrewardstypes.QueueHeadsKey},
 	stakingtypes.StoreKey: {

@@ -110,8 +110,8 @@ func LoadBeaconKey(path string) (*BeaconSigner, error) {
 // PubKey is the 96-byte compressed public key.
 func (s *BeaconSigner) PubKey() []byte { return s.pub }
 
-// Share is the beacon share of height on chainID under the chain's restart
-// tag (nil on a chain never restarted: computetypes.BeaconShareMessage).
+// Share is the beacon share of height on chainID under the chain's signing
+// tag (nil on a chain running since before it: computetypes.BeaconShareMessage).
 func (s *BeaconSigner) Share(chainID string, tag []byte, height int64) []byte {
 	return bls.Sign(s.sk, computetypes.BeaconShareMessage(chainID, tag, height))
 }
@@ -126,7 +126,7 @@ type BeaconKeys interface {
 	BeaconOwner(ctx context.Context, pubkey []byte) ([]byte, error)
 	BeaconKeyFor(ctx context.Context, cons []byte, height int64) ([]byte, error)
 	BeaconWindow(ctx context.Context) (int64, error)
-	BeaconRestartTag(ctx context.Context) ([]byte, error)
+	BeaconSigningTag(ctx context.Context) ([]byte, error)
 }
 
 // BeaconShares returns this validator's shares of height and the W-1 heights
@@ -144,7 +144,7 @@ func BeaconShares(ctx context.Context, s *BeaconSigner, keys BeaconKeys, chainID
 	if err != nil || cons == nil {
 		return nil, err
 	}
-	tag, err := keys.BeaconRestartTag(ctx)
+	tag, err := keys.BeaconSigningTag(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -45,7 +45,7 @@ func (f fakeKeys) BeaconKeyFor(_ context.Context, cons []byte, h int64) ([]byte,
 
 func (f fakeKeys) BeaconWindow(context.Context) (int64, error) { return f.window, nil }
 
-func (f fakeKeys) BeaconRestartTag(context.Context) ([]byte, error) { return f.tag, nil }
+func (f fakeKeys) BeaconSigningTag(context.Context) ([]byte, error) { return f.tag, nil }
 
 func testSigner(t testing.TB, tag string) *BeaconSigner {
 	t.Helper()

@@ -170,11 +170,11 @@ func TestAttackForgedShare(t *testing.T) {
 	s.next(1)
 	j := b - 1
 	forged := map[int][]byte{
-		1: net.signers[1].Share(apptesting.ChainID, nil, j+1), // another height
-		2: net.signers[0].Share(apptesting.ChainID, nil, j),   // another validator's
+		1: net.signers[1].Share(apptesting.ChainID, net.tag, j+1), // another height
+		2: net.signers[0].Share(apptesting.ChainID, net.tag, j),   // another validator's
 		3: bytes.Repeat([]byte{0x99}, types.BeaconShareSize),
 	}
-	votes := []types.ValidatorShares{{ConsAddress: net.cons[0], Shares: []types.BeaconShare{{Height: j, Signature: net.signers[0].Share(apptesting.ChainID, nil, j)}}}}
+	votes := []types.ValidatorShares{{ConsAddress: net.cons[0], Shares: []types.BeaconShare{{Height: j, Signature: net.signers[0].Share(apptesting.ChainID, net.tag, j)}}}}
 	for i, sig := range forged {
 		votes = append(votes, types.ValidatorShares{ConsAddress: net.cons[i], Shares: []types.BeaconShare{{Height: j, Signature: sig}}})
 	}
@@ -189,7 +189,7 @@ func TestAttackForgedShare(t *testing.T) {
 	}
 	// The validator's own refused share is not checked again; the beacon
 	// counts only the verified share.
-	votes = []types.ValidatorShares{{ConsAddress: net.cons[1], Shares: []types.BeaconShare{{Height: j, Signature: net.signers[1].Share(apptesting.ChainID, nil, j)}}}}
+	votes = []types.ValidatorShares{{ConsAddress: net.cons[1], Shares: []types.BeaconShare{{Height: j, Signature: net.signers[1].Share(apptesting.ChainID, net.tag, j)}}}}
 	s.next(1)
 	if err := s.k.RecordBeacon(s.ta.Ctx, net.set(), votes); err != nil {
 		t.Fatal(err)
@@ -242,9 +242,9 @@ func TestAttackInvalidBeaconSharesAreCheckedOnce(t *testing.T) {
 	var logs bytes.Buffer
 	ctx := s.ta.Ctx.WithLogger(log.NewLogger(&logs))
 	votes := func() []types.ValidatorShares {
-		v := []types.ValidatorShares{{ConsAddress: net.cons[3], Shares: []types.BeaconShare{{Height: j, Signature: net.signers[3].Share(apptesting.ChainID, nil, j+7)}}}}
+		v := []types.ValidatorShares{{ConsAddress: net.cons[3], Shares: []types.BeaconShare{{Height: j, Signature: net.signers[3].Share(apptesting.ChainID, net.tag, j+7)}}}}
 		for i := 0; i < 3; i++ {
-			v = append(v, types.ValidatorShares{ConsAddress: net.cons[i], Shares: []types.BeaconShare{{Height: j, Signature: net.signers[i].Share(apptesting.ChainID, nil, j)}}})
+			v = append(v, types.ValidatorShares{ConsAddress: net.cons[i], Shares: []types.BeaconShare{{Height: j, Signature: net.signers[i].Share(apptesting.ChainID, net.tag, j)}}})
 		}
 		return v
 	}

@@ -190,15 +190,29 @@ func (k Keeper) BeaconWindow(ctx context.Context) (int64, error) {
 	return int64(params.BeaconWindowBlocks), nil
 }
 
-// BeaconRestartTag is the chain's beacon restart tag, which every share
-// signs (types.BeaconShareMessage): nil on a chain never restarted from a
-// zero-height export.
+// BeaconRestartTag is the chain's beacon restart tag (exported): nil on a
+// chain never restarted from a zero-height export.
 func (k Keeper) BeaconRestartTag(ctx context.Context) ([]byte, error) {
 	tag, err := k.RestartTag.Get(ctx)
 	if err != nil {
 		return nil, ignoreNotFound(err)
 	}
 	return tag, nil
+}
+
+// BeaconSigningTag is what every share signs after the height
+// (types.BeaconShareMessage): the restart tag combined with the run's launch
+// tag (types.BeaconSigningTag); nil on a chain running since before both.
+func (k Keeper) BeaconSigningTag(ctx context.Context) ([]byte, error) {
+	restart, err := k.BeaconRestartTag(ctx)
+	if err != nil {
+		return nil, err
+	}
+	launch, err := k.Launch.Get(ctx)
+	if err != nil {
+		return restart, ignoreNotFound(err)
+	}
+	return types.BeaconSigningTag(restart, launch), nil
 }
 
 // sortVoters orders a round's voters by address (the order shares are

@@ -125,7 +125,7 @@ func (k Keeper) recordShares(ctx context.Context, votes []types.ValidatorShares)
 		return nil
 	}
 	chainID := sdk.UnwrapSDKContext(ctx).ChainID()
-	tag, err := k.BeaconRestartTag(ctx)
+	tag, err := k.BeaconSigningTag(ctx)
 	if err != nil {
 		return err
 	}

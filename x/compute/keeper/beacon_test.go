@@ -45,9 +45,11 @@ func newBeaconNet(t testing.TB, n int) *beaconNet {
 }
 
 // install registers every key in the store (with its proof of possession),
-// signing from height 0, and counts them as registration does.
+// signing from height 0, and counts them as registration does; net's
+// shares sign the chain's signing tag.
 func (s *suite) install(net *beaconNet) {
 	s.t.Helper()
+	net.tag = s.signingTag()
 	if err := s.k.BeaconKeyCount.Set(s.ta.Ctx, uint64(len(net.signers))); err != nil {
 		s.t.Fatal(err)
 	}
@@ -103,7 +105,7 @@ func (net *beaconNet) votes(b, w int64, include func(i int, j int64) bool) []typ
 func (s *suite) record(ctx sdk.Context, net *beaconNet, include func(i int, j int64) bool) {
 	s.t.Helper()
 	w := int64(s.params().BeaconWindowBlocks)
-	tag, err := s.k.BeaconRestartTag(ctx)
+	tag, err := s.k.BeaconSigningTag(ctx)
 	if err != nil {
 		s.t.Fatal(err)
 	}

@@ -90,7 +90,7 @@ func (k Keeper) rebaseBeacon(ctx context.Context, exportHeight int64) error {
 // restarted chain would be known in advance
 // (TestAttackZeroHeightRestartReplaysTheOldChainsBeacons).
 func (k Keeper) newRestartTag(ctx context.Context, exportHeight int64) error {
-	prev, err := k.BeaconRestartTag(ctx)
+	prev, err := k.BeaconSigningTag(ctx)
 	if err != nil {
 		return err
 	}

@@ -18,11 +18,11 @@ func (q queryServer) Beacon(ctx context.Context, req *types.QueryBeaconRequest) 
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	tag, err := q.k.BeaconRestartTag(ctx)
+	tag, err := q.k.BeaconSigningTag(ctx)
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
-	res := &types.QueryBeaconResponse{RestartTag: tag}
+	res := &types.QueryBeaconResponse{SigningTag: tag}
 	b, err := q.k.Beacons.Get(ctx, req.Height)
 	switch {
 	case err == nil:

@@ -17,7 +17,8 @@ import (
 
 // TestBeaconQuery: an explorer reads a final beacon (the value the draws
 // of its height combine), an open round with the shares recorded so far,
-// and the chain's restart tag; a height with neither is NotFound.
+// and the chain's signing tag (a new one after a zero-height export); a
+// height with neither is NotFound.
 func TestBeaconQuery(t *testing.T) {
 	s := newSuite(t)
 	net := newBeaconNet(t, 4)
@@ -28,7 +29,9 @@ func TestBeaconQuery(t *testing.T) {
 		s.beaconBlocks(net, 1, nil)
 	}
 	res, err := q.Beacon(s.ta.Ctx, &types.QueryBeaconRequest{Height: 1})
-	if err != nil || res.Beacon == nil || res.Round != nil || len(res.RestartTag) != 0 ||
+	signing, err := s.k.BeaconSigningTag(s.ta.Ctx)
+	must(t, err)
+	if err != nil || res.Beacon == nil || res.Round != nil || !bytes.Equal(res.SigningTag, signing) ||
 		!bytes.Equal(res.Beacon.Value, net.expectedBeacon(1, 0, 1, 2, 3)) {
 		t.Fatalf("final beacon of 1: %+v, %v", res, err)
 	}
@@ -48,7 +51,7 @@ func TestBeaconQuery(t *testing.T) {
 	shifted := 1 - s.height() // the final beacon of 1, shifted by minus the export height
 	must(t, s.k.PrepareForZeroHeight(s.ta.Ctx))
 	res, err = q.Beacon(s.ta.Ctx, &types.QueryBeaconRequest{Height: shifted})
-	if err != nil || res.Beacon == nil || len(res.RestartTag) != types.BeaconRestartTagSize {
+	if err != nil || res.Beacon == nil || len(res.SigningTag) != types.BeaconRestartTagSize || bytes.Equal(res.SigningTag, signing) {
 		t.Fatalf("after a zero-height export: %+v, %v", res, err)
 	}
 }

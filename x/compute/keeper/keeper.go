@@ -8,7 +8,6 @@ import (
 	"sort"
 
 	"cosmossdk.io/collections"
-	collcodec "cosmossdk.io/collections/codec"
 	"cosmossdk.io/collections/indexes"
 	"cosmossdk.io/core/address"
 	"cosmossdk.io/core/store"
@@ -101,22 +100,11 @@ type Keeper struct {
 	Counted collections.Map[collections.Triple[uint64, int64, []byte], types.CountedVerdict]
 	Stats   collections.Item[types.Stats]
 
-	// The sampling beacon (beacon.go, beacon_record.go).
-	BeaconKeys collections.Map[[]byte, types.BeaconKey]
-	// BeaconKeyCount is the number of BeaconKeys entries (beaconActive).
-	BeaconKeyCount collections.Item[uint64]
+	// The sampling beacon (beacon_store.go).
+	beaconStore
 	// SetSize is the number of validators of the last injected commit's
 	// set (recordSetSize; verdictgas.go).
 	SetSize collections.Item[uint64]
-	// LastRound is the last round opened: its height, and whether it was
-	// keyed (> 2/3 of its power with a key; beaconActive).
-	LastRound       collections.Item[collections.Pair[int64, bool]]
-	BeaconKeyOwners collections.Map[[]byte, []byte]
-	BeaconRounds    collections.Map[int64, types.BeaconRound]
-	BeaconShares    collections.Map[collections.Pair[int64, []byte], []byte]
-	Beacons         collections.Map[int64, types.Beacon]
-	// RestartTag is the beacon restart tag (types.BeaconRestartTag).
-	RestartTag collections.Item[[]byte]
 
 	// Read-only views of the Multi indexes' key sets (modkit.IndexView: same
 	// prefixes and key codecs), which the queries page through by reference.
@@ -187,20 +175,9 @@ func NewKeeper(
 		Counted: collections.NewMap(sb, types.CountedKey, "counted",
 			collections.TripleKeyCodec(collections.Uint64Key, collections.Int64Key, collections.BytesKey),
 			codec.CollValue[types.CountedVerdict](cdc)),
-		Stats: collections.NewItem(sb, types.StatsKey, "stats", codec.CollValue[types.Stats](cdc)),
-		BeaconKeys: collections.NewMap(sb, types.BeaconKeysKey, "beacon_keys", collections.BytesKey,
-			codec.CollValue[types.BeaconKey](cdc)),
-		BeaconKeyCount: collections.NewItem(sb, types.BeaconKeyCountKey, "beacon_key_count", collections.Uint64Value),
-		RestartTag:     collections.NewItem(sb, types.BeaconRestartTagKey, "beacon_restart_tag", collections.BytesValue),
-		SetSize:        collections.NewItem(sb, types.SetSizeKey, "set_size", collections.Uint64Value),
-		LastRound: collections.NewItem(sb, types.LastRoundKey, "last_round",
-			collcodec.KeyToValueCodec(collections.PairKeyCodec(collections.Int64Key, collections.BoolKey))),
-		BeaconKeyOwners: collections.NewMap(sb, types.BeaconKeyOwnersKey, "beacon_key_owners", collections.BytesKey, collections.BytesValue),
-		BeaconRounds: collections.NewMap(sb, types.BeaconRoundsKey, "beacon_rounds", collections.Int64Key,
-			codec.CollValue[types.BeaconRound](cdc)),
-		BeaconShares: collections.NewMap(sb, types.BeaconSharesKey, "beacon_shares",
-			collections.PairKeyCodec(collections.Int64Key, collections.BytesKey), collections.BytesValue),
-		Beacons: collections.NewMap(sb, types.BeaconsKey, "beacons", collections.Int64Key, codec.CollValue[types.Beacon](cdc)),
+		Stats:       collections.NewItem(sb, types.StatsKey, "stats", codec.CollValue[types.Stats](cdc)),
+		beaconStore: newBeaconStore(sb, cdc),
+		SetSize:     collections.NewItem(sb, types.SetSizeKey, "set_size", collections.Uint64Value),
 	}
 	schema, err := sb.Build()
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"time"
 
 	"github.com/cloudflare/circl/ecc/bls12381"
 	"github.com/cloudflare/circl/sign/bls"
@@ -32,20 +33,24 @@ const (
 	beaconValueDomain = "aichain/beacon/value/v1"
 	beaconSeedDomain  = "aichain/sample/beacon/v1"
 	beaconBatchDomain = "aichain/beacon/batch/v1"
-	// beaconRestartDomain separates restart tags (BeaconRestartTag).
+	// beaconRestartDomain, beaconLaunchDomain and beaconSigningDomain
+	// separate restart, launch and signing tags.
 	beaconRestartDomain = "aichain/beacon/restart/v1"
+	beaconLaunchDomain  = "aichain/beacon/launch/v1"
+	beaconSigningDomain = "aichain/beacon/signing/v1"
 	// BeaconRestartTagSize is a restart tag's size (SHA-256).
 	BeaconRestartTagSize = sha256.Size
 )
 
 // BeaconShareMessage is what a validator signs for height:
 // "aichain/beacon/share/v1" ‖ len(chain-id) ‖ chain-id ‖ uint64be(height),
-// followed by the chain's restart tag when it has one (BeaconRestartTag: a
-// chain restarted from a zero-height export). Without the tag a restarted
-// chain, with the same keys, chain-id and heights from 1, would make the
-// old chain's beacons again, published long before
-// (TestAttackZeroHeightRestartReplaysTheOldChainsBeacons); a chain never
-// restarted signs what it always has.
+// followed by the chain's signing tag when it has one (BeaconSigningTag: a
+// chain started from a genesis since the tag, or restarted from a
+// zero-height export). Without it a restarted chain, with the same keys,
+// chain-id and heights from 1, would make the old chain's beacons again,
+// published long before (TestAttackZeroHeightRestartReplaysTheOldChainsBeacons,
+// TestAttackRetriedRestartReplaysTheAbortedRunsBeacons); a chain running
+// since before the tag signs what it always has.
 func BeaconShareMessage(chainID string, tag []byte, height int64) []byte {
 	b := make([]byte, 0, len(beaconShareDomain)+1+len(chainID)+8+len(tag))
 	b = append(b, beaconShareDomain...)
@@ -53,6 +58,33 @@ func BeaconShareMessage(chainID string, tag []byte, height int64) []byte {
 	b = append(b, chainID...)
 	b = binary.BigEndian.AppendUint64(b, uint64(height))
 	return append(b, tag...)
+}
+
+// BeaconLaunchTag is the launch tag of a run of the chain started by
+// InitChain at genesisTime and initialHeight: SHA-256 over
+// "aichain/beacon/launch/v1" ‖ uint64be(genesis time, Unix ns) ‖
+// uint64be(initialHeight). Two runs from one exported state (a relaunch
+// retried after a failed start) differ by it when their genesis times do.
+func BeaconLaunchTag(genesisTime time.Time, initialHeight int64) []byte {
+	b := append([]byte(beaconLaunchDomain), binary.BigEndian.AppendUint64(nil, uint64(genesisTime.UnixNano()))...)
+	sum := sha256.Sum256(binary.BigEndian.AppendUint64(b, uint64(initialHeight)))
+	return sum[:]
+}
+
+// BeaconSigningTag is what every share signs after the height (see
+// BeaconShareMessage): restart alone on a chain without a launch tag (one
+// running since before it: what it always signed), else SHA-256 over
+// "aichain/beacon/signing/v1" ‖ len(restart) ‖ restart ‖ launch.
+func BeaconSigningTag(restart, launch []byte) []byte {
+	if len(launch) == 0 {
+		return restart
+	}
+	h := sha256.New()
+	h.Write([]byte(beaconSigningDomain))
+	h.Write([]byte{byte(len(restart))})
+	h.Write(restart)
+	h.Write(launch)
+	return h.Sum(nil)
 }
 
 // BeaconRestartTag is the restart tag of a chain exported for zero height

@@ -92,4 +92,9 @@ var (
 	// zero-height export (BeaconRestartTag; absent on a chain never
 	// restarted), which every beacon share signs.
 	BeaconRestartTagKey = collections.NewPrefix(50)
+	// BeaconLaunchKey holds the launch tag of the run of the chain (set by
+	// every InitGenesis from its genesis time and initial height; not
+	// exported), which every beacon share signs with the restart tag
+	// (BeaconSigningTag).
+	BeaconLaunchKey = collections.NewPrefix(51)
 )

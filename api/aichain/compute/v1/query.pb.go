@@ -80,9 +80,11 @@ type QueryBeaconResponse struct {
 	// recorded_shares: the shares recorded so far for an open round (refused
 	// ones included).
 	RecordedShares uint32 `protobuf:"varint,3,opt,name=recorded_shares,json=recordedShares,proto3" json:"recorded_shares,omitempty"`
-	// restart_tag: the chain's beacon restart tag (empty on a chain never
-	// restarted from a zero-height export).
-	RestartTag    []byte `protobuf:"bytes,4,opt,name=restart_tag,json=restartTag,proto3" json:"restart_tag,omitempty"`
+	// signing_tag: what every share of the chain signs after the height (its
+	// restart and launch tags combined; empty on a chain running since
+	// before them). Shares of heights below 1 (before a zero-height restart)
+	// were signed under the tag of the run that made them.
+	SigningTag    []byte `protobuf:"bytes,4,opt,name=signing_tag,json=signingTag,proto3" json:"signing_tag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -138,9 +140,9 @@ func (x *QueryBeaconResponse) GetRecordedShares() uint32 {
 	return 0
 }
 
-func (x *QueryBeaconResponse) GetRestartTag() []byte {
+func (x *QueryBeaconResponse) GetSigningTag() []byte {
 	if x != nil {
-		return x.RestartTag
+		return x.SigningTag
 	}
 	return nil
 }
@@ -1299,8 +1301,8 @@ const file_aichain_compute_v1_query_proto_rawDesc = "" +
 	"\x06beacon\x18\x01 \x01(\v2\x1a.aichain.compute.v1.BeaconR\x06beacon\x125\n" +
 	"\x05round\x18\x02 \x01(\v2\x1f.aichain.compute.v1.BeaconRoundR\x05round\x12'\n" +
 	"\x0frecorded_shares\x18\x03 \x01(\rR\x0erecordedShares\x12\x1f\n" +
-	"\vrestart_tag\x18\x04 \x01(\fR\n" +
-	"restartTag\"g\n" +
+	"\vsigning_tag\x18\x04 \x01(\fR\n" +
+	"signingTag\"g\n" +
 	"\x15QueryBeaconKeyRequest\x12N\n" +
 	"\x11validator_address\x18\x01 \x01(\tB!Ҵ-\x1dcosmos.ValidatorAddressStringR\x10validatorAddress\"r\n" +
 	"\x16QueryBeaconKeyResponse\x125\n" +
