@@ -55,7 +55,7 @@ func queryCommands(app string) *autocliv1.ServiceCommandDescriptor {
 			{RpcMethod: "AllowedDenoms", Use: "allowed-denoms", Short: "List the denoms a job may be priced and escrowed in (IBC vouchers as ibc/<hash>)",
 				Example: fmt.Sprintf("%s q compute allowed-denoms", app)},
 			{RpcMethod: "Beacon", Use: "beacon [height]", Short: "Show the sampling beacon of a height (final, or its open round) and the chain's restart tag",
-				Example:        fmt.Sprintf("%s q compute beacon 120\n%s q compute beacon -- -3   # a height before a zero-height restart (shifted below 1)", app, app),
+				Example:        fmt.Sprintf("%s q compute beacon 2", app),
 				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "height"}}},
 			{RpcMethod: "BeaconKey", Use: "beacon-key [validator-address]", Short: "Show a validator's beacon key and consensus address",
 				Example:        fmt.Sprintf("%s q compute beacon-key aicvaloper1...", app),
