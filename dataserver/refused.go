@@ -92,13 +92,25 @@ func newRefusals(most, perSigner int, ttl time.Duration) *refusals {
 }
 
 // record notes a refusal, at now, of a request for key signed at signedAt.
+// It is kept for the ttl past the later of now and signedAt: a request
+// signed ahead of the clock is fresh until its own time plus the window.
+// The order then is not quite that of expiry (an entry is dropped when
+// those before it are); an entry kept longer covers only requests stale by
+// then.
 func (r *refusals) record(key accessKey, signedAt int64, now time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.expire(now)
+	expires := now.Add(r.ttl)
+	if ahead := time.Unix(signedAt, 0).Add(r.ttl); ahead.After(expires) {
+		expires = ahead
+	}
 	if el, ok := r.byKey[key]; ok {
 		e := el.Value.(*refusedAccess)
-		e.upTo, e.expires = max(e.upTo, signedAt), now.Add(r.ttl)
+		e.upTo = max(e.upTo, signedAt)
+		if expires.After(e.expires) {
+			e.expires = expires
+		}
 		r.order.MoveToBack(el)
 		r.bySigner[key.addr].MoveToBack(e.mine)
 		return
@@ -116,7 +128,7 @@ func (r *refusals) record(key accessKey, signedAt int64, now time.Time) {
 		mine = list.New()
 		r.bySigner[key.addr] = mine
 	}
-	el := r.order.PushBack(&refusedAccess{key: key, upTo: signedAt, expires: now.Add(r.ttl)})
+	el := r.order.PushBack(&refusedAccess{key: key, upTo: signedAt, expires: expires})
 	el.Value.(*refusedAccess).mine = mine.PushBack(el)
 	r.byKey[key] = el
 	r.recount(key.addr, mine.Len()-1, mine.Len())

@@ -85,10 +85,12 @@ func (s *Server) authorize(r *http.Request) (g *grant, e *httpError) {
 	}
 	signed, err := s.verifier.Verify(r)
 	// Signed ahead of the clock: refused, but a copy is fresh once the clock
-	// gets there. Its nonce is recorded if the signer has access (below),
-	// so that the copy is refused as replayed
-	// (TestAttackFutureRefusalLeavesReplayableCopy); the signer's other
-	// requests are not refused for it.
+	// gets there. If the signer has access the nonce store records it
+	// (below, RecordFuture), so that the copy is refused
+	// (TestAttackFutureRefusalLeavesReplayableCopy,
+	// TestAttackReplaysRequestSignedPastTheFutureHorizon); if not, the
+	// refusal is remembered, as any other (refused.go), for as long as the
+	// copy would be fresh (TestAttackReplaysFutureRequestSentBeforePurchase).
 	future := signed != nil && errors.Is(err, signedreq.ErrFuture)
 	if err != nil && !future {
 		return nil, refusal(err)
@@ -104,13 +106,16 @@ func (s *Server) authorize(r *http.Request) (g *grant, e *httpError) {
 	key := accessKey{id: id, addr: signed.Address, version: version}
 	d, ans, e := s.admit(r.Context(), key, signed.Timestamp)
 	if e != nil {
-		if future {
-			// Refused for its time; no access: nothing to record (and its
-			// timestamp would refuse the signer's honest requests until then).
-			return nil, refusal(err)
-		}
+		// A request signed ahead is remembered too: refused before the
+		// signer's purchase landed, its copy must not be served after. A
+		// signer whose clock runs ahead signs its next requests later
+		// still; one whose clock is set back has its requests for this
+		// access refused until its clock passes the refused one's time.
 		if !errors.Is(e, ErrRefusedEarlier) {
 			s.refused.record(key, signed.Timestamp, s.cfg.Now(), !s.everGranted(signed.Address))
+		}
+		if future {
+			return nil, refusal(err)
 		}
 		return nil, e
 	}

@@ -43,7 +43,14 @@ type NonceStore struct {
 	// marks[bucket][address] are the latest timestamps refused as too many
 	// in that bucket.
 	marks map[int64]map[string]tooMany
+	// far[address] spans the timestamps of its requests refused as signed
+	// more than FutureHorizon ahead (RecordFuture).
+	far map[string]farAhead
 }
+
+// farAhead spans an address's requests refused as signed far ahead: every
+// request of the address signed from lo to hi is refused.
+type farAhead struct{ lo, hi int64 }
 
 // tooMany is an address's refusals as too many in a bucket: the latest
 // timestamp refused for its own cap (own: every request signed no later is
@@ -90,14 +97,33 @@ const FutureHorizon = 10 * time.Minute
 // the clock (Verify returned it with ErrFuture), as Use would, so that its
 // copy, fresh once the clock gets there, is refused as replayed; reserved
 // is as for UseReserved. Call it only for a signer with access (the store's
-// rule). A request signed more than FutureHorizon ahead is not recorded
-// (its bucket would hold room in the store until then): it reports whether
-// the nonce was recorded.
-func (s *NonceStore) RecordFuture(v *Verified, now time.Time, reserved bool) bool {
+// rule). A request signed more than FutureHorizon ahead leaves no nonce
+// (its bucket would hold room in the store until then): the store widens
+// instead the address's one span of such refusals to take it in, and
+// refuses (ErrRefusedEarlier) every request of the address signed within
+// that span until the span is stale, so that a copy is never served
+// however far ahead it was signed
+// (TestAttackReplaysRequestSignedPastTheFutureHorizon). A client whose
+// clock ran that far ahead and is then set right signs its requests before
+// the span (served) until its clock reaches it. A request the store
+// refuses here (replayed, too many) is refused the same later: its nonce
+// is there, or the store marked it.
+func (s *NonceStore) RecordFuture(v *Verified, now time.Time, reserved bool) {
 	if v.SignedAt.Sub(now) > FutureHorizon {
-		return false
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.far == nil {
+			s.far = map[string]farAhead{}
+		}
+		f, ok := s.far[v.Address]
+		if !ok {
+			f = farAhead{lo: v.Timestamp, hi: v.Timestamp}
+		}
+		f.lo, f.hi = min(f.lo, v.Timestamp), max(f.hi, v.Timestamp)
+		s.far[v.Address] = f
+		return
 	}
-	return s.use(v, now, reserved) == nil
+	_ = s.use(v, now, reserved) // refused: its nonce is there, or the store marked it
 }
 
 func (s *NonceStore) use(v *Verified, now time.Time, reserved bool) error {
@@ -118,6 +144,9 @@ func (s *NonceStore) use(v *Verified, now time.Time, reserved bool) error {
 	if b == nil {
 		b = map[string]map[string]struct{}{}
 		s.buckets[id] = b
+	}
+	if f, ok := s.far[v.Address]; ok && f.lo <= v.Timestamp && v.Timestamp <= f.hi {
+		return refuse(ErrRefusedEarlier, "signed within the span of requests of %s refused as signed more than %s ahead; sign it anew with the clock right", v.Address, FutureHorizon)
 	}
 	set := b[v.Address]
 	if _, seen := set[v.Nonce]; seen {
@@ -161,13 +190,26 @@ func (s *NonceStore) markTooMany(id int64, v *Verified, own bool) {
 	b[v.Address] = m
 }
 
-// dropOld drops the buckets before id: requests signed then are stale.
+// dropOld drops the buckets before id: requests signed then are stale;
+// and, when it drops one (once a window), the spans of far-ahead refusals
+// that end before id's bucket.
 func (s *NonceStore) dropOld(id int64) {
+	dropped := false
 	for k := range s.buckets {
 		if k < id {
 			s.total -= s.counts[k]
 			delete(s.buckets, k)
 			delete(s.counts, k)
+			dropped = true
+		}
+	}
+	if dropped {
+		w, _, _ := s.limits()
+		start := id * max(1, int64(w/time.Second))
+		for a, f := range s.far {
+			if f.hi < start {
+				delete(s.far, a)
+			}
 		}
 	}
 	for k := range s.marks {

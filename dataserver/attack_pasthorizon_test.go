@@ -1,0 +1,47 @@
+package dataserver
+
+import (
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aichain/aichain/chainclient/signedreq"
+)
+
+// TestAttackReplaysRequestSignedPastTheFutureHorizon: the fix of
+// TestAttackFarFutureRefusalLeavesReplayableCopy records the nonce of a
+// request refused as signed in the future (NonceStore.RecordFuture), but
+// only when it is signed at most FutureHorizon (10 min) ahead; further
+// ahead nothing is recorded, neither nonce nor refusal. A licensee whose
+// clock runs 11 minutes fast (an unsynced laptop) has every download
+// refused future_request; once the server's clock reaches the signed time,
+// a copy (a TLS-terminating proxy's log, a plain-HTTP hop) is fresh for a
+// whole window and the eavesdropper who replays it reads the rows the
+// licensee paid for. Expected: a request refused as signed in the future is
+// never served later, however far ahead it was signed.
+func TestAttackReplaysRequestSignedPastTheFutureHorizon(t *testing.T) {
+	fx := newFixture(t, true)
+	var clock atomic.Int64
+	now := func() time.Time { return time.Unix(clock.Load(), 0) }
+	fx.srv.cfg.Now, fx.srv.verifier.Now = now, now
+	clock.Store(fx.srv.notBefore + 10)
+	ahead := int64((signedreq.FutureHorizon + time.Minute) / time.Second)
+
+	req, _ := http.NewRequest(http.MethodGet, fx.url+"/v1/datasets/1", nil)
+	if err := signedreq.Sign(req, fx.licensee, fx.url, time.Unix(clock.Load()+ahead, 0)); err != nil {
+		t.Fatal(err)
+	}
+	copyOfReq := req.Clone(t.Context())
+	if status, body := get(t, req); status != http.StatusUnauthorized {
+		t.Fatalf("the licensee's download signed %d s ahead: %d %s, want 401 future_request", ahead, status, body)
+	}
+
+	clock.Add(ahead)
+	status, body := get(t, copyOfReq)
+	if status == http.StatusOK {
+		t.Errorf("a download refused as signed %d s in the future was replayed %d s later and answered %d with %d bytes: the replayer read the licensee's rows",
+			ahead, ahead, status, len(body))
+	}
+	fx.assertNoByteLeaves(t, "replayed request signed past the future horizon", body)
+}
