@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -141,19 +142,40 @@ func TestAttackPrecheckFreeVerification(t *testing.T) {
 	}
 }
 
-// The book of signers is bounded: past its size the oldest signer leaves.
+// The book of signers is bounded: past its size the signer learnt least
+// recently leaves, not the one learnt first: a signer that keeps sending
+// keeps its precheck however many others come and go (with the book
+// emptied in the order first learnt, make bench-chain's claimers, learnt
+// at their locks, had all left it by their claims).
 func TestPrecheckBookBounded(t *testing.T) {
 	p := newSigPrecheck(newSigMemo(4), nil, nil)
+	name := func(i int) string { return fmt.Sprintf("addr-%d", i) }
 	for i := 0; i < signerBookSize+10; i++ {
-		p.learn("c", fixtureGate, []signerState{{addr: string(rune(i)) + "addr", seq: 1}})
+		p.learn("c", fixtureGate, []signerState{{addr: name(i), seq: 1}})
+		if i%1000 == 999 { // signer 0 sends again now and then
+			p.learn("c", fixtureGate, []signerState{{addr: name(0), seq: uint64(i)}})
+		}
 	}
-	if len(p.signers) != signerBookSize || len(p.ring) != signerBookSize {
-		t.Fatalf("book holds %d signers, ring %d; want %d", len(p.signers), len(p.ring), signerBookSize)
+	if len(p.signers) != signerBookSize || p.order.Len() != signerBookSize {
+		t.Fatalf("book holds %d signers, order %d; want %d", len(p.signers), p.order.Len(), signerBookSize)
 	}
-	if _, _, ok := p.claim([]byte(string(rune(0))+"addr"), 1); ok {
-		t.Fatal("the oldest signer is still in the book")
+	if _, _, ok := p.claim([]byte(name(1)), 1); ok {
+		t.Fatal("the signer learnt least recently is still in the book")
 	}
-	if _, _, ok := p.claim([]byte(string(rune(signerBookSize+9))+"addr"), 1); !ok {
+	if _, _, ok := p.claim([]byte(name(0)), uint64(signerBookSize+10)/1000*1000-1); !ok {
+		t.Fatal("a signer learnt again lately left the book: it was learnt first")
+	}
+	if _, _, ok := p.claim([]byte(name(signerBookSize+9)), 1); !ok {
 		t.Fatal("the newest signer is not in the book")
+	}
+}
+
+// A precheck made without the app's book (the ante handler's own, see
+// NewAnteHandler) learns signers too.
+func TestPrecheckZeroBookLearns(t *testing.T) {
+	p := &sigPrecheck{memo: newSigMemo(4)}
+	p.learn("c", fixtureGate, []signerState{{addr: "a", seq: 3}})
+	if _, _, ok := p.claim([]byte("a"), 3); !ok {
+		t.Fatal("a signer learnt by a zero book is not in it")
 	}
 }
