@@ -324,7 +324,9 @@ func New(
 	legacyGovRouter := govv1beta1.NewRouter()
 	legacyGovRouter.AddRoute(govtypes.RouterKey, govv1beta1.ProposalHandler)
 	govKeeper.SetLegacyRouter(legacyGovRouter)
-	app.GovKeeper = *govKeeper.SetHooks(govtypes.NewMultiGovHooks())
+	// A vote pays for its tally's reads when it is cast (x/staking-rewards
+	// GovHooks).
+	app.GovKeeper = *govKeeper.SetHooks(govtypes.NewMultiGovHooks(app.StakingRewardsKeeper.GovHooks()))
 
 	evidenceKeeper := evidencekeeper.NewKeeper(
 		appCodec, runtime.NewKVStoreService(keys[evidencetypes.StoreKey]), app.StakingKeeper,

@@ -45,6 +45,8 @@ type StakingKeeper interface {
 	// max_validators), where IterateBondedValidatorsByPower walks the power
 	// index past every unbonded validator until it has found them.
 	IterateLastValidatorPowers(ctx context.Context, handler func(operator sdk.ValAddress, power int64) (stop bool)) error
+	// MaxValidators bounds the bonded set x/gov's tally is given.
+	MaxValidators(ctx context.Context) (uint32, error)
 }
 
 // DistributionKeeper is what the module needs from x/distribution: reward-pool
