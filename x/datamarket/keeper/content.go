@@ -100,8 +100,9 @@ func (k Keeper) setContent(ctx context.Context, versions []types.DatasetVersion)
 }
 
 // listedBefore reports whether version a was published before version b:
-// at an earlier height, or at the same height (a zero-height export puts
-// every earlier height at 0) by the dataset of the lower id. The lowest id
+// at an earlier height (a zero-height export shifts every height below 1,
+// keeping their order), or at the same height by the dataset of the lower
+// id. The lowest id
 // alone gave a file to a copier whose older dataset published it as a new
 // version after the owner listed it
 // (TestAttackOlderDatasetCopiesALaterListingAsANewVersion).

@@ -97,8 +97,15 @@ func (k Keeper) PrepareForZeroHeight(ctx context.Context) error {
 		return errorsmod.Wrap(err, "zero-height export: dataset versions")
 	}
 	for _, v := range versions {
-		v.Height = hist(v.Height)
-		// The content stays filed as it is (ContentRoots, ContentShas).
+		// A version's height only orders publications (listedBefore: the
+		// file goes to its first lister when InitGenesis files the content
+		// again, ContentRoots and ContentShas not being exported), so it is
+		// shifted, not collapsed to 0: at 0 every version tied, the lowest
+		// dataset id won, and a copier whose older dataset had published
+		// another owner's file before the content rule got it back
+		// (TestAttackZeroHeightRestartGivesOwnersFileToOlderCopier). Heights
+		// at or before the export become 0 or below, in their order.
+		v.Height -= exportHeight
 		if err := k.DatasetVersions.Set(ctx, collections.Join(v.DatasetId, v.Version), v); err != nil {
 			return errorsmod.Wrapf(err, "zero-height export: dataset %d version %d", v.DatasetId, v.Version)
 		}

@@ -24,10 +24,12 @@ func TestRebaseExpiry(t *testing.T) {
 
 // TestPrepareForZeroHeight: a rental running at the export keeps the blocks
 // it had left (queue key included), an expired one stays expired, history
-// heights become 0, and the EndBlocker expires the rental at its new height.
+// heights become 0 (a version's, which orders publications, shifted below
+// 1), and the EndBlocker expires the rental at its new height.
 func TestPrepareForZeroHeight(t *testing.T) {
 	s := setup(t)
 	id := s.list(listMsg(s.owner.String(), rental(3, 100), rental(50, 100)))
+	listedAt := s.ta.Ctx.BlockHeight()
 	short := s.buy(s.buyer.String(), id, 0)
 	for i := 0; i < 5; i++ {
 		s.ta.NextBlock()
@@ -65,9 +67,9 @@ func TestPrepareForZeroHeight(t *testing.T) {
 	if err := gs.Validate(); err != nil {
 		t.Fatalf("genesis after the rebase: %v", err)
 	}
-	for _, v := range gs.DatasetVersions {
-		if v.Height != 0 {
-			t.Fatalf("version %d height %d, want 0", v.Version, v.Height)
+	for _, v := range gs.DatasetVersions { // shifted below 1, in order (listedBefore)
+		if want := listedAt - exportH; v.Height != want {
+			t.Fatalf("version %d height %d, want %d (listed at %d, exported at %d)", v.Version, v.Height, want, listedAt, exportH)
 		}
 	}
 	// The new chain: valid up to left-1, expired by the EndBlocker at left.

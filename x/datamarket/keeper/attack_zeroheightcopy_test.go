@@ -1,0 +1,85 @@
+package keeper_test
+
+import (
+	"testing"
+
+	"github.com/aichain/aichain/x/datamarket/keeper"
+	"github.com/aichain/aichain/x/datamarket/types"
+)
+
+// TestAttackZeroHeightRestartGivesOwnersFileToOlderCopier: the set-up of
+// TestAttackOlderDatasetCopiesALaterListingAsANewVersion. On a version-1
+// store the copier, who listed dataset 1 long ago, published the owner's
+// file X (first listed as dataset 2) as version 2 of its older dataset 1.
+// The upgrade (1→2 … 4→5) files X as the owner's (setContent orders by the
+// version record's height, then the lowest id). Then the chain restarts
+// from a zero-height export (`aichaind export --for-zero-height`):
+// PrepareForZeroHeight rebases every version's height to 0, the export does
+// not carry ContentRoots/ContentShas, and InitGenesis rebuilds them with
+// setContent, which now sees equal heights and falls back to the lowest id:
+// the copier's. On the restarted chain the owner, X's first lister, may no
+// longer publish X as a new version of its own dataset, and the copier may.
+// Honest outcome: a restart changes nothing of who owns a file.
+func TestAttackZeroHeightRestartGivesOwnersFileToOlderCopier(t *testing.T) {
+	s := setup(t)
+	ctx := s.ta.Ctx
+	copier, owner := s.other.String(), s.owner.String()
+	later := func() {
+		s.ta.Ctx = s.ta.Ctx.WithBlockHeight(s.ta.Ctx.BlockHeight() + 10)
+		ctx = s.ta.Ctx
+	}
+	older := s.list(listMsg(copier, perJob(10))) // the copier's own file, long before
+	later()
+	orig := listMsg(owner, perJob(10))
+	listing := *orig
+	id := s.list(&listing) // the owner lists X: its first lister
+	later()
+	unindexContent(t, s, ctx) // the version-1 store
+	if _, err := s.ms.UpdateDataset(ctx, &types.MsgUpdateDataset{
+		Owner: copier, DatasetId: older, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: orig.ContentRoot, Sha256: orig.Sha256,
+	}); err != nil {
+		t.Fatalf("set-up: the version-1 store lets the copy through as a new version: %v", err)
+	}
+	unindexContent(t, s, ctx)
+	later()
+	m := keeper.NewMigrator(s.k)
+	mustOK(t, m.Migrate1to2(ctx))
+	mustOK(t, m.Migrate2to3(ctx))
+	mustOK(t, m.Migrate3to4(ctx))
+	mustOK(t, m.Migrate4to5(ctx))
+	if got, err := s.k.ContentRoots.Get(ctx, orig.ContentRoot); err != nil || got != id {
+		t.Fatalf("set-up: after the upgrade X is dataset %d's (%v); want the owner's %d", got, err, id)
+	}
+
+	// The zero-height restart.
+	mustOK(t, s.k.PrepareForZeroHeight(ctx))
+	gs, err := s.k.ExportGenesis(ctx)
+	mustOK(t, err)
+	mustOK(t, gs.Validate())
+	fresh := setup(t)
+	mustOK(t, fresh.k.InitGenesis(fresh.ta.Ctx, gs))
+	fctx := fresh.ta.Ctx
+
+	got, err := fresh.k.ContentRoots.Get(fctx, orig.ContentRoot)
+	mustOK(t, err)
+	gotSha, err := fresh.k.ContentShas.Get(fctx, orig.Sha256)
+	mustOK(t, err)
+	if got != id || gotSha != id {
+		t.Errorf("after the zero-height restart file X is dataset %d's (root) / %d's (sha256), the copier's dataset is %d; want the owner's %d, as before the restart",
+			got, gotSha, older, id)
+	}
+	update := func(who string, dataset uint64, root []byte, sha string) error {
+		_, err := fresh.ms.UpdateDataset(fctx, &types.MsgUpdateDataset{
+			Owner: who, DatasetId: dataset, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: root, Sha256: sha,
+		})
+		return err
+	}
+	mustOK(t, update(owner, id, rootOf("owner's v2 after restart"), shaOf("owner's v2 after restart")))
+	if err := update(owner, id, orig.ContentRoot, orig.Sha256); err != nil {
+		t.Errorf("after the restart the owner, X's first lister, may not publish X again as a new version of its dataset %d: %v", id, err)
+	}
+	mustOK(t, update(copier, older, rootOf("copier's v3 after restart"), shaOf("copier's v3 after restart")))
+	if err := update(copier, older, orig.ContentRoot, orig.Sha256); err == nil {
+		t.Errorf("after the restart the copier brings X back as a new version of its dataset %d", older)
+	}
+}
