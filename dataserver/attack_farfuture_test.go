@@ -22,11 +22,32 @@ import (
 // ahead it was signed.
 func TestAttackFarFutureRefusalLeavesReplayableCopy(t *testing.T) {
 	fx := newFixture(t, true)
+	assertFutureCopyRefused(t, fx, int64(fx.srv.cfg.Window/time.Second)+30)
+}
+
+// TestAttackReplaysRequestSignedPastTheFutureHorizon: the fix of
+// TestAttackFarFutureRefusalLeavesReplayableCopy records the nonce of a
+// request refused as signed in the future (NonceStore.RecordFuture), but
+// only when it is signed at most FutureHorizon (10 min) ahead; further
+// ahead nothing was recorded, neither nonce nor refusal. A licensee whose
+// clock runs 11 minutes fast (an unsynced laptop) had every download
+// refused future_request; once the server's clock reached the signed
+// time, a copy was fresh for a whole window and the eavesdropper who
+// replayed it read the rows the licensee paid for.
+func TestAttackReplaysRequestSignedPastTheFutureHorizon(t *testing.T) {
+	fx := newFixture(t, true)
+	assertFutureCopyRefused(t, fx, int64((signedreq.FutureHorizon+time.Minute)/time.Second))
+}
+
+// assertFutureCopyRefused has the licensee's download signed ahead seconds
+// ahead of the server's clock refused, moves the clock there and replays
+// the copy: it must not be served.
+func assertFutureCopyRefused(t *testing.T, fx *fixture, ahead int64) {
+	t.Helper()
 	var clock atomic.Int64
 	now := func() time.Time { return time.Unix(clock.Load(), 0) }
 	fx.srv.cfg.Now, fx.srv.verifier.Now = now, now
 	clock.Store(fx.srv.notBefore + 10)
-	ahead := int64(fx.srv.cfg.Window/time.Second) + 30
 
 	req, _ := http.NewRequest(http.MethodGet, fx.url+"/v1/datasets/1", nil)
 	if err := signedreq.Sign(req, fx.licensee, fx.url, time.Unix(clock.Load()+ahead, 0)); err != nil {

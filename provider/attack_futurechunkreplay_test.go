@@ -28,21 +28,12 @@ func TestAttackFutureRefusalLeavesReplayableChunkCopy(t *testing.T) {
 		t.Fatal(err)
 	}
 	copyOfReq := req.Clone(t.Context())
-	do := func(r *http.Request) (int, []byte) {
-		resp, err := http.DefaultClient.Do(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, body
-	}
-	if status, body := do(req); status != http.StatusUnauthorized {
+	if status, body := doRequest(t, req); status != http.StatusUnauthorized {
 		t.Fatalf("the requester's fetch signed 7 s ahead: %d %s, want 401 future_request", status, body)
 	}
 	// 3 s later the copy is within the skew: fresh.
 	time.Sleep(3 * time.Second)
-	status, body := do(copyOfReq)
+	status, body := doRequest(t, copyOfReq)
 	if status == http.StatusOK {
 		t.Errorf("a chunk fetch refused as signed in the future was replayed 3 s later and answered %d with %d bytes: the replayer read the requester's result", status, len(body))
 	}
@@ -72,28 +63,31 @@ func TestAttackReplaysChunkFetchSignedPastTheFutureHorizon(t *testing.T) {
 		}
 		return req
 	}
-	do := func(r *http.Request) (int, []byte) {
-		resp, err := http.DefaultClient.Do(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, body
-	}
 	req := sign(clock.Load() + ahead)
 	copyOfReq := req.Clone(t.Context())
-	if status, body := do(req); status != http.StatusUnauthorized {
+	if status, body := doRequest(t, req); status != http.StatusUnauthorized {
 		t.Fatalf("the requester's fetch signed %d s ahead: %d %s, want 401 future_request", ahead, status, body)
 	}
 	clock.Add(ahead)
-	status, body := do(copyOfReq)
+	status, body := doRequest(t, copyOfReq)
 	if status == http.StatusOK {
 		t.Errorf("a chunk fetch refused as signed %d s ahead was replayed %d s later and answered %d with %d bytes: the replayer read the requester's result",
 			ahead, ahead, status, len(body))
 	}
 	assertNoByteLeaves(t, "replayed request signed past the horizon", body, s.chunks...)
-	if status, body := do(sign(clock.Load() + 1)); status != http.StatusOK {
+	if status, body := doRequest(t, sign(clock.Load()+1)); status != http.StatusOK {
 		t.Fatalf("the requester's fetch signed anew, after the refused one: %d %s", status, body)
 	}
+}
+
+// doRequest sends r and returns its status and body.
+func doRequest(t *testing.T, r *http.Request) (int, []byte) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, body
 }

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"io"
 	"net/http"
 	"sync/atomic"
 	"testing"
@@ -35,20 +34,11 @@ func TestAttackTooManyRefusalLeavesReplayableChunkCopy(t *testing.T) {
 		}
 		return req
 	}
-	do := func(r *http.Request) (int, []byte) {
-		resp, err := http.DefaultClient.Do(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, body
-	}
 
 	// Two reads of a validator's sidecar fill the store (bucket b-2).
 	clock.Store((b-2)*w + 1)
 	for range 2 {
-		if status, body := do(sign(s.validator, clock.Load())); status != http.StatusOK {
+		if status, body := doRequest(t, sign(s.validator, clock.Load())); status != http.StatusOK {
 			t.Fatalf("a validator's read: %d %s", status, body)
 		}
 	}
@@ -59,13 +49,13 @@ func TestAttackTooManyRefusalLeavesReplayableChunkCopy(t *testing.T) {
 	clock.Store(b*w + 1)
 	req := sign(s.requester, clock.Load())
 	copyOfReq := req.Clone(t.Context())
-	if status, body := do(req); status != http.StatusTooManyRequests {
+	if status, body := doRequest(t, req); status != http.StatusTooManyRequests {
 		t.Fatalf("the requester's fetch with the store full: %d %s, want 429", status, body)
 	}
 
 	// 59 s later the copy is still fresh, and bucket b-2 has gone.
 	clock.Store((b + 1) * w)
-	status, body := do(copyOfReq)
+	status, body := doRequest(t, copyOfReq)
 	if status == http.StatusOK {
 		t.Errorf("a fetch refused 429 (its nonce not recorded) was replayed 59 s later and answered %d with %d bytes: the replayer read the requester's result",
 			status, len(body))
@@ -73,7 +63,7 @@ func TestAttackTooManyRefusalLeavesReplayableChunkCopy(t *testing.T) {
 	assertNoByteLeaves(t, "replayed 429 request", body, s.chunks...)
 
 	// The requester signs its retry anew: served.
-	if status, body := do(sign(s.requester, clock.Load())); status != http.StatusOK {
+	if status, body := doRequest(t, sign(s.requester, clock.Load())); status != http.StatusOK {
 		t.Fatalf("the requester's fetch signed anew: %d %s", status, body)
 	}
 }
