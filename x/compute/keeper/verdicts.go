@@ -212,7 +212,15 @@ func (k Keeper) recordVerdict(ctx context.Context, v types.ValidatorVerdicts, jv
 		}
 	}
 	if job.State != kind.state {
-		return job, false, nil
+		// The other check's kind (INPUTS_* on a VERIFYING job, VALID,
+		// INVALID or UNAVAILABLE on an ABORTING one): never counted, and
+		// never sent by an honest sidecar (a job under check does not move
+		// from one check to the other). Its voter is marked, its verdict
+		// kept as sent, so that resending it every block costs the two
+		// small reads above and not the job's
+		// (TestAttackWrongKindVerdictReadsTheJobEveryBlock); retally and the
+		// fee count only verdicts of the job's kind.
+		return job, false, k.Voters.Set(ctx, key, int32(jv.Verdict))
 	}
 	if err := k.Voters.Set(ctx, key, int32(jv.Verdict)); err != nil {
 		return job, false, err
