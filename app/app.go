@@ -324,8 +324,6 @@ func New(
 	legacyGovRouter := govv1beta1.NewRouter()
 	legacyGovRouter.AddRoute(govtypes.RouterKey, govv1beta1.ProposalHandler)
 	govKeeper.SetLegacyRouter(legacyGovRouter)
-	// A vote pays for its tally's reads when it is cast (x/staking-rewards
-	// GovHooks).
 	app.GovKeeper = *govKeeper.SetHooks(govtypes.NewMultiGovHooks(app.StakingRewardsKeeper.GovHooks()))
 
 	evidenceKeeper := evidencekeeper.NewKeeper(

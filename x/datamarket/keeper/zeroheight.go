@@ -92,23 +92,8 @@ func (k Keeper) PrepareForZeroHeight(ctx context.Context) error {
 			return errorsmod.Wrapf(err, "zero-height export: dataset %d", d.Id)
 		}
 	}
-	versions, err := iterValues(k.DatasetVersions.Iterate(ctx, nil))
-	if err != nil {
-		return errorsmod.Wrap(err, "zero-height export: dataset versions")
-	}
-	for _, v := range versions {
-		// A version's height only orders publications (listedBefore: the
-		// file goes to its first lister when InitGenesis files the content
-		// again, ContentRoots and ContentShas not being exported), so it is
-		// shifted, not collapsed to 0: at 0 every version tied, the lowest
-		// dataset id won, and a copier whose older dataset had published
-		// another owner's file before the content rule got it back
-		// (TestAttackZeroHeightRestartGivesOwnersFileToOlderCopier). Heights
-		// at or before the export become 0 or below, in their order.
-		v.Height -= exportHeight
-		if err := k.DatasetVersions.Set(ctx, collections.Join(v.DatasetId, v.Version), v); err != nil {
-			return errorsmod.Wrapf(err, "zero-height export: dataset %d version %d", v.DatasetId, v.Version)
-		}
+	if err := k.shiftVersionHeights(ctx, exportHeight); err != nil {
+		return err
 	}
 	accesses, err := iterValues(k.JobAccess.Iterate(ctx, nil))
 	if err != nil {
@@ -121,6 +106,28 @@ func (k Keeper) PrepareForZeroHeight(ctx context.Context) error {
 		}
 	}
 	k.Logger(ctx).Info("heights rebased for a zero-height genesis", "export_height", exportHeight)
+	return nil
+}
+
+// shiftVersionHeights shifts every version's height by the export's,
+// not to 0: a version's height only orders publications (listedBefore: the
+// file goes to its first lister when InitGenesis files the content again,
+// ContentRoots and ContentShas not being exported). At 0 every version
+// tied, the lowest dataset id won, and a copier whose older dataset had
+// published another owner's file before the content rule got it back
+// (TestAttackZeroHeightRestartGivesOwnersFileToOlderCopier). Heights at or
+// before the export become 0 or below, in their order.
+func (k Keeper) shiftVersionHeights(ctx context.Context, exportHeight int64) error {
+	versions, err := iterValues(k.DatasetVersions.Iterate(ctx, nil))
+	if err != nil {
+		return errorsmod.Wrap(err, "zero-height export: dataset versions")
+	}
+	for _, v := range versions {
+		v.Height -= exportHeight
+		if err := k.DatasetVersions.Set(ctx, collections.Join(v.DatasetId, v.Version), v); err != nil {
+			return errorsmod.Wrapf(err, "zero-height export: dataset %d version %d", v.DatasetId, v.Version)
+		}
+	}
 	return nil
 }
 
