@@ -5,7 +5,6 @@ import (
 
 	"cosmossdk.io/math"
 
-	govkeeper "github.com/cosmos/cosmos-sdk/x/gov/keeper"
 	govv1 "github.com/cosmos/cosmos-sdk/x/gov/types/v1"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 )
@@ -51,22 +50,7 @@ func TestAttackSpamDelegationsMakeTallyReadEveryBondedValidator(t *testing.T) {
 		t.Fatalf("set-up: %d bonded validators, want 100", n)
 	}
 
-	voteAndTally := func() (vote, tally uint64) {
-		id := f.proposeParams(proposer, 3_000_000)
-		vctx := f.ta.Ctx.WithGasMeter(storeGasMeter())
-		if _, err := govkeeper.NewMsgServerImpl(&f.ta.GovKeeper).Vote(vctx, govv1.NewMsgVote(attacker, id, govv1.OptionYes, "")); err != nil {
-			t.Fatalf("vote: %v", err)
-		}
-		p, err := f.ta.GovKeeper.Proposals.Get(f.ta.Ctx, id)
-		must(t, err)
-		validators := bonded()
-		cc, _ := f.ta.Ctx.CacheContext()
-		tctx := cc.WithGasMeter(storeGasMeter())
-		if _, _, err := f.k.CalculateVoteResultsAndVotingPowerFn()(tctx, f.ta.GovKeeper, p, validators); err != nil {
-			t.Fatal(err)
-		}
-		return vctx.GasMeter().GasConsumed(), tctx.GasMeter().GasConsumed()
-	}
+	voteAndTally := func() (vote, tally uint64) { return f.voteAndTally(attacker, proposer, bonded) }
 
 	f.spamDelegations(attacker, 1)
 	vote1, tally1 := voteAndTally()

@@ -109,21 +109,7 @@ func TestAttackSpamDelegationsMakeEveryTallyWalkThem(t *testing.T) {
 	// voteAndTally has the attacker vote on a fresh proposal and returns the
 	// vote's gas and the tally's, the tally run on a branch.
 	voteAndTally := func() (vote, tally uint64) {
-		id := f.proposeParams(proposer, 3_000_000)
-		vctx := f.ta.Ctx.WithGasMeter(storeGasMeter())
-		if _, err := govkeeper.NewMsgServerImpl(&f.ta.GovKeeper).Vote(vctx, govv1.NewMsgVote(attacker, id, govv1.OptionYes, "")); err != nil {
-			t.Fatalf("vote: %v", err)
-		}
-		p, err := f.ta.GovKeeper.Proposals.Get(f.ta.Ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cc, _ := f.ta.Ctx.CacheContext()
-		tctx := cc.WithGasMeter(storeGasMeter())
-		if _, _, err := f.k.CalculateVoteResultsAndVotingPowerFn()(tctx, f.ta.GovKeeper, p, map[string]govv1.ValidatorGovInfo{}); err != nil {
-			t.Fatal(err)
-		}
-		return vctx.GasMeter().GasConsumed(), tctx.GasMeter().GasConsumed()
+		return f.voteAndTally(attacker, proposer, func() map[string]govv1.ValidatorGovInfo { return map[string]govv1.ValidatorGovInfo{} })
 	}
 
 	delegateTo(1)
@@ -178,4 +164,27 @@ func (f *fixture) delegateToNewValidators(delegator sdk.AccAddress, n int, selfB
 			t.Fatalf("delegate: %v", err)
 		}
 	}
+}
+
+// voteAndTally has voter vote on a fresh proposal of proposer and returns
+// the vote's gas and the tally's (run on a branch, with the validators x/gov
+// would pass).
+func (f *fixture) voteAndTally(voter, proposer sdk.AccAddress, validators func() map[string]govv1.ValidatorGovInfo) (vote, tally uint64) {
+	t := f.t
+	t.Helper()
+	id := f.proposeParams(proposer, 3_000_000)
+	vctx := f.ta.Ctx.WithGasMeter(storeGasMeter())
+	if _, err := govkeeper.NewMsgServerImpl(&f.ta.GovKeeper).Vote(vctx, govv1.NewMsgVote(voter, id, govv1.OptionYes, "")); err != nil {
+		t.Fatalf("vote: %v", err)
+	}
+	p, err := f.ta.GovKeeper.Proposals.Get(f.ta.Ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc, _ := f.ta.Ctx.CacheContext()
+	tctx := cc.WithGasMeter(storeGasMeter())
+	if _, _, err := f.k.CalculateVoteResultsAndVotingPowerFn()(tctx, f.ta.GovKeeper, p, validators()); err != nil {
+		t.Fatal(err)
+	}
+	return vctx.GasMeter().GasConsumed(), tctx.GasMeter().GasConsumed()
 }
