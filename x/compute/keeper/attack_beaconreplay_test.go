@@ -26,16 +26,7 @@ import (
 // already published (the export sets a restart tag every share signs).
 func TestAttackZeroHeightRestartReplaysTheOldChainsBeacons(t *testing.T) {
 	s := newSuite(t)
-	net := newBeaconNet(t, 4)
-	s.install(net)
-	w := int64(s.params().BeaconWindowBlocks)
-	if w == 0 {
-		t.Fatal("set-up: the beacon is off")
-	}
-	// The old chain's first blocks: the beacons of heights 1 and 2 final.
-	for s.height() <= 2+w {
-		s.beaconBlocks(net, 1, nil)
-	}
+	net, w := s.finalBeacons() // the old chain's first blocks
 	old := map[int64][]byte{}
 	for _, h := range []int64{1, 2} {
 		b, ok := s.beacon(h)

@@ -27,18 +27,10 @@ import (
 // agree on a new start (or a new chain-id).
 func TestAttackRetriedRestartReplaysTheAbortedRunsBeacons(t *testing.T) {
 	s := newSuite(t)
-	net := newBeaconNet(t, 4)
-	s.install(net)
-	w := int64(s.params().BeaconWindowBlocks)
-	if w == 0 {
-		t.Fatal("set-up: the beacon is off")
-	}
+	net, w := s.finalBeacons()
 	p := s.params()
 	p.SampleRateFloorBps = 10_000
 	s.setParams(p)
-	for s.height() <= 2+w {
-		s.beaconBlocks(net, 1, nil)
-	}
 	must(t, s.k.PrepareForZeroHeight(s.ta.Ctx))
 	gs, err := s.k.ExportGenesis(s.ta.Ctx)
 	must(t, err)

@@ -39,12 +39,7 @@ func (s *suite) signingTag() []byte {
 // refused; genesis refuses a tag of another size.
 func TestBeaconRestartTagEveryZeroHeightRestart(t *testing.T) {
 	s := newSuite(t)
-	net := newBeaconNet(t, 4)
-	s.install(net)
-	w := int64(s.params().BeaconWindowBlocks)
-	for s.height() <= 2+w {
-		s.beaconBlocks(net, 1, nil)
-	}
+	net, _ := s.finalBeacons()
 	if tag := s.restartTag(); tag != nil {
 		t.Fatalf("a chain never restarted has the tag %x", tag)
 	}

@@ -116,6 +116,23 @@ func (s *suite) record(ctx sdk.Context, net *beaconNet, include func(i int, j in
 }
 
 // beaconBlocks finalizes n blocks, each recording every share first.
+// finalBeacons installs a 4-validator beacon network in s and runs blocks
+// until the beacons of heights 1 and 2 are final; it returns the network
+// and the beacon window.
+func (s *suite) finalBeacons() (*beaconNet, int64) {
+	s.t.Helper()
+	net := newBeaconNet(s.t, 4)
+	s.install(net)
+	w := int64(s.params().BeaconWindowBlocks)
+	if w == 0 {
+		s.t.Fatal("set-up: the beacon is off")
+	}
+	for s.height() <= 2+w {
+		s.beaconBlocks(net, 1, nil)
+	}
+	return net, w
+}
+
 func (s *suite) beaconBlocks(net *beaconNet, n int, include func(i int, j int64) bool) {
 	s.t.Helper()
 	for ; n > 0; n-- {

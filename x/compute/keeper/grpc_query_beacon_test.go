@@ -21,13 +21,8 @@ import (
 // height with neither is NotFound.
 func TestBeaconQuery(t *testing.T) {
 	s := newSuite(t)
-	net := newBeaconNet(t, 4)
-	s.install(net)
+	net, _ := s.finalBeacons()
 	q := keeper.NewQueryServerImpl(s.k)
-	w := int64(s.params().BeaconWindowBlocks)
-	for s.height() <= 2+w {
-		s.beaconBlocks(net, 1, nil)
-	}
 	res, err := q.Beacon(s.ta.Ctx, &types.QueryBeaconRequest{Height: 1})
 	signing, err := s.k.BeaconSigningTag(s.ta.Ctx)
 	must(t, err)

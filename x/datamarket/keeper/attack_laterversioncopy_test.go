@@ -24,38 +24,12 @@ import (
 // record's height, then the lowest id (listedBefore).
 func TestAttackOlderDatasetCopiesALaterListingAsANewVersion(t *testing.T) {
 	s := setup(t)
-	ctx := s.ta.Ctx
 	copier, owner := s.other.String(), s.owner.String()
-	unindexAll := func() { unindexContent(t, s, ctx) }
-	later := func() { // a later block
-		s.ta.Ctx = s.ta.Ctx.WithBlockHeight(s.ta.Ctx.BlockHeight() + 10)
-		ctx = s.ta.Ctx
-	}
-	older := s.list(listMsg(copier, perJob(10))) // the copier's own file, long before
-	later()
-	orig := listMsg(owner, perJob(10))
-	listing := *orig
-	id := s.list(&listing) // the owner lists X: its first lister
-	later()
-	if older >= id {
-		t.Fatalf("set-up: ids %d and %d", older, id)
-	}
-	unindexAll() // the version-1 store
+	older, id, orig := preRuleCopy(t, s)
+	ctx := s.ta.Ctx
 	update := func(who string, dataset uint64, root []byte, sha string) (*types.MsgUpdateDatasetResponse, error) {
-		return s.ms.UpdateDataset(ctx, &types.MsgUpdateDataset{
-			Owner: who, DatasetId: dataset, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: root, Sha256: sha,
-		})
+		return s.ms.UpdateDataset(ctx, versionMsg(who, dataset, root, sha))
 	}
-	if _, err := update(copier, older, orig.ContentRoot, orig.Sha256); err != nil {
-		t.Fatalf("set-up: the version-1 store lets the copy through as a new version: %v", err)
-	}
-	unindexAll()
-
-	m := keeper.NewMigrator(s.k)
-	mustOK(t, m.Migrate1to2(ctx))
-	mustOK(t, m.Migrate2to3(ctx))
-	mustOK(t, m.Migrate3to4(ctx))
-	mustOK(t, m.Migrate4to5(ctx))
 
 	got, err := s.k.ContentRoots.Get(ctx, orig.ContentRoot)
 	mustOK(t, err)
@@ -75,4 +49,40 @@ func TestAttackOlderDatasetCopiesALaterListingAsANewVersion(t *testing.T) {
 		_, err := update(copier, older, orig.ContentRoot, orig.Sha256)
 		return err
 	})
+}
+
+// preRuleCopy sets up, on a version-1 store (before issue 17's content
+// rule), the copier (s.other) listing dataset older long ago, the owner
+// (s.owner) listing file X later as dataset id (orig), and the copier
+// publishing X as a new version of older, the store taking it; then the
+// chain upgrades (1→2 … 4→5). s.ta.Ctx is left at the upgrade's block.
+func preRuleCopy(t *testing.T, s *suite) (older, id uint64, orig *types.MsgListDataset) {
+	t.Helper()
+	later := func() { s.ta.Ctx = s.ta.Ctx.WithBlockHeight(s.ta.Ctx.BlockHeight() + 10) }
+	older = s.list(listMsg(s.other.String(), perJob(10))) // the copier's own file, long before
+	later()
+	orig = listMsg(s.owner.String(), perJob(10))
+	listing := *orig
+	id = s.list(&listing) // the owner lists X: its first lister
+	later()
+	if older >= id {
+		t.Fatalf("set-up: ids %d and %d", older, id)
+	}
+	unindexContent(t, s, s.ta.Ctx) // the version-1 store
+	if _, err := s.ms.UpdateDataset(s.ta.Ctx, versionMsg(s.other.String(), older, orig.ContentRoot, orig.Sha256)); err != nil {
+		t.Fatalf("set-up: the version-1 store lets the copy through as a new version: %v", err)
+	}
+	unindexContent(t, s, s.ta.Ctx)
+	later()
+	m := keeper.NewMigrator(s.k)
+	mustOK(t, m.Migrate1to2(s.ta.Ctx))
+	mustOK(t, m.Migrate2to3(s.ta.Ctx))
+	mustOK(t, m.Migrate3to4(s.ta.Ctx))
+	mustOK(t, m.Migrate4to5(s.ta.Ctx))
+	return older, id, orig
+}
+
+// versionMsg publishes file (root, sha) as a new version of dataset.
+func versionMsg(who string, dataset uint64, root []byte, sha string) *types.MsgUpdateDataset {
+	return &types.MsgUpdateDataset{Owner: who, DatasetId: dataset, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: root, Sha256: sha}
 }

@@ -2,9 +2,6 @@ package keeper_test
 
 import (
 	"testing"
-
-	"github.com/aichain/aichain/x/datamarket/keeper"
-	"github.com/aichain/aichain/x/datamarket/types"
 )
 
 // TestAttackZeroHeightRestartGivesOwnersFileToOlderCopier: the set-up of
@@ -22,31 +19,9 @@ import (
 // Honest outcome: a restart changes nothing of who owns a file.
 func TestAttackZeroHeightRestartGivesOwnersFileToOlderCopier(t *testing.T) {
 	s := setup(t)
-	ctx := s.ta.Ctx
 	copier, owner := s.other.String(), s.owner.String()
-	later := func() {
-		s.ta.Ctx = s.ta.Ctx.WithBlockHeight(s.ta.Ctx.BlockHeight() + 10)
-		ctx = s.ta.Ctx
-	}
-	older := s.list(listMsg(copier, perJob(10))) // the copier's own file, long before
-	later()
-	orig := listMsg(owner, perJob(10))
-	listing := *orig
-	id := s.list(&listing) // the owner lists X: its first lister
-	later()
-	unindexContent(t, s, ctx) // the version-1 store
-	if _, err := s.ms.UpdateDataset(ctx, &types.MsgUpdateDataset{
-		Owner: copier, DatasetId: older, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: orig.ContentRoot, Sha256: orig.Sha256,
-	}); err != nil {
-		t.Fatalf("set-up: the version-1 store lets the copy through as a new version: %v", err)
-	}
-	unindexContent(t, s, ctx)
-	later()
-	m := keeper.NewMigrator(s.k)
-	mustOK(t, m.Migrate1to2(ctx))
-	mustOK(t, m.Migrate2to3(ctx))
-	mustOK(t, m.Migrate3to4(ctx))
-	mustOK(t, m.Migrate4to5(ctx))
+	older, id, orig := preRuleCopy(t, s)
+	ctx := s.ta.Ctx
 	if got, err := s.k.ContentRoots.Get(ctx, orig.ContentRoot); err != nil || got != id {
 		t.Fatalf("set-up: after the upgrade X is dataset %d's (%v); want the owner's %d", got, err, id)
 	}
@@ -69,9 +44,7 @@ func TestAttackZeroHeightRestartGivesOwnersFileToOlderCopier(t *testing.T) {
 			got, gotSha, older, id)
 	}
 	update := func(who string, dataset uint64, root []byte, sha string) error {
-		_, err := fresh.ms.UpdateDataset(fctx, &types.MsgUpdateDataset{
-			Owner: who, DatasetId: dataset, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: root, Sha256: sha,
-		})
+		_, err := fresh.ms.UpdateDataset(fctx, versionMsg(who, dataset, root, sha))
 		return err
 	}
 	mustOK(t, update(owner, id, rootOf("owner's v2 after restart"), shaOf("owner's v2 after restart")))
