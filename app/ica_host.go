@@ -58,7 +58,7 @@ func ICAHostAllowMessages() []string {
 		&computetypes.MsgRegisterProvider{}, &computetypes.MsgUpdateProvider{}, &computetypes.MsgUnbondProvider{},
 		&computetypes.MsgCreateJob{}, &computetypes.MsgCancelJob{}, &computetypes.MsgCommitBid{},
 		&computetypes.MsgRevealBid{}, &computetypes.MsgSubmitResult{}, &computetypes.MsgDisputeResult{},
-		&computetypes.MsgAbortJob{},
+		&computetypes.MsgAbortJob{}, &computetypes.MsgPostModelBond{}, &computetypes.MsgWithdrawModelBond{},
 		&datamarkettypes.MsgListDataset{}, &datamarkettypes.MsgUpdateDataset{}, &datamarkettypes.MsgDelistDataset{},
 		&datamarkettypes.MsgPurchaseLicense{}, &datamarkettypes.MsgRenewLicense{}, &datamarkettypes.MsgTransferLicense{},
 		&datamarkettypes.MsgUpdateDatasetShares{}, &datamarkettypes.MsgTransferDataset{},

@@ -88,7 +88,13 @@ var Upgrades = []Upgrade{
 	// MsgAcceptDataset, MsgCancelDatasetTransfer, MsgAcceptOwnership and
 	// MsgCancelOwnershipTransfer are new, and an interchain accounts host
 	// allow list kept from before lists none of them until governance adds
-	// them: an offer to such an account stands until its owner withdraws it).
+	// them: an offer to such an account stands until its owner withdraws it),
+	// and model availability bonds (x/compute's ModelBonds, prefix 52, empty;
+	// Job.model_bond and model_bonder, fields 53 and 54, empty on every job
+	// from before, which locks none and keeps the old abort rule; no
+	// migration; MsgPostModelBond and MsgWithdrawModelBond are new, and the
+	// same holds for the allow list: after the upgrade, another account's
+	// mlp or gpt job with a paid dataset needs its model owner's bond).
 	// First it stores the module
 	// accounts no one has asked for yet and restores any that someone turned
 	// into an ordinary account (ensureModuleAccounts), and replaces an

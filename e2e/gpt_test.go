@@ -99,6 +99,7 @@ func registerGPTModel(t *testing.T, c *Chain) *workload.GPTModel {
 	okTx(t, "register-model", c.Tx("modelregistry", "register-model", "tiny-gpt", "1.0.0", workload.SHA256Hex(weights),
 		srv.URL+"/tiny-gpt.safetensors", "256", "256", "MIT", "--architecture", "gpt-f32", "--gpt", string(cfg),
 		"--fee-per-job", "100uaic", "--shares", c.Addr("alice")+":1", "--from", "alice"))
+	okTx(t, "post-model-bond", c.Tx("compute", "post-model-bond", "100000uaic", "--from", "alice"))
 	var mr struct {
 		Model struct {
 			Architecture string             `json:"architecture"`

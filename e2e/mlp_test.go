@@ -263,6 +263,9 @@ func listMLPMarket(t *testing.T, c *Chain) mlpMarket {
 		"--shares", alice+":70",
 		"--shares", carol+":30", "--from", "alice")
 	okTx(t, "register-model", res)
+	// alice vouches for her weights: bob's jobs on them lock their dataset
+	// fee of this bond (x/compute's model availability bond).
+	okTx(t, "post-model-bond", c.Tx("compute", "post-model-bond", "100000uaic", "--from", "alice"))
 
 	dataDir := t.TempDir()
 	data := &workload.Matrix{Rows: 40, Cols: 3, Data: make([]float32, 120)}

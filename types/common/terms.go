@@ -26,6 +26,13 @@ type ModelTerms struct {
 	// max widths[i] + widths[i+1]): a chunk's recomputation holds chunk rows
 	// × this; 0 when its widths are not recorded.
 	RowValues uint64
+	// WidestLayer is an mlp-f32 model's widest layer output (its recorded
+	// widths after the input's): the activation of a job over rows rows
+	// holds rows × it values; 0 when its widths are not recorded.
+	WidestLayer uint64
+	// Owner is the model's owner: the account whose availability bond a job
+	// that another account creates on it locks (x/compute ModelBond).
+	Owner string
 	// Fee is fee_per_job + fee_per_1k_rows × rows / 1000, rounded up.
 	Fee    sdk.Coins
 	Shares []Share

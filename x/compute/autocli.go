@@ -60,6 +60,9 @@ func queryCommands(app string) *autocliv1.ServiceCommandDescriptor {
 			{RpcMethod: "BeaconKey", Use: "beacon-key [validator-address]", Short: "Show a validator's beacon key and consensus address",
 				Example:        fmt.Sprintf("%s q compute beacon-key aicvaloper1...", app),
 				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "validator_address"}}},
+			{RpcMethod: "ModelBond", Use: "model-bond [owner]", Short: "Show a model owner's availability bond: bonded, locked by live jobs, free",
+				Example:        fmt.Sprintf("%s q compute model-bond aic1...", app),
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "owner"}}},
 		},
 	}
 }
@@ -69,7 +72,7 @@ func txCommands(app string) *autocliv1.ServiceCommandDescriptor {
 	return &autocliv1.ServiceCommandDescriptor{
 		Service:              msgService,
 		EnhanceCustomCommand: true,
-		RpcCommandOptions: []*autocliv1.RpcCommandOptions{
+		RpcCommandOptions: append([]*autocliv1.RpcCommandOptions{
 			{RpcMethod: "RegisterProvider", Use: "register-provider [moniker] [endpoint] [hardware-json] [bond]",
 				Short:   "Register as a GPU provider with a bond",
 				Example: fmt.Sprintf(`%s tx compute register-provider gpu-1 http://127.0.0.1:8090 '{"gpu_model":"A100","gpu_count":1,"vram_gib":80,"workloads":["gemm-f32"]}' 1000000000uaic --from provider`, app),
@@ -133,7 +136,7 @@ func txCommands(app string) *autocliv1.ServiceCommandDescriptor {
 				Example: fmt.Sprintf(`%s tx compute update-params-proposal '%s' --deposit 10000000uaic --title "Compute params" --summary "The defaults" --from alice`,
 					app, defaultParamsJSON()),
 				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "params"}}},
-		},
+		}, modelBondTxOptions(app)...),
 	}
 }
 
@@ -230,4 +233,21 @@ func defaultParamsJSON() string {
 		return "{}"
 	}
 	return bz
+}
+
+// modelBondTxOptions describes the model availability bond's Msg commands.
+func modelBondTxOptions(app string) []*autocliv1.RpcCommandOptions {
+	return []*autocliv1.RpcCommandOptions{
+		{RpcMethod: "PostModelBond", Use: "post-model-bond [amount]...",
+			Short: "Add to the --from account's model availability bond (denoms in allowed_denoms)",
+			Long: "A job that another account creates on a model the --from account owns, with a paid dataset, locks its dataset " +
+				"fee of this bond until it closes, and is refused when the free bond cannot cover it. When the job's winner aborts " +
+				"and the validators find the model's weights unavailable and the dataset served, the lock is paid to the requester.",
+			Example:        fmt.Sprintf("%s tx compute post-model-bond 100000uaic --from alice", app),
+			PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "amount", Varargs: true}}},
+		{RpcMethod: "WithdrawModelBond", Use: "withdraw-model-bond [amount]...",
+			Short:          "Withdraw free model availability bond (what live jobs do not lock) at once",
+			Example:        fmt.Sprintf("%s tx compute withdraw-model-bond 50000uaic --from alice", app),
+			PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "amount", Varargs: true}}},
+	}
 }

@@ -190,7 +190,7 @@ func (AppModule) WeightedOperations(module.SimulationState) []simtypes.WeightedO
 }
 
 // WeightedOperationsX registers a message factory for every Msg but
-// MsgUpdateParams. Verdicts come from vote extensions, which the simulation
+// MsgUpdateParams and MsgRegisterBeaconKey. Verdicts come from vote extensions, which the simulation
 // does not produce: sampled jobs settle as inconclusive.
 func (am AppModule) WeightedOperationsX(weight simsx.WeightSource, reg simsx.Registry) {
 	reg.Add(weight.Get("msg_register_provider", 60), simulation.MsgRegisterProviderFactory(am.keeper))
@@ -203,6 +203,8 @@ func (am AppModule) WeightedOperationsX(weight simsx.WeightSource, reg simsx.Reg
 	reg.Add(weight.Get("msg_submit_result", 80), simulation.MsgSubmitResultFactory(am.keeper))
 	reg.Add(weight.Get("msg_dispute_result", 20), simulation.MsgDisputeResultFactory(am.keeper))
 	reg.Add(weight.Get("msg_abort_job", 10), simulation.MsgAbortJobFactory(am.keeper))
+	reg.Add(weight.Get("msg_post_model_bond", 10), simulation.MsgPostModelBondFactory(am.keeper))
+	reg.Add(weight.Get("msg_withdraw_model_bond", 5), simulation.MsgWithdrawModelBondFactory(am.keeper))
 }
 
 // ProposalMsgsX registers MsgUpdateParams as a governance proposal message.

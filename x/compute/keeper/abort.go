@@ -159,8 +159,10 @@ func standsInGrace(job types.Job, t types.VerificationTally) bool {
 // abortStands ends an abort whose inputs more than 1/3 found unavailable:
 // the winner's obligation ends and its collateral is released, with no
 // payment and no penalty; the requester gets its escrow back, the dataset
-// fee only when more than 1/3 found the dataset gone (datasetGone); the job
-// is EXPIRED/ABORTED.
+// fee only when more than 1/3 found the dataset gone (datasetGone), and
+// otherwise, as the dataset was served and the model was not, the job's
+// lock of its model owner's bond (forfeitModelBond: the dataset fee it
+// paid); the job is EXPIRED/ABORTED.
 func (k Keeper) abortStands(ctx context.Context, job types.Job, t types.VerificationTally, datasetGone bool) error {
 	if err := k.emitAbortDecided(ctx, job.Id, t, false, true); err != nil {
 		return err
@@ -170,6 +172,12 @@ func (k Keeper) abortStands(ctx context.Context, job types.Job, t types.Verifica
 	}
 	if datasetGone {
 		job.DatasetFeeOwed = false // the owner served nothing: refunded
+	} else if job.DatasetFeeOwed {
+		// The dataset was served and is paid for; the model was not: its
+		// owner's bond makes the requester whole (model_bond.go).
+		if err := k.forfeitModelBond(ctx, &job); err != nil {
+			return err
+		}
 	}
 	return k.closeWithRefund(ctx, job, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_ABORTED)
 }

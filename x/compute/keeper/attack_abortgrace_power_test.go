@@ -91,8 +91,12 @@ func TestAttackStakeAddedDuringAbortGraceRefundsDatasetFee(t *testing.T) {
 			s.wantState(id, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_ABORTED)
 			s.bondOf(prov, bond, 0, 0) // the honest winner is whole
 			l.delta("provider's account", prov, 0)
-			l.delta("owner that served its dataset", owner, datasetFee-marketFee(datasetFee))
-			l.delta("requester (the coalition's friend)", req, -creationFee-datasetFee)
+			// The dataset was served and the model was not: the owner of
+			// both is paid the dataset fee and its model bond pays it to the
+			// requester (model_bond.go); the coalition's lie would have
+			// spared the bond (0).
+			l.delta("owner that served its dataset, not its model", owner, -marketFee(datasetFee))
+			l.delta("requester (the coalition's friend)", req, -creationFee)
 		})
 	}
 }

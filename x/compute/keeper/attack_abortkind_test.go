@@ -61,8 +61,9 @@ func TestAttackValidatorsLockAbortBeforeDatasetQuorum(t *testing.T) {
 // the inputs unavailable: 9 the model, 3 the dataset) with the dataset
 // question open waits verdict_grace_blocks; when no more verdicts come (the
 // other validators offline), it closes as standing at the grace's end: the
-// winner whole, the dataset fee the owner's (3 of 30 is not more than 1/3),
-// the requester out its creation fee and that fee. With
+// winner whole, the dataset fee the owner's (3 of 30 is not more than 1/3)
+// and as much of its model bond the requester's (model_bond.go), the
+// requester out its creation fee. With
 // verdict_grace_blocks 0 it closes at once, the same way.
 func TestStandingAbortClosesAtItsGraceEnd(t *testing.T) {
 	for _, grace := range []uint64{types.DefaultVerdictGraceBlocks, 0} {
@@ -82,7 +83,9 @@ func TestStandingAbortClosesAtItsGraceEnd(t *testing.T) {
 		s.wantState(id, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_ABORTED)
 		s.bondOf(prov, bond, 0, 0)
 		l.delta("provider's account", prov, 0)
-		l.delta("owner", owner, datasetFee-marketFee(datasetFee))
-		l.delta("requester", req, -creationFee-datasetFee)
+		// The dataset fee is the owner's, and its model bond pays as much to
+		// the requester: the model (its too) was what went missing.
+		l.delta("owner", owner, -marketFee(datasetFee))
+		l.delta("requester", req, -creationFee)
 	}
 }

@@ -36,6 +36,10 @@ func TestAttackTimeoutOnIBCJobWithDatasetFee(t *testing.T) {
 	})
 	must(t, err)
 	w.Mlp.DatasetId = 2
+	// The model's owner vouches for it in the dataset fee's denom too.
+	s.fundIBC(datasetFee, owner)
+	_, err = s.ms.PostModelBond(s.ta.Ctx, &types.MsgPostModelBond{Owner: owner.String(), Amount: sdk.NewCoins(icoin(datasetFee))})
+	must(t, err)
 	l, il := s.ledger(req, prov, owner), s.iledger(req, prov, owner)
 
 	m := s.createMsg(req, 0)

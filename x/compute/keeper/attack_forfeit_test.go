@@ -110,8 +110,8 @@ func TestAttackRequesterModelOwnerVoidsAbortCheckToReadDatasetFree(t *testing.T)
 	// refunded the fee out of its own winner's bond: the pair pays the fee
 	// for the rows it read, and the creation fee.
 	mf := marketFee(bigDatasetFee)
-	ownerDelta := s.bal(owner).Sub(l.before[owner.String()]).Int64()
-	attacker := s.bal(req).Sub(l.before[req.String()]).Int64() + s.bal(sybil).Sub(l.before[sybil.String()]).Int64() +
+	ownerDelta := s.worth(owner).Sub(l.before[owner.String()]).Int64()
+	attacker := s.worth(req).Sub(l.before[req.String()]).Int64() + s.worth(sybil).Sub(l.before[sybil.String()]).Int64() +
 		s.provider(sybil).Bond.Amount.Int64() - bond
 	t.Logf("honest dataset owner %+d (fee %d less the market's cut %d = %d); requester + its winner %+d",
 		ownerDelta, bigDatasetFee, mf, bigDatasetFee-mf, attacker)

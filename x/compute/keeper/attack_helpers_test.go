@@ -49,16 +49,40 @@ type ledger struct {
 func (s *suite) ledger(accs ...sdk.AccAddress) ledger {
 	l := ledger{s: s, before: map[string]math.Int{}, burnt: s.feesBurned()}
 	for _, a := range append(accs, moduleAddr(), poolAddr()) {
-		l.before[a.String()] = s.bal(a)
+		l.before[a.String()] = s.worth(a)
 	}
 	return l
 }
 
-// delta asserts that a's balance changed by exactly want since the ledger
-// was taken.
+// worth is a's balance plus its model availability bond (model_bond.go):
+// coins the module holds for it, which posting does not spend. The module
+// account's worth is its balance less every model bond: what it holds for
+// jobs and providers.
+func (s *suite) worth(a sdk.AccAddress) math.Int {
+	s.t.Helper()
+	if a.Equals(moduleAddr()) {
+		held := s.bal(a)
+		err := s.k.ModelBonds.Walk(s.ta.Ctx, nil, func(_ sdk.AccAddress, b types.ModelBond) (bool, error) {
+			held = held.Sub(b.Bonded.AmountOf(denom))
+			return false, nil
+		})
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		return held
+	}
+	b, err := s.k.ModelBonds.Get(s.ta.Ctx, a)
+	if err != nil && !errors.Is(err, collections.ErrNotFound) {
+		s.t.Fatal(err)
+	}
+	return s.bal(a).Add(b.Bonded.AmountOf(denom))
+}
+
+// delta asserts that a's worth (balance and model bond) changed by exactly
+// want since the ledger was taken.
 func (l ledger) delta(what string, a sdk.AccAddress, want int64) {
 	l.s.t.Helper()
-	if got := l.s.bal(a).Sub(l.before[a.String()]); !got.Equal(math.NewInt(want)) {
+	if got := l.s.worth(a).Sub(l.before[a.String()]); !got.Equal(math.NewInt(want)) {
 		l.s.t.Fatalf("%s: balance changed by %s, want %d", what, got, want)
 	}
 }
@@ -161,9 +185,14 @@ func (s *suite) mlpInputsPriced(owner sdk.AccAddress, perJob, per1kRows sdk.Coin
 	if err != nil {
 		s.t.Fatalf("list dataset: %v", err)
 	}
-	s.inv()
+	// The owner vouches for its model's weights with a bond that covers
+	// the dataset fee of every job the test creates on it (model_bond.go).
+	s.postModelBond(owner, modelBondStake)
 	return types.WorkloadSpec{Kind: workload.KindMLP, Mlp: &types.MlpSpec{ModelId: m.ModelId, DatasetId: d.DatasetId}, ChunkRows: 8}
 }
+
+// modelBondStake is the model availability bond mlpInputs posts.
+const modelBondStake = 1_000_000_000
 
 // mlpJob creates req's mlp job over the inputs of mlpInputs with the fee caps
 // it needs, and returns its id.

@@ -66,7 +66,7 @@ func TestAttackFrozenEscrow(t *testing.T) {
 	// The model's owner and the pool share the model fee (the platform part
 	// to the pool); the pool has the creation fee, the protocol fee and the
 	// redirected dataset fee.
-	ownerGot := s.bal(owner).Sub(l.before[owner.String()]).Int64()
+	ownerGot := s.worth(owner).Sub(l.before[owner.String()]).Int64()
 	l.delta("reward pool", poolAddr(), creationFee+1_000+datasetFee+(modelFee-ownerGot))
 	l.delta("module account", moduleAddr(), 0)
 	if ownerGot <= 0 || ownerGot > modelFee {

@@ -115,8 +115,8 @@ func TestAttackProviderDatasetOwnerClogsVerificationForTheFee(t *testing.T) {
 	s.wantState(id, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_VERIFICATION_INCONCLUSIVE)
 
 	mf := marketFee(bigDatasetFee)
-	reqDelta := s.bal(req).Sub(l.before[req.String()]).Int64()
-	ownerDelta := s.bal(owner).Sub(l.before[owner.String()]).Int64()
+	reqDelta := s.worth(req).Sub(l.before[req.String()]).Int64()
+	ownerDelta := s.worth(owner).Sub(l.before[owner.String()]).Int64()
 	bondDelta := s.provider(owner).Bond.Amount.Int64() - 1_000_000
 	t.Logf("requester %d, owner's account %+d, owner's bond %+d (dataset fee %d, market cut %d)",
 		reqDelta, ownerDelta, bondDelta, bigDatasetFee, mf)
@@ -213,7 +213,7 @@ func TestAttackProviderJailsItselfMidCloseToVoidTheAuction(t *testing.T) {
 	if j.State == types.JobState_JOB_STATE_ASSIGNED {
 		return // the auction stands (a winner that then times out forfeits the target's collateral)
 	}
-	reqDelta := s.bal(honestReq).Sub(l.before[honestReq.String()]).Int64()
+	reqDelta := s.worth(honestReq).Sub(l.before[honestReq.String()]).Int64()
 	if reqDelta < 0 {
 		t.Fatalf("the leader jailed itself mid-close for %d (three cheap timeouts): job %s/%s, the honest bids (50000..70000) lost, "+
 			"the honest requester out %d uncompensated; winning and timing out would have cost the attacker %d",
@@ -296,7 +296,7 @@ func TestAttackProviderSlashCapFreesCollateralForUnbackedBids(t *testing.T) {
 		s.provAbort(prov, id)
 	}
 	s.wantState(e, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_EXECUTION_TIMEOUT)
-	reqDelta := s.bal(honestReq).Sub(l.before[honestReq.String()]).Int64()
+	reqDelta := s.worth(honestReq).Sub(l.before[honestReq.String()]).Int64()
 	t.Fatalf("a provider whose live jobs held its whole bond committed 1000000 of collateral on E; E timed out with bond %s left, "+
 		"and E's honest requester is out %d (its creation fee, uncompensated)", s.provider(prov).Bond, -reqDelta)
 }
@@ -314,6 +314,7 @@ func (s *suite) provSplitInputs(modelOwner, dsOwner sdk.AccAddress) types.Worklo
 		Shares: []common.Share{{Address: modelOwner.String(), Weight: 1}},
 	})
 	must(s.t, err)
+	s.postModelBond(modelOwner, modelBondStake)
 	_, err = dmkeeper.NewMsgServerImpl(s.ta.DataMarketKeeper).ListDataset(s.ta.Ctx, &dmtypes.MsgListDataset{
 		Owner: dsOwner.String(), Name: "rows-dear", Format: "npy-f32", Rows: 40, Cols: 3, RowsPerChunk: 8,
 		ContentRoot: bytes.Repeat([]byte{9}, 32), Sha256: string(bytes.Repeat([]byte("ce"), 32)),
@@ -356,8 +357,8 @@ func TestAttackProviderDatasetOwnerAbortsWithoutQuorumForTheFee(t *testing.T) {
 	s.wantState(id, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_ABORTED)
 
 	mf := marketFee(bigDatasetFee)
-	reqDelta := s.bal(req).Sub(l.before[req.String()]).Int64()
-	ownerDelta := s.bal(owner).Sub(l.before[owner.String()]).Int64()
+	reqDelta := s.worth(req).Sub(l.before[req.String()]).Int64()
+	ownerDelta := s.worth(owner).Sub(l.before[owner.String()]).Int64()
 	bondDelta := s.provider(owner).Bond.Amount.Int64() - 1_000_000
 	t.Logf("requester %d, owner's account %+d, owner's bond %+d (dataset fee %d, market cut %d)",
 		reqDelta, ownerDelta, bondDelta, bigDatasetFee, mf)

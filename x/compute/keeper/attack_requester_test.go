@@ -73,7 +73,7 @@ func TestAttackRequesterDatasetFeeTakenByOwnerWinnerAbortWithoutQuorum(t *testin
 		s.next(1)
 	}
 	s.wantState(id, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_ABORTED)
-	gain := s.bal(owner).Sub(l.before[owner.String()])
+	gain := s.worth(owner).Sub(l.before[owner.String()])
 	if p := s.provider(owner); !gain.Equal(math.NewInt(datasetFee-marketFee(datasetFee))) || !p.Bond.IsEqual(coin(bond-datasetFee)) {
 		t.Fatalf("the owner-winner gained %s and its bond is %s, want the dataset fee less the market's cut (%d) and %d",
 			gain, p.Bond, datasetFee-marketFee(datasetFee), bond-datasetFee)
@@ -124,7 +124,7 @@ func TestAttackRequesterDatasetFeeTakenByOwnerWinnerInconclusive(t *testing.T) {
 	// The owner keeps the fee (its rows were read); the winner, which made
 	// the split, forfeits as much of its collateral to the requester.
 	s.bondOf(owner, bond-datasetFee, 0, 0)
-	gain := s.bal(owner).Sub(l.before[owner.String()])
+	gain := s.worth(owner).Sub(l.before[owner.String()])
 	if net := gain.SubRaw(datasetFee); net.IsPositive() {
 		t.Fatalf("the owner-winner netted %s from an inconclusive verification (its bond forfeited %d)", net, datasetFee)
 	}
@@ -195,7 +195,7 @@ func TestAttackRequesterUndercompensatedAfterWinnerSlashedElsewhere(t *testing.T
 	}
 	s.wantState(a, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_EXECUTION_TIMEOUT)
 	// Whole: creation fee and dataset fee paid, both compensated.
-	if got := s.bal(req).Sub(l.before[req.String()]); !got.IsZero() {
+	if got := s.worth(req).Sub(l.before[req.String()]); !got.IsZero() {
 		t.Fatalf("honest requester changed by %s after its winner timed out (paid creation fee %d + dataset fee %d, "+
 			"compensation should cover both), the winner slashed elsewhere first", got, creationFee, dsFee)
 	}

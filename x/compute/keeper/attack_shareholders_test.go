@@ -66,6 +66,7 @@ func (s *suite) manyHolderInputs(owner sdk.AccAddress, n int, long bool) types.W
 	if err != nil {
 		s.t.Fatalf("register model: %v", err)
 	}
+	s.postModelBond(owner, modelBondStake)
 	d, err := dmkeeper.NewMsgServerImpl(s.ta.DataMarketKeeper).ListDataset(s.ta.Ctx, &dmtypes.MsgListDataset{
 		Owner: owner.String(), Name: "rows", Description: desc, Format: "npy-f32", Rows: 40, Cols: 3, RowsPerChunk: 8,
 		ContentRoot: bytes.Repeat([]byte{7}, 32), Sha256: string(bytes.Repeat([]byte("cd"), 32)),

@@ -171,6 +171,7 @@ func (s *suite) wideMLPInputs(owner sdk.AccAddress, hidden []uint64, rows uint64
 		FeePerJob: sdk.NewCoins(coin(300)), Shares: []common.Share{{Address: owner.String(), Weight: 1}},
 	})
 	must(s.t, err)
+	s.postModelBond(owner, modelBondStake)
 	dres, err := dmkeeper.NewMsgServerImpl(s.ta.DataMarketKeeper).ListDataset(s.ta.Ctx, &dmtypes.MsgListDataset{
 		Owner: owner.String(), Name: "rows", Format: "npy-f32", Rows: rows, Cols: 8, RowsPerChunk: 1000,
 		ContentRoot: bytes.Repeat([]byte{7}, 32), Sha256: string(bytes.Repeat([]byte("cd"), 32)),

@@ -66,6 +66,15 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 			return err
 		}
 	}
+	for _, b := range gs.ModelBonds {
+		owner, err := k.accAddress("model bond owner", b.Owner)
+		if err != nil {
+			return err
+		}
+		if err := k.ModelBonds.Set(ctx, owner, b); err != nil {
+			return err
+		}
+	}
 	return k.JobSeq.Set(ctx, gs.NextJobId)
 }
 
@@ -245,6 +254,12 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		return nil, err
 	}
 	if gs.SetSize, err = k.SetSize.Get(ctx); err != nil && !errors.Is(err, collections.ErrNotFound) {
+		return nil, err
+	}
+	if err := k.ModelBonds.Walk(ctx, nil, func(_ sdk.AccAddress, b types.ModelBond) (bool, error) {
+		gs.ModelBonds = append(gs.ModelBonds, b)
+		return false, nil
+	}); err != nil {
 		return nil, err
 	}
 	return gs, nil

@@ -31,6 +31,7 @@ func (s *suite) gptInputs(owner sdk.AccAddress) workload.GPTConfig {
 	if err != nil {
 		s.t.Fatalf("register model: %v", err)
 	}
+	s.postModelBond(owner, modelBondStake)
 	_, err = dmkeeper.NewMsgServerImpl(s.ta.DataMarketKeeper).ListDataset(s.ta.Ctx, &dmtypes.MsgListDataset{
 		Owner: owner.String(), Name: "prompts", Format: dmtypes.FormatNpyI32, Rows: 10, Cols: 12, RowsPerChunk: 4,
 		ContentRoot: bytes.Repeat([]byte{7}, 32), Sha256: string(bytes.Repeat([]byte("cd"), 32)),

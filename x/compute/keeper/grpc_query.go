@@ -86,6 +86,27 @@ func (q queryServer) Provider(ctx context.Context, req *types.QueryProviderReque
 	return &types.QueryProviderResponse{Provider: p}, nil
 }
 
+// ModelBond implements types.QueryServer: an owner's model availability
+// bond and its free part (an empty bond when it posted none).
+func (q queryServer) ModelBond(ctx context.Context, req *types.QueryModelBondRequest) (*types.QueryModelBondResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	addr, err := q.canonical("owner", req.Owner)
+	if err != nil {
+		return nil, err
+	}
+	owner, err := q.k.accAddress("owner", addr)
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	b, err := q.k.modelBond(ctx, owner)
+	if err != nil {
+		return nil, queryErr(err)
+	}
+	return &types.QueryModelBondResponse{Bond: b, Free: b.Free()}, nil
+}
+
 // Providers implements types.QueryServer: all providers, or one status through its index.
 func (q queryServer) Providers(ctx context.Context, req *types.QueryProvidersRequest) (*types.QueryProvidersResponse, error) {
 	if req == nil {

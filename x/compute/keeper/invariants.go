@@ -11,8 +11,8 @@ import (
 
 // CheckInvariants checks the module's books (for tests and simulations; it
 // walks all state):
-//   - the module account holds exactly, in every denom, the providers' bonds
-//     plus the escrows and dispute deposits of live (non-terminal) jobs plus
+//   - the module account holds exactly, in every denom, the providers' and
+//     the model owners' bonds plus the escrows and dispute deposits of live (non-terminal) jobs plus
 //     the price collateral (jobs priced in a denom other than the bond
 //     denom) of commitments on jobs in auction and of live won jobs;
 //   - each provider's locked collateral is exactly the sum of its
@@ -24,6 +24,7 @@ import (
 //   - the per-state job counters and the active-provider and GPU counters
 //     match the state (a terminal state's counter also counts the pruned
 //     jobs: their sum over terminal states is jobs_pruned);
+//   - each model bond is valid and locks exactly its live jobs' model_bond;
 //   - the set of jobs under check is exactly the VERIFYING and ABORTING jobs;
 //   - no queue holds an entry due before its stored head;
 //   - the beacon key count is the number of stored beacon keys.
@@ -43,6 +44,9 @@ func (k Keeper) CheckInvariants(ctx context.Context) error {
 		return types.ErrInvariant.Wrapf("module account holds %s, bonds + live escrows + price collateral are %s (per denom)", have, b.want)
 	}
 	if err := b.checkLocks(); err != nil {
+		return err
+	}
+	if err := k.checkModelBonds(ctx, b.modelLocks); err != nil {
 		return err
 	}
 	if err := k.checkPendingChecks(ctx, b); err != nil {
@@ -90,6 +94,7 @@ type books struct {
 	active      uint64
 	gpus        uint64
 	jobsByState map[types.JobState]uint64
+	modelLocks  map[string]sdk.Coins // model_bond each bonder's live jobs lock
 }
 
 // bookProviders counts the providers' bonds, and the active ones and their GPUs.
@@ -125,6 +130,15 @@ func (k Keeper) bookJobs(ctx context.Context, b *books) error {
 	}
 	jobs, err := it.Values()
 	if err != nil {
+		return err
+	}
+	if b.modelLocks, err = types.ModelBondLocks(jobs); err != nil {
+		return err
+	}
+	if err := k.ModelBonds.Walk(ctx, nil, func(_ sdk.AccAddress, mb types.ModelBond) (bool, error) {
+		b.want = b.want.Add(mb.Bonded...)
+		return false, nil
+	}); err != nil {
 		return err
 	}
 	for _, j := range jobs {
@@ -288,6 +302,31 @@ func (k Keeper) checkQueueHeads(ctx context.Context) error {
 	} {
 		if err := check(ctx); err != nil {
 			return types.ErrInvariant.Wrap(err.Error())
+		}
+	}
+	return nil
+}
+
+// checkModelBonds checks each model bond (valid, locked within bonded) and
+// that its locked is exactly what its bonder's live jobs lock.
+func (k Keeper) checkModelBonds(ctx context.Context, locks map[string]sdk.Coins) error {
+	seen := map[string]bool{}
+	err := k.ModelBonds.Walk(ctx, nil, func(_ sdk.AccAddress, mb types.ModelBond) (bool, error) {
+		seen[mb.Owner] = true
+		if err := mb.Validate(); err != nil {
+			return true, types.ErrInvariant.Wrapf("%v", err)
+		}
+		if !mb.Locked.Equal(locks[mb.Owner]) {
+			return true, types.ErrInvariant.Wrapf("model bond of %s: locked %s, its live jobs lock %s", mb.Owner, mb.Locked, locks[mb.Owner])
+		}
+		return false, nil
+	})
+	if err != nil {
+		return err
+	}
+	for owner, l := range locks {
+		if !seen[owner] {
+			return types.ErrInvariant.Wrapf("live jobs lock %s of %s, which has no model bond", l, owner)
 		}
 	}
 	return nil

@@ -99,6 +99,8 @@ type Keeper struct {
 	// keeps them in its record (Job.counted_verdicts).
 	Counted collections.Map[collections.Triple[uint64, int64, []byte], types.CountedVerdict]
 	Stats   collections.Item[types.Stats]
+	// ModelBonds holds the model owners' availability bonds (model_bond.go).
+	ModelBonds collections.Map[sdk.AccAddress, types.ModelBond]
 
 	// The sampling beacon (beacon_store.go).
 	beaconStore
@@ -178,6 +180,8 @@ func NewKeeper(
 		Stats:       collections.NewItem(sb, types.StatsKey, "stats", codec.CollValue[types.Stats](cdc)),
 		beaconStore: newBeaconStore(sb, cdc),
 		SetSize:     collections.NewItem(sb, types.SetSizeKey, "set_size", collections.Uint64Value),
+		ModelBonds: collections.NewMap(sb, types.ModelBondsKey, "model_bonds", sdk.AccAddressKey,
+			codec.CollValue[types.ModelBond](cdc)),
 	}
 	schema, err := sb.Build()
 	if err != nil {

@@ -68,6 +68,38 @@ func (s msgServer) UnbondProvider(ctx context.Context, msg *types.MsgUnbondProvi
 	return &types.MsgUnbondProviderResponse{UnbondingEnd: end}, nil
 }
 
+// PostModelBond implements types.MsgServer.
+func (s msgServer) PostModelBond(ctx context.Context, msg *types.MsgPostModelBond) (*types.MsgPostModelBondResponse, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	owner, err := modkit.Signer(s.addressCodec, "owner", msg.Owner, types.ErrInvalidAddress)
+	if err != nil {
+		return nil, err
+	}
+	b, err := s.Keeper.PostModelBond(ctx, owner, msg.Amount)
+	if err != nil {
+		return nil, err
+	}
+	return &types.MsgPostModelBondResponse{Bond: b}, nil
+}
+
+// WithdrawModelBond implements types.MsgServer.
+func (s msgServer) WithdrawModelBond(ctx context.Context, msg *types.MsgWithdrawModelBond) (*types.MsgWithdrawModelBondResponse, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	owner, err := modkit.Signer(s.addressCodec, "owner", msg.Owner, types.ErrInvalidAddress)
+	if err != nil {
+		return nil, err
+	}
+	b, err := s.Keeper.WithdrawModelBond(ctx, owner, msg.Amount)
+	if err != nil {
+		return nil, err
+	}
+	return &types.MsgWithdrawModelBondResponse{Bond: b}, nil
+}
+
 // CreateJob implements types.MsgServer.
 func (s msgServer) CreateJob(ctx context.Context, msg *types.MsgCreateJob) (*types.MsgCreateJobResponse, error) {
 	if err := msg.ValidateBasic(); err != nil {

@@ -34,6 +34,7 @@ func TestRefundsPayNoModelOrDatasetFee(t *testing.T) {
 	if err != nil {
 		t.Fatalf("register model: %v", err)
 	}
+	s.postModelBond(alice, modelBondStake)
 	_, err = dmkeeper.NewMsgServerImpl(s.ta.DataMarketKeeper).ListDataset(s.ta.Ctx, &dmtypes.MsgListDataset{
 		Owner: alice.String(), Name: "rows", Format: "npy-f32", Rows: 40, Cols: 3, RowsPerChunk: 8,
 		ContentRoot: bytes.Repeat([]byte{7}, 32), Sha256: string(bytes.Repeat([]byte("cd"), 32)),

@@ -48,7 +48,7 @@ func (k Keeper) refund(ctx context.Context, job types.Job, amt sdk.Coins) error 
 }
 
 // closeJob ends a job in a terminal state: its verification records and
-// queue entry, its dataset access, its stored state and close reason, its
+// queue entry, its dataset access, its lock of its model owner's bond, its stored state and close reason, its
 // pruning after retention_blocks, and an EventJobClosed with what was paid,
 // the protocol fee and the refund.
 func (k Keeper) closeJob(ctx context.Context, job types.Job, state types.JobState, reason types.CloseReason, paid, fee, refund sdk.Coins) error {
@@ -73,6 +73,9 @@ func (k Keeper) closeJob(ctx context.Context, job types.Job, state types.JobStat
 		if err := k.DatasetKeeper.RevokeJobAccess(ctx, job.DatasetId, job.Id); err != nil {
 			return err
 		}
+	}
+	if err := k.releaseModelBond(ctx, job); err != nil {
+		return err
 	}
 	job.State, job.CloseReason, job.ClosedHeight = state, reason, sdkCtx.BlockHeight()
 	if err := k.saveJob(ctx, from, job); err != nil {

@@ -21,6 +21,8 @@ func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 	legacy.RegisterAminoMsg(cdc, &MsgDisputeResult{}, "aichain/compute/MsgDisputeResult")
 	legacy.RegisterAminoMsg(cdc, &MsgAbortJob{}, "aichain/compute/MsgAbortJob")
 	legacy.RegisterAminoMsg(cdc, &MsgRegisterBeaconKey{}, "aichain/compute/MsgRegisterBeaconKey")
+	legacy.RegisterAminoMsg(cdc, &MsgPostModelBond{}, "aichain/compute/MsgPostModelBond")
+	legacy.RegisterAminoMsg(cdc, &MsgWithdrawModelBond{}, "aichain/compute/MsgWithdrawModelBond")
 	legacy.RegisterAminoMsg(cdc, &MsgUpdateParams{}, "aichain/compute/MsgUpdateParams")
 }
 
@@ -30,6 +32,7 @@ func RegisterInterfaces(registry codectypes.InterfaceRegistry) {
 		&MsgRegisterProvider{}, &MsgUpdateProvider{}, &MsgUnbondProvider{},
 		&MsgCreateJob{}, &MsgCancelJob{}, &MsgCommitBid{}, &MsgRevealBid{},
 		&MsgSubmitResult{}, &MsgDisputeResult{}, &MsgAbortJob{}, &MsgRegisterBeaconKey{}, &MsgUpdateParams{},
+		&MsgPostModelBond{}, &MsgWithdrawModelBond{},
 	)
 	msgservice.RegisterMsgServiceDesc(registry, &_Msg_serviceDesc)
 }

@@ -50,4 +50,6 @@ var (
 	ErrIDsExhausted           = errors.Register(ModuleName, 65, "job ids exhausted")
 	ErrDatasetFeeUncovered    = errors.Register(ModuleName, 66, "the winner's collateral cannot compensate the job's dataset fee")
 	ErrDisputeTooLarge        = errors.Register(ModuleName, 67, "the disputed chunks are more work than a verification window checks")
+	ErrModelBondUncovered     = errors.Register(ModuleName, 68, "the model owner's free availability bond cannot cover the job's dataset fee")
+	ErrModelBondLocked        = errors.Register(ModuleName, 69, "more than the free model availability bond")
 )

@@ -47,6 +47,9 @@ func (gs GenesisState) Validate() error {
 	if err := gs.validateBeacon(); err != nil {
 		return err
 	}
+	if err := gs.validateModelBonds(); err != nil {
+		return err
+	}
 	return gs.validateTallies(jobs)
 }
 

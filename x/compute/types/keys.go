@@ -97,4 +97,7 @@ var (
 	// exported), which every beacon share signs with the restart tag
 	// (BeaconSigningTag).
 	BeaconLaunchKey = collections.NewPrefix(51)
+	// ModelBondsKey maps a model owner's address to its availability bond
+	// (ModelBond).
+	ModelBondsKey = collections.NewPrefix(52)
 )

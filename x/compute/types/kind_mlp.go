@@ -70,6 +70,9 @@ func resolveMLP(ctx context.Context, st KindState, w WorkloadSpec, requester str
 		return JobTerms{}, ErrShapeMismatch.Wrapf("model %d input_dim %d, dataset %d cols %d",
 			m.ModelId, mterms.InputDim, m.DatasetId, dterms.Cols)
 	}
+	if err := checkActivation(m.ModelId, mterms.WidestLayer, dterms.Rows); err != nil {
+		return JobTerms{}, err
+	}
 	work, err := mlpWork(mterms.RowMulAdds, mterms.Layers, dterms.Rows, w.ChunkRows)
 	if err != nil {
 		return JobTerms{}, ErrInvalidWorkload.Wrapf("model %d: %v", m.ModelId, err)
@@ -125,6 +128,20 @@ func mlpWork(rowMulAdds, layers, rows, chunkRows uint64) (uint64, error) {
 func checkPinnedVersion(datasetID, pin uint64, d common.DatasetTerms) error {
 	if pin != 0 && pin != d.Version {
 		return ErrDatasetVersionChanged.Wrapf("dataset %d is at version %d; the job pins version %d", datasetID, d.Version, pin)
+	}
+	return nil
+}
+
+// checkActivation refuses an mlp-f32 job whose rows through the model's
+// widest layer hold more than workload.MaxDenseElements values: no agent
+// runs it (workload.NewMLPJob refuses it), and an abort's input check finds
+// the inputs unusable (jobexec's checkMLPInputs, the same bound, layer by
+// layer), which would make the model's owner pay for a pairing the
+// requester chose (its availability bond, x/compute ModelBond).
+func checkActivation(modelID, widest, rows uint64) error {
+	if widest > 0 && rows > workload.MaxDenseElements/widest {
+		return ErrInvalidWorkload.Wrapf("model %d: a layer's activation over the dataset's %d rows, %d×%d, exceeds %d values",
+			modelID, rows, rows, widest, uint64(workload.MaxDenseElements))
 	}
 	return nil
 }

@@ -38,6 +38,8 @@ var (
 	_ sdk.Msg = &MsgDisputeResult{}
 	_ sdk.Msg = &MsgAbortJob{}
 	_ sdk.Msg = &MsgUpdateParams{}
+	_ sdk.Msg = &MsgPostModelBond{}
+	_ sdk.Msg = &MsgWithdrawModelBond{}
 )
 
 // Validate checks a hardware description (a provider's, or a job's minimum).
@@ -178,6 +180,31 @@ func (m *MsgUpdateProvider) BondAdded() sdk.Coin {
 // ValidateBasic checks the message without state.
 func (m *MsgUnbondProvider) ValidateBasic() error {
 	return ValidateAddress("operator", m.Operator)
+}
+
+// ValidateBasic checks the message without state: an owner and a positive,
+// valid amount.
+func (m *MsgPostModelBond) ValidateBasic() error {
+	return validateModelBondMsg(m.Owner, m.Amount)
+}
+
+// ValidateBasic checks the message without state: an owner and a positive,
+// valid amount.
+func (m *MsgWithdrawModelBond) ValidateBasic() error {
+	return validateModelBondMsg(m.Owner, m.Amount)
+}
+
+func validateModelBondMsg(owner string, amount sdk.Coins) error {
+	if err := ValidateAddress("owner", owner); err != nil {
+		return err
+	}
+	if err := amount.Validate(); err != nil {
+		return ErrInvalidPrice.Wrapf("amount %s: %v", amount, err)
+	}
+	if amount.IsZero() {
+		return ErrInvalidPrice.Wrap("amount: empty")
+	}
+	return nil
 }
 
 // Validate checks a workload spec without state through its kind's row of

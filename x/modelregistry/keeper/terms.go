@@ -43,6 +43,8 @@ func (k Keeper) ModelTermsForJob(ctx context.Context, modelID uint64, rows uint6
 		RowMulAdds:   types.RowMulAdds(m.LayerWidths),
 		Layers:       types.MLPLayers(m.LayerWidths),
 		RowValues:    types.RowValues(m.LayerWidths),
+		WidestLayer:  types.WidestLayer(m.LayerWidths),
+		Owner:        m.Owner,
 		Fee:          fee,
 		Shares:       append([]common.Share(nil), m.Shares...),
 	}, nil

@@ -144,3 +144,14 @@ func RowValues(widths []uint64) uint64 {
 	}
 	return n
 }
+
+// WidestLayer is the widest output of layers of these widths (max
+// widths[i], i ≥ 1): a job over rows dataset rows holds rows × it values in
+// that layer's activation; 0 when the widths are not recorded.
+func WidestLayer(widths []uint64) uint64 {
+	var n uint64
+	for i := 1; i < len(widths); i++ {
+		n = max(n, widths[i])
+	}
+	return n
+}

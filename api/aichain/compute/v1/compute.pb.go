@@ -1714,7 +1714,18 @@ type Job struct {
 	// terms are the params the job's life depends on, as they were when it
 	// was created (JobParamTerms); unset only for a job imported without them,
 	// which runs under the params in force.
-	Terms         *JobParamTerms `protobuf:"bytes,52,opt,name=terms,proto3" json:"terms,omitempty"`
+	Terms *JobParamTerms `protobuf:"bytes,52,opt,name=terms,proto3" json:"terms,omitempty"`
+	// model_bond is what the job locked of its model owner's availability
+	// bond (ModelBond) when it was created: its dataset fee, when the model's
+	// owner is not the requester. It goes to the requester when an abort of
+	// the job stands with the model, not the dataset, found unavailable
+	// (the dataset's owner is then paid out of the escrow for serving it), and
+	// is released when the job closes otherwise. Empty: the job locked none.
+	ModelBond []*v1beta1.Coin `protobuf:"bytes,53,rep,name=model_bond,json=modelBond,proto3" json:"model_bond,omitempty"`
+	// model_bonder is the account whose bond model_bond is locked in: the
+	// model's owner when the job was created (it stays the bonder if the
+	// model changes hands).
+	ModelBonder   string `protobuf:"bytes,54,opt,name=model_bonder,json=modelBonder,proto3" json:"model_bonder,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2085,6 +2096,89 @@ func (x *Job) GetTerms() *JobParamTerms {
 	return nil
 }
 
+func (x *Job) GetModelBond() []*v1beta1.Coin {
+	if x != nil {
+		return x.ModelBond
+	}
+	return nil
+}
+
+func (x *Job) GetModelBonder() string {
+	if x != nil {
+		return x.ModelBonder
+	}
+	return ""
+}
+
+// ModelBond is a model owner's availability bond: coins held by the module
+// that vouch for its models' weights being served to the jobs that use them.
+// A job whose model another account owns and whose dataset is paid for
+// locks its dataset fee of the bond (Job.model_bond) for its life; an abort
+// that stands because the model's weights were not served pays the lock to
+// the requester. Free bond (bonded − locked) can be withdrawn at any time.
+type ModelBond struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Owner string                 `protobuf:"bytes,1,opt,name=owner,proto3" json:"owner,omitempty"`
+	// bonded is everything the owner has posted and not withdrawn or lost.
+	Bonded []*v1beta1.Coin `protobuf:"bytes,2,rep,name=bonded,proto3" json:"bonded,omitempty"`
+	// locked is the part of bonded the owner's live jobs hold (the sum of
+	// their model_bond); at most bonded.
+	Locked        []*v1beta1.Coin `protobuf:"bytes,3,rep,name=locked,proto3" json:"locked,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ModelBond) Reset() {
+	*x = ModelBond{}
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ModelBond) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ModelBond) ProtoMessage() {}
+
+func (x *ModelBond) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ModelBond.ProtoReflect.Descriptor instead.
+func (*ModelBond) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ModelBond) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *ModelBond) GetBonded() []*v1beta1.Coin {
+	if x != nil {
+		return x.Bonded
+	}
+	return nil
+}
+
+func (x *ModelBond) GetLocked() []*v1beta1.Coin {
+	if x != nil {
+		return x.Locked
+	}
+	return nil
+}
+
 // JobParamTerms are the params a job is created under and settled, drawn,
 // disputed, checked and penalised under to its end: a later params change
 // (a governance vote) does not change the terms of a job already running,
@@ -2139,7 +2233,7 @@ type JobParamTerms struct {
 
 func (x *JobParamTerms) Reset() {
 	*x = JobParamTerms{}
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[14]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2151,7 +2245,7 @@ func (x *JobParamTerms) String() string {
 func (*JobParamTerms) ProtoMessage() {}
 
 func (x *JobParamTerms) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[14]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2164,7 +2258,7 @@ func (x *JobParamTerms) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobParamTerms.ProtoReflect.Descriptor instead.
 func (*JobParamTerms) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{14}
+	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *JobParamTerms) GetCollateralRatioBps() uint32 {
@@ -2342,7 +2436,7 @@ type CommitmentSweep struct {
 
 func (x *CommitmentSweep) Reset() {
 	*x = CommitmentSweep{}
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[15]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2354,7 +2448,7 @@ func (x *CommitmentSweep) String() string {
 func (*CommitmentSweep) ProtoMessage() {}
 
 func (x *CommitmentSweep) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[15]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2367,7 +2461,7 @@ func (x *CommitmentSweep) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitmentSweep.ProtoReflect.Descriptor instead.
 func (*CommitmentSweep) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{15}
+	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CommitmentSweep) GetAfter() string {
@@ -2459,7 +2553,7 @@ type BidCommit struct {
 
 func (x *BidCommit) Reset() {
 	*x = BidCommit{}
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[16]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2471,7 +2565,7 @@ func (x *BidCommit) String() string {
 func (*BidCommit) ProtoMessage() {}
 
 func (x *BidCommit) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[16]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2484,7 +2578,7 @@ func (x *BidCommit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BidCommit.ProtoReflect.Descriptor instead.
 func (*BidCommit) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{16}
+	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *BidCommit) GetJobId() uint64 {
@@ -2561,7 +2655,7 @@ type Bid struct {
 
 func (x *Bid) Reset() {
 	*x = Bid{}
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[17]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2573,7 +2667,7 @@ func (x *Bid) String() string {
 func (*Bid) ProtoMessage() {}
 
 func (x *Bid) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[17]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2586,7 +2680,7 @@ func (x *Bid) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Bid.ProtoReflect.Descriptor instead.
 func (*Bid) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{17}
+	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Bid) GetJobId() uint64 {
@@ -2620,7 +2714,7 @@ type StateCount struct {
 
 func (x *StateCount) Reset() {
 	*x = StateCount{}
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[18]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2632,7 +2726,7 @@ func (x *StateCount) String() string {
 func (*StateCount) ProtoMessage() {}
 
 func (x *StateCount) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[18]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2645,7 +2739,7 @@ func (x *StateCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StateCount.ProtoReflect.Descriptor instead.
 func (*StateCount) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{18}
+	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *StateCount) GetState() JobState {
@@ -2685,7 +2779,7 @@ type Stats struct {
 
 func (x *Stats) Reset() {
 	*x = Stats{}
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[19]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2697,7 +2791,7 @@ func (x *Stats) String() string {
 func (*Stats) ProtoMessage() {}
 
 func (x *Stats) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[19]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2710,7 +2804,7 @@ func (x *Stats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Stats.ProtoReflect.Descriptor instead.
 func (*Stats) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{19}
+	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Stats) GetJobsPerState() []*StateCount {
@@ -2818,7 +2912,7 @@ type VerificationTally struct {
 
 func (x *VerificationTally) Reset() {
 	*x = VerificationTally{}
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[20]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2830,7 +2924,7 @@ func (x *VerificationTally) String() string {
 func (*VerificationTally) ProtoMessage() {}
 
 func (x *VerificationTally) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[20]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2843,7 +2937,7 @@ func (x *VerificationTally) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerificationTally.ProtoReflect.Descriptor instead.
 func (*VerificationTally) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{20}
+	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *VerificationTally) GetValidPower() int64 {
@@ -2935,7 +3029,7 @@ type ValidatorPower struct {
 
 func (x *ValidatorPower) Reset() {
 	*x = ValidatorPower{}
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[21]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2947,7 +3041,7 @@ func (x *ValidatorPower) String() string {
 func (*ValidatorPower) ProtoMessage() {}
 
 func (x *ValidatorPower) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_compute_proto_msgTypes[21]
+	mi := &file_aichain_compute_v1_compute_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2960,7 +3054,7 @@ func (x *ValidatorPower) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidatorPower.ProtoReflect.Descriptor instead.
 func (*ValidatorPower) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{21}
+	return file_aichain_compute_v1_compute_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ValidatorPower) GetValidator() []byte {
@@ -3104,7 +3198,7 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\rdecide_height\x18\b \x01(\x03R\fdecideHeight\x12(\n" +
 	"\x10charged_rate_bps\x18\t \x01(\rR\x0echargedRateBps\x12!\n" +
 	"\frate_charged\x18\n" +
-	" \x01(\bR\vrateCharged\"\xac\x17\n" +
+	" \x01(\bR\vrateCharged\"\xec\x18\n" +
 	"\x03Job\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x126\n" +
 	"\trequester\x18\x02 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\trequester\x12G\n" +
@@ -3159,7 +3253,14 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\x15verification_fee_paid\x18/ \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\x13verificationFeePaid\x12\\\n" +
 	"\x17winner_price_collateral\x182 \x01(\v2\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x15winnerPriceCollateral\x12D\n" +
 	"\x05sweep\x183 \x01(\v2#.aichain.compute.v1.CommitmentSweepB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x05sweep\x127\n" +
-	"\x05terms\x184 \x01(\v2!.aichain.compute.v1.JobParamTermsR\x05terms\"\x82\b\n" +
+	"\x05terms\x184 \x01(\v2!.aichain.compute.v1.JobParamTermsR\x05terms\x12\x80\x01\n" +
+	"\n" +
+	"model_bond\x185 \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\tmodelBond\x12;\n" +
+	"\fmodel_bonder\x186 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\vmodelBonder\"\xb1\x02\n" +
+	"\tModelBond\x12.\n" +
+	"\x05owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12y\n" +
+	"\x06bonded\x18\x02 \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\x06bonded\x12y\n" +
+	"\x06locked\x18\x03 \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\x06locked\"\x82\b\n" +
 	"\rJobParamTerms\x120\n" +
 	"\x14collateral_ratio_bps\x18\x01 \x01(\rR\x12collateralRatioBps\x121\n" +
 	"\x15sample_rate_floor_bps\x18\x02 \x01(\rR\x12sampleRateFloorBps\x12&\n" +
@@ -3291,7 +3392,7 @@ func file_aichain_compute_v1_compute_proto_rawDescGZIP() []byte {
 }
 
 var file_aichain_compute_v1_compute_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_aichain_compute_v1_compute_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_aichain_compute_v1_compute_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_aichain_compute_v1_compute_proto_goTypes = []any{
 	(ProviderStatus)(0),       // 0: aichain.compute.v1.ProviderStatus
 	(JobState)(0),             // 1: aichain.compute.v1.JobState
@@ -3311,83 +3412,87 @@ var file_aichain_compute_v1_compute_proto_goTypes = []any{
 	(*JobResult)(nil),         // 15: aichain.compute.v1.JobResult
 	(*JobSample)(nil),         // 16: aichain.compute.v1.JobSample
 	(*Job)(nil),               // 17: aichain.compute.v1.Job
-	(*JobParamTerms)(nil),     // 18: aichain.compute.v1.JobParamTerms
-	(*CommitmentSweep)(nil),   // 19: aichain.compute.v1.CommitmentSweep
-	(*BidCommit)(nil),         // 20: aichain.compute.v1.BidCommit
-	(*Bid)(nil),               // 21: aichain.compute.v1.Bid
-	(*StateCount)(nil),        // 22: aichain.compute.v1.StateCount
-	(*Stats)(nil),             // 23: aichain.compute.v1.Stats
-	(*VerificationTally)(nil), // 24: aichain.compute.v1.VerificationTally
-	(*ValidatorPower)(nil),    // 25: aichain.compute.v1.ValidatorPower
-	(*v1beta1.Coin)(nil),      // 26: cosmos.base.v1beta1.Coin
-	(Verdict)(0),              // 27: aichain.compute.v1.Verdict
-	(SeedSource)(0),           // 28: aichain.compute.v1.SeedSource
-	(*v1.Share)(nil),          // 29: aichain.common.v1.Share
+	(*ModelBond)(nil),         // 18: aichain.compute.v1.ModelBond
+	(*JobParamTerms)(nil),     // 19: aichain.compute.v1.JobParamTerms
+	(*CommitmentSweep)(nil),   // 20: aichain.compute.v1.CommitmentSweep
+	(*BidCommit)(nil),         // 21: aichain.compute.v1.BidCommit
+	(*Bid)(nil),               // 22: aichain.compute.v1.Bid
+	(*StateCount)(nil),        // 23: aichain.compute.v1.StateCount
+	(*Stats)(nil),             // 24: aichain.compute.v1.Stats
+	(*VerificationTally)(nil), // 25: aichain.compute.v1.VerificationTally
+	(*ValidatorPower)(nil),    // 26: aichain.compute.v1.ValidatorPower
+	(*v1beta1.Coin)(nil),      // 27: cosmos.base.v1beta1.Coin
+	(Verdict)(0),              // 28: aichain.compute.v1.Verdict
+	(SeedSource)(0),           // 29: aichain.compute.v1.SeedSource
+	(*v1.Share)(nil),          // 30: aichain.common.v1.Share
 }
 var file_aichain_compute_v1_compute_proto_depIdxs = []int32{
-	26, // 0: aichain.compute.v1.Params.min_provider_bond:type_name -> cosmos.base.v1beta1.Coin
-	26, // 1: aichain.compute.v1.Params.bid_deposit:type_name -> cosmos.base.v1beta1.Coin
-	26, // 2: aichain.compute.v1.Params.dispute_fee:type_name -> cosmos.base.v1beta1.Coin
-	26, // 3: aichain.compute.v1.Params.job_creation_fee:type_name -> cosmos.base.v1beta1.Coin
-	26, // 4: aichain.compute.v1.Params.verification_fee_per_sample:type_name -> cosmos.base.v1beta1.Coin
-	26, // 5: aichain.compute.v1.ProviderStats.earned:type_name -> cosmos.base.v1beta1.Coin
+	27, // 0: aichain.compute.v1.Params.min_provider_bond:type_name -> cosmos.base.v1beta1.Coin
+	27, // 1: aichain.compute.v1.Params.bid_deposit:type_name -> cosmos.base.v1beta1.Coin
+	27, // 2: aichain.compute.v1.Params.dispute_fee:type_name -> cosmos.base.v1beta1.Coin
+	27, // 3: aichain.compute.v1.Params.job_creation_fee:type_name -> cosmos.base.v1beta1.Coin
+	27, // 4: aichain.compute.v1.Params.verification_fee_per_sample:type_name -> cosmos.base.v1beta1.Coin
+	27, // 5: aichain.compute.v1.ProviderStats.earned:type_name -> cosmos.base.v1beta1.Coin
 	5,  // 6: aichain.compute.v1.Provider.hardware:type_name -> aichain.compute.v1.Hardware
-	26, // 7: aichain.compute.v1.Provider.bond:type_name -> cosmos.base.v1beta1.Coin
-	26, // 8: aichain.compute.v1.Provider.locked:type_name -> cosmos.base.v1beta1.Coin
+	27, // 7: aichain.compute.v1.Provider.bond:type_name -> cosmos.base.v1beta1.Coin
+	27, // 8: aichain.compute.v1.Provider.locked:type_name -> cosmos.base.v1beta1.Coin
 	0,  // 9: aichain.compute.v1.Provider.status:type_name -> aichain.compute.v1.ProviderStatus
 	6,  // 10: aichain.compute.v1.Provider.stats:type_name -> aichain.compute.v1.ProviderStats
-	26, // 11: aichain.compute.v1.Provider.slash_owed:type_name -> cosmos.base.v1beta1.Coin
+	27, // 11: aichain.compute.v1.Provider.slash_owed:type_name -> cosmos.base.v1beta1.Coin
 	10, // 12: aichain.compute.v1.GptSpec.prompts:type_name -> aichain.compute.v1.GptPrompt
 	8,  // 13: aichain.compute.v1.WorkloadSpec.gemm:type_name -> aichain.compute.v1.GemmSpec
 	9,  // 14: aichain.compute.v1.WorkloadSpec.mlp:type_name -> aichain.compute.v1.MlpSpec
 	11, // 15: aichain.compute.v1.WorkloadSpec.gpt:type_name -> aichain.compute.v1.GptSpec
-	27, // 16: aichain.compute.v1.CountedVerdict.verdict:type_name -> aichain.compute.v1.Verdict
-	28, // 17: aichain.compute.v1.JobSample.seed_source:type_name -> aichain.compute.v1.SeedSource
+	28, // 16: aichain.compute.v1.CountedVerdict.verdict:type_name -> aichain.compute.v1.Verdict
+	29, // 17: aichain.compute.v1.JobSample.seed_source:type_name -> aichain.compute.v1.SeedSource
 	12, // 18: aichain.compute.v1.Job.workload:type_name -> aichain.compute.v1.WorkloadSpec
-	26, // 19: aichain.compute.v1.Job.max_price:type_name -> cosmos.base.v1beta1.Coin
-	26, // 20: aichain.compute.v1.Job.escrow:type_name -> cosmos.base.v1beta1.Coin
+	27, // 19: aichain.compute.v1.Job.max_price:type_name -> cosmos.base.v1beta1.Coin
+	27, // 20: aichain.compute.v1.Job.escrow:type_name -> cosmos.base.v1beta1.Coin
 	5,  // 21: aichain.compute.v1.Job.min_hardware:type_name -> aichain.compute.v1.Hardware
 	1,  // 22: aichain.compute.v1.Job.state:type_name -> aichain.compute.v1.JobState
-	26, // 23: aichain.compute.v1.Job.clearing_price:type_name -> cosmos.base.v1beta1.Coin
+	27, // 23: aichain.compute.v1.Job.clearing_price:type_name -> cosmos.base.v1beta1.Coin
 	15, // 24: aichain.compute.v1.Job.result:type_name -> aichain.compute.v1.JobResult
 	16, // 25: aichain.compute.v1.Job.sample:type_name -> aichain.compute.v1.JobSample
 	2,  // 26: aichain.compute.v1.Job.close_reason:type_name -> aichain.compute.v1.CloseReason
-	26, // 27: aichain.compute.v1.Job.winner_collateral:type_name -> cosmos.base.v1beta1.Coin
-	26, // 28: aichain.compute.v1.Job.model_fee:type_name -> cosmos.base.v1beta1.Coin
-	29, // 29: aichain.compute.v1.Job.model_shares:type_name -> aichain.common.v1.Share
-	26, // 30: aichain.compute.v1.Job.dataset_fee:type_name -> cosmos.base.v1beta1.Coin
-	29, // 31: aichain.compute.v1.Job.dataset_shares:type_name -> aichain.common.v1.Share
-	26, // 32: aichain.compute.v1.Job.dispute_deposit:type_name -> cosmos.base.v1beta1.Coin
-	26, // 33: aichain.compute.v1.Job.creation_fee:type_name -> cosmos.base.v1beta1.Coin
+	27, // 27: aichain.compute.v1.Job.winner_collateral:type_name -> cosmos.base.v1beta1.Coin
+	27, // 28: aichain.compute.v1.Job.model_fee:type_name -> cosmos.base.v1beta1.Coin
+	30, // 29: aichain.compute.v1.Job.model_shares:type_name -> aichain.common.v1.Share
+	27, // 30: aichain.compute.v1.Job.dataset_fee:type_name -> cosmos.base.v1beta1.Coin
+	30, // 31: aichain.compute.v1.Job.dataset_shares:type_name -> aichain.common.v1.Share
+	27, // 32: aichain.compute.v1.Job.dispute_deposit:type_name -> cosmos.base.v1beta1.Coin
+	27, // 33: aichain.compute.v1.Job.creation_fee:type_name -> cosmos.base.v1beta1.Coin
 	3,  // 34: aichain.compute.v1.Job.abort_reason:type_name -> aichain.compute.v1.AbortReason
 	13, // 35: aichain.compute.v1.Job.assurance:type_name -> aichain.compute.v1.Assurance
-	26, // 36: aichain.compute.v1.Job.verification_fee:type_name -> cosmos.base.v1beta1.Coin
+	27, // 36: aichain.compute.v1.Job.verification_fee:type_name -> cosmos.base.v1beta1.Coin
 	14, // 37: aichain.compute.v1.Job.counted_verdicts:type_name -> aichain.compute.v1.CountedVerdict
-	26, // 38: aichain.compute.v1.Job.verification_fee_paid:type_name -> cosmos.base.v1beta1.Coin
-	26, // 39: aichain.compute.v1.Job.winner_price_collateral:type_name -> cosmos.base.v1beta1.Coin
-	19, // 40: aichain.compute.v1.Job.sweep:type_name -> aichain.compute.v1.CommitmentSweep
-	18, // 41: aichain.compute.v1.Job.terms:type_name -> aichain.compute.v1.JobParamTerms
-	26, // 42: aichain.compute.v1.JobParamTerms.bid_deposit:type_name -> cosmos.base.v1beta1.Coin
-	26, // 43: aichain.compute.v1.JobParamTerms.dispute_fee:type_name -> cosmos.base.v1beta1.Coin
-	26, // 44: aichain.compute.v1.CommitmentSweep.leader_price:type_name -> cosmos.base.v1beta1.Coin
-	26, // 45: aichain.compute.v1.CommitmentSweep.runner_up_price:type_name -> cosmos.base.v1beta1.Coin
-	26, // 46: aichain.compute.v1.BidCommit.deposit:type_name -> cosmos.base.v1beta1.Coin
-	26, // 47: aichain.compute.v1.BidCommit.price_collateral:type_name -> cosmos.base.v1beta1.Coin
-	26, // 48: aichain.compute.v1.Bid.price:type_name -> cosmos.base.v1beta1.Coin
-	1,  // 49: aichain.compute.v1.StateCount.state:type_name -> aichain.compute.v1.JobState
-	22, // 50: aichain.compute.v1.Stats.jobs_per_state:type_name -> aichain.compute.v1.StateCount
-	26, // 51: aichain.compute.v1.Stats.fees_paid:type_name -> cosmos.base.v1beta1.Coin
-	26, // 52: aichain.compute.v1.Stats.protocol_share:type_name -> cosmos.base.v1beta1.Coin
-	26, // 53: aichain.compute.v1.Stats.slashed_burned:type_name -> cosmos.base.v1beta1.Coin
-	26, // 54: aichain.compute.v1.Stats.verification_fees_burned:type_name -> cosmos.base.v1beta1.Coin
-	27, // 55: aichain.compute.v1.VerificationTally.quorum_outcome:type_name -> aichain.compute.v1.Verdict
-	25, // 56: aichain.compute.v1.VerificationTally.quorum_absent:type_name -> aichain.compute.v1.ValidatorPower
-	25, // 57: aichain.compute.v1.VerificationTally.quorum_powers:type_name -> aichain.compute.v1.ValidatorPower
-	58, // [58:58] is the sub-list for method output_type
-	58, // [58:58] is the sub-list for method input_type
-	58, // [58:58] is the sub-list for extension type_name
-	58, // [58:58] is the sub-list for extension extendee
-	0,  // [0:58] is the sub-list for field type_name
+	27, // 38: aichain.compute.v1.Job.verification_fee_paid:type_name -> cosmos.base.v1beta1.Coin
+	27, // 39: aichain.compute.v1.Job.winner_price_collateral:type_name -> cosmos.base.v1beta1.Coin
+	20, // 40: aichain.compute.v1.Job.sweep:type_name -> aichain.compute.v1.CommitmentSweep
+	19, // 41: aichain.compute.v1.Job.terms:type_name -> aichain.compute.v1.JobParamTerms
+	27, // 42: aichain.compute.v1.Job.model_bond:type_name -> cosmos.base.v1beta1.Coin
+	27, // 43: aichain.compute.v1.ModelBond.bonded:type_name -> cosmos.base.v1beta1.Coin
+	27, // 44: aichain.compute.v1.ModelBond.locked:type_name -> cosmos.base.v1beta1.Coin
+	27, // 45: aichain.compute.v1.JobParamTerms.bid_deposit:type_name -> cosmos.base.v1beta1.Coin
+	27, // 46: aichain.compute.v1.JobParamTerms.dispute_fee:type_name -> cosmos.base.v1beta1.Coin
+	27, // 47: aichain.compute.v1.CommitmentSweep.leader_price:type_name -> cosmos.base.v1beta1.Coin
+	27, // 48: aichain.compute.v1.CommitmentSweep.runner_up_price:type_name -> cosmos.base.v1beta1.Coin
+	27, // 49: aichain.compute.v1.BidCommit.deposit:type_name -> cosmos.base.v1beta1.Coin
+	27, // 50: aichain.compute.v1.BidCommit.price_collateral:type_name -> cosmos.base.v1beta1.Coin
+	27, // 51: aichain.compute.v1.Bid.price:type_name -> cosmos.base.v1beta1.Coin
+	1,  // 52: aichain.compute.v1.StateCount.state:type_name -> aichain.compute.v1.JobState
+	23, // 53: aichain.compute.v1.Stats.jobs_per_state:type_name -> aichain.compute.v1.StateCount
+	27, // 54: aichain.compute.v1.Stats.fees_paid:type_name -> cosmos.base.v1beta1.Coin
+	27, // 55: aichain.compute.v1.Stats.protocol_share:type_name -> cosmos.base.v1beta1.Coin
+	27, // 56: aichain.compute.v1.Stats.slashed_burned:type_name -> cosmos.base.v1beta1.Coin
+	27, // 57: aichain.compute.v1.Stats.verification_fees_burned:type_name -> cosmos.base.v1beta1.Coin
+	28, // 58: aichain.compute.v1.VerificationTally.quorum_outcome:type_name -> aichain.compute.v1.Verdict
+	26, // 59: aichain.compute.v1.VerificationTally.quorum_absent:type_name -> aichain.compute.v1.ValidatorPower
+	26, // 60: aichain.compute.v1.VerificationTally.quorum_powers:type_name -> aichain.compute.v1.ValidatorPower
+	61, // [61:61] is the sub-list for method output_type
+	61, // [61:61] is the sub-list for method input_type
+	61, // [61:61] is the sub-list for extension type_name
+	61, // [61:61] is the sub-list for extension extendee
+	0,  // [0:61] is the sub-list for field type_name
 }
 
 func init() { file_aichain_compute_v1_compute_proto_init() }
@@ -3403,7 +3508,7 @@ func file_aichain_compute_v1_compute_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_compute_v1_compute_proto_rawDesc), len(file_aichain_compute_v1_compute_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   22,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -2002,6 +2002,155 @@ func (x *EventBeaconUnavailable) GetHeights() []int64 {
 	return nil
 }
 
+// EventModelBondChanged: owner posted (posted) or withdrew (withdrawn) model
+// availability bond; bonded and locked are the bond after the change.
+type EventModelBondChanged struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Owner         string                 `protobuf:"bytes,1,opt,name=owner,proto3" json:"owner,omitempty"`
+	Posted        string                 `protobuf:"bytes,2,opt,name=posted,proto3" json:"posted,omitempty"`
+	Withdrawn     string                 `protobuf:"bytes,3,opt,name=withdrawn,proto3" json:"withdrawn,omitempty"`
+	Bonded        string                 `protobuf:"bytes,4,opt,name=bonded,proto3" json:"bonded,omitempty"`
+	Locked        string                 `protobuf:"bytes,5,opt,name=locked,proto3" json:"locked,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EventModelBondChanged) Reset() {
+	*x = EventModelBondChanged{}
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EventModelBondChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EventModelBondChanged) ProtoMessage() {}
+
+func (x *EventModelBondChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EventModelBondChanged.ProtoReflect.Descriptor instead.
+func (*EventModelBondChanged) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *EventModelBondChanged) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *EventModelBondChanged) GetPosted() string {
+	if x != nil {
+		return x.Posted
+	}
+	return ""
+}
+
+func (x *EventModelBondChanged) GetWithdrawn() string {
+	if x != nil {
+		return x.Withdrawn
+	}
+	return ""
+}
+
+func (x *EventModelBondChanged) GetBonded() string {
+	if x != nil {
+		return x.Bonded
+	}
+	return ""
+}
+
+func (x *EventModelBondChanged) GetLocked() string {
+	if x != nil {
+		return x.Locked
+	}
+	return ""
+}
+
+// EventModelBondForfeited: an abort of job_id stood with its model found
+// unavailable and its dataset served: amount of the model owner's bond
+// (the job's lock) went to the requester, for the dataset fee it paid.
+type EventModelBondForfeited struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	JobId         uint64                 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	Owner         string                 `protobuf:"bytes,2,opt,name=owner,proto3" json:"owner,omitempty"`
+	Requester     string                 `protobuf:"bytes,3,opt,name=requester,proto3" json:"requester,omitempty"`
+	Amount        string                 `protobuf:"bytes,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EventModelBondForfeited) Reset() {
+	*x = EventModelBondForfeited{}
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EventModelBondForfeited) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EventModelBondForfeited) ProtoMessage() {}
+
+func (x *EventModelBondForfeited) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EventModelBondForfeited.ProtoReflect.Descriptor instead.
+func (*EventModelBondForfeited) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *EventModelBondForfeited) GetJobId() uint64 {
+	if x != nil {
+		return x.JobId
+	}
+	return 0
+}
+
+func (x *EventModelBondForfeited) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *EventModelBondForfeited) GetRequester() string {
+	if x != nil {
+		return x.Requester
+	}
+	return ""
+}
+
+func (x *EventModelBondForfeited) GetAmount() string {
+	if x != nil {
+		return x.Amount
+	}
+	return ""
+}
+
 var File_aichain_compute_v1_events_proto protoreflect.FileDescriptor
 
 const file_aichain_compute_v1_events_proto_rawDesc = "" +
@@ -2152,7 +2301,18 @@ const file_aichain_compute_v1_events_proto_rawDesc = "" +
 	"\x06shares\x18\x05 \x01(\rR\x06shares\"I\n" +
 	"\x16EventBeaconUnavailable\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\x04R\x05jobId\x12\x18\n" +
-	"\aheights\x18\x02 \x03(\x03R\aheightsB,Z*github.com/aichain/aichain/x/compute/typesb\x06proto3"
+	"\aheights\x18\x02 \x03(\x03R\aheights\"\x93\x01\n" +
+	"\x15EventModelBondChanged\x12\x14\n" +
+	"\x05owner\x18\x01 \x01(\tR\x05owner\x12\x16\n" +
+	"\x06posted\x18\x02 \x01(\tR\x06posted\x12\x1c\n" +
+	"\twithdrawn\x18\x03 \x01(\tR\twithdrawn\x12\x16\n" +
+	"\x06bonded\x18\x04 \x01(\tR\x06bonded\x12\x16\n" +
+	"\x06locked\x18\x05 \x01(\tR\x06locked\"|\n" +
+	"\x17EventModelBondForfeited\x12\x15\n" +
+	"\x06job_id\x18\x01 \x01(\x04R\x05jobId\x12\x14\n" +
+	"\x05owner\x18\x02 \x01(\tR\x05owner\x12\x1c\n" +
+	"\trequester\x18\x03 \x01(\tR\trequester\x12\x16\n" +
+	"\x06amount\x18\x04 \x01(\tR\x06amountB,Z*github.com/aichain/aichain/x/compute/typesb\x06proto3"
 
 var (
 	file_aichain_compute_v1_events_proto_rawDescOnce sync.Once
@@ -2166,7 +2326,7 @@ func file_aichain_compute_v1_events_proto_rawDescGZIP() []byte {
 	return file_aichain_compute_v1_events_proto_rawDescData
 }
 
-var file_aichain_compute_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_aichain_compute_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_aichain_compute_v1_events_proto_goTypes = []any{
 	(*EventProviderRegistered)(nil),       // 0: aichain.compute.v1.EventProviderRegistered
 	(*EventProviderUpdated)(nil),          // 1: aichain.compute.v1.EventProviderUpdated
@@ -2198,20 +2358,22 @@ var file_aichain_compute_v1_events_proto_goTypes = []any{
 	(*EventBeaconKeyRegistered)(nil),      // 27: aichain.compute.v1.EventBeaconKeyRegistered
 	(*EventBeaconFinal)(nil),              // 28: aichain.compute.v1.EventBeaconFinal
 	(*EventBeaconUnavailable)(nil),        // 29: aichain.compute.v1.EventBeaconUnavailable
-	(ProviderStatus)(0),                   // 30: aichain.compute.v1.ProviderStatus
-	(CloseReason)(0),                      // 31: aichain.compute.v1.CloseReason
-	(JobState)(0),                         // 32: aichain.compute.v1.JobState
-	(AbortReason)(0),                      // 33: aichain.compute.v1.AbortReason
+	(*EventModelBondChanged)(nil),         // 30: aichain.compute.v1.EventModelBondChanged
+	(*EventModelBondForfeited)(nil),       // 31: aichain.compute.v1.EventModelBondForfeited
+	(ProviderStatus)(0),                   // 32: aichain.compute.v1.ProviderStatus
+	(CloseReason)(0),                      // 33: aichain.compute.v1.CloseReason
+	(JobState)(0),                         // 34: aichain.compute.v1.JobState
+	(AbortReason)(0),                      // 35: aichain.compute.v1.AbortReason
 }
 var file_aichain_compute_v1_events_proto_depIdxs = []int32{
-	30, // 0: aichain.compute.v1.EventProviderUpdated.status:type_name -> aichain.compute.v1.ProviderStatus
-	31, // 1: aichain.compute.v1.EventProviderSlashed.reason:type_name -> aichain.compute.v1.CloseReason
-	32, // 2: aichain.compute.v1.EventJobStateChanged.from:type_name -> aichain.compute.v1.JobState
-	32, // 3: aichain.compute.v1.EventJobStateChanged.to:type_name -> aichain.compute.v1.JobState
-	32, // 4: aichain.compute.v1.EventJobClosed.state:type_name -> aichain.compute.v1.JobState
-	31, // 5: aichain.compute.v1.EventJobClosed.close_reason:type_name -> aichain.compute.v1.CloseReason
-	33, // 6: aichain.compute.v1.EventJobAborted.reason:type_name -> aichain.compute.v1.AbortReason
-	32, // 7: aichain.compute.v1.EventJobPruned.state:type_name -> aichain.compute.v1.JobState
+	32, // 0: aichain.compute.v1.EventProviderUpdated.status:type_name -> aichain.compute.v1.ProviderStatus
+	33, // 1: aichain.compute.v1.EventProviderSlashed.reason:type_name -> aichain.compute.v1.CloseReason
+	34, // 2: aichain.compute.v1.EventJobStateChanged.from:type_name -> aichain.compute.v1.JobState
+	34, // 3: aichain.compute.v1.EventJobStateChanged.to:type_name -> aichain.compute.v1.JobState
+	34, // 4: aichain.compute.v1.EventJobClosed.state:type_name -> aichain.compute.v1.JobState
+	33, // 5: aichain.compute.v1.EventJobClosed.close_reason:type_name -> aichain.compute.v1.CloseReason
+	35, // 6: aichain.compute.v1.EventJobAborted.reason:type_name -> aichain.compute.v1.AbortReason
+	34, // 7: aichain.compute.v1.EventJobPruned.state:type_name -> aichain.compute.v1.JobState
 	8,  // [8:8] is the sub-list for method output_type
 	8,  // [8:8] is the sub-list for method input_type
 	8,  // [8:8] is the sub-list for extension type_name
@@ -2231,7 +2393,7 @@ func file_aichain_compute_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_compute_v1_events_proto_rawDesc), len(file_aichain_compute_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   30,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

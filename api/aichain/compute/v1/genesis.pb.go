@@ -129,8 +129,11 @@ type GenesisState struct {
 	// zero-height export sets a new one, so that the restarted chain's
 	// beacons are not the old chain's of the same heights.
 	BeaconRestartTag []byte `protobuf:"bytes,14,opt,name=beacon_restart_tag,json=beaconRestartTag,proto3" json:"beacon_restart_tag,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// model_bonds are the model owners' availability bonds (each owner once;
+	// locked is the sum of its live jobs' model_bond).
+	ModelBonds    []*ModelBond `protobuf:"bytes,15,rep,name=model_bonds,json=modelBonds,proto3" json:"model_bonds,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GenesisState) Reset() {
@@ -261,6 +264,13 @@ func (x *GenesisState) GetBeaconRestartTag() []byte {
 	return nil
 }
 
+func (x *GenesisState) GetModelBonds() []*ModelBond {
+	if x != nil {
+		return x.ModelBonds
+	}
+	return nil
+}
+
 var File_aichain_compute_v1_genesis_proto protoreflect.FileDescriptor
 
 const file_aichain_compute_v1_genesis_proto_rawDesc = "" +
@@ -271,7 +281,7 @@ const file_aichain_compute_v1_genesis_proto_rawDesc = "" +
 	"\x06job_id\x18\x01 \x01(\x04R\x05jobId\x12A\n" +
 	"\x05tally\x18\x02 \x01(\v2%.aichain.compute.v1.VerificationTallyB\x04\xc8\xde\x1f\x00R\x05tally\x12\x16\n" +
 	"\x06voters\x18\x03 \x03(\fR\x06voters\x12B\n" +
-	"\x0evoter_verdicts\x18\x04 \x03(\x0e2\x1b.aichain.compute.v1.VerdictR\rvoterVerdicts\"\xc3\x06\n" +
+	"\x0evoter_verdicts\x18\x04 \x03(\x0e2\x1b.aichain.compute.v1.VerdictR\rvoterVerdicts\"\x89\a\n" +
 	"\fGenesisState\x12=\n" +
 	"\x06params\x18\x01 \x01(\v2\x1a.aichain.compute.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06params\x12@\n" +
 	"\tproviders\x18\x02 \x03(\v2\x1c.aichain.compute.v1.ProviderB\x04\xc8\xde\x1f\x00R\tproviders\x121\n" +
@@ -290,7 +300,9 @@ const file_aichain_compute_v1_genesis_proto_rawDesc = "" +
 	"\rbeacon_rounds\x18\f \x03(\v2&.aichain.compute.v1.GenesisBeaconRoundB\x04\xc8\xde\x1f\x00R\fbeaconRounds\x12C\n" +
 	"\n" +
 	"last_round\x18\r \x01(\v2$.aichain.compute.v1.GenesisLastRoundR\tlastRound\x12,\n" +
-	"\x12beacon_restart_tag\x18\x0e \x01(\fR\x10beaconRestartTagB,Z*github.com/aichain/aichain/x/compute/typesb\x06proto3"
+	"\x12beacon_restart_tag\x18\x0e \x01(\fR\x10beaconRestartTag\x12D\n" +
+	"\vmodel_bonds\x18\x0f \x03(\v2\x1d.aichain.compute.v1.ModelBondB\x04\xc8\xde\x1f\x00R\n" +
+	"modelBondsB,Z*github.com/aichain/aichain/x/compute/typesb\x06proto3"
 
 var (
 	file_aichain_compute_v1_genesis_proto_rawDescOnce sync.Once
@@ -320,6 +332,7 @@ var file_aichain_compute_v1_genesis_proto_goTypes = []any{
 	(*GenesisBeacon)(nil),      // 11: aichain.compute.v1.GenesisBeacon
 	(*GenesisBeaconRound)(nil), // 12: aichain.compute.v1.GenesisBeaconRound
 	(*GenesisLastRound)(nil),   // 13: aichain.compute.v1.GenesisLastRound
+	(*ModelBond)(nil),          // 14: aichain.compute.v1.ModelBond
 }
 var file_aichain_compute_v1_genesis_proto_depIdxs = []int32{
 	2,  // 0: aichain.compute.v1.TallyEntry.tally:type_name -> aichain.compute.v1.VerificationTally
@@ -335,11 +348,12 @@ var file_aichain_compute_v1_genesis_proto_depIdxs = []int32{
 	11, // 10: aichain.compute.v1.GenesisState.beacons:type_name -> aichain.compute.v1.GenesisBeacon
 	12, // 11: aichain.compute.v1.GenesisState.beacon_rounds:type_name -> aichain.compute.v1.GenesisBeaconRound
 	13, // 12: aichain.compute.v1.GenesisState.last_round:type_name -> aichain.compute.v1.GenesisLastRound
-	13, // [13:13] is the sub-list for method output_type
-	13, // [13:13] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	14, // 13: aichain.compute.v1.GenesisState.model_bonds:type_name -> aichain.compute.v1.ModelBond
+	14, // [14:14] is the sub-list for method output_type
+	14, // [14:14] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_aichain_compute_v1_genesis_proto_init() }

@@ -8,7 +8,8 @@ package computev1
 
 import (
 	_ "cosmossdk.io/api/amino"
-	v1beta1 "cosmossdk.io/api/cosmos/base/query/v1beta1"
+	v1beta11 "cosmossdk.io/api/cosmos/base/query/v1beta1"
+	v1beta1 "cosmossdk.io/api/cosmos/base/v1beta1"
 	_ "github.com/cosmos/cosmos-proto"
 	_ "github.com/cosmos/gogoproto/gogoproto"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
@@ -26,6 +27,103 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type QueryModelBondRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Owner         string                 `protobuf:"bytes,1,opt,name=owner,proto3" json:"owner,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryModelBondRequest) Reset() {
+	*x = QueryModelBondRequest{}
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryModelBondRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryModelBondRequest) ProtoMessage() {}
+
+func (x *QueryModelBondRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryModelBondRequest.ProtoReflect.Descriptor instead.
+func (*QueryModelBondRequest) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *QueryModelBondRequest) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+type QueryModelBondResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// bond is the owner's bond; free = bonded − locked is what it may withdraw.
+	Bond          *ModelBond      `protobuf:"bytes,1,opt,name=bond,proto3" json:"bond,omitempty"`
+	Free          []*v1beta1.Coin `protobuf:"bytes,2,rep,name=free,proto3" json:"free,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryModelBondResponse) Reset() {
+	*x = QueryModelBondResponse{}
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryModelBondResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryModelBondResponse) ProtoMessage() {}
+
+func (x *QueryModelBondResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryModelBondResponse.ProtoReflect.Descriptor instead.
+func (*QueryModelBondResponse) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *QueryModelBondResponse) GetBond() *ModelBond {
+	if x != nil {
+		return x.Bond
+	}
+	return nil
+}
+
+func (x *QueryModelBondResponse) GetFree() []*v1beta1.Coin {
+	if x != nil {
+		return x.Free
+	}
+	return nil
+}
+
 type QueryBeaconRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Height        int64                  `protobuf:"varint,1,opt,name=height,proto3" json:"height,omitempty"`
@@ -35,7 +133,7 @@ type QueryBeaconRequest struct {
 
 func (x *QueryBeaconRequest) Reset() {
 	*x = QueryBeaconRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[0]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -47,7 +145,7 @@ func (x *QueryBeaconRequest) String() string {
 func (*QueryBeaconRequest) ProtoMessage() {}
 
 func (x *QueryBeaconRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[0]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -60,7 +158,7 @@ func (x *QueryBeaconRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryBeaconRequest.ProtoReflect.Descriptor instead.
 func (*QueryBeaconRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{0}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *QueryBeaconRequest) GetHeight() int64 {
@@ -91,7 +189,7 @@ type QueryBeaconResponse struct {
 
 func (x *QueryBeaconResponse) Reset() {
 	*x = QueryBeaconResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[1]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -103,7 +201,7 @@ func (x *QueryBeaconResponse) String() string {
 func (*QueryBeaconResponse) ProtoMessage() {}
 
 func (x *QueryBeaconResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[1]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -116,7 +214,7 @@ func (x *QueryBeaconResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryBeaconResponse.ProtoReflect.Descriptor instead.
 func (*QueryBeaconResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{1}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *QueryBeaconResponse) GetBeacon() *Beacon {
@@ -156,7 +254,7 @@ type QueryBeaconKeyRequest struct {
 
 func (x *QueryBeaconKeyRequest) Reset() {
 	*x = QueryBeaconKeyRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[2]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -168,7 +266,7 @@ func (x *QueryBeaconKeyRequest) String() string {
 func (*QueryBeaconKeyRequest) ProtoMessage() {}
 
 func (x *QueryBeaconKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[2]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -181,7 +279,7 @@ func (x *QueryBeaconKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryBeaconKeyRequest.ProtoReflect.Descriptor instead.
 func (*QueryBeaconKeyRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{2}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *QueryBeaconKeyRequest) GetValidatorAddress() string {
@@ -203,7 +301,7 @@ type QueryBeaconKeyResponse struct {
 
 func (x *QueryBeaconKeyResponse) Reset() {
 	*x = QueryBeaconKeyResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[3]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -215,7 +313,7 @@ func (x *QueryBeaconKeyResponse) String() string {
 func (*QueryBeaconKeyResponse) ProtoMessage() {}
 
 func (x *QueryBeaconKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[3]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -228,7 +326,7 @@ func (x *QueryBeaconKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryBeaconKeyResponse.ProtoReflect.Descriptor instead.
 func (*QueryBeaconKeyResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{3}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *QueryBeaconKeyResponse) GetKey() *BeaconKey {
@@ -253,7 +351,7 @@ type QueryAllowedDenomsRequest struct {
 
 func (x *QueryAllowedDenomsRequest) Reset() {
 	*x = QueryAllowedDenomsRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[4]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -265,7 +363,7 @@ func (x *QueryAllowedDenomsRequest) String() string {
 func (*QueryAllowedDenomsRequest) ProtoMessage() {}
 
 func (x *QueryAllowedDenomsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[4]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -278,7 +376,7 @@ func (x *QueryAllowedDenomsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryAllowedDenomsRequest.ProtoReflect.Descriptor instead.
 func (*QueryAllowedDenomsRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{4}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{6}
 }
 
 type QueryAllowedDenomsResponse struct {
@@ -292,7 +390,7 @@ type QueryAllowedDenomsResponse struct {
 
 func (x *QueryAllowedDenomsResponse) Reset() {
 	*x = QueryAllowedDenomsResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[5]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -304,7 +402,7 @@ func (x *QueryAllowedDenomsResponse) String() string {
 func (*QueryAllowedDenomsResponse) ProtoMessage() {}
 
 func (x *QueryAllowedDenomsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[5]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -317,7 +415,7 @@ func (x *QueryAllowedDenomsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryAllowedDenomsResponse.ProtoReflect.Descriptor instead.
 func (*QueryAllowedDenomsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{5}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *QueryAllowedDenomsResponse) GetDenoms() []string {
@@ -342,7 +440,7 @@ type QueryParamsRequest struct {
 
 func (x *QueryParamsRequest) Reset() {
 	*x = QueryParamsRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[6]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -354,7 +452,7 @@ func (x *QueryParamsRequest) String() string {
 func (*QueryParamsRequest) ProtoMessage() {}
 
 func (x *QueryParamsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[6]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -367,7 +465,7 @@ func (x *QueryParamsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryParamsRequest.ProtoReflect.Descriptor instead.
 func (*QueryParamsRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{6}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{8}
 }
 
 type QueryParamsResponse struct {
@@ -379,7 +477,7 @@ type QueryParamsResponse struct {
 
 func (x *QueryParamsResponse) Reset() {
 	*x = QueryParamsResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[7]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -391,7 +489,7 @@ func (x *QueryParamsResponse) String() string {
 func (*QueryParamsResponse) ProtoMessage() {}
 
 func (x *QueryParamsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[7]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -404,7 +502,7 @@ func (x *QueryParamsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryParamsResponse.ProtoReflect.Descriptor instead.
 func (*QueryParamsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{7}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *QueryParamsResponse) GetParams() *Params {
@@ -423,7 +521,7 @@ type QueryProviderRequest struct {
 
 func (x *QueryProviderRequest) Reset() {
 	*x = QueryProviderRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[8]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -435,7 +533,7 @@ func (x *QueryProviderRequest) String() string {
 func (*QueryProviderRequest) ProtoMessage() {}
 
 func (x *QueryProviderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[8]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -448,7 +546,7 @@ func (x *QueryProviderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryProviderRequest.ProtoReflect.Descriptor instead.
 func (*QueryProviderRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{8}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *QueryProviderRequest) GetAddress() string {
@@ -467,7 +565,7 @@ type QueryProviderResponse struct {
 
 func (x *QueryProviderResponse) Reset() {
 	*x = QueryProviderResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[9]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -479,7 +577,7 @@ func (x *QueryProviderResponse) String() string {
 func (*QueryProviderResponse) ProtoMessage() {}
 
 func (x *QueryProviderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[9]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -492,7 +590,7 @@ func (x *QueryProviderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryProviderResponse.ProtoReflect.Descriptor instead.
 func (*QueryProviderResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{9}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *QueryProviderResponse) GetProvider() *Provider {
@@ -505,15 +603,15 @@ func (x *QueryProviderResponse) GetProvider() *Provider {
 type QueryProvidersRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// status filters by status; UNSPECIFIED lists all.
-	Status        ProviderStatus       `protobuf:"varint,1,opt,name=status,proto3,enum=aichain.compute.v1.ProviderStatus" json:"status,omitempty"`
-	Pagination    *v1beta1.PageRequest `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+	Status        ProviderStatus        `protobuf:"varint,1,opt,name=status,proto3,enum=aichain.compute.v1.ProviderStatus" json:"status,omitempty"`
+	Pagination    *v1beta11.PageRequest `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *QueryProvidersRequest) Reset() {
 	*x = QueryProvidersRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[10]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -525,7 +623,7 @@ func (x *QueryProvidersRequest) String() string {
 func (*QueryProvidersRequest) ProtoMessage() {}
 
 func (x *QueryProvidersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[10]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -538,7 +636,7 @@ func (x *QueryProvidersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryProvidersRequest.ProtoReflect.Descriptor instead.
 func (*QueryProvidersRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{10}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *QueryProvidersRequest) GetStatus() ProviderStatus {
@@ -548,7 +646,7 @@ func (x *QueryProvidersRequest) GetStatus() ProviderStatus {
 	return ProviderStatus_PROVIDER_STATUS_UNSPECIFIED
 }
 
-func (x *QueryProvidersRequest) GetPagination() *v1beta1.PageRequest {
+func (x *QueryProvidersRequest) GetPagination() *v1beta11.PageRequest {
 	if x != nil {
 		return x.Pagination
 	}
@@ -558,14 +656,14 @@ func (x *QueryProvidersRequest) GetPagination() *v1beta1.PageRequest {
 type QueryProvidersResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Providers     []*Provider            `protobuf:"bytes,1,rep,name=providers,proto3" json:"providers,omitempty"`
-	Pagination    *v1beta1.PageResponse  `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+	Pagination    *v1beta11.PageResponse `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *QueryProvidersResponse) Reset() {
 	*x = QueryProvidersResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[11]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -577,7 +675,7 @@ func (x *QueryProvidersResponse) String() string {
 func (*QueryProvidersResponse) ProtoMessage() {}
 
 func (x *QueryProvidersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[11]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -590,7 +688,7 @@ func (x *QueryProvidersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryProvidersResponse.ProtoReflect.Descriptor instead.
 func (*QueryProvidersResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{11}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *QueryProvidersResponse) GetProviders() []*Provider {
@@ -600,7 +698,7 @@ func (x *QueryProvidersResponse) GetProviders() []*Provider {
 	return nil
 }
 
-func (x *QueryProvidersResponse) GetPagination() *v1beta1.PageResponse {
+func (x *QueryProvidersResponse) GetPagination() *v1beta11.PageResponse {
 	if x != nil {
 		return x.Pagination
 	}
@@ -616,7 +714,7 @@ type QueryJobRequest struct {
 
 func (x *QueryJobRequest) Reset() {
 	*x = QueryJobRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[12]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -628,7 +726,7 @@ func (x *QueryJobRequest) String() string {
 func (*QueryJobRequest) ProtoMessage() {}
 
 func (x *QueryJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[12]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -641,7 +739,7 @@ func (x *QueryJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryJobRequest.ProtoReflect.Descriptor instead.
 func (*QueryJobRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{12}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *QueryJobRequest) GetJobId() uint64 {
@@ -660,7 +758,7 @@ type QueryJobResponse struct {
 
 func (x *QueryJobResponse) Reset() {
 	*x = QueryJobResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[13]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -672,7 +770,7 @@ func (x *QueryJobResponse) String() string {
 func (*QueryJobResponse) ProtoMessage() {}
 
 func (x *QueryJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[13]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -685,7 +783,7 @@ func (x *QueryJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryJobResponse.ProtoReflect.Descriptor instead.
 func (*QueryJobResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{13}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *QueryJobResponse) GetJob() *Job {
@@ -698,17 +796,17 @@ func (x *QueryJobResponse) GetJob() *Job {
 type QueryJobsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// At most one filter may be set.
-	State         JobState             `protobuf:"varint,1,opt,name=state,proto3,enum=aichain.compute.v1.JobState" json:"state,omitempty"`
-	Requester     string               `protobuf:"bytes,2,opt,name=requester,proto3" json:"requester,omitempty"`
-	Provider      string               `protobuf:"bytes,3,opt,name=provider,proto3" json:"provider,omitempty"`
-	Pagination    *v1beta1.PageRequest `protobuf:"bytes,4,opt,name=pagination,proto3" json:"pagination,omitempty"`
+	State         JobState              `protobuf:"varint,1,opt,name=state,proto3,enum=aichain.compute.v1.JobState" json:"state,omitempty"`
+	Requester     string                `protobuf:"bytes,2,opt,name=requester,proto3" json:"requester,omitempty"`
+	Provider      string                `protobuf:"bytes,3,opt,name=provider,proto3" json:"provider,omitempty"`
+	Pagination    *v1beta11.PageRequest `protobuf:"bytes,4,opt,name=pagination,proto3" json:"pagination,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *QueryJobsRequest) Reset() {
 	*x = QueryJobsRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[14]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -720,7 +818,7 @@ func (x *QueryJobsRequest) String() string {
 func (*QueryJobsRequest) ProtoMessage() {}
 
 func (x *QueryJobsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[14]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -733,7 +831,7 @@ func (x *QueryJobsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryJobsRequest.ProtoReflect.Descriptor instead.
 func (*QueryJobsRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{14}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *QueryJobsRequest) GetState() JobState {
@@ -757,7 +855,7 @@ func (x *QueryJobsRequest) GetProvider() string {
 	return ""
 }
 
-func (x *QueryJobsRequest) GetPagination() *v1beta1.PageRequest {
+func (x *QueryJobsRequest) GetPagination() *v1beta11.PageRequest {
 	if x != nil {
 		return x.Pagination
 	}
@@ -767,14 +865,14 @@ func (x *QueryJobsRequest) GetPagination() *v1beta1.PageRequest {
 type QueryJobsResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Jobs          []*Job                 `protobuf:"bytes,1,rep,name=jobs,proto3" json:"jobs,omitempty"`
-	Pagination    *v1beta1.PageResponse  `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+	Pagination    *v1beta11.PageResponse `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *QueryJobsResponse) Reset() {
 	*x = QueryJobsResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[15]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -786,7 +884,7 @@ func (x *QueryJobsResponse) String() string {
 func (*QueryJobsResponse) ProtoMessage() {}
 
 func (x *QueryJobsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[15]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -799,7 +897,7 @@ func (x *QueryJobsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryJobsResponse.ProtoReflect.Descriptor instead.
 func (*QueryJobsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{15}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *QueryJobsResponse) GetJobs() []*Job {
@@ -809,7 +907,7 @@ func (x *QueryJobsResponse) GetJobs() []*Job {
 	return nil
 }
 
-func (x *QueryJobsResponse) GetPagination() *v1beta1.PageResponse {
+func (x *QueryJobsResponse) GetPagination() *v1beta11.PageResponse {
 	if x != nil {
 		return x.Pagination
 	}
@@ -819,7 +917,7 @@ func (x *QueryJobsResponse) GetPagination() *v1beta1.PageResponse {
 type QueryBidsRequest struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	JobId      uint64                 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
-	Pagination *v1beta1.PageRequest   `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+	Pagination *v1beta11.PageRequest  `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
 	// provider, when set, asks for that provider's commitment only (and its
 	// bid if revealed): one read, however many commitments the job holds;
 	// none when it has not committed. pagination is then not used.
@@ -830,7 +928,7 @@ type QueryBidsRequest struct {
 
 func (x *QueryBidsRequest) Reset() {
 	*x = QueryBidsRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[16]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -842,7 +940,7 @@ func (x *QueryBidsRequest) String() string {
 func (*QueryBidsRequest) ProtoMessage() {}
 
 func (x *QueryBidsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[16]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -855,7 +953,7 @@ func (x *QueryBidsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryBidsRequest.ProtoReflect.Descriptor instead.
 func (*QueryBidsRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{16}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *QueryBidsRequest) GetJobId() uint64 {
@@ -865,7 +963,7 @@ func (x *QueryBidsRequest) GetJobId() uint64 {
 	return 0
 }
 
-func (x *QueryBidsRequest) GetPagination() *v1beta1.PageRequest {
+func (x *QueryBidsRequest) GetPagination() *v1beta11.PageRequest {
 	if x != nil {
 		return x.Pagination
 	}
@@ -883,15 +981,15 @@ type QueryBidsResponse struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Commits []*BidCommit           `protobuf:"bytes,1,rep,name=commits,proto3" json:"commits,omitempty"`
 	// bids are the revealed bids of the commitments on this page.
-	Bids          []*Bid                `protobuf:"bytes,2,rep,name=bids,proto3" json:"bids,omitempty"`
-	Pagination    *v1beta1.PageResponse `protobuf:"bytes,3,opt,name=pagination,proto3" json:"pagination,omitempty"`
+	Bids          []*Bid                 `protobuf:"bytes,2,rep,name=bids,proto3" json:"bids,omitempty"`
+	Pagination    *v1beta11.PageResponse `protobuf:"bytes,3,opt,name=pagination,proto3" json:"pagination,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *QueryBidsResponse) Reset() {
 	*x = QueryBidsResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[17]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -903,7 +1001,7 @@ func (x *QueryBidsResponse) String() string {
 func (*QueryBidsResponse) ProtoMessage() {}
 
 func (x *QueryBidsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[17]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -916,7 +1014,7 @@ func (x *QueryBidsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryBidsResponse.ProtoReflect.Descriptor instead.
 func (*QueryBidsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{17}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *QueryBidsResponse) GetCommits() []*BidCommit {
@@ -933,7 +1031,7 @@ func (x *QueryBidsResponse) GetBids() []*Bid {
 	return nil
 }
 
-func (x *QueryBidsResponse) GetPagination() *v1beta1.PageResponse {
+func (x *QueryBidsResponse) GetPagination() *v1beta11.PageResponse {
 	if x != nil {
 		return x.Pagination
 	}
@@ -972,7 +1070,7 @@ type PendingVerification struct {
 
 func (x *PendingVerification) Reset() {
 	*x = PendingVerification{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[18]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -984,7 +1082,7 @@ func (x *PendingVerification) String() string {
 func (*PendingVerification) ProtoMessage() {}
 
 func (x *PendingVerification) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[18]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -997,7 +1095,7 @@ func (x *PendingVerification) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PendingVerification.ProtoReflect.Descriptor instead.
 func (*PendingVerification) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{18}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *PendingVerification) GetJobId() uint64 {
@@ -1107,14 +1205,14 @@ func (x *PendingVerification) GetMaxChunkBytes() uint64 {
 
 type QueryPendingVerificationsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Pagination    *v1beta1.PageRequest   `protobuf:"bytes,1,opt,name=pagination,proto3" json:"pagination,omitempty"`
+	Pagination    *v1beta11.PageRequest  `protobuf:"bytes,1,opt,name=pagination,proto3" json:"pagination,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *QueryPendingVerificationsRequest) Reset() {
 	*x = QueryPendingVerificationsRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[19]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1126,7 +1224,7 @@ func (x *QueryPendingVerificationsRequest) String() string {
 func (*QueryPendingVerificationsRequest) ProtoMessage() {}
 
 func (x *QueryPendingVerificationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[19]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1139,10 +1237,10 @@ func (x *QueryPendingVerificationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryPendingVerificationsRequest.ProtoReflect.Descriptor instead.
 func (*QueryPendingVerificationsRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{19}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{21}
 }
 
-func (x *QueryPendingVerificationsRequest) GetPagination() *v1beta1.PageRequest {
+func (x *QueryPendingVerificationsRequest) GetPagination() *v1beta11.PageRequest {
 	if x != nil {
 		return x.Pagination
 	}
@@ -1152,7 +1250,7 @@ func (x *QueryPendingVerificationsRequest) GetPagination() *v1beta1.PageRequest 
 type QueryPendingVerificationsResponse struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	Pending    []*PendingVerification `protobuf:"bytes,1,rep,name=pending,proto3" json:"pending,omitempty"`
-	Pagination *v1beta1.PageResponse  `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+	Pagination *v1beta11.PageResponse `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
 	// height is the block height the list was read at.
 	Height        int64 `protobuf:"varint,3,opt,name=height,proto3" json:"height,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -1161,7 +1259,7 @@ type QueryPendingVerificationsResponse struct {
 
 func (x *QueryPendingVerificationsResponse) Reset() {
 	*x = QueryPendingVerificationsResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[20]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1173,7 +1271,7 @@ func (x *QueryPendingVerificationsResponse) String() string {
 func (*QueryPendingVerificationsResponse) ProtoMessage() {}
 
 func (x *QueryPendingVerificationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[20]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1186,7 +1284,7 @@ func (x *QueryPendingVerificationsResponse) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use QueryPendingVerificationsResponse.ProtoReflect.Descriptor instead.
 func (*QueryPendingVerificationsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{20}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *QueryPendingVerificationsResponse) GetPending() []*PendingVerification {
@@ -1196,7 +1294,7 @@ func (x *QueryPendingVerificationsResponse) GetPending() []*PendingVerification 
 	return nil
 }
 
-func (x *QueryPendingVerificationsResponse) GetPagination() *v1beta1.PageResponse {
+func (x *QueryPendingVerificationsResponse) GetPagination() *v1beta11.PageResponse {
 	if x != nil {
 		return x.Pagination
 	}
@@ -1218,7 +1316,7 @@ type QueryStatsRequest struct {
 
 func (x *QueryStatsRequest) Reset() {
 	*x = QueryStatsRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[21]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1230,7 +1328,7 @@ func (x *QueryStatsRequest) String() string {
 func (*QueryStatsRequest) ProtoMessage() {}
 
 func (x *QueryStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[21]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1243,7 +1341,7 @@ func (x *QueryStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryStatsRequest.ProtoReflect.Descriptor instead.
 func (*QueryStatsRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{21}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{23}
 }
 
 type QueryStatsResponse struct {
@@ -1255,7 +1353,7 @@ type QueryStatsResponse struct {
 
 func (x *QueryStatsResponse) Reset() {
 	*x = QueryStatsResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[22]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1267,7 +1365,7 @@ func (x *QueryStatsResponse) String() string {
 func (*QueryStatsResponse) ProtoMessage() {}
 
 func (x *QueryStatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[22]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1280,7 +1378,7 @@ func (x *QueryStatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryStatsResponse.ProtoReflect.Descriptor instead.
 func (*QueryStatsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{22}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *QueryStatsResponse) GetStats() *Stats {
@@ -1294,7 +1392,12 @@ var File_aichain_compute_v1_query_proto protoreflect.FileDescriptor
 
 const file_aichain_compute_v1_query_proto_rawDesc = "" +
 	"\n" +
-	"\x1eaichain/compute/v1/query.proto\x12\x12aichain.compute.v1\x1a\x11amino/amino.proto\x1a*cosmos/base/query/v1beta1/pagination.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1faichain/compute/v1/beacon.proto\x1a aichain/compute/v1/compute.proto\",\n" +
+	"\x1eaichain/compute/v1/query.proto\x12\x12aichain.compute.v1\x1a\x11amino/amino.proto\x1a*cosmos/base/query/v1beta1/pagination.proto\x1a\x1ecosmos/base/v1beta1/coin.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1faichain/compute/v1/beacon.proto\x1a aichain/compute/v1/compute.proto\"G\n" +
+	"\x15QueryModelBondRequest\x12.\n" +
+	"\x05owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\"\xc8\x01\n" +
+	"\x16QueryModelBondResponse\x127\n" +
+	"\x04bond\x18\x01 \x01(\v2\x1d.aichain.compute.v1.ModelBondB\x04\xc8\xde\x1f\x00R\x04bond\x12u\n" +
+	"\x04free\x18\x02 \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\x04free\",\n" +
 	"\x12QueryBeaconRequest\x12\x16\n" +
 	"\x06height\x18\x01 \x01(\x03R\x06height\"\xca\x01\n" +
 	"\x13QueryBeaconResponse\x122\n" +
@@ -1390,7 +1493,7 @@ const file_aichain_compute_v1_query_proto_rawDesc = "" +
 	"\x06height\x18\x03 \x01(\x03R\x06height\"\x13\n" +
 	"\x11QueryStatsRequest\"K\n" +
 	"\x12QueryStatsResponse\x125\n" +
-	"\x05stats\x18\x01 \x01(\v2\x19.aichain.compute.v1.StatsB\x04\xc8\xde\x1f\x00R\x05stats2\x9c\f\n" +
+	"\x05stats\x18\x01 \x01(\v2\x19.aichain.compute.v1.StatsB\x04\xc8\xde\x1f\x00R\x05stats2\xb2\r\n" +
 	"\x05Query\x12}\n" +
 	"\x06Params\x12&.aichain.compute.v1.QueryParamsRequest\x1a'.aichain.compute.v1.QueryParamsResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/aichain/compute/v1/params\x12\x90\x01\n" +
 	"\bProvider\x12(.aichain.compute.v1.QueryProviderRequest\x1a).aichain.compute.v1.QueryProviderResponse\"/\x82\xd3\xe4\x93\x02)\x12'/aichain/compute/v1/providers/{address}\x12\x89\x01\n" +
@@ -1402,7 +1505,8 @@ const file_aichain_compute_v1_query_proto_rawDesc = "" +
 	"\x05Stats\x12%.aichain.compute.v1.QueryStatsRequest\x1a&.aichain.compute.v1.QueryStatsResponse\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/aichain/compute/v1/stats\x12\x9a\x01\n" +
 	"\rAllowedDenoms\x12-.aichain.compute.v1.QueryAllowedDenomsRequest\x1a..aichain.compute.v1.QueryAllowedDenomsResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/aichain/compute/v1/allowed_denoms\x12\x87\x01\n" +
 	"\x06Beacon\x12&.aichain.compute.v1.QueryBeaconRequest\x1a'.aichain.compute.v1.QueryBeaconResponse\",\x82\xd3\xe4\x93\x02&\x12$/aichain/compute/v1/beacons/{height}\x12\x9f\x01\n" +
-	"\tBeaconKey\x12).aichain.compute.v1.QueryBeaconKeyRequest\x1a*.aichain.compute.v1.QueryBeaconKeyResponse\";\x82\xd3\xe4\x93\x025\x123/aichain/compute/v1/beacon_keys/{validator_address}B,Z*github.com/aichain/aichain/x/compute/typesb\x06proto3"
+	"\tBeaconKey\x12).aichain.compute.v1.QueryBeaconKeyRequest\x1a*.aichain.compute.v1.QueryBeaconKeyResponse\";\x82\xd3\xe4\x93\x025\x123/aichain/compute/v1/beacon_keys/{validator_address}\x12\x93\x01\n" +
+	"\tModelBond\x12).aichain.compute.v1.QueryModelBondRequest\x1a*.aichain.compute.v1.QueryModelBondResponse\"/\x82\xd3\xe4\x93\x02)\x12'/aichain/compute/v1/model_bonds/{owner}B,Z*github.com/aichain/aichain/x/compute/typesb\x06proto3"
 
 var (
 	file_aichain_compute_v1_query_proto_rawDescOnce sync.Once
@@ -1416,97 +1520,105 @@ func file_aichain_compute_v1_query_proto_rawDescGZIP() []byte {
 	return file_aichain_compute_v1_query_proto_rawDescData
 }
 
-var file_aichain_compute_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_aichain_compute_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_aichain_compute_v1_query_proto_goTypes = []any{
-	(*QueryBeaconRequest)(nil),                // 0: aichain.compute.v1.QueryBeaconRequest
-	(*QueryBeaconResponse)(nil),               // 1: aichain.compute.v1.QueryBeaconResponse
-	(*QueryBeaconKeyRequest)(nil),             // 2: aichain.compute.v1.QueryBeaconKeyRequest
-	(*QueryBeaconKeyResponse)(nil),            // 3: aichain.compute.v1.QueryBeaconKeyResponse
-	(*QueryAllowedDenomsRequest)(nil),         // 4: aichain.compute.v1.QueryAllowedDenomsRequest
-	(*QueryAllowedDenomsResponse)(nil),        // 5: aichain.compute.v1.QueryAllowedDenomsResponse
-	(*QueryParamsRequest)(nil),                // 6: aichain.compute.v1.QueryParamsRequest
-	(*QueryParamsResponse)(nil),               // 7: aichain.compute.v1.QueryParamsResponse
-	(*QueryProviderRequest)(nil),              // 8: aichain.compute.v1.QueryProviderRequest
-	(*QueryProviderResponse)(nil),             // 9: aichain.compute.v1.QueryProviderResponse
-	(*QueryProvidersRequest)(nil),             // 10: aichain.compute.v1.QueryProvidersRequest
-	(*QueryProvidersResponse)(nil),            // 11: aichain.compute.v1.QueryProvidersResponse
-	(*QueryJobRequest)(nil),                   // 12: aichain.compute.v1.QueryJobRequest
-	(*QueryJobResponse)(nil),                  // 13: aichain.compute.v1.QueryJobResponse
-	(*QueryJobsRequest)(nil),                  // 14: aichain.compute.v1.QueryJobsRequest
-	(*QueryJobsResponse)(nil),                 // 15: aichain.compute.v1.QueryJobsResponse
-	(*QueryBidsRequest)(nil),                  // 16: aichain.compute.v1.QueryBidsRequest
-	(*QueryBidsResponse)(nil),                 // 17: aichain.compute.v1.QueryBidsResponse
-	(*PendingVerification)(nil),               // 18: aichain.compute.v1.PendingVerification
-	(*QueryPendingVerificationsRequest)(nil),  // 19: aichain.compute.v1.QueryPendingVerificationsRequest
-	(*QueryPendingVerificationsResponse)(nil), // 20: aichain.compute.v1.QueryPendingVerificationsResponse
-	(*QueryStatsRequest)(nil),                 // 21: aichain.compute.v1.QueryStatsRequest
-	(*QueryStatsResponse)(nil),                // 22: aichain.compute.v1.QueryStatsResponse
-	(*Beacon)(nil),                            // 23: aichain.compute.v1.Beacon
-	(*BeaconRound)(nil),                       // 24: aichain.compute.v1.BeaconRound
-	(*BeaconKey)(nil),                         // 25: aichain.compute.v1.BeaconKey
-	(*Params)(nil),                            // 26: aichain.compute.v1.Params
-	(*Provider)(nil),                          // 27: aichain.compute.v1.Provider
-	(ProviderStatus)(0),                       // 28: aichain.compute.v1.ProviderStatus
-	(*v1beta1.PageRequest)(nil),               // 29: cosmos.base.query.v1beta1.PageRequest
-	(*v1beta1.PageResponse)(nil),              // 30: cosmos.base.query.v1beta1.PageResponse
-	(*Job)(nil),                               // 31: aichain.compute.v1.Job
-	(JobState)(0),                             // 32: aichain.compute.v1.JobState
-	(*BidCommit)(nil),                         // 33: aichain.compute.v1.BidCommit
-	(*Bid)(nil),                               // 34: aichain.compute.v1.Bid
-	(*WorkloadSpec)(nil),                      // 35: aichain.compute.v1.WorkloadSpec
-	(*Stats)(nil),                             // 36: aichain.compute.v1.Stats
+	(*QueryModelBondRequest)(nil),             // 0: aichain.compute.v1.QueryModelBondRequest
+	(*QueryModelBondResponse)(nil),            // 1: aichain.compute.v1.QueryModelBondResponse
+	(*QueryBeaconRequest)(nil),                // 2: aichain.compute.v1.QueryBeaconRequest
+	(*QueryBeaconResponse)(nil),               // 3: aichain.compute.v1.QueryBeaconResponse
+	(*QueryBeaconKeyRequest)(nil),             // 4: aichain.compute.v1.QueryBeaconKeyRequest
+	(*QueryBeaconKeyResponse)(nil),            // 5: aichain.compute.v1.QueryBeaconKeyResponse
+	(*QueryAllowedDenomsRequest)(nil),         // 6: aichain.compute.v1.QueryAllowedDenomsRequest
+	(*QueryAllowedDenomsResponse)(nil),        // 7: aichain.compute.v1.QueryAllowedDenomsResponse
+	(*QueryParamsRequest)(nil),                // 8: aichain.compute.v1.QueryParamsRequest
+	(*QueryParamsResponse)(nil),               // 9: aichain.compute.v1.QueryParamsResponse
+	(*QueryProviderRequest)(nil),              // 10: aichain.compute.v1.QueryProviderRequest
+	(*QueryProviderResponse)(nil),             // 11: aichain.compute.v1.QueryProviderResponse
+	(*QueryProvidersRequest)(nil),             // 12: aichain.compute.v1.QueryProvidersRequest
+	(*QueryProvidersResponse)(nil),            // 13: aichain.compute.v1.QueryProvidersResponse
+	(*QueryJobRequest)(nil),                   // 14: aichain.compute.v1.QueryJobRequest
+	(*QueryJobResponse)(nil),                  // 15: aichain.compute.v1.QueryJobResponse
+	(*QueryJobsRequest)(nil),                  // 16: aichain.compute.v1.QueryJobsRequest
+	(*QueryJobsResponse)(nil),                 // 17: aichain.compute.v1.QueryJobsResponse
+	(*QueryBidsRequest)(nil),                  // 18: aichain.compute.v1.QueryBidsRequest
+	(*QueryBidsResponse)(nil),                 // 19: aichain.compute.v1.QueryBidsResponse
+	(*PendingVerification)(nil),               // 20: aichain.compute.v1.PendingVerification
+	(*QueryPendingVerificationsRequest)(nil),  // 21: aichain.compute.v1.QueryPendingVerificationsRequest
+	(*QueryPendingVerificationsResponse)(nil), // 22: aichain.compute.v1.QueryPendingVerificationsResponse
+	(*QueryStatsRequest)(nil),                 // 23: aichain.compute.v1.QueryStatsRequest
+	(*QueryStatsResponse)(nil),                // 24: aichain.compute.v1.QueryStatsResponse
+	(*ModelBond)(nil),                         // 25: aichain.compute.v1.ModelBond
+	(*v1beta1.Coin)(nil),                      // 26: cosmos.base.v1beta1.Coin
+	(*Beacon)(nil),                            // 27: aichain.compute.v1.Beacon
+	(*BeaconRound)(nil),                       // 28: aichain.compute.v1.BeaconRound
+	(*BeaconKey)(nil),                         // 29: aichain.compute.v1.BeaconKey
+	(*Params)(nil),                            // 30: aichain.compute.v1.Params
+	(*Provider)(nil),                          // 31: aichain.compute.v1.Provider
+	(ProviderStatus)(0),                       // 32: aichain.compute.v1.ProviderStatus
+	(*v1beta11.PageRequest)(nil),              // 33: cosmos.base.query.v1beta1.PageRequest
+	(*v1beta11.PageResponse)(nil),             // 34: cosmos.base.query.v1beta1.PageResponse
+	(*Job)(nil),                               // 35: aichain.compute.v1.Job
+	(JobState)(0),                             // 36: aichain.compute.v1.JobState
+	(*BidCommit)(nil),                         // 37: aichain.compute.v1.BidCommit
+	(*Bid)(nil),                               // 38: aichain.compute.v1.Bid
+	(*WorkloadSpec)(nil),                      // 39: aichain.compute.v1.WorkloadSpec
+	(*Stats)(nil),                             // 40: aichain.compute.v1.Stats
 }
 var file_aichain_compute_v1_query_proto_depIdxs = []int32{
-	23, // 0: aichain.compute.v1.QueryBeaconResponse.beacon:type_name -> aichain.compute.v1.Beacon
-	24, // 1: aichain.compute.v1.QueryBeaconResponse.round:type_name -> aichain.compute.v1.BeaconRound
-	25, // 2: aichain.compute.v1.QueryBeaconKeyResponse.key:type_name -> aichain.compute.v1.BeaconKey
-	26, // 3: aichain.compute.v1.QueryParamsResponse.params:type_name -> aichain.compute.v1.Params
-	27, // 4: aichain.compute.v1.QueryProviderResponse.provider:type_name -> aichain.compute.v1.Provider
-	28, // 5: aichain.compute.v1.QueryProvidersRequest.status:type_name -> aichain.compute.v1.ProviderStatus
-	29, // 6: aichain.compute.v1.QueryProvidersRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
-	27, // 7: aichain.compute.v1.QueryProvidersResponse.providers:type_name -> aichain.compute.v1.Provider
-	30, // 8: aichain.compute.v1.QueryProvidersResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
-	31, // 9: aichain.compute.v1.QueryJobResponse.job:type_name -> aichain.compute.v1.Job
-	32, // 10: aichain.compute.v1.QueryJobsRequest.state:type_name -> aichain.compute.v1.JobState
-	29, // 11: aichain.compute.v1.QueryJobsRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
-	31, // 12: aichain.compute.v1.QueryJobsResponse.jobs:type_name -> aichain.compute.v1.Job
-	30, // 13: aichain.compute.v1.QueryJobsResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
-	29, // 14: aichain.compute.v1.QueryBidsRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
-	33, // 15: aichain.compute.v1.QueryBidsResponse.commits:type_name -> aichain.compute.v1.BidCommit
-	34, // 16: aichain.compute.v1.QueryBidsResponse.bids:type_name -> aichain.compute.v1.Bid
-	30, // 17: aichain.compute.v1.QueryBidsResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
-	35, // 18: aichain.compute.v1.PendingVerification.workload:type_name -> aichain.compute.v1.WorkloadSpec
-	29, // 19: aichain.compute.v1.QueryPendingVerificationsRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
-	18, // 20: aichain.compute.v1.QueryPendingVerificationsResponse.pending:type_name -> aichain.compute.v1.PendingVerification
-	30, // 21: aichain.compute.v1.QueryPendingVerificationsResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
-	36, // 22: aichain.compute.v1.QueryStatsResponse.stats:type_name -> aichain.compute.v1.Stats
-	6,  // 23: aichain.compute.v1.Query.Params:input_type -> aichain.compute.v1.QueryParamsRequest
-	8,  // 24: aichain.compute.v1.Query.Provider:input_type -> aichain.compute.v1.QueryProviderRequest
-	10, // 25: aichain.compute.v1.Query.Providers:input_type -> aichain.compute.v1.QueryProvidersRequest
-	12, // 26: aichain.compute.v1.Query.Job:input_type -> aichain.compute.v1.QueryJobRequest
-	14, // 27: aichain.compute.v1.Query.Jobs:input_type -> aichain.compute.v1.QueryJobsRequest
-	16, // 28: aichain.compute.v1.Query.Bids:input_type -> aichain.compute.v1.QueryBidsRequest
-	19, // 29: aichain.compute.v1.Query.PendingVerifications:input_type -> aichain.compute.v1.QueryPendingVerificationsRequest
-	21, // 30: aichain.compute.v1.Query.Stats:input_type -> aichain.compute.v1.QueryStatsRequest
-	4,  // 31: aichain.compute.v1.Query.AllowedDenoms:input_type -> aichain.compute.v1.QueryAllowedDenomsRequest
-	0,  // 32: aichain.compute.v1.Query.Beacon:input_type -> aichain.compute.v1.QueryBeaconRequest
-	2,  // 33: aichain.compute.v1.Query.BeaconKey:input_type -> aichain.compute.v1.QueryBeaconKeyRequest
-	7,  // 34: aichain.compute.v1.Query.Params:output_type -> aichain.compute.v1.QueryParamsResponse
-	9,  // 35: aichain.compute.v1.Query.Provider:output_type -> aichain.compute.v1.QueryProviderResponse
-	11, // 36: aichain.compute.v1.Query.Providers:output_type -> aichain.compute.v1.QueryProvidersResponse
-	13, // 37: aichain.compute.v1.Query.Job:output_type -> aichain.compute.v1.QueryJobResponse
-	15, // 38: aichain.compute.v1.Query.Jobs:output_type -> aichain.compute.v1.QueryJobsResponse
-	17, // 39: aichain.compute.v1.Query.Bids:output_type -> aichain.compute.v1.QueryBidsResponse
-	20, // 40: aichain.compute.v1.Query.PendingVerifications:output_type -> aichain.compute.v1.QueryPendingVerificationsResponse
-	22, // 41: aichain.compute.v1.Query.Stats:output_type -> aichain.compute.v1.QueryStatsResponse
-	5,  // 42: aichain.compute.v1.Query.AllowedDenoms:output_type -> aichain.compute.v1.QueryAllowedDenomsResponse
-	1,  // 43: aichain.compute.v1.Query.Beacon:output_type -> aichain.compute.v1.QueryBeaconResponse
-	3,  // 44: aichain.compute.v1.Query.BeaconKey:output_type -> aichain.compute.v1.QueryBeaconKeyResponse
-	34, // [34:45] is the sub-list for method output_type
-	23, // [23:34] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	25, // 0: aichain.compute.v1.QueryModelBondResponse.bond:type_name -> aichain.compute.v1.ModelBond
+	26, // 1: aichain.compute.v1.QueryModelBondResponse.free:type_name -> cosmos.base.v1beta1.Coin
+	27, // 2: aichain.compute.v1.QueryBeaconResponse.beacon:type_name -> aichain.compute.v1.Beacon
+	28, // 3: aichain.compute.v1.QueryBeaconResponse.round:type_name -> aichain.compute.v1.BeaconRound
+	29, // 4: aichain.compute.v1.QueryBeaconKeyResponse.key:type_name -> aichain.compute.v1.BeaconKey
+	30, // 5: aichain.compute.v1.QueryParamsResponse.params:type_name -> aichain.compute.v1.Params
+	31, // 6: aichain.compute.v1.QueryProviderResponse.provider:type_name -> aichain.compute.v1.Provider
+	32, // 7: aichain.compute.v1.QueryProvidersRequest.status:type_name -> aichain.compute.v1.ProviderStatus
+	33, // 8: aichain.compute.v1.QueryProvidersRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
+	31, // 9: aichain.compute.v1.QueryProvidersResponse.providers:type_name -> aichain.compute.v1.Provider
+	34, // 10: aichain.compute.v1.QueryProvidersResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
+	35, // 11: aichain.compute.v1.QueryJobResponse.job:type_name -> aichain.compute.v1.Job
+	36, // 12: aichain.compute.v1.QueryJobsRequest.state:type_name -> aichain.compute.v1.JobState
+	33, // 13: aichain.compute.v1.QueryJobsRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
+	35, // 14: aichain.compute.v1.QueryJobsResponse.jobs:type_name -> aichain.compute.v1.Job
+	34, // 15: aichain.compute.v1.QueryJobsResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
+	33, // 16: aichain.compute.v1.QueryBidsRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
+	37, // 17: aichain.compute.v1.QueryBidsResponse.commits:type_name -> aichain.compute.v1.BidCommit
+	38, // 18: aichain.compute.v1.QueryBidsResponse.bids:type_name -> aichain.compute.v1.Bid
+	34, // 19: aichain.compute.v1.QueryBidsResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
+	39, // 20: aichain.compute.v1.PendingVerification.workload:type_name -> aichain.compute.v1.WorkloadSpec
+	33, // 21: aichain.compute.v1.QueryPendingVerificationsRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
+	20, // 22: aichain.compute.v1.QueryPendingVerificationsResponse.pending:type_name -> aichain.compute.v1.PendingVerification
+	34, // 23: aichain.compute.v1.QueryPendingVerificationsResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
+	40, // 24: aichain.compute.v1.QueryStatsResponse.stats:type_name -> aichain.compute.v1.Stats
+	8,  // 25: aichain.compute.v1.Query.Params:input_type -> aichain.compute.v1.QueryParamsRequest
+	10, // 26: aichain.compute.v1.Query.Provider:input_type -> aichain.compute.v1.QueryProviderRequest
+	12, // 27: aichain.compute.v1.Query.Providers:input_type -> aichain.compute.v1.QueryProvidersRequest
+	14, // 28: aichain.compute.v1.Query.Job:input_type -> aichain.compute.v1.QueryJobRequest
+	16, // 29: aichain.compute.v1.Query.Jobs:input_type -> aichain.compute.v1.QueryJobsRequest
+	18, // 30: aichain.compute.v1.Query.Bids:input_type -> aichain.compute.v1.QueryBidsRequest
+	21, // 31: aichain.compute.v1.Query.PendingVerifications:input_type -> aichain.compute.v1.QueryPendingVerificationsRequest
+	23, // 32: aichain.compute.v1.Query.Stats:input_type -> aichain.compute.v1.QueryStatsRequest
+	6,  // 33: aichain.compute.v1.Query.AllowedDenoms:input_type -> aichain.compute.v1.QueryAllowedDenomsRequest
+	2,  // 34: aichain.compute.v1.Query.Beacon:input_type -> aichain.compute.v1.QueryBeaconRequest
+	4,  // 35: aichain.compute.v1.Query.BeaconKey:input_type -> aichain.compute.v1.QueryBeaconKeyRequest
+	0,  // 36: aichain.compute.v1.Query.ModelBond:input_type -> aichain.compute.v1.QueryModelBondRequest
+	9,  // 37: aichain.compute.v1.Query.Params:output_type -> aichain.compute.v1.QueryParamsResponse
+	11, // 38: aichain.compute.v1.Query.Provider:output_type -> aichain.compute.v1.QueryProviderResponse
+	13, // 39: aichain.compute.v1.Query.Providers:output_type -> aichain.compute.v1.QueryProvidersResponse
+	15, // 40: aichain.compute.v1.Query.Job:output_type -> aichain.compute.v1.QueryJobResponse
+	17, // 41: aichain.compute.v1.Query.Jobs:output_type -> aichain.compute.v1.QueryJobsResponse
+	19, // 42: aichain.compute.v1.Query.Bids:output_type -> aichain.compute.v1.QueryBidsResponse
+	22, // 43: aichain.compute.v1.Query.PendingVerifications:output_type -> aichain.compute.v1.QueryPendingVerificationsResponse
+	24, // 44: aichain.compute.v1.Query.Stats:output_type -> aichain.compute.v1.QueryStatsResponse
+	7,  // 45: aichain.compute.v1.Query.AllowedDenoms:output_type -> aichain.compute.v1.QueryAllowedDenomsResponse
+	3,  // 46: aichain.compute.v1.Query.Beacon:output_type -> aichain.compute.v1.QueryBeaconResponse
+	5,  // 47: aichain.compute.v1.Query.BeaconKey:output_type -> aichain.compute.v1.QueryBeaconKeyResponse
+	1,  // 48: aichain.compute.v1.Query.ModelBond:output_type -> aichain.compute.v1.QueryModelBondResponse
+	37, // [37:49] is the sub-list for method output_type
+	25, // [25:37] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_aichain_compute_v1_query_proto_init() }
@@ -1522,7 +1634,7 @@ func file_aichain_compute_v1_query_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_compute_v1_query_proto_rawDesc), len(file_aichain_compute_v1_query_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   23,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

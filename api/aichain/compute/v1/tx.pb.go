@@ -1213,6 +1213,205 @@ func (x *MsgRegisterBeaconKeyResponse) GetSince() int64 {
 	return 0
 }
 
+// MsgPostModelBond adds amount (denoms in allowed_denoms) to the signer's
+// model availability bond (ModelBond). A job whose model the signer owns,
+// created by another account with a paid dataset, locks its dataset fee of
+// the bond for its life; CreateJob refuses it when the free bond cannot
+// cover the fee (ErrModelBondUncovered).
+type MsgPostModelBond struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Owner         string                 `protobuf:"bytes,1,opt,name=owner,proto3" json:"owner,omitempty"`
+	Amount        []*v1beta1.Coin        `protobuf:"bytes,2,rep,name=amount,proto3" json:"amount,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgPostModelBond) Reset() {
+	*x = MsgPostModelBond{}
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgPostModelBond) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgPostModelBond) ProtoMessage() {}
+
+func (x *MsgPostModelBond) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgPostModelBond.ProtoReflect.Descriptor instead.
+func (*MsgPostModelBond) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *MsgPostModelBond) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *MsgPostModelBond) GetAmount() []*v1beta1.Coin {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+type MsgPostModelBondResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Bond          *ModelBond             `protobuf:"bytes,1,opt,name=bond,proto3" json:"bond,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgPostModelBondResponse) Reset() {
+	*x = MsgPostModelBondResponse{}
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgPostModelBondResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgPostModelBondResponse) ProtoMessage() {}
+
+func (x *MsgPostModelBondResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgPostModelBondResponse.ProtoReflect.Descriptor instead.
+func (*MsgPostModelBondResponse) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *MsgPostModelBondResponse) GetBond() *ModelBond {
+	if x != nil {
+		return x.Bond
+	}
+	return nil
+}
+
+// MsgWithdrawModelBond returns amount of the signer's free model bond
+// (bonded − locked) to it at once: the locks cover every live job.
+type MsgWithdrawModelBond struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Owner         string                 `protobuf:"bytes,1,opt,name=owner,proto3" json:"owner,omitempty"`
+	Amount        []*v1beta1.Coin        `protobuf:"bytes,2,rep,name=amount,proto3" json:"amount,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgWithdrawModelBond) Reset() {
+	*x = MsgWithdrawModelBond{}
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgWithdrawModelBond) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgWithdrawModelBond) ProtoMessage() {}
+
+func (x *MsgWithdrawModelBond) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgWithdrawModelBond.ProtoReflect.Descriptor instead.
+func (*MsgWithdrawModelBond) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *MsgWithdrawModelBond) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *MsgWithdrawModelBond) GetAmount() []*v1beta1.Coin {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+type MsgWithdrawModelBondResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Bond          *ModelBond             `protobuf:"bytes,1,opt,name=bond,proto3" json:"bond,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgWithdrawModelBondResponse) Reset() {
+	*x = MsgWithdrawModelBondResponse{}
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgWithdrawModelBondResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgWithdrawModelBondResponse) ProtoMessage() {}
+
+func (x *MsgWithdrawModelBondResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgWithdrawModelBondResponse.ProtoReflect.Descriptor instead.
+func (*MsgWithdrawModelBondResponse) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *MsgWithdrawModelBondResponse) GetBond() *ModelBond {
+	if x != nil {
+		return x.Bond
+	}
+	return nil
+}
+
 type MsgUpdateParams struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Authority     string                 `protobuf:"bytes,1,opt,name=authority,proto3" json:"authority,omitempty"`
@@ -1223,7 +1422,7 @@ type MsgUpdateParams struct {
 
 func (x *MsgUpdateParams) Reset() {
 	*x = MsgUpdateParams{}
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[22]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1235,7 +1434,7 @@ func (x *MsgUpdateParams) String() string {
 func (*MsgUpdateParams) ProtoMessage() {}
 
 func (x *MsgUpdateParams) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[22]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1248,7 +1447,7 @@ func (x *MsgUpdateParams) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUpdateParams.ProtoReflect.Descriptor instead.
 func (*MsgUpdateParams) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{22}
+	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *MsgUpdateParams) GetAuthority() string {
@@ -1273,7 +1472,7 @@ type MsgUpdateParamsResponse struct {
 
 func (x *MsgUpdateParamsResponse) Reset() {
 	*x = MsgUpdateParamsResponse{}
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[23]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1285,7 +1484,7 @@ func (x *MsgUpdateParamsResponse) String() string {
 func (*MsgUpdateParamsResponse) ProtoMessage() {}
 
 func (x *MsgUpdateParamsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[23]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1298,7 +1497,7 @@ func (x *MsgUpdateParamsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUpdateParamsResponse.ProtoReflect.Descriptor instead.
 func (*MsgUpdateParamsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{23}
+	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{27}
 }
 
 var File_aichain_compute_v1_tx_proto protoreflect.FileDescriptor
@@ -1379,11 +1578,22 @@ const file_aichain_compute_v1_tx_proto_rawDesc = "" +
 	"\x06pubkey\x18\x02 \x01(\fR\x06pubkey\x12.\n" +
 	"\x13proof_of_possession\x18\x03 \x01(\fR\x11proofOfPossession:?\x82\xe7\xb0*\x11validator_address\x8a\xe7\xb0*$aichain/compute/MsgRegisterBeaconKey\"4\n" +
 	"\x1cMsgRegisterBeaconKeyResponse\x12\x14\n" +
-	"\x05since\x18\x01 \x01(\x03R\x05since\"\xbc\x01\n" +
+	"\x05since\x18\x01 \x01(\x03R\x05since\"\xee\x01\n" +
+	"\x10MsgPostModelBond\x12.\n" +
+	"\x05owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12y\n" +
+	"\x06amount\x18\x02 \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\x06amount:/\x82\xe7\xb0*\x05owner\x8a\xe7\xb0* aichain/compute/MsgPostModelBond\"S\n" +
+	"\x18MsgPostModelBondResponse\x127\n" +
+	"\x04bond\x18\x01 \x01(\v2\x1d.aichain.compute.v1.ModelBondB\x04\xc8\xde\x1f\x00R\x04bond\"\xf6\x01\n" +
+	"\x14MsgWithdrawModelBond\x12.\n" +
+	"\x05owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12y\n" +
+	"\x06amount\x18\x02 \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\x06amount:3\x82\xe7\xb0*\x05owner\x8a\xe7\xb0*$aichain/compute/MsgWithdrawModelBond\"W\n" +
+	"\x1cMsgWithdrawModelBondResponse\x127\n" +
+	"\x04bond\x18\x01 \x01(\v2\x1d.aichain.compute.v1.ModelBondB\x04\xc8\xde\x1f\x00R\x04bond\"\xbc\x01\n" +
 	"\x0fMsgUpdateParams\x126\n" +
 	"\tauthority\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\tauthority\x12=\n" +
 	"\x06params\x18\x02 \x01(\v2\x1a.aichain.compute.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06params:2\x82\xe7\xb0*\tauthority\x8a\xe7\xb0*\x1faichain/compute/MsgUpdateParams\"\x19\n" +
-	"\x17MsgUpdateParamsResponse2\x9e\t\n" +
+	"\x17MsgUpdateParamsResponse2\xf4\n" +
+	"\n" +
 	"\x03Msg\x12l\n" +
 	"\x10RegisterProvider\x12'.aichain.compute.v1.MsgRegisterProvider\x1a/.aichain.compute.v1.MsgRegisterProviderResponse\x12f\n" +
 	"\x0eUpdateProvider\x12%.aichain.compute.v1.MsgUpdateProvider\x1a-.aichain.compute.v1.MsgUpdateProviderResponse\x12f\n" +
@@ -1395,7 +1605,9 @@ const file_aichain_compute_v1_tx_proto_rawDesc = "" +
 	"\fSubmitResult\x12#.aichain.compute.v1.MsgSubmitResult\x1a+.aichain.compute.v1.MsgSubmitResultResponse\x12c\n" +
 	"\rDisputeResult\x12$.aichain.compute.v1.MsgDisputeResult\x1a,.aichain.compute.v1.MsgDisputeResultResponse\x12T\n" +
 	"\bAbortJob\x12\x1f.aichain.compute.v1.MsgAbortJob\x1a'.aichain.compute.v1.MsgAbortJobResponse\x12o\n" +
-	"\x11RegisterBeaconKey\x12(.aichain.compute.v1.MsgRegisterBeaconKey\x1a0.aichain.compute.v1.MsgRegisterBeaconKeyResponse\x12`\n" +
+	"\x11RegisterBeaconKey\x12(.aichain.compute.v1.MsgRegisterBeaconKey\x1a0.aichain.compute.v1.MsgRegisterBeaconKeyResponse\x12c\n" +
+	"\rPostModelBond\x12$.aichain.compute.v1.MsgPostModelBond\x1a,.aichain.compute.v1.MsgPostModelBondResponse\x12o\n" +
+	"\x11WithdrawModelBond\x12(.aichain.compute.v1.MsgWithdrawModelBond\x1a0.aichain.compute.v1.MsgWithdrawModelBondResponse\x12`\n" +
 	"\fUpdateParams\x12#.aichain.compute.v1.MsgUpdateParams\x1a+.aichain.compute.v1.MsgUpdateParamsResponse\x1a\x05\x80\xe7\xb0*\x01B,Z*github.com/aichain/aichain/x/compute/typesb\x06proto3"
 
 var (
@@ -1410,7 +1622,7 @@ func file_aichain_compute_v1_tx_proto_rawDescGZIP() []byte {
 	return file_aichain_compute_v1_tx_proto_rawDescData
 }
 
-var file_aichain_compute_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_aichain_compute_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_aichain_compute_v1_tx_proto_goTypes = []any{
 	(*MsgRegisterProvider)(nil),          // 0: aichain.compute.v1.MsgRegisterProvider
 	(*MsgRegisterProviderResponse)(nil),  // 1: aichain.compute.v1.MsgRegisterProviderResponse
@@ -1434,58 +1646,71 @@ var file_aichain_compute_v1_tx_proto_goTypes = []any{
 	(*MsgAbortJobResponse)(nil),          // 19: aichain.compute.v1.MsgAbortJobResponse
 	(*MsgRegisterBeaconKey)(nil),         // 20: aichain.compute.v1.MsgRegisterBeaconKey
 	(*MsgRegisterBeaconKeyResponse)(nil), // 21: aichain.compute.v1.MsgRegisterBeaconKeyResponse
-	(*MsgUpdateParams)(nil),              // 22: aichain.compute.v1.MsgUpdateParams
-	(*MsgUpdateParamsResponse)(nil),      // 23: aichain.compute.v1.MsgUpdateParamsResponse
-	(*Hardware)(nil),                     // 24: aichain.compute.v1.Hardware
-	(*v1beta1.Coin)(nil),                 // 25: cosmos.base.v1beta1.Coin
-	(*WorkloadSpec)(nil),                 // 26: aichain.compute.v1.WorkloadSpec
-	(*Assurance)(nil),                    // 27: aichain.compute.v1.Assurance
-	(AbortReason)(0),                     // 28: aichain.compute.v1.AbortReason
-	(*Params)(nil),                       // 29: aichain.compute.v1.Params
+	(*MsgPostModelBond)(nil),             // 22: aichain.compute.v1.MsgPostModelBond
+	(*MsgPostModelBondResponse)(nil),     // 23: aichain.compute.v1.MsgPostModelBondResponse
+	(*MsgWithdrawModelBond)(nil),         // 24: aichain.compute.v1.MsgWithdrawModelBond
+	(*MsgWithdrawModelBondResponse)(nil), // 25: aichain.compute.v1.MsgWithdrawModelBondResponse
+	(*MsgUpdateParams)(nil),              // 26: aichain.compute.v1.MsgUpdateParams
+	(*MsgUpdateParamsResponse)(nil),      // 27: aichain.compute.v1.MsgUpdateParamsResponse
+	(*Hardware)(nil),                     // 28: aichain.compute.v1.Hardware
+	(*v1beta1.Coin)(nil),                 // 29: cosmos.base.v1beta1.Coin
+	(*WorkloadSpec)(nil),                 // 30: aichain.compute.v1.WorkloadSpec
+	(*Assurance)(nil),                    // 31: aichain.compute.v1.Assurance
+	(AbortReason)(0),                     // 32: aichain.compute.v1.AbortReason
+	(*ModelBond)(nil),                    // 33: aichain.compute.v1.ModelBond
+	(*Params)(nil),                       // 34: aichain.compute.v1.Params
 }
 var file_aichain_compute_v1_tx_proto_depIdxs = []int32{
-	24, // 0: aichain.compute.v1.MsgRegisterProvider.hardware:type_name -> aichain.compute.v1.Hardware
-	25, // 1: aichain.compute.v1.MsgRegisterProvider.bond:type_name -> cosmos.base.v1beta1.Coin
-	24, // 2: aichain.compute.v1.MsgUpdateProvider.hardware:type_name -> aichain.compute.v1.Hardware
-	25, // 3: aichain.compute.v1.MsgUpdateProvider.add_bond:type_name -> cosmos.base.v1beta1.Coin
-	26, // 4: aichain.compute.v1.MsgCreateJob.workload:type_name -> aichain.compute.v1.WorkloadSpec
-	25, // 5: aichain.compute.v1.MsgCreateJob.max_price:type_name -> cosmos.base.v1beta1.Coin
-	24, // 6: aichain.compute.v1.MsgCreateJob.min_hardware:type_name -> aichain.compute.v1.Hardware
-	25, // 7: aichain.compute.v1.MsgCreateJob.max_model_fee:type_name -> cosmos.base.v1beta1.Coin
-	25, // 8: aichain.compute.v1.MsgCreateJob.max_dataset_fee:type_name -> cosmos.base.v1beta1.Coin
-	27, // 9: aichain.compute.v1.MsgCreateJob.assurance:type_name -> aichain.compute.v1.Assurance
-	25, // 10: aichain.compute.v1.MsgRevealBid.price:type_name -> cosmos.base.v1beta1.Coin
-	28, // 11: aichain.compute.v1.MsgAbortJob.reason:type_name -> aichain.compute.v1.AbortReason
-	29, // 12: aichain.compute.v1.MsgUpdateParams.params:type_name -> aichain.compute.v1.Params
-	0,  // 13: aichain.compute.v1.Msg.RegisterProvider:input_type -> aichain.compute.v1.MsgRegisterProvider
-	2,  // 14: aichain.compute.v1.Msg.UpdateProvider:input_type -> aichain.compute.v1.MsgUpdateProvider
-	4,  // 15: aichain.compute.v1.Msg.UnbondProvider:input_type -> aichain.compute.v1.MsgUnbondProvider
-	6,  // 16: aichain.compute.v1.Msg.CreateJob:input_type -> aichain.compute.v1.MsgCreateJob
-	8,  // 17: aichain.compute.v1.Msg.CancelJob:input_type -> aichain.compute.v1.MsgCancelJob
-	10, // 18: aichain.compute.v1.Msg.CommitBid:input_type -> aichain.compute.v1.MsgCommitBid
-	12, // 19: aichain.compute.v1.Msg.RevealBid:input_type -> aichain.compute.v1.MsgRevealBid
-	14, // 20: aichain.compute.v1.Msg.SubmitResult:input_type -> aichain.compute.v1.MsgSubmitResult
-	16, // 21: aichain.compute.v1.Msg.DisputeResult:input_type -> aichain.compute.v1.MsgDisputeResult
-	18, // 22: aichain.compute.v1.Msg.AbortJob:input_type -> aichain.compute.v1.MsgAbortJob
-	20, // 23: aichain.compute.v1.Msg.RegisterBeaconKey:input_type -> aichain.compute.v1.MsgRegisterBeaconKey
-	22, // 24: aichain.compute.v1.Msg.UpdateParams:input_type -> aichain.compute.v1.MsgUpdateParams
-	1,  // 25: aichain.compute.v1.Msg.RegisterProvider:output_type -> aichain.compute.v1.MsgRegisterProviderResponse
-	3,  // 26: aichain.compute.v1.Msg.UpdateProvider:output_type -> aichain.compute.v1.MsgUpdateProviderResponse
-	5,  // 27: aichain.compute.v1.Msg.UnbondProvider:output_type -> aichain.compute.v1.MsgUnbondProviderResponse
-	7,  // 28: aichain.compute.v1.Msg.CreateJob:output_type -> aichain.compute.v1.MsgCreateJobResponse
-	9,  // 29: aichain.compute.v1.Msg.CancelJob:output_type -> aichain.compute.v1.MsgCancelJobResponse
-	11, // 30: aichain.compute.v1.Msg.CommitBid:output_type -> aichain.compute.v1.MsgCommitBidResponse
-	13, // 31: aichain.compute.v1.Msg.RevealBid:output_type -> aichain.compute.v1.MsgRevealBidResponse
-	15, // 32: aichain.compute.v1.Msg.SubmitResult:output_type -> aichain.compute.v1.MsgSubmitResultResponse
-	17, // 33: aichain.compute.v1.Msg.DisputeResult:output_type -> aichain.compute.v1.MsgDisputeResultResponse
-	19, // 34: aichain.compute.v1.Msg.AbortJob:output_type -> aichain.compute.v1.MsgAbortJobResponse
-	21, // 35: aichain.compute.v1.Msg.RegisterBeaconKey:output_type -> aichain.compute.v1.MsgRegisterBeaconKeyResponse
-	23, // 36: aichain.compute.v1.Msg.UpdateParams:output_type -> aichain.compute.v1.MsgUpdateParamsResponse
-	25, // [25:37] is the sub-list for method output_type
-	13, // [13:25] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	28, // 0: aichain.compute.v1.MsgRegisterProvider.hardware:type_name -> aichain.compute.v1.Hardware
+	29, // 1: aichain.compute.v1.MsgRegisterProvider.bond:type_name -> cosmos.base.v1beta1.Coin
+	28, // 2: aichain.compute.v1.MsgUpdateProvider.hardware:type_name -> aichain.compute.v1.Hardware
+	29, // 3: aichain.compute.v1.MsgUpdateProvider.add_bond:type_name -> cosmos.base.v1beta1.Coin
+	30, // 4: aichain.compute.v1.MsgCreateJob.workload:type_name -> aichain.compute.v1.WorkloadSpec
+	29, // 5: aichain.compute.v1.MsgCreateJob.max_price:type_name -> cosmos.base.v1beta1.Coin
+	28, // 6: aichain.compute.v1.MsgCreateJob.min_hardware:type_name -> aichain.compute.v1.Hardware
+	29, // 7: aichain.compute.v1.MsgCreateJob.max_model_fee:type_name -> cosmos.base.v1beta1.Coin
+	29, // 8: aichain.compute.v1.MsgCreateJob.max_dataset_fee:type_name -> cosmos.base.v1beta1.Coin
+	31, // 9: aichain.compute.v1.MsgCreateJob.assurance:type_name -> aichain.compute.v1.Assurance
+	29, // 10: aichain.compute.v1.MsgRevealBid.price:type_name -> cosmos.base.v1beta1.Coin
+	32, // 11: aichain.compute.v1.MsgAbortJob.reason:type_name -> aichain.compute.v1.AbortReason
+	29, // 12: aichain.compute.v1.MsgPostModelBond.amount:type_name -> cosmos.base.v1beta1.Coin
+	33, // 13: aichain.compute.v1.MsgPostModelBondResponse.bond:type_name -> aichain.compute.v1.ModelBond
+	29, // 14: aichain.compute.v1.MsgWithdrawModelBond.amount:type_name -> cosmos.base.v1beta1.Coin
+	33, // 15: aichain.compute.v1.MsgWithdrawModelBondResponse.bond:type_name -> aichain.compute.v1.ModelBond
+	34, // 16: aichain.compute.v1.MsgUpdateParams.params:type_name -> aichain.compute.v1.Params
+	0,  // 17: aichain.compute.v1.Msg.RegisterProvider:input_type -> aichain.compute.v1.MsgRegisterProvider
+	2,  // 18: aichain.compute.v1.Msg.UpdateProvider:input_type -> aichain.compute.v1.MsgUpdateProvider
+	4,  // 19: aichain.compute.v1.Msg.UnbondProvider:input_type -> aichain.compute.v1.MsgUnbondProvider
+	6,  // 20: aichain.compute.v1.Msg.CreateJob:input_type -> aichain.compute.v1.MsgCreateJob
+	8,  // 21: aichain.compute.v1.Msg.CancelJob:input_type -> aichain.compute.v1.MsgCancelJob
+	10, // 22: aichain.compute.v1.Msg.CommitBid:input_type -> aichain.compute.v1.MsgCommitBid
+	12, // 23: aichain.compute.v1.Msg.RevealBid:input_type -> aichain.compute.v1.MsgRevealBid
+	14, // 24: aichain.compute.v1.Msg.SubmitResult:input_type -> aichain.compute.v1.MsgSubmitResult
+	16, // 25: aichain.compute.v1.Msg.DisputeResult:input_type -> aichain.compute.v1.MsgDisputeResult
+	18, // 26: aichain.compute.v1.Msg.AbortJob:input_type -> aichain.compute.v1.MsgAbortJob
+	20, // 27: aichain.compute.v1.Msg.RegisterBeaconKey:input_type -> aichain.compute.v1.MsgRegisterBeaconKey
+	22, // 28: aichain.compute.v1.Msg.PostModelBond:input_type -> aichain.compute.v1.MsgPostModelBond
+	24, // 29: aichain.compute.v1.Msg.WithdrawModelBond:input_type -> aichain.compute.v1.MsgWithdrawModelBond
+	26, // 30: aichain.compute.v1.Msg.UpdateParams:input_type -> aichain.compute.v1.MsgUpdateParams
+	1,  // 31: aichain.compute.v1.Msg.RegisterProvider:output_type -> aichain.compute.v1.MsgRegisterProviderResponse
+	3,  // 32: aichain.compute.v1.Msg.UpdateProvider:output_type -> aichain.compute.v1.MsgUpdateProviderResponse
+	5,  // 33: aichain.compute.v1.Msg.UnbondProvider:output_type -> aichain.compute.v1.MsgUnbondProviderResponse
+	7,  // 34: aichain.compute.v1.Msg.CreateJob:output_type -> aichain.compute.v1.MsgCreateJobResponse
+	9,  // 35: aichain.compute.v1.Msg.CancelJob:output_type -> aichain.compute.v1.MsgCancelJobResponse
+	11, // 36: aichain.compute.v1.Msg.CommitBid:output_type -> aichain.compute.v1.MsgCommitBidResponse
+	13, // 37: aichain.compute.v1.Msg.RevealBid:output_type -> aichain.compute.v1.MsgRevealBidResponse
+	15, // 38: aichain.compute.v1.Msg.SubmitResult:output_type -> aichain.compute.v1.MsgSubmitResultResponse
+	17, // 39: aichain.compute.v1.Msg.DisputeResult:output_type -> aichain.compute.v1.MsgDisputeResultResponse
+	19, // 40: aichain.compute.v1.Msg.AbortJob:output_type -> aichain.compute.v1.MsgAbortJobResponse
+	21, // 41: aichain.compute.v1.Msg.RegisterBeaconKey:output_type -> aichain.compute.v1.MsgRegisterBeaconKeyResponse
+	23, // 42: aichain.compute.v1.Msg.PostModelBond:output_type -> aichain.compute.v1.MsgPostModelBondResponse
+	25, // 43: aichain.compute.v1.Msg.WithdrawModelBond:output_type -> aichain.compute.v1.MsgWithdrawModelBondResponse
+	27, // 44: aichain.compute.v1.Msg.UpdateParams:output_type -> aichain.compute.v1.MsgUpdateParamsResponse
+	31, // [31:45] is the sub-list for method output_type
+	17, // [17:31] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_aichain_compute_v1_tx_proto_init() }
@@ -1500,7 +1725,7 @@ func file_aichain_compute_v1_tx_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_compute_v1_tx_proto_rawDesc), len(file_aichain_compute_v1_tx_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   24,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
