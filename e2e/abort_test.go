@@ -18,7 +18,7 @@ import (
 // the dataset's and the model's owners get nothing, and the honest provider
 // keeps its bond and is not timed out.
 func TestProviderAbortsWhenTheDatasetVanishes(t *testing.T) {
-	t.Parallel() // a chain of its own on free ports; runs beside the others
+	parallel(t) // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice", "bob", "carol", "dave", "provider")
 	c.SetComputeParams(map[string]any{"sample_rate_floor_bps": 0, "challenge_blocks": "4", "verification_blocks": "20"})
 	c.Start()

@@ -21,7 +21,7 @@ import (
 // provider together end down more than the fee. Before the award the
 // provider could read nothing.
 func TestAttackOwnProviderDownloadsThenTimesOutLocalnet(t *testing.T) {
-	t.Parallel() // a chain of its own on free ports; runs beside the others
+	parallel(t) // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice", "bob", "carol", "dave", "provider")
 	c.Start()
 	m := listMLPMarket(t, c)

@@ -106,7 +106,7 @@ func (c *Chain) bidCLI(t *testing.T, key, id, price string) string {
 // forfeits the job's collateral and the requester, refunded, is compensated
 // only its creation fee: it gains nothing.
 func TestAttackTimeoutGriefingLocalnet(t *testing.T) {
-	t.Parallel() // a chain of its own on free ports; runs beside the others
+	parallel(t) // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice", "provider")
 	c.Start()
 	alice, prov := c.Addr("alice"), c.Addr("provider")
@@ -156,7 +156,7 @@ func TestAttackTimeoutGriefingLocalnet(t *testing.T) {
 // refused at creation: no job exists for a provider to win and be found
 // UNAVAILABLE on, and nothing moves.
 func TestAttackOversizedChunksLocalnet(t *testing.T) {
-	t.Parallel() // a chain of its own on free ports; runs beside the others
+	parallel(t) // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice")
 	c.Start()
 	alice, pool := c.Addr("alice"), srModuleAddr(t, "reward_pool")
@@ -218,7 +218,7 @@ func (c *Chain) multiMsgTx(t *testing.T, from string, n int, args ...string) TxR
 // window opens. The provider reveals in the window (by height, whatever the
 // stored state), wins, and forfeits nothing; bob pays 40 creation fees.
 func TestAttackRevealWindowWipeoutLocalnet(t *testing.T) {
-	t.Parallel() // a chain of its own on free ports; runs beside the others
+	parallel(t) // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice", "bob", "provider")
 	c.SetComputeParams(map[string]any{"max_queue_items_per_block": 1})
 	c.Start()
@@ -291,7 +291,7 @@ func TestAttackRevealWindowWipeoutLocalnet(t *testing.T) {
 // genesis. This test is the last entry on a real node: a chain whose genesis
 // holds such a model does not start, and says why.
 func TestAttackFrozenEscrowLocalnet(t *testing.T) {
-	t.Parallel() // a chain of its own on free ports; runs beside the others
+	parallel(t) // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice")
 	distr := srModuleAddr(t, "distribution")
 	c.EditGenesis(func(app map[string]json.RawMessage) {

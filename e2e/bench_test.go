@@ -23,7 +23,7 @@ import (
 // run out of gas. Every transaction signed must commit without failing,
 // and the report (table, JSON, chart) must be written.
 func TestBenchChainRuns(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	bin := Binaries(t)
 	out := t.TempDir()
 	base := freePortBlock(t, 1, 7) // P2P, RPC, gRPC, REST, verifier, Prometheus, pprof

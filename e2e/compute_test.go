@@ -130,7 +130,7 @@ func rejected(t *testing.T, what string, res TxResult, msg string) {
 // commitment, a late reveal and a non-winner's result are rejected with clear
 // errors and move no coin. The job is read back over the CLI and REST.
 func TestComputeAuctionLifecycleCLI(t *testing.T) {
-	t.Parallel() // a chain of its own on free ports; runs beside the others
+	parallel(t) // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice", "provider", "prov2")
 	c.SetComputeParams(map[string]any{"sample_rate_floor_bps": 0})
 	c.Start()

@@ -27,7 +27,7 @@ import (
 // that account accepts it (accept-dataset), and a pending offer survives the
 // export.
 func TestDatamarketDatasetServer(t *testing.T) {
-	t.Parallel() // a chain of its own on free ports; runs beside the others
+	parallel(t) // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice", "bob", "carol")
 	c.Start()
 	alice, bob, carol := c.Addr("alice"), c.Addr("bob"), c.Addr("carol")

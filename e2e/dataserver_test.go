@@ -90,7 +90,7 @@ func (c *Chain) sdkSignedGet(t *testing.T, key, base, path string) (int, []byte)
 // owner's server, nor of the original; a request signed for another server
 // is refused; and the server refuses to serve plain HTTP off loopback.
 func TestDataserverADR036AndCopiedListing(t *testing.T) {
-	t.Parallel() // a chain of its own on free ports; runs beside the others
+	parallel(t) // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice", "bob", "carol")
 	c.Start()
 	alice := c.Addr("alice")

@@ -172,7 +172,7 @@ func (w *exampleWorld) run(t *testing.T, ex example) {
 // TestEveryExampleRuns runs every example of aichain's commands, as a user
 // would copy it from --help, against a localnet holding what they refer to.
 func TestEveryExampleRuns(t *testing.T) {
-	t.Parallel() // a chain of its own on free ports; runs beside the others
+	parallel(t) // a chain of its own on free ports; runs beside the others
 	examples := aichainExamples(t)
 	w := newExampleWorld(t)
 	for _, ex := range examples {

@@ -15,7 +15,7 @@ import (
 // tx results; the injected tx succeeded; uaic has denom metadata; and the
 // RPC answers a browser's CORS preflight; /swagger describes every route.
 func TestExplorerSeesEveryTransaction(t *testing.T) {
-	t.Parallel() // a chain of its own on free ports; runs beside the others
+	parallel(t) // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice", "bob")
 	c.Start()
 	res := c.Tx("bank", "send", "alice", c.Addr("bob"), "777uaic", "--from", "alice")

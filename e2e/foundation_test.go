@@ -30,7 +30,7 @@ import (
 // without changing a balance, then exports the state and imports it into a
 // fresh app, which must export the very same state.
 func TestBankSendCLIgRPCREST(t *testing.T) {
-	t.Parallel() // a chain of its own on free ports; runs beside the others
+	parallel(t) // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice", "bob")
 	c.Start()
 	alice, bob := c.Addr("alice"), c.Addr("bob")

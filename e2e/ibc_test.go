@@ -156,7 +156,7 @@ func (c *Chain) waitBalance(t *testing.T, addr, denom string, want math.Int, tim
 // the receiver's voucher, and the escrow on A. Then chain B's token pays for
 // a job on chain A (ibcJobPaidInVoucher).
 func TestIBCTransfer(t *testing.T) {
-	t.Parallel() // a chain of its own on free ports; runs beside the others
+	parallel(t) // a chain of its own on free ports; runs beside the others
 	rly := Relayer(t)
 	a := NewChainID(t, "aichain-a-1", 1, "alice", "relayer", "provider")
 	b := NewChainID(t, "aichain-b-1", 1, "bob", "relayer")

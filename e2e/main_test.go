@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,11 +16,13 @@ import (
 // test that needs them), so that no test's chain runs beside a cold build of
 // the relayer (a second SDK and ibc-go: 7.5 min on 2 cold cores). Most
 // tests run in parallel, each on a chain of its own on free ports,
-// four-validator networks one at a time (fourValidatorLane); the ones that
+// four-validator networks one at a time (fourValidatorLane) beside
+// -parallel − 1 others (parallel); the ones that
 // restart nodes or time a shutdown run alone, first. The binaries' temporary
 // folder (about 450 MiB) is removed at the end.
 func TestMain(m *testing.M) {
 	flag.Parse()
+	pools()
 	if !testing.Short() {
 		prebuild("binaries", func() error { _, err := buildBinaries(); return err })
 		if runSelects("TestIBCTransfer") {
@@ -63,17 +66,65 @@ func runSelects(name string) bool {
 	return re.MatchString(name)
 }
 
-// lane holds the one four-validator network that runs at a time.
-var lane = make(chan struct{}, 1)
+// The parallel tests run in two pools: the four-validator lane, one
+// network at a time (one such network kept about 0.7 of 2 cores busy when
+// it ran alone, and its jobs' windows are counted in blocks), and the other
+// tests, -parallel − 1 at a time (2 with make test's -parallel 3), beside
+// it. Each test waits for its pool after t.Parallel; TestMain raises Go's
+// own limit above both, so that a test waiting for the lane no longer holds
+// a slot a one-validator test could run in (with Go's -parallel slots, up to
+// two lane tests waited in them while the third held the lane, and the lane
+// stood idle while Go resumed other tests first).
+var (
+	lane  = make(chan struct{}, 1)
+	slots chan struct{}
+	start = time.Now()
+)
+
+// pools sizes the pools from -parallel (its value n: n − 1 slots beside the
+// lane, at least 1) and raises -parallel to the most tests that can then
+// wait at once.
+func pools() {
+	n := 3
+	if f := flag.Lookup("test.parallel"); f != nil {
+		if v, err := strconv.Atoi(f.Value.String()); err == nil && v > 0 {
+			n = v
+		}
+	}
+	slots = make(chan struct{}, max(n-1, 1))
+	if f := flag.Lookup("test.parallel"); f != nil {
+		_ = f.Value.Set("1000")
+	}
+}
 
 // fourValidatorLane runs a test that starts four validators (and their
 // sidecars) in parallel with the others, but beside no other four-validator
-// network: one such network kept about 0.7 of 2 cores busy when it ran
-// alone, and its jobs' windows are counted in blocks. The test holds one of
-// the -parallel slots while it waits for the lane.
+// network.
 func fourValidatorLane(t *testing.T) {
 	t.Helper()
 	t.Parallel()
-	lane <- struct{}{}
-	t.Cleanup(func() { <-lane })
+	enter(t, "the four-validator lane", lane)
+}
+
+// parallel runs a test (a one-validator chain of its own on free ports) in
+// parallel with the others, at most -parallel − 1 of them beside the lane.
+func parallel(t *testing.T) {
+	t.Helper()
+	t.Parallel()
+	enter(t, "a slot", slots)
+}
+
+// enter waits for a place in pool and gives it back when t ends, saying on
+// stderr when t started and ended (seconds since the binary started: a
+// failed run's timeline).
+func enter(t *testing.T, what string, pool chan struct{}) {
+	t.Helper()
+	asked := time.Now()
+	pool <- struct{}{}
+	fmt.Fprintf(os.Stderr, "e2e: %s got %s at %ds (waited %ds)\n", t.Name(), what,
+		int(time.Since(start).Seconds()), int(time.Since(asked).Seconds()))
+	t.Cleanup(func() {
+		fmt.Fprintf(os.Stderr, "e2e: %s left %s at %ds\n", t.Name(), what, int(time.Since(start).Seconds()))
+		<-pool
+	})
 }

@@ -79,8 +79,12 @@ func TestMLPJobEndToEnd(t *testing.T) {
 		before[a] = c.restBalance(t, a).Int64()
 	}
 
-	// bob creates the mlp job (max price 5000uaic).
+	// bob creates the mlp job (max price 5000uaic): it locks its 700uaic
+	// dataset fee of alice's model bond until it closes.
 	id := c.createMLPJob(t)
+	if b := modelBond(t, c, alice); b != "100000/700" {
+		t.Fatalf("alice's model bond while bob's job runs: %s (bonded/locked), want 100000/700", b)
+	}
 	j := c.waitJobState(t, id, 180*time.Second, "JOB_STATE_SETTLED", "JOB_STATE_FAILED", "JOB_STATE_EXPIRED")
 	if j.State != "JOB_STATE_SETTLED" || j.CloseReason != "CLOSE_REASON_SETTLED" {
 		t.Fatalf("mlp job ended %s / %s, want SETTLED by verification\nprovider:\n%s\nsidecar:\n%s",
@@ -136,6 +140,10 @@ func TestMLPJobEndToEnd(t *testing.T) {
 		}
 	}
 
+	if b := modelBond(t, c, alice); b != "100000/0" {
+		t.Fatalf("alice's model bond after the job settled: %s (bonded/locked), want 100000/0", b)
+	}
+
 	// The model registry records the use: one job over the dataset's 40 rows.
 	var usage struct {
 		ModelID string `json:"model_id"`
@@ -157,7 +165,7 @@ func TestMLPJobEndToEnd(t *testing.T) {
 // job is sampled on all of its 5 chunks.
 func startMLPChain(t *testing.T) *Chain {
 	t.Helper()
-	t.Parallel() // a chain of its own on free ports; runs beside the others
+	parallel(t) // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice", "bob", "carol", "dave", "provider")
 	c.SetComputeParams(map[string]any{
 		"sample_rate_floor_bps": 10000, // every job is sampled
@@ -343,4 +351,34 @@ func assertChunkAccess(t *testing.T, c *Chain, port int, id string, full jobexec
 			}
 		}
 	}
+}
+
+// modelBond reads owner's model availability bond over REST and through the
+// CLI (gRPC), which must agree, as "bonded/locked" in uaic.
+func modelBond(t *testing.T, c *Chain, owner string) string {
+	t.Helper()
+	type bond struct {
+		Bond struct {
+			Bonded []struct{ Denom, Amount string } `json:"bonded"`
+			Locked []struct{ Denom, Amount string } `json:"locked"`
+		} `json:"bond"`
+	}
+	amount := func(cs []struct{ Denom, Amount string }) string {
+		for _, c := range cs {
+			if c.Denom == "uaic" {
+				return c.Amount
+			}
+		}
+		return "0"
+	}
+	var rest, cli bond
+	getJSON(t, c, "/aichain/compute/v1/model_bonds/"+owner, &rest)
+	if err := json.Unmarshal([]byte(c.CLI("q", "compute", "model-bond", owner, "--output", "json")), &cli); err != nil {
+		t.Fatal(err)
+	}
+	r := amount(rest.Bond.Bonded) + "/" + amount(rest.Bond.Locked)
+	if g := amount(cli.Bond.Bonded) + "/" + amount(cli.Bond.Locked); g != r {
+		t.Fatalf("model bond of %s: REST says %s, the CLI %s", owner, r, g)
+	}
+	return r
 }

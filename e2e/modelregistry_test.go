@@ -78,7 +78,7 @@ func mrQueryModel(t *testing.T, c *Chain, id string) mrModel {
 // second version and deprecates the first, then offers the second to bob,
 // who owns it once he accepts.
 func TestModelRegistryCLIREST(t *testing.T) {
-	t.Parallel() // a chain of its own on free ports; runs beside the others
+	parallel(t) // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice", "bob")
 	c.Start()
 	alice, bob := c.Addr("alice"), c.Addr("bob")

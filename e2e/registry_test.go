@@ -25,7 +25,7 @@ func aichaind(t *testing.T, args ...string) {
 // exactly the committed ones, and validates every file against the
 // registry's JSON schemas.
 func TestChainRegistry(t *testing.T) {
-	t.Parallel() // a chain of its own on free ports; runs beside the others
+	parallel(t) // a chain of its own on free ports; runs beside the others
 	repo, err := repoRoot()
 	if err != nil {
 		t.Fatal(err)

@@ -25,7 +25,7 @@ import (
 // whole-file check; another account is refused by the provider and gets no
 // file.
 func TestRequesterDownloadsVerifiedResult(t *testing.T) {
-	t.Parallel() // a chain of its own on free ports; runs beside the others
+	parallel(t) // a chain of its own on free ports; runs beside the others
 	c := newComputeChain(t)
 	dir := t.TempDir()
 	port := c.Nodes[0].SparePort(1)

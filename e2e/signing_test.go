@@ -39,7 +39,7 @@ func signMode(t *testing.T, c *Chain, hash string) string {
 // aichain Msg in SIGN_MODE_TEXTUAL, through the CLI; the node accepts each
 // and records the mode it was signed in.
 func TestWalletSignModes(t *testing.T) {
-	t.Parallel() // a chain of its own on free ports; runs beside the others
+	parallel(t) // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice", "bob")
 	c.Start()
 	alice, bob := c.Addr("alice"), c.Addr("bob")

@@ -49,7 +49,7 @@ func srEventAttr(res TxResult, typ, key string) string {
 // lock weight as its whole Yes tally (the validator does not vote, and
 // without the lock alice would have no power at all).
 func TestStakingRewardsLockClaimGovern(t *testing.T) {
-	t.Parallel() // a chain of its own on free ports; runs beside the others
+	parallel(t) // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice", "bob")
 	c.Start()
 	alice := c.Addr("alice")

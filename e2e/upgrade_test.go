@@ -78,7 +78,7 @@ func rehearsalBinary(t *testing.T) string {
 // binary as cosmovisor would, and the new binary adds a store and migrates a
 // param at that height; the chain then goes on with every balance intact.
 func TestUpgradeRehearsal(t *testing.T) {
-	t.Parallel() // a chain of its own on free ports; runs beside the others
+	parallel(t) // a chain of its own on free ports; runs beside the others
 	newBin := rehearsalBinary(t)
 	c := NewChain(t, 1, "alice", "bob")
 	c.SetVotingPeriod(8*time.Second, 4*time.Second)

@@ -50,7 +50,7 @@ func (c *Chain) createGemmJob(t *testing.T, seed int, extra ...string) string {
 //     ends inconclusive when its verification window, extended once, ends:
 //     the requester is refunded and the provider paid nothing.
 func TestVerifiedComputeEndToEnd(t *testing.T) {
-	t.Parallel() // a chain of its own on free ports; runs beside the others
+	parallel(t) // a chain of its own on free ports; runs beside the others
 	c := NewChain(t, 1, "alice", "provider", "cheat")
 	c.SetComputeParams(map[string]any{
 		"sample_rate_floor_bps": 10000, // every job is sampled

@@ -142,13 +142,7 @@ func (k Keeper) forfeitModelBond(ctx context.Context, job *types.Job) error {
 	}
 	lock := job.ModelBond
 	job.ModelBond = sdk.NewCoins()
-	if err := k.payOrRedirect(ctx, job.Id, "model_bond", lock, func(ctx context.Context) error {
-		requester, err := k.accAddress("requester", job.Requester)
-		if err != nil {
-			return err
-		}
-		return k.BankKeeper.SendCoinsFromModuleToAccount(ctx, types.ModuleName, requester, lock)
-	}); err != nil {
+	if err := k.payRequester(ctx, *job, "model_bond", lock); err != nil {
 		return err
 	}
 	return modkit.EmitTypedEvent(ctx, &types.EventModelBondForfeited{

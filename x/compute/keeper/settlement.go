@@ -38,7 +38,14 @@ func (k Keeper) closeWithRefund(ctx context.Context, job types.Job, state types.
 // refund sends coins out of the module account to a job's requester; a
 // refund that cannot be paid goes to the reward pool (payOrRedirect).
 func (k Keeper) refund(ctx context.Context, job types.Job, amt sdk.Coins) error {
-	return k.payOrRedirect(ctx, job.Id, "refund", amt, func(ctx context.Context) error {
+	return k.payRequester(ctx, job, "refund", amt)
+}
+
+// payRequester sends amt (what it is, for EventPayoutRedirected) out of the
+// module account to a job's requester, or to the reward pool when that
+// fails (payOrRedirect).
+func (k Keeper) payRequester(ctx context.Context, job types.Job, what string, amt sdk.Coins) error {
+	return k.payOrRedirect(ctx, job.Id, what, amt, func(ctx context.Context) error {
 		requester, err := k.accAddress("requester", job.Requester)
 		if err != nil {
 			return err
