@@ -203,11 +203,13 @@ func assertDefaultFees(t *testing.T, c *Chain) {
 
 // createMLPJob has bob create an mlp-f32 job on model 1 over dataset 1
 // (chunks of 8 rows, max price 5000uaic, the model's and the dataset's fees
-// as their caps) and returns its id; extra flags override the defaults.
+// as their caps; windows of 6 blocks: with 3, a provider agent started as
+// the parallel phase began missed the commit window once) and returns its
+// id; extra flags override the defaults.
 func (c *Chain) createMLPJob(t *testing.T, extra ...string) string {
 	t.Helper()
 	args := append([]string{"compute", "create-job", `{"kind":"mlp-f32","mlp":{"model_id":1,"dataset_id":1},"chunk_rows":8}`, "5000uaic",
-		"--commit-blocks", "3", "--reveal-blocks", "3", "--exec-blocks", "40", "--from", "bob",
+		"--commit-blocks", "6", "--reveal-blocks", "6", "--exec-blocks", "40", "--from", "bob",
 		"--max-model-fee", "1002uaic", "--max-dataset-fee", "700uaic"}, extra...)
 	return jobIDOf(t, c.Tx(args...))
 }

@@ -1,0 +1,68 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+)
+
+// TestAttackModelOwnerWinnerWalksAwayLocalnet: alice owns the model (and the
+// dataset) of bob's mlp job, and wins it with a provider of her own (on the
+// CLI). She no longer wants to run it: she takes the weights down and
+// aborts, where a timeout would forfeit her collateral. The validator's
+// sidecar finds the model gone and the dataset served (INPUTS_UNAVAILABLE),
+// so the abort stands: her collateral is released and the dataset fee her
+// dataset earned since the award is paid out of bob's escrow. Before model
+// bonds, bob was out that fee too; now bob's job locked it of alice's model
+// availability bond when he created it, and the lock pays it back to bob: he
+// is out only the creation fee, and the walk-away costs alice the fee.
+func TestAttackModelOwnerWinnerWalksAwayLocalnet(t *testing.T) {
+	parallel(t) // a chain of its own on free ports; runs beside the others
+	c := NewChain(t, 1, "alice", "bob", "carol", "dave")
+	c.SetComputeParams(map[string]any{"sample_rate_floor_bps": 0, "verification_blocks": "20"})
+	c.Start()
+	n := c.Nodes[0]
+	dir := t.TempDir()
+	alice, bob, carol, dave := c.Addr("alice"), c.Addr("bob"), c.Addr("carol"), c.Addr("dave")
+	m := listMLPMarket(t, c) // alice's bond: 100000uaic
+	sidecar := StartSidecar(t, dir, "sidecar", n)
+	const bond = 50_000_000
+	c.registerCLIProvider(t, "alice", n.SparePort(1), "50000000uaic")
+	pool := srModuleAddr(t, "reward_pool")
+	names := map[string]string{alice: "alice (model, dataset 60% and winner)", bob: "bob (requester)",
+		carol: "carol (model 30%)", dave: "dave (dataset 40%)", pool: "reward pool"}
+	before := c.balances(t, alice, bob, carol, dave, pool)
+
+	// Windows for a bidder on the CLI (a process per step).
+	id := c.createMLPJob(t, "--exec-blocks", "40", "--commit-blocks", "20", "--reveal-blocks", "20")
+	if b := modelBond(t, c, alice); b != "100000/700" {
+		t.Fatalf("alice's model bond while bob's job runs: %s (bonded/locked), want 100000/700", b)
+	}
+	salt := c.bidCLI(t, "alice", id, "5000uaic")
+	c.WaitHeight(c.jobHeights(t, id).CommitEnd+1, 120*time.Second)
+	okTx(t, "reveal", c.Tx("compute", "reveal-bid", id, "5000uaic", salt, "--from", "alice", "--gas", "600000"))
+	c.waitJobState(t, id, 60*time.Second, "JOB_STATE_ASSIGNED")
+	m.ModelDown.Store(true)
+	okTx(t, "abort", c.Tx("compute", "abort-job", id, "inputs-unavailable", "--from", "alice", "--gas", "600000"))
+
+	j := c.waitJobState(t, id, 120*time.Second, "JOB_STATE_EXPIRED", "JOB_STATE_SETTLED", "JOB_STATE_FAILED")
+	if j.State != "JOB_STATE_EXPIRED" || j.CloseReason != "CLOSE_REASON_ABORTED" {
+		t.Fatalf("job ended %s / %s, want EXPIRED / ABORTED (the abort stands)\nsidecar:\n%s", j.State, j.CloseReason, sidecar.LogTail(30))
+	}
+	fee := computeParamInt(t, c, "job_creation_fee")
+	const datasetFee = 700
+	owners := datasetFee - datasetFee*paramBps(t, c, "/aichain/datamarket/v1/params", "market_fee_bps")/10_000
+	daveGot := owners * 40 / 100
+	c.wantDeltas(t, before, names, map[string]int64{
+		bob:   -fee, // the dataset fee back from alice's bond
+		alice: owners - daveGot,
+		dave:  daveGot,
+		carol: 0,
+		pool:  fee + (datasetFee - owners),
+	})
+	if b := modelBond(t, c, alice); b != "99300/0" {
+		t.Fatalf("alice's model bond after the abort stood: %s (bonded/locked), want 99300/0 (the 700 lock paid to bob)", b)
+	}
+	if got := c.providerBond(t, alice); got != bond {
+		t.Fatalf("alice's provider bond %d, want %d (a standing abort forfeits nothing)", got, bond)
+	}
+}
