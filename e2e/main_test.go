@@ -86,15 +86,14 @@ var (
 // wait at once.
 func pools() {
 	n := 3
-	if f := flag.Lookup("test.parallel"); f != nil {
+	f := flag.Lookup("test.parallel")
+	if f != nil {
 		if v, err := strconv.Atoi(f.Value.String()); err == nil && v > 0 {
 			n = v
 		}
-	}
-	slots = make(chan struct{}, max(n-1, 1))
-	if f := flag.Lookup("test.parallel"); f != nil {
 		_ = f.Value.Set("1000")
 	}
+	slots = make(chan struct{}, max(n-1, 1))
 }
 
 // fourValidatorLane runs a test that starts four validators (and their

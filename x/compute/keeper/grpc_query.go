@@ -92,13 +92,9 @@ func (q queryServer) ModelBond(ctx context.Context, req *types.QueryModelBondReq
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	addr, err := q.canonical("owner", req.Owner)
+	owner, err := q.k.addressCodec.StringToBytes(req.Owner)
 	if err != nil {
-		return nil, err
-	}
-	owner, err := q.k.accAddress("owner", addr)
-	if err != nil {
-		return nil, status.Error(codes.InvalidArgument, err.Error())
+		return nil, status.Errorf(codes.InvalidArgument, "owner %q: %v", req.Owner, err)
 	}
 	b, err := q.k.modelBond(ctx, owner)
 	if err != nil {

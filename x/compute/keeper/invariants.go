@@ -46,8 +46,8 @@ func (k Keeper) CheckInvariants(ctx context.Context) error {
 	if err := b.checkLocks(); err != nil {
 		return err
 	}
-	if err := k.checkModelBonds(ctx, b.modelLocks); err != nil {
-		return err
+	if err := types.CheckModelBonds(b.modelBonds, b.modelLocks); err != nil {
+		return types.ErrInvariant.Wrapf("%v", err)
 	}
 	if err := k.checkPendingChecks(ctx, b); err != nil {
 		return err
@@ -95,6 +95,7 @@ type books struct {
 	gpus        uint64
 	jobsByState map[types.JobState]uint64
 	modelLocks  map[string]sdk.Coins // model_bond each bonder's live jobs lock
+	modelBonds  []types.ModelBond    // the stored model bonds
 }
 
 // bookProviders counts the providers' bonds, and the active ones and their GPUs.
@@ -137,6 +138,7 @@ func (k Keeper) bookJobs(ctx context.Context, b *books) error {
 	}
 	if err := k.ModelBonds.Walk(ctx, nil, func(_ sdk.AccAddress, mb types.ModelBond) (bool, error) {
 		b.want = b.want.Add(mb.Bonded...)
+		b.modelBonds = append(b.modelBonds, mb)
 		return false, nil
 	}); err != nil {
 		return err
@@ -302,31 +304,6 @@ func (k Keeper) checkQueueHeads(ctx context.Context) error {
 	} {
 		if err := check(ctx); err != nil {
 			return types.ErrInvariant.Wrap(err.Error())
-		}
-	}
-	return nil
-}
-
-// checkModelBonds checks each model bond (valid, locked within bonded) and
-// that its locked is exactly what its bonder's live jobs lock.
-func (k Keeper) checkModelBonds(ctx context.Context, locks map[string]sdk.Coins) error {
-	seen := map[string]bool{}
-	err := k.ModelBonds.Walk(ctx, nil, func(_ sdk.AccAddress, mb types.ModelBond) (bool, error) {
-		seen[mb.Owner] = true
-		if err := mb.Validate(); err != nil {
-			return true, types.ErrInvariant.Wrapf("%v", err)
-		}
-		if !mb.Locked.Equal(locks[mb.Owner]) {
-			return true, types.ErrInvariant.Wrapf("model bond of %s: locked %s, its live jobs lock %s", mb.Owner, mb.Locked, locks[mb.Owner])
-		}
-		return false, nil
-	})
-	if err != nil {
-		return err
-	}
-	for owner, l := range locks {
-		if !seen[owner] {
-			return types.ErrInvariant.Wrapf("live jobs lock %s of %s, which has no model bond", l, owner)
 		}
 	}
 	return nil

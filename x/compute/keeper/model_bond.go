@@ -135,7 +135,7 @@ func (k Keeper) releaseModelBond(ctx context.Context, job types.Job) error {
 // dataset served) and empties job.model_bond, so the close releases nothing.
 func (k Keeper) forfeitModelBond(ctx context.Context, job *types.Job) error {
 	if job.ModelBond.IsZero() {
-		return nil
+		return nil // a job created before the bond, or on the requester's own model
 	}
 	if err := k.takeModelBond(ctx, *job, true); err != nil {
 		return err

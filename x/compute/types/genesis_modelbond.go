@@ -58,17 +58,24 @@ func (b ModelBond) Validate() error {
 	return nil
 }
 
-// validateModelBonds checks the model bonds: each owner once, each bond
-// valid, and each one's locked exactly the model_bond of its live jobs (a
-// lock below them would let the owner withdraw what a running job's abort
-// may owe its requester; above them, strand bond no job releases).
+// validateModelBonds checks the model bonds against the jobs' locks
+// (CheckModelBonds).
 func (gs GenesisState) validateModelBonds() error {
 	locks, err := ModelBondLocks(gs.Jobs)
 	if err != nil {
 		return err
 	}
-	seen := make(map[string]bool, len(gs.ModelBonds))
-	for _, b := range gs.ModelBonds {
+	return CheckModelBonds(gs.ModelBonds, locks)
+}
+
+// CheckModelBonds checks model bonds against locks (ModelBondLocks of the
+// jobs), for genesis and the invariants: each owner once, each bond valid,
+// and each one's locked exactly the model_bond of its live jobs (a lock
+// below them would let the owner withdraw what a running job's abort may
+// owe its requester; above them, strand bond no job releases).
+func CheckModelBonds(bonds []ModelBond, locks map[string]sdk.Coins) error {
+	seen := make(map[string]bool, len(bonds))
+	for _, b := range bonds {
 		if seen[b.Owner] {
 			return ErrInvalidGenesis.Wrapf("model bond of %s appears twice", b.Owner)
 		}
