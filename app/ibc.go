@@ -68,6 +68,12 @@ func (app *App) newIBC(cdc codec.Codec, keys map[string]*storetypes.KVStoreKey, 
 	tendermint := ibctm.NewLightClientModule(cdc, app.IBCKeeper.ClientKeeper.GetStoreProvider())
 	app.IBCKeeper.ClientKeeper.AddRoute(ibctm.ModuleName, &tendermint)
 
+	return app.ibcModules(tendermint)
+}
+
+// ibcModules are the IBC app modules over the app's IBC keepers and the
+// 07-tendermint light client.
+func (app *App) ibcModules(tendermint ibctm.LightClientModule) []module.AppModule {
 	return []module.AppModule{
 		ibc.NewAppModule(app.IBCKeeper),
 		transfer.NewAppModule(app.TransferKeeper),

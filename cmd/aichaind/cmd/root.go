@@ -30,7 +30,6 @@ import (
 	"github.com/cosmos/cosmos-sdk/server"
 	serverconfig "github.com/cosmos/cosmos-sdk/server/config"
 	servertypes "github.com/cosmos/cosmos-sdk/server/types"
-	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/module"
 	authcmd "github.com/cosmos/cosmos-sdk/x/auth/client/cli"
@@ -45,19 +44,15 @@ import (
 
 // NewRootCmd returns aichaind's root command.
 func NewRootCmd() *cobra.Command {
-	// A throw-away app instance gives the codecs and the autocli options.
-	tempDir, err := os.MkdirTemp("", "aichaind")
-	if err != nil {
-		panic(err)
-	}
-	defer os.RemoveAll(tempDir)
-	tempApp := app.New(log.NewNopLogger(), dbm.NewMemDB(), nil, true, simtestutil.NewAppOptionsWithFlagHome(tempDir))
+	// The app without a node (no BaseApp, stores or keepers) gives the codecs,
+	// the modules' genesis and the autocli options.
+	cliApp := app.NewClient()
 
 	initClientCtx := client.Context{}.
-		WithCodec(tempApp.AppCodec()).
-		WithInterfaceRegistry(tempApp.InterfaceRegistry()).
-		WithTxConfig(tempApp.TxConfig()).
-		WithLegacyAmino(tempApp.LegacyAmino()).
+		WithCodec(cliApp.AppCodec()).
+		WithInterfaceRegistry(cliApp.InterfaceRegistry()).
+		WithTxConfig(cliApp.TxConfig()).
+		WithLegacyAmino(cliApp.LegacyAmino()).
 		WithInput(os.Stdin).
 		WithAccountRetriever(types.AccountRetriever{}).
 		WithHomeDir(app.DefaultNodeHome).
@@ -99,9 +94,9 @@ func NewRootCmd() *cobra.Command {
 		},
 	}
 
-	initRootCmd(rootCmd, tempApp.TxConfig(), tempApp.BasicModuleManager)
+	initRootCmd(rootCmd, cliApp.TxConfig(), cliApp.BasicModuleManager())
 
-	autoCliOpts := tempApp.AutoCliOpts()
+	autoCliOpts := cliApp.AutoCliOpts()
 	// A viper of its own: ReadFromClientConfig adds the default home's config
 	// path to the viper it is given, and a shared one would then find
 	// ~/.aichain/config/client.toml before --home's (losing its chain-id).
