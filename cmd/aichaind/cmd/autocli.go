@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/cosmos/gogoproto/proto"
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -28,16 +27,13 @@ import (
 // ADDRESS:WEIGHT on the command line, the same syntax everywhere; and
 // create-job gains --assurance-samples and --assurance-full.
 //
-// Descriptors come from a merged registry (~30 ms of a CLI call's start), not
-// gogoproto's HybridResolver: that one holds the descriptors gogoproto built
-// as each file registered, where a type of a file registered later is a
-// placeholder, so a query printed an enum of another file as a number
-// ("verdict": 1; TestFullAssuranceEndToEnd reads it by name).
+// Descriptors come from cliFiles, not gogoproto's HybridResolver: that one
+// holds the descriptors gogoproto built as each file registered, where a
+// type of a file registered later is a placeholder, so a query printed an
+// enum of another file as a number ("verdict": 1; TestFullAssuranceEndToEnd
+// reads it by name).
 func enhanceRootCommand(rootCmd *cobra.Command, opts autocli.AppOptions) error {
-	files, err := cliFiles()
-	if err != nil {
-		return err
-	}
+	files := cliFiles()
 	builder := &autocli.Builder{
 		Builder: flag.Builder{
 			TypeResolver:          protoregistry.GlobalTypes,
@@ -72,10 +68,6 @@ func enhanceRootCommand(rootCmd *cobra.Command, opts autocli.AppOptions) error {
 	}
 	return compute.SimulateCreateJobGas(rootCmd, os.ReadFile)
 }
-
-// cliFiles are the descriptors the CLI builds its commands and decodes the
-// node's answers with.
-func cliFiles() (*protoregistry.Files, error) { return proto.MergedRegistry() }
 
 const shareName protoreflect.FullName = "aichain.common.v1.Share"
 

@@ -7,6 +7,8 @@ import (
 
 	"github.com/cosmos/gogoproto/jsonpb"
 	"github.com/cosmos/gogoproto/proto"
+	protov2 "google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/dynamicpb"
@@ -17,9 +19,10 @@ import (
 	computetypes "github.com/aichain/aichain/x/compute/types"
 )
 
-// placeholders lists the fields of aichain's messages whose enum or message
-// type is a placeholder in files: protojson prints such an enum as a number.
-func placeholders(rangeFiles func(func(protoreflect.FileDescriptor) bool)) (fields []string, messages int) {
+// placeholders lists the fields of the messages of the files under prefix
+// ("aichain/": aichain's) whose enum or message type is a placeholder in
+// files: protojson prints such an enum as a number.
+func placeholders(rangeFiles func(func(protoreflect.FileDescriptor) bool), prefix string) (fields []string, messages int) {
 	var walk func(md protoreflect.MessageDescriptor)
 	walk = func(md protoreflect.MessageDescriptor) {
 		messages++
@@ -34,7 +37,7 @@ func placeholders(rangeFiles func(func(protoreflect.FileDescriptor) bool)) (fiel
 		}
 	}
 	rangeFiles(func(fd protoreflect.FileDescriptor) bool {
-		if strings.HasPrefix(fd.Path(), "aichain/") {
+		if strings.HasPrefix(fd.Path(), prefix) {
 			for i := 0; i < fd.Messages().Len(); i++ {
 				walk(fd.Messages().Get(i))
 			}
@@ -50,19 +53,59 @@ func placeholders(rangeFiles func(func(protoreflect.FileDescriptor) bool)) (fiel
 // HybridResolver has placeholders (a file's types that a file registered
 // before it refers to); it fails here.
 func TestCLIDescriptorsAreComplete(t *testing.T) {
-	files, err := cliFiles()
-	if err != nil {
-		t.Fatal(err)
-	}
-	fields, messages := placeholders(files.RangeFiles)
+	files := cliFiles()
+	fields, messages := placeholders(files.RangeFiles, "aichain/")
 	if messages < 100 {
 		t.Fatalf("walked %d aichain messages, want the whole API", messages)
 	}
 	if len(fields) > 0 {
 		t.Fatalf("fields with a placeholder type: %v", fields)
 	}
-	if hybrid, _ := placeholders(proto.HybridResolver.RangeFiles); len(hybrid) == 0 {
+	if hybrid, _ := placeholders(proto.HybridResolver.RangeFiles, "aichain/"); len(hybrid) == 0 {
 		t.Log("gogoproto's HybridResolver has no placeholders any more: it could serve the CLI")
+	}
+}
+
+// TestCLIDescriptorsMatchMergedRegistry: every file of gogoproto's
+// MergedRegistry (what the SDK's autocli resolves with) is found by cliFiles
+// with the same contents, each gogoproto-only file rebuilt without an error,
+// and every name the merged registry declares resolves to the same
+// declaration.
+func TestCLIDescriptorsMatchMergedRegistry(t *testing.T) {
+	merged, err := proto.MergedRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, byName, n := cliFiles(), cliFiles(), 0 // byName: files found by a name first
+	merged.RangeFiles(func(want protoreflect.FileDescriptor) bool {
+		n++
+		got, err := files.FindFileByPath(want.Path())
+		if err != nil {
+			t.Fatalf("%s: %v", want.Path(), err)
+		}
+		if !protov2.Equal(protodesc.ToFileDescriptorProto(got), protodesc.ToFileDescriptorProto(want)) {
+			t.Fatalf("%s: cliFiles' file differs from the merged registry's", want.Path())
+		}
+		for i := 0; i < want.Messages().Len(); i++ {
+			name := want.Messages().Get(i).FullName()
+			d, err := byName.FindDescriptorByName(name)
+			if err != nil || d.FullName() != name || d.ParentFile().Path() != want.Path() {
+				t.Fatalf("%s: %v, %v", name, d, err)
+			}
+		}
+		return true
+	})
+	if n < 400 {
+		t.Fatalf("the merged registry has %d files, want every file the binary registers", n)
+	}
+	counted := 0
+	files.RangeFiles(func(protoreflect.FileDescriptor) bool { counted++; return true })
+	if counted != n {
+		t.Fatalf("cliFiles ranges over %d files, the merged registry has %d", counted, n)
+	}
+	// The same names can hide placeholders: no file's field may have one.
+	if fields, _ := placeholders(files.RangeFiles, ""); len(fields) > 0 {
+		t.Fatalf("fields with a placeholder type: %v", fields)
 	}
 }
 
@@ -73,10 +116,7 @@ func TestCLIDescriptorsAreComplete(t *testing.T) {
 // panics when autocli appends it to the message's list (a dynamic Share in a
 // generated MsgRegisterModel did, once api/ registered its types).
 func TestShareFlagFitsItsMessage(t *testing.T) {
-	files, err := cliFiles()
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := cliFiles()
 	desc, err := files.FindDescriptorByName(shareName)
 	if err != nil {
 		t.Fatal(err)
