@@ -402,7 +402,8 @@ func New(
 
 	// That every Msg says who signs it is a test (TestEveryMsgNamesItsSigner):
 	// NewBaseApp already merges the registry and logs the SDK's own known
-	// warnings, and a second merge here cost every CLI call ~30 ms.
+	// warnings, and a second merge here would cost every node start and
+	// every test app ~30 ms (the CLI builds no App: NewClient).
 
 	if loadLatest {
 		if err := app.LoadLatestVersion(); err != nil {
