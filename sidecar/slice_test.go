@@ -2,8 +2,11 @@ package sidecar
 
 import (
 	"context"
+	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -40,7 +43,7 @@ func (s *slowServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // (CheckSlice, 620 ms here) it goes a level behind and the honest job,
 // never checked, takes its worker: the honest verdict comes long before
 // the hostile checks (1.5 s each) could end. The hostile checks then go on
-// where they were cut short: each chunk served whole once, and VALID only
+// where they were cut short: each chunk received whole once, and VALID only
 // with every sampled chunk verified.
 func TestAttackSlowValidJobsAheadOfTheHonestOne(t *testing.T) {
 	honestSrv, root, n := provider(t, -1)
@@ -52,6 +55,12 @@ func TestAttackSlowValidJobsAheadOfTheHonestOne(t *testing.T) {
 	cfg.Workers, cfg.PollInterval = 2, 10*time.Millisecond
 	src := &chainSource{}
 	v := New(cfg, src, cpu.New(), quiet(), NewMetrics("cpu"))
+	// Counted where the verifier reads: a slice can end after the server
+	// wrote a chunk and before the verifier read it, and that chunk is
+	// rightly fetched again. What must never happen is a second fetch of a
+	// chunk the verifier already received whole.
+	got := &wholeBodies{next: v.http.Transport, read: map[string]int{}}
+	v.http.Transport = got
 	var jobs []computetypes.PendingVerification
 	for id := uint64(1); id <= 2; id++ {
 		pv := pending(slowSrv.URL, root, n, 0, 1, 2, 3, 4, 5)
@@ -95,16 +104,55 @@ func TestAttackSlowValidJobsAheadOfTheHonestOne(t *testing.T) {
 	if got := verdicts(); got[1] != computetypes.Verdict_VERDICT_VALID || got[2] != computetypes.Verdict_VERDICT_VALID {
 		t.Fatalf("the slow valid jobs: %v, want VALID", got)
 	}
-	slow.mu.Lock()
-	defer slow.mu.Unlock()
-	for path, c := range slow.served {
+	got.mu.Lock()
+	defer got.mu.Unlock()
+	for path, c := range got.read {
 		if c != 1 {
-			t.Fatalf("%s served whole %d times: a verified chunk was fetched again", path, c)
+			t.Fatalf("%s received whole %d times: a verified chunk was fetched again", path, c)
 		}
 	}
-	if len(slow.served) != 12 {
-		t.Fatalf("%d chunks served, want the 6 of each hostile job", len(slow.served))
+	if len(got.read) != 6+6+2 {
+		t.Fatalf("%d chunks received whole (%v), want the 6 of each hostile job and the honest job's 2", len(got.read), got.read)
 	}
+}
+
+// wholeBodies counts, by path, the chunk responses whose bodies the client
+// read to the end.
+type wholeBodies struct {
+	next http.RoundTripper
+
+	mu   sync.Mutex
+	read map[string]int
+}
+
+func (w *wholeBodies) RoundTrip(r *http.Request) (*http.Response, error) {
+	res, err := w.next.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	res.Body = &countedBody{ReadCloser: res.Body, done: func() {
+		w.mu.Lock()
+		if strings.Contains(r.URL.Path, "/chunks/") {
+			w.read[r.URL.Path]++
+		}
+		w.mu.Unlock()
+	}}
+	return res, nil
+}
+
+// countedBody calls done once, when a read reaches the body's end.
+type countedBody struct {
+	io.ReadCloser
+	done func()
+	once sync.Once
+}
+
+func (b *countedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if errors.Is(err, io.EOF) {
+		b.once.Do(b.done)
+	}
+	return n, err
 }
 
 // A slice resumes where the check stopped, and only a check that verified
