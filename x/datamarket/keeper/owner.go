@@ -34,7 +34,7 @@ func (k Keeper) ownedDataset(ctx context.Context, id uint64, signer sdk.AccAddre
 
 // ownedActiveDataset loads a dataset that signer owns and that is still
 // listed, to change what it sells (UpdateDataset, DelistDataset): refused
-// while the dataset is on offer to a new owner, which would otherwise find,
+// while the dataset is on offer to a new owner (notOnOffer), which would otherwise find,
 // once it accepts, a dataset the seller changed ahead of its acceptance
 // (cheap offers sold to friends, or delisted for good:
 // TestAttackSellerChangesDatasetWhileOfferPending).
@@ -46,20 +46,33 @@ func (k Keeper) ownedActiveDataset(ctx context.Context, id uint64, signer sdk.Ac
 	if !d.Active {
 		return d, errorsmod.Wrapf(types.ErrDatasetInactive, "dataset %d", id)
 	}
+	return d, notOnOffer(d)
+}
+
+// notOnOffer refuses a change to a dataset on offer to a new owner
+// (ErrOfferPending): the buyer accepts the dataset as it was offered.
+func notOnOffer(d types.Dataset) error {
 	if d.PendingOwner != "" {
-		return d, errorsmod.Wrapf(types.ErrOfferPending, "dataset %d is on offer to %s", id, d.PendingOwner)
+		return errorsmod.Wrapf(types.ErrOfferPending, "dataset %d is on offer to %s", d.Id, d.PendingOwner)
 	}
-	return d, nil
+	return nil
 }
 
 // UpdateDatasetShares replaces the revenue shares of owner's dataset (listed
 // or not). No share may be a module account (modkit.Payout.CheckShares);
 // the shares are stored in canonical form. Sales, renewals and per-job fees
 // of jobs created from now on pay them; a job already created keeps the
-// snapshot it took.
+// snapshot it took. Refused while the dataset is on offer: the shares are
+// part of the dataset as offered, and a seller that rerouted them ahead of
+// the buyer's acceptance would take the revenue of every sale, and the fee
+// of every job created for its life, until the new owner noticed
+// (TestAttackSellerReroutesSharesWhileOfferPending).
 func (k Keeper) UpdateDatasetShares(ctx context.Context, owner sdk.AccAddress, id uint64, shares []common.Share) error {
 	d, err := k.ownedDataset(ctx, id, owner)
 	if err != nil {
+		return err
+	}
+	if err := notOnOffer(d); err != nil {
 		return err
 	}
 	if d.Shares, err = k.payout().CheckNewShares(ctx, shares); err != nil {

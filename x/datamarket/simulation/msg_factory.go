@@ -277,12 +277,16 @@ func MsgTransferLicenseFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.Msg
 	}
 }
 
-// MsgUpdateDatasetSharesFactory gives a dataset new shares: its owner and
-// another account.
+// MsgUpdateDatasetSharesFactory gives a dataset not on offer new shares:
+// its owner and another account.
 func MsgUpdateDatasetSharesFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgUpdateDatasetShares] {
 	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgUpdateDatasetShares) {
 		d, ok := randomDataset(ctx, k, testData.Rand(), reporter)
 		if !ok {
+			return nil, nil
+		}
+		if d.PendingOwner != "" {
+			reporter.Skip("dataset on offer to a new owner")
 			return nil, nil
 		}
 		owner := testData.GetAccount(reporter, d.Owner)

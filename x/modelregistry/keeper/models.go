@@ -253,7 +253,22 @@ func (k Keeper) PublishVersion(ctx context.Context, owner sdk.AccAddress, spec t
 	})
 }
 
-// UpdateFees sets a model's fees; jobs created afterwards use them.
+// notOnOffer refuses a change to a model on offer to a new owner
+// (ErrOfferPending): the buyer accepts the model as it was offered. A
+// seller that saw the acceptance could otherwise slip in ahead of it new
+// shares or fees, which every job created until the new owner noticed
+// keeps for its life: shares routed back to the seller take those jobs'
+// fees (TestAttackSellerReroutesModelSharesWhileOfferPending), fees cut to
+// nothing let the seller's friends run them free.
+func notOnOffer(m types.Model) error {
+	if m.PendingOwner != "" {
+		return errorsmod.Wrapf(types.ErrOfferPending, "model %d is on offer to %s", m.Id, m.PendingOwner)
+	}
+	return nil
+}
+
+// UpdateFees sets a model's fees; jobs created afterwards use them. Refused
+// while the model is on offer (notOnOffer).
 func (k Keeper) UpdateFees(ctx context.Context, owner sdk.AccAddress, id uint64, feePerJob, feePer1kRows sdk.Coins) error {
 	m, err := k.ownedModel(ctx, id, owner)
 	if err != nil {
@@ -261,6 +276,9 @@ func (k Keeper) UpdateFees(ctx context.Context, owner sdk.AccAddress, id uint64,
 	}
 	if m.Status == types.MODEL_STATUS_DEPRECATED {
 		return errorsmod.Wrapf(types.ErrDeprecated, "model %d: fees of a deprecated model cannot change", m.Id)
+	}
+	if err := notOnOffer(m); err != nil {
+		return err
 	}
 	m.FeePerJob, m.FeePer1kRows = feePerJob, feePer1kRows
 	if err := k.Models.Set(ctx, m.Id, m); err != nil {
@@ -272,6 +290,7 @@ func (k Keeper) UpdateFees(ctx context.Context, owner sdk.AccAddress, id uint64,
 }
 
 // UpdateShares replaces a model's shares; jobs created afterwards use them.
+// Refused while the model is on offer (notOnOffer).
 func (k Keeper) UpdateShares(ctx context.Context, owner sdk.AccAddress, id uint64, shares []common.Share) error {
 	m, err := k.ownedModel(ctx, id, owner)
 	if err != nil {
@@ -279,6 +298,9 @@ func (k Keeper) UpdateShares(ctx context.Context, owner sdk.AccAddress, id uint6
 	}
 	if m.Status == types.MODEL_STATUS_DEPRECATED {
 		return errorsmod.Wrapf(types.ErrDeprecated, "model %d: shares of a deprecated model cannot change", m.Id)
+	}
+	if err := notOnOffer(m); err != nil {
+		return err
 	}
 	if m.Shares, err = k.payout().CheckNewShares(ctx, shares); err != nil {
 		return err
@@ -300,8 +322,8 @@ func (k Keeper) DeprecateModel(ctx context.Context, owner sdk.AccAddress, id uin
 	if m.Status == types.MODEL_STATUS_DEPRECATED {
 		return errorsmod.Wrapf(types.ErrDeprecated, "model %d is already deprecated", m.Id)
 	}
-	if m.PendingOwner != "" { // TestAttackSellerDeprecatesModelWhileOfferPending
-		return errorsmod.Wrapf(types.ErrOfferPending, "model %d is on offer to %s", m.Id, m.PendingOwner)
+	if err := notOnOffer(m); err != nil { // TestAttackSellerDeprecatesModelWhileOfferPending
+		return err
 	}
 	m.Status = types.MODEL_STATUS_DEPRECATED
 	if err := k.Models.Set(ctx, m.Id, m); err != nil {

@@ -64,14 +64,20 @@ func randomModel(ctx context.Context, k keeper.Keeper, r *simsx.XRand, reporter 
 	return m, true
 }
 
-// ownedActiveModel picks an active model owned by a simulation account.
-func ownedActiveModel(ctx context.Context, k keeper.Keeper, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) (types.Model, simsx.SimAccount, bool) {
+// changeableModel picks an active model owned by a simulation account and
+// not on offer to a new owner: one whose fees, shares and status its owner
+// may change.
+func changeableModel(ctx context.Context, k keeper.Keeper, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) (types.Model, simsx.SimAccount, bool) {
 	m, ok := randomModel(ctx, k, testData.Rand(), reporter)
 	if !ok {
 		return m, simsx.SimAccount{}, false
 	}
 	if m.Status != types.MODEL_STATUS_ACTIVE {
 		reporter.Skip("model deprecated")
+		return m, simsx.SimAccount{}, false
+	}
+	if m.PendingOwner != "" {
+		reporter.Skip("the model is on offer")
 		return m, simsx.SimAccount{}, false
 	}
 	owner := testData.GetAccount(reporter, m.Owner)
@@ -133,10 +139,10 @@ func MsgPublishVersionFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgP
 	}
 }
 
-// MsgUpdateFeesFactory changes an active model's fees.
+// MsgUpdateFeesFactory changes the fees of an active model not on offer.
 func MsgUpdateFeesFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgUpdateFees] {
 	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgUpdateFees) {
-		m, owner, ok := ownedActiveModel(ctx, k, testData, reporter)
+		m, owner, ok := changeableModel(ctx, k, testData, reporter)
 		if !ok {
 			return nil, nil
 		}
@@ -147,10 +153,10 @@ func MsgUpdateFeesFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgUpdat
 	}
 }
 
-// MsgUpdateSharesFactory replaces an active model's shares.
+// MsgUpdateSharesFactory replaces the shares of an active model not on offer.
 func MsgUpdateSharesFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgUpdateShares] {
 	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgUpdateShares) {
-		m, owner, ok := ownedActiveModel(ctx, k, testData, reporter)
+		m, owner, ok := changeableModel(ctx, k, testData, reporter)
 		if !ok {
 			return nil, nil
 		}
@@ -160,15 +166,11 @@ func MsgUpdateSharesFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgUpd
 	}
 }
 
-// MsgDeprecateModelFactory deprecates an active model.
+// MsgDeprecateModelFactory deprecates an active model not on offer.
 func MsgDeprecateModelFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgDeprecateModel] {
 	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgDeprecateModel) {
-		m, owner, ok := ownedActiveModel(ctx, k, testData, reporter)
+		m, owner, ok := changeableModel(ctx, k, testData, reporter)
 		if !ok {
-			return nil, nil
-		}
-		if m.PendingOwner != "" {
-			reporter.Skip("the model is on offer")
 			return nil, nil
 		}
 		return []simsx.SimAccount{owner}, &types.MsgDeprecateModel{Owner: owner.AddressBech32, ModelId: m.Id}
