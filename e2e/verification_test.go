@@ -30,12 +30,15 @@ func (c *Chain) providerBond(t *testing.T, addr string) int64 {
 }
 
 // createGemmJob has alice create a 32×16×8 gemm job (4 chunks) with max
-// price 5000uaic and returns its id; extra flags override the defaults
-// (the last of a repeated flag wins).
+// price 5000uaic and windows of 6 blocks, and returns its id; extra flags
+// override the defaults (the last of a repeated flag wins). With windows of
+// 3 blocks, the withholder agent of TestOutageIsNotFraud, started just
+// before its job on a loaded CI host, missed the commit window (the job
+// EXPIRED, NO_VALID_REVEAL), as createMLPJob's agents had.
 func (c *Chain) createGemmJob(t *testing.T, seed int, extra ...string) string {
 	t.Helper()
 	spec := fmt.Sprintf(`{"kind":"gemm-f32","gemm":{"m":32,"n":16,"k":8,"seed":%d},"chunk_rows":8}`, seed)
-	args := append([]string{"compute", "create-job", spec, "5000uaic", "--commit-blocks", "3", "--reveal-blocks", "3",
+	args := append([]string{"compute", "create-job", spec, "5000uaic", "--commit-blocks", "6", "--reveal-blocks", "6",
 		"--exec-blocks", "40", "--from", "alice"}, extra...)
 	return jobIDOf(t, c.Tx(args...))
 }
