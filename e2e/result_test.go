@@ -31,7 +31,7 @@ func TestRequesterDownloadsVerifiedResult(t *testing.T) {
 	port := c.Nodes[0].SparePort(1)
 	c.StartProvider(t, dir, "provider", port, "1000uaic")
 	ids := c.postJobs(t, "alice", jobBatch{N: 1, M: 256, Ncols: 24, K: 16, ChunkRows: 8, MaxPrice: "5000uaic",
-		Commit: 4, Reveal: 4, Exec: 60})
+		Commit: 6, Reveal: 6, Exec: 60}) // windows of 6 blocks, as createGemmJob's: the agent starts just before
 	id := fmt.Sprint(ids[0])
 	c.waitJobState(t, id, 120*time.Second, "JOB_STATE_SUBMITTED", "JOB_STATE_SETTLED")
 
