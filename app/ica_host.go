@@ -64,7 +64,7 @@ func ICAHostAllowMessages() []string {
 		&datamarkettypes.MsgUpdateDatasetShares{}, &datamarkettypes.MsgTransferDataset{},
 		&datamarkettypes.MsgAcceptDataset{}, &datamarkettypes.MsgCancelDatasetTransfer{},
 		&modelregistrytypes.MsgRegisterModel{}, &modelregistrytypes.MsgPublishVersion{},
-		&modelregistrytypes.MsgUpdateFees{}, &modelregistrytypes.MsgUpdateShares{},
+		&modelregistrytypes.MsgUpdateFees{}, &modelregistrytypes.MsgUpdateShares{}, &modelregistrytypes.MsgUpdateUri{},
 		&modelregistrytypes.MsgDeprecateModel{}, &modelregistrytypes.MsgTransferOwnership{},
 		&modelregistrytypes.MsgAcceptOwnership{}, &modelregistrytypes.MsgCancelOwnershipTransfer{},
 		&stakingrewardstypes.MsgLock{}, &stakingrewardstypes.MsgExtendLock{}, &stakingrewardstypes.MsgBeginUnlock{},

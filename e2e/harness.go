@@ -388,11 +388,12 @@ func (c *Chain) Addr(key string) string {
 
 // TxResult is what a tx command returns and the chain recorded for it.
 type TxResult struct {
-	TxHash string  `json:"txhash"`
-	Code   uint32  `json:"code"`
-	RawLog string  `json:"raw_log"`
-	Height string  `json:"height"`
-	Events []Event `json:"events"`
+	TxHash    string  `json:"txhash"`
+	Code      uint32  `json:"code"`
+	Codespace string  `json:"codespace"`
+	RawLog    string  `json:"raw_log"`
+	Height    string  `json:"height"`
+	Events    []Event `json:"events"`
 }
 
 // Event is an ABCI event as the CLI and CometBFT's RPC print it.

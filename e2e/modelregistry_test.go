@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
 )
 
 type mrCoin struct {
@@ -141,6 +143,18 @@ func TestModelRegistryCLIREST(t *testing.T) {
 	}
 	if m := mrQueryModel(t, c, "1"); coinsString(m.FeePerJob) != "2000uaic" || coinsString(m.FeePer1kRows) != "10uaic" {
 		t.Fatalf("fees after update: %s + %s per 1k rows", coinsString(m.FeePerJob), coinsString(m.FeePer1kRows))
+	}
+
+	// The owner moves the weights (signed as a Ledger signs, amino JSON);
+	// anyone else is refused (the module's ErrNotOwner) and moves nothing.
+	mirror := "https://mirror.example/iris-mlp-1.0.0.safetensors"
+	okTx(t, "update-uri", c.Tx("modelregistry", "update-uri", "1", mirror, "--from", "alice", "--sign-mode", "amino-json"))
+	res = c.Tx("modelregistry", "update-uri", "1", "https://bob.example/w", "--from", "bob")
+	if res.Codespace != modelregistrytypes.ModuleName || res.Code != modelregistrytypes.ErrNotOwner.ABCICode() {
+		t.Fatalf("bob's update-uri: want ErrNotOwner, got %s/%d: %s", res.Codespace, res.Code, res.RawLog)
+	}
+	if m := mrQueryModel(t, c, "1"); m.URI != mirror || m.Sha256 != sha {
+		t.Fatalf("after update-uri: uri %q sha256 %s, want %q and the same file", m.URI, m.Sha256, mirror)
 	}
 
 	// A non-owner's updates are refused with a clear error and change nothing.

@@ -110,6 +110,13 @@ func txCommands() *autocliv1.ServiceCommandDescriptor {
 				},
 			},
 			{
+				RpcMethod:      "UpdateUri",
+				Use:            "update-uri <model-id> <uri>",
+				Short:          "Move a model's weights to another uri (the file, its sha256, stays the same; not while the model is on offer)",
+				Example:        fmt.Sprintf("%s tx modelregistry update-uri 1 https://mirror.example/llama-1.safetensors --from alice", app),
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "model_id"}, {ProtoField: "uri"}},
+			},
+			{
 				RpcMethod:      "UpdateShares",
 				Use:            "update-shares <model-id> --shares ADDRESS:WEIGHT...",
 				Short:          "Replace a model's revenue shares for jobs created from now on",

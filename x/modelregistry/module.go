@@ -154,6 +154,7 @@ func (am AppModule) WeightedOperationsX(weight simsx.WeightSource, reg simsx.Reg
 	reg.Add(weight.Get("msg_publish_version", 50), simulation.MsgPublishVersionFactory(am.keeper))
 	reg.Add(weight.Get("msg_update_fees", 40), simulation.MsgUpdateFeesFactory(am.keeper))
 	reg.Add(weight.Get("msg_update_shares", 40), simulation.MsgUpdateSharesFactory(am.keeper))
+	reg.Add(weight.Get("msg_update_uri", 20), simulation.MsgUpdateUriFactory(am.keeper))
 	reg.Add(weight.Get("msg_deprecate_model", 10), simulation.MsgDeprecateModelFactory(am.keeper))
 	reg.Add(weight.Get("msg_transfer_ownership", 20), simulation.MsgTransferOwnershipFactory(am.keeper))
 	reg.Add(weight.Get("msg_accept_ownership", 40), simulation.MsgAcceptOwnershipFactory(am.keeper))

@@ -313,6 +313,37 @@ func (k Keeper) UpdateShares(ctx context.Context, owner sdk.AccAddress, id uint6
 	})
 }
 
+// UpdateUri moves a model's weights to uri: the file stays the model's
+// sha256, against which every download is checked, so only where it is
+// served changes. The owner vouches for the weights' availability with its
+// bond (x/compute ModelBond), so it must be able to move them: a buyer whose
+// seller keeps the server could otherwise find them taken down and its bond
+// paid out on the aborts of jobs created after the sale
+// (TestBuyerMovesBoughtWeights). Allowed on a deprecated model, whose
+// running jobs still need its weights; refused while the model is on offer
+// (notOnOffer).
+func (k Keeper) UpdateUri(ctx context.Context, owner sdk.AccAddress, id uint64, uri string) error {
+	m, err := k.ownedModel(ctx, id, owner)
+	if err != nil {
+		return err
+	}
+	if err := notOnOffer(m); err != nil {
+		return err
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return errorsmod.Wrap(err, "read params")
+	}
+	if uint64(len(uri)) > uint64(params.MaxUriLength) {
+		return errorsmod.Wrapf(types.ErrInvalidModel, "uri is %d bytes, at most %d", len(uri), params.MaxUriLength)
+	}
+	m.Uri = uri
+	if err := k.Models.Set(ctx, m.Id, m); err != nil {
+		return err
+	}
+	return modkit.EmitTypedEvent(ctx, &types.EventUriUpdated{ModelId: m.Id, Uri: m.Uri})
+}
+
 // DeprecateModel stops new jobs from using a model.
 func (k Keeper) DeprecateModel(ctx context.Context, owner sdk.AccAddress, id uint64) error {
 	m, err := k.ownedModel(ctx, id, owner)

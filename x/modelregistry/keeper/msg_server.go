@@ -63,6 +63,21 @@ func (s msgServer) UpdateFees(ctx context.Context, msg *types.MsgUpdateFees) (*t
 	return &types.MsgUpdateFeesResponse{}, nil
 }
 
+// UpdateUri implements types.MsgServer.
+func (s msgServer) UpdateUri(ctx context.Context, msg *types.MsgUpdateUri) (*types.MsgUpdateUriResponse, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	owner, err := modkit.Signer(s.addressCodec, "owner", msg.Owner, types.ErrInvalidAddress)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Keeper.UpdateUri(ctx, owner, msg.ModelId, msg.Uri); err != nil {
+		return nil, err
+	}
+	return &types.MsgUpdateUriResponse{}, nil
+}
+
 // UpdateShares implements types.MsgServer.
 func (s msgServer) UpdateShares(ctx context.Context, msg *types.MsgUpdateShares) (*types.MsgUpdateSharesResponse, error) {
 	if err := msg.ValidateBasic(); err != nil {

@@ -166,6 +166,20 @@ func MsgUpdateSharesFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgUpd
 	}
 }
 
+// MsgUpdateUriFactory moves the weights of an active model not on offer to
+// another uri.
+func MsgUpdateUriFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgUpdateUri] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgUpdateUri) {
+		m, owner, ok := changeableModel(ctx, k, testData, reporter)
+		if !ok {
+			return nil, nil
+		}
+		return []simsx.SimAccount{owner}, &types.MsgUpdateUri{
+			Owner: owner.AddressBech32, ModelId: m.Id, Uri: fmt.Sprintf("https://mirror%d.example/%s", testData.Rand().Intn(1000), m.Sha256),
+		}
+	}
+}
+
 // MsgDeprecateModelFactory deprecates an active model not on offer.
 func MsgDeprecateModelFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgDeprecateModel] {
 	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgDeprecateModel) {

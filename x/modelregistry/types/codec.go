@@ -15,6 +15,7 @@ const (
 	AminoMsgPublishVersion    = "aichain/models/MsgPublishVersion"
 	AminoMsgUpdateFees        = "aichain/models/MsgUpdateFees"
 	AminoMsgUpdateShares      = "aichain/models/MsgUpdateShares"
+	AminoMsgUpdateUri         = "aichain/models/MsgUpdateUri"
 	AminoMsgDeprecateModel    = "aichain/models/MsgDeprecateModel"
 	AminoMsgTransferOwnership = "aichain/models/MsgTransferOwnership"
 	AminoMsgAcceptOwnership   = "aichain/models/MsgAcceptOwnership"
@@ -30,6 +31,7 @@ func RegisterInterfaces(ir codectypes.InterfaceRegistry) {
 		&MsgPublishVersion{},
 		&MsgUpdateFees{},
 		&MsgUpdateShares{},
+		&MsgUpdateUri{},
 		&MsgDeprecateModel{},
 		&MsgTransferOwnership{},
 		&MsgAcceptOwnership{},
@@ -45,6 +47,7 @@ func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 	legacy.RegisterAminoMsg(cdc, &MsgPublishVersion{}, AminoMsgPublishVersion)
 	legacy.RegisterAminoMsg(cdc, &MsgUpdateFees{}, AminoMsgUpdateFees)
 	legacy.RegisterAminoMsg(cdc, &MsgUpdateShares{}, AminoMsgUpdateShares)
+	legacy.RegisterAminoMsg(cdc, &MsgUpdateUri{}, AminoMsgUpdateUri)
 	legacy.RegisterAminoMsg(cdc, &MsgDeprecateModel{}, AminoMsgDeprecateModel)
 	legacy.RegisterAminoMsg(cdc, &MsgTransferOwnership{}, AminoMsgTransferOwnership)
 	legacy.RegisterAminoMsg(cdc, &MsgAcceptOwnership{}, AminoMsgAcceptOwnership)

@@ -26,6 +26,7 @@ var fuzzHarness = &msgfuzz.Harness{
 		&types.MsgRegisterModel{}, &types.MsgPublishVersion{}, &types.MsgUpdateFees{},
 		&types.MsgUpdateShares{}, &types.MsgDeprecateModel{}, &types.MsgTransferOwnership{},
 		&types.MsgUpdateParams{}, &types.MsgAcceptOwnership{}, &types.MsgCancelOwnershipTransfer{},
+		&types.MsgUpdateUri{},
 	},
 }
 
@@ -57,6 +58,7 @@ func fuzzSeeds(t testing.TB) []msgfuzz.Seed {
 		msgfuzz.Valid(&types.MsgUpdateParams{Authority: a, Params: types.DefaultParams()}),
 		msgfuzz.Valid(&types.MsgAcceptOwnership{NewOwner: b, ModelId: 1}),
 		msgfuzz.Valid(&types.MsgCancelOwnershipTransfer{Owner: a, ModelId: 1}),
+		msgfuzz.Valid(&types.MsgUpdateUri{Owner: a, ModelId: 1, Uri: "https://mirror.example/iris.safetensors"}),
 		// Invalid ones.
 		msgfuzz.Invalid(badName),
 		msgfuzz.Invalid(badURI),
@@ -67,6 +69,9 @@ func fuzzSeeds(t testing.TB) []msgfuzz.Seed {
 		msgfuzz.Invalid(&types.MsgUpdateParams{Authority: a}),
 		msgfuzz.Invalid(&types.MsgAcceptOwnership{NewOwner: b}),
 		msgfuzz.Invalid(&types.MsgCancelOwnershipTransfer{Owner: "aic1", ModelId: 1}),
+		msgfuzz.Invalid(&types.MsgUpdateUri{Owner: a, ModelId: 1, Uri: "https://m.example/a b"}),
+		msgfuzz.Invalid(&types.MsgUpdateUri{Owner: a, ModelId: 1}),
+		msgfuzz.Invalid(&types.MsgUpdateUri{Owner: a, Uri: "https://m.example/w"}),
 	}
 }
 
@@ -127,6 +132,14 @@ func assertValid(t testing.TB, msg msgfuzz.Msg, signer []byte) {
 			t.Fatal("model_id 0 accepted")
 		}
 		msgfuzz.AssertShares(t, m.Shares)
+	case *types.MsgUpdateUri:
+		msgfuzz.AssertAic(t, "owner", m.Owner, signer)
+		if m.ModelId == 0 {
+			t.Fatal("model_id 0 accepted")
+		}
+		if m.Uri == "" || len(m.Uri) > types.HardMaxURILength || strings.ContainsAny(m.Uri, " \t\r\n\x00") {
+			t.Fatalf("uri %q accepted", m.Uri)
+		}
 	case *types.MsgDeprecateModel:
 		msgfuzz.AssertAic(t, "owner", m.Owner, signer)
 		if m.ModelId == 0 {

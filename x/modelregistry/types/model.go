@@ -139,6 +139,15 @@ func ValidateNewShares(shares []common.Share) error {
 	return nil
 }
 
+// ValidateURI checks, statelessly, the uri a model's weights are fetched
+// from (its length limit from Params is checked by the keeper).
+func ValidateURI(uri string) error {
+	if uri == "" || len(uri) > HardMaxURILength || strings.IndexFunc(uri, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		return errorsmod.Wrapf(ErrInvalidModel, "uri %q must be non-empty, at most %d bytes, without spaces", uri, HardMaxURILength)
+	}
+	return nil
+}
+
 // ValidateSpec checks, statelessly, the immutable description of a model
 // version and its fees and shares (length limits from Params are checked by
 // the keeper).
@@ -157,8 +166,8 @@ func ValidateSpec(name, version, architecture, sha256, uri string, inputDim, out
 	if err := ValidateSha256(sha256); err != nil {
 		return err
 	}
-	if uri == "" || len(uri) > HardMaxURILength || strings.IndexFunc(uri, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
-		return errorsmod.Wrapf(ErrInvalidModel, "uri %q must be non-empty, at most %d bytes, without spaces", uri, HardMaxURILength)
+	if err := ValidateURI(uri); err != nil {
+		return err
 	}
 	if strings.TrimSpace(license) == "" || len(license) > HardMaxLicenseLength || !utf8.ValidString(license) {
 		return errorsmod.Wrapf(ErrInvalidModel, "license must be a non-empty SPDX id or UTF-8 text of at most %d bytes", HardMaxLicenseLength)

@@ -13,6 +13,7 @@ var (
 	_ sdk.Msg = &MsgPublishVersion{}
 	_ sdk.Msg = &MsgUpdateFees{}
 	_ sdk.Msg = &MsgUpdateShares{}
+	_ sdk.Msg = &MsgUpdateUri{}
 	_ sdk.Msg = &MsgDeprecateModel{}
 	_ sdk.Msg = &MsgTransferOwnership{}
 	_ sdk.Msg = &MsgAcceptOwnership{}
@@ -87,6 +88,17 @@ func (m *MsgUpdateShares) ValidateBasic() error {
 		return err
 	}
 	return ValidateNewShares(m.Shares)
+}
+
+// ValidateBasic checks the message statelessly.
+func (m *MsgUpdateUri) ValidateBasic() error {
+	if err := validateAddress("owner", m.Owner); err != nil {
+		return err
+	}
+	if err := validateModelID(m.ModelId); err != nil {
+		return err
+	}
+	return ValidateURI(m.Uri)
 }
 
 // ValidateBasic checks the message statelessly.

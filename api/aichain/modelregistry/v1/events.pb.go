@@ -302,6 +302,59 @@ func (x *EventSharesUpdated) GetShares() []*v1.Share {
 	return nil
 }
 
+// EventUriUpdated is emitted when a model's weights move to another uri.
+type EventUriUpdated struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ModelId       uint64                 `protobuf:"varint,1,opt,name=model_id,json=modelId,proto3" json:"model_id,omitempty"`
+	Uri           string                 `protobuf:"bytes,2,opt,name=uri,proto3" json:"uri,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EventUriUpdated) Reset() {
+	*x = EventUriUpdated{}
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EventUriUpdated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EventUriUpdated) ProtoMessage() {}
+
+func (x *EventUriUpdated) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EventUriUpdated.ProtoReflect.Descriptor instead.
+func (*EventUriUpdated) Descriptor() ([]byte, []int) {
+	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *EventUriUpdated) GetModelId() uint64 {
+	if x != nil {
+		return x.ModelId
+	}
+	return 0
+}
+
+func (x *EventUriUpdated) GetUri() string {
+	if x != nil {
+		return x.Uri
+	}
+	return ""
+}
+
 // EventModelDeprecated is emitted when a model is deprecated.
 type EventModelDeprecated struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -312,7 +365,7 @@ type EventModelDeprecated struct {
 
 func (x *EventModelDeprecated) Reset() {
 	*x = EventModelDeprecated{}
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[4]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -324,7 +377,7 @@ func (x *EventModelDeprecated) String() string {
 func (*EventModelDeprecated) ProtoMessage() {}
 
 func (x *EventModelDeprecated) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[4]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -337,7 +390,7 @@ func (x *EventModelDeprecated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventModelDeprecated.ProtoReflect.Descriptor instead.
 func (*EventModelDeprecated) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{4}
+	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *EventModelDeprecated) GetModelId() uint64 {
@@ -360,7 +413,7 @@ type EventOwnershipTransferred struct {
 
 func (x *EventOwnershipTransferred) Reset() {
 	*x = EventOwnershipTransferred{}
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[5]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -372,7 +425,7 @@ func (x *EventOwnershipTransferred) String() string {
 func (*EventOwnershipTransferred) ProtoMessage() {}
 
 func (x *EventOwnershipTransferred) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[5]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -385,7 +438,7 @@ func (x *EventOwnershipTransferred) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventOwnershipTransferred.ProtoReflect.Descriptor instead.
 func (*EventOwnershipTransferred) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{5}
+	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *EventOwnershipTransferred) GetModelId() uint64 {
@@ -424,7 +477,7 @@ type EventOwnershipOffered struct {
 
 func (x *EventOwnershipOffered) Reset() {
 	*x = EventOwnershipOffered{}
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[6]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -436,7 +489,7 @@ func (x *EventOwnershipOffered) String() string {
 func (*EventOwnershipOffered) ProtoMessage() {}
 
 func (x *EventOwnershipOffered) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[6]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -449,7 +502,7 @@ func (x *EventOwnershipOffered) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventOwnershipOffered.ProtoReflect.Descriptor instead.
 func (*EventOwnershipOffered) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{6}
+	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *EventOwnershipOffered) GetModelId() uint64 {
@@ -492,7 +545,7 @@ type EventOwnershipTransferCancelled struct {
 
 func (x *EventOwnershipTransferCancelled) Reset() {
 	*x = EventOwnershipTransferCancelled{}
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[7]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -504,7 +557,7 @@ func (x *EventOwnershipTransferCancelled) String() string {
 func (*EventOwnershipTransferCancelled) ProtoMessage() {}
 
 func (x *EventOwnershipTransferCancelled) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[7]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -517,7 +570,7 @@ func (x *EventOwnershipTransferCancelled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventOwnershipTransferCancelled.ProtoReflect.Descriptor instead.
 func (*EventOwnershipTransferCancelled) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{7}
+	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *EventOwnershipTransferCancelled) GetModelId() uint64 {
@@ -555,7 +608,7 @@ type EventModelFeePaid struct {
 
 func (x *EventModelFeePaid) Reset() {
 	*x = EventModelFeePaid{}
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[8]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -567,7 +620,7 @@ func (x *EventModelFeePaid) String() string {
 func (*EventModelFeePaid) ProtoMessage() {}
 
 func (x *EventModelFeePaid) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[8]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -580,7 +633,7 @@ func (x *EventModelFeePaid) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventModelFeePaid.ProtoReflect.Descriptor instead.
 func (*EventModelFeePaid) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{8}
+	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *EventModelFeePaid) GetModelId() uint64 {
@@ -628,7 +681,7 @@ type EventParamsUpdated struct {
 
 func (x *EventParamsUpdated) Reset() {
 	*x = EventParamsUpdated{}
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[9]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -640,7 +693,7 @@ func (x *EventParamsUpdated) String() string {
 func (*EventParamsUpdated) ProtoMessage() {}
 
 func (x *EventParamsUpdated) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[9]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -653,7 +706,7 @@ func (x *EventParamsUpdated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventParamsUpdated.ProtoReflect.Descriptor instead.
 func (*EventParamsUpdated) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{9}
+	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *EventParamsUpdated) GetParams() *Params {
@@ -687,7 +740,10 @@ const file_aichain_modelregistry_v1_events_proto_rawDesc = "" +
 	"\x0ffee_per_1k_rows\x18\x03 \x03(\v2\x19.cosmos.base.v1beta1.CoinBV\xc8\xde\x1f\x00\xe2\xde\x1f\fFeePer1kRows\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\ffeePer1kRows\"g\n" +
 	"\x12EventSharesUpdated\x12\x19\n" +
 	"\bmodel_id\x18\x01 \x01(\x04R\amodelId\x126\n" +
-	"\x06shares\x18\x02 \x03(\v2\x18.aichain.common.v1.ShareB\x04\xc8\xde\x1f\x00R\x06shares\"1\n" +
+	"\x06shares\x18\x02 \x03(\v2\x18.aichain.common.v1.ShareB\x04\xc8\xde\x1f\x00R\x06shares\">\n" +
+	"\x0fEventUriUpdated\x12\x19\n" +
+	"\bmodel_id\x18\x01 \x01(\x04R\amodelId\x12\x10\n" +
+	"\x03uri\x18\x02 \x01(\tR\x03uri\"1\n" +
 	"\x14EventModelDeprecated\x12\x19\n" +
 	"\bmodel_id\x18\x01 \x01(\x04R\amodelId\"\xae\x01\n" +
 	"\x19EventOwnershipTransferred\x12\x19\n" +
@@ -725,29 +781,30 @@ func file_aichain_modelregistry_v1_events_proto_rawDescGZIP() []byte {
 	return file_aichain_modelregistry_v1_events_proto_rawDescData
 }
 
-var file_aichain_modelregistry_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_aichain_modelregistry_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_aichain_modelregistry_v1_events_proto_goTypes = []any{
 	(*EventModelRegistered)(nil),            // 0: aichain.modelregistry.v1.EventModelRegistered
 	(*EventVersionPublished)(nil),           // 1: aichain.modelregistry.v1.EventVersionPublished
 	(*EventFeesUpdated)(nil),                // 2: aichain.modelregistry.v1.EventFeesUpdated
 	(*EventSharesUpdated)(nil),              // 3: aichain.modelregistry.v1.EventSharesUpdated
-	(*EventModelDeprecated)(nil),            // 4: aichain.modelregistry.v1.EventModelDeprecated
-	(*EventOwnershipTransferred)(nil),       // 5: aichain.modelregistry.v1.EventOwnershipTransferred
-	(*EventOwnershipOffered)(nil),           // 6: aichain.modelregistry.v1.EventOwnershipOffered
-	(*EventOwnershipTransferCancelled)(nil), // 7: aichain.modelregistry.v1.EventOwnershipTransferCancelled
-	(*EventModelFeePaid)(nil),               // 8: aichain.modelregistry.v1.EventModelFeePaid
-	(*EventParamsUpdated)(nil),              // 9: aichain.modelregistry.v1.EventParamsUpdated
-	(*v1beta1.Coin)(nil),                    // 10: cosmos.base.v1beta1.Coin
-	(*v1.Share)(nil),                        // 11: aichain.common.v1.Share
-	(*Params)(nil),                          // 12: aichain.modelregistry.v1.Params
+	(*EventUriUpdated)(nil),                 // 4: aichain.modelregistry.v1.EventUriUpdated
+	(*EventModelDeprecated)(nil),            // 5: aichain.modelregistry.v1.EventModelDeprecated
+	(*EventOwnershipTransferred)(nil),       // 6: aichain.modelregistry.v1.EventOwnershipTransferred
+	(*EventOwnershipOffered)(nil),           // 7: aichain.modelregistry.v1.EventOwnershipOffered
+	(*EventOwnershipTransferCancelled)(nil), // 8: aichain.modelregistry.v1.EventOwnershipTransferCancelled
+	(*EventModelFeePaid)(nil),               // 9: aichain.modelregistry.v1.EventModelFeePaid
+	(*EventParamsUpdated)(nil),              // 10: aichain.modelregistry.v1.EventParamsUpdated
+	(*v1beta1.Coin)(nil),                    // 11: cosmos.base.v1beta1.Coin
+	(*v1.Share)(nil),                        // 12: aichain.common.v1.Share
+	(*Params)(nil),                          // 13: aichain.modelregistry.v1.Params
 }
 var file_aichain_modelregistry_v1_events_proto_depIdxs = []int32{
-	10, // 0: aichain.modelregistry.v1.EventFeesUpdated.fee_per_job:type_name -> cosmos.base.v1beta1.Coin
-	10, // 1: aichain.modelregistry.v1.EventFeesUpdated.fee_per_1k_rows:type_name -> cosmos.base.v1beta1.Coin
-	11, // 2: aichain.modelregistry.v1.EventSharesUpdated.shares:type_name -> aichain.common.v1.Share
-	10, // 3: aichain.modelregistry.v1.EventModelFeePaid.fee:type_name -> cosmos.base.v1beta1.Coin
-	10, // 4: aichain.modelregistry.v1.EventModelFeePaid.platform_fee:type_name -> cosmos.base.v1beta1.Coin
-	12, // 5: aichain.modelregistry.v1.EventParamsUpdated.params:type_name -> aichain.modelregistry.v1.Params
+	11, // 0: aichain.modelregistry.v1.EventFeesUpdated.fee_per_job:type_name -> cosmos.base.v1beta1.Coin
+	11, // 1: aichain.modelregistry.v1.EventFeesUpdated.fee_per_1k_rows:type_name -> cosmos.base.v1beta1.Coin
+	12, // 2: aichain.modelregistry.v1.EventSharesUpdated.shares:type_name -> aichain.common.v1.Share
+	11, // 3: aichain.modelregistry.v1.EventModelFeePaid.fee:type_name -> cosmos.base.v1beta1.Coin
+	11, // 4: aichain.modelregistry.v1.EventModelFeePaid.platform_fee:type_name -> cosmos.base.v1beta1.Coin
+	13, // 5: aichain.modelregistry.v1.EventParamsUpdated.params:type_name -> aichain.modelregistry.v1.Params
 	6,  // [6:6] is the sub-list for method output_type
 	6,  // [6:6] is the sub-list for method input_type
 	6,  // [6:6] is the sub-list for extension type_name
@@ -767,7 +824,7 @@ func file_aichain_modelregistry_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_modelregistry_v1_events_proto_rawDesc), len(file_aichain_modelregistry_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

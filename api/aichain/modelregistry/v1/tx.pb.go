@@ -633,6 +633,106 @@ func (*MsgUpdateSharesResponse) Descriptor() ([]byte, []int) {
 	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{7}
 }
 
+// MsgUpdateUri sets the uri the model's weights are fetched from. The
+// weights stay the file of the model's sha256, which every download is
+// checked against: only where they are served changes.
+type MsgUpdateUri struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Owner         string                 `protobuf:"bytes,1,opt,name=owner,proto3" json:"owner,omitempty"`
+	ModelId       uint64                 `protobuf:"varint,2,opt,name=model_id,json=modelId,proto3" json:"model_id,omitempty"`
+	Uri           string                 `protobuf:"bytes,3,opt,name=uri,proto3" json:"uri,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgUpdateUri) Reset() {
+	*x = MsgUpdateUri{}
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgUpdateUri) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgUpdateUri) ProtoMessage() {}
+
+func (x *MsgUpdateUri) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgUpdateUri.ProtoReflect.Descriptor instead.
+func (*MsgUpdateUri) Descriptor() ([]byte, []int) {
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *MsgUpdateUri) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *MsgUpdateUri) GetModelId() uint64 {
+	if x != nil {
+		return x.ModelId
+	}
+	return 0
+}
+
+func (x *MsgUpdateUri) GetUri() string {
+	if x != nil {
+		return x.Uri
+	}
+	return ""
+}
+
+// MsgUpdateUriResponse is empty.
+type MsgUpdateUriResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgUpdateUriResponse) Reset() {
+	*x = MsgUpdateUriResponse{}
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgUpdateUriResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgUpdateUriResponse) ProtoMessage() {}
+
+func (x *MsgUpdateUriResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgUpdateUriResponse.ProtoReflect.Descriptor instead.
+func (*MsgUpdateUriResponse) Descriptor() ([]byte, []int) {
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{9}
+}
+
 // MsgDeprecateModel marks a model deprecated: no new job may use it.
 type MsgDeprecateModel struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -644,7 +744,7 @@ type MsgDeprecateModel struct {
 
 func (x *MsgDeprecateModel) Reset() {
 	*x = MsgDeprecateModel{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[8]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -656,7 +756,7 @@ func (x *MsgDeprecateModel) String() string {
 func (*MsgDeprecateModel) ProtoMessage() {}
 
 func (x *MsgDeprecateModel) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[8]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -669,7 +769,7 @@ func (x *MsgDeprecateModel) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgDeprecateModel.ProtoReflect.Descriptor instead.
 func (*MsgDeprecateModel) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{8}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *MsgDeprecateModel) GetOwner() string {
@@ -695,7 +795,7 @@ type MsgDeprecateModelResponse struct {
 
 func (x *MsgDeprecateModelResponse) Reset() {
 	*x = MsgDeprecateModelResponse{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[9]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -707,7 +807,7 @@ func (x *MsgDeprecateModelResponse) String() string {
 func (*MsgDeprecateModelResponse) ProtoMessage() {}
 
 func (x *MsgDeprecateModelResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[9]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -720,7 +820,7 @@ func (x *MsgDeprecateModelResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgDeprecateModelResponse.ProtoReflect.Descriptor instead.
 func (*MsgDeprecateModelResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{9}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{11}
 }
 
 // MsgTransferOwnership offers a model to new_owner (not a module account): it
@@ -741,7 +841,7 @@ type MsgTransferOwnership struct {
 
 func (x *MsgTransferOwnership) Reset() {
 	*x = MsgTransferOwnership{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[10]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -753,7 +853,7 @@ func (x *MsgTransferOwnership) String() string {
 func (*MsgTransferOwnership) ProtoMessage() {}
 
 func (x *MsgTransferOwnership) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[10]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -766,7 +866,7 @@ func (x *MsgTransferOwnership) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgTransferOwnership.ProtoReflect.Descriptor instead.
 func (*MsgTransferOwnership) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{10}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *MsgTransferOwnership) GetOwner() string {
@@ -799,7 +899,7 @@ type MsgTransferOwnershipResponse struct {
 
 func (x *MsgTransferOwnershipResponse) Reset() {
 	*x = MsgTransferOwnershipResponse{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[11]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -811,7 +911,7 @@ func (x *MsgTransferOwnershipResponse) String() string {
 func (*MsgTransferOwnershipResponse) ProtoMessage() {}
 
 func (x *MsgTransferOwnershipResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[11]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -824,7 +924,7 @@ func (x *MsgTransferOwnershipResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgTransferOwnershipResponse.ProtoReflect.Descriptor instead.
 func (*MsgTransferOwnershipResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{11}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{13}
 }
 
 // MsgAcceptOwnership takes the model offered to new_owner with
@@ -842,7 +942,7 @@ type MsgAcceptOwnership struct {
 
 func (x *MsgAcceptOwnership) Reset() {
 	*x = MsgAcceptOwnership{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[12]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -854,7 +954,7 @@ func (x *MsgAcceptOwnership) String() string {
 func (*MsgAcceptOwnership) ProtoMessage() {}
 
 func (x *MsgAcceptOwnership) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[12]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -867,7 +967,7 @@ func (x *MsgAcceptOwnership) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgAcceptOwnership.ProtoReflect.Descriptor instead.
 func (*MsgAcceptOwnership) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{12}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *MsgAcceptOwnership) GetNewOwner() string {
@@ -900,7 +1000,7 @@ type MsgAcceptOwnershipResponse struct {
 
 func (x *MsgAcceptOwnershipResponse) Reset() {
 	*x = MsgAcceptOwnershipResponse{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[13]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -912,7 +1012,7 @@ func (x *MsgAcceptOwnershipResponse) String() string {
 func (*MsgAcceptOwnershipResponse) ProtoMessage() {}
 
 func (x *MsgAcceptOwnershipResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[13]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -925,7 +1025,7 @@ func (x *MsgAcceptOwnershipResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgAcceptOwnershipResponse.ProtoReflect.Descriptor instead.
 func (*MsgAcceptOwnershipResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{13}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{15}
 }
 
 // MsgCancelOwnershipTransfer withdraws the owner's pending offer of a model.
@@ -939,7 +1039,7 @@ type MsgCancelOwnershipTransfer struct {
 
 func (x *MsgCancelOwnershipTransfer) Reset() {
 	*x = MsgCancelOwnershipTransfer{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[14]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -951,7 +1051,7 @@ func (x *MsgCancelOwnershipTransfer) String() string {
 func (*MsgCancelOwnershipTransfer) ProtoMessage() {}
 
 func (x *MsgCancelOwnershipTransfer) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[14]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -964,7 +1064,7 @@ func (x *MsgCancelOwnershipTransfer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgCancelOwnershipTransfer.ProtoReflect.Descriptor instead.
 func (*MsgCancelOwnershipTransfer) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{14}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *MsgCancelOwnershipTransfer) GetOwner() string {
@@ -990,7 +1090,7 @@ type MsgCancelOwnershipTransferResponse struct {
 
 func (x *MsgCancelOwnershipTransferResponse) Reset() {
 	*x = MsgCancelOwnershipTransferResponse{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[15]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1002,7 +1102,7 @@ func (x *MsgCancelOwnershipTransferResponse) String() string {
 func (*MsgCancelOwnershipTransferResponse) ProtoMessage() {}
 
 func (x *MsgCancelOwnershipTransferResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[15]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1015,7 +1115,7 @@ func (x *MsgCancelOwnershipTransferResponse) ProtoReflect() protoreflect.Message
 
 // Deprecated: Use MsgCancelOwnershipTransferResponse.ProtoReflect.Descriptor instead.
 func (*MsgCancelOwnershipTransferResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{15}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{17}
 }
 
 // MsgUpdateParams sets the module params; authority is the gov module account.
@@ -1029,7 +1129,7 @@ type MsgUpdateParams struct {
 
 func (x *MsgUpdateParams) Reset() {
 	*x = MsgUpdateParams{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[16]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1041,7 +1141,7 @@ func (x *MsgUpdateParams) String() string {
 func (*MsgUpdateParams) ProtoMessage() {}
 
 func (x *MsgUpdateParams) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[16]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1054,7 +1154,7 @@ func (x *MsgUpdateParams) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUpdateParams.ProtoReflect.Descriptor instead.
 func (*MsgUpdateParams) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{16}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *MsgUpdateParams) GetAuthority() string {
@@ -1080,7 +1180,7 @@ type MsgUpdateParamsResponse struct {
 
 func (x *MsgUpdateParamsResponse) Reset() {
 	*x = MsgUpdateParamsResponse{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[17]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1092,7 +1192,7 @@ func (x *MsgUpdateParamsResponse) String() string {
 func (*MsgUpdateParamsResponse) ProtoMessage() {}
 
 func (x *MsgUpdateParamsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[17]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1105,7 +1205,7 @@ func (x *MsgUpdateParamsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUpdateParamsResponse.ProtoReflect.Descriptor instead.
 func (*MsgUpdateParamsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{17}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{19}
 }
 
 var File_aichain_modelregistry_v1_tx_proto protoreflect.FileDescriptor
@@ -1163,7 +1263,12 @@ const file_aichain_modelregistry_v1_tx_proto_rawDesc = "" +
 	"\x05owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12\x19\n" +
 	"\bmodel_id\x18\x02 \x01(\x04R\amodelId\x12;\n" +
 	"\x06shares\x18\x03 \x03(\v2\x18.aichain.common.v1.ShareB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06shares:-\x82\xe7\xb0*\x05owner\x8a\xe7\xb0*\x1eaichain/models/MsgUpdateShares\"\x19\n" +
-	"\x17MsgUpdateSharesResponse\"\x8f\x01\n" +
+	"\x17MsgUpdateSharesResponse\"\x97\x01\n" +
+	"\fMsgUpdateUri\x12.\n" +
+	"\x05owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12\x19\n" +
+	"\bmodel_id\x18\x02 \x01(\x04R\amodelId\x12\x10\n" +
+	"\x03uri\x18\x03 \x01(\tR\x03uri:*\x82\xe7\xb0*\x05owner\x8a\xe7\xb0*\x1baichain/models/MsgUpdateUri\"\x16\n" +
+	"\x14MsgUpdateUriResponse\"\x8f\x01\n" +
 	"\x11MsgDeprecateModel\x12.\n" +
 	"\x05owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12\x19\n" +
 	"\bmodel_id\x18\x02 \x01(\x04R\amodelId:/\x82\xe7\xb0*\x05owner\x8a\xe7\xb0* aichain/models/MsgDeprecateModel\"\x1b\n" +
@@ -1185,13 +1290,14 @@ const file_aichain_modelregistry_v1_tx_proto_rawDesc = "" +
 	"\x0fMsgUpdateParams\x126\n" +
 	"\tauthority\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\tauthority\x12C\n" +
 	"\x06params\x18\x02 \x01(\v2 .aichain.modelregistry.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06params:1\x82\xe7\xb0*\tauthority\x8a\xe7\xb0*\x1eaichain/models/MsgUpdateParams\"\x19\n" +
-	"\x17MsgUpdateParamsResponse2\xad\b\n" +
+	"\x17MsgUpdateParamsResponse2\x92\t\n" +
 	"\x03Msg\x12o\n" +
 	"\rRegisterModel\x12*.aichain.modelregistry.v1.MsgRegisterModel\x1a2.aichain.modelregistry.v1.MsgRegisterModelResponse\x12r\n" +
 	"\x0ePublishVersion\x12+.aichain.modelregistry.v1.MsgPublishVersion\x1a3.aichain.modelregistry.v1.MsgPublishVersionResponse\x12f\n" +
 	"\n" +
 	"UpdateFees\x12'.aichain.modelregistry.v1.MsgUpdateFees\x1a/.aichain.modelregistry.v1.MsgUpdateFeesResponse\x12l\n" +
-	"\fUpdateShares\x12).aichain.modelregistry.v1.MsgUpdateShares\x1a1.aichain.modelregistry.v1.MsgUpdateSharesResponse\x12r\n" +
+	"\fUpdateShares\x12).aichain.modelregistry.v1.MsgUpdateShares\x1a1.aichain.modelregistry.v1.MsgUpdateSharesResponse\x12c\n" +
+	"\tUpdateUri\x12&.aichain.modelregistry.v1.MsgUpdateUri\x1a..aichain.modelregistry.v1.MsgUpdateUriResponse\x12r\n" +
 	"\x0eDeprecateModel\x12+.aichain.modelregistry.v1.MsgDeprecateModel\x1a3.aichain.modelregistry.v1.MsgDeprecateModelResponse\x12{\n" +
 	"\x11TransferOwnership\x12..aichain.modelregistry.v1.MsgTransferOwnership\x1a6.aichain.modelregistry.v1.MsgTransferOwnershipResponse\x12u\n" +
 	"\x0fAcceptOwnership\x12,.aichain.modelregistry.v1.MsgAcceptOwnership\x1a4.aichain.modelregistry.v1.MsgAcceptOwnershipResponse\x12\x8d\x01\n" +
@@ -1210,7 +1316,7 @@ func file_aichain_modelregistry_v1_tx_proto_rawDescGZIP() []byte {
 	return file_aichain_modelregistry_v1_tx_proto_rawDescData
 }
 
-var file_aichain_modelregistry_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_aichain_modelregistry_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_aichain_modelregistry_v1_tx_proto_goTypes = []any{
 	(*MsgRegisterModel)(nil),                   // 0: aichain.modelregistry.v1.MsgRegisterModel
 	(*MsgRegisterModelResponse)(nil),           // 1: aichain.modelregistry.v1.MsgRegisterModelResponse
@@ -1220,54 +1326,58 @@ var file_aichain_modelregistry_v1_tx_proto_goTypes = []any{
 	(*MsgUpdateFeesResponse)(nil),              // 5: aichain.modelregistry.v1.MsgUpdateFeesResponse
 	(*MsgUpdateShares)(nil),                    // 6: aichain.modelregistry.v1.MsgUpdateShares
 	(*MsgUpdateSharesResponse)(nil),            // 7: aichain.modelregistry.v1.MsgUpdateSharesResponse
-	(*MsgDeprecateModel)(nil),                  // 8: aichain.modelregistry.v1.MsgDeprecateModel
-	(*MsgDeprecateModelResponse)(nil),          // 9: aichain.modelregistry.v1.MsgDeprecateModelResponse
-	(*MsgTransferOwnership)(nil),               // 10: aichain.modelregistry.v1.MsgTransferOwnership
-	(*MsgTransferOwnershipResponse)(nil),       // 11: aichain.modelregistry.v1.MsgTransferOwnershipResponse
-	(*MsgAcceptOwnership)(nil),                 // 12: aichain.modelregistry.v1.MsgAcceptOwnership
-	(*MsgAcceptOwnershipResponse)(nil),         // 13: aichain.modelregistry.v1.MsgAcceptOwnershipResponse
-	(*MsgCancelOwnershipTransfer)(nil),         // 14: aichain.modelregistry.v1.MsgCancelOwnershipTransfer
-	(*MsgCancelOwnershipTransferResponse)(nil), // 15: aichain.modelregistry.v1.MsgCancelOwnershipTransferResponse
-	(*MsgUpdateParams)(nil),                    // 16: aichain.modelregistry.v1.MsgUpdateParams
-	(*MsgUpdateParamsResponse)(nil),            // 17: aichain.modelregistry.v1.MsgUpdateParamsResponse
-	(*v1beta1.Coin)(nil),                       // 18: cosmos.base.v1beta1.Coin
-	(*v1.Share)(nil),                           // 19: aichain.common.v1.Share
-	(*GptConfig)(nil),                          // 20: aichain.modelregistry.v1.GptConfig
-	(*Params)(nil),                             // 21: aichain.modelregistry.v1.Params
+	(*MsgUpdateUri)(nil),                       // 8: aichain.modelregistry.v1.MsgUpdateUri
+	(*MsgUpdateUriResponse)(nil),               // 9: aichain.modelregistry.v1.MsgUpdateUriResponse
+	(*MsgDeprecateModel)(nil),                  // 10: aichain.modelregistry.v1.MsgDeprecateModel
+	(*MsgDeprecateModelResponse)(nil),          // 11: aichain.modelregistry.v1.MsgDeprecateModelResponse
+	(*MsgTransferOwnership)(nil),               // 12: aichain.modelregistry.v1.MsgTransferOwnership
+	(*MsgTransferOwnershipResponse)(nil),       // 13: aichain.modelregistry.v1.MsgTransferOwnershipResponse
+	(*MsgAcceptOwnership)(nil),                 // 14: aichain.modelregistry.v1.MsgAcceptOwnership
+	(*MsgAcceptOwnershipResponse)(nil),         // 15: aichain.modelregistry.v1.MsgAcceptOwnershipResponse
+	(*MsgCancelOwnershipTransfer)(nil),         // 16: aichain.modelregistry.v1.MsgCancelOwnershipTransfer
+	(*MsgCancelOwnershipTransferResponse)(nil), // 17: aichain.modelregistry.v1.MsgCancelOwnershipTransferResponse
+	(*MsgUpdateParams)(nil),                    // 18: aichain.modelregistry.v1.MsgUpdateParams
+	(*MsgUpdateParamsResponse)(nil),            // 19: aichain.modelregistry.v1.MsgUpdateParamsResponse
+	(*v1beta1.Coin)(nil),                       // 20: cosmos.base.v1beta1.Coin
+	(*v1.Share)(nil),                           // 21: aichain.common.v1.Share
+	(*GptConfig)(nil),                          // 22: aichain.modelregistry.v1.GptConfig
+	(*Params)(nil),                             // 23: aichain.modelregistry.v1.Params
 }
 var file_aichain_modelregistry_v1_tx_proto_depIdxs = []int32{
-	18, // 0: aichain.modelregistry.v1.MsgRegisterModel.fee_per_job:type_name -> cosmos.base.v1beta1.Coin
-	18, // 1: aichain.modelregistry.v1.MsgRegisterModel.fee_per_1k_rows:type_name -> cosmos.base.v1beta1.Coin
-	19, // 2: aichain.modelregistry.v1.MsgRegisterModel.shares:type_name -> aichain.common.v1.Share
-	20, // 3: aichain.modelregistry.v1.MsgRegisterModel.gpt:type_name -> aichain.modelregistry.v1.GptConfig
-	18, // 4: aichain.modelregistry.v1.MsgPublishVersion.fee_per_job:type_name -> cosmos.base.v1beta1.Coin
-	18, // 5: aichain.modelregistry.v1.MsgPublishVersion.fee_per_1k_rows:type_name -> cosmos.base.v1beta1.Coin
-	19, // 6: aichain.modelregistry.v1.MsgPublishVersion.shares:type_name -> aichain.common.v1.Share
-	20, // 7: aichain.modelregistry.v1.MsgPublishVersion.gpt:type_name -> aichain.modelregistry.v1.GptConfig
-	18, // 8: aichain.modelregistry.v1.MsgUpdateFees.fee_per_job:type_name -> cosmos.base.v1beta1.Coin
-	18, // 9: aichain.modelregistry.v1.MsgUpdateFees.fee_per_1k_rows:type_name -> cosmos.base.v1beta1.Coin
-	19, // 10: aichain.modelregistry.v1.MsgUpdateShares.shares:type_name -> aichain.common.v1.Share
-	21, // 11: aichain.modelregistry.v1.MsgUpdateParams.params:type_name -> aichain.modelregistry.v1.Params
+	20, // 0: aichain.modelregistry.v1.MsgRegisterModel.fee_per_job:type_name -> cosmos.base.v1beta1.Coin
+	20, // 1: aichain.modelregistry.v1.MsgRegisterModel.fee_per_1k_rows:type_name -> cosmos.base.v1beta1.Coin
+	21, // 2: aichain.modelregistry.v1.MsgRegisterModel.shares:type_name -> aichain.common.v1.Share
+	22, // 3: aichain.modelregistry.v1.MsgRegisterModel.gpt:type_name -> aichain.modelregistry.v1.GptConfig
+	20, // 4: aichain.modelregistry.v1.MsgPublishVersion.fee_per_job:type_name -> cosmos.base.v1beta1.Coin
+	20, // 5: aichain.modelregistry.v1.MsgPublishVersion.fee_per_1k_rows:type_name -> cosmos.base.v1beta1.Coin
+	21, // 6: aichain.modelregistry.v1.MsgPublishVersion.shares:type_name -> aichain.common.v1.Share
+	22, // 7: aichain.modelregistry.v1.MsgPublishVersion.gpt:type_name -> aichain.modelregistry.v1.GptConfig
+	20, // 8: aichain.modelregistry.v1.MsgUpdateFees.fee_per_job:type_name -> cosmos.base.v1beta1.Coin
+	20, // 9: aichain.modelregistry.v1.MsgUpdateFees.fee_per_1k_rows:type_name -> cosmos.base.v1beta1.Coin
+	21, // 10: aichain.modelregistry.v1.MsgUpdateShares.shares:type_name -> aichain.common.v1.Share
+	23, // 11: aichain.modelregistry.v1.MsgUpdateParams.params:type_name -> aichain.modelregistry.v1.Params
 	0,  // 12: aichain.modelregistry.v1.Msg.RegisterModel:input_type -> aichain.modelregistry.v1.MsgRegisterModel
 	2,  // 13: aichain.modelregistry.v1.Msg.PublishVersion:input_type -> aichain.modelregistry.v1.MsgPublishVersion
 	4,  // 14: aichain.modelregistry.v1.Msg.UpdateFees:input_type -> aichain.modelregistry.v1.MsgUpdateFees
 	6,  // 15: aichain.modelregistry.v1.Msg.UpdateShares:input_type -> aichain.modelregistry.v1.MsgUpdateShares
-	8,  // 16: aichain.modelregistry.v1.Msg.DeprecateModel:input_type -> aichain.modelregistry.v1.MsgDeprecateModel
-	10, // 17: aichain.modelregistry.v1.Msg.TransferOwnership:input_type -> aichain.modelregistry.v1.MsgTransferOwnership
-	12, // 18: aichain.modelregistry.v1.Msg.AcceptOwnership:input_type -> aichain.modelregistry.v1.MsgAcceptOwnership
-	14, // 19: aichain.modelregistry.v1.Msg.CancelOwnershipTransfer:input_type -> aichain.modelregistry.v1.MsgCancelOwnershipTransfer
-	16, // 20: aichain.modelregistry.v1.Msg.UpdateParams:input_type -> aichain.modelregistry.v1.MsgUpdateParams
-	1,  // 21: aichain.modelregistry.v1.Msg.RegisterModel:output_type -> aichain.modelregistry.v1.MsgRegisterModelResponse
-	3,  // 22: aichain.modelregistry.v1.Msg.PublishVersion:output_type -> aichain.modelregistry.v1.MsgPublishVersionResponse
-	5,  // 23: aichain.modelregistry.v1.Msg.UpdateFees:output_type -> aichain.modelregistry.v1.MsgUpdateFeesResponse
-	7,  // 24: aichain.modelregistry.v1.Msg.UpdateShares:output_type -> aichain.modelregistry.v1.MsgUpdateSharesResponse
-	9,  // 25: aichain.modelregistry.v1.Msg.DeprecateModel:output_type -> aichain.modelregistry.v1.MsgDeprecateModelResponse
-	11, // 26: aichain.modelregistry.v1.Msg.TransferOwnership:output_type -> aichain.modelregistry.v1.MsgTransferOwnershipResponse
-	13, // 27: aichain.modelregistry.v1.Msg.AcceptOwnership:output_type -> aichain.modelregistry.v1.MsgAcceptOwnershipResponse
-	15, // 28: aichain.modelregistry.v1.Msg.CancelOwnershipTransfer:output_type -> aichain.modelregistry.v1.MsgCancelOwnershipTransferResponse
-	17, // 29: aichain.modelregistry.v1.Msg.UpdateParams:output_type -> aichain.modelregistry.v1.MsgUpdateParamsResponse
-	21, // [21:30] is the sub-list for method output_type
-	12, // [12:21] is the sub-list for method input_type
+	8,  // 16: aichain.modelregistry.v1.Msg.UpdateUri:input_type -> aichain.modelregistry.v1.MsgUpdateUri
+	10, // 17: aichain.modelregistry.v1.Msg.DeprecateModel:input_type -> aichain.modelregistry.v1.MsgDeprecateModel
+	12, // 18: aichain.modelregistry.v1.Msg.TransferOwnership:input_type -> aichain.modelregistry.v1.MsgTransferOwnership
+	14, // 19: aichain.modelregistry.v1.Msg.AcceptOwnership:input_type -> aichain.modelregistry.v1.MsgAcceptOwnership
+	16, // 20: aichain.modelregistry.v1.Msg.CancelOwnershipTransfer:input_type -> aichain.modelregistry.v1.MsgCancelOwnershipTransfer
+	18, // 21: aichain.modelregistry.v1.Msg.UpdateParams:input_type -> aichain.modelregistry.v1.MsgUpdateParams
+	1,  // 22: aichain.modelregistry.v1.Msg.RegisterModel:output_type -> aichain.modelregistry.v1.MsgRegisterModelResponse
+	3,  // 23: aichain.modelregistry.v1.Msg.PublishVersion:output_type -> aichain.modelregistry.v1.MsgPublishVersionResponse
+	5,  // 24: aichain.modelregistry.v1.Msg.UpdateFees:output_type -> aichain.modelregistry.v1.MsgUpdateFeesResponse
+	7,  // 25: aichain.modelregistry.v1.Msg.UpdateShares:output_type -> aichain.modelregistry.v1.MsgUpdateSharesResponse
+	9,  // 26: aichain.modelregistry.v1.Msg.UpdateUri:output_type -> aichain.modelregistry.v1.MsgUpdateUriResponse
+	11, // 27: aichain.modelregistry.v1.Msg.DeprecateModel:output_type -> aichain.modelregistry.v1.MsgDeprecateModelResponse
+	13, // 28: aichain.modelregistry.v1.Msg.TransferOwnership:output_type -> aichain.modelregistry.v1.MsgTransferOwnershipResponse
+	15, // 29: aichain.modelregistry.v1.Msg.AcceptOwnership:output_type -> aichain.modelregistry.v1.MsgAcceptOwnershipResponse
+	17, // 30: aichain.modelregistry.v1.Msg.CancelOwnershipTransfer:output_type -> aichain.modelregistry.v1.MsgCancelOwnershipTransferResponse
+	19, // 31: aichain.modelregistry.v1.Msg.UpdateParams:output_type -> aichain.modelregistry.v1.MsgUpdateParamsResponse
+	22, // [22:32] is the sub-list for method output_type
+	12, // [12:22] is the sub-list for method input_type
 	12, // [12:12] is the sub-list for extension type_name
 	12, // [12:12] is the sub-list for extension extendee
 	0,  // [0:12] is the sub-list for field type_name
@@ -1285,7 +1395,7 @@ func file_aichain_modelregistry_v1_tx_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_modelregistry_v1_tx_proto_rawDesc), len(file_aichain_modelregistry_v1_tx_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   18,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
