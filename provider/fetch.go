@@ -23,7 +23,10 @@ import (
 // dataset costs a listing: one attacker trickling its own dataset's rows
 // from two addresses held every slot, and an honest job on another dataset
 // could not start its fetch (TestAttackFetchSlotsHeldByTwoRequesterAddresses);
-// a job waiting on a fetch of its dataset then finds the file cached. A fetch that a
+// a job waiting on a fetch of its dataset then finds the file cached. A
+// listing costs only gas, though, so one dataset per slot still holds them
+// all: an open attack (docs/open-attacks.md) until fetches share the slots
+// in time. A fetch that a
 // slow or hostile server stalls (up to the fetch policy's timeout, and again
 // 3 blocks later) holds a fetch slot, never a fetcher: the jobs queued
 // behind it are still routed, and a job with nothing to fetch runs while
