@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aichain/aichain/workload"
+	computetypes "github.com/aichain/aichain/x/compute/types"
 )
 
 // The attacks of issue 14 that need a real chain to show (x/compute's
@@ -118,9 +119,9 @@ func TestAttackTimeoutGriefingLocalnet(t *testing.T) {
 	gas := []string{"--gas", "600000", "--from", "alice"}
 
 	rejected(t, "one-block window", c.Tx(append([]string{"compute", "create-job", `{"kind":"gemm-f32","gemm":{"m":32,"n":16,"k":8,"seed":1},"chunk_rows":8}`,
-		"5000uaic", "--commit-blocks", "3", "--reveal-blocks", "3", "--exec-blocks", "1"}, gas...)...), "exec_blocks 1 not in")
+		"5000uaic", "--commit-blocks", "3", "--reveal-blocks", "3", "--exec-blocks", "1"}, gas...)...), computetypes.ErrInvalidWindow)
 	rejected(t, "work beyond the window", c.Tx(append([]string{"compute", "create-job", `{"kind":"gemm-f32","gemm":{"m":16384,"n":16384,"k":16384,"seed":1},"chunk_rows":16}`,
-		"5000uaic", "--commit-blocks", "3", "--reveal-blocks", "3", "--exec-blocks", "1000"}, gas...)...), "multiply-adds need exec_blocks")
+		"5000uaic", "--commit-blocks", "3", "--reveal-blocks", "3", "--exec-blocks", "1000"}, gas...)...), computetypes.ErrInvalidWindow)
 	c.wantDeltas(t, before, names, map[string]int64{alice: 0, prov: 0, pool: 0, module: 0})
 
 	id := jobIDOf(t, c.Tx(append([]string{"compute", "create-job", `{"kind":"gemm-f32","gemm":{"m":32,"n":16,"k":8,"seed":1},"chunk_rows":8}`,
@@ -166,7 +167,7 @@ func TestAttackOversizedChunksLocalnet(t *testing.T) {
 	}
 	rejected(t, "oversized chunks", c.Tx("compute", "create-job", `{"kind":"gemm-f32","gemm":{"m":4096,"n":2048,"k":1,"seed":1},"chunk_rows":1024}`,
 		"5000uaic", "--commit-blocks", "3", "--reveal-blocks", "3", "--exec-blocks", "100", "--from", "alice", "--gas", "600000"),
-		"max_chunk_bytes")
+		computetypes.ErrInvalidWorkload)
 	c.wantDeltas(t, before, map[string]string{alice: "requester", pool: "reward pool"}, map[string]int64{alice: 0, pool: 0})
 	var jobs struct {
 		Jobs []computeJob `json:"jobs"`

@@ -9,10 +9,13 @@ import (
 	"testing"
 	"time"
 
+	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+
+	computetypes "github.com/aichain/aichain/x/compute/types"
 )
 
 // computeJob is the part of a job the test reads, as the REST gateway and the
@@ -114,10 +117,13 @@ func okTx(t *testing.T, what string, res TxResult) {
 	}
 }
 
-func rejected(t *testing.T, what string, res TxResult, msg string) {
+// rejected fails t unless the transaction was refused with want: its
+// codespace and code, as a wallet tells errors apart (the log's text is for
+// people).
+func rejected(t *testing.T, what string, res TxResult, want *errorsmod.Error) {
 	t.Helper()
-	if res.Code == 0 || !strings.Contains(res.RawLog, msg) {
-		t.Fatalf("%s: want a rejection containing %q, got code %d: %s", what, msg, res.Code, res.RawLog)
+	if res.Codespace != want.Codespace() || res.Code != want.ABCICode() {
+		t.Fatalf("%s: want a rejection %s/%d (%s), got %s/%d: %s", what, want.Codespace(), want.ABCICode(), want, res.Codespace, res.Code, res.RawLog)
 	}
 }
 
@@ -181,7 +187,7 @@ func TestComputeAuctionLifecycleCLI(t *testing.T) {
 	c.waitJobState(t, id, 120*time.Second, "JOB_STATE_REVEAL")
 	p2Before := c.restBalance(t, p2)
 	rejected(t, "bad commitment", tx("compute", "reveal-bid", id, "1999uaic", salt2, "--from", "prov2"),
-		"reveal does not match the commitment")
+		computetypes.ErrBadCommitment)
 	okTx(t, "reveal p1", tx("compute", "reveal-bid", id, "1500uaic", salt1, "--from", "provider"))
 	okTx(t, "reveal p2", tx("compute", "reveal-bid", id, "2000uaic", salt2, "--from", "prov2"))
 
@@ -189,9 +195,9 @@ func TestComputeAuctionLifecycleCLI(t *testing.T) {
 	if j.Winner != p1 || j.ClearingPrice.Amount != "2000" {
 		t.Fatalf("award: winner %s at %s, want %s at the second price 2000", j.Winner, j.ClearingPrice.Amount, p1)
 	}
-	rejected(t, "late reveal", tx("compute", "reveal-bid", id, "2000uaic", salt2, "--from", "prov2"), "reveal window is closed")
+	rejected(t, "late reveal", tx("compute", "reveal-bid", id, "2000uaic", salt2, "--from", "prov2"), computetypes.ErrRevealWindowClosed)
 	root := strings.Repeat("ab", 32)
-	rejected(t, "non-winner result", tx("compute", "submit-result", id, root, "4", "--from", "prov2"), "not the job's winner")
+	rejected(t, "non-winner result", tx("compute", "submit-result", id, root, "4", "--from", "prov2"), computetypes.ErrNotWinner)
 	if got := c.restBalance(t, p2); !got.Equal(p2Before) {
 		t.Fatalf("prov2's balance moved after rejected txs: %s -> %s", p2Before, got)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aichain/aichain/workload"
+	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 )
 
 // TestDatamarketDatasetServer runs the acceptance on a real node and
@@ -80,9 +81,7 @@ func TestDatamarketDatasetServer(t *testing.T) {
 	// as "her" dataset, to own an id under which it would be served.
 	res = c.Tx("datamarket", "list-dataset", npyPath, "iris-copy", "--rows-per-chunk", "8", "--uri", url,
 		"--offer", "perpetual:1uaic", "--from", "carol")
-	if res.Code != 21 || !strings.Contains(res.RawLog, "content already listed") {
-		t.Fatalf("copied listing: code %d: %s (want datamarket code 21, content already listed)", res.Code, res.RawLog)
-	}
+	rejected(t, "copied listing", res, datamarkettypes.ErrContentTaken)
 	if _, stderr, err := c.CLIErr("q", "datamarket", "dataset", "2"); err == nil || !strings.Contains(stderr, "not found") {
 		t.Fatalf("a copied listing left dataset 2: %v %s", err, stderr)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/baseapp"
 	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
+	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 	genutiltypes "github.com/cosmos/cosmos-sdk/x/genutil/types"
 
@@ -125,9 +126,7 @@ func TestBankSendCLIgRPCREST(t *testing.T) {
 	}
 
 	res = c.Tx("bank", "send", "alice", bob, "10notadenom", "--from", "alice")
-	if res.Code == 0 || !strings.Contains(res.RawLog, "insufficient funds") {
-		t.Fatalf("unknown denom: want an insufficient funds rejection, got code %d: %s", res.Code, res.RawLog)
-	}
+	rejected(t, "unknown denom", res, sdkerrors.ErrInsufficientFunds)
 
 	c.WaitBlocks(2)
 	if got := balance(alice); !got.Equal(aliceMid) {

@@ -149,23 +149,16 @@ func TestModelRegistryCLIREST(t *testing.T) {
 	// anyone else is refused (the module's ErrNotOwner) and moves nothing.
 	mirror := "https://mirror.example/iris-mlp-1.0.0.safetensors"
 	okTx(t, "update-uri", c.Tx("modelregistry", "update-uri", "1", mirror, "--from", "alice", "--sign-mode", "amino-json"))
-	res = c.Tx("modelregistry", "update-uri", "1", "https://bob.example/w", "--from", "bob")
-	if res.Codespace != modelregistrytypes.ModuleName || res.Code != modelregistrytypes.ErrNotOwner.ABCICode() {
-		t.Fatalf("bob's update-uri: want ErrNotOwner, got %s/%d: %s", res.Codespace, res.Code, res.RawLog)
-	}
+	rejected(t, "bob's update-uri", c.Tx("modelregistry", "update-uri", "1", "https://bob.example/w", "--from", "bob"),
+		modelregistrytypes.ErrNotOwner)
 	if m := mrQueryModel(t, c, "1"); m.URI != mirror || m.Sha256 != sha {
 		t.Fatalf("after update-uri: uri %q sha256 %s, want %q and the same file", m.URI, m.Sha256, mirror)
 	}
 
 	// A non-owner's updates are refused with a clear error and change nothing.
-	res = c.Tx("modelregistry", "update-fees", "1", "--fee-per-job", "1uaic", "--from", "bob")
-	if res.Code == 0 || !strings.Contains(res.RawLog, "not the model's owner") {
-		t.Fatalf("bob's update-fees: want a not-owner rejection, got code %d: %s", res.Code, res.RawLog)
-	}
-	res = c.Tx("modelregistry", "deprecate-model", "1", "--from", "bob")
-	if res.Code == 0 || !strings.Contains(res.RawLog, "not the model's owner") {
-		t.Fatalf("bob's deprecate-model: want a not-owner rejection, got code %d: %s", res.Code, res.RawLog)
-	}
+	rejected(t, "bob's update-fees", c.Tx("modelregistry", "update-fees", "1", "--fee-per-job", "1uaic", "--from", "bob"),
+		modelregistrytypes.ErrNotOwner)
+	rejected(t, "bob's deprecate-model", c.Tx("modelregistry", "deprecate-model", "1", "--from", "bob"), modelregistrytypes.ErrNotOwner)
 	// Bad input is refused before it reaches a block.
 	if _, stderr, err := c.CLIErr("tx", "modelregistry", "update-shares", "1", "--shares", alice+":0", "--from", "alice"); err == nil ||
 		!strings.Contains(stderr, "WEIGHT must be a positive integer") {
@@ -173,9 +166,7 @@ func TestModelRegistryCLIREST(t *testing.T) {
 	}
 	res = c.Tx("modelregistry", "register-model", "iris-mlp", "1.0.0", sha, "https://x/y", "4", "3", "MIT",
 		"--shares", bob+":1", "--from", "bob")
-	if res.Code == 0 || !strings.Contains(res.RawLog, "already registered") {
-		t.Fatalf("duplicate name and version: want a rejection, got code %d: %s", res.Code, res.RawLog)
-	}
+	rejected(t, "duplicate name and version", res, modelregistrytypes.ErrDuplicateVersion)
 	if m := mrQueryModel(t, c, "1"); coinsString(m.FeePerJob) != "2000uaic" || m.Status != "MODEL_STATUS_ACTIVE" || len(m.Shares) != 2 || m.Owner != alice {
 		t.Fatalf("model changed by refused txs: %+v", m)
 	}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/types/bech32"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+
+	srtypes "github.com/aichain/aichain/x/staking-rewards/types"
 )
 
 // srModuleAddr is a module account's aic1… address.
@@ -73,9 +75,7 @@ func TestStakingRewardsLockClaimGovern(t *testing.T) {
 
 	// Bad input is refused.
 	res := c.Tx("stakingrewards", "lock", "100000000000uaic", "11m", "--from", "alice")
-	if res.Code == 0 || !strings.Contains(res.RawLog, "not an allowed lock tier") {
-		t.Fatalf("unknown tier: code %d: %s", res.Code, res.RawLog)
-	}
+	rejected(t, "unknown tier", res, srtypes.ErrUnknownTier)
 
 	// alice locks 100,000 AIC for the longest tier: weight 200,000 AIC.
 	res = srTxOK(t, c, "stakingrewards", "lock", "100000000000uaic", "10m", "--from", "alice")
@@ -137,9 +137,7 @@ func TestStakingRewardsLockClaimGovern(t *testing.T) {
 	}
 	// Nothing left: a second claim is refused.
 	res = c.Tx("stakingrewards", "claim-rewards", "--from", "alice")
-	if res.Code == 0 || !strings.Contains(res.RawLog, "no rewards") {
-		t.Fatalf("second claim: code %d: %s", res.Code, res.RawLog)
-	}
+	rejected(t, "second claim", res, srtypes.ErrNoRewards)
 
 	// Governance: a params proposal voted by alice alone.
 	id := c.SubmitProposal("alice", "Raise the minimum lock", map[string]any{
@@ -171,9 +169,7 @@ func TestStakingRewardsLockClaimGovern(t *testing.T) {
 	// alice begins unlocking: her weight drops to zero at once.
 	srTxOK(t, c, "stakingrewards", "begin-unlock", lockID, "--from", "alice")
 	res = c.Tx("stakingrewards", "withdraw", lockID, "--from", "alice")
-	if res.Code == 0 || !strings.Contains(res.RawLog, "has not passed") {
-		t.Fatalf("early withdraw: code %d: %s", res.Code, res.RawLog)
-	}
+	rejected(t, "early withdraw", res, srtypes.ErrNotMatured)
 	var totals struct {
 		Totals struct {
 			Weight    string `json:"weight"`
