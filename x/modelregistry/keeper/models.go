@@ -334,8 +334,8 @@ func (k Keeper) UpdateUri(ctx context.Context, owner sdk.AccAddress, id uint64, 
 	if err != nil {
 		return errorsmod.Wrap(err, "read params")
 	}
-	if uint64(len(uri)) > uint64(params.MaxUriLength) {
-		return errorsmod.Wrapf(types.ErrInvalidModel, "uri is %d bytes, at most %d", len(uri), params.MaxUriLength)
+	if err := params.CheckURI(uri); err != nil {
+		return err
 	}
 	m.Uri = uri
 	if err := k.Models.Set(ctx, m.Id, m); err != nil {

@@ -75,9 +75,20 @@ func (p Params) CheckLengths(name, version, uri, license string) error {
 		{"uri", uri, p.MaxUriLength},
 		{"license", license, p.MaxLicenseLength},
 	} {
-		if uint64(len(l.val)) > uint64(l.max) {
-			return errorsmod.Wrap(ErrInvalidModel, fmt.Sprintf("%s is %d bytes, at most %d", l.field, len(l.val), l.max))
+		if err := checkLength(l.field, l.val, l.max); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// CheckURI checks a model's uri against max_uri_length (MsgUpdateUri; a
+// new version's goes through CheckLengths).
+func (p Params) CheckURI(uri string) error { return checkLength("uri", uri, p.MaxUriLength) }
+
+func checkLength(field, val string, max uint32) error {
+	if uint64(len(val)) > uint64(max) {
+		return errorsmod.Wrap(ErrInvalidModel, fmt.Sprintf("%s is %d bytes, at most %d", field, len(val), max))
 	}
 	return nil
 }
