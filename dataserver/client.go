@@ -157,7 +157,8 @@ type Expect struct {
 	MaxBytes int64
 }
 
-func (e Expect) limit() int64 {
+// Limit is the most bytes a download matching e reads.
+func (e Expect) Limit() int64 {
 	if e.Rows > 0 && e.Cols > 0 && e.Rows <= 1<<40/e.Cols {
 		return int64(e.Rows*e.Cols)*4 + workload.MaxNPYPrefixBytes
 	}
@@ -175,7 +176,7 @@ func (c *Client) DownloadTo(ctx context.Context, w io.Writer, datasetID, version
 		return 0, err
 	}
 	defer resp.Body.Close()
-	limit := want.limit()
+	limit := want.Limit()
 	if resp.ContentLength > limit {
 		return 0, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, resp.ContentLength, limit)
 	}

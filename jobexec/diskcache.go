@@ -209,6 +209,37 @@ func (c *diskCache) written(rel string) {
 	c.mu.Unlock()
 }
 
+// grow adds extra bytes to the room reserved for the file being written
+// at rel, evicting as reserve does; ErrCacheFull when there is no room, or
+// the reservation is gone.
+func (c *diskCache) grow(rel string, extra int64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f, ok := c.files[rel]
+	if !ok || !f.writing {
+		return ErrCacheFull
+	}
+	if c.total+extra > c.budget && !c.evictLocked(c.total+extra-c.budget) {
+		return ErrCacheFull
+	}
+	f.size += extra
+	c.files[rel] = f
+	c.total += extra
+	return nil
+}
+
+// writtenAs marks the file reserved at rel as in place with its size (its
+// reservation, grown ahead of the bytes, was more).
+func (c *diskCache) writtenAs(rel string, size int64) {
+	c.mu.Lock()
+	if f, ok := c.files[rel]; ok {
+		c.total += size - f.size
+		f.size, f.writing = size, false
+		c.files[rel] = f
+	}
+	c.mu.Unlock()
+}
+
 // dropped forgets a file not written after all, or found not to be what
 // its name says.
 func (c *diskCache) dropped(rel string) {

@@ -1,6 +1,7 @@
 package jobexec
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -96,6 +97,7 @@ type ChainResolver struct {
 	failed   failures
 	checked  checkedFiles // cache files hashed, served as they are
 	disk     *diskCache   // nil without a CacheDir
+	prefetch inFlight     // PrefetchDataset's downloads, by cache path
 
 	shaMu       sync.Mutex
 	datasetShas map[datasetKey]string // a version's file sha256 (KeepDatasets), never stale
@@ -286,33 +288,45 @@ func (r *ChainResolver) Dataset(ctx context.Context, datasetID, version uint64) 
 // request, reading no more than its on-chain shape allows, and nothing of
 // one larger than the parser takes (downloadBounds).
 func (r *ChainResolver) download(ctx context.Context, rec datamarkettypes.Dataset) ([]byte, error) {
+	var b bytes.Buffer
+	if err := r.downloadTo(ctx, rec, &b); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// downloadTo is download into w (PrefetchDataset: a file in the disk
+// cache); a failure is remembered as download's is.
+func (r *ChainResolver) downloadTo(ctx context.Context, rec datamarkettypes.Dataset, w io.Writer) error {
 	if r.cfg.Signer == nil {
-		return nil, fmt.Errorf("%w: no key to fetch dataset %d with", ErrUnsupported, rec.Id)
+		return fmt.Errorf("%w: no key to fetch dataset %d with", ErrUnsupported, rec.Id)
 	}
 	if rec.Uri == "" {
-		return nil, fmt.Errorf("dataset %d has no uri", rec.Id)
+		return fmt.Errorf("dataset %d has no uri", rec.Id)
 	}
 	want, err := r.downloadBounds(rec)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	key := fmt.Sprintf("dataset:%d:%d:%s", rec.Id, rec.Version, rec.Uri)
 	if err := r.failed.checkCtx(ctx, key, time.Now()); err != nil {
-		return nil, fmt.Errorf("download dataset %d version %d from %s: %w", rec.Id, rec.Version, rec.Uri, err)
+		return fmt.Errorf("download dataset %d version %d from %s: %w", rec.Id, rec.Version, rec.Uri, err)
 	}
 	c := &dataserver.Client{BaseURL: rec.Uri, Signer: r.cfg.Signer, HTTP: r.cfg.HTTP}
-	data, err := c.Download(ctx, rec.Id, rec.Version, want)
-	if err != nil {
+	if _, err := c.DownloadTo(ctx, w, rec.Id, rec.Version, want); err != nil {
 		// A refusal for want of access is not remembered: access opens at a
-		// block (the job's award), and the next try may pass.
+		// block (the job's award), and the next try may pass. Nor is a
+		// disk cache with no room (the writer's error), nor a download
+		// its caller gave up on.
 		var he *dataserver.HTTPError
-		if !errors.As(err, &he) || he.Status != http.StatusForbidden {
+		forbidden := errors.As(err, &he) && he.Status == http.StatusForbidden
+		if !forbidden && !errors.Is(err, ErrCacheFull) && ctx.Err() == nil {
 			r.failed.record(key, err, time.Now())
 		}
-		return nil, fmt.Errorf("download dataset %d version %d from %s: %w", rec.Id, rec.Version, rec.Uri, err)
+		return fmt.Errorf("download dataset %d version %d from %s: %w", rec.Id, rec.Version, rec.Uri, err)
 	}
 	r.failed.forget(key)
-	return data, nil
+	return nil
 }
 
 // CheckDataset checks a dataset file against its on-chain record and reads

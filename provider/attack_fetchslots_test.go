@@ -2,12 +2,15 @@ package provider
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/aichain/aichain/accel/cpu"
+	"github.com/aichain/aichain/dataserver"
 	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/workload"
 	"github.com/aichain/aichain/workload/dataset"
@@ -15,20 +18,39 @@ import (
 	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 )
 
-// TestAttackFetchSlotsHeldByTwoRequesterAddresses: the fetch slots of won
-// jobs are shared out per requester address (fetchesPerRequester, half of
-// them), the rule the sizing slots had before
-// TestAttackSizingSlotsHeldByTwoRequesterAddresses showed that an address
-// costs nothing to multiply. One attacker posts mlp jobs on its own dataset
-// (a good model, so they are sized and won; the dataset server answers the
-// "served" probe and then trickles the rows) from two addresses, as many as
-// the agent has fetchers, and holds every fetch slot for the fetch policy's
-// timeout (2 minutes), again and again with its next jobs. An honest
-// requester's mlp job on another dataset, awarded next, cannot start its
-// fetch at all: it waits behind them toward its deadline, and a provider
-// that misses it forfeits the job's collateral. Now one dataset is fetched
-// one job at a time: the attacker's four jobs hold one slot.
-func TestAttackFetchSlotsHeldByTwoRequesterAddresses(t *testing.T) {
+// stallingDatasets stalls every dataset id in ids, its load and its
+// prefetch (the download to disk, jobexec.ChainResolver's): the
+// attacker's own servers, which answer the "served" probe and then trickle
+// the rows.
+type stallingDatasets struct {
+	fakeMLP
+	ids map[uint64]bool
+}
+
+func (s stallingDatasets) Dataset(ctx context.Context, id, v uint64) (*workload.Matrix, error) {
+	if s.ids[id] {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return s.fakeMLP.Dataset(ctx, id, v)
+}
+
+func (s stallingDatasets) PrefetchDataset(ctx context.Context, id, _ uint64) error {
+	if s.ids[id] {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return nil
+}
+
+// honestJobBehindStalledFetches has one attacker win as many mlp jobs as
+// the agent has fetch slots, from two requester addresses, each on the
+// dataset hostileDataset(id) that mlp (built by stalling over the
+// attacker's datasets) stalls; then an honest requester's job on dataset 5,
+// served at once, is awarded. It returns nil once the honest job is
+// fetched and run, or why it was not within 5 s.
+func honestJobBehindStalledFetches(t *testing.T, hostileDataset func(id uint64) uint64, stalling func(fakeMLP, map[uint64]bool) MLPResolver) error {
+	t.Helper()
 	a := testAgent(t)
 	a.backend = cpu.New()
 	a.queued, a.execCh, a.doneCh = map[uint64]bool{}, make(chan uint64, 16), make(chan execResult, 16)
@@ -38,16 +60,19 @@ func TestAttackFetchSlotsHeldByTwoRequesterAddresses(t *testing.T) {
 		rows[i] = float32(i)
 	}
 	ds := &jobexec.DatasetFile{Record: datamarkettypes.Dataset{Id: 5}, Description: &dataset.Description{Matrix: &workload.Matrix{Rows: 23, Cols: 2, Data: rows}}}
-	a.cfg.MLP = stallingDataset{fakeMLP{model: model, ds: ds}}
+	hostile := uint64(a.cfg.Fetchers)
+	stalled := map[uint64]bool{}
+	for id := uint64(1); id <= hostile; id++ {
+		stalled[hostileDataset(id)] = true
+	}
+	a.cfg.MLP = stalling(fakeMLP{model: model, ds: ds}, stalled)
 
 	jobs := map[uint64]computetypes.Job{}
-	q := &jobsOnChain{jobs: jobs}
-	a.query = q
-	hostile := uint64(a.cfg.Fetchers)
+	a.query = &jobsOnChain{jobs: jobs}
 	for id := uint64(1); id <= hostile; id++ {
 		j := mlpBidJob(id)
 		j.Requester = []string{"aic1mallory1", "aic1mallory2"}[id%2] // one attacker, two addresses
-		j.Workload.Mlp.DatasetId = 66                                // its own server trickles
+		j.Workload.Mlp.DatasetId = hostileDataset(id)
 		jobs[id] = j
 		a.recs[id] = &Record{ID: id, Requester: j.Requester, Phase: PhaseWon, Deadline: 130 + int64(id)}
 	}
@@ -68,10 +93,11 @@ func TestAttackFetchSlotsHeldByTwoRequesterAddresses(t *testing.T) {
 		return m.GetGauge().GetValue()
 	}
 	a.dispatch()
-	// Every hostile job routed: fetching, or waiting for a slot.
-	for wait := time.Now().Add(30 * time.Second); fetching()+float64(a.fetches.len()) != float64(hostile); time.Sleep(10 * time.Millisecond) {
+	// Every hostile job routed: fetching, waiting for a slot, or failed.
+	routed := func() float64 { return fetching() + float64(a.fetches.len()+len(a.doneCh)) }
+	for wait := time.Now().Add(30 * time.Second); routed() != float64(hostile); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(wait) {
-			t.Fatalf("setup: %v fetches in flight and %d waiting, want the %d hostile ones", fetching(), a.fetches.len(), hostile)
+			t.Fatalf("setup: %v fetches in flight, %d waiting and %d failed, want the %d hostile ones", fetching(), a.fetches.len(), len(a.doneCh), hostile)
 		}
 	}
 
@@ -86,14 +112,82 @@ func TestAttackFetchSlotsHeldByTwoRequesterAddresses(t *testing.T) {
 	for time.Now().Before(deadline) {
 		select {
 		case res := <-a.doneCh:
-			if res.id == honest && res.err == nil {
-				return
+			switch {
+			case res.id == honest && res.err == nil:
+				return nil
+			case res.id == honest:
+				t.Fatalf("outcome of the honest job %d: %v", res.id, res.err)
+			case res.err == nil:
+				t.Fatalf("the attacker's job %d ran on stalled inputs", res.id)
 			}
-			t.Fatalf("outcome of job %d: %v", res.id, res.err)
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	t.Fatalf("the honest requester's mlp job %d never started its fetch: all %d fetch slots are held by %d stalled fetches of one attacker "+
-		"split over 2 requester addresses (%v in flight, %d waiting); fetchesPerRequester (%d) caps an address, not an attacker",
-		honest, a.cfg.Fetchers, hostile, fetching(), a.fetches.len(), a.fetchesPerRequester())
+	return fmt.Errorf("the honest requester's mlp job %d never started its fetch: all %d fetch slots are held by %d stalled fetches of one attacker "+
+		"over 2 requester addresses (%v in flight, %d waiting)", honest, a.cfg.Fetchers, hostile, fetching(), a.fetches.len())
+}
+
+// TestAttackFetchSlotsHeldByTwoRequesterAddresses: the fetch slots of won
+// jobs are shared out per requester address (fetchesPerRequester, half of
+// them), the rule the sizing slots had before
+// TestAttackSizingSlotsHeldByTwoRequesterAddresses showed that an address
+// costs nothing to multiply. One attacker posts mlp jobs on its own dataset
+// (a good model, so they are sized and won; the dataset server answers the
+// "served" probe and then trickles the rows) from two addresses, as many as
+// the agent has fetchers, and holds every fetch slot for the fetch policy's
+// timeout (2 minutes), again and again with its next jobs. An honest
+// requester's mlp job on another dataset, awarded next, cannot start its
+// fetch at all: it waits behind them toward its deadline, and a provider
+// that misses it forfeits the job's collateral. Where the dataset is not
+// prefetched to disk (a source that cannot: this one, or a resolver
+// without a disk cache), one dataset is loaded one job at a time: the
+// attacker's jobs hold one slot.
+func TestAttackFetchSlotsHeldByTwoRequesterAddresses(t *testing.T) {
+	noPrefetch := func(f fakeMLP, ids map[uint64]bool) MLPResolver { return stallingDataset{f} }
+	if err := honestJobBehindStalledFetches(t, func(uint64) uint64 { return 66 }, noPrefetch); err != nil {
+		t.Fatalf("%v; fetchesPerRequester caps an address, not an attacker", err)
+	}
+}
+
+// TestAttackFetchSlotsHeldByOneDatasetPerSlot: the fix above loads one
+// dataset one job at a time, on the ground that "a dataset costs a
+// listing". A listing costs only its gas (x/datamarket charges no listing
+// fee or deposit), so the attacker lists as many datasets as the agent has
+// fetch slots (--fetchers, default 2 × workers = 4), posts one mlp job on
+// each, and holds every slot again. No key an attacker multiplies for gas
+// can bound it: now a won job's dataset is downloaded to disk
+// (jobexec.ChainResolver.PrefetchDataset) before the job takes a slot,
+// and a trickling server holds that download, never a slot; the slots
+// only load files already on disk.
+func TestAttackFetchSlotsHeldByOneDatasetPerSlot(t *testing.T) {
+	prefetching := func(f fakeMLP, ids map[uint64]bool) MLPResolver { return stallingDatasets{f, ids} }
+	if err := honestJobBehindStalledFetches(t, func(id uint64) uint64 { return 65 + id }, prefetching); err != nil {
+		t.Fatalf("%v; one dataset per slot, a listing each (gas only)", err)
+	}
+}
+
+// refusedDownloads refuses every download of the attacker's datasets at
+// once (a dataset server's 403, as before the award reached it) and
+// stalls their loads.
+type refusedDownloads struct{ stallingDatasets }
+
+func (s refusedDownloads) PrefetchDataset(ctx context.Context, id, _ uint64) error {
+	if s.ids[id] {
+		return fmt.Errorf("download dataset %d: %w", id, &dataserver.HTTPError{Status: http.StatusForbidden, Code: "no_access"})
+	}
+	return nil
+}
+
+// TestAttackServerRefusesTheDownloadTricklesTheLoad: with downloads to disk
+// ahead of the slots, the attacker's servers answer the download with a
+// refusal, which costs them nothing and leaves the file off disk, and
+// trickle the second request, the load's, had the load downloaded in its
+// slot: every slot would be held again. A failed download fails the job's
+// inputs (tried again later, as a failed load is); only a file the disk
+// cache has no room for is downloaded by its load.
+func TestAttackServerRefusesTheDownloadTricklesTheLoad(t *testing.T) {
+	refusing := func(f fakeMLP, ids map[uint64]bool) MLPResolver { return refusedDownloads{stallingDatasets{f, ids}} }
+	if err := honestJobBehindStalledFetches(t, func(id uint64) uint64 { return 65 + id }, refusing); err != nil {
+		t.Fatalf("%v; the downloads were refused, the loads trickle", err)
+	}
 }

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -13,27 +14,33 @@ import (
 
 // Won jobs on their way to the workers. dispatch queues them, earliest
 // deadline first (execCh); the fetchers (--fetchers of them) read each one
-// from the chain and route it: a job whose kind needs no inputs (gemm) joins
-// the workers' queue at once (workQueue, earliest deadline first), a job
-// that needs a model or a dataset joins the fetch queue, and once fetched
-// the workers' queue. Its fetches run in goroutines of their own, at most
-// --fetchers at once, at most half of them (fetchesPerRequester) for one
-// requester's jobs, and one at a time per dataset; the others wait,
-// earliest deadline first. A requester address costs nothing to multiply, a
-// dataset costs a listing: one attacker trickling its own dataset's rows
-// from two addresses held every slot, and an honest job on another dataset
-// could not start its fetch (TestAttackFetchSlotsHeldByTwoRequesterAddresses);
-// a job waiting on a fetch of its dataset then finds the file cached. A
-// listing costs only gas, though, so one dataset per slot still holds them
-// all: an open attack (docs/open-attacks.md) until fetches share the slots
-// in time. A fetch that a
-// slow or hostile server stalls (up to the fetch policy's timeout, and again
-// 3 blocks later) holds a fetch slot, never a fetcher: the jobs queued
-// behind it are still routed, and a job with nothing to fetch runs while
-// the workers would otherwise idle
-// (TestAttackStalledFetchersStarveJobsWithoutInputs). The queue holds each
-// won job at most once (Agent.queued); a job waiting at shutdown is in the
-// store as won and queued again after a restart.
+// from the chain and route it: a job whose kind needs no inputs (gemm)
+// joins the workers' queue at once (workQueue, earliest deadline first), a
+// job that needs a model or a dataset first has its dataset downloaded to
+// the disk cache (prefetch: a goroutine per job, one download per file,
+// holding no slot), then joins the fetch queue, and once its inputs are
+// loaded the workers' queue. The loads run in goroutines of their own, at
+// most --fetchers at once (each holds its job's inputs in memory until a
+// worker takes it: admitMemory counts one job per slot), at most half of
+// them (fetchesPerRequester) for one requester's jobs, and one at a time
+// per dataset; the others wait, earliest deadline first.
+//
+// Downloads hold no slot because no key an attacker multiplies for gas can
+// bound them: while a slot downloaded, one attacker trickling its own
+// dataset's rows from two addresses held every slot
+// (TestAttackFetchSlotsHeldByTwoRequesterAddresses: the per-requester and
+// per-dataset bounds), and then, listings costing only gas, one dataset per
+// slot held them all again (TestAttackFetchSlotsHeldByOneDatasetPerSlot).
+// A trickling server now holds its own download (up to the fetch policy's
+// timeout, and again 3 blocks later), which fails the attacker's own job;
+// an honest job's download runs beside it and its load finds the file on
+// disk. The per-requester and per-dataset bounds remain for a load that
+// downloads in its slot (a file the disk cache had no room for). A stalled
+// load or download never holds a fetcher either: the jobs queued behind it
+// are still routed, and a job with nothing to fetch runs while the workers
+// would otherwise idle (TestAttackStalledFetchersStarveJobsWithoutInputs).
+// The queues hold each won job at most once (Agent.queued); a job waiting
+// at shutdown is in the store as won and queued again after a restart.
 
 // fetchQueue holds the won jobs whose inputs are to be fetched. Its zero
 // value is empty.
@@ -146,7 +153,7 @@ func (a *Agent) route(ctx context.Context, id uint64) bool {
 	jr, err := a.query.Job(qctx, &computetypes.QueryJobRequest{JobId: id})
 	cancel()
 	if err == nil && needsInputs(jr.Job) {
-		a.launch(ctx, a.fetches.push(jr.Job, a.cfg.Fetchers, a.fetchesPerRequester()), &id)
+		a.prefetch(ctx, jr.Job)
 		return true
 	}
 	a.metrics.Fetching.Dec()
@@ -160,6 +167,50 @@ func (a *Agent) route(ctx context.Context, id uint64) bool {
 	}
 	a.ready.push(prepared{job: job, w: w}) // nothing fetched: it holds no memory while it waits
 	return true
+}
+
+// datasetPrefetcher downloads a dataset's file to disk ahead of its load
+// (jobexec.ChainResolver).
+type datasetPrefetcher interface {
+	PrefetchDataset(ctx context.Context, datasetID, version uint64) error
+}
+
+// prefetch downloads a routed job's dataset to disk, in a goroutine of its
+// own that holds no fetch slot, then queues the job for one (its count in
+// fetches_in_flight passes along), whose load reads the file from disk; a
+// job without a dataset, an agent whose source cannot prefetch, or a file
+// the disk cache has no room for, queues at once and its load downloads.
+// A failed download fails the job's inputs, as a failed load does.
+func (a *Agent) prefetch(ctx context.Context, job computetypes.Job) {
+	p, ok := a.cfg.MLP.(datasetPrefetcher)
+	ds := fetchedDataset(job)
+	if !ok || ds == 0 {
+		a.launch(ctx, a.fetches.push(job, a.cfg.Fetchers, a.fetchesPerRequester()), &job.Id)
+		return
+	}
+	a.fetches.wg.Add(1)
+	go func() {
+		defer a.fetches.wg.Done()
+		start := time.Now()
+		err := p.PrefetchDataset(ctx, ds, job.DatasetVersion)
+		a.metrics.DownloadSeconds.Observe(time.Since(start).Seconds())
+		switch {
+		case ctx.Err() != nil:
+			a.metrics.Fetching.Dec()
+		case err == nil || errors.Is(err, jobexec.ErrCacheFull) || errors.Is(err, jobexec.ErrNoDiskCache):
+			if err != nil {
+				a.log.Info("dataset not on disk ahead of its load (the load downloads it)", "job", job.Id, "dataset", ds, "err", err)
+			}
+			a.launch(ctx, a.fetches.push(job, a.cfg.Fetchers, a.fetchesPerRequester()), &job.Id)
+		default:
+			// The job's inputs failed, as its load would have; tried again
+			// later (inputsFailed). Not the load in a slot: a server that
+			// refuses the download and trickles the load would hold the
+			// slots again (TestAttackServerRefusesTheDownloadTricklesTheLoad).
+			a.metrics.Fetching.Dec()
+			a.finish(ctx, execResult{id: job.Id, err: err, inputs: true})
+		}
+	}()
 }
 
 // needsInputs reports whether a job's kind reads a model or a dataset.

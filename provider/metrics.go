@@ -28,6 +28,7 @@ type Metrics struct {
 	BlockSeconds     prometheus.Gauge
 	ExecSeconds      prometheus.Histogram
 	FetchSeconds     prometheus.Histogram
+	DownloadSeconds  prometheus.Histogram
 	Fetching         prometheus.Gauge
 	FetchesWaiting   prometheus.Gauge
 }
@@ -73,13 +74,17 @@ func NewMetrics() *Metrics {
 			Name: "aichain_provider_fetch_seconds", Help: "Wall time of fetching a won job's model and dataset, failed fetches included.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 4, 12),
 		}),
+		DownloadSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "aichain_provider_download_seconds", Help: "Wall time of downloading a won job's dataset to the disk cache ahead of its load, failed downloads included.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 4, 12),
+		}),
 		Fetching: prometheus.NewGauge(prometheus.GaugeOpts{Name: "aichain_provider_fetches_in_flight",
-			Help: "Won jobs whose inputs are being fetched (at most --fetchers, besides jobs being read from the chain); all of them busy for long is a slow or hostile server."}),
+			Help: "Won jobs whose inputs are being downloaded to disk (one per job) or loaded (at most --fetchers), or that are being read from the chain; many of them for long is a slow or hostile server."}),
 		FetchesWaiting: prometheus.NewGauge(prometheus.GaugeOpts{Name: "aichain_provider_fetches_waiting",
 			Help: "Won jobs waiting for a fetch slot (all busy, or their requester's half of them)."}),
 	}
 	m.Registry.MustRegister(m.BidsCommitted, m.BidsRevealed, m.JobsWon, m.JobsExecuted, m.ExecFailures, m.ResultsSubmitted, m.Aborts,
 		m.MissedReveals, m.Timeouts, m.FailedTxs, m.ChunksServed, m.WeightsServed, m.Txs, m.Msgs, m.Skipped, m.Refused, m.Jobs, m.Height,
-		m.BlockSeconds, m.ExecSeconds, m.FetchSeconds, m.Fetching, m.SequenceResyncs, m.FetchesWaiting)
+		m.BlockSeconds, m.ExecSeconds, m.FetchSeconds, m.DownloadSeconds, m.Fetching, m.SequenceResyncs, m.FetchesWaiting)
 	return m
 }

@@ -37,7 +37,7 @@ func flags(fs *pflag.FlagSet) {
 	fs.Bool("allow-plain-http", false, "serve plain HTTP on a non-loopback address (behind a TLS proxy only)")
 	fs.String("backend", "auto", "execution backend: auto | cpu | cuda")
 	fs.Int("workers", 0, "jobs executed at once (0: 2 on the CPU, 1 a GPU)")
-	fs.Int("fetchers", 0, "won jobs whose models and datasets are fetched at once, ahead of the workers, one requester's at most half (0: 2 × workers)")
+	fs.Int("fetchers", 0, "won jobs whose models and datasets are loaded into memory at once, ahead of the workers (their datasets downloaded to disk before, each at once), one requester's at most half (0: 2 × workers)")
 	fs.Int("batch-size", 100, "most messages in one transaction")
 	fs.Float64("safety", 0.5, "share of a job's execution window the agent plans to use, its queue included")
 	fs.String("moniker", "aichain-provider", "provider name shown on chain")

@@ -1,0 +1,166 @@
+package jobexec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
+)
+
+// ErrNoDiskCache is a dataset not prefetched because the resolver keeps no
+// files on disk (no CacheDir): its load downloads it into memory.
+var ErrNoDiskCache = errors.New("the resolver has no disk cache")
+
+// prefetchStep is how far ahead of the bytes received a prefetch reserves
+// room in the disk cache: a download holds room for what its server has
+// sent, not for what the chain says the file holds, so that servers that
+// trickle cannot fill the cache with the room of files they never send.
+const prefetchStep = 16 << 20
+
+// PrefetchDataset downloads a version of a dataset (0: the current one)
+// into the disk cache, checked against its on-chain sha256, and reads
+// nothing of it into memory: a later DatasetFile (Dataset, Prompts) reads
+// it from disk. A provider prefetches a won job's dataset before the job
+// takes one of its few fetch slots, which hold the inputs in memory, so
+// that a server that answers its probe and then trickles the rows holds a
+// goroutine and a connection, never a slot: one attacker listing a dataset
+// per slot (a listing costs only gas) no longer keeps an honest job's
+// inputs from loading (TestAttackFetchSlotsHeldByOneDatasetPerSlot).
+// Concurrent prefetches of one file download it once. A failure is
+// remembered as the load's download would remember it, so the load that
+// follows fails at once rather than wait on the server again; a file the
+// cache has no room for (ErrCacheFull) or a resolver without a disk cache
+// (ErrNoDiskCache) leaves the download to the load.
+func (r *ChainResolver) PrefetchDataset(ctx context.Context, datasetID, version uint64) error {
+	if r.disk == nil {
+		return ErrNoDiskCache
+	}
+	if version != 0 {
+		if _, ok := r.datasets.Get(datasetKey{datasetID, version}); ok {
+			return nil
+		}
+	}
+	rec, err := r.DatasetRecord(ctx, datasetID, version)
+	if err != nil {
+		return err
+	}
+	sha := strings.ToLower(rec.Sha256)
+	if len(sha) != 64 {
+		return fmt.Errorf("dataset %d version %d: sha256 %q is not 64 hex digits", rec.Id, rec.Version, rec.Sha256)
+	}
+	rel := datasetRel(sha)
+	for {
+		if r.disk.touchIfPresent(rel) {
+			return nil
+		}
+		done, mine := r.prefetch.start(rel)
+		if mine {
+			err := r.prefetchTo(ctx, rec, rel)
+			r.prefetch.end(rel)
+			return err
+		}
+		select { // another job's prefetch of the same file
+		case <-done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if !r.disk.touchIfPresent(rel) {
+			// It failed: this one tries (a remembered failure fails at once).
+			continue
+		}
+		return nil
+	}
+}
+
+// prefetchTo downloads rec's file to rel in the disk cache through a
+// temporary file, reserving room as the bytes arrive.
+func (r *ChainResolver) prefetchTo(ctx context.Context, rec datamarkettypes.Dataset, rel string) error {
+	if err := r.disk.reserve(rel, 0); err != nil {
+		return err
+	}
+	path := filepath.Join(r.cfg.CacheDir, rel)
+	dir := filepath.Dir(path)
+	err := os.MkdirAll(dir, 0o755)
+	var tmp *os.File
+	if err == nil {
+		tmp, err = os.CreateTemp(dir, ".tmp-*")
+	}
+	if err != nil {
+		r.disk.dropped(rel)
+		return err
+	}
+	w := &reservingWriter{f: tmp, grow: func(n int64) error { return r.disk.grow(rel, n) }, most: 1 << 30}
+	if want, err := r.downloadBounds(rec); err == nil {
+		w.most = want.Limit() + 1 // what the download reads, at most
+	}
+	err = r.downloadTo(ctx, rec, w)
+	err = errors.Join(err, tmp.Close())
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp.Name())
+		r.disk.dropped(rel)
+		return err
+	}
+	r.disk.writtenAs(rel, w.n)
+	return nil
+}
+
+// reservingWriter writes to f, growing its reservation in the disk cache
+// (grow) by prefetchStep ahead of the bytes written, but not past the most
+// the download reads.
+type reservingWriter struct {
+	f             *os.File
+	grow          func(n int64) error
+	n, room, most int64
+}
+
+func (w *reservingWriter) Write(p []byte) (int, error) {
+	if need := w.n + int64(len(p)); need > w.room {
+		extra := max(need-w.room, min(prefetchStep, w.most-w.room))
+		if err := w.grow(extra); err != nil {
+			return 0, err
+		}
+		w.room += extra
+	}
+	n, err := w.f.Write(p)
+	w.n += int64(n)
+	return n, err
+}
+
+// inFlight is the downloads under way, by key, each with a channel closed
+// when it ends. Its zero value is empty.
+type inFlight struct {
+	mu   sync.Mutex
+	runs map[string]chan struct{}
+}
+
+// start returns the channel of key's download under way (mine false), or
+// registers the caller's (mine true), which it must end.
+func (f *inFlight) start(key string) (done <-chan struct{}, mine bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if ch, ok := f.runs[key]; ok {
+		return ch, false
+	}
+	if f.runs == nil {
+		f.runs = map[string]chan struct{}{}
+	}
+	ch := make(chan struct{})
+	f.runs[key] = ch
+	return ch, true
+}
+
+// end ends key's download.
+func (f *inFlight) end(key string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	close(f.runs[key])
+	delete(f.runs, key)
+}
