@@ -38,6 +38,7 @@ type diskCache struct {
 	files   map[string]diskFile // by path relative to dir
 	total   int64
 	kept    map[string]bool // never evicted (KeepModels, PinModel)
+	held    map[string]int  // not evicted while held (PrefetchDataset until its load)
 }
 
 type diskFile struct {
@@ -176,7 +177,7 @@ func (c *diskCache) evictLocked(need int64) bool {
 	}
 	var evictable []old
 	for r, f := range c.files {
-		if !f.writing && !c.kept[r] {
+		if !f.writing && !c.kept[r] && c.held[r] == 0 {
 			evictable = append(evictable, old{r, f})
 		}
 	}
@@ -228,16 +229,49 @@ func (c *diskCache) grow(rel string, extra int64) error {
 	return nil
 }
 
-// writtenAs marks the file reserved at rel as in place with its size (its
-// reservation, grown ahead of the bytes, was more).
-func (c *diskCache) writtenAs(rel string, size int64) {
+// writtenHeld marks the file reserved at rel as in place with its size
+// (its reservation, grown ahead of the bytes, was more), and holds it
+// (holdIfPresent).
+func (c *diskCache) writtenHeld(rel string, size int64) func() {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if f, ok := c.files[rel]; ok {
 		c.total += size - f.size
 		f.size, f.writing = size, false
 		c.files[rel] = f
 	}
-	c.mu.Unlock()
+	return c.holdLocked(rel)
+}
+
+// holdIfPresent keeps the file at rel from eviction, if the cache holds
+// it, until the returned release is called (nil: not present).
+func (c *diskCache) holdIfPresent(rel string) func() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.hasLocked(rel) {
+		return nil
+	}
+	f := c.files[rel]
+	f.used = time.Now()
+	c.files[rel] = f
+	return c.holdLocked(rel)
+}
+
+func (c *diskCache) holdLocked(rel string) func() {
+	if c.held == nil {
+		c.held = map[string]int{}
+	}
+	c.held[rel]++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if c.held[rel]--; c.held[rel] <= 0 {
+				delete(c.held, rel)
+			}
+		})
+	}
 }
 
 // dropped forgets a file not written after all, or found not to be what

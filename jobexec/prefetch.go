@@ -31,57 +31,51 @@ const prefetchStep = 16 << 20
 // goroutine and a connection, never a slot: one attacker listing a dataset
 // per slot (a listing costs only gas) no longer keeps an honest job's
 // inputs from loading (TestAttackFetchSlotsHeldByOneDatasetPerSlot).
-// Concurrent prefetches of one file download it once. A failure is
-// remembered as the load's download would remember it, so the load that
-// follows fails at once rather than wait on the server again; a file the
-// cache has no room for (ErrCacheFull) or a resolver without a disk cache
-// (ErrNoDiskCache) leaves the download to the load.
-func (r *ChainResolver) PrefetchDataset(ctx context.Context, datasetID, version uint64) error {
+// The file is held in the cache, never evicted, until the returned release
+// is called (after that load): a server that sent the file whole to the
+// prefetch and trickles a second request could otherwise have the file
+// evicted by other downloads and the load download it in its slot
+// (TestAttackHeldPrefetchIsNotEvictedBeforeItsLoad). Concurrent prefetches
+// of one file download it once. A failure is remembered as the load's
+// download would remember it; a file the cache has no room for
+// (ErrCacheFull) or a resolver without a disk cache (ErrNoDiskCache)
+// leaves the download to the load.
+func (r *ChainResolver) PrefetchDataset(ctx context.Context, datasetID, version uint64) (release func(), err error) {
 	if r.disk == nil {
-		return ErrNoDiskCache
-	}
-	if version != 0 {
-		if _, ok := r.datasets.Get(datasetKey{datasetID, version}); ok {
-			return nil
-		}
+		return nil, ErrNoDiskCache
 	}
 	rec, err := r.DatasetRecord(ctx, datasetID, version)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sha := strings.ToLower(rec.Sha256)
 	if len(sha) != 64 {
-		return fmt.Errorf("dataset %d version %d: sha256 %q is not 64 hex digits", rec.Id, rec.Version, rec.Sha256)
+		return nil, fmt.Errorf("dataset %d version %d: sha256 %q is not 64 hex digits", rec.Id, rec.Version, rec.Sha256)
 	}
 	rel := datasetRel(sha)
 	for {
-		if r.disk.touchIfPresent(rel) {
-			return nil
+		if release := r.disk.holdIfPresent(rel); release != nil {
+			return release, nil
 		}
 		done, mine := r.prefetch.start(rel)
 		if mine {
-			err := r.prefetchTo(ctx, rec, rel)
+			release, err := r.prefetchTo(ctx, rec, rel)
 			r.prefetch.end(rel)
-			return err
+			return release, err
 		}
-		select { // another job's prefetch of the same file
+		select { // another job's prefetch of the same file: then it is on disk, or this one tries (a remembered failure fails at once)
 		case <-done:
 		case <-ctx.Done():
-			return ctx.Err()
+			return nil, ctx.Err()
 		}
-		if !r.disk.touchIfPresent(rel) {
-			// It failed: this one tries (a remembered failure fails at once).
-			continue
-		}
-		return nil
 	}
 }
 
 // prefetchTo downloads rec's file to rel in the disk cache through a
-// temporary file, reserving room as the bytes arrive.
-func (r *ChainResolver) prefetchTo(ctx context.Context, rec datamarkettypes.Dataset, rel string) error {
+// temporary file, reserving room as the bytes arrive, and holds it.
+func (r *ChainResolver) prefetchTo(ctx context.Context, rec datamarkettypes.Dataset, rel string) (func(), error) {
 	if err := r.disk.reserve(rel, 0); err != nil {
-		return err
+		return nil, err
 	}
 	path := filepath.Join(r.cfg.CacheDir, rel)
 	dir := filepath.Dir(path)
@@ -92,7 +86,7 @@ func (r *ChainResolver) prefetchTo(ctx context.Context, rec datamarkettypes.Data
 	}
 	if err != nil {
 		r.disk.dropped(rel)
-		return err
+		return nil, err
 	}
 	w := &reservingWriter{f: tmp, grow: func(n int64) error { return r.disk.grow(rel, n) }, most: 1 << 30}
 	if want, err := r.downloadBounds(rec); err == nil {
@@ -106,10 +100,9 @@ func (r *ChainResolver) prefetchTo(ctx context.Context, rec datamarkettypes.Data
 	if err != nil {
 		_ = os.Remove(tmp.Name())
 		r.disk.dropped(rel)
-		return err
+		return nil, err
 	}
-	r.disk.writtenAs(rel, w.n)
-	return nil
+	return r.disk.writtenHeld(rel, w.n), nil
 }
 
 // reservingWriter writes to f, growing its reservation in the disk cache

@@ -51,7 +51,12 @@ func prefetchResolver(t *testing.T, budget int64, datasets ...datamarkettypes.Da
 // hold is open, waits before it answers.
 func servedDataset(t *testing.T, hold <-chan struct{}) (datamarkettypes.Dataset, *workload.Matrix, *atomic.Int32) {
 	t.Helper()
-	m := testData()
+	return serveMatrix(t, hold, testData())
+}
+
+// serveMatrix is servedDataset with m's file.
+func serveMatrix(t *testing.T, hold <-chan struct{}, m *workload.Matrix) (datamarkettypes.Dataset, *workload.Matrix, *atomic.Int32) {
+	t.Helper()
 	npy, err := workload.EncodeNPY(m)
 	if err != nil {
 		t.Fatal(err)
@@ -80,9 +85,11 @@ func TestPrefetchDatasetLoadsFromDisk(t *testing.T) {
 	rec, m, requests := servedDataset(t, nil)
 	r := prefetchResolver(t, 0, rec)
 	ctx := context.Background()
-	if err := r.PrefetchDataset(ctx, rec.Id, 0); err != nil {
+	release, err := r.PrefetchDataset(ctx, rec.Id, 0)
+	if err != nil {
 		t.Fatal(err)
 	}
+	defer release()
 	if _, ok := r.datasets.Get(datasetKey{rec.Id, rec.Version}); ok {
 		t.Error("the prefetch read the dataset into memory")
 	}
@@ -109,7 +116,10 @@ func TestPrefetchDatasetOnceForConcurrentJobs(t *testing.T) {
 	r := prefetchResolver(t, 0, rec)
 	errs := make(chan error, 2)
 	for range 2 {
-		go func() { errs <- r.PrefetchDataset(context.Background(), rec.Id, 0) }()
+		go func() {
+			_, err := r.PrefetchDataset(context.Background(), rec.Id, 0)
+			errs <- err
+		}()
 	}
 	for wait := time.Now().Add(10 * time.Second); requests.Load() == 0; time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(wait) {
@@ -136,7 +146,7 @@ func TestPrefetchCanceledIsNotAServerFailure(t *testing.T) {
 	r := prefetchResolver(t, 0, rec)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	if err := r.PrefetchDataset(ctx, rec.Id, 0); err == nil {
+	if _, err := r.PrefetchDataset(ctx, rec.Id, 0); err == nil {
 		t.Fatal("a prefetch past its deadline succeeded")
 	}
 	close(hold)
@@ -185,7 +195,10 @@ func TestAttackTricklingServersReserveTheCache(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	stalled := make(chan error, attackers)
 	for id := uint64(1); id <= attackers; id++ {
-		go func() { stalled <- r.PrefetchDataset(ctx, id, 0) }()
+		go func() {
+			_, err := r.PrefetchDataset(ctx, id, 0)
+			stalled <- err
+		}()
 	}
 	for range attackers {
 		select {
@@ -213,7 +226,7 @@ func TestAttackTricklingServersReserveTheCache(t *testing.T) {
 	if used, _ := r.CacheUsage(); used > attackers*prefetchStep {
 		t.Errorf("%d trickling prefetches of 1 KiB each hold %d bytes of the cache, want at most %d", attackers, used, attackers*prefetchStep)
 	}
-	if err := r.PrefetchDataset(context.Background(), honest.Id, 0); err != nil {
+	if _, err := r.PrefetchDataset(context.Background(), honest.Id, 0); err != nil {
 		t.Errorf("the honest dataset was not prefetched beside %d trickling ones: %v", attackers, err)
 	}
 	cancel()
@@ -232,5 +245,47 @@ func TestAttackTricklingServersReserveTheCache(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(r.cfg.CacheDir, datasetRel(honest.Sha256))); err != nil {
 		t.Errorf("the honest file is not in the cache: %v", err)
+	}
+}
+
+// TestAttackHeldPrefetchIsNotEvictedBeforeItsLoad: a job's dataset is on
+// disk once prefetched, and its load, in a fetch slot, reads it there. Were
+// the file evictable meanwhile, an attacker whose server sent the file
+// whole to the prefetch could have other downloads evict it (the cache
+// evicts the least recently used file) and trickle the second request, the
+// load's, which downloads in its slot: the slot held again. A prefetched
+// file is held until its job's load releases it; only then may it go.
+func TestAttackHeldPrefetchIsNotEvictedBeforeItsLoad(t *testing.T) {
+	a, _, requestsA := servedDataset(t, nil)
+	mb := testData()
+	mb.Data[0] = 42 // another file
+	b, _, _ := serveMatrix(t, nil, mb)
+	b.Id = 2
+	// Room for one download (its values and a header's bound) and 101
+	// bytes: not for a second file beside the first.
+	r := prefetchResolver(t, int64(a.Rows*a.Cols*4)+workload.MaxNPYPrefixBytes+101, a, b)
+	ctx := context.Background()
+
+	release, err := r.PrefetchDataset(ctx, a.Id, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.PrefetchDataset(ctx, b.Id, 0); !errors.Is(err, ErrCacheFull) {
+		t.Errorf("another download while the held file fills the cache: %v, want ErrCacheFull", err)
+	}
+	if _, err := r.Dataset(ctx, a.Id, 0); err != nil {
+		t.Fatal(err)
+	}
+	if n := requestsA.Load(); n != 1 {
+		t.Errorf("the held file's load sent %d requests in all, want the prefetch's 1: it was evicted before its load", n)
+	}
+	release()
+	releaseB, err := r.PrefetchDataset(ctx, b.Id, 0)
+	if err != nil {
+		t.Fatalf("after the release: %v", err)
+	}
+	releaseB()
+	if _, err := os.Stat(filepath.Join(r.cfg.CacheDir, datasetRel(a.Sha256))); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the released file was not evicted for the next download: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,7 +25,8 @@ import (
 // the rows.
 type stallingDatasets struct {
 	fakeMLP
-	ids map[uint64]bool
+	ids  map[uint64]bool
+	held *atomic.Int64 // files prefetched and not released
 }
 
 func (s stallingDatasets) Dataset(ctx context.Context, id, v uint64) (*workload.Matrix, error) {
@@ -35,12 +37,13 @@ func (s stallingDatasets) Dataset(ctx context.Context, id, v uint64) (*workload.
 	return s.fakeMLP.Dataset(ctx, id, v)
 }
 
-func (s stallingDatasets) PrefetchDataset(ctx context.Context, id, _ uint64) error {
+func (s stallingDatasets) PrefetchDataset(ctx context.Context, id, _ uint64) (func(), error) {
 	if s.ids[id] {
 		<-ctx.Done()
-		return ctx.Err()
+		return nil, ctx.Err()
 	}
-	return nil
+	s.held.Add(1)
+	return func() { s.held.Add(-1) }, nil
 }
 
 // honestJobBehindStalledFetches has one attacker win as many mlp jobs as
@@ -160,9 +163,13 @@ func TestAttackFetchSlotsHeldByTwoRequesterAddresses(t *testing.T) {
 // and a trickling server holds that download, never a slot; the slots
 // only load files already on disk.
 func TestAttackFetchSlotsHeldByOneDatasetPerSlot(t *testing.T) {
-	prefetching := func(f fakeMLP, ids map[uint64]bool) MLPResolver { return stallingDatasets{f, ids} }
+	var held atomic.Int64
+	prefetching := func(f fakeMLP, ids map[uint64]bool) MLPResolver { return stallingDatasets{f, ids, &held} }
 	if err := honestJobBehindStalledFetches(t, func(id uint64) uint64 { return 65 + id }, prefetching); err != nil {
 		t.Fatalf("%v; one dataset per slot, a listing each (gas only)", err)
+	}
+	if n := held.Load(); n != 0 {
+		t.Errorf("%d prefetched files still held in the disk cache after their jobs ran", n)
 	}
 }
 
@@ -171,11 +178,11 @@ func TestAttackFetchSlotsHeldByOneDatasetPerSlot(t *testing.T) {
 // stalls their loads.
 type refusedDownloads struct{ stallingDatasets }
 
-func (s refusedDownloads) PrefetchDataset(ctx context.Context, id, _ uint64) error {
+func (s refusedDownloads) PrefetchDataset(ctx context.Context, id, v uint64) (func(), error) {
 	if s.ids[id] {
-		return fmt.Errorf("download dataset %d: %w", id, &dataserver.HTTPError{Status: http.StatusForbidden, Code: "no_access"})
+		return nil, fmt.Errorf("download dataset %d: %w", id, &dataserver.HTTPError{Status: http.StatusForbidden, Code: "no_access"})
 	}
-	return nil
+	return s.stallingDatasets.PrefetchDataset(ctx, id, v)
 }
 
 // TestAttackServerRefusesTheDownloadTricklesTheLoad: with downloads to disk
@@ -186,7 +193,9 @@ func (s refusedDownloads) PrefetchDataset(ctx context.Context, id, _ uint64) err
 // inputs (tried again later, as a failed load is); only a file the disk
 // cache has no room for is downloaded by its load.
 func TestAttackServerRefusesTheDownloadTricklesTheLoad(t *testing.T) {
-	refusing := func(f fakeMLP, ids map[uint64]bool) MLPResolver { return refusedDownloads{stallingDatasets{f, ids}} }
+	refusing := func(f fakeMLP, ids map[uint64]bool) MLPResolver {
+		return refusedDownloads{stallingDatasets{f, ids, new(atomic.Int64)}}
+	}
 	if err := honestJobBehindStalledFetches(t, func(id uint64) uint64 { return 65 + id }, refusing); err != nil {
 		t.Fatalf("%v; the downloads were refused, the loads trickle", err)
 	}

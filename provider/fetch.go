@@ -34,7 +34,8 @@ import (
 // A trickling server now holds its own download (up to the fetch policy's
 // timeout, and again 3 blocks later), which fails the attacker's own job;
 // an honest job's download runs beside it and its load finds the file on
-// disk. The per-requester and per-dataset bounds remain for a load that
+// disk, held there until that load (fetchQueue.hold). A failed download
+// fails the job's inputs rather than leave the download to its load. The per-requester and per-dataset bounds remain for a load that
 // downloads in its slot (a file the disk cache had no room for). A stalled
 // load or download never holds a fetcher either: the jobs queued behind it
 // are still routed, and a job with nothing to fetch runs while the workers
@@ -49,6 +50,7 @@ type fetchQueue struct {
 	running     int
 	byRequester map[string]int
 	byDataset   map[uint64]bool    // the datasets being fetched
+	held        map[uint64]func()  // releases of the prefetched files, by job
 	waiting     []computetypes.Job // by ExecDeadline
 	wg          sync.WaitGroup     // fetches under way
 }
@@ -104,6 +106,28 @@ func fetchedDataset(job computetypes.Job) uint64 {
 		return id
 	}
 	return job.Workload.Gpt.GetDatasetId()
+}
+
+// hold keeps release, which lets job's prefetched file go from the disk
+// cache, until the job's load is done.
+func (q *fetchQueue) hold(id uint64, release func()) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.held == nil {
+		q.held = map[uint64]func(){}
+	}
+	q.held[id] = release
+}
+
+// release lets the prefetched file of job id go (after its load).
+func (q *fetchQueue) release(id uint64) {
+	q.mu.Lock()
+	release, ok := q.held[id]
+	delete(q.held, id)
+	q.mu.Unlock()
+	if ok {
+		release()
+	}
 }
 
 // done frees the slot of a fetch of job.
@@ -172,7 +196,7 @@ func (a *Agent) route(ctx context.Context, id uint64) bool {
 // datasetPrefetcher downloads a dataset's file to disk ahead of its load
 // (jobexec.ChainResolver).
 type datasetPrefetcher interface {
-	PrefetchDataset(ctx context.Context, datasetID, version uint64) error
+	PrefetchDataset(ctx context.Context, datasetID, version uint64) (release func(), err error)
 }
 
 // prefetch downloads a routed job's dataset to disk, in a goroutine of its
@@ -192,12 +216,18 @@ func (a *Agent) prefetch(ctx context.Context, job computetypes.Job) {
 	go func() {
 		defer a.fetches.wg.Done()
 		start := time.Now()
-		err := p.PrefetchDataset(ctx, ds, job.DatasetVersion)
+		release, err := p.PrefetchDataset(ctx, ds, job.DatasetVersion)
 		a.metrics.DownloadSeconds.Observe(time.Since(start).Seconds())
 		switch {
 		case ctx.Err() != nil:
 			a.metrics.Fetching.Dec()
+			if release != nil {
+				release()
+			}
 		case err == nil || errors.Is(err, jobexec.ErrCacheFull) || errors.Is(err, jobexec.ErrNoDiskCache):
+			if release != nil {
+				a.fetches.hold(job.Id, release) // until its load
+			}
 			if err != nil {
 				a.log.Info("dataset not on disk ahead of its load (the load downloads it)", "job", job.Id, "dataset", ds, "err", err)
 			}
@@ -270,6 +300,7 @@ func (a *Agent) fetch(ctx context.Context, job computetypes.Job) {
 	}
 	start := time.Now()
 	w, err := jobexec.FromJob(ctx, job.Workload, job.DatasetVersion, resolver)
+	a.fetches.release(job.Id)
 	a.metrics.FetchSeconds.Observe(time.Since(start).Seconds())
 	a.metrics.Fetching.Dec()
 	switch {
