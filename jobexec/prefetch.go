@@ -2,6 +2,7 @@ package jobexec
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -49,7 +50,7 @@ func (r *ChainResolver) PrefetchDataset(ctx context.Context, datasetID, version 
 		return nil, err
 	}
 	sha := strings.ToLower(rec.Sha256)
-	if len(sha) != 64 {
+	if _, err := hex.DecodeString(sha); err != nil || len(sha) != 64 { // it names a file
 		return nil, fmt.Errorf("dataset %d version %d: sha256 %q is not 64 hex digits", rec.Id, rec.Version, rec.Sha256)
 	}
 	rel := datasetRel(sha)
