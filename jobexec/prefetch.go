@@ -5,10 +5,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 )
@@ -22,6 +24,10 @@ var ErrNoDiskCache = errors.New("the resolver has no disk cache")
 // sent, not for what the chain says the file holds, so that servers that
 // trickle cannot fill the cache with the room of files they never send.
 const prefetchStep = 16 << 20
+
+// writingPoll is how often a prefetch looks again for a file a load is
+// storing.
+const writingPoll = 20 * time.Millisecond
 
 // PrefetchDataset downloads a version of a dataset (0: the current one)
 // into the disk cache, checked against its on-chain sha256, and reads
@@ -62,9 +68,20 @@ func (r *ChainResolver) PrefetchDataset(ctx context.Context, datasetID, version 
 		if mine {
 			release, err := r.prefetchTo(ctx, rec, rel)
 			r.prefetch.end(rel)
-			return release, err
+			if !errors.Is(err, errWriting) {
+				return release, err
+			}
+			// A load is storing the same file: it is on disk once stored.
+			t := time.NewTimer(writingPoll)
+			select {
+			case <-t.C:
+				continue
+			case <-ctx.Done():
+				t.Stop()
+				return nil, ctx.Err()
+			}
 		}
-		select { // another job's prefetch of the same file: then it is on disk, or this one tries (a remembered failure fails at once)
+		select { // another prefetch of the same file: then it is on disk, or this one tries (a remembered failure fails at once)
 		case <-done:
 		case <-ctx.Done():
 			return nil, ctx.Err()
@@ -104,6 +121,24 @@ func (r *ChainResolver) prefetchTo(ctx context.Context, rec datamarkettypes.Data
 		return nil, err
 	}
 	return r.disk.writtenHeld(rel, w.n), nil
+}
+
+// ErrLocalWrite is a download that failed writing on this host (its disk
+// or disk cache full), not at its server.
+var ErrLocalWrite = errors.New("the download could not be written on this host")
+
+// localWriter passes writes to w and keeps w's error.
+type localWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (l *localWriter) Write(p []byte) (int, error) {
+	n, err := l.w.Write(p)
+	if err != nil {
+		l.err = err
+	}
+	return n, err
 }
 
 // reservingWriter writes to f, growing its reservation in the disk cache

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -287,5 +288,116 @@ func TestAttackHeldPrefetchIsNotEvictedBeforeItsLoad(t *testing.T) {
 	releaseB()
 	if _, err := os.Stat(filepath.Join(r.cfg.CacheDir, datasetRel(a.Sha256))); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the released file was not evicted for the next download: %v", err)
+	}
+}
+
+// TestAttackLoadStoreDuringPrefetchUntracksTheFile: a prefetch reserves its
+// file's path in the disk cache (reserve(rel, 0)) and grows that entry as
+// bytes arrive. A load of the same version (DatasetFile: a validator's
+// chunk request served by the chunk server, or a job whose prefetch fell
+// back) that downloads and stores the file meanwhile replaces the entry
+// with its own, written. The prefetch's next grow then finds the entry not
+// being written, fails with ErrCacheFull, and its cleanup (dropped) deletes
+// the entry of the file the load wrote: the file stays on disk, uncounted
+// and never evicted. A dataset owner whose server answers the prefetch's
+// request slowly and the load's at once repeats it per version: the disk
+// holds more than its budget (and the prefetch reports a full cache that
+// is not). Now a path has one writer at a time: the load's store skips a
+// file a prefetch is writing, and a prefetch waits for a store under way.
+func TestAttackLoadStoreDuringPrefetchUntracksTheFile(t *testing.T) {
+	m := testData()
+	npy, err := workload.EncodeNPY(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var requests atomic.Int32
+	headerSent := make(chan struct{})
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requests.Add(1) == 1 { // the prefetch: headers now, the body later
+			w.WriteHeader(http.StatusOK)
+			w.(http.Flusher).Flush()
+			close(headerSent)
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		_, _ = w.Write(npy)
+	}))
+	defer srv.Close()
+	rec := record(t, npy, m, 6)
+	rec.Uri = srv.URL
+	r := prefetchResolver(t, 0, rec)
+	ctx := context.Background()
+
+	done := make(chan error, 1)
+	go func() {
+		rel, err := r.PrefetchDataset(ctx, rec.Id, 0)
+		if rel != nil {
+			defer rel()
+		}
+		done <- err
+	}()
+	select {
+	case <-headerSent:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the prefetch did not reach the server")
+	}
+	// The load of the same version: downloads (the file is not on disk yet)
+	// and stores it.
+	if _, err := r.DatasetFile(ctx, rec.Id, 0); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	perr := <-done
+	t.Logf("prefetch: %v", perr)
+
+	var onDisk int64
+	entries, _ := os.ReadDir(filepath.Join(r.cfg.CacheDir, "datasets"))
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil {
+			onDisk += info.Size()
+		}
+	}
+	used, _ := r.CacheUsage()
+	if used != onDisk {
+		t.Errorf("the disk cache counts %d bytes, its folder holds %d: the file is on disk uncounted (never evicted, outside the budget)", used, onDisk)
+	}
+	if perr != nil {
+		t.Errorf("the prefetch failed (%v) though the cache had room and the file was served whole", perr)
+	}
+}
+
+// failingWriter fails every write with err (a full disk).
+type failingWriter struct{ err error }
+
+func (f failingWriter) Write([]byte) (int, error) { return 0, f.err }
+
+// TestAttackDiskWriteErrorIsRememberedAsTheServers: before prefetching, a
+// load read the dataset into memory and its store to disk was best effort.
+// A prefetch writes through the disk, and a local write error (ENOSPC on a
+// disk the outputs share) fails inside the download: had downloadTo
+// remembered it as the dataset server's failure (failures, FailureTTL),
+// the job's retry and its load would fail at once without asking the
+// server, and past half the window the agent would abort claiming an
+// honest dataset unavailable, which the validators refute: the collateral
+// forfeited. A write's failure is this host's (ErrLocalWrite), never
+// remembered against the server.
+func TestAttackDiskWriteErrorIsRememberedAsTheServers(t *testing.T) {
+	rec, _, requests := servedDataset(t, nil)
+	r := prefetchResolver(t, 0, rec)
+	ctx := context.Background()
+	err := r.downloadTo(ctx, rec, failingWriter{syscall.ENOSPC})
+	if !errors.Is(err, ErrLocalWrite) || !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("a download whose write failed: %v, want ErrLocalWrite and the write's error", err)
+	}
+	before := requests.Load()
+	if _, err := r.Dataset(ctx, rec.Id, 0); err != nil {
+		t.Errorf("the load after a local write error: %v", err)
+	}
+	if n := requests.Load(); n != before+1 {
+		t.Errorf("the load sent %d requests, want 1: the server's earlier answer was fine", n-before)
 	}
 }

@@ -313,14 +313,19 @@ func (r *ChainResolver) downloadTo(ctx context.Context, rec datamarkettypes.Data
 		return fmt.Errorf("download dataset %d version %d from %s: %w", rec.Id, rec.Version, rec.Uri, err)
 	}
 	c := &dataserver.Client{BaseURL: rec.Uri, Signer: r.cfg.Signer, HTTP: r.cfg.HTTP}
-	if _, err := c.DownloadTo(ctx, w, rec.Id, rec.Version, want); err != nil {
+	lw := &localWriter{w: w}
+	if _, err := c.DownloadTo(ctx, lw, rec.Id, rec.Version, want); err != nil {
+		if lw.err != nil {
+			// This host's write failed (a full disk or cache): nothing
+			// is known of the server (TestAttackDiskWriteErrorIsRememberedAsTheServers).
+			return fmt.Errorf("download dataset %d version %d from %s: %w: %w", rec.Id, rec.Version, rec.Uri, ErrLocalWrite, lw.err)
+		}
 		// A refusal for want of access is not remembered: access opens at a
 		// block (the job's award), and the next try may pass. Nor is a
-		// disk cache with no room (the writer's error), nor a download
-		// its caller gave up on.
+		// download its caller gave up on.
 		var he *dataserver.HTTPError
 		forbidden := errors.As(err, &he) && he.Status == http.StatusForbidden
-		if !forbidden && !errors.Is(err, ErrCacheFull) && ctx.Err() == nil {
+		if !forbidden && ctx.Err() == nil {
 			r.failed.record(key, err, time.Now())
 		}
 		return fmt.Errorf("download dataset %d version %d from %s: %w", rec.Id, rec.Version, rec.Uri, err)
