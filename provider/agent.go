@@ -182,6 +182,11 @@ type Agent struct {
 	ready    workQueue        // jobs with their inputs, fetchers to workers, earliest deadline first
 	doneCh   chan execResult
 	backlog  []uint64
+
+	// A won job's download that finds no room on disk tries again every
+	// cacheRetry for up to cacheWait (0: defaultCacheRetry,
+	// defaultCacheWait; prefetch.go).
+	cacheRetry, cacheWait time.Duration
 }
 
 // jobView is what the agent last saw of a job: its state and winner, and

@@ -52,9 +52,12 @@ func (s stallingDatasets) PrefetchDataset(ctx context.Context, id, _ uint64) (fu
 // attacker's datasets) stalls; then an honest requester's job on dataset 5,
 // served at once, is awarded. It returns nil once the honest job is
 // fetched and run, or why it was not within 5 s.
-func honestJobBehindStalledFetches(t *testing.T, hostileDataset func(id uint64) uint64, stalling func(fakeMLP, map[uint64]bool) MLPResolver) error {
+func honestJobBehindStalledFetches(t *testing.T, hostileDataset func(id uint64) uint64, stalling func(fakeMLP, map[uint64]bool) MLPResolver, tune ...func(*Agent)) error {
 	t.Helper()
 	a := testAgent(t)
+	for _, f := range tune {
+		f(a)
+	}
 	a.backend = cpu.New()
 	a.queued, a.execCh, a.doneCh = map[uint64]bool{}, make(chan uint64, 16), make(chan execResult, 16)
 	model := &workload.Model{Layers: []workload.Layer{{In: 2, Out: 1, Weight: []float32{1, -1}}}}
@@ -198,5 +201,41 @@ func TestAttackServerRefusesTheDownloadTricklesTheLoad(t *testing.T) {
 	}
 	if err := honestJobBehindStalledFetches(t, func(id uint64) uint64 { return 65 + id }, refusing); err != nil {
 		t.Fatalf("%v; the downloads were refused, the loads trickle", err)
+	}
+}
+
+// fullCacheFor answers every prefetch with jobexec.ErrCacheFull (a disk
+// cache full of files it may not evict) until room comes back at roomAt.
+type fullCacheFor struct {
+	stallingDatasets
+	roomAt time.Time
+}
+
+func (s fullCacheFor) PrefetchDataset(ctx context.Context, id, v uint64) (func(), error) {
+	if time.Now().Before(s.roomAt) {
+		return nil, fmt.Errorf("dataset %d: %w", id, jobexec.ErrCacheFull)
+	}
+	return s.stallingDatasets.PrefetchDataset(ctx, id, v)
+}
+
+// TestAttackFullCacheFallbackTricklesTheLoad (found by review): a prefetch
+// that found no room in the disk cache (ErrCacheFull) queued its job for a
+// load that downloads in its fetch slot. The cache's unevictable files are
+// partly the attacker's to make (the weights of the jobs the agent has bid
+// on are kept; held prefetches; downloads that send the recorded size at
+// once and then trickle), so with the cache full for a moment every won
+// job's prefetch failed, the attacker's jobs on one trickling dataset per
+// slot held every slot again, and the honest job's load waited behind
+// them. Now a download that finds no room waits for room, holding no
+// slot; the load in a slot never downloads a prefetched job's dataset.
+func TestAttackFullCacheFallbackTricklesTheLoad(t *testing.T) {
+	var held atomic.Int64
+	roomAt := time.Now().Add(300 * time.Millisecond)
+	full := func(f fakeMLP, ids map[uint64]bool) MLPResolver {
+		return fullCacheFor{stallingDatasets{f, ids, &held}, roomAt}
+	}
+	fastRetry := func(a *Agent) { a.cacheRetry = 10 * time.Millisecond }
+	if err := honestJobBehindStalledFetches(t, func(id uint64) uint64 { return 65 + id }, full, fastRetry); err != nil {
+		t.Fatalf("%v; the disk cache had no room for 300 ms", err)
 	}
 }

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -35,9 +34,11 @@ import (
 // timeout, and again 3 blocks later), which fails the attacker's own job;
 // an honest job's download runs beside it and its load finds the file on
 // disk, held there until that load (fetchQueue.hold). A failed download
-// fails the job's inputs rather than leave the download to its load. The per-requester and per-dataset bounds remain for a load that
-// downloads in its slot (a file the disk cache had no room for). A stalled
-// load or download never holds a fetcher either: the jobs queued behind it
+// fails the job's inputs rather than leave the download to its load, and
+// one that finds no room on disk waits for room (prefetch.go). The
+// per-requester and per-dataset bounds remain for the loads of an agent
+// without a disk cache, which download in their slots. A stalled load or
+// download never holds a fetcher either: the jobs queued behind it
 // are still routed, and a job with nothing to fetch runs while the workers
 // would otherwise idle (TestAttackStalledFetchersStarveJobsWithoutInputs).
 // The queues hold each won job at most once (Agent.queued); a job waiting
@@ -191,56 +192,6 @@ func (a *Agent) route(ctx context.Context, id uint64) bool {
 	}
 	a.ready.push(prepared{job: job, w: w}) // nothing fetched: it holds no memory while it waits
 	return true
-}
-
-// datasetPrefetcher downloads a dataset's file to disk ahead of its load
-// (jobexec.ChainResolver).
-type datasetPrefetcher interface {
-	PrefetchDataset(ctx context.Context, datasetID, version uint64) (release func(), err error)
-}
-
-// prefetch downloads a routed job's dataset to disk, in a goroutine of its
-// own that holds no fetch slot, then queues the job for one (its count in
-// fetches_in_flight passes along), whose load reads the file from disk; a
-// job without a dataset, an agent whose source cannot prefetch, or a file
-// the disk cache has no room for, queues at once and its load downloads.
-// A failed download fails the job's inputs, as a failed load does.
-func (a *Agent) prefetch(ctx context.Context, job computetypes.Job) {
-	p, ok := a.cfg.MLP.(datasetPrefetcher)
-	ds := fetchedDataset(job)
-	if !ok || ds == 0 {
-		a.launch(ctx, a.fetches.push(job, a.cfg.Fetchers, a.fetchesPerRequester()), &job.Id)
-		return
-	}
-	a.fetches.wg.Add(1)
-	go func() {
-		defer a.fetches.wg.Done()
-		start := time.Now()
-		release, err := p.PrefetchDataset(ctx, ds, job.DatasetVersion)
-		a.metrics.DownloadSeconds.Observe(time.Since(start).Seconds())
-		switch {
-		case ctx.Err() != nil:
-			a.metrics.Fetching.Dec()
-			if release != nil {
-				release()
-			}
-		case err == nil || errors.Is(err, jobexec.ErrCacheFull) || errors.Is(err, jobexec.ErrNoDiskCache):
-			if release != nil {
-				a.fetches.hold(job.Id, release) // until its load
-			}
-			if err != nil {
-				a.log.Info("dataset not on disk ahead of its load (the load downloads it)", "job", job.Id, "dataset", ds, "err", err)
-			}
-			a.launch(ctx, a.fetches.push(job, a.cfg.Fetchers, a.fetchesPerRequester()), &job.Id)
-		default:
-			// The job's inputs failed, as its load would have; tried again
-			// later (inputsFailed). Not the load in a slot: a server that
-			// refuses the download and trickles the load would hold the
-			// slots again (TestAttackServerRefusesTheDownloadTricklesTheLoad).
-			a.metrics.Fetching.Dec()
-			a.finish(ctx, execResult{id: job.Id, err: err, inputs: true})
-		}
-	}()
 }
 
 // needsInputs reports whether a job's kind reads a model or a dataset.
