@@ -7,8 +7,12 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
+
+	"github.com/aichain/aichain/chainclient/signedreq"
 	"github.com/aichain/aichain/testutil/modelreg"
 	"github.com/aichain/aichain/workload"
+	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
 )
 
@@ -16,11 +20,17 @@ import (
 // loopback; it returns the records by id and one file's size.
 func distinctModels(t *testing.T, n int) (map[uint64]modelregistrytypes.Model, int64) {
 	t.Helper()
+	return distinctModelsOf(t, n, 64)
+}
+
+// distinctModelsOf is distinctModels of dim×dim weights.
+func distinctModelsOf(t *testing.T, n, dim int) (map[uint64]modelregistrytypes.Model, int64) {
+	t.Helper()
 	files, recs := map[string][]byte{}, map[uint64]modelregistrytypes.Model{}
 	for id := uint64(1); id <= uint64(n); id++ {
-		file, _ := squareModel(t, 64, float32(id))
+		file, _ := squareModel(t, dim, float32(id))
 		files["/"+workload.SHA256Hex(file)] = file
-		recs[id] = modelregistrytypes.Model{Id: id, Sha256: workload.SHA256Hex(file), InputDim: 64, OutputDim: 64}
+		recs[id] = modelregistrytypes.Model{Id: id, Sha256: workload.SHA256Hex(file), InputDim: uint64(dim), OutputDim: uint64(dim)}
 	}
 	srv, _ := weightsServer(t, files, 0)
 	var size int64
@@ -190,4 +200,43 @@ func TestAttackWeightsWiderThanRegistered(t *testing.T) {
 			t.Fatalf("model %d (widths %v): %v", id, recs[id].LayerWidths, err)
 		}
 	}
+}
+
+// TestAttackPinnedWeightsLeaveNoRoomForWonDatasets: a provider keeps the
+// weights of every job it bids on (PinModel) and a won job's dataset is
+// downloaded to the same disk cache (PrefetchDataset). A requester posting
+// jobs on large models of its own (a bid window's worth) had the kept
+// weights fill the whole budget; every won job's download then found no
+// room, and its job waited (or, before that, downloaded in a fetch slot,
+// which the attacker's trickling servers held). Kept weights now take at
+// most half the budget: past it a pin fails (the agent does not bid) and
+// the datasets of the jobs won have the other half.
+func TestAttackPinnedWeightsLeaveNoRoomForWonDatasets(t *testing.T) {
+	recs, size := distinctModelsOf(t, 4, 512) // 1 MiB each
+	ds, _, _ := servedDataset(t, nil)
+	ds.Id = 9
+	budget := 4*size + 4096
+	r := NewChainResolver(ResolverConfig{Models: modelreg.Records{ByID: recs}, Datasets: datasetsByID{ds: map[uint64]datamarkettypes.Dataset{9: ds}},
+		Signer: signedreq.PrivKeySigner{Key: secp256k1.GenPrivKey(), Prefix: "aic"}, CacheDir: filepath.Join(t.TempDir(), "cache"),
+		CacheBytes: budget, Fetch: FetchPolicy{AllowLocal: true}})
+	ctx := context.Background()
+	pinned := 0
+	for id := uint64(1); id <= 4; id++ {
+		if _, err := r.Model(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.PinModel(ctx, id); err == nil {
+			pinned++
+		} else if !errors.Is(err, ErrCacheFull) {
+			t.Fatal(err)
+		}
+	}
+	if pinned != 2 {
+		t.Errorf("%d of 4 models of %d bytes pinned in a cache of %d, want 2 (half the budget)", pinned, size, budget)
+	}
+	release, err := r.PrefetchDataset(ctx, ds.Id, 0)
+	if err != nil {
+		t.Fatalf("a won job's dataset beside the pinned weights: %v", err)
+	}
+	release()
 }

@@ -102,11 +102,27 @@ func (c *diskCache) keep(kind string, rels []string) {
 }
 
 // keepIfPresent adds the file at rel to the files never evicted if the
-// cache holds it, and reports whether it does.
+// cache holds it and the kept files with it take at most half the budget,
+// and reports whether it did. The other half stays for the datasets of the
+// jobs the provider wins (PrefetchDataset): the weights of every job it
+// bids on are kept (PinModel), and a requester posting jobs on large
+// models, a bid window's worth, filled the whole budget with them, every
+// won job's download then finding no room
+// (TestAttackPinnedWeightsLeaveNoRoomForWonDatasets).
 func (c *diskCache) keepIfPresent(rel string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.hasLocked(rel) {
+		return false
+	}
+	if c.kept[rel] {
+		return true
+	}
+	kept := c.files[rel].size
+	for r := range c.kept {
+		kept += c.files[r].size
+	}
+	if kept > c.budget/2 {
 		return false
 	}
 	c.kept[rel] = true

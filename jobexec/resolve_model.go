@@ -181,8 +181,9 @@ func weightsRel(sha string) string { return filepath.Join("models", weightsName(
 // sha256: a provider calls it as it decides to bid, so that no later
 // sizing evicts the weights it may serve the validators
 // (TestAttackFloodInTheBidRoundEvictsABidJobsWeights), and does not bid
-// when the cache, full of the files of the jobs it holds, did not take
-// them (ErrCacheFull). Without a disk cache: "" and nil.
+// when the cache did not take them (ErrCacheFull): the files of the jobs
+// it holds fill it, or the weights it keeps would take more than half of
+// it (diskCache.keepIfPresent). Without a disk cache: "" and nil.
 func (r *ChainResolver) PinModel(ctx context.Context, modelID uint64) (string, error) {
 	if r.disk == nil {
 		return "", nil

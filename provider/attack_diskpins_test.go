@@ -123,8 +123,9 @@ func decideAll(t *testing.T, a *Agent, jobs []computetypes.Job) {
 // a job's weights as it decides to bid (pinWeights, jobexec PinModel).
 func TestAttackFloodInTheBidRoundEvictsABidJobsWeights(t *testing.T) {
 	recs, size := distinctMLPModels(t, 2)
+	// Kept weights take at most half the cache: one model here.
 	res := jobexec.NewChainResolver(jobexec.ResolverConfig{Models: modelreg.Records{ByID: recs}, CacheDir: filepath.Join(t.TempDir(), "cache"),
-		CacheBytes: size, Fetch: jobexec.FetchPolicy{AllowLocal: true, Timeout: 5 * time.Second}})
+		CacheBytes: 2 * size, Fetch: jobexec.FetchPolicy{AllowLocal: true, Timeout: 5 * time.Second}})
 	a := diskAgent(t, res, servedEverywhere{res})
 	a.keepModels() // the end of the previous step: no job held
 
@@ -188,8 +189,9 @@ func TestAttackFloodAfterRestartEvictsAHeldJobsWeights(t *testing.T) {
 // on disk is not kept in memory either: the next use fetches and writes it.
 func TestAttackFullCacheRefusesAModelForEver(t *testing.T) {
 	recs, size := distinctMLPModels(t, 2)
+	// Kept weights take at most half the cache: one model here.
 	res := jobexec.NewChainResolver(jobexec.ResolverConfig{Models: modelreg.Records{ByID: recs}, CacheDir: filepath.Join(t.TempDir(), "cache"),
-		CacheBytes: size, Fetch: jobexec.FetchPolicy{AllowLocal: true, Timeout: 5 * time.Second}})
+		CacheBytes: 2 * size, Fetch: jobexec.FetchPolicy{AllowLocal: true, Timeout: 5 * time.Second}})
 	a := diskAgent(t, res, servedEverywhere{res})
 	ctx := context.Background()
 	if _, why := a.estimate(ctx, mlpJobOn(1, 1, 5, 105)); why != "" {
@@ -222,7 +224,7 @@ func TestAttackFullCacheRefusesAModelForEver(t *testing.T) {
 func TestAttackFloodOfUnbidJobsStopsAllBids(t *testing.T) {
 	recs, size := distinctMLPModels(t, 3)
 	res := jobexec.NewChainResolver(jobexec.ResolverConfig{Models: modelreg.Records{ByID: recs}, CacheDir: filepath.Join(t.TempDir(), "cache"),
-		CacheBytes: 2 * size, Fetch: jobexec.FetchPolicy{AllowLocal: true, Timeout: 5 * time.Second}})
+		CacheBytes: 4 * size, Fetch: jobexec.FetchPolicy{AllowLocal: true, Timeout: 5 * time.Second}}) // kept weights: two models at most
 	a := diskAgent(t, res, refusingDatasets{res, 66})
 	ctx := context.Background()
 	if _, why := a.estimate(ctx, mlpJobOn(1, 1, 5, 105)); why != "" {
