@@ -102,8 +102,8 @@ func (c *diskCache) keep(kind string, rels []string) {
 }
 
 // keepIfPresent adds the file at rel to the files never evicted if the
-// cache holds it and the kept files with it take at most half the budget,
-// and reports whether it did. The other half stays for the datasets of the
+// cache holds it and, for weights, the kept weights with it take at most
+// half the budget, and reports whether it did. The other half stays for the datasets of the
 // jobs the provider wins (PrefetchDataset): the weights of every job it
 // bids on are kept (PinModel), and a requester posting jobs on large
 // models, a bid window's worth, filled the whole budget with them, every
@@ -120,9 +120,11 @@ func (c *diskCache) keepIfPresent(rel string) bool {
 	}
 	kept := c.files[rel].size
 	for r := range c.kept {
-		kept += c.files[r].size
+		if strings.HasPrefix(r, "models"+string(filepath.Separator)) {
+			kept += c.files[r].size
+		}
 	}
-	if kept > c.budget/2 {
+	if strings.HasPrefix(rel, "models"+string(filepath.Separator)) && kept > c.budget/2 {
 		return false
 	}
 	c.kept[rel] = true
@@ -309,6 +311,21 @@ func (c *diskCache) dropped(rel string) {
 		delete(c.files, rel)
 	}
 	c.mu.Unlock()
+}
+
+// room is the bytes of the budget that no kept, held or reserved file
+// takes: what a new file may have, evicting the others.
+func (c *diskCache) room() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.scanLocked()
+	taken := int64(0)
+	for r, f := range c.files {
+		if f.writing || c.kept[r] || c.held[r] > 0 {
+			taken += f.size
+		}
+	}
+	return max(c.budget-taken, 0)
 }
 
 // usage is the bytes the cache holds and its budget.

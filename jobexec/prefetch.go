@@ -25,6 +25,20 @@ var ErrNoDiskCache = errors.New("the resolver has no disk cache")
 // trickle cannot fill the cache with the room of files they never send.
 const prefetchStep = 16 << 20
 
+// DatasetRoom is the disk cache's room for a won job's dataset: its budget
+// less the files it keeps (the held jobs' weights and executed datasets),
+// holds (prefetched, not yet loaded) and is writing; false without a disk
+// cache. A provider does not bid on a job whose dataset does not fit it:
+// the dataset is loaded only from disk, and it would wait for room its own
+// kept weights take until its inputs failed
+// (TestWonDatasetLargerThanTheRoomIsNotBidOn).
+func (r *ChainResolver) DatasetRoom() (int64, bool) {
+	if r.disk == nil {
+		return 0, false
+	}
+	return r.disk.room(), true
+}
+
 // writingPoll is how often a prefetch looks again for a file a load is
 // storing.
 const writingPoll = 20 * time.Millisecond
@@ -106,10 +120,7 @@ func (r *ChainResolver) prefetchTo(ctx context.Context, rec datamarkettypes.Data
 		r.disk.dropped(rel)
 		return nil, err
 	}
-	w := &reservingWriter{f: tmp, grow: func(n int64) error { return r.disk.grow(rel, n) }, most: 1 << 30}
-	if want, err := r.downloadBounds(rec); err == nil {
-		w.most = want.Limit() + 1 // what the download reads, at most
-	}
+	w := &reservingWriter{f: tmp, grow: func(n int64) error { return r.disk.grow(rel, n) }, most: DatasetFileBytes(rec)}
 	err = r.downloadTo(ctx, rec, w)
 	err = errors.Join(err, tmp.Close())
 	if err == nil {
@@ -141,9 +152,25 @@ func (l *localWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// DatasetHeaderBytes is the header a dataset file is expected to have
+// beside its values: numpy writes 128 bytes for a 2-d array; the parser
+// takes up to workload.MaxNPYPrefixBytes, and a larger one grows a
+// prefetch's reservation as it arrives.
+const DatasetHeaderBytes = 128
+
+// DatasetFileBytes is the size a dataset version's file is expected to
+// have: its rows·cols 4-byte values and DatasetHeaderBytes; 1 GiB for a
+// record without a shape.
+func DatasetFileBytes(rec datamarkettypes.Dataset) int64 {
+	if rec.Rows == 0 || rec.Cols == 0 || rec.Rows > 1<<40/rec.Cols {
+		return 1 << 30
+	}
+	return int64(rec.Rows*rec.Cols)*4 + DatasetHeaderBytes
+}
+
 // reservingWriter writes to f, growing its reservation in the disk cache
-// (grow) by prefetchStep ahead of the bytes written, but not past the most
-// the download reads.
+// (grow) by prefetchStep ahead of the bytes written, but not past the
+// file's expected size (most) until the bytes do.
 type reservingWriter struct {
 	f             *os.File
 	grow          func(n int64) error

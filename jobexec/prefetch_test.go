@@ -187,10 +187,10 @@ func TestAttackTricklingServersReserveTheCache(t *testing.T) {
 			Sha256: workload.SHA256Hex([]byte{byte(id)}), ContentRoot: make([]byte, 32), Uri: trickle.URL,
 		})
 	}
-	// Room for the three recorded files (19.5 MiB each with a header's
-	// bound), not for a fourth file beside them; room for three steps
-	// (16 MiB each) and the honest file.
-	budget := int64(59 << 20)
+	// Room for the three recorded files (18.5 MiB each and a header), not
+	// for a fourth file beside them; room for three steps (16 MiB each)
+	// and the honest file.
+	budget := 3*DatasetFileBytes(recs[1]) + 2048
 	r := prefetchResolver(t, budget, recs...)
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -262,9 +262,9 @@ func TestAttackHeldPrefetchIsNotEvictedBeforeItsLoad(t *testing.T) {
 	mb.Data[0] = 42 // another file
 	b, _, _ := serveMatrix(t, nil, mb)
 	b.Id = 2
-	// Room for one download (its values and a header's bound) and 101
-	// bytes: not for a second file beside the first.
-	r := prefetchResolver(t, int64(a.Rows*a.Cols*4)+workload.MaxNPYPrefixBytes+101, a, b)
+	// Room for one download (its expected size) and 101 bytes: not for a
+	// second file beside the first.
+	r := prefetchResolver(t, DatasetFileBytes(a)+101, a, b)
 	ctx := context.Background()
 
 	release, err := r.PrefetchDataset(ctx, a.Id, 0)

@@ -185,11 +185,16 @@ func (a *Agent) decide(ctx context.Context, job computetypes.Job, budget *sdk.Co
 	if why != "" {
 		return nil, why
 	}
+	dsBytes, why := a.admitDatasetRoom(job, shape)
+	if why != "" {
+		return nil, why
+	}
 	*budget = budget.Sub(collateral)
 	return &Record{
 		ID: job.Id, Requester: job.Requester, Phase: PhaseBid, Price: price.String(), Salt: salt,
 		Collateral: collateral.String(), CommitEnd: job.CommitEnd, RevealEnd: job.RevealEnd,
 		ExecBlocks: job.ExecBlocks, EstSeconds: est, ModelSha: sha, OutputBytes: outputDiskBytes(job, shape),
+		DatasetBytes: dsBytes,
 	}, ""
 }
 

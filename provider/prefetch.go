@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/aichain/aichain/jobexec"
+	"github.com/aichain/aichain/types/common"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 )
 
@@ -93,4 +94,44 @@ func (a *Agent) download(ctx context.Context, p datasetPrefetcher, job computety
 		case <-t.C:
 		}
 	}
+}
+
+// datasetRoomer is a source whose disk cache reports its room for a won
+// job's dataset (jobexec.ChainResolver).
+type datasetRoomer interface {
+	DatasetRoom() (int64, bool)
+}
+
+// admitDatasetRoom refuses ("disk") a job whose dataset file would not fit
+// the disk cache's room (jobexec.DatasetRoom: the budget less the files it
+// keeps, holds and writes, this job's pinned weights among them) beside
+// the datasets of the jobs the agent holds and has not executed, and
+// returns the bytes its record reserves. A won job's dataset is loaded
+// only from disk: bid on and won without room, its download would wait,
+// its inputs fail and the job be aborted past half its window, the
+// validators finding the inputs available and forfeiting the collateral
+// (TestWonDatasetLargerThanTheRoomIsNotBidOn); before downloads went to
+// disk such a dataset was loaded into memory.
+func (a *Agent) admitDatasetRoom(job computetypes.Job, s jobexec.BidShape) (uint64, string) {
+	src, ok := a.cfg.MLP.(datasetRoomer)
+	if s.DatasetID == 0 || !ok {
+		return 0, ""
+	}
+	room, ok := src.DatasetRoom()
+	if !ok {
+		return 0, ""
+	}
+	need := common.SatAdd(s.InputBytes, jobexec.DatasetHeaderBytes)
+	var held uint64
+	for id, r := range a.recs {
+		if id != job.Id && r.Phase < PhaseExecuted {
+			held = common.SatAdd(held, r.DatasetBytes)
+		}
+	}
+	if common.SatAdd(held, need) > uint64(room) {
+		a.log.Info("not bidding: its dataset does not fit the disk cache beside the held jobs' files", "job", job.Id,
+			"dataset_bytes", need, "held_datasets_bytes", held, "room", room)
+		return 0, "disk"
+	}
+	return need, ""
 }

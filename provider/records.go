@@ -69,6 +69,10 @@ type Record struct {
 	// chunks and leaf hashes (outputDiskBytes), reserved from the bid until
 	// the record is purged (admitDisk).
 	OutputBytes uint64 `json:"ob,omitempty"`
+	// DatasetBytes is its dataset file's expected size on disk, which the
+	// disk cache must have room for from its award until its load
+	// (admitDatasetRoom); 0 without a dataset.
+	DatasetBytes uint64 `json:"db,omitempty"`
 	// PendingTx is the hash of the tx that moves the record to its next
 	// phase (commit, reveal or result), sent at height SentAt.
 	PendingTx string `json:"tx,omitempty"`
