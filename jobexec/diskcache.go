@@ -328,6 +328,15 @@ func (c *diskCache) room() int64 {
 	return max(c.budget-taken, 0)
 }
 
+// counted reports whether the file at rel is kept, held or being written:
+// taken from the room (room).
+func (c *diskCache) counted(rel string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f, ok := c.files[rel]
+	return ok && (f.writing || c.kept[rel] || c.held[rel] > 0)
+}
+
 // usage is the bytes the cache holds and its budget.
 func (c *diskCache) usage() (int64, int64) {
 	c.mu.Lock()

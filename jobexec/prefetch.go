@@ -25,18 +25,39 @@ var ErrNoDiskCache = errors.New("the resolver has no disk cache")
 // trickle cannot fill the cache with the room of files they never send.
 const prefetchStep = 16 << 20
 
-// DatasetRoom is the disk cache's room for a won job's dataset: its budget
-// less the files it keeps (the held jobs' weights and executed datasets),
-// holds (prefetched, not yet loaded) and is writing; false without a disk
-// cache. A provider does not bid on a job whose dataset does not fit it:
-// the dataset is loaded only from disk, and it would wait for room its own
-// kept weights take until its inputs failed
-// (TestWonDatasetLargerThanTheRoomIsNotBidOn).
-func (r *ChainResolver) DatasetRoom() (int64, bool) {
+// DatasetNeed is a dataset version a held job will load, and its file's
+// expected bytes.
+type DatasetNeed struct {
+	DatasetRef
+	Bytes int64
+}
+
+// DatasetRoom is the disk cache's room left for the datasets of the jobs a
+// provider wins once needs have theirs: its budget less the files it
+// keeps (the held jobs' weights and executed datasets), holds (prefetched,
+// not yet loaded) and is writing, and less each distinct need's bytes
+// unless its file is among those; false without a disk cache. A provider
+// does not bid on a job whose dataset would leave it negative: the dataset
+// is loaded only from disk, and it would wait for room until its inputs
+// failed (TestWonDatasetLargerThanTheRoomIsNotBidOn). A need whose record
+// the node does not answer for counts in full.
+func (r *ChainResolver) DatasetRoom(ctx context.Context, needs []DatasetNeed) (int64, bool) {
 	if r.disk == nil {
 		return 0, false
 	}
-	return r.disk.room(), true
+	room := r.disk.room()
+	seen := map[DatasetRef]bool{}
+	for _, n := range needs {
+		if seen[n.DatasetRef] {
+			continue
+		}
+		seen[n.DatasetRef] = true
+		if sha, err := r.datasetSha(ctx, datasetKey{n.ID, n.Version}); err == nil && r.disk.counted(datasetRel(sha)) {
+			continue
+		}
+		room -= n.Bytes
+	}
+	return room, true
 }
 
 // writingPoll is how often a prefetch looks again for a file a load is

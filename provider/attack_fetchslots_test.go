@@ -51,8 +51,9 @@ func (s stallingDatasets) PrefetchDataset(ctx context.Context, id, _ uint64) (fu
 // dataset hostileDataset(id) that mlp (built by stalling over the
 // attacker's datasets) stalls; then an honest requester's job on dataset 5,
 // served at once, is awarded. It returns nil once the honest job is
-// fetched and run, or why it was not within 5 s.
-func honestJobBehindStalledFetches(t *testing.T, hostileDataset func(id uint64) uint64, stalling func(fakeMLP, map[uint64]bool) MLPResolver, tune ...func(*Agent)) error {
+// fetched and run, or why it was not within 5 s, with the agent and the
+// honest job's id.
+func honestJobBehindStalledFetches(t *testing.T, hostileDataset func(id uint64) uint64, stalling func(fakeMLP, map[uint64]bool) MLPResolver, tune ...func(*Agent)) (*Agent, uint64, error) {
 	t.Helper()
 	a := testAgent(t)
 	for _, f := range tune {
@@ -120,7 +121,7 @@ func honestJobBehindStalledFetches(t *testing.T, hostileDataset func(id uint64) 
 		case res := <-a.doneCh:
 			switch {
 			case res.id == honest && res.err == nil:
-				return nil
+				return a, honest, nil
 			case res.id == honest:
 				t.Fatalf("outcome of the honest job %d: %v", res.id, res.err)
 			case res.err == nil:
@@ -129,7 +130,7 @@ func honestJobBehindStalledFetches(t *testing.T, hostileDataset func(id uint64) 
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	return fmt.Errorf("the honest requester's mlp job %d never started its fetch: all %d fetch slots are held by %d stalled fetches of one attacker "+
+	return a, honest, fmt.Errorf("the honest requester's mlp job %d never started its fetch: all %d fetch slots are held by %d stalled fetches of one attacker "+
 		"over 2 requester addresses (%v in flight, %d waiting)", honest, a.cfg.Fetchers, hostile, fetching(), a.fetches.len())
 }
 
@@ -150,7 +151,7 @@ func honestJobBehindStalledFetches(t *testing.T, hostileDataset func(id uint64) 
 // attacker's jobs hold one slot.
 func TestAttackFetchSlotsHeldByTwoRequesterAddresses(t *testing.T) {
 	noPrefetch := func(f fakeMLP, ids map[uint64]bool) MLPResolver { return stallingDataset{f} }
-	if err := honestJobBehindStalledFetches(t, func(uint64) uint64 { return 66 }, noPrefetch); err != nil {
+	if _, _, err := honestJobBehindStalledFetches(t, func(uint64) uint64 { return 66 }, noPrefetch); err != nil {
 		t.Fatalf("%v; fetchesPerRequester caps an address, not an attacker", err)
 	}
 }
@@ -168,11 +169,18 @@ func TestAttackFetchSlotsHeldByTwoRequesterAddresses(t *testing.T) {
 func TestAttackFetchSlotsHeldByOneDatasetPerSlot(t *testing.T) {
 	var held atomic.Int64
 	prefetching := func(f fakeMLP, ids map[uint64]bool) MLPResolver { return stallingDatasets{f, ids, &held} }
-	if err := honestJobBehindStalledFetches(t, func(id uint64) uint64 { return 65 + id }, prefetching); err != nil {
+	a, honest, err := honestJobBehindStalledFetches(t, func(id uint64) uint64 { return 65 + id }, prefetching)
+	if err != nil {
 		t.Fatalf("%v; one dataset per slot, a listing each (gas only)", err)
 	}
+	// Its file is held until the job is executed and its dataset kept.
+	if n := held.Load(); n != 1 {
+		t.Errorf("%d prefetched files held while the honest job runs, want its 1", n)
+	}
+	a.recs[honest].Phase = PhaseExecuted
+	a.releaseHolds(true)
 	if n := held.Load(); n != 0 {
-		t.Errorf("%d prefetched files still held in the disk cache after their jobs ran", n)
+		t.Errorf("%d prefetched files still held in the disk cache after their jobs were executed", n)
 	}
 }
 
@@ -199,7 +207,7 @@ func TestAttackServerRefusesTheDownloadTricklesTheLoad(t *testing.T) {
 	refusing := func(f fakeMLP, ids map[uint64]bool) MLPResolver {
 		return refusedDownloads{stallingDatasets{f, ids, new(atomic.Int64)}}
 	}
-	if err := honestJobBehindStalledFetches(t, func(id uint64) uint64 { return 65 + id }, refusing); err != nil {
+	if _, _, err := honestJobBehindStalledFetches(t, func(id uint64) uint64 { return 65 + id }, refusing); err != nil {
 		t.Fatalf("%v; the downloads were refused, the loads trickle", err)
 	}
 }
@@ -235,7 +243,7 @@ func TestAttackFullCacheFallbackTricklesTheLoad(t *testing.T) {
 		return fullCacheFor{stallingDatasets{f, ids, &held}, roomAt}
 	}
 	fastRetry := func(a *Agent) { a.cacheRetry = 10 * time.Millisecond }
-	if err := honestJobBehindStalledFetches(t, func(id uint64) uint64 { return 65 + id }, full, fastRetry); err != nil {
+	if _, _, err := honestJobBehindStalledFetches(t, func(id uint64) uint64 { return 65 + id }, full, fastRetry); err != nil {
 		t.Fatalf("%v; the disk cache had no room for 300 ms", err)
 	}
 }

@@ -185,8 +185,11 @@ func (a *Agent) decide(ctx context.Context, job computetypes.Job, budget *sdk.Co
 	if why != "" {
 		return nil, why
 	}
-	dsBytes, why := a.admitDatasetRoom(job, shape)
+	dsBytes, why := a.admitDatasetRoom(ctx, job, shape)
 	if why != "" {
+		// Its pin goes (the held records' stay): the jobs decided next in
+		// this step would find less room (TestAttackRefusedJobsPinsRefuseAnHonestJob).
+		a.keepModels()
 		return nil, why
 	}
 	*budget = budget.Sub(collateral)
@@ -194,7 +197,7 @@ func (a *Agent) decide(ctx context.Context, job computetypes.Job, budget *sdk.Co
 		ID: job.Id, Requester: job.Requester, Phase: PhaseBid, Price: price.String(), Salt: salt,
 		Collateral: collateral.String(), CommitEnd: job.CommitEnd, RevealEnd: job.RevealEnd,
 		ExecBlocks: job.ExecBlocks, EstSeconds: est, ModelSha: sha, OutputBytes: outputDiskBytes(job, shape),
-		DatasetBytes: dsBytes,
+		DatasetBytes: dsBytes, DatasetID: shape.DatasetID, DatasetVersion: job.DatasetVersion,
 	}, ""
 }
 

@@ -269,15 +269,16 @@ type datasetPins interface {
 }
 
 // keepDatasets keeps in the disk cache the dataset versions of the jobs the
-// agent has executed and still holds (not ended): it serves their rows with
+// agent has executed and still holds (not ended), and reports whether it
+// could: it serves their rows with
 // every output chunk a validator samples, and their owner may take its
 // server down after the award, so a flood of jobs it sized must not evict
 // them (TestAttackDatasetOwnerTakesRowsDownAfterExecution). Run with
 // keepModels.
-func (a *Agent) keepDatasets(ctx context.Context) {
+func (a *Agent) keepDatasets(ctx context.Context) bool {
 	d, ok := a.cfg.MLP.(datasetPins)
 	if !ok {
-		return
+		return true
 	}
 	var refs []jobexec.DatasetRef
 	for _, r := range a.recs {
@@ -287,5 +288,7 @@ func (a *Agent) keepDatasets(ctx context.Context) {
 	}
 	if err := d.KeepDatasets(ctx, refs); err != nil {
 		a.log.Warn("cannot keep a held job's dataset on disk now (retried next block)", "err", err)
+		return false
 	}
+	return true
 }

@@ -109,18 +109,23 @@ func fetchedDataset(job computetypes.Job) uint64 {
 	return job.Workload.Gpt.GetDatasetId()
 }
 
-// hold keeps release, which lets job's prefetched file go from the disk
-// cache, until the job's load is done.
+// hold keeps release, which lets job id's prefetched file go from the
+// disk cache, until the job is executed and its dataset kept
+// (releaseHolds), or its load fails; a hold it had already is released.
 func (q *fetchQueue) hold(id uint64, release func()) {
 	q.mu.Lock()
-	defer q.mu.Unlock()
+	old, had := q.held[id]
 	if q.held == nil {
 		q.held = map[uint64]func(){}
 	}
 	q.held[id] = release
+	q.mu.Unlock()
+	if had {
+		old()
+	}
 }
 
-// release lets the prefetched file of job id go (after its load).
+// release lets the prefetched file of job id go.
 func (q *fetchQueue) release(id uint64) {
 	q.mu.Lock()
 	release, ok := q.held[id]
@@ -129,6 +134,17 @@ func (q *fetchQueue) release(id uint64) {
 	if ok {
 		release()
 	}
+}
+
+// heldIDs is the jobs whose prefetched files are held.
+func (q *fetchQueue) heldIDs() []uint64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	ids := make([]uint64, 0, len(q.held))
+	for id := range q.held {
+		ids = append(ids, id)
+	}
+	return ids
 }
 
 // done frees the slot of a fetch of job.
@@ -251,7 +267,9 @@ func (a *Agent) fetch(ctx context.Context, job computetypes.Job) {
 	}
 	start := time.Now()
 	w, err := jobexec.FromJob(ctx, job.Workload, job.DatasetVersion, resolver)
-	a.fetches.release(job.Id)
+	if err != nil {
+		a.fetches.release(job.Id)
+	}
 	a.metrics.FetchSeconds.Observe(time.Since(start).Seconds())
 	a.metrics.Fetching.Dec()
 	switch {

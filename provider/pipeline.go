@@ -39,7 +39,7 @@ func (a *Agent) step(ctx context.Context, b chainclient.Block) error {
 	errs = append(errs, a.expireBids(ctx))
 	a.retire()
 	a.keepModels()
-	a.keepDatasets(ctx)
+	a.releaseHolds(a.keepDatasets(ctx))
 	if b.Height%100 == 0 {
 		errs = append(errs, a.within(ctx, a.refreshParams))
 	}

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"math"
 	"time"
 
 	"github.com/aichain/aichain/jobexec"
@@ -96,42 +97,63 @@ func (a *Agent) download(ctx context.Context, p datasetPrefetcher, job computety
 	}
 }
 
-// datasetRoomer is a source whose disk cache reports its room for a won
-// job's dataset (jobexec.ChainResolver).
+// datasetRoomer is a source whose disk cache reports its room for the
+// datasets of won jobs (jobexec.ChainResolver).
 type datasetRoomer interface {
-	DatasetRoom() (int64, bool)
+	DatasetRoom(ctx context.Context, needs []jobexec.DatasetNeed) (int64, bool)
 }
 
-// admitDatasetRoom refuses ("disk") a job whose dataset file would not fit
-// the disk cache's room (jobexec.DatasetRoom: the budget less the files it
-// keeps, holds and writes, this job's pinned weights among them) beside
-// the datasets of the jobs the agent holds and has not executed, and
-// returns the bytes its record reserves. A won job's dataset is loaded
-// only from disk: bid on and won without room, its download would wait,
-// its inputs fail and the job be aborted past half its window, the
-// validators finding the inputs available and forfeiting the collateral
-// (TestWonDatasetLargerThanTheRoomIsNotBidOn); before downloads went to
-// disk such a dataset was loaded into memory.
-func (a *Agent) admitDatasetRoom(job computetypes.Job, s jobexec.BidShape) (uint64, string) {
+// admitDatasetRoom refuses ("disk") a job the agent would hold without
+// room in the disk cache for the datasets of the jobs it holds and has not
+// executed, its own among them (jobexec.DatasetRoom: the budget less the
+// files kept, held and written, each distinct dataset counted once and not
+// at all when the cache already counts its file), and returns the bytes
+// its record reserves. It runs after the job's weights are pinned, for
+// every job: a job without a dataset takes no room but its weights do
+// (TestAttackDatasetlessPinsEatAnAdmittedDatasetsRoom). A won job's
+// dataset is loaded only from disk: bid on and won without room, its
+// download would wait, its inputs fail and the job be aborted past half
+// its window, the validators finding the inputs available and forfeiting
+// the collateral (TestWonDatasetLargerThanTheRoomIsNotBidOn); before
+// downloads went to disk such a dataset was loaded into memory.
+func (a *Agent) admitDatasetRoom(ctx context.Context, job computetypes.Job, s jobexec.BidShape) (uint64, string) {
 	src, ok := a.cfg.MLP.(datasetRoomer)
-	if s.DatasetID == 0 || !ok {
-		return 0, ""
-	}
-	room, ok := src.DatasetRoom()
 	if !ok {
 		return 0, ""
 	}
-	need := common.SatAdd(s.InputBytes, jobexec.DatasetHeaderBytes)
-	var held uint64
+	var needs []jobexec.DatasetNeed
 	for id, r := range a.recs {
-		if id != job.Id && r.Phase < PhaseExecuted {
-			held = common.SatAdd(held, r.DatasetBytes)
+		if id != job.Id && r.Phase < PhaseExecuted && !r.Abort && r.DatasetBytes > 0 {
+			needs = append(needs, jobexec.DatasetNeed{DatasetRef: jobexec.DatasetRef{ID: r.DatasetID, Version: r.DatasetVersion},
+				Bytes: int64(min(r.DatasetBytes, math.MaxInt64))})
 		}
 	}
-	if common.SatAdd(held, need) > uint64(room) {
-		a.log.Info("not bidding: its dataset does not fit the disk cache beside the held jobs' files", "job", job.Id,
-			"dataset_bytes", need, "held_datasets_bytes", held, "room", room)
+	var need uint64
+	if s.DatasetID != 0 {
+		need = common.SatAdd(s.InputBytes, jobexec.DatasetHeaderBytes)
+		needs = append(needs, jobexec.DatasetNeed{DatasetRef: jobexec.DatasetRef{ID: s.DatasetID, Version: job.DatasetVersion},
+			Bytes: int64(min(need, math.MaxInt64))})
+	}
+	room, ok := src.DatasetRoom(ctx, needs)
+	if ok && room < 0 {
+		a.log.Info("not bidding: the datasets of the jobs held and this one do not fit the disk cache", "job", job.Id,
+			"dataset_bytes", need, "short_bytes", -room)
 		return 0, "disk"
 	}
 	return need, ""
+}
+
+// releaseHolds lets the prefetched dataset files go whose jobs the agent
+// no longer holds or, once keepDatasets kept the executed jobs' datasets
+// for the validators' chunk requests (kept), has executed. Released at the load,
+// the file was neither held nor kept while its job ran, and the sizing of
+// a flood of jobs over other models evicted it; its owner then took its
+// server down and the validators' chunk requests found no rows
+// (TestAttackReleasedDatasetEvictedBeforeItIsKept). Pipeline goroutine.
+func (a *Agent) releaseHolds(kept bool) {
+	for _, id := range a.fetches.heldIDs() {
+		if r, ok := a.recs[id]; !ok || r.Phase == PhaseEnded || kept && r.Phase >= PhaseExecuted {
+			a.fetches.release(id)
+		}
+	}
 }

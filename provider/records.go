@@ -83,7 +83,8 @@ type Record struct {
 	ChunkCount uint64 `json:"cc,omitempty"`
 	ChunkBytes uint64 `json:"cb,omitempty"`
 	// Kind, DatasetID, DatasetVersion and ChunkRows are what serving its
-	// chunks needs (jobexec.Served).
+	// chunks needs (jobexec.Served); DatasetID and DatasetVersion are set
+	// from the bid (admitDatasetRoom), the others at execution.
 	Kind           string `json:"k,omitempty"`
 	DatasetID      uint64 `json:"di,omitempty"`
 	DatasetVersion uint64 `json:"dv,omitempty"`
