@@ -151,6 +151,10 @@ func (c *diskCache) touch(rel string, size int64) {
 func (c *diskCache) touchIfPresent(rel string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.touchIfPresentLocked(rel)
+}
+
+func (c *diskCache) touchIfPresentLocked(rel string) bool {
 	if !c.hasLocked(rel) {
 		return false
 	}
@@ -276,12 +280,9 @@ func (c *diskCache) writtenHeld(rel string, size int64) func() {
 func (c *diskCache) holdIfPresent(rel string) func() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.hasLocked(rel) {
+	if !c.touchIfPresentLocked(rel) {
 		return nil
 	}
-	f := c.files[rel]
-	f.used = time.Now()
-	c.files[rel] = f
 	return c.holdLocked(rel)
 }
 

@@ -324,3 +324,45 @@ func TestAttackRefusedJobsPinsRefuseAnHonestJob(t *testing.T) {
 			"weights pinned (room now %d): the refusal is for good (skip), the agent never bids on it", dsSize, modelSize, why, room)
 	}
 }
+
+// TestWonDatasetLargerThanTheRoomIsNotBidOn (found by review): a won
+// job's dataset is only ever loaded from the disk cache (PrefetchDataset; a download that finds no room waits 2 minutes,
+// then the inputs fail, are retried every 3 blocks and the job is aborted
+// past half its window). Before, a dataset the cache had no room for was
+// loaded into memory and the job ran. Nothing at bid time counts the
+// job's dataset against the cache: an honest job whose dataset is larger
+// than half the cache, on a model whose weights the agent keeps for it
+// (PinModel, at most half), is bid on, and won, its download never finds
+// room while the job is held, its own weights being kept: the agent
+// aborts it and the validators, who find the inputs available, forfeit
+// its collateral. Correct: a job the agent bids on can have its dataset
+// loaded once won (or it is not bid on: "disk", admitDatasetRoom).
+func TestWonDatasetLargerThanTheRoomIsNotBidOn(t *testing.T) {
+	// The dataset is larger than half the cache, the weights at most half:
+	// not both at once.
+	resolver, size, modelSize := roomSetup(t, 1024, 1, func(ds, m int64) int64 { return ds + m/2 })
+	a := diskAgent(t, resolver, servedEverywhere{resolver})
+	ctx := context.Background()
+
+	// The honest job, over version 1, on a model whose weights the sizing
+	// fetched.
+	if _, err := resolver.Model(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	j := mlpJobOn(20, 1, 5, 105)
+	j.DatasetVersion, j.Rows, j.Workload.ChunkRows, j.ExpectedChunkCount = 1, 1024, 64, 16
+	why := decideWhy(ctx, a, j)
+	if why != "" {
+		t.Logf("job 20 not bid on: %q (the agent declines what it could not load: fine)", why)
+		return
+	}
+	a.keepModels()
+	a.keepDatasets(ctx)
+	release, err := resolver.PrefetchDataset(ctx, 5, 1)
+	if err != nil {
+		used, b := resolver.CacheUsage()
+		t.Fatalf("the agent bid on job 20 and, won, its dataset (%d bytes) cannot be downloaded: %v (cache %d of %d bytes, "+
+			"its kept weights %d bytes): its inputs fail while it is held and the agent aborts it, forfeiting the collateral; before, it was loaded into memory", size, err, used, b, modelSize)
+	}
+	release()
+}
