@@ -91,7 +91,7 @@ func (c *diskCache) scanLocked() {
 func (c *diskCache) keep(kind string, rels []string) {
 	c.mu.Lock()
 	for r := range c.kept {
-		if strings.HasPrefix(r, kind+string(filepath.Separator)) {
+		if inKind(r, kind) {
 			delete(c.kept, r)
 		}
 	}
@@ -99,6 +99,11 @@ func (c *diskCache) keep(kind string, rels []string) {
 		c.kept[r] = true
 	}
 	c.mu.Unlock()
+}
+
+// inKind reports whether rel is in the cache's kind folder.
+func inKind(rel, kind string) bool {
+	return strings.HasPrefix(rel, kind+string(filepath.Separator))
 }
 
 // keepIfPresent adds the file at rel to the files never evicted if the
@@ -118,14 +123,16 @@ func (c *diskCache) keepIfPresent(rel string) bool {
 	if c.kept[rel] {
 		return true
 	}
-	kept := c.files[rel].size
-	for r := range c.kept {
-		if strings.HasPrefix(r, "models"+string(filepath.Separator)) {
-			kept += c.files[r].size
+	if inKind(rel, "models") {
+		kept := c.files[rel].size
+		for r := range c.kept {
+			if inKind(r, "models") {
+				kept += c.files[r].size
+			}
 		}
-	}
-	if strings.HasPrefix(rel, "models"+string(filepath.Separator)) && kept > c.budget/2 {
-		return false
+		if kept > c.budget/2 {
+			return false
+		}
 	}
 	c.kept[rel] = true
 	return true
@@ -209,7 +216,7 @@ func (c *diskCache) evictLocked(need int64) bool {
 	}
 	var evictable []old
 	for r, f := range c.files {
-		if !f.writing && !c.kept[r] && c.held[r] == 0 {
+		if !c.takenLocked(r, f) {
 			evictable = append(evictable, old{r, f})
 		}
 	}
@@ -322,7 +329,7 @@ func (c *diskCache) room() int64 {
 	c.scanLocked()
 	taken := int64(0)
 	for r, f := range c.files {
-		if f.writing || c.kept[r] || c.held[r] > 0 {
+		if c.takenLocked(r, f) {
 			taken += f.size
 		}
 	}
@@ -335,7 +342,13 @@ func (c *diskCache) counted(rel string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	f, ok := c.files[rel]
-	return ok && (f.writing || c.kept[rel] || c.held[rel] > 0)
+	return ok && c.takenLocked(rel, f)
+}
+
+// takenLocked reports whether the file f at rel may not be evicted: being
+// written, kept or held.
+func (c *diskCache) takenLocked(rel string, f diskFile) bool {
+	return f.writing || c.kept[rel] || c.held[rel] > 0
 }
 
 // usage is the bytes the cache holds and its budget.

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"math"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -29,7 +29,7 @@ const prefetchStep = 16 << 20
 // expected bytes.
 type DatasetNeed struct {
 	DatasetRef
-	Bytes int64
+	Bytes uint64
 }
 
 // DatasetRoom is the disk cache's room left for the datasets of the jobs a
@@ -55,7 +55,7 @@ func (r *ChainResolver) DatasetRoom(ctx context.Context, needs []DatasetNeed) (i
 		if sha, err := r.datasetSha(ctx, datasetKey{n.ID, n.Version}); err == nil && r.disk.counted(datasetRel(sha)) {
 			continue
 		}
-		room -= n.Bytes
+		room -= toInt64(n.Bytes)
 	}
 	return room, true
 }
@@ -131,24 +131,12 @@ func (r *ChainResolver) prefetchTo(ctx context.Context, rec datamarkettypes.Data
 		return nil, err
 	}
 	path := filepath.Join(r.cfg.CacheDir, rel)
-	dir := filepath.Dir(path)
-	err := os.MkdirAll(dir, 0o755)
-	var tmp *os.File
-	if err == nil {
-		tmp, err = os.CreateTemp(dir, ".tmp-*")
-	}
+	w := &reservingWriter{grow: func(n int64) error { return r.disk.grow(rel, n) }, most: DatasetFileBytes(rec)}
+	err := writeFileAtomic(filepath.Dir(path), path, func(f io.Writer) error {
+		w.w = f
+		return r.downloadTo(ctx, rec, w)
+	})
 	if err != nil {
-		r.disk.dropped(rel)
-		return nil, err
-	}
-	w := &reservingWriter{f: tmp, grow: func(n int64) error { return r.disk.grow(rel, n) }, most: DatasetFileBytes(rec)}
-	err = r.downloadTo(ctx, rec, w)
-	err = errors.Join(err, tmp.Close())
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp.Name())
 		r.disk.dropped(rel)
 		return nil, err
 	}
@@ -183,17 +171,22 @@ const DatasetHeaderBytes = 128
 // have: its rows·cols 4-byte values and DatasetHeaderBytes; 1 GiB for a
 // record without a shape.
 func DatasetFileBytes(rec datamarkettypes.Dataset) int64 {
-	if rec.Rows == 0 || rec.Cols == 0 || rec.Rows > 1<<40/rec.Cols {
+	if rec.Rows == 0 || rec.Cols == 0 {
 		return 1 << 30
 	}
-	return int64(rec.Rows*rec.Cols)*4 + DatasetHeaderBytes
+	return toInt64(valuesBytes(rec.Rows, rec.Cols)) + DatasetHeaderBytes
 }
 
-// reservingWriter writes to f, growing its reservation in the disk cache
+// toInt64 is n, at most math.MaxInt64 less a header's bytes.
+func toInt64(n uint64) int64 {
+	return int64(min(n, math.MaxInt64-DatasetHeaderBytes))
+}
+
+// reservingWriter writes to w, growing its reservation in the disk cache
 // (grow) by prefetchStep ahead of the bytes written, but not past the
 // file's expected size (most) until the bytes do.
 type reservingWriter struct {
-	f             *os.File
+	w             io.Writer
 	grow          func(n int64) error
 	n, room, most int64
 }
@@ -206,7 +199,7 @@ func (w *reservingWriter) Write(p []byte) (int, error) {
 		}
 		w.room += extra
 	}
-	n, err := w.f.Write(p)
+	n, err := w.w.Write(p)
 	w.n += int64(n)
 	return n, err
 }

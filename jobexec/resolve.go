@@ -395,7 +395,10 @@ func (r *ChainResolver) store(kind, name string, data []byte) error {
 	if err := r.disk.reserve(rel, int64(len(data))); err != nil {
 		return err
 	}
-	err := writeFileAtomic(dir, path, data)
+	err := writeFileAtomic(dir, path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
 	if err != nil {
 		r.disk.dropped(rel)
 		return err
@@ -404,9 +407,9 @@ func (r *ChainResolver) store(kind, name string, data []byte) error {
 	return nil
 }
 
-// writeFileAtomic writes data to path through a temporary file in dir, so
-// that a reader never sees part of it.
-func writeFileAtomic(dir, path string, data []byte) error {
+// writeFileAtomic writes to path what write writes, through a temporary
+// file in dir, so that a reader never sees part of it.
+func writeFileAtomic(dir, path string, write func(io.Writer) error) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -414,7 +417,7 @@ func writeFileAtomic(dir, path string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	_, werr := tmp.Write(data)
+	werr := write(tmp)
 	cerr := tmp.Close()
 	if err := errors.Join(werr, cerr); err != nil {
 		_ = os.Remove(tmp.Name())

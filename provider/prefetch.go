@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"errors"
-	"math"
 	"time"
 
 	"github.com/aichain/aichain/jobexec"
@@ -125,14 +124,14 @@ func (a *Agent) admitDatasetRoom(ctx context.Context, job computetypes.Job, s jo
 	for id, r := range a.recs {
 		if id != job.Id && r.Phase < PhaseExecuted && !r.Abort && r.DatasetBytes > 0 {
 			needs = append(needs, jobexec.DatasetNeed{DatasetRef: jobexec.DatasetRef{ID: r.DatasetID, Version: r.DatasetVersion},
-				Bytes: int64(min(r.DatasetBytes, math.MaxInt64))})
+				Bytes: r.DatasetBytes})
 		}
 	}
 	var need uint64
 	if s.DatasetID != 0 {
 		need = common.SatAdd(s.InputBytes, jobexec.DatasetHeaderBytes)
 		needs = append(needs, jobexec.DatasetNeed{DatasetRef: jobexec.DatasetRef{ID: s.DatasetID, Version: job.DatasetVersion},
-			Bytes: int64(min(need, math.MaxInt64))})
+			Bytes: need})
 	}
 	room, ok := src.DatasetRoom(ctx, needs)
 	if ok && room < 0 {
