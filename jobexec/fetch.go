@@ -30,14 +30,24 @@ type FetchPolicy struct {
 	// file:// URIs (local networks and tests only).
 	AllowLocal bool
 	// DialTimeout bounds each connection (default 5 s), HeaderTimeout the
-	// wait for a response's headers once the request is sent (default 15 s),
-	// Timeout a whole fetch (default 2 min).
-	DialTimeout, HeaderTimeout, Timeout time.Duration
+	// wait for a response's headers once the request is sent (default 15 s).
+	DialTimeout, HeaderTimeout time.Duration
+	// Timeout is how long a response body may take whatever its size
+	// (default 2 min); past it the body goes on only while it has averaged
+	// AvgRate since its headers (default 4 MiB/s), so that a file of n bytes
+	// has Timeout + n/AvgRate: a whole-fetch timeout of 2 minutes failed
+	// every honest file that takes longer (a 1 GiB dataset or weights file
+	// needed 9 MB/s, at every try: TestFetchLongerThanTimeoutAtTheAverageRate),
+	// and a server averaging less than AvgRate is still cut off with
+	// ErrTooSlow at Timeout/(1 − its rate/AvgRate)
+	// (TestAttackSlowAverageIsCutOffPastTimeout).
+	Timeout time.Duration
+	AvgRate int64
 	// MinRate is the slowest transfer a fetch accepts, in bytes per second
 	// (default 64 KiB/s), measured over each RateWindow of the body (default
 	// 10 s): a server that trickles, or sends a burst and then stalls, is cut
 	// off with ErrTooSlow after one window instead of holding the fetch, and
-	// whatever waits on it, for the whole Timeout.
+	// whatever waits on it, until Timeout.
 	MinRate    int64
 	RateWindow time.Duration
 	// FailureTTL is how long a failed fetch is not retried (default 1 min).
@@ -53,6 +63,9 @@ func (p FetchPolicy) withDefaults() FetchPolicy {
 	}
 	if p.Timeout <= 0 {
 		p.Timeout = 2 * time.Minute
+	}
+	if p.AvgRate <= 0 {
+		p.AvgRate = 4 << 20
 	}
 	if p.MinRate <= 0 {
 		p.MinRate = 64 << 10
@@ -139,7 +152,8 @@ var (
 // resolved address is checked when it is dialled (so a name that resolves
 // to a private address, or is re-bound to one, is refused), redirects are
 // limited to 3 and must stay http(s), headers must come within
-// HeaderTimeout and the body at MinRate or faster.
+// HeaderTimeout and the body at MinRate or faster, and within Timeout or at
+// AvgRate on average.
 func (p FetchPolicy) HTTPClient() *http.Client {
 	p = p.withDefaults()
 	dialer := &net.Dialer{Timeout: p.DialTimeout, Control: func(_, address string, _ syscall.RawConn) error {
@@ -159,8 +173,9 @@ func (p FetchPolicy) HTTPClient() *http.Client {
 		Proxy: nil, DialContext: dialer.DialContext, TLSHandshakeTimeout: p.DialTimeout,
 		ResponseHeaderTimeout: p.HeaderTimeout, MaxIdleConnsPerHost: 4, IdleConnTimeout: 30 * time.Second,
 	}
-	rt := rateTransport{base: tr, need: int64(float64(p.MinRate) * p.RateWindow.Seconds()), window: p.RateWindow}
-	return &http.Client{Transport: rt, Timeout: p.Timeout, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+	rt := rateTransport{base: tr, need: int64(float64(p.MinRate) * p.RateWindow.Seconds()), window: p.RateWindow,
+		grace: p.Timeout, avg: p.AvgRate}
+	return &http.Client{Transport: rt, CheckRedirect: func(req *http.Request, via []*http.Request) error {
 		if len(via) >= 3 {
 			return errors.New("more than 3 redirects")
 		}

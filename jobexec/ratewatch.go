@@ -12,15 +12,19 @@ import (
 )
 
 // ErrTooSlow is a response body that arrived slower than the fetch policy's
-// MinRate over one of its RateWindows.
+// MinRate over one of its RateWindows, or that is still arriving past its
+// Timeout and has averaged less than its AvgRate.
 var ErrTooSlow = errors.New("transfer slower than the minimum rate")
 
 // rateTransport cancels a request whose response body delivers fewer than
-// need bytes in any window after its headers.
+// need bytes in any window after its headers, or which past grace has
+// delivered fewer than avg bytes a second since its headers.
 type rateTransport struct {
 	base   http.RoundTripper
 	need   int64
 	window time.Duration
+	grace  time.Duration
+	avg    int64
 }
 
 func (t rateTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -30,28 +34,38 @@ func (t rateTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		cancel()
 		return nil, err
 	}
-	b := &watchedBody{rc: res.Body, cancel: cancel, need: t.need, window: t.window}
+	b := &watchedBody{rc: res.Body, cancel: cancel, need: t.need, window: t.window,
+		start: time.Now(), grace: t.grace, avg: t.avg}
 	b.mu.Lock()
 	b.timer = time.AfterFunc(t.window, b.check)
+	if t.grace > 0 && t.avg > 0 {
+		b.deadline = time.AfterFunc(t.grace, b.checkAverage)
+	}
 	b.mu.Unlock()
 	res.Body = b
 	return res, nil
 }
 
 // watchedBody counts what is read of a body; a timer checks the count every
-// window and cancels the request when it grew by less than need.
+// window and cancels the request when it grew by less than need, and
+// another (deadline) cancels it once the time since start exceeds grace and
+// the time its bytes take at avg.
 type watchedBody struct {
 	rc     io.ReadCloser
 	cancel context.CancelFunc
 	need   int64
 	window time.Duration
+	start  time.Time
+	grace  time.Duration
+	avg    int64
 	read   atomic.Int64
-	slow   atomic.Bool
+	slow   atomic.Pointer[error] // why the request was canceled
 
-	mu    sync.Mutex
-	timer *time.Timer
-	seen  int64 // read at the last check
-	done  bool  // closed, or read to its end
+	mu       sync.Mutex
+	timer    *time.Timer
+	deadline *time.Timer
+	seen     int64 // read at the last check
+	done     bool  // closed, or read to its end
 }
 
 func (b *watchedBody) check() {
@@ -62,12 +76,37 @@ func (b *watchedBody) check() {
 	}
 	n := b.read.Load()
 	if n-b.seen < b.need {
-		b.slow.Store(true)
-		b.cancel()
+		b.cutLocked(fmt.Errorf("%w: under %d bytes in %s (%d read)", ErrTooSlow, b.need, b.window, n))
 		return
 	}
 	b.seen = n
 	b.timer.Reset(b.window)
+}
+
+// checkAverage cancels the request when it has taken longer than grace and
+// its bytes at avg, and otherwise looks again when it will have.
+func (b *watchedBody) checkAverage() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.done {
+		return
+	}
+	n := b.read.Load()
+	allowed := b.grace + time.Duration(float64(n)/float64(b.avg)*float64(time.Second))
+	took := time.Since(b.start)
+	if took >= allowed {
+		b.cutLocked(fmt.Errorf("%w: %d bytes in %s, past %s under %d bytes/s on average", ErrTooSlow,
+			n, took.Round(time.Millisecond), b.grace, b.avg))
+		return
+	}
+	b.deadline.Reset(allowed - took)
+}
+
+// cutLocked cancels the request for why.
+func (b *watchedBody) cutLocked(why error) {
+	if b.slow.CompareAndSwap(nil, &why) {
+		b.cancel()
+	}
 }
 
 func (b *watchedBody) stop() {
@@ -75,6 +114,9 @@ func (b *watchedBody) stop() {
 	defer b.mu.Unlock()
 	b.done = true
 	b.timer.Stop()
+	if b.deadline != nil {
+		b.deadline.Stop()
+	}
 }
 
 func (b *watchedBody) Read(p []byte) (int, error) {
@@ -83,8 +125,8 @@ func (b *watchedBody) Read(p []byte) (int, error) {
 	switch {
 	case err == io.EOF:
 		b.stop()
-	case err != nil && b.slow.Load():
-		err = fmt.Errorf("%w: under %d bytes in %s (%d read)", ErrTooSlow, b.need, b.window, b.read.Load())
+	case err != nil && b.slow.Load() != nil:
+		err = *b.slow.Load()
 	}
 	return n, err
 }
