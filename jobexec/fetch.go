@@ -32,10 +32,10 @@ type FetchPolicy struct {
 	// DialTimeout bounds each connection (default 5 s), HeaderTimeout the
 	// wait for a response's headers once the request is sent (default 15 s).
 	DialTimeout, HeaderTimeout time.Duration
-	// Timeout is how long a response body may take whatever its size
-	// (default 2 min); past it the body goes on only while it has averaged
-	// AvgRate since its headers (default 4 MiB/s), so that a file of n bytes
-	// has Timeout + n/AvgRate: a whole-fetch timeout of 2 minutes failed
+	// Timeout is how long a fetch (its redirects, headers and body) may
+	// take whatever its size (default 2 min); past it the body goes on only
+	// while it has averaged AvgRate (default 4 MiB/s), so that a file of n
+	// bytes has Timeout + n/AvgRate: a whole-fetch timeout of 2 minutes failed
 	// every honest file that takes longer (a 1 GiB dataset or weights file
 	// needed 9 MB/s, at every try: TestFetchLongerThanTimeoutAtTheAverageRate),
 	// and a server averaging less than AvgRate is still cut off with
@@ -151,7 +151,7 @@ var (
 // HTTPClient returns a client that follows the policy: every connection's
 // resolved address is checked when it is dialled (so a name that resolves
 // to a private address, or is re-bound to one, is refused), redirects are
-// limited to 3 and must stay http(s), headers must come within
+// limited to 2 and must stay http(s), headers must come within
 // HeaderTimeout and the body at MinRate or faster, and within Timeout or at
 // AvgRate on average.
 func (p FetchPolicy) HTTPClient() *http.Client {

@@ -17,8 +17,8 @@ import (
 var ErrTooSlow = errors.New("transfer slower than the minimum rate")
 
 // rateTransport cancels a request whose response body delivers fewer than
-// need bytes in any window after its headers, or which past grace has
-// delivered fewer than avg bytes a second since its headers.
+// need bytes in any window after its headers, or which past grace (from
+// the fetch's first request) has delivered fewer than avg bytes a second.
 type rateTransport struct {
 	base   http.RoundTripper
 	need   int64
@@ -27,19 +27,40 @@ type rateTransport struct {
 	avg    int64
 }
 
+// RoundTrip counts grace from the fetch's first request: a redirected
+// request (req.Response set) keeps its first hop's start, so that the hops'
+// dials, headers and redirect bodies, each bounded alone, do not add up to
+// more than grace before the body (TestAttackRedirectPhasesAddToTheBodysTimeout).
 func (t rateTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	start := time.Now()
+	if prev := req.Response; prev != nil {
+		if wb, ok := prev.Body.(*watchedBody); ok {
+			start = wb.start
+		}
+	}
 	ctx, cancel := context.WithCancel(req.Context())
+	var pre *time.Timer
+	if t.grace > 0 {
+		pre = time.AfterFunc(time.Until(start.Add(t.grace)), cancel)
+	}
 	res, err := t.base.RoundTrip(req.WithContext(ctx))
+	if pre != nil && !pre.Stop() { // grace ran out before the headers
+		if err == nil {
+			_ = res.Body.Close()
+		}
+		cancel()
+		return nil, fmt.Errorf("%w: no response within %s", ErrTooSlow, t.grace)
+	}
 	if err != nil {
 		cancel()
 		return nil, err
 	}
 	b := &watchedBody{rc: res.Body, cancel: cancel, need: t.need, window: t.window,
-		start: time.Now(), grace: t.grace, avg: t.avg}
+		start: start, grace: t.grace, avg: t.avg}
 	b.mu.Lock()
 	b.timer = time.AfterFunc(t.window, b.check)
 	if t.grace > 0 && t.avg > 0 {
-		b.deadline = time.AfterFunc(t.grace, b.checkAverage)
+		b.deadline = time.AfterFunc(max(time.Until(start.Add(t.grace)), 0), b.checkAverage)
 	}
 	b.mu.Unlock()
 	res.Body = b

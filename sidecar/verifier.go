@@ -53,6 +53,10 @@ type Config struct {
 	// MaxWeightsBytes bounds a model's weights asked of a provider when
 	// their uri fails (default 1 GiB, the parsers' file limit).
 	MaxWeightsBytes int64
+	// MaxWeightsHashed bounds what is read of a provider's weights past
+	// MaxWeightsBytes to tell them from junk (default 1 GiB: the provider
+	// agent parses no larger weights file, so it ran no larger one).
+	MaxWeightsHashed int64
 	// Connectivity is the sidecar's check of its own network, run before it
 	// counts a failed fetch against a provider: when it fails, the sidecar
 	// abstains (and restarts the provider's span), so a validator with a
@@ -101,6 +105,9 @@ func (c *Config) defaults() {
 	}
 	if c.MaxWeightsBytes <= 0 {
 		c.MaxWeightsBytes = workload.DefaultLimits().MaxFileBytes
+	}
+	if c.MaxWeightsHashed <= 0 {
+		c.MaxWeightsHashed = workload.DefaultLimits().MaxFileBytes
 	}
 }
 
@@ -462,11 +469,14 @@ func (v *Verifier) weightsFrom(endpoint string, budget *busyBudget) jobexec.Weig
 
 // readWeights reads a weights file from the provider, at most
 // MaxWeightsBytes. A body over that limit is hashed to its end (up to
-// maxWeightsHashed) without being kept: if it is the model's file, the
-// provider holds the weights and only this sidecar's limit refuses them
+// MaxWeightsHashed in all) without being kept: if it is the model's file,
+// the provider holds the weights and only this sidecar's limit refuses them
 // (an error wrapping workload.ErrTooLarge: abstain); if not, the provider
 // served something else (a plain error: UNAVAILABLE), so that junk over the
-// limit is no way out of the verdict.
+// limit is no way out of the verdict. A body longer than MaxWeightsHashed is
+// not weights a provider agent ran: reading 16 GiB of junk at the fetch
+// policy's average rate held a check's worker for an hour
+// (TestAttackWeightsMirrorJunkPastLimitHoldsTheCheck).
 func (v *Verifier) readWeights(body io.Reader, endpoint, sha string) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(body, v.cfg.MaxWeightsBytes+1))
 	if err != nil {
@@ -478,7 +488,7 @@ func (v *Verifier) readWeights(body io.Reader, endpoint, sha string) ([]byte, er
 	h := sha256.New()
 	h.Write(data)
 	data = nil
-	if _, err := io.Copy(h, io.LimitReader(body, maxWeightsHashed)); err != nil {
+	if _, err := io.Copy(h, io.LimitReader(body, max(v.cfg.MaxWeightsHashed-v.cfg.MaxWeightsBytes-1, 0))); err != nil {
 		return nil, fmt.Errorf("provider %s: weights over %d bytes: %w", endpoint, v.cfg.MaxWeightsBytes, err)
 	}
 	if !strings.EqualFold(hex.EncodeToString(h.Sum(nil)), sha) {
@@ -487,6 +497,3 @@ func (v *Verifier) readWeights(body io.Reader, endpoint, sha string) ([]byte, er
 	return nil, fmt.Errorf("%w: provider %s holds the weights, over this sidecar's --max-fetch-bytes %d",
 		workload.ErrTooLarge, endpoint, v.cfg.MaxWeightsBytes)
 }
-
-// maxWeightsHashed bounds what weightsFrom hashes past its limit.
-const maxWeightsHashed = 16 << 30
