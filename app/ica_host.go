@@ -59,7 +59,7 @@ func ICAHostAllowMessages() []string {
 		&computetypes.MsgCreateJob{}, &computetypes.MsgCancelJob{}, &computetypes.MsgCommitBid{},
 		&computetypes.MsgRevealBid{}, &computetypes.MsgSubmitResult{}, &computetypes.MsgDisputeResult{},
 		&computetypes.MsgAbortJob{}, &computetypes.MsgPostModelBond{}, &computetypes.MsgWithdrawModelBond{},
-		&datamarkettypes.MsgListDataset{}, &datamarkettypes.MsgUpdateDataset{}, &datamarkettypes.MsgDelistDataset{},
+		&datamarkettypes.MsgCommitContent{}, &datamarkettypes.MsgListDataset{}, &datamarkettypes.MsgUpdateDataset{}, &datamarkettypes.MsgDelistDataset{},
 		&datamarkettypes.MsgPurchaseLicense{}, &datamarkettypes.MsgRenewLicense{}, &datamarkettypes.MsgTransferLicense{},
 		&datamarkettypes.MsgUpdateDatasetShares{}, &datamarkettypes.MsgTransferDataset{},
 		&datamarkettypes.MsgAcceptDataset{}, &datamarkettypes.MsgCancelDatasetTransfer{},

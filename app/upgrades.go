@@ -52,9 +52,11 @@ var Upgrades = []Upgrade{
 	// filled; a verifying job's counted verdicts filed apart from its
 	// record), x/modelregistry 1→4 (a name's latest version kept by
 	// folded name; each weights file filed as its first model's; each
-	// name's look-alike skeleton filed, its first model's), x/datamarket 2→5 (the pairs of dataset and licensee
+	// name's look-alike skeleton filed, its first model's), x/datamarket 2→6 (the pairs of dataset and licensee
 	// that held a licence; the licences valid now, filed by expiry; each
-	// version's content root and sha256 filed as its dataset's) and x/staking-rewards 1→4 (per-owner reward index;
+	// version's content root and sha256 filed as its dataset's; the params'
+	// content_commit_delay_blocks and content_commit_ttl_blocks at their
+	// defaults: new content is listed only after its owner's commitment) and x/staking-rewards 1→4 (per-owner reward index;
 	// reward_denoms, listing x/compute's allowed_denoms and the fee denoms
 	// the plan's info names, RewardFeeDenoms; the other denoms distributed
 	// leave the reward index and every paid index, what lockers had accrued

@@ -52,7 +52,8 @@ func TestDatamarketDatasetServer(t *testing.T) {
 
 	url := startDataserver(t, c, dataDir, alice)
 
-	// alice lists it with a RENTAL offer of 20 blocks.
+	// alice commits to it, then lists it with a RENTAL offer of 20 blocks.
+	commitDataset(t, c, npyPath, "8", "alice")
 	res := c.Tx("datamarket", "list-dataset", npyPath, "iris", "--rows-per-chunk", "8", "--uri", url,
 		"--description", "e2e dataset", "--offer", "rental:20:1000uaic", "--from", "alice")
 	if res.Code != 0 {
@@ -290,4 +291,24 @@ func startDataserverProc(t *testing.T, c *Chain, dataDir string, owners ...strin
 	}
 	t.Fatal(fmt.Sprintf("aichain-dataserver did not answer on %s", url))
 	return "", stop
+}
+
+// localnetCommitDelay is the local network's content_commit_delay_blocks
+// (cmd/aichaind/cmd localnet_datamarket.go).
+const localnetCommitDelay = 2
+
+// commitDataset commits from's key to a dataset file (commit-dataset) and
+// waits until a listing of it is accepted: the chain lists new content only
+// content_commit_delay_blocks after its owner's commitment, and a
+// transaction sent once the commitment's height + delay − 1 is committed
+// lands at the listable height or later.
+func commitDataset(t *testing.T, c *Chain, path, rowsPerChunk, from string) {
+	t.Helper()
+	res := c.Tx("datamarket", "commit-dataset", path, "--rows-per-chunk", rowsPerChunk, "--from", from)
+	okTx(t, "commit-dataset", res)
+	h, err := strconv.ParseInt(res.Height, 10, 64)
+	if err != nil {
+		t.Fatalf("commit-dataset: height %q: %v", res.Height, err)
+	}
+	c.WaitHeight(h+localnetCommitDelay-1, 30*time.Second)
 }

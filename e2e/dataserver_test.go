@@ -108,6 +108,7 @@ func TestDataserverADR036AndCopiedListing(t *testing.T) {
 		t.Fatal(err)
 	}
 	url := startDataserver(t, c, dataDir, alice)
+	commitDataset(t, c, npyPath, "8", "alice")
 	okTx(t, "list-dataset", c.Tx("datamarket", "list-dataset", npyPath, "owned", "--rows-per-chunk", "8", "--uri", url,
 		"--offer", "perpetual:1000uaic", "--from", "alice"))
 	okTx(t, "purchase-license", c.Tx("datamarket", "purchase-license", "1", "0", "--from", "bob"))

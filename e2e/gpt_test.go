@@ -133,6 +133,7 @@ func listPromptDataset(t *testing.T, c *Chain) (*workload.TokenMatrix, string) {
 		t.Fatal(err)
 	}
 	url := startDataserver(t, c, dataDir, c.Addr("alice"))
+	commitDataset(t, c, path, "3", "alice")
 	okTx(t, "list-dataset", c.Tx("datamarket", "list-dataset", path, "e2e-prompts", "--rows-per-chunk", "3", "--uri", url,
 		"--offer", "per-job:500uaic", "--from", "alice"))
 	var ds struct {

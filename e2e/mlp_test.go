@@ -291,6 +291,7 @@ func listMLPMarket(t *testing.T, c *Chain) mlpMarket {
 		t.Fatal(err)
 	}
 	url, stop := startDataserverProc(t, c, dataDir, alice)
+	commitDataset(t, c, npyPath, "6", "alice")
 	res = c.Tx("datamarket", "list-dataset", npyPath, "e2e-rows", "--rows-per-chunk", "6", "--uri", url,
 		"--offer", "per-job:700uaic", "--shares", alice+":60", "--shares", dave+":40", "--from", "alice")
 	okTx(t, "list-dataset", res)

@@ -64,6 +64,8 @@ func TestWalletSignModes(t *testing.T) {
 		what string
 		args []string
 	}{
+		// First: the listing below is accepted 2 blocks after it.
+		{"datamarket commit-dataset", []string{"datamarket", "commit-dataset", npyPath, "--rows-per-chunk", "4", "--from", "bob"}},
 		{"compute register-provider", []string{"compute", "register-provider", "amino", "http://127.0.0.1:8090", string(hw), "10000000uaic", "--from", "alice"}},
 		{"modelregistry register-model", []string{"modelregistry", "register-model", "amino-model", "1.0.0", hex.EncodeToString(sum[:]),
 			"http://127.0.0.1:1/m.safetensors", "2", "1", "MIT", "--hidden-dims", "4,3", "--shares", alice + ":1", "--from", "alice"}},

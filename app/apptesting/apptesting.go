@@ -110,6 +110,7 @@ func setup(t testing.TB, n int, a *app.App) *TestApp {
 	}
 	// GenesisStateWithValSet takes one account for the validator; add the rest.
 	genesis = addAccounts(t, a, genesis, genAccs[1:])
+	genesis = listWithoutCommitments(t, a, genesis)
 	stateBytes, err := jsonMarshal(genesis)
 	if err != nil {
 		t.Fatal(err)

@@ -35,13 +35,15 @@ const (
 	kindClaim    = "claim rewards"
 	kindProvider = "setup: register provider"
 	kindDataset  = "setup: list dataset"
-	kindClaimers = "setup: claimers lock"
+	// kindContentCommit commits to the datasets before their listing.
+	kindContentCommit = "setup: commit content"
+	kindClaimers      = "setup: claimers lock"
 )
 
 // isSetup reports whether kind is a setup phase (not measured, and not in
 // the block interval percentiles).
 func isSetup(kind string) bool {
-	return kind == kindProvider || kind == kindDataset || kind == kindClaimers
+	return kind == kindProvider || kind == kindDataset || kind == kindContentCommit || kind == kindClaimers
 }
 
 // allKinds are the measured kinds in run order.
@@ -107,10 +109,19 @@ func lockMsg(owner string) sdk.Msg {
 // claimMsg claims owner's lock rewards.
 func claimMsg(owner string) sdk.Msg { return &srtypes.MsgClaimRewards{Owner: owner} }
 
+// contentCommitMsg commits owner to dataset j's file (datasetMsg).
+func contentCommitMsg(owner *account, j int) sdk.Msg {
+	sum := datasetSum(j)
+	return &dmtypes.MsgCommitContent{Sender: owner.bech, Commitment: dmtypes.ContentCommitment(owner.addr, sum[:], hex.EncodeToString(sum[:]))}
+}
+
+// datasetSum is dataset j's content root and sha256.
+func datasetSum(j int) [32]byte { return sha256.Sum256([]byte(fmt.Sprintf("bench-%d", j))) }
+
 // datasetMsg lists dataset j of owner with one perpetual offer.
 func datasetMsg(owner string, j int) sdk.Msg {
 	name := fmt.Sprintf("bench-%d", j)
-	sum := sha256.Sum256([]byte(name))
+	sum := datasetSum(j)
 	return &dmtypes.MsgListDataset{
 		Owner: owner, Name: name, Format: dmtypes.FormatNpyF32, Rows: 16, Cols: 4, RowsPerChunk: 16,
 		ContentRoot: sum[:], Sha256: hex.EncodeToString(sum[:]), Uri: "http://127.0.0.1:9",

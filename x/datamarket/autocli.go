@@ -62,6 +62,12 @@ func queryCommands() *autocliv1.ServiceCommandDescriptor {
 				// "version" would clash with the node config's version key that the CLI binds to flags.
 				FlagOptions: map[string]*autocliv1.FlagOptions{"version": {Name: "dataset-version", Usage: "dataset version (0 = current)"}},
 			},
+			{
+				RpcMethod:      "ContentCommit",
+				Use:            "content-commit [commitment]",
+				Short:          "Show a commitment to a file not yet listed (commit-dataset; its hex digits are in the tx's event content_committed): its height and expiry",
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "commitment"}},
+			},
 		},
 	}
 }
@@ -74,7 +80,9 @@ func txCommands() *autocliv1.ServiceCommandDescriptor {
 		Service:              "aichain.datamarket.v1.Msg",
 		EnhanceCustomCommand: true,
 		RpcCommandOptions: []*autocliv1.RpcCommandOptions{
-			// list-dataset and update-dataset are custom commands that read the .npy file.
+			// commit-dataset, list-dataset and update-dataset are custom
+			// commands that read the .npy file.
+			{RpcMethod: "CommitContent", Skip: true},
 			{RpcMethod: "ListDataset", Skip: true},
 			{RpcMethod: "UpdateDataset", Skip: true},
 			{

@@ -31,8 +31,9 @@ import (
 // of issue 17 (keeper.Migrator.Migrate1to2), 3 since LicenseHolders
 // (keeper.Migrator.Migrate2to3), 4 since LiveLicenses
 // (keeper.Migrator.Migrate3to4), 5 since ContentRoots and ContentShas
-// (keeper.Migrator.Migrate4to5).
-const ConsensusVersion = 5
+// (keeper.Migrator.Migrate4to5), 6 since content commitments
+// (keeper.Migrator.Migrate5to6).
+const ConsensusVersion = 6
 
 var (
 	_ module.HasGenesis          = AppModule{}
@@ -110,6 +111,9 @@ func (am AppModule) RegisterServices(cfg module.Configurator) {
 	if err := cfg.RegisterMigration(types.ModuleName, 4, keeper.NewMigrator(am.keeper).Migrate4to5); err != nil {
 		panic(fmt.Errorf("register the %s 4→5 migration: %w", types.ModuleName, err))
 	}
+	if err := cfg.RegisterMigration(types.ModuleName, 5, keeper.NewMigrator(am.keeper).Migrate5to6); err != nil {
+		panic(fmt.Errorf("register the %s 5→6 migration: %w", types.ModuleName, err))
+	}
 }
 
 // DefaultGenesis returns the default genesis.
@@ -169,6 +173,7 @@ func (AppModule) WeightedOperations(module.SimulationState) []simtypes.WeightedO
 
 // WeightedOperationsX registers a message factory for every Msg but MsgUpdateParams.
 func (am AppModule) WeightedOperationsX(weight simsx.WeightSource, reg simsx.Registry) {
+	reg.Add(weight.Get("msg_commit_content", 20), simulation.MsgCommitContentFactory())
 	reg.Add(weight.Get("msg_list_dataset", 100), simulation.MsgListDatasetFactory(am.keeper))
 	reg.Add(weight.Get("msg_update_dataset", 30), simulation.MsgUpdateDatasetFactory(am.keeper))
 	reg.Add(weight.Get("msg_delist_dataset", 5), simulation.MsgDelistDatasetFactory(am.keeper))

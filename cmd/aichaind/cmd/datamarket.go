@@ -36,7 +36,8 @@ func addDatamarketCommands(root *cobra.Command) error {
 	if txCmd == nil || queryCmd == nil {
 		return errors.New("no datamarket tx or query command to add the dataset commands to")
 	}
-	txCmd.AddCommand(cli.ListDatasetCmd(dataserver.DescribeFile), cli.UpdateDatasetCmd(dataserver.DescribeFile))
+	txCmd.AddCommand(cli.CommitDatasetCmd(dataserver.DescribeFile), cli.ListDatasetCmd(dataserver.DescribeFile),
+		cli.UpdateDatasetCmd(dataserver.DescribeFile))
 	queryCmd.AddCommand(downloadCmd())
 	return nil
 }

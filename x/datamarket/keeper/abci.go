@@ -12,9 +12,13 @@ import (
 	"github.com/aichain/aichain/x/internal/modkit"
 )
 
-// EndBlocker marks due licences expired (capped per block, see ExpireLicenses).
+// EndBlocker marks due licences expired (capped per block, see
+// ExpireLicenses) and prunes expired content commitments (PruneCommits).
 func (k Keeper) EndBlocker(ctx context.Context) error {
-	return k.ExpireLicenses(ctx)
+	if err := k.ExpireLicenses(ctx); err != nil {
+		return err
+	}
+	return k.PruneCommits(ctx)
 }
 
 // ExpireLicenses marks the licences whose expiry height has been reached as

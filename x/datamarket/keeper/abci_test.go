@@ -163,6 +163,7 @@ func TestStaleExpiryEntryIsNoop(t *testing.T) {
 func TestExpiryQueueCap(t *testing.T) {
 	s := setup(t)
 	p := types.DefaultParams()
+	p.ContentCommitDelayBlocks = 0 // the test chain lists without commitments (apptesting)
 	p.MaxExpiriesPerBlock = 2
 	if err := s.k.Params.Set(s.ta.Ctx, p); err != nil {
 		t.Fatal(err)

@@ -109,6 +109,7 @@ func TestRenewalStacking(t *testing.T) {
 	s := setup(t)
 	gov := authtypes.NewModuleAddress(govtypes.ModuleName).String()
 	p := types.DefaultParams()
+	p.ContentCommitDelayBlocks = 0 // the test chain lists without commitments (apptesting)
 	p.MaxTermBlocks = 25
 	if _, err := s.ms.UpdateParams(s.ta.Ctx, &types.MsgUpdateParams{Authority: gov, Params: p}); err != nil {
 		t.Fatal(err)

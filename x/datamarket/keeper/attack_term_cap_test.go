@@ -26,6 +26,7 @@ func TestAttackOwnerSellsTermBeyondCap(t *testing.T) {
 
 	gov := authtypes.NewModuleAddress(govtypes.ModuleName).String()
 	p := types.DefaultParams()
+	p.ContentCommitDelayBlocks = 0 // the test chain lists without commitments (apptesting)
 	p.MaxTermBlocks = 40
 	if _, err := s.ms.UpdateParams(s.ta.Ctx, &types.MsgUpdateParams{Authority: gov, Params: p}); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
+	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/x/datamarket/types"
 )
@@ -20,9 +21,23 @@ import (
 // only as a new version of the same dataset. Both checks read by key
 // (ContentRoots, ContentShas), never an iterator.
 
+// claimContent checks a listing's content (checkContent) and, when it is
+// new (not both its root and sha256 already datasetID's), takes owner's
+// commitment to it (useCommitment).
+func (k Keeper) claimContent(ctx context.Context, params types.Params, datasetID uint64, owner sdk.AccAddress, root []byte, sha string) error {
+	held, err := k.checkContent(ctx, datasetID, root, sha)
+	if err != nil || held {
+		return err
+	}
+	return k.useCommitment(ctx, params, owner, root, sha)
+}
+
 // checkContent refuses a content root or sha256 that a dataset other than
-// datasetID (0: a new listing, so any dataset) already holds in any version.
-func (k Keeper) checkContent(ctx context.Context, datasetID uint64, root []byte, sha string) error {
+// datasetID (0: a new listing, so any dataset) already holds in any version;
+// held tells whether both are datasetID's already (an earlier version's
+// file published again).
+func (k Keeper) checkContent(ctx context.Context, datasetID uint64, root []byte, sha string) (held bool, err error) {
+	mine := 0
 	for _, c := range []struct {
 		what string
 		find func() (uint64, error)
@@ -35,18 +50,19 @@ func (k Keeper) checkContent(ctx context.Context, datasetID uint64, root []byte,
 			continue
 		}
 		if err != nil {
-			return err
+			return false, err
 		}
 		if other == datasetID {
+			mine++
 			continue
 		}
 		if datasetID == 0 {
-			return errorsmod.Wrapf(types.ErrContentTaken,
+			return false, errorsmod.Wrapf(types.ErrContentTaken,
 				"this %s is dataset %d's; its owner may publish it only as a new version of dataset %d (MsgUpdateDataset)", c.what, other, other)
 		}
-		return errorsmod.Wrapf(types.ErrContentTaken, "this %s is dataset %d's, not dataset %d's", c.what, other, datasetID)
+		return false, errorsmod.Wrapf(types.ErrContentTaken, "this %s is dataset %d's, not dataset %d's", c.what, other, datasetID)
 	}
-	return nil
+	return mine == 2, nil
 }
 
 // putVersion stores a dataset version and files its content's root and

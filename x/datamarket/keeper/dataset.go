@@ -50,7 +50,8 @@ func (k Keeper) GetDatasetVersion(ctx context.Context, id, version uint64) (type
 
 // ListDataset lists a new dataset of owner (the decoded msg.Owner) at
 // version 1 and returns its id (msg has passed ValidateBasic). Its content
-// must be no dataset's yet (checkContent), and neither the owner nor a
+// must be no dataset's yet (checkContent), owner must have committed to it
+// content_commit_delay_blocks before (useCommitment), and neither the owner nor a
 // share may be a module account; addresses are stored in their canonical
 // form.
 func (k Keeper) ListDataset(ctx context.Context, owner sdk.AccAddress, msg *types.MsgListDataset) (uint64, error) {
@@ -80,7 +81,7 @@ func (k Keeper) ListDataset(ctx context.Context, owner sdk.AccAddress, msg *type
 	if shares, err = k.payout().CheckNewShares(ctx, shares); err != nil {
 		return 0, err
 	}
-	if err := k.checkContent(ctx, 0, msg.ContentRoot, msg.Sha256); err != nil {
+	if err := k.claimContent(ctx, params, 0, owner, msg.ContentRoot, msg.Sha256); err != nil {
 		return 0, err
 	}
 	id, err := modkit.NextID(ctx, k.DatasetSeq, types.ErrIDsExhausted, "dataset")
@@ -133,7 +134,7 @@ func (k Keeper) UpdateDataset(ctx context.Context, owner sdk.AccAddress, msg *ty
 	if msg.Sha256 == d.Sha256 {
 		return 0, errorsmod.Wrapf(types.ErrInvalidDataset, "the new version has the same sha256 as version %d", d.Version)
 	}
-	if err := k.checkContent(ctx, d.Id, msg.ContentRoot, msg.Sha256); err != nil {
+	if err := k.claimContent(ctx, params, d.Id, owner, msg.ContentRoot, msg.Sha256); err != nil {
 		return 0, err
 	}
 	if d.Version == math.MaxUint64 {

@@ -67,6 +67,11 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 			return err
 		}
 	}
+	for _, c := range gs.ContentCommits {
+		if err := k.putCommit(ctx, c); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -105,6 +110,12 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 	}
 	if err := k.JobAccess.Walk(ctx, nil, func(_ collections.Pair[uint64, uint64], j types.JobAccess) (bool, error) {
 		gs.JobAccesses = append(gs.JobAccesses, j)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := k.ContentCommits.Walk(ctx, nil, func(_ []byte, c types.ContentCommit) (bool, error) {
+		gs.ContentCommits = append(gs.ContentCommits, c)
 		return false, nil
 	}); err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"cosmossdk.io/collections"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -131,6 +132,24 @@ func (q queryServer) HasAccess(ctx context.Context, req *types.QueryHasAccessReq
 		return nil, queryErr(err)
 	}
 	return res, nil
+}
+
+// ContentCommit implements types.QueryServer.
+func (q queryServer) ContentCommit(ctx context.Context, req *types.QueryContentCommitRequest) (*types.QueryContentCommitResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	commitment, err := types.ParseCommitment(req.Commitment)
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	c, err := q.k.ContentCommits.Get(ctx, commitment)
+	if errors.Is(err, collections.ErrNotFound) {
+		return nil, status.Errorf(codes.NotFound, "no commitment %X (never made, used by a listing, or expired)", commitment)
+	} else if err != nil {
+		return nil, err
+	}
+	return &types.QueryContentCommitResponse{ContentCommit: c}, nil
 }
 
 // queryErr maps a keeper error to a gRPC status: what does not exist is

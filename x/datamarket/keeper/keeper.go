@@ -116,6 +116,11 @@ type Keeper struct {
 	LiveLicenses collections.KeySet[liveKey]
 	// ExpiryQueue holds (expires_height, licence id) of licences not yet marked expired.
 	ExpiryQueue modkit.Queue[int64, uint64]
+	// ContentCommits maps a commitment not yet used nor expired to its
+	// record (commit.go), and CommitExpiryQueue holds (expires_height,
+	// commitment) of each, for the EndBlocker to prune.
+	ContentCommits    collections.Map[[]byte, types.ContentCommit]
+	CommitExpiryQueue modkit.Queue[int64, []byte]
 	// JobAccess maps (dataset id, job id) to the job's provider.
 	JobAccess *collections.IndexedMap[collections.Pair[uint64, uint64], types.JobAccess, JobAccessIndexes]
 
@@ -134,6 +139,7 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, ak type
 		panic(fmt.Errorf("datamarket: invalid authority %q: %w", authority, err))
 	}
 	sb := collections.NewSchemaBuilder(storeService)
+	heads := modkit.NewQueueHeads(sb, types.QueueHeadsKey)
 	k := Keeper{
 		cdc:          cdc,
 		storeService: storeService,
@@ -181,7 +187,11 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, ak type
 			collections.PairKeyCodec(collections.Uint64Key, collections.StringKey)),
 		LiveLicenses: newLiveLicenses(sb),
 		ExpiryQueue: modkit.NewQueue(sb, types.ExpiryQueueKey, expiryQueueName,
-			modkit.NewQueueHeads(sb, types.QueueHeadsKey), collections.Int64Key, collections.Uint64Key),
+			heads, collections.Int64Key, collections.Uint64Key),
+		ContentCommits: collections.NewMap(sb, types.ContentCommitsKey, "content_commits", collections.BytesKey,
+			codec.CollValue[types.ContentCommit](cdc)),
+		CommitExpiryQueue: modkit.NewQueue(sb, types.CommitExpiryQueueKey, commitExpiryQueueName,
+			heads, collections.Int64Key, collections.BytesKey),
 		JobAccess: collections.NewIndexedMap(sb, types.JobAccessKey, "job_access",
 			collections.PairKeyCodec(collections.Uint64Key, collections.Uint64Key), codec.CollValue[types.JobAccess](cdc),
 			JobAccessIndexes{

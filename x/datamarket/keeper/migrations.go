@@ -113,3 +113,21 @@ func (m Migrator) Migrate4to5(ctx sdk.Context) error {
 	}
 	return errorsmod.Wrap(err, "migrate datamarket 4→5: content")
 }
+
+// Migrate5to6 turns on commit-then-list at the upgrade height: the params
+// gain content_commit_delay_blocks and content_commit_ttl_blocks at their
+// defaults (stored as 0, the delay would list new content without a
+// commitment, and the ttl would fail the params' validation). The
+// commitments and their expiry queue start empty.
+func (m Migrator) Migrate5to6(ctx sdk.Context) error {
+	params, err := m.k.Params.Get(ctx)
+	if err != nil {
+		return errorsmod.Wrap(err, "datamarket 5→6: params")
+	}
+	d := types.DefaultParams()
+	params.ContentCommitDelayBlocks, params.ContentCommitTtlBlocks = d.ContentCommitDelayBlocks, d.ContentCommitTtlBlocks
+	if err := params.Validate(); err != nil {
+		return errorsmod.Wrap(err, "datamarket 5→6: params")
+	}
+	return m.k.Params.Set(ctx, params)
+}

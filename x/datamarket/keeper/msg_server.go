@@ -22,6 +22,25 @@ func (s msgServer) signer(field, addr string) (sdk.AccAddress, error) {
 	return modkit.Signer(s.addressCodec, field, addr, types.ErrInvalidRequest)
 }
 
+// CommitContent implements types.MsgServer.
+func (s msgServer) CommitContent(ctx context.Context, msg *types.MsgCommitContent) (*types.MsgCommitContentResponse, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	if _, err := s.signer("sender", msg.Sender); err != nil {
+		return nil, err
+	}
+	c, err := s.Keeper.CommitContent(ctx, msg.Commitment)
+	if err != nil {
+		return nil, err
+	}
+	params, err := s.GetParams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &types.MsgCommitContentResponse{ListableHeight: listableHeight(c, params), ExpiresHeight: c.ExpiresHeight}, nil
+}
+
 // ListDataset implements types.MsgServer.
 func (s msgServer) ListDataset(ctx context.Context, msg *types.MsgListDataset) (*types.MsgListDatasetResponse, error) {
 	if err := msg.ValidateBasic(); err != nil {

@@ -25,6 +25,7 @@ func TestUpdateParams(t *testing.T) {
 	s := setup(t)
 	gov := authtypes.NewModuleAddress(govtypes.ModuleName).String()
 	p := types.DefaultParams()
+	p.ContentCommitDelayBlocks = 0 // the test chain lists without commitments (apptesting)
 	p.MarketFeeBps = 1000
 	s.expectFail("wrong authority", types.ErrUnauthorized, func() error {
 		_, err := s.ms.UpdateParams(s.ta.Ctx, &types.MsgUpdateParams{Authority: s.owner.String(), Params: p})

@@ -33,6 +33,8 @@ func RebaseExpiry(expires, exportHeight int64) int64 {
 //     refiled under it), purchased_height (history) with common.RebaseHeight;
 //   - the expiry queue: every (expires_height, licence id) key with
 //     RebaseExpiry, so that each key still equals its licence's expiry;
+//   - content commitments: their height less the export's, their expiry
+//     with RebaseExpiry (rebaseCommits);
 //   - datasets' created_height and updated_height, versions' height and job
 //     accesses' granted_height (history) with common.RebaseHeight, so all become 0:
 //     nothing reads them but explorers.
@@ -93,6 +95,9 @@ func (k Keeper) PrepareForZeroHeight(ctx context.Context) error {
 		}
 	}
 	if err := k.shiftVersionHeights(ctx, exportHeight); err != nil {
+		return err
+	}
+	if err := k.rebaseCommits(ctx, exportHeight); err != nil {
 		return err
 	}
 	accesses, err := iterValues(k.JobAccess.Iterate(ctx, nil))

@@ -23,6 +23,10 @@ func GenParams(r *rand.Rand) types.Params {
 		MaxUriLen:           uint32(64 + r.Intn(1024)),
 		MaxTermBlocks:       uint64(100 + r.Intn(100_000)),
 		MaxExpiriesPerBlock: uint32(1 + r.Intn(500)),
+		// The listing factories list without a commitment (delay 0);
+		// MsgCommitContent runs beside them (msg_factory.go).
+		ContentCommitDelayBlocks: 0,
+		ContentCommitTtlBlocks:   uint64(1 + r.Intn(1_000)),
 	}
 }
 

@@ -147,6 +147,18 @@ func MsgUpdateDatasetFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgUp
 	}
 }
 
+// MsgCommitContentFactory commits a random account to a random file.
+func MsgCommitContentFactory() simsx.SimMsgFactoryFn[*types.MsgCommitContent] {
+	return func(_ context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgCommitContent) {
+		sender := testData.AnyAccount(reporter, simsx.WithSpendableBalance())
+		root := make([]byte, 32)
+		testData.Rand().Read(root)
+		return []simsx.SimAccount{sender}, &types.MsgCommitContent{
+			Sender: sender.AddressBech32, Commitment: types.ContentCommitment(sender.Address, root, hex.EncodeToString(root)),
+		}
+	}
+}
+
 // MsgDelistDatasetFactory delists a listed dataset.
 func MsgDelistDatasetFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgDelistDataset] {
 	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgDelistDataset) {

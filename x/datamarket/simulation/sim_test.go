@@ -21,8 +21,8 @@ func TestMsgFactories(t *testing.T) {
 	k := ta.DataMarketKeeper
 	am := datamarket.NewAppModule(ta.AppCodec(), k)
 	gs := apptesting.RunSimFactories(t, ta, apptesting.SimFactories{
-		Module: am, Factories: 11, Seed: 5, Rounds: 150, BlockEvery: 10,
-		MustDeliver: []string{"MsgListDataset", "MsgUpdateDataset", "MsgDelistDataset", "MsgPurchaseLicense",
+		Module: am, Factories: 12, Seed: 5, Rounds: 150, BlockEvery: 10,
+		MustDeliver: []string{"MsgCommitContent", "MsgListDataset", "MsgUpdateDataset", "MsgDelistDataset", "MsgPurchaseLicense",
 			"MsgRenewLicense", "MsgTransferLicense", "MsgUpdateDatasetShares", "MsgTransferDataset",
 			"MsgAcceptDataset", "MsgCancelDatasetTransfer", "MsgUpdateParams"},
 	}, k.ExportGenesis)

@@ -11,6 +11,7 @@ import (
 // RegisterLegacyAminoCodec registers every Msg under its amino name (the same
 // as the proto's amino.name option), for amino JSON signing.
 func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
+	legacy.RegisterAminoMsg(cdc, &MsgCommitContent{}, "aichain/datamarket/MsgCommitContent")
 	legacy.RegisterAminoMsg(cdc, &MsgListDataset{}, "aichain/datamarket/MsgListDataset")
 	legacy.RegisterAminoMsg(cdc, &MsgUpdateDataset{}, "aichain/datamarket/MsgUpdateDataset")
 	legacy.RegisterAminoMsg(cdc, &MsgDelistDataset{}, "aichain/datamarket/MsgDelistDataset")
@@ -29,6 +30,7 @@ func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 // RegisterInterfaces registers the Msgs and the Msg service.
 func RegisterInterfaces(registry codectypes.InterfaceRegistry) {
 	registry.RegisterImplementations((*sdk.Msg)(nil),
+		&MsgCommitContent{},
 		&MsgListDataset{},
 		&MsgUpdateDataset{},
 		&MsgDelistDataset{},

@@ -32,6 +32,8 @@ var (
 	ErrTooManyLicenses   = errors.Register(ModuleName, 27, "recipient holds too many running licenses of the dataset")
 	ErrNoTransferOffer   = errors.Register(ModuleName, 28, "no transfer of the dataset is offered to this account")
 	ErrOfferPending      = errors.Register(ModuleName, 29, "the dataset is on offer to a new owner: withdraw the offer first")
+	ErrNoCommitment      = errors.Register(ModuleName, 30, "no commitment to this content by its owner: commit first (MsgCommitContent)")
+	ErrCommitTooRecent   = errors.Register(ModuleName, 31, "the commitment to this content is too recent to list it")
 
 	// ErrInvalidSigner is the authority error (MsgUpdateParams signed by
 	// anyone but the gov account): the registered ErrUnauthorized, code 8.

@@ -32,7 +32,25 @@ func (gs GenesisState) Validate() error {
 	if err := gs.validateLicenses(datasets); err != nil {
 		return err
 	}
-	return gs.validateJobAccesses(datasets)
+	if err := gs.validateJobAccesses(datasets); err != nil {
+		return err
+	}
+	return gs.validateContentCommits()
+}
+
+// validateContentCommits checks each commitment, and that none appears twice.
+func (gs GenesisState) validateContentCommits() error {
+	seen := make(map[string]bool, len(gs.ContentCommits))
+	for _, c := range gs.ContentCommits {
+		if err := c.Validate(); err != nil {
+			return err
+		}
+		if seen[string(c.Commitment)] {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "content commit %X appears twice", c.Commitment)
+		}
+		seen[string(c.Commitment)] = true
+	}
+	return nil
 }
 
 // validateDatasets checks each dataset record and returns them by id.

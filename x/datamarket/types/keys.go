@@ -61,6 +61,11 @@ var (
 	// point reads.
 	ContentRootsKey = collections.NewPrefix(17)
 	ContentShasKey  = collections.NewPrefix(18)
+	// ContentCommitsKey maps a commitment (MsgCommitContent) to its
+	// ContentCommit, and CommitExpiryQueueKey holds (expires_height,
+	// commitment) of each, for the EndBlocker to prune (since version 6).
+	ContentCommitsKey    = collections.NewPrefix(19)
+	CommitExpiryQueueKey = collections.NewPrefix(20)
 )
 
 // ValidFormat reports whether format is a dataset format: npy-f32 or

@@ -17,6 +17,7 @@ import (
 )
 
 var (
+	_ sdk.Msg = &MsgCommitContent{}
 	_ sdk.Msg = &MsgListDataset{}
 	_ sdk.Msg = &MsgUpdateDataset{}
 	_ sdk.Msg = &MsgDelistDataset{}

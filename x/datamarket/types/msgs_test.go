@@ -187,6 +187,7 @@ func TestParamsAtTheirBounds(t *testing.T) {
 		MarketFeeBps: 10_000, MaxOffers: types.HardMaxOffers, MaxNameLen: types.HardMaxNameLen,
 		MaxDescriptionLen: types.HardMaxDescriptionLen, MaxUriLen: types.HardMaxURILen,
 		MaxTermBlocks: types.HardMaxTermBlocks, MaxExpiriesPerBlock: types.HardMaxExpiriesPerBlock,
+		ContentCommitDelayBlocks: types.HardMaxContentCommitBlocks - 1, ContentCommitTtlBlocks: types.HardMaxContentCommitBlocks,
 	}
 	if err := p.Validate(); err != nil {
 		t.Fatal(err)

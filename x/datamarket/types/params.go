@@ -15,6 +15,12 @@ const (
 	DefaultMaxURILen           uint32 = 512
 	DefaultMaxTermBlocks       uint64 = 10_000_000 // ~1 year of 3 s blocks
 	DefaultMaxExpiriesPerBlock uint32 = 200
+	// DefaultContentCommitDelayBlocks: a copier must have every proposer
+	// of 10 blocks (30 s) leave the owner's listing out.
+	DefaultContentCommitDelayBlocks uint64 = 10
+	// DefaultContentCommitTTLBlocks: a commitment lists its file for about
+	// a day of 3 s blocks.
+	DefaultContentCommitTTLBlocks uint64 = 28_800
 )
 
 // Upper bounds of the params: governance cannot set a value above them.
@@ -27,6 +33,9 @@ const (
 	// HardMaxTermBlocks (~95 years of 3 s blocks) keeps every expiry height,
 	// a height plus at most this many blocks, far inside int64.
 	HardMaxTermBlocks uint64 = 1_000_000_000
+	// HardMaxContentCommitBlocks bounds the commitments' delay and ttl
+	// (about a year of 3 s blocks).
+	HardMaxContentCommitBlocks uint64 = 10_000_000
 )
 
 // DefaultParams returns the default params.
@@ -39,6 +48,9 @@ func DefaultParams() Params {
 		MaxUriLen:           DefaultMaxURILen,
 		MaxTermBlocks:       DefaultMaxTermBlocks,
 		MaxExpiriesPerBlock: DefaultMaxExpiriesPerBlock,
+
+		ContentCommitDelayBlocks: DefaultContentCommitDelayBlocks,
+		ContentCommitTtlBlocks:   DefaultContentCommitTTLBlocks,
 	}
 }
 
@@ -57,6 +69,9 @@ func (p Params) Validate() error {
 		{"max_uri_len", uint64(p.MaxUriLen), 1, uint64(HardMaxURILen)},
 		{"max_term_blocks", p.MaxTermBlocks, 1, HardMaxTermBlocks},
 		{"max_expiries_per_block", uint64(p.MaxExpiriesPerBlock), 1, uint64(HardMaxExpiriesPerBlock)},
+		{"content_commit_delay_blocks", p.ContentCommitDelayBlocks, 0, HardMaxContentCommitBlocks},
+		// A commitment must outlive its delay, or it never lists its file.
+		{"content_commit_ttl_blocks", p.ContentCommitTtlBlocks, p.ContentCommitDelayBlocks + 1, HardMaxContentCommitBlocks},
 	} {
 		if b.v < b.min || b.v > b.limit {
 			return errorsmod.Wrapf(ErrInvalidParams, "%s must be in %d..%d, got %d", b.name, b.min, b.limit, b.v)

@@ -25,6 +25,70 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// EventContentCommitted is emitted when a commitment is first made
+// (MsgCommitContent): it lists its file from listable_height until
+// expires_height.
+type EventContentCommitted struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// commitment is the commitment's hex digits.
+	Commitment     string `protobuf:"bytes,1,opt,name=commitment,proto3" json:"commitment,omitempty"`
+	ListableHeight int64  `protobuf:"varint,2,opt,name=listable_height,json=listableHeight,proto3" json:"listable_height,omitempty"`
+	ExpiresHeight  int64  `protobuf:"varint,3,opt,name=expires_height,json=expiresHeight,proto3" json:"expires_height,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *EventContentCommitted) Reset() {
+	*x = EventContentCommitted{}
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EventContentCommitted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EventContentCommitted) ProtoMessage() {}
+
+func (x *EventContentCommitted) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EventContentCommitted.ProtoReflect.Descriptor instead.
+func (*EventContentCommitted) Descriptor() ([]byte, []int) {
+	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *EventContentCommitted) GetCommitment() string {
+	if x != nil {
+		return x.Commitment
+	}
+	return ""
+}
+
+func (x *EventContentCommitted) GetListableHeight() int64 {
+	if x != nil {
+		return x.ListableHeight
+	}
+	return 0
+}
+
+func (x *EventContentCommitted) GetExpiresHeight() int64 {
+	if x != nil {
+		return x.ExpiresHeight
+	}
+	return 0
+}
+
 // EventDatasetListed is emitted when a dataset is listed.
 type EventDatasetListed struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -38,7 +102,7 @@ type EventDatasetListed struct {
 
 func (x *EventDatasetListed) Reset() {
 	*x = EventDatasetListed{}
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[0]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -50,7 +114,7 @@ func (x *EventDatasetListed) String() string {
 func (*EventDatasetListed) ProtoMessage() {}
 
 func (x *EventDatasetListed) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[0]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -63,7 +127,7 @@ func (x *EventDatasetListed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventDatasetListed.ProtoReflect.Descriptor instead.
 func (*EventDatasetListed) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{0}
+	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *EventDatasetListed) GetDatasetId() uint64 {
@@ -106,7 +170,7 @@ type EventDatasetUpdated struct {
 
 func (x *EventDatasetUpdated) Reset() {
 	*x = EventDatasetUpdated{}
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[1]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -118,7 +182,7 @@ func (x *EventDatasetUpdated) String() string {
 func (*EventDatasetUpdated) ProtoMessage() {}
 
 func (x *EventDatasetUpdated) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[1]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -131,7 +195,7 @@ func (x *EventDatasetUpdated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventDatasetUpdated.ProtoReflect.Descriptor instead.
 func (*EventDatasetUpdated) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{1}
+	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *EventDatasetUpdated) GetDatasetId() uint64 {
@@ -165,7 +229,7 @@ type EventDatasetDelisted struct {
 
 func (x *EventDatasetDelisted) Reset() {
 	*x = EventDatasetDelisted{}
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[2]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -177,7 +241,7 @@ func (x *EventDatasetDelisted) String() string {
 func (*EventDatasetDelisted) ProtoMessage() {}
 
 func (x *EventDatasetDelisted) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[2]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -190,7 +254,7 @@ func (x *EventDatasetDelisted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventDatasetDelisted.ProtoReflect.Descriptor instead.
 func (*EventDatasetDelisted) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{2}
+	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *EventDatasetDelisted) GetDatasetId() uint64 {
@@ -216,7 +280,7 @@ type EventLicensePurchased struct {
 
 func (x *EventLicensePurchased) Reset() {
 	*x = EventLicensePurchased{}
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[3]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -228,7 +292,7 @@ func (x *EventLicensePurchased) String() string {
 func (*EventLicensePurchased) ProtoMessage() {}
 
 func (x *EventLicensePurchased) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[3]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -241,7 +305,7 @@ func (x *EventLicensePurchased) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventLicensePurchased.ProtoReflect.Descriptor instead.
 func (*EventLicensePurchased) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{3}
+	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *EventLicensePurchased) GetLicenseId() uint64 {
@@ -309,7 +373,7 @@ type EventLicenseRenewed struct {
 
 func (x *EventLicenseRenewed) Reset() {
 	*x = EventLicenseRenewed{}
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[4]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -321,7 +385,7 @@ func (x *EventLicenseRenewed) String() string {
 func (*EventLicenseRenewed) ProtoMessage() {}
 
 func (x *EventLicenseRenewed) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[4]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -334,7 +398,7 @@ func (x *EventLicenseRenewed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventLicenseRenewed.ProtoReflect.Descriptor instead.
 func (*EventLicenseRenewed) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{4}
+	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *EventLicenseRenewed) GetLicenseId() uint64 {
@@ -384,7 +448,7 @@ type EventLicenseTransferred struct {
 
 func (x *EventLicenseTransferred) Reset() {
 	*x = EventLicenseTransferred{}
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[5]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -396,7 +460,7 @@ func (x *EventLicenseTransferred) String() string {
 func (*EventLicenseTransferred) ProtoMessage() {}
 
 func (x *EventLicenseTransferred) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[5]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -409,7 +473,7 @@ func (x *EventLicenseTransferred) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventLicenseTransferred.ProtoReflect.Descriptor instead.
 func (*EventLicenseTransferred) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{5}
+	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *EventLicenseTransferred) GetLicenseId() uint64 {
@@ -445,7 +509,7 @@ type EventLicenseExpired struct {
 
 func (x *EventLicenseExpired) Reset() {
 	*x = EventLicenseExpired{}
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[6]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -457,7 +521,7 @@ func (x *EventLicenseExpired) String() string {
 func (*EventLicenseExpired) ProtoMessage() {}
 
 func (x *EventLicenseExpired) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[6]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -470,7 +534,7 @@ func (x *EventLicenseExpired) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventLicenseExpired.ProtoReflect.Descriptor instead.
 func (*EventLicenseExpired) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{6}
+	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *EventLicenseExpired) GetLicenseId() uint64 {
@@ -509,7 +573,7 @@ type EventDatasetFeePaid struct {
 
 func (x *EventDatasetFeePaid) Reset() {
 	*x = EventDatasetFeePaid{}
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[7]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -521,7 +585,7 @@ func (x *EventDatasetFeePaid) String() string {
 func (*EventDatasetFeePaid) ProtoMessage() {}
 
 func (x *EventDatasetFeePaid) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[7]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -534,7 +598,7 @@ func (x *EventDatasetFeePaid) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventDatasetFeePaid.ProtoReflect.Descriptor instead.
 func (*EventDatasetFeePaid) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{7}
+	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *EventDatasetFeePaid) GetDatasetId() uint64 {
@@ -586,7 +650,7 @@ type EventJobAccessGranted struct {
 
 func (x *EventJobAccessGranted) Reset() {
 	*x = EventJobAccessGranted{}
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[8]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -598,7 +662,7 @@ func (x *EventJobAccessGranted) String() string {
 func (*EventJobAccessGranted) ProtoMessage() {}
 
 func (x *EventJobAccessGranted) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[8]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -611,7 +675,7 @@ func (x *EventJobAccessGranted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventJobAccessGranted.ProtoReflect.Descriptor instead.
 func (*EventJobAccessGranted) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{8}
+	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *EventJobAccessGranted) GetDatasetId() uint64 {
@@ -653,7 +717,7 @@ type EventDatasetSharesUpdated struct {
 
 func (x *EventDatasetSharesUpdated) Reset() {
 	*x = EventDatasetSharesUpdated{}
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[9]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -665,7 +729,7 @@ func (x *EventDatasetSharesUpdated) String() string {
 func (*EventDatasetSharesUpdated) ProtoMessage() {}
 
 func (x *EventDatasetSharesUpdated) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[9]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -678,7 +742,7 @@ func (x *EventDatasetSharesUpdated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventDatasetSharesUpdated.ProtoReflect.Descriptor instead.
 func (*EventDatasetSharesUpdated) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{9}
+	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *EventDatasetSharesUpdated) GetDatasetId() uint64 {
@@ -708,7 +772,7 @@ type EventDatasetTransferred struct {
 
 func (x *EventDatasetTransferred) Reset() {
 	*x = EventDatasetTransferred{}
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[10]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -720,7 +784,7 @@ func (x *EventDatasetTransferred) String() string {
 func (*EventDatasetTransferred) ProtoMessage() {}
 
 func (x *EventDatasetTransferred) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[10]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -733,7 +797,7 @@ func (x *EventDatasetTransferred) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventDatasetTransferred.ProtoReflect.Descriptor instead.
 func (*EventDatasetTransferred) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{10}
+	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *EventDatasetTransferred) GetDatasetId() uint64 {
@@ -772,7 +836,7 @@ type EventDatasetTransferOffered struct {
 
 func (x *EventDatasetTransferOffered) Reset() {
 	*x = EventDatasetTransferOffered{}
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[11]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -784,7 +848,7 @@ func (x *EventDatasetTransferOffered) String() string {
 func (*EventDatasetTransferOffered) ProtoMessage() {}
 
 func (x *EventDatasetTransferOffered) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[11]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -797,7 +861,7 @@ func (x *EventDatasetTransferOffered) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventDatasetTransferOffered.ProtoReflect.Descriptor instead.
 func (*EventDatasetTransferOffered) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{11}
+	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *EventDatasetTransferOffered) GetDatasetId() uint64 {
@@ -840,7 +904,7 @@ type EventDatasetTransferCancelled struct {
 
 func (x *EventDatasetTransferCancelled) Reset() {
 	*x = EventDatasetTransferCancelled{}
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[12]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -852,7 +916,7 @@ func (x *EventDatasetTransferCancelled) String() string {
 func (*EventDatasetTransferCancelled) ProtoMessage() {}
 
 func (x *EventDatasetTransferCancelled) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[12]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -865,7 +929,7 @@ func (x *EventDatasetTransferCancelled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventDatasetTransferCancelled.ProtoReflect.Descriptor instead.
 func (*EventDatasetTransferCancelled) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{12}
+	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *EventDatasetTransferCancelled) GetDatasetId() uint64 {
@@ -901,7 +965,7 @@ type EventJobAccessRevoked struct {
 
 func (x *EventJobAccessRevoked) Reset() {
 	*x = EventJobAccessRevoked{}
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[13]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -913,7 +977,7 @@ func (x *EventJobAccessRevoked) String() string {
 func (*EventJobAccessRevoked) ProtoMessage() {}
 
 func (x *EventJobAccessRevoked) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[13]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -926,7 +990,7 @@ func (x *EventJobAccessRevoked) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventJobAccessRevoked.ProtoReflect.Descriptor instead.
 func (*EventJobAccessRevoked) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{13}
+	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *EventJobAccessRevoked) GetDatasetId() uint64 {
@@ -960,7 +1024,7 @@ type EventParamsUpdated struct {
 
 func (x *EventParamsUpdated) Reset() {
 	*x = EventParamsUpdated{}
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[14]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -972,7 +1036,7 @@ func (x *EventParamsUpdated) String() string {
 func (*EventParamsUpdated) ProtoMessage() {}
 
 func (x *EventParamsUpdated) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[14]
+	mi := &file_aichain_datamarket_v1_events_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -985,7 +1049,7 @@ func (x *EventParamsUpdated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventParamsUpdated.ProtoReflect.Descriptor instead.
 func (*EventParamsUpdated) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{14}
+	return file_aichain_datamarket_v1_events_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *EventParamsUpdated) GetParams() *Params {
@@ -999,7 +1063,13 @@ var File_aichain_datamarket_v1_events_proto protoreflect.FileDescriptor
 
 const file_aichain_datamarket_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\"aichain/datamarket/v1/events.proto\x12\x15aichain.datamarket.v1\x1a\x11amino/amino.proto\x1a\x1ecosmos/base/v1beta1/coin.proto\x1a\x14gogoproto/gogo.proto\x1a\x1daichain/common/v1/share.proto\x1a&aichain/datamarket/v1/datamarket.proto\"u\n" +
+	"\"aichain/datamarket/v1/events.proto\x12\x15aichain.datamarket.v1\x1a\x11amino/amino.proto\x1a\x1ecosmos/base/v1beta1/coin.proto\x1a\x14gogoproto/gogo.proto\x1a\x1daichain/common/v1/share.proto\x1a&aichain/datamarket/v1/datamarket.proto\"\x87\x01\n" +
+	"\x15EventContentCommitted\x12\x1e\n" +
+	"\n" +
+	"commitment\x18\x01 \x01(\tR\n" +
+	"commitment\x12'\n" +
+	"\x0flistable_height\x18\x02 \x01(\x03R\x0elistableHeight\x12%\n" +
+	"\x0eexpires_height\x18\x03 \x01(\x03R\rexpiresHeight\"u\n" +
 	"\x12EventDatasetListed\x12\x1d\n" +
 	"\n" +
 	"dataset_id\x18\x01 \x01(\x04R\tdatasetId\x12\x14\n" +
@@ -1100,37 +1170,38 @@ func file_aichain_datamarket_v1_events_proto_rawDescGZIP() []byte {
 	return file_aichain_datamarket_v1_events_proto_rawDescData
 }
 
-var file_aichain_datamarket_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_aichain_datamarket_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_aichain_datamarket_v1_events_proto_goTypes = []any{
-	(*EventDatasetListed)(nil),            // 0: aichain.datamarket.v1.EventDatasetListed
-	(*EventDatasetUpdated)(nil),           // 1: aichain.datamarket.v1.EventDatasetUpdated
-	(*EventDatasetDelisted)(nil),          // 2: aichain.datamarket.v1.EventDatasetDelisted
-	(*EventLicensePurchased)(nil),         // 3: aichain.datamarket.v1.EventLicensePurchased
-	(*EventLicenseRenewed)(nil),           // 4: aichain.datamarket.v1.EventLicenseRenewed
-	(*EventLicenseTransferred)(nil),       // 5: aichain.datamarket.v1.EventLicenseTransferred
-	(*EventLicenseExpired)(nil),           // 6: aichain.datamarket.v1.EventLicenseExpired
-	(*EventDatasetFeePaid)(nil),           // 7: aichain.datamarket.v1.EventDatasetFeePaid
-	(*EventJobAccessGranted)(nil),         // 8: aichain.datamarket.v1.EventJobAccessGranted
-	(*EventDatasetSharesUpdated)(nil),     // 9: aichain.datamarket.v1.EventDatasetSharesUpdated
-	(*EventDatasetTransferred)(nil),       // 10: aichain.datamarket.v1.EventDatasetTransferred
-	(*EventDatasetTransferOffered)(nil),   // 11: aichain.datamarket.v1.EventDatasetTransferOffered
-	(*EventDatasetTransferCancelled)(nil), // 12: aichain.datamarket.v1.EventDatasetTransferCancelled
-	(*EventJobAccessRevoked)(nil),         // 13: aichain.datamarket.v1.EventJobAccessRevoked
-	(*EventParamsUpdated)(nil),            // 14: aichain.datamarket.v1.EventParamsUpdated
-	(LicenseKind)(0),                      // 15: aichain.datamarket.v1.LicenseKind
-	(*v1beta1.Coin)(nil),                  // 16: cosmos.base.v1beta1.Coin
-	(*v1.Share)(nil),                      // 17: aichain.common.v1.Share
-	(*Params)(nil),                        // 18: aichain.datamarket.v1.Params
+	(*EventContentCommitted)(nil),         // 0: aichain.datamarket.v1.EventContentCommitted
+	(*EventDatasetListed)(nil),            // 1: aichain.datamarket.v1.EventDatasetListed
+	(*EventDatasetUpdated)(nil),           // 2: aichain.datamarket.v1.EventDatasetUpdated
+	(*EventDatasetDelisted)(nil),          // 3: aichain.datamarket.v1.EventDatasetDelisted
+	(*EventLicensePurchased)(nil),         // 4: aichain.datamarket.v1.EventLicensePurchased
+	(*EventLicenseRenewed)(nil),           // 5: aichain.datamarket.v1.EventLicenseRenewed
+	(*EventLicenseTransferred)(nil),       // 6: aichain.datamarket.v1.EventLicenseTransferred
+	(*EventLicenseExpired)(nil),           // 7: aichain.datamarket.v1.EventLicenseExpired
+	(*EventDatasetFeePaid)(nil),           // 8: aichain.datamarket.v1.EventDatasetFeePaid
+	(*EventJobAccessGranted)(nil),         // 9: aichain.datamarket.v1.EventJobAccessGranted
+	(*EventDatasetSharesUpdated)(nil),     // 10: aichain.datamarket.v1.EventDatasetSharesUpdated
+	(*EventDatasetTransferred)(nil),       // 11: aichain.datamarket.v1.EventDatasetTransferred
+	(*EventDatasetTransferOffered)(nil),   // 12: aichain.datamarket.v1.EventDatasetTransferOffered
+	(*EventDatasetTransferCancelled)(nil), // 13: aichain.datamarket.v1.EventDatasetTransferCancelled
+	(*EventJobAccessRevoked)(nil),         // 14: aichain.datamarket.v1.EventJobAccessRevoked
+	(*EventParamsUpdated)(nil),            // 15: aichain.datamarket.v1.EventParamsUpdated
+	(LicenseKind)(0),                      // 16: aichain.datamarket.v1.LicenseKind
+	(*v1beta1.Coin)(nil),                  // 17: cosmos.base.v1beta1.Coin
+	(*v1.Share)(nil),                      // 18: aichain.common.v1.Share
+	(*Params)(nil),                        // 19: aichain.datamarket.v1.Params
 }
 var file_aichain_datamarket_v1_events_proto_depIdxs = []int32{
-	15, // 0: aichain.datamarket.v1.EventLicensePurchased.kind:type_name -> aichain.datamarket.v1.LicenseKind
-	16, // 1: aichain.datamarket.v1.EventLicensePurchased.price:type_name -> cosmos.base.v1beta1.Coin
-	16, // 2: aichain.datamarket.v1.EventLicensePurchased.market_fee:type_name -> cosmos.base.v1beta1.Coin
-	16, // 3: aichain.datamarket.v1.EventLicenseRenewed.price:type_name -> cosmos.base.v1beta1.Coin
-	16, // 4: aichain.datamarket.v1.EventDatasetFeePaid.fee:type_name -> cosmos.base.v1beta1.Coin
-	16, // 5: aichain.datamarket.v1.EventDatasetFeePaid.market_fee:type_name -> cosmos.base.v1beta1.Coin
-	17, // 6: aichain.datamarket.v1.EventDatasetSharesUpdated.shares:type_name -> aichain.common.v1.Share
-	18, // 7: aichain.datamarket.v1.EventParamsUpdated.params:type_name -> aichain.datamarket.v1.Params
+	16, // 0: aichain.datamarket.v1.EventLicensePurchased.kind:type_name -> aichain.datamarket.v1.LicenseKind
+	17, // 1: aichain.datamarket.v1.EventLicensePurchased.price:type_name -> cosmos.base.v1beta1.Coin
+	17, // 2: aichain.datamarket.v1.EventLicensePurchased.market_fee:type_name -> cosmos.base.v1beta1.Coin
+	17, // 3: aichain.datamarket.v1.EventLicenseRenewed.price:type_name -> cosmos.base.v1beta1.Coin
+	17, // 4: aichain.datamarket.v1.EventDatasetFeePaid.fee:type_name -> cosmos.base.v1beta1.Coin
+	17, // 5: aichain.datamarket.v1.EventDatasetFeePaid.market_fee:type_name -> cosmos.base.v1beta1.Coin
+	18, // 6: aichain.datamarket.v1.EventDatasetSharesUpdated.shares:type_name -> aichain.common.v1.Share
+	19, // 7: aichain.datamarket.v1.EventParamsUpdated.params:type_name -> aichain.datamarket.v1.Params
 	8,  // [8:8] is the sub-list for method output_type
 	8,  // [8:8] is the sub-list for method input_type
 	8,  // [8:8] is the sub-list for extension type_name
@@ -1150,7 +1221,7 @@ func file_aichain_datamarket_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_datamarket_v1_events_proto_rawDesc), len(file_aichain_datamarket_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -26,6 +26,95 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type QueryContentCommitRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// commitment is the commitment's 64 hex digits.
+	Commitment    string `protobuf:"bytes,1,opt,name=commitment,proto3" json:"commitment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryContentCommitRequest) Reset() {
+	*x = QueryContentCommitRequest{}
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryContentCommitRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryContentCommitRequest) ProtoMessage() {}
+
+func (x *QueryContentCommitRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryContentCommitRequest.ProtoReflect.Descriptor instead.
+func (*QueryContentCommitRequest) Descriptor() ([]byte, []int) {
+	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *QueryContentCommitRequest) GetCommitment() string {
+	if x != nil {
+		return x.Commitment
+	}
+	return ""
+}
+
+type QueryContentCommitResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ContentCommit *ContentCommit         `protobuf:"bytes,1,opt,name=content_commit,json=contentCommit,proto3" json:"content_commit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryContentCommitResponse) Reset() {
+	*x = QueryContentCommitResponse{}
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryContentCommitResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryContentCommitResponse) ProtoMessage() {}
+
+func (x *QueryContentCommitResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryContentCommitResponse.ProtoReflect.Descriptor instead.
+func (*QueryContentCommitResponse) Descriptor() ([]byte, []int) {
+	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *QueryContentCommitResponse) GetContentCommit() *ContentCommit {
+	if x != nil {
+		return x.ContentCommit
+	}
+	return nil
+}
+
 type QueryParamsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -34,7 +123,7 @@ type QueryParamsRequest struct {
 
 func (x *QueryParamsRequest) Reset() {
 	*x = QueryParamsRequest{}
-	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[0]
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -46,7 +135,7 @@ func (x *QueryParamsRequest) String() string {
 func (*QueryParamsRequest) ProtoMessage() {}
 
 func (x *QueryParamsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[0]
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -59,7 +148,7 @@ func (x *QueryParamsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryParamsRequest.ProtoReflect.Descriptor instead.
 func (*QueryParamsRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{0}
+	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{2}
 }
 
 type QueryParamsResponse struct {
@@ -71,7 +160,7 @@ type QueryParamsResponse struct {
 
 func (x *QueryParamsResponse) Reset() {
 	*x = QueryParamsResponse{}
-	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[1]
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -83,7 +172,7 @@ func (x *QueryParamsResponse) String() string {
 func (*QueryParamsResponse) ProtoMessage() {}
 
 func (x *QueryParamsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[1]
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -96,7 +185,7 @@ func (x *QueryParamsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryParamsResponse.ProtoReflect.Descriptor instead.
 func (*QueryParamsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{1}
+	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *QueryParamsResponse) GetParams() *Params {
@@ -115,7 +204,7 @@ type QueryDatasetRequest struct {
 
 func (x *QueryDatasetRequest) Reset() {
 	*x = QueryDatasetRequest{}
-	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[2]
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -127,7 +216,7 @@ func (x *QueryDatasetRequest) String() string {
 func (*QueryDatasetRequest) ProtoMessage() {}
 
 func (x *QueryDatasetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[2]
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -140,7 +229,7 @@ func (x *QueryDatasetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryDatasetRequest.ProtoReflect.Descriptor instead.
 func (*QueryDatasetRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{2}
+	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *QueryDatasetRequest) GetId() uint64 {
@@ -159,7 +248,7 @@ type QueryDatasetResponse struct {
 
 func (x *QueryDatasetResponse) Reset() {
 	*x = QueryDatasetResponse{}
-	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[3]
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -171,7 +260,7 @@ func (x *QueryDatasetResponse) String() string {
 func (*QueryDatasetResponse) ProtoMessage() {}
 
 func (x *QueryDatasetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[3]
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -184,7 +273,7 @@ func (x *QueryDatasetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryDatasetResponse.ProtoReflect.Descriptor instead.
 func (*QueryDatasetResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{3}
+	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *QueryDatasetResponse) GetDataset() *Dataset {
@@ -205,7 +294,7 @@ type QueryDatasetsRequest struct {
 
 func (x *QueryDatasetsRequest) Reset() {
 	*x = QueryDatasetsRequest{}
-	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[4]
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -217,7 +306,7 @@ func (x *QueryDatasetsRequest) String() string {
 func (*QueryDatasetsRequest) ProtoMessage() {}
 
 func (x *QueryDatasetsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[4]
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -230,7 +319,7 @@ func (x *QueryDatasetsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryDatasetsRequest.ProtoReflect.Descriptor instead.
 func (*QueryDatasetsRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{4}
+	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *QueryDatasetsRequest) GetOwner() string {
@@ -257,7 +346,7 @@ type QueryDatasetsResponse struct {
 
 func (x *QueryDatasetsResponse) Reset() {
 	*x = QueryDatasetsResponse{}
-	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[5]
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -269,7 +358,7 @@ func (x *QueryDatasetsResponse) String() string {
 func (*QueryDatasetsResponse) ProtoMessage() {}
 
 func (x *QueryDatasetsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[5]
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -282,7 +371,7 @@ func (x *QueryDatasetsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryDatasetsResponse.ProtoReflect.Descriptor instead.
 func (*QueryDatasetsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{5}
+	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *QueryDatasetsResponse) GetDatasets() []*Dataset {
@@ -309,7 +398,7 @@ type QueryDatasetVersionRequest struct {
 
 func (x *QueryDatasetVersionRequest) Reset() {
 	*x = QueryDatasetVersionRequest{}
-	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[6]
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -321,7 +410,7 @@ func (x *QueryDatasetVersionRequest) String() string {
 func (*QueryDatasetVersionRequest) ProtoMessage() {}
 
 func (x *QueryDatasetVersionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[6]
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -334,7 +423,7 @@ func (x *QueryDatasetVersionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryDatasetVersionRequest.ProtoReflect.Descriptor instead.
 func (*QueryDatasetVersionRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{6}
+	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *QueryDatasetVersionRequest) GetDatasetId() uint64 {
@@ -360,7 +449,7 @@ type QueryDatasetVersionResponse struct {
 
 func (x *QueryDatasetVersionResponse) Reset() {
 	*x = QueryDatasetVersionResponse{}
-	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[7]
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -372,7 +461,7 @@ func (x *QueryDatasetVersionResponse) String() string {
 func (*QueryDatasetVersionResponse) ProtoMessage() {}
 
 func (x *QueryDatasetVersionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[7]
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -385,7 +474,7 @@ func (x *QueryDatasetVersionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryDatasetVersionResponse.ProtoReflect.Descriptor instead.
 func (*QueryDatasetVersionResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{7}
+	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *QueryDatasetVersionResponse) GetDatasetVersion() *DatasetVersion {
@@ -404,7 +493,7 @@ type QueryLicenseRequest struct {
 
 func (x *QueryLicenseRequest) Reset() {
 	*x = QueryLicenseRequest{}
-	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[8]
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -416,7 +505,7 @@ func (x *QueryLicenseRequest) String() string {
 func (*QueryLicenseRequest) ProtoMessage() {}
 
 func (x *QueryLicenseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[8]
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -429,7 +518,7 @@ func (x *QueryLicenseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryLicenseRequest.ProtoReflect.Descriptor instead.
 func (*QueryLicenseRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{8}
+	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *QueryLicenseRequest) GetId() uint64 {
@@ -448,7 +537,7 @@ type QueryLicenseResponse struct {
 
 func (x *QueryLicenseResponse) Reset() {
 	*x = QueryLicenseResponse{}
-	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[9]
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -460,7 +549,7 @@ func (x *QueryLicenseResponse) String() string {
 func (*QueryLicenseResponse) ProtoMessage() {}
 
 func (x *QueryLicenseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[9]
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -473,7 +562,7 @@ func (x *QueryLicenseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryLicenseResponse.ProtoReflect.Descriptor instead.
 func (*QueryLicenseResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{9}
+	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *QueryLicenseResponse) GetLicense() *License {
@@ -494,7 +583,7 @@ type QueryLicensesRequest struct {
 
 func (x *QueryLicensesRequest) Reset() {
 	*x = QueryLicensesRequest{}
-	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[10]
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -506,7 +595,7 @@ func (x *QueryLicensesRequest) String() string {
 func (*QueryLicensesRequest) ProtoMessage() {}
 
 func (x *QueryLicensesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[10]
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -519,7 +608,7 @@ func (x *QueryLicensesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryLicensesRequest.ProtoReflect.Descriptor instead.
 func (*QueryLicensesRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{10}
+	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *QueryLicensesRequest) GetLicensee() string {
@@ -546,7 +635,7 @@ type QueryLicensesResponse struct {
 
 func (x *QueryLicensesResponse) Reset() {
 	*x = QueryLicensesResponse{}
-	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[11]
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -558,7 +647,7 @@ func (x *QueryLicensesResponse) String() string {
 func (*QueryLicensesResponse) ProtoMessage() {}
 
 func (x *QueryLicensesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[11]
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -571,7 +660,7 @@ func (x *QueryLicensesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryLicensesResponse.ProtoReflect.Descriptor instead.
 func (*QueryLicensesResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{11}
+	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *QueryLicensesResponse) GetLicenses() []*License {
@@ -600,7 +689,7 @@ type QueryHasAccessRequest struct {
 
 func (x *QueryHasAccessRequest) Reset() {
 	*x = QueryHasAccessRequest{}
-	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[12]
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -612,7 +701,7 @@ func (x *QueryHasAccessRequest) String() string {
 func (*QueryHasAccessRequest) ProtoMessage() {}
 
 func (x *QueryHasAccessRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[12]
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -625,7 +714,7 @@ func (x *QueryHasAccessRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryHasAccessRequest.ProtoReflect.Descriptor instead.
 func (*QueryHasAccessRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{12}
+	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *QueryHasAccessRequest) GetDatasetId() uint64 {
@@ -671,7 +760,7 @@ type QueryHasAccessResponse struct {
 
 func (x *QueryHasAccessResponse) Reset() {
 	*x = QueryHasAccessResponse{}
-	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[13]
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -683,7 +772,7 @@ func (x *QueryHasAccessResponse) String() string {
 func (*QueryHasAccessResponse) ProtoMessage() {}
 
 func (x *QueryHasAccessResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[13]
+	mi := &file_aichain_datamarket_v1_query_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -696,7 +785,7 @@ func (x *QueryHasAccessResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryHasAccessResponse.ProtoReflect.Descriptor instead.
 func (*QueryHasAccessResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{13}
+	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *QueryHasAccessResponse) GetHasAccess() bool {
@@ -745,7 +834,13 @@ var File_aichain_datamarket_v1_query_proto protoreflect.FileDescriptor
 
 const file_aichain_datamarket_v1_query_proto_rawDesc = "" +
 	"\n" +
-	"!aichain/datamarket/v1/query.proto\x12\x15aichain.datamarket.v1\x1a\x11amino/amino.proto\x1a*cosmos/base/query/v1beta1/pagination.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1cgoogle/api/annotations.proto\x1a&aichain/datamarket/v1/datamarket.proto\"\x14\n" +
+	"!aichain/datamarket/v1/query.proto\x12\x15aichain.datamarket.v1\x1a\x11amino/amino.proto\x1a*cosmos/base/query/v1beta1/pagination.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1cgoogle/api/annotations.proto\x1a&aichain/datamarket/v1/datamarket.proto\";\n" +
+	"\x19QueryContentCommitRequest\x12\x1e\n" +
+	"\n" +
+	"commitment\x18\x01 \x01(\tR\n" +
+	"commitment\"o\n" +
+	"\x1aQueryContentCommitResponse\x12Q\n" +
+	"\x0econtent_commit\x18\x01 \x01(\v2$.aichain.datamarket.v1.ContentCommitB\x04\xc8\xde\x1f\x00R\rcontentCommit\"\x14\n" +
 	"\x12QueryParamsRequest\"W\n" +
 	"\x13QueryParamsResponse\x12@\n" +
 	"\x06params\x18\x01 \x01(\v2\x1d.aichain.datamarket.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06params\"%\n" +
@@ -796,7 +891,8 @@ const file_aichain_datamarket_v1_query_proto_rawDesc = "" +
 	"license_id\x18\x03 \x01(\x04R\tlicenseId\x12%\n" +
 	"\x0eexpires_height\x18\x04 \x01(\x03R\rexpiresHeight\x12\x18\n" +
 	"\aversion\x18\x05 \x01(\x04R\aversion\x12\x15\n" +
-	"\x06job_id\x18\x06 \x01(\x04R\x05jobId2\xcd\b\n" +
+	"\x06job_id\x18\x06 \x01(\x04R\x05jobId2\x81\n" +
+	"\n" +
 	"\x05Query\x12\x86\x01\n" +
 	"\x06Params\x12).aichain.datamarket.v1.QueryParamsRequest\x1a*.aichain.datamarket.v1.QueryParamsResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/aichain/datamarket/v1/params\x12\x90\x01\n" +
 	"\aDataset\x12*.aichain.datamarket.v1.QueryDatasetRequest\x1a+.aichain.datamarket.v1.QueryDatasetResponse\",\x82\xd3\xe4\x93\x02&\x12$/aichain/datamarket/v1/datasets/{id}\x12\x8e\x01\n" +
@@ -804,7 +900,8 @@ const file_aichain_datamarket_v1_query_proto_rawDesc = "" +
 	"\x0eDatasetVersion\x121.aichain.datamarket.v1.QueryDatasetVersionRequest\x1a2.aichain.datamarket.v1.QueryDatasetVersionResponse\"G\x82\xd3\xe4\x93\x02A\x12?/aichain/datamarket/v1/datasets/{dataset_id}/versions/{version}\x12\x90\x01\n" +
 	"\aLicense\x12*.aichain.datamarket.v1.QueryLicenseRequest\x1a+.aichain.datamarket.v1.QueryLicenseResponse\",\x82\xd3\xe4\x93\x02&\x12$/aichain/datamarket/v1/licenses/{id}\x12\x8e\x01\n" +
 	"\bLicenses\x12+.aichain.datamarket.v1.QueryLicensesRequest\x1a,.aichain.datamarket.v1.QueryLicensesResponse\"'\x82\xd3\xe4\x93\x02!\x12\x1f/aichain/datamarket/v1/licenses\x12\xaf\x01\n" +
-	"\tHasAccess\x12,.aichain.datamarket.v1.QueryHasAccessRequest\x1a-.aichain.datamarket.v1.QueryHasAccessResponse\"E\x82\xd3\xe4\x93\x02?\x12=/aichain/datamarket/v1/datasets/{dataset_id}/access/{address}B/Z-github.com/aichain/aichain/x/datamarket/typesb\x06proto3"
+	"\tHasAccess\x12,.aichain.datamarket.v1.QueryHasAccessRequest\x1a-.aichain.datamarket.v1.QueryHasAccessResponse\"E\x82\xd3\xe4\x93\x02?\x12=/aichain/datamarket/v1/datasets/{dataset_id}/access/{address}\x12\xb1\x01\n" +
+	"\rContentCommit\x120.aichain.datamarket.v1.QueryContentCommitRequest\x1a1.aichain.datamarket.v1.QueryContentCommitResponse\";\x82\xd3\xe4\x93\x025\x123/aichain/datamarket/v1/content_commits/{commitment}B/Z-github.com/aichain/aichain/x/datamarket/typesb\x06proto3"
 
 var (
 	file_aichain_datamarket_v1_query_proto_rawDescOnce sync.Once
@@ -818,59 +915,65 @@ func file_aichain_datamarket_v1_query_proto_rawDescGZIP() []byte {
 	return file_aichain_datamarket_v1_query_proto_rawDescData
 }
 
-var file_aichain_datamarket_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_aichain_datamarket_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_aichain_datamarket_v1_query_proto_goTypes = []any{
-	(*QueryParamsRequest)(nil),          // 0: aichain.datamarket.v1.QueryParamsRequest
-	(*QueryParamsResponse)(nil),         // 1: aichain.datamarket.v1.QueryParamsResponse
-	(*QueryDatasetRequest)(nil),         // 2: aichain.datamarket.v1.QueryDatasetRequest
-	(*QueryDatasetResponse)(nil),        // 3: aichain.datamarket.v1.QueryDatasetResponse
-	(*QueryDatasetsRequest)(nil),        // 4: aichain.datamarket.v1.QueryDatasetsRequest
-	(*QueryDatasetsResponse)(nil),       // 5: aichain.datamarket.v1.QueryDatasetsResponse
-	(*QueryDatasetVersionRequest)(nil),  // 6: aichain.datamarket.v1.QueryDatasetVersionRequest
-	(*QueryDatasetVersionResponse)(nil), // 7: aichain.datamarket.v1.QueryDatasetVersionResponse
-	(*QueryLicenseRequest)(nil),         // 8: aichain.datamarket.v1.QueryLicenseRequest
-	(*QueryLicenseResponse)(nil),        // 9: aichain.datamarket.v1.QueryLicenseResponse
-	(*QueryLicensesRequest)(nil),        // 10: aichain.datamarket.v1.QueryLicensesRequest
-	(*QueryLicensesResponse)(nil),       // 11: aichain.datamarket.v1.QueryLicensesResponse
-	(*QueryHasAccessRequest)(nil),       // 12: aichain.datamarket.v1.QueryHasAccessRequest
-	(*QueryHasAccessResponse)(nil),      // 13: aichain.datamarket.v1.QueryHasAccessResponse
-	(*Params)(nil),                      // 14: aichain.datamarket.v1.Params
-	(*Dataset)(nil),                     // 15: aichain.datamarket.v1.Dataset
-	(*v1beta1.PageRequest)(nil),         // 16: cosmos.base.query.v1beta1.PageRequest
-	(*v1beta1.PageResponse)(nil),        // 17: cosmos.base.query.v1beta1.PageResponse
-	(*DatasetVersion)(nil),              // 18: aichain.datamarket.v1.DatasetVersion
-	(*License)(nil),                     // 19: aichain.datamarket.v1.License
+	(*QueryContentCommitRequest)(nil),   // 0: aichain.datamarket.v1.QueryContentCommitRequest
+	(*QueryContentCommitResponse)(nil),  // 1: aichain.datamarket.v1.QueryContentCommitResponse
+	(*QueryParamsRequest)(nil),          // 2: aichain.datamarket.v1.QueryParamsRequest
+	(*QueryParamsResponse)(nil),         // 3: aichain.datamarket.v1.QueryParamsResponse
+	(*QueryDatasetRequest)(nil),         // 4: aichain.datamarket.v1.QueryDatasetRequest
+	(*QueryDatasetResponse)(nil),        // 5: aichain.datamarket.v1.QueryDatasetResponse
+	(*QueryDatasetsRequest)(nil),        // 6: aichain.datamarket.v1.QueryDatasetsRequest
+	(*QueryDatasetsResponse)(nil),       // 7: aichain.datamarket.v1.QueryDatasetsResponse
+	(*QueryDatasetVersionRequest)(nil),  // 8: aichain.datamarket.v1.QueryDatasetVersionRequest
+	(*QueryDatasetVersionResponse)(nil), // 9: aichain.datamarket.v1.QueryDatasetVersionResponse
+	(*QueryLicenseRequest)(nil),         // 10: aichain.datamarket.v1.QueryLicenseRequest
+	(*QueryLicenseResponse)(nil),        // 11: aichain.datamarket.v1.QueryLicenseResponse
+	(*QueryLicensesRequest)(nil),        // 12: aichain.datamarket.v1.QueryLicensesRequest
+	(*QueryLicensesResponse)(nil),       // 13: aichain.datamarket.v1.QueryLicensesResponse
+	(*QueryHasAccessRequest)(nil),       // 14: aichain.datamarket.v1.QueryHasAccessRequest
+	(*QueryHasAccessResponse)(nil),      // 15: aichain.datamarket.v1.QueryHasAccessResponse
+	(*ContentCommit)(nil),               // 16: aichain.datamarket.v1.ContentCommit
+	(*Params)(nil),                      // 17: aichain.datamarket.v1.Params
+	(*Dataset)(nil),                     // 18: aichain.datamarket.v1.Dataset
+	(*v1beta1.PageRequest)(nil),         // 19: cosmos.base.query.v1beta1.PageRequest
+	(*v1beta1.PageResponse)(nil),        // 20: cosmos.base.query.v1beta1.PageResponse
+	(*DatasetVersion)(nil),              // 21: aichain.datamarket.v1.DatasetVersion
+	(*License)(nil),                     // 22: aichain.datamarket.v1.License
 }
 var file_aichain_datamarket_v1_query_proto_depIdxs = []int32{
-	14, // 0: aichain.datamarket.v1.QueryParamsResponse.params:type_name -> aichain.datamarket.v1.Params
-	15, // 1: aichain.datamarket.v1.QueryDatasetResponse.dataset:type_name -> aichain.datamarket.v1.Dataset
-	16, // 2: aichain.datamarket.v1.QueryDatasetsRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
-	15, // 3: aichain.datamarket.v1.QueryDatasetsResponse.datasets:type_name -> aichain.datamarket.v1.Dataset
-	17, // 4: aichain.datamarket.v1.QueryDatasetsResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
-	18, // 5: aichain.datamarket.v1.QueryDatasetVersionResponse.dataset_version:type_name -> aichain.datamarket.v1.DatasetVersion
-	19, // 6: aichain.datamarket.v1.QueryLicenseResponse.license:type_name -> aichain.datamarket.v1.License
-	16, // 7: aichain.datamarket.v1.QueryLicensesRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
-	19, // 8: aichain.datamarket.v1.QueryLicensesResponse.licenses:type_name -> aichain.datamarket.v1.License
-	17, // 9: aichain.datamarket.v1.QueryLicensesResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
-	0,  // 10: aichain.datamarket.v1.Query.Params:input_type -> aichain.datamarket.v1.QueryParamsRequest
-	2,  // 11: aichain.datamarket.v1.Query.Dataset:input_type -> aichain.datamarket.v1.QueryDatasetRequest
-	4,  // 12: aichain.datamarket.v1.Query.Datasets:input_type -> aichain.datamarket.v1.QueryDatasetsRequest
-	6,  // 13: aichain.datamarket.v1.Query.DatasetVersion:input_type -> aichain.datamarket.v1.QueryDatasetVersionRequest
-	8,  // 14: aichain.datamarket.v1.Query.License:input_type -> aichain.datamarket.v1.QueryLicenseRequest
-	10, // 15: aichain.datamarket.v1.Query.Licenses:input_type -> aichain.datamarket.v1.QueryLicensesRequest
-	12, // 16: aichain.datamarket.v1.Query.HasAccess:input_type -> aichain.datamarket.v1.QueryHasAccessRequest
-	1,  // 17: aichain.datamarket.v1.Query.Params:output_type -> aichain.datamarket.v1.QueryParamsResponse
-	3,  // 18: aichain.datamarket.v1.Query.Dataset:output_type -> aichain.datamarket.v1.QueryDatasetResponse
-	5,  // 19: aichain.datamarket.v1.Query.Datasets:output_type -> aichain.datamarket.v1.QueryDatasetsResponse
-	7,  // 20: aichain.datamarket.v1.Query.DatasetVersion:output_type -> aichain.datamarket.v1.QueryDatasetVersionResponse
-	9,  // 21: aichain.datamarket.v1.Query.License:output_type -> aichain.datamarket.v1.QueryLicenseResponse
-	11, // 22: aichain.datamarket.v1.Query.Licenses:output_type -> aichain.datamarket.v1.QueryLicensesResponse
-	13, // 23: aichain.datamarket.v1.Query.HasAccess:output_type -> aichain.datamarket.v1.QueryHasAccessResponse
-	17, // [17:24] is the sub-list for method output_type
-	10, // [10:17] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	16, // 0: aichain.datamarket.v1.QueryContentCommitResponse.content_commit:type_name -> aichain.datamarket.v1.ContentCommit
+	17, // 1: aichain.datamarket.v1.QueryParamsResponse.params:type_name -> aichain.datamarket.v1.Params
+	18, // 2: aichain.datamarket.v1.QueryDatasetResponse.dataset:type_name -> aichain.datamarket.v1.Dataset
+	19, // 3: aichain.datamarket.v1.QueryDatasetsRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
+	18, // 4: aichain.datamarket.v1.QueryDatasetsResponse.datasets:type_name -> aichain.datamarket.v1.Dataset
+	20, // 5: aichain.datamarket.v1.QueryDatasetsResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
+	21, // 6: aichain.datamarket.v1.QueryDatasetVersionResponse.dataset_version:type_name -> aichain.datamarket.v1.DatasetVersion
+	22, // 7: aichain.datamarket.v1.QueryLicenseResponse.license:type_name -> aichain.datamarket.v1.License
+	19, // 8: aichain.datamarket.v1.QueryLicensesRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
+	22, // 9: aichain.datamarket.v1.QueryLicensesResponse.licenses:type_name -> aichain.datamarket.v1.License
+	20, // 10: aichain.datamarket.v1.QueryLicensesResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
+	2,  // 11: aichain.datamarket.v1.Query.Params:input_type -> aichain.datamarket.v1.QueryParamsRequest
+	4,  // 12: aichain.datamarket.v1.Query.Dataset:input_type -> aichain.datamarket.v1.QueryDatasetRequest
+	6,  // 13: aichain.datamarket.v1.Query.Datasets:input_type -> aichain.datamarket.v1.QueryDatasetsRequest
+	8,  // 14: aichain.datamarket.v1.Query.DatasetVersion:input_type -> aichain.datamarket.v1.QueryDatasetVersionRequest
+	10, // 15: aichain.datamarket.v1.Query.License:input_type -> aichain.datamarket.v1.QueryLicenseRequest
+	12, // 16: aichain.datamarket.v1.Query.Licenses:input_type -> aichain.datamarket.v1.QueryLicensesRequest
+	14, // 17: aichain.datamarket.v1.Query.HasAccess:input_type -> aichain.datamarket.v1.QueryHasAccessRequest
+	0,  // 18: aichain.datamarket.v1.Query.ContentCommit:input_type -> aichain.datamarket.v1.QueryContentCommitRequest
+	3,  // 19: aichain.datamarket.v1.Query.Params:output_type -> aichain.datamarket.v1.QueryParamsResponse
+	5,  // 20: aichain.datamarket.v1.Query.Dataset:output_type -> aichain.datamarket.v1.QueryDatasetResponse
+	7,  // 21: aichain.datamarket.v1.Query.Datasets:output_type -> aichain.datamarket.v1.QueryDatasetsResponse
+	9,  // 22: aichain.datamarket.v1.Query.DatasetVersion:output_type -> aichain.datamarket.v1.QueryDatasetVersionResponse
+	11, // 23: aichain.datamarket.v1.Query.License:output_type -> aichain.datamarket.v1.QueryLicenseResponse
+	13, // 24: aichain.datamarket.v1.Query.Licenses:output_type -> aichain.datamarket.v1.QueryLicensesResponse
+	15, // 25: aichain.datamarket.v1.Query.HasAccess:output_type -> aichain.datamarket.v1.QueryHasAccessResponse
+	1,  // 26: aichain.datamarket.v1.Query.ContentCommit:output_type -> aichain.datamarket.v1.QueryContentCommitResponse
+	19, // [19:27] is the sub-list for method output_type
+	11, // [11:19] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_aichain_datamarket_v1_query_proto_init() }
@@ -885,7 +988,7 @@ func file_aichain_datamarket_v1_query_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_datamarket_v1_query_proto_rawDesc), len(file_aichain_datamarket_v1_query_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

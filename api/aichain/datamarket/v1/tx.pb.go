@@ -27,6 +27,121 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// MsgCommitContent commits its owner to a file before it lists it: a
+// MsgListDataset or MsgUpdateDataset that publishes content no dataset holds
+// yet is refused unless its owner committed to (content_root, sha256) at
+// least content_commit_delay_blocks before, so that a mempool watcher who
+// copies the digests from the listing cannot list them first
+// (x/datamarket README, "Commit, then list"). Anyone may send a commitment;
+// it names no owner in the clear, and only the owner its digest binds can
+// use it.
+type MsgCommitContent struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Sender string                 `protobuf:"bytes,1,opt,name=sender,proto3" json:"sender,omitempty"`
+	// commitment is types.ContentCommitment(owner, content_root, sha256): 32 bytes.
+	Commitment    []byte `protobuf:"bytes,2,opt,name=commitment,proto3" json:"commitment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgCommitContent) Reset() {
+	*x = MsgCommitContent{}
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgCommitContent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgCommitContent) ProtoMessage() {}
+
+func (x *MsgCommitContent) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgCommitContent.ProtoReflect.Descriptor instead.
+func (*MsgCommitContent) Descriptor() ([]byte, []int) {
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *MsgCommitContent) GetSender() string {
+	if x != nil {
+		return x.Sender
+	}
+	return ""
+}
+
+func (x *MsgCommitContent) GetCommitment() []byte {
+	if x != nil {
+		return x.Commitment
+	}
+	return nil
+}
+
+// MsgCommitContentResponse tells from which height the commitment lists its
+// file, and the first height at which it no longer does.
+type MsgCommitContentResponse struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	ListableHeight int64                  `protobuf:"varint,1,opt,name=listable_height,json=listableHeight,proto3" json:"listable_height,omitempty"`
+	ExpiresHeight  int64                  `protobuf:"varint,2,opt,name=expires_height,json=expiresHeight,proto3" json:"expires_height,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *MsgCommitContentResponse) Reset() {
+	*x = MsgCommitContentResponse{}
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgCommitContentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgCommitContentResponse) ProtoMessage() {}
+
+func (x *MsgCommitContentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgCommitContentResponse.ProtoReflect.Descriptor instead.
+func (*MsgCommitContentResponse) Descriptor() ([]byte, []int) {
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *MsgCommitContentResponse) GetListableHeight() int64 {
+	if x != nil {
+		return x.ListableHeight
+	}
+	return 0
+}
+
+func (x *MsgCommitContentResponse) GetExpiresHeight() int64 {
+	if x != nil {
+		return x.ExpiresHeight
+	}
+	return 0
+}
+
 // MsgListDataset lists a dataset.
 type MsgListDataset struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
@@ -50,7 +165,7 @@ type MsgListDataset struct {
 
 func (x *MsgListDataset) Reset() {
 	*x = MsgListDataset{}
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[0]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -62,7 +177,7 @@ func (x *MsgListDataset) String() string {
 func (*MsgListDataset) ProtoMessage() {}
 
 func (x *MsgListDataset) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[0]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -75,7 +190,7 @@ func (x *MsgListDataset) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgListDataset.ProtoReflect.Descriptor instead.
 func (*MsgListDataset) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{0}
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *MsgListDataset) GetOwner() string {
@@ -172,7 +287,7 @@ type MsgListDatasetResponse struct {
 
 func (x *MsgListDatasetResponse) Reset() {
 	*x = MsgListDatasetResponse{}
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[1]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -184,7 +299,7 @@ func (x *MsgListDatasetResponse) String() string {
 func (*MsgListDatasetResponse) ProtoMessage() {}
 
 func (x *MsgListDatasetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[1]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -197,7 +312,7 @@ func (x *MsgListDatasetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgListDatasetResponse.ProtoReflect.Descriptor instead.
 func (*MsgListDatasetResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{1}
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *MsgListDatasetResponse) GetDatasetId() uint64 {
@@ -226,7 +341,7 @@ type MsgUpdateDataset struct {
 
 func (x *MsgUpdateDataset) Reset() {
 	*x = MsgUpdateDataset{}
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[2]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -238,7 +353,7 @@ func (x *MsgUpdateDataset) String() string {
 func (*MsgUpdateDataset) ProtoMessage() {}
 
 func (x *MsgUpdateDataset) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[2]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -251,7 +366,7 @@ func (x *MsgUpdateDataset) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUpdateDataset.ProtoReflect.Descriptor instead.
 func (*MsgUpdateDataset) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{2}
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *MsgUpdateDataset) GetOwner() string {
@@ -327,7 +442,7 @@ type MsgUpdateDatasetResponse struct {
 
 func (x *MsgUpdateDatasetResponse) Reset() {
 	*x = MsgUpdateDatasetResponse{}
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[3]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -339,7 +454,7 @@ func (x *MsgUpdateDatasetResponse) String() string {
 func (*MsgUpdateDatasetResponse) ProtoMessage() {}
 
 func (x *MsgUpdateDatasetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[3]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -352,7 +467,7 @@ func (x *MsgUpdateDatasetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUpdateDatasetResponse.ProtoReflect.Descriptor instead.
 func (*MsgUpdateDatasetResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{3}
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *MsgUpdateDatasetResponse) GetVersion() uint64 {
@@ -373,7 +488,7 @@ type MsgDelistDataset struct {
 
 func (x *MsgDelistDataset) Reset() {
 	*x = MsgDelistDataset{}
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[4]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -385,7 +500,7 @@ func (x *MsgDelistDataset) String() string {
 func (*MsgDelistDataset) ProtoMessage() {}
 
 func (x *MsgDelistDataset) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[4]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -398,7 +513,7 @@ func (x *MsgDelistDataset) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgDelistDataset.ProtoReflect.Descriptor instead.
 func (*MsgDelistDataset) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{4}
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *MsgDelistDataset) GetOwner() string {
@@ -424,7 +539,7 @@ type MsgDelistDatasetResponse struct {
 
 func (x *MsgDelistDatasetResponse) Reset() {
 	*x = MsgDelistDatasetResponse{}
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[5]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -436,7 +551,7 @@ func (x *MsgDelistDatasetResponse) String() string {
 func (*MsgDelistDatasetResponse) ProtoMessage() {}
 
 func (x *MsgDelistDatasetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[5]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -449,7 +564,7 @@ func (x *MsgDelistDatasetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgDelistDatasetResponse.ProtoReflect.Descriptor instead.
 func (*MsgDelistDatasetResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{5}
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{7}
 }
 
 // MsgPurchaseLicense buys a licence.
@@ -476,7 +591,7 @@ type MsgPurchaseLicense struct {
 
 func (x *MsgPurchaseLicense) Reset() {
 	*x = MsgPurchaseLicense{}
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[6]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -488,7 +603,7 @@ func (x *MsgPurchaseLicense) String() string {
 func (*MsgPurchaseLicense) ProtoMessage() {}
 
 func (x *MsgPurchaseLicense) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[6]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -501,7 +616,7 @@ func (x *MsgPurchaseLicense) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgPurchaseLicense.ProtoReflect.Descriptor instead.
 func (*MsgPurchaseLicense) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{6}
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *MsgPurchaseLicense) GetBuyer() string {
@@ -550,7 +665,7 @@ type MsgPurchaseLicenseResponse struct {
 
 func (x *MsgPurchaseLicenseResponse) Reset() {
 	*x = MsgPurchaseLicenseResponse{}
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[7]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -562,7 +677,7 @@ func (x *MsgPurchaseLicenseResponse) String() string {
 func (*MsgPurchaseLicenseResponse) ProtoMessage() {}
 
 func (x *MsgPurchaseLicenseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[7]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -575,7 +690,7 @@ func (x *MsgPurchaseLicenseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgPurchaseLicenseResponse.ProtoReflect.Descriptor instead.
 func (*MsgPurchaseLicenseResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{7}
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *MsgPurchaseLicenseResponse) GetLicenseId() uint64 {
@@ -619,7 +734,7 @@ type MsgRenewLicense struct {
 
 func (x *MsgRenewLicense) Reset() {
 	*x = MsgRenewLicense{}
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[8]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -631,7 +746,7 @@ func (x *MsgRenewLicense) String() string {
 func (*MsgRenewLicense) ProtoMessage() {}
 
 func (x *MsgRenewLicense) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[8]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -644,7 +759,7 @@ func (x *MsgRenewLicense) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgRenewLicense.ProtoReflect.Descriptor instead.
 func (*MsgRenewLicense) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{8}
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *MsgRenewLicense) GetLicensee() string {
@@ -692,7 +807,7 @@ type MsgRenewLicenseResponse struct {
 
 func (x *MsgRenewLicenseResponse) Reset() {
 	*x = MsgRenewLicenseResponse{}
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[9]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -704,7 +819,7 @@ func (x *MsgRenewLicenseResponse) String() string {
 func (*MsgRenewLicenseResponse) ProtoMessage() {}
 
 func (x *MsgRenewLicenseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[9]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -717,7 +832,7 @@ func (x *MsgRenewLicenseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgRenewLicenseResponse.ProtoReflect.Descriptor instead.
 func (*MsgRenewLicenseResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{9}
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *MsgRenewLicenseResponse) GetExpiresHeight() int64 {
@@ -739,7 +854,7 @@ type MsgTransferLicense struct {
 
 func (x *MsgTransferLicense) Reset() {
 	*x = MsgTransferLicense{}
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[10]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -751,7 +866,7 @@ func (x *MsgTransferLicense) String() string {
 func (*MsgTransferLicense) ProtoMessage() {}
 
 func (x *MsgTransferLicense) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[10]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -764,7 +879,7 @@ func (x *MsgTransferLicense) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgTransferLicense.ProtoReflect.Descriptor instead.
 func (*MsgTransferLicense) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{10}
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *MsgTransferLicense) GetLicensee() string {
@@ -797,7 +912,7 @@ type MsgTransferLicenseResponse struct {
 
 func (x *MsgTransferLicenseResponse) Reset() {
 	*x = MsgTransferLicenseResponse{}
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[11]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -809,7 +924,7 @@ func (x *MsgTransferLicenseResponse) String() string {
 func (*MsgTransferLicenseResponse) ProtoMessage() {}
 
 func (x *MsgTransferLicenseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[11]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -822,7 +937,7 @@ func (x *MsgTransferLicenseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgTransferLicenseResponse.ProtoReflect.Descriptor instead.
 func (*MsgTransferLicenseResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{11}
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{13}
 }
 
 // MsgUpdateDatasetShares replaces a dataset's revenue shares. No share may
@@ -838,7 +953,7 @@ type MsgUpdateDatasetShares struct {
 
 func (x *MsgUpdateDatasetShares) Reset() {
 	*x = MsgUpdateDatasetShares{}
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[12]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -850,7 +965,7 @@ func (x *MsgUpdateDatasetShares) String() string {
 func (*MsgUpdateDatasetShares) ProtoMessage() {}
 
 func (x *MsgUpdateDatasetShares) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[12]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -863,7 +978,7 @@ func (x *MsgUpdateDatasetShares) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUpdateDatasetShares.ProtoReflect.Descriptor instead.
 func (*MsgUpdateDatasetShares) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{12}
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *MsgUpdateDatasetShares) GetOwner() string {
@@ -896,7 +1011,7 @@ type MsgUpdateDatasetSharesResponse struct {
 
 func (x *MsgUpdateDatasetSharesResponse) Reset() {
 	*x = MsgUpdateDatasetSharesResponse{}
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[13]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -908,7 +1023,7 @@ func (x *MsgUpdateDatasetSharesResponse) String() string {
 func (*MsgUpdateDatasetSharesResponse) ProtoMessage() {}
 
 func (x *MsgUpdateDatasetSharesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[13]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -921,7 +1036,7 @@ func (x *MsgUpdateDatasetSharesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUpdateDatasetSharesResponse.ProtoReflect.Descriptor instead.
 func (*MsgUpdateDatasetSharesResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{13}
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{15}
 }
 
 // MsgTransferDataset offers a dataset to new_owner (not a module account): it
@@ -942,7 +1057,7 @@ type MsgTransferDataset struct {
 
 func (x *MsgTransferDataset) Reset() {
 	*x = MsgTransferDataset{}
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[14]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -954,7 +1069,7 @@ func (x *MsgTransferDataset) String() string {
 func (*MsgTransferDataset) ProtoMessage() {}
 
 func (x *MsgTransferDataset) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[14]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -967,7 +1082,7 @@ func (x *MsgTransferDataset) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgTransferDataset.ProtoReflect.Descriptor instead.
 func (*MsgTransferDataset) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{14}
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *MsgTransferDataset) GetOwner() string {
@@ -1000,7 +1115,7 @@ type MsgTransferDatasetResponse struct {
 
 func (x *MsgTransferDatasetResponse) Reset() {
 	*x = MsgTransferDatasetResponse{}
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[15]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1012,7 +1127,7 @@ func (x *MsgTransferDatasetResponse) String() string {
 func (*MsgTransferDatasetResponse) ProtoMessage() {}
 
 func (x *MsgTransferDatasetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[15]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1025,7 +1140,7 @@ func (x *MsgTransferDatasetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgTransferDatasetResponse.ProtoReflect.Descriptor instead.
 func (*MsgTransferDatasetResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{15}
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{17}
 }
 
 // MsgAcceptDataset takes the dataset offered to new_owner with
@@ -1043,7 +1158,7 @@ type MsgAcceptDataset struct {
 
 func (x *MsgAcceptDataset) Reset() {
 	*x = MsgAcceptDataset{}
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[16]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1055,7 +1170,7 @@ func (x *MsgAcceptDataset) String() string {
 func (*MsgAcceptDataset) ProtoMessage() {}
 
 func (x *MsgAcceptDataset) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[16]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1068,7 +1183,7 @@ func (x *MsgAcceptDataset) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgAcceptDataset.ProtoReflect.Descriptor instead.
 func (*MsgAcceptDataset) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{16}
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *MsgAcceptDataset) GetNewOwner() string {
@@ -1101,7 +1216,7 @@ type MsgAcceptDatasetResponse struct {
 
 func (x *MsgAcceptDatasetResponse) Reset() {
 	*x = MsgAcceptDatasetResponse{}
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[17]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1113,7 +1228,7 @@ func (x *MsgAcceptDatasetResponse) String() string {
 func (*MsgAcceptDatasetResponse) ProtoMessage() {}
 
 func (x *MsgAcceptDatasetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[17]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1126,7 +1241,7 @@ func (x *MsgAcceptDatasetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgAcceptDatasetResponse.ProtoReflect.Descriptor instead.
 func (*MsgAcceptDatasetResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{17}
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{19}
 }
 
 // MsgCancelDatasetTransfer withdraws the owner's pending offer of a dataset.
@@ -1140,7 +1255,7 @@ type MsgCancelDatasetTransfer struct {
 
 func (x *MsgCancelDatasetTransfer) Reset() {
 	*x = MsgCancelDatasetTransfer{}
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[18]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1152,7 +1267,7 @@ func (x *MsgCancelDatasetTransfer) String() string {
 func (*MsgCancelDatasetTransfer) ProtoMessage() {}
 
 func (x *MsgCancelDatasetTransfer) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[18]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1165,7 +1280,7 @@ func (x *MsgCancelDatasetTransfer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgCancelDatasetTransfer.ProtoReflect.Descriptor instead.
 func (*MsgCancelDatasetTransfer) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{18}
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *MsgCancelDatasetTransfer) GetOwner() string {
@@ -1191,7 +1306,7 @@ type MsgCancelDatasetTransferResponse struct {
 
 func (x *MsgCancelDatasetTransferResponse) Reset() {
 	*x = MsgCancelDatasetTransferResponse{}
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[19]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1203,7 +1318,7 @@ func (x *MsgCancelDatasetTransferResponse) String() string {
 func (*MsgCancelDatasetTransferResponse) ProtoMessage() {}
 
 func (x *MsgCancelDatasetTransferResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[19]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1216,7 +1331,7 @@ func (x *MsgCancelDatasetTransferResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgCancelDatasetTransferResponse.ProtoReflect.Descriptor instead.
 func (*MsgCancelDatasetTransferResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{19}
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{21}
 }
 
 // MsgUpdateParams changes the params; authority is the gov module account.
@@ -1230,7 +1345,7 @@ type MsgUpdateParams struct {
 
 func (x *MsgUpdateParams) Reset() {
 	*x = MsgUpdateParams{}
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[20]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1242,7 +1357,7 @@ func (x *MsgUpdateParams) String() string {
 func (*MsgUpdateParams) ProtoMessage() {}
 
 func (x *MsgUpdateParams) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[20]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1255,7 +1370,7 @@ func (x *MsgUpdateParams) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUpdateParams.ProtoReflect.Descriptor instead.
 func (*MsgUpdateParams) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{20}
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *MsgUpdateParams) GetAuthority() string {
@@ -1281,7 +1396,7 @@ type MsgUpdateParamsResponse struct {
 
 func (x *MsgUpdateParamsResponse) Reset() {
 	*x = MsgUpdateParamsResponse{}
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[21]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1293,7 +1408,7 @@ func (x *MsgUpdateParamsResponse) String() string {
 func (*MsgUpdateParamsResponse) ProtoMessage() {}
 
 func (x *MsgUpdateParamsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[21]
+	mi := &file_aichain_datamarket_v1_tx_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1306,14 +1421,22 @@ func (x *MsgUpdateParamsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUpdateParamsResponse.ProtoReflect.Descriptor instead.
 func (*MsgUpdateParamsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{21}
+	return file_aichain_datamarket_v1_tx_proto_rawDescGZIP(), []int{23}
 }
 
 var File_aichain_datamarket_v1_tx_proto protoreflect.FileDescriptor
 
 const file_aichain_datamarket_v1_tx_proto_rawDesc = "" +
 	"\n" +
-	"\x1eaichain/datamarket/v1/tx.proto\x12\x15aichain.datamarket.v1\x1a\x11amino/amino.proto\x1a\x1ecosmos/base/v1beta1/coin.proto\x1a\x17cosmos/msg/v1/msg.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1daichain/common/v1/share.proto\x1a&aichain/datamarket/v1/datamarket.proto\"\xe0\x03\n" +
+	"\x1eaichain/datamarket/v1/tx.proto\x12\x15aichain.datamarket.v1\x1a\x11amino/amino.proto\x1a\x1ecosmos/base/v1beta1/coin.proto\x1a\x17cosmos/msg/v1/msg.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1daichain/common/v1/share.proto\x1a&aichain/datamarket/v1/datamarket.proto\"\x99\x01\n" +
+	"\x10MsgCommitContent\x120\n" +
+	"\x06sender\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x06sender\x12\x1e\n" +
+	"\n" +
+	"commitment\x18\x02 \x01(\fR\n" +
+	"commitment:3\x82\xe7\xb0*\x06sender\x8a\xe7\xb0*#aichain/datamarket/MsgCommitContent\"j\n" +
+	"\x18MsgCommitContentResponse\x12'\n" +
+	"\x0flistable_height\x18\x01 \x01(\x03R\x0elistableHeight\x12%\n" +
+	"\x0eexpires_height\x18\x02 \x01(\x03R\rexpiresHeight\"\xe0\x03\n" +
 	"\x0eMsgListDataset\x12.\n" +
 	"\x05owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12 \n" +
@@ -1402,8 +1525,10 @@ const file_aichain_datamarket_v1_tx_proto_rawDesc = "" +
 	"\x0fMsgUpdateParams\x126\n" +
 	"\tauthority\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\tauthority\x12@\n" +
 	"\x06params\x18\x02 \x01(\v2\x1d.aichain.datamarket.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06params:5\x82\xe7\xb0*\tauthority\x8a\xe7\xb0*\"aichain/datamarket/MsgUpdateParams\"\x19\n" +
-	"\x17MsgUpdateParamsResponse2\xd6\t\n" +
-	"\x03Msg\x12c\n" +
+	"\x17MsgUpdateParamsResponse2\xc1\n" +
+	"\n" +
+	"\x03Msg\x12i\n" +
+	"\rCommitContent\x12'.aichain.datamarket.v1.MsgCommitContent\x1a/.aichain.datamarket.v1.MsgCommitContentResponse\x12c\n" +
 	"\vListDataset\x12%.aichain.datamarket.v1.MsgListDataset\x1a-.aichain.datamarket.v1.MsgListDatasetResponse\x12i\n" +
 	"\rUpdateDataset\x12'.aichain.datamarket.v1.MsgUpdateDataset\x1a/.aichain.datamarket.v1.MsgUpdateDatasetResponse\x12i\n" +
 	"\rDelistDataset\x12'.aichain.datamarket.v1.MsgDelistDataset\x1a/.aichain.datamarket.v1.MsgDelistDatasetResponse\x12o\n" +
@@ -1428,68 +1553,72 @@ func file_aichain_datamarket_v1_tx_proto_rawDescGZIP() []byte {
 	return file_aichain_datamarket_v1_tx_proto_rawDescData
 }
 
-var file_aichain_datamarket_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_aichain_datamarket_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_aichain_datamarket_v1_tx_proto_goTypes = []any{
-	(*MsgListDataset)(nil),                   // 0: aichain.datamarket.v1.MsgListDataset
-	(*MsgListDatasetResponse)(nil),           // 1: aichain.datamarket.v1.MsgListDatasetResponse
-	(*MsgUpdateDataset)(nil),                 // 2: aichain.datamarket.v1.MsgUpdateDataset
-	(*MsgUpdateDatasetResponse)(nil),         // 3: aichain.datamarket.v1.MsgUpdateDatasetResponse
-	(*MsgDelistDataset)(nil),                 // 4: aichain.datamarket.v1.MsgDelistDataset
-	(*MsgDelistDatasetResponse)(nil),         // 5: aichain.datamarket.v1.MsgDelistDatasetResponse
-	(*MsgPurchaseLicense)(nil),               // 6: aichain.datamarket.v1.MsgPurchaseLicense
-	(*MsgPurchaseLicenseResponse)(nil),       // 7: aichain.datamarket.v1.MsgPurchaseLicenseResponse
-	(*MsgRenewLicense)(nil),                  // 8: aichain.datamarket.v1.MsgRenewLicense
-	(*MsgRenewLicenseResponse)(nil),          // 9: aichain.datamarket.v1.MsgRenewLicenseResponse
-	(*MsgTransferLicense)(nil),               // 10: aichain.datamarket.v1.MsgTransferLicense
-	(*MsgTransferLicenseResponse)(nil),       // 11: aichain.datamarket.v1.MsgTransferLicenseResponse
-	(*MsgUpdateDatasetShares)(nil),           // 12: aichain.datamarket.v1.MsgUpdateDatasetShares
-	(*MsgUpdateDatasetSharesResponse)(nil),   // 13: aichain.datamarket.v1.MsgUpdateDatasetSharesResponse
-	(*MsgTransferDataset)(nil),               // 14: aichain.datamarket.v1.MsgTransferDataset
-	(*MsgTransferDatasetResponse)(nil),       // 15: aichain.datamarket.v1.MsgTransferDatasetResponse
-	(*MsgAcceptDataset)(nil),                 // 16: aichain.datamarket.v1.MsgAcceptDataset
-	(*MsgAcceptDatasetResponse)(nil),         // 17: aichain.datamarket.v1.MsgAcceptDatasetResponse
-	(*MsgCancelDatasetTransfer)(nil),         // 18: aichain.datamarket.v1.MsgCancelDatasetTransfer
-	(*MsgCancelDatasetTransferResponse)(nil), // 19: aichain.datamarket.v1.MsgCancelDatasetTransferResponse
-	(*MsgUpdateParams)(nil),                  // 20: aichain.datamarket.v1.MsgUpdateParams
-	(*MsgUpdateParamsResponse)(nil),          // 21: aichain.datamarket.v1.MsgUpdateParamsResponse
-	(*LicenseOffer)(nil),                     // 22: aichain.datamarket.v1.LicenseOffer
-	(*v1.Share)(nil),                         // 23: aichain.common.v1.Share
-	(*v1beta1.Coin)(nil),                     // 24: cosmos.base.v1beta1.Coin
-	(*Params)(nil),                           // 25: aichain.datamarket.v1.Params
+	(*MsgCommitContent)(nil),                 // 0: aichain.datamarket.v1.MsgCommitContent
+	(*MsgCommitContentResponse)(nil),         // 1: aichain.datamarket.v1.MsgCommitContentResponse
+	(*MsgListDataset)(nil),                   // 2: aichain.datamarket.v1.MsgListDataset
+	(*MsgListDatasetResponse)(nil),           // 3: aichain.datamarket.v1.MsgListDatasetResponse
+	(*MsgUpdateDataset)(nil),                 // 4: aichain.datamarket.v1.MsgUpdateDataset
+	(*MsgUpdateDatasetResponse)(nil),         // 5: aichain.datamarket.v1.MsgUpdateDatasetResponse
+	(*MsgDelistDataset)(nil),                 // 6: aichain.datamarket.v1.MsgDelistDataset
+	(*MsgDelistDatasetResponse)(nil),         // 7: aichain.datamarket.v1.MsgDelistDatasetResponse
+	(*MsgPurchaseLicense)(nil),               // 8: aichain.datamarket.v1.MsgPurchaseLicense
+	(*MsgPurchaseLicenseResponse)(nil),       // 9: aichain.datamarket.v1.MsgPurchaseLicenseResponse
+	(*MsgRenewLicense)(nil),                  // 10: aichain.datamarket.v1.MsgRenewLicense
+	(*MsgRenewLicenseResponse)(nil),          // 11: aichain.datamarket.v1.MsgRenewLicenseResponse
+	(*MsgTransferLicense)(nil),               // 12: aichain.datamarket.v1.MsgTransferLicense
+	(*MsgTransferLicenseResponse)(nil),       // 13: aichain.datamarket.v1.MsgTransferLicenseResponse
+	(*MsgUpdateDatasetShares)(nil),           // 14: aichain.datamarket.v1.MsgUpdateDatasetShares
+	(*MsgUpdateDatasetSharesResponse)(nil),   // 15: aichain.datamarket.v1.MsgUpdateDatasetSharesResponse
+	(*MsgTransferDataset)(nil),               // 16: aichain.datamarket.v1.MsgTransferDataset
+	(*MsgTransferDatasetResponse)(nil),       // 17: aichain.datamarket.v1.MsgTransferDatasetResponse
+	(*MsgAcceptDataset)(nil),                 // 18: aichain.datamarket.v1.MsgAcceptDataset
+	(*MsgAcceptDatasetResponse)(nil),         // 19: aichain.datamarket.v1.MsgAcceptDatasetResponse
+	(*MsgCancelDatasetTransfer)(nil),         // 20: aichain.datamarket.v1.MsgCancelDatasetTransfer
+	(*MsgCancelDatasetTransferResponse)(nil), // 21: aichain.datamarket.v1.MsgCancelDatasetTransferResponse
+	(*MsgUpdateParams)(nil),                  // 22: aichain.datamarket.v1.MsgUpdateParams
+	(*MsgUpdateParamsResponse)(nil),          // 23: aichain.datamarket.v1.MsgUpdateParamsResponse
+	(*LicenseOffer)(nil),                     // 24: aichain.datamarket.v1.LicenseOffer
+	(*v1.Share)(nil),                         // 25: aichain.common.v1.Share
+	(*v1beta1.Coin)(nil),                     // 26: cosmos.base.v1beta1.Coin
+	(*Params)(nil),                           // 27: aichain.datamarket.v1.Params
 }
 var file_aichain_datamarket_v1_tx_proto_depIdxs = []int32{
-	22, // 0: aichain.datamarket.v1.MsgListDataset.offers:type_name -> aichain.datamarket.v1.LicenseOffer
-	23, // 1: aichain.datamarket.v1.MsgListDataset.shares:type_name -> aichain.common.v1.Share
-	22, // 2: aichain.datamarket.v1.MsgUpdateDataset.offers:type_name -> aichain.datamarket.v1.LicenseOffer
-	24, // 3: aichain.datamarket.v1.MsgPurchaseLicense.max_price:type_name -> cosmos.base.v1beta1.Coin
-	22, // 4: aichain.datamarket.v1.MsgPurchaseLicense.expected_offer:type_name -> aichain.datamarket.v1.LicenseOffer
-	24, // 5: aichain.datamarket.v1.MsgRenewLicense.max_price:type_name -> cosmos.base.v1beta1.Coin
-	23, // 6: aichain.datamarket.v1.MsgUpdateDatasetShares.shares:type_name -> aichain.common.v1.Share
-	25, // 7: aichain.datamarket.v1.MsgUpdateParams.params:type_name -> aichain.datamarket.v1.Params
-	0,  // 8: aichain.datamarket.v1.Msg.ListDataset:input_type -> aichain.datamarket.v1.MsgListDataset
-	2,  // 9: aichain.datamarket.v1.Msg.UpdateDataset:input_type -> aichain.datamarket.v1.MsgUpdateDataset
-	4,  // 10: aichain.datamarket.v1.Msg.DelistDataset:input_type -> aichain.datamarket.v1.MsgDelistDataset
-	6,  // 11: aichain.datamarket.v1.Msg.PurchaseLicense:input_type -> aichain.datamarket.v1.MsgPurchaseLicense
-	8,  // 12: aichain.datamarket.v1.Msg.RenewLicense:input_type -> aichain.datamarket.v1.MsgRenewLicense
-	10, // 13: aichain.datamarket.v1.Msg.TransferLicense:input_type -> aichain.datamarket.v1.MsgTransferLicense
-	12, // 14: aichain.datamarket.v1.Msg.UpdateDatasetShares:input_type -> aichain.datamarket.v1.MsgUpdateDatasetShares
-	14, // 15: aichain.datamarket.v1.Msg.TransferDataset:input_type -> aichain.datamarket.v1.MsgTransferDataset
-	16, // 16: aichain.datamarket.v1.Msg.AcceptDataset:input_type -> aichain.datamarket.v1.MsgAcceptDataset
-	18, // 17: aichain.datamarket.v1.Msg.CancelDatasetTransfer:input_type -> aichain.datamarket.v1.MsgCancelDatasetTransfer
-	20, // 18: aichain.datamarket.v1.Msg.UpdateParams:input_type -> aichain.datamarket.v1.MsgUpdateParams
-	1,  // 19: aichain.datamarket.v1.Msg.ListDataset:output_type -> aichain.datamarket.v1.MsgListDatasetResponse
-	3,  // 20: aichain.datamarket.v1.Msg.UpdateDataset:output_type -> aichain.datamarket.v1.MsgUpdateDatasetResponse
-	5,  // 21: aichain.datamarket.v1.Msg.DelistDataset:output_type -> aichain.datamarket.v1.MsgDelistDatasetResponse
-	7,  // 22: aichain.datamarket.v1.Msg.PurchaseLicense:output_type -> aichain.datamarket.v1.MsgPurchaseLicenseResponse
-	9,  // 23: aichain.datamarket.v1.Msg.RenewLicense:output_type -> aichain.datamarket.v1.MsgRenewLicenseResponse
-	11, // 24: aichain.datamarket.v1.Msg.TransferLicense:output_type -> aichain.datamarket.v1.MsgTransferLicenseResponse
-	13, // 25: aichain.datamarket.v1.Msg.UpdateDatasetShares:output_type -> aichain.datamarket.v1.MsgUpdateDatasetSharesResponse
-	15, // 26: aichain.datamarket.v1.Msg.TransferDataset:output_type -> aichain.datamarket.v1.MsgTransferDatasetResponse
-	17, // 27: aichain.datamarket.v1.Msg.AcceptDataset:output_type -> aichain.datamarket.v1.MsgAcceptDatasetResponse
-	19, // 28: aichain.datamarket.v1.Msg.CancelDatasetTransfer:output_type -> aichain.datamarket.v1.MsgCancelDatasetTransferResponse
-	21, // 29: aichain.datamarket.v1.Msg.UpdateParams:output_type -> aichain.datamarket.v1.MsgUpdateParamsResponse
-	19, // [19:30] is the sub-list for method output_type
-	8,  // [8:19] is the sub-list for method input_type
+	24, // 0: aichain.datamarket.v1.MsgListDataset.offers:type_name -> aichain.datamarket.v1.LicenseOffer
+	25, // 1: aichain.datamarket.v1.MsgListDataset.shares:type_name -> aichain.common.v1.Share
+	24, // 2: aichain.datamarket.v1.MsgUpdateDataset.offers:type_name -> aichain.datamarket.v1.LicenseOffer
+	26, // 3: aichain.datamarket.v1.MsgPurchaseLicense.max_price:type_name -> cosmos.base.v1beta1.Coin
+	24, // 4: aichain.datamarket.v1.MsgPurchaseLicense.expected_offer:type_name -> aichain.datamarket.v1.LicenseOffer
+	26, // 5: aichain.datamarket.v1.MsgRenewLicense.max_price:type_name -> cosmos.base.v1beta1.Coin
+	25, // 6: aichain.datamarket.v1.MsgUpdateDatasetShares.shares:type_name -> aichain.common.v1.Share
+	27, // 7: aichain.datamarket.v1.MsgUpdateParams.params:type_name -> aichain.datamarket.v1.Params
+	0,  // 8: aichain.datamarket.v1.Msg.CommitContent:input_type -> aichain.datamarket.v1.MsgCommitContent
+	2,  // 9: aichain.datamarket.v1.Msg.ListDataset:input_type -> aichain.datamarket.v1.MsgListDataset
+	4,  // 10: aichain.datamarket.v1.Msg.UpdateDataset:input_type -> aichain.datamarket.v1.MsgUpdateDataset
+	6,  // 11: aichain.datamarket.v1.Msg.DelistDataset:input_type -> aichain.datamarket.v1.MsgDelistDataset
+	8,  // 12: aichain.datamarket.v1.Msg.PurchaseLicense:input_type -> aichain.datamarket.v1.MsgPurchaseLicense
+	10, // 13: aichain.datamarket.v1.Msg.RenewLicense:input_type -> aichain.datamarket.v1.MsgRenewLicense
+	12, // 14: aichain.datamarket.v1.Msg.TransferLicense:input_type -> aichain.datamarket.v1.MsgTransferLicense
+	14, // 15: aichain.datamarket.v1.Msg.UpdateDatasetShares:input_type -> aichain.datamarket.v1.MsgUpdateDatasetShares
+	16, // 16: aichain.datamarket.v1.Msg.TransferDataset:input_type -> aichain.datamarket.v1.MsgTransferDataset
+	18, // 17: aichain.datamarket.v1.Msg.AcceptDataset:input_type -> aichain.datamarket.v1.MsgAcceptDataset
+	20, // 18: aichain.datamarket.v1.Msg.CancelDatasetTransfer:input_type -> aichain.datamarket.v1.MsgCancelDatasetTransfer
+	22, // 19: aichain.datamarket.v1.Msg.UpdateParams:input_type -> aichain.datamarket.v1.MsgUpdateParams
+	1,  // 20: aichain.datamarket.v1.Msg.CommitContent:output_type -> aichain.datamarket.v1.MsgCommitContentResponse
+	3,  // 21: aichain.datamarket.v1.Msg.ListDataset:output_type -> aichain.datamarket.v1.MsgListDatasetResponse
+	5,  // 22: aichain.datamarket.v1.Msg.UpdateDataset:output_type -> aichain.datamarket.v1.MsgUpdateDatasetResponse
+	7,  // 23: aichain.datamarket.v1.Msg.DelistDataset:output_type -> aichain.datamarket.v1.MsgDelistDatasetResponse
+	9,  // 24: aichain.datamarket.v1.Msg.PurchaseLicense:output_type -> aichain.datamarket.v1.MsgPurchaseLicenseResponse
+	11, // 25: aichain.datamarket.v1.Msg.RenewLicense:output_type -> aichain.datamarket.v1.MsgRenewLicenseResponse
+	13, // 26: aichain.datamarket.v1.Msg.TransferLicense:output_type -> aichain.datamarket.v1.MsgTransferLicenseResponse
+	15, // 27: aichain.datamarket.v1.Msg.UpdateDatasetShares:output_type -> aichain.datamarket.v1.MsgUpdateDatasetSharesResponse
+	17, // 28: aichain.datamarket.v1.Msg.TransferDataset:output_type -> aichain.datamarket.v1.MsgTransferDatasetResponse
+	19, // 29: aichain.datamarket.v1.Msg.AcceptDataset:output_type -> aichain.datamarket.v1.MsgAcceptDatasetResponse
+	21, // 30: aichain.datamarket.v1.Msg.CancelDatasetTransfer:output_type -> aichain.datamarket.v1.MsgCancelDatasetTransferResponse
+	23, // 31: aichain.datamarket.v1.Msg.UpdateParams:output_type -> aichain.datamarket.v1.MsgUpdateParamsResponse
+	20, // [20:32] is the sub-list for method output_type
+	8,  // [8:20] is the sub-list for method input_type
 	8,  // [8:8] is the sub-list for extension type_name
 	8,  // [8:8] is the sub-list for extension extendee
 	0,  // [0:8] is the sub-list for field type_name
@@ -1507,7 +1636,7 @@ func file_aichain_datamarket_v1_tx_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_datamarket_v1_tx_proto_rawDesc), len(file_aichain_datamarket_v1_tx_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   22,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -31,12 +31,14 @@ const (
 	flagDescription  = "description"
 	flagOffer        = "offer"
 	flagShare        = "shares"
+	flagOwner        = "owner"
 )
 
 // GetTxCmd returns the datamarket tx command with purchase-license,
 // renew-license and update-dataset-shares. autocli adds the generated
-// transactions to it, and the node binary adds list-dataset and
-// update-dataset (ListDatasetCmd, UpdateDatasetCmd), which read a file.
+// transactions to it, and the node binary adds commit-dataset, list-dataset
+// and update-dataset (CommitDatasetCmd, ListDatasetCmd, UpdateDatasetCmd),
+// which read a file.
 func GetTxCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:                        types.ModuleName,
@@ -140,6 +142,57 @@ func parseOffersAndShares(cmd *cobra.Command) ([]types.LicenseOffer, []common.Sh
 	return offers, shares, nil
 }
 
+// CommitDatasetCmd commits the signer (or --owner) to a dataset file before
+// it lists it (list-dataset) or publishes it as a new version
+// (update-dataset): the chain lists new content only
+// content_commit_delay_blocks after its owner's commitment.
+func CommitDatasetCmd(describe DescribeFileFunc) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "commit-dataset [file.npy]",
+		Short: "Commit to a dataset file before listing it: list-dataset or update-dataset is accepted content_commit_delay_blocks later",
+		Long: "A file belongs to the first dataset that lists it, and a listing shows the file's sha256 and content root\n" +
+			"to anyone watching the mempool. So the chain lists a file no dataset holds yet only after its owner\n" +
+			"committed to it, content_commit_delay_blocks before (the params; the commitment lasts\n" +
+			"content_commit_ttl_blocks): the commitment is a hash of the owner's address, the content root and the\n" +
+			"sha256, and shows neither. Run this with the same file and --rows-per-chunk as the listing, wait for the\n" +
+			"height the response names (listable_height), then list. --owner commits for another owner's listing.",
+		Example: "aichaind tx datamarket commit-dataset ./iris.npy --rows-per-chunk 16 --from alice\n" +
+			"aichaind tx datamarket list-dataset ./iris.npy iris --rows-per-chunk 16 --uri http://127.0.0.1:8090 --offer perpetual:50000uaic --from alice",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			clientCtx, err := client.GetClientTxContext(cmd)
+			if err != nil {
+				return err
+			}
+			rpc, err := cmd.Flags().GetUint64(flagRowsPerChunk)
+			if err != nil {
+				return err
+			}
+			f, err := describe(args[0], rpc)
+			if err != nil {
+				return err
+			}
+			owner := clientCtx.GetFromAddress()
+			if s, _ := cmd.Flags().GetString(flagOwner); s != "" {
+				if owner, err = sdk.AccAddressFromBech32(s); err != nil {
+					return fmt.Errorf("--%s %q: %w", flagOwner, s, err)
+				}
+			}
+			msg := &types.MsgCommitContent{
+				Sender: clientCtx.GetFromAddress().String(), Commitment: types.ContentCommitment(owner, f.Root(), f.Sha256),
+			}
+			if err := msg.ValidateBasic(); err != nil {
+				return err
+			}
+			return tx.GenerateOrBroadcastTxCLI(clientCtx, cmd.Flags(), msg)
+		},
+	}
+	cmd.Flags().Uint64(flagRowsPerChunk, 64, "rows per Merkle chunk: the listing's (the content root is over chunks of this many rows)")
+	cmd.Flags().String(flagOwner, "", "the address that will list the file (default: the signer)")
+	flags.AddTxFlagsToCmd(cmd)
+	return cmd
+}
+
 // ListDatasetCmd lists a dataset from its .npy file, described by describe.
 func ListDatasetCmd(describe DescribeFileFunc) *cobra.Command {
 	cmd := &cobra.Command{
@@ -147,8 +200,10 @@ func ListDatasetCmd(describe DescribeFileFunc) *cobra.Command {
 		Short: "List a dataset: reads the .npy file and registers its sha256, shape and Merkle root",
 		Long: "List a dataset (format npy-f32: a 2-D little-endian float32 NumPy file; or npy-i32: int32, token ids,\n" +
 			"e.g. gpt-f32 prompts padded with -1; the format follows the file's dtype). The file is read locally to\n" +
-			"compute its sha256, shape and content root over chunks of --rows-per-chunk rows; it is not uploaded.\n\n" + offerHelp,
-		Example: "aichaind tx datamarket list-dataset ./iris.npy iris --rows-per-chunk 16 --uri http://127.0.0.1:8090 \\\n" +
+			"compute its sha256, shape and content root over chunks of --rows-per-chunk rows; it is not uploaded.\n" +
+			"Commit to the file first (commit-dataset), content_commit_delay_blocks before.\n\n" + offerHelp,
+		Example: "aichaind tx datamarket commit-dataset ./iris.npy --rows-per-chunk 16 --from alice\n" +
+			"aichaind tx datamarket list-dataset ./iris.npy iris --rows-per-chunk 16 --uri http://127.0.0.1:8090 \\\n" +
 			"  --offer rental:20:1000uaic --offer perpetual:50000uaic:transferable --from alice",
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -201,7 +256,8 @@ func UpdateDatasetCmd(describe DescribeFileFunc) *cobra.Command {
 		Use:   "update-dataset [dataset-id] [file.npy]",
 		Short: "Publish a new version of a dataset from its .npy file (SUBSCRIPTION licences cover it at once)",
 		Long: "Publish a new version: the file is read locally for its sha256, shape and content root. --offer, when\n" +
-			"given, replaces the offers; otherwise they stay.\n\n" + offerHelp,
+			"given, replaces the offers; otherwise they stay. A file no version of the dataset held before needs its\n" +
+			"owner's commitment first (commit-dataset), content_commit_delay_blocks before.\n\n" + offerHelp,
 		Example: "aichaind tx datamarket update-dataset 1 ./iris-v2.npy --rows-per-chunk 16 --uri http://127.0.0.1:8090 --from alice",
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -1,0 +1,206 @@
+package keeper_test
+
+import (
+	"encoding/hex"
+	"errors"
+	"testing"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/x/datamarket/types"
+)
+
+// commitDelay is the content_commit_delay_blocks of these tests.
+const commitDelay = 3
+
+// withCommits sets content_commit_delay_blocks to commitDelay and the ttl to
+// ttl (the test chain lists without commitments: apptesting).
+func (s *suite) withCommits(ttl uint64) {
+	s.t.Helper()
+	p, err := s.k.GetParams(s.ta.Ctx)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	p.ContentCommitDelayBlocks, p.ContentCommitTtlBlocks = commitDelay, ttl
+	if err := s.k.Params.Set(s.ta.Ctx, p); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// commit sends owner's commitment to (root, sha) from sender.
+func (s *suite) commit(sender string, owner sdk.AccAddress, root []byte, sha string) *types.MsgCommitContentResponse {
+	s.t.Helper()
+	res, err := s.ms.CommitContent(s.ta.Ctx, &types.MsgCommitContent{Sender: sender, Commitment: types.ContentCommitment(owner, root, sha)})
+	if err != nil {
+		s.t.Fatalf("commit: %v", err)
+	}
+	return res
+}
+
+// blocks runs n blocks (their EndBlockers too).
+func (s *suite) blocks(n int) {
+	for range n {
+		s.ta.NextBlock()
+	}
+}
+
+// TestAttackMempoolCopierListsOwnersFileFirst: "a file belongs to the first
+// dataset that lists it", and a listing carries the file's content_root,
+// sha256 and uri in the clear. The owner broadcasts MsgListDataset for its
+// file X; a copier (any mempool watcher, or the block's proposer) copied
+// root, sha256 and uri into a listing of its own that landed first: the
+// owner's listing was refused for good (ErrContentTaken), and a buyer who
+// looked X up by its sha256 paid the copier (975 of 1,000) for a licence no
+// dataset server honours. Now a listing of new content reveals its owner's
+// commitment made content_commit_delay_blocks before: the copier, who sees
+// the digests only in the owner's listing, has no commitment (refused), and
+// one it makes then is too recent (refused) in the block that holds the
+// owner's listing, and every later one, since the file is then the owner's.
+// The buyer pays the owner.
+func TestAttackMempoolCopierListsOwnersFileFirst(t *testing.T) {
+	s := setup(t)
+	s.withCommits(100)
+	owner, copier, buyer := s.owner.String(), s.other.String(), s.buyer.String()
+	pending := listMsg(owner, perpetual(1000, false))
+	s.commit(owner, s.owner.Address, pending.ContentRoot, pending.Sha256)
+	s.blocks(commitDelay)
+	// pending is in the mempool now: the copier copies it.
+	squat := *pending
+	squat.Owner = copier
+	before := s.snap(s.owner.Address, s.other.Address, s.buyer.Address)
+	if _, err := s.ms.ListDataset(s.ta.Ctx, &squat); !errors.Is(err, types.ErrNoCommitment) {
+		t.Fatalf("the copier's listing without a commitment: %v, want ErrNoCommitment", err)
+	}
+	s.unchanged(before, "a copier's refused listing", s.owner.Address, s.other.Address, s.buyer.Address)
+	s.commit(copier, s.other.Address, squat.ContentRoot, squat.Sha256)
+	if _, err := s.ms.ListDataset(s.ta.Ctx, &squat); !errors.Is(err, types.ErrCommitTooRecent) {
+		t.Fatalf("the copier's listing on a commitment made after it saw the digests: %v, want ErrCommitTooRecent", err)
+	}
+
+	l := s.ledger(s.owner.Address, s.other.Address, s.buyer.Address)
+	id := s.list(pending)
+	s.buy(buyer, id, 0)
+	l.expect("the buyer's purchase of X", 975, 0, -1000)
+
+	// K blocks later the copier's commitment is old enough, and the file is
+	// the owner's.
+	s.blocks(commitDelay)
+	if _, err := s.ms.ListDataset(s.ta.Ctx, &squat); !errors.Is(err, types.ErrContentTaken) {
+		t.Fatalf("the copier's listing once its commitment is old enough: %v, want ErrContentTaken", err)
+	}
+}
+
+// TestCommitmentIsOneOwnersAndUsedOnce: a commitment binds its owner (one
+// made for another owner lists nothing of the signer's), is used by one
+// listing, and a second commitment to the same digest, by anyone, keeps the
+// first one's height: a copy sent later cannot push the owner's listing
+// back.
+func TestCommitmentIsOneOwnersAndUsedOnce(t *testing.T) {
+	s := setup(t)
+	s.withCommits(100)
+	msg := listMsg(s.owner.String(), perpetual(1000, false))
+	first := s.commit(s.buyer.String(), s.owner.Address, msg.ContentRoot, msg.Sha256) // sent for the owner by another account
+	s.blocks(1)
+	again := s.commit(s.other.String(), s.owner.Address, msg.ContentRoot, msg.Sha256)
+	if *again != *first {
+		t.Fatalf("a copy of the commitment moved it: %+v, first %+v", again, first)
+	}
+	s.blocks(commitDelay - 1)
+	other := *msg
+	other.Owner = s.other.String()
+	if _, err := s.ms.ListDataset(s.ta.Ctx, &other); !errors.Is(err, types.ErrNoCommitment) {
+		t.Fatalf("another owner's listing on the owner's commitment: %v, want ErrNoCommitment", err)
+	}
+	id := s.list(msg)
+	if _, err := s.q.ContentCommit(s.ta.Ctx, &types.QueryContentCommitRequest{
+		Commitment: hex.EncodeToString(types.ContentCommitment(s.owner.Address, msg.ContentRoot, msg.Sha256)),
+	}); err == nil {
+		t.Fatal("a used commitment is still stored")
+	}
+	// A new version needs a commitment of its own; the file of an earlier
+	// version comes back without one.
+	v2 := &types.MsgUpdateDataset{Owner: s.owner.String(), DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16,
+		ContentRoot: rootOf("v2"), Sha256: shaOf("v2")}
+	if _, err := s.ms.UpdateDataset(s.ta.Ctx, v2); !errors.Is(err, types.ErrNoCommitment) {
+		t.Fatalf("a new version without a commitment: %v, want ErrNoCommitment", err)
+	}
+	s.commit(s.owner.String(), s.owner.Address, v2.ContentRoot, v2.Sha256)
+	s.blocks(commitDelay)
+	if _, err := s.ms.UpdateDataset(s.ta.Ctx, v2); err != nil {
+		t.Fatalf("a new version on its commitment: %v", err)
+	}
+	back := *v2
+	back.ContentRoot, back.Sha256 = msg.ContentRoot, msg.Sha256
+	if _, err := s.ms.UpdateDataset(s.ta.Ctx, &back); err != nil {
+		t.Fatalf("version 1's file published again: %v", err)
+	}
+}
+
+// TestCommitmentsExpireAndArePrunedWithinTheBudget: a commitment lists its
+// file until its ttl, and the EndBlocker prunes expired ones at most
+// max_expiries_per_block a block, the rest in later blocks.
+func TestCommitmentsExpireAndArePrunedWithinTheBudget(t *testing.T) {
+	s := setup(t)
+	const ttl = commitDelay + 2
+	s.withCommits(ttl)
+	p, err := s.k.GetParams(s.ta.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.MaxExpiriesPerBlock = 2
+	if err := s.k.Params.Set(s.ta.Ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	msg := listMsg(s.owner.String(), perpetual(1000, false))
+	s.commit(s.owner.String(), s.owner.Address, msg.ContentRoot, msg.Sha256)
+	for i := range 4 {
+		s.commit(s.owner.String(), s.owner.Address, rootOf(string(rune('a'+i))), shaOf(string(rune('a'+i))))
+	}
+	count := func() int {
+		n := 0
+		if err := s.k.ContentCommits.Walk(s.ta.Ctx, nil, func([]byte, types.ContentCommit) (bool, error) { n++; return false, nil }); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	s.blocks(ttl)
+	if _, err := s.ms.ListDataset(s.ta.Ctx, msg); !errors.Is(err, types.ErrNoCommitment) {
+		t.Fatalf("a listing on an expired commitment: %v, want ErrNoCommitment", err)
+	}
+	// Expired at this height: the EndBlocker of this block is the first to prune.
+	for _, want := range []int{3, 1, 0} {
+		s.blocks(1)
+		if got := count(); got != want {
+			t.Fatalf("%d commitments left, want %d (2 pruned a block)", got, want)
+		}
+	}
+}
+
+// TestContentCommitsSurviveExport: the commitments not yet used move
+// through an exported genesis, their queue rebuilt.
+func TestContentCommitsSurviveExport(t *testing.T) {
+	s := setup(t)
+	s.withCommits(100)
+	msg := listMsg(s.owner.String(), perpetual(1000, false))
+	s.commit(s.owner.String(), s.owner.Address, msg.ContentRoot, msg.Sha256)
+	gs, err := s.k.ExportGenesis(s.ta.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := gs.Validate(); err != nil || len(gs.ContentCommits) != 1 {
+		t.Fatalf("exported %d commitments: %v", len(gs.ContentCommits), err)
+	}
+	fresh := setup(t)
+	if err := fresh.k.InitGenesis(fresh.ta.Ctx, gs); err != nil {
+		t.Fatal(err)
+	}
+	fresh.ta.Ctx = fresh.ta.Ctx.WithBlockHeight(s.ta.Ctx.BlockHeight() + commitDelay)
+	if _, err := fresh.ms.ListDataset(fresh.ta.Ctx, msg); err != nil {
+		t.Fatalf("a listing on an imported commitment: %v", err)
+	}
+	bad := *gs
+	bad.ContentCommits = append(bad.ContentCommits, gs.ContentCommits[0])
+	if err := bad.Validate(); !errors.Is(err, types.ErrInvalidGenesis) {
+		t.Fatalf("a commitment twice: %v, want ErrInvalidGenesis", err)
+	}
+}
