@@ -329,6 +329,7 @@ func New(
 		// aichain end blockers (each module adds its name below).
 		computetypes.ModuleName,
 		datamarkettypes.ModuleName,
+		modelregistrytypes.ModuleName,
 		stakingrewardstypes.ModuleName,
 	)
 	// genutil runs after staking (it needs the pools) and after bank (it needs balances).

@@ -63,7 +63,7 @@ func ICAHostAllowMessages() []string {
 		&datamarkettypes.MsgPurchaseLicense{}, &datamarkettypes.MsgRenewLicense{}, &datamarkettypes.MsgTransferLicense{},
 		&datamarkettypes.MsgUpdateDatasetShares{}, &datamarkettypes.MsgTransferDataset{},
 		&datamarkettypes.MsgAcceptDataset{}, &datamarkettypes.MsgCancelDatasetTransfer{},
-		&modelregistrytypes.MsgRegisterModel{}, &modelregistrytypes.MsgPublishVersion{},
+		&modelregistrytypes.MsgCommitWeights{}, &modelregistrytypes.MsgRegisterModel{}, &modelregistrytypes.MsgPublishVersion{},
 		&modelregistrytypes.MsgUpdateFees{}, &modelregistrytypes.MsgUpdateShares{}, &modelregistrytypes.MsgUpdateUri{},
 		&modelregistrytypes.MsgDeprecateModel{}, &modelregistrytypes.MsgTransferOwnership{},
 		&modelregistrytypes.MsgAcceptOwnership{}, &modelregistrytypes.MsgCancelOwnershipTransfer{},

@@ -13,6 +13,7 @@ import (
 
 	computetypes "github.com/aichain/aichain/x/compute/types"
 	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
+	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
 	stakingrewardstypes "github.com/aichain/aichain/x/staking-rewards/types"
 )
 
@@ -26,6 +27,7 @@ import (
 var importExportSkipPrefixes = map[string][][]byte{
 	computetypes.StoreKey:        {computetypes.QueueHeadsKey, computetypes.BeaconLaunchKey},
 	datamarkettypes.StoreKey:     {datamarkettypes.QueueHeadsKey},
+	modelregistrytypes.StoreKey:  {modelregistrytypes.QueueHeadsKey},
 	stakingrewardstypes.StoreKey: {stakingrewardstypes.QueueHeadsKey},
 	stakingtypes.StoreKey: {
 		stakingtypes.UnbondingQueueKey, stakingtypes.RedelegationQueueKey, stakingtypes.ValidatorQueueKey,

@@ -50,9 +50,12 @@ var Upgrades = []Upgrade{
 	// job given the params in force at the upgrade as the terms it keeps,
 	// JobParamTerms, timeout_jail_threshold among them; terms lacking it
 	// filled; a verifying job's counted verdicts filed apart from its
-	// record), x/modelregistry 1→4 (a name's latest version kept by
+	// record), x/modelregistry 1→5 (a name's latest version kept by
 	// folded name; each weights file filed as its first model's; each
-	// name's look-alike skeleton filed, its first model's), x/datamarket 2→6 (the pairs of dataset and licensee
+	// name's look-alike skeleton filed, its first model's; the params'
+	// weights_commit_delay_blocks and weights_commit_ttl_blocks at their
+	// defaults: new weights are registered only after their creator's
+	// commitment), x/datamarket 2→6 (the pairs of dataset and licensee
 	// that held a licence; the licences valid now, filed by expiry; each
 	// version's content root and sha256 filed as its dataset's; the params'
 	// content_commit_delay_blocks and content_commit_ttl_blocks at their

@@ -294,21 +294,35 @@ func startDataserverProc(t *testing.T, c *Chain, dataDir string, owners ...strin
 }
 
 // localnetCommitDelay is the local network's content_commit_delay_blocks
-// (cmd/aichaind/cmd localnet_datamarket.go).
+// and weights_commit_delay_blocks (cmd/aichaind/cmd localnet_commits.go).
 const localnetCommitDelay = 2
 
 // commitDataset commits from's key to a dataset file (commit-dataset) and
-// waits until a listing of it is accepted: the chain lists new content only
-// content_commit_delay_blocks after its owner's commitment, and a
-// transaction sent once the commitment's height + delay − 1 is committed
-// lands at the listable height or later.
+// waits until a listing of it is accepted (commitAndWait).
 func commitDataset(t *testing.T, c *Chain, path, rowsPerChunk, from string) {
 	t.Helper()
-	res := c.Tx("datamarket", "commit-dataset", path, "--rows-per-chunk", rowsPerChunk, "--from", from)
-	okTx(t, "commit-dataset", res)
+	commitAndWait(t, c, "datamarket", "commit-dataset", path, "--rows-per-chunk", rowsPerChunk, "--from", from)
+}
+
+// commitModel commits from's key to a model name and weights (commit-model)
+// and waits until a registration of them is accepted (commitAndWait).
+func commitModel(t *testing.T, c *Chain, name, sha, from string) {
+	t.Helper()
+	commitAndWait(t, c, "modelregistry", "commit-model", name, sha, "--from", from)
+}
+
+// commitAndWait sends a commitment (tx args) and waits until what it
+// commits to is accepted: the chain lists or registers new content only
+// the delay after its owner's commitment, and a transaction sent once the
+// commitment's height + delay − 1 is committed lands at that height or
+// later.
+func commitAndWait(t *testing.T, c *Chain, args ...string) {
+	t.Helper()
+	res := c.Tx(args...)
+	okTx(t, args[1], res)
 	h, err := strconv.ParseInt(res.Height, 10, 64)
 	if err != nil {
-		t.Fatalf("commit-dataset: height %q: %v", res.Height, err)
+		t.Fatalf("%s: height %q: %v", args[1], res.Height, err)
 	}
 	c.WaitHeight(h+localnetCommitDelay-1, 30*time.Second)
 }

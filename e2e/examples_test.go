@@ -119,10 +119,11 @@ func newExampleWorld(t *testing.T) *exampleWorld {
 	w.dataserver = startDataserver(t, c, dir, alice)
 	hw := `{"gpu_model":"A100","gpu_count":1,"vram_gib":80,"workloads":["gemm-f32"]}`
 	for _, tx := range [][]string{
-		// The datasets' commitments, content_commit_delay_blocks (2) and
-		// more before their listings.
+		// The datasets' and the model's commitments, the delay (2 blocks)
+		// and more before their listings and registration.
 		{"datamarket", "commit-dataset", filepath.Join(dir, "iris.npy"), "--rows-per-chunk", "16", "--from", "alice"},
 		{"datamarket", "commit-dataset", filepath.Join(dir, "iris-v2.npy"), "--rows-per-chunk", "16", "--from", "alice"},
+		{"modelregistry", "commit-model", "iris-mlp", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "--from", "alice"},
 		{"compute", "register-provider", "alice-gpu", "http://127.0.0.1:8090", hw, "1000000000uaic", "--from", "alice"},
 		{"compute", "create-job", `{"kind":"gemm-f32","gemm":{"m":64,"n":64,"k":64,"seed":7},"chunk_rows":16}`, "5000uaic",
 			"--commit-blocks", "5", "--reveal-blocks", "5", "--exec-blocks", "20", "--from", "alice"},

@@ -96,6 +96,7 @@ func registerGPTModel(t *testing.T, c *Chain) *workload.GPTModel {
 	if err == nil && !strings.Contains(out, "heads 5 must divide embed 64") || err != nil && !strings.Contains(stderr, "heads 5 must divide embed 64") {
 		t.Fatalf("a config with 5 heads of a 64-wide embedding: %v\n%s%s", err, out, stderr)
 	}
+	commitModel(t, c, "tiny-gpt", workload.SHA256Hex(weights), "alice")
 	okTx(t, "register-model", c.Tx("modelregistry", "register-model", "tiny-gpt", "1.0.0", workload.SHA256Hex(weights),
 		srv.URL+"/tiny-gpt.safetensors", "256", "256", "MIT", "--architecture", "gpt-f32", "--gpt", string(cfg),
 		"--fee-per-job", "100uaic", "--shares", c.Addr("alice")+":1", "--from", "alice"))

@@ -268,6 +268,7 @@ func listMLPMarket(t *testing.T, c *Chain) mlpMarket {
 		_, _ = w.Write(weights)
 	}))
 	t.Cleanup(weightSrv.Close)
+	commitModel(t, c, "e2e-mlp", modelSHA, "alice")
 	res := c.Tx("modelregistry", "register-model", "e2e-mlp", "1.0.0", modelSHA, weightSrv.URL+"/e2e.safetensors",
 		"3", "2", "MIT", "--hidden-dims", "5", "--fee-per-job", "1000uaic", "--fee-per-1k-rows", "50uaic",
 		"--shares", alice+":70",

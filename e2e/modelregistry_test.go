@@ -86,6 +86,7 @@ func TestModelRegistryCLIREST(t *testing.T) {
 	alice, bob := c.Addr("alice"), c.Addr("bob")
 	sha := strings.Repeat("ab", 32)
 
+	commitModel(t, c, "iris-mlp", sha, "alice")
 	res := c.Tx("modelregistry", "register-model", "iris-mlp", "1.0.0", sha, "https://models.example/iris.safetensors",
 		"4", "3", "Apache-2.0",
 		"--fee-per-job", "1000uaic", "--fee-per-1k-rows", "50uaic",
@@ -173,6 +174,7 @@ func TestModelRegistryCLIREST(t *testing.T) {
 
 	// A second version (signed with amino JSON, as a Ledger would), then the
 	// first is deprecated.
+	commitModel(t, c, "iris-mlp", strings.Repeat("cd", 32), "alice")
 	res = c.Tx("modelregistry", "publish-version", "iris-mlp", "1.1.0", strings.Repeat("cd", 32), "https://models.example/iris-1.1.safetensors",
 		"4", "3", "Apache-2.0", "--fee-per-job", "1500uaic", "--shares", alice+":1", "--from", "alice",
 		"--sign-mode", "amino-json")

@@ -64,7 +64,9 @@ func TestWalletSignModes(t *testing.T) {
 		what string
 		args []string
 	}{
-		// First: the listing below is accepted 2 blocks after it.
+		// First: the registration and the listing below are accepted 2
+		// blocks after their commitments.
+		{"modelregistry commit-model", []string{"modelregistry", "commit-model", "amino-model", hex.EncodeToString(sum[:]), "--from", "alice"}},
 		{"datamarket commit-dataset", []string{"datamarket", "commit-dataset", npyPath, "--rows-per-chunk", "4", "--from", "bob"}},
 		{"compute register-provider", []string{"compute", "register-provider", "amino", "http://127.0.0.1:8090", string(hw), "10000000uaic", "--from", "alice"}},
 		{"modelregistry register-model", []string{"modelregistry", "register-model", "amino-model", "1.0.0", hex.EncodeToString(sum[:]),

@@ -35,15 +35,18 @@ const (
 	kindClaim    = "claim rewards"
 	kindProvider = "setup: register provider"
 	kindDataset  = "setup: list dataset"
-	// kindContentCommit commits to the datasets before their listing.
+	// kindContentCommit and kindWeightsCommit commit to the datasets and
+	// the models before their listing and registration.
 	kindContentCommit = "setup: commit content"
+	kindWeightsCommit = "setup: commit weights"
 	kindClaimers      = "setup: claimers lock"
 )
 
 // isSetup reports whether kind is a setup phase (not measured, and not in
 // the block interval percentiles).
 func isSetup(kind string) bool {
-	return kind == kindProvider || kind == kindDataset || kind == kindContentCommit || kind == kindClaimers
+	return kind == kindProvider || kind == kindDataset || kind == kindContentCommit || kind == kindWeightsCommit ||
+		kind == kindClaimers
 }
 
 // allKinds are the measured kinds in run order.
@@ -91,14 +94,25 @@ func providerMsg(owner string) sdk.Msg {
 
 // modelMsg registers model j of account i (a unique name).
 func modelMsg(owner string, i, j int) sdk.Msg {
-	name := fmt.Sprintf("bench-%d-%d", i, j)
-	sum := sha256.Sum256([]byte(name))
+	name, sum := modelFile(i, j)
 	return &mrtypes.MsgRegisterModel{
 		Owner: owner, Name: name, Version: "1.0.0", Architecture: mrtypes.ArchitectureMLPF32,
 		Sha256: hex.EncodeToString(sum[:]), Uri: "https://models.example/" + name,
 		InputDim: 4, OutputDim: 2, License: "MIT",
 		Shares: []common.Share{{Address: owner, Weight: 1}},
 	}
+}
+
+// modelFile is account i's model j's name and weights sha256.
+func modelFile(i, j int) (string, [32]byte) {
+	name := fmt.Sprintf("bench-%d-%d", i, j)
+	return name, sha256.Sum256([]byte(name))
+}
+
+// weightsCommitMsg commits owner (account i) to its model j (modelMsg).
+func weightsCommitMsg(owner *account, i, j int) sdk.Msg {
+	name, sum := modelFile(i, j)
+	return &mrtypes.MsgCommitWeights{Sender: owner.bech, Commitment: mrtypes.WeightsCommitment(owner.addr, name, hex.EncodeToString(sum[:]))}
 }
 
 // lockMsg locks the minimum amount for the shortest localnet tier.

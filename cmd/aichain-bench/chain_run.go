@@ -174,6 +174,11 @@ func (r *chainRun) setup(ctx context.Context) error {
 			return err
 		}
 	}
+	if r.wants(kindModel) {
+		if err := r.commitModels(ctx); err != nil {
+			return err
+		}
+	}
 	if r.wants(kindCommit) {
 		if _, _, err := r.phase(ctx, kindProvider, func(i int) []sdk.Msg { return []sdk.Msg{providerMsg(r.accs[i].bech)} }); err != nil {
 			return err
@@ -200,41 +205,6 @@ func (r *chainRun) setup(ctx context.Context) error {
 	for _, ev := range typedEvents(blocks) {
 		if e, ok := ev.(*dmtypes.EventDatasetListed); ok {
 			r.datasets, r.dsOwner = append(r.datasets, e.DatasetId), append(r.dsOwner, owner[e.Owner])
-		}
-	}
-	return nil
-}
-
-// commitDatasets commits each owner to the n datasets the setup lists and
-// waits until the chain lists them (content_commit_delay_blocks after).
-func (r *chainRun) commitDatasets(ctx context.Context, n int) error {
-	if _, _, err := r.phase(ctx, kindContentCommit, func(i int) []sdk.Msg {
-		var out []sdk.Msg
-		for j := i; j < n; j += len(r.accs) {
-			out = append(out, contentCommitMsg(r.accs[i], j))
-		}
-		return out
-	}); err != nil {
-		return err
-	}
-	p, err := dmtypes.NewQueryClient(r.alice.Conn).Params(ctx, &dmtypes.QueryParamsRequest{})
-	if err != nil {
-		return err
-	}
-	h, err := r.blocks.latest(ctx)
-	if err != nil {
-		return err
-	}
-	until := h + int64(p.Params.ContentCommitDelayBlocks)
-	fmt.Printf("waiting for height %d before %s\n", until, kindDataset)
-	for h < until {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(500 * time.Millisecond):
-		}
-		if h, err = r.blocks.latest(ctx); err != nil {
-			return err
 		}
 	}
 	return nil

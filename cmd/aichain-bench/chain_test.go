@@ -27,7 +27,7 @@ func TestKindMessagesValidate(t *testing.T) {
 		kindSend: sendMsg(a, b), kindProvider: providerMsg(a), kindModel: modelMsg(a, 0, 1), kindLock: lockMsg(a),
 		kindClaim: claimMsg(a), kindDataset: datasetMsg(a, 3), kindLicence: licenceMsg(b, 7), kindCreate: createMsg(a, 1, w),
 		kindCommit: commitMsg(b, 5), kindReveal: revealMsg(b, 5), kindSubmit: submitMsg(b, 5),
-		kindContentCommit: contentCommitMsg(accs[0], 3),
+		kindContentCommit: contentCommitMsg(accs[0], 3), kindWeightsCommit: weightsCommitMsg(accs[0], 0, 1),
 	} {
 		v, ok := m.(sdk.HasValidateBasic)
 		if !ok {

@@ -59,6 +59,12 @@ func queryCommands() *autocliv1.ServiceCommandDescriptor {
 				Example:        fmt.Sprintf("%s q modelregistry usage 1", app),
 				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "model_id"}},
 			},
+			{
+				RpcMethod:      "WeightsCommit",
+				Use:            "weights-commit <commitment>",
+				Short:          "Show a commitment to a model name and weights not yet registered (commit-model; its hex digits are in the tx's event weights_committed): its height and expiry",
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "commitment"}},
+			},
 		},
 	}
 }
@@ -68,6 +74,8 @@ func txCommands() *autocliv1.ServiceCommandDescriptor {
 	return &autocliv1.ServiceCommandDescriptor{
 		Service: types.Msg_serviceDesc.ServiceName,
 		RpcCommandOptions: append([]*autocliv1.RpcCommandOptions{
+			// commit-model is a custom command (cmd/aichaind): it hashes its arguments.
+			{RpcMethod: "CommitWeights", Skip: true},
 			{
 				RpcMethod: "RegisterModel",
 				Use:       "register-model <name> <version> <sha256> <uri> <input-dim> <output-dim> <license>",

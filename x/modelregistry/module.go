@@ -32,8 +32,10 @@ import (
 // an index by iterator (keeper.Migrator.Migrate1to2); 3 since a weights
 // file belongs to the first model name that registers it (Weights,
 // keeper.Migrator.Migrate2to3); 4 since a new name may not look like a
-// registered one (Skeletons, keeper.Migrator.Migrate3to4).
-const ConsensusVersion = 4
+// registered one (Skeletons, keeper.Migrator.Migrate3to4); 5 since new
+// weights are registered only on their creator's commitment
+// (WeightsCommits, keeper.Migrator.Migrate4to5).
+const ConsensusVersion = 5
 
 var (
 	_ module.HasGenesis          = AppModule{}
@@ -44,6 +46,7 @@ var (
 	_ module.AppModuleBasic      = AppModule{}
 	_ module.AppModuleSimulation = AppModule{}
 	_ appmodule.AppModule        = AppModule{}
+	_ appmodule.HasEndBlocker    = AppModule{}
 )
 
 // AppModule is the modelregistry module.
@@ -99,6 +102,14 @@ func (am AppModule) RegisterServices(cfg module.Configurator) {
 	if err := cfg.RegisterMigration(types.ModuleName, 3, keeper.NewMigrator(am.keeper).Migrate3to4); err != nil {
 		panic(fmt.Errorf("register the %s 3→4 migration: %w", types.ModuleName, err))
 	}
+	if err := cfg.RegisterMigration(types.ModuleName, 4, keeper.NewMigrator(am.keeper).Migrate4to5); err != nil {
+		panic(fmt.Errorf("register the %s 4→5 migration: %w", types.ModuleName, err))
+	}
+}
+
+// EndBlock prunes expired weights commitments (capped per block).
+func (am AppModule) EndBlock(ctx context.Context) error {
+	return am.keeper.EndBlocker(ctx)
 }
 
 // DefaultGenesis returns the default genesis state.
@@ -150,6 +161,7 @@ func (AppModule) WeightedOperations(module.SimulationState) []simtypes.WeightedO
 
 // WeightedOperationsX registers a message factory for every Msg but MsgUpdateParams.
 func (am AppModule) WeightedOperationsX(weight simsx.WeightSource, reg simsx.Registry) {
+	reg.Add(weight.Get("msg_commit_weights", 20), simulation.MsgCommitWeightsFactory())
 	reg.Add(weight.Get("msg_register_model", 100), simulation.MsgRegisterModelFactory(am.keeper))
 	reg.Add(weight.Get("msg_publish_version", 50), simulation.MsgPublishVersionFactory(am.keeper))
 	reg.Add(weight.Get("msg_update_fees", 40), simulation.MsgUpdateFeesFactory(am.keeper))

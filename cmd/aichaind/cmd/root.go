@@ -111,6 +111,9 @@ func NewRootCmd() *cobra.Command {
 	if err := addDatamarketCommands(rootCmd); err != nil {
 		panic(err)
 	}
+	if err := addModelregistryCommands(rootCmd); err != nil {
+		panic(err)
+	}
 	return rootCmd
 }
 

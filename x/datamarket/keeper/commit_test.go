@@ -7,6 +7,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/datamarket/types"
 )
 
@@ -158,7 +159,7 @@ func TestCommitmentsExpireAndArePrunedWithinTheBudget(t *testing.T) {
 	}
 	count := func() int {
 		n := 0
-		if err := s.k.ContentCommits.Walk(s.ta.Ctx, nil, func([]byte, types.ContentCommit) (bool, error) { n++; return false, nil }); err != nil {
+		if err := s.k.ContentCommits.Map.Walk(s.ta.Ctx, nil, func([]byte, common.Commitment) (bool, error) { n++; return false, nil }); err != nil {
 			t.Fatal(err)
 		}
 		return n

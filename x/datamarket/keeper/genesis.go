@@ -67,12 +67,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 			return err
 		}
 	}
-	for _, c := range gs.ContentCommits {
-		if err := k.putCommit(ctx, c); err != nil {
-			return err
-		}
-	}
-	return nil
+	return k.ContentCommits.Import(ctx, gs.ContentCommits)
 }
 
 // ExportGenesis reads the whole state.
@@ -114,10 +109,7 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 	}); err != nil {
 		return nil, err
 	}
-	if err := k.ContentCommits.Walk(ctx, nil, func(_ []byte, c types.ContentCommit) (bool, error) {
-		gs.ContentCommits = append(gs.ContentCommits, c)
-		return false, nil
-	}); err != nil {
+	if gs.ContentCommits, err = k.ContentCommits.Export(ctx); err != nil {
 		return nil, err
 	}
 	return gs, nil

@@ -143,7 +143,7 @@ func (q queryServer) ContentCommit(ctx context.Context, req *types.QueryContentC
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
-	c, err := q.k.ContentCommits.Get(ctx, commitment)
+	c, err := q.k.ContentCommits.Map.Get(ctx, commitment)
 	if errors.Is(err, collections.ErrNotFound) {
 		return nil, status.Errorf(codes.NotFound, "no commitment %X (never made, used by a listing, or expired)", commitment)
 	} else if err != nil {

@@ -116,11 +116,9 @@ type Keeper struct {
 	LiveLicenses collections.KeySet[liveKey]
 	// ExpiryQueue holds (expires_height, licence id) of licences not yet marked expired.
 	ExpiryQueue modkit.Queue[int64, uint64]
-	// ContentCommits maps a commitment not yet used nor expired to its
-	// record (commit.go), and CommitExpiryQueue holds (expires_height,
-	// commitment) of each, for the EndBlocker to prune.
-	ContentCommits    collections.Map[[]byte, types.ContentCommit]
-	CommitExpiryQueue modkit.Queue[int64, []byte]
+	// ContentCommits holds the commitments not yet used nor expired
+	// (commit.go), and their expiries for the EndBlocker to prune.
+	ContentCommits modkit.Commitments
 	// JobAccess maps (dataset id, job id) to the job's provider.
 	JobAccess *collections.IndexedMap[collections.Pair[uint64, uint64], types.JobAccess, JobAccessIndexes]
 
@@ -188,10 +186,8 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, ak type
 		LiveLicenses: newLiveLicenses(sb),
 		ExpiryQueue: modkit.NewQueue(sb, types.ExpiryQueueKey, expiryQueueName,
 			heads, collections.Int64Key, collections.Uint64Key),
-		ContentCommits: collections.NewMap(sb, types.ContentCommitsKey, "content_commits", collections.BytesKey,
-			codec.CollValue[types.ContentCommit](cdc)),
-		CommitExpiryQueue: modkit.NewQueue(sb, types.CommitExpiryQueueKey, commitExpiryQueueName,
-			heads, collections.Int64Key, collections.BytesKey),
+		ContentCommits: modkit.NewCommitments(sb, cdc, types.ModuleName, "content_commits", types.ContentCommitsKey,
+			types.CommitExpiryQueueKey, heads),
 		JobAccess: collections.NewIndexedMap(sb, types.JobAccessKey, "job_access",
 			collections.PairKeyCodec(collections.Uint64Key, collections.Uint64Key), codec.CollValue[types.JobAccess](cdc),
 			JobAccessIndexes{

@@ -30,15 +30,13 @@ func (s msgServer) CommitContent(ctx context.Context, msg *types.MsgCommitConten
 	if _, err := s.signer("sender", msg.Sender); err != nil {
 		return nil, err
 	}
-	c, err := s.Keeper.CommitContent(ctx, msg.Commitment)
+	c, params, err := s.Keeper.CommitContent(ctx, msg.Commitment)
 	if err != nil {
 		return nil, err
 	}
-	params, err := s.GetParams(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &types.MsgCommitContentResponse{ListableHeight: listableHeight(c, params), ExpiresHeight: c.ExpiresHeight}, nil
+	return &types.MsgCommitContentResponse{
+		ListableHeight: modkit.ListableHeight(c, params.ContentCommitDelayBlocks), ExpiresHeight: c.ExpiresHeight,
+	}, nil
 }
 
 // ListDataset implements types.MsgServer.

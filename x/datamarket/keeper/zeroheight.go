@@ -34,7 +34,7 @@ func RebaseExpiry(expires, exportHeight int64) int64 {
 //   - the expiry queue: every (expires_height, licence id) key with
 //     RebaseExpiry, so that each key still equals its licence's expiry;
 //   - content commitments: their height less the export's, their expiry
-//     with RebaseExpiry (rebaseCommits);
+//     rebased (modkit.Commitments.Rebase);
 //   - datasets' created_height and updated_height, versions' height and job
 //     accesses' granted_height (history) with common.RebaseHeight, so all become 0:
 //     nothing reads them but explorers.
@@ -97,8 +97,8 @@ func (k Keeper) PrepareForZeroHeight(ctx context.Context) error {
 	if err := k.shiftVersionHeights(ctx, exportHeight); err != nil {
 		return err
 	}
-	if err := k.rebaseCommits(ctx, exportHeight); err != nil {
-		return err
+	if err := k.ContentCommits.Rebase(ctx, exportHeight); err != nil {
+		return errorsmod.Wrap(err, "zero-height export: content commitments")
 	}
 	accesses, err := iterValues(k.JobAccess.Iterate(ctx, nil))
 	if err != nil {

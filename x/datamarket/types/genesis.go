@@ -40,17 +40,7 @@ func (gs GenesisState) Validate() error {
 
 // validateContentCommits checks each commitment, and that none appears twice.
 func (gs GenesisState) validateContentCommits() error {
-	seen := make(map[string]bool, len(gs.ContentCommits))
-	for _, c := range gs.ContentCommits {
-		if err := c.Validate(); err != nil {
-			return err
-		}
-		if seen[string(c.Commitment)] {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "content commit %X appears twice", c.Commitment)
-		}
-		seen[string(c.Commitment)] = true
-	}
-	return nil
+	return common.ValidateCommitments(gs.ContentCommits, ErrInvalidGenesis)
 }
 
 // validateDatasets checks each dataset record and returns them by id.

@@ -48,6 +48,9 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	if err := k.setSkeletons(ctx, gs.Models); err != nil {
 		return err
 	}
+	if err := k.WeightsCommits.Import(ctx, gs.WeightsCommits); err != nil {
+		return err
+	}
 	return k.ModelSeq.Set(ctx, gs.NextModelId)
 }
 
@@ -71,7 +74,11 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 	if models == nil {
 		models = []types.Model{}
 	}
-	return &types.GenesisState{Params: params, Models: models, NextModelId: next}, nil
+	commits, err := k.WeightsCommits.Export(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &types.GenesisState{Params: params, Models: models, NextModelId: next, WeightsCommits: commits}, nil
 }
 
 // setLatest files each name's latest version (highest id) of models, in any

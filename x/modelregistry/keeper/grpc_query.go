@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"cosmossdk.io/collections"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -111,6 +112,24 @@ func (q queryServer) Usage(ctx context.Context, req *types.QueryUsageRequest) (*
 		return nil, queryErr(err)
 	}
 	return &types.QueryUsageResponse{ModelId: m.Id, Usage: m.Usage}, nil
+}
+
+// WeightsCommit returns a commitment not yet used nor expired.
+func (q queryServer) WeightsCommit(ctx context.Context, req *types.QueryWeightsCommitRequest) (*types.QueryWeightsCommitResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	commitment, err := types.ParseCommitment(req.Commitment)
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	c, err := q.k.WeightsCommits.Map.Get(ctx, commitment)
+	if errors.Is(err, collections.ErrNotFound) {
+		return nil, status.Errorf(codes.NotFound, "no commitment %X (never made, used by a registration, or expired)", commitment)
+	} else if err != nil {
+		return nil, err
+	}
+	return &types.QueryWeightsCommitResponse{WeightsCommit: c}, nil
 }
 
 func queryErr(err error) error {

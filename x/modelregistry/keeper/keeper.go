@@ -93,6 +93,9 @@ type Keeper struct {
 	// Names that shared a skeleton before version 4 keep their models and
 	// their own Latest entries: this map only refuses new names.
 	Skeletons collections.Map[string, uint64]
+	// WeightsCommits holds the commitments not yet used nor expired
+	// (commit.go), and their expiries for the EndBlocker to prune.
+	WeightsCommits modkit.Commitments
 
 	// Read-only views of the owner and name indexes, for paginated queries.
 	modelsByOwner collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
@@ -129,6 +132,8 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, ak 
 			collections.StringKey, collections.Uint64Value),
 		Skeletons: collections.NewMap(sb, types.SkeletonKey, "first_model_by_name_skeleton",
 			collections.StringKey, collections.Uint64Value),
+		WeightsCommits: modkit.NewCommitments(sb, cdc, types.ModuleName, "weights_commits", types.WeightsCommitsKey,
+			types.CommitExpiryQueueKey, modkit.NewQueueHeads(sb, types.QueueHeadsKey)),
 		modelsByOwner: modkit.IndexView(storeService, types.ModelsByOwnerKey, "models_by_owner",
 			sdk.AccAddressKey, collections.Uint64Key),
 		modelsByName: modkit.IndexView(storeService, types.ModelsByNameKey, "models_by_name",

@@ -65,6 +65,24 @@ func (m Migrator) Migrate3to4(ctx sdk.Context) error {
 	return errorsmod.Wrap(err, "migrate modelregistry 3→4: name skeletons")
 }
 
+// Migrate4to5 turns on commit-then-register at the upgrade height: the
+// params gain weights_commit_delay_blocks and weights_commit_ttl_blocks at
+// their defaults (stored as 0, the delay would register new weights without
+// a commitment, and the ttl would fail the params' validation). The
+// commitments and their expiry queue start empty.
+func (m Migrator) Migrate4to5(ctx sdk.Context) error {
+	params, err := m.k.Params.Get(ctx)
+	if err != nil {
+		return errorsmod.Wrap(err, "migrate modelregistry 4→5: params")
+	}
+	d := types.DefaultParams()
+	params.WeightsCommitDelayBlocks, params.WeightsCommitTtlBlocks = d.WeightsCommitDelayBlocks, d.WeightsCommitTtlBlocks
+	if err := params.Validate(); err != nil {
+		return errorsmod.Wrap(err, "migrate modelregistry 4→5: params")
+	}
+	return m.k.Params.Set(ctx, params)
+}
+
 // allModels reads every model, in id order (genesis export and migrations
 // only: it reads the whole store).
 func (k Keeper) allModels(ctx context.Context) ([]types.Model, error) {

@@ -140,7 +140,8 @@ func (k Keeper) checkWeights(ctx context.Context, publisher sdk.AccAddress, spec
 // RegisterModel registers the first version of a new model name and returns
 // its id. A name equal up to case to a registered one is refused, and so
 // are a look-alike of one (checkSkeleton) and weights another model
-// registered (checkWeights). A free name costs two reads, of Latest and
+// registered (checkWeights); new weights need owner's commitment to the
+// name and weights, weights_commit_delay_blocks old (useCommitment). A free name costs two reads, of Latest and
 // Skeletons (misses), and no error value: the refusals' reasons are worked
 // out only for a name that is taken (nameTaken).
 func (k Keeper) RegisterModel(ctx context.Context, owner sdk.AccAddress, spec types.ModelSpec) (uint64, error) {
@@ -158,6 +159,11 @@ func (k Keeper) RegisterModel(ctx context.Context, owner sdk.AccAddress, spec ty
 	onFile, err := k.checkWeights(ctx, owner, spec)
 	if err != nil {
 		return 0, err
+	}
+	if !onFile {
+		if err := k.useCommitment(ctx, owner, spec); err != nil {
+			return 0, err
+		}
 	}
 	m, err := k.newModel(ctx, owner, spec, onFile)
 	if err != nil {
@@ -220,8 +226,8 @@ func (k Keeper) checkNewVersion(ctx context.Context, spec types.ModelSpec) error
 }
 
 // PublishVersion publishes a new version of a name whose latest version owner
-// owns, and returns its id. Its weights may be new or the name's own, not
-// another name's (checkWeights).
+// owns, and returns its id. Its weights may be new (on owner's commitment:
+// useCommitment) or the name's own, not another name's (checkWeights).
 func (k Keeper) PublishVersion(ctx context.Context, owner sdk.AccAddress, spec types.ModelSpec) (uint64, error) {
 	latest, err := k.LatestVersion(ctx, spec.Name)
 	if err != nil {
@@ -243,6 +249,11 @@ func (k Keeper) PublishVersion(ctx context.Context, owner sdk.AccAddress, spec t
 	onFile, err := k.checkWeights(ctx, owner, spec)
 	if err != nil {
 		return 0, err
+	}
+	if !onFile {
+		if err := k.useCommitment(ctx, owner, spec); err != nil {
+			return 0, err
+		}
 	}
 	m, err := k.newModel(ctx, owner, spec, onFile)
 	if err != nil {

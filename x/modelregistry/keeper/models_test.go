@@ -158,9 +158,14 @@ func TestUpdateParams(t *testing.T) {
 	if f.k.GetAuthority() != gov {
 		t.Fatalf("authority %s, want the gov module %s", f.k.GetAuthority(), gov)
 	}
+	before, err := f.k.Params.Get(f.ta.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	p := types.DefaultParams()
+	p.WeightsCommitDelayBlocks = 0 // the test chain registers without commitments (apptesting)
 	p.PlatformFeeBps = 1234
-	_, err := f.srv.UpdateParams(f.ta.Ctx, &types.MsgUpdateParams{Authority: f.addr(0), Params: p})
+	_, err = f.srv.UpdateParams(f.ta.Ctx, &types.MsgUpdateParams{Authority: f.addr(0), Params: p})
 	wantErr(t, err, types.ErrInvalidSigner, "non-gov authority")
 	bad := p
 	bad.PlatformFeeBps = 10_001
@@ -170,7 +175,7 @@ func TestUpdateParams(t *testing.T) {
 	bad.MaxNameLength = 0
 	_, err = f.srv.UpdateParams(f.ta.Ctx, &types.MsgUpdateParams{Authority: gov, Params: bad})
 	wantErr(t, err, types.ErrInvalidParams, "zero name length")
-	if got, _ := f.k.Params.Get(f.ta.Ctx); got != types.DefaultParams() {
+	if got, _ := f.k.Params.Get(f.ta.Ctx); got != before {
 		t.Fatalf("params changed by refused updates: %+v", got)
 	}
 	if _, err := f.srv.UpdateParams(f.ta.Ctx, &types.MsgUpdateParams{Authority: gov, Params: p}); err != nil {

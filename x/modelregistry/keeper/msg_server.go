@@ -16,6 +16,23 @@ var _ types.MsgServer = msgServer{}
 // NewMsgServerImpl returns the module's Msg server.
 func NewMsgServerImpl(k Keeper) types.MsgServer { return msgServer{Keeper: k} }
 
+// CommitWeights implements types.MsgServer.
+func (s msgServer) CommitWeights(ctx context.Context, msg *types.MsgCommitWeights) (*types.MsgCommitWeightsResponse, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	if _, err := modkit.Signer(s.addressCodec, "sender", msg.Sender, types.ErrInvalidAddress); err != nil {
+		return nil, err
+	}
+	c, params, err := s.Keeper.CommitWeights(ctx, msg.Commitment)
+	if err != nil {
+		return nil, err
+	}
+	return &types.MsgCommitWeightsResponse{
+		RegistrableHeight: modkit.ListableHeight(c, params.WeightsCommitDelayBlocks), ExpiresHeight: c.ExpiresHeight,
+	}, nil
+}
+
 // RegisterModel implements types.MsgServer.
 func (s msgServer) RegisterModel(ctx context.Context, msg *types.MsgRegisterModel) (*types.MsgRegisterModelResponse, error) {
 	if err := msg.ValidateBasic(); err != nil {

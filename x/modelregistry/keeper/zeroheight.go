@@ -35,5 +35,8 @@ func (k Keeper) PrepareForZeroHeight(ctx context.Context) error {
 			return errorsmod.Wrapf(err, "zero-height export: model %d", m.Id)
 		}
 	}
+	if err := k.WeightsCommits.Rebase(ctx, exportHeight); err != nil {
+		return errorsmod.Wrap(err, "zero-height export: weights commitments")
+	}
 	return nil
 }

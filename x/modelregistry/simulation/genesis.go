@@ -21,6 +21,10 @@ func GenParams(r *rand.Rand) types.Params {
 		MaxVersionLength: uint32(16 + r.Intn(types.HardMaxVersionLength-15)),
 		MaxUriLength:     uint32(64 + r.Intn(1024)),
 		MaxLicenseLength: uint32(16 + r.Intn(1024)),
+		// The registration factories register without a commitment
+		// (delay 0); MsgCommitWeights runs beside them (msg_factory.go).
+		WeightsCommitDelayBlocks: 0,
+		WeightsCommitTtlBlocks:   uint64(1 + r.Intn(1_000)),
 	}
 }
 

@@ -84,6 +84,18 @@ func changeableModel(ctx context.Context, k keeper.Keeper, testData *simsx.Chain
 	return m, owner, !reporter.IsSkipped()
 }
 
+// MsgCommitWeightsFactory commits a random account to a random name and
+// weights.
+func MsgCommitWeightsFactory() simsx.SimMsgFactoryFn[*types.MsgCommitWeights] {
+	return func(_ context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgCommitWeights) {
+		sender := testData.AnyAccount(reporter, simsx.WithSpendableBalance())
+		sum := sha256.Sum256([]byte(testData.Rand().StringN(16)))
+		return []simsx.SimAccount{sender}, &types.MsgCommitWeights{
+			Sender: sender.AddressBech32, Commitment: types.WeightsCommitment(sender.Address, "m-"+testData.Rand().StringN(8), hex.EncodeToString(sum[:])),
+		}
+	}
+}
+
 // MsgRegisterModelFactory registers a model under a fresh random name.
 func MsgRegisterModelFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgRegisterModel] {
 	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgRegisterModel) {
@@ -256,6 +268,9 @@ func MsgUpdateParamsFactory() simsx.SimMsgFactoryFn[*types.MsgUpdateParams] {
 				MaxVersionLength: types.DefaultMaxVersionLength,
 				MaxUriLength:     types.DefaultMaxURILength,
 				MaxLicenseLength: types.DefaultMaxLicenseLength,
+				// The registration factories register without a commitment.
+				WeightsCommitDelayBlocks: 0,
+				WeightsCommitTtlBlocks:   uint64(1 + r.Intn(1_000)),
 			},
 		}
 	}

@@ -26,8 +26,8 @@ func TestMsgFactories(t *testing.T) {
 	ta := apptesting.Setup(t, 6)
 	k := ta.ModelRegistryKeeper
 	gs := apptesting.RunSimFactories(t, ta, apptesting.SimFactories{
-		Module: modelregistry.NewAppModule(ta.AppCodec(), k), Factories: 10, Seed: 3, Rounds: 150,
-		MustDeliver: []string{"MsgRegisterModel", "MsgPublishVersion", "MsgUpdateFees", "MsgUpdateShares", "MsgUpdateUri",
+		Module: modelregistry.NewAppModule(ta.AppCodec(), k), Factories: 11, Seed: 3, Rounds: 150,
+		MustDeliver: []string{"MsgCommitWeights", "MsgRegisterModel", "MsgPublishVersion", "MsgUpdateFees", "MsgUpdateShares", "MsgUpdateUri",
 			"MsgDeprecateModel", "MsgTransferOwnership", "MsgAcceptOwnership", "MsgCancelOwnershipTransfer",
 			"MsgUpdateParams"},
 	}, k.ExportGenesis)

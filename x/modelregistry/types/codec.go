@@ -11,6 +11,7 @@ import (
 // Amino names of the module's Msgs; they match the (amino.name) options in
 // proto/aichain/modelregistry/v1/tx.proto and stay under 40 characters.
 const (
+	AminoMsgCommitWeights     = "aichain/models/MsgCommitWeights"
 	AminoMsgRegisterModel     = "aichain/models/MsgRegisterModel"
 	AminoMsgPublishVersion    = "aichain/models/MsgPublishVersion"
 	AminoMsgUpdateFees        = "aichain/models/MsgUpdateFees"
@@ -27,6 +28,7 @@ const (
 // RegisterInterfaces registers the module's Msgs and Msg service.
 func RegisterInterfaces(ir codectypes.InterfaceRegistry) {
 	ir.RegisterImplementations((*sdk.Msg)(nil),
+		&MsgCommitWeights{},
 		&MsgRegisterModel{},
 		&MsgPublishVersion{},
 		&MsgUpdateFees{},
@@ -43,6 +45,7 @@ func RegisterInterfaces(ir codectypes.InterfaceRegistry) {
 
 // RegisterLegacyAminoCodec registers the module's Msgs for amino JSON signing.
 func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
+	legacy.RegisterAminoMsg(cdc, &MsgCommitWeights{}, AminoMsgCommitWeights)
 	legacy.RegisterAminoMsg(cdc, &MsgRegisterModel{}, AminoMsgRegisterModel)
 	legacy.RegisterAminoMsg(cdc, &MsgPublishVersion{}, AminoMsgPublishVersion)
 	legacy.RegisterAminoMsg(cdc, &MsgUpdateFees{}, AminoMsgUpdateFees)

@@ -26,4 +26,6 @@ var (
 	ErrNoTransferOffer  = errors.Register(ModuleName, 20, "no transfer of the model is offered to this account")
 	ErrOfferChanged     = errors.Register(ModuleName, 21, "the model's offer is not the one accepted")
 	ErrOfferPending     = errors.Register(ModuleName, 22, "the model is on offer: withdraw the offer first")
+	ErrNoCommitment     = errors.Register(ModuleName, 23, "no commitment to this name and weights by their creator: commit first (MsgCommitWeights)")
+	ErrCommitTooRecent  = errors.Register(ModuleName, 24, "the commitment to this name and weights is too recent to register them")
 )

@@ -2,6 +2,8 @@ package types
 
 import (
 	errorsmod "cosmossdk.io/errors"
+
+	"github.com/aichain/aichain/types/common"
 )
 
 // DefaultGenesis returns the default genesis: default params, no models, and
@@ -44,5 +46,5 @@ func (gs GenesisState) Validate() error {
 		}
 		folded[FoldName(m.Name)] = m.Name
 	}
-	return nil
+	return common.ValidateCommitments(gs.WeightsCommits, ErrInvalidGenesis)
 }

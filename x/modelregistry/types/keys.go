@@ -40,4 +40,11 @@ var (
 	// registered under a name of that skeleton: a new name whose skeleton
 	// is taken is a look-alike and is refused (Map; version 4).
 	SkeletonKey = collections.NewPrefix(9)
+	// WeightsCommitsKey maps a commitment (MsgCommitWeights) to its record,
+	// CommitExpiryQueueKey holds (expires_height, commitment) of each for
+	// the EndBlocker to prune, and QueueHeadsKey the queue's head (since
+	// version 5).
+	WeightsCommitsKey    = collections.NewPrefix(10)
+	CommitExpiryQueueKey = collections.NewPrefix(11)
+	QueueHeadsKey        = collections.NewPrefix(12)
 )

@@ -9,6 +9,7 @@ import (
 )
 
 var (
+	_ sdk.Msg = &MsgCommitWeights{}
 	_ sdk.Msg = &MsgRegisterModel{}
 	_ sdk.Msg = &MsgPublishVersion{}
 	_ sdk.Msg = &MsgUpdateFees{}

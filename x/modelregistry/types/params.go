@@ -20,6 +20,14 @@ const (
 	DefaultMaxURILength uint32 = 512
 	// DefaultMaxLicenseLength bounds license ids or texts.
 	DefaultMaxLicenseLength uint32 = 1024
+	// DefaultWeightsCommitDelayBlocks: a copier must have every proposer
+	// of 10 blocks leave the creator's registration out.
+	DefaultWeightsCommitDelayBlocks uint64 = 10
+	// DefaultWeightsCommitTTLBlocks: a commitment registers its weights for
+	// about a day of 3 s blocks.
+	DefaultWeightsCommitTTLBlocks uint64 = 28_800
+	// HardMaxWeightsCommitBlocks bounds the commitments' delay and ttl.
+	HardMaxWeightsCommitBlocks uint64 = 10_000_000
 )
 
 // Hard caps that governance cannot raise the length limits above: they bound
@@ -39,6 +47,9 @@ func DefaultParams() Params {
 		MaxVersionLength: DefaultMaxVersionLength,
 		MaxUriLength:     DefaultMaxURILength,
 		MaxLicenseLength: DefaultMaxLicenseLength,
+
+		WeightsCommitDelayBlocks: DefaultWeightsCommitDelayBlocks,
+		WeightsCommitTtlBlocks:   DefaultWeightsCommitTTLBlocks,
 	}
 }
 
@@ -59,6 +70,14 @@ func (p Params) Validate() error {
 		if l.val == 0 || l.val > l.max {
 			return errorsmod.Wrapf(ErrInvalidParams, "%s %d must be in [1, %d]", l.name, l.val, l.max)
 		}
+	}
+	if p.WeightsCommitDelayBlocks > HardMaxWeightsCommitBlocks {
+		return errorsmod.Wrapf(ErrInvalidParams, "weights_commit_delay_blocks %d must be at most %d", p.WeightsCommitDelayBlocks, HardMaxWeightsCommitBlocks)
+	}
+	// A commitment must outlive its delay, or it never registers anything.
+	if p.WeightsCommitTtlBlocks <= p.WeightsCommitDelayBlocks || p.WeightsCommitTtlBlocks > HardMaxWeightsCommitBlocks {
+		return errorsmod.Wrapf(ErrInvalidParams, "weights_commit_ttl_blocks %d must be in [%d, %d]",
+			p.WeightsCommitTtlBlocks, p.WeightsCommitDelayBlocks+1, HardMaxWeightsCommitBlocks)
 	}
 	return nil
 }

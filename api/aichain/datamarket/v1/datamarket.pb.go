@@ -842,68 +842,6 @@ func (x *Params) GetContentCommitTtlBlocks() uint64 {
 	return 0
 }
 
-// ContentCommit is a stored MsgCommitContent: its commitment, the height it
-// was first made at and the first height it no longer lists its file.
-type ContentCommit struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Commitment    []byte                 `protobuf:"bytes,1,opt,name=commitment,proto3" json:"commitment,omitempty"`
-	Height        int64                  `protobuf:"varint,2,opt,name=height,proto3" json:"height,omitempty"`
-	ExpiresHeight int64                  `protobuf:"varint,3,opt,name=expires_height,json=expiresHeight,proto3" json:"expires_height,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *ContentCommit) Reset() {
-	*x = ContentCommit{}
-	mi := &file_aichain_datamarket_v1_datamarket_proto_msgTypes[6]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *ContentCommit) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*ContentCommit) ProtoMessage() {}
-
-func (x *ContentCommit) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_datamarket_v1_datamarket_proto_msgTypes[6]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use ContentCommit.ProtoReflect.Descriptor instead.
-func (*ContentCommit) Descriptor() ([]byte, []int) {
-	return file_aichain_datamarket_v1_datamarket_proto_rawDescGZIP(), []int{6}
-}
-
-func (x *ContentCommit) GetCommitment() []byte {
-	if x != nil {
-		return x.Commitment
-	}
-	return nil
-}
-
-func (x *ContentCommit) GetHeight() int64 {
-	if x != nil {
-		return x.Height
-	}
-	return 0
-}
-
-func (x *ContentCommit) GetExpiresHeight() int64 {
-	if x != nil {
-		return x.ExpiresHeight
-	}
-	return 0
-}
-
 var File_aichain_datamarket_v1_datamarket_proto protoreflect.FileDescriptor
 
 const file_aichain_datamarket_v1_datamarket_proto_rawDesc = "" +
@@ -985,13 +923,7 @@ const file_aichain_datamarket_v1_datamarket_proto_rawDesc = "" +
 	"\x0fmax_term_blocks\x18\x06 \x01(\x04R\rmaxTermBlocks\x123\n" +
 	"\x16max_expiries_per_block\x18\a \x01(\rR\x13maxExpiriesPerBlock\x12=\n" +
 	"\x1bcontent_commit_delay_blocks\x18\b \x01(\x04R\x18contentCommitDelayBlocks\x129\n" +
-	"\x19content_commit_ttl_blocks\x18\t \x01(\x04R\x16contentCommitTtlBlocks\"n\n" +
-	"\rContentCommit\x12\x1e\n" +
-	"\n" +
-	"commitment\x18\x01 \x01(\fR\n" +
-	"commitment\x12\x16\n" +
-	"\x06height\x18\x02 \x01(\x03R\x06height\x12%\n" +
-	"\x0eexpires_height\x18\x03 \x01(\x03R\rexpiresHeight*\x9f\x01\n" +
+	"\x19content_commit_ttl_blocks\x18\t \x01(\x04R\x16contentCommitTtlBlocks*\x9f\x01\n" +
 	"\vLicenseKind\x12\x1c\n" +
 	"\x18LICENSE_KIND_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16LICENSE_KIND_PERPETUAL\x10\x01\x12\x17\n" +
@@ -1012,7 +944,7 @@ func file_aichain_datamarket_v1_datamarket_proto_rawDescGZIP() []byte {
 }
 
 var file_aichain_datamarket_v1_datamarket_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_aichain_datamarket_v1_datamarket_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_aichain_datamarket_v1_datamarket_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_aichain_datamarket_v1_datamarket_proto_goTypes = []any{
 	(LicenseKind)(0),       // 0: aichain.datamarket.v1.LicenseKind
 	(*LicenseOffer)(nil),   // 1: aichain.datamarket.v1.LicenseOffer
@@ -1021,18 +953,17 @@ var file_aichain_datamarket_v1_datamarket_proto_goTypes = []any{
 	(*License)(nil),        // 4: aichain.datamarket.v1.License
 	(*JobAccess)(nil),      // 5: aichain.datamarket.v1.JobAccess
 	(*Params)(nil),         // 6: aichain.datamarket.v1.Params
-	(*ContentCommit)(nil),  // 7: aichain.datamarket.v1.ContentCommit
-	(*v1beta1.Coin)(nil),   // 8: cosmos.base.v1beta1.Coin
-	(*v1.Share)(nil),       // 9: aichain.common.v1.Share
+	(*v1beta1.Coin)(nil),   // 7: cosmos.base.v1beta1.Coin
+	(*v1.Share)(nil),       // 8: aichain.common.v1.Share
 }
 var file_aichain_datamarket_v1_datamarket_proto_depIdxs = []int32{
 	0, // 0: aichain.datamarket.v1.LicenseOffer.kind:type_name -> aichain.datamarket.v1.LicenseKind
-	8, // 1: aichain.datamarket.v1.LicenseOffer.price:type_name -> cosmos.base.v1beta1.Coin
+	7, // 1: aichain.datamarket.v1.LicenseOffer.price:type_name -> cosmos.base.v1beta1.Coin
 	1, // 2: aichain.datamarket.v1.Dataset.offers:type_name -> aichain.datamarket.v1.LicenseOffer
-	9, // 3: aichain.datamarket.v1.Dataset.shares:type_name -> aichain.common.v1.Share
+	8, // 3: aichain.datamarket.v1.Dataset.shares:type_name -> aichain.common.v1.Share
 	0, // 4: aichain.datamarket.v1.License.kind:type_name -> aichain.datamarket.v1.LicenseKind
-	8, // 5: aichain.datamarket.v1.License.price:type_name -> cosmos.base.v1beta1.Coin
-	8, // 6: aichain.datamarket.v1.JobAccess.fee:type_name -> cosmos.base.v1beta1.Coin
+	7, // 5: aichain.datamarket.v1.License.price:type_name -> cosmos.base.v1beta1.Coin
+	7, // 6: aichain.datamarket.v1.JobAccess.fee:type_name -> cosmos.base.v1beta1.Coin
 	7, // [7:7] is the sub-list for method output_type
 	7, // [7:7] is the sub-list for method input_type
 	7, // [7:7] is the sub-list for extension type_name
@@ -1051,7 +982,7 @@ func file_aichain_datamarket_v1_datamarket_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_datamarket_v1_datamarket_proto_rawDesc), len(file_aichain_datamarket_v1_datamarket_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   7,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -8,6 +8,7 @@ package datamarketv1
 
 import (
 	_ "cosmossdk.io/api/amino"
+	v1 "github.com/aichain/aichain/api/aichain/common/v1"
 	_ "github.com/cosmos/gogoproto/gogoproto"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -35,7 +36,7 @@ type GenesisState struct {
 	NextDatasetId uint64 `protobuf:"varint,6,opt,name=next_dataset_id,json=nextDatasetId,proto3" json:"next_dataset_id,omitempty"`
 	NextLicenseId uint64 `protobuf:"varint,7,opt,name=next_license_id,json=nextLicenseId,proto3" json:"next_license_id,omitempty"`
 	// content_commits are the commitments not yet used nor expired.
-	ContentCommits []*ContentCommit `protobuf:"bytes,8,rep,name=content_commits,json=contentCommits,proto3" json:"content_commits,omitempty"`
+	ContentCommits []*v1.Commitment `protobuf:"bytes,8,rep,name=content_commits,json=contentCommits,proto3" json:"content_commits,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
 }
@@ -119,7 +120,7 @@ func (x *GenesisState) GetNextLicenseId() uint64 {
 	return 0
 }
 
-func (x *GenesisState) GetContentCommits() []*ContentCommit {
+func (x *GenesisState) GetContentCommits() []*v1.Commitment {
 	if x != nil {
 		return x.ContentCommits
 	}
@@ -130,7 +131,7 @@ var File_aichain_datamarket_v1_genesis_proto protoreflect.FileDescriptor
 
 const file_aichain_datamarket_v1_genesis_proto_rawDesc = "" +
 	"\n" +
-	"#aichain/datamarket/v1/genesis.proto\x12\x15aichain.datamarket.v1\x1a\x11amino/amino.proto\x1a\x14gogoproto/gogo.proto\x1a&aichain/datamarket/v1/datamarket.proto\"\x9c\x04\n" +
+	"#aichain/datamarket/v1/genesis.proto\x12\x15aichain.datamarket.v1\x1a\x11amino/amino.proto\x1a\x14gogoproto/gogo.proto\x1a\"aichain/common/v1/commitment.proto\x1a&aichain/datamarket/v1/datamarket.proto\"\x95\x04\n" +
 	"\fGenesisState\x12@\n" +
 	"\x06params\x18\x01 \x01(\v2\x1d.aichain.datamarket.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06params\x12@\n" +
 	"\bdatasets\x18\x02 \x03(\v2\x1e.aichain.datamarket.v1.DatasetB\x04\xc8\xde\x1f\x00R\bdatasets\x12V\n" +
@@ -138,8 +139,8 @@ const file_aichain_datamarket_v1_genesis_proto_rawDesc = "" +
 	"\blicenses\x18\x04 \x03(\v2\x1e.aichain.datamarket.v1.LicenseB\x04\xc8\xde\x1f\x00R\blicenses\x12I\n" +
 	"\fjob_accesses\x18\x05 \x03(\v2 .aichain.datamarket.v1.JobAccessB\x04\xc8\xde\x1f\x00R\vjobAccesses\x12&\n" +
 	"\x0fnext_dataset_id\x18\x06 \x01(\x04R\rnextDatasetId\x12&\n" +
-	"\x0fnext_license_id\x18\a \x01(\x04R\rnextLicenseId\x12S\n" +
-	"\x0fcontent_commits\x18\b \x03(\v2$.aichain.datamarket.v1.ContentCommitB\x04\xc8\xde\x1f\x00R\x0econtentCommitsB/Z-github.com/aichain/aichain/x/datamarket/typesb\x06proto3"
+	"\x0fnext_license_id\x18\a \x01(\x04R\rnextLicenseId\x12L\n" +
+	"\x0fcontent_commits\x18\b \x03(\v2\x1d.aichain.common.v1.CommitmentB\x04\xc8\xde\x1f\x00R\x0econtentCommitsB/Z-github.com/aichain/aichain/x/datamarket/typesb\x06proto3"
 
 var (
 	file_aichain_datamarket_v1_genesis_proto_rawDescOnce sync.Once
@@ -161,7 +162,7 @@ var file_aichain_datamarket_v1_genesis_proto_goTypes = []any{
 	(*DatasetVersion)(nil), // 3: aichain.datamarket.v1.DatasetVersion
 	(*License)(nil),        // 4: aichain.datamarket.v1.License
 	(*JobAccess)(nil),      // 5: aichain.datamarket.v1.JobAccess
-	(*ContentCommit)(nil),  // 6: aichain.datamarket.v1.ContentCommit
+	(*v1.Commitment)(nil),  // 6: aichain.common.v1.Commitment
 }
 var file_aichain_datamarket_v1_genesis_proto_depIdxs = []int32{
 	1, // 0: aichain.datamarket.v1.GenesisState.params:type_name -> aichain.datamarket.v1.Params
@@ -169,7 +170,7 @@ var file_aichain_datamarket_v1_genesis_proto_depIdxs = []int32{
 	3, // 2: aichain.datamarket.v1.GenesisState.dataset_versions:type_name -> aichain.datamarket.v1.DatasetVersion
 	4, // 3: aichain.datamarket.v1.GenesisState.licenses:type_name -> aichain.datamarket.v1.License
 	5, // 4: aichain.datamarket.v1.GenesisState.job_accesses:type_name -> aichain.datamarket.v1.JobAccess
-	6, // 5: aichain.datamarket.v1.GenesisState.content_commits:type_name -> aichain.datamarket.v1.ContentCommit
+	6, // 5: aichain.datamarket.v1.GenesisState.content_commits:type_name -> aichain.common.v1.Commitment
 	6, // [6:6] is the sub-list for method output_type
 	6, // [6:6] is the sub-list for method input_type
 	6, // [6:6] is the sub-list for extension type_name

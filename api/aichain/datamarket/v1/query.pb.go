@@ -9,6 +9,7 @@ package datamarketv1
 import (
 	_ "cosmossdk.io/api/amino"
 	v1beta1 "cosmossdk.io/api/cosmos/base/query/v1beta1"
+	v1 "github.com/aichain/aichain/api/aichain/common/v1"
 	_ "github.com/cosmos/cosmos-proto"
 	_ "github.com/cosmos/gogoproto/gogoproto"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
@@ -73,7 +74,7 @@ func (x *QueryContentCommitRequest) GetCommitment() string {
 
 type QueryContentCommitResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	ContentCommit *ContentCommit         `protobuf:"bytes,1,opt,name=content_commit,json=contentCommit,proto3" json:"content_commit,omitempty"`
+	ContentCommit *v1.Commitment         `protobuf:"bytes,1,opt,name=content_commit,json=contentCommit,proto3" json:"content_commit,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -108,7 +109,7 @@ func (*QueryContentCommitResponse) Descriptor() ([]byte, []int) {
 	return file_aichain_datamarket_v1_query_proto_rawDescGZIP(), []int{1}
 }
 
-func (x *QueryContentCommitResponse) GetContentCommit() *ContentCommit {
+func (x *QueryContentCommitResponse) GetContentCommit() *v1.Commitment {
 	if x != nil {
 		return x.ContentCommit
 	}
@@ -834,13 +835,13 @@ var File_aichain_datamarket_v1_query_proto protoreflect.FileDescriptor
 
 const file_aichain_datamarket_v1_query_proto_rawDesc = "" +
 	"\n" +
-	"!aichain/datamarket/v1/query.proto\x12\x15aichain.datamarket.v1\x1a\x11amino/amino.proto\x1a*cosmos/base/query/v1beta1/pagination.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1cgoogle/api/annotations.proto\x1a&aichain/datamarket/v1/datamarket.proto\";\n" +
+	"!aichain/datamarket/v1/query.proto\x12\x15aichain.datamarket.v1\x1a\x11amino/amino.proto\x1a*cosmos/base/query/v1beta1/pagination.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1cgoogle/api/annotations.proto\x1a\"aichain/common/v1/commitment.proto\x1a&aichain/datamarket/v1/datamarket.proto\";\n" +
 	"\x19QueryContentCommitRequest\x12\x1e\n" +
 	"\n" +
 	"commitment\x18\x01 \x01(\tR\n" +
-	"commitment\"o\n" +
-	"\x1aQueryContentCommitResponse\x12Q\n" +
-	"\x0econtent_commit\x18\x01 \x01(\v2$.aichain.datamarket.v1.ContentCommitB\x04\xc8\xde\x1f\x00R\rcontentCommit\"\x14\n" +
+	"commitment\"h\n" +
+	"\x1aQueryContentCommitResponse\x12J\n" +
+	"\x0econtent_commit\x18\x01 \x01(\v2\x1d.aichain.common.v1.CommitmentB\x04\xc8\xde\x1f\x00R\rcontentCommit\"\x14\n" +
 	"\x12QueryParamsRequest\"W\n" +
 	"\x13QueryParamsResponse\x12@\n" +
 	"\x06params\x18\x01 \x01(\v2\x1d.aichain.datamarket.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06params\"%\n" +
@@ -933,7 +934,7 @@ var file_aichain_datamarket_v1_query_proto_goTypes = []any{
 	(*QueryLicensesResponse)(nil),       // 13: aichain.datamarket.v1.QueryLicensesResponse
 	(*QueryHasAccessRequest)(nil),       // 14: aichain.datamarket.v1.QueryHasAccessRequest
 	(*QueryHasAccessResponse)(nil),      // 15: aichain.datamarket.v1.QueryHasAccessResponse
-	(*ContentCommit)(nil),               // 16: aichain.datamarket.v1.ContentCommit
+	(*v1.Commitment)(nil),               // 16: aichain.common.v1.Commitment
 	(*Params)(nil),                      // 17: aichain.datamarket.v1.Params
 	(*Dataset)(nil),                     // 18: aichain.datamarket.v1.Dataset
 	(*v1beta1.PageRequest)(nil),         // 19: cosmos.base.query.v1beta1.PageRequest
@@ -942,7 +943,7 @@ var file_aichain_datamarket_v1_query_proto_goTypes = []any{
 	(*License)(nil),                     // 22: aichain.datamarket.v1.License
 }
 var file_aichain_datamarket_v1_query_proto_depIdxs = []int32{
-	16, // 0: aichain.datamarket.v1.QueryContentCommitResponse.content_commit:type_name -> aichain.datamarket.v1.ContentCommit
+	16, // 0: aichain.datamarket.v1.QueryContentCommitResponse.content_commit:type_name -> aichain.common.v1.Commitment
 	17, // 1: aichain.datamarket.v1.QueryParamsResponse.params:type_name -> aichain.datamarket.v1.Params
 	18, // 2: aichain.datamarket.v1.QueryDatasetResponse.dataset:type_name -> aichain.datamarket.v1.Dataset
 	19, // 3: aichain.datamarket.v1.QueryDatasetsRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest

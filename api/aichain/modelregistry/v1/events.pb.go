@@ -26,6 +26,70 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// EventWeightsCommitted is emitted when a commitment is first made
+// (MsgCommitWeights): it registers its weights from registrable_height
+// until expires_height.
+type EventWeightsCommitted struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// commitment is the commitment's hex digits.
+	Commitment        string `protobuf:"bytes,1,opt,name=commitment,proto3" json:"commitment,omitempty"`
+	RegistrableHeight int64  `protobuf:"varint,2,opt,name=registrable_height,json=registrableHeight,proto3" json:"registrable_height,omitempty"`
+	ExpiresHeight     int64  `protobuf:"varint,3,opt,name=expires_height,json=expiresHeight,proto3" json:"expires_height,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *EventWeightsCommitted) Reset() {
+	*x = EventWeightsCommitted{}
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EventWeightsCommitted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EventWeightsCommitted) ProtoMessage() {}
+
+func (x *EventWeightsCommitted) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EventWeightsCommitted.ProtoReflect.Descriptor instead.
+func (*EventWeightsCommitted) Descriptor() ([]byte, []int) {
+	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *EventWeightsCommitted) GetCommitment() string {
+	if x != nil {
+		return x.Commitment
+	}
+	return ""
+}
+
+func (x *EventWeightsCommitted) GetRegistrableHeight() int64 {
+	if x != nil {
+		return x.RegistrableHeight
+	}
+	return 0
+}
+
+func (x *EventWeightsCommitted) GetExpiresHeight() int64 {
+	if x != nil {
+		return x.ExpiresHeight
+	}
+	return 0
+}
+
 // EventModelRegistered is emitted when a new model name is registered.
 type EventModelRegistered struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -40,7 +104,7 @@ type EventModelRegistered struct {
 
 func (x *EventModelRegistered) Reset() {
 	*x = EventModelRegistered{}
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[0]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -52,7 +116,7 @@ func (x *EventModelRegistered) String() string {
 func (*EventModelRegistered) ProtoMessage() {}
 
 func (x *EventModelRegistered) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[0]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -65,7 +129,7 @@ func (x *EventModelRegistered) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventModelRegistered.ProtoReflect.Descriptor instead.
 func (*EventModelRegistered) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{0}
+	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *EventModelRegistered) GetModelId() uint64 {
@@ -118,7 +182,7 @@ type EventVersionPublished struct {
 
 func (x *EventVersionPublished) Reset() {
 	*x = EventVersionPublished{}
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[1]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -130,7 +194,7 @@ func (x *EventVersionPublished) String() string {
 func (*EventVersionPublished) ProtoMessage() {}
 
 func (x *EventVersionPublished) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[1]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -143,7 +207,7 @@ func (x *EventVersionPublished) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventVersionPublished.ProtoReflect.Descriptor instead.
 func (*EventVersionPublished) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{1}
+	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *EventVersionPublished) GetModelId() uint64 {
@@ -200,7 +264,7 @@ type EventFeesUpdated struct {
 
 func (x *EventFeesUpdated) Reset() {
 	*x = EventFeesUpdated{}
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[2]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -212,7 +276,7 @@ func (x *EventFeesUpdated) String() string {
 func (*EventFeesUpdated) ProtoMessage() {}
 
 func (x *EventFeesUpdated) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[2]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -225,7 +289,7 @@ func (x *EventFeesUpdated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventFeesUpdated.ProtoReflect.Descriptor instead.
 func (*EventFeesUpdated) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{2}
+	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *EventFeesUpdated) GetModelId() uint64 {
@@ -260,7 +324,7 @@ type EventSharesUpdated struct {
 
 func (x *EventSharesUpdated) Reset() {
 	*x = EventSharesUpdated{}
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[3]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -272,7 +336,7 @@ func (x *EventSharesUpdated) String() string {
 func (*EventSharesUpdated) ProtoMessage() {}
 
 func (x *EventSharesUpdated) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[3]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -285,7 +349,7 @@ func (x *EventSharesUpdated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventSharesUpdated.ProtoReflect.Descriptor instead.
 func (*EventSharesUpdated) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{3}
+	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *EventSharesUpdated) GetModelId() uint64 {
@@ -313,7 +377,7 @@ type EventUriUpdated struct {
 
 func (x *EventUriUpdated) Reset() {
 	*x = EventUriUpdated{}
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[4]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -325,7 +389,7 @@ func (x *EventUriUpdated) String() string {
 func (*EventUriUpdated) ProtoMessage() {}
 
 func (x *EventUriUpdated) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[4]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -338,7 +402,7 @@ func (x *EventUriUpdated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventUriUpdated.ProtoReflect.Descriptor instead.
 func (*EventUriUpdated) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{4}
+	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *EventUriUpdated) GetModelId() uint64 {
@@ -365,7 +429,7 @@ type EventModelDeprecated struct {
 
 func (x *EventModelDeprecated) Reset() {
 	*x = EventModelDeprecated{}
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[5]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -377,7 +441,7 @@ func (x *EventModelDeprecated) String() string {
 func (*EventModelDeprecated) ProtoMessage() {}
 
 func (x *EventModelDeprecated) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[5]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -390,7 +454,7 @@ func (x *EventModelDeprecated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventModelDeprecated.ProtoReflect.Descriptor instead.
 func (*EventModelDeprecated) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{5}
+	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *EventModelDeprecated) GetModelId() uint64 {
@@ -413,7 +477,7 @@ type EventOwnershipTransferred struct {
 
 func (x *EventOwnershipTransferred) Reset() {
 	*x = EventOwnershipTransferred{}
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[6]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -425,7 +489,7 @@ func (x *EventOwnershipTransferred) String() string {
 func (*EventOwnershipTransferred) ProtoMessage() {}
 
 func (x *EventOwnershipTransferred) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[6]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -438,7 +502,7 @@ func (x *EventOwnershipTransferred) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventOwnershipTransferred.ProtoReflect.Descriptor instead.
 func (*EventOwnershipTransferred) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{6}
+	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *EventOwnershipTransferred) GetModelId() uint64 {
@@ -477,7 +541,7 @@ type EventOwnershipOffered struct {
 
 func (x *EventOwnershipOffered) Reset() {
 	*x = EventOwnershipOffered{}
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[7]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -489,7 +553,7 @@ func (x *EventOwnershipOffered) String() string {
 func (*EventOwnershipOffered) ProtoMessage() {}
 
 func (x *EventOwnershipOffered) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[7]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -502,7 +566,7 @@ func (x *EventOwnershipOffered) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventOwnershipOffered.ProtoReflect.Descriptor instead.
 func (*EventOwnershipOffered) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{7}
+	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *EventOwnershipOffered) GetModelId() uint64 {
@@ -545,7 +609,7 @@ type EventOwnershipTransferCancelled struct {
 
 func (x *EventOwnershipTransferCancelled) Reset() {
 	*x = EventOwnershipTransferCancelled{}
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[8]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -557,7 +621,7 @@ func (x *EventOwnershipTransferCancelled) String() string {
 func (*EventOwnershipTransferCancelled) ProtoMessage() {}
 
 func (x *EventOwnershipTransferCancelled) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[8]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -570,7 +634,7 @@ func (x *EventOwnershipTransferCancelled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventOwnershipTransferCancelled.ProtoReflect.Descriptor instead.
 func (*EventOwnershipTransferCancelled) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{8}
+	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *EventOwnershipTransferCancelled) GetModelId() uint64 {
@@ -608,7 +672,7 @@ type EventModelFeePaid struct {
 
 func (x *EventModelFeePaid) Reset() {
 	*x = EventModelFeePaid{}
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[9]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -620,7 +684,7 @@ func (x *EventModelFeePaid) String() string {
 func (*EventModelFeePaid) ProtoMessage() {}
 
 func (x *EventModelFeePaid) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[9]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -633,7 +697,7 @@ func (x *EventModelFeePaid) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventModelFeePaid.ProtoReflect.Descriptor instead.
 func (*EventModelFeePaid) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{9}
+	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *EventModelFeePaid) GetModelId() uint64 {
@@ -681,7 +745,7 @@ type EventParamsUpdated struct {
 
 func (x *EventParamsUpdated) Reset() {
 	*x = EventParamsUpdated{}
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[10]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -693,7 +757,7 @@ func (x *EventParamsUpdated) String() string {
 func (*EventParamsUpdated) ProtoMessage() {}
 
 func (x *EventParamsUpdated) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[10]
+	mi := &file_aichain_modelregistry_v1_events_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -706,7 +770,7 @@ func (x *EventParamsUpdated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventParamsUpdated.ProtoReflect.Descriptor instead.
 func (*EventParamsUpdated) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{10}
+	return file_aichain_modelregistry_v1_events_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *EventParamsUpdated) GetParams() *Params {
@@ -720,7 +784,13 @@ var File_aichain_modelregistry_v1_events_proto protoreflect.FileDescriptor
 
 const file_aichain_modelregistry_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"%aichain/modelregistry/v1/events.proto\x12\x18aichain.modelregistry.v1\x1a\x11amino/amino.proto\x1a\x1ecosmos/base/v1beta1/coin.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1daichain/common/v1/share.proto\x1a$aichain/modelregistry/v1/model.proto\"\xa7\x01\n" +
+	"%aichain/modelregistry/v1/events.proto\x12\x18aichain.modelregistry.v1\x1a\x11amino/amino.proto\x1a\x1ecosmos/base/v1beta1/coin.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1daichain/common/v1/share.proto\x1a$aichain/modelregistry/v1/model.proto\"\x8d\x01\n" +
+	"\x15EventWeightsCommitted\x12\x1e\n" +
+	"\n" +
+	"commitment\x18\x01 \x01(\tR\n" +
+	"commitment\x12-\n" +
+	"\x12registrable_height\x18\x02 \x01(\x03R\x11registrableHeight\x12%\n" +
+	"\x0eexpires_height\x18\x03 \x01(\x03R\rexpiresHeight\"\xa7\x01\n" +
 	"\x14EventModelRegistered\x12\x19\n" +
 	"\bmodel_id\x18\x01 \x01(\x04R\amodelId\x12.\n" +
 	"\x05owner\x18\x02 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12\x12\n" +
@@ -781,30 +851,31 @@ func file_aichain_modelregistry_v1_events_proto_rawDescGZIP() []byte {
 	return file_aichain_modelregistry_v1_events_proto_rawDescData
 }
 
-var file_aichain_modelregistry_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_aichain_modelregistry_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_aichain_modelregistry_v1_events_proto_goTypes = []any{
-	(*EventModelRegistered)(nil),            // 0: aichain.modelregistry.v1.EventModelRegistered
-	(*EventVersionPublished)(nil),           // 1: aichain.modelregistry.v1.EventVersionPublished
-	(*EventFeesUpdated)(nil),                // 2: aichain.modelregistry.v1.EventFeesUpdated
-	(*EventSharesUpdated)(nil),              // 3: aichain.modelregistry.v1.EventSharesUpdated
-	(*EventUriUpdated)(nil),                 // 4: aichain.modelregistry.v1.EventUriUpdated
-	(*EventModelDeprecated)(nil),            // 5: aichain.modelregistry.v1.EventModelDeprecated
-	(*EventOwnershipTransferred)(nil),       // 6: aichain.modelregistry.v1.EventOwnershipTransferred
-	(*EventOwnershipOffered)(nil),           // 7: aichain.modelregistry.v1.EventOwnershipOffered
-	(*EventOwnershipTransferCancelled)(nil), // 8: aichain.modelregistry.v1.EventOwnershipTransferCancelled
-	(*EventModelFeePaid)(nil),               // 9: aichain.modelregistry.v1.EventModelFeePaid
-	(*EventParamsUpdated)(nil),              // 10: aichain.modelregistry.v1.EventParamsUpdated
-	(*v1beta1.Coin)(nil),                    // 11: cosmos.base.v1beta1.Coin
-	(*v1.Share)(nil),                        // 12: aichain.common.v1.Share
-	(*Params)(nil),                          // 13: aichain.modelregistry.v1.Params
+	(*EventWeightsCommitted)(nil),           // 0: aichain.modelregistry.v1.EventWeightsCommitted
+	(*EventModelRegistered)(nil),            // 1: aichain.modelregistry.v1.EventModelRegistered
+	(*EventVersionPublished)(nil),           // 2: aichain.modelregistry.v1.EventVersionPublished
+	(*EventFeesUpdated)(nil),                // 3: aichain.modelregistry.v1.EventFeesUpdated
+	(*EventSharesUpdated)(nil),              // 4: aichain.modelregistry.v1.EventSharesUpdated
+	(*EventUriUpdated)(nil),                 // 5: aichain.modelregistry.v1.EventUriUpdated
+	(*EventModelDeprecated)(nil),            // 6: aichain.modelregistry.v1.EventModelDeprecated
+	(*EventOwnershipTransferred)(nil),       // 7: aichain.modelregistry.v1.EventOwnershipTransferred
+	(*EventOwnershipOffered)(nil),           // 8: aichain.modelregistry.v1.EventOwnershipOffered
+	(*EventOwnershipTransferCancelled)(nil), // 9: aichain.modelregistry.v1.EventOwnershipTransferCancelled
+	(*EventModelFeePaid)(nil),               // 10: aichain.modelregistry.v1.EventModelFeePaid
+	(*EventParamsUpdated)(nil),              // 11: aichain.modelregistry.v1.EventParamsUpdated
+	(*v1beta1.Coin)(nil),                    // 12: cosmos.base.v1beta1.Coin
+	(*v1.Share)(nil),                        // 13: aichain.common.v1.Share
+	(*Params)(nil),                          // 14: aichain.modelregistry.v1.Params
 }
 var file_aichain_modelregistry_v1_events_proto_depIdxs = []int32{
-	11, // 0: aichain.modelregistry.v1.EventFeesUpdated.fee_per_job:type_name -> cosmos.base.v1beta1.Coin
-	11, // 1: aichain.modelregistry.v1.EventFeesUpdated.fee_per_1k_rows:type_name -> cosmos.base.v1beta1.Coin
-	12, // 2: aichain.modelregistry.v1.EventSharesUpdated.shares:type_name -> aichain.common.v1.Share
-	11, // 3: aichain.modelregistry.v1.EventModelFeePaid.fee:type_name -> cosmos.base.v1beta1.Coin
-	11, // 4: aichain.modelregistry.v1.EventModelFeePaid.platform_fee:type_name -> cosmos.base.v1beta1.Coin
-	13, // 5: aichain.modelregistry.v1.EventParamsUpdated.params:type_name -> aichain.modelregistry.v1.Params
+	12, // 0: aichain.modelregistry.v1.EventFeesUpdated.fee_per_job:type_name -> cosmos.base.v1beta1.Coin
+	12, // 1: aichain.modelregistry.v1.EventFeesUpdated.fee_per_1k_rows:type_name -> cosmos.base.v1beta1.Coin
+	13, // 2: aichain.modelregistry.v1.EventSharesUpdated.shares:type_name -> aichain.common.v1.Share
+	12, // 3: aichain.modelregistry.v1.EventModelFeePaid.fee:type_name -> cosmos.base.v1beta1.Coin
+	12, // 4: aichain.modelregistry.v1.EventModelFeePaid.platform_fee:type_name -> cosmos.base.v1beta1.Coin
+	14, // 5: aichain.modelregistry.v1.EventParamsUpdated.params:type_name -> aichain.modelregistry.v1.Params
 	6,  // [6:6] is the sub-list for method output_type
 	6,  // [6:6] is the sub-list for method input_type
 	6,  // [6:6] is the sub-list for extension type_name
@@ -824,7 +895,7 @@ func file_aichain_modelregistry_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_modelregistry_v1_events_proto_rawDesc), len(file_aichain_modelregistry_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

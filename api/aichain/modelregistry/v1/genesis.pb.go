@@ -8,6 +8,7 @@ package modelregistryv1
 
 import (
 	_ "cosmossdk.io/api/amino"
+	v1 "github.com/aichain/aichain/api/aichain/common/v1"
 	_ "github.com/cosmos/gogoproto/gogoproto"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -32,9 +33,11 @@ type GenesisState struct {
 	Models []*Model `protobuf:"bytes,2,rep,name=models,proto3" json:"models,omitempty"`
 	// next_model_id is the id the next registered model gets (at least 1, and
 	// greater than every id in models).
-	NextModelId   uint64 `protobuf:"varint,3,opt,name=next_model_id,json=nextModelId,proto3" json:"next_model_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	NextModelId uint64 `protobuf:"varint,3,opt,name=next_model_id,json=nextModelId,proto3" json:"next_model_id,omitempty"`
+	// weights_commits are the commitments not yet used nor expired.
+	WeightsCommits []*v1.Commitment `protobuf:"bytes,4,rep,name=weights_commits,json=weightsCommits,proto3" json:"weights_commits,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *GenesisState) Reset() {
@@ -88,15 +91,23 @@ func (x *GenesisState) GetNextModelId() uint64 {
 	return 0
 }
 
+func (x *GenesisState) GetWeightsCommits() []*v1.Commitment {
+	if x != nil {
+		return x.WeightsCommits
+	}
+	return nil
+}
+
 var File_aichain_modelregistry_v1_genesis_proto protoreflect.FileDescriptor
 
 const file_aichain_modelregistry_v1_genesis_proto_rawDesc = "" +
 	"\n" +
-	"&aichain/modelregistry/v1/genesis.proto\x12\x18aichain.modelregistry.v1\x1a\x11amino/amino.proto\x1a\x14gogoproto/gogo.proto\x1a$aichain/modelregistry/v1/model.proto\"\xbb\x01\n" +
+	"&aichain/modelregistry/v1/genesis.proto\x12\x18aichain.modelregistry.v1\x1a\x11amino/amino.proto\x1a\x14gogoproto/gogo.proto\x1a\"aichain/common/v1/commitment.proto\x1a$aichain/modelregistry/v1/model.proto\"\x89\x02\n" +
 	"\fGenesisState\x12C\n" +
 	"\x06params\x18\x01 \x01(\v2 .aichain.modelregistry.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06params\x12B\n" +
 	"\x06models\x18\x02 \x03(\v2\x1f.aichain.modelregistry.v1.ModelB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06models\x12\"\n" +
-	"\rnext_model_id\x18\x03 \x01(\x04R\vnextModelIdB2Z0github.com/aichain/aichain/x/modelregistry/typesb\x06proto3"
+	"\rnext_model_id\x18\x03 \x01(\x04R\vnextModelId\x12L\n" +
+	"\x0fweights_commits\x18\x04 \x03(\v2\x1d.aichain.common.v1.CommitmentB\x04\xc8\xde\x1f\x00R\x0eweightsCommitsB2Z0github.com/aichain/aichain/x/modelregistry/typesb\x06proto3"
 
 var (
 	file_aichain_modelregistry_v1_genesis_proto_rawDescOnce sync.Once
@@ -112,18 +123,20 @@ func file_aichain_modelregistry_v1_genesis_proto_rawDescGZIP() []byte {
 
 var file_aichain_modelregistry_v1_genesis_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
 var file_aichain_modelregistry_v1_genesis_proto_goTypes = []any{
-	(*GenesisState)(nil), // 0: aichain.modelregistry.v1.GenesisState
-	(*Params)(nil),       // 1: aichain.modelregistry.v1.Params
-	(*Model)(nil),        // 2: aichain.modelregistry.v1.Model
+	(*GenesisState)(nil),  // 0: aichain.modelregistry.v1.GenesisState
+	(*Params)(nil),        // 1: aichain.modelregistry.v1.Params
+	(*Model)(nil),         // 2: aichain.modelregistry.v1.Model
+	(*v1.Commitment)(nil), // 3: aichain.common.v1.Commitment
 }
 var file_aichain_modelregistry_v1_genesis_proto_depIdxs = []int32{
 	1, // 0: aichain.modelregistry.v1.GenesisState.params:type_name -> aichain.modelregistry.v1.Params
 	2, // 1: aichain.modelregistry.v1.GenesisState.models:type_name -> aichain.modelregistry.v1.Model
-	2, // [2:2] is the sub-list for method output_type
-	2, // [2:2] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	3, // 2: aichain.modelregistry.v1.GenesisState.weights_commits:type_name -> aichain.common.v1.Commitment
+	3, // [3:3] is the sub-list for method output_type
+	3, // [3:3] is the sub-list for method input_type
+	3, // [3:3] is the sub-list for extension type_name
+	3, // [3:3] is the sub-list for extension extendee
+	0, // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_aichain_modelregistry_v1_genesis_proto_init() }

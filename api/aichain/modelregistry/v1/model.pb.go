@@ -479,8 +479,16 @@ type Params struct {
 	MaxUriLength uint32 `protobuf:"varint,4,opt,name=max_uri_length,json=maxUriLength,proto3" json:"max_uri_length,omitempty"`
 	// max_license_length bounds a license id or text, in bytes.
 	MaxLicenseLength uint32 `protobuf:"varint,5,opt,name=max_license_length,json=maxLicenseLength,proto3" json:"max_license_length,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// weights_commit_delay_blocks is how many blocks before a registration
+	// of new weights (MsgRegisterModel, MsgPublishVersion) its creator must
+	// have committed to them (MsgCommitWeights); 0 registers without a
+	// commitment, exposed to mempool copiers.
+	WeightsCommitDelayBlocks uint64 `protobuf:"varint,6,opt,name=weights_commit_delay_blocks,json=weightsCommitDelayBlocks,proto3" json:"weights_commit_delay_blocks,omitempty"`
+	// weights_commit_ttl_blocks is how long a commitment stays usable; the
+	// EndBlocker prunes it then (up to 200 a block).
+	WeightsCommitTtlBlocks uint64 `protobuf:"varint,7,opt,name=weights_commit_ttl_blocks,json=weightsCommitTtlBlocks,proto3" json:"weights_commit_ttl_blocks,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
 }
 
 func (x *Params) Reset() {
@@ -548,6 +556,20 @@ func (x *Params) GetMaxLicenseLength() uint32 {
 	return 0
 }
 
+func (x *Params) GetWeightsCommitDelayBlocks() uint64 {
+	if x != nil {
+		return x.WeightsCommitDelayBlocks
+	}
+	return 0
+}
+
+func (x *Params) GetWeightsCommitTtlBlocks() uint64 {
+	if x != nil {
+		return x.WeightsCommitTtlBlocks
+	}
+	return 0
+}
+
 var File_aichain_modelregistry_v1_model_proto protoreflect.FileDescriptor
 
 const file_aichain_modelregistry_v1_model_proto_rawDesc = "" +
@@ -585,13 +607,15 @@ const file_aichain_modelregistry_v1_model_proto_rawDesc = "" +
 	"\x05heads\x18\x02 \x01(\rR\x05heads\x12\x14\n" +
 	"\x05embed\x18\x03 \x01(\rR\x05embed\x12\x14\n" +
 	"\x05vocab\x18\x04 \x01(\rR\x05vocab\x12\x18\n" +
-	"\acontext\x18\x05 \x01(\rR\acontext\"\xdc\x01\n" +
+	"\acontext\x18\x05 \x01(\rR\acontext\"\xd6\x02\n" +
 	"\x06Params\x12(\n" +
 	"\x10platform_fee_bps\x18\x01 \x01(\rR\x0eplatformFeeBps\x12&\n" +
 	"\x0fmax_name_length\x18\x02 \x01(\rR\rmaxNameLength\x12,\n" +
 	"\x12max_version_length\x18\x03 \x01(\rR\x10maxVersionLength\x12$\n" +
 	"\x0emax_uri_length\x18\x04 \x01(\rR\fmaxUriLength\x12,\n" +
-	"\x12max_license_length\x18\x05 \x01(\rR\x10maxLicenseLength*g\n" +
+	"\x12max_license_length\x18\x05 \x01(\rR\x10maxLicenseLength\x12=\n" +
+	"\x1bweights_commit_delay_blocks\x18\x06 \x01(\x04R\x18weightsCommitDelayBlocks\x129\n" +
+	"\x19weights_commit_ttl_blocks\x18\a \x01(\x04R\x16weightsCommitTtlBlocks*g\n" +
 	"\vModelStatus\x12\x1c\n" +
 	"\x18MODEL_STATUS_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13MODEL_STATUS_ACTIVE\x10\x01\x12\x1b\n" +

@@ -9,6 +9,7 @@ package modelregistryv1
 import (
 	_ "cosmossdk.io/api/amino"
 	v1beta1 "cosmossdk.io/api/cosmos/base/query/v1beta1"
+	v1 "github.com/aichain/aichain/api/aichain/common/v1"
 	_ "github.com/cosmos/cosmos-proto"
 	_ "github.com/cosmos/gogoproto/gogoproto"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
@@ -26,6 +27,97 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// QueryWeightsCommitRequest is the request type of Query/WeightsCommit.
+type QueryWeightsCommitRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// commitment is the commitment's 64 hex digits.
+	Commitment    string `protobuf:"bytes,1,opt,name=commitment,proto3" json:"commitment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryWeightsCommitRequest) Reset() {
+	*x = QueryWeightsCommitRequest{}
+	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryWeightsCommitRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryWeightsCommitRequest) ProtoMessage() {}
+
+func (x *QueryWeightsCommitRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryWeightsCommitRequest.ProtoReflect.Descriptor instead.
+func (*QueryWeightsCommitRequest) Descriptor() ([]byte, []int) {
+	return file_aichain_modelregistry_v1_query_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *QueryWeightsCommitRequest) GetCommitment() string {
+	if x != nil {
+		return x.Commitment
+	}
+	return ""
+}
+
+// QueryWeightsCommitResponse is the response type of Query/WeightsCommit.
+type QueryWeightsCommitResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	WeightsCommit *v1.Commitment         `protobuf:"bytes,1,opt,name=weights_commit,json=weightsCommit,proto3" json:"weights_commit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryWeightsCommitResponse) Reset() {
+	*x = QueryWeightsCommitResponse{}
+	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryWeightsCommitResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryWeightsCommitResponse) ProtoMessage() {}
+
+func (x *QueryWeightsCommitResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryWeightsCommitResponse.ProtoReflect.Descriptor instead.
+func (*QueryWeightsCommitResponse) Descriptor() ([]byte, []int) {
+	return file_aichain_modelregistry_v1_query_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *QueryWeightsCommitResponse) GetWeightsCommit() *v1.Commitment {
+	if x != nil {
+		return x.WeightsCommit
+	}
+	return nil
+}
+
 // QueryParamsRequest is the request type of Query/Params.
 type QueryParamsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -35,7 +127,7 @@ type QueryParamsRequest struct {
 
 func (x *QueryParamsRequest) Reset() {
 	*x = QueryParamsRequest{}
-	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[0]
+	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -47,7 +139,7 @@ func (x *QueryParamsRequest) String() string {
 func (*QueryParamsRequest) ProtoMessage() {}
 
 func (x *QueryParamsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[0]
+	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -60,7 +152,7 @@ func (x *QueryParamsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryParamsRequest.ProtoReflect.Descriptor instead.
 func (*QueryParamsRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_query_proto_rawDescGZIP(), []int{0}
+	return file_aichain_modelregistry_v1_query_proto_rawDescGZIP(), []int{2}
 }
 
 // QueryParamsResponse is the response type of Query/Params.
@@ -73,7 +165,7 @@ type QueryParamsResponse struct {
 
 func (x *QueryParamsResponse) Reset() {
 	*x = QueryParamsResponse{}
-	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[1]
+	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -85,7 +177,7 @@ func (x *QueryParamsResponse) String() string {
 func (*QueryParamsResponse) ProtoMessage() {}
 
 func (x *QueryParamsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[1]
+	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -98,7 +190,7 @@ func (x *QueryParamsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryParamsResponse.ProtoReflect.Descriptor instead.
 func (*QueryParamsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_query_proto_rawDescGZIP(), []int{1}
+	return file_aichain_modelregistry_v1_query_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *QueryParamsResponse) GetParams() *Params {
@@ -118,7 +210,7 @@ type QueryModelRequest struct {
 
 func (x *QueryModelRequest) Reset() {
 	*x = QueryModelRequest{}
-	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[2]
+	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -130,7 +222,7 @@ func (x *QueryModelRequest) String() string {
 func (*QueryModelRequest) ProtoMessage() {}
 
 func (x *QueryModelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[2]
+	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -143,7 +235,7 @@ func (x *QueryModelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryModelRequest.ProtoReflect.Descriptor instead.
 func (*QueryModelRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_query_proto_rawDescGZIP(), []int{2}
+	return file_aichain_modelregistry_v1_query_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *QueryModelRequest) GetId() uint64 {
@@ -163,7 +255,7 @@ type QueryModelResponse struct {
 
 func (x *QueryModelResponse) Reset() {
 	*x = QueryModelResponse{}
-	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[3]
+	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -175,7 +267,7 @@ func (x *QueryModelResponse) String() string {
 func (*QueryModelResponse) ProtoMessage() {}
 
 func (x *QueryModelResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[3]
+	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -188,7 +280,7 @@ func (x *QueryModelResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryModelResponse.ProtoReflect.Descriptor instead.
 func (*QueryModelResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_query_proto_rawDescGZIP(), []int{3}
+	return file_aichain_modelregistry_v1_query_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *QueryModelResponse) GetModel() *Model {
@@ -210,7 +302,7 @@ type QueryModelsRequest struct {
 
 func (x *QueryModelsRequest) Reset() {
 	*x = QueryModelsRequest{}
-	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[4]
+	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -222,7 +314,7 @@ func (x *QueryModelsRequest) String() string {
 func (*QueryModelsRequest) ProtoMessage() {}
 
 func (x *QueryModelsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[4]
+	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -235,7 +327,7 @@ func (x *QueryModelsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryModelsRequest.ProtoReflect.Descriptor instead.
 func (*QueryModelsRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_query_proto_rawDescGZIP(), []int{4}
+	return file_aichain_modelregistry_v1_query_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *QueryModelsRequest) GetOwner() string {
@@ -263,7 +355,7 @@ type QueryModelsResponse struct {
 
 func (x *QueryModelsResponse) Reset() {
 	*x = QueryModelsResponse{}
-	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[5]
+	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -275,7 +367,7 @@ func (x *QueryModelsResponse) String() string {
 func (*QueryModelsResponse) ProtoMessage() {}
 
 func (x *QueryModelsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[5]
+	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -288,7 +380,7 @@ func (x *QueryModelsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryModelsResponse.ProtoReflect.Descriptor instead.
 func (*QueryModelsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_query_proto_rawDescGZIP(), []int{5}
+	return file_aichain_modelregistry_v1_query_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *QueryModelsResponse) GetModels() []*Model {
@@ -316,7 +408,7 @@ type QueryModelVersionsRequest struct {
 
 func (x *QueryModelVersionsRequest) Reset() {
 	*x = QueryModelVersionsRequest{}
-	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[6]
+	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -328,7 +420,7 @@ func (x *QueryModelVersionsRequest) String() string {
 func (*QueryModelVersionsRequest) ProtoMessage() {}
 
 func (x *QueryModelVersionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[6]
+	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -341,7 +433,7 @@ func (x *QueryModelVersionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryModelVersionsRequest.ProtoReflect.Descriptor instead.
 func (*QueryModelVersionsRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_query_proto_rawDescGZIP(), []int{6}
+	return file_aichain_modelregistry_v1_query_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *QueryModelVersionsRequest) GetName() string {
@@ -369,7 +461,7 @@ type QueryModelVersionsResponse struct {
 
 func (x *QueryModelVersionsResponse) Reset() {
 	*x = QueryModelVersionsResponse{}
-	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[7]
+	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -381,7 +473,7 @@ func (x *QueryModelVersionsResponse) String() string {
 func (*QueryModelVersionsResponse) ProtoMessage() {}
 
 func (x *QueryModelVersionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[7]
+	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -394,7 +486,7 @@ func (x *QueryModelVersionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryModelVersionsResponse.ProtoReflect.Descriptor instead.
 func (*QueryModelVersionsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_query_proto_rawDescGZIP(), []int{7}
+	return file_aichain_modelregistry_v1_query_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *QueryModelVersionsResponse) GetModels() []*Model {
@@ -421,7 +513,7 @@ type QueryUsageRequest struct {
 
 func (x *QueryUsageRequest) Reset() {
 	*x = QueryUsageRequest{}
-	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[8]
+	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -433,7 +525,7 @@ func (x *QueryUsageRequest) String() string {
 func (*QueryUsageRequest) ProtoMessage() {}
 
 func (x *QueryUsageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[8]
+	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -446,7 +538,7 @@ func (x *QueryUsageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryUsageRequest.ProtoReflect.Descriptor instead.
 func (*QueryUsageRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_query_proto_rawDescGZIP(), []int{8}
+	return file_aichain_modelregistry_v1_query_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *QueryUsageRequest) GetModelId() uint64 {
@@ -467,7 +559,7 @@ type QueryUsageResponse struct {
 
 func (x *QueryUsageResponse) Reset() {
 	*x = QueryUsageResponse{}
-	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[9]
+	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -479,7 +571,7 @@ func (x *QueryUsageResponse) String() string {
 func (*QueryUsageResponse) ProtoMessage() {}
 
 func (x *QueryUsageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[9]
+	mi := &file_aichain_modelregistry_v1_query_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -492,7 +584,7 @@ func (x *QueryUsageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryUsageResponse.ProtoReflect.Descriptor instead.
 func (*QueryUsageResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_query_proto_rawDescGZIP(), []int{9}
+	return file_aichain_modelregistry_v1_query_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *QueryUsageResponse) GetModelId() uint64 {
@@ -513,7 +605,13 @@ var File_aichain_modelregistry_v1_query_proto protoreflect.FileDescriptor
 
 const file_aichain_modelregistry_v1_query_proto_rawDesc = "" +
 	"\n" +
-	"$aichain/modelregistry/v1/query.proto\x12\x18aichain.modelregistry.v1\x1a\x11amino/amino.proto\x1a*cosmos/base/query/v1beta1/pagination.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1cgoogle/api/annotations.proto\x1a$aichain/modelregistry/v1/model.proto\"\x14\n" +
+	"$aichain/modelregistry/v1/query.proto\x12\x18aichain.modelregistry.v1\x1a\x11amino/amino.proto\x1a*cosmos/base/query/v1beta1/pagination.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1cgoogle/api/annotations.proto\x1a\"aichain/common/v1/commitment.proto\x1a$aichain/modelregistry/v1/model.proto\";\n" +
+	"\x19QueryWeightsCommitRequest\x12\x1e\n" +
+	"\n" +
+	"commitment\x18\x01 \x01(\tR\n" +
+	"commitment\"h\n" +
+	"\x1aQueryWeightsCommitResponse\x12J\n" +
+	"\x0eweights_commit\x18\x01 \x01(\v2\x1d.aichain.common.v1.CommitmentB\x04\xc8\xde\x1f\x00R\rweightsCommit\"\x14\n" +
 	"\x12QueryParamsRequest\"Z\n" +
 	"\x13QueryParamsResponse\x12C\n" +
 	"\x06params\x18\x01 \x01(\v2 .aichain.modelregistry.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06params\"#\n" +
@@ -545,13 +643,14 @@ const file_aichain_modelregistry_v1_query_proto_rawDesc = "" +
 	"\bmodel_id\x18\x01 \x01(\x04R\amodelId\"q\n" +
 	"\x12QueryUsageResponse\x12\x19\n" +
 	"\bmodel_id\x18\x01 \x01(\x04R\amodelId\x12@\n" +
-	"\x05usage\x18\x02 \x01(\v2\x1f.aichain.modelregistry.v1.UsageB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x05usage2\x95\x06\n" +
+	"\x05usage\x18\x02 \x01(\v2\x1f.aichain.modelregistry.v1.UsageB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x05usage2\xd2\a\n" +
 	"\x05Query\x12\x8f\x01\n" +
 	"\x06Params\x12,.aichain.modelregistry.v1.QueryParamsRequest\x1a-.aichain.modelregistry.v1.QueryParamsResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /aichain/modelregistry/v1/params\x12\x91\x01\n" +
 	"\x05Model\x12+.aichain.modelregistry.v1.QueryModelRequest\x1a,.aichain.modelregistry.v1.QueryModelResponse\"-\x82\xd3\xe4\x93\x02'\x12%/aichain/modelregistry/v1/models/{id}\x12\x8f\x01\n" +
 	"\x06Models\x12,.aichain.modelregistry.v1.QueryModelsRequest\x1a-.aichain.modelregistry.v1.QueryModelsResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /aichain/modelregistry/v1/models\x12\xb3\x01\n" +
 	"\rModelVersions\x123.aichain.modelregistry.v1.QueryModelVersionsRequest\x1a4.aichain.modelregistry.v1.QueryModelVersionsResponse\"7\x82\xd3\xe4\x93\x021\x12//aichain/modelregistry/v1/names/{name}/versions\x12\x9d\x01\n" +
-	"\x05Usage\x12+.aichain.modelregistry.v1.QueryUsageRequest\x1a,.aichain.modelregistry.v1.QueryUsageResponse\"9\x82\xd3\xe4\x93\x023\x121/aichain/modelregistry/v1/models/{model_id}/usageB2Z0github.com/aichain/aichain/x/modelregistry/typesb\x06proto3"
+	"\x05Usage\x12+.aichain.modelregistry.v1.QueryUsageRequest\x1a,.aichain.modelregistry.v1.QueryUsageResponse\"9\x82\xd3\xe4\x93\x023\x121/aichain/modelregistry/v1/models/{model_id}/usage\x12\xba\x01\n" +
+	"\rWeightsCommit\x123.aichain.modelregistry.v1.QueryWeightsCommitRequest\x1a4.aichain.modelregistry.v1.QueryWeightsCommitResponse\">\x82\xd3\xe4\x93\x028\x126/aichain/modelregistry/v1/weights_commits/{commitment}B2Z0github.com/aichain/aichain/x/modelregistry/typesb\x06proto3"
 
 var (
 	file_aichain_modelregistry_v1_query_proto_rawDescOnce sync.Once
@@ -565,49 +664,55 @@ func file_aichain_modelregistry_v1_query_proto_rawDescGZIP() []byte {
 	return file_aichain_modelregistry_v1_query_proto_rawDescData
 }
 
-var file_aichain_modelregistry_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_aichain_modelregistry_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_aichain_modelregistry_v1_query_proto_goTypes = []any{
-	(*QueryParamsRequest)(nil),         // 0: aichain.modelregistry.v1.QueryParamsRequest
-	(*QueryParamsResponse)(nil),        // 1: aichain.modelregistry.v1.QueryParamsResponse
-	(*QueryModelRequest)(nil),          // 2: aichain.modelregistry.v1.QueryModelRequest
-	(*QueryModelResponse)(nil),         // 3: aichain.modelregistry.v1.QueryModelResponse
-	(*QueryModelsRequest)(nil),         // 4: aichain.modelregistry.v1.QueryModelsRequest
-	(*QueryModelsResponse)(nil),        // 5: aichain.modelregistry.v1.QueryModelsResponse
-	(*QueryModelVersionsRequest)(nil),  // 6: aichain.modelregistry.v1.QueryModelVersionsRequest
-	(*QueryModelVersionsResponse)(nil), // 7: aichain.modelregistry.v1.QueryModelVersionsResponse
-	(*QueryUsageRequest)(nil),          // 8: aichain.modelregistry.v1.QueryUsageRequest
-	(*QueryUsageResponse)(nil),         // 9: aichain.modelregistry.v1.QueryUsageResponse
-	(*Params)(nil),                     // 10: aichain.modelregistry.v1.Params
-	(*Model)(nil),                      // 11: aichain.modelregistry.v1.Model
-	(*v1beta1.PageRequest)(nil),        // 12: cosmos.base.query.v1beta1.PageRequest
-	(*v1beta1.PageResponse)(nil),       // 13: cosmos.base.query.v1beta1.PageResponse
-	(*Usage)(nil),                      // 14: aichain.modelregistry.v1.Usage
+	(*QueryWeightsCommitRequest)(nil),  // 0: aichain.modelregistry.v1.QueryWeightsCommitRequest
+	(*QueryWeightsCommitResponse)(nil), // 1: aichain.modelregistry.v1.QueryWeightsCommitResponse
+	(*QueryParamsRequest)(nil),         // 2: aichain.modelregistry.v1.QueryParamsRequest
+	(*QueryParamsResponse)(nil),        // 3: aichain.modelregistry.v1.QueryParamsResponse
+	(*QueryModelRequest)(nil),          // 4: aichain.modelregistry.v1.QueryModelRequest
+	(*QueryModelResponse)(nil),         // 5: aichain.modelregistry.v1.QueryModelResponse
+	(*QueryModelsRequest)(nil),         // 6: aichain.modelregistry.v1.QueryModelsRequest
+	(*QueryModelsResponse)(nil),        // 7: aichain.modelregistry.v1.QueryModelsResponse
+	(*QueryModelVersionsRequest)(nil),  // 8: aichain.modelregistry.v1.QueryModelVersionsRequest
+	(*QueryModelVersionsResponse)(nil), // 9: aichain.modelregistry.v1.QueryModelVersionsResponse
+	(*QueryUsageRequest)(nil),          // 10: aichain.modelregistry.v1.QueryUsageRequest
+	(*QueryUsageResponse)(nil),         // 11: aichain.modelregistry.v1.QueryUsageResponse
+	(*v1.Commitment)(nil),              // 12: aichain.common.v1.Commitment
+	(*Params)(nil),                     // 13: aichain.modelregistry.v1.Params
+	(*Model)(nil),                      // 14: aichain.modelregistry.v1.Model
+	(*v1beta1.PageRequest)(nil),        // 15: cosmos.base.query.v1beta1.PageRequest
+	(*v1beta1.PageResponse)(nil),       // 16: cosmos.base.query.v1beta1.PageResponse
+	(*Usage)(nil),                      // 17: aichain.modelregistry.v1.Usage
 }
 var file_aichain_modelregistry_v1_query_proto_depIdxs = []int32{
-	10, // 0: aichain.modelregistry.v1.QueryParamsResponse.params:type_name -> aichain.modelregistry.v1.Params
-	11, // 1: aichain.modelregistry.v1.QueryModelResponse.model:type_name -> aichain.modelregistry.v1.Model
-	12, // 2: aichain.modelregistry.v1.QueryModelsRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
-	11, // 3: aichain.modelregistry.v1.QueryModelsResponse.models:type_name -> aichain.modelregistry.v1.Model
-	13, // 4: aichain.modelregistry.v1.QueryModelsResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
-	12, // 5: aichain.modelregistry.v1.QueryModelVersionsRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
-	11, // 6: aichain.modelregistry.v1.QueryModelVersionsResponse.models:type_name -> aichain.modelregistry.v1.Model
-	13, // 7: aichain.modelregistry.v1.QueryModelVersionsResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
-	14, // 8: aichain.modelregistry.v1.QueryUsageResponse.usage:type_name -> aichain.modelregistry.v1.Usage
-	0,  // 9: aichain.modelregistry.v1.Query.Params:input_type -> aichain.modelregistry.v1.QueryParamsRequest
-	2,  // 10: aichain.modelregistry.v1.Query.Model:input_type -> aichain.modelregistry.v1.QueryModelRequest
-	4,  // 11: aichain.modelregistry.v1.Query.Models:input_type -> aichain.modelregistry.v1.QueryModelsRequest
-	6,  // 12: aichain.modelregistry.v1.Query.ModelVersions:input_type -> aichain.modelregistry.v1.QueryModelVersionsRequest
-	8,  // 13: aichain.modelregistry.v1.Query.Usage:input_type -> aichain.modelregistry.v1.QueryUsageRequest
-	1,  // 14: aichain.modelregistry.v1.Query.Params:output_type -> aichain.modelregistry.v1.QueryParamsResponse
-	3,  // 15: aichain.modelregistry.v1.Query.Model:output_type -> aichain.modelregistry.v1.QueryModelResponse
-	5,  // 16: aichain.modelregistry.v1.Query.Models:output_type -> aichain.modelregistry.v1.QueryModelsResponse
-	7,  // 17: aichain.modelregistry.v1.Query.ModelVersions:output_type -> aichain.modelregistry.v1.QueryModelVersionsResponse
-	9,  // 18: aichain.modelregistry.v1.Query.Usage:output_type -> aichain.modelregistry.v1.QueryUsageResponse
-	14, // [14:19] is the sub-list for method output_type
-	9,  // [9:14] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	12, // 0: aichain.modelregistry.v1.QueryWeightsCommitResponse.weights_commit:type_name -> aichain.common.v1.Commitment
+	13, // 1: aichain.modelregistry.v1.QueryParamsResponse.params:type_name -> aichain.modelregistry.v1.Params
+	14, // 2: aichain.modelregistry.v1.QueryModelResponse.model:type_name -> aichain.modelregistry.v1.Model
+	15, // 3: aichain.modelregistry.v1.QueryModelsRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
+	14, // 4: aichain.modelregistry.v1.QueryModelsResponse.models:type_name -> aichain.modelregistry.v1.Model
+	16, // 5: aichain.modelregistry.v1.QueryModelsResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
+	15, // 6: aichain.modelregistry.v1.QueryModelVersionsRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
+	14, // 7: aichain.modelregistry.v1.QueryModelVersionsResponse.models:type_name -> aichain.modelregistry.v1.Model
+	16, // 8: aichain.modelregistry.v1.QueryModelVersionsResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
+	17, // 9: aichain.modelregistry.v1.QueryUsageResponse.usage:type_name -> aichain.modelregistry.v1.Usage
+	2,  // 10: aichain.modelregistry.v1.Query.Params:input_type -> aichain.modelregistry.v1.QueryParamsRequest
+	4,  // 11: aichain.modelregistry.v1.Query.Model:input_type -> aichain.modelregistry.v1.QueryModelRequest
+	6,  // 12: aichain.modelregistry.v1.Query.Models:input_type -> aichain.modelregistry.v1.QueryModelsRequest
+	8,  // 13: aichain.modelregistry.v1.Query.ModelVersions:input_type -> aichain.modelregistry.v1.QueryModelVersionsRequest
+	10, // 14: aichain.modelregistry.v1.Query.Usage:input_type -> aichain.modelregistry.v1.QueryUsageRequest
+	0,  // 15: aichain.modelregistry.v1.Query.WeightsCommit:input_type -> aichain.modelregistry.v1.QueryWeightsCommitRequest
+	3,  // 16: aichain.modelregistry.v1.Query.Params:output_type -> aichain.modelregistry.v1.QueryParamsResponse
+	5,  // 17: aichain.modelregistry.v1.Query.Model:output_type -> aichain.modelregistry.v1.QueryModelResponse
+	7,  // 18: aichain.modelregistry.v1.Query.Models:output_type -> aichain.modelregistry.v1.QueryModelsResponse
+	9,  // 19: aichain.modelregistry.v1.Query.ModelVersions:output_type -> aichain.modelregistry.v1.QueryModelVersionsResponse
+	11, // 20: aichain.modelregistry.v1.Query.Usage:output_type -> aichain.modelregistry.v1.QueryUsageResponse
+	1,  // 21: aichain.modelregistry.v1.Query.WeightsCommit:output_type -> aichain.modelregistry.v1.QueryWeightsCommitResponse
+	16, // [16:22] is the sub-list for method output_type
+	10, // [10:16] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_aichain_modelregistry_v1_query_proto_init() }
@@ -622,7 +727,7 @@ func file_aichain_modelregistry_v1_query_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_modelregistry_v1_query_proto_rawDesc), len(file_aichain_modelregistry_v1_query_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

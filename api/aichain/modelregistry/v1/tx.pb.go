@@ -27,6 +27,121 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// MsgCommitWeights commits its creator to a model name and a weights file
+// before it registers them: a MsgRegisterModel, or a MsgPublishVersion of
+// weights no model holds yet, is refused unless its signer committed to
+// (name, sha256) at least weights_commit_delay_blocks before, so that a
+// mempool watcher who copies the sha256 (or the name) from the registration
+// cannot register it first (x/modelregistry README, "Commit, then
+// register"). Anyone may send a commitment; it names no creator in the
+// clear, and only the creator its digest binds can use it.
+type MsgCommitWeights struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Sender string                 `protobuf:"bytes,1,opt,name=sender,proto3" json:"sender,omitempty"`
+	// commitment is types.WeightsCommitment(creator, name, sha256): 32 bytes.
+	Commitment    []byte `protobuf:"bytes,2,opt,name=commitment,proto3" json:"commitment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgCommitWeights) Reset() {
+	*x = MsgCommitWeights{}
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgCommitWeights) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgCommitWeights) ProtoMessage() {}
+
+func (x *MsgCommitWeights) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgCommitWeights.ProtoReflect.Descriptor instead.
+func (*MsgCommitWeights) Descriptor() ([]byte, []int) {
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *MsgCommitWeights) GetSender() string {
+	if x != nil {
+		return x.Sender
+	}
+	return ""
+}
+
+func (x *MsgCommitWeights) GetCommitment() []byte {
+	if x != nil {
+		return x.Commitment
+	}
+	return nil
+}
+
+// MsgCommitWeightsResponse tells from which height the commitment registers
+// its weights, and the first height at which it no longer does.
+type MsgCommitWeightsResponse struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	RegistrableHeight int64                  `protobuf:"varint,1,opt,name=registrable_height,json=registrableHeight,proto3" json:"registrable_height,omitempty"`
+	ExpiresHeight     int64                  `protobuf:"varint,2,opt,name=expires_height,json=expiresHeight,proto3" json:"expires_height,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *MsgCommitWeightsResponse) Reset() {
+	*x = MsgCommitWeightsResponse{}
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgCommitWeightsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgCommitWeightsResponse) ProtoMessage() {}
+
+func (x *MsgCommitWeightsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgCommitWeightsResponse.ProtoReflect.Descriptor instead.
+func (*MsgCommitWeightsResponse) Descriptor() ([]byte, []int) {
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *MsgCommitWeightsResponse) GetRegistrableHeight() int64 {
+	if x != nil {
+		return x.RegistrableHeight
+	}
+	return 0
+}
+
+func (x *MsgCommitWeightsResponse) GetExpiresHeight() int64 {
+	if x != nil {
+		return x.ExpiresHeight
+	}
+	return 0
+}
+
 // MsgRegisterModel registers a new model name with its first version.
 type MsgRegisterModel struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -57,7 +172,7 @@ type MsgRegisterModel struct {
 
 func (x *MsgRegisterModel) Reset() {
 	*x = MsgRegisterModel{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[0]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -69,7 +184,7 @@ func (x *MsgRegisterModel) String() string {
 func (*MsgRegisterModel) ProtoMessage() {}
 
 func (x *MsgRegisterModel) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[0]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -82,7 +197,7 @@ func (x *MsgRegisterModel) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgRegisterModel.ProtoReflect.Descriptor instead.
 func (*MsgRegisterModel) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{0}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *MsgRegisterModel) GetOwner() string {
@@ -193,7 +308,7 @@ type MsgRegisterModelResponse struct {
 
 func (x *MsgRegisterModelResponse) Reset() {
 	*x = MsgRegisterModelResponse{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[1]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -205,7 +320,7 @@ func (x *MsgRegisterModelResponse) String() string {
 func (*MsgRegisterModelResponse) ProtoMessage() {}
 
 func (x *MsgRegisterModelResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[1]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -218,7 +333,7 @@ func (x *MsgRegisterModelResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgRegisterModelResponse.ProtoReflect.Descriptor instead.
 func (*MsgRegisterModelResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{1}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *MsgRegisterModelResponse) GetModelId() uint64 {
@@ -258,7 +373,7 @@ type MsgPublishVersion struct {
 
 func (x *MsgPublishVersion) Reset() {
 	*x = MsgPublishVersion{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[2]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -270,7 +385,7 @@ func (x *MsgPublishVersion) String() string {
 func (*MsgPublishVersion) ProtoMessage() {}
 
 func (x *MsgPublishVersion) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[2]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -283,7 +398,7 @@ func (x *MsgPublishVersion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgPublishVersion.ProtoReflect.Descriptor instead.
 func (*MsgPublishVersion) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{2}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *MsgPublishVersion) GetOwner() string {
@@ -394,7 +509,7 @@ type MsgPublishVersionResponse struct {
 
 func (x *MsgPublishVersionResponse) Reset() {
 	*x = MsgPublishVersionResponse{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[3]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -406,7 +521,7 @@ func (x *MsgPublishVersionResponse) String() string {
 func (*MsgPublishVersionResponse) ProtoMessage() {}
 
 func (x *MsgPublishVersionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[3]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -419,7 +534,7 @@ func (x *MsgPublishVersionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgPublishVersionResponse.ProtoReflect.Descriptor instead.
 func (*MsgPublishVersionResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{3}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *MsgPublishVersionResponse) GetModelId() uint64 {
@@ -442,7 +557,7 @@ type MsgUpdateFees struct {
 
 func (x *MsgUpdateFees) Reset() {
 	*x = MsgUpdateFees{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[4]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -454,7 +569,7 @@ func (x *MsgUpdateFees) String() string {
 func (*MsgUpdateFees) ProtoMessage() {}
 
 func (x *MsgUpdateFees) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[4]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -467,7 +582,7 @@ func (x *MsgUpdateFees) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUpdateFees.ProtoReflect.Descriptor instead.
 func (*MsgUpdateFees) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{4}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *MsgUpdateFees) GetOwner() string {
@@ -507,7 +622,7 @@ type MsgUpdateFeesResponse struct {
 
 func (x *MsgUpdateFeesResponse) Reset() {
 	*x = MsgUpdateFeesResponse{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[5]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -519,7 +634,7 @@ func (x *MsgUpdateFeesResponse) String() string {
 func (*MsgUpdateFeesResponse) ProtoMessage() {}
 
 func (x *MsgUpdateFeesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[5]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -532,7 +647,7 @@ func (x *MsgUpdateFeesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUpdateFeesResponse.ProtoReflect.Descriptor instead.
 func (*MsgUpdateFeesResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{5}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{7}
 }
 
 // MsgUpdateShares replaces a model's revenue shares.
@@ -547,7 +662,7 @@ type MsgUpdateShares struct {
 
 func (x *MsgUpdateShares) Reset() {
 	*x = MsgUpdateShares{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[6]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -559,7 +674,7 @@ func (x *MsgUpdateShares) String() string {
 func (*MsgUpdateShares) ProtoMessage() {}
 
 func (x *MsgUpdateShares) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[6]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -572,7 +687,7 @@ func (x *MsgUpdateShares) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUpdateShares.ProtoReflect.Descriptor instead.
 func (*MsgUpdateShares) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{6}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *MsgUpdateShares) GetOwner() string {
@@ -605,7 +720,7 @@ type MsgUpdateSharesResponse struct {
 
 func (x *MsgUpdateSharesResponse) Reset() {
 	*x = MsgUpdateSharesResponse{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[7]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -617,7 +732,7 @@ func (x *MsgUpdateSharesResponse) String() string {
 func (*MsgUpdateSharesResponse) ProtoMessage() {}
 
 func (x *MsgUpdateSharesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[7]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -630,7 +745,7 @@ func (x *MsgUpdateSharesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUpdateSharesResponse.ProtoReflect.Descriptor instead.
 func (*MsgUpdateSharesResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{7}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{9}
 }
 
 // MsgUpdateUri sets the uri the model's weights are fetched from. The
@@ -647,7 +762,7 @@ type MsgUpdateUri struct {
 
 func (x *MsgUpdateUri) Reset() {
 	*x = MsgUpdateUri{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[8]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -659,7 +774,7 @@ func (x *MsgUpdateUri) String() string {
 func (*MsgUpdateUri) ProtoMessage() {}
 
 func (x *MsgUpdateUri) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[8]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -672,7 +787,7 @@ func (x *MsgUpdateUri) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUpdateUri.ProtoReflect.Descriptor instead.
 func (*MsgUpdateUri) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{8}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *MsgUpdateUri) GetOwner() string {
@@ -705,7 +820,7 @@ type MsgUpdateUriResponse struct {
 
 func (x *MsgUpdateUriResponse) Reset() {
 	*x = MsgUpdateUriResponse{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[9]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -717,7 +832,7 @@ func (x *MsgUpdateUriResponse) String() string {
 func (*MsgUpdateUriResponse) ProtoMessage() {}
 
 func (x *MsgUpdateUriResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[9]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -730,7 +845,7 @@ func (x *MsgUpdateUriResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUpdateUriResponse.ProtoReflect.Descriptor instead.
 func (*MsgUpdateUriResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{9}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{11}
 }
 
 // MsgDeprecateModel marks a model deprecated: no new job may use it.
@@ -744,7 +859,7 @@ type MsgDeprecateModel struct {
 
 func (x *MsgDeprecateModel) Reset() {
 	*x = MsgDeprecateModel{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[10]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -756,7 +871,7 @@ func (x *MsgDeprecateModel) String() string {
 func (*MsgDeprecateModel) ProtoMessage() {}
 
 func (x *MsgDeprecateModel) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[10]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -769,7 +884,7 @@ func (x *MsgDeprecateModel) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgDeprecateModel.ProtoReflect.Descriptor instead.
 func (*MsgDeprecateModel) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{10}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *MsgDeprecateModel) GetOwner() string {
@@ -795,7 +910,7 @@ type MsgDeprecateModelResponse struct {
 
 func (x *MsgDeprecateModelResponse) Reset() {
 	*x = MsgDeprecateModelResponse{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[11]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -807,7 +922,7 @@ func (x *MsgDeprecateModelResponse) String() string {
 func (*MsgDeprecateModelResponse) ProtoMessage() {}
 
 func (x *MsgDeprecateModelResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[11]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -820,7 +935,7 @@ func (x *MsgDeprecateModelResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgDeprecateModelResponse.ProtoReflect.Descriptor instead.
 func (*MsgDeprecateModelResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{11}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{13}
 }
 
 // MsgTransferOwnership offers a model to new_owner (not a module account): it
@@ -841,7 +956,7 @@ type MsgTransferOwnership struct {
 
 func (x *MsgTransferOwnership) Reset() {
 	*x = MsgTransferOwnership{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[12]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -853,7 +968,7 @@ func (x *MsgTransferOwnership) String() string {
 func (*MsgTransferOwnership) ProtoMessage() {}
 
 func (x *MsgTransferOwnership) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[12]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -866,7 +981,7 @@ func (x *MsgTransferOwnership) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgTransferOwnership.ProtoReflect.Descriptor instead.
 func (*MsgTransferOwnership) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{12}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *MsgTransferOwnership) GetOwner() string {
@@ -899,7 +1014,7 @@ type MsgTransferOwnershipResponse struct {
 
 func (x *MsgTransferOwnershipResponse) Reset() {
 	*x = MsgTransferOwnershipResponse{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[13]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -911,7 +1026,7 @@ func (x *MsgTransferOwnershipResponse) String() string {
 func (*MsgTransferOwnershipResponse) ProtoMessage() {}
 
 func (x *MsgTransferOwnershipResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[13]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -924,7 +1039,7 @@ func (x *MsgTransferOwnershipResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgTransferOwnershipResponse.ProtoReflect.Descriptor instead.
 func (*MsgTransferOwnershipResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{13}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{15}
 }
 
 // MsgAcceptOwnership takes the model offered to new_owner with
@@ -942,7 +1057,7 @@ type MsgAcceptOwnership struct {
 
 func (x *MsgAcceptOwnership) Reset() {
 	*x = MsgAcceptOwnership{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[14]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -954,7 +1069,7 @@ func (x *MsgAcceptOwnership) String() string {
 func (*MsgAcceptOwnership) ProtoMessage() {}
 
 func (x *MsgAcceptOwnership) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[14]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -967,7 +1082,7 @@ func (x *MsgAcceptOwnership) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgAcceptOwnership.ProtoReflect.Descriptor instead.
 func (*MsgAcceptOwnership) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{14}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *MsgAcceptOwnership) GetNewOwner() string {
@@ -1000,7 +1115,7 @@ type MsgAcceptOwnershipResponse struct {
 
 func (x *MsgAcceptOwnershipResponse) Reset() {
 	*x = MsgAcceptOwnershipResponse{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[15]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1012,7 +1127,7 @@ func (x *MsgAcceptOwnershipResponse) String() string {
 func (*MsgAcceptOwnershipResponse) ProtoMessage() {}
 
 func (x *MsgAcceptOwnershipResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[15]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1025,7 +1140,7 @@ func (x *MsgAcceptOwnershipResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgAcceptOwnershipResponse.ProtoReflect.Descriptor instead.
 func (*MsgAcceptOwnershipResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{15}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{17}
 }
 
 // MsgCancelOwnershipTransfer withdraws the owner's pending offer of a model.
@@ -1039,7 +1154,7 @@ type MsgCancelOwnershipTransfer struct {
 
 func (x *MsgCancelOwnershipTransfer) Reset() {
 	*x = MsgCancelOwnershipTransfer{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[16]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1051,7 +1166,7 @@ func (x *MsgCancelOwnershipTransfer) String() string {
 func (*MsgCancelOwnershipTransfer) ProtoMessage() {}
 
 func (x *MsgCancelOwnershipTransfer) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[16]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1064,7 +1179,7 @@ func (x *MsgCancelOwnershipTransfer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgCancelOwnershipTransfer.ProtoReflect.Descriptor instead.
 func (*MsgCancelOwnershipTransfer) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{16}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *MsgCancelOwnershipTransfer) GetOwner() string {
@@ -1090,7 +1205,7 @@ type MsgCancelOwnershipTransferResponse struct {
 
 func (x *MsgCancelOwnershipTransferResponse) Reset() {
 	*x = MsgCancelOwnershipTransferResponse{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[17]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1102,7 +1217,7 @@ func (x *MsgCancelOwnershipTransferResponse) String() string {
 func (*MsgCancelOwnershipTransferResponse) ProtoMessage() {}
 
 func (x *MsgCancelOwnershipTransferResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[17]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1115,7 +1230,7 @@ func (x *MsgCancelOwnershipTransferResponse) ProtoReflect() protoreflect.Message
 
 // Deprecated: Use MsgCancelOwnershipTransferResponse.ProtoReflect.Descriptor instead.
 func (*MsgCancelOwnershipTransferResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{17}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{19}
 }
 
 // MsgUpdateParams sets the module params; authority is the gov module account.
@@ -1129,7 +1244,7 @@ type MsgUpdateParams struct {
 
 func (x *MsgUpdateParams) Reset() {
 	*x = MsgUpdateParams{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[18]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1141,7 +1256,7 @@ func (x *MsgUpdateParams) String() string {
 func (*MsgUpdateParams) ProtoMessage() {}
 
 func (x *MsgUpdateParams) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[18]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1154,7 +1269,7 @@ func (x *MsgUpdateParams) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUpdateParams.ProtoReflect.Descriptor instead.
 func (*MsgUpdateParams) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{18}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *MsgUpdateParams) GetAuthority() string {
@@ -1180,7 +1295,7 @@ type MsgUpdateParamsResponse struct {
 
 func (x *MsgUpdateParamsResponse) Reset() {
 	*x = MsgUpdateParamsResponse{}
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[19]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1192,7 +1307,7 @@ func (x *MsgUpdateParamsResponse) String() string {
 func (*MsgUpdateParamsResponse) ProtoMessage() {}
 
 func (x *MsgUpdateParamsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[19]
+	mi := &file_aichain_modelregistry_v1_tx_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1205,14 +1320,22 @@ func (x *MsgUpdateParamsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUpdateParamsResponse.ProtoReflect.Descriptor instead.
 func (*MsgUpdateParamsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{19}
+	return file_aichain_modelregistry_v1_tx_proto_rawDescGZIP(), []int{21}
 }
 
 var File_aichain_modelregistry_v1_tx_proto protoreflect.FileDescriptor
 
 const file_aichain_modelregistry_v1_tx_proto_rawDesc = "" +
 	"\n" +
-	"!aichain/modelregistry/v1/tx.proto\x12\x18aichain.modelregistry.v1\x1a\x11amino/amino.proto\x1a\x1ecosmos/base/v1beta1/coin.proto\x1a\x17cosmos/msg/v1/msg.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1daichain/common/v1/share.proto\x1a$aichain/modelregistry/v1/model.proto\"\xf8\x05\n" +
+	"!aichain/modelregistry/v1/tx.proto\x12\x18aichain.modelregistry.v1\x1a\x11amino/amino.proto\x1a\x1ecosmos/base/v1beta1/coin.proto\x1a\x17cosmos/msg/v1/msg.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1daichain/common/v1/share.proto\x1a$aichain/modelregistry/v1/model.proto\"\x95\x01\n" +
+	"\x10MsgCommitWeights\x120\n" +
+	"\x06sender\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x06sender\x12\x1e\n" +
+	"\n" +
+	"commitment\x18\x02 \x01(\fR\n" +
+	"commitment:/\x82\xe7\xb0*\x06sender\x8a\xe7\xb0*\x1faichain/models/MsgCommitWeights\"p\n" +
+	"\x18MsgCommitWeightsResponse\x12-\n" +
+	"\x12registrable_height\x18\x01 \x01(\x03R\x11registrableHeight\x12%\n" +
+	"\x0eexpires_height\x18\x02 \x01(\x03R\rexpiresHeight\"\xf8\x05\n" +
 	"\x10MsgRegisterModel\x12.\n" +
 	"\x05owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
@@ -1290,8 +1413,10 @@ const file_aichain_modelregistry_v1_tx_proto_rawDesc = "" +
 	"\x0fMsgUpdateParams\x126\n" +
 	"\tauthority\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\tauthority\x12C\n" +
 	"\x06params\x18\x02 \x01(\v2 .aichain.modelregistry.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06params:1\x82\xe7\xb0*\tauthority\x8a\xe7\xb0*\x1eaichain/models/MsgUpdateParams\"\x19\n" +
-	"\x17MsgUpdateParamsResponse2\x92\t\n" +
+	"\x17MsgUpdateParamsResponse2\x83\n" +
+	"\n" +
 	"\x03Msg\x12o\n" +
+	"\rCommitWeights\x12*.aichain.modelregistry.v1.MsgCommitWeights\x1a2.aichain.modelregistry.v1.MsgCommitWeightsResponse\x12o\n" +
 	"\rRegisterModel\x12*.aichain.modelregistry.v1.MsgRegisterModel\x1a2.aichain.modelregistry.v1.MsgRegisterModelResponse\x12r\n" +
 	"\x0ePublishVersion\x12+.aichain.modelregistry.v1.MsgPublishVersion\x1a3.aichain.modelregistry.v1.MsgPublishVersionResponse\x12f\n" +
 	"\n" +
@@ -1316,68 +1441,72 @@ func file_aichain_modelregistry_v1_tx_proto_rawDescGZIP() []byte {
 	return file_aichain_modelregistry_v1_tx_proto_rawDescData
 }
 
-var file_aichain_modelregistry_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_aichain_modelregistry_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_aichain_modelregistry_v1_tx_proto_goTypes = []any{
-	(*MsgRegisterModel)(nil),                   // 0: aichain.modelregistry.v1.MsgRegisterModel
-	(*MsgRegisterModelResponse)(nil),           // 1: aichain.modelregistry.v1.MsgRegisterModelResponse
-	(*MsgPublishVersion)(nil),                  // 2: aichain.modelregistry.v1.MsgPublishVersion
-	(*MsgPublishVersionResponse)(nil),          // 3: aichain.modelregistry.v1.MsgPublishVersionResponse
-	(*MsgUpdateFees)(nil),                      // 4: aichain.modelregistry.v1.MsgUpdateFees
-	(*MsgUpdateFeesResponse)(nil),              // 5: aichain.modelregistry.v1.MsgUpdateFeesResponse
-	(*MsgUpdateShares)(nil),                    // 6: aichain.modelregistry.v1.MsgUpdateShares
-	(*MsgUpdateSharesResponse)(nil),            // 7: aichain.modelregistry.v1.MsgUpdateSharesResponse
-	(*MsgUpdateUri)(nil),                       // 8: aichain.modelregistry.v1.MsgUpdateUri
-	(*MsgUpdateUriResponse)(nil),               // 9: aichain.modelregistry.v1.MsgUpdateUriResponse
-	(*MsgDeprecateModel)(nil),                  // 10: aichain.modelregistry.v1.MsgDeprecateModel
-	(*MsgDeprecateModelResponse)(nil),          // 11: aichain.modelregistry.v1.MsgDeprecateModelResponse
-	(*MsgTransferOwnership)(nil),               // 12: aichain.modelregistry.v1.MsgTransferOwnership
-	(*MsgTransferOwnershipResponse)(nil),       // 13: aichain.modelregistry.v1.MsgTransferOwnershipResponse
-	(*MsgAcceptOwnership)(nil),                 // 14: aichain.modelregistry.v1.MsgAcceptOwnership
-	(*MsgAcceptOwnershipResponse)(nil),         // 15: aichain.modelregistry.v1.MsgAcceptOwnershipResponse
-	(*MsgCancelOwnershipTransfer)(nil),         // 16: aichain.modelregistry.v1.MsgCancelOwnershipTransfer
-	(*MsgCancelOwnershipTransferResponse)(nil), // 17: aichain.modelregistry.v1.MsgCancelOwnershipTransferResponse
-	(*MsgUpdateParams)(nil),                    // 18: aichain.modelregistry.v1.MsgUpdateParams
-	(*MsgUpdateParamsResponse)(nil),            // 19: aichain.modelregistry.v1.MsgUpdateParamsResponse
-	(*v1beta1.Coin)(nil),                       // 20: cosmos.base.v1beta1.Coin
-	(*v1.Share)(nil),                           // 21: aichain.common.v1.Share
-	(*GptConfig)(nil),                          // 22: aichain.modelregistry.v1.GptConfig
-	(*Params)(nil),                             // 23: aichain.modelregistry.v1.Params
+	(*MsgCommitWeights)(nil),                   // 0: aichain.modelregistry.v1.MsgCommitWeights
+	(*MsgCommitWeightsResponse)(nil),           // 1: aichain.modelregistry.v1.MsgCommitWeightsResponse
+	(*MsgRegisterModel)(nil),                   // 2: aichain.modelregistry.v1.MsgRegisterModel
+	(*MsgRegisterModelResponse)(nil),           // 3: aichain.modelregistry.v1.MsgRegisterModelResponse
+	(*MsgPublishVersion)(nil),                  // 4: aichain.modelregistry.v1.MsgPublishVersion
+	(*MsgPublishVersionResponse)(nil),          // 5: aichain.modelregistry.v1.MsgPublishVersionResponse
+	(*MsgUpdateFees)(nil),                      // 6: aichain.modelregistry.v1.MsgUpdateFees
+	(*MsgUpdateFeesResponse)(nil),              // 7: aichain.modelregistry.v1.MsgUpdateFeesResponse
+	(*MsgUpdateShares)(nil),                    // 8: aichain.modelregistry.v1.MsgUpdateShares
+	(*MsgUpdateSharesResponse)(nil),            // 9: aichain.modelregistry.v1.MsgUpdateSharesResponse
+	(*MsgUpdateUri)(nil),                       // 10: aichain.modelregistry.v1.MsgUpdateUri
+	(*MsgUpdateUriResponse)(nil),               // 11: aichain.modelregistry.v1.MsgUpdateUriResponse
+	(*MsgDeprecateModel)(nil),                  // 12: aichain.modelregistry.v1.MsgDeprecateModel
+	(*MsgDeprecateModelResponse)(nil),          // 13: aichain.modelregistry.v1.MsgDeprecateModelResponse
+	(*MsgTransferOwnership)(nil),               // 14: aichain.modelregistry.v1.MsgTransferOwnership
+	(*MsgTransferOwnershipResponse)(nil),       // 15: aichain.modelregistry.v1.MsgTransferOwnershipResponse
+	(*MsgAcceptOwnership)(nil),                 // 16: aichain.modelregistry.v1.MsgAcceptOwnership
+	(*MsgAcceptOwnershipResponse)(nil),         // 17: aichain.modelregistry.v1.MsgAcceptOwnershipResponse
+	(*MsgCancelOwnershipTransfer)(nil),         // 18: aichain.modelregistry.v1.MsgCancelOwnershipTransfer
+	(*MsgCancelOwnershipTransferResponse)(nil), // 19: aichain.modelregistry.v1.MsgCancelOwnershipTransferResponse
+	(*MsgUpdateParams)(nil),                    // 20: aichain.modelregistry.v1.MsgUpdateParams
+	(*MsgUpdateParamsResponse)(nil),            // 21: aichain.modelregistry.v1.MsgUpdateParamsResponse
+	(*v1beta1.Coin)(nil),                       // 22: cosmos.base.v1beta1.Coin
+	(*v1.Share)(nil),                           // 23: aichain.common.v1.Share
+	(*GptConfig)(nil),                          // 24: aichain.modelregistry.v1.GptConfig
+	(*Params)(nil),                             // 25: aichain.modelregistry.v1.Params
 }
 var file_aichain_modelregistry_v1_tx_proto_depIdxs = []int32{
-	20, // 0: aichain.modelregistry.v1.MsgRegisterModel.fee_per_job:type_name -> cosmos.base.v1beta1.Coin
-	20, // 1: aichain.modelregistry.v1.MsgRegisterModel.fee_per_1k_rows:type_name -> cosmos.base.v1beta1.Coin
-	21, // 2: aichain.modelregistry.v1.MsgRegisterModel.shares:type_name -> aichain.common.v1.Share
-	22, // 3: aichain.modelregistry.v1.MsgRegisterModel.gpt:type_name -> aichain.modelregistry.v1.GptConfig
-	20, // 4: aichain.modelregistry.v1.MsgPublishVersion.fee_per_job:type_name -> cosmos.base.v1beta1.Coin
-	20, // 5: aichain.modelregistry.v1.MsgPublishVersion.fee_per_1k_rows:type_name -> cosmos.base.v1beta1.Coin
-	21, // 6: aichain.modelregistry.v1.MsgPublishVersion.shares:type_name -> aichain.common.v1.Share
-	22, // 7: aichain.modelregistry.v1.MsgPublishVersion.gpt:type_name -> aichain.modelregistry.v1.GptConfig
-	20, // 8: aichain.modelregistry.v1.MsgUpdateFees.fee_per_job:type_name -> cosmos.base.v1beta1.Coin
-	20, // 9: aichain.modelregistry.v1.MsgUpdateFees.fee_per_1k_rows:type_name -> cosmos.base.v1beta1.Coin
-	21, // 10: aichain.modelregistry.v1.MsgUpdateShares.shares:type_name -> aichain.common.v1.Share
-	23, // 11: aichain.modelregistry.v1.MsgUpdateParams.params:type_name -> aichain.modelregistry.v1.Params
-	0,  // 12: aichain.modelregistry.v1.Msg.RegisterModel:input_type -> aichain.modelregistry.v1.MsgRegisterModel
-	2,  // 13: aichain.modelregistry.v1.Msg.PublishVersion:input_type -> aichain.modelregistry.v1.MsgPublishVersion
-	4,  // 14: aichain.modelregistry.v1.Msg.UpdateFees:input_type -> aichain.modelregistry.v1.MsgUpdateFees
-	6,  // 15: aichain.modelregistry.v1.Msg.UpdateShares:input_type -> aichain.modelregistry.v1.MsgUpdateShares
-	8,  // 16: aichain.modelregistry.v1.Msg.UpdateUri:input_type -> aichain.modelregistry.v1.MsgUpdateUri
-	10, // 17: aichain.modelregistry.v1.Msg.DeprecateModel:input_type -> aichain.modelregistry.v1.MsgDeprecateModel
-	12, // 18: aichain.modelregistry.v1.Msg.TransferOwnership:input_type -> aichain.modelregistry.v1.MsgTransferOwnership
-	14, // 19: aichain.modelregistry.v1.Msg.AcceptOwnership:input_type -> aichain.modelregistry.v1.MsgAcceptOwnership
-	16, // 20: aichain.modelregistry.v1.Msg.CancelOwnershipTransfer:input_type -> aichain.modelregistry.v1.MsgCancelOwnershipTransfer
-	18, // 21: aichain.modelregistry.v1.Msg.UpdateParams:input_type -> aichain.modelregistry.v1.MsgUpdateParams
-	1,  // 22: aichain.modelregistry.v1.Msg.RegisterModel:output_type -> aichain.modelregistry.v1.MsgRegisterModelResponse
-	3,  // 23: aichain.modelregistry.v1.Msg.PublishVersion:output_type -> aichain.modelregistry.v1.MsgPublishVersionResponse
-	5,  // 24: aichain.modelregistry.v1.Msg.UpdateFees:output_type -> aichain.modelregistry.v1.MsgUpdateFeesResponse
-	7,  // 25: aichain.modelregistry.v1.Msg.UpdateShares:output_type -> aichain.modelregistry.v1.MsgUpdateSharesResponse
-	9,  // 26: aichain.modelregistry.v1.Msg.UpdateUri:output_type -> aichain.modelregistry.v1.MsgUpdateUriResponse
-	11, // 27: aichain.modelregistry.v1.Msg.DeprecateModel:output_type -> aichain.modelregistry.v1.MsgDeprecateModelResponse
-	13, // 28: aichain.modelregistry.v1.Msg.TransferOwnership:output_type -> aichain.modelregistry.v1.MsgTransferOwnershipResponse
-	15, // 29: aichain.modelregistry.v1.Msg.AcceptOwnership:output_type -> aichain.modelregistry.v1.MsgAcceptOwnershipResponse
-	17, // 30: aichain.modelregistry.v1.Msg.CancelOwnershipTransfer:output_type -> aichain.modelregistry.v1.MsgCancelOwnershipTransferResponse
-	19, // 31: aichain.modelregistry.v1.Msg.UpdateParams:output_type -> aichain.modelregistry.v1.MsgUpdateParamsResponse
-	22, // [22:32] is the sub-list for method output_type
-	12, // [12:22] is the sub-list for method input_type
+	22, // 0: aichain.modelregistry.v1.MsgRegisterModel.fee_per_job:type_name -> cosmos.base.v1beta1.Coin
+	22, // 1: aichain.modelregistry.v1.MsgRegisterModel.fee_per_1k_rows:type_name -> cosmos.base.v1beta1.Coin
+	23, // 2: aichain.modelregistry.v1.MsgRegisterModel.shares:type_name -> aichain.common.v1.Share
+	24, // 3: aichain.modelregistry.v1.MsgRegisterModel.gpt:type_name -> aichain.modelregistry.v1.GptConfig
+	22, // 4: aichain.modelregistry.v1.MsgPublishVersion.fee_per_job:type_name -> cosmos.base.v1beta1.Coin
+	22, // 5: aichain.modelregistry.v1.MsgPublishVersion.fee_per_1k_rows:type_name -> cosmos.base.v1beta1.Coin
+	23, // 6: aichain.modelregistry.v1.MsgPublishVersion.shares:type_name -> aichain.common.v1.Share
+	24, // 7: aichain.modelregistry.v1.MsgPublishVersion.gpt:type_name -> aichain.modelregistry.v1.GptConfig
+	22, // 8: aichain.modelregistry.v1.MsgUpdateFees.fee_per_job:type_name -> cosmos.base.v1beta1.Coin
+	22, // 9: aichain.modelregistry.v1.MsgUpdateFees.fee_per_1k_rows:type_name -> cosmos.base.v1beta1.Coin
+	23, // 10: aichain.modelregistry.v1.MsgUpdateShares.shares:type_name -> aichain.common.v1.Share
+	25, // 11: aichain.modelregistry.v1.MsgUpdateParams.params:type_name -> aichain.modelregistry.v1.Params
+	0,  // 12: aichain.modelregistry.v1.Msg.CommitWeights:input_type -> aichain.modelregistry.v1.MsgCommitWeights
+	2,  // 13: aichain.modelregistry.v1.Msg.RegisterModel:input_type -> aichain.modelregistry.v1.MsgRegisterModel
+	4,  // 14: aichain.modelregistry.v1.Msg.PublishVersion:input_type -> aichain.modelregistry.v1.MsgPublishVersion
+	6,  // 15: aichain.modelregistry.v1.Msg.UpdateFees:input_type -> aichain.modelregistry.v1.MsgUpdateFees
+	8,  // 16: aichain.modelregistry.v1.Msg.UpdateShares:input_type -> aichain.modelregistry.v1.MsgUpdateShares
+	10, // 17: aichain.modelregistry.v1.Msg.UpdateUri:input_type -> aichain.modelregistry.v1.MsgUpdateUri
+	12, // 18: aichain.modelregistry.v1.Msg.DeprecateModel:input_type -> aichain.modelregistry.v1.MsgDeprecateModel
+	14, // 19: aichain.modelregistry.v1.Msg.TransferOwnership:input_type -> aichain.modelregistry.v1.MsgTransferOwnership
+	16, // 20: aichain.modelregistry.v1.Msg.AcceptOwnership:input_type -> aichain.modelregistry.v1.MsgAcceptOwnership
+	18, // 21: aichain.modelregistry.v1.Msg.CancelOwnershipTransfer:input_type -> aichain.modelregistry.v1.MsgCancelOwnershipTransfer
+	20, // 22: aichain.modelregistry.v1.Msg.UpdateParams:input_type -> aichain.modelregistry.v1.MsgUpdateParams
+	1,  // 23: aichain.modelregistry.v1.Msg.CommitWeights:output_type -> aichain.modelregistry.v1.MsgCommitWeightsResponse
+	3,  // 24: aichain.modelregistry.v1.Msg.RegisterModel:output_type -> aichain.modelregistry.v1.MsgRegisterModelResponse
+	5,  // 25: aichain.modelregistry.v1.Msg.PublishVersion:output_type -> aichain.modelregistry.v1.MsgPublishVersionResponse
+	7,  // 26: aichain.modelregistry.v1.Msg.UpdateFees:output_type -> aichain.modelregistry.v1.MsgUpdateFeesResponse
+	9,  // 27: aichain.modelregistry.v1.Msg.UpdateShares:output_type -> aichain.modelregistry.v1.MsgUpdateSharesResponse
+	11, // 28: aichain.modelregistry.v1.Msg.UpdateUri:output_type -> aichain.modelregistry.v1.MsgUpdateUriResponse
+	13, // 29: aichain.modelregistry.v1.Msg.DeprecateModel:output_type -> aichain.modelregistry.v1.MsgDeprecateModelResponse
+	15, // 30: aichain.modelregistry.v1.Msg.TransferOwnership:output_type -> aichain.modelregistry.v1.MsgTransferOwnershipResponse
+	17, // 31: aichain.modelregistry.v1.Msg.AcceptOwnership:output_type -> aichain.modelregistry.v1.MsgAcceptOwnershipResponse
+	19, // 32: aichain.modelregistry.v1.Msg.CancelOwnershipTransfer:output_type -> aichain.modelregistry.v1.MsgCancelOwnershipTransferResponse
+	21, // 33: aichain.modelregistry.v1.Msg.UpdateParams:output_type -> aichain.modelregistry.v1.MsgUpdateParamsResponse
+	23, // [23:34] is the sub-list for method output_type
+	12, // [12:23] is the sub-list for method input_type
 	12, // [12:12] is the sub-list for extension type_name
 	12, // [12:12] is the sub-list for extension extendee
 	0,  // [0:12] is the sub-list for field type_name
@@ -1395,7 +1524,7 @@ func file_aichain_modelregistry_v1_tx_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_modelregistry_v1_tx_proto_rawDesc), len(file_aichain_modelregistry_v1_tx_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   20,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
