@@ -205,3 +205,23 @@ func TestContentCommitsSurviveExport(t *testing.T) {
 		t.Fatalf("a commitment twice: %v, want ErrInvalidGenesis", err)
 	}
 }
+
+// TestCommitAgainAfterExpiryBeforePruning: a commitment that expired but
+// that the EndBlocker has not pruned yet (its budget carries a backlog
+// over) is made anew by a second commitment: the owner, committing again,
+// lists its file the delay later, not after the pruning.
+func TestCommitAgainAfterExpiryBeforePruning(t *testing.T) {
+	s := setup(t)
+	const ttl = commitDelay + 2
+	s.withCommits(ttl)
+	msg := listMsg(s.owner.String(), perpetual(1000, false))
+	s.commit(s.owner.String(), s.owner.Address, msg.ContentRoot, msg.Sha256)
+	// Past its expiry, with no block run: nothing pruned it.
+	s.ta.Ctx = s.ta.Ctx.WithBlockHeight(s.ta.Ctx.BlockHeight() + ttl)
+	again := s.commit(s.owner.String(), s.owner.Address, msg.ContentRoot, msg.Sha256)
+	if again.ListableHeight != s.ta.Ctx.BlockHeight()+commitDelay {
+		t.Fatalf("committed again at %d: listable from %d, want %d", s.ta.Ctx.BlockHeight(), again.ListableHeight, s.ta.Ctx.BlockHeight()+commitDelay)
+	}
+	s.ta.Ctx = s.ta.Ctx.WithBlockHeight(again.ListableHeight)
+	s.list(msg)
+}

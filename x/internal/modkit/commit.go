@@ -56,18 +56,25 @@ type CommitErrors struct {
 func ListableHeight(c common.Commitment, delay uint64) int64 { return c.Height + int64(delay) }
 
 // Commit stores a commitment at the current height until ttl blocks later
-// and reports whether it is new. A commitment already stored is left as it
-// is (its first height counts, and a copy of it sent by anyone else changes
-// nothing): the returned record is the stored one.
+// and reports whether it is new. A commitment already stored and not
+// expired is left as it is (its first height counts, and a copy of it sent
+// by anyone else changes nothing): the returned record is the stored one.
+// One expired but not yet pruned (the EndBlocker's budget carried it over)
+// is made anew: its owner, committing again, would otherwise wait for the
+// pruning (TestCommitAgainAfterExpiryBeforePruning).
 func (c Commitments) Commit(ctx context.Context, commitment []byte, ttl uint64) (common.Commitment, bool, error) {
+	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	got, err := c.Map.Get(ctx, commitment)
-	if err == nil {
+	switch {
+	case err == nil && got.ExpiresHeight > h:
 		return got, false, nil
-	}
-	if !errors.Is(err, collections.ErrNotFound) {
+	case err == nil:
+		if err := c.remove(ctx, got); err != nil {
+			return got, false, err
+		}
+	case !errors.Is(err, collections.ErrNotFound):
 		return got, false, err
 	}
-	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	got = common.Commitment{Commitment: commitment, Height: h, ExpiresHeight: h + int64(ttl)}
 	return got, true, c.put(ctx, got)
 }
