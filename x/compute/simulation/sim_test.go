@@ -100,13 +100,11 @@ func TestMsgFactories(t *testing.T) {
 		t.Errorf("no job settled: %s", stats.String())
 	}
 	// Jobs were priced in the voucher too, and some of them settled (their
-	// winners earned vouchers); the invariants held per denom throughout.
-	earned := false
-	for _, p := range gs.Providers {
-		earned = earned || p.Stats.Earned.AmountOf(simulation.SimIBCDenom).IsPositive()
-	}
-	if !earned {
-		t.Error("no provider earned the voucher: no voucher job settled")
+	// winners were paid vouchers: the chain's fees_paid, which counts the
+	// providers unbonded and removed since, whose own stats the export no
+	// longer holds); the invariants held per denom throughout.
+	if !stats.FeesPaid.AmountOf(simulation.SimIBCDenom).IsPositive() {
+		t.Errorf("no provider was paid the voucher: no voucher job settled (%s)", stats.String())
 	}
 
 	// The store decoder renders two job entries.
