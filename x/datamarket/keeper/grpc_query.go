@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"cosmossdk.io/collections"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -139,14 +138,8 @@ func (q queryServer) ContentCommit(ctx context.Context, req *types.QueryContentC
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	commitment, err := types.ParseCommitment(req.Commitment)
+	c, err := q.k.ContentCommits.Query(ctx, req.Commitment, types.ErrInvalidRequest)
 	if err != nil {
-		return nil, status.Error(codes.InvalidArgument, err.Error())
-	}
-	c, err := q.k.ContentCommits.Map.Get(ctx, commitment)
-	if errors.Is(err, collections.ErrNotFound) {
-		return nil, status.Errorf(codes.NotFound, "no commitment %X (never made, used by a listing, or expired)", commitment)
-	} else if err != nil {
 		return nil, err
 	}
 	return &types.QueryContentCommitResponse{ContentCommit: c}, nil

@@ -28,9 +28,6 @@ func ContentCommitment(owner sdk.AccAddress, root []byte, sha string) []byte {
 	return common.CommitmentOf(commitDomain, owner, root, []byte(sha))
 }
 
-// ParseCommitment decodes a commitment's hex digits.
-func ParseCommitment(s string) ([]byte, error) { return common.ParseCommitment(s, ErrInvalidRequest) }
-
 // ValidateBasic checks the message statelessly.
 func (m *MsgCommitContent) ValidateBasic() error {
 	if err := validateAddress("sender", m.Sender); err != nil {

@@ -9,6 +9,8 @@ import (
 	errorsmod "cosmossdk.io/errors"
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/aichain/aichain/types/common"
 )
@@ -141,6 +143,21 @@ func (c Commitments) prune(ctx context.Context, commitment []byte) error {
 		return nil
 	}
 	return c.Map.Remove(ctx, commitment)
+}
+
+// Query answers a query for a commitment by its hex digits (a module's
+// gRPC query): InvalidArgument for bad digits (a wrap of invalid), NotFound
+// for one not stored.
+func (c Commitments) Query(ctx context.Context, digits string, invalid *errorsmod.Error) (common.Commitment, error) {
+	commitment, err := common.ParseCommitment(digits, invalid)
+	if err != nil {
+		return common.Commitment{}, status.Error(codes.InvalidArgument, err.Error())
+	}
+	rec, err := c.Map.Get(ctx, commitment)
+	if errors.Is(err, collections.ErrNotFound) {
+		return rec, status.Errorf(codes.NotFound, "no commitment %X (never made, used, or expired)", commitment)
+	}
+	return rec, err
 }
 
 // Import stores a genesis's commitments, their expiries filed.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"cosmossdk.io/collections"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -119,14 +118,8 @@ func (q queryServer) WeightsCommit(ctx context.Context, req *types.QueryWeightsC
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	commitment, err := types.ParseCommitment(req.Commitment)
+	c, err := q.k.WeightsCommits.Query(ctx, req.Commitment, types.ErrInvalidModel)
 	if err != nil {
-		return nil, status.Error(codes.InvalidArgument, err.Error())
-	}
-	c, err := q.k.WeightsCommits.Map.Get(ctx, commitment)
-	if errors.Is(err, collections.ErrNotFound) {
-		return nil, status.Errorf(codes.NotFound, "no commitment %X (never made, used by a registration, or expired)", commitment)
-	} else if err != nil {
 		return nil, err
 	}
 	return &types.QueryWeightsCommitResponse{WeightsCommit: c}, nil

@@ -25,9 +25,6 @@ func WeightsCommitment(creator sdk.AccAddress, name, sha string) []byte {
 	return common.CommitmentOf(commitDomain, creator, []byte(name), []byte(sha))
 }
 
-// ParseCommitment decodes a commitment's hex digits.
-func ParseCommitment(s string) ([]byte, error) { return common.ParseCommitment(s, ErrInvalidModel) }
-
 // ValidateBasic checks the message statelessly.
 func (m *MsgCommitWeights) ValidateBasic() error {
 	if err := validateAddress("sender", m.Sender); err != nil {
