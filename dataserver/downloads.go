@@ -136,11 +136,24 @@ type stallWriter struct {
 // guardStall returns w with the stall rule, its deadline never past
 // WriteTimeout from now.
 func (s *Server) guardStall(w http.ResponseWriter) *stallWriter {
-	sw := &stallWriter{ResponseWriter: w, rc: http.NewResponseController(w), timeout: s.cfg.StallTimeout}
+	var limit time.Time
 	if s.cfg.WriteTimeout > 0 {
-		sw.limit = time.Now().Add(s.cfg.WriteTimeout)
+		limit = time.Now().Add(s.cfg.WriteTimeout)
 	}
-	return sw
+	return newStallWriter(w, s.cfg.StallTimeout, limit)
+}
+
+func newStallWriter(w http.ResponseWriter, stall time.Duration, limit time.Time) *stallWriter {
+	return &stallWriter{ResponseWriter: w, rc: http.NewResponseController(w), timeout: stall, limit: limit}
+}
+
+// GuardStall returns w with the dataserver's stall rule for another server's
+// long response (the provider agent's weights): every 64 KiB written pushes
+// the connection's write deadline stall ahead, never past limit (zero:
+// none), so a reader that keeps taking is served to the end however long
+// the file, and one that stops is dropped after stall.
+func GuardStall(w http.ResponseWriter, stall time.Duration, limit time.Time) http.ResponseWriter {
+	return newStallWriter(w, stall, limit)
 }
 
 // extend pushes the deadline; a connection that cannot take one (none of

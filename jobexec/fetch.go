@@ -54,6 +54,16 @@ type FetchPolicy struct {
 	FailureTTL time.Duration
 }
 
+// FetchDefaults is the policy's defaults, as a zero FetchPolicy fetches.
+func FetchDefaults() FetchPolicy { return FetchPolicy{}.withDefaults() }
+
+// BodyTime is the longest a fetch of n bytes runs under p (its defaults
+// where unset) before the average rate cuts it: Timeout, and n at AvgRate.
+func (p FetchPolicy) BodyTime(n int64) time.Duration {
+	p = p.withDefaults()
+	return p.Timeout + time.Duration(float64(max(n, 0))/float64(p.AvgRate)*float64(time.Second))
+}
+
 func (p FetchPolicy) withDefaults() FetchPolicy {
 	if p.DialTimeout <= 0 {
 		p.DialTimeout = 5 * time.Second
@@ -172,12 +182,17 @@ func (p FetchPolicy) HTTPClient() *http.Client {
 	tr := &http.Transport{
 		Proxy: nil, DialContext: dialer.DialContext, TLSHandshakeTimeout: p.DialTimeout,
 		ResponseHeaderTimeout: p.HeaderTimeout, MaxIdleConnsPerHost: 4, IdleConnTimeout: 30 * time.Second,
+		// The rate checks and size limits count the wire's bytes: with the
+		// transport's own gzip, a trickle of a compressed file of zeros
+		// passed them at a thousand times its rate
+		// (TestAttackCompressedTrickleOutrunsTheRateChecks).
+		DisableCompression: true,
 	}
 	rt := rateTransport{base: tr, need: int64(float64(p.MinRate) * p.RateWindow.Seconds()), window: p.RateWindow,
 		grace: p.Timeout, avg: p.AvgRate}
 	return &http.Client{Transport: rt, CheckRedirect: func(req *http.Request, via []*http.Request) error {
 		if len(via) >= 3 {
-			return errors.New("more than 3 redirects")
+			return errors.New("more than 2 redirects")
 		}
 		if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 			// The server's doing, not this agent's: a failed fetch.

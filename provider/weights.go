@@ -4,6 +4,10 @@ import (
 	"encoding/hex"
 	"net/http"
 	"strconv"
+	"time"
+
+	"github.com/aichain/aichain/dataserver"
+	"github.com/aichain/aichain/jobexec"
 )
 
 // Bounds on the weights the agent streams to validators at once: a weights
@@ -14,6 +18,22 @@ const (
 	maxWeightsTransfers          = 8
 	maxWeightsTransfersPerSigner = 2
 )
+
+// weightsStall is how long a validator may take nothing of a weights
+// transfer before it is dropped and its slot freed (the dataserver's stall
+// rule).
+var weightsStall = 30 * time.Second
+
+// weightsSendTime is the longest a transfer of n bytes is sent for: what a
+// sidecar's fetch of it may take at half the default average rate
+// (jobexec.FetchPolicy.BodyTime), so one whose operator lowered
+// --download-avg-rate that far is still served to the end. The chunk
+// server's own WriteTimeout (60 s) cut every longer transfer, where the
+// sidecar's policy gives a 1 GiB file 6.3 minutes: at the 8 transfers at
+// once, an uplink under 1.15 Gbit/s failed every validator, which voted the
+// honest provider UNAVAILABLE
+// (TestAttackWeightsTransferCutByTheChunkServersWriteTimeout).
+func weightsSendTime(n int64) time.Duration { return jobexec.FetchDefaults().BodyTime(2 * n) }
 
 // serveWeights serves GET /v1/models/{sha256}: a model's weights file, from
 // the agent's cache, to bonded validators only. A verifier asks for them
@@ -66,6 +86,7 @@ func (a *Agent) serveWeights(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusInternalServerError, "internal", "cannot read the weights file")
 		return
 	}
+	w = dataserver.GuardStall(w, weightsStall, time.Now().Add(weightsSendTime(st.Size())))
 	w.Header().Set("Content-Type", "application/octet-stream")
 	http.ServeContent(w, r, "", st.ModTime(), f)
 	a.metrics.WeightsServed.Inc()

@@ -16,6 +16,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/chainclient"
+	"github.com/aichain/aichain/cmd/internal/agentcli"
 	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/provider"
 )
@@ -56,6 +57,7 @@ func flags(fs *pflag.FlagSet) {
 	fs.Uint64("max-memory-bytes", 0, "memory the jobs it holds at once may take (a gemm's Bᵀ per fetcher and worker, its A or an mlp's activations per worker); 0: half the host's or its cgroup's")
 	fs.Uint64("max-disk-bytes", 0, "disk the outputs of the jobs it holds may take together, from their bids until purged (--retention after they end); 0: the chunk directory's free space at start plus the outputs already in it")
 	fs.Bool("local-network", false, "a local or private test network: loopback endpoints may be registered on any chain-id,\nand models and datasets may be fetched from loopback, private or file:// URIs")
+	agentcli.DownloadFlags(fs)
 	faultFlags(fs)
 }
 
@@ -68,6 +70,7 @@ type options struct {
 	allowPlain, local                              bool
 	workers, fetchers                              int
 	cacheBytes                                     int64
+	download                                       jobexec.FetchPolicy
 	cfg                                            provider.Config
 }
 
@@ -90,6 +93,10 @@ func readOptions(fs *pflag.FlagSet) (*options, error) {
 		return nil, errors.New("--tls-cert and --tls-key go together")
 	}
 	if err := o.checkEndpoint(); err != nil {
+		return nil, err
+	}
+	var err error
+	if o.download, err = agentcli.DownloadPolicy(fs, o.localnet()); err != nil {
 		return nil, err
 	}
 	cfg, err := agentConfig(fs)

@@ -102,7 +102,7 @@ func (o *options) finish(client *chainclient.Client, backend workload.Backend, l
 		Models:   modelregistrytypes.NewQueryClient(client.Conn),
 		Datasets: datamarkettypes.NewQueryClient(client.Conn),
 		Signer:   signer, CacheDir: filepath.Join(o.dataDir, "cache"), CacheBytes: o.cacheBytes,
-		Fetch: jobexec.FetchPolicy{AllowLocal: o.localnet()},
+		Fetch: o.download,
 	})
 	cfg.MLP, cfg.Weights = resolver, resolver.OpenCachedWeights
 	cfg.Hardware = computetypes.Hardware{GpuModel: "cpu", GpuCount: 0}

@@ -73,6 +73,7 @@ func flags(fs *pflag.FlagSet) {
 	fs.Int64("cache-max-bytes", jobexec.DefaultCacheBytes, "disk the --cache-dir may take, least recently used out first")
 	fs.Int64("max-fetch-bytes", 1<<30, "largest model file fetched (the provider agent parses up to 1 GiB: a smaller limit abstains on larger models)")
 	fs.Bool("local-network", false, "a local test network: reach providers and models on loopback, private or file:// addresses")
+	agentcli.DownloadFlags(fs)
 }
 
 func run(ctx context.Context, fs *pflag.FlagSet, log *slog.Logger) error {
@@ -95,17 +96,25 @@ func run(ctx context.Context, fs *pflag.FlagSet, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	cfg, err := verifierConfig(fs, client, signer)
+	if err != nil {
+		return err
+	}
 	metrics := sidecar.NewMetrics(backend.Name())
-	v := sidecar.New(verifierConfig(fs, client, signer), sidecar.NodeSource{Query: computetypes.NewQueryClient(client.Conn)}, backend, log, metrics)
+	v := sidecar.New(cfg, sidecar.NodeSource{Query: computetypes.NewQueryClient(client.Conn)}, backend, log, metrics)
 	return serve(ctx, fs, v, metrics, backend, log, signer.Address())
 }
 
-func verifierConfig(fs *pflag.FlagSet, client *chainclient.Client, signer signedreq.Signer) sidecar.Config {
+func verifierConfig(fs *pflag.FlagSet, client *chainclient.Client, signer signedreq.Signer) (sidecar.Config, error) {
 	local, _ := fs.GetBool("local-network")
 	maxBytes, _ := fs.GetInt64("max-fetch-bytes")
 	cacheDir, _ := fs.GetString("cache-dir")
 	cacheBytes, _ := fs.GetInt64("cache-max-bytes")
-	cfg := sidecar.Config{Signer: signer, Fetch: jobexec.FetchPolicy{AllowLocal: local}, MaxWeightsBytes: maxBytes}
+	download, err := agentcli.DownloadPolicy(fs, local)
+	if err != nil {
+		return sidecar.Config{}, err
+	}
+	cfg := sidecar.Config{Signer: signer, Fetch: download, MaxWeightsBytes: maxBytes}
 	cfg.PollInterval, _ = fs.GetDuration("poll")
 	cfg.PollTimeout, _ = fs.GetDuration("poll-timeout")
 	cfg.Workers, _ = fs.GetInt("workers")
@@ -120,7 +129,7 @@ func verifierConfig(fs *pflag.FlagSet, client *chainclient.Client, signer signed
 		Models: modelregistrytypes.NewQueryClient(client.Conn), Datasets: datamarkettypes.NewQueryClient(client.Conn),
 		CacheDir: cacheDir, CacheBytes: cacheBytes, Fetch: cfg.Fetch, Limits: workload.Limits{MaxFileBytes: maxBytes},
 	})
-	return cfg
+	return cfg, nil
 }
 
 func serve(ctx context.Context, fs *pflag.FlagSet, v *sidecar.Verifier, metrics *sidecar.Metrics, backend workload.Backend, log *slog.Logger, signer string) error {
