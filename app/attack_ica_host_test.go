@@ -22,6 +22,8 @@ import (
 	"github.com/aichain/aichain/app"
 	"github.com/aichain/aichain/app/apptesting"
 	vetypes "github.com/aichain/aichain/app/ve/types"
+	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
+	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
 )
 
 // icaFixture is an interchain account on ta's host, controlled over an open
@@ -125,6 +127,16 @@ func TestAttackInterchainAccountRunsTheInjection(t *testing.T) {
 	runVerificationUpgrade(t, ta)
 	if got := ta.ICAHostKeeper.GetParams(ta.Ctx).AllowMessages; !slices.Equal(got, []string{send}) {
 		t.Fatalf("a governance list naming the injection, after %s: %v", app.UpgradeVerification, got)
+	}
+
+	// A list that lets accounts list datasets and publish model versions:
+	// since the upgrade those need a commitment, which the list gains.
+	list, publish := sdk.MsgTypeURL(&datamarkettypes.MsgListDataset{}), sdk.MsgTypeURL(&modelregistrytypes.MsgPublishVersion{})
+	ta.ICAHostKeeper.SetParams(ta.Ctx, icahosttypes.NewParams(true, []string{send, list, publish}))
+	runVerificationUpgrade(t, ta)
+	want := []string{send, list, publish, sdk.MsgTypeURL(&datamarkettypes.MsgCommitContent{}), sdk.MsgTypeURL(&modelregistrytypes.MsgCommitWeights{})}
+	if got := ta.ICAHostKeeper.GetParams(ta.Ctx).AllowMessages; !slices.Equal(got, want) {
+		t.Fatalf("a governance list with publications, after %s: %v, want %v", app.UpgradeVerification, got, want)
 	}
 }
 

@@ -116,18 +116,44 @@ func (r icaHostRouter) Handler(msg sdk.Msg) baseapp.MsgServiceHandler {
 // restrictICAHost replaces a host allow list of every message ("*", a chain
 // past v2-ibc before this list) with ICAHostAllowMessages, and takes
 // icaNeverAllowed out of a list governance chose (the rest of it left as it
-// is). It reports whether it changed the params.
+// is), adding the commitment a listed publication needs from now on
+// (icaCommitFor): an interchain account that could list a dataset or
+// register a model could no longer, its commitment refused, until
+// governance added it. It reports whether it changed the params.
 func (app *App) restrictICAHost(ctx context.Context) bool {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	params := app.ICAHostKeeper.GetParams(sdkCtx)
 	allowed := ICAHostAllowMessages()
 	if !slices.Contains(params.AllowMessages, icahosttypes.AllowAllHostMsgs) {
 		allowed = slices.DeleteFunc(slices.Clone(params.AllowMessages), func(m string) bool { return slices.Contains(icaNeverAllowed, m) })
-		if len(allowed) == len(params.AllowMessages) {
+		for _, c := range icaCommitFor() {
+			if !slices.Contains(allowed, c.commit) && slices.ContainsFunc(c.publications, func(m string) bool { return slices.Contains(allowed, m) }) {
+				allowed = append(allowed, c.commit)
+			}
+		}
+		if slices.Equal(allowed, params.AllowMessages) {
 			return false
 		}
 	}
 	params.AllowMessages = allowed
 	app.ICAHostKeeper.SetParams(sdkCtx, params)
 	return true
+}
+
+// icaCommitFor is each commitment message with the publications that need
+// it since v3-verification (a slice: the order it appends them in is the
+// same on every node).
+func icaCommitFor() []struct {
+	commit       string
+	publications []string
+} {
+	return []struct {
+		commit       string
+		publications []string
+	}{
+		{sdk.MsgTypeURL(&datamarkettypes.MsgCommitContent{}), []string{sdk.MsgTypeURL(&datamarkettypes.MsgListDataset{}),
+			sdk.MsgTypeURL(&datamarkettypes.MsgUpdateDataset{})}},
+		{sdk.MsgTypeURL(&modelregistrytypes.MsgCommitWeights{}), []string{sdk.MsgTypeURL(&modelregistrytypes.MsgRegisterModel{}),
+			sdk.MsgTypeURL(&modelregistrytypes.MsgPublishVersion{})}},
+	}
 }

@@ -12,8 +12,9 @@ import (
 
 // Bounds on the weights the agent streams to validators at once: a weights
 // file is up to MaxWeightsBytes, and a transfer holds a file handle and a
-// connection for as long as the validator takes to read it (up to the
-// server's write timeout).
+// connection for as long as the validator takes to read it (up to
+// weightsSendTime). With every validator asking at once, V × W bytes may
+// not fit the unavailable span on the agent's uplink: docs/open-attacks.md.
 const (
 	maxWeightsTransfers          = 8
 	maxWeightsTransfersPerSigner = 2

@@ -112,7 +112,7 @@ func modelFile(i, j int) (string, [32]byte) {
 // weightsCommitMsg commits owner (account i) to its model j (modelMsg).
 func weightsCommitMsg(owner *account, i, j int) sdk.Msg {
 	name, sum := modelFile(i, j)
-	return &mrtypes.MsgCommitWeights{Sender: owner.bech, Commitment: mrtypes.WeightsCommitment(owner.addr, name, hex.EncodeToString(sum[:]))}
+	return mrtypes.NewMsgCommitWeights(owner.addr, name, hex.EncodeToString(sum[:]))
 }
 
 // lockMsg locks the minimum amount for the shortest localnet tier.
@@ -126,7 +126,7 @@ func claimMsg(owner string) sdk.Msg { return &srtypes.MsgClaimRewards{Owner: own
 // contentCommitMsg commits owner to dataset j's file (datasetMsg).
 func contentCommitMsg(owner *account, j int) sdk.Msg {
 	sum := datasetSum(j)
-	return &dmtypes.MsgCommitContent{Sender: owner.bech, Commitment: dmtypes.ContentCommitment(owner.addr, sum[:], hex.EncodeToString(sum[:]))}
+	return dmtypes.NewMsgCommitContent(owner.addr, sum[:], hex.EncodeToString(sum[:]))
 }
 
 // datasetSum is dataset j's content root and sha256.

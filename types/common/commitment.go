@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 
 	errorsmod "cosmossdk.io/errors"
+	sdk "github.com/cosmos/cosmos-sdk/types"
 )
 
 // CommitmentBytes is the length of a commitment (Commitment.Commitment).
@@ -45,20 +46,28 @@ func (c Commitment) Validate(invalid *errorsmod.Error) error {
 	if c.ExpiresHeight <= c.Height {
 		return errorsmod.Wrapf(invalid, "commitment %X expires at %d, not after its height %d", c.Commitment, c.ExpiresHeight, c.Height)
 	}
+	if _, err := sdk.AccAddressFromBech32(c.Owner); err != nil {
+		return errorsmod.Wrapf(invalid, "commitment %X: owner %q: %v", c.Commitment, c.Owner, err)
+	}
+	if len(c.ContentKey) != 0 && len(c.ContentKey) != CommitmentBytes {
+		return errorsmod.Wrapf(invalid, "commitment %X: content key of %d bytes, want %d or none", c.Commitment, len(c.ContentKey), CommitmentBytes)
+	}
 	return nil
 }
 
-// ValidateCommitments checks each commitment, and that none appears twice.
+// ValidateCommitments checks each commitment, and that no owner's appears
+// twice.
 func ValidateCommitments(recs []Commitment, invalid *errorsmod.Error) error {
 	seen := make(map[string]bool, len(recs))
 	for _, c := range recs {
 		if err := c.Validate(invalid); err != nil {
 			return err
 		}
-		if seen[string(c.Commitment)] {
-			return errorsmod.Wrapf(invalid, "commitment %X appears twice", c.Commitment)
+		key := c.Owner + "/" + string(c.Commitment)
+		if seen[key] {
+			return errorsmod.Wrapf(invalid, "commitment %X of %s appears twice", c.Commitment, c.Owner)
 		}
-		seen[string(c.Commitment)] = true
+		seen[key] = true
 	}
 	return nil
 }

@@ -64,9 +64,9 @@ func queryCommands() *autocliv1.ServiceCommandDescriptor {
 			},
 			{
 				RpcMethod:      "ContentCommit",
-				Use:            "content-commit [commitment]",
-				Short:          "Show a commitment to a file not yet listed (commit-dataset; its hex digits are in the tx's event content_committed): its height and expiry",
-				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "commitment"}},
+				Use:            "content-commit [commitment] [owner]",
+				Short:          "Show an owner's commitment to a file not yet listed (commit-dataset; its hex digits are in the tx's event content_committed): its height, expiry and content key",
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "commitment"}, {ProtoField: "owner"}},
 			},
 		},
 	}

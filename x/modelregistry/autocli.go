@@ -61,9 +61,9 @@ func queryCommands() *autocliv1.ServiceCommandDescriptor {
 			},
 			{
 				RpcMethod:      "WeightsCommit",
-				Use:            "weights-commit <commitment>",
-				Short:          "Show a commitment to a model name and weights not yet registered (commit-model; its hex digits are in the tx's event weights_committed): its height and expiry",
-				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "commitment"}},
+				Use:            "weights-commit <commitment> <owner>",
+				Short:          "Show a creator's commitment to a model name and weights, or to weights, not yet registered (commit-model; the first's hex digits are in the tx's event weights_committed): its height, expiry and key",
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "commitment"}, {ProtoField: "owner"}},
 			},
 		},
 	}

@@ -9,12 +9,9 @@ import (
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/client/flags"
 	"github.com/cosmos/cosmos-sdk/client/tx"
-	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/x/modelregistry/types"
 )
-
-const flagCommitOwner = "owner"
 
 // addModelregistryCommands adds tx modelregistry commit-model, which hashes
 // its arguments into a commitment (autocli sends messages as they are).
@@ -27,7 +24,7 @@ func addModelregistryCommands(root *cobra.Command) error {
 	return nil
 }
 
-// commitModelCmd commits the signer (or --owner) to registering a model name
+// commitModelCmd commits the signer to registering a model name
 // with weights of a sha256: the chain registers new weights
 // (register-model, publish-version) only weights_commit_delay_blocks after
 // their creator's commitment.
@@ -39,8 +36,10 @@ func commitModelCmd() *cobra.Command {
 			"name to anyone watching the mempool. So the chain registers weights no model holds yet only after their\n" +
 			"creator committed to the name and the weights, weights_commit_delay_blocks before (the params; the\n" +
 			"commitment lasts weights_commit_ttl_blocks): the commitment is a hash of the creator's address, the name\n" +
-			"and the sha256, and shows none of them. Run this with the name and sha256 of the registration, wait for\n" +
-			"the height the response names (registrable_height), then register. --owner commits for another creator.",
+			"and the sha256, and shows none of them; a second one, to the weights alone, is filed under the weights'\n" +
+			"key (a hash of the sha256), and the oldest commitment to weights registers them, whatever the name. Sign\n" +
+			"it with the key that will register, with the name and sha256 of the registration, wait for the height\n" +
+			"the response names (registrable_height), then register.",
 		Example: fmt.Sprintf("aichaind tx modelregistry commit-model iris-mlp %s --from alice", exampleWeightsSha),
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -48,23 +47,16 @@ func commitModelCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			owner := clientCtx.GetFromAddress()
-			if s, _ := cmd.Flags().GetString(flagCommitOwner); s != "" {
-				if owner, err = sdk.AccAddressFromBech32(s); err != nil {
-					return fmt.Errorf("--%s %q: %w", flagCommitOwner, s, err)
-				}
-			}
 			if err := types.ValidateSha256(args[1]); err != nil {
 				return err
 			}
-			msg := &types.MsgCommitWeights{Sender: clientCtx.GetFromAddress().String(), Commitment: types.WeightsCommitment(owner, args[0], args[1])}
+			msg := types.NewMsgCommitWeights(clientCtx.GetFromAddress(), args[0], args[1])
 			if err := msg.ValidateBasic(); err != nil {
 				return err
 			}
 			return tx.GenerateOrBroadcastTxCLI(clientCtx, cmd.Flags(), msg)
 		},
 	}
-	cmd.Flags().String(flagCommitOwner, "", "the address that will register the model (default: the signer)")
 	flags.AddTxFlagsToCmd(cmd)
 	return cmd
 }

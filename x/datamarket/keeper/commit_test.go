@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/datamarket/types"
@@ -29,9 +31,9 @@ func (s *suite) withCommits(ttl uint64) {
 }
 
 // commit sends owner's commitment to (root, sha) from sender.
-func (s *suite) commit(sender string, owner sdk.AccAddress, root []byte, sha string) *types.MsgCommitContentResponse {
+func (s *suite) commit(owner sdk.AccAddress, root []byte, sha string) *types.MsgCommitContentResponse {
 	s.t.Helper()
-	res, err := s.ms.CommitContent(s.ta.Ctx, &types.MsgCommitContent{Sender: sender, Commitment: types.ContentCommitment(owner, root, sha)})
+	res, err := s.ms.CommitContent(s.ta.Ctx, types.NewMsgCommitContent(owner, root, sha))
 	if err != nil {
 		s.t.Fatalf("commit: %v", err)
 	}
@@ -63,7 +65,7 @@ func TestAttackMempoolCopierListsOwnersFileFirst(t *testing.T) {
 	s.withCommits(100)
 	owner, copier, buyer := s.owner.String(), s.other.String(), s.buyer.String()
 	pending := listMsg(owner, perpetual(1000, false))
-	s.commit(owner, s.owner.Address, pending.ContentRoot, pending.Sha256)
+	s.commit(s.owner.Address, pending.ContentRoot, pending.Sha256)
 	s.blocks(commitDelay)
 	// pending is in the mempool now: the copier copies it.
 	squat := *pending
@@ -73,7 +75,7 @@ func TestAttackMempoolCopierListsOwnersFileFirst(t *testing.T) {
 		t.Fatalf("the copier's listing without a commitment: %v, want ErrNoCommitment", err)
 	}
 	s.unchanged(before, "a copier's refused listing", s.owner.Address, s.other.Address, s.buyer.Address)
-	s.commit(copier, s.other.Address, squat.ContentRoot, squat.Sha256)
+	s.commit(s.other.Address, squat.ContentRoot, squat.Sha256)
 	if _, err := s.ms.ListDataset(s.ta.Ctx, &squat); !errors.Is(err, types.ErrCommitTooRecent) {
 		t.Fatalf("the copier's listing on a commitment made after it saw the digests: %v, want ErrCommitTooRecent", err)
 	}
@@ -91,18 +93,22 @@ func TestAttackMempoolCopierListsOwnersFileFirst(t *testing.T) {
 	}
 }
 
-// TestCommitmentIsOneOwnersAndUsedOnce: a commitment binds its owner (one
-// made for another owner lists nothing of the signer's), is used by one
-// listing, and a second commitment to the same digest, by anyone, keeps the
-// first one's height: a copy sent later cannot push the owner's listing
-// back.
+// TestCommitmentIsOneOwnersAndUsedOnce: a commitment binds its owner (the
+// owner's digest sent by another account is that account's, and lists
+// nothing of either's), is used by one listing, and the owner's second
+// commitment to the same digest keeps the first one's height.
 func TestCommitmentIsOneOwnersAndUsedOnce(t *testing.T) {
 	s := setup(t)
 	s.withCommits(100)
 	msg := listMsg(s.owner.String(), perpetual(1000, false))
-	first := s.commit(s.buyer.String(), s.owner.Address, msg.ContentRoot, msg.Sha256) // sent for the owner by another account
+	first := s.commit(s.owner.Address, msg.ContentRoot, msg.Sha256)
 	s.blocks(1)
-	again := s.commit(s.other.String(), s.owner.Address, msg.ContentRoot, msg.Sha256)
+	copied := types.NewMsgCommitContent(s.owner.Address, msg.ContentRoot, msg.Sha256)
+	copied.Sender = s.other.String() // the owner's digest, as another account's
+	if _, err := s.ms.CommitContent(s.ta.Ctx, copied); err != nil {
+		t.Fatal(err)
+	}
+	again := s.commit(s.owner.Address, msg.ContentRoot, msg.Sha256)
 	if *again != *first {
 		t.Fatalf("a copy of the commitment moved it: %+v, first %+v", again, first)
 	}
@@ -113,10 +119,15 @@ func TestCommitmentIsOneOwnersAndUsedOnce(t *testing.T) {
 		t.Fatalf("another owner's listing on the owner's commitment: %v, want ErrNoCommitment", err)
 	}
 	id := s.list(msg)
-	if _, err := s.q.ContentCommit(s.ta.Ctx, &types.QueryContentCommitRequest{
+	if _, err := s.q.ContentCommit(s.ta.Ctx, &types.QueryContentCommitRequest{Owner: s.owner.String(),
 		Commitment: hex.EncodeToString(types.ContentCommitment(s.owner.Address, msg.ContentRoot, msg.Sha256)),
-	}); err == nil {
-		t.Fatal("a used commitment is still stored")
+	}); status.Code(err) != codes.NotFound {
+		t.Fatalf("a used commitment: %v, want NotFound", err)
+	}
+	if res, err := s.q.ContentCommit(s.ta.Ctx, &types.QueryContentCommitRequest{Owner: s.other.String(),
+		Commitment: hex.EncodeToString(copied.Commitment),
+	}); err != nil || res.ContentCommit.Owner != s.other.String() || res.ContentCommit.Height != first.ListableHeight-commitDelay+1 {
+		t.Fatalf("the other account's copy: %+v, %v", res, err)
 	}
 	// A new version needs a commitment of its own; the file of an earlier
 	// version comes back without one.
@@ -125,7 +136,7 @@ func TestCommitmentIsOneOwnersAndUsedOnce(t *testing.T) {
 	if _, err := s.ms.UpdateDataset(s.ta.Ctx, v2); !errors.Is(err, types.ErrNoCommitment) {
 		t.Fatalf("a new version without a commitment: %v, want ErrNoCommitment", err)
 	}
-	s.commit(s.owner.String(), s.owner.Address, v2.ContentRoot, v2.Sha256)
+	s.commit(s.owner.Address, v2.ContentRoot, v2.Sha256)
 	s.blocks(commitDelay)
 	if _, err := s.ms.UpdateDataset(s.ta.Ctx, v2); err != nil {
 		t.Fatalf("a new version on its commitment: %v", err)
@@ -153,9 +164,9 @@ func TestCommitmentsExpireAndArePrunedWithinTheBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	msg := listMsg(s.owner.String(), perpetual(1000, false))
-	s.commit(s.owner.String(), s.owner.Address, msg.ContentRoot, msg.Sha256)
+	s.commit(s.owner.Address, msg.ContentRoot, msg.Sha256)
 	for i := range 4 {
-		s.commit(s.owner.String(), s.owner.Address, rootOf(string(rune('a'+i))), shaOf(string(rune('a'+i))))
+		s.commit(s.owner.Address, rootOf(string(rune('a'+i))), shaOf(string(rune('a'+i))))
 	}
 	count := func() int {
 		n := 0
@@ -183,7 +194,7 @@ func TestContentCommitsSurviveExport(t *testing.T) {
 	s := setup(t)
 	s.withCommits(100)
 	msg := listMsg(s.owner.String(), perpetual(1000, false))
-	s.commit(s.owner.String(), s.owner.Address, msg.ContentRoot, msg.Sha256)
+	s.commit(s.owner.Address, msg.ContentRoot, msg.Sha256)
 	gs, err := s.k.ExportGenesis(s.ta.Ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -215,13 +226,44 @@ func TestCommitAgainAfterExpiryBeforePruning(t *testing.T) {
 	const ttl = commitDelay + 2
 	s.withCommits(ttl)
 	msg := listMsg(s.owner.String(), perpetual(1000, false))
-	s.commit(s.owner.String(), s.owner.Address, msg.ContentRoot, msg.Sha256)
+	s.commit(s.owner.Address, msg.ContentRoot, msg.Sha256)
 	// Past its expiry, with no block run: nothing pruned it.
 	s.ta.Ctx = s.ta.Ctx.WithBlockHeight(s.ta.Ctx.BlockHeight() + ttl)
-	again := s.commit(s.owner.String(), s.owner.Address, msg.ContentRoot, msg.Sha256)
+	again := s.commit(s.owner.Address, msg.ContentRoot, msg.Sha256)
 	if again.ListableHeight != s.ta.Ctx.BlockHeight()+commitDelay {
 		t.Fatalf("committed again at %d: listable from %d, want %d", s.ta.Ctx.BlockHeight(), again.ListableHeight, s.ta.Ctx.BlockHeight()+commitDelay)
 	}
 	s.ta.Ctx = s.ta.Ctx.WithBlockHeight(again.ListableHeight)
+	s.list(msg)
+}
+
+// TestOnlyAnOlderCommitmentThatVerifiesHoldsTheContent: under a file's
+// content key, an older entry of another owner that does not verify (junk
+// filed under the key), one that has expired, and the lister's own older
+// one do not refuse the listing; a younger one of another owner that
+// verifies does not either.
+func TestOnlyAnOlderCommitmentThatVerifiesHoldsTheContent(t *testing.T) {
+	s := setup(t)
+	s.withCommits(commitDelay + 4)
+	msg := listMsg(s.owner.String(), perpetual(1000, false))
+	key := types.ContentKey(msg.ContentRoot, msg.Sha256)
+	// Expired by the listing: the other account's real commitment.
+	expired := s.commit(s.other.Address, msg.ContentRoot, msg.Sha256)
+	s.blocks(commitDelay + 2)
+	// Junk under the key, older than the owner's.
+	junk := &types.MsgCommitContent{Sender: s.buyer.String(), Commitment: rootOf("junk"), ContentKey: key}
+	if _, err := s.ms.CommitContent(s.ta.Ctx, junk); err != nil {
+		t.Fatal(err)
+	}
+	s.blocks(1)
+	s.commit(s.owner.Address, rootOf("owner's other file"), shaOf("owner's other file"))
+	s.commit(s.owner.Address, msg.ContentRoot, msg.Sha256)
+	s.blocks(1)
+	// Younger than the owner's, and verifies.
+	s.commit(s.buyer.Address, msg.ContentRoot, msg.Sha256)
+	s.blocks(commitDelay)
+	if h := s.ta.Ctx.BlockHeight(); h < expired.ExpiresHeight {
+		t.Fatalf("at height %d the other account's commitment has not expired (%d)", h, expired.ExpiresHeight)
+	}
 	s.list(msg)
 }

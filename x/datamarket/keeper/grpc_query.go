@@ -138,7 +138,7 @@ func (q queryServer) ContentCommit(ctx context.Context, req *types.QueryContentC
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	c, err := q.k.ContentCommits.Query(ctx, req.Commitment, types.ErrInvalidRequest)
+	c, err := q.k.ContentCommits.Query(ctx, req.Owner, req.Commitment, types.ErrInvalidRequest)
 	if err != nil {
 		return nil, err
 	}

@@ -187,7 +187,7 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, ak type
 		ExpiryQueue: modkit.NewQueue(sb, types.ExpiryQueueKey, expiryQueueName,
 			heads, collections.Int64Key, collections.Uint64Key),
 		ContentCommits: modkit.NewCommitments(sb, cdc, types.ModuleName, "content_commits", types.ContentCommitsKey,
-			types.CommitExpiryQueueKey, heads),
+			types.ContentCommitsByContentKey, types.CommitExpiryQueueKey, heads),
 		JobAccess: collections.NewIndexedMap(sb, types.JobAccessKey, "job_access",
 			collections.PairKeyCodec(collections.Uint64Key, collections.Uint64Key), codec.CollValue[types.JobAccess](cdc),
 			JobAccessIndexes{

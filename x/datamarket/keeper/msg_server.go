@@ -27,10 +27,11 @@ func (s msgServer) CommitContent(ctx context.Context, msg *types.MsgCommitConten
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	if _, err := s.signer("sender", msg.Sender); err != nil {
+	sender, err := s.signer("sender", msg.Sender)
+	if err != nil {
 		return nil, err
 	}
-	c, params, err := s.Keeper.CommitContent(ctx, msg.Commitment)
+	c, params, err := s.Keeper.CommitContent(ctx, modkit.Claim{Owner: sender, Commitment: msg.Commitment, ContentKey: msg.ContentKey})
 	if err != nil {
 		return nil, err
 	}

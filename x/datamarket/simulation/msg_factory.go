@@ -153,9 +153,7 @@ func MsgCommitContentFactory() simsx.SimMsgFactoryFn[*types.MsgCommitContent] {
 		sender := testData.AnyAccount(reporter, simsx.WithSpendableBalance())
 		root := make([]byte, 32)
 		testData.Rand().Read(root)
-		return []simsx.SimAccount{sender}, &types.MsgCommitContent{
-			Sender: sender.AddressBech32, Commitment: types.ContentCommitment(sender.Address, root, hex.EncodeToString(root)),
-		}
+		return []simsx.SimAccount{sender}, types.NewMsgCommitContent(sender.Address, root, hex.EncodeToString(root))
 	}
 }
 

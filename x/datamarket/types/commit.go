@@ -16,10 +16,25 @@ import (
 // the digests only from the owner's listing, so its own commitment is no
 // earlier than the block that could include the owner's listing, and its
 // listing is valid only K blocks later: it wins only if every proposer of
-// those K blocks leaves the owner's listing out.
+// those K blocks leaves the owner's listing out. The commitment is filed
+// under the content's key (ContentKey), and the oldest unexpired one that
+// verifies lists the file, so that a copier who learns the digests before
+// the owner's listing executes (a listing relayed from another chain, or
+// one that failed) does not list first.
 
-// commitDomain separates content commitments from every other hash.
-const commitDomain = "aichain/datamarket/content-commit/v1"
+// commitDomain separates content commitments from every other hash, and
+// keyDomain content keys.
+const (
+	commitDomain = "aichain/datamarket/content-commit/v1"
+	keyDomain    = "aichain/datamarket/content-key/v1"
+)
+
+// ContentKey is the public key of a file with content root root and sha256
+// sha, under which commitments to it are filed: common.CommitmentOf root and
+// sha, no owner.
+func ContentKey(root []byte, sha string) []byte {
+	return common.CommitmentOf(keyDomain, root, []byte(sha))
+}
 
 // ContentCommitment is the commitment of owner to a file with content root
 // root and sha256 sha (64 lowercase hex digits): common.CommitmentOf the
@@ -36,5 +51,14 @@ func (m *MsgCommitContent) ValidateBasic() error {
 	if len(m.Commitment) != common.CommitmentBytes {
 		return errorsmod.Wrapf(ErrInvalidRequest, "commitment must be %d bytes, got %d", common.CommitmentBytes, len(m.Commitment))
 	}
+	if len(m.ContentKey) != common.CommitmentBytes {
+		return errorsmod.Wrapf(ErrInvalidRequest, "content key must be %d bytes, got %d", common.CommitmentBytes, len(m.ContentKey))
+	}
 	return nil
+}
+
+// NewMsgCommitContent is owner's commitment to the file with content root
+// root and sha256 sha, filed under its content key.
+func NewMsgCommitContent(owner sdk.AccAddress, root []byte, sha string) *MsgCommitContent {
+	return &MsgCommitContent{Sender: owner.String(), Commitment: ContentCommitment(owner, root, sha), ContentKey: ContentKey(root, sha)}
 }

@@ -34,6 +34,7 @@ var (
 	ErrOfferPending      = errors.Register(ModuleName, 29, "the dataset is on offer to a new owner: withdraw the offer first")
 	ErrNoCommitment      = errors.Register(ModuleName, 30, "no commitment to this content by its owner: commit first (MsgCommitContent)")
 	ErrCommitTooRecent   = errors.Register(ModuleName, 31, "the commitment to this content is too recent to list it")
+	ErrOlderCommitment   = errors.Register(ModuleName, 32, "another owner committed to this content first")
 
 	// ErrInvalidSigner is the authority error (MsgUpdateParams signed by
 	// anyone but the gov account): the registered ErrUnauthorized, code 8.

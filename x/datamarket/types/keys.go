@@ -61,11 +61,14 @@ var (
 	// point reads.
 	ContentRootsKey = collections.NewPrefix(17)
 	ContentShasKey  = collections.NewPrefix(18)
-	// ContentCommitsKey maps a commitment (MsgCommitContent) to its
-	// ContentCommit, and CommitExpiryQueueKey holds (expires_height,
-	// commitment) of each, for the EndBlocker to prune (since version 6).
-	ContentCommitsKey    = collections.NewPrefix(19)
-	CommitExpiryQueueKey = collections.NewPrefix(20)
+	// ContentCommitsKey maps a commitment's store key (its owner and digest,
+	// modkit.CommitmentKey) to its record, ContentCommitsByContentKey files
+	// (content key, height, store key) of each, and CommitExpiryQueueKey
+	// holds (expires_height, store key) of each, for the EndBlocker to prune
+	// (since version 6).
+	ContentCommitsKey          = collections.NewPrefix(19)
+	CommitExpiryQueueKey       = collections.NewPrefix(20)
+	ContentCommitsByContentKey = collections.NewPrefix(21)
 )
 
 // ValidFormat reports whether format is a dataset format: npy-f32 or

@@ -412,6 +412,17 @@ func request_Query_ContentCommit_0(ctx context.Context, marshaler runtime.Marsha
 		_   = err
 	)
 
+	val, ok = pathParams["owner"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "owner")
+	}
+
+	protoReq.Owner, err = runtime.String(val)
+
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "owner", err)
+	}
+
 	val, ok = pathParams["commitment"]
 	if !ok {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "commitment")
@@ -438,6 +449,17 @@ func local_request_Query_ContentCommit_0(ctx context.Context, marshaler runtime.
 		err error
 		_   = err
 	)
+
+	val, ok = pathParams["owner"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "owner")
+	}
+
+	protoReq.Owner, err = runtime.String(val)
+
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "owner", err)
+	}
 
 	val, ok = pathParams["commitment"]
 	if !ok {
@@ -864,7 +886,7 @@ var (
 
 	pattern_Query_HasAccess_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 1, 0, 4, 1, 5, 4, 2, 5, 1, 0, 4, 1, 5, 6}, []string{"aichain", "datamarket", "v1", "datasets", "dataset_id", "access", "address"}, "", runtime.AssumeColonVerbOpt(false)))
 
-	pattern_Query_ContentCommit_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"aichain", "datamarket", "v1", "content_commits", "commitment"}, "", runtime.AssumeColonVerbOpt(false)))
+	pattern_Query_ContentCommit_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 1, 0, 4, 1, 5, 4, 1, 0, 4, 1, 5, 5}, []string{"aichain", "datamarket", "v1", "content_commits", "owner", "commitment"}, "", runtime.AssumeColonVerbOpt(false)))
 )
 
 var (

@@ -1,6 +1,7 @@
 package modkit
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -25,32 +26,71 @@ import (
 // than the block that could include the owner's, and its publication is
 // valid only a delay later, when the content is the owner's, unless every
 // proposer of the delay's blocks leaves the owner's publication out.
-// Commitments is that store: each commitment by its digest, and its expiry
-// in a due-queue that the module's EndBlocker drains within a budget.
+//
+// That alone lets the first publication win, not the first commitment: a
+// copier who learns the digests before the owner's publication executes
+// (sent through an interchain account, public on the controller chain
+// blocks before a relayer delivers it; or a publication that failed) lists
+// first on a commitment younger than the owner's
+// (TestAttackRelayedListingLosesToCopiersLaterCommitment). So each
+// commitment is also filed under its content's public key (a hash of the
+// content's digests, not the owner's), in the order of its height, and a
+// publication is refused while another owner holds an older unexpired
+// commitment under that key which verifies against the digests published:
+// the oldest commitment publishes. Junk filed under a key does not verify,
+// and is younger than the owner's (the key is public only from the owner's
+// commitment), so the owner's publication never reads it.
+//
+// Commitments is that store: each commitment by its owner and digest, its
+// place under its content key, and its expiry in a due-queue that the
+// module's EndBlocker drains within a budget.
 type Commitments struct {
-	Map   collections.Map[[]byte, common.Commitment]
-	Queue Queue[int64, []byte]
+	Map       collections.Map[[]byte, common.Commitment]
+	ByContent collections.KeySet[collections.Triple[[]byte, int64, []byte]]
+	Queue     Queue[int64, []byte]
 	// module names the module in the queue's retry events.
 	module string
 }
 
-// NewCommitments adds a module's commitments (named name, under mapPrefix)
-// and their expiry queue (name + "_expiry", under queuePrefix, its head in
-// heads) to the schema.
-func NewCommitments(sb *collections.SchemaBuilder, cdc codec.BinaryCodec, module, name string, mapPrefix, queuePrefix collections.Prefix,
-	heads QueueHeads,
+// NewCommitments adds a module's commitments (named name, under mapPrefix),
+// their content index (name + "_by_content", under indexPrefix) and their
+// expiry queue (name + "_expiry", under queuePrefix, its head in heads) to
+// the schema.
+func NewCommitments(sb *collections.SchemaBuilder, cdc codec.BinaryCodec, module, name string,
+	mapPrefix, indexPrefix, queuePrefix collections.Prefix, heads QueueHeads,
 ) Commitments {
 	return Commitments{
-		Map:    collections.NewMap(sb, mapPrefix, name, collections.BytesKey, codec.CollValue[common.Commitment](cdc)),
+		Map: collections.NewMap(sb, mapPrefix, name, collections.BytesKey, codec.CollValue[common.Commitment](cdc)),
+		ByContent: collections.NewKeySet(sb, indexPrefix, name+"_by_content",
+			collections.TripleKeyCodec(collections.BytesKey, collections.Int64Key, collections.BytesKey)),
 		Queue:  NewQueue(sb, queuePrefix, name+"_expiry", heads, collections.Int64Key, collections.BytesKey),
 		module: module,
 	}
 }
 
 // CommitErrors are a module's errors for a publication without a usable
-// commitment: none stored (or expired), or one not yet delay blocks old.
+// commitment: none stored (or expired), one not yet delay blocks old, or
+// another owner's older commitment to the content.
 type CommitErrors struct {
-	Missing, TooRecent *errorsmod.Error
+	Missing, TooRecent, Older *errorsmod.Error
+}
+
+// commitmentKeyDomain separates the store keys of commitments.
+const commitmentKeyDomain = "aichain/commitment-key/v1"
+
+// CommitmentKey is the store key of owner's commitment: one owner's
+// commitments never collide with another's, so no one can take an owner's
+// digest (public in its pending MsgCommit) first.
+func CommitmentKey(owner sdk.AccAddress, commitment []byte) []byte {
+	return common.CommitmentOf(commitmentKeyDomain, owner, commitment)
+}
+
+// Claim is a commitment as its owner sends it: the owner, its digest, and
+// the content's public key (none: a commitment that only ages).
+type Claim struct {
+	Owner      sdk.AccAddress
+	Commitment []byte
+	ContentKey []byte
 }
 
 // ListableHeight is the first height at which c publishes its content
@@ -58,15 +98,15 @@ type CommitErrors struct {
 func ListableHeight(c common.Commitment, delay uint64) int64 { return c.Height + int64(delay) }
 
 // Commit stores a commitment at the current height until ttl blocks later
-// and reports whether it is new. A commitment already stored and not
-// expired is left as it is (its first height counts, and a copy of it sent
-// by anyone else changes nothing): the returned record is the stored one.
-// One expired but not yet pruned (the EndBlocker's budget carried it over)
-// is made anew: its owner, committing again, would otherwise wait for the
-// pruning (TestCommitAgainAfterExpiryBeforePruning).
-func (c Commitments) Commit(ctx context.Context, commitment []byte, ttl uint64) (common.Commitment, bool, error) {
+// and reports whether it is new. A commitment its owner already made and
+// that has not expired is left as it is (its first height counts): the
+// returned record is the stored one. One expired but not yet pruned (the
+// EndBlocker's budget carried it over) is made anew: its owner, committing
+// again, would otherwise wait for the pruning
+// (TestCommitAgainAfterExpiryBeforePruning).
+func (c Commitments) Commit(ctx context.Context, claim Claim, ttl uint64) (common.Commitment, bool, error) {
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
-	got, err := c.Map.Get(ctx, commitment)
+	got, err := c.Map.Get(ctx, CommitmentKey(claim.Owner, claim.Commitment))
 	switch {
 	case err == nil && got.ExpiresHeight > h:
 		return got, false, nil
@@ -77,37 +117,77 @@ func (c Commitments) Commit(ctx context.Context, commitment []byte, ttl uint64) 
 	case !errors.Is(err, collections.ErrNotFound):
 		return got, false, err
 	}
-	got = common.Commitment{Commitment: commitment, Height: h, ExpiresHeight: h + int64(ttl)}
+	got = common.Commitment{Commitment: claim.Commitment, Height: h, ExpiresHeight: h + int64(ttl),
+		Owner: claim.Owner.String(), ContentKey: claim.ContentKey}
 	return got, true, c.put(ctx, got)
 }
 
-// put stores rec and files its expiry.
+// keyOf is rec's store key.
+func keyOf(rec common.Commitment) ([]byte, error) {
+	owner, err := sdk.AccAddressFromBech32(rec.Owner)
+	if err != nil {
+		return nil, fmt.Errorf("commitment %X: owner: %w", rec.Commitment, err)
+	}
+	return CommitmentKey(owner, rec.Commitment), nil
+}
+
+// put stores rec, files it under its content key and files its expiry.
 func (c Commitments) put(ctx context.Context, rec common.Commitment) error {
-	if err := c.Map.Set(ctx, rec.Commitment, rec); err != nil {
+	key, err := keyOf(rec)
+	if err != nil {
 		return err
 	}
-	return c.Queue.Set(ctx, collections.Join(rec.ExpiresHeight, rec.Commitment))
+	if err := c.Map.Set(ctx, key, rec); err != nil {
+		return err
+	}
+	if len(rec.ContentKey) > 0 {
+		if err := c.ByContent.Set(ctx, collections.Join3(rec.ContentKey, rec.Height, key)); err != nil {
+			return err
+		}
+	}
+	return c.Queue.Set(ctx, collections.Join(rec.ExpiresHeight, key))
 }
 
-// remove removes rec and its expiry entry.
+// remove removes rec, its content entry and its expiry entry.
 func (c Commitments) remove(ctx context.Context, rec common.Commitment) error {
-	if err := c.Map.Remove(ctx, rec.Commitment); err != nil {
+	key, err := keyOf(rec)
+	if err != nil {
 		return err
 	}
-	return c.Queue.Remove(ctx, collections.Join(rec.ExpiresHeight, rec.Commitment))
+	if err := c.unfile(ctx, key, rec); err != nil {
+		return err
+	}
+	return c.Queue.Remove(ctx, collections.Join(rec.ExpiresHeight, key))
 }
 
-// Use takes a commitment for a publication of new content at the current
-// height: it must be stored, not expired, and at least delay blocks old;
-// it is then removed (content is published once). With delay 0 none is
-// needed. what names the committed content in the errors (its owner and
-// digests).
-func (c Commitments) Use(ctx context.Context, commitment []byte, delay uint64, errs CommitErrors, what string) error {
+// unfile removes rec (under key) and its content entry.
+func (c Commitments) unfile(ctx context.Context, key []byte, rec common.Commitment) error {
+	if err := c.Map.Remove(ctx, key); err != nil {
+		return err
+	}
+	if len(rec.ContentKey) == 0 {
+		return nil
+	}
+	return c.ByContent.Remove(ctx, collections.Join3(rec.ContentKey, rec.Height, key))
+}
+
+// Use takes claim for a publication of new content at the current height:
+// it must be stored, not expired, at least delay blocks old, and filed
+// under claim's content key (which the caller computes from the published
+// digests); no other owner may hold an older unexpired commitment under
+// that key whose digest is verify(its owner) (the commitment that owner
+// would have made to the content published). It is then removed (content
+// is published once). With delay 0 none is needed. what names the
+// committed content in the errors (its owner and digests).
+func (c Commitments) Use(ctx context.Context, claim Claim, delay uint64, errs CommitErrors, what string,
+	verify func(owner sdk.AccAddress) []byte,
+) error {
 	if delay == 0 {
 		return nil
 	}
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
-	rec, err := c.Map.Get(ctx, commitment)
+	commitment := claim.Commitment
+	rec, err := c.Map.Get(ctx, CommitmentKey(claim.Owner, commitment))
 	switch {
 	case errors.Is(err, collections.ErrNotFound):
 		return errorsmod.Wrapf(errs.Missing, "commit to %s (commitment %X) at least %d blocks before", what, commitment, delay)
@@ -118,8 +198,55 @@ func (c Commitments) Use(ctx context.Context, commitment []byte, delay uint64, e
 	case h < ListableHeight(rec, delay):
 		return errorsmod.Wrapf(errs.TooRecent, "the commitment %X to %s, made at height %d, publishes it from height %d",
 			commitment, what, rec.Height, ListableHeight(rec, delay))
+	case !bytes.Equal(rec.ContentKey, claim.ContentKey):
+		return errorsmod.Wrapf(errs.Missing, "the commitment %X to %s was made under content key %X, not %X: commit again",
+			commitment, what, rec.ContentKey, claim.ContentKey)
+	}
+	if verify != nil && len(claim.ContentKey) > 0 {
+		if err := c.checkOlder(ctx, rec, claim, errs, what, verify); err != nil {
+			return err
+		}
 	}
 	return c.remove(ctx, rec)
+}
+
+// checkOlder refuses rec's publication while another owner holds an older
+// unexpired commitment under its content key that verifies: it reads the
+// key's entries in height order, up to rec's height.
+func (c Commitments) checkOlder(ctx context.Context, rec common.Commitment, claim Claim, errs CommitErrors, what string,
+	verify func(owner sdk.AccAddress) []byte,
+) error {
+	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	it, err := c.ByContent.Iterate(ctx, collections.NewPrefixedTripleRange[[]byte, int64, []byte](claim.ContentKey))
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		k, err := it.Key()
+		if err != nil {
+			return err
+		}
+		if k.K2() >= rec.Height {
+			return nil
+		}
+		other, err := c.Map.Get(ctx, k.K3())
+		if errors.Is(err, collections.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		owner, err := sdk.AccAddressFromBech32(other.Owner)
+		if err != nil {
+			return err
+		}
+		if other.ExpiresHeight <= h || owner.Equals(claim.Owner) || !bytes.Equal(other.Commitment, verify(owner)) {
+			continue
+		}
+		return errorsmod.Wrapf(errs.Older, "%s committed to %s at height %d, before this commitment (height %d): the oldest commitment publishes it",
+			owner, what, other.Height, rec.Height)
+	}
+	return nil
 }
 
 // Prune removes the commitments whose expiry height has been reached, at
@@ -132,8 +259,8 @@ func (c Commitments) Prune(ctx context.Context, limit int) error {
 
 // prune removes one commitment if, by its state, it has expired; a stale or
 // retried entry is a no-op.
-func (c Commitments) prune(ctx context.Context, commitment []byte) error {
-	rec, err := c.Map.Get(ctx, commitment)
+func (c Commitments) prune(ctx context.Context, key []byte) error {
+	rec, err := c.Map.Get(ctx, key)
 	if errors.Is(err, collections.ErrNotFound) {
 		return nil
 	} else if err != nil {
@@ -142,20 +269,24 @@ func (c Commitments) prune(ctx context.Context, commitment []byte) error {
 	if rec.ExpiresHeight > sdk.UnwrapSDKContext(ctx).BlockHeight() {
 		return nil
 	}
-	return c.Map.Remove(ctx, commitment)
+	return c.unfile(ctx, key, rec)
 }
 
-// Query answers a query for a commitment by its hex digits (a module's
-// gRPC query): InvalidArgument for bad digits (a wrap of invalid), NotFound
-// for one not stored.
-func (c Commitments) Query(ctx context.Context, digits string, invalid *errorsmod.Error) (common.Commitment, error) {
+// Query answers a query for owner's commitment by its hex digits (a
+// module's gRPC query): InvalidArgument for a bad owner or digits (a wrap of
+// invalid), NotFound for one not stored.
+func (c Commitments) Query(ctx context.Context, owner, digits string, invalid *errorsmod.Error) (common.Commitment, error) {
 	commitment, err := common.ParseCommitment(digits, invalid)
 	if err != nil {
 		return common.Commitment{}, status.Error(codes.InvalidArgument, err.Error())
 	}
-	rec, err := c.Map.Get(ctx, commitment)
+	addr, err := sdk.AccAddressFromBech32(owner)
+	if err != nil {
+		return common.Commitment{}, status.Error(codes.InvalidArgument, errorsmod.Wrapf(invalid, "owner %q: %v", owner, err).Error())
+	}
+	rec, err := c.Map.Get(ctx, CommitmentKey(addr, commitment))
 	if errors.Is(err, collections.ErrNotFound) {
-		return rec, status.Errorf(codes.NotFound, "no commitment %X (never made, used, or expired)", commitment)
+		return rec, status.Errorf(codes.NotFound, "no commitment %X by %s (never made, used, or expired)", commitment, owner)
 	}
 	return rec, err
 }

@@ -7,7 +7,6 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/internal/modkit"
 	"github.com/aichain/aichain/x/modelregistry/types"
 )
@@ -25,34 +24,59 @@ import (
 const maxCommitPrunesPerBlock = 200
 
 // commitErrors are the errors of a registration without a usable commitment.
-var commitErrors = modkit.CommitErrors{Missing: types.ErrNoCommitment, TooRecent: types.ErrCommitTooRecent}
+var commitErrors = modkit.CommitErrors{Missing: types.ErrNoCommitment, TooRecent: types.ErrCommitTooRecent,
+	Older: types.ErrOlderCommitment}
 
-// CommitWeights stores a commitment at the current height until
-// weights_commit_ttl_blocks later; one already stored is left as it is.
-func (k Keeper) CommitWeights(ctx context.Context, commitment []byte) (common.Commitment, types.Params, error) {
+// CommitWeights stores creator's two commitments at the current height
+// until weights_commit_ttl_blocks later: to the name and weights
+// (nameCommitment) and to the weights alone (weightsCommitment, under
+// weightsKey); one creator already made is left as it is. It returns the
+// height from which both register and the first at which one has expired.
+func (k Keeper) CommitWeights(ctx context.Context, creator sdk.AccAddress, nameCommitment, weightsKey, weightsCommitment []byte,
+) (registrable, expires int64, err error) {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
-		return common.Commitment{}, params, err
+		return 0, 0, err
 	}
-	c, created, err := k.WeightsCommits.Commit(ctx, commitment, params.WeightsCommitTtlBlocks)
-	if err != nil || !created {
-		return c, params, err
+	name, newName, err := k.WeightsCommits.Commit(ctx, modkit.Claim{Owner: creator, Commitment: nameCommitment}, params.WeightsCommitTtlBlocks)
+	if err != nil {
+		return 0, 0, err
 	}
-	return c, params, modkit.EmitTypedEvent(ctx, &types.EventWeightsCommitted{
-		Commitment:        hex.EncodeToString(commitment),
-		RegistrableHeight: modkit.ListableHeight(c, params.WeightsCommitDelayBlocks), ExpiresHeight: c.ExpiresHeight,
+	weights, newWeights, err := k.WeightsCommits.Commit(ctx,
+		modkit.Claim{Owner: creator, Commitment: weightsCommitment, ContentKey: weightsKey}, params.WeightsCommitTtlBlocks)
+	if err != nil {
+		return 0, 0, err
+	}
+	delay := params.WeightsCommitDelayBlocks
+	registrable = max(modkit.ListableHeight(name, delay), modkit.ListableHeight(weights, delay))
+	expires = min(name.ExpiresHeight, weights.ExpiresHeight)
+	if !newName && !newWeights {
+		return registrable, expires, nil
+	}
+	return registrable, expires, modkit.EmitTypedEvent(ctx, &types.EventWeightsCommitted{
+		Commitment: hex.EncodeToString(nameCommitment), RegistrableHeight: registrable, ExpiresHeight: expires,
 	})
 }
 
-// useCommitment takes owner's commitment to spec's name and weights for a
-// registration of new weights at the current height.
+// useCommitment takes owner's commitments to spec's name and weights, and
+// to its weights alone, for a registration of new weights at the current
+// height: refused while another creator holds an older commitment to the
+// weights.
 func (k Keeper) useCommitment(ctx context.Context, owner sdk.AccAddress, spec types.ModelSpec) error {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return err
 	}
-	return k.WeightsCommits.Use(ctx, types.WeightsCommitment(owner, spec.Name, spec.Sha256), params.WeightsCommitDelayBlocks, commitErrors,
-		fmt.Sprintf("model %q with weights sha256 %s by %s (send MsgCommitWeights: commit-model)", spec.Name, spec.Sha256, owner))
+	delay, sha := params.WeightsCommitDelayBlocks, spec.Sha256
+	what := fmt.Sprintf("model %q with weights sha256 %s (send MsgCommitWeights: commit-model)", spec.Name, sha)
+	if err := k.WeightsCommits.Use(ctx, modkit.Claim{Owner: owner, Commitment: types.NameCommitment(owner, spec.Name, sha)},
+		delay, commitErrors, what, nil); err != nil {
+		return err
+	}
+	weights := modkit.Claim{Owner: owner, Commitment: types.WeightsCommitment(owner, sha), ContentKey: types.WeightsContentKey(sha)}
+	return k.WeightsCommits.Use(ctx, weights, delay, commitErrors,
+		fmt.Sprintf("the weights of sha256 %s (send MsgCommitWeights: commit-model)", sha),
+		func(o sdk.AccAddress) []byte { return types.WeightsCommitment(o, sha) })
 }
 
 // EndBlocker prunes the commitments whose expiry height has been reached,

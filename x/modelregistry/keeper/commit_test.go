@@ -3,6 +3,8 @@ package keeper_test
 import (
 	"testing"
 
+	"cosmossdk.io/collections"
+
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/types/common"
@@ -26,10 +28,10 @@ func (f *fixture) withCommits(t *testing.T, ttl uint64) {
 	}
 }
 
-// commit sends creator's commitment to (name, sha) from sender.
-func (f *fixture) commit(t *testing.T, sender string, creator sdk.AccAddress, name, sha string) {
+// commit sends creator's commitments to (name, sha).
+func (f *fixture) commit(t *testing.T, creator sdk.AccAddress, name, sha string) {
 	t.Helper()
-	if _, err := f.srv.CommitWeights(f.ta.Ctx, &types.MsgCommitWeights{Sender: sender, Commitment: types.WeightsCommitment(creator, name, sha)}); err != nil {
+	if _, err := f.srv.CommitWeights(f.ta.Ctx, types.NewMsgCommitWeights(creator, name, sha)); err != nil {
 		t.Fatalf("commit: %v", err)
 	}
 }
@@ -57,7 +59,7 @@ func TestAttackMempoolCopierRegistersCreatorsWeightsFirst(t *testing.T) {
 	f.withCommits(t, 100)
 	creator, copier := f.ta.Accounts[0], f.ta.Accounts[1]
 	pending := registerMsg(creator.String(), "llama-7b", "1.0.0")
-	f.commit(t, creator.String(), creator.Address, pending.Name, pending.Sha256)
+	f.commit(t, creator.Address, pending.Name, pending.Sha256)
 	f.blocks(commitDelay)
 	// pending is in the mempool now: the copier copies the sha256 under its
 	// own name, and the name with its own weights.
@@ -73,7 +75,7 @@ func TestAttackMempoolCopierRegistersCreatorsWeightsFirst(t *testing.T) {
 		t.Fatal("a refused registration changed the state")
 	}
 	for _, m := range []*types.MsgRegisterModel{squat, squatName} {
-		f.commit(t, copier.String(), copier.Address, m.Name, m.Sha256)
+		f.commit(t, copier.Address, m.Name, m.Sha256)
 		_, err := f.srv.RegisterModel(f.ta.Ctx, m)
 		wantErr(t, err, types.ErrCommitTooRecent, "the copier's registration of "+m.Name+" on a commitment made after it saw the creator's")
 	}
@@ -89,18 +91,24 @@ func TestAttackMempoolCopierRegistersCreatorsWeightsFirst(t *testing.T) {
 }
 
 // TestWeightsCommitmentIsOneCreatorsAndUsedOnce: a commitment binds its
-// creator and name, is used by one registration, and a copy sent later by
-// anyone keeps its first height; a new version needs a commitment for new
-// weights; expired ones are pruned by the EndBlocker; they move through an
-// exported genesis.
+// creator and name, is used by one registration, its digests sent by
+// another account are that account's and register nothing, and the
+// creator's copy keeps its first height; a new version needs a commitment
+// for new weights; expired ones are pruned by the EndBlocker, with their
+// entries under the weights' key; they move through an exported genesis.
 func TestWeightsCommitmentIsOneCreatorsAndUsedOnce(t *testing.T) {
 	f := setup(t)
 	f.withCommits(t, commitDelay+4)
 	creator, other := f.ta.Accounts[0], f.ta.Accounts[1]
 	msg := registerMsg(creator.String(), "iris-mlp", "1.0.0")
-	f.commit(t, other.String(), creator.Address, msg.Name, msg.Sha256) // sent for the creator by another account
+	f.commit(t, creator.Address, msg.Name, msg.Sha256)
 	f.blocks(1)
-	f.commit(t, other.String(), creator.Address, msg.Name, msg.Sha256) // a copy: keeps the first height
+	copied := types.NewMsgCommitWeights(creator.Address, msg.Name, msg.Sha256)
+	copied.Sender = other.String() // the creator's digests, as another account's
+	if _, err := f.srv.CommitWeights(f.ta.Ctx, copied); err != nil {
+		t.Fatal(err)
+	}
+	f.commit(t, creator.Address, msg.Name, msg.Sha256) // a copy: keeps the first height
 	f.blocks(commitDelay - 1)
 	stolen := *msg
 	stolen.Owner = other.String()
@@ -114,10 +122,12 @@ func TestWeightsCommitmentIsOneCreatorsAndUsedOnce(t *testing.T) {
 	v2.Sha256 = digest("iris v2")
 	_, err = f.srv.PublishVersion(f.ta.Ctx, v2)
 	wantErr(t, err, types.ErrNoCommitment, "a new version of new weights without a commitment")
-	f.commit(t, creator.String(), creator.Address, v2.Name, v2.Sha256)
-	f.commit(t, creator.String(), creator.Address, "unused", digest("unused"))
+	f.commit(t, creator.Address, v2.Name, v2.Sha256)
+	f.commit(t, creator.Address, "unused", digest("unused"))
 	gs, err := f.k.ExportGenesis(f.ta.Ctx)
-	if err != nil || len(gs.WeightsCommits) != 2 || gs.Validate() != nil {
+	// Two records a commitment (the name's and the weights'): the other
+	// account's copy, v2's and the unused one.
+	if err != nil || len(gs.WeightsCommits) != 6 || gs.Validate() != nil {
 		t.Fatalf("exported %d commitments: %v %v", len(gs.WeightsCommits), err, gs.Validate())
 	}
 	f.blocks(commitDelay)
@@ -128,5 +138,11 @@ func TestWeightsCommitmentIsOneCreatorsAndUsedOnce(t *testing.T) {
 	n := 0
 	if err := f.k.WeightsCommits.Map.Walk(f.ta.Ctx, nil, func([]byte, common.Commitment) (bool, error) { n++; return false, nil }); err != nil || n != 0 {
 		t.Fatalf("%d commitments left after their ttl (%v)", n, err)
+	}
+	if err := f.k.WeightsCommits.ByContent.Walk(f.ta.Ctx, nil, func(collections.Triple[[]byte, int64, []byte]) (bool, error) {
+		n++
+		return false, nil
+	}); err != nil || n != 0 {
+		t.Fatalf("%d entries under weights keys left after their ttl (%v)", n, err)
 	}
 }

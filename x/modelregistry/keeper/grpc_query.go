@@ -118,7 +118,7 @@ func (q queryServer) WeightsCommit(ctx context.Context, req *types.QueryWeightsC
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	c, err := q.k.WeightsCommits.Query(ctx, req.Commitment, types.ErrInvalidModel)
+	c, err := q.k.WeightsCommits.Query(ctx, req.Owner, req.Commitment, types.ErrInvalidModel)
 	if err != nil {
 		return nil, err
 	}

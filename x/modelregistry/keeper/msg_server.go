@@ -21,16 +21,15 @@ func (s msgServer) CommitWeights(ctx context.Context, msg *types.MsgCommitWeight
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	if _, err := modkit.Signer(s.addressCodec, "sender", msg.Sender, types.ErrInvalidAddress); err != nil {
-		return nil, err
-	}
-	c, params, err := s.Keeper.CommitWeights(ctx, msg.Commitment)
+	sender, err := modkit.Signer(s.addressCodec, "sender", msg.Sender, types.ErrInvalidAddress)
 	if err != nil {
 		return nil, err
 	}
-	return &types.MsgCommitWeightsResponse{
-		RegistrableHeight: modkit.ListableHeight(c, params.WeightsCommitDelayBlocks), ExpiresHeight: c.ExpiresHeight,
-	}, nil
+	registrable, expires, err := s.Keeper.CommitWeights(ctx, sender, msg.Commitment, msg.WeightsKey, msg.WeightsCommitment)
+	if err != nil {
+		return nil, err
+	}
+	return &types.MsgCommitWeightsResponse{RegistrableHeight: registrable, ExpiresHeight: expires}, nil
 }
 
 // RegisterModel implements types.MsgServer.

@@ -90,9 +90,7 @@ func MsgCommitWeightsFactory() simsx.SimMsgFactoryFn[*types.MsgCommitWeights] {
 	return func(_ context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgCommitWeights) {
 		sender := testData.AnyAccount(reporter, simsx.WithSpendableBalance())
 		sum := sha256.Sum256([]byte(testData.Rand().StringN(16)))
-		return []simsx.SimAccount{sender}, &types.MsgCommitWeights{
-			Sender: sender.AddressBech32, Commitment: types.WeightsCommitment(sender.Address, "m-"+testData.Rand().StringN(8), hex.EncodeToString(sum[:])),
-		}
+		return []simsx.SimAccount{sender}, types.NewMsgCommitWeights(sender.Address, "m-"+testData.Rand().StringN(8), hex.EncodeToString(sum[:]))
 	}
 }
 

@@ -15,23 +15,54 @@ import (
 // commitment its creator made at least weights_commit_delay_blocks before
 // (MsgCommitWeights).
 
-// commitDomain separates weights commitments from every other hash.
-const commitDomain = "aichain/modelregistry/weights-commit/v1"
+// commitDomain separates commitments to a name and weights from every other
+// hash, weightsDomain commitments to weights alone, and keyDomain weights
+// keys.
+const (
+	commitDomain  = "aichain/modelregistry/weights-commit/v1"
+	weightsDomain = "aichain/modelregistry/weights-only-commit/v1"
+	keyDomain     = "aichain/modelregistry/weights-key/v1"
+)
 
-// WeightsCommitment is the commitment of creator to registering name with
-// the weights of sha256 sha (64 lowercase hex digits): common.CommitmentOf
-// the creator's address, the name and sha.
-func WeightsCommitment(creator sdk.AccAddress, name, sha string) []byte {
+// NameCommitment is the commitment of creator to registering name with the
+// weights of sha256 sha (64 lowercase hex digits): common.CommitmentOf the
+// creator's address, the name and sha. It keeps the name from a squatter
+// who copies it from the registration.
+func NameCommitment(creator sdk.AccAddress, name, sha string) []byte {
 	return common.CommitmentOf(commitDomain, creator, []byte(name), []byte(sha))
 }
+
+// WeightsCommitment is the commitment of creator to the weights of sha256
+// sha, whatever their name: filed under WeightsContentKey(sha), the oldest that
+// verifies registers them, so a registration that loses its name to a
+// squatter keeps its weights (TestAttackNameSquatFrontRunHandsCreatorsWeightsToCopier).
+func WeightsCommitment(creator sdk.AccAddress, sha string) []byte {
+	return common.CommitmentOf(weightsDomain, creator, []byte(sha))
+}
+
+// WeightsContentKey is the public key of the weights of sha256 sha, under which
+// commitments to them are filed.
+func WeightsContentKey(sha string) []byte { return common.CommitmentOf(keyDomain, []byte(sha)) }
 
 // ValidateBasic checks the message statelessly.
 func (m *MsgCommitWeights) ValidateBasic() error {
 	if err := validateAddress("sender", m.Sender); err != nil {
 		return err
 	}
-	if len(m.Commitment) != common.CommitmentBytes {
-		return errorsmod.Wrapf(ErrInvalidModel, "commitment must be %d bytes, got %d", common.CommitmentBytes, len(m.Commitment))
+	for _, f := range []struct {
+		name string
+		b    []byte
+	}{{"commitment", m.Commitment}, {"weights key", m.WeightsKey}, {"weights commitment", m.WeightsCommitment}} {
+		if len(f.b) != common.CommitmentBytes {
+			return errorsmod.Wrapf(ErrInvalidModel, "%s must be %d bytes, got %d", f.name, common.CommitmentBytes, len(f.b))
+		}
 	}
 	return nil
+}
+
+// NewMsgCommitWeights is creator's commitment to registering name with the
+// weights of sha256 sha: both commitments, and the weights' key.
+func NewMsgCommitWeights(creator sdk.AccAddress, name, sha string) *MsgCommitWeights {
+	return &MsgCommitWeights{Sender: creator.String(), Commitment: NameCommitment(creator, name, sha),
+		WeightsKey: WeightsContentKey(sha), WeightsCommitment: WeightsCommitment(creator, sha)}
 }

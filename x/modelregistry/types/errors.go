@@ -28,4 +28,5 @@ var (
 	ErrOfferPending     = errors.Register(ModuleName, 22, "the model is on offer: withdraw the offer first")
 	ErrNoCommitment     = errors.Register(ModuleName, 23, "no commitment to this name and weights by their creator: commit first (MsgCommitWeights)")
 	ErrCommitTooRecent  = errors.Register(ModuleName, 24, "the commitment to this name and weights is too recent to register them")
+	ErrOlderCommitment  = errors.Register(ModuleName, 25, "another creator committed to these weights first")
 )

@@ -40,11 +40,14 @@ var (
 	// registered under a name of that skeleton: a new name whose skeleton
 	// is taken is a look-alike and is refused (Map; version 4).
 	SkeletonKey = collections.NewPrefix(9)
-	// WeightsCommitsKey maps a commitment (MsgCommitWeights) to its record,
-	// CommitExpiryQueueKey holds (expires_height, commitment) of each for
-	// the EndBlocker to prune, and QueueHeadsKey the queue's head (since
-	// version 5).
-	WeightsCommitsKey    = collections.NewPrefix(10)
-	CommitExpiryQueueKey = collections.NewPrefix(11)
-	QueueHeadsKey        = collections.NewPrefix(12)
+	// WeightsCommitsKey maps a commitment's store key (its owner and digest,
+	// modkit.CommitmentKey; MsgCommitWeights) to its record,
+	// WeightsCommitsByContentKey files (weights key, height, store key) of
+	// the weights commitments, CommitExpiryQueueKey holds (expires_height,
+	// store key) of each for the EndBlocker to prune, and QueueHeadsKey the
+	// queue's head (since version 5).
+	WeightsCommitsKey          = collections.NewPrefix(10)
+	CommitExpiryQueueKey       = collections.NewPrefix(11)
+	QueueHeadsKey              = collections.NewPrefix(12)
+	WeightsCommitsByContentKey = collections.NewPrefix(13)
 )

@@ -278,6 +278,17 @@ func request_Query_WeightsCommit_0(ctx context.Context, marshaler runtime.Marsha
 		_   = err
 	)
 
+	val, ok = pathParams["owner"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "owner")
+	}
+
+	protoReq.Owner, err = runtime.String(val)
+
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "owner", err)
+	}
+
 	val, ok = pathParams["commitment"]
 	if !ok {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "commitment")
@@ -304,6 +315,17 @@ func local_request_Query_WeightsCommit_0(ctx context.Context, marshaler runtime.
 		err error
 		_   = err
 	)
+
+	val, ok = pathParams["owner"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "owner")
+	}
+
+	protoReq.Owner, err = runtime.String(val)
+
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "owner", err)
+	}
 
 	val, ok = pathParams["commitment"]
 	if !ok {
@@ -640,7 +662,7 @@ var (
 
 	pattern_Query_Usage_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 1, 0, 4, 1, 5, 4, 2, 5}, []string{"aichain", "modelregistry", "v1", "models", "model_id", "usage"}, "", runtime.AssumeColonVerbOpt(false)))
 
-	pattern_Query_WeightsCommit_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"aichain", "modelregistry", "v1", "weights_commits", "commitment"}, "", runtime.AssumeColonVerbOpt(false)))
+	pattern_Query_WeightsCommit_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 1, 0, 4, 1, 5, 4, 1, 0, 4, 1, 5, 5}, []string{"aichain", "modelregistry", "v1", "weights_commits", "owner", "commitment"}, "", runtime.AssumeColonVerbOpt(false)))
 )
 
 var (

@@ -7,6 +7,7 @@
 package commonv1
 
 import (
+	_ "github.com/cosmos/cosmos-proto"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -23,13 +24,20 @@ const (
 
 // Commitment is a stored commitment to content its owner will publish
 // (x/datamarket's MsgCommitContent, x/modelregistry's MsgCommitWeights): the
-// commitment's digest, the height it was first made at and the first height
-// at which it no longer publishes anything.
+// commitment's digest, the height it was first made at, the first height at
+// which it no longer publishes anything, its owner (the account that sent
+// it), and the content's public key (a hash of the content's digests, not
+// of the owner): the oldest unexpired commitment under a content key whose
+// digest its owner's publication verifies is the one that publishes the
+// content (modkit.Commitments.Use). A commitment with no content key (a
+// model name's) only ages.
 type Commitment struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Commitment    []byte                 `protobuf:"bytes,1,opt,name=commitment,proto3" json:"commitment,omitempty"`
 	Height        int64                  `protobuf:"varint,2,opt,name=height,proto3" json:"height,omitempty"`
 	ExpiresHeight int64                  `protobuf:"varint,3,opt,name=expires_height,json=expiresHeight,proto3" json:"expires_height,omitempty"`
+	Owner         string                 `protobuf:"bytes,4,opt,name=owner,proto3" json:"owner,omitempty"`
+	ContentKey    []byte                 `protobuf:"bytes,5,opt,name=content_key,json=contentKey,proto3" json:"content_key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -85,18 +93,35 @@ func (x *Commitment) GetExpiresHeight() int64 {
 	return 0
 }
 
+func (x *Commitment) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *Commitment) GetContentKey() []byte {
+	if x != nil {
+		return x.ContentKey
+	}
+	return nil
+}
+
 var File_aichain_common_v1_commitment_proto protoreflect.FileDescriptor
 
 const file_aichain_common_v1_commitment_proto_rawDesc = "" +
 	"\n" +
-	"\"aichain/common/v1/commitment.proto\x12\x11aichain.common.v1\"k\n" +
+	"\"aichain/common/v1/commitment.proto\x12\x11aichain.common.v1\x1a\x19cosmos_proto/cosmos.proto\"\xbc\x01\n" +
 	"\n" +
 	"Commitment\x12\x1e\n" +
 	"\n" +
 	"commitment\x18\x01 \x01(\fR\n" +
 	"commitment\x12\x16\n" +
 	"\x06height\x18\x02 \x01(\x03R\x06height\x12%\n" +
-	"\x0eexpires_height\x18\x03 \x01(\x03R\rexpiresHeightB)Z'github.com/aichain/aichain/types/commonb\x06proto3"
+	"\x0eexpires_height\x18\x03 \x01(\x03R\rexpiresHeight\x12.\n" +
+	"\x05owner\x18\x04 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12\x1f\n" +
+	"\vcontent_key\x18\x05 \x01(\fR\n" +
+	"contentKeyB)Z'github.com/aichain/aichain/types/commonb\x06proto3"
 
 var (
 	file_aichain_common_v1_commitment_proto_rawDescOnce sync.Once

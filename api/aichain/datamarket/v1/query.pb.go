@@ -30,7 +30,9 @@ const (
 type QueryContentCommitRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// commitment is the commitment's 64 hex digits.
-	Commitment    string `protobuf:"bytes,1,opt,name=commitment,proto3" json:"commitment,omitempty"`
+	Commitment string `protobuf:"bytes,1,opt,name=commitment,proto3" json:"commitment,omitempty"`
+	// owner is the account that made it.
+	Owner         string `protobuf:"bytes,2,opt,name=owner,proto3" json:"owner,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -68,6 +70,13 @@ func (*QueryContentCommitRequest) Descriptor() ([]byte, []int) {
 func (x *QueryContentCommitRequest) GetCommitment() string {
 	if x != nil {
 		return x.Commitment
+	}
+	return ""
+}
+
+func (x *QueryContentCommitRequest) GetOwner() string {
+	if x != nil {
+		return x.Owner
 	}
 	return ""
 }
@@ -835,11 +844,12 @@ var File_aichain_datamarket_v1_query_proto protoreflect.FileDescriptor
 
 const file_aichain_datamarket_v1_query_proto_rawDesc = "" +
 	"\n" +
-	"!aichain/datamarket/v1/query.proto\x12\x15aichain.datamarket.v1\x1a\x11amino/amino.proto\x1a*cosmos/base/query/v1beta1/pagination.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1cgoogle/api/annotations.proto\x1a\"aichain/common/v1/commitment.proto\x1a&aichain/datamarket/v1/datamarket.proto\";\n" +
+	"!aichain/datamarket/v1/query.proto\x12\x15aichain.datamarket.v1\x1a\x11amino/amino.proto\x1a*cosmos/base/query/v1beta1/pagination.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1cgoogle/api/annotations.proto\x1a\"aichain/common/v1/commitment.proto\x1a&aichain/datamarket/v1/datamarket.proto\"k\n" +
 	"\x19QueryContentCommitRequest\x12\x1e\n" +
 	"\n" +
 	"commitment\x18\x01 \x01(\tR\n" +
-	"commitment\"h\n" +
+	"commitment\x12.\n" +
+	"\x05owner\x18\x02 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\"h\n" +
 	"\x1aQueryContentCommitResponse\x12J\n" +
 	"\x0econtent_commit\x18\x01 \x01(\v2\x1d.aichain.common.v1.CommitmentB\x04\xc8\xde\x1f\x00R\rcontentCommit\"\x14\n" +
 	"\x12QueryParamsRequest\"W\n" +
@@ -892,7 +902,7 @@ const file_aichain_datamarket_v1_query_proto_rawDesc = "" +
 	"license_id\x18\x03 \x01(\x04R\tlicenseId\x12%\n" +
 	"\x0eexpires_height\x18\x04 \x01(\x03R\rexpiresHeight\x12\x18\n" +
 	"\aversion\x18\x05 \x01(\x04R\aversion\x12\x15\n" +
-	"\x06job_id\x18\x06 \x01(\x04R\x05jobId2\x81\n" +
+	"\x06job_id\x18\x06 \x01(\x04R\x05jobId2\x89\n" +
 	"\n" +
 	"\x05Query\x12\x86\x01\n" +
 	"\x06Params\x12).aichain.datamarket.v1.QueryParamsRequest\x1a*.aichain.datamarket.v1.QueryParamsResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/aichain/datamarket/v1/params\x12\x90\x01\n" +
@@ -901,8 +911,8 @@ const file_aichain_datamarket_v1_query_proto_rawDesc = "" +
 	"\x0eDatasetVersion\x121.aichain.datamarket.v1.QueryDatasetVersionRequest\x1a2.aichain.datamarket.v1.QueryDatasetVersionResponse\"G\x82\xd3\xe4\x93\x02A\x12?/aichain/datamarket/v1/datasets/{dataset_id}/versions/{version}\x12\x90\x01\n" +
 	"\aLicense\x12*.aichain.datamarket.v1.QueryLicenseRequest\x1a+.aichain.datamarket.v1.QueryLicenseResponse\",\x82\xd3\xe4\x93\x02&\x12$/aichain/datamarket/v1/licenses/{id}\x12\x8e\x01\n" +
 	"\bLicenses\x12+.aichain.datamarket.v1.QueryLicensesRequest\x1a,.aichain.datamarket.v1.QueryLicensesResponse\"'\x82\xd3\xe4\x93\x02!\x12\x1f/aichain/datamarket/v1/licenses\x12\xaf\x01\n" +
-	"\tHasAccess\x12,.aichain.datamarket.v1.QueryHasAccessRequest\x1a-.aichain.datamarket.v1.QueryHasAccessResponse\"E\x82\xd3\xe4\x93\x02?\x12=/aichain/datamarket/v1/datasets/{dataset_id}/access/{address}\x12\xb1\x01\n" +
-	"\rContentCommit\x120.aichain.datamarket.v1.QueryContentCommitRequest\x1a1.aichain.datamarket.v1.QueryContentCommitResponse\";\x82\xd3\xe4\x93\x025\x123/aichain/datamarket/v1/content_commits/{commitment}B/Z-github.com/aichain/aichain/x/datamarket/typesb\x06proto3"
+	"\tHasAccess\x12,.aichain.datamarket.v1.QueryHasAccessRequest\x1a-.aichain.datamarket.v1.QueryHasAccessResponse\"E\x82\xd3\xe4\x93\x02?\x12=/aichain/datamarket/v1/datasets/{dataset_id}/access/{address}\x12\xb9\x01\n" +
+	"\rContentCommit\x120.aichain.datamarket.v1.QueryContentCommitRequest\x1a1.aichain.datamarket.v1.QueryContentCommitResponse\"C\x82\xd3\xe4\x93\x02=\x12;/aichain/datamarket/v1/content_commits/{owner}/{commitment}B/Z-github.com/aichain/aichain/x/datamarket/typesb\x06proto3"
 
 var (
 	file_aichain_datamarket_v1_query_proto_rawDescOnce sync.Once

@@ -31,7 +31,9 @@ const (
 type QueryWeightsCommitRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// commitment is the commitment's 64 hex digits.
-	Commitment    string `protobuf:"bytes,1,opt,name=commitment,proto3" json:"commitment,omitempty"`
+	Commitment string `protobuf:"bytes,1,opt,name=commitment,proto3" json:"commitment,omitempty"`
+	// owner is the account that made it.
+	Owner         string `protobuf:"bytes,2,opt,name=owner,proto3" json:"owner,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -69,6 +71,13 @@ func (*QueryWeightsCommitRequest) Descriptor() ([]byte, []int) {
 func (x *QueryWeightsCommitRequest) GetCommitment() string {
 	if x != nil {
 		return x.Commitment
+	}
+	return ""
+}
+
+func (x *QueryWeightsCommitRequest) GetOwner() string {
+	if x != nil {
+		return x.Owner
 	}
 	return ""
 }
@@ -605,11 +614,12 @@ var File_aichain_modelregistry_v1_query_proto protoreflect.FileDescriptor
 
 const file_aichain_modelregistry_v1_query_proto_rawDesc = "" +
 	"\n" +
-	"$aichain/modelregistry/v1/query.proto\x12\x18aichain.modelregistry.v1\x1a\x11amino/amino.proto\x1a*cosmos/base/query/v1beta1/pagination.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1cgoogle/api/annotations.proto\x1a\"aichain/common/v1/commitment.proto\x1a$aichain/modelregistry/v1/model.proto\";\n" +
+	"$aichain/modelregistry/v1/query.proto\x12\x18aichain.modelregistry.v1\x1a\x11amino/amino.proto\x1a*cosmos/base/query/v1beta1/pagination.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1cgoogle/api/annotations.proto\x1a\"aichain/common/v1/commitment.proto\x1a$aichain/modelregistry/v1/model.proto\"k\n" +
 	"\x19QueryWeightsCommitRequest\x12\x1e\n" +
 	"\n" +
 	"commitment\x18\x01 \x01(\tR\n" +
-	"commitment\"h\n" +
+	"commitment\x12.\n" +
+	"\x05owner\x18\x02 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\"h\n" +
 	"\x1aQueryWeightsCommitResponse\x12J\n" +
 	"\x0eweights_commit\x18\x01 \x01(\v2\x1d.aichain.common.v1.CommitmentB\x04\xc8\xde\x1f\x00R\rweightsCommit\"\x14\n" +
 	"\x12QueryParamsRequest\"Z\n" +
@@ -643,14 +653,14 @@ const file_aichain_modelregistry_v1_query_proto_rawDesc = "" +
 	"\bmodel_id\x18\x01 \x01(\x04R\amodelId\"q\n" +
 	"\x12QueryUsageResponse\x12\x19\n" +
 	"\bmodel_id\x18\x01 \x01(\x04R\amodelId\x12@\n" +
-	"\x05usage\x18\x02 \x01(\v2\x1f.aichain.modelregistry.v1.UsageB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x05usage2\xd2\a\n" +
+	"\x05usage\x18\x02 \x01(\v2\x1f.aichain.modelregistry.v1.UsageB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x05usage2\xda\a\n" +
 	"\x05Query\x12\x8f\x01\n" +
 	"\x06Params\x12,.aichain.modelregistry.v1.QueryParamsRequest\x1a-.aichain.modelregistry.v1.QueryParamsResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /aichain/modelregistry/v1/params\x12\x91\x01\n" +
 	"\x05Model\x12+.aichain.modelregistry.v1.QueryModelRequest\x1a,.aichain.modelregistry.v1.QueryModelResponse\"-\x82\xd3\xe4\x93\x02'\x12%/aichain/modelregistry/v1/models/{id}\x12\x8f\x01\n" +
 	"\x06Models\x12,.aichain.modelregistry.v1.QueryModelsRequest\x1a-.aichain.modelregistry.v1.QueryModelsResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /aichain/modelregistry/v1/models\x12\xb3\x01\n" +
 	"\rModelVersions\x123.aichain.modelregistry.v1.QueryModelVersionsRequest\x1a4.aichain.modelregistry.v1.QueryModelVersionsResponse\"7\x82\xd3\xe4\x93\x021\x12//aichain/modelregistry/v1/names/{name}/versions\x12\x9d\x01\n" +
-	"\x05Usage\x12+.aichain.modelregistry.v1.QueryUsageRequest\x1a,.aichain.modelregistry.v1.QueryUsageResponse\"9\x82\xd3\xe4\x93\x023\x121/aichain/modelregistry/v1/models/{model_id}/usage\x12\xba\x01\n" +
-	"\rWeightsCommit\x123.aichain.modelregistry.v1.QueryWeightsCommitRequest\x1a4.aichain.modelregistry.v1.QueryWeightsCommitResponse\">\x82\xd3\xe4\x93\x028\x126/aichain/modelregistry/v1/weights_commits/{commitment}B2Z0github.com/aichain/aichain/x/modelregistry/typesb\x06proto3"
+	"\x05Usage\x12+.aichain.modelregistry.v1.QueryUsageRequest\x1a,.aichain.modelregistry.v1.QueryUsageResponse\"9\x82\xd3\xe4\x93\x023\x121/aichain/modelregistry/v1/models/{model_id}/usage\x12\xc2\x01\n" +
+	"\rWeightsCommit\x123.aichain.modelregistry.v1.QueryWeightsCommitRequest\x1a4.aichain.modelregistry.v1.QueryWeightsCommitResponse\"F\x82\xd3\xe4\x93\x02@\x12>/aichain/modelregistry/v1/weights_commits/{owner}/{commitment}B2Z0github.com/aichain/aichain/x/modelregistry/typesb\x06proto3"
 
 var (
 	file_aichain_modelregistry_v1_query_proto_rawDescOnce sync.Once

@@ -33,15 +33,24 @@ const (
 // (name, sha256) at least weights_commit_delay_blocks before, so that a
 // mempool watcher who copies the sha256 (or the name) from the registration
 // cannot register it first (x/modelregistry README, "Commit, then
-// register"). Anyone may send a commitment; it names no creator in the
-// clear, and only the creator its digest binds can use it.
+// register"). The sender is the creator. It commits twice: to the name and
+// the weights (commitment), which a registration of the name needs, and to
+// the weights alone (weights_commitment, under weights_key): the oldest
+// unexpired commitment to the weights that its creator's registration
+// verifies registers them, so a registration that loses its name to a
+// squatter does not lose its weights, and a copier who commits after the
+// sha256 went public never registers first.
 type MsgCommitWeights struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Sender string                 `protobuf:"bytes,1,opt,name=sender,proto3" json:"sender,omitempty"`
-	// commitment is types.WeightsCommitment(creator, name, sha256): 32 bytes.
-	Commitment    []byte `protobuf:"bytes,2,opt,name=commitment,proto3" json:"commitment,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// commitment is types.NameCommitment(sender, name, sha256): 32 bytes.
+	Commitment []byte `protobuf:"bytes,2,opt,name=commitment,proto3" json:"commitment,omitempty"`
+	// weights_key is types.WeightsContentKey(sha256): 32 bytes.
+	WeightsKey []byte `protobuf:"bytes,3,opt,name=weights_key,json=weightsKey,proto3" json:"weights_key,omitempty"`
+	// weights_commitment is types.WeightsCommitment(sender, sha256): 32 bytes.
+	WeightsCommitment []byte `protobuf:"bytes,4,opt,name=weights_commitment,json=weightsCommitment,proto3" json:"weights_commitment,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *MsgCommitWeights) Reset() {
@@ -84,6 +93,20 @@ func (x *MsgCommitWeights) GetSender() string {
 func (x *MsgCommitWeights) GetCommitment() []byte {
 	if x != nil {
 		return x.Commitment
+	}
+	return nil
+}
+
+func (x *MsgCommitWeights) GetWeightsKey() []byte {
+	if x != nil {
+		return x.WeightsKey
+	}
+	return nil
+}
+
+func (x *MsgCommitWeights) GetWeightsCommitment() []byte {
+	if x != nil {
+		return x.WeightsCommitment
 	}
 	return nil
 }
@@ -1327,12 +1350,15 @@ var File_aichain_modelregistry_v1_tx_proto protoreflect.FileDescriptor
 
 const file_aichain_modelregistry_v1_tx_proto_rawDesc = "" +
 	"\n" +
-	"!aichain/modelregistry/v1/tx.proto\x12\x18aichain.modelregistry.v1\x1a\x11amino/amino.proto\x1a\x1ecosmos/base/v1beta1/coin.proto\x1a\x17cosmos/msg/v1/msg.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1daichain/common/v1/share.proto\x1a$aichain/modelregistry/v1/model.proto\"\x95\x01\n" +
+	"!aichain/modelregistry/v1/tx.proto\x12\x18aichain.modelregistry.v1\x1a\x11amino/amino.proto\x1a\x1ecosmos/base/v1beta1/coin.proto\x1a\x17cosmos/msg/v1/msg.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1daichain/common/v1/share.proto\x1a$aichain/modelregistry/v1/model.proto\"\xe5\x01\n" +
 	"\x10MsgCommitWeights\x120\n" +
 	"\x06sender\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x06sender\x12\x1e\n" +
 	"\n" +
 	"commitment\x18\x02 \x01(\fR\n" +
-	"commitment:/\x82\xe7\xb0*\x06sender\x8a\xe7\xb0*\x1faichain/models/MsgCommitWeights\"p\n" +
+	"commitment\x12\x1f\n" +
+	"\vweights_key\x18\x03 \x01(\fR\n" +
+	"weightsKey\x12-\n" +
+	"\x12weights_commitment\x18\x04 \x01(\fR\x11weightsCommitment:/\x82\xe7\xb0*\x06sender\x8a\xe7\xb0*\x1faichain/models/MsgCommitWeights\"p\n" +
 	"\x18MsgCommitWeightsResponse\x12-\n" +
 	"\x12registrable_height\x18\x01 \x01(\x03R\x11registrableHeight\x12%\n" +
 	"\x0eexpires_height\x18\x02 \x01(\x03R\rexpiresHeight\"\xf8\x05\n" +

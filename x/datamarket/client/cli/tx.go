@@ -31,7 +31,6 @@ const (
 	flagDescription  = "description"
 	flagOffer        = "offer"
 	flagShare        = "shares"
-	flagOwner        = "owner"
 )
 
 // GetTxCmd returns the datamarket tx command with purchase-license,
@@ -142,7 +141,7 @@ func parseOffersAndShares(cmd *cobra.Command) ([]types.LicenseOffer, []common.Sh
 	return offers, shares, nil
 }
 
-// CommitDatasetCmd commits the signer (or --owner) to a dataset file before
+// CommitDatasetCmd commits the signer to a dataset file before
 // it lists it (list-dataset) or publishes it as a new version
 // (update-dataset): the chain lists new content only
 // content_commit_delay_blocks after its owner's commitment.
@@ -154,8 +153,9 @@ func CommitDatasetCmd(describe DescribeFileFunc) *cobra.Command {
 			"to anyone watching the mempool. So the chain lists a file no dataset holds yet only after its owner\n" +
 			"committed to it, content_commit_delay_blocks before (the params; the commitment lasts\n" +
 			"content_commit_ttl_blocks): the commitment is a hash of the owner's address, the content root and the\n" +
-			"sha256, and shows neither. Run this with the same file and --rows-per-chunk as the listing, wait for the\n" +
-			"height the response names (listable_height), then list. --owner commits for another owner's listing.",
+			"sha256, and shows neither; it is filed under the file's content key (a hash of the digests), and the\n" +
+			"oldest commitment to a file lists it. Sign it with the key that will list the file, with the same file\n" +
+			"and --rows-per-chunk as the listing, wait for the height the response names (listable_height), then list.",
 		Example: "aichaind tx datamarket commit-dataset ./iris.npy --rows-per-chunk 16 --from alice\n" +
 			"aichaind tx datamarket list-dataset ./iris.npy iris --rows-per-chunk 16 --uri http://127.0.0.1:8090 --offer perpetual:50000uaic --from alice",
 		Args: cobra.ExactArgs(1),
@@ -172,15 +172,7 @@ func CommitDatasetCmd(describe DescribeFileFunc) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			owner := clientCtx.GetFromAddress()
-			if s, _ := cmd.Flags().GetString(flagOwner); s != "" {
-				if owner, err = sdk.AccAddressFromBech32(s); err != nil {
-					return fmt.Errorf("--%s %q: %w", flagOwner, s, err)
-				}
-			}
-			msg := &types.MsgCommitContent{
-				Sender: clientCtx.GetFromAddress().String(), Commitment: types.ContentCommitment(owner, f.Root(), f.Sha256),
-			}
+			msg := types.NewMsgCommitContent(clientCtx.GetFromAddress(), f.Root(), f.Sha256)
 			if err := msg.ValidateBasic(); err != nil {
 				return err
 			}
@@ -188,7 +180,6 @@ func CommitDatasetCmd(describe DescribeFileFunc) *cobra.Command {
 		},
 	}
 	cmd.Flags().Uint64(flagRowsPerChunk, 64, "rows per Merkle chunk: the listing's (the content root is over chunks of this many rows)")
-	cmd.Flags().String(flagOwner, "", "the address that will list the file (default: the signer)")
 	flags.AddTxFlagsToCmd(cmd)
 	return cmd
 }
