@@ -11,8 +11,6 @@ package sidecar
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -392,6 +390,12 @@ func (v *Verifier) fetchOnce(ctx context.Context, endpoint, url string, want chu
 // provider's endpoint; a status other than 200 is an error, a busy one (503
 // or 429) a *dataserver.BusyError with the provider's Retry-After.
 func (v *Verifier) signedGet(ctx context.Context, endpoint, url string) (*http.Response, error) {
+	return v.signedGetFrom(ctx, endpoint, url, 0)
+}
+
+// signedGetFrom is signedGet of the body from byte from on (a Range
+// request when from > 0, whose 206 answer is accepted too).
+func (v *Verifier) signedGetFrom(ctx context.Context, endpoint, url string, from int64) (*http.Response, error) {
 	audience, err := signedreq.Audience(endpoint)
 	if err != nil {
 		return nil, err
@@ -400,6 +404,9 @@ func (v *Verifier) signedGet(ctx context.Context, endpoint, url string) (*http.R
 	if err != nil {
 		return nil, err
 	}
+	if from > 0 {
+		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", from))
+	}
 	if err := signedreq.Sign(req, v.cfg.Signer, audience, time.Now()); err != nil {
 		return nil, err
 	}
@@ -407,93 +414,11 @@ func (v *Verifier) signedGet(ctx context.Context, endpoint, url string) (*http.R
 	if err != nil {
 		return nil, err
 	}
-	if res.StatusCode != http.StatusOK {
+	if res.StatusCode != http.StatusOK && (from == 0 || res.StatusCode != http.StatusPartialContent) {
 		body, err := io.ReadAll(io.LimitReader(res.Body, 512))
 		res.Body.Close()
 		err = errors.Join(fmt.Errorf("HTTP %d: %s", res.StatusCode, strings.TrimSpace(string(body))), err)
 		return nil, dataserver.WrapBusy(res, err, time.Now())
 	}
 	return res, nil
-}
-
-// weightsFrom is the WeightsMirror of a job: its provider's
-// GET /v1/models/{sha256}, at most MaxWeightsBytes (the resolver checks
-// the sha256; readWeights).
-//
-// The provider sends only so many weights at once (maxWeightsTransfers in
-// provider/weights.go) and answers the others busy, 503 with Retry-After:
-// when a model's uri is down every validator asks it at once, and a single
-// request turned into UNAVAILABLE at every poll voted an honest provider
-// gone across the span (TestAttackBusyWeightsMirrorVotesAnHonestProviderUnavailable).
-// A busy answer is now asked again after its Retry-After, as a chunk is,
-// up to FetchRetries attempts, within the check's context and its busy
-// budget (pause); any other failure is an answer, not asked again.
-//
-// A mirror still busy at its last attempt fails the fetch (the error wraps
-// the *dataserver.BusyError): the verdict of that poll is UNAVAILABLE, which
-// the scheduler counts toward the unavailable span (jobState.failing) and
-// does not send before the provider has failed across it; the job is tried
-// again at every poll. That is the rule for a busy chunk, and the simplest
-// bound that is correct here: a provider busy for ever ends UNAVAILABLE,
-// and an honest one has the whole span to free a transfer. busyFor's
-// shorter bound (half of what was left of the window) exists because an
-// aborted job's window is not extended; a verification's span is capped at
-// its window, which is extended once without a quorum, so the span is
-// always reached, and the half-window cut would only shorten an honest
-// provider's grace late in the window.
-func (v *Verifier) weightsFrom(endpoint string, budget *busyBudget) jobexec.WeightsMirror {
-	return func(ctx context.Context, sha string) ([]byte, error) {
-		url := strings.TrimRight(endpoint, "/") + "/v1/models/" + sha
-		var err error
-		for attempt := 0; attempt < v.cfg.FetchRetries; attempt++ {
-			if attempt > 0 {
-				if err = v.pause(ctx, err, budget); err != nil {
-					break
-				}
-			}
-			var res *http.Response
-			if res, err = v.signedGet(ctx, endpoint, url); err == nil {
-				data, rerr := v.readWeights(res.Body, endpoint, sha)
-				_ = res.Body.Close()
-				return data, rerr
-			}
-			var busy *dataserver.BusyError
-			if !errors.As(err, &busy) {
-				break
-			}
-			v.log.Debug("weights mirror busy", "url", url, "attempt", attempt+1, "err", err)
-		}
-		return nil, fmt.Errorf("provider %s: %w", endpoint, err)
-	}
-}
-
-// readWeights reads a weights file from the provider, at most
-// MaxWeightsBytes. A body over that limit is hashed to its end (up to
-// MaxWeightsHashed in all) without being kept: if it is the model's file,
-// the provider holds the weights and only this sidecar's limit refuses them
-// (an error wrapping workload.ErrTooLarge: abstain); if not, the provider
-// served something else (a plain error: UNAVAILABLE), so that junk over the
-// limit is no way out of the verdict. A body longer than MaxWeightsHashed is
-// not weights a provider agent ran: reading 16 GiB of junk at the fetch
-// policy's average rate held a check's worker for an hour
-// (TestAttackWeightsMirrorJunkPastLimitHoldsTheCheck).
-func (v *Verifier) readWeights(body io.Reader, endpoint, sha string) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(body, v.cfg.MaxWeightsBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("provider %s: %w", endpoint, err)
-	}
-	if int64(len(data)) <= v.cfg.MaxWeightsBytes {
-		return data, nil
-	}
-	h := sha256.New()
-	h.Write(data)
-	data = nil
-	if _, err := io.Copy(h, io.LimitReader(body, max(v.cfg.MaxWeightsHashed-v.cfg.MaxWeightsBytes-1, 0))); err != nil {
-		return nil, fmt.Errorf("provider %s: weights over %d bytes: %w", endpoint, v.cfg.MaxWeightsBytes, err)
-	}
-	if !strings.EqualFold(hex.EncodeToString(h.Sum(nil)), sha) {
-		return nil, fmt.Errorf("provider %s: served over %d bytes that are not the weights %s", endpoint, v.cfg.MaxWeightsBytes, sha)
-	}
-	return nil, fmt.Errorf("%w: provider %s holds the weights, over this sidecar's --max-fetch-bytes %d",
-		workload.ErrTooLarge, endpoint, v.cfg.MaxWeightsBytes)
 }
