@@ -1,0 +1,164 @@
+package modkit_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
+	"github.com/cosmos/cosmos-sdk/codec"
+	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/aichain/aichain/types/common"
+	"github.com/aichain/aichain/x/internal/modkit"
+)
+
+var (
+	errMissing = errorsmod.Register(codespace, 10, "no commitment")
+	errRecent  = errorsmod.Register(codespace, 11, "too recent")
+	errOlder   = errorsmod.Register(codespace, 12, "older commitment")
+)
+
+// ref is the reference model of one stored commitment.
+type ref struct{ height, expires int64 }
+
+// TestCommitmentsMatchAReferenceUnderRandomOperations runs random commits,
+// publications, prunings and zero-height rebases (the order of the
+// commitments kept across them) of a few owners on a few
+// contents against a plain reference model of the rule (a commitment
+// publishes from height + delay until its expiry, unless another owner's
+// older unexpired commitment to the content exists), and checks after each
+// step that every record has its content entry and its expiry entry and
+// that no entry is left without its record.
+func TestCommitmentsMatchAReferenceUnderRandomOperations(t *testing.T) {
+	const delay, ttl, owners, contents = 3, 12, 4, 3
+	e := newEnv(t)
+	cdc := codec.NewProtoCodec(codectypes.NewInterfaceRegistry())
+	c := modkit.NewCommitments(e.sb, cdc, "test", "commits", collections.NewPrefix(1), collections.NewPrefix(2), collections.NewPrefix(3),
+		modkit.NewQueueHeads(e.sb, collections.NewPrefix(4)))
+	if _, err := e.sb.Build(); err != nil {
+		t.Fatal(err)
+	}
+	errs := modkit.CommitErrors{Missing: errMissing, TooRecent: errRecent, Older: errOlder}
+	addr := func(o int) sdk.AccAddress { return sdk.AccAddress(bytes.Repeat([]byte{byte(o + 1)}, 20)) }
+	key := func(content int) []byte { return common.CommitmentOf("test-key", []byte{byte(content)}) }
+	commitment := func(o sdk.AccAddress, content int) []byte { return common.CommitmentOf("test", o, []byte{byte(content)}) }
+	model := map[[2]int]ref{}
+	rng := rand.New(rand.NewPCG(7, 42))
+	ctx := e.ctx
+	outcomes := map[string]int{}
+	for step := range 600 {
+		h := ctx.BlockHeight()
+		o, content := rng.IntN(owners), rng.IntN(contents)
+		claim := modkit.Claim{Owner: addr(o), Commitment: commitment(addr(o), content), ContentKey: key(content)}
+		switch op := rng.IntN(10); {
+		case op < 4: // commit
+			if _, _, err := c.Commit(ctx, claim, ttl); err != nil {
+				t.Fatal(err)
+			}
+			if r, ok := model[[2]int{o, content}]; !ok || r.expires <= h {
+				model[[2]int{o, content}] = ref{h, h + ttl}
+			}
+		case op < 7: // publish
+			err := c.Use(ctx, claim, delay, errs, "content", func(a sdk.AccAddress) []byte { return commitment(a, content) })
+			want := expected(model, o, content, h, delay)
+			if !errors.Is(err, want) && (want != nil || err != nil) {
+				t.Fatalf("step %d, height %d: owner %d publishes content %d: %v, want %v (model %v)", step, h, o, content, err, want, model)
+			}
+			if err == nil {
+				delete(model, [2]int{o, content})
+			}
+			outcomes[fmt.Sprint(want)]++
+		case op < 8: // a zero-height export, imported by a chain whose first block is 1
+			if err := c.Rebase(ctx, h); err != nil {
+				t.Fatal(err)
+			}
+			for k, r := range model {
+				if r.expires <= h {
+					delete(model, k) // expired: still stored until pruned, and expired there too
+					continue
+				}
+				model[k] = ref{r.height - h, max(common.RebaseHeight(r.expires, h), 1)}
+			}
+			ctx = ctx.WithBlockHeight(1)
+		default: // blocks end: the EndBlocker prunes
+			if err := c.Prune(ctx, rng.IntN(3)+1); err != nil {
+				t.Fatal(err)
+			}
+			ctx = ctx.WithBlockHeight(h + 1)
+		}
+		checkCommitments(t, ctx, c, model, addr, commitment)
+	}
+	t.Logf("publications: %v", outcomes)
+	for _, want := range []error{nil, errMissing, errRecent, errOlder} {
+		if outcomes[fmt.Sprint(want)] == 0 {
+			t.Fatalf("no publication answered %v in the run: %v", want, outcomes)
+		}
+	}
+}
+
+// expected is the reference's answer to owner o publishing content at h.
+func expected(model map[[2]int]ref, o, content int, h int64, delay int64) error {
+	r, ok := model[[2]int{o, content}]
+	switch {
+	case !ok || r.expires <= h:
+		return errMissing
+	case h < r.height+delay:
+		return errRecent
+	}
+	for k, other := range model {
+		if k[1] == content && k[0] != o && other.height < r.height && other.expires > h {
+			return errOlder
+		}
+	}
+	return nil
+}
+
+// checkCommitments checks that every unexpired reference commitment is
+// stored as the model says, and that records and entries match: each record
+// with its content entry and expiry entry, no entry without its record.
+func checkCommitments(t *testing.T, ctx sdk.Context, c modkit.Commitments, model map[[2]int]ref,
+	addr func(int) sdk.AccAddress, commitment func(sdk.AccAddress, int) []byte,
+) {
+	t.Helper()
+	for k, r := range model {
+		got, err := c.Map.Get(ctx, modkit.CommitmentKey(addr(k[0]), commitment(addr(k[0]), k[1])))
+		if r.expires <= ctx.BlockHeight() {
+			continue // expired: pruned or not yet
+		}
+		if err != nil || got.Height != r.height || got.ExpiresHeight != r.expires {
+			t.Fatalf("owner %d's commitment to %d: %+v, %v; want %+v", k[0], k[1], got, err, r)
+		}
+	}
+	records := 0
+	if err := c.Map.Walk(ctx, nil, func(key []byte, rec common.Commitment) (bool, error) {
+		records++
+		if ok, err := c.ByContent.Has(ctx, collections.Join3(rec.ContentKey, rec.Height, key)); err != nil || !ok {
+			return true, fmt.Errorf("record %X has no content entry", key)
+		}
+		if ok, err := c.Queue.Has(ctx, collections.Join(rec.ExpiresHeight, key)); err != nil || !ok {
+			return true, fmt.Errorf("record %X has no expiry entry", key)
+		}
+		return false, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	entries := 0
+	if err := c.ByContent.Walk(ctx, nil, func(k collections.Triple[[]byte, int64, []byte]) (bool, error) {
+		entries++
+		rec, err := c.Map.Get(ctx, k.K3())
+		if err != nil || rec.Height != k.K2() || !bytes.Equal(rec.ContentKey, k.K1()) {
+			return true, fmt.Errorf("content entry %v without its record: %v", k, err)
+		}
+		return false, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if entries != records {
+		t.Fatalf("%d content entries for %d records", entries, records)
+	}
+}
