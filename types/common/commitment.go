@@ -46,6 +46,9 @@ func (c Commitment) Validate(invalid *errorsmod.Error) error {
 	if c.ExpiresHeight <= c.Height {
 		return errorsmod.Wrapf(invalid, "commitment %X expires at %d, not after its height %d", c.Commitment, c.ExpiresHeight, c.Height)
 	}
+	if c.KeptUntilHeight < c.ExpiresHeight {
+		return errorsmod.Wrapf(invalid, "commitment %X kept until %d, before its expiry %d", c.Commitment, c.KeptUntilHeight, c.ExpiresHeight)
+	}
 	if _, err := sdk.AccAddressFromBech32(c.Owner); err != nil {
 		return errorsmod.Wrapf(invalid, "commitment %X: owner %q: %v", c.Commitment, c.Owner, err)
 	}

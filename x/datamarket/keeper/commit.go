@@ -7,7 +7,6 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/datamarket/types"
 	"github.com/aichain/aichain/x/internal/modkit"
 )
@@ -23,32 +22,56 @@ import (
 var commitErrors = modkit.CommitErrors{Missing: types.ErrNoCommitment, TooRecent: types.ErrCommitTooRecent,
 	Older: types.ErrOlderCommitment}
 
-// CommitContent stores a commitment at the current height until
-// content_commit_ttl_blocks later; one its owner already made is left as it
-// is.
-func (k Keeper) CommitContent(ctx context.Context, claim modkit.Claim) (common.Commitment, types.Params, error) {
+// CommitContent stores owner's commitments to a file's root and sha256
+// (modkit.Claims with their keys) at the current height until
+// content_commit_ttl_blocks later; one owner already made and that has not
+// expired keeps its height and lives the ttl from now (renewed). It returns
+// the height from which both list and the first at which one has expired.
+func (k Keeper) CommitContent(ctx context.Context, root, sha modkit.Claim) (listable, expires int64, err error) {
 	params, err := k.GetParams(ctx)
 	if err != nil {
-		return common.Commitment{}, params, err
+		return 0, 0, err
 	}
-	c, created, err := k.ContentCommits.Commit(ctx, claim, params.ContentCommitTtlBlocks)
-	if err != nil || !created {
-		return c, params, err
+	r, newRoot, err := k.ContentCommits.Commit(ctx, root, params.ContentCommitTtlBlocks)
+	if err != nil {
+		return 0, 0, err
 	}
-	return c, params, modkit.EmitTypedEvent(ctx, &types.EventContentCommitted{
-		Commitment:     hex.EncodeToString(claim.Commitment),
-		ListableHeight: modkit.ListableHeight(c, params.ContentCommitDelayBlocks), ExpiresHeight: c.ExpiresHeight,
+	s, newSha, err := k.ContentCommits.Commit(ctx, sha, params.ContentCommitTtlBlocks)
+	if err != nil {
+		return 0, 0, err
+	}
+	delay := params.ContentCommitDelayBlocks
+	listable = max(modkit.ListableHeight(r, delay), modkit.ListableHeight(s, delay))
+	expires = min(r.ExpiresHeight, s.ExpiresHeight)
+	if !newRoot && !newSha {
+		return listable, expires, nil
+	}
+	return listable, expires, modkit.EmitTypedEvent(ctx, &types.EventContentCommitted{
+		Commitment: hex.EncodeToString(root.Commitment), ListableHeight: listable, ExpiresHeight: expires,
 	})
 }
 
-// useCommitment takes owner's commitment to (root, sha) for a listing of
-// new content at the current height (modkit.Commitments.Use): refused while
-// another owner holds an older commitment to it.
-func (k Keeper) useCommitment(ctx context.Context, params types.Params, owner sdk.AccAddress, root []byte, sha string) error {
-	claim := modkit.Claim{Owner: owner, Commitment: types.ContentCommitment(owner, root, sha), ContentKey: types.ContentKey(root, sha)}
-	return k.ContentCommits.Use(ctx, claim, params.ContentCommitDelayBlocks, commitErrors,
+// useCommitment takes owner's commitments to the digests of (root, sha)
+// that are new (not already this dataset's) for a listing at the current
+// height (modkit.Commitments.Use): refused while another owner holds an
+// older commitment to either.
+func (k Keeper) useCommitment(ctx context.Context, params types.Params, owner sdk.AccAddress, root []byte, sha string, newRoot, newSha bool) error {
+	delay := params.ContentCommitDelayBlocks
+	if newRoot {
+		claim := modkit.Claim{Owner: owner, Commitment: types.RootCommitment(owner, root), ContentKey: types.RootKey(root)}
+		if err := k.ContentCommits.Use(ctx, claim, delay, commitErrors,
+			fmt.Sprintf("the content root %X (send MsgCommitContent: commit-dataset)", root),
+			func(o sdk.AccAddress) []byte { return types.RootCommitment(o, root) }); err != nil {
+			return err
+		}
+	}
+	if !newSha {
+		return nil
+	}
+	claim := modkit.Claim{Owner: owner, Commitment: types.ShaCommitment(owner, sha), ContentKey: types.ShaKey(sha)}
+	return k.ContentCommits.Use(ctx, claim, delay, commitErrors,
 		fmt.Sprintf("the file of sha256 %s (send MsgCommitContent: commit-dataset)", sha),
-		func(o sdk.AccAddress) []byte { return types.ContentCommitment(o, root, sha) })
+		func(o sdk.AccAddress) []byte { return types.ShaCommitment(o, sha) })
 }
 
 // PruneCommits removes the commitments whose expiry height has been

@@ -96,7 +96,8 @@ func TestAttackMempoolCopierListsOwnersFileFirst(t *testing.T) {
 // TestCommitmentIsOneOwnersAndUsedOnce: a commitment binds its owner (the
 // owner's digest sent by another account is that account's, and lists
 // nothing of either's), is used by one listing, and the owner's second
-// commitment to the same digest keeps the first one's height.
+// commitment to the same digests keeps the first one's height and renews
+// it (a ttl from now).
 func TestCommitmentIsOneOwnersAndUsedOnce(t *testing.T) {
 	s := setup(t)
 	s.withCommits(100)
@@ -109,8 +110,8 @@ func TestCommitmentIsOneOwnersAndUsedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	again := s.commit(s.owner.Address, msg.ContentRoot, msg.Sha256)
-	if *again != *first {
-		t.Fatalf("a copy of the commitment moved it: %+v, first %+v", again, first)
+	if again.ListableHeight != first.ListableHeight || again.ExpiresHeight != first.ExpiresHeight+1 {
+		t.Fatalf("the owner's commitment again a block later: %+v, first %+v; want the same listable height, renewed a block", again, first)
 	}
 	s.blocks(commitDelay - 1)
 	other := *msg
@@ -120,12 +121,12 @@ func TestCommitmentIsOneOwnersAndUsedOnce(t *testing.T) {
 	}
 	id := s.list(msg)
 	if _, err := s.q.ContentCommit(s.ta.Ctx, &types.QueryContentCommitRequest{Owner: s.owner.String(),
-		Commitment: hex.EncodeToString(types.ContentCommitment(s.owner.Address, msg.ContentRoot, msg.Sha256)),
+		Commitment: hex.EncodeToString(types.RootCommitment(s.owner.Address, msg.ContentRoot)),
 	}); status.Code(err) != codes.NotFound {
 		t.Fatalf("a used commitment: %v, want NotFound", err)
 	}
 	if res, err := s.q.ContentCommit(s.ta.Ctx, &types.QueryContentCommitRequest{Owner: s.other.String(),
-		Commitment: hex.EncodeToString(copied.Commitment),
+		Commitment: hex.EncodeToString(copied.RootCommitment),
 	}); err != nil || res.ContentCommit.Owner != s.other.String() || res.ContentCommit.Height != first.ListableHeight-commitDelay+1 {
 		t.Fatalf("the other account's copy: %+v, %v", res, err)
 	}
@@ -179,8 +180,9 @@ func TestCommitmentsExpireAndArePrunedWithinTheBudget(t *testing.T) {
 	if _, err := s.ms.ListDataset(s.ta.Ctx, msg); !errors.Is(err, types.ErrNoCommitment) {
 		t.Fatalf("a listing on an expired commitment: %v, want ErrNoCommitment", err)
 	}
+	s.blocks(ttl) // kept a ttl past its expiry
 	// Expired at this height: the EndBlocker of this block is the first to prune.
-	for _, want := range []int{3, 1, 0} {
+	for _, want := range []int{8, 6, 4, 2, 0} { // two records a commitment
 		s.blocks(1)
 		if got := count(); got != want {
 			t.Fatalf("%d commitments left, want %d (2 pruned a block)", got, want)
@@ -199,7 +201,7 @@ func TestContentCommitsSurviveExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := gs.Validate(); err != nil || len(gs.ContentCommits) != 1 {
+	if err := gs.Validate(); err != nil || len(gs.ContentCommits) != 2 { // the root's and the sha256's
 		t.Fatalf("exported %d commitments: %v", len(gs.ContentCommits), err)
 	}
 	fresh := setup(t)
@@ -217,18 +219,26 @@ func TestContentCommitsSurviveExport(t *testing.T) {
 	}
 }
 
-// TestCommitAgainAfterExpiryBeforePruning: a commitment that expired but
-// that the EndBlocker has not pruned yet (its budget carries a backlog
-// over) is made anew by a second commitment: the owner, committing again,
-// lists its file the delay later, not after the pruning.
-func TestCommitAgainAfterExpiryBeforePruning(t *testing.T) {
+// TestCommitAgainAfterKeepingBeforePruning: a commitment past its keeping
+// (a ttl after its expiry) that the EndBlocker has not pruned yet (its
+// budget carries a backlog over) is made anew by a second commitment: the
+// owner, committing again, lists its file the delay later, not after the
+// pruning. One expired but still kept is renewed with its first height:
+// it lists at once.
+func TestCommitAgainAfterKeepingBeforePruning(t *testing.T) {
 	s := setup(t)
 	const ttl = commitDelay + 2
 	s.withCommits(ttl)
 	msg := listMsg(s.owner.String(), perpetual(1000, false))
-	s.commit(s.owner.Address, msg.ContentRoot, msg.Sha256)
-	// Past its expiry, with no block run: nothing pruned it.
-	s.ta.Ctx = s.ta.Ctx.WithBlockHeight(s.ta.Ctx.BlockHeight() + ttl)
+	first := s.commit(s.owner.Address, msg.ContentRoot, msg.Sha256)
+	// Past its expiry, still kept: renewed, its height kept.
+	s.ta.Ctx = s.ta.Ctx.WithBlockHeight(first.ExpiresHeight)
+	renewed := s.commit(s.owner.Address, msg.ContentRoot, msg.Sha256)
+	if renewed.ListableHeight != first.ListableHeight || renewed.ExpiresHeight != first.ExpiresHeight+ttl {
+		t.Fatalf("committed again at its expiry: %+v, first %+v; want its listable height, a ttl more", renewed, first)
+	}
+	// Past its keeping, with no block run: nothing pruned it.
+	s.ta.Ctx = s.ta.Ctx.WithBlockHeight(renewed.ExpiresHeight + ttl)
 	again := s.commit(s.owner.Address, msg.ContentRoot, msg.Sha256)
 	if again.ListableHeight != s.ta.Ctx.BlockHeight()+commitDelay {
 		t.Fatalf("committed again at %d: listable from %d, want %d", s.ta.Ctx.BlockHeight(), again.ListableHeight, s.ta.Ctx.BlockHeight()+commitDelay)
@@ -238,20 +248,22 @@ func TestCommitAgainAfterExpiryBeforePruning(t *testing.T) {
 }
 
 // TestOnlyAnOlderCommitmentThatVerifiesHoldsTheContent: under a file's
-// content key, an older entry of another owner that does not verify (junk
-// filed under the key), one that has expired, and the lister's own older
-// one do not refuse the listing; a younger one of another owner that
-// verifies does not either.
+// root's key, an older entry of another owner that does not verify (junk
+// filed under the key), one no longer kept (a ttl past its expiry), and
+// the lister's own older one do not refuse the listing; a younger one of
+// another owner that verifies does not either.
 func TestOnlyAnOlderCommitmentThatVerifiesHoldsTheContent(t *testing.T) {
 	s := setup(t)
-	s.withCommits(commitDelay + 4)
+	const ttl = commitDelay + 4
+	s.withCommits(ttl)
 	msg := listMsg(s.owner.String(), perpetual(1000, false))
-	key := types.ContentKey(msg.ContentRoot, msg.Sha256)
+	key := types.RootKey(msg.ContentRoot)
 	// Expired by the listing: the other account's real commitment.
 	expired := s.commit(s.other.Address, msg.ContentRoot, msg.Sha256)
-	s.blocks(commitDelay + 2)
+	s.blocks(ttl + 2)
 	// Junk under the key, older than the owner's.
-	junk := &types.MsgCommitContent{Sender: s.buyer.String(), Commitment: rootOf("junk"), ContentKey: key}
+	junk := types.NewMsgCommitContent(s.buyer.Address, rootOf("junk"), shaOf("junk"))
+	junk.RootKey = key // a junk root commitment under the owner's root's key
 	if _, err := s.ms.CommitContent(s.ta.Ctx, junk); err != nil {
 		t.Fatal(err)
 	}
@@ -262,8 +274,8 @@ func TestOnlyAnOlderCommitmentThatVerifiesHoldsTheContent(t *testing.T) {
 	// Younger than the owner's, and verifies.
 	s.commit(s.buyer.Address, msg.ContentRoot, msg.Sha256)
 	s.blocks(commitDelay)
-	if h := s.ta.Ctx.BlockHeight(); h < expired.ExpiresHeight {
-		t.Fatalf("at height %d the other account's commitment has not expired (%d)", h, expired.ExpiresHeight)
+	if h := s.ta.Ctx.BlockHeight(); h < expired.ExpiresHeight+ttl {
+		t.Fatalf("at height %d the other account's commitment is still kept (until %d)", h, expired.ExpiresHeight+ttl)
 	}
 	s.list(msg)
 }

@@ -21,24 +21,24 @@ import (
 // only as a new version of the same dataset. Both checks read by key
 // (ContentRoots, ContentShas), never an iterator.
 
-// claimContent checks a listing's content (checkContent) and, when it is
-// new (not both its root and sha256 already datasetID's), takes owner's
-// commitment to it (useCommitment).
+// claimContent checks a listing's content (checkContent) and takes owner's
+// commitment to each of its digests that is new (not already datasetID's:
+// useCommitment).
 func (k Keeper) claimContent(ctx context.Context, params types.Params, datasetID uint64, owner sdk.AccAddress, root []byte, sha string) error {
-	held, err := k.checkContent(ctx, datasetID, root, sha)
-	if err != nil || held {
+	rootHeld, shaHeld, err := k.checkContent(ctx, datasetID, root, sha)
+	if err != nil || rootHeld && shaHeld {
 		return err
 	}
-	return k.useCommitment(ctx, params, owner, root, sha)
+	return k.useCommitment(ctx, params, owner, root, sha, !rootHeld, !shaHeld)
 }
 
 // checkContent refuses a content root or sha256 that a dataset other than
 // datasetID (0: a new listing, so any dataset) already holds in any version;
-// held tells whether both are datasetID's already (an earlier version's
-// file published again).
-func (k Keeper) checkContent(ctx context.Context, datasetID uint64, root []byte, sha string) (held bool, err error) {
-	mine := 0
-	for _, c := range []struct {
+// rootHeld and shaHeld tell which are datasetID's already (an earlier
+// version's).
+func (k Keeper) checkContent(ctx context.Context, datasetID uint64, root []byte, sha string) (rootHeld, shaHeld bool, err error) {
+	mine := [2]bool{}
+	for i, c := range []struct {
 		what string
 		find func() (uint64, error)
 	}{
@@ -50,19 +50,19 @@ func (k Keeper) checkContent(ctx context.Context, datasetID uint64, root []byte,
 			continue
 		}
 		if err != nil {
-			return false, err
+			return false, false, err
 		}
 		if other == datasetID {
-			mine++
+			mine[i] = true
 			continue
 		}
 		if datasetID == 0 {
-			return false, errorsmod.Wrapf(types.ErrContentTaken,
+			return false, false, errorsmod.Wrapf(types.ErrContentTaken,
 				"this %s is dataset %d's; its owner may publish it only as a new version of dataset %d (MsgUpdateDataset)", c.what, other, other)
 		}
-		return false, errorsmod.Wrapf(types.ErrContentTaken, "this %s is dataset %d's, not dataset %d's", c.what, other, datasetID)
+		return false, false, errorsmod.Wrapf(types.ErrContentTaken, "this %s is dataset %d's, not dataset %d's", c.what, other, datasetID)
 	}
-	return mine == 2, nil
+	return mine[0], mine[1], nil
 }
 
 // putVersion stores a dataset version and files its content's root and

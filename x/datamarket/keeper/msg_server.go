@@ -31,13 +31,12 @@ func (s msgServer) CommitContent(ctx context.Context, msg *types.MsgCommitConten
 	if err != nil {
 		return nil, err
 	}
-	c, params, err := s.Keeper.CommitContent(ctx, modkit.Claim{Owner: sender, Commitment: msg.Commitment, ContentKey: msg.ContentKey})
+	listable, expires, err := s.Keeper.CommitContent(ctx, modkit.Claim{Owner: sender, Commitment: msg.RootCommitment, ContentKey: msg.RootKey},
+		modkit.Claim{Owner: sender, Commitment: msg.ShaCommitment, ContentKey: msg.ShaKey})
 	if err != nil {
 		return nil, err
 	}
-	return &types.MsgCommitContentResponse{
-		ListableHeight: modkit.ListableHeight(c, params.ContentCommitDelayBlocks), ExpiresHeight: c.ExpiresHeight,
-	}, nil
+	return &types.MsgCommitContentResponse{ListableHeight: listable, ExpiresHeight: expires}, nil
 }
 
 // ListDataset implements types.MsgServer.

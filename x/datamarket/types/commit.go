@@ -16,49 +16,61 @@ import (
 // the digests only from the owner's listing, so its own commitment is no
 // earlier than the block that could include the owner's listing, and its
 // listing is valid only K blocks later: it wins only if every proposer of
-// those K blocks leaves the owner's listing out. The commitment is filed
-// under the content's key (ContentKey), and the oldest unexpired one that
-// verifies lists the file, so that a copier who learns the digests before
-// the owner's listing executes (a listing relayed from another chain, or
-// one that failed) does not list first.
+// those K blocks leaves the owner's listing out. A file is taken by either
+// of its digests, so the owner commits to each apart, and each commitment is
+// filed under its digest's key (RootKey, ShaKey): the oldest unexpired one
+// that verifies lists the digest, so that a copier who learns the digests
+// before the owner's listing executes (a listing relayed from another
+// chain, or one that failed) does not list first, whatever it pairs the
+// digest with.
 
-// commitDomain separates content commitments from every other hash, and
-// keyDomain content keys.
+// Domains separate the commitments to roots and to sha256s, and their keys,
+// from every other hash.
 const (
-	commitDomain = "aichain/datamarket/content-commit/v1"
-	keyDomain    = "aichain/datamarket/content-key/v1"
+	rootDomain    = "aichain/datamarket/root-commit/v1"
+	shaDomain     = "aichain/datamarket/sha256-commit/v1"
+	rootKeyDomain = "aichain/datamarket/root-key/v1"
+	shaKeyDomain  = "aichain/datamarket/sha256-key/v1"
 )
 
-// ContentKey is the public key of a file with content root root and sha256
-// sha, under which commitments to it are filed: common.CommitmentOf root and
-// sha, no owner.
-func ContentKey(root []byte, sha string) []byte {
-	return common.CommitmentOf(keyDomain, root, []byte(sha))
+// RootCommitment is the commitment of owner to a file with content root
+// root: common.CommitmentOf the owner's address and root.
+func RootCommitment(owner sdk.AccAddress, root []byte) []byte {
+	return common.CommitmentOf(rootDomain, owner, root)
 }
 
-// ContentCommitment is the commitment of owner to a file with content root
-// root and sha256 sha (64 lowercase hex digits): common.CommitmentOf the
-// owner's address, root and sha.
-func ContentCommitment(owner sdk.AccAddress, root []byte, sha string) []byte {
-	return common.CommitmentOf(commitDomain, owner, root, []byte(sha))
+// ShaCommitment is the commitment of owner to a file of sha256 sha (64
+// lowercase hex digits).
+func ShaCommitment(owner sdk.AccAddress, sha string) []byte {
+	return common.CommitmentOf(shaDomain, owner, []byte(sha))
 }
+
+// RootKey is the public key of a content root, under which commitments to
+// it are filed (no owner).
+func RootKey(root []byte) []byte { return common.CommitmentOf(rootKeyDomain, root) }
+
+// ShaKey is the public key of a sha256.
+func ShaKey(sha string) []byte { return common.CommitmentOf(shaKeyDomain, []byte(sha)) }
 
 // ValidateBasic checks the message statelessly.
 func (m *MsgCommitContent) ValidateBasic() error {
 	if err := validateAddress("sender", m.Sender); err != nil {
 		return err
 	}
-	if len(m.Commitment) != common.CommitmentBytes {
-		return errorsmod.Wrapf(ErrInvalidRequest, "commitment must be %d bytes, got %d", common.CommitmentBytes, len(m.Commitment))
-	}
-	if len(m.ContentKey) != common.CommitmentBytes {
-		return errorsmod.Wrapf(ErrInvalidRequest, "content key must be %d bytes, got %d", common.CommitmentBytes, len(m.ContentKey))
+	for _, f := range []struct {
+		name string
+		b    []byte
+	}{{"root commitment", m.RootCommitment}, {"root key", m.RootKey}, {"sha256 commitment", m.ShaCommitment}, {"sha256 key", m.ShaKey}} {
+		if len(f.b) != common.CommitmentBytes {
+			return errorsmod.Wrapf(ErrInvalidRequest, "%s must be %d bytes, got %d", f.name, common.CommitmentBytes, len(f.b))
+		}
 	}
 	return nil
 }
 
 // NewMsgCommitContent is owner's commitment to the file with content root
-// root and sha256 sha, filed under its content key.
+// root and sha256 sha: to each digest, with its key.
 func NewMsgCommitContent(owner sdk.AccAddress, root []byte, sha string) *MsgCommitContent {
-	return &MsgCommitContent{Sender: owner.String(), Commitment: ContentCommitment(owner, root, sha), ContentKey: ContentKey(root, sha)}
+	return &MsgCommitContent{Sender: owner.String(), RootCommitment: RootCommitment(owner, root), RootKey: RootKey(root),
+		ShaCommitment: ShaCommitment(owner, sha), ShaKey: ShaKey(sha)}
 }

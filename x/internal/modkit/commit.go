@@ -97,19 +97,27 @@ type Claim struct {
 // under delay.
 func ListableHeight(c common.Commitment, delay uint64) int64 { return c.Height + int64(delay) }
 
-// Commit stores a commitment at the current height until ttl blocks later
-// and reports whether it is new. A commitment its owner already made and
-// that has not expired is left as it is (its first height counts): the
-// returned record is the stored one. One expired but not yet pruned (the
+// Commit stores a commitment at the current height, publishing until ttl
+// blocks later and kept a ttl after that, and reports whether it is new. A
+// commitment its owner already made and that is still kept, expired or
+// not, keeps its first height (its age counts) and is renewed: it publishes
+// until ttl blocks from now. A commitment that could not be renewed
+// protected its content only until its expiry: an owner whose publication
+// was pushed to its last block (a relayed one, or a name squatted late in
+// the commitment's life) could only commit again, at a later height than a
+// copier's (TestAttackSquatNearExpiryHandsCreatorsWeightsToCopier); kept a
+// ttl past its expiry, it still holds the content against younger
+// commitments, and its owner has that ttl to renew it. The returned record
+// is the stored one. One past its keeping but not yet pruned (the
 // EndBlocker's budget carried it over) is made anew: its owner, committing
 // again, would otherwise wait for the pruning
-// (TestCommitAgainAfterExpiryBeforePruning).
+// (TestCommitAgainAfterKeepingBeforePruning).
 func (c Commitments) Commit(ctx context.Context, claim Claim, ttl uint64) (common.Commitment, bool, error) {
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	got, err := c.Map.Get(ctx, CommitmentKey(claim.Owner, claim.Commitment))
 	switch {
-	case err == nil && got.ExpiresHeight > h:
-		return got, false, nil
+	case err == nil && got.KeptUntilHeight > h:
+		return got, false, c.renew(ctx, &got, h+int64(ttl), int64(ttl))
 	case err == nil:
 		if err := c.remove(ctx, got); err != nil {
 			return got, false, err
@@ -117,9 +125,29 @@ func (c Commitments) Commit(ctx context.Context, claim Claim, ttl uint64) (commo
 	case !errors.Is(err, collections.ErrNotFound):
 		return got, false, err
 	}
-	got = common.Commitment{Commitment: claim.Commitment, Height: h, ExpiresHeight: h + int64(ttl),
+	got = common.Commitment{Commitment: claim.Commitment, Height: h, ExpiresHeight: h + int64(ttl), KeptUntilHeight: h + 2*int64(ttl),
 		Owner: claim.Owner.String(), ContentKey: claim.ContentKey}
 	return got, true, c.put(ctx, got)
+}
+
+// renew moves rec's expiry to expires when that is later, and its keeping
+// to a ttl after it, its queue entry with it.
+func (c Commitments) renew(ctx context.Context, rec *common.Commitment, expires, ttl int64) error {
+	if expires <= rec.ExpiresHeight {
+		return nil
+	}
+	key, err := keyOf(*rec)
+	if err != nil {
+		return err
+	}
+	if err := c.Queue.Remove(ctx, collections.Join(rec.KeptUntilHeight, key)); err != nil {
+		return err
+	}
+	rec.ExpiresHeight, rec.KeptUntilHeight = expires, max(rec.KeptUntilHeight, expires+ttl)
+	if err := c.Map.Set(ctx, key, *rec); err != nil {
+		return err
+	}
+	return c.Queue.Set(ctx, collections.Join(rec.KeptUntilHeight, key))
 }
 
 // keyOf is rec's store key.
@@ -145,10 +173,10 @@ func (c Commitments) put(ctx context.Context, rec common.Commitment) error {
 			return err
 		}
 	}
-	return c.Queue.Set(ctx, collections.Join(rec.ExpiresHeight, key))
+	return c.Queue.Set(ctx, collections.Join(rec.KeptUntilHeight, key))
 }
 
-// remove removes rec, its content entry and its expiry entry.
+// remove removes rec, its content entry and its queue entry.
 func (c Commitments) remove(ctx context.Context, rec common.Commitment) error {
 	key, err := keyOf(rec)
 	if err != nil {
@@ -157,7 +185,7 @@ func (c Commitments) remove(ctx context.Context, rec common.Commitment) error {
 	if err := c.unfile(ctx, key, rec); err != nil {
 		return err
 	}
-	return c.Queue.Remove(ctx, collections.Join(rec.ExpiresHeight, key))
+	return c.Queue.Remove(ctx, collections.Join(rec.KeptUntilHeight, key))
 }
 
 // unfile removes rec (under key) and its content entry.
@@ -211,8 +239,8 @@ func (c Commitments) Use(ctx context.Context, claim Claim, delay uint64, errs Co
 }
 
 // checkOlder refuses rec's publication while another owner holds an older
-// unexpired commitment under its content key that verifies: it reads the
-// key's entries in height order, up to rec's height.
+// commitment under its content key, still kept, that verifies: it reads
+// the key's entries in height order, up to rec's height.
 func (c Commitments) checkOlder(ctx context.Context, rec common.Commitment, claim Claim, errs CommitErrors, what string,
 	verify func(owner sdk.AccAddress) []byte,
 ) error {
@@ -240,7 +268,7 @@ func (c Commitments) checkOlder(ctx context.Context, rec common.Commitment, clai
 		if err != nil {
 			return err
 		}
-		if other.ExpiresHeight <= h || owner.Equals(claim.Owner) || !bytes.Equal(other.Commitment, verify(owner)) {
+		if other.KeptUntilHeight <= h || owner.Equals(claim.Owner) || !bytes.Equal(other.Commitment, verify(owner)) {
 			continue
 		}
 		return errorsmod.Wrapf(errs.Older, "%s committed to %s at height %d, before this commitment (height %d): the oldest commitment publishes it",
@@ -249,7 +277,7 @@ func (c Commitments) checkOlder(ctx context.Context, rec common.Commitment, clai
 	return nil
 }
 
-// Prune removes the commitments whose expiry height has been reached, at
+// Prune removes the commitments whose keeping height has been reached, at
 // most limit of them; the rest carry over (DrainDue's failure policy).
 func (c Commitments) Prune(ctx context.Context, limit int) error {
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
@@ -257,8 +285,8 @@ func (c Commitments) Prune(ctx context.Context, limit int) error {
 	return err
 }
 
-// prune removes one commitment if, by its state, it has expired; a stale or
-// retried entry is a no-op.
+// prune removes one commitment if, by its state, it is no longer kept; a
+// stale or retried entry is a no-op.
 func (c Commitments) prune(ctx context.Context, key []byte) error {
 	rec, err := c.Map.Get(ctx, key)
 	if errors.Is(err, collections.ErrNotFound) {
@@ -266,7 +294,7 @@ func (c Commitments) prune(ctx context.Context, key []byte) error {
 	} else if err != nil {
 		return err
 	}
-	if rec.ExpiresHeight > sdk.UnwrapSDKContext(ctx).BlockHeight() {
+	if rec.KeptUntilHeight > sdk.UnwrapSDKContext(ctx).BlockHeight() {
 		return nil
 	}
 	return c.unfile(ctx, key, rec)
@@ -313,8 +341,8 @@ func (c Commitments) Export(ctx context.Context) ([]common.Commitment, error) {
 
 // Rebase maps every commitment's heights for a zero-height export: its
 // height less the export's (0 or below: how long ago it was made, which its
-// delay counts from) and its expiry with common.RebaseHeight, at least 1
-// (what was due prunes in block 1), its queue entry refiled under it.
+// delay counts from), its expiry and keeping with common.RebaseHeight, at
+// least 1 (what was due prunes in block 1), its entries refiled under them.
 func (c Commitments) Rebase(ctx context.Context, exportHeight int64) error {
 	recs, err := c.Export(ctx)
 	if err != nil {
@@ -326,6 +354,7 @@ func (c Commitments) Rebase(ctx context.Context, exportHeight int64) error {
 		}
 		rec.Height -= exportHeight
 		rec.ExpiresHeight = max(common.RebaseHeight(rec.ExpiresHeight, exportHeight), 1)
+		rec.KeptUntilHeight = max(common.RebaseHeight(rec.KeptUntilHeight, exportHeight), 1)
 		if err := c.put(ctx, rec); err != nil {
 			return fmt.Errorf("commitment %X: %w", rec.Commitment, err)
 		}

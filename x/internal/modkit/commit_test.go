@@ -24,16 +24,17 @@ var (
 )
 
 // ref is the reference model of one stored commitment.
-type ref struct{ height, expires int64 }
+type ref struct{ height, expires, kept int64 }
 
 // TestCommitmentsMatchAReferenceUnderRandomOperations runs random commits,
 // publications, prunings and zero-height rebases (the order of the
 // commitments kept across them) of a few owners on a few
 // contents against a plain reference model of the rule (a commitment
 // publishes from height + delay until its expiry, unless another owner's
-// older unexpired commitment to the content exists), and checks after each
-// step that every record has its content entry and its expiry entry and
-// that no entry is left without its record.
+// older commitment to the content is still kept, a ttl past its expiry; a
+// commitment made again while kept keeps its height and publishes a ttl
+// from then), and checks after each step that every record has its content
+// entry and its queue entry and that no entry is left without its record.
 func TestCommitmentsMatchAReferenceUnderRandomOperations(t *testing.T) {
 	const delay, ttl, owners, contents = 3, 12, 4, 3
 	e := newEnv(t)
@@ -46,7 +47,9 @@ func TestCommitmentsMatchAReferenceUnderRandomOperations(t *testing.T) {
 	errs := modkit.CommitErrors{Missing: errMissing, TooRecent: errRecent, Older: errOlder}
 	addr := func(o int) sdk.AccAddress { return sdk.AccAddress(bytes.Repeat([]byte{byte(o + 1)}, 20)) }
 	key := func(content int) []byte { return common.CommitmentOf("test-key", []byte{byte(content)}) }
-	commitment := func(o sdk.AccAddress, content int) []byte { return common.CommitmentOf("test", o, []byte{byte(content)}) }
+	commitment := func(o sdk.AccAddress, content int) []byte {
+		return common.CommitmentOf("test", o, []byte{byte(content)})
+	}
 	model := map[[2]int]ref{}
 	rng := rand.New(rand.NewPCG(7, 42))
 	ctx := e.ctx
@@ -60,8 +63,10 @@ func TestCommitmentsMatchAReferenceUnderRandomOperations(t *testing.T) {
 			if _, _, err := c.Commit(ctx, claim, ttl); err != nil {
 				t.Fatal(err)
 			}
-			if r, ok := model[[2]int{o, content}]; !ok || r.expires <= h {
-				model[[2]int{o, content}] = ref{h, h + ttl}
+			if r, ok := model[[2]int{o, content}]; !ok || r.kept <= h {
+				model[[2]int{o, content}] = ref{h, h + ttl, h + 2*ttl}
+			} else if h+ttl > r.expires { // renewed
+				model[[2]int{o, content}] = ref{r.height, h + ttl, max(r.kept, h+2*ttl)}
 			}
 		case op < 7: // publish
 			err := c.Use(ctx, claim, delay, errs, "content", func(a sdk.AccAddress) []byte { return commitment(a, content) })
@@ -78,11 +83,11 @@ func TestCommitmentsMatchAReferenceUnderRandomOperations(t *testing.T) {
 				t.Fatal(err)
 			}
 			for k, r := range model {
-				if r.expires <= h {
-					delete(model, k) // expired: still stored until pruned, and expired there too
+				if r.kept <= h {
+					delete(model, k) // no longer kept: still stored until pruned, and due there too
 					continue
 				}
-				model[k] = ref{r.height - h, max(common.RebaseHeight(r.expires, h), 1)}
+				model[k] = ref{r.height - h, max(common.RebaseHeight(r.expires, h), 1), max(common.RebaseHeight(r.kept, h), 1)}
 			}
 			ctx = ctx.WithBlockHeight(1)
 		default: // blocks end: the EndBlocker prunes
@@ -111,7 +116,7 @@ func expected(model map[[2]int]ref, o, content int, h int64, delay int64) error 
 		return errRecent
 	}
 	for k, other := range model {
-		if k[1] == content && k[0] != o && other.height < r.height && other.expires > h {
+		if k[1] == content && k[0] != o && other.height < r.height && other.kept > h {
 			return errOlder
 		}
 	}
@@ -127,10 +132,10 @@ func checkCommitments(t *testing.T, ctx sdk.Context, c modkit.Commitments, model
 	t.Helper()
 	for k, r := range model {
 		got, err := c.Map.Get(ctx, modkit.CommitmentKey(addr(k[0]), commitment(addr(k[0]), k[1])))
-		if r.expires <= ctx.BlockHeight() {
-			continue // expired: pruned or not yet
+		if r.kept <= ctx.BlockHeight() {
+			continue // no longer kept: pruned or not yet
 		}
-		if err != nil || got.Height != r.height || got.ExpiresHeight != r.expires {
+		if err != nil || got.Height != r.height || got.ExpiresHeight != r.expires || got.KeptUntilHeight != r.kept {
 			t.Fatalf("owner %d's commitment to %d: %+v, %v; want %+v", k[0], k[1], got, err, r)
 		}
 	}
@@ -140,8 +145,8 @@ func checkCommitments(t *testing.T, ctx sdk.Context, c modkit.Commitments, model
 		if ok, err := c.ByContent.Has(ctx, collections.Join3(rec.ContentKey, rec.Height, key)); err != nil || !ok {
 			return true, fmt.Errorf("record %X has no content entry", key)
 		}
-		if ok, err := c.Queue.Has(ctx, collections.Join(rec.ExpiresHeight, key)); err != nil || !ok {
-			return true, fmt.Errorf("record %X has no expiry entry", key)
+		if ok, err := c.Queue.Has(ctx, collections.Join(rec.KeptUntilHeight, key)); err != nil || !ok {
+			return true, fmt.Errorf("record %X has no queue entry", key)
 		}
 		return false, nil
 	}); err != nil {

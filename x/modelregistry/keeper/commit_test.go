@@ -134,7 +134,7 @@ func TestWeightsCommitmentIsOneCreatorsAndUsedOnce(t *testing.T) {
 	if _, err := f.srv.PublishVersion(f.ta.Ctx, v2); err != nil {
 		t.Fatalf("a new version on its commitment: %v", err)
 	}
-	f.blocks(5) // past the unused one's ttl: the EndBlocker prunes it
+	f.blocks(5 + commitDelay + 4) // past the unused one's ttl and keeping: the EndBlocker prunes it
 	n := 0
 	if err := f.k.WeightsCommits.Map.Walk(f.ta.Ctx, nil, func([]byte, common.Commitment) (bool, error) { n++; return false, nil }); err != nil || n != 0 {
 		t.Fatalf("%d commitments left after their ttl (%v)", n, err)

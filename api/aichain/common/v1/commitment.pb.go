@@ -30,16 +30,20 @@ const (
 // of the owner): the oldest unexpired commitment under a content key whose
 // digest its owner's publication verifies is the one that publishes the
 // content (modkit.Commitments.Use). A commitment with no content key (a
-// model name's) only ages.
+// model name's) only ages. Past expires_height it publishes nothing, but it
+// is kept until kept_until_height (a ttl later): an older commitment to its
+// content still, and renewed by its owner's commitment again with its
+// first height.
 type Commitment struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Commitment    []byte                 `protobuf:"bytes,1,opt,name=commitment,proto3" json:"commitment,omitempty"`
-	Height        int64                  `protobuf:"varint,2,opt,name=height,proto3" json:"height,omitempty"`
-	ExpiresHeight int64                  `protobuf:"varint,3,opt,name=expires_height,json=expiresHeight,proto3" json:"expires_height,omitempty"`
-	Owner         string                 `protobuf:"bytes,4,opt,name=owner,proto3" json:"owner,omitempty"`
-	ContentKey    []byte                 `protobuf:"bytes,5,opt,name=content_key,json=contentKey,proto3" json:"content_key,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Commitment      []byte                 `protobuf:"bytes,1,opt,name=commitment,proto3" json:"commitment,omitempty"`
+	Height          int64                  `protobuf:"varint,2,opt,name=height,proto3" json:"height,omitempty"`
+	ExpiresHeight   int64                  `protobuf:"varint,3,opt,name=expires_height,json=expiresHeight,proto3" json:"expires_height,omitempty"`
+	Owner           string                 `protobuf:"bytes,4,opt,name=owner,proto3" json:"owner,omitempty"`
+	ContentKey      []byte                 `protobuf:"bytes,5,opt,name=content_key,json=contentKey,proto3" json:"content_key,omitempty"`
+	KeptUntilHeight int64                  `protobuf:"varint,6,opt,name=kept_until_height,json=keptUntilHeight,proto3" json:"kept_until_height,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Commitment) Reset() {
@@ -107,11 +111,18 @@ func (x *Commitment) GetContentKey() []byte {
 	return nil
 }
 
+func (x *Commitment) GetKeptUntilHeight() int64 {
+	if x != nil {
+		return x.KeptUntilHeight
+	}
+	return 0
+}
+
 var File_aichain_common_v1_commitment_proto protoreflect.FileDescriptor
 
 const file_aichain_common_v1_commitment_proto_rawDesc = "" +
 	"\n" +
-	"\"aichain/common/v1/commitment.proto\x12\x11aichain.common.v1\x1a\x19cosmos_proto/cosmos.proto\"\xbc\x01\n" +
+	"\"aichain/common/v1/commitment.proto\x12\x11aichain.common.v1\x1a\x19cosmos_proto/cosmos.proto\"\xe8\x01\n" +
 	"\n" +
 	"Commitment\x12\x1e\n" +
 	"\n" +
@@ -121,7 +132,8 @@ const file_aichain_common_v1_commitment_proto_rawDesc = "" +
 	"\x0eexpires_height\x18\x03 \x01(\x03R\rexpiresHeight\x12.\n" +
 	"\x05owner\x18\x04 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12\x1f\n" +
 	"\vcontent_key\x18\x05 \x01(\fR\n" +
-	"contentKeyB)Z'github.com/aichain/aichain/types/commonb\x06proto3"
+	"contentKey\x12*\n" +
+	"\x11kept_until_height\x18\x06 \x01(\x03R\x0fkeptUntilHeightB)Z'github.com/aichain/aichain/types/commonb\x06proto3"
 
 var (
 	file_aichain_common_v1_commitment_proto_rawDescOnce sync.Once

@@ -32,17 +32,24 @@ const (
 // yet is refused unless its owner committed to (content_root, sha256) at
 // least content_commit_delay_blocks before, so that a mempool watcher who
 // copies the digests from the listing cannot list them first
-// (x/datamarket README, "Commit, then list"). The sender is the owner: the
-// oldest unexpired commitment to the content (under its content key) that
-// its owner's listing verifies lists it, so a copier who commits after the
-// digests went public (a relayed listing, a failed one) never lists first.
+// (x/datamarket README, "Commit, then list"). The sender is the owner. It
+// commits to each digest apart, a file being taken by either: to the
+// content root (root_commitment, filed under root_key) and to the sha256
+// (sha_commitment, under sha_key). For each digest, the oldest unexpired
+// commitment that its owner's listing verifies lists it, so a copier who
+// commits after the digests went public (a relayed listing, a failed one)
+// never lists first, whatever it pairs the digest with.
 type MsgCommitContent struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Sender string                 `protobuf:"bytes,1,opt,name=sender,proto3" json:"sender,omitempty"`
-	// commitment is types.ContentCommitment(sender, content_root, sha256): 32 bytes.
-	Commitment []byte `protobuf:"bytes,2,opt,name=commitment,proto3" json:"commitment,omitempty"`
-	// content_key is types.ContentKey(content_root, sha256): 32 bytes.
-	ContentKey    []byte `protobuf:"bytes,3,opt,name=content_key,json=contentKey,proto3" json:"content_key,omitempty"`
+	// root_commitment is types.RootCommitment(sender, content_root): 32 bytes.
+	RootCommitment []byte `protobuf:"bytes,2,opt,name=root_commitment,json=rootCommitment,proto3" json:"root_commitment,omitempty"`
+	// root_key is types.RootKey(content_root): 32 bytes.
+	RootKey []byte `protobuf:"bytes,3,opt,name=root_key,json=rootKey,proto3" json:"root_key,omitempty"`
+	// sha_commitment is types.ShaCommitment(sender, sha256): 32 bytes.
+	ShaCommitment []byte `protobuf:"bytes,4,opt,name=sha_commitment,json=shaCommitment,proto3" json:"sha_commitment,omitempty"`
+	// sha_key is types.ShaKey(sha256): 32 bytes.
+	ShaKey        []byte `protobuf:"bytes,5,opt,name=sha_key,json=shaKey,proto3" json:"sha_key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -84,16 +91,30 @@ func (x *MsgCommitContent) GetSender() string {
 	return ""
 }
 
-func (x *MsgCommitContent) GetCommitment() []byte {
+func (x *MsgCommitContent) GetRootCommitment() []byte {
 	if x != nil {
-		return x.Commitment
+		return x.RootCommitment
 	}
 	return nil
 }
 
-func (x *MsgCommitContent) GetContentKey() []byte {
+func (x *MsgCommitContent) GetRootKey() []byte {
 	if x != nil {
-		return x.ContentKey
+		return x.RootKey
+	}
+	return nil
+}
+
+func (x *MsgCommitContent) GetShaCommitment() []byte {
+	if x != nil {
+		return x.ShaCommitment
+	}
+	return nil
+}
+
+func (x *MsgCommitContent) GetShaKey() []byte {
+	if x != nil {
+		return x.ShaKey
 	}
 	return nil
 }
@@ -1438,14 +1459,13 @@ var File_aichain_datamarket_v1_tx_proto protoreflect.FileDescriptor
 
 const file_aichain_datamarket_v1_tx_proto_rawDesc = "" +
 	"\n" +
-	"\x1eaichain/datamarket/v1/tx.proto\x12\x15aichain.datamarket.v1\x1a\x11amino/amino.proto\x1a\x1ecosmos/base/v1beta1/coin.proto\x1a\x17cosmos/msg/v1/msg.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1daichain/common/v1/share.proto\x1a&aichain/datamarket/v1/datamarket.proto\"\xba\x01\n" +
+	"\x1eaichain/datamarket/v1/tx.proto\x12\x15aichain.datamarket.v1\x1a\x11amino/amino.proto\x1a\x1ecosmos/base/v1beta1/coin.proto\x1a\x17cosmos/msg/v1/msg.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1daichain/common/v1/share.proto\x1a&aichain/datamarket/v1/datamarket.proto\"\xfd\x01\n" +
 	"\x10MsgCommitContent\x120\n" +
-	"\x06sender\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x06sender\x12\x1e\n" +
-	"\n" +
-	"commitment\x18\x02 \x01(\fR\n" +
-	"commitment\x12\x1f\n" +
-	"\vcontent_key\x18\x03 \x01(\fR\n" +
-	"contentKey:3\x82\xe7\xb0*\x06sender\x8a\xe7\xb0*#aichain/datamarket/MsgCommitContent\"j\n" +
+	"\x06sender\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x06sender\x12'\n" +
+	"\x0froot_commitment\x18\x02 \x01(\fR\x0erootCommitment\x12\x19\n" +
+	"\broot_key\x18\x03 \x01(\fR\arootKey\x12%\n" +
+	"\x0esha_commitment\x18\x04 \x01(\fR\rshaCommitment\x12\x17\n" +
+	"\asha_key\x18\x05 \x01(\fR\x06shaKey:3\x82\xe7\xb0*\x06sender\x8a\xe7\xb0*#aichain/datamarket/MsgCommitContent\"j\n" +
 	"\x18MsgCommitContentResponse\x12'\n" +
 	"\x0flistable_height\x18\x01 \x01(\x03R\x0elistableHeight\x12%\n" +
 	"\x0eexpires_height\x18\x02 \x01(\x03R\rexpiresHeight\"\xe0\x03\n" +

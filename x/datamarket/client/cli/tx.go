@@ -152,10 +152,11 @@ func CommitDatasetCmd(describe DescribeFileFunc) *cobra.Command {
 		Long: "A file belongs to the first dataset that lists it, and a listing shows the file's sha256 and content root\n" +
 			"to anyone watching the mempool. So the chain lists a file no dataset holds yet only after its owner\n" +
 			"committed to it, content_commit_delay_blocks before (the params; the commitment lasts\n" +
-			"content_commit_ttl_blocks): the commitment is a hash of the owner's address, the content root and the\n" +
-			"sha256, and shows neither; it is filed under the file's content key (a hash of the digests), and the\n" +
-			"oldest commitment to a file lists it. Sign it with the key that will list the file, with the same file\n" +
-			"and --rows-per-chunk as the listing, wait for the height the response names (listable_height), then list.",
+			"content_commit_ttl_blocks, and is kept a ttl more): it is two hashes, of the owner's address with the\n" +
+			"content root and with the sha256, which show neither, each filed under its digest's key (a hash of it),\n" +
+			"and the oldest commitment to a digest lists it. Sign it with the key that will list the file, with the\n" +
+			"same file and --rows-per-chunk as the listing, wait for the height the response names (listable_height),\n" +
+			"then list. Committing again before it is no longer kept renews it, its first height kept.",
 		Example: "aichaind tx datamarket commit-dataset ./iris.npy --rows-per-chunk 16 --from alice\n" +
 			"aichaind tx datamarket list-dataset ./iris.npy iris --rows-per-chunk 16 --uri http://127.0.0.1:8090 --offer perpetual:50000uaic --from alice",
 		Args: cobra.ExactArgs(1),
