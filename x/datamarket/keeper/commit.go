@@ -32,19 +32,9 @@ func (k Keeper) CommitContent(ctx context.Context, root, sha modkit.Claim) (list
 	if err != nil {
 		return 0, 0, err
 	}
-	r, newRoot, err := k.ContentCommits.Commit(ctx, root, params.ContentCommitTtlBlocks)
-	if err != nil {
-		return 0, 0, err
-	}
-	s, newSha, err := k.ContentCommits.Commit(ctx, sha, params.ContentCommitTtlBlocks)
-	if err != nil {
-		return 0, 0, err
-	}
-	delay := params.ContentCommitDelayBlocks
-	listable = max(modkit.ListableHeight(r, delay), modkit.ListableHeight(s, delay))
-	expires = min(r.ExpiresHeight, s.ExpiresHeight)
-	if !newRoot && !newSha {
-		return listable, expires, nil
+	listable, expires, created, err := k.ContentCommits.CommitAll(ctx, params.ContentCommitTtlBlocks, params.ContentCommitDelayBlocks, root, sha)
+	if err != nil || !created {
+		return listable, expires, err
 	}
 	return listable, expires, modkit.EmitTypedEvent(ctx, &types.EventContentCommitted{
 		Commitment: hex.EncodeToString(root.Commitment), ListableHeight: listable, ExpiresHeight: expires,

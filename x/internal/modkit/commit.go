@@ -130,6 +130,25 @@ func (c Commitments) Commit(ctx context.Context, claim Claim, ttl uint64) (commo
 	return got, true, c.put(ctx, got)
 }
 
+// CommitAll commits each of claims (Commit) and returns the height from
+// which all of them publish under delay, the first at which one has
+// expired, and whether any is new: a message that commits to several
+// digests at once (x/datamarket's root and sha256, x/modelregistry's name
+// and weights).
+func (c Commitments) CommitAll(ctx context.Context, ttl, delay uint64, claims ...Claim) (publishable, expires int64, created bool, err error) {
+	for i, claim := range claims {
+		rec, isNew, err := c.Commit(ctx, claim, ttl)
+		if err != nil {
+			return 0, 0, false, err
+		}
+		publishable, created = max(publishable, ListableHeight(rec, delay)), created || isNew
+		if i == 0 || rec.ExpiresHeight < expires {
+			expires = rec.ExpiresHeight
+		}
+	}
+	return publishable, expires, created, nil
+}
+
 // renew moves rec's expiry to expires when that is later, and its keeping
 // to a ttl after it, its queue entry with it.
 func (c Commitments) renew(ctx context.Context, rec *common.Commitment, expires, ttl int64) error {

@@ -38,20 +38,11 @@ func (k Keeper) CommitWeights(ctx context.Context, creator sdk.AccAddress, nameC
 	if err != nil {
 		return 0, 0, err
 	}
-	name, newName, err := k.WeightsCommits.Commit(ctx, modkit.Claim{Owner: creator, Commitment: nameCommitment}, params.WeightsCommitTtlBlocks)
-	if err != nil {
-		return 0, 0, err
-	}
-	weights, newWeights, err := k.WeightsCommits.Commit(ctx,
-		modkit.Claim{Owner: creator, Commitment: weightsCommitment, ContentKey: weightsKey}, params.WeightsCommitTtlBlocks)
-	if err != nil {
-		return 0, 0, err
-	}
-	delay := params.WeightsCommitDelayBlocks
-	registrable = max(modkit.ListableHeight(name, delay), modkit.ListableHeight(weights, delay))
-	expires = min(name.ExpiresHeight, weights.ExpiresHeight)
-	if !newName && !newWeights {
-		return registrable, expires, nil
+	registrable, expires, created, err := k.WeightsCommits.CommitAll(ctx, params.WeightsCommitTtlBlocks, params.WeightsCommitDelayBlocks,
+		modkit.Claim{Owner: creator, Commitment: nameCommitment},
+		modkit.Claim{Owner: creator, Commitment: weightsCommitment, ContentKey: weightsKey})
+	if err != nil || !created {
+		return registrable, expires, err
 	}
 	return registrable, expires, modkit.EmitTypedEvent(ctx, &types.EventWeightsCommitted{
 		Commitment: hex.EncodeToString(nameCommitment), RegistrableHeight: registrable, ExpiresHeight: expires,
