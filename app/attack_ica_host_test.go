@@ -164,6 +164,7 @@ func TestICAHostAllowListCoversTheUsersMessages(t *testing.T) {
 	leftOut := map[string]bool{
 		"/aichain.ve.v1.MsgInjectVerdicts":           true,
 		"/aichain.compute.v1.MsgRegisterBeaconKey":   true,
+		"/aichain.compute.v1.MsgSetVerifierEndpoint": true,
 		"/aichain.compute.v1.MsgUpdateParams":        true,
 		"/aichain.datamarket.v1.MsgUpdateParams":     true,
 		"/aichain.modelregistry.v1.MsgUpdateParams":  true,

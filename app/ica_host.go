@@ -37,8 +37,9 @@ import (
 // would let any counterparty chain's account run it. Its handler does nothing
 // today (the pre-blocker reads transaction 0 itself), but the list keeps it
 // so whatever the handler becomes. Left out besides: each module's
-// MsgUpdateParams (only governance signs them), MsgRegisterBeaconKey (a
-// validator operator's, and no interchain account creates a validator), and
+// MsgUpdateParams (only governance signs them), MsgRegisterBeaconKey and
+// MsgSetVerifierEndpoint (a validator operator's, and no interchain account
+// creates a validator), and
 // authz MsgExec (it would run, as the account's grantee, messages this list
 // does not name; MsgGrant and MsgRevoke are in, for a controller to give a
 // hot key of its own rights on this chain).

@@ -99,7 +99,11 @@ var Upgrades = []Upgrade{
 	// from before, which locks none and keeps the old abort rule; no
 	// migration; MsgPostModelBond and MsgWithdrawModelBond are new, and the
 	// same holds for the allow list: after the upgrade, another account's
-	// mlp or gpt job with a paid dataset needs its model owner's bond).
+	// mlp or gpt job with a paid dataset needs its model owner's bond),
+	// and validators' verification sidecar URLs (x/compute's
+	// VerifierEndpoints, prefix 53, empty until a validator sends
+	// MsgSetVerifierEndpoint; no migration; the message is a validator
+	// operator's and is left out of the interchain accounts host allow list).
 	// First it stores the module
 	// accounts no one has asked for yet and restores any that someone turned
 	// into an ordinary account (ensureModuleAccounts), and replaces an

@@ -60,6 +60,11 @@ func queryCommands(app string) *autocliv1.ServiceCommandDescriptor {
 			{RpcMethod: "BeaconKey", Use: "beacon-key [validator-address]", Short: "Show a validator's beacon key and consensus address",
 				Example:        fmt.Sprintf("%s q compute beacon-key aicvaloper1...", app),
 				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "validator_address"}}},
+			{RpcMethod: "VerifierEndpoints", Use: "verifier-endpoints", Short: "List the validators' verification sidecar URLs (where sidecars fetch each other's checked weights)",
+				Example: fmt.Sprintf("%s q compute verifier-endpoints --limit 100", app)},
+			{RpcMethod: "VerifierEndpoint", Use: "verifier-endpoint [validator-address]", Short: "Show a validator's verification sidecar URL",
+				Example:        fmt.Sprintf("%s q compute verifier-endpoint aicvaloper1...", app),
+				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "validator_address"}}},
 			{RpcMethod: "ModelBond", Use: "model-bond [owner]", Short: "Show a model owner's availability bond: bonded, locked by live jobs, free",
 				Example:        fmt.Sprintf("%s q compute model-bond aic1...", app),
 				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "owner"}}},
@@ -126,17 +131,12 @@ func txCommands(app string) *autocliv1.ServiceCommandDescriptor {
 					"found available, the abort is a timeout and the collateral is forfeited.",
 				Example:        fmt.Sprintf("%s tx compute abort-job 1 inputs-unavailable --from provider", app),
 				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}, {ProtoField: "reason"}}},
-			{RpcMethod: "RegisterBeaconKey", Use: "register-beacon-key [pubkey-hex] [proof-of-possession-hex]",
-				Short: "Register or rotate the BLS beacon key of the --from account's validator (aichaind beacon pop prints the key and proof)",
-				Example: fmt.Sprintf("%s tx compute register-beacon-key $(%s beacon pop aicvaloper1... --chain-id aichain-local-1 --home ~/.aichain) --from node0",
-					app, app),
-				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "pubkey"}, {ProtoField: "proof_of_possession"}}},
 			{RpcMethod: "UpdateParams", Skip: false, GovProposal: true, Use: "update-params-proposal [params-json]",
 				Short: "Propose new compute params (gov authority only)",
 				Example: fmt.Sprintf(`%s tx compute update-params-proposal '%s' --deposit 10000000uaic --title "Compute params" --summary "The defaults" --from alice`,
 					app, defaultParamsJSON()),
 				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "params"}}},
-		}, modelBondTxOptions(app)...),
+		}, append(modelBondTxOptions(app), validatorTxOptions(app)...)...),
 	}
 }
 
@@ -249,5 +249,26 @@ func modelBondTxOptions(app string) []*autocliv1.RpcCommandOptions {
 			Short:          "Withdraw free model availability bond (what live jobs do not lock) at once",
 			Example:        fmt.Sprintf("%s tx compute withdraw-model-bond 50000uaic --from alice", app),
 			PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "amount", Varargs: true}}},
+	}
+}
+
+// validatorTxOptions describes the Msg commands a validator's operator
+// signs: its beacon key and its verification sidecar's URL (validator_address
+// is the --from account's operator address).
+func validatorTxOptions(app string) []*autocliv1.RpcCommandOptions {
+	return []*autocliv1.RpcCommandOptions{
+		{RpcMethod: "RegisterBeaconKey", Use: "register-beacon-key [pubkey-hex] [proof-of-possession-hex]",
+			Short: "Register or rotate the BLS beacon key of the --from account's validator (aichaind beacon pop prints the key and proof)",
+			Example: fmt.Sprintf("%s tx compute register-beacon-key $(%s beacon pop aicvaloper1... --chain-id aichain-local-1 --home ~/.aichain) --from node0",
+				app, app),
+			PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "pubkey"}, {ProtoField: "proof_of_possession"}}},
+		{RpcMethod: "SetVerifierEndpoint", Use: "set-verifier-endpoint [endpoint]",
+			Short: "Set the public base URL of the --from account's validator's verification sidecar (\"\" removes it)",
+			Long: "Other validators' sidecars fetch a model's weights from this URL (the sidecar's --weights-url, served on " +
+				"--weights-listen) when the model's uri is gone, instead of all asking the job's provider. An http(s) URL with a " +
+				"host and no user info, query or fragment, at most 256 bytes; signed by the validator's operator account.",
+			Example: fmt.Sprintf("%s tx compute set-verifier-endpoint https://node0.example.org:8443 --from node0\n%s tx compute set-verifier-endpoint \"\" --from node0",
+				app, app),
+			PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "endpoint"}}},
 	}
 }

@@ -190,7 +190,8 @@ func (AppModule) WeightedOperations(module.SimulationState) []simtypes.WeightedO
 }
 
 // WeightedOperationsX registers a message factory for every Msg but
-// MsgUpdateParams and MsgRegisterBeaconKey. Verdicts come from vote extensions, which the simulation
+// MsgUpdateParams, MsgRegisterBeaconKey and MsgSetVerifierEndpoint (the
+// validators' own). Verdicts come from vote extensions, which the simulation
 // does not produce: sampled jobs settle as inconclusive.
 func (am AppModule) WeightedOperationsX(weight simsx.WeightSource, reg simsx.Registry) {
 	reg.Add(weight.Get("msg_register_provider", 60), simulation.MsgRegisterProviderFactory(am.keeper))

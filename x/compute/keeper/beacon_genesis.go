@@ -114,20 +114,9 @@ func (k Keeper) initBeaconKeys(ctx context.Context, keys []types.GenesisBeaconKe
 // stakingConsAddress is the consensus address and canonical operator
 // address of the staking validator valoper, whatever its status.
 func (k Keeper) stakingConsAddress(ctx context.Context, valoper string) ([]byte, string, error) {
-	if k.StakingKeeper == nil {
-		return nil, "", types.ErrNotValidator.Wrap("no staking keeper")
-	}
-	codec := k.StakingKeeper.ValidatorAddressCodec()
-	valAddr, err := codec.StringToBytes(valoper)
+	_, valoper, val, err := k.stakingValidator(ctx, valoper)
 	if err != nil {
-		return nil, "", types.ErrInvalidAddress.Wrapf("validator_address: %v", err)
-	}
-	if valoper, err = codec.BytesToString(valAddr); err != nil {
-		return nil, "", types.ErrInvalidAddress.Wrapf("validator_address: %v", err)
-	}
-	val, err := k.StakingKeeper.GetValidator(ctx, valAddr)
-	if err != nil {
-		return nil, "", types.ErrNotValidator.Wrapf("%s: %v", valoper, err)
+		return nil, "", err
 	}
 	cons, err := val.GetConsAddr()
 	if err != nil {

@@ -75,6 +75,9 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 			return err
 		}
 	}
+	if err := k.initVerifierEndpoints(ctx, gs.VerifierEndpoints); err != nil {
+		return err
+	}
 	return k.JobSeq.Set(ctx, gs.NextJobId)
 }
 
@@ -260,6 +263,9 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		gs.ModelBonds = append(gs.ModelBonds, b)
 		return false, nil
 	}); err != nil {
+		return nil, err
+	}
+	if err := k.exportVerifierEndpoints(ctx, gs); err != nil {
 		return nil, err
 	}
 	return gs, nil

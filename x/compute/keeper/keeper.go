@@ -101,6 +101,9 @@ type Keeper struct {
 	Stats   collections.Item[types.Stats]
 	// ModelBonds holds the model owners' availability bonds (model_bond.go).
 	ModelBonds collections.Map[sdk.AccAddress, types.ModelBond]
+	// VerifierEndpoints holds each validator's verification sidecar URL,
+	// by operator address (verifier_endpoint.go).
+	VerifierEndpoints collections.Map[sdk.ValAddress, string]
 
 	// The sampling beacon (beacon_store.go).
 	beaconStore
@@ -182,6 +185,8 @@ func NewKeeper(
 		SetSize:     collections.NewItem(sb, types.SetSizeKey, "set_size", collections.Uint64Value),
 		ModelBonds: collections.NewMap(sb, types.ModelBondsKey, "model_bonds", sdk.AccAddressKey,
 			codec.CollValue[types.ModelBond](cdc)),
+		VerifierEndpoints: collections.NewMap(sb, types.VerifierEndpointsKey, "verifier_endpoints", sdk.ValAddressKey,
+			collections.StringValue),
 	}
 	schema, err := sb.Build()
 	if err != nil {

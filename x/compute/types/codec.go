@@ -21,6 +21,7 @@ func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 	legacy.RegisterAminoMsg(cdc, &MsgDisputeResult{}, "aichain/compute/MsgDisputeResult")
 	legacy.RegisterAminoMsg(cdc, &MsgAbortJob{}, "aichain/compute/MsgAbortJob")
 	legacy.RegisterAminoMsg(cdc, &MsgRegisterBeaconKey{}, "aichain/compute/MsgRegisterBeaconKey")
+	legacy.RegisterAminoMsg(cdc, &MsgSetVerifierEndpoint{}, "aichain/compute/MsgSetVerifierEndpoint")
 	legacy.RegisterAminoMsg(cdc, &MsgPostModelBond{}, "aichain/compute/MsgPostModelBond")
 	legacy.RegisterAminoMsg(cdc, &MsgWithdrawModelBond{}, "aichain/compute/MsgWithdrawModelBond")
 	legacy.RegisterAminoMsg(cdc, &MsgUpdateParams{}, "aichain/compute/MsgUpdateParams")
@@ -32,7 +33,7 @@ func RegisterInterfaces(registry codectypes.InterfaceRegistry) {
 		&MsgRegisterProvider{}, &MsgUpdateProvider{}, &MsgUnbondProvider{},
 		&MsgCreateJob{}, &MsgCancelJob{}, &MsgCommitBid{}, &MsgRevealBid{},
 		&MsgSubmitResult{}, &MsgDisputeResult{}, &MsgAbortJob{}, &MsgRegisterBeaconKey{}, &MsgUpdateParams{},
-		&MsgPostModelBond{}, &MsgWithdrawModelBond{},
+		&MsgPostModelBond{}, &MsgWithdrawModelBond{}, &MsgSetVerifierEndpoint{},
 	)
 	msgservice.RegisterMsgServiceDesc(registry, &_Msg_serviceDesc)
 }

@@ -50,6 +50,9 @@ func (gs GenesisState) Validate() error {
 	if err := gs.validateModelBonds(); err != nil {
 		return err
 	}
+	if err := validateVerifierEndpoints(gs.VerifierEndpoints); err != nil {
+		return err
+	}
 	return gs.validateTallies(jobs)
 }
 

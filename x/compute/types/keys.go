@@ -100,4 +100,8 @@ var (
 	// ModelBondsKey maps a model owner's address to its availability bond
 	// (ModelBond).
 	ModelBondsKey = collections.NewPrefix(52)
+	// VerifierEndpointsKey maps a validator's operator address (bytes) to
+	// the public base URL of its verification sidecar
+	// (MsgSetVerifierEndpoint).
+	VerifierEndpointsKey = collections.NewPrefix(53)
 )

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	errorsmod "cosmossdk.io/errors"
+
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/types/common"
@@ -40,6 +42,7 @@ var (
 	_ sdk.Msg = &MsgUpdateParams{}
 	_ sdk.Msg = &MsgPostModelBond{}
 	_ sdk.Msg = &MsgWithdrawModelBond{}
+	_ sdk.Msg = &MsgSetVerifierEndpoint{}
 )
 
 // Validate checks a hardware description (a provider's, or a job's minimum).
@@ -104,16 +107,28 @@ func validateDescription(moniker, endpoint string, hw Hardware) error {
 // requesters fetch its chunks from: a non-empty http(s) URL with a host, an
 // optional port in 1..65535 and path, and no user info, query, fragment or
 // spaces. A provider without such an endpoint cannot serve a sampled chunk,
-// so it can neither register nor bid.
+// so it can neither register nor bid. Errors are ErrInvalidProvider.
 func ValidateEndpoint(endpoint string) error {
+	return validateBaseURL(ErrInvalidProvider, endpoint)
+}
+
+// ValidateVerifierEndpoint checks a validator's verification sidecar URL
+// (MsgSetVerifierEndpoint) by the rules of ValidateEndpoint. Errors are
+// ErrInvalidVerifierEndpoint.
+func ValidateVerifierEndpoint(endpoint string) error {
+	return validateBaseURL(ErrInvalidVerifierEndpoint, endpoint)
+}
+
+// validateBaseURL is ValidateEndpoint's check, its errors of kind.
+func validateBaseURL(kind *errorsmod.Error, endpoint string) error {
 	bad := func(why string) error {
-		return ErrInvalidProvider.Wrapf("endpoint %q is not a reachable-looking http(s) URL: %s", endpoint, why)
+		return kind.Wrapf("endpoint %q is not a reachable-looking http(s) URL: %s", endpoint, why)
 	}
 	switch {
 	case endpoint == "":
 		return bad("empty")
 	case len(endpoint) > MaxEndpointLen:
-		return ErrInvalidProvider.Wrapf("endpoint longer than %d", MaxEndpointLen)
+		return kind.Wrapf("endpoint longer than %d", MaxEndpointLen)
 	case strings.ContainsFunc(endpoint, func(r rune) bool { return r <= ' ' || r == 0x7f }):
 		return bad("spaces or control characters")
 	}

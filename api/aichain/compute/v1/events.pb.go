@@ -1870,6 +1870,60 @@ func (x *EventBeaconKeyRegistered) GetSince() int64 {
 	return 0
 }
 
+// EventVerifierEndpointSet: a validator set its verification sidecar's
+// public base URL (MsgSetVerifierEndpoint); an empty endpoint removed it.
+type EventVerifierEndpointSet struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	ValidatorAddress string                 `protobuf:"bytes,1,opt,name=validator_address,json=validatorAddress,proto3" json:"validator_address,omitempty"`
+	Endpoint         string                 `protobuf:"bytes,2,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *EventVerifierEndpointSet) Reset() {
+	*x = EventVerifierEndpointSet{}
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EventVerifierEndpointSet) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EventVerifierEndpointSet) ProtoMessage() {}
+
+func (x *EventVerifierEndpointSet) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EventVerifierEndpointSet.ProtoReflect.Descriptor instead.
+func (*EventVerifierEndpointSet) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *EventVerifierEndpointSet) GetValidatorAddress() string {
+	if x != nil {
+		return x.ValidatorAddress
+	}
+	return ""
+}
+
+func (x *EventVerifierEndpointSet) GetEndpoint() string {
+	if x != nil {
+		return x.Endpoint
+	}
+	return ""
+}
+
 // EventBeaconFinal: the beacon of height closed its window; available is
 // false when its shares carried at most 2/3 of that height's power.
 type EventBeaconFinal struct {
@@ -1885,7 +1939,7 @@ type EventBeaconFinal struct {
 
 func (x *EventBeaconFinal) Reset() {
 	*x = EventBeaconFinal{}
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[28]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1897,7 +1951,7 @@ func (x *EventBeaconFinal) String() string {
 func (*EventBeaconFinal) ProtoMessage() {}
 
 func (x *EventBeaconFinal) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[28]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1910,7 +1964,7 @@ func (x *EventBeaconFinal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventBeaconFinal.ProtoReflect.Descriptor instead.
 func (*EventBeaconFinal) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{28}
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *EventBeaconFinal) GetHeight() int64 {
@@ -1960,7 +2014,7 @@ type EventBeaconUnavailable struct {
 
 func (x *EventBeaconUnavailable) Reset() {
 	*x = EventBeaconUnavailable{}
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[29]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1972,7 +2026,7 @@ func (x *EventBeaconUnavailable) String() string {
 func (*EventBeaconUnavailable) ProtoMessage() {}
 
 func (x *EventBeaconUnavailable) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[29]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1985,7 +2039,7 @@ func (x *EventBeaconUnavailable) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventBeaconUnavailable.ProtoReflect.Descriptor instead.
 func (*EventBeaconUnavailable) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{29}
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *EventBeaconUnavailable) GetJobId() uint64 {
@@ -2017,7 +2071,7 @@ type EventModelBondChanged struct {
 
 func (x *EventModelBondChanged) Reset() {
 	*x = EventModelBondChanged{}
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[30]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2029,7 +2083,7 @@ func (x *EventModelBondChanged) String() string {
 func (*EventModelBondChanged) ProtoMessage() {}
 
 func (x *EventModelBondChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[30]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2042,7 +2096,7 @@ func (x *EventModelBondChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventModelBondChanged.ProtoReflect.Descriptor instead.
 func (*EventModelBondChanged) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{30}
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *EventModelBondChanged) GetOwner() string {
@@ -2095,7 +2149,7 @@ type EventModelBondForfeited struct {
 
 func (x *EventModelBondForfeited) Reset() {
 	*x = EventModelBondForfeited{}
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[31]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2107,7 +2161,7 @@ func (x *EventModelBondForfeited) String() string {
 func (*EventModelBondForfeited) ProtoMessage() {}
 
 func (x *EventModelBondForfeited) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[31]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2120,7 +2174,7 @@ func (x *EventModelBondForfeited) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventModelBondForfeited.ProtoReflect.Descriptor instead.
 func (*EventModelBondForfeited) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{31}
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *EventModelBondForfeited) GetJobId() uint64 {
@@ -2291,7 +2345,10 @@ const file_aichain_compute_v1_events_proto_rawDesc = "" +
 	"\x11validator_address\x18\x01 \x01(\tR\x10validatorAddress\x12!\n" +
 	"\fcons_address\x18\x02 \x01(\fR\vconsAddress\x12\x16\n" +
 	"\x06pubkey\x18\x03 \x01(\fR\x06pubkey\x12\x14\n" +
-	"\x05since\x18\x04 \x01(\x03R\x05since\"\xa4\x01\n" +
+	"\x05since\x18\x04 \x01(\x03R\x05since\"c\n" +
+	"\x18EventVerifierEndpointSet\x12+\n" +
+	"\x11validator_address\x18\x01 \x01(\tR\x10validatorAddress\x12\x1a\n" +
+	"\bendpoint\x18\x02 \x01(\tR\bendpoint\"\xa4\x01\n" +
 	"\x10EventBeaconFinal\x12\x16\n" +
 	"\x06height\x18\x01 \x01(\x03R\x06height\x12\x1c\n" +
 	"\tavailable\x18\x02 \x01(\bR\tavailable\x12!\n" +
@@ -2326,7 +2383,7 @@ func file_aichain_compute_v1_events_proto_rawDescGZIP() []byte {
 	return file_aichain_compute_v1_events_proto_rawDescData
 }
 
-var file_aichain_compute_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_aichain_compute_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
 var file_aichain_compute_v1_events_proto_goTypes = []any{
 	(*EventProviderRegistered)(nil),       // 0: aichain.compute.v1.EventProviderRegistered
 	(*EventProviderUpdated)(nil),          // 1: aichain.compute.v1.EventProviderUpdated
@@ -2356,24 +2413,25 @@ var file_aichain_compute_v1_events_proto_goTypes = []any{
 	(*EventVerificationFeeBurned)(nil),    // 25: aichain.compute.v1.EventVerificationFeeBurned
 	(*EventVerificationQuorum)(nil),       // 26: aichain.compute.v1.EventVerificationQuorum
 	(*EventBeaconKeyRegistered)(nil),      // 27: aichain.compute.v1.EventBeaconKeyRegistered
-	(*EventBeaconFinal)(nil),              // 28: aichain.compute.v1.EventBeaconFinal
-	(*EventBeaconUnavailable)(nil),        // 29: aichain.compute.v1.EventBeaconUnavailable
-	(*EventModelBondChanged)(nil),         // 30: aichain.compute.v1.EventModelBondChanged
-	(*EventModelBondForfeited)(nil),       // 31: aichain.compute.v1.EventModelBondForfeited
-	(ProviderStatus)(0),                   // 32: aichain.compute.v1.ProviderStatus
-	(CloseReason)(0),                      // 33: aichain.compute.v1.CloseReason
-	(JobState)(0),                         // 34: aichain.compute.v1.JobState
-	(AbortReason)(0),                      // 35: aichain.compute.v1.AbortReason
+	(*EventVerifierEndpointSet)(nil),      // 28: aichain.compute.v1.EventVerifierEndpointSet
+	(*EventBeaconFinal)(nil),              // 29: aichain.compute.v1.EventBeaconFinal
+	(*EventBeaconUnavailable)(nil),        // 30: aichain.compute.v1.EventBeaconUnavailable
+	(*EventModelBondChanged)(nil),         // 31: aichain.compute.v1.EventModelBondChanged
+	(*EventModelBondForfeited)(nil),       // 32: aichain.compute.v1.EventModelBondForfeited
+	(ProviderStatus)(0),                   // 33: aichain.compute.v1.ProviderStatus
+	(CloseReason)(0),                      // 34: aichain.compute.v1.CloseReason
+	(JobState)(0),                         // 35: aichain.compute.v1.JobState
+	(AbortReason)(0),                      // 36: aichain.compute.v1.AbortReason
 }
 var file_aichain_compute_v1_events_proto_depIdxs = []int32{
-	32, // 0: aichain.compute.v1.EventProviderUpdated.status:type_name -> aichain.compute.v1.ProviderStatus
-	33, // 1: aichain.compute.v1.EventProviderSlashed.reason:type_name -> aichain.compute.v1.CloseReason
-	34, // 2: aichain.compute.v1.EventJobStateChanged.from:type_name -> aichain.compute.v1.JobState
-	34, // 3: aichain.compute.v1.EventJobStateChanged.to:type_name -> aichain.compute.v1.JobState
-	34, // 4: aichain.compute.v1.EventJobClosed.state:type_name -> aichain.compute.v1.JobState
-	33, // 5: aichain.compute.v1.EventJobClosed.close_reason:type_name -> aichain.compute.v1.CloseReason
-	35, // 6: aichain.compute.v1.EventJobAborted.reason:type_name -> aichain.compute.v1.AbortReason
-	34, // 7: aichain.compute.v1.EventJobPruned.state:type_name -> aichain.compute.v1.JobState
+	33, // 0: aichain.compute.v1.EventProviderUpdated.status:type_name -> aichain.compute.v1.ProviderStatus
+	34, // 1: aichain.compute.v1.EventProviderSlashed.reason:type_name -> aichain.compute.v1.CloseReason
+	35, // 2: aichain.compute.v1.EventJobStateChanged.from:type_name -> aichain.compute.v1.JobState
+	35, // 3: aichain.compute.v1.EventJobStateChanged.to:type_name -> aichain.compute.v1.JobState
+	35, // 4: aichain.compute.v1.EventJobClosed.state:type_name -> aichain.compute.v1.JobState
+	34, // 5: aichain.compute.v1.EventJobClosed.close_reason:type_name -> aichain.compute.v1.CloseReason
+	36, // 6: aichain.compute.v1.EventJobAborted.reason:type_name -> aichain.compute.v1.AbortReason
+	35, // 7: aichain.compute.v1.EventJobPruned.state:type_name -> aichain.compute.v1.JobState
 	8,  // [8:8] is the sub-list for method output_type
 	8,  // [8:8] is the sub-list for method input_type
 	8,  // [8:8] is the sub-list for extension type_name
@@ -2393,7 +2451,7 @@ func file_aichain_compute_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_compute_v1_events_proto_rawDesc), len(file_aichain_compute_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   32,
+			NumMessages:   33,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

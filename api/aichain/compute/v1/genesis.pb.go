@@ -131,9 +131,14 @@ type GenesisState struct {
 	BeaconRestartTag []byte `protobuf:"bytes,14,opt,name=beacon_restart_tag,json=beaconRestartTag,proto3" json:"beacon_restart_tag,omitempty"`
 	// model_bonds are the model owners' availability bonds (each owner once;
 	// locked is the sum of its live jobs' model_bond).
-	ModelBonds    []*ModelBond `protobuf:"bytes,15,rep,name=model_bonds,json=modelBonds,proto3" json:"model_bonds,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	ModelBonds []*ModelBond `protobuf:"bytes,15,rep,name=model_bonds,json=modelBonds,proto3" json:"model_bonds,omitempty"`
+	// verifier_endpoints: the validators' verification sidecar URLs
+	// (MsgSetVerifierEndpoint), each validator once, none empty. Imported
+	// without a staking check: an entry outlives its validator (sidecars
+	// read only the bonded set's).
+	VerifierEndpoints []*VerifierEndpoint `protobuf:"bytes,16,rep,name=verifier_endpoints,json=verifierEndpoints,proto3" json:"verifier_endpoints,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *GenesisState) Reset() {
@@ -271,6 +276,13 @@ func (x *GenesisState) GetModelBonds() []*ModelBond {
 	return nil
 }
 
+func (x *GenesisState) GetVerifierEndpoints() []*VerifierEndpoint {
+	if x != nil {
+		return x.VerifierEndpoints
+	}
+	return nil
+}
+
 var File_aichain_compute_v1_genesis_proto protoreflect.FileDescriptor
 
 const file_aichain_compute_v1_genesis_proto_rawDesc = "" +
@@ -281,7 +293,7 @@ const file_aichain_compute_v1_genesis_proto_rawDesc = "" +
 	"\x06job_id\x18\x01 \x01(\x04R\x05jobId\x12A\n" +
 	"\x05tally\x18\x02 \x01(\v2%.aichain.compute.v1.VerificationTallyB\x04\xc8\xde\x1f\x00R\x05tally\x12\x16\n" +
 	"\x06voters\x18\x03 \x03(\fR\x06voters\x12B\n" +
-	"\x0evoter_verdicts\x18\x04 \x03(\x0e2\x1b.aichain.compute.v1.VerdictR\rvoterVerdicts\"\x89\a\n" +
+	"\x0evoter_verdicts\x18\x04 \x03(\x0e2\x1b.aichain.compute.v1.VerdictR\rvoterVerdicts\"\xe4\a\n" +
 	"\fGenesisState\x12=\n" +
 	"\x06params\x18\x01 \x01(\v2\x1a.aichain.compute.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06params\x12@\n" +
 	"\tproviders\x18\x02 \x03(\v2\x1c.aichain.compute.v1.ProviderB\x04\xc8\xde\x1f\x00R\tproviders\x121\n" +
@@ -302,7 +314,8 @@ const file_aichain_compute_v1_genesis_proto_rawDesc = "" +
 	"last_round\x18\r \x01(\v2$.aichain.compute.v1.GenesisLastRoundR\tlastRound\x12,\n" +
 	"\x12beacon_restart_tag\x18\x0e \x01(\fR\x10beaconRestartTag\x12D\n" +
 	"\vmodel_bonds\x18\x0f \x03(\v2\x1d.aichain.compute.v1.ModelBondB\x04\xc8\xde\x1f\x00R\n" +
-	"modelBondsB,Z*github.com/aichain/aichain/x/compute/typesb\x06proto3"
+	"modelBonds\x12Y\n" +
+	"\x12verifier_endpoints\x18\x10 \x03(\v2$.aichain.compute.v1.VerifierEndpointB\x04\xc8\xde\x1f\x00R\x11verifierEndpointsB,Z*github.com/aichain/aichain/x/compute/typesb\x06proto3"
 
 var (
 	file_aichain_compute_v1_genesis_proto_rawDescOnce sync.Once
@@ -333,6 +346,7 @@ var file_aichain_compute_v1_genesis_proto_goTypes = []any{
 	(*GenesisBeaconRound)(nil), // 12: aichain.compute.v1.GenesisBeaconRound
 	(*GenesisLastRound)(nil),   // 13: aichain.compute.v1.GenesisLastRound
 	(*ModelBond)(nil),          // 14: aichain.compute.v1.ModelBond
+	(*VerifierEndpoint)(nil),   // 15: aichain.compute.v1.VerifierEndpoint
 }
 var file_aichain_compute_v1_genesis_proto_depIdxs = []int32{
 	2,  // 0: aichain.compute.v1.TallyEntry.tally:type_name -> aichain.compute.v1.VerificationTally
@@ -349,11 +363,12 @@ var file_aichain_compute_v1_genesis_proto_depIdxs = []int32{
 	12, // 11: aichain.compute.v1.GenesisState.beacon_rounds:type_name -> aichain.compute.v1.GenesisBeaconRound
 	13, // 12: aichain.compute.v1.GenesisState.last_round:type_name -> aichain.compute.v1.GenesisLastRound
 	14, // 13: aichain.compute.v1.GenesisState.model_bonds:type_name -> aichain.compute.v1.ModelBond
-	14, // [14:14] is the sub-list for method output_type
-	14, // [14:14] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	15, // 14: aichain.compute.v1.GenesisState.verifier_endpoints:type_name -> aichain.compute.v1.VerifierEndpoint
+	15, // [15:15] is the sub-list for method output_type
+	15, // [15:15] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_aichain_compute_v1_genesis_proto_init() }

@@ -343,6 +343,190 @@ func (x *QueryBeaconKeyResponse) GetConsAddress() []byte {
 	return nil
 }
 
+type QueryVerifierEndpointsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Pagination    *v1beta11.PageRequest  `protobuf:"bytes,1,opt,name=pagination,proto3" json:"pagination,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryVerifierEndpointsRequest) Reset() {
+	*x = QueryVerifierEndpointsRequest{}
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryVerifierEndpointsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryVerifierEndpointsRequest) ProtoMessage() {}
+
+func (x *QueryVerifierEndpointsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryVerifierEndpointsRequest.ProtoReflect.Descriptor instead.
+func (*QueryVerifierEndpointsRequest) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *QueryVerifierEndpointsRequest) GetPagination() *v1beta11.PageRequest {
+	if x != nil {
+		return x.Pagination
+	}
+	return nil
+}
+
+type QueryVerifierEndpointsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Endpoints     []*VerifierEndpoint    `protobuf:"bytes,1,rep,name=endpoints,proto3" json:"endpoints,omitempty"`
+	Pagination    *v1beta11.PageResponse `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryVerifierEndpointsResponse) Reset() {
+	*x = QueryVerifierEndpointsResponse{}
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryVerifierEndpointsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryVerifierEndpointsResponse) ProtoMessage() {}
+
+func (x *QueryVerifierEndpointsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryVerifierEndpointsResponse.ProtoReflect.Descriptor instead.
+func (*QueryVerifierEndpointsResponse) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *QueryVerifierEndpointsResponse) GetEndpoints() []*VerifierEndpoint {
+	if x != nil {
+		return x.Endpoints
+	}
+	return nil
+}
+
+func (x *QueryVerifierEndpointsResponse) GetPagination() *v1beta11.PageResponse {
+	if x != nil {
+		return x.Pagination
+	}
+	return nil
+}
+
+type QueryVerifierEndpointRequest struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	ValidatorAddress string                 `protobuf:"bytes,1,opt,name=validator_address,json=validatorAddress,proto3" json:"validator_address,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *QueryVerifierEndpointRequest) Reset() {
+	*x = QueryVerifierEndpointRequest{}
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryVerifierEndpointRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryVerifierEndpointRequest) ProtoMessage() {}
+
+func (x *QueryVerifierEndpointRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryVerifierEndpointRequest.ProtoReflect.Descriptor instead.
+func (*QueryVerifierEndpointRequest) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *QueryVerifierEndpointRequest) GetValidatorAddress() string {
+	if x != nil {
+		return x.ValidatorAddress
+	}
+	return ""
+}
+
+type QueryVerifierEndpointResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Endpoint      *VerifierEndpoint      `protobuf:"bytes,1,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryVerifierEndpointResponse) Reset() {
+	*x = QueryVerifierEndpointResponse{}
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryVerifierEndpointResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryVerifierEndpointResponse) ProtoMessage() {}
+
+func (x *QueryVerifierEndpointResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryVerifierEndpointResponse.ProtoReflect.Descriptor instead.
+func (*QueryVerifierEndpointResponse) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *QueryVerifierEndpointResponse) GetEndpoint() *VerifierEndpoint {
+	if x != nil {
+		return x.Endpoint
+	}
+	return nil
+}
+
 type QueryAllowedDenomsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -351,7 +535,7 @@ type QueryAllowedDenomsRequest struct {
 
 func (x *QueryAllowedDenomsRequest) Reset() {
 	*x = QueryAllowedDenomsRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[6]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -363,7 +547,7 @@ func (x *QueryAllowedDenomsRequest) String() string {
 func (*QueryAllowedDenomsRequest) ProtoMessage() {}
 
 func (x *QueryAllowedDenomsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[6]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -376,7 +560,7 @@ func (x *QueryAllowedDenomsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryAllowedDenomsRequest.ProtoReflect.Descriptor instead.
 func (*QueryAllowedDenomsRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{6}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{10}
 }
 
 type QueryAllowedDenomsResponse struct {
@@ -390,7 +574,7 @@ type QueryAllowedDenomsResponse struct {
 
 func (x *QueryAllowedDenomsResponse) Reset() {
 	*x = QueryAllowedDenomsResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[7]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -402,7 +586,7 @@ func (x *QueryAllowedDenomsResponse) String() string {
 func (*QueryAllowedDenomsResponse) ProtoMessage() {}
 
 func (x *QueryAllowedDenomsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[7]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -415,7 +599,7 @@ func (x *QueryAllowedDenomsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryAllowedDenomsResponse.ProtoReflect.Descriptor instead.
 func (*QueryAllowedDenomsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{7}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *QueryAllowedDenomsResponse) GetDenoms() []string {
@@ -440,7 +624,7 @@ type QueryParamsRequest struct {
 
 func (x *QueryParamsRequest) Reset() {
 	*x = QueryParamsRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[8]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -452,7 +636,7 @@ func (x *QueryParamsRequest) String() string {
 func (*QueryParamsRequest) ProtoMessage() {}
 
 func (x *QueryParamsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[8]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -465,7 +649,7 @@ func (x *QueryParamsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryParamsRequest.ProtoReflect.Descriptor instead.
 func (*QueryParamsRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{8}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{12}
 }
 
 type QueryParamsResponse struct {
@@ -477,7 +661,7 @@ type QueryParamsResponse struct {
 
 func (x *QueryParamsResponse) Reset() {
 	*x = QueryParamsResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[9]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -489,7 +673,7 @@ func (x *QueryParamsResponse) String() string {
 func (*QueryParamsResponse) ProtoMessage() {}
 
 func (x *QueryParamsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[9]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -502,7 +686,7 @@ func (x *QueryParamsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryParamsResponse.ProtoReflect.Descriptor instead.
 func (*QueryParamsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{9}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *QueryParamsResponse) GetParams() *Params {
@@ -521,7 +705,7 @@ type QueryProviderRequest struct {
 
 func (x *QueryProviderRequest) Reset() {
 	*x = QueryProviderRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[10]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -533,7 +717,7 @@ func (x *QueryProviderRequest) String() string {
 func (*QueryProviderRequest) ProtoMessage() {}
 
 func (x *QueryProviderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[10]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -546,7 +730,7 @@ func (x *QueryProviderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryProviderRequest.ProtoReflect.Descriptor instead.
 func (*QueryProviderRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{10}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *QueryProviderRequest) GetAddress() string {
@@ -565,7 +749,7 @@ type QueryProviderResponse struct {
 
 func (x *QueryProviderResponse) Reset() {
 	*x = QueryProviderResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[11]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -577,7 +761,7 @@ func (x *QueryProviderResponse) String() string {
 func (*QueryProviderResponse) ProtoMessage() {}
 
 func (x *QueryProviderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[11]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -590,7 +774,7 @@ func (x *QueryProviderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryProviderResponse.ProtoReflect.Descriptor instead.
 func (*QueryProviderResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{11}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *QueryProviderResponse) GetProvider() *Provider {
@@ -611,7 +795,7 @@ type QueryProvidersRequest struct {
 
 func (x *QueryProvidersRequest) Reset() {
 	*x = QueryProvidersRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[12]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -623,7 +807,7 @@ func (x *QueryProvidersRequest) String() string {
 func (*QueryProvidersRequest) ProtoMessage() {}
 
 func (x *QueryProvidersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[12]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -636,7 +820,7 @@ func (x *QueryProvidersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryProvidersRequest.ProtoReflect.Descriptor instead.
 func (*QueryProvidersRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{12}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *QueryProvidersRequest) GetStatus() ProviderStatus {
@@ -663,7 +847,7 @@ type QueryProvidersResponse struct {
 
 func (x *QueryProvidersResponse) Reset() {
 	*x = QueryProvidersResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[13]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -675,7 +859,7 @@ func (x *QueryProvidersResponse) String() string {
 func (*QueryProvidersResponse) ProtoMessage() {}
 
 func (x *QueryProvidersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[13]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -688,7 +872,7 @@ func (x *QueryProvidersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryProvidersResponse.ProtoReflect.Descriptor instead.
 func (*QueryProvidersResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{13}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *QueryProvidersResponse) GetProviders() []*Provider {
@@ -714,7 +898,7 @@ type QueryJobRequest struct {
 
 func (x *QueryJobRequest) Reset() {
 	*x = QueryJobRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[14]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -726,7 +910,7 @@ func (x *QueryJobRequest) String() string {
 func (*QueryJobRequest) ProtoMessage() {}
 
 func (x *QueryJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[14]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -739,7 +923,7 @@ func (x *QueryJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryJobRequest.ProtoReflect.Descriptor instead.
 func (*QueryJobRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{14}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *QueryJobRequest) GetJobId() uint64 {
@@ -758,7 +942,7 @@ type QueryJobResponse struct {
 
 func (x *QueryJobResponse) Reset() {
 	*x = QueryJobResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[15]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -770,7 +954,7 @@ func (x *QueryJobResponse) String() string {
 func (*QueryJobResponse) ProtoMessage() {}
 
 func (x *QueryJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[15]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -783,7 +967,7 @@ func (x *QueryJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryJobResponse.ProtoReflect.Descriptor instead.
 func (*QueryJobResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{15}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *QueryJobResponse) GetJob() *Job {
@@ -806,7 +990,7 @@ type QueryJobsRequest struct {
 
 func (x *QueryJobsRequest) Reset() {
 	*x = QueryJobsRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[16]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -818,7 +1002,7 @@ func (x *QueryJobsRequest) String() string {
 func (*QueryJobsRequest) ProtoMessage() {}
 
 func (x *QueryJobsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[16]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -831,7 +1015,7 @@ func (x *QueryJobsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryJobsRequest.ProtoReflect.Descriptor instead.
 func (*QueryJobsRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{16}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *QueryJobsRequest) GetState() JobState {
@@ -872,7 +1056,7 @@ type QueryJobsResponse struct {
 
 func (x *QueryJobsResponse) Reset() {
 	*x = QueryJobsResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[17]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -884,7 +1068,7 @@ func (x *QueryJobsResponse) String() string {
 func (*QueryJobsResponse) ProtoMessage() {}
 
 func (x *QueryJobsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[17]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -897,7 +1081,7 @@ func (x *QueryJobsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryJobsResponse.ProtoReflect.Descriptor instead.
 func (*QueryJobsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{17}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *QueryJobsResponse) GetJobs() []*Job {
@@ -928,7 +1112,7 @@ type QueryBidsRequest struct {
 
 func (x *QueryBidsRequest) Reset() {
 	*x = QueryBidsRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[18]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -940,7 +1124,7 @@ func (x *QueryBidsRequest) String() string {
 func (*QueryBidsRequest) ProtoMessage() {}
 
 func (x *QueryBidsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[18]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -953,7 +1137,7 @@ func (x *QueryBidsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryBidsRequest.ProtoReflect.Descriptor instead.
 func (*QueryBidsRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{18}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *QueryBidsRequest) GetJobId() uint64 {
@@ -989,7 +1173,7 @@ type QueryBidsResponse struct {
 
 func (x *QueryBidsResponse) Reset() {
 	*x = QueryBidsResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[19]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1001,7 +1185,7 @@ func (x *QueryBidsResponse) String() string {
 func (*QueryBidsResponse) ProtoMessage() {}
 
 func (x *QueryBidsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[19]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1014,7 +1198,7 @@ func (x *QueryBidsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryBidsResponse.ProtoReflect.Descriptor instead.
 func (*QueryBidsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{19}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *QueryBidsResponse) GetCommits() []*BidCommit {
@@ -1070,7 +1254,7 @@ type PendingVerification struct {
 
 func (x *PendingVerification) Reset() {
 	*x = PendingVerification{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[20]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1082,7 +1266,7 @@ func (x *PendingVerification) String() string {
 func (*PendingVerification) ProtoMessage() {}
 
 func (x *PendingVerification) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[20]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1095,7 +1279,7 @@ func (x *PendingVerification) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PendingVerification.ProtoReflect.Descriptor instead.
 func (*PendingVerification) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{20}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *PendingVerification) GetJobId() uint64 {
@@ -1212,7 +1396,7 @@ type QueryPendingVerificationsRequest struct {
 
 func (x *QueryPendingVerificationsRequest) Reset() {
 	*x = QueryPendingVerificationsRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[21]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1224,7 +1408,7 @@ func (x *QueryPendingVerificationsRequest) String() string {
 func (*QueryPendingVerificationsRequest) ProtoMessage() {}
 
 func (x *QueryPendingVerificationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[21]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1237,7 +1421,7 @@ func (x *QueryPendingVerificationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryPendingVerificationsRequest.ProtoReflect.Descriptor instead.
 func (*QueryPendingVerificationsRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{21}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *QueryPendingVerificationsRequest) GetPagination() *v1beta11.PageRequest {
@@ -1259,7 +1443,7 @@ type QueryPendingVerificationsResponse struct {
 
 func (x *QueryPendingVerificationsResponse) Reset() {
 	*x = QueryPendingVerificationsResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[22]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1271,7 +1455,7 @@ func (x *QueryPendingVerificationsResponse) String() string {
 func (*QueryPendingVerificationsResponse) ProtoMessage() {}
 
 func (x *QueryPendingVerificationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[22]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1284,7 +1468,7 @@ func (x *QueryPendingVerificationsResponse) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use QueryPendingVerificationsResponse.ProtoReflect.Descriptor instead.
 func (*QueryPendingVerificationsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{22}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *QueryPendingVerificationsResponse) GetPending() []*PendingVerification {
@@ -1316,7 +1500,7 @@ type QueryStatsRequest struct {
 
 func (x *QueryStatsRequest) Reset() {
 	*x = QueryStatsRequest{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[23]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1328,7 +1512,7 @@ func (x *QueryStatsRequest) String() string {
 func (*QueryStatsRequest) ProtoMessage() {}
 
 func (x *QueryStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[23]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1341,7 +1525,7 @@ func (x *QueryStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryStatsRequest.ProtoReflect.Descriptor instead.
 func (*QueryStatsRequest) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{23}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{27}
 }
 
 type QueryStatsResponse struct {
@@ -1353,7 +1537,7 @@ type QueryStatsResponse struct {
 
 func (x *QueryStatsResponse) Reset() {
 	*x = QueryStatsResponse{}
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[24]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1365,7 +1549,7 @@ func (x *QueryStatsResponse) String() string {
 func (*QueryStatsResponse) ProtoMessage() {}
 
 func (x *QueryStatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_query_proto_msgTypes[24]
+	mi := &file_aichain_compute_v1_query_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1378,7 +1562,7 @@ func (x *QueryStatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryStatsResponse.ProtoReflect.Descriptor instead.
 func (*QueryStatsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{24}
+	return file_aichain_compute_v1_query_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *QueryStatsResponse) GetStats() *Stats {
@@ -1392,7 +1576,7 @@ var File_aichain_compute_v1_query_proto protoreflect.FileDescriptor
 
 const file_aichain_compute_v1_query_proto_rawDesc = "" +
 	"\n" +
-	"\x1eaichain/compute/v1/query.proto\x12\x12aichain.compute.v1\x1a\x11amino/amino.proto\x1a*cosmos/base/query/v1beta1/pagination.proto\x1a\x1ecosmos/base/v1beta1/coin.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1faichain/compute/v1/beacon.proto\x1a aichain/compute/v1/compute.proto\"G\n" +
+	"\x1eaichain/compute/v1/query.proto\x12\x12aichain.compute.v1\x1a\x11amino/amino.proto\x1a*cosmos/base/query/v1beta1/pagination.proto\x1a\x1ecosmos/base/v1beta1/coin.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1faichain/compute/v1/beacon.proto\x1a aichain/compute/v1/compute.proto\x1a%aichain/compute/v1/verification.proto\"G\n" +
 	"\x15QueryModelBondRequest\x12.\n" +
 	"\x05owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\"\xc8\x01\n" +
 	"\x16QueryModelBondResponse\x127\n" +
@@ -1410,7 +1594,20 @@ const file_aichain_compute_v1_query_proto_rawDesc = "" +
 	"\x11validator_address\x18\x01 \x01(\tB!Ҵ-\x1dcosmos.ValidatorAddressStringR\x10validatorAddress\"r\n" +
 	"\x16QueryBeaconKeyResponse\x125\n" +
 	"\x03key\x18\x01 \x01(\v2\x1d.aichain.compute.v1.BeaconKeyB\x04\xc8\xde\x1f\x00R\x03key\x12!\n" +
-	"\fcons_address\x18\x02 \x01(\fR\vconsAddress\"\x1b\n" +
+	"\fcons_address\x18\x02 \x01(\fR\vconsAddress\"g\n" +
+	"\x1dQueryVerifierEndpointsRequest\x12F\n" +
+	"\n" +
+	"pagination\x18\x01 \x01(\v2&.cosmos.base.query.v1beta1.PageRequestR\n" +
+	"pagination\"\xb3\x01\n" +
+	"\x1eQueryVerifierEndpointsResponse\x12H\n" +
+	"\tendpoints\x18\x01 \x03(\v2$.aichain.compute.v1.VerifierEndpointB\x04\xc8\xde\x1f\x00R\tendpoints\x12G\n" +
+	"\n" +
+	"pagination\x18\x02 \x01(\v2'.cosmos.base.query.v1beta1.PageResponseR\n" +
+	"pagination\"n\n" +
+	"\x1cQueryVerifierEndpointRequest\x12N\n" +
+	"\x11validator_address\x18\x01 \x01(\tB!Ҵ-\x1dcosmos.ValidatorAddressStringR\x10validatorAddress\"g\n" +
+	"\x1dQueryVerifierEndpointResponse\x12F\n" +
+	"\bendpoint\x18\x01 \x01(\v2$.aichain.compute.v1.VerifierEndpointB\x04\xc8\xde\x1f\x00R\bendpoint\"\x1b\n" +
 	"\x19QueryAllowedDenomsRequest\"S\n" +
 	"\x1aQueryAllowedDenomsResponse\x12\x16\n" +
 	"\x06denoms\x18\x01 \x03(\tR\x06denoms\x12\x1d\n" +
@@ -1493,7 +1690,7 @@ const file_aichain_compute_v1_query_proto_rawDesc = "" +
 	"\x06height\x18\x03 \x01(\x03R\x06height\"\x13\n" +
 	"\x11QueryStatsRequest\"K\n" +
 	"\x12QueryStatsResponse\x125\n" +
-	"\x05stats\x18\x01 \x01(\v2\x19.aichain.compute.v1.StatsB\x04\xc8\xde\x1f\x00R\x05stats2\xb2\r\n" +
+	"\x05stats\x18\x01 \x01(\v2\x19.aichain.compute.v1.StatsB\x04\xc8\xde\x1f\x00R\x05stats2\x9d\x10\n" +
 	"\x05Query\x12}\n" +
 	"\x06Params\x12&.aichain.compute.v1.QueryParamsRequest\x1a'.aichain.compute.v1.QueryParamsResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/aichain/compute/v1/params\x12\x90\x01\n" +
 	"\bProvider\x12(.aichain.compute.v1.QueryProviderRequest\x1a).aichain.compute.v1.QueryProviderResponse\"/\x82\xd3\xe4\x93\x02)\x12'/aichain/compute/v1/providers/{address}\x12\x89\x01\n" +
@@ -1505,7 +1702,9 @@ const file_aichain_compute_v1_query_proto_rawDesc = "" +
 	"\x05Stats\x12%.aichain.compute.v1.QueryStatsRequest\x1a&.aichain.compute.v1.QueryStatsResponse\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/aichain/compute/v1/stats\x12\x9a\x01\n" +
 	"\rAllowedDenoms\x12-.aichain.compute.v1.QueryAllowedDenomsRequest\x1a..aichain.compute.v1.QueryAllowedDenomsResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/aichain/compute/v1/allowed_denoms\x12\x87\x01\n" +
 	"\x06Beacon\x12&.aichain.compute.v1.QueryBeaconRequest\x1a'.aichain.compute.v1.QueryBeaconResponse\",\x82\xd3\xe4\x93\x02&\x12$/aichain/compute/v1/beacons/{height}\x12\x9f\x01\n" +
-	"\tBeaconKey\x12).aichain.compute.v1.QueryBeaconKeyRequest\x1a*.aichain.compute.v1.QueryBeaconKeyResponse\";\x82\xd3\xe4\x93\x025\x123/aichain/compute/v1/beacon_keys/{validator_address}\x12\x93\x01\n" +
+	"\tBeaconKey\x12).aichain.compute.v1.QueryBeaconKeyRequest\x1a*.aichain.compute.v1.QueryBeaconKeyResponse\";\x82\xd3\xe4\x93\x025\x123/aichain/compute/v1/beacon_keys/{validator_address}\x12\xaa\x01\n" +
+	"\x11VerifierEndpoints\x121.aichain.compute.v1.QueryVerifierEndpointsRequest\x1a2.aichain.compute.v1.QueryVerifierEndpointsResponse\".\x82\xd3\xe4\x93\x02(\x12&/aichain/compute/v1/verifier_endpoints\x12\xbb\x01\n" +
+	"\x10VerifierEndpoint\x120.aichain.compute.v1.QueryVerifierEndpointRequest\x1a1.aichain.compute.v1.QueryVerifierEndpointResponse\"B\x82\xd3\xe4\x93\x02<\x12:/aichain/compute/v1/verifier_endpoints/{validator_address}\x12\x93\x01\n" +
 	"\tModelBond\x12).aichain.compute.v1.QueryModelBondRequest\x1a*.aichain.compute.v1.QueryModelBondResponse\"/\x82\xd3\xe4\x93\x02)\x12'/aichain/compute/v1/model_bonds/{owner}B,Z*github.com/aichain/aichain/x/compute/typesb\x06proto3"
 
 var (
@@ -1520,7 +1719,7 @@ func file_aichain_compute_v1_query_proto_rawDescGZIP() []byte {
 	return file_aichain_compute_v1_query_proto_rawDescData
 }
 
-var file_aichain_compute_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_aichain_compute_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_aichain_compute_v1_query_proto_goTypes = []any{
 	(*QueryModelBondRequest)(nil),             // 0: aichain.compute.v1.QueryModelBondRequest
 	(*QueryModelBondResponse)(nil),            // 1: aichain.compute.v1.QueryModelBondResponse
@@ -1528,97 +1727,110 @@ var file_aichain_compute_v1_query_proto_goTypes = []any{
 	(*QueryBeaconResponse)(nil),               // 3: aichain.compute.v1.QueryBeaconResponse
 	(*QueryBeaconKeyRequest)(nil),             // 4: aichain.compute.v1.QueryBeaconKeyRequest
 	(*QueryBeaconKeyResponse)(nil),            // 5: aichain.compute.v1.QueryBeaconKeyResponse
-	(*QueryAllowedDenomsRequest)(nil),         // 6: aichain.compute.v1.QueryAllowedDenomsRequest
-	(*QueryAllowedDenomsResponse)(nil),        // 7: aichain.compute.v1.QueryAllowedDenomsResponse
-	(*QueryParamsRequest)(nil),                // 8: aichain.compute.v1.QueryParamsRequest
-	(*QueryParamsResponse)(nil),               // 9: aichain.compute.v1.QueryParamsResponse
-	(*QueryProviderRequest)(nil),              // 10: aichain.compute.v1.QueryProviderRequest
-	(*QueryProviderResponse)(nil),             // 11: aichain.compute.v1.QueryProviderResponse
-	(*QueryProvidersRequest)(nil),             // 12: aichain.compute.v1.QueryProvidersRequest
-	(*QueryProvidersResponse)(nil),            // 13: aichain.compute.v1.QueryProvidersResponse
-	(*QueryJobRequest)(nil),                   // 14: aichain.compute.v1.QueryJobRequest
-	(*QueryJobResponse)(nil),                  // 15: aichain.compute.v1.QueryJobResponse
-	(*QueryJobsRequest)(nil),                  // 16: aichain.compute.v1.QueryJobsRequest
-	(*QueryJobsResponse)(nil),                 // 17: aichain.compute.v1.QueryJobsResponse
-	(*QueryBidsRequest)(nil),                  // 18: aichain.compute.v1.QueryBidsRequest
-	(*QueryBidsResponse)(nil),                 // 19: aichain.compute.v1.QueryBidsResponse
-	(*PendingVerification)(nil),               // 20: aichain.compute.v1.PendingVerification
-	(*QueryPendingVerificationsRequest)(nil),  // 21: aichain.compute.v1.QueryPendingVerificationsRequest
-	(*QueryPendingVerificationsResponse)(nil), // 22: aichain.compute.v1.QueryPendingVerificationsResponse
-	(*QueryStatsRequest)(nil),                 // 23: aichain.compute.v1.QueryStatsRequest
-	(*QueryStatsResponse)(nil),                // 24: aichain.compute.v1.QueryStatsResponse
-	(*ModelBond)(nil),                         // 25: aichain.compute.v1.ModelBond
-	(*v1beta1.Coin)(nil),                      // 26: cosmos.base.v1beta1.Coin
-	(*Beacon)(nil),                            // 27: aichain.compute.v1.Beacon
-	(*BeaconRound)(nil),                       // 28: aichain.compute.v1.BeaconRound
-	(*BeaconKey)(nil),                         // 29: aichain.compute.v1.BeaconKey
-	(*Params)(nil),                            // 30: aichain.compute.v1.Params
-	(*Provider)(nil),                          // 31: aichain.compute.v1.Provider
-	(ProviderStatus)(0),                       // 32: aichain.compute.v1.ProviderStatus
-	(*v1beta11.PageRequest)(nil),              // 33: cosmos.base.query.v1beta1.PageRequest
-	(*v1beta11.PageResponse)(nil),             // 34: cosmos.base.query.v1beta1.PageResponse
-	(*Job)(nil),                               // 35: aichain.compute.v1.Job
-	(JobState)(0),                             // 36: aichain.compute.v1.JobState
-	(*BidCommit)(nil),                         // 37: aichain.compute.v1.BidCommit
-	(*Bid)(nil),                               // 38: aichain.compute.v1.Bid
-	(*WorkloadSpec)(nil),                      // 39: aichain.compute.v1.WorkloadSpec
-	(*Stats)(nil),                             // 40: aichain.compute.v1.Stats
+	(*QueryVerifierEndpointsRequest)(nil),     // 6: aichain.compute.v1.QueryVerifierEndpointsRequest
+	(*QueryVerifierEndpointsResponse)(nil),    // 7: aichain.compute.v1.QueryVerifierEndpointsResponse
+	(*QueryVerifierEndpointRequest)(nil),      // 8: aichain.compute.v1.QueryVerifierEndpointRequest
+	(*QueryVerifierEndpointResponse)(nil),     // 9: aichain.compute.v1.QueryVerifierEndpointResponse
+	(*QueryAllowedDenomsRequest)(nil),         // 10: aichain.compute.v1.QueryAllowedDenomsRequest
+	(*QueryAllowedDenomsResponse)(nil),        // 11: aichain.compute.v1.QueryAllowedDenomsResponse
+	(*QueryParamsRequest)(nil),                // 12: aichain.compute.v1.QueryParamsRequest
+	(*QueryParamsResponse)(nil),               // 13: aichain.compute.v1.QueryParamsResponse
+	(*QueryProviderRequest)(nil),              // 14: aichain.compute.v1.QueryProviderRequest
+	(*QueryProviderResponse)(nil),             // 15: aichain.compute.v1.QueryProviderResponse
+	(*QueryProvidersRequest)(nil),             // 16: aichain.compute.v1.QueryProvidersRequest
+	(*QueryProvidersResponse)(nil),            // 17: aichain.compute.v1.QueryProvidersResponse
+	(*QueryJobRequest)(nil),                   // 18: aichain.compute.v1.QueryJobRequest
+	(*QueryJobResponse)(nil),                  // 19: aichain.compute.v1.QueryJobResponse
+	(*QueryJobsRequest)(nil),                  // 20: aichain.compute.v1.QueryJobsRequest
+	(*QueryJobsResponse)(nil),                 // 21: aichain.compute.v1.QueryJobsResponse
+	(*QueryBidsRequest)(nil),                  // 22: aichain.compute.v1.QueryBidsRequest
+	(*QueryBidsResponse)(nil),                 // 23: aichain.compute.v1.QueryBidsResponse
+	(*PendingVerification)(nil),               // 24: aichain.compute.v1.PendingVerification
+	(*QueryPendingVerificationsRequest)(nil),  // 25: aichain.compute.v1.QueryPendingVerificationsRequest
+	(*QueryPendingVerificationsResponse)(nil), // 26: aichain.compute.v1.QueryPendingVerificationsResponse
+	(*QueryStatsRequest)(nil),                 // 27: aichain.compute.v1.QueryStatsRequest
+	(*QueryStatsResponse)(nil),                // 28: aichain.compute.v1.QueryStatsResponse
+	(*ModelBond)(nil),                         // 29: aichain.compute.v1.ModelBond
+	(*v1beta1.Coin)(nil),                      // 30: cosmos.base.v1beta1.Coin
+	(*Beacon)(nil),                            // 31: aichain.compute.v1.Beacon
+	(*BeaconRound)(nil),                       // 32: aichain.compute.v1.BeaconRound
+	(*BeaconKey)(nil),                         // 33: aichain.compute.v1.BeaconKey
+	(*v1beta11.PageRequest)(nil),              // 34: cosmos.base.query.v1beta1.PageRequest
+	(*VerifierEndpoint)(nil),                  // 35: aichain.compute.v1.VerifierEndpoint
+	(*v1beta11.PageResponse)(nil),             // 36: cosmos.base.query.v1beta1.PageResponse
+	(*Params)(nil),                            // 37: aichain.compute.v1.Params
+	(*Provider)(nil),                          // 38: aichain.compute.v1.Provider
+	(ProviderStatus)(0),                       // 39: aichain.compute.v1.ProviderStatus
+	(*Job)(nil),                               // 40: aichain.compute.v1.Job
+	(JobState)(0),                             // 41: aichain.compute.v1.JobState
+	(*BidCommit)(nil),                         // 42: aichain.compute.v1.BidCommit
+	(*Bid)(nil),                               // 43: aichain.compute.v1.Bid
+	(*WorkloadSpec)(nil),                      // 44: aichain.compute.v1.WorkloadSpec
+	(*Stats)(nil),                             // 45: aichain.compute.v1.Stats
 }
 var file_aichain_compute_v1_query_proto_depIdxs = []int32{
-	25, // 0: aichain.compute.v1.QueryModelBondResponse.bond:type_name -> aichain.compute.v1.ModelBond
-	26, // 1: aichain.compute.v1.QueryModelBondResponse.free:type_name -> cosmos.base.v1beta1.Coin
-	27, // 2: aichain.compute.v1.QueryBeaconResponse.beacon:type_name -> aichain.compute.v1.Beacon
-	28, // 3: aichain.compute.v1.QueryBeaconResponse.round:type_name -> aichain.compute.v1.BeaconRound
-	29, // 4: aichain.compute.v1.QueryBeaconKeyResponse.key:type_name -> aichain.compute.v1.BeaconKey
-	30, // 5: aichain.compute.v1.QueryParamsResponse.params:type_name -> aichain.compute.v1.Params
-	31, // 6: aichain.compute.v1.QueryProviderResponse.provider:type_name -> aichain.compute.v1.Provider
-	32, // 7: aichain.compute.v1.QueryProvidersRequest.status:type_name -> aichain.compute.v1.ProviderStatus
-	33, // 8: aichain.compute.v1.QueryProvidersRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
-	31, // 9: aichain.compute.v1.QueryProvidersResponse.providers:type_name -> aichain.compute.v1.Provider
-	34, // 10: aichain.compute.v1.QueryProvidersResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
-	35, // 11: aichain.compute.v1.QueryJobResponse.job:type_name -> aichain.compute.v1.Job
-	36, // 12: aichain.compute.v1.QueryJobsRequest.state:type_name -> aichain.compute.v1.JobState
-	33, // 13: aichain.compute.v1.QueryJobsRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
-	35, // 14: aichain.compute.v1.QueryJobsResponse.jobs:type_name -> aichain.compute.v1.Job
-	34, // 15: aichain.compute.v1.QueryJobsResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
-	33, // 16: aichain.compute.v1.QueryBidsRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
-	37, // 17: aichain.compute.v1.QueryBidsResponse.commits:type_name -> aichain.compute.v1.BidCommit
-	38, // 18: aichain.compute.v1.QueryBidsResponse.bids:type_name -> aichain.compute.v1.Bid
-	34, // 19: aichain.compute.v1.QueryBidsResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
-	39, // 20: aichain.compute.v1.PendingVerification.workload:type_name -> aichain.compute.v1.WorkloadSpec
-	33, // 21: aichain.compute.v1.QueryPendingVerificationsRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
-	20, // 22: aichain.compute.v1.QueryPendingVerificationsResponse.pending:type_name -> aichain.compute.v1.PendingVerification
-	34, // 23: aichain.compute.v1.QueryPendingVerificationsResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
-	40, // 24: aichain.compute.v1.QueryStatsResponse.stats:type_name -> aichain.compute.v1.Stats
-	8,  // 25: aichain.compute.v1.Query.Params:input_type -> aichain.compute.v1.QueryParamsRequest
-	10, // 26: aichain.compute.v1.Query.Provider:input_type -> aichain.compute.v1.QueryProviderRequest
-	12, // 27: aichain.compute.v1.Query.Providers:input_type -> aichain.compute.v1.QueryProvidersRequest
-	14, // 28: aichain.compute.v1.Query.Job:input_type -> aichain.compute.v1.QueryJobRequest
-	16, // 29: aichain.compute.v1.Query.Jobs:input_type -> aichain.compute.v1.QueryJobsRequest
-	18, // 30: aichain.compute.v1.Query.Bids:input_type -> aichain.compute.v1.QueryBidsRequest
-	21, // 31: aichain.compute.v1.Query.PendingVerifications:input_type -> aichain.compute.v1.QueryPendingVerificationsRequest
-	23, // 32: aichain.compute.v1.Query.Stats:input_type -> aichain.compute.v1.QueryStatsRequest
-	6,  // 33: aichain.compute.v1.Query.AllowedDenoms:input_type -> aichain.compute.v1.QueryAllowedDenomsRequest
-	2,  // 34: aichain.compute.v1.Query.Beacon:input_type -> aichain.compute.v1.QueryBeaconRequest
-	4,  // 35: aichain.compute.v1.Query.BeaconKey:input_type -> aichain.compute.v1.QueryBeaconKeyRequest
-	0,  // 36: aichain.compute.v1.Query.ModelBond:input_type -> aichain.compute.v1.QueryModelBondRequest
-	9,  // 37: aichain.compute.v1.Query.Params:output_type -> aichain.compute.v1.QueryParamsResponse
-	11, // 38: aichain.compute.v1.Query.Provider:output_type -> aichain.compute.v1.QueryProviderResponse
-	13, // 39: aichain.compute.v1.Query.Providers:output_type -> aichain.compute.v1.QueryProvidersResponse
-	15, // 40: aichain.compute.v1.Query.Job:output_type -> aichain.compute.v1.QueryJobResponse
-	17, // 41: aichain.compute.v1.Query.Jobs:output_type -> aichain.compute.v1.QueryJobsResponse
-	19, // 42: aichain.compute.v1.Query.Bids:output_type -> aichain.compute.v1.QueryBidsResponse
-	22, // 43: aichain.compute.v1.Query.PendingVerifications:output_type -> aichain.compute.v1.QueryPendingVerificationsResponse
-	24, // 44: aichain.compute.v1.Query.Stats:output_type -> aichain.compute.v1.QueryStatsResponse
-	7,  // 45: aichain.compute.v1.Query.AllowedDenoms:output_type -> aichain.compute.v1.QueryAllowedDenomsResponse
-	3,  // 46: aichain.compute.v1.Query.Beacon:output_type -> aichain.compute.v1.QueryBeaconResponse
-	5,  // 47: aichain.compute.v1.Query.BeaconKey:output_type -> aichain.compute.v1.QueryBeaconKeyResponse
-	1,  // 48: aichain.compute.v1.Query.ModelBond:output_type -> aichain.compute.v1.QueryModelBondResponse
-	37, // [37:49] is the sub-list for method output_type
-	25, // [25:37] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	29, // 0: aichain.compute.v1.QueryModelBondResponse.bond:type_name -> aichain.compute.v1.ModelBond
+	30, // 1: aichain.compute.v1.QueryModelBondResponse.free:type_name -> cosmos.base.v1beta1.Coin
+	31, // 2: aichain.compute.v1.QueryBeaconResponse.beacon:type_name -> aichain.compute.v1.Beacon
+	32, // 3: aichain.compute.v1.QueryBeaconResponse.round:type_name -> aichain.compute.v1.BeaconRound
+	33, // 4: aichain.compute.v1.QueryBeaconKeyResponse.key:type_name -> aichain.compute.v1.BeaconKey
+	34, // 5: aichain.compute.v1.QueryVerifierEndpointsRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
+	35, // 6: aichain.compute.v1.QueryVerifierEndpointsResponse.endpoints:type_name -> aichain.compute.v1.VerifierEndpoint
+	36, // 7: aichain.compute.v1.QueryVerifierEndpointsResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
+	35, // 8: aichain.compute.v1.QueryVerifierEndpointResponse.endpoint:type_name -> aichain.compute.v1.VerifierEndpoint
+	37, // 9: aichain.compute.v1.QueryParamsResponse.params:type_name -> aichain.compute.v1.Params
+	38, // 10: aichain.compute.v1.QueryProviderResponse.provider:type_name -> aichain.compute.v1.Provider
+	39, // 11: aichain.compute.v1.QueryProvidersRequest.status:type_name -> aichain.compute.v1.ProviderStatus
+	34, // 12: aichain.compute.v1.QueryProvidersRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
+	38, // 13: aichain.compute.v1.QueryProvidersResponse.providers:type_name -> aichain.compute.v1.Provider
+	36, // 14: aichain.compute.v1.QueryProvidersResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
+	40, // 15: aichain.compute.v1.QueryJobResponse.job:type_name -> aichain.compute.v1.Job
+	41, // 16: aichain.compute.v1.QueryJobsRequest.state:type_name -> aichain.compute.v1.JobState
+	34, // 17: aichain.compute.v1.QueryJobsRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
+	40, // 18: aichain.compute.v1.QueryJobsResponse.jobs:type_name -> aichain.compute.v1.Job
+	36, // 19: aichain.compute.v1.QueryJobsResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
+	34, // 20: aichain.compute.v1.QueryBidsRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
+	42, // 21: aichain.compute.v1.QueryBidsResponse.commits:type_name -> aichain.compute.v1.BidCommit
+	43, // 22: aichain.compute.v1.QueryBidsResponse.bids:type_name -> aichain.compute.v1.Bid
+	36, // 23: aichain.compute.v1.QueryBidsResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
+	44, // 24: aichain.compute.v1.PendingVerification.workload:type_name -> aichain.compute.v1.WorkloadSpec
+	34, // 25: aichain.compute.v1.QueryPendingVerificationsRequest.pagination:type_name -> cosmos.base.query.v1beta1.PageRequest
+	24, // 26: aichain.compute.v1.QueryPendingVerificationsResponse.pending:type_name -> aichain.compute.v1.PendingVerification
+	36, // 27: aichain.compute.v1.QueryPendingVerificationsResponse.pagination:type_name -> cosmos.base.query.v1beta1.PageResponse
+	45, // 28: aichain.compute.v1.QueryStatsResponse.stats:type_name -> aichain.compute.v1.Stats
+	12, // 29: aichain.compute.v1.Query.Params:input_type -> aichain.compute.v1.QueryParamsRequest
+	14, // 30: aichain.compute.v1.Query.Provider:input_type -> aichain.compute.v1.QueryProviderRequest
+	16, // 31: aichain.compute.v1.Query.Providers:input_type -> aichain.compute.v1.QueryProvidersRequest
+	18, // 32: aichain.compute.v1.Query.Job:input_type -> aichain.compute.v1.QueryJobRequest
+	20, // 33: aichain.compute.v1.Query.Jobs:input_type -> aichain.compute.v1.QueryJobsRequest
+	22, // 34: aichain.compute.v1.Query.Bids:input_type -> aichain.compute.v1.QueryBidsRequest
+	25, // 35: aichain.compute.v1.Query.PendingVerifications:input_type -> aichain.compute.v1.QueryPendingVerificationsRequest
+	27, // 36: aichain.compute.v1.Query.Stats:input_type -> aichain.compute.v1.QueryStatsRequest
+	10, // 37: aichain.compute.v1.Query.AllowedDenoms:input_type -> aichain.compute.v1.QueryAllowedDenomsRequest
+	2,  // 38: aichain.compute.v1.Query.Beacon:input_type -> aichain.compute.v1.QueryBeaconRequest
+	4,  // 39: aichain.compute.v1.Query.BeaconKey:input_type -> aichain.compute.v1.QueryBeaconKeyRequest
+	6,  // 40: aichain.compute.v1.Query.VerifierEndpoints:input_type -> aichain.compute.v1.QueryVerifierEndpointsRequest
+	8,  // 41: aichain.compute.v1.Query.VerifierEndpoint:input_type -> aichain.compute.v1.QueryVerifierEndpointRequest
+	0,  // 42: aichain.compute.v1.Query.ModelBond:input_type -> aichain.compute.v1.QueryModelBondRequest
+	13, // 43: aichain.compute.v1.Query.Params:output_type -> aichain.compute.v1.QueryParamsResponse
+	15, // 44: aichain.compute.v1.Query.Provider:output_type -> aichain.compute.v1.QueryProviderResponse
+	17, // 45: aichain.compute.v1.Query.Providers:output_type -> aichain.compute.v1.QueryProvidersResponse
+	19, // 46: aichain.compute.v1.Query.Job:output_type -> aichain.compute.v1.QueryJobResponse
+	21, // 47: aichain.compute.v1.Query.Jobs:output_type -> aichain.compute.v1.QueryJobsResponse
+	23, // 48: aichain.compute.v1.Query.Bids:output_type -> aichain.compute.v1.QueryBidsResponse
+	26, // 49: aichain.compute.v1.Query.PendingVerifications:output_type -> aichain.compute.v1.QueryPendingVerificationsResponse
+	28, // 50: aichain.compute.v1.Query.Stats:output_type -> aichain.compute.v1.QueryStatsResponse
+	11, // 51: aichain.compute.v1.Query.AllowedDenoms:output_type -> aichain.compute.v1.QueryAllowedDenomsResponse
+	3,  // 52: aichain.compute.v1.Query.Beacon:output_type -> aichain.compute.v1.QueryBeaconResponse
+	5,  // 53: aichain.compute.v1.Query.BeaconKey:output_type -> aichain.compute.v1.QueryBeaconKeyResponse
+	7,  // 54: aichain.compute.v1.Query.VerifierEndpoints:output_type -> aichain.compute.v1.QueryVerifierEndpointsResponse
+	9,  // 55: aichain.compute.v1.Query.VerifierEndpoint:output_type -> aichain.compute.v1.QueryVerifierEndpointResponse
+	1,  // 56: aichain.compute.v1.Query.ModelBond:output_type -> aichain.compute.v1.QueryModelBondResponse
+	43, // [43:57] is the sub-list for method output_type
+	29, // [29:43] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_aichain_compute_v1_query_proto_init() }
@@ -1628,13 +1840,14 @@ func file_aichain_compute_v1_query_proto_init() {
 	}
 	file_aichain_compute_v1_beacon_proto_init()
 	file_aichain_compute_v1_compute_proto_init()
+	file_aichain_compute_v1_verification_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_compute_v1_query_proto_rawDesc), len(file_aichain_compute_v1_query_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   25,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

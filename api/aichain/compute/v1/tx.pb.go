@@ -1213,6 +1213,101 @@ func (x *MsgRegisterBeaconKeyResponse) GetSince() int64 {
 	return 0
 }
 
+// MsgSetVerifierEndpoint sets (or, with an empty endpoint, removes) the
+// public base URL of a validator's verification sidecar, signed by the
+// validator's operator account. Sidecars fetch a model's weights from the
+// sidecars of the other validators (which checked them by sha256) when its
+// uri is gone, instead of all asking the job's provider. endpoint follows the
+// rules of a provider's endpoint (types.ValidateEndpoint): an http(s) URL
+// with a host, no user info, query or fragment, at most 256 bytes.
+type MsgSetVerifierEndpoint struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	ValidatorAddress string                 `protobuf:"bytes,1,opt,name=validator_address,json=validatorAddress,proto3" json:"validator_address,omitempty"`
+	Endpoint         string                 `protobuf:"bytes,2,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *MsgSetVerifierEndpoint) Reset() {
+	*x = MsgSetVerifierEndpoint{}
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgSetVerifierEndpoint) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgSetVerifierEndpoint) ProtoMessage() {}
+
+func (x *MsgSetVerifierEndpoint) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgSetVerifierEndpoint.ProtoReflect.Descriptor instead.
+func (*MsgSetVerifierEndpoint) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *MsgSetVerifierEndpoint) GetValidatorAddress() string {
+	if x != nil {
+		return x.ValidatorAddress
+	}
+	return ""
+}
+
+func (x *MsgSetVerifierEndpoint) GetEndpoint() string {
+	if x != nil {
+		return x.Endpoint
+	}
+	return ""
+}
+
+type MsgSetVerifierEndpointResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgSetVerifierEndpointResponse) Reset() {
+	*x = MsgSetVerifierEndpointResponse{}
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgSetVerifierEndpointResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgSetVerifierEndpointResponse) ProtoMessage() {}
+
+func (x *MsgSetVerifierEndpointResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgSetVerifierEndpointResponse.ProtoReflect.Descriptor instead.
+func (*MsgSetVerifierEndpointResponse) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{23}
+}
+
 // MsgPostModelBond adds amount (denoms in allowed_denoms) to the signer's
 // model availability bond (ModelBond). A job whose model the signer owns,
 // created by another account with a paid dataset, locks its dataset fee of
@@ -1228,7 +1323,7 @@ type MsgPostModelBond struct {
 
 func (x *MsgPostModelBond) Reset() {
 	*x = MsgPostModelBond{}
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[22]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1240,7 +1335,7 @@ func (x *MsgPostModelBond) String() string {
 func (*MsgPostModelBond) ProtoMessage() {}
 
 func (x *MsgPostModelBond) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[22]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1253,7 +1348,7 @@ func (x *MsgPostModelBond) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgPostModelBond.ProtoReflect.Descriptor instead.
 func (*MsgPostModelBond) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{22}
+	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *MsgPostModelBond) GetOwner() string {
@@ -1279,7 +1374,7 @@ type MsgPostModelBondResponse struct {
 
 func (x *MsgPostModelBondResponse) Reset() {
 	*x = MsgPostModelBondResponse{}
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[23]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1291,7 +1386,7 @@ func (x *MsgPostModelBondResponse) String() string {
 func (*MsgPostModelBondResponse) ProtoMessage() {}
 
 func (x *MsgPostModelBondResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[23]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1304,7 +1399,7 @@ func (x *MsgPostModelBondResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgPostModelBondResponse.ProtoReflect.Descriptor instead.
 func (*MsgPostModelBondResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{23}
+	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *MsgPostModelBondResponse) GetBond() *ModelBond {
@@ -1326,7 +1421,7 @@ type MsgWithdrawModelBond struct {
 
 func (x *MsgWithdrawModelBond) Reset() {
 	*x = MsgWithdrawModelBond{}
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[24]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1338,7 +1433,7 @@ func (x *MsgWithdrawModelBond) String() string {
 func (*MsgWithdrawModelBond) ProtoMessage() {}
 
 func (x *MsgWithdrawModelBond) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[24]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1351,7 +1446,7 @@ func (x *MsgWithdrawModelBond) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgWithdrawModelBond.ProtoReflect.Descriptor instead.
 func (*MsgWithdrawModelBond) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{24}
+	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *MsgWithdrawModelBond) GetOwner() string {
@@ -1377,7 +1472,7 @@ type MsgWithdrawModelBondResponse struct {
 
 func (x *MsgWithdrawModelBondResponse) Reset() {
 	*x = MsgWithdrawModelBondResponse{}
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[25]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1389,7 +1484,7 @@ func (x *MsgWithdrawModelBondResponse) String() string {
 func (*MsgWithdrawModelBondResponse) ProtoMessage() {}
 
 func (x *MsgWithdrawModelBondResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[25]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1402,7 +1497,7 @@ func (x *MsgWithdrawModelBondResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgWithdrawModelBondResponse.ProtoReflect.Descriptor instead.
 func (*MsgWithdrawModelBondResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{25}
+	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *MsgWithdrawModelBondResponse) GetBond() *ModelBond {
@@ -1422,7 +1517,7 @@ type MsgUpdateParams struct {
 
 func (x *MsgUpdateParams) Reset() {
 	*x = MsgUpdateParams{}
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[26]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1434,7 +1529,7 @@ func (x *MsgUpdateParams) String() string {
 func (*MsgUpdateParams) ProtoMessage() {}
 
 func (x *MsgUpdateParams) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[26]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1447,7 +1542,7 @@ func (x *MsgUpdateParams) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUpdateParams.ProtoReflect.Descriptor instead.
 func (*MsgUpdateParams) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{26}
+	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *MsgUpdateParams) GetAuthority() string {
@@ -1472,7 +1567,7 @@ type MsgUpdateParamsResponse struct {
 
 func (x *MsgUpdateParamsResponse) Reset() {
 	*x = MsgUpdateParamsResponse{}
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[27]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1484,7 +1579,7 @@ func (x *MsgUpdateParamsResponse) String() string {
 func (*MsgUpdateParamsResponse) ProtoMessage() {}
 
 func (x *MsgUpdateParamsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[27]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1497,7 +1592,7 @@ func (x *MsgUpdateParamsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUpdateParamsResponse.ProtoReflect.Descriptor instead.
 func (*MsgUpdateParamsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{27}
+	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{29}
 }
 
 var File_aichain_compute_v1_tx_proto protoreflect.FileDescriptor
@@ -1578,7 +1673,11 @@ const file_aichain_compute_v1_tx_proto_rawDesc = "" +
 	"\x06pubkey\x18\x02 \x01(\fR\x06pubkey\x12.\n" +
 	"\x13proof_of_possession\x18\x03 \x01(\fR\x11proofOfPossession:?\x82\xe7\xb0*\x11validator_address\x8a\xe7\xb0*$aichain/compute/MsgRegisterBeaconKey\"4\n" +
 	"\x1cMsgRegisterBeaconKeyResponse\x12\x14\n" +
-	"\x05since\x18\x01 \x01(\x03R\x05since\"\xee\x01\n" +
+	"\x05since\x18\x01 \x01(\x03R\x05since\"\xc7\x01\n" +
+	"\x16MsgSetVerifierEndpoint\x12N\n" +
+	"\x11validator_address\x18\x01 \x01(\tB!Ҵ-\x1dcosmos.ValidatorAddressStringR\x10validatorAddress\x12\x1a\n" +
+	"\bendpoint\x18\x02 \x01(\tR\bendpoint:A\x82\xe7\xb0*\x11validator_address\x8a\xe7\xb0*&aichain/compute/MsgSetVerifierEndpoint\" \n" +
+	"\x1eMsgSetVerifierEndpointResponse\"\xee\x01\n" +
 	"\x10MsgPostModelBond\x12.\n" +
 	"\x05owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12y\n" +
 	"\x06amount\x18\x02 \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\x06amount:/\x82\xe7\xb0*\x05owner\x8a\xe7\xb0* aichain/compute/MsgPostModelBond\"S\n" +
@@ -1592,8 +1691,7 @@ const file_aichain_compute_v1_tx_proto_rawDesc = "" +
 	"\x0fMsgUpdateParams\x126\n" +
 	"\tauthority\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\tauthority\x12=\n" +
 	"\x06params\x18\x02 \x01(\v2\x1a.aichain.compute.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06params:2\x82\xe7\xb0*\tauthority\x8a\xe7\xb0*\x1faichain/compute/MsgUpdateParams\"\x19\n" +
-	"\x17MsgUpdateParamsResponse2\xf4\n" +
-	"\n" +
+	"\x17MsgUpdateParamsResponse2\xeb\v\n" +
 	"\x03Msg\x12l\n" +
 	"\x10RegisterProvider\x12'.aichain.compute.v1.MsgRegisterProvider\x1a/.aichain.compute.v1.MsgRegisterProviderResponse\x12f\n" +
 	"\x0eUpdateProvider\x12%.aichain.compute.v1.MsgUpdateProvider\x1a-.aichain.compute.v1.MsgUpdateProviderResponse\x12f\n" +
@@ -1605,7 +1703,8 @@ const file_aichain_compute_v1_tx_proto_rawDesc = "" +
 	"\fSubmitResult\x12#.aichain.compute.v1.MsgSubmitResult\x1a+.aichain.compute.v1.MsgSubmitResultResponse\x12c\n" +
 	"\rDisputeResult\x12$.aichain.compute.v1.MsgDisputeResult\x1a,.aichain.compute.v1.MsgDisputeResultResponse\x12T\n" +
 	"\bAbortJob\x12\x1f.aichain.compute.v1.MsgAbortJob\x1a'.aichain.compute.v1.MsgAbortJobResponse\x12o\n" +
-	"\x11RegisterBeaconKey\x12(.aichain.compute.v1.MsgRegisterBeaconKey\x1a0.aichain.compute.v1.MsgRegisterBeaconKeyResponse\x12c\n" +
+	"\x11RegisterBeaconKey\x12(.aichain.compute.v1.MsgRegisterBeaconKey\x1a0.aichain.compute.v1.MsgRegisterBeaconKeyResponse\x12u\n" +
+	"\x13SetVerifierEndpoint\x12*.aichain.compute.v1.MsgSetVerifierEndpoint\x1a2.aichain.compute.v1.MsgSetVerifierEndpointResponse\x12c\n" +
 	"\rPostModelBond\x12$.aichain.compute.v1.MsgPostModelBond\x1a,.aichain.compute.v1.MsgPostModelBondResponse\x12o\n" +
 	"\x11WithdrawModelBond\x12(.aichain.compute.v1.MsgWithdrawModelBond\x1a0.aichain.compute.v1.MsgWithdrawModelBondResponse\x12`\n" +
 	"\fUpdateParams\x12#.aichain.compute.v1.MsgUpdateParams\x1a+.aichain.compute.v1.MsgUpdateParamsResponse\x1a\x05\x80\xe7\xb0*\x01B,Z*github.com/aichain/aichain/x/compute/typesb\x06proto3"
@@ -1622,62 +1721,64 @@ func file_aichain_compute_v1_tx_proto_rawDescGZIP() []byte {
 	return file_aichain_compute_v1_tx_proto_rawDescData
 }
 
-var file_aichain_compute_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_aichain_compute_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_aichain_compute_v1_tx_proto_goTypes = []any{
-	(*MsgRegisterProvider)(nil),          // 0: aichain.compute.v1.MsgRegisterProvider
-	(*MsgRegisterProviderResponse)(nil),  // 1: aichain.compute.v1.MsgRegisterProviderResponse
-	(*MsgUpdateProvider)(nil),            // 2: aichain.compute.v1.MsgUpdateProvider
-	(*MsgUpdateProviderResponse)(nil),    // 3: aichain.compute.v1.MsgUpdateProviderResponse
-	(*MsgUnbondProvider)(nil),            // 4: aichain.compute.v1.MsgUnbondProvider
-	(*MsgUnbondProviderResponse)(nil),    // 5: aichain.compute.v1.MsgUnbondProviderResponse
-	(*MsgCreateJob)(nil),                 // 6: aichain.compute.v1.MsgCreateJob
-	(*MsgCreateJobResponse)(nil),         // 7: aichain.compute.v1.MsgCreateJobResponse
-	(*MsgCancelJob)(nil),                 // 8: aichain.compute.v1.MsgCancelJob
-	(*MsgCancelJobResponse)(nil),         // 9: aichain.compute.v1.MsgCancelJobResponse
-	(*MsgCommitBid)(nil),                 // 10: aichain.compute.v1.MsgCommitBid
-	(*MsgCommitBidResponse)(nil),         // 11: aichain.compute.v1.MsgCommitBidResponse
-	(*MsgRevealBid)(nil),                 // 12: aichain.compute.v1.MsgRevealBid
-	(*MsgRevealBidResponse)(nil),         // 13: aichain.compute.v1.MsgRevealBidResponse
-	(*MsgSubmitResult)(nil),              // 14: aichain.compute.v1.MsgSubmitResult
-	(*MsgSubmitResultResponse)(nil),      // 15: aichain.compute.v1.MsgSubmitResultResponse
-	(*MsgDisputeResult)(nil),             // 16: aichain.compute.v1.MsgDisputeResult
-	(*MsgDisputeResultResponse)(nil),     // 17: aichain.compute.v1.MsgDisputeResultResponse
-	(*MsgAbortJob)(nil),                  // 18: aichain.compute.v1.MsgAbortJob
-	(*MsgAbortJobResponse)(nil),          // 19: aichain.compute.v1.MsgAbortJobResponse
-	(*MsgRegisterBeaconKey)(nil),         // 20: aichain.compute.v1.MsgRegisterBeaconKey
-	(*MsgRegisterBeaconKeyResponse)(nil), // 21: aichain.compute.v1.MsgRegisterBeaconKeyResponse
-	(*MsgPostModelBond)(nil),             // 22: aichain.compute.v1.MsgPostModelBond
-	(*MsgPostModelBondResponse)(nil),     // 23: aichain.compute.v1.MsgPostModelBondResponse
-	(*MsgWithdrawModelBond)(nil),         // 24: aichain.compute.v1.MsgWithdrawModelBond
-	(*MsgWithdrawModelBondResponse)(nil), // 25: aichain.compute.v1.MsgWithdrawModelBondResponse
-	(*MsgUpdateParams)(nil),              // 26: aichain.compute.v1.MsgUpdateParams
-	(*MsgUpdateParamsResponse)(nil),      // 27: aichain.compute.v1.MsgUpdateParamsResponse
-	(*Hardware)(nil),                     // 28: aichain.compute.v1.Hardware
-	(*v1beta1.Coin)(nil),                 // 29: cosmos.base.v1beta1.Coin
-	(*WorkloadSpec)(nil),                 // 30: aichain.compute.v1.WorkloadSpec
-	(*Assurance)(nil),                    // 31: aichain.compute.v1.Assurance
-	(AbortReason)(0),                     // 32: aichain.compute.v1.AbortReason
-	(*ModelBond)(nil),                    // 33: aichain.compute.v1.ModelBond
-	(*Params)(nil),                       // 34: aichain.compute.v1.Params
+	(*MsgRegisterProvider)(nil),            // 0: aichain.compute.v1.MsgRegisterProvider
+	(*MsgRegisterProviderResponse)(nil),    // 1: aichain.compute.v1.MsgRegisterProviderResponse
+	(*MsgUpdateProvider)(nil),              // 2: aichain.compute.v1.MsgUpdateProvider
+	(*MsgUpdateProviderResponse)(nil),      // 3: aichain.compute.v1.MsgUpdateProviderResponse
+	(*MsgUnbondProvider)(nil),              // 4: aichain.compute.v1.MsgUnbondProvider
+	(*MsgUnbondProviderResponse)(nil),      // 5: aichain.compute.v1.MsgUnbondProviderResponse
+	(*MsgCreateJob)(nil),                   // 6: aichain.compute.v1.MsgCreateJob
+	(*MsgCreateJobResponse)(nil),           // 7: aichain.compute.v1.MsgCreateJobResponse
+	(*MsgCancelJob)(nil),                   // 8: aichain.compute.v1.MsgCancelJob
+	(*MsgCancelJobResponse)(nil),           // 9: aichain.compute.v1.MsgCancelJobResponse
+	(*MsgCommitBid)(nil),                   // 10: aichain.compute.v1.MsgCommitBid
+	(*MsgCommitBidResponse)(nil),           // 11: aichain.compute.v1.MsgCommitBidResponse
+	(*MsgRevealBid)(nil),                   // 12: aichain.compute.v1.MsgRevealBid
+	(*MsgRevealBidResponse)(nil),           // 13: aichain.compute.v1.MsgRevealBidResponse
+	(*MsgSubmitResult)(nil),                // 14: aichain.compute.v1.MsgSubmitResult
+	(*MsgSubmitResultResponse)(nil),        // 15: aichain.compute.v1.MsgSubmitResultResponse
+	(*MsgDisputeResult)(nil),               // 16: aichain.compute.v1.MsgDisputeResult
+	(*MsgDisputeResultResponse)(nil),       // 17: aichain.compute.v1.MsgDisputeResultResponse
+	(*MsgAbortJob)(nil),                    // 18: aichain.compute.v1.MsgAbortJob
+	(*MsgAbortJobResponse)(nil),            // 19: aichain.compute.v1.MsgAbortJobResponse
+	(*MsgRegisterBeaconKey)(nil),           // 20: aichain.compute.v1.MsgRegisterBeaconKey
+	(*MsgRegisterBeaconKeyResponse)(nil),   // 21: aichain.compute.v1.MsgRegisterBeaconKeyResponse
+	(*MsgSetVerifierEndpoint)(nil),         // 22: aichain.compute.v1.MsgSetVerifierEndpoint
+	(*MsgSetVerifierEndpointResponse)(nil), // 23: aichain.compute.v1.MsgSetVerifierEndpointResponse
+	(*MsgPostModelBond)(nil),               // 24: aichain.compute.v1.MsgPostModelBond
+	(*MsgPostModelBondResponse)(nil),       // 25: aichain.compute.v1.MsgPostModelBondResponse
+	(*MsgWithdrawModelBond)(nil),           // 26: aichain.compute.v1.MsgWithdrawModelBond
+	(*MsgWithdrawModelBondResponse)(nil),   // 27: aichain.compute.v1.MsgWithdrawModelBondResponse
+	(*MsgUpdateParams)(nil),                // 28: aichain.compute.v1.MsgUpdateParams
+	(*MsgUpdateParamsResponse)(nil),        // 29: aichain.compute.v1.MsgUpdateParamsResponse
+	(*Hardware)(nil),                       // 30: aichain.compute.v1.Hardware
+	(*v1beta1.Coin)(nil),                   // 31: cosmos.base.v1beta1.Coin
+	(*WorkloadSpec)(nil),                   // 32: aichain.compute.v1.WorkloadSpec
+	(*Assurance)(nil),                      // 33: aichain.compute.v1.Assurance
+	(AbortReason)(0),                       // 34: aichain.compute.v1.AbortReason
+	(*ModelBond)(nil),                      // 35: aichain.compute.v1.ModelBond
+	(*Params)(nil),                         // 36: aichain.compute.v1.Params
 }
 var file_aichain_compute_v1_tx_proto_depIdxs = []int32{
-	28, // 0: aichain.compute.v1.MsgRegisterProvider.hardware:type_name -> aichain.compute.v1.Hardware
-	29, // 1: aichain.compute.v1.MsgRegisterProvider.bond:type_name -> cosmos.base.v1beta1.Coin
-	28, // 2: aichain.compute.v1.MsgUpdateProvider.hardware:type_name -> aichain.compute.v1.Hardware
-	29, // 3: aichain.compute.v1.MsgUpdateProvider.add_bond:type_name -> cosmos.base.v1beta1.Coin
-	30, // 4: aichain.compute.v1.MsgCreateJob.workload:type_name -> aichain.compute.v1.WorkloadSpec
-	29, // 5: aichain.compute.v1.MsgCreateJob.max_price:type_name -> cosmos.base.v1beta1.Coin
-	28, // 6: aichain.compute.v1.MsgCreateJob.min_hardware:type_name -> aichain.compute.v1.Hardware
-	29, // 7: aichain.compute.v1.MsgCreateJob.max_model_fee:type_name -> cosmos.base.v1beta1.Coin
-	29, // 8: aichain.compute.v1.MsgCreateJob.max_dataset_fee:type_name -> cosmos.base.v1beta1.Coin
-	31, // 9: aichain.compute.v1.MsgCreateJob.assurance:type_name -> aichain.compute.v1.Assurance
-	29, // 10: aichain.compute.v1.MsgRevealBid.price:type_name -> cosmos.base.v1beta1.Coin
-	32, // 11: aichain.compute.v1.MsgAbortJob.reason:type_name -> aichain.compute.v1.AbortReason
-	29, // 12: aichain.compute.v1.MsgPostModelBond.amount:type_name -> cosmos.base.v1beta1.Coin
-	33, // 13: aichain.compute.v1.MsgPostModelBondResponse.bond:type_name -> aichain.compute.v1.ModelBond
-	29, // 14: aichain.compute.v1.MsgWithdrawModelBond.amount:type_name -> cosmos.base.v1beta1.Coin
-	33, // 15: aichain.compute.v1.MsgWithdrawModelBondResponse.bond:type_name -> aichain.compute.v1.ModelBond
-	34, // 16: aichain.compute.v1.MsgUpdateParams.params:type_name -> aichain.compute.v1.Params
+	30, // 0: aichain.compute.v1.MsgRegisterProvider.hardware:type_name -> aichain.compute.v1.Hardware
+	31, // 1: aichain.compute.v1.MsgRegisterProvider.bond:type_name -> cosmos.base.v1beta1.Coin
+	30, // 2: aichain.compute.v1.MsgUpdateProvider.hardware:type_name -> aichain.compute.v1.Hardware
+	31, // 3: aichain.compute.v1.MsgUpdateProvider.add_bond:type_name -> cosmos.base.v1beta1.Coin
+	32, // 4: aichain.compute.v1.MsgCreateJob.workload:type_name -> aichain.compute.v1.WorkloadSpec
+	31, // 5: aichain.compute.v1.MsgCreateJob.max_price:type_name -> cosmos.base.v1beta1.Coin
+	30, // 6: aichain.compute.v1.MsgCreateJob.min_hardware:type_name -> aichain.compute.v1.Hardware
+	31, // 7: aichain.compute.v1.MsgCreateJob.max_model_fee:type_name -> cosmos.base.v1beta1.Coin
+	31, // 8: aichain.compute.v1.MsgCreateJob.max_dataset_fee:type_name -> cosmos.base.v1beta1.Coin
+	33, // 9: aichain.compute.v1.MsgCreateJob.assurance:type_name -> aichain.compute.v1.Assurance
+	31, // 10: aichain.compute.v1.MsgRevealBid.price:type_name -> cosmos.base.v1beta1.Coin
+	34, // 11: aichain.compute.v1.MsgAbortJob.reason:type_name -> aichain.compute.v1.AbortReason
+	31, // 12: aichain.compute.v1.MsgPostModelBond.amount:type_name -> cosmos.base.v1beta1.Coin
+	35, // 13: aichain.compute.v1.MsgPostModelBondResponse.bond:type_name -> aichain.compute.v1.ModelBond
+	31, // 14: aichain.compute.v1.MsgWithdrawModelBond.amount:type_name -> cosmos.base.v1beta1.Coin
+	35, // 15: aichain.compute.v1.MsgWithdrawModelBondResponse.bond:type_name -> aichain.compute.v1.ModelBond
+	36, // 16: aichain.compute.v1.MsgUpdateParams.params:type_name -> aichain.compute.v1.Params
 	0,  // 17: aichain.compute.v1.Msg.RegisterProvider:input_type -> aichain.compute.v1.MsgRegisterProvider
 	2,  // 18: aichain.compute.v1.Msg.UpdateProvider:input_type -> aichain.compute.v1.MsgUpdateProvider
 	4,  // 19: aichain.compute.v1.Msg.UnbondProvider:input_type -> aichain.compute.v1.MsgUnbondProvider
@@ -1689,25 +1790,27 @@ var file_aichain_compute_v1_tx_proto_depIdxs = []int32{
 	16, // 25: aichain.compute.v1.Msg.DisputeResult:input_type -> aichain.compute.v1.MsgDisputeResult
 	18, // 26: aichain.compute.v1.Msg.AbortJob:input_type -> aichain.compute.v1.MsgAbortJob
 	20, // 27: aichain.compute.v1.Msg.RegisterBeaconKey:input_type -> aichain.compute.v1.MsgRegisterBeaconKey
-	22, // 28: aichain.compute.v1.Msg.PostModelBond:input_type -> aichain.compute.v1.MsgPostModelBond
-	24, // 29: aichain.compute.v1.Msg.WithdrawModelBond:input_type -> aichain.compute.v1.MsgWithdrawModelBond
-	26, // 30: aichain.compute.v1.Msg.UpdateParams:input_type -> aichain.compute.v1.MsgUpdateParams
-	1,  // 31: aichain.compute.v1.Msg.RegisterProvider:output_type -> aichain.compute.v1.MsgRegisterProviderResponse
-	3,  // 32: aichain.compute.v1.Msg.UpdateProvider:output_type -> aichain.compute.v1.MsgUpdateProviderResponse
-	5,  // 33: aichain.compute.v1.Msg.UnbondProvider:output_type -> aichain.compute.v1.MsgUnbondProviderResponse
-	7,  // 34: aichain.compute.v1.Msg.CreateJob:output_type -> aichain.compute.v1.MsgCreateJobResponse
-	9,  // 35: aichain.compute.v1.Msg.CancelJob:output_type -> aichain.compute.v1.MsgCancelJobResponse
-	11, // 36: aichain.compute.v1.Msg.CommitBid:output_type -> aichain.compute.v1.MsgCommitBidResponse
-	13, // 37: aichain.compute.v1.Msg.RevealBid:output_type -> aichain.compute.v1.MsgRevealBidResponse
-	15, // 38: aichain.compute.v1.Msg.SubmitResult:output_type -> aichain.compute.v1.MsgSubmitResultResponse
-	17, // 39: aichain.compute.v1.Msg.DisputeResult:output_type -> aichain.compute.v1.MsgDisputeResultResponse
-	19, // 40: aichain.compute.v1.Msg.AbortJob:output_type -> aichain.compute.v1.MsgAbortJobResponse
-	21, // 41: aichain.compute.v1.Msg.RegisterBeaconKey:output_type -> aichain.compute.v1.MsgRegisterBeaconKeyResponse
-	23, // 42: aichain.compute.v1.Msg.PostModelBond:output_type -> aichain.compute.v1.MsgPostModelBondResponse
-	25, // 43: aichain.compute.v1.Msg.WithdrawModelBond:output_type -> aichain.compute.v1.MsgWithdrawModelBondResponse
-	27, // 44: aichain.compute.v1.Msg.UpdateParams:output_type -> aichain.compute.v1.MsgUpdateParamsResponse
-	31, // [31:45] is the sub-list for method output_type
-	17, // [17:31] is the sub-list for method input_type
+	22, // 28: aichain.compute.v1.Msg.SetVerifierEndpoint:input_type -> aichain.compute.v1.MsgSetVerifierEndpoint
+	24, // 29: aichain.compute.v1.Msg.PostModelBond:input_type -> aichain.compute.v1.MsgPostModelBond
+	26, // 30: aichain.compute.v1.Msg.WithdrawModelBond:input_type -> aichain.compute.v1.MsgWithdrawModelBond
+	28, // 31: aichain.compute.v1.Msg.UpdateParams:input_type -> aichain.compute.v1.MsgUpdateParams
+	1,  // 32: aichain.compute.v1.Msg.RegisterProvider:output_type -> aichain.compute.v1.MsgRegisterProviderResponse
+	3,  // 33: aichain.compute.v1.Msg.UpdateProvider:output_type -> aichain.compute.v1.MsgUpdateProviderResponse
+	5,  // 34: aichain.compute.v1.Msg.UnbondProvider:output_type -> aichain.compute.v1.MsgUnbondProviderResponse
+	7,  // 35: aichain.compute.v1.Msg.CreateJob:output_type -> aichain.compute.v1.MsgCreateJobResponse
+	9,  // 36: aichain.compute.v1.Msg.CancelJob:output_type -> aichain.compute.v1.MsgCancelJobResponse
+	11, // 37: aichain.compute.v1.Msg.CommitBid:output_type -> aichain.compute.v1.MsgCommitBidResponse
+	13, // 38: aichain.compute.v1.Msg.RevealBid:output_type -> aichain.compute.v1.MsgRevealBidResponse
+	15, // 39: aichain.compute.v1.Msg.SubmitResult:output_type -> aichain.compute.v1.MsgSubmitResultResponse
+	17, // 40: aichain.compute.v1.Msg.DisputeResult:output_type -> aichain.compute.v1.MsgDisputeResultResponse
+	19, // 41: aichain.compute.v1.Msg.AbortJob:output_type -> aichain.compute.v1.MsgAbortJobResponse
+	21, // 42: aichain.compute.v1.Msg.RegisterBeaconKey:output_type -> aichain.compute.v1.MsgRegisterBeaconKeyResponse
+	23, // 43: aichain.compute.v1.Msg.SetVerifierEndpoint:output_type -> aichain.compute.v1.MsgSetVerifierEndpointResponse
+	25, // 44: aichain.compute.v1.Msg.PostModelBond:output_type -> aichain.compute.v1.MsgPostModelBondResponse
+	27, // 45: aichain.compute.v1.Msg.WithdrawModelBond:output_type -> aichain.compute.v1.MsgWithdrawModelBondResponse
+	29, // 46: aichain.compute.v1.Msg.UpdateParams:output_type -> aichain.compute.v1.MsgUpdateParamsResponse
+	32, // [32:47] is the sub-list for method output_type
+	17, // [17:32] is the sub-list for method input_type
 	17, // [17:17] is the sub-list for extension type_name
 	17, // [17:17] is the sub-list for extension extendee
 	0,  // [0:17] is the sub-list for field type_name
@@ -1725,7 +1828,7 @@ func file_aichain_compute_v1_tx_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_compute_v1_tx_proto_rawDesc), len(file_aichain_compute_v1_tx_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   28,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -7,6 +7,7 @@
 package computev1
 
 import (
+	_ "github.com/cosmos/cosmos-proto"
 	_ "github.com/cosmos/gogoproto/gogoproto"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -273,11 +274,66 @@ func (x *ValidatorVerdicts) GetVerdicts() []*JobVerdict {
 	return nil
 }
 
+// VerifierEndpoint is the public base URL of a validator's verification
+// sidecar (MsgSetVerifierEndpoint), from which other validators' sidecars
+// fetch the model weights it checked.
+type VerifierEndpoint struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	ValidatorAddress string                 `protobuf:"bytes,1,opt,name=validator_address,json=validatorAddress,proto3" json:"validator_address,omitempty"`
+	Endpoint         string                 `protobuf:"bytes,2,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *VerifierEndpoint) Reset() {
+	*x = VerifierEndpoint{}
+	mi := &file_aichain_compute_v1_verification_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifierEndpoint) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifierEndpoint) ProtoMessage() {}
+
+func (x *VerifierEndpoint) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_verification_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifierEndpoint.ProtoReflect.Descriptor instead.
+func (*VerifierEndpoint) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_verification_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *VerifierEndpoint) GetValidatorAddress() string {
+	if x != nil {
+		return x.ValidatorAddress
+	}
+	return ""
+}
+
+func (x *VerifierEndpoint) GetEndpoint() string {
+	if x != nil {
+		return x.Endpoint
+	}
+	return ""
+}
+
 var File_aichain_compute_v1_verification_proto protoreflect.FileDescriptor
 
 const file_aichain_compute_v1_verification_proto_rawDesc = "" +
 	"\n" +
-	"%aichain/compute/v1/verification.proto\x12\x12aichain.compute.v1\x1a\x14gogoproto/gogo.proto\x1a\x1faichain/compute/v1/beacon.proto\"Z\n" +
+	"%aichain/compute/v1/verification.proto\x12\x12aichain.compute.v1\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1faichain/compute/v1/beacon.proto\"Z\n" +
 	"\n" +
 	"JobVerdict\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\x04R\x05jobId\x125\n" +
@@ -289,7 +345,10 @@ const file_aichain_compute_v1_verification_proto_rawDesc = "" +
 	"\x11ValidatorVerdicts\x12!\n" +
 	"\fcons_address\x18\x01 \x01(\fR\vconsAddress\x12\x14\n" +
 	"\x05power\x18\x02 \x01(\x03R\x05power\x12@\n" +
-	"\bverdicts\x18\x03 \x03(\v2\x1e.aichain.compute.v1.JobVerdictB\x04\xc8\xde\x1f\x00R\bverdicts*\xc2\x01\n" +
+	"\bverdicts\x18\x03 \x03(\v2\x1e.aichain.compute.v1.JobVerdictB\x04\xc8\xde\x1f\x00R\bverdicts\"~\n" +
+	"\x10VerifierEndpoint\x12N\n" +
+	"\x11validator_address\x18\x01 \x01(\tB!Ҵ-\x1dcosmos.ValidatorAddressStringR\x10validatorAddress\x12\x1a\n" +
+	"\bendpoint\x18\x02 \x01(\tR\bendpoint*\xc2\x01\n" +
 	"\aVerdict\x12\x17\n" +
 	"\x13VERDICT_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rVERDICT_VALID\x10\x01\x12\x13\n" +
@@ -312,18 +371,19 @@ func file_aichain_compute_v1_verification_proto_rawDescGZIP() []byte {
 }
 
 var file_aichain_compute_v1_verification_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_aichain_compute_v1_verification_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_aichain_compute_v1_verification_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_aichain_compute_v1_verification_proto_goTypes = []any{
 	(Verdict)(0),              // 0: aichain.compute.v1.Verdict
 	(*JobVerdict)(nil),        // 1: aichain.compute.v1.JobVerdict
 	(*VoteExtension)(nil),     // 2: aichain.compute.v1.VoteExtension
 	(*ValidatorVerdicts)(nil), // 3: aichain.compute.v1.ValidatorVerdicts
-	(*BeaconShare)(nil),       // 4: aichain.compute.v1.BeaconShare
+	(*VerifierEndpoint)(nil),  // 4: aichain.compute.v1.VerifierEndpoint
+	(*BeaconShare)(nil),       // 5: aichain.compute.v1.BeaconShare
 }
 var file_aichain_compute_v1_verification_proto_depIdxs = []int32{
 	0, // 0: aichain.compute.v1.JobVerdict.verdict:type_name -> aichain.compute.v1.Verdict
 	1, // 1: aichain.compute.v1.VoteExtension.verdicts:type_name -> aichain.compute.v1.JobVerdict
-	4, // 2: aichain.compute.v1.VoteExtension.beacon_shares:type_name -> aichain.compute.v1.BeaconShare
+	5, // 2: aichain.compute.v1.VoteExtension.beacon_shares:type_name -> aichain.compute.v1.BeaconShare
 	1, // 3: aichain.compute.v1.ValidatorVerdicts.verdicts:type_name -> aichain.compute.v1.JobVerdict
 	4, // [4:4] is the sub-list for method output_type
 	4, // [4:4] is the sub-list for method input_type
@@ -344,7 +404,7 @@ func file_aichain_compute_v1_verification_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_compute_v1_verification_proto_rawDesc), len(file_aichain_compute_v1_verification_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   3,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
