@@ -4,11 +4,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/aichain/aichain/dataserver"
 )
 
 // fileStamp is what tells a cached file apart from the one checked before:
@@ -24,6 +27,32 @@ type checkedFiles struct {
 	hash sync.Mutex // one hash at a time: a burst of first requests reads the file once
 	mu   sync.Mutex
 	ok   map[string]fileStamp
+}
+
+// WeightsSendTime is the longest a weights transfer of n bytes is sent
+// for: what a sidecar's fetch of it may take at half the default average
+// rate (FetchPolicy.BodyTime), so one whose operator lowered
+// --download-avg-rate that far is still served to the end. A server's own
+// WriteTimeout (the provider's chunk server's 60 s) cut every longer
+// transfer, where the sidecar's policy gives a 1 GiB file 6.3 minutes
+// (TestAttackWeightsTransferCutByTheChunkServersWriteTimeout).
+func WeightsSendTime(n int64) time.Duration { return FetchDefaults().BodyTime(2 * n) }
+
+// ServeWeightsFile answers r with f, a weights file OpenCachedWeights
+// opened (ranges allowed: a cut transfer is asked again for the rest), as
+// the provider agent serves a job's validators and a sidecar serves other
+// validators' sidecars. The transfer runs for up to WeightsSendTime of its
+// size while the reader keeps taking; one that takes nothing for stall is
+// dropped (dataserver.GuardStall), freeing its slot.
+func ServeWeightsFile(w http.ResponseWriter, r *http.Request, f *os.File, stall time.Duration) error {
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	w = dataserver.GuardStall(w, stall, time.Now().Add(WeightsSendTime(st.Size())))
+	w.Header().Set("Content-Type", "application/octet-stream")
+	http.ServeContent(w, r, "", st.ModTime(), f)
+	return nil
 }
 
 // OpenCachedWeights opens a model's weights file in the disk cache, checked

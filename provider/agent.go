@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -46,6 +47,11 @@ type Fault struct {
 	// ChangeToken, when set, changes one generated token before committing
 	// (see TokenChange).
 	ChangeToken *TokenChange
+	// WeightsTransfers, when positive, makes the weights route send this
+	// many files in all and answer busy to every later request: an uplink
+	// too slow to send every validator a taken-down model's weights
+	// (the sidecars then have them from each other).
+	WeightsTransfers int
 }
 
 // Config configures an Agent.
@@ -162,6 +168,7 @@ type Agent struct {
 
 	withheldSince sync.Map      // job id → time of its first chunk request (Fault.WithholdFor)
 	weights       slots.Counter // weights streamed to validators at once
+	weightsSent   atomic.Int64  // weights requests admitted (Fault.WeightsTransfers)
 	chunkXfers    slots.Counter // chunk responses under way (serveChunk)
 	fetches       fetchQueue    // won jobs whose inputs are fetched or wait to be (fetch.go)
 

@@ -6,15 +6,15 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/aichain/aichain/dataserver"
 	"github.com/aichain/aichain/jobexec"
 )
 
 // Bounds on the weights the agent streams to validators at once: a weights
 // file is up to MaxWeightsBytes, and a transfer holds a file handle and a
 // connection for as long as the validator takes to read it (up to
-// weightsSendTime). With every validator asking at once, V × W bytes may
-// not fit the unavailable span on the agent's uplink: docs/open-attacks.md.
+// jobexec.WeightsSendTime). With every validator asking at once, V × W bytes may
+// not fit the unavailable span on the agent's uplink: the validators' sidecars
+// then send each other the weights (sidecar/peers.go).
 const (
 	maxWeightsTransfers          = 8
 	maxWeightsTransfersPerSigner = 2
@@ -22,19 +22,8 @@ const (
 
 // weightsStall is how long a validator may take nothing of a weights
 // transfer before it is dropped and its slot freed (the dataserver's stall
-// rule).
+// rule); a transfer runs for up to jobexec.WeightsSendTime of its size.
 var weightsStall = 30 * time.Second
-
-// weightsSendTime is the longest a transfer of n bytes is sent for: what a
-// sidecar's fetch of it may take at half the default average rate
-// (jobexec.FetchPolicy.BodyTime), so one whose operator lowered
-// --download-avg-rate that far is still served to the end. The chunk
-// server's own WriteTimeout (60 s) cut every longer transfer, where the
-// sidecar's policy gives a 1 GiB file 6.3 minutes: at the 8 transfers at
-// once, an uplink under 1.15 Gbit/s failed every validator, which voted the
-// honest provider UNAVAILABLE
-// (TestAttackWeightsTransferCutByTheChunkServersWriteTimeout).
-func weightsSendTime(n int64) time.Duration { return jobexec.FetchDefaults().BodyTime(2 * n) }
 
 // serveWeights serves GET /v1/models/{sha256}: a model's weights file, from
 // the agent's cache, to bonded validators only. A verifier asks for them
@@ -68,7 +57,8 @@ func (a *Agent) serveWeights(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusNotFound, "not_found", "this provider keeps no model weights")
 		return
 	}
-	if !a.weights.TryTake(validator, maxWeightsTransfers, maxWeightsTransfersPerSigner) {
+	fault := a.cfg.Fault.WeightsTransfers > 0 && a.weightsSent.Add(1) > int64(a.cfg.Fault.WeightsTransfers)
+	if fault || !a.weights.TryTake(validator, maxWeightsTransfers, maxWeightsTransfersPerSigner) {
 		a.metrics.Refused.WithLabelValues("busy").Inc()
 		w.Header().Set("Retry-After", strconv.Itoa(5))
 		httpError(w, http.StatusServiceUnavailable, "busy", "this provider is sending as many weights as it sends at once; retry later")
@@ -81,14 +71,10 @@ func (a *Agent) serveWeights(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
+	if err := jobexec.ServeWeightsFile(w, r, f, weightsStall); err != nil {
 		a.log.Error("stat weights", "sha256", sha, "err", err)
 		httpError(w, http.StatusInternalServerError, "internal", "cannot read the weights file")
 		return
 	}
-	w = dataserver.GuardStall(w, weightsStall, time.Now().Add(weightsSendTime(st.Size())))
-	w.Header().Set("Content-Type", "application/octet-stream")
-	http.ServeContent(w, r, "", st.ModTime(), f)
 	a.metrics.WeightsServed.Inc()
 }
