@@ -190,14 +190,15 @@ func (c *Chain) SetComputeParams(values map[string]any) {
 // StartSidecar starts aichain-sidecar (CPU backend) beside node n, listening
 // on the node's spare port 0, where the node's [verifier] address points. It
 // signs chunk requests with the validator's operator key (the node's own
-// key, named after it, in its home), and reaches loopback providers.
-func StartSidecar(t testing.TB, dir, name string, n *Node) *Process {
+// key, named after it, in its home), and reaches loopback providers; extra
+// flags follow.
+func StartSidecar(t testing.TB, dir, name string, n *Node, extra ...string) *Process {
 	t.Helper()
-	return StartProcess(t, dir, name, "aichain-sidecar",
+	return StartProcess(t, dir, name, "aichain-sidecar", append([]string{
 		"--node", n.GRPCAddr(), "--listen", fmt.Sprintf("127.0.0.1:%d", n.SparePort(0)), "--metrics", "",
 		"--home", n.Home, "--keyring-backend", "test", "--from", n.Name, "--local-network",
 		"--backend", "cpu", "--poll", "300ms", "--fetch-timeout", "2s", "--fetch-retries", "2",
-		"--cache-dir", filepath.Join(dir, name+"-cache"))
+		"--cache-dir", filepath.Join(dir, name+"-cache")}, extra...)...)
 }
 
 // StartProvider starts aichain-provider (CPU backend) for key, a key in

@@ -163,10 +163,13 @@ func TestMLPJobEndToEnd(t *testing.T) {
 // startMLPChain starts a one-validator chain of its own (in parallel with
 // the other tests) with alice, bob, carol, dave and provider, on which every
 // job is sampled on all of its 5 chunks.
-func startMLPChain(t *testing.T) *Chain {
+func startMLPChain(t *testing.T) *Chain { return startMLPChainOf(t, 1) }
+
+// startMLPChainOf is startMLPChain with n validators of equal power.
+func startMLPChainOf(t *testing.T, n int) *Chain {
 	t.Helper()
 	parallel(t) // a chain of its own on free ports; runs beside the others
-	c := NewChain(t, 1, "alice", "bob", "carol", "dave", "provider")
+	c := NewChain(t, n, "alice", "bob", "carol", "dave", "provider")
 	c.SetComputeParams(map[string]any{
 		"sample_rate_floor_bps": 10000, // every job is sampled
 		"samples_per_job":       5,     // all 5 chunks

@@ -10,6 +10,10 @@ type Metrics struct {
 	Pending  prometheus.Gauge
 	Backend  *prometheus.GaugeVec
 	Served   prometheus.Counter
+	// PeerServed counts weights files sent to other sidecars, PeerWeights
+	// those received from them (peers.go).
+	PeerServed  prometheus.Counter
+	PeerWeights prometheus.Counter
 }
 
 // NewMetrics registers the sidecar's metrics in a fresh registry.
@@ -32,8 +36,14 @@ func NewMetrics(backend string) *Metrics {
 		Served: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "aichain_sidecar_verdict_requests_total", Help: "Verdict requests served to the node.",
 		}),
+		PeerServed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "aichain_sidecar_peer_weights_served_total", Help: "Model weights files sent to other validators' sidecars.",
+		}),
+		PeerWeights: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "aichain_sidecar_peer_weights_received_total", Help: "Model weights files received from other validators' sidecars.",
+		}),
 	}
 	m.Backend.WithLabelValues(backend).Set(1)
-	m.Registry.MustRegister(m.Verdicts, m.Latency, m.Pending, m.Backend, m.Served)
+	m.Registry.MustRegister(m.Verdicts, m.Latency, m.Pending, m.Backend, m.Served, m.PeerServed, m.PeerWeights)
 	return m
 }

@@ -48,10 +48,21 @@ import (
 // again for the rest (a Range request, within the same attempts): a cut
 // transfer restarted from zero, so where each of the provider's transfers
 // ran under the policy's average rate no validator ever had the weights
-// (TestCutWeightsTransferResumesWhereItStopped; docs/open-attacks.md).
+// (TestCutWeightsTransferResumesWhereItStopped).
+//
+// The provider alone cannot send every validator the weights within the
+// span, so a fetch also starts (or joins) a walk of the peer sidecars for
+// them, in the background (peerwalk.go): weights a peer sends that match
+// the sha256 are the weights, whoever sent them.
 func (v *Verifier) weightsFrom(endpoint string, budget *busyBudget) jobexec.WeightsMirror {
 	return func(ctx context.Context, sha string) ([]byte, error) {
 		url := strings.TrimRight(endpoint, "/") + "/v1/models/" + sha
+		walk := v.walkFor(sha)
+		if data, ok := v.take(sha, walk); ok {
+			return data, nil
+		}
+		ctx, stop := untilWalked(ctx, walk)
+		defer stop()
 		var have []byte // what earlier attempts received: asked for from where it stopped
 		var err error
 		for attempt := 0; attempt < v.cfg.FetchRetries; attempt++ {
@@ -65,17 +76,23 @@ func (v *Verifier) weightsFrom(endpoint string, budget *busyBudget) jobexec.Weig
 				var cut bool
 				have, cut, err = v.readWeights(res, endpoint, sha, have)
 				_ = res.Body.Close()
-				if !cut {
+				if err == nil || errors.Is(err, workload.ErrTooLarge) {
+					v.stopWalk(sha, walk)
 					return have, err
 				}
-				v.log.Debug("weights transfer cut; asking for the rest", "url", url, "have", len(have), "attempt", attempt+1, "err", err)
-				continue
+				if cut {
+					v.log.Debug("weights transfer cut; asking for the rest", "url", url, "have", len(have), "attempt", attempt+1, "err", err)
+					continue
+				}
 			}
 			var busy *dataserver.BusyError
 			if !errors.As(err, &busy) {
 				break
 			}
 			v.log.Debug("weights mirror busy", "url", url, "attempt", attempt+1, "err", err)
+		}
+		if data, ok := v.take(sha, walk); ok {
+			return data, nil
 		}
 		return nil, fmt.Errorf("provider %s: %w", endpoint, err)
 	}

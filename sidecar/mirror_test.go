@@ -37,7 +37,7 @@ func (w *cutWriter) Write(p []byte) (int, error) {
 // request from where it stopped), within the check's attempts. It restarted
 // from zero: on a provider's uplink shared by its transfers to every
 // validator, each cut by the fetch policy's average rate before its end, no
-// validator ever had the weights (docs/open-attacks.md). Here every
+// validator ever had the weights. Here every
 // response is cut after 80 KiB of a 200 KiB file: three attempts bring it.
 func TestCutWeightsTransferResumesWhereItStopped(t *testing.T) {
 	file := bytes.Repeat([]byte("weights-"), (200<<10)/8)

@@ -68,6 +68,16 @@ type Config struct {
 	// serve chunks to bonded validators' operators only). Nil: the sidecar
 	// abstains, since no provider would serve it.
 	Signer signedreq.Signer
+	// Peers are the other validators' sidecars asked for a model's weights
+	// that neither the model's uri nor the job's provider sends (peers.go;
+	// nil: none).
+	Peers *PeerSet
+	// PeerTransferTimeout bounds one weights transfer from a peer (default
+	// 10 s and MaxWeightsBytes at 16 MiB/s: 74 s for 1 GiB). A peer slower
+	// than that is of little use within a span, and a hostile one
+	// trickling the weights holds a walk's lane this long once
+	// (peerwalk.go).
+	PeerTransferTimeout time.Duration
 	// Fetch is how provider endpoints are reached (public hosts only unless
 	// AllowLocal).
 	Fetch jobexec.FetchPolicy
@@ -104,6 +114,9 @@ func (c *Config) defaults() {
 	if c.MaxWeightsBytes <= 0 {
 		c.MaxWeightsBytes = workload.DefaultLimits().MaxFileBytes
 	}
+	if c.PeerTransferTimeout <= 0 {
+		c.PeerTransferTimeout = 10*time.Second + time.Duration(c.MaxWeightsBytes/(16<<20))*time.Second
+	}
 	if c.MaxWeightsHashed <= 0 {
 		c.MaxWeightsHashed = workload.DefaultLimits().MaxFileBytes
 	}
@@ -138,6 +151,10 @@ type Verifier struct {
 	jobs   map[uint64]*jobState // jobs pending at the last poll
 	height int64                // the height of the last poll
 	wake   chan struct{}
+
+	walkMu sync.Mutex
+	walks  map[string]*peerWalk // weights asked of the peers, by sha256 (peerwalk.go)
+	life   context.Context      // Run's: walks end with it
 }
 
 // New returns a verifier; it does nothing until Run.
@@ -147,12 +164,15 @@ func New(cfg Config, source PendingSource, backend workload.Backend, logger *slo
 		cfg: cfg, source: source, backend: backend, log: logger, metrics: m,
 		http: cfg.Fetch.HTTPClient(),
 		jobs: map[uint64]*jobState{},
-		wake: make(chan struct{}, cfg.Workers),
+		wake: make(chan struct{}, cfg.Workers), walks: map[string]*peerWalk{},
 	}
 }
 
 // Run polls and verifies until ctx ends.
 func (v *Verifier) Run(ctx context.Context) {
+	v.walkMu.Lock()
+	v.life = ctx
+	v.walkMu.Unlock()
 	var wg sync.WaitGroup
 	for i := 0; i < v.cfg.Workers; i++ {
 		wg.Add(1)

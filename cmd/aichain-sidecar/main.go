@@ -1,7 +1,9 @@
 // Command aichain-sidecar is a validator's verifier: it re-executes sampled
 // chunks of compute results and serves verdicts to its own node, which puts
 // them in its vote extensions. It fetches chunks from providers with
-// requests signed by the validator's operator key.
+// requests signed by the validator's operator key, and, with
+// --weights-listen, sends the model weights it holds to other validators'
+// sidecars.
 //
 //	aichain-sidecar init     # a commented config file with every default
 //	aichain-sidecar --node 127.0.0.1:9090 --home ~/.aichain --from validator
@@ -72,6 +74,12 @@ func flags(fs *pflag.FlagSet) {
 	fs.String("cache-dir", "", "where fetched model weights are cached (empty: memory only)")
 	fs.Int64("cache-max-bytes", jobexec.DefaultCacheBytes, "disk the --cache-dir may take, least recently used out first")
 	fs.Int64("max-fetch-bytes", 1<<30, "largest model file fetched (the provider agent parses up to 1 GiB: a smaller limit abstains on larger models)")
+	fs.String("weights-listen", "", "address of the server that sends the model weights in --cache-dir to other validators' sidecars "+
+		"(empty: off; needs --cache-dir and --weights-url)")
+	fs.String("weights-url", "", "public base URL of --weights-listen, which the validator registers on chain: "+
+		"aichaind tx compute set-verifier-endpoint URL --from <operator key>")
+	fs.Duration("peer-transfer-timeout", 0, "longest transfer of model weights from another validator's sidecar "+
+		"(0: 10s and --max-fetch-bytes at 16 MiB/s)")
 	fs.Bool("local-network", false, "a local test network: reach providers and models on loopback, private or file:// addresses")
 	agentcli.DownloadFlags(fs)
 }
@@ -101,8 +109,51 @@ func run(ctx context.Context, fs *pflag.FlagSet, log *slog.Logger) error {
 		return err
 	}
 	metrics := sidecar.NewMetrics(backend.Name())
+	weights, err := weightsServer(ctx, fs, cfg, client, signer.Address(), metrics, log)
+	if err != nil {
+		return err
+	}
+	if weights != nil {
+		defer weights.Close()
+	}
 	v := sidecar.New(cfg, sidecar.NodeSource{Query: computetypes.NewQueryClient(client.Conn)}, backend, log, metrics)
 	return serve(ctx, fs, v, metrics, backend, log, signer.Address())
+}
+
+// weightsServer starts reading the peers (the other bonded validators'
+// registered sidecars) into cfg.Peers and, with --weights-listen, the
+// server that sends this sidecar's cached weights to them (nil without).
+func weightsServer(ctx context.Context, fs *pflag.FlagSet, cfg sidecar.Config, client *chainclient.Client, self string,
+	metrics *sidecar.Metrics, log *slog.Logger) (*http.Server, error) {
+	listen, _ := fs.GetString("weights-listen")
+	url, _ := fs.GetString("weights-url")
+	cacheDir, _ := fs.GetString("cache-dir")
+	var ws *sidecar.WeightsServer
+	var hs *http.Server
+	if listen != "" {
+		if url == "" || cacheDir == "" {
+			return nil, errors.New("--weights-listen needs --weights-url (the URL registered on chain) and --cache-dir (the weights it sends)")
+		}
+		var err error
+		if ws, err = sidecar.NewWeightsServer(url, "aic", cfg.MLP.(*jobexec.ChainResolver).OpenCachedWeights, log, metrics); err != nil {
+			return nil, fmt.Errorf("--weights-url: %w", err)
+		}
+		ln, err := net.Listen("tcp", listen)
+		if err != nil {
+			return nil, err
+		}
+		// No WriteTimeout: a transfer runs while its reader keeps taking
+		// (jobexec.ServeWeightsFile).
+		hs = &http.Server{Handler: ws.Handler(), ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute}
+		go func() {
+			if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("weights server stopped", "err", err)
+			}
+		}()
+		log.Info("sending cached model weights to other validators' sidecars", "listen", ln.Addr().String(), "url", url)
+	}
+	go sidecar.RefreshPeers(ctx, sidecar.ChainPeers(client.Conn, "aic"), self, ws, cfg.Peers, 30*time.Second, log)
+	return hs, nil
 }
 
 func verifierConfig(fs *pflag.FlagSet, client *chainclient.Client, signer signedreq.Signer) (sidecar.Config, error) {
@@ -114,7 +165,8 @@ func verifierConfig(fs *pflag.FlagSet, client *chainclient.Client, signer signed
 	if err != nil {
 		return sidecar.Config{}, err
 	}
-	cfg := sidecar.Config{Signer: signer, Fetch: download, MaxWeightsBytes: maxBytes}
+	cfg := sidecar.Config{Signer: signer, Fetch: download, MaxWeightsBytes: maxBytes, Peers: &sidecar.PeerSet{}}
+	cfg.PeerTransferTimeout, _ = fs.GetDuration("peer-transfer-timeout")
 	cfg.PollInterval, _ = fs.GetDuration("poll")
 	cfg.PollTimeout, _ = fs.GetDuration("poll-timeout")
 	cfg.Workers, _ = fs.GetInt("workers")
