@@ -61,7 +61,8 @@ for k in "${KEYS[@]}"; do printf '    %-9s %s\n' "$k" "$(addr "$k")"; done
 cat <<INFO
 
 Beside the nodes:
-  verifier sidecars  one per validator (logs/sidecar<i>.log, metrics on the sidecar port + 1)
+  verifier sidecars  one per validator (logs/sidecar<i>.log, metrics on the sidecar port + 1, weights for
+                     the other sidecars on the sidecar port + 2, registered on chain: q compute verifier-endpoints)
   provider agent     key provider, chunks http://127.0.0.1:8081 (signed requests), metrics http://127.0.0.1:8082/metrics  (logs/provider.log)
   dataset server     http://127.0.0.1:8090, serves alice's and bob's datasets from .npy files in $HOME_DIR/datasets (logs/dataserver.log)
 
@@ -83,11 +84,31 @@ for ((i = 0; i < N; i++)); do
   d=$((STEP * i))
   # Each sidecar signs its chunk requests with its validator's operator key
   # (node<i> in that node's keyring); providers serve bonded validators only.
+  # Its weights server (9193) sends the model weights it holds to the other
+  # validators' sidecars, at the URL registered below.
   "$BUILDDIR/aichain-sidecar" --node 127.0.0.1:$((9090 + d)) --listen 127.0.0.1:$((9191 + d)) \
     --metrics 127.0.0.1:$((9192 + d)) --home "$ROOT/node$i" --keyring-backend test --from "node$i" \
+    --cache-dir "$ROOT/sidecar$i-cache" --weights-listen 127.0.0.1:$((9193 + d)) --weights-url http://127.0.0.1:$((9193 + d)) \
     --local-network --backend auto >>"$ROOT/logs/sidecar$i.log" 2>&1 &
   pids+=($!)
 done
+# Each validator registers its sidecar's weights URL once the chain runs
+# (the sidecars read the list every 30 s); a chain that has them skips it.
+(
+  for ((i = 0; i < N; i++)); do
+    d=$((STEP * i))
+    for _ in $(seq 60); do
+      "$BIN" q compute verifier-endpoints --node tcp://127.0.0.1:26657 --home "$HOME_DIR" >/dev/null 2>&1 && break
+      sleep 1
+    done
+    valoper=$("$BIN" keys show "node$i" --bech val -a --keyring-backend test --home "$ROOT/node$i")
+    "$BIN" q compute verifier-endpoint "$valoper" --node tcp://127.0.0.1:26657 --home "$HOME_DIR" >/dev/null 2>&1 && continue
+    "$BIN" tx compute set-verifier-endpoint http://127.0.0.1:$((9193 + d)) --from "node$i" --keyring-backend test \
+      --home "$ROOT/node$i" --node tcp://127.0.0.1:26657 --chain-id "$CHAIN_ID" --yes >/dev/null || true
+    sleep 2
+  done
+) >>"$ROOT/logs/register.log" 2>&1 &
+pids+=($!)
 "$BUILDDIR/aichain-provider" --node 127.0.0.1:9090 --rpc tcp://127.0.0.1:26657 --chain-id "$CHAIN_ID" --home "$HOME_DIR" \
   --keyring-backend test --from provider --data-dir "$ROOT/provider" --listen 127.0.0.1:8081 --metrics 127.0.0.1:8082 \
   --backend auto --moniker localnet-provider >>"$ROOT/logs/provider.log" 2>&1 &
