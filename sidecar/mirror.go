@@ -61,7 +61,7 @@ func (v *Verifier) weightsFrom(endpoint string, budget *busyBudget) jobexec.Weig
 		if data, ok := v.take(sha, walk); ok {
 			return data, nil
 		}
-		ctx, stop := untilWalked(ctx, walk)
+		ctx, stop := v.untilWalked(ctx, walk)
 		defer stop()
 		var have []byte // what earlier attempts received: asked for from where it stopped
 		var err error
@@ -77,7 +77,12 @@ func (v *Verifier) weightsFrom(endpoint string, budget *busyBudget) jobexec.Weig
 				have, cut, err = v.readWeights(res, endpoint, sha, have)
 				_ = res.Body.Close()
 				if err == nil || errors.Is(err, workload.ErrTooLarge) {
-					v.stopWalk(sha, walk)
+					// Only the weights themselves end the walk: the walk is
+					// shared by every job on this sha256, and another job's
+					// provider answering other bytes must not cancel it.
+					if errors.Is(err, workload.ErrTooLarge) || workload.CheckDigest(have, sha) == nil {
+						v.stopWalk(sha, walk)
+					}
 					return have, err
 				}
 				if cut {

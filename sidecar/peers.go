@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
@@ -15,7 +14,6 @@ import (
 	"time"
 
 	"github.com/cosmos/cosmos-sdk/types/bech32"
-	"github.com/cosmos/cosmos-sdk/types/query"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 	gogogrpc "github.com/cosmos/gogoproto/grpc"
 
@@ -230,8 +228,15 @@ func RefreshPeers(ctx context.Context, src PeerSource, self string, srv *Weights
 }
 
 // ChainPeers reads a sidecar's peers from its node: the bonded validators
-// (x/staking) and the sidecar endpoints validators registered (x/compute
-// VerifierEndpoints), page by page, by operator account under prefix.
+// (x/staking), and the sidecar endpoint each of them registered (x/compute
+// VerifierEndpoint, one query per bonded validator), by operator account
+// under prefix. Any validator x/staking knows may register one, bonded or
+// not, and entries outlive their validators: reading the whole list failed
+// past bonded.MaxPages of it, so 10,001 never-bonded validators' entries
+// left every sidecar started after them with no peers, serving nobody
+// (TestAttackUnbondedEndpointsStopEverySidecarReadingItsPeers). A bonded
+// validator whose entry cannot be read is left out of the peers, not the
+// read.
 func ChainPeers(conn gogogrpc.ClientConn, prefix string) PeerSource {
 	staking, compute := stakingtypes.NewQueryClient(conn), computetypes.NewQueryClient(conn)
 	return func(ctx context.Context) (map[string]bool, map[string]string, error) {
@@ -240,25 +245,22 @@ func ChainPeers(conn gogogrpc.ClientConn, prefix string) PeerSource {
 			return nil, nil, err
 		}
 		endpoints := map[string]string{}
-		var key []byte
-		for range bonded.MaxPages {
-			res, err := compute.VerifierEndpoints(ctx, &computetypes.QueryVerifierEndpointsRequest{
-				Pagination: &query.PageRequest{Key: key, Limit: 200}})
+		for acc := range accounts {
+			_, bz, err := bech32.DecodeAndConvert(acc)
 			if err != nil {
-				return nil, nil, err
+				continue
 			}
-			for _, e := range res.Endpoints {
-				if _, bz, err := bech32.DecodeAndConvert(e.ValidatorAddress); err == nil {
-					if acc, err := bech32.ConvertAndEncode(prefix, bz); err == nil {
-						endpoints[acc] = e.Endpoint
-					}
-				}
+			valoper, err := bech32.ConvertAndEncode(prefix+"valoper", bz)
+			if err != nil {
+				continue
 			}
-			if res.Pagination == nil || len(res.Pagination.NextKey) == 0 {
-				return accounts, endpoints, nil
+			res, err := compute.VerifierEndpoint(ctx, &computetypes.QueryVerifierEndpointRequest{ValidatorAddress: valoper})
+			if err == nil {
+				endpoints[acc] = res.Endpoint.Endpoint
+			} else if ctx.Err() != nil {
+				return nil, nil, ctx.Err()
 			}
-			key = res.Pagination.NextKey
 		}
-		return nil, nil, fmt.Errorf("more than %d pages of sidecar endpoints", bonded.MaxPages)
+		return accounts, endpoints, nil
 	}
 }

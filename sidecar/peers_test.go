@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -250,10 +251,9 @@ func TestAttackTricklingPeerDoesNotDelayTheProvider(t *testing.T) {
 		}
 	}))
 	t.Cleanup(func() { close(release); trickle.Close() })
-	busyOnce := true
+	var answered atomic.Bool
 	prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		if busyOnce {
-			busyOnce = false
+		if !answered.Swap(true) { // busy once
 			w.Header().Set("Retry-After", "0")
 			http.Error(w, `{"error":"busy"}`, http.StatusServiceUnavailable)
 			return

@@ -36,10 +36,15 @@ const (
 	// holds up to MaxWeightsBytes in memory.
 	peerLanes     = 3
 	maxPeerBodies = 2
-	// maxWalksPerWorker bounds the walks at once (each holds up to
-	// maxPeerBodies × MaxWeightsBytes); past it, checks ask the provider
-	// only.
-	maxWalksPerWorker = 1
+	// peerBodiesPerWorker × Workers bounds the peers' bodies a verifier
+	// reads or holds at once, over all its walks (Verifier.peerBodies): a
+	// walk no peer can serve costs nothing but 404s, so walks are many
+	// (maxWalks) and their memory is what is bounded. Two walks for models
+	// no peer holds took every walk when walks were bounded instead, and
+	// the target job's check asked its provider only
+	// (TestAttackWithheldModelsTakeEveryWalkSlot).
+	peerBodiesPerWorker = 2
+	maxWalks            = 64
 )
 
 // peerIdle is how long a walk goes on with no check asking for its weights.
@@ -47,10 +52,18 @@ var peerIdle = 30 * time.Second
 
 // peerWalk is the background fetch of one weights file from the peers.
 type peerWalk struct {
-	done   chan struct{} // closed when data is set, or the walk gave up
-	data   []byte
-	asked  time.Time          // the last check that asked (under Verifier.walkMu)
-	cancel context.CancelFunc // ends the walk: the provider sent the weights
+	done    chan struct{} // closed when data is set, or the walk gave up
+	data    []byte
+	asked   time.Time          // the last check that asked (under Verifier.walkMu)
+	waiting int                // checks waiting on it now (under Verifier.walkMu)
+	cancel  context.CancelFunc // ends the walk: the provider sent the weights
+	release func()             // frees data's share of Verifier.peerBodies (under Verifier.walkMu)
+}
+
+// peerResult is a lane's weights and the release of their body's share.
+type peerResult struct {
+	data    []byte
+	release func()
 }
 
 // walkFor returns the walk for sha, starting one if there is none and the
@@ -65,7 +78,7 @@ func (v *Verifier) walkFor(sha string) *peerWalk {
 		w.asked = time.Now()
 		return w
 	}
-	if len(v.walks) >= maxWalksPerWorker*v.cfg.Workers {
+	if len(v.walks) >= maxWalks {
 		return nil
 	}
 	ctx, cancel := context.WithCancel(v.lifetimeLocked())
@@ -82,10 +95,21 @@ func (v *Verifier) stopWalk(sha string, w *peerWalk) {
 	}
 	w.cancel()
 	v.walkMu.Lock()
+	v.forgetLocked(sha, w)
+	v.walkMu.Unlock()
+}
+
+// forgetLocked removes w from the walks and frees its weights' share of
+// the body budget (the caller that took them holds them from here on).
+// v.walkMu is held.
+func (v *Verifier) forgetLocked(sha string, w *peerWalk) {
 	if v.walks[sha] == w {
 		delete(v.walks, sha)
 	}
-	v.walkMu.Unlock()
+	if w.release != nil {
+		w.release()
+		w.release = nil
+	}
 }
 
 // take returns w's weights if it has them, and forgets the walk (the
@@ -100,9 +124,7 @@ func (v *Verifier) take(sha string, w *peerWalk) ([]byte, bool) {
 		return nil, false
 	}
 	v.walkMu.Lock()
-	if v.walks[sha] == w {
-		delete(v.walks, sha)
-	}
+	v.forgetLocked(sha, w)
 	v.walkMu.Unlock()
 	return w.data, w.data != nil
 }
@@ -110,30 +132,50 @@ func (v *Verifier) take(sha string, w *peerWalk) ([]byte, bool) {
 // walk asks the peers for sha, peerLanes at once, until one sends it, no
 // check asked for peerIdle, or the verifier stops.
 func (v *Verifier) walk(ctx context.Context, sha string, w *peerWalk) {
+	// Weights no check takes are not held for ever: a job that got its
+	// verdict, left the list or whose uri came back never asks again
+	// (TestAttackFinishedWalkNobodyTakesHoldsItsSlotForEver).
+	defer time.AfterFunc(peerIdle, func() {
+		v.walkMu.Lock()
+		v.forgetLocked(sha, w)
+		v.walkMu.Unlock()
+	})
 	defer close(w.done)
 	defer w.cancel()
-	got := make(chan []byte, peerLanes)
-	order := &peerOrder{peers: v.cfg.Peers, skip: map[string]bool{}, stagger: v.cfg.PeerTransferTimeout / 4}
+	got := make(chan peerResult, peerLanes)
+	order := &peerOrder{peers: v.cfg.Peers, skip: map[string]bool{}, stagger: v.cfg.PeerTransferTimeout / 4, bodies: v.peerBodies}
 	var lanes sync.WaitGroup
 	for range peerLanes {
 		lanes.Add(1)
 		go func() { defer lanes.Done(); v.lane(ctx, sha, order, got) }()
 	}
-	defer func() { w.cancel(); lanes.Wait() }() // the lanes stop before done closes
+	defer func() { // the lanes stop before done closes; a second copy is dropped
+		w.cancel()
+		lanes.Wait()
+		for len(got) > 0 {
+			(<-got).release()
+		}
+	}()
 	for {
 		select {
-		case data := <-got:
+		case r := <-got:
 			v.metrics.PeerWeights.Inc()
-			w.data = data
+			v.walkMu.Lock()
+			w.data, w.release = r.data, r.release
+			v.walkMu.Unlock()
 			return
 		case <-ctx.Done():
 			return
 		case <-time.After(v.cfg.RetryBackoff):
 		}
 		v.walkMu.Lock()
-		idle := time.Since(w.asked) > peerIdle
-		if idle && v.walks[sha] == w {
-			delete(v.walks, sha)
+		// Idle: no check waits on the walk, and none asked for longer than a
+		// peer's transfer may take: one going idle while a check sat in a
+		// long provider transfer lost the peer's weights, which would have
+		// cut it short (TestAttackWalkIdlesOutMidTransfer).
+		idle := w.waiting == 0 && time.Since(w.asked) > max(peerIdle, v.cfg.PeerTransferTimeout)
+		if idle {
+			v.forgetLocked(sha, w)
 		}
 		v.walkMu.Unlock()
 		if idle {
@@ -148,7 +190,7 @@ func (v *Verifier) walk(ctx context.Context, sha string, w *peerWalk) {
 // took longer than PeerTransferTimeout, is not asked again by this walk: a
 // hostile validator's sidecar that trickles the weights holds one lane
 // once, not the walk.
-func (v *Verifier) lane(ctx context.Context, sha string, order *peerOrder, got chan<- []byte) {
+func (v *Verifier) lane(ctx context.Context, sha string, order *peerOrder, got chan<- peerResult) {
 	for ctx.Err() == nil {
 		for n := 0; n < peersPerRound && ctx.Err() == nil; n++ {
 			peer, ok := order.next()
@@ -156,12 +198,19 @@ func (v *Verifier) lane(ctx context.Context, sha string, order *peerOrder, got c
 				break
 			}
 			pctx, cancel := context.WithTimeout(ctx, v.cfg.PeerTransferTimeout)
-			data, err := v.peerWeights(pctx, peer, sha, order.read)
+			data, release, err := v.peerWeights(pctx, peer, sha, order.read)
 			late := pctx.Err() != nil && ctx.Err() == nil
 			cancel()
+			var bad *peerBodyError
+			if errors.As(err, &bad) && ctx.Err() == nil {
+				// It sent headers, then no weights (cut before the timeout,
+				// or over the limit): once per walk, as a late one
+				// (TestAttackPeerAbortingBeforeTheTimeoutIsAskedAgain).
+				late = true
+			}
 			if err == nil {
 				v.log.Info("model weights from another validator's sidecar", "peer", peer, "sha256", sha, "bytes", len(data))
-				got <- data // buffered for every lane
+				got <- peerResult{data, release} // buffered for every lane
 				return
 			}
 			if late || errors.Is(err, workload.ErrDigestMismatch) {
@@ -181,6 +230,7 @@ func (v *Verifier) lane(ctx context.Context, sha string, order *peerOrder, got c
 type peerOrder struct {
 	peers   *PeerSet
 	stagger time.Duration // see read
+	bodies  chan struct{} // the verifier's body budget (Verifier.peerBodies)
 	mu      sync.Mutex
 	queue   []string
 	skip    map[string]bool
@@ -233,16 +283,25 @@ func (o *peerOrder) read() (func(), bool) {
 			return nil, false
 		}
 	}
+	select {
+	case o.bodies <- struct{}{}:
+	default:
+		return nil, false // the verifier reads or holds as many as it may
+	}
 	o.n++
 	id := o.n
 	if o.reading == nil {
 		o.reading = map[int]time.Time{}
 	}
 	o.reading[id] = now
+	var once sync.Once
 	return func() {
-		o.mu.Lock()
-		defer o.mu.Unlock()
-		delete(o.reading, id)
+		once.Do(func() {
+			o.mu.Lock()
+			delete(o.reading, id)
+			o.mu.Unlock()
+			<-o.bodies
+		})
 	}, true
 }
 
@@ -262,15 +321,29 @@ func (v *Verifier) lifetimeLocked() context.Context {
 	return v.life
 }
 
-// untilWalked is ctx, ended early when w has the weights (nil w: ctx).
-func untilWalked(ctx context.Context, w *peerWalk) (context.Context, context.CancelFunc) {
+// untilWalked is ctx, ended early when w has the weights (nil w: ctx);
+// while it lasts, w is not idle.
+func (v *Verifier) untilWalked(ctx context.Context, w *peerWalk) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(ctx)
 	if w != nil {
+		v.walkMu.Lock()
+		w.waiting++
+		v.walkMu.Unlock()
+		stop := cancel
+		cancel = func() {
+			stop()
+			v.walkMu.Lock()
+			if w.waiting > 0 {
+				w.waiting--
+				w.asked = time.Now()
+			}
+			v.walkMu.Unlock()
+		}
 		go func() {
 			select {
 			case <-w.done:
 				if w.data != nil {
-					cancel()
+					stop()
 				}
 			case <-ctx.Done():
 			}
@@ -281,31 +354,39 @@ func untilWalked(ctx context.Context, w *peerWalk) (context.Context, context.Can
 
 // peerWeights is one peer's answer for the weights of sha: the whole file,
 // at most MaxWeightsBytes, checked against sha. A peer that answers with a
-// body is read only if read allows (nil: always), and read's done is
-// called when the body has been read.
-func (v *Verifier) peerWeights(ctx context.Context, peer, sha string, read func() (func(), bool)) ([]byte, error) {
+// body is read only if read allows; the body's share of the budget is
+// freed on failure, and returned with the weights (release) otherwise.
+func (v *Verifier) peerWeights(ctx context.Context, peer, sha string, read func() (func(), bool)) ([]byte, func(), error) {
 	res, err := v.signedGetFrom(ctx, peer, peer+"/v1/models/"+sha, 0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer res.Body.Close()
-	if read != nil {
-		done, ok := read()
-		if !ok {
-			return nil, errOtherLaneReading
-		}
-		defer done()
+	release, ok := read()
+	if !ok {
+		return nil, nil, errOtherLaneReading
 	}
 	data, err := io.ReadAll(io.LimitReader(res.Body, v.cfg.MaxWeightsBytes+1))
 	switch {
 	case err != nil:
-		return nil, err
+		err = &peerBodyError{err}
 	case int64(len(data)) > v.cfg.MaxWeightsBytes:
-		return nil, fmt.Errorf("more than %d bytes", v.cfg.MaxWeightsBytes)
+		err = &peerBodyError{fmt.Errorf("more than %d bytes", v.cfg.MaxWeightsBytes)}
+	default:
+		if err = workload.CheckDigest(data, sha); err != nil {
+			v.log.Warn("a peer sidecar sent bytes that are not the weights", "peer", peer, "sha256", sha, "err", err)
+		}
 	}
-	if err := workload.CheckDigest(data, sha); err != nil {
-		v.log.Warn("a peer sidecar sent bytes that are not the weights", "peer", peer, "sha256", sha, "err", err)
-		return nil, err
+	if err != nil {
+		release()
+		return nil, nil, err
 	}
-	return data, nil
+	return data, release, nil
 }
+
+// peerBodyError is a peer's body that failed after its headers: the peer is
+// not asked again by the walk.
+type peerBodyError struct{ err error }
+
+func (e *peerBodyError) Error() string { return e.err.Error() }
+func (e *peerBodyError) Unwrap() error { return e.err }

@@ -155,6 +155,9 @@ type Verifier struct {
 	walkMu sync.Mutex
 	walks  map[string]*peerWalk // weights asked of the peers, by sha256 (peerwalk.go)
 	life   context.Context      // Run's: walks end with it
+	// peerBodies bounds the peers' weights read or held at once
+	// (peerBodiesPerWorker × Workers, each up to MaxWeightsBytes).
+	peerBodies chan struct{}
 }
 
 // New returns a verifier; it does nothing until Run.
@@ -165,6 +168,7 @@ func New(cfg Config, source PendingSource, backend workload.Backend, logger *slo
 		http: cfg.Fetch.HTTPClient(),
 		jobs: map[uint64]*jobState{},
 		wake: make(chan struct{}, cfg.Workers), walks: map[string]*peerWalk{},
+		peerBodies: make(chan struct{}, peerBodiesPerWorker*cfg.Workers),
 	}
 }
 
