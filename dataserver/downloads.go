@@ -127,6 +127,9 @@ type stallWriter struct {
 	rc      *http.ResponseController
 	timeout time.Duration
 	limit   time.Time
+	pace    Pace
+	from    time.Time // when the pace starts: the start and its grace
+	sent    int64     // bytes written (the writer's goroutine only)
 
 	mu     sync.Mutex
 	ended  bool // cut: writes are refused
@@ -156,9 +159,32 @@ func GuardStall(w http.ResponseWriter, stall time.Duration, limit time.Time) htt
 	return newStallWriter(w, stall, limit)
 }
 
-// extend pushes the deadline; a connection that cannot take one (none of
-// net/http's) is written without. It fails once w is cut.
-func (w *stallWriter) extend() error {
+// Pace is a floor on a long response's progress: the byte at n must be
+// sent Grace + n / Rate after the start (Rate 0: no floor). A reader that
+// takes less is dropped when it falls behind, so that one holding a
+// transfer slot takes the file at Rate, at the least, for it.
+type Pace struct {
+	Grace time.Duration
+	Rate  int64 // bytes per second
+}
+
+// End is when a response of n bytes must be sent by, from its start.
+func (p Pace) End(n int64) time.Duration {
+	return p.Grace + time.Duration(float64(max(n, 0))/float64(p.Rate)*float64(time.Second))
+}
+
+// GuardPace returns w with the stall rule (GuardStall) and pace's floor
+// from now on instead of a fixed limit.
+func GuardPace(w http.ResponseWriter, stall time.Duration, pace Pace) http.ResponseWriter {
+	sw := newStallWriter(w, stall, time.Time{})
+	sw.pace, sw.from = pace, time.Now()
+	return sw
+}
+
+// extend pushes the deadline for the next step bytes; a connection that
+// cannot take one (none of net/http's) is written without. It fails once w
+// is cut.
+func (w *stallWriter) extend(step int64) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.ended {
@@ -167,6 +193,11 @@ func (w *stallWriter) extend() error {
 	deadline := time.Now().Add(w.timeout)
 	if !w.limit.IsZero() && deadline.After(w.limit) {
 		deadline = w.limit
+	}
+	if w.pace.Rate > 0 {
+		if d := w.from.Add(w.pace.End(w.sent + step)); d.Before(deadline) {
+			deadline = d
+		}
 	}
 	err := w.rc.SetWriteDeadline(deadline)
 	if errors.Is(err, http.ErrNotSupported) {
@@ -191,11 +222,12 @@ func (w *stallWriter) cut() {
 func (w *stallWriter) Write(p []byte) (int, error) {
 	n := 0
 	for n < len(p) {
-		if err := w.extend(); err != nil {
+		if err := w.extend(int64(min(len(p)-n, stallStep))); err != nil {
 			return n, err
 		}
 		m, err := w.ResponseWriter.Write(p[n:min(len(p), n+stallStep)])
 		n += m
+		w.sent += int64(m)
 		if err != nil {
 			return n, err
 		}
@@ -219,11 +251,12 @@ func (w *stallWriter) ReadFrom(src io.Reader) (int64, error) {
 		if left > 0 {
 			step = min(step, left)
 		}
-		if err := w.extend(); err != nil {
+		if err := w.extend(step); err != nil {
 			return total, err
 		}
 		n, err := io.Copy(w.ResponseWriter, &io.LimitedReader{R: src, N: step})
 		total += n
+		w.sent += n
 		if left > 0 {
 			left -= n
 		}

@@ -29,27 +29,36 @@ type checkedFiles struct {
 	ok   map[string]fileStamp
 }
 
-// WeightsSendTime is the longest a weights transfer of n bytes is sent
-// for: what a sidecar's fetch of it may take at half the default average
-// rate (FetchPolicy.BodyTime), so one whose operator lowered
+// WeightsPace is the floor on a weights transfer the provider agent sends
+// its validators: the pace of a sidecar's fetch at half the default
+// average rate (FetchPolicy.BodyTime), so one whose operator lowered
 // --download-avg-rate that far is still served to the end. A server's own
 // WriteTimeout (the provider's chunk server's 60 s) cut every longer
 // transfer, where the sidecar's policy gives a 1 GiB file 6.3 minutes
-// (TestAttackWeightsTransferCutByTheChunkServersWriteTimeout).
-func WeightsSendTime(n int64) time.Duration { return FetchDefaults().BodyTime(2 * n) }
+// (TestAttackWeightsTransferCutByTheChunkServersWriteTimeout); a reader
+// slower than the pace is dropped, so that one holding a transfer slot
+// takes the file at that rate at the least.
+func WeightsPace() dataserver.Pace {
+	p := FetchDefaults()
+	return dataserver.Pace{Grace: p.Timeout, Rate: p.AvgRate / 2}
+}
+
+// WeightsSendTime is the longest a weights transfer of n bytes is sent for
+// at WeightsPace.
+func WeightsSendTime(n int64) time.Duration { return WeightsPace().End(n) }
 
 // ServeWeightsFile answers r with f, a weights file OpenCachedWeights
 // opened (ranges allowed: a cut transfer is asked again for the rest), as
 // the provider agent serves a job's validators and a sidecar serves other
-// validators' sidecars. The transfer runs for up to WeightsSendTime of its
-// size while the reader keeps taking; one that takes nothing for stall is
-// dropped (dataserver.GuardStall), freeing its slot.
-func ServeWeightsFile(w http.ResponseWriter, r *http.Request, f *os.File, stall time.Duration) error {
+// validators' sidecars. The transfer runs while the reader keeps pace; one
+// that takes nothing for stall, or falls behind pace, is dropped
+// (dataserver.GuardPace), freeing its slot.
+func ServeWeightsFile(w http.ResponseWriter, r *http.Request, f *os.File, stall time.Duration, pace dataserver.Pace) error {
 	st, err := f.Stat()
 	if err != nil {
 		return err
 	}
-	w = dataserver.GuardStall(w, stall, time.Now().Add(WeightsSendTime(st.Size())))
+	w = dataserver.GuardPace(w, stall, pace)
 	w.Header().Set("Content-Type", "application/octet-stream")
 	http.ServeContent(w, r, "", st.ModTime(), f)
 	return nil

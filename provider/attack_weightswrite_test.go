@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aichain/aichain/chainclient/signedreq"
+	"github.com/aichain/aichain/dataserver"
 	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/workload"
 )
@@ -143,4 +144,44 @@ func getWeights(t *testing.T, client *http.Client, url, sha string, validator si
 		t.Fatalf("status %d", res.StatusCode)
 	}
 	return res
+}
+
+// TestAttackSlowWeightsReaderFallsBehindThePace: a validator that takes a
+// weights transfer just fast enough for the stall rule (64 KiB at a time)
+// held its slot for the transfer's whole send time (6.3 minutes for
+// 1 GiB), and four validators held all 8: no honest validator had the
+// weights of a taken-down model from the provider, nor then from any
+// sidecar. Now a reader that falls behind weightsPace (here 16 MiB/s after
+// 200 ms) is dropped and its slot freed.
+func TestAttackSlowWeightsReaderFallsBehindThePace(t *testing.T) {
+	old := weightsPace
+	weightsPace = dataserver.Pace{Grace: 200 * time.Millisecond, Rate: 16 << 20}
+	t.Cleanup(func() { weightsPace = old })
+	file := bytes.Repeat([]byte("weights!"), (64<<20)/8)
+	sha := workload.SHA256Hex(file)
+	a, url, validator := weightsServer(t, file)
+	res := getWeights(t, &http.Client{}, url, sha, validator)
+	stop := make(chan struct{})
+	read := make(chan int, 1)
+	go func() { // 640 KiB/s: far under the pace, far over the stall rule
+		buf, n := make([]byte, 64<<10), 0
+		defer func() { read <- n }()
+		for {
+			m, err := io.ReadFull(res.Body, buf)
+			if n += m; err != nil {
+				return
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}()
+	defer func() { close(stop); res.Body.Close(); <-read }()
+	for deadline := time.Now().Add(5 * time.Second); a.weights.InFlight() != 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("a reader at 640 KiB/s, under the pace, still holds its transfer slot")
+		}
+	}
 }

@@ -22,8 +22,14 @@ const (
 
 // weightsStall is how long a validator may take nothing of a weights
 // transfer before it is dropped and its slot freed (the dataserver's stall
-// rule); a transfer runs for up to jobexec.WeightsSendTime of its size.
-var weightsStall = 30 * time.Second
+// rule), and weightsPace the least it must take (jobexec.WeightsPace: a
+// transfer runs for up to jobexec.WeightsSendTime of its size). A reader
+// that took 64 KiB per weightsStall held its slot for the whole send time,
+// and four validators held all 8 (TestAttackSlowWeightsReaderFallsBehindThePace).
+var (
+	weightsStall = 30 * time.Second
+	weightsPace  = jobexec.WeightsPace()
+)
 
 // serveWeights serves GET /v1/models/{sha256}: a model's weights file, from
 // the agent's cache, to bonded validators only. A verifier asks for them
@@ -71,7 +77,7 @@ func (a *Agent) serveWeights(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
-	if err := jobexec.ServeWeightsFile(w, r, f, weightsStall); err != nil {
+	if err := jobexec.ServeWeightsFile(w, r, f, weightsStall, weightsPace); err != nil {
 		a.log.Error("stat weights", "sha256", sha, "err", err)
 		httpError(w, http.StatusInternalServerError, "internal", "cannot read the weights file")
 		return

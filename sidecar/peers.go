@@ -19,6 +19,7 @@ import (
 
 	"github.com/aichain/aichain/chainclient/bonded"
 	"github.com/aichain/aichain/chainclient/signedreq"
+	"github.com/aichain/aichain/dataserver"
 	"github.com/aichain/aichain/internal/slots"
 	"github.com/aichain/aichain/jobexec"
 	computetypes "github.com/aichain/aichain/x/compute/types"
@@ -50,8 +51,20 @@ const (
 )
 
 // peerStall is how long a sidecar may take nothing of a weights transfer
-// before it is dropped and its slot freed.
-var peerStall = 30 * time.Second
+// before it is dropped and its slot freed, and peerPace the least it must
+// take: the pace of a peer's fetch by default (PeerTransferTimeout), which
+// cuts a slower transfer anyway. A reader that took a byte per peerStall
+// held a slot for the transfer's whole send time (6.3 minutes for 1 GiB),
+// and four hostile validators held every slot of every honest sidecar
+// (TestAttackFourValidatorsHoldEverySlotOfASidecar); now holding a slot
+// costs the file's bandwidth at 16 MiB/s.
+var (
+	peerStall = 30 * time.Second
+	peerPace  = dataserver.Pace{Grace: 10 * time.Second, Rate: peerRate}
+)
+
+// peerRate is the rate PeerTransferTimeout's default asks of a peer.
+const peerRate = 16 << 20
 
 // WeightsServer serves GET /v1/models/{sha256} (the provider agent's route)
 // to the operators of bonded validators: the weights files in this
@@ -142,7 +155,7 @@ func (s *WeightsServer) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
-	if err := jobexec.ServeWeightsFile(w, r, f, peerStall); err != nil {
+	if err := jobexec.ServeWeightsFile(w, r, f, peerStall, peerPace); err != nil {
 		s.log.Error("stat weights", "sha256", sha, "err", err)
 		peerError(w, http.StatusInternalServerError, "internal", "cannot read the weights file")
 		return

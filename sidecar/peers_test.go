@@ -16,6 +16,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
 
 	"github.com/aichain/aichain/chainclient/signedreq"
+	"github.com/aichain/aichain/dataserver"
 	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/testutil/signedhttp"
 	"github.com/aichain/aichain/workload"
@@ -311,5 +312,53 @@ func TestRefreshPeers(t *testing.T) {
 	defer srv.mu.RUnlock()
 	if !srv.validators["aic1a"] || !srv.validators["aic1self"] || srv.validators["aic1gone"] || calls < 2 {
 		t.Fatalf("served validators %v after %d reads", srv.validators, calls)
+	}
+}
+
+// TestAttackFourValidatorsHoldEverySlotOfASidecar: a sidecar sends 4
+// transfers at once, 1 per validator. A party with four validators (any
+// power under 1/3) opens one transfer from every honest sidecar per
+// validator and reads a byte of it per peerStall: each was sent for up to
+// the file's whole send time (6.3 minutes for 1 GiB), so every honest
+// sidecar answered every honest validator busy, and the walks had no
+// sender but the provider, as before peers. Now a reader that falls behind
+// peerPace is dropped: the honest validator is served once the hostile
+// readers fall behind (here a pace's grace of 200 ms).
+func TestAttackFourValidatorsHoldEverySlotOfASidecar(t *testing.T) {
+	old := peerPace
+	peerPace = dataserver.Pace{Grace: 200 * time.Millisecond, Rate: 16 << 20}
+	t.Cleanup(func() { peerPace = old })
+	data, sha, open := peerFileOf(t, 4<<20) // 32 MiB: more than the connection buffers
+	honest := newSigner()
+	bonded := []signedreq.Signer{honest}
+	var hostile []signedreq.Signer
+	for range 4 {
+		hostile = append(hostile, newSigner())
+	}
+	ts, _ := weightsServer(t, open, append(bonded, hostile...)...)
+	url := ts.URL + "/v1/models/" + sha
+	for _, h := range hostile {
+		res, err := http.DefaultClient.Do(signedGet(t, h, ts.URL, url))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		if _, err := res.Body.Read(make([]byte, 1)); err != nil { // and a byte every 29 s
+			t.Fatal(err)
+		}
+	}
+	if code, _ := signedhttp.Do(t, signedGet(t, honest, ts.URL, url)); code != http.StatusServiceUnavailable {
+		t.Fatalf("with every slot held: HTTP %d, want 503 (the set-up holds no slot)", code)
+	}
+	deadline := time.Now().Add(5 * time.Second) // far past the hostile readers' pace
+	for {
+		code, body := signedhttp.Do(t, signedGet(t, honest, ts.URL, url))
+		if code == http.StatusOK && bytes.Equal(body, data) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("an honest validator, with four hostile ones each holding a transfer a byte at a time: HTTP %d, %d bytes", code, len(body))
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -115,7 +115,7 @@ func (c *Config) defaults() {
 		c.MaxWeightsBytes = workload.DefaultLimits().MaxFileBytes
 	}
 	if c.PeerTransferTimeout <= 0 {
-		c.PeerTransferTimeout = 10*time.Second + time.Duration(c.MaxWeightsBytes/(16<<20))*time.Second
+		c.PeerTransferTimeout = peerPace.End(c.MaxWeightsBytes)
 	}
 	if c.MaxWeightsHashed <= 0 {
 		c.MaxWeightsHashed = workload.DefaultLimits().MaxFileBytes
