@@ -1,6 +1,7 @@
 package keeper_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/aichain/aichain/testutil/storeiter"
@@ -53,6 +54,53 @@ func TestAttackListingFloodOpensTwoIteratorsPerListing(t *testing.T) {
 		t.Fatalf("%d listings opened %d iterators, a new version %d, a refused listing %d (%s): each content check "+
 			"(ByRoot, BySha256 MatchExact) scans the block's writes to the module's store, unpaid by gas",
 			n, listings, version, refusal, iters)
+	}
+}
+
+// TestAttackListingFloodAtCommitDelayOpensNoIterators: at a commit delay
+// above 0 (every chain but the unit tests'), a listing of new content
+// checks that no other owner holds an older commitment under each digest's
+// key (modkit.Commitments.Use), which read the key's entries with an
+// iterator: one per digest of every listing, each scanning the block's
+// writes before it, so a block of listings cost every node quadratic time
+// again. Now the entries under a key are counted (Holders): a key that
+// holds the publisher's own commitment only, the usual case, is read by
+// key. The same listings by a copier that committed under the owner's keys
+// still read them (refused: ErrOlderCommitment).
+func TestAttackListingFloodAtCommitDelayOpensNoIterators(t *testing.T) {
+	s := setup(t)
+	s.withCommits(100)
+	const n = 10
+	var msgs []*types.MsgListDataset
+	for range n {
+		m := listMsg(s.other.String(), perpetual(1, false))
+		s.commit(s.other.Address, m.ContentRoot, m.Sha256)
+		msgs = append(msgs, m)
+	}
+	s.blocks(commitDelay)
+	ctx, iters := storeiter.Wrap(s.ta.Ctx)
+	for _, m := range msgs {
+		if _, err := s.ms.ListDataset(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := iters.Total(); got != 0 {
+		t.Fatalf("%d listings at a commit delay opened %d iterators (%s): each older-commitment check scans the block's writes, unpaid by gas", n, got, iters)
+	}
+	// A copier's younger commitment under an owner's keys: the owner's
+	// listing reads the key (and publishes), the copier's is refused.
+	m := listMsg(s.owner.String(), perpetual(1, false))
+	s.commit(s.owner.Address, m.ContentRoot, m.Sha256)
+	s.blocks(1)
+	copied := *m
+	copied.Owner = s.other.String()
+	s.commit(s.other.Address, copied.ContentRoot, copied.Sha256)
+	s.blocks(commitDelay)
+	if _, err := s.ms.ListDataset(s.ta.Ctx, &copied); !errors.Is(err, types.ErrOlderCommitment) {
+		t.Fatalf("the copier's listing on a younger commitment: %v, want ErrOlderCommitment", err)
+	}
+	if _, err := s.ms.ListDataset(s.ta.Ctx, m); err != nil {
+		t.Fatalf("the owner's listing: %v", err)
 	}
 }
 

@@ -186,8 +186,9 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, ak type
 		LiveLicenses: newLiveLicenses(sb),
 		ExpiryQueue: modkit.NewQueue(sb, types.ExpiryQueueKey, expiryQueueName,
 			heads, collections.Int64Key, collections.Uint64Key),
-		ContentCommits: modkit.NewCommitments(sb, cdc, types.ModuleName, "content_commits", types.ContentCommitsKey,
-			types.ContentCommitsByContentKey, types.CommitExpiryQueueKey, heads),
+		ContentCommits: modkit.NewCommitments(sb, cdc, types.ModuleName, "content_commits", modkit.CommitmentPrefixes{
+			Map: types.ContentCommitsKey, Index: types.ContentCommitsByContentKey, Holders: types.ContentCommitHoldersKey,
+			Queue: types.CommitExpiryQueueKey}, heads),
 		JobAccess: collections.NewIndexedMap(sb, types.JobAccessKey, "job_access",
 			collections.PairKeyCodec(collections.Uint64Key, collections.Uint64Key), codec.CollValue[types.JobAccess](cdc),
 			JobAccessIndexes{

@@ -69,6 +69,9 @@ var (
 	ContentCommitsKey          = collections.NewPrefix(19)
 	CommitExpiryQueueKey       = collections.NewPrefix(20)
 	ContentCommitsByContentKey = collections.NewPrefix(21)
+	// ContentCommitHoldersKey counts ContentCommitsByContentKey's entries
+	// per content key (modkit.Commitments.Holders; version 6).
+	ContentCommitHoldersKey = collections.NewPrefix(22)
 )
 
 // ValidFormat reports whether format is a dataset format: npy-f32 or

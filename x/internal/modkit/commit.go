@@ -47,24 +47,36 @@ import (
 type Commitments struct {
 	Map       collections.Map[[]byte, common.Commitment]
 	ByContent collections.KeySet[collections.Triple[[]byte, int64, []byte]]
-	Queue     Queue[int64, []byte]
+	// Holders counts ByContent's entries under each content key, so that a
+	// publication whose key holds its own commitment only (the usual case)
+	// reads one value, not an iterator over the key: an iterator's creation
+	// sorts the block's earlier writes to the store (cachekv), so every
+	// listing of a flood at a commit delay above 0 paid for all those
+	// before it, unpaid by gas (TestAttackListingFloodAtCommitDelayOpensNoIterators).
+	Holders collections.Map[[]byte, uint64]
+	Queue   Queue[int64, []byte]
 	// module names the module in the queue's retry events.
 	module string
 }
 
-// NewCommitments adds a module's commitments (named name, under mapPrefix),
-// their content index (name + "_by_content", under indexPrefix) and their
-// expiry queue (name + "_expiry", under queuePrefix, its head in heads) to
-// the schema.
-func NewCommitments(sb *collections.SchemaBuilder, cdc codec.BinaryCodec, module, name string,
-	mapPrefix, indexPrefix, queuePrefix collections.Prefix, heads QueueHeads,
-) Commitments {
+// CommitmentPrefixes are the store prefixes of a module's commitments: the
+// records, their content index, its count per content key, and the expiry
+// queue.
+type CommitmentPrefixes struct {
+	Map, Index, Holders, Queue collections.Prefix
+}
+
+// NewCommitments adds a module's commitments (named name), their content
+// index (name + "_by_content") and its counts (name + "_holders"), and
+// their expiry queue (name + "_expiry", its head in heads) to the schema.
+func NewCommitments(sb *collections.SchemaBuilder, cdc codec.BinaryCodec, module, name string, p CommitmentPrefixes, heads QueueHeads) Commitments {
 	return Commitments{
-		Map: collections.NewMap(sb, mapPrefix, name, collections.BytesKey, codec.CollValue[common.Commitment](cdc)),
-		ByContent: collections.NewKeySet(sb, indexPrefix, name+"_by_content",
+		Map: collections.NewMap(sb, p.Map, name, collections.BytesKey, codec.CollValue[common.Commitment](cdc)),
+		ByContent: collections.NewKeySet(sb, p.Index, name+"_by_content",
 			collections.TripleKeyCodec(collections.BytesKey, collections.Int64Key, collections.BytesKey)),
-		Queue:  NewQueue(sb, queuePrefix, name+"_expiry", heads, collections.Int64Key, collections.BytesKey),
-		module: module,
+		Holders: collections.NewMap(sb, p.Holders, name+"_holders", collections.BytesKey, collections.Uint64Value),
+		Queue:   NewQueue(sb, p.Queue, name+"_expiry", heads, collections.Int64Key, collections.BytesKey),
+		module:  module,
 	}
 }
 
@@ -191,8 +203,32 @@ func (c Commitments) put(ctx context.Context, rec common.Commitment) error {
 		if err := c.ByContent.Set(ctx, collections.Join3(rec.ContentKey, rec.Height, key)); err != nil {
 			return err
 		}
+		if err := c.hold(ctx, rec.ContentKey, 1); err != nil {
+			return err
+		}
 	}
 	return c.Queue.Set(ctx, collections.Join(rec.KeptUntilHeight, key))
+}
+
+// hold adds delta (1 or -1) to the count of content key's entries,
+// removing a count that reaches 0.
+func (c Commitments) hold(ctx context.Context, contentKey []byte, delta int) error {
+	n, err := c.Holders.Get(ctx, contentKey)
+	if err != nil && !errors.Is(err, collections.ErrNotFound) {
+		return err
+	}
+	switch {
+	case delta > 0:
+		n++
+	case n == 0:
+		return fmt.Errorf("content key %X: no entry to remove from its count", contentKey)
+	default:
+		n--
+	}
+	if n == 0 {
+		return c.Holders.Remove(ctx, contentKey)
+	}
+	return c.Holders.Set(ctx, contentKey, n)
 }
 
 // remove removes rec, its content entry and its queue entry.
@@ -215,7 +251,10 @@ func (c Commitments) unfile(ctx context.Context, key []byte, rec common.Commitme
 	if len(rec.ContentKey) == 0 {
 		return nil
 	}
-	return c.ByContent.Remove(ctx, collections.Join3(rec.ContentKey, rec.Height, key))
+	if err := c.ByContent.Remove(ctx, collections.Join3(rec.ContentKey, rec.Height, key)); err != nil {
+		return err
+	}
+	return c.hold(ctx, rec.ContentKey, -1)
 }
 
 // Use takes claim for a publication of new content at the current height:
@@ -264,6 +303,11 @@ func (c Commitments) checkOlder(ctx context.Context, rec common.Commitment, clai
 	verify func(owner sdk.AccAddress) []byte,
 ) error {
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	if n, err := c.Holders.Get(ctx, claim.ContentKey); errors.Is(err, collections.ErrNotFound) || (err == nil && n <= 1) {
+		return nil // rec's own entry only (Use checked it is under this key)
+	} else if err != nil {
+		return err
+	}
 	it, err := c.ByContent.Iterate(ctx, collections.NewPrefixedTripleRange[[]byte, int64, []byte](claim.ContentKey))
 	if err != nil {
 		return err

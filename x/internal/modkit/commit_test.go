@@ -39,7 +39,8 @@ func TestCommitmentsMatchAReferenceUnderRandomOperations(t *testing.T) {
 	const delay, ttl, owners, contents = 3, 12, 4, 3
 	e := newEnv(t)
 	cdc := codec.NewProtoCodec(codectypes.NewInterfaceRegistry())
-	c := modkit.NewCommitments(e.sb, cdc, "test", "commits", collections.NewPrefix(1), collections.NewPrefix(2), collections.NewPrefix(3),
+	c := modkit.NewCommitments(e.sb, cdc, "test", "commits", modkit.CommitmentPrefixes{Map: collections.NewPrefix(1),
+		Index: collections.NewPrefix(2), Queue: collections.NewPrefix(3), Holders: collections.NewPrefix(5)},
 		modkit.NewQueueHeads(e.sb, collections.NewPrefix(4)))
 	if _, err := e.sb.Build(); err != nil {
 		t.Fatal(err)
@@ -152,9 +153,10 @@ func checkCommitments(t *testing.T, ctx sdk.Context, c modkit.Commitments, model
 	}); err != nil {
 		t.Fatal(err)
 	}
-	entries := 0
+	entries, perKey := 0, map[string]uint64{}
 	if err := c.ByContent.Walk(ctx, nil, func(k collections.Triple[[]byte, int64, []byte]) (bool, error) {
 		entries++
+		perKey[string(k.K1())]++
 		rec, err := c.Map.Get(ctx, k.K3())
 		if err != nil || rec.Height != k.K2() || !bytes.Equal(rec.ContentKey, k.K1()) {
 			return true, fmt.Errorf("content entry %v without its record: %v", k, err)
@@ -165,5 +167,15 @@ func checkCommitments(t *testing.T, ctx sdk.Context, c modkit.Commitments, model
 	}
 	if entries != records {
 		t.Fatalf("%d content entries for %d records", entries, records)
+	}
+	counted := map[string]uint64{}
+	if err := c.Holders.Walk(ctx, nil, func(key []byte, n uint64) (bool, error) {
+		counted[string(key)] = n
+		return false, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(counted) != fmt.Sprint(perKey) {
+		t.Fatalf("content keys counted %v, entries per key %v", counted, perKey)
 	}
 }

@@ -132,8 +132,9 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, ak 
 			collections.StringKey, collections.Uint64Value),
 		Skeletons: collections.NewMap(sb, types.SkeletonKey, "first_model_by_name_skeleton",
 			collections.StringKey, collections.Uint64Value),
-		WeightsCommits: modkit.NewCommitments(sb, cdc, types.ModuleName, "weights_commits", types.WeightsCommitsKey,
-			types.WeightsCommitsByContentKey, types.CommitExpiryQueueKey, modkit.NewQueueHeads(sb, types.QueueHeadsKey)),
+		WeightsCommits: modkit.NewCommitments(sb, cdc, types.ModuleName, "weights_commits", modkit.CommitmentPrefixes{
+			Map: types.WeightsCommitsKey, Index: types.WeightsCommitsByContentKey, Holders: types.WeightsCommitHoldersKey,
+			Queue: types.CommitExpiryQueueKey}, modkit.NewQueueHeads(sb, types.QueueHeadsKey)),
 		modelsByOwner: modkit.IndexView(storeService, types.ModelsByOwnerKey, "models_by_owner",
 			sdk.AccAddressKey, collections.Uint64Key),
 		modelsByName: modkit.IndexView(storeService, types.ModelsByNameKey, "models_by_name",

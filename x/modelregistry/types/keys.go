@@ -50,4 +50,7 @@ var (
 	CommitExpiryQueueKey       = collections.NewPrefix(11)
 	QueueHeadsKey              = collections.NewPrefix(12)
 	WeightsCommitsByContentKey = collections.NewPrefix(13)
+	// WeightsCommitHoldersKey counts WeightsCommitsByContentKey's entries
+	// per weights key (modkit.Commitments.Holders; version 5).
+	WeightsCommitHoldersKey = collections.NewPrefix(14)
 )
