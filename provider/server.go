@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -124,12 +123,7 @@ func (a *Agent) MetricsHandler() http.Handler {
 }
 
 func httpError(w http.ResponseWriter, code int, kind, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	if code == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `ADR036 realm="aichain-provider"`)
-	}
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(map[string]string{"error": kind, "message": msg})
+	signedreq.WriteError(w, code, kind, msg, "aichain-provider")
 }
 
 // serveChunk checks, in order: the request's form, its signature (CPU
@@ -220,13 +214,10 @@ func (a *Agent) admit(w http.ResponseWriter, r *http.Request, may func(signer st
 }
 
 func (a *Agent) refuse(w http.ResponseWriter, err error) {
-	var se *signedreq.Error
-	if errors.As(err, &se) {
+	if se := (*signedreq.Error)(nil); errors.As(err, &se) {
 		a.metrics.Refused.WithLabelValues(se.Code()).Inc()
-		httpError(w, se.Status, se.Code(), se.Detail)
-		return
 	}
-	httpError(w, http.StatusUnauthorized, "bad_signature", err.Error())
+	signedreq.WriteRefusal(w, err, "aichain-provider")
 }
 
 // withholding tells whether the Fault.WithholdFor outage of job id is on: it

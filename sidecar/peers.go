@@ -3,7 +3,6 @@ package sidecar
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -164,21 +163,11 @@ func (s *WeightsServer) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *WeightsServer) refuse(w http.ResponseWriter, err error) {
-	var se *signedreq.Error
-	if errors.As(err, &se) {
-		peerError(w, se.Status, se.Code(), se.Detail)
-		return
-	}
-	peerError(w, http.StatusUnauthorized, "bad_signature", err.Error())
+	signedreq.WriteRefusal(w, err, "aichain-sidecar")
 }
 
 func peerError(w http.ResponseWriter, code int, kind, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	if code == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `ADR036 realm="aichain-sidecar"`)
-	}
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(map[string]string{"error": kind, "message": msg})
+	signedreq.WriteError(w, code, kind, msg, "aichain-sidecar")
 }
 
 // PeerSet is the other sidecars a sidecar asks for weights: the registered
