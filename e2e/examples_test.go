@@ -134,6 +134,7 @@ func newExampleWorld(t *testing.T) *exampleWorld {
 		{"modelregistry", "register-model", "iris-mlp", "1.0.0", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 			"https://example.org/iris.safetensors", "4", "3", "Apache-2.0", "--shares", alice + ":1", "--from", "alice"},
 		{"stakingrewards", "lock", "1000000uaic", "10m", "--from", "alice"},
+		{"compute", "set-verifier-endpoint", "https://node0.example.org:8443", "--from", "node0"},
 	} {
 		okTx(t, strings.Join(tx[:2], " "), c.Tx(append(tx, "--gas", "400000")...))
 	}

@@ -61,7 +61,7 @@ func queryCommands(app string) *autocliv1.ServiceCommandDescriptor {
 				Example:        fmt.Sprintf("%s q compute beacon-key aicvaloper1...", app),
 				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "validator_address"}}},
 			{RpcMethod: "VerifierEndpoints", Use: "verifier-endpoints", Short: "List the validators' verification sidecar URLs (where sidecars fetch each other's checked weights)",
-				Example: fmt.Sprintf("%s q compute verifier-endpoints --limit 100", app)},
+				Example: fmt.Sprintf("%s q compute verifier-endpoints --page-limit 100", app)},
 			{RpcMethod: "VerifierEndpoint", Use: "verifier-endpoint [validator-address]", Short: "Show a validator's verification sidecar URL",
 				Example:        fmt.Sprintf("%s q compute verifier-endpoint aicvaloper1...", app),
 				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "validator_address"}}},
