@@ -38,9 +38,9 @@ func TestAttackURIServingOtherBytesSkipsTheMirror(t *testing.T) {
 	rec := modelregistrytypes.Model{Id: 1, Sha256: sha, Uri: srv.URL + "/m.safetensors", InputDim: 2, OutputDim: 1}
 	r := NewChainResolver(ResolverConfig{Models: fakeModels{model: rec}, Fetch: FetchPolicy{AllowLocal: true}})
 	var asked atomic.Int32
-	ctx := WithWeightsMirror(context.Background(), func(context.Context, string) ([]byte, error) {
+	ctx := WithWeightsMirror(context.Background(), func(context.Context, string) (workload.Checked, error) {
 		asked.Add(1)
-		return file, nil
+		return workload.CheckFile(file, sha)
 	})
 	if _, err := r.Model(ctx, 1); err != nil || asked.Load() == 0 {
 		t.Fatalf("uri serves other bytes, the mirror serves the weights: err %v, mirror asked %d times", err, asked.Load())
@@ -73,15 +73,15 @@ func TestAttackSharedLoadUsesAnotherCallersMirror(t *testing.T) {
 	r := NewChainResolver(ResolverConfig{Models: fakeModels{model: rec}, Fetch: FetchPolicy{AllowLocal: true}})
 
 	reached, release := make(chan struct{}), make(chan struct{})
-	hostile := WithWeightsMirror(context.Background(), func(context.Context, string) ([]byte, error) {
+	hostile := WithWeightsMirror(context.Background(), func(context.Context, string) (workload.Checked, error) {
 		close(reached)
 		<-release
-		return nil, errors.New("HTTP 404")
+		return workload.Checked{}, errors.New("HTTP 404")
 	})
 	var honestAsked atomic.Int32
-	honest := WithWeightsMirror(context.Background(), func(context.Context, string) ([]byte, error) {
+	honest := WithWeightsMirror(context.Background(), func(context.Context, string) (workload.Checked, error) {
 		honestAsked.Add(1)
-		return file, nil
+		return workload.CheckFile(file, sha)
 	})
 	first := make(chan error, 1)
 	go func() {
@@ -134,8 +134,8 @@ func TestAttackCancelledSharedLoadIsNotHandedToWaiters(t *testing.T) {
 	rec := modelregistrytypes.Model{Id: 1, Sha256: sha, Uri: slow.URL + "/m.safetensors", InputDim: 2, OutputDim: 1}
 	r := NewChainResolver(ResolverConfig{Models: fakeModels{model: rec}, Fetch: FetchPolicy{AllowLocal: true}})
 
-	cancelled, cancel := context.WithCancel(WithWeightsMirror(context.Background(), func(context.Context, string) ([]byte, error) {
-		return nil, errors.New("the first caller's mirror is never asked")
+	cancelled, cancel := context.WithCancel(WithWeightsMirror(context.Background(), func(context.Context, string) (workload.Checked, error) {
+		return workload.Checked{}, errors.New("the first caller's mirror is never asked")
 	}))
 	firstDone := make(chan error, 1)
 	go func() {
@@ -150,7 +150,7 @@ func TestAttackCancelledSharedLoadIsNotHandedToWaiters(t *testing.T) {
 	}
 	second := make(chan error, 1)
 	go func() {
-		_, err := r.Model(WithWeightsMirror(context.Background(), func(context.Context, string) ([]byte, error) { return file, nil }), 1)
+		_, err := r.Model(WithWeightsMirror(context.Background(), func(context.Context, string) (workload.Checked, error) { return workload.CheckFile(file, sha) }), 1)
 		second <- err
 	}()
 	time.Sleep(300 * time.Millisecond) // let the second caller reach the shared load
@@ -186,8 +186,8 @@ func TestAttackHugeContentLengthTurnsUnavailableIntoAbstention(t *testing.T) {
 	t.Cleanup(huge.Close)
 	rec := modelregistrytypes.Model{Id: 1, Sha256: sha, Uri: huge.URL + "/m.safetensors", InputDim: 2, OutputDim: 1}
 	r := NewChainResolver(ResolverConfig{Models: fakeModels{model: rec}, Fetch: FetchPolicy{AllowLocal: true}})
-	ctx := WithWeightsMirror(context.Background(), func(context.Context, string) ([]byte, error) {
-		return nil, errors.New("HTTP 404")
+	ctx := WithWeightsMirror(context.Background(), func(context.Context, string) (workload.Checked, error) {
+		return workload.Checked{}, errors.New("HTTP 404")
 	})
 	_, err = r.Model(ctx, 1)
 	if !errors.Is(err, ErrWeightsUnavailable) || errors.Is(err, workload.ErrTooLarge) {

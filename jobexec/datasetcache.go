@@ -97,7 +97,8 @@ func (r *ChainResolver) DatasetFile(ctx context.Context, datasetID, version uint
 	}
 	return r.datasets.Load(ctx, datasetKey{datasetID, rec.Version}, func() (*DatasetFile, int64, error) {
 		sha := strings.ToLower(rec.Sha256)
-		data, err := r.cached("datasets", datasetName(sha), sha)
+		cf, err := r.cached("datasets", datasetName(sha), sha)
+		data := cf.Bytes()
 		if err != nil {
 			if data, err = r.download(ctx, rec); err != nil {
 				return nil, 0, err

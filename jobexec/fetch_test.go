@@ -234,9 +234,13 @@ func TestCachedWeightsAndMirror(t *testing.T) {
 		ok     bool
 	}{
 		{"no mirror", nil, false},
-		{"the mirror serves them", func(context.Context, string) ([]byte, error) { return file, nil }, true},
-		{"the mirror serves other bytes", func(context.Context, string) ([]byte, error) { return append([]byte{0}, file...), nil }, false},
-		{"the mirror fails", func(context.Context, string) ([]byte, error) { return nil, errors.New("404") }, false},
+		{"the mirror serves them", func(context.Context, string) (workload.Checked, error) { return workload.CheckFile(file, sha) }, true},
+		{"the mirror serves other bytes", func(context.Context, string) (workload.Checked, error) {
+			other := append([]byte{0}, file...)
+			return workload.CheckFile(other, workload.SHA256Hex(other))
+		}, false},
+		{"the mirror fails", func(context.Context, string) (workload.Checked, error) { return workload.Checked{}, errors.New("404") }, false},
+		{"the mirror answers nothing, and no error", func(context.Context, string) (workload.Checked, error) { return workload.Checked{}, nil }, false},
 	} {
 		verifier := NewChainResolver(ResolverConfig{Models: fakeModels{model: rec}, Fetch: FetchPolicy{AllowLocal: true}})
 		vctx := ctx

@@ -151,8 +151,8 @@ func (r *ChainResolver) CacheUsage() (used, budget int64) {
 func (r *ChainResolver) Model(ctx context.Context, modelID uint64) (*workload.Model, error) {
 	return loadModel(ctx, r, modelID, weightsParser[*workload.Model]{
 		arch: workload.KindMLP,
-		parse: func(data []byte, sha string, _ *modelregistrytypes.Model) (*workload.Model, error) {
-			return workload.ParseSafetensors(data, sha, r.cfg.Limits)
+		parse: func(f workload.Checked, _ *modelregistrytypes.Model) (*workload.Model, error) {
+			return workload.ParseCheckedSafetensors(f, r.cfg.Limits)
 		},
 		fits: func(m *workload.Model, rec *modelregistrytypes.Model) error {
 			if rec.InputDim != uint64(m.InputDim()) || rec.OutputDim != uint64(m.OutputDim()) {
@@ -172,16 +172,17 @@ func (r *ChainResolver) Model(ctx context.Context, modelID uint64) (*workload.Mo
 // on purpose) are a failed fetch like a 404
 // (TestAttackURIServingOtherBytesSkipsTheMirror). Every failure is a
 // *uriError, after which loadModel asks the caller's WeightsMirror.
-func (r *ChainResolver) weights(ctx context.Context, modelID uint64, sha, uri string) ([]byte, error) {
-	data, err := r.cached("models", weightsName(sha), sha)
+func (r *ChainResolver) weights(ctx context.Context, modelID uint64, sha, uri string) (workload.Checked, error) {
+	f, err := r.cached("models", weightsName(sha), sha)
 	if err == nil {
-		return data, nil
+		return f, nil
 	}
 	key := "model:" + sha + ":" + uri
 	err = r.failed.checkCtx(ctx, key, time.Now())
 	if err == nil {
+		var data []byte
 		if data, err = r.fetchURI(ctx, uri); err == nil {
-			err = workload.CheckDigest(data, sha)
+			f, err = workload.CheckFile(data, sha)
 		}
 		// The server's own answer (other bytes, or more than the limit) is
 		// remembered even by a fresh fetch (WithFreshFetch).
@@ -190,7 +191,7 @@ func (r *ChainResolver) weights(ctx context.Context, modelID uint64, sha, uri st
 		}
 		if err == nil {
 			r.failed.forget(key)
-			return data, nil
+			return f, nil
 		}
 		// A fetch the caller gave up on (its context ended: canceled or
 		// past its deadline) says nothing of the uri, and must not keep it
@@ -200,7 +201,7 @@ func (r *ChainResolver) weights(ctx context.Context, modelID uint64, sha, uri st
 			r.failed.record(key, err, time.Now())
 		}
 	}
-	return nil, &uriError{uri: uri, err: fmt.Errorf("fetch model %d weights from %q: %w", modelID, uri, err)}
+	return workload.Checked{}, &uriError{uri: uri, err: fmt.Errorf("fetch model %d weights from %q: %w", modelID, uri, err)}
 }
 
 // uriError is a model's weights that their uri (or the disk cache) did not
@@ -219,7 +220,11 @@ func (e *uriError) Unwrap() error { return e.err }
 // takes the weights down after the award (a requester that owns the model,
 // to make the verification inconclusive and keep the result for free)
 // then stops nothing.
-type WeightsMirror func(ctx context.Context, sha string) ([]byte, error)
+//
+// A mirror returns the file checked against sha (workload.CheckFile): it
+// must hash what it received to know whether to look elsewhere, and the
+// resolver does not hash it again.
+type WeightsMirror func(ctx context.Context, sha string) (workload.Checked, error)
 
 type mirrorKey struct{}
 
@@ -359,24 +364,25 @@ func CheckDataset(rec datamarkettypes.Dataset, data []byte, lim workload.Limits)
 	return &DatasetFile{Record: rec, Description: d}, nil
 }
 
-// cached reads a cached file whose name embeds its sha256; the parser checks
-// the digest again. A file that does not match is removed.
-func (r *ChainResolver) cached(kind, name, sha string) ([]byte, error) {
+// cached reads a cached file whose name embeds its sha256, checked against
+// it. A file that does not match is removed.
+func (r *ChainResolver) cached(kind, name, sha string) (workload.Checked, error) {
 	if r.disk == nil || len(sha) != 64 {
-		return nil, os.ErrNotExist
+		return workload.Checked{}, os.ErrNotExist
 	}
 	rel := filepath.Join(kind, name)
 	data, err := os.ReadFile(filepath.Join(r.cfg.CacheDir, rel))
 	if err != nil {
-		return nil, err
+		return workload.Checked{}, err
 	}
-	if workload.CheckDigest(data, sha) != nil {
+	f, err := workload.CheckFile(data, sha)
+	if err != nil {
 		_ = os.Remove(filepath.Join(r.cfg.CacheDir, rel))
 		r.disk.dropped(rel)
-		return nil, os.ErrNotExist
+		return workload.Checked{}, os.ErrNotExist
 	}
 	r.disk.touch(rel, int64(len(data)))
-	return data, nil
+	return f, nil
 }
 
 // store writes a checked file to the disk cache within its budget (best

@@ -37,8 +37,8 @@ func (r *ChainResolver) GPTModel(ctx context.Context, modelID uint64) (*workload
 			}
 			return nil
 		},
-		parse: func(data []byte, sha string, rec *modelregistrytypes.Model) (*workload.GPTModel, error) {
-			return workload.ParseGPTSafetensors(data, sha, rec.Gpt.Workload(), r.cfg.Limits)
+		parse: func(f workload.Checked, rec *modelregistrytypes.Model) (*workload.GPTModel, error) {
+			return workload.ParseCheckedGPTSafetensors(f, rec.Gpt.Workload(), r.cfg.Limits)
 		},
 	})
 }

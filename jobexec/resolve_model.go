@@ -24,7 +24,7 @@ type weightsParser[M any] struct {
 	// key completes the cache key with what parse reads of the record
 	// besides the sha256 (nil: nothing).
 	key   func(rec *modelregistrytypes.Model, k *modelKey)
-	parse func(data []byte, sha string, rec *modelregistrytypes.Model) (M, error)
+	parse func(f workload.Checked, rec *modelregistrytypes.Model) (M, error)
 	// fits checks the parsed model against the record of the id it is used
 	// under, cached or not (nil: nothing to check).
 	fits func(m M, rec *modelregistrytypes.Model) error
@@ -65,11 +65,11 @@ func loadModel[M any](ctx context.Context, r *ChainResolver, modelID uint64, p w
 		p.key(rec, &k)
 	}
 	v, err := r.models.Load(ctx, k, func() (any, int64, error) {
-		data, err := r.weights(ctx, modelID, sha, rec.Uri)
+		f, err := r.weights(ctx, modelID, sha, rec.Uri)
 		if err != nil {
 			return nil, 0, err
 		}
-		return parseWeights(r, modelID, rec, p, data, strconv.Quote(rec.Uri))
+		return parseWeights(r, modelID, rec, p, f, strconv.Quote(rec.Uri))
 	})
 	var ue *uriError
 	if errors.As(err, &ue) && ctx.Err() == nil {
@@ -101,14 +101,16 @@ func loadModel[M any](ctx context.Context, r *ChainResolver, modelID uint64, p w
 // where it came from, for errors) and writes it to the disk cache. Not on
 // disk (a full cache), the weights are used from memory, and
 // OpenCachedWeights has none to serve.
-func parseWeights[M any](r *ChainResolver, modelID uint64, rec *modelregistrytypes.Model, p weightsParser[M], data []byte, from string) (any, int64, error) {
-	sha := strings.ToLower(rec.Sha256)
-	m, err := p.parse(data, sha, rec)
+func parseWeights[M any](r *ChainResolver, modelID uint64, rec *modelregistrytypes.Model, p weightsParser[M], f workload.Checked, from string) (any, int64, error) {
+	if !f.Is(rec.Sha256) {
+		return nil, 0, fmt.Errorf("model %d weights from %s: %w: checked against %q, not %q", modelID, from, workload.ErrDigestMismatch, f.SHA256(), rec.Sha256)
+	}
+	m, err := p.parse(f, rec)
 	if err != nil {
 		return nil, 0, fmt.Errorf("model %d weights from %s: %w", modelID, from, err)
 	}
-	_ = r.store("models", weightsName(sha), data)
-	return m, int64(len(data)), nil
+	_ = r.store("models", weightsName(f.SHA256()), f.Bytes())
+	return m, int64(len(f.Bytes())), nil
 }
 
 // fallbackModel loads the weights that the shared load did not find at the
@@ -123,19 +125,19 @@ func fallbackModel[M any](ctx context.Context, r *ChainResolver, modelID uint64,
 	if v, ok := r.models.Get(k); ok {
 		return v, nil
 	}
-	var data []byte
+	var f workload.Checked
 	var err error = failed
 	from := strconv.Quote(rec.Uri)
 	if failed.uri != rec.Uri { // another id's uri failed: this id names its own
-		data, err = r.weights(ctx, modelID, k.sha, rec.Uri)
+		f, err = r.weights(ctx, modelID, k.sha, rec.Uri)
 	}
 	if err != nil {
-		if data, err = askMirror(ctx, k.sha, err); err != nil {
+		if f, err = askMirror(ctx, k.sha, err); err != nil {
 			return nil, err
 		}
 		from = "the mirror"
 	}
-	m, size, err := parseWeights(r, modelID, rec, p, data, from)
+	m, size, err := parseWeights(r, modelID, rec, p, f, from)
 	if err != nil {
 		return nil, err
 	}
@@ -144,16 +146,17 @@ func fallbackModel[M any](ctx context.Context, r *ChainResolver, modelID uint64,
 }
 
 // askMirror asks ctx's WeightsMirror for the weights file of sha256 sha
-// that the uri did not serve (uriErr), and checks it against sha. Without a
-// mirror it returns uriErr.
-func askMirror(ctx context.Context, sha string, uriErr error) ([]byte, error) {
+// that the uri did not serve (uriErr): the mirror checked it, against sha
+// or not (a file checked against another digest is not these weights).
+// Without a mirror it returns uriErr.
+func askMirror(ctx context.Context, sha string, uriErr error) (workload.Checked, error) {
 	mirror, ok := ctx.Value(mirrorKey{}).(WeightsMirror)
 	if !ok {
-		return nil, uriErr
+		return workload.Checked{}, uriErr
 	}
-	data, err := mirror(ctx, sha)
-	if err == nil {
-		err = workload.CheckDigest(data, sha)
+	f, err := mirror(ctx, sha)
+	if err == nil && !f.Is(sha) {
+		err = fmt.Errorf("%w: the mirror sent a file checked against %q, not %q", workload.ErrDigestMismatch, f.SHA256(), sha)
 	}
 	if err != nil {
 		// The uri's error as text only: once the mirror is asked, what it
@@ -161,9 +164,9 @@ func askMirror(ctx context.Context, sha string, uriErr error) ([]byte, error) {
 		// verifier's limit (ErrTooLarge: abstain) must not turn the
 		// mirror's refusal into an abstention
 		// (TestAttackHugeContentLengthTurnsUnavailableIntoAbstention).
-		return nil, fmt.Errorf("%w: %v; from the mirror: %w", ErrWeightsUnavailable, uriErr, err)
+		return workload.Checked{}, fmt.Errorf("%w: %v; from the mirror: %w", ErrWeightsUnavailable, uriErr, err)
 	}
-	return data, nil
+	return f, nil
 }
 
 // ErrWeightsMismatch is a weights file whose shape is not its on-chain

@@ -82,7 +82,7 @@ func walksHeld(v *Verifier) (n int, bytes int) {
 	for _, w := range v.walks {
 		select {
 		case <-w.done:
-			bytes += len(w.data)
+			bytes += len(w.data.Bytes())
 		default:
 		}
 	}

@@ -55,7 +55,7 @@ import (
 // them, in the background (peerwalk.go): weights a peer sends that match
 // the sha256 are the weights, whoever sent them.
 func (v *Verifier) weightsFrom(endpoint string, budget *busyBudget) jobexec.WeightsMirror {
-	return func(ctx context.Context, sha string) ([]byte, error) {
+	return func(ctx context.Context, sha string) (workload.Checked, error) {
 		url := strings.TrimRight(endpoint, "/") + "/v1/models/" + sha
 		walk := v.walkFor(sha)
 		if data, ok := v.take(sha, walk); ok {
@@ -76,14 +76,21 @@ func (v *Verifier) weightsFrom(endpoint string, budget *busyBudget) jobexec.Weig
 				var cut bool
 				have, cut, err = v.readWeights(res, endpoint, sha, have)
 				_ = res.Body.Close()
-				if err == nil || errors.Is(err, workload.ErrTooLarge) {
+				if errors.Is(err, workload.ErrTooLarge) {
+					v.stopWalk(sha, walk)
+					return workload.Checked{}, err
+				}
+				if err == nil {
 					// Only the weights themselves end the walk: the walk is
 					// shared by every job on this sha256, and another job's
 					// provider answering other bytes must not cancel it.
-					if errors.Is(err, workload.ErrTooLarge) || workload.CheckDigest(have, sha) == nil {
+					// They are hashed here, once: the resolver takes them
+					// as checked.
+					f, err := workload.CheckFile(have, sha)
+					if err == nil {
 						v.stopWalk(sha, walk)
 					}
-					return have, err
+					return f, err
 				}
 				if cut {
 					v.log.Debug("weights transfer cut; asking for the rest", "url", url, "have", len(have), "attempt", attempt+1, "err", err)
@@ -99,7 +106,7 @@ func (v *Verifier) weightsFrom(endpoint string, budget *busyBudget) jobexec.Weig
 		if data, ok := v.take(sha, walk); ok {
 			return data, nil
 		}
-		return nil, fmt.Errorf("provider %s: %w", endpoint, err)
+		return workload.Checked{}, fmt.Errorf("provider %s: %w", endpoint, err)
 	}
 }
 

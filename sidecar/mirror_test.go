@@ -64,8 +64,8 @@ func TestCutWeightsTransferResumesWhereItStopped(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a transfer cut every 80 KiB, in 3 attempts: %v (requests' ranges %q)", err, ranges)
 	}
-	if !bytes.Equal(got, file) {
-		t.Fatalf("%d bytes, not the weights' %d", len(got), len(file))
+	if !bytes.Equal(got.Bytes(), file) || !got.Is(sha) {
+		t.Fatalf("%d bytes checked against %q, not the weights' %d", len(got.Bytes()), got.SHA256(), len(file))
 	}
 	want := []string{"", "bytes=81920-", "bytes=163840-"}
 	if strings.Join(ranges, ",") != strings.Join(want, ",") {
@@ -94,6 +94,6 @@ func TestWeightsRangeAnswerFromAnotherByteRefused(t *testing.T) {
 	v := New(cfg, nil, nil, quiet(), NewMetrics("cpu"))
 	got, err := v.weightsFrom(prov.URL, v.newBusyBudget())(context.Background(), sha)
 	if err == nil {
-		t.Fatalf("a range answer from byte 10 after 80 KiB gave %d bytes and no error", len(got))
+		t.Fatalf("a range answer from byte 10 after 80 KiB gave %d bytes and no error", len(got.Bytes()))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -176,13 +177,14 @@ func peerVerifier(peers ...string) *Verifier {
 }
 
 // mirrorFetch is one weights fetch of v from the provider at endpoint, as
-// a check's resolver asks it (the digest checked as askMirror checks it).
+// a check's resolver asks it (the file checked against sha, as askMirror
+// asks of it).
 func mirrorFetch(ctx context.Context, v *Verifier, endpoint, sha string) ([]byte, error) {
-	data, err := v.weightsFrom(endpoint, v.newBusyBudget())(ctx, sha)
-	if err == nil {
-		err = workload.CheckDigest(data, sha)
+	f, err := v.weightsFrom(endpoint, v.newBusyBudget())(ctx, sha)
+	if err == nil && !f.Is(sha) {
+		err = fmt.Errorf("%w: checked against %q, not %q", workload.ErrDigestMismatch, f.SHA256(), sha)
 	}
-	return data, err
+	return f.Bytes(), err
 }
 
 // untilFetched asks v's mirror until it returns the weights (a check at

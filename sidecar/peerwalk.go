@@ -53,7 +53,7 @@ var peerIdle = 30 * time.Second
 // peerWalk is the background fetch of one weights file from the peers.
 type peerWalk struct {
 	done    chan struct{} // closed when data is set, or the walk gave up
-	data    []byte
+	data    workload.Checked
 	asked   time.Time          // the last check that asked (under Verifier.walkMu)
 	waiting int                // checks waiting on it now (under Verifier.walkMu)
 	cancel  context.CancelFunc // ends the walk: the provider sent the weights
@@ -62,7 +62,7 @@ type peerWalk struct {
 
 // peerResult is a lane's weights and the release of their body's share.
 type peerResult struct {
-	data    []byte
+	data    workload.Checked
 	release func()
 }
 
@@ -114,19 +114,19 @@ func (v *Verifier) forgetLocked(sha string, w *peerWalk) {
 
 // take returns w's weights if it has them, and forgets the walk (the
 // resolver keeps the weights from here on).
-func (v *Verifier) take(sha string, w *peerWalk) ([]byte, bool) {
+func (v *Verifier) take(sha string, w *peerWalk) (workload.Checked, bool) {
 	if w == nil {
-		return nil, false
+		return workload.Checked{}, false
 	}
 	select {
 	case <-w.done:
 	default:
-		return nil, false
+		return workload.Checked{}, false
 	}
 	v.walkMu.Lock()
 	v.forgetLocked(sha, w)
 	v.walkMu.Unlock()
-	return w.data, w.data != nil
+	return w.data, w.data.Is(sha)
 }
 
 // walk asks the peers for sha, peerLanes at once, until one sends it, no
@@ -209,7 +209,7 @@ func (v *Verifier) lane(ctx context.Context, sha string, order *peerOrder, got c
 				late = true
 			}
 			if err == nil {
-				v.log.Info("model weights from another validator's sidecar", "peer", peer, "sha256", sha, "bytes", len(data))
+				v.log.Info("model weights from another validator's sidecar", "peer", peer, "sha256", sha, "bytes", len(data.Bytes()))
 				got <- peerResult{data, release} // buffered for every lane
 				return
 			}
@@ -342,7 +342,7 @@ func (v *Verifier) untilWalked(ctx context.Context, w *peerWalk) (context.Contex
 		go func() {
 			select {
 			case <-w.done:
-				if w.data != nil {
+				if w.data.Bytes() != nil {
 					stop()
 				}
 			case <-ctx.Done():
@@ -356,16 +356,17 @@ func (v *Verifier) untilWalked(ctx context.Context, w *peerWalk) (context.Contex
 // at most MaxWeightsBytes, checked against sha. A peer that answers with a
 // body is read only if read allows; the body's share of the budget is
 // freed on failure, and returned with the weights (release) otherwise.
-func (v *Verifier) peerWeights(ctx context.Context, peer, sha string, read func() (func(), bool)) ([]byte, func(), error) {
+func (v *Verifier) peerWeights(ctx context.Context, peer, sha string, read func() (func(), bool)) (workload.Checked, func(), error) {
 	res, err := v.signedGetFrom(ctx, peer, peer+"/v1/models/"+sha, 0)
 	if err != nil {
-		return nil, nil, err
+		return workload.Checked{}, nil, err
 	}
 	defer res.Body.Close()
 	release, ok := read()
 	if !ok {
-		return nil, nil, errOtherLaneReading
+		return workload.Checked{}, nil, errOtherLaneReading
 	}
+	var f workload.Checked
 	data, err := io.ReadAll(io.LimitReader(res.Body, v.cfg.MaxWeightsBytes+1))
 	switch {
 	case err != nil:
@@ -373,15 +374,15 @@ func (v *Verifier) peerWeights(ctx context.Context, peer, sha string, read func(
 	case int64(len(data)) > v.cfg.MaxWeightsBytes:
 		err = &peerBodyError{fmt.Errorf("more than %d bytes", v.cfg.MaxWeightsBytes)}
 	default:
-		if err = workload.CheckDigest(data, sha); err != nil {
+		if f, err = workload.CheckFile(data, sha); err != nil {
 			v.log.Warn("a peer sidecar sent bytes that are not the weights", "peer", peer, "sha256", sha, "err", err)
 		}
 	}
 	if err != nil {
 		release()
-		return nil, nil, err
+		return workload.Checked{}, nil, err
 	}
-	return data, release, nil
+	return f, release, nil
 }
 
 // peerBodyError is a peer's body that failed after its headers: the peer is

@@ -131,11 +131,22 @@ func EncodeGPTSafetensors(m *GPTModel) ([]byte, error) {
 // ignored, since the mask is part of the architecture; any other name is
 // refused (ErrUnknownTensor). The container rules are ParseSafetensors'.
 func ParseGPTSafetensors(data []byte, expectedSHA256 string, cfg GPTConfig, lim Limits) (*GPTModel, error) {
-	lim = lim.withDefaults()
-	if int64(len(data)) > lim.MaxFileBytes {
-		return nil, fmt.Errorf("%w: safetensors file of %d bytes, limit %d", ErrTooLarge, len(data), lim.MaxFileBytes)
+	if err := checkFileSize(data, lim.withDefaults()); err != nil {
+		return nil, err
 	}
-	if err := CheckDigest(data, expectedSHA256); err != nil {
+	f, err := CheckFile(data, expectedSHA256)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCheckedGPTSafetensors(f, cfg, lim)
+}
+
+// ParseCheckedGPTSafetensors is ParseGPTSafetensors of a file already
+// checked against its sha256, which it does not hash again.
+func ParseCheckedGPTSafetensors(f Checked, cfg GPTConfig, lim Limits) (*GPTModel, error) {
+	lim = lim.withDefaults()
+	data := f.data
+	if err := checkFileSize(data, lim); err != nil {
 		return nil, err
 	}
 	if err := cfg.Validate(); err != nil {

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strings"
 )
 
 // Limits bound what the model and dataset parsers accept. A zero field means
@@ -81,3 +82,35 @@ func CheckDigest(data []byte, expected string) error {
 	}
 	return nil
 }
+
+// Checked is a file whose bytes were hashed and matched the sha256 they
+// are known by: only CheckFile makes one, so code handed a Checked never
+// hashes it again. A model's weights pass through the uri fetch or the
+// disk cache, a verifier's mirror and the parser; each checked the digest
+// of the same bytes (three hashes of a 1 GiB file from a provider, about
+// a second of CPU each), and the type now says which of them did.
+type Checked struct {
+	data []byte
+	sha  string // lower-case hex
+}
+
+// CheckFile checks data against expected (CheckDigest) and returns it as
+// Checked.
+func CheckFile(data []byte, expected string) (Checked, error) {
+	if err := CheckDigest(data, expected); err != nil {
+		return Checked{}, err
+	}
+	return Checked{data: data, sha: strings.ToLower(expected)}, nil
+}
+
+// Bytes is the file (nil for the zero Checked, which CheckFile never
+// returns without an error).
+func (c Checked) Bytes() []byte { return c.data }
+
+// SHA256 is the lower-case hex sha256 the file matched ("" for the zero
+// Checked).
+func (c Checked) SHA256() string { return c.sha }
+
+// Is reports whether the file matched sha (hex, either case): a Checked
+// for another digest is not the file asked for.
+func (c Checked) Is(sha string) bool { return c.sha != "" && strings.EqualFold(c.sha, sha) }

@@ -93,14 +93,33 @@ func (m *Model) Forward(ctx context.Context, b Backend, x []float32, rows int) (
 //     matched byte for byte: "DATA_OFFSETS" is unknown, not data_offsets),
 //     sizes above lim and non-finite values are refused.
 func ParseSafetensors(data []byte, expectedSHA256 string, lim Limits) (*Model, error) {
-	lim = lim.withDefaults()
-	if int64(len(data)) > lim.MaxFileBytes {
-		return nil, fmt.Errorf("%w: safetensors file of %d bytes, limit %d", ErrTooLarge, len(data), lim.MaxFileBytes)
-	}
-	if err := CheckDigest(data, expectedSHA256); err != nil {
+	if err := checkFileSize(data, lim.withDefaults()); err != nil {
 		return nil, err
 	}
-	return decodeSafetensors(data, lim)
+	f, err := CheckFile(data, expectedSHA256)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCheckedSafetensors(f, lim)
+}
+
+// ParseCheckedSafetensors is ParseSafetensors of a file already checked
+// against its sha256, which it does not hash again.
+func ParseCheckedSafetensors(f Checked, lim Limits) (*Model, error) {
+	lim = lim.withDefaults()
+	if err := checkFileSize(f.data, lim); err != nil {
+		return nil, err
+	}
+	return decodeSafetensors(f.data, lim)
+}
+
+// checkFileSize refuses a safetensors file over lim.MaxFileBytes (lim with
+// its defaults), before it is hashed or read.
+func checkFileSize(data []byte, lim Limits) error {
+	if int64(len(data)) > lim.MaxFileBytes {
+		return fmt.Errorf("%w: safetensors file of %d bytes, limit %d", ErrTooLarge, len(data), lim.MaxFileBytes)
+	}
+	return nil
 }
 
 func decodeSafetensors(data []byte, lim Limits) (*Model, error) {
