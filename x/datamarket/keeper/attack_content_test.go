@@ -64,7 +64,7 @@ func TestCopiedListingRefused(t *testing.T) {
 	s.expectFail("same root and sha256", types.ErrContentTaken, copyOf(func(m *types.MsgListDataset) {
 		m.ContentRoot, m.Sha256 = orig.ContentRoot, orig.Sha256
 	}))
-	s.expectFail("same root, other sha256 (other rows_per_chunk or a re-encoded header)", types.ErrContentTaken,
+	s.expectFail("same root, other sha256 (a re-encoded header, at the same rows_per_chunk)", types.ErrContentTaken,
 		copyOf(func(m *types.MsgListDataset) { m.ContentRoot = orig.ContentRoot }))
 	s.expectFail("same sha256, other root", types.ErrContentTaken, copyOf(func(m *types.MsgListDataset) { m.Sha256 = orig.Sha256 }))
 	s.expectFail("as a new version of the thief's own dataset", types.ErrContentTaken, func() error {

@@ -9,6 +9,7 @@ import (
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
+	storetypes "cosmossdk.io/store/types"
 	"github.com/cosmos/cosmos-sdk/codec"
 	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -177,5 +178,53 @@ func checkCommitments(t *testing.T, ctx sdk.Context, c modkit.Commitments, model
 	}
 	if fmt.Sprint(counted) != fmt.Sprint(perKey) {
 		t.Fatalf("content keys counted %v, entries per key %v", counted, perKey)
+	}
+}
+
+// TestAttackPublicationUnderpaysTheCommitmentItDeletes: a publication
+// removes the four entries its commitment wrote (the record, its content
+// entry, its key's count, its queue entry), each at least delay blocks old,
+// whose tree paths the node reads from disk and rewrites. The store charges
+// a delete 1,000 gas flat, so using a commitment cost a small part of what
+// making it did, and model registrations paid 0.79-0.86 × a bank send's gas
+// per second of the node's time (below gas-rate parity's 0.9: blocks of
+// them were underpriced). The use is now charged its deletes as the writes
+// they are: about what the commit was charged for writing them.
+func TestAttackPublicationUnderpaysTheCommitmentItDeletes(t *testing.T) {
+	const delay, ttl = 3, 12
+	e := newEnv(t)
+	cdc := codec.NewProtoCodec(codectypes.NewInterfaceRegistry())
+	c := modkit.NewCommitments(e.sb, cdc, "test", "commits", modkit.CommitmentPrefixes{Map: collections.NewPrefix(1),
+		Index: collections.NewPrefix(2), Queue: collections.NewPrefix(3), Holders: collections.NewPrefix(5)},
+		modkit.NewQueueHeads(e.sb, collections.NewPrefix(4)))
+	if _, err := e.sb.Build(); err != nil {
+		t.Fatal(err)
+	}
+	errs := modkit.CommitErrors{Missing: errMissing, TooRecent: errRecent, Older: errOlder}
+	owner := sdk.AccAddress(bytes.Repeat([]byte{1}, 20))
+	gasOf := func(ctx sdk.Context, f func(sdk.Context) error) uint64 {
+		ctx = ctx.WithGasMeter(storetypes.NewInfiniteGasMeter())
+		if err := f(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return ctx.GasMeter().GasConsumed()
+	}
+	for i, contentKey := range [][]byte{common.CommitmentOf("test-key", []byte{1}), nil} { // a content's, an age-only one (a model name's)
+		commitment := common.CommitmentOf("test", owner, []byte{byte(i)})
+		claim := modkit.Claim{Owner: owner, Commitment: commitment, ContentKey: contentKey}
+		made := gasOf(e.ctx, func(ctx sdk.Context) error { _, _, err := c.Commit(ctx, claim, ttl); return err })
+		used := gasOf(e.ctx.WithBlockHeight(e.ctx.BlockHeight()+delay), func(ctx sdk.Context) error {
+			return c.Use(ctx, claim, delay, errs, "content", func(sdk.AccAddress) []byte { return commitment })
+		})
+		t.Logf("content key %x: commit %d gas, use %d gas", contentKey, made, used)
+		// The commit wrote the same entries (and read and moved its queue's
+		// head): charged as writes, the deletes cost about what it did
+		// (0.92 and 1.02 ×); charged as deletes, about a third (0.35, 0.38).
+		if used*10 < made*9 {
+			t.Fatalf("content key %x: using the commitment cost %d gas, making it %d: its deletes are charged below the writes they are", contentKey, used, made)
+		}
+		if _, err := c.Map.Get(e.ctx, modkit.CommitmentKey(owner, commitment)); !errors.Is(err, collections.ErrNotFound) {
+			t.Fatalf("the used commitment is still stored: %v", err)
+		}
 	}
 }
