@@ -24,6 +24,20 @@ var (
 	errOlder   = errorsmod.Register(codespace, 12, "older commitment")
 )
 
+// newCommitments is a Commitments on a fresh store.
+func newCommitments(t *testing.T) (env, modkit.Commitments) {
+	t.Helper()
+	e := newEnv(t)
+	cdc := codec.NewProtoCodec(codectypes.NewInterfaceRegistry())
+	c := modkit.NewCommitments(e.sb, cdc, "test", "commits", modkit.CommitmentPrefixes{Map: collections.NewPrefix(1),
+		Index: collections.NewPrefix(2), Queue: collections.NewPrefix(3), Holders: collections.NewPrefix(5)},
+		modkit.NewQueueHeads(e.sb, collections.NewPrefix(4)))
+	if _, err := e.sb.Build(); err != nil {
+		t.Fatal(err)
+	}
+	return e, c
+}
+
 // ref is the reference model of one stored commitment.
 type ref struct{ height, expires, kept int64 }
 
@@ -38,14 +52,7 @@ type ref struct{ height, expires, kept int64 }
 // entry and its queue entry and that no entry is left without its record.
 func TestCommitmentsMatchAReferenceUnderRandomOperations(t *testing.T) {
 	const delay, ttl, owners, contents = 3, 12, 4, 3
-	e := newEnv(t)
-	cdc := codec.NewProtoCodec(codectypes.NewInterfaceRegistry())
-	c := modkit.NewCommitments(e.sb, cdc, "test", "commits", modkit.CommitmentPrefixes{Map: collections.NewPrefix(1),
-		Index: collections.NewPrefix(2), Queue: collections.NewPrefix(3), Holders: collections.NewPrefix(5)},
-		modkit.NewQueueHeads(e.sb, collections.NewPrefix(4)))
-	if _, err := e.sb.Build(); err != nil {
-		t.Fatal(err)
-	}
+	e, c := newCommitments(t)
 	errs := modkit.CommitErrors{Missing: errMissing, TooRecent: errRecent, Older: errOlder}
 	addr := func(o int) sdk.AccAddress { return sdk.AccAddress(bytes.Repeat([]byte{byte(o + 1)}, 20)) }
 	key := func(content int) []byte { return common.CommitmentOf("test-key", []byte{byte(content)}) }
@@ -192,14 +199,7 @@ func checkCommitments(t *testing.T, ctx sdk.Context, c modkit.Commitments, model
 // they are: about what the commit was charged for writing them.
 func TestAttackPublicationUnderpaysTheCommitmentItDeletes(t *testing.T) {
 	const delay, ttl = 3, 12
-	e := newEnv(t)
-	cdc := codec.NewProtoCodec(codectypes.NewInterfaceRegistry())
-	c := modkit.NewCommitments(e.sb, cdc, "test", "commits", modkit.CommitmentPrefixes{Map: collections.NewPrefix(1),
-		Index: collections.NewPrefix(2), Queue: collections.NewPrefix(3), Holders: collections.NewPrefix(5)},
-		modkit.NewQueueHeads(e.sb, collections.NewPrefix(4)))
-	if _, err := e.sb.Build(); err != nil {
-		t.Fatal(err)
-	}
+	e, c := newCommitments(t)
 	errs := modkit.CommitErrors{Missing: errMissing, TooRecent: errRecent, Older: errOlder}
 	owner := sdk.AccAddress(bytes.Repeat([]byte{1}, 20))
 	gasOf := func(ctx sdk.Context, f func(sdk.Context) error) uint64 {
