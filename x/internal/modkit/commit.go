@@ -273,7 +273,8 @@ func (c Commitments) Use(ctx context.Context, claim Claim, delay uint64, errs Co
 	}
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	commitment := claim.Commitment
-	rec, err := c.Map.Get(ctx, CommitmentKey(claim.Owner, commitment))
+	key := CommitmentKey(claim.Owner, commitment)
+	rec, err := c.Map.Get(ctx, key)
 	switch {
 	case errors.Is(err, collections.ErrNotFound):
 		return errorsmod.Wrapf(errs.Missing, "commit to %s (commitment %X) at least %d blocks before", what, commitment, delay)
@@ -296,7 +297,8 @@ func (c Commitments) Use(ctx context.Context, claim Claim, delay uint64, errs Co
 	if err := c.remove(ctx, rec); err != nil {
 		return err
 	}
-	return chargeUse(sdk.UnwrapSDKContext(ctx), rec)
+	chargeUse(sdk.UnwrapSDKContext(ctx), len(key), rec)
+	return nil
 }
 
 // chargeUse charges a publication for the entries of the commitment it
@@ -310,20 +312,16 @@ func (c Commitments) Use(ctx context.Context, claim Claim, delay uint64, errs Co
 // a write 2,000 and 30 a byte: model registrations paid 0.79-0.86 × a
 // bank send's gas per second of the node's time, below the 0.9 of
 // gas-rate parity (docs/bench-chain.md). The bytes are the entries' keys
-// and values, the collections' prefixes aside.
-func chargeUse(ctx sdk.Context, rec common.Commitment) error {
-	key, err := keyOf(rec)
-	if err != nil {
-		return err
-	}
+// and values, the collections' prefixes aside; key is the length of the
+// record's key, which Use has already made.
+func chargeUse(ctx sdk.Context, key int, rec common.Commitment) {
 	const height, count = 8, 8
-	entries, bytes := uint64(2), len(key)+rec.Size()+height+len(key) // the record, its queue entry
-	if len(rec.ContentKey) > 0 {                                     // its content entry, its key's count
-		entries, bytes = entries+2, bytes+len(rec.ContentKey)+height+len(key)+len(rec.ContentKey)+count
+	entries, bytes := uint64(2), key+rec.Size()+height+key // the record, its queue entry
+	if len(rec.ContentKey) > 0 {                           // its content entry, its key's count
+		entries, bytes = entries+2, bytes+len(rec.ContentKey)+height+key+len(rec.ContentKey)+count
 	}
 	cfg := ctx.KVGasConfig()
 	ctx.GasMeter().ConsumeGas(entries*(cfg.WriteCostFlat-min(cfg.DeleteCost, cfg.WriteCostFlat))+cfg.WriteCostPerByte*uint64(bytes), "commitment used")
-	return nil
 }
 
 // checkOlder refuses rec's publication while another owner holds an older
