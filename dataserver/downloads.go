@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"sync"
 	"time"
@@ -168,8 +169,12 @@ type Pace struct {
 	Rate  int64 // bytes per second
 }
 
-// End is when a response of n bytes must be sent by, from its start.
+// End is when a response of n bytes must be sent by, from its start
+// (Rate 0: never, the longest Duration).
 func (p Pace) End(n int64) time.Duration {
+	if p.Rate <= 0 {
+		return math.MaxInt64
+	}
 	return p.Grace + time.Duration(float64(max(n, 0))/float64(p.Rate)*float64(time.Second))
 }
 
