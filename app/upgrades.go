@@ -95,8 +95,9 @@ var Upgrades = []Upgrade{
 	// allow list kept from before lists none of them until governance adds
 	// them: an offer to such an account stands until its owner withdraws it),
 	// and model availability bonds (x/compute's ModelBonds, prefix 52, empty;
-	// Job.model_bond and model_bonder, fields 53 and 54, empty on every job
-	// from before, which locks none and keeps the old abort rule; no
+	// Job.model_bond, model_bonder and model_uri, fields 53 to 55, empty on
+	// every job from before, which locks none, keeps the old abort rule
+	// and fetches its weights from its model's uri alone; no
 	// migration; MsgPostModelBond and MsgWithdrawModelBond are new, and the
 	// same holds for the allow list: after the upgrade, another account's
 	// mlp or gpt job with a paid dataset needs its model owner's bond),

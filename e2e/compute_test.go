@@ -25,6 +25,7 @@ type computeJob struct {
 	State         string `json:"state"`
 	Winner        string `json:"winner"`
 	CloseReason   string `json:"close_reason"`
+	ModelURI      string `json:"model_uri"`
 	ClearingPrice struct {
 		Denom  string `json:"denom"`
 		Amount string `json:"amount"`

@@ -87,7 +87,7 @@ func NewRecomputer(ctx context.Context, pv computetypes.PendingVerification, src
 		return Recomputer{}, needsError(k)
 	}
 	if k.Verifier != nil {
-		return k.Verifier(ctx, pv, src, b)
+		return k.Verifier(WithModelURI(ctx, pv.ModelUri), pv, src, b)
 	}
 	job, err := FromJob(ctx, pv.Workload, pv.DatasetVersion, nil)
 	if err != nil {
@@ -122,7 +122,7 @@ func CheckInputs(ctx context.Context, pv computetypes.PendingVerification, src V
 	if src == nil {
 		return needsError(k)
 	}
-	return k.CheckInputs(ctx, pv, src, ds)
+	return k.CheckInputs(WithModelURI(ctx, pv.ModelUri), pv, src, ds)
 }
 
 // MulAddsWork is the work of a job whose kind the chain sizes: its mul_adds

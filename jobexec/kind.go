@@ -85,7 +85,7 @@ func SizeOf(ctx context.Context, job computetypes.Job, src ProviderSource) (BidS
 	if !ok || k.Size == nil {
 		return BidShape{}, fmt.Errorf("%w: no bid sizing for kind %q", ErrUnsupported, job.Workload.Kind)
 	}
-	return k.Size(ctx, job, src)
+	return k.Size(WithModelURI(ctx, job.ModelUri), job, src)
 }
 
 // Needs says what a kind needs from an agent's sources to run or verify.

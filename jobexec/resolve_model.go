@@ -115,10 +115,11 @@ func parseWeights[M any](r *ChainResolver, modelID uint64, rec *modelregistrytyp
 // fallbackModel loads the weights that the shared load did not find at the
 // uri failed names, under the caller's own context: from memory if another
 // caller's mirror served them meanwhile, from this id's own uri if it names
-// another one, otherwise from the WeightsMirror in ctx (the caller's job's
-// provider), checked against the sha256. Without a mirror the uri's failure
-// is returned; with one that fails too, an error wrapping
-// ErrWeightsUnavailable.
+// another one, from the uri the caller's job keeps for its model
+// (WithModelURI) if it names another one, otherwise from the WeightsMirror
+// in ctx (the caller's job's provider), checked against the sha256. Without
+// a mirror the last uri's failure is returned; with one that fails too, an
+// error wrapping ErrWeightsUnavailable.
 func fallbackModel[M any](ctx context.Context, r *ChainResolver, modelID uint64, rec *modelregistrytypes.Model,
 	k modelKey, p weightsParser[M], failed *uriError) (any, error) {
 	if v, ok := r.models.Get(k); ok {
@@ -126,9 +127,16 @@ func fallbackModel[M any](ctx context.Context, r *ChainResolver, modelID uint64,
 	}
 	var f workload.Checked
 	var err error = failed
-	from := strconv.Quote(rec.Uri)
-	if failed.uri != rec.Uri { // another id's uri failed: this id names its own
-		f, err = r.weights(ctx, modelID, k.sha, rec.Uri)
+	var from string
+	for _, uri := range fallbackURIs(ctx, rec.Uri, failed.uri) {
+		var uerr error
+		if f, uerr = r.weights(ctx, modelID, k.sha, uri); uerr == nil {
+			err, from = nil, strconv.Quote(uri)
+			break
+		}
+		// The last uri's error, with what the earlier ones said as text:
+		// the job's own uri, tried last, decides how the failure counts.
+		err = fmt.Errorf("%w; before it: %v", uerr, err)
 	}
 	if err != nil {
 		if f, err = askMirror(ctx, k.sha, err); err != nil {
@@ -142,6 +150,37 @@ func fallbackModel[M any](ctx context.Context, r *ChainResolver, modelID uint64,
 	}
 	r.models.Put(k, m, size)
 	return m, nil
+}
+
+// fallbackURIs are the uris fallbackModel tries after the shared load's
+// failed at failedURI: the model's uri (when another model id's uri failed)
+// and the uri the caller's job keeps for its model (WithModelURI), each
+// once.
+func fallbackURIs(ctx context.Context, modelURI, failedURI string) []string {
+	var uris []string
+	if modelURI != failedURI {
+		uris = append(uris, modelURI)
+	}
+	if jobURI, _ := ctx.Value(modelURIKey{}).(string); jobURI != "" && jobURI != failedURI && jobURI != modelURI {
+		uris = append(uris, jobURI)
+	}
+	return uris
+}
+
+type modelURIKey struct{}
+
+// WithModelURI returns ctx carrying the uri a job keeps for its model
+// (x/compute Job.model_uri, PendingVerification.model_uri: the model's uri
+// when the job locked its owner's availability bond). The resolver fetches
+// the weights from it when the model's current uri fails, before it asks a
+// mirror: a new owner who points the model at nothing cannot make a job
+// that locked the seller's bond find its inputs unavailable
+// (TestAttackBuyerRepointsBoughtModelToVoteInputsGone). Empty: none.
+func WithModelURI(ctx context.Context, uri string) context.Context {
+	if uri == "" {
+		return ctx
+	}
+	return context.WithValue(ctx, modelURIKey{}, uri)
 }
 
 // askMirror asks ctx's WeightsMirror for the weights file of sha256 sha

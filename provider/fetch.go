@@ -266,7 +266,9 @@ func (a *Agent) fetch(ctx context.Context, job computetypes.Job) {
 		resolver = a.cfg.MLP
 	}
 	start := time.Now()
-	w, err := jobexec.FromJob(ctx, job.Workload, job.DatasetVersion, resolver)
+	// The weights from the model's uri, or the uri the job keeps (the one
+	// its model owner's bond vouched for at its creation) when that fails.
+	w, err := jobexec.FromJob(jobexec.WithModelURI(ctx, job.ModelUri), job.Workload, job.DatasetVersion, resolver)
 	if err != nil {
 		a.fetches.release(job.Id)
 	}

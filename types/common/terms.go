@@ -33,6 +33,9 @@ type ModelTerms struct {
 	// Owner is the model's owner: the account whose availability bond a job
 	// that another account creates on it locks (x/compute ModelBond).
 	Owner string
+	// URI is the model's uri: a job that locks the owner's bond keeps it
+	// (x/compute Job.model_uri).
+	URI string
 	// Fee is fee_per_job + fee_per_1k_rows × rows / 1000, rounded up.
 	Fee    sdk.Coins
 	Shares []Share

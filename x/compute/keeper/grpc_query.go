@@ -287,6 +287,7 @@ func (q queryServer) pendingVerification(ctx context.Context, id uint64, params 
 		ChunkCount: j.Result.ChunkCount, Provider: j.Winner, VerificationEnd: j.VerificationEnd,
 		DatasetVersion: j.DatasetVersion, DatasetContentRoot: j.DatasetContentRoot,
 		InputsCheck: j.State == types.JobState_JOB_STATE_ABORTING, ModelId: j.ModelId, DatasetId: j.DatasetId,
+		ModelUri: j.ModelUri,
 	}
 	if p, err := q.k.Providers.Get(ctx, j.Winner); err == nil {
 		pv.ProviderEndpoint = p.Endpoint

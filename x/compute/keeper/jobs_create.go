@@ -67,7 +67,7 @@ func (k Keeper) CreateJob(ctx context.Context, requester sdk.AccAddress, msg *ty
 		return 0, err
 	}
 	withAssurance(&job, assurance, bought)
-	if err := k.lockModelBond(ctx, &job, terms.Model.Owner); err != nil {
+	if err := k.lockModelBond(ctx, &job, terms.Model); err != nil {
 		return 0, err
 	}
 	return k.openJob(ctx, job, expectedCheckBps(job, params))

@@ -8,6 +8,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/compute/types"
 	"github.com/aichain/aichain/x/internal/modkit"
 )
@@ -98,10 +99,19 @@ func (k Keeper) emitModelBond(ctx context.Context, b types.ModelBond, posted, wi
 }
 
 // lockModelBond locks a new job's dataset fee of its model owner's bond
-// (job.model_bond, job.model_bonder), or refuses the job
-// (ErrModelBondUncovered) when the free bond cannot cover it. A job without
-// a model or a dataset fee, or whose requester owns the model, locks none.
-func (k Keeper) lockModelBond(ctx context.Context, job *types.Job, modelOwner string) error {
+// (job.model_bond, job.model_bonder) and records the model's uri the bond
+// vouches for (job.model_uri), or refuses the job (ErrModelBondUncovered)
+// when the free bond cannot cover it. A job without a model or a dataset
+// fee, or whose requester owns the model, locks none.
+//
+// The uri stays the job's when the model changes hands: its provider and
+// verifiers fall back to it when the model's uri fails, so a buyer who
+// points the model at nothing cannot collect the seller's bond
+// (TestAttackBuyerTakesDownBoughtWeightsToCollectSellersBond), and the
+// seller, still liable for the job, keeps serving the weights it vouched
+// for.
+func (k Keeper) lockModelBond(ctx context.Context, job *types.Job, model common.ModelTerms) error {
+	modelOwner := model.Owner
 	if job.ModelId == 0 || job.DatasetFee.IsZero() || modelOwner == "" || modelOwner == job.Requester {
 		return nil
 	}
@@ -121,7 +131,7 @@ func (k Keeper) lockModelBond(ctx context.Context, job *types.Job, modelOwner st
 	if err := k.setModelBond(ctx, owner, b); err != nil {
 		return err
 	}
-	job.ModelBond, job.ModelBonder = job.DatasetFee, modelOwner
+	job.ModelBond, job.ModelBonder, job.ModelUri = job.DatasetFee, modelOwner, model.URI
 	return nil
 }
 

@@ -45,6 +45,7 @@ func (k Keeper) ModelTermsForJob(ctx context.Context, modelID uint64, rows uint6
 		RowValues:    types.RowValues(m.LayerWidths),
 		WidestLayer:  types.WidestLayer(m.LayerWidths),
 		Owner:        m.Owner,
+		URI:          m.Uri,
 		Fee:          fee,
 		Shares:       append([]common.Share(nil), m.Shares...),
 	}, nil

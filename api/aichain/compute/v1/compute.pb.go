@@ -1725,7 +1725,16 @@ type Job struct {
 	// model_bonder is the account whose bond model_bond is locked in: the
 	// model's owner when the job was created (it stays the bonder if the
 	// model changes hands).
-	ModelBonder   string `protobuf:"bytes,54,opt,name=model_bonder,json=modelBonder,proto3" json:"model_bonder,omitempty"`
+	ModelBonder string `protobuf:"bytes,54,opt,name=model_bonder,json=modelBonder,proto3" json:"model_bonder,omitempty"`
+	// model_uri is the model's uri when the job was created, set when the job
+	// locked model_bond: the uri its bonder vouched for. The job's provider
+	// and verifiers fetch its weights from the model's uri and, when that
+	// fails, from this one: a new owner of the model (MsgAcceptOwnership)
+	// who points the model's uri at a server that serves nothing cannot make
+	// the job's inputs unavailable and collect its seller's bond. Empty: the
+	// job locked no bond (or was created before this field), and its weights
+	// are fetched from the model's uri alone.
+	ModelUri      string `protobuf:"bytes,55,opt,name=model_uri,json=modelUri,proto3" json:"model_uri,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2106,6 +2115,13 @@ func (x *Job) GetModelBond() []*v1beta1.Coin {
 func (x *Job) GetModelBonder() string {
 	if x != nil {
 		return x.ModelBonder
+	}
+	return ""
+}
+
+func (x *Job) GetModelUri() string {
+	if x != nil {
+		return x.ModelUri
 	}
 	return ""
 }
@@ -3198,7 +3214,7 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\rdecide_height\x18\b \x01(\x03R\fdecideHeight\x12(\n" +
 	"\x10charged_rate_bps\x18\t \x01(\rR\x0echargedRateBps\x12!\n" +
 	"\frate_charged\x18\n" +
-	" \x01(\bR\vrateCharged\"\xec\x18\n" +
+	" \x01(\bR\vrateCharged\"\x89\x19\n" +
 	"\x03Job\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x126\n" +
 	"\trequester\x18\x02 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\trequester\x12G\n" +
@@ -3256,7 +3272,8 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\x05terms\x184 \x01(\v2!.aichain.compute.v1.JobParamTermsR\x05terms\x12\x80\x01\n" +
 	"\n" +
 	"model_bond\x185 \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\tmodelBond\x12;\n" +
-	"\fmodel_bonder\x186 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\vmodelBonder\"\xb1\x02\n" +
+	"\fmodel_bonder\x186 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\vmodelBonder\x12\x1b\n" +
+	"\tmodel_uri\x187 \x01(\tR\bmodelUri\"\xb1\x02\n" +
 	"\tModelBond\x12.\n" +
 	"\x05owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12y\n" +
 	"\x06bonded\x18\x02 \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\x06bonded\x12y\n" +

@@ -1248,8 +1248,11 @@ type PendingVerification struct {
 	// blocks, and reads at most max_chunk_bytes of output per chunk.
 	UnavailableSpanBlocks uint64 `protobuf:"varint,14,opt,name=unavailable_span_blocks,json=unavailableSpanBlocks,proto3" json:"unavailable_span_blocks,omitempty"`
 	MaxChunkBytes         uint64 `protobuf:"varint,15,opt,name=max_chunk_bytes,json=maxChunkBytes,proto3" json:"max_chunk_bytes,omitempty"`
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// model_uri is the job's Job.model_uri: where the sidecar also fetches the
+	// weights when the model's current uri fails (empty: nowhere else).
+	ModelUri      string `protobuf:"bytes,16,opt,name=model_uri,json=modelUri,proto3" json:"model_uri,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PendingVerification) Reset() {
@@ -1385,6 +1388,13 @@ func (x *PendingVerification) GetMaxChunkBytes() uint64 {
 		return x.MaxChunkBytes
 	}
 	return 0
+}
+
+func (x *PendingVerification) GetModelUri() string {
+	if x != nil {
+		return x.ModelUri
+	}
+	return ""
 }
 
 type QueryPendingVerificationsRequest struct {
@@ -1657,7 +1667,7 @@ const file_aichain_compute_v1_query_proto_rawDesc = "" +
 	"\x04bids\x18\x02 \x03(\v2\x17.aichain.compute.v1.BidB\x04\xc8\xde\x1f\x00R\x04bids\x12G\n" +
 	"\n" +
 	"pagination\x18\x03 \x01(\v2'.cosmos.base.query.v1beta1.PageResponseR\n" +
-	"pagination\"\xf2\x04\n" +
+	"pagination\"\x8f\x05\n" +
 	"\x13PendingVerification\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\x04R\x05jobId\x12B\n" +
 	"\bworkload\x18\x02 \x01(\v2 .aichain.compute.v1.WorkloadSpecB\x04\xc8\xde\x1f\x00R\bworkload\x12\x18\n" +
@@ -1677,7 +1687,8 @@ const file_aichain_compute_v1_query_proto_rawDesc = "" +
 	"\n" +
 	"dataset_id\x18\r \x01(\x04R\tdatasetId\x126\n" +
 	"\x17unavailable_span_blocks\x18\x0e \x01(\x04R\x15unavailableSpanBlocks\x12&\n" +
-	"\x0fmax_chunk_bytes\x18\x0f \x01(\x04R\rmaxChunkBytes\"j\n" +
+	"\x0fmax_chunk_bytes\x18\x0f \x01(\x04R\rmaxChunkBytes\x12\x1b\n" +
+	"\tmodel_uri\x18\x10 \x01(\tR\bmodelUri\"j\n" +
 	" QueryPendingVerificationsRequest\x12F\n" +
 	"\n" +
 	"pagination\x18\x01 \x01(\v2&.cosmos.base.query.v1beta1.PageRequestR\n" +
