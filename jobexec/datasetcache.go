@@ -97,12 +97,16 @@ func (r *ChainResolver) DatasetFile(ctx context.Context, datasetID, version uint
 	}
 	return r.datasets.Load(ctx, datasetKey{datasetID, rec.Version}, func() (*DatasetFile, int64, error) {
 		sha := strings.ToLower(rec.Sha256)
-		cf, err := r.cached("datasets", datasetName(sha), sha)
-		data := cf.Bytes()
-		if err != nil {
-			if data, err = r.download(ctx, rec); err != nil {
+		if cf, err := r.cached("datasets", datasetName(sha), sha); err == nil {
+			f, err := checkCachedDataset(rec, cf, r.cfg.Limits)
+			if err != nil {
 				return nil, 0, err
 			}
+			return f, 0, nil // on disk already; bounded by count (datasetsInMemory), not bytes
+		}
+		data, err := r.download(ctx, rec)
+		if err != nil {
+			return nil, 0, err
 		}
 		f, err := CheckDataset(rec, data, r.cfg.Limits)
 		if err != nil {

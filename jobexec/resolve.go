@@ -353,8 +353,24 @@ func (r *ChainResolver) downloadTo(ctx context.Context, rec datamarkettypes.Data
 // it serves (dataset.CheckLength), so that the validators' probe finds such
 // a version unavailable too.
 func CheckDataset(rec datamarkettypes.Dataset, data []byte, lim workload.Limits) (*DatasetFile, error) {
+	return checkDataset(rec, lim, func(l dataset.Layout, o dataset.Options) (*dataset.Description, error) {
+		return dataset.DescribeRecord(data, l, o)
+	})
+}
+
+// checkCachedDataset is CheckDataset of a file the disk cache read and
+// checked against the record's sha256 (ChainResolver.cached): it is not
+// hashed again.
+func checkCachedDataset(rec datamarkettypes.Dataset, f workload.Checked, lim workload.Limits) (*DatasetFile, error) {
+	return checkDataset(rec, lim, func(l dataset.Layout, o dataset.Options) (*dataset.Description, error) {
+		return dataset.DescribeCheckedRecord(f, l, o)
+	})
+}
+
+func checkDataset(rec datamarkettypes.Dataset, lim workload.Limits,
+	describe func(dataset.Layout, dataset.Options) (*dataset.Description, error)) (*DatasetFile, error) {
 	layout := dataset.Layout{Format: rec.Format, Rows: rec.Rows, Cols: rec.Cols, RowsPerChunk: rec.RowsPerChunk}
-	d, err := dataset.DescribeRecord(data, layout, dataset.Options{Limits: lim, Tree: treehash.New})
+	d, err := describe(layout, dataset.Options{Limits: lim, Tree: treehash.New})
 	if err != nil {
 		return nil, fmt.Errorf("dataset %d: %w", rec.Id, err)
 	}

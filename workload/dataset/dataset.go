@@ -101,6 +101,19 @@ type Layout struct {
 // verify, and forfeit its collateral
 // (TestAttackDatasetHeaderValidatorsNeverSeeForfeitsTheWinnersCollateral).
 func DescribeRecord(data []byte, l Layout, opts Options) (*Description, error) {
+	return describeRecord(data, "", l, opts)
+}
+
+// DescribeCheckedRecord is DescribeRecord of a file whose sha256
+// workload.CheckFile computed (a provider's disk cache reads its files so):
+// it is not hashed again.
+func DescribeCheckedRecord(f workload.Checked, l Layout, opts Options) (*Description, error) {
+	return describeRecord(f.Bytes(), f.SHA256(), l, opts)
+}
+
+// describeRecord is DescribeRecord of data whose sha256 is sha ("": not
+// known, computed here).
+func describeRecord(data []byte, sha string, l Layout, opts Options) (*Description, error) {
 	lim := opts.Limits
 	if lim.MaxFileBytes <= 0 {
 		lim.MaxFileBytes = workload.DefaultLimits().MaxFileBytes
@@ -121,7 +134,10 @@ func DescribeRecord(data []byte, l Layout, opts Options) (*Description, error) {
 	if l.RowsPerChunk == 0 || l.RowsPerChunk > l.Rows {
 		return nil, fmt.Errorf("%w: rows_per_chunk must be in 1..%d (the rows), got %d", workload.ErrShape, rows, l.RowsPerChunk)
 	}
-	d := &Description{Sha256: workload.SHA256Hex(data), Data: data, Format: l.Format}
+	if sha == "" {
+		sha = workload.SHA256Hex(data)
+	}
+	d := &Description{Sha256: sha, Data: data, Format: l.Format}
 	body := data[len(data)-rows*cols*4:]
 	switch l.Format {
 	case FormatNPYF32, "":

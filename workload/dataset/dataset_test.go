@@ -158,3 +158,68 @@ func TestDescribeRecordIgnoresTheHeader(t *testing.T) {
 		t.Fatalf("an unknown format: %v, want ErrUnsupported", err)
 	}
 }
+
+// TestDescribeCheckedRecord: a file that workload.CheckFile checked is
+// described as DescribeRecord describes it, with the sha256 it was checked
+// against; the checks of its layout still apply.
+func TestDescribeCheckedRecord(t *testing.T) {
+	npy, err := workload.EncodeNPY(matrix(10, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := Layout{Format: FormatNPYF32, Rows: 10, Cols: 3, RowsPerChunk: 4}
+	want, err := DescribeRecord(npy, l, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := workload.CheckFile(npy, strings.ToUpper(workload.SHA256Hex(npy)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DescribeCheckedRecord(f, l, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Sha256 != want.Sha256 || !bytes.Equal(got.Root(), want.Root()) || len(got.Matrix.Data) != 30 {
+		t.Fatalf("checked: sha256 %s root %x, want %s %x", got.Sha256, got.Root(), want.Sha256, want.Root())
+	}
+	if err := got.Check(want.Sha256, 10, 3, 4, want.Root()); err != nil {
+		t.Fatal(err)
+	}
+	l.Rows = 100
+	if _, err := DescribeCheckedRecord(f, l, Options{}); !errors.Is(err, workload.ErrShape) {
+		t.Fatalf("a checked file too short for its layout: %v, want ErrShape", err)
+	}
+}
+
+// BenchmarkDescribeRecord: a 16 MiB dataset file described as downloaded
+// (hashed here) and as read from a provider's disk cache (checked there
+// already: DescribeCheckedRecord), side by side.
+func BenchmarkDescribeRecord(b *testing.B) {
+	const rows, cols = 1 << 16, 64
+	npy, err := workload.EncodeNPY(matrix(rows, cols))
+	if err != nil {
+		b.Fatal(err)
+	}
+	l := Layout{Format: FormatNPYF32, Rows: rows, Cols: cols, RowsPerChunk: 1024}
+	f, err := workload.CheckFile(npy, workload.SHA256Hex(npy))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("hashed", func(b *testing.B) {
+		b.SetBytes(int64(len(npy)))
+		for b.Loop() {
+			if _, err := DescribeRecord(npy, l, Options{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("checked", func(b *testing.B) {
+		b.SetBytes(int64(len(npy)))
+		for b.Loop() {
+			if _, err := DescribeCheckedRecord(f, l, Options{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
