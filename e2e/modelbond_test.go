@@ -18,30 +18,15 @@ import (
 // is out only the creation fee, and the walk-away costs alice the fee.
 func TestAttackModelOwnerWinnerWalksAwayLocalnet(t *testing.T) {
 	parallel(t) // a chain of its own on free ports; runs beside the others
-	c := NewChain(t, 1, "alice", "bob", "carol", "dave")
-	c.SetComputeParams(map[string]any{"sample_rate_floor_bps": 0, "verification_blocks": "20"})
-	c.Start()
-	n := c.Nodes[0]
-	dir := t.TempDir()
+	c, m, sidecar := modelBondMarket(t, "alice")
 	alice, bob, carol, dave := c.Addr("alice"), c.Addr("bob"), c.Addr("carol"), c.Addr("dave")
-	m := listMLPMarket(t, c) // alice's bond: 100000uaic
-	sidecar := StartSidecar(t, dir, "sidecar", n)
 	const bond = 50_000_000
-	c.registerCLIProvider(t, "alice", n.SparePort(1), "50000000uaic")
 	pool := srModuleAddr(t, "reward_pool")
 	names := map[string]string{alice: "alice (model, dataset 60% and winner)", bob: "bob (requester)",
 		carol: "carol (model 30%)", dave: "dave (dataset 40%)", pool: "reward pool"}
 	before := c.balances(t, alice, bob, carol, dave, pool)
 
-	// Windows for a bidder on the CLI (a process per step).
-	id := c.createMLPJob(t, "--exec-blocks", "40", "--commit-blocks", "20", "--reveal-blocks", "20")
-	if b := modelBond(t, c, alice); b != "100000/700" {
-		t.Fatalf("alice's model bond while bob's job runs: %s (bonded/locked), want 100000/700", b)
-	}
-	salt := c.bidCLI(t, "alice", id, "5000uaic")
-	c.WaitHeight(c.jobHeights(t, id).CommitEnd+1, 120*time.Second)
-	okTx(t, "reveal", c.Tx("compute", "reveal-bid", id, "5000uaic", salt, "--from", "alice", "--gas", "600000"))
-	c.waitJobState(t, id, 60*time.Second, "JOB_STATE_ASSIGNED")
+	id := c.assignedMLPJob(t, "alice")
 	m.ModelDown.Store(true)
 	okTx(t, "abort", c.Tx("compute", "abort-job", id, "inputs-unavailable", "--from", "alice", "--gas", "600000"))
 
@@ -82,31 +67,17 @@ func TestAttackModelOwnerWinnerWalksAwayLocalnet(t *testing.T) {
 // alice's bond is whole, and she is paid her dataset's share.
 func TestAttackBuyerTakesDownBoughtWeightsLocalnet(t *testing.T) {
 	parallel(t) // a chain of its own on free ports; runs beside the others
-	c := NewChain(t, 1, "alice", "bob", "carol", "dave")
-	c.SetComputeParams(map[string]any{"sample_rate_floor_bps": 0, "verification_blocks": "20"})
-	c.Start()
-	n := c.Nodes[0]
-	dir := t.TempDir()
+	c, m, sidecar := modelBondMarket(t, "carol")
 	alice, bob, carol, dave := c.Addr("alice"), c.Addr("bob"), c.Addr("carol"), c.Addr("dave")
-	m := listMLPMarket(t, c) // alice's bond: 100000uaic
-	sidecar := StartSidecar(t, dir, "sidecar", n)
-	c.registerCLIProvider(t, "carol", n.SparePort(1), "50000000uaic")
 	sellerURI := mrQueryModel(t, c, "1").URI
 	okTx(t, "transfer-ownership", c.Tx("modelregistry", "transfer-ownership", "1", bob, "--from", "alice"))
 	before := c.balances(t, alice, dave)
 
-	id := c.createMLPJob(t, "--exec-blocks", "40", "--commit-blocks", "20", "--reveal-blocks", "20")
-	if b := modelBond(t, c, alice); b != "100000/700" {
-		t.Fatalf("alice's model bond while bob's job runs: %s (bonded/locked), want 100000/700", b)
-	}
-	salt := c.bidCLI(t, "carol", id, "5000uaic")
-	c.WaitHeight(c.jobHeights(t, id).CommitEnd+1, 120*time.Second)
-	okTx(t, "reveal", c.Tx("compute", "reveal-bid", id, "5000uaic", salt, "--from", "carol", "--gas", "600000"))
-	c.waitJobState(t, id, 60*time.Second, "JOB_STATE_ASSIGNED")
+	id := c.assignedMLPJob(t, "carol")
 
 	// Bob takes the model and points it at nothing; carol aborts.
 	okTx(t, "accept-ownership", c.Tx("modelregistry", "accept-ownership", "1", "1", "--from", "bob"))
-	gone := fmt.Sprintf("http://127.0.0.1:%d/gone.safetensors", n.SparePort(2))
+	gone := fmt.Sprintf("http://127.0.0.1:%d/gone.safetensors", c.Nodes[0].SparePort(2))
 	okTx(t, "update-uri", c.Tx("modelregistry", "update-uri", "1", gone, "--from", "bob"))
 	if got := mrQueryModel(t, c, "1"); got.Owner != bob || got.URI != gone {
 		t.Fatalf("the model after bob's sale: owner %s uri %s, want bob's, at %s", got.Owner, got.URI, gone)
@@ -132,4 +103,36 @@ func TestAttackBuyerTakesDownBoughtWeightsLocalnet(t *testing.T) {
 	daveGot := owners * 40 / 100
 	c.wantDeltas(t, before, map[string]string{alice: "alice (seller, dataset 60%)", dave: "dave (dataset 40%)"},
 		map[string]int64{alice: owners - daveGot, dave: daveGot})
+}
+
+// modelBondMarket starts a chain of one validator with a sidecar, puts
+// listMLPMarket's model (alice's, with her 100000uaic availability bond)
+// and dataset on it, and registers winner's provider, bonded 50000000uaic,
+// to bid on the CLI.
+func modelBondMarket(t *testing.T, winner string) (*Chain, mlpMarket, *Process) {
+	t.Helper()
+	c := NewChain(t, 1, "alice", "bob", "carol", "dave")
+	c.SetComputeParams(map[string]any{"sample_rate_floor_bps": 0, "verification_blocks": "20"})
+	c.Start()
+	n := c.Nodes[0]
+	m := listMLPMarket(t, c)
+	sidecar := StartSidecar(t, t.TempDir(), "sidecar", n)
+	c.registerCLIProvider(t, winner, n.SparePort(1), "50000000uaic")
+	return c, m, sidecar
+}
+
+// assignedMLPJob creates bob's mlp job on modelBondMarket's market, checks
+// that it locked its 700 dataset fee of alice's model bond, and has winner
+// win it on the CLI (windows long enough for a process per step).
+func (c *Chain) assignedMLPJob(t *testing.T, winner string) string {
+	t.Helper()
+	id := c.createMLPJob(t, "--exec-blocks", "40", "--commit-blocks", "20", "--reveal-blocks", "20")
+	if b := modelBond(t, c, c.Addr("alice")); b != "100000/700" {
+		t.Fatalf("alice's model bond while bob's job runs: %s (bonded/locked), want 100000/700", b)
+	}
+	salt := c.bidCLI(t, winner, id, "5000uaic")
+	c.WaitHeight(c.jobHeights(t, id).CommitEnd+1, 120*time.Second)
+	okTx(t, "reveal", c.Tx("compute", "reveal-bid", id, "5000uaic", salt, "--from", winner, "--gas", "600000"))
+	c.waitJobState(t, id, 60*time.Second, "JOB_STATE_ASSIGNED")
+	return id
 }
