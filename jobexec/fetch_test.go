@@ -76,7 +76,7 @@ func TestAttackModelURIReachesNoLocalAddress(t *testing.T) {
 	for _, uri := range []string{srv.URL + "/m.safetensors", "file://" + path} {
 		r := NewChainResolver(ResolverConfig{Models: fakeModels{model: modelregistrytypes.Model{Id: 1, Sha256: sha, Uri: uri, InputDim: 1, OutputDim: 1}}})
 		_, err := r.Model(ctx, 1)
-		if !errors.Is(err, ErrForbiddenAddress) && !errors.Is(err, ErrUnsupported) {
+		if !errors.Is(err, ErrForbiddenAddress) && !errors.Is(err, ErrURIScheme) {
 			t.Fatalf("%s: %v", uri, err)
 		}
 		if _, err := r.Model(ctx, 1); !errors.Is(err, ErrRecentFailure) {

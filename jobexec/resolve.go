@@ -452,6 +452,14 @@ func writeFileAtomic(dir, path string, write func(io.Writer) error) error {
 	return nil
 }
 
+// ErrURIScheme is a uri of a scheme this agent does not fetch from: any but
+// http and https, and file on a local network (FetchPolicy.AllowLocal).
+// It is the uri's failure, not the agent's (ErrUnsupported): the uri is on
+// chain, every agent refuses it alike, and an input check that abstained on
+// it let a model's owner void the check of its own weights' absence
+// (TestAttackUnfetchableURISchemeMakesInputChecksAbstain).
+var ErrURIScheme = errors.New("uri scheme not fetched")
+
 // fetchURI reads an http(s):// or file:// uri, up to the file size limit.
 func (r *ChainResolver) fetchURI(ctx context.Context, uri string) ([]byte, error) {
 	max := r.cfg.Limits.MaxFileBytes
@@ -489,7 +497,7 @@ func (r *ChainResolver) fetchURI(ctx context.Context, uri string) ([]byte, error
 		}
 		body = res.Body
 	default:
-		return nil, fmt.Errorf("%w: uri scheme %q (want http or https; file only on a local network)", ErrUnsupported, u.Scheme)
+		return nil, fmt.Errorf("%w: %q (want http or https; file only on a local network)", ErrURIScheme, u.Scheme)
 	}
 	data, err := io.ReadAll(io.LimitReader(body, max+1))
 	if err != nil {

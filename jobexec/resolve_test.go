@@ -284,7 +284,7 @@ func TestChainResolver(t *testing.T) {
 	}
 	bad = mrec
 	bad.Uri = "ftp://x/y"
-	if _, err := NewChainResolver(ResolverConfig{Models: fakeModels{model: bad}, Fetch: local}).Model(ctx, 4); !errors.Is(err, ErrUnsupported) {
+	if _, err := NewChainResolver(ResolverConfig{Models: fakeModels{model: bad}, Fetch: local}).Model(ctx, 4); !errors.Is(err, ErrURIScheme) || errors.Is(err, ErrUnsupported) {
 		t.Errorf("ftp uri: %v", err)
 	}
 	if _, err := NewChainResolver(ResolverConfig{Datasets: fakeDatasets{ds: rec}}).Dataset(ctx, 1, 0); !errors.Is(err, ErrUnsupported) {

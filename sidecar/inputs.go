@@ -50,8 +50,9 @@ import (
 // INPUTS_UNAVAILABLE (TestAttackModelBlipVotesInputsGone). A server still busy at the last attempt is
 // not called gone at that poll: the check abstains and is tried again, and
 // busy counts as unavailable only across a bound (jobState.busyFor). A
-// sidecar that cannot check (no model or dataset source, an unsupported
-// uri) abstains.
+// sidecar that cannot check (no model or dataset source) abstains; a uri
+// of a scheme no agent fetches is not that, but the uri's failure
+// (jobexec.ErrURIScheme: TestAttackUnfetchableURISchemeMakesInputChecksAbstain).
 
 // errDatasetGone marks an input check that failed on the dataset's server:
 // the verdict is then VERDICT_DATASET_UNAVAILABLE, which also refunds the

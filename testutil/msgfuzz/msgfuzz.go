@@ -16,10 +16,13 @@ package msgfuzz
 import (
 	"bytes"
 	"fmt"
+	"net/url"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/x/tx/signing"
@@ -290,6 +293,18 @@ func Addr(t testing.TB, b byte) string {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// AssertFetchURL checks a uri agents fetch over HTTP (a model's weights, a
+// dataset's server): an http(s) URL with a host, in valid UTF-8 without
+// spaces or control characters.
+func AssertFetchURL(t testing.TB, field, uri string) {
+	t.Helper()
+	u, err := url.Parse(uri)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || !utf8.ValidString(uri) ||
+		strings.IndexFunc(uri, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		t.Fatalf("%s %q accepted", field, uri)
+	}
 }
 
 // AssertAic checks that addr is an "aic" account address whose bytes are

@@ -3,11 +3,8 @@ package types_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"net/url"
 	"strings"
 	"testing"
-	"unicode"
-	"unicode/utf8"
 
 	"cosmossdk.io/math"
 
@@ -141,16 +138,6 @@ func assertMaxPrice(t testing.TB, max sdk.Coin) {
 	}
 }
 
-// assertURI checks a dataset uri: an http(s) URL with a host, without
-// spaces or control characters.
-func assertURI(t testing.TB, uri string) {
-	u, err := url.Parse(uri)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || !utf8.ValidString(uri) ||
-		strings.IndexFunc(uri, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
-		t.Fatalf("uri %q accepted", uri)
-	}
-}
-
 // assertValid checks what ValidateBasic promises for an accepted Msg.
 func assertValid(t testing.TB, msg msgfuzz.Msg, signer []byte) {
 	switch m := msg.(type) {
@@ -160,7 +147,7 @@ func assertValid(t testing.TB, msg msgfuzz.Msg, signer []byte) {
 			t.Fatalf("name %q format %q accepted", m.Name, m.Format)
 		}
 		assertContent(t, m.Rows, m.Cols, m.RowsPerChunk, m.ContentRoot, m.Sha256)
-		assertURI(t, m.Uri)
+		msgfuzz.AssertFetchURL(t, "uri", m.Uri)
 		assertOffers(t, m.Offers)
 		if len(m.Shares) > 0 { // empty: the owner alone
 			msgfuzz.AssertShares(t, m.Shares)
@@ -172,7 +159,7 @@ func assertValid(t testing.TB, msg msgfuzz.Msg, signer []byte) {
 		}
 		assertContent(t, m.Rows, m.Cols, m.RowsPerChunk, m.ContentRoot, m.Sha256)
 		if m.Uri != "" { // empty: the current uri stays
-			assertURI(t, m.Uri)
+			msgfuzz.AssertFetchURL(t, "uri", m.Uri)
 		}
 		if len(m.Offers) > 0 {
 			assertOffers(t, m.Offers)

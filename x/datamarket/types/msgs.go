@@ -2,11 +2,7 @@ package types
 
 import (
 	"encoding/hex"
-	"net/url"
-	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	errorsmod "cosmossdk.io/errors"
 
@@ -156,39 +152,16 @@ func ValidateSHA256(sha string) error {
 
 // ValidateURI checks a dataset's uri, the base URL of the dataset server
 // that providers and buyers fetch its versions from with signed requests:
-// x/modelregistry's rule for a weights uri (non-empty, no space or control
-// character, at most HardMaxURILen bytes) and, since the dataset server
-// speaks HTTP, an http or https URL with a host name and, when it names a
-// port, a port of 1 to 65535. Anything else cannot be fetched, and a
-// control character in it would reach every provider's logs and requests
-// (TestAttackDatamarketListsUnfetchableURI). Format characters (Unicode
-// category Cf: the bidi overrides U+202A–202E and isolates U+2066–2069,
-// zero-width joiners, a soft hyphen) are control characters for this rule:
-// a right-to-left override shows a provider or a buyer another address
+// common.CheckFetchURL, at most HardMaxURILen bytes. Anything else cannot
+// be fetched, and a control character in it would reach every provider's
+// logs and requests (TestAttackDatamarketListsUnfetchableURI); a
+// right-to-left override would show a provider or a buyer another address
 // than the one fetched (TestAttackListsURIWithoutHostOrWithBidiOverride).
-// An IDN host is written as itself or in punycode, an IPv6 one in brackets.
 func ValidateURI(uri string) error {
-	bad := func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }
-	if uri == "" || len(uri) > int(HardMaxURILen) || strings.IndexFunc(uri, bad) >= 0 || !utf8.ValidString(uri) {
-		return errorsmod.Wrapf(ErrInvalidDataset, "uri %q must be non-empty, at most %d bytes, without spaces, control or format characters", uri, HardMaxURILen)
-	}
-	u, err := url.Parse(uri)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || !validPort(u) {
-		return errorsmod.Wrapf(ErrInvalidDataset, "uri %q must be an http:// or https:// URL of the dataset server: a host name and, if any, a port of 1 to 65535", uri)
+	if err := common.CheckFetchURL(uri, int(HardMaxURILen)); err != nil {
+		return errorsmod.Wrap(ErrInvalidDataset, err.Error())
 	}
 	return nil
-}
-
-// validPort reports whether u names no port (no colon after its host) or a
-// port of decimal digits from 1 to 65535 (url.Parse takes any digits, and
-// an empty port after a colon).
-func validPort(u *url.URL) bool {
-	port := u.Port()
-	if port == "" {
-		return !strings.HasSuffix(u.Host, ":")
-	}
-	n, err := strconv.ParseUint(port, 10, 16)
-	return err == nil && n > 0
 }
 
 func validateAddress(field, addr string) error {

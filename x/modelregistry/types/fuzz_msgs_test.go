@@ -1,8 +1,10 @@
 package types_test
 
 import (
+	"net/url"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -37,7 +39,7 @@ func fuzzSeeds(t testing.TB) []msgfuzz.Seed {
 	reg := func() *types.MsgRegisterModel {
 		return &types.MsgRegisterModel{
 			Owner: a, Name: "iris-mlp", Version: "1.0.0+b.1", Architecture: types.ArchitectureMLPF32,
-			Sha256: strings.Repeat("0f", 32), Uri: "ipfs://bafy/iris.safetensors", InputDim: 4, OutputDim: 3,
+			Sha256: strings.Repeat("0f", 32), Uri: "https://models.example/iris.safetensors", InputDim: 4, OutputDim: 3,
 			License: "MIT", FeePerJob: fees, FeePer1kRows: sdk.NewCoins(sdk.NewInt64Coin("uaic", 1)), Shares: shares,
 		}
 	}
@@ -96,9 +98,10 @@ func assertSpec(t testing.TB, name, version, arch, sha, uri string, in, out uint
 	if len(sha) != 64 || strings.Trim(sha, "0123456789abcdef") != "" {
 		t.Fatalf("sha256 %q accepted", sha)
 	}
-	if uri == "" || len(uri) > types.HardMaxURILength || strings.ContainsAny(uri, " \t\r\n\x00") {
+	if len(uri) > types.HardMaxURILength {
 		t.Fatalf("uri %q accepted", uri)
 	}
+	assertWeightsURI(t, uri)
 	if in == 0 || out == 0 || in > types.MaxDim || out > types.MaxDim {
 		t.Fatalf("dims %d→%d accepted", in, out)
 	}
@@ -137,9 +140,10 @@ func assertValid(t testing.TB, msg msgfuzz.Msg, signer []byte) {
 		if m.ModelId == 0 {
 			t.Fatal("model_id 0 accepted")
 		}
-		if m.Uri == "" || len(m.Uri) > types.HardMaxURILength || strings.ContainsAny(m.Uri, " \t\r\n\x00") {
+		if len(m.Uri) > types.HardMaxURILength {
 			t.Fatalf("uri %q accepted", m.Uri)
 		}
+		assertWeightsURI(t, m.Uri)
 	case *types.MsgDeprecateModel:
 		msgfuzz.AssertAic(t, "owner", m.Owner, signer)
 		if m.ModelId == 0 {
@@ -169,4 +173,16 @@ func assertValid(t testing.TB, msg msgfuzz.Msg, signer []byte) {
 	default:
 		t.Fatalf("no properties for %T", msg)
 	}
+}
+
+// assertWeightsURI checks a uri a message sets: an http(s) URL with a host,
+// or a file:///absolute/path (a local network's), in valid UTF-8 without
+// spaces or control characters.
+func assertWeightsURI(t testing.TB, uri string) {
+	t.Helper()
+	if u, err := url.Parse(uri); err == nil && u.Scheme == "file" && u.Host == "" && strings.HasPrefix(u.Path, "/") &&
+		utf8.ValidString(uri) && strings.IndexFunc(uri, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) < 0 {
+		return
+	}
+	msgfuzz.AssertFetchURL(t, "uri", uri)
 }

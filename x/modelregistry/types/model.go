@@ -1,6 +1,7 @@
 package types
 
 import (
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -144,6 +145,34 @@ func ValidateNewShares(shares []common.Share) error {
 func ValidateURI(uri string) error {
 	if uri == "" || len(uri) > HardMaxURILength || strings.IndexFunc(uri, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
 		return errorsmod.Wrapf(ErrInvalidModel, "uri %q must be non-empty, at most %d bytes, without spaces", uri, HardMaxURILength)
+	}
+	return nil
+}
+
+// ValidateNewURI checks a uri a message sets (MsgRegisterModel,
+// MsgPublishVersion, MsgUpdateUri): ValidateURI, no format characters, and
+// a uri agents fetch weights from: an http:// or https:// URL
+// (common.CheckFetchURL), or a file:///absolute/path, which agents started
+// for a local network (--local-network) read and every other agent finds
+// unavailable. An "ipfs://" uri, or any other scheme, was taken before and
+// no provider or sidecar could fetch it: every input check of a job on the
+// model abstained, so its owner could void the check of an abort that its
+// weights' absence caused
+// (TestAttackUnfetchableURISchemeMakesInputChecksAbstain). A model
+// registered before the rule keeps its uri (ValidateURI is the genesis
+// rule), and agents find its weights unavailable.
+func ValidateNewURI(uri string) error {
+	if err := ValidateURI(uri); err != nil {
+		return err
+	}
+	if err := common.CheckURIText(uri, HardMaxURILength); err != nil {
+		return errorsmod.Wrap(ErrInvalidModel, err.Error())
+	}
+	if u, err := url.Parse(uri); err == nil && u.Scheme == "file" && u.Host == "" && strings.HasPrefix(u.Path, "/") {
+		return nil
+	}
+	if err := common.CheckFetchURL(uri, HardMaxURILength); err != nil {
+		return errorsmod.Wrapf(ErrInvalidModel, "%v, or a file:///absolute/path on a local network", err)
 	}
 	return nil
 }

@@ -45,6 +45,9 @@ func (m *MsgRegisterModel) ValidateBasic() error {
 		m.FeePerJob, m.FeePer1kRows, m.Shares); err != nil {
 		return err
 	}
+	if err := ValidateNewURI(m.Uri); err != nil {
+		return err
+	}
 	if err := ValidateNewShares(m.Shares); err != nil {
 		return err
 	}
@@ -58,6 +61,9 @@ func (m *MsgPublishVersion) ValidateBasic() error {
 	}
 	if err := ValidateSpec(m.Name, m.Version, m.Architecture, m.Sha256, m.Uri, m.InputDim, m.OutputDim, m.Gpt, m.License,
 		m.FeePerJob, m.FeePer1kRows, m.Shares); err != nil {
+		return err
+	}
+	if err := ValidateNewURI(m.Uri); err != nil {
 		return err
 	}
 	if err := ValidateNewShares(m.Shares); err != nil {
@@ -99,7 +105,7 @@ func (m *MsgUpdateUri) ValidateBasic() error {
 	if err := validateModelID(m.ModelId); err != nil {
 		return err
 	}
-	return ValidateURI(m.Uri)
+	return ValidateNewURI(m.Uri)
 }
 
 // ValidateBasic checks the message statelessly.

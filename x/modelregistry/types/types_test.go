@@ -24,7 +24,7 @@ func validRegister() *types.MsgRegisterModel {
 	a := addr()
 	return &types.MsgRegisterModel{
 		Owner: a, Name: "iris-mlp", Version: "1.0.0", Architecture: types.ArchitectureMLPF32,
-		Sha256: strings.Repeat("0f", 32), Uri: "ipfs://bafy/iris.safetensors", InputDim: 4, OutputDim: 3,
+		Sha256: strings.Repeat("0f", 32), Uri: "https://models.example/iris.safetensors", InputDim: 4, OutputDim: 3,
 		License: "MIT", FeePerJob: sdk.NewCoins(sdk.NewInt64Coin("uaic", 10)),
 		Shares: []common.Share{{Address: a, Weight: 1}},
 	}
@@ -189,4 +189,35 @@ func FuzzMsgRegisterModel(f *testing.F) {
 			t.Fatalf("job fee %s below fee_per_job %s", fee, m.FeePerJob)
 		}
 	})
+}
+
+// TestValidateNewURI: a uri a message sets is one agents fetch weights
+// from: http(s) with a host, or file:///absolute/path on a local network;
+// any other scheme no agent fetches, and the genesis rule (ValidateURI)
+// still takes it for a model registered before.
+func TestValidateNewURI(t *testing.T) {
+	for uri, ok := range map[string]bool{
+		"https://models.example/iris.safetensors": true,
+		"http://127.0.0.1:8080/w.safetensors":     true,
+		"file:///var/lib/models/w.safetensors":    true,
+		"ipfs://bafy/iris.safetensors":            false,
+		"s3://bucket/w.safetensors":               false,
+		"file://host/w.safetensors":               false,
+		"file:relative/w.safetensors":             false,
+		"https:///no-host":                        false,
+		"http://a:0/w":                            false,
+		"https://models.example/\u202ew":          false, // a right-to-left override
+	} {
+		err := types.ValidateNewURI(uri)
+		if ok != (err == nil) || (err != nil && !types.ErrInvalidModel.Is(err)) {
+			t.Errorf("%q: %v, want accepted=%v (ErrInvalidModel otherwise)", uri, err, ok)
+		}
+		if err := types.ValidateURI(uri); err != nil && uri != "https://models.example/\u202ew" {
+			t.Errorf("%q: the genesis rule refuses it: %v", uri, err)
+		}
+	}
+	m := types.MsgUpdateUri{Owner: sdk.AccAddress(make([]byte, 20)).String(), ModelId: 1, Uri: "ipfs://bafy/iris.safetensors"}
+	if err := m.ValidateBasic(); !types.ErrInvalidModel.Is(err) {
+		t.Fatalf("MsgUpdateUri to ipfs: %v, want ErrInvalidModel", err)
+	}
 }
