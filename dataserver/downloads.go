@@ -130,6 +130,7 @@ type stallWriter struct {
 	limit   time.Time
 	pace    Pace
 	from    time.Time // when the pace starts: the start and its grace
+	base    int64     // bytes the pace counts before this response's (PaceBook)
 	sent    int64     // bytes written (the writer's goroutine only)
 
 	mu     sync.Mutex
@@ -178,14 +179,6 @@ func (p Pace) End(n int64) time.Duration {
 	return p.Grace + time.Duration(float64(max(n, 0))/float64(p.Rate)*float64(time.Second))
 }
 
-// GuardPace returns w with the stall rule (GuardStall) and pace's floor
-// from now on instead of a fixed limit.
-func GuardPace(w http.ResponseWriter, stall time.Duration, pace Pace) http.ResponseWriter {
-	sw := newStallWriter(w, stall, time.Time{})
-	sw.pace, sw.from = pace, time.Now()
-	return sw
-}
-
 // extend pushes the deadline for the next step bytes; a connection that
 // cannot take one (none of net/http's) is written without. It fails once w
 // is cut.
@@ -200,7 +193,7 @@ func (w *stallWriter) extend(step int64) error {
 		deadline = w.limit
 	}
 	if w.pace.Rate > 0 {
-		if d := w.from.Add(w.pace.End(w.sent + step)); d.Before(deadline) {
+		if d := w.from.Add(w.pace.End(w.base + w.sent + step)); d.Before(deadline) {
 			deadline = d
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -43,6 +44,24 @@ func WeightsPace() dataserver.Pace {
 	return dataserver.Pace{Grace: p.Timeout, Rate: p.AvgRate / 2}
 }
 
+// WeightsPaceMemory is how long a weights server's PaceBook keeps a
+// reader's account after its last transfer: one Grace per reader per
+// WeightsPaceMemory, longer than a job's verification window (50 blocks by
+// default), so that a validator cut for falling behind cannot take a slot
+// again with a fresh Grace within one job's checks.
+const WeightsPaceMemory = 10 * time.Minute
+
+// WeightsPaceSpent reports whether reader has spent its pace in book
+// (book.Left), and then sets w's Retry-After to when the book forgets it:
+// the caller answers 429 before the reader takes a slot.
+func WeightsPaceSpent(w http.ResponseWriter, book *dataserver.PaceBook, reader string) bool {
+	if book.Left(reader) > 0 {
+		return false
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(int(book.Memory/time.Second)))
+	return true
+}
+
 // WeightsSendTime is the longest a weights transfer of n bytes is sent for
 // at WeightsPace.
 func WeightsSendTime(n int64) time.Duration { return WeightsPace().End(n) }
@@ -50,15 +69,18 @@ func WeightsSendTime(n int64) time.Duration { return WeightsPace().End(n) }
 // ServeWeightsFile answers r with f, a weights file OpenCachedWeights
 // opened (ranges allowed: a cut transfer is asked again for the rest), as
 // the provider agent serves a job's validators and a sidecar serves other
-// validators' sidecars. The transfer runs while the reader keeps pace; one
-// that takes nothing for stall, or falls behind pace, is dropped
-// (dataserver.GuardPace), freeing its slot.
-func ServeWeightsFile(w http.ResponseWriter, r *http.Request, f *os.File, stall time.Duration, pace dataserver.Pace) error {
+// validators' sidecars, to reader (the signer admitted). The transfer runs
+// while the reader keeps the pace of its account in book, across all its
+// transfers; one that takes nothing for stall, or falls behind, is dropped
+// (dataserver.PaceBook.Guard), freeing its slot. The caller refuses a
+// reader whose account is spent before it takes a slot (WeightsPaceSpent).
+func ServeWeightsFile(w http.ResponseWriter, r *http.Request, f *os.File, stall time.Duration, book *dataserver.PaceBook, reader string) error {
 	st, err := f.Stat()
 	if err != nil {
 		return err
 	}
-	w = dataserver.GuardPace(w, stall, pace)
+	w, done := book.Guard(w, stall, reader)
+	defer done()
 	w.Header().Set("Content-Type", "application/octet-stream")
 	http.ServeContent(w, r, "", st.ModTime(), f)
 	return nil

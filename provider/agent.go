@@ -27,6 +27,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/chainclient"
+	"github.com/aichain/aichain/dataserver"
 	"github.com/aichain/aichain/internal/slots"
 	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/workload"
@@ -169,8 +170,12 @@ type Agent struct {
 	withheldSince sync.Map      // job id → time of its first chunk request (Fault.WithholdFor)
 	weights       slots.Counter // weights streamed to validators at once
 	weightsSent   atomic.Int64  // weights requests admitted (Fault.WeightsTransfers)
-	chunkXfers    slots.Counter // chunk responses under way (serveChunk)
-	fetches       fetchQueue    // won jobs whose inputs are fetched or wait to be (fetch.go)
+	// weightsBook is each validator's pace across its weights transfers
+	// (weightsPaceBook, made on first use).
+	weightsBook     *dataserver.PaceBook
+	weightsBookOnce sync.Once
+	chunkXfers      slots.Counter // chunk responses under way (serveChunk)
+	fetches         fetchQueue    // won jobs whose inputs are fetched or wait to be (fetch.go)
 
 	mu      sync.Mutex
 	recs    map[uint64]*Record

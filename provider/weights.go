@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/aichain/aichain/dataserver"
 	"github.com/aichain/aichain/jobexec"
 )
 
@@ -64,6 +65,11 @@ func (a *Agent) serveWeights(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fault := a.cfg.Fault.WeightsTransfers > 0 && a.weightsSent.Add(1) > int64(a.cfg.Fault.WeightsTransfers)
+	if jobexec.WeightsPaceSpent(w, a.weightsPaceBook(), validator) {
+		a.metrics.Refused.WithLabelValues("behind_pace").Inc()
+		httpError(w, http.StatusTooManyRequests, "behind_pace", "this validator's weights transfers fell behind the pace they must keep; retry later")
+		return
+	}
 	if fault || !a.weights.TryTake(validator, maxWeightsTransfers, maxWeightsTransfersPerSigner) {
 		a.metrics.Refused.WithLabelValues("busy").Inc()
 		w.Header().Set("Retry-After", strconv.Itoa(5))
@@ -77,10 +83,21 @@ func (a *Agent) serveWeights(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
-	if err := jobexec.ServeWeightsFile(w, r, f, weightsStall, weightsPace); err != nil {
+	if err := jobexec.ServeWeightsFile(w, r, f, weightsStall, a.weightsPaceBook(), validator); err != nil {
 		a.log.Error("stat weights", "sha256", sha, "err", err)
 		httpError(w, http.StatusInternalServerError, "internal", "cannot read the weights file")
 		return
 	}
 	a.metrics.WeightsServed.Inc()
+}
+
+// weightsPaceBook is the agent's account of each validator's pace across
+// its weights transfers (dataserver.PaceBook, at weightsPace): a validator
+// cut for falling behind is not given a fresh Grace by asking again
+// (TestAttackValidatorsRestartTheGraceToHoldEveryWeightsSlot).
+func (a *Agent) weightsPaceBook() *dataserver.PaceBook {
+	a.weightsBookOnce.Do(func() {
+		a.weightsBook = &dataserver.PaceBook{Pace: weightsPace, Memory: jobexec.WeightsPaceMemory}
+	})
+	return a.weightsBook
 }

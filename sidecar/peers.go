@@ -74,6 +74,7 @@ type WeightsServer struct {
 	verifier *signedreq.Verifier
 	nonces   *signedreq.NonceStore
 	xfers    slots.Counter
+	book     *dataserver.PaceBook // each reader's pace across its transfers
 	log      *slog.Logger
 	metrics  *Metrics
 
@@ -91,6 +92,7 @@ func NewWeightsServer(url, prefix string, open func(sha string) (*os.File, error
 		return nil, err
 	}
 	return &WeightsServer{open: open, log: log, metrics: m, nonces: &signedreq.NonceStore{}, validators: map[string]bool{},
+		book:     &dataserver.PaceBook{Pace: peerPace, Memory: jobexec.WeightsPaceMemory},
 		verifier: &signedreq.Verifier{Audiences: []string{aud}, Prefix: prefix}}, nil
 }
 
@@ -142,6 +144,10 @@ func (s *WeightsServer) serve(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, err)
 		return
 	}
+	if jobexec.WeightsPaceSpent(w, s.book, signed.Address) {
+		peerError(w, http.StatusTooManyRequests, "behind_pace", "this validator's transfers here fell behind the pace they must keep; ask another sidecar")
+		return
+	}
 	if !s.xfers.TryTake(signed.Address, maxPeerTransfers, maxPeerTransfersPerSigner) {
 		w.Header().Set("Retry-After", strconv.Itoa(5))
 		peerError(w, http.StatusServiceUnavailable, "busy", "this sidecar is sending as many weights as it sends at once; ask another")
@@ -154,7 +160,7 @@ func (s *WeightsServer) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
-	if err := jobexec.ServeWeightsFile(w, r, f, peerStall, peerPace); err != nil {
+	if err := jobexec.ServeWeightsFile(w, r, f, peerStall, s.book, signed.Address); err != nil {
 		s.log.Error("stat weights", "sha256", sha, "err", err)
 		peerError(w, http.StatusInternalServerError, "internal", "cannot read the weights file")
 		return

@@ -1,0 +1,182 @@
+package sidecar
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aichain/aichain/chainclient/signedreq"
+	"github.com/aichain/aichain/dataserver"
+	"github.com/aichain/aichain/testutil/signedhttp"
+)
+
+// Four hostile validators hold every weights slot of an honest sidecar for
+// as long as they like, at almost no cost: the pace floor (peerPace) lets a
+// transfer take nothing for its Grace, and a validator whose transfer was
+// cut for falling behind asks again at once, with a fresh Grace. Each
+// holds its slot a Grace (10 s in production) per request, taking only
+// what the connection's buffers absorb, not the file's bandwidth at
+// peerPace.Rate (16 MiB/s) that the pace was meant to charge
+// (TestAttackFourValidatorsHoldEverySlotOfASidecar held a slot with one
+// long request; this one holds it with a request per Grace). While they
+// do, no honest validator is served the weights by this sidecar, so the
+// weights sharing between sidecars stops, and the job's provider alone has
+// to send them to every validator within the unavailable span. The sidecar
+// now keeps each validator's pace across its transfers
+// (dataserver.PaceBook): one Grace per validator per
+// jobexec.WeightsPaceMemory, and a validator whose account is spent is
+// refused before it takes a slot.
+func TestAttackValidatorsRestartTheGraceToHoldEverySlot(t *testing.T) {
+	old := peerPace
+	peerPace = dataserver.Pace{Grace: time.Second, Rate: 16 << 20}
+	t.Cleanup(func() { peerPace = old })
+	data, sha, open := peerFileOf(t, 4<<20) // 32 MiB: more than the connection buffers
+	honest := newSigner()
+	bonded := []signedreq.Signer{honest}
+	var hostile []signedreq.Signer
+	for range 4 {
+		hostile = append(hostile, newSigner())
+	}
+	ts, _ := weightsServer(t, open, append(bonded, hostile...)...)
+	url := ts.URL + "/v1/models/" + sha
+	aud, err := signedreq.Audience(ts.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	holders := make([]*slotHolder, len(hostile))
+	var wg sync.WaitGroup
+	for i, h := range hostile {
+		holders[i] = &slotHolder{signer: h, aud: aud, url: url, grace: peerPace.Grace}
+		wg.Add(1)
+		go func() { defer wg.Done(); holders[i].run(ctx) }()
+	}
+	stop := func() { cancel(); wg.Wait() }
+	defer stop()
+
+	// The hostile validators hold every slot.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		n := 0
+		for _, h := range holders {
+			if h.holding() {
+				n++
+			}
+		}
+		if n == len(holders) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("set-up: the hostile validators hold %d slots, want 4", n)
+		}
+	}
+
+	// An honest validator asks every 50 ms for 6 s: six Graces.
+	start := time.Now()
+	served, refused := 0, 0
+	for time.Since(start) < 6*time.Second {
+		code, body := signedhttp.Do(t, signedGet(t, honest, ts.URL, url))
+		if code == http.StatusOK && bytes.Equal(body, data) {
+			served++
+		} else {
+			refused++
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop()
+	var took, asks, holds int64
+	var heldFor time.Duration
+	for _, h := range holders {
+		took += h.took
+		asks += h.asks
+		holds += h.holds
+		heldFor += h.heldFor
+	}
+	// One Grace per validator: each takes its slot once, and once it is
+	// cut, for falling behind, it is refused before it takes one
+	// (dataserver.PaceBook), and the honest validator is served.
+	if holds > int64(len(holders)*maxPeerTransfersPerSigner) || served == 0 {
+		t.Fatalf("four hostile validators asking again at every cut took this sidecar's %d slots %d times (want at most %d: "+
+			"one Grace each) with %d requests over %s, and received %d bytes (%.1f MiB); the slots held %s in all (up to their last "+
+			"take); an honest validator asking every 50 ms was served %d times and refused %d",
+			maxPeerTransfers, holds, len(holders)*maxPeerTransfersPerSigner, asks, time.Since(start).Round(time.Millisecond), took,
+			float64(took)/(1<<20), heldFor.Round(time.Millisecond), served, refused)
+	}
+}
+
+// slotHolder is a hostile validator's reader: it takes a transfer slot and
+// reads nothing; from just before the Grace ends it asks again, back to
+// back (its own request is refused busy while its slot is held: one per
+// signer), so that it takes the slot again as soon as the cut frees it. It
+// then reads what the connection's buffers hold of the transfer cut: the
+// bytes it received, its whole cost besides the requests.
+type slotHolder struct {
+	signer   signedreq.Signer
+	aud, url string
+	grace    time.Duration
+	held     atomic.Bool
+	took     int64         // bytes received (read after run)
+	asks     int64         // requests sent
+	holds    int64         // slots taken
+	heldFor  time.Duration // slot-time held
+}
+
+func (h *slotHolder) holding() bool { return h.held.Load() }
+
+func (h *slotHolder) run(ctx context.Context) {
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	defer client.CloseIdleConnections()
+	var held *http.Response
+	var heldAt time.Time
+	release := func(now time.Time) {
+		n, _ := io.Copy(io.Discard, held.Body)
+		h.took += n
+		_ = held.Body.Close()
+		h.heldFor += now.Sub(heldAt)
+	}
+	defer func() {
+		if held != nil {
+			release(time.Now())
+		}
+	}()
+	for ctx.Err() == nil {
+		if held != nil {
+			if wait := time.Until(heldAt.Add(h.grace * 9 / 10)); wait > 0 {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(wait):
+				}
+			}
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.url, nil)
+		if err != nil {
+			return
+		}
+		if err := signedreq.Sign(req, h.signer, h.aud, time.Now()); err != nil {
+			return
+		}
+		h.asks++
+		res, err := client.Do(req)
+		if err != nil {
+			continue
+		}
+		if res.StatusCode != http.StatusOK {
+			_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 4096))
+			_ = res.Body.Close()
+			continue
+		}
+		now := time.Now()
+		if held != nil { // cut: this one would have been refused while it was held
+			release(now)
+		}
+		held, heldAt = res, now
+		h.holds++
+		h.held.Store(true)
+	}
+}
