@@ -39,10 +39,21 @@ type checkedFiles struct {
 // (TestAttackWeightsTransferCutByTheChunkServersWriteTimeout); a reader
 // slower than the pace is dropped, so that one holding a transfer slot
 // takes the file at that rate at the least.
+//
+// Its Grace, the time a reader may hold a transfer before it must keep
+// the rate, is WeightsGrace: what a transfer's start (a connection, its
+// TLS, the first bytes) takes an honest reader with room to spare. It was
+// the fetch policy's whole Timeout, 2 minutes: with the pace kept per
+// validator (dataserver.PaceBook), a grace is what a validator may hold a
+// slot for without reading, once per WeightsPaceMemory, and four hostile
+// validators holding all 8 of a provider's slots for 2 minutes held them
+// through a job's unavailable span (20 blocks).
 func WeightsPace() dataserver.Pace {
-	p := FetchDefaults()
-	return dataserver.Pace{Grace: p.Timeout, Rate: p.AvgRate / 2}
+	return dataserver.Pace{Grace: WeightsGrace, Rate: FetchDefaults().AvgRate / 2}
 }
+
+// WeightsGrace is the Grace of WeightsPace.
+const WeightsGrace = 10 * time.Second
 
 // WeightsPaceMemory is how long a weights server's PaceBook keeps a
 // reader's account after its last transfer: one Grace per reader per

@@ -59,7 +59,7 @@ const (
 // costs the file's bandwidth at 16 MiB/s.
 var (
 	peerStall = 30 * time.Second
-	peerPace  = dataserver.Pace{Grace: 10 * time.Second, Rate: peerRate}
+	peerPace  = dataserver.Pace{Grace: jobexec.WeightsGrace, Rate: peerRate}
 )
 
 // peerRate is the rate PeerTransferTimeout's default asks of a peer.
