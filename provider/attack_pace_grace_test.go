@@ -11,6 +11,7 @@ import (
 
 	"github.com/aichain/aichain/chainclient/signedreq"
 	"github.com/aichain/aichain/dataserver"
+	"github.com/aichain/aichain/testutil/signedhttp"
 	"github.com/aichain/aichain/workload"
 )
 
@@ -50,14 +51,14 @@ func TestAttackValidatorsRestartTheGraceToHoldEveryWeightsSlot(t *testing.T) {
 	a.auth.setValidators(bonded)
 
 	ctx, cancel := context.WithCancel(context.Background())
-	var holders []*weightsHolder
+	var holders []*signedhttp.SlotHolder
 	var wg sync.WaitGroup
 	for _, s := range hostile {
 		for range maxWeightsTransfersPerSigner {
-			h := &weightsHolder{signer: s, aud: url, url: url + "/v1/models/" + sha, grace: weightsPace.Grace}
+			h := &signedhttp.SlotHolder{Signer: s, Aud: url, URL: url + "/v1/models/" + sha, Grace: weightsPace.Grace}
 			holders = append(holders, h)
 			wg.Add(1)
-			go func() { defer wg.Done(); h.run(ctx) }()
+			go func() { defer wg.Done(); h.Run(ctx) }()
 		}
 	}
 	stop := func() { cancel(); wg.Wait() }
@@ -92,10 +93,10 @@ func TestAttackValidatorsRestartTheGraceToHoldEveryWeightsSlot(t *testing.T) {
 	var took, asks, holds int64
 	var heldFor time.Duration
 	for _, h := range holders {
-		took += h.took
-		asks += h.asks
-		holds += h.holds
-		heldFor += h.heldFor
+		took += h.Took
+		asks += h.Asks
+		holds += h.Holds
+		heldFor += h.HeldFor
 	}
 	// One Grace per validator: each of its readers takes a slot once, and
 	// once they are cut, for falling behind, it is refused before it takes
@@ -106,73 +107,5 @@ func TestAttackValidatorsRestartTheGraceToHoldEveryWeightsSlot(t *testing.T) {
 			"take); an honest validator asking every 50 ms was served %d times and refused %d",
 			maxWeightsTransfers, holds, len(holders), asks, elapsed.Round(time.Millisecond), took,
 			float64(took)/(1<<20), heldFor.Round(time.Millisecond), served, refused)
-	}
-}
-
-// weightsHolder is one of a hostile validator's readers: it takes a weights
-// slot and reads nothing; from just before the Grace ends it asks again,
-// back to back (refused busy while its signer holds its slots), so that it
-// takes a slot again as soon as a cut frees one. It then reads what the
-// connection's buffers hold of the transfer cut: the bytes it received,
-// its whole cost besides the requests.
-type weightsHolder struct {
-	signer   signedreq.Signer
-	aud, url string
-	grace    time.Duration
-	took     int64         // bytes received (read after run)
-	asks     int64         // requests sent
-	holds    int64         // slots taken
-	heldFor  time.Duration // slot-time held
-}
-
-func (h *weightsHolder) run(ctx context.Context) {
-	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
-	defer client.CloseIdleConnections()
-	var held *http.Response
-	var heldAt time.Time
-	release := func(now time.Time) {
-		n, _ := io.Copy(io.Discard, held.Body)
-		h.took += n
-		_ = held.Body.Close()
-		h.heldFor += now.Sub(heldAt)
-	}
-	defer func() {
-		if held != nil {
-			release(time.Now())
-		}
-	}()
-	for ctx.Err() == nil {
-		if held != nil {
-			if wait := time.Until(heldAt.Add(h.grace * 9 / 10)); wait > 0 {
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(wait):
-				}
-			}
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.url, nil)
-		if err != nil {
-			return
-		}
-		if err := signedreq.Sign(req, h.signer, h.aud, time.Now()); err != nil {
-			return
-		}
-		h.asks++
-		res, err := client.Do(req)
-		if err != nil {
-			continue
-		}
-		if res.StatusCode != http.StatusOK {
-			_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 4096))
-			_ = res.Body.Close()
-			continue
-		}
-		now := time.Now()
-		if held != nil {
-			release(now)
-		}
-		held, heldAt = res, now
-		h.holds++
 	}
 }

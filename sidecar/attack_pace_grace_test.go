@@ -3,10 +3,8 @@ package sidecar
 import (
 	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -50,12 +48,12 @@ func TestAttackValidatorsRestartTheGraceToHoldEverySlot(t *testing.T) {
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	holders := make([]*slotHolder, len(hostile))
+	holders := make([]*signedhttp.SlotHolder, len(hostile))
 	var wg sync.WaitGroup
 	for i, h := range hostile {
-		holders[i] = &slotHolder{signer: h, aud: aud, url: url, grace: peerPace.Grace}
+		holders[i] = &signedhttp.SlotHolder{Signer: h, Aud: aud, URL: url, Grace: peerPace.Grace}
 		wg.Add(1)
-		go func() { defer wg.Done(); holders[i].run(ctx) }()
+		go func() { defer wg.Done(); holders[i].Run(ctx) }()
 	}
 	stop := func() { cancel(); wg.Wait() }
 	defer stop()
@@ -64,7 +62,7 @@ func TestAttackValidatorsRestartTheGraceToHoldEverySlot(t *testing.T) {
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		n := 0
 		for _, h := range holders {
-			if h.holding() {
+			if h.Holding() {
 				n++
 			}
 		}
@@ -92,10 +90,10 @@ func TestAttackValidatorsRestartTheGraceToHoldEverySlot(t *testing.T) {
 	var took, asks, holds int64
 	var heldFor time.Duration
 	for _, h := range holders {
-		took += h.took
-		asks += h.asks
-		holds += h.holds
-		heldFor += h.heldFor
+		took += h.Took
+		asks += h.Asks
+		holds += h.Holds
+		heldFor += h.HeldFor
 	}
 	// One Grace per validator: each takes its slot once, and once it is
 	// cut, for falling behind, it is refused before it takes one
@@ -106,77 +104,5 @@ func TestAttackValidatorsRestartTheGraceToHoldEverySlot(t *testing.T) {
 			"take); an honest validator asking every 50 ms was served %d times and refused %d",
 			maxPeerTransfers, holds, len(holders)*maxPeerTransfersPerSigner, asks, time.Since(start).Round(time.Millisecond), took,
 			float64(took)/(1<<20), heldFor.Round(time.Millisecond), served, refused)
-	}
-}
-
-// slotHolder is a hostile validator's reader: it takes a transfer slot and
-// reads nothing; from just before the Grace ends it asks again, back to
-// back (its own request is refused busy while its slot is held: one per
-// signer), so that it takes the slot again as soon as the cut frees it. It
-// then reads what the connection's buffers hold of the transfer cut: the
-// bytes it received, its whole cost besides the requests.
-type slotHolder struct {
-	signer   signedreq.Signer
-	aud, url string
-	grace    time.Duration
-	held     atomic.Bool
-	took     int64         // bytes received (read after run)
-	asks     int64         // requests sent
-	holds    int64         // slots taken
-	heldFor  time.Duration // slot-time held
-}
-
-func (h *slotHolder) holding() bool { return h.held.Load() }
-
-func (h *slotHolder) run(ctx context.Context) {
-	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
-	defer client.CloseIdleConnections()
-	var held *http.Response
-	var heldAt time.Time
-	release := func(now time.Time) {
-		n, _ := io.Copy(io.Discard, held.Body)
-		h.took += n
-		_ = held.Body.Close()
-		h.heldFor += now.Sub(heldAt)
-	}
-	defer func() {
-		if held != nil {
-			release(time.Now())
-		}
-	}()
-	for ctx.Err() == nil {
-		if held != nil {
-			if wait := time.Until(heldAt.Add(h.grace * 9 / 10)); wait > 0 {
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(wait):
-				}
-			}
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.url, nil)
-		if err != nil {
-			return
-		}
-		if err := signedreq.Sign(req, h.signer, h.aud, time.Now()); err != nil {
-			return
-		}
-		h.asks++
-		res, err := client.Do(req)
-		if err != nil {
-			continue
-		}
-		if res.StatusCode != http.StatusOK {
-			_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 4096))
-			_ = res.Body.Close()
-			continue
-		}
-		now := time.Now()
-		if held != nil { // cut: this one would have been refused while it was held
-			release(now)
-		}
-		held, heldAt = res, now
-		h.holds++
-		h.held.Store(true)
 	}
 }
