@@ -129,9 +129,10 @@ type stallWriter struct {
 	timeout time.Duration
 	limit   time.Time
 	pace    Pace
-	from    time.Time // when the pace starts: the start and its grace
-	base    int64     // bytes the pace counts before this response's (PaceBook)
-	sent    int64     // bytes written (the writer's goroutine only)
+	from    time.Time    // when the pace starts: the start and its grace
+	base    int64        // bytes the pace counts before this response's (PaceBook)
+	check   func() error // nil, or an error cuts the response (PaceBook's quantum)
+	sent    int64        // bytes written (the writer's goroutine only)
 
 	mu     sync.Mutex
 	ended  bool // cut: writes are refused
@@ -187,6 +188,13 @@ func (w *stallWriter) extend(step int64) error {
 	defer w.mu.Unlock()
 	if w.ended {
 		return errAccessEnded
+	}
+	if w.check != nil {
+		if err := w.check(); err != nil {
+			w.ended = true
+			_ = w.rc.SetWriteDeadline(time.Now())
+			return err
+		}
 	}
 	deadline := time.Now().Add(w.timeout)
 	if !w.limit.IsZero() && deadline.After(w.limit) {

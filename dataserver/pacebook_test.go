@@ -1,6 +1,7 @@
 package dataserver
 
 import (
+	"errors"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -52,5 +53,66 @@ func TestPaceBookAccountsAcrossTransfers(t *testing.T) {
 	done()
 	if got := b.Left("v"); got > grace-400*time.Millisecond {
 		t.Fatalf("after holding 500 ms the reader has %s left, want at most %s", got, grace-400*time.Millisecond)
+	}
+}
+
+// TestPaceBookAdmitsUnderContention: a spent reader is refused a slot only
+// while the slots are contended or another transfer of it is under way,
+// and starts afresh otherwise; under contention a transfer that has run
+// its quantum is cut, and its reader waits like a spent one.
+func TestPaceBookAdmitsUnderContention(t *testing.T) {
+	const grace = 300 * time.Millisecond
+	b := &PaceBook{Pace: Pace{Grace: grace, Rate: 1 << 20}, Memory: time.Minute, Quantum: 100 * time.Millisecond}
+	spend := func(reader string) {
+		_, done := b.Guard(httptest.NewRecorder(), time.Second, reader)
+		time.Sleep(grace + 50*time.Millisecond)
+		done()
+		if b.Left(reader) > 0 {
+			t.Fatalf("set-up: %s is not spent", reader)
+		}
+	}
+	spend("v")
+	if ok, _ := b.Admit("v"); !ok || b.Left("v") != grace {
+		t.Fatalf("a spent reader, the slots uncontended: admitted %v with %s left, want admitted with a fresh Grace", ok, b.Left("v"))
+	}
+	spend("v")
+	b.Contend()
+	if ok, wait := b.Admit("v"); ok || wait <= 0 || wait > grace {
+		t.Fatalf("a spent reader, the slots contended: admitted %v, wait %s, want refused for at most the Grace", ok, wait)
+	}
+	if ok, _ := b.Admit("w"); !ok {
+		t.Fatal("a reader with its Grace, the slots contended: refused")
+	}
+	time.Sleep(grace + 50*time.Millisecond) // the contention ends
+	if ok, _ := b.Admit("v"); !ok {
+		t.Fatal("a spent reader after the contention ended: refused")
+	}
+	// A reader spent by one transfer while another of it is under way
+	// waits whatever the slots.
+	_, done1 := b.Guard(httptest.NewRecorder(), time.Second, "x")
+	spend("x")
+	if ok, _ := b.Admit("x"); ok {
+		t.Fatal("a spent reader with a transfer under way: admitted to another")
+	}
+	done1()
+
+	// The quantum: uncontended a transfer runs on; contended, one that has
+	// run Quantum is cut at its next write, and its reader waits.
+	w, done := b.Guard(httptest.NewRecorder(), time.Second, "q")
+	time.Sleep(150 * time.Millisecond)
+	if _, err := w.Write(make([]byte, 1024)); err != nil {
+		t.Fatalf("a transfer past its quantum, the slots uncontended: %v", err)
+	}
+	b.Contend()
+	if _, err := w.Write(make([]byte, 1024)); !errors.Is(err, errYielded) {
+		t.Fatalf("a transfer past its quantum, the slots contended: %v, want errYielded", err)
+	}
+	done()
+	if ok, _ := b.Admit("q"); ok {
+		t.Fatal("a reader cut for others, the slots still contended: admitted")
+	}
+	time.Sleep(grace + 50*time.Millisecond)
+	if ok, _ := b.Admit("q"); !ok || b.Left("q") != grace {
+		t.Fatal("a reader cut for others after the contention ended: not admitted afresh")
 	}
 }

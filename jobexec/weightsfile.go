@@ -56,21 +56,28 @@ func WeightsPace() dataserver.Pace {
 const WeightsGrace = 10 * time.Second
 
 // WeightsPaceMemory is how long a weights server's PaceBook keeps a
-// reader's account after its last transfer: one Grace per reader per
-// WeightsPaceMemory, longer than a job's verification window (50 blocks by
-// default), so that a validator cut for falling behind cannot take a slot
-// again with a fresh Grace within one job's checks.
+// reader's account after its last transfer: longer than a job's
+// verification window (50 blocks by default).
 const WeightsPaceMemory = 10 * time.Minute
 
-// WeightsPaceSpent reports whether reader has spent its pace in book
-// (book.Left), and then sets w's Retry-After to when the book forgets it:
-// the caller answers 429 before the reader takes a slot.
-func WeightsPaceSpent(w http.ResponseWriter, book *dataserver.PaceBook, reader string) bool {
-	if book.Left(reader) > 0 {
-		return false
+// NewWeightsPaceBook returns the PaceBook a weights server (the provider
+// agent's, a sidecar's) shares its transfer slots with at pace: each
+// validator's pace kept across its transfers, and under contention a
+// transfer cut after three Graces (30 s by default), its reader waiting
+// until the others have had a slot before it asks for the rest.
+func NewWeightsPaceBook(pace dataserver.Pace) *dataserver.PaceBook {
+	return &dataserver.PaceBook{Pace: pace, Memory: WeightsPaceMemory, Quantum: 3 * pace.Grace}
+}
+
+// AdmitWeightsReader reports whether book lets reader take a transfer slot
+// (dataserver.PaceBook.Admit) and, when not, sets w's Retry-After to when
+// it may ask again: the caller answers 429.
+func AdmitWeightsReader(w http.ResponseWriter, book *dataserver.PaceBook, reader string) bool {
+	ok, wait := book.Admit(reader)
+	if !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int((wait+time.Second-1)/time.Second))))
 	}
-	w.Header().Set("Retry-After", strconv.Itoa(int(book.Memory/time.Second)))
-	return true
+	return ok
 }
 
 // WeightsSendTime is the longest a weights transfer of n bytes is sent for
@@ -84,7 +91,9 @@ func WeightsSendTime(n int64) time.Duration { return WeightsPace().End(n) }
 // while the reader keeps the pace of its account in book, across all its
 // transfers; one that takes nothing for stall, or falls behind, is dropped
 // (dataserver.PaceBook.Guard), freeing its slot. The caller refuses a
-// reader whose account is spent before it takes a slot (WeightsPaceSpent).
+// reader the book does not admit before it takes a slot
+// (AdmitWeightsReader), and tells the book when every slot is taken
+// (PaceBook.Contend).
 func ServeWeightsFile(w http.ResponseWriter, r *http.Request, f *os.File, stall time.Duration, book *dataserver.PaceBook, reader string) error {
 	st, err := f.Stat()
 	if err != nil {

@@ -65,12 +65,15 @@ func (a *Agent) serveWeights(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fault := a.cfg.Fault.WeightsTransfers > 0 && a.weightsSent.Add(1) > int64(a.cfg.Fault.WeightsTransfers)
-	if jobexec.WeightsPaceSpent(w, a.weightsPaceBook(), validator) {
+	if !jobexec.AdmitWeightsReader(w, a.weightsPaceBook(), validator) {
 		a.metrics.Refused.WithLabelValues("behind_pace").Inc()
-		httpError(w, http.StatusTooManyRequests, "behind_pace", "this validator's weights transfers fell behind the pace they must keep; retry later")
+		httpError(w, http.StatusTooManyRequests, "behind_pace", "this validator's weights transfers fell behind the pace or ran their turn while others waited; retry later")
 		return
 	}
 	if fault || !a.weights.TryTake(validator, maxWeightsTransfers, maxWeightsTransfersPerSigner) {
+		if !fault && a.weights.InFlight() >= maxWeightsTransfers {
+			a.weightsPaceBook().Contend()
+		}
 		a.metrics.Refused.WithLabelValues("busy").Inc()
 		w.Header().Set("Retry-After", strconv.Itoa(5))
 		httpError(w, http.StatusServiceUnavailable, "busy", "this provider is sending as many weights as it sends at once; retry later")
@@ -92,12 +95,15 @@ func (a *Agent) serveWeights(w http.ResponseWriter, r *http.Request) {
 }
 
 // weightsPaceBook is the agent's account of each validator's pace across
-// its weights transfers (dataserver.PaceBook, at weightsPace): a validator
-// cut for falling behind is not given a fresh Grace by asking again
-// (TestAttackValidatorsRestartTheGraceToHoldEveryWeightsSlot).
+// its weights transfers and its share of the slots (dataserver.PaceBook,
+// at weightsPace): a validator cut for falling behind is not given a fresh
+// Grace by asking again while others wait
+// (TestAttackValidatorsRestartTheGraceToHoldEveryWeightsSlot), and one that
+// keeps the pace yields its slot after its quantum
+// (TestAttackValidatorsKeepingThePaceHoldEveryWeightsSlot).
 func (a *Agent) weightsPaceBook() *dataserver.PaceBook {
 	a.weightsBookOnce.Do(func() {
-		a.weightsBook = &dataserver.PaceBook{Pace: weightsPace, Memory: jobexec.WeightsPaceMemory}
+		a.weightsBook = jobexec.NewWeightsPaceBook(weightsPace)
 	})
 	return a.weightsBook
 }

@@ -92,7 +92,7 @@ func NewWeightsServer(url, prefix string, open func(sha string) (*os.File, error
 		return nil, err
 	}
 	return &WeightsServer{open: open, log: log, metrics: m, nonces: &signedreq.NonceStore{}, validators: map[string]bool{},
-		book:     &dataserver.PaceBook{Pace: peerPace, Memory: jobexec.WeightsPaceMemory},
+		book:     jobexec.NewWeightsPaceBook(peerPace),
 		verifier: &signedreq.Verifier{Audiences: []string{aud}, Prefix: prefix}}, nil
 }
 
@@ -144,11 +144,14 @@ func (s *WeightsServer) serve(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, err)
 		return
 	}
-	if jobexec.WeightsPaceSpent(w, s.book, signed.Address) {
-		peerError(w, http.StatusTooManyRequests, "behind_pace", "this validator's transfers here fell behind the pace they must keep; ask another sidecar")
+	if !jobexec.AdmitWeightsReader(w, s.book, signed.Address) {
+		peerError(w, http.StatusTooManyRequests, "behind_pace", "this validator's transfers here fell behind the pace or ran their turn while others waited; ask another sidecar")
 		return
 	}
 	if !s.xfers.TryTake(signed.Address, maxPeerTransfers, maxPeerTransfersPerSigner) {
+		if s.xfers.InFlight() >= maxPeerTransfers {
+			s.book.Contend()
+		}
 		w.Header().Set("Retry-After", strconv.Itoa(5))
 		peerError(w, http.StatusServiceUnavailable, "busy", "this sidecar is sending as many weights as it sends at once; ask another")
 		return

@@ -84,3 +84,16 @@ func (h *SlotHolder) Run(ctx context.Context) {
 		h.held.Store(true)
 	}
 }
+
+// LongestWait is the longest an honest reader that asked all along from
+// start to end went without being served: from start to its first service,
+// between two services, or from its last to end (all of it when never
+// served).
+func LongestWait(start, end time.Time, served []time.Time) time.Duration {
+	longest, from := time.Duration(0), start
+	for _, at := range append(served, end) {
+		longest = max(longest, at.Sub(from))
+		from = at
+	}
+	return longest
+}
