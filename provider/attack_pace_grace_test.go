@@ -29,9 +29,9 @@ import (
 // can share them (sidecar/peers.go); every honest validator votes the honest
 // provider UNAVAILABLE and it forfeits the job's collateral to the
 // requester, who keeps the result. The agent now keeps each validator's
-// pace across its transfers (dataserver.PaceBook): one Grace per validator
-// per jobexec.WeightsPaceMemory, and a validator whose account is spent is
-// refused before it takes a slot.
+// pace across its transfers (dataserver.PaceBook): while others wait for a
+// slot, a validator whose account is spent is refused before it takes one,
+// so it has one Grace.
 //
 // Scaled: a Grace of 1 s for 2 minutes, 16 MiB/s.
 func TestAttackValidatorsRestartTheGraceToHoldEveryWeightsSlot(t *testing.T) {

@@ -26,9 +26,8 @@ import (
 // weights sharing between sidecars stops, and the job's provider alone has
 // to send them to every validator within the unavailable span. The sidecar
 // now keeps each validator's pace across its transfers
-// (dataserver.PaceBook): one Grace per validator per
-// jobexec.WeightsPaceMemory, and a validator whose account is spent is
-// refused before it takes a slot.
+// (dataserver.PaceBook): while others wait for a slot, a validator whose
+// account is spent is refused before it takes one, so it has one Grace.
 func TestAttackValidatorsRestartTheGraceToHoldEverySlot(t *testing.T) {
 	old := peerPace
 	peerPace = dataserver.Pace{Grace: time.Second, Rate: 16 << 20}
