@@ -6,6 +6,11 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+
+	"github.com/aichain/aichain/accel/treehash"
+	"github.com/aichain/aichain/workload"
+	"github.com/aichain/aichain/workload/dataset"
+	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 )
 
 // datasetsInMemory is how many checked dataset versions a resolver keeps in
@@ -116,4 +121,45 @@ func (r *ChainResolver) DatasetFile(ctx context.Context, datasetID, version uint
 		_ = r.store("datasets", datasetName(sha), data)
 		return f, 0, nil // bounded by count (datasetsInMemory), not bytes
 	})
+}
+
+// CheckDataset checks a dataset file against its on-chain record and reads
+// its rows as the record lays them out (dataset.DescribeRecord): the sha256,
+// then the file's last rows·cols·4 bytes, at most workload.MaxNPYPrefixBytes
+// before them, chunked by rows_per_chunk under the content_root and decoded
+// as the recorded format. The .npy header is not read: the chain and the
+// validators never see it, so a winner that refused a file for its header's
+// dtype, shape, order or size would abort on inputs the validators rule
+// available and forfeit its collateral
+// (TestAttackDatasetHeaderValidatorsNeverSeeForfeitsTheWinnersCollateral).
+// A file with more before its rows is refused (its download is cut there:
+// dataserver.Expect), by the one rule a dataset server applies to the files
+// it serves (dataset.CheckLength), so that the validators' probe finds such
+// a version unavailable too.
+func CheckDataset(rec datamarkettypes.Dataset, data []byte, lim workload.Limits) (*DatasetFile, error) {
+	return checkDataset(rec, lim, func(l dataset.Layout, o dataset.Options) (*dataset.Description, error) {
+		return dataset.DescribeRecord(data, l, o)
+	})
+}
+
+// checkCachedDataset is CheckDataset of a file the disk cache read and
+// checked against the record's sha256 (ChainResolver.cached): it is not
+// hashed again.
+func checkCachedDataset(rec datamarkettypes.Dataset, f workload.Checked, lim workload.Limits) (*DatasetFile, error) {
+	return checkDataset(rec, lim, func(l dataset.Layout, o dataset.Options) (*dataset.Description, error) {
+		return dataset.DescribeCheckedRecord(f, l, o)
+	})
+}
+
+func checkDataset(rec datamarkettypes.Dataset, lim workload.Limits,
+	describe func(dataset.Layout, dataset.Options) (*dataset.Description, error)) (*DatasetFile, error) {
+	layout := dataset.Layout{Format: rec.Format, Rows: rec.Rows, Cols: rec.Cols, RowsPerChunk: rec.RowsPerChunk}
+	d, err := describe(layout, dataset.Options{Limits: lim, Tree: treehash.New})
+	if err != nil {
+		return nil, fmt.Errorf("dataset %d: %w", rec.Id, err)
+	}
+	if err := d.Check(rec.Sha256, rec.Rows, rec.Cols, rec.RowsPerChunk, rec.ContentRoot); err != nil {
+		return nil, fmt.Errorf("dataset %d: %w", rec.Id, err)
+	}
+	return &DatasetFile{Record: rec, Description: d}, nil
 }
