@@ -40,15 +40,7 @@ func TestAttackValidatorsRestartTheGraceToHoldEveryWeightsSlot(t *testing.T) {
 	t.Cleanup(func() { weightsPace = old })
 	file := bytes.Repeat([]byte("weights!"), (32<<20)/8)
 	sha := workload.SHA256Hex(file)
-	a, url, honest := weightsServer(t, file)
-	bonded := map[string]bool{honest.Address(): true}
-	var hostile []signedreq.Signer
-	for range 4 {
-		s := signer()
-		hostile = append(hostile, s)
-		bonded[s.Address()] = true
-	}
-	a.auth.setValidators(bonded)
+	a, url, honest, hostile := weightsServerWithHostile(t, file, 4)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var holders []*signedhttp.SlotHolder
@@ -113,4 +105,20 @@ func TestAttackValidatorsRestartTheGraceToHoldEveryWeightsSlot(t *testing.T) {
 			maxWeightsTransfers, holds, asks, elapsed.Round(time.Millisecond), took, float64(took)/(1<<20),
 			heldFor.Round(time.Millisecond), served, refused, wait.Round(time.Millisecond), 3*weightsPace.Grace)
 	}
+}
+
+// weightsServerWithHostile is weightsServer serving file with n more bonded
+// validators besides the honest one: the hostile ones' signers.
+func weightsServerWithHostile(t *testing.T, file []byte, n int) (*Agent, string, signedreq.Signer, []signedreq.Signer) {
+	t.Helper()
+	a, url, honest := weightsServer(t, file)
+	bonded := map[string]bool{honest.Address(): true}
+	var hostile []signedreq.Signer
+	for range n {
+		s := signer()
+		hostile = append(hostile, s)
+		bonded[s.Address()] = true
+	}
+	a.auth.setValidators(bonded)
+	return a, url, honest, hostile
 }

@@ -53,15 +53,7 @@ func TestAttackValidatorsKeepingThePaceHoldEveryWeightsSlot(t *testing.T) {
 	}
 	file := bytes.Repeat([]byte("weights!"), (48<<20)/8)
 	sha := workload.SHA256Hex(file)
-	a, url, honest := weightsServer(t, file)
-	bonded := map[string]bool{honest.Address(): true}
-	var hostile []signedreq.Signer
-	for range 4 {
-		s := signer()
-		hostile = append(hostile, s)
-		bonded[s.Address()] = true
-	}
-	a.auth.setValidators(bonded)
+	a, url, honest, hostile := weightsServerWithHostile(t, file, 4)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var holds, read, refusals atomic.Int64

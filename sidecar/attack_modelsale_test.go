@@ -27,7 +27,7 @@ import (
 // bond vouched for (PendingVerification.model_uri), and the sidecar falls
 // back to it: INPUTS_AVAILABLE.
 func TestAttackBuyerRepointsBoughtModelToVoteInputsGone(t *testing.T) {
-	model, ds := mlpFixture(t)
+	model, _ := mlpFixture(t)
 	file, err := workload.EncodeSafetensors(model)
 	if err != nil {
 		t.Fatal(err)
@@ -36,19 +36,34 @@ func TestAttackBuyerRepointsBoughtModelToVoteInputsGone(t *testing.T) {
 	t.Cleanup(seller.Close)
 	buyer := httptest.NewServer(http.NotFoundHandler()) // serves nothing
 	t.Cleanup(buyer.Close)
+	// The model's record after the sale: the buyer's uri.
+	check := inputCheck(t, buyer.URL+"/gone", workload.SHA256Hex(file))
+	if got, why := check(seller.URL + "/m.safetensors"); got != computetypes.Verdict_VERDICT_INPUTS_AVAILABLE {
+		t.Fatalf("the seller's server, the uri the job's bond vouched for, serves the weights: %s (%s), want INPUTS_AVAILABLE", got, why)
+	}
+	// A job that keeps no uri (it locked no bond) has the model's alone.
+	if got, why := check(""); got != computetypes.Verdict_VERDICT_INPUTS_UNAVAILABLE {
+		t.Fatalf("a job without a uri of its own, its model's uri serving nothing: %s (%s), want INPUTS_UNAVAILABLE", got, why)
+	}
+}
+
+// inputCheck returns the input check of an aborted mlp job on model 2
+// (recorded at modelURI with sha256 sha) over the dataset of mlpFixture,
+// whose server holds the version: the verdict and why for a job that keeps
+// jobURI (PendingVerification.model_uri; "": none).
+func inputCheck(t *testing.T, modelURI, sha string) func(jobURI string) (computetypes.Verdict, string) {
+	t.Helper()
+	_, ds := mlpFixture(t)
 	dataSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent) // the version is held
 	}))
 	t.Cleanup(dataSrv.Close)
 	rec := ds.Record
 	rec.Uri = dataSrv.URL
-
-	check := func(jobURI string) (computetypes.Verdict, string) {
+	return func(jobURI string) (computetypes.Verdict, string) {
 		cfg := testConfig()
 		cfg.MLP = jobexec.NewChainResolver(jobexec.ResolverConfig{
-			// The model's record after the sale: the buyer's uri.
-			Models: modelreg.Of(modelregistrytypes.Model{Id: 2, Uri: buyer.URL + "/gone", Sha256: workload.SHA256Hex(file),
-				InputDim: 3, OutputDim: 2}),
+			Models:   modelreg.Of(modelregistrytypes.Model{Id: 2, Uri: modelURI, Sha256: sha, InputDim: 3, OutputDim: 2}),
 			Datasets: datasetRecords{rec: rec},
 			Fetch:    cfg.Fetch,
 		})
@@ -56,12 +71,5 @@ func TestAttackBuyerRepointsBoughtModelToVoteInputsGone(t *testing.T) {
 		pv := computetypes.PendingVerification{JobId: 9, Workload: mlpSpec, InputsCheck: true, ModelId: 2, DatasetId: 3,
 			DatasetVersion: 1, ModelUri: jobURI}
 		return v.Verify(context.Background(), pv)
-	}
-	if got, why := check(seller.URL + "/m.safetensors"); got != computetypes.Verdict_VERDICT_INPUTS_AVAILABLE {
-		t.Fatalf("the seller's server, the uri the job's bond vouched for, serves the weights: %s (%s), want INPUTS_AVAILABLE", got, why)
-	}
-	// A job that keeps no uri (it locked no bond) has the model's alone.
-	if got, why := check(""); got != computetypes.Verdict_VERDICT_INPUTS_UNAVAILABLE {
-		t.Fatalf("a job without a uri of its own, its model's uri serving nothing: %s (%s), want INPUTS_UNAVAILABLE", got, why)
 	}
 }

@@ -1,14 +1,10 @@
 package sidecar
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
-	"github.com/aichain/aichain/accel/cpu"
-	"github.com/aichain/aichain/jobexec"
-	"github.com/aichain/aichain/testutil/modelreg"
 	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
@@ -39,19 +35,9 @@ import (
 // a model registered before the rule keeps its uri (the genesis rule,
 // ValidateURI, takes it), and its weights are unavailable to every agent.
 func TestAttackUnfetchableURISchemeMakesInputChecksAbstain(t *testing.T) {
-	model, ds := mlpFixture(t)
-	if _, err := workload.EncodeSafetensors(model); err != nil {
-		t.Fatal(err)
-	}
 	sha := workload.SHA256Hex([]byte("the weights the owner registered"))
 	gone := httptest.NewServer(http.NotFoundHandler()) // the owner's server after the award
 	t.Cleanup(gone.Close)
-	dataSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusNoContent) // the dataset version is held
-	}))
-	t.Cleanup(dataSrv.Close)
-	rec := ds.Record
-	rec.Uri = dataSrv.URL
 	const ipfs = "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi/w.safetensors"
 	if err := modelregistrytypes.ValidateURI(ipfs); err != nil {
 		t.Fatalf("a model registered before the rule keeps %q: %v", ipfs, err)
@@ -61,17 +47,7 @@ func TestAttackUnfetchableURISchemeMakesInputChecksAbstain(t *testing.T) {
 	}
 
 	check := func(modelURI, jobURI string) (computetypes.Verdict, string) {
-		cfg := testConfig()
-		cfg.MLP = jobexec.NewChainResolver(jobexec.ResolverConfig{
-			Models: modelreg.Of(modelregistrytypes.Model{Id: 2, Uri: modelURI, Sha256: sha,
-				InputDim: 3, OutputDim: 2}),
-			Datasets: datasetRecords{rec: rec},
-			Fetch:    cfg.Fetch,
-		})
-		v := New(cfg, nil, cpu.New(), quiet(), NewMetrics("cpu"))
-		pv := computetypes.PendingVerification{JobId: 9, Workload: mlpSpec, InputsCheck: true, ModelId: 2, DatasetId: 3,
-			DatasetVersion: 1, ModelUri: jobURI}
-		return v.Verify(context.Background(), pv)
+		return inputCheck(t, modelURI, sha)(jobURI)
 	}
 
 	// The control: weights gone from an http uri are voted gone.
