@@ -2,7 +2,6 @@ package dataserver
 
 import (
 	"errors"
-	"math"
 	"net/http"
 	"sync"
 	"time"
@@ -91,18 +90,6 @@ func (b *PaceBook) left(a *paceAccount) time.Duration {
 // held.
 func (b *PaceBook) contendedUntil() time.Time { return b.contended.Add(b.Pace.Grace) }
 
-// Left returns how much longer reader may hold transfers than its bytes
-// pay for: Pace.Grace at first, zero or less once it is spent. Without a
-// Rate, no limit.
-func (b *PaceBook) Left(reader string) time.Duration {
-	if b.Pace.Rate <= 0 {
-		return math.MaxInt64
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.left(b.account(reader, time.Now()))
-}
-
 // Contend records that a reader was turned away because every slot was
 // taken: for Grace, spent readers and readers cut for others wait, and
 // transfers that have run Quantum are cut.
@@ -152,9 +139,12 @@ func (b *PaceBook) Guard(w http.ResponseWriter, stall time.Duration, reader stri
 	if b.Quantum > 0 {
 		sw.check = func() error {
 			now := time.Now()
+			if now.Sub(start) < b.Quantum {
+				return nil // within its quantum: no lock taken on every step
+			}
 			b.mu.Lock()
 			defer b.mu.Unlock()
-			if now.Sub(start) >= b.Quantum && now.Before(b.contendedUntil()) {
+			if now.Before(b.contendedUntil()) {
 				a.yielded = true
 				return errYielded
 			}

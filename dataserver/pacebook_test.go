@@ -15,7 +15,7 @@ import (
 func TestPaceBookAccountsAcrossTransfers(t *testing.T) {
 	const grace = 400 * time.Millisecond
 	b := &PaceBook{Pace: Pace{Grace: grace, Rate: 1 << 20}, Memory: 300 * time.Millisecond}
-	if got := b.Left("v"); got != grace {
+	if got := leftOf(b, "v"); got != grace {
 		t.Fatalf("a new reader has %s left, want the Grace %s", got, grace)
 	}
 	// A transfer that sends 1 MiB: a second of pace earned.
@@ -24,7 +24,7 @@ func TestPaceBookAccountsAcrossTransfers(t *testing.T) {
 		t.Fatal(err)
 	}
 	done()
-	if got := b.Left("v"); got < grace+900*time.Millisecond || got > grace+time.Second {
+	if got := leftOf(b, "v"); got < grace+900*time.Millisecond || got > grace+time.Second {
 		t.Fatalf("after 1 MiB in no time the reader has %s left, want about the Grace and a second", got)
 	}
 	// Two transfers held without taking a byte, back to back: the second
@@ -34,24 +34,24 @@ func TestPaceBookAccountsAcrossTransfers(t *testing.T) {
 		time.Sleep(700 * time.Millisecond)
 		done()
 	}
-	if got := b.Left("v"); got > 0 {
+	if got := leftOf(b, "v"); got > 0 {
 		t.Fatalf("after holding 1.4 s for 1 MiB the reader has %s left, want none", got)
 	}
-	if got := b.Left("w"); got != grace {
+	if got := leftOf(b, "w"); got != grace {
 		t.Fatalf("another reader has %s left, want its own Grace %s", got, grace)
 	}
 	time.Sleep(400 * time.Millisecond) // past Memory with nothing held
-	if got := b.Left("v"); got != grace {
+	if got := leftOf(b, "v"); got != grace {
 		t.Fatalf("a reader that held nothing for Memory has %s left, want a fresh Grace %s", got, grace)
 	}
 	// A transfer under way keeps its account past Memory.
 	_, done = b.Guard(httptest.NewRecorder(), time.Second, "v")
 	time.Sleep(500 * time.Millisecond)
-	if got := b.Left("v"); got != grace {
+	if got := leftOf(b, "v"); got != grace {
 		t.Fatalf("while a transfer is under way the account holds what the ended ones left: %s, want %s", got, grace)
 	}
 	done()
-	if got := b.Left("v"); got > grace-400*time.Millisecond {
+	if got := leftOf(b, "v"); got > grace-400*time.Millisecond {
 		t.Fatalf("after holding 500 ms the reader has %s left, want at most %s", got, grace-400*time.Millisecond)
 	}
 }
@@ -67,13 +67,13 @@ func TestPaceBookAdmitsUnderContention(t *testing.T) {
 		_, done := b.Guard(httptest.NewRecorder(), time.Second, reader)
 		time.Sleep(grace + 50*time.Millisecond)
 		done()
-		if b.Left(reader) > 0 {
+		if leftOf(b, reader) > 0 {
 			t.Fatalf("set-up: %s is not spent", reader)
 		}
 	}
 	spend("v")
-	if ok, _ := b.Admit("v"); !ok || b.Left("v") != grace {
-		t.Fatalf("a spent reader, the slots uncontended: admitted %v with %s left, want admitted with a fresh Grace", ok, b.Left("v"))
+	if ok, _ := b.Admit("v"); !ok || leftOf(b, "v") != grace {
+		t.Fatalf("a spent reader, the slots uncontended: admitted %v with %s left, want admitted with a fresh Grace", ok, leftOf(b, "v"))
 	}
 	spend("v")
 	b.Contend()
@@ -112,7 +112,14 @@ func TestPaceBookAdmitsUnderContention(t *testing.T) {
 		t.Fatal("a reader cut for others, the slots still contended: admitted")
 	}
 	time.Sleep(grace + 50*time.Millisecond)
-	if ok, _ := b.Admit("q"); !ok || b.Left("q") != grace {
+	if ok, _ := b.Admit("q"); !ok || leftOf(b, "q") != grace {
 		t.Fatal("a reader cut for others after the contention ended: not admitted afresh")
 	}
+}
+
+// leftOf is what reader's account in b leaves (PaceBook.left).
+func leftOf(b *PaceBook, reader string) time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.left(b.account(reader, time.Now()))
 }

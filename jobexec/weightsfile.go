@@ -45,9 +45,9 @@ type checkedFiles struct {
 // TLS, the first bytes) takes an honest reader with room to spare. It was
 // the fetch policy's whole Timeout, 2 minutes: with the pace kept per
 // validator (dataserver.PaceBook), a grace is what a validator may hold a
-// slot for without reading, once per WeightsPaceMemory, and four hostile
-// validators holding all 8 of a provider's slots for 2 minutes held them
-// through a job's unavailable span (20 blocks).
+// slot for without reading while others wait, and four hostile validators
+// holding all 8 of a provider's slots for 2 minutes held them through a
+// job's unavailable span (20 blocks).
 func WeightsPace() dataserver.Pace {
 	return dataserver.Pace{Grace: WeightsGrace, Rate: FetchDefaults().AvgRate / 2}
 }
