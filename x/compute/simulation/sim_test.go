@@ -74,7 +74,7 @@ func TestSimIBCDenomIsTheVoucher(t *testing.T) {
 // every block, and the state must stay a valid genesis that the store
 // decoder can render.
 func TestMsgFactories(t *testing.T) {
-	ta := apptesting.Setup(t, 8)
+	ta := apptesting.SetupSeeded(t, 8, 5)
 	fundVouchers(t, ta, 1_000_000_000)
 	k := ta.ComputeKeeper
 	am := compute.NewAppModule(ta.AppCodec(), k)

@@ -17,7 +17,7 @@ import (
 // accepted, every Msg type must be produced, and the state must stay a valid
 // genesis whose store entries the decoder can render.
 func TestMsgFactories(t *testing.T) {
-	ta := apptesting.Setup(t, 8)
+	ta := apptesting.SetupSeeded(t, 8, 5)
 	k := ta.DataMarketKeeper
 	am := datamarket.NewAppModule(ta.AppCodec(), k)
 	gs := apptesting.RunSimFactories(t, ta, apptesting.SimFactories{

@@ -23,7 +23,7 @@ import (
 // must be accepted, every Msg type must be produced, and the state must stay a
 // valid genesis.
 func TestMsgFactories(t *testing.T) {
-	ta := apptesting.Setup(t, 6)
+	ta := apptesting.SetupSeeded(t, 6, 3)
 	k := ta.ModelRegistryKeeper
 	gs := apptesting.RunSimFactories(t, ta, apptesting.SimFactories{
 		Module: modelregistry.NewAppModule(ta.AppCodec(), k), Factories: 11, Seed: 3, Rounds: 150,

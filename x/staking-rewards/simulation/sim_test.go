@@ -42,7 +42,7 @@ func factoryParams() types.Params {
 // the pool must cover what lockers are owed after every block, and the state
 // must stay a valid genesis that the store decoder can render.
 func TestMsgFactories(t *testing.T) {
-	ta := apptesting.Setup(t, 8)
+	ta := apptesting.SetupSeeded(t, 8, 5)
 	k := ta.StakingRewardsKeeper
 	am := stakingrewards.NewAppModule(ta.AppCodec(), k)
 	gs := apptesting.RunSimFactories(t, ta, apptesting.SimFactories{
