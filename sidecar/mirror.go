@@ -44,11 +44,13 @@ import (
 // provider's grace late in the window.
 //
 // A transfer cut after it brought bytes (the fetch policy's rates, on an
-// uplink shared by the provider's transfers to every validator) is asked
-// again for the rest (a Range request, within the same attempts): a cut
-// transfer restarted from zero, so where each of the provider's transfers
-// ran under the policy's average rate no validator ever had the weights
-// (TestCutWeightsTransferResumesWhereItStopped).
+// uplink shared by the provider's transfers to every validator; the
+// provider's quantum while others wait) is asked again for the rest at
+// once (a Range request, within the same attempts; one that brought
+// freeCutBytes costs none): a cut transfer restarted from zero, so where
+// each of the provider's transfers ran under the policy's average rate no
+// validator ever had the weights (TestCutWeightsTransferResumesWhereItStopped,
+// TestWeightsCutAtEveryQuantumComeWhole).
 //
 // The provider alone cannot send every validator the weights within the
 // span, so a fetch also starts (or joins) a walk of the peer sidecars for
@@ -74,6 +76,7 @@ func (v *Verifier) weightsFrom(endpoint string, budget *busyBudget) jobexec.Weig
 			var res *http.Response
 			if res, err = v.signedGetFrom(ctx, endpoint, url, int64(len(have))); err == nil {
 				var cut bool
+				had := len(have)
 				have, cut, err = v.readWeights(res, endpoint, sha, have)
 				_ = res.Body.Close()
 				if errors.Is(err, workload.ErrTooLarge) {
@@ -94,6 +97,9 @@ func (v *Verifier) weightsFrom(endpoint string, budget *busyBudget) jobexec.Weig
 				}
 				if cut {
 					v.log.Debug("weights transfer cut; asking for the rest", "url", url, "have", len(have), "attempt", attempt+1, "err", err)
+					if len(have)-had >= freeCutBytes {
+						attempt-- // progress: the provider's quantum, not a failure
+					}
 					continue
 				}
 			}
@@ -109,6 +115,15 @@ func (v *Verifier) weightsFrom(endpoint string, budget *busyBudget) jobexec.Weig
 		return workload.Checked{}, fmt.Errorf("provider %s: %w", endpoint, err)
 	}
 }
+
+// freeCutBytes is what a weights transfer must have brought for its cut to
+// cost no attempt: under contention the provider cuts every transfer after
+// its quantum (jobexec.WeightsSlots, 20 s) and keeps the validator's turn
+// for it to ask for the rest, so a large model comes in several cut
+// transfers, more than FetchRetries, and a check that gave up lost what
+// it had. A provider that cuts its transfers short still spends attempts,
+// and the bytes bound the free ones: MaxWeightsBytes / freeCutBytes.
+const freeCutBytes = 1 << 20
 
 // readWeights reads the rest of a weights file from the provider after the
 // have bytes an earlier attempt brought (res answers a Range request from

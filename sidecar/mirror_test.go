@@ -73,6 +73,40 @@ func TestCutWeightsTransferResumesWhereItStopped(t *testing.T) {
 	}
 }
 
+// TestWeightsCutAtEveryQuantumComeWhole: under contention the provider
+// cuts every weights transfer after its quantum and keeps the validator's
+// turn for the rest (jobexec.WeightsSlots). A 5 MiB file cut after every
+// MiB came in 3 attempts' worth, 3 MiB, and the check gave up what it
+// had; a cut that brought freeCutBytes now costs no attempt, while one
+// that brought less still does (TestCutWeightsTransferResumesWhereItStopped).
+func TestWeightsCutAtEveryQuantumComeWhole(t *testing.T) {
+	file := bytes.Repeat([]byte("weights-"), (5<<20)/8)
+	sha := workload.SHA256Hex(file)
+	var mu sync.Mutex
+	requests := 0
+	prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		requests++
+		mu.Unlock()
+		http.ServeContent(&cutWriter{ResponseWriter: w, left: freeCutBytes}, r, "", time.Time{}, bytes.NewReader(file))
+	}))
+	defer prov.Close()
+	cfg := testConfig()
+	cfg.FetchRetries = 3
+	cfg.MaxWeightsBytes = 8 << 20
+	v := New(cfg, nil, nil, quiet(), NewMetrics("cpu"))
+	got, err := v.weightsFrom(prov.URL, v.newBusyBudget())(context.Background(), sha)
+	if err != nil {
+		t.Fatalf("a 5 MiB transfer cut after every MiB, with 3 attempts: %v (%d requests)", err, requests)
+	}
+	if !bytes.Equal(got.Bytes(), file) {
+		t.Fatalf("%d bytes, not the weights' %d", len(got.Bytes()), len(file))
+	}
+	if requests != 5 {
+		t.Fatalf("%d requests, want 5: one per MiB", requests)
+	}
+}
+
 // A provider that answers a Range request from another byte than asked is
 // a bad answer, not bytes appended where they do not belong.
 func TestWeightsRangeAnswerFromAnotherByteRefused(t *testing.T) {
