@@ -5,10 +5,13 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/aichain/aichain/internal/slots"
 )
 
-// PaceBook keeps each reader's Pace across its transfers, and shares a
-// server's transfer slots out fairly when readers wait for them.
+// PaceBook keeps each reader's Pace across its transfers, ranks the
+// readers that wait for a server's transfer slots (slots.Queue), and cuts
+// a long transfer for them.
 //
 // When each transfer started its pace, and its Grace, afresh, a reader cut
 // for falling behind asked again at once and held its transfer slot
@@ -19,45 +22,58 @@ import (
 // holds transfers stays within Grace + bytes sent / Rate, counted over
 // every transfer it holds.
 //
-// A spent account is refused a slot only while the slots are contended:
-// for Grace after a reader was turned away because every slot was taken
-// (Contend). Uncontended, a spent reader with no transfer under way starts
-// a fresh account: an honest validator whose transfer a network cut of a
-// few seconds put behind asks for the rest at once, and was locked out
-// while every slot stood free (TestAttackNetworkCutLocksAnHonestValidatorOutPastTheSpan).
+// A reader whose account is spent ranks after every reader that is not
+// (Rank: Behind) while others wait, and is refused while another transfer
+// of it is under way; given a slot with none under way, it starts a fresh
+// account. Uncontended it is served at once: an honest validator whose
+// transfer a network cut of a few seconds put behind asks for the rest and
+// must not be locked out while every slot stands free
+// (TestAttackNetworkCutLocksAnHonestValidatorOutPastTheSpan).
 //
 // A reader that keeps the pace is never behind it, and four validators
 // reading at just over the pace held every slot of a provider for as long
 // as the file lasted at that rate, past a job's unavailable span
-// (TestAttackValidatorsKeepingThePaceHoldEveryWeightsSlot). Under
-// contention a transfer that has run Quantum is cut, and its reader, like a
-// spent one, waits until the contention ends before it asks for the rest
-// (a Range request): the slots go round the readers that wait.
+// (TestAttackValidatorsKeepingThePaceHoldEveryWeightsSlot). While readers
+// wait (Contended), a transfer that has run Quantum is cut, and its reader
+// asks for the rest (a Range request) and waits its turn.
+//
+// The turn goes to the reader with the most of the file (Rank.Progress:
+// the bytes from the file's start that the book saw sent to it, and no
+// more than the offset it asks from), so that the uplink completes copies,
+// which the validators' sidecars then share, rather than advancing every
+// validator a little: a quantum-cut validator asking for the rest of a
+// large model was refused until every other had had a turn, and with a
+// few dozen validators waiting none had the whole file within the span
+// (TestAttackValidatorsWaitingTogetherGetNoWholeCopyWithinTheSpan). A
+// reader cannot claim progress it was not sent, and one that reads
+// slowly, at the pace, falls behind the honest ones that read at their
+// link's speed.
 //
 // Readers are the signers a server admitted (bonded validators), so the
 // book holds an account per validator at most, each dropped Memory after
-// its last transfer.
+// its last transfer, with its progress on each file the server holds.
 type PaceBook struct {
 	Pace    Pace
 	Memory  time.Duration
 	Quantum time.Duration // zero: a transfer is never cut for others
+	// Contended reports whether readers wait for a slot (nil: never).
+	Contended func() bool
 
-	mu        sync.Mutex
-	accounts  map[string]*paceAccount
-	pruned    time.Time
-	contended time.Time // when a reader was last turned away with every slot taken
+	mu       sync.Mutex
+	accounts map[string]*paceAccount
+	pruned   time.Time
 }
 
 type paceAccount struct {
-	held    time.Duration // time its ended transfers were held
-	sent    int64         // bytes its ended transfers sent
-	active  int           // transfers under way
-	last    time.Time     // when its last transfer ended
-	yielded bool          // a transfer of it was cut for others (Quantum)
+	held     time.Duration    // time its ended transfers were held
+	sent     int64            // bytes its ended transfers sent
+	active   int              // transfers under way
+	last     time.Time        // when its last transfer ended
+	progress map[string]int64 // by file: bytes from its start sent to the reader
 }
 
-// errYielded cuts a transfer that ran Quantum while others waited.
-var errYielded = errors.New("the transfer ran its quantum while other readers waited for a slot")
+// ErrYielded cuts a transfer that ran Quantum while other readers waited.
+var ErrYielded = errors.New("the transfer ran its quantum while other readers waited for a slot")
 
 // account returns reader's account as of now, a fresh one when it holds no
 // transfer and its last ended more than Memory ago. b.mu is held.
@@ -86,74 +102,61 @@ func (b *PaceBook) left(a *paceAccount) time.Duration {
 	return b.Pace.End(a.sent) - a.held
 }
 
-// contendedUntil is when the contention of the last Contend ends. b.mu is
-// held.
-func (b *PaceBook) contendedUntil() time.Time { return b.contended.Add(b.Pace.Grace) }
+// contended reports whether readers wait for a slot.
+func (b *PaceBook) contended() bool { return b.Contended != nil && b.Contended() }
 
-// Contend records that a reader was turned away because every slot was
-// taken: for Grace, spent readers and readers cut for others wait, and
-// transfers that have run Quantum are cut.
-func (b *PaceBook) Contend() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.contended = time.Now()
-}
+// ErrBehindPace refuses a reader whose account is spent while another
+// transfer of it is under way.
+var ErrBehindPace = errors.New("the reader's transfers fell behind the pace")
 
-// Admit reports whether reader may take a slot now and, when not, how long
-// to wait before it asks again. A reader whose account is not spent may;
-// one whose account is spent, or whose transfer was cut for others, may
-// not while another transfer of it is under way or while the slots are
-// contended, and starts a fresh account otherwise.
-func (b *PaceBook) Admit(reader string) (bool, time.Duration) {
-	if b.Pace.Rate <= 0 {
-		return true, 0
-	}
+// Rank is reader's rank for a slot to send file from byte from: Behind
+// when its account is spent, and Progress the bytes from the file's start
+// the book saw sent to it, up to from. A spent reader with another
+// transfer under way is refused (ErrBehindPace), and told to ask again
+// after a Grace.
+func (b *PaceBook) Rank(reader, file string, from int64) (slots.Rank, time.Duration, error) {
 	now := time.Now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	a := b.account(reader, now)
-	if b.left(a) > 0 && !a.yielded {
-		return true, 0
+	behind := b.Pace.Rate > 0 && b.left(a) <= 0
+	if behind && a.active > 0 {
+		return slots.Rank{}, b.Pace.Grace, ErrBehindPace
 	}
-	if a.active > 0 {
-		return false, b.Pace.Grace
-	}
-	if until := b.contendedUntil(); now.Before(until) {
-		return false, until.Sub(now)
-	}
-	*a = paceAccount{last: a.last}
-	return true, 0
+	return slots.Rank{Behind: behind, Progress: min(max(from, 0), a.progress[file])}, 0, nil
 }
 
 // Guard returns w with the stall rule (GuardStall) and reader's pace from
-// its account: the transfer is cut once the reader's time on all its
-// transfers passes Grace + everything they sent / Rate, or once it has run
-// Quantum while the slots are contended. done books the transfer in the
-// account; call it when the response is written.
-func (b *PaceBook) Guard(w http.ResponseWriter, stall time.Duration, reader string) (http.ResponseWriter, func()) {
+// its account, for a transfer of file from byte from: the transfer is cut
+// once the reader's time on all its transfers passes Grace + everything
+// they sent / Rate, or once it has run Quantum while others wait for a
+// slot. A spent account with no transfer under way starts afresh (the
+// reader waited its turn). done books the transfer in the account, and
+// the bytes it sent as the reader's progress on file when it began within
+// what the reader had, and reports whether the transfer was cut for others
+// (its quantum); call it when the response is written.
+func (b *PaceBook) Guard(w http.ResponseWriter, stall time.Duration, reader, file string, from int64) (http.ResponseWriter, func() (yielded bool)) {
 	start := time.Now()
 	b.mu.Lock()
 	a := b.account(reader, start)
+	if a.active == 0 && b.Pace.Rate > 0 && b.left(a) <= 0 {
+		*a = paceAccount{last: a.last, progress: a.progress}
+	}
 	sw := newStallWriter(w, stall, time.Time{})
 	sw.pace, sw.from, sw.base = b.Pace, start.Add(-a.held), a.sent
+	var yielded bool // set by the writer's goroutine, read by done on the same
 	if b.Quantum > 0 {
 		sw.check = func() error {
-			now := time.Now()
-			if now.Sub(start) < b.Quantum {
-				return nil // within its quantum: no lock taken on every step
+			if time.Since(start) < b.Quantum || !b.contended() {
+				return nil
 			}
-			b.mu.Lock()
-			defer b.mu.Unlock()
-			if now.Before(b.contendedUntil()) {
-				a.yielded = true
-				return errYielded
-			}
-			return nil
+			yielded = true
+			return ErrYielded
 		}
 	}
 	a.active++
 	b.mu.Unlock()
-	return sw, func() {
+	return sw, func() bool {
 		now := time.Now()
 		b.mu.Lock()
 		defer b.mu.Unlock()
@@ -161,5 +164,12 @@ func (b *PaceBook) Guard(w http.ResponseWriter, stall time.Duration, reader stri
 		a.sent += sw.sent
 		a.active--
 		a.last = now
+		if from >= 0 && from <= a.progress[file] && from+sw.sent > a.progress[file] {
+			if a.progress == nil {
+				a.progress = map[string]int64{}
+			}
+			a.progress[file] = from + sw.sent
+		}
+		return yielded
 	}
 }

@@ -4,10 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -60,51 +58,9 @@ const WeightsGrace = 10 * time.Second
 // verification window (50 blocks by default).
 const WeightsPaceMemory = 10 * time.Minute
 
-// NewWeightsPaceBook returns the PaceBook a weights server (the provider
-// agent's, a sidecar's) shares its transfer slots with at pace: each
-// validator's pace kept across its transfers, and under contention a
-// transfer cut after three Graces (30 s by default), its reader waiting
-// until the others have had a slot before it asks for the rest.
-func NewWeightsPaceBook(pace dataserver.Pace) *dataserver.PaceBook {
-	return &dataserver.PaceBook{Pace: pace, Memory: WeightsPaceMemory, Quantum: 3 * pace.Grace}
-}
-
-// AdmitWeightsReader reports whether book lets reader take a transfer slot
-// (dataserver.PaceBook.Admit) and, when not, sets w's Retry-After to when
-// it may ask again: the caller answers 429.
-func AdmitWeightsReader(w http.ResponseWriter, book *dataserver.PaceBook, reader string) bool {
-	ok, wait := book.Admit(reader)
-	if !ok {
-		w.Header().Set("Retry-After", strconv.Itoa(max(1, int((wait+time.Second-1)/time.Second))))
-	}
-	return ok
-}
-
 // WeightsSendTime is the longest a weights transfer of n bytes is sent for
 // at WeightsPace.
 func WeightsSendTime(n int64) time.Duration { return WeightsPace().End(n) }
-
-// ServeWeightsFile answers r with f, a weights file OpenCachedWeights
-// opened (ranges allowed: a cut transfer is asked again for the rest), as
-// the provider agent serves a job's validators and a sidecar serves other
-// validators' sidecars, to reader (the signer admitted). The transfer runs
-// while the reader keeps the pace of its account in book, across all its
-// transfers; one that takes nothing for stall, or falls behind, is dropped
-// (dataserver.PaceBook.Guard), freeing its slot. The caller refuses a
-// reader the book does not admit before it takes a slot
-// (AdmitWeightsReader), and tells the book when every slot is taken
-// (PaceBook.Contend).
-func ServeWeightsFile(w http.ResponseWriter, r *http.Request, f *os.File, stall time.Duration, book *dataserver.PaceBook, reader string) error {
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	w, done := book.Guard(w, stall, reader)
-	defer done()
-	w.Header().Set("Content-Type", "application/octet-stream")
-	http.ServeContent(w, r, "", st.ModTime(), f)
-	return nil
-}
 
 // OpenCachedWeights opens a model's weights file in the disk cache, checked
 // against its sha256 (os.ErrNotExist when it is not there or does not

@@ -27,7 +27,6 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/chainclient"
-	"github.com/aichain/aichain/dataserver"
 	"github.com/aichain/aichain/internal/slots"
 	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/workload"
@@ -167,15 +166,14 @@ type Agent struct {
 	cap     *capacity
 	sizing  sizer // jobs sized for a bid off the pipeline goroutine
 
-	withheldSince sync.Map      // job id → time of its first chunk request (Fault.WithholdFor)
-	weights       slots.Counter // weights streamed to validators at once
-	weightsSent   atomic.Int64  // weights requests admitted (Fault.WeightsTransfers)
-	// weightsBook is each validator's pace across its weights transfers
-	// (weightsPaceBook, made on first use).
-	weightsBook     *dataserver.PaceBook
-	weightsBookOnce sync.Once
-	chunkXfers      slots.Counter // chunk responses under way (serveChunk)
-	fetches         fetchQueue    // won jobs whose inputs are fetched or wait to be (fetch.go)
+	withheldSince sync.Map     // job id → time of its first chunk request (Fault.WithholdFor)
+	weightsSent   atomic.Int64 // weights requests admitted (Fault.WeightsTransfers)
+	// weights are the weights transfers to validators, their queue and
+	// their pace (weightSlots, made on first use).
+	weights     *jobexec.WeightsSlots
+	weightsOnce sync.Once
+	chunkXfers  slots.Counter // chunk responses under way (serveChunk)
+	fetches     fetchQueue    // won jobs whose inputs are fetched or wait to be (fetch.go)
 
 	mu      sync.Mutex
 	recs    map[uint64]*Record

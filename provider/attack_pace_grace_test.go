@@ -30,8 +30,9 @@ import (
 // provider UNAVAILABLE and it forfeits the job's collateral to the
 // requester, who keeps the result. The agent now keeps each validator's
 // pace across its transfers (dataserver.PaceBook): while others wait for a
-// slot, a validator whose account is spent is refused before it takes one,
-// so it has one Grace.
+// slot, a validator whose account is spent ranks after every validator
+// whose account is not (jobexec.WeightsSlots), so it has one Grace while
+// others wait.
 //
 // Scaled: a Grace of 1 s for 2 minutes, 16 MiB/s.
 func TestAttackValidatorsRestartTheGraceToHoldEveryWeightsSlot(t *testing.T) {
@@ -55,9 +56,9 @@ func TestAttackValidatorsRestartTheGraceToHoldEveryWeightsSlot(t *testing.T) {
 	}
 	stop := func() { cancel(); wg.Wait() }
 	defer stop()
-	for deadline := time.Now().Add(5 * time.Second); a.weights.InFlight() < maxWeightsTransfers; time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(5 * time.Second); a.weightSlots().InFlight() < maxWeightsTransfers; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("set-up: the hostile validators hold %d slots, want %d", a.weights.InFlight(), maxWeightsTransfers)
+			t.Fatalf("set-up: the hostile validators hold %d slots, want %d", a.weightSlots().InFlight(), maxWeightsTransfers)
 		}
 	}
 
@@ -95,9 +96,8 @@ func TestAttackValidatorsRestartTheGraceToHoldEveryWeightsSlot(t *testing.T) {
 		heldFor += h.HeldFor
 	}
 	// One Grace per validator while others wait: once it is cut, for
-	// falling behind, it is refused until the contention ends
-	// (dataserver.PaceBook), so the honest validator waits at most about
-	// two Graces (the hostile ones' Grace, then the contention's).
+	// falling behind, it ranks after the honest validator, which waits at
+	// most about a Grace (the hostile ones'), and some slack.
 	if wait > 3*weightsPace.Grace {
 		t.Fatalf("four hostile validators asking again at every cut took the provider's %d weights slots %d times with %d requests "+
 			"over %s, and received %d bytes (%.1f MiB); the slots held %s in all (up to their last take); an honest validator asking "+

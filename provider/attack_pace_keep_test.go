@@ -36,17 +36,17 @@ import (
 // download for the span, about 2.2 GiB in 2 minutes, ingress that is free
 // on most networks.
 //
-// Now, once a validator is turned away because every slot is taken, a
-// transfer that has run its quantum (three Graces) is cut, and its reader
-// waits until the contention ends before it asks for the rest
-// (dataserver.PaceBook.Quantum): the honest validator is served.
+// Now, while a validator waits for a slot, a transfer that has run its
+// quantum (two Graces) is cut (dataserver.PaceBook.Quantum), and the slot
+// goes to the validator that has waited with nothing of the file
+// (jobexec.WeightsSlots): the honest validator is served.
 //
 // Scaled: a Grace of 1 s at the default 2 MiB/s; the honest validator asks
-// every 100 ms for 6 s, 3 s past the quantum.
+// every 100 ms for 6 s, 4 s past the quantum.
 func TestAttackValidatorsKeepingThePaceHoldEveryWeightsSlot(t *testing.T) {
 	const readRate = 12 * (2 << 20) / 10 // 2.4 MiB/s: 20% over weightsPace.Rate
 	old := weightsPace
-	weightsPace.Grace = time.Second // the quantum, 3 Graces: 3 s
+	weightsPace.Grace = time.Second // the quantum, 2 Graces: 2 s
 	t.Cleanup(func() { weightsPace = old })
 	if weightsPace.Rate != 2<<20 {
 		t.Fatalf("set-up: weightsPace %+v, want the default 2 MiB/s", weightsPace)
@@ -69,9 +69,9 @@ func TestAttackValidatorsKeepingThePaceHoldEveryWeightsSlot(t *testing.T) {
 	}
 	stop := func() { cancel(); wg.Wait() }
 	defer stop()
-	for deadline := time.Now().Add(5 * time.Second); a.weights.InFlight() < maxWeightsTransfers; time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(5 * time.Second); a.weightSlots().InFlight() < maxWeightsTransfers; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("set-up: the hostile validators hold %d slots, want %d", a.weights.InFlight(), maxWeightsTransfers)
+			t.Fatalf("set-up: the hostile validators hold %d slots, want %d", a.weightSlots().InFlight(), maxWeightsTransfers)
 		}
 	}
 
@@ -98,7 +98,7 @@ func TestAttackValidatorsKeepingThePaceHoldEveryWeightsSlot(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	elapsed := time.Since(start)
-	inFlight := a.weights.InFlight()
+	inFlight := a.weightSlots().InFlight()
 	stop()
 	if served == 0 {
 		t.Fatalf("four hostile validators reading at %.1f MiB/s (the pace is %.0f MiB/s after %s) held all %d of the provider's "+
@@ -191,7 +191,7 @@ func TestAttackNetworkCutLocksAnHonestValidatorOutPastTheSpan(t *testing.T) {
 	}
 	// The cut: nothing flows for 6 s; the provider drops the transfer.
 	time.Sleep(6 * time.Second)
-	if n := a.weights.InFlight(); n != 0 {
+	if n := a.weightSlots().InFlight(); n != 0 {
 		t.Fatalf("set-up: %d transfers still in flight after the cut, want the provider to have dropped it", n)
 	}
 	got, _ := io.ReadAll(res.Body) // what the connection's buffers held
@@ -224,7 +224,7 @@ func TestAttackNetworkCutLocksAnHonestValidatorOutPastTheSpan(t *testing.T) {
 	}
 	t.Fatalf("an honest validator whose transfer was cut after %d bytes by a 6 s network cut asked for the rest %d times over %s "+
 		"with every one of the %d slots free (%d in flight): statuses %v (first %d), Retry-After %q; never served",
-		len(have), len(statuses), time.Since(start).Round(time.Millisecond), maxWeightsTransfers, a.weights.InFlight(),
+		len(have), len(statuses), time.Since(start).Round(time.Millisecond), maxWeightsTransfers, a.weightSlots().InFlight(),
 		uniq(statuses), statuses[0], retryAfter)
 }
 

@@ -83,11 +83,11 @@ func TestAttackStalledWeightsReaderIsDroppedAndItsSlotFreed(t *testing.T) {
 	// stalled body itself.
 	res := getWeights(t, &http.Client{}, url, sha, validator)
 	defer res.Body.Close()
-	if a.weights.InFlight() != 1 {
-		t.Fatalf("%d transfers in flight, want 1", a.weights.InFlight())
+	if a.weightSlots().InFlight() != 1 {
+		t.Fatalf("%d transfers in flight, want 1", a.weightSlots().InFlight())
 	}
 	deadline := time.Now().Add(10 * time.Second) // far past weightsStall
-	for a.weights.InFlight() != 0 {
+	for a.weightSlots().InFlight() != 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("a validator that reads nothing still holds its weights transfer slot")
 		}
@@ -179,7 +179,7 @@ func TestAttackSlowWeightsReaderFallsBehindThePace(t *testing.T) {
 		}
 	}()
 	defer func() { close(stop); res.Body.Close(); <-read }()
-	for deadline := time.Now().Add(5 * time.Second); a.weights.InFlight() != 0; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(5 * time.Second); a.weightSlots().InFlight() != 0; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("a reader at 640 KiB/s, under the pace, still holds its transfer slot")
 		}

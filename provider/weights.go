@@ -2,11 +2,11 @@ package provider
 
 import (
 	"encoding/hex"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
 
-	"github.com/aichain/aichain/dataserver"
 	"github.com/aichain/aichain/jobexec"
 )
 
@@ -27,9 +27,13 @@ const (
 // transfer runs for up to jobexec.WeightsSendTime of its size). A reader
 // that took 64 KiB per weightsStall held its slot for the whole send time,
 // and four validators held all 8 (TestAttackSlowWeightsReaderFallsBehindThePace).
+// weightsHold is how long a validator's request waits in the agent for its
+// turn at a slot (jobexec.WeightsSlots), well within a sidecar's 15 s
+// for the answer's headers (jobexec.FetchPolicy.HeaderTimeout).
 var (
 	weightsStall = 30 * time.Second
 	weightsPace  = jobexec.WeightsPace()
+	weightsHold  = 5 * time.Second
 )
 
 // serveWeights serves GET /v1/models/{sha256}: a model's weights file, from
@@ -40,8 +44,9 @@ var (
 // unpaid) is then still verified. The weights are public (their uri is on
 // chain); the checks run in the order serveChunk's do, the disk last. The
 // file is streamed (ranges allowed), at most maxWeightsTransfers at once
-// and maxWeightsTransfersPerSigner for one validator; beyond, 503 and
-// Retry-After (TestAttackWeightsRequestsHoldWholeCopies).
+// and maxWeightsTransfersPerSigner for one validator, each in its turn
+// (jobexec.WeightsSlots); one whose turn does not come within weightsHold
+// is answered 503 with Retry-After (TestAttackWeightsRequestsHoldWholeCopies).
 func (a *Agent) serveWeights(w http.ResponseWriter, r *http.Request) {
 	sha := r.PathValue("sha")
 	if b, err := hex.DecodeString(sha); err != nil || len(b) != 32 {
@@ -64,29 +69,38 @@ func (a *Agent) serveWeights(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusNotFound, "not_found", "this provider keeps no model weights")
 		return
 	}
-	fault := a.cfg.Fault.WeightsTransfers > 0 && a.weightsSent.Add(1) > int64(a.cfg.Fault.WeightsTransfers)
-	if !jobexec.AdmitWeightsReader(w, a.weightsPaceBook(), validator) {
-		a.metrics.Refused.WithLabelValues("behind_pace").Inc()
-		httpError(w, http.StatusTooManyRequests, "behind_pace", "this validator's weights transfers fell behind the pace or ran their turn while others waited; retry later")
-		return
-	}
-	if fault || !a.weights.TryTake(validator, maxWeightsTransfers, maxWeightsTransfersPerSigner) {
-		if !fault && a.weights.InFlight() >= maxWeightsTransfers {
-			a.weightsPaceBook().Contend()
-		}
+	if a.cfg.Fault.WeightsTransfers > 0 && a.weightsSent.Add(1) > int64(a.cfg.Fault.WeightsTransfers) {
 		a.metrics.Refused.WithLabelValues("busy").Inc()
 		w.Header().Set("Retry-After", strconv.Itoa(5))
 		httpError(w, http.StatusServiceUnavailable, "busy", "this provider is sending as many weights as it sends at once; retry later")
 		return
 	}
-	defer a.weights.Release(validator)
+	slot, err := a.weightSlots().Take(w, r, validator, sha)
+	var refused *jobexec.SlotRefusal
+	if errors.As(err, &refused) {
+		status := refused.Status(w)
+		if refused.Behind {
+			a.metrics.Refused.WithLabelValues("behind_pace").Inc()
+			httpError(w, status, "behind_pace", "this validator's weights transfers fell behind the pace; retry later")
+			return
+		}
+		a.metrics.Refused.WithLabelValues("busy").Inc()
+		httpError(w, status, "busy", "this provider is sending as many weights as it sends at once; this validator keeps its place in the queue while it asks again")
+		return
+	}
+	if err != nil {
+		a.log.Error("weights slot", "sha256", sha, "err", err)
+		httpError(w, http.StatusInternalServerError, "internal", "cannot take a weights slot")
+		return
+	}
+	defer slot.Release()
 	f, err := a.cfg.Weights(sha)
 	if err != nil {
 		httpError(w, http.StatusNotFound, "not_found", "this provider holds no weights with that sha256")
 		return
 	}
 	defer f.Close()
-	if err := jobexec.ServeWeightsFile(w, r, f, weightsStall, a.weightsPaceBook(), validator); err != nil {
+	if err := slot.Serve(w, r, f, weightsStall); err != nil {
 		a.log.Error("stat weights", "sha256", sha, "err", err)
 		httpError(w, http.StatusInternalServerError, "internal", "cannot read the weights file")
 		return
@@ -94,16 +108,16 @@ func (a *Agent) serveWeights(w http.ResponseWriter, r *http.Request) {
 	a.metrics.WeightsServed.Inc()
 }
 
-// weightsPaceBook is the agent's account of each validator's pace across
-// its weights transfers and its share of the slots (dataserver.PaceBook,
-// at weightsPace): a validator cut for falling behind is not given a fresh
-// Grace by asking again while others wait
-// (TestAttackValidatorsRestartTheGraceToHoldEveryWeightsSlot), and one that
-// keeps the pace yields its slot after its quantum
-// (TestAttackValidatorsKeepingThePaceHoldEveryWeightsSlot).
-func (a *Agent) weightsPaceBook() *dataserver.PaceBook {
-	a.weightsBookOnce.Do(func() {
-		a.weightsBook = jobexec.NewWeightsPaceBook(weightsPace)
+// weightSlots are the agent's weights transfers to validators
+// (jobexec.WeightsSlots at weightsPace): each validator's pace kept across
+// its transfers (TestAttackValidatorsRestartTheGraceToHoldEveryWeightsSlot),
+// a transfer that ran its quantum cut while others wait
+// (TestAttackValidatorsKeepingThePaceHoldEveryWeightsSlot), and a freed
+// slot given to the waiting validator with the most of the file
+// (TestAttackValidatorsWaitingTogetherGetNoWholeCopyWithinTheSpan).
+func (a *Agent) weightSlots() *jobexec.WeightsSlots {
+	a.weightsOnce.Do(func() {
+		a.weights = jobexec.NewWeightsSlots(maxWeightsTransfers, maxWeightsTransfersPerSigner, weightsPace, weightsHold)
 	})
-	return a.weightsBook
+	return a.weights
 }

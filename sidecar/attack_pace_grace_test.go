@@ -27,7 +27,8 @@ import (
 // to send them to every validator within the unavailable span. The sidecar
 // now keeps each validator's pace across its transfers
 // (dataserver.PaceBook): while others wait for a slot, a validator whose
-// account is spent is refused before it takes one, so it has one Grace.
+// account is spent ranks after every validator whose account is not
+// (jobexec.WeightsSlots), so it has one Grace while others wait.
 func TestAttackValidatorsRestartTheGraceToHoldEverySlot(t *testing.T) {
 	old := peerPace
 	peerPace = dataserver.Pace{Grace: time.Second, Rate: 16 << 20}
@@ -99,9 +100,8 @@ func TestAttackValidatorsRestartTheGraceToHoldEverySlot(t *testing.T) {
 		heldFor += h.HeldFor
 	}
 	// One Grace per validator while others wait: once it is cut, for
-	// falling behind, it is refused until the contention ends
-	// (dataserver.PaceBook), so the honest validator waits at most about
-	// two Graces (the hostile ones' Grace, then the contention's).
+	// falling behind, it ranks after the honest validator, which waits at
+	// most about a Grace (the hostile ones'), and some slack.
 	if wait > 3*peerPace.Grace {
 		t.Fatalf("four hostile validators asking again at every cut took this sidecar's %d slots %d times with %d requests over %s, "+
 			"and received %d bytes (%.1f MiB); the slots held %s in all (up to their last take); an honest validator asking every "+

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -19,7 +18,6 @@ import (
 	"github.com/aichain/aichain/chainclient/bonded"
 	"github.com/aichain/aichain/chainclient/signedreq"
 	"github.com/aichain/aichain/dataserver"
-	"github.com/aichain/aichain/internal/slots"
 	"github.com/aichain/aichain/jobexec"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 )
@@ -57,9 +55,12 @@ const (
 // and four hostile validators held every slot of every honest sidecar
 // (TestAttackFourValidatorsHoldEverySlotOfASidecar); now holding a slot
 // costs the file's bandwidth at 16 MiB/s.
+// peerHold is how long a request waits for its turn at a slot before it
+// is answered busy: short, as a peer walk has other sidecars to ask.
 var (
 	peerStall = 30 * time.Second
 	peerPace  = dataserver.Pace{Grace: jobexec.WeightsGrace, Rate: peerRate}
+	peerHold  = 2 * time.Second
 )
 
 // peerRate is the rate PeerTransferTimeout's default asks of a peer.
@@ -73,8 +74,7 @@ type WeightsServer struct {
 	open     func(sha string) (*os.File, error)
 	verifier *signedreq.Verifier
 	nonces   *signedreq.NonceStore
-	xfers    slots.Counter
-	book     *dataserver.PaceBook // each reader's pace across its transfers
+	xfers    *jobexec.WeightsSlots // transfers under way, their queue and pace
 	log      *slog.Logger
 	metrics  *Metrics
 
@@ -92,7 +92,7 @@ func NewWeightsServer(url, prefix string, open func(sha string) (*os.File, error
 		return nil, err
 	}
 	return &WeightsServer{open: open, log: log, metrics: m, nonces: &signedreq.NonceStore{}, validators: map[string]bool{},
-		book:     jobexec.NewWeightsPaceBook(peerPace),
+		xfers:    jobexec.NewWeightsSlots(maxPeerTransfers, maxPeerTransfersPerSigner, peerPace, peerHold),
 		verifier: &signedreq.Verifier{Audiences: []string{aud}, Prefix: prefix}}, nil
 }
 
@@ -114,9 +114,10 @@ func (s *WeightsServer) Handler() http.Handler {
 
 // serve checks, in the order that keeps unauthenticated work small: the
 // name, the signature (CPU only), that the signer is a bonded validator's
-// operator (memory only), the nonce, a free transfer slot; only then does it
-// open the file. Past the slots, 503 with Retry-After, as the provider
-// answers.
+// operator (memory only), the nonce, its turn at a transfer slot
+// (jobexec.WeightsSlots, waiting up to peerHold); only then does it open the
+// file. A request whose turn does not come is answered 503 with
+// Retry-After, as the provider answers.
 func (s *WeightsServer) serve(w http.ResponseWriter, r *http.Request) {
 	sha := r.PathValue("sha")
 	if b, err := hex.DecodeString(sha); err != nil || len(b) != 32 {
@@ -144,26 +145,30 @@ func (s *WeightsServer) serve(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, err)
 		return
 	}
-	if !jobexec.AdmitWeightsReader(w, s.book, signed.Address) {
-		peerError(w, http.StatusTooManyRequests, "behind_pace", "this validator's transfers here fell behind the pace or ran their turn while others waited; ask another sidecar")
-		return
-	}
-	if !s.xfers.TryTake(signed.Address, maxPeerTransfers, maxPeerTransfersPerSigner) {
-		if s.xfers.InFlight() >= maxPeerTransfers {
-			s.book.Contend()
+	slot, err := s.xfers.Take(w, r, signed.Address, sha)
+	var refused *jobexec.SlotRefusal
+	if errors.As(err, &refused) {
+		status := refused.Status(w)
+		if refused.Behind {
+			peerError(w, status, "behind_pace", "this validator's transfers here fell behind the pace; ask another sidecar")
+			return
 		}
-		w.Header().Set("Retry-After", strconv.Itoa(5))
-		peerError(w, http.StatusServiceUnavailable, "busy", "this sidecar is sending as many weights as it sends at once; ask another")
+		peerError(w, status, "busy", "this sidecar is sending as many weights as it sends at once; ask another")
 		return
 	}
-	defer s.xfers.Release(signed.Address)
+	if err != nil {
+		s.log.Error("weights slot", "sha256", sha, "err", err)
+		peerError(w, http.StatusInternalServerError, "internal", "cannot take a weights slot")
+		return
+	}
+	defer slot.Release()
 	f, err := s.open(sha)
 	if err != nil {
 		peerError(w, http.StatusNotFound, "not_found", "this sidecar holds no weights with that sha256")
 		return
 	}
 	defer f.Close()
-	if err := jobexec.ServeWeightsFile(w, r, f, peerStall, s.book, signed.Address); err != nil {
+	if err := slot.Serve(w, r, f, peerStall); err != nil {
 		s.log.Error("stat weights", "sha256", sha, "err", err)
 		peerError(w, http.StatusInternalServerError, "internal", "cannot read the weights file")
 		return

@@ -327,9 +327,10 @@ func TestRefreshPeers(t *testing.T) {
 // peerPace is dropped: the honest validator is served once the hostile
 // readers fall behind (here a pace's grace of 200 ms).
 func TestAttackFourValidatorsHoldEverySlotOfASidecar(t *testing.T) {
-	old := peerPace
+	old, oldHold := peerPace, peerHold
 	peerPace = dataserver.Pace{Grace: 200 * time.Millisecond, Rate: 16 << 20}
-	t.Cleanup(func() { peerPace = old })
+	peerHold = 0 // answered at once: the set-up's check
+	t.Cleanup(func() { peerPace, peerHold = old, oldHold })
 	data, sha, open := peerFileOf(t, 4<<20) // 32 MiB: more than the connection buffers
 	honest := newSigner()
 	bonded := []signedreq.Signer{honest}

@@ -1,0 +1,271 @@
+package slots
+
+import (
+	"context"
+	"math"
+	"sync"
+	"time"
+)
+
+// Queue hands its slots to the keys that wait for one by rank, not to
+// whichever asks first: a request that finds no slot free keeps its key's
+// place in the queue, and waits for a turn for up to the hold its caller
+// gives; answered busy, its key keeps its place for Keep while it asks
+// again. A slot that frees goes to the best-ranked key waiting for it then
+// (Rank); a newcomer takes a free slot only when no key waiting is ranked
+// before it. A key whose request was answered busy, or whose slot was
+// taken back for others (Yield), still counts as waiting for Claim, the
+// time it takes to ask again: the slot is kept for it when it ranks first.
+// Keys are few (the bonded validators a weights server admits): one place
+// each, at most MaxKeys.
+//
+// Counter's free-for-all gave a freed weights slot to whichever validator
+// asked first, and hostile validators ask back to back: an honest
+// validator that asks again when its Retry-After says lost every freed slot
+// to them.
+type Queue struct {
+	Limit, PerKey int
+	// MaxKeys bounds the keys queued; a new key past it is refused at once.
+	MaxKeys int
+	// Keep is how long a key keeps its place after a request of it was
+	// answered busy, for it to ask again; Claim (at most Keep) how long it
+	// counts as waiting then.
+	Keep, Claim time.Duration
+	// Age is the Progress a queued key with none gains per second it
+	// waits: a newcomer passes the keys whose progress grows slower.
+	Age int64
+
+	mu     sync.Mutex
+	total  int
+	byKey  map[string]int
+	queued map[string]*place
+	seq    uint64
+	// changed is closed, and replaced, whenever a slot frees or a waiting
+	// request leaves (nil until someone waits).
+	changed chan struct{}
+}
+
+// Rank orders the keys waiting for a slot: a key not Behind before a key
+// Behind, then the key holding fewer slots, then the more Progress first
+// (a key with none counting Queue.Age for each second since it queued),
+// then the key that queued first.
+type Rank struct {
+	Behind   bool  // its reader fell behind the pace
+	Progress int64 // what it has of the file, as the server counts it
+}
+
+// place is a key's place in the queue.
+type place struct {
+	rank    Rank
+	since   time.Time // when it queued
+	seq     uint64    // order of queuing
+	waiting bool      // a request of the key waits for its turn
+	asked   time.Time // when its last request left the queue busy, or its slot was yielded
+}
+
+// counts reports whether p counts as waiting at now: a request of it
+// waits, or it may be on its way back (Claim from its last request). A
+// key cannot make its claim last: asking again in its turn takes the slot.
+func (q *Queue) counts(p *place, now time.Time) bool {
+	return p.waiting || now.Sub(p.asked) < q.Claim
+}
+
+// before reports whether p, key pk's place, is served before o, key ok's,
+// at now. q.mu is held.
+func (q *Queue) before(pk string, p *place, ok string, o *place, now time.Time) bool {
+	if p.rank.Behind != o.rank.Behind {
+		return !p.rank.Behind
+	}
+	if a, b := q.byKey[pk], q.byKey[ok]; a != b {
+		return a < b
+	}
+	if a, b := q.aged(p, now), q.aged(o, now); a != b {
+		return a > b
+	}
+	return p.seq < o.seq
+}
+
+// aged is p's Progress, or, when it has none, Age for each second since
+// it queued (saturating).
+func (q *Queue) aged(p *place, now time.Time) int64 {
+	if p.rank.Progress > 0 {
+		return p.rank.Progress
+	}
+	gain := float64(q.Age) * now.Sub(p.since).Seconds()
+	if gain >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(max(gain, 0))
+}
+
+// Take takes a slot for key, at rank, when its turn comes within hold (0:
+// only if it is its turn now) or until ctx ends. A key already at PerKey
+// slots, or with another request waiting, is refused at once, as is a new
+// key when MaxKeys are queued. Refused, the key keeps its place for Keep.
+func (q *Queue) Take(ctx context.Context, key string, rank Rank, hold time.Duration) bool {
+	now := time.Now()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.prune(now)
+	if q.byKey[key] >= q.PerKey {
+		return false
+	}
+	p := q.queued[key]
+	if p == nil {
+		if len(q.queued) >= q.MaxKeys {
+			return false
+		}
+		if q.queued == nil {
+			q.queued = map[string]*place{}
+		}
+		q.seq++
+		p = &place{seq: q.seq, since: now}
+		q.queued[key] = p
+	} else if p.waiting {
+		return false
+	}
+	p.rank, p.waiting = rank, true
+	end := now.Add(hold)
+	for {
+		ok, claimEnds := q.turn(key, p, now)
+		if ok {
+			break
+		}
+		if !now.Before(end) {
+			q.leave(p, now)
+			return false
+		}
+		if q.changed == nil {
+			q.changed = make(chan struct{})
+		}
+		changed := q.changed
+		wake := end
+		if !claimEnds.IsZero() && claimEnds.Before(wake) {
+			wake = claimEnds // a claim that ends may make it p's turn
+		}
+		timer := time.NewTimer(wake.Sub(now))
+		q.mu.Unlock()
+		select {
+		case <-changed:
+		case <-timer.C:
+		case <-ctx.Done():
+		}
+		timer.Stop()
+		q.mu.Lock()
+		now = time.Now()
+		if ctx.Err() != nil {
+			q.leave(p, now)
+			return false
+		}
+	}
+	delete(q.queued, key)
+	q.total++
+	if q.byKey == nil {
+		q.byKey = map[string]int{}
+	}
+	q.byKey[key]++
+	return true
+}
+
+// turn reports whether p, key's place, may take a slot at now: one is
+// free for each key waiting that is ranked before it, and one more. When
+// not, claimEnds is the first end of a Claim that counted against it (zero
+// if none). q.mu is held.
+func (q *Queue) turn(key string, p *place, now time.Time) (ok bool, claimEnds time.Time) {
+	free := q.Limit - q.total
+	if free <= 0 || q.byKey[key] >= q.PerKey {
+		return false, time.Time{}
+	}
+	for k, o := range q.queued {
+		if o == p || !q.counts(o, now) || q.byKey[k] >= q.PerKey || !q.before(k, o, key, p, now) {
+			continue
+		}
+		if !o.waiting {
+			if ends := o.asked.Add(q.Claim); claimEnds.IsZero() || ends.Before(claimEnds) {
+				claimEnds = ends
+			}
+		}
+		if free--; free <= 0 {
+			return false, claimEnds
+		}
+	}
+	return true, time.Time{}
+}
+
+// leave marks p's request gone, keeping its place, and wakes the others.
+// q.mu is held.
+func (q *Queue) leave(p *place, now time.Time) {
+	p.waiting, p.asked = false, now
+	q.wake()
+}
+
+// wake wakes the requests waiting. q.mu is held.
+func (q *Queue) wake() {
+	if q.changed != nil {
+		close(q.changed)
+		q.changed = nil
+	}
+}
+
+// prune drops the places whose key has not asked for Keep. q.mu is held.
+func (q *Queue) prune(now time.Time) {
+	for k, p := range q.queued {
+		if !p.waiting && now.Sub(p.asked) > q.Keep {
+			delete(q.queued, k)
+		}
+	}
+}
+
+// Release frees a slot of key and hands it to the next waiting.
+func (q *Queue) Release(key string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.release(key)
+}
+
+// Yield frees a slot of key taken back for others, and queues key at rank
+// as if a request of it had just been answered busy: the slot is kept for
+// it for Claim when it ranks first.
+func (q *Queue) Yield(key string, rank Rank) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	now := time.Now()
+	if p := q.queued[key]; p == nil && len(q.queued) < q.MaxKeys {
+		if q.queued == nil {
+			q.queued = map[string]*place{}
+		}
+		q.seq++
+		q.queued[key] = &place{seq: q.seq, since: now, rank: rank, asked: now}
+	} else if p != nil && !p.waiting {
+		p.rank, p.asked = rank, now
+	}
+	q.release(key)
+}
+
+// release frees a slot of key and wakes the requests waiting. q.mu is held.
+func (q *Queue) release(key string) {
+	q.total--
+	if q.byKey[key]--; q.byKey[key] <= 0 {
+		delete(q.byKey, key)
+	}
+	q.wake()
+}
+
+// InFlight is the number of slots taken.
+func (q *Queue) InFlight() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.total
+}
+
+// Queued is the number of keys with a place in the queue: waiting now, or
+// answered busy less than Keep ago.
+func (q *Queue) Queued() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.queued) == 0 {
+		return 0 // the quantum's check on every step of a transfer: no clock read
+	}
+	q.prune(time.Now())
+	return len(q.queued)
+}

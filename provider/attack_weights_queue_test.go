@@ -1,0 +1,255 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aichain/aichain/chainclient/signedreq"
+	"github.com/aichain/aichain/workload"
+)
+
+// TestAttackValidatorsWaitingTogetherGetNoWholeCopyWithinTheSpan: hostile
+// requester that owns its job's model and takes the weights down after the
+// award; every validator is honest. All of them ask the provider at once,
+// and the weights are large, so every transfer runs past its quantum
+// (three Graces then) while others wait. The agent cut each at its quantum and
+// then refused its validator (429) until no validator had been turned away
+// for a Grace: with a few dozen validators asking, every validator was
+// served one quantum before any was served a second, so none had the whole
+// file until all had had a turn, and none could share it with the others
+// (sidecar/peers.go) within the unavailable span: every validator votes the
+// honest provider UNAVAILABLE, it forfeits its collateral, and the
+// requester keeps the result. A freed slot now goes to the waiting
+// validator with the most of the file (jobexec.WeightsSlots), and one cut
+// for others asking for the rest at once keeps its turn: the uplink
+// completes copies.
+//
+// Scaled by 1/20: 48 validators, each reading at 8 MiB/s (the uplink
+// shared by the 8 slots), a 24 MiB file (3 s at that rate: two quanta of
+// 1.5 s then, three of 1 s now), a span of 6 s; a busy answer is asked again 50 ms later (the
+// sidecar's 1 s Retry-After). The first whole copy must come within the
+// span, twice the file's time: it came after 11 s, and now after 3.2-4.3 s.
+func TestAttackValidatorsWaitingTogetherGetNoWholeCopyWithinTheSpan(t *testing.T) {
+	const readRate = 8 << 20
+	old, oldHold := weightsPace, weightsHold
+	weightsPace.Grace, weightsHold = 500*time.Millisecond, 300*time.Millisecond
+	t.Cleanup(func() { weightsPace, weightsHold = old, oldHold })
+	file := bytes.Repeat([]byte("weights!"), (24<<20)/8)
+	sha := workload.SHA256Hex(file)
+	_, url, first, others := weightsServerWithHostile(t, file, 47)
+	validators := append([]signedreq.Signer{first}, others...)
+	fileTime := time.Duration(len(file)) * time.Second / readRate
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*fileTime)
+	defer cancel()
+	start := time.Now()
+	whole := make([]time.Duration, len(validators))
+	stats := make([]readerStats, len(validators))
+	var wg sync.WaitGroup
+	for i, v := range validators {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			whole[i], stats[i] = sidecarLikeReader(ctx, v, url, sha, file, readRate)
+		}()
+	}
+	wg.Wait()
+	var done []time.Duration
+	for _, d := range whole {
+		if d > 0 {
+			done = append(done, d)
+		}
+	}
+	slices.Sort(done)
+	var all readerStats
+	for _, s := range stats {
+		all.served, all.busy, all.behind, all.cuts = all.served+s.served, all.busy+s.busy, all.behind+s.behind, all.cuts+s.cuts
+	}
+	t.Logf("%d validators, the file %s at each one's rate: whole copies after %v (of %s); %d transfers, %d cut, %d busy, %d behind the pace",
+		len(validators), fileTime, roundAll(done), time.Since(start).Round(time.Millisecond), all.served, all.cuts, all.busy, all.behind)
+	if len(done) == 0 || done[0] > 2*fileTime {
+		firstCopy := "none"
+		if len(done) > 0 {
+			firstCopy = done[0].Round(time.Millisecond).String()
+		}
+		t.Fatalf("%d honest validators asking the provider together: the first whole copy of a file each reads in %s came after %s "+
+			"(want at most %s); %d transfers, %d cut for others, %d answered busy, %d refused as behind the pace",
+			len(validators), fileTime, firstCopy, 2*fileTime, all.served, all.cuts, all.busy, all.behind)
+	}
+}
+
+// readerStats counts a sidecarLikeReader's answers.
+type readerStats struct{ served, busy, behind, cuts int }
+
+// sidecarLikeReader asks for file as a sidecar's weights mirror does
+// (sidecar/mirror.go): it reads a transfer at rate, asks at once for the
+// rest of one cut after it brought bytes (a Range request), and asks again
+// 50 ms after a busy answer (its Retry-After, scaled). It returns when it
+// has the whole file (how long that took) or ctx ends (0).
+func sidecarLikeReader(ctx context.Context, s signedreq.Signer, url, sha string, file []byte, rate int64) (time.Duration, readerStats) {
+	start := time.Now()
+	var st readerStats
+	// A small receive buffer: the bytes a cut transfer's reader drains after
+	// the cut are a fraction of a quantum, as on a real link (megabytes of
+	// loopback buffer at 8 MiB/s are half the scaled quantum).
+	dialer := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		var err error
+		if cerr := c.Control(func(fd uintptr) {
+			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 128<<10)
+		}); cerr != nil {
+			return cerr
+		}
+		return err
+	}}
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true, DialContext: dialer.DialContext}}
+	defer client.CloseIdleConnections()
+	var have []byte
+	buf := make([]byte, 32<<10)
+	for ctx.Err() == nil {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/v1/models/"+sha, nil)
+		if err != nil {
+			return 0, st
+		}
+		if len(have) > 0 {
+			req.Header.Set("Range", "bytes="+strconv.Itoa(len(have))+"-")
+		}
+		if err := signedreq.Sign(req, s, url, time.Now()); err != nil {
+			return 0, st
+		}
+		res, err := client.Do(req)
+		if err != nil {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		if res.StatusCode != http.StatusOK && res.StatusCode != http.StatusPartialContent {
+			switch res.StatusCode {
+			case http.StatusServiceUnavailable:
+				st.busy++
+			case http.StatusTooManyRequests:
+				st.behind++
+			}
+			_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 4096))
+			_ = res.Body.Close()
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		st.served++
+		if res.StatusCode == http.StatusOK {
+			have = have[:0]
+		}
+		began, n := time.Now(), int64(0)
+		for ctx.Err() == nil {
+			if want := int64(float64(rate) * time.Since(began).Seconds()); n < want {
+				m, err := res.Body.Read(buf[:min(int64(len(buf)), want-n)])
+				n += int64(m)
+				have = append(have, buf[:m]...)
+				if err != nil {
+					if err != io.EOF {
+						st.cuts++
+					}
+					break
+				}
+				continue
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		_ = res.Body.Close()
+		if len(have) == len(file) && bytes.Equal(have, file) {
+			return time.Since(start), st
+		}
+		if len(have) > len(file) {
+			have = have[:0]
+		}
+	}
+	return 0, st
+}
+
+func roundAll(ds []time.Duration) string {
+	var b bytes.Buffer
+	for i, d := range ds {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		fmt.Fprint(&b, d.Round(100*time.Millisecond))
+	}
+	return b.String()
+}
+
+// TestAttackPaceKeepersClimbingTheFileStarveANewcomer: hostile requester
+// that owns its job's model and takes the weights down after the award,
+// with twelve hostile bonded validators. Each reads its two transfers at
+// just over the pace and asks for the rest of each cut transfer (a Range
+// request) at once. Given to whoever asked first, a freed slot went to the
+// hostile validators asking back to back: in two runs of three the honest
+// validator was not served within 9 s. Given to the waiting validator with
+// the most of the file, the climbers' progress, a little more at each
+// turn, ranked every one of them ahead of an honest validator that asked
+// a moment later with nothing yet: it was never served (the first version
+// of jobexec.WeightsSlots). Either way it votes the honest provider
+// UNAVAILABLE and the provider forfeits its collateral. Now a validator
+// with nothing of the file gains rank at twice the pace while it waits,
+// and one holding a slot ranks after one holding none: the honest
+// validator passes the validators that only keep the pace (4.7 s here).
+//
+// Scaled by 1/20 as TestAttackValidatorsWaitingTogetherGetNoWholeCopyWithinTheSpan:
+// the honest validator reads at 8 MiB/s and must have the 24 MiB file
+// within the span, 6 s.
+func TestAttackPaceKeepersClimbingTheFileStarveANewcomer(t *testing.T) {
+	const readRate, paceRead = 8 << 20, 12 * (2 << 20) / 10 // 2.4 MiB/s: 20% over weightsPace.Rate
+	old, oldHold := weightsPace, weightsHold
+	weightsPace.Grace, weightsHold = 500*time.Millisecond, 300*time.Millisecond
+	t.Cleanup(func() { weightsPace, weightsHold = old, oldHold })
+	if weightsPace.Rate != 2<<20 {
+		t.Fatalf("set-up: weightsPace %+v, want the default 2 MiB/s", weightsPace)
+	}
+	file := bytes.Repeat([]byte("weights!"), (24<<20)/8)
+	sha := workload.SHA256Hex(file)
+	_, url, honest, hostile := weightsServerWithHostile(t, file, 12)
+	fileTime := time.Duration(len(file)) * time.Second / readRate
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	var hostileStats [24]readerStats
+	for i, s := range hostile {
+		for j := range maxWeightsTransfersPerSigner {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for ctx.Err() == nil { // climb the file again once it has it
+					_, hostileStats[2*i+j] = sidecarLikeReader(ctx, s, url, sha, file, paceRead)
+				}
+			}()
+		}
+	}
+	stop := func() { cancel(); wg.Wait() }
+	defer stop()
+	time.Sleep(weightsPace.Grace) // the hostile validators ask first
+
+	hctx, hcancel := context.WithTimeout(context.Background(), 3*fileTime)
+	defer hcancel()
+	took, st := sidecarLikeReader(hctx, honest, url, sha, file, readRate)
+	stop()
+	var hs readerStats
+	for _, s := range hostileStats {
+		hs.served, hs.busy, hs.cuts = hs.served+s.served, hs.busy+s.busy, hs.cuts+s.cuts
+	}
+	t.Logf("the honest validator had the file after %s (0: never): %d transfers, %d cut, %d busy, %d behind; the hostile readers: %d transfers, %d cut, %d busy",
+		took.Round(time.Millisecond), st.served, st.cuts, st.busy, st.behind, hs.served, hs.cuts, hs.busy)
+	if took == 0 || took > 2*fileTime {
+		t.Fatalf("twelve hostile validators reading at %.1f MiB/s (the pace is 2 MiB/s) and resuming each cut transfer: "+
+			"an honest validator reading at %d MiB/s had the %d MiB file after %s (0: not within %s), want within the span %s; "+
+			"it was served %d transfers, %d cut, answered busy %d times",
+			float64(paceRead)/(1<<20), readRate>>20, len(file)>>20, took.Round(time.Millisecond), 3*fileTime, 2*fileTime,
+			st.served, st.cuts, st.busy)
+	}
+}
