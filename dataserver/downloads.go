@@ -133,6 +133,7 @@ type stallWriter struct {
 	base    int64        // bytes the pace counts before this response's (PaceBook)
 	check   func() error // nil, or an error cuts the response (PaceBook's quantum)
 	sent    int64        // bytes written (the writer's goroutine only)
+	status  int          // the status written (the writer's goroutine only; 0: none yet)
 
 	mu     sync.Mutex
 	ended  bool // cut: writes are refused
@@ -275,3 +276,20 @@ func (w *stallWriter) ReadFrom(src io.Reader) (int64, error) {
 
 // Unwrap lets http.ResponseController reach the connection.
 func (w *stallWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// WriteHeader records the status and writes it.
+func (w *stallWriter) WriteHeader(code int) {
+	if w.status == 0 && code >= 200 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// statusSent is the status the response went out with: 200 when the body
+// was written without one.
+func (w *stallWriter) statusSent() int {
+	if w.status == 0 && w.sent > 0 {
+		return http.StatusOK
+	}
+	return w.status
+}

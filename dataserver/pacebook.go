@@ -2,6 +2,7 @@ package dataserver
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"sync"
 	"time"
@@ -37,17 +38,16 @@ import (
 // wait (Contended), a transfer that has run Quantum is cut, and its reader
 // asks for the rest (a Range request) and waits its turn.
 //
-// The turn goes to the reader with the most of the file (Rank.Progress:
-// the bytes from the file's start that the book saw sent to it, and no
-// more than the offset it asks from), so that the uplink completes copies,
-// which the validators' sidecars then share, rather than advancing every
-// validator a little: a quantum-cut validator asking for the rest of a
-// large model was refused until every other had had a turn, and with a
-// few dozen validators waiting none had the whole file within the span
+// The turn goes to the reader taking the file fastest (Rank.Progress: the
+// bytes it was sent of the file lately, when it resumes where it stopped;
+// fileProgress), so that the uplink completes copies, which the
+// validators' sidecars then share, rather than advancing every validator
+// a little: a quantum-cut validator asking for the rest of a large model
+// was refused until every other had had a turn, and with a few dozen
+// validators waiting none had the whole file within the span
 // (TestAttackValidatorsWaitingTogetherGetNoWholeCopyWithinTheSpan). A
-// reader cannot claim progress it was not sent, and one that reads
-// slowly, at the pace, falls behind the honest ones that read at their
-// link's speed.
+// reader cannot claim bytes it was not sent, and one that reads slowly, at
+// the pace, falls behind the honest ones that read at their link's speed.
 //
 // Readers are the signers a server admitted (bonded validators), so the
 // book holds an account per validator at most, each dropped Memory after
@@ -56,6 +56,17 @@ type PaceBook struct {
 	Pace    Pace
 	Memory  time.Duration
 	Quantum time.Duration // zero: a transfer is never cut for others
+	// Recent is the time over which the bytes a reader was sent of a file
+	// count toward its rank, decaying by a factor e (zero: never decay), and
+	// RankCap the most they count (zero: no cap).
+	Recent  time.Duration
+	RankCap int64
+	// MaxCredit is the most a reader's account may be ahead of its pace
+	// when a transfer of it starts (zero: no cap): a reader that took a
+	// large file fast had its whole send time (8.5 minutes for 1 GiB) to
+	// hold slots without reading (found by review;
+	// TestPaceBookCapsWhatAReaderCarries).
+	MaxCredit time.Duration
 	// Contended reports whether readers wait for a slot (nil: never).
 	Contended func() bool
 
@@ -65,11 +76,11 @@ type PaceBook struct {
 }
 
 type paceAccount struct {
-	held     time.Duration    // time its ended transfers were held
-	sent     int64            // bytes its ended transfers sent
-	active   int              // transfers under way
-	last     time.Time        // when its last transfer ended
-	progress map[string]int64 // by file: bytes from its start sent to the reader
+	held   time.Duration            // time its ended transfers were held
+	sent   int64                    // bytes its ended transfers sent
+	active int                      // transfers under way
+	last   time.Time                // when its last transfer ended
+	files  map[string]*fileProgress // what it was sent of each file
 }
 
 // ErrYielded cuts a transfer that ran Quantum while other readers waited.
@@ -109,9 +120,10 @@ func (b *PaceBook) contended() bool { return b.Contended != nil && b.Contended()
 // transfer of it is under way.
 var ErrBehindPace = errors.New("the reader's transfers fell behind the pace")
 
-// Rank is reader's rank for a slot to send file from byte from: Behind
-// when its account is spent, and Progress the bytes from the file's start
-// the book saw sent to it, up to from. A spent reader with another
+// Rank is reader's rank for a slot to send file from byte from (-1: a
+// Range that claims no start; ResumeFrom: where its last transfer of the
+// file stopped): Behind when its account is spent, else as the bytes it
+// was sent of file say (fileProgress.rank). A spent reader with another
 // transfer under way is refused (ErrBehindPace), and told to ask again
 // after a Grace.
 func (b *PaceBook) Rank(reader, file string, from int64) (slots.Rank, time.Duration, error) {
@@ -123,24 +135,41 @@ func (b *PaceBook) Rank(reader, file string, from int64) (slots.Rank, time.Durat
 	if behind && a.active > 0 {
 		return slots.Rank{}, b.Pace.Grace, ErrBehindPace
 	}
-	return slots.Rank{Behind: behind, Progress: min(max(from, 0), a.progress[file])}, 0, nil
+	f := a.files[file]
+	if from == ResumeFrom && f != nil {
+		from = f.at
+	}
+	rank := f.rank(from, now, b.Recent)
+	if b.RankCap > 0 {
+		rank.Progress = min(rank.Progress, b.RankCap)
+	}
+	rank.Behind = behind
+	return rank, 0, nil
 }
+
+// ResumeFrom, as Rank's from, is where the reader's last transfer of the
+// file stopped.
+const ResumeFrom = math.MinInt64
 
 // Guard returns w with the stall rule (GuardStall) and reader's pace from
 // its account, for a transfer of file from byte from: the transfer is cut
 // once the reader's time on all its transfers passes Grace + everything
 // they sent / Rate, or once it has run Quantum while others wait for a
 // slot. A spent account with no transfer under way starts afresh (the
-// reader waited its turn). done books the transfer in the account, and
-// the bytes it sent as the reader's progress on file when it began within
-// what the reader had, and reports whether the transfer was cut for others
-// (its quantum); call it when the response is written.
-func (b *PaceBook) Guard(w http.ResponseWriter, stall time.Duration, reader, file string, from int64) (http.ResponseWriter, func() (yielded bool)) {
+// reader waited its turn). done books the transfer in the account and in
+// what the reader was sent of file (size bytes; the transfer asked from
+// byte from, -1 for a Range that claims no start), and reports whether
+// the transfer was cut for others (its quantum); call it when the
+// response is written.
+func (b *PaceBook) Guard(w http.ResponseWriter, stall time.Duration, reader, file string, from, size int64) (http.ResponseWriter, func() (yielded bool)) {
 	start := time.Now()
 	b.mu.Lock()
 	a := b.account(reader, start)
 	if a.active == 0 && b.Pace.Rate > 0 && b.left(a) <= 0 {
-		*a = paceAccount{last: a.last, progress: a.progress}
+		*a = paceAccount{last: a.last, files: a.files}
+	}
+	if over := b.left(a) - b.MaxCredit; b.MaxCredit > 0 && over > 0 {
+		a.held += over // a credit past MaxCredit is not carried
 	}
 	sw := newStallWriter(w, stall, time.Time{})
 	sw.pace, sw.from, sw.base = b.Pace, start.Add(-a.held), a.sent
@@ -164,11 +193,16 @@ func (b *PaceBook) Guard(w http.ResponseWriter, stall time.Duration, reader, fil
 		a.sent += sw.sent
 		a.active--
 		a.last = now
-		if from >= 0 && from <= a.progress[file] && from+sw.sent > a.progress[file] {
-			if a.progress == nil {
-				a.progress = map[string]int64{}
+		if status := sw.statusSent(); status == http.StatusOK || status == http.StatusPartialContent {
+			f := a.files[file]
+			if f == nil {
+				if a.files == nil {
+					a.files = map[string]*fileProgress{}
+				}
+				f = &fileProgress{}
+				a.files[file] = f
 			}
-			a.progress[file] = from + sw.sent
+			f.record(status, from, sw.sent, size, now, b.Recent)
 		}
 		return yielded
 	}

@@ -2,10 +2,13 @@ package dataserver
 
 import (
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/aichain/aichain/internal/slots"
 )
 
 // TestPaceBookAccountsAcrossTransfers: a reader's transfers share one
@@ -20,7 +23,7 @@ func TestPaceBookAccountsAcrossTransfers(t *testing.T) {
 		t.Fatalf("a new reader has %s left, want the Grace %s", got, grace)
 	}
 	// A transfer that sends 1 MiB: a second of pace earned.
-	w, done := b.Guard(httptest.NewRecorder(), time.Second, "v", "f", 0)
+	w, done := b.Guard(httptest.NewRecorder(), time.Second, "v", "f", 0, 1<<30)
 	if _, err := w.Write(make([]byte, 1<<20)); err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +34,7 @@ func TestPaceBookAccountsAcrossTransfers(t *testing.T) {
 	// Two transfers held without taking a byte, back to back: the second
 	// runs on what the first left.
 	for range 2 {
-		_, done = b.Guard(httptest.NewRecorder(), time.Second, "v", "f", 0)
+		_, done = b.Guard(httptest.NewRecorder(), time.Second, "v", "f", 0, 1<<30)
 		time.Sleep(700 * time.Millisecond)
 		done()
 	}
@@ -46,7 +49,7 @@ func TestPaceBookAccountsAcrossTransfers(t *testing.T) {
 		t.Fatalf("a reader that held nothing for Memory has %s left, want a fresh Grace %s", got, grace)
 	}
 	// A transfer under way keeps its account past Memory.
-	_, done = b.Guard(httptest.NewRecorder(), time.Second, "v", "f", 0)
+	_, done = b.Guard(httptest.NewRecorder(), time.Second, "v", "f", 0, 1<<30)
 	time.Sleep(500 * time.Millisecond)
 	if got := leftOf(b, "v"); got != grace {
 		t.Fatalf("while a transfer is under way the account holds what the ended ones left: %s, want %s", got, grace)
@@ -67,7 +70,7 @@ func TestPaceBookRanksUnderContention(t *testing.T) {
 	b := &PaceBook{Pace: Pace{Grace: grace, Rate: 1 << 20}, Memory: time.Minute, Quantum: 100 * time.Millisecond,
 		Contended: waiting.Load}
 	spend := func(reader string) {
-		_, done := b.Guard(httptest.NewRecorder(), time.Second, reader, "f", 0)
+		_, done := b.Guard(httptest.NewRecorder(), time.Second, reader, "f", 0, 1<<30)
 		time.Sleep(grace + 50*time.Millisecond)
 		done()
 		if leftOf(b, reader) > 0 {
@@ -82,14 +85,14 @@ func TestPaceBookRanksUnderContention(t *testing.T) {
 		t.Fatalf("a reader with its Grace: rank %+v, %v; want not Behind", rank, err)
 	}
 	// Given a slot, with nothing under way, it starts afresh.
-	_, done := b.Guard(httptest.NewRecorder(), time.Second, "v", "f", 0)
+	_, done := b.Guard(httptest.NewRecorder(), time.Second, "v", "f", 0, 1<<30)
 	if got := leftOf(b, "v"); got < grace-50*time.Millisecond {
 		t.Fatalf("a spent reader given a slot has %s left, want a fresh Grace", got)
 	}
 	done()
 	// A reader spent by one transfer while another of it is under way
 	// is refused another.
-	_, done1 := b.Guard(httptest.NewRecorder(), time.Second, "x", "f", 0)
+	_, done1 := b.Guard(httptest.NewRecorder(), time.Second, "x", "f", 0, 1<<30)
 	spend("x")
 	if _, wait, err := b.Rank("x", "f", 0); !errors.Is(err, ErrBehindPace) || wait != grace {
 		t.Fatalf("a spent reader with a transfer under way: %v (wait %s), want ErrBehindPace after a Grace", err, wait)
@@ -98,7 +101,7 @@ func TestPaceBookRanksUnderContention(t *testing.T) {
 
 	// The quantum: with nobody waiting a transfer runs on; with readers
 	// waiting, one that has run Quantum is cut at its next write.
-	w, done := b.Guard(httptest.NewRecorder(), time.Second, "q", "f", 0)
+	w, done := b.Guard(httptest.NewRecorder(), time.Second, "q", "f", 0, 1<<30)
 	time.Sleep(150 * time.Millisecond)
 	if _, err := w.Write(make([]byte, 1024)); err != nil {
 		t.Fatalf("a transfer past its quantum, nobody waiting: %v", err)
@@ -113,40 +116,67 @@ func TestPaceBookRanksUnderContention(t *testing.T) {
 	}
 }
 
-// TestPaceBookProgress: a reader's progress on a file is the bytes from
-// its start sent to it, counted from a transfer that begins within what it
-// had, and its rank claims no more of it than the offset it asks from.
+// TestPaceBookProgress: a request's rank is the bytes its reader was sent
+// of the file lately, decaying over Recent, when it resumes where the
+// reader's last transfer of the file stopped (within ResumeSlack), none
+// otherwise; a reader sent the whole file is Done; only a 200 or a 206
+// counts, a 200 from the file's start.
 func TestPaceBookProgress(t *testing.T) {
+	const size = 64 << 20
 	b := &PaceBook{Pace: Pace{Grace: time.Minute, Rate: 1 << 20}, Memory: time.Minute}
-	send := func(reader, file string, from int64, n int) {
-		w, done := b.Guard(httptest.NewRecorder(), time.Second, reader, file, from)
+	send := func(reader, file string, from int64, status, n int) {
+		t.Helper()
+		w, done := b.Guard(httptest.NewRecorder(), time.Second, reader, file, from, size)
+		w.WriteHeader(status)
 		if _, err := w.Write(make([]byte, n)); err != nil {
 			t.Fatal(err)
 		}
 		done()
 	}
-	progress := func(reader, file string, from int64) int64 {
-		rank, _, err := b.Rank(reader, file, from)
+	rank := func(reader, file string, from int64) slots.Rank {
+		t.Helper()
+		r, _, err := b.Rank(reader, file, from)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return rank.Progress
+		return r
 	}
-	send("v", "f", 0, 1000)
-	send("v", "f", 1000, 500) // resumed where it stopped
-	send("v", "f", 400, 100)  // an earlier range: no more progress
-	send("v", "f", 5000, 700) // past what it had: not counted
-	send("v", "f", -1, 9000)  // a range that claims nothing
+	send("v", "f", 0, http.StatusOK, 10<<20)
+	send("v", "f", 10<<20, http.StatusPartialContent, 5<<20) // resumed: 15 MiB in all
+	send("v", "f", 0, http.StatusRequestedRangeNotSatisfiable, 100)
+	send("v", "f", -1, http.StatusPartialContent, 1<<20) // a Range that claims no start
 	for _, c := range []struct {
 		reader, file string
-		from, want   int64
+		from         int64
+		want         int64
 	}{
-		{"v", "f", 1500, 1500}, {"v", "f", 1 << 30, 1500}, {"v", "f", 0, 0}, {"v", "f", 700, 700},
-		{"v", "g", 1500, 0}, {"w", "f", 1500, 0},
+		{"v", "f", 15 << 20, 15 << 20},                   // resumes where it stopped
+		{"v", "f", ResumeFrom, 15 << 20},                 // the same
+		{"v", "f", 15<<20 - ResumeSlack, 15 << 20},       // within the slack
+		{"v", "f", 15<<20 - ResumeSlack - 1, 0},          // before it: a copy held, asked from far in
+		{"v", "f", 40 << 20, 0},                          // past it: bytes it was not sent
+		{"v", "g", 15 << 20, 0}, {"w", "f", 15 << 20, 0}, // another file, another reader
 	} {
-		if got := progress(c.reader, c.file, c.from); got != c.want {
-			t.Errorf("%s asking %s from %d ranks with progress %d, want %d", c.reader, c.file, c.from, got, c.want)
+		if got := rank(c.reader, c.file, c.from); got.Progress != c.want || got.Done || got.Behind {
+			t.Errorf("%s asking %s from %d ranks %+v, want progress %d", c.reader, c.file, c.from, got, c.want)
 		}
+	}
+	// The rest of the file, then asked again from far in: Done.
+	send("v", "f", 15<<20, http.StatusPartialContent, size-15<<20)
+	if got := rank("v", "f", size-1<<20); !got.Done {
+		t.Errorf("a reader sent the whole file ranks %+v, want Done", got)
+	}
+	// A 200 answer to a Range request counts from the file's start.
+	send("x", "f", 30<<20, http.StatusOK, 2<<20)
+	if got := rank("x", "f", 2<<20); got.Progress != 2<<20 {
+		t.Errorf("after a 200 of 2 MiB to a Range from 30 MiB the reader ranks %+v from 2 MiB, want progress 2 MiB", got)
+	}
+	// Recent bytes decay over Recent: a position bought long ago fades.
+	b.Recent = 100 * time.Millisecond
+	send("y", "f", 0, http.StatusOK, 8<<20)
+	time.Sleep(300 * time.Millisecond)
+	if got := rank("y", "f", 8<<20); got.Progress > 1<<20 || got.Progress < 1 {
+		t.Errorf("8 MiB sent three Recent ago rank %d, want about e^-3 of it (0.4 MiB)", got.Progress)
 	}
 }
 
@@ -155,4 +185,30 @@ func leftOf(b *PaceBook, reader string) time.Duration {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.left(b.account(reader, time.Now()))
+}
+
+// TestPaceBookCapsWhatAReaderCarries: a reader that took a large file
+// fast is ahead of its pace by the file's whole send time; a transfer of
+// it starts with at most MaxCredit of that, so that it cannot hold slots
+// without reading for minutes. Its recent bytes rank it no higher than
+// RankCap.
+func TestPaceBookCapsWhatAReaderCarries(t *testing.T) {
+	b := &PaceBook{Pace: Pace{Grace: 100 * time.Millisecond, Rate: 1 << 20}, Memory: time.Minute,
+		MaxCredit: 200 * time.Millisecond, RankCap: 3 << 20}
+	w, done := b.Guard(httptest.NewRecorder(), time.Second, "v", "f", 0, 64<<20)
+	if _, err := w.Write(make([]byte, 10<<20)); err != nil { // 10 s of pace, at once
+		t.Fatal(err)
+	}
+	done()
+	if got := leftOf(b, "v"); got < 9*time.Second {
+		t.Fatalf("set-up: %s left after 10 MiB at once, want about 10 s", got)
+	}
+	_, done = b.Guard(httptest.NewRecorder(), time.Second, "v", "f", 10<<20, 64<<20)
+	if got := leftOf(b, "v"); got > 200*time.Millisecond {
+		t.Fatalf("a transfer starts with %s of credit, want at most MaxCredit 200ms", got)
+	}
+	done()
+	if r, _, err := b.Rank("v", "f", 10<<20); err != nil || r.Progress != 3<<20 {
+		t.Fatalf("10 MiB sent lately rank %+v (%v), want capped at 3 MiB", r, err)
+	}
 }

@@ -2,7 +2,6 @@ package jobexec
 
 import (
 	"errors"
-	"math"
 	"net/http"
 	"os"
 	"strconv"
@@ -24,11 +23,23 @@ import (
 // The validators that wait are queued (slots.Queue), one place each, and a
 // freed slot goes to the first by rank, not to whichever asks first:
 //   - a validator behind the pace after every validator that is not;
+//   - a validator the server already sent the whole file with them;
 //   - then one holding fewer slots;
-//   - then the one with the most of the file, as the server counts what it
-//     sent it (dataserver.PaceBook.Rank): the uplink completes copies, which
-//     the validators' sidecars then share, instead of advancing every
-//     validator a little (TestAttackValidatorsWaitingTogetherGetNoWholeCopyWithinTheSpan);
+//   - then one asking for a file fewer slots send: validators reading one
+//     model cannot take every slot from those waiting for another
+//     (TestAttackValidatorsRankOnAnotherModelToHoldEverySlot);
+//   - then the one taking the file fastest: the bytes the server sent it of
+//     the file lately (decaying by e every quantum), for a request that
+//     resumes where its last transfer stopped (dataserver.PaceBook.Rank):
+//     the uplink completes copies, which the validators' sidecars then
+//     share, instead of advancing every validator a little
+//     (TestAttackValidatorsWaitingTogetherGetNoWholeCopyWithinTheSpan), and
+//     no position in a file held before counts for long
+//     (TestAttackValidatorsWithACopyAskNearItsEndToHoldEverySlot,
+//     TestAttackValidatorsBankAPositionToHoldEverySlot); they count no more
+//     than a newcomer gains in three quanta, and a transfer starts with at
+//     most a quantum of credit on the pace, so bytes taken fast before
+//     buy neither a rank nor time to hold a slot without reading;
 //   - a validator with nothing of the file counting twice the pace's rate
 //     for each second it has waited, so that it passes the validators whose
 //     progress grows only at the pace
@@ -73,12 +84,14 @@ const weightsQueueKeys = 512
 // transfers keep pace, each validator waiting up to hold for its turn.
 func NewWeightsSlots(limit, perReader int, pace dataserver.Pace, hold time.Duration) *WeightsSlots {
 	s := &WeightsSlots{
-		queue: slots.Queue{Limit: limit, PerKey: perReader, MaxKeys: weightsQueueKeys, Keep: WeightsQueueKeep, Claim: WeightsQueueClaim,
-			Age: 2 * pace.Rate},
-		Hold: hold,
+		queue: slots.Queue{Limit: limit, PerKey: perReader, MaxKeys: weightsQueueKeys, Keep: WeightsQueueKeep, Claim: WeightsQueueClaim},
+		Hold:  hold,
 	}
-	s.book = &dataserver.PaceBook{Pace: pace, Memory: WeightsPaceMemory, Quantum: 2 * pace.Grace,
-		Contended: func() bool { return s.queue.Queued() > 0 }}
+	quantum := 2 * pace.Grace
+	s.queue.Age = 2 * pace.Rate
+	s.book = &dataserver.PaceBook{Pace: pace, Memory: WeightsPaceMemory, Quantum: quantum,
+		Recent: 2 * quantum, RankCap: int64(float64(s.queue.Age) * (3 * quantum).Seconds()), MaxCredit: quantum,
+		Contended: func() bool { return s.queue.Waiting() > 0 }}
 	return s
 }
 
@@ -122,7 +135,7 @@ func (s *WeightsSlots) Take(w http.ResponseWriter, r *http.Request, reader, file
 	if s.Hold > 0 {
 		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.Hold + 5*time.Second))
 	}
-	if !s.queue.Take(r.Context(), reader, rank, s.Hold) {
+	if !s.queue.Take(r.Context(), reader, file, rank, s.Hold) {
 		return nil, &SlotRefusal{RetryAfter: WeightsBusyRetry}
 	}
 	return &WeightsSlot{s: s, reader: reader, file: file, from: from}, nil
@@ -146,7 +159,7 @@ func (t *WeightsSlot) Serve(w http.ResponseWriter, r *http.Request, f *os.File, 
 	if err != nil {
 		return err
 	}
-	w, done := t.s.book.Guard(w, stall, t.reader, t.file, t.from)
+	w, done := t.s.book.Guard(w, stall, t.reader, t.file, t.from, st.Size())
 	w.Header().Set("Content-Type", "application/octet-stream")
 	http.ServeContent(w, r, "", st.ModTime(), f)
 	t.yielded = done()
@@ -158,14 +171,14 @@ func (t *WeightsSlot) Serve(w http.ResponseWriter, r *http.Request, f *os.File, 
 // rest: a freed slot goes to it before a validator with less of the file.
 func (t *WeightsSlot) Release() {
 	if !t.yielded {
-		t.s.queue.Release(t.reader)
+		t.s.queue.Release(t.reader, t.file)
 		return
 	}
-	rank, _, err := t.s.book.Rank(t.reader, t.file, math.MaxInt64)
+	rank, _, err := t.s.book.Rank(t.reader, t.file, dataserver.ResumeFrom)
 	if err != nil {
 		rank = slots.Rank{Behind: true}
 	}
-	t.s.queue.Yield(t.reader, rank)
+	t.s.queue.Yield(t.reader, t.file, rank)
 }
 
 // InFlight is the number of slots taken.

@@ -97,6 +97,12 @@ type readerStats struct{ served, busy, behind, cuts int }
 // 50 ms after a busy answer (its Retry-After, scaled). It returns when it
 // has the whole file (how long that took) or ctx ends (0).
 func sidecarLikeReader(ctx context.Context, s signedreq.Signer, url, sha string, file []byte, rate int64) (time.Duration, readerStats) {
+	return resumeReader(ctx, s, url, sha, file, nil, rate)
+}
+
+// resumeReader is sidecarLikeReader holding have of the file already.
+func resumeReader(ctx context.Context, s signedreq.Signer, url, sha string, file, have []byte, rate int64) (time.Duration, readerStats) {
+	have = append([]byte(nil), have...)
 	start := time.Now()
 	var st readerStats
 	// A small receive buffer: the bytes a cut transfer's reader drains after
@@ -113,7 +119,6 @@ func sidecarLikeReader(ctx context.Context, s signedreq.Signer, url, sha string,
 	}}
 	client := &http.Client{Transport: &http.Transport{DisableCompression: true, DialContext: dialer.DialContext}}
 	defer client.CloseIdleConnections()
-	var have []byte
 	buf := make([]byte, 32<<10)
 	for ctx.Err() == nil {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/v1/models/"+sha, nil)

@@ -35,27 +35,37 @@ type Queue struct {
 	// waits: a newcomer passes the keys whose progress grows slower.
 	Age int64
 
-	mu     sync.Mutex
-	total  int
-	byKey  map[string]int
-	queued map[string]*place
-	seq    uint64
+	mu    sync.Mutex
+	total int
+	byKey map[string]int
+	// byGroup is the slots taken by group: what the keys asked for (a
+	// file), which share the slots (zero value: ungrouped).
+	byGroup map[string]int
+	queued  map[string]*place
+	seq     uint64
 	// changed is closed, and replaced, whenever a slot frees or a waiting
 	// request leaves (nil until someone waits).
 	changed chan struct{}
 }
 
-// Rank orders the keys waiting for a slot: a key not Behind before a key
-// Behind, then the key holding fewer slots, then the more Progress first
-// (a key with none counting Queue.Age for each second since it queued),
-// then the key that queued first.
+// Rank orders the keys waiting for a slot: a key neither Behind nor Done
+// before one that is, then the key holding fewer slots, then the key
+// asking for the group with fewer slots taken, then the more Progress
+// first (a key with none counting Queue.Age for each second since it
+// queued), then the key that queued first.
 type Rank struct {
 	Behind   bool  // its reader fell behind the pace
-	Progress int64 // what it has of the file, as the server counts it
+	Done     bool  // it was sent all it asks for before
+	Progress int64 // how fast it is taking what it asks for, as the server counts it
 }
+
+// last reports whether r ranks after every key that is neither Behind nor
+// Done.
+func (r Rank) last() bool { return r.Behind || r.Done }
 
 // place is a key's place in the queue.
 type place struct {
+	group   string
 	rank    Rank
 	since   time.Time // when it queued
 	seq     uint64    // order of queuing
@@ -73,10 +83,13 @@ func (q *Queue) counts(p *place, now time.Time) bool {
 // before reports whether p, key pk's place, is served before o, key ok's,
 // at now. q.mu is held.
 func (q *Queue) before(pk string, p *place, ok string, o *place, now time.Time) bool {
-	if p.rank.Behind != o.rank.Behind {
-		return !p.rank.Behind
+	if p.rank.last() != o.rank.last() {
+		return !p.rank.last()
 	}
 	if a, b := q.byKey[pk], q.byKey[ok]; a != b {
+		return a < b
+	}
+	if a, b := q.byGroup[p.group], q.byGroup[o.group]; a != b {
 		return a < b
 	}
 	if a, b := q.aged(p, now), q.aged(o, now); a != b {
@@ -98,11 +111,12 @@ func (q *Queue) aged(p *place, now time.Time) int64 {
 	return int64(max(gain, 0))
 }
 
-// Take takes a slot for key, at rank, when its turn comes within hold (0:
-// only if it is its turn now) or until ctx ends. A key already at PerKey
-// slots, or with another request waiting, is refused at once, as is a new
-// key when MaxKeys are queued. Refused, the key keeps its place for Keep.
-func (q *Queue) Take(ctx context.Context, key string, rank Rank, hold time.Duration) bool {
+// Take takes a slot for key to serve group, at rank, when its turn comes
+// within hold (0: only if it is its turn now) or until ctx ends. A key
+// already at PerKey slots, or with another request waiting, is refused at
+// once, as is a new key when MaxKeys are queued. Refused, the key keeps its
+// place for Keep. The caller releases the slot with the same group.
+func (q *Queue) Take(ctx context.Context, key, group string, rank Rank, hold time.Duration) bool {
 	now := time.Now()
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -124,7 +138,7 @@ func (q *Queue) Take(ctx context.Context, key string, rank Rank, hold time.Durat
 	} else if p.waiting {
 		return false
 	}
-	p.rank, p.waiting = rank, true
+	p.group, p.rank, p.waiting = group, rank, true
 	end := now.Add(hold)
 	for {
 		ok, claimEnds := q.turn(key, p, now)
@@ -161,9 +175,10 @@ func (q *Queue) Take(ctx context.Context, key string, rank Rank, hold time.Durat
 	delete(q.queued, key)
 	q.total++
 	if q.byKey == nil {
-		q.byKey = map[string]int{}
+		q.byKey, q.byGroup = map[string]int{}, map[string]int{}
 	}
 	q.byKey[key]++
+	q.byGroup[group]++
 	return true
 }
 
@@ -217,16 +232,16 @@ func (q *Queue) prune(now time.Time) {
 }
 
 // Release frees a slot of key and hands it to the next waiting.
-func (q *Queue) Release(key string) {
+func (q *Queue) Release(key, group string) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.release(key)
+	q.release(key, group)
 }
 
 // Yield frees a slot of key taken back for others, and queues key at rank
 // as if a request of it had just been answered busy: the slot is kept for
 // it for Claim when it ranks first.
-func (q *Queue) Yield(key string, rank Rank) {
+func (q *Queue) Yield(key, group string, rank Rank) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	now := time.Now()
@@ -235,20 +250,41 @@ func (q *Queue) Yield(key string, rank Rank) {
 			q.queued = map[string]*place{}
 		}
 		q.seq++
-		q.queued[key] = &place{seq: q.seq, since: now, rank: rank, asked: now}
+		q.queued[key] = &place{seq: q.seq, since: now, group: group, rank: rank, asked: now}
 	} else if p != nil && !p.waiting {
-		p.rank, p.asked = rank, now
+		p.group, p.rank, p.asked = group, rank, now
 	}
-	q.release(key)
+	q.release(key, group)
 }
 
 // release frees a slot of key and wakes the requests waiting. q.mu is held.
-func (q *Queue) release(key string) {
+func (q *Queue) release(key, group string) {
 	q.total--
 	if q.byKey[key]--; q.byKey[key] <= 0 {
 		delete(q.byKey, key)
 	}
+	if q.byGroup[group]--; q.byGroup[group] <= 0 {
+		delete(q.byGroup, group)
+	}
 	q.wake()
+}
+
+// Waiting is the number of keys that count as waiting for a slot: a
+// request of them waits, or was answered busy or cut for others less than
+// Claim ago.
+func (q *Queue) Waiting() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.queued) == 0 {
+		return 0 // the quantum's check on every step of a transfer: no clock read
+	}
+	now, n := time.Now(), 0
+	for _, p := range q.queued {
+		if q.counts(p, now) {
+			n++
+		}
+	}
+	return n
 }
 
 // InFlight is the number of slots taken.

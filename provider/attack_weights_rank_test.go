@@ -1,0 +1,299 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aichain/aichain/chainclient/signedreq"
+	"github.com/aichain/aichain/workload"
+)
+
+// TestAttackValidatorsWithACopyAskNearItsEndToHoldEverySlot: hostile
+// requester that owns its job's model, with eight hostile bonded
+// validators. Before the takedown each hostile validator reads the whole
+// file from the provider once (nothing stops it: the weights route serves
+// any bonded validator at any time), so the PaceBook counts the whole file
+// as its progress. Once the model is taken down each asks, back to back,
+// for the file from far into it (Range: bytes=N-, N = half its size here;
+// its size less a few quanta of pace, e.g. 64 MiB, on a real model) and reads at just over
+// the pace. Its rank is min(N, progress) = N: above every honest
+// validator's, whose progress can only come from what this server sends
+// it; a newcomer's aging (twice the pace per second) passes N only after
+// N / (2 × rate), 256 s for 1 GiB at 2 MiB/s, twice the unavailable span;
+// and an honest validator once served has progress and no aging at all.
+// Each hostile key holds one slot, and ranks first again when its
+// transfer is cut at the quantum (its Yield keeps a claim at its whole
+// progress; its next ask ranks at N), so eight hold all eight of the
+// provider's slots while reading only at the pace: the honest validator,
+// served one quantum once its aging passes N, then ranks below them with
+// the little it has, and gets the file within the span from neither the
+// provider nor (no honest sidecar has a copy) the peers. It votes the honest
+// provider UNAVAILABLE, and the provider forfeits its collateral.
+//
+// Scaled by 1/20 as TestAttackValidatorsWaitingTogetherGetNoWholeCopyWithinTheSpan.
+func TestAttackValidatorsWithACopyAskNearItsEndToHoldEverySlot(t *testing.T) {
+	const readRate, paceRead = 8 << 20, 12 * (2 << 20) / 10 // 2.4 MiB/s: 20% over weightsPace.Rate
+	old, oldHold := weightsPace, weightsHold
+	weightsPace.Grace, weightsHold = 500*time.Millisecond, 300*time.Millisecond
+	t.Cleanup(func() { weightsPace, weightsHold = old, oldHold })
+	file := bytes.Repeat([]byte("weights!"), (24<<20)/8)
+	sha := workload.SHA256Hex(file)
+	a, url, honest, hostile := weightsServerWithHostile(t, file, maxWeightsTransfers)
+	fileTime := time.Duration(len(file)) * time.Second / readRate
+
+	// Before the takedown: each hostile validator reads the file once, fast.
+	var wg sync.WaitGroup
+	for _, s := range hostile {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if took, _ := sidecarLikeReader(ctx, s, url, sha, file, 256<<20); took == 0 {
+				t.Errorf("set-up: a hostile validator did not get the file")
+			}
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var holds, read atomic.Int64
+	from := int64(len(file)) / 2
+	for _, s := range hostile {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rangeReader(ctx, s, url, sha, from, paceRead, &holds, &read)
+		}()
+	}
+	stop := func() { cancel(); wg.Wait() }
+	defer stop()
+	time.Sleep(weightsPace.Grace) // the hostile validators ask first
+	t.Logf("in flight when the honest validator asks: %d, queued %d, hostile transfers %d", a.weightSlots().InFlight(), a.weightSlots().Queued(), holds.Load())
+
+	hctx, hcancel := context.WithTimeout(context.Background(), 3*fileTime)
+	defer hcancel()
+	took, st := sidecarLikeReader(hctx, honest, url, sha, file, readRate)
+	stop()
+	t.Logf("the honest validator had the file after %s (0: never): %d transfers, %d cut, %d busy, %d behind; the hostile readers: %d transfers, %.1f MiB read",
+		took.Round(time.Millisecond), st.served, st.cuts, st.busy, st.behind, holds.Load(), float64(read.Load())/(1<<20))
+	if took == 0 || took > 2*fileTime {
+		t.Fatalf("eight hostile validators that had read the %d MiB file once, asking for it from byte %d at %.1f MiB/s: "+
+			"an honest validator reading at %d MiB/s had it after %s (0: not within %s), want within the span %s; "+
+			"it was served %d transfers, %d cut, answered busy %d times",
+			len(file)>>20, from, float64(paceRead)/(1<<20), readRate>>20, took.Round(time.Millisecond), 3*fileTime, 2*fileTime,
+			st.served, st.cuts, st.busy)
+	}
+}
+
+// rangeReader is a hostile validator's reader: it asks for the weights
+// from byte from (Range: bytes=from-), reads at rate, and asks again at
+// once when the transfer ends or is refused.
+func rangeReader(ctx context.Context, s signedreq.Signer, url, sha string, from, rate int64, holds, read *atomic.Int64) {
+	dialer := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		var err error
+		if cerr := c.Control(func(fd uintptr) {
+			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 128<<10)
+		}); cerr != nil {
+			return cerr
+		}
+		return err
+	}}
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true, DialContext: dialer.DialContext}}
+	defer client.CloseIdleConnections()
+	buf := make([]byte, 32<<10)
+	for ctx.Err() == nil {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/v1/models/"+sha, nil)
+		if err != nil {
+			return
+		}
+		req.Header.Set("Range", "bytes="+strconv.FormatInt(from, 10)+"-")
+		if err := signedreq.Sign(req, s, url, time.Now()); err != nil {
+			return
+		}
+		res, err := client.Do(req)
+		if err != nil {
+			continue
+		}
+		if res.StatusCode != http.StatusPartialContent {
+			_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 4096))
+			_ = res.Body.Close()
+			time.Sleep(5 * time.Millisecond)
+			continue
+		}
+		holds.Add(1)
+		began, n := time.Now(), int64(0)
+		for ctx.Err() == nil {
+			if want := int64(float64(rate) * time.Since(began).Seconds()); n < want {
+				m, err := res.Body.Read(buf[:min(int64(len(buf)), want-n)])
+				n += int64(m)
+				read.Add(int64(m))
+				if err != nil {
+					break
+				}
+				continue
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		_ = res.Body.Close()
+	}
+}
+
+// TestAttackValidatorsRankOnAnotherModelToHoldEverySlot: as
+// TestAttackValidatorsWithACopyAskNearItsEndToHoldEverySlot, but the
+// hostile validators never read the model taken down: they read another,
+// larger model the provider holds (any model its jobs ran), and ask for
+// it from byte N, N past the whole size of the model taken down. A
+// validator's rank compares its progress on the file it asks for, in
+// bytes, with other validators' progress on other files, and the slots are
+// shared by every file: no honest validator's progress on the smaller
+// model can reach N, and a newcomer's aging reaches it only after
+// N / (2 × rate).
+func TestAttackValidatorsRankOnAnotherModelToHoldEverySlot(t *testing.T) {
+	const readRate, paceRead = 8 << 20, 12 * (2 << 20) / 10
+	old, oldHold := weightsPace, weightsHold
+	weightsPace.Grace, weightsHold = 500*time.Millisecond, 300*time.Millisecond
+	t.Cleanup(func() { weightsPace, weightsHold = old, oldHold })
+	file := bytes.Repeat([]byte("weights!"), (24<<20)/8)
+	sha := workload.SHA256Hex(file)
+	other := bytes.Repeat([]byte("other!!!"), (40<<20)/8)
+	otherSHA := workload.SHA256Hex(other)
+	otherPath := filepath.Join(t.TempDir(), otherSHA+".safetensors")
+	if err := os.WriteFile(otherPath, other, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a, url, honest, hostile := weightsServerWithHostile(t, file, maxWeightsTransfers)
+	open := a.cfg.Weights
+	a.cfg.Weights = func(s string) (*os.File, error) {
+		if s == otherSHA {
+			return os.Open(otherPath)
+		}
+		return open(s)
+	}
+	fileTime := time.Duration(len(file)) * time.Second / readRate
+
+	// Long before: each hostile validator reads the other model once, fast.
+	var wg sync.WaitGroup
+	for _, s := range hostile {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if took, _ := sidecarLikeReader(ctx, s, url, otherSHA, other, 256<<20); took == 0 {
+				t.Errorf("set-up: a hostile validator did not get the other model")
+			}
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var holds, read atomic.Int64
+	from := int64(len(file)) // past every byte of the model taken down
+	for _, s := range hostile {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rangeReader(ctx, s, url, otherSHA, from, paceRead, &holds, &read)
+		}()
+	}
+	stop := func() { cancel(); wg.Wait() }
+	defer stop()
+	time.Sleep(weightsPace.Grace)
+
+	hctx, hcancel := context.WithTimeout(context.Background(), 3*fileTime)
+	defer hcancel()
+	took, st := sidecarLikeReader(hctx, honest, url, sha, file, readRate)
+	stop()
+	t.Logf("the honest validator had the file after %s (0: never): %d transfers, %d cut, %d busy, %d behind; the hostile readers: %d transfers, %.1f MiB read",
+		took.Round(time.Millisecond), st.served, st.cuts, st.busy, st.behind, holds.Load(), float64(read.Load())/(1<<20))
+	if took == 0 || took > 2*fileTime {
+		t.Fatalf("eight hostile validators asking for another, %d MiB model from byte %d at %.1f MiB/s: an honest validator reading "+
+			"the %d MiB model taken down at %d MiB/s had it after %s (0: not within %s), want within the span %s; "+
+			"it was served %d transfers, %d cut, answered busy %d times",
+			len(other)>>20, from, float64(paceRead)/(1<<20), len(file)>>20, readRate>>20, took.Round(time.Millisecond), 3*fileTime, 2*fileTime,
+			st.served, st.cuts, st.busy)
+	}
+}
+
+// TestAttackValidatorsBankAPositionToHoldEverySlot: as
+// TestAttackValidatorsWithACopyAskNearItsEndToHoldEverySlot, but each
+// hostile validator, before the takedown, reads the first half of the
+// file alone (a bounded Range, fast), so that the file's rest resumes its
+// last transfer, and then resumes it at just over the pace: a rank that
+// was the validator's position in the file held it there, far above an
+// honest newcomer's, for as long as the rest lasted. The rank is now the
+// bytes sent lately (fileProgress), and the position bought before fades
+// within a few quanta.
+func TestAttackValidatorsBankAPositionToHoldEverySlot(t *testing.T) {
+	const readRate, paceRead = 8 << 20, 12 * (2 << 20) / 10
+	old, oldHold := weightsPace, weightsHold
+	weightsPace.Grace, weightsHold = 500*time.Millisecond, 300*time.Millisecond
+	t.Cleanup(func() { weightsPace, weightsHold = old, oldHold })
+	file := bytes.Repeat([]byte("weights!"), (24<<20)/8)
+	sha := workload.SHA256Hex(file)
+	_, url, honest, hostile := weightsServerWithHostile(t, file, maxWeightsTransfers)
+	fileTime := time.Duration(len(file)) * time.Second / readRate
+	half := len(file) / 2
+	for _, s := range hostile {
+		req, _ := http.NewRequest(http.MethodGet, url+"/v1/models/"+sha, nil)
+		req.Header.Set("Range", "bytes=0-"+strconv.Itoa(half-1))
+		if err := signedreq.Sign(req, s, url, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil || res.StatusCode != http.StatusPartialContent || len(body) != half {
+			t.Fatalf("set-up: the first half: HTTP %d, %d bytes, %v", res.StatusCode, len(body), err)
+		}
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, s := range hostile {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for have := file[:half]; ctx.Err() == nil; have = nil {
+				resumeReader(ctx, s, url, sha, file, have, paceRead)
+			}
+		}()
+	}
+	stop := func() { cancel(); wg.Wait() }
+	defer stop()
+	time.Sleep(weightsPace.Grace)
+
+	hctx, hcancel := context.WithTimeout(context.Background(), 3*fileTime)
+	defer hcancel()
+	took, st := sidecarLikeReader(hctx, honest, url, sha, file, readRate)
+	stop()
+	t.Logf("the honest validator had the file after %s (0: never): %d transfers, %d cut, %d busy, %d behind",
+		took.Round(time.Millisecond), st.served, st.cuts, st.busy, st.behind)
+	if took == 0 || took > 2*fileTime {
+		t.Fatalf("eight hostile validators that had read the first half of the %d MiB file, resuming it at %.1f MiB/s: an honest "+
+			"validator reading at %d MiB/s had it after %s (0: not within %s), want within the span %s; served %d transfers, %d cut, busy %d",
+			len(file)>>20, float64(paceRead)/(1<<20), readRate>>20, took.Round(time.Millisecond), 3*fileTime, 2*fileTime,
+			st.served, st.cuts, st.busy)
+	}
+}
