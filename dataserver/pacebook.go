@@ -57,10 +57,8 @@ type PaceBook struct {
 	Memory  time.Duration
 	Quantum time.Duration // zero: a transfer is never cut for others
 	// Recent is the time over which the bytes a reader was sent of a file
-	// count toward its rank, decaying by a factor e (zero: never decay), and
-	// RankCap the most they count (zero: no cap).
-	Recent  time.Duration
-	RankCap int64
+	// count toward its rank, decaying by a factor e (zero: never decay).
+	Recent time.Duration
 	// MaxCredit is the most a reader's account may be ahead of its pace
 	// when a transfer of it starts (zero: no cap): a reader that took a
 	// large file fast had its whole send time (8.5 minutes for 1 GiB) to
@@ -140,9 +138,6 @@ func (b *PaceBook) Rank(reader, file string, from int64) (slots.Rank, time.Durat
 		from = f.at
 	}
 	rank := f.rank(from, now, b.Recent)
-	if b.RankCap > 0 {
-		rank.Progress = min(rank.Progress, b.RankCap)
-	}
 	rank.Behind = behind
 	return rank, 0, nil
 }
@@ -158,9 +153,9 @@ const ResumeFrom = math.MinInt64
 // slot. A spent account with no transfer under way starts afresh (the
 // reader waited its turn). done books the transfer in the account and in
 // what the reader was sent of file (size bytes; the transfer asked from
-// byte from, -1 for a Range that claims no start), and reports whether
-// the transfer was cut for others (its quantum); call it when the
-// response is written.
+// byte from, -1 for a Range that claims no start), and reports whether the
+// transfer was cut for others (its quantum); call it when the response is
+// written.
 func (b *PaceBook) Guard(w http.ResponseWriter, stall time.Duration, reader, file string, from, size int64) (http.ResponseWriter, func() (yielded bool)) {
 	start := time.Now()
 	b.mu.Lock()

@@ -7,8 +7,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/aichain/aichain/internal/slots"
 )
 
 // TestPaceBookAccountsAcrossTransfers: a reader's transfers share one
@@ -119,8 +117,7 @@ func TestPaceBookRanksUnderContention(t *testing.T) {
 // TestPaceBookProgress: a request's rank is the bytes its reader was sent
 // of the file lately, decaying over Recent, when it resumes where the
 // reader's last transfer of the file stopped (within ResumeSlack), none
-// otherwise; a reader sent the whole file is Done; only a 200 or a 206
-// counts, a 200 from the file's start.
+// otherwise; only a 200 or a 206 counts, a 200 from the file's start.
 func TestPaceBookProgress(t *testing.T) {
 	const size = 64 << 20
 	b := &PaceBook{Pace: Pace{Grace: time.Minute, Rate: 1 << 20}, Memory: time.Minute}
@@ -133,13 +130,13 @@ func TestPaceBookProgress(t *testing.T) {
 		}
 		done()
 	}
-	rank := func(reader, file string, from int64) slots.Rank {
+	progress := func(reader, file string, from int64) int64 {
 		t.Helper()
 		r, _, err := b.Rank(reader, file, from)
-		if err != nil {
-			t.Fatal(err)
+		if err != nil || r.Behind {
+			t.Fatalf("rank %+v, %v", r, err)
 		}
-		return r
+		return r.Progress
 	}
 	send("v", "f", 0, http.StatusOK, 10<<20)
 	send("v", "f", 10<<20, http.StatusPartialContent, 5<<20) // resumed: 15 MiB in all
@@ -147,8 +144,7 @@ func TestPaceBookProgress(t *testing.T) {
 	send("v", "f", -1, http.StatusPartialContent, 1<<20) // a Range that claims no start
 	for _, c := range []struct {
 		reader, file string
-		from         int64
-		want         int64
+		from, want   int64
 	}{
 		{"v", "f", 15 << 20, 15 << 20},                   // resumes where it stopped
 		{"v", "f", ResumeFrom, 15 << 20},                 // the same
@@ -157,26 +153,33 @@ func TestPaceBookProgress(t *testing.T) {
 		{"v", "f", 40 << 20, 0},                          // past it: bytes it was not sent
 		{"v", "g", 15 << 20, 0}, {"w", "f", 15 << 20, 0}, // another file, another reader
 	} {
-		if got := rank(c.reader, c.file, c.from); got.Progress != c.want || got.Done || got.Behind {
-			t.Errorf("%s asking %s from %d ranks %+v, want progress %d", c.reader, c.file, c.from, got, c.want)
+		if got := progress(c.reader, c.file, c.from); got != c.want {
+			t.Errorf("%s asking %s from %d has progress %d, want %d", c.reader, c.file, c.from, got, c.want)
 		}
 	}
-	// The rest of the file, then asked again from far in: Done.
+	// The rest of the file, then asked again from its middle: Done (a copy
+	// held ranks last); from byte 0 or where it stopped (a transfer broken
+	// with the end in its buffers), not.
 	send("v", "f", 15<<20, http.StatusPartialContent, size-15<<20)
-	if got := rank("v", "f", size-1<<20); !got.Done {
-		t.Errorf("a reader sent the whole file ranks %+v, want Done", got)
+	if r, _, _ := b.Rank("v", "f", size/2); !r.Done {
+		t.Errorf("a reader sent the whole file, asking from its middle, ranks %+v, want Done", r)
+	}
+	for _, from := range []int64{0, size - 1<<20} {
+		if r, _, _ := b.Rank("v", "f", from); r.Done {
+			t.Errorf("a reader sent the whole file, asking from %d, ranks %+v, want not Done", from, r)
+		}
 	}
 	// A 200 answer to a Range request counts from the file's start.
 	send("x", "f", 30<<20, http.StatusOK, 2<<20)
-	if got := rank("x", "f", 2<<20); got.Progress != 2<<20 {
-		t.Errorf("after a 200 of 2 MiB to a Range from 30 MiB the reader ranks %+v from 2 MiB, want progress 2 MiB", got)
+	if got := progress("x", "f", 2<<20); got != 2<<20 {
+		t.Errorf("after a 200 of 2 MiB to a Range from 30 MiB the reader has progress %d from 2 MiB, want 2 MiB", got)
 	}
 	// Recent bytes decay over Recent: a position bought long ago fades.
 	b.Recent = 100 * time.Millisecond
 	send("y", "f", 0, http.StatusOK, 8<<20)
 	time.Sleep(300 * time.Millisecond)
-	if got := rank("y", "f", 8<<20); got.Progress > 1<<20 || got.Progress < 1 {
-		t.Errorf("8 MiB sent three Recent ago rank %d, want about e^-3 of it (0.4 MiB)", got.Progress)
+	if got := progress("y", "f", 8<<20); got > 1<<20 || got < 1 {
+		t.Errorf("8 MiB sent three Recent ago rank %d, want about e^-3 of it (0.4 MiB)", got)
 	}
 }
 
@@ -190,12 +193,11 @@ func leftOf(b *PaceBook, reader string) time.Duration {
 // TestPaceBookCapsWhatAReaderCarries: a reader that took a large file
 // fast is ahead of its pace by the file's whole send time; a transfer of
 // it starts with at most MaxCredit of that, so that it cannot hold slots
-// without reading for minutes. Its recent bytes rank it no higher than
-// RankCap.
+// without reading for minutes.
 func TestPaceBookCapsWhatAReaderCarries(t *testing.T) {
 	b := &PaceBook{Pace: Pace{Grace: 100 * time.Millisecond, Rate: 1 << 20}, Memory: time.Minute,
-		MaxCredit: 200 * time.Millisecond, RankCap: 3 << 20}
-	w, done := b.Guard(httptest.NewRecorder(), time.Second, "v", "f", 0, 64<<20)
+		MaxCredit: 200 * time.Millisecond}
+	w, done := b.Guard(httptest.NewRecorder(), time.Second, "v", "f", 0, 1<<30)
 	if _, err := w.Write(make([]byte, 10<<20)); err != nil { // 10 s of pace, at once
 		t.Fatal(err)
 	}
@@ -203,12 +205,9 @@ func TestPaceBookCapsWhatAReaderCarries(t *testing.T) {
 	if got := leftOf(b, "v"); got < 9*time.Second {
 		t.Fatalf("set-up: %s left after 10 MiB at once, want about 10 s", got)
 	}
-	_, done = b.Guard(httptest.NewRecorder(), time.Second, "v", "f", 10<<20, 64<<20)
+	_, done = b.Guard(httptest.NewRecorder(), time.Second, "v", "f", 10<<20, 1<<30)
 	if got := leftOf(b, "v"); got > 200*time.Millisecond {
 		t.Fatalf("a transfer starts with %s of credit, want at most MaxCredit 200ms", got)
 	}
 	done()
-	if r, _, err := b.Rank("v", "f", 10<<20); err != nil || r.Progress != 3<<20 {
-		t.Fatalf("10 MiB sent lately rank %+v (%v), want capped at 3 MiB", r, err)
-	}
 }

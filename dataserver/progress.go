@@ -23,10 +23,14 @@ const ResumeSlack = 4 << 20
 // TestAttackValidatorsRankOnAnotherModelToHoldEverySlot). It is the bytes
 // the reader was sent of the file lately (recent, decaying by a factor e
 // every PaceBook.Recent), counted only for a request that resumes where
-// its last transfer stopped, and none for a reader that was sent the whole
-// file: a position bought before the contention fades within a few quanta
-// (TestAttackValidatorsBankAPositionToHoldEverySlot), and what keeps a
-// reader's rank is the rate it takes the file at now.
+// its last transfer stopped: a position bought before the contention
+// fades within a few quanta (TestAttackValidatorsBankAPositionToHoldEverySlot),
+// and what keeps a reader's rank is the rate it takes the file at now. A
+// reader once sent the whole file that asks from elsewhere than byte 0 or
+// where it stopped ranks last (Done: it holds a copy); one that resumes,
+// or starts again from byte 0, does not, for the server cannot tell a whole
+// transfer from one whose connection broke with the file's end in its
+// buffers (TestAttackValidatorWhoseTransferBrokeAtTheEndRanksLast).
 type fileProgress struct {
 	at     int64     // where its last transfer of the file (200 or 206) ended
 	prefix int64     // bytes from the file's start it was sent without a gap
@@ -43,20 +47,20 @@ func (f *fileProgress) recentAt(now time.Time, tau time.Duration) float64 {
 	return f.recent * math.Exp(-now.Sub(f.when).Seconds()/tau.Seconds())
 }
 
-// rank is the rank of a request from byte from (-1: none claimed): Done
-// when the reader was sent the whole file, Progress its recent bytes when
-// the request resumes its last transfer, none otherwise.
+// rank is the rank of a request from byte from (-1: none claimed):
+// Progress its recent bytes when the request resumes its last transfer;
+// Done when the reader was sent the whole file and asks from elsewhere
+// than byte 0; none otherwise.
 func (f *fileProgress) rank(from int64, now time.Time, tau time.Duration) slots.Rank {
-	if f == nil {
+	switch {
+	case f == nil:
 		return slots.Rank{}
-	}
-	if f.size > 0 && f.prefix >= f.size {
+	case f.at > 0 && from >= 0 && from <= f.at && from >= f.at-ResumeSlack:
+		return slots.Rank{Progress: max(1, int64(f.recentAt(now, tau)))}
+	case from != 0 && f.size > 0 && f.prefix >= f.size:
 		return slots.Rank{Done: true}
 	}
-	if f.at <= 0 || from < 0 || from > f.at || from < f.at-ResumeSlack {
-		return slots.Rank{}
-	}
-	return slots.Rank{Progress: max(1, int64(f.recentAt(now, tau)))}
+	return slots.Rank{}
 }
 
 // record books a transfer of the file, size bytes, asked from byte from

@@ -22,8 +22,9 @@ import (
 //
 // The validators that wait are queued (slots.Queue), one place each, and a
 // freed slot goes to the first by rank, not to whichever asks first:
-//   - a validator behind the pace after every validator that is not;
-//   - a validator the server already sent the whole file with them;
+//   - a validator behind the pace, or holding a copy (sent the whole file
+//     and asking from neither byte 0 nor where it stopped), after every
+//     validator that is not;
 //   - then one holding fewer slots;
 //   - then one asking for a file fewer slots send: validators reading one
 //     model cannot take every slot from those waiting for another
@@ -36,10 +37,9 @@ import (
 //     (TestAttackValidatorsWaitingTogetherGetNoWholeCopyWithinTheSpan), and
 //     no position in a file held before counts for long
 //     (TestAttackValidatorsWithACopyAskNearItsEndToHoldEverySlot,
-//     TestAttackValidatorsBankAPositionToHoldEverySlot); they count no more
-//     than a newcomer gains in three quanta, and a transfer starts with at
-//     most a quantum of credit on the pace, so bytes taken fast before
-//     buy neither a rank nor time to hold a slot without reading;
+//     TestAttackValidatorsBankAPositionToHoldEverySlot), and a transfer
+//     starts with at most a quantum of credit on the pace, so bytes taken
+//     fast before buy no time to hold a slot without reading;
 //   - a validator with nothing of the file counting twice the pace's rate
 //     for each second it has waited, so that it passes the validators whose
 //     progress grows only at the pace
@@ -90,7 +90,7 @@ func NewWeightsSlots(limit, perReader int, pace dataserver.Pace, hold time.Durat
 	quantum := 2 * pace.Grace
 	s.queue.Age = 2 * pace.Rate
 	s.book = &dataserver.PaceBook{Pace: pace, Memory: WeightsPaceMemory, Quantum: quantum,
-		Recent: 2 * quantum, RankCap: int64(float64(s.queue.Age) * (3 * quantum).Seconds()), MaxCredit: quantum,
+		Recent: 2 * quantum, MaxCredit: quantum,
 		Contended: func() bool { return s.queue.Waiting() > 0 }}
 	return s
 }
@@ -124,6 +124,10 @@ func (e *SlotRefusal) Status(w http.ResponseWriter) int {
 // write deadline of w's connection pushed past the wait). A request that
 // gets no slot returns a *SlotRefusal; the caller releases a slot taken.
 func (s *WeightsSlots) Take(w http.ResponseWriter, r *http.Request, reader, file string) (*WeightsSlot, error) {
+	// One file, one name: a sha256 spelled in upper case was a group of its
+	// own, which ranked before every honest validator's
+	// (TestAttackUpperCasedNameTakesAFreedSlotBeforeALongerWaitingValidator).
+	file = strings.ToLower(file)
 	from := rangeFrom(r)
 	rank, wait, err := s.book.Rank(reader, file, from)
 	if errors.Is(err, dataserver.ErrBehindPace) {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/aichain/aichain/chainclient/signedreq"
+	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/workload"
 )
 
@@ -295,5 +297,159 @@ func TestAttackValidatorsBankAPositionToHoldEverySlot(t *testing.T) {
 			"validator reading at %d MiB/s had it after %s (0: not within %s), want within the span %s; served %d transfers, %d cut, busy %d",
 			len(file)>>20, float64(paceRead)/(1<<20), readRate>>20, took.Round(time.Millisecond), 3*fileTime, 2*fileTime,
 			st.served, st.cuts, st.busy)
+	}
+}
+
+// spelled is sha with its i-th hex letter upper-cased.
+func spelled(sha string, i int) string {
+	b := []byte(sha)
+	for j, c := range b {
+		if c >= 'a' && c <= 'f' {
+			if i == 0 {
+				b[j] = c - 'a' + 'A'
+				return string(b)
+			}
+			i--
+		}
+	}
+	panic("set-up: too few letters in the sha256 to spell it")
+}
+
+// TestAttackUpperCasedNameTakesAFreedSlotBeforeALongerWaitingValidator:
+// the agent's weights slots, as serveWeights takes them (the sha256 as
+// the path spells it; found by review). Seven hostile validators hold seven slots under
+// upper-cased spellings of the model's sha256, an honest validator the
+// eighth under its name; a second honest validator has waited 0.6 s for a
+// slot when a hostile one asks, under yet another spelling, and one
+// hostile slot frees. Asking under the model's own name, the hostile
+// validator ranks after the honest one, which waited longer (checked
+// first, below); under another spelling, a group no slot serves, it ranks
+// before it, whatever its wait. One file now has one name
+// (jobexec.WeightsSlots.Take lower-cases it).
+func TestAttackUpperCasedNameTakesAFreedSlotBeforeALongerWaitingValidator(t *testing.T) {
+	old, oldHold := weightsPace, weightsHold
+	weightsPace.Grace, weightsHold = 500*time.Millisecond, 3*time.Second
+	t.Cleanup(func() { weightsPace, weightsHold = old, oldHold })
+	file := bytes.Repeat([]byte("weights!"), (1<<20)/8)
+	sha := workload.SHA256Hex(file)
+	for _, upper := range []bool{false, true} {
+		a, _, _, _ := weightsServerWithHostile(t, file, 0)
+		ws := a.weightSlots()
+		take := func(reader, name string) (*jobexec.WeightsSlot, error) {
+			r := httptest.NewRequest(http.MethodGet, "/v1/models/"+name, nil)
+			return ws.Take(httptest.NewRecorder(), r, reader, name)
+		}
+		honest, err := take("honest-1", sha)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var held []*jobexec.WeightsSlot
+		for i := range maxWeightsTransfers - 1 {
+			s, err := take("hostile-"+strconv.Itoa(i), spelled(sha, i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			held = append(held, s)
+		}
+		got := make(chan string, 2)
+		ask := func(reader, name string) {
+			if s, err := take(reader, name); err == nil {
+				got <- reader
+				s.Release()
+			}
+		}
+		go ask("honest-2", sha)
+		time.Sleep(600 * time.Millisecond)
+		name := sha
+		if upper {
+			name = spelled(sha, maxWeightsTransfers)
+		}
+		go ask("hostile-late", name)
+		time.Sleep(100 * time.Millisecond)
+		held[0].Release()
+		first := <-got
+		for _, s := range held[1:] {
+			s.Release()
+		}
+		honest.Release()
+		<-got
+		t.Logf("asking as %q: the freed slot went to %s", name, first)
+		if !upper && first != "honest-2" {
+			t.Fatalf("set-up: asking under the model's own name, the late hostile validator took the slot before the honest one")
+		}
+		if upper && first != "honest-2" {
+			t.Fatalf("a hostile validator asking 0.6 s after an honest one, under an upper-cased spelling of the sha256 (%s), "+
+				"took the freed slot before it: it ranks by a group no slot serves", name)
+		}
+	}
+}
+
+// TestAttackValidatorWhoseTransferBrokeAtTheEndRanksLast: an honest
+// validator's transfer of the model breaks near its end (a network cut):
+// the agent wrote the file's last bytes into the connection's buffers,
+// and the PaceBook counts the whole file sent (Rank.Done), though the
+// validator has none of them. It asks again, and ranks after every
+// validator that is not Done: a hostile validator asking 0.6 s after it
+// takes the freed slot, as would any other, for as long as any waits
+// (found by review). A reader once sent the whole file is no longer ranked
+// last for it (dataserver.fileProgress).
+func TestAttackValidatorWhoseTransferBrokeAtTheEndRanksLast(t *testing.T) {
+	old, oldHold := weightsPace, weightsHold
+	weightsPace.Grace, weightsHold = 500*time.Millisecond, 3*time.Second
+	t.Cleanup(func() { weightsPace, weightsHold = old, oldHold })
+	file := bytes.Repeat([]byte("weights!"), (1<<20)/8)
+	sha := workload.SHA256Hex(file)
+	a, url, honest, hostile := weightsServerWithHostile(t, file, maxWeightsTransfers+1)
+	ws := a.weightSlots()
+
+	// The honest validator's first transfer: the agent sends the whole MiB
+	// into the connection, which breaks before the validator reads a byte.
+	req, _ := http.NewRequest(http.MethodGet, url+"/v1/models/"+sha, nil)
+	if err := signedreq.Sign(req, honest, url, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // the agent wrote it all
+	_ = res.Body.Close()
+	for ws.InFlight() > 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	take := func(reader, name string) (*jobexec.WeightsSlot, error) {
+		r := httptest.NewRequest(http.MethodGet, "/v1/models/"+name, nil)
+		return ws.Take(httptest.NewRecorder(), r, reader, name)
+	}
+	var held []*jobexec.WeightsSlot
+	for i := range maxWeightsTransfers {
+		s, err := take(hostile[i].Address(), sha)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, s)
+	}
+	got := make(chan string, 2)
+	ask := func(reader string) {
+		if s, err := take(reader, sha); err == nil {
+			got <- reader
+			s.Release()
+		}
+	}
+	go ask(honest.Address())
+	time.Sleep(600 * time.Millisecond)
+	late := hostile[maxWeightsTransfers].Address()
+	go ask(late)
+	time.Sleep(100 * time.Millisecond)
+	held[0].Release()
+	first := <-got
+	for _, s := range held[1:] {
+		s.Release()
+	}
+	<-got
+	if first == late {
+		t.Fatalf("an honest validator whose transfer of the %d-byte file broke after the agent wrote it, waiting 0.6 s before "+
+			"a hostile one asked, ranked after it: the freed slot went to the hostile validator (the honest one counts as Done)", len(file))
 	}
 }
