@@ -108,19 +108,7 @@ func resumeReader(ctx context.Context, s signedreq.Signer, url, sha string, file
 	have = append([]byte(nil), have...)
 	start := time.Now()
 	var st readerStats
-	// A small receive buffer: the bytes a cut transfer's reader drains after
-	// the cut are a fraction of a quantum, as on a real link (megabytes of
-	// loopback buffer at 8 MiB/s are half the scaled quantum).
-	dialer := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
-		var err error
-		if cerr := c.Control(func(fd uintptr) {
-			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 128<<10)
-		}); cerr != nil {
-			return cerr
-		}
-		return err
-	}}
-	client := &http.Client{Transport: &http.Transport{DisableCompression: true, DialContext: dialer.DialContext}}
+	client := smallBufferClient()
 	defer client.CloseIdleConnections()
 	buf := make([]byte, 32<<10)
 	for ctx.Err() == nil {
@@ -260,4 +248,21 @@ func TestAttackPaceKeepersClimbingTheFileStarveANewcomer(t *testing.T) {
 			float64(paceRead)/(1<<20), readRate>>20, len(file)>>20, took.Round(time.Millisecond), 3*fileTime, 2*fileTime,
 			st.served, st.cuts, st.busy)
 	}
+}
+
+// smallBufferClient is a client with a small receive buffer: the bytes a
+// cut transfer's reader drains after the cut are a fraction of a quantum,
+// as on a real link (megabytes of loopback buffer at 8 MiB/s are half the
+// scaled quantum).
+func smallBufferClient() *http.Client {
+	dialer := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		var err error
+		if cerr := c.Control(func(fd uintptr) {
+			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 128<<10)
+		}); cerr != nil {
+			return cerr
+		}
+		return err
+	}}
+	return &http.Client{Transport: &http.Transport{DisableCompression: true, DialContext: dialer.DialContext}}
 }

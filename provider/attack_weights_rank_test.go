@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -106,16 +104,7 @@ func TestAttackValidatorsWithACopyAskNearItsEndToHoldEverySlot(t *testing.T) {
 // from byte from (Range: bytes=from-), reads at rate, and asks again at
 // once when the transfer ends or is refused.
 func rangeReader(ctx context.Context, s signedreq.Signer, url, sha string, from, rate int64, holds, read *atomic.Int64) {
-	dialer := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
-		var err error
-		if cerr := c.Control(func(fd uintptr) {
-			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 128<<10)
-		}); cerr != nil {
-			return cerr
-		}
-		return err
-	}}
-	client := &http.Client{Transport: &http.Transport{DisableCompression: true, DialContext: dialer.DialContext}}
+	client := smallBufferClient()
 	defer client.CloseIdleConnections()
 	buf := make([]byte, 32<<10)
 	for ctx.Err() == nil {
