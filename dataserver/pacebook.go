@@ -65,6 +65,12 @@ type PaceBook struct {
 	// hold slots without reading (found by review;
 	// TestPaceBookCapsWhatAReaderCarries).
 	MaxCredit time.Duration
+	// FastRate is the rate at which a reader resuming a file keeps its
+	// turn (Rank.Fast), measured over about FastWindow of wall time (zero:
+	// none does; fileProgress), while at that rate the rest of the file
+	// takes it at most FastHorizon (zero: any time).
+	FastRate                int64
+	FastWindow, FastHorizon time.Duration
 	// Contended reports whether readers wait for a slot (nil: never).
 	Contended func() bool
 
@@ -137,7 +143,7 @@ func (b *PaceBook) Rank(reader, file string, from int64) (slots.Rank, time.Durat
 	if from == ResumeFrom && f != nil {
 		from = f.at
 	}
-	rank := f.rank(from, now, b.Recent)
+	rank := f.rank(from, now, b)
 	rank.Behind = behind
 	return rank, 0, nil
 }
@@ -197,7 +203,7 @@ func (b *PaceBook) Guard(w http.ResponseWriter, stall time.Duration, reader, fil
 				f = &fileProgress{}
 				a.files[file] = f
 			}
-			f.record(status, from, sw.sent, size, now, b.Recent)
+			f.record(status, from, sw.sent, size, start, now, b)
 		}
 		return yielded
 	}

@@ -211,3 +211,67 @@ func TestPaceBookCapsWhatAReaderCarries(t *testing.T) {
 	}
 	done()
 }
+
+// TestFileProgressFast: a reader resuming a file keeps its turn
+// (slots.Rank.Fast) while it takes the file at FastRate or more and would
+// have the rest within FastHorizon at that rate; not one slower, nor one
+// far from the end, nor one that comes back late, nor one whose fast
+// transfer came before a slow one.
+func TestFileProgressFast(t *testing.T) {
+	const MiB = 1 << 20
+	b := &PaceBook{Recent: 40 * time.Second, FastRate: 3 * MiB, FastWindow: 10 * time.Second, FastHorizon: time.Minute}
+	t0 := time.Unix(1_800_000_000, 0)
+	// one transfer of size bytes from byte 0, at rate for d, asked again
+	// after gap: is it Fast?
+	quantum := func(size, rate int64, d, gap time.Duration) bool {
+		f := &fileProgress{}
+		sent := rate * int64(d/time.Millisecond) / 1000
+		f.record(http.StatusOK, 0, sent, size, t0, t0.Add(d), b)
+		return f.rank(sent, t0.Add(d+gap), b).Fast
+	}
+	for _, c := range []struct {
+		name       string
+		size, rate int64
+		gap        time.Duration
+		want       bool
+	}{
+		{"4 MiB/s, 200 MiB: the rest in 30 s", 200 * MiB, 4 * MiB, time.Second, true},
+		{"3 MiB/s, 200 MiB: the rest in 47 s", 200 * MiB, 3 * MiB, time.Second, true},
+		{"2.4 MiB/s: under the fast rate", 200 * MiB, 24 * MiB / 10, time.Second, false},
+		{"4 MiB/s, 1 GiB: the rest in 236 s, past the horizon", 1 << 30, 4 * MiB, time.Second, false},
+		{"4 MiB/s, asked again after 21 s", 200 * MiB, 4 * MiB, 21 * time.Second, false},
+	} {
+		if got := quantum(c.size, c.rate, 20*time.Second, c.gap); got != c.want {
+			t.Errorf("%s: Fast %v, want %v", c.name, got, c.want)
+		}
+	}
+
+	// 100 MiB taken in a second before the contention, then a quantum at
+	// 2.4 MiB/s: the bytes taken fast buy nothing past the slow transfer.
+	f := &fileProgress{}
+	f.record(http.StatusPartialContent, 0, 100*MiB, 200*MiB, t0, t0.Add(time.Second), b)
+	if !f.rank(100*MiB, t0.Add(2*time.Second), b).Fast {
+		t.Fatal("set-up: 100 MiB in a second is not Fast")
+	}
+	slow := int64(48 * MiB)
+	f.record(http.StatusPartialContent, 100*MiB, slow, 200*MiB, t0.Add(2*time.Second), t0.Add(22*time.Second), b)
+	if r := f.rank(100*MiB+slow, t0.Add(22*time.Second), b); r.Fast {
+		t.Errorf("a quantum at 2.4 MiB/s after 100 MiB taken in a second: %+v, want not Fast", r)
+	}
+	// Bursts of 10 MiB taken in 100 ms, one every 5 s: each transfer fast,
+	// the reader's rate 2 MiB/s.
+	f = &fileProgress{}
+	at := int64(0)
+	for i := range 8 {
+		start := t0.Add(time.Duration(i) * 5 * time.Second)
+		f.record(http.StatusPartialContent, at, 10*MiB, 400*MiB, start, start.Add(100*time.Millisecond), b)
+		at += 10 * MiB
+	}
+	if r := f.rank(at, t0.Add(36*time.Second), b); r.Fast {
+		t.Errorf("10 MiB bursts every 5 s (2 MiB/s): %+v, want not Fast", r)
+	}
+	// A request that does not resume is not Fast, however fast the reader.
+	if r := f.rank(0, t0.Add(36*time.Second), b); r.Fast || r.Progress != 0 {
+		t.Errorf("a request from byte 0 ranks %+v, want no progress", r)
+	}
+}

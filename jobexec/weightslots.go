@@ -29,6 +29,14 @@ import (
 //   - then one asking for a file fewer slots send: validators reading one
 //     model cannot take every slot from those waiting for another
 //     (TestAttackValidatorsRankOnAnotherModelToHoldEverySlot);
+//   - then one resuming at 1.5 × the pace or more, near enough the end to
+//     have the rest within three quanta at that rate (slots.Rank.Fast): a
+//     validator on a slower link keeps its turn until it has the file,
+//     where, ranked by its bytes, it lost its slot at every cut to those
+//     that had merely waited longer
+//     (TestAttackHonestValidatorsOnSlowerLinksRotateWithoutACopy), and a
+//     hostile one reading at that rate holds a slot three quanta past a
+//     cut at most (TestAttackClimbersJustOverTheFastRateHoldEverySlot);
 //   - then the one taking the file fastest: the bytes the server sent it of
 //     the file lately (decaying by e every quantum), for a request that
 //     resumes where its last transfer stopped (dataserver.PaceBook.Rank):
@@ -90,7 +98,7 @@ func NewWeightsSlots(limit, perReader int, pace dataserver.Pace, hold time.Durat
 	quantum := 2 * pace.Grace
 	s.queue.Age = 2 * pace.Rate
 	s.book = &dataserver.PaceBook{Pace: pace, Memory: WeightsPaceMemory, Quantum: quantum,
-		Recent: 2 * quantum, MaxCredit: quantum,
+		Recent: 2 * quantum, MaxCredit: quantum, FastRate: 3 * pace.Rate / 2, FastWindow: quantum / 2, FastHorizon: 3 * quantum,
 		Contended: func() bool { return s.queue.Waiting() > 0 }}
 	return s
 }

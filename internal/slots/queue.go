@@ -50,12 +50,16 @@ type Queue struct {
 
 // Rank orders the keys waiting for a slot: a key neither Behind nor Done
 // before one that is, then the key holding fewer slots, then the key
-// asking for the group with fewer slots taken, then the more Progress
-// first (a key with none counting Queue.Age for each second since it
-// queued), then the key that queued first.
+// asking for the group with fewer slots taken, then a Fast key before one
+// that is not, then the more Progress first (a key with none counting
+// Queue.Age for each second since it queued), then the key that queued
+// first.
 type Rank struct {
-	Behind   bool  // its reader fell behind the pace
-	Done     bool  // it was sent all it asks for before
+	Behind bool // its reader fell behind the pace
+	Done   bool // it was sent all it asks for before
+	// Fast: it resumes what it is taking at a rate that keeps its turn,
+	// however long the others have waited.
+	Fast     bool
 	Progress int64 // how fast it is taking what it asks for, as the server counts it
 }
 
@@ -91,6 +95,9 @@ func (q *Queue) before(pk string, p *place, ok string, o *place, now time.Time) 
 	}
 	if a, b := q.byGroup[p.group], q.byGroup[o.group]; a != b {
 		return a < b
+	}
+	if p.rank.Fast != o.rank.Fast {
+		return p.rank.Fast
 	}
 	if a, b := q.aged(p, now), q.aged(o, now); a != b {
 		return a > b

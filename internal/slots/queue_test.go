@@ -51,10 +51,11 @@ func TestQueueHandsAFreedSlotByRank(t *testing.T) {
 	first := waitFor(t, q, "first", "", Rank{}, time.Minute)
 	second := waitFor(t, q, "second", "", Rank{}, time.Minute)
 	ahead := waitFor(t, q, "ahead", "", Rank{Progress: 100}, time.Minute)
+	fast := waitFor(t, q, "fast", "", Rank{Fast: true, Progress: 1}, time.Minute)
 	order := []struct {
 		key string
 		got <-chan bool
-	}{{"ahead", ahead}, {"first", first}, {"second", second}, {"done", done}, {"behind", behind}}
+	}{{"fast", fast}, {"ahead", ahead}, {"first", first}, {"second", second}, {"done", done}, {"behind", behind}}
 	release := "holder"
 	for _, want := range order {
 		q.Release(release, "")
