@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aichain/aichain/dataserver"
 	"github.com/aichain/aichain/jobexec"
@@ -50,7 +51,8 @@ import (
 // freeCutBytes costs none): a cut transfer restarted from zero, so where
 // each of the provider's transfers ran under the policy's average rate no
 // validator ever had the weights (TestCutWeightsTransferResumesWhereItStopped,
-// TestWeightsCutAtEveryQuantumComeWhole).
+// TestWeightsCutAtEveryQuantumComeWhole). What a check that gave up had is
+// kept for the next check at the same provider (partialWeights).
 //
 // The provider alone cannot send every validator the weights within the
 // span, so a fetch also starts (or joins) a walk of the peer sidecars for
@@ -61,11 +63,14 @@ func (v *Verifier) weightsFrom(endpoint string, budget *busyBudget) jobexec.Weig
 		url := strings.TrimRight(endpoint, "/") + "/v1/models/" + sha
 		walk := v.walkFor(sha)
 		if data, ok := v.take(sha, walk); ok {
+			v.partials.drop(sha)
 			return data, nil
 		}
 		ctx, stop := v.untilWalked(ctx, walk)
 		defer stop()
-		var have []byte // what earlier attempts received: asked for from where it stopped
+		// What earlier attempts, or checks, received: asked for from where
+		// it stopped.
+		have := v.partials.take(endpoint, sha, time.Now())
 		var err error
 		for attempt := 0; attempt < v.cfg.FetchRetries; attempt++ {
 			if attempt > 0 {
@@ -92,6 +97,7 @@ func (v *Verifier) weightsFrom(endpoint string, budget *busyBudget) jobexec.Weig
 					f, err := workload.CheckFile(have, sha)
 					if err == nil {
 						v.stopWalk(sha, walk)
+						v.partials.drop(sha)
 					}
 					return f, err
 				}
@@ -110,8 +116,10 @@ func (v *Verifier) weightsFrom(endpoint string, budget *busyBudget) jobexec.Weig
 			v.log.Debug("weights mirror busy", "url", url, "attempt", attempt+1, "err", err)
 		}
 		if data, ok := v.take(sha, walk); ok {
+			v.partials.drop(sha)
 			return data, nil
 		}
+		v.partials.put(endpoint, sha, have, time.Now())
 		return workload.Checked{}, fmt.Errorf("provider %s: %w", endpoint, err)
 	}
 }
@@ -128,9 +136,9 @@ const freeCutBytes = 1 << 20
 // readWeights reads the rest of a weights file from the provider after the
 // have bytes an earlier attempt brought (res answers a Range request from
 // len(have) when there are any: a 206 from there continues them, a 200
-// starts again), at most MaxWeightsBytes. A body cut short after bringing
-// bytes, within the limit, returns them with cut set (asked again for the
-// rest). A body over that limit is hashed to its end (up to
+// starts again), at most MaxWeightsBytes. A body cut short, within the
+// limit, returns what came, with cut set when it brought bytes and the
+// check's context did not end (asked again for the rest). A body over that limit is hashed to its end (up to
 // MaxWeightsHashed in all) without being kept: if it is the model's file,
 // the provider holds the weights and only this sidecar's limit refuses them
 // (an error wrapping workload.ErrTooLarge: abstain); if not, the provider
@@ -151,10 +159,14 @@ func (v *Verifier) readWeights(res *http.Response, endpoint, sha string, have []
 	n, err := io.Copy(buf, io.LimitReader(res.Body, v.cfg.MaxWeightsBytes+1-int64(len(have))))
 	data = buf.Bytes()
 	if err != nil {
-		if n > 0 && int64(len(data)) <= v.cfg.MaxWeightsBytes && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		if int64(len(data)) > v.cfg.MaxWeightsBytes {
+			return nil, false, fmt.Errorf("provider %s: %w", endpoint, err)
+		}
+		if n > 0 && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 			return data, true, fmt.Errorf("provider %s: cut after %d bytes: %w", endpoint, len(data), err)
 		}
-		return nil, false, fmt.Errorf("provider %s: %w", endpoint, err)
+		// What came is kept for the next check (partialWeights).
+		return data, false, fmt.Errorf("provider %s: %w", endpoint, err)
 	}
 	if int64(len(data)) <= v.cfg.MaxWeightsBytes {
 		return data, false, nil

@@ -158,6 +158,7 @@ type Verifier struct {
 	// peerBodies bounds the peers' weights read or held at once
 	// (peerBodiesPerWorker × Workers, each up to MaxWeightsBytes).
 	peerBodies chan struct{}
+	partials   partialWeights // weights checks gave up on, for the next (partials.go)
 }
 
 // New returns a verifier; it does nothing until Run.
@@ -169,6 +170,7 @@ func New(cfg Config, source PendingSource, backend workload.Backend, logger *slo
 		jobs: map[uint64]*jobState{},
 		wake: make(chan struct{}, cfg.Workers), walks: map[string]*peerWalk{},
 		peerBodies: make(chan struct{}, peerBodiesPerWorker*cfg.Workers),
+		partials:   partialWeights{max: cfg.MaxWeightsBytes},
 	}
 }
 
