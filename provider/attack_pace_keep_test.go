@@ -114,15 +114,31 @@ func TestAttackValidatorsKeepingThePaceHoldEveryWeightsSlot(t *testing.T) {
 
 // pacedReader is one of a hostile validator's readers: it takes a weights
 // slot and reads the transfer at rate (bytes per second), no faster, and
-// asks again at once when a transfer ends or is refused.
+// asks again at once when a transfer ends, 10 ms after a refusal.
 func pacedReader(ctx context.Context, s signedreq.Signer, url, sha string, rate int64, holds, read, refusals *atomic.Int64) {
 	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
 	defer client.CloseIdleConnections()
+	readLoop(ctx, client, s, url, sha, -1, rate, 10*time.Millisecond, holds, read, refusals)
+}
+
+// readLoop asks client for the weights sha until ctx ends: the whole file
+// (from -1) or from byte from (Range: bytes=from-), each transfer read at
+// rate, no faster, counted in holds and its bytes in read, and asked again
+// at once when it ends; a refusal (an answer other than 200, or 206 to a
+// Range) is counted in refusals (when not nil) and asked again after pause.
+func readLoop(ctx context.Context, client *http.Client, s signedreq.Signer, url, sha string, from, rate int64, pause time.Duration, holds, read, refusals *atomic.Int64) {
+	served := http.StatusOK
+	if from >= 0 {
+		served = http.StatusPartialContent
+	}
 	buf := make([]byte, 32<<10)
 	for ctx.Err() == nil {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/v1/models/"+sha, nil)
 		if err != nil {
 			return
+		}
+		if from >= 0 {
+			req.Header.Set("Range", "bytes="+strconv.FormatInt(from, 10)+"-")
 		}
 		if err := signedreq.Sign(req, s, url, time.Now()); err != nil {
 			return
@@ -131,11 +147,13 @@ func pacedReader(ctx context.Context, s signedreq.Signer, url, sha string, rate 
 		if err != nil {
 			continue
 		}
-		if res.StatusCode != http.StatusOK {
-			refusals.Add(1)
+		if res.StatusCode != served {
+			if refusals != nil {
+				refusals.Add(1)
+			}
 			_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 4096))
 			_ = res.Body.Close()
-			time.Sleep(10 * time.Millisecond)
+			time.Sleep(pause)
 			continue
 		}
 		holds.Add(1)
@@ -150,7 +168,7 @@ func pacedReader(ctx context.Context, s signedreq.Signer, url, sha string, rate 
 				}
 				continue
 			}
-			time.Sleep(10 * time.Millisecond)
+			time.Sleep(pause)
 		}
 		_ = res.Body.Close()
 	}

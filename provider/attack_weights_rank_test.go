@@ -53,36 +53,8 @@ func TestAttackValidatorsWithACopyAskNearItsEndToHoldEverySlot(t *testing.T) {
 	fileTime := time.Duration(len(file)) * time.Second / readRate
 
 	// Before the takedown: each hostile validator reads the file once, fast.
-	var wg sync.WaitGroup
-	for _, s := range hostile {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if took, _ := sidecarLikeReader(ctx, s, url, sha, file, 256<<20); took == 0 {
-				t.Errorf("set-up: a hostile validator did not get the file")
-			}
-		}()
-	}
-	wg.Wait()
-	if t.Failed() {
-		return
-	}
-
-	ctx, cancel := context.WithCancel(context.Background())
-	var holds, read atomic.Int64
 	from := int64(len(file)) / 2
-	for _, s := range hostile {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rangeReader(ctx, s, url, sha, from, paceRead, &holds, &read)
-		}()
-	}
-	stop := func() { cancel(); wg.Wait() }
-	defer stop()
-	time.Sleep(weightsPace.Grace) // the hostile validators ask first
+	holds, read, stop := copyThenAskFrom(t, url, hostile, sha, file, from, paceRead)
 	t.Logf("in flight when the honest validator asks: %d, queued %d, hostile transfers %d", a.weightSlots().InFlight(), a.weightSlots().Queued(), holds.Load())
 
 	hctx, hcancel := context.WithTimeout(context.Background(), 3*fileTime)
@@ -100,48 +72,51 @@ func TestAttackValidatorsWithACopyAskNearItsEndToHoldEverySlot(t *testing.T) {
 	}
 }
 
+// copyThenAskFrom has each hostile validator read file (sha) once, fast,
+// then read it from byte from at rate with rangeReader, asking again at
+// once, and returns after a Grace (the hostile validators ask first): the
+// transfers they were served and the bytes they read, and stop, which ends
+// their readers and waits for them (deferred too).
+func copyThenAskFrom(t *testing.T, url string, hostile []signedreq.Signer, sha string, file []byte, from, rate int64) (holds, read *atomic.Int64, stop func()) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for _, s := range hostile {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if took, _ := sidecarLikeReader(ctx, s, url, sha, file, 256<<20); took == 0 {
+				t.Errorf("set-up: a hostile validator did not get the file %s", sha)
+			}
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	holds, read = new(atomic.Int64), new(atomic.Int64)
+	for _, s := range hostile {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rangeReader(ctx, s, url, sha, from, rate, holds, read)
+		}()
+	}
+	stop = sync.OnceFunc(func() { cancel(); wg.Wait() })
+	t.Cleanup(stop)
+	time.Sleep(weightsPace.Grace)
+	return holds, read, stop
+}
+
 // rangeReader is a hostile validator's reader: it asks for the weights
 // from byte from (Range: bytes=from-), reads at rate, and asks again at
-// once when the transfer ends or is refused.
+// once when the transfer ends, 5 ms after a refusal.
 func rangeReader(ctx context.Context, s signedreq.Signer, url, sha string, from, rate int64, holds, read *atomic.Int64) {
 	client := smallBufferClient()
 	defer client.CloseIdleConnections()
-	buf := make([]byte, 32<<10)
-	for ctx.Err() == nil {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/v1/models/"+sha, nil)
-		if err != nil {
-			return
-		}
-		req.Header.Set("Range", "bytes="+strconv.FormatInt(from, 10)+"-")
-		if err := signedreq.Sign(req, s, url, time.Now()); err != nil {
-			return
-		}
-		res, err := client.Do(req)
-		if err != nil {
-			continue
-		}
-		if res.StatusCode != http.StatusPartialContent {
-			_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 4096))
-			_ = res.Body.Close()
-			time.Sleep(5 * time.Millisecond)
-			continue
-		}
-		holds.Add(1)
-		began, n := time.Now(), int64(0)
-		for ctx.Err() == nil {
-			if want := int64(float64(rate) * time.Since(began).Seconds()); n < want {
-				m, err := res.Body.Read(buf[:min(int64(len(buf)), want-n)])
-				n += int64(m)
-				read.Add(int64(m))
-				if err != nil {
-					break
-				}
-				continue
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		_ = res.Body.Close()
-	}
+	readLoop(ctx, client, s, url, sha, from, rate, 5*time.Millisecond, holds, read, nil)
 }
 
 // TestAttackValidatorsRankOnAnotherModelToHoldEverySlot: as
@@ -178,36 +153,8 @@ func TestAttackValidatorsRankOnAnotherModelToHoldEverySlot(t *testing.T) {
 	fileTime := time.Duration(len(file)) * time.Second / readRate
 
 	// Long before: each hostile validator reads the other model once, fast.
-	var wg sync.WaitGroup
-	for _, s := range hostile {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if took, _ := sidecarLikeReader(ctx, s, url, otherSHA, other, 256<<20); took == 0 {
-				t.Errorf("set-up: a hostile validator did not get the other model")
-			}
-		}()
-	}
-	wg.Wait()
-	if t.Failed() {
-		return
-	}
-
-	ctx, cancel := context.WithCancel(context.Background())
-	var holds, read atomic.Int64
 	from := int64(len(file)) // past every byte of the model taken down
-	for _, s := range hostile {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rangeReader(ctx, s, url, otherSHA, from, paceRead, &holds, &read)
-		}()
-	}
-	stop := func() { cancel(); wg.Wait() }
-	defer stop()
-	time.Sleep(weightsPace.Grace)
+	holds, read, stop := copyThenAskFrom(t, url, hostile, otherSHA, other, from, paceRead)
 
 	hctx, hcancel := context.WithTimeout(context.Background(), 3*fileTime)
 	defer hcancel()
