@@ -70,4 +70,5 @@ func (a *Agent) abort(ctx context.Context) error {
 func (a *Agent) aborted(r *Record) {
 	a.metrics.Aborts.Inc()
 	r.Phase, r.EndedAt = PhaseEnded, time.Now().Unix()
+	a.auth.endJob(r.ID)
 }

@@ -122,7 +122,7 @@ func rangeReader(ctx context.Context, s signedreq.Signer, url, sha string, from,
 // TestAttackValidatorsRankOnAnotherModelToHoldEverySlot: as
 // TestAttackValidatorsWithACopyAskNearItsEndToHoldEverySlot, but the
 // hostile validators never read the model taken down: they read another,
-// larger model the provider holds (any model its jobs ran), and ask for
+// larger model of another job of the provider under verification, and ask for
 // it from byte N, N past the whole size of the model taken down. A
 // validator's rank compares its progress on the file it asks for, in
 // bytes, with other validators' progress on other files, and the slots are
@@ -143,6 +143,7 @@ func TestAttackValidatorsRankOnAnotherModelToHoldEverySlot(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, url, honest, hostile := weightsServerWithHostile(t, file, maxWeightsTransfers)
+	a.auth.addJob(&Record{ID: 2, Phase: PhaseSubmitted, ModelSha: otherSHA}) // another job under verification
 	open := a.cfg.Weights
 	a.cfg.Weights = func(s string) (*os.File, error) {
 		if s == otherSHA {

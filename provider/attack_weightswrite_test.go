@@ -118,6 +118,7 @@ func weightsServer(t *testing.T, file []byte) (*Agent, string, signedreq.Signer)
 	a := &Agent{cfg: Config{Endpoint: url, Weights: resolver.OpenCachedWeights}, chunks: NewChunkStore(t.TempDir(), 4),
 		metrics: NewMetrics(), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	a.auth = newAuthorizer(a, "aic")
+	a.auth.addJob(&Record{ID: 1, Phase: PhaseSubmitted, ModelSha: sha}) // a job under verification ran the model
 	validator := signer()
 	a.auth.setValidators(map[string]bool{validator.Address(): true})
 	hs.Config.Handler = a.Handler()

@@ -230,6 +230,7 @@ func (a *Agent) retire() {
 				a.log.Error("job ended before its result was in", "job", id, "deadline", r.Deadline, "state", v.state.String())
 			}
 			r.Phase, r.EndedAt = PhaseEnded, now.Unix()
+			a.auth.endJob(id)
 			a.touch(r)
 		case r.Phase == PhaseEnded && now.Sub(time.Unix(r.EndedAt, 0)) > a.cfg.Retention:
 			a.forget(id)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,6 +26,9 @@ type servedJob struct {
 	count      uint64
 	chunkBytes uint64
 	served     jobexec.Served
+	// model is the sha256 of its model's weights while the job is not
+	// over (its validators may ask for them: serveWeights); empty after.
+	model string
 }
 
 // authorizer decides who reads which chunk: a job's output chunks go to its
@@ -41,11 +45,12 @@ type authorizer struct {
 
 	mu         sync.RWMutex
 	jobs       map[uint64]servedJob
+	models     map[string]int // the executed jobs not over, by their model's sha256
 	validators map[string]bool
 }
 
 func newAuthorizer(a *Agent, prefix string) *authorizer {
-	z := &authorizer{a: a, prefix: prefix, jobs: map[uint64]servedJob{}, validators: map[string]bool{},
+	z := &authorizer{a: a, prefix: prefix, jobs: map[uint64]servedJob{}, models: map[string]int{}, validators: map[string]bool{},
 		nonces: &signedreq.NonceStore{}, now: time.Now}
 	z.verifier = &signedreq.Verifier{Prefix: prefix, Now: func() time.Time { return z.now() }}
 	if aud, err := signedreq.Audience(a.cfg.Endpoint); err == nil {
@@ -65,13 +70,48 @@ func (z *authorizer) loadJobs(recs map[uint64]*Record) {
 func (z *authorizer) addJob(r *Record) {
 	z.mu.Lock()
 	defer z.mu.Unlock()
-	z.jobs[r.ID] = servedJob{requester: r.Requester, count: r.ChunkCount, chunkBytes: r.ChunkBytes, served: r.served()}
+	z.endJobLocked(r.ID)
+	j := servedJob{requester: r.Requester, count: r.ChunkCount, chunkBytes: r.ChunkBytes, served: r.served()}
+	if r.Phase < PhaseEnded && r.ModelSha != "" {
+		j.model = strings.ToLower(r.ModelSha)
+		z.models[j.model]++
+	}
+	z.jobs[r.ID] = j
+}
+
+// endJob marks a job over on chain: its chunks are still served (for the
+// retention window), its model's weights no longer for it.
+func (z *authorizer) endJob(id uint64) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	z.endJobLocked(id)
+}
+
+func (z *authorizer) endJobLocked(id uint64) {
+	j, ok := z.jobs[id]
+	if !ok || j.model == "" {
+		return
+	}
+	if z.models[j.model]--; z.models[j.model] <= 0 {
+		delete(z.models, j.model)
+	}
+	j.model = ""
+	z.jobs[id] = j
 }
 
 func (z *authorizer) dropJob(id uint64) {
 	z.mu.Lock()
 	defer z.mu.Unlock()
+	z.endJobLocked(id)
 	delete(z.jobs, id)
+}
+
+// servesModel reports whether a job the agent executed and that is not
+// over ran the model whose weights have sha256 sha.
+func (z *authorizer) servesModel(sha string) bool {
+	z.mu.RLock()
+	defer z.mu.RUnlock()
+	return z.models[strings.ToLower(sha)] > 0
 }
 
 // setValidators replaces the set of accounts allowed as verifiers.

@@ -42,7 +42,12 @@ var (
 // and so holds them, and a model taken down after the award (by a requester
 // that owns it, to leave the verification inconclusive and keep the result
 // unpaid) is then still verified. The weights are public (their uri is on
-// chain); the checks run in the order serveChunk's do, the disk last. The
+// chain), and served for as long as a job the agent executed on them is not
+// over: a validator read any model the agent had cached, at any time, on
+// the agent's uplink, and bought a place in the slots' ranks on a model
+// while none of its jobs was verified
+// (TestAttackValidatorReadsWeightsOfNoJobUnderVerification). The
+// checks run in the order serveChunk's do, the disk last. The
 // file is streamed (ranges allowed), at most maxWeightsTransfers at once
 // and maxWeightsTransfersPerSigner for one validator, each in its turn
 // (jobexec.WeightsSlots); one whose turn does not come within weightsHold
@@ -67,6 +72,11 @@ func (a *Agent) serveWeights(w http.ResponseWriter, r *http.Request) {
 	}
 	if a.cfg.Weights == nil {
 		httpError(w, http.StatusNotFound, "not_found", "this provider keeps no model weights")
+		return
+	}
+	if !a.auth.servesModel(sha) {
+		a.metrics.Refused.WithLabelValues("not_verified").Inc()
+		httpError(w, http.StatusNotFound, "not_found", "this provider has no job under verification on the model with that sha256")
 		return
 	}
 	if a.cfg.Fault.WeightsTransfers > 0 && a.weightsSent.Add(1) > int64(a.cfg.Fault.WeightsTransfers) {
