@@ -256,7 +256,6 @@ func climbersStarveANewcomer(t *testing.T, n, per int, paceRead int64) {
 	file := bytes.Repeat([]byte("weights!"), (24<<20)/8)
 	sha := workload.SHA256Hex(file)
 	_, url, honest, hostile := weightsServerWithHostile(t, file, n)
-	fileTime := time.Duration(len(file)) * time.Second / readRate
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -276,22 +275,34 @@ func climbersStarveANewcomer(t *testing.T, n, per int, paceRead int64) {
 	defer stop()
 	time.Sleep(weightsPace.Grace) // the hostile validators ask first
 
-	hctx, hcancel := context.WithTimeout(context.Background(), 3*fileTime)
-	defer hcancel()
-	took, st := sidecarLikeReader(hctx, honest, url, sha, file, readRate)
-	stop()
-	var hs readerStats
-	for _, s := range hostileStats {
-		hs.served, hs.busy, hs.cuts = hs.served+s.served, hs.busy+s.busy, hs.cuts+s.cuts
-	}
-	t.Logf("the honest validator had the file after %s (0: never): %d transfers, %d cut, %d busy, %d behind; the hostile readers: %d transfers, %d cut, %d busy",
-		took.Round(time.Millisecond), st.served, st.cuts, st.busy, st.behind, hs.served, hs.cuts, hs.busy)
+	honestWithinTheSpan(t, url, honest, sha, file, readRate, func() string {
+		stop()
+		var hs readerStats
+		for _, s := range hostileStats {
+			hs.served, hs.busy, hs.cuts = hs.served+s.served, hs.busy+s.busy, hs.cuts+s.cuts
+		}
+		return fmt.Sprintf("%d hostile validators reading at %.1f MiB/s (the pace is 2 MiB/s) and resuming each cut transfer, their last climbs: %d transfers, %d cut, %d busy",
+			n, float64(paceRead)/(1<<20), hs.served, hs.cuts, hs.busy)
+	})
+}
+
+// honestWithinTheSpan has honest read file (sha) at readRate while hostile
+// validators read, then calls stop, which stops them and says what they
+// did, and fails unless the honest validator had the file within the span:
+// twice the file's time at readRate (it gives up after three).
+func honestWithinTheSpan(t *testing.T, url string, honest signedreq.Signer, sha string, file []byte, readRate int64, stop func() string) {
+	t.Helper()
+	fileTime := time.Duration(len(file)) * time.Second / time.Duration(readRate)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*fileTime)
+	defer cancel()
+	took, st := sidecarLikeReader(ctx, honest, url, sha, file, readRate)
+	hostile := stop()
+	t.Logf("the honest validator had the file after %s (0: never): %d transfers, %d cut, %d busy, %d behind; %s",
+		took.Round(time.Millisecond), st.served, st.cuts, st.busy, st.behind, hostile)
 	if took == 0 || took > 2*fileTime {
-		t.Fatalf("%d hostile validators reading at %.1f MiB/s (the pace is 2 MiB/s) and resuming each cut transfer: "+
-			"an honest validator reading at %d MiB/s had the %d MiB file after %s (0: not within %s), want within the span %s; "+
+		t.Fatalf("%s: an honest validator reading at %d MiB/s had the %d MiB file after %s (0: not within %s), want within the span %s; "+
 			"it was served %d transfers, %d cut, answered busy %d times",
-			n, float64(paceRead)/(1<<20), readRate>>20, len(file)>>20, took.Round(time.Millisecond), 3*fileTime, 2*fileTime,
-			st.served, st.cuts, st.busy)
+			hostile, readRate>>20, len(file)>>20, took.Round(time.Millisecond), 3*fileTime, 2*fileTime, st.served, st.cuts, st.busy)
 	}
 }
 
