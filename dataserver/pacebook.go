@@ -148,6 +148,28 @@ func (b *PaceBook) Rank(reader, file string, from int64) (slots.Rank, time.Durat
 	return rank, 0, nil
 }
 
+// Waited books that reader's request for file from byte from waited its
+// turn at a slot in vain (answered busy): when it resumes the reader's
+// last transfer, the reader's run of transfers goes on across the wait
+// (fileProgress.waited). A validator the slots went round, asking again
+// all along, was a new run, never Fast, when its turn came back.
+func (b *PaceBook) Waited(reader, file string, from int64) {
+	now := time.Now()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	a := b.accounts[reader]
+	if a == nil {
+		return
+	}
+	f := a.files[file]
+	if from == ResumeFrom && f != nil {
+		from = f.at
+	}
+	if f.resumes(from) {
+		f.waited = now
+	}
+}
+
 // ResumeFrom, as Rank's from, is where the reader's last transfer of the
 // file stopped.
 const ResumeFrom = math.MinInt64

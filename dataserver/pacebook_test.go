@@ -270,8 +270,66 @@ func TestFileProgressFast(t *testing.T) {
 	if r := f.rank(at, t0.Add(36*time.Second), b); r.Fast {
 		t.Errorf("10 MiB bursts every 5 s (2 MiB/s): %+v, want not Fast", r)
 	}
+	// A run that began elsewhere than byte 0: its position was not sent to
+	// it. From the file's last 100 MiB at 4 MiB/s; and the first 100 MiB
+	// taken, then resumed after more than four windows (a new run).
+	f = &fileProgress{}
+	f.record(http.StatusPartialContent, 100*MiB, 80*MiB, 200*MiB, t0, t0.Add(20*time.Second), b)
+	if r := f.rank(180*MiB, t0.Add(20*time.Second), b); r.Fast {
+		t.Errorf("a run from byte 100 MiB: %+v, want not Fast", r)
+	}
+	f = &fileProgress{}
+	f.record(http.StatusPartialContent, 0, 100*MiB, 200*MiB, t0, t0.Add(time.Second), b)
+	f.record(http.StatusPartialContent, 100*MiB, 80*MiB, 200*MiB, t0.Add(42*time.Second), t0.Add(62*time.Second), b)
+	if r := f.rank(180*MiB, t0.Add(62*time.Second), b); r.Fast {
+		t.Errorf("a start taken 41 s before a run at 4 MiB/s: %+v, want not Fast", r)
+	}
+	// A validator the slots went round: a quantum at 4 MiB/s from byte 0,
+	// then 50 s asking in vain (waited every second), then another
+	// quantum: its run goes on, and its rate is over its new streak. Had
+	// it not asked, its second quantum began a new run, not from byte 0.
+	// The rest, 230 MiB, is within the horizon at 4 MiB/s, not at the 3.5
+	// MiB/s a rate over the time it waited would show.
+	for _, asking := range []bool{true, false} {
+		f = &fileProgress{}
+		f.record(http.StatusOK, 0, 80*MiB, 390*MiB, t0, t0.Add(20*time.Second), b)
+		if asking {
+			for s := 21; s <= 70; s++ {
+				f.waited = t0.Add(time.Duration(s) * time.Second)
+			}
+		}
+		f.record(http.StatusPartialContent, 80*MiB, 80*MiB, 390*MiB, t0.Add(70*time.Second), t0.Add(90*time.Second), b)
+		if r := f.rank(160*MiB, t0.Add(90*time.Second), b); r.Fast != asking {
+			t.Errorf("a second quantum at 4 MiB/s after 50 s asking (%v) in vain: %+v, want Fast %v", asking, r, asking)
+		}
+	}
 	// A request that does not resume is not Fast, however fast the reader.
 	if r := f.rank(0, t0.Add(36*time.Second), b); r.Fast || r.Progress != 0 {
 		t.Errorf("a request from byte 0 ranks %+v, want no progress", r)
+	}
+}
+
+// TestFileProgressCountsNewBytesOfAStreak: a resume counts the bytes past
+// where the reader's last transfer ended, not what it was sent again; a
+// request elsewhere in the file starts its progress afresh.
+func TestFileProgressCountsNewBytesOfAStreak(t *testing.T) {
+	const MiB = 1 << 20
+	b := &PaceBook{}
+	t0 := time.Unix(1_800_000_000, 0)
+	f := &fileProgress{}
+	f.record(http.StatusOK, 0, 10*MiB, 64*MiB, t0, t0.Add(time.Second), b)
+	f.record(http.StatusPartialContent, 8*MiB, 3*MiB, 64*MiB, t0.Add(time.Second), t0.Add(2*time.Second), b) // 2 MiB again, 1 new
+	if got := f.rank(11*MiB, t0.Add(2*time.Second), b).Progress; got != 11*MiB {
+		t.Errorf("10 MiB, then 3 MiB from 8 MiB: progress %d, want 11 MiB", got)
+	}
+	for range 3 { // asking again and again from 10 MiB: 1 MiB new the first time only
+		f.record(http.StatusPartialContent, 10*MiB, MiB, 64*MiB, t0.Add(2*time.Second), t0.Add(3*time.Second), b)
+	}
+	if got := f.rank(11*MiB, t0.Add(3*time.Second), b).Progress; got != 11*MiB {
+		t.Errorf("the same MiB three times: progress %d, want 11 MiB", got)
+	}
+	f.record(http.StatusPartialContent, 40*MiB, MiB, 64*MiB, t0.Add(3*time.Second), t0.Add(4*time.Second), b)
+	if got := f.rank(41*MiB, t0.Add(4*time.Second), b).Progress; got != MiB {
+		t.Errorf("a MiB from 40 MiB after 11 MiB from the start: progress %d, want 1 MiB", got)
 	}
 }

@@ -23,7 +23,8 @@ const ResumeSlack = 4 << 20
 // TestAttackValidatorsRankOnAnotherModelToHoldEverySlot). It is the bytes
 // the reader was sent of the file lately (recent, decaying by a factor e
 // every PaceBook.Recent), counted only for a request that resumes where
-// its last transfer stopped: a position bought before the contention
+// its last transfer stopped, and only the bytes past that (a request from
+// elsewhere starts afresh): a position bought before the contention
 // fades within a few quanta (TestAttackValidatorsBankAPositionToHoldEverySlot),
 // and what keeps a reader's rank is the rate it takes the file at now. A
 // reader once sent the whole file that asks from elsewhere than byte 0 or
@@ -43,9 +44,12 @@ const ResumeSlack = 4 << 20
 // (Rank.Fast). The rate is the lower of its last transfer's and its rate
 // over the last FastWindow or so of wall time (swift: each transfer's
 // bytes spread over its duration, decaying by e every FastWindow, over the
-// same weight of the time since its run of transfers began), in which the
-// time between its transfers counts as nothing taken: a rate shown before
-// the contention lasts one transfer, a quantum at most. The horizon bounds
+// same weight of the time since its streak of transfers began, a pause of
+// two windows ending a streak), in which the time between its transfers
+// counts as nothing taken: a rate shown before the contention lasts one
+// transfer, a quantum at most. Its position must be what it was sent: only
+// a run of resumed transfers from byte 0 is Fast, a pause of four windows
+// in which it did not wait its turn ending a run (waited). The horizon bounds
 // what keeping the pace's rate buys: a validator the server cannot tell
 // from an honest one on a slow link holds a slot at most FastHorizon past
 // a cut, not for as long as a large file lasts at that rate
@@ -58,7 +62,17 @@ type fileProgress struct {
 	swift  float64   // bytes sent lately, decaying over PaceBook.FastWindow
 	last   float64   // the rate of its last transfer, bytes per second
 	run    time.Time // when its run of transfers began
-	when   time.Time // when recent and swift were brought up to date
+	// streak is when its transfers last began after a pause of more than
+	// two FastWindows (a wait in the queue): its rate is over the streak.
+	streak time.Time
+	// runFrom is the byte its run of transfers began from: only a run
+	// from byte 0 is Fast, so that its position is what it was sent.
+	runFrom int64
+	when    time.Time // when recent and swift were brought up to date
+	// waited is when a request of it that resumed the file last waited its
+	// turn in vain (PaceBook.Waited): a run goes on across a wait in the
+	// queue, not across time it did not ask.
+	waited time.Time
 }
 
 // decayed is v, as of f.when, decayed to now over tau (zero: no decay).
@@ -81,9 +95,17 @@ func (f *fileProgress) fast(now time.Time, b *PaceBook) bool {
 	if b.FastRate <= 0 || window <= 0 || f.run.IsZero() || now.Sub(f.when) > 2*window {
 		return false
 	}
+	if f.runFrom != 0 || f.prefix < f.at {
+		// Where it is was not sent to it in this run: a validator asking
+		// from near the end, or resuming a start taken before the
+		// contention, was Fast at once and held its slot to the end
+		// (TestAttackValidatorsAskingFromTheHorizonInWavesHoldEverySlotPastTheSpan,
+		// TestAttackValidatorsPositionedInTheHorizonHoldEverySlotPastTheSpan).
+		return false
+	}
 	// The weight of the time from the run's start to its last end, at
 	// least one window's worth: a short run shows no rate of its own.
-	rate := f.swift / (window.Seconds() * -math.Expm1(-max(f.when.Sub(f.run).Seconds()/window.Seconds(), 1)))
+	rate := f.swift / (window.Seconds() * -math.Expm1(-max(f.when.Sub(f.streak).Seconds()/window.Seconds(), 1)))
 	left := float64(max(f.size-f.at, 0))
 	rate = min(rate, f.last)
 	return rate >= float64(b.FastRate) && (b.FastHorizon <= 0 || left <= rate*b.FastHorizon.Seconds())
@@ -97,7 +119,7 @@ func (f *fileProgress) rank(from int64, now time.Time, b *PaceBook) slots.Rank {
 	switch {
 	case f == nil:
 		return slots.Rank{}
-	case f.at > 0 && from >= 0 && from <= f.at && from >= f.at-ResumeSlack:
+	case f.resumes(from):
 		return slots.Rank{Progress: max(1, int64(f.decayed(f.recent, now, b.Recent))),
 			Fast: f.fast(now, b)}
 	case from != 0 && f.size > 0 && f.prefix >= f.size:
@@ -117,13 +139,32 @@ func (f *fileProgress) record(status int, from, sent, size int64, start, now tim
 	case status != http.StatusPartialContent || from < 0:
 		return
 	}
+	// A resume counts the bytes past where its last transfer ended: a
+	// validator asking again and again from within ResumeSlack of the same
+	// place kept the rank of everything it was sent, however little of it
+	// was new (found by review of 6b5174b, once the tests' send buffers
+	// were scaled: TestAttackValidatorsWithACopyAskNearItsEndToHoldEverySlot).
+	// A request that does not resume starts a new streak: what the reader
+	// was sent elsewhere in the file is not progress here (a validator
+	// that had the file kept its rank asking from its middle, once its
+	// first transfer there made the next ones resumes).
+	resume := f.resumes(from)
+	fresh := sent
+	if resume {
+		fresh = max(0, from+sent-f.at)
+	} else {
+		f.recent = 0
+	}
 	if tau := b.FastWindow; tau > 0 {
-		if f.run.IsZero() || start.Sub(f.when) > 4*tau {
-			f.run, f.swift = start, 0 // what came before has faded: a new run
+		if !resume || f.run.IsZero() || start.Sub(latest(f.when, f.waited)) > 4*tau {
+			f.run, f.runFrom = start, from // a new run: what came before is elsewhere, or has faded
+		}
+		if f.streak.IsZero() || f.run == start || start.Sub(f.when) > 2*tau {
+			f.streak, f.swift = start, 0 // its rate from here: the time it waited is not its link's
 		}
 		// The transfer's bytes, spread evenly over its duration, decayed
 		// to its end.
-		spread := float64(sent)
+		spread := float64(fresh)
 		f.last = math.Inf(1)
 		if d := now.Sub(start).Seconds(); d > 0 {
 			spread *= tau.Seconds() / d * -math.Expm1(-d/tau.Seconds())
@@ -131,9 +172,16 @@ func (f *fileProgress) record(status int, from, sent, size int64, start, now tim
 		}
 		f.swift = f.decayed(f.swift, now, tau) + spread
 	}
-	f.recent, f.when = f.decayed(f.recent, now, b.Recent)+float64(sent), now
+	f.recent, f.when = f.decayed(f.recent, now, b.Recent)+float64(fresh), now
 	f.size, f.at = size, from+sent
 	if from <= f.prefix && f.at > f.prefix {
 		f.prefix = f.at
 	}
+}
+
+// resumes reports whether a request from byte from resumes the reader's
+// last transfer of the file: from where it ended, or up to ResumeSlack
+// before.
+func (f *fileProgress) resumes(from int64) bool {
+	return f != nil && f.at > 0 && from >= 0 && from <= f.at && from >= f.at-ResumeSlack
 }

@@ -30,13 +30,17 @@ import (
 //     model cannot take every slot from those waiting for another
 //     (TestAttackValidatorsRankOnAnotherModelToHoldEverySlot);
 //   - then one resuming at 1.5 × the pace or more, near enough the end to
-//     have the rest within three quanta at that rate (slots.Rank.Fast): a
+//     have the rest within three quanta at that rate, in a run of
+//     transfers from byte 0 (slots.Rank.Fast; dataserver.fileProgress): a
 //     validator on a slower link keeps its turn until it has the file,
 //     where, ranked by its bytes, it lost its slot at every cut to those
 //     that had merely waited longer
 //     (TestAttackHonestValidatorsOnSlowerLinksRotateWithoutACopy), and a
 //     hostile one reading at that rate holds a slot three quanta past a
-//     cut at most (TestAttackClimbersJustOverTheFastRateHoldEverySlot);
+//     cut at most (TestAttackClimbersJustOverTheFastRateHoldEverySlot),
+//     from a position it was sent in the run
+//     (TestAttackValidatorsAskingFromTheHorizonInWavesHoldEverySlotPastTheSpan,
+//     TestAttackValidatorsPositionedInTheHorizonHoldEverySlotPastTheSpan);
 //   - then the one taking the file fastest: the bytes the server sent it of
 //     the file lately (decaying by e every quantum), for a request that
 //     resumes where its last transfer stopped (dataserver.PaceBook.Rank):
@@ -48,10 +52,12 @@ import (
 //     TestAttackValidatorsBankAPositionToHoldEverySlot), and a transfer
 //     starts with at most a quantum of credit on the pace, so bytes taken
 //     fast before buy no time to hold a slot without reading;
-//   - a validator with nothing of the file counting twice the pace's rate
-//     for each second it has waited, so that it passes the validators whose
-//     progress grows only at the pace
-//     (TestAttackPaceKeepersClimbingTheFileStarveANewcomer);
+//   - a validator counting twice the pace's rate for each second it has
+//     waited where that is more than its bytes, so that it passes the
+//     validators whose progress grows only at the pace
+//     (TestAttackPaceKeepersClimbingTheFileStarveANewcomer), and one whose
+//     transfer broke after a little passes those that asked after it
+//     (TestAttackValidatorWhoseTransferBrokeAtTheEndRanksLast);
 //   - then the one that queued first.
 //
 // A validator answered busy, or cut for others, keeps its claim to a
@@ -98,7 +104,7 @@ func NewWeightsSlots(limit, perReader int, pace dataserver.Pace, hold time.Durat
 	quantum := 2 * pace.Grace
 	s.queue.Age = 2 * pace.Rate
 	s.book = &dataserver.PaceBook{Pace: pace, Memory: WeightsPaceMemory, Quantum: quantum,
-		Recent: 2 * quantum, MaxCredit: quantum, FastRate: 3 * pace.Rate / 2, FastWindow: quantum / 2, FastHorizon: 3 * quantum,
+		Recent: quantum, MaxCredit: quantum, FastRate: 3 * pace.Rate / 2, FastWindow: quantum / 2, FastHorizon: 3 * quantum,
 		Contended: func() bool { return s.queue.Waiting() > 0 }}
 	return s
 }
@@ -148,6 +154,7 @@ func (s *WeightsSlots) Take(w http.ResponseWriter, r *http.Request, reader, file
 		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.Hold + 5*time.Second))
 	}
 	if !s.queue.Take(r.Context(), reader, file, rank, s.Hold) {
+		s.book.Waited(reader, file, from)
 		return nil, &SlotRefusal{RetryAfter: WeightsBusyRetry}
 	}
 	return &WeightsSlot{s: s, reader: reader, file: file, from: from}, nil

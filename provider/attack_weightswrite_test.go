@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -101,6 +102,22 @@ func TestAttackStalledWeightsReaderIsDroppedAndItsSlotFreed(t *testing.T) {
 // weightsServer is an agent whose chunk server holds file in its weights
 // cache, with cmd/aichain-provider's server timeouts scaled down (a
 // WriteTimeout of 150 ms for its 60 s), and a validator it serves.
+// scaledSendBufferListener gives every connection it accepts a send buffer
+// of 128 KiB (the kernel doubles it), scaled as the weights tests scale
+// their Grace: on loopback the agent's buffer grows to about 4 MiB, which
+// it counts as sent at once, more than a whole scaled quantum at the fast
+// rate (3 MiB), where on a real link 4 MiB is a fifteenth of a 20 s
+// quantum at that rate (found by review of 6b5174b).
+type scaledSendBufferListener struct{ net.Listener }
+
+func (l scaledSendBufferListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(128 << 10)
+	}
+	return c, err
+}
+
 func weightsServer(t *testing.T, file []byte) (*Agent, string, signedreq.Signer) {
 	t.Helper()
 	sha := workload.SHA256Hex(file)
@@ -114,6 +131,7 @@ func weightsServer(t *testing.T, file []byte) (*Agent, string, signedreq.Signer)
 	resolver := jobexec.NewChainResolver(jobexec.ResolverConfig{CacheDir: cache})
 
 	hs := httptest.NewUnstartedServer(nil)
+	hs.Listener = scaledSendBufferListener{hs.Listener}
 	url := "http://" + hs.Listener.Addr().String()
 	a := &Agent{cfg: Config{Endpoint: url, Weights: resolver.OpenCachedWeights}, chunks: NewChunkStore(t.TempDir(), 4),
 		metrics: NewMetrics(), log: slog.New(slog.NewTextHandler(io.Discard, nil))}

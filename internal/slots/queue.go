@@ -51,9 +51,9 @@ type Queue struct {
 // Rank orders the keys waiting for a slot: a key neither Behind nor Done
 // before one that is, then the key holding fewer slots, then the key
 // asking for the group with fewer slots taken, then a Fast key before one
-// that is not, then the more Progress first (a key with none counting
-// Queue.Age for each second since it queued), then the key that queued
-// first.
+// that is not, then the more Progress first (a key counting Queue.Age
+// for each second since it queued, where that is more), then the key that
+// queued first.
 type Rank struct {
 	Behind bool // its reader fell behind the pace
 	Done   bool // it was sent all it asks for before
@@ -105,17 +105,18 @@ func (q *Queue) before(pk string, p *place, ok string, o *place, now time.Time) 
 	return p.seq < o.seq
 }
 
-// aged is p's Progress, or, when it has none, Age for each second since
-// it queued (saturating).
+// aged is p's Progress, or Age for each second since it queued
+// (saturating), whichever is more. A key with a little Progress did not
+// age: a validator whose transfer broke after a few hundred KiB ranked
+// after one that asked later with none (found by review of 6b5174b,
+// TestAttackValidatorWhoseTransferBrokeAtTheEndRanksLast once the tests'
+// send buffers were scaled).
 func (q *Queue) aged(p *place, now time.Time) int64 {
-	if p.rank.Progress > 0 {
-		return p.rank.Progress
-	}
 	gain := float64(q.Age) * now.Sub(p.since).Seconds()
 	if gain >= math.MaxInt64 {
 		return math.MaxInt64
 	}
-	return int64(max(gain, 0))
+	return max(p.rank.Progress, int64(max(gain, 0)))
 }
 
 // Take takes a slot for key to serve group, at rank, when its turn comes

@@ -244,3 +244,26 @@ func TestQueueGroupsShareTheSlots(t *testing.T) {
 		t.Fatal("g4 refused")
 	}
 }
+
+// TestQueueProgressAges: a key with a little Progress ages as a key with
+// none does (Age a second since it queued, where that is more): one that
+// queued earlier with a few bytes goes before one that queued later with
+// none.
+func TestQueueProgressAges(t *testing.T) {
+	q := &Queue{Limit: 1, PerKey: 1, MaxKeys: 8, Keep: time.Minute, Age: 1 << 30}
+	if !q.Take(context.Background(), "holder", "", Rank{}, 0) {
+		t.Fatal("the first key refused a free slot")
+	}
+	early := waitFor(t, q, "early", "", Rank{Progress: 1 << 10}, time.Minute)
+	time.Sleep(100 * time.Millisecond) // 100 MiB of age, against its 1 KiB
+	late := waitFor(t, q, "late", "", Rank{}, time.Minute)
+	q.Release("holder", "")
+	if !result(t, "early", early) {
+		t.Fatal("early refused")
+	}
+	q.Release("early", "")
+	if !result(t, "late", late) {
+		t.Fatal("late refused")
+	}
+	q.Release("late", "")
+}

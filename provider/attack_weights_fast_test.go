@@ -1,0 +1,174 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aichain/aichain/chainclient/signedreq"
+	"github.com/aichain/aichain/workload"
+)
+
+// Attacks on slots.Rank.Fast, found by review of 6b5174b. Scaled by 1/20 as
+// TestAttackValidatorsWaitingTogetherGetNoWholeCopyWithinTheSpan (Grace
+// 0.5 s, quantum 1 s, span 6 s), the agent's send buffers scaled too
+// (scaledSendBufferListener).
+
+// TestAttackValidatorsAskingFromTheHorizonInWavesHoldEverySlotPastTheSpan:
+// hostile requester that owns its job's model and takes the weights down
+// after the award, with sixteen hostile bonded validators that read
+// nothing before: each asks for the file from 12 MiB before its end
+// (Range: bytes=N-, a newcomer), eight just before the takedown and eight
+// a moment later, all before the honest validator asks, and reads at 1.6 ×
+// the pace. From its first cut each had the rest within FastHorizon at its
+// rate, so it was Fast and kept its slot until it had the file; then the
+// second eight, which had waited longer than the honest validator, did the
+// same: the honest validator had no copy within 9 s (three runs). A
+// position a validator chooses is not what it was sent: now only a run of
+// transfers from byte 0, sent without a gap, is Fast.
+func TestAttackValidatorsAskingFromTheHorizonInWavesHoldEverySlotPastTheSpan(t *testing.T) {
+	const readRate, climbRate = 8 << 20, 16 * (2 << 20) / 10
+	scaleWeightsPace(t)
+	file := bytes.Repeat([]byte("weights!"), (24<<20)/8)
+	sha := workload.SHA256Hex(file)
+	_, url, honest, hostile := weightsServerWithHostile(t, file, 2*maxWeightsTransfers)
+	from := int64(len(file)) - 12<<20
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for i, s := range hostile {
+		if i == maxWeightsTransfers {
+			time.Sleep(100 * time.Millisecond) // the second wave asks a moment later, and waits
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			drainingResumer(ctx, s, url, sha, int64(len(file)), from, climbRate)
+		}()
+	}
+	stop := sync.OnceFunc(func() { cancel(); wg.Wait() })
+	defer stop()
+	time.Sleep(weightsPace.Grace - 100*time.Millisecond)
+	honestWithinTheSpan(t, url, honest, sha, file, readRate, func() string {
+		stop()
+		return fmt.Sprintf("sixteen hostile validators in two waves asking for the %d MiB file from byte %d at %.1f MiB/s",
+			len(file)>>20, from, float64(climbRate)/(1<<20))
+	})
+}
+
+// TestAttackValidatorsPositionedInTheHorizonHoldEverySlotPastTheSpan: as
+// TestAttackValidatorsAskingFromTheHorizonInWavesHoldEverySlotPastTheSpan,
+// eight hostile validators that read the file's first 10 MiB (a bounded
+// Range) 4 s before the takedown, their recent bytes fading, then resume
+// at 1.6 × the pace: Fast from their first cut, they kept their slots
+// until they had the file, and the honest validator had it after 6.68 s
+// (two runs). Now a start taken before a gap of two quanta begins no Fast
+// run.
+func TestAttackValidatorsPositionedInTheHorizonHoldEverySlotPastTheSpan(t *testing.T) {
+	const readRate, climbRate = 8 << 20, 16 * (2 << 20) / 10
+	scaleWeightsPace(t)
+	file := bytes.Repeat([]byte("weights!"), (24<<20)/8)
+	sha := workload.SHA256Hex(file)
+	_, url, honest, hostile := weightsServerWithHostile(t, file, maxWeightsTransfers)
+	banked := int64(10 << 20)
+	for _, s := range hostile {
+		req, _ := http.NewRequest(http.MethodGet, url+"/v1/models/"+sha, nil)
+		req.Header.Set("Range", "bytes=0-"+strconv.FormatInt(banked-1, 10))
+		if err := signedreq.Sign(req, s, url, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil || res.StatusCode != http.StatusPartialContent || int64(len(body)) != banked {
+			t.Fatalf("set-up: the first part: HTTP %d, %d bytes, %v", res.StatusCode, len(body), err)
+		}
+	}
+	time.Sleep(4 * time.Second) // long before the takedown: its recent bytes fade
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, s := range hostile {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			drainingResumer(ctx, s, url, sha, int64(len(file)), banked, climbRate)
+		}()
+	}
+	stop := sync.OnceFunc(func() { cancel(); wg.Wait() })
+	defer stop()
+	time.Sleep(weightsPace.Grace) // the hostile validators ask first
+	honestWithinTheSpan(t, url, honest, sha, file, readRate, func() string {
+		stop()
+		return fmt.Sprintf("eight hostile validators resuming the %d MiB file from byte %d at %.1f MiB/s",
+			len(file)>>20, banked, float64(climbRate)/(1<<20))
+	})
+}
+
+// scaleWeightsPace scales the agent's weights Grace to 0.5 s and its hold
+// to 0.3 s for the test.
+func scaleWeightsPace(t *testing.T) {
+	old, oldHold := weightsPace, weightsHold
+	weightsPace.Grace, weightsHold = 500*time.Millisecond, 300*time.Millisecond
+	t.Cleanup(func() { weightsPace, weightsHold = old, oldHold })
+}
+
+// drainingResumer is a hostile validator's reader: it asks for the file
+// from byte from (a Range), reads at rate until the agent's quantum (1 s
+// scaled) has passed, then takes what the agent had written into the
+// connection at once (so that it asks again well within the Fast window),
+// and asks for the rest at once, until it has the file or ctx ends.
+func drainingResumer(ctx context.Context, s signedreq.Signer, url, sha string, size, from, rate int64) {
+	client := smallBufferClient()
+	defer client.CloseIdleConnections()
+	buf := make([]byte, 64<<10)
+	for ctx.Err() == nil && from < size {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/v1/models/"+sha, nil)
+		if err != nil {
+			return
+		}
+		req.Header.Set("Range", "bytes="+strconv.FormatInt(from, 10)+"-")
+		if err := signedreq.Sign(req, s, url, time.Now()); err != nil {
+			return
+		}
+		res, err := client.Do(req)
+		if err != nil {
+			time.Sleep(5 * time.Millisecond)
+			continue
+		}
+		if res.StatusCode != http.StatusPartialContent {
+			_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 4096))
+			_ = res.Body.Close()
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		began, n := time.Now(), int64(0)
+		for ctx.Err() == nil {
+			drain := time.Since(began) > 1050*time.Millisecond
+			want := int64(float64(rate) * time.Since(began).Seconds())
+			if drain || n < want {
+				lim := int64(len(buf))
+				if !drain {
+					lim = min(lim, want-n)
+				}
+				m, err := res.Body.Read(buf[:lim])
+				n += int64(m)
+				if err != nil {
+					break
+				}
+				continue
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		_ = res.Body.Close()
+		from += n
+	}
+}
