@@ -76,22 +76,7 @@ func TestAttackValidatorsPositionedInTheHorizonHoldEverySlotPastTheSpan(t *testi
 	sha := workload.SHA256Hex(file)
 	_, url, honest, hostile := weightsServerWithHostile(t, file, maxWeightsTransfers)
 	banked := int64(10 << 20)
-	for _, s := range hostile {
-		req, _ := http.NewRequest(http.MethodGet, url+"/v1/models/"+sha, nil)
-		req.Header.Set("Range", "bytes=0-"+strconv.FormatInt(banked-1, 10))
-		if err := signedreq.Sign(req, s, url, time.Now()); err != nil {
-			t.Fatal(err)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, err := io.ReadAll(res.Body)
-		res.Body.Close()
-		if err != nil || res.StatusCode != http.StatusPartialContent || int64(len(body)) != banked {
-			t.Fatalf("set-up: the first part: HTTP %d, %d bytes, %v", res.StatusCode, len(body), err)
-		}
-	}
+	takeTheStart(t, url, hostile, sha, banked)
 	time.Sleep(4 * time.Second) // long before the takedown: its recent bytes fade
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -111,6 +96,28 @@ func TestAttackValidatorsPositionedInTheHorizonHoldEverySlotPastTheSpan(t *testi
 		return fmt.Sprintf("eight hostile validators resuming the %d MiB file from byte %d at %.1f MiB/s",
 			len(file)>>20, banked, float64(climbRate)/(1<<20))
 	})
+}
+
+// takeTheStart has each of the validators take the first n bytes of the
+// weights sha (a bounded Range), fast.
+func takeTheStart(t *testing.T, url string, validators []signedreq.Signer, sha string, n int64) {
+	t.Helper()
+	for _, s := range validators {
+		req, _ := http.NewRequest(http.MethodGet, url+"/v1/models/"+sha, nil)
+		req.Header.Set("Range", "bytes=0-"+strconv.FormatInt(n-1, 10))
+		if err := signedreq.Sign(req, s, url, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil || res.StatusCode != http.StatusPartialContent || int64(len(body)) != n {
+			t.Fatalf("set-up: the first %d bytes: HTTP %d, %d bytes, %v", n, res.StatusCode, len(body), err)
+		}
+	}
 }
 
 // scaleWeightsPace scales the agent's weights Grace to 0.5 s and its hold

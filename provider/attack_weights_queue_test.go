@@ -65,9 +65,7 @@ func TestAttackHonestValidatorsOnSlowerLinksRotateWithoutACopy(t *testing.T) {
 // Grace scaled to 0.5 s, and fails unless the first whole copy comes
 // within the span: twice the file's time at readRate.
 func honestCrowdGetsACopyWithinTheSpan(t *testing.T, n int, readRate int64, size int) {
-	old, oldHold := weightsPace, weightsHold
-	weightsPace.Grace, weightsHold = 500*time.Millisecond, 300*time.Millisecond
-	t.Cleanup(func() { weightsPace, weightsHold = old, oldHold })
+	scaleWeightsPace(t)
 	file := bytes.Repeat([]byte("weights!"), size/8)
 	sha := workload.SHA256Hex(file)
 	_, url, first, others := weightsServerWithHostile(t, file, n-1)
@@ -247,9 +245,7 @@ func TestAttackClimbersJustOverTheFastRateHoldEverySlot(t *testing.T) {
 // honest validator has the file within the span, twice its time.
 func climbersStarveANewcomer(t *testing.T, n, per int, paceRead int64) {
 	const readRate = 8 << 20
-	old, oldHold := weightsPace, weightsHold
-	weightsPace.Grace, weightsHold = 500*time.Millisecond, 300*time.Millisecond
-	t.Cleanup(func() { weightsPace, weightsHold = old, oldHold })
+	scaleWeightsPace(t)
 	if weightsPace.Rate != 2<<20 {
 		t.Fatalf("set-up: weightsPace %+v, want the default 2 MiB/s", weightsPace)
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -45,9 +44,7 @@ import (
 // Scaled by 1/20 as TestAttackValidatorsWaitingTogetherGetNoWholeCopyWithinTheSpan.
 func TestAttackValidatorsWithACopyAskNearItsEndToHoldEverySlot(t *testing.T) {
 	const readRate, paceRead = 8 << 20, 12 * (2 << 20) / 10 // 2.4 MiB/s: 20% over weightsPace.Rate
-	old, oldHold := weightsPace, weightsHold
-	weightsPace.Grace, weightsHold = 500*time.Millisecond, 300*time.Millisecond
-	t.Cleanup(func() { weightsPace, weightsHold = old, oldHold })
+	scaleWeightsPace(t)
 	file := bytes.Repeat([]byte("weights!"), (24<<20)/8)
 	sha := workload.SHA256Hex(file)
 	a, url, honest, hostile := weightsServerWithHostile(t, file, maxWeightsTransfers)
@@ -123,9 +120,7 @@ func rangeReader(ctx context.Context, s signedreq.Signer, url, sha string, from,
 // N / (2 × rate).
 func TestAttackValidatorsRankOnAnotherModelToHoldEverySlot(t *testing.T) {
 	const readRate, paceRead = 8 << 20, 12 * (2 << 20) / 10
-	old, oldHold := weightsPace, weightsHold
-	weightsPace.Grace, weightsHold = 500*time.Millisecond, 300*time.Millisecond
-	t.Cleanup(func() { weightsPace, weightsHold = old, oldHold })
+	scaleWeightsPace(t)
 	file := bytes.Repeat([]byte("weights!"), (24<<20)/8)
 	sha := workload.SHA256Hex(file)
 	other := bytes.Repeat([]byte("other!!!"), (40<<20)/8)
@@ -166,29 +161,12 @@ func TestAttackValidatorsRankOnAnotherModelToHoldEverySlot(t *testing.T) {
 // within a few quanta.
 func TestAttackValidatorsBankAPositionToHoldEverySlot(t *testing.T) {
 	const readRate, paceRead = 8 << 20, 12 * (2 << 20) / 10
-	old, oldHold := weightsPace, weightsHold
-	weightsPace.Grace, weightsHold = 500*time.Millisecond, 300*time.Millisecond
-	t.Cleanup(func() { weightsPace, weightsHold = old, oldHold })
+	scaleWeightsPace(t)
 	file := bytes.Repeat([]byte("weights!"), (24<<20)/8)
 	sha := workload.SHA256Hex(file)
 	_, url, honest, hostile := weightsServerWithHostile(t, file, maxWeightsTransfers)
 	half := len(file) / 2
-	for _, s := range hostile {
-		req, _ := http.NewRequest(http.MethodGet, url+"/v1/models/"+sha, nil)
-		req.Header.Set("Range", "bytes=0-"+strconv.Itoa(half-1))
-		if err := signedreq.Sign(req, s, url, time.Now()); err != nil {
-			t.Fatal(err)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, err := io.ReadAll(res.Body)
-		res.Body.Close()
-		if err != nil || res.StatusCode != http.StatusPartialContent || len(body) != half {
-			t.Fatalf("set-up: the first half: HTTP %d, %d bytes, %v", res.StatusCode, len(body), err)
-		}
-	}
+	takeTheStart(t, url, hostile, sha, int64(half))
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
