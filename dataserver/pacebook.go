@@ -165,7 +165,10 @@ func (b *PaceBook) Waited(reader, file string, from int64) {
 	if from == ResumeFrom && f != nil {
 		from = f.at
 	}
-	if f.resumes(from) {
+	// Only a live run goes on: a wait does not bring back a run that ended
+	// long before, from a start taken then
+	// (TestAttackValidatorsWaitingReviveARunBankedLongBeforeHoldEverySlotPastTheSpan).
+	if f.resumes(from) && f.alive(now, b.FastWindow) {
 		f.waited = now
 	}
 }

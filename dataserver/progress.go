@@ -69,10 +69,12 @@ type fileProgress struct {
 	// from byte 0 is Fast, so that its position is what it was sent.
 	runFrom int64
 	when    time.Time // when recent and swift were brought up to date
-	// waited is when a request of it that resumed the file last waited its
-	// turn in vain (PaceBook.Waited): a run goes on across a wait in the
-	// queue, not across time it did not ask.
-	waited time.Time
+	// moved is when a transfer of it last brought bytes past where the
+	// one before ended, and waited when a request of it that resumed the
+	// file, in a live run, last waited its turn in vain (PaceBook.Waited):
+	// a run goes on across a wait in the queue, not across time it took
+	// nothing new and did not wait.
+	moved, waited time.Time
 }
 
 // decayed is v, as of f.when, decayed to now over tau (zero: no decay).
@@ -156,7 +158,7 @@ func (f *fileProgress) record(status int, from, sent, size int64, start, now tim
 		f.recent = 0
 	}
 	if tau := b.FastWindow; tau > 0 {
-		if !resume || f.run.IsZero() || start.Sub(latest(f.when, f.waited)) > 4*tau {
+		if !resume || f.run.IsZero() || !f.alive(start, tau) {
 			f.run, f.runFrom = start, from // a new run: what came before is elsewhere, or has faded
 		}
 		if f.streak.IsZero() || f.run == start || start.Sub(f.when) > 2*tau {
@@ -173,6 +175,9 @@ func (f *fileProgress) record(status int, from, sent, size int64, start, now tim
 		f.swift = f.decayed(f.swift, now, tau) + spread
 	}
 	f.recent, f.when = f.decayed(f.recent, now, b.Recent)+float64(fresh), now
+	if fresh > 0 {
+		f.moved = now
+	}
 	f.size, f.at = size, from+sent
 	if from <= f.prefix && f.at > f.prefix {
 		f.prefix = f.at
@@ -184,4 +189,14 @@ func (f *fileProgress) record(status int, from, sent, size int64, start, now tim
 // before.
 func (f *fileProgress) resumes(from int64) bool {
 	return f != nil && f.at > 0 && from >= 0 && from <= f.at && from >= f.at-ResumeSlack
+}
+
+// alive reports whether the reader's run of transfers goes on at t: it
+// took new bytes, or waited its turn, within four windows (tau each) before.
+// A transfer that brings nothing new keeps no run alive: a validator that
+// took the file's start long before, asking for its last byte again every
+// 1.5 s, was in its run from byte 0 at the takedown
+// (TestAttackValidatorsKeepingABankedRunAliveHoldEverySlotPastTheSpan).
+func (f *fileProgress) alive(t time.Time, tau time.Duration) bool {
+	return t.Sub(latest(f.moved, f.waited)) <= 4*tau
 }

@@ -179,3 +179,106 @@ func drainingResumer(ctx context.Context, s signedreq.Signer, url, sha string, s
 		from += n
 	}
 }
+
+// TestAttackValidatorsKeepingABankedRunAliveHoldEverySlotPastTheSpan: as
+// TestAttackValidatorsPositionedInTheHorizonHoldEverySlotPastTheSpan, with
+// sixteen hostile validators that take the file's start long before the
+// takedown (eight to 15 MiB, eight to 12 MiB of the 24 MiB file) and keep
+// their run of transfers alive with a one-byte resume every 1.5 s (a pause
+// under four FastWindows, over two: the streak starts afresh, the run goes
+// on). Then the first eight resume at 1.6 × the pace (Fast from their
+// first cut: the rest within FastHorizon), and the second eight ask a
+// moment later and wait (each busy answer to a resume is PaceBook.Waited:
+// their run goes on across the wait); having waited longer than the honest
+// validator, they take the slots the first eight free, and are Fast from
+// their first cut. Honest copy after 7.08 s and 8.71 s (span 6 s; 4.59 s on
+// 464eb29; found by review of 1294b6c). A transfer that brings nothing new
+// no longer keeps a run alive (fileProgress.alive).
+func TestAttackValidatorsKeepingABankedRunAliveHoldEverySlotPastTheSpan(t *testing.T) {
+	validatorsWithABankedRunHoldEverySlot(t, 3, 1500*time.Millisecond)
+}
+
+// TestAttackValidatorsWaitingReviveARunBankedLongBeforeHoldEverySlotPastTheSpan:
+// no keep-alive: the start taken 6 s (twelve FastWindows) before; the second
+// eight wait in the queue, and PaceBook.Waited, booked on a busy answer to
+// a resume, revives their run from byte 0 that had ended long ago (Waited
+// does not check the run was still alive): Fast from their first cut. The
+// first eight, which did not wait, start a run from their bank, never Fast.
+// Honest copy after 7.09 s and 7.03 s (4.63 s on 464eb29; found by review
+// of 1294b6c). Waited now books only a live run.
+func TestAttackValidatorsWaitingReviveARunBankedLongBeforeHoldEverySlotPastTheSpan(t *testing.T) {
+	validatorsWithABankedRunHoldEverySlot(t, 0, 6*time.Second)
+}
+
+// validatorsWithABankedRunHoldEverySlot: see
+// TestAttackValidatorsKeepingABankedRunAliveHoldEverySlotPastTheSpan;
+// keepAlives one-byte resumes every gap, and gap before the first
+// resume. With a gap of 1 s and no keep-alive (the start taken just
+// before the takedown, which the hostile requester times) the honest
+// copy came after 8.7 s: open, docs/open-attacks.md.
+func validatorsWithABankedRunHoldEverySlot(t *testing.T, keepAlives int, gap time.Duration) {
+	const readRate, climbRate = 8 << 20, 16 * (2 << 20) / 10
+	scaleWeightsPace(t)
+	file := bytes.Repeat([]byte("weights!"), (24<<20)/8)
+	sha := workload.SHA256Hex(file)
+	_, url, honest, hostile := weightsServerWithHostile(t, file, 2*maxWeightsTransfers)
+	first, second := hostile[:maxWeightsTransfers], hostile[maxWeightsTransfers:]
+	bank1, bank2 := int64(15<<20), int64(12<<20)
+	takeTheStart(t, url, first, sha, bank1)
+	takeTheStart(t, url, second, sha, bank2)
+	for range keepAlives {
+		time.Sleep(gap)
+		keepTheRunAlive(t, url, first, sha, bank1)
+		keepTheRunAlive(t, url, second, sha, bank2)
+	}
+	time.Sleep(gap)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for i, s := range hostile {
+		from := bank1
+		if i >= maxWeightsTransfers {
+			from = bank2
+			if i == maxWeightsTransfers {
+				time.Sleep(100 * time.Millisecond) // the second eight ask a moment later, and wait
+			}
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			drainingResumer(ctx, s, url, sha, int64(len(file)), from, climbRate)
+		}()
+	}
+	stop := sync.OnceFunc(func() { cancel(); wg.Wait() })
+	defer stop()
+	time.Sleep(weightsPace.Grace - 100*time.Millisecond)
+	honestWithinTheSpan(t, url, honest, sha, file, readRate, func() string {
+		stop()
+		return fmt.Sprintf("sixteen hostile validators that banked 15 and 12 MiB of the %d MiB file (%d keep-alives, %v apart, then %v), resuming at %.1f MiB/s",
+			len(file)>>20, keepAlives, gap, gap, float64(climbRate)/(1<<20))
+	})
+}
+
+// keepTheRunAlive has each validator ask for the one byte before where its
+// last transfer ended (a bounded Range, a resume that sends nothing new):
+// each is a transfer of the run, so the run goes on.
+func keepTheRunAlive(t *testing.T, url string, validators []signedreq.Signer, sha string, at int64) {
+	t.Helper()
+	for _, s := range validators {
+		req, _ := http.NewRequest(http.MethodGet, url+"/v1/models/"+sha, nil)
+		b := strconv.FormatInt(at-1, 10)
+		req.Header.Set("Range", "bytes="+b+"-"+b)
+		if err := signedreq.Sign(req, s, url, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil || res.StatusCode != http.StatusPartialContent || len(body) != 1 {
+			t.Fatalf("set-up: a keep-alive: HTTP %d, %d bytes, %v", res.StatusCode, len(body), err)
+		}
+	}
+}

@@ -39,7 +39,7 @@ import (
 // 1.5 s then, three of 1 s now), a span of 6 s; a busy answer is asked again 50 ms later (the
 // sidecar's 1 s Retry-After). The first whole copy must come within the
 // span, twice the file's time: it came after 11 s (8 MiB/s, 24 MiB), and
-// now after 3.5-4.4 s (on two busy cores: 48 readers at 16 MiB/s).
+// now after 3.9-5.0 s (on two busy cores: 48 readers at 16 MiB/s).
 func TestAttackValidatorsWaitingTogetherGetNoWholeCopyWithinTheSpan(t *testing.T) {
 	honestCrowdGetsACopyWithinTheSpan(t, 48, 16<<20, 48<<20)
 }

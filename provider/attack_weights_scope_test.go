@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/aichain/aichain/chainclient"
 	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 )
@@ -18,9 +19,14 @@ import (
 // liked, and a place in the slots' ranks bought on them before a takedown
 // (TestAttackValidatorsBankAPositionToHoldEverySlot). A validator needs a
 // job's weights only while the job may be verified. Now the route serves
-// the models of the jobs the agent executed and that are not over: any
-// other is 404 before a slot or the disk is touched, and a job's model
-// stops being served when the agent sees the job over on chain (retire).
+// the models of the jobs whose result the agent sent and that are not
+// over: any other is 404 before a slot or the disk is touched, and a job's
+// model stops being served when the agent sees the job over on chain
+// (retire). Served from the job's execution, the weights were open to
+// hostile validators for the blocks before the result was on chain, to
+// take a start the honest validators could not
+// (TestAttackValidatorsBankingJustBeforeTheTakedownHoldEverySlotPastTheSpan
+// in docs/open-attacks.md).
 func TestAttackValidatorReadsWeightsOfNoJobUnderVerification(t *testing.T) {
 	dir := t.TempDir()
 	files := map[string][]byte{}
@@ -41,8 +47,18 @@ func TestAttackValidatorReadsWeightsOfNoJobUnderVerification(t *testing.T) {
 	}}
 	s := newServed(t, 9, gemmChunks(), cfg, Record{ModelSha: jobModel})
 
+	// Executed, its result not sent: no validator checks it yet.
+	if status, body := s.get(t, s.validator, s.url, "/v1/models/"+jobModel); status != http.StatusNotFound || bytes.Contains(body, files[jobModel]) {
+		t.Fatalf("the model of a job whose result is not sent: status %d (%d bytes), want 404 and none", status, len(body))
+	}
+	// Its result sent (Agent.resultSent, as submit does).
+	chunks := gemmChunks()
+	rec := &Record{ID: 9, Requester: s.requester.Address(), Phase: PhaseExecuted, ModelSha: jobModel, OutputRoot: s.root,
+		ChunkCount: uint64(len(chunks)), ChunkBytes: uint64(len(chunks[0]))}
+	s.a.recs, s.a.dirty = map[uint64]*Record{9: rec}, map[uint64]bool{}
+	s.a.resultSent([]item{{id: 9}}, chainclient.Sent{Hash: "RESULT"})
 	if status, body := s.get(t, s.validator, s.url, "/v1/models/"+jobModel); status != http.StatusOK || !bytes.Equal(body, files[jobModel]) {
-		t.Fatalf("set-up: the model of a job under verification: status %d, %d bytes", status, len(body))
+		t.Fatalf("the model of a job under verification: status %d, %d bytes", status, len(body))
 	}
 	if status, body := s.get(t, s.validator, s.url, "/v1/models/"+sized); status != http.StatusNotFound || bytes.Contains(body, files[sized]) {
 		t.Fatalf("a cached model of no job under verification: status %d (%d bytes), want 404 and none", status, len(body))
@@ -50,10 +66,8 @@ func TestAttackValidatorReadsWeightsOfNoJobUnderVerification(t *testing.T) {
 
 	// The job is over on chain: retire ends its record, and its model is no
 	// longer served (its chunks are, for the retention window).
-	rec := &Record{ID: 9, Requester: s.requester.Address(), Phase: PhaseSubmitted, ModelSha: jobModel}
-	s.a.recs = map[uint64]*Record{9: rec}
+	rec.Phase, rec.PendingTx = PhaseSubmitted, ""
 	s.a.view = map[uint64]jobView{9: {state: computetypes.JobState_JOB_STATE_SETTLED}}
-	s.a.dirty = map[uint64]bool{}
 	s.a.retire()
 	if rec.Phase != PhaseEnded {
 		t.Fatalf("set-up: retire left the settled job in phase %s", rec.Phase)

@@ -37,7 +37,7 @@ func TestAttackWeightsRequestsHoldWholeCopies(t *testing.T) {
 	}
 	file = nil
 	resolver := jobexec.NewChainResolver(jobexec.ResolverConfig{CacheDir: cache})
-	s := newServed(t, 9, gemmChunks(), Config{Weights: resolver.OpenCachedWeights}, Record{ModelSha: sha})
+	s := newServed(t, 9, gemmChunks(), Config{Weights: resolver.OpenCachedWeights}, Record{ModelSha: sha, PendingTx: "RESULT"}) // its result sent
 
 	runtime.GC()
 	var base runtime.MemStats

@@ -206,7 +206,7 @@ func (a *Agent) submit(ctx context.Context) error {
 		return nil
 	}
 	sort.Slice(items, func(i, j int) bool { return items[i].id < items[j].id })
-	return a.sendAll(ctx, "result", items, a.markSent, func(it item, err error) {
+	return a.sendAll(ctx, "result", items, a.resultSent, func(it item, err error) {
 		a.log.Warn("result refused by the node; asking the chain about the job", "job", it.id, "err", err)
 		v := a.view[it.id]
 		v.asked, v.at = 0, 0

@@ -47,3 +47,14 @@ func (a *Agent) markSent(items []item, s chainclient.Sent) {
 		}
 	}
 }
+
+// resultSent marks the records of results sent in a tx, whose models'
+// weights the validators may now ask for (authorizer.addJob).
+func (a *Agent) resultSent(items []item, s chainclient.Sent) {
+	a.markSent(items, s)
+	for _, it := range items {
+		if r, ok := a.recs[it.id]; ok {
+			a.auth.addJob(r)
+		}
+	}
+}

@@ -26,8 +26,9 @@ type servedJob struct {
 	count      uint64
 	chunkBytes uint64
 	served     jobexec.Served
-	// model is the sha256 of its model's weights while the job is not
-	// over (its validators may ask for them: serveWeights); empty after.
+	// model is the sha256 of its model's weights from when its result is
+	// sent until the job is over (its validators may ask for them:
+	// serveWeights); empty before and after.
 	model string
 }
 
@@ -45,7 +46,7 @@ type authorizer struct {
 
 	mu         sync.RWMutex
 	jobs       map[uint64]servedJob
-	models     map[string]int // the executed jobs not over, by their model's sha256
+	models     map[string]int // the jobs whose result is sent and not over, by their model's sha256
 	validators map[string]bool
 }
 
@@ -72,7 +73,7 @@ func (z *authorizer) addJob(r *Record) {
 	defer z.mu.Unlock()
 	z.endJobLocked(r.ID)
 	j := servedJob{requester: r.Requester, count: r.ChunkCount, chunkBytes: r.ChunkBytes, served: r.served()}
-	if r.Phase < PhaseEnded && r.ModelSha != "" {
+	if verifying := r.Phase == PhaseSubmitted || r.Phase == PhaseExecuted && r.PendingTx != ""; verifying && r.ModelSha != "" {
 		j.model = strings.ToLower(r.ModelSha)
 		z.models[j.model]++
 	}
@@ -106,8 +107,8 @@ func (z *authorizer) dropJob(id uint64) {
 	delete(z.jobs, id)
 }
 
-// servesModel reports whether a job the agent executed and that is not
-// over ran the model whose weights have sha256 sha.
+// servesModel reports whether a job whose result the agent sent and that
+// is not over ran the model whose weights have sha256 sha.
 func (z *authorizer) servesModel(sha string) bool {
 	z.mu.RLock()
 	defer z.mu.RUnlock()

@@ -164,7 +164,7 @@ func TestWeightsGoToValidatorsOnly(t *testing.T) {
 		}
 		return os.Open(path)
 	}}
-	s := newServed(t, 9, gemmChunks(), cfg, Record{ModelSha: sha})
+	s := newServed(t, 9, gemmChunks(), cfg, Record{ModelSha: sha, PendingTx: "RESULT"}) // its result sent
 	if status, body := s.get(t, s.validator, s.url, "/v1/models/"+sha); status != http.StatusOK || !bytes.Equal(body, file) {
 		t.Fatalf("validator: status %d, %d bytes", status, len(body))
 	}
