@@ -39,20 +39,7 @@ func TestAttackValidatorsAskingFromTheHorizonInWavesHoldEverySlotPastTheSpan(t *
 	sha := workload.SHA256Hex(file)
 	_, url, honest, hostile := weightsServerWithHostile(t, file, 2*maxWeightsTransfers)
 	from := int64(len(file)) - 12<<20
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	for i, s := range hostile {
-		if i == maxWeightsTransfers {
-			time.Sleep(100 * time.Millisecond) // the second wave asks a moment later, and waits
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			drainingResumer(ctx, s, url, sha, int64(len(file)), from, climbRate)
-		}()
-	}
-	stop := sync.OnceFunc(func() { cancel(); wg.Wait() })
-	defer stop()
+	stop := drainingWaves(t, url, hostile, sha, int64(len(file)), func(int) int64 { return from }, climbRate)
 	time.Sleep(weightsPace.Grace - 100*time.Millisecond)
 	honestWithinTheSpan(t, url, honest, sha, file, readRate, func() string {
 		stop()
@@ -79,17 +66,7 @@ func TestAttackValidatorsPositionedInTheHorizonHoldEverySlotPastTheSpan(t *testi
 	takeTheStart(t, url, hostile, sha, banked)
 	time.Sleep(4 * time.Second) // long before the takedown: its recent bytes fade
 
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	for _, s := range hostile {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			drainingResumer(ctx, s, url, sha, int64(len(file)), banked, climbRate)
-		}()
-	}
-	stop := sync.OnceFunc(func() { cancel(); wg.Wait() })
-	defer stop()
+	stop := drainingWaves(t, url, hostile, sha, int64(len(file)), func(int) int64 { return banked }, climbRate)
 	time.Sleep(weightsPace.Grace) // the hostile validators ask first
 	honestWithinTheSpan(t, url, honest, sha, file, readRate, func() string {
 		stop()
@@ -102,9 +79,16 @@ func TestAttackValidatorsPositionedInTheHorizonHoldEverySlotPastTheSpan(t *testi
 // weights sha (a bounded Range), fast.
 func takeTheStart(t *testing.T, url string, validators []signedreq.Signer, sha string, n int64) {
 	t.Helper()
+	askRange(t, url, validators, sha, 0, n-1)
+}
+
+// askRange has each of the validators ask for bytes first..last of the
+// weights sha (a bounded Range), read them at once and check it had them.
+func askRange(t *testing.T, url string, validators []signedreq.Signer, sha string, first, last int64) {
+	t.Helper()
 	for _, s := range validators {
 		req, _ := http.NewRequest(http.MethodGet, url+"/v1/models/"+sha, nil)
-		req.Header.Set("Range", "bytes=0-"+strconv.FormatInt(n-1, 10))
+		req.Header.Set("Range", "bytes="+strconv.FormatInt(first, 10)+"-"+strconv.FormatInt(last, 10))
 		if err := signedreq.Sign(req, s, url, time.Now()); err != nil {
 			t.Fatal(err)
 		}
@@ -114,18 +98,43 @@ func takeTheStart(t *testing.T, url string, validators []signedreq.Signer, sha s
 		}
 		body, err := io.ReadAll(res.Body)
 		res.Body.Close()
-		if err != nil || res.StatusCode != http.StatusPartialContent || int64(len(body)) != n {
-			t.Fatalf("set-up: the first %d bytes: HTTP %d, %d bytes, %v", n, res.StatusCode, len(body), err)
+		if err != nil || res.StatusCode != http.StatusPartialContent || int64(len(body)) != last-first+1 {
+			t.Fatalf("set-up: bytes %d-%d: HTTP %d, %d bytes, %v", first, last, res.StatusCode, len(body), err)
 		}
 	}
 }
 
 // scaleWeightsPace scales the agent's weights Grace to 0.5 s and its hold
 // to 0.3 s for the test.
-func scaleWeightsPace(t *testing.T) {
+func scaleWeightsPace(t *testing.T) { scaleWeightsPaceHolding(t, 300*time.Millisecond) }
+
+// scaleWeightsPaceHolding is scaleWeightsPace with the agent's hold.
+func scaleWeightsPaceHolding(t *testing.T, hold time.Duration) {
 	old, oldHold := weightsPace, weightsHold
-	weightsPace.Grace, weightsHold = 500*time.Millisecond, 300*time.Millisecond
+	weightsPace.Grace, weightsHold = 500*time.Millisecond, hold
 	t.Cleanup(func() { weightsPace, weightsHold = old, oldHold })
+}
+
+// drainingWaves starts a drainingResumer at rate for each of the hostile
+// validators, the i-th from byte from(i), in waves of maxWeightsTransfers
+// 100 ms apart (each wave after the first asks a moment later, and waits),
+// and returns stop, which ends them and waits for them (also at cleanup).
+func drainingWaves(t *testing.T, url string, hostile []signedreq.Signer, sha string, size int64, from func(int) int64, rate int64) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for i, s := range hostile {
+		if i > 0 && i%maxWeightsTransfers == 0 {
+			time.Sleep(100 * time.Millisecond)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			drainingResumer(ctx, s, url, sha, size, from(i), rate)
+		}()
+	}
+	stop = sync.OnceFunc(func() { cancel(); wg.Wait() })
+	t.Cleanup(stop)
+	return stop
 }
 
 // drainingResumer is a hostile validator's reader: it asks for the file
@@ -233,24 +242,12 @@ func validatorsWithABankedRunHoldEverySlot(t *testing.T, keepAlives int, gap tim
 	}
 	time.Sleep(gap)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	for i, s := range hostile {
-		from := bank1
-		if i >= maxWeightsTransfers {
-			from = bank2
-			if i == maxWeightsTransfers {
-				time.Sleep(100 * time.Millisecond) // the second eight ask a moment later, and wait
-			}
+	stop := drainingWaves(t, url, hostile, sha, int64(len(file)), func(i int) int64 {
+		if i < maxWeightsTransfers {
+			return bank1
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			drainingResumer(ctx, s, url, sha, int64(len(file)), from, climbRate)
-		}()
-	}
-	stop := sync.OnceFunc(func() { cancel(); wg.Wait() })
-	defer stop()
+		return bank2
+	}, climbRate)
 	time.Sleep(weightsPace.Grace - 100*time.Millisecond)
 	honestWithinTheSpan(t, url, honest, sha, file, readRate, func() string {
 		stop()
@@ -264,21 +261,5 @@ func validatorsWithABankedRunHoldEverySlot(t *testing.T, keepAlives int, gap tim
 // each is a transfer of the run, so the run goes on.
 func keepTheRunAlive(t *testing.T, url string, validators []signedreq.Signer, sha string, at int64) {
 	t.Helper()
-	for _, s := range validators {
-		req, _ := http.NewRequest(http.MethodGet, url+"/v1/models/"+sha, nil)
-		b := strconv.FormatInt(at-1, 10)
-		req.Header.Set("Range", "bytes="+b+"-"+b)
-		if err := signedreq.Sign(req, s, url, time.Now()); err != nil {
-			t.Fatal(err)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, err := io.ReadAll(res.Body)
-		res.Body.Close()
-		if err != nil || res.StatusCode != http.StatusPartialContent || len(body) != 1 {
-			t.Fatalf("set-up: a keep-alive: HTTP %d, %d bytes, %v", res.StatusCode, len(body), err)
-		}
-	}
+	askRange(t, url, validators, sha, at-1, at-1)
 }

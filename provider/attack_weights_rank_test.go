@@ -217,9 +217,7 @@ func spelled(sha string, i int) string {
 // before it, whatever its wait. One file now has one name
 // (jobexec.WeightsSlots.Take lower-cases it).
 func TestAttackUpperCasedNameTakesAFreedSlotBeforeALongerWaitingValidator(t *testing.T) {
-	old, oldHold := weightsPace, weightsHold
-	weightsPace.Grace, weightsHold = 500*time.Millisecond, 3*time.Second
-	t.Cleanup(func() { weightsPace, weightsHold = old, oldHold })
+	scaleWeightsPaceHolding(t, 3*time.Second)
 	file := bytes.Repeat([]byte("weights!"), (1<<20)/8)
 	sha := workload.SHA256Hex(file)
 	for _, upper := range []bool{false, true} {
@@ -284,9 +282,7 @@ func TestAttackUpperCasedNameTakesAFreedSlotBeforeALongerWaitingValidator(t *tes
 // (found by review). A reader once sent the whole file is no longer ranked
 // last for it (dataserver.fileProgress).
 func TestAttackValidatorWhoseTransferBrokeAtTheEndRanksLast(t *testing.T) {
-	old, oldHold := weightsPace, weightsHold
-	weightsPace.Grace, weightsHold = 500*time.Millisecond, 3*time.Second
-	t.Cleanup(func() { weightsPace, weightsHold = old, oldHold })
+	scaleWeightsPaceHolding(t, 3*time.Second)
 	file := bytes.Repeat([]byte("weights!"), (1<<20)/8)
 	sha := workload.SHA256Hex(file)
 	a, url, honest, hostile := weightsServerWithHostile(t, file, maxWeightsTransfers+1)
