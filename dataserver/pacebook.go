@@ -178,7 +178,8 @@ func (b *PaceBook) Waited(reader, file string, from int64) {
 const ResumeFrom = math.MinInt64
 
 // Guard returns w with the stall rule (GuardStall) and reader's pace from
-// its account, for a transfer of file from byte from: the transfer is cut
+// its account, for a transfer of file from byte from whose slot was taken
+// at start (slots.Queue.TakeAt; zero: now): the transfer is cut
 // once the reader's time on all its transfers passes Grace + everything
 // they sent / Rate, or once it has run Quantum while others wait for a
 // slot. A spent account with no transfer under way starts afresh (the
@@ -187,8 +188,10 @@ const ResumeFrom = math.MinInt64
 // byte from, -1 for a Range that claims no start), and reports whether the
 // transfer was cut for others (its quantum); call it when the response is
 // written.
-func (b *PaceBook) Guard(w http.ResponseWriter, stall time.Duration, reader, file string, from, size int64) (http.ResponseWriter, func() (yielded bool)) {
-	start := time.Now()
+func (b *PaceBook) Guard(w http.ResponseWriter, start time.Time, stall time.Duration, reader, file string, from, size int64) (http.ResponseWriter, func() (yielded bool)) {
+	if start.IsZero() {
+		start = time.Now()
+	}
 	b.mu.Lock()
 	a := b.account(reader, start)
 	if a.active == 0 && b.Pace.Rate > 0 && b.left(a) <= 0 {

@@ -21,7 +21,7 @@ func TestPaceBookAccountsAcrossTransfers(t *testing.T) {
 		t.Fatalf("a new reader has %s left, want the Grace %s", got, grace)
 	}
 	// A transfer that sends 1 MiB: a second of pace earned.
-	w, done := b.Guard(httptest.NewRecorder(), time.Second, "v", "f", 0, 1<<30)
+	w, done := b.Guard(httptest.NewRecorder(), time.Time{}, time.Second, "v", "f", 0, 1<<30)
 	if _, err := w.Write(make([]byte, 1<<20)); err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func TestPaceBookAccountsAcrossTransfers(t *testing.T) {
 	// Two transfers held without taking a byte, back to back: the second
 	// runs on what the first left.
 	for range 2 {
-		_, done = b.Guard(httptest.NewRecorder(), time.Second, "v", "f", 0, 1<<30)
+		_, done = b.Guard(httptest.NewRecorder(), time.Time{}, time.Second, "v", "f", 0, 1<<30)
 		time.Sleep(700 * time.Millisecond)
 		done()
 	}
@@ -47,7 +47,7 @@ func TestPaceBookAccountsAcrossTransfers(t *testing.T) {
 		t.Fatalf("a reader that held nothing for Memory has %s left, want a fresh Grace %s", got, grace)
 	}
 	// A transfer under way keeps its account past Memory.
-	_, done = b.Guard(httptest.NewRecorder(), time.Second, "v", "f", 0, 1<<30)
+	_, done = b.Guard(httptest.NewRecorder(), time.Time{}, time.Second, "v", "f", 0, 1<<30)
 	time.Sleep(500 * time.Millisecond)
 	if got := leftOf(b, "v"); got != grace {
 		t.Fatalf("while a transfer is under way the account holds what the ended ones left: %s, want %s", got, grace)
@@ -68,7 +68,7 @@ func TestPaceBookRanksUnderContention(t *testing.T) {
 	b := &PaceBook{Pace: Pace{Grace: grace, Rate: 1 << 20}, Memory: time.Minute, Quantum: 100 * time.Millisecond,
 		Contended: waiting.Load}
 	spend := func(reader string) {
-		_, done := b.Guard(httptest.NewRecorder(), time.Second, reader, "f", 0, 1<<30)
+		_, done := b.Guard(httptest.NewRecorder(), time.Time{}, time.Second, reader, "f", 0, 1<<30)
 		time.Sleep(grace + 50*time.Millisecond)
 		done()
 		if leftOf(b, reader) > 0 {
@@ -83,14 +83,14 @@ func TestPaceBookRanksUnderContention(t *testing.T) {
 		t.Fatalf("a reader with its Grace: rank %+v, %v; want not Behind", rank, err)
 	}
 	// Given a slot, with nothing under way, it starts afresh.
-	_, done := b.Guard(httptest.NewRecorder(), time.Second, "v", "f", 0, 1<<30)
+	_, done := b.Guard(httptest.NewRecorder(), time.Time{}, time.Second, "v", "f", 0, 1<<30)
 	if got := leftOf(b, "v"); got < grace-50*time.Millisecond {
 		t.Fatalf("a spent reader given a slot has %s left, want a fresh Grace", got)
 	}
 	done()
 	// A reader spent by one transfer while another of it is under way
 	// is refused another.
-	_, done1 := b.Guard(httptest.NewRecorder(), time.Second, "x", "f", 0, 1<<30)
+	_, done1 := b.Guard(httptest.NewRecorder(), time.Time{}, time.Second, "x", "f", 0, 1<<30)
 	spend("x")
 	if _, wait, err := b.Rank("x", "f", 0); !errors.Is(err, ErrBehindPace) || wait != grace {
 		t.Fatalf("a spent reader with a transfer under way: %v (wait %s), want ErrBehindPace after a Grace", err, wait)
@@ -99,7 +99,7 @@ func TestPaceBookRanksUnderContention(t *testing.T) {
 
 	// The quantum: with nobody waiting a transfer runs on; with readers
 	// waiting, one that has run Quantum is cut at its next write.
-	w, done := b.Guard(httptest.NewRecorder(), time.Second, "q", "f", 0, 1<<30)
+	w, done := b.Guard(httptest.NewRecorder(), time.Time{}, time.Second, "q", "f", 0, 1<<30)
 	time.Sleep(150 * time.Millisecond)
 	if _, err := w.Write(make([]byte, 1024)); err != nil {
 		t.Fatalf("a transfer past its quantum, nobody waiting: %v", err)
@@ -123,7 +123,7 @@ func TestPaceBookProgress(t *testing.T) {
 	b := &PaceBook{Pace: Pace{Grace: time.Minute, Rate: 1 << 20}, Memory: time.Minute}
 	send := func(reader, file string, from int64, status, n int) {
 		t.Helper()
-		w, done := b.Guard(httptest.NewRecorder(), time.Second, reader, file, from, size)
+		w, done := b.Guard(httptest.NewRecorder(), time.Time{}, time.Second, reader, file, from, size)
 		w.WriteHeader(status)
 		if _, err := w.Write(make([]byte, n)); err != nil {
 			t.Fatal(err)
@@ -197,7 +197,7 @@ func leftOf(b *PaceBook, reader string) time.Duration {
 func TestPaceBookCapsWhatAReaderCarries(t *testing.T) {
 	b := &PaceBook{Pace: Pace{Grace: 100 * time.Millisecond, Rate: 1 << 20}, Memory: time.Minute,
 		MaxCredit: 200 * time.Millisecond}
-	w, done := b.Guard(httptest.NewRecorder(), time.Second, "v", "f", 0, 1<<30)
+	w, done := b.Guard(httptest.NewRecorder(), time.Time{}, time.Second, "v", "f", 0, 1<<30)
 	if _, err := w.Write(make([]byte, 10<<20)); err != nil { // 10 s of pace, at once
 		t.Fatal(err)
 	}
@@ -205,7 +205,7 @@ func TestPaceBookCapsWhatAReaderCarries(t *testing.T) {
 	if got := leftOf(b, "v"); got < 9*time.Second {
 		t.Fatalf("set-up: %s left after 10 MiB at once, want about 10 s", got)
 	}
-	_, done = b.Guard(httptest.NewRecorder(), time.Second, "v", "f", 10<<20, 1<<30)
+	_, done = b.Guard(httptest.NewRecorder(), time.Time{}, time.Second, "v", "f", 10<<20, 1<<30)
 	if got := leftOf(b, "v"); got > 200*time.Millisecond {
 		t.Fatalf("a transfer starts with %s of credit, want at most MaxCredit 200ms", got)
 	}

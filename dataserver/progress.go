@@ -53,7 +53,11 @@ const ResumeSlack = 4 << 20
 // what keeping the pace's rate buys: a validator the server cannot tell
 // from an honest one on a slow link holds a slot at most FastHorizon past
 // a cut, not for as long as a large file lasts at that rate
-// (TestAttackClimbersJustOverTheFastRateHoldEverySlot).
+// (TestAttackClimbersJustOverTheFastRateHoldEverySlot). And the turn is
+// kept only before the readers that queued after its run began (Rank.Run,
+// the slot of the run's first transfer taken): waves of hostile validators
+// that queued before the honest one were each Fast once served
+// (TestAttackWavesOnASmallModelHoldEverySlotPastTheSpan).
 type fileProgress struct {
 	at     int64     // where its last transfer of the file (200 or 206) ended
 	prefix int64     // bytes from the file's start it was sent without a gap
@@ -61,7 +65,7 @@ type fileProgress struct {
 	recent float64   // bytes sent lately, decaying over PaceBook.Recent
 	swift  float64   // bytes sent lately, decaying over PaceBook.FastWindow
 	last   float64   // the rate of its last transfer, bytes per second
-	run    time.Time // when its run of transfers began
+	run    time.Time // when its run of transfers began: its first slot taken
 	// streak is when its transfers last began after a pause of more than
 	// two FastWindows (a wait in the queue): its rate is over the streak.
 	streak time.Time
@@ -122,8 +126,11 @@ func (f *fileProgress) rank(from int64, now time.Time, b *PaceBook) slots.Rank {
 	case f == nil:
 		return slots.Rank{}
 	case f.resumes(from):
-		return slots.Rank{Progress: max(1, int64(f.decayed(f.recent, now, b.Recent))),
-			Fast: f.fast(now, b)}
+		r := slots.Rank{Progress: max(1, int64(f.decayed(f.recent, now, b.Recent))), Fast: f.fast(now, b)}
+		if r.Fast {
+			r.Run = f.run
+		}
+		return r
 	case from != 0 && f.size > 0 && f.prefix >= f.size:
 		return slots.Rank{Done: true}
 	}

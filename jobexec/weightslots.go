@@ -40,7 +40,12 @@ import (
 //     cut at most (TestAttackClimbersJustOverTheFastRateHoldEverySlot),
 //     from a position it was sent in the run
 //     (TestAttackValidatorsAskingFromTheHorizonInWavesHoldEverySlotPastTheSpan,
-//     TestAttackValidatorsPositionedInTheHorizonHoldEverySlotPastTheSpan);
+//     TestAttackValidatorsPositionedInTheHorizonHoldEverySlotPastTheSpan),
+//     and only before the validators that queued after its run began: a
+//     wave of hostile validators that waited before the honest one, Fast
+//     once served, held every slot of a small model until it had the
+//     file, wave after wave
+//     (TestAttackWavesOnASmallModelHoldEverySlotPastTheSpan);
 //   - then the one taking the file fastest: the bytes the server sent it of
 //     the file lately (decaying by e every quantum), for a request that
 //     resumes where its last transfer stopped (dataserver.PaceBook.Rank):
@@ -153,11 +158,12 @@ func (s *WeightsSlots) Take(w http.ResponseWriter, r *http.Request, reader, file
 	if s.Hold > 0 {
 		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.Hold + 5*time.Second))
 	}
-	if !s.queue.Take(r.Context(), reader, file, rank, s.Hold) {
+	taken, ok := s.queue.TakeAt(r.Context(), reader, file, rank, s.Hold)
+	if !ok {
 		s.book.Waited(reader, file, from)
 		return nil, &SlotRefusal{RetryAfter: WeightsBusyRetry}
 	}
-	return &WeightsSlot{s: s, reader: reader, file: file, from: from}, nil
+	return &WeightsSlot{s: s, reader: reader, file: file, from: from, taken: taken}, nil
 }
 
 // WeightsSlot is a slot a validator took to be sent a weights file.
@@ -165,6 +171,7 @@ type WeightsSlot struct {
 	s            *WeightsSlots
 	reader, file string
 	from         int64
+	taken        time.Time // when the slot was taken, in the queue's order
 	yielded      bool
 }
 
@@ -178,7 +185,7 @@ func (t *WeightsSlot) Serve(w http.ResponseWriter, r *http.Request, f *os.File, 
 	if err != nil {
 		return err
 	}
-	w, done := t.s.book.Guard(w, stall, t.reader, t.file, t.from, st.Size())
+	w, done := t.s.book.Guard(w, t.taken, stall, t.reader, t.file, t.from, st.Size())
 	w.Header().Set("Content-Type", "application/octet-stream")
 	http.ServeContent(w, r, "", st.ModTime(), f)
 	t.yielded = done()

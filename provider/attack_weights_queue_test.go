@@ -288,17 +288,22 @@ func climbersStarveANewcomer(t *testing.T, n, per int, paceRead int64) {
 // twice the file's time at readRate (it gives up after three).
 func honestWithinTheSpan(t *testing.T, url string, honest signedreq.Signer, sha string, file []byte, readRate int64, stop func() string) {
 	t.Helper()
-	fileTime := time.Duration(len(file)) * time.Second / time.Duration(readRate)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*fileTime)
+	honestWithin(t, url, honest, sha, file, readRate, 2*time.Duration(len(file))*time.Second/time.Duration(readRate), stop)
+}
+
+// honestWithin is honestWithinTheSpan with the span given.
+func honestWithin(t *testing.T, url string, honest signedreq.Signer, sha string, file []byte, readRate int64, span time.Duration, stop func() string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*span/2)
 	defer cancel()
 	took, st := sidecarLikeReader(ctx, honest, url, sha, file, readRate)
 	hostile := stop()
 	t.Logf("the honest validator had the file after %s (0: never): %d transfers, %d cut, %d busy, %d behind; %s",
 		took.Round(time.Millisecond), st.served, st.cuts, st.busy, st.behind, hostile)
-	if took == 0 || took > 2*fileTime {
+	if took == 0 || took > span {
 		t.Fatalf("%s: an honest validator reading at %d MiB/s had the %d MiB file after %s (0: not within %s), want within the span %s; "+
 			"it was served %d transfers, %d cut, answered busy %d times",
-			hostile, readRate>>20, len(file)>>20, took.Round(time.Millisecond), 3*fileTime, 2*fileTime, st.served, st.cuts, st.busy)
+			hostile, readRate>>20, len(file)>>20, took.Round(time.Millisecond), 3*span/2, span, st.served, st.cuts, st.busy)
 	}
 }
 

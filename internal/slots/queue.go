@@ -51,15 +51,21 @@ type Queue struct {
 // Rank orders the keys waiting for a slot: a key neither Behind nor Done
 // before one that is, then the key holding fewer slots, then the key
 // asking for the group with fewer slots taken, then a Fast key before one
-// that is not, then the more Progress first (a key counting Queue.Age
-// for each second since it queued, where that is more), then the key that
-// queued first.
+// that is not (while no key that is not waits from before its Run began),
+// then the more Progress first (a key counting Queue.Age for each second
+// since it queued, where that is more), then the key that queued first.
 type Rank struct {
 	Behind bool // its reader fell behind the pace
 	Done   bool // it was sent all it asks for before
 	// Fast: it resumes what it is taking at a rate that keeps its turn,
-	// however long the others have waited.
+	// however long the others have waited since Run, when the slot of its
+	// run's first turn was taken (TakeAt; zero: before any key queued).
+	// A turn is kept, not taken from those that waited before it began: a
+	// wave of hostile validators that had queued before the honest one was
+	// Fast once served, and held every slot until it had the file, wave
+	// after wave (TestAttackWavesOnASmallModelHoldEverySlotPastTheSpan).
 	Fast     bool
+	Run      time.Time
 	Progress int64 // how fast it is taking what it asks for, as the server counts it
 }
 
@@ -85,24 +91,69 @@ func (q *Queue) counts(p *place, now time.Time) bool {
 }
 
 // before reports whether p, key pk's place, is served before o, key ok's,
-// at now. q.mu is held.
-func (q *Queue) before(pk string, p *place, ok string, o *place, now time.Time) bool {
-	if p.rank.last() != o.rank.last() {
-		return !p.rank.last()
+// at now, where a Fast key whose run began after the first queuing of a
+// key of its class waiting that is not Fast counts as not (eldest). q.mu
+// is held.
+func (q *Queue) before(pk string, p *place, ok string, o *place, now time.Time, eldest map[class]time.Time) bool {
+	pc, oc := q.class(pk, p), q.class(ok, o)
+	if pc.last != oc.last {
+		return !pc.last
 	}
-	if a, b := q.byKey[pk], q.byKey[ok]; a != b {
-		return a < b
+	if pc.keys != oc.keys {
+		return pc.keys < oc.keys
 	}
-	if a, b := q.byGroup[p.group], q.byGroup[o.group]; a != b {
-		return a < b
+	if pc.group != oc.group {
+		return pc.group < oc.group
 	}
-	if p.rank.Fast != o.rank.Fast {
-		return p.rank.Fast
+	if pf, of := p.fast(eldest[pc]), o.fast(eldest[oc]); pf != of {
+		return pf
 	}
 	if a, b := q.aged(p, now), q.aged(o, now); a != b {
 		return a > b
 	}
 	return p.seq < o.seq
+}
+
+// class is what orders keys before Fast does: whether the key ranks last,
+// the slots it holds, and those its group holds.
+type class struct {
+	last        bool
+	keys, group int
+}
+
+// class is key's class, p its place. q.mu is held.
+func (q *Queue) class(key string, p *place) class {
+	return class{last: p.rank.last(), keys: q.byKey[key], group: q.byGroup[p.group]}
+}
+
+// fast reports whether p's Fast rank counts: no key of its class that is
+// not Fast waits from before its run began (eldest: when the first of
+// those queued; zero if none).
+func (p *place) fast(eldest time.Time) bool {
+	return p.rank.Fast && (eldest.IsZero() || !p.rank.Run.After(eldest))
+}
+
+// eldest is, for each class, when the first key of it counting as waiting
+// at now that is not Fast queued: a Fast key whose run began after that
+// does not keep its turn before it, nor, so that the order stays one
+// order, before any other of its class. Only a key it could pass counts:
+// a validator waiting for another model, behind the slots that model
+// holds, turns off no Fast rank here. q.mu is held.
+func (q *Queue) eldest(now time.Time) map[class]time.Time {
+	var first map[class]time.Time
+	for k, p := range q.queued {
+		if p.rank.Fast || !q.counts(p, now) {
+			continue
+		}
+		c := q.class(k, p)
+		if t, ok := first[c]; !ok || p.since.Before(t) {
+			if first == nil {
+				first = map[class]time.Time{}
+			}
+			first[c] = p.since
+		}
+	}
+	return first
 }
 
 // aged is p's Progress, or Age for each second since it queued
@@ -125,17 +176,27 @@ func (q *Queue) aged(p *place, now time.Time) int64 {
 // once, as is a new key when MaxKeys are queued. Refused, the key keeps its
 // place for Keep. The caller releases the slot with the same group.
 func (q *Queue) Take(ctx context.Context, key, group string, rank Rank, hold time.Duration) bool {
-	now := time.Now()
+	_, ok := q.TakeAt(ctx, key, group, rank, hold)
+	return ok
+}
+
+// TakeAt is Take, and reports when the slot was taken, in the queue's
+// order: a key that queues after it has a later since (Rank.Run).
+func (q *Queue) TakeAt(ctx context.Context, key, group string, rank Rank, hold time.Duration) (time.Time, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	// The clock read under the lock: a slot taken and a key queued
+	// together are ordered as they were (a crowd asking at once had keys
+	// queued before the slots of the first turns were taken).
+	now := time.Now()
 	q.prune(now)
 	if q.byKey[key] >= q.PerKey {
-		return false
+		return time.Time{}, false
 	}
 	p := q.queued[key]
 	if p == nil {
 		if len(q.queued) >= q.MaxKeys {
-			return false
+			return time.Time{}, false
 		}
 		if q.queued == nil {
 			q.queued = map[string]*place{}
@@ -144,7 +205,7 @@ func (q *Queue) Take(ctx context.Context, key, group string, rank Rank, hold tim
 		p = &place{seq: q.seq, since: now}
 		q.queued[key] = p
 	} else if p.waiting {
-		return false
+		return time.Time{}, false
 	}
 	p.group, p.rank, p.waiting = group, rank, true
 	end := now.Add(hold)
@@ -155,7 +216,7 @@ func (q *Queue) Take(ctx context.Context, key, group string, rank Rank, hold tim
 		}
 		if !now.Before(end) {
 			q.leave(p, now)
-			return false
+			return time.Time{}, false
 		}
 		if q.changed == nil {
 			q.changed = make(chan struct{})
@@ -177,7 +238,7 @@ func (q *Queue) Take(ctx context.Context, key, group string, rank Rank, hold tim
 		now = time.Now()
 		if ctx.Err() != nil {
 			q.leave(p, now)
-			return false
+			return time.Time{}, false
 		}
 	}
 	delete(q.queued, key)
@@ -187,7 +248,7 @@ func (q *Queue) Take(ctx context.Context, key, group string, rank Rank, hold tim
 	}
 	q.byKey[key]++
 	q.byGroup[group]++
-	return true
+	return now, true
 }
 
 // turn reports whether p, key's place, may take a slot at now: one is
@@ -199,8 +260,9 @@ func (q *Queue) turn(key string, p *place, now time.Time) (ok bool, claimEnds ti
 	if free <= 0 || q.byKey[key] >= q.PerKey {
 		return false, time.Time{}
 	}
+	eldest := q.eldest(now)
 	for k, o := range q.queued {
-		if o == p || !q.counts(o, now) || q.byKey[k] >= q.PerKey || !q.before(k, o, key, p, now) {
+		if o == p || !q.counts(o, now) || q.byKey[k] >= q.PerKey || !q.before(k, o, key, p, now, eldest) {
 			continue
 		}
 		if !o.waiting {
