@@ -41,9 +41,12 @@ install:
 # are counted in blocks). go vet runs in `make lint`, with every analyzer:
 # go test's own vet, a subset under another configuration, would compute
 # its facts for all ~1,700 dependencies again (300 s of CPU on a cold cache).
+# The packages with timing tests scaled to a twentieth of real time run
+# beside the end-to-end tests' chains at a higher CPU priority where the
+# user may raise it (scripts/test-exec.sh).
 test:
 	$(GO) list -export -test ./... >/dev/null
-	$(GO) test -vet=off -count=1 -parallel 3 -timeout 40m ./...
+	$(GO) test -vet=off -count=1 -parallel 3 -timeout 40m -exec $(CURDIR)/scripts/test-exec.sh ./...
 
 # Long simulations: 8 seeds × 500 blocks × 200 operations, invariants after
 # every block, determinism and import/export (make test runs a short version).
