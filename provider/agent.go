@@ -81,6 +81,10 @@ type Config struct {
 	// fetch policy lets it, never a worker nor a job with nothing to fetch
 	// (fetch.go).
 	Fetchers int
+	// WeightsSlots is how many weights files the agent sends validators at
+	// once (default 8, at most MaxWeightsSlots): on a slow uplink, fewer
+	// slots each complete a copy sooner (weights.go).
+	WeightsSlots int
 	// BatchSize is the most messages in one transaction (default 100).
 	BatchSize int
 	// Safety is the share of a job's execution window the agent plans to
@@ -114,6 +118,9 @@ func (c *Config) defaults() {
 	}
 	if c.Fetchers <= 0 {
 		c.Fetchers = 2 * c.Workers
+	}
+	if c.WeightsSlots <= 0 {
+		c.WeightsSlots = maxWeightsTransfers
 	}
 	if c.BatchSize <= 0 {
 		c.BatchSize = 100

@@ -65,10 +65,17 @@ func TestAttackHonestValidatorsOnSlowerLinksRotateWithoutACopy(t *testing.T) {
 // Grace scaled to 0.5 s, and fails unless the first whole copy comes
 // within the span: twice the file's time at readRate.
 func honestCrowdGetsACopyWithinTheSpan(t *testing.T, n int, readRate int64, size int) {
+	honestCrowdOnSlots(t, maxWeightsTransfers, n, readRate, size)
+}
+
+// honestCrowdOnSlots is honestCrowdGetsACopyWithinTheSpan with the agent's
+// weights slots (Config.WeightsSlots).
+func honestCrowdOnSlots(t *testing.T, slots, n int, readRate int64, size int) {
 	scaleWeightsPace(t)
 	file := bytes.Repeat([]byte("weights!"), size/8)
 	sha := workload.SHA256Hex(file)
-	_, url, first, others := weightsServerWithHostile(t, file, n-1)
+	a, url, first, others := weightsServerWithHostile(t, file, n-1)
+	a.cfg.WeightsSlots = slots
 	validators := append([]signedreq.Signer{first}, others...)
 	fileTime := time.Duration(len(file)) * time.Second / time.Duration(readRate)
 
@@ -77,6 +84,7 @@ func honestCrowdGetsACopyWithinTheSpan(t *testing.T, n int, readRate int64, size
 	start := time.Now()
 	whole := make([]time.Duration, len(validators))
 	stats := make([]readerStats, len(validators))
+	peak := peakInFlight(a)
 	var wg sync.WaitGroup
 	for i, v := range validators {
 		wg.Add(1)
@@ -86,6 +94,9 @@ func honestCrowdGetsACopyWithinTheSpan(t *testing.T, n int, readRate int64, size
 		}()
 	}
 	wg.Wait()
+	if p := peak(); p != slots {
+		t.Fatalf("set-up: at most %d weights transfers at once, want the agent's %d slots", p, slots)
+	}
 	var done []time.Duration
 	for _, d := range whole {
 		if d > 0 {
@@ -108,6 +119,26 @@ func honestCrowdGetsACopyWithinTheSpan(t *testing.T, n int, readRate int64, size
 			"(want at most %s); %d transfers, %d cut for others, %d answered busy, %d refused as behind the pace",
 			len(validators), readRate>>20, fileTime, firstCopy, 2*fileTime, all.served, all.cuts, all.busy, all.behind)
 	}
+}
+
+// peakInFlight samples the agent's weights transfers under way until the
+// returned func is called, which returns the most seen at once.
+func peakInFlight(a *Agent) func() int {
+	ws := a.weightSlots()
+	stop, done := make(chan struct{}), make(chan int)
+	go func() {
+		peak := 0
+		for {
+			peak = max(peak, ws.InFlight())
+			select {
+			case <-stop:
+				done <- peak
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	return func() int { close(stop); return <-done }
 }
 
 // readerStats counts a sidecarLikeReader's answers.

@@ -37,3 +37,16 @@ func TestAttackWavesOnASmallModelHoldEverySlotPastTheSpan(t *testing.T) {
 			len(file)>>20, float64(climbRate)/(1<<20))
 	})
 }
+
+// TestFewerWeightsSlotsCompleteACopyOnASlowUplink: the open entry of
+// docs/open-attacks.md, honest validators whose file takes them over four
+// quanta at their share of the uplink, and an operator's answer to it. 48
+// honest validators share a 256 Mbit/s uplink: on the default 8 slots each
+// reads at 4 MiB/s and a 20 MiB file (scaled 1/20: 400 MiB) takes it five
+// quanta, so it is Fast only near the end and the slots go round (first
+// copy after 10.2 s). On 4 slots (--weights-slots 4) each reads at 8
+// MiB/s, the file takes it 2.5 quanta, every validator served keeps its
+// turn to the end, and the first copies come within the span.
+func TestFewerWeightsSlotsCompleteACopyOnASlowUplink(t *testing.T) {
+	honestCrowdOnSlots(t, 4, 48, 8<<20, 20<<20)
+}

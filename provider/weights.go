@@ -16,9 +16,22 @@ import (
 // jobexec.WeightsSendTime). With every validator asking at once, V × W bytes may
 // not fit the unavailable span on the agent's uplink: the validators' sidecars
 // then send each other the weights (sidecar/peers.go).
+//
+// maxWeightsTransfers is the default (Config.WeightsSlots). Each slot takes
+// its share of the uplink, and a validator keeps its turn to the end of the
+// file only once the rest is within three quanta at its rate
+// (slots.Rank.Fast): with 8 slots on 256 Mbit/s, 4 MiB/s each, validators
+// whose model takes them more than four quanta went round the slots with
+// no copy within the span (docs/open-attacks.md). An operator on a slow
+// uplink sets fewer slots, about one per 8 MiB/s (4 on 256 Mbit/s): each
+// then completes a copy in half the time, and the validators' sidecars
+// share the copies (TestFewerWeightsSlotsCompleteACopyOnASlowUplink).
 const (
 	maxWeightsTransfers          = 8
 	maxWeightsTransfersPerSigner = 2
+	// MaxWeightsSlots bounds Config.WeightsSlots: file handles and
+	// connections held at once.
+	MaxWeightsSlots = 64
 )
 
 // weightsStall is how long a validator may take nothing of a weights
@@ -127,7 +140,12 @@ func (a *Agent) serveWeights(w http.ResponseWriter, r *http.Request) {
 // (TestAttackValidatorsWaitingTogetherGetNoWholeCopyWithinTheSpan).
 func (a *Agent) weightSlots() *jobexec.WeightsSlots {
 	a.weightsOnce.Do(func() {
-		a.weights = jobexec.NewWeightsSlots(maxWeightsTransfers, maxWeightsTransfersPerSigner, weightsPace, weightsHold)
+		n := a.cfg.WeightsSlots
+		if n <= 0 {
+			n = maxWeightsTransfers
+		}
+		n = min(n, MaxWeightsSlots)
+		a.weights = jobexec.NewWeightsSlots(n, min(n, maxWeightsTransfersPerSigner), weightsPace, weightsHold)
 	})
 	return a.weights
 }

@@ -40,6 +40,7 @@ func flags(fs *pflag.FlagSet) {
 	fs.Int("workers", 0, "jobs executed at once (0: 2 on the CPU, 1 a GPU)")
 	fs.Int("fetchers", 0, "won jobs whose models and datasets are loaded into memory at once, ahead of the workers (their datasets downloaded to disk before, each at once), one requester's at most half (0: 2 × workers)")
 	fs.Int("batch-size", 100, "most messages in one transaction")
+	fs.Int("weights-slots", 8, "model weights files sent to validators at once, when a model's uri fails them (at most 64): on a slow uplink set about one per 8 MiB/s (4 on 256 Mbit/s), so that each completes a copy within a job's unavailable span")
 	fs.Float64("safety", 0.5, "share of a job's execution window the agent plans to use, its queue included")
 	fs.String("moniker", "aichain-provider", "provider name shown on chain")
 	fs.String("bond", "", "bond to register with (empty: the chain's min_provider_bond)")
@@ -177,6 +178,10 @@ func agentConfig(fs *pflag.FlagSet) (provider.Config, error) {
 		Pricing: provider.Pricing{PerGFLOP: perGFLOP, PerKRows: perKRows, Floors: floors}, Fault: fault}
 	cfg.Register, _ = fs.GetBool("register")
 	cfg.BatchSize, _ = fs.GetInt("batch-size")
+	cfg.WeightsSlots, _ = fs.GetInt("weights-slots")
+	if cfg.WeightsSlots < 1 || cfg.WeightsSlots > provider.MaxWeightsSlots {
+		return provider.Config{}, fmt.Errorf("--weights-slots %d: from 1 to %d", cfg.WeightsSlots, provider.MaxWeightsSlots)
+	}
 	cfg.Safety, _ = fs.GetFloat64("safety")
 	cfg.Retention, _ = fs.GetDuration("retention")
 	cfg.MaxChunkBytes, _ = fs.GetUint64("max-chunk-bytes")

@@ -96,3 +96,23 @@ func TestFeeLimitFlags(t *testing.T) {
 		t.Fatalf("set: %v %q %q", err, o.maxGasPrice, o.maxFee)
 	}
 }
+
+// --weights-slots reaches the agent (default 8), and a count of none, or
+// past provider.MaxWeightsSlots, is refused.
+func TestWeightsSlotsFlag(t *testing.T) {
+	o, err := parse(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.cfg.WeightsSlots != 8 {
+		t.Fatalf("default weights slots %d, want 8", o.cfg.WeightsSlots)
+	}
+	if o, err = parse(t, "--weights-slots", "4"); err != nil || o.cfg.WeightsSlots != 4 {
+		t.Fatalf("--weights-slots 4: %v", err)
+	}
+	for _, bad := range []string{"0", "-1", "65"} {
+		if _, err := parse(t, "--weights-slots", bad); err == nil {
+			t.Errorf("--weights-slots %s accepted", bad)
+		}
+	}
+}
