@@ -13,39 +13,35 @@ import (
 // not pass anyway, does not turn the Fast rank off.
 func TestQueueFastKeepsATurnItBegan(t *testing.T) {
 	ctx := context.Background()
-	t.Run("run began before the other queued", func(t *testing.T) {
-		q := &Queue{Limit: 1, PerKey: 1, MaxKeys: 8, Keep: time.Minute}
-		run, ok := q.TakeAt(ctx, "holder", "", Rank{}, 0)
-		if !ok {
-			t.Fatal("the first key refused a free slot")
-		}
-		old := waitFor(t, q, "old", "", Rank{}, time.Minute)
-		fast := waitFor(t, q, "fast", "", Rank{Fast: true, Run: run}, time.Minute)
-		q.Release("holder", "")
-		if !result(t, "fast", fast) {
-			t.Fatal("the Fast key, whose run began before the other queued, refused")
-		}
-		q.Release("fast", "")
-		if !result(t, "old", old) {
-			t.Fatal("old refused")
-		}
-	})
-	t.Run("run began after the other queued", func(t *testing.T) {
-		q := &Queue{Limit: 1, PerKey: 1, MaxKeys: 8, Keep: time.Minute}
-		if !q.Take(ctx, "holder", "", Rank{}, 0) {
-			t.Fatal("the first key refused a free slot")
-		}
-		old := waitFor(t, q, "old", "", Rank{}, time.Minute)
-		fast := waitFor(t, q, "late-fast", "", Rank{Fast: true, Run: time.Now()}, time.Minute)
-		q.Release("holder", "")
-		if !result(t, "old", old) {
-			t.Fatal("the key waiting since before the Fast key's run began was passed by it")
-		}
-		q.Release("old", "")
-		if !result(t, "late-fast", fast) {
-			t.Fatal("late-fast refused")
-		}
-	})
+	for _, c := range []struct {
+		name      string
+		runBefore bool     // the Fast key's run began before "old" queued
+		order     []string // the keys the freed slots go to, in turn
+	}{
+		{"run began before the other queued", true, []string{"fast", "old"}},
+		{"run began after the other queued", false, []string{"old", "fast"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			q := &Queue{Limit: 1, PerKey: 1, MaxKeys: 8, Keep: time.Minute}
+			run, ok := q.TakeAt(ctx, "holder", "", Rank{}, 0)
+			if !ok {
+				t.Fatal("the first key refused a free slot")
+			}
+			got := map[string]<-chan bool{"old": waitFor(t, q, "old", "", Rank{}, time.Minute)}
+			if !c.runBefore {
+				run = time.Now()
+			}
+			got["fast"] = waitFor(t, q, "fast", "", Rank{Fast: true, Run: run}, time.Minute)
+			release := "holder"
+			for _, key := range c.order {
+				q.Release(release, "")
+				if !result(t, key, got[key]) {
+					t.Fatalf("%s refused: want the freed slots to go to %v in turn", key, c.order)
+				}
+				release = key
+			}
+		})
+	}
 	t.Run("a key of another class", func(t *testing.T) {
 		q := &Queue{Limit: 3, PerKey: 1, MaxKeys: 8, Keep: time.Minute}
 		for _, k := range []struct{ key, group string }{{"b1", "B"}, {"b2", "B"}, {"a1", "A"}} {
