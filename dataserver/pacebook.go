@@ -179,7 +179,8 @@ const ResumeFrom = math.MinInt64
 
 // Guard returns w with the stall rule (GuardStall) and reader's pace from
 // its account, for a transfer of file from byte from whose slot was taken
-// at start (slots.Queue.TakeAt; zero: now): the transfer is cut
+// at taken (slots.Queue.TakeAt; zero: now), the start of a run it begins
+// (slots.Rank.Run): the transfer is cut
 // once the reader's time on all its transfers passes Grace + everything
 // they sent / Rate, or once it has run Quantum while others wait for a
 // slot. A spent account with no transfer under way starts afresh (the
@@ -188,10 +189,11 @@ const ResumeFrom = math.MinInt64
 // byte from, -1 for a Range that claims no start), and reports whether the
 // transfer was cut for others (its quantum); call it when the response is
 // written.
-func (b *PaceBook) Guard(w http.ResponseWriter, start time.Time, stall time.Duration, reader, file string, from, size int64) (http.ResponseWriter, func() (yielded bool)) {
-	if start.IsZero() {
-		start = time.Now()
-	}
+func (b *PaceBook) Guard(w http.ResponseWriter, taken time.Time, stall time.Duration, reader, file string, from, size int64) (http.ResponseWriter, func() (yielded bool)) {
+	// The pace and the quantum run from now, when the transfer starts: a
+	// request woken for its turn on a loaded host starts a little after
+	// its slot was taken, and that time is not the reader's.
+	start := time.Now()
 	b.mu.Lock()
 	a := b.account(reader, start)
 	if a.active == 0 && b.Pace.Rate > 0 && b.left(a) <= 0 {
@@ -232,6 +234,9 @@ func (b *PaceBook) Guard(w http.ResponseWriter, start time.Time, stall time.Dura
 				a.files[file] = f
 			}
 			f.record(status, from, sw.sent, size, start, now, b)
+			if f.run.Equal(start) && !taken.IsZero() && taken.Before(start) {
+				f.run = taken // a run begins when its first slot was taken, in the queue's order
+			}
 		}
 		return yielded
 	}
