@@ -32,14 +32,7 @@ func TestQueueFastKeepsATurnItBegan(t *testing.T) {
 				run = time.Now()
 			}
 			got["fast"] = waitFor(t, q, "fast", "", Rank{Fast: true, Run: run}, time.Minute)
-			release := "holder"
-			for _, key := range c.order {
-				q.Release(release, "")
-				if !result(t, key, got[key]) {
-					t.Fatalf("%s refused: want the freed slots to go to %v in turn", key, c.order)
-				}
-				release = key
-			}
+			servedInTurn(t, q, "holder", c.order, got)
 		})
 	}
 	t.Run("a key of another class", func(t *testing.T) {

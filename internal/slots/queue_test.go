@@ -52,19 +52,9 @@ func TestQueueHandsAFreedSlotByRank(t *testing.T) {
 	second := waitFor(t, q, "second", "", Rank{}, time.Minute)
 	ahead := waitFor(t, q, "ahead", "", Rank{Progress: 100}, time.Minute)
 	fast := waitFor(t, q, "fast", "", Rank{Fast: true, Progress: 1}, time.Minute)
-	order := []struct {
-		key string
-		got <-chan bool
-	}{{"fast", fast}, {"ahead", ahead}, {"first", first}, {"second", second}, {"done", done}, {"behind", behind}}
-	release := "holder"
-	for _, want := range order {
-		q.Release(release, "")
-		if !result(t, want.key, want.got) {
-			t.Fatalf("%s refused", want.key)
-		}
-		release = want.key
-	}
-	q.Release(release, "")
+	got := map[string]<-chan bool{"fast": fast, "ahead": ahead, "first": first, "second": second, "done": done, "behind": behind}
+	servedInTurn(t, q, "holder", []string{"fast", "ahead", "first", "second", "done", "behind"}, got)
+	q.Release("behind", "")
 	if n := q.InFlight(); n != 0 {
 		t.Fatalf("%d in flight, want 0", n)
 	}
@@ -254,16 +244,23 @@ func TestQueueProgressAges(t *testing.T) {
 	if !q.Take(context.Background(), "holder", "", Rank{}, 0) {
 		t.Fatal("the first key refused a free slot")
 	}
-	early := waitFor(t, q, "early", "", Rank{Progress: 1 << 10}, time.Minute)
+	got := map[string]<-chan bool{"early": waitFor(t, q, "early", "", Rank{Progress: 1 << 10}, time.Minute)}
 	time.Sleep(100 * time.Millisecond) // 100 MiB of age, against its 1 KiB
-	late := waitFor(t, q, "late", "", Rank{}, time.Minute)
-	q.Release("holder", "")
-	if !result(t, "early", early) {
-		t.Fatal("early refused")
-	}
-	q.Release("early", "")
-	if !result(t, "late", late) {
-		t.Fatal("late refused")
-	}
+	got["late"] = waitFor(t, q, "late", "", Rank{}, time.Minute)
+	servedInTurn(t, q, "holder", []string{"early", "late"}, got)
 	q.Release("late", "")
+}
+
+// servedInTurn releases release's slot, then each served key's, and fails
+// unless the freed slots go to order's keys in turn (got: each key's
+// waitFor channel).
+func servedInTurn(t *testing.T, q *Queue, release string, order []string, got map[string]<-chan bool) {
+	t.Helper()
+	for _, key := range order {
+		q.Release(release, "")
+		if !result(t, key, got[key]) {
+			t.Fatalf("%s refused: want the freed slots to go to %v in turn", key, order)
+		}
+		release = key
+	}
 }
