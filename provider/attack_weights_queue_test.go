@@ -34,14 +34,18 @@ import (
 // for others asking for the rest at once keeps its turn: the uplink
 // completes copies.
 //
-// Scaled by 1/20: 48 validators, each reading at 16 MiB/s (the uplink
-// shared by the 8 slots), a 48 MiB file (3 s at that rate: two quanta of
-// 1.5 s then, three of 1 s now), a span of 6 s; a busy answer is asked again 50 ms later (the
-// sidecar's 1 s Retry-After). The first whole copy must come within the
-// span, twice the file's time: it came after 11 s (8 MiB/s, 24 MiB), and
-// now after 3.9-5.0 s (on two busy cores: 48 readers at 16 MiB/s).
+// Scaled by 1/20: 48 validators, each reading at 8 MiB/s (the uplink
+// shared by the 8 slots), a 24 MiB file (3 s at that rate: two quanta of
+// 1.5 s then, three of 1 s now), a span of 6 s; a busy answer is asked
+// again 50 ms later (the sidecar's 1 s Retry-After). The first whole copy
+// must come within the span, twice the file's time: it came after 11 s,
+// and now after 3.1-3.9 s beside the end-to-end tests' chains (8.9 s and
+// 9.9 s without slots.Rank.Fast). Until 2026-12-06 the test read at
+// 16 MiB/s a 48 MiB file, whose 128 MiB/s through loopback HTTP the host's
+// 2 cores could not carry beside two four-validator networks: no copy
+// within 15 s in most runs, the agent's rules unchanged.
 func TestAttackValidatorsWaitingTogetherGetNoWholeCopyWithinTheSpan(t *testing.T) {
-	honestCrowdGetsACopyWithinTheSpan(t, 48, 16<<20, 48<<20)
+	honestCrowdGetsACopyWithinTheSpan(t, 48, 8<<20, 24<<20)
 }
 
 // TestAttackHonestValidatorsOnSlowerLinksRotateWithoutACopy: no hostile
