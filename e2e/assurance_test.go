@@ -112,7 +112,7 @@ func (c *Chain) validatorOperators(t *testing.T) (map[string]string, map[string]
 // shares of validators not counted are burned); alice paid exactly the
 // creation fee, the price and the fee.
 func TestFullAssuranceEndToEnd(t *testing.T) {
-	fourValidatorLane(t) // in parallel with the one-validator tests, at most two four-validator networks at a time
+	fourValidatorLane(t) // in parallel with the one-validator tests, one four-validator network at a time
 	const perSample, chunks = 1000, 4
 	c := NewChain(t, 4, "alice", "provider")
 	c.SetComputeParams(map[string]any{

@@ -51,7 +51,7 @@ func TestSamplingFromBeacon(t *testing.T) {
 // four-validator lane, whose every job is sampled (4 chunks) and checked
 // within 12 blocks, with keys funded.
 func sampledFourValidatorChain(t *testing.T, keys ...string) *Chain {
-	fourValidatorLane(t) // in parallel with the one-validator tests, at most two four-validator networks at a time
+	fourValidatorLane(t) // in parallel with the one-validator tests, one four-validator network at a time
 	c := NewChain(t, 4, keys...)
 	c.SetComputeParams(map[string]any{
 		"sample_rate_floor_bps": 10000, // every job is sampled

@@ -42,7 +42,7 @@ var gptE2EPrompts = []string{"Hello, chain", "The quick brown fox", "1+1=", "aic
 //     fails for fraud and the cheat is slashed and jailed, while the honest
 //     provider keeps its bond.
 func TestGPTFourValidators(t *testing.T) {
-	fourValidatorLane(t) // in parallel with the one-validator tests, at most two four-validator networks at a time
+	fourValidatorLane(t) // in parallel with the one-validator tests, one four-validator network at a time
 	c := NewChain(t, 4, "alice", "bob", "prov1", "cheat")
 	c.SetComputeParams(map[string]any{
 		"sample_rate_floor_bps": 10000, // every job is sampled

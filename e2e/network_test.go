@@ -31,7 +31,7 @@ import (
 // Phases share one network (starting four validators is the slow part); a
 // failed phase stops the test.
 func TestFourValidatorNetwork(t *testing.T) {
-	fourValidatorLane(t) // in parallel with the one-validator tests, at most two four-validator networks at a time
+	fourValidatorLane(t) // in parallel with the one-validator tests, one four-validator network at a time
 	c := NewChain(t, 4, "alice", "bob", "carol", "dave", "prov1", "prov2", "cheat", "locker1", "locker2")
 	c.SetComputeParams(map[string]any{
 		"sample_rate_floor_bps": 10000, // every job is sampled

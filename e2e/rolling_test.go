@@ -65,7 +65,6 @@ func nextFormatBinary(t *testing.T) string {
 //     of the unknown kind is ever recorded;
 //   - every validator, old and new, signs (nearly) every block.
 func TestRollingUpgradeMixedFormats(t *testing.T) {
-	fourValidatorLane(t) // in parallel with the one-validator tests, at most two four-validator networks at a time
 	c := NewChain(t, 4, "alice", "prov1")
 	next := nextFormatBinary(t)
 	for _, n := range c.Nodes[2:] {

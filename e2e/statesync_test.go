@@ -46,7 +46,6 @@ type status struct {
 // instead of replaying from genesis — then follows the chain block by block
 // with the same app hashes.
 func TestStateSyncJoin(t *testing.T) {
-	fourValidatorLane(t) // in parallel with the one-validator tests, at most two four-validator networks at a time
 	c := NewChain(t, 4)
 	for _, n := range c.Nodes {
 		c.setConfig(n.Home, "app", "state-sync.snapshot-interval", "10")

@@ -59,7 +59,7 @@ func (c *Chain) winnerCollateral(t *testing.T, id string) int64 {
 //   - clogged verification (item 3): half the sidecars stopped, no quorum:
 //     the requester is refunded and the provider paid nothing (clogged).
 func TestOutageIsNotFraud(t *testing.T) {
-	fourValidatorLane(t) // in parallel with the one-validator tests, at most two four-validator networks at a time
+	fourValidatorLane(t) // in parallel with the one-validator tests, one four-validator network at a time
 	c := NewChain(t, 4, "alice", "brief", "withholder", "honest")
 	c.SetComputeParams(map[string]any{
 		"sample_rate_floor_bps":   10000, // every job is sampled
