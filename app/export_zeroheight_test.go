@@ -203,7 +203,7 @@ func TestZeroHeightExportRebasesDeadlines(t *testing.T) {
 	sum := sha256.Sum256([]byte("iris"))
 	listed, err := dms.ListDataset(ta.Ctx, &dmtypes.MsgListDataset{
 		Owner: req.String(), Name: "iris", Format: dmtypes.FormatNpyF32, Rows: 150, Cols: 4, RowsPerChunk: 16,
-		ContentRoot: sum[:], Sha256: hex.EncodeToString(sum[:]), Uri: "http://127.0.0.1:8090",
+		ContentRoot: sum[:], Sha256: hex.EncodeToString(sum[:]), RowsSha256: hex.EncodeToString(sum[:]), Uri: "http://127.0.0.1:8090",
 		Offers: []dmtypes.LicenseOffer{
 			{Kind: dmtypes.LICENSE_KIND_RENTAL, DurationBlocks: 3, Price: sdk.NewCoins(zhCoin(100))},
 			{Kind: dmtypes.LICENSE_KIND_RENTAL, DurationBlocks: 50, Price: sdk.NewCoins(zhCoin(100))},

@@ -105,7 +105,7 @@ func licenceRound(tb *txBench, _ any, i int) []sdk.Msg {
 		sum := sha256.Sum256([]byte(name))
 		res, err := ms.ListDataset(tb.ta.Ctx, &dmtypes.MsgListDataset{
 			Owner: tb.addr(j), Name: name, Format: dmtypes.FormatNpyF32, Rows: 16, Cols: 4, RowsPerChunk: 16,
-			ContentRoot: sum[:], Sha256: hex.EncodeToString(sum[:]), Uri: "http://127.0.0.1:9",
+			ContentRoot: sum[:], Sha256: hex.EncodeToString(sum[:]), RowsSha256: hex.EncodeToString(sum[:]), Uri: "http://127.0.0.1:9",
 			Offers: []dmtypes.LicenseOffer{{Kind: dmtypes.LICENSE_KIND_PERPETUAL, Price: sdk.NewCoins(benchCoin(licencePrice))}},
 		})
 		if err != nil {

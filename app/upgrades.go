@@ -104,7 +104,14 @@ var Upgrades = []Upgrade{
 	// and validators' verification sidecar URLs (x/compute's
 	// VerifierEndpoints, prefix 53, empty until a validator sends
 	// MsgSetVerifierEndpoint; no migration; the message is a validator
-	// operator's and is left out of the interchain accounts host allow list).
+	// operator's and is left out of the interchain accounts host allow list),
+	// and dataset rows keys (x/datamarket's Dataset.rows_sha256, field 20,
+	// DatasetVersion.rows_sha256, field 10, and RowsShas, prefix 23, empty
+	// on every dataset from before, which keeps the two file digests' rule
+	// until its owner publishes its file again with the key; no migration:
+	// MsgListDataset and MsgUpdateDataset now require rows_sha256, and
+	// MsgCommitContent rows_commitment and rows_key, so a commitment made
+	// before the upgrade lists nothing after it and its owner commits again).
 	// First it stores the module
 	// accounts no one has asked for yet and restores any that someone turned
 	// into an ordinary account (ensureModuleAccounts), and replaces an

@@ -64,12 +64,17 @@ func TestDatamarketDatasetServer(t *testing.T) {
 			ID     string `json:"id"`
 			Owner  string `json:"owner"`
 			Sha256 string `json:"sha256"`
-			Rows   string `json:"rows"`
-			Active bool   `json:"active"`
+			// RowsSha256 is the sha256 of the rows alone (the file's last
+			// 40·3·4 bytes), which list-dataset computed.
+			RowsSha256 string `json:"rows_sha256"`
+			Rows       string `json:"rows"`
+			Active     bool   `json:"active"`
 		} `json:"dataset"`
 	}
 	getJSON(t, c, "/aichain/datamarket/v1/datasets/1", &ds)
-	if ds.Dataset.Owner != alice || ds.Dataset.Sha256 != wantSHA || ds.Dataset.Rows != "40" || !ds.Dataset.Active {
+	rowsSum := sha256.Sum256(npy[len(npy)-40*3*4:])
+	if ds.Dataset.Owner != alice || ds.Dataset.Sha256 != wantSHA || ds.Dataset.RowsSha256 != hex.EncodeToString(rowsSum[:]) ||
+		ds.Dataset.Rows != "40" || !ds.Dataset.Active {
 		t.Fatalf("dataset over REST: %+v", ds.Dataset)
 	}
 
@@ -83,6 +88,21 @@ func TestDatamarketDatasetServer(t *testing.T) {
 	res = c.Tx("datamarket", "list-dataset", npyPath, "iris-copy", "--rows-per-chunk", "8", "--uri", url,
 		"--offer", "perpetual:1uaic", "--from", "carol")
 	rejected(t, "copied listing", res, datamarkettypes.ErrContentTaken)
+	// Nor may she list alice's rows re-framed (a version-2 .npy header) and
+	// re-chunked (5 rows a chunk): both digests are new, but the rows' sha256
+	// is alice's (TestAttackRechunkedCopyListsOwnersRowsAsCopiersDataset).
+	npy2, err := workload.EncodeNPYVersion(m, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyPath := filepath.Join(t.TempDir(), "iris-reframed.npy")
+	if err := os.WriteFile(copyPath, npy2, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	commitDataset(t, c, copyPath, "5", "carol")
+	res = c.Tx("datamarket", "list-dataset", copyPath, "iris-rechunked", "--rows-per-chunk", "5", "--uri", url,
+		"--offer", "perpetual:1uaic", "--from", "carol")
+	rejected(t, "re-chunked copy", res, datamarkettypes.ErrContentTaken)
 	if _, stderr, err := c.CLIErr("q", "datamarket", "dataset", "2"); err == nil || !strings.Contains(stderr, "not found") {
 		t.Fatalf("a copied listing left dataset 2: %v %s", err, stderr)
 	}

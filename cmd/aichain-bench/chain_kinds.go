@@ -126,11 +126,17 @@ func claimMsg(owner string) sdk.Msg { return &srtypes.MsgClaimRewards{Owner: own
 // contentCommitMsg commits owner to dataset j's file (datasetMsg).
 func contentCommitMsg(owner *account, j int) sdk.Msg {
 	sum := datasetSum(j)
-	return dmtypes.NewMsgCommitContent(owner.addr, sum[:], hex.EncodeToString(sum[:]))
+	return dmtypes.NewMsgCommitContent(owner.addr, sum[:], hex.EncodeToString(sum[:]), datasetRows(j))
 }
 
 // datasetSum is dataset j's content root and sha256.
 func datasetSum(j int) [32]byte { return sha256.Sum256([]byte(fmt.Sprintf("bench-%d", j))) }
+
+// datasetRows is dataset j's rows_sha256.
+func datasetRows(j int) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("bench-rows-%d", j)))
+	return hex.EncodeToString(sum[:])
+}
 
 // datasetMsg lists dataset j of owner with one perpetual offer.
 func datasetMsg(owner string, j int) sdk.Msg {
@@ -138,7 +144,7 @@ func datasetMsg(owner string, j int) sdk.Msg {
 	sum := datasetSum(j)
 	return &dmtypes.MsgListDataset{
 		Owner: owner, Name: name, Format: dmtypes.FormatNpyF32, Rows: 16, Cols: 4, RowsPerChunk: 16,
-		ContentRoot: sum[:], Sha256: hex.EncodeToString(sum[:]), Uri: "http://127.0.0.1:9",
+		ContentRoot: sum[:], Sha256: hex.EncodeToString(sum[:]), RowsSha256: datasetRows(j), Uri: "http://127.0.0.1:9",
 		Offers: []dmtypes.LicenseOffer{licenceOffer()},
 	}
 }

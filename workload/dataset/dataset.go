@@ -33,7 +33,12 @@ type Description struct {
 	// Format is FormatNPYF32 or FormatNPYI32, from the file's dtype.
 	Format string
 	// Sha256 is the lower-case hex SHA-256 of Data.
-	Sha256       string
+	Sha256 string
+	// RowsSha256 is the lower-case hex SHA-256 of the rows alone (Data's
+	// last rows·cols·4 bytes, the values without the .npy header): the
+	// on-chain rows_sha256, which neither the chunking nor the header
+	// changes.
+	RowsSha256   string
 	Rows, Cols   uint64
 	RowsPerChunk uint64
 	// Data is the .npy file.
@@ -139,6 +144,7 @@ func describeRecord(data []byte, sha string, l Layout, opts Options) (*Descripti
 	}
 	d := &Description{Sha256: sha, Data: data, Format: l.Format}
 	body := data[len(data)-rows*cols*4:]
+	d.RowsSha256 = workload.SHA256Hex(body)
 	switch l.Format {
 	case FormatNPYF32, "":
 		v, err := workload.DecodeFloats(body)
@@ -234,6 +240,15 @@ func (d *Description) Check(sha256 string, rows, cols, rowsPerChunk uint64, cont
 	}
 	if !bytes.Equal(d.Root(), contentRoot) {
 		return fmt.Errorf("content root %x, the chain records %s", d.Root(), hex.EncodeToString(contentRoot))
+	}
+	return nil
+}
+
+// CheckRows checks the file's rows against a version's rows_sha256: equal,
+// or empty (a version listed before the rows key declares none).
+func (d *Description) CheckRows(rowsSha256 string) error {
+	if rowsSha256 != "" && !strings.EqualFold(d.RowsSha256, rowsSha256) {
+		return fmt.Errorf("rows sha256 %s, the chain records %s", d.RowsSha256, rowsSha256)
 	}
 	return nil
 }

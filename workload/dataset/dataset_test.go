@@ -223,3 +223,49 @@ func BenchmarkDescribeRecord(b *testing.B) {
 		}
 	})
 }
+
+// TestRowsSha256IgnoresHeaderAndChunking: the rows key is the sha256 of the
+// rows alone: the same under any .npy header version and any
+// rows_per_chunk (where the sha256 and the content root change), another
+// when one value changes. CheckRows accepts it in any case, and an empty
+// key (a version listed before the rows key), and refuses another.
+func TestRowsSha256IgnoresHeaderAndChunking(t *testing.T) {
+	m := matrix(10, 3)
+	want := workload.SHA256Hex(workload.EncodeFloats(m.Data))
+	seen := map[string]bool{}
+	for _, major := range []int{1, 2} {
+		file, err := workload.EncodeNPYVersion(m, major)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rpc := range []uint64{4, 7} {
+			d, err := Describe(file, rpc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.RowsSha256 != want {
+				t.Fatalf("header v%d, %d rows a chunk: rows sha256 %s, want %s", major, rpc, d.RowsSha256, want)
+			}
+			seen[d.Sha256+string(d.Root())] = true
+			for _, ok := range []string{want, strings.ToUpper(want), ""} {
+				if err := d.CheckRows(ok); err != nil {
+					t.Fatalf("CheckRows(%q): %v", ok, err)
+				}
+			}
+			if err := d.CheckRows(d.Sha256); err == nil {
+				t.Fatal("CheckRows accepted the whole file's sha256 as the rows'")
+			}
+		}
+	}
+	if len(seen) != 4 {
+		t.Fatalf("%d distinct (sha256, root) pairs over 2 headers and 2 chunkings, want 4", len(seen))
+	}
+	m.Data[29]++
+	file, err := workload.EncodeNPY(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err := Describe(file, 4); err != nil || d.RowsSha256 == want {
+		t.Fatalf("one value changed: rows sha256 %v (%v), want another than %s", d, err, want)
+	}
+}

@@ -43,7 +43,7 @@ func TestAttackOwnProviderReadsDatasetThenTimesOut(t *testing.T) {
 	id := s.mlpJob(req, w, 10_000) // pins version 1
 	_, err := dmkeeper.NewMsgServerImpl(s.ta.DataMarketKeeper).UpdateDataset(s.ta.Ctx, &dmtypes.MsgUpdateDataset{
 		Owner: owner.String(), DatasetId: 1, Rows: 40, Cols: 3, RowsPerChunk: 8,
-		ContentRoot: bytes.Repeat([]byte{9}, 32), Sha256: string(bytes.Repeat([]byte("ef"), 32)), Uri: "http://127.0.0.1:8090",
+		ContentRoot: bytes.Repeat([]byte{9}, 32), Sha256: string(bytes.Repeat([]byte("ef"), 32)), RowsSha256: string(bytes.Repeat([]byte("ef"), 32)), Uri: "http://127.0.0.1:8090",
 	})
 	if err != nil {
 		t.Fatalf("publish version 2: %v", err)

@@ -45,7 +45,7 @@ func TestAttackOversizedChunks(t *testing.T) {
 	w := s.mlpInputs(s.acc(2))
 	_, err = dmkeeper.NewMsgServerImpl(s.ta.DataMarketKeeper).ListDataset(s.ta.Ctx, &dmtypes.MsgListDataset{
 		Owner: s.acc(2).String(), Name: "wide", Format: "npy-f32", Rows: 40_000, Cols: 3, RowsPerChunk: 40_000,
-		ContentRoot: bytes.Repeat([]byte{8}, 32), Sha256: string(bytes.Repeat([]byte("ef"), 32)), Uri: "http://127.0.0.1:8090",
+		ContentRoot: bytes.Repeat([]byte{8}, 32), Sha256: string(bytes.Repeat([]byte("ef"), 32)), RowsSha256: string(bytes.Repeat([]byte("ef"), 32)), Uri: "http://127.0.0.1:8090",
 		Offers: []dmtypes.LicenseOffer{{Kind: dmtypes.LICENSE_KIND_PER_JOB, Price: sdk.NewCoins(coin(datasetFee))}},
 	})
 	if err != nil {

@@ -79,7 +79,7 @@ func (s *suite) bigFeeDataset(owner sdk.AccAddress) types.WorkloadSpec {
 	w := s.mlpInputs(owner)
 	_, err := dmkeeper.NewMsgServerImpl(s.ta.DataMarketKeeper).ListDataset(s.ta.Ctx, &dmtypes.MsgListDataset{
 		Owner: owner.String(), Name: "rows-dear", Format: "npy-f32", Rows: 40, Cols: 3, RowsPerChunk: 8,
-		ContentRoot: bytes.Repeat([]byte{8}, 32), Sha256: string(bytes.Repeat([]byte("cf"), 32)),
+		ContentRoot: bytes.Repeat([]byte{8}, 32), Sha256: string(bytes.Repeat([]byte("cf"), 32)), RowsSha256: string(bytes.Repeat([]byte("cf"), 32)),
 		Uri:    "http://127.0.0.1:8090",
 		Offers: []dmtypes.LicenseOffer{{Kind: dmtypes.LICENSE_KIND_PER_JOB, Price: sdk.NewCoins(coin(bigDatasetFee))}},
 	})

@@ -29,7 +29,7 @@ func TestAttackDatasetSwapAheadOfJob(t *testing.T) {
 	w.Mlp.DatasetVersion = 1
 	if _, err := dmkeeper.NewMsgServerImpl(s.ta.DataMarketKeeper).UpdateDataset(s.ta.Ctx, &dmtypes.MsgUpdateDataset{
 		Owner: owner.String(), DatasetId: 1, Rows: 40, Cols: 3, RowsPerChunk: 8,
-		ContentRoot: bytes.Repeat([]byte{9}, 32), Sha256: string(bytes.Repeat([]byte("ee"), 32)),
+		ContentRoot: bytes.Repeat([]byte{9}, 32), Sha256: string(bytes.Repeat([]byte("ee"), 32)), RowsSha256: string(bytes.Repeat([]byte("ee"), 32)),
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestAttackPromptSwapAheadOfGPTJob(t *testing.T) {
 	s.gptInputs(owner)
 	if _, err := dmkeeper.NewMsgServerImpl(s.ta.DataMarketKeeper).UpdateDataset(s.ta.Ctx, &dmtypes.MsgUpdateDataset{
 		Owner: owner.String(), DatasetId: 1, Rows: 10, Cols: 12, RowsPerChunk: 4,
-		ContentRoot: bytes.Repeat([]byte{9}, 32), Sha256: string(bytes.Repeat([]byte("ee"), 32)),
+		ContentRoot: bytes.Repeat([]byte{9}, 32), Sha256: string(bytes.Repeat([]byte("ee"), 32)), RowsSha256: string(bytes.Repeat([]byte("ee"), 32)),
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,7 @@ func (s *suite) listRows(owner sdk.AccAddress, rows uint64, tag byte) uint64 {
 	s.t.Helper()
 	d, err := dmkeeper.NewMsgServerImpl(s.ta.DataMarketKeeper).ListDataset(s.ta.Ctx, &dmtypes.MsgListDataset{
 		Owner: owner.String(), Name: "rows", Format: "npy-f32", Rows: rows, Cols: 3, RowsPerChunk: 8,
-		ContentRoot: bytes.Repeat([]byte{tag}, 32), Sha256: strings.Repeat(fmt.Sprintf("%02x", tag), 32),
+		ContentRoot: bytes.Repeat([]byte{tag}, 32), Sha256: strings.Repeat(fmt.Sprintf("%02x", tag), 32), RowsSha256: strings.Repeat(fmt.Sprintf("%02x", tag), 32),
 		Uri:    "http://127.0.0.1:8090",
 		Offers: []dmtypes.LicenseOffer{{Kind: dmtypes.LICENSE_KIND_PER_JOB, Price: sdk.NewCoins(coin(datasetFee))}},
 	})

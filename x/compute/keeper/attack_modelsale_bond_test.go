@@ -49,7 +49,7 @@ func TestAttackBuyerTakesDownBoughtWeightsToCollectSellersBond(t *testing.T) {
 	// the requester's own dataset pays no fee), priced at the seller's bond.
 	d, err := dmkeeper.NewMsgServerImpl(s.ta.DataMarketKeeper).ListDataset(s.ta.Ctx, &dmtypes.MsgListDataset{
 		Owner: buyerProv.String(), Name: "rows-dear", Format: "npy-f32", Rows: 40, Cols: 3, RowsPerChunk: 8,
-		ContentRoot: bytes.Repeat([]byte{9}, 32), Sha256: string(bytes.Repeat([]byte("ce"), 32)),
+		ContentRoot: bytes.Repeat([]byte{9}, 32), Sha256: string(bytes.Repeat([]byte("ce"), 32)), RowsSha256: string(bytes.Repeat([]byte("ce"), 32)),
 		Uri:    "http://127.0.0.1:8090",
 		Offers: []dmtypes.LicenseOffer{{Kind: dmtypes.LICENSE_KIND_PER_JOB, Price: sdk.NewCoins(coin(stake))}},
 	})

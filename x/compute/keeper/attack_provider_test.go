@@ -317,7 +317,7 @@ func (s *suite) provSplitInputs(modelOwner, dsOwner sdk.AccAddress) types.Worklo
 	s.postModelBond(modelOwner, modelBondStake)
 	_, err = dmkeeper.NewMsgServerImpl(s.ta.DataMarketKeeper).ListDataset(s.ta.Ctx, &dmtypes.MsgListDataset{
 		Owner: dsOwner.String(), Name: "rows-dear", Format: "npy-f32", Rows: 40, Cols: 3, RowsPerChunk: 8,
-		ContentRoot: bytes.Repeat([]byte{9}, 32), Sha256: string(bytes.Repeat([]byte("ce"), 32)),
+		ContentRoot: bytes.Repeat([]byte{9}, 32), Sha256: string(bytes.Repeat([]byte("ce"), 32)), RowsSha256: string(bytes.Repeat([]byte("ce"), 32)),
 		Uri:    "http://127.0.0.1:8090",
 		Offers: []dmtypes.LicenseOffer{{Kind: dmtypes.LICENSE_KIND_PER_JOB, Price: sdk.NewCoins(coin(bigDatasetFee))}},
 	})

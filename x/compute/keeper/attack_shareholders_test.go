@@ -69,7 +69,7 @@ func (s *suite) manyHolderInputs(owner sdk.AccAddress, n int, long bool) types.W
 	s.postModelBond(owner, modelBondStake)
 	d, err := dmkeeper.NewMsgServerImpl(s.ta.DataMarketKeeper).ListDataset(s.ta.Ctx, &dmtypes.MsgListDataset{
 		Owner: owner.String(), Name: "rows", Description: desc, Format: "npy-f32", Rows: 40, Cols: 3, RowsPerChunk: 8,
-		ContentRoot: bytes.Repeat([]byte{7}, 32), Sha256: string(bytes.Repeat([]byte("cd"), 32)),
+		ContentRoot: bytes.Repeat([]byte{7}, 32), Sha256: string(bytes.Repeat([]byte("cd"), 32)), RowsSha256: string(bytes.Repeat([]byte("cd"), 32)),
 		Uri: dsURI, Offers: offers, Shares: holderShares(owner, n, common.MaxShareAddressBytes, 0xB2),
 	})
 	if err != nil {

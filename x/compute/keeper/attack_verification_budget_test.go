@@ -174,7 +174,7 @@ func (s *suite) wideMLPInputs(owner sdk.AccAddress, hidden []uint64, rows uint64
 	s.postModelBond(owner, modelBondStake)
 	dres, err := dmkeeper.NewMsgServerImpl(s.ta.DataMarketKeeper).ListDataset(s.ta.Ctx, &dmtypes.MsgListDataset{
 		Owner: owner.String(), Name: "rows", Format: "npy-f32", Rows: rows, Cols: 8, RowsPerChunk: 1000,
-		ContentRoot: bytes.Repeat([]byte{7}, 32), Sha256: string(bytes.Repeat([]byte("cd"), 32)),
+		ContentRoot: bytes.Repeat([]byte{7}, 32), Sha256: string(bytes.Repeat([]byte("cd"), 32)), RowsSha256: string(bytes.Repeat([]byte("cd"), 32)),
 		Uri:    "http://127.0.0.1:8090",
 		Offers: []dmtypes.LicenseOffer{{Kind: dmtypes.LICENSE_KIND_PER_JOB, Price: sdk.NewCoins(coin(datasetFee))}},
 	})

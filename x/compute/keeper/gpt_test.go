@@ -34,7 +34,7 @@ func (s *suite) gptInputs(owner sdk.AccAddress) workload.GPTConfig {
 	s.postModelBond(owner, modelBondStake)
 	_, err = dmkeeper.NewMsgServerImpl(s.ta.DataMarketKeeper).ListDataset(s.ta.Ctx, &dmtypes.MsgListDataset{
 		Owner: owner.String(), Name: "prompts", Format: dmtypes.FormatNpyI32, Rows: 10, Cols: 12, RowsPerChunk: 4,
-		ContentRoot: bytes.Repeat([]byte{7}, 32), Sha256: string(bytes.Repeat([]byte("cd"), 32)),
+		ContentRoot: bytes.Repeat([]byte{7}, 32), Sha256: string(bytes.Repeat([]byte("cd"), 32)), RowsSha256: string(bytes.Repeat([]byte("cd"), 32)),
 		Uri:    "http://127.0.0.1:8090",
 		Offers: []dmtypes.LicenseOffer{{Kind: dmtypes.LICENSE_KIND_PER_JOB, Price: sdk.NewCoins(coin(datasetFee))}},
 	})

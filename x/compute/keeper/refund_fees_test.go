@@ -37,7 +37,7 @@ func TestRefundsPayNoModelOrDatasetFee(t *testing.T) {
 	s.postModelBond(alice, modelBondStake)
 	_, err = dmkeeper.NewMsgServerImpl(s.ta.DataMarketKeeper).ListDataset(s.ta.Ctx, &dmtypes.MsgListDataset{
 		Owner: alice.String(), Name: "rows", Format: "npy-f32", Rows: 40, Cols: 3, RowsPerChunk: 8,
-		ContentRoot: bytes.Repeat([]byte{7}, 32), Sha256: string(bytes.Repeat([]byte("cd"), 32)),
+		ContentRoot: bytes.Repeat([]byte{7}, 32), Sha256: string(bytes.Repeat([]byte("cd"), 32)), RowsSha256: string(bytes.Repeat([]byte("cd"), 32)),
 		Uri:    "http://127.0.0.1:8090",
 		Offers: []dmtypes.LicenseOffer{{Kind: dmtypes.LICENSE_KIND_PER_JOB, Price: sdk.NewCoins(coin(700))}},
 		Shares: []common.Share{{Address: alice.String(), Weight: 1}, {Address: dave.String(), Weight: 1}},

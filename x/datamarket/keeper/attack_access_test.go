@@ -25,7 +25,7 @@ func TestJobWinnerReadsOnlyPinnedVersion(t *testing.T) {
 	owner, provider := s.owner.String(), s.other.String()
 	id := s.list(listMsg(owner, perJob(10)))
 	if _, err := s.ms.UpdateDataset(s.ta.Ctx, &types.MsgUpdateDataset{
-		Owner: owner, DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: rootOf("v2"), Sha256: shaOf("v2"),
+		Owner: owner, DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: rootOf("v2"), Sha256: shaOf("v2"), RowsSha256: rowsOf(shaOf("v2")),
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -70,7 +70,7 @@ func TestCopiedListingRefused(t *testing.T) {
 	s.expectFail("as a new version of the thief's own dataset", types.ErrContentTaken, func() error {
 		_, err := s.ms.UpdateDataset(s.ta.Ctx, &types.MsgUpdateDataset{
 			Owner: thief, DatasetId: thiefsOwn, Rows: 150, Cols: 4, RowsPerChunk: 16,
-			ContentRoot: orig.ContentRoot, Sha256: orig.Sha256,
+			ContentRoot: orig.ContentRoot, Sha256: orig.Sha256, RowsSha256: rowsOf(orig.Sha256),
 		})
 		return err
 	})
@@ -84,7 +84,7 @@ func TestCopiedListingRefused(t *testing.T) {
 	})
 
 	// A new version: the old version's file stays the owner's.
-	v2 := &types.MsgUpdateDataset{Owner: owner, DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: rootOf("v2"), Sha256: shaOf("v2")}
+	v2 := &types.MsgUpdateDataset{Owner: owner, DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: rootOf("v2"), Sha256: shaOf("v2"), RowsSha256: rowsOf(shaOf("v2"))}
 	if _, err := s.ms.UpdateDataset(s.ta.Ctx, v2); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestCopiedListingRefused(t *testing.T) {
 	}))
 	// The owner may bring version 1's file back as version 3.
 	if res, err := s.ms.UpdateDataset(s.ta.Ctx, &types.MsgUpdateDataset{
-		Owner: owner, DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: orig.ContentRoot, Sha256: orig.Sha256,
+		Owner: owner, DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: orig.ContentRoot, Sha256: orig.Sha256, RowsSha256: rowsOf(orig.Sha256),
 	}); err != nil || res.Version != 3 {
 		t.Fatalf("the owner's own file as a new version: %+v, %v", res, err)
 	}

@@ -131,7 +131,7 @@ func TestAttackDatamarketParamCutLocksOwnerOutOfNewVersions(t *testing.T) {
 	}
 	_, err = s.ms.UpdateDataset(s.ta.Ctx, &types.MsgUpdateDataset{
 		Owner: owner, DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16,
-		ContentRoot: rootOf("paramcut-v2"), Sha256: shaOf("paramcut-v2"), Uri: "http://127.0.0.1:8090",
+		ContentRoot: rootOf("paramcut-v2"), Sha256: shaOf("paramcut-v2"), RowsSha256: rowsOf(shaOf("paramcut-v2")), Uri: "http://127.0.0.1:8090",
 	})
 	if err != nil {
 		t.Fatalf("the owner publishes version 2 (its description untouched) after the limit was lowered: %v", err)
@@ -174,7 +174,7 @@ func TestAttackDatamarketGenesisDropsLicensedVersion(t *testing.T) {
 	s.buy(buyer, id, 0)
 	if _, err := s.ms.UpdateDataset(s.ta.Ctx, &types.MsgUpdateDataset{
 		Owner: owner, DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16,
-		ContentRoot: rootOf("drop-v2"), Sha256: shaOf("drop-v2"),
+		ContentRoot: rootOf("drop-v2"), Sha256: shaOf("drop-v2"), RowsSha256: rowsOf(shaOf("drop-v2")),
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +310,7 @@ func TestAttackDatamarketListsUnfetchableURI(t *testing.T) {
 	id := s.list(listMsg(owner, perpetual(1, false)))
 	update := func(uri, file string) (*types.MsgUpdateDatasetResponse, error) {
 		return s.ms.UpdateDataset(s.ta.Ctx, &types.MsgUpdateDataset{
-			Owner: owner, DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: rootOf(file), Sha256: shaOf(file), Uri: uri,
+			Owner: owner, DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: rootOf(file), Sha256: shaOf(file), RowsSha256: rowsOf(shaOf(file)), Uri: uri,
 		})
 	}
 	for _, uri := range bad {

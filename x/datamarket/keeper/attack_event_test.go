@@ -63,7 +63,7 @@ func TestAttackDatasetNameForgesEventOwner(t *testing.T) {
 		if i == 2 && !strings.HasPrefix(got.Name, forged) {
 			t.Fatalf("name %d decodes to %q", i, got.Name)
 		}
-		want, err := sdk.TypedEventToEvent(&types.EventDatasetListed{DatasetId: id, Owner: attacker.String(), Name: name, Sha256: got.Sha256})
+		want, err := sdk.TypedEventToEvent(&types.EventDatasetListed{DatasetId: id, Owner: attacker.String(), Name: name, Sha256: got.Sha256, RowsSha256: got.RowsSha256})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -84,5 +84,5 @@ func preRuleCopy(t *testing.T, s *suite) (older, id uint64, orig *types.MsgListD
 
 // versionMsg publishes file (root, sha) as a new version of dataset.
 func versionMsg(who string, dataset uint64, root []byte, sha string) *types.MsgUpdateDataset {
-	return &types.MsgUpdateDataset{Owner: who, DatasetId: dataset, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: root, Sha256: sha}
+	return &types.MsgUpdateDataset{Owner: who, DatasetId: dataset, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: root, Sha256: sha, RowsSha256: rowsOf(sha)}
 }

@@ -136,7 +136,7 @@ func (s *suite) expectLegacyCopyRules(orig *types.MsgListDataset, id, copyID uin
 	}
 	update := func(owner string, dataset uint64, root []byte, sha string) (*types.MsgUpdateDatasetResponse, error) {
 		return s.ms.UpdateDataset(ctx, &types.MsgUpdateDataset{
-			Owner: owner, DatasetId: dataset, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: root, Sha256: sha,
+			Owner: owner, DatasetId: dataset, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: root, Sha256: sha, RowsSha256: rowsOf(sha),
 		})
 	}
 	copier, owner := s.other.String(), s.owner.String()
@@ -169,8 +169,9 @@ func mustOK(t *testing.T, err error) {
 }
 
 // unindexContent makes the store a version-1 one for its versions: no
-// content index entries (ByRoot, BySha256) and no content files
-// (ContentRoots, ContentShas).
+// content index entries (ByRoot, BySha256), no content files
+// (ContentRoots, ContentShas, RowsShas) and no rows key on any version or
+// dataset (listed before it).
 func unindexContent(t *testing.T, s *suite, ctx context.Context) {
 	t.Helper()
 	var keys []collections.Pair[uint64, uint64]
@@ -181,6 +182,13 @@ func unindexContent(t *testing.T, s *suite, ctx context.Context) {
 	}))
 	for i, pk := range keys {
 		v := vals[i]
+		mustOK(t, s.k.RowsShas.Remove(ctx, v.RowsSha256))
+		v.RowsSha256 = ""
+		mustOK(t, s.k.DatasetVersions.Set(ctx, pk, v))
+		d, err := s.k.Datasets.Get(ctx, v.DatasetId)
+		mustOK(t, err)
+		d.RowsSha256 = ""
+		mustOK(t, s.k.Datasets.Set(ctx, d.Id, d))
 		get := func() (types.DatasetVersion, error) { return v, nil }
 		mustOK(t, s.k.DatasetVersions.Indexes.ByRoot.Unreference(ctx, pk, get))
 		mustOK(t, s.k.DatasetVersions.Indexes.BySha256.Unreference(ctx, pk, get))

@@ -28,7 +28,7 @@ func TestFrontRunPriceRaiseRefused(t *testing.T) {
 
 	// The owner's transaction comes first in the block.
 	if _, err := s.ms.UpdateDataset(s.ta.Ctx, &types.MsgUpdateDataset{
-		Owner: owner, DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: rootOf("raised"), Sha256: shaOf("raised"),
+		Owner: owner, DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: rootOf("raised"), Sha256: shaOf("raised"), RowsSha256: rowsOf(shaOf("raised")),
 		Offers: []types.LicenseOffer{perpetual(1_000_000, false), rental(10, 100_000)},
 	}); err != nil {
 		t.Fatal(err)
@@ -67,7 +67,7 @@ func TestRenewAtOldPriceForever(t *testing.T) {
 	id := s.list(listMsg(owner, rental(10, 100)))
 	res := s.buy(buyer, id, 0)
 	if _, err := s.ms.UpdateDataset(s.ta.Ctx, &types.MsgUpdateDataset{
-		Owner: owner, DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: rootOf("v2"), Sha256: shaOf("v2"),
+		Owner: owner, DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: rootOf("v2"), Sha256: shaOf("v2"), RowsSha256: rowsOf(shaOf("v2")),
 		Offers: []types.LicenseOffer{perpetual(50, false), rental(5, 3000)},
 	}); err != nil {
 		t.Fatal(err)
@@ -91,7 +91,7 @@ func TestRenewAtOldPriceForever(t *testing.T) {
 	}
 	// No offer of the kind left: no renewal.
 	if _, err := s.ms.UpdateDataset(s.ta.Ctx, &types.MsgUpdateDataset{
-		Owner: owner, DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: rootOf("v3"), Sha256: shaOf("v3"),
+		Owner: owner, DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: rootOf("v3"), Sha256: shaOf("v3"), RowsSha256: rowsOf(shaOf("v3")),
 		Offers: []types.LicenseOffer{perpetual(50, false)},
 	}); err != nil {
 		t.Fatal(err)

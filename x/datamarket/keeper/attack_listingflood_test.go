@@ -36,7 +36,7 @@ func TestAttackListingFloodOpensTwoIteratorsPerListing(t *testing.T) {
 	iters.Reset()
 	m := listMsg(owner)
 	if _, err := s.ms.UpdateDataset(ctx, &types.MsgUpdateDataset{
-		Owner: owner, DatasetId: first, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: m.ContentRoot, Sha256: m.Sha256, Uri: m.Uri,
+		Owner: owner, DatasetId: first, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: m.ContentRoot, Sha256: m.Sha256, RowsSha256: rowsOf(m.Sha256), Uri: m.Uri,
 	}); err != nil {
 		t.Fatal(err)
 	}

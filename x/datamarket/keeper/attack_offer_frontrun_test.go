@@ -26,7 +26,7 @@ func TestAttackSellerChangesDatasetWhileOfferPending(t *testing.T) {
 
 	s.expectFail("an update adding a cheap offer while on offer", types.ErrOfferPending, func() error {
 		_, err := s.ms.UpdateDataset(s.ta.Ctx, &types.MsgUpdateDataset{Owner: owner, DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16,
-			ContentRoot: rootOf("cheap"), Sha256: shaOf("cheap"), Offers: []types.LicenseOffer{perpetual(1000, false), perpetual(1, false)}})
+			ContentRoot: rootOf("cheap"), Sha256: shaOf("cheap"), RowsSha256: rowsOf(shaOf("cheap")), Offers: []types.LicenseOffer{perpetual(1000, false), perpetual(1, false)}})
 		return err
 	})
 	s.expectFail("a delisting while on offer", types.ErrOfferPending, func() error {
@@ -40,7 +40,7 @@ func TestAttackSellerChangesDatasetWhileOfferPending(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := s.ms.UpdateDataset(s.ta.Ctx, &types.MsgUpdateDataset{Owner: owner, DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16,
-		ContentRoot: rootOf("cheap"), Sha256: shaOf("cheap"), Offers: []types.LicenseOffer{perpetual(1000, false), perpetual(1, false)}}); err != nil {
+		ContentRoot: rootOf("cheap"), Sha256: shaOf("cheap"), RowsSha256: rowsOf(shaOf("cheap")), Offers: []types.LicenseOffer{perpetual(1000, false), perpetual(1, false)}}); err != nil {
 		t.Fatal(err)
 	}
 	s.buy(friend, id, 1)

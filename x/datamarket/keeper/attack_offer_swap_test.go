@@ -25,7 +25,7 @@ func TestAttackOfferSwapAheadOfPurchase(t *testing.T) {
 	renewal := &types.MsgRenewLicense{Licensee: buyer, LicenseId: rent.LicenseId, MaxPrice: s.priceCap(id, 1), MinTermBlocks: 100}
 
 	if _, err := s.ms.UpdateDataset(s.ta.Ctx, &types.MsgUpdateDataset{
-		Owner: owner, DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: rootOf("swapped"), Sha256: shaOf("swapped"),
+		Owner: owner, DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: rootOf("swapped"), Sha256: shaOf("swapped"), RowsSha256: rowsOf(shaOf("swapped")),
 		Offers: []types.LicenseOffer{rental(1, 1000), rental(1, 100)},
 	}); err != nil {
 		t.Fatal(err)
@@ -81,7 +81,7 @@ func TestAttackRenewalDropsTransferability(t *testing.T) {
 	}
 
 	if _, err := s.ms.UpdateDataset(s.ta.Ctx, &types.MsgUpdateDataset{
-		Owner: owner, DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: rootOf("no-resale"), Sha256: shaOf("no-resale"),
+		Owner: owner, DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: rootOf("no-resale"), Sha256: shaOf("no-resale"), RowsSha256: rowsOf(shaOf("no-resale")),
 		Offers: []types.LicenseOffer{perpetual(1000, false), rental(100, 100)},
 	}); err != nil {
 		t.Fatal(err)

@@ -28,7 +28,7 @@ func (s *suite) publishVersion(id uint64, file string) {
 	s.t.Helper()
 	if _, err := s.ms.UpdateDataset(s.ta.Ctx, &types.MsgUpdateDataset{
 		Owner: s.owner.String(), DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16,
-		ContentRoot: rootOf(file), Sha256: shaOf(file),
+		ContentRoot: rootOf(file), Sha256: shaOf(file), RowsSha256: rowsOf(shaOf(file)),
 	}); err != nil {
 		s.t.Fatalf("update dataset: %v", err)
 	}

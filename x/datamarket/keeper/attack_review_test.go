@@ -88,7 +88,7 @@ func TestAttackHugePerJobFeePanicsSettlement(t *testing.T) {
 	})
 	s.expectFail("updating to a 2^255 price", types.ErrInvalidOffer, func() error {
 		_, err := s.ms.UpdateDataset(s.ta.Ctx, &types.MsgUpdateDataset{
-			Owner: owner, DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: rootOf("huge"), Sha256: shaOf("huge"),
+			Owner: owner, DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: rootOf("huge"), Sha256: shaOf("huge"), RowsSha256: rowsOf(shaOf("huge")),
 			Offers: []types.LicenseOffer{hugeOffer},
 		})
 		return err

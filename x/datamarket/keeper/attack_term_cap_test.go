@@ -54,7 +54,7 @@ func TestAttackOwnerSellsTermBeyondCap(t *testing.T) {
 
 	// Republished within the cap, the offer sells for the term it names.
 	if _, err := s.ms.UpdateDataset(s.ta.Ctx, &types.MsgUpdateDataset{
-		Owner: owner, DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: rootOf("capped"), Sha256: shaOf("capped"),
+		Owner: owner, DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: rootOf("capped"), Sha256: shaOf("capped"), RowsSha256: rowsOf(shaOf("capped")),
 		Offers: []types.LicenseOffer{rental(40, 400)},
 	}); err != nil {
 		t.Fatal(err)

@@ -62,7 +62,7 @@ func TestAttackGenesisVersionWrapsToUnpaidAccess(t *testing.T) {
 	s.expectFail("update past version 2^64-1", types.ErrIDsExhausted, func() error {
 		_, err := s.ms.UpdateDataset(s.ta.Ctx, &types.MsgUpdateDataset{
 			Owner: owner, DatasetId: id, Rows: next.Rows, Cols: next.Cols, RowsPerChunk: next.RowsPerChunk,
-			ContentRoot: next.ContentRoot, Sha256: next.Sha256, Uri: next.Uri,
+			ContentRoot: next.ContentRoot, Sha256: next.Sha256, RowsSha256: rowsOf(next.Sha256), Uri: next.Uri,
 		})
 		return err
 	})

@@ -22,17 +22,17 @@ import (
 var commitErrors = modkit.CommitErrors{Missing: types.ErrNoCommitment, TooRecent: types.ErrCommitTooRecent,
 	Older: types.ErrOlderCommitment}
 
-// CommitContent stores owner's commitments to a file's root and sha256
-// (modkit.Claims with their keys) at the current height until
+// CommitContent stores owner's commitments to a file's root, sha256 and
+// rows' sha256 (modkit.Claims with their keys) at the current height until
 // content_commit_ttl_blocks later; one owner already made and that has not
 // expired keeps its height and lives the ttl from now (renewed). It returns
 // the height from which both list and the first at which one has expired.
-func (k Keeper) CommitContent(ctx context.Context, root, sha modkit.Claim) (listable, expires int64, err error) {
+func (k Keeper) CommitContent(ctx context.Context, root, sha, rows modkit.Claim) (listable, expires int64, err error) {
 	params, err := k.GetParams(ctx)
 	if err != nil {
 		return 0, 0, err
 	}
-	listable, expires, created, err := k.ContentCommits.CommitAll(ctx, params.ContentCommitTtlBlocks, params.ContentCommitDelayBlocks, root, sha)
+	listable, expires, created, err := k.ContentCommits.CommitAll(ctx, params.ContentCommitTtlBlocks, params.ContentCommitDelayBlocks, root, sha, rows)
 	if err != nil || !created {
 		return listable, expires, err
 	}
@@ -41,27 +41,18 @@ func (k Keeper) CommitContent(ctx context.Context, root, sha modkit.Claim) (list
 	})
 }
 
-// useCommitment takes owner's commitments to the digests of (root, sha)
-// that are new (not already this dataset's) for a listing at the current
-// height (modkit.Commitments.Use): refused while another owner holds an
-// older commitment to either.
-func (k Keeper) useCommitment(ctx context.Context, params types.Params, owner sdk.AccAddress, root []byte, sha string, newRoot, newSha bool) error {
-	delay := params.ContentCommitDelayBlocks
-	if newRoot {
-		claim := modkit.Claim{Owner: owner, Commitment: types.RootCommitment(owner, root), ContentKey: types.RootKey(root)}
-		if err := k.ContentCommits.Use(ctx, claim, delay, commitErrors,
-			fmt.Sprintf("the content root %X (send MsgCommitContent: commit-dataset)", root),
-			func(o sdk.AccAddress) []byte { return types.RootCommitment(o, root) }); err != nil {
+// useCommitment takes owner's commitment to each of the new digests of a
+// listing at the current height (modkit.Commitments.Use): refused while
+// another owner holds an older commitment to any of them.
+func (k Keeper) useCommitment(ctx context.Context, params types.Params, owner sdk.AccAddress, fresh []digest) error {
+	for _, d := range fresh {
+		claim := modkit.Claim{Owner: owner, Commitment: d.commit(owner), ContentKey: d.key}
+		if err := k.ContentCommits.Use(ctx, claim, params.ContentCommitDelayBlocks, commitErrors,
+			fmt.Sprintf("the %s %s (send MsgCommitContent: commit-dataset)", d.what, d.value), d.commit); err != nil {
 			return err
 		}
 	}
-	if !newSha {
-		return nil
-	}
-	claim := modkit.Claim{Owner: owner, Commitment: types.ShaCommitment(owner, sha), ContentKey: types.ShaKey(sha)}
-	return k.ContentCommits.Use(ctx, claim, delay, commitErrors,
-		fmt.Sprintf("the file of sha256 %s (send MsgCommitContent: commit-dataset)", sha),
-		func(o sdk.AccAddress) []byte { return types.ShaCommitment(o, sha) })
+	return nil
 }
 
 // PruneCommits removes the commitments whose expiry height has been

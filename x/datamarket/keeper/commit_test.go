@@ -30,10 +30,17 @@ func (s *suite) withCommits(ttl uint64) {
 	}
 }
 
-// commit sends owner's commitment to (root, sha) from sender.
+// commit sends owner's commitment to (root, sha) and to the file's rows
+// (rowsOf(sha)).
 func (s *suite) commit(owner sdk.AccAddress, root []byte, sha string) *types.MsgCommitContentResponse {
 	s.t.Helper()
-	res, err := s.ms.CommitContent(s.ta.Ctx, types.NewMsgCommitContent(owner, root, sha))
+	return s.commitRows(owner, root, sha, rowsOf(sha))
+}
+
+// commitRows sends owner's commitment to (root, sha, rowsSha).
+func (s *suite) commitRows(owner sdk.AccAddress, root []byte, sha, rowsSha string) *types.MsgCommitContentResponse {
+	s.t.Helper()
+	res, err := s.ms.CommitContent(s.ta.Ctx, types.NewMsgCommitContent(owner, root, sha, rowsSha))
 	if err != nil {
 		s.t.Fatalf("commit: %v", err)
 	}
@@ -104,7 +111,7 @@ func TestCommitmentIsOneOwnersAndUsedOnce(t *testing.T) {
 	msg := listMsg(s.owner.String(), perpetual(1000, false))
 	first := s.commit(s.owner.Address, msg.ContentRoot, msg.Sha256)
 	s.blocks(1)
-	copied := types.NewMsgCommitContent(s.owner.Address, msg.ContentRoot, msg.Sha256)
+	copied := types.NewMsgCommitContent(s.owner.Address, msg.ContentRoot, msg.Sha256, msg.RowsSha256)
 	copied.Sender = s.other.String() // the owner's digest, as another account's
 	if _, err := s.ms.CommitContent(s.ta.Ctx, copied); err != nil {
 		t.Fatal(err)
@@ -133,7 +140,7 @@ func TestCommitmentIsOneOwnersAndUsedOnce(t *testing.T) {
 	// A new version needs a commitment of its own; the file of an earlier
 	// version comes back without one.
 	v2 := &types.MsgUpdateDataset{Owner: s.owner.String(), DatasetId: id, Rows: 150, Cols: 4, RowsPerChunk: 16,
-		ContentRoot: rootOf("v2"), Sha256: shaOf("v2")}
+		ContentRoot: rootOf("v2"), Sha256: shaOf("v2"), RowsSha256: rowsOf(shaOf("v2"))}
 	if _, err := s.ms.UpdateDataset(s.ta.Ctx, v2); !errors.Is(err, types.ErrNoCommitment) {
 		t.Fatalf("a new version without a commitment: %v, want ErrNoCommitment", err)
 	}
@@ -182,7 +189,7 @@ func TestCommitmentsExpireAndArePrunedWithinTheBudget(t *testing.T) {
 	}
 	s.blocks(ttl) // kept a ttl past its expiry
 	// Expired at this height: the EndBlocker of this block is the first to prune.
-	for _, want := range []int{8, 6, 4, 2, 0} { // two records a commitment
+	for _, want := range []int{13, 11, 9, 7, 5, 3, 1, 0} { // three records a commitment
 		s.blocks(1)
 		if got := count(); got != want {
 			t.Fatalf("%d commitments left, want %d (2 pruned a block)", got, want)
@@ -201,7 +208,7 @@ func TestContentCommitsSurviveExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := gs.Validate(); err != nil || len(gs.ContentCommits) != 2 { // the root's and the sha256's
+	if err := gs.Validate(); err != nil || len(gs.ContentCommits) != 3 { // the root's, the sha256's and the rows'
 		t.Fatalf("exported %d commitments: %v", len(gs.ContentCommits), err)
 	}
 	fresh := setup(t)
@@ -262,7 +269,7 @@ func TestOnlyAnOlderCommitmentThatVerifiesHoldsTheContent(t *testing.T) {
 	expired := s.commit(s.other.Address, msg.ContentRoot, msg.Sha256)
 	s.blocks(ttl + 2)
 	// Junk under the key, older than the owner's.
-	junk := types.NewMsgCommitContent(s.buyer.Address, rootOf("junk"), shaOf("junk"))
+	junk := types.NewMsgCommitContent(s.buyer.Address, rootOf("junk"), shaOf("junk"), rowsOf(shaOf("junk")))
 	junk.RootKey = key // a junk root commitment under the owner's root's key
 	if _, err := s.ms.CommitContent(s.ta.Ctx, junk); err != nil {
 		t.Fatal(err)

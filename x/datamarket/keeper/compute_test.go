@@ -47,7 +47,7 @@ func TestDatasetTermsForJob(t *testing.T) {
 	}
 	// A new version: the perpetual licensee keeps using its version 1 for free.
 	if _, err := s.ms.UpdateDataset(s.ta.Ctx, &types.MsgUpdateDataset{
-		Owner: owner, DatasetId: withJob, Rows: 8, Cols: 4, RowsPerChunk: 8, ContentRoot: rootOf("v2"), Sha256: shaOf("v2"),
+		Owner: owner, DatasetId: withJob, Rows: 8, Cols: 4, RowsPerChunk: 8, ContentRoot: rootOf("v2"), Sha256: shaOf("v2"), RowsSha256: rowsOf(shaOf("v2")),
 	}); err != nil {
 		t.Fatal(err)
 	}

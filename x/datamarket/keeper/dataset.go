@@ -81,7 +81,7 @@ func (k Keeper) ListDataset(ctx context.Context, owner sdk.AccAddress, msg *type
 	if shares, err = k.payout().CheckNewShares(ctx, shares); err != nil {
 		return 0, err
 	}
-	if err := k.claimContent(ctx, params, 0, owner, msg.ContentRoot, msg.Sha256); err != nil {
+	if err := k.claimContent(ctx, params, 0, owner, content{root: msg.ContentRoot, sha: msg.Sha256, rows: msg.RowsSha256}); err != nil {
 		return 0, err
 	}
 	id, err := modkit.NextID(ctx, k.DatasetSeq, types.ErrIDsExhausted, "dataset")
@@ -92,7 +92,7 @@ func (k Keeper) ListDataset(ctx context.Context, owner sdk.AccAddress, msg *type
 	d := types.Dataset{
 		Id: id, Owner: ownerStr, Name: msg.Name, Description: msg.Description, Format: msg.Format,
 		Rows: msg.Rows, Cols: msg.Cols, RowsPerChunk: msg.RowsPerChunk, ContentRoot: msg.ContentRoot,
-		Sha256: msg.Sha256, Uri: msg.Uri, Version: 1, Offers: msg.Offers, Shares: shares, Active: true,
+		Sha256: msg.Sha256, RowsSha256: msg.RowsSha256, Uri: msg.Uri, Version: 1, Offers: msg.Offers, Shares: shares, Active: true,
 		CreatedHeight: height, UpdatedHeight: height,
 	}
 	if err := k.Datasets.Set(ctx, id, d); err != nil {
@@ -102,14 +102,14 @@ func (k Keeper) ListDataset(ctx context.Context, owner sdk.AccAddress, msg *type
 		return 0, err
 	}
 	return id, modkit.EmitTypedEvent(ctx, &types.EventDatasetListed{
-		DatasetId: id, Owner: d.Owner, Name: d.Name, Sha256: d.Sha256,
+		DatasetId: id, Owner: d.Owner, Name: d.Name, Sha256: d.Sha256, RowsSha256: d.RowsSha256,
 	})
 }
 
 func versionOf(d types.Dataset, height int64) types.DatasetVersion {
 	return types.DatasetVersion{
 		DatasetId: d.Id, Version: d.Version, Rows: d.Rows, Cols: d.Cols, RowsPerChunk: d.RowsPerChunk,
-		ContentRoot: d.ContentRoot, Sha256: d.Sha256, Uri: d.Uri, Height: height,
+		ContentRoot: d.ContentRoot, Sha256: d.Sha256, RowsSha256: d.RowsSha256, Uri: d.Uri, Height: height,
 	}
 }
 
@@ -131,10 +131,13 @@ func (k Keeper) UpdateDataset(ctx context.Context, owner sdk.AccAddress, msg *ty
 	if err := params.CheckVersionLimits(msg.Uri, msg.Offers); err != nil {
 		return 0, err
 	}
-	if msg.Sha256 == d.Sha256 {
+	// The same file again is no new version, unless it declares the rows'
+	// sha256 that a version listed before the rows key lacks: so the owner
+	// of such a dataset claims its rows without re-framing its file.
+	if msg.Sha256 == d.Sha256 && d.RowsSha256 != "" {
 		return 0, errorsmod.Wrapf(types.ErrInvalidDataset, "the new version has the same sha256 as version %d", d.Version)
 	}
-	if err := k.claimContent(ctx, params, d.Id, owner, msg.ContentRoot, msg.Sha256); err != nil {
+	if err := k.claimContent(ctx, params, d.Id, owner, content{root: msg.ContentRoot, sha: msg.Sha256, rows: msg.RowsSha256}); err != nil {
 		return 0, err
 	}
 	if d.Version == math.MaxUint64 {
@@ -146,7 +149,7 @@ func (k Keeper) UpdateDataset(ctx context.Context, owner sdk.AccAddress, msg *ty
 	height := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	d.Version++
 	d.Rows, d.Cols, d.RowsPerChunk = msg.Rows, msg.Cols, msg.RowsPerChunk
-	d.ContentRoot, d.Sha256 = msg.ContentRoot, msg.Sha256
+	d.ContentRoot, d.Sha256, d.RowsSha256 = msg.ContentRoot, msg.Sha256, msg.RowsSha256
 	if msg.Uri != "" {
 		d.Uri = msg.Uri
 	}
@@ -161,7 +164,7 @@ func (k Keeper) UpdateDataset(ctx context.Context, owner sdk.AccAddress, msg *ty
 		return 0, err
 	}
 	return d.Version, modkit.EmitTypedEvent(ctx, &types.EventDatasetUpdated{
-		DatasetId: d.Id, Version: d.Version, Sha256: d.Sha256,
+		DatasetId: d.Id, Version: d.Version, Sha256: d.Sha256, RowsSha256: d.RowsSha256,
 	})
 }
 

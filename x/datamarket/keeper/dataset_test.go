@@ -108,7 +108,7 @@ func TestUpdateAndDelistDataset(t *testing.T) {
 
 	upd := &types.MsgUpdateDataset{
 		Owner: owner, DatasetId: id, Rows: 200, Cols: 4, RowsPerChunk: 20,
-		ContentRoot: rootOf("v2"), Sha256: shaOf("v2"), Uri: "http://x",
+		ContentRoot: rootOf("v2"), Sha256: shaOf("v2"), RowsSha256: rowsOf(shaOf("v2")), Uri: "http://x",
 	}
 	s.expectFail("update by non-owner", types.ErrUnauthorized, func() error {
 		m := *upd

@@ -98,6 +98,9 @@ type Keeper struct {
 	// setContent; checkContent reads them by key).
 	ContentRoots collections.Map[[]byte, uint64]
 	ContentShas  collections.Map[string, uint64]
+	// RowsShas maps a version's rows_sha256 to the dataset that published
+	// those rows first, however chunked or framed (as ContentShas).
+	RowsShas collections.Map[string, uint64]
 	// LicenseSeq gives licence ids, starting at 1.
 	LicenseSeq collections.Sequence
 	Licenses   *collections.IndexedMap[uint64, types.License, LicenseIndexes]
@@ -168,6 +171,7 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, ak type
 			}),
 		ContentRoots: collections.NewMap(sb, types.ContentRootsKey, "content_roots", collections.BytesKey, collections.Uint64Value),
 		ContentShas:  collections.NewMap(sb, types.ContentShasKey, "content_shas", collections.StringKey, collections.Uint64Value),
+		RowsShas:     collections.NewMap(sb, types.RowsShasKey, "rows_shas", collections.StringKey, collections.Uint64Value),
 		LicenseSeq:   collections.NewSequence(sb, types.LicenseSeqKey, "license_seq"),
 		Licenses: collections.NewIndexedMap(sb, types.LicensesKey, "licenses", collections.Uint64Key,
 			codec.CollValue[types.License](cdc),

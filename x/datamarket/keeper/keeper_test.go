@@ -69,6 +69,10 @@ func shaOf(s string) string {
 	return hex.EncodeToString(h[:])
 }
 
+// rowsOf is the rows_sha256 the tests give the file of sha256 sha: a file's
+// rows are its own unless a test re-frames them.
+func rowsOf(sha string) string { return shaOf("rows:" + sha) }
+
 func rootOf(s string) []byte {
 	h := sha256.Sum256([]byte("root:" + s))
 	return h[:]
@@ -84,7 +88,7 @@ func listMsg(owner string, offers ...types.LicenseOffer) *types.MsgListDataset {
 	return &types.MsgListDataset{
 		Owner: owner, Name: "iris", Description: "150 flowers", Format: types.FormatNpyF32,
 		Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: rootOf(file), Sha256: shaOf(file),
-		Uri: "http://127.0.0.1:8090", Offers: offers,
+		RowsSha256: rowsOf(shaOf(file)), Uri: "http://127.0.0.1:8090", Offers: offers,
 	}
 }
 

@@ -43,6 +43,9 @@ func TestMigrate1to2(t *testing.T) {
 			if err := s.k.ContentShas.Remove(ctx, v.Sha256); err != nil {
 				return true, err
 			}
+			if err := s.k.RowsShas.Remove(ctx, v.RowsSha256); err != nil { // nor the rows key's
+				return true, err
+			}
 			return false, s.k.DatasetVersions.Indexes.BySha256.Unreference(ctx, pk, func() (types.DatasetVersion, error) { return v, nil })
 		})
 		if err != nil {

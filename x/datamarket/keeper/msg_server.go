@@ -32,7 +32,8 @@ func (s msgServer) CommitContent(ctx context.Context, msg *types.MsgCommitConten
 		return nil, err
 	}
 	listable, expires, err := s.Keeper.CommitContent(ctx, modkit.Claim{Owner: sender, Commitment: msg.RootCommitment, ContentKey: msg.RootKey},
-		modkit.Claim{Owner: sender, Commitment: msg.ShaCommitment, ContentKey: msg.ShaKey})
+		modkit.Claim{Owner: sender, Commitment: msg.ShaCommitment, ContentKey: msg.ShaKey},
+		modkit.Claim{Owner: sender, Commitment: msg.RowsCommitment, ContentKey: msg.RowsKey})
 	if err != nil {
 		return nil, err
 	}

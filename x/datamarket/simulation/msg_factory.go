@@ -22,11 +22,11 @@ func randHash(r *simsx.XRand) []byte {
 }
 
 // randContent returns random, statelessly valid content fields.
-func randContent(r *simsx.XRand) (rows, cols, rpc uint64, root []byte, sha string) {
+func randContent(r *simsx.XRand) (rows, cols, rpc uint64, root []byte, sha, rowsSha string) {
 	rows = uint64(1 + r.Intn(10_000))
 	cols = uint64(1 + r.Intn(512))
 	rpc = uint64(1 + r.Intn(int(rows)))
-	return rows, cols, rpc, randHash(r), hex.EncodeToString(randHash(r))
+	return rows, cols, rpc, randHash(r), hex.EncodeToString(randHash(r)), hex.EncodeToString(randHash(r))
 }
 
 // randOffers returns 1..n valid offers within the params (at most one PER_JOB).
@@ -114,10 +114,10 @@ func MsgListDatasetFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgList
 			return nil, nil
 		}
 		owner := testData.AnyAccount(reporter, simsx.WithSpendableBalance())
-		rows, cols, rpc, root, sha := randContent(r)
+		rows, cols, rpc, root, sha, rowsSha := randContent(r)
 		msg := &types.MsgListDataset{
 			Owner: owner.AddressBech32, Name: "ds-" + r.StringN(8), Format: types.FormatNpyF32,
-			Rows: rows, Cols: cols, RowsPerChunk: rpc, ContentRoot: root, Sha256: sha,
+			Rows: rows, Cols: cols, RowsPerChunk: rpc, ContentRoot: root, Sha256: sha, RowsSha256: rowsSha,
 			Uri: "https://data.example/" + sha[:8], Offers: randOffers(r, p),
 		}
 		if r.Bool() {
@@ -139,10 +139,10 @@ func MsgUpdateDatasetFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgUp
 			return nil, nil
 		}
 		r := testData.Rand()
-		rows, cols, rpc, root, sha := randContent(r)
+		rows, cols, rpc, root, sha, rowsSha := randContent(r)
 		return []simsx.SimAccount{owner}, &types.MsgUpdateDataset{
 			Owner: owner.AddressBech32, DatasetId: d.Id, Rows: rows, Cols: cols, RowsPerChunk: rpc,
-			ContentRoot: root, Sha256: sha, Uri: d.Uri,
+			ContentRoot: root, Sha256: sha, RowsSha256: rowsSha, Uri: d.Uri,
 		}
 	}
 }
@@ -153,7 +153,7 @@ func MsgCommitContentFactory() simsx.SimMsgFactoryFn[*types.MsgCommitContent] {
 		sender := testData.AnyAccount(reporter, simsx.WithSpendableBalance())
 		root := make([]byte, 32)
 		testData.Rand().Read(root)
-		return []simsx.SimAccount{sender}, types.NewMsgCommitContent(sender.Address, root, hex.EncodeToString(root))
+		return []simsx.SimAccount{sender}, types.NewMsgCommitContent(sender.Address, root, hex.EncodeToString(root), hex.EncodeToString(root))
 	}
 }
 

@@ -16,9 +16,10 @@ import (
 // the digests only from the owner's listing, so its own commitment is no
 // earlier than the block that could include the owner's listing, and its
 // listing is valid only K blocks later: it wins only if every proposer of
-// those K blocks leaves the owner's listing out. A file is taken by either
-// of its digests, so the owner commits to each apart, and each commitment is
-// filed under its digest's key (RootKey, ShaKey): the oldest unexpired one
+// those K blocks leaves the owner's listing out. A file is taken by any of
+// its digests (the content root, the sha256, the rows' sha256), so the owner
+// commits to each apart, and each commitment is filed under its digest's key
+// (RootKey, ShaKey, RowsKey): the oldest unexpired one
 // that verifies lists the digest, so that a copier who learns the digests
 // before the owner's listing executes (a listing relayed from another
 // chain, or one that failed) does not list first, whatever it pairs the
@@ -31,6 +32,8 @@ const (
 	shaDomain     = "aichain/datamarket/sha256-commit/v1"
 	rootKeyDomain = "aichain/datamarket/root-key/v1"
 	shaKeyDomain  = "aichain/datamarket/sha256-key/v1"
+	rowsDomain    = "aichain/datamarket/rows-commit/v1"
+	rowsKeyDomain = "aichain/datamarket/rows-key/v1"
 )
 
 // RootCommitment is the commitment of owner to a file with content root
@@ -52,6 +55,15 @@ func RootKey(root []byte) []byte { return common.CommitmentOf(rootKeyDomain, roo
 // ShaKey is the public key of a sha256.
 func ShaKey(sha string) []byte { return common.CommitmentOf(shaKeyDomain, []byte(sha)) }
 
+// RowsCommitment is the commitment of owner to a file whose rows have the
+// sha256 rowsSha (64 lowercase hex digits: rows_sha256).
+func RowsCommitment(owner sdk.AccAddress, rowsSha string) []byte {
+	return common.CommitmentOf(rowsDomain, owner, []byte(rowsSha))
+}
+
+// RowsKey is the public key of a rows_sha256.
+func RowsKey(rowsSha string) []byte { return common.CommitmentOf(rowsKeyDomain, []byte(rowsSha)) }
+
 // ValidateBasic checks the message statelessly.
 func (m *MsgCommitContent) ValidateBasic() error {
 	if err := validateAddress("sender", m.Sender); err != nil {
@@ -60,7 +72,8 @@ func (m *MsgCommitContent) ValidateBasic() error {
 	for _, f := range []struct {
 		name string
 		b    []byte
-	}{{"root commitment", m.RootCommitment}, {"root key", m.RootKey}, {"sha256 commitment", m.ShaCommitment}, {"sha256 key", m.ShaKey}} {
+	}{{"root commitment", m.RootCommitment}, {"root key", m.RootKey}, {"sha256 commitment", m.ShaCommitment}, {"sha256 key", m.ShaKey},
+		{"rows commitment", m.RowsCommitment}, {"rows key", m.RowsKey}} {
 		if len(f.b) != common.CommitmentBytes {
 			return errorsmod.Wrapf(ErrInvalidRequest, "%s must be %d bytes, got %d", f.name, common.CommitmentBytes, len(f.b))
 		}
@@ -69,8 +82,9 @@ func (m *MsgCommitContent) ValidateBasic() error {
 }
 
 // NewMsgCommitContent is owner's commitment to the file with content root
-// root and sha256 sha: to each digest, with its key.
-func NewMsgCommitContent(owner sdk.AccAddress, root []byte, sha string) *MsgCommitContent {
+// root, sha256 sha and rows' sha256 rowsSha: to each digest, with its key.
+func NewMsgCommitContent(owner sdk.AccAddress, root []byte, sha, rowsSha string) *MsgCommitContent {
 	return &MsgCommitContent{Sender: owner.String(), RootCommitment: RootCommitment(owner, root), RootKey: RootKey(root),
-		ShaCommitment: ShaCommitment(owner, sha), ShaKey: ShaKey(sha)}
+		ShaCommitment: ShaCommitment(owner, sha), ShaKey: ShaKey(sha),
+		RowsCommitment: RowsCommitment(owner, rowsSha), RowsKey: RowsKey(rowsSha)}
 }

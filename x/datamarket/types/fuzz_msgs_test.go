@@ -53,7 +53,7 @@ func fuzzSeeds(t testing.TB) []msgfuzz.Seed {
 	list := func() *types.MsgListDataset {
 		return &types.MsgListDataset{
 			Owner: a, Name: "iris", Description: "d", Format: types.FormatNpyF32, Rows: 10, Cols: 2, RowsPerChunk: 5,
-			ContentRoot: h[:], Sha256: sha, Uri: "https://d.example/iris.npy", Offers: offers,
+			ContentRoot: h[:], Sha256: sha, RowsSha256: sha, Uri: "https://d.example/iris.npy", Offers: offers,
 			Shares: []common.Share{{Address: a, Weight: 1}, {Address: b, Weight: 3}},
 		}
 	}
@@ -63,7 +63,7 @@ func fuzzSeeds(t testing.TB) []msgfuzz.Seed {
 	twoPerJob.Offers = append(twoPerJob.Offers, types.LicenseOffer{Kind: types.LICENSE_KIND_PER_JOB})
 	return []msgfuzz.Seed{
 		msgfuzz.Valid(list()),
-		msgfuzz.Valid(&types.MsgUpdateDataset{Owner: a, DatasetId: 1, Rows: 4, Cols: 4, RowsPerChunk: 4, ContentRoot: h[:], Sha256: sha}),
+		msgfuzz.Valid(&types.MsgUpdateDataset{Owner: a, DatasetId: 1, Rows: 4, Cols: 4, RowsPerChunk: 4, ContentRoot: h[:], Sha256: sha, RowsSha256: sha}),
 		msgfuzz.Valid(&types.MsgDelistDataset{Owner: a, DatasetId: 1}),
 		msgfuzz.Valid(&types.MsgPurchaseLicense{Buyer: a, DatasetId: 1, OfferIndex: 2, MaxPrice: sdk.NewInt64Coin("uaic", 3)}),
 		msgfuzz.Valid(&types.MsgRenewLicense{Licensee: a, LicenseId: 1, MaxPrice: sdk.NewInt64Coin("uaic", 0)}),
@@ -77,8 +77,10 @@ func fuzzSeeds(t testing.TB) []msgfuzz.Seed {
 		msgfuzz.Invalid(badFormat),
 		msgfuzz.Invalid(badShares),
 		msgfuzz.Invalid(twoPerJob),
-		msgfuzz.Invalid(&types.MsgUpdateDataset{Owner: a, DatasetId: 1, Rows: 4, Cols: 4, RowsPerChunk: 5, ContentRoot: h[:], Sha256: sha}),
-		msgfuzz.Invalid(&types.MsgUpdateDataset{Owner: a, DatasetId: 1, Rows: 4, Cols: 4, RowsPerChunk: 4, ContentRoot: h[:], Sha256: strings.ToUpper(sha)}),
+		msgfuzz.Invalid(&types.MsgUpdateDataset{Owner: a, DatasetId: 1, Rows: 4, Cols: 4, RowsPerChunk: 5, ContentRoot: h[:], Sha256: sha, RowsSha256: sha}),
+		msgfuzz.Invalid(&types.MsgUpdateDataset{Owner: a, DatasetId: 1, Rows: 4, Cols: 4, RowsPerChunk: 4, ContentRoot: h[:], Sha256: strings.ToUpper(sha), RowsSha256: sha}),
+		msgfuzz.Invalid(&types.MsgUpdateDataset{Owner: a, DatasetId: 1, Rows: 4, Cols: 4, RowsPerChunk: 4, ContentRoot: h[:], Sha256: sha}), // no rows key
+		msgfuzz.Invalid(&types.MsgUpdateDataset{Owner: a, DatasetId: 1, Rows: 4, Cols: 4, RowsPerChunk: 4, ContentRoot: h[:], Sha256: sha, RowsSha256: strings.ToUpper(sha)}),
 		msgfuzz.Invalid(&types.MsgPurchaseLicense{Buyer: "cosmos1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqnrql8a", DatasetId: 1}),
 		msgfuzz.Invalid(&types.MsgTransferLicense{Licensee: a, LicenseId: 1, Recipient: a}),
 		msgfuzz.Invalid(&types.MsgUpdateParams{Authority: a}),

@@ -65,6 +65,9 @@ func (gs GenesisState) validateDatasets() (map[uint64]Dataset, error) {
 		if err := ValidateContent(d.Rows, d.Cols, d.RowsPerChunk, d.ContentRoot, d.Sha256); err != nil {
 			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: %v", d.Id, err)
 		}
+		if err := validateLegacyRows(d.RowsSha256); err != nil {
+			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: %v", d.Id, err)
+		}
 		if err := ValidateOffers(d.Offers); err != nil {
 			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: %v", d.Id, err)
 		}
@@ -113,6 +116,9 @@ func (gs GenesisState) validateVersions(datasets map[uint64]Dataset) error {
 		if err := ValidateContent(v.Rows, v.Cols, v.RowsPerChunk, v.ContentRoot, v.Sha256); err != nil {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d version %d: %v", v.DatasetId, v.Version, err)
 		}
+		if err := validateLegacyRows(v.RowsSha256); err != nil {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d version %d: %v", v.DatasetId, v.Version, err)
+		}
 		if v.Version == d.Version && !currentRecord(d, v) {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: its content differs from its version %d record", d.Id, d.Version)
 		}
@@ -130,10 +136,19 @@ func (gs GenesisState) validateVersions(datasets map[uint64]Dataset) error {
 	return nil
 }
 
+// validateLegacyRows checks a stored rows_sha256: empty (a version listed
+// before the rows key) or 64 lowercase hex digits.
+func validateLegacyRows(rowsSha string) error {
+	if rowsSha == "" {
+		return nil
+	}
+	return ValidateRowsSHA256(rowsSha)
+}
+
 // currentRecord reports whether v holds d's current content, as UpdateDataset
 // records it.
 func currentRecord(d Dataset, v DatasetVersion) bool {
-	return bytes.Equal(v.ContentRoot, d.ContentRoot) && v.Sha256 == d.Sha256 && v.Uri == d.Uri &&
+	return bytes.Equal(v.ContentRoot, d.ContentRoot) && v.Sha256 == d.Sha256 && v.RowsSha256 == d.RowsSha256 && v.Uri == d.Uri &&
 		v.Rows == d.Rows && v.Cols == d.Cols && v.RowsPerChunk == d.RowsPerChunk
 }
 

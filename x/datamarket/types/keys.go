@@ -72,6 +72,11 @@ var (
 	// ContentCommitHoldersKey counts ContentCommitsByContentKey's entries
 	// per content key (modkit.Commitments.Holders; version 6).
 	ContentCommitHoldersKey = collections.NewPrefix(22)
+	// RowsShasKey maps a version's rows_sha256 (the sha256 of its rows
+	// alone) to the dataset that published those rows first, as
+	// ContentShasKey does its file's sha256 (since the rows key; a version
+	// listed before it has none and is not filed).
+	RowsShasKey = collections.NewPrefix(23)
 )
 
 // ValidFormat reports whether format is a dataset format: npy-f32 or

@@ -139,6 +139,15 @@ func ValidateContent(rows, cols, rowsPerChunk uint64, contentRoot []byte, sha st
 	return nil
 }
 
+// ValidateRowsSHA256 checks a listing's rows_sha256: the lowercase hex
+// SHA-256 of the file's rows alone, required of every new version.
+func ValidateRowsSHA256(rowsSha string) error {
+	if err := ValidateSHA256(rowsSha); err != nil {
+		return errorsmod.Wrapf(ErrInvalidDataset, "rows_sha256 (the sha256 of the file's rows, without the .npy header) must be 64 lowercase hex digits, got %q", rowsSha)
+	}
+	return nil
+}
+
 // ValidateSHA256 checks a lowercase hex SHA-256 digest.
 func ValidateSHA256(sha string) error {
 	if len(sha) != 64 || strings.ToLower(sha) != sha {
@@ -185,6 +194,9 @@ func (m *MsgListDataset) ValidateBasic() error {
 	if err := ValidateContent(m.Rows, m.Cols, m.RowsPerChunk, m.ContentRoot, m.Sha256); err != nil {
 		return err
 	}
+	if err := ValidateRowsSHA256(m.RowsSha256); err != nil {
+		return err
+	}
 	if err := ValidateURI(m.Uri); err != nil {
 		return err
 	}
@@ -208,6 +220,9 @@ func (m *MsgUpdateDataset) ValidateBasic() error {
 		return errorsmod.Wrap(ErrInvalidRequest, "dataset_id is required")
 	}
 	if err := ValidateContent(m.Rows, m.Cols, m.RowsPerChunk, m.ContentRoot, m.Sha256); err != nil {
+		return err
+	}
+	if err := ValidateRowsSHA256(m.RowsSha256); err != nil {
 		return err
 	}
 	// Empty keeps the current uri (UpdateDataset).

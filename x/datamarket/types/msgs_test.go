@@ -1,8 +1,10 @@
 package types_test
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"strings"
 	"testing"
 
@@ -22,7 +24,7 @@ func validList() *types.MsgListDataset {
 	h := sha256.Sum256([]byte("x"))
 	return &types.MsgListDataset{
 		Owner: addr(), Name: "n", Format: types.FormatNpyF32, Rows: 10, Cols: 2, RowsPerChunk: 5,
-		ContentRoot: h[:], Sha256: hex.EncodeToString(h[:]), Uri: "https://data.example:8090",
+		ContentRoot: h[:], Sha256: hex.EncodeToString(h[:]), RowsSha256: hex.EncodeToString(h[:]), Uri: "https://data.example:8090",
 		Offers: []types.LicenseOffer{{Kind: types.LICENSE_KIND_RENTAL, DurationBlocks: 5, Price: sdk.NewCoins(sdk.NewInt64Coin("uaic", 3))}},
 	}
 }
@@ -90,13 +92,22 @@ func TestValidateBasic(t *testing.T) {
 		invalid = append(invalid, m)
 		if uri != "" {
 			u := &types.MsgUpdateDataset{Owner: a, DatasetId: 1, Rows: m.Rows, Cols: m.Cols, RowsPerChunk: m.RowsPerChunk,
-				ContentRoot: m.ContentRoot, Sha256: m.Sha256, Uri: uri}
+				ContentRoot: m.ContentRoot, Sha256: m.Sha256, RowsSha256: m.RowsSha256, Uri: uri}
 			invalid = append(invalid, u)
 		}
 	}
-	update := &types.MsgUpdateDataset{Owner: a, DatasetId: 1, Rows: 10, Cols: 2, RowsPerChunk: 5, ContentRoot: validList().ContentRoot, Sha256: validList().Sha256}
+	update := &types.MsgUpdateDataset{Owner: a, DatasetId: 1, Rows: 10, Cols: 2, RowsPerChunk: 5, ContentRoot: validList().ContentRoot, Sha256: validList().Sha256, RowsSha256: validList().RowsSha256}
 	if err := update.ValidateBasic(); err != nil {
 		t.Errorf("a version without a uri refused: %v", err)
+	}
+	// The rows key is required, lowercase hex like the sha256.
+	noRows, upperRows := validList(), validList()
+	noRows.RowsSha256, upperRows.RowsSha256 = "", strings.ToUpper(upperRows.RowsSha256)
+	invalid = append(invalid, noRows, upperRows)
+	for _, rows := range []string{"", strings.Repeat("g", 64)} {
+		u := *update
+		u.RowsSha256 = rows
+		invalid = append(invalid, &u)
 	}
 	for _, m := range invalid {
 		if err := m.ValidateBasic(); err == nil {
@@ -211,5 +222,38 @@ func TestCheckMaxPrice(t *testing.T) {
 		if ok != (err == nil) || (err != nil && !types.ErrPriceAboveMax.Is(err)) {
 			t.Errorf("price %q under %s: %v", price, max, err)
 		}
+	}
+}
+
+// TestCommitContentNeedsEveryDigest: a commitment covers the three digests
+// that each take a file (its root, its sha256, its rows' sha256), each with
+// its key, 32 bytes each: one left out would leave that digest to a mempool
+// watcher's listing.
+func TestCommitContentNeedsEveryDigest(t *testing.T) {
+	owner := sdk.AccAddress(secp256k1.GenPrivKey().PubKey().Address())
+	h := sha256.Sum256([]byte("x"))
+	valid := func() *types.MsgCommitContent {
+		return types.NewMsgCommitContent(owner, h[:], hex.EncodeToString(h[:]), hex.EncodeToString(h[:]))
+	}
+	if err := valid().ValidateBasic(); err != nil {
+		t.Fatalf("a valid commitment refused: %v", err)
+	}
+	for name, cut := range map[string]func(m *types.MsgCommitContent){
+		"no rows commitment": func(m *types.MsgCommitContent) { m.RowsCommitment = nil },
+		"no rows key":        func(m *types.MsgCommitContent) { m.RowsKey = nil },
+		"short rows key":     func(m *types.MsgCommitContent) { m.RowsKey = m.RowsKey[:31] },
+		"no sha256 key":      func(m *types.MsgCommitContent) { m.ShaKey = nil },
+		"no root commitment": func(m *types.MsgCommitContent) { m.RootCommitment = nil },
+	} {
+		m := valid()
+		cut(m)
+		if err := m.ValidateBasic(); !errors.Is(err, types.ErrInvalidRequest) {
+			t.Errorf("%s: %v, want ErrInvalidRequest", name, err)
+		}
+	}
+	// The rows commitment is not the sha256's, though the digits match.
+	m := valid()
+	if bytes.Equal(m.RowsCommitment, m.ShaCommitment) || bytes.Equal(m.RowsKey, m.ShaKey) {
+		t.Fatal("the rows commitment or key equals the sha256's: the domains must differ")
 	}
 }

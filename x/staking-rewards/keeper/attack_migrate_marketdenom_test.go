@@ -25,7 +25,7 @@ func (f *fixture) sellLicence(seller, buyer sdk.AccAddress, price sdk.Coin) math
 	root := sha256.Sum256([]byte("root:" + file))
 	listed, err := ms.ListDataset(f.ta.Ctx, &dmtypes.MsgListDataset{
 		Owner: seller.String(), Name: "iris", Description: "150 flowers", Format: dmtypes.FormatNpyF32,
-		Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: root[:], Sha256: hex.EncodeToString(sum[:]),
+		Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: root[:], Sha256: hex.EncodeToString(sum[:]), RowsSha256: hex.EncodeToString(sum[:]),
 		Uri:    "http://127.0.0.1:8090",
 		Offers: []dmtypes.LicenseOffer{{Kind: dmtypes.LICENSE_KIND_PERPETUAL, Price: sdk.NewCoins(price)}},
 	})

@@ -69,7 +69,7 @@ func TestAttackPerJobFeeDenomOfEndedJobsIsDropped(t *testing.T) {
 	root := sha256.Sum256([]byte("root:per-job"))
 	listed, err := ms.ListDataset(f.ta.Ctx, &dmtypes.MsgListDataset{
 		Owner: owner.String(), Name: "iris", Description: "150 flowers", Format: dmtypes.FormatNpyF32,
-		Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: root[:], Sha256: hex.EncodeToString(sum[:]),
+		Rows: 150, Cols: 4, RowsPerChunk: 16, ContentRoot: root[:], Sha256: hex.EncodeToString(sum[:]), RowsSha256: hex.EncodeToString(sum[:]),
 		Uri:    "http://127.0.0.1:8090",
 		Offers: []dmtypes.LicenseOffer{{Kind: dmtypes.LICENSE_KIND_PER_JOB, Price: sdk.NewCoins(sdk.NewInt64Coin(feeDenom, 40_000))}},
 	})

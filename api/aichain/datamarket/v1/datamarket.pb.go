@@ -206,7 +206,12 @@ type Dataset struct {
 	// offer withdrawn and made again (after a change) ahead of the buyer's
 	// acceptance has it refused (ErrOfferChanged). While an offer is pending
 	// the owner may neither update nor delist the dataset (ErrOfferPending).
-	OfferSeq      uint64 `protobuf:"varint,19,opt,name=offer_seq,json=offerSeq,proto3" json:"offer_seq,omitempty"`
+	OfferSeq uint64 `protobuf:"varint,19,opt,name=offer_seq,json=offerSeq,proto3" json:"offer_seq,omitempty"`
+	// rows_sha256 is the lowercase hex SHA-256 of the file's rows alone (its
+	// last rows·cols·4 bytes, without the .npy header): no other dataset may
+	// list the same rows, however chunked or framed. Empty for a version
+	// listed before the rows key (a new version declares it).
+	RowsSha256    string `protobuf:"bytes,20,opt,name=rows_sha256,json=rowsSha256,proto3" json:"rows_sha256,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -374,19 +379,29 @@ func (x *Dataset) GetOfferSeq() uint64 {
 	return 0
 }
 
+func (x *Dataset) GetRowsSha256() string {
+	if x != nil {
+		return x.RowsSha256
+	}
+	return ""
+}
+
 // DatasetVersion is the content of one version of a dataset (kept for every
 // version, so that licences bound to an old version stay usable).
 type DatasetVersion struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	DatasetId     uint64                 `protobuf:"varint,1,opt,name=dataset_id,json=datasetId,proto3" json:"dataset_id,omitempty"`
-	Version       uint64                 `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
-	Rows          uint64                 `protobuf:"varint,3,opt,name=rows,proto3" json:"rows,omitempty"`
-	Cols          uint64                 `protobuf:"varint,4,opt,name=cols,proto3" json:"cols,omitempty"`
-	RowsPerChunk  uint64                 `protobuf:"varint,5,opt,name=rows_per_chunk,json=rowsPerChunk,proto3" json:"rows_per_chunk,omitempty"`
-	ContentRoot   []byte                 `protobuf:"bytes,6,opt,name=content_root,json=contentRoot,proto3" json:"content_root,omitempty"`
-	Sha256        string                 `protobuf:"bytes,7,opt,name=sha256,proto3" json:"sha256,omitempty"`
-	Uri           string                 `protobuf:"bytes,8,opt,name=uri,proto3" json:"uri,omitempty"`
-	Height        int64                  `protobuf:"varint,9,opt,name=height,proto3" json:"height,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	DatasetId    uint64                 `protobuf:"varint,1,opt,name=dataset_id,json=datasetId,proto3" json:"dataset_id,omitempty"`
+	Version      uint64                 `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	Rows         uint64                 `protobuf:"varint,3,opt,name=rows,proto3" json:"rows,omitempty"`
+	Cols         uint64                 `protobuf:"varint,4,opt,name=cols,proto3" json:"cols,omitempty"`
+	RowsPerChunk uint64                 `protobuf:"varint,5,opt,name=rows_per_chunk,json=rowsPerChunk,proto3" json:"rows_per_chunk,omitempty"`
+	ContentRoot  []byte                 `protobuf:"bytes,6,opt,name=content_root,json=contentRoot,proto3" json:"content_root,omitempty"`
+	Sha256       string                 `protobuf:"bytes,7,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	Uri          string                 `protobuf:"bytes,8,opt,name=uri,proto3" json:"uri,omitempty"`
+	Height       int64                  `protobuf:"varint,9,opt,name=height,proto3" json:"height,omitempty"`
+	// rows_sha256 is the SHA-256 of the version's rows (Dataset.rows_sha256);
+	// empty for a version listed before the rows key.
+	RowsSha256    string `protobuf:"bytes,10,opt,name=rows_sha256,json=rowsSha256,proto3" json:"rows_sha256,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -482,6 +497,13 @@ func (x *DatasetVersion) GetHeight() int64 {
 		return x.Height
 	}
 	return 0
+}
+
+func (x *DatasetVersion) GetRowsSha256() string {
+	if x != nil {
+		return x.RowsSha256
+	}
+	return ""
 }
 
 // License grants its licensee access to a dataset.
@@ -852,7 +874,7 @@ const file_aichain_datamarket_v1_datamarket_proto_rawDesc = "" +
 	"\x0fduration_blocks\x18\x02 \x01(\x04R\x0edurationBlocks\x12#\n" +
 	"\rperiod_blocks\x18\x03 \x01(\x04R\fperiodBlocks\x12w\n" +
 	"\x05price\x18\x04 \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\x05price\x12\"\n" +
-	"\ftransferable\x18\x05 \x01(\bR\ftransferable\"\x93\x05\n" +
+	"\ftransferable\x18\x05 \x01(\bR\ftransferable\"\xb4\x05\n" +
 	"\aDataset\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12.\n" +
 	"\x05owner\x18\x02 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12\x12\n" +
@@ -873,7 +895,9 @@ const file_aichain_datamarket_v1_datamarket_proto_rawDesc = "" +
 	"\x0ecreated_height\x18\x10 \x01(\x03R\rcreatedHeight\x12%\n" +
 	"\x0eupdated_height\x18\x11 \x01(\x03R\rupdatedHeight\x12=\n" +
 	"\rpending_owner\x18\x12 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\fpendingOwner\x12\x1b\n" +
-	"\toffer_seq\x18\x13 \x01(\x04R\bofferSeq\"\xfc\x01\n" +
+	"\toffer_seq\x18\x13 \x01(\x04R\bofferSeq\x12\x1f\n" +
+	"\vrows_sha256\x18\x14 \x01(\tR\n" +
+	"rowsSha256\"\x9d\x02\n" +
 	"\x0eDatasetVersion\x12\x1d\n" +
 	"\n" +
 	"dataset_id\x18\x01 \x01(\x04R\tdatasetId\x12\x18\n" +
@@ -884,7 +908,10 @@ const file_aichain_datamarket_v1_datamarket_proto_rawDesc = "" +
 	"\fcontent_root\x18\x06 \x01(\fR\vcontentRoot\x12\x16\n" +
 	"\x06sha256\x18\a \x01(\tR\x06sha256\x12\x10\n" +
 	"\x03uri\x18\b \x01(\tR\x03uri\x12\x16\n" +
-	"\x06height\x18\t \x01(\x03R\x06height\"\x8b\x04\n" +
+	"\x06height\x18\t \x01(\x03R\x06height\x12\x1f\n" +
+	"\vrows_sha256\x18\n" +
+	" \x01(\tR\n" +
+	"rowsSha256\"\x8b\x04\n" +
 	"\aLicense\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x1d\n" +
 	"\n" +

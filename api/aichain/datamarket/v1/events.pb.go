@@ -96,6 +96,7 @@ type EventDatasetListed struct {
 	Owner         string                 `protobuf:"bytes,2,opt,name=owner,proto3" json:"owner,omitempty"`
 	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
 	Sha256        string                 `protobuf:"bytes,4,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	RowsSha256    string                 `protobuf:"bytes,5,opt,name=rows_sha256,json=rowsSha256,proto3" json:"rows_sha256,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -158,12 +159,20 @@ func (x *EventDatasetListed) GetSha256() string {
 	return ""
 }
 
+func (x *EventDatasetListed) GetRowsSha256() string {
+	if x != nil {
+		return x.RowsSha256
+	}
+	return ""
+}
+
 // EventDatasetUpdated is emitted when a dataset gets a new version.
 type EventDatasetUpdated struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	DatasetId     uint64                 `protobuf:"varint,1,opt,name=dataset_id,json=datasetId,proto3" json:"dataset_id,omitempty"`
 	Version       uint64                 `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
 	Sha256        string                 `protobuf:"bytes,3,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	RowsSha256    string                 `protobuf:"bytes,4,opt,name=rows_sha256,json=rowsSha256,proto3" json:"rows_sha256,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -215,6 +224,13 @@ func (x *EventDatasetUpdated) GetVersion() uint64 {
 func (x *EventDatasetUpdated) GetSha256() string {
 	if x != nil {
 		return x.Sha256
+	}
+	return ""
+}
+
+func (x *EventDatasetUpdated) GetRowsSha256() string {
+	if x != nil {
+		return x.RowsSha256
 	}
 	return ""
 }
@@ -1069,18 +1085,22 @@ const file_aichain_datamarket_v1_events_proto_rawDesc = "" +
 	"commitment\x18\x01 \x01(\tR\n" +
 	"commitment\x12'\n" +
 	"\x0flistable_height\x18\x02 \x01(\x03R\x0elistableHeight\x12%\n" +
-	"\x0eexpires_height\x18\x03 \x01(\x03R\rexpiresHeight\"u\n" +
+	"\x0eexpires_height\x18\x03 \x01(\x03R\rexpiresHeight\"\x96\x01\n" +
 	"\x12EventDatasetListed\x12\x1d\n" +
 	"\n" +
 	"dataset_id\x18\x01 \x01(\x04R\tdatasetId\x12\x14\n" +
 	"\x05owner\x18\x02 \x01(\tR\x05owner\x12\x12\n" +
 	"\x04name\x18\x03 \x01(\tR\x04name\x12\x16\n" +
-	"\x06sha256\x18\x04 \x01(\tR\x06sha256\"f\n" +
+	"\x06sha256\x18\x04 \x01(\tR\x06sha256\x12\x1f\n" +
+	"\vrows_sha256\x18\x05 \x01(\tR\n" +
+	"rowsSha256\"\x87\x01\n" +
 	"\x13EventDatasetUpdated\x12\x1d\n" +
 	"\n" +
 	"dataset_id\x18\x01 \x01(\x04R\tdatasetId\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\x04R\aversion\x12\x16\n" +
-	"\x06sha256\x18\x03 \x01(\tR\x06sha256\"5\n" +
+	"\x06sha256\x18\x03 \x01(\tR\x06sha256\x12\x1f\n" +
+	"\vrows_sha256\x18\x04 \x01(\tR\n" +
+	"rowsSha256\"5\n" +
 	"\x14EventDatasetDelisted\x12\x1d\n" +
 	"\n" +
 	"dataset_id\x18\x01 \x01(\x04R\tdatasetId\"\xa9\x03\n" +

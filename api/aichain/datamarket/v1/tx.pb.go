@@ -33,9 +33,10 @@ const (
 // least content_commit_delay_blocks before, so that a mempool watcher who
 // copies the digests from the listing cannot list them first
 // (x/datamarket README, "Commit, then list"). The sender is the owner. It
-// commits to each digest apart, a file being taken by either: to the
-// content root (root_commitment, filed under root_key) and to the sha256
-// (sha_commitment, under sha_key). For each digest, the oldest unexpired
+// commits to each digest apart, a file being taken by any of them: to the
+// content root (root_commitment, filed under root_key), to the sha256
+// (sha_commitment, under sha_key) and to the rows' sha256 (rows_commitment,
+// under rows_key). For each digest, the oldest unexpired
 // commitment that its owner's listing verifies lists it, so a copier who
 // commits after the digests went public (a relayed listing, a failed one)
 // never lists first, whatever it pairs the digest with.
@@ -49,7 +50,11 @@ type MsgCommitContent struct {
 	// sha_commitment is types.ShaCommitment(sender, sha256): 32 bytes.
 	ShaCommitment []byte `protobuf:"bytes,4,opt,name=sha_commitment,json=shaCommitment,proto3" json:"sha_commitment,omitempty"`
 	// sha_key is types.ShaKey(sha256): 32 bytes.
-	ShaKey        []byte `protobuf:"bytes,5,opt,name=sha_key,json=shaKey,proto3" json:"sha_key,omitempty"`
+	ShaKey []byte `protobuf:"bytes,5,opt,name=sha_key,json=shaKey,proto3" json:"sha_key,omitempty"`
+	// rows_commitment is types.RowsCommitment(sender, rows_sha256): 32 bytes.
+	RowsCommitment []byte `protobuf:"bytes,6,opt,name=rows_commitment,json=rowsCommitment,proto3" json:"rows_commitment,omitempty"`
+	// rows_key is types.RowsKey(rows_sha256): 32 bytes.
+	RowsKey       []byte `protobuf:"bytes,7,opt,name=rows_key,json=rowsKey,proto3" json:"rows_key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -115,6 +120,20 @@ func (x *MsgCommitContent) GetShaCommitment() []byte {
 func (x *MsgCommitContent) GetShaKey() []byte {
 	if x != nil {
 		return x.ShaKey
+	}
+	return nil
+}
+
+func (x *MsgCommitContent) GetRowsCommitment() []byte {
+	if x != nil {
+		return x.RowsCommitment
+	}
+	return nil
+}
+
+func (x *MsgCommitContent) GetRowsKey() []byte {
+	if x != nil {
+		return x.RowsKey
 	}
 	return nil
 }
@@ -189,7 +208,11 @@ type MsgListDataset struct {
 	Uri          string          `protobuf:"bytes,10,opt,name=uri,proto3" json:"uri,omitempty"`
 	Offers       []*LicenseOffer `protobuf:"bytes,11,rep,name=offers,proto3" json:"offers,omitempty"`
 	// shares split the revenue; empty means the owner alone (weight 1).
-	Shares        []*v1.Share `protobuf:"bytes,12,rep,name=shares,proto3" json:"shares,omitempty"`
+	Shares []*v1.Share `protobuf:"bytes,12,rep,name=shares,proto3" json:"shares,omitempty"`
+	// rows_sha256 is the lowercase hex SHA-256 of the file's rows alone (its
+	// last rows·cols·4 bytes, without the .npy header): the rows' key, which
+	// neither the chunking nor the header changes. Required.
+	RowsSha256    string `protobuf:"bytes,13,opt,name=rows_sha256,json=rowsSha256,proto3" json:"rows_sha256,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -308,6 +331,13 @@ func (x *MsgListDataset) GetShares() []*v1.Share {
 	return nil
 }
 
+func (x *MsgListDataset) GetRowsSha256() string {
+	if x != nil {
+		return x.RowsSha256
+	}
+	return ""
+}
+
 // MsgListDatasetResponse returns the new dataset's id.
 type MsgListDatasetResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -365,7 +395,9 @@ type MsgUpdateDataset struct {
 	Sha256       string                 `protobuf:"bytes,7,opt,name=sha256,proto3" json:"sha256,omitempty"`
 	Uri          string                 `protobuf:"bytes,8,opt,name=uri,proto3" json:"uri,omitempty"`
 	// offers, when not empty, replace the dataset's offers.
-	Offers        []*LicenseOffer `protobuf:"bytes,9,rep,name=offers,proto3" json:"offers,omitempty"`
+	Offers []*LicenseOffer `protobuf:"bytes,9,rep,name=offers,proto3" json:"offers,omitempty"`
+	// rows_sha256 is the new version's rows' SHA-256 (MsgListDataset). Required.
+	RowsSha256    string `protobuf:"bytes,10,opt,name=rows_sha256,json=rowsSha256,proto3" json:"rows_sha256,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -461,6 +493,13 @@ func (x *MsgUpdateDataset) GetOffers() []*LicenseOffer {
 		return x.Offers
 	}
 	return nil
+}
+
+func (x *MsgUpdateDataset) GetRowsSha256() string {
+	if x != nil {
+		return x.RowsSha256
+	}
+	return ""
 }
 
 // MsgUpdateDatasetResponse returns the new version number.
@@ -1459,16 +1498,18 @@ var File_aichain_datamarket_v1_tx_proto protoreflect.FileDescriptor
 
 const file_aichain_datamarket_v1_tx_proto_rawDesc = "" +
 	"\n" +
-	"\x1eaichain/datamarket/v1/tx.proto\x12\x15aichain.datamarket.v1\x1a\x11amino/amino.proto\x1a\x1ecosmos/base/v1beta1/coin.proto\x1a\x17cosmos/msg/v1/msg.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1daichain/common/v1/share.proto\x1a&aichain/datamarket/v1/datamarket.proto\"\xfd\x01\n" +
+	"\x1eaichain/datamarket/v1/tx.proto\x12\x15aichain.datamarket.v1\x1a\x11amino/amino.proto\x1a\x1ecosmos/base/v1beta1/coin.proto\x1a\x17cosmos/msg/v1/msg.proto\x1a\x19cosmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1daichain/common/v1/share.proto\x1a&aichain/datamarket/v1/datamarket.proto\"\xc1\x02\n" +
 	"\x10MsgCommitContent\x120\n" +
 	"\x06sender\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x06sender\x12'\n" +
 	"\x0froot_commitment\x18\x02 \x01(\fR\x0erootCommitment\x12\x19\n" +
 	"\broot_key\x18\x03 \x01(\fR\arootKey\x12%\n" +
 	"\x0esha_commitment\x18\x04 \x01(\fR\rshaCommitment\x12\x17\n" +
-	"\asha_key\x18\x05 \x01(\fR\x06shaKey:3\x82\xe7\xb0*\x06sender\x8a\xe7\xb0*#aichain/datamarket/MsgCommitContent\"j\n" +
+	"\asha_key\x18\x05 \x01(\fR\x06shaKey\x12'\n" +
+	"\x0frows_commitment\x18\x06 \x01(\fR\x0erowsCommitment\x12\x19\n" +
+	"\brows_key\x18\a \x01(\fR\arowsKey:3\x82\xe7\xb0*\x06sender\x8a\xe7\xb0*#aichain/datamarket/MsgCommitContent\"j\n" +
 	"\x18MsgCommitContentResponse\x12'\n" +
 	"\x0flistable_height\x18\x01 \x01(\x03R\x0elistableHeight\x12%\n" +
-	"\x0eexpires_height\x18\x02 \x01(\x03R\rexpiresHeight\"\xe0\x03\n" +
+	"\x0eexpires_height\x18\x02 \x01(\x03R\rexpiresHeight\"\x81\x04\n" +
 	"\x0eMsgListDataset\x12.\n" +
 	"\x05owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12 \n" +
@@ -1482,10 +1523,12 @@ const file_aichain_datamarket_v1_tx_proto_rawDesc = "" +
 	"\x03uri\x18\n" +
 	" \x01(\tR\x03uri\x12F\n" +
 	"\x06offers\x18\v \x03(\v2#.aichain.datamarket.v1.LicenseOfferB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06offers\x12;\n" +
-	"\x06shares\x18\f \x03(\v2\x18.aichain.common.v1.ShareB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06shares:0\x82\xe7\xb0*\x05owner\x8a\xe7\xb0*!aichain/datamarket/MsgListDataset\"7\n" +
+	"\x06shares\x18\f \x03(\v2\x18.aichain.common.v1.ShareB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06shares\x12\x1f\n" +
+	"\vrows_sha256\x18\r \x01(\tR\n" +
+	"rowsSha256:0\x82\xe7\xb0*\x05owner\x8a\xe7\xb0*!aichain/datamarket/MsgListDataset\"7\n" +
 	"\x16MsgListDatasetResponse\x12\x1d\n" +
 	"\n" +
-	"dataset_id\x18\x01 \x01(\x04R\tdatasetId\"\xf8\x02\n" +
+	"dataset_id\x18\x01 \x01(\x04R\tdatasetId\"\x99\x03\n" +
 	"\x10MsgUpdateDataset\x12.\n" +
 	"\x05owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12\x1d\n" +
 	"\n" +
@@ -1496,7 +1539,10 @@ const file_aichain_datamarket_v1_tx_proto_rawDesc = "" +
 	"\fcontent_root\x18\x06 \x01(\fR\vcontentRoot\x12\x16\n" +
 	"\x06sha256\x18\a \x01(\tR\x06sha256\x12\x10\n" +
 	"\x03uri\x18\b \x01(\tR\x03uri\x12F\n" +
-	"\x06offers\x18\t \x03(\v2#.aichain.datamarket.v1.LicenseOfferB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06offers:2\x82\xe7\xb0*\x05owner\x8a\xe7\xb0*#aichain/datamarket/MsgUpdateDataset\"4\n" +
+	"\x06offers\x18\t \x03(\v2#.aichain.datamarket.v1.LicenseOfferB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06offers\x12\x1f\n" +
+	"\vrows_sha256\x18\n" +
+	" \x01(\tR\n" +
+	"rowsSha256:2\x82\xe7\xb0*\x05owner\x8a\xe7\xb0*#aichain/datamarket/MsgUpdateDataset\"4\n" +
 	"\x18MsgUpdateDatasetResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\x04R\aversion\"\x95\x01\n" +
 	"\x10MsgDelistDataset\x12.\n" +

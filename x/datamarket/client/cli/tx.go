@@ -152,9 +152,10 @@ func CommitDatasetCmd(describe DescribeFileFunc) *cobra.Command {
 		Long: "A file belongs to the first dataset that lists it, and a listing shows the file's sha256 and content root\n" +
 			"to anyone watching the mempool. So the chain lists a file no dataset holds yet only after its owner\n" +
 			"committed to it, content_commit_delay_blocks before (the params; the commitment lasts\n" +
-			"content_commit_ttl_blocks, and is kept a ttl more): it is two hashes, of the owner's address with the\n" +
-			"content root and with the sha256, which show neither, each filed under its digest's key (a hash of it),\n" +
-			"and the oldest commitment to a digest lists it. Sign it with the key that will list the file, with the\n" +
+			"content_commit_ttl_blocks, and is kept a ttl more): it is three hashes, of the owner's address with the\n" +
+			"content root, with the sha256 and with the rows' sha256 (the values without the .npy header), which show\n" +
+			"none of them, each filed under its digest's key (a hash of it), and the oldest commitment to a digest\n" +
+			"lists it. Sign it with the key that will list the file, with the\n" +
 			"same file and --rows-per-chunk as the listing, wait for the height the response names (listable_height),\n" +
 			"then list. Committing again before it is no longer kept renews it, its first height kept.",
 		Example: "aichaind tx datamarket commit-dataset ./iris.npy --rows-per-chunk 16 --from alice\n" +
@@ -173,7 +174,7 @@ func CommitDatasetCmd(describe DescribeFileFunc) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			msg := types.NewMsgCommitContent(clientCtx.GetFromAddress(), f.Root(), f.Sha256)
+			msg := types.NewMsgCommitContent(clientCtx.GetFromAddress(), f.Root(), f.Sha256, f.RowsSha256)
 			if err := msg.ValidateBasic(); err != nil {
 				return err
 			}
@@ -192,7 +193,8 @@ func ListDatasetCmd(describe DescribeFileFunc) *cobra.Command {
 		Short: "List a dataset: reads the .npy file and registers its sha256, shape and Merkle root",
 		Long: "List a dataset (format npy-f32: a 2-D little-endian float32 NumPy file; or npy-i32: int32, token ids,\n" +
 			"e.g. gpt-f32 prompts padded with -1; the format follows the file's dtype). The file is read locally to\n" +
-			"compute its sha256, shape and content root over chunks of --rows-per-chunk rows; it is not uploaded.\n" +
+			"compute its sha256, shape, content root over chunks of --rows-per-chunk rows and the sha256 of its rows\n" +
+			"alone (rows_sha256: no other dataset may list the same rows, however chunked or framed); it is not uploaded.\n" +
 			"Commit to the file first (commit-dataset), content_commit_delay_blocks before.\n\n" + offerHelp,
 		Example: "aichaind tx datamarket commit-dataset ./iris.npy --rows-per-chunk 16 --from alice\n" +
 			"aichaind tx datamarket list-dataset ./iris.npy iris --rows-per-chunk 16 --uri http://127.0.0.1:8090 \\\n" +
@@ -220,7 +222,7 @@ func ListDatasetCmd(describe DescribeFileFunc) *cobra.Command {
 			msg := &types.MsgListDataset{
 				Owner: clientCtx.GetFromAddress().String(), Name: args[1], Description: desc, Format: f.Format,
 				Rows: f.Rows, Cols: f.Cols, RowsPerChunk: f.RowsPerChunk, ContentRoot: f.Root(), Sha256: f.Sha256,
-				Uri: uri, Offers: offers, Shares: shares,
+				RowsSha256: f.RowsSha256, Uri: uri, Offers: offers, Shares: shares,
 			}
 			if err := msg.ValidateBasic(); err != nil {
 				return err
@@ -247,7 +249,8 @@ func UpdateDatasetCmd(describe DescribeFileFunc) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "update-dataset [dataset-id] [file.npy]",
 		Short: "Publish a new version of a dataset from its .npy file (SUBSCRIPTION licences cover it at once)",
-		Long: "Publish a new version: the file is read locally for its sha256, shape and content root. --offer, when\n" +
+		Long: "Publish a new version: the file is read locally for its sha256, shape, content root and rows' sha256.\n" +
+			"A dataset listed before the rows key may publish its current file again to declare its rows. --offer, when\n" +
 			"given, replaces the offers; otherwise they stay. A file no version of the dataset held before needs its\n" +
 			"owner's commitment first (commit-dataset), content_commit_delay_blocks before.\n\n" + offerHelp,
 		Example: "aichaind tx datamarket update-dataset 1 ./iris-v2.npy --rows-per-chunk 16 --uri http://127.0.0.1:8090 --from alice",
@@ -276,7 +279,8 @@ func UpdateDatasetCmd(describe DescribeFileFunc) *cobra.Command {
 			uri, _ := cmd.Flags().GetString(flagURI)
 			msg := &types.MsgUpdateDataset{
 				Owner: clientCtx.GetFromAddress().String(), DatasetId: id, Rows: f.Rows, Cols: f.Cols,
-				RowsPerChunk: f.RowsPerChunk, ContentRoot: f.Root(), Sha256: f.Sha256, Uri: uri, Offers: offers,
+				RowsPerChunk: f.RowsPerChunk, ContentRoot: f.Root(), Sha256: f.Sha256, RowsSha256: f.RowsSha256,
+				Uri: uri, Offers: offers,
 			}
 			if err := msg.ValidateBasic(); err != nil {
 				return err
