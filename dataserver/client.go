@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -149,6 +151,12 @@ func readHTTPError(resp *http.Response) error {
 type Expect struct {
 	// Sha256 (hex) of the file; empty: not checked.
 	Sha256 string
+	// RowsSha256 (hex) of the file's rows alone, its last Rows·Cols·4
+	// bytes (the values without the .npy header); empty (a version listed
+	// before the rows key): not checked. Checking it needs Rows and Cols,
+	// and an answer that says its length (Content-Length), to know where
+	// the rows start.
+	RowsSha256 string
 	// Rows and Cols bound the body: at most rows·cols·4 +
 	// workload.MaxNPYPrefixBytes bytes are read, the most a .npy file the
 	// parser accepts holds (0: MaxBytes alone).
@@ -169,7 +177,9 @@ func (e Expect) Limit() int64 {
 }
 
 // DownloadTo streams a dataset's file (version 0 = current) into w, reading
-// no more than the chain's record allows, and checks its sha256.
+// no more than the chain's record allows, and checks its sha256 and its
+// rows' sha256 (want.RowsSha256: the body's last Rows·Cols·4 bytes), both in
+// the one pass.
 func (c *Client) DownloadTo(ctx context.Context, w io.Writer, datasetID, version uint64, want Expect) (int64, error) {
 	resp, err := c.send(ctx, http.MethodGet, fmt.Sprintf("/v1/datasets/%d", datasetID), version)
 	if err != nil {
@@ -180,8 +190,12 @@ func (c *Client) DownloadTo(ctx context.Context, w io.Writer, datasetID, version
 	if resp.ContentLength > limit {
 		return 0, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, resp.ContentLength, limit)
 	}
+	rows, err := want.rowsHash(resp.ContentLength)
+	if err != nil {
+		return 0, err
+	}
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(resp.Body, limit+1))
+	n, err := io.Copy(io.MultiWriter(w, h, rows), io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return n, err
 	}
@@ -191,6 +205,47 @@ func (c *Client) DownloadTo(ctx context.Context, w io.Writer, datasetID, version
 	if got := hex.EncodeToString(h.Sum(nil)); want.Sha256 != "" && !strings.EqualFold(got, want.Sha256) {
 		return n, fmt.Errorf("%w: the file has sha256 %s, the chain records %s", ErrMismatch, got, want.Sha256)
 	}
+	if got := hex.EncodeToString(rows.h.Sum(nil)); want.RowsSha256 != "" && !strings.EqualFold(got, want.RowsSha256) {
+		return n, fmt.Errorf("%w: the file's rows have sha256 %s, the chain records %s", ErrMismatch, got, want.RowsSha256)
+	}
+	return n, nil
+}
+
+// rowsHash returns the writer that hashes the rows of a body of length
+// bytes (Content-Length, -1 unknown) as it streams by: its last
+// Rows·Cols·4 bytes. It refuses, when e.RowsSha256 is set, a body whose
+// length is unknown or too short to hold the rows, and a record without a
+// shape: where the rows start is then not known. With no RowsSha256 it
+// hashes nothing.
+func (e Expect) rowsHash(length int64) (*tailHash, error) {
+	if e.RowsSha256 == "" {
+		return &tailHash{skip: math.MaxInt64, h: sha256.New()}, nil
+	}
+	if e.Rows == 0 || e.Cols == 0 || e.Rows > 1<<40/e.Cols {
+		return nil, fmt.Errorf("%w: the rows' sha256 cannot be checked without the version's shape (%d×%d)", ErrMismatch, e.Rows, e.Cols)
+	}
+	body := int64(e.Rows*e.Cols) * 4
+	if length < body {
+		return nil, fmt.Errorf("%w: the server sent a body of %d bytes (-1: unknown), the chain records %d×%d rows (%d bytes)",
+			ErrMismatch, length, e.Rows, e.Cols, body)
+	}
+	return &tailHash{skip: length - body, h: sha256.New()}, nil
+}
+
+// tailHash hashes what is written to it past its first skip bytes.
+type tailHash struct {
+	skip int64
+	h    hash.Hash
+}
+
+func (t *tailHash) Write(p []byte) (int, error) {
+	n := len(p)
+	if t.skip >= int64(n) {
+		t.skip -= int64(n)
+		return n, nil
+	}
+	t.h.Write(p[t.skip:])
+	t.skip = 0
 	return n, nil
 }
 
@@ -247,7 +302,8 @@ var ErrNotServed = errors.New("the dataset server does not serve the version")
 
 // Holds asks the server whether it serves the version, without reading its
 // rows: a probe, the signed HEAD of the version's first chunk, which a server
-// answers 204 when it holds the version's file and 404 when not, and which
+// answers 204 when it holds the version's file and that file makes the
+// version's record (sha256, content root, rows sha256), 404 when not, and which
 // never returns rows (HEAD has no body, and the method is signed: it cannot
 // be replayed as a GET). nil when it serves the version (204; or, from a
 // server that predates the probe and serves a HEAD as a GET without its body,

@@ -158,14 +158,25 @@ func (c *fakeChain) callCount() int {
 	return c.calls
 }
 
-// list records a version of a dataset described by f, owned by owner.
+// list records a version of a dataset described by f, owned by owner, with
+// its rows key (f.RowsSha256; "": a legacy version).
 func (c *fakeChain) list(id, version uint64, owner string, f *dataset.Description) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.datasets[id] = types.Dataset{Id: id, Owner: owner, Version: version, Sha256: f.Sha256, Rows: f.Rows, Cols: f.Cols,
-		RowsPerChunk: f.RowsPerChunk, ContentRoot: f.Root()}
+		RowsPerChunk: f.RowsPerChunk, ContentRoot: f.Root(), RowsSha256: f.RowsSha256}
 	c.versions[[2]uint64{id, version}] = types.DatasetVersion{DatasetId: id, Version: version, Rows: f.Rows, Cols: f.Cols,
-		RowsPerChunk: f.RowsPerChunk, ContentRoot: f.Root(), Sha256: f.Sha256}
+		RowsPerChunk: f.RowsPerChunk, ContentRoot: f.Root(), Sha256: f.Sha256, RowsSha256: f.RowsSha256}
+}
+
+// setVersion rewrites a listed version's record (a lister's declaration the
+// chain cannot check).
+func (c *fakeChain) setVersion(id, version uint64, edit func(*types.DatasetVersion)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	dv := c.versions[[2]uint64{id, version}]
+	edit(&dv)
+	c.versions[[2]uint64{id, version}] = dv
 }
 
 type account struct{ signedreq.PrivKeySigner }

@@ -334,6 +334,28 @@ func (g *grant) refusal(e *httpError) *httpError {
 	return e
 }
 
+// grantTree returns the tree of a grant's file, checked against its
+// version's record (tree), or the refusal that a chunk request and a probe
+// answer alike (fileError): 404 not_found when the file does not make the
+// version (its shape, content root or rows sha256), 503 busy when the
+// request went away or the file changed, 500 when it cannot be read. Why is
+// logged at error level, at debug when a stranger asked: a probe needs no
+// access and may be replayed at will (TestAttackRefusedRequestsWriteNoLog).
+func (s *Server) grantTree(ctx context.Context, g *grant) (*fileTree, *httpError) {
+	t, err := s.tree(ctx, g.file, g.version)
+	if err == nil {
+		return t, nil
+	}
+	if !isContextErr(err) {
+		level := slog.LevelError
+		if s.pool(g.signer) == poolStrangers {
+			level = slog.LevelDebug
+		}
+		s.cfg.Logger.Log(ctx, level, "cannot chunk a served file", "dataset", g.id, "version", g.version.Version, "err", err)
+	}
+	return nil, fileError(err, g)
+}
+
 // serveChunk streams row chunk i with its proof; the rows go from the file
 // to the connection through a base64 encoder, never whole in memory.
 func (s *Server) serveChunk(w http.ResponseWriter, r *http.Request) {
@@ -342,12 +364,9 @@ func (s *Server) serveChunk(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, e)
 		return
 	}
-	t, err := s.tree(r.Context(), g.file, g.version)
-	if err != nil {
-		if !isContextErr(err) {
-			s.cfg.Logger.Error("cannot chunk a served file", "dataset", g.id, "version", g.version.Version, "err", err)
-		}
-		s.refuse(w, r, fileError(err, g))
+	t, e := s.grantTree(r.Context(), g)
+	if e != nil {
+		s.refuse(w, r, e)
 		return
 	}
 	idx, err := strconv.ParseUint(r.PathValue("index"), 10, 64)

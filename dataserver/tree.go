@@ -3,9 +3,12 @@ package dataserver
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/aichain/aichain/workload/merkle"
@@ -15,14 +18,17 @@ import (
 var zeroTime time.Time
 
 // errNotTheVersion is a file whose bytes do not make the version's
-// on-chain record (shape or content root).
+// on-chain record (shape, content root or rows sha256).
 var errNotTheVersion = errors.New("the file does not match the on-chain version")
 
 // fileTree is what serving a version's row chunks needs: where the rows
 // start in the file and the Merkle tree over the chunks (32 bytes a chunk;
-// the rows stay on disk).
+// the rows stay on disk), with the rows' sha256 (hex), read in the same
+// pass. It is the file's, whatever a version's record declares: cached as
+// built, it is checked against each version that asks for it (check).
 type fileTree struct {
 	tree         *merkle.Tree
+	rowsSha      string
 	bodyOff      int64
 	rows, cols   uint64
 	rowsPerChunk uint64
@@ -52,12 +58,45 @@ type treeBuild struct {
 }
 
 // tree returns the tree of a file as a version chunks it, from the cache or
-// built by reading the file once (at most two builds at a time). Concurrent
-// misses of one tree share one build (TestAttackConcurrentTreeMissesReadTheFileOnce);
-// a request waits for it as long as its context lasts, and builds the tree
-// itself if the request that ran the build went away. The root must be the
-// version's content_root.
+// built by reading the file once (at most two builds at a time), and
+// refuses it (errNotTheVersion) unless it makes the version's record: its
+// content root, and its rows' sha256 when the version declares one (check).
+// Concurrent misses of one tree share one build
+// (TestAttackConcurrentTreeMissesReadTheFileOnce); a request waits for it as
+// long as its context lasts, and builds the tree itself if the request that
+// ran the build went away. A tree is cached whether or not it makes the
+// version that had it built, and checked against every version that asks
+// (two versions may share a file and rows_per_chunk, and declare different
+// roots or rows keys): a version whose record is false costs one read of
+// its file, not one a request (a probe needs no access and may be replayed).
 func (s *Server) tree(ctx context.Context, e indexed, dv types.DatasetVersion) (*fileTree, error) {
+	t, err := s.shapedTree(ctx, e, dv)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.check(dv); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// check refuses a version whose record the file does not make: its content
+// root, or its rows' sha256 (case aside) when it declares one (a version
+// listed before the rows key declares none: not checked).
+func (t *fileTree) check(dv types.DatasetVersion) error {
+	if root := t.tree.Root(); !bytes.Equal(root[:], dv.ContentRoot) {
+		return fmt.Errorf("%w: content root %x, the chain records %x", errNotTheVersion, root, dv.ContentRoot)
+	}
+	if dv.RowsSha256 != "" && !strings.EqualFold(t.rowsSha, dv.RowsSha256) {
+		return fmt.Errorf("%w: rows sha256 %s, the chain records %s", errNotTheVersion, t.rowsSha, dv.RowsSha256)
+	}
+	return nil
+}
+
+// shapedTree returns the tree of a file chunked as dv says (its shape and
+// rows_per_chunk), from the cache or built, not checked against dv's root
+// and rows key.
+func (s *Server) shapedTree(ctx context.Context, e indexed, dv types.DatasetVersion) (*fileTree, error) {
 	key := treeKey{sha: e.sha, rowsPerChunk: dv.RowsPerChunk}
 	for {
 		if t, ok := s.cachedTree(key, dv); ok {
@@ -79,15 +118,26 @@ func (s *Server) tree(ctx context.Context, e indexed, dv types.DatasetVersion) (
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
-		if b.err == nil || !isContextErr(b.err) || ctx.Err() != nil {
-			return b.tree, b.err
+		switch {
+		case b.err == nil && b.tree.shapedAs(dv):
+			return b.tree, nil
+		case b.err != nil && (!isContextErr(b.err) || ctx.Err() != nil):
+			return nil, b.err
 		}
+		// Built for another shape, or its builder went away: again.
 	}
 }
 
+// shapedAs reports whether t chunks the file as dv does.
+func (t *fileTree) shapedAs(dv types.DatasetVersion) bool {
+	return t.rows == dv.Rows && t.cols == dv.Cols && t.rowsPerChunk == dv.RowsPerChunk
+}
+
+// cachedTree returns the cached tree of key if it has dv's shape; the
+// caller checks it against dv's root and rows key (tree).
 func (s *Server) cachedTree(key treeKey, dv types.DatasetVersion) (*fileTree, bool) {
 	t, ok := s.trees.get(key, zeroTime)
-	return t, ok && t.rows == dv.Rows && t.cols == dv.Cols
+	return t, ok && t.shapedAs(dv)
 }
 
 // runBuild builds b in a build slot, unless the tree was cached meanwhile,
@@ -136,6 +186,9 @@ func buildTree(ctx context.Context, e indexed, dv types.DatasetVersion) (*fileTr
 	n := (dv.Rows + dv.RowsPerChunk - 1) / dv.RowsPerChunk
 	leaves := make([]merkle.Hash, n)
 	buf := make([]byte, dv.RowsPerChunk*dv.Cols*4)
+	// The chunks, read in order, are contiguous and cover the rows exactly:
+	// their bytes hashed in turn are the rows' sha256.
+	rows := sha256.New()
 	for i := uint64(0); i < n; i++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -145,12 +198,11 @@ func buildTree(ctx context.Context, e indexed, dv types.DatasetVersion) (*fileTr
 			return nil, fmt.Errorf("read chunk %d of %s: %w", i, e.path, errors.Join(err, io.ErrUnexpectedEOF))
 		}
 		leaves[i] = merkle.LeafHash(i, buf[:size])
+		rows.Write(buf[:size])
 	}
 	if t.tree, err = merkle.FromLeafHashes(leaves); err != nil {
 		return nil, err
 	}
-	if root := t.tree.Root(); !bytes.Equal(root[:], dv.ContentRoot) {
-		return nil, fmt.Errorf("%w: content root %x, the chain records %x", errNotTheVersion, root, dv.ContentRoot)
-	}
+	t.rowsSha = hex.EncodeToString(rows.Sum(nil))
 	return t, nil
 }

@@ -126,8 +126,9 @@ func (r *ChainResolver) DatasetFile(ctx context.Context, datasetID, version uint
 // CheckDataset checks a dataset file against its on-chain record and reads
 // its rows as the record lays them out (dataset.DescribeRecord): the sha256,
 // then the file's last rows·cols·4 bytes, at most workload.MaxNPYPrefixBytes
-// before them, chunked by rows_per_chunk under the content_root and decoded
-// as the recorded format. The .npy header is not read: the chain and the
+// before them, chunked by rows_per_chunk under the content_root, hashed to
+// the rows_sha256 (when the record has one) and decoded as the recorded
+// format. The .npy header is not read: the chain and the
 // validators never see it, so a winner that refused a file for its header's
 // dtype, shape, order or size would abort on inputs the validators rule
 // available and forfeit its collateral
@@ -159,6 +160,9 @@ func checkDataset(rec datamarkettypes.Dataset, lim workload.Limits,
 		return nil, fmt.Errorf("dataset %d: %w", rec.Id, err)
 	}
 	if err := d.Check(rec.Sha256, rec.Rows, rec.Cols, rec.RowsPerChunk, rec.ContentRoot); err != nil {
+		return nil, fmt.Errorf("dataset %d: %w", rec.Id, err)
+	}
+	if err := d.CheckRows(rec.RowsSha256); err != nil {
 		return nil, fmt.Errorf("dataset %d: %w", rec.Id, err)
 	}
 	return &DatasetFile{Record: rec, Description: d}, nil

@@ -257,7 +257,7 @@ func (r *ChainResolver) DatasetRecord(ctx context.Context, datasetID, version ui
 	}
 	v := vres.DatasetVersion
 	rec.Version, rec.Rows, rec.Cols, rec.RowsPerChunk = v.Version, v.Rows, v.Cols, v.RowsPerChunk
-	rec.ContentRoot, rec.Sha256, rec.Uri = v.ContentRoot, v.Sha256, v.Uri
+	rec.ContentRoot, rec.Sha256, rec.RowsSha256, rec.Uri = v.ContentRoot, v.Sha256, v.RowsSha256, v.Uri
 	return rec, nil
 }
 

@@ -173,14 +173,15 @@ func (d *download) chainVersion(ctx context.Context) (types.DatasetVersion, erro
 
 // fetch streams the file, signed by the key (ADR-036), into a temporary
 // file beside the output, no larger than the chain's shape allows, and
-// renames it into place only if its sha256 is the chain's.
+// renames it into place only if its sha256 and its rows' sha256 (when the
+// version declares one) are the chain's.
 func (d *download) fetch(ctx context.Context, rec types.DatasetVersion) (int64, error) {
 	signer, err := signedreq.KeyringSigner(d.clientCtx.Keyring, d.keyName, sdk.GetConfig().GetBech32AccountAddrPrefix())
 	if err != nil {
 		return 0, err
 	}
 	c := &dataserver.Client{BaseURL: d.server, Signer: signer}
-	want := dataserver.Expect{Sha256: rec.Sha256, Rows: rec.Rows, Cols: rec.Cols}
+	want := dataserver.Expect{Sha256: rec.Sha256, RowsSha256: rec.RowsSha256, Rows: rec.Rows, Cols: rec.Cols}
 	return writeFileAtomic(d.out, func(w io.Writer) (int64, error) { return c.DownloadTo(ctx, w, d.id, d.version, want) })
 }
 
