@@ -33,10 +33,6 @@ type content struct {
 	sha, rows string
 }
 
-func contentOf(v types.DatasetVersion) content {
-	return content{root: v.ContentRoot, sha: v.Sha256, rows: v.RowsSha256}
-}
-
 // digest is one of a content's digests: where it is filed, and the
 // commitment that claims it (types.RootCommitment and RootKey, ...).
 type digest struct {
