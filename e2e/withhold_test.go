@@ -64,7 +64,7 @@ func TestOutageIsNotFraud(t *testing.T) {
 	c.SetComputeParams(map[string]any{
 		"sample_rate_floor_bps":   10000, // every job is sampled
 		"samples_per_job":         4,     // all 4 chunks
-		"verification_blocks":     "30",
+		"verification_blocks":     "20",
 		"unavailable_span_blocks": "8",
 		"challenge_blocks":        "6",
 	})
