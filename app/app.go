@@ -145,6 +145,7 @@ type App struct {
 	configurator       module.Configurator
 	precheck           *sigPrecheck // the memo of verified signatures, shared by the ante and the tx service
 	maxTxBytes         int          // config.toml [mempool] max_tx_bytes: the largest transaction the tx service takes
+	room               *mempoolRoom // what the node's mempool holds and has admitted, so CheckTx admits no transaction CometBFT drops
 
 	proposer    ProposerConfig // app.toml [proposer]: what the blocks this validator proposes hold
 	pace        *execPace      // how fast this node executes transactions (for [proposer] max-exec-time)
@@ -384,6 +385,7 @@ func New(
 
 	app.precheck = newSigPrecheck(newSigMemo(sigMemoSize), txConfig.TxDecoder(), txConfig.SignModeHandler())
 	app.maxTxBytes = mempoolMaxTxBytes(appOpts)
+	app.room = newMempoolRoom(appOpts)
 	anteHandler, err := NewAnteHandler(HandlerOptions{
 		HandlerOptions: ante.HandlerOptions{
 			AccountKeeper:   app.AccountKeeper,

@@ -8,6 +8,8 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"cosmossdk.io/log"
+
+	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 )
 
 // blockLog writes one line per committed block ("block executed", at
@@ -173,11 +175,19 @@ func (app *App) ExtendVote(ctx context.Context, req *abci.RequestExtendVote) (*a
 	return res, err
 }
 
-// CheckTx checks a transaction (BaseApp's CheckTx); the block log counts
-// the rechecks and their time.
+// CheckTx checks a transaction (BaseApp's CheckTx); a new one is refused
+// where the node's mempool has no room for it (mempoolRoom), and the block
+// log counts the rechecks and their time.
 func (app *App) CheckTx(req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
 	if req.Type != abci.CheckTxType_Recheck {
-		return app.BaseApp.CheckTx(req)
+		if err := app.room.admit(len(req.Tx)); err != nil {
+			return sdkerrors.ResponseCheckTxWithEvents(err, 0, 0, nil, false), nil
+		}
+		res, err := app.BaseApp.CheckTx(req)
+		if err == nil && res != nil && res.Code == abci.CodeTypeOK {
+			app.room.took(len(req.Tx))
+		}
+		return res, err
 	}
 	start := time.Now()
 	res, err := app.BaseApp.CheckTx(req)

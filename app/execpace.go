@@ -417,6 +417,7 @@ func (app *App) Commit() (*abci.ResponseCommit, error) {
 		app.pace.committed(end.Sub(start))
 		app.pace.report(app.proposer.MaxExecTime)
 		app.blocks.committed(end)
+		app.room.committed()
 	}
 	return res, err
 }

@@ -1,7 +1,10 @@
 package app
 
 import (
+	"context"
 	"reflect"
+
+	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 
 	"cosmossdk.io/log"
 	storetypes "cosmossdk.io/store/types"
@@ -46,4 +49,10 @@ func (app *App) KVStoreKeys() []storetypes.StoreKey {
 		out = append(out, k)
 	}
 	return out
+}
+
+// SetMempoolReader makes CheckTx read the node's mempool with read, as
+// RegisterTxService does with an in-process node's client (mempoolRoom).
+func (app *App) SetMempoolReader(read func(context.Context) (*coretypes.ResultUnconfirmedTxs, error)) {
+	app.room.setReader(read)
 }

@@ -175,10 +175,12 @@ func (app *App) RegisterAPIRoutes(apiSvr *api.Server, apiConfig config.APIConfig
 // simulations running at once (simulations the smallest first, a few open
 // per client), none of a transaction over the mempool's max_tx_bytes, each
 // broadcast verifying its signatures before CheckTx where it may (see
-// limitedTxService and sigPrecheck).
+// limitedTxService and sigPrecheck). An in-process node's client also lets
+// CheckTx read its mempool (mempoolRoom).
 func (app *App) RegisterTxService(clientCtx client.Context) {
 	svc := newLimitedTxService(authtx.NewTxServer(clientCtx, app.BaseApp.Simulate, app.interfaceRegistry), broadcastSlots, app.precheck)
 	svc.maxTxBytes = app.maxTxBytes
+	app.room.watch(clientCtx)
 	txtypes.RegisterServiceServer(app.BaseApp.GRPCQueryRouter(), svc)
 }
 
