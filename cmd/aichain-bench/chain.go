@@ -29,6 +29,7 @@ type chainOptions struct {
 	proposerMaxExec time.Duration // app.toml's [proposer] max-exec-time; < 0: as the network sets it
 	indexEvents     []string      // app.toml's index-events; empty: as the network sets it (every event)
 	appTOML         []string      // KEY=VALUE: any other app.toml setting, as TOML (e.g. iavl-disable-fastnode=true)
+	configTOML      []string      // KEY=VALUE: a config.toml setting, as TOML (e.g. size=300, the mempool's)
 }
 
 func chainCmd() *cobra.Command {
@@ -71,6 +72,7 @@ func chainCmd() *cobra.Command {
 	f.BoolVar(&o.trace, "trace", false, "with --profile, also take a Go execution trace of the node over the same seconds (KIND.trace; go tool trace -pprof=sched FILE gives how long goroutines waited for a core, by stack)")
 	f.StringSliceVar(&o.indexEvents, "index-events", nil, "the node's app.toml index-events (type.key of the events its tx index keeps, e.g. message.sender); empty: every event, as make localnet")
 	f.StringArrayVar(&o.appTOML, "app-toml", nil, "KEY=VALUE (repeatable): set an existing key of the node's app.toml to VALUE, written as TOML (e.g. iavl-disable-fastnode=true, iavl-cache-size=2000000)")
+	f.StringArrayVar(&o.configTOML, "config-toml", nil, "KEY=VALUE (repeatable): set an existing key of the node's config.toml (CometBFT's) to VALUE, written as TOML (e.g. size=300, the mempool's)")
 	f.StringSliceVar(&o.nodeEnv, "node-env", nil, "KEY=VALUE added to the node's environment only, e.g. GOGC=200 (the load generator keeps its own)")
 	f.Int64Var(&o.proposerMaxGas, "proposer-max-gas", -1, "the node's [proposer] max-gas (the gas a block it proposes holds; 0: no limit of its own); -1: as make localnet sets it")
 	f.DurationVar(&o.proposerMaxExec, "proposer-max-exec-time", -1, "the node's [proposer] max-exec-time (a block it proposes holds the gas it executes in that time at its measured pace; 0s: no such limit); -1ns: as make localnet sets it (the block time)")
@@ -133,12 +135,15 @@ func networkFor(o *chainOptions) (*network, error) {
 	if err := nw.create(); err != nil {
 		return nil, err
 	}
-	err := setTOML(filepath.Join(nw.home, "config", "config.toml"), map[string]string{
+	comet := map[string]string{
 		"prometheus":             "true",
 		"prometheus_listen_addr": strconv.Quote(fmt.Sprintf("127.0.0.1:%d", nw.port(5))),
 		"pprof_laddr":            strconv.Quote(fmt.Sprintf("127.0.0.1:%d", nw.port(6))),
-	})
-	if err != nil {
+	}
+	if err := addSettings(comet, o.configTOML); err != nil {
+		return nil, err
+	}
+	if err := setTOML(filepath.Join(nw.home, "config", "config.toml"), comet); err != nil {
 		return nil, err
 	}
 	app := map[string]string{}
@@ -164,12 +169,13 @@ func networkFor(o *chainOptions) (*network, error) {
 	return nw, setTOML(filepath.Join(nw.home, "config", "app.toml"), app)
 }
 
-// addSettings adds each KEY=VALUE of settings to kv (--app-toml).
+// addSettings adds each KEY=VALUE of settings to kv (--app-toml,
+// --config-toml).
 func addSettings(kv map[string]string, settings []string) error {
 	for _, s := range settings {
 		k, v, ok := strings.Cut(s, "=")
 		if k = strings.TrimSpace(k); !ok || k == "" {
-			return fmt.Errorf("--app-toml %q: want KEY=VALUE", s)
+			return fmt.Errorf("setting %q: want KEY=VALUE", s)
 		}
 		kv[k] = strings.TrimSpace(v)
 	}

@@ -270,14 +270,18 @@ func parseTimings(r io.Reader) (nodeTimings, error) {
 
 // kindResult is what the benchmark measured of one kind.
 type kindResult struct {
-	Kind      string  `json:"kind"`
-	Signed    int     `json:"signed"`
-	Rejected  int     `json:"rejected_by_checktx"`
-	Committed int     `json:"committed"`
-	Failed    int     `json:"failed_in_block"`
-	Blocks    int     `json:"blocks"`
-	Seconds   float64 `json:"seconds"`
-	TxPerSec  float64 `json:"tx_per_sec"`
+	Kind      string `json:"kind"`
+	Signed    int    `json:"signed"`
+	Rejected  int    `json:"rejected_by_checktx"`
+	Committed int    `json:"committed"`
+	// Lost is the txs the node answered code 0 that no block held when the
+	// phase's blocks stopped coming (CometBFT dropped them after CheckTx:
+	// app/mempoolroom.go).
+	Lost     int     `json:"accepted_not_committed"`
+	Failed   int     `json:"failed_in_block"`
+	Blocks   int     `json:"blocks"`
+	Seconds  float64 `json:"seconds"`
+	TxPerSec float64 `json:"tx_per_sec"`
 	// SteadyTxPerSec is the rate while the node was saturated: the kind's
 	// txs in its blocks but the first (filled while the txs were still
 	// arriving) and the last (the remainder), over the time from the first

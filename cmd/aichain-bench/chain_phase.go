@@ -54,8 +54,9 @@ func (r *chainRun) phase(ctx context.Context, kind string, msgs func(i int) []sd
 	}
 	res := measure(kind, want, append(prev, blocks...), after.sub(before))
 	res.Signed, res.Rejected, res.FirstError = total, out.rejected, out.firstErr
-	fmt.Printf("%-26s signed %5d  CheckTx refused %4d  committed %5d (failed %d) in %d blocks, %.1f s: %.0f tx/s (steady %.0f over %d blocks), gas %.0f; per tx: node CPU %.0f µs, FinalizeBlock %.0f µs\n",
-		kind, total, out.rejected, res.Committed, res.Failed, res.Blocks, res.Seconds, res.TxPerSec, res.SteadyTxPerSec, res.SteadyBlocks,
+	res.Lost = len(want) - res.Committed
+	fmt.Printf("%-26s signed %5d  CheckTx refused %4d  accepted, not committed %d  committed %5d (failed %d) in %d blocks, %.1f s: %.0f tx/s (steady %.0f over %d blocks), gas %.0f; per tx: node CPU %.0f µs, FinalizeBlock %.0f µs\n",
+		kind, total, out.rejected, res.Lost, res.Committed, res.Failed, res.Blocks, res.Seconds, res.TxPerSec, res.SteadyTxPerSec, res.SteadyBlocks,
 		res.GasMean, res.CPUMicros, res.FinalizeMicros)
 	for _, e := range []string{res.FirstError, res.FirstFailure} {
 		if e != "" {

@@ -213,6 +213,9 @@ func (c *chainResult) table() string {
 		if k.Failed > 0 {
 			fmt.Fprintf(&b, "\n%s: %d failed in the block (%.200s).", k.Kind, k.Failed, k.FirstFailure)
 		}
+		if k.Lost > 0 {
+			fmt.Fprintf(&b, "\n%s: %d answered code 0 by CheckTx but never committed (dropped from the mempool).", k.Kind, k.Lost)
+		}
 	}
 	b.WriteString("\n\nSteady tx/s leaves out each kind's first block (filled while its txs were still arriving) and last (the\n" +
 		"remainder): the rate while the node had more waiting than it could take. Each kind is compared with a bank send\n" +
