@@ -52,8 +52,10 @@ import (
 // refuses early, never drops. The room works only with an in-process node
 // (the SDK's start with CometBFT, whose client is *local.Local): the app
 // served over a socket has no such lock order, and reading the mempool
-// over HTTP from CheckTx would cost a round trip. Without one it admits
-// as before.
+// over HTTP from CheckTx would cost a round trip. The SDK hands the app
+// the node's client (RegisterTxService) only where the node serves gRPC or
+// REST (app.toml [grpc] or [api] enable; make localnet and the defaults
+// have both): a node with neither, or without a client, admits as before.
 type mempoolRoom struct {
 	size     int   // [mempool] size
 	maxBytes int64 // [mempool] max_txs_bytes
