@@ -184,7 +184,7 @@ func TestTableRatio(t *testing.T) {
 	paired := kindResult{Kind: kindSend, SteadyTxPerSec: 800, SteadyBlocks: 3, CPUMicros: 125, GasMean: 50}
 	c := &chainResult{Date: "d", Machine: "m", Accounts: 2, PerAccount: 3, BlockTime: "1s", options: &chainOptions{options: options{out: t.TempDir()}},
 		Kinds: []kindResult{send,
-			{Kind: kindCreate, TxPerSec: 950, SteadyTxPerSec: 900, SteadyBlocks: 4, CPUMicros: 125, GasMean: 100, Failed: 1, FirstFailure: "x"},
+			{Kind: kindCreate, TxPerSec: 950, SteadyTxPerSec: 900, SteadyBlocks: 4, CPUMicros: 125, GasMean: 100, Failed: 1, FirstFailure: "x", Lost: 2},
 			{Kind: kindModel, SteadyTxPerSec: 720, SteadyBlocks: 4, CPUMicros: 150, GasMean: 100, PairedSend: &paired},
 			{Kind: kindLock, Committed: 5, TxPerSec: 500, CPUMicros: 110}},
 		Intervals: []float64{1, 1.2}}
@@ -193,7 +193,8 @@ func TestTableRatio(t *testing.T) {
 		"| create job | 0 (1) | 0 (4) | 950 | 900 | 1000 | 0.90 | 100 | 1.80 | 125 | 1.25 |",
 		"| register model | 0 (0) | 0 (4) | 0 | 720 | 800 | 0.90 | 100 | 1.80 | 150 | 1.20 |",
 		"| lock | 5 (0) | 0 (0) | 500 | 0 | 1000 | 0.00 |",
-		"lock: committed in fewer than three blocks", "p99 1.20 s", "create job: 1 failed"} {
+		"lock: committed in fewer than three blocks", "p99 1.20 s", "create job: 1 failed",
+		"create job: 2 answered code 0 by CheckTx but never committed"} {
 		if !strings.Contains(tab, want) {
 			t.Errorf("table lacks %q:\n%s", want, tab)
 		}
