@@ -137,7 +137,7 @@ func (r *mempoolRoom) admit(n int) error {
 func (r *mempoolRoom) took(n int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if !r.stale && r.read.Load() != nil {
+	if !r.stale { // read, so a reader is set
 		r.txs++
 		r.bytes += int64(n)
 	}

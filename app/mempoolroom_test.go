@@ -26,31 +26,19 @@ func TestMempoolRoomCountsFromTheCommit(t *testing.T) {
 	held, reads := &coretypes.ResultUnconfirmedTxs{Total: 2, TotalBytes: 700}, 0
 	r.setReader(func(context.Context) (*coretypes.ResultUnconfirmedTxs, error) { reads++; return held, nil })
 
-	if err := r.admit(301); !errors.Is(err, sdkerrors.ErrMempoolIsFull) {
-		t.Fatalf("700 + 301 bytes of 1000: got %v, want the mempool full", err)
-	}
+	wantFull(t, r, 301, "700 + 301 bytes of 1000")
 	for range 2 {
-		if err := r.admit(100); err != nil {
-			t.Fatalf("room for a transaction of 100 bytes: %v", err)
-		}
-		r.took(100)
+		wantTaken(t, r, 100, "room for a transaction of 100 bytes")
 	}
-	if err := r.admit(1); !errors.Is(err, sdkerrors.ErrMempoolIsFull) {
-		t.Fatalf("2 held and 2 admitted of 4: got %v, want the mempool full", err)
-	}
+	wantFull(t, r, 1, "2 held and 2 admitted of 4")
 	if reads != 1 {
 		t.Fatalf("the mempool was read %d times in one height, want once", reads)
 	}
 
 	held = &coretypes.ResultUnconfirmedTxs{Total: 3, TotalBytes: 300}
 	r.committed()
-	if err := r.admit(700); err != nil {
-		t.Fatalf("after the commit, 3 held of 4 and 300 + 700 bytes of 1000: %v", err)
-	}
-	r.took(700)
-	if err := r.admit(1); !errors.Is(err, sdkerrors.ErrMempoolIsFull) {
-		t.Fatalf("4 of 4 after the commit: got %v, want the mempool full", err)
-	}
+	wantTaken(t, r, 700, "after the commit, 3 held of 4 and 300 + 700 bytes of 1000")
+	wantFull(t, r, 1, "4 of 4 after the commit")
 	if reads != 2 {
 		t.Fatalf("the mempool was read %d times over two heights, want twice", reads)
 	}
@@ -75,11 +63,24 @@ func TestMempoolRoomUnreadAdmits(t *testing.T) {
 	}
 	r.took(10)
 	fail = false
-	if err := r.admit(10); err != nil {
-		t.Fatalf("one place left: %v", err)
+	wantTaken(t, r, 10, "one place left")
+	wantFull(t, r, 10, "no place left")
+}
+
+// wantTaken admits a transaction of n bytes to r and counts it.
+func wantTaken(t *testing.T, r *mempoolRoom, n int, why string) {
+	t.Helper()
+	if err := r.admit(n); err != nil {
+		t.Fatalf("%s: %v", why, err)
 	}
-	r.took(10)
-	if err := r.admit(10); !errors.Is(err, sdkerrors.ErrMempoolIsFull) {
-		t.Fatalf("got %v, want the mempool full", err)
+	r.took(n)
+}
+
+// wantFull checks that r refuses a transaction of n bytes as the mempool
+// being full.
+func wantFull(t *testing.T, r *mempoolRoom, n int, why string) {
+	t.Helper()
+	if err := r.admit(n); !errors.Is(err, sdkerrors.ErrMempoolIsFull) {
+		t.Fatalf("%s: got %v, want the mempool full", why, err)
 	}
 }
