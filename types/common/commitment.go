@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 
 	errorsmod "cosmossdk.io/errors"
-	sdk "github.com/cosmos/cosmos-sdk/types"
 )
 
 // CommitmentBytes is the length of a commitment (Commitment.Commitment).
@@ -49,8 +48,12 @@ func (c Commitment) Validate(invalid *errorsmod.Error) error {
 	if c.KeptUntilHeight < c.ExpiresHeight {
 		return errorsmod.Wrapf(invalid, "commitment %X kept until %d, before its expiry %d", c.Commitment, c.KeptUntilHeight, c.ExpiresHeight)
 	}
-	if _, err := sdk.AccAddressFromBech32(c.Owner); err != nil {
-		return errorsmod.Wrapf(invalid, "commitment %X: owner %q: %v", c.Commitment, c.Owner, err)
+	// The owner in the address codec's spelling, as the commit messages
+	// store it: bech32 also reads an all-upper-case address, and two
+	// spellings of one owner are one store key (modkit.CommitmentKey reads
+	// the bytes), which ValidateCommitments' duplicate check would miss.
+	if err := CanonicalAddress("commitment owner", c.Owner, invalid); err != nil {
+		return errorsmod.Wrapf(err, "commitment %X", c.Commitment)
 	}
 	if len(c.ContentKey) != 0 && len(c.ContentKey) != CommitmentBytes {
 		return errorsmod.Wrapf(invalid, "commitment %X: content key of %d bytes, want %d or none", c.Commitment, len(c.ContentKey), CommitmentBytes)
