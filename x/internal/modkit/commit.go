@@ -129,7 +129,11 @@ func (c Commitments) Commit(ctx context.Context, claim Claim, ttl uint64) (commo
 	got, err := c.Map.Get(ctx, CommitmentKey(claim.Owner, claim.Commitment))
 	switch {
 	case err == nil && got.KeptUntilHeight > h:
-		return got, false, c.renew(ctx, &got, h+int64(ttl), int64(ttl))
+		// Renewed first, then returned: in one return statement Go leaves
+		// unspecified whether got is read before or after the call that
+		// changes it, and the record returned reaches the message's response.
+		err := c.renew(ctx, &got, h+int64(ttl), int64(ttl))
+		return got, false, err
 	case err == nil:
 		if err := c.remove(ctx, got); err != nil {
 			return got, false, err
