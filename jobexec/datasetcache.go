@@ -14,7 +14,8 @@ import (
 )
 
 // datasetsInMemory is how many checked dataset versions a resolver keeps in
-// memory (each up to MaxFileBytes): the versions of the jobs an agent holds
+// memory (each up to three times MaxInputBytes: its file, its values and its
+// chunk index, checkDatasetMemory): the versions of the jobs an agent holds
 // at once, least recently used out first.
 const datasetsInMemory = 4
 
@@ -154,6 +155,10 @@ func checkCachedDataset(rec datamarkettypes.Dataset, f workload.Checked, lim wor
 
 func checkDataset(rec datamarkettypes.Dataset, lim workload.Limits,
 	describe func(dataset.Layout, dataset.Options) (*dataset.Description, error)) (*DatasetFile, error) {
+	// Refused before describe allocates its chunks and tree.
+	if err := checkDatasetMemory(rec.Rows, rec.RowsPerChunk, inputLimit(lim)); err != nil {
+		return nil, fmt.Errorf("dataset %d: %w", rec.Id, err)
+	}
 	layout := dataset.Layout{Format: rec.Format, Rows: rec.Rows, Cols: rec.Cols, RowsPerChunk: rec.RowsPerChunk}
 	d, err := describe(layout, dataset.Options{Limits: lim, Tree: treehash.New})
 	if err != nil {

@@ -1,11 +1,14 @@
 package jobexec
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
 	"github.com/aichain/aichain/dataserver"
+	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/workload"
+	"github.com/aichain/aichain/workload/merkle"
 	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 )
 
@@ -17,6 +20,11 @@ type InputLimiter interface {
 }
 
 var _ InputLimiter = (*ChainResolver)(nil)
+
+// ErrDatasetMemory is a dataset version cut into chunks so small that the
+// resolver would hold more memory for them than for the values of the
+// largest version it parses (checkDatasetMemory).
+var ErrDatasetMemory = errors.New("the dataset version's chunks take more memory than this agent holds for them")
 
 // MaxInputBytes is the largest dataset the resolver parses (its Limits):
 // a provider does not bid on a job whose inputs exceed it, since it would
@@ -48,6 +56,43 @@ func inputLimit(lim workload.Limits) uint64 {
 	return min(uint64(max(file-workload.MaxNPYPrefixBytes, 0)), uint64(elems)*4)
 }
 
+// chunkIndexBytes is what the resolver holds for each chunk of a version
+// besides its rows (dataset.Description): the chunk's view of the file, a
+// 24-byte slice header, and its share of the Merkle tree, its leaf and the
+// nodes above it (fewer than one a leaf): two hashes.
+const chunkIndexBytes = 24 + 2*merkle.HashSize
+
+// datasetIndexBytes is the memory the resolver holds for the chunks of a
+// version of rows rows in chunks of rowsPerChunk rows, besides its file and
+// its values: chunkIndexBytes a chunk (saturating; rowsPerChunk 0 counts
+// as 1).
+func datasetIndexBytes(rows, rowsPerChunk uint64) uint64 {
+	chunks := rows
+	if rowsPerChunk > 1 && rows > 0 {
+		chunks = (rows-1)/rowsPerChunk + 1
+	}
+	return common.SatMul(chunks, chunkIndexBytes)
+}
+
+// checkDatasetMemory refuses (ErrDatasetMemory) a version whose chunk index
+// (datasetIndexBytes) takes more than maxInput, the values of the largest
+// version the resolver parses (inputLimit): a version it parses then takes
+// at most three times that, its file, its values decoded and its index.
+// The chain takes any chunking from one row to all of them, and a version
+// of one column in chunks of one row held 88 bytes of index for every
+// 4-byte value: 22 GiB more for 1 GiB of values, which a provider bid on
+// (the values within its parser's limit) and was killed loading
+// (TestAttackDatasetInOneRowChunksBloatsTheWinnersMemory). A job's sizing
+// (sizeMLP, sizeGPT) and its load (downloadBounds, checkDataset) apply it
+// alike: a provider does not bid on a version it would refuse to load.
+func checkDatasetMemory(rows, rowsPerChunk, maxInput uint64) error {
+	if n := datasetIndexBytes(rows, rowsPerChunk); n > maxInput {
+		return fmt.Errorf("%w: %d rows in chunks of %d rows take %d bytes of chunk index, at most %d",
+			ErrDatasetMemory, rows, rowsPerChunk, n, maxInput)
+	}
+	return nil
+}
+
 // valuesBytes is rows × cols 4-byte values in bytes, saturating.
 func valuesBytes(rows, cols uint64) uint64 {
 	if cols != 0 && rows > math.MaxUint64/4/cols {
@@ -58,9 +103,10 @@ func valuesBytes(rows, cols uint64) uint64 {
 
 // downloadBounds is what a dataset version's download must match: its
 // sha256 and shape, read up to rows·cols·4 bytes and a header, which is
-// within the parser's file limit; a version larger than the parser takes
-// is refused before any byte is read, and one whose record gives no shape
-// is read up to that file limit.
+// within the parser's file limit; a version larger than the parser takes,
+// or cut into chunks whose index would take more memory than that
+// (checkDatasetMemory), is refused before any byte is read, and one whose
+// record gives no shape is read up to that file limit.
 func (r *ChainResolver) downloadBounds(rec datamarkettypes.Dataset) (dataserver.Expect, error) {
 	want := dataserver.Expect{Sha256: rec.Sha256, Rows: rec.Rows, Cols: rec.Cols}
 	if rec.Rows == 0 || rec.Cols == 0 {
@@ -70,6 +116,9 @@ func (r *ChainResolver) downloadBounds(rec datamarkettypes.Dataset) (dataserver.
 	if n, lim := valuesBytes(rec.Rows, rec.Cols), r.MaxInputBytes(); n > lim {
 		return want, fmt.Errorf("%w: dataset %d version %d is %d×%d (%d bytes of values), this agent parses at most %d",
 			workload.ErrTooLarge, rec.Id, rec.Version, rec.Rows, rec.Cols, n, lim)
+	}
+	if err := checkDatasetMemory(rec.Rows, rec.RowsPerChunk, r.MaxInputBytes()); err != nil {
+		return want, fmt.Errorf("dataset %d version %d: %w", rec.Id, rec.Version, err)
 	}
 	return want, nil
 }

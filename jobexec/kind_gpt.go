@@ -71,6 +71,9 @@ func sizeGPT(ctx context.Context, job computetypes.Job, src ProviderSource) (Bid
 			return BidShape{}, fmt.Errorf("dataset %d: %w", g.DatasetId, err)
 		}
 		width, s.InputBytes = rec.Cols, valuesBytes(rec.Rows, rec.Cols)
+		if err := checkDatasetMemory(rec.Rows, rec.RowsPerChunk, MaxInputBytes(src)); err != nil {
+			return BidShape{}, fmt.Errorf("dataset %d: %w", g.DatasetId, err)
+		}
 	}
 	s.GFLOP = gptWork(job, m.Config, width).GFLOP
 	s.ExecBytes = decodeBytes(job, m.Config, width)

@@ -114,6 +114,28 @@ func serveMLPInputs(ctx context.Context, s Served, src InputSource, resp *ChunkR
 	return resp.AttachInputs(ds, s.ChunkRows)
 }
 
+// checkDatasetOf refuses a job over dataset version (0: current) that the
+// job's winner would refuse to load for the memory it takes
+// (checkDatasetMemory), when src reads datasets' records (a ChainResolver
+// with a datamarket client).
+func checkDatasetOf(ctx context.Context, src ProviderSource, datasetID, version uint64) error {
+	rs, ok := src.(datasetRecords)
+	if !ok || datasetID == 0 {
+		return nil
+	}
+	rec, err := rs.DatasetRecord(ctx, datasetID, version)
+	if errors.Is(err, ErrUnsupported) {
+		return nil // no records to read: nor can its load
+	}
+	if err != nil {
+		return fmt.Errorf("dataset %d: %w", datasetID, err)
+	}
+	if err := checkDatasetMemory(rec.Rows, rec.RowsPerChunk, MaxInputBytes(src)); err != nil {
+		return fmt.Errorf("dataset %d: %w", datasetID, err)
+	}
+	return nil
+}
+
 // rowSource serves a version's input rows from the disk cache
 // (ChainResolver.InputRows).
 type rowSource interface {
@@ -197,6 +219,9 @@ func sizeMLP(ctx context.Context, job computetypes.Job, src ProviderSource) (Bid
 	// A chunk no verifier would recompute (ErrChunkTooLarge) is not bid on:
 	// every sidecar would abstain and the job end unpaid.
 	if err := checkMLPChunk(model, job.Rows, job.Workload.ChunkRows); err != nil {
+		return BidShape{}, err
+	}
+	if err := checkDatasetOf(ctx, src, m.DatasetId, job.DatasetVersion); err != nil {
 		return BidShape{}, err
 	}
 	widths := []uint64{uint64(model.InputDim())}

@@ -221,6 +221,11 @@ func (a *Agent) shapeNow(ctx context.Context, job computetypes.Job, params compu
 		// would end unverified and unpaid.
 		a.log.Info("not bidding: its chunks are too large for a verifier", "job", job.Id, "err", err)
 		return jobexec.BidShape{}, "chunk memory"
+	case errors.Is(err, jobexec.ErrDatasetMemory):
+		// Its dataset's chunks are so small that their index would take
+		// more memory than the agent holds for a dataset's values.
+		a.log.Info("not bidding: its dataset's chunk index is too large", "job", job.Id, "err", err)
+		return jobexec.BidShape{}, "dataset memory"
 	case err != nil:
 		a.log.Info("not bidding: model unavailable", "job", job.Id, "err", err)
 		return jobexec.BidShape{}, "model"
