@@ -72,9 +72,10 @@ type BidShape struct {
 	// while it computes (gemm-f32: A and Bᵀ, M·K + K·N), on the host.
 	Generated uint64
 	// HeldBytes is the memory the job holds from its preparation to the
-	// end of its execution (gemm-f32: Bᵀ, K·N·4), and ExecBytes what its
-	// execution adds while it runs (gemm-f32: A; mlp-f32: two layers'
-	// activations over every row).
+	// end of its execution (gemm-f32: Bᵀ, K·N·4; mlp-f32 and gpt-f32: its
+	// dataset's values, InputBytes), and ExecBytes what its execution adds
+	// while it runs (gemm-f32: A; mlp-f32: two layers' activations over
+	// every row).
 	HeldBytes, ExecBytes uint64
 }
 

@@ -77,6 +77,9 @@ func sizeGPT(ctx context.Context, job computetypes.Job, src ProviderSource) (Bid
 	}
 	s.GFLOP = gptWork(job, m.Config, width).GFLOP
 	s.ExecBytes = decodeBytes(job, m.Config, width)
+	// The built job holds the prompts from its fetch to the end of its
+	// execution.
+	s.HeldBytes = s.InputBytes
 	return s, nil
 }
 

@@ -232,9 +232,12 @@ func sizeMLP(ctx context.Context, job computetypes.Job, src ProviderSource) (Bid
 	}
 	row := workload.MLPRowMulAdds(widths)
 	work, _ := workload.MLPWork(row, uint64(len(model.Layers)), job.Rows, job.Workload.ChunkRows)
+	input := valuesBytes(job.Rows, uint64(model.InputDim()))
 	return BidShape{
-		Rows: job.Rows, Cols: uint64(model.OutputDim()), InputBytes: valuesBytes(job.Rows, uint64(model.InputDim())),
+		Rows: job.Rows, Cols: uint64(model.OutputDim()), InputBytes: input,
 		GFLOP: 2 * float64(work) / 1e9, DatasetID: m.DatasetId,
-		RowMulAdds: row, ExecBytes: valuesBytes(job.Rows, 2*widest),
+		// The built job holds the dataset's values from its fetch to the
+		// end of its execution (buildMLP, workload.MLPJob).
+		RowMulAdds: row, HeldBytes: input, ExecBytes: valuesBytes(job.Rows, 2*widest),
 	}, nil
 }

@@ -91,7 +91,9 @@ func (a *Agent) admitVerification(job computetypes.Job, s jobexec.BidShape, p co
 // admitMemory refuses a job that would not fit the agent's memory budget
 // (Config.MaxMemoryBytes: half the host's by default) were every job in memory at
 // once like it: its HeldBytes (a gemm's Bᵀ, drawn when its inputs are
-// prepared) for each job the fetchers and workers hold, and for each one
+// prepared; an mlp's or gpt's dataset values, read when it is fetched:
+// TestAttackJobsOverLargeDatasetsOverrunTheMemoryBudget) for each job the
+// fetchers and workers hold, and for each one
 // running its ExecBytes (a gemm's A, an mlp's activations) and its output
 // twice (outputMemBytes). The output is counted here, not in each kind's
 // ExecBytes: every kind's output is held the same way, by the agent's
