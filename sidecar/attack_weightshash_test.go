@@ -20,7 +20,7 @@ import (
 // fetch policy's Timeout now goes on while it averages AvgRate, so a hostile
 // provider whose model uri fails served endless junk at AvgRate (4 MiB/s by
 // default) and held the check's worker for 16 GiB / 4 MiB/s ≈ 68 minutes, in
-// the model's load, which preemption does not cut (slice.go). Now at most
+// the model's load, which preemption did not cut then (slicedMirror). Now at most
 // MaxWeightsHashed is read (by default 1 GiB, the largest weights file a
 // provider agent parses): here 256 KiB, ended in under a second, and the
 // junk is UNAVAILABLE (not the weights), not an abstention.

@@ -51,8 +51,9 @@ import (
 // freeCutBytes costs none): a cut transfer restarted from zero, so where
 // each of the provider's transfers ran under the policy's average rate no
 // validator ever had the weights (TestCutWeightsTransferResumesWhereItStopped,
-// TestWeightsCutAtEveryQuantumComeWhole). What a check that gave up had is
-// kept for the next check at the same provider (partialWeights).
+// TestWeightsCutAtEveryQuantumComeWhole). What a check that gave up, or
+// whose worker was taken back (slicedMirror), had is kept for the next
+// check at the same provider (partialWeights).
 //
 // The provider alone cannot send every validator the weights within the
 // span, so a fetch also starts (or joins) a walk of the peer sidecars for

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/aichain/aichain/jobexec"
+	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 )
 
@@ -27,8 +29,10 @@ import (
 //     checked (each new job does so once, so a running check is cut short
 //     no more often than jobs arrive), otherwise only once the running
 //     check's slice has run CheckSlice (no two jobs trade a worker faster);
-//   - taking a worker back cancels the check's chunk fetches, not its
-//     model's load nor its recomputations; the check yields, keeps what it verified
+//   - taking a worker back cancels the check's chunk fetches and the
+//     provider's weights transfer (slicedMirror: what it brought is kept by
+//     partialWeights, and the next slice asks for the rest), not the rest of
+//     its model's load nor its recomputations; the check yields, keeps what it verified
 //     (chunkProgress: how many of the sampled chunks, in order, and what is
 //     left of its busy budget) and is queued again; the next slice goes on
 //     from there and never fetches a verified chunk again;
@@ -56,6 +60,25 @@ type chunkProgress struct {
 	// of its budget.
 	inCheck bool
 	busy    busyBudget
+}
+
+// slicedMirror is m under the running slice (slice) as well as its
+// caller's context: taking the worker back cuts the provider's weights
+// transfer as it cuts a chunk fetch. The load was not sliced, and a
+// provider whose model's uri fails sent junk as the weights under the
+// policy's average rate, each transfer cut at its Timeout with more than
+// freeCutBytes (a free attempt), Range after Range: two such jobs held both
+// workers of every sidecar for their whole windows, and the honest jobs
+// got no verdict (TestAttackTricklingWeightsMirrorHoldsEveryWorker). What
+// the transfer brought is kept (partialWeights), so an honest provider's
+// transfer goes on from there at the next slice.
+func slicedMirror(slice context.Context, m jobexec.WeightsMirror) jobexec.WeightsMirror {
+	return func(ctx context.Context, sha string) (workload.Checked, error) {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		defer context.AfterFunc(slice, cancel)()
+		return m(ctx, sha)
+	}
 }
 
 // resume starts a check's slice from p: the budget of the check under way,

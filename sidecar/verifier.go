@@ -253,9 +253,11 @@ func (v *Verifier) checkOnce(ctx, fetchCtx context.Context, pv computetypes.Pend
 // each one verified in p, and returns the verdict, why, and whether the
 // provider served every chunk the check fetched; or, fetchCtx cancelled
 // with ctx still alive, that it yielded (no verdict: VALID needs every
-// sampled chunk verified). Only the chunk fetches run under fetchCtx: taking
-// the worker back cuts them short, not the model's load (kept in memory for
-// the next slice) nor a recomputation, this sidecar's own work.
+// sampled chunk verified). Only the provider's answers run under fetchCtx,
+// its chunks and the weights it sends when their uri fails (slicedMirror):
+// taking the worker back cuts them short, not the rest of the model's load
+// (kept in memory for the next slice) nor a recomputation, this sidecar's
+// own work.
 func (v *Verifier) verifyChunks(ctx, fetchCtx context.Context, pv computetypes.PendingVerification, p *chunkProgress) outcome {
 	if v.cfg.Signer == nil {
 		return abstain("no signing key: providers serve chunks to validators' operators only")
@@ -265,7 +267,11 @@ func (v *Verifier) verifyChunks(ctx, fetchCtx context.Context, pv computetypes.P
 	// Busy answers, from the mirror and every chunk, share one wait budget,
 	// that of the check across all its slices (slice.go).
 	budget := v.resume(p)
-	rc, err := jobexec.NewRecomputer(jobexec.WithWeightsMirror(ctx, v.weightsFrom(pv.ProviderEndpoint, budget)), pv, v.cfg.MLP, v.backend)
+	mirror := slicedMirror(fetchCtx, v.weightsFrom(pv.ProviderEndpoint, budget))
+	rc, err := jobexec.NewRecomputer(jobexec.WithWeightsMirror(ctx, mirror), pv, v.cfg.MLP, v.backend)
+	if err != nil && yielded(ctx, fetchCtx) {
+		return outcome{yielded: true} // cut in the provider's weights transfer: its bytes are kept (partialWeights)
+	}
 	if errors.Is(err, jobexec.ErrWeightsUnavailable) && errors.Is(err, workload.ErrTooLarge) {
 		// The uri or the provider has weights larger than this sidecar
 		// takes: its limit, not the provider's fault (--max-fetch-bytes).
