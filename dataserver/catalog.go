@@ -108,7 +108,7 @@ func (s *Server) checkExplicit(ctx context.Context) error {
 				return chainErr(err, "dataset %d version %d", id, v)
 			}
 			if strings.EqualFold(dv.Sha256, e.sha) {
-				if _, err := s.tree(ctx, e, dv); err != nil {
+				if _, err := s.tree(ctx, e, dv, 0); err != nil {
 					return fmt.Errorf("dataset %d version %d (%s): %w", id, v, path, err)
 				}
 				found = true

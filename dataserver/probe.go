@@ -18,9 +18,10 @@ import (
 //	                sha256: the file every job winner's check accepts
 //	404 not_found   it does not serve the dataset, does not hold the version,
 //	                or its file does not make the version's record
-//	503 busy        no chain look-up slot for the version's record, or the
-//	                request went away while the file's chunk tree was built,
-//	                or the file is being re-indexed (retry)
+//	503 busy        no chain look-up slot for the version's record, the
+//	                file's chunk tree still being built after TreeWait (the
+//	                build goes on, whoever asked: tree.go), or the file
+//	                being re-indexed (retry)
 //
 // or with the signature refusals (401), all without a body (HEAD). It needs
 // no access, so no access look-up is made and no nonce recorded (a replayed

@@ -58,7 +58,8 @@
 //	404 not_found          this server does not serve that dataset, version or chunk
 //	429 too_many_requests  the signer's fresh requests exceed the per-address cap
 //	502 chain_unavailable  the node did not answer
-//	503 busy               too many chain look-ups or downloads at once, or a file changed on disk (retry after Retry-After)
+//	503 busy               too many chain look-ups or downloads at once, a file changed on disk, or a version's chunk
+//	                       tree still being built after TreeWait (retry after Retry-After)
 //
 // and a probe that the server holds the version is answered 204 No Content.
 package dataserver

@@ -320,8 +320,8 @@ func fileError(err error, g *grant) *httpError {
 	switch {
 	case errors.Is(err, errFileChanged):
 		return g.refusal(herr(http.StatusServiceUnavailable, "busy", "dataset %d version %d is being re-indexed; retry", g.id, g.version.Version))
-	case isContextErr(err):
-		return g.refusal(herr(http.StatusServiceUnavailable, "busy", "dataset %d version %d: %v", g.id, g.version.Version, err))
+	case isContextErr(err), errors.Is(err, errTreeBuilding):
+		return g.refusal(herr(http.StatusServiceUnavailable, "busy", "dataset %d version %d: %v; retry", g.id, g.version.Version, err))
 	case errors.Is(err, errNotTheVersion):
 		return g.refusal(herr(http.StatusNotFound, "not_found", "this server's file for dataset %d version %d does not match the chain", g.id, g.version.Version))
 	}
@@ -338,15 +338,16 @@ func (g *grant) refusal(e *httpError) *httpError {
 // version's record (tree), or the refusal that a chunk request and a probe
 // answer alike (fileError): 404 not_found when the file does not make the
 // version (its shape, content root or rows sha256), 503 busy when the
-// request went away or the file changed, 500 when it cannot be read. Why is
+// request went away, the file changed or its tree is still being built
+// after TreeWait, 500 when it cannot be read. Why is
 // logged at error level, at debug when a stranger asked: a probe needs no
 // access and may be replayed at will (TestAttackRefusedRequestsWriteNoLog).
 func (s *Server) grantTree(ctx context.Context, g *grant) (*fileTree, *httpError) {
-	t, err := s.tree(ctx, g.file, g.version)
+	t, err := s.tree(ctx, g.file, g.version, s.cfg.TreeWait)
 	if err == nil {
 		return t, nil
 	}
-	if !isContextErr(err) {
+	if !isContextErr(err) && !errors.Is(err, errTreeBuilding) {
 		level := slog.LevelError
 		if s.pool(g.signer) == poolStrangers {
 			level = slog.LevelDebug

@@ -73,6 +73,11 @@ type Config struct {
 	// long (default 30 s; downloads.go).
 	MaxDownloads, DownloadsPerAccount, ReservedDownloads int
 	StallTimeout                                         time.Duration
+	// TreeWait is how long a chunk request or a probe waits for its
+	// version's chunk tree to be built before it is answered 503 busy
+	// (default 2 s: under the sidecar's 5 s probe timeout, whose unanswered
+	// probe votes the dataset gone); the build goes on (tree.go).
+	TreeWait time.Duration
 	// WriteTimeout is the HTTP server's (0: none): pushing the write
 	// deadline for a stalled reader replaces the server's, so it is kept
 	// here, and a response's deadline never goes past it.
@@ -135,6 +140,9 @@ func (c *Config) downloadDefaults() {
 	c.ReservedDownloads = min(c.ReservedDownloads, c.MaxDownloads-1)
 	if c.StallTimeout <= 0 {
 		c.StallTimeout = 30 * time.Second
+	}
+	if c.TreeWait <= 0 {
+		c.TreeWait = 2 * time.Second
 	}
 }
 

@@ -62,15 +62,21 @@ type treeBuild struct {
 // refuses it (errNotTheVersion) unless it makes the version's record: its
 // content root, and its rows' sha256 when the version declares one (check).
 // Concurrent misses of one tree share one build
-// (TestAttackConcurrentTreeMissesReadTheFileOnce); a request waits for it as
-// long as its context lasts, and builds the tree itself if the request that
-// ran the build went away. A tree is cached whether or not it makes the
+// (TestAttackConcurrentTreeMissesReadTheFileOnce). The build is the
+// server's, not the request's: it runs to its end whoever asked for it
+// went away, and a request waits for it at most wait (0: as long as its
+// context lasts), then gets errTreeBuilding (503 busy). A build that ran
+// under the request that started it was dropped with it: a validator's
+// probe cut at its sidecar's timeout before a large file's tree was built
+// dropped the build, the next probe started over, and the unanswered
+// probes voted a held dataset gone (TestAttackWinnerAbortsWhileTheTreeBuilds).
+// A tree is cached whether or not it makes the
 // version that had it built, and checked against every version that asks
 // (two versions may share a file and rows_per_chunk, and declare different
 // roots or rows keys): a version whose record is false costs one read of
 // its file, not one a request (a probe needs no access and may be replayed).
-func (s *Server) tree(ctx context.Context, e indexed, dv types.DatasetVersion) (*fileTree, error) {
-	t, err := s.shapedTree(ctx, e, dv)
+func (s *Server) tree(ctx context.Context, e indexed, dv types.DatasetVersion, wait time.Duration) (*fileTree, error) {
+	t, err := s.shapedTree(ctx, e, dv, wait)
 	if err != nil {
 		return nil, err
 	}
@@ -95,37 +101,52 @@ func (t *fileTree) check(dv types.DatasetVersion) error {
 
 // shapedTree returns the tree of a file chunked as dv says (its shape and
 // rows_per_chunk), from the cache or built, not checked against dv's root
-// and rows key.
-func (s *Server) shapedTree(ctx context.Context, e indexed, dv types.DatasetVersion) (*fileTree, error) {
+// and rows key; it waits for a build at most wait (0: as long as ctx lasts).
+func (s *Server) shapedTree(ctx context.Context, e indexed, dv types.DatasetVersion, wait time.Duration) (*fileTree, error) {
 	key := treeKey{sha: e.sha, rowsPerChunk: dv.RowsPerChunk}
+	var expired <-chan time.Time
+	if wait > 0 {
+		timer := time.NewTimer(wait)
+		defer timer.Stop()
+		expired = timer.C
+	}
 	for {
 		if t, ok := s.cachedTree(key, dv); ok {
 			return t, nil
 		}
-		s.buildsMu.Lock()
-		b, running := s.builds[key]
-		if !running {
-			b = &treeBuild{done: make(chan struct{})}
-			s.builds[key] = b
-		}
-		s.buildsMu.Unlock()
-		if !running {
-			s.runBuild(ctx, key, b, e, dv)
-			return b.tree, b.err
-		}
+		b := s.startBuild(key, e, dv)
 		select {
 		case <-b.done:
 		case <-ctx.Done():
 			return nil, ctx.Err()
+		case <-expired:
+			return nil, errTreeBuilding
 		}
-		switch {
-		case b.err == nil && b.tree.shapedAs(dv):
-			return b.tree, nil
-		case b.err != nil && (!isContextErr(b.err) || ctx.Err() != nil):
+		if b.err != nil {
 			return nil, b.err
 		}
-		// Built for another shape, or its builder went away: again.
+		if b.tree.shapedAs(dv) {
+			return b.tree, nil
+		}
+		// Built for another shape of the same file: again.
 	}
+}
+
+// errTreeBuilding is a request that waited its bound for its version's
+// chunk tree, still being built (503 busy: ask again).
+var errTreeBuilding = errors.New("the version's chunk tree is being built")
+
+// startBuild returns the build of key in flight, or starts one.
+func (s *Server) startBuild(key treeKey, e indexed, dv types.DatasetVersion) *treeBuild {
+	s.buildsMu.Lock()
+	defer s.buildsMu.Unlock()
+	b, running := s.builds[key]
+	if !running {
+		b = &treeBuild{done: make(chan struct{})}
+		s.builds[key] = b
+		go s.runBuild(key, b, e, dv)
+	}
+	return b
 }
 
 // shapedAs reports whether t chunks the file as dv does.
@@ -141,26 +162,23 @@ func (s *Server) cachedTree(key treeKey, dv types.DatasetVersion) (*fileTree, bo
 }
 
 // runBuild builds b in a build slot, unless the tree was cached meanwhile,
-// then lets its waiters go.
-func (s *Server) runBuild(ctx context.Context, key treeKey, b *treeBuild, e indexed, dv types.DatasetVersion) {
+// then lets its waiters go. It runs under no request's context: the
+// number of builds in flight is bounded by the versions this server holds
+// (one per tree key), each reads its file once.
+func (s *Server) runBuild(key treeKey, b *treeBuild, e indexed, dv types.DatasetVersion) {
 	defer func() {
 		s.buildsMu.Lock()
 		delete(s.builds, key)
 		s.buildsMu.Unlock()
 		close(b.done)
 	}()
-	select {
-	case s.building <- struct{}{}:
-	case <-ctx.Done():
-		b.err = ctx.Err()
-		return
-	}
+	s.building <- struct{}{}
 	defer func() { <-s.building }()
 	if t, ok := s.cachedTree(key, dv); ok {
 		b.tree = t
 		return
 	}
-	if b.tree, b.err = buildTree(ctx, e, dv); b.err == nil {
+	if b.tree, b.err = buildTree(e, dv); b.err == nil {
 		s.trees.put(key, b.tree, zeroTime)
 	}
 }
@@ -169,7 +187,7 @@ func isContextErr(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
-func buildTree(ctx context.Context, e indexed, dv types.DatasetVersion) (*fileTree, error) {
+func buildTree(e indexed, dv types.DatasetVersion) (*fileTree, error) {
 	if dv.Rows == 0 || dv.Cols == 0 || dv.RowsPerChunk == 0 || dv.RowsPerChunk > dv.Rows || dv.Cols > 1<<24 {
 		return nil, fmt.Errorf("%w: shape %d×%d by %d rows", errNotTheVersion, dv.Rows, dv.Cols, dv.RowsPerChunk)
 	}
@@ -190,9 +208,6 @@ func buildTree(ctx context.Context, e indexed, dv types.DatasetVersion) (*fileTr
 	// their bytes hashed in turn are the rows' sha256.
 	rows := sha256.New()
 	for i := uint64(0); i < n; i++ {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
 		off, size := t.chunkRange(i)
 		if got, err := f.ReadAt(buf[:size], off); int64(got) != size {
 			return nil, fmt.Errorf("read chunk %d of %s: %w", i, e.path, errors.Join(err, io.ErrUnexpectedEOF))
