@@ -28,7 +28,9 @@ import (
 //     unavailable (VERDICT_DATASET_UNAVAILABLE), when it is refunded too: a
 //     requester cannot read a dataset through its own provider and get the
 //     fee back by making its model vanish, and an owner that serves nothing
-//     is paid nothing;
+//     is paid nothing; when neither input alone was found unavailable by
+//     more than 1/3, the winner pays the fee back as on no quorum (below;
+//     abortStands);
 //   - at least 2/3 finds them available: the abort was false, and is a
 //     timeout (EXPIRED/EXECUTION_TIMEOUT with the timeout penalty);
 //   - no quorum by the end: the abort stands (nobody could show the inputs
@@ -113,9 +115,9 @@ func abortOutcome(job types.Job, t types.VerificationTally, totalPower int64, po
 	unheard := max(totalPower-unavailable-t.InputsAvailablePower, 0)
 	switch {
 	case 3*t.DatasetUnavailablePower > totalPower:
-		return func(ctx context.Context, k Keeper) error { return k.abortStands(ctx, job, t, true) }
+		return func(ctx context.Context, k Keeper) error { return k.abortStands(ctx, job, t, totalPower) }
 	case 3*unavailable > totalPower && 3*(t.DatasetUnavailablePower+unheard) <= totalPower:
-		return func(ctx context.Context, k Keeper) error { return k.abortStands(ctx, job, t, false) }
+		return func(ctx context.Context, k Keeper) error { return k.abortStands(ctx, job, t, totalPower) }
 	case 3*unavailable > totalPower && t.QuorumTotalPower == 0:
 		return func(ctx context.Context, k Keeper) error { return k.awaitAbortGrace(ctx, job, t, totalPower, powers) }
 	case 3*t.InputsAvailablePower >= 2*totalPower && t.QuorumTotalPower == 0:
@@ -138,7 +140,7 @@ func (k Keeper) awaitAbortGrace(ctx context.Context, job types.Job, t types.Veri
 		return err
 	}
 	if params.VerdictGraceBlocks == 0 {
-		return k.abortStands(ctx, job, t, false)
+		return k.abortStands(ctx, job, t, totalPower)
 	}
 	t.QuorumTotalPower, t.QuorumOutcome = totalPower, types.Verdict_VERDICT_INPUTS_UNAVAILABLE
 	t.QuorumPowers = validatorPowers(powers, func(string) bool { return true })
@@ -156,26 +158,48 @@ func standsInGrace(job types.Job, t types.VerificationTally) bool {
 	return job.State == types.JobState_JOB_STATE_ABORTING && t.QuorumTotalPower > 0 && len(t.QuorumPowers) > 0
 }
 
-// abortStands ends an abort whose inputs more than 1/3 found unavailable:
-// the winner's obligation ends and its collateral is released, with no
-// payment and no penalty; the requester gets its escrow back, the dataset
-// fee only when more than 1/3 found the dataset gone (datasetGone), and
-// otherwise, as the dataset was served and the model was not, the job's
-// lock of its model owner's bond (forfeitModelBond: the dataset fee it
-// paid); the job is EXPIRED/ABORTED.
-func (k Keeper) abortStands(ctx context.Context, job types.Job, t types.VerificationTally, datasetGone bool) error {
+// abortStands ends an abort whose inputs more than 1/3 of total (the
+// power its tally is decided against) found unavailable: the requester gets
+// its escrow back, and the job is EXPIRED/ABORTED. Who pays the dataset fee
+// depends on which input was found unavailable by more than 1/3:
+//   - the dataset: the fee is refunded (the owner served nothing), and the
+//     winner's collateral released with no payment and no penalty;
+//   - the model (and not the dataset): the dataset was served and is paid
+//     for, and the job's lock of its model owner's bond makes the requester
+//     whole (forfeitModelBond: the dataset fee it paid), the winner's
+//     collateral released;
+//   - neither alone (the abort stood only on the two kinds together): the
+//     check says nothing of either input, and the abort is paid for as one
+//     without a quorum: the fee stays the dataset owner's and the winner,
+//     which aborted, forfeits as much of its collateral to the requester
+//     (forfeitOwnerFees). Forfeiting the model's bond there let a dataset
+//     owner whose server refused honest validators of 1/3 of the power,
+//     with one small validator of its own calling the model gone, collect
+//     an honest owner's bond for a model every honest validator found
+//     (TestAttackDatasetServerSplitsAbortCheckToCollectModelBond).
+func (k Keeper) abortStands(ctx context.Context, job types.Job, t types.VerificationTally, total int64) error {
 	if err := k.emitAbortDecided(ctx, job.Id, t, false, true); err != nil {
 		return err
 	}
-	if err := k.releaseCollateral(ctx, job); err != nil {
-		return err
-	}
-	if datasetGone {
+	switch {
+	case 3*t.DatasetUnavailablePower > total:
 		job.DatasetFeeOwed = false // the owner served nothing: refunded
-	} else if job.DatasetFeeOwed {
-		// The dataset was served and is paid for; the model was not: its
-		// owner's bond makes the requester whole (model_bond.go).
-		if err := k.forfeitModelBond(ctx, &job); err != nil {
+		if err := k.releaseCollateral(ctx, job); err != nil {
+			return err
+		}
+	case 3*t.InputsUnavailablePower > total || !job.DatasetFeeOwed:
+		if err := k.releaseCollateral(ctx, job); err != nil {
+			return err
+		}
+		if job.DatasetFeeOwed {
+			// The dataset was served and is paid for; the model was not:
+			// its owner's bond makes the requester whole (model_bond.go).
+			if err := k.forfeitModelBond(ctx, &job); err != nil {
+				return err
+			}
+		}
+	default:
+		if err := k.forfeitOwnerFees(ctx, job, types.CloseReason_CLOSE_REASON_ABORTED); err != nil {
 			return err
 		}
 	}
@@ -202,7 +226,7 @@ func (k Keeper) endAbort(ctx context.Context, job types.Job) error {
 	}
 	if t.QuorumOutcome == types.Verdict_VERDICT_INPUTS_UNAVAILABLE && t.QuorumTotalPower > 0 {
 		// It stood in its grace (awaitAbortGrace).
-		return k.abortStands(ctx, job, t, 3*t.DatasetUnavailablePower > t.QuorumTotalPower)
+		return k.abortStands(ctx, job, t, t.QuorumTotalPower)
 	}
 	if err := k.emitAbortDecided(ctx, job.Id, t, false, false); err != nil {
 		return err

@@ -61,10 +61,13 @@ func TestAttackValidatorsLockAbortBeforeDatasetQuorum(t *testing.T) {
 // the inputs unavailable: 9 the model, 3 the dataset) with the dataset
 // question open waits verdict_grace_blocks; when no more verdicts come (the
 // other validators offline), it closes as standing at the grace's end: the
-// winner whole, the dataset fee the owner's (3 of 30 is not more than 1/3)
-// and as much of its model bond the requester's (model_bond.go), the
-// requester out its creation fee. With
-// verdict_grace_blocks 0 it closes at once, the same way.
+// dataset fee the owner's (3 of 30 is not more than 1/3), and, as neither
+// input was found unavailable by more than 1/3 (9 of 30 is not either), the
+// model owner's bond is released and the winner, which aborted, forfeits as
+// much of its collateral to the requester, as on an abort without a quorum
+// (abortStands; TestAttackDatasetServerSplitsAbortCheckToCollectModelBond):
+// the requester out its creation fee. With verdict_grace_blocks 0 it closes
+// at once, the same way.
 func TestStandingAbortClosesAtItsGraceEnd(t *testing.T) {
 	for _, grace := range []uint64{types.DefaultVerdictGraceBlocks, 0} {
 		const bond = 1_000_000
@@ -81,11 +84,12 @@ func TestStandingAbortClosesAtItsGraceEnd(t *testing.T) {
 			s.nextPast(id)
 		}
 		s.wantState(id, types.JobState_JOB_STATE_EXPIRED, types.CloseReason_CLOSE_REASON_ABORTED)
-		s.bondOf(prov, bond, 0, 0)
+		s.bondOf(prov, bond-datasetFee, 0, 0)
 		l.delta("provider's account", prov, 0)
-		// The dataset fee is the owner's, and its model bond pays as much to
-		// the requester: the model (its too) was what went missing.
-		l.delta("owner", owner, -marketFee(datasetFee))
+		// The dataset fee is the owner's, its model bond whole; the winner's
+		// forfeit pays as much to the requester.
+		l.delta("owner", owner, datasetFee-marketFee(datasetFee))
+		s.modelBondOf(owner, modelBondStake, 0)
 		l.delta("requester", req, -creationFee)
 	}
 }
