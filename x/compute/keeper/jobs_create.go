@@ -169,6 +169,10 @@ func newJob(requester string, msg *types.MsgCreateJob, h int64, terms types.JobT
 	}
 	if terms.ModelID != 0 {
 		job.ModelId, job.ModelFee, job.ModelShares = terms.ModelID, terms.Model.Fee, terms.Model.Shares
+		// Where its provider and verifiers also fetch the weights
+		// (jobexec.WithModelURI) when a later owner points the model at
+		// nothing: the job's, bond or not (TestAttackBuyerRepointsModelToVoidSellersOwnJob).
+		job.ModelUri = terms.Model.URI
 	}
 	if terms.DatasetID != 0 {
 		job.DatasetId, job.DatasetFee, job.DatasetShares = terms.DatasetID, terms.Dataset.Fee, terms.Dataset.Shares

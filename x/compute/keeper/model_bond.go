@@ -99,14 +99,14 @@ func (k Keeper) emitModelBond(ctx context.Context, b types.ModelBond, posted, wi
 }
 
 // lockModelBond locks a new job's dataset fee of its model owner's bond
-// (job.model_bond, job.model_bonder) and records the model's uri the bond
-// vouches for (job.model_uri), or refuses the job (ErrModelBondUncovered)
-// when the free bond cannot cover it. A job without a model or a dataset
-// fee, or whose requester owns the model, locks none.
+// (job.model_bond, job.model_bonder), or refuses the job
+// (ErrModelBondUncovered) when the free bond cannot cover it. A job without
+// a model or a dataset fee, or whose requester owns the model, locks none.
 //
-// The uri stays the job's when the model changes hands: its provider and
-// verifiers fall back to it when the model's uri fails, so a buyer who
-// points the model at nothing cannot collect the seller's bond
+// The bond vouches for the uri the job keeps (job.model_uri, newJob), which
+// stays the job's when the model changes hands: its provider and verifiers
+// fall back to it when the model's uri fails, so a buyer who points the
+// model at nothing cannot collect the seller's bond
 // (TestAttackBuyerTakesDownBoughtWeightsToCollectSellersBond), and the
 // seller, still liable for the job, keeps serving the weights it vouched
 // for.
@@ -131,7 +131,7 @@ func (k Keeper) lockModelBond(ctx context.Context, job *types.Job, model common.
 	if err := k.setModelBond(ctx, owner, b); err != nil {
 		return err
 	}
-	job.ModelBond, job.ModelBonder, job.ModelUri = job.DatasetFee, modelOwner, model.URI
+	job.ModelBond, job.ModelBonder = job.DatasetFee, modelOwner
 	return nil
 }
 

@@ -8,14 +8,10 @@ import (
 
 // ModelBondLocks sums the model_bond of the live (non-terminal) jobs by the
 // account they locked it in: what each model owner's bond must have locked.
-// A job keeps a model_uri only with a model_bond (lockModelBond sets both).
 func ModelBondLocks(jobs []Job) (map[string]sdk.Coins, error) {
 	locks := map[string]sdk.Coins{}
 	for _, j := range jobs {
 		if j.ModelBond.IsZero() {
-			if j.ModelUri != "" && j.ModelBonder == "" {
-				return nil, ErrInvalidGenesis.Wrapf("job %d keeps model_uri %q without a model bond", j.Id, j.ModelUri)
-			}
 			continue
 		}
 		if err := j.ModelBond.Validate(); err != nil {

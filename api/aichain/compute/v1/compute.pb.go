@@ -1726,14 +1726,15 @@ type Job struct {
 	// model's owner when the job was created (it stays the bonder if the
 	// model changes hands).
 	ModelBonder string `protobuf:"bytes,54,opt,name=model_bonder,json=modelBonder,proto3" json:"model_bonder,omitempty"`
-	// model_uri is the model's uri when the job was created, set when the job
-	// locked model_bond: the uri its bonder vouched for. The job's provider
-	// and verifiers fetch its weights from the model's uri and, when that
-	// fails, from this one: a new owner of the model (MsgAcceptOwnership)
-	// who points the model's uri at a server that serves nothing cannot make
-	// the job's inputs unavailable and collect its seller's bond. Empty: the
-	// job locked no bond (or was created before this field), and its weights
-	// are fetched from the model's uri alone.
+	// model_uri is the model's uri when the job was created (with model_bond,
+	// the uri its bonder vouched for). The job's provider and verifiers fetch
+	// its weights from the model's uri and, when that fails, from this one: a
+	// new owner of the model (MsgAcceptOwnership) who points the model's uri
+	// at a server that serves nothing cannot make the job's inputs
+	// unavailable, to collect its seller's bond or to void the seller's own
+	// jobs. Empty: the job has no model (or was created before 2026-12-07
+	// without a bond, or before this field), and its weights are fetched from
+	// the model's uri alone.
 	ModelUri      string `protobuf:"bytes,55,opt,name=model_uri,json=modelUri,proto3" json:"model_uri,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
