@@ -25,6 +25,12 @@ import (
 //     CLI does without --grpc-addr, over ABCI Query, where
 //     limitedTxService.Simulate holds it to abciSimulateMaxBytes and a free
 //     slot;
+//   - the tx service's GetTxsEvent is refused (ErrInvalidRequest): it asks
+//     the node's tx indexer, whose search loads every matching transaction
+//     ever indexed before it pages, through the in-process client with no
+//     deadline, and here it did so under the lock
+//     (TestAttackAbciQuerySearchesEveryTxUnderTheLock). Clients search with
+//     CometBFT's tx_search or over the gRPC server, outside the lock;
 //   - a store query other than "/store/<store>/key" is refused: "subspace"
 //     walks and returns every key under the prefix the client gives, a whole
 //     collection for a one-byte prefix (TestAttackAbciQueryStoreSubspaceReadsWholeStore);
@@ -51,11 +57,19 @@ func (app *App) Query(ctx context.Context, req *abci.RequestQuery) (*abci.Respon
 	return app.BaseApp.Query(ctx, req)
 }
 
+// txSearchPath is the tx service's search by events (a gRPC route: the
+// router matches it exactly).
+const txSearchPath = "/cosmos.tx.v1beta1.Service/GetTxsEvent"
+
 // refusedQueryPath is the error a path of ABCI Query that the node does not
 // serve gets (ErrInvalidRequest), or nil. The path is split as BaseApp
 // splits it, so that no other spelling reaches the same handler (a gRPC
 // route's first part is its service's name, neither "app" nor "store").
 func refusedQueryPath(path string) error {
+	if path == txSearchPath {
+		return errorsmod.Wrap(sdkerrors.ErrInvalidRequest,
+			"this node does not search transactions through abci_query: use CometBFT's tx_search, or GetTxsEvent over gRPC")
+	}
 	parts := baseapp.SplitABCIQueryPath(path)
 	if len(parts) == 0 {
 		return nil // BaseApp's own "no query path"
