@@ -65,7 +65,8 @@ func TestAttackValidatorReadsWeightsOfNoJobUnderVerification(t *testing.T) {
 	}
 
 	// The job is over on chain: retire ends its record, and its model is no
-	// longer served (its chunks are, for the retention window).
+	// longer served (its chunks are, to its requester alone, for the
+	// retention window: TestAttackValidatorReadsRowsAndOutputsOfAJobOver).
 	rec.Phase, rec.PendingTx = PhaseSubmitted, ""
 	s.a.view = map[uint64]jobView{9: {state: computetypes.JobState_JOB_STATE_SETTLED}}
 	s.a.retire()
@@ -75,8 +76,8 @@ func TestAttackValidatorReadsWeightsOfNoJobUnderVerification(t *testing.T) {
 	if status, body := s.get(t, s.validator, s.url, "/v1/models/"+jobModel); status != http.StatusNotFound || bytes.Contains(body, files[jobModel]) {
 		t.Fatalf("the model of a job over on chain: status %d (%d bytes), want 404 and none", status, len(body))
 	}
-	if status, _ := s.get(t, s.validator, s.url, "/v1/jobs/9/chunks/0"); status != http.StatusOK {
-		t.Fatalf("a chunk of the job over on chain, within the retention window: status %d, want 200", status)
+	if status, _ := s.get(t, s.requester, s.url, "/v1/jobs/9/chunks/0"); status != http.StatusOK {
+		t.Fatalf("the requester's chunk of the job over on chain, within the retention window: status %d, want 200", status)
 	}
 	if len(reads) != 1 || reads[0] != jobModel {
 		t.Fatalf("cache reads %q: only the request while the job was under verification should reach the disk", reads)

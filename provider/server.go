@@ -30,13 +30,18 @@ type servedJob struct {
 	// sent until the job is over (its validators may ask for them:
 	// serveWeights); empty before and after.
 	model string
+	// over: the job is over on chain. Its chunks stay for the requester's
+	// download (--retention) and no validator verifies it any more, so
+	// they are the requester's alone
+	// (TestAttackValidatorReadsRowsAndOutputsOfAJobOver).
+	over bool
 }
 
 // authorizer decides who reads which chunk: a job's output chunks go to its
 // requester and to the operators of bonded validators (whose sidecars sign
 // with the operator's account key); the input rows served with an mlp
 // chunk go to the validators only (the requester may hold no dataset
-// licence).
+// licence). Once the job is over, its chunks go to its requester alone.
 type authorizer struct {
 	a        *Agent
 	prefix   string
@@ -72,7 +77,8 @@ func (z *authorizer) addJob(r *Record) {
 	z.mu.Lock()
 	defer z.mu.Unlock()
 	z.endJobLocked(r.ID)
-	j := servedJob{requester: r.Requester, count: r.ChunkCount, chunkBytes: r.ChunkBytes, served: r.served()}
+	j := servedJob{requester: r.Requester, count: r.ChunkCount, chunkBytes: r.ChunkBytes, served: r.served(),
+		over: r.Phase >= PhaseEnded}
 	if verifying := r.Phase == PhaseSubmitted || r.Phase == PhaseExecuted && r.PendingTx != ""; verifying && r.ModelSha != "" {
 		j.model = strings.ToLower(r.ModelSha)
 		z.models[j.model]++
@@ -80,12 +86,17 @@ func (z *authorizer) addJob(r *Record) {
 	z.jobs[r.ID] = j
 }
 
-// endJob marks a job over on chain: its chunks are still served (for the
-// retention window), its model's weights no longer for it.
+// endJob marks a job over on chain: its chunks are still served to its
+// requester (for the retention window), to the validators no longer, nor
+// its model's weights.
 func (z *authorizer) endJob(id uint64) {
 	z.mu.Lock()
 	defer z.mu.Unlock()
 	z.endJobLocked(id)
+	if j, ok := z.jobs[id]; ok {
+		j.over = true
+		z.jobs[id] = j
+	}
 }
 
 func (z *authorizer) endJobLocked(id uint64) {
@@ -188,7 +199,8 @@ func (a *Agent) serveChunk(w http.ResponseWriter, r *http.Request) {
 	if !a.admit(w, r, func(signer string, validators map[string]bool) bool {
 		var held bool
 		job, held = a.auth.jobs[id]
-		validator, who = validators[signer], signer
+		// A validator reads a job while it may be verified, not once over.
+		validator, who = validators[signer] && !job.over, signer
 		switch {
 		case !held:
 			a.metrics.Refused.WithLabelValues("not_found").Inc()
@@ -196,7 +208,7 @@ func (a *Agent) serveChunk(w http.ResponseWriter, r *http.Request) {
 			return false
 		case signer != job.requester && !validator:
 			a.metrics.Refused.WithLabelValues("no_access").Inc()
-			httpError(w, http.StatusForbidden, "no_access", "only the job's requester and bonded validators read its chunks")
+			httpError(w, http.StatusForbidden, "no_access", "only the job's requester, and bonded validators until the job is over, read its chunks")
 			return false
 		}
 		return true
