@@ -15,10 +15,18 @@ import (
 	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 )
 
-// servedMLP is a chunk server holding an executed mlp job (id 11) over a
-// licensed dataset (id 5) of 23 rows: it returns the server, the dataset's
-// chunks (the licensed rows) and the job's output chunks.
-func servedMLP(t *testing.T) (*served, [][]byte, [][]byte) {
+// mlpServed is a chunk server holding an executed mlp job (id 11) over a
+// licensed dataset (id 5) of 23 rows in chunks of 4, its output in chunks
+// of 6 rows: the server, the model, the checked dataset (its Chunks are the
+// licensed rows) and the job's output chunks.
+type mlpServed struct {
+	sv     *served
+	model  *workload.Model
+	ds     *jobexec.DatasetFile
+	chunks [][]byte
+}
+
+func servedMLP(t *testing.T) mlpServed {
 	t.Helper()
 	model := &workload.Model{Layers: []workload.Layer{
 		{In: 2, Out: 3, Weight: []float32{1, -1, 0.5, 2, -0.25, 0.75}, Bias: []float32{0.1, 0, -0.1}},
@@ -51,7 +59,7 @@ func servedMLP(t *testing.T) (*served, [][]byte, [][]byte) {
 	}
 	sv := newServed(t, 11, chunks, Config{MLP: fakeMLP{model: model, ds: ds}},
 		Record{Kind: workload.KindMLP, DatasetID: 5, ChunkRows: 6})
-	return sv, ds.Chunks, chunks
+	return mlpServed{sv: sv, model: model, ds: ds, chunks: chunks}
 }
 
 // TestAttackValidatorReadsRowsAndOutputsOfAJobOver: hostile bonded
@@ -70,7 +78,8 @@ func servedMLP(t *testing.T) (*served, [][]byte, [][]byte) {
 // alone: a validator is refused before its nonce or the disk, and a
 // requester who is also a validator gets its output without the rows.
 func TestAttackValidatorReadsRowsAndOutputsOfAJobOver(t *testing.T) {
-	sv, rows, out := servedMLP(t)
+	m := servedMLP(t)
+	sv, rows, out := m.sv, m.ds.Chunks, m.chunks
 	chunk := func(i int) string { return "/v1/jobs/11/chunks/" + strconv.Itoa(i) }
 
 	// Under verification: the validator reads a sampled chunk and its rows.

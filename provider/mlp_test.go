@@ -14,8 +14,6 @@ import (
 	"github.com/aichain/aichain/chainclient/signedreq"
 	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/workload"
-	"github.com/aichain/aichain/workload/dataset"
-	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 )
 
 type fakeMLP struct {
@@ -48,37 +46,8 @@ func (f fakeMLP) DatasetFile(_ context.Context, id, _ uint64) (*jobexec.DatasetF
 // recomputes the chunk from them alone; the requester gets the output
 // without the rows, anyone else nothing.
 func TestAttackUnauthorisedFetchOfInputRows(t *testing.T) {
-	model := &workload.Model{Layers: []workload.Layer{
-		{In: 2, Out: 3, Weight: []float32{1, -1, 0.5, 2, -0.25, 0.75}, Bias: []float32{0.1, 0, -0.1}},
-		{In: 3, Out: 1, Weight: []float32{1, -2, 0.5}},
-	}}
-	m := &workload.Matrix{Rows: 23, Cols: 2, Data: make([]float32, 46)}
-	for i := range m.Data {
-		m.Data[i] = float32(i%9)*0.5 - 2
-	}
-	npy, err := workload.EncodeNPY(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, _, err := dataset.Root(m, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := datamarkettypes.Dataset{Id: 5, Rows: 23, Cols: 2, RowsPerChunk: 4, ContentRoot: root[:], Sha256: workload.SHA256Hex(npy), Version: 1}
-	ds, err := jobexec.CheckDataset(rec, npy, workload.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	job, err := workload.NewMLPJob(model, m, 6)
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunks, err := workload.ComputeChunks(context.Background(), job, cpu.New())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sv := newServed(t, 11, chunks, Config{MLP: fakeMLP{model: model, ds: ds}},
-		Record{Kind: workload.KindMLP, DatasetID: 5, ChunkRows: 6})
+	m := servedMLP(t)
+	sv, model, ds, chunks, root := m.sv, m.model, m.ds, m.chunks, m.ds.Record.ContentRoot
 	out := sv.root
 	for i := range chunks {
 		status, body := sv.get(t, sv.validator, sv.url, "/v1/jobs/11/chunks/"+strconv.Itoa(i))
@@ -89,7 +58,7 @@ func TestAttackUnauthorisedFetchOfInputRows(t *testing.T) {
 		if err := cr.Verify(out, uint64(len(chunks)), uint64(i)); err != nil {
 			t.Fatalf("chunk %d: %v", i, err)
 		}
-		x, rows, err := cr.VerifyInputs(root[:], 23, 2, 4, 6)
+		x, rows, err := cr.VerifyInputs(root, 23, 2, 4, 6)
 		if err != nil {
 			t.Fatalf("chunk %d inputs: %v", i, err)
 		}
