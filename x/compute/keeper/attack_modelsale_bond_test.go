@@ -75,30 +75,10 @@ func TestAttackBuyerTakesDownBoughtWeightsToCollectSellersBond(t *testing.T) {
 	}
 	s.win(buyerProv, id, stake)
 
-	// The buyer's one transaction: accept, and move the weights to nowhere.
-	const gone = "https://buyer.example/gone"
-	if _, err := mr.AcceptOwnership(s.ta.Ctx, &mrtypes.MsgAcceptOwnership{NewOwner: buyer.String(), ModelId: modelID, OfferSeq: s.model(modelID).OfferSeq}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := mr.UpdateUri(s.ta.Ctx, &mrtypes.MsgUpdateUri{Owner: buyer.String(), ModelId: modelID, Uri: gone}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.ms.AbortJob(s.ta.Ctx, &types.MsgAbortJob{Provider: buyerProv.String(), JobId: id, Reason: types.AbortReason_ABORT_REASON_INPUTS_UNAVAILABLE}); err != nil {
-		t.Fatalf("abort: %v", err)
-	}
-	s.inv()
-
-	// What the validators' sidecars are asked: the model's uri is the
-	// buyer's, and the job's is still the seller's.
-	res, err := s.q.PendingVerifications(s.ta.Ctx, &types.QueryPendingVerificationsRequest{})
-	must(t, err)
-	if len(res.Pending) != 1 || res.Pending[0].JobId != id || !res.Pending[0].InputsCheck {
-		t.Fatalf("pending verifications %+v, want job %d's input check", res.Pending, id)
-	}
-	if pv := res.Pending[0]; pv.ModelUri != sellerURI || s.model(modelID).Uri != gone {
-		t.Fatalf("the input check lists the model uri %q (the model's is %q), want the seller's %q, which the job's bond vouches for",
-			pv.ModelUri, s.model(modelID).Uri, sellerURI)
-	}
+	// The buyer's one transaction: accept, and move the weights to nowhere;
+	// its provider aborts. What the validators' sidecars are asked: the
+	// model's uri is the buyer's, and the job's is still the seller's.
+	s.buyerRepointsAndAborts(buyer, buyerProv, modelID, id, sellerURI)
 
 	// The seller's server serves the weights there: honest validators find
 	// the inputs available, and the abort is the buyer's provider's timeout.
@@ -123,4 +103,34 @@ func (s *suite) model(id uint64) mrtypes.Model {
 	m, err := s.ta.ModelRegistryKeeper.GetModel(s.ta.Ctx, id)
 	must(s.t, err)
 	return m
+}
+
+// buyerRepointsAndAborts is a model buyer's one transaction: it accepts the
+// pending sale of modelID, points the model's uri at nothing, and its
+// provider aborts job id for unavailable inputs. It checks that the input
+// check the validators are asked lists job id with the uri the job kept,
+// jobURI, where the model's own is the buyer's.
+func (s *suite) buyerRepointsAndAborts(buyer, buyerProv sdk.AccAddress, modelID, id uint64, jobURI string) {
+	s.t.Helper()
+	const gone = "https://buyer.example/gone"
+	mr := mrkeeper.NewMsgServerImpl(s.ta.ModelRegistryKeeper)
+	if _, err := mr.AcceptOwnership(s.ta.Ctx, &mrtypes.MsgAcceptOwnership{NewOwner: buyer.String(), ModelId: modelID, OfferSeq: s.model(modelID).OfferSeq}); err != nil {
+		s.t.Fatal(err)
+	}
+	if _, err := mr.UpdateUri(s.ta.Ctx, &mrtypes.MsgUpdateUri{Owner: buyer.String(), ModelId: modelID, Uri: gone}); err != nil {
+		s.t.Fatal(err)
+	}
+	if _, err := s.ms.AbortJob(s.ta.Ctx, &types.MsgAbortJob{Provider: buyerProv.String(), JobId: id, Reason: types.AbortReason_ABORT_REASON_INPUTS_UNAVAILABLE}); err != nil {
+		s.t.Fatalf("abort: %v", err)
+	}
+	s.inv()
+	res, err := s.q.PendingVerifications(s.ta.Ctx, &types.QueryPendingVerificationsRequest{})
+	must(s.t, err)
+	if len(res.Pending) != 1 || res.Pending[0].JobId != id || !res.Pending[0].InputsCheck {
+		s.t.Fatalf("pending verifications %+v, want job %d's input check", res.Pending, id)
+	}
+	if pv := res.Pending[0]; pv.ModelUri != jobURI || s.model(modelID).Uri != gone {
+		s.t.Fatalf("the input check lists the model uri %q (the model's is %q), want the seller's %q, the job's",
+			pv.ModelUri, s.model(modelID).Uri, jobURI)
+	}
 }

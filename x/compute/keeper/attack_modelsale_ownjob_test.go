@@ -5,7 +5,6 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	"github.com/aichain/aichain/x/compute/types"
 	mrkeeper "github.com/aichain/aichain/x/modelregistry/keeper"
 	mrtypes "github.com/aichain/aichain/x/modelregistry/types"
 )
@@ -53,24 +52,5 @@ func TestAttackBuyerRepointsModelToVoidSellersOwnJob(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.win(buyerProv, id, 50_000)
-	const gone = "https://buyer.example/gone"
-	if _, err := mr.AcceptOwnership(s.ta.Ctx, &mrtypes.MsgAcceptOwnership{NewOwner: buyer.String(), ModelId: modelID, OfferSeq: s.model(modelID).OfferSeq}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := mr.UpdateUri(s.ta.Ctx, &mrtypes.MsgUpdateUri{Owner: buyer.String(), ModelId: modelID, Uri: gone}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.ms.AbortJob(s.ta.Ctx, &types.MsgAbortJob{Provider: buyerProv.String(), JobId: id, Reason: types.AbortReason_ABORT_REASON_INPUTS_UNAVAILABLE}); err != nil {
-		t.Fatalf("abort: %v", err)
-	}
-	s.inv()
-	res, err := s.q.PendingVerifications(s.ta.Ctx, &types.QueryPendingVerificationsRequest{})
-	must(t, err)
-	if len(res.Pending) != 1 || res.Pending[0].JobId != id || !res.Pending[0].InputsCheck {
-		t.Fatalf("pending verifications %+v, want job %d's input check", res.Pending, id)
-	}
-	if pv := res.Pending[0]; pv.ModelUri != sellerURI || s.model(modelID).Uri != gone {
-		t.Fatalf("the input check lists the model uri %q (the model's is %q), want the seller's %q, where its weights still are",
-			pv.ModelUri, s.model(modelID).Uri, sellerURI)
-	}
+	s.buyerRepointsAndAborts(buyer, buyerProv, modelID, id, sellerURI)
 }
