@@ -235,7 +235,7 @@ func newFixture(t *testing.T, byOwner bool) *fixture {
 	fx.chain.grant(1, fx.licensee.addr(), 1, true)
 	hs := httptest.NewUnstartedServer(nil)
 	url := "http://" + hs.Listener.Addr().String()
-	cfg := Config{Chain: fx.chain, Audiences: []string{url}, Window: time.Minute}
+	cfg := Config{Chain: fx.chain, Audiences: []string{url}, Window: time.Minute, TreeDir: t.TempDir()}
 	if byOwner {
 		cfg.Owners, cfg.DataDir = []string{fx.owner.addr()}, dir
 	} else {

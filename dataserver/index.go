@@ -177,3 +177,15 @@ func errorsJoinClose(err error, c io.Closer) error {
 	}
 	return err
 }
+
+// shas returns the sha256 of every file indexed (the folder's and the
+// explicitly mapped ones).
+func (x *index) shas() map[string]bool {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	out := make(map[string]bool, len(x.byPath))
+	for _, e := range x.byPath {
+		out[e.sha] = true
+	}
+	return out
+}

@@ -35,7 +35,11 @@ import (
 // checked as a chunk request checks it (serve.go, grantTree):
 // its chunk tree is built on the first probe or chunk request, by reading
 // the file once, and cached (as built, whatever the version declares), so
-// that a probe reads no file after that. A probe that checked the sha256 and
+// that a probe reads no file after that: evicted from memory, the tree is
+// read back from its leaves in Config.TreeDir (treestore.go), so that
+// probes of more versions than MaxTrees in turn, a copy of each replayed
+// for the window, read no file either
+// (TestAttackProbesCyclingVersionsForceFullReads). A probe that checked the sha256 and
 // length alone answered 204 for a version whose declared content root or
 // rows sha256 is false, while every job winner refused its file: the
 // winner's abort was then judged false and it paid the timeout penalty

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -57,6 +58,12 @@ type Config struct {
 	// MaxTrees bounds the cached Merkle trees (default 64); MaxAccess the
 	// cached access answers (default 65,536).
 	MaxTrees, MaxAccess int
+	// TreeDir, when set, keeps every built tree's leaves (32 bytes a
+	// chunk) in a file of this folder (made if missing), so that a tree
+	// evicted from memory, or lost in a restart, comes back without reading
+	// its version's file; empty: trees are kept in memory only
+	// (treestore.go).
+	TreeDir string
 	// NoncesPerAddress caps one account's requests per window (default 20,000).
 	NoncesPerAddress int
 	// MaxRefused bounds the accesses remembered as refused, so that a
@@ -215,6 +222,11 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("%w: owners given without a data dir to find their files in", ErrConfig)
 	}
 	cfg.defaults()
+	if cfg.TreeDir != "" {
+		if err := os.MkdirAll(cfg.TreeDir, 0o700); err != nil {
+			return nil, fmt.Errorf("%w: tree folder: %w", ErrConfig, err)
+		}
+	}
 	return &Server{
 		cfg:       cfg,
 		notBefore: cfg.Now().Unix() + 1,
@@ -247,6 +259,7 @@ func (s *Server) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.pruneLeaves()
 	if err := s.checkExplicit(ctx); err != nil {
 		return err
 	}
@@ -305,6 +318,8 @@ func (s *Server) Run(ctx context.Context) {
 		case <-t.C:
 			if _, err := s.index.build(ctx, s.cfg.DataDir, s.explicitFiles()); err != nil && ctx.Err() == nil {
 				s.cfg.Logger.Warn("cannot re-index the folder; keeping the last index", "err", err)
+			} else if err == nil {
+				s.pruneLeaves()
 			}
 			if err := s.refreshCatalog(ctx); err != nil && ctx.Err() == nil {
 				s.cfg.Logger.Warn("cannot re-read the served datasets; keeping the last list", "err", err)

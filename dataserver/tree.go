@@ -58,7 +58,8 @@ type treeBuild struct {
 }
 
 // tree returns the tree of a file as a version chunks it, from the cache or
-// built by reading the file once (at most two builds at a time), and
+// built by reading the file once, or read back from its leaves in
+// Config.TreeDir (at most two builds at a time; treestore.go), and
 // refuses it (errNotTheVersion) unless it makes the version's record: its
 // content root, and its rows' sha256 when the version declares one (check).
 // Concurrent misses of one tree share one build
@@ -161,8 +162,9 @@ func (s *Server) cachedTree(key treeKey, dv types.DatasetVersion) (*fileTree, bo
 	return t, ok && t.shapedAs(dv)
 }
 
-// runBuild builds b in a build slot, unless the tree was cached meanwhile,
-// then lets its waiters go. It runs under no request's context: the
+// runBuild builds b in a build slot (or reads it back from its leaves:
+// loadOrBuild), unless the tree was cached meanwhile, then lets its
+// waiters go. It runs under no request's context: the
 // number of builds in flight is bounded by the versions this server holds
 // (one per tree key), each reads its file once.
 func (s *Server) runBuild(key treeKey, b *treeBuild, e indexed, dv types.DatasetVersion) {
@@ -178,7 +180,7 @@ func (s *Server) runBuild(key treeKey, b *treeBuild, e indexed, dv types.Dataset
 		b.tree = t
 		return
 	}
-	if b.tree, b.err = buildTree(e, dv); b.err == nil {
+	if b.tree, b.err = s.loadOrBuild(e, dv); b.err == nil {
 		s.trees.put(key, b.tree, zeroTime)
 	}
 }
@@ -187,21 +189,32 @@ func isContextErr(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
-func buildTree(e indexed, dv types.DatasetVersion) (*fileTree, error) {
+// shapeOf returns the tree of a file as dv chunks it, without its Merkle
+// tree and rows' sha256, and its chunk count; errNotTheVersion when the
+// file cannot hold dv's rows.
+func shapeOf(e indexed, dv types.DatasetVersion) (*fileTree, uint64, error) {
 	if dv.Rows == 0 || dv.Cols == 0 || dv.RowsPerChunk == 0 || dv.RowsPerChunk > dv.Rows || dv.Cols > 1<<24 {
-		return nil, fmt.Errorf("%w: shape %d×%d by %d rows", errNotTheVersion, dv.Rows, dv.Cols, dv.RowsPerChunk)
+		return nil, 0, fmt.Errorf("%w: shape %d×%d by %d rows", errNotTheVersion, dv.Rows, dv.Cols, dv.RowsPerChunk)
 	}
 	body := int64(dv.Rows) * int64(dv.Cols) * 4
 	if body/int64(dv.Cols)/4 != int64(dv.Rows) || body+10 > e.size {
-		return nil, fmt.Errorf("%w: %d×%d rows in a %d-byte file", errNotTheVersion, dv.Rows, dv.Cols, e.size)
+		return nil, 0, fmt.Errorf("%w: %d×%d rows in a %d-byte file", errNotTheVersion, dv.Rows, dv.Cols, e.size)
 	}
 	t := &fileTree{bodyOff: e.size - body, rows: dv.Rows, cols: dv.Cols, rowsPerChunk: dv.RowsPerChunk}
+	return t, (dv.Rows + dv.RowsPerChunk - 1) / dv.RowsPerChunk, nil
+}
+
+// buildTree builds the tree of a file as dv chunks it by reading its rows.
+func buildTree(e indexed, dv types.DatasetVersion) (*fileTree, error) {
+	t, n, err := shapeOf(e, dv)
+	if err != nil {
+		return nil, err
+	}
 	f, err := e.open()
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	n := (dv.Rows + dv.RowsPerChunk - 1) / dv.RowsPerChunk
 	leaves := make([]merkle.Hash, n)
 	buf := make([]byte, dv.RowsPerChunk*dv.Cols*4)
 	// The chunks, read in order, are contiguous and cover the rows exactly:

@@ -36,6 +36,8 @@ func flags(fs *pflag.FlagSet) {
 	fs.Duration("write-timeout", 30*time.Minute, "longest time to write a response (a whole file); a stalled reader is dropped sooner (--stall-timeout)")
 	fs.Duration("idle-timeout", 60*time.Second, "how long an idle keep-alive connection stays open")
 	fs.Int("max-trees", 64, "Merkle trees of served versions kept in memory")
+	fs.String("tree-dir", "", "folder where the trees' leaves are kept (32 bytes a chunk), so that a tree evicted from memory (--max-trees)\n"+
+		"or lost in a restart is read back without reading its file; made if missing (default: a private temporary folder, removed at exit)")
 	fs.Int("max-downloads", 64, "downloads (files and chunks) in flight at once, in all; past it, 503 busy with Retry-After")
 	fs.Int("downloads-per-account", 4, "downloads in flight at once of one account; past it, 503 busy with Retry-After")
 	fs.Int("reserved-downloads", 0, "of --max-downloads, those only the assigned providers of live compute jobs and bonded validators may take (0: a quarter of --max-downloads; at most --max-downloads − 1)")
@@ -69,6 +71,7 @@ func readConfig(fs *pflag.FlagSet) (*config, error) {
 	s.Window, _ = fs.GetDuration("window")
 	s.Refresh, _ = fs.GetDuration("refresh")
 	s.MaxTrees, _ = fs.GetInt("max-trees")
+	s.TreeDir, _ = fs.GetString("tree-dir")
 	s.MaxDownloads, _ = fs.GetInt("max-downloads")
 	s.DownloadsPerAccount, _ = fs.GetInt("downloads-per-account")
 	s.ReservedDownloads, _ = fs.GetInt("reserved-downloads")
@@ -150,6 +153,7 @@ func run(ctx context.Context, fs *pflag.FlagSet, log *slog.Logger) error {
 	}
 	defer chain.Close()
 	c.server.Chain, c.server.Logger = chain, log
+	defer c.defaultTreeDir(log)()
 	srv, err := dataserver.New(c.server)
 	if err != nil {
 		return err
@@ -163,6 +167,28 @@ func run(ctx context.Context, fs *pflag.FlagSet, log *slog.Logger) error {
 	go srv.Run(ctx)
 	go reloadOnHUP(ctx, srv, log)
 	return c.serve(ctx, srv, log)
+}
+
+// defaultTreeDir gives the server a private temporary tree folder when
+// --tree-dir is not set, and returns what removes it. One that cannot be
+// made (a read-only /tmp) leaves the trees in memory only, as before the
+// folder existed: a tree evicted from memory is then built again by reading
+// its file.
+func (c *config) defaultTreeDir(log *slog.Logger) (remove func()) {
+	if c.server.TreeDir != "" {
+		return func() {}
+	}
+	dir, err := os.MkdirTemp("", "aichain-dataserver-trees-")
+	if err != nil {
+		log.Warn("no tree folder (give --tree-dir): a tree evicted from memory is built again by reading its file", "err", err)
+		return func() {}
+	}
+	c.server.TreeDir = dir
+	return func() {
+		if err := os.RemoveAll(dir); err != nil {
+			log.Warn("cannot remove the tree folder", "dir", dir, "err", err)
+		}
+	}
 }
 
 // load indexes the folder and reads the served datasets, waiting for a node
@@ -216,7 +242,7 @@ func (c *config) serve(ctx context.Context, srv *dataserver.Server, log *slog.Lo
 		WriteTimeout: c.writeTO, IdleTimeout: c.idleTO, MaxHeaderBytes: 16 << 10,
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "tls", c.certFile != "", "audiences", c.server.Audiences,
-		"owners", c.server.Owners, "data_dir", c.server.DataDir, "explicit_datasets", len(c.server.Datasets), "node", c.node)
+		"owners", c.server.Owners, "data_dir", c.server.DataDir, "tree_dir", c.server.TreeDir, "explicit_datasets", len(c.server.Datasets), "node", c.node)
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -1,6 +1,11 @@
 package main
 
 import (
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -79,5 +84,38 @@ func TestDownloadFlags(t *testing.T) {
 		if _, err := read(bad...); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
+	}
+}
+
+// --tree-dir names the server's tree folder; without it the server gets a
+// private temporary one, removed at exit.
+func TestTreeDirFlag(t *testing.T) {
+	read := func(args ...string) *config {
+		fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+		flags(fs)
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		c, err := readConfig(fs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	want := filepath.Join(t.TempDir(), "trees")
+	c := read("--tree-dir", want)
+	c.defaultTreeDir(log)()
+	if c.server.TreeDir != want {
+		t.Fatalf("--tree-dir %s: the server's folder is %q", want, c.server.TreeDir)
+	}
+	c = read()
+	remove := c.defaultTreeDir(log)
+	if st, err := os.Stat(c.server.TreeDir); c.server.TreeDir == "" || err != nil || !st.IsDir() {
+		t.Fatalf("default tree folder %q: %v", c.server.TreeDir, err)
+	}
+	remove()
+	if _, err := os.Stat(c.server.TreeDir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("default tree folder after exit: %v, want removed", err)
 	}
 }
