@@ -4,20 +4,59 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 
 	"github.com/aichain/aichain/accel/treehash"
+	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/workload"
 	"github.com/aichain/aichain/workload/dataset"
 	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 )
 
 // datasetsInMemory is how many checked dataset versions a resolver keeps in
-// memory (each up to three times MaxInputBytes: its file, its values and its
-// chunk index, checkDatasetMemory): the versions of the jobs an agent holds
-// at once, least recently used out first.
+// memory at most, least recently used out first, within
+// ResolverConfig.DatasetMemoryBytes: the versions of the jobs an agent holds
+// at once.
 const datasetsInMemory = 4
+
+// DefaultDatasetMemoryBytes is the checked dataset versions a resolver keeps
+// in memory when ResolverConfig.DatasetMemoryBytes is 0: 1 GiB, about one
+// version of the parser's largest (its values and chunk index), or several
+// smaller ones. A provider counts it in its memory budget (MemoryBytes).
+const DefaultDatasetMemoryBytes = 1 << 30
+
+// A version in memory is its values, its tree and its record
+// (DatasetFile.held): not its file, whose bytes are its values again, nor
+// the chunks' views of them, which pinned the file (DatasetFile.chunk
+// encodes a chunk from the values). With the file beside them, 4 versions
+// of the parser's largest held 8 GiB, counted nowhere, on a 16 GiB host
+// whose agent spent its 8 GiB budget on the jobs
+// (TestAttackCachedDatasetFilesOverrunTheMemoryBudget). Now what the cache
+// keeps is bounded by bytes (datasetMemBytes), and the bound is counted in
+// the agent's memory budget (MemoryBytes).
+
+// datasetMemBytes is what a version of rows × cols values in chunks of
+// rowsPerChunk rows takes in memory: its values and its chunk index
+// (datasetIndexBytes), saturating.
+func datasetMemBytes(rows, cols, rowsPerChunk uint64) int64 {
+	n := common.SatAdd(valuesBytes(rows, cols), datasetIndexBytes(rows, rowsPerChunk))
+	return int64(min(n, math.MaxInt64))
+}
+
+// held is f as the resolver keeps it: its record, values and tree, without
+// its file and the chunks' views of it (the file's size kept for
+// InputRows).
+func (f *DatasetFile) held() *DatasetFile {
+	d := *f.Description
+	size := int64(len(d.Data))
+	d.Data, d.Chunks = nil, nil
+	return &DatasetFile{Record: f.Record, Description: &d, fileBytes: size}
+}
+
+// memBytes is what f takes in memory as the resolver keeps it (held).
+func (f *DatasetFile) memBytes() int64 { return datasetMemBytes(f.Rows, f.Cols, f.RowsPerChunk) }
 
 // datasetKey names a dataset version. A version's record never changes on
 // chain, so what is cached under its key never goes stale.
@@ -108,7 +147,7 @@ func (r *ChainResolver) DatasetFile(ctx context.Context, datasetID, version uint
 			if err != nil {
 				return nil, 0, err
 			}
-			return f, 0, nil // on disk already; bounded by count (datasetsInMemory), not bytes
+			return f.held(), f.memBytes(), nil
 		}
 		data, err := r.download(ctx, rec)
 		if err != nil {
@@ -120,7 +159,7 @@ func (r *ChainResolver) DatasetFile(ctx context.Context, datasetID, version uint
 		}
 		// Not on disk (a full cache): fetched again when needed.
 		_ = r.store("datasets", datasetName(sha), data)
-		return f, 0, nil // bounded by count (datasetsInMemory), not bytes
+		return f.held(), f.memBytes(), nil
 	})
 }
 

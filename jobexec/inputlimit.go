@@ -77,7 +77,8 @@ func datasetIndexBytes(rows, rowsPerChunk uint64) uint64 {
 // checkDatasetMemory refuses (ErrDatasetMemory) a version whose chunk index
 // (datasetIndexBytes) takes more than maxInput, the values of the largest
 // version the resolver parses (inputLimit): a version it parses then takes
-// at most three times that, its file, its values decoded and its index.
+// at most three times that while it loads, its file, its values decoded and
+// its index (twice once loaded: DatasetFile.held).
 // The chain takes any chunking from one row to all of them, and a version
 // of one column in chunks of one row held 88 bytes of index for every
 // 4-byte value: 22 GiB more for 1 GiB of values, which a provider bid on

@@ -10,19 +10,20 @@ import (
 	"strings"
 
 	"github.com/aichain/aichain/internal/loadcache"
+	"github.com/aichain/aichain/workload"
 	"github.com/aichain/aichain/workload/merkle"
 	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 )
 
 // A provider serves the input rows under every output chunk a validator
-// samples of an mlp or gpt job (serveMLPInputs). Whole dataset files are
+// samples of an mlp or gpt job (serveMLPInputs). Dataset versions are
 // kept in memory only datasetsInMemory at a time, so a provider holding jobs
 // on more versions than that loaded a whole file (up to 1 GiB: read, hashed,
 // its tree rebuilt) for each signed request of a validator that asked for
 // the jobs in turn (TestAttackValidatorCyclesFiveDatasetVersionsToReloadEach).
 // So a version whose file is in the disk cache is served from InputRows:
 // its Merkle tree in memory (64 bytes a chunk, for up to maxRowsTrees
-// versions within rowsTreeBudget), its chunks read from the file by offset,
+// versions within rowsTreeBytes), its chunks read from the file by offset,
 // each checked against its leaf before it is served. The file itself is
 // read whole once, to check it and build the tree.
 
@@ -31,6 +32,13 @@ const (
 	maxRowsTrees   = 1024
 	rowsTreeBudget = 256 << 20
 )
+
+// rowsTreeBytes is the memory InputRows' trees may take: a quarter of the
+// dataset versions' (ResolverConfig.DatasetMemoryBytes), at most
+// rowsTreeBudget.
+func rowsTreeBytes(datasetMemory int64) int64 {
+	return max(min(datasetMemory/4, rowsTreeBudget), 1) // 0 would be no bound
+}
 
 // ErrRowsNotOnDisk is a version InputRows cannot serve from the disk cache
 // (none, or the file is not in it): serve it from DatasetFile.
@@ -90,16 +98,51 @@ func (r *InputRows) chunk(j uint64) ([]byte, error) {
 func (f *DatasetFile) record() datamarkettypes.Dataset { return f.Record }
 func (f *DatasetFile) tree() *merkle.Tree              { return f.Tree }
 
+// chunk is chunk j: its view of the file, or, in a version the resolver
+// keeps without its file (held), its rows' values encoded as the file holds
+// them and checked against its leaf.
 func (f *DatasetFile) chunk(j uint64) ([]byte, error) {
-	if j >= uint64(len(f.Chunks)) {
-		return nil, fmt.Errorf("input chunk %d of %d", j, len(f.Chunks))
+	if f.Chunks != nil {
+		if j >= uint64(len(f.Chunks)) {
+			return nil, fmt.Errorf("input chunk %d of %d", j, len(f.Chunks))
+		}
+		return f.Chunks[j], nil
 	}
-	return f.Chunks[j], nil
+	if f.Tree == nil || j >= uint64(f.Tree.Len()) || f.RowsPerChunk == 0 {
+		return nil, fmt.Errorf("input chunk %d of a version without chunks", j)
+	}
+	r0 := j * f.RowsPerChunk
+	r1 := min(r0+f.RowsPerChunk, f.Rows)
+	var b []byte
+	switch {
+	case f.Matrix != nil:
+		b = workload.EncodeFloats(f.Matrix.Data[r0*f.Cols : r1*f.Cols])
+	case f.Tokens != nil:
+		b = workload.EncodeInts(f.Tokens.Data[r0*f.Cols : r1*f.Cols])
+	default:
+		return nil, fmt.Errorf("input chunk %d of a version without values", j)
+	}
+	leaf, err := f.Tree.Leaf(int(j))
+	if err != nil {
+		return nil, err
+	}
+	if merkle.LeafHash(j, b) != leaf {
+		return nil, fmt.Errorf("input chunk %d of dataset %d does not match its leaf", j, f.Record.Id)
+	}
+	return b, nil
+}
+
+// size is the version's file size.
+func (f *DatasetFile) size() int64 {
+	if f.Data != nil {
+		return int64(len(f.Data))
+	}
+	return f.fileBytes
 }
 
 // InputRows returns a version (both non-zero) served from its file in the
 // disk cache: ErrRowsNotOnDisk when it is not there (after one load of the
-// whole file, which DatasetFile then holds in memory).
+// whole file, whose values DatasetFile then holds in memory).
 func (r *ChainResolver) InputRows(ctx context.Context, datasetID, version uint64) (*InputRows, error) {
 	if r.disk == nil {
 		return nil, ErrRowsNotOnDisk
@@ -120,16 +163,16 @@ func (r *ChainResolver) InputRows(ctx context.Context, datasetID, version uint64
 		}
 		path := filepath.Join(r.cfg.CacheDir, rel)
 		info, err := os.Stat(path)
-		if err != nil || info.Size() != int64(len(f.Data)) {
+		if err != nil || info.Size() != f.size() {
 			return nil, 0, ErrRowsNotOnDisk
 		}
-		body := int64(len(f.Data)) - int64(f.Record.Rows*f.Record.Cols*4)
+		body := f.size() - int64(f.Record.Rows*f.Record.Cols*4)
 		rows := &InputRows{Record: f.Record, Tree: f.Tree, path: path, body: body, size: info.Size()}
 		return rows, int64(f.Tree.Len()) * 2 * merkle.HashSize, nil
 	})
 }
 
-// newRowsCache is InputRows' memory.
-func newRowsCache() loadcache.Cache[datasetKey, *InputRows] {
-	return loadcache.Cache[datasetKey, *InputRows]{MaxEntries: maxRowsTrees, Budget: rowsTreeBudget}
+// newRowsCache is InputRows' memory, within budget bytes.
+func newRowsCache(budget int64) loadcache.Cache[datasetKey, *InputRows] {
+	return loadcache.Cache[datasetKey, *InputRows]{MaxEntries: maxRowsTrees, Budget: budget}
 }

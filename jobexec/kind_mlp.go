@@ -95,7 +95,7 @@ func serveMLPInputs(ctx context.Context, s Served, src InputSource, resp *ChunkR
 			Err: fmt.Errorf("dataset %d: %w", s.DatasetID, err)}
 	}
 	// From the disk cache by offset when the file is there (inputrows.go);
-	// from the whole file in memory otherwise, or when the file changed.
+	// from the version's values in memory otherwise, or when the file changed.
 	if rs, ok := src.(rowSource); ok && s.DatasetVersion != 0 {
 		rows, err := rs.InputRows(ctx, s.DatasetID, s.DatasetVersion)
 		switch {

@@ -21,3 +21,16 @@ type modelKey struct {
 	sha  string
 	gpt  workload.GPTConfig
 }
+
+// MemoryBytes is the most the resolver keeps in memory of its own, beside
+// what its callers hold while they use it: the parsed models
+// (ModelMemoryBytes), the checked dataset versions (DatasetMemoryBytes) and
+// the trees of the versions served from disk (rowsTreeBytes). A value over
+// its cache's bound is handed to its caller and not kept. A provider takes
+// it out of its memory budget before it admits jobs: these caches, full of
+// an attacker's large models and dataset versions, were counted nowhere
+// (TestAttackCachedModelsOverrunTheMemoryBudget,
+// TestAttackCachedDatasetFilesOverrunTheMemoryBudget).
+func (r *ChainResolver) MemoryBytes() uint64 {
+	return uint64(r.cfg.ModelMemoryBytes) + uint64(r.cfg.DatasetMemoryBytes) + uint64(rowsTreeBytes(r.cfg.DatasetMemoryBytes))
+}

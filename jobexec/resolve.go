@@ -45,10 +45,13 @@ func queryErr(err error) error {
 
 // DatasetFile is a dataset file checked against its on-chain record: its
 // description (the parsed matrix, its row chunks and their Merkle tree, whose
-// root is the record's content_root) and the record.
+// root is the record's content_root) and the record. One the resolver keeps
+// in memory has no Data and no Chunks, only the values they are views of
+// (DatasetFile.held).
 type DatasetFile struct {
 	Record datamarkettypes.Dataset
 	*dataset.Description
+	fileBytes int64 // the file's size where Data is dropped (held)
 }
 
 // ResolverConfig configures a ChainResolver.
@@ -78,6 +81,12 @@ type ResolverConfig struct {
 	// size of their files; at most modelsInMemory models, least recently
 	// used out first). 0: DefaultModelMemoryBytes.
 	ModelMemoryBytes int64
+	// DatasetMemoryBytes bounds the checked dataset versions kept in memory
+	// (their values and chunk indexes, datasetMemBytes; at most
+	// datasetsInMemory, least recently used out first), and a quarter of it
+	// the trees of versions served from disk (InputRows). 0:
+	// DefaultDatasetMemoryBytes. MemoryBytes is the sum of the bounds.
+	DatasetMemoryBytes int64
 }
 
 // ChainResolver is the Resolver of an agent connected to a node: it reads the
@@ -85,13 +94,13 @@ type ResolverConfig struct {
 // model's uri (http, https or file) and the dataset from its dataset server
 // with a signed request, checks both against the on-chain sha256 (and the
 // dataset's shape and content_root) before use, and caches them in memory
-// (models by sha256 within a byte budget, dataset versions by id and
-// version) and by sha256 on disk within a byte budget.
+// (models by sha256, dataset versions by id and version, each within a
+// byte budget) and by sha256 on disk within a byte budget.
 type ChainResolver struct {
 	cfg ResolverConfig
 
 	models   loadcache.Cache[modelKey, any]            // parsed weights by sha256, mlp and gpt alike
-	datasets loadcache.Cache[datasetKey, *DatasetFile] // checked versions, datasetsInMemory of them
+	datasets loadcache.Cache[datasetKey, *DatasetFile] // checked versions, within DatasetMemoryBytes
 	rows     loadcache.Cache[datasetKey, *InputRows]   // versions served from disk (inputrows.go)
 	failed   failures
 	checked  checkedFiles // cache files hashed, served as they are
@@ -113,9 +122,16 @@ func NewChainResolver(cfg ResolverConfig) *ChainResolver {
 	if cfg.ModelMemoryBytes <= 0 {
 		cfg.ModelMemoryBytes = DefaultModelMemoryBytes
 	}
-	r := &ChainResolver{cfg: cfg, models: loadcache.Cache[modelKey, any]{MaxEntries: modelsInMemory, Budget: cfg.ModelMemoryBytes},
-		datasets: loadcache.Cache[datasetKey, *DatasetFile]{MaxEntries: datasetsInMemory}, rows: newRowsCache(),
-		failed: failures{ttl: cfg.Fetch.FailureTTL}}
+	if cfg.DatasetMemoryBytes <= 0 {
+		cfg.DatasetMemoryBytes = DefaultDatasetMemoryBytes
+	}
+	r := &ChainResolver{
+		cfg:      cfg,
+		models:   loadcache.Cache[modelKey, any]{MaxEntries: modelsInMemory, Budget: cfg.ModelMemoryBytes},
+		datasets: loadcache.Cache[datasetKey, *DatasetFile]{MaxEntries: datasetsInMemory, Budget: cfg.DatasetMemoryBytes},
+		rows:     newRowsCache(rowsTreeBytes(cfg.DatasetMemoryBytes)),
+		failed:   failures{ttl: cfg.Fetch.FailureTTL},
+	}
 	if cfg.CacheDir != "" {
 		r.disk = newDiskCache(cfg.CacheDir, cfg.CacheBytes)
 	}

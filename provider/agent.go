@@ -135,7 +135,7 @@ func (c *Config) defaults() {
 		c.MaxOutputBytes = 4 << 30
 	}
 	if c.MaxMemoryBytes == 0 {
-		c.MaxMemoryBytes = defaultMemoryBytes()
+		c.MaxMemoryBytes = DefaultMemoryBytes()
 	}
 	if c.Retention <= 0 {
 		c.Retention = 24 * time.Hour

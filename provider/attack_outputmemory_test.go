@@ -28,7 +28,7 @@ import (
 func TestAttackWideOutputJobsOverrunTheMemoryBudget(t *testing.T) {
 	ctx := context.Background()
 	a := testAgent(t)
-	a.cfg.MaxMemoryBytes = 8 << 30 // half of a 16 GiB host (defaultMemoryBytes)
+	a.cfg.MaxMemoryBytes = 8 << 30 // half of a 16 GiB host (DefaultMemoryBytes)
 	const m, n, k = 1 << 20, 1024, 1
 	job := gemmJobNK(1, m, n, k, 40)
 	job.Workload.ChunkRows = 1024

@@ -89,7 +89,8 @@ func (a *Agent) admitVerification(job computetypes.Job, s jobexec.BidShape, p co
 }
 
 // admitMemory refuses a job that would not fit the agent's memory budget
-// (Config.MaxMemoryBytes: half the host's by default) were every job in memory at
+// (Config.MaxMemoryBytes: half the host's by default, less what its model
+// and dataset source keeps in memory: jobsMemory) were every job in memory at
 // once like it: its HeldBytes (a gemm's Bᵀ, drawn when its inputs are
 // prepared; an mlp's or gpt's dataset values, read when it is fetched:
 // TestAttackJobsOverLargeDatasetsOverrunTheMemoryBudget) for each job the
@@ -102,10 +103,10 @@ func (a *Agent) admitMemory(job computetypes.Job, s jobexec.BidShape) string {
 	held := common.SatMul(s.HeldBytes, uint64(a.cfg.Fetchers+a.cfg.Workers))
 	running := common.SatAdd(s.ExecBytes, outputMemBytes(s))
 	need := common.SatAdd(held, common.SatMul(running, uint64(a.cfg.Workers)))
-	if need > a.cfg.MaxMemoryBytes {
+	if budget, cached := a.jobsMemory(); need > budget {
 		a.log.Info("not bidding: the job does not fit the memory budget", "job", job.Id,
 			"held_bytes", s.HeldBytes, "exec_bytes", s.ExecBytes, "output_bytes", common.SatMul(s.Rows, s.Cols*4),
-			"budget", a.cfg.MaxMemoryBytes)
+			"budget", a.cfg.MaxMemoryBytes, "cached_bytes", cached)
 		return "memory"
 	}
 	return ""
@@ -119,10 +120,10 @@ func outputMemBytes(s jobexec.BidShape) uint64 {
 	return common.SatMul(common.SatMul(s.Rows, s.Cols), 4*2)
 }
 
-// defaultMemoryBytes is half the memory this process may use: the smaller
+// DefaultMemoryBytes is half the memory this process may use: the smaller
 // of the host's (/proc/meminfo) and its cgroup's limit, or 8 GiB where
 // neither can be read.
-func defaultMemoryBytes() uint64 {
+func DefaultMemoryBytes() uint64 {
 	total := uint64(math.MaxUint64)
 	if f, err := os.Open("/proc/meminfo"); err == nil {
 		sc := bufio.NewScanner(f)

@@ -241,6 +241,26 @@ func (a *Agent) shapeNow(ctx context.Context, job computetypes.Job, params compu
 	return s, ""
 }
 
+// memoryHolder is a model and dataset source that keeps models and dataset
+// versions in memory of its own, beside the jobs that use them, at most
+// MemoryBytes (jobexec.ChainResolver).
+type memoryHolder interface {
+	MemoryBytes() uint64
+}
+
+// jobsMemory is the memory budget the jobs the agent holds may take
+// (admitMemory): Config.MaxMemoryBytes less what its model and dataset
+// source may keep in memory beside them (cached), which an attacker's
+// large models and dataset versions fill as surely as its jobs
+// (TestAttackCachedModelsOverrunTheMemoryBudget,
+// TestAttackCachedDatasetFilesOverrunTheMemoryBudget).
+func (a *Agent) jobsMemory() (budget, cached uint64) {
+	if h, ok := a.cfg.MLP.(memoryHolder); ok {
+		cached = h.MemoryBytes()
+	}
+	return a.cfg.MaxMemoryBytes - min(cached, a.cfg.MaxMemoryBytes), cached
+}
+
 // diskPins is a model source with a disk cache (jobexec.ChainResolver).
 type diskPins interface {
 	PinModel(ctx context.Context, modelID uint64) (string, error)

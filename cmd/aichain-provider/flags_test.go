@@ -9,6 +9,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/chainclient"
+	"github.com/aichain/aichain/jobexec"
 )
 
 func parse(t *testing.T, args ...string) (*options, error) {
@@ -113,6 +114,31 @@ func TestWeightsSlotsFlag(t *testing.T) {
 	for _, bad := range []string{"0", "-1", "65"} {
 		if _, err := parse(t, "--weights-slots", bad); err == nil {
 			t.Errorf("--weights-slots %s accepted", bad)
+		}
+	}
+}
+
+// TestResolverMemoryScalesWithTheBudget: the resolver's memory caches,
+// which the agent's memory budget counts before any job, take a fixed share
+// of a small budget and the resolver's defaults from an 8 GiB one, so the
+// jobs keep most of the budget on a small host.
+func TestResolverMemoryScalesWithTheBudget(t *testing.T) {
+	for _, c := range []struct {
+		budget           uint64
+		models, datasets int64
+	}{
+		{4 << 30, 1 << 30, 512 << 20},
+		{8 << 30, jobexec.DefaultModelMemoryBytes, jobexec.DefaultDatasetMemoryBytes},
+		{64 << 30, jobexec.DefaultModelMemoryBytes, jobexec.DefaultDatasetMemoryBytes},
+	} {
+		m, d := resolverMemory(c.budget)
+		if m != c.models || d != c.datasets {
+			t.Errorf("budget %d MiB: models %d MiB, datasets %d MiB; want %d and %d MiB",
+				c.budget>>20, m>>20, d>>20, c.models>>20, c.datasets>>20)
+		}
+		r := jobexec.NewChainResolver(jobexec.ResolverConfig{ModelMemoryBytes: m, DatasetMemoryBytes: d})
+		if got := r.MemoryBytes(); got > c.budget*13/32 {
+			t.Errorf("budget %d MiB: the resolver keeps up to %d MiB, over 13/32 of it", c.budget>>20, got>>20)
 		}
 	}
 }

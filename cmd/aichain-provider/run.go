@@ -98,11 +98,15 @@ func (o *options) finish(client *chainclient.Client, backend workload.Backend, l
 	if err != nil {
 		return cfg, err
 	}
+	if cfg.MaxMemoryBytes == 0 {
+		cfg.MaxMemoryBytes = provider.DefaultMemoryBytes()
+	}
+	models, datasets := resolverMemory(cfg.MaxMemoryBytes)
 	resolver := jobexec.NewChainResolver(jobexec.ResolverConfig{
 		Models:   modelregistrytypes.NewQueryClient(client.Conn),
 		Datasets: datamarkettypes.NewQueryClient(client.Conn),
 		Signer:   signer, CacheDir: filepath.Join(o.dataDir, "cache"), CacheBytes: o.cacheBytes,
-		Fetch: o.download,
+		Fetch: o.download, ModelMemoryBytes: models, DatasetMemoryBytes: datasets,
 	})
 	cfg.MLP, cfg.Weights = resolver, resolver.OpenCachedWeights
 	cfg.Hardware = computetypes.Hardware{GpuModel: "cpu", GpuCount: 0}
@@ -119,6 +123,20 @@ func (o *options) finish(client *chainclient.Client, backend workload.Backend, l
 			"chunk", cfg.Fault.CorruptChunk, "change_token", cfg.Fault.ChangeToken != nil)
 	}
 	return cfg, nil
+}
+
+// resolverMemory sizes the resolver's memory caches from the agent's memory
+// budget, which counts them before any job (jobexec.ChainResolver.MemoryBytes):
+// a quarter of it for parsed models and an eighth for dataset versions, at
+// most the resolver's defaults (2 GiB and 1 GiB, reached from an 8 GiB
+// budget, a 16 GiB host's). With the defaults on a smaller host the caches
+// alone took most of the budget (3.25 GiB of a 4 GiB one), leaving the
+// jobs 0.75 GiB; now they take at most 13/32 of it (with the dataset
+// versions' trees served from disk, a quarter of the versions').
+func resolverMemory(budget uint64) (models, datasets int64) {
+	m := min(budget/4, jobexec.DefaultModelMemoryBytes)
+	d := min(budget/8, jobexec.DefaultDatasetMemoryBytes)
+	return int64(max(m, 1)), int64(max(d, 1))
 }
 
 // checkListener refuses a plain-HTTP chunk server on an address other than
