@@ -27,7 +27,6 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/aichain/aichain/chainclient"
-	"github.com/aichain/aichain/internal/slots"
 	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
@@ -179,8 +178,8 @@ type Agent struct {
 	// their pace (weightSlots, made on first use).
 	weights     *jobexec.WeightsSlots
 	weightsOnce sync.Once
-	chunkXfers  slots.Counter // chunk responses under way (serveChunk)
-	fetches     fetchQueue    // won jobs whose inputs are fetched or wait to be (fetch.go)
+	chunkXfers  chunkSlots // chunk responses under way, their queue and pace (serveChunk, chunkserve.go)
+	fetches     fetchQueue // won jobs whose inputs are fetched or wait to be (fetch.go)
 
 	mu      sync.Mutex
 	recs    map[uint64]*Record

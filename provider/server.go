@@ -180,8 +180,9 @@ func httpError(w http.ResponseWriter, code int, kind, msg string) {
 
 // serveChunk checks, in order: the request's form, its signature (CPU
 // only), that the signer may read the job (memory only), the nonce, that a
-// transfer is free (chunkserve.go); only then does it read the chunk from
-// disk, streamed.
+// transfer slot is free, or comes in the requester's turn (chunkSlots,
+// chunkserve.go); only then does it read the chunk from disk, streamed at
+// the signer's pace.
 func (a *Agent) serveChunk(w http.ResponseWriter, r *http.Request) {
 	id, err1 := strconv.ParseUint(r.PathValue("id"), 10, 64)
 	i, err2 := strconv.ParseUint(r.PathValue("i"), 10, 64)
@@ -219,14 +220,26 @@ func (a *Agent) serveChunk(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusNotFound, "not_found", "chunk index out of range")
 		return
 	}
-	if !a.chunkXfers.TryTake(who, chunkTransfersFor(validator), maxChunkTransfersPerSigner) {
-		a.metrics.Refused.WithLabelValues("busy").Inc()
-		w.Header().Set("Retry-After", strconv.Itoa(chunkRetryAfterSeconds))
-		httpError(w, http.StatusServiceUnavailable, "busy", "this provider is sending as many chunks as it sends at once; retry later")
+	slot, busy := a.chunkXfers.take(r, who, validator)
+	if busy != nil {
+		a.refuseChunk(w, busy)
 		return
 	}
-	defer a.chunkXfers.Release(who)
-	a.writeChunk(w, r, id, i, job, validator)
+	defer slot.release()
+	a.writeChunk(slot.guard(w), r, id, i, job, validator)
+}
+
+// refuseChunk answers a chunk request that got no transfer slot (chunkSlots).
+func (a *Agent) refuseChunk(w http.ResponseWriter, busy *chunkBusy) {
+	w.Header().Set("Retry-After", strconv.Itoa(max(1, int((busy.retry+time.Second-1)/time.Second))))
+	if busy.behind {
+		a.metrics.Refused.WithLabelValues("behind_pace").Inc()
+		httpError(w, http.StatusTooManyRequests, "behind_pace", "this signer's chunk transfers fell behind the pace; retry later")
+		return
+	}
+	a.metrics.Refused.WithLabelValues("busy").Inc()
+	httpError(w, http.StatusServiceUnavailable, "busy",
+		"this provider is sending as many chunks as it sends at once; a requester keeps its place in the queue while it asks again")
 }
 
 // admit checks a signed request in the order that keeps unauthenticated

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aichain/aichain/chainclient/signedreq"
+	"github.com/aichain/aichain/dataserver"
 	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/workload/merkle"
 )
@@ -148,18 +149,36 @@ func (d *resultDownload) colsOf(chunk0 []byte) (uint64, error) {
 	return uint64(len(chunk0)) / (rows * 4), nil
 }
 
+// ErrProviderBusy is a chunk the provider answered busy for longer than
+// the download's patience (chunkRetry.patience); what was downloaded is
+// kept, and the command resumes from it.
+var ErrProviderBusy = errors.New("the provider stayed busy")
+
+// chunkRetry is how a chunk is asked for again. A failed attempt (the
+// network, a server error) is retried after pause, attempts times in all.
+// A busy answer (503 or 429, dataserver.BusyError) spends no attempt: the
+// provider is up and hands its transfer slots to the requesters that wait,
+// in turn, each keeping its place while it asks again when its
+// Retry-After says (provider/chunkserve.go). Each wait is at least pause,
+// at most maxBusyWait, and ends with the command's context (Ctrl-C); a
+// chunk answered busy for patience fails the download, resumable. Three
+// attempts 1 s apart, busy answers among them, gave up on a provider
+// whose slots slow requesters held, and its requester lost the result it
+// paid for (TestAttackSlowRequestersHoldEveryResultDownloadSlot).
+type chunkRetryPolicy struct {
+	attempts                     int
+	pause, maxBusyWait, patience time.Duration
+}
+
+var chunkRetry = chunkRetryPolicy{attempts: 3, pause: time.Second, maxBusyWait: time.Minute, patience: 30 * time.Minute}
+
 // fetchChunk fetches chunk i with a signed request and checks its proof,
-// retrying network and server errors three times.
+// asking again as chunkRetry says.
 func (d *resultDownload) fetchChunk(ctx context.Context, i uint64) ([]byte, error) {
+	p := chunkRetry
 	var lastErr error
-	for attempt := 0; attempt < 3; attempt++ {
-		if attempt > 0 {
-			select {
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			case <-time.After(time.Second):
-			}
-		}
+	var busySince time.Time
+	for attempt := 0; attempt < p.attempts; {
 		resp, err := d.get(ctx, i)
 		if err == nil {
 			if err = resp.Verify(d.job.Result.OutputRoot, d.job.Result.ChunkCount, i); err == nil {
@@ -167,12 +186,45 @@ func (d *resultDownload) fetchChunk(ctx context.Context, i uint64) ([]byte, erro
 			}
 			return nil, fmt.Errorf("%w: chunk %d: %v", ErrBadChunk, i, err)
 		}
-		if errors.Is(err, ErrProviderSaid) || errors.Is(err, ErrBadChunk) {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		wait := p.pause
+		var busy *dataserver.BusyError
+		switch {
+		case errors.As(err, &busy):
+			if busySince.IsZero() {
+				busySince = time.Now()
+				fmt.Fprintf(d.progress, "job %d: the provider is busy sending chunks; waiting for its turn (chunk %d)\n", d.job.Id, i)
+			} else if waited := time.Since(busySince); waited >= p.patience {
+				return nil, fmt.Errorf("%w: chunk %d answered busy for %s: %w", ErrProviderBusy, i, waited.Round(time.Second), err)
+			}
+			wait = min(max(busy.RetryAfter, p.pause), p.maxBusyWait)
+		case errors.Is(err, ErrProviderSaid) || errors.Is(err, ErrBadChunk):
+			return nil, err
+		default:
+			lastErr = err
+			if attempt++; attempt == p.attempts {
+				return nil, lastErr
+			}
+		}
+		if err := sleepCtx(ctx, wait); err != nil {
 			return nil, err
 		}
-		lastErr = err
 	}
 	return nil, lastErr
+}
+
+// sleepCtx waits d, or until ctx ends (its error).
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 func (d *resultDownload) get(ctx context.Context, i uint64) (jobexec.ChunkResponse, error) {
@@ -196,7 +248,8 @@ func (d *resultDownload) get(ctx context.Context, i uint64) (jobexec.ChunkRespon
 		if res.StatusCode < 500 {
 			err = fmt.Errorf("%w: %w", ErrProviderSaid, err)
 		}
-		return out, errors.Join(err, rerr)
+		// 503 and 429 are busy answers, matched before ErrProviderSaid.
+		return out, errors.Join(dataserver.WrapBusy(res, err, time.Now()), rerr)
 	}
 	limit := int64(d.maxChunk)*4/3 + 64<<10
 	if err := json.NewDecoder(io.LimitReader(res.Body, limit)).Decode(&out); err != nil {
