@@ -31,13 +31,13 @@ import (
 //     busy answer as a chunk is, and a mirror still busy at its last attempt
 //     is a failed fetch of that poll, the same rule (see weightsFrom);
 //   - the waits that busy answers ask for in one check (a job's weights
-//     mirror and all its sampled chunks, across every slice of the check,
-//     slice.go; or an aborted job's input probes, at one poll) come out of
-//     one budget of MaxRetryAfter (busyBudget): a
-//     server answering busy with a long Retry-After parks a worker no longer
-//     than one such wait, and once the budget is spent a busy answer fails
-//     its fetch there and then (a chunk: tried again at later polls, by the
-//     span rule; an input probe: a busy poll, by busyFor's bound).
+//     mirror and all its sampled chunks, or an aborted job's input probes,
+//     across every slice of the check: slice.go) come out of one budget of
+//     MaxRetryAfter (busyBudget): a server answering busy with a long
+//     Retry-After parks a worker no longer than one such wait, and once the
+//     budget is spent a busy answer fails its fetch there and then (a
+//     chunk: tried again at later polls, by the span rule; an input probe:
+//     a busy poll, by busyFor's bound).
 
 // retryWait is the wait before the attempt after one that failed with err:
 // RetryBackoff, or the Retry-After of a busy answer when longer, at most

@@ -25,17 +25,19 @@ import (
 //     in slices of CheckSlice (its level): a job that has had less goes
 //     first, then one not failing, then the window that ends first;
 //   - Poll takes a worker back (preempt) for a queued job that comes before
-//     a running chunk check, when no worker is idle: at once for a job never
-//     checked (each new job does so once, so a running check is cut short
-//     no more often than jobs arrive), otherwise only once the running
-//     check's slice has run CheckSlice (no two jobs trade a worker faster);
-//   - taking a worker back cancels the check's chunk fetches and the
+//     a running check (of chunks or inputs), when no worker is idle: at
+//     once for a job never checked (each new job does so once, so a running
+//     check is cut short no more often than jobs arrive), otherwise only
+//     once the running check's slice has run CheckSlice (no two jobs trade
+//     a worker faster);
+//   - taking a worker back cancels the check's chunk fetches, the
 //     provider's weights transfer (slicedMirror: what it brought is kept by
-//     partialWeights, and the next slice asks for the rest), not the rest of
-//     its model's load nor its recomputations; the check yields, keeps what it verified
-//     (chunkProgress: how many of the sampled chunks, in order, and what is
-//     left of its busy budget) and is queued again; the next slice goes on
-//     from there and never fetches a verified chunk again;
+//     partialWeights, and the next slice asks for the rest) and the check's
+//     wait on its model's load (which runs outside the pool and goes on:
+//     modelload.go), not its recomputations; the check yields, keeps what
+//     it verified (chunkProgress: how many of the sampled chunks, in order,
+//     and what is left of its busy budget) and is queued again; the next
+//     slice goes on from there and never fetches a verified chunk again;
 //   - only a check that verified every sampled chunk is VALID; a chunk that
 //     differs from its recomputation is INVALID at once; a failed fetch ends
 //     the check as before (UNAVAILABLE only across the span). A slice that
@@ -46,8 +48,10 @@ import (
 //     cannot have it once per slice); a check that ends (a verdict, a failed
 //     fetch, an abstention) hands the next one a whole budget, as before.
 //
-// An aborted job's input check is not sliced: it has no chunks to keep and
-// its own budget (inputs.go); it runs to its end.
+// An aborted job's input check is sliced the same way: it waits on its
+// model's load and between its attempts under the slice, and goes on from
+// the attempt it was at (inputsProgress, inputs.go); a worker taken back
+// from it is no failure either.
 
 // chunkProgress is what one job's check of its sampled chunks has done,
 // kept on the job across slices: a count and a budget, never chunk bytes.
@@ -60,6 +64,8 @@ type chunkProgress struct {
 	// of its budget.
 	inCheck bool
 	busy    busyBudget
+	// inputs: where an aborted job's input check stands (inputs.go).
+	inputs inputsProgress
 }
 
 // slicedMirror is m under the running slice (slice) as well as its
@@ -191,11 +197,14 @@ func (js *jobState) keepProgress(pv computetypes.PendingVerification, p chunkPro
 		return
 	}
 	p.inCheck = p.inCheck && yielded
+	if !yielded {
+		p.inputs = inputsProgress{} // the next input check starts from its first attempt
+	}
 	js.progress = p
 }
 
 // preempt takes workers back for the queued jobs that come before running
-// chunk checks when no worker is idle to take them: the least urgent
+// checks when no worker is idle to take them: the least urgent
 // running check first, cut short at once for a job never checked, otherwise
 // only once its slice has run CheckSlice. v.mu is held.
 func (v *Verifier) preempt(now time.Time) {
@@ -206,7 +215,7 @@ func (v *Verifier) preempt(now time.Time) {
 			continue
 		}
 		idle--
-		if js.yield != nil && !js.pv.InputsCheck {
+		if js.yield != nil {
 			victims = append(victims, js)
 		}
 	}

@@ -4,8 +4,8 @@
 // recomputes the chunk with its own backend, and keeps a verdict ready for
 // the node's next vote extension. Verification runs in the background on a
 // bounded worker pool, the most urgent window first (schedule.go), in
-// slices of workers' time (slice.go); the node's call only reads what is
-// ready.
+// slices of workers' time (slice.go), the models' loads outside it
+// (modelload.go); the node's call only reads what is ready.
 package sidecar
 
 import (
@@ -51,6 +51,12 @@ type Config struct {
 	// MaxWeightsBytes bounds a model's weights asked of a provider when
 	// their uri fails (default 1 GiB, the parsers' file limit).
 	MaxWeightsBytes int64
+	// ModelLoadBytes bounds the weights the model loads in flight may hold,
+	// each up to MaxWeightsBytes: at most ModelLoadBytes / MaxWeightsBytes
+	// loads run at once, and at most Workers, at least one (default
+	// jobexec.DefaultModelMemoryBytes, the resolver's memory budget for
+	// models: modelload.go).
+	ModelLoadBytes int64
 	// MaxWeightsHashed bounds what is read of a provider's weights past
 	// MaxWeightsBytes to tell them from junk (default 1 GiB: the provider
 	// agent parses no larger weights file, so it ran no larger one).
@@ -120,6 +126,9 @@ func (c *Config) defaults() {
 	if c.MaxWeightsHashed <= 0 {
 		c.MaxWeightsHashed = workload.DefaultLimits().MaxFileBytes
 	}
+	if c.ModelLoadBytes <= 0 {
+		c.ModelLoadBytes = jobexec.DefaultModelMemoryBytes
+	}
 }
 
 // Pending is one read of the jobs under verification, at a block height.
@@ -159,6 +168,7 @@ type Verifier struct {
 	// (peerBodiesPerWorker × Workers, each up to MaxWeightsBytes).
 	peerBodies chan struct{}
 	partials   partialWeights // weights checks gave up on, for the next (partials.go)
+	loads      *modelLoads    // the models' loads, outside the worker pool (modelload.go)
 }
 
 // New returns a verifier; it does nothing until Run.
@@ -170,7 +180,7 @@ func New(cfg Config, source PendingSource, backend workload.Backend, logger *slo
 		jobs: map[uint64]*jobState{},
 		wake: make(chan struct{}, cfg.Workers), walks: map[string]*peerWalk{},
 		peerBodies: make(chan struct{}, peerBodiesPerWorker*cfg.Workers),
-		partials:   partialWeights{max: cfg.MaxWeightsBytes},
+		partials:   partialWeights{max: cfg.MaxWeightsBytes}, loads: newModelLoads(cfg),
 	}
 }
 
@@ -194,6 +204,7 @@ func (v *Verifier) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			wg.Wait()
+			v.stopLoads()
 			return
 		case <-time.After(v.cfg.PollInterval):
 		}
@@ -238,13 +249,13 @@ type outcome struct {
 	yielded bool
 }
 
-// checkOnce checks one job: its sampled chunks from where p left off (the
-// provider asked under fetchCtx, which the scheduler may cancel to take the
-// worker back, slice.go), or an aborted job's inputs, whole.
+// checkOnce checks one job from where p left off: its sampled chunks, or an
+// aborted job's inputs (inputs.go). What may take long (its model's load,
+// the provider's answers) it waits on under fetchCtx, which the scheduler
+// may cancel to take the worker back (slice.go).
 func (v *Verifier) checkOnce(ctx, fetchCtx context.Context, pv computetypes.PendingVerification, p *chunkProgress) outcome {
-	if pv.InputsCheck { // an aborted job: check its inputs (inputs.go)
-		verdict, reason, busy := v.checkInputs(ctx, pv)
-		return outcome{verdict: verdict, reason: reason, busy: busy}
+	if pv.InputsCheck {
+		return v.checkInputs(ctx, fetchCtx, pv, p)
 	}
 	return v.verifyChunks(ctx, fetchCtx, pv, p)
 }
@@ -253,14 +264,18 @@ func (v *Verifier) checkOnce(ctx, fetchCtx context.Context, pv computetypes.Pend
 // each one verified in p, and returns the verdict, why, and whether the
 // provider served every chunk the check fetched; or, fetchCtx cancelled
 // with ctx still alive, that it yielded (no verdict: VALID needs every
-// sampled chunk verified). Only the provider's answers run under fetchCtx,
-// its chunks and the weights it sends when their uri fails (slicedMirror):
-// taking the worker back cuts them short, not the rest of the model's load
-// (kept in memory for the next slice) nor a recomputation, this sidecar's
-// own work.
+// sampled chunk verified). The check waits under fetchCtx on its model's
+// load, which runs outside the worker pool (modelload.go), prepares the
+// recomputer and asks the provider, its chunks and the weights it sends
+// when their uri fails (slicedMirror): taking the worker back cuts these
+// short, not the model's load (it goes on for the next slice) nor a
+// recomputation, this sidecar's own work.
 func (v *Verifier) verifyChunks(ctx, fetchCtx context.Context, pv computetypes.PendingVerification, p *chunkProgress) outcome {
 	if v.cfg.Signer == nil {
 		return abstain("no signing key: providers serve chunks to validators' operators only")
+	}
+	if ended, _ := v.awaitModel(ctx, fetchCtx, pv, time.Time{}); !ended {
+		return cut(ctx) // the load goes on
 	}
 	// A model whose uri fails is asked of the job's provider, which ran the
 	// job with it: weights neither serves are the provider's to have held.
@@ -268,9 +283,13 @@ func (v *Verifier) verifyChunks(ctx, fetchCtx context.Context, pv computetypes.P
 	// that of the check across all its slices (slice.go).
 	budget := v.resume(p)
 	mirror := slicedMirror(fetchCtx, v.weightsFrom(pv.ProviderEndpoint, budget))
-	rc, err := jobexec.NewRecomputer(jobexec.WithWeightsMirror(ctx, mirror), pv, v.cfg.MLP, v.backend)
+	rc, err := jobexec.NewRecomputer(jobexec.WithWeightsMirror(fetchCtx, mirror), pv, v.cfg.MLP, v.backend)
 	if err != nil && yielded(ctx, fetchCtx) {
-		return outcome{yielded: true} // cut in the provider's weights transfer: its bytes are kept (partialWeights)
+		// Cut in the provider's weights transfer (its bytes are kept:
+		// partialWeights), or loading here a model the resolver no longer
+		// held: the next slice waits on a new load outside the pool.
+		v.forgetLoad(pv)
+		return outcome{yielded: true}
 	}
 	if errors.Is(err, jobexec.ErrWeightsUnavailable) && errors.Is(err, workload.ErrTooLarge) {
 		// The uri or the provider has weights larger than this sidecar
