@@ -55,8 +55,19 @@ func (t rateTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		cancel()
 		return nil, err
 	}
+	// A resumed transfer (PartialFetch) is one transfer of all its bytes in
+	// all its time: the rates count what the earlier requests took, and
+	// the bytes they received when the server sends the rest (206).
+	var got int64
+	if rf, ok := req.Context().Value(resumeKey{}).(resumeFrom); ok && (res.StatusCode == http.StatusOK || res.StatusCode == http.StatusPartialContent) {
+		start = start.Add(-rf.spent)
+		if res.StatusCode == http.StatusPartialContent {
+			got = rf.got
+		}
+	}
 	b := &watchedBody{rc: res.Body, cancel: cancel, need: t.need, window: t.window,
-		start: start, grace: t.grace, avg: t.avg}
+		start: start, grace: t.grace, avg: t.avg, seen: got}
+	b.read.Store(got)
 	b.mu.Lock()
 	b.timer = time.AfterFunc(t.window, b.check)
 	if t.grace > 0 && t.avg > 0 {

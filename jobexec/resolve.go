@@ -186,7 +186,9 @@ func (r *ChainResolver) Model(ctx context.Context, modelID uint64) (*workload.Mo
 // uri that are not the file (its owner replaced it, or serves other bytes
 // on purpose) are a failed fetch like a 404
 // (TestAttackURIServingOtherBytesSkipsTheMirror). Every failure is a
-// *uriError, after which loadModel asks the caller's WeightsMirror.
+// *uriError, after which loadModel asks the caller's WeightsMirror. Under
+// a PartialFetch (WithPartialFetch), an http(s) uri's fetch resumes what an
+// earlier one cut by its context received.
 func (r *ChainResolver) weights(ctx context.Context, modelID uint64, sha, uri string) (workload.Checked, error) {
 	f, err := r.cached("models", weightsName(sha), sha)
 	if err == nil {
@@ -196,7 +198,7 @@ func (r *ChainResolver) weights(ctx context.Context, modelID uint64, sha, uri st
 	err = r.failed.checkCtx(ctx, key, time.Now())
 	if err == nil {
 		var data []byte
-		if data, err = r.fetchURI(ctx, uri); err == nil {
+		if data, err = r.fetchWeights(ctx, sha, uri); err == nil {
 			f, err = workload.CheckFile(data, sha)
 		}
 		// The server's own answer (other bytes, or more than the limit) is
@@ -436,10 +438,7 @@ var ErrURIScheme = errors.New("uri scheme not fetched")
 
 // fetchURI reads an http(s):// or file:// uri, up to the file size limit.
 func (r *ChainResolver) fetchURI(ctx context.Context, uri string) ([]byte, error) {
-	max := r.cfg.Limits.MaxFileBytes
-	if max <= 0 {
-		max = workload.DefaultLimits().MaxFileBytes
-	}
+	max := r.maxFileBytes()
 	u, err := url.Parse(uri)
 	if err != nil {
 		return nil, err

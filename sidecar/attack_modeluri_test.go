@@ -98,9 +98,9 @@ var hostileSpec = computetypes.WorkloadSpec{
 	Kind: workload.KindMLP, Mlp: &computetypes.MlpSpec{ModelId: 2, DatasetId: 3}, ChunkRows: 8,
 }
 
-// modelURIEnv is a running sidecar with two mlp models: model 1, whose uri
-// serves its weights at once, and model 2, whose uri trickles (asked counts
-// its requests).
+// modelURIEnv is a running sidecar with three mlp models: model 1, whose
+// uri serves its weights at once, and models 2 and 4, whose uris trickle
+// (asked counts their requests).
 type modelURIEnv struct {
 	env    mirrorEnv
 	gone   *httptest.Server // a provider that serves nothing
@@ -125,6 +125,8 @@ func newModelURIEnv(t *testing.T, timeout time.Duration) *modelURIEnv {
 		Models: modelreg.Of(
 			modelregistrytypes.Model{Id: 1, Uri: good.URL + "/m.safetensors", Sha256: e.env.sha, InputDim: 3, OutputDim: 2},
 			modelregistrytypes.Model{Id: 2, Uri: trickle.URL + "/m.safetensors", Sha256: workload.SHA256Hex([]byte("other")),
+				InputDim: 3, OutputDim: 2},
+			modelregistrytypes.Model{Id: 4, Uri: trickle.URL + "/m4.safetensors", Sha256: workload.SHA256Hex([]byte("another")),
 				InputDim: 3, OutputDim: 2}),
 		Datasets: datasetRecords{rec: e.env.ds.Record}, Fetch: cfg.Fetch,
 	})

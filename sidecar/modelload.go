@@ -46,6 +46,11 @@ import (
 //     after a new one); a queued load that no check waits on and none
 //     asked for within CheckSlice is dropped (its jobs ask again when they
 //     run), so the queue holds loads checks want now;
+//   - a load's run holds its slot for a slice at a time when other loads
+//     wait, then gives it back keeping what it received, and resumes it
+//     with a Range request (loadslice.go): a hostile model's uri holds a
+//     slot for a slice, not for the fetch policy's Timeout
+//     (TestAttackTricklingModelsHoldEveryModelLoadSlot);
 //   - a load's outcome is kept for the fetch policy's FailureTTL after it
 //     ends (a minute), as the resolver remembers a failed fetch: a model
 //     that failed is not fetched again within it, and its checks go on to
@@ -87,6 +92,17 @@ type modelLoad struct {
 	// most urgent job that asked since CheckSlice before that.
 	asked time.Time
 	rank  jobRank
+	// slices is how many slices its runs have had (loadslice.go).
+	slices int
+}
+
+// before reports whether l's run takes a free slot before o's: the one
+// that has had fewer slices, then the one asked for by the more urgent job.
+func (l *modelLoad) before(o *modelLoad) bool {
+	if l.slices != o.slices {
+		return l.slices < o.slices
+	}
+	return l.rank.less(o.rank)
 }
 
 // serves reports whether a check asking at now takes l's outcome: while it
@@ -109,7 +125,9 @@ type modelLoads struct {
 	queue   []*modelLoad           // runs waiting for a slot
 	running int
 	stopped bool // Run has ended: no run starts
-	wg      sync.WaitGroup
+	// partials keeps what the runs cut by their slice received.
+	partials loadPartials
+	wg       sync.WaitGroup
 }
 
 func newModelLoads(cfg Config) *modelLoads {
@@ -117,7 +135,8 @@ func newModelLoads(cfg Config) *modelLoads {
 	if ttl <= 0 {
 		ttl = jobexec.FetchDefaults().FailureTTL
 	}
-	return &modelLoads{max: cfg.maxModelLoads(), ttl: ttl, runs: map[loadKey]*modelLoad{}}
+	return &modelLoads{max: cfg.maxModelLoads(), ttl: ttl, runs: map[loadKey]*modelLoad{},
+		partials: loadPartials{max: cfg.ModelLoadBytes}}
 }
 
 // maxModelLoads is how many model loads run at once: at most Workers and
@@ -172,7 +191,7 @@ func (v *Verifier) modelLoad(ctx context.Context, pv computetypes.PendingVerific
 	v.pruneLocked(now)
 	l := v.loads.runs[key]
 	if l == nil || !l.serves(since, now, v.loads.ttl) {
-		l = &modelLoad{pv: pv, life: life, done: make(chan struct{}), rank: rank}
+		l = &modelLoad{pv: pv, life: life, done: make(chan struct{}), rank: rank, slices: v.loads.partials.slices(key)}
 		v.loads.runs[key] = l
 		v.loads.queue = append(v.loads.queue, l)
 	}
@@ -187,9 +206,10 @@ func (v *Verifier) modelLoad(ctx context.Context, pv computetypes.PendingVerific
 	return l
 }
 
-// startLoadsLocked starts queued runs while slots are free, the one asked
-// for by the most urgent job first, and drops the queued runs no check
-// wants now. Runs of one model under other uris (jobs that keep another)
+// startLoadsLocked starts queued runs while slots are free, the one that
+// has had the fewest slices first, then the one asked for by the most
+// urgent job (modelLoad.before), and drops the queued runs no check wants
+// now. Runs of one model under other uris (jobs that keep another)
 // start one at a time: they would share the resolver's fetch of the
 // model's uri, one transfer holding as many slots. v.loads.mu is held.
 func (v *Verifier) startLoadsLocked(now time.Time) {
@@ -203,16 +223,11 @@ func (v *Verifier) startLoadsLocked(now time.Time) {
 		}
 		return true
 	})
-	busy := map[loadKey]bool{} // the models (no uri) with a run under way
-	for k, l := range ls.runs {
-		if l.running {
-			busy[loadKey{kind: k.kind, id: k.id}] = true
-		}
-	}
+	busy := v.busyModelsLocked()
 	for ls.running < ls.max && !ls.stopped {
 		best := -1
 		for i, l := range ls.queue {
-			if !busy[loadKey{kind: l.pv.Workload.Kind, id: l.pv.ModelId}] && (best < 0 || l.rank.less(ls.queue[best].rank)) {
+			if !busy[modelOf(l.pv)] && (best < 0 || l.before(ls.queue[best])) {
 				best = i
 			}
 		}
@@ -221,7 +236,7 @@ func (v *Verifier) startLoadsLocked(now time.Time) {
 		}
 		l := ls.queue[best]
 		ls.queue = slices.Delete(ls.queue, best, best+1)
-		busy[loadKey{kind: l.pv.Workload.Kind, id: l.pv.ModelId}] = true
+		busy[modelOf(l.pv)] = true
 		l.running = true
 		ls.running++
 		ls.wg.Add(1)
@@ -229,17 +244,50 @@ func (v *Verifier) startLoadsLocked(now time.Time) {
 	}
 }
 
-// runLoad runs l: the model's load as an input check makes it, without a
-// dataset and with no mirror, every uri asked afresh. A run that failed
-// because its context ended, or because this sidecar's node did not answer
-// the model's record, says nothing of the model: it is not kept.
+// busyModelsLocked is the models (no uri) with a run under way.
+// v.loads.mu is held.
+func (v *Verifier) busyModelsLocked() map[loadKey]bool {
+	busy := map[loadKey]bool{}
+	for k, l := range v.loads.runs {
+		if l.running {
+			busy[loadKey{kind: k.kind, id: k.id}] = true
+		}
+	}
+	return busy
+}
+
+// modelOf is pv's model, whatever uri its job keeps.
+func modelOf(pv computetypes.PendingVerification) loadKey {
+	return loadKey{kind: pv.Workload.Kind, id: pv.ModelId}
+}
+
+// runLoad runs a slice of l: the model's load as an input check makes it,
+// without a dataset and with no mirror, every uri asked afresh, resuming
+// what its earlier slices received (loadslice.go). A run cut by its slice
+// is queued again; one that failed because its context ended, or because
+// this sidecar's node did not answer the model's record, says nothing of
+// the model: it is not kept.
 func (v *Verifier) runLoad(l *modelLoad) {
 	defer v.loads.wg.Done()
-	err := jobexec.CheckInputs(jobexec.WithFreshFetch(l.life), l.pv, v.cfg.MLP, nil)
+	v.loads.mu.Lock()
+	pf := v.loads.partials.take(loadKeyOf(l.pv), time.Now())
+	v.loads.mu.Unlock()
+	ctx, cancel := context.WithCancelCause(l.life)
+	defer cancel(nil)
+	slice := v.sliceLoad(l, cancel)
+	err := jobexec.CheckInputs(jobexec.WithPartialFetch(jobexec.WithFreshFetch(ctx), pf), l.pv, v.cfg.MLP, nil)
+	v.stopSlice(slice)
 	now := time.Now()
 	v.loads.mu.Lock()
-	l.err, l.ended, l.running = err, now, false
+	l.running = false
 	v.loads.running--
+	if err != nil && l.life.Err() == nil && errors.Is(context.Cause(ctx), errLoadYielded) {
+		v.yieldLocked(l, pf, now)
+		v.startLoadsLocked(now)
+		v.loads.mu.Unlock()
+		return
+	}
+	l.err, l.ended = err, now
 	k := loadKeyOf(l.pv)
 	if err != nil && (l.life.Err() != nil || errors.Is(err, jobexec.ErrChainQuery)) && v.loads.runs[k] == l {
 		delete(v.loads.runs, k)

@@ -1,0 +1,104 @@
+package sidecar
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aichain/aichain/accel/cpu"
+	"github.com/aichain/aichain/jobexec"
+	"github.com/aichain/aichain/testutil/modelreg"
+	"github.com/aichain/aichain/workload"
+	computetypes "github.com/aichain/aichain/x/compute/types"
+	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
+)
+
+// mlpFile is the safetensors file of a 3→hidden→2 mlp.
+func mlpFile(t *testing.T, hidden int) []byte {
+	t.Helper()
+	w0, w1 := make([]float32, 3*hidden), make([]float32, hidden*2)
+	for i := range w0 {
+		w0[i] = float32(i%7)*0.01 - 0.03
+	}
+	file, err := workload.EncodeSafetensors(&workload.Model{Layers: []workload.Layer{
+		{In: 3, Out: hidden, Weight: w0, Bias: make([]float32, hidden)},
+		{In: hidden, Out: 2, Weight: w1, Bias: make([]float32, 2)},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+// slicedLoads loads model 2 (1.5 MiB sent at about 3 MiB/s by slow, with
+// or without Range) with room for one load and slices of 100 ms, asks for
+// model 1 (a small file served at once) while it loads, and checks that
+// both load; it returns what slow was asked.
+func slicedLoads(t *testing.T, ignoreRange bool) (asked []string, sent, size int64) {
+	slow := &pacedWeights{file: mlpFile(t, 1<<16)}
+	var h http.Handler = slow
+	if ignoreRange {
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { r.Header.Del("Range"); slow.ServeHTTP(w, r) })
+	}
+	slowSrv := httptest.NewServer(h)
+	t.Cleanup(slowSrv.Close)
+	small := mlpFile(t, 4)
+	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(small) }))
+	t.Cleanup(fast.Close)
+	cfg := testConfig()
+	cfg.Workers, cfg.MaxWeightsBytes, cfg.ModelLoadBytes, cfg.CheckSlice = 2, 256<<20, 256<<20, 100*time.Millisecond
+	sha := workload.SHA256Hex(slow.file)
+	cfg.MLP = jobexec.NewChainResolver(jobexec.ResolverConfig{Fetch: cfg.Fetch, Models: modelreg.Of(
+		modelregistrytypes.Model{Id: 2, Uri: slowSrv.URL + "/v1/models/" + sha, Sha256: sha, InputDim: 3, OutputDim: 2},
+		modelregistrytypes.Model{Id: 1, Uri: fast.URL + "/m.safetensors", Sha256: workload.SHA256Hex(small), InputDim: 3, OutputDim: 2})})
+	v := New(cfg, staticSource{}, cpu.New(), quiet(), NewMetrics("cpu"))
+	runVerifier(t, v)
+	await := func(model uint64) chan error {
+		res := make(chan error, 1)
+		pv := computetypes.PendingVerification{JobId: model, Workload: mlpSpec, ModelId: model, VerificationEnd: 1_000}
+		go func() {
+			_, err := v.awaitModel(context.Background(), context.Background(), pv, time.Time{})
+			res <- err
+		}()
+		return res
+	}
+	bigDone := await(2)
+	for slow.sent.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	start := time.Now()
+	if err := <-await(1); err != nil {
+		t.Fatalf("model 1's load, asked while model 2's held the one slot: %v", err)
+	}
+	if took := time.Since(start); took > 400*time.Millisecond {
+		t.Fatalf("model 1 loaded after %s, waiting for model 2's load to end: want it within a slice or so", took)
+	}
+	if err := <-bigDone; err != nil {
+		t.Fatalf("model 2's load, cut by its slice: %v", err)
+	}
+	return slow.asked(), slow.sent.Load(), int64(len(slow.file))
+}
+
+// TestSlicedModelLoadResumesWithARange: with room for one load, a model
+// whose uri sends it slowly gives its slot back at the end of its slice to
+// another model's load, and then goes on from where it stopped: a Range
+// request for the rest, the file sent about once in all.
+func TestSlicedModelLoadResumesWithARange(t *testing.T) {
+	asked, sent, size := slicedLoads(t, false)
+	if len(asked) != 2 || asked[0] != "" || !strings.HasPrefix(asked[1], "bytes=") || sent > size+size/4 {
+		t.Fatalf("the uri was asked %q and sent %d bytes of a %d-byte file: want the load resumed with a Range", asked, sent, size)
+	}
+}
+
+// TestSlicedModelLoadFromAServerIgnoringRange: the honest side of a uri
+// that does not serve Range requests: the load cut by its slice fetches
+// the file afresh when it runs again, and loads.
+func TestSlicedModelLoadFromAServerIgnoringRange(t *testing.T) {
+	asked, sent, size := slicedLoads(t, true)
+	if len(asked) < 2 || sent < size+1 {
+		t.Fatalf("the uri was asked %q and sent %d bytes of a %d-byte file: want the load cut and fetched afresh", asked, sent, size)
+	}
+}
