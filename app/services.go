@@ -108,6 +108,10 @@ func (app *App) InitChainer(ctx sdk.Context, req *abci.RequestInitChain) (*abci.
 	if _, err := app.ensureModuleAccounts(ctx); err != nil {
 		return nil, err
 	}
+	// x/compute's bonds and escrows must be in its account (x/bank's genesis).
+	if err := app.ComputeKeeper.CheckHoldings(ctx); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 

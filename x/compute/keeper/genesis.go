@@ -270,3 +270,27 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 	}
 	return gs, nil
 }
+
+// CheckHoldings checks that the module account holds, in every denom, at
+// least what the loaded state says it holds for others: the providers' and
+// model owners' bonds, the live jobs' escrows and dispute deposits, and the
+// price collateral of live commitments and won jobs (CheckInvariants'
+// books). app.InitChainer runs it once every module's genesis is loaded (the
+// balances are x/bank's), as x/staking checks its pools and x/staking-rewards
+// its locks: a genesis listing a bond or an escrow the account does not hold
+// would pay it out of other users' coins (TestAttackGenesisForgesUnbackedProviderBond).
+func (k Keeper) CheckHoldings(ctx context.Context) error {
+	b, err := k.bookProviders(ctx)
+	if err != nil {
+		return err
+	}
+	if err := k.bookJobs(ctx, &b); err != nil {
+		return err
+	}
+	have := k.BankKeeper.GetAllBalances(ctx, k.AccountKeeper.GetModuleAddress(types.ModuleName))
+	if !have.IsAllGTE(b.want) {
+		return types.ErrInvalidGenesis.Wrapf("the %s module account holds %s, its bonds, live escrows and collateral are %s",
+			types.ModuleName, have, b.want)
+	}
+	return nil
+}

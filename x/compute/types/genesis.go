@@ -232,6 +232,10 @@ func (gs GenesisState) validateJobs(providers map[string]bool) (map[uint64]Job, 
 // validateBids checks that commitments and bids belong to known jobs, and
 // that a commitment on a job in auction is a provider's.
 func (gs GenesisState) validateBids(jobs map[uint64]Job, providers map[string]bool) error {
+	// One entry a (job, provider) key: InitGenesis stores one, while
+	// validateObligations would count the provider's lock for each
+	// (TestAttackGenesisDuplicateCommitmentLocksProviderForever).
+	commits, bids := map[string]bool{}, map[string]bool{}
 	for _, c := range gs.BidCommits {
 		if _, ok := jobs[c.JobId]; !ok {
 			return ErrInvalidGenesis.Wrapf("commitment for unknown job %d", c.JobId)
@@ -239,6 +243,11 @@ func (gs GenesisState) validateBids(jobs map[uint64]Job, providers map[string]bo
 		if err := common.CanonicalAddress("commitment provider", c.Provider, ErrInvalidAddress); err != nil {
 			return err
 		}
+		key := fmt.Sprintf("%d/%s", c.JobId, c.Provider)
+		if commits[key] {
+			return ErrInvalidGenesis.Wrapf("commitment of %s on job %d appears twice", c.Provider, c.JobId)
+		}
+		commits[key] = true
 		// Commitments stay as the job's bid history. Only while it holds (its
 		// job in auction, or a cancelled job's release pending, and the
 		// commitment not closed) does a commitment lock collateral, so that a
@@ -258,6 +267,11 @@ func (gs GenesisState) validateBids(jobs map[uint64]Job, providers map[string]bo
 		if err := common.CanonicalAddress("bid provider", b.Provider, ErrInvalidAddress); err != nil {
 			return err
 		}
+		key := fmt.Sprintf("%d/%s", b.JobId, b.Provider)
+		if bids[key] {
+			return ErrInvalidGenesis.Wrapf("bid of %s on job %d appears twice", b.Provider, b.JobId)
+		}
+		bids[key] = true
 	}
 	return gs.validateSweeps(jobs)
 }
