@@ -100,6 +100,11 @@ type Config struct {
 	// the chunk directory's free space at start plus the outputs already
 	// in it, 64 GiB where that cannot be read).
 	MaxDiskBytes uint64
+	// DownloadRate is the rate, in bytes per second, at which the agent
+	// counts a won job's dataset download in its estimate (downloadSeconds;
+	// default jobexec.FetchDefaults().AvgRate: the slowest average its
+	// fetch policy accepts from a server).
+	DownloadRate int64
 	// Retention is how long a finished job's chunks are kept (default 24 h).
 	Retention time.Duration
 	// TxTimeoutBlocks: a tx not in a block after this many blocks is checked
@@ -135,6 +140,9 @@ func (c *Config) defaults() {
 	}
 	if c.MaxMemoryBytes == 0 {
 		c.MaxMemoryBytes = DefaultMemoryBytes()
+	}
+	if c.DownloadRate <= 0 {
+		c.DownloadRate = jobexec.FetchDefaults().AvgRate
 	}
 	if c.Retention <= 0 {
 		c.Retention = 24 * time.Hour

@@ -8,7 +8,10 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/aichain/aichain/jobexec"
+	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
+	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 )
 
 // TestAttackAgentSizesCollateralByLiveParamsNotJobTerms: since c32be0e the
@@ -44,4 +47,43 @@ func TestAttackAgentSizesCollateralByLiveParamsNotJobTerms(t *testing.T) {
 	}
 	t.Fatalf("the agent bids with a free bond of %s on a job whose terms lock %s (it booked %s, why=%q): the commit is refused on chain",
 		chain.SubAmount(sdkmath.OneInt()), chain, r.Collateral, why)
+}
+
+// TestAttackJobPostedBeforeAVerificationRaiseIsSizedByLiveParams: the
+// chain verifies a job under its terms (jobParams: samples_per_job,
+// max_work_per_exec_block, verification_blocks), but the agent bounded an
+// mlp job's sampled work (admitVerification) by the params in force. A
+// requester that sees a governance raise of verification_blocks (50 -> 200)
+// about to pass posts, just before it, an mlp job whose four sampled
+// chunks are 6.9e10 multiply-adds: over the 5e10 its terms give the
+// validators, under the 2e11 of the new params. The agent bid on it, ran
+// it, and its verification could only end inconclusive: paid nothing, and
+// the dataset fee forfeited from its collateral (forfeitOwnerFees). Now it
+// sizes the sampled work by the job's terms.
+func TestAttackJobPostedBeforeAVerificationRaiseIsSizedByLiveParams(t *testing.T) {
+	const in, hidden, chunkRows = 1024, 4096, 4096
+	model := &workload.Model{Layers: []workload.Layer{
+		{In: in, Out: hidden, Weight: make([]float32, in*hidden)}, {In: hidden, Out: 1, Weight: make([]float32, hidden)}}}
+	a := testAgent(t)
+	a.cap.gflops = 1e6
+	a.cfg.MLP = fakeMLP{model: model, ds: &jobexec.DatasetFile{Record: datamarkettypes.Dataset{Id: 5}}}
+	created := computetypes.DefaultParams()
+	live := created
+	live.VerificationBlocks = 4 * created.VerificationBlocks
+	a.params = live
+
+	job := mlpJob(1, 4*chunkRows, chunkRows)
+	job.Terms = computetypes.NewJobParamTerms(created, 0, 0)
+	row := workload.MLPRowMulAdds([]uint64{in, hidden, 1})
+	sampled := 4 * chunkRows * row
+	if est, why := a.estimate(context.Background(), job); why != "verification work" {
+		t.Fatalf("estimate %.2f s, why %q: sampled chunks of %d multiply-adds, over the %d its terms give the validators "+
+			"(the live params give %d): won, its verification ends inconclusive and pays nothing", est, why, sampled,
+			created.MaxWorkPerExecBlock*created.VerificationBlocks, live.MaxWorkPerExecBlock*live.VerificationBlocks)
+	}
+	after := mlpJob(2, 4*chunkRows, chunkRows)
+	after.Terms = computetypes.NewJobParamTerms(live, 0, 0)
+	if _, why := a.estimate(context.Background(), after); why != "" {
+		t.Fatalf("the same job posted after the raise, its verification within its terms: %q", why)
+	}
 }

@@ -165,8 +165,9 @@ func (a *Agent) decide(ctx context.Context, job computetypes.Job, budget *sdk.Co
 	if why != "" {
 		return nil, why
 	}
-	// Priced again on its sized work: the model's, for an mlp job.
-	if price, ok = a.cfg.Pricing.Sized(job, shape.GFLOP); !ok {
+	// Priced again on its sized work: the model's, for an mlp job, and the
+	// worker time its drawn values and output take (pricedGFLOP).
+	if price, ok = a.cfg.Pricing.Sized(job, a.cap.pricedGFLOP(shape)); !ok {
 		return nil, "price above max_price"
 	}
 	if why := a.admitDisk(job, shape); why != "" {

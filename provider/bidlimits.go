@@ -13,7 +13,8 @@ import (
 )
 
 // admitShape applies the agent's own limits to a job's bid shape under the
-// chain's params p, each a reason not to bid (a label of
+// job's params p (its terms in place of the params in force: the chain
+// verifies it under them), each a reason not to bid (a label of
 // jobs_skipped_total) where the job would be won and then lost:
 //   - "output size": a chunk beyond --max-chunk-bytes, the output beyond
 //     --max-output-bytes;

@@ -156,8 +156,22 @@ func (c *capacity) seconds(gflop float64, generated, outBytes uint64) float64 {
 	return gflop/c.gflops + float64(generated)*c.genSecs + float64(outBytes)*c.outSecs + c.perJob
 }
 
+// pricedGFLOP is the work a job is priced on (Pricing.Sized): its
+// arithmetic, plus the GFLOP the worker could have done, at the calibrated
+// rates, in the time its drawn values and its output take it. Priced on its
+// arithmetic alone, a gemm of M = 1, whose time is its drawn Bᵀ, bought a
+// worker for 50× the time its price paid for
+// (TestAttackGemmOfDrawnValuesPricedByItsArithmetic).
+func (c *capacity) pricedGFLOP(s jobexec.BidShape) float64 {
+	out := float64(common.SatMul(common.SatMul(s.Rows, s.Cols), 4))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return s.GFLOP + (float64(s.Generated)*c.genSecs+out*c.outSecs)*c.gflops
+}
+
 // estimate returns a job's estimated execution seconds (its multiply-adds
-// and the values it draws from seeded streams, at the calibrated rates), or
+// and the values it draws from seeded streams, at the calibrated rates, and
+// its dataset's download: downloadSeconds), or
 // why the agent will not bid on it: a kind it cannot run, a job beyond its
 // limits (admitShape), or a model it cannot fetch and check now (an mlp or
 // gpt job's model is fetched and hashed before the agent commits to it; its
@@ -181,7 +195,21 @@ func (a *Agent) estimateShape(ctx context.Context, job computetypes.Job) (jobexe
 	if why != "" {
 		return jobexec.BidShape{}, 0, why
 	}
-	return s, a.cap.seconds(s.GFLOP, s.Generated, common.SatMul(common.SatMul(s.Rows, s.Cols), 4)), ""
+	est := a.cap.seconds(s.GFLOP, s.Generated, common.SatMul(common.SatMul(s.Rows, s.Cols), 4))
+	return s, est + a.downloadSeconds(s), ""
+}
+
+// downloadSeconds is the time a won job's dataset takes to download
+// (InputBytes at Config.DownloadRate), which the job's execution window
+// must hold besides its work: the rows open to the winner only, after the
+// award. Left out, a job over a 512 MiB dataset with the chain's shortest
+// window was bid on as a fraction of a second of work, and its download
+// alone outlasted the window (TestAttackShortWindowOverALargeDataset).
+func (a *Agent) downloadSeconds(s jobexec.BidShape) float64 {
+	if s.DatasetID == 0 {
+		return 0
+	}
+	return float64(s.InputBytes) / float64(max(a.cfg.DownloadRate, 1))
 }
 
 // shape sizes a job through its kind's row (jobexec.SizeOf: the model
@@ -191,7 +219,10 @@ func (a *Agent) estimateShape(ctx context.Context, job computetypes.Job) (jobexe
 // is sized on the sizer's goroutine, waited for until ctx ends (why is
 // whySizing after that: ErrStillSizing).
 func (a *Agent) shape(ctx context.Context, job computetypes.Job) (jobexec.BidShape, string) {
-	params := a.params // the pipeline's: a copy for the sizer's goroutine
+	// The job's terms, which the chain verifies it under, not the params in
+	// force (TestAttackJobPostedBeforeAVerificationRaiseIsSizedByLiveParams);
+	// a copy for the sizer's goroutine.
+	params := job.Terms.Under(a.params)
 	if k, ok := jobexec.Lookup(job.Workload.Kind); !ok || k.Needs == (jobexec.Needs{}) {
 		return a.shapeNow(ctx, job, params)
 	}
@@ -206,7 +237,7 @@ func (a *Agent) shape(ctx context.Context, job computetypes.Job) (jobexec.BidSha
 	return s.shape, s.why
 }
 
-// shapeNow is shape on the caller's goroutine, under the chain's params.
+// shapeNow is shape on the caller's goroutine, under the job's params.
 func (a *Agent) shapeNow(ctx context.Context, job computetypes.Job, params computetypes.Params) (jobexec.BidShape, string) {
 	var src jobexec.ProviderSource
 	if a.cfg.MLP != nil {

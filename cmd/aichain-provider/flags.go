@@ -45,7 +45,7 @@ func flags(fs *pflag.FlagSet) {
 	fs.String("moniker", "aichain-provider", "provider name shown on chain")
 	fs.String("bond", "", "bond to register with (empty: the chain's min_provider_bond)")
 	fs.Bool("register", true, "register as a provider if not yet registered")
-	fs.String("price-per-gflop", "10", "gemm and gpt jobs: bid price per GFLOP of work (2 × the job's mul_adds), in units of the job's denom")
+	fs.String("price-per-gflop", "10", "bid price per GFLOP of work (gemm and gpt: 2 × the job's mul_adds; mlp: its model's; and the time its drawn inputs and output take, as GFLOP at the measured rate), in units of the job's denom")
 	fs.String("price-per-1k-rows", "10", "mlp jobs: bid price per 1000 dataset rows, in the floor's denom")
 	fs.String("min-price", "1000uaic", "lowest bid in each denom the agent accepts, one coin per denom (e.g. 1000uaic,500ibc/<hash>); jobs priced in other denoms are skipped")
 	fs.String("gas-prices", "", "gas prices for the agent's transactions (empty: the node's minimum, else "+chainclient.DefaultGasPrice+")")

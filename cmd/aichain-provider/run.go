@@ -109,6 +109,7 @@ func (o *options) finish(client *chainclient.Client, backend workload.Backend, l
 		Fetch: o.download, ModelMemoryBytes: models, DatasetMemoryBytes: datasets,
 	})
 	cfg.MLP, cfg.Weights = resolver, resolver.OpenCachedWeights
+	cfg.DownloadRate = o.download.AvgRate // 0: the policy's default
 	cfg.Hardware = computetypes.Hardware{GpuModel: "cpu", GpuCount: 0}
 	cfg.Workers, cfg.Fetchers = o.workers, o.fetchers
 	if backend.Name() == accel.CUDA {
