@@ -238,3 +238,32 @@ func TestGenesisKeepsTheGrace(t *testing.T) {
 		}
 	}
 }
+
+// TestGenesisRefusesATallyListedTwice: InitGenesis keeps one tally a job
+// (the last listed) but records the voters of every entry as having voted,
+// so a genesis listing a job's tally twice lost the first entry's voters'
+// power to the job's quorum; a voter listed twice in one entry, anywhere in
+// the list, is refused too.
+func TestGenesisRefusesATallyListedTwice(t *testing.T) {
+	s, _, _, _, id := gracedJob(t, types.DefaultVerdictGraceBlocks)
+	s.verdicts(id, types.Verdict_VERDICT_VALID, 1, 10)
+	gs := s.exportValid()
+	if len(gs.Tallies) != 1 || len(gs.Tallies[0].Voters) == 0 {
+		t.Fatalf("set-up: %d tallies, want 1 with its voters", len(gs.Tallies))
+	}
+	twice := *gs
+	twice.Tallies = []types.TallyEntry{gs.Tallies[0], gs.Tallies[0]}
+	if err := twice.Validate(); !errors.Is(err, types.ErrInvalidGenesis) {
+		t.Errorf("a job's tally listed twice: %v, want ErrInvalidGenesis", err)
+	}
+	entry := gs.Tallies[0]
+	entry.Voters = append(append([][]byte{}, entry.Voters...), []byte{9}, entry.Voters[0])
+	if len(entry.VoterVerdicts) > 0 {
+		entry.VoterVerdicts = append(append([]types.Verdict{}, entry.VoterVerdicts...), entry.VoterVerdicts[0], entry.VoterVerdicts[0])
+	}
+	voter := *gs
+	voter.Tallies = []types.TallyEntry{entry}
+	if err := voter.Validate(); !errors.Is(err, types.ErrInvalidGenesis) {
+		t.Errorf("a voter listed twice, not next to itself: %v, want ErrInvalidGenesis", err)
+	}
+}

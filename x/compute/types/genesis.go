@@ -323,18 +323,28 @@ func validPriceCollateral(j Job, c sdk.Coin) error {
 // each voter once, with a verdict each (or none, as exported before they
 // were kept).
 func (gs GenesisState) validateTallies(jobs map[uint64]Job) error {
+	// One tally a job: InitGenesis keeps the last, while the voters of
+	// every entry stay recorded as having voted, their power lost to the
+	// tally (TestGenesisRefusesATallyListedTwice).
+	seen := make(map[uint64]bool, len(gs.Tallies))
 	for _, t := range gs.Tallies {
 		j, ok := jobs[t.JobId]
 		if !ok || !j.State.UnderCheck() {
 			return ErrInvalidGenesis.Wrapf("tally for job %d which is not VERIFYING or ABORTING", t.JobId)
 		}
+		if seen[t.JobId] {
+			return ErrInvalidGenesis.Wrapf("tally for job %d appears twice", t.JobId)
+		}
+		seen[t.JobId] = true
+		voters := make(map[string]bool, len(t.Voters))
+		for _, v := range t.Voters {
+			if voters[string(v)] {
+				return ErrInvalidGenesis.Wrapf("job %d: voter %X twice", t.JobId, v)
+			}
+			voters[string(v)] = true
+		}
 		if err := validQuorum(t.Tally, j.State); err != nil {
 			return ErrInvalidGenesis.Wrapf("job %d (%s): %v", t.JobId, j.State, err)
-		}
-		for i := 1; i < len(t.Voters); i++ {
-			if bytes.Equal(t.Voters[i-1], t.Voters[i]) {
-				return ErrInvalidGenesis.Wrapf("job %d: voter %X twice", t.JobId, t.Voters[i])
-			}
 		}
 		if n := len(t.VoterVerdicts); n != 0 && n != len(t.Voters) {
 			return ErrInvalidGenesis.Wrapf("job %d: %d voter verdicts for %d voters", t.JobId, n, len(t.Voters))
