@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -198,13 +197,7 @@ func servedModels(t *testing.T, models ...*workload.Model) ([]modelregistrytypes
 		fetches.Add(1)
 		_, _ = w.Write(files[r.URL.Path])
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(mux)
-	srv.Listener = ln
-	srv.Start()
+	srv := httptest.NewServer(mux) // on 127.0.0.1
 	t.Cleanup(srv.Close)
 	recs := make([]modelregistrytypes.Model, len(models))
 	for i, m := range models {
@@ -238,13 +231,7 @@ func datasetVersions(t *testing.T, rows, cols, perChunk uint64, n int) (*fakeMar
 		downloads.Add(1)
 		_, _ = w.Write(files[v])
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(mux)
-	srv.Listener = ln
-	srv.Start()
+	srv := httptest.NewServer(mux) // on 127.0.0.1
 	t.Cleanup(srv.Close)
 	for v := uint64(1); v <= uint64(n); v++ {
 		m := &workload.Matrix{Rows: int(rows), Cols: int(cols), Data: make([]float32, rows*cols)}

@@ -163,10 +163,15 @@ func (c *capacity) seconds(gflop float64, generated, outBytes uint64) float64 {
 // worker for 50× the time its price paid for
 // (TestAttackGemmOfDrawnValuesPricedByItsArithmetic).
 func (c *capacity) pricedGFLOP(s jobexec.BidShape) float64 {
-	out := float64(common.SatMul(common.SatMul(s.Rows, s.Cols), 4))
+	out := float64(outputBytes(s))
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return s.GFLOP + (float64(s.Generated)*c.genSecs+out*c.outSecs)*c.gflops
+}
+
+// outputBytes is a job's output: Rows × Cols × 4 bytes, saturating.
+func outputBytes(s jobexec.BidShape) uint64 {
+	return common.SatMul(common.SatMul(s.Rows, s.Cols), 4)
 }
 
 // estimate returns a job's estimated execution seconds (its multiply-adds
@@ -195,7 +200,7 @@ func (a *Agent) estimateShape(ctx context.Context, job computetypes.Job) (jobexe
 	if why != "" {
 		return jobexec.BidShape{}, 0, why
 	}
-	est := a.cap.seconds(s.GFLOP, s.Generated, common.SatMul(common.SatMul(s.Rows, s.Cols), 4))
+	est := a.cap.seconds(s.GFLOP, s.Generated, outputBytes(s))
 	return s, est + a.downloadSeconds(s), ""
 }
 

@@ -19,7 +19,7 @@ const fallbackDiskBytes = 64 << 30
 func outputDiskBytes(job computetypes.Job, s jobexec.BidShape) uint64 {
 	rows := min(max(job.Workload.ChunkRows, 1), max(s.Rows, 1))
 	chunks := (s.Rows + rows - 1) / rows
-	return common.SatAdd(common.SatMul(common.SatMul(s.Rows, s.Cols), 4), common.SatMul(chunks, merkle.HashSize))
+	return common.SatAdd(outputBytes(s), common.SatMul(chunks, merkle.HashSize))
 }
 
 // diskBytes is the disk a record's output takes or will take: what it

@@ -105,18 +105,7 @@ func junkWeightsServer(t *testing.T, chunksURL string, asked *atomic.Int32) *htt
 		} else {
 			w.Header().Set("Content-Length", fmt.Sprint(size))
 		}
-		junk := make([]byte, 512<<10)
-		for {
-			if _, err := w.Write(junk); err != nil {
-				return
-			}
-			w.(http.Flusher).Flush()
-			select {
-			case <-r.Context().Done():
-				return
-			case <-time.After(62 * time.Millisecond):
-			}
-		}
+		trickleJunk(w, r, 512<<10)
 	}))
 	t.Cleanup(srv.Close)
 	return srv
@@ -129,23 +118,7 @@ func junkWeightsServer(t *testing.T, chunksURL string, asked *atomic.Int32) *htt
 // transfer stopped, partialWeights) and ends VALID.
 func TestPreemptedWeightsTransferGoesOnWhereItStopped(t *testing.T) {
 	_, ds := mlpFixture(t)
-	const hidden = 1 << 16 // a 1.5 MiB file: over freeCutBytes, so its bytes are kept
-	w0, w1 := make([]float32, 3*hidden), make([]float32, hidden*2)
-	for i := range w0 {
-		w0[i] = float32(i%7)*0.01 - 0.03
-	}
-	for i := range w1 {
-		w1[i] = float32(i%5)*0.001 - 0.002
-	}
-	model := &workload.Model{Layers: []workload.Layer{
-		{In: 3, Out: hidden, Weight: w0, Bias: make([]float32, hidden)},
-		{In: hidden, Out: 2, Weight: w1, Bias: []float32{0.05, -0.05}},
-	}}
-	file, err := workload.EncodeSafetensors(model)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sha := workload.SHA256Hex(file)
+	model, file, sha := largeMLPModel(t) // a 1.5 MiB file: over freeCutBytes, so its bytes are kept
 	chunks, root, n := mlpProvider(t, model, ds, -1, nil)
 	prov := &pacedWeights{file: file, chunks: chunks.URL}
 	srv := httptest.NewServer(prov)
@@ -238,4 +211,44 @@ func (w *pacedWriter) Write(b []byte) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// trickleJunk writes chunk-sized runs of junk to w every 62 ms until the
+// request or the connection ends (chunk 16 KiB: about 256 KiB/s).
+func trickleJunk(w http.ResponseWriter, r *http.Request, chunk int) {
+	junk := make([]byte, chunk)
+	for {
+		if _, err := w.Write(junk); err != nil {
+			return
+		}
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(62 * time.Millisecond):
+		}
+	}
+}
+
+// largeMLPModel is a 3 → 65,536 → 2 model: a 1.5 MiB safetensors file, its
+// bytes and their sha256.
+func largeMLPModel(t *testing.T) (*workload.Model, []byte, string) {
+	t.Helper()
+	const hidden = 1 << 16
+	w0, w1 := make([]float32, 3*hidden), make([]float32, hidden*2)
+	for i := range w0 {
+		w0[i] = float32(i%7)*0.01 - 0.03
+	}
+	for i := range w1 {
+		w1[i] = float32(i%5)*0.001 - 0.002
+	}
+	model := &workload.Model{Layers: []workload.Layer{
+		{In: 3, Out: hidden, Weight: w0, Bias: make([]float32, hidden)},
+		{In: hidden, Out: 2, Weight: w1, Bias: []float32{0.05, -0.05}},
+	}}
+	file, err := workload.EncodeSafetensors(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return model, file, workload.SHA256Hex(file)
 }

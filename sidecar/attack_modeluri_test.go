@@ -203,18 +203,7 @@ func (e *modelURIEnv) honestValidWithin(t *testing.T, hostile []computetypes.Pen
 func tricklingURI(t *testing.T, asked *atomic.Int32) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		asked.Add(1)
-		junk := make([]byte, 16<<10)
-		for {
-			if _, err := w.Write(junk); err != nil {
-				return
-			}
-			w.(http.Flusher).Flush()
-			select {
-			case <-r.Context().Done():
-				return
-			case <-time.After(62 * time.Millisecond):
-			}
-		}
+		trickleJunk(w, r, 16<<10)
 	}))
 	t.Cleanup(srv.Close)
 	return srv

@@ -75,23 +75,7 @@ type slowModelURI struct {
 
 func newSlowModelURI(t *testing.T) *slowModelURI {
 	_, ds := mlpFixture(t)
-	const hidden = 1 << 16
-	w0, w1 := make([]float32, 3*hidden), make([]float32, hidden*2)
-	for i := range w0 {
-		w0[i] = float32(i%7)*0.01 - 0.03
-	}
-	for i := range w1 {
-		w1[i] = float32(i%5)*0.001 - 0.002
-	}
-	model := &workload.Model{Layers: []workload.Layer{
-		{In: 3, Out: hidden, Weight: w0, Bias: make([]float32, hidden)},
-		{In: hidden, Out: 2, Weight: w1, Bias: []float32{0.05, -0.05}},
-	}}
-	file, err := workload.EncodeSafetensors(model)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sha := workload.SHA256Hex(file)
+	model, file, sha := largeMLPModel(t)
 	chunks, root, n := mlpProvider(t, model, ds, -1, nil)
 	l := &slowModelURI{uri: &pacedWeights{file: file, chunks: chunks.URL}, file: file, root: root, n: n}
 	l.srv = httptest.NewServer(l.uri)
