@@ -25,9 +25,14 @@ type pacedFile struct {
 	mu          sync.Mutex
 	ranges      []string
 	sent        []int64
+	// serving counts the handlers running: a client can read the last
+	// bytes before their handler has counted them.
+	serving sync.WaitGroup
 }
 
 func (s *pacedFile) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.serving.Add(1)
+	defer s.serving.Done()
 	file := *s.file.Load()
 	from := 0
 	rg := r.Header.Get("Range")
@@ -62,6 +67,13 @@ func (s *pacedFile) log() ([]string, []int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.ranges...), append([]int64(nil), s.sent...)
+}
+
+// settled is log once every handler has returned, for a fetch that has
+// ended on the client's side.
+func (s *pacedFile) settled() ([]string, []int64) {
+	s.serving.Wait()
+	return s.log()
 }
 
 // cutOnce fetches the weights of s's file into p under a context cut
@@ -110,7 +122,7 @@ func TestPartialFetchResumesWithARange(t *testing.T) {
 	if err != nil || !f.Is(sha) {
 		t.Fatalf("the resumed fetch: %v", err)
 	}
-	ranges, sent := s.log()
+	ranges, sent := s.settled()
 	if len(ranges) != 2 || ranges[1] != "bytes="+strconv.FormatInt(kept, 10)+"-" || sent[1] != int64(len(file))-kept {
 		t.Fatalf("requests %q sent %v after %d bytes kept: want the rest of the file asked with a Range", ranges, sent, kept)
 	}
@@ -130,7 +142,7 @@ func TestPartialFetchFromAServerIgnoringRange(t *testing.T) {
 	if err != nil || !f.Is(sha) {
 		t.Fatalf("the fetch after the cut, from a server ignoring Range: %v", err)
 	}
-	if _, sent := s.log(); len(sent) != 2 || sent[1] != int64(len(file)) {
+	if _, sent := s.settled(); len(sent) != 2 || sent[1] != int64(len(file)) {
 		t.Fatalf("sent %v: want the whole file sent again", sent)
 	}
 }
