@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -31,6 +34,9 @@ var (
 	ErrBadChunk     = errors.New("the provider served a chunk that does not verify")
 	ErrResultRoot   = errors.New("the downloaded result does not hash to the on-chain root")
 	ErrProviderSaid = errors.New("the provider refused")
+	// ErrInterrupted is a download stopped by Ctrl-C (SIGINT) or SIGTERM,
+	// its progress saved: the same command resumes it.
+	ErrInterrupted = errors.New("the download was interrupted")
 )
 
 // addComputeCommands adds `q compute result`, which talks to a provider
@@ -51,8 +57,8 @@ func resultCmd() *cobra.Command {
 		Long: "Download the output of a job from the provider that computed it. Each chunk is fetched with a request\n" +
 			"signed by --from (the job's requester; an ADR-036 message bound to the provider's URL) and its Merkle\n" +
 			"proof is checked against the output_root the chain records; the file is a NumPy .npy of rows × cols\n" +
-			"float32. An interrupted download resumes from OUTPUT.part; the whole file is checked against the root\n" +
-			"before it is renamed to OUTPUT.",
+			"float32. Ctrl-C stops it with its progress saved, and the same command resumes from OUTPUT.part; the\n" +
+			"whole file is checked against the root before it is renamed to OUTPUT.",
 		Example: "aichaind q compute result 1 --from alice --output result.npy",
 		Args:    cobra.ExactArgs(1),
 		RunE:    runResult,
@@ -86,12 +92,23 @@ func runResult(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	n, err := d.download(cmd.Context())
+	n, err := d.run(cmd.Context())
 	if err != nil {
 		return err
 	}
 	return d.clientCtx.PrintString(fmt.Sprintf("wrote %s: job %d, %d chunks (%d bytes), every chunk and the whole result verified against output_root %x\n",
 		d.out, d.job.Id, d.job.Result.ChunkCount, n, d.job.Result.OutputRoot))
+}
+
+// run is the download under a context that Ctrl-C (SIGINT) or SIGTERM
+// also ends: the chunk in flight is dropped, the progress is saved, and
+// the error (ErrInterrupted) says how to resume. Without it the process
+// died wherever it was, its progress up to a second stale. The signals'
+// default comes back when it returns.
+func (d *resultDownload) run(parent context.Context) (int64, error) {
+	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return d.download(ctx)
 }
 
 // parseResult reads the arguments and flags, the job and its provider.

@@ -8,7 +8,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -200,5 +205,79 @@ func TestResultGivesUpOnAProviderBusyPastThePatienceOrFailing(t *testing.T) {
 	var be *dataserver.BusyError
 	if err == nil || errors.As(err, &be) || len(cs.times()) != 3 {
 		t.Fatalf("three failures: %v after %d requests, want the last failure after 3", err, len(cs.times()))
+	}
+}
+
+// Ctrl-C during a download (here while chunk 1 of 2 waits out a busy
+// answer) stops it at once with ErrInterrupted, chunk 0 kept in the
+// .part file and its progress saved; the same command then resumes at
+// chunk 1. Before, the command had no handler: the signal killed the
+// process where it stood (this test's process with it), the progress up
+// to a second stale.
+func TestResultCtrlCSavesTheProgressAndResumes(t *testing.T) {
+	chunks := [][]byte{bytes.Repeat([]byte{1, 2, 3, 4}, 64), bytes.Repeat([]byte{5, 6, 7, 8}, 64)}
+	tree, err := merkle.New(chunks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var busy atomic.Bool
+	var asked [2]atomic.Int32
+	busy.Store(true)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		i := 0
+		if strings.HasSuffix(r.URL.Path, "/chunks/1") {
+			i = 1
+		}
+		asked[i].Add(1)
+		if i == 1 && busy.Load() {
+			w.Header().Set("Retry-After", "60")
+			http.Error(w, `{"error":"busy"}`, http.StatusServiceUnavailable)
+			return
+		}
+		resp, err := jobexec.NewChunkResponse(7, tree, i, chunks[i])
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		_ = json.NewEncoder(w).Encode(resp)
+	}))
+	t.Cleanup(srv.Close)
+	root := tree.Root()
+	out := filepath.Join(t.TempDir(), "result.npy")
+	waiting := make(lineSignal, 1)
+	d := &resultDownload{job: types.Job{Id: 7, Rows: 2, Workload: types.WorkloadSpec{ChunkRows: 1},
+		Result: types.JobResult{OutputRoot: root[:], ChunkCount: 2}},
+		endpoint: srv.URL, audience: srv.URL, out: out, maxChunk: 1 << 20, progress: waiting,
+		signer: signedreq.PrivKeySigner{Key: secp256k1.GenPrivKey(), Prefix: "aic"}, http: &http.Client{Timeout: 10 * time.Second}}
+
+	done := make(chan error, 1)
+	go func() { _, err := d.run(context.Background()); done <- err }()
+	<-waiting // "the provider is busy …" for chunk 1
+	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrInterrupted) || !errors.Is(err, context.Canceled) {
+			t.Fatalf("Ctrl-C during the download: %v, want ErrInterrupted", err)
+		}
+		t.Logf("Ctrl-C: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("still downloading 10 s after Ctrl-C")
+	}
+	var st partState
+	if b, err := os.ReadFile(out + ".part.json"); err != nil || json.Unmarshal(b, &st) != nil || st.Done != 1 {
+		t.Fatalf("progress after Ctrl-C: %+v (%v), want chunk 0 saved as done", st, err)
+	}
+
+	busy.Store(false)
+	d.progress = io.Discard
+	if _, err := d.run(context.Background()); err != nil {
+		t.Fatalf("resuming: %v", err)
+	}
+	got, err := os.ReadFile(out)
+	want := append(npyHeader(2, 64), append(append([]byte(nil), chunks[0]...), chunks[1]...)...)
+	if err != nil || !bytes.Equal(got, want) || asked[0].Load() != 1 {
+		t.Fatalf("resumed file: %d bytes (%v), want %d; chunk 0 asked %d times, want once", len(got), err, len(want), asked[0].Load())
 	}
 }

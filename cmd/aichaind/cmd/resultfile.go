@@ -59,6 +59,10 @@ func (d *resultDownload) download(ctx context.Context) (int64, error) {
 		fmt.Fprintf(d.progress, "resuming job %d at chunk %d of %d\n", d.job.Id, st.Done, d.job.Result.ChunkCount)
 	}
 	if err := d.fetchAll(ctx, f, meta, &st); err != nil {
+		if ctx.Err() != nil {
+			return 0, fmt.Errorf("%w: %d of %d chunks kept in %s; the same command resumes it: %w",
+				ErrInterrupted, st.Done, d.job.Result.ChunkCount, part, err)
+		}
 		return 0, err
 	}
 	size, err := d.checkWhole(f, st.Cols)
@@ -97,7 +101,12 @@ func (d *resultDownload) savePart(f *os.File, meta string, st partState) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(meta, b, 0o644)
+	// Written aside and renamed: a process killed while writing leaves
+	// the last state, not a torn one that would start afresh.
+	if err := os.WriteFile(meta+".tmp", b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(meta+".tmp", meta)
 }
 
 // fetchAll writes chunks st.Done.. into f, saving progress every second.
