@@ -64,7 +64,9 @@ var Upgrades = []Upgrade{
 	// the plan's info names, RewardFeeDenoms; the other denoms distributed
 	// leave the reward index and every paid index, what lockers had accrued
 	// of them moved to their pending rewards; governance
-	// weight only for locks of at least min_vote_lock_duration, 21 days). No store is
+	// weight only for locks of at least min_vote_lock_duration, 21 days;
+	// a max_withdrawals_per_block over 10,000, which version 1 allowed,
+	// lowered to it). No store is
 	// added. It also brings the
 	// queue heads (modkit.Queue): no migration, as each queue stores its
 	// head on its first drain after the upgrade; and auctions without a

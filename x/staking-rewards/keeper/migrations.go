@@ -103,7 +103,9 @@ func (m Migrator) Migrate1to2(ctx sdk.Context) error {
 // backlog goes to the community pool, as any newly listed denom's
 // (UpdateParams): given to the weight of the moment, a lock made just
 // before the listing took a share of it
-// (TestAttackSniperLocksBeforeLegacyDenomListing).
+// (TestAttackSniperLocksBeforeLegacyDenomListing). A
+// max_withdrawals_per_block above the bound version 3 set is brought to it
+// (withBoundedWithdrawals), before the params are validated.
 func (m Migrator) Migrate2to3(ctx sdk.Context) error {
 	k := m.k
 	params, err := k.GetParams(ctx)
@@ -122,6 +124,7 @@ func (m Migrator) Migrate2to3(ctx sdk.Context) error {
 	} else if candidates, err = m.feeDenoms(ctx); err != nil {
 		return errorsmod.Wrap(err, "migrate staking-rewards 2→3: fee denoms")
 	}
+	params = withBoundedWithdrawals(params)
 	params.RewardDenoms = nil
 	listed := map[string]bool{params.LockDenom: true}
 	for _, d := range candidates {
@@ -140,6 +143,17 @@ func (m Migrator) Migrate2to3(ctx sdk.Context) error {
 		return err
 	}
 	return m.dropUnlisted(ctx, index, listed)
+}
+
+// withBoundedWithdrawals brings max_withdrawals_per_block into the bound
+// this binary's params validation sets (types.MaxWithdrawalsPerBlockLimit):
+// version 1 took any positive value, and a migration that validates the
+// params under the new rule failed on a larger one, halting the chain at the
+// upgrade height (TestAttackPreUpgradeWithdrawalCapHaltsTheUpgrade). A
+// larger cap becomes the most the rule allows.
+func withBoundedWithdrawals(p types.Params) types.Params {
+	p.MaxWithdrawalsPerBlock = min(p.MaxWithdrawalsPerBlock, types.MaxWithdrawalsPerBlockLimit)
+	return p
 }
 
 // keepListed splits coins into the denoms listed and the others.
@@ -221,12 +235,15 @@ func (m Migrator) dropUnlisted(ctx sdk.Context, index sdk.DecCoins, listed map[s
 // ones. Shorter locks keep their reward weight and lose their votes: a 7-day
 // lock made for a tally, and unlocked the block after, voted at a third of
 // the capital time the same stake costs delegated. It reads every lock once.
+// A max_withdrawals_per_block above its bound is brought to it, as in
+// Migrate2to3.
 func (m Migrator) Migrate3to4(ctx sdk.Context) error {
 	k := m.k
 	params, err := k.GetParams(ctx)
 	if err != nil {
 		return errorsmod.Wrap(err, "migrate staking-rewards 3→4: params")
 	}
+	params = withBoundedWithdrawals(params)
 	params.MinVoteLockDuration = min(types.DefaultMinVoteLockDuration, params.LockTiers[len(params.LockTiers)-1].Duration)
 	if err := params.Validate(); err != nil {
 		return errorsmod.Wrap(err, "migrate staking-rewards 3→4: params")
