@@ -134,14 +134,21 @@ func (k Keeper) initProvider(ctx context.Context, p types.Provider) error {
 
 // initJob stores a genesis job (a live one without terms given the genesis
 // params, genesisTerms, and one with terms lacking a term added since given
-// the genesis params' value of it, fillUnsetTerms) and files it in the queue of its next
-// deadline (its pruning, for a terminal job; and the release of its
-// commitments, for a cancelled job whose release was under way).
+// the genesis params' value of it, fillUnsetTerms; a live one of unknown work
+// whose dispute named chunks checked on its other chunks only, as
+// Migrate9to10 does in place: boundUnknownWorkDispute,
+// TestAttackLegacyMLPDisputeSurvivesAnExportImport) and files it in the
+// queue of its next deadline (its pruning, for a terminal job; and the
+// release of its commitments, for a cancelled job whose release was under
+// way).
 func (k Keeper) initJob(ctx context.Context, params types.Params, j types.Job) error {
 	if j.Terms == nil && !j.State.IsTerminal() {
 		j.Terms = genesisTerms(params, j)
 	} else if !j.State.IsTerminal() {
 		j.Terms = fillUnsetTerms(params, j.Terms)
+	}
+	if !j.State.IsTerminal() {
+		boundUnknownWorkDispute(&j)
 	}
 	j, err := k.putCounted(ctx, j) // a job under check's counted verdicts: entries of Counted
 	if err != nil {

@@ -461,15 +461,17 @@ func (m Migrator) fillTerms(ctx sdk.Context, params types.Params, id uint64) err
 // recorded layer widths), which version 10 no longer admits
 // (Params.AdmitDispute): filed before the upgrade, they made a check no
 // verification window could finish, and the job end inconclusive
-// (TestAttackLegacyMLPDisputeFiledBeforeTheUpgrade). The job is checked on
-// the rest of its chunks (a named chunk that was also sampled goes too). It
-// reports whether it changed the job.
+// (TestAttackLegacyMLPDisputeFiledBeforeTheUpgrade; InitGenesis bounds an
+// old export's job alike: TestAttackLegacyMLPDisputeSurvivesAnExportImport).
+// The job is checked on the rest of its chunks (a named chunk that was also
+// sampled goes too). It reports whether it changed the job; the indices are
+// a new slice (a genesis state's job is not written through).
 func boundUnknownWorkDispute(job *types.Job) bool {
 	if job.MulAdds != 0 || len(job.Sample.Requested) == 0 {
 		return false
 	}
 	named := job.Sample.Requested
-	job.Sample.Indices = slices.DeleteFunc(job.Sample.Indices, func(i uint64) bool { return slices.Contains(named, i) })
+	job.Sample.Indices = slices.DeleteFunc(slices.Clone(job.Sample.Indices), func(i uint64) bool { return slices.Contains(named, i) })
 	job.Sample.Requested = nil
 	return true
 }
