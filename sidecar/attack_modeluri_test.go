@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -98,9 +99,9 @@ var hostileSpec = computetypes.WorkloadSpec{
 	Kind: workload.KindMLP, Mlp: &computetypes.MlpSpec{ModelId: 2, DatasetId: 3}, ChunkRows: 8,
 }
 
-// modelURIEnv is a running sidecar with three mlp models: model 1, whose
-// uri serves its weights at once, and models 2 and 4, whose uris trickle
-// (asked counts their requests).
+// modelURIEnv is a running sidecar with five mlp models: model 1, whose
+// uri serves its weights at once, and models 2, 4, 5 and 6 (5 and 6 model
+// 2's file again), whose uris trickle (asked counts their requests).
 type modelURIEnv struct {
 	env    mirrorEnv
 	gone   *httptest.Server // a provider that serves nothing
@@ -121,14 +122,21 @@ func newModelURIEnv(t *testing.T, timeout time.Duration) *modelURIEnv {
 	cfg := testConfig()
 	cfg.Workers, cfg.PollInterval, cfg.FetchRetries, cfg.MaxWeightsBytes = 2, 10*time.Millisecond, 3, 256<<20
 	cfg.Fetch = jobexec.FetchPolicy{AllowLocal: true, Timeout: timeout}
+	reg := modelreg.Of(
+		modelregistrytypes.Model{Id: 1, Uri: good.URL + "/m.safetensors", Sha256: e.env.sha, InputDim: 3, OutputDim: 2},
+		modelregistrytypes.Model{Id: 2, Uri: trickle.URL + "/m.safetensors", Sha256: workload.SHA256Hex([]byte("other")),
+			InputDim: 3, OutputDim: 2},
+		modelregistrytypes.Model{Id: 4, Uri: trickle.URL + "/m4.safetensors", Sha256: workload.SHA256Hex([]byte("another")),
+			InputDim: 3, OutputDim: 2},
+		// Models 5 and 6 are model 2's file again (re-releases): 5 under
+		// another uri, 6 under the same uri and its sha256 upper-cased.
+		modelregistrytypes.Model{Id: 5, Uri: trickle.URL + "/m5.safetensors",
+			Sha256: workload.SHA256Hex([]byte("other")), InputDim: 3, OutputDim: 2},
+		modelregistrytypes.Model{Id: 6, Uri: trickle.URL + "/m.safetensors",
+			Sha256: strings.ToUpper(workload.SHA256Hex([]byte("other"))), InputDim: 3, OutputDim: 2})
+	cfg.Models = reg
 	cfg.MLP = jobexec.NewChainResolver(jobexec.ResolverConfig{
-		Models: modelreg.Of(
-			modelregistrytypes.Model{Id: 1, Uri: good.URL + "/m.safetensors", Sha256: e.env.sha, InputDim: 3, OutputDim: 2},
-			modelregistrytypes.Model{Id: 2, Uri: trickle.URL + "/m.safetensors", Sha256: workload.SHA256Hex([]byte("other")),
-				InputDim: 3, OutputDim: 2},
-			modelregistrytypes.Model{Id: 4, Uri: trickle.URL + "/m4.safetensors", Sha256: workload.SHA256Hex([]byte("another")),
-				InputDim: 3, OutputDim: 2}),
-		Datasets: datasetRecords{rec: e.env.ds.Record}, Fetch: cfg.Fetch,
+		Models: reg, Datasets: datasetRecords{rec: e.env.ds.Record}, Fetch: cfg.Fetch,
 	})
 	e.v = New(cfg, e.src, cpu.New(), quiet(), NewMetrics("cpu"))
 	ctx, cancel := context.WithCancel(context.Background())

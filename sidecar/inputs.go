@@ -168,7 +168,7 @@ func (v *Verifier) inputsOnce(ctx, fetchCtx context.Context, pv computetypes.Pen
 	}
 	err := jobexec.CheckInputs(jobexec.WithFreshFetch(fetchCtx), pv, v.cfg.MLP, ds)
 	if err != nil && fetchCtx.Err() != nil {
-		v.forgetLoad(pv) // cut loading it here (no longer held): the next slice waits on a new load
+		v.forgetLoad(ctx, pv) // cut loading it here (no longer held): the next slice waits on a new load
 	}
 	return err
 }

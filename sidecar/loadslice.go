@@ -28,11 +28,10 @@ import (
 //     uri that cannot be resumed and is cut again and again fails as a
 //     slow one, and its checks go to their providers), and the file is
 //     checked whole against its sha256 at the end;
-//   - the bytes kept are bounded: ModelLoadBytes in all, at most
-//     partialsKept loads', each for partialTTL, the oldest dropped first
-//     (a load whose bytes were dropped fetches its uri afresh); they are
-//     dropped when the load ends, loaded or failed, so a failed model's
-//     next run (after its failure memory) starts from zero.
+//   - the bytes kept share one budget with the running loads
+//     (ModelLoadBytes: loadbytes.go), and are dropped when the load ends,
+//     loaded or failed, so a failed model's next run (after its failure
+//     memory) starts from zero.
 //
 // A run cut by its slice has no outcome: its checks go on waiting on it
 // during their own slices.
@@ -40,67 +39,6 @@ import (
 // errLoadYielded is the cause of a run's context cut at the end of its
 // slice.
 var errLoadYielded = errors.New("the model load gave its slot back")
-
-// loadPartial is what loadPartials keeps of a load's run.
-type loadPartial struct {
-	pf     *jobexec.PartialFetch
-	slices int // the slices its runs have had
-	at     time.Time
-}
-
-// loadPartials keeps the partial fetches of the loads cut by their slice;
-// under modelLoads.mu.
-type loadPartials struct {
-	max int64 // bytes kept in all (ModelLoadBytes)
-	m   map[loadKey]loadPartial
-}
-
-// take removes and returns the partial fetch kept of k's load (a new one
-// if none, or kept more than partialTTL before now).
-func (p *loadPartials) take(k loadKey, now time.Time) *jobexec.PartialFetch {
-	e, ok := p.m[k]
-	delete(p.m, k)
-	if !ok || now.Sub(e.at) > partialTTL {
-		return &jobexec.PartialFetch{}
-	}
-	return e.pf
-}
-
-// slices is how many slices k's load has had, from what is kept of it.
-func (p *loadPartials) slices(k loadKey) int { return p.m[k].slices }
-
-// put keeps pf, the partial fetch of k's load after its run's slices-th
-// slice, dropping the oldest kept to make room.
-func (p *loadPartials) put(k loadKey, pf *jobexec.PartialFetch, slices int, now time.Time) {
-	n := pf.Bytes()
-	if n > p.max {
-		pf = &jobexec.PartialFetch{}
-		n = 0
-	}
-	if p.m == nil {
-		p.m = map[loadKey]loadPartial{}
-	}
-	delete(p.m, k)
-	for len(p.m) > 0 && (p.held()+n > p.max || len(p.m) >= partialsKept) {
-		var oldest loadKey
-		var at time.Time
-		for k, e := range p.m {
-			if at.IsZero() || e.at.Before(at) {
-				oldest, at = k, e.at
-			}
-		}
-		delete(p.m, oldest)
-	}
-	p.m[k] = loadPartial{pf: pf, slices: slices, at: now}
-}
-
-func (p *loadPartials) held() int64 {
-	var n int64
-	for _, e := range p.m {
-		n += e.pf.Bytes()
-	}
-	return n
-}
 
 // loadSlice ends a run's slices: each CheckSlice, it cuts the run (yield)
 // when a queued load of another model is wanted, and otherwise lets it go
@@ -137,12 +75,13 @@ func (v *Verifier) stopSlice(s *loadSlice) {
 
 // othersWaitLocked reports whether a queued load that would start in l's
 // slot is wanted: of a model with no run under way, a check waiting on
-// it or asked within CheckSlice. v.loads.mu is held.
+// it or asked within CheckSlice (it may then have to wait for the other
+// runs' slices to end too, for room in the budget). v.loads.mu is held.
 func (v *Verifier) othersWaitLocked(l *modelLoad, now time.Time) bool {
-	busy := v.busyModelsLocked()
-	delete(busy, modelOf(l.pv))
+	busy := v.busyFilesLocked()
+	delete(busy, l.key.file())
 	for _, q := range v.loads.queue {
-		if !busy[modelOf(q.pv)] && (q.waiting > 0 || now.Sub(q.asked) <= v.cfg.CheckSlice) {
+		if !busy[q.key.file()] && (q.waiting > 0 || now.Sub(q.asked) <= v.cfg.CheckSlice) {
 			return true
 		}
 	}
@@ -150,10 +89,11 @@ func (v *Verifier) othersWaitLocked(l *modelLoad, now time.Time) bool {
 }
 
 // yieldLocked queues l again after its run was cut at the end of its
-// slice, keeping pf, what its fetch received. v.loads.mu is held.
-func (v *Verifier) yieldLocked(l *modelLoad, pf *jobexec.PartialFetch, now time.Time) {
+// slice, keeping pf, what its fetch received (before, when the slice
+// began). v.loads.mu is held.
+func (v *Verifier) yieldLocked(l *modelLoad, pf *jobexec.PartialFetch, before int64, now time.Time) {
 	l.slices++
 	l.asked = now
-	v.loads.partials.put(loadKeyOf(l.pv), pf, l.slices, now)
+	v.loads.partials.put(l.key, pf, before, l.slices, now)
 	v.loads.queue = append(v.loads.queue, l)
 }

@@ -34,9 +34,10 @@ func mlpFile(t *testing.T, hidden int) []byte {
 }
 
 // slicedLoads loads model 2 (1.5 MiB sent at about 3 MiB/s by slow, with
-// or without Range) with room for one load and slices of 100 ms, asks for
-// model 1 (a small file served at once) while it loads, and checks that
-// both load; it returns what slow was asked.
+// or without Range) with one load running at a time (Workers 1), room in
+// the loads' budget for what a paused one keeps, and slices of 100 ms,
+// asks for model 1 (a small file served at once) while it loads, and
+// checks that both load; it returns what slow was asked.
 func slicedLoads(t *testing.T, ignoreRange bool) (asked []string, sent, size int64) {
 	slow := &pacedWeights{file: mlpFile(t, 1<<16)}
 	var h http.Handler = slow
@@ -49,7 +50,7 @@ func slicedLoads(t *testing.T, ignoreRange bool) (asked []string, sent, size int
 	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(small) }))
 	t.Cleanup(fast.Close)
 	cfg := testConfig()
-	cfg.Workers, cfg.MaxWeightsBytes, cfg.ModelLoadBytes, cfg.CheckSlice = 2, 256<<20, 256<<20, 100*time.Millisecond
+	cfg.Workers, cfg.MaxWeightsBytes, cfg.ModelLoadBytes, cfg.CheckSlice = 1, 256<<20, 512<<20, 100*time.Millisecond
 	sha := workload.SHA256Hex(slow.file)
 	cfg.MLP = jobexec.NewChainResolver(jobexec.ResolverConfig{Fetch: cfg.Fetch, Models: modelreg.Of(
 		modelregistrytypes.Model{Id: 2, Uri: slowSrv.URL + "/v1/models/" + sha, Sha256: sha, InputDim: 3, OutputDim: 2},

@@ -14,6 +14,9 @@ type Metrics struct {
 	// those received from them (peers.go).
 	PeerServed  prometheus.Counter
 	PeerWeights prometheus.Counter
+	// LoadPartialsDropped counts the paused model loads whose kept bytes
+	// were dropped (loadbytes.go).
+	LoadPartialsDropped prometheus.Counter
 }
 
 // NewMetrics registers the sidecar's metrics in a fresh registry.
@@ -42,8 +45,12 @@ func NewMetrics(backend string) *Metrics {
 		PeerWeights: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "aichain_sidecar_peer_weights_received_total", Help: "Model weights files received from other validators' sidecars.",
 		}),
+		LoadPartialsDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "aichain_sidecar_model_load_partials_dropped_total",
+			Help: "Paused model loads whose kept bytes were dropped, to make room in the loads' memory budget or past their time.",
+		}),
 	}
 	m.Backend.WithLabelValues(backend).Set(1)
-	m.Registry.MustRegister(m.Verdicts, m.Latency, m.Pending, m.Backend, m.Served, m.PeerServed, m.PeerWeights)
+	m.Registry.MustRegister(m.Verdicts, m.Latency, m.Pending, m.Backend, m.Served, m.PeerServed, m.PeerWeights, m.LoadPartialsDropped)
 	return m
 }

@@ -24,9 +24,11 @@ import (
 // attempts, 3 × 2 minutes per aborted job
 // (TestAttackAbortedJobsInputCheckHoldsAWorker). Now:
 //   - a model's load runs outside the worker pool, in the background: one
-//     per model (loadKey: the kind, the model id, the uri the job keeps;
-//     those of one model under several uris one after another), shared by
-//     every check of the model, and not tied to any of them, so it goes
+//     per weights file and the uris it asks (loadKey: the kind, the file's
+//     sha256, the record's uri and the one the job keeps; those of one file
+//     under several uris one after another: loadkey.go), shared by every
+//     check of a model with that file and uris, and not tied to any of
+//     them, so it goes
 //     on, with the bytes it has received, while its checks yield and come
 //     back (TestPreemptedModelLoadGoesOnWhereItStopped);
 //   - a check waits on its model's load only during its own slice, and
@@ -40,7 +42,10 @@ import (
 //     pool ran, and at most ModelLoadBytes / MaxWeightsBytes, each holding
 //     up to MaxWeightsBytes (ModelLoadBytes defaults to the resolver's
 //     memory budget for models, jobexec.DefaultModelMemoryBytes: two files
-//     of 1 GiB); at least one. A load past the bound is queued, and a freed
+//     of 1 GiB); at least one; and the running loads and the bytes the
+//     paused ones keep share that one budget (loadbytes.go: a load starts
+//     beside running ones only while its reservation fits beside theirs
+//     and the bytes kept). A load past the bound is queued, and a freed
 //     slot goes to the queued load asked for by the most urgent job
 //     (jobRank: a job that has waited many slices on a hostile model goes
 //     after a new one); a queued load that no check waits on and none
@@ -63,22 +68,10 @@ import (
 //     decides it (TestAttackModelBlipVotesInputsGone);
 //   - the loads end with Run's context, and Run returns once they have.
 
-// loadKey names a model's load: what jobexec.CheckInputs loads of a job
-// without its dataset, the model of its id as its kind parses it, and the
-// uri the job keeps for it (asked when the model's uri fails).
-type loadKey struct {
-	kind string
-	id   uint64
-	uri  string
-}
-
-func loadKeyOf(pv computetypes.PendingVerification) loadKey {
-	return loadKey{kind: pv.Workload.Kind, id: pv.ModelId, uri: pv.ModelUri}
-}
-
-// modelLoad is one run of a model's load; its fields but pv, life and done
-// are under modelLoads.mu.
+// modelLoad is one run of a model's load; its fields but key, pv, life
+// and done are under modelLoads.mu.
 type modelLoad struct {
+	key  loadKey
 	pv   computetypes.PendingVerification // the job of the check that asked first
 	life context.Context                  // what the run runs under
 	done chan struct{}                    // closed once err and ended are set
@@ -125,7 +118,8 @@ type modelLoads struct {
 	queue   []*modelLoad           // runs waiting for a slot
 	running int
 	stopped bool // Run has ended: no run starts
-	// partials keeps what the runs cut by their slice received.
+	// partials keeps what the runs cut by their slice received, within
+	// the budget it shares with the running loads (loadbytes.go).
 	partials loadPartials
 	wg       sync.WaitGroup
 }
@@ -136,7 +130,7 @@ func newModelLoads(cfg Config) *modelLoads {
 		ttl = jobexec.FetchDefaults().FailureTTL
 	}
 	return &modelLoads{max: cfg.maxModelLoads(), ttl: ttl, runs: map[loadKey]*modelLoad{},
-		partials: loadPartials{max: cfg.ModelLoadBytes}}
+		partials: loadPartials{max: cfg.ModelLoadBytes, each: cfg.MaxWeightsBytes}}
 }
 
 // maxModelLoads is how many model loads run at once: at most Workers and
@@ -154,8 +148,12 @@ func (v *Verifier) awaitModel(ctx, fetchCtx context.Context, pv computetypes.Pen
 	if pv.ModelId == 0 || v.cfg.MLP == nil {
 		return true, nil // nothing to load here: the kind's row says what is missing
 	}
+	key, err := v.loadKeyOf(fetchCtx, pv)
+	if err != nil {
+		return false, err
+	}
 	for {
-		l := v.modelLoad(ctx, pv, since)
+		l := v.modelLoad(ctx, pv, key, since)
 		ended, err := v.waitLoad(fetchCtx, l)
 		// A run given up with the context it ran under (that of another
 		// check, on a verifier not running) is not this check's outcome.
@@ -180,18 +178,17 @@ func (v *Verifier) waitLoad(ctx context.Context, l *modelLoad) (bool, error) {
 	}
 }
 
-// modelLoad returns the run of pv's model's load that a check asking since
-// since takes, a new one (started at once when a slot is free, queued
-// otherwise) when there is none, counted as waited on.
-func (v *Verifier) modelLoad(ctx context.Context, pv computetypes.PendingVerification, since time.Time) *modelLoad {
+// modelLoad returns the run of key's load (pv's model's) that a check
+// asking since since takes, a new one (started at once when a slot is
+// free, queued otherwise) when there is none, counted as waited on.
+func (v *Verifier) modelLoad(ctx context.Context, pv computetypes.PendingVerification, key loadKey, since time.Time) *modelLoad {
 	rank, life, now := v.rankOf(pv.JobId), v.loadLife(ctx), time.Now()
-	key := loadKeyOf(pv)
 	v.loads.mu.Lock()
 	defer v.loads.mu.Unlock()
 	v.pruneLocked(now)
 	l := v.loads.runs[key]
 	if l == nil || !l.serves(since, now, v.loads.ttl) {
-		l = &modelLoad{pv: pv, life: life, done: make(chan struct{}), rank: rank, slices: v.loads.partials.slices(key)}
+		l = &modelLoad{key: key, pv: pv, life: life, done: make(chan struct{}), rank: rank, slices: v.loads.partials.slices(key)}
 		v.loads.runs[key] = l
 		v.loads.queue = append(v.loads.queue, l)
 	}
@@ -206,28 +203,29 @@ func (v *Verifier) modelLoad(ctx context.Context, pv computetypes.PendingVerific
 	return l
 }
 
-// startLoadsLocked starts queued runs while slots are free, the one that
-// has had the fewest slices first, then the one asked for by the most
-// urgent job (modelLoad.before), and drops the queued runs no check wants
-// now. Runs of one model under other uris (jobs that keep another)
-// start one at a time: they would share the resolver's fetch of the
-// model's uri, one transfer holding as many slots. v.loads.mu is held.
+// startLoadsLocked starts queued runs while slots are free and the
+// budget has room (loadbytes.go), the one that has had the fewest slices
+// first, then the one asked for by the most urgent job (modelLoad.before),
+// and drops the queued runs no check wants now. Runs of one file under
+// other uris (jobs that keep another) start one at a time: they would
+// share the resolver's fetch of the model's uri, one transfer holding as
+// many slots. v.loads.mu is held.
 func (v *Verifier) startLoadsLocked(now time.Time) {
 	ls := v.loads
 	ls.queue = slices.DeleteFunc(ls.queue, func(l *modelLoad) bool {
 		if l.waiting > 0 || now.Sub(l.asked) <= v.cfg.CheckSlice {
 			return false
 		}
-		if k := loadKeyOf(l.pv); ls.runs[k] == l {
-			delete(ls.runs, k)
+		if ls.runs[l.key] == l {
+			delete(ls.runs, l.key)
 		}
 		return true
 	})
-	busy := v.busyModelsLocked()
+	busy := v.busyFilesLocked()
 	for ls.running < ls.max && !ls.stopped {
 		best := -1
 		for i, l := range ls.queue {
-			if !busy[modelOf(l.pv)] && (best < 0 || l.before(ls.queue[best])) {
+			if !busy[l.key.file()] && (best < 0 || l.before(ls.queue[best])) {
 				best = i
 			}
 		}
@@ -235,43 +233,42 @@ func (v *Verifier) startLoadsLocked(now time.Time) {
 			return
 		}
 		l := ls.queue[best]
+		if !ls.partials.fits(l.key, ls.running) {
+			if ls.running > 0 {
+				return // a run gives its slot back first
+			}
+			ls.partials.makeRoom(l.key, ls.running, now)
+		}
 		ls.queue = slices.Delete(ls.queue, best, best+1)
-		busy[modelOf(l.pv)] = true
+		busy[l.key.file()] = true
 		l.running = true
 		ls.running++
+		pf, before := ls.partials.take(l.key, now)
 		ls.wg.Add(1)
-		go v.runLoad(l)
+		go v.runLoad(l, pf, before)
 	}
 }
 
-// busyModelsLocked is the models (no uri) with a run under way.
+// busyFilesLocked is the files (no uri) with a run under way.
 // v.loads.mu is held.
-func (v *Verifier) busyModelsLocked() map[loadKey]bool {
+func (v *Verifier) busyFilesLocked() map[loadKey]bool {
 	busy := map[loadKey]bool{}
 	for k, l := range v.loads.runs {
 		if l.running {
-			busy[loadKey{kind: k.kind, id: k.id}] = true
+			busy[k.file()] = true
 		}
 	}
 	return busy
 }
 
-// modelOf is pv's model, whatever uri its job keeps.
-func modelOf(pv computetypes.PendingVerification) loadKey {
-	return loadKey{kind: pv.Workload.Kind, id: pv.ModelId}
-}
-
 // runLoad runs a slice of l: the model's load as an input check makes it,
 // without a dataset and with no mirror, every uri asked afresh, resuming
-// what its earlier slices received (loadslice.go). A run cut by its slice
-// is queued again; one that failed because its context ended, or because
-// this sidecar's node did not answer the model's record, says nothing of
-// the model: it is not kept.
-func (v *Verifier) runLoad(l *modelLoad) {
+// pf, what its earlier slices received (before bytes of the file:
+// loadslice.go). A run cut by its slice is queued again; one that failed
+// because its context ended, or because this sidecar's node did not
+// answer the model's record, says nothing of the model: it is not kept.
+func (v *Verifier) runLoad(l *modelLoad, pf *jobexec.PartialFetch, before int64) {
 	defer v.loads.wg.Done()
-	v.loads.mu.Lock()
-	pf := v.loads.partials.take(loadKeyOf(l.pv), time.Now())
-	v.loads.mu.Unlock()
 	ctx, cancel := context.WithCancelCause(l.life)
 	defer cancel(nil)
 	slice := v.sliceLoad(l, cancel)
@@ -282,15 +279,14 @@ func (v *Verifier) runLoad(l *modelLoad) {
 	l.running = false
 	v.loads.running--
 	if err != nil && l.life.Err() == nil && errors.Is(context.Cause(ctx), errLoadYielded) {
-		v.yieldLocked(l, pf, now)
+		v.yieldLocked(l, pf, before, now)
 		v.startLoadsLocked(now)
 		v.loads.mu.Unlock()
 		return
 	}
 	l.err, l.ended = err, now
-	k := loadKeyOf(l.pv)
-	if err != nil && (l.life.Err() != nil || errors.Is(err, jobexec.ErrChainQuery)) && v.loads.runs[k] == l {
-		delete(v.loads.runs, k)
+	if err != nil && (l.life.Err() != nil || errors.Is(err, jobexec.ErrChainQuery)) && v.loads.runs[l.key] == l {
+		delete(v.loads.runs, l.key)
 	}
 	v.startLoadsLocked(now)
 	v.loads.mu.Unlock()
@@ -313,8 +309,11 @@ func (v *Verifier) pruneLocked(now time.Time) {
 // cut after it, in a load of its own (the resolver no longer held the
 // model), waits for a new run at its next slice, outside the pool. A
 // failed run stays kept: the check was cut elsewhere.
-func (v *Verifier) forgetLoad(pv computetypes.PendingVerification) {
-	k := loadKeyOf(pv)
+func (v *Verifier) forgetLoad(ctx context.Context, pv computetypes.PendingVerification) {
+	k, err := v.loadKeyOf(ctx, pv)
+	if err != nil {
+		return // the check's context ended: no next slice
+	}
 	v.loads.mu.Lock()
 	defer v.loads.mu.Unlock()
 	if l := v.loads.runs[k]; l != nil && !l.ended.IsZero() && l.err == nil {

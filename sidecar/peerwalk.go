@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -367,7 +366,7 @@ func (v *Verifier) peerWeights(ctx context.Context, peer, sha string, read func(
 		return workload.Checked{}, nil, errOtherLaneReading
 	}
 	var f workload.Checked
-	data, err := io.ReadAll(io.LimitReader(res.Body, v.cfg.MaxWeightsBytes+1))
+	data, err := readCapped(res.Body, nil, v.cfg.MaxWeightsBytes+1)
 	switch {
 	case err != nil:
 		err = &peerBodyError{err}

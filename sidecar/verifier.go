@@ -51,12 +51,17 @@ type Config struct {
 	// MaxWeightsBytes bounds a model's weights asked of a provider when
 	// their uri fails (default 1 GiB, the parsers' file limit).
 	MaxWeightsBytes int64
-	// ModelLoadBytes bounds the weights the model loads in flight may hold,
-	// each up to MaxWeightsBytes: at most ModelLoadBytes / MaxWeightsBytes
-	// loads run at once, and at most Workers, at least one (default
+	// ModelLoadBytes bounds the weights the model loads hold, those
+	// running (MaxWeightsBytes each) and the bytes the paused ones keep to
+	// resume, together: at most ModelLoadBytes / MaxWeightsBytes loads run
+	// at once, and at most Workers, at least one (default
 	// jobexec.DefaultModelMemoryBytes, the resolver's memory budget for
-	// models: modelload.go).
+	// models; at least MaxWeightsBytes: modelload.go, loadbytes.go).
 	ModelLoadBytes int64
+	// Models reads a model's record for its weights file's sha256, which
+	// keys the model's load: jobs on model ids that register one file share
+	// one load (loadkey.go). Nil: loads are keyed by model id.
+	Models ModelRecords
 	// MaxWeightsHashed bounds what is read of a provider's weights past
 	// MaxWeightsBytes to tell them from junk (default 1 GiB: the provider
 	// agent parses no larger weights file, so it ran no larger one).
@@ -129,6 +134,7 @@ func (c *Config) defaults() {
 	if c.ModelLoadBytes <= 0 {
 		c.ModelLoadBytes = jobexec.DefaultModelMemoryBytes
 	}
+	c.ModelLoadBytes = max(c.ModelLoadBytes, c.MaxWeightsBytes)
 }
 
 // Pending is one read of the jobs under verification, at a block height.
@@ -174,7 +180,7 @@ type Verifier struct {
 // New returns a verifier; it does nothing until Run.
 func New(cfg Config, source PendingSource, backend workload.Backend, logger *slog.Logger, m *Metrics) *Verifier {
 	cfg.defaults()
-	return &Verifier{
+	v := &Verifier{
 		cfg: cfg, source: source, backend: backend, log: logger, metrics: m,
 		http: cfg.Fetch.HTTPClient(),
 		jobs: map[uint64]*jobState{},
@@ -182,6 +188,11 @@ func New(cfg Config, source PendingSource, backend workload.Backend, logger *slo
 		peerBodies: make(chan struct{}, peerBodiesPerWorker*cfg.Workers),
 		partials:   partialWeights{max: cfg.MaxWeightsBytes}, loads: newModelLoads(cfg),
 	}
+	v.loads.partials.onDrop = v.droppedLocked
+	if cfg.MLP != nil && cfg.Models == nil {
+		logger.Warn("no model registry: model loads are keyed by model id, so one file registered under several ids loads once per id")
+	}
+	return v
 }
 
 // Run polls and verifies until ctx ends.
@@ -288,7 +299,7 @@ func (v *Verifier) verifyChunks(ctx, fetchCtx context.Context, pv computetypes.P
 		// Cut in the provider's weights transfer (its bytes are kept:
 		// partialWeights), or loading here a model the resolver no longer
 		// held: the next slice waits on a new load outside the pool.
-		v.forgetLoad(pv)
+		v.forgetLoad(ctx, pv)
 		return outcome{yielded: true}
 	}
 	if errors.Is(err, jobexec.ErrWeightsUnavailable) && errors.Is(err, workload.ErrTooLarge) {

@@ -175,10 +175,14 @@ func verifierConfig(fs *pflag.FlagSet, client *chainclient.Client, signer signed
 	cfg.MaxRetryAfter, _ = fs.GetDuration("max-retry-after")
 	probes, _ := fs.GetStringSlice("probe-url")
 	cfg.Connectivity = sidecar.ProbeConnectivity(cfg.Fetch.HTTPClient(), probes, cfg.FetchTimeout)
+	// Model loads are keyed by the weights file its record names
+	// (sidecar/loadkey.go).
+	models := modelregistrytypes.NewQueryClient(client.Conn)
+	cfg.Models = models
 	// mlp-f32: public model weights by uri, dataset records from the node;
 	// the provider serves the dataset rows with their proofs.
 	cfg.MLP = jobexec.NewChainResolver(jobexec.ResolverConfig{
-		Models: modelregistrytypes.NewQueryClient(client.Conn), Datasets: datamarkettypes.NewQueryClient(client.Conn),
+		Models: models, Datasets: datamarkettypes.NewQueryClient(client.Conn),
 		CacheDir: cacheDir, CacheBytes: cacheBytes, Fetch: cfg.Fetch, Limits: workload.Limits{MaxFileBytes: maxBytes},
 	})
 	return cfg, nil

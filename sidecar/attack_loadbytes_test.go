@@ -1,0 +1,111 @@
+package sidecar
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/aichain/aichain/accel/cpu"
+	"github.com/aichain/aichain/jobexec"
+	"github.com/aichain/aichain/testutil/modelreg"
+	"github.com/aichain/aichain/workload"
+	computetypes "github.com/aichain/aichain/x/compute/types"
+	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
+)
+
+// TestAttackPausedLoadsKeepBytesBesideRunningLoads: hostile party: the owner
+// of several models (a registration and a job each) whose uris send most of
+// a weights file at once and then trickle the rest. Sliced model loads keep
+// what a paused load received, to resume it (loadslice.go); the bytes kept
+// were bounded by ModelLoadBytes on their own, beside the running loads'
+// ModelLoadBytes / MaxWeightsBytes slots of MaxWeightsBytes each: the
+// loads held twice the budget the README stated (4 GiB at the defaults,
+// beside the workers' provider transfers and the peers' bodies). The
+// running loads' reservations and the paused loads' kept bytes are now
+// drawn from the one budget. Scaled: MaxWeightsBytes 2 MiB, ModelLoadBytes
+// 4 MiB, six hostile models each sending 1.5 MiB at once; measured by the
+// loads' own counters (a running load may hold MaxWeightsBytes, and these
+// do come close; a paused one holds its kept buffer), every 2 ms for 1.5 s,
+// while an honest model must still load within 2 s.
+func TestAttackPausedLoadsKeepBytesBesideRunningLoads(t *testing.T) {
+	const each, budget, prefix = 2 << 20, 4 << 20, 3 << 19
+	hostile := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write(make([]byte, prefix))
+		trickleJunk(w, r, 16<<10)
+	}))
+	t.Cleanup(hostile.Close)
+	small := mlpFile(t, 4)
+	honest := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(small) }))
+	t.Cleanup(honest.Close)
+	recs := []modelregistrytypes.Model{{Id: 1, Uri: honest.URL + "/m.safetensors", Sha256: workload.SHA256Hex(small), InputDim: 3, OutputDim: 2}}
+	for id := uint64(10); id < 16; id++ {
+		recs = append(recs, modelregistrytypes.Model{Id: id, Uri: fmt.Sprintf("%s/m%d.safetensors", hostile.URL, id),
+			Sha256: workload.SHA256Hex([]byte(fmt.Sprint(id))), InputDim: 3, OutputDim: 2})
+	}
+	cfg := testConfig()
+	cfg.Workers, cfg.MaxWeightsBytes, cfg.ModelLoadBytes, cfg.CheckSlice = 2, each, budget, 100*time.Millisecond
+	cfg.Fetch.Timeout = time.Minute // no trickle ends within the test
+	reg := modelreg.Of(recs...)
+	cfg.Models = reg
+	cfg.MLP = jobexec.NewChainResolver(jobexec.ResolverConfig{Fetch: cfg.Fetch, Models: reg})
+	v := New(cfg, staticSource{}, cpu.New(), quiet(), NewMetrics("cpu"))
+	runVerifier(t, v)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	await := func(model uint64) chan error {
+		res := make(chan error, 1)
+		pv := computetypes.PendingVerification{JobId: model, Workload: mlpSpec, ModelId: model, VerificationEnd: 1_000}
+		go func() {
+			_, err := v.awaitModel(ctx, ctx, pv, time.Time{})
+			res <- err
+		}()
+		return res
+	}
+	for id := uint64(10); id < 16; id++ {
+		await(id)
+	}
+	var most, kept int64
+	var honestDone chan error
+	for start := time.Now(); time.Since(start) < 1500*time.Millisecond; time.Sleep(2 * time.Millisecond) {
+		held, k := loadBytesHeld(v)
+		most, kept = max(most, held), max(kept, k)
+		if honestDone == nil && time.Since(start) > 500*time.Millisecond {
+			honestDone = await(1)
+		}
+	}
+	t.Logf("the loads held at most %d bytes, the paused ones' kept bytes at most %d, of a budget of %d", most, kept, budget)
+	select {
+	case err := <-honestDone:
+		if err != nil {
+			t.Fatalf("the honest model's load beside the hostile ones: %v", err)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("the honest model did not load within 2 s of being asked for, beside six hostile loads")
+	}
+	if most > budget {
+		t.Fatalf("the model loads held %d bytes (the running loads' MaxWeightsBytes each and the paused loads' kept bytes), "+
+			"over their budget of %d (ModelLoadBytes)", most, budget)
+	}
+	if kept == 0 {
+		t.Fatal("no paused load kept any bytes: the budget must leave room to resume")
+	}
+	var dropped dto.Metric
+	if err := v.metrics.LoadPartialsDropped.Write(&dropped); err != nil || dropped.GetCounter().GetValue() == 0 {
+		t.Fatal("six paused loads' bytes fit in a budget of two files: want the drops counted")
+	}
+}
+
+// loadBytesHeld is what v's model loads hold now, by their own counters:
+// MaxWeightsBytes for each running load, and the paused loads' kept
+// buffers (kept).
+func loadBytesHeld(v *Verifier) (held, kept int64) {
+	v.loads.mu.Lock()
+	defer v.loads.mu.Unlock()
+	kept = v.loads.partials.held
+	return int64(v.loads.running)*v.cfg.MaxWeightsBytes + kept, kept
+}

@@ -1,0 +1,210 @@
+package sidecar
+
+import (
+	"time"
+
+	"github.com/aichain/aichain/jobexec"
+)
+
+// The model loads' memory: one budget. The running loads took
+// ModelLoadBytes / MaxWeightsBytes slots of MaxWeightsBytes each, and the
+// paused loads' kept bytes (loadslice.go) were bounded by ModelLoadBytes
+// on their own, beside them: a model owner whose uris send most of a file
+// at once and then trickle kept that second budget full while the slots
+// ran, and the loads held twice what the README stated
+// (TestAttackPausedLoadsKeepBytesBesideRunningLoads). Now both are drawn
+// from ModelLoadBytes (B), at least MaxWeightsBytes (M):
+//
+//	running loads × M + the paused loads' kept buffers ≤ B
+//
+//   - a running load reserves M, the file's bytes its fetch may hold (its
+//     own kept bytes, which it resumes, within it; jobexec's fetch grows
+//     its buffer by doubling, up to twice that while the file arrives,
+//     beside this bound); a paused load's kept buffer counts whole (its
+//     capacity);
+//   - a load starts beside running ones only when its reservation fits
+//     beside theirs and the bytes kept; when none runs, kept bytes are
+//     dropped to make room, so that one load always runs (a slice at a
+//     time). Under contention fewer loads run (one at the defaults, B = 2
+//     × M) and the rest of the budget keeps the paused loads' bytes;
+//     without it (nothing kept) B / M run at once, as before;
+//   - the bytes dropped first are those whose last slice brought the
+//     fewest (a trickle loses little; a server that ignores the Range will
+//     send the file from zero anyway), the longest kept first among
+//     equals; a load's own bytes are never dropped to start it. A dropped
+//     load keeps its slices (its place behind the loads that had fewer),
+//     and its next run fetches the uri afresh, with a fresh Timeout (a
+//     jobexec.PartialFetch keeps its time only with its bytes);
+//   - a pause keeps at most M (the reservation it frees): a buffer grown
+//     past it is dropped; and one copy of a file: the bytes kept of its
+//     load under other uris (loadkey.go) are dropped;
+//   - at most partialsKept loads' bytes are kept, each for partialTTL.
+//
+// Every drop is counted (Metrics.LoadPartialsDropped) and logged: never
+// silent.
+
+// loadPartial is what loadPartials keeps of a paused load.
+type loadPartial struct {
+	pf     *jobexec.PartialFetch // nil: its bytes were dropped
+	bytes  int64                 // pf's buffer when kept (pf.Bytes)
+	recv   int64                 // the file's bytes it holds (pf.Received)
+	gained int64                 // what its last slice brought
+	slices int                   // the slices its runs have had
+	at     time.Time             // when it was kept
+}
+
+// loadPartials keeps the partial fetches of the loads cut by their slice,
+// within the budget it shares with the running loads; under
+// modelLoads.mu.
+type loadPartials struct {
+	max  int64 // ModelLoadBytes: the running loads' reservations and the bytes kept
+	each int64 // MaxWeightsBytes: a running load's reservation
+	m    map[loadKey]loadPartial
+	held int64 // the kept buffers' bytes
+	// onDrop is told of every kept buffer dropped (n bytes, for why).
+	onDrop func(k loadKey, n int64, why string)
+}
+
+// take removes k's partial fetch and returns it with the file's bytes it
+// holds (a new one if none, dropped, or kept more than partialTTL before
+// now).
+func (p *loadPartials) take(k loadKey, now time.Time) (*jobexec.PartialFetch, int64) {
+	e, ok := p.m[k]
+	if !ok {
+		return &jobexec.PartialFetch{}, 0
+	}
+	p.remove(k)
+	if e.pf == nil || now.Sub(e.at) > partialTTL {
+		return &jobexec.PartialFetch{}, 0
+	}
+	return e.pf, e.recv
+}
+
+// slices is how many slices k's load has had, from what is kept of it.
+func (p *loadPartials) slices(k loadKey) int { return p.m[k].slices }
+
+// put keeps pf, the partial fetch of k's load after its run's slices-th
+// slice (before: the file's bytes it held when the slice began); the
+// buffer is dropped when over a running load's reservation. Its run has
+// given its reservation back, so the budget holds.
+func (p *loadPartials) put(k loadKey, pf *jobexec.PartialFetch, before int64, slices int, now time.Time) {
+	e := loadPartial{pf: pf, bytes: pf.Bytes(), recv: pf.Received(), slices: slices, at: now}
+	e.gained = max(e.recv-before, 0)
+	if p.m == nil {
+		p.m = map[loadKey]loadPartial{}
+	}
+	p.remove(k)
+	p.expire(now)
+	for o, c := range p.m {
+		if o.file() == k.file() && c.pf != nil {
+			p.notify(o, c.bytes, "a load of the same file under other uris paused")
+			p.dropBytes(o)
+		}
+	}
+	if e.bytes > p.each {
+		p.notify(k, e.bytes, "more than a running load's reservation (MaxWeightsBytes)")
+		e.pf, e.bytes, e.recv = nil, 0, 0
+	}
+	for len(p.m) >= partialsKept {
+		v, ok := p.oldestDropped()
+		if !ok {
+			if v, ok = p.victim(k); !ok {
+				break
+			}
+			p.notify(v, p.m[v].bytes, "more paused loads than are kept")
+		}
+		p.remove(v)
+	}
+	p.m[k] = e
+	p.held += e.bytes
+}
+
+// fits reports whether k's load can start beside running others: its
+// reservation beside theirs and the bytes kept but its own.
+func (p *loadPartials) fits(k loadKey, running int) bool {
+	return int64(running+1)*p.each+p.held-p.m[k].bytes <= p.max
+}
+
+// makeRoom drops the kept bytes of loads other than k's until k's load
+// fits beside running others (or none are left).
+func (p *loadPartials) makeRoom(k loadKey, running int, now time.Time) {
+	p.expire(now)
+	for !p.fits(k, running) {
+		v, ok := p.victim(k)
+		if !ok {
+			return
+		}
+		p.notify(v, p.m[v].bytes, "room for a load to start")
+		p.dropBytes(v)
+	}
+}
+
+// dropBytes drops k's kept bytes, keeping its slices.
+func (p *loadPartials) dropBytes(k loadKey) {
+	e := p.m[k]
+	p.held -= e.bytes
+	e.pf, e.bytes, e.recv = nil, 0, 0
+	p.m[k] = e
+}
+
+// victim is the load whose kept bytes go first, other than but's: the one
+// whose last slice brought the fewest, then the longest kept.
+func (p *loadPartials) victim(but loadKey) (loadKey, bool) {
+	var best loadKey
+	var e loadPartial
+	found := false
+	for k, c := range p.m {
+		if k == but || c.pf == nil {
+			continue
+		}
+		if !found || c.gained < e.gained || (c.gained == e.gained && c.at.Before(e.at)) {
+			best, e, found = k, c, true
+		}
+	}
+	return best, found
+}
+
+// oldestDropped is the longest kept of the loads whose bytes were
+// dropped (what is kept of them is their slices).
+func (p *loadPartials) oldestDropped() (loadKey, bool) {
+	var best loadKey
+	var at time.Time
+	found := false
+	for k, c := range p.m {
+		if c.pf == nil && (!found || c.at.Before(at)) {
+			best, at, found = k, c.at, true
+		}
+	}
+	return best, found
+}
+
+// expire forgets what was kept more than partialTTL before now.
+func (p *loadPartials) expire(now time.Time) {
+	for k, e := range p.m {
+		if now.Sub(e.at) > partialTTL {
+			if e.bytes > 0 {
+				p.notify(k, e.bytes, "kept past its time")
+			}
+			p.remove(k)
+		}
+	}
+}
+
+func (p *loadPartials) remove(k loadKey) {
+	p.held -= p.m[k].bytes
+	delete(p.m, k)
+}
+
+func (p *loadPartials) notify(k loadKey, n int64, why string) {
+	if p.onDrop != nil {
+		p.onDrop(k, n, why)
+	}
+}
+
+// droppedLocked counts and logs n kept bytes of k's load dropped, for
+// why. v.loads.mu is held.
+func (v *Verifier) droppedLocked(k loadKey, n int64, why string) {
+	v.metrics.LoadPartialsDropped.Inc()
+	v.log.Debug("a paused model load's kept bytes dropped", "kind", k.kind, "sha256", k.sha, "model", k.id,
+		"bytes", n, "why", why)
+}
