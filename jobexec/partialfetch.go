@@ -1,11 +1,9 @@
 package jobexec
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -54,6 +52,18 @@ func (p *PartialFetch) Bytes() int64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return int64(cap(p.data))
+}
+
+// DropBytes frees p's bytes and keeps the time its fetches took: the next
+// fetch asks for the file from its start and is held to the fetch
+// policy's rates as one transfer over all that time, as after a server
+// that ignores the Range. A caller that frees the bytes for room (the
+// sidecar's paused loads) gives the uri no fresh Timeout
+// (TestAttackResumedTrickleGetsNoFreshTimeout).
+func (p *PartialFetch) DropBytes() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.data = nil
 }
 
 // Received is how many bytes of the file p holds.
@@ -138,9 +148,14 @@ func (r *ChainResolver) fetchOnto(ctx context.Context, p *PartialFetch) ([]byte,
 	if res.ContentLength > limit-got {
 		return nil, fmt.Errorf("%w: %d bytes after %d, limit %d", workload.ErrTooLarge, res.ContentLength, got, limit)
 	}
-	buf := bytes.NewBuffer(p.data)
-	_, err = buf.ReadFrom(io.LimitReader(res.Body, limit+1-got))
-	p.data = buf.Bytes()
+	// A body of known length comes into a buffer of its size (and the
+	// byte that would tell a longer one), not one grown by doubling.
+	if n := res.ContentLength; n >= 0 && int64(cap(p.data)-len(p.data)) < n+1 {
+		grown := make([]byte, len(p.data), got+n+1)
+		copy(grown, p.data)
+		p.data = grown
+	}
+	p.data, err = ReadCapped(res.Body, p.data, limit+1)
 	if err != nil {
 		return nil, err
 	}

@@ -170,32 +170,70 @@ func TestPartialFetchResumedOntoOtherBytesFailsTheCheck(t *testing.T) {
 // the policy's AvgRate, its fetch cut again and again before the policy's
 // Timeout (a model load sliced), is still cut off as one transfer is: the
 // pieces' time adds up, whether it honours Range or sends the whole file
-// again at each. Scaled: Timeout 600 ms, pieces of 150 ms; a trickle at a
-// third of AvgRate is cut at about 0.9 s.
+// again at each, or its bytes are dropped between pieces (DropBytes: the
+// sidecar frees a paused load's bytes for room). Scaled: Timeout 600 ms,
+// pieces of 150 ms; a trickle at a third of AvgRate is cut at about 0.9 s.
 func TestAttackResumedTrickleGetsNoFreshTimeout(t *testing.T) {
-	for _, ignoreRange := range []bool{false, true} {
+	for _, c := range []struct{ ignoreRange, drop bool }{{false, false}, {true, false}, {false, true}} {
 		file := bytes.Repeat([]byte("junk"), 4<<20) // 16 MiB at 32 KiB per 15 ms: 2 MiB/s
-		_, r, uri := newPaced(t, file, ignoreRange)
+		_, r, uri := newPaced(t, file, c.ignoreRange)
 		r.cfg.HTTP = FetchPolicy{AllowLocal: true, Timeout: 600 * time.Millisecond, AvgRate: 6 << 20}.HTTPClient()
-		if piece, err := piecesUntilCut(r, uri, workload.SHA256Hex(file)); piece > 12 || !errors.Is(err, ErrTooSlow) {
-			t.Fatalf("ignoring Range %v: %d pieces of 150 ms: want it cut off as too slow (%v)", ignoreRange, piece, err)
+		if piece, err := piecesUntilCut(r, uri, workload.SHA256Hex(file), c.drop); piece > 12 || !errors.Is(err, ErrTooSlow) {
+			t.Fatalf("ignoring Range %v, bytes dropped %v: %d pieces of 150 ms: want it cut off as too slow (%v)", c.ignoreRange, c.drop, piece, err)
 		} else {
-			t.Logf("ignoring Range %v: cut off at piece %d: %v", ignoreRange, piece, err)
+			t.Logf("ignoring Range %v, bytes dropped %v: cut off at piece %d: %v", c.ignoreRange, c.drop, piece, err)
 		}
 	}
 }
 
 // piecesUntilCut fetches uri in pieces of 150 ms into one PartialFetch
-// until a piece fails with ErrTooSlow, at most 13 pieces, and returns how
-// many it took and the last error.
-func piecesUntilCut(r *ChainResolver, uri, sha string) (int, error) {
+// (its bytes dropped after each when drop) until a piece fails with
+// ErrTooSlow, at most 13 pieces, and returns how many it took and the last
+// error.
+func piecesUntilCut(r *ChainResolver, uri, sha string, drop bool) (int, error) {
 	p := &PartialFetch{}
 	for piece := 1; ; piece++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
 		_, err := r.weights(WithPartialFetch(WithFreshFetch(ctx), p), 1, sha, uri)
 		cancel()
+		if drop {
+			p.DropBytes()
+		}
 		if errors.Is(err, ErrTooSlow) || !errors.Is(err, context.DeadlineExceeded) || piece > 12 {
 			return piece, err
+		}
+	}
+}
+
+// TestPartialFetchOfAKnownLengthTakesABufferOfItsSize: a file whose
+// length the server gives is read into a buffer of that size (and the
+// byte that tells a longer one), resumed or not; a bytes.Buffer doubled,
+// holding up to twice the file (three times while it copied).
+func TestPartialFetchOfAKnownLengthTakesABufferOfItsSize(t *testing.T) {
+	file := bytes.Repeat([]byte("weights!"), 128<<10+1) // 1 MiB and 8 bytes
+	s, r, uri := newPaced(t, file, false)
+	sha, p := workload.SHA256Hex(file), &PartialFetch{}
+	cutOnce(t, s, r, p, sha, uri, 256<<10)
+	if kept, held := p.Received(), p.Bytes(); held > int64(len(file))+1 {
+		t.Fatalf("cut after %d bytes of a %d-byte file: the buffer holds %d", kept, len(file), held)
+	}
+	ctx := WithPartialFetch(WithFreshFetch(context.Background()), p)
+	p.mu.Lock()
+	buf, err := r.fetchOnto(ctx, p)
+	p.mu.Unlock()
+	if err != nil || !bytes.Equal(buf, file) || cap(buf) > len(file)+1 {
+		t.Fatalf("resumed: %d bytes in a buffer of %d (%v), want the %d-byte file in at most %d", len(buf), cap(buf), err, len(file), len(file)+1)
+	}
+}
+
+// ReadCapped stops at its limit, and grows its buffer no further.
+func TestReadCappedStopsAtItsLimit(t *testing.T) {
+	body := bytes.Repeat([]byte{7}, 3<<20)
+	for _, limit := range []int64{1, 64 << 10, 1<<20 + 1, 3 << 20, 3<<20 + 1} {
+		got, err := ReadCapped(bytes.NewReader(body), nil, limit)
+		want := min(limit, int64(len(body)))
+		if err != nil || int64(len(got)) != want || int64(cap(got)) > limit || !bytes.Equal(got, body[:want]) {
+			t.Fatalf("limit %d: %d bytes in a buffer of %d (%v), want %d in at most %d", limit, len(got), cap(got), err, want, limit)
 		}
 	}
 }

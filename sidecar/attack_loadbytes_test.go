@@ -109,3 +109,25 @@ func loadBytesHeld(v *Verifier) (held, kept int64) {
 	kept = v.loads.partials.held
 	return int64(v.loads.running)*v.cfg.MaxWeightsBytes + kept, kept
 }
+
+// A paused load's bytes dropped for room keep their PartialFetch, which
+// keeps the time its runs took (jobexec.PartialFetch.DropBytes): its next
+// run is held to the fetch policy's rates over all of it. A fresh
+// PartialFetch, as the drop gave before, was a fresh Timeout for a uri
+// that sent a burst to take room and then trickled.
+func TestDroppedLoadBytesKeepTheirTime(t *testing.T) {
+	now := time.Now()
+	p := loadPartials{max: 4 << 20, each: 2 << 20}
+	hostile, honest := loadKey{kind: "mlp-f32", sha: "aa"}, loadKey{kind: "mlp-f32", sha: "bb"}
+	pf := &jobexec.PartialFetch{}
+	p.m = map[loadKey]loadPartial{hostile: {pf: pf, bytes: 3 << 20, recv: 3 << 20, gained: 3 << 20, slices: 2, at: now}}
+	p.held = 3 << 20
+	p.makeRoom(honest, 0, now)
+	if p.held != 0 || p.m[hostile].bytes != 0 {
+		t.Fatalf("room for a load of %d beside %d kept: %d still held", p.each, 3<<20, p.held)
+	}
+	got, recv := p.take(hostile, now)
+	if got != pf || recv != 0 || p.slices(hostile) != 0 {
+		t.Fatalf("the dropped load's next run: PartialFetch kept %v, %d bytes: want its own, with its time and none of its bytes", got == pf, recv)
+	}
+}

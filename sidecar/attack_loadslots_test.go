@@ -127,7 +127,7 @@ func sampleOneFileLoads(v *Verifier) oneFileLoads {
 		}
 	}
 	for k, e := range v.loads.partials.m {
-		if k.sha == sha && e.pf != nil {
+		if k.sha == sha && e.bytes > 0 {
 			o.kept++
 		}
 	}

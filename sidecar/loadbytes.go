@@ -33,8 +33,12 @@ import (
 //     send the file from zero anyway), the longest kept first among
 //     equals; a load's own bytes are never dropped to start it. A dropped
 //     load keeps its slices (its place behind the loads that had fewer),
-//     and its next run fetches the uri afresh, with a fresh Timeout (a
-//     jobexec.PartialFetch keeps its time only with its bytes);
+//     and its next run fetches the uri from its start, held to the fetch
+//     policy's rates over all the time its runs took
+//     (jobexec.PartialFetch.DropBytes), not with a fresh Timeout: a uri
+//     that sends a burst to take room and then trickles is cut off as a
+//     trickle is (TestDroppedLoadBytesKeepTheirTime; jobexec
+//     TestAttackResumedTrickleGetsNoFreshTimeout);
 //   - a pause keeps at most M (the reservation it frees): a buffer grown
 //     past it is dropped; and one copy of a file: the bytes kept of its
 //     load under other uris (loadkey.go) are dropped;
@@ -45,7 +49,7 @@ import (
 
 // loadPartial is what loadPartials keeps of a paused load.
 type loadPartial struct {
-	pf     *jobexec.PartialFetch // nil: its bytes were dropped
+	pf     *jobexec.PartialFetch // its bytes dropped (bytes 0), it keeps its time
 	bytes  int64                 // pf's buffer when kept (pf.Bytes)
 	recv   int64                 // the file's bytes it holds (pf.Received)
 	gained int64                 // what its last slice brought
@@ -96,14 +100,15 @@ func (p *loadPartials) put(k loadKey, pf *jobexec.PartialFetch, before int64, sl
 	p.remove(k)
 	p.expire(now)
 	for o, c := range p.m {
-		if o.file() == k.file() && c.pf != nil {
+		if o.file() == k.file() && c.bytes > 0 {
 			p.notify(o, c.bytes, "a load of the same file under other uris paused")
 			p.dropBytes(o)
 		}
 	}
 	if e.bytes > p.each {
 		p.notify(k, e.bytes, "more than a running load's reservation (MaxWeightsBytes)")
-		e.pf, e.bytes, e.recv = nil, 0, 0
+		pf.DropBytes()
+		e.bytes, e.recv = 0, 0
 	}
 	for len(p.m) >= partialsKept {
 		v, ok := p.oldestDropped()
@@ -139,11 +144,14 @@ func (p *loadPartials) makeRoom(k loadKey, running int, now time.Time) {
 	}
 }
 
-// dropBytes drops k's kept bytes, keeping its slices.
+// dropBytes drops k's kept bytes, keeping its slices and its time.
 func (p *loadPartials) dropBytes(k loadKey) {
 	e := p.m[k]
 	p.held -= e.bytes
-	e.pf, e.bytes, e.recv = nil, 0, 0
+	if e.pf != nil {
+		e.pf.DropBytes() // its time is kept
+	}
+	e.bytes, e.recv = 0, 0
 	p.m[k] = e
 }
 
@@ -154,7 +162,7 @@ func (p *loadPartials) victim(but loadKey) (loadKey, bool) {
 	var e loadPartial
 	found := false
 	for k, c := range p.m {
-		if k == but || c.pf == nil {
+		if k == but || c.bytes == 0 {
 			continue
 		}
 		if !found || c.gained < e.gained || (c.gained == e.gained && c.at.Before(e.at)) {
@@ -165,13 +173,13 @@ func (p *loadPartials) victim(but loadKey) (loadKey, bool) {
 }
 
 // oldestDropped is the longest kept of the loads whose bytes were
-// dropped (what is kept of them is their slices).
+// dropped (what is kept of them is their slices and time).
 func (p *loadPartials) oldestDropped() (loadKey, bool) {
 	var best loadKey
 	var at time.Time
 	found := false
 	for k, c := range p.m {
-		if c.pf == nil && (!found || c.at.Before(at)) {
+		if c.bytes == 0 && (!found || c.at.Before(at)) {
 			best, at, found = k, c.at, true
 		}
 	}

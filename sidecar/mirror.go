@@ -155,7 +155,7 @@ func (v *Verifier) readWeights(res *http.Response, endpoint, sha string, have []
 			return nil, false, fmt.Errorf("provider %s: a range answer %q, not from byte %d", endpoint, res.Header.Get("Content-Range"), len(have))
 		}
 	}
-	data, err = readCapped(res.Body, have, v.cfg.MaxWeightsBytes+1)
+	data, err = jobexec.ReadCapped(res.Body, have, v.cfg.MaxWeightsBytes+1)
 	n := len(data) - len(have)
 	if err != nil {
 		if int64(len(data)) > v.cfg.MaxWeightsBytes {
@@ -181,31 +181,6 @@ func (v *Verifier) readWeights(res *http.Response, endpoint, sha string, have []
 	}
 	return nil, false, fmt.Errorf("%w: provider %s holds the weights, over this sidecar's --max-fetch-bytes %d",
 		workload.ErrTooLarge, endpoint, v.cfg.MaxWeightsBytes)
-}
-
-// readCapped appends what r sends to buf until its end or limit bytes in
-// all, and returns them. Its buffer grows by doubling, but never past
-// limit: a bytes.Buffer (or io.ReadAll) grows past what it holds, and
-// weights at MaxWeightsBytes, read with the byte that tells them from a
-// body over it, took a buffer of twice the limit, three times while it
-// was copied (TestAttackWeightsOfAPowerOfTwoDoubleTheirBuffer).
-func readCapped(r io.Reader, buf []byte, limit int64) ([]byte, error) {
-	for int64(len(buf)) < limit {
-		if len(buf) == cap(buf) {
-			grown := make([]byte, len(buf), min(max(2*int64(cap(buf)), 64<<10), limit))
-			copy(grown, buf)
-			buf = grown
-		}
-		n, err := r.Read(buf[len(buf):min(int64(cap(buf)), limit)])
-		buf = buf[:len(buf)+n]
-		if errors.Is(err, io.EOF) {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
-	return buf, nil
 }
 
 // rangeStart is the first byte of a Content-Range "bytes FIRST-LAST/SIZE".

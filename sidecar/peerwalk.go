@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/workload"
 )
 
@@ -366,7 +367,7 @@ func (v *Verifier) peerWeights(ctx context.Context, peer, sha string, read func(
 		return workload.Checked{}, nil, errOtherLaneReading
 	}
 	var f workload.Checked
-	data, err := readCapped(res.Body, nil, v.cfg.MaxWeightsBytes+1)
+	data, err := jobexec.ReadCapped(res.Body, nil, v.cfg.MaxWeightsBytes+1)
 	switch {
 	case err != nil:
 		err = &peerBodyError{err}
