@@ -131,3 +131,27 @@ func TestDroppedLoadBytesKeepTheirTime(t *testing.T) {
 		t.Fatalf("the dropped load's next run: PartialFetch kept %v, %d bytes: want its own, with its time and none of its bytes", got == pf, recv)
 	}
 }
+
+// Seventeen models whose uris trickle, their loads paused in turn, each
+// with its time and slices kept (and no bytes: a trickle brings few):
+// when the kept loads were bounded by partialsKept (16) whatever they
+// held, each pause pushed the longest-kept one's out, and it came back
+// with a fresh Timeout and no slices, ahead of the loads that had waited.
+func TestAttackManyTricklingModelsPushOutEachOthersTime(t *testing.T) {
+	now := time.Now()
+	p := loadPartials{max: 4 << 20, each: 2 << 20}
+	kept := map[loadKey]*jobexec.PartialFetch{}
+	for i := range partialsKept + 1 {
+		k := loadKey{kind: "mlp-f32", sha: fmt.Sprintf("%064x", i)}
+		kept[k] = &jobexec.PartialFetch{}
+		p.put(k, kept[k], 0, 3, now.Add(time.Duration(i)*time.Second))
+	}
+	for k, pf := range kept {
+		if p.slices(k) != 3 {
+			t.Fatalf("after %d paused loads, %s kept %d slices, want 3", len(kept), k.sha[60:], p.slices(k))
+		}
+		if got, _ := p.take(k, now.Add(time.Minute)); got != pf {
+			t.Fatalf("after %d paused loads, %s comes back with a fresh PartialFetch (a fresh Timeout)", len(kept), k.sha[60:])
+		}
+	}
+}

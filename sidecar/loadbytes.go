@@ -42,7 +42,12 @@ import (
 //   - a pause keeps at most M (the reservation it frees): a buffer grown
 //     past it is dropped; and one copy of a file: the bytes kept of its
 //     load under other uris (loadkey.go) are dropped;
-//   - at most partialsKept loads' bytes are kept, each for partialTTL.
+//   - at most partialsKept loads' bytes are kept, each for partialTTL;
+//     the time and slices of up to loadTimesKept loads are kept (a
+//     PartialFetch without bytes, a few hundred bytes each): when they
+//     shared partialsKept, seventeen trickling models paused in turn pushed
+//     each other's out, each coming back with a fresh Timeout and no slices
+//     (TestAttackManyTricklingModelsPushOutEachOthersTime).
 //
 // Every drop is counted (Metrics.LoadPartialsDropped) and logged: never
 // silent.
@@ -110,7 +115,15 @@ func (p *loadPartials) put(k loadKey, pf *jobexec.PartialFetch, before int64, sl
 		pf.DropBytes()
 		e.bytes, e.recv = 0, 0
 	}
-	for len(p.m) >= partialsKept {
+	for e.bytes > 0 && p.buffers() >= partialsKept {
+		v, ok := p.victim(k)
+		if !ok {
+			break
+		}
+		p.notify(v, p.m[v].bytes, "more paused loads' bytes than are kept")
+		p.dropBytes(v)
+	}
+	for len(p.m) >= loadTimesKept {
 		v, ok := p.oldestDropped()
 		if !ok {
 			if v, ok = p.victim(k); !ok {
@@ -142,6 +155,21 @@ func (p *loadPartials) makeRoom(k loadKey, running int, now time.Time) {
 		p.notify(v, p.m[v].bytes, "room for a load to start")
 		p.dropBytes(v)
 	}
+}
+
+// loadTimesKept bounds the paused loads whose time and slices are kept,
+// with their bytes or without.
+const loadTimesKept = 1024
+
+// buffers is how many paused loads keep bytes.
+func (p *loadPartials) buffers() int {
+	n := 0
+	for _, c := range p.m {
+		if c.bytes > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // dropBytes drops k's kept bytes, keeping its slices and its time.
