@@ -123,3 +123,24 @@ func (r *ChainResolver) downloadBounds(rec datamarkettypes.Dataset) (dataserver.
 	}
 	return want, nil
 }
+
+// datasetLoadBytes is what loading a version of a dataset holds beside its
+// values, until they are checked: its file (the values again and at most a
+// .npy prefix, workload.MaxNPYPrefixBytes) and its chunk index
+// (datasetIndexBytes: the chunks' views of the file and their tree),
+// saturating.
+func datasetLoadBytes(rec datamarkettypes.Dataset) uint64 {
+	file := common.SatAdd(valuesBytes(rec.Rows, rec.Cols), workload.MaxNPYPrefixBytes)
+	return common.SatAdd(file, datasetIndexBytes(rec.Rows, rec.RowsPerChunk))
+}
+
+// modelLoadBytes is what loading a model of weights bytes of parsed values
+// holds beside them, until they are parsed: its safetensors file (the
+// values again, the header's length and at most the default header,
+// workload.DefaultLimits) and extra, the bytes of tensors in the file that
+// the parser reads and drops (a gpt-f32 file's attention masks),
+// saturating.
+func modelLoadBytes(weights, extra uint64) uint64 {
+	header := uint64(8 + workload.DefaultLimits().MaxHeaderBytes)
+	return common.SatAdd(common.SatAdd(weights, header), extra)
+}

@@ -73,10 +73,24 @@ type BidShape struct {
 	Generated uint64
 	// HeldBytes is the memory the job holds from its preparation to the
 	// end of its execution (gemm-f32: Bᵀ, K·N·4; mlp-f32 and gpt-f32: its
-	// dataset's values, InputBytes), and ExecBytes what its execution adds
-	// while it runs (gemm-f32: A; mlp-f32: two layers' activations over
-	// every row).
+	// dataset's values, InputBytes, and its model's parsed weights,
+	// ModelBytes), and ExecBytes what its execution adds while it runs
+	// (gemm-f32: A; mlp-f32: two layers' activations over every row).
 	HeldBytes, ExecBytes uint64
+	// ModelBytes is the part of HeldBytes that is the job's model: its
+	// parsed weights, which the built job references from its fetch to the
+	// end of its execution whether or not the resolver's model cache keeps
+	// them (a model over the cache's bound, or evicted from it, is held by
+	// its jobs alone: TestAttackJobsOnDistinctModelsOverrunTheMemoryBudget).
+	ModelBytes uint64
+	// LoadBytes is what the job's fetch holds at its peak beside
+	// HeldBytes: a file beside what is parsed from it, the larger of its
+	// model's weights file (ModelBytes again and a safetensors header; a
+	// gpt-f32 file its attention masks too: modelLoadBytes) and its
+	// dataset's file (its values again and a .npy prefix) with the
+	// version's chunk index (datasetLoadBytes)
+	// (TestAttackFetchSlotsHoldDatasetFilesBesideTheirValues).
+	LoadBytes uint64
 }
 
 // SizeOf sizes a job for a bid through its kind's row (Kind.Size);

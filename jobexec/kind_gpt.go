@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
@@ -44,7 +45,10 @@ func init() {
 // vocabulary's logits; the work is the job's mul_adds, or the model's charge
 // for its prompts when more (gptWork); the input, a prompt
 // dataset's values (its record's rows × cols × 4), which the provider must
-// be able to parse.
+// be able to parse; the memory held, the model's weights (Config.Params()
+// values of 4 bytes: every tensor the parser fills) and the prompts; its
+// load's peak, the model's file (with its attention masks: gptMaskBytes)
+// or the prompt dataset's (datasetLoadBytes), the larger.
 func sizeGPT(ctx context.Context, job computetypes.Job, src ProviderSource) (BidShape, error) {
 	g := job.Workload.Gpt
 	gs, ok := src.(GPTSource)
@@ -55,7 +59,11 @@ func sizeGPT(ctx context.Context, job computetypes.Job, src ProviderSource) (Bid
 	if err != nil {
 		return BidShape{}, fmt.Errorf("model %d: %w", g.ModelId, err)
 	}
-	s := BidShape{Rows: job.Rows, Cols: uint64(g.MaxNewTokens) + uint64(m.Config.Vocab), DatasetID: g.DatasetId}
+	// The built job holds the model's weights from its fetch to the end of
+	// its execution (the host's kernels use them in place: HostKernels.Upload).
+	weights := valuesBytes(m.Config.Params(), 1)
+	s := BidShape{Rows: job.Rows, Cols: uint64(g.MaxNewTokens) + uint64(m.Config.Vocab), DatasetID: g.DatasetId,
+		HeldBytes: weights, ModelBytes: weights, LoadBytes: modelLoadBytes(weights, gptMaskBytes(m.Config))}
 	if g.DatasetId == 0 {
 		s.GFLOP = gptWork(job, m.Config, 0).GFLOP
 		s.ExecBytes = decodeBytes(job, m.Config, uint64(m.Config.Context))
@@ -65,6 +73,7 @@ func sizeGPT(ctx context.Context, job computetypes.Job, src ProviderSource) (Bid
 	// records: every prompt as long as the model's context.
 	width := uint64(m.Config.Context)
 	s.InputBytes = valuesBytes(job.Rows, width)
+	load := common.SatAdd(s.InputBytes, workload.MaxNPYPrefixBytes)
 	if rs, ok := src.(datasetRecords); ok {
 		rec, err := rs.DatasetRecord(ctx, g.DatasetId, job.DatasetVersion)
 		if err != nil {
@@ -74,13 +83,25 @@ func sizeGPT(ctx context.Context, job computetypes.Job, src ProviderSource) (Bid
 		if err := checkDatasetMemory(rec.Rows, rec.RowsPerChunk, MaxInputBytes(src)); err != nil {
 			return BidShape{}, fmt.Errorf("dataset %d: %w", g.DatasetId, err)
 		}
+		load = datasetLoadBytes(rec)
 	}
+	s.LoadBytes = max(s.LoadBytes, load)
 	s.GFLOP = gptWork(job, m.Config, width).GFLOP
 	s.ExecBytes = decodeBytes(job, m.Config, width)
 	// The built job holds the prompts from its fetch to the end of its
-	// execution.
-	s.HeldBytes = s.InputBytes
+	// execution, beside the weights.
+	s.HeldBytes = common.SatAdd(weights, s.InputBytes)
 	return s, nil
+}
+
+// gptMaskBytes is the attention masks a GPT-2 file holds beside its
+// weights, which the parser reads and drops: h.{i}.attn.bias, 1×1×C×C, and
+// h.{i}.attn.masked_bias, one value, for each layer i, as the reference
+// files hold them (a file whose masks are shaped otherwise holds more while
+// it loads, up to the parser's file limit).
+func gptMaskBytes(cfg workload.GPTConfig) uint64 {
+	c := uint64(cfg.Context)
+	return valuesBytes(uint64(cfg.Layers), common.SatAdd(common.SatMul(c, c), 1))
 }
 
 // decodeBytes is what decoding a job's prompts of width tokens holds besides

@@ -293,3 +293,35 @@ func gptSizingSpecs() (inline, dataset computetypes.WorkloadSpec) {
 	dataset = computetypes.WorkloadSpec{Kind: workload.KindGPT, ChunkRows: 3, Gpt: &computetypes.GptSpec{ModelId: 7, DatasetId: 2, MaxNewTokens: 5}}
 	return inline, dataset
 }
+
+// TestSizeGPTCountsTheModelsWeights: a built gpt-f32 job holds its model's
+// parsed weights until its execution ends, whether or not the resolver's
+// cache keeps them; the sizing counted the prompts alone (inline prompts:
+// nothing), so a provider's slots filled with jobs on distinct models held
+// their weights beyond its memory budget. Now HeldBytes counts them
+// (ModelBytes: every tensor the parser fills), beside the prompts' values.
+func TestSizeGPTCountsTheModelsWeights(t *testing.T) {
+	ctx := context.Background()
+	f := newGPTFixture(t)
+	m := f.model
+	values := len(m.WTE) + len(m.WPE) + len(m.LNFG) + len(m.LNFB)
+	for _, b := range m.Blocks {
+		for _, v := range [][]float32{b.LN1G, b.LN1B, b.AttnW, b.AttnB, b.ProjW, b.ProjB, b.LN2G, b.LN2B, b.FCW, b.FCB, b.OutW, b.OutB} {
+			values += len(v)
+		}
+	}
+	inline, dataset := gptSizingSpecs()
+	for name, job := range map[string]computetypes.Job{
+		"inline":  {Workload: inline, Rows: 3, MulAdds: 1},
+		"dataset": {Workload: dataset, Rows: 11, DatasetVersion: 1, MulAdds: 1},
+	} {
+		s, err := SizeOf(ctx, job, f.provider)
+		if err != nil {
+			t.Fatal(name, err)
+		}
+		if s.ModelBytes != uint64(values)*4 || s.HeldBytes != s.ModelBytes+s.InputBytes {
+			t.Errorf("%s: ModelBytes %d, HeldBytes %d (prompts %d); the parsed model holds %d bytes",
+				name, s.ModelBytes, s.HeldBytes, s.InputBytes, values*4)
+		}
+	}
+}

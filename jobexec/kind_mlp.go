@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
@@ -117,23 +118,25 @@ func serveMLPInputs(ctx context.Context, s Served, src InputSource, resp *ChunkR
 // checkDatasetOf refuses a job over dataset version (0: current) that the
 // job's winner would refuse to load for the memory it takes
 // (checkDatasetMemory), when src reads datasets' records (a ChainResolver
-// with a datamarket client).
-func checkDatasetOf(ctx context.Context, src ProviderSource, datasetID, version uint64) error {
+// with a datamarket client), and returns what its load holds beside its
+// values (datasetLoadBytes; input, the values' bytes, without a record).
+func checkDatasetOf(ctx context.Context, src ProviderSource, datasetID, version, input uint64) (uint64, error) {
+	load := common.SatAdd(input, workload.MaxNPYPrefixBytes)
 	rs, ok := src.(datasetRecords)
 	if !ok || datasetID == 0 {
-		return nil
+		return load, nil
 	}
 	rec, err := rs.DatasetRecord(ctx, datasetID, version)
 	if errors.Is(err, ErrUnsupported) {
-		return nil // no records to read: nor can its load
+		return load, nil // no records to read: nor can its load
 	}
 	if err != nil {
-		return fmt.Errorf("dataset %d: %w", datasetID, err)
+		return 0, fmt.Errorf("dataset %d: %w", datasetID, err)
 	}
 	if err := checkDatasetMemory(rec.Rows, rec.RowsPerChunk, MaxInputBytes(src)); err != nil {
-		return fmt.Errorf("dataset %d: %w", datasetID, err)
+		return 0, fmt.Errorf("dataset %d: %w", datasetID, err)
 	}
-	return nil
+	return datasetLoadBytes(rec), nil
 }
 
 // rowSource serves a version's input rows from the disk cache
@@ -205,7 +208,8 @@ func verifyMLP(ctx context.Context, pv computetypes.PendingVerification, src Ver
 // sha256 and shape) before a bid; the output is a row of OutputDim values
 // per dataset row, the work the chain's charge for the model's layers
 // (workload.MLPWork: products, outputs and a kernel call per layer per
-// chunk), and the execution holds two activations (a layer's input and
+// chunk); the job holds the dataset's values and the model's weights
+// (HeldBytes), and its execution two activations (a layer's input and
 // output) of the widest layer over every row (Model.Forward).
 func sizeMLP(ctx context.Context, job computetypes.Job, src ProviderSource) (BidShape, error) {
 	m := job.Workload.Mlp
@@ -221,7 +225,9 @@ func sizeMLP(ctx context.Context, job computetypes.Job, src ProviderSource) (Bid
 	if err := checkMLPChunk(model, job.Rows, job.Workload.ChunkRows); err != nil {
 		return BidShape{}, err
 	}
-	if err := checkDatasetOf(ctx, src, m.DatasetId, job.DatasetVersion); err != nil {
+	input, weights := valuesBytes(job.Rows, uint64(model.InputDim())), mlpModelBytes(model)
+	load, err := checkDatasetOf(ctx, src, m.DatasetId, job.DatasetVersion, input)
+	if err != nil {
 		return BidShape{}, err
 	}
 	widths := []uint64{uint64(model.InputDim())}
@@ -232,12 +238,25 @@ func sizeMLP(ctx context.Context, job computetypes.Job, src ProviderSource) (Bid
 	}
 	row := workload.MLPRowMulAdds(widths)
 	work, _ := workload.MLPWork(row, uint64(len(model.Layers)), job.Rows, job.Workload.ChunkRows)
-	input := valuesBytes(job.Rows, uint64(model.InputDim()))
 	return BidShape{
 		Rows: job.Rows, Cols: uint64(model.OutputDim()), InputBytes: input,
 		GFLOP: 2 * float64(work) / 1e9, DatasetID: m.DatasetId,
-		// The built job holds the dataset's values from its fetch to the
-		// end of its execution (buildMLP, workload.MLPJob).
-		RowMulAdds: row, HeldBytes: input, ExecBytes: valuesBytes(job.Rows, 2*widest),
+		// The built job holds the dataset's values and the model's weights
+		// from its fetch to the end of its execution (buildMLP,
+		// workload.MLPJob).
+		RowMulAdds: row, HeldBytes: common.SatAdd(input, weights), ExecBytes: valuesBytes(job.Rows, 2*widest),
+		// Its fetch loads the model's file beside the weights parsed from
+		// it, then the dataset's file beside its values.
+		ModelBytes: weights, LoadBytes: max(modelLoadBytes(weights, 0), load),
 	}, nil
+}
+
+// mlpModelBytes is an mlp model's parsed weights: its layers' weights and
+// biases, 4 bytes a value.
+func mlpModelBytes(m *workload.Model) uint64 {
+	var n uint64
+	for _, l := range m.Layers {
+		n = common.SatAdd(n, valuesBytes(uint64(len(l.Weight))+uint64(len(l.Bias)), 1))
+	}
+	return n
 }

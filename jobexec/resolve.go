@@ -308,9 +308,14 @@ func (r *ChainResolver) Dataset(ctx context.Context, datasetID, version uint64) 
 
 // download fetches a dataset version from its dataset server with a signed
 // request, reading no more than its on-chain shape allows, and nothing of
-// one larger than the parser takes (downloadBounds).
+// one larger than the parser takes (downloadBounds), into a buffer of that
+// size: grown as the bytes came, it held up to three times the file at
+// once, where a fetch slot counts the file once (BidShape.LoadBytes).
 func (r *ChainResolver) download(ctx context.Context, rec datamarkettypes.Dataset) ([]byte, error) {
 	var b bytes.Buffer
+	if n := valuesBytes(rec.Rows, rec.Cols); n > 0 && n <= r.MaxInputBytes() {
+		b.Grow(int(n) + workload.MaxNPYPrefixBytes)
+	}
 	if err := r.downloadTo(ctx, rec, &b); err != nil {
 		return nil, err
 	}

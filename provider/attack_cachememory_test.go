@@ -49,7 +49,8 @@ func TestAttackCachedDatasetFilesOverrunTheMemoryBudget(t *testing.T) {
 	})
 	a := testAgent(t)
 	a.cfg.Hardware.Workloads = append(a.cfg.Hardware.Workloads, workload.KindMLP)
-	a.cfg.MLP, a.cfg.MaxMemoryBytes = resolver, 40<<20
+	a.cfg.MLP = resolver
+	setMemoryBudget(t, a, 64<<20) // the jobs' loads counted too: each fetch slot's file beside its values
 	ctx := context.Background()
 	onVersion := func(id, v uint64) computetypes.Job {
 		job := mlpJob(id, rows, perChunk)
@@ -109,7 +110,7 @@ func TestAttackCachedDatasetFilesOverrunTheMemoryBudget(t *testing.T) {
 // its whole budget beside them. Now the models' bound is taken out of the
 // budget; a job on a model read before is still sized without a fetch.
 func TestAttackCachedModelsOverrunTheMemoryBudget(t *testing.T) {
-	const width, models = 1024, 4 // 4 MiB of weights each
+	const width, models = 512, 4 // 1 MiB of weights each
 	files, _ := datasetVersions(t, 8, width, 8, 1)
 	var mlps []*workload.Model
 	for id := 1; id <= models; id++ {
@@ -127,7 +128,8 @@ func TestAttackCachedModelsOverrunTheMemoryBudget(t *testing.T) {
 	})
 	a := testAgent(t)
 	a.cfg.Hardware.Workloads = append(a.cfg.Hardware.Workloads, workload.KindMLP)
-	a.cfg.MLP, a.cfg.MaxMemoryBytes = resolver, 32<<20
+	a.cfg.MLP = resolver
+	setMemoryBudget(t, a, 26<<20)
 	ctx := context.Background()
 	onModel := func(id, model uint64) computetypes.Job {
 		job := mlpJob(id, 8, 8)
@@ -167,15 +169,16 @@ func TestAttackCachedModelsOverrunTheMemoryBudget(t *testing.T) {
 }
 
 // memoryNeed is what admitMemory counts for job: its held bytes in every
-// fetch slot and worker, its execution and its output twice in every
-// worker.
+// fetch slot and worker, its load's peak in every fetch slot, its
+// execution, its output twice and its output's tree in every worker.
 func memoryNeed(t *testing.T, a *Agent, job computetypes.Job) uint64 {
 	t.Helper()
 	s, err := jobexec.SizeOf(context.Background(), job, a.cfg.MLP)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s.HeldBytes*uint64(a.cfg.Fetchers+a.cfg.Workers) + (s.ExecBytes+outputMemBytes(s))*uint64(a.cfg.Workers)
+	return s.HeldBytes*uint64(a.cfg.Fetchers+a.cfg.Workers) + s.LoadBytes*uint64(a.cfg.Fetchers) +
+		(s.ExecBytes+outputMemBytes(s)+treeMemBytes(chunkCount(job, s)))*uint64(a.cfg.Workers)
 }
 
 // liveHeap is the bytes of the heap still in use after a collection.

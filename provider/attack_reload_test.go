@@ -88,11 +88,11 @@ func TestAttackConcurrentMissesRebuildTheTreeOnce(t *testing.T) {
 		chunks[i] = bytes.Repeat([]byte{byte(i)}, size)
 	}
 	dir := t.TempDir()
-	tree, err := NewChunkStore(dir, 4).Put(3, chunks)
+	tree, err := NewChunkStore(dir, 1<<20).Put(3, chunks)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := NewChunkStore(dir, 4) // as after a restart
+	s := NewChunkStore(dir, 1<<20) // as after a restart
 	before := procio.ReadBytes(t)
 	var wg sync.WaitGroup
 	for range 16 {
@@ -115,7 +115,7 @@ func TestAttackConcurrentMissesRebuildTheTreeOnce(t *testing.T) {
 	if err := os.Truncate(s.path(3), count*size-size-1); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := NewChunkStore(dir, 4).Tree(3, count, size); err == nil {
+	if _, err := NewChunkStore(dir, 1<<20).Tree(3, count, size); err == nil {
 		t.Fatal("a truncated output rebuilt into a tree")
 	}
 }

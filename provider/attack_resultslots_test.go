@@ -40,7 +40,7 @@ func newResultSlots(t *testing.T, attackers, attackerChunk int) *resultSlots {
 	hs := httptest.NewUnstartedServer(nil)
 	hs.Listener = scaledSendBufferListener{hs.Listener}
 	url := "http://" + hs.Listener.Addr().String()
-	a := &Agent{cfg: Config{Endpoint: url}, chunks: NewChunkStore(t.TempDir(), 16), metrics: NewMetrics(),
+	a := &Agent{cfg: Config{Endpoint: url}, chunks: NewChunkStore(t.TempDir(), 1<<20), metrics: NewMetrics(),
 		log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	a.auth = newAuthorizer(a, "aic")
 	s := &resultSlots{a: a, url: url, honest: signer(), chunk: bytes.Repeat([]byte("honest result..."), (1<<20)/16)}

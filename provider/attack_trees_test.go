@@ -10,8 +10,8 @@ import (
 )
 
 // TestAttackValidatorCyclesJobsToRereadOutputs: the agent keeps at most
-// 256 Merkle trees in memory (cmd/aichain-provider: NewChunkStore(dir,
-// 256)) and holds every job's chunks for --retention (24 h): a busy
+// 256 Merkle trees in memory (maxTreesInMemory, within the bytes
+// TreeMemoryBytes gives them) and holds every job's chunks for --retention (24 h): a busy
 // provider holds more jobs than that (the bench runs 500 in 36 s). A tree
 // not in memory is rebuilt by reading and hashing the job's whole output
 // file. A hostile bonded validator (or the operator key of one) asks for
@@ -27,7 +27,7 @@ func TestAttackValidatorCyclesJobsToRereadOutputs(t *testing.T) {
 		chunks[i] = bytes.Repeat([]byte{byte(i)}, size)
 	}
 	sv := newServed(t, 1000, gemmChunks(), Config{}, Record{})
-	sv.a.chunks = NewChunkStore(t.TempDir(), 256) // as the command makes it
+	sv.a.chunks = NewChunkStore(t.TempDir(), TreeMemoryBytes(8<<30)) // as the command makes it on a 16 GiB host
 	for id := uint64(1); id <= jobs; id++ {
 		if _, err := sv.a.chunks.Put(id, chunks); err != nil {
 			t.Fatal(err)

@@ -133,7 +133,7 @@ func weightsServer(t *testing.T, file []byte) (*Agent, string, signedreq.Signer)
 	hs := httptest.NewUnstartedServer(nil)
 	hs.Listener = scaledSendBufferListener{hs.Listener}
 	url := "http://" + hs.Listener.Addr().String()
-	a := &Agent{cfg: Config{Endpoint: url, Weights: resolver.OpenCachedWeights}, chunks: NewChunkStore(t.TempDir(), 4),
+	a := &Agent{cfg: Config{Endpoint: url, Weights: resolver.OpenCachedWeights}, chunks: NewChunkStore(t.TempDir(), 1<<20),
 		metrics: NewMetrics(), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	a.auth = newAuthorizer(a, "aic")
 	a.auth.addJob(&Record{ID: 1, Phase: PhaseSubmitted, ModelSha: sha}) // a job under verification ran the model

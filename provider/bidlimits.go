@@ -28,8 +28,9 @@ import (
 // The disk its output takes is weighed against the outputs the agent
 // already holds as it decides (admitDisk), on the pipeline's goroutine.
 func (a *Agent) admitShape(job computetypes.Job, s jobexec.BidShape, p computetypes.Params) string {
-	chunkBytes := common.SatMul(min(job.Workload.ChunkRows, s.Rows), s.Cols*4)
-	if chunkBytes > a.cfg.MaxChunkBytes || common.SatMul(s.Rows, s.Cols*4) > a.cfg.MaxOutputBytes || s.Cols == 0 {
+	// Saturated: Cols × 4 wrapped to a small row for Cols past 2⁶².
+	chunkBytes := common.SatMul(common.SatMul(min(job.Workload.ChunkRows, s.Rows), s.Cols), 4)
+	if chunkBytes > a.cfg.MaxChunkBytes || outputBytes(s) > a.cfg.MaxOutputBytes || s.Cols == 0 {
 		return "output size"
 	}
 	if s.InputBytes > a.cfg.MaxOutputBytes {
@@ -91,26 +92,50 @@ func (a *Agent) admitVerification(job computetypes.Job, s jobexec.BidShape, p co
 
 // admitMemory refuses a job that would not fit the agent's memory budget
 // (Config.MaxMemoryBytes: half the host's by default, less what its model
-// and dataset source keeps in memory: jobsMemory) were every job in memory at
-// once like it: its HeldBytes (a gemm's Bᵀ, drawn when its inputs are
-// prepared; an mlp's or gpt's dataset values, read when it is fetched:
-// TestAttackJobsOverLargeDatasetsOverrunTheMemoryBudget) for each job the
-// fetchers and workers hold, and for each one
-// running its ExecBytes (a gemm's A, an mlp's activations) and its output
-// twice (outputMemBytes). The output is counted here, not in each kind's
-// ExecBytes: every kind's output is held the same way, by the agent's
-// execution (Agent.execute).
+// and dataset source and its chunk store keep in memory: jobsMemory) were
+// every job in memory at once like it: its HeldBytes (a gemm's Bᵀ, drawn
+// when its inputs are prepared; an mlp's or gpt's dataset values, read when
+// it is fetched: TestAttackJobsOverLargeDatasetsOverrunTheMemoryBudget; and
+// its model's weights, which the built job holds whether or not the
+// resolver's cache keeps them:
+// TestAttackJobsOnDistinctModelsOverrunTheMemoryBudget) for each job the
+// fetchers and workers hold, for each fetcher its LoadBytes (the file it
+// loads beside what it parses from it:
+// TestAttackFetchSlotsHoldDatasetFilesBesideTheirValues), and for each
+// one running its ExecBytes (a
+// gemm's A, an mlp's activations), its output twice (outputMemBytes) and
+// its output's Merkle tree (treeMemBytes), built before the chunk store
+// keeps it. The output is counted here, not in each kind's ExecBytes: every
+// kind's output is held the same way, by the agent's execution
+// (Agent.execute). A job whose tree alone is over the chunk store's
+// largest (ChunkStore.maxTreeBytes) is refused as well: its tree would be
+// rebuilt at every request for its chunks, beside the trees kept.
 func (a *Agent) admitMemory(job computetypes.Job, s jobexec.BidShape) string {
-	held := common.SatMul(s.HeldBytes, uint64(a.cfg.Fetchers+a.cfg.Workers))
-	running := common.SatAdd(s.ExecBytes, outputMemBytes(s))
+	tree := treeMemBytes(chunkCount(job, s))
+	if a.chunks != nil && tree > a.chunks.maxTreeBytes() {
+		a.log.Info("not bidding: the job's output tree is larger than the trees kept in memory allow", "job", job.Id,
+			"tree_bytes", tree, "limit", a.chunks.maxTreeBytes())
+		return "memory"
+	}
+	held := common.SatAdd(common.SatMul(s.HeldBytes, uint64(a.cfg.Fetchers+a.cfg.Workers)),
+		common.SatMul(s.LoadBytes, uint64(a.cfg.Fetchers)))
+	running := common.SatAdd(common.SatAdd(s.ExecBytes, outputMemBytes(s)), tree)
 	need := common.SatAdd(held, common.SatMul(running, uint64(a.cfg.Workers)))
 	if budget, cached := a.jobsMemory(); need > budget {
 		a.log.Info("not bidding: the job does not fit the memory budget", "job", job.Id,
-			"held_bytes", s.HeldBytes, "exec_bytes", s.ExecBytes, "output_bytes", common.SatMul(s.Rows, s.Cols*4),
+			"held_bytes", s.HeldBytes, "model_bytes", s.ModelBytes, "load_bytes", s.LoadBytes, "exec_bytes", s.ExecBytes,
+			"output_bytes", outputBytes(s), "tree_bytes", tree,
 			"budget", a.cfg.MaxMemoryBytes, "cached_bytes", cached)
 		return "memory"
 	}
 	return ""
+}
+
+// chunkCount is the chunks of a job's output: its rows in chunks of
+// chunk_rows (at least one a chunk).
+func chunkCount(job computetypes.Job, s jobexec.BidShape) uint64 {
+	per := max(job.Workload.ChunkRows, 1)
+	return s.Rows/per + min(s.Rows%per, 1)
 }
 
 // outputMemBytes is the memory a job's output takes while it runs: the

@@ -286,13 +286,18 @@ type memoryHolder interface {
 
 // jobsMemory is the memory budget the jobs the agent holds may take
 // (admitMemory): Config.MaxMemoryBytes less what its model and dataset
-// source may keep in memory beside them (cached), which an attacker's
-// large models and dataset versions fill as surely as its jobs
+// source and its chunk store may keep in memory beside them (cached),
+// which an attacker's large models, dataset versions and outputs of many
+// chunks fill as surely as its jobs
 // (TestAttackCachedModelsOverrunTheMemoryBudget,
-// TestAttackCachedDatasetFilesOverrunTheMemoryBudget).
+// TestAttackCachedDatasetFilesOverrunTheMemoryBudget,
+// TestAttackHeldJobsTreesOverrunTheMemoryBudget).
 func (a *Agent) jobsMemory() (budget, cached uint64) {
 	if h, ok := a.cfg.MLP.(memoryHolder); ok {
 		cached = h.MemoryBytes()
+	}
+	if a.chunks != nil {
+		cached = common.SatAdd(cached, a.chunks.MemoryBytes())
 	}
 	return a.cfg.MaxMemoryBytes - min(cached, a.cfg.MaxMemoryBytes), cached
 }

@@ -6,37 +6,88 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 
 	"github.com/aichain/aichain/accel/treehash"
 	"github.com/aichain/aichain/internal/loadcache"
+	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/workload/merkle"
 )
 
 // ChunkStore keeps each executed job's output in one file
 // (<dir>/jobs/<id>.chunks: the chunks back to back, every one but the last
 // of the same size), its leaf hashes beside it (<id>.leaves: 32 bytes a
-// chunk), and a bounded number of their Merkle trees in memory. A tree not
-// in memory is built from its leaf hashes, count × 32 bytes read, never
-// from the whole output: a validator asking for one chunk of each of more
-// held jobs than the cache keeps cannot make every request read a job's
-// whole output (TestAttackValidatorCyclesJobsToRereadOutputs).
+// chunk), and some of their Merkle trees in memory: at most
+// maxTreesInMemory, within a byte bound (treeMemBytes each) that the agent
+// counts in its memory budget (MemoryBytes, Agent.jobsMemory). A tree not
+// in memory (evicted, or after a restart) is built again from its leaf
+// hashes, count × 32 bytes read, never from the whole output: a validator
+// asking for one chunk of each of more held jobs than the cache keeps
+// cannot make every request read a job's whole output
+// (TestAttackValidatorCyclesJobsToRereadOutputs), and an evicted tree is
+// never lost, only rebuilt. Bounded by count alone, 256 trees of jobs of
+// many tiny chunks held 64 MiB each at the chain's chunk limit, counted
+// nowhere (TestAttackHeldJobsTreesOverrunTheMemoryBudget).
 type ChunkStore struct {
 	dir        string
+	treeBytes  uint64
 	trees      loadcache.Cache[uint64, *merkle.Tree]
 	buildSlots chan struct{} // rebuilds under way (maxTreeBuilds)
 }
 
-// NewChunkStore stores under dir, keeping at most maxTrees trees in memory.
-func NewChunkStore(dir string, maxTrees int) *ChunkStore {
-	if maxTrees < 1 {
-		maxTrees = 256
-	}
-	return &ChunkStore{dir: filepath.Join(dir, "jobs"), trees: loadcache.Cache[uint64, *merkle.Tree]{MaxEntries: maxTrees},
+// maxTreesInMemory bounds the trees kept in memory however small (a use
+// walks the cache's order: it stays short).
+const maxTreesInMemory = 256
+
+// NewChunkStore stores under dir, keeping trees in memory within treeBytes
+// (at least one byte: a store that keeps none rebuilds every tree asked
+// for).
+func NewChunkStore(dir string, treeBytes uint64) *ChunkStore {
+	treeBytes = min(max(treeBytes, 1), math.MaxInt64)
+	return &ChunkStore{dir: filepath.Join(dir, "jobs"), treeBytes: treeBytes,
+		trees:      loadcache.Cache[uint64, *merkle.Tree]{MaxEntries: maxTreesInMemory, Budget: int64(treeBytes)},
 		buildSlots: make(chan struct{}, maxTreeBuilds)}
 }
+
+// TreeMemoryBytes is the memory for the trees of served outputs out of an
+// agent's memory budget: a thirty-second of it, at most 256 MiB (reached
+// from an 8 GiB budget), which holds 64 trees of the chain's default
+// max_chunk_count (65,536 chunks, 4 MiB each).
+func TreeMemoryBytes(budget uint64) uint64 { return min(budget/32, 256<<20) }
+
+// MemoryBytes is the most the store holds in memory of its own: its trees'
+// bound, and beside it the trees being rebuilt (maxTreeBuilds at once, each
+// at most a quarter of the bound: the agent bids on no job whose tree is
+// larger, maxTreeBytes).
+func (s *ChunkStore) MemoryBytes() uint64 {
+	return common.SatAdd(s.treeBytes, common.SatMul(maxTreeBuilds, s.maxTreeBytes()))
+}
+
+// maxTreeBytes is the largest tree of a job the agent bids on: a quarter of
+// the trees' bound, so that the cache keeps at least four of them and a
+// rebuild never holds more than that beside it.
+func (s *ChunkStore) maxTreeBytes() uint64 { return s.treeBytes / 4 }
+
+// treeMemBytes is what the tree of a job of count chunks takes in memory
+// (merkle.Tree keeps every level: count leaves, then half as many nodes,
+// and so on up to the root, 32 bytes each, a slice header a level),
+// saturating.
+func treeMemBytes(count uint64) uint64 {
+	const header, hash = 24, merkle.HashSize
+	n := uint64(64) // the tree and its levels' slice
+	for level := count; ; level = level/2 + level%2 {
+		n = common.SatAdd(n, common.SatAdd(common.SatMul(level, hash), header))
+		if level <= 1 {
+			return n
+		}
+	}
+}
+
+// treeCost is treeMemBytes as the cache counts it.
+func treeCost(count uint64) int64 { return int64(min(treeMemBytes(count), math.MaxInt64)) }
 
 func (s *ChunkStore) path(id uint64) string {
 	return filepath.Join(s.dir, strconv.FormatUint(id, 10)+".chunks")
@@ -95,7 +146,7 @@ func (s *ChunkStore) Put(id uint64, chunks [][]byte) (*merkle.Tree, error) {
 	if err := s.putLeaves(id, tree); err != nil {
 		return nil, err
 	}
-	s.trees.Put(id, tree, 0)
+	s.trees.Put(id, tree, treeCost(uint64(tree.Len())))
 	return tree, nil
 }
 
@@ -154,7 +205,7 @@ func (s *ChunkStore) Tree(id, count, size uint64) (*merkle.Tree, error) {
 		s.buildSlots <- struct{}{}
 		defer func() { <-s.buildSlots }()
 		t, err := s.rebuild(id, count, size)
-		return t, 0, err
+		return t, treeCost(count), err
 	})
 }
 
@@ -174,11 +225,7 @@ func (s *ChunkStore) rebuild(id, count, size uint64) (*merkle.Tree, error) {
 	if n := uint64(max(st.Size(), 0)); n <= (count-1)*size || n > count*size {
 		return nil, fmt.Errorf("%w: job %d: the file holds %d bytes, not %d chunks of %d", ErrNoChunk, id, n, count, size)
 	}
-	if b, err := os.ReadFile(s.leavesPath(id)); err == nil && uint64(len(b)) == count*merkle.HashSize {
-		leaves := make([]merkle.Hash, count)
-		for i := range leaves {
-			copy(leaves[i][:], b[i*merkle.HashSize:])
-		}
+	if leaves := s.readLeaves(id, count); leaves != nil {
 		return merkle.FromLeafHashes(leaves)
 	}
 	t, err := s.hashFile(id, count, size)
@@ -186,6 +233,29 @@ func (s *ChunkStore) rebuild(id, count, size uint64) (*merkle.Tree, error) {
 		return nil, err
 	}
 	return t, s.putLeaves(id, t)
+}
+
+// readLeaves reads a job's leaf hashes straight into the tree's first
+// level (no copy of the file beside it: a rebuild holds its tree alone);
+// nil where the file is missing or is not count hashes.
+func (s *ChunkStore) readLeaves(id, count uint64) []merkle.Hash {
+	f, err := os.Open(s.leavesPath(id))
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || count > math.MaxInt64/merkle.HashSize || st.Size() != int64(count*merkle.HashSize) {
+		return nil
+	}
+	r := bufio.NewReaderSize(f, 64<<10)
+	leaves := make([]merkle.Hash, count)
+	for i := range leaves {
+		if _, err := io.ReadFull(r, leaves[i][:]); err != nil {
+			return nil
+		}
+	}
+	return leaves
 }
 
 // hashFile hashes a job's file, read once from start to end, into its tree.

@@ -29,7 +29,7 @@ func testAgent(t testing.TB) *Agent {
 	t.Cleanup(func() { _ = store.Close() })
 	a := &Agent{cfg: cfg, me: "aic1me", params: computetypes.DefaultParams(), height: 100, cap: newCapacity(2),
 		recs: map[uint64]*Record{}, view: map[uint64]jobView{}, dirty: map[uint64]bool{}, skip: map[uint64]int64{},
-		store: store, chunks: NewChunkStore(t.TempDir(), 4), metrics: NewMetrics(), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		store: store, chunks: NewChunkStore(t.TempDir(), TreeMemoryBytes(cfg.MaxMemoryBytes)), metrics: NewMetrics(), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	a.auth = newAuthorizer(a, "aic")
 	a.cap.gflops, a.cap.perJob = 1, 0
 	return a

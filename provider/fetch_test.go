@@ -44,7 +44,7 @@ func TestFetchQueueBoundsEachRequester(t *testing.T) {
 // A chunk is opened for streaming only if its file holds it whole (the last
 // one may be shorter).
 func TestChunkSectionOfATruncatedFile(t *testing.T) {
-	s := NewChunkStore(t.TempDir(), 4)
+	s := NewChunkStore(t.TempDir(), 1<<20)
 	if _, err := s.Put(9, [][]byte{[]byte("aaaa"), []byte("bbbb"), []byte("cc")}); err != nil {
 		t.Fatal(err)
 	}

@@ -90,11 +90,11 @@ func TestStoreSurvivesRestart(t *testing.T) {
 func TestChunkStore(t *testing.T) {
 	dir := t.TempDir()
 	chunks := [][]byte{[]byte("chunk 0."), []byte("chunk 1."), []byte("last")}
-	tree, err := NewChunkStore(dir, 4).Put(9, chunks)
+	tree, err := NewChunkStore(dir, 1<<20).Put(9, chunks)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := NewChunkStore(dir, 4) // as after a restart
+	s := NewChunkStore(dir, 1<<20) // as after a restart
 	for i, want := range chunks {
 		got, err := s.Chunk(9, uint64(i), 3, 8)
 		if err != nil || !bytes.Equal(got, want) {

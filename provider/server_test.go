@@ -45,7 +45,7 @@ func newServed(t *testing.T, id uint64, chunks [][]byte, cfg Config, rec Record)
 	hs := httptest.NewUnstartedServer(nil)
 	cfg.Endpoint = "http://" + hs.Listener.Addr().String()
 	dir := t.TempDir()
-	a := &Agent{cfg: cfg, chunks: NewChunkStore(dir, 4), metrics: NewMetrics(), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	a := &Agent{cfg: cfg, chunks: NewChunkStore(dir, 1<<20), metrics: NewMetrics(), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	a.auth = newAuthorizer(a, "aic")
 	tree, err := a.chunks.Put(id, chunks)
 	if err != nil {

@@ -56,7 +56,9 @@ func flags(fs *pflag.FlagSet) {
 	fs.Uint64("max-output-bytes", 4<<30, "largest job output the agent bids on")
 	fs.Int64("cache-max-bytes", jobexec.DefaultCacheBytes, "disk the cache of fetched models and datasets may take (<data-dir>/cache), least recently used out first; files of the jobs it holds stay (their weights at most half of it)")
 	fs.Uint64("max-memory-bytes", 0, "memory the agent may take: its model and dataset caches (a quarter and an eighth of it, at most 2 GiB and 1 GiB, and the versions' trees),\n"+
-		"then the jobs it holds at once (a gemm's Bᵀ or a dataset's values per fetcher and worker, its A or an mlp's activations per worker); 0: half the host's or its cgroup's")
+		"its served outputs' Merkle trees (a thirty-second, at most 256 MiB, and two being rebuilt), then the jobs it holds at once\n"+
+		"(a gemm's Bᵀ, or a dataset's values and a model's weights, per fetcher and worker; the file a load reads beside them per fetcher;\n"+
+		"its A or an mlp's activations, its output twice and its tree per worker); 0: half the host's or its cgroup's")
 	fs.Uint64("max-disk-bytes", 0, "disk the outputs of the jobs it holds may take together, from their bids until purged (--retention after they end); 0: the chunk directory's free space at start plus the outputs already in it")
 	fs.Bool("local-network", false, "a local or private test network: loopback endpoints may be registered on any chain-id,\nand models and datasets may be fetched from loopback, private or file:// URIs")
 	agentcli.DownloadFlags(fs)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aichain/aichain/chainclient"
 	"github.com/aichain/aichain/jobexec"
+	"github.com/aichain/aichain/provider"
 )
 
 func parse(t *testing.T, args ...string) (*options, error) {
@@ -118,10 +119,10 @@ func TestWeightsSlotsFlag(t *testing.T) {
 	}
 }
 
-// TestResolverMemoryScalesWithTheBudget: the resolver's memory caches,
-// which the agent's memory budget counts before any job, take a fixed share
-// of a small budget and the resolver's defaults from an 8 GiB one, so the
-// jobs keep most of the budget on a small host.
+// TestResolverMemoryScalesWithTheBudget: the resolver's memory caches and
+// the chunk store's trees, which the agent's memory budget counts before
+// any job, take a fixed share of a small budget and the resolver's defaults
+// from an 8 GiB one, so the jobs keep most of the budget on a small host.
 func TestResolverMemoryScalesWithTheBudget(t *testing.T) {
 	for _, c := range []struct {
 		budget           uint64
@@ -139,6 +140,12 @@ func TestResolverMemoryScalesWithTheBudget(t *testing.T) {
 		r := jobexec.NewChainResolver(jobexec.ResolverConfig{ModelMemoryBytes: m, DatasetMemoryBytes: d})
 		if got := r.MemoryBytes(); got > c.budget*13/32 {
 			t.Errorf("budget %d MiB: the resolver keeps up to %d MiB, over 13/32 of it", c.budget>>20, got>>20)
+		}
+		// The served outputs' trees, as run makes the chunk store: a
+		// thirty-second of the budget and two rebuilds of a quarter of it.
+		trees := provider.NewChunkStore(t.TempDir(), provider.TreeMemoryBytes(c.budget))
+		if got := trees.MemoryBytes(); got > c.budget*3/64 || got > 384<<20 {
+			t.Errorf("budget %d MiB: the trees take up to %d MiB, over 3/64 of it or 384 MiB", c.budget>>20, got>>20)
 		}
 	}
 }

@@ -51,7 +51,7 @@ func run(ctx context.Context, fs *pflag.FlagSet, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	agent := provider.NewAgent(cfg, client, backend, store, provider.NewChunkStore(o.dataDir, 256), log, provider.NewMetrics())
+	agent := provider.NewAgent(cfg, client, backend, store, provider.NewChunkStore(o.dataDir, provider.TreeMemoryBytes(cfg.MaxMemoryBytes)), log, provider.NewMetrics())
 	stop, err := o.serve(agent, log)
 	if err != nil {
 		return err
