@@ -313,22 +313,37 @@ func (in Injections) Holds(tx []byte) bool {
 // Any.type_url) without decoding it. A byte search alone is not enough: any
 // user puts the type URL in a memo for free, and each such transaction would
 // be decoded in every proposal check
-// (TestAttackVETypeURLInMemoDefeatsTheHoldsPrefilter). Every occurrence of
-// each field is read, where the decoder keeps the last, and bytes this walk
-// cannot read are candidates: the decoder judges them, so nothing it would
-// find an injection in is passed over.
+// (TestAttackVETypeURLInMemoDefeatsTheHoldsPrefilter). A message's type URL
+// is the last occurrence of Any.type_url, as every protobuf decoder reads a
+// field given twice: reading each occurrence, a send whose Any carried this
+// type URL before its own (an ordinary send that CheckTx admits) was decoded
+// in every proposal check
+// (TestAttackRepeatedTypeURLDefeatsTheHoldsPrefilter). Every body_bytes is
+// read (the decoder refuses a TxRaw that repeats it, ADR-027), and bytes
+// this walk cannot read are candidates: the decoder judges them, so nothing
+// it would find an injection in is passed over.
 func mayHoldInjection(tx []byte) bool {
 	if !bytes.Contains(tx, typeURL) {
 		return false
 	}
 	found, ok := eachBytesField(tx, 1, func(body []byte) (bool, bool) {
 		return eachBytesField(body, 1, func(msg []byte) (bool, bool) {
-			return eachBytesField(msg, 1, func(url []byte) (bool, bool) {
-				return bytes.Equal(url, typeURL), true
-			})
+			url, ok := lastBytesField(msg, 1)
+			return ok && bytes.Equal(url, typeURL), ok
 		})
 	})
 	return found || !ok
+}
+
+// lastBytesField is the value of the last occurrence of field num
+// (length-delimited) of the protobuf message bz, the one a decoder keeps
+// (nil when there is none); ok is false as for eachBytesField.
+func lastBytesField(bz []byte, num protowire.Number) (last []byte, ok bool) {
+	_, ok = eachBytesField(bz, num, func(v []byte) (bool, bool) {
+		last = v
+		return false, true
+	})
+	return last, ok
 }
 
 // eachBytesField calls fn on each value of field num (length-delimited) of

@@ -108,7 +108,7 @@ func memoTx(tb testing.TB, cfg client.TxConfig, memo string) []byte {
 // MsgInjectVerdicts, says what the full decoder says, whatever the bytes:
 // a hostile proposer cannot hide an injection from it.
 func FuzzHoldsAgreesWithTheDecoder(f *testing.F) {
-	inj := testInjections(f)
+	inj := bankInjections(f)
 	forged := &vetypes.MsgInjectVerdicts{Height: 3, ExtendedCommitInfo: []byte{0x08, 0x01}}
 	injected, err := inj.Encode(4, abci.ExtendedCommitInfo{})
 	if err != nil {
@@ -119,6 +119,9 @@ func FuzzHoldsAgreesWithTheDecoder(f *testing.F) {
 	f.Add(injectionTx(f, inj, &vetypes.MsgInjectVerdicts{Height: 3}, forged))
 	f.Add(memoTx(f, inj.TxConfig, "gm "+vetypes.TypeURL))
 	f.Add(append([]byte{0x0a, 0xff}, typeURL...))
+	f.Add(withTypeURLBefore(f, injected, []byte("/cosmos.bank.v1beta1.MsgSend")))
+	f.Add(withTypeURLBefore(f, bankSend(f, inj), typeURL))
+	f.Add(withTypeURLBefore(f, injectionTx(f, inj, forged), []byte("/aichain.ve.v1.Other")))
 	f.Fuzz(func(t *testing.T, tx []byte) {
 		want := false
 		if decoded, err := inj.TxConfig.TxDecoder()(tx); err == nil {
@@ -131,10 +134,11 @@ func FuzzHoldsAgreesWithTheDecoder(f *testing.F) {
 }
 
 // BenchmarkHolds: what Holds costs a proposal check per transaction: an
-// ordinary signed one (a byte search), one with the type URL in its memo
-// (a walk of the type URLs), and the injection (a walk and a decode).
+// ordinary signed one (a byte search), one with the type URL in its memo or
+// first in its message's Any (a walk of the type URLs), and the injection
+// (a walk and a decode).
 func BenchmarkHolds(b *testing.B) {
-	inj := testInjections(b)
+	inj := bankInjections(b)
 	injected, err := inj.Encode(4, abci.ExtendedCommitInfo{})
 	if err != nil {
 		b.Fatal(err)
@@ -146,6 +150,7 @@ func BenchmarkHolds(b *testing.B) {
 	}{
 		{"ordinary", memoTx(b, inj.TxConfig, "gm"), false},
 		{"type-url-in-memo", memoTx(b, inj.TxConfig, "gm "+vetypes.TypeURL), false},
+		{"type-url-first-in-any", withTypeURLBefore(b, bankSend(b, inj), typeURL), false},
 		{"injection", injected, true},
 	} {
 		b.Run(c.name, func(b *testing.B) {
