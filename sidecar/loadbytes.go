@@ -40,8 +40,12 @@ import (
 //     trickle is (TestDroppedLoadBytesKeepTheirTime; jobexec
 //     TestAttackResumedTrickleGetsNoFreshTimeout);
 //   - a pause keeps at most M (the reservation it frees): a buffer grown
-//     past it is dropped; and one copy of a file: the bytes kept of its
-//     load under other uris (loadkey.go) are dropped;
+//     past it is dropped; and one copy of a file, the one that holds more
+//     of it: of a paused load and the bytes kept of its file's load under
+//     other uris (loadkey.go), the lesser is dropped (dropping the other's
+//     at every pause, two loads of a file pausing in turn each started from
+//     zero at every run and neither got past a slice:
+//     TestAttackSecondURIOfAFileDropsItsLoadEverySlice);
 //   - at most partialsKept loads' bytes are kept, each for partialTTL;
 //     the time and slices of up to loadTimesKept loads are kept (a
 //     PartialFetch without bytes, a few hundred bytes each): when they
@@ -104,16 +108,26 @@ func (p *loadPartials) put(k loadKey, pf *jobexec.PartialFetch, before int64, sl
 	}
 	p.remove(k)
 	p.expire(now)
-	for o, c := range p.m {
-		if o.file() == k.file() && c.bytes > 0 {
-			p.notify(o, c.bytes, "a load of the same file under other uris paused")
-			p.dropBytes(o)
-		}
-	}
 	if e.bytes > p.each {
 		p.notify(k, e.bytes, "more than a running load's reservation (MaxWeightsBytes)")
 		pf.DropBytes()
 		e.bytes, e.recv = 0, 0
+	}
+	// One copy of a file: the one that holds more of it (the one kept on
+	// a tie), so that the loads of a file under two uris, pausing in turn,
+	// do not drop each other's at every pause and start from zero at every
+	// run (TestAttackSecondURIOfAFileDropsItsLoadEverySlice).
+	for o, c := range p.m {
+		switch {
+		case o.file() != k.file() || c.bytes == 0 || e.bytes == 0:
+		case c.recv >= e.recv:
+			p.notify(k, e.bytes, "a load of the same file under other uris keeps as much of it")
+			pf.DropBytes()
+			e.bytes, e.recv = 0, 0
+		default:
+			p.notify(o, c.bytes, "a load of the same file under other uris paused with more of it")
+			p.dropBytes(o)
+		}
 	}
 	for e.bytes > 0 && p.buffers() >= partialsKept {
 		v, ok := p.victim(k)
