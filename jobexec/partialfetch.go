@@ -148,10 +148,12 @@ func (r *ChainResolver) fetchOnto(ctx context.Context, p *PartialFetch) ([]byte,
 	if res.ContentLength > limit-got {
 		return nil, fmt.Errorf("%w: %d bytes after %d, limit %d", workload.ErrTooLarge, res.ContentLength, got, limit)
 	}
-	// A body of known length comes into a buffer of its size (and the
-	// byte that would tell a longer one), not one grown by doubling.
-	if n := res.ContentLength; n >= 0 && int64(cap(p.data)-len(p.data)) < n+1 {
-		grown := make([]byte, len(p.data), got+n+1)
+	// A body of known length comes into a buffer of its size, not one
+	// grown by doubling: a file of exactly the most a paused load may keep
+	// (the sidecar's MaxWeightsBytes) is then kept, not dropped at every
+	// pause for one byte over.
+	if n := res.ContentLength; n >= 0 && int64(cap(p.data)-len(p.data)) < n {
+		grown := make([]byte, len(p.data), got+n)
 		copy(grown, p.data)
 		p.data = grown
 	}

@@ -206,23 +206,24 @@ func piecesUntilCut(r *ChainResolver, uri, sha string, drop bool) (int, error) {
 }
 
 // TestPartialFetchOfAKnownLengthTakesABufferOfItsSize: a file whose
-// length the server gives is read into a buffer of that size (and the
-// byte that tells a longer one), resumed or not; a bytes.Buffer doubled,
-// holding up to twice the file (three times while it copied).
+// length the server gives is read into a buffer of that size, resumed or
+// not; a bytes.Buffer doubled, holding up to twice the file (three times
+// while it copied), and a buffer of the size and one byte more was a kept
+// file one byte over the sidecar's reservation at exactly its limit.
 func TestPartialFetchOfAKnownLengthTakesABufferOfItsSize(t *testing.T) {
 	file := bytes.Repeat([]byte("weights!"), 128<<10+1) // 1 MiB and 8 bytes
 	s, r, uri := newPaced(t, file, false)
 	sha, p := workload.SHA256Hex(file), &PartialFetch{}
 	cutOnce(t, s, r, p, sha, uri, 256<<10)
-	if kept, held := p.Received(), p.Bytes(); held > int64(len(file))+1 {
+	if kept, held := p.Received(), p.Bytes(); held > int64(len(file)) {
 		t.Fatalf("cut after %d bytes of a %d-byte file: the buffer holds %d", kept, len(file), held)
 	}
 	ctx := WithPartialFetch(WithFreshFetch(context.Background()), p)
 	p.mu.Lock()
 	buf, err := r.fetchOnto(ctx, p)
 	p.mu.Unlock()
-	if err != nil || !bytes.Equal(buf, file) || cap(buf) > len(file)+1 {
-		t.Fatalf("resumed: %d bytes in a buffer of %d (%v), want the %d-byte file in at most %d", len(buf), cap(buf), err, len(file), len(file)+1)
+	if err != nil || !bytes.Equal(buf, file) || cap(buf) > len(file) {
+		t.Fatalf("resumed: %d bytes in a buffer of %d (%v), want the %d-byte file in a buffer of its size", len(buf), cap(buf), err, len(file))
 	}
 }
 
@@ -235,5 +236,20 @@ func TestReadCappedStopsAtItsLimit(t *testing.T) {
 		if err != nil || int64(len(got)) != want || int64(cap(got)) > limit || !bytes.Equal(got, body[:want]) {
 			t.Fatalf("limit %d: %d bytes in a buffer of %d (%v), want %d in at most %d", limit, len(got), cap(got), err, want, limit)
 		}
+	}
+}
+
+// ReadCapped into a buffer of exactly the body's size reads it without
+// growing: the end is told by a one-byte read.
+func TestReadCappedIntoABufferOfTheBodysSize(t *testing.T) {
+	body := bytes.Repeat([]byte{9}, 100_000)
+	got, err := ReadCapped(bytes.NewReader(body), make([]byte, 0, len(body)), int64(len(body))+1)
+	if err != nil || !bytes.Equal(got, body) || cap(got) != len(body) {
+		t.Fatalf("%d bytes in a buffer of %d (%v), want %d in one of its size", len(got), cap(got), err, len(body))
+	}
+	over := append(bytes.Clone(body), 1)
+	got, err = ReadCapped(bytes.NewReader(over), make([]byte, 0, len(body)), int64(len(body))+1)
+	if err != nil || len(got) != len(body)+1 {
+		t.Fatalf("a body one byte over: %d bytes (%v), want the byte that tells it", len(got), err)
 	}
 }

@@ -155,3 +155,20 @@ func TestAttackManyTricklingModelsPushOutEachOthersTime(t *testing.T) {
 		}
 	}
 }
+
+// A paused load of a file of exactly MaxWeightsBytes (the resolver's
+// MaxFileBytes in aichain-sidecar), its length given, keeps its bytes: its
+// fetch's buffer was the size and one byte more (to tell a longer body),
+// over a running load's reservation, so its bytes were dropped at every
+// pause and it never resumed.
+func TestPausedLoadOfAFileAtTheLimitKeepsItsBytes(t *testing.T) {
+	const each = 1 << 20
+	p := loadPartials{max: 2 * each, each: each}
+	pf := partialFetches(t)(each, each/2)
+	k := loadKey{kind: "mlp-f32", sha: "cc"}
+	p.put(k, pf, 0, 1, time.Now())
+	if got := p.m[k]; got.bytes == 0 || got.bytes > each || got.recv != each/2 {
+		t.Fatalf("a paused load of a %d-byte file at the limit: %d bytes kept of %d received, want its %d received in a buffer of at most %d",
+			each, got.bytes, got.recv, each/2, each)
+	}
+}

@@ -117,7 +117,7 @@ func checkLoadPartials(t *testing.T, step int, p *loadPartials, running int) {
 // partialFetches returns kept(size, recv): a PartialFetch a fetch of a
 // uri that sends a Content-Length of size and recv (< size) bytes of it
 // left when its context ended, once the fetch had read them: its buffer
-// of the size (and a byte).
+// of the size.
 func partialFetches(t *testing.T) func(size, recv int) *jobexec.PartialFetch {
 	stop := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
