@@ -93,13 +93,14 @@ func TestAttackConcurrentMissesRebuildTheTreeOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := NewChunkStore(dir, 1<<20) // as after a restart
+	root := tree.Root()
 	before := procio.ReadBytes(t)
 	var wg sync.WaitGroup
 	for range 16 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			got, err := s.Tree(3, count, size)
+			got, err := s.Tree(3, count, size, root[:])
 			if err != nil || got.Root() != tree.Root() {
 				t.Errorf("rebuilt tree: %v", err)
 			}
@@ -115,7 +116,7 @@ func TestAttackConcurrentMissesRebuildTheTreeOnce(t *testing.T) {
 	if err := os.Truncate(s.path(3), count*size-size-1); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := NewChunkStore(dir, 1<<20).Tree(3, count, size); err == nil {
+	if _, err := NewChunkStore(dir, 1<<20).Tree(3, count, size, root[:]); err == nil {
 		t.Fatal("a truncated output rebuilt into a tree")
 	}
 }

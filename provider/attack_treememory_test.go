@@ -60,7 +60,8 @@ func TestAttackHeldJobsTreesOverrunTheMemoryBudget(t *testing.T) {
 	}
 	// Every job's chunks are still served against the root it committed.
 	for _, id := range []uint64{1, jobs / 2, jobs} {
-		tree, err := a.chunks.Tree(id, count, 4)
+		root := roots[id]
+		tree, err := a.chunks.Tree(id, count, 4, root[:])
 		if err != nil || tree.Root() != roots[id] {
 			t.Fatalf("job %d's tree after %d others: %v (the same root: %v)", id, jobs-1, err, err == nil && tree.Root() == roots[id])
 		}

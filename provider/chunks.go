@@ -2,6 +2,7 @@ package provider
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -199,20 +200,35 @@ const maxTreeBuilds = 2
 // Concurrent requests that miss share one rebuild, and at most
 // maxTreeBuilds run at once: a burst of the requester's or validators'
 // chunk requests after a restart reads each job's file once
-// (TestAttackConcurrentMissesRebuildTheTreeOnce).
-func (s *ChunkStore) Tree(id, count, size uint64) (*merkle.Tree, error) {
+// (TestAttackConcurrentMissesRebuildTheTreeOnce). A rebuilt tree must have
+// root, the output root the agent committed to (none: not checked): leaf
+// hashes that give another (a damaged leaves file) are rebuilt from the
+// chunks themselves, and chunks that give another are an error
+// (ErrTreeRoot), never proofs every validator would judge false
+// (TestDamagedLeavesFileServesProofsOfAnotherRoot).
+func (s *ChunkStore) Tree(id, count, size uint64, root []byte) (*merkle.Tree, error) {
 	return s.trees.Load(context.Background(), id, func() (*merkle.Tree, int64, error) {
 		s.buildSlots <- struct{}{}
 		defer func() { <-s.buildSlots }()
-		t, err := s.rebuild(id, count, size)
+		t, err := s.rebuild(id, count, size, root)
 		return t, treeCost(count), err
 	})
+}
+
+// ErrTreeRoot is a job's chunks on disk whose tree is not the output root
+// the agent committed to.
+var ErrTreeRoot = errors.New("the job's chunks do not hash to its output root")
+
+// hasRoot reports whether t's root is root (any, when root is empty).
+func hasRoot(t *merkle.Tree, root []byte) bool {
+	r := t.Root()
+	return len(root) == 0 || bytes.Equal(r[:], root)
 }
 
 // rebuild builds a job's tree from its leaf hashes, or, where they are
 // missing (chunks written before they were kept), hashes its file, read
 // once from start to end, and keeps its leaf hashes for the next time.
-func (s *ChunkStore) rebuild(id, count, size uint64) (*merkle.Tree, error) {
+func (s *ChunkStore) rebuild(id, count, size uint64, root []byte) (*merkle.Tree, error) {
 	if count == 0 || size == 0 {
 		return nil, fmt.Errorf("%w: job %d has no chunks", ErrNoChunk, id)
 	}
@@ -226,11 +242,16 @@ func (s *ChunkStore) rebuild(id, count, size uint64) (*merkle.Tree, error) {
 		return nil, fmt.Errorf("%w: job %d: the file holds %d bytes, not %d chunks of %d", ErrNoChunk, id, n, count, size)
 	}
 	if leaves := s.readLeaves(id, count); leaves != nil {
-		return merkle.FromLeafHashes(leaves)
+		if t, err := merkle.FromLeafHashes(leaves); err != nil || hasRoot(t, root) {
+			return t, err
+		}
 	}
 	t, err := s.hashFile(id, count, size)
 	if err != nil {
 		return nil, err
+	}
+	if !hasRoot(t, root) {
+		return nil, fmt.Errorf("%w: job %d: %x, committed %x", ErrTreeRoot, id, t.Root(), root)
 	}
 	return t, s.putLeaves(id, t)
 }

@@ -195,7 +195,7 @@ const chunkDataField = "data"
 // rows its kind serves with it: everything but the chunk's bytes is encoded
 // first, then the bytes are streamed from the job's file.
 func (a *Agent) writeChunk(w http.ResponseWriter, r *http.Request, id, i uint64, job servedJob, withInputs bool) {
-	tree, err := a.chunks.Tree(id, job.count, job.chunkBytes)
+	tree, err := a.chunks.Tree(id, job.count, job.chunkBytes, job.root)
 	if err != nil {
 		a.log.Error("load tree", "job", id, "err", err)
 		httpError(w, http.StatusInternalServerError, "internal", "cannot load the job's chunks")

@@ -101,7 +101,8 @@ func TestChunkStore(t *testing.T) {
 			t.Fatalf("chunk %d: %q %v", i, got, err)
 		}
 	}
-	again, err := s.Tree(9, 3, 8)
+	root := tree.Root()
+	again, err := s.Tree(9, 3, 8, root[:])
 	if err != nil || again.Root() != tree.Root() {
 		t.Fatalf("rebuilt tree: %v", err)
 	}

@@ -25,7 +25,10 @@ type servedJob struct {
 	requester  string
 	count      uint64
 	chunkBytes uint64
-	served     jobexec.Served
+	// root is the output root the agent committed to: a tree rebuilt
+	// for its chunks must have it (ChunkStore.Tree).
+	root   []byte
+	served jobexec.Served
 	// model is the sha256 of its model's weights from when its result is
 	// sent until the job is over (its validators may ask for them:
 	// serveWeights); empty before and after.
@@ -77,7 +80,7 @@ func (z *authorizer) addJob(r *Record) {
 	z.mu.Lock()
 	defer z.mu.Unlock()
 	z.endJobLocked(r.ID)
-	j := servedJob{requester: r.Requester, count: r.ChunkCount, chunkBytes: r.ChunkBytes, served: r.served(),
+	j := servedJob{requester: r.Requester, count: r.ChunkCount, chunkBytes: r.ChunkBytes, root: r.OutputRoot, served: r.served(),
 		over: r.Phase >= PhaseEnded}
 	if verifying := r.Phase == PhaseSubmitted || r.Phase == PhaseExecuted && r.PendingTx != ""; verifying && r.ModelSha != "" {
 		j.model = strings.ToLower(r.ModelSha)
