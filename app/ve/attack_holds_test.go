@@ -4,45 +4,23 @@ import (
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
-	gogoproto "github.com/cosmos/gogoproto/proto"
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"cosmossdk.io/log"
-	"cosmossdk.io/x/tx/signing"
 
-	"github.com/cosmos/cosmos-sdk/codec"
 	"github.com/cosmos/cosmos-sdk/codec/address"
-	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
 	cryptocodec "github.com/cosmos/cosmos-sdk/crypto/codec"
 	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	txtypes "github.com/cosmos/cosmos-sdk/types/tx"
 	txsigning "github.com/cosmos/cosmos-sdk/types/tx/signing"
-	authtx "github.com/cosmos/cosmos-sdk/x/auth/tx"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
-
-	vetypes "github.com/aichain/aichain/app/ve/types"
 )
 
 // bankInjections is testInjections with x/bank's messages and the public
 // key types registered too, so that a signed bank send decodes.
 func bankInjections(t testing.TB) Injections {
-	t.Helper()
-	opts := signing.Options{
-		AddressCodec:          address.NewBech32Codec("aic"),
-		ValidatorAddressCodec: address.NewBech32Codec("aicvaloper"),
-	}
-	vetypes.DefineCustomGetSigners(&opts)
-	reg, err := codectypes.NewInterfaceRegistryWithOptions(codectypes.InterfaceRegistryOptions{
-		ProtoFiles: gogoproto.HybridResolver, SigningOptions: opts,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	vetypes.RegisterInterfaces(reg)
-	banktypes.RegisterInterfaces(reg)
-	cryptocodec.RegisterInterfaces(reg)
-	return Injections{TxConfig: authtx.NewTxConfig(codec.NewProtoCodec(reg), authtx.DefaultSignModes)}
+	return testInjections(t, banktypes.RegisterInterfaces, cryptocodec.RegisterInterfaces)
 }
 
 // withTypeURLBefore rewrites a transaction so that each of its messages'

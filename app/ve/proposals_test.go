@@ -218,8 +218,9 @@ func TestAttackPaddedInjection(t *testing.T) {
 }
 
 // testInjections is the injection codec of a client that knows aichain's
-// transaction types (as the node and every explorer's node do).
-func testInjections(t testing.TB) Injections {
+// transaction types (as the node and every explorer's node do), and those
+// that register adds.
+func testInjections(t testing.TB, register ...func(codectypes.InterfaceRegistry)) Injections {
 	t.Helper()
 	opts := signing.Options{
 		AddressCodec:          address.NewBech32Codec("aic"),
@@ -233,6 +234,9 @@ func testInjections(t testing.TB) Injections {
 		t.Fatal(err)
 	}
 	vetypes.RegisterInterfaces(reg)
+	for _, r := range register {
+		r(reg)
+	}
 	return Injections{TxConfig: authtx.NewTxConfig(codec.NewProtoCodec(reg), authtx.DefaultSignModes)}
 }
 

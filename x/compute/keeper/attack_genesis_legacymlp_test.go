@@ -1,7 +1,6 @@
 package keeper_test
 
 import (
-	"slices"
 	"testing"
 
 	"github.com/aichain/aichain/x/compute/types"
@@ -21,15 +20,7 @@ import (
 // upgrade in place does.
 func TestAttackLegacyMLPDisputeSurvivesAnExportImport(t *testing.T) {
 	s, p := s0(t)
-	req, prov := s.acc(0), s.acc(1)
-	id, chunk := s.legacyMLPSubmitted(req, prov)
-	_, err := s.ms.DisputeResult(s.ta.Ctx, &types.MsgDisputeResult{Requester: req.String(), JobId: id})
-	must(t, err)
-	j := s.job(id)
-	if j.State != types.JobState_JOB_STATE_VERIFYING {
-		t.Fatalf("set-up: job %s after the dispute, want VERIFYING", j.State)
-	}
-	sampled := len(j.Sample.Indices)
+	id, chunk, sampled := s.legacyMLPDisputed(t)
 
 	// The export as the old release wrote it: the dispute's named chunks
 	// (AdmitDispute saw work 0 and took any max_dispute_chunks), no terms.
@@ -40,12 +31,7 @@ func TestAttackLegacyMLPDisputeSurvivesAnExportImport(t *testing.T) {
 		if gj.Id != id {
 			continue
 		}
-		named := make([]uint64, p.MaxDisputeChunks)
-		for c := range named {
-			named[c] = uint64(c)
-		}
-		gj.Sample.Requested = named
-		gj.Sample.Indices = unionSorted(gj.Sample.Indices, named)
+		nameOldDispute(&gj.Sample, p.MaxDisputeChunks)
 		gj.Terms = nil
 	}
 	must(t, gs.Validate())
@@ -67,11 +53,4 @@ func TestAttackLegacyMLPDisputeSurvivesAnExportImport(t *testing.T) {
 	if got.State != types.JobState_JOB_STATE_VERIFYING || !got.Sample.Disputed {
 		t.Fatalf("imported job %s (disputed %t), want it VERIFYING on its dispute", got.State, got.Sample.Disputed)
 	}
-}
-
-// unionSorted is the sorted union of two index lists, each index once.
-func unionSorted(a, b []uint64) []uint64 {
-	out := append(append([]uint64(nil), a...), b...)
-	slices.Sort(out)
-	return slices.Compact(out)
 }

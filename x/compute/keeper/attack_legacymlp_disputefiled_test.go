@@ -1,6 +1,7 @@
 package keeper_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/aichain/aichain/x/compute/keeper"
@@ -21,33 +22,9 @@ import (
 // "a live job on one is disputed for its sampled chunks only").
 func TestAttackLegacyMLPDisputeFiledBeforeTheUpgrade(t *testing.T) {
 	s, p := s0(t)
-	req, prov := s.acc(0), s.acc(1)
-	id, chunk := s.legacyMLPSubmitted(req, prov)
-	// The dispute as the old release admitted it (AdmitDispute saw work 0
-	// and accepted any max_dispute_chunks chunks): filed here as one naming
-	// none, then given the named chunks the old release stored.
-	_, err := s.ms.DisputeResult(s.ta.Ctx, &types.MsgDisputeResult{Requester: req.String(), JobId: id})
-	must(t, err)
+	id, chunk, sampled := s.legacyMLPDisputed(t)
 	j := s.job(id)
-	if j.State != types.JobState_JOB_STATE_VERIFYING {
-		t.Fatalf("set-up: job %s after the dispute, want VERIFYING", j.State)
-	}
-	sampled := len(j.Sample.Indices)
-	named := make([]uint64, p.MaxDisputeChunks)
-	for i := range named {
-		named[i] = uint64(i)
-	}
-	j.Sample.Requested = named
-	union := map[uint64]bool{}
-	for _, i := range append(append([]uint64(nil), j.Sample.Indices...), named...) {
-		union[i] = true
-	}
-	j.Sample.Indices = j.Sample.Indices[:0]
-	for i := uint64(0); i < 20; i++ {
-		if union[i] {
-			j.Sample.Indices = append(j.Sample.Indices, i)
-		}
-	}
+	nameOldDispute(&j.Sample, p.MaxDisputeChunks)
 	must(t, s.k.Jobs.Set(s.ta.Ctx, id, j))
 
 	// The upgrade (its last two x/compute migrations).
@@ -63,4 +40,36 @@ func TestAttackLegacyMLPDisputeFiledBeforeTheUpgrade(t *testing.T) {
 	if len(j.Sample.Requested) != 0 {
 		t.Fatalf("named chunks %v kept after the upgrade", j.Sample.Requested)
 	}
+}
+
+// legacyMLPDisputed is a job of unknown work (legacyMLPSubmitted) that its
+// requester disputed, VERIFYING: the dispute as the release before
+// v3-verification admitted it is filed as one naming no chunk, to be given
+// the named chunks that release stored (nameOldDispute). It returns the
+// job, a chunk's multiply-adds and how many chunks were sampled.
+func (s *suite) legacyMLPDisputed(t *testing.T) (id, chunk uint64, sampled int) {
+	t.Helper()
+	req, prov := s.acc(0), s.acc(1)
+	id, chunk = s.legacyMLPSubmitted(req, prov)
+	_, err := s.ms.DisputeResult(s.ta.Ctx, &types.MsgDisputeResult{Requester: req.String(), JobId: id})
+	must(t, err)
+	j := s.job(id)
+	if j.State != types.JobState_JOB_STATE_VERIFYING {
+		t.Fatalf("set-up: job %s after the dispute, want VERIFYING", j.State)
+	}
+	return id, chunk, len(j.Sample.Indices)
+}
+
+// nameOldDispute gives a sample the n named chunks 0..n-1 the old release
+// stored (AdmitDispute saw work 0 and took any max_dispute_chunks), checked
+// on top of its sampled ones.
+func nameOldDispute(smp *types.JobSample, n uint32) {
+	named := make([]uint64, n)
+	for c := range named {
+		named[c] = uint64(c)
+	}
+	smp.Requested = named
+	all := append(append([]uint64(nil), smp.Indices...), named...)
+	slices.Sort(all)
+	smp.Indices = slices.Compact(all)
 }

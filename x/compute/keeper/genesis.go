@@ -287,14 +287,10 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 // its locks: a genesis listing a bond or an escrow the account does not hold
 // would pay it out of other users' coins (TestAttackGenesisForgesUnbackedProviderBond).
 func (k Keeper) CheckHoldings(ctx context.Context) error {
-	b, err := k.bookProviders(ctx)
+	b, have, err := k.holdings(ctx)
 	if err != nil {
 		return err
 	}
-	if err := k.bookJobs(ctx, &b); err != nil {
-		return err
-	}
-	have := k.BankKeeper.GetAllBalances(ctx, k.AccountKeeper.GetModuleAddress(types.ModuleName))
 	if !have.IsAllGTE(b.want) {
 		return types.ErrInvalidGenesis.Wrapf("the %s module account holds %s, its bonds, live escrows and collateral are %s",
 			types.ModuleName, have, b.want)

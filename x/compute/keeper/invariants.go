@@ -32,14 +32,10 @@ func (k Keeper) CheckInvariants(ctx context.Context) error {
 	if err := k.checkQueueHeads(ctx); err != nil {
 		return err
 	}
-	b, err := k.bookProviders(ctx)
+	b, have, err := k.holdings(ctx)
 	if err != nil {
 		return err
 	}
-	if err := k.bookJobs(ctx, &b); err != nil {
-		return err
-	}
-	have := k.BankKeeper.GetAllBalances(ctx, k.AccountKeeper.GetModuleAddress(types.ModuleName))
 	if !have.Equal(b.want) {
 		return types.ErrInvariant.Wrapf("module account holds %s, bonds + live escrows + price collateral are %s (per denom)", have, b.want)
 	}
@@ -99,6 +95,19 @@ type books struct {
 }
 
 // bookProviders counts the providers' bonds, and the active ones and their GPUs.
+// holdings is the module account's books (what it holds for others) and
+// its balance, for CheckInvariants (equal) and CheckHoldings (at least).
+func (k Keeper) holdings(ctx context.Context) (books, sdk.Coins, error) {
+	b, err := k.bookProviders(ctx)
+	if err != nil {
+		return b, nil, err
+	}
+	if err := k.bookJobs(ctx, &b); err != nil {
+		return b, nil, err
+	}
+	return b, k.BankKeeper.GetAllBalances(ctx, k.AccountKeeper.GetModuleAddress(types.ModuleName)), nil
+}
+
 func (k Keeper) bookProviders(ctx context.Context) (books, error) {
 	b := books{want: sdk.NewCoins(), locked: map[string]sdk.Coins{}, providers: map[string]types.Provider{},
 		obligations: map[string]uint64{}, jobsByState: map[types.JobState]uint64{}}
