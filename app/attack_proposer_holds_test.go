@@ -3,8 +3,6 @@ package app_test
 import (
 	"testing"
 
-	"google.golang.org/protobuf/encoding/protowire"
-
 	"cosmossdk.io/math"
 
 	"github.com/cosmos/cosmos-sdk/client"
@@ -15,6 +13,7 @@ import (
 	"github.com/aichain/aichain/app/apptesting"
 	"github.com/aichain/aichain/app/ve"
 	vetypes "github.com/aichain/aichain/app/ve/types"
+	"github.com/aichain/aichain/testutil/txforge"
 )
 
 // decodeCounter is a TxConfig whose decoder counts its calls.
@@ -41,22 +40,9 @@ func typeURLFirstTx(t *testing.T, ta *apptesting.TestApp, from apptesting.Accoun
 	if err := raw.Unmarshal(ta.SignTx(from, seq, 200_000, msgs...)); err != nil {
 		t.Fatal(err)
 	}
-	var body []byte
-	for bz := raw.BodyBytes; len(bz) > 0; {
-		num, typ, n := protowire.ConsumeTag(bz)
-		m := protowire.ConsumeFieldValue(num, typ, bz[max(n, 0):])
-		if n < 0 || m < 0 {
-			t.Fatal("body does not parse")
-		}
-		field := bz[:n+m]
-		bz = bz[n+m:]
-		if num != 1 {
-			body = append(body, field...)
-			continue
-		}
-		msg, _ := protowire.ConsumeBytes(field[n:])
-		forged := protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), []byte(vetypes.TypeURL))
-		body = protowire.AppendBytes(protowire.AppendTag(body, 1, protowire.BytesType), append(forged, msg...))
+	body, err := txforge.TypeURLFirst(raw.BodyBytes, vetypes.TypeURL)
+	if err != nil {
+		t.Fatal(err)
 	}
 	acc := ta.AccountKeeper.GetAccount(ta.Ctx, from.Address)
 	doc := txtypes.SignDoc{BodyBytes: body, AuthInfoBytes: raw.AuthInfoBytes, ChainId: apptesting.ChainID, AccountNumber: acc.GetAccountNumber()}

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
-	"google.golang.org/protobuf/encoding/protowire"
 
 	"cosmossdk.io/log"
 
@@ -15,6 +14,8 @@ import (
 	txtypes "github.com/cosmos/cosmos-sdk/types/tx"
 	txsigning "github.com/cosmos/cosmos-sdk/types/tx/signing"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+
+	"github.com/aichain/aichain/testutil/txforge"
 )
 
 // bankInjections is testInjections with x/bank's messages and the public
@@ -34,26 +35,9 @@ func withTypeURLBefore(t testing.TB, tx, url []byte) []byte {
 	if err := raw.Unmarshal(tx); err != nil {
 		t.Fatal(err)
 	}
-	var body []byte
-	for bz := raw.BodyBytes; len(bz) > 0; {
-		num, typ, n := protowire.ConsumeTag(bz)
-		if n < 0 {
-			t.Fatal("body does not parse")
-		}
-		m := protowire.ConsumeFieldValue(num, typ, bz[n:])
-		if m < 0 {
-			t.Fatal("body does not parse")
-		}
-		field := bz[:n+m]
-		bz = bz[n+m:]
-		if num != 1 {
-			body = append(body, field...)
-			continue
-		}
-		msg, _ := protowire.ConsumeBytes(field[n:])
-		forged := protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), url)
-		body = protowire.AppendTag(body, 1, protowire.BytesType)
-		body = protowire.AppendBytes(body, append(forged, msg...))
+	body, err := txforge.TypeURLFirst(raw.BodyBytes, string(url))
+	if err != nil {
+		t.Fatal(err)
 	}
 	raw.BodyBytes = body
 	out, err := raw.Marshal()
