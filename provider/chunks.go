@@ -193,6 +193,31 @@ func (s *ChunkStore) Section(id uint64, i, count, size uint64) (f *os.File, data
 	return f, io.NewSectionReader(f, int64(off), int64(min(size, total-off))), nil
 }
 
+// ErrChunkDamaged is a chunk whose bytes on disk are not those its leaf
+// hash in the job's tree (checked against the committed root) stands for.
+var ErrChunkDamaged = errors.New("the chunk's bytes on disk do not hash to its leaf")
+
+// checkChunk reads chunk i of tree from data, hashes it and seeks data back
+// to its start: a chunk damaged on disk is ErrChunkDamaged, never served
+// with the proof of the leaf it no longer is.
+func checkChunk(data *io.SectionReader, i uint64, tree *merkle.Tree) error {
+	want, err := tree.Leaf(int(min(i, math.MaxInt32)))
+	if err != nil {
+		return err
+	}
+	h := merkle.NewLeafHash(i)
+	if _, err := io.Copy(h, data); err != nil {
+		return err
+	}
+	if _, err := data.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	if !bytes.Equal(h.Sum(nil), want[:]) {
+		return fmt.Errorf("%w: chunk %d", ErrChunkDamaged, i)
+	}
+	return nil
+}
+
 // maxTreeBuilds is how many trees are rebuilt from their files at once.
 const maxTreeBuilds = 2
 

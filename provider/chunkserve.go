@@ -207,6 +207,15 @@ func (a *Agent) writeChunk(w http.ResponseWriter, r *http.Request, id, i uint64,
 		return
 	}
 	defer f.Close()
+	if err := checkChunk(data, i, tree); err != nil {
+		// The proof would verify for the leaf, not for these bytes: every
+		// sampling validator and the requester would be sent a chunk they
+		// must refuse, and the operator would never know.
+		a.metrics.ChunksDamaged.Inc()
+		a.log.Error("chunk damaged on disk: not served", "job", id, "chunk", i, "err", err)
+		httpError(w, http.StatusInternalServerError, "internal", "the chunk is damaged on this provider's disk")
+		return
+	}
 	var src jobexec.InputSource
 	if withInputs && a.cfg.MLP != nil {
 		src = a.cfg.MLP

@@ -18,6 +18,7 @@ type Metrics struct {
 	FailedTxs        prometheus.Counter
 	SequenceResyncs  prometheus.Counter
 	ChunksServed     prometheus.Counter
+	ChunksDamaged    prometheus.Counter
 	WeightsServed    prometheus.Counter
 	Txs              *prometheus.CounterVec
 	Msgs             *prometheus.CounterVec
@@ -57,6 +58,7 @@ func NewMetrics() *Metrics {
 		FailedTxs:        counter("failed_txs_total", "Transactions that failed in their block."),
 		SequenceResyncs:  counter("sequence_resyncs_total", "Sends the node refused for the account sequence, re-synced and sent again."),
 		ChunksServed:     counter("chunks_served_total", "Chunks served with proofs."),
+		ChunksDamaged:    counter("chunks_damaged_total", "Chunk requests refused because the chunk's bytes on disk no longer hash to its leaf (a damaged disk: the job's checks will find it unavailable)."),
 		WeightsServed:    counter("weights_served_total", "Model weights files served to validators whose fetch from the model's uri failed."),
 		Txs:              counterVec("txs_total", "Transactions sent, by kind (commit, reveal, result).", "kind"),
 		Msgs:             counterVec("msgs_total", "Messages sent, by kind.", "kind"),
@@ -84,7 +86,7 @@ func NewMetrics() *Metrics {
 			Help: "Won jobs waiting for a fetch slot (all busy, or their requester's half of them)."}),
 	}
 	m.Registry.MustRegister(m.BidsCommitted, m.BidsRevealed, m.JobsWon, m.JobsExecuted, m.ExecFailures, m.ResultsSubmitted, m.Aborts,
-		m.MissedReveals, m.Timeouts, m.FailedTxs, m.ChunksServed, m.WeightsServed, m.Txs, m.Msgs, m.Skipped, m.Refused, m.Jobs, m.Height,
+		m.MissedReveals, m.Timeouts, m.FailedTxs, m.ChunksServed, m.ChunksDamaged, m.WeightsServed, m.Txs, m.Msgs, m.Skipped, m.Refused, m.Jobs, m.Height,
 		m.BlockSeconds, m.ExecSeconds, m.FetchSeconds, m.DownloadSeconds, m.Fetching, m.SequenceResyncs, m.FetchesWaiting)
 	return m
 }

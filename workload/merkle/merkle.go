@@ -26,6 +26,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 )
 
 // HashSize is the size of every hash in the tree.
@@ -55,14 +56,21 @@ var (
 
 // LeafHash returns SHA-256(0x00 ‖ uint64be(i) ‖ chunk).
 func LeafHash(i uint64, chunk []byte) Hash {
-	var pre [9]byte
-	binary.BigEndian.PutUint64(pre[1:], i)
-	h := sha256.New()
-	h.Write(pre[:])
+	h := NewLeafHash(i)
 	h.Write(chunk)
 	var out Hash
 	h.Sum(out[:0])
 	return out
+}
+
+// NewLeafHash returns a hash of leaf i that its chunk is written into, for
+// a chunk read as a stream: its Sum is LeafHash(i, chunk).
+func NewLeafHash(i uint64) hash.Hash {
+	var pre [9]byte
+	binary.BigEndian.PutUint64(pre[1:], i)
+	h := sha256.New()
+	h.Write(pre[:])
+	return h
 }
 
 // NodeHash returns SHA-256(0x01 ‖ left ‖ right).
