@@ -172,3 +172,43 @@ func TestPausedLoadOfAFileAtTheLimitKeepsItsBytes(t *testing.T) {
 			each, got.bytes, got.recv, each/2, each)
 	}
 }
+
+// TestAttackLoadPausedPastTTLGetsAFreshTimeout: hostile party: the owner of
+// a model whose uri trickles, with enough loads of other models (its own or
+// honest ones) to keep its load paused past partialTTL (10 minutes). What
+// was kept of a paused load, its time and slices too, was forgotten after
+// partialTTL: the load came back with a fresh Timeout and no slices, ahead
+// of the loads that had waited. Its bytes still go after partialTTL; its
+// time and slices stay while it is among the loadTimesKept loads kept, for
+// up to loadTimeTTL.
+func TestAttackLoadPausedPastTTLGetsAFreshTimeout(t *testing.T) {
+	t0 := time.Now()
+	p := loadPartials{max: 4 << 20, each: 2 << 20}
+	hostile := loadKey{kind: "mlp-f32", sha: "aa"}
+	pf := partialFetches(t)(1<<20, 64<<10)
+	p.put(hostile, pf, 0, 3, t0)
+	// Other models' loads pause and resume for eleven minutes.
+	for i := range 11 {
+		k := loadKey{kind: "mlp-f32", sha: fmt.Sprintf("%064x", i)}
+		at := t0.Add(time.Duration(i+1) * time.Minute)
+		p.put(k, &jobexec.PartialFetch{}, 0, 1, at)
+		p.take(k, at)
+	}
+	back := t0.Add(partialTTL + time.Minute)
+	slices := p.slices(hostile)
+	got, recv := p.take(hostile, back)
+	if got != pf || slices != 3 {
+		t.Fatalf("a load paused for %s comes back with its PartialFetch %v (its time) and %d slices: want its own, and 3",
+			back.Sub(t0), got == pf, slices)
+	}
+	if recv != 0 || pf.Bytes() != 0 || p.held != 0 {
+		t.Fatalf("a load paused for %s: %d bytes of the file kept in a buffer of %d (%d held), want them dropped after %s",
+			back.Sub(t0), recv, pf.Bytes(), p.held, partialTTL)
+	}
+	// Paused again, then past loadTimeTTL: a check long ended; a later
+	// job's load starts afresh.
+	p.put(hostile, got, 0, 4, back)
+	if again, _ := p.take(hostile, back.Add(loadTimeTTL+time.Minute)); again == pf || p.slices(hostile) != 0 {
+		t.Fatalf("a load paused for %s kept its time: want it forgotten after %s", loadTimeTTL+time.Minute, loadTimeTTL)
+	}
+}

@@ -48,10 +48,13 @@ import (
 //     TestAttackSecondURIOfAFileDropsItsLoadEverySlice);
 //   - at most partialsKept loads' bytes are kept, each for partialTTL;
 //     the time and slices of up to loadTimesKept loads are kept (a
-//     PartialFetch without bytes, a few hundred bytes each): when they
-//     shared partialsKept, seventeen trickling models paused in turn pushed
-//     each other's out, each coming back with a fresh Timeout and no slices
-//     (TestAttackManyTricklingModelsPushOutEachOthersTime).
+//     PartialFetch without bytes, a few hundred bytes each), the longest
+//     kept going first, for up to loadTimeTTL (an hour): when they shared partialsKept,
+//     seventeen trickling models paused in turn pushed each other's out
+//     (TestAttackManyTricklingModelsPushOutEachOthersTime), and when they
+//     went after partialTTL, a load that other loads kept paused that long
+//     lost them (TestAttackLoadPausedPastTTLGetsAFreshTimeout): each came
+//     back with a fresh Timeout and no slices.
 //
 // Every drop is counted (Metrics.LoadPartialsDropped) and logged: never
 // silent.
@@ -79,15 +82,13 @@ type loadPartials struct {
 }
 
 // take removes k's partial fetch and returns it with the file's bytes it
-// holds (a new one if none, dropped, or kept more than partialTTL before
-// now).
+// holds (a new one if none; its time without its bytes if they were kept
+// more than partialTTL before now).
 func (p *loadPartials) take(k loadKey, now time.Time) (*jobexec.PartialFetch, int64) {
+	p.expire(now)
 	e, ok := p.m[k]
-	if !ok {
-		return &jobexec.PartialFetch{}, 0
-	}
 	p.remove(k)
-	if e.pf == nil || now.Sub(e.at) > partialTTL {
+	if !ok || e.pf == nil {
 		return &jobexec.PartialFetch{}, 0
 	}
 	return e.pf, e.recv
@@ -175,6 +176,12 @@ func (p *loadPartials) makeRoom(k loadKey, running int, now time.Time) {
 // with their bytes or without.
 const loadTimesKept = 1024
 
+// loadTimeTTL is how long a paused load's time and slices are kept without
+// its bytes: six times partialTTL, itself past a job's verification
+// window. A load paused that long belongs to checks long ended; a job on
+// the model days later starts its load afresh.
+const loadTimeTTL = 6 * partialTTL
+
 // buffers is how many paused loads keep bytes.
 func (p *loadPartials) buffers() int {
 	n := 0
@@ -228,14 +235,20 @@ func (p *loadPartials) oldestDropped() (loadKey, bool) {
 	return best, found
 }
 
-// expire forgets what was kept more than partialTTL before now.
+// expire drops the bytes kept more than partialTTL before now, keeping
+// their loads' time and slices (loadTimesKept bounds those), and forgets
+// loads paused more than loadTimeTTL before now.
 func (p *loadPartials) expire(now time.Time) {
 	for k, e := range p.m {
-		if now.Sub(e.at) > partialTTL {
+		switch age := now.Sub(e.at); {
+		case age > loadTimeTTL:
 			if e.bytes > 0 {
 				p.notify(k, e.bytes, "kept past its time")
 			}
 			p.remove(k)
+		case e.bytes > 0 && age > partialTTL:
+			p.notify(k, e.bytes, "kept past its time")
+			p.dropBytes(k)
 		}
 	}
 }

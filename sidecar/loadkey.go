@@ -3,10 +3,14 @@ package sidecar
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
+	"github.com/aichain/aichain/jobexec"
 	computetypes "github.com/aichain/aichain/x/compute/types"
 	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
 )
@@ -32,9 +36,14 @@ import (
 // then fetch it in their workers, a slice at a time, never to the end.
 //
 // The record is read from the node (Config.Models) at each check's ask:
-// its uri may change. Without a registry, or when the node does not
-// answer, the load is keyed by the model id as before (the load itself
-// then fails on the same record if the node stays silent).
+// its uri may change. Without a registry, or when the node answers that
+// the record does not exist or names no sha256, the load is keyed by the
+// model id as before (the load itself then fails on the same record).
+// When the node does not answer, no load is started: keyed by the model
+// id, a check asking during a node's hiccup and one asking after it ran
+// two loads of one file at once, each holding a slot
+// (TestAttackNodeHiccupLoadsAFileTwice). The check asks the node again
+// each PollInterval while it waits on its model (modelload.go).
 
 // ModelRecords reads models' on-chain records (x/modelregistry's query
 // client is one).
@@ -65,21 +74,31 @@ var (
 	errNoSha      = errors.New("the model's record names no sha256")
 )
 
-// loadKeyOf is the key of pv's model's load. It fails only when ctx ends
-// first (the check's slice).
+// loadKeyOf is the key of pv's model's load. It fails when ctx ends first
+// (the check's slice), and, marked jobexec.ErrChainQuery, when the node
+// does not answer the model's record query.
 func (v *Verifier) loadKeyOf(ctx context.Context, pv computetypes.PendingVerification) (loadKey, error) {
 	k := loadKey{kind: pv.Workload.Kind, jobURI: pv.ModelUri}
 	rec, err := v.modelRecord(ctx, pv.ModelId)
-	if err != nil && ctx.Err() != nil {
+	switch {
+	case err == nil:
+		k.sha, k.uri = strings.ToLower(rec.Sha256), rec.Uri
+		return k, nil
+	case ctx.Err() != nil:
 		return k, ctx.Err()
-	}
-	if err != nil {
-		v.log.Debug("model load keyed by the model id: its record was not read", "model", pv.ModelId, "err", err)
+	case errors.Is(err, errNoRegistry) || errors.Is(err, errNoSha) || recordAbsent(err):
+		v.log.Debug("model load keyed by the model id: no sha256 read", "model", pv.ModelId, "err", err)
 		k.id = pv.ModelId
 		return k, nil
 	}
-	k.sha, k.uri = strings.ToLower(rec.Sha256), rec.Uri
-	return k, nil
+	return k, fmt.Errorf("%w: model %d: %w", jobexec.ErrChainQuery, pv.ModelId, err)
+}
+
+// recordAbsent reports a record query the node answered: the record does
+// not exist (as jobexec tells ErrChainQuery from it).
+func recordAbsent(err error) bool {
+	c := status.Code(err)
+	return c == codes.NotFound || c == codes.InvalidArgument
 }
 
 // modelRecord reads model id's record, within PollTimeout.

@@ -148,7 +148,7 @@ func (v *Verifier) awaitModel(ctx, fetchCtx context.Context, pv computetypes.Pen
 	if pv.ModelId == 0 || v.cfg.MLP == nil {
 		return true, nil // nothing to load here: the kind's row says what is missing
 	}
-	key, err := v.loadKeyOf(fetchCtx, pv)
+	key, err := v.awaitKey(fetchCtx, pv)
 	if err != nil {
 		return false, err
 	}
@@ -159,6 +159,24 @@ func (v *Verifier) awaitModel(ctx, fetchCtx context.Context, pv computetypes.Pen
 		// check, on a verifier not running) is not this check's outcome.
 		if !ended || err == nil || l.life.Err() == nil || fetchCtx.Err() != nil {
 			return ended, err
+		}
+	}
+}
+
+// awaitKey is the key of pv's model's load, the node asked again each
+// PollInterval while it does not answer the model's record (loadkey.go);
+// it fails only when ctx ends first.
+func (v *Verifier) awaitKey(ctx context.Context, pv computetypes.PendingVerification) (loadKey, error) {
+	for {
+		key, err := v.loadKeyOf(ctx, pv)
+		if !errors.Is(err, jobexec.ErrChainQuery) {
+			return key, err
+		}
+		v.log.Debug("model load not started: the node did not answer its record", "model", pv.ModelId, "err", err)
+		select {
+		case <-ctx.Done():
+			return key, ctx.Err()
+		case <-time.After(v.cfg.PollInterval):
 		}
 	}
 }
@@ -312,7 +330,7 @@ func (v *Verifier) pruneLocked(now time.Time) {
 func (v *Verifier) forgetLoad(ctx context.Context, pv computetypes.PendingVerification) {
 	k, err := v.loadKeyOf(ctx, pv)
 	if err != nil {
-		return // the check's context ended: no next slice
+		return // the check's context ended (no next slice), or the node did not answer
 	}
 	v.loads.mu.Lock()
 	defer v.loads.mu.Unlock()
