@@ -65,6 +65,16 @@ func (c *lru[K, V]) put(key K, val V, expires time.Time) {
 	}
 }
 
+// remove drops key, if held.
+func (c *lru[K, V]) remove(key K) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.items[key]; ok {
+		c.order.Remove(el)
+		delete(c.items, key)
+	}
+}
+
 // len is the number of entries held.
 func (c *lru[K, V]) len() int {
 	c.mu.Lock()

@@ -28,7 +28,11 @@ import (
 //     nor behind licensees of a free offer, which cost nothing either: they
 //     shared a pool once, and eight of them holding its slots kept a newly
 //     awarded provider from its inputs until it aborted
-//     (TestAttackFreeLicenseesLockOutTheAwardedProvider);
+//     (TestAttackFreeLicenseesLockOutTheAwardedProvider); a provider whose
+//     look-ups grant nothing, over and over, looks up with everyone else
+//     (strikes.go), since a bond is refunded and eight sybil providers held
+//     the pool as the free licensees had
+//     (TestAttackSybilProvidersLockOutTheAwardedProvider);
 //   - poolKnown: accounts that had access (a positive answer) in the last
 //     knownFor;
 //   - poolStrangers: everyone else.
@@ -71,6 +75,9 @@ type lookups struct {
 	// account enters it only with access on chain (a licence, a job), so
 	// fresh keys cannot fill it.
 	granted *lru[string, struct{}]
+	// strikes counts the look-ups of active providers that granted no
+	// access (strikes.go).
+	strikes *lru[string, int]
 
 	mu       sync.Mutex
 	inflight map[string]*lookup
@@ -97,7 +104,8 @@ type lookup struct {
 }
 
 func newLookups(perPool, maxKnown int) *lookups {
-	l := &lookups{known: newLRU[string, struct{}](maxKnown), granted: newLRU[string, struct{}](maxGranted), inflight: map[string]*lookup{}}
+	l := &lookups{known: newLRU[string, struct{}](maxKnown), granted: newLRU[string, struct{}](maxGranted),
+		strikes: newLRU[string, int](maxStruck), inflight: map[string]*lookup{}}
 	for i := range l.pools {
 		l.pools[i] = make(chan struct{}, perPool)
 	}
@@ -110,7 +118,7 @@ func (s *Server) pool(addr string) int {
 	switch {
 	case validator:
 		return poolValidators
-	case provider:
+	case provider && !s.struck(addr):
 		return poolProviders
 	case s.isKnown(addr):
 		return poolKnown
@@ -214,12 +222,13 @@ func (s *Server) refreshMarked(ctx context.Context) error {
 // account's pool, once the account has no other look-up in flight; a
 // look-up in flight for the same key is shared.
 func (s *Server) lookUp(ctx context.Context, key accessKey) (accessAnswer, error) {
-	p := s.pool(key.addr)
 	l := s.lk
 	if ans, done, err := s.awaitTurn(ctx, key); done {
 		return ans, err
 	}
-	// l.mu is held.
+	// l.mu is held. The pool is chosen now, after the account's look-up
+	// before this one has counted (noteLookup).
+	p := s.pool(key.addr)
 	select {
 	case l.pools[p] <- struct{}{}:
 	default:
@@ -231,6 +240,7 @@ func (s *Server) lookUp(ctx context.Context, key accessKey) (accessAnswer, error
 	l.mu.Unlock()
 
 	cur.ans, cur.err = s.askChain(ctx, key)
+	s.noteLookup(key.addr, cur.ans, cur.err, ctx.Err() != nil)
 	<-l.pools[p]
 	l.mu.Lock()
 	delete(l.inflight, key.addr)
