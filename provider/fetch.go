@@ -41,6 +41,15 @@ import (
 // download never holds a fetcher either: the jobs queued behind it
 // are still routed, and a job with nothing to fetch runs while the workers
 // would otherwise idle (TestAttackStalledFetchersStarveJobsWithoutInputs).
+// A fetched job waits for a worker in its slot (it holds its inputs in
+// memory), and the workers take the fetched job due first: fetched jobs due
+// late held every slot while a job due earlier waited for one, and a freed
+// worker took one of them, the honest job running a whole execution past
+// the schedule admission planned for it
+// (TestAttackLoadedLateJobsHoldTheFetchSlotsOfAnEarlierOne). So a fetched
+// job not yet taken gives its slot to a waiting job due earlier that only
+// the slots hold back, and waits for a slot again (admitLocked); its
+// prefetched file stays held, and its next load reads it from disk.
 // The queues hold each won job at most once (Agent.queued); a job waiting
 // at shutdown is in the store as won and queued again after a restart.
 
@@ -53,30 +62,125 @@ type fetchQueue struct {
 	byDataset   map[uint64]bool    // the datasets being fetched
 	held        map[uint64]func()  // releases of the prefetched files, by job
 	waiting     []computetypes.Job // by ExecDeadline
-	wg          sync.WaitGroup     // fetches under way
+	loaded      map[uint64]*loadedJob
+	wg          sync.WaitGroup // fetches under way
 }
 
-// push queues job and takes the jobs that may be fetched now (take).
-func (q *fetchQueue) push(job computetypes.Job, limit, perRequester int) []computetypes.Job {
+// loadedJob is a fetched job in its slot, queued for the workers: yield
+// closes when it gives its slot up (admitLocked).
+type loadedJob struct {
+	job   computetypes.Job
+	item  *readyItem
+	yield chan struct{}
+}
+
+// push queues job and returns the jobs that may be fetched now
+// (admitLocked).
+func (q *fetchQueue) push(job computetypes.Job, limit, perRequester int, ready *workQueue) []computetypes.Job {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	q.waitLocked(job)
+	return q.admitLocked(limit, perRequester, ready)
+}
+
+func (q *fetchQueue) waitLocked(job computetypes.Job) {
 	i := sort.Search(len(q.waiting), func(i int) bool { return q.waiting[i].ExecDeadline > job.ExecDeadline })
 	q.waiting = append(q.waiting, computetypes.Job{})
 	copy(q.waiting[i+1:], q.waiting[i:])
 	q.waiting[i] = job
-	return q.takeLocked(limit, perRequester)
 }
 
-// take removes and returns the waiting jobs that may be fetched now,
-// earliest deadline first: while fewer than limit fetches run, each job
-// whose requester has fewer than perRequester and whose dataset (if any) is
-// not being fetched.
+// load records job, fetched and queued for the workers as it, in its
+// slot, and returns a channel closed if it gives the slot up, with the
+// jobs that may be fetched now (admitLocked).
+func (q *fetchQueue) load(job computetypes.Job, it *readyItem, limit, perRequester int, ready *workQueue) (<-chan struct{}, []computetypes.Job) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.loaded == nil {
+		q.loaded = map[uint64]*loadedJob{}
+	}
+	l := &loadedJob{job: job, item: it, yield: make(chan struct{})}
+	q.loaded[job.Id] = l
+	return l.yield, q.admitLocked(limit, perRequester, ready)
+}
+
+// taken forgets a loaded job a worker took.
+func (q *fetchQueue) taken(id uint64) {
+	q.mu.Lock()
+	delete(q.loaded, id)
+	q.mu.Unlock()
+}
+
+// admitLocked takes the jobs that may be fetched now (takeLocked) and, while
+// a waiting job is held back by the slots alone (blockedLocked), frees for it
+// the slot of the loaded job due last after it that no worker has taken: that
+// job leaves the workers' queue for the fetch queue, and the freed slot goes
+// to the waiting jobs, earliest deadline first.
+func (q *fetchQueue) admitLocked(limit, perRequester int, ready *workQueue) []computetypes.Job {
+	out := q.takeLocked(limit, perRequester)
+	for {
+		w, ok := q.blockedLocked(limit, perRequester)
+		if !ok {
+			return out
+		}
+		l := q.yieldLocked(w.ExecDeadline, ready)
+		if l == nil {
+			return out
+		}
+		q.releaseLocked(l.job)
+		q.waitLocked(l.job)
+		close(l.yield)
+		out = append(out, q.takeLocked(limit, perRequester)...)
+	}
+}
+
+// blockedLocked returns the first waiting job that only the slots hold back
+// (its requester under perRequester, its dataset not being fetched).
+func (q *fetchQueue) blockedLocked(limit, perRequester int) (computetypes.Job, bool) {
+	if q.running < limit {
+		return computetypes.Job{}, false
+	}
+	for _, job := range q.waiting {
+		if q.byRequester[job.Requester] < perRequester && !q.byDataset[fetchedDataset(job)] {
+			return job, true
+		}
+	}
+	return computetypes.Job{}, false
+}
+
+// yieldLocked takes out of the workers' queue the loaded job due last, after
+// deadline, that no worker has taken, and returns it (nil: none).
+func (q *fetchQueue) yieldLocked(deadline int64, ready *workQueue) *loadedJob {
+	for {
+		var last *loadedJob
+		for _, l := range q.loaded {
+			if l.job.ExecDeadline > deadline && (last == nil || l.job.ExecDeadline > last.job.ExecDeadline ||
+				l.job.ExecDeadline == last.job.ExecDeadline && l.job.Id > last.job.Id) {
+				last = l
+			}
+		}
+		if last == nil {
+			return nil
+		}
+		delete(q.loaded, last.job.Id)
+		if ready.remove(last.item) {
+			return last
+		}
+	}
+}
+
+// take removes and returns the waiting jobs that may be fetched now
+// (takeLocked).
 func (q *fetchQueue) take(limit, perRequester int) []computetypes.Job {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return q.takeLocked(limit, perRequester)
 }
 
+// takeLocked removes and returns the waiting jobs that may be fetched now,
+// earliest deadline first: while fewer than limit fetches run, each job
+// whose requester has fewer than perRequester and whose dataset (if any) is
+// not being fetched.
 func (q *fetchQueue) takeLocked(limit, perRequester int) []computetypes.Job {
 	var out []computetypes.Job
 	kept := q.waiting[:0]
@@ -151,6 +255,10 @@ func (q *fetchQueue) heldIDs() []uint64 {
 func (q *fetchQueue) done(job computetypes.Job) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	q.releaseLocked(job)
+}
+
+func (q *fetchQueue) releaseLocked(job computetypes.Job) {
 	q.running--
 	if q.byRequester[job.Requester]--; q.byRequester[job.Requester] <= 0 {
 		delete(q.byRequester, job.Requester)
@@ -217,11 +325,18 @@ func needsInputs(job computetypes.Job) bool {
 }
 
 // handOff queues a prepared job for the workers and waits until one takes
-// it (a fetched job holds its inputs in memory, one per fetch slot); false
-// once ctx has ended.
-func (a *Agent) handOff(ctx context.Context, p prepared) bool {
+// it (a fetched job holds its inputs in memory, one per fetch slot), it
+// gives its slot to a job due earlier (admitLocked: it is in the fetch queue
+// again, its slot freed; yielded is true), or ctx ends.
+func (a *Agent) handOff(ctx context.Context, p prepared) (yielded bool) {
+	it := a.ready.push(p)
+	yield, jobs := a.fetches.load(p.job, it, a.cfg.Fetchers, a.fetchesPerRequester(), &a.ready)
+	a.launch(ctx, jobs, nil)
 	select {
-	case <-a.ready.push(p):
+	case <-it.taken:
+		a.fetches.taken(p.job.Id)
+		return false
+	case <-yield:
 		return true
 	case <-ctx.Done():
 		return false
@@ -255,8 +370,11 @@ func (a *Agent) launch(ctx context.Context, jobs []computetypes.Job, routed *uin
 // such job per fetch slot) or, when they fail, back to the pipeline; then
 // its slot goes to the next waiting job.
 func (a *Agent) fetch(ctx context.Context, job computetypes.Job) {
+	yielded := false // its slot given to a job due earlier, freed already
 	defer func() {
-		a.fetches.done(job)
+		if !yielded {
+			a.fetches.done(job)
+		}
 		if ctx.Err() == nil {
 			a.launch(ctx, a.fetches.take(a.cfg.Fetchers, a.fetchesPerRequester()), nil)
 		}
@@ -280,6 +398,6 @@ func (a *Agent) fetch(ctx context.Context, job computetypes.Job) {
 		// Building a job the chain accepted fails only on its inputs.
 		a.finish(ctx, execResult{id: job.Id, err: err, inputs: true})
 	default:
-		a.handOff(ctx, prepared{job: job, w: w})
+		yielded = a.handOff(ctx, prepared{job: job, w: w})
 	}
 }

@@ -24,7 +24,7 @@ func TestFetchQueueBoundsEachRequester(t *testing.T) {
 	}
 	var started []computetypes.Job
 	for _, j := range []computetypes.Job{job(1, "x", 30), job(2, "x", 10), job(3, "x", 20), job(4, "y", 40)} {
-		started = append(started, q.push(j, 4, 2)...)
+		started = append(started, q.push(j, 4, 2, &workQueue{})...)
 	}
 	if got := ids(started); len(got) != 3 || got[0] != 1 || got[1] != 2 || got[2] != 4 {
 		t.Fatalf("started %v, want 1, 2 (x's two) and 4", got)

@@ -38,7 +38,7 @@ func (a *Agent) prefetch(ctx context.Context, job computetypes.Job) {
 	p, ok := a.cfg.MLP.(datasetPrefetcher)
 	ds := fetchedDataset(job)
 	if !ok || ds == 0 {
-		a.launch(ctx, a.fetches.push(job, a.cfg.Fetchers, a.fetchesPerRequester()), &job.Id)
+		a.launch(ctx, a.fetches.push(job, a.cfg.Fetchers, a.fetchesPerRequester(), &a.ready), &job.Id)
 		return
 	}
 	a.fetches.wg.Add(1)
@@ -57,7 +57,7 @@ func (a *Agent) prefetch(ctx context.Context, job computetypes.Job) {
 			if release != nil {
 				a.fetches.hold(job.Id, release) // until its load
 			}
-			a.launch(ctx, a.fetches.push(job, a.cfg.Fetchers, a.fetchesPerRequester()), &job.Id)
+			a.launch(ctx, a.fetches.push(job, a.cfg.Fetchers, a.fetchesPerRequester(), &a.ready), &job.Id)
 		default:
 			a.metrics.Fetching.Dec()
 			a.finish(ctx, execResult{id: job.Id, err: err, inputs: true})

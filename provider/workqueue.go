@@ -12,9 +12,10 @@ import (
 // late with an early deadline waited behind long jobs due much later
 // (TestAttackLongJobsAwardedFirstStarveAHeldJob). It holds each won job at
 // most once (Agent.queued), so it is bounded by the jobs the agent holds,
-// which admission bounds; nothing is dropped from it: a job waiting at
-// shutdown is in the store as won and queued again after a restart. Its
-// zero value is empty.
+// which admission bounds; nothing is dropped from it but a fetched job that
+// gives its fetch slot to a job due earlier (fetchQueue.admitLocked), which
+// goes back to the fetch queue: a job waiting at shutdown is in the store as
+// won and queued again after a restart. Its zero value is empty.
 type workQueue struct {
 	mu    sync.Mutex
 	items readyHeap
@@ -22,10 +23,11 @@ type workQueue struct {
 }
 
 // readyItem is a prepared job in the queue; taken closes when a worker
-// takes it.
+// takes it. index is its place in the heap, -1 once out of it.
 type readyItem struct {
 	p     prepared
 	taken chan struct{}
+	index int
 }
 
 func (q *workQueue) noteLocked() chan struct{} {
@@ -35,8 +37,9 @@ func (q *workQueue) noteLocked() chan struct{} {
 	return q.note
 }
 
-// push queues p and returns a channel closed when a worker takes it.
-func (q *workQueue) push(p prepared) <-chan struct{} {
+// push queues p and returns its item, whose taken closes when a worker
+// takes it.
+func (q *workQueue) push(p prepared) *readyItem {
 	it := &readyItem{p: p, taken: make(chan struct{})}
 	q.mu.Lock()
 	heap.Push(&q.items, it)
@@ -46,7 +49,19 @@ func (q *workQueue) push(p prepared) <-chan struct{} {
 	case note <- struct{}{}:
 	default:
 	}
-	return it.taken
+	return it
+}
+
+// remove takes it out of the queue before any worker takes it, and
+// reports whether it did (false: a worker took it, or it was removed).
+func (q *workQueue) remove(it *readyItem) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if it.index < 0 {
+		return false
+	}
+	heap.Remove(&q.items, it.index)
+	return true
 }
 
 // pop takes the job due first, waiting for one until ctx ends (false).
@@ -93,12 +108,20 @@ func (h readyHeap) Less(i, j int) bool {
 	}
 	return a.Id < b.Id
 }
-func (h readyHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *readyHeap) Push(x any)   { *h = append(*h, x.(*readyItem)) }
+func (h readyHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+func (h *readyHeap) Push(x any) {
+	it := x.(*readyItem)
+	it.index = len(*h)
+	*h = append(*h, it)
+}
 func (h *readyHeap) Pop() any {
 	old := *h
 	x := old[len(old)-1]
 	old[len(old)-1] = nil
 	*h = old[:len(old)-1]
+	x.index = -1
 	return x
 }
