@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"math"
 	"sort"
 	"time"
 
@@ -181,8 +180,7 @@ func (a *Agent) execFailed(r *Record, err error) {
 	r.ExecFailures++
 	a.touch(r)
 	retryAt := a.height + min(int64(1)<<min(r.ExecFailures-1, 3), maxExecRetryBlocks)
-	need := int64(math.Ceil(r.EstSeconds / max(a.cap.blockTime().Seconds(), 1e-3)))
-	if r.Deadline > 0 && retryAt+need < r.Deadline {
+	if r.Deadline > 0 && retryAt+a.blocksOf(r.EstSeconds) < r.Deadline {
 		r.RetryAt = retryAt
 		delete(a.queued, r.ID)
 		a.log.Warn("job failed; trying again", "job", r.ID, "attempt", r.ExecFailures, "retry_at", r.RetryAt, "err", err)

@@ -63,7 +63,8 @@ type fetchQueue struct {
 	held        map[uint64]func()  // releases of the prefetched files, by job
 	waiting     []computetypes.Job // by ExecDeadline
 	loaded      map[uint64]*loadedJob
-	wg          sync.WaitGroup // fetches under way
+	cuts        map[uint64]jobCut // the contexts of the fetches not done (inputcut.go)
+	wg          sync.WaitGroup    // fetches under way
 }
 
 // loadedJob is a fetched job in its slot, queued for the workers: yield
@@ -385,8 +386,12 @@ func (a *Agent) fetch(ctx context.Context, job computetypes.Job) {
 	}
 	start := time.Now()
 	// The weights from the model's uri, or the uri the job keeps (the one
-	// its model owner's bond vouched for at its creation) when that fails.
-	w, err := jobexec.FromJob(jobexec.WithModelURI(ctx, job.ModelUri), job.Workload, job.DatasetVersion, resolver)
+	// its model owner's bond vouched for at its creation) when that fails;
+	// cut at the job's abort point (inputcut.go).
+	jctx := a.fetches.jobContext(ctx, job.Id)
+	w, err := jobexec.FromJob(jobexec.WithModelURI(jctx, job.ModelUri), job.Workload, job.DatasetVersion, resolver)
+	err = fetchErr(jctx, err)
+	a.fetches.fetched(job.Id)
 	if err != nil {
 		a.fetches.release(job.Id)
 	}

@@ -33,6 +33,7 @@ func (a *Agent) step(ctx context.Context, b chainclient.Block) error {
 		errs = append(errs, a.bid(ctx))
 	}
 	a.award()
+	a.cutLateInputs()
 	a.dispatch()
 	errs = append(errs, a.within(ctx, a.submit))
 	errs = append(errs, a.within(ctx, a.abort))

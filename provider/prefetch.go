@@ -45,8 +45,13 @@ func (a *Agent) prefetch(ctx context.Context, job computetypes.Job) {
 	go func() {
 		defer a.fetches.wg.Done()
 		start := time.Now()
-		release, err := a.download(ctx, p, job, ds)
+		jctx := a.fetches.jobContext(ctx, job.Id) // cut at the job's abort point (inputcut.go)
+		release, err := a.download(jctx, p, job, ds)
+		err = fetchErr(jctx, err)
 		a.metrics.DownloadSeconds.Observe(time.Since(start).Seconds())
+		if err != nil && !errors.Is(err, jobexec.ErrNoDiskCache) {
+			a.fetches.fetched(job.Id)
+		}
 		switch {
 		case ctx.Err() != nil:
 			a.metrics.Fetching.Dec()
