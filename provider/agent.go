@@ -204,6 +204,7 @@ type Agent struct {
 	queued   map[uint64]bool  // won jobs handed to the fetchers and workers
 	execCh   chan uint64      // won jobs, to the fetchers
 	ready    workQueue        // jobs with their inputs, fetchers to workers, earliest deadline first
+	execs    execCuts         // executions under way, and jobs ended before theirs (execcut.go)
 	doneCh   chan execResult
 	backlog  []uint64
 
@@ -366,6 +367,7 @@ func (a *Agent) forget(id uint64) {
 	a.deleted = append(a.deleted, id)
 	a.mu.Unlock()
 	a.auth.dropJob(id)
+	a.execs.forget(id)
 }
 
 // flush writes the changed records and deletions in one transaction.

@@ -83,7 +83,12 @@ func (a *Agent) worker(ctx context.Context) {
 		if !ok {
 			return
 		}
-		res := a.execute(ctx, p)
+		ectx, done, live := a.execs.start(ctx, p.job.Id)
+		if !live {
+			continue // its job ended: nothing to run or report (execcut.go)
+		}
+		res := a.execute(ectx, p)
+		done()
 		if ctx.Err() != nil || !a.finish(ctx, res) {
 			return
 		}
@@ -226,6 +231,7 @@ func (a *Agent) retire() {
 			if r.Phase < PhaseSubmitted {
 				a.metrics.Timeouts.Inc()
 				a.log.Error("job ended before its result was in", "job", id, "deadline", r.Deadline, "state", v.state.String())
+				a.endWork(id)
 			}
 			r.Phase, r.EndedAt = PhaseEnded, now.Unix()
 			a.auth.endJob(id)
