@@ -50,27 +50,39 @@ func TestAttackFreeLicenseesLockOutTheAwardedProvider(t *testing.T) {
 
 	// The node is under load; each of them asks for the version explicitly
 	// (another access key: a look-up), one look-up in flight each.
-	g := gate(t, fx, func(a string) bool { return sybils[a] })
-	for _, a := range accounts {
-		g.start(fx.signed(t, a, fx.url, "/v1/datasets/1/chunks/0?version=1"))
-		waitArrival(t, g.chain.arrived)
-	}
+	holdLookups(t, fx, gate(t, fx, func(a string) bool { return sybils[a] }), accounts)
 
 	// The award: the chain grants the winner the pinned version. It fetches
 	// its inputs, honouring Retry-After, for 5 s.
 	fx.chain.award(1, provider.addr(), 1, 7)
+	if err := awardedDownload(t, fx, provider); err != nil {
+		t.Fatalf("the awarded provider's download, retried for 5 s while 8 free-trial licensees held poolKnown's look-ups: %v: "+
+			"licences that cost nothing lock the winner of a job out of its inputs", err)
+	}
+}
+
+// holdLookups has each of accounts start a request whose access look-up g
+// holds, one at a time, each arrived at the chain before the next.
+func holdLookups(t *testing.T, fx *fixture, g *gated, accounts []account) {
+	t.Helper()
+	for _, a := range accounts {
+		g.start(fx.signed(t, a, fx.url, "/v1/datasets/1/chunks/0?version=1"))
+		waitArrival(t, g.chain.arrived)
+	}
+}
+
+// awardedDownload is the awarded provider's download of dataset 1 version 1,
+// asked again while it is busy (after its Retry-After) for 5 s: nil once it
+// has the bytes.
+func awardedDownload(t *testing.T, fx *fixture, provider account) error {
+	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		_, err := provider.client(fx.url).Download(t.Context(), 1, 1, fx.expect())
 		var busy *BusyError
-		if errors.As(err, &busy) && time.Now().Before(deadline) {
-			time.Sleep(max(busy.RetryAfter, 200*time.Millisecond))
-			continue
+		if !errors.As(err, &busy) || !time.Now().Before(deadline) {
+			return err
 		}
-		if err != nil {
-			t.Fatalf("the awarded provider's download, retried for 5 s while 8 free-trial licensees held poolKnown's look-ups: %v: "+
-				"licences that cost nothing lock the winner of a job out of its inputs", err)
-		}
-		return
+		time.Sleep(max(busy.RetryAfter, 200*time.Millisecond))
 	}
 }

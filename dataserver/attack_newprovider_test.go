@@ -1,10 +1,6 @@
 package dataserver
 
-import (
-	"errors"
-	"testing"
-	"time"
-)
+import "testing"
 
 // TestAttackStrangersLockOutNewlyAwardedProvider: access look-ups run in
 // three pools "so that accounts without access, whose keys cost nothing,
@@ -44,18 +40,8 @@ func TestAttackStrangersLockOutNewlyAwardedProvider(t *testing.T) {
 	// The award: the chain grants the winner the pinned version. The winner
 	// fetches its inputs, honouring Retry-After, for 5 s.
 	fx.chain.grant(1, provider.addr(), 1, true)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		_, err := provider.client(fx.url).Download(t.Context(), 1, 1, fx.expect())
-		var busy *BusyError
-		if errors.As(err, &busy) && time.Now().Before(deadline) {
-			time.Sleep(max(busy.RetryAfter, 200*time.Millisecond))
-			continue
-		}
-		if err != nil {
-			t.Fatalf("the awarded provider's download, retried for 5 s while fresh keys held the strangers' look-ups: %v: "+
-				"keys that cost nothing lock the winner of a job out of its inputs", err)
-		}
-		return
+	if err := awardedDownload(t, fx, provider); err != nil {
+		t.Fatalf("the awarded provider's download, retried for 5 s while fresh keys held the strangers' look-ups: %v: "+
+			"keys that cost nothing lock the winner of a job out of its inputs", err)
 	}
 }

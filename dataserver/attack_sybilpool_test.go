@@ -1,7 +1,6 @@
 package dataserver
 
 import (
-	"errors"
 	"net/http"
 	"sync/atomic"
 	"testing"
@@ -72,27 +71,13 @@ func TestAttackSybilProvidersLockOutTheAwardedProvider(t *testing.T) {
 	}
 
 	// The node is under load: one look-up in flight each.
-	g := gate(t, fx, func(a string) bool { return sybils[a] })
-	for _, a := range accounts {
-		g.start(fx.signed(t, a, fx.url, "/v1/datasets/1/chunks/0?version=1"))
-		waitArrival(t, g.chain.arrived)
-	}
+	holdLookups(t, fx, gate(t, fx, func(a string) bool { return sybils[a] }), accounts)
 
 	// The award: the chain grants the winner the pinned version. It fetches
 	// its inputs, honouring Retry-After, for 5 s.
 	fx.chain.award(1, provider.addr(), 1, 7)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		_, err := provider.client(fx.url).Download(t.Context(), 1, 1, fx.expect())
-		var busy *BusyError
-		if errors.As(err, &busy) && time.Now().Before(deadline) {
-			time.Sleep(max(busy.RetryAfter, 200*time.Millisecond))
-			continue
-		}
-		if err != nil {
-			t.Fatalf("the awarded provider's download, retried for 5 s while 8 sybil providers, refused at every look-up, "+
-				"held poolProviders' look-ups: %v: refundable bonds lock the winner of a job out of its inputs", err)
-		}
-		return
+	if err := awardedDownload(t, fx, provider); err != nil {
+		t.Fatalf("the awarded provider's download, retried for 5 s while 8 sybil providers, refused at every look-up, "+
+			"held poolProviders' look-ups: %v: refundable bonds lock the winner of a job out of its inputs", err)
 	}
 }
