@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -44,14 +43,7 @@ func TestAttackStalledFetchersStarveJobsWithoutInputs(t *testing.T) {
 	a.recs[honest] = &Record{ID: honest, Phase: PhaseWon, Deadline: 140}
 	a.query = jobsOnChain{jobs: jobs}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	for i := 0; i < a.cfg.Workers; i++ {
-		go a.worker(ctx)
-	}
-	for i := 0; i < a.cfg.Fetchers; i++ {
-		go a.fetcher(ctx)
-	}
+	runPools(t, a, a.cfg.Workers)
 	a.dispatch()
 
 	// Settle: either the honest job is done, or every fetcher is held.

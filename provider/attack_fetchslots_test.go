@@ -84,14 +84,7 @@ func honestJobBehindStalledFetches(t *testing.T, hostileDataset func(id uint64) 
 		a.recs[id] = &Record{ID: id, Requester: j.Requester, Phase: PhaseWon, Deadline: 130 + int64(id)}
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	for i := 0; i < a.cfg.Workers; i++ {
-		go a.worker(ctx)
-	}
-	for i := 0; i < a.cfg.Fetchers; i++ {
-		go a.fetcher(ctx)
-	}
+	runPools(t, a, a.cfg.Workers)
 	fetching := func() float64 {
 		var m dto.Metric
 		if err := a.metrics.Fetching.Write(&m); err != nil {

@@ -47,11 +47,7 @@ func TestAttackHangingDatasetDownloadOutlastsTheAbortDecision(t *testing.T) {
 			r := &Record{ID: 7, Requester: j.Requester, Phase: PhaseWon, ExecBlocks: 40, Deadline: 140, Collateral: collateral.String(),
 				EstSeconds: 10 * bs, DatasetBytes: uint64(5 * bs * float64(a.cfg.DownloadRate))}
 			a.recs[7] = r
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			for range a.cfg.Fetchers {
-				go a.fetcher(ctx)
-			}
+			runPools(t, a, 0)
 			cutAt := r.Deadline - 5 - abortMarginBlocks
 			for a.height = 100; a.height < r.Deadline && !r.Abort; a.height++ {
 				a.drainDone()

@@ -67,14 +67,7 @@ func TestAttackLoadedLateJobsHoldTheFetchSlotsOfAnEarlierOne(t *testing.T) {
 		a.recs[j.Id] = &Record{ID: j.Id, Requester: j.Requester, Phase: PhaseWon, Deadline: deadline}
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	for i := 0; i < a.cfg.Workers; i++ {
-		go a.worker(ctx)
-	}
-	for i := 0; i < a.cfg.Fetchers; i++ {
-		go a.fetcher(ctx)
-	}
+	runPools(t, a, a.cfg.Workers)
 	// The workers are busy: one long job each (gemm, nothing to fetch).
 	var id uint64
 	for i := 0; i < a.cfg.Workers; i++ {

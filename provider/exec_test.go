@@ -58,14 +58,7 @@ func TestAttackTricklingDatasetServerHoldsTheWorkers(t *testing.T) {
 	a.recs[honest] = &Record{ID: honest, Phase: PhaseWon, Deadline: 140}
 	a.query = jobsOnChain{jobs: jobs}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	for i := 0; i < a.cfg.Workers; i++ {
-		go a.worker(ctx)
-	}
-	for i := 0; i < a.cfg.Fetchers; i++ {
-		go a.fetcher(ctx)
-	}
+	runPools(t, a, a.cfg.Workers)
 	a.dispatch()
 	if len(a.queued) != len(jobs) {
 		t.Fatalf("%d of %d won jobs queued", len(a.queued), len(jobs))
@@ -93,4 +86,19 @@ func TestAttackTricklingDatasetServerHoldsTheWorkers(t *testing.T) {
 		}
 	}
 	t.Fatalf("fetches_in_flight %v and %d waiting, want 1 stalled and %d waiting for its dataset", n, a.fetches.len(), a.cfg.Workers-1)
+}
+
+// runPools starts workers of a's workers and all its fetchers, until the
+// test ends; it returns their context.
+func runPools(t *testing.T, a *Agent, workers int) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	for range workers {
+		go a.worker(ctx)
+	}
+	for range a.cfg.Fetchers {
+		go a.fetcher(ctx)
+	}
+	return ctx
 }

@@ -27,12 +27,7 @@ func TestEndedJobGivesItsWorkerBack(t *testing.T) {
 		jobs[id] = j
 		a.recs[id] = &Record{ID: id, Requester: j.Requester, Phase: PhaseWon, Deadline: deadline, ExecBlocks: 40}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go a.worker(ctx) // one worker
-	for range a.cfg.Fetchers {
-		go a.fetcher(ctx)
-	}
+	runPools(t, a, 1) // one worker
 	started := func(what string) {
 		t.Helper()
 		select {
