@@ -95,9 +95,10 @@ func waitFetching(t *testing.T, a *Agent, id uint64) {
 	t.Fatalf("job %d's fetch did not start within 5 s", id)
 }
 
-// A cut takes a job waiting for a fetch slot out of the queue (its caller
-// records the failure), cancels a fetch under way with its cause, and
-// leaves alone a job whose inputs are fetched.
+// A cut cancels a fetch under way with its cause, and leaves alone a job
+// waiting for a fetch slot, one whose inputs are fetched, and one that
+// gave its slot up once fetched; a drop (the job ended) takes a waiting
+// job out of the queue and cancels a fetch under way.
 func TestFetchQueueCut(t *testing.T) {
 	var q fetchQueue
 	job := func(id uint64) computetypes.Job {
@@ -105,19 +106,78 @@ func TestFetchQueueCut(t *testing.T) {
 	}
 	q.waitLocked(job(1))
 	q.waitLocked(job(2))
+	ctx1 := q.jobContext(context.Background(), 1) // downloaded, waiting for a slot
 	ctx3 := q.jobContext(context.Background(), 3)
 	q.jobContext(context.Background(), 4)
 	q.fetched(4)
-	if !q.cut(2, errInputsTooLate) || len(q.waiting) != 1 || q.waiting[0].Id != 1 {
-		t.Fatalf("a waiting job cut: waiting %v, want job 1 alone", q.waiting)
+	ctx5 := q.jobContext(context.Background(), 5) // reloading after a yield
+	q.yielded = map[uint64]bool{5: true}
+	for id := range uint64(6) {
+		q.cut(id, errInputsTooLate)
 	}
-	if q.cut(3, errInputsTooLate) || !errors.Is(context.Cause(ctx3), errInputsTooLate) {
+	if len(q.waiting) != 2 || ctx1.Err() != nil || ctx5.Err() != nil {
+		t.Fatalf("cut: waiting %v, the waiting job's context %v, the yielded job's %v; want both waiting jobs, neither cancelled",
+			q.waiting, ctx1.Err(), ctx5.Err())
+	}
+	if !errors.Is(context.Cause(ctx3), errInputsTooLate) {
 		t.Fatalf("a fetch under way cut: its context's cause %v, want errInputsTooLate", context.Cause(ctx3))
-	}
-	if q.cut(4, errInputsTooLate) || q.cut(5, errInputsTooLate) || len(q.waiting) != 1 {
-		t.Fatal("a job fetched, or not held, was cut")
 	}
 	if err := fetchErr(ctx3, context.Canceled); !errors.Is(err, errInputsTooLate) {
 		t.Fatalf("the error of a cut fetch: %v, want errInputsTooLate", err)
+	}
+	q.drop(1)
+	q.drop(5)
+	if len(q.waiting) != 1 || q.waiting[0].Id != 2 || !errors.Is(context.Cause(ctx1), errJobEnded) || !errors.Is(context.Cause(ctx5), errJobEnded) {
+		t.Fatalf("drop: waiting %v, contexts %v and %v; want job 2 alone waiting, both cancelled as ended",
+			q.waiting, context.Cause(ctx1), context.Cause(ctx5))
+	}
+}
+
+// TestYieldedJobIsNotCutAsAnUnfetchedOne (found by review of 2e2825c): a
+// fetched job waiting for a worker gives its fetch slot to a waiting job
+// due earlier (admitLocked) and goes back to the fetch queue; from there
+// cutLateInputs takes it for a job whose inputs are still being fetched
+// and marks it for abort at its inputCutHeight, although its inputs were
+// fetched (and its dataset is on disk: its next load reads it at once) and
+// its execution fits the window. The abort is found false (the inputs are
+// available to the validators: this provider fetched them), which costs the
+// timeout's slash, where the job, not cut, runs when a worker frees. cut's
+// own contract is that a job whose inputs are fetched is not cut.
+func TestYieldedJobIsNotCutAsAnUnfetchedOne(t *testing.T) {
+	a := testAgent(t)
+	a.cfg.Fetchers = 2 // one slot per requester
+	a.queued = map[uint64]bool{}
+	limit, per := a.cfg.Fetchers, a.fetchesPerRequester()
+	job := func(id uint64, requester string, deadline int64) computetypes.Job {
+		return computetypes.Job{Id: id, Requester: requester, ExecDeadline: deadline}
+	}
+	early, honest, later := job(1, "aic1m", 110), job(2, "aic1h", 140), job(3, "aic1w", 130)
+	var yields []<-chan struct{}
+	for _, j := range []computetypes.Job{early, honest} {
+		if got := a.fetches.push(j, limit, per, &a.ready); len(got) != 1 {
+			t.Fatalf("job %d not fetched at once: %v", j.Id, got)
+		}
+		y, _ := a.fetches.load(j, a.ready.push(prepared{job: j}), limit, per, &a.ready) // fetched, waiting for a worker
+		yields = append(yields, y)
+	}
+	bs := a.cap.blockTime().Seconds()
+	r := &Record{ID: honest.Id, Requester: honest.Requester, Phase: PhaseWon, ExecBlocks: 40, Deadline: 140, EstSeconds: 5 * bs}
+	a.recs[honest.Id], a.queued[honest.Id] = r, true
+	if got := a.fetches.push(later, limit, per, &a.ready); len(got) != 1 || got[0].Id != later.Id {
+		t.Fatalf("the job due at 130 got no slot: %v", got)
+	}
+	select {
+	case <-yields[1]:
+	default:
+		t.Fatal("the honest job (due at 140) did not give its slot to the job due at 130")
+	}
+	// Its cut height: 140 - 5 - 4 = 131, with 9 blocks left for a 5-block
+	// execution whose inputs were fetched at height 100.
+	a.height = a.inputCutHeight(r)
+	a.cutLateInputs()
+	if r.Abort {
+		t.Fatalf("at height %d (deadline %d), job %d, its inputs fetched at height 100 and its slot given to a job due earlier, "+
+			"was cut as a fetch that never ends and marked for abort (%q), with %d blocks left for its %d-block execution",
+			a.height, r.Deadline, r.ID, r.Error, r.Deadline-a.height, a.blocksOf(r.EstSeconds))
 	}
 }

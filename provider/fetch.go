@@ -64,6 +64,7 @@ type fetchQueue struct {
 	waiting     []computetypes.Job // by ExecDeadline
 	loaded      map[uint64]*loadedJob
 	cuts        map[uint64]jobCut // the contexts of the fetches not done (inputcut.go)
+	yielded     map[uint64]bool   // jobs fetched once that gave their slot up (admitLocked)
 	wg          sync.WaitGroup    // fetches under way
 }
 
@@ -130,6 +131,10 @@ func (q *fetchQueue) admitLocked(limit, perRequester int, ready *workQueue) []co
 		}
 		q.releaseLocked(l.job)
 		q.waitLocked(l.job)
+		if q.yielded == nil {
+			q.yielded = map[uint64]bool{}
+		}
+		q.yielded[l.job.Id] = true
 		close(l.yield)
 		out = append(out, q.takeLocked(limit, perRequester)...)
 	}

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+
+	computetypes "github.com/aichain/aichain/x/compute/types"
 )
 
 // Inputs cut at the abort point. A won job is marked for abort when a fetch
@@ -16,11 +19,12 @@ import (
 // way and the provider forfeited its collateral, where an abort the
 // validators uphold (the inputs unavailable to them too) releases it
 // (TestAttackHangingDatasetDownloadOutlastsTheAbortDecision). So each
-// block, a won job whose inputs are still being fetched (downloaded,
-// loaded, or waiting for a fetch slot) once its window can no longer hold
-// its estimate (inputCutHeight) has its fetch cut: it fails as a fetch
-// does, and is marked for abort. The job could only time out from there;
-// an abort does no worse (x/compute: an abort found false is a timeout).
+// block, a won job whose inputs are still being downloaded or loaded, never
+// fetched before, once its window can no longer hold its execution
+// (inputCutHeight) has its fetch cut: it fails as a fetch does, and is
+// marked for abort. Its server has held it past the point where the job
+// could run; an abort does no worse than the timeout (x/compute: an abort
+// found false is a timeout). A job waiting for a fetch slot is not cut.
 
 // abortMarginBlocks is the blocks left between the cut and the deadline
 // for the abort to land: it is sent in the step after the failure is
@@ -54,10 +58,7 @@ func (a *Agent) cutLateInputs() {
 		if r.Phase != PhaseWon || !a.queued[id] || r.Abort || r.Deadline <= 0 || a.height < a.inputCutHeight(r) {
 			continue
 		}
-		cause := fmt.Errorf("%w (height %d, deadline %d)", errInputsTooLate, a.height, r.Deadline)
-		if a.fetches.cut(id, cause) {
-			a.inputsFailed(r, cause)
-		}
+		a.fetches.cut(id, fmt.Errorf("%w (height %d, deadline %d)", errInputsTooLate, a.height, r.Deadline))
 	}
 }
 
@@ -83,39 +84,47 @@ type jobCut struct {
 	cancel context.CancelCauseFunc
 }
 
-// fetched ends job id's fetch context: its inputs are fetched, or failed.
+// fetched ends job id's fetch context: its inputs are fetched, or failed
+// (a yielded job's load too: its mark goes with it).
 func (q *fetchQueue) fetched(id uint64) {
 	q.mu.Lock()
 	c, ok := q.cuts[id]
 	delete(q.cuts, id)
+	delete(q.yielded, id)
 	q.mu.Unlock()
 	if ok {
 		c.cancel(nil)
 	}
 }
 
-// cut ends the fetch of job id's inputs for cause: a job waiting for a
-// fetch slot leaves the queue (true: the caller records the failure), and
-// a download or load under way is cancelled (its fetch reports the
-// failure). A job whose inputs are fetched is not cut.
-func (q *fetchQueue) cut(id uint64, cause error) (dequeued bool) {
+// cut cancels, for cause, the fetch under way (a download or a load) of
+// job id's inputs, never fetched before. A job waiting for a fetch slot is
+// left to wait: it asked its servers nothing yet, and may still run in the
+// blocks left for its abort; nor is one whose inputs were fetched before
+// it gave its slot up (yielded: admitLocked), whose load reads them from
+// disk (TestYieldedJobIsNotCutAsAnUnfetchedOne).
+func (q *fetchQueue) cut(id uint64, cause error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	c, ok := q.cuts[id]
-	for i, job := range q.waiting {
-		if job.Id == id {
-			q.waiting = append(q.waiting[:i], q.waiting[i+1:]...)
-			delete(q.cuts, id)
-			if ok {
-				c.cancel(cause)
-			}
-			return true
-		}
+	if q.yielded[id] || slices.ContainsFunc(q.waiting, func(j computetypes.Job) bool { return j.Id == id }) {
+		return
 	}
-	if ok {
+	if c, ok := q.cuts[id]; ok {
 		c.cancel(cause)
 	}
-	return false
+}
+
+// drop ends the fetch of job id, whose job ended: it leaves the queue if
+// it waits for a slot, and a fetch under way is cancelled.
+func (q *fetchQueue) drop(id uint64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.waiting = slices.DeleteFunc(q.waiting, func(j computetypes.Job) bool { return j.Id == id })
+	delete(q.yielded, id)
+	if c, ok := q.cuts[id]; ok {
+		delete(q.cuts, id)
+		c.cancel(errJobEnded)
+	}
 }
 
 // fetchErr is the error of a fetch whose context is jctx: its cut's cause
