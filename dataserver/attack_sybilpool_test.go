@@ -81,3 +81,26 @@ func TestAttackSybilProvidersLockOutTheAwardedProvider(t *testing.T) {
 			"held poolProviders' look-ups: %v: refundable bonds lock the winner of a job out of its inputs", err)
 	}
 }
+
+// TestAttackWinnerOfThreeJobsLosesItsPool (found by review of ac506b4): an
+// honest provider that wins jobs over three datasets of this server in one
+// block, its agent prefetching each at once, sends three downloads a block
+// before the awards reach this server's node: each is refused (no grant
+// yet), three strikes within the hour, and the winner is looked up with the
+// strangers, whose pool fresh keys fill for free; its awarded look-ups are
+// then answered 503 and never count the grant that would clear the
+// strikes. TestProviderRefusedBeforeItsAwardKeepsItsPool checks two jobs
+// only; nothing bounds the winner's jobs per server to two.
+func TestAttackWinnerOfThreeJobsLosesItsPool(t *testing.T) {
+	fx, _, _ := twoDatasets(t)
+	_, f3 := testNPY(t, fx.dir, 8, 3, 3)
+	fx.chain.list(3, 1, fx.owner.addr(), f3)
+	if err := fx.srv.Load(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	provider := fx.registered(t)
+	for _, path := range []string{"/v1/datasets/1/chunks/0", "/v1/datasets/2/chunks/0", "/v1/datasets/3/chunks/0"} {
+		fx.wantNoAccess(t, provider, path) // sent a block before its award reached the node
+	}
+	wantPool(t, fx, provider, poolProviders, "the winner of three jobs, refused once for each a block before its award")
+}

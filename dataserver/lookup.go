@@ -76,8 +76,10 @@ type lookups struct {
 	// fresh keys cannot fill it.
 	granted *lru[string, struct{}]
 	// strikes counts the look-ups of active providers that granted no
-	// access (strikes.go).
-	strikes *lru[string, int]
+	// access, firstRefusals their first refusal on each dataset, which is
+	// none (strikes.go).
+	strikes       *lru[string, int]
+	firstRefusals *lru[refusalKey, struct{}]
 
 	mu       sync.Mutex
 	inflight map[string]*lookup
@@ -105,7 +107,7 @@ type lookup struct {
 
 func newLookups(perPool, maxKnown int) *lookups {
 	l := &lookups{known: newLRU[string, struct{}](maxKnown), granted: newLRU[string, struct{}](maxGranted),
-		strikes: newLRU[string, int](maxStruck), inflight: map[string]*lookup{}}
+		strikes: newLRU[string, int](maxStruck), firstRefusals: newLRU[refusalKey, struct{}](maxStruck), inflight: map[string]*lookup{}}
 	for i := range l.pools {
 		l.pools[i] = make(chan struct{}, perPool)
 	}
@@ -240,7 +242,7 @@ func (s *Server) lookUp(ctx context.Context, key accessKey) (accessAnswer, error
 	l.mu.Unlock()
 
 	cur.ans, cur.err = s.askChain(ctx, key)
-	s.noteLookup(key.addr, cur.ans, cur.err, ctx.Err() != nil)
+	s.noteLookup(key, cur.ans, cur.err, ctx.Err() != nil)
 	<-l.pools[p]
 	l.mu.Lock()
 	delete(l.inflight, key.addr)

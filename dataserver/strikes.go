@@ -25,28 +25,41 @@ import (
 // shared or cached.
 //
 // An honest provider keeps its pool: the download of a job's winner sent a
-// block before its award reached this server's node is one strike (two for
-// two such jobs), and the job's grant clears them. A grant by a licence
-// does not: a free trial would clear a sybil's strikes for nothing.
+// block before its award reached this server's node is refused, and the
+// job's grant clears the strikes. A provider's first refusal on a dataset
+// within strikeFor is no strike (firstRefusals): a winner of jobs over
+// three datasets of one server, its downloads each a block ahead of their
+// awards, was struck, and looked up with the strangers, whose pool fresh
+// keys fill, its awarded look-ups never reached the grant that clears them
+// (TestAttackWinnerOfThreeJobsLosesItsPool). A grant by a licence does not
+// clear strikes: a free trial would clear a sybil's strikes for nothing.
 //
-// What holding poolProviders then costs: a sybil has at most providerStrikes
-// look-ups there, each holding one slot at most ChainTimeout (10 s), then
-// none for strikeFor (it stays out while it goes on asking). To
-// keep LookupsPerPool (8) slots busy through H takes 8·min(H, strikeFor) /
-// (3·t) sybils, t the time the node takes to answer one of their look-ups:
-// through a minute of an awarded provider's retries (half its execution
-// window: 10 blocks at the least min_exec_blocks allows) 160 sybils
-// (160,000 AIC bonded) at t = 1 s, and 16 (16,000 AIC) only if the node takes
-// the whole ChainTimeout, which fails the winner's own look-up as well; an
-// hour or more, 9,600 sybils (9.6 million AIC) at t = 1 s, 960 (960,000 AIC)
-// at t = 10 s. Before, 8 sybils (8,000 AIC) held it for as long as they liked.
+// What holding poolProviders then costs: a sybil has at most D +
+// providerStrikes look-ups there, D the datasets this server serves, each
+// holding one slot at most ChainTimeout (10 s), then none for strikeFor (it
+// stays out while it goes on asking). To keep LookupsPerPool (8) slots busy
+// through H takes 8·min(H, strikeFor) / ((D+3)·t) sybils, t the time the
+// node takes to answer one of their look-ups: with 10 datasets, through a
+// minute of an awarded provider's retries (half its execution window: 10
+// blocks at the least min_exec_blocks allows) 37 sybils (37,000 AIC bonded)
+// at t = 1 s, 4 only if the node takes the whole ChainTimeout, which fails
+// the winner's own look-up as well; an hour or more, 2,216 sybils (2.2
+// million AIC) at t = 1 s. Before, 8 sybils (8,000 AIC) held it for as long
+// as they liked.
 const (
 	providerStrikes = 3
 	strikeFor       = time.Hour
 	// maxStruck bounds the providers whose strikes are remembered (an
-	// account enters only as an active provider, each with a bond).
+	// account enters only as an active provider, each with a bond), and
+	// their datasets' first refusals.
 	maxStruck = 65_536
 )
+
+// refusalKey is a provider's refusal on a dataset.
+type refusalKey struct {
+	addr string
+	id   uint64
+}
 
 // struck reports whether addr has providerStrikes strikes: a provider
 // looked up out of poolProviders.
@@ -57,21 +70,33 @@ func (s *Server) struck(addr string) bool {
 
 // noteLookup counts the end of a look-up of addr, an active provider, that
 // ran (gone: its request went away before the answer): a strike when it
-// granted no access, the strikes forgotten when it granted access by a
+// granted no access (but, not struck, its first refusal on the dataset
+// within strikeFor), the strikes forgotten when it granted access by a
 // job. A node that fails or times out is no strike: it fails every asker
 // alike, and striking the providers that retried through an outage would
 // send every winner to the strangers' pool once it is back. An account has
 // one look-up at a time (lookUp), so its count is not raced.
-func (s *Server) noteLookup(addr string, ans accessAnswer, err error, gone bool) {
+func (s *Server) noteLookup(key accessKey, ans accessAnswer, err error, gone bool) {
+	addr := key.addr
 	if _, provider := s.marked(addr); !provider {
 		return
 	}
+	now := s.cfg.Now()
 	switch {
-	case err == nil && ans.ok && ans.byJob:
-		s.lk.strikes.remove(addr)
-	case gone || errors.Is(err, ErrNotFound) || (err == nil && !ans.ok):
-		now := s.cfg.Now()
-		n, _ := s.lk.strikes.get(addr, now)
-		s.lk.strikes.put(addr, n+1, now.Add(strikeFor))
+	case err == nil && ans.ok:
+		if ans.byJob {
+			s.lk.strikes.remove(addr)
+		}
+		return
+	case err == nil && !ans.ok && !gone && !s.struck(addr):
+		first := refusalKey{addr: addr, id: key.id}
+		if _, seen := s.lk.firstRefusals.get(first, now); !seen {
+			s.lk.firstRefusals.put(first, struct{}{}, now.Add(strikeFor))
+			return
+		}
+	case err != nil && !gone && !errors.Is(err, ErrNotFound):
+		return // the node's failure
 	}
+	n, _ := s.lk.strikes.get(addr, now)
+	s.lk.strikes.put(addr, n+1, now.Add(strikeFor))
 }

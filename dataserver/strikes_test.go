@@ -68,12 +68,12 @@ func TestProviderRefusedBeforeItsAwardKeepsItsPool(t *testing.T) {
 }
 
 // TestSybilProviderLeavesTheProvidersPool: a provider refused
-// providerStrikes times is looked up with everyone else; a licence (a free
-// trial) granted between does not clear its strikes; it stays out while
-// it goes on asking, comes back after strikeFor without a strike, and a
-// job's grant clears them at once. Its look-ups in poolProviders are
-// counted: at most providerStrikes a strikeFor (strikes.go: the
-// attacker's cost).
+// providerStrikes times on a dataset, past its first refusal there, is
+// looked up with everyone else; a licence (a free trial) granted between
+// does not clear its strikes; it stays out while it goes on asking, comes
+// back after strikeFor without a strike, and a job's grant clears them at
+// once. Its look-ups in poolProviders are counted: at most providerStrikes
+// + 1 a strikeFor on one dataset (strikes.go: the attacker's cost).
 func TestSybilProviderLeavesTheProvidersPool(t *testing.T) {
 	fx, _, ahead := twoDatasets(t)
 	sybil := fx.registered(t)
@@ -94,10 +94,10 @@ func TestSybilProviderLeavesTheProvidersPool(t *testing.T) {
 		}
 		ahead(6 * time.Second) // past the cached grant (AccessTTL)
 	}
-	for i := range providerStrikes {
+	for i := range providerStrikes + 1 { // its first refusal on dataset 2, then its strikes
 		refuse()
 		read("/v1/datasets/1/chunks/0") // the licence clears nothing
-		if i < providerStrikes-1 {
+		if i < providerStrikes {
 			wantPool(t, fx, sybil, poolProviders, "before its last strike")
 		}
 	}
@@ -111,11 +111,11 @@ func TestSybilProviderLeavesTheProvidersPool(t *testing.T) {
 	}
 	ahead(strikeFor + time.Second)
 	wantPool(t, fx, sybil, poolProviders, "quiet for strikeFor")
-	for range providerStrikes {
+	for range providerStrikes + 1 {
 		refuse()
 	}
 	wantPool(t, fx, sybil, poolStrangers, "struck again")
-	if want := 2 * providerStrikes; refusedInPool != want {
+	if want := 2 * (providerStrikes + 1); refusedInPool != want {
 		t.Fatalf("%d refused look-ups in poolProviders over 4 hours, want %d", refusedInPool, want)
 	}
 	fx.chain.award(2, sybil.addr(), 1, 9)
