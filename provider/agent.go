@@ -207,6 +207,9 @@ type Agent struct {
 	execs    execCuts         // executions under way, and jobs ended before theirs (execcut.go)
 	doneCh   chan execResult
 	backlog  []uint64
+	// paramsDue: a block of a height divisible by 100, when the params are
+	// read again, was merged into a later one (catchUp).
+	paramsDue bool
 
 	// A won job's download that finds no room on disk tries again every
 	// cacheRetry for up to cacheWait (0: defaultCacheRetry,
@@ -309,8 +312,8 @@ func (a *Agent) start(ctx context.Context) error {
 	}
 }
 
-// loop runs the pipeline on every new block and records finished
-// executions, until ctx ends.
+// loop runs the pipeline on every new block (at the newest of those
+// waiting, catchUp) and records finished executions, until ctx ends.
 func (a *Agent) loop(ctx context.Context) error {
 	blocks := a.client.WatchBlocks(ctx, a.cfg.Watch)
 	for {
@@ -324,6 +327,7 @@ func (a *Agent) loop(ctx context.Context) error {
 				return nil
 			}
 			a.drainDone()
+			b = a.catchUp(b, blocks)
 			if err := a.step(ctx, b); err != nil && ctx.Err() == nil {
 				a.log.Warn("block step failed; the next block retries", "height", b.Height, "err", err)
 			}

@@ -41,7 +41,8 @@ func (a *Agent) step(ctx context.Context, b chainclient.Block) error {
 	a.retire()
 	a.keepModels()
 	a.releaseHolds(a.keepDatasets(ctx))
-	if b.Height%100 == 0 {
+	if b.Height%100 == 0 || a.paramsDue {
+		a.paramsDue = false
 		errs = append(errs, a.within(ctx, a.refreshParams))
 	}
 	errs = append(errs, a.flush())
