@@ -85,7 +85,12 @@ func (s *Server) noteLookup(key accessKey, ans accessAnswer, err error, gone boo
 	switch {
 	case err == nil && ans.ok:
 		if ans.byJob {
+			// Its first refusal there is free again: a provider winning jobs
+			// on the same datasets an hour later sends its downloads ahead
+			// of their awards again
+			// (TestAttackWinnerOfThreeJobsTwiceInAnHourLosesItsPool).
 			s.lk.strikes.remove(addr)
+			s.lk.firstRefusals.remove(refusalKey{addr: addr, id: key.id})
 		}
 		return
 	case err == nil && !ans.ok && !gone && !s.struck(addr):
