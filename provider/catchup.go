@@ -31,17 +31,20 @@ func (a *Agent) catchUp(b chainclient.Block, blocks <-chan chainclient.Block) ch
 	}
 }
 
-// mergeBlocks returns older and newer as one block at newer's height.
+// mergeBlocks returns older with newer merged in, at newer's height: it
+// grows older's events and txs in place (the agent owns them), since a copy
+// of all merged so far at each merge cost the square of the backlog
+// (TestAttackCatchUpCopiesEveryBlockAgainAtEachMerge: 829 MiB for 256
+// blocks of 200 txs).
 func mergeBlocks(older, newer chainclient.Block) chainclient.Block {
-	m := chainclient.Block{Height: newer.Height, Time: newer.Time, Full: older.Full && newer.Full}
-	m.Events = append(append(m.Events, older.Events...), newer.Events...)
-	if len(older.Txs)+len(newer.Txs) > 0 {
-		m.Txs = make(map[string]uint32, len(older.Txs)+len(newer.Txs))
-		for _, txs := range []map[string]uint32{older.Txs, newer.Txs} {
-			for hash, code := range txs {
-				m.Txs[hash] = code
-			}
-		}
+	m := older
+	m.Height, m.Time, m.Full = newer.Height, newer.Time, older.Full && newer.Full
+	m.Events = append(m.Events, newer.Events...)
+	if len(newer.Txs) > 0 && m.Txs == nil {
+		m.Txs = make(map[string]uint32, len(newer.Txs))
+	}
+	for hash, code := range newer.Txs {
+		m.Txs[hash] = code
 	}
 	return m
 }
