@@ -125,8 +125,8 @@ func TestFetchQueueCut(t *testing.T) {
 	if err := fetchErr(ctx3, context.Canceled); !errors.Is(err, errInputsTooLate) {
 		t.Fatalf("the error of a cut fetch: %v, want errInputsTooLate", err)
 	}
-	q.drop(1)
-	q.drop(5)
+	q.drop(1, &workQueue{})
+	q.drop(5, &workQueue{})
 	if len(q.waiting) != 1 || q.waiting[0].Id != 2 || !errors.Is(context.Cause(ctx1), errJobEnded) || !errors.Is(context.Cause(ctx5), errJobEnded) {
 		t.Fatalf("drop: waiting %v, contexts %v and %v; want job 2 alone waiting, both cancelled as ended",
 			q.waiting, context.Cause(ctx1), context.Cause(ctx5))
@@ -158,7 +158,7 @@ func TestYieldedJobIsNotCutAsAnUnfetchedOne(t *testing.T) {
 			t.Fatalf("job %d not fetched at once: %v", j.Id, got)
 		}
 		y, _ := a.fetches.load(j, a.ready.push(prepared{job: j}), limit, per, &a.ready) // fetched, waiting for a worker
-		yields = append(yields, y)
+		yields = append(yields, y.yield)
 	}
 	bs := a.cap.blockTime().Seconds()
 	r := &Record{ID: honest.Id, Requester: honest.Requester, Phase: PhaseWon, ExecBlocks: 40, Deadline: 140, EstSeconds: 5 * bs}

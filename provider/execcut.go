@@ -72,7 +72,7 @@ func (e *execCuts) forget(id uint64) {
 // sent: its fetch and its execution. Pipeline goroutine.
 func (a *Agent) endWork(id uint64) {
 	if a.queued[id] {
-		a.fetches.drop(id)
+		a.fetches.drop(id, &a.ready)
 		a.execs.end(id)
 	}
 }

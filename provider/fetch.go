@@ -69,11 +69,12 @@ type fetchQueue struct {
 }
 
 // loadedJob is a fetched job in its slot, queued for the workers: yield
-// closes when it gives its slot up (admitLocked).
+// closes when it gives its slot up (admitLocked), ended when its job ended
+// (drop: it leaves the workers' queue and frees its slot).
 type loadedJob struct {
-	job   computetypes.Job
-	item  *readyItem
-	yield chan struct{}
+	job          computetypes.Job
+	item         *readyItem
+	yield, ended chan struct{}
 }
 
 // push queues job and returns the jobs that may be fetched now
@@ -93,17 +94,17 @@ func (q *fetchQueue) waitLocked(job computetypes.Job) {
 }
 
 // load records job, fetched and queued for the workers as it, in its
-// slot, and returns a channel closed if it gives the slot up, with the
-// jobs that may be fetched now (admitLocked).
-func (q *fetchQueue) load(job computetypes.Job, it *readyItem, limit, perRequester int, ready *workQueue) (<-chan struct{}, []computetypes.Job) {
+// slot, and returns it (its yield and ended channels), with the jobs that
+// may be fetched now (admitLocked).
+func (q *fetchQueue) load(job computetypes.Job, it *readyItem, limit, perRequester int, ready *workQueue) (*loadedJob, []computetypes.Job) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.loaded == nil {
 		q.loaded = map[uint64]*loadedJob{}
 	}
-	l := &loadedJob{job: job, item: it, yield: make(chan struct{})}
+	l := &loadedJob{job: job, item: it, yield: make(chan struct{}), ended: make(chan struct{})}
 	q.loaded[job.Id] = l
-	return l.yield, q.admitLocked(limit, perRequester, ready)
+	return l, q.admitLocked(limit, perRequester, ready)
 }
 
 // taken forgets a loaded job a worker took.
@@ -333,17 +334,20 @@ func needsInputs(job computetypes.Job) bool {
 // handOff queues a prepared job for the workers and waits until one takes
 // it (a fetched job holds its inputs in memory, one per fetch slot), it
 // gives its slot to a job due earlier (admitLocked: it is in the fetch queue
-// again, its slot freed; yielded is true), or ctx ends.
+// again, its slot freed; yielded is true), its job ends (drop: it left the
+// workers' queue; its slot is freed by the fetch), or ctx ends.
 func (a *Agent) handOff(ctx context.Context, p prepared) (yielded bool) {
 	it := a.ready.push(p)
-	yield, jobs := a.fetches.load(p.job, it, a.cfg.Fetchers, a.fetchesPerRequester(), &a.ready)
+	l, jobs := a.fetches.load(p.job, it, a.cfg.Fetchers, a.fetchesPerRequester(), &a.ready)
 	a.launch(ctx, jobs, nil)
 	select {
 	case <-it.taken:
 		a.fetches.taken(p.job.Id)
 		return false
-	case <-yield:
+	case <-l.yield:
 		return true
+	case <-l.ended:
+		return false
 	case <-ctx.Done():
 		return false
 	}

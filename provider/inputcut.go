@@ -115,12 +115,21 @@ func (q *fetchQueue) cut(id uint64, cause error) {
 }
 
 // drop ends the fetch of job id, whose job ended: it leaves the queue if
-// it waits for a slot, and a fetch under way is cancelled.
-func (q *fetchQueue) drop(id uint64) {
+// it waits for a slot, a fetch under way is cancelled, and a fetched job
+// waiting for a worker leaves ready, the workers' queue, and frees its
+// slot with its inputs: it held them until a worker took it and skipped it
+// (TestAttackEndedJobHoldsItsFetchSlotUntilAWorkerFrees).
+func (q *fetchQueue) drop(id uint64, ready *workQueue) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.waiting = slices.DeleteFunc(q.waiting, func(j computetypes.Job) bool { return j.Id == id })
 	delete(q.yielded, id)
+	if l, ok := q.loaded[id]; ok {
+		delete(q.loaded, id)
+		if ready.remove(l.item) {
+			close(l.ended)
+		}
+	}
 	if c, ok := q.cuts[id]; ok {
 		delete(q.cuts, id)
 		c.cancel(errJobEnded)
