@@ -4,8 +4,6 @@ import (
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
-
 	"github.com/aichain/aichain/accel/cpu"
 	"github.com/aichain/aichain/workload"
 	computetypes "github.com/aichain/aichain/x/compute/types"
@@ -47,13 +45,7 @@ func TestAttackStalledFetchersStarveJobsWithoutInputs(t *testing.T) {
 	a.dispatch()
 
 	// Settle: either the honest job is done, or every fetcher is held.
-	fetching := func() float64 {
-		var m dto.Metric
-		if err := a.metrics.Fetching.Write(&m); err != nil {
-			t.Fatal(err)
-		}
-		return m.GetGauge().GetValue()
-	}
+	fetching := func() float64 { return fetchesInFlight(t, a) }
 	for wait := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		select {
 		case res := <-a.doneCh:

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
-
 	"github.com/aichain/aichain/accel/cpu"
 	"github.com/aichain/aichain/dataserver"
 	"github.com/aichain/aichain/jobexec"
@@ -85,13 +83,7 @@ func honestJobBehindStalledFetches(t *testing.T, hostileDataset func(id uint64) 
 	}
 
 	runPools(t, a, a.cfg.Workers)
-	fetching := func() float64 {
-		var m dto.Metric
-		if err := a.metrics.Fetching.Write(&m); err != nil {
-			t.Fatal(err)
-		}
-		return m.GetGauge().GetValue()
-	}
+	fetching := func() float64 { return fetchesInFlight(t, a) }
 	a.dispatch()
 	// Every hostile job routed: fetching, waiting for a slot, or failed.
 	routed := func() float64 { return fetching() + float64(a.fetches.len()+len(a.doneCh)) }

@@ -49,16 +49,7 @@ func TestAttackHungQueryBlocksTheNextReveal(t *testing.T) {
 	a := n.agent(t)
 	var hung atomic.Int32
 	a.query = hangingList{auditQuery: auditQuery{n: n}, hung: &hung}
-	r := &Record{ID: 1, Requester: job.Requester, Phase: PhaseCommitted, Price: "1000uaic", Salt: make([]byte, 32),
-		Collateral: "1000000uaic", CommitEnd: job.CommitEnd, RevealEnd: job.RevealEnd, ExecBlocks: job.ExecBlocks}
-	a.recs[1] = r
-	commitment, err := a.commitment(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n.mu.Lock()
-	n.commits[1] = computetypes.BidCommit{JobId: 1, Provider: a.me, Commitment: commitment}
-	n.mu.Unlock()
+	committedBid(t, n, a, job)
 
 	ctx, cancel := context.WithCancel(context.Background()) // the agent's run: SIGTERM only
 	stepped := make(chan int64, 16)
@@ -182,4 +173,21 @@ func TestAttackOpenJobFloodOutlastsTheBidStageWait(t *testing.T) {
 			"of %d open jobs at 150 ms each) outlasts the bid stage's callWait of %v; last step error: %v",
 			honest.Id, a.recs[honest.Id] != nil, c, pages.Load(), 24*200+1, a.callWait(), lastErr)
 	}
+}
+
+// committedBid is a's bid on job, committed: its record, and its
+// commitment on n's chain.
+func committedBid(t *testing.T, n *auditNode, a *Agent, job computetypes.Job) *Record {
+	t.Helper()
+	r := &Record{ID: job.Id, Requester: job.Requester, Phase: PhaseCommitted, Price: "1000uaic", Salt: make([]byte, 32),
+		Collateral: "1000000uaic", CommitEnd: job.CommitEnd, RevealEnd: job.RevealEnd, ExecBlocks: job.ExecBlocks}
+	a.recs[job.Id] = r
+	commitment, err := a.commitment(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.mu.Lock()
+	n.commits[job.Id] = computetypes.BidCommit{JobId: job.Id, Provider: a.me, Commitment: commitment}
+	n.mu.Unlock()
+	return r
 }

@@ -180,16 +180,7 @@ func TestAttackOpenJobFloodLagsTheRevealPastItsWindow(t *testing.T) {
 	a.cfg.Watch = chainclient.WatchConfig{Poll: time.Millisecond, Log: a.log}
 	a.query = floodedListing{slowPages: slowPages{auditQuery: auditQuery{n: n}, flood: 20 * 200, pages: &atomic.Int64{}}, a: a, c: c}
 
-	r := &Record{ID: 1, Requester: job.Requester, Phase: PhaseCommitted, Price: "1000uaic", Salt: make([]byte, 32),
-		Collateral: "1000000uaic", CommitEnd: job.CommitEnd, RevealEnd: job.RevealEnd, ExecBlocks: job.ExecBlocks}
-	a.recs[1] = r
-	commitment, err := a.commitment(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n.mu.Lock()
-	n.commits[1] = computetypes.BidCommit{JobId: 1, Provider: a.me, Commitment: commitment}
-	n.mu.Unlock()
+	committedBid(t, n, a, job)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -77,11 +77,7 @@ func TestAttackTricklingDatasetServerHoldsTheWorkers(t *testing.T) {
 	// wait for the state, not a moment).
 	var n float64
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		var m dto.Metric
-		if err := a.metrics.Fetching.Write(&m); err != nil {
-			t.Fatal(err)
-		}
-		if n = m.GetGauge().GetValue(); n == 1 && a.fetches.len() == a.cfg.Workers-1 {
+		if n = fetchesInFlight(t, a); n == 1 && a.fetches.len() == a.cfg.Workers-1 {
 			return
 		}
 	}
@@ -101,4 +97,14 @@ func runPools(t *testing.T, a *Agent, workers int) context.Context {
 		go a.fetcher(ctx)
 	}
 	return ctx
+}
+
+// fetchesInFlight reads a's fetches_in_flight gauge.
+func fetchesInFlight(t *testing.T, a *Agent) float64 {
+	t.Helper()
+	var m dto.Metric
+	if err := a.metrics.Fetching.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetGauge().GetValue()
 }

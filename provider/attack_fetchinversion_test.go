@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
-
 	"github.com/aichain/aichain/accel/cpu"
 	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/workload"
@@ -93,13 +91,7 @@ func TestAttackLoadedLateJobsHoldTheFetchSlotsOfAnEarlierOne(t *testing.T) {
 		hostile = append(hostile, id)
 	}
 	a.dispatch()
-	fetching := func() float64 {
-		var m dto.Metric
-		if err := a.metrics.Fetching.Write(&m); err != nil {
-			t.Fatal(err)
-		}
-		return m.GetGauge().GetValue()
-	}
+	fetching := func() float64 { return fetchesInFlight(t, a) }
 	settle := func(ready, waiting int) {
 		t.Helper()
 		for wait := time.Now().Add(20 * time.Second); a.ready.len() != ready || a.fetches.len() != waiting || fetching() != 0; time.Sleep(5 * time.Millisecond) {
