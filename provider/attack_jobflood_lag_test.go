@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"net"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,9 +11,6 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/cosmos/cosmos-sdk/client/grpc/cmtservice"
-	"github.com/cosmos/cosmos-sdk/crypto/keyring"
-	txtypes "github.com/cosmos/cosmos-sdk/types/tx"
-	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
 	"github.com/aichain/aichain/chainclient"
 	computetypes "github.com/aichain/aichain/x/compute/types"
@@ -152,31 +148,15 @@ func (q floodedListing) Jobs(ctx context.Context, in *computetypes.QueryJobsRequ
 // result and abort are as late. Each step now starts at the newest block
 // buffered (catchUp).
 func TestAttackOpenJobFloodLagsTheRevealPastItsWindow(t *testing.T) {
-	n := newAuditNode(t)
 	job := gemmJob(1, 64, 40)
 	job.State, job.CommitEnd, job.RevealEnd = computetypes.JobState_JOB_STATE_OPEN, 125, 130
-	n.setJob(job)
-	c := &laggingChain{n: n, job: job, height: 101, polls: make(chan int64, 64), passed: make(chan struct{})}
-
+	c := &laggingChain{job: job, height: 101, polls: make(chan int64, 64), passed: make(chan struct{})}
 	// The agent's node: the fake node's tx and account services, and the
 	// chain's latest block for the watcher.
-	srv := grpc.NewServer()
-	txtypes.RegisterServiceServer(srv, n)
-	authtypes.RegisterQueryServer(srv, n)
-	cmtservice.RegisterServiceServer(srv, c)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(srv.Stop)
+	n := newAuditNode(t, func(s *grpc.Server) { cmtservice.RegisterServiceServer(s, c) })
+	c.n = n
+	n.setJob(job)
 	a := n.agent(t)
-	a.client, err = chainclient.New(chainclient.Config{GRPCAddr: ln.Addr().String(), ChainID: "aichain-local-1", KeyringDir: n.keyDir,
-		KeyringBackend: keyring.BackendTest, From: "provider", GasPrices: "0uaic"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = a.client.Close() })
 	a.cfg.Watch = chainclient.WatchConfig{Poll: time.Millisecond, Log: a.log}
 	a.query = floodedListing{slowPages: slowPages{auditQuery: auditQuery{n: n}, flood: 20 * 200, pages: &atomic.Int64{}}, a: a, c: c}
 

@@ -72,14 +72,18 @@ type auditNode struct {
 	busy int
 }
 
-// newAuditNode starts the node and returns it with a client of a fresh
-// provider key (as a restarted process makes one).
-func newAuditNode(t *testing.T) *auditNode {
+// newAuditNode starts the node, with the services of register beside its
+// own, and returns it with a client of a fresh provider key (as a
+// restarted process makes one).
+func newAuditNode(t *testing.T, register ...func(*grpc.Server)) *auditNode {
 	t.Helper()
 	n := &auditNode{landed: map[string]bool{}, jobs: map[uint64]computetypes.Job{}, commits: map[uint64]computetypes.BidCommit{}}
 	srv := grpc.NewServer()
 	txtypes.RegisterServiceServer(srv, n)
 	authtypes.RegisterQueryServer(srv, n)
+	for _, r := range register {
+		r(srv)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
