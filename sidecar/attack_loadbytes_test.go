@@ -14,7 +14,6 @@ import (
 	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/testutil/modelreg"
 	"github.com/aichain/aichain/workload"
-	computetypes "github.com/aichain/aichain/x/compute/types"
 	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
 )
 
@@ -59,11 +58,7 @@ func TestAttackPausedLoadsKeepBytesBesideRunningLoads(t *testing.T) {
 	t.Cleanup(cancel)
 	await := func(model uint64) chan error {
 		res := make(chan error, 1)
-		pv := computetypes.PendingVerification{JobId: model, Workload: mlpSpec, ModelId: model, VerificationEnd: 1_000}
-		go func() {
-			_, err := v.awaitModel(ctx, ctx, pv, time.Time{})
-			res <- err
-		}()
+		awaitModelInto(ctx, v, model, model, res)
 		return res
 	}
 	for id := uint64(10); id < 16; id++ {

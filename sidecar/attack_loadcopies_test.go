@@ -2,7 +2,6 @@ package sidecar
 
 import (
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -10,8 +9,6 @@ import (
 	"github.com/aichain/aichain/accel/cpu"
 	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/testutil/modelreg"
-	"github.com/aichain/aichain/workload"
-	computetypes "github.com/aichain/aichain/x/compute/types"
 	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
 )
 
@@ -31,11 +28,7 @@ import (
 // policy's Timeout a minute (no cut in the test): one of the loads must end
 // within 6 s, the file resumed with a Range.
 func TestAttackSecondURIOfAFileDropsItsLoadEverySlice(t *testing.T) {
-	slow := &pacedWeights{file: mlpFile(t, 1<<16)}
-	srv := httptest.NewServer(slow)
-	t.Cleanup(srv.Close)
-	sha := workload.SHA256Hex(slow.file)
-	uri := srv.URL + "/v1/models/" + sha
+	slow, sha, uri := servePacedWeights(t, nil)
 	reg := modelreg.Of(
 		modelregistrytypes.Model{Id: 2, Uri: uri, Sha256: sha, InputDim: 3, OutputDim: 2},
 		modelregistrytypes.Model{Id: 5, Uri: uri + "?copy=1", Sha256: strings.ToUpper(sha), InputDim: 3, OutputDim: 2})
@@ -50,11 +43,7 @@ func TestAttackSecondURIOfAFileDropsItsLoadEverySlice(t *testing.T) {
 	t.Cleanup(cancel)
 	done := make(chan error, 2)
 	for _, model := range []uint64{2, 5} {
-		pv := computetypes.PendingVerification{JobId: model, Workload: mlpSpec, ModelId: model, VerificationEnd: 1_000}
-		go func() {
-			_, err := v.awaitModel(ctx, ctx, pv, time.Time{})
-			done <- err
-		}()
+		awaitModelInto(ctx, v, model, model, done)
 	}
 	select {
 	case err := <-done:

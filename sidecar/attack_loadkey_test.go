@@ -2,7 +2,6 @@ package sidecar
 
 import (
 	"context"
-	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,8 +13,6 @@ import (
 	"github.com/aichain/aichain/accel/cpu"
 	"github.com/aichain/aichain/jobexec"
 	"github.com/aichain/aichain/testutil/modelreg"
-	"github.com/aichain/aichain/workload"
-	computetypes "github.com/aichain/aichain/x/compute/types"
 	modelregistrytypes "github.com/aichain/aichain/x/modelregistry/types"
 )
 
@@ -29,11 +26,8 @@ import (
 // the check waits on the file's one load. Scaled: a 1.25 MiB file sent at
 // about 3 MiB/s, the node silent at the first check's first query.
 func TestAttackNodeHiccupLoadsAFileTwice(t *testing.T) {
-	slow := &pacedWeights{file: mlpFile(t, 1<<16)}
-	srv := httptest.NewServer(slow)
-	t.Cleanup(srv.Close)
-	sha := workload.SHA256Hex(slow.file)
-	reg := modelreg.Of(modelregistrytypes.Model{Id: 2, Uri: srv.URL + "/v1/models/" + sha, Sha256: sha, InputDim: 3, OutputDim: 2})
+	slow, sha, uri := servePacedWeights(t, nil)
+	reg := modelreg.Of(modelregistrytypes.Model{Id: 2, Uri: uri, Sha256: sha, InputDim: 3, OutputDim: 2})
 	node := &hiccupRecords{Records: reg}
 	node.silent.Store(1)
 	cfg := testConfig()
@@ -46,18 +40,11 @@ func TestAttackNodeHiccupLoadsAFileTwice(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	done := make(chan error, 2)
-	await := func(job uint64) {
-		pv := computetypes.PendingVerification{JobId: job, Workload: mlpSpec, ModelId: 2, VerificationEnd: 1_000}
-		go func() {
-			_, err := v.awaitModel(ctx, ctx, pv, time.Time{})
-			done <- err
-		}()
-	}
-	await(1)
+	awaitModelInto(ctx, v, 1, 2, done)
 	for node.silent.Load() > 0 {
 		time.Sleep(time.Millisecond)
 	}
-	await(2)
+	awaitModelInto(ctx, v, 2, 2, done)
 	most, running := 0, 0
 	deadline := time.After(5 * time.Second)
 	for ended := 0; ended < 2; {

@@ -39,31 +39,26 @@ func mlpFile(t *testing.T, hidden int) []byte {
 // asks for model 1 (a small file served at once) while it loads, and
 // checks that both load; it returns what slow was asked.
 func slicedLoads(t *testing.T, ignoreRange bool) (asked []string, sent, size int64) {
-	slow := &pacedWeights{file: mlpFile(t, 1<<16)}
-	var h http.Handler = slow
+	wrap := func(h http.Handler) http.Handler { return h }
 	if ignoreRange {
-		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { r.Header.Del("Range"); slow.ServeHTTP(w, r) })
+		wrap = func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { r.Header.Del("Range"); h.ServeHTTP(w, r) })
+		}
 	}
-	slowSrv := httptest.NewServer(h)
-	t.Cleanup(slowSrv.Close)
+	slow, sha, uri := servePacedWeights(t, wrap)
 	small := mlpFile(t, 4)
 	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(small) }))
 	t.Cleanup(fast.Close)
 	cfg := testConfig()
 	cfg.Workers, cfg.MaxWeightsBytes, cfg.ModelLoadBytes, cfg.CheckSlice = 1, 256<<20, 512<<20, 100*time.Millisecond
-	sha := workload.SHA256Hex(slow.file)
 	cfg.MLP = jobexec.NewChainResolver(jobexec.ResolverConfig{Fetch: cfg.Fetch, Models: modelreg.Of(
-		modelregistrytypes.Model{Id: 2, Uri: slowSrv.URL + "/v1/models/" + sha, Sha256: sha, InputDim: 3, OutputDim: 2},
+		modelregistrytypes.Model{Id: 2, Uri: uri, Sha256: sha, InputDim: 3, OutputDim: 2},
 		modelregistrytypes.Model{Id: 1, Uri: fast.URL + "/m.safetensors", Sha256: workload.SHA256Hex(small), InputDim: 3, OutputDim: 2})})
 	v := New(cfg, staticSource{}, cpu.New(), quiet(), NewMetrics("cpu"))
 	runVerifier(t, v)
 	await := func(model uint64) chan error {
 		res := make(chan error, 1)
-		pv := computetypes.PendingVerification{JobId: model, Workload: mlpSpec, ModelId: model, VerificationEnd: 1_000}
-		go func() {
-			_, err := v.awaitModel(context.Background(), context.Background(), pv, time.Time{})
-			res <- err
-		}()
+		awaitModelInto(context.Background(), v, model, model, res)
 		return res
 	}
 	bigDone := await(2)
@@ -102,4 +97,30 @@ func TestSlicedModelLoadFromAServerIgnoringRange(t *testing.T) {
 	if len(asked) < 2 || sent < size+1 {
 		t.Fatalf("the uri was asked %q and sent %d bytes of a %d-byte file: want the load cut and fetched afresh", asked, sent, size)
 	}
+}
+
+// servePacedWeights serves a weights file of 65,536 rows at pacedWeights'
+// pace, through wrap (nil: as it is), until the test ends, and returns it
+// with its sha256 and its uri.
+func servePacedWeights(t *testing.T, wrap func(http.Handler) http.Handler) (slow *pacedWeights, sha, uri string) {
+	t.Helper()
+	slow = &pacedWeights{file: mlpFile(t, 1<<16)}
+	var h http.Handler = slow
+	if wrap != nil {
+		h = wrap(h)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	sha = workload.SHA256Hex(slow.file)
+	return slow, sha, srv.URL + "/v1/models/" + sha
+}
+
+// awaitModelInto runs v.awaitModel for job's check of model (an mlp job) in
+// a goroutine, until ctx ends, and sends its error to out.
+func awaitModelInto(ctx context.Context, v *Verifier, job, model uint64, out chan<- error) {
+	pv := computetypes.PendingVerification{JobId: job, Workload: mlpSpec, ModelId: model, VerificationEnd: 1_000}
+	go func() {
+		_, err := v.awaitModel(ctx, ctx, pv, time.Time{})
+		out <- err
+	}()
 }
