@@ -7,9 +7,10 @@
 // It is a pipeline driven by new blocks (a websocket subscription to the
 // node's NewBlock events, or polling when that is down). Each block it
 // first confirms its transactions in flight, then reveals (a missed reveal
-// forfeits a deposit), then commits new bids, then submits finished
-// results — each kind many messages to a transaction, signed with a tracked
-// account sequence and never waited for. Execution runs beside the pipeline
+// forfeits a deposit), then submits finished results and aborts (each due
+// by a deadline), then commits new bids — each kind many messages to a
+// transaction (a commitment only with those on its requester's jobs),
+// signed with a tracked account sequence and never waited for. Execution runs beside the pipeline
 // and never delays a reveal. Its state is a compact record per job in an
 // embedded store, written once per block, purged after settlement.
 package provider
@@ -201,7 +202,7 @@ type Agent struct {
 	openKey  []byte // where the listing of open jobs goes on (nil: from the first page)
 	params   computetypes.Params
 	skip     map[uint64]int64 // open jobs decided against, until their commit end
-	queued   map[uint64]bool  // won jobs handed to the fetchers and workers
+	queued   map[uint64]bool  // won jobs handed to the fetchers and workers, until their records go (forget)
 	execCh   chan uint64      // won jobs, to the fetchers
 	ready    workQueue        // jobs with their inputs, fetchers to workers, earliest deadline first
 	execs    execCuts         // executions under way, and jobs ended before theirs (execcut.go)
@@ -362,7 +363,10 @@ func (a *Agent) touch(r *Record) {
 	a.mu.Unlock()
 }
 
-// forget deletes a record (and its chunks) at the end of the step.
+// forget deletes a record (and its chunks) at the end of the step, and
+// its job's mark in queued: kept, it was one entry per job won for the
+// life of the process (TestQueuedKeepsEveryWonJobForTheProcessLife).
+// Pipeline goroutine.
 func (a *Agent) forget(id uint64) {
 	a.mu.Lock()
 	delete(a.recs, id)
@@ -370,6 +374,7 @@ func (a *Agent) forget(id uint64) {
 	delete(a.dirty, id)
 	a.deleted = append(a.deleted, id)
 	a.mu.Unlock()
+	delete(a.queued, id)
 	a.auth.dropJob(id)
 	a.execs.forget(id)
 }

@@ -13,9 +13,16 @@ import (
 type item struct {
 	id  uint64
 	msg sdk.Msg
+	// party is the account whose own tx can make msg fail after its
+	// simulation ("" for none): a commitment's requester, who may cancel
+	// its job through the commit phase. A tx fails whole, so sendAll puts
+	// msg only with messages of the same party
+	// (TestAttackCancelledJobFailsEveryCommitBatch).
+	party string
 }
 
-// sendAll sends items in transactions of at most BatchSize messages, each
+// sendAll sends items in transactions of at most BatchSize messages of
+// one party (item.party; a run of the same party in items), each
 // simulated first; a batch the node refuses, or whose fee is over the
 // client's limit, is split in halves until the refused messages stand
 // alone, and those are handed to refused. sent is
@@ -34,7 +41,10 @@ func (a *Agent) sendAll(ctx context.Context, kind string, items []item, sent fun
 		a.client.RecheckSequence()
 	}
 	for len(items) > 0 {
-		n := min(len(items), a.cfg.BatchSize)
+		n := 1
+		for n < min(len(items), a.cfg.BatchSize) && items[n].party == items[0].party {
+			n++
+		}
 		err := a.sendBatch(ctx, kind, items[:n], sent, refused)
 		if errors.Is(err, chainclient.ErrWrongSequence) {
 			a.log.Warn("the node's account sequence is not found; the messages wait for the next block",

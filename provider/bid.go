@@ -203,7 +203,16 @@ func (a *Agent) decide(ctx context.Context, job computetypes.Job, budget *sdk.Co
 }
 
 // commit sends the commitments of every bid not yet sent whose commit
-// window is open long enough for the tx to land.
+// window is open long enough for the tx to land, each tx carrying one
+// requester's: a requester may cancel its job until the commit end, and
+// its cancel landing ahead of a tx fails the whole tx. One that posted a
+// job the agent bid on at each step and cancelled it ahead of the step's
+// batch failed every commit tx, and the honest requesters' commitments in
+// them, until their commit phases were over
+// (TestAttackCancelledJobFailsEveryCommitBatch). Reveals, results and
+// aborts go in txs of their own kind, which no one else's message can make
+// the chain refuse: a job leaves its reveal phase, and a won job its
+// execution window, only by height or by the winner's own message.
 func (a *Agent) commit(ctx context.Context) error {
 	var items []item
 	for id, r := range a.recs {
@@ -214,11 +223,31 @@ func (a *Agent) commit(ctx context.Context) error {
 		if err != nil {
 			continue
 		}
-		items = append(items, item{id: id, msg: &computetypes.MsgCommitBid{Provider: a.me, JobId: id, Commitment: commitment}})
+		items = append(items, item{id: id, msg: &computetypes.MsgCommitBid{Provider: a.me, JobId: id, Commitment: commitment}, party: r.Requester})
 	}
 	if len(items) == 0 {
 		return nil
 	}
-	sort.Slice(items, func(i, j int) bool { return a.recs[items[i].id].CommitEnd < a.recs[items[j].id].CommitEnd })
+	// One requester's commitments together (its cancel fails only its own
+	// jobs' tx), the requester whose commit phase ends first first, and
+	// each's earliest first.
+	first := map[string]int64{}
+	for _, it := range items {
+		if end, ok := first[it.party]; !ok || a.recs[it.id].CommitEnd < end {
+			first[it.party] = a.recs[it.id].CommitEnd
+		}
+	}
+	sort.Slice(items, func(i, j int) bool {
+		ri, rj := a.recs[items[i].id], a.recs[items[j].id]
+		switch pi, pj := items[i].party, items[j].party; {
+		case first[pi] != first[pj]:
+			return first[pi] < first[pj]
+		case pi != pj:
+			return pi < pj
+		case ri.CommitEnd != rj.CommitEnd:
+			return ri.CommitEnd < rj.CommitEnd
+		}
+		return ri.ID < rj.ID
+	})
 	return a.sendAll(ctx, "commit", items, a.markSent, a.commitRefused(ctx))
 }

@@ -222,6 +222,7 @@ func (a *Agent) submit(ctx context.Context) error {
 // window passed are expireBids', which asks the chain first.
 func (a *Agent) retire() {
 	h, now := a.height, time.Now()
+	var ended []uint64
 	for id, r := range a.recs {
 		v := a.view[id]
 		switch {
@@ -231,7 +232,7 @@ func (a *Agent) retire() {
 			if r.Phase < PhaseSubmitted {
 				a.metrics.Timeouts.Inc()
 				a.log.Error("job ended before its result was in", "job", id, "deadline", r.Deadline, "state", v.state.String())
-				a.endWork(id)
+				ended = append(ended, id)
 			}
 			r.Phase, r.EndedAt = PhaseEnded, now.Unix()
 			a.auth.endJob(id)
@@ -240,6 +241,7 @@ func (a *Agent) retire() {
 			a.forget(id)
 		}
 	}
+	a.endWork(ended)
 	for id, end := range a.skip {
 		if end < h {
 			delete(a.skip, id)

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 )
 
@@ -47,18 +48,30 @@ func (e *execCuts) start(parent context.Context, id uint64) (context.Context, fu
 	}, true
 }
 
-// end stops job id's execution if one is under way, and marks it ended for
-// a worker that takes it later.
-func (e *execCuts) end(id uint64) {
+// end marks jobs ids ended, for a worker or a fetch that takes one later,
+// and then stops their executions under way: all are marked before any
+// worker is freed to take the next job.
+func (e *execCuts) end(ids []uint64) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if cancel, ok := e.running[id]; ok {
-		cancel(errJobEnded)
-	}
 	if e.ended == nil {
 		e.ended = map[uint64]bool{}
 	}
-	e.ended[id] = true
+	for _, id := range ids {
+		e.ended[id] = true
+	}
+	for _, id := range ids {
+		if cancel, ok := e.running[id]; ok {
+			cancel(errJobEnded)
+		}
+	}
+}
+
+// isEnded reports whether job id ended before its result (end).
+func (e *execCuts) isEnded(id uint64) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.ended[id]
 }
 
 // forget drops job id's mark (its record is gone).
@@ -68,11 +81,31 @@ func (e *execCuts) forget(id uint64) {
 	e.mu.Unlock()
 }
 
-// endWork stops the work of a won job that ended before its result was
-// sent: its fetch and its execution. Pipeline goroutine.
-func (a *Agent) endWork(id uint64) {
-	if a.queued[id] {
+// endWork stops the work of won jobs that ended before their results were
+// sent: their fetches and their executions. Each is marked ended before
+// its fetch is dropped, so that a download or a load whose context is
+// made after the drop (not cancelled by it) finds the mark and loads
+// nothing (startFetch). Pipeline goroutine.
+func (a *Agent) endWork(ids []uint64) {
+	ids = slices.DeleteFunc(ids, func(id uint64) bool { return !a.queued[id] })
+	a.execs.end(ids)
+	for _, id := range ids {
 		a.fetches.drop(id, &a.ready)
-		a.execs.end(id)
 	}
+}
+
+// startFetch returns the context of job id's download or load (cut at its
+// abort point, inputcut.go), false if its job ended: a job retired as its
+// download completed was queued for a slot after the drop, and its load
+// read its model and dataset into memory in full for a job no worker runs
+// (TestEndedJobDownloadedJustBeforeItsQueueIsLoadedInFull). An ended job's
+// held file is released.
+func (a *Agent) startFetch(ctx context.Context, id uint64) (context.Context, bool) {
+	jctx := a.fetches.jobContext(ctx, id)
+	if !a.execs.isEnded(id) {
+		return jctx, true
+	}
+	a.fetches.fetched(id)
+	a.fetches.release(id)
+	return nil, false
 }

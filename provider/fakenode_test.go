@@ -16,6 +16,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -58,6 +59,7 @@ type auditNode struct {
 	landed    map[string]bool
 	jobs      map[uint64]computetypes.Job
 	commits   map[uint64]computetypes.BidCommit // this provider's commitment per job
+	cancelled map[uint64]bool                   // jobs their requester cancelled (cancelJob)
 	sent      []sdk.Msg                         // every message accepted into the mempool
 	simErrs   []string
 	sims      int // every simulation, passed or refused
@@ -166,6 +168,9 @@ func (n *auditNode) refusal(msg sdk.Msg) string {
 		if _, ok := n.commits[m.JobId]; ok {
 			return computetypes.ErrBidExists.Wrapf("job %d, provider %s", m.JobId, m.Provider).Error()
 		}
+		if n.cancelled[m.JobId] {
+			return computetypes.ErrCommitWindowClosed.Wrapf("job %d is cancelled", m.JobId).Error()
+		}
 	case *computetypes.MsgRevealBid:
 		c, ok := n.commits[m.JobId]
 		switch {
@@ -260,28 +265,70 @@ func (n *auditNode) pending(k int) {
 	}
 }
 
-// land puts every tx of the mempool in a block.
+// land puts every tx of the mempool in a block, each message the chain
+// refuses left out of its tx.
 func (n *auditNode) land() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	for _, tx := range n.mempool {
-		for _, m := range tx.msgs {
-			if n.refusal(m) != "" {
-				continue
-			}
-			switch m := m.(type) {
-			case *computetypes.MsgCommitBid:
-				n.commits[m.JobId] = computetypes.BidCommit{JobId: m.JobId, Provider: m.Provider, Commitment: m.Commitment}
-			case *computetypes.MsgRevealBid:
-				c := n.commits[m.JobId]
-				c.Revealed = true
-				n.commits[m.JobId] = c
-			}
-		}
-		n.landed[tx.hash] = true
-		n.committed++
+		n.apply(tx)
 	}
 	n.mempool = nil
+}
+
+// landBlock puts every tx of the mempool in a block as the chain runs a
+// tx, whole or not at all: one message the chain refuses now fails the tx
+// (its sequence spent, none of its messages applied). It returns the
+// block's txs by hash with their codes, as chainclient.Block has them.
+func (n *auditNode) landBlock() map[string]uint32 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	codes := map[string]uint32{}
+	for _, tx := range n.mempool {
+		if slices.ContainsFunc(tx.msgs, func(m sdk.Msg) bool { return n.refusal(m) != "" }) {
+			codes[tx.hash] = computetypes.ErrCommitWindowClosed.ABCICode() // which error does not matter to the agent
+			n.landed[tx.hash] = true
+			n.committed++
+			continue
+		}
+		codes[tx.hash] = 0
+		n.apply(tx)
+	}
+	n.mempool = nil
+	return codes
+}
+
+// apply lands tx: its messages the chain takes now.
+func (n *auditNode) apply(tx auditTx) {
+	for _, m := range tx.msgs {
+		if n.refusal(m) != "" {
+			continue
+		}
+		switch m := m.(type) {
+		case *computetypes.MsgCommitBid:
+			n.commits[m.JobId] = computetypes.BidCommit{JobId: m.JobId, Provider: m.Provider, Commitment: m.Commitment}
+		case *computetypes.MsgRevealBid:
+			c := n.commits[m.JobId]
+			c.Revealed = true
+			n.commits[m.JobId] = c
+		}
+	}
+	n.landed[tx.hash] = true
+	n.committed++
+}
+
+// cancelJob is the requester's MsgCancelJob of job id in the next block,
+// ahead of the mempool's txs: a commitment on the job fails from then on.
+func (n *auditNode) cancelJob(id uint64) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.cancelled == nil {
+		n.cancelled = map[uint64]bool{}
+	}
+	n.cancelled[id] = true
+	j := n.jobs[id]
+	j.State = computetypes.JobState_JOB_STATE_CANCELLED
+	n.jobs[id] = j
 }
 
 // sentMsgs returns the messages accepted into the mempool of the given

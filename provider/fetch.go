@@ -396,8 +396,13 @@ func (a *Agent) fetch(ctx context.Context, job computetypes.Job) {
 	start := time.Now()
 	// The weights from the model's uri, or the uri the job keeps (the one
 	// its model owner's bond vouched for at its creation) when that fails;
-	// cut at the job's abort point (inputcut.go).
-	jctx := a.fetches.jobContext(ctx, job.Id)
+	// cut at the job's abort point (inputcut.go). Nothing for a job that
+	// ended.
+	jctx, live := a.startFetch(ctx, job.Id)
+	if !live {
+		a.metrics.Fetching.Dec()
+		return
+	}
 	w, err := jobexec.FromJob(jobexec.WithModelURI(jctx, job.ModelUri), job.Workload, job.DatasetVersion, resolver)
 	err = fetchErr(jctx, err)
 	a.fetches.fetched(job.Id)

@@ -15,8 +15,9 @@ import (
 )
 
 // step runs the pipeline for one new block: learn from its events, confirm
-// the txs in flight, reveal, bid, hand won jobs to the workers, submit
-// results, retire ended jobs, and save what changed in one transaction.
+// the txs in flight, reveal, submit results and aborts, bid, hand won jobs
+// to the workers, retire ended jobs, and save what changed in one
+// transaction.
 func (a *Agent) step(ctx context.Context, b chainclient.Block) error {
 	a.height = b.Height
 	a.cap.observeBlock(b.Height, b.Time)
@@ -25,6 +26,13 @@ func (a *Agent) step(ctx context.Context, b chainclient.Block) error {
 	errs = append(errs, a.within(ctx, func(ctx context.Context) error { return a.confirm(ctx, b) }))
 	errs = append(errs, a.within(ctx, a.learn))
 	errs = append(errs, a.within(ctx, a.reveal))
+	// Results and aborts have a deadline each and go before the bid stage,
+	// whose listing and commitments may use a whole block between them
+	// (TestAttackOpenJobFloodHoldsTheResultPastItsDeadline); a fetch cut
+	// at its abort point is marked first, its abort sent in this step.
+	a.cutLateInputs()
+	errs = append(errs, a.within(ctx, a.submit))
+	errs = append(errs, a.within(ctx, a.abort))
 	// New jobs show in events; without events (polling), after a restart
 	// and every 5 blocks anyway, the open jobs are listed; a listing cut
 	// short by its wait goes on at the next step.
@@ -33,10 +41,7 @@ func (a *Agent) step(ctx context.Context, b chainclient.Block) error {
 		errs = append(errs, a.bid(ctx))
 	}
 	a.award()
-	a.cutLateInputs()
 	a.dispatch()
-	errs = append(errs, a.within(ctx, a.submit))
-	errs = append(errs, a.within(ctx, a.abort))
 	errs = append(errs, a.expireBids(ctx))
 	a.retire()
 	a.keepModels()

@@ -45,7 +45,11 @@ func (a *Agent) prefetch(ctx context.Context, job computetypes.Job) {
 	go func() {
 		defer a.fetches.wg.Done()
 		start := time.Now()
-		jctx := a.fetches.jobContext(ctx, job.Id) // cut at the job's abort point (inputcut.go)
+		jctx, live := a.startFetch(ctx, job.Id) // cut at the job's abort point (inputcut.go)
+		if !live {
+			a.metrics.Fetching.Dec()
+			return
+		}
 		release, err := a.download(jctx, p, job, ds)
 		err = fetchErr(jctx, err)
 		a.metrics.DownloadSeconds.Observe(time.Since(start).Seconds())
