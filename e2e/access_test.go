@@ -51,8 +51,8 @@ func TestAttackOwnProviderDownloadsThenTimesOutLocalnet(t *testing.T) {
 	if err := os.WriteFile(path2, npy2, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	commitDataset(t, c, path2, "6", "alice")
-	okTx(t, "update-dataset", c.Tx("datamarket", "update-dataset", "1", path2, "--rows-per-chunk", "6", "--uri", m.DataURL, "--from", "alice"))
+	commitDataset(t, c, path2, "10", "alice")
+	okTx(t, "update-dataset", c.Tx("datamarket", "update-dataset", "1", path2, "--rows-per-chunk", "10", "--uri", m.DataURL, "--from", "alice"))
 
 	out := filepath.Join(t.TempDir(), "rows.npy")
 	download := func(version string) error {

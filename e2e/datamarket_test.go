@@ -89,7 +89,7 @@ func TestDatamarketDatasetServer(t *testing.T) {
 		"--offer", "perpetual:1uaic", "--from", "carol")
 	rejected(t, "copied listing", res, datamarkettypes.ErrContentTaken)
 	// Nor may she list alice's rows re-framed (a version-2 .npy header) and
-	// re-chunked (5 rows a chunk): both digests are new, but the rows' sha256
+	// re-chunked (10 rows a chunk): both digests are new, but the rows' sha256
 	// is alice's (TestAttackRechunkedCopyListsOwnersRowsAsCopiersDataset).
 	npy2, err := workload.EncodeNPYVersion(m, 2)
 	if err != nil {
@@ -99,8 +99,8 @@ func TestDatamarketDatasetServer(t *testing.T) {
 	if err := os.WriteFile(copyPath, npy2, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	commitDataset(t, c, copyPath, "5", "carol")
-	res = c.Tx("datamarket", "list-dataset", copyPath, "iris-rechunked", "--rows-per-chunk", "5", "--uri", url,
+	commitDataset(t, c, copyPath, "10", "carol")
+	res = c.Tx("datamarket", "list-dataset", copyPath, "iris-rechunked", "--rows-per-chunk", "10", "--uri", url,
 		"--offer", "perpetual:1uaic", "--from", "carol")
 	rejected(t, "re-chunked copy", res, datamarkettypes.ErrContentTaken)
 	if _, stderr, err := c.CLIErr("q", "datamarket", "dataset", "2"); err == nil || !strings.Contains(stderr, "not found") {

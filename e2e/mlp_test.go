@@ -283,8 +283,8 @@ func listMLPMarket(t *testing.T, c *Chain) mlpMarket {
 		t.Fatal(err)
 	}
 	url, stop := startDataserverProc(t, c, dataDir, alice)
-	commitDataset(t, c, npyPath, "6", "alice")
-	res = c.Tx("datamarket", "list-dataset", npyPath, "e2e-rows", "--rows-per-chunk", "6", "--uri", url,
+	commitDataset(t, c, npyPath, "8", "alice")
+	res = c.Tx("datamarket", "list-dataset", npyPath, "e2e-rows", "--rows-per-chunk", "8", "--uri", url,
 		"--offer", "per-job:700uaic", "--shares", alice+":60", "--shares", dave+":40", "--from", "alice")
 	okTx(t, "list-dataset", res)
 	return mlpMarket{Model: model, Data: data, StopDataserver: stop, DataURL: url, DataDir: dataDir, ModelDown: down, WeightsFetched: fetched}

@@ -67,12 +67,12 @@ func TestWalletSignModes(t *testing.T) {
 		// First: the registration and the listing below are accepted 2
 		// blocks after their commitments.
 		{"modelregistry commit-model", []string{"modelregistry", "commit-model", "amino-model", hex.EncodeToString(sum[:]), "--from", "alice"}},
-		{"datamarket commit-dataset", []string{"datamarket", "commit-dataset", npyPath, "--rows-per-chunk", "4", "--from", "bob"}},
+		{"datamarket commit-dataset", []string{"datamarket", "commit-dataset", npyPath, "--rows-per-chunk", "16", "--from", "bob"}},
 		{"compute register-provider", []string{"compute", "register-provider", "amino", "http://127.0.0.1:8090", string(hw), "10000000uaic", "--from", "alice"}},
 		{"modelregistry register-model", []string{"modelregistry", "register-model", "amino-model", "1.0.0", hex.EncodeToString(sum[:]),
 			"http://127.0.0.1:1/m.safetensors", "2", "1", "MIT", "--hidden-dims", "4,3", "--shares", alice + ":1", "--from", "alice"}},
 		{"stakingrewards lock", []string{"stakingrewards", "lock", "1000000uaic", "10m", "--from", "bob"}},
-		{"datamarket list-dataset", []string{"datamarket", "list-dataset", npyPath, "amino-data", "--rows-per-chunk", "4",
+		{"datamarket list-dataset", []string{"datamarket", "list-dataset", npyPath, "amino-data", "--rows-per-chunk", "16",
 			"--uri", "http://127.0.0.1:1", "--offer", "perpetual:100uaic", "--from", "bob"}},
 	}
 	for _, tx := range amino {

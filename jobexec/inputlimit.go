@@ -8,7 +8,6 @@ import (
 	"github.com/aichain/aichain/dataserver"
 	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/workload"
-	"github.com/aichain/aichain/workload/merkle"
 	datamarkettypes "github.com/aichain/aichain/x/datamarket/types"
 )
 
@@ -60,7 +59,7 @@ func inputLimit(lim workload.Limits) uint64 {
 // besides its rows (dataset.Description): the chunk's view of the file, a
 // 24-byte slice header, and its share of the Merkle tree, its leaf and the
 // nodes above it (fewer than one a leaf): two hashes.
-const chunkIndexBytes = 24 + 2*merkle.HashSize
+const chunkIndexBytes = datamarkettypes.ChunkIndexBytes
 
 // datasetIndexBytes is the memory the resolver holds for the chunks of a
 // version of rows rows in chunks of rowsPerChunk rows, besides its file and
@@ -79,9 +78,11 @@ func datasetIndexBytes(rows, rowsPerChunk uint64) uint64 {
 // version the resolver parses (inputLimit): a version it parses then takes
 // at most three times that while it loads, its file, its values decoded and
 // its index (twice once loaded: DatasetFile.held).
-// The chain takes any chunking from one row to all of them, and a version
-// of one column in chunks of one row held 88 bytes of index for every
-// 4-byte value: 22 GiB more for 1 GiB of values, which a provider bid on
+// The chain took any chunking from one row to all of them (it now refuses
+// to list a version whose index outweighs its values,
+// datamarkettypes.ValidateChunking, but keeps those listed before), and a
+// version of one column in chunks of one row held 88 bytes of index for
+// every 4-byte value: 22 GiB more for 1 GiB of values, which a provider bid on
 // (the values within its parser's limit) and was killed loading
 // (TestAttackDatasetInOneRowChunksBloatsTheWinnersMemory). A job's sizing
 // (sizeMLP, sizeGPT) and its load (downloadBounds, checkDataset) apply it

@@ -131,7 +131,7 @@ func TestSubscriptionRenewal(t *testing.T) {
 	res := s.buy(buyer, id, 0)
 	s.ta.NextBlock()
 	if _, err := s.ms.UpdateDataset(s.ta.Ctx, &types.MsgUpdateDataset{
-		Owner: owner, DatasetId: id, Rows: 10, Cols: 2, RowsPerChunk: 5, ContentRoot: rootOf("b"), Sha256: shaOf("b"), RowsSha256: rowsOf(shaOf("b")),
+		Owner: owner, DatasetId: id, Rows: 10, Cols: 12, RowsPerChunk: 5, ContentRoot: rootOf("b"), Sha256: shaOf("b"), RowsSha256: rowsOf(shaOf("b")),
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -301,7 +301,7 @@ func TestGenesisImportsUnpinnedJobAccess(t *testing.T) {
 func (s *suite) publishAndGrantJob3(t *testing.T, id uint64) string {
 	t.Helper()
 	if _, err := s.ms.UpdateDataset(s.ta.Ctx, &types.MsgUpdateDataset{
-		Owner: s.owner.String(), DatasetId: id, Rows: 10, Cols: 2, RowsPerChunk: 5, ContentRoot: rootOf("b"), Sha256: shaOf("b"), RowsSha256: rowsOf(shaOf("b")),
+		Owner: s.owner.String(), DatasetId: id, Rows: 10, Cols: 12, RowsPerChunk: 5, ContentRoot: rootOf("b"), Sha256: shaOf("b"), RowsSha256: rowsOf(shaOf("b")),
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -21,11 +21,12 @@ func randHash(r *simsx.XRand) []byte {
 	return h[:]
 }
 
-// randContent returns random, statelessly valid content fields.
+// randContent returns random, statelessly valid content fields: chunks of
+// at least MinRowsPerChunk rows.
 func randContent(r *simsx.XRand) (rows, cols, rpc uint64, root []byte, sha, rowsSha string) {
 	rows = uint64(1 + r.Intn(10_000))
 	cols = uint64(1 + r.Intn(512))
-	rpc = uint64(1 + r.Intn(int(rows)))
+	rpc = max(uint64(1+r.Intn(int(rows))), types.MinRowsPerChunk(rows, cols))
 	return rows, cols, rpc, randHash(r), hex.EncodeToString(randHash(r)), hex.EncodeToString(randHash(r))
 }
 

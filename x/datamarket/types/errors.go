@@ -35,6 +35,7 @@ var (
 	ErrNoCommitment      = errors.Register(ModuleName, 30, "no commitment to this content by its owner: commit first (MsgCommitContent)")
 	ErrCommitTooRecent   = errors.Register(ModuleName, 31, "the commitment to this content is too recent to list it")
 	ErrOlderCommitment   = errors.Register(ModuleName, 32, "another owner committed to this content first")
+	ErrChunksTooSmall    = errors.Register(ModuleName, 33, "dataset chunks smaller than their index")
 
 	// ErrInvalidSigner is the authority error (MsgUpdateParams signed by
 	// anyone but the gov account): the registered ErrUnauthorized, code 8.

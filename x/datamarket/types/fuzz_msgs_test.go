@@ -52,17 +52,22 @@ func fuzzSeeds(t testing.TB) []msgfuzz.Seed {
 	}
 	list := func() *types.MsgListDataset {
 		return &types.MsgListDataset{
-			Owner: a, Name: "iris", Description: "d", Format: types.FormatNpyF32, Rows: 10, Cols: 2, RowsPerChunk: 5,
+			Owner: a, Name: "iris", Description: "d", Format: types.FormatNpyF32, Rows: 10, Cols: 12, RowsPerChunk: 5,
 			ContentRoot: h[:], Sha256: sha, RowsSha256: sha, Uri: "https://d.example/iris.npy", Offers: offers,
 			Shares: []common.Share{{Address: a, Weight: 1}, {Address: b, Weight: 3}},
 		}
 	}
-	badFormat, badShares, twoPerJob := list(), list(), list()
+	badFormat, badShares, twoPerJob, tinyChunks, finestChunks := list(), list(), list(), list(), list()
 	badFormat.Format = "csv"
+	// One column in one-row chunks: 88 bytes of index for each 4-byte
+	// value. 880 rows of one column take 40 chunks of index at most (22 rows).
+	tinyChunks.Rows, tinyChunks.Cols, tinyChunks.RowsPerChunk = 880, 1, 1
+	finestChunks.Rows, finestChunks.Cols, finestChunks.RowsPerChunk = 880, 1, 22
 	badShares.Shares = []common.Share{{Address: a, Weight: 1}, {Address: a, Weight: 1}}
 	twoPerJob.Offers = append(twoPerJob.Offers, types.LicenseOffer{Kind: types.LICENSE_KIND_PER_JOB})
 	return []msgfuzz.Seed{
 		msgfuzz.Valid(list()),
+		msgfuzz.Valid(finestChunks),
 		msgfuzz.Valid(&types.MsgUpdateDataset{Owner: a, DatasetId: 1, Rows: 4, Cols: 4, RowsPerChunk: 4, ContentRoot: h[:], Sha256: sha, RowsSha256: sha}),
 		msgfuzz.Valid(&types.MsgDelistDataset{Owner: a, DatasetId: 1}),
 		msgfuzz.Valid(&types.MsgPurchaseLicense{Buyer: a, DatasetId: 1, OfferIndex: 2, MaxPrice: sdk.NewInt64Coin("uaic", 3)}),
@@ -77,6 +82,8 @@ func fuzzSeeds(t testing.TB) []msgfuzz.Seed {
 		msgfuzz.Invalid(badFormat),
 		msgfuzz.Invalid(badShares),
 		msgfuzz.Invalid(twoPerJob),
+		msgfuzz.Invalid(tinyChunks),
+		msgfuzz.Invalid(&types.MsgUpdateDataset{Owner: a, DatasetId: 1, Rows: 880, Cols: 1, RowsPerChunk: 21, ContentRoot: h[:], Sha256: sha, RowsSha256: sha}),
 		msgfuzz.Invalid(&types.MsgUpdateDataset{Owner: a, DatasetId: 1, Rows: 4, Cols: 4, RowsPerChunk: 5, ContentRoot: h[:], Sha256: sha, RowsSha256: sha}),
 		msgfuzz.Invalid(&types.MsgUpdateDataset{Owner: a, DatasetId: 1, Rows: 4, Cols: 4, RowsPerChunk: 4, ContentRoot: h[:], Sha256: strings.ToUpper(sha), RowsSha256: sha}),
 		msgfuzz.Invalid(&types.MsgUpdateDataset{Owner: a, DatasetId: 1, Rows: 4, Cols: 4, RowsPerChunk: 4, ContentRoot: h[:], Sha256: sha}), // no rows key
@@ -97,6 +104,11 @@ func fuzzSeeds(t testing.TB) []msgfuzz.Seed {
 func assertContent(t testing.TB, rows, cols, rowsPerChunk uint64, root []byte, sha string) {
 	if rows == 0 || cols == 0 || rows > 1<<40 || cols > 1<<20 || rowsPerChunk == 0 || rowsPerChunk > rows || len(root) != 32 {
 		t.Fatalf("content %d×%d per %d root %x accepted", rows, cols, rowsPerChunk, root)
+	}
+	// Within those bounds nothing overflows: the index of ⌈rows/rowsPerChunk⌉
+	// chunks of 88 bytes is at most the rows·cols·4 bytes of values.
+	if chunks := (rows + rowsPerChunk - 1) / rowsPerChunk; chunks > 1 && chunks*types.ChunkIndexBytes > rows*cols*4 {
+		t.Fatalf("content %d×%d in chunks of %d rows accepted: %d chunks of index outweigh its values", rows, cols, rowsPerChunk, chunks)
 	}
 	if bz, err := hex.DecodeString(sha); err != nil || len(bz) != 32 || strings.ToLower(sha) != sha {
 		t.Fatalf("sha256 %q accepted", sha)

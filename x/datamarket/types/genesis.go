@@ -62,6 +62,8 @@ func (gs GenesisState) validateDatasets() (map[uint64]Dataset, error) {
 		if !ValidFormat(d.Format) || d.Version == 0 {
 			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: bad format or version", d.Id)
 		}
+		// Not ValidateChunking, the messages' rule: a version listed in
+		// chunks smaller than their index before it must still import.
 		if err := ValidateContent(d.Rows, d.Cols, d.RowsPerChunk, d.ContentRoot, d.Sha256); err != nil {
 			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: %v", d.Id, err)
 		}
@@ -113,6 +115,7 @@ func (gs GenesisState) validateVersions(datasets map[uint64]Dataset) error {
 		if versions[vkey{v.DatasetId, v.Version}] {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d version %d appears twice", v.DatasetId, v.Version)
 		}
+		// ValidateContent alone, as for the dataset above.
 		if err := ValidateContent(v.Rows, v.Cols, v.RowsPerChunk, v.ContentRoot, v.Sha256); err != nil {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d version %d: %v", v.DatasetId, v.Version, err)
 		}

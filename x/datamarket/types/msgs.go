@@ -119,7 +119,9 @@ func ValidateOffers(offers []LicenseOffer) error {
 	return nil
 }
 
-// ValidateContent checks a dataset version's content fields statelessly.
+// ValidateContent checks a dataset version's content fields statelessly:
+// a stored version's (genesis) as a published one's, which the messages
+// also hold to ValidateChunking (validateNewContent).
 func ValidateContent(rows, cols, rowsPerChunk uint64, contentRoot []byte, sha string) error {
 	if rows == 0 || cols == 0 {
 		return errorsmod.Wrapf(ErrInvalidDataset, "rows and cols must be positive (got %d×%d)", rows, cols)
@@ -191,7 +193,7 @@ func (m *MsgListDataset) ValidateBasic() error {
 	if !ValidFormat(m.Format) {
 		return errorsmod.Wrapf(ErrInvalidDataset, "format must be %q or %q, got %q", FormatNpyF32, FormatNpyI32, m.Format)
 	}
-	if err := ValidateContent(m.Rows, m.Cols, m.RowsPerChunk, m.ContentRoot, m.Sha256); err != nil {
+	if err := validateNewContent(m.Rows, m.Cols, m.RowsPerChunk, m.ContentRoot, m.Sha256); err != nil {
 		return err
 	}
 	if err := ValidateRowsSHA256(m.RowsSha256); err != nil {
@@ -219,7 +221,7 @@ func (m *MsgUpdateDataset) ValidateBasic() error {
 	if m.DatasetId == 0 {
 		return errorsmod.Wrap(ErrInvalidRequest, "dataset_id is required")
 	}
-	if err := ValidateContent(m.Rows, m.Cols, m.RowsPerChunk, m.ContentRoot, m.Sha256); err != nil {
+	if err := validateNewContent(m.Rows, m.Cols, m.RowsPerChunk, m.ContentRoot, m.Sha256); err != nil {
 		return err
 	}
 	if err := ValidateRowsSHA256(m.RowsSha256); err != nil {

@@ -23,7 +23,7 @@ func addr() string { return sdk.AccAddress(secp256k1.GenPrivKey().PubKey().Addre
 func validList() *types.MsgListDataset {
 	h := sha256.Sum256([]byte("x"))
 	return &types.MsgListDataset{
-		Owner: addr(), Name: "n", Format: types.FormatNpyF32, Rows: 10, Cols: 2, RowsPerChunk: 5,
+		Owner: addr(), Name: "n", Format: types.FormatNpyF32, Rows: 10, Cols: 12, RowsPerChunk: 5,
 		ContentRoot: h[:], Sha256: hex.EncodeToString(h[:]), RowsSha256: hex.EncodeToString(h[:]), Uri: "https://data.example:8090",
 		Offers: []types.LicenseOffer{{Kind: types.LICENSE_KIND_RENTAL, DurationBlocks: 5, Price: sdk.NewCoins(sdk.NewInt64Coin("uaic", 3))}},
 	}
@@ -96,7 +96,7 @@ func TestValidateBasic(t *testing.T) {
 			invalid = append(invalid, u)
 		}
 	}
-	update := &types.MsgUpdateDataset{Owner: a, DatasetId: 1, Rows: 10, Cols: 2, RowsPerChunk: 5, ContentRoot: validList().ContentRoot, Sha256: validList().Sha256, RowsSha256: validList().RowsSha256}
+	update := &types.MsgUpdateDataset{Owner: a, DatasetId: 1, Rows: 10, Cols: 12, RowsPerChunk: 5, ContentRoot: validList().ContentRoot, Sha256: validList().Sha256, RowsSha256: validList().RowsSha256}
 	if err := update.ValidateBasic(); err != nil {
 		t.Errorf("a version without a uri refused: %v", err)
 	}
