@@ -59,6 +59,7 @@ func ICAHostAllowMessages() []string {
 		&computetypes.MsgRegisterProvider{}, &computetypes.MsgUpdateProvider{}, &computetypes.MsgUnbondProvider{},
 		&computetypes.MsgCreateJob{}, &computetypes.MsgCancelJob{}, &computetypes.MsgCommitBid{},
 		&computetypes.MsgRevealBid{}, &computetypes.MsgSubmitResult{}, &computetypes.MsgDisputeResult{},
+		&computetypes.MsgRevealSampleSecret{},
 		&computetypes.MsgAbortJob{}, &computetypes.MsgPostModelBond{}, &computetypes.MsgWithdrawModelBond{},
 		&datamarkettypes.MsgCommitContent{}, &datamarkettypes.MsgListDataset{}, &datamarkettypes.MsgUpdateDataset{}, &datamarkettypes.MsgDelistDataset{},
 		&datamarkettypes.MsgPurchaseLicense{}, &datamarkettypes.MsgRenewLicense{}, &datamarkettypes.MsgTransferLicense{},

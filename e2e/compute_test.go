@@ -36,6 +36,8 @@ type computeJob struct {
 		SeedSource    string   `json:"seed_source"`
 		BeaconHeights []string `json:"beacon_heights"`
 		DecideHeight  string   `json:"decide_height"`
+		RevealFrom    string   `json:"reveal_from"`
+		Secret        string   `json:"secret"` // base64
 	} `json:"sample"`
 	Result struct {
 		OutputRoot string `json:"output_root"` // base64

@@ -97,11 +97,15 @@ func txCommands(app string) *autocliv1.ServiceCommandDescriptor {
 				Long: "Creates a job. --assurance-samples N (at least samples_per_job) or --assurance-full (every chunk) buys verification " +
 					"of every result on that many chunks: the job is always verified, the requester escrows verification_fee_per_sample " +
 					"per chunk bought, paid to the validators whose verdicts decide the verification (refunded when none does), and the job " +
-					"records the detection probability bought (detection_bps: the chance a result with one wrong chunk is caught).",
+					"records the detection probability bought (detection_bps: the chance a result with one wrong chunk is caught). " +
+					"--sample-commitment (from make-sample-secret) commits to a secret the requester reveals after its result " +
+					"(reveal-sample-secret), mixed into the result's sampling draw.",
 				Example: fmt.Sprintf(`%s tx compute create-job '{"kind":"gemm-f32","gemm":{"m":64,"n":64,"k":64,"seed":7},"chunk_rows":16}' 5000uaic --commit-blocks 5 --reveal-blocks 5 --exec-blocks 20 --from alice
 %s tx compute create-job '{"kind":"mlp-f32","mlp":{"model_id":1,"dataset_id":1},"chunk_rows":8}' 5000uaic --max-model-fee 200uaic --max-dataset-fee 1000uaic --commit-blocks 5 --reveal-blocks 5 --exec-blocks 40 --from alice
 %s tx compute create-job '{"kind":"gemm-f32","gemm":{"m":64,"n":64,"k":64,"seed":8},"chunk_rows":16}' 5000uaic --assurance-full --commit-blocks 5 --reveal-blocks 5 --exec-blocks 20 --from alice
-%s tx compute create-job '{"kind":"gemm-f32","gemm":{"m":64,"n":64,"k":64,"seed":9},"chunk_rows":8}' 5000uaic --assurance-samples 4 --commit-blocks 5 --reveal-blocks 5 --exec-blocks 20 --from alice`, app, app, app, app),
+%s tx compute create-job '{"kind":"gemm-f32","gemm":{"m":64,"n":64,"k":64,"seed":9},"chunk_rows":8}' 5000uaic --assurance-samples 4 --commit-blocks 5 --reveal-blocks 5 --exec-blocks 20 --from alice
+read C S <<< "$(%s tx compute make-sample-secret)"
+%s tx compute create-job '{"kind":"gemm-f32","gemm":{"m":64,"n":64,"k":64,"seed":10},"chunk_rows":16}' 5000uaic --sample-commitment $C --commit-blocks 5 --reveal-blocks 5 --exec-blocks 20 --from alice`, app, app, app, app, app, app),
 				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "workload"}, {ProtoField: "max_price"}}},
 			{RpcMethod: "CancelJob", Use: "cancel-job [job-id]", Short: "Cancel a job in its commit phase (escrow refunded, creation fee not)",
 				Example:        fmt.Sprintf("%s tx compute cancel-job 1 --from alice", app),
@@ -136,6 +140,7 @@ func txCommands(app string) *autocliv1.ServiceCommandDescriptor {
 				Example: fmt.Sprintf(`%s tx compute update-params-proposal '%s' --deposit 10000000uaic --title "Compute params" --summary "The defaults" --from alice`,
 					app, defaultParamsJSON()),
 				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "params"}}},
+			revealSampleSecretOption(app),
 		}, append(modelBondTxOptions(app), validatorTxOptions(app)...)...),
 	}
 }
@@ -150,7 +155,7 @@ func (AppModule) GetTxCmd() *cobra.Command {
 		SuggestionsMinimumDistance: 2,
 		RunE:                       func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(MakeCommitmentCmd())
+	cmd.AddCommand(MakeCommitmentCmd(), MakeSampleSecretCmd())
 	return cmd
 }
 

@@ -203,6 +203,7 @@ func (am AppModule) WeightedOperationsX(weight simsx.WeightSource, reg simsx.Reg
 	reg.Add(weight.Get("msg_reveal_bid", 100), simulation.MsgRevealBidFactory(am.keeper))
 	reg.Add(weight.Get("msg_submit_result", 80), simulation.MsgSubmitResultFactory(am.keeper))
 	reg.Add(weight.Get("msg_dispute_result", 20), simulation.MsgDisputeResultFactory(am.keeper))
+	reg.Add(weight.Get("msg_reveal_sample_secret", 40), simulation.MsgRevealSampleSecretFactory(am.keeper))
 	reg.Add(weight.Get("msg_abort_job", 10), simulation.MsgAbortJobFactory(am.keeper))
 	reg.Add(weight.Get("msg_post_model_bond", 10), simulation.MsgPostModelBondFactory(am.keeper))
 	reg.Add(weight.Get("msg_withdraw_model_bond", 5), simulation.MsgWithdrawModelBondFactory(am.keeper))

@@ -17,7 +17,9 @@ const BeaconDrawHeights = 2
 // an event (a submission or a dispute) at height h, and files it in the
 // sample queue: with the beacon active, the block in which the beacons of
 // h+1 and h+2 are final (h + 2 + W); otherwise the next block (h + 1, the
-// header hash).
+// header hash). A submission's draw on a job with a sample_commitment waits
+// from then (reveal_from) for the requester's secret, at most
+// SampleRevealBlocks (RevealSampleSecret).
 func (k Keeper) scheduleDraw(ctx context.Context, job *types.Job, h int64, params types.Params) error {
 	active, err := k.beaconActive(ctx, params)
 	if err != nil {
@@ -30,6 +32,10 @@ func (k Keeper) scheduleDraw(ctx context.Context, job *types.Job, h int64, param
 		for i := int64(1); i <= BeaconDrawHeights; i++ {
 			job.Sample.BeaconHeights = append(job.Sample.BeaconHeights, h+i)
 		}
+	}
+	if len(job.SampleCommitment) > 0 && !job.Sample.Decided && len(job.Sample.Secret) == 0 {
+		job.Sample.RevealFrom = job.Sample.DecideHeight
+		job.Sample.DecideHeight += types.SampleRevealBlocks
 	}
 	return k.SampleQueue.Set(ctx, pair(job.Sample.DecideHeight, job.Id))
 }
@@ -95,4 +101,43 @@ func drawDue(job types.Job) int64 {
 // still SUBMITTED, out of the challenge queue, not yet selected.
 func pendingDispute(job types.Job) bool {
 	return job.State == types.JobState_JOB_STATE_SUBMITTED && job.Sample.Disputed && !job.Sample.Selected
+}
+
+// RevealSampleSecret takes the requester's secret for its result's draw
+// (types.SecretSeed): once the draw's beacons are final (reveal_from) and
+// before the draw (decide_height), the secret must open the job's
+// sample_commitment, and the draw is moved to the next block. A validator
+// withholding its beacon shares had to choose before the secret was public,
+// so its choice no longer chooses the draw
+// (TestAttackColludingValidatorWithholdsShareToSkipSampling). Nothing
+// changes on a refusal.
+func (k Keeper) RevealSampleSecret(ctx context.Context, requester sdk.AccAddress, jobID uint64, secret []byte) error {
+	job, err := k.requesterJob(ctx, jobID, requester)
+	if err != nil {
+		return err
+	}
+	if len(job.SampleCommitment) == 0 {
+		return types.ErrRevealNotOpen.Wrapf("job %d was created without a sample_commitment", job.Id)
+	}
+	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	if job.State != types.JobState_JOB_STATE_SUBMITTED || job.Sample.Decided || len(job.Sample.Secret) > 0 ||
+		job.Sample.RevealFrom == 0 || h < job.Sample.RevealFrom || h >= job.Sample.DecideHeight {
+		return types.ErrRevealNotOpen.Wrapf("job %d is %s (sampling decided: %t, secret revealed: %t, reveal from height %d before %d, now %d)",
+			job.Id, job.State, job.Sample.Decided, len(job.Sample.Secret) > 0, job.Sample.RevealFrom, job.Sample.DecideHeight, h)
+	}
+	if !types.OpensSampleCommitment(job.SampleCommitment, secret) {
+		return types.ErrInvalidSampleSecret.Wrapf("job %d: the secret does not open its sample_commitment", job.Id)
+	}
+	if err := k.SampleQueue.Remove(ctx, pair(job.Sample.DecideHeight, job.Id)); err != nil {
+		return err
+	}
+	job.Sample.Secret = secret
+	job.Sample.DecideHeight = h + 1
+	if err := k.SampleQueue.Set(ctx, pair(job.Sample.DecideHeight, job.Id)); err != nil {
+		return err
+	}
+	if err := k.saveJob(ctx, job.State, job); err != nil {
+		return err
+	}
+	return modkit.EmitTypedEvent(ctx, &types.EventSampleSecretRevealed{JobId: job.Id, Requester: job.Requester})
 }

@@ -166,6 +166,7 @@ func newJob(requester string, msg *types.MsgCreateJob, h int64, terms types.JobT
 		Rows:                  terms.Shape.Rows,
 		MulAdds:               terms.Shape.MulAdds,
 		ExpectedChunkCount:    chunks,
+		SampleCommitment:      msg.SampleCommitment,
 	}
 	if terms.ModelID != 0 {
 		job.ModelId, job.ModelFee, job.ModelShares = terms.ModelID, terms.Model.Fee, terms.Model.Shares

@@ -195,6 +195,21 @@ func (s msgServer) DisputeResult(ctx context.Context, msg *types.MsgDisputeResul
 	return &types.MsgDisputeResultResponse{}, nil
 }
 
+// RevealSampleSecret implements types.MsgServer.
+func (s msgServer) RevealSampleSecret(ctx context.Context, msg *types.MsgRevealSampleSecret) (*types.MsgRevealSampleSecretResponse, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	requester, err := modkit.Signer(s.addressCodec, "requester", msg.Requester, types.ErrInvalidAddress)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Keeper.RevealSampleSecret(ctx, requester, msg.JobId, msg.Secret); err != nil {
+		return nil, err
+	}
+	return &types.MsgRevealSampleSecretResponse{}, nil
+}
+
 // AbortJob implements types.MsgServer.
 func (s msgServer) AbortJob(ctx context.Context, msg *types.MsgAbortJob) (*types.MsgAbortJobResponse, error) {
 	if err := msg.ValidateBasic(); err != nil {

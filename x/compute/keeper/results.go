@@ -48,9 +48,11 @@ func (k Keeper) SubmitResult(ctx context.Context, provider sdk.AccAddress, jobID
 	if err := k.saveJob(ctx, from, job); err != nil {
 		return err
 	}
-	return modkit.EmitTypedEvent(ctx, &types.EventResultSubmitted{
-		JobId: job.Id, Provider: addr, OutputRoot: hex.EncodeToString(outputRoot), ChunkCount: chunkCount,
-	})
+	ev := &types.EventResultSubmitted{JobId: job.Id, Provider: addr, OutputRoot: hex.EncodeToString(outputRoot), ChunkCount: chunkCount}
+	if job.Sample.RevealFrom > 0 {
+		ev.RevealFrom, ev.DrawHeight = job.Sample.RevealFrom, job.Sample.DecideHeight
+	}
+	return modkit.EmitTypedEvent(ctx, ev)
 }
 
 // decideSample runs the sampling draw of a job submitted in an earlier block
@@ -83,6 +85,7 @@ func (k Keeper) decideSample(ctx context.Context, id uint64) error {
 		}
 		return k.SampleQueue.Set(ctx, pair(h+1, id))
 	}
+	seed = types.SecretSeed(seed, job.Sample.Secret)
 	if pendingDispute(job) {
 		return k.startVerification(ctx, &job, seed, params)
 	}
@@ -230,5 +233,6 @@ func (k Keeper) disputeDraw(ctx context.Context, job *types.Job, params types.Pa
 	}
 	job.Sample.SeedSource = types.SeedSource_SEED_SOURCE_HEADER_HASH
 	job.Sample.BeaconHeights = nil
-	return k.startVerification(ctx, job, types.SampleSeed(sdk.UnwrapSDKContext(ctx).HeaderHash(), job.Id), params)
+	seed := types.SecretSeed(types.SampleSeed(sdk.UnwrapSDKContext(ctx).HeaderHash(), job.Id), job.Sample.Secret)
+	return k.startVerification(ctx, job, seed, params)
 }

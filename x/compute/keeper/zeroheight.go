@@ -162,6 +162,13 @@ func (k Keeper) rebaseJobs(ctx context.Context, exportHeight int64, params types
 		// The beacon state's heights shift alike (rebaseBeacon): a pending
 		// draw combines the same beacons after the restart.
 		j.Sample.DecideHeight = rebase(j.Sample.DecideHeight)
+		if j.Sample.RevealFrom > 0 {
+			// A reveal window open at the export stays open from the
+			// restart's first block (its beacons are final and kept);
+			// rebase's 0 would have closed it
+			// (TestZeroHeightExportKeepsTheRevealWindow).
+			j.Sample.RevealFrom = max(j.Sample.RevealFrom-exportHeight, 1)
+		}
 		for i, h := range j.Sample.BeaconHeights {
 			j.Sample.BeaconHeights[i] = shiftBeaconHeight(h, exportHeight)
 		}

@@ -55,6 +55,9 @@ func MsgCreateJobFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgCreate
 		if r.Intn(4) == 0 {
 			msg.MinHardware = types.Hardware{GpuCount: uint32(1 + r.Intn(4))}
 		}
+		if r.Intn(2) == 0 { // half commit to a sample secret (MsgRevealSampleSecretFactory)
+			msg.SampleCommitment = types.SampleCommitment(simSecret(msg.Requester, msg.Workload, msg.MaxPrice))
+		}
 		if !admitted(ctx, k, params, msg) {
 			reporter.Skip("the params do not admit this job")
 			return nil, nil

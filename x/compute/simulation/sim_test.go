@@ -79,12 +79,12 @@ func TestMsgFactories(t *testing.T) {
 	k := ta.ComputeKeeper
 	am := compute.NewAppModule(ta.AppCodec(), k)
 	gs := apptesting.RunSimFactories(t, ta, apptesting.SimFactories{
-		Module: am, Factories: 13, Seed: 5, Rounds: 200, OpsPerRound: 12, BlockEvery: 1,
+		Module: am, Factories: 14, Seed: 5, Rounds: 200, OpsPerRound: 12, BlockEvery: 1,
 		// Keep the short windows.
 		SetParams:  &types.MsgUpdateParams{Authority: apptesting.GovAuthority(), Params: factoryParams()},
 		Invariants: func() error { return k.CheckInvariants(ta.Ctx) },
 		MustDeliver: []string{"MsgRegisterProvider", "MsgUpdateProvider", "MsgUnbondProvider", "MsgCreateJob",
-			"MsgCancelJob", "MsgCommitBid", "MsgRevealBid", "MsgSubmitResult", "MsgDisputeResult", "MsgAbortJob", "MsgUpdateParams",
+			"MsgCancelJob", "MsgCommitBid", "MsgRevealBid", "MsgSubmitResult", "MsgDisputeResult", "MsgRevealSampleSecret", "MsgAbortJob", "MsgUpdateParams",
 			"MsgPostModelBond", "MsgWithdrawModelBond"},
 	}, k.ExportGenesis)
 

@@ -19,6 +19,7 @@ func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 	legacy.RegisterAminoMsg(cdc, &MsgRevealBid{}, "aichain/compute/MsgRevealBid")
 	legacy.RegisterAminoMsg(cdc, &MsgSubmitResult{}, "aichain/compute/MsgSubmitResult")
 	legacy.RegisterAminoMsg(cdc, &MsgDisputeResult{}, "aichain/compute/MsgDisputeResult")
+	legacy.RegisterAminoMsg(cdc, &MsgRevealSampleSecret{}, "aichain/compute/MsgRevealSampleSecret")
 	legacy.RegisterAminoMsg(cdc, &MsgAbortJob{}, "aichain/compute/MsgAbortJob")
 	legacy.RegisterAminoMsg(cdc, &MsgRegisterBeaconKey{}, "aichain/compute/MsgRegisterBeaconKey")
 	legacy.RegisterAminoMsg(cdc, &MsgSetVerifierEndpoint{}, "aichain/compute/MsgSetVerifierEndpoint")
@@ -32,7 +33,7 @@ func RegisterInterfaces(registry codectypes.InterfaceRegistry) {
 	registry.RegisterImplementations((*sdk.Msg)(nil),
 		&MsgRegisterProvider{}, &MsgUpdateProvider{}, &MsgUnbondProvider{},
 		&MsgCreateJob{}, &MsgCancelJob{}, &MsgCommitBid{}, &MsgRevealBid{},
-		&MsgSubmitResult{}, &MsgDisputeResult{}, &MsgAbortJob{}, &MsgRegisterBeaconKey{}, &MsgUpdateParams{},
+		&MsgSubmitResult{}, &MsgDisputeResult{}, &MsgRevealSampleSecret{}, &MsgAbortJob{}, &MsgRegisterBeaconKey{}, &MsgUpdateParams{},
 		&MsgPostModelBond{}, &MsgWithdrawModelBond{}, &MsgSetVerifierEndpoint{},
 	)
 	msgservice.RegisterMsgServiceDesc(registry, &_Msg_serviceDesc)

@@ -53,4 +53,6 @@ var (
 	ErrModelBondUncovered      = errors.Register(ModuleName, 68, "the model owner's free availability bond cannot cover the job's dataset fee")
 	ErrModelBondLocked         = errors.Register(ModuleName, 69, "more than the free model availability bond")
 	ErrInvalidVerifierEndpoint = errors.Register(ModuleName, 70, "invalid verifier endpoint")
+	ErrInvalidSampleSecret     = errors.Register(ModuleName, 71, "invalid sample commitment or secret")
+	ErrRevealNotOpen           = errors.Register(ModuleName, 72, "the job's result is not waiting for its sample secret")
 )

@@ -29,6 +29,7 @@ var fuzzHarness = &msgfuzz.Harness{
 		&types.MsgRegisterProvider{}, &types.MsgUpdateProvider{}, &types.MsgUnbondProvider{},
 		&types.MsgCreateJob{}, &types.MsgCancelJob{}, &types.MsgCommitBid{}, &types.MsgRevealBid{},
 		&types.MsgSubmitResult{}, &types.MsgDisputeResult{}, &types.MsgUpdateParams{}, &types.MsgAbortJob{},
+		&types.MsgRevealSampleSecret{},
 	},
 }
 
@@ -85,6 +86,14 @@ func fuzzSeeds(t testing.TB) []msgfuzz.Seed {
 			Assurance: &types.Assurance{Samples: 4, Full: true}}),
 		msgfuzz.Invalid(&types.MsgCreateJob{Requester: a, Workload: gemm, MaxPrice: coin, CommitBlocks: 1, RevealBlocks: 1, ExecBlocks: 1,
 			Assurance: &types.Assurance{Samples: types.MaxAssuranceSamples + 1}}),
+		msgfuzz.Invalid(&types.MsgCreateJob{Requester: a, Workload: gemm, MaxPrice: coin, CommitBlocks: 1, RevealBlocks: 1, ExecBlocks: 1,
+			SampleCommitment: root[:31]}),
+		msgfuzz.Invalid(&types.MsgRevealSampleSecret{Requester: a, JobId: 1, Secret: root[:16]}),
+		msgfuzz.Invalid(&types.MsgRevealSampleSecret{Requester: a, JobId: 0, Secret: root}),
+		// Valid, appended after the invalid ones (the seeds' order is the corpus's).
+		msgfuzz.Valid(&types.MsgCreateJob{Requester: a, Workload: gemm, MaxPrice: coin, CommitBlocks: 5, RevealBlocks: 5, ExecBlocks: 20,
+			SampleCommitment: types.SampleCommitment(root)}),
+		msgfuzz.Valid(&types.MsgRevealSampleSecret{Requester: a, JobId: 1, Secret: root}),
 	}
 }
 
@@ -124,6 +133,9 @@ func assertValid(t testing.TB, msg msgfuzz.Msg, signer []byte) {
 	case *types.MsgCreateJob:
 		msgfuzz.AssertAic(t, "requester", m.Requester, signer)
 		msgfuzz.AssertPositiveCoin(t, "max_price", m.MaxPrice)
+		if n := len(m.SampleCommitment); n != 0 && n != 32 {
+			t.Fatalf("sample_commitment of %d bytes accepted", n)
+		}
 		if m.CommitBlocks == 0 || m.RevealBlocks == 0 || m.ExecBlocks == 0 {
 			t.Fatalf("windows %d/%d/%d accepted", m.CommitBlocks, m.RevealBlocks, m.ExecBlocks)
 		}
@@ -176,6 +188,11 @@ func assertValid(t testing.TB, msg msgfuzz.Msg, signer []byte) {
 		msgfuzz.AssertAic(t, "requester", m.Requester, signer)
 		if m.JobId == 0 {
 			t.Fatal("job_id 0 accepted")
+		}
+	case *types.MsgRevealSampleSecret:
+		msgfuzz.AssertAic(t, "requester", m.Requester, signer)
+		if m.JobId == 0 || len(m.Secret) != types.SampleSecretSize {
+			t.Fatalf("reveal %+v accepted", m)
 		}
 	case *types.MsgAbortJob:
 		msgfuzz.AssertAic(t, "provider", m.Provider, signer)

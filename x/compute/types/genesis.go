@@ -213,6 +213,9 @@ func (gs GenesisState) validateJobs(providers map[string]bool) (map[uint64]Job, 
 		if err := validAssurance(j); err != nil {
 			return nil, ErrInvalidGenesis.Wrapf("job %d: %v", j.Id, err)
 		}
+		if err := validSampleSecret(j); err != nil {
+			return nil, ErrInvalidGenesis.Wrapf("job %d: %v", j.Id, err)
+		}
 		if err := j.Terms.Validate(gs.Params); err != nil {
 			return nil, ErrInvalidGenesis.Wrapf("job %d: %v", j.Id, err)
 		}

@@ -1,6 +1,7 @@
 package types
 
 import (
+	"crypto/sha256"
 	"net/url"
 	"strconv"
 	"strings"
@@ -38,6 +39,7 @@ var (
 	_ sdk.Msg = &MsgRevealBid{}
 	_ sdk.Msg = &MsgSubmitResult{}
 	_ sdk.Msg = &MsgDisputeResult{}
+	_ sdk.Msg = &MsgRevealSampleSecret{}
 	_ sdk.Msg = &MsgAbortJob{}
 	_ sdk.Msg = &MsgUpdateParams{}
 	_ sdk.Msg = &MsgPostModelBond{}
@@ -280,6 +282,9 @@ func (m *MsgCreateJob) ValidateBasic() error {
 	if err := m.MaxDatasetFee.Validate(); err != nil {
 		return ErrInvalidPrice.Wrapf("max_dataset_fee %s: %v", m.MaxDatasetFee, err)
 	}
+	if n := len(m.SampleCommitment); n != 0 && n != sha256.Size {
+		return ErrInvalidSampleSecret.Wrapf("sample_commitment has %d bytes, want %d or none", n, sha256.Size)
+	}
 	return m.Assurance.Validate()
 }
 
@@ -351,6 +356,20 @@ func (m *MsgDisputeResult) ValidateBasic() error {
 		return ErrJobNotFound.Wrap("job_id 0")
 	}
 	return validChunkIndices(m.ChunkIndices, MaxDisputeChunksLimit)
+}
+
+// ValidateBasic checks the message without state.
+func (m *MsgRevealSampleSecret) ValidateBasic() error {
+	if err := ValidateAddress("requester", m.Requester); err != nil {
+		return err
+	}
+	if m.JobId == 0 {
+		return ErrJobNotFound.Wrap("job_id 0")
+	}
+	if len(m.Secret) != SampleSecretSize {
+		return ErrInvalidSampleSecret.Wrapf("secret has %d bytes, want %d", len(m.Secret), SampleSecretSize)
+	}
+	return nil
 }
 
 // validChunkIndices checks a dispute's chunk indices: at most limit, no index twice.

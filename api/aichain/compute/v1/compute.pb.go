@@ -1511,8 +1511,16 @@ type JobSample struct {
 	// every result the winner had just submitted, for checks no one paid.
 	ChargedRateBps uint32 `protobuf:"varint,9,opt,name=charged_rate_bps,json=chargedRateBps,proto3" json:"charged_rate_bps,omitempty"`
 	RateCharged    bool   `protobuf:"varint,10,opt,name=rate_charged,json=rateCharged,proto3" json:"rate_charged,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// reveal_from is the first height at which the requester of a job with a
+	// sample_commitment may reveal its secret for the result's draw (the
+	// beacons of the draw's heights are final then); the draw runs at the
+	// reveal, or at decide_height without one. 0: the job has no commitment.
+	RevealFrom int64 `protobuf:"varint,11,opt,name=reveal_from,json=revealFrom,proto3" json:"reveal_from,omitempty"`
+	// secret is the requester's revealed secret, mixed into the draw's seed
+	// (types.SecretSeed) and into any later dispute's draw.
+	Secret        []byte `protobuf:"bytes,12,opt,name=secret,proto3" json:"secret,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *JobSample) Reset() {
@@ -1613,6 +1621,20 @@ func (x *JobSample) GetRateCharged() bool {
 		return x.RateCharged
 	}
 	return false
+}
+
+func (x *JobSample) GetRevealFrom() int64 {
+	if x != nil {
+		return x.RevealFrom
+	}
+	return 0
+}
+
+func (x *JobSample) GetSecret() []byte {
+	if x != nil {
+		return x.Secret
+	}
+	return nil
 }
 
 type Job struct {
@@ -1735,9 +1757,13 @@ type Job struct {
 	// jobs. Empty: the job has no model (or was created before 2026-12-07
 	// without a bond, or before this field), and its weights are fetched from
 	// the model's uri alone.
-	ModelUri      string `protobuf:"bytes,55,opt,name=model_uri,json=modelUri,proto3" json:"model_uri,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	ModelUri string `protobuf:"bytes,55,opt,name=model_uri,json=modelUri,proto3" json:"model_uri,omitempty"`
+	// sample_commitment is MsgCreateJob.sample_commitment: the commitment to
+	// the requester's secret for its result's draw (JobSample.secret). Empty:
+	// the draw is the beacons' alone.
+	SampleCommitment []byte `protobuf:"bytes,56,opt,name=sample_commitment,json=sampleCommitment,proto3" json:"sample_commitment,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Job) Reset() {
@@ -2125,6 +2151,13 @@ func (x *Job) GetModelUri() string {
 		return x.ModelUri
 	}
 	return ""
+}
+
+func (x *Job) GetSampleCommitment() []byte {
+	if x != nil {
+		return x.SampleCommitment
+	}
+	return nil
 }
 
 // ModelBond is a model owner's availability bond: coins held by the module
@@ -3202,7 +3235,7 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"outputRoot\x12\x1f\n" +
 	"\vchunk_count\x18\x02 \x01(\x04R\n" +
 	"chunkCount\x12)\n" +
-	"\x10submitted_height\x18\x03 \x01(\x03R\x0fsubmittedHeight\"\xef\x02\n" +
+	"\x10submitted_height\x18\x03 \x01(\x03R\x0fsubmittedHeight\"\xa8\x03\n" +
 	"\tJobSample\x12\x18\n" +
 	"\adecided\x18\x01 \x01(\bR\adecided\x12\x1a\n" +
 	"\bselected\x18\x02 \x01(\bR\bselected\x12\x18\n" +
@@ -3215,7 +3248,10 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\rdecide_height\x18\b \x01(\x03R\fdecideHeight\x12(\n" +
 	"\x10charged_rate_bps\x18\t \x01(\rR\x0echargedRateBps\x12!\n" +
 	"\frate_charged\x18\n" +
-	" \x01(\bR\vrateCharged\"\x89\x19\n" +
+	" \x01(\bR\vrateCharged\x12\x1f\n" +
+	"\vreveal_from\x18\v \x01(\x03R\n" +
+	"revealFrom\x12\x16\n" +
+	"\x06secret\x18\f \x01(\fR\x06secret\"\xb6\x19\n" +
 	"\x03Job\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x126\n" +
 	"\trequester\x18\x02 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\trequester\x12G\n" +
@@ -3274,7 +3310,8 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"\n" +
 	"model_bond\x185 \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\tmodelBond\x12;\n" +
 	"\fmodel_bonder\x186 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\vmodelBonder\x12\x1b\n" +
-	"\tmodel_uri\x187 \x01(\tR\bmodelUri\"\xb1\x02\n" +
+	"\tmodel_uri\x187 \x01(\tR\bmodelUri\x12+\n" +
+	"\x11sample_commitment\x188 \x01(\fR\x10sampleCommitment\"\xb1\x02\n" +
 	"\tModelBond\x12.\n" +
 	"\x05owner\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\x05owner\x12y\n" +
 	"\x06bonded\x18\x02 \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\x06bonded\x12y\n" +

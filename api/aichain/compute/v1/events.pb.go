@@ -781,12 +781,17 @@ func (x *EventJobAwarded) GetExecDeadline() int64 {
 	return 0
 }
 
+// EventResultSubmitted: with a sample_commitment on the job, its requester
+// may reveal its secret from height reveal_from until the draw, at
+// draw_height (0, 0: no commitment).
 type EventResultSubmitted struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	JobId         uint64                 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
 	Provider      string                 `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
 	OutputRoot    string                 `protobuf:"bytes,3,opt,name=output_root,json=outputRoot,proto3" json:"output_root,omitempty"`
 	ChunkCount    uint64                 `protobuf:"varint,4,opt,name=chunk_count,json=chunkCount,proto3" json:"chunk_count,omitempty"`
+	RevealFrom    int64                  `protobuf:"varint,5,opt,name=reveal_from,json=revealFrom,proto3" json:"reveal_from,omitempty"`
+	DrawHeight    int64                  `protobuf:"varint,6,opt,name=draw_height,json=drawHeight,proto3" json:"draw_height,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -845,6 +850,20 @@ func (x *EventResultSubmitted) GetOutputRoot() string {
 func (x *EventResultSubmitted) GetChunkCount() uint64 {
 	if x != nil {
 		return x.ChunkCount
+	}
+	return 0
+}
+
+func (x *EventResultSubmitted) GetRevealFrom() int64 {
+	if x != nil {
+		return x.RevealFrom
+	}
+	return 0
+}
+
+func (x *EventResultSubmitted) GetDrawHeight() int64 {
+	if x != nil {
+		return x.DrawHeight
 	}
 	return 0
 }
@@ -985,6 +1004,60 @@ func (x *EventResultDisputed) GetFee() string {
 	return ""
 }
 
+// EventSampleSecretRevealed: the requester revealed its secret; the draw runs
+// in the next block.
+type EventSampleSecretRevealed struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	JobId         uint64                 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	Requester     string                 `protobuf:"bytes,2,opt,name=requester,proto3" json:"requester,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EventSampleSecretRevealed) Reset() {
+	*x = EventSampleSecretRevealed{}
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EventSampleSecretRevealed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EventSampleSecretRevealed) ProtoMessage() {}
+
+func (x *EventSampleSecretRevealed) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EventSampleSecretRevealed.ProtoReflect.Descriptor instead.
+func (*EventSampleSecretRevealed) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *EventSampleSecretRevealed) GetJobId() uint64 {
+	if x != nil {
+		return x.JobId
+	}
+	return 0
+}
+
+func (x *EventSampleSecretRevealed) GetRequester() string {
+	if x != nil {
+		return x.Requester
+	}
+	return ""
+}
+
 type EventVerdictRecorded struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	JobId         uint64                 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
@@ -997,7 +1070,7 @@ type EventVerdictRecorded struct {
 
 func (x *EventVerdictRecorded) Reset() {
 	*x = EventVerdictRecorded{}
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[15]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1009,7 +1082,7 @@ func (x *EventVerdictRecorded) String() string {
 func (*EventVerdictRecorded) ProtoMessage() {}
 
 func (x *EventVerdictRecorded) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[15]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1022,7 +1095,7 @@ func (x *EventVerdictRecorded) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventVerdictRecorded.ProtoReflect.Descriptor instead.
 func (*EventVerdictRecorded) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{15}
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *EventVerdictRecorded) GetJobId() uint64 {
@@ -1065,7 +1138,7 @@ type EventVerificationInconclusive struct {
 
 func (x *EventVerificationInconclusive) Reset() {
 	*x = EventVerificationInconclusive{}
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[16]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1077,7 +1150,7 @@ func (x *EventVerificationInconclusive) String() string {
 func (*EventVerificationInconclusive) ProtoMessage() {}
 
 func (x *EventVerificationInconclusive) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[16]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1090,7 +1163,7 @@ func (x *EventVerificationInconclusive) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventVerificationInconclusive.ProtoReflect.Descriptor instead.
 func (*EventVerificationInconclusive) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{16}
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *EventVerificationInconclusive) GetJobId() uint64 {
@@ -1135,7 +1208,7 @@ type EventJobClosed struct {
 
 func (x *EventJobClosed) Reset() {
 	*x = EventJobClosed{}
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[17]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1147,7 +1220,7 @@ func (x *EventJobClosed) String() string {
 func (*EventJobClosed) ProtoMessage() {}
 
 func (x *EventJobClosed) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[17]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1160,7 +1233,7 @@ func (x *EventJobClosed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventJobClosed.ProtoReflect.Descriptor instead.
 func (*EventJobClosed) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{17}
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *EventJobClosed) GetJobId() uint64 {
@@ -1214,7 +1287,7 @@ type EventParamsUpdated struct {
 
 func (x *EventParamsUpdated) Reset() {
 	*x = EventParamsUpdated{}
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[18]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1226,7 +1299,7 @@ func (x *EventParamsUpdated) String() string {
 func (*EventParamsUpdated) ProtoMessage() {}
 
 func (x *EventParamsUpdated) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[18]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1239,7 +1312,7 @@ func (x *EventParamsUpdated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventParamsUpdated.ProtoReflect.Descriptor instead.
 func (*EventParamsUpdated) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{18}
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *EventParamsUpdated) GetAuthority() string {
@@ -1262,7 +1335,7 @@ type EventJobAborted struct {
 
 func (x *EventJobAborted) Reset() {
 	*x = EventJobAborted{}
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[19]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1274,7 +1347,7 @@ func (x *EventJobAborted) String() string {
 func (*EventJobAborted) ProtoMessage() {}
 
 func (x *EventJobAborted) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[19]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1287,7 +1360,7 @@ func (x *EventJobAborted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventJobAborted.ProtoReflect.Descriptor instead.
 func (*EventJobAborted) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{19}
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *EventJobAborted) GetJobId() uint64 {
@@ -1336,7 +1409,7 @@ type EventAbortDecided struct {
 
 func (x *EventAbortDecided) Reset() {
 	*x = EventAbortDecided{}
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[20]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1348,7 +1421,7 @@ func (x *EventAbortDecided) String() string {
 func (*EventAbortDecided) ProtoMessage() {}
 
 func (x *EventAbortDecided) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[20]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1361,7 +1434,7 @@ func (x *EventAbortDecided) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventAbortDecided.ProtoReflect.Descriptor instead.
 func (*EventAbortDecided) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{20}
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *EventAbortDecided) GetJobId() uint64 {
@@ -1421,7 +1494,7 @@ type EventPayoutRedirected struct {
 
 func (x *EventPayoutRedirected) Reset() {
 	*x = EventPayoutRedirected{}
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[21]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1433,7 +1506,7 @@ func (x *EventPayoutRedirected) String() string {
 func (*EventPayoutRedirected) ProtoMessage() {}
 
 func (x *EventPayoutRedirected) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[21]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1446,7 +1519,7 @@ func (x *EventPayoutRedirected) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventPayoutRedirected.ProtoReflect.Descriptor instead.
 func (*EventPayoutRedirected) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{21}
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *EventPayoutRedirected) GetJobId() uint64 {
@@ -1490,7 +1563,7 @@ type EventJobPruned struct {
 
 func (x *EventJobPruned) Reset() {
 	*x = EventJobPruned{}
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[22]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1502,7 +1575,7 @@ func (x *EventJobPruned) String() string {
 func (*EventJobPruned) ProtoMessage() {}
 
 func (x *EventJobPruned) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[22]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1515,7 +1588,7 @@ func (x *EventJobPruned) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventJobPruned.ProtoReflect.Descriptor instead.
 func (*EventJobPruned) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{22}
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *EventJobPruned) GetJobId() uint64 {
@@ -1551,7 +1624,7 @@ type EventVerificationExtended struct {
 
 func (x *EventVerificationExtended) Reset() {
 	*x = EventVerificationExtended{}
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[23]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1563,7 +1636,7 @@ func (x *EventVerificationExtended) String() string {
 func (*EventVerificationExtended) ProtoMessage() {}
 
 func (x *EventVerificationExtended) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[23]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1576,7 +1649,7 @@ func (x *EventVerificationExtended) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventVerificationExtended.ProtoReflect.Descriptor instead.
 func (*EventVerificationExtended) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{23}
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *EventVerificationExtended) GetJobId() uint64 {
@@ -1608,7 +1681,7 @@ type EventVerificationFeePaid struct {
 
 func (x *EventVerificationFeePaid) Reset() {
 	*x = EventVerificationFeePaid{}
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[24]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1620,7 +1693,7 @@ func (x *EventVerificationFeePaid) String() string {
 func (*EventVerificationFeePaid) ProtoMessage() {}
 
 func (x *EventVerificationFeePaid) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[24]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1633,7 +1706,7 @@ func (x *EventVerificationFeePaid) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventVerificationFeePaid.ProtoReflect.Descriptor instead.
 func (*EventVerificationFeePaid) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{24}
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *EventVerificationFeePaid) GetJobId() uint64 {
@@ -1680,7 +1753,7 @@ type EventVerificationFeeBurned struct {
 
 func (x *EventVerificationFeeBurned) Reset() {
 	*x = EventVerificationFeeBurned{}
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[25]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1692,7 +1765,7 @@ func (x *EventVerificationFeeBurned) String() string {
 func (*EventVerificationFeeBurned) ProtoMessage() {}
 
 func (x *EventVerificationFeeBurned) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[25]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1705,7 +1778,7 @@ func (x *EventVerificationFeeBurned) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventVerificationFeeBurned.ProtoReflect.Descriptor instead.
 func (*EventVerificationFeeBurned) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{25}
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *EventVerificationFeeBurned) GetJobId() uint64 {
@@ -1751,7 +1824,7 @@ type EventVerificationQuorum struct {
 
 func (x *EventVerificationQuorum) Reset() {
 	*x = EventVerificationQuorum{}
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[26]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1763,7 +1836,7 @@ func (x *EventVerificationQuorum) String() string {
 func (*EventVerificationQuorum) ProtoMessage() {}
 
 func (x *EventVerificationQuorum) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[26]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1776,7 +1849,7 @@ func (x *EventVerificationQuorum) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventVerificationQuorum.ProtoReflect.Descriptor instead.
 func (*EventVerificationQuorum) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{26}
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *EventVerificationQuorum) GetJobId() uint64 {
@@ -1814,7 +1887,7 @@ type EventBeaconKeyRegistered struct {
 
 func (x *EventBeaconKeyRegistered) Reset() {
 	*x = EventBeaconKeyRegistered{}
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[27]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1826,7 +1899,7 @@ func (x *EventBeaconKeyRegistered) String() string {
 func (*EventBeaconKeyRegistered) ProtoMessage() {}
 
 func (x *EventBeaconKeyRegistered) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[27]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1839,7 +1912,7 @@ func (x *EventBeaconKeyRegistered) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventBeaconKeyRegistered.ProtoReflect.Descriptor instead.
 func (*EventBeaconKeyRegistered) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{27}
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *EventBeaconKeyRegistered) GetValidatorAddress() string {
@@ -1882,7 +1955,7 @@ type EventVerifierEndpointSet struct {
 
 func (x *EventVerifierEndpointSet) Reset() {
 	*x = EventVerifierEndpointSet{}
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[28]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1894,7 +1967,7 @@ func (x *EventVerifierEndpointSet) String() string {
 func (*EventVerifierEndpointSet) ProtoMessage() {}
 
 func (x *EventVerifierEndpointSet) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[28]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1907,7 +1980,7 @@ func (x *EventVerifierEndpointSet) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventVerifierEndpointSet.ProtoReflect.Descriptor instead.
 func (*EventVerifierEndpointSet) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{28}
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *EventVerifierEndpointSet) GetValidatorAddress() string {
@@ -1939,7 +2012,7 @@ type EventBeaconFinal struct {
 
 func (x *EventBeaconFinal) Reset() {
 	*x = EventBeaconFinal{}
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[29]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1951,7 +2024,7 @@ func (x *EventBeaconFinal) String() string {
 func (*EventBeaconFinal) ProtoMessage() {}
 
 func (x *EventBeaconFinal) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[29]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1964,7 +2037,7 @@ func (x *EventBeaconFinal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventBeaconFinal.ProtoReflect.Descriptor instead.
 func (*EventBeaconFinal) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{29}
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *EventBeaconFinal) GetHeight() int64 {
@@ -2014,7 +2087,7 @@ type EventBeaconUnavailable struct {
 
 func (x *EventBeaconUnavailable) Reset() {
 	*x = EventBeaconUnavailable{}
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[30]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2026,7 +2099,7 @@ func (x *EventBeaconUnavailable) String() string {
 func (*EventBeaconUnavailable) ProtoMessage() {}
 
 func (x *EventBeaconUnavailable) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[30]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2039,7 +2112,7 @@ func (x *EventBeaconUnavailable) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventBeaconUnavailable.ProtoReflect.Descriptor instead.
 func (*EventBeaconUnavailable) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{30}
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *EventBeaconUnavailable) GetJobId() uint64 {
@@ -2071,7 +2144,7 @@ type EventModelBondChanged struct {
 
 func (x *EventModelBondChanged) Reset() {
 	*x = EventModelBondChanged{}
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[31]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2083,7 +2156,7 @@ func (x *EventModelBondChanged) String() string {
 func (*EventModelBondChanged) ProtoMessage() {}
 
 func (x *EventModelBondChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[31]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2096,7 +2169,7 @@ func (x *EventModelBondChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventModelBondChanged.ProtoReflect.Descriptor instead.
 func (*EventModelBondChanged) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{31}
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *EventModelBondChanged) GetOwner() string {
@@ -2149,7 +2222,7 @@ type EventModelBondForfeited struct {
 
 func (x *EventModelBondForfeited) Reset() {
 	*x = EventModelBondForfeited{}
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[32]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2161,7 +2234,7 @@ func (x *EventModelBondForfeited) String() string {
 func (*EventModelBondForfeited) ProtoMessage() {}
 
 func (x *EventModelBondForfeited) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_events_proto_msgTypes[32]
+	mi := &file_aichain_compute_v1_events_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2174,7 +2247,7 @@ func (x *EventModelBondForfeited) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventModelBondForfeited.ProtoReflect.Descriptor instead.
 func (*EventModelBondForfeited) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{32}
+	return file_aichain_compute_v1_events_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *EventModelBondForfeited) GetJobId() uint64 {
@@ -2264,14 +2337,18 @@ const file_aichain_compute_v1_events_proto_rawDesc = "" +
 	"\x06job_id\x18\x01 \x01(\x04R\x05jobId\x12\x16\n" +
 	"\x06winner\x18\x02 \x01(\tR\x06winner\x12%\n" +
 	"\x0eclearing_price\x18\x03 \x01(\tR\rclearingPrice\x12#\n" +
-	"\rexec_deadline\x18\x04 \x01(\x03R\fexecDeadline\"\x8b\x01\n" +
+	"\rexec_deadline\x18\x04 \x01(\x03R\fexecDeadline\"\xcd\x01\n" +
 	"\x14EventResultSubmitted\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\x04R\x05jobId\x12\x1a\n" +
 	"\bprovider\x18\x02 \x01(\tR\bprovider\x12\x1f\n" +
 	"\voutput_root\x18\x03 \x01(\tR\n" +
 	"outputRoot\x12\x1f\n" +
 	"\vchunk_count\x18\x04 \x01(\x04R\n" +
-	"chunkCount\"\xa2\x01\n" +
+	"chunkCount\x12\x1f\n" +
+	"\vreveal_from\x18\x05 \x01(\x03R\n" +
+	"revealFrom\x12\x1f\n" +
+	"\vdraw_height\x18\x06 \x01(\x03R\n" +
+	"drawHeight\"\xa2\x01\n" +
 	"\x0fEventJobSampled\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\x04R\x05jobId\x12\x1a\n" +
 	"\bselected\x18\x02 \x01(\bR\bselected\x12\x18\n" +
@@ -2281,7 +2358,10 @@ const file_aichain_compute_v1_events_proto_rawDesc = "" +
 	"\x13EventResultDisputed\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\x04R\x05jobId\x12\x1c\n" +
 	"\trequester\x18\x02 \x01(\tR\trequester\x12\x10\n" +
-	"\x03fee\x18\x03 \x01(\tR\x03fee\"{\n" +
+	"\x03fee\x18\x03 \x01(\tR\x03fee\"P\n" +
+	"\x19EventSampleSecretRevealed\x12\x15\n" +
+	"\x06job_id\x18\x01 \x01(\x04R\x05jobId\x12\x1c\n" +
+	"\trequester\x18\x02 \x01(\tR\trequester\"{\n" +
 	"\x14EventVerdictRecorded\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\x04R\x05jobId\x12\x1c\n" +
 	"\tvalidator\x18\x02 \x01(\tR\tvalidator\x12\x14\n" +
@@ -2383,7 +2463,7 @@ func file_aichain_compute_v1_events_proto_rawDescGZIP() []byte {
 	return file_aichain_compute_v1_events_proto_rawDescData
 }
 
-var file_aichain_compute_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
+var file_aichain_compute_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_aichain_compute_v1_events_proto_goTypes = []any{
 	(*EventProviderRegistered)(nil),       // 0: aichain.compute.v1.EventProviderRegistered
 	(*EventProviderUpdated)(nil),          // 1: aichain.compute.v1.EventProviderUpdated
@@ -2400,38 +2480,39 @@ var file_aichain_compute_v1_events_proto_goTypes = []any{
 	(*EventResultSubmitted)(nil),          // 12: aichain.compute.v1.EventResultSubmitted
 	(*EventJobSampled)(nil),               // 13: aichain.compute.v1.EventJobSampled
 	(*EventResultDisputed)(nil),           // 14: aichain.compute.v1.EventResultDisputed
-	(*EventVerdictRecorded)(nil),          // 15: aichain.compute.v1.EventVerdictRecorded
-	(*EventVerificationInconclusive)(nil), // 16: aichain.compute.v1.EventVerificationInconclusive
-	(*EventJobClosed)(nil),                // 17: aichain.compute.v1.EventJobClosed
-	(*EventParamsUpdated)(nil),            // 18: aichain.compute.v1.EventParamsUpdated
-	(*EventJobAborted)(nil),               // 19: aichain.compute.v1.EventJobAborted
-	(*EventAbortDecided)(nil),             // 20: aichain.compute.v1.EventAbortDecided
-	(*EventPayoutRedirected)(nil),         // 21: aichain.compute.v1.EventPayoutRedirected
-	(*EventJobPruned)(nil),                // 22: aichain.compute.v1.EventJobPruned
-	(*EventVerificationExtended)(nil),     // 23: aichain.compute.v1.EventVerificationExtended
-	(*EventVerificationFeePaid)(nil),      // 24: aichain.compute.v1.EventVerificationFeePaid
-	(*EventVerificationFeeBurned)(nil),    // 25: aichain.compute.v1.EventVerificationFeeBurned
-	(*EventVerificationQuorum)(nil),       // 26: aichain.compute.v1.EventVerificationQuorum
-	(*EventBeaconKeyRegistered)(nil),      // 27: aichain.compute.v1.EventBeaconKeyRegistered
-	(*EventVerifierEndpointSet)(nil),      // 28: aichain.compute.v1.EventVerifierEndpointSet
-	(*EventBeaconFinal)(nil),              // 29: aichain.compute.v1.EventBeaconFinal
-	(*EventBeaconUnavailable)(nil),        // 30: aichain.compute.v1.EventBeaconUnavailable
-	(*EventModelBondChanged)(nil),         // 31: aichain.compute.v1.EventModelBondChanged
-	(*EventModelBondForfeited)(nil),       // 32: aichain.compute.v1.EventModelBondForfeited
-	(ProviderStatus)(0),                   // 33: aichain.compute.v1.ProviderStatus
-	(CloseReason)(0),                      // 34: aichain.compute.v1.CloseReason
-	(JobState)(0),                         // 35: aichain.compute.v1.JobState
-	(AbortReason)(0),                      // 36: aichain.compute.v1.AbortReason
+	(*EventSampleSecretRevealed)(nil),     // 15: aichain.compute.v1.EventSampleSecretRevealed
+	(*EventVerdictRecorded)(nil),          // 16: aichain.compute.v1.EventVerdictRecorded
+	(*EventVerificationInconclusive)(nil), // 17: aichain.compute.v1.EventVerificationInconclusive
+	(*EventJobClosed)(nil),                // 18: aichain.compute.v1.EventJobClosed
+	(*EventParamsUpdated)(nil),            // 19: aichain.compute.v1.EventParamsUpdated
+	(*EventJobAborted)(nil),               // 20: aichain.compute.v1.EventJobAborted
+	(*EventAbortDecided)(nil),             // 21: aichain.compute.v1.EventAbortDecided
+	(*EventPayoutRedirected)(nil),         // 22: aichain.compute.v1.EventPayoutRedirected
+	(*EventJobPruned)(nil),                // 23: aichain.compute.v1.EventJobPruned
+	(*EventVerificationExtended)(nil),     // 24: aichain.compute.v1.EventVerificationExtended
+	(*EventVerificationFeePaid)(nil),      // 25: aichain.compute.v1.EventVerificationFeePaid
+	(*EventVerificationFeeBurned)(nil),    // 26: aichain.compute.v1.EventVerificationFeeBurned
+	(*EventVerificationQuorum)(nil),       // 27: aichain.compute.v1.EventVerificationQuorum
+	(*EventBeaconKeyRegistered)(nil),      // 28: aichain.compute.v1.EventBeaconKeyRegistered
+	(*EventVerifierEndpointSet)(nil),      // 29: aichain.compute.v1.EventVerifierEndpointSet
+	(*EventBeaconFinal)(nil),              // 30: aichain.compute.v1.EventBeaconFinal
+	(*EventBeaconUnavailable)(nil),        // 31: aichain.compute.v1.EventBeaconUnavailable
+	(*EventModelBondChanged)(nil),         // 32: aichain.compute.v1.EventModelBondChanged
+	(*EventModelBondForfeited)(nil),       // 33: aichain.compute.v1.EventModelBondForfeited
+	(ProviderStatus)(0),                   // 34: aichain.compute.v1.ProviderStatus
+	(CloseReason)(0),                      // 35: aichain.compute.v1.CloseReason
+	(JobState)(0),                         // 36: aichain.compute.v1.JobState
+	(AbortReason)(0),                      // 37: aichain.compute.v1.AbortReason
 }
 var file_aichain_compute_v1_events_proto_depIdxs = []int32{
-	33, // 0: aichain.compute.v1.EventProviderUpdated.status:type_name -> aichain.compute.v1.ProviderStatus
-	34, // 1: aichain.compute.v1.EventProviderSlashed.reason:type_name -> aichain.compute.v1.CloseReason
-	35, // 2: aichain.compute.v1.EventJobStateChanged.from:type_name -> aichain.compute.v1.JobState
-	35, // 3: aichain.compute.v1.EventJobStateChanged.to:type_name -> aichain.compute.v1.JobState
-	35, // 4: aichain.compute.v1.EventJobClosed.state:type_name -> aichain.compute.v1.JobState
-	34, // 5: aichain.compute.v1.EventJobClosed.close_reason:type_name -> aichain.compute.v1.CloseReason
-	36, // 6: aichain.compute.v1.EventJobAborted.reason:type_name -> aichain.compute.v1.AbortReason
-	35, // 7: aichain.compute.v1.EventJobPruned.state:type_name -> aichain.compute.v1.JobState
+	34, // 0: aichain.compute.v1.EventProviderUpdated.status:type_name -> aichain.compute.v1.ProviderStatus
+	35, // 1: aichain.compute.v1.EventProviderSlashed.reason:type_name -> aichain.compute.v1.CloseReason
+	36, // 2: aichain.compute.v1.EventJobStateChanged.from:type_name -> aichain.compute.v1.JobState
+	36, // 3: aichain.compute.v1.EventJobStateChanged.to:type_name -> aichain.compute.v1.JobState
+	36, // 4: aichain.compute.v1.EventJobClosed.state:type_name -> aichain.compute.v1.JobState
+	35, // 5: aichain.compute.v1.EventJobClosed.close_reason:type_name -> aichain.compute.v1.CloseReason
+	37, // 6: aichain.compute.v1.EventJobAborted.reason:type_name -> aichain.compute.v1.AbortReason
+	36, // 7: aichain.compute.v1.EventJobPruned.state:type_name -> aichain.compute.v1.JobState
 	8,  // [8:8] is the sub-list for method output_type
 	8,  // [8:8] is the sub-list for method input_type
 	8,  // [8:8] is the sub-list for extension type_name
@@ -2451,7 +2532,7 @@ func file_aichain_compute_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_compute_v1_events_proto_rawDesc), len(file_aichain_compute_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   33,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

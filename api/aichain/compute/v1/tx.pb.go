@@ -361,9 +361,15 @@ type MsgCreateJob struct {
 	// assurance buys verification of every result: samples chunks (at least
 	// samples_per_job) or full (every chunk), at verification_fee_per_sample
 	// each, escrowed with the job. Absent: none bought.
-	Assurance     *Assurance `protobuf:"bytes,10,opt,name=assurance,proto3" json:"assurance,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Assurance *Assurance `protobuf:"bytes,10,opt,name=assurance,proto3" json:"assurance,omitempty"`
+	// sample_commitment (optional, 32 bytes) is SampleCommitment(secret) of a
+	// secret the requester keeps: revealed after its result's beacons are
+	// final (MsgRevealSampleSecret), the secret is mixed into the result's
+	// sampling draw, so that a validator withholding its beacon shares, which
+	// it must decide before the secret is public, cannot choose the draw.
+	SampleCommitment []byte `protobuf:"bytes,11,opt,name=sample_commitment,json=sampleCommitment,proto3" json:"sample_commitment,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *MsgCreateJob) Reset() {
@@ -462,6 +468,13 @@ func (x *MsgCreateJob) GetMaxDatasetFee() []*v1beta1.Coin {
 func (x *MsgCreateJob) GetAssurance() *Assurance {
 	if x != nil {
 		return x.Assurance
+	}
+	return nil
+}
+
+func (x *MsgCreateJob) GetSampleCommitment() []byte {
+	if x != nil {
+		return x.SampleCommitment
 	}
 	return nil
 }
@@ -1003,6 +1016,108 @@ func (*MsgDisputeResultResponse) Descriptor() ([]byte, []int) {
 	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{17}
 }
 
+// MsgRevealSampleSecret: the requester of a job created with a
+// sample_commitment reveals its secret once the beacons of its result's draw
+// are final (from JobSample.reveal_from) and before the draw
+// (JobSample.decide_height, at most types.SampleRevealBlocks later). The
+// draw then runs in the next block, its seed mixed with the secret.
+type MsgRevealSampleSecret struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Requester string                 `protobuf:"bytes,1,opt,name=requester,proto3" json:"requester,omitempty"`
+	JobId     uint64                 `protobuf:"varint,2,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	// secret is the 32 bytes whose SampleCommitment the job holds.
+	Secret        []byte `protobuf:"bytes,3,opt,name=secret,proto3" json:"secret,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgRevealSampleSecret) Reset() {
+	*x = MsgRevealSampleSecret{}
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgRevealSampleSecret) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgRevealSampleSecret) ProtoMessage() {}
+
+func (x *MsgRevealSampleSecret) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgRevealSampleSecret.ProtoReflect.Descriptor instead.
+func (*MsgRevealSampleSecret) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *MsgRevealSampleSecret) GetRequester() string {
+	if x != nil {
+		return x.Requester
+	}
+	return ""
+}
+
+func (x *MsgRevealSampleSecret) GetJobId() uint64 {
+	if x != nil {
+		return x.JobId
+	}
+	return 0
+}
+
+func (x *MsgRevealSampleSecret) GetSecret() []byte {
+	if x != nil {
+		return x.Secret
+	}
+	return nil
+}
+
+type MsgRevealSampleSecretResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgRevealSampleSecretResponse) Reset() {
+	*x = MsgRevealSampleSecretResponse{}
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgRevealSampleSecretResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgRevealSampleSecretResponse) ProtoMessage() {}
+
+func (x *MsgRevealSampleSecretResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgRevealSampleSecretResponse.ProtoReflect.Descriptor instead.
+func (*MsgRevealSampleSecretResponse) Descriptor() ([]byte, []int) {
+	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{19}
+}
+
 // MsgAbortJob: the winner of an ASSIGNED job gives it up before its deadline
 // because its inputs are unavailable. The validators' sidecars check the
 // inputs: unavailable (or no quorum) releases its collateral and refunds the
@@ -1019,7 +1134,7 @@ type MsgAbortJob struct {
 
 func (x *MsgAbortJob) Reset() {
 	*x = MsgAbortJob{}
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[18]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1031,7 +1146,7 @@ func (x *MsgAbortJob) String() string {
 func (*MsgAbortJob) ProtoMessage() {}
 
 func (x *MsgAbortJob) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[18]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1044,7 +1159,7 @@ func (x *MsgAbortJob) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgAbortJob.ProtoReflect.Descriptor instead.
 func (*MsgAbortJob) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{18}
+	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *MsgAbortJob) GetProvider() string {
@@ -1076,7 +1191,7 @@ type MsgAbortJobResponse struct {
 
 func (x *MsgAbortJobResponse) Reset() {
 	*x = MsgAbortJobResponse{}
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[19]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1088,7 +1203,7 @@ func (x *MsgAbortJobResponse) String() string {
 func (*MsgAbortJobResponse) ProtoMessage() {}
 
 func (x *MsgAbortJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[19]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1101,7 +1216,7 @@ func (x *MsgAbortJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgAbortJobResponse.ProtoReflect.Descriptor instead.
 func (*MsgAbortJobResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{19}
+	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{21}
 }
 
 // MsgRegisterBeaconKey registers (or rotates) a validator's BLS beacon key,
@@ -1120,7 +1235,7 @@ type MsgRegisterBeaconKey struct {
 
 func (x *MsgRegisterBeaconKey) Reset() {
 	*x = MsgRegisterBeaconKey{}
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[20]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1132,7 +1247,7 @@ func (x *MsgRegisterBeaconKey) String() string {
 func (*MsgRegisterBeaconKey) ProtoMessage() {}
 
 func (x *MsgRegisterBeaconKey) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[20]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1145,7 +1260,7 @@ func (x *MsgRegisterBeaconKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgRegisterBeaconKey.ProtoReflect.Descriptor instead.
 func (*MsgRegisterBeaconKey) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{20}
+	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *MsgRegisterBeaconKey) GetValidatorAddress() string {
@@ -1178,7 +1293,7 @@ type MsgRegisterBeaconKeyResponse struct {
 
 func (x *MsgRegisterBeaconKeyResponse) Reset() {
 	*x = MsgRegisterBeaconKeyResponse{}
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[21]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1190,7 +1305,7 @@ func (x *MsgRegisterBeaconKeyResponse) String() string {
 func (*MsgRegisterBeaconKeyResponse) ProtoMessage() {}
 
 func (x *MsgRegisterBeaconKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[21]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1203,7 +1318,7 @@ func (x *MsgRegisterBeaconKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgRegisterBeaconKeyResponse.ProtoReflect.Descriptor instead.
 func (*MsgRegisterBeaconKeyResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{21}
+	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *MsgRegisterBeaconKeyResponse) GetSince() int64 {
@@ -1230,7 +1345,7 @@ type MsgSetVerifierEndpoint struct {
 
 func (x *MsgSetVerifierEndpoint) Reset() {
 	*x = MsgSetVerifierEndpoint{}
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[22]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1242,7 +1357,7 @@ func (x *MsgSetVerifierEndpoint) String() string {
 func (*MsgSetVerifierEndpoint) ProtoMessage() {}
 
 func (x *MsgSetVerifierEndpoint) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[22]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1255,7 +1370,7 @@ func (x *MsgSetVerifierEndpoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgSetVerifierEndpoint.ProtoReflect.Descriptor instead.
 func (*MsgSetVerifierEndpoint) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{22}
+	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *MsgSetVerifierEndpoint) GetValidatorAddress() string {
@@ -1280,7 +1395,7 @@ type MsgSetVerifierEndpointResponse struct {
 
 func (x *MsgSetVerifierEndpointResponse) Reset() {
 	*x = MsgSetVerifierEndpointResponse{}
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[23]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1292,7 +1407,7 @@ func (x *MsgSetVerifierEndpointResponse) String() string {
 func (*MsgSetVerifierEndpointResponse) ProtoMessage() {}
 
 func (x *MsgSetVerifierEndpointResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[23]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1305,7 +1420,7 @@ func (x *MsgSetVerifierEndpointResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgSetVerifierEndpointResponse.ProtoReflect.Descriptor instead.
 func (*MsgSetVerifierEndpointResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{23}
+	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{25}
 }
 
 // MsgPostModelBond adds amount (denoms in allowed_denoms) to the signer's
@@ -1323,7 +1438,7 @@ type MsgPostModelBond struct {
 
 func (x *MsgPostModelBond) Reset() {
 	*x = MsgPostModelBond{}
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[24]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1335,7 +1450,7 @@ func (x *MsgPostModelBond) String() string {
 func (*MsgPostModelBond) ProtoMessage() {}
 
 func (x *MsgPostModelBond) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[24]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1348,7 +1463,7 @@ func (x *MsgPostModelBond) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgPostModelBond.ProtoReflect.Descriptor instead.
 func (*MsgPostModelBond) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{24}
+	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *MsgPostModelBond) GetOwner() string {
@@ -1374,7 +1489,7 @@ type MsgPostModelBondResponse struct {
 
 func (x *MsgPostModelBondResponse) Reset() {
 	*x = MsgPostModelBondResponse{}
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[25]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1386,7 +1501,7 @@ func (x *MsgPostModelBondResponse) String() string {
 func (*MsgPostModelBondResponse) ProtoMessage() {}
 
 func (x *MsgPostModelBondResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[25]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1399,7 +1514,7 @@ func (x *MsgPostModelBondResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgPostModelBondResponse.ProtoReflect.Descriptor instead.
 func (*MsgPostModelBondResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{25}
+	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *MsgPostModelBondResponse) GetBond() *ModelBond {
@@ -1421,7 +1536,7 @@ type MsgWithdrawModelBond struct {
 
 func (x *MsgWithdrawModelBond) Reset() {
 	*x = MsgWithdrawModelBond{}
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[26]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1433,7 +1548,7 @@ func (x *MsgWithdrawModelBond) String() string {
 func (*MsgWithdrawModelBond) ProtoMessage() {}
 
 func (x *MsgWithdrawModelBond) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[26]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1446,7 +1561,7 @@ func (x *MsgWithdrawModelBond) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgWithdrawModelBond.ProtoReflect.Descriptor instead.
 func (*MsgWithdrawModelBond) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{26}
+	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *MsgWithdrawModelBond) GetOwner() string {
@@ -1472,7 +1587,7 @@ type MsgWithdrawModelBondResponse struct {
 
 func (x *MsgWithdrawModelBondResponse) Reset() {
 	*x = MsgWithdrawModelBondResponse{}
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[27]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1484,7 +1599,7 @@ func (x *MsgWithdrawModelBondResponse) String() string {
 func (*MsgWithdrawModelBondResponse) ProtoMessage() {}
 
 func (x *MsgWithdrawModelBondResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[27]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1497,7 +1612,7 @@ func (x *MsgWithdrawModelBondResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgWithdrawModelBondResponse.ProtoReflect.Descriptor instead.
 func (*MsgWithdrawModelBondResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{27}
+	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *MsgWithdrawModelBondResponse) GetBond() *ModelBond {
@@ -1517,7 +1632,7 @@ type MsgUpdateParams struct {
 
 func (x *MsgUpdateParams) Reset() {
 	*x = MsgUpdateParams{}
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[28]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1529,7 +1644,7 @@ func (x *MsgUpdateParams) String() string {
 func (*MsgUpdateParams) ProtoMessage() {}
 
 func (x *MsgUpdateParams) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[28]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1542,7 +1657,7 @@ func (x *MsgUpdateParams) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUpdateParams.ProtoReflect.Descriptor instead.
 func (*MsgUpdateParams) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{28}
+	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *MsgUpdateParams) GetAuthority() string {
@@ -1567,7 +1682,7 @@ type MsgUpdateParamsResponse struct {
 
 func (x *MsgUpdateParamsResponse) Reset() {
 	*x = MsgUpdateParamsResponse{}
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[29]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1579,7 +1694,7 @@ func (x *MsgUpdateParamsResponse) String() string {
 func (*MsgUpdateParamsResponse) ProtoMessage() {}
 
 func (x *MsgUpdateParamsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aichain_compute_v1_tx_proto_msgTypes[29]
+	mi := &file_aichain_compute_v1_tx_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1592,7 +1707,7 @@ func (x *MsgUpdateParamsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUpdateParamsResponse.ProtoReflect.Descriptor instead.
 func (*MsgUpdateParamsResponse) Descriptor() ([]byte, []int) {
-	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{29}
+	return file_aichain_compute_v1_tx_proto_rawDescGZIP(), []int{31}
 }
 
 var File_aichain_compute_v1_tx_proto protoreflect.FileDescriptor
@@ -1617,7 +1732,7 @@ const file_aichain_compute_v1_tx_proto_rawDesc = "" +
 	"\x11MsgUnbondProvider\x124\n" +
 	"\boperator\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\boperator:3\x82\xe7\xb0*\boperator\x8a\xe7\xb0*!aichain/compute/MsgUnbondProvider\"@\n" +
 	"\x19MsgUnbondProviderResponse\x12#\n" +
-	"\runbonding_end\x18\x01 \x01(\x03R\funbondingEnd\"\x8b\x06\n" +
+	"\runbonding_end\x18\x01 \x01(\x03R\funbondingEnd\"\xb8\x06\n" +
 	"\fMsgCreateJob\x126\n" +
 	"\trequester\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\trequester\x12G\n" +
 	"\bworkload\x18\x02 \x01(\v2 .aichain.compute.v1.WorkloadSpecB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\bworkload\x12A\n" +
@@ -1630,7 +1745,8 @@ const file_aichain_compute_v1_tx_proto_rawDesc = "" +
 	"\rmax_model_fee\x18\b \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\vmaxModelFee\x12\x89\x01\n" +
 	"\x0fmax_dataset_fee\x18\t \x03(\v2\x19.cosmos.base.v1beta1.CoinBF\xc8\xde\x1f\x00\xaa\xdf\x1f(github.com/cosmos/cosmos-sdk/types.Coins\x9a\xe7\xb0*\flegacy_coins\xa8\xe7\xb0*\x01R\rmaxDatasetFee\x12;\n" +
 	"\tassurance\x18\n" +
-	" \x01(\v2\x1d.aichain.compute.v1.AssuranceR\tassurance:/\x82\xe7\xb0*\trequester\x8a\xe7\xb0*\x1caichain/compute/MsgCreateJob\"-\n" +
+	" \x01(\v2\x1d.aichain.compute.v1.AssuranceR\tassurance\x12+\n" +
+	"\x11sample_commitment\x18\v \x01(\fR\x10sampleCommitment:/\x82\xe7\xb0*\trequester\x8a\xe7\xb0*\x1caichain/compute/MsgCreateJob\"-\n" +
 	"\x14MsgCreateJobResponse\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\x04R\x05jobId\"\x8e\x01\n" +
 	"\fMsgCancelJob\x126\n" +
@@ -1662,7 +1778,12 @@ const file_aichain_compute_v1_tx_proto_rawDesc = "" +
 	"\trequester\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\trequester\x12\x15\n" +
 	"\x06job_id\x18\x02 \x01(\x04R\x05jobId\x12#\n" +
 	"\rchunk_indices\x18\x03 \x03(\x04R\fchunkIndices:3\x82\xe7\xb0*\trequester\x8a\xe7\xb0* aichain/compute/MsgDisputeResult\"\x1a\n" +
-	"\x18MsgDisputeResultResponse\"\xc2\x01\n" +
+	"\x18MsgDisputeResultResponse\"\xb8\x01\n" +
+	"\x15MsgRevealSampleSecret\x126\n" +
+	"\trequester\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\trequester\x12\x15\n" +
+	"\x06job_id\x18\x02 \x01(\x04R\x05jobId\x12\x16\n" +
+	"\x06secret\x18\x03 \x01(\fR\x06secret:8\x82\xe7\xb0*\trequester\x8a\xe7\xb0*%aichain/compute/MsgRevealSampleSecret\"\x1f\n" +
+	"\x1dMsgRevealSampleSecretResponse\"\xc2\x01\n" +
 	"\vMsgAbortJob\x124\n" +
 	"\bprovider\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\bprovider\x12\x15\n" +
 	"\x06job_id\x18\x02 \x01(\x04R\x05jobId\x127\n" +
@@ -1691,7 +1812,7 @@ const file_aichain_compute_v1_tx_proto_rawDesc = "" +
 	"\x0fMsgUpdateParams\x126\n" +
 	"\tauthority\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\tauthority\x12=\n" +
 	"\x06params\x18\x02 \x01(\v2\x1a.aichain.compute.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01R\x06params:2\x82\xe7\xb0*\tauthority\x8a\xe7\xb0*\x1faichain/compute/MsgUpdateParams\"\x19\n" +
-	"\x17MsgUpdateParamsResponse2\xeb\v\n" +
+	"\x17MsgUpdateParamsResponse2\xdf\f\n" +
 	"\x03Msg\x12l\n" +
 	"\x10RegisterProvider\x12'.aichain.compute.v1.MsgRegisterProvider\x1a/.aichain.compute.v1.MsgRegisterProviderResponse\x12f\n" +
 	"\x0eUpdateProvider\x12%.aichain.compute.v1.MsgUpdateProvider\x1a-.aichain.compute.v1.MsgUpdateProviderResponse\x12f\n" +
@@ -1701,7 +1822,8 @@ const file_aichain_compute_v1_tx_proto_rawDesc = "" +
 	"\tCommitBid\x12 .aichain.compute.v1.MsgCommitBid\x1a(.aichain.compute.v1.MsgCommitBidResponse\x12W\n" +
 	"\tRevealBid\x12 .aichain.compute.v1.MsgRevealBid\x1a(.aichain.compute.v1.MsgRevealBidResponse\x12`\n" +
 	"\fSubmitResult\x12#.aichain.compute.v1.MsgSubmitResult\x1a+.aichain.compute.v1.MsgSubmitResultResponse\x12c\n" +
-	"\rDisputeResult\x12$.aichain.compute.v1.MsgDisputeResult\x1a,.aichain.compute.v1.MsgDisputeResultResponse\x12T\n" +
+	"\rDisputeResult\x12$.aichain.compute.v1.MsgDisputeResult\x1a,.aichain.compute.v1.MsgDisputeResultResponse\x12r\n" +
+	"\x12RevealSampleSecret\x12).aichain.compute.v1.MsgRevealSampleSecret\x1a1.aichain.compute.v1.MsgRevealSampleSecretResponse\x12T\n" +
 	"\bAbortJob\x12\x1f.aichain.compute.v1.MsgAbortJob\x1a'.aichain.compute.v1.MsgAbortJobResponse\x12o\n" +
 	"\x11RegisterBeaconKey\x12(.aichain.compute.v1.MsgRegisterBeaconKey\x1a0.aichain.compute.v1.MsgRegisterBeaconKeyResponse\x12u\n" +
 	"\x13SetVerifierEndpoint\x12*.aichain.compute.v1.MsgSetVerifierEndpoint\x1a2.aichain.compute.v1.MsgSetVerifierEndpointResponse\x12c\n" +
@@ -1721,7 +1843,7 @@ func file_aichain_compute_v1_tx_proto_rawDescGZIP() []byte {
 	return file_aichain_compute_v1_tx_proto_rawDescData
 }
 
-var file_aichain_compute_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_aichain_compute_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_aichain_compute_v1_tx_proto_goTypes = []any{
 	(*MsgRegisterProvider)(nil),            // 0: aichain.compute.v1.MsgRegisterProvider
 	(*MsgRegisterProviderResponse)(nil),    // 1: aichain.compute.v1.MsgRegisterProviderResponse
@@ -1741,44 +1863,46 @@ var file_aichain_compute_v1_tx_proto_goTypes = []any{
 	(*MsgSubmitResultResponse)(nil),        // 15: aichain.compute.v1.MsgSubmitResultResponse
 	(*MsgDisputeResult)(nil),               // 16: aichain.compute.v1.MsgDisputeResult
 	(*MsgDisputeResultResponse)(nil),       // 17: aichain.compute.v1.MsgDisputeResultResponse
-	(*MsgAbortJob)(nil),                    // 18: aichain.compute.v1.MsgAbortJob
-	(*MsgAbortJobResponse)(nil),            // 19: aichain.compute.v1.MsgAbortJobResponse
-	(*MsgRegisterBeaconKey)(nil),           // 20: aichain.compute.v1.MsgRegisterBeaconKey
-	(*MsgRegisterBeaconKeyResponse)(nil),   // 21: aichain.compute.v1.MsgRegisterBeaconKeyResponse
-	(*MsgSetVerifierEndpoint)(nil),         // 22: aichain.compute.v1.MsgSetVerifierEndpoint
-	(*MsgSetVerifierEndpointResponse)(nil), // 23: aichain.compute.v1.MsgSetVerifierEndpointResponse
-	(*MsgPostModelBond)(nil),               // 24: aichain.compute.v1.MsgPostModelBond
-	(*MsgPostModelBondResponse)(nil),       // 25: aichain.compute.v1.MsgPostModelBondResponse
-	(*MsgWithdrawModelBond)(nil),           // 26: aichain.compute.v1.MsgWithdrawModelBond
-	(*MsgWithdrawModelBondResponse)(nil),   // 27: aichain.compute.v1.MsgWithdrawModelBondResponse
-	(*MsgUpdateParams)(nil),                // 28: aichain.compute.v1.MsgUpdateParams
-	(*MsgUpdateParamsResponse)(nil),        // 29: aichain.compute.v1.MsgUpdateParamsResponse
-	(*Hardware)(nil),                       // 30: aichain.compute.v1.Hardware
-	(*v1beta1.Coin)(nil),                   // 31: cosmos.base.v1beta1.Coin
-	(*WorkloadSpec)(nil),                   // 32: aichain.compute.v1.WorkloadSpec
-	(*Assurance)(nil),                      // 33: aichain.compute.v1.Assurance
-	(AbortReason)(0),                       // 34: aichain.compute.v1.AbortReason
-	(*ModelBond)(nil),                      // 35: aichain.compute.v1.ModelBond
-	(*Params)(nil),                         // 36: aichain.compute.v1.Params
+	(*MsgRevealSampleSecret)(nil),          // 18: aichain.compute.v1.MsgRevealSampleSecret
+	(*MsgRevealSampleSecretResponse)(nil),  // 19: aichain.compute.v1.MsgRevealSampleSecretResponse
+	(*MsgAbortJob)(nil),                    // 20: aichain.compute.v1.MsgAbortJob
+	(*MsgAbortJobResponse)(nil),            // 21: aichain.compute.v1.MsgAbortJobResponse
+	(*MsgRegisterBeaconKey)(nil),           // 22: aichain.compute.v1.MsgRegisterBeaconKey
+	(*MsgRegisterBeaconKeyResponse)(nil),   // 23: aichain.compute.v1.MsgRegisterBeaconKeyResponse
+	(*MsgSetVerifierEndpoint)(nil),         // 24: aichain.compute.v1.MsgSetVerifierEndpoint
+	(*MsgSetVerifierEndpointResponse)(nil), // 25: aichain.compute.v1.MsgSetVerifierEndpointResponse
+	(*MsgPostModelBond)(nil),               // 26: aichain.compute.v1.MsgPostModelBond
+	(*MsgPostModelBondResponse)(nil),       // 27: aichain.compute.v1.MsgPostModelBondResponse
+	(*MsgWithdrawModelBond)(nil),           // 28: aichain.compute.v1.MsgWithdrawModelBond
+	(*MsgWithdrawModelBondResponse)(nil),   // 29: aichain.compute.v1.MsgWithdrawModelBondResponse
+	(*MsgUpdateParams)(nil),                // 30: aichain.compute.v1.MsgUpdateParams
+	(*MsgUpdateParamsResponse)(nil),        // 31: aichain.compute.v1.MsgUpdateParamsResponse
+	(*Hardware)(nil),                       // 32: aichain.compute.v1.Hardware
+	(*v1beta1.Coin)(nil),                   // 33: cosmos.base.v1beta1.Coin
+	(*WorkloadSpec)(nil),                   // 34: aichain.compute.v1.WorkloadSpec
+	(*Assurance)(nil),                      // 35: aichain.compute.v1.Assurance
+	(AbortReason)(0),                       // 36: aichain.compute.v1.AbortReason
+	(*ModelBond)(nil),                      // 37: aichain.compute.v1.ModelBond
+	(*Params)(nil),                         // 38: aichain.compute.v1.Params
 }
 var file_aichain_compute_v1_tx_proto_depIdxs = []int32{
-	30, // 0: aichain.compute.v1.MsgRegisterProvider.hardware:type_name -> aichain.compute.v1.Hardware
-	31, // 1: aichain.compute.v1.MsgRegisterProvider.bond:type_name -> cosmos.base.v1beta1.Coin
-	30, // 2: aichain.compute.v1.MsgUpdateProvider.hardware:type_name -> aichain.compute.v1.Hardware
-	31, // 3: aichain.compute.v1.MsgUpdateProvider.add_bond:type_name -> cosmos.base.v1beta1.Coin
-	32, // 4: aichain.compute.v1.MsgCreateJob.workload:type_name -> aichain.compute.v1.WorkloadSpec
-	31, // 5: aichain.compute.v1.MsgCreateJob.max_price:type_name -> cosmos.base.v1beta1.Coin
-	30, // 6: aichain.compute.v1.MsgCreateJob.min_hardware:type_name -> aichain.compute.v1.Hardware
-	31, // 7: aichain.compute.v1.MsgCreateJob.max_model_fee:type_name -> cosmos.base.v1beta1.Coin
-	31, // 8: aichain.compute.v1.MsgCreateJob.max_dataset_fee:type_name -> cosmos.base.v1beta1.Coin
-	33, // 9: aichain.compute.v1.MsgCreateJob.assurance:type_name -> aichain.compute.v1.Assurance
-	31, // 10: aichain.compute.v1.MsgRevealBid.price:type_name -> cosmos.base.v1beta1.Coin
-	34, // 11: aichain.compute.v1.MsgAbortJob.reason:type_name -> aichain.compute.v1.AbortReason
-	31, // 12: aichain.compute.v1.MsgPostModelBond.amount:type_name -> cosmos.base.v1beta1.Coin
-	35, // 13: aichain.compute.v1.MsgPostModelBondResponse.bond:type_name -> aichain.compute.v1.ModelBond
-	31, // 14: aichain.compute.v1.MsgWithdrawModelBond.amount:type_name -> cosmos.base.v1beta1.Coin
-	35, // 15: aichain.compute.v1.MsgWithdrawModelBondResponse.bond:type_name -> aichain.compute.v1.ModelBond
-	36, // 16: aichain.compute.v1.MsgUpdateParams.params:type_name -> aichain.compute.v1.Params
+	32, // 0: aichain.compute.v1.MsgRegisterProvider.hardware:type_name -> aichain.compute.v1.Hardware
+	33, // 1: aichain.compute.v1.MsgRegisterProvider.bond:type_name -> cosmos.base.v1beta1.Coin
+	32, // 2: aichain.compute.v1.MsgUpdateProvider.hardware:type_name -> aichain.compute.v1.Hardware
+	33, // 3: aichain.compute.v1.MsgUpdateProvider.add_bond:type_name -> cosmos.base.v1beta1.Coin
+	34, // 4: aichain.compute.v1.MsgCreateJob.workload:type_name -> aichain.compute.v1.WorkloadSpec
+	33, // 5: aichain.compute.v1.MsgCreateJob.max_price:type_name -> cosmos.base.v1beta1.Coin
+	32, // 6: aichain.compute.v1.MsgCreateJob.min_hardware:type_name -> aichain.compute.v1.Hardware
+	33, // 7: aichain.compute.v1.MsgCreateJob.max_model_fee:type_name -> cosmos.base.v1beta1.Coin
+	33, // 8: aichain.compute.v1.MsgCreateJob.max_dataset_fee:type_name -> cosmos.base.v1beta1.Coin
+	35, // 9: aichain.compute.v1.MsgCreateJob.assurance:type_name -> aichain.compute.v1.Assurance
+	33, // 10: aichain.compute.v1.MsgRevealBid.price:type_name -> cosmos.base.v1beta1.Coin
+	36, // 11: aichain.compute.v1.MsgAbortJob.reason:type_name -> aichain.compute.v1.AbortReason
+	33, // 12: aichain.compute.v1.MsgPostModelBond.amount:type_name -> cosmos.base.v1beta1.Coin
+	37, // 13: aichain.compute.v1.MsgPostModelBondResponse.bond:type_name -> aichain.compute.v1.ModelBond
+	33, // 14: aichain.compute.v1.MsgWithdrawModelBond.amount:type_name -> cosmos.base.v1beta1.Coin
+	37, // 15: aichain.compute.v1.MsgWithdrawModelBondResponse.bond:type_name -> aichain.compute.v1.ModelBond
+	38, // 16: aichain.compute.v1.MsgUpdateParams.params:type_name -> aichain.compute.v1.Params
 	0,  // 17: aichain.compute.v1.Msg.RegisterProvider:input_type -> aichain.compute.v1.MsgRegisterProvider
 	2,  // 18: aichain.compute.v1.Msg.UpdateProvider:input_type -> aichain.compute.v1.MsgUpdateProvider
 	4,  // 19: aichain.compute.v1.Msg.UnbondProvider:input_type -> aichain.compute.v1.MsgUnbondProvider
@@ -1788,29 +1912,31 @@ var file_aichain_compute_v1_tx_proto_depIdxs = []int32{
 	12, // 23: aichain.compute.v1.Msg.RevealBid:input_type -> aichain.compute.v1.MsgRevealBid
 	14, // 24: aichain.compute.v1.Msg.SubmitResult:input_type -> aichain.compute.v1.MsgSubmitResult
 	16, // 25: aichain.compute.v1.Msg.DisputeResult:input_type -> aichain.compute.v1.MsgDisputeResult
-	18, // 26: aichain.compute.v1.Msg.AbortJob:input_type -> aichain.compute.v1.MsgAbortJob
-	20, // 27: aichain.compute.v1.Msg.RegisterBeaconKey:input_type -> aichain.compute.v1.MsgRegisterBeaconKey
-	22, // 28: aichain.compute.v1.Msg.SetVerifierEndpoint:input_type -> aichain.compute.v1.MsgSetVerifierEndpoint
-	24, // 29: aichain.compute.v1.Msg.PostModelBond:input_type -> aichain.compute.v1.MsgPostModelBond
-	26, // 30: aichain.compute.v1.Msg.WithdrawModelBond:input_type -> aichain.compute.v1.MsgWithdrawModelBond
-	28, // 31: aichain.compute.v1.Msg.UpdateParams:input_type -> aichain.compute.v1.MsgUpdateParams
-	1,  // 32: aichain.compute.v1.Msg.RegisterProvider:output_type -> aichain.compute.v1.MsgRegisterProviderResponse
-	3,  // 33: aichain.compute.v1.Msg.UpdateProvider:output_type -> aichain.compute.v1.MsgUpdateProviderResponse
-	5,  // 34: aichain.compute.v1.Msg.UnbondProvider:output_type -> aichain.compute.v1.MsgUnbondProviderResponse
-	7,  // 35: aichain.compute.v1.Msg.CreateJob:output_type -> aichain.compute.v1.MsgCreateJobResponse
-	9,  // 36: aichain.compute.v1.Msg.CancelJob:output_type -> aichain.compute.v1.MsgCancelJobResponse
-	11, // 37: aichain.compute.v1.Msg.CommitBid:output_type -> aichain.compute.v1.MsgCommitBidResponse
-	13, // 38: aichain.compute.v1.Msg.RevealBid:output_type -> aichain.compute.v1.MsgRevealBidResponse
-	15, // 39: aichain.compute.v1.Msg.SubmitResult:output_type -> aichain.compute.v1.MsgSubmitResultResponse
-	17, // 40: aichain.compute.v1.Msg.DisputeResult:output_type -> aichain.compute.v1.MsgDisputeResultResponse
-	19, // 41: aichain.compute.v1.Msg.AbortJob:output_type -> aichain.compute.v1.MsgAbortJobResponse
-	21, // 42: aichain.compute.v1.Msg.RegisterBeaconKey:output_type -> aichain.compute.v1.MsgRegisterBeaconKeyResponse
-	23, // 43: aichain.compute.v1.Msg.SetVerifierEndpoint:output_type -> aichain.compute.v1.MsgSetVerifierEndpointResponse
-	25, // 44: aichain.compute.v1.Msg.PostModelBond:output_type -> aichain.compute.v1.MsgPostModelBondResponse
-	27, // 45: aichain.compute.v1.Msg.WithdrawModelBond:output_type -> aichain.compute.v1.MsgWithdrawModelBondResponse
-	29, // 46: aichain.compute.v1.Msg.UpdateParams:output_type -> aichain.compute.v1.MsgUpdateParamsResponse
-	32, // [32:47] is the sub-list for method output_type
-	17, // [17:32] is the sub-list for method input_type
+	18, // 26: aichain.compute.v1.Msg.RevealSampleSecret:input_type -> aichain.compute.v1.MsgRevealSampleSecret
+	20, // 27: aichain.compute.v1.Msg.AbortJob:input_type -> aichain.compute.v1.MsgAbortJob
+	22, // 28: aichain.compute.v1.Msg.RegisterBeaconKey:input_type -> aichain.compute.v1.MsgRegisterBeaconKey
+	24, // 29: aichain.compute.v1.Msg.SetVerifierEndpoint:input_type -> aichain.compute.v1.MsgSetVerifierEndpoint
+	26, // 30: aichain.compute.v1.Msg.PostModelBond:input_type -> aichain.compute.v1.MsgPostModelBond
+	28, // 31: aichain.compute.v1.Msg.WithdrawModelBond:input_type -> aichain.compute.v1.MsgWithdrawModelBond
+	30, // 32: aichain.compute.v1.Msg.UpdateParams:input_type -> aichain.compute.v1.MsgUpdateParams
+	1,  // 33: aichain.compute.v1.Msg.RegisterProvider:output_type -> aichain.compute.v1.MsgRegisterProviderResponse
+	3,  // 34: aichain.compute.v1.Msg.UpdateProvider:output_type -> aichain.compute.v1.MsgUpdateProviderResponse
+	5,  // 35: aichain.compute.v1.Msg.UnbondProvider:output_type -> aichain.compute.v1.MsgUnbondProviderResponse
+	7,  // 36: aichain.compute.v1.Msg.CreateJob:output_type -> aichain.compute.v1.MsgCreateJobResponse
+	9,  // 37: aichain.compute.v1.Msg.CancelJob:output_type -> aichain.compute.v1.MsgCancelJobResponse
+	11, // 38: aichain.compute.v1.Msg.CommitBid:output_type -> aichain.compute.v1.MsgCommitBidResponse
+	13, // 39: aichain.compute.v1.Msg.RevealBid:output_type -> aichain.compute.v1.MsgRevealBidResponse
+	15, // 40: aichain.compute.v1.Msg.SubmitResult:output_type -> aichain.compute.v1.MsgSubmitResultResponse
+	17, // 41: aichain.compute.v1.Msg.DisputeResult:output_type -> aichain.compute.v1.MsgDisputeResultResponse
+	19, // 42: aichain.compute.v1.Msg.RevealSampleSecret:output_type -> aichain.compute.v1.MsgRevealSampleSecretResponse
+	21, // 43: aichain.compute.v1.Msg.AbortJob:output_type -> aichain.compute.v1.MsgAbortJobResponse
+	23, // 44: aichain.compute.v1.Msg.RegisterBeaconKey:output_type -> aichain.compute.v1.MsgRegisterBeaconKeyResponse
+	25, // 45: aichain.compute.v1.Msg.SetVerifierEndpoint:output_type -> aichain.compute.v1.MsgSetVerifierEndpointResponse
+	27, // 46: aichain.compute.v1.Msg.PostModelBond:output_type -> aichain.compute.v1.MsgPostModelBondResponse
+	29, // 47: aichain.compute.v1.Msg.WithdrawModelBond:output_type -> aichain.compute.v1.MsgWithdrawModelBondResponse
+	31, // 48: aichain.compute.v1.Msg.UpdateParams:output_type -> aichain.compute.v1.MsgUpdateParamsResponse
+	33, // [33:49] is the sub-list for method output_type
+	17, // [17:33] is the sub-list for method input_type
 	17, // [17:17] is the sub-list for extension type_name
 	17, // [17:17] is the sub-list for extension extendee
 	0,  // [0:17] is the sub-list for field type_name
@@ -1828,7 +1954,7 @@ func file_aichain_compute_v1_tx_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aichain_compute_v1_tx_proto_rawDesc), len(file_aichain_compute_v1_tx_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   30,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
