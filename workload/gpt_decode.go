@@ -335,7 +335,10 @@ func (d *gptDecoder) residual(x, in GPTBuffer, rows, width int, w, bias GPTBuffe
 	return d.k.Add(x, p, rows*out)
 }
 
-// logits applies ln_f and the tied LM head to rows final rows.
+// logits applies ln_f and the tied LM head to rows final rows. Logits in a
+// HostBuffer are read in place, not copied: at a wide vocabulary and a
+// narrow embedding, a copy of the row costs about as much as its products.
+// Others are downloaded.
 func (d *gptDecoder) logits(final []float32, rows int) ([]float32, error) {
 	k, cfg := d.k, d.m.Config
 	fx, err := k.Upload(final)
@@ -351,6 +354,9 @@ func (d *gptDecoder) logits(final []float32, rows int) ([]float32, error) {
 	lg, err := k.Dense(d.ctx, h, rows, cfg.Embed, d.w.wte, nil, cfg.Vocab)
 	if err != nil {
 		return nil, err
+	}
+	if host, ok := lg.(HostBuffer); ok && len(host) == rows*cfg.Vocab {
+		return host, nil // host memory already: read in place, not copied
 	}
 	defer k.Free(lg)
 	out := make([]float32, rows*cfg.Vocab)

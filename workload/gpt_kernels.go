@@ -66,7 +66,10 @@ func KernelsFor(b Backend) GPTKernels {
 	return &HostKernels{Backend: b}
 }
 
-// HostBuffer is a GPTBuffer in host memory.
+// HostBuffer is a GPTBuffer in host memory. Its memory belongs to the
+// garbage collector, not to the kernels (Free does not reuse it), so a
+// caller may read a HostBuffer in place instead of downloading it: DecodeGPT
+// does so with the logits.
 type HostBuffer []float32
 
 // Len returns the number of values.

@@ -181,10 +181,13 @@ func AttendHead(q, keys, vals []float32, n, stride int, scale float32, scratch, 
 // equal ones: best = 0, then best = i whenever v[i] > v[best] (a NaN never
 // wins a comparison; +0 and −0 tie).
 func Argmax(v []float32) int {
-	best := 0
-	for i := 1; i < len(v); i++ {
-		if v[i] > v[best] {
-			best = i
+	if len(v) == 0 {
+		return 0
+	}
+	best, top := 0, v[0] // top is v[best], held rather than reloaded
+	for i, x := range v[1:] {
+		if x > top {
+			best, top = i+1, x
 		}
 	}
 	return best

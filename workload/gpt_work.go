@@ -32,7 +32,8 @@ const (
 	// its division): 7–10 ns measured.
 	GPTExpMulAdds = 48
 	// GPTVocabMulAdds is one logit of a position whose logits are needed
-	// beyond its product (its download, canonical form and argmax).
+	// beyond its product (its argmax and canonical form, and on a device
+	// its download).
 	GPTVocabMulAdds = 16
 )
 

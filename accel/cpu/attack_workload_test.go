@@ -223,7 +223,8 @@ func TestAttackOneTokenPromptsCostMoreThanTheirWork(t *testing.T) {
 // BenchmarkGPTWorkPerChargedUnit decodes a chunk of the attack's shape
 // (8192 one-token prompts through 64 blocks of embed 1), and one of the
 // tiny byte-level model's (4 prompts of 16 tokens + 32 new), and a long
-// decode at embed 1024 (one token + 1023 new), and a gemm of
+// decode at embed 1024 (one token + 1023 new), and two of the widest
+// vocabulary a default chunk holds (one token + 63 new), and a gemm of
 // the same charged work each on the CPU backend, and reports the time per
 // charged multiply-add of each and their ratio (gpt/gemm): near 1 or below
 // when the charge is honest (gpt/gemm-by-products: the ratio per product
@@ -243,6 +244,13 @@ func BenchmarkGPTWorkPerChargedUnit(b *testing.B) {
 		// attention's value pass once read one value every 4 KiB, each sum
 		// a chain of dependent adds (AttendHead).
 		{"long-context", workload.GPTConfig{Layers: 1, Heads: 4, Embed: 1024, Vocab: 64, Context: 1024}, 1, 1, 1023},
+		// The widest vocabulary a default chunk holds (one prompt, 63 new
+		// tokens: a row of 2^20 − 1 values), where a step's cost is its
+		// logits row: the LM head's overhead per output at embed 1 and 8
+		// and six passes over the row once took 1.1–2.1× a gemm's time per
+		// charged multiply-add (TestAttackWideVocabStepCopiesItsLogits).
+		{"wide-vocab", workload.GPTConfig{Layers: 1, Heads: 1, Embed: 1, Vocab: 1<<20 - 64, Context: 64}, 1, 1, 63},
+		{"wide-vocab-embed8", workload.GPTConfig{Layers: 8, Heads: 2, Embed: 8, Vocab: 1<<20 - 64, Context: 64}, 1, 1, 63},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			w := gptWorkCase{cfg: c.cfg, lens: repeatLen(c.rows, c.len), width: c.len, maxNew: c.maxNew, chunkRows: c.rows, dataset: true}

@@ -9,7 +9,9 @@
 // output columns, eight accumulators, both operands contiguous along k),
 // cache tiling over rows and columns, and tiling over k that carries each
 // element's partial sum through the output buffer in order (a float32 stored
-// and reloaded is exact). Tiles are shared by runtime.GOMAXPROCS goroutines.
+// and reloaded is exact); rows of a few inputs are summed one column at a
+// time, in tiles of more columns. Tiles are shared by runtime.GOMAXPROCS
+// goroutines.
 package cpu
 
 import (
@@ -26,6 +28,9 @@ const (
 	rowTile = 32
 	colTile = 64
 	kTile   = 512
+	// minColTiles is the fewest column tiles a layer's tiles are widened
+	// to (see Dense).
+	minColTiles = 16
 )
 
 // Backend is the CPU backend. The zero value uses runtime.GOMAXPROCS(0)
@@ -55,10 +60,16 @@ func (b *Backend) Dense(ctx context.Context, x []float32, rows, in int, w []floa
 		return nil, err
 	}
 	y := make([]float32, rows*out)
+	// A tile's columns hold up to colTile·kTile weights: more than colTile
+	// columns when the layer has fewer than kTile inputs, as long as its
+	// columns still split into minColTiles tiles. A narrow layer's tile of
+	// colTile columns is a few products, cheaper than taking it from the
+	// shared counter.
+	cols := colTile * max(1, min(kTile/in, out/(colTile*minColTiles)))
 	rt := (rows + rowTile - 1) / rowTile
-	ct := (out + colTile - 1) / colTile
+	ct := (out + cols - 1) / cols
 	tiles := rt * ct
-	d := dense{x: x, rows: rows, in: in, w: w, bias: bias, out: out, relu: relu, y: y}
+	d := dense{x: x, rows: rows, in: in, w: w, bias: bias, out: out, cols: cols, relu: relu, y: y}
 	if err := b.ForEach(ctx, tiles, func(t int) { d.tile(t/ct, t%ct) }); err != nil {
 		return nil, err
 	}
@@ -115,18 +126,23 @@ type dense struct {
 	rows, in int
 	w, bias  []float32
 	out      int
+	cols     int // columns per tile: a multiple of colTile
 	relu     bool
 	y        []float32
 }
 
-// tile computes output rows [rt·rowTile, …) × columns [ct·colTile, …).
+// tile computes output rows [rt·rowTile, …) × columns [ct·d.cols, …).
+// Each sum starts at +0.0 in the first k tile and is finished (bias, ReLU,
+// canonical NaN) as the last k tile stores it: y is never read before this
+// tile has written it.
 func (d *dense) tile(rt, ct int) {
 	r0, r1 := rt*rowTile, min((rt+1)*rowTile, d.rows)
-	o0, o1 := ct*colTile, min((ct+1)*colTile, d.out)
+	o0, o1 := ct*d.cols, min((ct+1)*d.cols, d.out)
 	in, out := d.in, d.out
 	var c [8]float32
 	for k0 := 0; k0 < in; k0 += kTile {
 		k1 := min(k0+kTile, in)
+		first, last := k0 == 0, k1 == in
 		for r := r0; r < r1; r += 2 {
 			if r == r1-1 {
 				d.row(r, o0, o1, k0, k1) // an odd last row alone
@@ -140,32 +156,48 @@ func (d *dense) tile(rt, ct int) {
 			for o := o0; o < o1; o += 4 {
 				// Columns past o1 repeat the last one; their sums are dropped.
 				oa, ob, oc, od := o, min(o+1, o1-1), min(o+2, o1-1), min(o+3, o1-1)
-				c = [8]float32{ya[oa], ya[ob], ya[oc], ya[od], yb[oa], yb[ob], yb[oc], yb[od]}
+				c = [8]float32{}
+				if !first {
+					c = [8]float32{ya[oa], ya[ob], ya[oc], ya[od], yb[oa], yb[ob], yb[oc], yb[od]}
+				}
 				kernel2x4(xa, xb,
 					d.w[oa*in+k0:oa*in+k1], d.w[ob*in+k0:ob*in+k1],
 					d.w[oc*in+k0:oc*in+k1], d.w[od*in+k0:od*in+k1], &c)
 				n := min(4, o1-o)
-				for j := 0; j < n; j++ {
-					ya[o+j] = c[j]
-				}
-				for j := 0; j < n; j++ {
-					yb[o+j] = c[4+j]
-				}
+				d.put(ya, o, c[:n], last)
+				d.put(yb, o, c[4:4+n], last)
 			}
-		}
-	}
-	for r := r0; r < r1; r++ {
-		yr := d.y[r*out : (r+1)*out]
-		for o := o0; o < o1; o++ {
-			yr[o] = workload.Finish(yr[o], d.bias, o, d.relu)
 		}
 	}
 }
 
+// put stores the sums s of columns o, o+1, … into the output row y: as they
+// are when more k tiles follow, finished when last.
+func (d *dense) put(y []float32, o int, s []float32, last bool) {
+	if !last {
+		copy(y[o:], s)
+		return
+	}
+	for j, v := range s {
+		y[o+j] = workload.Finish(v, d.bias, o+j, d.relu)
+	}
+}
+
+// narrowRow is the most inputs a row's k range has for row to compute its
+// sums one column at a time: for so few products, kernel1x8's setup of
+// eight weight rows costs more than they do.
+const narrowRow = 16
+
 // row continues the sums of one output row r over k in [k0, k1), eight
-// columns at a time (a decode step's single row, or a tile's odd last row).
+// columns at a time (a decode step's single row, or a tile's odd last row),
+// or one at a time for a range of at most narrowRow inputs.
 func (d *dense) row(r, o0, o1, k0, k1 int) {
+	if k1-k0 <= narrowRow {
+		d.narrow(r, o0, o1, k0, k1)
+		return
+	}
 	in := d.in
+	first, last := k0 == 0, k1 == in
 	x := d.x[r*in+k0 : r*in+k1]
 	y := d.y[r*d.out : (r+1)*d.out]
 	var c [8]float32
@@ -174,12 +206,36 @@ func (d *dense) row(r, o0, o1, k0, k1 int) {
 		for j := range ws {
 			oj := min(o+j, o1-1) // columns past o1 repeat the last one; dropped
 			ws[j] = d.w[oj*in+k0 : oj*in+k1]
-			c[j] = y[oj]
+			c[j] = 0
+			if !first {
+				c[j] = y[oj]
+			}
 		}
 		kernel1x8(x, &ws, &c)
-		for j := 0; j < min(8, o1-o); j++ {
-			y[o+j] = c[j]
+		d.put(y, o, c[:min(8, o1-o)], last)
+	}
+}
+
+// narrow is row one column at a time: each sum is a short loop of its own.
+func (d *dense) narrow(r, o0, o1, k0, k1 int) {
+	in := d.in
+	first, last := k0 == 0, k1 == in
+	x := d.x[r*in+k0 : r*in+k1]
+	y := d.y[r*d.out : (r+1)*d.out]
+	for o := o0; o < o1; o++ {
+		w := d.w[o*in+k0 : o*in+k1]
+		w = w[:len(x)]
+		var s float32
+		if !first {
+			s = y[o]
 		}
+		for i, a := range x {
+			s += float32(a * w[i])
+		}
+		if last {
+			s = workload.Finish(s, d.bias, o, d.relu)
+		}
+		y[o] = s
 	}
 }
 

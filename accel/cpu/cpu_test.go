@@ -62,6 +62,11 @@ func TestDenseMatchesReference(t *testing.T) {
 	shapes := [][3]int{
 		{1, 1, 1}, {1, 7, 1}, {2, 3, 4}, {3, 5, 7}, {5, 1, 9}, {31, 17, 63}, {33, 65, 65},
 		{64, 64, 64}, {65, 513, 3}, {7, 1100, 130}, {129, 40, 1}, {1, 2000, 5},
+		// Narrow rows (one column at a time) on either side of narrowRow,
+		// tiles widened past colTile columns, and a last k tile that is
+		// narrow after wide ones.
+		{1, 1, 40000}, {1, 16, 4100}, {1, 17, 4100}, {3, 5, 5000}, {33, 100, 2100},
+		{3, 520, 70}, {1, 1030, 9},
 	}
 	ctx := context.Background()
 	nanSeen := false
