@@ -99,7 +99,8 @@ func txCommands(app string) *autocliv1.ServiceCommandDescriptor {
 					"per chunk bought, paid to the validators whose verdicts decide the verification (refunded when none does), and the job " +
 					"records the detection probability bought (detection_bps: the chance a result with one wrong chunk is caught). " +
 					"--sample-commitment (from make-sample-secret) commits to a secret the requester reveals after its result " +
-					"(reveal-sample-secret), mixed into the result's sampling draw.",
+					"(reveal-sample-secret), mixed into the result's sampling draw; the job then escrows dispute_fee, returned unless " +
+					"the secret is kept and the draw without it checks a valid result.",
 				Example: fmt.Sprintf(`%s tx compute create-job '{"kind":"gemm-f32","gemm":{"m":64,"n":64,"k":64,"seed":7},"chunk_rows":16}' 5000uaic --commit-blocks 5 --reveal-blocks 5 --exec-blocks 20 --from alice
 %s tx compute create-job '{"kind":"mlp-f32","mlp":{"model_id":1,"dataset_id":1},"chunk_rows":8}' 5000uaic --max-model-fee 200uaic --max-dataset-fee 1000uaic --commit-blocks 5 --reveal-blocks 5 --exec-blocks 40 --from alice
 %s tx compute create-job '{"kind":"gemm-f32","gemm":{"m":64,"n":64,"k":64,"seed":8},"chunk_rows":16}' 5000uaic --assurance-full --commit-blocks 5 --reveal-blocks 5 --exec-blocks 20 --from alice

@@ -26,7 +26,9 @@ func MakeSampleSecretCmd() *cobra.Command {
 			"Create the job with --sample-commitment <commitment> and keep the secret: once the job's result is submitted and " +
 			"the beacons of its draw are final (the result event's reveal_from), reveal it with reveal-sample-secret before " +
 			"its draw_height. The draw then mixes the secret in, so that no validator withholding its beacon shares can choose " +
-			"whether the result is checked. Unrevealed, the draw runs at draw_height without it. Needs no node.",
+			"whether the result is checked. The job escrows dispute_fee while it waits (the reveal deposit, returned with the " +
+			"escrow); unrevealed, the draw runs at draw_height without the secret, and if it checks a valid result the deposit " +
+			"pays for the check as a dispute fee. Needs no node.",
 		Example: fmt.Sprintf("read C S <<< \"$(%s tx compute make-sample-secret)\"", version.AppName),
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

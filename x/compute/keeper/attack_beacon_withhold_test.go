@@ -93,6 +93,7 @@ func TestAttackColludingValidatorWithholdsShareToSkipSampling(t *testing.T) {
 		t.Fatalf("at height %d the draw waits for the secret from %d until %d: decided %t, reveal_from %d, decide_height %d",
 			s.height(), s.height(), s.height()+types.SampleRevealBlocks, j.Sample.Decided, j.Sample.RevealFrom, j.Sample.DecideHeight)
 	}
+	s.record(s.ta.Ctx, net, withhold) // the block's PreBlocker, which closes the round of sub+2, runs before its transactions
 	if _, err := s.ms.RevealSampleSecret(s.ta.Ctx, reveal); err != nil {
 		t.Fatal(err)
 	}
@@ -186,18 +187,10 @@ func TestRevealSampleSecretRefusesAndChangesNothing(t *testing.T) {
 	req, prov, other := s.acc(0), s.acc(1), s.acc(2)
 	s.register(prov, verifyBond)
 	secret := sha256.Sum256([]byte("the requester's"))
-	msg := s.createMsg(req, verifyPrice)
-	msg.SampleCommitment = types.SampleCommitment(secret[:])
-	res, err := s.ms.CreateJob(s.ta.Ctx, msg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := res.JobId
-	s.win(prov, id, verifyPrice)
-	if _, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: prov.String(), JobId: id, OutputRoot: root32, ChunkCount: s.job(id).ExpectedChunkCount}); err != nil {
-		t.Fatal(err)
-	}
+	id := s.committedJob(req, prov, secret[:])
+	s.submit(prov, id)
 	s.beaconBlocks(net, int(s.job(id).Sample.RevealFrom-s.height()), nil)
+	s.record(s.ta.Ctx, net, nil) // the block's PreBlocker, which closes the draw's last round, runs before its transactions
 	before := s.job(id)
 	wrong := sha256.Sum256([]byte("a guess"))
 	for _, c := range []struct {
@@ -240,17 +233,8 @@ func TestZeroHeightExportKeepsTheRevealWindow(t *testing.T) {
 	req, prov := s.acc(0), s.acc(1)
 	s.register(prov, verifyBond)
 	secret := sha256.Sum256([]byte("across the restart"))
-	msg := s.createMsg(req, verifyPrice)
-	msg.SampleCommitment = types.SampleCommitment(secret[:])
-	res, err := s.ms.CreateJob(s.ta.Ctx, msg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := res.JobId
-	s.win(prov, id, verifyPrice)
-	if _, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: prov.String(), JobId: id, OutputRoot: root32, ChunkCount: s.job(id).ExpectedChunkCount}); err != nil {
-		t.Fatal(err)
-	}
+	id := s.committedJob(req, prov, secret[:])
+	s.submit(prov, id)
 	s.beaconBlocks(net, int(s.job(id).Sample.RevealFrom-s.height())+2, nil) // inside the window
 	exportHeight, decide := s.height(), s.job(id).Sample.DecideHeight
 	held := s.moduleBal()

@@ -5,6 +5,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/aichain/aichain/types/common"
 	"github.com/aichain/aichain/x/compute/types"
 	"github.com/aichain/aichain/x/internal/modkit"
 )
@@ -17,9 +18,12 @@ const BeaconDrawHeights = 2
 // an event (a submission or a dispute) at height h, and files it in the
 // sample queue: with the beacon active, the block in which the beacons of
 // h+1 and h+2 are final (h + 2 + W); otherwise the next block (h + 1, the
-// header hash). A submission's draw on a job with a sample_commitment waits
-// from then (reveal_from) for the requester's secret, at most
-// SampleRevealBlocks (RevealSampleSecret).
+// header hash). A submission's draw from beacons on a job with a
+// sample_commitment waits from then (reveal_from) for the requester's
+// secret, at most SampleRevealBlocks (RevealSampleSecret). A header-hash
+// draw does not wait: the secret would be public before the block that
+// draws is made, and the reveal would choose that block, and its proposer
+// (TestAttackRequesterChoosesTheBlockOfAHeaderHashDraw).
 func (k Keeper) scheduleDraw(ctx context.Context, job *types.Job, h int64, params types.Params) error {
 	active, err := k.beaconActive(ctx, params)
 	if err != nil {
@@ -33,7 +37,7 @@ func (k Keeper) scheduleDraw(ctx context.Context, job *types.Job, h int64, param
 			job.Sample.BeaconHeights = append(job.Sample.BeaconHeights, h+i)
 		}
 	}
-	if len(job.SampleCommitment) > 0 && !job.Sample.Decided && len(job.Sample.Secret) == 0 {
+	if active && len(job.SampleCommitment) > 0 && !job.Sample.Decided && len(job.Sample.Secret) == 0 {
 		job.Sample.RevealFrom = job.Sample.DecideHeight
 		job.Sample.DecideHeight += types.SampleRevealBlocks
 	}
@@ -109,8 +113,12 @@ func pendingDispute(job types.Job) bool {
 // sample_commitment, and the draw is moved to the next block. A validator
 // withholding its beacon shares had to choose before the secret was public,
 // so its choice no longer chooses the draw
-// (TestAttackColludingValidatorWithholdsShareToSkipSampling). Nothing
-// changes on a refusal.
+// (TestAttackColludingValidatorWithholdsShareToSkipSampling). reveal_from is
+// where the beacons were final under the beacon_window_blocks of the
+// submission: a raise since keeps their rounds open, so the reveal also waits
+// for the rounds to close (drawBeaconsFinal,
+// TestAttackRaisedBeaconWindowShowsTheFriendTheSecret). Nothing changes on a
+// refusal.
 func (k Keeper) RevealSampleSecret(ctx context.Context, requester sdk.AccAddress, jobID uint64, secret []byte) error {
 	job, err := k.requesterJob(ctx, jobID, requester)
 	if err != nil {
@@ -124,6 +132,13 @@ func (k Keeper) RevealSampleSecret(ctx context.Context, requester sdk.AccAddress
 		job.Sample.RevealFrom == 0 || h < job.Sample.RevealFrom || h >= job.Sample.DecideHeight {
 		return types.ErrRevealNotOpen.Wrapf("job %d is %s (sampling decided: %t, secret revealed: %t, reveal from height %d before %d, now %d)",
 			job.Id, job.State, job.Sample.Decided, len(job.Sample.Secret) > 0, job.Sample.RevealFrom, job.Sample.DecideHeight, h)
+	}
+	if final, err := k.drawBeaconsFinal(ctx, job); err != nil || !final {
+		if err != nil {
+			return err
+		}
+		return types.ErrRevealNotOpen.Wrapf("job %d: the beacons of heights %v are not all final, or none is available",
+			job.Id, job.Sample.BeaconHeights)
 	}
 	if !types.OpensSampleCommitment(job.SampleCommitment, secret) {
 		return types.ErrInvalidSampleSecret.Wrapf("job %d: the secret does not open its sample_commitment", job.Id)
@@ -140,4 +155,65 @@ func (k Keeper) RevealSampleSecret(ctx context.Context, requester sdk.AccAddress
 		return err
 	}
 	return modkit.EmitTypedEvent(ctx, &types.EventSampleSecretRevealed{JobId: job.Id, Requester: job.Requester})
+}
+
+// drawBeaconsFinal tells whether the beacons of a job's draw are fixed: the
+// rounds of all its beacon_heights closed, and one of their beacons
+// available (otherwise the draw falls back to the header hash of the block
+// that runs it, which a secret public by then does not blind).
+func (k Keeper) drawBeaconsFinal(ctx context.Context, job types.Job) (bool, error) {
+	available := false
+	for _, h := range job.Sample.BeaconHeights {
+		if open, err := k.BeaconRounds.Has(ctx, h); err != nil || open {
+			return false, err
+		}
+		b, err := k.Beacons.Get(ctx, h)
+		if err != nil {
+			if err = ignoreNotFound(err); err != nil {
+				return false, err
+			}
+			continue
+		}
+		available = available || len(b.Value) > 0
+	}
+	return available, nil
+}
+
+// awaitsSecret tells a job whose first draw waits for its requester's
+// secret: committed, a window opened, neither drawn nor revealed.
+func awaitsSecret(job types.Job) bool {
+	return len(job.SampleCommitment) > 0 && job.Sample.RevealFrom > 0 && !job.Sample.Decided && len(job.Sample.Secret) == 0
+}
+
+// revealDeposit is what a job with a sample_commitment escrows besides its
+// price and fees: dispute_fee (of its terms). It comes back with the rest
+// of the escrow unless keptSecretDisputes takes it.
+func revealDeposit(job types.Job, params types.Params) sdk.Coins {
+	if len(job.SampleCommitment) == 0 || !params.DisputeFee.IsPositive() {
+		return sdk.NewCoins()
+	}
+	return sdk.NewCoins(params.DisputeFee)
+}
+
+// keptSecretDisputes turns the reveal deposit of a job whose requester kept
+// its secret into the deposit of a dispute, when the beacons' draw samples
+// its result at a rate below 100 % without bought samples. Once the beacons
+// were final the requester knew both draws, the beacons' alone and the one
+// with its secret, and kept its secret where only the first samples: a
+// check that a dispute sells for dispute_fee, and that the verdicts its
+// creation paid for (at the floor) did not cover
+// (TestAttackRequesterPicksTheSampledOfItsTwoDraws). Like a dispute's, the
+// deposit goes to the reward pool if the result is valid and back to the
+// requester otherwise (settle, closeWithRefund).
+func keptSecretDisputes(job *types.Job, deposit sdk.Coins, rate uint32) {
+	if deposit.IsZero() || !awaitsSecret(*job) || job.Sample.SeedSource != types.SeedSource_SEED_SOURCE_BEACON ||
+		job.SamplesBought > 0 || rate >= common.BasisPoints {
+		return
+	}
+	rest, neg := job.Escrow.SafeSub(deposit...)
+	if neg {
+		return // not escrowed (CreateJob escrows it)
+	}
+	job.Escrow = rest
+	job.DisputeDeposit = job.DisputeDeposit.Add(deposit...)
 }

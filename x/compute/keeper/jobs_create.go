@@ -14,7 +14,8 @@ import (
 // CreateJob opens the auction of the job msg asks for, for requester (msg's
 // decoded requester; msg passed ValidateBasic), and returns its id. It
 // escrows max_price plus the model and dataset fees (each at most the
-// message's cap) and pays the non-refundable job_creation_fee to the reward
+// message's cap), and with a sample_commitment dispute_fee (revealDeposit),
+// and pays the non-refundable job_creation_fee to the reward
 // pool. The workload is validated and resolved (rows, model and dataset
 // terms) through its kind's row of the workload table, and admitted against
 // the params (chunk bytes, sizes, work per exec block).
@@ -67,6 +68,7 @@ func (k Keeper) CreateJob(ctx context.Context, requester sdk.AccAddress, msg *ty
 		return 0, err
 	}
 	withAssurance(&job, assurance, bought)
+	job.Escrow = job.Escrow.Add(revealDeposit(job, params)...)
 	if err := k.lockModelBond(ctx, &job, terms.Model); err != nil {
 		return 0, err
 	}

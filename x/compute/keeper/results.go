@@ -95,6 +95,9 @@ func (k Keeper) decideSample(ctx context.Context, id uint64) error {
 	}
 	rate := drawRate(job, p, SampleRateBps(p, params, h))
 	selected := job.SamplesBought > 0 || types.SampleSelected(seed, rate) // assurance: always verified
+	if selected {
+		keptSecretDisputes(&job, revealDeposit(job, params), rate)
+	}
 	job.Sample.Decided = true
 	var deadline int64
 	if selected {

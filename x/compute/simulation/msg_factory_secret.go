@@ -23,7 +23,9 @@ func simSecret(requester string, w types.WorkloadSpec, maxPrice sdk.Coin) []byte
 }
 
 // MsgRevealSampleSecretFactory has the requester of a submitted job created
-// with a sample commitment reveal its secret within the job's reveal window.
+// with a sample commitment reveal its secret within the job's reveal window
+// (which only a draw from beacons opens: none in a simulation without vote
+// extensions).
 func MsgRevealSampleSecretFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgRevealSampleSecret] {
 	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgRevealSampleSecret) {
 		j, ok := randomJobIn(ctx, k, testData.Rand(), reporter, types.JobState_JOB_STATE_SUBMITTED)
