@@ -66,11 +66,7 @@ const chunkIndexBytes = datamarkettypes.ChunkIndexBytes
 // its values: chunkIndexBytes a chunk (saturating; rowsPerChunk 0 counts
 // as 1).
 func datasetIndexBytes(rows, rowsPerChunk uint64) uint64 {
-	chunks := rows
-	if rowsPerChunk > 1 && rows > 0 {
-		chunks = (rows-1)/rowsPerChunk + 1
-	}
-	return common.SatMul(chunks, chunkIndexBytes)
+	return datamarkettypes.IndexBytes(rows, rowsPerChunk)
 }
 
 // checkDatasetMemory refuses (ErrDatasetMemory) a version whose chunk index

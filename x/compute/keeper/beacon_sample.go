@@ -58,24 +58,9 @@ func (k Keeper) drawSeed(ctx context.Context, job *types.Job) (seed [32]byte, re
 		job.Sample.SeedSource = types.SeedSource_SEED_SOURCE_HEADER_HASH
 		return types.SampleSeed(sdkCtx.HeaderHash(), job.Id), true, nil
 	}
-	var beacons [][]byte
-	var used []int64
-	for _, h := range job.Sample.BeaconHeights {
-		open, err := k.BeaconRounds.Has(ctx, h)
-		if err != nil || open {
-			return seed, false, err
-		}
-		b, err := k.Beacons.Get(ctx, h)
-		if err != nil {
-			if err = ignoreNotFound(err); err != nil {
-				return seed, false, err
-			}
-			continue
-		}
-		if len(b.Value) > 0 {
-			beacons = append(beacons, b.Value)
-			used = append(used, h)
-		}
+	beacons, used, ready, err := k.drawBeacons(ctx, *job)
+	if err != nil || !ready {
+		return seed, false, err
 	}
 	if len(beacons) == 0 {
 		if err := modkit.EmitTypedEvent(sdkCtx, &types.EventBeaconUnavailable{
@@ -162,21 +147,32 @@ func (k Keeper) RevealSampleSecret(ctx context.Context, requester sdk.AccAddress
 // available (otherwise the draw falls back to the header hash of the block
 // that runs it, which a secret public by then does not blind).
 func (k Keeper) drawBeaconsFinal(ctx context.Context, job types.Job) (bool, error) {
-	available := false
+	beacons, _, ready, err := k.drawBeacons(ctx, job)
+	return ready && len(beacons) > 0, err
+}
+
+// drawBeacons returns the available beacons of a job's beacon_heights and
+// their heights, ready false while a round of those heights is still open:
+// what the draw combines (drawSeed) and the reveal waits for.
+func (k Keeper) drawBeacons(ctx context.Context, job types.Job) (beacons [][]byte, used []int64, ready bool, err error) {
 	for _, h := range job.Sample.BeaconHeights {
-		if open, err := k.BeaconRounds.Has(ctx, h); err != nil || open {
-			return false, err
+		open, err := k.BeaconRounds.Has(ctx, h)
+		if err != nil || open {
+			return nil, nil, false, err
 		}
 		b, err := k.Beacons.Get(ctx, h)
 		if err != nil {
 			if err = ignoreNotFound(err); err != nil {
-				return false, err
+				return nil, nil, false, err
 			}
 			continue
 		}
-		available = available || len(b.Value) > 0
+		if len(b.Value) > 0 {
+			beacons = append(beacons, b.Value)
+			used = append(used, h)
+		}
 	}
-	return available, nil
+	return beacons, used, true, nil
 }
 
 // awaitsSecret tells a job whose first draw waits for its requester's
