@@ -1,7 +1,6 @@
 package types
 
 import (
-	"crypto/sha256"
 	"net/url"
 	"strconv"
 	"strings"
@@ -282,8 +281,8 @@ func (m *MsgCreateJob) ValidateBasic() error {
 	if err := m.MaxDatasetFee.Validate(); err != nil {
 		return ErrInvalidPrice.Wrapf("max_dataset_fee %s: %v", m.MaxDatasetFee, err)
 	}
-	if n := len(m.SampleCommitment); n != 0 && n != sha256.Size {
-		return ErrInvalidSampleSecret.Wrapf("sample_commitment has %d bytes, want %d or none", n, sha256.Size)
+	if err := ValidateSampleCommitment(m.SampleCommitment); err != nil {
+		return err
 	}
 	return m.Assurance.Validate()
 }

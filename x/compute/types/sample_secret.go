@@ -62,11 +62,20 @@ func SecretSeed(seed [32]byte, secret []byte) [32]byte {
 // (genesis): a commitment of 32 bytes or none, and a secret only where it
 // opens the commitment.
 func validSampleSecret(j Job) error {
-	if n := len(j.SampleCommitment); n != 0 && n != sha256.Size {
-		return ErrInvalidSampleSecret.Wrapf("sample_commitment has %d bytes", n)
+	if err := ValidateSampleCommitment(j.SampleCommitment); err != nil {
+		return err
 	}
 	if len(j.Sample.Secret) > 0 && !OpensSampleCommitment(j.SampleCommitment, j.Sample.Secret) {
 		return ErrInvalidSampleSecret.Wrap("sample.secret does not open its sample_commitment")
+	}
+	return nil
+}
+
+// ValidateSampleCommitment refuses a sample commitment that is neither
+// absent nor a SHA-256 digest (ErrInvalidSampleSecret).
+func ValidateSampleCommitment(c []byte) error {
+	if n := len(c); n != 0 && n != sha256.Size {
+		return ErrInvalidSampleSecret.Wrapf("sample_commitment has %d bytes, want %d or none", n, sha256.Size)
 	}
 	return nil
 }
