@@ -38,6 +38,9 @@ type computeJob struct {
 		DecideHeight  string   `json:"decide_height"`
 		RevealFrom    string   `json:"reveal_from"`
 		Secret        string   `json:"secret"` // base64
+		// DisputeCommitment and DisputeSecret: base64.
+		DisputeCommitment string `json:"dispute_commitment"`
+		DisputeSecret     string `json:"dispute_secret"`
 	} `json:"sample"`
 	Result struct {
 		OutputRoot string `json:"output_root"` // base64

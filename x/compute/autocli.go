@@ -126,8 +126,13 @@ read C S <<< "$(%s tx compute make-sample-secret)"
 				}},
 			{RpcMethod: "DisputeResult", Use: "dispute-result [job-id]", Short: "Force verification of a result (pays dispute_fee)",
 				Long: "Forces verification of an unsampled result in its challenge window. --chunk-indices names chunks the " +
-					"validators' sidecars must fetch and check besides the sampled ones (at most max_dispute_chunks).",
-				Example:        fmt.Sprintf("%s tx compute dispute-result 1 --chunk-indices 0,7 --from alice", app),
+					"validators' sidecars must fetch and check besides the sampled ones (at most max_dispute_chunks). " +
+					"--sample-commitment (a fresh one from make-sample-secret) has the dispute's draw wait for its secret " +
+					"(reveal-sample-secret, once the event's reveal_from is reached) and mix it in, so that no validator withholding " +
+					"its beacon shares chooses the chunks the dispute checks; unrevealed, the draw runs at the event's draw_height.",
+				Example: fmt.Sprintf(`%s tx compute dispute-result 1 --chunk-indices 0,7 --from alice
+read C S <<< "$(%s tx compute make-sample-secret)"
+%s tx compute dispute-result 1 --sample-commitment $C --from alice`, app, app, app),
 				PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}}},
 			{RpcMethod: "AbortJob", Use: "abort-job [job-id] [reason]",
 				Short: "Give up a won job whose inputs are unavailable (winner only, before the deadline); validators check the inputs",

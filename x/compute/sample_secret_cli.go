@@ -49,9 +49,10 @@ func MakeSampleSecretCmd() *cobra.Command {
 func revealSampleSecretOption(app string) *autocliv1.RpcCommandOptions {
 	return &autocliv1.RpcCommandOptions{
 		RpcMethod: "RevealSampleSecret", Use: "reveal-sample-secret [job-id] [secret-hex]",
-		Short: "Reveal the secret of a job's sample commitment for its result's draw (requester only)",
+		Short: "Reveal the secret of a job's sample commitment for its result's draw, or of its dispute's (requester only)",
 		Long: "Accepted from the height in the result's event (reveal_from: the draw's beacons are final) until its draw_height; " +
-			"the draw then runs in the next block, its seed mixed with the secret (see make-sample-secret).",
+			"the draw then runs in the next block, its seed mixed with the secret (see make-sample-secret). A dispute made with " +
+			"--sample-commitment waits likewise for its own secret, from the reveal_from of its event.",
 		Example:        fmt.Sprintf("read C S <<< \"$(%s tx compute make-sample-secret)\"\n%s tx compute reveal-sample-secret 1 $S --from alice", app, app),
 		PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}, {ProtoField: "secret"}},
 	}

@@ -19,8 +19,9 @@ const BeaconDrawHeights = 2
 // sample queue: with the beacon active, the block in which the beacons of
 // h+1 and h+2 are final (h + 2 + W); otherwise the next block (h + 1, the
 // header hash). A submission's draw from beacons on a job with a
-// sample_commitment waits from then (reveal_from) for the requester's
-// secret, at most SampleRevealBlocks (RevealSampleSecret). A header-hash
+// sample_commitment, and a dispute's on a dispute with one, waits from then
+// (reveal_from) for the requester's secret, at most SampleRevealBlocks
+// (RevealSampleSecret). A header-hash
 // draw does not wait: the secret would be public before the block that
 // draws is made, and the reveal would choose that block, and its proposer
 // (TestAttackRequesterChoosesTheBlockOfAHeaderHashDraw).
@@ -37,7 +38,7 @@ func (k Keeper) scheduleDraw(ctx context.Context, job *types.Job, h int64, param
 			job.Sample.BeaconHeights = append(job.Sample.BeaconHeights, h+i)
 		}
 	}
-	if active && len(job.SampleCommitment) > 0 && !job.Sample.Decided && len(job.Sample.Secret) == 0 {
+	if commitment, secret := revealSlot(job); active && len(commitment) > 0 && len(*secret) == 0 {
 		job.Sample.RevealFrom = job.Sample.DecideHeight
 		job.Sample.DecideHeight += types.SampleRevealBlocks
 	}
@@ -109,14 +110,15 @@ func (k Keeper) RevealSampleSecret(ctx context.Context, requester sdk.AccAddress
 	if err != nil {
 		return err
 	}
-	if len(job.SampleCommitment) == 0 {
-		return types.ErrRevealNotOpen.Wrapf("job %d was created without a sample_commitment", job.Id)
+	commitment, revealed := revealSlot(&job)
+	if len(commitment) == 0 {
+		return types.ErrRevealNotOpen.Wrapf("job %d: its %s draw has no sample_commitment (sampling decided: %t)", job.Id, drawName(job), job.Sample.Decided)
 	}
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
-	if job.State != types.JobState_JOB_STATE_SUBMITTED || job.Sample.Decided || len(job.Sample.Secret) > 0 ||
+	if job.State != types.JobState_JOB_STATE_SUBMITTED || len(*revealed) > 0 ||
 		job.Sample.RevealFrom == 0 || h < job.Sample.RevealFrom || h >= job.Sample.DecideHeight {
-		return types.ErrRevealNotOpen.Wrapf("job %d is %s (sampling decided: %t, secret revealed: %t, reveal from height %d before %d, now %d)",
-			job.Id, job.State, job.Sample.Decided, len(job.Sample.Secret) > 0, job.Sample.RevealFrom, job.Sample.DecideHeight, h)
+		return types.ErrRevealNotOpen.Wrapf("job %d is %s (%s draw's secret revealed: %t, reveal from height %d before %d, now %d)",
+			job.Id, job.State, drawName(job), len(*revealed) > 0, job.Sample.RevealFrom, job.Sample.DecideHeight, h)
 	}
 	if final, err := k.drawBeaconsFinal(ctx, job); err != nil || !final {
 		if err != nil {
@@ -125,13 +127,13 @@ func (k Keeper) RevealSampleSecret(ctx context.Context, requester sdk.AccAddress
 		return types.ErrRevealNotOpen.Wrapf("job %d: the beacons of heights %v are not all final, or none is available",
 			job.Id, job.Sample.BeaconHeights)
 	}
-	if !types.OpensSampleCommitment(job.SampleCommitment, secret) {
-		return types.ErrInvalidSampleSecret.Wrapf("job %d: the secret does not open its sample_commitment", job.Id)
+	if !types.OpensSampleCommitment(commitment, secret) {
+		return types.ErrInvalidSampleSecret.Wrapf("job %d: the secret does not open the sample_commitment of its %s draw", job.Id, drawName(job))
 	}
 	if err := k.SampleQueue.Remove(ctx, pair(job.Sample.DecideHeight, job.Id)); err != nil {
 		return err
 	}
-	job.Sample.Secret = secret
+	*revealed = secret
 	job.Sample.DecideHeight = h + 1
 	if err := k.SampleQueue.Set(ctx, pair(job.Sample.DecideHeight, job.Id)); err != nil {
 		return err
@@ -173,6 +175,29 @@ func (k Keeper) drawBeacons(ctx context.Context, job types.Job) (beacons [][]byt
 		}
 	}
 	return beacons, used, true, nil
+}
+
+// revealSlot returns the commitment a reveal opens for the draw a job
+// waits for, and where its secret goes: a waiting dispute's
+// (sample.dispute_commitment, sample.dispute_secret), else, before the
+// result's draw, the job's (sample_commitment, sample.secret); no
+// commitment once the result's draw has run and no dispute waits.
+func revealSlot(job *types.Job) (commitment []byte, secret *[]byte) {
+	switch {
+	case pendingDispute(*job):
+		return job.Sample.DisputeCommitment, &job.Sample.DisputeSecret
+	case !job.Sample.Decided:
+		return job.SampleCommitment, &job.Sample.Secret
+	}
+	return nil, &job.Sample.Secret
+}
+
+// drawName names the draw revealSlot serves, for errors.
+func drawName(job types.Job) string {
+	if pendingDispute(job) {
+		return "dispute's"
+	}
+	return "result's"
 }
 
 // awaitsSecret tells a job whose first draw waits for its requester's

@@ -189,7 +189,7 @@ func (s msgServer) DisputeResult(ctx context.Context, msg *types.MsgDisputeResul
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Keeper.DisputeResult(ctx, requester, msg.JobId, msg.ChunkIndices); err != nil {
+	if err := s.Keeper.DisputeResult(ctx, requester, msg.JobId, msg.ChunkIndices, msg.SampleCommitment); err != nil {
 		return nil, err
 	}
 	return &types.MsgDisputeResultResponse{}, nil

@@ -85,7 +85,7 @@ func (k Keeper) decideSample(ctx context.Context, id uint64) error {
 		}
 		return k.SampleQueue.Set(ctx, pair(h+1, id))
 	}
-	seed = types.SecretSeed(seed, job.Sample.Secret)
+	seed = types.DrawSecrets(seed, job.Sample)
 	if pendingDispute(job) {
 		return k.startVerification(ctx, &job, seed, params)
 	}
@@ -153,7 +153,13 @@ func withRequested(sampled, requested []uint64) []uint64 {
 // otherwise). chunkIndices (at most max_dispute_chunks) are checked besides
 // the sampled chunks, all of them work one verification window can check
 // (Params.AdmitDispute).
-func (k Keeper) DisputeResult(ctx context.Context, requester sdk.AccAddress, jobID uint64, chunkIndices []uint64) error {
+//
+// With a sample commitment (optional, types.SampleCommitment of a fresh
+// secret) the dispute's beacon draw waits for its secret as a submission's
+// does (scheduleDraw, RevealSampleSecret): a validator withholding its
+// beacon shares after the dispute then cannot choose which chunks the
+// dispute checks (TestAttackColludingValidatorWithholdsShareToSkipDisputedChunk).
+func (k Keeper) DisputeResult(ctx context.Context, requester sdk.AccAddress, jobID uint64, chunkIndices []uint64, commitment []byte) error {
 	job, err := k.requesterJob(ctx, jobID, requester)
 	if err != nil {
 		return err
@@ -194,13 +200,19 @@ func (k Keeper) DisputeResult(ctx context.Context, requester sdk.AccAddress, job
 		return err
 	}
 	job.Sample.Disputed = true
+	job.Sample.DisputeCommitment = commitment
+	job.Sample.RevealFrom = 0 // the window of the submission's draw has passed; scheduleDraw opens the dispute's
 	if err := k.chargeVerdicts(ctx, job.VerdictGas(false), common.BasisPoints, 0, "compute: the dispute's verdicts"); err != nil {
 		return err
 	}
 	if err := k.disputeDraw(ctx, &job, params); err != nil {
 		return err
 	}
-	return modkit.EmitTypedEvent(sdkCtx, &types.EventResultDisputed{JobId: job.Id, Requester: job.Requester, Fee: job.DisputeDeposit.String()})
+	ev := &types.EventResultDisputed{JobId: job.Id, Requester: job.Requester, Fee: job.DisputeDeposit.String()}
+	if job.Sample.RevealFrom > 0 {
+		ev.RevealFrom, ev.DrawHeight = job.Sample.RevealFrom, job.Sample.DecideHeight
+	}
+	return modkit.EmitTypedEvent(sdkCtx, ev)
 }
 
 // assignedToWinner returns an ASSIGNED job and the winner's address, when
@@ -236,6 +248,6 @@ func (k Keeper) disputeDraw(ctx context.Context, job *types.Job, params types.Pa
 	}
 	job.Sample.SeedSource = types.SeedSource_SEED_SOURCE_HEADER_HASH
 	job.Sample.BeaconHeights = nil
-	seed := types.SecretSeed(types.SampleSeed(sdk.UnwrapSDKContext(ctx).HeaderHash(), job.Id), job.Sample.Secret)
+	seed := types.DrawSecrets(types.SampleSeed(sdk.UnwrapSDKContext(ctx).HeaderHash(), job.Id), job.Sample)
 	return k.startVerification(ctx, job, seed, params)
 }

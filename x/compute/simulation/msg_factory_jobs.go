@@ -285,7 +285,11 @@ func MsgDisputeResultFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgDi
 				indices = append(indices, uint64(i))
 			}
 		}
-		return []simsx.SimAccount{req}, &types.MsgDisputeResult{Requester: req.AddressBech32, JobId: j.Id, ChunkIndices: indices}
+		msg := &types.MsgDisputeResult{Requester: req.AddressBech32, JobId: j.Id, ChunkIndices: indices}
+		if j.Id%2 == 1 { // without a draw on r, which would move every later choice of the run
+			msg.SampleCommitment = types.SampleCommitment(simDisputeSecret(j))
+		}
+		return []simsx.SimAccount{req}, msg
 	}
 }
 

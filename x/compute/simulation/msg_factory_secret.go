@@ -22,8 +22,19 @@ func simSecret(requester string, w types.WorkloadSpec, maxPrice sdk.Coin) []byte
 	return h.Sum(nil)
 }
 
+// simDisputeSecret is the secret of a simulated dispute's sample
+// commitment, from the job it disputes.
+func simDisputeSecret(j types.Job) []byte {
+	h := sha256.New()
+	h.Write([]byte("aichain/sim/dispute-secret"))
+	h.Write(simSecret(j.Requester, j.Workload, j.MaxPrice))
+	h.Write(j.Result.OutputRoot)
+	return h.Sum(nil)
+}
+
 // MsgRevealSampleSecretFactory has the requester of a submitted job created
-// with a sample commitment reveal its secret within the job's reveal window
+// with a sample commitment, or disputed with one, reveal its secret within
+// the draw's reveal window
 // (which only a draw from beacons opens: none in a simulation without vote
 // extensions).
 func MsgRevealSampleSecretFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgRevealSampleSecret] {
@@ -33,7 +44,11 @@ func MsgRevealSampleSecretFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.
 			return nil, nil
 		}
 		h := sdk.UnwrapSDKContext(ctx).BlockHeight()
-		if len(j.SampleCommitment) == 0 || j.Sample.Decided || len(j.Sample.Secret) > 0 ||
+		commitment, revealed, secret := j.SampleCommitment, j.Sample.Secret, simSecret(j.Requester, j.Workload, j.MaxPrice)
+		if j.Sample.Disputed { // a dispute's draw waits for the dispute's secret
+			commitment, revealed, secret = j.Sample.DisputeCommitment, j.Sample.DisputeSecret, simDisputeSecret(j)
+		}
+		if len(commitment) == 0 || (j.Sample.Decided && !j.Sample.Disputed) || j.Sample.Selected || len(revealed) > 0 ||
 			j.Sample.RevealFrom == 0 || h < j.Sample.RevealFrom || h >= j.Sample.DecideHeight {
 			reporter.Skip("not waiting for its sample secret")
 			return nil, nil
@@ -43,7 +58,7 @@ func MsgRevealSampleSecretFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.
 			return nil, nil
 		}
 		return []simsx.SimAccount{req}, &types.MsgRevealSampleSecret{
-			Requester: req.AddressBech32, JobId: j.Id, Secret: simSecret(j.Requester, j.Workload, j.MaxPrice),
+			Requester: req.AddressBech32, JobId: j.Id, Secret: secret,
 		}
 	}
 }

@@ -94,6 +94,8 @@ func fuzzSeeds(t testing.TB) []msgfuzz.Seed {
 		msgfuzz.Valid(&types.MsgCreateJob{Requester: a, Workload: gemm, MaxPrice: coin, CommitBlocks: 5, RevealBlocks: 5, ExecBlocks: 20,
 			SampleCommitment: types.SampleCommitment(root)}),
 		msgfuzz.Valid(&types.MsgRevealSampleSecret{Requester: a, JobId: 1, Secret: root}),
+		msgfuzz.Invalid(&types.MsgDisputeResult{Requester: a, JobId: 1, SampleCommitment: root[:31]}),
+		msgfuzz.Valid(&types.MsgDisputeResult{Requester: a, JobId: 1, SampleCommitment: types.SampleCommitment(root)}),
 	}
 }
 
@@ -188,6 +190,9 @@ func assertValid(t testing.TB, msg msgfuzz.Msg, signer []byte) {
 		msgfuzz.AssertAic(t, "requester", m.Requester, signer)
 		if m.JobId == 0 {
 			t.Fatal("job_id 0 accepted")
+		}
+		if n := len(m.SampleCommitment); n != 0 && n != 32 {
+			t.Fatalf("sample_commitment of %d bytes accepted", n)
 		}
 	case *types.MsgRevealSampleSecret:
 		msgfuzz.AssertAic(t, "requester", m.Requester, signer)

@@ -354,6 +354,9 @@ func (m *MsgDisputeResult) ValidateBasic() error {
 	if m.JobId == 0 {
 		return ErrJobNotFound.Wrap("job_id 0")
 	}
+	if err := ValidateSampleCommitment(m.SampleCommitment); err != nil {
+		return err
+	}
 	return validChunkIndices(m.ChunkIndices, MaxDisputeChunksLimit)
 }
 

@@ -58,9 +58,9 @@ func SecretSeed(seed [32]byte, secret []byte) [32]byte {
 	return out
 }
 
-// validSampleSecret checks a job's sample commitment and revealed secret
-// (genesis): a commitment of 32 bytes or none, and a secret only where it
-// opens the commitment.
+// validSampleSecret checks a job's sample commitments and revealed secrets
+// (genesis): each commitment of 32 bytes or none, a secret only where it
+// opens its commitment, and a dispute's commitment only on a disputed job.
 func validSampleSecret(j Job) error {
 	if err := ValidateSampleCommitment(j.SampleCommitment); err != nil {
 		return err
@@ -68,7 +68,23 @@ func validSampleSecret(j Job) error {
 	if len(j.Sample.Secret) > 0 && !OpensSampleCommitment(j.SampleCommitment, j.Sample.Secret) {
 		return ErrInvalidSampleSecret.Wrap("sample.secret does not open its sample_commitment")
 	}
+	if err := ValidateSampleCommitment(j.Sample.DisputeCommitment); err != nil {
+		return err
+	}
+	if len(j.Sample.DisputeCommitment) > 0 && !j.Sample.Disputed {
+		return ErrInvalidSampleSecret.Wrap("sample.dispute_commitment on a job that was not disputed")
+	}
+	if len(j.Sample.DisputeSecret) > 0 && !OpensSampleCommitment(j.Sample.DisputeCommitment, j.Sample.DisputeSecret) {
+		return ErrInvalidSampleSecret.Wrap("sample.dispute_secret does not open its dispute_commitment")
+	}
 	return nil
+}
+
+// DrawSecrets mixes into a draw's seed the secrets its requester revealed:
+// the job's (sample.secret), then its dispute's (sample.dispute_secret).
+// Either absent leaves the seed as it is.
+func DrawSecrets(seed [32]byte, s JobSample) [32]byte {
+	return SecretSeed(SecretSeed(seed, s.Secret), s.DisputeSecret)
 }
 
 // ValidateSampleCommitment refuses a sample commitment that is neither

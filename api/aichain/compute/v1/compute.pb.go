@@ -1515,12 +1515,19 @@ type JobSample struct {
 	// sample_commitment may reveal its secret for the result's draw (the
 	// beacons of the draw's heights are final then); the draw runs at the
 	// reveal, or at decide_height without one. 0: the job has no commitment.
+	// A dispute sets it anew: the window of its draw, 0 when the dispute has
+	// no dispute_commitment.
 	RevealFrom int64 `protobuf:"varint,11,opt,name=reveal_from,json=revealFrom,proto3" json:"reveal_from,omitempty"`
 	// secret is the requester's revealed secret, mixed into the draw's seed
 	// (types.SecretSeed) and into any later dispute's draw.
-	Secret        []byte `protobuf:"bytes,12,opt,name=secret,proto3" json:"secret,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Secret []byte `protobuf:"bytes,12,opt,name=secret,proto3" json:"secret,omitempty"`
+	// dispute_commitment is the dispute's sample_commitment
+	// (MsgDisputeResult), and dispute_secret its secret once revealed, mixed
+	// into the dispute's draw after secret.
+	DisputeCommitment []byte `protobuf:"bytes,13,opt,name=dispute_commitment,json=disputeCommitment,proto3" json:"dispute_commitment,omitempty"`
+	DisputeSecret     []byte `protobuf:"bytes,14,opt,name=dispute_secret,json=disputeSecret,proto3" json:"dispute_secret,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *JobSample) Reset() {
@@ -1633,6 +1640,20 @@ func (x *JobSample) GetRevealFrom() int64 {
 func (x *JobSample) GetSecret() []byte {
 	if x != nil {
 		return x.Secret
+	}
+	return nil
+}
+
+func (x *JobSample) GetDisputeCommitment() []byte {
+	if x != nil {
+		return x.DisputeCommitment
+	}
+	return nil
+}
+
+func (x *JobSample) GetDisputeSecret() []byte {
+	if x != nil {
+		return x.DisputeSecret
 	}
 	return nil
 }
@@ -3235,7 +3256,7 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	"outputRoot\x12\x1f\n" +
 	"\vchunk_count\x18\x02 \x01(\x04R\n" +
 	"chunkCount\x12)\n" +
-	"\x10submitted_height\x18\x03 \x01(\x03R\x0fsubmittedHeight\"\xa8\x03\n" +
+	"\x10submitted_height\x18\x03 \x01(\x03R\x0fsubmittedHeight\"\xfe\x03\n" +
 	"\tJobSample\x12\x18\n" +
 	"\adecided\x18\x01 \x01(\bR\adecided\x12\x1a\n" +
 	"\bselected\x18\x02 \x01(\bR\bselected\x12\x18\n" +
@@ -3251,7 +3272,9 @@ const file_aichain_compute_v1_compute_proto_rawDesc = "" +
 	" \x01(\bR\vrateCharged\x12\x1f\n" +
 	"\vreveal_from\x18\v \x01(\x03R\n" +
 	"revealFrom\x12\x16\n" +
-	"\x06secret\x18\f \x01(\fR\x06secret\"\xb6\x19\n" +
+	"\x06secret\x18\f \x01(\fR\x06secret\x12-\n" +
+	"\x12dispute_commitment\x18\r \x01(\fR\x11disputeCommitment\x12%\n" +
+	"\x0edispute_secret\x18\x0e \x01(\fR\rdisputeSecret\"\xb6\x19\n" +
 	"\x03Job\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x126\n" +
 	"\trequester\x18\x02 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\trequester\x12G\n" +

@@ -944,11 +944,16 @@ func (x *EventJobSampled) GetDeadline() int64 {
 	return 0
 }
 
+// EventResultDisputed: reveal_from and draw_height are the window in which
+// the requester may reveal the secret of the dispute's sample_commitment
+// (0 when the dispute waits for none).
 type EventResultDisputed struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	JobId         uint64                 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
 	Requester     string                 `protobuf:"bytes,2,opt,name=requester,proto3" json:"requester,omitempty"`
 	Fee           string                 `protobuf:"bytes,3,opt,name=fee,proto3" json:"fee,omitempty"`
+	RevealFrom    int64                  `protobuf:"varint,4,opt,name=reveal_from,json=revealFrom,proto3" json:"reveal_from,omitempty"`
+	DrawHeight    int64                  `protobuf:"varint,5,opt,name=draw_height,json=drawHeight,proto3" json:"draw_height,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1002,6 +1007,20 @@ func (x *EventResultDisputed) GetFee() string {
 		return x.Fee
 	}
 	return ""
+}
+
+func (x *EventResultDisputed) GetRevealFrom() int64 {
+	if x != nil {
+		return x.RevealFrom
+	}
+	return 0
+}
+
+func (x *EventResultDisputed) GetDrawHeight() int64 {
+	if x != nil {
+		return x.DrawHeight
+	}
+	return 0
 }
 
 // EventSampleSecretRevealed: the requester revealed its secret; the draw runs
@@ -2354,11 +2373,15 @@ const file_aichain_compute_v1_events_proto_rawDesc = "" +
 	"\bselected\x18\x02 \x01(\bR\bselected\x12\x18\n" +
 	"\aindices\x18\x03 \x03(\x04R\aindices\x12&\n" +
 	"\x0fsample_rate_bps\x18\x04 \x01(\rR\rsampleRateBps\x12\x1a\n" +
-	"\bdeadline\x18\x05 \x01(\x03R\bdeadline\"\\\n" +
+	"\bdeadline\x18\x05 \x01(\x03R\bdeadline\"\x9e\x01\n" +
 	"\x13EventResultDisputed\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\x04R\x05jobId\x12\x1c\n" +
 	"\trequester\x18\x02 \x01(\tR\trequester\x12\x10\n" +
-	"\x03fee\x18\x03 \x01(\tR\x03fee\"P\n" +
+	"\x03fee\x18\x03 \x01(\tR\x03fee\x12\x1f\n" +
+	"\vreveal_from\x18\x04 \x01(\x03R\n" +
+	"revealFrom\x12\x1f\n" +
+	"\vdraw_height\x18\x05 \x01(\x03R\n" +
+	"drawHeight\"P\n" +
 	"\x19EventSampleSecretRevealed\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\x04R\x05jobId\x12\x1c\n" +
 	"\trequester\x18\x02 \x01(\tR\trequester\"{\n" +

@@ -924,9 +924,16 @@ type MsgDisputeResult struct {
 	// max_dispute_chunks, each below the result's chunk_count): the sidecars
 	// fetch exactly these plus the sampled ones, and a provider that does not
 	// serve them to the validators forfeits the job's collateral.
-	ChunkIndices  []uint64 `protobuf:"varint,3,rep,packed,name=chunk_indices,json=chunkIndices,proto3" json:"chunk_indices,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	ChunkIndices []uint64 `protobuf:"varint,3,rep,packed,name=chunk_indices,json=chunkIndices,proto3" json:"chunk_indices,omitempty"`
+	// sample_commitment (optional) is types.SampleCommitment of a fresh
+	// secret, as at MsgCreateJob: with the beacon active, the dispute's draw
+	// then waits for MsgRevealSampleSecret once its beacons are final
+	// (JobSample.reveal_from), at most types.SampleRevealBlocks, and mixes the
+	// secret in, so that a validator withholding its beacon shares cannot
+	// choose which chunks the dispute checks.
+	SampleCommitment []byte `protobuf:"bytes,4,opt,name=sample_commitment,json=sampleCommitment,proto3" json:"sample_commitment,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *MsgDisputeResult) Reset() {
@@ -980,6 +987,13 @@ func (x *MsgDisputeResult) GetChunkIndices() []uint64 {
 	return nil
 }
 
+func (x *MsgDisputeResult) GetSampleCommitment() []byte {
+	if x != nil {
+		return x.SampleCommitment
+	}
+	return nil
+}
+
 type MsgDisputeResultResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -1020,7 +1034,9 @@ func (*MsgDisputeResultResponse) Descriptor() ([]byte, []int) {
 // sample_commitment reveals its secret once the beacons of its result's draw
 // are final (from JobSample.reveal_from) and before the draw
 // (JobSample.decide_height, at most types.SampleRevealBlocks later). The
-// draw then runs in the next block, its seed mixed with the secret.
+// draw then runs in the next block, its seed mixed with the secret. A
+// dispute made with a sample_commitment waits likewise, for the secret of
+// that commitment (JobSample.dispute_commitment).
 type MsgRevealSampleSecret struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	Requester string                 `protobuf:"bytes,1,opt,name=requester,proto3" json:"requester,omitempty"`
@@ -1773,11 +1789,12 @@ const file_aichain_compute_v1_tx_proto_rawDesc = "" +
 	"outputRoot\x12\x1f\n" +
 	"\vchunk_count\x18\x04 \x01(\x04R\n" +
 	"chunkCount:1\x82\xe7\xb0*\bprovider\x8a\xe7\xb0*\x1faichain/compute/MsgSubmitResult\"\x19\n" +
-	"\x17MsgSubmitResultResponse\"\xbb\x01\n" +
+	"\x17MsgSubmitResultResponse\"\xe8\x01\n" +
 	"\x10MsgDisputeResult\x126\n" +
 	"\trequester\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\trequester\x12\x15\n" +
 	"\x06job_id\x18\x02 \x01(\x04R\x05jobId\x12#\n" +
-	"\rchunk_indices\x18\x03 \x03(\x04R\fchunkIndices:3\x82\xe7\xb0*\trequester\x8a\xe7\xb0* aichain/compute/MsgDisputeResult\"\x1a\n" +
+	"\rchunk_indices\x18\x03 \x03(\x04R\fchunkIndices\x12+\n" +
+	"\x11sample_commitment\x18\x04 \x01(\fR\x10sampleCommitment:3\x82\xe7\xb0*\trequester\x8a\xe7\xb0* aichain/compute/MsgDisputeResult\"\x1a\n" +
 	"\x18MsgDisputeResultResponse\"\xb8\x01\n" +
 	"\x15MsgRevealSampleSecret\x126\n" +
 	"\trequester\x18\x01 \x01(\tB\x18Ҵ-\x14cosmos.AddressStringR\trequester\x12\x15\n" +
