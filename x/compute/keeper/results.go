@@ -159,6 +159,8 @@ func withRequested(sampled, requested []uint64) []uint64 {
 // does (scheduleDraw, RevealSampleSecret): a validator withholding its
 // beacon shares after the dispute then cannot choose which chunks the
 // dispute checks (TestAttackColludingValidatorWithholdsShareToSkipDisputedChunk).
+// The job's own commitment, once its result's draw revealed the secret, is
+// refused (types.ValidateDisputeCommitment).
 func (k Keeper) DisputeResult(ctx context.Context, requester sdk.AccAddress, jobID uint64, chunkIndices []uint64, commitment []byte) error {
 	job, err := k.requesterJob(ctx, jobID, requester)
 	if err != nil {
@@ -181,6 +183,9 @@ func (k Keeper) DisputeResult(ctx context.Context, requester sdk.AccAddress, job
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	if sdkCtx.BlockHeight() > job.ChallengeEnd {
 		return types.ErrDeadlinePassed.Wrapf("job %d: challenge window ended at height %d", job.Id, job.ChallengeEnd)
+	}
+	if err := types.ValidateDisputeCommitment(job, commitment); err != nil {
+		return err
 	}
 	if err := params.ValidateChunkIndices(chunkIndices, job.Result.ChunkCount); err != nil {
 		return err

@@ -87,6 +87,19 @@ func DrawSecrets(seed [32]byte, s JobSample) [32]byte {
 	return SecretSeed(SecretSeed(seed, s.Secret), s.DisputeSecret)
 }
 
+// ValidateDisputeCommitment refuses, as a dispute's sample commitment on
+// job j, one whose secret is already on chain: the job's own commitment,
+// opened by the reveal of its result's draw (sample.secret). That dispute's
+// draw, mixed with a public secret, would be as open to a validator
+// withholding its beacon shares as the beacons' alone
+// (TestAttackDisputeCommitmentOpenedOnChain).
+func ValidateDisputeCommitment(j Job, c []byte) error {
+	if len(c) > 0 && len(j.Sample.Secret) > 0 && OpensSampleCommitment(c, j.Sample.Secret) {
+		return ErrInvalidSampleSecret.Wrap("sample_commitment is the job's, whose secret its result's draw revealed: a dispute's must be fresh")
+	}
+	return nil
+}
+
 // ValidateSampleCommitment refuses a sample commitment that is neither
 // absent nor a SHA-256 digest (ErrInvalidSampleSecret).
 func ValidateSampleCommitment(c []byte) error {
