@@ -35,6 +35,16 @@ const (
 	// beyond its product (its argmax and canonical form, and on a device
 	// its download).
 	GPTVocabMulAdds = 16
+	// GPTWeightReadDiv: each pass of a batch over its positions reads every
+	// block weight (12·E² a block) from memory once, charged at one
+	// multiply-add per GPTWeightReadDiv weights. A step of a batch of one
+	// prompt is a matrix-vector product that waits on memory, not on
+	// arithmetic: a long decode at embed 1024 took 1.07–1.44× a gemm's time
+	// per charged multiply-add when its products were charged as a gemm's
+	// (BenchmarkGPTWorkPerChargedUnit/long-context). A batch of P prompts
+	// reads the weights once for P rows, so the charge falls to 1/(P·Div)
+	// of its block products.
+	GPTWeightReadDiv = 2
 )
 
 // gptCallsPerLayer and gptCallsPerPass are the kernel calls of one block
@@ -123,9 +133,18 @@ func (c GPTConfig) promptWork(k, width, maxNew int) uint64 {
 }
 
 // chunkWork is what a chunk of n prompts adds to its prompts' shares: its
-// weights' upload (Params values) and its kernel calls.
+// weights' upload (Params values), its kernel calls, and its passes' reads
+// of the block weights (GPTWeightReadDiv).
 func (c GPTConfig) chunkWork(n, width, maxNew int) uint64 {
-	return satAdd(c.Params(), satMul(c.chunkCalls(n, width, maxNew), GPTCallMulAdds))
+	blockWeights := satMul(uint64(c.Layers), satMul(12, satMul(uint64(c.Embed), uint64(c.Embed))))
+	reads := satMul(c.chunkPasses(n, width, maxNew), blockWeights) / GPTWeightReadDiv
+	return satAdd(satAdd(c.Params(), satMul(c.chunkCalls(n, width, maxNew), GPTCallMulAdds)), reads)
+}
+
+// chunkPasses is how many passes over the blocks DecodeGPT makes for n
+// prompts of width tokens decoded for maxNew.
+func (c GPTConfig) chunkPasses(n, width, maxNew int) uint64 {
+	return c.perBatch(n, width, maxNew, func(passes uint64) uint64 { return passes })
 }
 
 // chunkCalls bounds DecodeGPT's kernel calls for n prompts of width tokens
@@ -139,18 +158,28 @@ func (c GPTConfig) chunkCalls(n, width, maxNew int) uint64 {
 	}
 	l := uint64(c.Layers)
 	pass := gptCallsPerLayer*l + gptCallsPerPass
+	return satAdd(12*l+4, c.perBatch(n, width, maxNew, func(passes uint64) uint64 {
+		return satAdd(2*l+1+uint64(maxNew), satMul(passes, pass))
+	}))
+}
+
+// perBatch sums f over the batches DecodeGPT splits n prompts of width
+// tokens decoded for maxNew into (gptBatch prompts each, the last the
+// rest), given each batch's passes over the blocks: its prefill passes
+// (prefillPrompts prompts each) and its maxNew steps.
+func (c GPTConfig) perBatch(n, width, maxNew int, f func(passes uint64) uint64) uint64 {
+	if n < 1 {
+		return 0
+	}
 	batch := uint64(gptBatch(c, width, maxNew))
 	pp := uint64(prefillPrompts(c.Embed, width))
-	batchCalls := func(b uint64) uint64 {
-		passes := satAdd((b+pp-1)/pp, uint64(maxNew))
-		return satAdd(2*l+1+uint64(maxNew), satMul(passes, pass))
-	}
+	one := func(b uint64) uint64 { return f(satAdd((b+pp-1)/pp, uint64(maxNew))) }
 	full, last := uint64(n)/batch, uint64(n)%batch
-	calls := satAdd(12*l+4, satMul(full, batchCalls(batch)))
+	sum := satMul(full, one(batch))
 	if last > 0 {
-		calls = satAdd(calls, batchCalls(last))
+		sum = satAdd(sum, one(last))
 	}
-	return calls
+	return sum
 }
 
 // gptBatch is how many prompts of width tokens decoded for maxNew tokens

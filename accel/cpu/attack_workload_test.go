@@ -10,21 +10,23 @@ import (
 )
 
 // kernelCount is what a gpt-f32 decode did through its kernels: calls,
-// products (dense layers, attention's scores and values) and elements
-// (every other value a kernel reads or writes once: layer norms, GELUs,
-// softmax terms, adds, cache stores, allocations, uploads, downloads).
+// products (dense layers, attention's scores and values), elements (every
+// other value a kernel reads or writes once: layer norms, GELUs, softmax
+// terms, adds, cache stores, allocations, uploads, downloads) and weights
+// (each dense layer's weights, read once a call whatever its rows).
 type kernelCount struct {
-	calls, products, elements uint64
+	calls, products, elements, weights uint64
 }
 
 func (c kernelCount) add(o kernelCount) kernelCount {
-	return kernelCount{c.calls + o.calls, c.products + o.products, c.elements + o.elements}
+	return kernelCount{c.calls + o.calls, c.products + o.products, c.elements + o.elements, c.weights + o.weights}
 }
 
-// work is the count in multiply-adds, at one per product and per element
-// and workload.GPTCallMulAdds per call.
+// work is the count in multiply-adds, at one per product and per element,
+// workload.GPTCallMulAdds per call and one per workload.GPTWeightReadDiv
+// weights read.
 func (c kernelCount) work() uint64 {
-	return c.products + c.elements + c.calls*workload.GPTCallMulAdds
+	return c.products + c.elements + c.calls*workload.GPTCallMulAdds + c.weights/workload.GPTWeightReadDiv
 }
 
 // countingKernels are the CPU backend's gpt-f32 kernels, counted.
@@ -66,6 +68,7 @@ func (k *countingKernels) Free(bufs ...workload.GPTBuffer) {
 
 func (k *countingKernels) Dense(ctx context.Context, x workload.GPTBuffer, rows, in int, w, bias workload.GPTBuffer, out int) (workload.GPTBuffer, error) {
 	k.count(rows*in*out, rows*out)
+	k.n.weights += uint64(in * out)
 	return k.GPTKernels.Dense(ctx, x, rows, in, w, bias, out)
 }
 
@@ -160,11 +163,13 @@ func (c gptWorkCase) charged() workload.GPTWork {
 // sidecar spent half a minute per sampled chunk budgeted at a fraction of a
 // second. Now the prefill runs a batch's prompts together and the chain
 // charges, besides the products, every elementwise value and every kernel
-// call (GPTConfig.Work). Here the CPU backend's kernels are counted over
-// whole jobs, chunk by chunk as a provider and a verifier run them, for a
-// spread of legal shapes: the charged work of the job and of its costliest
-// chunk is at least its products, its elements and GPTCallMulAdds per call
-// it made. (BenchmarkGPTWorkPerChargedUnit times the attack's shape against
+// call (GPTConfig.Work), and each pass's read of the block weights, which
+// bounds a step of one prompt (a matrix-vector product) more than its
+// arithmetic. Here the CPU backend's kernels are counted over whole jobs,
+// chunk by chunk as a provider and a verifier run them, for a spread of
+// legal shapes: the charged work of the job and of its costliest chunk is
+// at least its products, its elements, GPTCallMulAdds per call it made and
+// one per GPTWeightReadDiv weights its dense layers read. (BenchmarkGPTWorkPerChargedUnit times the attack's shape against
 // a gemm of the same charged work.)
 func TestAttackOneTokenPromptsCostMoreThanTheirWork(t *testing.T) {
 	cases := []gptWorkCase{
@@ -180,6 +185,10 @@ func TestAttackOneTokenPromptsCostMoreThanTheirWork(t *testing.T) {
 			[]int{2, 1, 2}, 2, 60, 2, false},
 		{"wide vocabulary, embed 1", workload.GPTConfig{Layers: 1, Heads: 1, Embed: 1, Vocab: 4096, Context: 4},
 			repeatLen(64, 1), 1, 3, 64, true},
+		// One prompt a chunk decoded long: each step reads every block
+		// weight for one row (BenchmarkGPTWorkPerChargedUnit/long-context).
+		{"one prompt a chunk, decoded long", workload.GPTConfig{Layers: 2, Heads: 4, Embed: 256, Vocab: 16, Context: 128},
+			[]int{1, 1}, 1, 127, 1, false},
 	}
 	ctx := context.Background()
 	for _, c := range cases {
