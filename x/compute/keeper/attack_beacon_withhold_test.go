@@ -5,8 +5,6 @@ import (
 	"errors"
 	"testing"
 
-	sdk "github.com/cosmos/cosmos-sdk/types"
-
 	"github.com/aichain/aichain/x/compute/types"
 )
 
@@ -31,7 +29,6 @@ func TestAttackColludingValidatorWithholdsShareToSkipSampling(t *testing.T) {
 	net := newBeaconNet(t, 4)
 	net.powers[0] = 1 // the provider's friend: 1 of 31
 	s.install(net)
-	w := int64(s.params().BeaconWindowBlocks)
 	req, prov := s.acc(0), s.acc(1)
 	s.register(prov, verifyBond)
 	secret := sha256.Sum256([]byte("the requester's secret, drawn before its job"))
@@ -80,18 +77,9 @@ func TestAttackColludingValidatorWithholdsShareToSkipSampling(t *testing.T) {
 	if _, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: prov.String(), JobId: id, OutputRoot: root32, ChunkCount: 64}); err != nil {
 		t.Fatal(err)
 	}
-	withhold := func(i int, j int64) bool {
-		return i != 0 || !((j == sub+1 && out&1 != 0) || (j == sub+2 && out&2 != 0))
-	}
-	s.beaconBlocks(net, int(1+w), withhold)
-	reveal := &types.MsgRevealSampleSecret{Requester: req.String(), JobId: id, Secret: secret[:]}
-	if _, err := s.ms.RevealSampleSecret(s.ta.Ctx, reveal); !errors.Is(err, types.ErrRevealNotOpen) {
-		t.Fatalf("a reveal at height %d, before the beacons of %d and %d are final: %v, want ErrRevealNotOpen", s.height(), sub+1, sub+2, err)
-	}
-	s.beaconBlocks(net, 1, withhold)
-	if j := s.job(id); j.Sample.Decided || j.Sample.RevealFrom != s.height() || j.Sample.DecideHeight != s.height()+types.SampleRevealBlocks {
-		t.Fatalf("at height %d the draw waits for the secret from %d until %d: decided %t, reveal_from %d, decide_height %d",
-			s.height(), s.height(), s.height()+types.SampleRevealBlocks, j.Sample.Decided, j.Sample.RevealFrom, j.Sample.DecideHeight)
+	withhold, reveal := s.friendWithholdsUntilTheWindow(net, id, sub, out, req, secret[:])
+	if j := s.job(id); j.Sample.Decided {
+		t.Fatalf("at height %d, in the window, the draw ran without the secret", s.height())
 	}
 	s.record(s.ta.Ctx, net, withhold) // the block's PreBlocker, which closes the round of sub+2, runs before its transactions
 	if _, err := s.ms.RevealSampleSecret(s.ta.Ctx, reveal); err != nil {
@@ -235,16 +223,7 @@ func TestZeroHeightExportKeepsTheRevealWindow(t *testing.T) {
 	secret := sha256.Sum256([]byte("across the restart"))
 	id := s.committedJob(req, prov, secret[:])
 	s.submit(prov, id)
-	s.beaconBlocks(net, int(s.job(id).Sample.RevealFrom-s.height())+2, nil) // inside the window
-	exportHeight, decide := s.height(), s.job(id).Sample.DecideHeight
-	held := s.moduleBal()
-	must(t, s.k.PrepareForZeroHeight(s.ta.Ctx))
-	gs, err := s.k.ExportGenesis(s.ta.Ctx)
-	must(t, err)
-	must(t, gs.Validate())
-	fresh := newSuite(t) // its first blocks stand for the blocks after the export
-	must(t, fresh.k.InitGenesis(fresh.ta.Ctx, gs))
-	must(t, fresh.ta.BankKeeper.SendCoinsFromAccountToModule(fresh.ta.Ctx, fresh.acc(5), types.ModuleName, sdk.NewCoins(sdk.NewCoin(denom, held))))
+	fresh, decide, exportHeight := s.restartInWindow(net, id)
 	j := fresh.job(id)
 	if j.Sample.RevealFrom != 1 || j.Sample.DecideHeight != decide-exportHeight {
 		t.Fatalf("after the restart the window runs from %d to %d, want 1 to %d", j.Sample.RevealFrom, j.Sample.DecideHeight, decide-exportHeight)

@@ -54,7 +54,6 @@ func TestAttackColludingValidatorWithholdsShareToSkipDisputedChunk(t *testing.T)
 	net := newBeaconNet(t, 4)
 	net.powers[0] = 1 // the provider's friend: 1 of 31
 	s.install(net)
-	w := int64(s.params().BeaconWindowBlocks)
 	req, prov := s.acc(0), s.acc(1)
 	s.register(prov, verifyBond)
 	id := s.unsampledResult(net, req, prov)
@@ -105,18 +104,9 @@ func TestAttackColludingValidatorWithholdsShareToSkipDisputedChunk(t *testing.T)
 	if _, err := s.ms.DisputeResult(s.ta.Ctx, msg); err != nil {
 		t.Fatal(err)
 	}
-	withhold := func(i int, j int64) bool {
-		return i != 0 || !((j == d+1 && out&1 != 0) || (j == d+2 && out&2 != 0))
-	}
-	s.beaconBlocks(net, int(1+w), withhold)
-	reveal := &types.MsgRevealSampleSecret{Requester: req.String(), JobId: id, Secret: secret[:]}
-	if _, err := s.ms.RevealSampleSecret(s.ta.Ctx, reveal); !errors.Is(err, types.ErrRevealNotOpen) {
-		t.Fatalf("a reveal at height %d, before the beacons of %d and %d are final: %v, want ErrRevealNotOpen", s.height(), d+1, d+2, err)
-	}
-	s.beaconBlocks(net, 1, withhold)
-	if j := s.job(id); j.Sample.RevealFrom != s.height() || j.Sample.DecideHeight != s.height()+types.SampleRevealBlocks || len(j.Sample.Indices) != 0 {
-		t.Fatalf("at height %d the dispute's draw waits for its secret from %d until %d: reveal_from %d, decide_height %d, indices %v",
-			s.height(), s.height(), s.height()+types.SampleRevealBlocks, j.Sample.RevealFrom, j.Sample.DecideHeight, j.Sample.Indices)
+	withhold, reveal := s.friendWithholdsUntilTheWindow(net, id, d, out, req, secret[:])
+	if j := s.job(id); len(j.Sample.Indices) != 0 {
+		t.Fatalf("at height %d, in the window, the dispute's draw ran without its secret: indices %v", s.height(), j.Sample.Indices)
 	}
 	s.record(s.ta.Ctx, net, withhold) // the block's PreBlocker, which closes the round of d+2, runs before its transactions
 	if _, err := s.ms.RevealSampleSecret(s.ta.Ctx, reveal); err != nil {

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"testing"
 
-	sdk "github.com/cosmos/cosmos-sdk/types"
-
 	"github.com/aichain/aichain/x/compute/types"
 )
 
@@ -125,16 +123,7 @@ func TestZeroHeightExportKeepsTheDisputeWindow(t *testing.T) {
 	}
 	all := []int{0, 1, 2, 3}
 	want := disputeIndices(net, id, d, s.params().SamplesPerJob, secret[:], all, all)
-	s.beaconBlocks(net, int(s.job(id).Sample.RevealFrom-s.height())+2, nil) // inside the window
-	exportHeight, decide := s.height(), s.job(id).Sample.DecideHeight
-	held := s.moduleBal()
-	must(t, s.k.PrepareForZeroHeight(s.ta.Ctx))
-	gs, err := s.k.ExportGenesis(s.ta.Ctx)
-	must(t, err)
-	must(t, gs.Validate())
-	fresh := newSuite(t) // its first blocks stand for the blocks after the export
-	must(t, fresh.k.InitGenesis(fresh.ta.Ctx, gs))
-	must(t, fresh.ta.BankKeeper.SendCoinsFromAccountToModule(fresh.ta.Ctx, fresh.acc(5), types.ModuleName, sdk.NewCoins(sdk.NewCoin(denom, held))))
+	fresh, decide, exportHeight := s.restartInWindow(net, id)
 	j := fresh.job(id)
 	if j.Sample.RevealFrom != 1 || j.Sample.DecideHeight != decide-exportHeight || !j.Sample.Disputed || j.Sample.Selected {
 		t.Fatalf("after the restart the dispute's window runs from %d to %d, want 1 to %d: %+v", j.Sample.RevealFrom, j.Sample.DecideHeight, decide-exportHeight, j.Sample)

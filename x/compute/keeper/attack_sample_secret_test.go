@@ -25,6 +25,52 @@ func (s *suite) committedJob(req, prov sdk.AccAddress, secret []byte) uint64 {
 	return res.JobId
 }
 
+// restartInWindow runs blocks until two heights inside the reveal window
+// of job id's draw, exports its state for a zero-height restart and
+// imports it into a fresh suite (the module account funded as it was),
+// whose first blocks stand for those after the export. It returns the
+// fresh suite and the job's decide_height and the height at the export.
+func (s *suite) restartInWindow(net *beaconNet, id uint64) (fresh *suite, decide, exportHeight int64) {
+	s.t.Helper()
+	t := s.t
+	s.beaconBlocks(net, int(s.job(id).Sample.RevealFrom-s.height())+2, nil) // inside the window
+	exportHeight, decide = s.height(), s.job(id).Sample.DecideHeight
+	held := s.moduleBal()
+	must(t, s.k.PrepareForZeroHeight(s.ta.Ctx))
+	gs, err := s.k.ExportGenesis(s.ta.Ctx)
+	must(t, err)
+	must(t, gs.Validate())
+	fresh = newSuite(t)
+	must(t, fresh.k.InitGenesis(fresh.ta.Ctx, gs))
+	must(t, fresh.ta.BankKeeper.SendCoinsFromAccountToModule(fresh.ta.Ctx, fresh.acc(5), types.ModuleName, sdk.NewCoins(sdk.NewCoin(denom, held))))
+	return fresh, decide, exportHeight
+}
+
+// friendWithholdsUntilTheWindow runs the blocks after an event (a
+// submission or a dispute) at height at until the reveal window of job id's
+// draw opens, the friend (validator 0) withholding its share of at+1 where
+// out has bit 0 and of at+2 where it has bit 1. On the way it checks that a
+// reveal of secret before the draw's beacons are final is refused, and
+// once the window opens that it runs SampleRevealBlocks from this height.
+// It returns the friend's filter and the reveal.
+func (s *suite) friendWithholdsUntilTheWindow(net *beaconNet, id uint64, at int64, out int, req sdk.AccAddress, secret []byte) (func(i int, j int64) bool, *types.MsgRevealSampleSecret) {
+	s.t.Helper()
+	withhold := func(i int, j int64) bool {
+		return i != 0 || !((j == at+1 && out&1 != 0) || (j == at+2 && out&2 != 0))
+	}
+	s.beaconBlocks(net, int(1+s.params().BeaconWindowBlocks), withhold)
+	reveal := &types.MsgRevealSampleSecret{Requester: req.String(), JobId: id, Secret: secret}
+	if _, err := s.ms.RevealSampleSecret(s.ta.Ctx, reveal); !errors.Is(err, types.ErrRevealNotOpen) {
+		s.t.Fatalf("a reveal at height %d, before the beacons of %d and %d are final: %v, want ErrRevealNotOpen", s.height(), at+1, at+2, err)
+	}
+	s.beaconBlocks(net, 1, withhold)
+	if j := s.job(id); j.Sample.RevealFrom != s.height() || j.Sample.DecideHeight != s.height()+types.SampleRevealBlocks {
+		s.t.Fatalf("at height %d the draw waits for the secret from %d until %d: reveal_from %d, decide_height %d",
+			s.height(), s.height(), s.height()+types.SampleRevealBlocks, j.Sample.RevealFrom, j.Sample.DecideHeight)
+	}
+	return withhold, reveal
+}
+
 func (s *suite) submit(prov sdk.AccAddress, id uint64) {
 	s.t.Helper()
 	if _, err := s.ms.SubmitResult(s.ta.Ctx, &types.MsgSubmitResult{Provider: prov.String(), JobId: id, OutputRoot: root32, ChunkCount: s.job(id).ExpectedChunkCount}); err != nil {
