@@ -25,15 +25,21 @@ import (
 )
 
 // countingBackend counts the Dense calls (kernel calls) a computation makes.
+// countingBackend counts its Dense calls, their products (rows·in·out),
+// their outputs (rows·out) and the weights they read (in·out, once a call).
 type countingBackend struct {
-	inner workload.Backend
-	calls atomic.Int64
+	inner                      workload.Backend
+	calls                      atomic.Int64
+	products, outputs, weights atomic.Int64
 }
 
 func (b *countingBackend) Name() string { return "counting" }
 
 func (b *countingBackend) Dense(ctx context.Context, x []float32, rows, in int, w []float32, bias []float32, out int, relu bool) ([]float32, error) {
 	b.calls.Add(1)
+	b.products.Add(int64(rows * in * out))
+	b.outputs.Add(int64(rows * out))
+	b.weights.Add(int64(in * out))
 	return b.inner.Dense(ctx, x, rows, in, w, bias, out, relu)
 }
 

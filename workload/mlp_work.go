@@ -38,18 +38,22 @@ func MLPLayersBound(rowMulAdds uint64) uint64 {
 }
 
 // MLPWork is the work of rows rows charged rowMulAdds each through a model
-// of layers layers, in chunks of chunkRows rows (at least one), with
-// GPTCallMulAdds per layer per chunk besides the rows: the whole job's, and
-// its largest chunk's (what a verifier spends per sampled chunk). Both
-// saturate at MaxUint64.
+// of layers layers, in chunks of chunkRows rows (at least one), with, per
+// chunk besides its rows, GPTCallMulAdds per layer and its read of the
+// weights: rowMulAdds (their count, and a little more) per
+// GPTWeightReadDiv, as a gpt-f32 pass's. A chunk of one row is a
+// matrix-vector product a layer, bound by reading the weights rather than
+// by its products (BenchmarkMLPWorkPerChargedUnit). It returns the whole
+// job's and its largest chunk's (what a verifier spends per sampled chunk),
+// both saturating at MaxUint64.
 func MLPWork(rowMulAdds, layers, rows, chunkRows uint64) (job, chunk uint64) {
 	chunkRows = max(chunkRows, 1)
-	calls := satMul(layers, GPTCallMulAdds)
+	perChunk := satAdd(satMul(layers, GPTCallMulAdds), rowMulAdds/GPTWeightReadDiv)
 	chunks := rows / chunkRows
 	if rows%chunkRows != 0 {
 		chunks++
 	}
-	job = satAdd(satMul(rows, rowMulAdds), satMul(chunks, calls))
-	chunk = satAdd(satMul(min(chunkRows, rows), rowMulAdds), calls)
+	job = satAdd(satMul(rows, rowMulAdds), satMul(chunks, perChunk))
+	chunk = satAdd(satMul(min(chunkRows, rows), rowMulAdds), perChunk)
 	return job, chunk
 }

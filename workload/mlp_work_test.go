@@ -6,8 +6,8 @@ import (
 )
 
 // TestMLPWork: a row is charged its products and MLPOutputMulAdds per
-// output, a chunk GPTCallMulAdds per layer; a short last chunk pays its
-// calls in full; the layer bound is exact for one-wide layers and never
+// output, a chunk GPTCallMulAdds per layer and its read of the weights (a
+// row's charge per GPTWeightReadDiv); a short last chunk pays them in full; the layer bound is exact for one-wide layers and never
 // below a model's layers.
 func TestMLPWork(t *testing.T) {
 	widths := []uint64{4, 16, 8, 3}
@@ -15,14 +15,15 @@ func TestMLPWork(t *testing.T) {
 	if want := uint64(4*16+16*8+8*3) + MLPOutputMulAdds*(16+8+3); row != want {
 		t.Fatalf("row charge %d, want %d", row, want)
 	}
+	reads := row / GPTWeightReadDiv
 	job, chunk := MLPWork(row, 3, 10, 4) // chunks of 4, 4 and 2 rows
-	if want := 10*row + 3*3*GPTCallMulAdds; job != want {
+	if want := 10*row + 3*(3*GPTCallMulAdds+reads); job != want {
 		t.Errorf("job %d, want %d", job, want)
 	}
-	if want := 4*row + 3*GPTCallMulAdds; chunk != want {
+	if want := 4*row + 3*GPTCallMulAdds + reads; chunk != want {
 		t.Errorf("chunk %d, want %d", chunk, want)
 	}
-	if _, chunk := MLPWork(row, 3, 2, 8); chunk != 2*row+3*GPTCallMulAdds {
+	if _, chunk := MLPWork(row, 3, 2, 8); chunk != 2*row+3*GPTCallMulAdds+reads {
 		t.Errorf("a chunk of at most the job's rows: %d", chunk)
 	}
 	if b := MLPLayersBound(row); b < 3 {

@@ -279,6 +279,19 @@ func benchWorkPerUnit(b *testing.B, c gptWorkCase) {
 		b.Fatal(err)
 	}
 	charged := c.charged().Chunk
+	perGPT, perGemm := benchAgainstGemm(b, job, charged)
+	b.ReportMetric(perGPT, "gpt-ns/unit")
+	b.ReportMetric(perGemm, "gemm-ns/unit")
+	b.ReportMetric(perGPT/perGemm, "gpt/gemm")
+	products := uint64(rows) * c.cfg.MulAdds(c.width, c.maxNew)
+	b.ReportMetric(perGPT*float64(charged)/float64(products)/perGemm, "gpt/gemm-by-products")
+}
+
+// benchAgainstGemm times chunk 0 of job, charged charged multiply-adds,
+// and a gemm chunk of the same charged work (256-wide, as many rows as
+// that takes), alternately, b.N times each, and returns the time per
+// charged multiply-add of each, in ns.
+func benchAgainstGemm(b *testing.B, job workload.Job, charged uint64) (perJob, perGemm float64) {
 	const n, k = 256, 256
 	mRows := max(1, int(charged/(n*k)))
 	gemm, err := workload.NewGemmJob(workload.GemmParams{M: mRows, N: n, K: k, ChunkRows: mRows, Seed: 1})
@@ -286,7 +299,7 @@ func benchWorkPerUnit(b *testing.B, c gptWorkCase) {
 		b.Fatal(err)
 	}
 	ctx, be := context.Background(), New()
-	var gptTime, gemmTime time.Duration
+	var jobTime, gemmTime time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		runtime.GC() // neither run pays for the other's garbage
@@ -294,7 +307,7 @@ func benchWorkPerUnit(b *testing.B, c gptWorkCase) {
 		if _, err := workload.ComputeChunk(ctx, job, be, 0); err != nil {
 			b.Fatal(err)
 		}
-		gptTime += time.Since(start)
+		jobTime += time.Since(start)
 		runtime.GC()
 		start = time.Now()
 		if _, err := workload.ComputeChunk(ctx, gemm, be, 0); err != nil {
@@ -302,11 +315,7 @@ func benchWorkPerUnit(b *testing.B, c gptWorkCase) {
 		}
 		gemmTime += time.Since(start)
 	}
-	perGPT := float64(gptTime.Nanoseconds()) / float64(b.N) / float64(charged)
-	perGemm := float64(gemmTime.Nanoseconds()) / float64(b.N) / float64(mRows*n*k)
-	b.ReportMetric(perGPT, "gpt-ns/unit")
-	b.ReportMetric(perGemm, "gemm-ns/unit")
-	b.ReportMetric(perGPT/perGemm, "gpt/gemm")
-	products := uint64(rows) * c.cfg.MulAdds(c.width, c.maxNew)
-	b.ReportMetric(perGPT*float64(charged)/float64(products)/perGemm, "gpt/gemm-by-products")
+	perJob = float64(jobTime.Nanoseconds()) / float64(b.N) / float64(charged)
+	perGemm = float64(gemmTime.Nanoseconds()) / float64(b.N) / float64(mRows*n*k)
+	return perJob, perGemm
 }

@@ -42,10 +42,12 @@ func TestAttackMLPJobTooHeavyToVerify(t *testing.T) {
 	if err != nil {
 		t.Fatalf("chunks of 16 rows (%d multiply-adds each): %v", 16*deep.RowMulAdds, err)
 	}
-	// Since the mlp charge counts kernel calls: each 16-row chunk adds one
-	// call's charge a layer (workload.MLPWork).
-	if want := uint64(1<<18)*deep.RowMulAdds + uint64(1<<18)/16*deep.Layers*workload.GPTCallMulAdds; terms.Shape.MulAdds != want {
-		t.Fatalf("the job records %d multiply-adds, want rows × per row + chunks × layers × a call = %d", terms.Shape.MulAdds, want)
+	// Since the mlp charge counts kernel calls and weight reads: each 16-row
+	// chunk adds one call's charge a layer and its read of the weights
+	// (workload.MLPWork).
+	perChunk := deep.Layers*workload.GPTCallMulAdds + deep.RowMulAdds/workload.GPTWeightReadDiv
+	if want := uint64(1<<18)*deep.RowMulAdds + uint64(1<<18)/16*perChunk; terms.Shape.MulAdds != want {
+		t.Fatalf("the job records %d multiply-adds, want rows × per row + chunks × (layers × a call + the weights' read) = %d", terms.Shape.MulAdds, want)
 	}
 	p := types.DefaultParams()
 	if err := p.AdmitJob(terms.Shape, 16, 100); !errors.Is(err, types.ErrInvalidWindow) {
