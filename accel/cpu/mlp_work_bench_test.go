@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -42,6 +43,30 @@ func BenchmarkMLPWorkPerChargedUnit(b *testing.B) {
 			b.ReportMetric(perMLP, "mlp-ns/unit")
 			b.ReportMetric(perGemm, "gemm-ns/unit")
 			b.ReportMetric(perMLP/perGemm, "mlp/gemm")
+		})
+	}
+}
+
+// BenchmarkGemmOneRowChunkPerChargedUnit runs chunk 0 of a gemm-f32 job of
+// K = N = 1024 in chunks of 1 row and of 64 rows, each charged its products
+// (rows·N·K), against a 256-wide gemm of the same charged work: a chunk of
+// one row is a matrix-vector product that reads all of Bᵀ (4 MiB) for one
+// row (docs/open-attacks.md, "One-row gemm chunks").
+func BenchmarkGemmOneRowChunkPerChargedUnit(b *testing.B) {
+	const k, n, rows = 1024, 1024, 64
+	for _, chunkRows := range []int{1, rows} {
+		b.Run(fmt.Sprintf("chunk-rows-%d", chunkRows), func(b *testing.B) {
+			job, err := workload.NewGemmJob(workload.GemmParams{M: rows, N: n, K: k, ChunkRows: chunkRows, Seed: 3})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := workload.ComputeChunk(context.Background(), job, New(), 0); err != nil {
+				b.Fatal(err) // Bᵀ generated once a job, outside the timing
+			}
+			perGemm1, perGemm := benchAgainstGemm(b, job, uint64(chunkRows*n*k))
+			b.ReportMetric(perGemm1, "chunk-ns/unit")
+			b.ReportMetric(perGemm, "gemm-ns/unit")
+			b.ReportMetric(perGemm1/perGemm, "chunk/gemm")
 		})
 	}
 }
