@@ -66,6 +66,13 @@ func (c GPTConfig) Params() uint64 {
 	return uint64(c.Vocab)*e + uint64(c.Context)*e + l*(12*e*e+13*e) + 2*e
 }
 
+// blockWeights is the blocks' dense weights, L·12E² (each block's qkv,
+// projection and two MLP layers): a position's products through the
+// blocks, and what a pass over them reads. It saturates at MaxUint64.
+func (c GPTConfig) blockWeights() uint64 {
+	return satMul(uint64(c.Layers), satMul(12, satMul(uint64(c.Embed), uint64(c.Embed))))
+}
+
 // MulAdds is the multiply-add count of one prompt of promptLen tokens
 // decoded for maxNew tokens, T = promptLen + maxNew positions:
 // T·L·12E² (the blocks' dense layers) + L·E·T·(T+1) (attention scores and
@@ -75,7 +82,7 @@ func (c GPTConfig) Params() uint64 {
 func (c GPTConfig) MulAdds(promptLen, maxNew int) uint64 {
 	t, e, l := uint64(promptLen+maxNew), uint64(c.Embed), uint64(c.Layers)
 	var sum uint64
-	for _, terms := range [][]uint64{{t, l, 12, e, e}, {l, e, t, t + 1}, {uint64(maxNew) + 1, uint64(c.Vocab), e}} {
+	for _, terms := range [][]uint64{{t, c.blockWeights()}, {l, e, t, t + 1}, {uint64(maxNew) + 1, uint64(c.Vocab), e}} {
 		p := uint64(1)
 		for _, f := range terms {
 			hi, lo := mbits.Mul64(p, f)

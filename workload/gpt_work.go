@@ -136,8 +136,7 @@ func (c GPTConfig) promptWork(k, width, maxNew int) uint64 {
 // weights' upload (Params values), its kernel calls, and its passes' reads
 // of the block weights (GPTWeightReadDiv).
 func (c GPTConfig) chunkWork(n, width, maxNew int) uint64 {
-	blockWeights := satMul(uint64(c.Layers), satMul(12, satMul(uint64(c.Embed), uint64(c.Embed))))
-	reads := satMul(c.chunkPasses(n, width, maxNew), blockWeights) / GPTWeightReadDiv
+	reads := satMul(c.chunkPasses(n, width, maxNew), c.blockWeights()) / GPTWeightReadDiv
 	return satAdd(satAdd(c.Params(), satMul(c.chunkCalls(n, width, maxNew), GPTCallMulAdds)), reads)
 }
 
